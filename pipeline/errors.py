@@ -1,0 +1,47 @@
+"""Exceptions and warnings of route-risk.
+
+One root, :class:`RouteRiskError`; every concrete error also subclasses the builtin it
+resembles, so ``except ValueError`` in a notebook still catches a bad config value (the
+rasterio pattern).  The CLI turns any :class:`RouteRiskError` into one line on stderr and
+exit code 2; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "DataQualityError",
+    "InputError",
+    "RouteRiskError",
+    "RouteRiskWarning",
+    "RunLockedError",
+    "SourceUnreadable",
+]
+
+
+class RouteRiskError(Exception):
+    """Root of every error raised on purpose by route-risk."""
+
+
+class ConfigError(RouteRiskError, ValueError):
+    """The configuration is invalid: unknown key, bad value, missing file."""
+
+
+class InputError(RouteRiskError, ValueError):
+    """An input file was read but cannot be used (no usable column, wrong CRS, ...)."""
+
+
+class SourceUnreadable(RouteRiskError, OSError):
+    """An input file is missing, truncated, corrupt or of an unsupported format."""
+
+
+class DataQualityError(RouteRiskError, ValueError):
+    """Too many records were rejected: the run fails closed instead of publishing."""
+
+
+class RunLockedError(RouteRiskError, RuntimeError):
+    """Another run holds the lock of the output folder."""
+
+
+class RouteRiskWarning(UserWarning):
+    """Something the user should know about, but not an error."""

@@ -1,0 +1,260 @@
+"""H3 helpers, vectorised, with h3-style ``<input>_to_<output>`` names.
+
+Cells are ``uint64`` arrays inside the pipeline and 15-character hex strings at the edges
+people see (CSV, GeoJSON, HTML).  Every function here takes and returns numpy arrays; the
+heavy lifting is done by h3ronpy (Rust, whole arrays per call), falling back to nothing:
+there is no per-row Python loop in this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import geopandas as gpd
+import numpy as np
+import pyarrow as pa
+import shapely
+from h3ronpy import cells_area_km2, cells_parse, cells_resolution, cells_to_string, grid_disk
+from h3ronpy.vector import (
+    cells_to_coordinates,
+    cells_to_wkb_polygons,
+    coordinates_to_cells,
+    geometry_to_cells,
+)
+
+from .errors import InputError
+
+__all__ = [
+    "cell_area_km2",
+    "cells_to_geodataframe",
+    "cells_to_latlng",
+    "cells_to_strings",
+    "grid_disk_cells",
+    "points_to_cells",
+    "region_to_cells",
+    "to_cells",
+]
+
+MIN_RESOLUTION = 0
+MAX_RESOLUTION = 15
+
+
+def _np(arrow_like) -> np.ndarray:
+    return pa.array(arrow_like).to_numpy(zero_copy_only=False)
+
+
+def _check_resolution(resolution: int) -> int:
+    if not isinstance(resolution, int | np.integer) or not (
+        MIN_RESOLUTION <= int(resolution) <= MAX_RESOLUTION
+    ):
+        raise InputError(f"H3 resolution must be an integer in [0, 15], got {resolution!r}")
+    return int(resolution)
+
+
+def points_to_cells(lon, lat, resolution: int) -> np.ndarray:
+    """Return the H3 cell (uint64) containing each lon/lat point.
+
+    Parameters
+    ----------
+    lon, lat : array_like of float
+        Coordinates in degrees (EPSG:4326).
+    resolution : int
+        H3 resolution, 0-15.
+
+    Returns
+    -------
+    numpy.ndarray of uint64
+
+    Examples
+    --------
+    >>> points_to_cells([-30.0], [10.0], 7).dtype
+    dtype('uint64')
+    """
+    resolution = _check_resolution(resolution)
+    lon = np.ascontiguousarray(lon, dtype="float64")
+    lat = np.ascontiguousarray(lat, dtype="float64")
+    if lon.size == 0:
+        return np.empty(0, dtype="uint64")
+    return _np(coordinates_to_cells(lat, lon, resolution)).astype("uint64", copy=False)
+
+
+def to_cells(cells) -> np.ndarray:
+    """Normalise H3 ids given as integers or hex strings to a uint64 array.
+
+    Raises
+    ------
+    InputError
+        If any id is not a valid H3 cell.
+    """
+    arr = np.asarray(cells)
+    if arr.size == 0:
+        return np.empty(0, dtype="uint64")
+    if arr.dtype.kind in "US" or arr.dtype == object:
+        parsed = cells_parse(pa.array(arr.astype(str)), set_failing_to_invalid=True)
+        out = _np(parsed)
+        bad = np.flatnonzero(pa.array(parsed).is_null().to_numpy(zero_copy_only=False))
+        if bad.size:
+            raise InputError(f"not an H3 cell id: {arr[bad[0]]!r} (and {bad.size - 1} more)")
+        return out.astype("uint64")
+    out = arr.astype("uint64")
+    from h3ronpy import cells_valid
+
+    valid = _np(cells_valid(pa.array(out)))
+    if not valid.all():
+        bad = np.flatnonzero(~valid)
+        raise InputError(f"not an H3 cell id: {int(out[bad[0]])!r} (and {bad.size - 1} more)")
+    return out
+
+
+def cells_to_strings(cells) -> np.ndarray:
+    """Return the 15-character hex string of each cell (object array)."""
+    cells = np.asarray(cells, dtype="uint64")
+    if cells.size == 0:
+        return np.empty(0, dtype=object)
+    return _np(cells_to_string(pa.array(cells))).astype(object)
+
+
+def cells_to_latlng(cells) -> tuple[np.ndarray, np.ndarray]:
+    """Return the centre of each cell as ``(lat, lon)`` arrays in degrees."""
+    cells = np.asarray(cells, dtype="uint64")
+    if cells.size == 0:
+        return np.empty(0), np.empty(0)
+    batch = pa.record_batch(cells_to_coordinates(pa.array(cells)))
+    return (
+        batch.column("lat").to_numpy(zero_copy_only=False),
+        batch.column("lng").to_numpy(zero_copy_only=False),
+    )
+
+
+def cell_area_km2(cells) -> np.ndarray:
+    """Return the exact spherical area of each cell in km²."""
+    cells = np.asarray(cells, dtype="uint64")
+    if cells.size == 0:
+        return np.empty(0)
+    return _np(cells_area_km2(pa.array(cells)))
+
+
+def cells_resolutions(cells) -> np.ndarray:
+    """Return the H3 resolution of each cell."""
+    return _np(cells_resolution(pa.array(np.asarray(cells, dtype="uint64"))))
+
+
+def grid_disk_cells(cells, k: int) -> np.ndarray:
+    """Return the sorted unique cells within ``k`` grid steps of any of ``cells``."""
+    cells = np.unique(np.asarray(cells, dtype="uint64"))
+    if cells.size == 0 or k == 0:
+        return cells
+    return np.unique(_np(grid_disk(pa.array(cells), int(k), flatten=True)))
+
+
+def region_to_cells(
+    region,
+    resolution: int,
+    *,
+    margin_km: float = 0.0,
+) -> np.ndarray:
+    """Return the sorted cells covering a region.
+
+    Parameters
+    ----------
+    region : shapely geometry, sequence of 4 floats, or GeoDataFrame/GeoSeries
+        A polygon in EPSG:4326, a bbox ``(lon_min, lat_min, lon_max, lat_max)`` (a bbox with
+        ``lon_min > lon_max`` crosses the antimeridian), or the geometries whose extent is
+        wanted (the data's own extent).
+    resolution : int
+        H3 resolution.
+    margin_km : float, default 0
+        Grow the covering by at least this distance (in whole rings of cells).
+
+    Returns
+    -------
+    numpy.ndarray of uint64, sorted
+    """
+    resolution = _check_resolution(resolution)
+    geoms = _region_geometries(region)
+    parts = []
+    for geom in geoms:
+        cells = _np(geometry_to_cells(geom, resolution))
+        if cells.size == 0:
+            # Smaller than one cell: take the cell of its representative point.
+            p = shapely.point_on_surface(geom)
+            cells = points_to_cells([p.x], [p.y], resolution)
+        parts.append(cells)
+    cells = np.unique(np.concatenate(parts)).astype("uint64")
+    if margin_km > 0 and cells.size:
+        edge_km = float(np.sqrt(np.median(cell_area_km2(cells[:1000])) * 2 / (3 * np.sqrt(3))))
+        k = int(np.ceil(margin_km / (edge_km * np.sqrt(3))))
+        cells = grid_disk_cells(cells, k)
+    return cells
+
+
+def _region_geometries(region) -> list:
+    if isinstance(region, gpd.GeoDataFrame | gpd.GeoSeries):
+        if region.crs is not None and not region.crs.equals("EPSG:4326"):
+            region = region.to_crs("EPSG:4326")
+        geoms = [g for g in region.geometry if g is not None and not g.is_empty]
+        if not geoms:
+            raise InputError("region has no geometry")
+        if all(g.geom_type == "Point" for g in geoms):
+            x, y = shapely.get_coordinates(np.asarray(geoms)).T
+            return _region_geometries((x.min(), y.min(), x.max(), y.max()))
+        return [shapely.make_valid(g) for g in geoms]
+    if isinstance(region, shapely.Geometry):
+        return [shapely.make_valid(region)]
+    if isinstance(region, Sequence | np.ndarray) and len(region) == 4:
+        lon0, lat0, lon1, lat1 = (float(v) for v in region)
+        if not (-90 <= lat0 < lat1 <= 90):
+            raise InputError(f"bbox latitudes must satisfy -90 <= min < max <= 90, got {region!r}")
+        if lon0 == lon1:
+            raise InputError(f"bbox has zero width: {region!r}")
+        if lon0 > lon1:  # crosses the antimeridian
+            return [shapely.box(lon0, lat0, 180.0, lat1), shapely.box(-180.0, lat0, lon1, lat1)]
+        return [shapely.box(lon0, lat0, lon1, lat1)]
+    raise InputError(f"cannot make a region out of {type(region).__name__}: {region!r}")
+
+
+def cells_to_geodataframe(cells, **columns) -> gpd.GeoDataFrame:
+    """Return a GeoDataFrame of cell polygons, split at the antimeridian.
+
+    Parameters
+    ----------
+    cells : array_like of uint64
+        H3 cells.
+    **columns
+        Extra columns, aligned with ``cells``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``hex_id`` then ``columns``; geometry in EPSG:4326.  A cell that crosses
+        the antimeridian becomes a MultiPolygon of its two halves, never a polygon wrapping
+        around the globe.
+    """
+    cells = np.asarray(cells, dtype="uint64")
+    wkb = _np(cells_to_wkb_polygons(pa.array(cells))) if cells.size else np.empty(0, object)
+    geoms = shapely.from_wkb(wkb)
+    geoms = split_antimeridian(geoms)
+    data = {"hex_id": cells_to_strings(cells), **columns}
+    return gpd.GeoDataFrame(data, geometry=geoms, crs="EPSG:4326")
+
+
+def split_antimeridian(geoms: np.ndarray) -> np.ndarray:
+    """Split polygons whose longitudes span more than 180° at the antimeridian."""
+    geoms = np.asarray(geoms, dtype=object)
+    if geoms.size == 0:
+        return geoms
+    bounds = shapely.bounds(geoms)
+    crossing = np.flatnonzero((bounds[:, 2] - bounds[:, 0]) > 180)
+    if crossing.size == 0:
+        return geoms
+    out = geoms.copy()
+    sub = geoms[crossing]
+    # Shift negative longitudes by +360 so each crossing polygon is contiguous in [0, 360).
+    shifted = shapely.transform(sub, lambda xy: np.column_stack([np.where(xy[:, 0] < 0, xy[:, 0] + 360, xy[:, 0]), xy[:, 1]]))
+    east = shapely.clip_by_rect(shifted, 0, -90, 180, 90)
+    west = shapely.transform(
+        shapely.clip_by_rect(shifted, 180, -90, 360, 90),
+        lambda xy: np.column_stack([xy[:, 0] - 360, xy[:, 1]]),
+    )
+    out[crossing] = shapely.union(east, west)
+    return out
