@@ -1,0 +1,196 @@
+"""The ``route-risk`` command: parses arguments, calls the library, maps errors to exit codes.
+
+Exit codes: 0 success; 2 a user error (bad config, unreadable or unusable input, too many
+rejects, locked output), reported as one line on stderr without a traceback; 130 interrupted.
+Anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .errors import RouteRiskError
+
+EXIT_OK = 0
+EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
+
+log = logging.getLogger("pipeline")
+
+
+def _progress(total: int):
+    """Return a stage-progress callback: a tqdm bar on a terminal, log lines otherwise."""
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, unit="stage", file=sys.stderr, leave=False)
+
+        def step(name: str) -> None:
+            bar.set_description(name)
+            bar.update(1)
+
+        step.close = bar.close  # type: ignore[attr-defined]
+        return step
+
+    def quiet(name: str) -> None:
+        log.info("%s", name)
+
+    quiet.close = lambda: None  # type: ignore[attr-defined]
+    return quiet
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .config import load_config
+    from .run import run_pipeline
+
+    config = load_config(args.config)
+    progress = _progress(total=9)
+    try:
+        result = run_pipeline(config, as_of=args.as_of, out_dir=args.out, progress=progress)
+    finally:
+        progress.close()  # type: ignore[attr-defined]
+    _report(result)
+    return EXIT_OK
+
+
+def _report(result) -> None:
+    counts = result.manifest["counts"]
+    print(
+        f"route-risk: {counts['cells']} cells scored, {counts['seizures_used']} seizures, "
+        f"{counts['pings_used']} pings; outputs in {result.out_dir}",
+        file=sys.stderr,
+    )
+    print(result.map_path)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from .config import load_config
+    from .demo import generate_demo
+    from .run import run_pipeline
+
+    out = Path(args.out).resolve()
+    data_dir = out / "inputs"
+    generate_demo(data_dir, seed=args.seed)
+    os.environ["ROUTE_RISK_DEMO_DATA"] = str(data_dir)
+    config_path = Path(args.config) if args.config else Path(__file__).parent / "configs" / "demo.yaml"
+    config = load_config(config_path)
+    progress = _progress(total=9)
+    try:
+        result = run_pipeline(config, out_dir=out, progress=progress)
+    finally:
+        progress.close()  # type: ignore[attr-defined]
+    _report(result)
+    return EXIT_OK
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from .config import load_config
+
+    config = load_config(args.config)
+    missing = [
+        str(s.path)
+        for group in (config.inputs.seizures, config.inputs.tracks, config.inputs.rasters)
+        for s in group
+        if not Path(s.path).exists()
+    ]
+    if missing:
+        raise _MissingInputs(f"{args.config}: input file(s) not found: {', '.join(missing)}")
+    print(f"{args.config}: valid ({len(config.inputs.seizures)} seizure, "
+          f"{len(config.inputs.tracks)} track, {len(config.inputs.rasters)} raster input(s))")
+    return EXIT_OK
+
+
+class _MissingInputs(RouteRiskError, FileNotFoundError):
+    pass
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from .ingest import format_summary, summarise_ingest
+
+    options = None
+    as_of = None
+    aoi = None
+    if args.config:
+        from .config import load_config
+
+        cfg = load_config(args.config)
+        options = cfg.ingest
+        as_of = cfg.run.as_of
+        aoi = cfg.area.bbox
+    summary = summarise_ingest(args.kind, args.path, options=options, out_dir=args.out,
+                               as_of=as_of, aoi_bbox=aoi)
+    if args.json:
+        print(json.dumps(summary, indent=2, default=str))
+    else:
+        print(format_summary(summary))
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``route-risk`` command."""
+    parser = argparse.ArgumentParser(
+        prog="route-risk",
+        description="H3 hexagon risk scores from seizures, vessel tracks and rasters, "
+        "published as an offline HTML map plus GIS tables.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("run", help="run the whole pipeline for a config",
+                       description="Ingest, compute cell features, score, render and publish.")
+    p.add_argument("config", help="YAML config file")
+    p.add_argument("--as-of", dest="as_of", metavar="DATE",
+                   help="reference date (YYYY-MM-DD); overrides run.as_of")
+    p.add_argument("--out", metavar="DIR", help="output folder; overrides run.out_dir")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("demo", help="generate the demo data and run the demo config",
+                       description="Generate the seeded demo data into DIR/inputs and run the "
+                       "packaged demo config, writing the map into DIR.")
+    p.add_argument("--out", metavar="DIR", default="out/demo", help="output folder (default out/demo)")
+    p.add_argument("--seed", type=int, default=20260630, help="seed of the demo data")
+    p.add_argument("--config", metavar="CONFIG", help="use this config instead of the packaged one")
+    p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("validate", help="check a config without running it",
+                       description="Validate a config: keys, values and that the inputs exist.")
+    p.add_argument("config", help="YAML config file")
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("ingest", help="try one input file as the pipeline would",
+                       description="Ingest one file and summarise what was accepted and rejected.")
+    p.add_argument("kind", choices=["seizures", "tracks", "raster"])
+    p.add_argument("path", help="the file")
+    p.add_argument("--config", metavar="CONFIG", help="take ingest options, as_of and area from it")
+    p.add_argument("--out", metavar="DIR", help="write rejects/<source>.csv here")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=_cmd_ingest)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``route-risk`` command; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.WARNING - 10 * min(args.verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except RouteRiskError as exc:
+        print(f"route-risk: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("route-risk: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

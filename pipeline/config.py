@@ -1,0 +1,335 @@
+"""Configuration: validated once, at the edge, into immutable models.
+
+A config is a YAML file whose sections mirror the stages (``run``, ``area``, ``inputs``,
+``ingest``, ``density``, ``transit``, ``zonal``, ``score``, ``render``).  Every model forbids
+unknown keys, so a typo such as ``bandwith_km`` ends the run with one message that names the
+key and lists the valid ones, instead of being silently ignored.
+
+Relative paths are resolved against the folder of the config file (its real location, so a
+symlinked config behaves like the file it points to).  Path strings may use ``${VAR}`` or
+``${VAR:-default}`` to read an environment variable, which is how ``route-risk demo`` points
+the packaged demo config at freshly generated data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ConfigError
+from .ingest.options import IngestOptions, RasterSource, SeizureSource, TrackSource
+
+__all__ = [
+    "AreaConfig",
+    "Config",
+    "DensityConfig",
+    "RenderConfig",
+    "RunConfig",
+    "ScoreConfig",
+    "TransitConfig",
+    "ZonalConfig",
+    "load_config",
+]
+
+KERNELS = ("epanechnikov", "gaussian", "quartic", "triangular", "uniform")
+BANDWIDTH_RULES = ("silverman", "scott", "spatial", "cv")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RunConfig(_Model):
+    """Where and as of when the run happens."""
+
+    name: str = Field("route-risk", description="Run name, shown in the map title and manifest.")
+    as_of: dt.date | None = Field(
+        None, description="Reference date for time decay and windows; default: latest seizure."
+    )
+    out_dir: Path = Field(Path("out"), description="Output folder (relative to the config).")
+    engine: Literal["local", "dask"] = Field("local", description="Executor of the stages.")
+
+
+class AreaConfig(_Model):
+    """The area of interest and the H3 grid."""
+
+    bbox: tuple[float, float, float, float] | None = Field(
+        None, description="lon_min, lat_min, lon_max, lat_max (EPSG:4326)."
+    )
+    polygon: Path | None = Field(None, description="Vector file with the area of interest.")
+    resolution: int = Field(5, ge=0, le=15, description="H3 resolution of the risk cells.")
+    margin_km: float = Field(0.0, ge=0, description="Grow the data's extent by this much.")
+    cells: Literal["support", "all"] = Field(
+        "support",
+        description="'support': cells with any observation (seizure density, transit, events);"
+        " 'all': every cell covering the area.",
+    )
+
+    @model_validator(mode="after")
+    def _check_bbox(self) -> AreaConfig:
+        if self.bbox is not None:
+            lon0, lat0, lon1, lat1 = self.bbox
+            if not (-180 <= lon0 <= 180 and -180 <= lon1 <= 180):
+                raise ValueError(f"bbox longitudes must be in [-180, 180], got {self.bbox!r}")
+            if not (-90 <= lat0 < lat1 <= 90):
+                raise ValueError(f"bbox latitudes must satisfy -90 <= min < max <= 90, got {self.bbox!r}")
+        return self
+
+
+class InputsConfig(_Model):
+    """The input files, each with its own reading options."""
+
+    seizures: list[SeizureSource] = Field(default_factory=list)
+    tracks: list[TrackSource] = Field(default_factory=list)
+    rasters: list[RasterSource] = Field(default_factory=list)
+    ports: Path | None = Field(None, description="CSV with name, lat, lon of ports (optional).")
+
+
+class DensityConfig(_Model):
+    """The seizure kernel density (see :func:`pipeline.kernel_density`)."""
+
+    kernel: Literal["epanechnikov", "gaussian", "quartic", "triangular", "uniform"] = "quartic"
+    bandwidth_km: float | Literal["silverman", "scott", "spatial", "cv"] = 25.0
+    bandwidth_range_km: tuple[float, float] | None = Field(
+        None, description="Search range for bandwidth_km: cv."
+    )
+    half_life_days: float | None = Field(365.0, gt=0, description="Exponential time decay.")
+    use_quantity: bool = Field(False, description="Weight events by their quantity.")
+    commodity_weights: dict[str, float] = Field(default_factory=dict)
+    edge_correction: bool = False
+
+    @field_validator("bandwidth_km")
+    @classmethod
+    def _positive(cls, v: Any) -> Any:
+        if isinstance(v, float | int) and v <= 0:
+            raise ValueError(f"bandwidth_km must be > 0 or one of {list(BANDWIDTH_RULES)}, got {v!r}")
+        return v
+
+    @field_validator("commodity_weights")
+    @classmethod
+    def _non_negative(cls, v: dict[str, float]) -> dict[str, float]:
+        bad = {k: w for k, w in v.items() if w < 0}
+        if bad:
+            raise ValueError(f"commodity weights must be >= 0, got {bad!r}")
+        return v
+
+
+class TransitConfig(_Model):
+    """Vessel behaviour (see :func:`pipeline.transit.transit_features`)."""
+
+    max_segment_hours: float = Field(6.0, gt=0)
+    gap_hours: float = Field(6.0, gt=0)
+    gap_min_speed_kn: float = Field(1.0, ge=0)
+    loiter_speed_kn: float = Field(2.0, gt=0)
+    loiter_hours: float = Field(4.0, gt=0)
+    encounter_distance_m: float = Field(500.0, gt=0)
+    encounter_hours: float = Field(2.0, gt=0)
+    encounter_speed_kn: float = Field(3.0, gt=0)
+    port_radius_km: float = Field(10.0, ge=0)
+    smooth_events_km: float = Field(
+        0.0, ge=0, description="Smooth event counts with the density core (0 = raw counts)."
+    )
+
+
+class ZonalConfig(_Model):
+    """Raster values per cell (see :func:`pipeline.zonal.zonal_stats_to_cells`)."""
+
+    method: Literal["exact", "centre"] = "exact"
+    stats: tuple[str, ...] = ("mean", "max", "sum", "valid_fraction")
+
+    @field_validator("stats")
+    @classmethod
+    def _stats(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        valid = {"mean", "max", "sum", "valid_fraction"}
+        bad = [s for s in v if s not in valid]
+        if bad or "mean" not in v:
+            raise ValueError(f"stats must include 'mean' and be among {sorted(valid)}, got {v!r}")
+        return v
+
+
+class FactorConfig(_Model):
+    """How one factor enters the score."""
+
+    weight: float = Field(..., ge=0)
+    transform: Literal["linear", "log"] = "linear"
+    label: str | None = None
+
+
+class ScoreConfig(_Model):
+    """The explainable weighted score."""
+
+    factors: dict[str, FactorConfig] = Field(
+        default_factory=lambda: {"seizure_density": FactorConfig(weight=1.0)}
+    )
+    normalisation: Literal["cap", "rank"] = "cap"
+    cap_quantile: float = Field(0.99, gt=0, le=1)
+    class_breaks: tuple[float, ...] = (0, 20, 40, 60, 80, 100)
+    class_labels: tuple[str, ...] = ("very low", "low", "medium", "high", "very high")
+
+    @model_validator(mode="after")
+    def _check(self) -> ScoreConfig:
+        b = self.class_breaks
+        if len(b) < 2 or b[0] != 0 or b[-1] != 100 or any(x >= y for x, y in zip(b, b[1:])):
+            raise ValueError(f"class_breaks must increase from 0 to 100, got {b!r}")
+        if len(self.class_labels) != len(b) - 1:
+            raise ValueError(
+                f"class_labels needs {len(b) - 1} labels for {len(b)} breaks, got {len(self.class_labels)}"
+            )
+        if not self.factors or sum(f.weight for f in self.factors.values()) <= 0:
+            raise ValueError("score.factors needs at least one factor with weight > 0")
+        return self
+
+
+class RenderConfig(_Model):
+    """The HTML map and the exports."""
+
+    title: str | None = None
+    tiles: str | None = Field(None, description="None = offline basemap; a folium tiles name.")
+    max_seizure_points: int = Field(20000, ge=0)
+    timeline_months: int = Field(12, ge=0, description="Months on the time slider (0 = none).")
+    geojson: bool = True
+    preview_png: bool = True
+
+
+class Config(_Model):
+    """A whole, validated run configuration."""
+
+    run: RunConfig = Field(default_factory=RunConfig)
+    area: AreaConfig = Field(default_factory=AreaConfig)
+    inputs: InputsConfig = Field(default_factory=InputsConfig)
+    ingest: IngestOptions = Field(default_factory=IngestOptions)
+    density: DensityConfig = Field(default_factory=DensityConfig)
+    transit: TransitConfig = Field(default_factory=TransitConfig)
+    zonal: ZonalConfig = Field(default_factory=ZonalConfig)
+    score: ScoreConfig = Field(default_factory=ScoreConfig)
+    render: RenderConfig = Field(default_factory=RenderConfig)
+    source: Path | None = Field(None, description="The file this config was loaded from.")
+
+    @model_validator(mode="after")
+    def _inputs(self) -> Config:
+        if not self.inputs.seizures:
+            raise ValueError("inputs.seizures needs at least one file")
+        return self
+
+
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def _expand(value: str) -> str:
+    def repl(m: re.Match[str]) -> str:
+        name, default = m.group(1), m.group(2)
+        got = os.environ.get(name)
+        if got is None:
+            if default is None:
+                raise ConfigError(f"environment variable {name!r} used in config is not set")
+            return default
+        return got
+
+    return _VAR.sub(repl, value)
+
+
+_PATH_KEYS = {"path", "out_dir", "polygon", "ports"}
+
+
+def _resolve_paths(node: Any, base: Path, key: str | None = None) -> Any:
+    if isinstance(node, Mapping):
+        return {k: _resolve_paths(v, base, k) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_resolve_paths(v, base, key) for v in node]
+    if isinstance(node, str) and key in _PATH_KEYS:
+        p = Path(_expand(node)).expanduser()
+        return str(p if p.is_absolute() else (base / p).resolve())
+    return node
+
+
+def _format_error(err: ValidationError, path: Path | str) -> str:
+    first = err.errors()[0]
+    loc = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    if first["type"] == "extra_forbidden":
+        parent = first["loc"][:-1]
+        valid = _valid_keys(parent)
+        hint = f"; valid keys here: {', '.join(valid)}" if valid else ""
+        msg = f"unknown key {loc!r}{hint}"
+    else:
+        msg = f"{loc}: {first['msg']} (got {first.get('input')!r})"
+    more = len(err.errors()) - 1
+    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+    return f"{path}: invalid config: {msg}{suffix}"
+
+
+def _valid_keys(loc: tuple) -> list[str]:
+    model: Any = Config
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        ann = field.annotation
+        args = getattr(ann, "__args__", ())
+        candidates = [ann, *args]
+        model = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+        if model is None:
+            return []
+    return sorted(k for k in model.model_fields if k != "source")
+
+
+def load_config(path: str | os.PathLike, overrides: Mapping[str, Any] | None = None) -> Config:
+    """Read, expand and validate a YAML config.
+
+    Parameters
+    ----------
+    path : path-like
+        The YAML file.
+    overrides : mapping, optional
+        Dotted keys to set after reading, e.g. ``{"run.as_of": "2026-06-30"}``.
+
+    Returns
+    -------
+    Config
+
+    Raises
+    ------
+    ConfigError
+        Unreadable file, bad YAML, unknown key or bad value; the message names it.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file {str(path)!r} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {str(path)!r}: {exc}") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}".replace("\n", " ")) from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: a config must be a mapping of sections, got {type(raw).__name__}")
+    for dotted, value in (overrides or {}).items():
+        node = raw
+        *parents, last = dotted.split(".")
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[last] = value
+    base = path.resolve().parent
+    raw = _resolve_paths(raw, base)
+    raw["source"] = str(path.resolve())
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_format_error(exc, path)) from None
+
+
+def config_to_dict(config: Config) -> dict[str, Any]:
+    """Return the config as plain JSON-able data (for the manifest and cache keys)."""
+    return config.model_dump(mode="json", exclude={"source"})

@@ -1,0 +1,643 @@
+"""Stage orchestration: ingest → features → score → render → publish → manifest.
+
+The runner is the only place that knows the order of the stages and where files go.  Each
+stage is a pure function from the other modules; this module wires them, times them, and
+publishes the results atomically:
+
+1. a lock (``.route-risk.lock`` in the output folder, ``fcntl.flock``) stops overlapping
+   nightly runs;
+2. every output is first written into a private staging folder inside the output folder;
+3. each output is moved onto its published name with :func:`os.replace` (atomic), and
+   ``manifest.json`` is written last, so a reader that trusts the manifest never sees a
+   half-published set, and a failed run leaves the last good map in place.
+
+Ingested tables are cached under ``.cache/`` keyed by the input's sha256, its reading options,
+the ingest options, the area and ``as_of``, and the package version, so a nightly rerun on
+unchanged inputs skips the parse.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import platform
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from . import schema as S
+from .config import Config, config_to_dict
+from .errors import InputError, RunLockedError, SourceUnreadable
+from .grid import cell_area_km2, points_to_cells, region_to_cells
+from .io import (
+    atomic_write_text,
+    sha256_file,
+    write_csv,
+    write_geojson,
+    write_geoparquet,
+    write_parquet,
+)
+from .score import factor_specs, score_cells
+
+__all__ = ["RunResult", "run_pipeline"]
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[str], None]
+DENSITY_SUPPORT_FRACTION = 1e-3
+
+
+@dataclass
+class RunResult:
+    """What a run produced and where."""
+
+    run_id: str
+    out_dir: Path
+    outputs: dict[str, Path]
+    manifest: dict[str, Any]
+    scores: pd.DataFrame = field(repr=False)
+
+    @property
+    def map_path(self) -> Path:
+        """The published HTML map."""
+        return self.outputs["map"]
+
+
+class _Timer:
+    def __init__(self, progress: ProgressFn | None) -> None:
+        self.timings: dict[str, float] = {}
+        self.progress = progress
+
+    @contextlib.contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        if self.progress:
+            self.progress(name)
+        log.info("stage %s", name)
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = round(time.perf_counter() - t0, 3)
+
+
+@contextlib.contextmanager
+def _lock(out_dir: Path) -> Iterator[None]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / ".route-risk.lock"
+    with open(path, "a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunLockedError(
+                f"another route-risk run holds {str(path)!r}; wait for it to finish"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _hash(obj: Any) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:20]
+
+
+def _cached(cache_dir: Path, key: str, build: Callable[[], Any]) -> tuple[Any, bool]:
+    """Return ``build()``'s IngestResult, reusing a pickled copy stored under ``key``."""
+    path = cache_dir / f"{key}.pkl"
+    if path.exists():
+        try:
+            return pd.read_pickle(path), True
+        except Exception:  # a corrupt cache entry is rebuilt, never trusted
+            log.warning("ignoring unreadable cache entry %s", path)
+    value = build()
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{uuid.uuid4().hex}.tmp")
+    pd.to_pickle(value, tmp)
+    os.replace(tmp, path)
+    return value, False
+
+
+def _versions() -> dict[str, str]:
+    import importlib.metadata as md
+
+    names = [
+        "numpy", "pandas", "geopandas", "shapely", "pyproj", "h3", "h3ronpy", "folium",
+        "branca", "rasterio", "xarray", "rioxarray", "scipy", "pyarrow", "pydantic",
+    ]
+    out = {"route-risk": __version__, "python": platform.python_version()}
+    for n in names:
+        with contextlib.suppress(md.PackageNotFoundError):
+            out[n] = md.version(n)
+    return out
+
+
+def _aoi_bbox(config: Config) -> tuple[float, float, float, float] | None:
+    if config.area.bbox is not None:
+        return config.area.bbox
+    if config.area.polygon is not None:
+        return tuple(_read_polygon(config.area.polygon).total_bounds)  # type: ignore[return-value]
+    return None
+
+
+def _read_polygon(path: Path):
+    import geopandas as gpd
+
+    try:
+        frame = gpd.read_file(path)
+    except Exception as exc:
+        raise SourceUnreadable(f"cannot read area polygon {str(path)!r}: {exc}") from None
+    if frame.crs is None:
+        raise InputError(f"area polygon {str(path)!r} has no CRS")
+    return frame.to_crs("EPSG:4326")
+
+
+def _read_ports(path: Path | None) -> pd.DataFrame | None:
+    if path is None:
+        return None
+    try:
+        ports = pd.read_csv(path)
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise SourceUnreadable(f"cannot read ports file {str(path)!r}: {exc}") from None
+    cols = {c.lower(): c for c in ports.columns}
+    if not {"lat", "lon"} <= set(cols):
+        raise InputError(f"ports file {str(path)!r} needs lat and lon columns, has {list(ports.columns)!r}")
+    return pd.DataFrame(
+        {
+            "name": ports[cols["name"]].astype(str) if "name" in cols else "",
+            S.LON: pd.to_numeric(ports[cols["lon"]], errors="coerce"),
+            S.LAT: pd.to_numeric(ports[cols["lat"]], errors="coerce"),
+        }
+    ).dropna(subset=[S.LON, S.LAT])
+
+
+def _ingest_all(config: Config, as_of, aoi, cache_dir: Path, staging: Path, timer: _Timer):
+    from .ingest import check_reject_rate, read_seizures, read_tracks, write_rejects
+
+    opts = config_to_dict(config)["ingest"]
+    report: dict[str, Any] = {"seizures": [], "tracks": []}
+    frames: dict[str, list[pd.DataFrame]] = {"seizures": [], "tracks": []}
+    for kind, sources, reader in (
+        ("seizures", config.inputs.seizures, read_seizures),
+        ("tracks", config.inputs.tracks, read_tracks),
+    ):
+        for src in sources:
+            if not Path(src.path).exists():
+                raise SourceUnreadable(f"{kind} input {str(src.path)!r} does not exist")
+            digest = sha256_file(src.path)
+            key = _hash([kind, digest, src.model_dump(mode="json", exclude={"path"}), opts,
+                         str(as_of), aoi, __version__])
+            if kind == "seizures":
+                build = lambda src=src: reader(src, as_of=as_of, aoi_bbox=aoi)  # noqa: E731
+            else:
+                build = lambda src=src: reader(  # noqa: E731
+                    src, aoi_bbox=aoi, max_speed_kn=config.ingest.max_speed_kn
+                )
+            result, hit = _cached(cache_dir, f"{kind}-{key}", build)
+            rejects_path = write_rejects(result, staging)
+            check_reject_rate(result, config.ingest.max_reject_rate)
+            frames[kind].append(result.frame)
+            report[kind].append(
+                {
+                    "path": str(src.path),
+                    "sha256": digest,
+                    "bytes": Path(src.path).stat().st_size,
+                    "read": int(result.n_read),
+                    "accepted": int(len(result.frame)),
+                    "rejected": int(result.n_read - len(result.frame)),
+                    "by_rule": {k: int(v) for k, v in sorted(result.by_rule.items())},
+                    "rejects_file": str(rejects_path.relative_to(staging)) if rejects_path else None,
+                    "notes": list(result.notes),
+                    "cached": hit,
+                }
+            )
+    seizures = (
+        pd.concat(frames["seizures"], ignore_index=True) if frames["seizures"] else S.empty_seizures()
+    )
+    pings = pd.concat(frames["tracks"], ignore_index=True) if frames["tracks"] else S.empty_pings()
+    if len(pings):
+        pings = pings.sort_values([S.VESSEL_ID, S.TIME], kind="stable").reset_index(drop=True)
+    return seizures, pings, report
+
+
+def _resolve_as_of(config: Config, as_of: dt.date | str | None) -> pd.Timestamp | None:
+    value = as_of if as_of is not None else config.run.as_of
+    if value is None:
+        return None
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise InputError(f"as_of must be a date like 2026-06-30, got {value!r}") from None
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    # as_of is a date: the whole day counts.
+    return ts.normalize() + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+
+
+def _seizure_cell_stats(seizures: pd.DataFrame, cells: np.ndarray, resolution: int) -> pd.DataFrame:
+    out = pd.DataFrame({S.CELL: cells})
+    out["n_seizures"] = 0
+    if seizures.empty:
+        out["latest_event"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns, UTC]")
+        return out
+    sc = points_to_cells(seizures[S.LON].to_numpy(), seizures[S.LAT].to_numpy(), resolution)
+    frame = pd.DataFrame({S.CELL: sc, S.COMMODITY: seizures[S.COMMODITY].astype(str).to_numpy(),
+                          S.TIME: seizures[S.TIME].to_numpy()})
+    counts = frame.groupby([S.CELL, S.COMMODITY]).size().unstack(fill_value=0)
+    counts.columns = [f"seizures_{c}" for c in counts.columns]
+    latest = frame.groupby(S.CELL)[S.TIME].max().rename("latest_event")
+    n = frame.groupby(S.CELL).size().rename("n_seizures")
+    out = out.drop(columns="n_seizures").join(n, on=S.CELL).join(counts, on=S.CELL).join(latest, on=S.CELL)
+    count_cols = ["n_seizures", *counts.columns]
+    out[count_cols] = out[count_cols].fillna(0).astype("int64")
+    return out
+
+
+def _density(config: Config, seizures: pd.DataFrame, cells: np.ndarray, as_of, window_cells=None):
+    from .density import kernel_density, seizure_weights
+
+    d = config.density
+    if seizures.empty:
+        return np.zeros(len(cells)), {"bandwidth_km": None, "note": "no seizures"}
+    weights = seizure_weights(
+        seizures,
+        as_of=as_of,
+        half_life_days=d.half_life_days,
+        use_quantity=d.use_quantity,
+        commodity_weights=d.commodity_weights or None,
+    )
+    res = kernel_density(
+        (seizures[S.LON].to_numpy(), seizures[S.LAT].to_numpy()),
+        cells,
+        bandwidth_km=d.bandwidth_km,
+        kernel=d.kernel,
+        weights=weights,
+        window=window_cells if d.edge_correction else None,
+        edge_correction=d.edge_correction,
+        bandwidth_range_km=d.bandwidth_range_km,
+        return_result=True,
+    )
+    info = {
+        "bandwidth_km": round(float(res.bandwidth_km), 4),
+        "bandwidth_rule": res.bandwidth_rule,
+        "kernel": res.kernel,
+        "method": res.method,
+        "total_weight": round(float(res.total_weight), 6),
+    }
+    return np.asarray(res.density, dtype="float64"), info
+
+
+def _features(config: Config, seizures, pings, rasters, ports, region_cells, as_of, timer: _Timer):
+    """Compute every factor; return (features, events, info).
+
+    Transit runs first so that its cells join the region's before the density is evaluated;
+    with ``area.cells: support`` the table is cut to observed cells before the (costlier)
+    raster statistics.
+    """
+    res = config.area.resolution
+    info: dict[str, Any] = {}
+    events = None
+    transit = None
+    if len(pings):
+        from .transit import transit_features
+
+        t = config.transit
+        with timer.stage("features: transit"):
+            tr = transit_features(
+                pings,
+                res,
+                max_segment_hours=t.max_segment_hours,
+                gap_hours=t.gap_hours,
+                gap_min_speed_kn=t.gap_min_speed_kn,
+                loiter_speed_kn=t.loiter_speed_kn,
+                loiter_hours=t.loiter_hours,
+                encounter_distance_m=t.encounter_distance_m,
+                encounter_hours=t.encounter_hours,
+                encounter_speed_kn=t.encounter_speed_kn,
+                ports=ports,
+                port_radius_km=t.port_radius_km,
+                max_speed_kn=config.ingest.max_speed_kn,
+            )
+        info["transit_notes"] = list(tr.notes)
+        events = tr.events
+        transit = tr.features
+    cells = region_cells
+    if transit is not None and len(transit):
+        cells = np.union1d(cells, transit[S.CELL].to_numpy(dtype="uint64"))
+    with timer.stage("features: seizure density"):
+        dens, info["density"] = _density(config, seizures, cells, as_of)
+    feats = pd.DataFrame({S.CELL: cells, S.SEIZURE_DENSITY: dens})
+    if transit is not None:
+        feats = feats.merge(transit, on=S.CELL, how="left")
+        counts = [c for c in transit.columns if c != S.CELL]
+        feats[counts] = feats[counts].fillna(0.0)
+        t = config.transit
+        if t.smooth_events_km > 0 and events is not None and len(events):
+            from .density import kernel_density
+
+            for etype, col in (("gap", S.GAP_EVENTS), ("loiter", S.LOITER_EVENTS),
+                               ("encounter", S.ENCOUNTER_EVENTS)):
+                ev = events[events["event_type"] == etype]
+                if len(ev):
+                    smooth = kernel_density(
+                        (ev["lon"].to_numpy(), ev["lat"].to_numpy()), cells,
+                        bandwidth_km=t.smooth_events_km, kernel=config.density.kernel,
+                    )
+                    feats[col] = smooth * cell_area_km2(cells)
+    if config.area.cells == "support":
+        feats = feats[_support(feats)].reset_index(drop=True)
+    for src in rasters:
+        from .zonal import zonal_stats_to_cells
+
+        with timer.stage(f"features: raster {src['name']}"):
+            z = zonal_stats_to_cells(
+                src["data"], feats[S.CELL].to_numpy(dtype="uint64"), stats=config.zonal.stats,
+                method=config.zonal.method, name=src["name"],
+                memory_budget_mb=config.ingest.memory_budget_mb,
+            )
+        feats = feats.merge(z, on=S.CELL, how="left")
+    feats = feats.sort_values(S.CELL, kind="stable").reset_index(drop=True)
+    return feats, events, info
+
+
+def _support(feats: pd.DataFrame) -> np.ndarray:
+    """Cells with any observation: density support, transit, events or valid raster."""
+    keep = np.zeros(len(feats), dtype=bool)
+    if S.SEIZURE_DENSITY in feats:
+        d = feats[S.SEIZURE_DENSITY].to_numpy()
+        if d.max(initial=0) > 0:
+            keep |= d >= DENSITY_SUPPORT_FRACTION * d.max()
+    for col in (S.VESSEL_HOURS, S.GAP_EVENTS, S.LOITER_EVENTS, S.ENCOUNTER_EVENTS):
+        if col in feats:
+            keep |= feats[col].to_numpy() > 0
+    return keep
+
+
+def _timeline(config, seizures, scores, feats, as_of, specs, cells) -> pd.DataFrame | None:
+    """Monthly risk for the time slider: the score recomputed at each month end."""
+    months = config.render.timeline_months
+    if months <= 0 or seizures.empty or as_of is None:
+        return None
+    ends = pd.date_range(end=as_of.normalize(), periods=months, freq="ME", tz="UTC")
+    rows = []
+    for end in ends:
+        cutoff = end + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+        past = seizures[seizures[S.TIME] <= cutoff]
+        f = feats.copy()
+        f[S.SEIZURE_DENSITY], _ = _density(config, past, cells, cutoff)
+        s = score_cells(f, specs, normalisation=config.score.normalisation,
+                        cap_quantile=config.score.cap_quantile,
+                        class_breaks=config.score.class_breaks,
+                        class_labels=config.score.class_labels)
+        rows.append(pd.DataFrame({S.CELL: s[S.CELL], "period": end.strftime("%Y-%m"),
+                                  S.RISK: s[S.RISK].round(2)}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def run_pipeline(
+    config: Config,
+    *,
+    as_of: dt.date | str | None = None,
+    out_dir: str | os.PathLike | None = None,
+    progress: ProgressFn | None = None,
+) -> RunResult:
+    """Run every stage and publish the outputs atomically.
+
+    Parameters
+    ----------
+    config : Config
+        A validated config (:func:`pipeline.load_config`).
+    as_of : date or str, optional
+        Overrides ``run.as_of``.
+    out_dir : path-like, optional
+        Overrides ``run.out_dir``.
+    progress : callable, optional
+        Called with the name of each stage as it starts (the CLI draws a progress bar).
+
+    Returns
+    -------
+    RunResult
+    """
+    started = dt.datetime.now(dt.UTC)
+    out = Path(out_dir) if out_dir is not None else Path(config.run.out_dir)
+    out = out.resolve()
+    run_id = started.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+    timer = _Timer(progress)
+    with _lock(out):
+        staging = out / f".staging-{run_id}"
+        staging.mkdir(parents=True)
+        try:
+            result = _run(config, as_of, out, staging, run_id, started, timer)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return result
+
+
+def _run(config, as_of_arg, out, staging, run_id, started, timer) -> RunResult:
+    from .ingest import open_raster
+
+    as_of = _resolve_as_of(config, as_of_arg)
+    aoi = _aoi_bbox(config)
+    res = config.area.resolution
+    with timer.stage("ingest"):
+        seizures, pings, ingest_report = _ingest_all(
+            config, as_of, aoi, out / ".cache", staging, timer
+        )
+        ports = _read_ports(config.inputs.ports)
+        rasters = [
+            {"name": r.name, "path": str(r.path), "data": open_raster(
+                r, memory_budget_mb=config.ingest.memory_budget_mb)}
+            for r in config.inputs.rasters
+        ]
+    if seizures.empty:
+        raise InputError("no seizure record survived ingest; see the rejects files")
+    if as_of is None:
+        as_of = seizures[S.TIME].max().normalize() + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+    seizures = seizures[seizures[S.TIME] <= as_of].reset_index(drop=True)
+
+    with timer.stage("cells"):
+        if config.area.polygon is not None:
+            region = _read_polygon(config.area.polygon)
+        elif aoi is not None:
+            region = aoi
+        else:
+            import geopandas as gpd
+
+            region = gpd.GeoSeries(
+                gpd.points_from_xy(
+                    np.concatenate([seizures[S.LON], pings[S.LON]]),
+                    np.concatenate([seizures[S.LAT], pings[S.LAT]]),
+                ),
+                crs="EPSG:4326",
+            )
+        cells = region_to_cells(region, res, margin_km=config.area.margin_km)
+    feats, events, feat_info = _features(config, seizures, pings, rasters, ports, cells, as_of, timer)
+    if feats.empty:
+        raise InputError("no H3 cell has any observation inside the area of interest")
+
+    with timer.stage("score"):
+        specs = factor_specs(config.score.factors)
+        stats = _seizure_cell_stats(seizures, feats[S.CELL].to_numpy(dtype="uint64"), res)
+        observed = (stats["n_seizures"].to_numpy() > 0) | _support(feats)
+        scores = score_cells(
+            feats, specs, normalisation=config.score.normalisation,
+            cap_quantile=config.score.cap_quantile, class_breaks=config.score.class_breaks,
+            class_labels=config.score.class_labels, observed=observed,
+        )
+        scores = scores.merge(stats, on=S.CELL, how="left")
+    with timer.stage("timeline"):
+        timeline = _timeline(config, seizures, scores, feats, as_of, specs,
+                             feats[S.CELL].to_numpy(dtype="uint64"))
+
+    outputs: dict[str, Path] = {}
+    inputs_list = [e["path"] for k in ("seizures", "tracks") for e in ingest_report[k]]
+    inputs_list += [r["path"] for r in rasters]
+    with timer.stage("render"):
+        outputs.update(_render(config, staging, scores, seizures, events, feats, rasters,
+                               timeline, specs, as_of, run_id, inputs_list))
+    with timer.stage("export"):
+        outputs.update(_export(config, staging, scores, feats, seizures, pings, events))
+
+    published = _publish(staging, out, outputs)
+    finished = dt.datetime.now(dt.UTC)
+    manifest = {
+        "run_id": run_id,
+        "status": "ok",
+        "as_of": as_of.date().isoformat(),
+        "started": started.isoformat(timespec="seconds"),
+        "finished": finished.isoformat(timespec="seconds"),
+        "config_file": str(config.source) if config.source else None,
+        "config": config_to_dict(config),
+        "versions": _versions(),
+        "inputs": {
+            **ingest_report,
+            "rasters": [{"path": r["path"], "sha256": sha256_file(r["path"]), "name": r["name"]}
+                        for r in rasters],
+            "ports": str(config.inputs.ports) if config.inputs.ports else None,
+        },
+        "counts": {
+            "seizures_used": int(len(seizures)),
+            "pings_used": int(len(pings)),
+            "cells": int(len(scores)),
+            "cells_observed": int(scores["observed"].sum()),
+            "events": {} if events is None else
+            {k: int(v) for k, v in events["event_type"].value_counts().sort_index().items()},
+            "rejected": {
+                k: sum(e["rejected"] for e in ingest_report[k]) for k in ("seizures", "tracks")
+            },
+            "risk_classes": {str(k): int(v) for k, v in
+                             scores[S.RISK_CLASS].value_counts().sort_index().items()},
+        },
+        "features": feat_info,
+        "timings_s": timer.timings,
+        "outputs": {
+            name: {"path": p.name, "sha256": sha256_file(p), "bytes": p.stat().st_size}
+            for name, p in sorted(published.items())
+        },
+    }
+    if not config.inputs.ports and len(pings):
+        manifest["notes"] = ["no ports layer: loitering and encounters are not filtered by port distance"]
+    manifest_path = atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+    published["manifest"] = manifest_path
+    return RunResult(run_id, out, published, manifest, scores)
+
+
+def _render(config, staging, scores, seizures, events, feats, rasters, timeline, specs,
+            as_of, run_id, inputs_list) -> dict[str, Path]:
+    from .render import FactorInfo, MapData, RasterOverlay, RenderOptions, write_map, write_preview_png
+
+    overlays = []
+    for r in rasters:
+        ov = _raster_overlay(r)
+        if ov is not None:
+            overlays.append(RasterOverlay(**ov))
+    transit = None
+    if S.VESSEL_HOURS in feats:
+        transit = feats.loc[feats[S.VESSEL_HOURS] > 0, [S.CELL, S.VESSEL_HOURS]]
+    data = MapData(
+        scores=scores,
+        factors=[FactorInfo(s.name, s.display, s.weight, "", "") for s in specs],
+        class_breaks=list(config.score.class_breaks),
+        class_labels=list(config.score.class_labels),
+        seizures=seizures,
+        events=events,
+        transit=transit,
+        rasters=overlays,
+        timeline=timeline,
+    )
+    title = config.render.title or config.run.name
+    opts = RenderOptions(title=title, tiles=config.render.tiles,
+                         max_seizure_points=config.render.max_seizure_points)
+    out = {"map": write_map(data, staging / "risk_map.html", as_of=as_of.date().isoformat(),
+                            run_id=run_id, inputs=[Path(p).name for p in inputs_list], options=opts)}
+    if config.render.preview_png:
+        out["preview"] = write_preview_png(data, staging / "preview.png", title=title)
+    return out
+
+
+def _raster_overlay(r: dict) -> dict | None:
+    """Downsample a raster to at most ~1000 px for the map overlay (display only)."""
+    da = r["data"]
+    try:
+        if da.rio.crs is None or not da.rio.crs.is_geographic:
+            da = da.rio.reproject("EPSG:4326")
+        band = da.isel(band=0) if "band" in da.dims else da
+        step = max(1, int(np.ceil(max(band.shape) / 1000)))
+        small = band.isel(y=slice(None, None, step), x=slice(None, None, step))
+        arr = np.asarray(small.values, dtype="float64")
+        x0, y0, x1, y1 = band.rio.bounds()
+    except Exception as exc:  # display only: a failed overlay must not fail the run
+        log.warning("raster overlay for %s skipped: %s", r["name"], exc)
+        return None
+    return {"name": r["name"], "array": arr, "bounds": (x0, y0, x1, y1), "units": ""}
+
+
+def _export(config, staging, scores, feats, seizures, pings, events) -> dict[str, Path]:
+    from .grid import cells_to_geodataframe
+
+    out: dict[str, Path] = {}
+    flat = scores.copy()
+    for c in flat.columns:
+        if isinstance(flat[c].dtype, pd.DatetimeTZDtype):
+            flat[c] = flat[c].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    out["scores_csv"] = write_csv(flat.drop(columns=[S.CELL]), staging / "scores.csv")
+    gdf = cells_to_geodataframe(
+        scores[S.CELL].to_numpy(dtype="uint64"),
+        **{c: flat[c].to_numpy() for c in flat.columns if c not in (S.CELL, S.HEX_ID)},
+    )
+    out["scores_geoparquet"] = write_geoparquet(gdf, staging / "scores.geoparquet")
+    if config.render.geojson:
+        out["scores_geojson"] = write_geojson(gdf, staging / "scores.geojson")
+    out["features"] = write_parquet(feats, staging / "features.parquet")
+    out["seizures"] = write_parquet(seizures, staging / "seizures.parquet")
+    if len(pings):
+        out["pings"] = write_parquet(pings, staging / "pings.parquet")
+    if events is not None:
+        out["events"] = write_parquet(events, staging / "events.parquet")
+    return out
+
+
+def _publish(staging: Path, out: Path, outputs: dict[str, Path]) -> dict[str, Path]:
+    """Move every staged file onto its published name (atomic per file); rejects too."""
+    published = {}
+    rejects = staging / "rejects"
+    if rejects.is_dir():
+        (out / "rejects").mkdir(exist_ok=True)
+        for f in sorted(rejects.iterdir()):
+            os.replace(f, out / "rejects" / f.name)
+    for name, path in outputs.items():
+        target = out / path.name
+        os.replace(path, target)
+        published[name] = target
+    return published
