@@ -1,5 +1,77 @@
-"""route-risk: H3 hexagon risk scores from seizures, tracks and rasters."""
+"""route-risk: H3 hexagon risk scores from seizures, vessel tracks and satellite rasters.
+
+The public API, importable from ``pipeline``::
+
+    import pipeline
+    cfg = pipeline.load_config("configs/demo.yaml")
+    result = pipeline.run_pipeline(cfg)
+    result.scores.nlargest(10, "risk")
+
+Names resolve lazily (PEP 562), so ``import pipeline`` and the CLI start fast and a
+notebook that only needs the density core does not import folium or rasterio.
+"""
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 __version__ = "0.1.0"
+
+_EXPORTS: dict[str, str] = {
+    # config and running
+    "Config": "config",
+    "load_config": "config",
+    "run_pipeline": "run",
+    "RunResult": "run",
+    # demo data
+    "generate_demo": "demo",
+    # ingest
+    "read_seizures": "ingest",
+    "read_tracks": "ingest",
+    "open_raster": "ingest",
+    # grid
+    "points_to_cells": "grid",
+    "region_to_cells": "grid",
+    "cells_to_geodataframe": "grid",
+    "cells_to_strings": "grid",
+    "to_cells": "grid",
+    # features
+    "kernel_density": "density",
+    "seizure_weights": "density",
+    "transit_features": "transit",
+    "zonal_stats_to_cells": "zonal",
+    # score and render
+    "score_cells": "score",
+    "FactorSpec": "score",
+    "build_map": "render",
+    "write_map": "render",
+    # errors
+    "RouteRiskError": "errors",
+    "ConfigError": "errors",
+    "InputError": "errors",
+    "SourceUnreadable": "errors",
+    "DataQualityError": "errors",
+}
+
+__all__ = ["__version__", "show_versions", *sorted(_EXPORTS)]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pipeline' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+def show_versions() -> dict[str, str]:
+    """Return the versions of route-risk, Python and the core libraries (for bug reports)."""
+    from .run import _versions
+
+    return _versions()

@@ -54,7 +54,9 @@ class RunConfig(_Model):
         None, description="Reference date for time decay and windows; default: latest seizure."
     )
     out_dir: Path = Field(Path("out"), description="Output folder (relative to the config).")
-    engine: Literal["local", "dask"] = Field("local", description="Executor of the stages.")
+    engine: Literal["local"] = Field(
+        "local", description="Executor of the stages (only the in-process engine exists yet)."
+    )
 
 
 class AreaConfig(_Model):
