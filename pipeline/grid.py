@@ -94,7 +94,7 @@ def to_cells(cells) -> np.ndarray:
         out = _np(parsed)
         bad = np.flatnonzero(pa.array(parsed).is_null().to_numpy(zero_copy_only=False))
         if bad.size:
-            raise InputError(f"not an H3 cell id: {arr[bad[0]]!r} (and {bad.size - 1} more)")
+            raise InputError(f"not an H3 cell id: {str(arr[bad[0]])!r} (and {bad.size - 1} more)")
         return out.astype("uint64")
     out = arr.astype("uint64")
     from h3ronpy import cells_valid

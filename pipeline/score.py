@@ -178,7 +178,7 @@ def score_cells(
     stacked = np.column_stack(list(contribs.values()))
     top = np.asarray(list(contribs), dtype=object)[stacked.argmax(axis=1)]
     top[risk <= 0] = None
-    out.insert(5, "top_factor", top)
+    out.insert(5, "top_factor", pd.Series(top, dtype=object))
     return out
 
 
