@@ -1,0 +1,712 @@
+"""Shared machinery of the readers: text tables, missing tokens, column recognition, dates,
+coordinates and the first-failing-rule reject table.
+
+Every parser here works on whole columns (pandas string methods, numpy, pyarrow): the only
+Python loops run over the *distinct* values of a column that no fast path understood (free-text
+dates such as ``12 Jan 2020``) or over rejected rows when their messages are formatted.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from ..errors import InputError, SourceUnreadable
+from ..schema import REJECT_COLUMNS
+
+log = logging.getLogger(__name__)
+
+#: Strings that mean "no value" in the exports people send (compared after stripping, and
+#: case-insensitively).
+MISSING_TOKENS = frozenset(
+    {"", "na", "n/a", "n.a.", "nan", "null", "none", "nil", "-", "--", "#n/a", "?", "missing"}
+)
+
+
+@dataclass
+class IngestResult:
+    """What a reader returns: the accepted records and the rejected ones with reasons.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        Accepted records in the contract's columns (``SEIZURE_COLUMNS`` or ``PING_COLUMNS``).
+    rejects : pandas.DataFrame
+        One row per rejected record (its first failing rule), columns ``REJECT_COLUMNS``.
+    by_rule : dict of str to int
+        Number of rejected records per rule id, sorted by rule id.
+    source : str
+        The file that was read.
+    n_read : int
+        Records read from the file; ``n_read == len(frame) + len(rejects)``.
+    notes : list of str
+        Things the user should know (encoding fallback, inferred date order, swapped
+        coordinates, ignored waypoints, ...).
+    """
+
+    frame: pd.DataFrame
+    rejects: pd.DataFrame
+    by_rule: dict[str, int]
+    source: str
+    n_read: int
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def n_accepted(self) -> int:
+        """Number of accepted records."""
+        return len(self.frame)
+
+    @property
+    def n_rejected(self) -> int:
+        """Number of rejected records."""
+        return len(self.rejects)
+
+    @property
+    def reject_rate(self) -> float:
+        """Rejected records over records read (0 for an empty file)."""
+        return self.n_rejected / self.n_read if self.n_read else 0.0
+
+
+# --------------------------------------------------------------------------- text tables
+
+
+@dataclass
+class TextTable:
+    """A delimited text file read as strings, with the physical line of every record."""
+
+    frame: pd.DataFrame  # every column str (missing tokens still raw)
+    lines: np.ndarray  # int64, 1-based physical line where each record starts
+    bad_rows: pd.DataFrame  # REJECT_COLUMNS rows for ragged records
+    notes: list[str]
+    delimiter: str
+    n_bad: int
+
+
+def decode_bytes(data: bytes, name: str, encoding: str | None) -> tuple[bytes, str, list[str]]:
+    """Return UTF-8 bytes, the encoding used and notes, trying UTF-8 then cp1252, latin-1."""
+    notes: list[str] = []
+    if encoding:
+        try:
+            text = data.decode(encoding)
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise SourceUnreadable(f"{name}: cannot decode as {encoding!r}: {exc}") from exc
+        return text.lstrip("\ufeff").encode("utf-8"), encoding, notes
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        text = data.decode("utf-16")
+        notes.append(f"{name}: decoded as UTF-16 (byte-order mark)")
+        return text.lstrip("\ufeff").encode("utf-8"), "utf-16", notes
+    if data[:3] == b"\xef\xbb\xbf":
+        data = data[3:]
+    try:
+        data.decode("utf-8")
+        return data, "utf-8", notes
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    for enc in ("cp1252", "latin-1"):
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        notes.append(
+            f"{name}: not valid UTF-8 (byte {data[first_bad:first_bad + 1]!r} at offset "
+            f"{first_bad}); decoded as {enc}. Set encoding in the config if this is wrong."
+        )
+        return text.encode("utf-8"), enc, notes
+    raise SourceUnreadable(f"{name}: cannot decode text")  # pragma: no cover (latin-1 total)
+
+
+def sniff_delimiter(sample: str) -> str:
+    """Return the delimiter of a CSV sample among ``, ; tab |`` (``,`` when unsure)."""
+    lines = [ln for ln in sample.splitlines() if ln.strip()][:50]
+    if not lines:
+        return ","
+    try:
+        return csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t|").delimiter
+    except csv.Error:
+        header = lines[0]
+        counts = {d: header.count(d) for d in ",;\t|"}
+        best = max(counts, key=counts.get)  # type: ignore[arg-type]
+        return best if counts[best] else ","
+
+
+def _unique_names(names: Sequence[str]) -> list[str]:
+    out: list[str] = []
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(names):
+        name = raw.strip() or f"column_{i + 1}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}.{seen[name]}"
+        else:
+            seen[name] = 0
+        out.append(name)
+    return out
+
+
+def read_text_table(
+    path: Path, *, encoding: str | None = None, delimiter: str | None = None
+) -> TextTable:
+    """Read a delimited text file as strings, collecting ragged rows instead of failing.
+
+    Raises
+    ------
+    SourceUnreadable
+        If the file is missing, empty or not a delimited table.
+    """
+    name = path.name
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceUnreadable(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    if not data.strip():
+        raise SourceUnreadable(f"{name}: file is empty (expected a header line and records)")
+    if b"\x00" in data[:4096] and data[:2] not in (b"\xff\xfe", b"\xfe\xff"):
+        raise SourceUnreadable(
+            f"{name}: looks binary (NUL bytes in the first 4 KiB), not a delimited text file"
+        )
+    data, _enc, notes = decode_bytes(data, name, encoding)
+    head = data[: 1 << 16].decode("utf-8", errors="ignore")
+    if head.lstrip()[:1] in ("<", "{", "["):
+        raise SourceUnreadable(
+            f"{name}: starts with {head.lstrip()[:20]!r}: looks like HTML/XML/JSON, not CSV"
+        )
+    delim = delimiter or sniff_delimiter(head)
+    header = next(csv.reader(io.StringIO(head), delimiter=delim), [])
+    names = _unique_names(header)
+    if not names:
+        raise SourceUnreadable(f"{name}: no header line found")
+    bad: list[tuple[int | None, str, int, int]] = []
+
+    def on_bad(row: pacsv.InvalidRow) -> str:
+        bad.append((row.number, row.text, row.expected_columns, row.actual_columns))
+        return "skip"
+
+    def parse(use_threads: bool) -> pa.Table:
+        return pacsv.read_csv(
+            pa.BufferReader(data),
+            read_options=pacsv.ReadOptions(
+                column_names=names, skip_rows=1, use_threads=use_threads, block_size=1 << 24
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delim, newlines_in_values=True, invalid_row_handler=on_bad
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+
+    try:
+        table = parse(True)
+        if bad and any(b[0] is None for b in bad):
+            bad.clear()
+            table = parse(False)  # serial parsing knows the line number of each bad row
+    except (pa.ArrowInvalid, pa.ArrowException) as exc:
+        raise SourceUnreadable(f"{name}: not a readable delimited table: {exc}") from exc
+    frame = table.to_pandas()
+    n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    bad_lines = np.array(sorted(b[0] for b in bad if b[0] is not None), dtype="int64")
+    if n_lines == 1 + len(frame) + len(bad):
+        candidates = np.arange(2, 2 + len(frame) + len(bad), dtype="int64")
+        lines = np.setdiff1d(candidates, bad_lines, assume_unique=True)
+    else:  # blank lines or values spanning lines: count physical lines exactly
+        lines = _record_lines(data.decode("utf-8"), delim, len(names))
+        if len(lines) != len(frame):  # pragma: no cover (dialect disagreement)
+            log.warning("%s: could not map records to lines; using record numbers", name)
+            lines = np.arange(1, len(frame) + 1, dtype="int64")
+    bad_df = pd.DataFrame(
+        {
+            "source_file": name,
+            "row": [b[0] for b in bad],
+            "column": "",
+            "value": [b[1][:200] for b in bad],
+            "rule": "ragged_row",
+            "message": [f"line has {b[3]} fields, header has {b[2]}" for b in bad],
+        },
+        columns=list(REJECT_COLUMNS),
+    )
+    return TextTable(frame, lines, bad_df, notes, delim, len(bad))
+
+
+def _record_lines(text: str, delim: str, n_cols: int) -> np.ndarray:
+    reader = csv.reader(io.StringIO(text), delimiter=delim)
+    next(reader, None)
+    out = []
+    start = reader.line_num + 1
+    for row in reader:
+        if row and len(row) == n_cols and not (len(row) == 1 and not row[0].strip()):
+            out.append(start)
+        start = reader.line_num + 1
+    return np.asarray(out, dtype="int64")
+
+
+# --------------------------------------------------------------------------- values
+
+
+def missing_mask(values: pd.Series) -> np.ndarray:
+    """Return True where a raw value is missing (NaN/None or a missing token)."""
+    if values.dtype.kind in "fiub" or isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values.isna().to_numpy()
+    if values.dtype.kind == "M":
+        return values.isna().to_numpy()
+    s = values.astype("str")
+    lowered = s.str.strip().str.lower()
+    return (values.isna() | lowered.isin(MISSING_TOKENS)).to_numpy(dtype=bool)
+
+
+def as_text(values: pd.Series) -> pd.Series:
+    """Return the values as stripped strings with missing ones as ``""``."""
+    miss = missing_mask(values)
+    s = values.astype("str").str.strip()
+    return s.where(~miss, "")
+
+
+def normalise_name(name: str) -> str:
+    """Return a column name lower-cased, with non-alphanumerics collapsed to ``_``."""
+    return re.sub(r"[^0-9a-z]+", "_", str(name).lower()).strip("_")
+
+
+def find_column(
+    columns: Sequence[str], candidates: Sequence[str], override: str | None, name: str, what: str
+) -> str | None:
+    """Return the source column for ``what``: the override, else the first known candidate.
+
+    Raises
+    ------
+    InputError
+        If the override names a column the file does not have.
+    """
+    if override is not None:
+        if override not in columns:
+            raise InputError(
+                f"{name}: column {override!r} configured for {what!r} is not in the file; "
+                f"it has {list(columns)!r}"
+            )
+        return override
+    norm = {normalise_name(c): c for c in reversed(list(columns))}
+    for cand in candidates:
+        if cand in norm:
+            return norm[cand]
+    return None
+
+
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_COMMA_NUMBER = r"^\s*[+-]?\d+,\d+\s*$"
+
+
+def to_numbers(values: pd.Series, *, decimal_comma: bool | None = None) -> pd.Series:
+    """Return floats from raw values (NaN where missing or unparseable).
+
+    ``decimal_comma`` None detects it: a column whose numbers all look like ``12,5`` (and no
+    value like ``12.5``) uses the decimal comma.
+    """
+    if values.dtype.kind in "fiub":
+        return values.astype("float64")
+    s = values.astype("str").str.strip()
+    if decimal_comma is None:
+        has_comma = s.str.match(_COMMA_NUMBER)
+        decimal_comma = bool(has_comma.any()) and not bool(s.str.contains(".", regex=False).any())
+    if decimal_comma:
+        s = s.str.replace(",", ".", regex=False)
+    s = s.str.replace(r"^\+", "", regex=True)
+    out = pd.to_numeric(s, errors="coerce")
+    return pd.Series(np.asarray(out, dtype="float64"), index=values.index)
+
+
+# --------------------------------------------------------------------------- coordinates
+
+_DMS = re.compile(
+    r"""^\s*(?P<h1>[NSEWnsew])?\s*
+    (?P<d>[+-]?\d+(?:[.,]\d+)?)\s*(?:°|º|˚|deg|d|:)?\s*
+    (?:(?P<m>\d+(?:[.,]\d+)?)\s*(?:'|′|’|min|m|:)?\s*)?
+    (?:(?P<s>\d+(?:[.,]\d+)?)\s*(?:"|″|''|”|sec|s)?\s*)?
+    (?P<h2>[NSEWnsew])?\s*$""",
+    re.VERBOSE,
+)
+_PAIR = re.compile(
+    r"""^\s*(?P<a>.*?[0-9'"″′°.]\s*[NSEWnsew]?)\s*[,;/\s]\s*(?P<b>[NSEWnsew]?\s*[+-]?\d.*?)\s*$"""
+)
+
+
+def dms_to_degrees(values: pd.Series, axis: str) -> tuple[pd.Series, np.ndarray]:
+    """Parse decimal or degree-minute-second text into signed degrees.
+
+    Parameters
+    ----------
+    values : pandas.Series of str
+        Text such as ``13°43'00"N``, ``121 02 30 E``, ``-13.5`` or ``13.5S``.
+    axis : {"lat", "lon"}
+        Which hemisphere letters are valid (N/S for lat, E/W for lon).
+
+    Returns
+    -------
+    degrees : pandas.Series of float
+        NaN where unparseable.
+    wrong_axis : numpy.ndarray of bool
+        True where the hemisphere letter belongs to the other axis (a swapped column).
+    """
+    s = values.astype("str")
+    parts = s.str.extract(_DMS)
+    deg = to_numbers(parts["d"].fillna(""), decimal_comma=True)
+    mins = to_numbers(parts["m"].fillna(""), decimal_comma=True)
+    secs = to_numbers(parts["s"].fillna(""), decimal_comma=True)
+    hemi = parts["h1"].fillna(parts["h2"]).fillna("").str.upper()
+    ok = deg.notna() & ~(mins >= 60) & ~(secs >= 60) & ~(parts["h1"].notna() & parts["h2"].notna())
+    ok &= ~(secs.notna() & mins.isna())
+    magnitude = deg.abs() + mins.fillna(0) / 60 + secs.fillna(0) / 3600
+    sign = np.where((deg < 0) | hemi.isin(["S", "W"]), -1.0, 1.0)
+    out = pd.Series(np.where(ok, sign * magnitude, np.nan), index=values.index)
+    other = ["E", "W"] if axis == "lat" else ["N", "S"]
+    wrong = hemi.isin(other).to_numpy() & ok.to_numpy()
+    return out, wrong
+
+
+def parse_coordinate(values: pd.Series, axis: str) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Return (degrees, missing, wrong_axis) for a raw coordinate column.
+
+    Numbers go through the fast numeric path; only the values that are not plain numbers are
+    tried as degree-minute-second text.
+    """
+    miss = missing_mask(values)
+    nums = to_numbers(values)
+    wrong = np.zeros(len(values), dtype=bool)
+    todo = np.flatnonzero(nums.isna().to_numpy() & ~miss)
+    if todo.size:
+        sub = values.iloc[todo]
+        deg, wr = dms_to_degrees(sub, axis)
+        nums.iloc[todo] = deg.to_numpy()
+        wrong[todo] = wr
+    return nums, miss, wrong
+
+
+def split_pair(values: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:
+    """Split one text column holding both coordinates into (lat text, lon text, lon_first).
+
+    ``13°43'00"N 121°02'00"E`` and ``13.7, 121.0`` give lat then lon; a pair whose first part
+    ends in E/W is taken as lon first.
+    """
+    s = values.astype("str").str.strip()
+    parts = s.str.extract(_PAIR)
+    a = parts["a"].fillna("")
+    b = parts["b"].fillna("")
+    lon_first = (a.str.strip().str[-1:].str.upper().isin(["E", "W"])).to_numpy()
+    lat = a.where(~lon_first, b)
+    lon = b.where(~lon_first, a)
+    return lat, lon, lon_first
+
+
+# --------------------------------------------------------------------------- dates
+
+_DMY = re.compile(
+    r"^\s*(?P<a>\d{1,2})[/.\-](?P<b>\d{1,2})[/.\-](?P<y>\d{4}|\d{2})"
+    r"(?:[ T]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d+))?)?)?\s*$"
+)
+_YMD = re.compile(
+    r"^\s*(?P<y>\d{4})[/.](?P<b>\d{1,2})[/.](?P<a>\d{1,2})"
+    r"(?:[ T]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d+))?)?)?\s*$"
+)
+_ISO = r"^\s*\d{4}-\d{2}(-\d{2})?([T ]\d{2}(:\d{2}(:\d{2}(\.\d+)?)?)?)?\s*(Z|[+-]\d{2}:?\d{2}|UTC)?\s*$"
+_INTEGER = r"^\s*[+-]?\d+(\.\d+)?\s*$"
+
+
+@dataclass
+class ParsedTimes:
+    """Result of :func:`parse_times`."""
+
+    times: pd.Series  # datetime64[ns, UTC], NaT where missing or unparseable
+    missing: np.ndarray
+    unparseable: np.ndarray
+    notes: list[str]
+
+
+def _components_to_times(parts: pd.DataFrame, day: pd.Series, month: pd.Series) -> np.ndarray:
+    year = pd.to_numeric(parts["y"], errors="coerce")
+    year = year.where(year >= 100, np.where(year < 69, year + 2000, year + 1900))
+    frame = pd.DataFrame(
+        {
+            "year": year,
+            "month": month,
+            "day": day,
+            "hour": pd.to_numeric(parts["H"], errors="coerce").fillna(0),
+            "minute": pd.to_numeric(parts["M"], errors="coerce").fillna(0),
+            "second": pd.to_numeric(parts["S"], errors="coerce").fillna(0),
+        }
+    )
+    bad = (
+        frame["month"].isna()
+        | ~frame["month"].between(1, 12)
+        | ~frame["day"].between(1, 31)
+        | (frame["hour"] > 23)
+        | (frame["minute"] > 59)
+        | (frame["second"] > 60)
+    )
+    frame.loc[bad, ["year", "month", "day"]] = np.nan
+    out = pd.to_datetime(frame, errors="coerce", utc=True)
+    frac = pd.to_numeric("0." + parts["f"].fillna("0"), errors="coerce").fillna(0)
+    out = out + pd.to_timedelta(frac.to_numpy() * 1e9, unit="ns")
+    return out.to_numpy()
+
+
+def parse_times(
+    values: pd.Series, *, dayfirst: bool | None = None, name: str = "", column: str = ""
+) -> ParsedTimes:
+    """Parse a column of dates/times in any common spelling to UTC.
+
+    Understood, per value: ISO 8601 (with or without zone; naive means UTC), ``dd/mm/yyyy``
+    and ``mm/dd/yyyy`` with optional time (a value whose first number exceeds 12 is
+    day-first, whose second exceeds 12 is month-first; the others follow ``dayfirst``, or
+    the file's majority, day-first when tied), ``yyyy/mm/dd``, ``yyyymmdd``, epoch seconds
+    (9-11 digits) and milliseconds (12-14 digits), a bare year (placed on 1 January, precision
+    noted), and free text such as ``12 Jan 2020`` (via :func:`pandas.to_datetime`, per
+    distinct value).
+    """
+    notes: list[str] = []
+    where = f"{name} column {column!r}" if column else name
+    if isinstance(values.dtype, pd.DatetimeTZDtype) or values.dtype.kind == "M":
+        t = pd.to_datetime(values, utc=True)
+        miss = t.isna().to_numpy()
+        return ParsedTimes(t, miss, np.zeros(len(values), bool), notes)
+    miss = missing_mask(values)
+    s = values.astype("str").str.strip()
+    if values.dtype.kind in "fi":
+        s = values.astype("float64").map("{:.0f}".format).where(~miss, "")
+    out = np.full(len(s), np.datetime64("NaT"), dtype="datetime64[ns]")
+    done = miss.copy()
+
+    iso = s.str.match(_ISO).to_numpy() & ~done
+    if iso.any():
+        sub = s[iso].str.replace(r"\s*UTC$", "Z", regex=True)
+        out[iso] = (
+            pd.to_datetime(sub, format="ISO8601", utc=True, errors="coerce")
+            .dt.tz_convert(None)
+            .to_numpy()
+        )
+        done |= iso
+
+    num = s.str.match(_INTEGER).to_numpy() & ~done
+    if num.any():
+        x = pd.to_numeric(s[num], errors="coerce")
+        ndig = s[num].str.replace(r"^[+-]|\.\d*$", "", regex=True).str.len()
+        year = (ndig == 4).to_numpy()
+        ymd = (ndig == 8).to_numpy()
+        secs = ndig.between(9, 11).to_numpy()
+        ms = ndig.between(12, 14).to_numpy()
+        vals = np.full(num.sum(), np.datetime64("NaT"), dtype="datetime64[ns]")
+        xv = x.to_numpy(dtype="float64")
+        if year.any():
+            yy = np.where((xv[year] >= 1) & (xv[year] <= 9999), xv[year], np.nan)
+            vals[year] = pd.to_datetime(
+                pd.DataFrame({"year": yy, "month": 1, "day": 1}), errors="coerce"
+            ).to_numpy()
+            notes.append(
+                f"{where}: {int(year.sum())} value(s) give only a year; placed on 1 January "
+                "(precision: year)"
+            )
+        if ymd.any():
+            vals[ymd] = pd.to_datetime(
+                s[num][ymd], format="%Y%m%d", errors="coerce"
+            ).to_numpy()
+        if secs.any():
+            vals[secs] = pd.to_datetime(xv[secs] * 1e9, unit="ns", errors="coerce").to_numpy()
+        if ms.any():
+            vals[ms] = pd.to_datetime(xv[ms] * 1e6, unit="ns", errors="coerce").to_numpy()
+        out[num] = vals
+        done |= num
+
+    todo = ~done
+    if todo.any():
+        dmy = s[todo].str.extract(_DMY)
+        ymd_ = s[todo].str.extract(_YMD)
+        has_dmy = dmy["a"].notna()
+        a = pd.to_numeric(dmy["a"], errors="coerce")
+        b = pd.to_numeric(dmy["b"], errors="coerce")
+        evid_day = int((has_dmy & (a > 12) & (b <= 12)).sum())
+        evid_month = int((has_dmy & (b > 12) & (a <= 12)).sum())
+        if dayfirst is None:
+            df_default = evid_day >= evid_month
+            ambiguous = int((has_dmy & (a <= 12) & (b <= 12) & (a != b)).sum())
+            if ambiguous:
+                order = "day-first" if df_default else "month-first (US)"
+                notes.append(
+                    f"{where}: {ambiguous} ambiguous date(s) like 03/04/2020 read as {order} "
+                    f"({evid_day} unambiguous day-first, {evid_month} month-first); set "
+                    "dayfirst in the config to decide"
+                )
+        else:
+            df_default = dayfirst
+        if evid_day and evid_month:
+            notes.append(
+                f"{where}: mixes day-first ({evid_day}) and month-first ({evid_month}) dates; "
+                "each unambiguous one is read as written"
+            )
+        day_is_a = (a > 12) | ((b <= 12) & df_default)
+        day = a.where(day_is_a, b)
+        month = b.where(day_is_a, a)
+        sub_idx = np.flatnonzero(todo)
+        got = np.full(len(sub_idx), np.datetime64("NaT"), dtype="datetime64[ns]")
+        m1 = has_dmy.to_numpy()
+        if m1.any():
+            t1 = _components_to_times(dmy[m1], day[m1], month[m1])
+            got[m1] = t1.astype("datetime64[ns]") if t1.dtype.kind == "M" else pd.to_datetime(
+                t1, utc=True
+            ).tz_convert(None).to_numpy()
+        m2 = ymd_["a"].notna().to_numpy() & ~m1
+        if m2.any():
+            t2 = _components_to_times(
+                ymd_[m2],
+                pd.to_numeric(ymd_["a"][m2], errors="coerce"),
+                pd.to_numeric(ymd_["b"][m2], errors="coerce"),
+            )
+            got[m2] = pd.to_datetime(t2, utc=True).tz_convert(None).to_numpy()
+        rest = ~(m1 | m2)
+        if rest.any():
+            texts = s[todo][rest]
+            uniq = pd.unique(texts)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                parsed = {}
+                for u in uniq:  # distinct free-text dates only
+                    try:
+                        parsed[u] = pd.to_datetime(u, dayfirst=df_default, utc=True)
+                    except (ValueError, TypeError, OverflowError, pd.errors.OutOfBoundsDatetime):
+                        parsed[u] = pd.NaT
+            mapped = pd.to_datetime(texts.map(parsed), utc=True, errors="coerce")
+            got[rest] = mapped.dt.tz_convert(None).to_numpy()
+        out[todo] = got
+    times = pd.Series(pd.to_datetime(out).tz_localize("UTC"), index=values.index)
+    unparseable = times.isna().to_numpy() & ~miss
+    return ParsedTimes(times, miss, unparseable, notes)
+
+
+# --------------------------------------------------------------------------- rejects
+
+
+@dataclass
+class Rule:
+    """One check: records where ``mask`` is True fail ``rule`` on ``column``."""
+
+    rule: str
+    mask: np.ndarray
+    column: str
+    message: str  # may contain "{value}", replaced by repr(raw value)
+    values: pd.Series | None = None
+
+
+def first_failing(
+    rules: Sequence[Rule],
+    *,
+    n: int,
+    source_file: str,
+    rows: np.ndarray,
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Assign each record its first failing rule; return (accepted mask, rejects frame)."""
+    taken = np.zeros(n, dtype=bool)
+    parts = []
+    for r in rules:
+        hit = np.asarray(r.mask, dtype=bool) & ~taken
+        if not hit.any():
+            continue
+        taken |= hit
+        idx = np.flatnonzero(hit)
+        if r.values is not None:
+            raw = r.values.iloc[idx]
+            raw_text = raw.astype("str").where(~raw.isna(), "").to_numpy(dtype=object)
+        else:
+            raw_text = np.full(idx.size, "", dtype=object)
+        if "{value}" in r.message:
+            pre, post = r.message.split("{value}", 1)
+            msgs = [pre + repr(v) + post for v in raw_text]  # rejected rows only
+        else:
+            msgs = [r.message] * idx.size
+        parts.append(
+            pd.DataFrame(
+                {
+                    "source_file": source_file,
+                    "row": rows[idx],
+                    "column": r.column,
+                    "value": raw_text,
+                    "rule": r.rule,
+                    "message": msgs,
+                }
+            )
+        )
+    rejects = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame({c: pd.Series([], dtype="object") for c in REJECT_COLUMNS})
+    )
+    return ~taken, rejects
+
+
+def finish_rejects(*frames: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Concatenate reject frames, sort by row, and count by rule."""
+    frames = tuple(f for f in frames if len(f))
+    if not frames:
+        empty = pd.DataFrame({c: pd.Series([], dtype="object") for c in REJECT_COLUMNS})
+        return empty, {}
+    rej = pd.concat(frames, ignore_index=True)[list(REJECT_COLUMNS)]
+    rej["row"] = pd.to_numeric(rej["row"], errors="coerce").astype("Int64")
+    rej = rej.sort_values(["row", "rule"], kind="stable", na_position="last").reset_index(
+        drop=True
+    )
+    counts = rej["rule"].value_counts()
+    return rej, {str(k): int(counts[k]) for k in sorted(counts.index)}
+
+
+def in_bbox(lon: np.ndarray, lat: np.ndarray, bbox: Sequence[float]) -> np.ndarray:
+    """Return True where a point lies in ``(lon_min, lat_min, lon_max, lat_max)``.
+
+    A bbox with ``lon_min > lon_max`` crosses the antimeridian.
+    """
+    lon0, lat0, lon1, lat1 = (float(v) for v in bbox)
+    if not (-90 <= lat0 <= lat1 <= 90):
+        raise InputError(f"aoi_bbox latitudes must satisfy -90 <= min <= max <= 90, got {bbox!r}")
+    in_lat = (lat >= lat0) & (lat <= lat1)
+    if lon0 <= lon1:
+        in_lon = (lon >= lon0) & (lon <= lon1)
+    else:
+        in_lon = (lon >= lon0) | (lon <= lon1)
+    return in_lat & in_lon
+
+
+def haversine_km(lon1, lat1, lon2, lat2) -> np.ndarray:
+    """Great-circle distance in km (mean Earth radius 6371.0088 km); antimeridian-safe."""
+    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(v, dtype="float64")) for v in (lon1, lat1, lon2, lat2))
+    a = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+
+
+def reproject_xy(x: np.ndarray, y: np.ndarray, crs, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Transform coordinates from ``crs`` to EPSG:4326 lon/lat (always_xy)."""
+    from pyproj import CRS, Transformer
+    from pyproj.exceptions import CRSError
+
+    try:
+        src = CRS.from_user_input(crs)
+    except CRSError as exc:
+        raise InputError(f"{name}: crs {crs!r} is not a CRS pyproj understands") from exc
+    if src.equals(CRS.from_epsg(4326)) or (src.is_geographic and src.equals("OGC:CRS84")):
+        return x, y
+    tr = Transformer.from_crs(src, "EPSG:4326", always_xy=True)
+    lon, lat = tr.transform(x, y)
+    lon = np.asarray(lon, dtype="float64")
+    lat = np.asarray(lat, dtype="float64")
+    bad = ~np.isfinite(lon) | ~np.isfinite(lat)
+    lon[bad] = np.nan
+    lat[bad] = np.nan
+    return lon, lat
