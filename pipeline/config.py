@@ -30,6 +30,7 @@ __all__ = [
     "AreaConfig",
     "Config",
     "DensityConfig",
+    "EvaluateConfig",
     "RenderConfig",
     "RunConfig",
     "ScoreConfig",
@@ -189,6 +190,21 @@ class ScoreConfig(_Model):
         return self
 
 
+class EvaluateConfig(_Model):
+    """Back-test of the seizure-density model (see :func:`pipeline.evaluate.back_test`)."""
+
+    enabled: bool = True
+    test_days: int = Field(180, gt=0, description="Held-out window before as_of.")
+    area_fractions: tuple[float, ...] = (0.01, 0.05, 0.1, 0.2)
+
+    @field_validator("area_fractions")
+    @classmethod
+    def _fractions(cls, v: tuple[float, ...]) -> tuple[float, ...]:
+        if not v or any(not 0 < f <= 1 for f in v):
+            raise ValueError(f"area_fractions must be in (0, 1], got {v!r}")
+        return tuple(sorted(v))
+
+
 class RenderConfig(_Model):
     """The HTML map and the exports."""
 
@@ -211,6 +227,7 @@ class Config(_Model):
     transit: TransitConfig = Field(default_factory=TransitConfig)
     zonal: ZonalConfig = Field(default_factory=ZonalConfig)
     score: ScoreConfig = Field(default_factory=ScoreConfig)
+    evaluate: EvaluateConfig = Field(default_factory=EvaluateConfig)
     render: RenderConfig = Field(default_factory=RenderConfig)
     source: Path | None = Field(None, description="The file this config was loaded from.")
 

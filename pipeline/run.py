@@ -496,6 +496,17 @@ def _run(config, as_of_arg, out, staging, run_id, started, timer) -> RunResult:
             class_labels=config.score.class_labels, observed=observed,
         )
         scores = scores.merge(stats, on=S.CELL, how="left")
+    evaluation = None
+    if config.evaluate.enabled:
+        from .evaluate import back_test
+
+        with timer.stage("back-test"):
+            evaluation = back_test(
+                seizures, feats[S.CELL].to_numpy(dtype="uint64"), as_of=as_of,
+                density_fn=lambda train, c, split: _density(config, train, c, split)[0],
+                test_days=config.evaluate.test_days,
+                area_fractions=config.evaluate.area_fractions,
+            )
     with timer.stage("timeline"):
         timeline = _timeline(config, seizures, scores, feats, as_of, specs,
                              feats[S.CELL].to_numpy(dtype="uint64"))
@@ -508,6 +519,15 @@ def _run(config, as_of_arg, out, staging, run_id, started, timer) -> RunResult:
                                timeline, specs, as_of, run_id, inputs_list))
     with timer.stage("export"):
         outputs.update(_export(config, staging, scores, feats, seizures, pings, events))
+        if evaluation is not None:
+            outputs["evaluation"] = atomic_write_text(
+                staging / "evaluation.json", json.dumps(evaluation, indent=2) + "\n"
+            )
+            if "methods" in evaluation and config.render.preview_png:
+                from .evaluate import plot_back_test
+
+                plot_back_test(evaluation, staging / "evaluation.png")
+                outputs["evaluation_png"] = staging / "evaluation.png"
 
     published = _publish(staging, out, outputs)
     finished = dt.datetime.now(dt.UTC)
@@ -540,6 +560,7 @@ def _run(config, as_of_arg, out, staging, run_id, started, timer) -> RunResult:
                              scores[S.RISK_CLASS].value_counts().sort_index().items()},
         },
         "features": feat_info,
+        "evaluation": evaluation,
         "timings_s": timer.timings,
         "outputs": {
             name: {"path": p.name, "sha256": sha256_file(p), "bytes": p.stat().st_size}
