@@ -1,0 +1,196 @@
+"""End-to-end tests of the ``route-risk`` command on the seeded demo data."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def cli(*args, cwd=None, env=None):
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", *map(str, args)],
+        capture_output=True, text=True, cwd=cwd, env={**os.environ, **(env or {})}, timeout=900,
+    )
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """`route-risk demo --out DIR` once for the whole session."""
+    out = tmp_path_factory.mktemp("demo")
+    proc = cli("demo", "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    return out, proc
+
+
+def test_demo_prints_the_map_and_publishes_everything(demo_run):
+    out, proc = demo_run
+    map_path = Path(proc.stdout.strip().splitlines()[-1])
+    assert map_path == out / "risk_map.html"
+    for name in ["risk_map.html", "scores.geoparquet", "scores.csv", "scores.geojson",
+                 "features.parquet", "events.parquet", "seizures.parquet", "pings.parquet",
+                 "preview.png", "manifest.json"]:
+        assert (out / name).stat().st_size > 0, name
+    assert not list(out.glob(".staging-*")), "staging folder left behind"
+    assert not list(out.glob(".*.tmp")), "temporary file left behind"
+
+
+def test_manifest_records_inputs_counts_and_outputs(demo_run):
+    out, _ = demo_run
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["status"] == "ok" and m["as_of"] == "2026-06-30"
+    seiz = m["inputs"]["seizures"][0]
+    assert len(seiz["sha256"]) == 64
+    assert seiz["read"] == seiz["accepted"] + seiz["rejected"]
+    assert seiz["read"] >= 5000
+    assert m["counts"]["cells"] >= 1000
+    assert set(m["counts"]["events"]) == {"encounter", "gap", "loiter"}
+    assert {"numpy", "h3", "folium"} <= set(m["versions"])
+    for name, info in m["outputs"].items():
+        assert (out / info["path"]).exists(), name
+    assert m["config"]["density"]["kernel"] == "quartic"
+    assert all(v >= 0 for v in m["timings_s"].values())
+
+
+def test_scores_tables(demo_run):
+    out, _ = demo_run
+    csv = pd.read_csv(out / "scores.csv")
+    assert csv["hex_id"].str.fullmatch(r"[0-9a-f]{15}").all()
+    assert csv["risk"].between(0, 100).all()
+    contrib = [c for c in csv.columns if c.endswith("__contrib")]
+    assert len(contrib) == 7
+    assert (csv[contrib].sum(axis=1) - csv["risk"]).abs().max() < 1e-4
+    import geopandas as gpd
+
+    gdf = gpd.read_parquet(out / "scores.geoparquet")
+    assert len(gdf) == len(csv) and gdf.crs.to_epsg() == 4326
+    assert list(gdf["hex_id"]) == list(csv["hex_id"])
+
+
+def test_rerun_is_idempotent(demo_run, tmp_path):
+    out, _ = demo_run
+    before = json.loads((out / "manifest.json").read_text())
+    proc = cli("run", REPO / "configs" / "demo.yaml", "--out", out,
+               env={"ROUTE_RISK_DEMO_DATA": str(out / "inputs")})
+    assert proc.returncode == 0, proc.stderr
+    after = json.loads((out / "manifest.json").read_text())
+    assert after["run_id"] != before["run_id"]
+    for name in ("scores_csv", "scores_geoparquet", "features", "events"):
+        assert after["outputs"][name]["sha256"] == before["outputs"][name]["sha256"], name
+    assert all(e["cached"] for e in after["inputs"]["seizures"])
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("inputs:\n  seizures:\n    - path: nope.csv\n", "not found"),
+        ("density:\n  kernel: boxcar\n", "density.kernel"),
+        ("this is: [not yaml\n", "not valid YAML"),
+    ],
+)
+def test_validate_user_errors_exit_2_with_one_line(tmp_path, text, needle):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(text)
+    proc = cli("validate", cfg)
+    assert proc.returncode == 2
+    assert needle in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_run_with_missing_input_exits_2(tmp_path):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("inputs:\n  seizures:\n    - path: missing.csv\n")
+    proc = cli("run", cfg, "--out", tmp_path / "o")
+    assert proc.returncode == 2 and "missing.csv" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "o" / "risk_map.html").exists()
+
+
+def test_run_bad_as_of_exits_2(demo_run):
+    out, _ = demo_run
+    proc = cli("run", REPO / "configs" / "demo.yaml", "--out", out / "x", "--as-of", "someday",
+               env={"ROUTE_RISK_DEMO_DATA": str(out / "inputs")})
+    assert proc.returncode == 2 and "as_of" in proc.stderr
+
+
+def test_validate_ok(demo_run):
+    out, _ = demo_run
+    proc = cli("validate", REPO / "configs" / "demo.yaml",
+               env={"ROUTE_RISK_DEMO_DATA": str(out / "inputs")})
+    assert proc.returncode == 0, proc.stderr
+    assert "valid" in proc.stdout
+
+
+def test_help_for_every_command(capsys):
+    for argv in (["--help"], ["run", "--help"], ["demo", "--help"], ["validate", "--help"],
+                 ["ingest", "--help"]):
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+        assert info.value.code == 0
+    assert "--as-of" in capsys.readouterr().out
+
+
+def test_lock_stops_a_second_run(tmp_path):
+    import fcntl
+
+    from pipeline.errors import RunLockedError
+    from pipeline.run import _lock
+
+    with open(tmp_path / ".route-risk.lock", "a+") as f:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(RunLockedError, match="another route-risk run"):
+            with _lock(tmp_path):
+                pass
+
+
+def test_failed_render_keeps_the_last_good_map(demo_run, monkeypatch, tmp_path):
+    """A crash mid-run leaves the published map and manifest untouched."""
+    import shutil
+
+    import pipeline.run as run_mod
+    from pipeline.config import load_config
+
+    out, _ = demo_run
+    copy = tmp_path / "pub"
+    shutil.copytree(out, copy)
+    before = (copy / "risk_map.html").read_bytes(), (copy / "manifest.json").read_bytes()
+    monkeypatch.setenv("ROUTE_RISK_DEMO_DATA", str(out / "inputs"))
+
+    def boom(*a, **k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(run_mod, "_export", boom)
+    with pytest.raises(RuntimeError, match="disk full"):
+        run_mod.run_pipeline(load_config(REPO / "configs" / "demo.yaml"), out_dir=copy)
+    assert (copy / "risk_map.html").read_bytes() == before[0]
+    assert (copy / "manifest.json").read_bytes() == before[1]
+    assert not list(copy.glob(".staging-*"))
+
+
+@pytest.mark.browser
+def test_demo_map_draws_in_chromium_offline(demo_run, page):
+    out, _ = demo_run
+    requests = []
+    page.route("**/*", lambda route: (requests.append(route.request.url), route.abort())
+               if not route.request.url.startswith(("file:", "data:", "blob:"))
+               else route.continue_())
+    page.goto((out / "risk_map.html").as_uri())
+    page.wait_for_function("window.routeRisk && window.routeRisk.hexCount > 0", timeout=60000)
+    n = page.evaluate("window.routeRisk.hexCount")
+    assert n >= 1000
+    m = json.loads((out / "manifest.json").read_text())
+    assert n == m["counts"]["cells"]
+    assert page.errors == []
+    assert requests == []
+    shots = REPO / "test-artifacts"
+    shots.mkdir(exist_ok=True)
+    page.screenshot(path=str(shots / "demo-map.png"))
