@@ -1,0 +1,827 @@
+"""Transit behaviour of vessels as per-cell risk factors.
+
+From the pings table (see :mod:`pipeline.schema`) this module derives, per H3 cell:
+
+``vessel_hours``
+    Time spent in the cell.  Each segment between two consecutive pings of a vessel (no longer
+    than ``max_segment_hours``) gives its duration to every cell it passes through along the
+    great circle, not only to the cells of its end points.  Segments are cut into pieces no
+    longer than a quarter of the mean cell edge; a piece whose two ends fall in different cells
+    is bisected (``_BISECT_STEPS`` times) to find the boundary, so the attribution error is below
+    1 % of one edge length per boundary crossing.
+``distinct_vessels``
+    Number of vessels with a ping or attributed time in the cell.
+``gap_events``
+    AIS gaps ("going dark"): a vessel that was moving (SOG ≥ ``gap_min_speed_kn``) and then sent
+    nothing for ≥ ``gap_hours``.  Each gap counts once in its start cell and once in its end cell.
+``loiter_events``
+    Runs of pings slower than ``loiter_speed_kn`` lasting ≥ ``loiter_hours`` away from ports,
+    counted in the cell of the run's mean position.
+``encounter_events``
+    Two vessels within ``encounter_distance_m`` of each other, both slower than
+    ``encounter_speed_kn``, for ≥ ``encounter_hours`` away from ports (the at-sea transfer
+    pattern).  Positions are interpolated to a common ``_ENCOUNTER_STEP_MIN`` time grid and
+    candidate pairs are found by joining on (time step, H3 cell and its neighbours), never by
+    comparing every pair of vessels.
+
+Positions are handled as unit vectors on the sphere, so segments and means are antimeridian-safe.
+Pings that jump to an impossible position and straight back (implied speed above
+``max_speed_kn`` on both sides) are dropped; any other segment faster than ``max_speed_kn`` gives
+no time.  The work is done per chunk of whole vessels, so memory stays bounded on large tables.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import h3
+import numpy as np
+import pandas as pd
+from scipy.spatial import cKDTree
+
+from .errors import ConfigError, InputError
+from .grid import points_to_cells
+from .schema import (
+    CELL,
+    DISTINCT_VESSELS,
+    ENCOUNTER_EVENTS,
+    GAP_EVENTS,
+    LAT,
+    LOITER_EVENTS,
+    LON,
+    SOG,
+    TIME,
+    VESSEL_HOURS,
+    VESSEL_ID,
+    require_columns,
+)
+
+__all__ = ["EVENT_COLUMNS", "FEATURE_COLUMNS", "TransitResult", "transit_features"]
+
+log = logging.getLogger(__name__)
+
+EARTH_RADIUS_KM = 6371.0088
+KM_PER_NM = 1.852
+_NS_PER_HOUR = 3_600_000_000_000
+_PIECES_PER_EDGE = 4
+_BISECT_STEPS = 7
+_ENCOUNTER_STEP_MIN = 10
+_CHUNK_PINGS = 1_000_000
+
+EVENT_TYPE = "event_type"
+OTHER_VESSEL_ID = "other_vessel_id"
+START_TIME = "start_time"
+END_TIME = "end_time"
+DURATION_HOURS = "duration_hours"
+START_LON, START_LAT, END_LON, END_LAT = "start_lon", "start_lat", "end_lon", "end_lat"
+
+FEATURE_COLUMNS = (
+    CELL,
+    VESSEL_HOURS,
+    DISTINCT_VESSELS,
+    GAP_EVENTS,
+    LOITER_EVENTS,
+    ENCOUNTER_EVENTS,
+)
+EVENT_COLUMNS = (
+    EVENT_TYPE,
+    VESSEL_ID,
+    OTHER_VESSEL_ID,
+    START_TIME,
+    END_TIME,
+    DURATION_HOURS,
+    START_LON,
+    START_LAT,
+    END_LON,
+    END_LAT,
+    LON,
+    LAT,
+    CELL,
+)
+NO_PORTS_NOTE = "no ports layer: loitering and encounters are not filtered by distance to port"
+
+
+@dataclass(frozen=True)
+class TransitResult:
+    """Per-cell transit factors, the event table and notes for the manifest.
+
+    Attributes
+    ----------
+    features : pandas.DataFrame
+        ``cell`` (uint64, sorted) then ``vessel_hours``, ``distinct_vessels``, ``gap_events``,
+        ``loiter_events``, ``encounter_events`` (float64, 0 where none).
+    events : pandas.DataFrame
+        One row per event, columns :data:`EVENT_COLUMNS`, sorted by start time, type, vessel.
+    notes : list of str
+        Caveats the manifest should carry (e.g. no ports layer).
+    """
+
+    features: pd.DataFrame
+    events: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+# ----------------------------------------------------------------------------- sphere helpers
+
+
+def _xyz(lon, lat):
+    lo = np.radians(lon)
+    la = np.radians(lat)
+    c = np.cos(la)
+    return c * np.cos(lo), c * np.sin(lo), np.sin(la)
+
+
+def _lonlat(x, y, z):
+    return np.degrees(np.arctan2(y, x)), np.degrees(np.arctan2(z, np.hypot(x, y)))
+
+
+def _angle(ax, ay, az, bx, by, bz):
+    cx = ay * bz - az * by
+    cy = az * bx - ax * bz
+    cz = ax * by - ay * bx
+    return np.arctan2(np.sqrt(cx * cx + cy * cy + cz * cz), ax * bx + ay * by + az * bz)
+
+
+def _slerp(a, b, omega, t):
+    """Points at fraction ``t`` along the great circles from ``a`` to ``b`` (tuples of xyz)."""
+    s = np.sin(omega)
+    small = s < 1e-12
+    s = np.where(small, 1.0, s)
+    ca = np.where(small, 1.0 - t, np.sin((1.0 - t) * omega) / s)
+    cb = np.where(small, t, np.sin(t * omega) / s)
+    return _lonlat(ca * a[0] + cb * b[0], ca * a[1] + cb * b[1], ca * a[2] + cb * b[2])
+
+
+def haversine_km(lon0, lat0, lon1, lat1) -> np.ndarray:
+    """Return the great-circle distance in km between two arrays of lon/lat points."""
+    return EARTH_RADIUS_KM * _angle(*_xyz(lon0, lat0), *_xyz(lon1, lat1))
+
+
+# ----------------------------------------------------------------------------- preparation
+
+
+@dataclass
+class _Tracks:
+    code: np.ndarray  # int64 vessel code, non-decreasing
+    names: np.ndarray  # vessel id per code
+    t: np.ndarray  # int64 ns since epoch
+    lon: np.ndarray
+    lat: np.ndarray
+    sog: np.ndarray
+    dropped_spikes: int
+
+
+def _prepare(pings: pd.DataFrame, max_speed_kn: float) -> _Tracks:
+    require_columns(pings, (VESSEL_ID, TIME, LON, LAT), "pings")
+    codes, names = pd.factorize(pings[VESSEL_ID], sort=True)
+    if (codes < 0).any():
+        raise InputError(f"pings column {VESSEL_ID!r} has missing vessel ids")
+    times = pings[TIME]
+    if not isinstance(times.dtype, pd.DatetimeTZDtype):
+        raise InputError(
+            f"pings column {TIME!r} must be timezone-aware UTC datetimes, got dtype {times.dtype!r}"
+        )
+    t = (
+        times.dt.tz_convert("UTC")
+        .dt.tz_localize(None)
+        .to_numpy(dtype="datetime64[ns]")
+        .view("int64")
+    )
+    lon = pings[LON].to_numpy(dtype="float64")
+    lat = pings[LAT].to_numpy(dtype="float64")
+    sog = (
+        pings[SOG].to_numpy(dtype="float64", na_value=np.nan)
+        if SOG in pings
+        else np.full(len(pings), np.nan)
+    )
+    codes = codes.astype("int64")
+    ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lat) <= 90) & (t != np.iinfo("int64").min)
+    order = None
+    if len(codes) > 1:
+        same = codes[1:] == codes[:-1]
+        if (np.diff(codes) < 0).any() or (np.diff(t)[same] < 0).any():
+            log.info("pings are not sorted by vessel then time; sorting")
+            order = np.lexsort((t, codes))
+    if order is not None:
+        codes, t, lon, lat, sog, ok = (a[order] for a in (codes, t, lon, lat, sog, ok))
+    if not ok.all():
+        codes, t, lon, lat, sog = (a[ok] for a in (codes, t, lon, lat, sog))
+    # Exact duplicates in time: keep the first ping.
+    if len(codes) > 1:
+        dup = np.r_[False, (codes[1:] == codes[:-1]) & (t[1:] == t[:-1])]
+        if dup.any():
+            keep = ~dup
+            codes, t, lon, lat, sog = (a[keep] for a in (codes, t, lon, lat, sog))
+    spikes = _spikes(codes, t, lon, lat, max_speed_kn)
+    if spikes.any():
+        keep = ~spikes
+        codes, t, lon, lat, sog = (a[keep] for a in (codes, t, lon, lat, sog))
+    return _Tracks(codes, np.asarray(names, dtype=object), t, lon, lat, sog, int(spikes.sum()))
+
+
+def _segment_speed_kn(code, t, lon, lat):
+    """Return (same vessel, hours, km, knots) for each pair of consecutive pings."""
+    same = code[1:] == code[:-1]
+    hours = (t[1:] - t[:-1]) / _NS_PER_HOUR
+    km = haversine_km(lon[:-1], lat[:-1], lon[1:], lat[1:])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kn = np.where(hours > 0, km / KM_PER_NM / hours, np.inf)
+    return same, hours, km, kn
+
+
+def _spikes(code, t, lon, lat, max_speed_kn) -> np.ndarray:
+    """Pings reached and left at impossible speed while their neighbours connect plausibly."""
+    n = len(code)
+    out = np.zeros(n, dtype=bool)
+    if n < 3:
+        return out
+    same, _, _, kn = _segment_speed_kn(code, t, lon, lat)
+    fast = same & (kn > max_speed_kn)
+    mid_in, mid_out = fast[:-1], fast[1:]
+    cand = np.flatnonzero(mid_in & mid_out) + 1
+    if cand.size:
+        _, _, _, skip = _segment_speed_kn(
+            np.zeros(2 * cand.size, dtype="int64"),
+            np.column_stack([t[cand - 1], t[cand + 1]]).ravel(),
+            np.column_stack([lon[cand - 1], lon[cand + 1]]).ravel(),
+            np.column_stack([lat[cand - 1], lat[cand + 1]]).ravel(),
+        )
+        plausible = skip[::2] <= max_speed_kn
+        out[cand[plausible]] = True
+    return out
+
+
+def _effective_sog(sog, same, kn):
+    """SOG with unknown values filled from the implied speed of the adjacent segments."""
+    out = sog.copy()
+    miss = np.isnan(out)
+    if miss.any() and len(out) > 1:
+        k = np.where(same & np.isfinite(kn), kn, np.nan)
+        nxt = np.r_[k, np.nan]
+        prv = np.r_[np.nan, k]
+        out[miss] = np.where(np.isnan(prv[miss]), nxt[miss], prv[miss])
+    return out
+
+
+# ----------------------------------------------------------------------------- time attribution
+
+
+def _attribute_time(lon, lat, seg, hours, km, vessel, resolution, piece_km):
+    """Return (cell, vessel, hours) pieces of the segments starting at pings ``seg``."""
+    ping_cells = points_to_cells(lon, lat, resolution)
+    if seg.size == 0:
+        return np.empty(0, "uint64"), np.empty(0, "int64"), np.empty(0)
+    a = _xyz(lon[seg], lat[seg])
+    b = _xyz(lon[seg + 1], lat[seg + 1])
+    omega = km / EARTH_RADIUS_KM
+    n = np.maximum(1, np.ceil(km / piece_km)).astype("int64")
+    # Cells at the n + 1 fractions k/n of every segment, laid out segment after segment.
+    seq_off = np.cumsum(n + 1) - (n + 1)
+    seq = np.empty(int((n + 1).sum()), dtype="uint64")
+    seq[seq_off] = ping_cells[seg]
+    seq[seq_off + n] = ping_cells[seg + 1]
+    inner = n - 1
+    m = int(inner.sum())
+    if m:
+        rep = np.repeat(np.arange(seg.size), inner)
+        k = np.arange(m) - np.repeat(np.cumsum(inner) - inner, inner) + 1
+        tf = k / n[rep]
+        plon, plat = _slerp(
+            (a[0][rep], a[1][rep], a[2][rep]), (b[0][rep], b[1][rep], b[2][rep]), omega[rep], tf
+        )
+        seq[seq_off[rep] + k] = points_to_cells(plon, plat, resolution)
+        del plon, plat, tf
+    piece_seg = np.repeat(np.arange(seg.size), n)
+    piece_k = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+    lo_idx = seq_off[piece_seg] + piece_k
+    c_lo = seq[lo_idx]
+    c_hi = seq[lo_idx + 1]
+    w = (hours / n)[piece_seg]
+    cross = np.flatnonzero(c_lo != c_hi)
+    frac_lo = np.ones(piece_seg.size)
+    if cross.size:
+        s = piece_seg[cross]
+        t0 = piece_k[cross] / n[s]
+        t1 = (piece_k[cross] + 1) / n[s]
+        lo, hi = t0.copy(), t1.copy()
+        aa = (a[0][s], a[1][s], a[2][s])
+        bb = (b[0][s], b[1][s], b[2][s])
+        om = omega[s]
+        ref = c_lo[cross]
+        for _ in range(_BISECT_STEPS):
+            mid = 0.5 * (lo + hi)
+            mc = points_to_cells(*_slerp(aa, bb, om, mid), resolution)
+            in_lo = mc == ref
+            lo = np.where(in_lo, mid, lo)
+            hi = np.where(in_lo, hi, mid)
+        frac_lo[cross] = (0.5 * (lo + hi) - t0) / (t1 - t0)
+    cells = np.concatenate([c_lo, c_hi[cross]])
+    vess = np.concatenate([vessel[seg][piece_seg], vessel[seg][piece_seg[cross]]])
+    hrs = np.concatenate([w * frac_lo, w[cross] * (1.0 - frac_lo[cross])])
+    # Pings of vessels without any usable segment still mark their presence.
+    cells = np.concatenate([cells, ping_cells])
+    vess = np.concatenate([vess, vessel])
+    hrs = np.concatenate([hrs, np.zeros(ping_cells.size)])
+    return cells, vess, hrs
+
+
+def _group_cell_vessel(cells, vessel, hrs):
+    """Sum hours per (cell, vessel) pair; return (cell, hours) with one row per pair."""
+    ccode, cuniq = pd.factorize(cells)
+    nv = int(vessel.max()) - int(vessel.min()) + 1 if vessel.size else 1
+    key = ccode.astype("int64") * nv + (vessel - (vessel.min() if vessel.size else 0))
+    kcode, kuniq = pd.factorize(key)
+    sums = np.bincount(kcode, weights=hrs, minlength=kuniq.size)
+    return np.asarray(cuniq)[kuniq // nv].astype("uint64"), sums
+
+
+# ----------------------------------------------------------------------------- events
+
+
+def _empty_events() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            EVENT_TYPE: pd.Series([], dtype=object),
+            VESSEL_ID: pd.Series([], dtype=object),
+            OTHER_VESSEL_ID: pd.Series([], dtype=object),
+            START_TIME: pd.Series([], dtype="datetime64[ns, UTC]"),
+            END_TIME: pd.Series([], dtype="datetime64[ns, UTC]"),
+            **{
+                c: pd.Series([], dtype="float64")
+                for c in (DURATION_HOURS, START_LON, START_LAT, END_LON, END_LAT, LON, LAT)
+            },
+            CELL: pd.Series([], dtype="uint64"),
+        }
+    )
+
+
+def _events_frame(kind, vessel, other, t0, t1, lon0, lat0, lon1, lat1, lon, lat, resolution):
+    n = len(t0)
+    if n == 0:
+        return _empty_events()
+    return pd.DataFrame(
+        {
+            EVENT_TYPE: np.full(n, kind, dtype=object),
+            VESSEL_ID: np.asarray(vessel, dtype=object),
+            OTHER_VESSEL_ID: (
+                np.asarray(other, dtype=object) if other is not None else np.full(n, None, object)
+            ),
+            START_TIME: pd.to_datetime(np.asarray(t0, dtype="int64"), utc=True),
+            END_TIME: pd.to_datetime(np.asarray(t1, dtype="int64"), utc=True),
+            DURATION_HOURS: (np.asarray(t1) - np.asarray(t0)) / _NS_PER_HOUR,
+            START_LON: lon0,
+            START_LAT: lat0,
+            END_LON: lon1,
+            END_LAT: lat1,
+            LON: lon,
+            LAT: lat,
+            CELL: points_to_cells(lon, lat, resolution),
+        }
+    )
+
+
+def _mean_position(x_sum, y_sum, z_sum):
+    return _lonlat(x_sum, y_sum, z_sum)
+
+
+def _far_from_ports(lon, lat, ports_tree, port_radius_km) -> np.ndarray:
+    if ports_tree is None or len(lon) == 0:
+        return np.ones(len(lon), dtype=bool)
+    chord = 2.0 * np.sin(port_radius_km / EARTH_RADIUS_KM / 2.0)
+    d, _ = ports_tree.query(np.column_stack(_xyz(lon, lat)), k=1)
+    return d > chord
+
+
+def _gap_events(tr: _Tracks, sl, same, hours, kn, sog_eff, gap_hours, gap_min_speed_kn, res):
+    """Segments of ``gap_hours`` or more that start while the vessel was moving."""
+    idx = np.flatnonzero(same & (hours >= gap_hours))
+    if idx.size == 0:
+        return _empty_events()
+    # Unknown SOG: use the speed over the segment before the gap, never the gap itself.
+    sog = tr.sog[sl][idx]
+    prev = np.where((idx > 0) & same[idx - 1] & (hours[idx - 1] > 0), kn[idx - 1], np.nan)
+    moving = np.where(np.isnan(sog), prev, sog) >= gap_min_speed_kn
+    idx = idx[moving]
+    i0, i1 = idx + sl.start, idx + 1 + sl.start
+    return _events_frame(
+        "gap",
+        tr.names[tr.code[i0]],
+        None,
+        tr.t[i0],
+        tr.t[i1],
+        tr.lon[i0],
+        tr.lat[i0],
+        tr.lon[i1],
+        tr.lat[i1],
+        tr.lon[i0],
+        tr.lat[i0],
+        res,
+    )
+
+
+def _loiter_events(tr, sl, same, hours, sog_eff, loiter_speed_kn, loiter_hours, max_seg_h, res):
+    slow = sog_eff < loiter_speed_kn
+    link = same & (hours <= max_seg_h) & slow[:-1] & slow[1:]
+    starts = np.flatnonzero(slow & ~np.r_[False, link])
+    ends = np.flatnonzero(slow & ~np.r_[link, False])
+    t = tr.t[sl]
+    dur = t[ends] - t[starts]
+    keep = dur >= loiter_hours * _NS_PER_HOUR
+    starts, ends = starts[keep], ends[keep]
+    if starts.size == 0:
+        return _empty_events()
+    lon, lat = tr.lon[sl], tr.lat[sl]
+    x, y, z = _xyz(lon, lat)
+    sums = []
+    for comp in (x, y, z):
+        cs = np.r_[0.0, np.cumsum(comp)]
+        sums.append(cs[ends + 1] - cs[starts])
+    mlon, mlat = _mean_position(*sums)
+    code = tr.code[sl]
+    return _events_frame(
+        "loiter",
+        tr.names[code[starts]],
+        None,
+        t[starts],
+        t[ends],
+        lon[starts],
+        lat[starts],
+        lon[ends],
+        lat[ends],
+        mlon,
+        mlat,
+        res,
+    )
+
+
+def _encounter_events(
+    tr, slow, same, hours, kn, max_seg_h, max_speed_kn, dist_m, min_hours, res
+) -> pd.DataFrame:
+    """Pairs of slow vessels close together on a common time grid, found by a cell join."""
+    step = _ENCOUNTER_STEP_MIN * 60 * 1_000_000_000
+    seg = np.flatnonzero(
+        same & (hours <= max_seg_h) & (kn <= max_speed_kn) & slow[:-1] & slow[1:] & (hours > 0)
+    )
+    if seg.size == 0:
+        return _empty_events()
+    t0, t1 = tr.t[seg], tr.t[seg + 1]
+    g0 = -(-t0 // step)  # first grid index >= t0
+    g1 = -(-t1 // step)  # first grid index >= t1 (half-open)
+    cnt = np.maximum(g1 - g0, 0)
+    keep = cnt > 0
+    seg, t0, t1, g0, cnt = seg[keep], t0[keep], t1[keep], g0[keep], cnt[keep]
+    if seg.size == 0:
+        return _empty_events()
+    rep = np.repeat(np.arange(seg.size), cnt)
+    g = g0[rep] + (np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt))
+    frac = (g * step - t0[rep]) / (t1 - t0)[rep]
+    s = seg[rep]
+    a = _xyz(tr.lon[s], tr.lat[s])
+    b = _xyz(tr.lon[s + 1], tr.lat[s + 1])
+    om = _angle(*a, *b)
+    plon, plat = _slerp(a, b, om, frac)
+    vess = tr.code[s]
+    del a, b, om, frac, s, rep
+    # The bucket resolution: cells at least 2x the distance wide, so a partner is in the
+    # point's own cell or one of its 6 neighbours.
+    bres = 0
+    for r in range(15, -1, -1):
+        if h3.average_hexagon_edge_length(r, unit="m") * 0.5 >= dist_m:
+            bres = r
+            break
+    cells = points_to_cells(plon, plat, bres)
+    ucells = np.unique(cells)
+    cidx = pd.Index(ucells)
+    ccode = cidx.get_indexer(cells).astype("int64")
+    gmin = g.min()
+    key = (g - gmin) * ucells.size + ccode
+    order = np.argsort(key, kind="stable")
+    skey = key[order]
+    # Neighbour lookup: for each unique cell its disk of radius 1, as codes into ucells.
+    import pyarrow as pa
+    from h3ronpy import grid_disk
+
+    disk = pa.array(grid_disk(pa.array(ucells), 1, flatten=False))
+    lens = np.asarray(pa.compute.list_value_length(disk), dtype="int64")
+    flat = np.asarray(pa.compute.list_flatten(disk), dtype="uint64")
+    ncode = cidx.get_indexer(flat).astype("int64")
+    owner = np.repeat(np.arange(ucells.size), lens)
+    okn = ncode >= 0
+    owner, ncode = owner[okn], ncode[okn]
+    nb_off = np.r_[0, np.cumsum(np.bincount(owner, minlength=ucells.size))]
+    # For each point p: each neighbour cell code q of its cell -> key range of points there.
+    nper = nb_off[ccode + 1] - nb_off[ccode]
+    prep = np.repeat(np.arange(g.size), nper)
+    qi = nb_off[ccode[prep]] + (
+        np.arange(int(nper.sum())) - np.repeat(np.cumsum(nper) - nper, nper)
+    )
+    qkey = (g[prep] - gmin) * ucells.size + ncode[qi]
+    lo = np.searchsorted(skey, qkey, "left")
+    hi = np.searchsorted(skey, qkey, "right")
+    m = hi - lo
+    pi = np.repeat(prep, m)
+    pj = order[np.repeat(lo, m) + (np.arange(int(m.sum())) - np.repeat(np.cumsum(m) - m, m))]
+    del prep, qi, qkey, lo, hi, m
+    keep = vess[pi] < vess[pj]
+    pi, pj = pi[keep], pj[keep]
+    d_m = 1000.0 * haversine_km(plon[pi], plat[pi], plon[pj], plat[pj])
+    keep = d_m <= dist_m
+    pi, pj = pi[keep], pj[keep]
+    if pi.size == 0:
+        return _empty_events()
+    va, vb, gg = vess[pi], vess[pj], g[pi]
+    o = np.lexsort((gg, vb, va))
+    pi, pj, va, vb, gg = pi[o], pj[o], va[o], vb[o], gg[o]
+    dup = np.r_[False, (va[1:] == va[:-1]) & (vb[1:] == vb[:-1]) & (gg[1:] == gg[:-1])]
+    if dup.any():
+        pi, pj, va, vb, gg = (arr[~dup] for arr in (pi, pj, va, vb, gg))
+    cont = (va[1:] == va[:-1]) & (vb[1:] == vb[:-1]) & (gg[1:] == gg[:-1] + 1)
+    starts = np.flatnonzero(~np.r_[False, cont])
+    ends = np.flatnonzero(~np.r_[cont, False])
+    npts = ends - starts + 1
+    keep = npts * _ENCOUNTER_STEP_MIN / 60.0 >= min_hours - 1e-9
+    starts, ends, npts = starts[keep], ends[keep], npts[keep]
+    if starts.size == 0:
+        return _empty_events()
+    ax, ay, az = _xyz(plon[pi], plat[pi])
+    bx, by, bz = _xyz(plon[pj], plat[pj])
+    sums = []
+    for comp in (ax + bx, ay + by, az + bz):
+        cs = np.r_[0.0, np.cumsum(comp)]
+        sums.append(cs[ends + 1] - cs[starts])
+    mlon, mlat = _mean_position(*sums)
+    return _events_frame(
+        "encounter",
+        tr.names[va[starts]],
+        tr.names[vb[starts]],
+        gg[starts] * step,
+        (gg[ends] + 1) * step,
+        plon[pi[starts]],
+        plat[pi[starts]],
+        plon[pi[ends]],
+        plat[pi[ends]],
+        mlon,
+        mlat,
+        res,
+    )
+
+
+# ----------------------------------------------------------------------------- public API
+
+
+def _check_positive(**params: float) -> None:
+    for name, value in params.items():
+        if not (isinstance(value, int | float) and np.isfinite(value) and value > 0):
+            raise ConfigError(f"{name} must be a finite number > 0, got {value!r}")
+
+
+def _ports_tree(ports: pd.DataFrame | None):
+    if ports is None:
+        return None
+    require_columns(ports, (LON, LAT), "ports")
+    lon = ports[LON].to_numpy(dtype="float64")
+    lat = ports[LAT].to_numpy(dtype="float64")
+    bad = ~(np.isfinite(lon) & np.isfinite(lat) & (np.abs(lat) <= 90))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"ports row {i}: lon/lat {(lon[i], lat[i])!r} is not a valid EPSG:4326 position"
+        )
+    if lon.size == 0:
+        return None
+    return cKDTree(np.column_stack(_xyz(lon, lat)))
+
+
+def transit_features(
+    pings: pd.DataFrame,
+    resolution: int,
+    *,
+    max_segment_hours: float = 6.0,
+    gap_hours: float = 6.0,
+    gap_min_speed_kn: float = 1.0,
+    loiter_speed_kn: float = 2.0,
+    loiter_hours: float = 4.0,
+    encounter_distance_m: float = 500.0,
+    encounter_hours: float = 2.0,
+    encounter_speed_kn: float = 3.0,
+    ports: pd.DataFrame | None = None,
+    port_radius_km: float = 10.0,
+    max_speed_kn: float = 60.0,
+) -> TransitResult:
+    """Turn vessel pings into per-cell transit factors and an event table.
+
+    Parameters
+    ----------
+    pings : pandas.DataFrame
+        The pings table (:data:`pipeline.schema.PING_COLUMNS`): ``vessel_id``, ``time`` (UTC),
+        ``lon``, ``lat``, ``sog_kn`` (NaN when unknown; then the implied speed is used).
+        Expected sorted by vessel then time (sorted here otherwise).
+    resolution : int
+        H3 resolution of the output cells.
+    max_segment_hours : float, default 6
+        Consecutive pings further apart than this give no time to the cells between them, and
+        break loitering runs and encounters.
+    gap_hours : float, default 6
+        Minimum silence of a moving vessel that counts as an AIS gap.
+    gap_min_speed_kn : float, default 1
+        Speed over ground at the last ping before the silence above which the vessel counts as
+        moving.
+    loiter_speed_kn, loiter_hours : float, default 2 and 4
+        Loitering is a run of pings slower than ``loiter_speed_kn`` lasting ``loiter_hours``.
+    encounter_distance_m, encounter_hours, encounter_speed_kn : float, default 500, 2, 3
+        Two vessels, both slower than ``encounter_speed_kn``, within ``encounter_distance_m``
+        for at least ``encounter_hours`` (on a 10-minute grid).
+    ports : pandas.DataFrame, optional
+        Port positions (``lon``, ``lat``).  Loitering and encounters within ``port_radius_km``
+        of a port are not events.  Without it, ``notes`` says so.
+    port_radius_km : float, default 10
+        Radius around each port.
+    max_speed_kn : float, default 60
+        Faster segments are position errors: they give no time, and a single ping reached and
+        left that fast is dropped.
+
+    Returns
+    -------
+    TransitResult
+
+    Raises
+    ------
+    InputError
+        If ``pings`` lacks a column or has naive times.
+    ConfigError
+        If a threshold is not a positive number.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> pings = pd.DataFrame({"vessel_id": ["a", "a"],
+    ...     "time": pd.to_datetime(["2024-01-01 00:00", "2024-01-01 01:00"], utc=True),
+    ...     "lon": [0.0, 0.1], "lat": [0.0, 0.0], "sog_kn": [5.0, 5.0]})
+    >>> round(transit_features(pings, 6).features["vessel_hours"].sum(), 6)
+    1.0
+    """
+    _check_positive(
+        max_segment_hours=max_segment_hours,
+        gap_hours=gap_hours,
+        loiter_speed_kn=loiter_speed_kn,
+        loiter_hours=loiter_hours,
+        encounter_distance_m=encounter_distance_m,
+        encounter_hours=encounter_hours,
+        encounter_speed_kn=encounter_speed_kn,
+        port_radius_km=port_radius_km,
+        max_speed_kn=max_speed_kn,
+    )
+    if not (isinstance(gap_min_speed_kn, int | float) and gap_min_speed_kn >= 0):
+        raise ConfigError(f"gap_min_speed_kn must be a number >= 0, got {gap_min_speed_kn!r}")
+    if not isinstance(resolution, int | np.integer) or not 0 <= int(resolution) <= 15:
+        raise ConfigError(f"resolution must be an integer in [0, 15], got {resolution!r}")
+    resolution = int(resolution)
+    tree = _ports_tree(ports)
+    notes: list[str] = []
+    if tree is None:
+        notes.append(NO_PORTS_NOTE)
+    tr = _prepare(pings, max_speed_kn)
+    if tr.dropped_spikes:
+        notes.append(
+            f"{tr.dropped_spikes} ping(s) dropped as position jumps (> {max_speed_kn} kn both ways)"
+        )
+    piece_km = h3.average_hexagon_edge_length(resolution, unit="km") / _PIECES_PER_EDGE
+
+    n = tr.code.size
+    bounds = _chunk_bounds(tr.code, _CHUNK_PINGS)
+    cell_parts, hour_parts, gap_parts, loiter_parts = [], [], [], []
+    slow_enc = np.zeros(n, dtype=bool)
+    seg_same = np.zeros(max(n - 1, 0), dtype=bool)
+    seg_hours = np.zeros(max(n - 1, 0))
+    seg_kn = np.zeros(max(n - 1, 0))
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        sl = slice(a, b)
+        code, t, lon, lat = tr.code[sl], tr.t[sl], tr.lon[sl], tr.lat[sl]
+        same, hours, km, kn = _segment_speed_kn(code, t, lon, lat)
+        sog_eff = _effective_sog(tr.sog[sl], same, kn)
+        usable = same & (hours > 0) & (hours <= max_segment_hours) & (kn <= max_speed_kn)
+        seg = np.flatnonzero(usable)
+        cells, vess, hrs = _attribute_time(
+            lon, lat, seg, hours[seg], km[seg], code, resolution, piece_km
+        )
+        c, h = _group_cell_vessel(cells, vess, hrs)
+        cell_parts.append(c)
+        hour_parts.append(h)
+        gap_parts.append(
+            _gap_events(tr, sl, same, hours, kn, sog_eff, gap_hours, gap_min_speed_kn, resolution)
+        )
+        loiter_parts.append(
+            _loiter_events(
+                tr,
+                sl,
+                same,
+                hours,
+                sog_eff,
+                loiter_speed_kn,
+                loiter_hours,
+                max_segment_hours,
+                resolution,
+            )
+        )
+        slow_enc[sl] = sog_eff < encounter_speed_kn
+        if b - a > 1:
+            seg_same[a : b - 1] = same
+            seg_hours[a : b - 1] = hours
+            seg_kn[a : b - 1] = kn
+    enc = _encounter_events(
+        tr,
+        slow_enc,
+        seg_same,
+        seg_hours,
+        seg_kn,
+        max_segment_hours,
+        max_speed_kn,
+        encounter_distance_m,
+        encounter_hours,
+        resolution,
+    )
+    loiter = _concat_events(loiter_parts)
+    if tree is not None:
+        loiter = loiter[
+            _far_from_ports(loiter[LON].to_numpy(), loiter[LAT].to_numpy(), tree, port_radius_km)
+        ]
+        enc = enc[_far_from_ports(enc[LON].to_numpy(), enc[LAT].to_numpy(), tree, port_radius_km)]
+    gaps = _concat_events(gap_parts)
+    events = _concat_events([gaps, loiter, enc])
+    events = events.sort_values(
+        [START_TIME, EVENT_TYPE, VESSEL_ID], kind="stable", ignore_index=True
+    )
+    features = _features_table(
+        np.concatenate(cell_parts) if cell_parts else np.empty(0, "uint64"),
+        np.concatenate(hour_parts) if hour_parts else np.empty(0),
+        gaps,
+        loiter,
+        enc,
+        resolution,
+    )
+    log.info(
+        "transit: %d pings, %d cells, %d gap, %d loiter, %d encounter events",
+        n,
+        len(features),
+        len(gaps),
+        len(loiter),
+        len(enc),
+    )
+    return TransitResult(features=features, events=events, notes=notes)
+
+
+def _chunk_bounds(code: np.ndarray, size: int) -> list[int]:
+    n = code.size
+    if n == 0:
+        return [0, 0]
+    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
+    bounds = [0]
+    target = size
+    while target < n:
+        k = int(np.searchsorted(starts, target, "right")) - 1
+        cut = int(starts[k]) if k >= 0 else n
+        if cut <= bounds[-1]:  # a single vessel longer than a chunk
+            nxt = int(np.searchsorted(starts, bounds[-1], "right"))
+            cut = int(starts[nxt]) if nxt < starts.size else n
+        if cut >= n:
+            break
+        bounds.append(cut)
+        target = cut + size
+    bounds.append(n)
+    return bounds
+
+
+def _concat_events(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return _empty_events()
+    return pd.concat(parts, ignore_index=True)
+
+
+def _features_table(pair_cells, pair_hours, gaps, loiter, enc, resolution) -> pd.DataFrame:
+    gap_cells = np.empty(0, "uint64")
+    if len(gaps):
+        c0 = points_to_cells(gaps[START_LON].to_numpy(), gaps[START_LAT].to_numpy(), resolution)
+        c1 = points_to_cells(gaps[END_LON].to_numpy(), gaps[END_LAT].to_numpy(), resolution)
+        gap_cells = np.concatenate([c0, c1[c1 != c0]])
+    loit_cells = loiter[CELL].to_numpy(dtype="uint64")
+    enc_cells = enc[CELL].to_numpy(dtype="uint64")
+    all_cells = np.unique(np.concatenate([pair_cells, gap_cells, loit_cells, enc_cells]))
+    idx = pd.Index(all_cells)
+
+    def count(c, w=None):
+        return np.bincount(idx.get_indexer(c), weights=w, minlength=all_cells.size).astype(
+            "float64"
+        )
+
+    return pd.DataFrame(
+        {
+            CELL: all_cells.astype("uint64"),
+            VESSEL_HOURS: count(pair_cells, pair_hours),
+            DISTINCT_VESSELS: count(pair_cells),
+            GAP_EVENTS: count(gap_cells),
+            LOITER_EVENTS: count(loit_cells),
+            ENCOUNTER_EVENTS: count(enc_cells),
+        }
+    )

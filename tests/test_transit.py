@@ -1,0 +1,334 @@
+"""Tests of pipeline.transit on hand-made tracks with known answers and on real AIS."""
+
+from __future__ import annotations
+
+import h3
+import numpy as np
+import pandas as pd
+import pytest
+from pyproj import Geod
+
+from pipeline.errors import ConfigError, InputError
+from pipeline.schema import (
+    CELL,
+    COG,
+    DISTINCT_VESSELS,
+    ENCOUNTER_EVENTS,
+    GAP_EVENTS,
+    LAT,
+    LON,
+    LOITER_EVENTS,
+    SOG,
+    TIME,
+    VESSEL_HOURS,
+    VESSEL_ID,
+)
+from pipeline.transit import EVENT_COLUMNS, FEATURE_COLUMNS, NO_PORTS_NOTE, transit_features
+
+T0 = pd.Timestamp("2024-03-01 00:00", tz="UTC")
+GEOD = Geod(ellps="WGS84")
+
+
+def make_pings(vessel, minutes, lon, lat, sog):
+    n = len(minutes)
+    return pd.DataFrame(
+        {
+            VESSEL_ID: [vessel] * n,
+            TIME: T0 + pd.to_timedelta(np.asarray(minutes, dtype=float), unit="min"),
+            LON: np.asarray(lon, dtype=float),
+            LAT: np.asarray(lat, dtype=float),
+            SOG: np.broadcast_to(np.asarray(sog, dtype=float), (n,)).copy(),
+            COG: np.full(n, np.nan),
+        }
+    )
+
+
+def track(vessel, start_min, lon0, lat0, az_deg, speed_kn, sog, minutes, step_min=10.0):
+    """A straight track at constant speed from (lon0, lat0) with a ping every ``step_min``."""
+    mins = np.arange(0.0, minutes + 1e-9, step_min)
+    dist_m = speed_kn * 1852.0 * mins / 60.0
+    lon, lat, _ = GEOD.fwd(
+        np.full(mins.size, lon0), np.full(mins.size, lat0), np.full(mins.size, az_deg), dist_m
+    )
+    return make_pings(vessel, start_min + mins, lon, lat, sog)
+
+
+def row_of(features, cell):
+    return features.set_index(CELL).loc[np.uint64(cell)]
+
+
+# ----------------------------------------------------------------------------- contract
+
+
+def test_output_contract():
+    pings = track("a", 0, 5.0, 43.0, 90, 10, 10, 60)
+    res = transit_features(pings, 7)
+    assert tuple(res.features.columns) == FEATURE_COLUMNS
+    assert res.features[CELL].dtype == np.uint64
+    assert res.features[CELL].is_monotonic_increasing and res.features[CELL].is_unique
+    for c in FEATURE_COLUMNS[1:]:
+        assert res.features[c].dtype == np.float64
+    assert tuple(res.events.columns) == EVENT_COLUMNS
+    assert str(res.events["start_time"].dtype) == "datetime64[ns, UTC]"
+    assert res.notes == [NO_PORTS_NOTE]
+
+
+# ----------------------------------------------------------------------------- time attribution
+
+
+def three_cells_in_a_row(res=7):
+    a = h3.latlng_to_cell(43.0, 5.0, res)
+    i, j = h3.cell_to_local_ij(a, a)
+    cells = [h3.local_ij_to_cell(a, i + k, j) for k in range(3)]
+    assert h3.grid_distance(cells[0], cells[2]) == 2
+    return cells
+
+
+@pytest.mark.parametrize("n_pings", [2, 7])
+def test_vessel_crossing_three_cells_gets_known_minutes(n_pings):
+    # From the centre of A to the centre of C through B: A and C get a quarter of the
+    # hour each (centre to edge midpoint), B half (edge midpoint to edge midpoint).
+    cells = three_cells_in_a_row()
+    (la0, lo0), (la1, lo1) = h3.cell_to_latlng(cells[0]), h3.cell_to_latlng(cells[2])
+    frac = np.linspace(0, 1, n_pings)
+    pts = np.array(GEOD.npts(lo0, la0, lo1, la1, n_pings - 2)) if n_pings > 2 else np.empty((0, 2))
+    lon = np.r_[lo0, pts[:, 0], lo1]
+    lat = np.r_[la0, pts[:, 1], la1]
+    pings = make_pings("a", 60 * frac, lon, lat, 5.0)
+    f = transit_features(pings, 7).features
+    assert set(f[CELL].astype(np.uint64)) == {np.uint64(h3.str_to_int(c)) for c in cells}
+    minutes = [60 * row_of(f, h3.str_to_int(c))[VESSEL_HOURS] for c in cells]
+    # Independent reference: dense geodesic sampling of the same path.
+    ref_pts = np.array(GEOD.npts(lo0, la0, lo1, la1, 20000))
+    ref_cells = [h3.latlng_to_cell(la, lo, 7) for lo, la in ref_pts]
+    ref = [60 * ref_cells.count(c) / len(ref_cells) for c in cells]
+    np.testing.assert_allclose(minutes, ref, atol=0.15)
+    np.testing.assert_allclose(minutes, [15, 30, 15], atol=1.0)
+    assert f[VESSEL_HOURS].sum() == pytest.approx(1.0, abs=1e-12)
+    assert (f[DISTINCT_VESSELS] == 1).all()
+
+
+def test_time_is_conserved_and_long_segments_give_none():
+    a = track("a", 0, -70.0, 20.0, 45, 12, 12, 180, step_min=6)
+    b = track("b", 0, -70.2, 20.1, 200, 8, 8, 120, step_min=4)
+    # Two pings 7 h apart: longer than max_segment_hours, gives no time.
+    c = make_pings("c", [0, 420], [-70.5, -70.4], [20.0, 20.0], 0.0)
+    pings = pd.concat([a, b, c], ignore_index=True)
+    f = transit_features(pings, 8).features
+    assert f[VESSEL_HOURS].sum() == pytest.approx(3.0 + 2.0, rel=1e-12)
+    assert (f[VESSEL_HOURS] >= 0).all()
+    # Vessel c still marks its presence at its pings.
+    assert f[DISTINCT_VESSELS].max() <= 3
+
+
+def test_antimeridian_segment_stays_near_the_antimeridian():
+    pings = make_pings("a", [0, 60], [179.95, -179.95], [-16.0, -16.0], 6.0)
+    f = transit_features(pings, 8).features
+    lat, lon = np.array([h3.cell_to_latlng(h3.int_to_str(int(c))) for c in f[CELL]]).T
+    assert (np.abs(lon) > 179.8).all()
+    assert f[VESSEL_HOURS].sum() == pytest.approx(1.0)
+    assert len(f) >= 6  # ~10.7 km at ~0.5 km edges: several cells, not two
+
+
+def test_position_jump_is_dropped_and_noted():
+    a = track("a", 0, -1.1, 50.7, 0, 5, 5, 60, step_min=5)
+    a.loc[6, LAT] = 20.0  # one ping 3,400 km away and back
+    res = transit_features(a, 8)
+    assert res.features[VESSEL_HOURS].sum() == pytest.approx(1.0)
+    assert any("position jump" in n for n in res.notes)
+    lat, _ = np.array([h3.cell_to_latlng(h3.int_to_str(int(c))) for c in res.features[CELL]]).T
+    assert (lat > 50).all()
+
+
+# ----------------------------------------------------------------------------- events
+
+
+def test_six_hour_gap_while_moving_is_one_gap_event():
+    before = track("a", 0, 10.0, 40.0, 90, 10, 10, 120)
+    last = before.iloc[-1]
+    after = track("a", 120 + 390, float(last[LON]) + 1.0, 40.0, 90, 10, 10, 60)
+    moored = pd.concat(  # a silent moored vessel is not going dark
+        [
+            make_pings("m", [0, 10], [11.0, 11.0], [41.0, 41.0], 0.0),
+            make_pings("m", [450, 460], [11.0, 11.0], [41.0, 41.0], 0.0),
+        ]
+    )
+    short = pd.concat(  # 5 h of silence is below the 6 h threshold
+        [track("s", 0, 12.0, 40.0, 0, 10, 10, 30), track("s", 330, 12.0, 40.5, 0, 10, 10, 30)]
+    )
+    pings = pd.concat([before, after, moored, short], ignore_index=True)
+    res = transit_features(pings, 6)
+    gaps = res.events[res.events["event_type"] == "gap"]
+    assert len(gaps) == 1
+    g = gaps.iloc[0]
+    assert g[VESSEL_ID] == "a" and g["other_vessel_id"] is None
+    assert g["duration_hours"] == pytest.approx(6.5)
+    assert g["start_time"] == T0 + pd.Timedelta(minutes=120)
+    assert (g["start_lon"], g["start_lat"]) == pytest.approx((last[LON], last[LAT]))
+    assert g["end_lon"] == pytest.approx(float(last[LON]) + 1.0)
+    f = res.features.set_index(CELL)
+    c0 = h3.str_to_int(h3.latlng_to_cell(g["start_lat"], g["start_lon"], 6))
+    c1 = h3.str_to_int(h3.latlng_to_cell(g["end_lat"], g["end_lon"], 6))
+    assert f.loc[np.uint64(c0), GAP_EVENTS] == 1 and f.loc[np.uint64(c1), GAP_EVENTS] == 1
+    assert f[GAP_EVENTS].sum() == 2
+    # The gap itself gives no vessel-hours (6.5 h > max_segment_hours); the 5 h one does.
+    assert f[VESSEL_HOURS].sum() == pytest.approx(2 + 1 + 10 / 60 * 2 + 0.5 + 5 + 0.5)
+    assert transit_features(pings, 6, gap_hours=4.0).events.shape[0] == 2
+
+
+def test_five_hour_loiter_far_from_ports():
+    go = track("a", 0, -5.0, 36.0, 90, 12, 12, 60)
+    end = go.iloc[-1]
+    rng = np.random.default_rng(1)
+    mins = np.arange(70, 70 + 300 + 1e-9, 10.0)
+    drift = make_pings(
+        "a",
+        mins,
+        end[LON] + 0.001 + rng.normal(0, 2e-4, mins.size),
+        end[LAT] + rng.normal(0, 2e-4, mins.size),
+        0.6,
+    )
+    leave = track("a", 380, float(end[LON]) + 0.002, float(end[LAT]), 90, 12, 12, 60)
+    short = track("b", 0, -4.0, 36.5, 0, 1.0, 1.0, 180)  # 3 h slow: not loitering
+    pings = pd.concat([go, drift, leave, short], ignore_index=True)
+    res = transit_features(pings, 7)
+    loit = res.events[res.events["event_type"] == "loiter"]
+    assert len(loit) == 1
+    ev = loit.iloc[0]
+    assert ev[VESSEL_ID] == "a"
+    assert ev["duration_hours"] == pytest.approx(5.0)
+    assert ev["start_time"] == T0 + pd.Timedelta(minutes=70)
+    assert ev[LON] == pytest.approx(end[LON] + 0.001, abs=1e-3)
+    assert res.features.set_index(CELL).loc[np.uint64(ev[CELL]), LOITER_EVENTS] == 1
+    assert res.features[LOITER_EVENTS].sum() == 1
+    # A port 3 km away suppresses it, and the no-ports note goes away.
+    ports = pd.DataFrame({LON: [float(end[LON]) + 0.03], LAT: [float(end[LAT])]})
+    res2 = transit_features(pings, 7, ports=ports)
+    assert (res2.events["event_type"] != "loiter").all()
+    assert NO_PORTS_NOTE not in res2.notes
+    assert res2.features[LOITER_EVENTS].sum() == 0
+    # ... but not with a 1 km port radius.
+    res3 = transit_features(pings, 7, ports=ports, port_radius_km=1.0)
+    assert (res3.events["event_type"] == "loiter").sum() == 1
+
+
+def test_two_vessels_meeting_for_three_hours_is_one_encounter():
+    lon, lat = 30.0, 33.0
+    meet = np.arange(60, 60 + 180 + 1e-9, 5.0)
+    a = pd.concat(
+        [
+            track("alpha", 0, lon - 0.15, lat, 90, 14, 14, 50),
+            make_pings(
+                "alpha", meet, lon + np.linspace(0, 0.002, meet.size), np.full(meet.size, lat), 1.0
+            ),
+            track("alpha", 250, lon + 0.003, lat, 0, 14, 14, 60),
+        ]
+    )
+    b = pd.concat(
+        [
+            track("bravo", 0, lon + 0.15, lat + 0.002, 270, 14, 14, 50),
+            make_pings(
+                "bravo",
+                meet + 2.5,
+                lon + np.linspace(0, 0.002, meet.size),
+                np.full(meet.size, lat + 0.0025),
+                1.5,
+            ),
+            track("bravo", 255, lon - 0.003, lat, 180, 14, 14, 60),
+        ]
+    )
+    # A third vessel loiters 5 km away at the same time: no encounter with it.
+    c = make_pings("charlie", meet, np.full(meet.size, lon + 0.06), np.full(meet.size, lat), 0.5)
+    pings = pd.concat([b, a, c], ignore_index=True)  # unsorted vessels on purpose
+    res = transit_features(pings, 7)
+    enc = res.events[res.events["event_type"] == "encounter"]
+    assert len(enc) == 1
+    e = enc.iloc[0]
+    assert (e[VESSEL_ID], e["other_vessel_id"]) == ("alpha", "bravo")
+    assert e["duration_hours"] == pytest.approx(3.0, abs=10 / 60 + 1e-9)
+    assert abs((e["start_time"] - (T0 + pd.Timedelta(minutes=60))).total_seconds()) <= 600
+    assert e[LAT] == pytest.approx(lat + 0.00125, abs=2e-4)
+    assert res.features[ENCOUNTER_EVENTS].sum() == 1
+    # The same meeting with a 200 m threshold (they are ~280 m apart) is not an encounter.
+    res2 = transit_features(pings, 7, encounter_distance_m=200.0)
+    assert (res2.events["event_type"] != "encounter").all()
+    # Nor when required to last 4 h.
+    res3 = transit_features(pings, 7, encounter_hours=4.0)
+    assert (res3.events["event_type"] != "encounter").all()
+
+
+def test_events_sorted_and_cells_consistent():
+    pings = pd.concat(
+        [
+            track("z", 0, 1.0, 1.0, 90, 10, 10, 60),
+            track("z", 500, 1.5, 1.0, 90, 10, 10, 60),
+            track("y", 0, 2.0, 1.0, 90, 10, 10, 60),
+            track("y", 430, 2.5, 1.0, 90, 10, 10, 60),
+        ],
+        ignore_index=True,
+    )
+    ev = transit_features(pings, 5).events
+    assert list(ev[VESSEL_ID]) == ["y", "z"]
+    assert ev["start_time"].is_monotonic_increasing
+    expect = [h3.str_to_int(h3.latlng_to_cell(la, lo, 5)) for lo, la in zip(ev[LON], ev[LAT])]
+    assert list(ev[CELL]) == expect
+
+
+# ----------------------------------------------------------------------------- errors
+
+
+def test_naive_times_are_rejected():
+    pings = track("a", 0, 0, 0, 0, 5, 5, 30)
+    pings[TIME] = pings[TIME].dt.tz_localize(None)
+    with pytest.raises(InputError, match="timezone-aware"):
+        transit_features(pings, 7)
+
+
+def test_missing_column_is_rejected():
+    with pytest.raises(InputError, match="lat"):
+        transit_features(track("a", 0, 0, 0, 0, 5, 5, 30).drop(columns=[LAT]), 7)
+
+
+@pytest.mark.parametrize("param", ["gap_hours", "loiter_hours", "encounter_distance_m"])
+def test_bad_parameters_are_rejected(param):
+    with pytest.raises(ConfigError, match=param):
+        transit_features(track("a", 0, 0, 0, 0, 5, 5, 30), 7, **{param: -1.0})
+
+
+def test_bad_resolution_is_rejected():
+    with pytest.raises(ConfigError, match="16"):
+        transit_features(track("a", 0, 0, 0, 0, 5, 5, 30), 16)
+
+
+# ----------------------------------------------------------------------------- real AIS
+
+
+def test_solent_real_ais(shared_data):
+    raw = pd.read_csv(shared_data / "tracks" / "SolentAIS_20160112_130211.csv")
+    pings = pd.DataFrame(
+        {
+            VESSEL_ID: raw["MMSI"].astype(str),
+            TIME: pd.to_datetime(raw["Time"], utc=True),
+            LON: raw["Longitude_degrees"],
+            LAT: raw["Latitude_degrees"],
+            SOG: raw["SOG_knots"].astype(float),
+            COG: raw["COG_degrees"].astype(float),
+        }
+    ).sort_values([VESSEL_ID, TIME], kind="stable", ignore_index=True)
+    res = transit_features(pings, 9, loiter_hours=1.0, encounter_hours=1.0)
+    f = res.features
+    # The ~3,900 km jump is dropped by the max-speed guard, so every cell is in the Solent.
+    assert any("position jump" in n for n in res.notes)
+    lat, lon = np.array([h3.cell_to_latlng(h3.int_to_str(int(c))) for c in f[CELL]]).T
+    assert lat.min() > 50.3 and lat.max() < 51.2 and lon.min() > -2.0 and lon.max() < -0.5
+    # Time is conserved: the sum over cells equals the sum of the kept segment durations.
+    clean = pings[pings[LAT] > 45].drop_duplicates([VESSEL_ID, TIME])
+    dt = clean.groupby(VESSEL_ID)[TIME].diff().dt.total_seconds() / 3600
+    assert f[VESSEL_HOURS].sum() == pytest.approx(dt.sum(), rel=1e-3)
+    assert f[DISTINCT_VESSELS].max() <= pings[VESSEL_ID].nunique()
+    assert f[GAP_EVENTS].sum() == 0  # an 84-minute file holds no 6 h gap
+    # Moored vessels in the 84 minutes: loitering for >= 1 h, and moored pairs meeting.
+    kinds = res.events["event_type"].value_counts().to_dict()
+    assert kinds.get("loiter", 0) >= 5
+    assert f[LOITER_EVENTS].sum() == kinds.get("loiter", 0)
+    assert f[ENCOUNTER_EVENTS].sum() == kinds.get("encounter", 0)
