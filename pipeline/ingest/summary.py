@@ -1,0 +1,151 @@
+"""Reject files, the reject-rate ceiling and the one-file summary behind ``route-risk ingest``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from ..errors import DataQualityError, InputError
+from ..io import write_csv
+from ..schema import REJECT_COLUMNS
+from ._common import IngestResult
+from .options import IngestOptions, RasterSource, SeizureSource, TrackSource
+
+__all__ = ["check_reject_rate", "format_summary", "summarise_ingest", "write_rejects"]
+
+
+def write_rejects(result: IngestResult, out_dir: Path) -> Path:
+    """Write ``out_dir/rejects/<source stem>.csv`` atomically and return its path.
+
+    The file is written even when there are no rejects (header only), so a rerun never
+    leaves a stale reject list behind.
+    """
+    path = Path(out_dir) / "rejects" / f"{Path(result.source).stem}.csv"
+    frame = result.rejects
+    if frame.empty:
+        frame = pd.DataFrame({c: pd.Series([], dtype="object") for c in REJECT_COLUMNS})
+    return write_csv(frame[list(REJECT_COLUMNS)], path)
+
+
+def check_reject_rate(result: IngestResult, max_rate: float) -> None:
+    """Raise :class:`DataQualityError` when the share of rejected records exceeds ``max_rate``.
+
+    Raises
+    ------
+    DataQualityError
+        Naming the file, the rate, the ceiling and the three most frequent rules.
+    InputError
+        If ``max_rate`` is not in [0, 1].
+    """
+    if not 0.0 <= float(max_rate) <= 1.0:
+        raise InputError(f"max_reject_rate must be in [0, 1], got {max_rate!r}")
+    rate = result.reject_rate
+    if rate > max_rate:
+        top = sorted(result.by_rule.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+        rules = ", ".join(f"{k} ({v})" for k, v in top)
+        raise DataQualityError(
+            f"{result.source}: {result.n_rejected} of {result.n_read} records rejected "
+            f"({rate:.1%}), above the ceiling max_reject_rate={max_rate:g}; top rules: {rules}"
+        )
+
+
+def summarise_ingest(
+    kind: Literal["seizures", "tracks", "raster"],
+    path: str | Path | SeizureSource | TrackSource | RasterSource,
+    *,
+    options: IngestOptions | None = None,
+    out_dir: Path | None = None,
+    as_of: dt.date | str | None = None,
+    aoi_bbox: tuple[float, float, float, float] | None = None,
+) -> dict[str, Any]:
+    """Ingest one file as a user would and return a JSON-able summary.
+
+    Parameters
+    ----------
+    kind : {"seizures", "tracks", "raster"}
+        What the file holds.
+    path : str, Path or a source model
+        The file, or its source options (columns, CRS, ...).
+    options : IngestOptions, optional
+        Reject-rate ceiling, speed limit, memory budget (defaults when None).
+    out_dir : Path, optional
+        Where ``rejects/<stem>.csv`` is written (not written when None).
+    as_of, aoi_bbox
+        Passed to the readers.
+
+    Returns
+    -------
+    dict
+        ``kind``, ``source``, ``accepted``, ``rejected``, ``reject_rate``, ``rejects_file``,
+        ``by_rule``, ``notes``, ``usable``; for rasters ``crs``, ``shape``, ``bands``,
+        ``bounds``, ``valid_fraction``.
+
+    Raises
+    ------
+    SourceUnreadable, InputError, DataQualityError
+        When the file is not usable (the CLI maps these to exit code 2).
+    """
+    from .rasters import describe_raster, open_raster
+    from .seizures import read_seizures
+    from .tracks import read_tracks
+
+    opts = options or IngestOptions()
+    if kind == "raster":
+        da = open_raster(path, memory_budget_mb=opts.memory_budget_mb)
+        desc = describe_raster(da)
+        return {"kind": kind, "source": da.attrs.get("source_file"), "usable": True,
+                "notes": [], **desc}
+    if kind == "seizures":
+        result = read_seizures(path, as_of=as_of, aoi_bbox=aoi_bbox)
+    elif kind == "tracks":
+        result = read_tracks(path, aoi_bbox=aoi_bbox, max_speed_kn=opts.max_speed_kn)
+    else:
+        raise InputError(f"kind must be one of ['seizures', 'tracks', 'raster'], got {kind!r}")
+    rejects_file = str(write_rejects(result, out_dir)) if out_dir is not None else None
+    check_reject_rate(result, opts.max_reject_rate)
+    summary: dict[str, Any] = {
+        "kind": kind,
+        "source": result.source,
+        "read": result.n_read,
+        "accepted": result.n_accepted,
+        "rejected": result.n_rejected,
+        "reject_rate": round(result.reject_rate, 6),
+        "rejects_file": rejects_file,
+        "by_rule": dict(result.by_rule),
+        "notes": list(result.notes),
+        "usable": result.n_accepted > 0,
+    }
+    if kind == "tracks":
+        summary["vessels"] = int(result.frame["vessel_id"].nunique())
+    return summary
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    """Return the human-readable text of a :func:`summarise_ingest` summary."""
+    lines = [f"{summary.get('source')} ({summary.get('kind')})"]
+    if summary.get("kind") == "raster":
+        lines += [
+            f"  CRS            {summary.get('crs')}",
+            f"  shape          {summary.get('shape')} (band, y, x)",
+            f"  bounds lon/lat {summary.get('bounds')}",
+            f"  valid fraction {summary.get('valid_fraction'):.2%}",
+        ]
+        if summary.get("windowed"):
+            lines.append("  larger than the memory budget: read in windows")
+        return "\n".join(lines)
+    lines.append(
+        f"  read {summary['read']}, accepted {summary['accepted']}, rejected "
+        f"{summary['rejected']} ({summary['reject_rate']:.1%})"
+    )
+    if "vessels" in summary:
+        lines.append(f"  vessels        {summary['vessels']}")
+    for rule, count in sorted(summary.get("by_rule", {}).items(), key=lambda kv: (-kv[1], kv[0])):
+        lines.append(f"    {rule:<22} {count}")
+    if summary.get("rejects_file"):
+        lines.append(f"  rejects        {summary['rejects_file']}")
+    for note in summary.get("notes", []):
+        lines.append(f"  note: {note}")
+    return "\n".join(lines)

@@ -1,0 +1,614 @@
+"""Read vessel tracks (AIS CSV, GPX, point or LineString layers) into the pings table.
+
+AIS CSV schemas recognised from the header (or forced with ``schema``):
+
+``generic``
+    ``mmsi,timestamp,lat,lon,sog,cog`` and the usual variants (``Latitude_degrees``,
+    ``SOG_knots``, ``Time``, ...).
+``dma``
+    Danish Maritime Authority: ``# Timestamp,Type of mobile,MMSI,Latitude,Longitude,...``
+    with day-first ``dd/mm/yyyy HH:MM:SS`` times.
+``marinecadastre``
+    US MarineCadastre: ``MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,...``.
+
+AIS "not available" sentinels are missing values, never positions: latitude 91, longitude
+181, SOG 102.3 (any SOG > 102.2), COG 360 (any COG >= 360); heading 511 is not kept.
+
+Rule ids (first failing rule per ping, in this order): ``ragged_row``, ``vessel_missing``,
+``mmsi_invalid`` (not 9 digits), ``mmsi_not_vessel`` (base station 00MIDxxxx, group call
+0MIDxxxxx, aid to navigation 99MIDxxxx, SAR aircraft 111MIDxxx, SART/MOB/EPIRB 97xxxxxxx,
+handheld 8xxxxxxxx, placeholders such as 123456789 or a repeated digit), ``position_unavailable``
+(sentinel 91/181), ``coord_missing``, ``coord_unparseable``, ``lat_out_of_range``,
+``lon_out_of_range``, ``null_island``, ``time_unparseable``, ``time_missing`` (an untimed point
+in a timed track; a track without any time is kept as an untimed route), ``outside_aoi``,
+``duplicate`` (same vessel, time and position as an earlier ping), ``impossible_speed`` (a ping
+reached and left, or only reached at a track's end, faster than ``max_speed_kn``; great-circle
+distances, so a track crossing the antimeridian is a short hop, never a trip around the globe).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from ..errors import InputError, SourceUnreadable
+from ..schema import COG, LAT, LON, PING_COLUMNS, SOG, TIME, VESSEL_ID, empty_pings
+from ._common import (
+    IngestResult,
+    Rule,
+    as_text,
+    find_column,
+    finish_rejects,
+    first_failing,
+    haversine_km,
+    in_bbox,
+    missing_mask,
+    normalise_name,
+    parse_coordinate,
+    parse_times,
+    read_text_table,
+    reproject_xy,
+    to_numbers,
+)
+from .options import TrackSource
+
+__all__ = ["read_tracks", "TRACK_RULES", "classify_mmsi"]
+
+log = logging.getLogger(__name__)
+
+TRACK_RULES = (
+    "ragged_row",
+    "vessel_missing",
+    "mmsi_invalid",
+    "mmsi_not_vessel",
+    "position_unavailable",
+    "coord_missing",
+    "coord_unparseable",
+    "lat_out_of_range",
+    "lon_out_of_range",
+    "null_island",
+    "time_unparseable",
+    "time_missing",
+    "outside_aoi",
+    "duplicate",
+    "impossible_speed",
+)
+
+CANDIDATES: dict[str, tuple[str, ...]] = {
+    VESSEL_ID: ("mmsi", "vessel_id", "ship_id", "shipid", "userid", "user_id", "mmsi_number",
+                "vessel", "track_id", "id", "name"),
+    TIME: ("timestamp", "basedatetime", "base_date_time", "datetime", "date_time", "time",
+           "time_utc", "ts", "utc", "date"),
+    LAT: ("lat", "latitude", "latitude_degrees", "lat_deg", "lat_dd", "y"),
+    LON: ("lon", "lng", "long", "longitude", "longitude_degrees", "lon_deg", "lon_dd", "x"),
+    SOG: ("sog", "sog_knots", "sog_kn", "speed", "speed_knots", "speed_over_ground"),
+    COG: ("cog", "cog_degrees", "cog_deg", "course", "course_over_ground"),
+}
+
+_PLACEHOLDERS = {"000000000", "123456789", "012345678", "987654321", "123456780"}
+_KNOT_KM = 1.852
+
+
+def _as_source(source: TrackSource | str | Path) -> TrackSource:
+    if isinstance(source, TrackSource):
+        return source
+    return TrackSource(path=Path(source))
+
+
+def _detect_format(src: TrackSource) -> str:
+    if src.format != "auto":
+        return src.format
+    suffix = src.path.suffix.lower()
+    table = {".csv": "ais_csv", ".txt": "ais_csv", ".tsv": "ais_csv", ".gpx": "gpx",
+             ".gpkg": "gpkg", ".parquet": "parquet", ".geoparquet": "parquet",
+             ".geojson": "geojson", ".json": "geojson"}
+    if suffix not in table:
+        raise SourceUnreadable(
+            f"{src.path.name}: unknown track file type {suffix!r}; expected one of "
+            f"{sorted(table)!r}, or set format in the config"
+        )
+    return table[suffix]
+
+
+def detect_ais_schema(columns: list[str]) -> str:
+    """Return ``dma``, ``marinecadastre`` or ``generic`` from an AIS CSV header."""
+    first = columns[0].strip().lower() if columns else ""
+    norm = {normalise_name(c) for c in columns}
+    if first.startswith("#") and "timestamp" in first and "mmsi" in norm:
+        return "dma"
+    if "basedatetime" in norm and "mmsi" in norm:
+        return "marinecadastre"
+    return "generic"
+
+
+def classify_mmsi(ids: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Series]:
+    """Classify MMSI strings as (invalid, not_vessel, reason).
+
+    Parameters
+    ----------
+    ids : pandas.Series of str
+        MMSIs as text (a trailing ``.0`` from a float export is tolerated).
+
+    Returns
+    -------
+    invalid : numpy.ndarray of bool
+        Not nine digits.
+    not_vessel : numpy.ndarray of bool
+        Nine digits but not a ship station (base station, aid to navigation, SAR aircraft,
+        SART/MOB/EPIRB, handheld, group call, placeholder).
+    reason : pandas.Series of str
+        What the MMSI is, for the reject message.
+    """
+    s = ids.astype("str").str.strip().str.replace(r"\.0+$", "", regex=True)
+    nine = s.str.fullmatch(r"\d{9}").to_numpy()
+    reason = pd.Series("", index=ids.index, dtype="str")
+    checks = [
+        (s.isin(_PLACEHOLDERS) | s.str.fullmatch(r"(\d)\1{8}"), "a placeholder"),
+        (s.str.startswith("00"), "a coast/base station (00MIDxxxx)"),
+        (s.str.startswith("0"), "a group call (0MIDxxxxx)"),
+        (s.str.startswith("99"), "an aid to navigation (99MIDxxxx)"),
+        (s.str.startswith("111"), "a SAR aircraft (111MIDxxx)"),
+        (s.str.startswith("97"), "a SART/MOB/EPIRB beacon (97xxxxxxx)"),
+        (s.str.startswith("8"), "a handheld/diver radio (8MIDxxxxx)"),
+        (s.str.startswith("1") | s.str.startswith("9"), "outside the ship-station range"),
+    ]
+    not_vessel = np.zeros(len(s), dtype=bool)
+    for mask, why in checks:
+        m = mask.to_numpy(dtype=bool) & nine & ~not_vessel
+        reason = reason.where(~m, why)
+        not_vessel |= m
+    # 98MIDxxxx: craft associated with a parent ship (tenders, boats): vessels.
+    child = s.str.startswith("98").to_numpy() & nine
+    not_vessel &= ~child
+    return ~nine, not_vessel, reason
+
+
+def read_tracks(
+    source: TrackSource | str | Path,
+    *,
+    aoi_bbox: tuple[float, float, float, float] | None = None,
+    max_speed_kn: float = 60.0,
+) -> IngestResult:
+    """Read a track file into pings sorted by vessel then time, rejecting bad pings by rule.
+
+    Parameters
+    ----------
+    source : TrackSource, str or Path
+        The file, or its options.
+    aoi_bbox : tuple of 4 floats, optional
+        ``(lon_min, lat_min, lon_max, lat_max)``; pings outside are rejected.
+    max_speed_kn : float, default 60
+        A ping implying a faster speed than this is rejected (``impossible_speed``).
+
+    Returns
+    -------
+    IngestResult
+        ``frame`` has the columns ``PING_COLUMNS``; ``vessel_id`` is the MMSI as a string
+        (or the GPX track name, the route id, or ``source.vessel_id``); time is UTC (naive
+        times are taken as UTC).
+
+    Raises
+    ------
+    SourceUnreadable
+        Missing, empty, corrupt or unsupported file.
+    InputError
+        No usable position/time/vessel columns.
+    """
+    if not max_speed_kn > 0:
+        raise InputError(f"max_speed_kn must be > 0, got {max_speed_kn!r}")
+    src = _as_source(source)
+    if not src.path.exists():
+        raise SourceUnreadable(f"{src.path}: file not found")
+    if src.path.is_dir():
+        raise SourceUnreadable(f"{src.path}: is a folder, expected a file")
+    fmt = _detect_format(src)
+    name = src.path.name
+    notes: list[str] = []
+    pre = pd.DataFrame()
+    n_pre = 0
+    if fmt == "ais_csv":
+        table = read_text_table(src.path, encoding=src.encoding, delimiter=src.delimiter)
+        notes += table.notes
+        pre, n_pre = table.bad_rows, table.n_bad
+        raw, rows = table.frame, table.lines
+        schema = src.schema_ if src.schema_ != "auto" else detect_ais_schema(list(raw.columns))
+        parts = _columns_from_table(raw, src, name, schema)
+        notes.append(f"{name}: AIS schema {schema!r}")
+        geo_x = geo_y = None
+        crs = src.crs
+        is_mmsi = parts["is_mmsi"]
+    elif fmt == "gpx":
+        raw, rows, parts, more = _read_gpx(src)
+        notes += more
+        is_mmsi = False
+        crs = None
+    else:
+        raw, rows, parts, more, crs = _read_vector_tracks(src, fmt)
+        notes += more
+        is_mmsi = parts["is_mmsi"]
+    frame, rejects, more = _normalise_pings(
+        raw, rows, parts, name=name, crs=crs, is_mmsi=is_mmsi, aoi_bbox=aoi_bbox,
+        max_speed_kn=max_speed_kn, dayfirst=parts.get("dayfirst", src.dayfirst),
+    )
+    notes += more
+    rejects, by_rule = finish_rejects(pre, rejects)
+    n_read = len(raw) + n_pre
+    log.info("%s: %d pings read, %d accepted, %d rejected", name, n_read, len(frame), len(rejects))
+    return IngestResult(frame, rejects, by_rule, name, n_read, notes)
+
+
+def _columns_from_table(raw: pd.DataFrame, src: TrackSource, name: str, schema: str) -> dict:
+    cols = list(raw.columns)
+    pick = {k: find_column(cols, CANDIDATES[k], src.columns.get(k), name, k) for k in CANDIDATES}
+    if pick[LAT] is None or pick[LON] is None:
+        raise InputError(
+            f"{name}: no latitude/longitude columns among {cols!r}; expected e.g. "
+            "'lat'/'lon', 'Latitude'/'Longitude', 'LAT'/'LON', or set columns: "
+            "{lat: ..., lon: ...} in the config"
+        )
+    if pick[TIME] is None:
+        raise InputError(
+            f"{name}: no time column among {cols!r}; expected e.g. 'timestamp', "
+            "'# Timestamp', 'BaseDateTime', 'Time', or set columns: {time: ...} in the config"
+        )
+    if pick[VESSEL_ID] is None and src.vessel_id is None:
+        raise InputError(
+            f"{name}: no vessel id column among {cols!r}; expected e.g. 'mmsi', or set "
+            "vessel_id (one constant id) or columns: {vessel_id: ...} in the config"
+        )
+    dayfirst = src.dayfirst if src.dayfirst is not None else (True if schema == "dma" else None)
+    vid = raw[pick[VESSEL_ID]] if pick[VESSEL_ID] else pd.Series(src.vessel_id, index=raw.index)
+    return {
+        "vessel": vid,
+        "vessel_col": pick[VESSEL_ID] or "",
+        "time": raw[pick[TIME]],
+        "time_col": pick[TIME],
+        "lat": raw[pick[LAT]],
+        "lat_col": pick[LAT],
+        "lon": raw[pick[LON]],
+        "lon_col": pick[LON],
+        "sog": raw[pick[SOG]] if pick[SOG] else None,
+        "cog": raw[pick[COG]] if pick[COG] else None,
+        "is_mmsi": pick[VESSEL_ID] is not None and "mmsi" in normalise_name(pick[VESSEL_ID]),
+        "dayfirst": dayfirst,
+    }
+
+
+def _read_gpx(src: TrackSource):
+    import geopandas as gpd
+    import pyogrio
+
+    name = src.path.name
+    try:
+        layers = {str(n) for n, _ in pyogrio.list_layers(src.path)}
+        tp = gpd.read_file(src.path, layer="track_points", engine="pyogrio")
+        tracks = gpd.read_file(src.path, layer="tracks", engine="pyogrio", ignore_geometry=True)
+        rp = (
+            gpd.read_file(src.path, layer="route_points", engine="pyogrio")
+            if "route_points" in layers
+            else None
+        )
+        routes = (
+            gpd.read_file(src.path, layer="routes", engine="pyogrio", ignore_geometry=True)
+            if "routes" in layers
+            else None
+        )
+        nwpt = (
+            len(gpd.read_file(src.path, layer="waypoints", engine="pyogrio", ignore_geometry=True))
+            if "waypoints" in layers
+            else 0
+        )
+    except Exception as exc:
+        raise SourceUnreadable(
+            f"{name}: not a readable GPX file: {type(exc).__name__}: {str(exc).splitlines()[0]}"
+        ) from exc
+    notes = []
+    if nwpt:
+        notes.append(f"{name}: {nwpt} waypoint(s) are not track points and were not read")
+    frames = []
+    if len(tp):
+        tname = tracks["name"] if "name" in tracks else pd.Series(dtype="str")
+        label = tname.fillna("").astype("str").reset_index(drop=True)
+        fid = tp["track_fid"].to_numpy()
+        vid = pd.Series(label.reindex(fid).to_numpy(), dtype="object").fillna("")
+        vid = vid.where(vid != "", pd.Series([f"track_{i}" for i in fid]))  # per point: small
+        frames.append(pd.DataFrame({"vessel": vid.to_numpy(), "time": tp["time"].to_numpy(),
+                                    "x": tp.geometry.x.to_numpy(), "y": tp.geometry.y.to_numpy()}))
+    if rp is not None and len(rp):
+        rname = routes["name"] if routes is not None and "name" in routes else pd.Series(dtype="str")
+        label = rname.fillna("").astype("str").reset_index(drop=True)
+        fid = rp["route_fid"].to_numpy()
+        vid = pd.Series(label.reindex(fid).to_numpy(), dtype="object").fillna("")
+        vid = vid.where(vid != "", pd.Series([f"route_{i}" for i in fid]))
+        frames.append(pd.DataFrame({"vessel": vid.to_numpy(), "time": rp["time"].to_numpy(),
+                                    "x": rp.geometry.x.to_numpy(), "y": rp.geometry.y.to_numpy()}))
+    if not frames:
+        raw = pd.DataFrame({"vessel": [], "time": [], "x": [], "y": []})
+    else:
+        raw = pd.concat(frames, ignore_index=True)
+    raw["time"] = pd.to_datetime(raw["time"], utc=True)
+    rows = np.arange(1, len(raw) + 1, dtype="int64")
+    parts = {
+        "vessel": raw["vessel"].astype("str"), "vessel_col": "trk/name",
+        "time": raw["time"], "time_col": "time",
+        "lat": raw["y"], "lat_col": "lat", "lon": raw["x"], "lon_col": "lon",
+        "sog": None, "cog": None, "is_mmsi": False, "dayfirst": None,
+    }
+    if src.vessel_id is not None:
+        parts["vessel"] = pd.Series(src.vessel_id, index=raw.index)
+    return raw, rows, parts, notes
+
+
+def _read_vector_tracks(src: TrackSource, fmt: str):
+    import geopandas as gpd
+
+    name = src.path.name
+    try:
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            meta = pq.read_schema(src.path).metadata or {}
+            gdf = gpd.read_parquet(src.path) if b"geo" in meta else pd.read_parquet(src.path)
+        else:
+            kwargs = {"layer": src.layer} if src.layer else {}
+            gdf = gpd.read_file(src.path, engine="pyogrio", **kwargs)
+    except Exception as exc:
+        raise SourceUnreadable(
+            f"{name}: cannot read as {fmt}: {type(exc).__name__}: {str(exc).splitlines()[0]}"
+        ) from exc
+    notes: list[str] = []
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raw = gdf.astype(object).where(gdf.notna(), "").astype("str")
+        parts = _columns_from_table(raw, src, name, "generic")
+        return raw, np.arange(1, len(raw) + 1, dtype="int64"), parts, notes, src.crs
+    crs = gdf.crs if gdf.crs is not None else src.crs
+    cols = [c for c in gdf.columns if c != gdf.geometry.name]
+    attrs = pd.DataFrame(gdf[cols])
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    types = shapely.get_type_id(geoms)
+    pick = {k: find_column(cols, CANDIDATES[k], src.columns.get(k), name, k) for k in CANDIDATES}
+    lines = np.isin(types, [1, 5])
+    if lines.any():
+        # LineString routes: one ping per vertex; times interpolated by distance between the
+        # feature's start and end times when it has them, else an untimed route.
+        lines_g = shapely.line_merge(geoms[lines]) if (types == 5).any() else geoms[lines]
+        coords, owner = shapely.get_coordinates(lines_g, return_index=True)
+        feat = np.flatnonzero(lines)[owner]
+        start = find_column(cols, ("start_time", "start", "departure", "t0", "time_start"), None, name, "start")
+        end = find_column(cols, ("end_time", "end", "arrival", "t1", "time_end"), None, name, "end")
+        times = pd.Series(pd.NaT, index=range(len(coords)), dtype="datetime64[ns, UTC]")
+        if start and end:
+            t0 = parse_times(attrs[start].astype("str"), name=name, column=start).times.to_numpy()
+            t1 = parse_times(attrs[end].astype("str"), name=name, column=end).times.to_numpy()
+            seg = np.r_[0.0, haversine_km(coords[:-1, 0], coords[:-1, 1], coords[1:, 0], coords[1:, 1])]
+            new = np.r_[True, feat[1:] != feat[:-1]]
+            seg[new] = 0.0
+            cum = pd.Series(seg).groupby(feat).cumsum().to_numpy()
+            total = pd.Series(cum).groupby(feat).transform("max").to_numpy()
+            frac = np.divide(cum, total, out=np.zeros_like(cum), where=total > 0)
+            a = t0[feat].astype("datetime64[ns]").astype("int64")
+            b = t1[feat].astype("datetime64[ns]").astype("int64")
+            ok = (a != np.iinfo("int64").min) & (b != np.iinfo("int64").min)
+            tt = np.where(ok, a + frac * (b - a), np.nan)
+            times = pd.Series(pd.to_datetime(tt, unit="ns", utc=True))
+            notes.append(f"{name}: route times interpolated by distance between {start!r} and {end!r}")
+        else:
+            notes.append(f"{name}: LineString routes without start/end times kept as untimed routes")
+        if pick[VESSEL_ID]:
+            vid = attrs[pick[VESSEL_ID]].astype("str").to_numpy()[feat]
+        else:
+            vid = np.array([f"route_{i + 1}" for i in feat], dtype=object)  # per vertex label
+        raw = pd.DataFrame({"vessel": vid, "time": times.to_numpy(), "x": coords[:, 0], "y": coords[:, 1]})
+        rows = feat.astype("int64") + 1
+        parts = {
+            "vessel": raw["vessel"].astype("str"), "vessel_col": pick[VESSEL_ID] or "feature",
+            "time": pd.to_datetime(raw["time"], utc=True), "time_col": "time",
+            "lat": raw["y"], "lat_col": "geometry", "lon": raw["x"], "lon_col": "geometry",
+            "sog": None, "cog": None, "is_mmsi": False, "dayfirst": None,
+        }
+        if src.vessel_id is not None:
+            parts["vessel"] = pd.Series(src.vessel_id, index=raw.index)
+        if (~lines).any():
+            notes.append(f"{name}: {int((~lines).sum())} non-line feature(s) ignored in a route layer")
+        return raw, rows, parts, notes, crs
+    pts = types == 0
+    x = np.full(len(geoms), np.nan)
+    y = np.full(len(geoms), np.nan)
+    x[pts] = shapely.get_x(geoms[pts])
+    y[pts] = shapely.get_y(geoms[pts])
+    raw = attrs.copy()
+    raw["__x"] = x
+    raw["__y"] = y
+    if pick[TIME] is None:
+        raise InputError(f"{name}: no time column among {cols!r}; set columns: {{time: ...}}")
+    if pick[VESSEL_ID] is None and src.vessel_id is None:
+        raise InputError(
+            f"{name}: no vessel id column among {cols!r}; set vessel_id or columns: {{vessel_id: ...}}"
+        )
+    parts = {
+        "vessel": raw[pick[VESSEL_ID]] if pick[VESSEL_ID] else pd.Series(src.vessel_id, index=raw.index),
+        "vessel_col": pick[VESSEL_ID] or "",
+        "time": raw[pick[TIME]], "time_col": pick[TIME],
+        "lat": raw["__y"], "lat_col": "geometry", "lon": raw["__x"], "lon_col": "geometry",
+        "sog": raw[pick[SOG]] if pick[SOG] else None,
+        "cog": raw[pick[COG]] if pick[COG] else None,
+        "is_mmsi": pick[VESSEL_ID] is not None and "mmsi" in normalise_name(pick[VESSEL_ID]),
+        "dayfirst": src.dayfirst,
+    }
+    if (~pts).any():
+        notes.append(f"{name}: {int((~pts).sum())} non-point feature(s) have no position")
+    return raw, np.arange(1, len(raw) + 1, dtype="int64"), parts, notes, crs
+
+
+def _normalise_pings(
+    raw: pd.DataFrame,
+    rows: np.ndarray,
+    parts: dict,
+    *,
+    name: str,
+    crs,
+    is_mmsi: bool,
+    aoi_bbox,
+    max_speed_kn: float,
+    dayfirst: bool | None,
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    notes: list[str] = []
+    n = len(raw)
+    if n == 0:
+        notes.append(f"{name}: no pings")
+        return empty_pings(), pd.DataFrame(), notes
+    lat_col, lon_col, vcol, tcol = parts["lat_col"], parts["lon_col"], parts["vessel_col"], parts["time_col"]
+    rules: list[Rule] = []
+    vraw = parts["vessel"]
+    vmiss = missing_mask(vraw)
+    vid = as_text(vraw)
+    rules.append(Rule("vessel_missing", vmiss, vcol, "vessel id is missing", vraw))
+    if is_mmsi:
+        vid = vid.str.replace(r"\.0+$", "", regex=True)
+        invalid, not_vessel, reason = classify_mmsi(vid)
+        rules.append(Rule("mmsi_invalid", invalid & ~vmiss, vcol,
+                          "MMSI {value} is not 9 digits", vraw))
+        if not_vessel.any():
+            idx = np.flatnonzero(not_vessel)
+            vals = pd.Series("", index=vraw.index, dtype="str")
+            vals.iloc[idx] = (vid.iloc[idx] + " is " + reason.iloc[idx]).to_numpy()
+            rules.append(Rule("mmsi_not_vessel", not_vessel, vcol,
+                              "MMSI {value}, not a vessel", vals))
+    lat_raw, lon_raw = parts["lat"], parts["lon"]
+    lat_s, lat_miss, _ = parse_coordinate(lat_raw, "lat")
+    lon_s, lon_miss, _ = parse_coordinate(lon_raw, "lon")
+    lat = lat_s.to_numpy(dtype="float64")
+    lon = lon_s.to_numpy(dtype="float64")
+    pair = (
+        lat_raw.astype("str") + " " + lon_raw.astype("str")
+        if lat_col != lon_col
+        else pd.Series(np.char.add(np.char.add(lat.astype("U"), " "), lon.astype("U")), index=raw.index)
+    )
+    pair_col = lat_col if lat_col == lon_col else f"{lat_col}/{lon_col}"
+    sentinel = (lat == 91) | (lon == 181)
+    rules.append(Rule("position_unavailable", sentinel, pair_col,
+                      "position {value} is the AIS 'not available' sentinel (lat 91 / lon 181)", pair))
+    miss = lat_miss | lon_miss
+    rules.append(Rule("coord_missing", miss, pair_col, "latitude or longitude is missing", pair))
+    rules.append(Rule("coord_unparseable", ~miss & np.isnan(lat), lat_col,
+                      "latitude {value} is not a number", lat_raw))
+    rules.append(Rule("coord_unparseable", ~miss & np.isnan(lon), lon_col,
+                      "longitude {value} is not a number", lon_raw))
+    if crs is not None:
+        lon, lat = reproject_xy(lon, lat, crs, name)
+    ok = np.isfinite(lat) & np.isfinite(lon)
+    rules.append(Rule("lat_out_of_range", ok & (np.abs(lat) > 90), lat_col,
+                      "latitude {value} is outside [-90, 90]", lat_raw))
+    rules.append(Rule("lon_out_of_range", ok & (np.abs(lon) > 180), lon_col,
+                      "longitude {value} is outside [-180, 180]", lon_raw))
+    rules.append(Rule("null_island", ok & (lat == 0) & (lon == 0), pair_col,
+                      "position (0, 0) is a placeholder", pair))
+    parsed = parse_times(parts["time"], dayfirst=dayfirst, name=name, column=tcol)
+    notes += parsed.notes
+    times = parsed.times
+    naive = times.dt.tz_convert(None).to_numpy()
+    rules.append(Rule("time_unparseable", parsed.unparseable, tcol,
+                      "time {value} matches no supported format", parts["time"]))
+    # An untimed point is fine in an untimed route, not inside a timed track.
+    timed_vessel = pd.Series(~parsed.missing).groupby(vid.to_numpy()).transform("any").to_numpy()
+    rules.append(Rule("time_missing", parsed.missing & timed_vessel, tcol,
+                      "time is missing in a timed track", parts["time"]))
+    if aoi_bbox is not None:
+        rules.append(Rule("outside_aoi", ok & ~in_bbox(lon, lat, aoi_bbox), pair_col,
+                          f"position {{value}} is outside the area of interest {tuple(aoi_bbox)!r}",
+                          pair))
+    key = pd.DataFrame({"v": vid.to_numpy(), "t": naive, "x": lon, "y": lat})
+    rules.append(Rule("duplicate", key.duplicated(keep="first").to_numpy(), "",
+                      "same vessel, time and position as an earlier ping", None))
+    accepted, rejects = first_failing(rules, n=n, source_file=name, rows=rows)
+
+    sog = _ais_measure(parts["sog"], n, upper=102.2) if parts["sog"] is not None else np.full(n, np.nan)
+    cog = _ais_measure(parts["cog"], n, upper=359.999999) if parts["cog"] is not None else np.full(n, np.nan)
+    frame = pd.DataFrame({
+        VESSEL_ID: vid.to_numpy(dtype=object),
+        TIME: naive,
+        LON: lon,
+        LAT: lat,
+        SOG: sog,
+        COG: cog,
+        "__row": rows,
+        "__i": np.arange(n),
+    })[accepted]
+    frame = frame.sort_values([VESSEL_ID, TIME, "__i"], kind="stable", na_position="last")
+    bad_speed, speed = _speed_outliers(frame, max_speed_kn)
+    if bad_speed.any():
+        sub = frame[bad_speed]
+        speed_txt = pd.Series([f"{v:.0f} kn" for v in speed[bad_speed]])  # rejected pings only
+        rej2 = pd.DataFrame({
+            "source_file": name,
+            "row": sub["__row"].to_numpy(),
+            "column": pair_col,
+            "value": pair.iloc[sub["__i"].to_numpy()].to_numpy(),
+            "rule": "impossible_speed",
+            "message": ("ping implies " + speed_txt + f" from its neighbours, above max_speed_kn={max_speed_kn:g}").to_numpy(),
+        })
+        rejects = pd.concat([rejects, rej2], ignore_index=True)
+        frame = frame[~bad_speed]
+    frame = frame.drop(columns=["__row", "__i"]).reset_index(drop=True)
+    frame[TIME] = frame[TIME].astype("datetime64[ns]").dt.tz_localize("UTC")
+    frame[VESSEL_ID] = frame[VESSEL_ID].astype("object")
+    nv = frame[VESSEL_ID].nunique()
+    notes.append(f"{name}: {nv} vessel(s)/track(s)")
+    return frame[list(PING_COLUMNS)], rejects, notes
+
+
+def _ais_measure(values: pd.Series, n: int, *, upper: float) -> np.ndarray:
+    """Return SOG/COG as floats with AIS 'not available' values (and negatives) as NaN."""
+    v = to_numbers(values).to_numpy(dtype="float64") if values.dtype.kind not in "fi" else values.to_numpy(dtype="float64")
+    v = v.copy()
+    v[(v < 0) | (v > upper)] = np.nan
+    return v
+
+
+def _speed_outliers(frame: pd.DataFrame, max_speed_kn: float) -> tuple[np.ndarray, np.ndarray]:
+    """Mark pings that are reached *and* left too fast (spikes), or reached too fast at a track end.
+
+    Repeated until stable, so a burst of bad pings is peeled off one layer at a time; each
+    pass is vectorised over all vessels.
+    """
+    n = len(frame)
+    bad = np.zeros(n, dtype=bool)
+    speed_at = np.zeros(n)
+    if n < 2:
+        return bad, speed_at
+    v = frame[VESSEL_ID].to_numpy()
+    tn = frame[TIME].to_numpy(dtype="datetime64[ns]")
+    t = tn.view("int64").astype("float64")
+    t[np.isnat(tn)] = np.nan
+    x = frame[LON].to_numpy()
+    y = frame[LAT].to_numpy()
+    for _ in range(20):
+        keep = np.flatnonzero(~bad & ~np.isnan(t))
+        if keep.size < 2:
+            break
+        vv, tt, xx, yy = v[keep], t[keep], x[keep], y[keep]
+        same = vv[1:] == vv[:-1]
+        dt_h = np.maximum((tt[1:] - tt[:-1]) / 3.6e12, 1.0 / 3600)  # at least 1 s apart
+        kn = haversine_km(xx[:-1], yy[:-1], xx[1:], yy[1:]) / _KNOT_KM / dt_h
+        kn = np.where(same, kn, np.nan)
+        v_in = np.r_[np.nan, kn]
+        v_out = np.r_[kn, np.nan]
+        has_prev = ~np.isnan(v_in)
+        has_next = ~np.isnan(v_out)
+        fast_in = v_in > max_speed_kn
+        fast_out = v_out > max_speed_kn
+        # a first ping whose only neighbour then continues at a sane speed is the outlier
+        next_ok = np.r_[~(v_out[1:] > max_speed_kn), True] & np.r_[has_next[1:], False]
+        spike = fast_in & fast_out
+        if not spike.any():  # only then the track ends, so a spike's neighbour is never blamed
+            spike = (fast_in & ~has_next) | (~has_prev & fast_out & next_ok)
+        if not spike.any():
+            break
+        idx = keep[spike]
+        bad[idx] = True
+        speed_at[idx] = np.fmax(v_in[spike], v_out[spike])
+    return bad, speed_at
