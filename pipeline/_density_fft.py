@@ -39,7 +39,6 @@ RHO_MAX_KM = 800.0
 NODES_PER_BANDWIDTH = 5.0
 #: Largest grid side (nodes) of one tile; bigger tiles are split.
 MAX_GRID_SIDE = 4096
-_CHUNK = 1 << 18
 _WORKERS = max(1, os.cpu_count() or 1)
 
 
@@ -140,21 +139,24 @@ def _tile_density(txyz, pxyz, w, h, centre, reach_km) -> np.ndarray:
     # Points whose 4x4 stencil leaves the grid are farther than ``cutoff`` from every target.
     ux, uy = (px - x0) / delta, (py - y0) / delta
     inside = (ux >= 1) & (ux < nx - 3) & (uy >= 1) & (uy < ny - 3)
-    ux, uy, pw, eps_p = ux[inside], uy[inside], pw[inside], plam[inside] / lam0 - 1.0
+    ux, uy, pw = ux[inside], uy[inside], pw[inside]
 
+    # 16 small bincounts are ~5x faster than one over a (n, 16) stencil array (cache locality).
+    ix, wx = _bspline(ux)
+    iy, wy = _bspline(uy)
+    base = ix * ny + iy
     grid_w = np.zeros(nx * ny)
-    grid_we = np.zeros(nx * ny)
-    for a in range(0, ux.size, _CHUNK):
-        ix, wx = _bspline(ux[a : a + _CHUNK])
-        iy, wy = _bspline(uy[a : a + _CHUNK])
-        flat = ((ix[:, None] + np.arange(4)) * ny)[:, :, None] + (iy[:, None] + np.arange(4))[:, None, :]
-        wts = (wx[:, :, None] * wy[:, None, :]) * pw[a : a + _CHUNK, None, None]
-        flat = flat.ravel()
-        grid_w += np.bincount(flat, weights=wts.ravel(), minlength=nx * ny)
-        wts *= eps_p[a : a + _CHUNK, None, None]
-        grid_we += np.bincount(flat, weights=wts.ravel(), minlength=nx * ny)
+    for i in range(4):
+        wxi = wx[:, i] * pw
+        for j in range(4):
+            grid_w += np.bincount(base + (i * ny + j), weights=wxi * wy[:, j], minlength=nx * ny)
     grid_w = grid_w.reshape(nx, ny)
-    grid_we = grid_we.reshape(nx, ny)
+    # Σ w ε spread with the spline equals W(node) ε(node) up to O(δ² ∇²ε) because the spline's
+    # first moment vanishes; ε is smooth (ε ∝ -|X|²/8R²), so no second spreading is needed.
+    gx = x0 + np.arange(nx) * delta
+    gy = y0 + np.arange(ny) * delta
+    node_lam = 1.0 / np.sqrt(1.0 + (gx[:, None] ** 2 + gy[None, :] ** 2) / (4 * EARTH_RADIUS_KM**2))
+    grid_we = grid_w * (node_lam / lam0 - 1.0)
 
     k0, k1, m = _grid_kernels(h, lam0, lam_min, delta, cutoff)
     shape = (sfft.next_fast_len(nx + 2 * m, real=True), sfft.next_fast_len(ny + 2 * m, real=True))
