@@ -148,7 +148,10 @@ def _open_tiff(src: RasterSource) -> xr.DataArray:
             ds.read(window=((0, 1), (0, width)))
         da = rioxarray.open_rasterio(src.path, masked=True, cache=False, lock=False)
     except rasterio.errors.RasterioError as exc:
-        raise SourceUnreadable(f"{name}: unreadable or truncated GeoTIFF: {exc}") from exc
+        raise SourceUnreadable(
+            f"{name}: unreadable, truncated or corrupt GeoTIFF (reading its first and last "
+            f"rows failed: {exc})"
+        ) from exc
     if isinstance(da, list | xr.Dataset):  # pragma: no cover (subdatasets)
         raise SourceUnreadable(f"{name}: has subdatasets; convert it to a single GeoTIFF")
     if src.band is not None:
@@ -326,7 +329,10 @@ def describe_raster(da: xr.DataArray) -> dict:
         ) from exc
     try:
         b = da.rio.transform_bounds("EPSG:4326", densify_pts=21)
-        bounds = [round(float(v), 6) for v in b]
+        bounds = [
+            round(float(np.clip(v, -lim, lim)), 6)
+            for v, lim in zip(b, (180, 90, 180, 90), strict=True)
+        ]
     except Exception:  # pragma: no cover (CRS without inverse)
         bounds = None
     return {

@@ -293,7 +293,7 @@ def _read_vector(src: SeizureSource, fmt: str):
             gdf = gpd.read_file(target, engine="pyogrio", **kwargs)
     except Exception as exc:
         raise SourceUnreadable(
-            f"{name}: cannot read as {fmt}: {type(exc).__name__}: {str(exc).splitlines()[0]}"
+            f"{name}: cannot read as {fmt}: {type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
         ) from exc
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
         return pd.DataFrame(gdf), None, None
@@ -331,6 +331,8 @@ def _normalise(
     if geometry is not None and over.get(LAT) is None and over.get("coords") is None:
         lon, lat, geo_rules = _points_from_geometry(geometry, src.polygons_to_points, name)
         rules += geo_rules
+        if crs is not None:
+            lon, lat = reproject_xy(lon, lat, crs, name)
         lat_col = lon_col = "geometry"
         lat_raw = lon_raw = pd.Series(
             shapely.to_wkt(geometry, rounding_precision=8), index=raw.index
@@ -405,6 +407,13 @@ def _normalise(
                 f"{name}: {swapped.sum()} of {ok.sum()} records have latitude and longitude "
                 f"evidently swapped (columns {lat_col!r}/{lon_col!r}); {fix}"
             )
+    projected = ok & ((np.abs(lat) > 1000) | (np.abs(lon) > 1000))
+    if crs is None and projected.sum() > 0.5 * max(ok.sum(), 1):
+        notes.append(
+            f"{name}: {int(projected.sum())} of {int(ok.sum())} positions have coordinates "
+            "beyond ±1000: they look projected (metres); set crs (e.g. 'EPSG:32633') in the "
+            "config to reproject them"
+        )
     rules.append(Rule("lat_out_of_range", ok & (np.abs(lat) > 90), lat_col,
                       "latitude {value} is outside [-90, 90]", lat_raw))
     rules.append(Rule("lon_out_of_range", ok & (np.abs(lon) > 180), lon_col,

@@ -382,17 +382,19 @@ def _read_vector_tracks(src: TrackSource, fmt: str):
         end = find_column(cols, ("end_time", "end", "arrival", "t1", "time_end"), None, name, "end")
         times = pd.Series(pd.NaT, index=range(len(coords)), dtype="datetime64[ns, UTC]")
         if start and end:
-            t0 = parse_times(attrs[start].astype("str"), name=name, column=start).times.to_numpy()
-            t1 = parse_times(attrs[end].astype("str"), name=name, column=end).times.to_numpy()
+            t0 = parse_times(attrs[start], name=name, column=start).times
+            t1 = parse_times(attrs[end], name=name, column=end).times
+            t0 = t0.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]")
+            t1 = t1.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]")
             seg = np.r_[0.0, haversine_km(coords[:-1, 0], coords[:-1, 1], coords[1:, 0], coords[1:, 1])]
             new = np.r_[True, feat[1:] != feat[:-1]]
             seg[new] = 0.0
             cum = pd.Series(seg).groupby(feat).cumsum().to_numpy()
             total = pd.Series(cum).groupby(feat).transform("max").to_numpy()
             frac = np.divide(cum, total, out=np.zeros_like(cum), where=total > 0)
-            a = t0[feat].astype("datetime64[ns]").astype("int64")
-            b = t1[feat].astype("datetime64[ns]").astype("int64")
-            ok = (a != np.iinfo("int64").min) & (b != np.iinfo("int64").min)
+            a = t0[feat].view("int64").astype("float64")
+            b = t1[feat].view("int64").astype("float64")
+            ok = ~np.isnat(t0[feat]) & ~np.isnat(t1[feat])
             tt = np.where(ok, a + frac * (b - a), np.nan)
             times = pd.Series(pd.to_datetime(tt, unit="ns", utc=True))
             notes.append(f"{name}: route times interpolated by distance between {start!r} and {end!r}")

@@ -1,0 +1,432 @@
+"""Regenerate the adversarial ingest corpus in this folder (deterministic).
+
+Run ``.venv/bin/python tests/data/ingest/make_corpus.py``; every file is described in README.md
+and tested in ``tests/test_ingest_corpus.py``.  Text files are written byte for byte from the
+literals below; binary ones (GeoPackage, GeoParquet, Shapefile, Excel, GeoTIFF, NetCDF) are
+built with the project's own dependencies.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+
+TEXT: dict[str, str] = {
+    # ------------------------------------------------------------------ seizures (CSV)
+    "s_basic.csv": (
+        "date,lat,lon,commodity,quantity,unit,agency,note\n"
+        "2023-01-05,13.5,121.2,cocaine,120,kg,PCG,boarded at dawn\n"
+        "2023-01-06T10:30:00Z,14.1,120.9,heroin,5.5,kg,PCG,\n"
+        "2023-02-11 08:00,-6.2,106.8,methamphetamine,40,kg,BNN,container\n"
+        "2023-03-01T00:00:00+07:00,10.8,106.7,cannabis,300,kg,VCG,\n"
+        "2023-03-15,36.1,-5.35,hashish,1500,kg,Guardia Civil,fast boat\n"
+    ),
+    "s_semicolon_decimal_comma.csv": (
+        "datum;breedtegraad;lengtegraad;commodity;quantity\n"
+        "2023-01-05;51,95;4,05;cocaine;12,5\n"
+        "2023-01-06;51,90;4,45;cocaine;1200,75\n"
+        "2023-01-07;51,22;4,40;heroin;3\n"
+    ),
+    "s_tab.tsv": (
+        "timestamp\tlatitude\tlongitude\tdrug\tweight\n"
+        "2022-06-01T12:00:00\t36.7\t-4.4\thashish\t900\n"
+        "2022-06-02T12:00:00\t36.1\t-5.4\tcocaine\t80\n"
+    ),
+    "s_missing_tokens.csv": (
+        'date,lat,lon,commodity,quantity,agency,note\n'
+        '2023-01-01,NA,121.2,cocaine,1,A,\n'
+        '2023-01-02,13.5,null,cocaine,1,A,\n'
+        '2023-01-03,"N/A",121.2,cocaine,1,A,\n'
+        '2023-01-04,13.5,,cocaine,1,A,\n'
+        '2023-01-05,13.5,121.2,,N/A,NULL,NA\n'
+        '2023-01-06,13.6,121.3,"NA",,,\n'
+        'NA,13.7,121.4,cocaine,1,A,\n'
+    ),
+    "s_dms.csv": (
+        "date,lat,lon\n"
+        "2023-01-01,13°43'00\"N,121°02'00\"E\n"
+        "2023-01-02,13 43 30 S,121 02 30 W\n"
+        "2023-01-03,N 5°30',E 100°15.5'\n"
+        "2023-01-04,12.5S,45.25E\n"
+        "2023-01-05,13°75'00\"N,121°02'00\"E\n"
+        "2023-01-06,somewhere,121.0\n"
+        "2023-01-07,121°02'00\"E,13°43'00\"N\n"
+    ),
+    "s_dms_pair.csv": (
+        "date,position,commodity\n"
+        "2023-01-01,\"13°43'00\"\"N 121°02'00\"\"E\",cocaine\n"
+        "2023-01-02,\"6°10'S, 106°49'E\",heroin\n"
+        "2023-01-03,\"13.5, 121.25\",cannabis\n"
+        "2023-01-04,n/a,cannabis\n"
+    ),
+    "s_dates_mixed.csv": (
+        "date,lat,lon\n"
+        "2020-12-25,10,100\n"
+        "25/12/2020,10,100.1\n"
+        "12/26/2020,10,100.2\n"
+        "1608854400,10,100.3\n"
+        "1608854400000,10,100.4\n"
+        "2020,10,100.5\n"
+        "12 Jan 2020,10,100.6\n"
+        "20201225,10,100.7\n"
+        "next tuesday,10,100.8\n"
+        ",10,100.9\n"
+        "31/02/2020,10,101.0\n"
+    ),
+    "s_dates_ambiguous.csv": (
+        "date,lat,lon\n"
+        "03/04/2020,10,100\n"
+        "05/06/2020,10,100.1\n"
+    ),
+    "s_future.csv": (
+        "date,lat,lon\n"
+        "2024-06-30,10,100\n"
+        "2024-06-30T23:59:59,10,100.1\n"
+        "2024-07-01,10,100.2\n"
+        "2099-01-01,10,100.3\n"
+    ),
+    "s_out_of_range.csv": (
+        "date,lat,lon\n"
+        "2023-01-01,95,200\n"
+        "2023-01-02,45,190\n"
+        "2023-01-03,-90,-180\n"
+        "2023-01-04,90,180\n"
+        "2023-01-05,-91,0.5\n"
+    ),
+    "s_null_island.csv": (
+        "date,lat,lon\n"
+        "2023-01-01,0,0\n"
+        "2023-01-02,0.0,0.000\n"
+        "2023-01-03,0,5\n"
+        "2023-01-04,5,0\n"
+    ),
+    "s_swapped.csv": (
+        "date,lat,lon\n"
+        "2023-01-01,121.2,13.5\n"
+        "2023-01-02,120.9,14.1\n"
+        "2023-01-03,106.8,-6.2\n"
+        "2023-01-04,-5.35,36.1\n"
+    ),
+    "s_duplicates.csv": (
+        "date,lat,lon,commodity,quantity,note\n"
+        "2023-01-01,10,100,cocaine,5,a\n"
+        "2023-01-01,10,100,cocaine,5,a\n"
+        "2023-01-01,10,100,cocaine,5,b\n"
+        "2023-01-01,10,100,cocaine,5,a\n"
+        "2023-01-02,10,100,cocaine,5,a\n"
+    ),
+    "s_quantity.csv": (
+        "date,lat,lon,quantity\n"
+        "2023-01-01,10,100,-5\n"
+        "2023-01-02,10,100.1,abc\n"
+        "2023-01-03,10,100.2,1e400\n"
+        "2023-01-04,10,100.3,0\n"
+        "2023-01-05,10,100.4,\n"
+        "2023-01-06,10,100.5,2.5e3\n"
+    ),
+    "s_huge_values.csv": (
+        "date,lat,lon,quantity\n"
+        "2023-01-01,1e308,100,1\n"
+        "2023-01-02,10,-1e308,1\n"
+        "2023-01-03,10,100,1e20\n"
+        "2023-01-04,10,100,999999999999\n"
+        "2023-01-05,10," + "9" * 400 + ",1\n"
+    ),
+    "s_html_js.csv": (
+        "date,lat,lon,commodity,agency,note\n"
+        "2023-01-01,10,100,<img src=x onerror=alert(1)>,\"<b>Navy</b>\",\"<script>alert('x')</script>\"\n"
+        "2023-01-02,10,100.1,cocaine,A&B,\"javascript:alert(document.cookie)\"\n"
+        "2023-01-03,10,100.2,cocaine,\"O'Brien \"\"Unit\"\"\",\"</td></tr><tr><td>injected\"\n"
+    ),
+    "s_ragged.csv": (
+        "date,lat,lon,commodity\n"
+        "2023-01-01,10,100,cocaine\n"
+        "2023-01-02,10,100.1,cocaine,extra,fields\n"
+        "2023-01-03,10\n"
+        "2023-01-04,10,100.3,heroin\n"
+    ),
+    "s_header_only.csv": "date,lat,lon,commodity,quantity\n",
+    "s_empty.csv": "",
+    "s_blank_lines_multiline.csv": (
+        "date,lat,lon,note\n"
+        "2023-01-01,10,100,\"first line\nsecond line\"\n"
+        "\n"
+        "2023-01-02,95,100,bad latitude\n"
+        "2023-01-03,10,100.2,\"a\n\nb\"\n"
+        "2023-01-04,0,0,null island\n"
+    ),
+    "s_no_coords.csv": "date,place,commodity\n2023-01-01,Manila,cocaine\n",
+    "s_projected_utm.csv": (
+        "date,x,y,commodity\n"
+        "2023-01-01,500000,4649776.22,cocaine\n"
+        "2023-01-02,600000,4600000,heroin\n"
+    ),
+    "s_aoi.csv": (
+        "date,lat,lon\n"
+        "2023-01-01,10,100\n"
+        "2023-01-02,10,179.5\n"
+        "2023-01-03,10,-179.5\n"
+        "2023-01-04,50,-30\n"
+    ),
+    "s_html_page.csv": (
+        "<!DOCTYPE html>\n<html><head><title>Export</title></head>\n"
+        "<body>Session expired, please log in.</body></html>\n"
+    ),
+    "s_points.geojson": (
+        '{"type":"FeatureCollection","features":['
+        '{"type":"Feature","properties":{"date":"2023-01-01","commodity":"cocaine","quantity":10},'
+        '"geometry":{"type":"Point","coordinates":[100.0,10.0]}},'
+        '{"type":"Feature","properties":{"date":"2023-01-02","commodity":"heroin","quantity":2},'
+        '"geometry":{"type":"Point","coordinates":[100.5,10.5]}},'
+        '{"type":"Feature","properties":{"date":"2023-01-03","commodity":"x","quantity":1},'
+        '"geometry":null},'
+        '{"type":"Feature","properties":{"date":"2023-01-04","commodity":"area","quantity":1},'
+        '"geometry":{"type":"Polygon","coordinates":[[[100,10],[101,10],[101,11],[100,11],[100,10]]]}},'
+        '{"type":"Feature","properties":{"date":"2023-01-05","commodity":"bowtie","quantity":1},'
+        '"geometry":{"type":"Polygon","coordinates":[[[100,10],[101,11],[101,10],[100,11],[100,10]]]}},'
+        '{"type":"Feature","properties":{"date":"2023-01-06","commodity":"line","quantity":1},'
+        '"geometry":{"type":"LineString","coordinates":[[100,10],[101,11]]}}'
+        "]}\n"
+    ),
+    # ------------------------------------------------------------------ tracks
+    "t_generic.csv": (
+        "mmsi,timestamp,lat,lon,sog,cog,heading\n"
+        "235000001,2024-01-01T00:10:00Z,50.01,-1.01,10.0,90,511\n"
+        "235000001,2024-01-01T00:00:00Z,50.00,-1.00,10.0,90,88\n"
+        "235000001,2024-01-01T00:20:00Z,91,181,102.3,360,511\n"
+        "235000001,2024-01-01T00:30:00Z,50.02,-1.02,102.3,360,511\n"
+        "235000002,2024-01-01T00:00:00Z,50.10,-1.10,,,\n"
+        "235000002,2024-01-01T00:05:00Z,50.11,-1.10,5,45.5,45\n"
+    ),
+    "t_dma.csv": (
+        "# Timestamp,Type of mobile,MMSI,Latitude,Longitude,Navigational status,ROT,SOG,COG,"
+        "Heading,IMO,Callsign,Name,Ship type,Cargo type,Width,Length,"
+        "Type of position fixing device,Draught,Destination,ETA,Data source type,A,B,C,D\n"
+        "01/02/2024 00:00:00,Class A,219000001,55.60,12.60,Under way using engine,0,10.1,180.0,"
+        "181,9000001,OXAB1,ANNA,Cargo,,20,100,GPS,6.0,AARHUS,02/02/2024 10:00:00,AIS,80,20,10,10\n"
+        "13/02/2024 00:10:00,Class A,219000001,55.57,12.60,Under way using engine,0,10.0,180.0,"
+        "181,9000001,OXAB1,ANNA,Cargo,,20,100,GPS,6.0,AARHUS,,AIS,80,20,10,10\n"
+        "13/02/2024 00:00:00,Base Station,002190047,55.70,12.59,Unknown value,,,,,"
+        "Unknown,Unknown,,Undefined,,,,Surveyed,,Unknown,,AIS,,,,\n"
+        "13/02/2024 00:00:05,AtoN,992191234,55.71,12.61,Unknown value,,,,,"
+        "Unknown,Unknown,BUOY,Undefined,,,,GPS,,Unknown,,AIS,,,,\n"
+        "13/02/2024 00:05:00,Class B,219000002,91.000000,181.000000,Unknown value,,,,511,"
+        "Unknown,Unknown,,Pleasure,,,,GPS,,Unknown,,AIS,,,,\n"
+    ),
+    "t_marinecadastre.csv": (
+        "MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,IMO,CallSign,VesselType,Status,"
+        "Length,Width,Draft,Cargo,TransceiverClass\n"
+        "367000001,2023-01-01T00:00:00,29.70,-95.00,8.0,120.0,119,TUG ONE,,WDA1,31,0,30,10,3,,A\n"
+        "367000001,2023-01-01T00:01:00,29.70,-94.997,8.0,120.0,119,TUG ONE,,WDA1,31,0,30,10,3,,A\n"
+        "367000002,2023-01-01T00:00:30,29.75,-94.90,0.0,360.0,511,BARGE,,WDA2,31,5,30,10,3,,A\n"
+        "993670001,2023-01-01T00:00:00,29.60,-94.80,0.0,0.0,511,BUOY 1,,,,,,,,,A\n"
+        "123456789,2023-01-01T00:00:00,29.61,-94.81,1.0,0.0,511,UNKNOWN,,,,,,,,,B\n"
+        "36700003,2023-01-01T00:00:00,29.62,-94.82,1.0,0.0,511,SHORT,,,,,,,,,B\n"
+        "111367001,2023-01-01T00:00:00,29.63,-94.83,120.0,0.0,511,SAR HELO,,,,,,,,,A\n"
+        ",2023-01-01T00:00:00,29.64,-94.84,1.0,0.0,511,NOID,,,,,,,,,B\n"
+    ),
+    "t_speed_antimeridian.csv": (
+        "mmsi,timestamp,lat,lon,sog,cog\n"
+        "412000001,2024-03-01T00:00:00Z,10.00,100.00,10,90\n"
+        "412000001,2024-03-01T00:10:00Z,10.00,100.03,10,90\n"
+        "412000001,2024-03-01T00:20:00Z,40.00,-30.00,10,90\n"
+        "412000001,2024-03-01T00:30:00Z,10.00,100.09,10,90\n"
+        "412000001,2024-03-01T00:40:00Z,10.00,100.12,10,90\n"
+        "412000001,2024-03-01T00:50:00Z,-33.00,151.00,10,90\n"
+        "538000001,2024-03-01T00:00:00Z,-17.00,179.95,12,90\n"
+        "538000001,2024-03-01T00:15:00Z,-17.00,-179.99,12,90\n"
+        "538000001,2024-03-01T00:30:00Z,-17.00,-179.93,12,90\n"
+    ),
+    "t_duplicates_timezones.csv": (
+        "MMSI;Time;Latitude;Longitude\n"
+        "244000001;2024-05-01T02:00:00+02:00;52,0;4,0\n"
+        "244000001;2024-05-01T00:00:00Z;52,0;4,0\n"
+        "244000001;2024-05-01 00:10:00;52,01;4,0\n"
+        "244000001;2024-05-01 00:10:00;52,01;4,0\n"
+        "244000001;garbage;52,02;4,0\n"
+        "244000001;;52,03;4,0\n"
+    ),
+    "t_empty.csv": "",
+    "t_tracks.gpx": (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<gpx version="1.1" creator="corpus" xmlns="http://www.topografix.com/GPX/1/1">\n'
+        '<wpt lat="10.0" lon="100.0"><name>anchorage</name></wpt>\n'
+        '<trk><name>patrol-1</name>\n'
+        '<trkseg>\n'
+        '<trkpt lat="10.00" lon="100.00"><time>2024-01-01T00:00:00Z</time></trkpt>\n'
+        '<trkpt lat="10.01" lon="100.00"><time>2024-01-01T00:05:00Z</time></trkpt>\n'
+        '</trkseg>\n<trkseg>\n'
+        '<trkpt lat="10.02" lon="100.00"><time>2024-01-01T01:00:00Z</time></trkpt>\n'
+        '<trkpt lat="10.03" lon="100.00"></trkpt>\n'
+        '</trkseg></trk>\n'
+        '<trk><name>planned</name><trkseg>\n'
+        '<trkpt lat="11.0" lon="101.0"></trkpt>\n'
+        '<trkpt lat="11.1" lon="101.1"></trkpt>\n'
+        '<trkpt lat="11.2" lon="101.2"></trkpt>\n'
+        '</trkseg></trk>\n'
+        '</gpx>\n'
+    ),
+    "t_routes.geojson": (
+        '{"type":"FeatureCollection","features":['
+        '{"type":"Feature","properties":{"route_id":"R1","start_time":"2024-01-01T00:00:00Z",'
+        '"end_time":"2024-01-01T02:00:00Z"},'
+        '"geometry":{"type":"LineString","coordinates":[[100,10],[100.1,10],[100.3,10]]}},'
+        '{"type":"Feature","properties":{"route_id":"R2","start_time":null,"end_time":null},'
+        '"geometry":{"type":"LineString","coordinates":[[110,5],[110,5.1]]}}'
+        "]}\n"
+    ),
+    # ------------------------------------------------------------------ rasters
+    "r_not_a_tiff.tif": "this is a text file that someone renamed to .tif\n",
+}
+
+
+def _write_text() -> None:
+    for name, text in TEXT.items():
+        (HERE / name).write_bytes(text.encode("utf-8"))
+    # Byte-level cases: BOM, cp1252 with bytes invalid in UTF-8.
+    (HERE / "s_bom_utf8.csv").write_bytes(
+        "\ufeffdate,lat,lon,agency\n2023-01-01,36.8,-2.46,Guardia Civil – Almería\n"
+        "2023-01-02,36.7,-4.42,Aduanas\n".encode("utf-8")
+    )
+    (HERE / "s_cp1252.csv").write_bytes(
+        "date;lat;lon;agency;note\n2023-01-01;36,8;-2,46;Almería;coste 5 000 €\n"
+        "2023-01-02;36,7;-4,42;Málaga;«lancha»\n".encode("cp1252")
+    )
+    (HERE / "s_utf16.csv").write_bytes(
+        "date,lat,lon\n2023-01-01,10,100\n2023-01-02,11,101\n".encode("utf-16")
+    )
+
+
+def _write_vector() -> None:
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    gdf = gpd.GeoDataFrame(
+        {
+            "date": ["2023-01-01", "2023-01-02", "2023-01-03", "2023-01-04"],
+            "commodity": ["cocaine", "heroin", "cocaine", "cannabis"],
+            "quantity": [10.0, -1.0, 3.0, 4.0],
+        },
+        geometry=[
+            shapely.Point(100, 10),
+            shapely.Point(100.5, 10.5),
+            shapely.Point(0, 0),
+            shapely.Point(101, 11),
+        ],
+        crs="EPSG:4326",
+    )
+    gdf.to_file(HERE / "s_points.gpkg", layer="seizures", driver="GPKG")
+    gdf.to_parquet(HERE / "s_points.parquet")
+    utm = gdf.to_crs("EPSG:3857")
+    buf = io.BytesIO()
+    tmp = HERE / "_shp"
+    tmp.mkdir(exist_ok=True)
+    utm.to_file(tmp / "seizures.shp")
+    with zipfile.ZipFile(buf, "w") as z:
+        for p in sorted(tmp.iterdir()):
+            z.write(p, p.name)
+            p.unlink()
+    tmp.rmdir()
+    (HERE / "s_points_shp.zip").write_bytes(buf.getvalue())
+    poly = gpd.GeoDataFrame(
+        {"date": ["2023-01-01", "2023-01-02"], "commodity": ["a", "b"]},
+        geometry=[shapely.box(100, 10, 101, 11), shapely.Point(102, 12)],
+        crs="EPSG:4326",
+    )
+    poly.to_file(HERE / "s_polygons.gpkg", driver="GPKG")
+    (HERE / "s_corrupt.gpkg").write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 8)
+    # tracks as points with MMSI and time, in a projected CRS
+    pts = gpd.GeoDataFrame(
+        {
+            "mmsi": ["257000001", "257000001", "257000001", "257000002"],
+            "timestamp": ["2024-01-01T00:10:00Z", "2024-01-01T00:00:00Z",
+                          "2024-01-01T00:20:00Z", "2024-01-01T00:00:00Z"],
+            "sog": [5.0, 5.0, 5.0, 102.3],
+        },
+        geometry=[shapely.Point(5.01, 60.0), shapely.Point(5.0, 60.0),
+                  shapely.Point(5.02, 60.0), shapely.Point(5.5, 60.5)],
+        crs="EPSG:4326",
+    ).to_crs("EPSG:32632")
+    pts.to_file(HERE / "t_points.gpkg", driver="GPKG")
+    pts.to_crs("EPSG:4326").to_parquet(HERE / "t_points.parquet")
+    # Excel: real dates, a text date, numbers and a missing value
+    xl = pd.DataFrame(
+        {
+            "Date": [pd.Timestamp("2023-01-01"), pd.Timestamp("2023-01-02 10:30"), "15/01/2023",
+                     None],
+            "Latitude": [10.0, 11.0, "12°30'N", 13.0],
+            "Longitude": [100.0, 101.0, "101°15'E", 103.0],
+            "Commodity": ["cocaine", None, "heroin", "cannabis"],
+            "Quantity": [1.5, 2, "N/A", 4],
+        }
+    )
+    xl.to_excel(HERE / "s_seizures.xlsx", index=False, sheet_name="seizures")
+    data = (HERE / "s_seizures.xlsx").read_bytes()
+    (HERE / "s_truncated.xlsx").write_bytes(data[: len(data) // 2])
+
+
+def _write_rasters() -> None:
+    import pandas as pd
+    import rasterio
+    import xarray as xr
+    from rasterio.transform import from_origin
+
+    rng = np.random.default_rng(3)
+    arr = rng.uniform(0, 10, (1, 20, 30)).astype("float32")
+    arr[0, :5, :5] = -9999.0
+    arr[0, 10, 10] = np.nan
+    profile = dict(driver="GTiff", width=30, height=20, count=1, dtype="float32",
+                   transform=from_origin(100.0, 15.0, 0.1, 0.1), nodata=-9999.0)
+    with rasterio.open(HERE / "r_4326_nodata.tif", "w", crs="EPSG:4326", **profile) as ds:
+        ds.write(arr)
+    utm = dict(profile, transform=from_origin(500000.0, 1660000.0, 1000.0, 1000.0), nodata=None,
+               dtype="uint8", count=2)
+    with rasterio.open(HERE / "r_utm_2band.tif", "w", crs="EPSG:32647", **utm) as ds:
+        ds.write(rng.integers(1, 255, (2, 20, 30)).astype("uint8"))
+    custom = "+proj=laea +lat_0=52 +lon_0=10 +x_0=4321000 +y_0=3210000 +ellps=GRS80 +units=m"
+    cprof = dict(profile, transform=from_origin(4321000.0, 3210000.0, 1000.0, 1000.0))
+    with rasterio.open(HERE / "r_custom_crs.tif", "w", crs=custom, **cprof) as ds:
+        ds.write(arr)
+    with rasterio.open(HERE / "r_no_crs.tif", "w", **profile) as ds:
+        ds.write(arr)
+    big = dict(profile, width=512, height=512, tiled=True, blockxsize=256, blockysize=256,
+               compress="deflate")
+    with rasterio.open(HERE / "r_truncated.tif", "w", crs="EPSG:4326", **big) as ds:
+        ds.write(rng.uniform(0, 1, (1, 512, 512)).astype("float32"))
+    data = (HERE / "r_truncated.tif").read_bytes()
+    (HERE / "r_truncated.tif").write_bytes(data[: len(data) * 2 // 3])
+
+    times = pd.date_range("2024-01-01", periods=3, freq="D")
+    lat = np.arange(-5.0, 5.1, 1.0)  # ascending: must come out north-up
+    lon = np.arange(0.0, 360.0, 10.0)  # 0..350: must come out -180..170
+    vals = np.stack([np.full((lat.size, lon.size), float(i + 1)) for i in range(3)])
+    vals[:, 0, 0] = np.nan
+    ds = xr.Dataset(
+        {"vessel_detections": (("time", "lat", "lon"), vals)},
+        coords={"time": times, "lat": lat, "lon": lon},
+    )
+    ds["lat"].attrs = {"units": "degrees_north", "standard_name": "latitude"}
+    ds["lon"].attrs = {"units": "degrees_east", "standard_name": "longitude"}
+    ds["vessel_detections"].encoding = {"dtype": "int16", "scale_factor": 0.5, "add_offset": 1.0,
+                                        "_FillValue": -32767}
+    ds.to_netcdf(HERE / "r_cf_0360_packed.nc", engine="h5netcdf")
+    xr.Dataset({"v": (("a", "b"), np.ones((2, 3)))}).to_netcdf(
+        HERE / "r_no_latlon.nc", engine="h5netcdf"
+    )
+
+
+def main() -> None:
+    """Write every corpus file."""
+    _write_text()
+    _write_vector()
+    _write_rasters()
+
+
+if __name__ == "__main__":
+    main()
