@@ -163,7 +163,7 @@ def _points_lonlat(points) -> tuple[np.ndarray, np.ndarray]:
     if bad.size:
         i = int(bad[0])
         raise InputError(
-            f"point {i} has invalid coordinates (lon={lon[i]!r}, lat={lat[i]!r}); expected "
+            f"point {i} has invalid coordinates (lon={float(lon[i])!r}, lat={float(lat[i])!r}); expected "
             f"finite lon and lat in [-90, 90] ({bad.size} such points)"
         )
     return lon, lat
@@ -182,7 +182,7 @@ def _weights(weights, n: int, points) -> np.ndarray:
     bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
     if bad.size:
         raise InputError(
-            f"weights must be finite and >= 0; weight {int(bad[0])} is {w[bad[0]]!r} "
+            f"weights must be finite and >= 0; weight {int(bad[0])} is {float(w[bad[0]])!r} "
             f"({bad.size} such weights)"
         )
     return w
@@ -558,7 +558,7 @@ def seizure_weights(
         q = pd.to_numeric(seizures[schema.QUANTITY], errors="coerce").to_numpy(dtype="float64")
         bad = np.flatnonzero(q < 0)
         if bad.size:
-            raise InputError(f"seizures row {int(bad[0])}: quantity {q[bad[0]]!r} is negative; expected >= 0")
+            raise InputError(f"seizures row {int(bad[0])}: quantity {float(q[bad[0]])!r} is negative; expected >= 0")
         w = w * np.where(np.isnan(q), 1.0, q)
     if commodity_weights:
         schema.require_columns(seizures, [schema.COMMODITY], "seizures")

@@ -1,0 +1,301 @@
+"""Tests of the kernel-density core: accuracy against the haversine reference, options, errors."""
+
+from __future__ import annotations
+
+import zlib
+
+import geopandas as gpd
+import h3
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from pipeline import schema
+from pipeline._density_kernels import haversine_km, kernel_profile
+from pipeline.density import (
+    BANDWIDTH_RULES,
+    KERNELS,
+    DensityResult,
+    _mean_edge_km,
+    kernel_density,
+    kernel_density_exact,
+    seizure_weights,
+    select_bandwidth,
+)
+from pipeline.errors import ConfigError, InputError
+from pipeline.grid import (
+    cell_area_km2,
+    cells_to_latlng,
+    cells_to_strings,
+    grid_disk_cells,
+    points_to_cells,
+    region_to_cells,
+)
+
+KM_PER_DEG = 111.195
+
+
+def _box(lon0, lat0, span_km):
+    dlat = span_km / KM_PER_DEG / 2
+    dlon = min(dlat / max(np.cos(np.radians(min(abs(lat0) + dlat, 89.0))), 1e-3), 179.0)
+    lon_min, lon_max = lon0 - dlon, lon0 + dlon
+    wrap = lambda v: (v + 180.0) % 360.0 - 180.0  # noqa: E731
+    return wrap(lon_min), max(lat0 - dlat, -89.9), wrap(lon_max), min(lat0 + dlat, 89.9)
+
+
+def _clustered(rng, lon0, lat0, span_km, n, n_clusters=5):
+    """Clustered points in a box around (lon0, lat0), longitudes wrapped to [-180, 180)."""
+    deg = span_km / KM_PER_DEG / 2
+    cx = rng.uniform(-0.7, 0.7, n_clusters) * deg
+    cy = rng.uniform(-0.7, 0.7, n_clusters) * deg
+    lab = rng.integers(0, n_clusters, n)
+    y = np.clip(lat0 + cy[lab] + rng.normal(0, 0.15 * deg, n), -89.9, 89.9)
+    x = lon0 + (cx[lab] + rng.normal(0, 0.15 * deg, n)) / np.cos(np.radians(y))
+    return (x + 180.0) % 360.0 - 180.0, y
+
+
+# (name, lon0, lat0): mid-latitude, across the antimeridian, above 70° N, next to the pole
+REGIONS = [("mid", 10.0, 50.0), ("antimeridian", 180.0, -15.0), ("arctic", 40.0, 75.0),
+           ("pole", 0.0, 88.5)]
+# (bandwidth km, region span km, H3 resolution of the sampled cells)
+SCALES = [(2.0, 120.0, 9), (10.0, 600.0, 7), (100.0, 2500.0, 4)]
+
+
+def _sample_cells(rng, lon0, lat0, span, res, n=1500):
+    cells = region_to_cells(_box(lon0, lat0, span), res)
+    return cells if cells.size <= n else rng.choice(cells, n, replace=False)
+
+
+def _max_rel_err(f, ref):
+    mask = ref >= 0.01 * ref.max()
+    return float(np.max(np.abs(f[mask] - ref[mask]) / ref[mask]))
+
+
+@pytest.mark.parametrize("region", REGIONS, ids=[r[0] for r in REGIONS])
+@pytest.mark.parametrize("scale", SCALES, ids=[f"h{s[0]:g}" for s in SCALES])
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_accuracy_against_haversine_reference(region, scale, kernel):
+    _, lon0, lat0 = region
+    h, span, res = scale
+    rng = np.random.default_rng(zlib.crc32(f"{region[0]}{h}{kernel}".encode()))
+    lon, lat = _clustered(rng, lon0, lat0, span, 150)
+    w = rng.uniform(0.2, 3.0, lon.size)
+    # random cells of the region plus the cells within about a bandwidth of some points
+    k = int(np.ceil(h / (1.7 * _mean_edge_km(res))))
+    near = grid_disk_cells(points_to_cells(lon[:10], lat[:10], res), k)
+    near = near if near.size <= 1500 else rng.choice(near, 1500, replace=False)
+    cells = np.union1d(_sample_cells(rng, lon0, lat0, span, res), near)
+    ref = kernel_density_exact((lon, lat), cells, bandwidth_km=h, kernel=kernel, weights=w)
+    assert ref.max() > 0
+    methods = ["direct", "fft"] if kernel == "gaussian" else ["direct"]
+    for method in methods:
+        f = kernel_density((lon, lat), cells, bandwidth_km=h, kernel=kernel, weights=w,
+                           method=method)
+        assert _max_rel_err(f, ref) <= 1e-3, method
+
+
+def test_fft_accuracy_on_a_1000_km_region_with_many_points():
+    rng = np.random.default_rng(7)
+    lon, lat = _clustered(rng, -30.0, 5.0, 1000.0, 20_000, n_clusters=40)
+    cells = _sample_cells(rng, -30.0, 5.0, 1000.0, 7, n=1000)
+    ref = kernel_density_exact((lon, lat), cells, bandwidth_km=10.0)
+    res = kernel_density((lon, lat), cells, bandwidth_km=10.0, method="fft", return_result=True)
+    assert res.method == "fft"
+    assert _max_rel_err(res.density, ref) <= 1e-3
+
+
+def test_single_point_gives_the_kernel_shape_at_every_kernel():
+    cells = region_to_cells(_box(-60.0, 20.0, 60.0), 8)
+    lat, lon = cells_to_latlng(cells)
+    d = haversine_km(lon, lat, -60.0, 20.0)
+    for kernel in KERNELS:
+        f = kernel_density(([-60.0], [20.0]), cells, bandwidth_km=8.0, kernel=kernel)
+        np.testing.assert_allclose(f, kernel_profile(kernel, d, 8.0), rtol=1e-9, atol=1e-14)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_mass_conserved_near_a_pentagon(kernel):
+    pent = next(iter(h3.get_pentagons(6)))
+    lat0, lon0 = h3.cell_to_latlng(pent)
+    h = 15.0
+    res = next(r for r in range(16) if _mean_edge_km(r) <= h / (40 if kernel == "uniform" else 10))
+    margin = 7.5 * h if kernel == "gaussian" else 1.2 * h
+    cells = region_to_cells(_box(lon0, lat0, 2 * margin + 20), res)
+    lon = lon0 + np.array([0.0, 0.05, -0.04])
+    lat = lat0 + np.array([0.0, 0.03, -0.02])
+    f = kernel_density((lon, lat), cells, bandwidth_km=h, kernel=kernel)
+    assert abs((f * cell_area_km2(cells)).sum() / 3.0 - 1.0) < 5e-3
+
+
+@pytest.mark.parametrize("res", [3, 5, 7, 10])
+def test_mass_conserved_across_resolutions(res):
+    h = 4.0 * _mean_edge_km(res)
+    rng = np.random.default_rng(res)
+    lon = 100.0 + rng.normal(0, 0.3 * h / KM_PER_DEG, 20)
+    lat = -30.0 + rng.normal(0, 0.3 * h / KM_PER_DEG, 20)
+    cells = region_to_cells(_box(100.0, -30.0, 16 * h), res)
+    f = kernel_density((lon, lat), cells, bandwidth_km=h)
+    assert abs((f * cell_area_km2(cells)).sum() / 20.0 - 1.0) < 5e-3
+
+
+def test_input_forms_agree():
+    rng = np.random.default_rng(1)
+    lon, lat = _clustered(rng, 5.0, 45.0, 200.0, 30)
+    cells = _sample_cells(rng, 5.0, 45.0, 200.0, 6, n=300)
+    base = kernel_density((lon, lat), cells, bandwidth_km=12.0)
+    gdf = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+    frame = pd.DataFrame({schema.LON: lon, schema.LAT: lat, "q": 2.0})
+    np.testing.assert_allclose(kernel_density(gdf.to_crs(3857), cells, bandwidth_km=12.0), base,
+                               rtol=1e-9)
+    np.testing.assert_allclose(kernel_density(np.column_stack([lon, lat]), cells_to_strings(cells),
+                                              bandwidth_km=12.0), base, rtol=1e-12)
+    np.testing.assert_allclose(kernel_density(frame, cells, bandwidth_km=12.0, weights="q"),
+                               2 * base, rtol=1e-12)
+
+
+def test_result_reports_what_was_done():
+    rng = np.random.default_rng(2)
+    lon, lat = _clustered(rng, 5.0, 45.0, 200.0, 200)
+    cells = _sample_cells(rng, 5.0, 45.0, 200.0, 6, n=200)
+    res = kernel_density((lon, lat), cells, bandwidth_km="spatial", kernel="quartic",
+                         weights=np.full(200, 0.5), return_result=True)
+    assert isinstance(res, DensityResult)
+    assert res.bandwidth_rule == "spatial" and res.kernel == "quartic" and res.method == "direct"
+    assert res.total_weight == pytest.approx(100.0)
+    assert res.bandwidth_km == pytest.approx(select_bandwidth((lon, lat), "spatial"))
+    np.testing.assert_array_equal(
+        res.density, kernel_density((lon, lat), cells, bandwidth_km=res.bandwidth_km,
+                                    kernel="quartic", weights=np.full(200, 0.5)))
+
+
+def _normal_points(n, sigma_km, seed=0):
+    rng = np.random.default_rng(seed)
+    return (rng.normal(0, sigma_km / KM_PER_DEG, n), rng.normal(0, sigma_km / KM_PER_DEG, n))
+
+
+def test_bandwidth_rules_match_their_formulas_on_normal_data():
+    n, s = 4000, 20.0
+    pts = _normal_points(n, s)
+    assert select_bandwidth(pts, "scott") == pytest.approx(s * n ** (-1 / 6), rel=0.04)
+    assert select_bandwidth(pts, "silverman") == pytest.approx(0.9 * s * n**-0.2, rel=0.04)
+    # For an isotropic normal, SD = s√2 and sqrt(1/ln 2)·Dm = s√2 as well.
+    assert select_bandwidth(pts, "spatial") == pytest.approx(0.9 * s * np.sqrt(2) * n**-0.2,
+                                                             rel=0.04)
+
+
+def test_spatial_rule_resists_outliers():
+    lon, lat = _normal_points(2000, 10.0)
+    lon = np.concatenate([lon, [30.0, 31.0]])
+    lat = np.concatenate([lat, [30.0, -31.0]])
+    h = select_bandwidth((lon, lat), "spatial")
+    assert h < 2 * 0.9 * 10 * np.sqrt(2) * 2002**-0.2
+
+
+def test_cv_bandwidth_is_reasonable_and_reported():
+    pts = _normal_points(400, 20.0, seed=3)
+    scott = select_bandwidth(pts, "scott")
+    res = kernel_density(pts, region_to_cells((-0.5, -0.5, 0.5, 0.5), 5), bandwidth_km="cv",
+                         bandwidth_range_km=(1.0, 60.0), return_result=True)
+    assert res.bandwidth_rule == "cv"
+    assert 0.5 * scott < res.bandwidth_km < 2.0 * scott
+
+
+def test_edge_correction_removes_the_boundary_deficit():
+    rng = np.random.default_rng(4)
+    box = (0.0, 0.0, 2.0, 2.0)
+    lon, lat = rng.uniform(0, 2, 20_000), rng.uniform(0, 2, 20_000)
+    window = shapely.box(*box)
+    cells = region_to_cells(window, 6)
+    clat, clon = cells_to_latlng(cells)
+    edge = (np.minimum.reduce([clon - 0, 2 - clon, clat - 0, 2 - clat]) * KM_PER_DEG) < 5
+    inner = (np.minimum.reduce([clon - 0, 2 - clon, clat - 0, 2 - clat]) * KM_PER_DEG) > 50
+    raw = kernel_density((lon, lat), cells, bandwidth_km=10.0)
+    fixed = kernel_density((lon, lat), cells, bandwidth_km=10.0, window=window,
+                           edge_correction=True)
+    assert raw[edge].mean() / raw[inner].mean() < 0.75
+    assert fixed[edge].mean() / fixed[inner].mean() == pytest.approx(1.0, abs=0.05)
+    np.testing.assert_allclose(fixed[inner], raw[inner], rtol=1e-3)
+    # the same window given as cells
+    by_cells = kernel_density((lon, lat), cells, bandwidth_km=10.0, window=cells,
+                              edge_correction=True)
+    assert by_cells[edge].mean() / by_cells[inner].mean() == pytest.approx(1.0, abs=0.05)
+    outside = kernel_density((lon, lat), region_to_cells((2.2, 0.5, 2.4, 1.0), 6),
+                             bandwidth_km=10.0, window=window, edge_correction=True)
+    assert np.all(outside == 0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"kernel": "foo"}, ConfigError,
+         r"kernel must be one of \['epanechnikov', 'gaussian', 'quartic', 'triangular', "
+         r"'uniform'\], got 'foo'"),
+        ({"method": "magic"}, ConfigError, r"method must be one of .*'fft'.*got 'magic'"),
+        ({"bandwidth_km": "rot"}, ConfigError, r"bandwidth_km must be one of .*'spatial'.*'rot'"),
+        ({"bandwidth_km": -5.0}, ConfigError, r"bandwidth_km must be .*got -5.0"),
+        ({"kernel": "quartic", "method": "fft"}, ConfigError, r"'gaussian' only, got 'quartic'"),
+        ({"edge_correction": True}, ConfigError, r"needs a window"),
+        ({"weights": [1.0, 2.0]}, InputError, r"one value per point \(3\), got 2"),
+        ({"weights": [1.0, -2.0, 1.0]}, InputError, r"weight 1 is -2.0"),
+        ({"bandwidth_km": "cv", "bandwidth_range_km": (5.0, 1.0)}, ConfigError, r"0 < min < max"),
+    ],
+)
+def test_bad_options_name_the_value_and_the_choices(kwargs, error, match):
+    cells = region_to_cells((0.0, 0.0, 0.2, 0.2), 6)
+    with pytest.raises(error, match=match):
+        kernel_density(([0.1, 0.12, 0.05], [0.1, 0.05, 0.1]), cells, **kwargs)
+
+
+def test_bad_points_are_rejected():
+    cells = region_to_cells((0.0, 0.0, 0.2, 0.2), 6)
+    with pytest.raises(InputError, match=r"point 1 has invalid coordinates .*lat=95.0"):
+        kernel_density(([0.0, 0.0], [0.0, 95.0]), cells)
+    lines = gpd.GeoSeries([shapely.LineString([(0, 0), (1, 1)])], crs=4326)
+    with pytest.raises(InputError, match="Point geometries"):
+        kernel_density(lines, cells)
+    with pytest.raises(InputError, match="not an H3 cell"):
+        kernel_density(([0.0], [0.0]), ["nonsense"])
+
+
+def test_empty_points_and_zero_weights_give_zero_density():
+    cells = region_to_cells((0.0, 0.0, 0.2, 0.2), 6)
+    assert np.all(kernel_density(([], []), cells) == 0)
+    assert np.all(kernel_density(([0.1], [0.1]), cells, weights=[0.0], method="fft") == 0)
+
+
+def _seizures():
+    t = pd.to_datetime(["2026-01-01", "2025-01-01", "2026-02-01", "2024-01-01"], utc=True)
+    return pd.DataFrame({
+        schema.TIME: t, schema.LON: 0.0, schema.LAT: 0.0,
+        schema.COMMODITY: ["Cocaine", " cannabis ", "heroin", "cocaine"],
+        schema.QUANTITY: [10.0, np.nan, 2.0, 4.0],
+    })
+
+
+def test_seizure_weights_decay_quantity_and_commodity():
+    s = _seizures()
+    w = seizure_weights(s, as_of=pd.Timestamp("2026-01-01", tz="UTC"), half_life_days=365)
+    np.testing.assert_allclose(w, [1.0, 0.5, 0.0, 0.5 ** (731 / 365)])
+    assert np.array_equal(seizure_weights(s, as_of="2026-01-01", half_life_days=365), w)
+    w = seizure_weights(s, use_quantity=True, commodity_weights={"cocaine": 2.0, "Cannabis": 0.5})
+    np.testing.assert_allclose(w, [20.0, 0.5, 2.0, 8.0])
+    w = seizure_weights(s, commodity_weights={"cocaine": 2.0, "default": 0.1})
+    np.testing.assert_allclose(w, [2.0, 0.1, 0.1, 2.0])
+    np.testing.assert_array_equal(seizure_weights(s), np.ones(4))
+
+
+def test_seizure_weights_errors():
+    s = _seizures()
+    with pytest.raises(ConfigError, match="needs as_of"):
+        seizure_weights(s, half_life_days=30)
+    with pytest.raises(ConfigError, match="half_life_days must be > 0, got -1"):
+        seizure_weights(s, as_of="2026-01-01", half_life_days=-1)
+    with pytest.raises(InputError, match=r"quantity -1.0 is negative"):
+        seizure_weights(s.assign(quantity=[1.0, -1.0, 1.0, 1.0]), use_quantity=True)
+    with pytest.raises(InputError, match="missing column"):
+        seizure_weights(s.drop(columns=[schema.COMMODITY]), commodity_weights={"a": 1.0})
+
+
+def test_rules_constant_lists_every_rule():
+    assert set(BANDWIDTH_RULES) == {"cv", "scott", "silverman", "spatial"}
