@@ -2,8 +2,8 @@
 
 Usage::
 
-    .venv/bin/python tools/vendor_assets.py          # fetch with `npm pack`, rewrite pipeline/assets/
-    .venv/bin/python tools/vendor_assets.py --check  # verify the committed files against their sha256
+    .venv/bin/python tools/vendor_assets.py          # npm pack, rewrite pipeline/assets/
+    .venv/bin/python tools/vendor_assets.py --check  # verify the files against their sha256
 
 Each package is downloaded from the npm registry with ``npm pack NAME@VERSION`` (pinned
 versions; the registry's sha512 ``integrity`` of each tarball is recorded in the README), only the
@@ -170,6 +170,7 @@ def check(dest: Path = ASSETS) -> int:
 
 
 def main() -> int:
+    """Fetch the assets (or only check them with ``--check``); return the exit code."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="verify sha256 only, fetch nothing")
     args = parser.parse_args()

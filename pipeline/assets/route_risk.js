@@ -1,0 +1,357 @@
+/* route-risk map runtime (part of route-risk, MIT): hexagon layers decoded from H3 ids with
+ * h3-js, explain cards, month slider, seizure/event points and the offline basemap.
+ *
+ * Safety contract: every data string this file receives was escaped in Python by
+ * pipeline.render.escape_text (HTML entities for & < > " ' ` $ \ { } and line terminators),
+ * so it is inserted as HTML and displays verbatim; numbers are formatted here.  No string is
+ * ever evaluated.  window.routeRisk exposes counters for tests: hexCount (risk cells drawn in
+ * the last frame), hexTotal (risk cells decoded), layers[key].drawn, ready (all layers added).
+ */
+(function () {
+  'use strict';
+  var RR = window.routeRisk = window.routeRisk || {
+    hexCount: 0, hexTotal: 0, layers: {}, ready: false, hoverables: [], period: null
+  };
+  var MAX_LAT = 85.0511287798;
+
+  function mercX(lng) { return (lng + 180) / 360; }
+  function mercY(lat) {
+    lat = Math.max(-MAX_LAT, Math.min(MAX_LAT, lat));
+    var s = Math.sin(lat * Math.PI / 180);
+    return 0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI);
+  }
+
+  /* Cells arrive sorted, per resolution, as the first id (hex) plus base-36 deltas of
+   * (cell >> 3*(15-res)): the trailing index digits of a cell are all 7 (binary 111). */
+  function decodeCells(groups) {
+    var ids = [], res = [];
+    groups.forEach(function (g) {
+      var shift = BigInt(3 * (15 - g.res)), low = (BigInt(1) << shift) - BigInt(1);
+      var acc = BigInt('0x' + g.first) >> shift;
+      ids.push(g.first); res.push(g.res);
+      if (!g.deltas) { return; }
+      var toks = g.deltas.split(',');
+      for (var i = 0; i < toks.length; i++) {
+        acc += BigInt(parseInt(toks[i], 36));
+        ids.push(((acc << shift) | low).toString(16)); res.push(g.res);
+      }
+    });
+    return {ids: ids, res: res};
+  }
+
+  /* Boundaries in normalised Web-Mercator units, longitudes unwrapped vertex to vertex so a
+   * cell on the antimeridian is one contiguous polygon (drawn in every visible world copy). */
+  function buildGeometry(ids) {
+    var n = ids.length, offsets = new Int32Array(n + 1), total = 0, rings = new Array(n);
+    for (var i = 0; i < n; i++) {
+      rings[i] = h3.cellToBoundary(ids[i]);
+      total += rings[i].length; offsets[i + 1] = total;
+    }
+    var xs = new Float64Array(total), ys = new Float64Array(total);
+    var bx0 = new Float64Array(n), bx1 = new Float64Array(n);
+    var by0 = new Float64Array(n), by1 = new Float64Array(n);
+    for (i = 0; i < n; i++) {
+      var r = rings[i], o = offsets[i], prev = r[0][1], x0 = Infinity, x1 = -Infinity;
+      var y0 = Infinity, y1 = -Infinity;
+      for (var j = 0; j < r.length; j++) {
+        var lng = r[j][1];
+        while (lng - prev > 180) { lng -= 360; }
+        while (lng - prev < -180) { lng += 360; }
+        prev = lng;
+        var x = mercX(lng), y = mercY(r[j][0]);
+        xs[o + j] = x; ys[o + j] = y;
+        if (x < x0) { x0 = x; } if (x > x1) { x1 = x; }
+        if (y < y0) { y0 = y; } if (y > y1) { y1 = y; }
+      }
+      bx0[i] = x0; bx1[i] = x1; by0[i] = y0; by1[i] = y1;
+    }
+    return {n: n, offsets: offsets, xs: xs, ys: ys, bx0: bx0, bx1: bx1, by0: by0, by1: by1};
+  }
+
+  function fmt(v) {
+    if (v === null || v === undefined || (typeof v === 'number' && !isFinite(v))) { return '–'; }
+    if (Math.abs(v) >= 1000) { return Math.round(v).toLocaleString('en-US'); }
+    return String(+v.toPrecision(4));
+  }
+  function isoDay(days) {
+    return days === null || days === undefined ? 'none' :
+      new Date(days * 86400000).toISOString().slice(0, 10);
+  }
+  function row(label, value, cls) {
+    return '<tr><th>' + label + '</th><td class="' + (cls || 'rr-v') + '">' + value + '</td></tr>';
+  }
+
+  L.RouteRiskHexLayer = L.Layer.extend({
+    initialize: function (d) {
+      this.d = d;
+      var t0 = performance.now();
+      var dec = decodeCells(d.cells);
+      this.ids = dec.ids; this.g = buildGeometry(dec.ids);
+      this.index = new Map();
+      for (var i = 0; i < this.ids.length; i++) { this.index.set(this.ids[i], i); }
+      this.resolutions = Array.from(new Set(dec.res));
+      this.drawn = 0;
+      this._setColours(this._classesFor(null));
+      RR.layers[d.key] = this;
+      if (d.key === 'risk') { RR.hexTotal = this.ids.length; }
+      this.decodeMs = performance.now() - t0;
+    },
+    _classesFor: function (period) {
+      var d = this.d, n = this.ids.length, out = new Int16Array(n);
+      if (period === null) {
+        for (var i = 0; i < n; i++) { out[i] = d.cls[i]; }
+        return out;
+      }
+      var vals = d.timeline.risk[period], br = d.breaks;
+      for (i = 0; i < n; i++) {
+        var v = vals[i];
+        if (v === null) { out[i] = -1; continue; }
+        var k = 0;
+        while (k < br.length - 2 && v >= br[k + 1]) { k++; }
+        out[i] = k;
+      }
+      return out;
+    },
+    _setColours: function (cls) {
+      var k = this.d.colors.length, n = cls.length, counts = new Int32Array(k + 1), i;
+      for (i = 0; i < n; i++) { counts[cls[i] + 1]++; }
+      var starts = new Int32Array(k + 2);
+      for (i = 0; i <= k; i++) { starts[i + 1] = starts[i] + counts[i]; }
+      var order = new Int32Array(n), pos = starts.slice(0, k + 1);
+      for (i = 0; i < n; i++) { order[pos[cls[i] + 1]++] = i; }
+      this.cls = cls; this.order = order; this.starts = starts;
+    },
+    setPeriod: function (period) {
+      this.period = period;
+      this._setColours(this._classesFor(period));
+      if (this._map) { this._redraw(); }
+    },
+    onAdd: function (map) {
+      if (!map.getPane('rr-hex')) { map.createPane('rr-hex').style.zIndex = 390; }
+      this._canvas = L.DomUtil.create('canvas', 'rr-hex-canvas leaflet-zoom-animated');
+      this._canvas.style.pointerEvents = 'none';
+      map.getPane('rr-hex').appendChild(this._canvas);
+      map.on('moveend resize viewreset', this._redraw, this);
+      map.on('zoomanim', this._animateZoom, this);
+      RR.hoverables.push(this);
+      RR.map = map;
+      this._redraw();
+    },
+    onRemove: function (map) {
+      L.DomUtil.remove(this._canvas);
+      map.off('moveend resize viewreset', this._redraw, this);
+      map.off('zoomanim', this._animateZoom, this);
+      RR.hoverables = RR.hoverables.filter(function (h) { return h !== this; }, this);
+      this.drawn = 0;
+      if (this.d.key === 'risk') { RR.hexCount = 0; }
+    },
+    _animateZoom: function (e) {
+      var scale = this._map.getZoomScale(e.zoom);
+      var offset = this._map._latLngToNewLayerPoint(this._map.containerPointToLatLng([0, 0]),
+        e.zoom, e.center);
+      L.DomUtil.setTransform(this._canvas, offset, scale);
+    },
+    _redraw: function () {
+      var map = this._map; if (!map) { return; }
+      var size = map.getSize(), c = this._canvas, dpr = window.devicePixelRatio || 1;
+      L.DomUtil.setPosition(c, map.containerPointToLayerPoint([0, 0]));
+      c.width = size.x * dpr; c.height = size.y * dpr;
+      c.style.width = size.x + 'px'; c.style.height = size.y + 'px';
+      var ctx = c.getContext('2d');
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      ctx.clearRect(0, 0, size.x, size.y);
+      var zoom = map.getZoom(), scale = 256 * Math.pow(2, zoom);
+      var p0 = map.project(map.containerPointToLatLng([0, 0]), zoom);
+      var g = this.g, d = this.d, seen = new Uint8Array(g.n), drawn = 0;
+      var kmin = Math.floor(p0.x / scale) - 1, kmax = Math.floor((p0.x + size.x) / scale) + 1;
+      ctx.globalAlpha = d.opacity; ctx.lineJoin = 'round';
+      for (var ci = 0; ci < this.starts.length - 1; ci++) {
+        var a = this.starts[ci], b = this.starts[ci + 1];
+        if (a === b) { continue; }
+        ctx.beginPath();
+        var wide = false;
+        for (var q = a; q < b; q++) {
+          var i = this.order[q];
+          var y0 = g.by0[i] * scale - p0.y, y1 = g.by1[i] * scale - p0.y;
+          if (y1 < 0 || y0 > size.y) { continue; }
+          for (var k = kmin; k <= kmax; k++) {
+            var off = k * scale - p0.x, x0 = g.bx0[i] * scale + off, x1 = g.bx1[i] * scale + off;
+            if (x1 < 0 || x0 > size.x) { continue; }
+            if (x1 - x0 > 6) { wide = true; }
+            var o = g.offsets[i], e = g.offsets[i + 1];
+            ctx.moveTo(g.xs[o] * scale + off, g.ys[o] * scale - p0.y);
+            for (var j = o + 1; j < e; j++) { ctx.lineTo(g.xs[j] * scale + off, g.ys[j] * scale - p0.y); }
+            ctx.closePath();
+            if (!seen[i]) { seen[i] = 1; drawn++; }
+          }
+        }
+        ctx.fillStyle = ci === 0 ? d.noDataColor : d.colors[ci - 1];
+        ctx.fill();
+        if (wide) {
+          ctx.strokeStyle = ci === 0 ? '#616161' : 'rgba(40,40,40,0.55)';
+          ctx.lineWidth = ci === 0 ? 1.2 : 0.6;
+          if (ci === 0) { ctx.setLineDash([3, 2]); }
+          ctx.stroke(); ctx.setLineDash([]);
+        }
+      }
+      this.drawn = drawn;
+      if (d.key === 'risk') { RR.hexCount = drawn; }
+    },
+    cellAt: function (latlng) {
+      var lat = latlng.lat, lng = ((latlng.lng + 180) % 360 + 360) % 360 - 180;
+      for (var r = 0; r < this.resolutions.length; r++) {
+        var i = this.index.get(h3.latLngToCell(lat, lng, this.resolutions[r]));
+        if (i !== undefined) { return i; }
+      }
+      return -1;
+    },
+    card: function (i) {
+      var d = this.d, h = '<div class="rr-card"><div class="rr-card-title">' + d.title +
+        ' <span class="rr-mono">' + this.ids[i] + '</span></div><table>';
+      var observed = d.observed[i] === 1;
+      if (d.kind === 'risk') {
+        if (!observed) {
+          h += row('Risk', 'no data', 'rr-v rr-nodata');
+        } else {
+          h += row('Risk', fmt(d.risk[i]) + ' / 100 (' + (d.cls[i] >= 0 ? d.labels[d.cls[i]] : 'no class') + ')');
+        }
+        if (this.period !== null && this.period !== undefined && d.timeline) {
+          var tv = d.timeline.risk[this.period][i];
+          h += row('Risk in ' + d.timeline.periods[this.period], tv === null ? 'no data' : fmt(tv));
+        }
+        h += row('Coverage', observed ? 'observed' : 'no data: no observations in this cell',
+          observed ? 'rr-v' : 'rr-v rr-nodata');
+        h += '</table><table class="rr-factors"><tr><th>factor</th><th>value</th><th>points</th></tr>';
+        d.factors.forEach(function (f) {
+          h += '<tr><td>' + f.label + ' <span class="rr-w">×' + fmt(f.weight) + '</span></td><td>' +
+            fmt(f.values[i]) + (f.unit ? ' ' + f.unit : '') + '</td><td>' + fmt(f.contrib[i]) + '</td></tr>';
+        });
+        h += '</table><table>';
+        if (d.commodities.length) {
+          var parts = d.commodities.map(function (c) { return c.label + ': ' + c.counts[i]; });
+          h += row('Seizures', parts.join(', '));
+        }
+        if (d.latest) { h += row('Latest event', isoDay(d.latest[i])); }
+      } else {
+        h += row(d.valueLabel, fmt(d.values[i]) + (d.unit ? ' ' + d.unit : ''));
+      }
+      return h + '</table></div>';
+    }
+  });
+  L.routeRiskHexLayer = function (d) { return new L.RouteRiskHexLayer(d); };
+
+  RR.enableHover = function (map) {
+    var tip = L.tooltip({direction: 'top', offset: [0, -8], className: 'rr-tooltip', opacity: 0.97});
+    var current = null;
+    function hit(latlng) {
+      for (var k = RR.hoverables.length - 1; k >= 0; k--) {
+        var layer = RR.hoverables[k], i = layer.cellAt(latlng);
+        if (i >= 0) { return {layer: layer, i: i}; }
+      }
+      return null;
+    }
+    map.on('mousemove', function (e) {
+      var h = hit(e.latlng);
+      if (!h) { if (current) { map.closeTooltip(tip); current = null; } return; }
+      var key = h.layer.d.key + ':' + h.i + ':' + h.layer.period;
+      if (key !== current) { tip.setContent(h.layer.card(h.i)); current = key; }
+      tip.setLatLng(e.latlng);
+      if (!map.hasLayer(tip)) { tip.openOn(map); }
+    });
+    map.on('mouseout', function () { map.closeTooltip(tip); current = null; });
+    map.on('click', function (e) {
+      var h = hit(e.latlng);
+      if (h) { L.popup({maxWidth: 420}).setLatLng(e.latlng).setContent(h.layer.card(h.i)).openOn(map); }
+    });
+  };
+
+  function pointLayer(d, makePopup) {
+    var group = d.cluster ? L.markerClusterGroup({chunkedLoading: true, maxClusterRadius: 45})
+      : L.featureGroup();
+    var markers = new Array(d.lat.length);
+    for (var i = 0; i < d.lat.length; i++) {
+      var m = L.circleMarker([d.lat[i], d.lon[i]], {
+        radius: 5, weight: 1, color: '#222', fillOpacity: 0.85,
+        fillColor: d.colors[d.kind[i]] || '#555'
+      });
+      m.bindPopup(makePopup.bind(null, i), {maxWidth: 420});
+      markers[i] = m;
+    }
+    if (d.cluster) { group.addLayers(markers); } else { markers.forEach(function (m) { group.addLayer(m); }); }
+    RR.layers[d.key] = group;
+    return group;
+  }
+
+  RR.seizureLayer = function (d) {
+    return pointLayer(d, function (i) {
+      return '<div class="rr-card"><div class="rr-card-title">Seizure</div><table>' +
+        row('Date', d.date[i]) + row('Commodity', d.kinds[d.kind[i]]) +
+        row('Quantity', fmt(d.quantity[i])) + row('Agency', d.agency[i]) +
+        row('Note', d.note[i]) + '</table></div>';
+    });
+  };
+
+  RR.eventLayer = function (d) {
+    return pointLayer(d, function (i) {
+      return '<div class="rr-card"><div class="rr-card-title">' + d.kinds[d.kind[i]] + '</div><table>' +
+        row('Vessel', d.vessel[i]) + (d.other[i] ? row('Other vessel', d.other[i]) : '') +
+        row('Start', d.start[i]) + row('End', d.end[i]) + row('Duration', fmt(d.hours[i]) + ' h') +
+        '</table></div>';
+    });
+  };
+
+  /* Offline basemap: TopoJSON (Natural Earth 110m) or GeoJSON, drawn in three world copies. */
+  RR.basemap = function (map, d) {
+    if (!map.getPane('rr-base')) { map.createPane('rr-base').style.zIndex = 250; }
+    var land, borders = null;
+    if (d.topology) {
+      land = topojson.feature(d.topology, d.topology.objects.land);
+      borders = topojson.mesh(d.topology, d.topology.objects.countries, function (a, b) { return a !== b; });
+    } else {
+      land = d.geojson;
+    }
+    var group = L.featureGroup();
+    [-360, 0, 360].forEach(function (shift) {
+      var c2l = function (c) { return L.latLng(c[1], c[0] + shift); };
+      var opts = {coordsToLatLng: c2l, interactive: false, pane: 'rr-base'};
+      group.addLayer(L.geoJSON(land, L.extend({style: {
+        color: '#8d99a6', weight: 0.8, fillColor: '#eceff1', fillOpacity: 1
+      }}, opts)));
+      if (borders) {
+        group.addLayer(L.geoJSON(borders, L.extend({style: {color: '#b0bac4', weight: 0.5, fill: false}}, opts)));
+      }
+    });
+    RR.layers.basemap = group;
+    return group;
+  };
+
+  RR.timeSlider = function (map, hexLayer, periods) {
+    var Ctl = L.Control.extend({
+      options: {position: 'bottomleft'},
+      onAdd: function () {
+        var div = L.DomUtil.create('div', 'rr-slider leaflet-control');
+        var label = L.DomUtil.create('div', 'rr-slider-label', div);
+        var input = L.DomUtil.create('input', '', div);
+        input.type = 'range'; input.min = 0; input.max = periods.length; input.step = 1;
+        input.value = periods.length;
+        input.setAttribute('aria-label', 'month');
+        function show() {
+          var k = +input.value;
+          if (k === periods.length) {
+            label.innerHTML = 'Risk: current score';
+            hexLayer.setPeriod(null); RR.period = null;
+          } else {
+            label.innerHTML = 'Risk in ' + periods[k];
+            hexLayer.setPeriod(k); RR.period = k;
+          }
+        }
+        L.DomEvent.disableClickPropagation(div);
+        L.DomEvent.on(input, 'input change', show);
+        show();
+        RR.slider = input;
+        return div;
+      }
+    });
+    return new Ctl().addTo(map);
+  };
+}());
