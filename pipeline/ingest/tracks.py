@@ -80,7 +80,7 @@ TRACK_RULES = (
 
 CANDIDATES: dict[str, tuple[str, ...]] = {
     VESSEL_ID: ("mmsi", "vessel_id", "ship_id", "shipid", "userid", "user_id", "mmsi_number",
-                "vessel", "track_id", "id", "name"),
+                "vessel", "track_id", "route_id", "route", "id", "name"),
     TIME: ("timestamp", "basedatetime", "base_date_time", "datetime", "date_time", "time",
            "time_utc", "ts", "utc", "date"),
     LAT: ("lat", "latitude", "latitude_degrees", "lat_deg", "lat_dd", "y"),
