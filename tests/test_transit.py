@@ -16,8 +16,8 @@ from pipeline.schema import (
     ENCOUNTER_EVENTS,
     GAP_EVENTS,
     LAT,
-    LON,
     LOITER_EVENTS,
+    LON,
     SOG,
     TIME,
     VESSEL_HOURS,
@@ -270,7 +270,9 @@ def test_events_sorted_and_cells_consistent():
     ev = transit_features(pings, 5).events
     assert list(ev[VESSEL_ID]) == ["y", "z"]
     assert ev["start_time"].is_monotonic_increasing
-    expect = [h3.str_to_int(h3.latlng_to_cell(la, lo, 5)) for lo, la in zip(ev[LON], ev[LAT])]
+    expect = [
+        h3.str_to_int(h3.latlng_to_cell(la, lo, 5)) for lo, la in zip(ev[LON], ev[LAT], strict=True)
+    ]
     assert list(ev[CELL]) == expect
 
 

@@ -1,0 +1,242 @@
+"""Tests of pipeline.zonal against exactextract, brute force and known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import rasterio
+import rioxarray  # noqa: F401  (registers the .rio accessor)
+import shapely
+import xarray as xr
+from affine import Affine
+
+from pipeline.errors import ConfigError, InputError
+from pipeline.grid import cell_area_km2, cells_to_geodataframe, region_to_cells
+from pipeline.zonal import zonal_stats_to_cells
+
+exactextract = pytest.importorskip("exactextract")
+
+
+def ee_stats(path_or_ds, cells, crs, ops=("mean", "sum", "count", "max")):
+    gdf = cells_to_geodataframe(cells).to_crs(crs)
+    return exactextract.exact_extract(path_or_ds, gdf, list(ops), output="pandas")
+
+
+def assert_close_to_ee(ours, ref, ours_prefix, ee_prefix, stats=("mean", "sum", "count")):
+    for stat in stats:
+        a = ours[f"{ours_prefix}_{stat}"].to_numpy()
+        r = ref[f"{ee_prefix}{stat}"].to_numpy(dtype="float64")
+        np.testing.assert_array_equal(np.isnan(a), np.isnan(r), err_msg=stat)
+        ok = ~np.isnan(r)
+        # 1e-6 relative; values that are exactly 0 in exactextract are ~1e-14 here.
+        atol = 1e-9 * max(np.abs(r[ok]).max(initial=0.0), 1.0)
+        np.testing.assert_allclose(a[ok], r[ok], rtol=1e-6, atol=atol, err_msg=stat)
+    if "max" in ref:
+        np.testing.assert_array_equal(ours[f"{ours_prefix}_max"], ref[f"{ee_prefix}max"])
+
+
+def write_tif(path, data, transform, crs, nodata=None):
+    data = np.asarray(data)
+    if data.ndim == 2:
+        data = data[None]
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=data.shape[2],
+        height=data.shape[1],
+        count=data.shape[0],
+        dtype=data.dtype,
+        crs=crs,
+        transform=transform,
+        nodata=nodata,
+    ) as dst:
+        dst.write(data)
+    return path
+
+
+# ----------------------------------------------------------------------------- real rasters
+
+
+@pytest.mark.parametrize(
+    ("res", "bbox"),
+    [(7, (-78.2, 24.6, -77.7, 24.9)), (10, (-78.0, 24.70, -77.97, 24.72))],
+    ids=["fine-raster", "coarse-raster"],
+)
+def test_utm_rgb_matches_exactextract(shared_data, res, bbox):
+    path = shared_data / "rasters" / "RGB.byte.tif"
+    da = rioxarray.open_rasterio(path)
+    cells = region_to_cells(bbox, res)
+    ours = zonal_stats_to_cells(da, cells, stats=("mean", "max", "sum", "count"), name="rgb")
+    ref = ee_stats(str(path), cells, da.rio.crs)
+    assert list(ours.columns[:3]) == ["cell", "rgb_b1_mean", "rgb_b1_max"]
+    for band in (1, 2, 3):
+        assert_close_to_ee(
+            ours, ref, f"rgb_b{band}", f"band_{band}_", ("mean", "sum", "count", "max")
+        )
+    # nodata (0) is respected: some cells at the scene's edge have invalid pixels.
+    assert ours["rgb_b1_mean"].isna().any() or (ours["rgb_b1_mean"] > 0).all()
+
+
+@pytest.mark.parametrize(
+    ("res", "bbox"),
+    [(3, (-30.0, -40.0, 30.0, 40.0)), (7, (10.0, 45.0, 10.4, 45.3))],
+    ids=["fine-raster", "coarse-raster"],
+)
+def test_geographic_world_matches_exactextract(shared_data, res, bbox):
+    path = shared_data / "rasters" / "world.byte.tif"
+    da = rioxarray.open_rasterio(path)
+    cells = region_to_cells(bbox, res)
+    ours = zonal_stats_to_cells(da, cells, stats=("mean", "max", "sum", "count"), name="w")
+    ref = ee_stats(str(path), cells, da.rio.crs)
+    assert_close_to_ee(ours, ref, "w", "", ("mean", "sum", "count", "max"))
+
+
+@pytest.mark.parametrize("res", [7, 9], ids=["fine-raster", "coarse-raster"])
+def test_laea_float_with_nodata_matches_exactextract(shared_data, res):
+    path = shared_data / "rasters" / "float_raster_with_nodata.tif"
+    da = rioxarray.open_rasterio(path)
+    cells = region_to_cells(da.rio.transform_bounds("EPSG:4326"), res, margin_km=1.0)
+    ours = zonal_stats_to_cells(da, cells, stats=("mean", "max", "sum", "count", "valid_fraction"))
+    ref = ee_stats(str(path), cells, da.rio.crs)
+    assert_close_to_ee(ours, ref, "raster", "", ("mean", "sum", "count", "max"))
+    # nodata pixels exist, so some cells are partly valid and some not at all.
+    vf = ours["raster_valid_fraction"]
+    assert ((vf > 0) & (vf < 1)).any() and (vf == 0).any()
+    assert ours.loc[vf == 0, "raster_mean"].isna().all()
+
+
+# ----------------------------------------------------------------------------- known answers
+
+
+def geographic_raster(values, lon0, lat0, step, nodata=None):
+    values = np.asarray(values)
+    da = xr.DataArray(values, dims=("y", "x"), name="v")
+    da = da.rio.write_crs("EPSG:4326").rio.write_transform(Affine(step, 0, lon0, 0, -step, lat0))
+    if nodata is not None:
+        da = da.rio.write_nodata(nodata)
+    return da
+
+
+def test_constant_raster_gives_constant_mean_and_cell_area_sum():
+    step = 0.01
+    da = geographic_raster(np.full((300, 300), 7.5, dtype="float32"), 20.0, 3.0, step)
+    cells = region_to_cells((20.5, 1.0, 22.5, 2.5), 7)
+    out = zonal_stats_to_cells(da, cells, stats=("mean", "sum", "count", "valid_fraction", "max"))
+    np.testing.assert_allclose(out["v_mean"], 7.5, rtol=1e-12)
+    np.testing.assert_array_equal(out["v_max"], 7.5)
+    np.testing.assert_allclose(out["v_valid_fraction"], 1.0, rtol=1e-9)
+    # Coverage in pixels times the pixel's area is the cell's (planar lon/lat) area.
+    polys = cells_to_geodataframe(cells).geometry
+    np.testing.assert_allclose(out["v_count"] * step * step, shapely.area(polys.values), rtol=1e-9)
+    np.testing.assert_allclose(out["v_sum"], 7.5 * out["v_count"], rtol=1e-12)
+    # Cell areas in km² are a few km² at resolution 7: the raster is finer than the cells.
+    assert cell_area_km2(cells[:1])[0] > 4
+
+
+def test_nan_and_outside_cells():
+    vals = np.ones((100, 100))
+    vals[:, 50:] = np.nan
+    da = geographic_raster(vals, 0.0, 1.0, 0.01)
+    inside = region_to_cells((0.05, 0.05, 0.45, 0.95), 8)
+    nan_side = region_to_cells((0.55, 0.05, 0.95, 0.95), 8)
+    outside = region_to_cells((5.0, 5.0, 5.1, 5.1), 8)[:3]
+    cells = np.concatenate([inside, nan_side, outside])
+    out = zonal_stats_to_cells(da, cells, stats=("mean", "sum", "valid_fraction", "max"))
+    n1, n2 = inside.size, nan_side.size
+    np.testing.assert_allclose(out["v_mean"][:n1], 1.0)
+    np.testing.assert_allclose(out["v_valid_fraction"][:n1], 1.0, rtol=1e-9)
+    tail = out.iloc[n1:]
+    full_nan = tail["v_valid_fraction"] == 0
+    assert full_nan.sum() >= n2 - 5  # all but the cells cut by lon 0.5
+    assert tail.loc[full_nan, "v_mean"].isna().all() and tail.loc[full_nan, "v_max"].isna().all()
+    assert (tail.loc[full_nan, "v_sum"] == 0).all()
+    assert (out["v_valid_fraction"].iloc[-3:] == 0).all()
+    assert list(out["cell"]) == list(cells)  # order of the input, duplicates allowed
+
+
+def test_window_size_does_not_change_results():
+    rng = np.random.default_rng(3)
+    vals = rng.gamma(2.0, 3.0, (400, 500)).astype("float32")
+    vals[rng.random(vals.shape) < 0.05] = -9999
+    da = geographic_raster(vals, 30.0, 10.0, 0.004, nodata=-9999)
+    cells = region_to_cells((30.1, 8.5, 31.9, 9.9), 7)
+    stats = ("mean", "max", "sum", "count", "valid_fraction")
+    big = zonal_stats_to_cells(da, cells, stats=stats, memory_budget_mb=512)
+    small = zonal_stats_to_cells(da, cells, stats=stats, memory_budget_mb=0.5)
+    for col in big.columns[1:]:
+        np.testing.assert_allclose(small[col], big[col], rtol=1e-9, atol=1e-9, err_msg=col)
+    assert (big["v_max"] < 10_000).all()  # nodata never leaks into max
+
+
+@pytest.mark.parametrize("backend", ["file", "dask"])
+def test_lazy_raster_matches_in_memory(tmp_path, backend):
+    if backend == "dask":
+        pytest.importorskip("dask")
+    rng = np.random.default_rng(5)
+    vals = rng.normal(10, 2, (300, 300)).astype("float32")
+    path = write_tif(tmp_path / "r.tif", vals, Affine(0.005, 0, 5.0, 0, -0.005, 5.0), "EPSG:4326")
+    cells = region_to_cells((5.1, 3.6, 6.4, 4.9), 7)
+    in_memory = rioxarray.open_rasterio(path).load()
+    eager = zonal_stats_to_cells(in_memory, cells, memory_budget_mb=0.3)
+    kwargs = {"chunks": {"y": 64, "x": 300}} if backend == "dask" else {"cache": False}
+    lazy_da = rioxarray.open_rasterio(path, **kwargs)
+    lazy = zonal_stats_to_cells(lazy_da, cells, memory_budget_mb=0.3)
+    ref = ee_stats(str(path), cells, "EPSG:4326", ("mean", "max"))
+    for col in eager.columns[1:]:
+        np.testing.assert_allclose(lazy[col], eager[col], rtol=1e-12, err_msg=col)
+    np.testing.assert_allclose(eager["raster_mean"], ref["mean"], rtol=1e-6)
+    np.testing.assert_array_equal(eager["raster_max"], ref["max"])
+
+
+def test_antimeridian_cell_matches_exactextract(tmp_path):
+    # West half 1, east half 3: a cell straddling ±180 mixes both sides of the raster.
+    vals = np.ones((180, 360), dtype="float32")
+    vals[:, 180:] = 3.0
+    path = write_tif(tmp_path / "g.tif", vals, Affine(1, 0, -180, 0, -1, 90), "EPSG:4326")
+    cells = region_to_cells((179.0, -20.0, -179.0, -15.0), 3)
+    gdf = cells_to_geodataframe(cells)
+    assert (gdf.geometry.geom_type == "MultiPolygon").any()
+    ours = zonal_stats_to_cells(rioxarray.open_rasterio(path), cells, stats=("mean", "count"))
+    ref = exactextract.exact_extract(str(path), gdf, ["mean", "count"], output="pandas")
+    np.testing.assert_allclose(ours["raster_mean"], ref["mean"], rtol=1e-6)
+    np.testing.assert_allclose(ours["raster_count"], ref["count"], rtol=1e-6)
+    assert ((ours["raster_mean"] > 1.01) & (ours["raster_mean"] < 2.99)).any()
+
+
+def test_centre_method_counts_pixels_whose_centre_is_inside():
+    rng = np.random.default_rng(11)
+    step = 0.003
+    vals = rng.integers(0, 100, (200, 200)).astype("float64")
+    da = geographic_raster(vals, 40.0, 20.0, step)
+    cells = region_to_cells((40.05, 19.5, 40.5, 19.95), 7)
+    out = zonal_stats_to_cells(da, cells, stats=("mean", "sum", "count", "max"), method="centre")
+    exact = zonal_stats_to_cells(da, cells, stats=("mean",))
+    polys = cells_to_geodataframe(cells).geometry.values
+    xc = 40.0 + (np.arange(200) + 0.5) * step
+    yc = 20.0 - (np.arange(200) + 0.5) * step
+    gx, gy = np.meshgrid(xc, yc)
+    for k in range(0, cells.size, max(1, cells.size // 15)):
+        inside = shapely.contains_xy(polys[k], gx, gy)
+        assert out["v_count"][k] == pytest.approx(inside.sum(), abs=1e-6)
+        assert out["v_sum"][k] == pytest.approx(vals[inside].sum(), rel=1e-9)
+        assert out["v_max"][k] == vals[inside].max()
+    # Stated error of the centre option: ~1 % on the mean at ~100 pixels per cell.
+    rel = np.abs(out["v_mean"] - exact["v_mean"]) / exact["v_mean"]
+    assert np.median(rel) < 0.02
+
+
+# ----------------------------------------------------------------------------- errors
+
+
+def test_bad_arguments():
+    da = geographic_raster(np.ones((10, 10)), 0.0, 1.0, 0.1)
+    cells = region_to_cells((0.1, 0.1, 0.5, 0.5), 5)
+    with pytest.raises(ConfigError, match="median"):
+        zonal_stats_to_cells(da, cells, stats=("median",))
+    with pytest.raises(ConfigError, match="'nearest'"):
+        zonal_stats_to_cells(da, cells, method="nearest")
+    with pytest.raises(InputError, match="CRS"):
+        zonal_stats_to_cells(xr.DataArray(np.ones((10, 10)), dims=("y", "x")), cells)
+    with pytest.raises(InputError, match="not an H3 cell"):
+        zonal_stats_to_cells(da, ["not-a-cell"])
