@@ -17,7 +17,7 @@ How the data are made
 * Vessels sail port to port along the graph (cargo, regional, fishing trips), pinging densely
   near the coast (terrestrial AIS) and sparsely offshore (satellite AIS).  Planted: vessels
   that go dark for 8-30 h while underway, vessels that loiter below 2 kn for 5-12 h far from
-  any port, and pairs that meet at sea (within 300 m for 2.5-6 h at low speed).  The planted
+  any port, and pairs that meet at sea (within 300 m for 3-6 h at low speed).  The planted
   ground truth is written to ``ais_planted.csv`` beside the tracks.
 * ``nightlights.tif`` mixes city lights, vessel lights (from the AIS pings), corridor glow and
   fishing-fleet lights, with cloud-masked nodata patches.  ``sar_detections.nc`` holds twelve
@@ -79,6 +79,7 @@ _SEIZURE_YEARS = 3
 # --------------------------------------------------------------------------------------------
 
 # Coarse coastlines (lon, lat); islands smaller than ~100 km are water on purpose.
+# fmt: off
 _LAND: dict[str, list[tuple[float, float]]] = {
     "north_america": [
         (-85.0, 45.0), (-67.0, 45.0), (-67.0, 44.6), (-68.8, 44.2), (-70.2, 43.6),
@@ -159,7 +160,8 @@ _LAND: dict[str, list[tuple[float, float]]] = {
         (-9.6, 30.4), (-9.8, 31.4), (-9.3, 32.4), (-8.5, 33.2), (-7.6, 33.62), (-6.8, 34.0),
         (-6.3, 35.0), (-6.0, 35.6),
     ],
-}  # fmt: skip
+}
+# fmt: on
 
 # name, lon, lat (a point in the port's approach, on water), agencies patrolling nearby
 _PORTS: tuple[tuple[str, float, float, tuple[str, ...]], ...] = (
@@ -205,15 +207,61 @@ _HIGH_SEAS_AGENCIES_EAST = ("MAOC-N", "Marine Nationale", "Guardia Civil SVA", "
 
 # Open-water waypoints that keep routes off the coarse coasts (lon, lat).
 _WAYPOINTS: tuple[tuple[float, float], ...] = (
-    (-75.8, 11.4), (-72.0, 13.2), (-70.0, 13.0), (-66.0, 11.8), (-62.5, 12.0), (-61.5, 11.2),
-    (-60.0, 14.0), (-64.0, 18.6), (-67.9, 18.3), (-73.9, 20.05), (-77.0, 17.3), (-79.0, 18.3),
-    (-81.0, 19.0), (-84.7, 21.3), (-81.5, 24.0), (-79.7, 25.5), (-78.6, 26.1), (-74.5, 35.0),
-    (-64.5, 31.0), (-57.0, 8.5), (-55.0, 7.0), (-59.5, 11.5), (-48.0, 3.0), (-38.0, -2.8),
-    (-34.0, -5.0), (-34.3, -8.0), (-28.0, 2.0), (-25.5, 15.5), (-22.0, 15.0), (-18.5, 28.0),
-    (-15.0, 29.5), (-17.5, 33.5), (-25.0, 37.5), (-10.5, 43.0), (-10.0, 38.7), (-9.6, 36.8),
-    (-7.5, 36.3), (-6.2, 35.95), (-3.5, 36.0), (-10.5, 32.0), (-15.0, 26.5), (-17.5, 23.5),
-    (-17.8, 19.5), (-18.0, 14.5), (-17.0, 11.0), (-14.5, 9.0), (-13.8, 7.8), (-11.5, 5.5),
-    (-7.5, 3.5), (-4.0, 4.5), (-1.0, 4.3), (1.2, 5.4), (3.4, 5.8), (5.5, 3.5), (6.0, 0.5),
+    (-75.8, 11.4),
+    (-72.0, 13.2),
+    (-70.0, 13.0),
+    (-66.0, 11.8),
+    (-62.5, 12.0),
+    (-61.5, 11.2),
+    (-60.0, 14.0),
+    (-64.0, 18.6),
+    (-67.9, 18.3),
+    (-73.9, 20.05),
+    (-77.0, 17.3),
+    (-79.0, 18.3),
+    (-81.0, 19.0),
+    (-84.7, 21.3),
+    (-81.5, 24.0),
+    (-79.7, 25.5),
+    (-78.6, 26.1),
+    (-74.5, 35.0),
+    (-64.5, 31.0),
+    (-57.0, 8.5),
+    (-55.0, 7.0),
+    (-59.5, 11.5),
+    (-48.0, 3.0),
+    (-38.0, -2.8),
+    (-34.0, -5.0),
+    (-34.3, -8.0),
+    (-28.0, 2.0),
+    (-25.5, 15.5),
+    (-22.0, 15.0),
+    (-18.5, 28.0),
+    (-15.0, 29.5),
+    (-17.5, 33.5),
+    (-25.0, 37.5),
+    (-10.5, 43.0),
+    (-10.0, 38.7),
+    (-9.6, 36.8),
+    (-7.5, 36.3),
+    (-6.2, 35.95),
+    (-3.5, 36.0),
+    (-10.5, 32.0),
+    (-15.0, 26.5),
+    (-17.5, 23.5),
+    (-17.8, 19.5),
+    (-18.0, 14.5),
+    (-17.0, 11.0),
+    (-14.5, 9.0),
+    (-13.8, 7.8),
+    (-11.5, 5.5),
+    (-7.5, 3.5),
+    (-4.0, 4.5),
+    (-1.0, 4.3),
+    (1.2, 5.4),
+    (3.4, 5.8),
+    (5.5, 3.5),
+    (6.0, 0.5),
     (3.0, 2.0),
 )
 _LATTICE_STEP_DEG = 5.0
@@ -268,6 +316,7 @@ _QUANTITY = {
 }
 _QUANTITY_MISSING_FRACTION = 0.005
 
+# fmt: off
 _VESSEL_WORDS = {
     "cocaine": ("go-fast boat", "semi-submersible", "container ship", "sailing yacht",
                 "fishing vessel", "bulk carrier", "low-profile vessel"),
@@ -276,12 +325,14 @@ _VESSEL_WORDS = {
     "precursors": ("container ship", "general cargo vessel", "tanker"),
     "people": ("cayuco", "pirogue", "yola", "rubber dinghy", "wooden boat"),
     "cigarettes": ("cargo ship", "coaster", "fishing vessel"),
-}  # fmt: skip
+}
+
 _ACTIONS = {
     "people": ("Intercepted", "Rescued persons aboard", "Escorted", "Stopped"),
     "default": ("Interdicted", "Boarded", "Intercepted", "Seized from", "Searched",
                 "Bales recovered near"),
-}  # fmt: skip
+}
+# fmt: on
 # Real-world text is messy; these exercise quoting, HTML escaping and non-ASCII handling.
 _NOTE_SUFFIXES = (
     ", crew of 4 detained",
@@ -306,8 +357,10 @@ _NOTE_SUFFIXES = (
 _NOTE_SUFFIX_FRACTION = 0.35
 
 # MIDs (maritime identification digits) of flags common in the theatre
+# fmt: off
 _MIDS = (538, 636, 352, 353, 355, 371, 372, 309, 311, 255, 263, 224, 225, 227, 710, 730, 775,
-         617, 663, 630, 657, 627, 366, 367, 339, 362, 232, 244, 256, 319)  # fmt: skip
+         617, 663, 630, 657, 627, 366, 367, 339, 362, 232, 244, 256, 319)
+# fmt: on
 
 # AIS reporting: candidates every ~3 min, thinned to a mean interval that depends on where
 # the vessel is (terrestrial receivers near the coast, sparser satellite AIS offshore, slow
@@ -352,13 +405,20 @@ class DemoFiles:
 
 
 def _haversine_km(lon1, lat1, lon2, lat2) -> np.ndarray:
-    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(a, dtype=float)) for a in (lon1, lat1, lon2, lat2))
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    lon1, lat1, lon2, lat2 = (
+        np.radians(np.asarray(a, dtype=float)) for a in (lon1, lat1, lon2, lat2)
+    )
+    a = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
     return 2 * _EARTH_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
 def _bearing_deg(lon1, lat1, lon2, lat2) -> np.ndarray:
-    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(a, dtype=float)) for a in (lon1, lat1, lon2, lat2))
+    lon1, lat1, lon2, lat2 = (
+        np.radians(np.asarray(a, dtype=float)) for a in (lon1, lat1, lon2, lat2)
+    )
     y = np.sin(lon2 - lon1) * np.cos(lat2)
     x = np.cos(lat1) * np.sin(lat2) - np.sin(lat1) * np.cos(lat2) * np.cos(lon2 - lon1)
     return np.degrees(np.arctan2(y, x)) % 360.0
@@ -500,7 +560,9 @@ def _component_weights(t: np.ndarray) -> np.ndarray:
     t = np.asarray(t, dtype=float)[:, None]
     base = np.array([c[2] for c in _CORRIDORS] + [h[3] for h in _HOTSPOTS])
     trend = np.array([c[3] for c in _CORRIDORS] + [h[4] for h in _HOTSPOTS])
-    onset = np.array([np.nan] * len(_CORRIDORS) + [np.nan if h[5] is None else h[5] for h in _HOTSPOTS])
+    onset = np.array(
+        [np.nan] * len(_CORRIDORS) + [np.nan if h[5] is None else h[5] for h in _HOTSPOTS]
+    )
     phase = np.arange(base.size) * 0.7
     season = 1.0 + 0.25 * np.sin(2 * np.pi * t * _SEIZURE_YEARS + phase)
     w = base * np.exp(trend * (t - 0.5)) * season
@@ -531,7 +593,9 @@ def _seizure_positions(theatre, rng, comp, t, routes) -> tuple[np.ndarray, np.nd
                 plon, plat, brg = _along(lons, lats, cum, u * cum[-1])
                 side = rng.normal(0.0, _CORRIDORS[c][4], idx.size) * spread
                 normal = np.radians(brg + 90.0)
-                lon[idx], lat[idx] = _offset_deg(plon, plat, side * np.sin(normal), side * np.cos(normal))
+                lon[idx], lat[idx] = _offset_deg(
+                    plon, plat, side * np.sin(normal), side * np.cos(normal)
+                )
             else:
                 h = c - n_corr
                 clon, clat = _hotspot_centres(h, t[idx])
@@ -664,7 +728,9 @@ class _Voyage:
         heading = np.radians(rng.uniform(0, 360) + np.cumsum(rng.normal(0, 50, n)))
         km = rng.uniform(*speed_kn, n) * _KN_KMH * dt / 3600.0
         lon0, lat0 = self.here
-        lon, lat = _offset_deg(lon0, lat0, np.cumsum(km * np.sin(heading)), np.cumsum(km * np.cos(heading)))
+        lon, lat = _offset_deg(
+            lon0, lat0, np.cumsum(km * np.sin(heading)), np.cumsum(km * np.cos(heading))
+        )
         t = self.now + np.cumsum(dt)
         self._append(t, lon, lat)
         return t, lon, lat
@@ -726,7 +792,10 @@ def _fish(theatre, rng, voy: _Voyage, vessel: _Vessel, end_s: float) -> None:
             dist = rng.uniform(40, 160)
             glon, glat = _offset_deg(plon, plat, dist * np.sin(brg), dist * np.cos(brg))
             track = shapely.linestrings([[plon, plat], [float(glon), float(glat)]])
-            if not shapely.intersects(track, theatre.land) and not theatre.on_land(glon, glat).any():
+            if (
+                not shapely.intersects(track, theatre.land)
+                and not theatre.on_land(glon, glat).any()
+            ):
                 break
         else:
             voy.stay(24 * 3600.0)
@@ -736,7 +805,9 @@ def _fish(theatre, rng, voy: _Voyage, vessel: _Vessel, end_s: float) -> None:
         n = max(2, int(hours / 1.5))
         heading = np.radians(rng.uniform(0, 360) + np.cumsum(rng.choice([-150.0, 150.0], n)))
         km = rng.uniform(2.5, 5.0, n) * _KN_KMH * 1.5
-        zlon, zlat = _offset_deg(glon, glat, np.cumsum(km * np.sin(heading)), np.cumsum(km * np.cos(heading)))
+        zlon, zlat = _offset_deg(
+            glon, glat, np.cumsum(km * np.sin(heading)), np.cumsum(km * np.cos(heading))
+        )
         wet = ~theatre.on_land(zlon, zlat)
         stop = n if wet.all() else int(np.argmin(wet))
         if stop:
@@ -747,7 +818,7 @@ def _fish(theatre, rng, voy: _Voyage, vessel: _Vessel, end_s: float) -> None:
 
 
 def _sea_point(theatre: _Theatre, rng) -> tuple[int, int, float, float, float]:
-    """A point on a long sea-lane edge far from any port: (u, v, fraction, lon, lat)."""
+    """Return a point on a long sea-lane edge far from any port: (u, v, fraction, lon, lat)."""
     i, j, d = theatre.edges
     long_sea = np.flatnonzero((d > 400.0) & (i >= theatre.n_ports) & (j >= theatre.n_ports))
     for _ in range(200):
@@ -762,7 +833,9 @@ def _sea_point(theatre: _Theatre, rng) -> tuple[int, int, float, float, float]:
 
 def _route_to_point(theatre, port: int, u: int, v: int, f: float):
     """Shortest route (lons, lats, km) from a port to a point a fraction ``f`` along edge u-v."""
-    edge_km = _haversine_km(theatre.node_lon[u], theatre.node_lat[u], theatre.node_lon[v], theatre.node_lat[v])
+    edge_km = _haversine_km(
+        theatre.node_lon[u], theatre.node_lat[u], theatre.node_lon[v], theatre.node_lat[v]
+    )
     via_u = theatre.dist[port, u] + f * edge_km
     via_v = theatre.dist[port, v] + (1 - f) * edge_km
     nodes = theatre.path_nodes(port, u if via_u <= via_v else v)
@@ -805,17 +878,22 @@ def _plan_meeting(theatre, rng, a: _Vessel, b: _Vessel, end_s: float, events: li
     u, v, f, plon, plat = _sea_point(theatre, rng)
     ports = _nearby_ports(theatre, rng, u, v, f)
     meet = rng.uniform(0.15, 0.65) * end_s
-    hours = rng.uniform(2.7, 6.0)
+    hours = rng.uniform(3.0, 6.0)
     brg = np.radians(rng.uniform(0, 360))
     sep_km = rng.uniform(0.05, 0.2)
     voyages = []
-    for vessel, origin, wait_s, offset in ((a, ports[0], rng.uniform(600, 3600), 0.0), (b, ports[1], 0.0, sep_km)):
+    for vessel, origin, wait_s, offset in (
+        (a, ports[0], rng.uniform(600, 3600), 0.0),
+        (b, ports[1], 0.0, sep_km),
+    ):
         lons, lats, km = _route_to_point(theatre, origin, u, v, f)
         mlon, mlat = _offset_deg(plon, plat, offset * np.sin(brg), offset * np.cos(brg))
         depart = meet - wait_s - km / (vessel.speed_kn * _KN_KMH) * 3600.0
         voy = _Voyage(min(depart, 0.0) - 3600.0, *_berth(theatre, vessel, origin))
         voy.stay(depart - voy.now)
-        voy.sail(np.append(lons[1:], float(mlon)), np.append(lats[1:], float(mlat)), vessel.speed_kn)
+        voy.sail(
+            np.append(lons[1:], float(mlon)), np.append(lats[1:], float(mlat)), vessel.speed_kn
+        )
         voy.stay(meet - voy.now)
         voyages.append((vessel, voy, origin))
     # one shared drift path, the second vessel alongside at a fixed offset
@@ -894,7 +972,9 @@ def _fleet(theatre: _Theatre, rng, n: int) -> list[_Vessel]:
     ]  # fmt: skip
 
 
-def _make_tracks(theatre: _Theatre, rng, n_vessels: int, days: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _make_tracks(
+    theatre: _Theatre, rng, n_vessels: int, days: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     end_s = days * 86400.0
     fleet = _fleet(theatre, rng, n_vessels)
     scale = n_vessels / 220.0
@@ -937,10 +1017,14 @@ def _make_tracks(theatre: _Theatre, rng, n_vessels: int, days: int) -> tuple[pd.
                 inside = (t > window[0]) & (t < window[1])
                 before = np.flatnonzero(t <= window[0])[-1]
                 after = np.flatnonzero(t >= window[1])[0]
-                events.append(("dark", vessel.mmsi, 0, t[before], t[after], lon[before], lat[before]))
+                events.append(
+                    ("dark", vessel.mmsi, 0, t[before], t[after], lon[before], lat[before])
+                )
                 t, lon, lat, sog, cog = (a[~inside] for a in (t, lon, lat, sog, cog))
         parts.append(
-            pd.DataFrame({MMSI: vessel.mmsi, "t": t.astype(np.int64), LAT: lat, LON: lon, SOG: sog, COG: cog})
+            pd.DataFrame(
+                {MMSI: vessel.mmsi, "t": t.astype(np.int64), LAT: lat, LON: lon, SOG: sog, COG: cog}
+            )
         )
     pings = pd.concat(parts, ignore_index=True)
     planted = pd.DataFrame(events, columns=["behaviour", MMSI, "other_mmsi", "t0", "t1", LON, LAT])
@@ -961,24 +1045,30 @@ def _grid(res_deg: float) -> tuple[np.ndarray, np.ndarray]:
     return lon, lat
 
 
+def _transform(res_deg: float):
+    from rasterio.transform import Affine
+
+    return Affine(res_deg, 0.0, DEMO_BBOX[0], 0.0, -res_deg, DEMO_BBOX[3])
+
+
 def _rasterize_land(res_deg: float) -> np.ndarray:
     from rasterio.features import rasterize
-    from rasterio.transform import from_origin
 
     lon, lat = _grid(res_deg)
-    transform = from_origin(DEMO_BBOX[0], DEMO_BBOX[3], res_deg, res_deg)
+    transform = _transform(res_deg)
     shapes = [(shapely.Polygon(p), 1) for p in _LAND.values()]
-    return rasterize(shapes, out_shape=(lat.size, lon.size), transform=transform, dtype="uint8") == 1
+    return (
+        rasterize(shapes, out_shape=(lat.size, lon.size), transform=transform, dtype="uint8") == 1
+    )
 
 
 def _lines_grid(theatre: _Theatre, res_deg: float, t: float) -> np.ndarray:
     """Corridor and hot-spot traffic intensity at time ``t`` (fraction of the 3 years)."""
     from rasterio.enums import MergeAlg
     from rasterio.features import rasterize
-    from rasterio.transform import from_origin
 
     lon, lat = _grid(res_deg)
-    transform = from_origin(DEMO_BBOX[0], DEMO_BBOX[3], res_deg, res_deg)
+    transform = _transform(res_deg)
     w = _component_weights(np.array([t]))[0]
     shapes = []
     for c, (a, b, *_rest) in enumerate(_CORRIDORS):
@@ -1028,7 +1118,11 @@ def _nightlights(theatre: _Theatre, rng, pings: pd.DataFrame) -> np.ndarray:
     lanes = gaussian_filter(_lines_grid(theatre, _RASTER_RES_DEG, 0.95), 4.0) * 6.0
     glon, glat = np.meshgrid(lon, lat)
     fleets = np.zeros(shape)
-    for flon, flat, amp, sig in ((-18.2, 20.5, 4.0, 0.8), (-17.9, 13.0, 3.0, 0.6), (-36.5, -3.0, 2.0, 0.7)):
+    for flon, flat, amp, sig in (
+        (-18.2, 20.5, 4.0, 0.8),
+        (-17.9, 13.0, 3.0, 0.6),
+        (-36.5, -3.0, 2.0, 0.7),
+    ):
         fleets += amp * np.exp(-(((glon - flon) ** 2 + (glat - flat) ** 2) / (2 * sig**2)))
     fleets *= rng.gamma(2.0, 0.5, shape) * ~land
 
@@ -1037,7 +1131,10 @@ def _nightlights(theatre: _Theatre, rng, pings: pd.DataFrame) -> np.ndarray:
     radiance = np.round(radiance, 2).astype("float32")
 
     for _ in range(int(rng.integers(4, 8))):  # cloud mask
-        clon, clat = rng.uniform(DEMO_BBOX[0], DEMO_BBOX[2]), rng.uniform(DEMO_BBOX[1], DEMO_BBOX[3])
+        clon, clat = (
+            rng.uniform(DEMO_BBOX[0], DEMO_BBOX[2]),
+            rng.uniform(DEMO_BBOX[1], DEMO_BBOX[3]),
+        )
         a, b, rot = rng.uniform(1.0, 4.0), rng.uniform(0.5, 2.0), rng.uniform(0, np.pi)
         dx, dy = glon - clon, glat - clat
         u = dx * np.cos(rot) + dy * np.sin(rot)
@@ -1083,15 +1180,27 @@ def _sar(theatre: _Theatre, rng, as_of: _dt.date):
                 {
                     "long_name": "SAR vessel detection density (synthetic demo)",
                     "units": "km-2",
-                    "comment": "detections per km2 in the calendar month; NaN over land and swath gaps",
+                    "comment": "detections per km2 in the month; NaN over land and in swath gaps",
                     "grid_mapping": "spatial_ref",
                 },
             )
         },
         coords={
-            "time": ("time", months.values.astype("datetime64[ns]"), {"standard_name": "time", "axis": "T"}),
-            "lat": ("lat", lat, {"standard_name": "latitude", "units": "degrees_north", "axis": "Y"}),
-            "lon": ("lon", lon, {"standard_name": "longitude", "units": "degrees_east", "axis": "X"}),
+            "time": (
+                "time",
+                months.values.astype("datetime64[ns]"),
+                {"standard_name": "time", "axis": "T"},
+            ),
+            "lat": (
+                "lat",
+                lat,
+                {"standard_name": "latitude", "units": "degrees_north", "axis": "Y"},
+            ),
+            "lon": (
+                "lon",
+                lon,
+                {"standard_name": "longitude", "units": "degrees_east", "axis": "X"},
+            ),
             "spatial_ref": ((), np.int32(0), crs_attrs),
         },
         attrs={
@@ -1101,8 +1210,17 @@ def _sar(theatre: _Theatre, rng, as_of: _dt.date):
         },
     )
     encoding = {
-        "vessel_detections": {"zlib": True, "complevel": 4, "_FillValue": np.float32(np.nan), "chunksizes": (1, lat.size, lon.size)},
-        "time": {"units": "days since 1970-01-01", "calendar": "proleptic_gregorian", "dtype": "int32"},
+        "vessel_detections": {
+            "zlib": True,
+            "complevel": 4,
+            "_FillValue": np.float32(np.nan),
+            "chunksizes": (1, lat.size, lon.size),
+        },
+        "time": {
+            "units": "days since 1970-01-01",
+            "calendar": "proleptic_gregorian",
+            "dtype": "int32",
+        },
         "lat": {"_FillValue": None},
         "lon": {"_FillValue": None},
     }
@@ -1128,12 +1246,13 @@ def _replace_into(path: Path, write) -> Path:
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
-    return _replace_into(path, lambda p: frame.to_csv(p, index=False, lineterminator="\n", encoding="utf-8"))
+    return _replace_into(
+        path, lambda p: frame.to_csv(p, index=False, lineterminator="\n", encoding="utf-8")
+    )
 
 
 def _write_geotiff(array: np.ndarray, path: Path) -> Path:
     import rasterio
-    from rasterio.transform import from_origin
 
     profile = {
         "driver": "GTiff",
@@ -1142,10 +1261,9 @@ def _write_geotiff(array: np.ndarray, path: Path) -> Path:
         "count": 1,
         "dtype": "float32",
         "crs": "EPSG:4326",
-        "transform": from_origin(DEMO_BBOX[0], DEMO_BBOX[3], _RASTER_RES_DEG, _RASTER_RES_DEG),
+        "transform": _transform(_RASTER_RES_DEG),
         "nodata": _NODATA,
         "compress": "deflate",
-        "predictor": 3,
         "tiled": True,
         "blockxsize": 256,
         "blockysize": 256,
@@ -1154,14 +1272,21 @@ def _write_geotiff(array: np.ndarray, path: Path) -> Path:
     def write(p: Path) -> None:
         with rasterio.open(p, "w", **profile) as dst:
             dst.write(array, 1)
-            dst.update_tags(1, long_name="night-time light radiance (synthetic demo)", units="nW cm-2 sr-1")
+            dst.update_tags(
+                1, long_name="night-time light radiance (synthetic demo)", units="nW cm-2 sr-1"
+            )
             dst.update_tags(source="synthetic, pipeline.demo")
 
     return _replace_into(path, write)
 
 
 def _check_args(seed, n_seizures, n_vessels, days, as_of) -> _dt.date:
-    for name, value, low in (("seed", seed, 0), ("n_seizures", n_seizures, 1), ("n_vessels", n_vessels, 8), ("days", days, 2)):
+    for name, value, low in (
+        ("seed", seed, 0),
+        ("n_seizures", n_seizures, 1),
+        ("n_vessels", n_vessels, 8),
+        ("days", days, 2),
+    ):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
             raise ConfigError(f"{name} must be an integer >= {low}, got {value!r}")
     if isinstance(as_of, _dt.datetime):
@@ -1232,7 +1357,10 @@ def generate_demo(
         {
             MMSI: pings[MMSI].to_numpy(),
             TIMESTAMP: np.char.add(
-                np.datetime_as_string(window_start + pings["t"].to_numpy().astype("timedelta64[s]"), unit="s"), "Z"
+                np.datetime_as_string(
+                    window_start + pings["t"].to_numpy().astype("timedelta64[s]"), unit="s"
+                ),
+                "Z",
             ),
             LAT: np.round(pings[LAT].to_numpy(), 6),
             LON: np.round(pings[LON].to_numpy(), 6),
@@ -1249,7 +1377,7 @@ def generate_demo(
         {
             "behaviour": planted["behaviour"],
             MMSI: planted[MMSI],
-            "other_mmsi": planted["other_mmsi"],
+            "other_mmsi": planted["other_mmsi"].astype(str).replace("0", ""),
             "start": iso(planted["t0"]),
             "end": iso(planted["t1"]),
             LAT: np.round(planted[LAT].astype(float), 6),
@@ -1263,7 +1391,10 @@ def generate_demo(
         tracks=_write_csv(ais, out / "ais.csv"),
         ports=_write_csv(ports, out / "ports.csv"),
         nightlights=_write_geotiff(lights, out / "nightlights.tif"),
-        sar=_replace_into(out / "sar_detections.nc", lambda p: sar.to_netcdf(p, engine="h5netcdf", encoding=sar_encoding)),
+        sar=_replace_into(
+            out / "sar_detections.nc",
+            lambda p: sar.to_netcdf(p, engine="h5netcdf", encoding=sar_encoding),
+        ),
     )
     _write_csv(planted_out, out / PLANTED_FILENAME)
     logger.info(

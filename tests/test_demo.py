@@ -1,0 +1,395 @@
+"""Tests of the seeded demo-data generator (pipeline.demo)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+import shapely
+import xarray as xr
+
+from pipeline import demo
+from pipeline.demo import COMMODITIES, DEMO_AS_OF, DEMO_BBOX, PLANTED_FILENAME, generate_demo
+from pipeline.errors import ConfigError
+
+SMALL = {"seed": 7, "n_seizures": 800, "n_vessels": 24, "days": 6}
+SEIZURE_COLUMNS = ["date", "lat", "lon", "commodity", "quantity", "unit", "agency", "note"]
+AIS_COLUMNS = ["mmsi", "timestamp", "lat", "lon", "sog", "cog"]
+LAND = shapely.union_all([shapely.Polygon(p) for p in demo._LAND.values()])
+EARTH_KM = 6371.0088
+
+
+def _files(files: demo.DemoFiles) -> list[Path]:
+    out = [files.seizures, files.tracks, files.ports, files.nightlights, files.sar]
+    return out + [files.seizures.parent / PLANTED_FILENAME]
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _km(lon1, lat1, lon2, lat2):
+    lon1, lat1, lon2, lat2 = (
+        np.radians(np.asarray(a, dtype=float)) for a in (lon1, lat1, lon2, lat2)
+    )
+    a = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_KM * np.arcsin(np.sqrt(a))
+
+
+def _port_km(ports: pd.DataFrame, lon, lat) -> np.ndarray:
+    d = _km(
+        np.asarray(lon)[:, None],
+        np.asarray(lat)[:, None],
+        ports.lon.to_numpy(),
+        ports.lat.to_numpy(),
+    )
+    return d.min(axis=1)
+
+
+def _read_ais(path: Path) -> pd.DataFrame:
+    ais = pd.read_csv(path)
+    t = pd.to_datetime(ais["timestamp"], format="%Y-%m-%dT%H:%M:%SZ", utc=True)
+    ais["t"] = t.astype("datetime64[ns, UTC]")  # the helpers below use int64 nanoseconds
+    return ais
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> demo.DemoFiles:
+    return generate_demo(tmp_path_factory.mktemp("demo_small"), **SMALL)
+
+
+@pytest.fixture(scope="module")
+def full(tmp_path_factory) -> demo.DemoFiles:
+    return generate_demo(tmp_path_factory.mktemp("demo_full"))
+
+
+@pytest.fixture(scope="module")
+def small_ais(small) -> pd.DataFrame:
+    return _read_ais(small.tracks)
+
+
+@pytest.fixture(scope="module")
+def small_ports(small) -> pd.DataFrame:
+    return pd.read_csv(small.ports)
+
+
+# ------------------------------------------------------------------------------ seizures
+
+
+def test_seizures_columns_counts_dates_and_bbox(small):
+    s = pd.read_csv(small.seizures, keep_default_na=False)
+    assert list(s.columns) == SEIZURE_COLUMNS
+    assert len(s) == SMALL["n_seizures"]
+    dates = pd.to_datetime(s["date"], format="%Y-%m-%d")
+    assert dates.is_monotonic_increasing
+    first_allowed = pd.Timestamp(2023, 7, 1)  # three years ending 2026-06-30
+    assert dates.min() >= first_allowed and dates.max() <= pd.Timestamp(DEMO_AS_OF)
+    assert dates.min() <= first_allowed + pd.Timedelta(days=30)
+    assert dates.max() >= pd.Timestamp(DEMO_AS_OF) - pd.Timedelta(days=30)
+    lon_min, lat_min, lon_max, lat_max = DEMO_BBOX
+    assert s.lon.between(lon_min, lon_max).all() and s.lat.between(lat_min, lat_max).all()
+    assert (s.lat.round(6) == s.lat).all() and (s.lon.round(6) == s.lon).all()
+
+
+def test_seizures_commodities_units_and_quantities(small):
+    s = pd.read_csv(small.seizures, keep_default_na=False)
+    assert set(s.commodity) <= set(COMMODITIES)
+    assert {"cocaine", "cannabis", "heroin", "precursors", "people"} <= set(s.commodity)
+    assert ((s.unit == "persons") == (s.commodity == "people")).all()
+    assert set(s.unit) == {"kg", "persons"}
+    known = s[s.quantity != ""]
+    assert len(known) >= 0.98 * len(s)
+    q = known.quantity.astype(float)
+    assert (q > 0).all()
+    persons = q[known.unit == "persons"]
+    assert (persons == persons.round()).all() and persons.max() <= 400
+    kg = q[(known.commodity == "cocaine")]
+    assert kg.quantile(0.9) / kg.quantile(0.1) > 5  # a heavy-tailed mix, not a constant
+    assert (s.agency.str.len() > 0).all() and s.agency.nunique() >= 10
+
+
+def test_seizure_notes_carry_nasty_strings_that_round_trip(small):
+    raw = small.seizures.read_text(encoding="utf-8")
+    s = pd.read_csv(small.seizures, keep_default_na=False)
+    notes = "\n".join(s.note)
+    for needle in ('"', ",", "&", "<b>", "<script>", "ã", "ç", "'"):
+        assert needle in notes, needle
+    assert '""' in raw  # embedded quotes are doubled by the CSV writer, not lost
+    assert (s.note.str.len() > 5).all()
+
+
+def test_seizures_are_at_sea(small):
+    s = pd.read_csv(small.seizures)
+    assert not shapely.contains_xy(LAND, s.lon.to_numpy(), s.lat.to_numpy()).any()
+    # independent of the coarse polygons: a few inland places nobody should find at sea
+    inland = [(-3.7, 40.4), (-47.9, -15.8), (-1.5, 12.4), (-74.1, 4.7)]
+    for lon, lat in inland:
+        assert (_km(s.lon, s.lat, lon, lat) > 100).all()
+
+
+def test_hot_spots_move_and_grow_over_the_three_years(full):
+    s = pd.read_csv(full.seizures, parse_dates=["date"])
+    year = ((s.date - pd.Timestamp(2023, 7, 1)).dt.days // 366).clip(upper=2)
+    assert len(s) >= 5000 and set(year) == {0, 1, 2}
+    carib = s[s.lat.between(11, 19) & s.lon.between(-80, -64)]
+    carib_year = year[carib.index]
+    east_shift = carib.lon[carib_year == 2].mean() - carib.lon[carib_year == 0].mean()
+    assert east_shift > 1.0  # the Caribbean hot spot drifts east
+    bijagos = s[s.lat.between(10, 12.5) & s.lon.between(-18.5, -15.5)].groupby(year).size()
+    assert bijagos[2] > 3 * bijagos[0]  # the West-African hub grows in the last year
+    people = s[s.commodity == "people"]
+    canary = people[people.lat.between(26, 30) & people.lon.between(-19, -13)].groupby(year).size()
+    assert canary[2] > 1.4 * canary[0]
+
+
+# ------------------------------------------------------------------------------ AIS
+
+
+def test_ais_columns_sorting_window_and_ranges(small, small_ais):
+    ais = small_ais
+    assert list(ais.columns[:6]) == AIS_COLUMNS
+    assert ais.mmsi.nunique() == SMALL["n_vessels"]
+    assert ais.mmsi.between(100_000_000, 999_999_999).all()
+    assert set(ais.mmsi // 1_000_000) <= set(demo._MIDS)
+    assert ais.timestamp.str.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ").all()
+    order = ais.sort_values(["mmsi", "t"], kind="stable").index
+    assert (order == ais.index).all()
+    assert not ais.duplicated(["mmsi", "t"]).any()
+    start = pd.Timestamp("2026-06-25T00:00:00Z")  # 6 days ending 2026-06-30 23:59:59
+    end = pd.Timestamp("2026-07-01T00:00:00Z")
+    assert ais.t.min() >= start and ais.t.max() < end
+    assert ais.t.max() - ais.t.min() > pd.Timedelta(days=SMALL["days"] - 0.2)
+    lon_min, lat_min, lon_max, lat_max = DEMO_BBOX
+    assert ais.lon.between(lon_min, lon_max).all() and ais.lat.between(lat_min, lat_max).all()
+    assert (ais.sog >= 0).all() and ais.sog.max() < 25
+    assert ((ais.cog >= 0) & (ais.cog < 360)).all()
+
+
+def test_ais_speeds_match_positions(small_ais):
+    a = small_ais
+    same = a.mmsi.to_numpy()[1:] == a.mmsi.to_numpy()[:-1]
+    dt_h = np.diff(a.t.astype("int64").to_numpy()) / 3.6e12
+    km = _km(
+        a.lon.to_numpy()[:-1], a.lat.to_numpy()[:-1], a.lon.to_numpy()[1:], a.lat.to_numpy()[1:]
+    )
+    ok = same & (dt_h > 0) & (dt_h < 0.5)
+    implied = km[ok] / 1.852 / dt_h[ok]
+    assert implied.max() < 30  # no teleports
+    reported = a.sog.to_numpy()[1:][ok]
+    underway = reported > 5
+    assert np.median(np.abs(implied[underway] - reported[underway])) < 1.0
+
+
+def test_ais_pings_away_from_ports_are_at_sea(small_ais, small_ports):
+    a = small_ais
+    far = _port_km(small_ports, a.lon, a.lat) > 20
+    assert far.mean() > 0.3
+    assert not shapely.contains_xy(LAND, a.lon[far].to_numpy(), a.lat[far].to_numpy()).any()
+
+
+def _planted(files) -> pd.DataFrame:
+    return pd.read_csv(files.seizures.parent / PLANTED_FILENAME, dtype={"other_mmsi": "Int64"})
+
+
+def _dark_vessels(ais: pd.DataFrame) -> set[int]:
+    """Vessels with a >= 8 h silence between two pings both underway (> 5 kn)."""
+    same = ais.mmsi.to_numpy()[1:] == ais.mmsi.to_numpy()[:-1]
+    gap_h = np.diff(ais.t.astype("int64").to_numpy()) / 3.6e12
+    sog = ais.sog.to_numpy()
+    hit = same & (gap_h >= 8) & (sog[:-1] > 5) & (sog[1:] > 5)
+    return set(ais.mmsi.to_numpy()[:-1][hit].tolist())
+
+
+def _loitering_vessels(ais: pd.DataFrame, ports: pd.DataFrame) -> set[int]:
+    """Vessels with >= 5 h of consecutive pings below 2 kn, more than 100 km from any port."""
+    slow = (ais.sog < 2) & (_port_km(ports, ais.lon, ais.lat) > 100)
+    run = (slow != slow.shift()) | (ais.mmsi != ais.mmsi.shift())
+    runs = (
+        ais[slow]
+        .groupby(run.cumsum()[slow])
+        .agg(mmsi=("mmsi", "first"), t0=("t", "min"), t1=("t", "max"))
+    )
+    return set(runs[(runs.t1 - runs.t0) >= pd.Timedelta(hours=5)].mmsi.tolist())
+
+
+def _together_hours(ais: pd.DataFrame, a: int, b: int, within_km: float = 0.5) -> float:
+    """Span (h) of the ping times of either vessel at which the two are within ``within_km``."""
+    pa, pb = ais[ais.mmsi == a], ais[ais.mmsi == b]
+    times = np.union1d(pa.t.astype("int64"), pb.t.astype("int64"))
+    lo, hi = max(pa.t.min(), pb.t.min()).value, min(pa.t.max(), pb.t.max()).value
+    times = times[(times >= lo) & (times <= hi)]
+
+    def at(p):
+        x = p.t.astype("int64").to_numpy()
+        return np.interp(times, x, p.lon), np.interp(times, x, p.lat)
+
+    d = _km(*at(pa), *at(pb))
+    close = times[d < within_km]
+    return 0.0 if close.size < 2 else (close.max() - close.min()) / 3.6e12
+
+
+def _encounter_pairs(ais: pd.DataFrame, ports: pd.DataFrame) -> set[tuple[int, int]]:
+    """Pairs of vessels within 500 m of each other for >= 2 h, more than 50 km from ports."""
+    far = ais[_port_km(ports, ais.lon, ais.lat) > 50].copy()
+    far["bucket"] = far.t.astype("int64") // (1800 * 10**9)
+    shifted = far.assign(bucket=far.bucket + 1)
+    pairs = pd.concat([far.merge(far, on="bucket"), far.merge(shifted, on="bucket")])
+    pairs = pairs[pairs.mmsi_x < pairs.mmsi_y]
+    near = _km(pairs.lon_x, pairs.lat_x, pairs.lon_y, pairs.lat_y) < 1.0
+    candidates = set(zip(pairs.mmsi_x[near], pairs.mmsi_y[near], strict=True))
+    return {(a, b) for a, b in candidates if _together_hours(ais, a, b) >= 2.0}
+
+
+def test_planted_dark_vessels_are_found_in_the_pings(small, small_ais):
+    planted = _planted(small)
+    expected = set(planted[planted.behaviour == "dark"].mmsi)
+    assert len(expected) >= 1
+    assert _dark_vessels(small_ais) == expected
+
+
+def test_planted_loiterers_are_found_in_the_pings(small, small_ais, small_ports):
+    planted = _planted(small)
+    loiter = set(planted[planted.behaviour == "loiter"].mmsi)
+    enc = planted[planted.behaviour == "encounter"]
+    meeting = set(enc.mmsi) | set(enc.other_mmsi.astype(int))
+    found = _loitering_vessels(small_ais, small_ports)
+    assert loiter and loiter <= found
+    assert found <= loiter | meeting  # a long meeting is also slow and far from ports
+
+
+def test_planted_encounters_are_found_in_the_pings(small, small_ais, small_ports):
+    planted = _planted(small)
+    enc = planted[planted.behaviour == "encounter"]
+    expected = {
+        tuple(sorted((int(a), int(b)))) for a, b in zip(enc.mmsi, enc.other_mmsi, strict=True)
+    }
+    assert len(expected) >= 1
+    assert _encounter_pairs(small_ais, small_ports) == expected
+
+
+def test_full_size_counts_and_planted_behaviours(full):
+    s = pd.read_csv(full.seizures)
+    ais = _read_ais(full.tracks)
+    planted = _planted(full)
+    assert len(s) == 6000
+    assert ais.mmsi.nunique() == 220
+    assert 300_000 <= len(ais) <= 700_000
+    assert ais.t.max() - ais.t.min() > pd.Timedelta(days=29.5)
+    counts = planted.behaviour.value_counts()
+    assert counts["dark"] == 15 and counts["loiter"] == 10 and counts["encounter"] == 6
+    assert len(_dark_vessels(ais)) == 15
+
+
+# ------------------------------------------------------------------------------ ports, rasters
+
+
+def test_ports(small_ports):
+    p = small_ports
+    assert list(p.columns) == ["name", "lat", "lon"]
+    assert len(p) >= 25 and p.name.is_unique
+    assert {"Cartagena", "Praia", "São Tomé", "Algeciras", "Vigo", "Ponta Delgada"} <= set(p.name)
+    lon_min, lat_min, lon_max, lat_max = DEMO_BBOX
+    assert p.lon.between(lon_min, lon_max).all() and p.lat.between(lat_min, lat_max).all()
+    assert not shapely.contains_xy(LAND, p.lon.to_numpy(), p.lat.to_numpy()).any()
+
+
+def test_nightlights_geotiff(small, small_ports):
+    with rasterio.open(small.nightlights) as src:
+        assert src.crs.to_epsg() == 4326
+        assert src.dtypes[0] == "float32" and src.count == 1
+        assert src.nodata == -9999.0
+        assert src.res == pytest.approx((0.05, 0.05))
+        assert tuple(src.bounds) == pytest.approx(DEMO_BBOX)
+        assert src.compression is not None and src.compression.value.lower() == "deflate"
+        band = src.read(1, masked=True)
+        rows, cols = rasterio.transform.rowcol(
+            src.transform, small_ports.lon.to_numpy(), small_ports.lat.to_numpy()
+        )
+    assert 0.001 < band.mask.mean() < 0.2  # cloud-masked patches, not a blank raster
+    assert band.min() >= 0
+    at_ports = np.ma.median(band[np.asarray(rows), np.asarray(cols)])
+    assert at_ports > 10 * np.ma.median(band)
+    assert small.nightlights.stat().st_size < 5 * 2**20
+
+
+def test_sar_netcdf(small):
+    pytest.importorskip("rioxarray")
+    with xr.open_dataset(small.sar, engine="h5netcdf", decode_coords="all") as ds:
+        da = ds["vessel_detections"]
+        assert da.dims == ("time", "lat", "lon")
+        assert ds.sizes["time"] == 12
+        assert pd.Timestamp(ds.time.values[-1]) == pd.Timestamp(2026, 6, 1)
+        assert pd.Timestamp(ds.time.values[0]) == pd.Timestamp(2025, 7, 1)
+        assert (np.diff(ds.lat.values) < 0).all() and (np.diff(ds.lon.values) > 0).all()
+        assert da.dtype == np.float32
+        assert da.attrs["units"] and da.attrs["long_name"]
+        assert da.rio.crs.to_epsg() == 4326
+        values = da.values
+        assert np.isnan(values).any() and (values[~np.isnan(values)] >= 0).all()
+        assert np.nanmax(values) > 5 * np.nanmedian(values)  # lanes stand out
+
+
+def test_rasters_open_in_the_ingest_readers(small):
+    ingest = pytest.importorskip("pipeline.ingest")
+    for path in (small.nightlights, small.sar):
+        da = ingest.open_raster(path)
+        assert da.rio.crs.to_epsg() == 4326
+
+
+def test_tables_pass_the_ingest_readers_without_rejects(small):
+    ingest = pytest.importorskip("pipeline.ingest")
+    seizures = ingest.read_seizures(small.seizures, as_of=DEMO_AS_OF)
+    assert seizures.by_rule == {} and len(seizures.frame) == SMALL["n_seizures"]
+    tracks = ingest.read_tracks(small.tracks)
+    assert tracks.by_rule == {} and tracks.frame.vessel_id.nunique() == SMALL["n_vessels"]
+
+
+# ------------------------------------------------------------------------------ determinism, args
+
+
+def test_same_seed_same_bytes_other_seed_other_bytes(small, tmp_path):
+    again = generate_demo(tmp_path / "again", **SMALL)
+    for a, b in zip(_files(small), _files(again), strict=True):
+        assert _sha(a) == _sha(b), a.name
+    other = generate_demo(tmp_path / "other", **{**SMALL, "seed": 8})
+    for a, b in zip(_files(small), _files(other), strict=True):
+        if a.name != "ports.csv":
+            assert _sha(a) != _sha(b), a.name
+
+
+def test_as_of_drives_every_date(tmp_path):
+    as_of = dt.date(2024, 2, 29)
+    files = generate_demo(tmp_path, seed=3, n_seizures=300, n_vessels=10, days=3, as_of=as_of)
+    s = pd.read_csv(files.seizures, parse_dates=["date"])
+    assert s.date.max() <= pd.Timestamp(as_of) and s.date.min() >= pd.Timestamp(2021, 3, 1)
+    ais = _read_ais(files.tracks)
+    assert ais.t.max().date() == as_of and ais.t.min() >= pd.Timestamp("2024-02-27T00:00:00Z")
+    with xr.open_dataset(files.sar, engine="h5netcdf") as ds:
+        assert pd.Timestamp(ds.time.values[-1]) == pd.Timestamp(2024, 2, 1)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"n_vessels": 3},
+        {"days": 1},
+        {"seed": -1},
+        {"n_seizures": 0},
+        {"n_seizures": 10.5},
+        {"as_of": "2026-06-30"},
+    ],
+)
+def test_bad_arguments_raise_config_error_naming_the_value(tmp_path, kwargs):
+    with pytest.raises(ConfigError) as info:
+        generate_demo(tmp_path, **kwargs)
+    assert repr(next(iter(kwargs.values()))) in str(info.value)
+    assert isinstance(info.value, ValueError)
+    assert not any(tmp_path.iterdir())
