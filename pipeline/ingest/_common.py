@@ -302,6 +302,15 @@ def find_column(
     return None
 
 
+def regex_mask(values: pd.Series, pattern: str) -> np.ndarray:
+    """Return a bool array: does each string match ``pattern`` (RE2 syntax, via pyarrow)."""
+    import pyarrow.compute as pc
+
+    arr = pa.array(values.astype("str").to_numpy(dtype=object), type=pa.string())
+    hit = pc.match_substring_regex(arr, pattern)
+    return np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _COMMA_NUMBER = r"^\s*[+-]?\d+,\d+\s*$"
 
@@ -316,7 +325,7 @@ def to_numbers(values: pd.Series, *, decimal_comma: bool | None = None) -> pd.Se
         return values.astype("float64")
     s = values.astype("str").str.strip()
     if decimal_comma is None:
-        has_comma = s.str.match(_COMMA_NUMBER)
+        has_comma = regex_mask(s, _COMMA_NUMBER)
         decimal_comma = bool(has_comma.any()) and not bool(s.str.contains(".", regex=False).any())
     if decimal_comma:
         s = s.str.replace(",", ".", regex=False)
@@ -485,7 +494,7 @@ def parse_times(
     out = np.full(len(s), np.datetime64("NaT"), dtype="datetime64[ns]")
     done = miss.copy()
 
-    iso = s.str.match(_ISO).to_numpy() & ~done
+    iso = regex_mask(s, _ISO) & ~done
     if iso.any():
         sub = s[iso].str.replace(r"\s*UTC$", "Z", regex=True)
         out[iso] = (
@@ -495,7 +504,7 @@ def parse_times(
         )
         done |= iso
 
-    num = s.str.match(_INTEGER).to_numpy() & ~done
+    num = regex_mask(s, _INTEGER) & ~done
     if num.any():
         x = pd.to_numeric(s[num], errors="coerce")
         ndig = s[num].str.replace(r"^[+-]|\.\d*$", "", regex=True).str.len()
