@@ -79,8 +79,13 @@ def normalise(
     numpy.ndarray of float64 in [0, 1]
     """
     x = np.nan_to_num(np.asarray(values, dtype="float64"), nan=0.0)
-    if (x < 0).any():
-        raise ConfigError("factor values must be >= 0 to be scored; got negative values")
+    # Round-off of upstream sums (prefix sums, FFT) may leave -1e-16 where the truth is 0.
+    tol = 1e-9 * float(np.abs(x).max(initial=0.0))
+    if (x < -tol).any():
+        raise ConfigError(
+            f"factor values must be >= 0 to be scored; got {float(x.min())!r}"
+        )
+    x = np.maximum(x, 0.0)
     if transform == "log":
         x = np.log1p(x)
     elif transform != "linear":
@@ -161,7 +166,12 @@ def score_cells(
     contribs = {}
     for f in factors:
         raw = feats[f.name].to_numpy(dtype="float64")
-        norm = normalise(raw, method=normalisation, cap_quantile=cap_quantile, transform=f.transform)
+        try:
+            norm = normalise(
+                raw, method=normalisation, cap_quantile=cap_quantile, transform=f.transform
+            )
+        except ConfigError as exc:
+            raise ConfigError(f"score factor {f.name!r}: {exc}") from None
         contrib = 100.0 * (f.weight / total) * norm
         out[f.name] = raw
         out[f.name + S.NORM_SUFFIX] = norm
