@@ -70,6 +70,8 @@ def arc_to_chord_km(arc_km: float) -> float:
 
 def haversine_km(lon1, lat1, lon2, lat2) -> np.ndarray:
     """Great-circle distance (km) by the haversine formula, broadcasting."""
-    lo1, la1, lo2, la2 = (np.radians(np.asarray(v, dtype="float64")) for v in (lon1, lat1, lon2, lat2))
+    lo1, la1, lo2, la2 = (
+        np.radians(np.asarray(v, dtype="float64")) for v in (lon1, lat1, lon2, lat2)
+    )
     a = np.sin((la2 - la1) / 2) ** 2 + np.cos(la1) * np.cos(la2) * np.sin((lo2 - lo1) / 2) ** 2
     return 2.0 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))

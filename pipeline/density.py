@@ -15,6 +15,7 @@ Kernels (``u = d / h``)
     ``uniform``       ``1/(π h²)`` for ``u < 1``.
 
 Methods
+-------
     ``exact``   brute force over all pairs with the haversine distance: the reference.
     ``direct``  the same sums restricted to pairs within the kernel's support, found with KD-trees
                 on 3-D unit vectors; exact for the compact kernels, within 1e-10 for the gaussian.
@@ -163,8 +164,9 @@ def _points_lonlat(points) -> tuple[np.ndarray, np.ndarray]:
     if bad.size:
         i = int(bad[0])
         raise InputError(
-            f"point {i} has invalid coordinates (lon={float(lon[i])!r}, lat={float(lat[i])!r}); expected "
-            f"finite lon and lat in [-90, 90] ({bad.size} such points)"
+            f"point {i} has invalid coordinates (lon={float(lon[i])!r}, "
+            f"lat={float(lat[i])!r}); expected finite lon and lat in [-90, 90] "
+            f"({bad.size} such points)"
         )
     return lon, lat
 
@@ -232,9 +234,10 @@ def _auto_method(t_lon, t_lat, p_lon, p_lat, h, kernel) -> str:
     return "fft" if pairs > 2.0 * (16 * len(p_lon) + 4 * nodes) else "direct"
 
 
-def kernel_density_exact(points, cells, *, bandwidth_km: float, kernel: str = "gaussian",
-                         weights=None) -> np.ndarray:
-    """Reference kernel density: brute-force sum over all pairs with haversine distances.
+def kernel_density_exact(
+    points, cells, *, bandwidth_km: float, kernel: str = "gaussian", weights=None
+) -> np.ndarray:
+    """Compute the reference kernel density: a brute-force haversine sum over all pairs.
 
     O(points × cells); for tests and notebooks.  Same conventions as :func:`kernel_density`
     (the gaussian is not truncated).
@@ -257,8 +260,9 @@ def kernel_density_exact(points, cells, *, bandwidth_km: float, kernel: str = "g
     numpy.ndarray
         Density per km² at each cell centre.
     """
-    return kernel_density(points, cells, bandwidth_km=bandwidth_km, kernel=kernel,
-                          weights=weights, method="exact")
+    return kernel_density(
+        points, cells, bandwidth_km=bandwidth_km, kernel=kernel, weights=weights, method="exact"
+    )
 
 
 def kernel_density(
@@ -293,10 +297,11 @@ def kernel_density(
     window : shapely geometry, GeoDataFrame/GeoSeries or array_like of H3 cells, optional
         Study window (area of interest, sea mask).  Required by ``edge_correction``.
     edge_correction : bool, default False
-        Divide by the kernel mass inside ``window`` at each cell (spatstat ``density.ppp(edge=TRUE)``,
-        uniform correction).  Cells whose centre lies outside the window get 0.  The mass is
-        the kernel-weighted area of the window's cells at the finest resolution no finer than
-        needed for an edge of ``h/4`` (at most resolution 10).  Points are not clipped.
+        Divide by the kernel mass inside ``window`` at each cell (spatstat
+        ``density.ppp(edge=TRUE)``, uniform correction).  Cells whose centre lies outside the
+        window get 0.  The mass is the kernel-weighted area of the window's cells at the
+        coarsest resolution whose edge is at most ``h/4`` (at most resolution 10, never coarser
+        than the window's own cells).  Points are not clipped.
     bandwidth_range_km : (float, float), optional
         Search range of ``bandwidth_km="cv"``; default ``(0.05, 2) × `` the ``spatial`` rule.
     method : str, default "auto"
@@ -336,8 +341,9 @@ def kernel_density(
 
     if isinstance(bandwidth_km, str):
         rule = _check_choice("bandwidth_km", bandwidth_km, BANDWIDTH_RULES)
-        h = select_bandwidth((p_lon, p_lat), rule, weights=w, kernel=kernel,
-                             bandwidth_range_km=bandwidth_range_km)
+        h = select_bandwidth(
+            (p_lon, p_lat), rule, weights=w, kernel=kernel, bandwidth_range_km=bandwidth_range_km
+        )
     else:
         rule, h = "fixed", _check_bandwidth(bandwidth_km)
 
@@ -345,11 +351,24 @@ def kernel_density(
     if edge_correction:
         density = density * _edge_factor(cells, t_lon, t_lat, window, h, kernel, method)
     total = float(w.sum())
-    log.debug("kernel_density: %d points, %d cells, h=%.4g km (%s), %s, %s", p_lon.size,
-              cells.size, h, rule, kernel, used)
+    log.debug(
+        "kernel_density: %d points, %d cells, h=%.4g km (%s), %s, %s",
+        p_lon.size,
+        cells.size,
+        h,
+        rule,
+        kernel,
+        used,
+    )
     if return_result:
-        return DensityResult(density=density, bandwidth_km=h, bandwidth_rule=rule, kernel=kernel,
-                             total_weight=total, method=used)
+        return DensityResult(
+            density=density,
+            bandwidth_km=h,
+            bandwidth_rule=rule,
+            kernel=kernel,
+            total_weight=total,
+            method=used,
+        )
     return density
 
 
@@ -382,8 +401,16 @@ def _edge_factor(cells, t_lon, t_lat, window, h, kernel, method) -> np.ndarray:
         wcells = np.unique(_np(change_resolution(pa.array(wcells), res_w)).astype("uint64"))
     inside = np.isin(points_to_cells(t_lon, t_lat, res_w), wcells)
     w_lat, w_lon = cells_to_latlng(wcells)
-    mass, _ = _evaluate(t_lon[inside], t_lat[inside], w_lon, w_lat, cell_area_km2(wcells), h,
-                        kernel, "direct" if kernel != "gaussian" else method)
+    mass, _ = _evaluate(
+        t_lon[inside],
+        t_lat[inside],
+        w_lon,
+        w_lat,
+        cell_area_km2(wcells),
+        h,
+        kernel,
+        "direct" if kernel != "gaussian" else method,
+    )
     factor = np.zeros(cells.size)
     with np.errstate(divide="ignore"):
         factor[inside] = np.where(mass > 0, 1.0 / np.maximum(mass, 1e-300), 0.0)
@@ -399,8 +426,14 @@ def _weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
     return float(x[order][min(np.searchsorted(cw, q * cw[-1]), x.size - 1)])
 
 
-def select_bandwidth(points, rule: str, *, weights=None, kernel: str = "gaussian",
-                     bandwidth_range_km: tuple[float, float] | None = None) -> float:
+def select_bandwidth(
+    points,
+    rule: str,
+    *,
+    weights=None,
+    kernel: str = "gaussian",
+    bandwidth_range_km: tuple[float, float] | None = None,
+) -> float:
     """Choose a bandwidth (km) for ``points`` by a rule of thumb or likelihood cross-validation.
 
     Parameters
@@ -428,7 +461,9 @@ def select_bandwidth(points, rule: str, *, weights=None, kernel: str = "gaussian
     pos = w > 0
     lon, lat, w = lon[pos], lat[pos], w[pos]
     if lon.size < 2:
-        raise InputError(f"a bandwidth rule needs at least 2 points with weight > 0, got {lon.size}")
+        raise InputError(
+            f"a bandwidth rule needs at least 2 points with weight > 0, got {lon.size}"
+        )
     xyz = lonlat_to_xyz(lon, lat)
     centre = (xyz * w[:, None]).sum(axis=0)
     centre /= np.linalg.norm(centre)
@@ -440,12 +475,15 @@ def select_bandwidth(points, rule: str, *, weights=None, kernel: str = "gaussian
     r = np.hypot(x, y)
     sd = float(np.sqrt((w * r * r).sum() / wsum))
     if sd <= 0:
-        raise InputError("cannot choose a bandwidth from points that all coincide; give bandwidth_km")
+        raise InputError(
+            "cannot choose a bandwidth from points that all coincide; give bandwidth_km"
+        )
     if rule == "scott":
         h = sd / np.sqrt(2) * n_eff ** (-1 / 6)
     elif rule == "silverman":
-        iqr = np.mean([_weighted_quantile(v, w, 0.75) - _weighted_quantile(v, w, 0.25)
-                       for v in (x, y)])
+        iqr = np.mean(
+            [_weighted_quantile(v, w, 0.75) - _weighted_quantile(v, w, 0.25) for v in (x, y)]
+        )
         spread = min(sd / np.sqrt(2), iqr / 1.349) if iqr > 0 else sd / np.sqrt(2)
         h = 0.9 * spread * n_eff ** (-0.2)
     else:
@@ -558,14 +596,19 @@ def seizure_weights(
         q = pd.to_numeric(seizures[schema.QUANTITY], errors="coerce").to_numpy(dtype="float64")
         bad = np.flatnonzero(q < 0)
         if bad.size:
-            raise InputError(f"seizures row {int(bad[0])}: quantity {float(q[bad[0]])!r} is negative; expected >= 0")
+            raise InputError(
+                f"seizures row {int(bad[0])}: quantity {float(q[bad[0]])!r} is negative; "
+                "expected >= 0"
+            )
         w = w * np.where(np.isnan(q), 1.0, q)
     if commodity_weights:
         schema.require_columns(seizures, [schema.COMMODITY], "seizures")
         table = {str(k).strip().lower(): float(v) for k, v in commodity_weights.items()}
         bad = [k for k, v in table.items() if not np.isfinite(v) or v < 0]
         if bad:
-            raise ConfigError(f"commodity_weights must be finite and >= 0, got {bad[0]!r}: {table[bad[0]]!r}")
+            raise ConfigError(
+                f"commodity_weights must be finite and >= 0, got {bad[0]!r}: {table[bad[0]]!r}"
+            )
         default = table.pop("default", 1.0)
         names = seizures[schema.COMMODITY].astype("string").str.strip().str.lower()
         cw = names.map(table).astype("float64").fillna(default).to_numpy()

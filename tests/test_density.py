@@ -56,8 +56,12 @@ def _clustered(rng, lon0, lat0, span_km, n, n_clusters=5):
 
 
 # (name, lon0, lat0): mid-latitude, across the antimeridian, above 70° N, next to the pole
-REGIONS = [("mid", 10.0, 50.0), ("antimeridian", 180.0, -15.0), ("arctic", 40.0, 75.0),
-           ("pole", 0.0, 88.5)]
+REGIONS = [
+    ("mid", 10.0, 50.0),
+    ("antimeridian", 180.0, -15.0),
+    ("arctic", 40.0, 75.0),
+    ("pole", 0.0, 88.5),
+]
 # (bandwidth km, region span km, H3 resolution of the sampled cells)
 SCALES = [(2.0, 120.0, 9), (10.0, 600.0, 7), (100.0, 2500.0, 4)]
 
@@ -90,8 +94,9 @@ def test_accuracy_against_haversine_reference(region, scale, kernel):
     assert ref.max() > 0
     methods = ["direct", "fft"] if kernel == "gaussian" else ["direct"]
     for method in methods:
-        f = kernel_density((lon, lat), cells, bandwidth_km=h, kernel=kernel, weights=w,
-                           method=method)
+        f = kernel_density(
+            (lon, lat), cells, bandwidth_km=h, kernel=kernel, weights=w, method=method
+        )
         assert _max_rel_err(f, ref) <= 1e-3, method
 
 
@@ -146,27 +151,45 @@ def test_input_forms_agree():
     base = kernel_density((lon, lat), cells, bandwidth_km=12.0)
     gdf = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
     frame = pd.DataFrame({schema.LON: lon, schema.LAT: lat, "q": 2.0})
-    np.testing.assert_allclose(kernel_density(gdf.to_crs(3857), cells, bandwidth_km=12.0), base,
-                               rtol=1e-9)
-    np.testing.assert_allclose(kernel_density(np.column_stack([lon, lat]), cells_to_strings(cells),
-                                              bandwidth_km=12.0), base, rtol=1e-12)
-    np.testing.assert_allclose(kernel_density(frame, cells, bandwidth_km=12.0, weights="q"),
-                               2 * base, rtol=1e-12)
+    np.testing.assert_allclose(
+        kernel_density(gdf.to_crs(3857), cells, bandwidth_km=12.0), base, rtol=1e-9
+    )
+    np.testing.assert_allclose(
+        kernel_density(np.column_stack([lon, lat]), cells_to_strings(cells), bandwidth_km=12.0),
+        base,
+        rtol=1e-12,
+    )
+    np.testing.assert_allclose(
+        kernel_density(frame, cells, bandwidth_km=12.0, weights="q"), 2 * base, rtol=1e-12
+    )
 
 
 def test_result_reports_what_was_done():
     rng = np.random.default_rng(2)
     lon, lat = _clustered(rng, 5.0, 45.0, 200.0, 200)
     cells = _sample_cells(rng, 5.0, 45.0, 200.0, 6, n=200)
-    res = kernel_density((lon, lat), cells, bandwidth_km="spatial", kernel="quartic",
-                         weights=np.full(200, 0.5), return_result=True)
+    res = kernel_density(
+        (lon, lat),
+        cells,
+        bandwidth_km="spatial",
+        kernel="quartic",
+        weights=np.full(200, 0.5),
+        return_result=True,
+    )
     assert isinstance(res, DensityResult)
     assert res.bandwidth_rule == "spatial" and res.kernel == "quartic" and res.method == "direct"
     assert res.total_weight == pytest.approx(100.0)
     assert res.bandwidth_km == pytest.approx(select_bandwidth((lon, lat), "spatial"))
     np.testing.assert_array_equal(
-        res.density, kernel_density((lon, lat), cells, bandwidth_km=res.bandwidth_km,
-                                    kernel="quartic", weights=np.full(200, 0.5)))
+        res.density,
+        kernel_density(
+            (lon, lat),
+            cells,
+            bandwidth_km=res.bandwidth_km,
+            kernel="quartic",
+            weights=np.full(200, 0.5),
+        ),
+    )
 
 
 def _normal_points(n, sigma_km, seed=0):
@@ -180,8 +203,9 @@ def test_bandwidth_rules_match_their_formulas_on_normal_data():
     assert select_bandwidth(pts, "scott") == pytest.approx(s * n ** (-1 / 6), rel=0.04)
     assert select_bandwidth(pts, "silverman") == pytest.approx(0.9 * s * n**-0.2, rel=0.04)
     # For an isotropic normal, SD = s√2 and sqrt(1/ln 2)·Dm = s√2 as well.
-    assert select_bandwidth(pts, "spatial") == pytest.approx(0.9 * s * np.sqrt(2) * n**-0.2,
-                                                             rel=0.04)
+    assert select_bandwidth(pts, "spatial") == pytest.approx(
+        0.9 * s * np.sqrt(2) * n**-0.2, rel=0.04
+    )
 
 
 def test_spatial_rule_resists_outliers():
@@ -195,8 +219,13 @@ def test_spatial_rule_resists_outliers():
 def test_cv_bandwidth_is_reasonable_and_reported():
     pts = _normal_points(400, 20.0, seed=3)
     scott = select_bandwidth(pts, "scott")
-    res = kernel_density(pts, region_to_cells((-0.5, -0.5, 0.5, 0.5), 5), bandwidth_km="cv",
-                         bandwidth_range_km=(1.0, 60.0), return_result=True)
+    res = kernel_density(
+        pts,
+        region_to_cells((-0.5, -0.5, 0.5, 0.5), 5),
+        bandwidth_km="cv",
+        bandwidth_range_km=(1.0, 60.0),
+        return_result=True,
+    )
     assert res.bandwidth_rule == "cv"
     assert 0.5 * scott < res.bandwidth_km < 2.0 * scott
 
@@ -211,26 +240,36 @@ def test_edge_correction_removes_the_boundary_deficit():
     edge = (np.minimum.reduce([clon - 0, 2 - clon, clat - 0, 2 - clat]) * KM_PER_DEG) < 5
     inner = (np.minimum.reduce([clon - 0, 2 - clon, clat - 0, 2 - clat]) * KM_PER_DEG) > 50
     raw = kernel_density((lon, lat), cells, bandwidth_km=10.0)
-    fixed = kernel_density((lon, lat), cells, bandwidth_km=10.0, window=window,
-                           edge_correction=True)
+    fixed = kernel_density(
+        (lon, lat), cells, bandwidth_km=10.0, window=window, edge_correction=True
+    )
     assert raw[edge].mean() / raw[inner].mean() < 0.75
     assert fixed[edge].mean() / fixed[inner].mean() == pytest.approx(1.0, abs=0.05)
     np.testing.assert_allclose(fixed[inner], raw[inner], rtol=1e-3)
     # the same window given as cells
-    by_cells = kernel_density((lon, lat), cells, bandwidth_km=10.0, window=cells,
-                              edge_correction=True)
+    by_cells = kernel_density(
+        (lon, lat), cells, bandwidth_km=10.0, window=cells, edge_correction=True
+    )
     assert by_cells[edge].mean() / by_cells[inner].mean() == pytest.approx(1.0, abs=0.05)
-    outside = kernel_density((lon, lat), region_to_cells((2.2, 0.5, 2.4, 1.0), 6),
-                             bandwidth_km=10.0, window=window, edge_correction=True)
+    outside = kernel_density(
+        (lon, lat),
+        region_to_cells((2.2, 0.5, 2.4, 1.0), 6),
+        bandwidth_km=10.0,
+        window=window,
+        edge_correction=True,
+    )
     assert np.all(outside == 0)
 
 
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"kernel": "foo"}, ConfigError,
-         r"kernel must be one of \['epanechnikov', 'gaussian', 'quartic', 'triangular', "
-         r"'uniform'\], got 'foo'"),
+        (
+            {"kernel": "foo"},
+            ConfigError,
+            r"kernel must be one of \['epanechnikov', 'gaussian', 'quartic', 'triangular', "
+            r"'uniform'\], got 'foo'",
+        ),
         ({"method": "magic"}, ConfigError, r"method must be one of .*'fft'.*got 'magic'"),
         ({"bandwidth_km": "rot"}, ConfigError, r"bandwidth_km must be one of .*'spatial'.*'rot'"),
         ({"bandwidth_km": -5.0}, ConfigError, r"bandwidth_km must be .*got -5.0"),
@@ -266,11 +305,15 @@ def test_empty_points_and_zero_weights_give_zero_density():
 
 def _seizures():
     t = pd.to_datetime(["2026-01-01", "2025-01-01", "2026-02-01", "2024-01-01"], utc=True)
-    return pd.DataFrame({
-        schema.TIME: t, schema.LON: 0.0, schema.LAT: 0.0,
-        schema.COMMODITY: ["Cocaine", " cannabis ", "heroin", "cocaine"],
-        schema.QUANTITY: [10.0, np.nan, 2.0, 4.0],
-    })
+    return pd.DataFrame(
+        {
+            schema.TIME: t,
+            schema.LON: 0.0,
+            schema.LAT: 0.0,
+            schema.COMMODITY: ["Cocaine", " cannabis ", "heroin", "cocaine"],
+            schema.QUANTITY: [10.0, np.nan, 2.0, 4.0],
+        }
+    )
 
 
 def test_seizure_weights_decay_quantity_and_commodity():
