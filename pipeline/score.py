@@ -79,8 +79,9 @@ def normalise(
     numpy.ndarray of float64 in [0, 1]
     """
     x = np.nan_to_num(np.asarray(values, dtype="float64"), nan=0.0)
-    # Round-off of upstream sums (prefix sums, FFT) may leave -1e-16 where the truth is 0.
-    tol = 1e-9 * float(np.abs(x).max(initial=0.0))
+    # Upstream sums by differences (prefix sums, FFT) leave round-off of ~1e-7 of the factor's
+    # largest value where the truth is 0: that is noise, not a negative observation.
+    tol = 1e-6 * float(np.abs(x).max(initial=0.0))
     if (x < -tol).any():
         raise ConfigError(
             f"factor values must be >= 0 to be scored; got {float(x.min())!r}"
