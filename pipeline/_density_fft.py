@@ -38,7 +38,7 @@ RHO_MAX_KM = 800.0
 #: Grid nodes per bandwidth.
 NODES_PER_BANDWIDTH = 5.0
 #: Largest grid side (nodes) of one tile; bigger tiles are split.
-MAX_GRID_SIDE = 4096
+MAX_GRID_SIDE = 3072
 _WORKERS = max(1, os.cpu_count() or 1)
 
 

@@ -88,6 +88,7 @@ METHODS = ("auto", "direct", "exact", "fft")
 _CV_MAX_SOURCES = 20_000
 _CV_MAX_TARGETS = 2_000
 _MIN_BANDWIDTH_KM = 1e-3
+_MAX_WINDOW_CELLS = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -384,21 +385,30 @@ def _mean_edge_km(res: int) -> float:
 
 def _edge_factor(cells, t_lon, t_lat, window, h, kernel, method) -> np.ndarray:
     """Return 1 / (kernel mass inside the window) at each cell, 0 outside the window."""
+    import pyarrow as pa
     from h3ronpy import change_resolution
 
     from .grid import _np, cells_resolutions
 
     res_w = next((r for r in range(0, 11) if _mean_edge_km(r) <= h / 4), 10)
-    if isinstance(window, shapely.Geometry | gpd.GeoDataFrame | gpd.GeoSeries):
+    polygon = isinstance(window, shapely.Geometry | gpd.GeoDataFrame | gpd.GeoSeries)
+    if polygon:
+        coarse_res = max(res_w - 3, 0)
+        coarse = region_to_cells(window, coarse_res)
+    else:
+        coarse = to_cells(window)
+        if coarse.size == 0:
+            raise InputError("window has no cells")
+        coarse_res = int(cells_resolutions(coarse).max())
+        res_w = max(res_w, coarse_res)
+    # Bound the quadrature cells; a coarser quadrature only blurs the window's edge.
+    while res_w > coarse_res and coarse.size * 7.0 ** (res_w - coarse_res) > _MAX_WINDOW_CELLS:
+        res_w -= 1
+        log.warning("edge correction: window quadrature coarsened to resolution %d", res_w)
+    if polygon:
         wcells = region_to_cells(window, res_w)
     else:
-        wcells = to_cells(window)
-        if wcells.size == 0:
-            raise InputError("window has no cells")
-        res_w = max(res_w, int(cells_resolutions(wcells).max()))
-        import pyarrow as pa
-
-        wcells = np.unique(_np(change_resolution(pa.array(wcells), res_w)).astype("uint64"))
+        wcells = np.unique(_np(change_resolution(pa.array(coarse), res_w)).astype("uint64"))
     inside = np.isin(points_to_cells(t_lon, t_lat, res_w), wcells)
     w_lat, w_lon = cells_to_latlng(wcells)
     mass, _ = _evaluate(
@@ -553,10 +563,10 @@ def seizure_weights(
     seizures : pandas.DataFrame
         Seizures table (:mod:`pipeline.schema`): needs ``time`` for decay, ``quantity`` for
         ``use_quantity`` and ``commodity`` for ``commodity_weights``.
-    as_of : datetime or Timestamp, optional
-        Reference time of the decay (naive times are taken as UTC).  Required with
-        ``half_life_days``.  Events after ``as_of`` get weight 0 (they are in the future of the
-        analysis date).
+    as_of : datetime, Timestamp or date string, optional
+        Analysis date (naive times are taken as UTC).  Events after ``as_of`` get weight 0
+        (they are in its future; they are kept, so the weights stay aligned with the rows).
+        Required with ``half_life_days``.
     half_life_days : float, optional
         Half-life of the decay ``0.5 ** (age_days / half_life_days)``; None: no decay.
     use_quantity : bool, default False
@@ -573,6 +583,7 @@ def seizure_weights(
     """
     n = len(seizures)
     w = np.ones(n)
+    hl = None
     if half_life_days is not None:
         try:
             hl = float(half_life_days)
@@ -582,15 +593,20 @@ def seizure_weights(
             raise ConfigError(f"half_life_days must be > 0, got {half_life_days!r}")
         if as_of is None:
             raise ConfigError("half_life_days needs as_of (no hidden 'now'), got as_of=None")
+    if as_of is not None:
         schema.require_columns(seizures, [schema.TIME], "seizures")
-        ref = pd.Timestamp(as_of)
+        try:
+            ref = pd.Timestamp(as_of)
+        except (TypeError, ValueError):
+            raise ConfigError(f"as_of must be a date or timestamp, got {as_of!r}") from None
         ref = ref.tz_localize("UTC") if ref.tzinfo is None else ref.tz_convert("UTC")
         times = pd.to_datetime(seizures[schema.TIME], utc=True)
         if times.isna().any():
             i = int(np.flatnonzero(times.isna().to_numpy())[0])
-            raise InputError(f"seizures row {i}: time is missing; decay needs every time")
+            raise InputError(f"seizures row {i}: time is missing; as_of needs every time")
         age = (ref - times).dt.total_seconds().to_numpy() / 86400.0
-        w = np.where(age >= 0, 0.5 ** (np.maximum(age, 0.0) / hl), 0.0)
+        decay = 1.0 if hl is None else 0.5 ** (np.maximum(age, 0.0) / hl)
+        w = np.where(age >= 0, decay, 0.0)
     if use_quantity:
         schema.require_columns(seizures, [schema.QUANTITY], "seizures")
         q = pd.to_numeric(seizures[schema.QUANTITY], errors="coerce").to_numpy(dtype="float64")

@@ -110,6 +110,20 @@ def test_fft_accuracy_on_a_1000_km_region_with_many_points():
     assert _max_rel_err(res.density, ref) <= 1e-3
 
 
+def test_fft_tiles_a_continent():
+    # 4,000 km: several stereographic tiles, each with its own projection centre and halo
+    rng = np.random.default_rng(8)
+    lon, lat = _clustered(rng, 150.0, -25.0, 4000.0, 3000, n_clusters=30)
+    cells = _sample_cells(rng, 150.0, -25.0, 4000.0, 5, n=3000)
+    ref = kernel_density_exact((lon, lat), cells, bandwidth_km=20.0)
+    f = kernel_density((lon, lat), cells, bandwidth_km=20.0, method="fft")
+    assert _max_rel_err(f, ref) <= 1e-3
+
+
+def test_no_cells_gives_an_empty_array():
+    assert kernel_density(([0.0], [0.0]), np.array([], dtype="uint64")).shape == (0,)
+
+
 def test_single_point_gives_the_kernel_shape_at_every_kernel():
     cells = region_to_cells(_box(-60.0, 20.0, 60.0), 8)
     lat, lon = cells_to_latlng(cells)
@@ -326,6 +340,7 @@ def test_seizure_weights_decay_quantity_and_commodity():
     w = seizure_weights(s, commodity_weights={"cocaine": 2.0, "default": 0.1})
     np.testing.assert_allclose(w, [2.0, 0.1, 0.1, 2.0])
     np.testing.assert_array_equal(seizure_weights(s), np.ones(4))
+    np.testing.assert_array_equal(seizure_weights(s, as_of="2025-06-01"), [0.0, 1.0, 0.0, 1.0])
 
 
 def test_seizure_weights_errors():
