@@ -45,7 +45,7 @@ from jinja2 import Template
 from . import schema as S
 from ._render_assets import ASSETS, CspMeta, InlineAssetsMixin, apply_csp
 from .errors import InputError
-from .grid import cells_resolutions, cells_to_latlng, to_cells
+from .grid import cell_area_km2, cells_resolutions, cells_to_latlng, to_cells
 from .io import atomic_path, atomic_write_text
 
 __all__ = [
@@ -747,15 +747,19 @@ def _num(v: float) -> str:
 
 
 def _fit_bounds(cells: np.ndarray) -> list[list[float]]:
+    """Bounds of the cells' extents (centres padded by one cell size), antimeridian-aware."""
     lat, lon = cells_to_latlng(cells)
     if lat.size == 0:
         return [[-60.0, -170.0], [75.0, 170.0]]
+    pad_lat = float(np.sqrt(np.max(cell_area_km2(cells[:: max(1, cells.size // 1000)])))) / 111.0
     lon0, lon1 = float(lon.min()), float(lon.max())
     if lon1 - lon0 > 180:
         shifted = np.where(lon < 0, lon + 360, lon)
         if shifted.max() - shifted.min() < lon1 - lon0:
             lon0, lon1 = float(shifted.min()), float(shifted.max())
-    return [[float(lat.min()), lon0], [float(lat.max()), lon1]]
+    lat0, lat1 = float(lat.min()) - pad_lat, float(lat.max()) + pad_lat
+    pad_lon = pad_lat / max(np.cos(np.radians(min(max(abs(lat0), abs(lat1)), 85.0))), 0.05)
+    return [[max(lat0, -85.0), lon0 - pad_lon], [min(lat1, 85.0), lon1 + pad_lon]]
 
 
 def build_map(

@@ -1,0 +1,332 @@
+"""The map in headless Chromium: XSS corpus, network blocked, hexagons, hover, layers, slider,
+antimeridian and 85° N (screenshots in test-artifacts/)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from pipeline import schema as S
+from pipeline._render_sample import sample_map_data
+from pipeline.grid import cells_to_geodataframe, points_to_cells
+from pipeline.render import (
+    FactorInfo,
+    RasterOverlay,
+    RenderOptions,
+    build_map,
+    map_to_html,
+    write_map,
+)
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+READY = "() => window.routeRisk && window.routeRisk.ready === true"
+
+XSS = [
+    '<img src=x onerror="window.__xss=1">',
+    "<script>window.__xss=1</script>",
+    "</script><script>window.__xss=1</script>",
+    "${window.__xss=1}",
+    "`;window.__xss=1;`",
+    "trailing backslash \\",
+    "back\\slash\\\\ \\u0041 \\x3c \\n",
+    "\"'><svg onload=window.__xss=1>",
+    "' + (window.__xss=1) + '",
+    '" + (window.__xss=1) + "',
+    "line\u2028separator\u2029paragraph",
+    "{{ 7*7 }} {% raw %}${{x}}",
+    "&lt;b&gt;already escaped&amp;amp;",
+    '<a href="javascript:window.__xss=1">click</a>',
+    "<style>*{display:none!important}</style>",
+    "<!-- comment --> ]]> -->",
+    "new\nline\r\ncarriage\ttab",
+    "ünïcødé 中文 🚢 \u202eRTL\u202c",
+    "A" * 5000 + "<b>end</b>${x}",
+]
+
+
+def _open(page, path: Path) -> list[str]:
+    """Open a map with every non-file request aborted; return every URL the page asked for."""
+    seen: list[str] = []
+    page.on("request", lambda r: seen.append(r.url))
+
+    def route(r):
+        if r.request.url.startswith("file://"):
+            r.continue_()
+        else:
+            r.abort()
+
+    page.route("**/*", route)
+    page.goto(path.as_uri())
+    page.wait_for_function(READY, timeout=20_000)
+    return seen
+
+
+def _write(tmp_path, data, name="map.html", **kw) -> Path:
+    return write_map(
+        data,
+        tmp_path / name,
+        as_of=kw.pop("as_of", "2024-06-30"),
+        run_id=kw.pop("run_id", "run-42"),
+        inputs=kw.pop("inputs", ["seizures.csv", "ais.csv"]),
+        options=kw.pop("options", RenderOptions()),
+    )
+
+
+def _text(page, selector: str) -> str:
+    return page.evaluate("(s) => document.querySelector(s).textContent", selector)
+
+
+def _hover_cell(page, want: str = "observed") -> None:
+    """Move the mouse onto the centre of a risk cell near the middle of the map."""
+    point = page.evaluate(
+        """(want) => {
+            const L0 = routeRisk.layers.risk, map = routeRisk.map, size = map.getSize();
+            let best = null, bestD = Infinity, id = null;
+            for (let i = 0; i < L0.ids.length; i++) {
+                if ((L0.d.observed[i] === 1) !== (want === 'observed')) continue;
+                const ll = h3.cellToLatLng(L0.ids[i]);
+                const p = map.latLngToContainerPoint([ll[0], ll[1]]);
+                const d = Math.hypot(p.x - size.x / 2, p.y - size.y / 2);
+                if (d < bestD) { bestD = d; best = p; id = L0.ids[i]; }
+            }
+            const r = map.getContainer().getBoundingClientRect();
+            return [best.x + r.left, best.y + r.top, id];
+        }""",
+        want,
+    )
+    page.mouse.move(point[0] - 3, point[1] - 3)
+    page.mouse.move(point[0], point[1])
+    page.wait_for_function(
+        "(id) => { const c = document.querySelector('.rr-tooltip .rr-card');"
+        " return c !== null && c.textContent.includes(id); }",
+        arg=point[2],
+        timeout=5_000,
+    )
+
+
+def _hostile_map(tmp_path, *, csp: bool = True) -> Path:
+    """One map with every payload of the corpus in every text sink (one item per payload)."""
+    k = len(XSS)
+    data = sample_map_data(80, n_seizures=k, n_events=k, n_periods=3)
+    scores = data.scores
+    rng = np.random.default_rng(1)
+    data.factors = []
+    for i, text in enumerate(XSS):
+        scores[f"f{i}"] = rng.random(len(scores))
+        scores[f"f{i}__contrib"] = scores[S.RISK] / k
+        data.factors.append(FactorInfo(f"f{i}", text, 1.0, text, text))
+    for c in [c for c in scores.columns if c.startswith("seizures_")]:
+        del scores[c]
+    for i, text in enumerate(XSS):
+        scores["seizures_" + text] = i
+    data.class_breaks = np.linspace(0, 100, k + 1).tolist()
+    data.class_labels = list(XSS)
+    codes = np.clip(np.searchsorted(data.class_breaks, scores[S.RISK], side="right") - 1, 0, k - 1)
+    scores[S.RISK_CLASS] = np.asarray(XSS, dtype=object)[codes]
+    tl = data.timeline
+    tl["period"] = tl["period"].map(dict(zip(sorted(tl["period"].unique()), XSS, strict=False)))
+    data.timeline = pd.concat(
+        [tl.head(len(scores)).assign(period=text) for text in XSS], ignore_index=True
+    )
+    data.seizures[S.COMMODITY] = XSS
+    data.seizures[S.AGENCY] = XSS
+    data.seizures[S.NOTE] = XSS
+    data.events["event_type"] = XSS
+    data.events[S.VESSEL_ID] = XSS
+    data.events["other_vessel_id"] = XSS[1:] + XSS[:1]
+    base = data.rasters[0]
+    data.rasters = [RasterOverlay(t, base.array[:8, :8], base.bounds, units=t) for t in XSS]
+    joined = " | ".join(XSS)
+    m = build_map(
+        data,
+        as_of=joined,
+        run_id=joined,
+        inputs=list(XSS),
+        options=RenderOptions(title=joined, show_events=True),
+    )
+    html = map_to_html(m)
+    if not csp:
+        start = html.index('<meta http-equiv="Content-Security-Policy"')
+        html = html[:start] + html[html.index(">", start) + 1 :]
+    path = tmp_path / ("map.html" if csp else "nocsp.html")
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+def test_xss_corpus_is_large_enough():
+    assert len(XSS) >= 15
+    assert any(len(t) > 1000 for t in XSS) and any("\u2028" in t for t in XSS)
+
+
+@pytest.mark.parametrize("csp", [True, False], ids=["with-csp", "escaping-only"])
+def test_xss_corpus_in_every_sink(page, tmp_path, csp):
+    """Every payload in every sink: nothing runs, no console error, text shown verbatim.
+
+    Without the CSP the escaping alone must hold (the CSP is a second wall, not the first).
+    """
+    _open(page, _hostile_map(tmp_path, csp=csp))
+    joined = " | ".join(XSS)
+    assert _text(page, "#rr-title h1") == joined
+    assert _text(page, "#rr-title .rr-asof") == "risk as of " + joined
+    assert _text(page, "#rr-run") == joined
+    assert _text(page, "#rr-inputs") == "; ".join(XSS)
+    legend = _text(page, "#rr-legend")
+    names = page.evaluate(
+        "() => Array.from(document.querySelectorAll("
+        "'.leaflet-control-layers-overlays label span span'), e => e.textContent)"
+    )
+    labels = page.evaluate(
+        """(n) => Array.from({length: n}, (_, k) => { const s = routeRisk.slider; s.value = k;
+              s.dispatchEvent(new Event('input'));
+              return document.querySelector('.rr-slider-label').textContent; })""",
+        len(XSS),
+    )
+    page.evaluate("() => routeRisk.map.removeLayer(routeRisk.layers.seizures)")
+    _hover_cell(page)
+    card = _text(page, ".rr-tooltip .rr-card")
+    event_popups = page.evaluate(
+        """() => routeRisk.layers.events.getLayers().map(m => { m.openPopup();
+              return m.getPopup().getElement()
+                .querySelector('.leaflet-popup-content').textContent; })"""
+    )
+    seizure_popups = page.evaluate(
+        """() => routeRisk.layers.seizures.getLayers().map(m => {
+              const p = L.popup().setLatLng(m.getLatLng())
+                .setContent(m.getPopup()._content(m)).openOn(routeRisk.map);
+              return p.getElement().querySelector('.leaflet-popup-content').textContent; })"""
+    )
+    for i, text in enumerate(XSS):
+        assert legend.count(text) >= 3, (i, "legend: class label, raster name and units")
+        assert " " + text in names, (i, "layer control")
+        assert "Risk in " + text in labels, (i, "slider")
+        assert card.count(text) >= 3, (i, "card: factor label and unit, commodity")
+        assert any(p.count(text) >= 2 for p in event_popups), (i, "event type and vessel")
+        assert any(p.count(text) == 3 for p in seizure_popups), (i, "commodity, agency, note")
+    assert page.evaluate("() => window.__xss") is None
+    assert page.errors == []
+
+
+def test_offline_render_hexagons_hover_and_layers(page, tmp_path):
+    n = 1500
+    data = sample_map_data(n, n_seizures=400, n_events=80)
+    path = _write(tmp_path, data)
+    seen = _open(page, path)
+    assert page.evaluate("() => [routeRisk.hexTotal, routeRisk.hexCount]") == [n, n]
+    assert page.evaluate("() => routeRisk.layers.basemap.getLayers().length") == 6
+    assert page.locator(".marker-cluster").count() > 0
+    assert page.locator(".leaflet-control-layers-overlays input").count() == 7
+    # every overlay on (heat, transit, events, raster): still nothing leaves the file
+    page.evaluate(
+        """() => document.querySelectorAll('.leaflet-control-layers-selector')
+                  .forEach(b => { if (!b.checked) b.click(); })"""
+    )
+    assert page.evaluate("() => routeRisk.layers.transit.drawn") == len(data.transit)
+    assert page.locator("canvas.leaflet-heatmap-layer").count() == 1
+    assert page.locator("img.leaflet-image-layer").count() == 1
+    page.evaluate(
+        """() => document.querySelectorAll('.leaflet-control-layers-selector')
+                  .forEach((b, k) => { if (k > 1 && b.checked) b.click(); })"""
+    )
+    # hover: the explain card
+    _hover_cell(page)
+    card = _text(page, ".rr-tooltip .rr-card")
+    for part in (
+        "Risk",
+        "/ 100",
+        "Coverage",
+        "observed",
+        "Seizure density",
+        "Vessel-hours",
+        "AIS gaps",
+        "points",
+        "Seizures",
+        "cocaine:",
+        "Latest event",
+    ):
+        assert part in card, part
+    page.mouse.move(5, 450)
+    _hover_cell(page, want="no data")
+    card = _text(page, ".rr-tooltip .rr-card")
+    assert "no data" in card and "/ 100" not in card
+    # layer toggle: hexagons off and on again
+    risk_box = page.get_by_label("Risk (H3 hexagons)")
+    risk_box.uncheck()
+    assert page.evaluate("() => routeRisk.hexCount") == 0
+    assert page.locator("canvas.rr-hex-canvas").count() == 0
+    risk_box.check()
+    assert page.evaluate("() => routeRisk.hexCount") == n
+    # slider: the colours follow the month
+    before = page.evaluate("() => Array.from(routeRisk.layers.risk.cls)")
+    page.evaluate(
+        "() => { const s = routeRisk.slider; s.value = 0; s.dispatchEvent(new Event('input')); }"
+    )
+    after = page.evaluate("() => Array.from(routeRisk.layers.risk.cls)")
+    assert _text(page, ".rr-slider-label") == "Risk in 2024-01"
+    assert before != after and page.evaluate("() => routeRisk.hexCount") == n
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "render_map.png"))
+    assert all(u.startswith(("file://", "data:")) for u in seen), seen
+    assert sum(u.startswith("file://") for u in seen) == 1
+    assert page.errors == []
+
+
+def _magenta_pixels(page) -> np.ndarray:
+    import matplotlib.image as mpimg
+
+    page.evaluate(
+        """() => ['rr-legend', 'rr-title', 'rr-footer'].forEach(
+               id => { document.getElementById(id).style.display = 'none'; })"""
+    )
+    img = mpimg.imread(io.BytesIO(page.screenshot()), format="png")[..., :3]
+    return (img[..., 0] > 0.9) & (img[..., 1] < 0.15) & (img[..., 2] > 0.9)
+
+
+def _expected_pixel_area(cell: np.uint64, zoom: float) -> float:
+    geom = cells_to_geodataframe(np.array([cell], dtype="uint64")).geometry.iloc[0]
+    lim = 85.0511287798
+    geom = shapely.clip_by_rect(geom, -180, -lim, 180, lim)
+    scale = 256 * 2**zoom
+
+    def project(xy):
+        x = (xy[:, 0] + 180) / 360 * scale
+        s = np.sin(np.radians(xy[:, 1]))
+        y = (0.5 - np.log((1 + s) / (1 - s)) / (4 * np.pi)) * scale
+        return np.column_stack([x, y])
+
+    return shapely.transform(geom, project).area
+
+
+@pytest.mark.parametrize(
+    ("name", "lon", "lat"), [("antimeridian", 180.0, 0.0), ("north85", 10.0, 85.0)]
+)
+def test_antimeridian_and_polar_cells_draw_whole(page, tmp_path, name, lon, lat):
+    cell = points_to_cells([lon], [lat], 3)
+    data = sample_map_data(cells=cell, n_seizures=0, n_events=0, n_periods=0)
+    data.seizures = data.events = data.transit = data.timeline = None
+    data.rasters = []
+    opts = RenderOptions(class_colors=("#ff00ff",) * 5, hex_opacity=1.0)
+    data.scores["observed"] = True
+    _open(page, _write(tmp_path, data, options=opts))
+    assert page.evaluate("() => routeRisk.hexCount") == 1
+    zoom = page.evaluate("() => routeRisk.map.getZoom()")
+    mask = _magenta_pixels(page)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"render_{name}.png"))
+    expected = _expected_pixel_area(cell[0], zoom)
+    assert expected > 2000  # big enough to measure
+    assert abs(mask.sum() - expected) / expected < 0.15, (mask.sum(), expected)
+    rows, cols = np.nonzero(mask)
+    # one blob inside the view, not a band wrapped around the world
+    assert cols.min() > 0 and cols.max() < mask.shape[1] - 1
+    if name == "antimeridian":
+        # both halves (west and east of 180°) are drawn side by side in the same view
+        x180 = page.evaluate("() => routeRisk.map.latLngToContainerPoint([0, 180]).x")
+        assert cols.min() < x180 - 5 and cols.max() > x180 + 5
+    assert page.errors == []
