@@ -1,7 +1,8 @@
 """Transit features of 10,000,000 AIS pings: ours vs MovingPandas gap splitting + stop detection.
 
 Synthetic but AIS-like pings (seeded): 2,000 vessels x 5,000 pings, a ping every ~2 min, moving
-(8-15 kn) or slow (< 1.5 kn) spells, heading random walk, and rare 7-12 h silences.  Our
+(8-15 kn) or slow (< 1.5 kn) spells, heading random walk, rare 7-12 h silences, and every 50th
+vessel shadowed by a companion 220 m away (encounters while both are slow).  Our
 ``transit_features`` does everything (great-circle time attribution to resolution-7 cells,
 distinct vessels, gaps, loitering, encounters); MovingPandas does only the gap splitting
 (``ObservationGapSplitter``, 6 h) and stop detection (``TrajectoryStopDetector``, 4 h within 2 km)
@@ -64,6 +65,14 @@ def make_pings(n_vessels: int, per_vessel: int, seed: int = 7) -> pd.DataFrame:
     lon0 = np.repeat(rng.uniform(0, 20, n_vessels), per_vessel)
     lat = lat0 + cy / 111.2
     lon = lon0 + cx / (111.2 * np.cos(np.radians(lat0)))
+    # Every 50th vessel has a companion 220 m away and 30 s behind: encounters when both slow.
+    lead = np.arange(0, n_vessels - 1, 50)
+    for arr in (lat, lon, t_s, speed, heading):
+        src = (lead[:, None] * per_vessel + np.arange(per_vessel)).ravel()
+        arr[src + per_vessel] = arr[src]
+    src = (lead[:, None] * per_vessel + np.arange(per_vessel)).ravel()
+    lat[src + per_vessel] += 0.002
+    t_s[src + per_vessel] += 30.0
     t0 = np.datetime64("2024-01-01T00:00:00", "ns")
     times = t0 + (t_s * 1e9).astype("int64").astype("timedelta64[ns]")
     ids = np.char.add("23500", np.char.zfill(np.arange(n_vessels).astype(str), 5))
