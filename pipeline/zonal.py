@@ -76,7 +76,8 @@ def _cell_rings(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     the points), which is ~20x faster than building shapely geometries first.
     """
     wkb = pa.array(cells_to_wkb_polygons(pa.array(cells)))
-    offsets = np.frombuffer(wkb.buffers()[1], dtype="int32")[wkb.offset : wkb.offset + len(wkb) + 1]
+    otype = "int64" if pa.types.is_large_binary(wkb.type) else "int32"
+    offsets = np.frombuffer(wkb.buffers()[1], dtype=otype)[wkb.offset : wkb.offset + len(wkb) + 1]
     data = np.frombuffer(wkb.buffers()[2], dtype="uint8")
     start = offsets[:-1].astype("int64")
     head = data[start[:, None] + np.arange(13)]
@@ -322,44 +323,44 @@ def _centre_crossings(x0, r0, x1, r1, width, height):
     return edge, j, above, sgn
 
 
-def _sparse_table(vals: np.ndarray, levels: int) -> list[np.ndarray]:
-    """``table[k][i] = max(vals[i : i + 2**k])`` (shorter at the bottom edge)."""
-    table = [vals]
+def _sparse_table(vals: np.ndarray, levels: int) -> np.ndarray:
+    """Stacked ``table[k, i] = max(vals[i : i + 2**k])`` (shorter at the bottom edge)."""
     h = vals.shape[0]
+    table = np.empty((levels + 1, *vals.shape), dtype=vals.dtype)
+    table[0] = vals
     for k in range(1, levels + 1):
         half = 1 << (k - 1)
-        prev = table[-1]
-        cur = np.empty_like(prev)
+        prev, cur = table[k - 1], table[k]
         if h > half:
             np.maximum(prev[: h - half], prev[half:], out=cur[: h - half])
             cur[h - half :] = prev[h - half :]
         else:
             cur[:] = prev
-        table.append(cur)
     return table
 
 
 def _range_max(vals, j, top, bottom):
     """Max of ``vals`` rows [top, bottom) in columns j (non-empty ranges), by a sparse table."""
-    width = vals.shape[1]
-    span_len = int((bottom - top).max())
-    levels = min(_MAX_LEVEL, max(0, int(np.ceil(np.log2(span_len)))))
-    table = _sparse_table(vals, levels)
-    span = 1 << levels
+    h, width = vals.shape
     length = bottom - top
-    nchunk = -(-length // span)
-    q, k = _ragged_local(nchunk)
-    a = top[q] + k * span
-    b = np.minimum(a + span, bottom[q])
-    lev = np.floor(np.log2(b - a)).astype("int64")
-    jj = j[q]
-    out = np.full(a.size, -np.inf, dtype=vals.dtype)
-    for level in np.unique(lev):
-        m = lev == level
-        t = table[level].ravel()
-        s = 1 << int(level)
-        out[m] = np.maximum(t[a[m] * width + jj[m]], t[(b[m] - s) * width + jj[m]])
-    if out.size == top.size:
+    levels = min(_MAX_LEVEL, int(np.log2(int(length.max()))))
+    table = _sparse_table(vals, levels).ravel()
+    span = 1 << levels
+    chunked = bool((length > span).any())
+    if chunked:
+        nchunk = -(-length // span)
+        q, k = _ragged_local(nchunk)
+        a = top[q] + k * span
+        b = np.minimum(a + span, bottom[q])
+        j = j[q]
+    else:
+        a, b = top, bottom
+    log2 = np.zeros(span + 1, dtype="int64")
+    log2[1:] = np.floor(np.log2(np.arange(1, span + 1)))
+    lev = log2[b - a]
+    base = lev * (h * width) + j
+    out = np.maximum(table[base + a * width], table[base + (b - (1 << lev)) * width])
+    if not chunked:
         return out
     # Per range: the max over its chunks.
     res = np.full(top.size, -np.inf, dtype=vals.dtype)
@@ -502,10 +503,13 @@ def _extremes(band, invalid, acc, j, top, bottom, cells):
             else signed
         )
         mx = _range_max(vals, j, top, bottom)
+        # Queries come grouped by cell: reduce each run, then fold the runs in.
+        runs = np.r_[0, np.flatnonzero(cells[1:] != cells[:-1]) + 1]
+        run_max = np.maximum.reduceat(mx, runs)
         if negate:
-            np.minimum.at(target, cells, -mx)
+            np.minimum.at(target, cells[runs], -run_max)
         else:
-            np.maximum.at(target, cells, mx)
+            np.maximum.at(target, cells[runs], run_max)
 
 
 def _window_centre(polys, pw, row0, block, invalid, accs, n_cells):
