@@ -47,8 +47,11 @@ def make_pings(n_vessels: int, per_vessel: int, seed: int = 7) -> pd.DataFrame:
     # Spells of ~300 pings, slow with probability 0.2.
     spell = np.arange(n) // 300
     slow = rng.random(spell.max() + 1) < 0.2
-    speed = np.where(slow[spell], rng.uniform(0.1, 1.5, spell.max() + 1)[spell],
-                     rng.uniform(8, 15, spell.max() + 1)[spell])
+    speed = np.where(
+        slow[spell],
+        rng.uniform(0.1, 1.5, spell.max() + 1)[spell],
+        rng.uniform(8, 15, spell.max() + 1)[spell],
+    )
     heading = np.cumsum(rng.normal(0, 3, n))
     heading -= np.repeat(heading[first], per_vessel)
     heading += np.repeat(rng.uniform(0, 360, n_vessels), per_vessel)
@@ -126,18 +129,42 @@ def main() -> None:
     ev = res_sub.events["event_type"].value_counts().to_dict()
     ev_all = res.events["event_type"].value_counts().to_dict()
     rows = [
-        dict(tool="route-risk transit_features (all factors)", pings=n, seconds=t_ours,
-             ratio_vs_ours=1.0, peak_mb=m_ours / 2**20, cells=len(res.features),
-             gaps=ev_all.get("gap", 0), loiters=ev_all.get("loiter", 0),
-             encounters=ev_all.get("encounter", 0)),
-        dict(tool="MovingPandas gap split + stops (extrapolated)", pings=n, seconds=t_mp,
-             ratio_vs_ours=t_mp / t_ours, peak_mb=float("nan")),
-        dict(tool="route-risk on subset", pings=len(subset), seconds=t_ours_sub,
-             ratio_vs_ours=t_ours_sub / t_ours, peak_mb=m_ours_sub / 2**20,
-             gaps=ev.get("gap", 0), loiters=ev.get("loiter", 0)),
-        dict(tool="MovingPandas on subset", pings=len(subset), seconds=t_mp_sub,
-             ratio_vs_ours=t_mp_sub / t_ours, peak_mb=m_mp_sub / 2**20, gaps=mp_gaps,
-             loiters=mp_stops),
+        dict(
+            tool="route-risk transit_features (all factors)",
+            pings=n,
+            seconds=t_ours,
+            ratio_vs_ours=1.0,
+            peak_mb=m_ours / 2**20,
+            cells=len(res.features),
+            gaps=ev_all.get("gap", 0),
+            loiters=ev_all.get("loiter", 0),
+            encounters=ev_all.get("encounter", 0),
+        ),
+        dict(
+            tool="MovingPandas gap split + stops (extrapolated)",
+            pings=n,
+            seconds=t_mp,
+            ratio_vs_ours=t_mp / t_ours,
+            peak_mb=float("nan"),
+        ),
+        dict(
+            tool="route-risk on subset",
+            pings=len(subset),
+            seconds=t_ours_sub,
+            ratio_vs_ours=t_ours_sub / t_ours,
+            peak_mb=m_ours_sub / 2**20,
+            gaps=ev.get("gap", 0),
+            loiters=ev.get("loiter", 0),
+        ),
+        dict(
+            tool="MovingPandas on subset",
+            pings=len(subset),
+            seconds=t_mp_sub,
+            ratio_vs_ours=t_mp_sub / t_ours,
+            peak_mb=m_mp_sub / 2**20,
+            gaps=mp_gaps,
+            loiters=mp_stops,
+        ),
     ]
     write_results(
         "transit",

@@ -35,9 +35,17 @@ def make_raster(path: Path, size: int, step: float, lon0: float, lat0: float) ->
     """Write a smooth field plus noise, float32, tiled, with a nodata patch, block by block."""
     rng = np.random.default_rng(42)
     profile = dict(
-        driver="GTiff", width=size, height=size, count=1, dtype="float32", crs="EPSG:4326",
-        transform=Affine(step, 0, lon0, 0, -step, lat0), nodata=NODATA, tiled=True,
-        blockxsize=512, blockysize=512,
+        driver="GTiff",
+        width=size,
+        height=size,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4326",
+        transform=Affine(step, 0, lon0, 0, -step, lat0),
+        nodata=NODATA,
+        tiled=True,
+        blockxsize=512,
+        blockysize=512,
     )
     x = np.arange(size) / size
     with rasterio.open(path, "w", **profile) as dst:
@@ -45,7 +53,11 @@ def make_raster(path: Path, size: int, step: float, lon0: float, lat0: float) ->
         for r0 in range(0, size, rows):
             r1 = min(size, r0 + rows)
             y = (np.arange(r0, r1) / size)[:, None]
-            block = 100 + 30 * np.sin(6 * x)[None, :] * np.cos(9 * y) + rng.normal(0, 5, (r1 - r0, size))
+            block = (
+                100
+                + 30 * np.sin(6 * x)[None, :] * np.cos(9 * y)
+                + rng.normal(0, 5, (r1 - r0, size))
+            )
             block = block.astype("float32")
             yy = np.arange(r0, r1)[:, None]
             patch = (yy > size * 0.3) & (yy < size * 0.45) & (x[None, :] > 0.6) & (x[None, :] < 0.8)
@@ -103,24 +115,55 @@ def main() -> None:
         t_rs = t_rs_sub * cells.size / n_sub
         rs_mean = np.array([np.nan if r["mean"] is None else r["mean"] for r in rs])
         exact_err = rel_diff(res["v_mean"].to_numpy(), ref_mean)
-        max_equal = bool(np.array_equal(res["v_max"].to_numpy(), ref["max"].to_numpy(), equal_nan=True))
+        max_equal = bool(
+            np.array_equal(res["v_max"].to_numpy(), ref["max"].to_numpy(), equal_nan=True)
+        )
         centre_err = np.abs(res_c["v_mean"].to_numpy() - ref_mean) / np.abs(ref_mean)
         rs_err = np.abs(rs_mean - ref_mean[sub]) / np.abs(ref_mean[sub])
         common = dict(raster_px=size * size, cells=int(cells.size))
-        rows.append(dict(tool="exactextract 0.3 (reference)", **common, seconds=t_ee,
-                         ratio_vs_ours=t_ee / t_ours, peak_mb=m_ee / 2**20,
-                         mean_max_rel_diff=0.0))
-        rows.append(dict(tool="route-risk exact", **common, seconds=t_ours, ratio_vs_ours=1.0,
-                         peak_mb=m_ours / 2**20, mean_max_rel_diff=exact_err,
-                         max_identical=max_equal))
-        rows.append(dict(tool="route-risk centre", **common, seconds=t_c,
-                         ratio_vs_ours=t_c / t_ours, peak_mb=m_c / 2**20,
-                         mean_max_rel_diff=float(np.nanmax(centre_err)),
-                         mean_median_rel_diff=float(np.nanmedian(centre_err))))
-        rows.append(dict(tool=f"rasterstats (centre; {n_sub} cells, extrapolated)", **common,
-                         seconds=t_rs, ratio_vs_ours=t_rs / t_ours, peak_mb=m_rs / 2**20,
-                         mean_max_rel_diff=float(np.nanmax(rs_err)),
-                         mean_median_rel_diff=float(np.nanmedian(rs_err))))
+        rows.append(
+            dict(
+                tool="exactextract 0.3 (reference)",
+                **common,
+                seconds=t_ee,
+                ratio_vs_ours=t_ee / t_ours,
+                peak_mb=m_ee / 2**20,
+                mean_max_rel_diff=0.0,
+            )
+        )
+        rows.append(
+            dict(
+                tool="route-risk exact",
+                **common,
+                seconds=t_ours,
+                ratio_vs_ours=1.0,
+                peak_mb=m_ours / 2**20,
+                mean_max_rel_diff=exact_err,
+                max_identical=max_equal,
+            )
+        )
+        rows.append(
+            dict(
+                tool="route-risk centre",
+                **common,
+                seconds=t_c,
+                ratio_vs_ours=t_c / t_ours,
+                peak_mb=m_c / 2**20,
+                mean_max_rel_diff=float(np.nanmax(centre_err)),
+                mean_median_rel_diff=float(np.nanmedian(centre_err)),
+            )
+        )
+        rows.append(
+            dict(
+                tool=f"rasterstats (centre; {n_sub} cells, extrapolated)",
+                **common,
+                seconds=t_rs,
+                ratio_vs_ours=t_rs / t_ours,
+                peak_mb=m_rs / 2**20,
+                mean_max_rel_diff=float(np.nanmax(rs_err)),
+                mean_median_rel_diff=float(np.nanmedian(rs_err)),
+            )
+        )
         write_results(
             "zonal",
             rows,

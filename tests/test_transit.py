@@ -6,6 +6,8 @@ import h3
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyproj import Geod
 
 from pipeline.errors import ConfigError, InputError
@@ -334,3 +336,44 @@ def test_solent_real_ais(shared_data):
     assert kinds.get("loiter", 0) >= 5
     assert f[LOITER_EVENTS].sum() == kinds.get("loiter", 0)
     assert f[ENCOUNTER_EVENTS].sum() == kinds.get("encounter", 0)
+
+
+# ----------------------------------------------------------------------------- invariants
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(-179.0, 179.0),
+            st.floats(-70.0, 70.0),
+            st.lists(
+                st.tuples(st.floats(0.5, 500.0), st.floats(0.0, 25.0), st.floats(0.0, 360.0)),
+                min_size=1,
+                max_size=12,
+            ),
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+    st.integers(4, 9),
+)
+def test_time_is_conserved_for_random_tracks(vessels, resolution):
+    frames, expected = [], 0.0
+    for k, (lon0, lat0, steps) in enumerate(vessels):
+        minutes = np.r_[0.0, np.cumsum([s[0] for s in steps])]
+        speed = np.r_[0.0, [s[1] for s in steps]]
+        az = np.r_[0.0, [s[2] for s in steps]]
+        lon, lat = [lon0], [lat0]
+        for i in range(1, minutes.size):
+            dist = speed[i] * 1852 * (minutes[i] - minutes[i - 1]) / 60
+            x, y, _ = GEOD.fwd(lon[-1], lat[-1], az[i], dist)
+            lon.append(x), lat.append(y)
+        frames.append(make_pings(f"v{k}", minutes, lon, lat, speed))
+        dt_h = np.diff(minutes) / 60
+        expected += dt_h[dt_h <= 6.0].sum()
+    f = transit_features(pd.concat(frames, ignore_index=True), resolution).features
+    assert f[VESSEL_HOURS].sum() == pytest.approx(expected, rel=1e-9, abs=1e-9)
+    assert (f[VESSEL_HOURS] >= 0).all()
+    assert (f[DISTINCT_VESSELS] <= len(vessels)).all() and (f[DISTINCT_VESSELS] >= 1).all()
+    assert f[CELL].is_monotonic_increasing

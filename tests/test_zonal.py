@@ -240,3 +240,39 @@ def test_bad_arguments():
         zonal_stats_to_cells(xr.DataArray(np.ones((10, 10)), dims=("y", "x")), cells)
     with pytest.raises(InputError, match="not an H3 cell"):
         zonal_stats_to_cells(da, ["not-a-cell"])
+
+
+def test_cells_tiling_the_raster_conserve_its_total():
+    # Coverage fractions of a pixel over a partition of the plane sum to 1: the cells'
+    # coverage-weighted sums add up to the raster's total, in any CRS.
+    rng = np.random.default_rng(8)
+    vals = rng.uniform(0, 50, (120, 150)).astype("float32")
+    vals[rng.random(vals.shape) < 0.1] = np.nan
+    da = xr.DataArray(vals, dims=("y", "x"), name="v")
+    da = da.rio.write_crs("EPSG:32633").rio.write_transform(
+        Affine(250, 0, 500_000, 0, -250, 4_500_000)
+    )
+    cells = region_to_cells(da.rio.transform_bounds("EPSG:4326"), 8, margin_km=2.0)
+    out = zonal_stats_to_cells(da, cells, stats=("sum", "count", "max", "min"))
+    assert out["v_sum"].sum() == pytest.approx(np.nansum(vals, dtype="float64"), rel=1e-9)
+    assert out["v_count"].sum() == pytest.approx(np.isfinite(vals).sum(), rel=1e-9)
+    assert np.nanmax(out["v_max"]) == np.nanmax(vals)
+    assert np.nanmin(out["v_min"]) == np.nanmin(vals)
+
+
+def test_wkb_rings_match_shapely():
+    import pyarrow as pa
+    from h3ronpy.vector import cells_to_wkb_polygons
+
+    from pipeline.zonal import _cell_rings
+
+    # Include pentagons and cells near the antimeridian.
+    cells = np.concatenate(
+        [region_to_cells((170.0, -20.0, -170.0, -10.0), 4), region_to_cells((0, 60, 20, 70), 5)]
+    )
+    lon, lat, idx = _cell_rings(cells)
+    wkb = pa.array(cells_to_wkb_polygons(pa.array(cells))).to_numpy(zero_copy_only=False)
+    xy, ref_idx = shapely.get_coordinates(shapely.from_wkb(wkb), return_index=True)
+    np.testing.assert_array_equal(lon, xy[:, 0])
+    np.testing.assert_array_equal(lat, xy[:, 1])
+    np.testing.assert_array_equal(idx, ref_idx)
