@@ -270,8 +270,8 @@ def _effective_sog(sog, same, kn):
 def _attribute_time(lon, lat, seg, hours, km, vessel, resolution, piece_km):
     """Return (cell, vessel, hours) pieces of the segments starting at pings ``seg``."""
     ping_cells = points_to_cells(lon, lat, resolution)
-    if seg.size == 0:
-        return np.empty(0, "uint64"), np.empty(0, "int64"), np.empty(0)
+    if seg.size == 0:  # no usable segment: the pings still mark the vessels' presence
+        return ping_cells, vessel, np.zeros(ping_cells.size)
     a = _xyz(lon[seg], lat[seg])
     b = _xyz(lon[seg + 1], lat[seg + 1])
     omega = km / EARTH_RADIUS_KM

@@ -559,6 +559,14 @@ def _window_centre(polys, pw, row0, block, invalid, accs, n_cells):
 # ----------------------------------------------------------------------------- public API
 
 
+def _representable(value, dtype) -> bool:
+    """Whether ``value`` is a value of ``dtype`` (a uint8 raster cannot hold nodata -9999)."""
+    if np.dtype(dtype).kind in "iu":
+        info = np.iinfo(dtype)
+        return float(value).is_integer() and info.min <= value <= info.max
+    return True
+
+
 def _raster_parts(raster: xr.DataArray):
     if not isinstance(raster, xr.DataArray):
         raise InputError(f"raster must be an xarray.DataArray, got {type(raster).__name__}")
@@ -678,7 +686,7 @@ def zonal_stats_to_cells(
             continue
         block = np.asarray(raster.isel({y_dim: slice(r0, r1)}).values)
         invalid = np.isnan(block) if block.dtype.kind == "f" else np.zeros(block.shape, bool)
-        if nodata_ok:
+        if nodata_ok and _representable(nodata, block.dtype):
             invalid |= block == np.asarray(nodata).astype(block.dtype)
         window(polys, pw, r0, block, invalid, accs, ucells.size)
         del block, invalid

@@ -377,3 +377,14 @@ def test_time_is_conserved_for_random_tracks(vessels, resolution):
     assert (f[VESSEL_HOURS] >= 0).all()
     assert (f[DISTINCT_VESSELS] <= len(vessels)).all() and (f[DISTINCT_VESSELS] >= 1).all()
     assert f[CELL].is_monotonic_increasing
+
+
+def test_empty_and_single_ping_inputs():
+    from pipeline.schema import empty_pings
+
+    res = transit_features(empty_pings(), 7)
+    assert res.features.empty and tuple(res.features.columns) == FEATURE_COLUMNS
+    assert res.events.empty and tuple(res.events.columns) == EVENT_COLUMNS
+    one = make_pings("a", [0], [1.0], [2.0], np.nan)
+    f = transit_features(one, 7).features
+    assert len(f) == 1 and f[DISTINCT_VESSELS].iloc[0] == 1 and f[VESSEL_HOURS].iloc[0] == 0

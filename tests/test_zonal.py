@@ -276,3 +276,44 @@ def test_wkb_rings_match_shapely():
     np.testing.assert_array_equal(lon, xy[:, 0])
     np.testing.assert_array_equal(lat, xy[:, 1])
     np.testing.assert_array_equal(idx, ref_idx)
+
+
+def test_lazy_raster_is_read_window_by_window(tmp_path, monkeypatch):
+    vals = np.arange(400 * 300, dtype="float32").reshape(400, 300)
+    path = write_tif(tmp_path / "w.tif", vals, Affine(0.005, 0, 5.0, 0, -0.005, 5.0), "EPSG:4326")
+    cells = region_to_cells((5.05, 3.05, 6.45, 4.95), 7)
+    heights = []
+    original = rasterio.io.DatasetReader.read
+
+    def spy(self, *args, **kwargs):
+        out = original(self, *args, **kwargs)
+        heights.append(out.shape[-2])
+        return out
+
+    monkeypatch.setattr(rasterio.io.DatasetReader, "read", spy)
+    da = rioxarray.open_rasterio(path, cache=False)
+    small = zonal_stats_to_cells(da, cells, memory_budget_mb=1.0)
+    assert len(heights) > 3 and max(heights) < 400
+    monkeypatch.setattr(rasterio.io.DatasetReader, "read", original)
+    whole = zonal_stats_to_cells(rioxarray.open_rasterio(path).load(), cells)
+    np.testing.assert_allclose(small["raster_mean"], whole["raster_mean"], rtol=1e-9)
+
+
+def test_south_up_and_integer_rasters_give_the_same_answer():
+    rng = np.random.default_rng(2)
+    vals = rng.integers(1, 200, (150, 200)).astype("uint8")
+    vals[:10, :10] = 0
+    north_up = geographic_raster(vals, 10.0, 50.0, 0.004, nodata=0)
+    south_up = xr.DataArray(vals[::-1].copy(), dims=("y", "x"), name="v")
+    south_up = south_up.rio.write_crs("EPSG:4326").rio.write_transform(
+        Affine(0.004, 0, 10.0, 0, 0.004, 50.0 - 150 * 0.004)
+    )
+    south_up = south_up.rio.write_nodata(0)
+    cells = region_to_cells((10.0, 49.45, 10.75, 49.95), 8)
+    stats = ("mean", "max", "min", "sum", "count", "valid_fraction")
+    a = zonal_stats_to_cells(north_up, cells, stats=stats)
+    b = zonal_stats_to_cells(south_up, cells, stats=stats)
+    for col in a.columns[1:]:
+        np.testing.assert_allclose(a[col], b[col], rtol=1e-9, atol=1e-9, err_msg=col)
+    assert (a["v_min"].dropna() >= 1).all()  # nodata 0 never counts
+    assert (a["v_valid_fraction"] < 1).any()
