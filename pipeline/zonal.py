@@ -8,20 +8,27 @@ Exact method
     Every pixel is weighted by the fraction of it that the cell covers.  The coverage-weighted sum
     is computed from the cell *boundary* only: by Green's theorem the area of polygon ∩ pixel is a
     signed sum, over the polygon's edges, of the integral of the edge's height clamped to the
-    pixel row.  An edge piece inside pixel ``(i, j)`` covers part of that pixel and the whole of
-    every pixel above it in column ``j``, so with column prefix sums ``C[i, j] = Σ_{i'<i} v[i', j]``
-    its contribution is ``dx · (v[i, j] · (r_mid − i) + C[i, j])``.  The cost is proportional to
-    the cells' perimeters in pixels, not their areas, which is what makes it fast on rasters much
-    finer than the cells; it is exact (to float64 rounding) at any pixel size.
+    pixel row.  An edge piece within pixel column ``j`` therefore contributes ``dx`` times the
+    mean, over the rows it spans, of ``G(r)`` = the integral of the values from the window's top
+    down to row coordinate ``r``; with the column prefix sums ``C`` and their integral ``E`` that
+    mean is ``(H(r_b) - H(r_a)) / (r_b - r_a)`` in O(1) per column piece, whatever the number of
+    rows spanned.  The cost is proportional to the cells' perimeters in pixel columns, not their
+    areas; each edge shared by two cells is computed once and given to both with opposite signs.
+    The result is exact to float64 rounding at any pixel size (tests: within 1e-6 of exactextract,
+    itself rounding coverage fractions to ~1e-8).
 Centre method (``method="centre"``)
     Each pixel counts fully for the cell containing its centre.  Computed from the crossings of
-    the cell boundary with the pixel-centre lines and the same prefix sums.  Its error against the
-    exact mean falls as the cell spans more pixels (the pixels cut by the boundary are weighted
-    0 or 1 instead of by their coverage); ``bench/bench_zonal.py`` measures it.
-
+    the cell boundary with the pixel-centre lines and the same prefix sums (~3x faster than
+    exact).  Its error against the exact mean comes from the pixels cut by the boundary, weighted
+    0 or 1 instead of by their coverage, so it falls as the cell spans more pixels.  Measured
+    (``bench/bench_zonal.py`` and the rasters in ``tests``): ~600 pixels per cell, median
+    1.6e-4 and max 1.2 % relative error of the mean; ~8 pixels per cell, median 1.5 % and max
+    ~90 %.  ``valid_fraction`` is then the share of the cell's area (in pixels) of valid centres.
 ``max`` (and ``min``) use the pixels with positive coverage (exact) or whose centre is inside
-(centre): the boundary pixels touched by an edge plus, per pixel column, the run of interior
-pixels, whose maximum comes from a sparse table of running maxima (range-maximum queries).
+(centre).  For a convex ring they form one run of rows per pixel column (the rows its boundary
+spans there, or between its two centre crossings); non-convex rings (H3 cells bent where they
+cross an icosahedron face) add the pixels each edge passes through and the sorted runs of inside
+centres.  Each run's maximum comes from a sparse table of running maxima (range-maximum query).
 
 The raster is read in windows of whole rows sized by ``memory_budget_mb``; a cell that straddles
 two windows gets its contributions from both, so memory stays bounded on rasters larger than
