@@ -122,9 +122,10 @@ def main() -> None:
     subset = subset.reset_index(drop=True)
     print(f"{n:,} pings of {n_vessels} vessels; MovingPandas subset {len(subset):,} pings")
 
-    t_ours, m_ours, res = measure(lambda: transit_features(pings, RESOLUTION))
+    # Small runs first: peak memory is the RSS growth, which a big run before would hide.
     t_ours_sub, m_ours_sub, res_sub = measure(lambda: transit_features(subset, RESOLUTION))
     t_mp_sub, m_mp_sub, (mp_gaps, mp_stops) = measure(lambda: movingpandas_gaps_and_stops(subset))
+    t_ours, m_ours, res = measure(lambda: transit_features(pings, RESOLUTION))
     t_mp = t_mp_sub * n / len(subset)
     ev = res_sub.events["event_type"].value_counts().to_dict()
     ev_all = res.events["event_type"].value_counts().to_dict()
