@@ -30,6 +30,7 @@ _EXPORTS: dict[str, str] = {
     "read_seizures": "ingest",
     "read_tracks": "ingest",
     "open_raster": "ingest",
+    "describe_raster": "ingest",
     # grid
     "points_to_cells": "grid",
     "region_to_cells": "grid",
@@ -38,12 +39,16 @@ _EXPORTS: dict[str, str] = {
     "to_cells": "grid",
     # features
     "kernel_density": "density",
+    "kernel_density_exact": "density",
+    "select_bandwidth": "density",
+    "DensityResult": "density",
     "seizure_weights": "density",
     "transit_features": "transit",
     "zonal_stats_to_cells": "zonal",
     # score and render
     "score_cells": "score",
     "FactorSpec": "score",
+    "back_test": "evaluate",
     "build_map": "render",
     "write_map": "render",
     # errors

@@ -264,7 +264,8 @@ def _seizure_cell_stats(seizures: pd.DataFrame, cells: np.ndarray, resolution: i
     return out
 
 
-def _density(config: Config, seizures: pd.DataFrame, cells: np.ndarray, as_of, window_cells=None):
+def _density(config: Config, seizures: pd.DataFrame, cells: np.ndarray, as_of, window_cells):
+    """The seizure-density factor on ``cells``; ``window_cells`` (the area) bounds edge correction."""
     from .density import kernel_density, seizure_weights
 
     d = config.density
@@ -336,7 +337,7 @@ def _features(config: Config, seizures, pings, rasters, ports, region_cells, as_
     if transit is not None and len(transit):
         cells = np.union1d(cells, transit[S.CELL].to_numpy(dtype="uint64"))
     with timer.stage("features: seizure density"):
-        dens, info["density"] = _density(config, seizures, cells, as_of)
+        dens, info["density"] = _density(config, seizures, cells, as_of, region_cells)
     feats = pd.DataFrame({S.CELL: cells, S.SEIZURE_DENSITY: dens})
     if transit is not None:
         feats = feats.merge(transit, on=S.CELL, how="left")
@@ -384,7 +385,7 @@ def _support(feats: pd.DataFrame) -> np.ndarray:
     return keep
 
 
-def _timeline(config, seizures, scores, feats, as_of, specs, cells) -> pd.DataFrame | None:
+def _timeline(config, seizures, feats, as_of, specs, window_cells) -> pd.DataFrame | None:
     """Monthly risk for the time slider: the score recomputed at each month end."""
     months = config.render.timeline_months
     if months <= 0 or seizures.empty or as_of is None:
@@ -395,7 +396,9 @@ def _timeline(config, seizures, scores, feats, as_of, specs, cells) -> pd.DataFr
         cutoff = end + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
         past = seizures[seizures[S.TIME] <= cutoff]
         f = feats.copy()
-        f[S.SEIZURE_DENSITY], _ = _density(config, past, cells, cutoff)
+        f[S.SEIZURE_DENSITY], _ = _density(
+            config, past, f[S.CELL].to_numpy(dtype="uint64"), cutoff, window_cells
+        )
         s = score_cells(f, specs, normalisation=config.score.normalisation,
                         cap_quantile=config.score.cap_quantile,
                         class_breaks=config.score.class_breaks,
@@ -503,13 +506,12 @@ def _run(config, as_of_arg, out, staging, run_id, started, timer) -> RunResult:
         with timer.stage("back-test"):
             evaluation = back_test(
                 seizures, feats[S.CELL].to_numpy(dtype="uint64"), as_of=as_of,
-                density_fn=lambda train, c, split: _density(config, train, c, split)[0],
+                density_fn=lambda train, c, split: _density(config, train, c, split, cells)[0],
                 test_days=config.evaluate.test_days,
                 area_fractions=config.evaluate.area_fractions,
             )
     with timer.stage("timeline"):
-        timeline = _timeline(config, seizures, scores, feats, as_of, specs,
-                             feats[S.CELL].to_numpy(dtype="uint64"))
+        timeline = _timeline(config, seizures, feats, as_of, specs, cells)
 
     outputs: dict[str, Path] = {}
     inputs_list = [e["path"] for k in ("seizures", "tracks") for e in ingest_report[k]]

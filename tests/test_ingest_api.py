@@ -88,7 +88,7 @@ def test_write_rejects_and_ceiling(tmp_path):
     back = pd.read_csv(path, keep_default_na=False)
     assert list(back.columns) == list(REJECT_COLUMNS) and len(back) == 5
     check_reject_rate(res, 0.8)
-    with pytest.raises(DataQualityError, match=r"5 of 7 records rejected \(71.4%\).*"
+    with pytest.raises(DataQualityError, match=r"5 of 7 records in the area rejected \(71.4%\).*"
                                                r"coord_missing \(4\)"):
         check_reject_rate(res, 0.5)
 

@@ -42,12 +42,20 @@ def check_reject_rate(result: IngestResult, max_rate: float) -> None:
     """
     if not 0.0 <= float(max_rate) <= 1.0:
         raise InputError(f"max_reject_rate must be in [0, 1], got {max_rate!r}")
-    rate = result.reject_rate
+    # Records outside the area of interest are out of scope, not bad data: they are written
+    # to the rejects file like any other, but a run on a sub-area must not fail closed for them.
+    scope = result.by_rule.get("outside_aoi", 0)
+    bad = result.n_rejected - scope
+    in_scope = result.n_read - scope
+    rate = bad / in_scope if in_scope else 0.0
     if rate > max_rate:
-        top = sorted(result.by_rule.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+        top = sorted(
+            ((k, v) for k, v in result.by_rule.items() if k != "outside_aoi"),
+            key=lambda kv: (-kv[1], kv[0]),
+        )[:3]
         rules = ", ".join(f"{k} ({v})" for k, v in top)
         raise DataQualityError(
-            f"{result.source}: {result.n_rejected} of {result.n_read} records rejected "
+            f"{result.source}: {bad} of {in_scope} records in the area rejected "
             f"({rate:.1%}), above the ceiling max_reject_rate={max_rate:g}; top rules: {rules}"
         )
 
