@@ -37,7 +37,7 @@ def measure(fn: Callable[[], Any], repeat: int = 1) -> tuple[float, int, Any]:
         high = [base]
         stop = threading.Event()
 
-        def sample() -> None:
+        def sample(stop: threading.Event = stop, high: list[int] = high) -> None:
             while not stop.is_set():
                 high[0] = max(high[0], _rss_bytes())
                 time.sleep(0.002)

@@ -79,7 +79,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     data_dir = out / "inputs"
     generate_demo(data_dir, seed=args.seed)
     os.environ["ROUTE_RISK_DEMO_DATA"] = str(data_dir)
-    config_path = Path(args.config) if args.config else Path(__file__).parent / "configs" / "demo.yaml"
+    config_path = (
+        Path(args.config) if args.config else Path(__file__).parent / "configs" / "demo.yaml"
+    )
     config = load_config(config_path)
     progress = _progress(total=9)
     try:
@@ -102,8 +104,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     ]
     if missing:
         raise _MissingInputs(f"{args.config}: input file(s) not found: {', '.join(missing)}")
-    print(f"{args.config}: valid ({len(config.inputs.seizures)} seizure, "
-          f"{len(config.inputs.tracks)} track, {len(config.inputs.rasters)} raster input(s))")
+    print(
+        f"{args.config}: valid ({len(config.inputs.seizures)} seizure, "
+        f"{len(config.inputs.tracks)} track, {len(config.inputs.rasters)} raster input(s))"
+    )
     return EXIT_OK
 
 
@@ -124,8 +128,9 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         options = cfg.ingest
         as_of = cfg.run.as_of
         aoi = cfg.area.bbox
-    summary = summarise_ingest(args.kind, args.path, options=options, out_dir=args.out,
-                               as_of=as_of, aoi_bbox=aoi)
+    summary = summarise_ingest(
+        args.kind, args.path, options=options, out_dir=args.out, as_of=as_of, aoi_bbox=aoi
+    )
     if args.json:
         print(json.dumps(summary, indent=2, default=str))
     else:
@@ -144,29 +149,47 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("run", help="run the whole pipeline for a config",
-                       description="Ingest, compute cell features, score, render and publish.")
+    p = sub.add_parser(
+        "run",
+        help="run the whole pipeline for a config",
+        description="Ingest, compute cell features, score, render and publish.",
+    )
     p.add_argument("config", help="YAML config file")
-    p.add_argument("--as-of", dest="as_of", metavar="DATE",
-                   help="reference date (YYYY-MM-DD); overrides run.as_of")
+    p.add_argument(
+        "--as-of",
+        dest="as_of",
+        metavar="DATE",
+        help="reference date (YYYY-MM-DD); overrides run.as_of",
+    )
     p.add_argument("--out", metavar="DIR", help="output folder; overrides run.out_dir")
     p.set_defaults(func=_cmd_run)
 
-    p = sub.add_parser("demo", help="generate the demo data and run the demo config",
-                       description="Generate the seeded demo data into DIR/inputs and run the "
-                       "packaged demo config, writing the map into DIR.")
-    p.add_argument("--out", metavar="DIR", default="out/demo", help="output folder (default out/demo)")
+    p = sub.add_parser(
+        "demo",
+        help="generate the demo data and run the demo config",
+        description="Generate the seeded demo data into DIR/inputs and run the "
+        "packaged demo config, writing the map into DIR.",
+    )
+    p.add_argument(
+        "--out", metavar="DIR", default="out/demo", help="output folder (default out/demo)"
+    )
     p.add_argument("--seed", type=int, default=20260630, help="seed of the demo data")
     p.add_argument("--config", metavar="CONFIG", help="use this config instead of the packaged one")
     p.set_defaults(func=_cmd_demo)
 
-    p = sub.add_parser("validate", help="check a config without running it",
-                       description="Validate a config: keys, values and that the inputs exist.")
+    p = sub.add_parser(
+        "validate",
+        help="check a config without running it",
+        description="Validate a config: keys, values and that the inputs exist.",
+    )
     p.add_argument("config", help="YAML config file")
     p.set_defaults(func=_cmd_validate)
 
-    p = sub.add_parser("ingest", help="try one input file as the pipeline would",
-                       description="Ingest one file and summarise what was accepted and rejected.")
+    p = sub.add_parser(
+        "ingest",
+        help="try one input file as the pipeline would",
+        description="Ingest one file and summarise what was accepted and rejected.",
+    )
     p.add_argument("kind", choices=["seizures", "tracks", "raster"])
     p.add_argument("path", help="the file")
     p.add_argument("--config", metavar="CONFIG", help="take ingest options, as_of and area from it")

@@ -82,7 +82,9 @@ class AreaConfig(_Model):
             if not (-180 <= lon0 <= 180 and -180 <= lon1 <= 180):
                 raise ValueError(f"bbox longitudes must be in [-180, 180], got {self.bbox!r}")
             if not (-90 <= lat0 < lat1 <= 90):
-                raise ValueError(f"bbox latitudes must satisfy -90 <= min < max <= 90, got {self.bbox!r}")
+                raise ValueError(
+                    f"bbox latitudes must satisfy -90 <= min < max <= 90, got {self.bbox!r}"
+                )
         return self
 
 
@@ -112,7 +114,9 @@ class DensityConfig(_Model):
     @classmethod
     def _positive(cls, v: Any) -> Any:
         if isinstance(v, float | int) and v <= 0:
-            raise ValueError(f"bandwidth_km must be > 0 or one of {list(BANDWIDTH_RULES)}, got {v!r}")
+            raise ValueError(
+                f"bandwidth_km must be > 0 or one of {list(BANDWIDTH_RULES)}, got {v!r}"
+            )
         return v
 
     @field_validator("commodity_weights")
@@ -179,7 +183,12 @@ class ScoreConfig(_Model):
     @model_validator(mode="after")
     def _check(self) -> ScoreConfig:
         b = self.class_breaks
-        if len(b) < 2 or b[0] != 0 or b[-1] != 100 or any(x >= y for x, y in zip(b, b[1:])):
+        if (
+            len(b) < 2
+            or b[0] != 0
+            or b[-1] != 100
+            or any(x >= y for x, y in zip(b, b[1:], strict=False))
+        ):
             raise ValueError(f"class_breaks must increase from 0 to 100, got {b!r}")
         if len(self.class_labels) != len(b) - 1:
             raise ValueError(
@@ -294,7 +303,9 @@ def _valid_keys(loc: tuple) -> list[str]:
         ann = field.annotation
         args = getattr(ann, "__args__", ())
         candidates = [ann, *args]
-        model = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+        model = next(
+            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
+        )
         if model is None:
             return []
     return sorted(k for k in model.model_fields if k != "source")
@@ -333,7 +344,9 @@ def load_config(path: str | os.PathLike, overrides: Mapping[str, Any] | None = N
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: a config must be a mapping of sections, got {type(raw).__name__}")
+        raise ConfigError(
+            f"{path}: a config must be a mapping of sections, got {type(raw).__name__}"
+        )
     for dotted, value in (overrides or {}).items():
         node = raw
         *parents, last = dotted.split(".")

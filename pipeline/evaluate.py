@@ -1,4 +1,4 @@
-"""Back-testing: does past density predict where the next seizures happen?
+"""Back-testing: does past density predict where the next seizures happen.
 
 The seizures before a split date (``as_of - test_days``) train the model; those in
 ``(split, as_of]`` test it.  Cells are ranked by the model and, for each share of the area
@@ -173,8 +173,12 @@ def plot_back_test(result: dict, path) -> None:
 
     fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
     for name, rows in result["methods"].items():
-        ax.plot([r["area_fraction"] * 100 for r in rows], [r["hit_rate"] * 100 for r in rows],
-                marker="o", label=name.replace("_", " "))
+        ax.plot(
+            [r["area_fraction"] * 100 for r in rows],
+            [r["hit_rate"] * 100 for r in rows],
+            marker="o",
+            label=name.replace("_", " "),
+        )
     ax.set_xlabel("share of area flagged (%)")
     ax.set_ylabel("share of later seizures captured (%)")
     ax.set_title(f"Back-test: {result['n_test']} seizures after {result['split']}")

@@ -250,7 +250,10 @@ def split_antimeridian(geoms: np.ndarray) -> np.ndarray:
     out = geoms.copy()
     sub = geoms[crossing]
     # Shift negative longitudes by +360 so each crossing polygon is contiguous in [0, 360).
-    shifted = shapely.transform(sub, lambda xy: np.column_stack([np.where(xy[:, 0] < 0, xy[:, 0] + 360, xy[:, 0]), xy[:, 1]]))
+    shifted = shapely.transform(
+        sub,
+        lambda xy: np.column_stack([np.where(xy[:, 0] < 0, xy[:, 0] + 360, xy[:, 0]), xy[:, 1]]),
+    )
     east = shapely.clip_by_rect(shifted, 0, -90, 180, 90)
     west = shapely.transform(
         shapely.clip_by_rect(shifted, 180, -90, 360, 90),

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import functools
 import hashlib
 import json
 import logging
@@ -134,8 +135,21 @@ def _versions() -> dict[str, str]:
     import importlib.metadata as md
 
     names = [
-        "numpy", "pandas", "geopandas", "shapely", "pyproj", "h3", "h3ronpy", "folium",
-        "branca", "rasterio", "xarray", "rioxarray", "scipy", "pyarrow", "pydantic",
+        "numpy",
+        "pandas",
+        "geopandas",
+        "shapely",
+        "pyproj",
+        "h3",
+        "h3ronpy",
+        "folium",
+        "branca",
+        "rasterio",
+        "xarray",
+        "rioxarray",
+        "scipy",
+        "pyarrow",
+        "pydantic",
     ]
     out = {"route-risk": __version__, "python": platform.python_version()}
     for n in names:
@@ -173,7 +187,9 @@ def _read_ports(path: Path | None) -> pd.DataFrame | None:
         raise SourceUnreadable(f"cannot read ports file {str(path)!r}: {exc}") from None
     cols = {c.lower(): c for c in ports.columns}
     if not {"lat", "lon"} <= set(cols):
-        raise InputError(f"ports file {str(path)!r} needs lat and lon columns, has {list(ports.columns)!r}")
+        raise InputError(
+            f"ports file {str(path)!r} needs lat and lon columns, has {list(ports.columns)!r}"
+        )
     return pd.DataFrame(
         {
             "name": ports[cols["name"]].astype(str) if "name" in cols else "",
@@ -197,15 +213,25 @@ def _ingest_all(config: Config, as_of, aoi, cache_dir: Path, staging: Path, time
             if not Path(src.path).exists():
                 raise SourceUnreadable(f"{kind} input {str(src.path)!r} does not exist")
             digest = sha256_file(src.path)
-            key = _hash([kind, digest, src.model_dump(mode="json", exclude={"path"}), opts,
-                         str(as_of), aoi, __version__])
+            key = _hash(
+                [
+                    kind,
+                    digest,
+                    src.model_dump(mode="json", exclude={"path"}),
+                    opts,
+                    str(as_of),
+                    aoi,
+                    __version__,
+                ]
+            )
+            kwargs: dict[str, Any] = {"aoi_bbox": aoi}
             if kind == "seizures":
-                build = lambda src=src: reader(src, as_of=as_of, aoi_bbox=aoi)  # noqa: E731
+                kwargs["as_of"] = as_of
             else:
-                build = lambda src=src: reader(  # noqa: E731
-                    src, aoi_bbox=aoi, max_speed_kn=config.ingest.max_speed_kn
-                )
-            result, hit = _cached(cache_dir, f"{kind}-{key}", build)
+                kwargs["max_speed_kn"] = config.ingest.max_speed_kn
+            result, hit = _cached(
+                cache_dir, f"{kind}-{key}", functools.partial(reader, src, **kwargs)
+            )
             rejects_path = write_rejects(result, staging)
             check_reject_rate(result, config.ingest.max_reject_rate)
             frames[kind].append(result.frame)
@@ -218,13 +244,17 @@ def _ingest_all(config: Config, as_of, aoi, cache_dir: Path, staging: Path, time
                     "accepted": int(len(result.frame)),
                     "rejected": int(result.n_read - len(result.frame)),
                     "by_rule": {k: int(v) for k, v in sorted(result.by_rule.items())},
-                    "rejects_file": str(rejects_path.relative_to(staging)) if rejects_path else None,
+                    "rejects_file": str(rejects_path.relative_to(staging))
+                    if rejects_path
+                    else None,
                     "notes": list(result.notes),
                     "cached": hit,
                 }
             )
     seizures = (
-        pd.concat(frames["seizures"], ignore_index=True) if frames["seizures"] else S.empty_seizures()
+        pd.concat(frames["seizures"], ignore_index=True)
+        if frames["seizures"]
+        else S.empty_seizures()
     )
     pings = pd.concat(frames["tracks"], ignore_index=True) if frames["tracks"] else S.empty_pings()
     if len(pings):
@@ -252,20 +282,30 @@ def _seizure_cell_stats(seizures: pd.DataFrame, cells: np.ndarray, resolution: i
         out["latest_event"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns, UTC]")
         return out
     sc = points_to_cells(seizures[S.LON].to_numpy(), seizures[S.LAT].to_numpy(), resolution)
-    frame = pd.DataFrame({S.CELL: sc, S.COMMODITY: seizures[S.COMMODITY].astype(str).to_numpy(),
-                          S.TIME: seizures[S.TIME].to_numpy()})
+    frame = pd.DataFrame(
+        {
+            S.CELL: sc,
+            S.COMMODITY: seizures[S.COMMODITY].astype(str).to_numpy(),
+            S.TIME: seizures[S.TIME].to_numpy(),
+        }
+    )
     counts = frame.groupby([S.CELL, S.COMMODITY]).size().unstack(fill_value=0)
     counts.columns = [f"seizures_{c}" for c in counts.columns]
     latest = frame.groupby(S.CELL)[S.TIME].max().rename("latest_event")
     n = frame.groupby(S.CELL).size().rename("n_seizures")
-    out = out.drop(columns="n_seizures").join(n, on=S.CELL).join(counts, on=S.CELL).join(latest, on=S.CELL)
+    out = (
+        out.drop(columns="n_seizures")
+        .join(n, on=S.CELL)
+        .join(counts, on=S.CELL)
+        .join(latest, on=S.CELL)
+    )
     count_cols = ["n_seizures", *counts.columns]
     out[count_cols] = out[count_cols].fillna(0).astype("int64")
     return out
 
 
 def _density(config: Config, seizures: pd.DataFrame, cells: np.ndarray, as_of, window_cells):
-    """The seizure-density factor on ``cells``; ``window_cells`` (the area) bounds edge correction."""
+    """Return the seizure-density factor on ``cells`` (``window_cells`` bound edge correction)."""
     from .density import kernel_density, seizure_weights
 
     d = config.density
@@ -347,13 +387,18 @@ def _features(config: Config, seizures, pings, rasters, ports, region_cells, as_
         if t.smooth_events_km > 0 and events is not None and len(events):
             from .density import kernel_density
 
-            for etype, col in (("gap", S.GAP_EVENTS), ("loiter", S.LOITER_EVENTS),
-                               ("encounter", S.ENCOUNTER_EVENTS)):
+            for etype, col in (
+                ("gap", S.GAP_EVENTS),
+                ("loiter", S.LOITER_EVENTS),
+                ("encounter", S.ENCOUNTER_EVENTS),
+            ):
                 ev = events[events["event_type"] == etype]
                 if len(ev):
                     smooth = kernel_density(
-                        (ev["lon"].to_numpy(), ev["lat"].to_numpy()), cells,
-                        bandwidth_km=t.smooth_events_km, kernel=config.density.kernel,
+                        (ev["lon"].to_numpy(), ev["lat"].to_numpy()),
+                        cells,
+                        bandwidth_km=t.smooth_events_km,
+                        kernel=config.density.kernel,
                     )
                     feats[col] = smooth * cell_area_km2(cells)
     if config.area.cells == "support":
@@ -363,8 +408,11 @@ def _features(config: Config, seizures, pings, rasters, ports, region_cells, as_
 
         with timer.stage(f"features: raster {src['name']}"):
             z = zonal_stats_to_cells(
-                src["data"], feats[S.CELL].to_numpy(dtype="uint64"), stats=config.zonal.stats,
-                method=config.zonal.method, name=src["name"],
+                src["data"],
+                feats[S.CELL].to_numpy(dtype="uint64"),
+                stats=config.zonal.stats,
+                method=config.zonal.method,
+                name=src["name"],
                 memory_budget_mb=config.ingest.memory_budget_mb,
             )
         feats = feats.merge(z, on=S.CELL, how="left")
@@ -399,12 +447,19 @@ def _timeline(config, seizures, feats, as_of, specs, window_cells) -> pd.DataFra
         f[S.SEIZURE_DENSITY], _ = _density(
             config, past, f[S.CELL].to_numpy(dtype="uint64"), cutoff, window_cells
         )
-        s = score_cells(f, specs, normalisation=config.score.normalisation,
-                        cap_quantile=config.score.cap_quantile,
-                        class_breaks=config.score.class_breaks,
-                        class_labels=config.score.class_labels)
-        rows.append(pd.DataFrame({S.CELL: s[S.CELL], "period": end.strftime("%Y-%m"),
-                                  S.RISK: s[S.RISK].round(2)}))
+        s = score_cells(
+            f,
+            specs,
+            normalisation=config.score.normalisation,
+            cap_quantile=config.score.cap_quantile,
+            class_breaks=config.score.class_breaks,
+            class_labels=config.score.class_labels,
+        )
+        rows.append(
+            pd.DataFrame(
+                {S.CELL: s[S.CELL], "period": end.strftime("%Y-%m"), S.RISK: s[S.RISK].round(2)}
+            )
+        )
     return pd.concat(rows, ignore_index=True)
 
 
@@ -459,14 +514,19 @@ def _run(config, as_of_arg, out, staging, run_id, started, timer) -> RunResult:
         )
         ports = _read_ports(config.inputs.ports)
         rasters = [
-            {"name": r.name, "path": str(r.path), "data": open_raster(
-                r, memory_budget_mb=config.ingest.memory_budget_mb)}
+            {
+                "name": r.name,
+                "path": str(r.path),
+                "data": open_raster(r, memory_budget_mb=config.ingest.memory_budget_mb),
+            }
             for r in config.inputs.rasters
         ]
     if seizures.empty:
         raise InputError("no seizure record survived ingest; see the rejects files")
     if as_of is None:
-        as_of = seizures[S.TIME].max().normalize() + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+        as_of = (
+            seizures[S.TIME].max().normalize() + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+        )
     seizures = seizures[seizures[S.TIME] <= as_of].reset_index(drop=True)
 
     with timer.stage("cells"):
@@ -485,7 +545,9 @@ def _run(config, as_of_arg, out, staging, run_id, started, timer) -> RunResult:
                 crs="EPSG:4326",
             )
         cells = region_to_cells(region, res, margin_km=config.area.margin_km)
-    feats, events, feat_info = _features(config, seizures, pings, rasters, ports, cells, as_of, timer)
+    feats, events, feat_info = _features(
+        config, seizures, pings, rasters, ports, cells, as_of, timer
+    )
     if feats.empty:
         raise InputError("no H3 cell has any observation inside the area of interest")
 
@@ -494,9 +556,13 @@ def _run(config, as_of_arg, out, staging, run_id, started, timer) -> RunResult:
         stats = _seizure_cell_stats(seizures, feats[S.CELL].to_numpy(dtype="uint64"), res)
         observed = (stats["n_seizures"].to_numpy() > 0) | _support(feats)
         scores = score_cells(
-            feats, specs, normalisation=config.score.normalisation,
-            cap_quantile=config.score.cap_quantile, class_breaks=config.score.class_breaks,
-            class_labels=config.score.class_labels, observed=observed,
+            feats,
+            specs,
+            normalisation=config.score.normalisation,
+            cap_quantile=config.score.cap_quantile,
+            class_breaks=config.score.class_breaks,
+            class_labels=config.score.class_labels,
+            observed=observed,
         )
         scores = scores.merge(stats, on=S.CELL, how="left")
     evaluation = None
@@ -505,7 +571,9 @@ def _run(config, as_of_arg, out, staging, run_id, started, timer) -> RunResult:
 
         with timer.stage("back-test"):
             evaluation = back_test(
-                seizures, feats[S.CELL].to_numpy(dtype="uint64"), as_of=as_of,
+                seizures,
+                feats[S.CELL].to_numpy(dtype="uint64"),
+                as_of=as_of,
                 density_fn=lambda train, c, split: _density(config, train, c, split, cells)[0],
                 test_days=config.evaluate.test_days,
                 area_fractions=config.evaluate.area_fractions,
@@ -517,8 +585,22 @@ def _run(config, as_of_arg, out, staging, run_id, started, timer) -> RunResult:
     inputs_list = [e["path"] for k in ("seizures", "tracks") for e in ingest_report[k]]
     inputs_list += [r["path"] for r in rasters]
     with timer.stage("render"):
-        outputs.update(_render(config, staging, scores, seizures, events, feats, rasters,
-                               timeline, specs, as_of, run_id, inputs_list))
+        outputs.update(
+            _render(
+                config,
+                staging,
+                scores,
+                seizures,
+                events,
+                feats,
+                rasters,
+                timeline,
+                specs,
+                as_of,
+                run_id,
+                inputs_list,
+            )
+        )
     with timer.stage("export"):
         outputs.update(_export(config, staging, scores, feats, seizures, pings, events))
         if evaluation is not None:
@@ -544,8 +626,10 @@ def _run(config, as_of_arg, out, staging, run_id, started, timer) -> RunResult:
         "versions": _versions(),
         "inputs": {
             **ingest_report,
-            "rasters": [{"path": r["path"], "sha256": sha256_file(r["path"]), "name": r["name"]}
-                        for r in rasters],
+            "rasters": [
+                {"path": r["path"], "sha256": sha256_file(r["path"]), "name": r["name"]}
+                for r in rasters
+            ],
             "ports": str(config.inputs.ports) if config.inputs.ports else None,
         },
         "counts": {
@@ -553,13 +637,15 @@ def _run(config, as_of_arg, out, staging, run_id, started, timer) -> RunResult:
             "pings_used": int(len(pings)),
             "cells": int(len(scores)),
             "cells_observed": int(scores["observed"].sum()),
-            "events": {} if events is None else
-            {k: int(v) for k, v in events["event_type"].value_counts().sort_index().items()},
+            "events": {}
+            if events is None
+            else {k: int(v) for k, v in events["event_type"].value_counts().sort_index().items()},
             "rejected": {
                 k: sum(e["rejected"] for e in ingest_report[k]) for k in ("seizures", "tracks")
             },
-            "risk_classes": {str(k): int(v) for k, v in
-                             scores[S.RISK_CLASS].value_counts().sort_index().items()},
+            "risk_classes": {
+                str(k): int(v) for k, v in scores[S.RISK_CLASS].value_counts().sort_index().items()
+            },
         },
         "features": feat_info,
         "evaluation": evaluation,
@@ -570,15 +656,36 @@ def _run(config, as_of_arg, out, staging, run_id, started, timer) -> RunResult:
         },
     }
     if not config.inputs.ports and len(pings):
-        manifest["notes"] = ["no ports layer: loitering and encounters are not filtered by port distance"]
+        manifest["notes"] = [
+            "no ports layer: loitering and encounters are not filtered by port distance"
+        ]
     manifest_path = atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=2) + "\n")
     published["manifest"] = manifest_path
     return RunResult(run_id, out, published, manifest, scores)
 
 
-def _render(config, staging, scores, seizures, events, feats, rasters, timeline, specs,
-            as_of, run_id, inputs_list) -> dict[str, Path]:
-    from .render import FactorInfo, MapData, RasterOverlay, RenderOptions, write_map, write_preview_png
+def _render(
+    config,
+    staging,
+    scores,
+    seizures,
+    events,
+    feats,
+    rasters,
+    timeline,
+    specs,
+    as_of,
+    run_id,
+    inputs_list,
+) -> dict[str, Path]:
+    from .render import (
+        FactorInfo,
+        MapData,
+        RasterOverlay,
+        RenderOptions,
+        write_map,
+        write_preview_png,
+    )
 
     overlays = []
     for r in rasters:
@@ -600,10 +707,19 @@ def _render(config, staging, scores, seizures, events, feats, rasters, timeline,
         timeline=timeline,
     )
     title = config.render.title or config.run.name
-    opts = RenderOptions(title=title, tiles=config.render.tiles,
-                         max_seizure_points=config.render.max_seizure_points)
-    out = {"map": write_map(data, staging / "risk_map.html", as_of=as_of.date().isoformat(),
-                            run_id=run_id, inputs=[Path(p).name for p in inputs_list], options=opts)}
+    opts = RenderOptions(
+        title=title, tiles=config.render.tiles, max_seizure_points=config.render.max_seizure_points
+    )
+    out = {
+        "map": write_map(
+            data,
+            staging / "risk_map.html",
+            as_of=as_of.date().isoformat(),
+            run_id=run_id,
+            inputs=[Path(p).name for p in inputs_list],
+            options=opts,
+        )
+    }
     if config.render.preview_png:
         out["preview"] = write_preview_png(data, staging / "preview.png", title=title)
     return out

@@ -59,7 +59,11 @@ class FactorSpec:
 
 
 def normalise(
-    values: np.ndarray, *, method: str = "cap", cap_quantile: float = 0.99, transform: str = "linear"
+    values: np.ndarray,
+    *,
+    method: str = "cap",
+    cap_quantile: float = 0.99,
+    transform: str = "linear",
 ) -> np.ndarray:
     """Map non-negative factor values to [0, 1].
 
@@ -83,9 +87,7 @@ def normalise(
     # largest value where the truth is 0: that is noise, not a negative observation.
     tol = 1e-6 * float(np.abs(x).max(initial=0.0))
     if (x < -tol).any():
-        raise ConfigError(
-            f"factor values must be >= 0 to be scored; got {float(x.min())!r}"
-        )
+        raise ConfigError(f"factor values must be >= 0 to be scored; got {float(x.min())!r}")
     x = np.maximum(x, 0.0)
     if transform == "log":
         x = np.log1p(x)
@@ -108,12 +110,12 @@ def normalise(
     return out
 
 
-def classify(
-    risk: np.ndarray, breaks: Sequence[float], labels: Sequence[str]
-) -> np.ndarray:
+def classify(risk: np.ndarray, breaks: Sequence[float], labels: Sequence[str]) -> np.ndarray:
     """Return the class label of each risk value (right-closed bins, 0 in the first)."""
     if len(labels) != len(breaks) - 1:
-        raise ConfigError(f"need {len(breaks) - 1} labels for {len(breaks)} breaks, got {len(labels)}")
+        raise ConfigError(
+            f"need {len(breaks) - 1} labels for {len(breaks)} breaks, got {len(labels)}"
+        )
     idx = np.searchsorted(np.asarray(breaks[1:-1], dtype="float64"), risk, side="left")
     return np.asarray(labels, dtype=object)[idx]
 

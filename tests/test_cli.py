@@ -19,7 +19,11 @@ REPO = Path(__file__).resolve().parents[1]
 def cli(*args, cwd=None, env=None):
     return subprocess.run(
         [sys.executable, "-m", "pipeline.cli", *map(str, args)],
-        capture_output=True, text=True, cwd=cwd, env={**os.environ, **(env or {})}, timeout=900,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        timeout=900,
     )
 
 
@@ -36,9 +40,18 @@ def test_demo_prints_the_map_and_publishes_everything(demo_run):
     out, proc = demo_run
     map_path = Path(proc.stdout.strip().splitlines()[-1])
     assert map_path == out / "risk_map.html"
-    for name in ["risk_map.html", "scores.geoparquet", "scores.csv", "scores.geojson",
-                 "features.parquet", "events.parquet", "seizures.parquet", "pings.parquet",
-                 "preview.png", "manifest.json"]:
+    for name in [
+        "risk_map.html",
+        "scores.geoparquet",
+        "scores.csv",
+        "scores.geojson",
+        "features.parquet",
+        "events.parquet",
+        "seizures.parquet",
+        "pings.parquet",
+        "preview.png",
+        "manifest.json",
+    ]:
         assert (out / name).stat().st_size > 0, name
     assert not list(out.glob(".staging-*")), "staging folder left behind"
     assert not list(out.glob(".*.tmp")), "temporary file left behind"
@@ -79,8 +92,13 @@ def test_scores_tables(demo_run):
 def test_rerun_is_idempotent(demo_run, tmp_path):
     out, _ = demo_run
     before = json.loads((out / "manifest.json").read_text())
-    proc = cli("run", REPO / "configs" / "demo.yaml", "--out", out,
-               env={"ROUTE_RISK_DEMO_DATA": str(out / "inputs")})
+    proc = cli(
+        "run",
+        REPO / "configs" / "demo.yaml",
+        "--out",
+        out,
+        env={"ROUTE_RISK_DEMO_DATA": str(out / "inputs")},
+    )
     assert proc.returncode == 0, proc.stderr
     after = json.loads((out / "manifest.json").read_text())
     assert after["run_id"] != before["run_id"]
@@ -117,22 +135,37 @@ def test_run_with_missing_input_exits_2(tmp_path):
 
 def test_run_bad_as_of_exits_2(demo_run):
     out, _ = demo_run
-    proc = cli("run", REPO / "configs" / "demo.yaml", "--out", out / "x", "--as-of", "someday",
-               env={"ROUTE_RISK_DEMO_DATA": str(out / "inputs")})
+    proc = cli(
+        "run",
+        REPO / "configs" / "demo.yaml",
+        "--out",
+        out / "x",
+        "--as-of",
+        "someday",
+        env={"ROUTE_RISK_DEMO_DATA": str(out / "inputs")},
+    )
     assert proc.returncode == 2 and "as_of" in proc.stderr
 
 
 def test_validate_ok(demo_run):
     out, _ = demo_run
-    proc = cli("validate", REPO / "configs" / "demo.yaml",
-               env={"ROUTE_RISK_DEMO_DATA": str(out / "inputs")})
+    proc = cli(
+        "validate",
+        REPO / "configs" / "demo.yaml",
+        env={"ROUTE_RISK_DEMO_DATA": str(out / "inputs")},
+    )
     assert proc.returncode == 0, proc.stderr
     assert "valid" in proc.stdout
 
 
 def test_help_for_every_command(capsys):
-    for argv in (["--help"], ["run", "--help"], ["demo", "--help"], ["validate", "--help"],
-                 ["ingest", "--help"]):
+    for argv in (
+        ["--help"],
+        ["run", "--help"],
+        ["demo", "--help"],
+        ["validate", "--help"],
+        ["ingest", "--help"],
+    ):
         with pytest.raises(SystemExit) as info:
             main(argv)
         assert info.value.code == 0
@@ -180,9 +213,14 @@ def test_failed_render_keeps_the_last_good_map(demo_run, monkeypatch, tmp_path):
 def test_demo_map_draws_in_chromium_offline(demo_run, page):
     out, _ = demo_run
     requests = []
-    page.route("**/*", lambda route: (requests.append(route.request.url), route.abort())
-               if not route.request.url.startswith(("file:", "data:", "blob:"))
-               else route.continue_())
+    page.route(
+        "**/*",
+        lambda route: (
+            (requests.append(route.request.url), route.abort())
+            if not route.request.url.startswith(("file:", "data:", "blob:"))
+            else route.continue_()
+        ),
+    )
     page.goto((out / "risk_map.html").as_uri())
     page.wait_for_function("window.routeRisk && window.routeRisk.hexCount > 0", timeout=60000)
     n = page.evaluate("window.routeRisk.hexCount")

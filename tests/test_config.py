@@ -33,8 +33,10 @@ def test_minimal_config_resolves_paths_against_the_config(tmp_path):
         (MINIMAL + "density:\n  bandwidth_km: -5\n", "bandwidth_km must be > 0"),
         (MINIMAL + "area:\n  resolution: 16\n", "area.resolution"),
         (MINIMAL + "area:\n  bbox: [0, 50, 10, 40]\n", "bbox latitudes"),
-        (MINIMAL + "score:\n  class_breaks: [0, 50, 40, 100]\n  class_labels: [a, b, c]\n",
-         "class_breaks must increase"),
+        (
+            MINIMAL + "score:\n  class_breaks: [0, 50, 40, 100]\n  class_labels: [a, b, c]\n",
+            "class_breaks must increase",
+        ),
         (MINIMAL + "score:\n  factors: {seizure_density: {weight: 0}}\n", "weight > 0"),
         ("inputs: {}\n", "inputs.seizures needs at least one file"),
         (MINIMAL + "bogus: 1\n", "unknown key 'bogus'"),

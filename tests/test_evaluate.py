@@ -17,14 +17,25 @@ def test_ranking_metrics_perfect_and_uniform():
 
 def _seizures(rng, n, lon, lat, start, days):
     t = pd.Timestamp(start, tz="UTC") + pd.to_timedelta(rng.uniform(0, days, n), unit="D")
-    return pd.DataFrame({"time": t, "lon": rng.normal(lon, 0.1, n), "lat": rng.normal(lat, 0.1, n),
-                         "commodity": "cocaine"})
+    return pd.DataFrame(
+        {
+            "time": t,
+            "lon": rng.normal(lon, 0.1, n),
+            "lat": rng.normal(lat, 0.1, n),
+            "commodity": "cocaine",
+        }
+    )
 
 
 def test_back_test_beats_uniform_on_a_persistent_hot_spot():
     rng = np.random.default_rng(3)
-    s = pd.concat([_seizures(rng, 400, 0.0, 40.0, "2025-01-01", 540),
-                   _seizures(rng, 50, 2.0, 41.0, "2025-01-01", 540)], ignore_index=True)
+    s = pd.concat(
+        [
+            _seizures(rng, 400, 0.0, 40.0, "2025-01-01", 540),
+            _seizures(rng, 50, 2.0, 41.0, "2025-01-01", 540),
+        ],
+        ignore_index=True,
+    )
     cells = region_to_cells((-1, 39, 3, 42), 6)
 
     def density(train, c, split):
@@ -34,8 +45,9 @@ def test_back_test_beats_uniform_on_a_persistent_hot_spot():
             d += np.exp(-((lon - x) ** 2 + (lat - y) ** 2) / 0.02)
         return d / cell_area_km2(c)
 
-    r = back_test(s, cells, as_of=pd.Timestamp("2026-06-24", tz="UTC"), density_fn=density,
-                  test_days=120)
+    r = back_test(
+        s, cells, as_of=pd.Timestamp("2026-06-24", tz="UTC"), density_fn=density, test_days=120
+    )
     assert r["n_test"] > 50
     model = {row["area_fraction"]: row for row in r["methods"]["model_density"]}
     uniform = {row["area_fraction"]: row for row in r["methods"]["uniform"]}
@@ -47,6 +59,10 @@ def test_back_test_beats_uniform_on_a_persistent_hot_spot():
 def test_back_test_skips_when_too_little_data():
     rng = np.random.default_rng(0)
     s = _seizures(rng, 5, 0, 40, "2025-01-01", 10)
-    r = back_test(s, region_to_cells((-1, 39, 1, 41), 5),
-                  as_of=pd.Timestamp("2026-01-01", tz="UTC"), density_fn=lambda *a: None)
+    r = back_test(
+        s,
+        region_to_cells((-1, 39, 1, 41), 5),
+        as_of=pd.Timestamp("2026-01-01", tz="UTC"),
+        density_fn=lambda *a: None,
+    )
     assert "skipped" in r

@@ -88,19 +88,27 @@ def test_write_rejects_and_ceiling(tmp_path):
     back = pd.read_csv(path, keep_default_na=False)
     assert list(back.columns) == list(REJECT_COLUMNS) and len(back) == 5
     check_reject_rate(res, 0.8)
-    with pytest.raises(DataQualityError, match=r"5 of 7 records in the area rejected \(71.4%\).*"
-                                               r"coord_missing \(4\)"):
+    with pytest.raises(
+        DataQualityError,
+        match=r"5 of 7 records in the area rejected \(71.4%\).*"
+        r"coord_missing \(4\)",
+    ):
         check_reject_rate(res, 0.5)
 
 
 def test_summarise_tracks_and_raster(tmp_path):
-    s = summarise_ingest("tracks", CORPUS / "t_marinecadastre.csv", out_dir=tmp_path,
-                         options=IngestOptions(max_reject_rate=0.7))
+    s = summarise_ingest(
+        "tracks",
+        CORPUS / "t_marinecadastre.csv",
+        out_dir=tmp_path,
+        options=IngestOptions(max_reject_rate=0.7),
+    )
     assert (s["accepted"], s["rejected"], s["vessels"]) == (3, 5, 2)
     assert Path(s["rejects_file"]).exists()
     with pytest.raises(DataQualityError):
-        summarise_ingest("tracks", CORPUS / "t_marinecadastre.csv",
-                         options=IngestOptions(max_reject_rate=0.2))
+        summarise_ingest(
+            "tracks", CORPUS / "t_marinecadastre.csv", options=IngestOptions(max_reject_rate=0.2)
+        )
     assert "mmsi_not_vessel" in format_summary(s)
     r = summarise_ingest("raster", CORPUS / "r_4326_nodata.tif")
     assert r["crs"] == "EPSG:4326" and "valid fraction" in format_summary(r)
@@ -110,9 +118,18 @@ def test_large_raster_is_windowed(tmp_path):
     path = tmp_path / "big.tif"
     arr = np.ones((1, 400, 300), dtype="float32")
     arr[0, 100:200] = -1
-    with rasterio.open(path, "w", driver="GTiff", width=300, height=400, count=1,
-                       dtype="float32", crs="EPSG:4326", nodata=-1,
-                       transform=from_origin(0, 40, 0.1, 0.1)) as ds:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=300,
+        height=400,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4326",
+        nodata=-1,
+        transform=from_origin(0, 40, 0.1, 0.1),
+    ) as ds:
         ds.write(arr)
     da = open_raster(path, memory_budget_mb=0.1)
     assert da.attrs["windowed"] and da.attrs["window_rows"] < 400
@@ -123,8 +140,20 @@ def test_large_raster_is_windowed(tmp_path):
 
 
 def test_classify_mmsi():
-    ids = pd.Series(["235000001", "002190047", "992191234", "111232001", "123456789",
-                     "970123456", "12345", "982351234", "235000001.0", "777777777"])
+    ids = pd.Series(
+        [
+            "235000001",
+            "002190047",
+            "992191234",
+            "111232001",
+            "123456789",
+            "970123456",
+            "12345",
+            "982351234",
+            "235000001.0",
+            "777777777",
+        ]
+    )
     invalid, not_vessel, _ = classify_mmsi(ids)
     assert invalid.tolist() == [False] * 6 + [True] + [False] * 3
     assert not_vessel.tolist() == [False, True, True, True, True, True, False, False, False, True]

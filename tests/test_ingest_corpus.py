@@ -40,14 +40,23 @@ SEIZURE_CASES = {
     "s_dates_ambiguous.csv": (2, 2, {}),
     "s_future.csv": (4, 2, {"date_future": 2}),
     "s_out_of_range.csv": (
-        5, 2, {"lat_out_of_range": 1, "latlon_swapped": 1, "lon_out_of_range": 1}),
+        5,
+        2,
+        {"lat_out_of_range": 1, "latlon_swapped": 1, "lon_out_of_range": 1},
+    ),
     "s_null_island.csv": (4, 2, {"null_island": 2}),
     "s_swapped.csv": (4, 1, {"latlon_swapped": 3}),
     "s_duplicates.csv": (5, 3, {"duplicate": 2}),
     "s_quantity.csv": (
-        6, 3, {"quantity_negative": 1, "quantity_not_finite": 1, "quantity_unparseable": 1}),
+        6,
+        3,
+        {"quantity_negative": 1, "quantity_not_finite": 1, "quantity_unparseable": 1},
+    ),
     "s_huge_values.csv": (
-        5, 1, {"lat_out_of_range": 1, "lon_out_of_range": 2, "quantity_not_finite": 1}),
+        5,
+        1,
+        {"lat_out_of_range": 1, "lon_out_of_range": 2, "quantity_not_finite": 1},
+    ),
     "s_html_js.csv": (3, 3, {}),
     "s_ragged.csv": (4, 2, {"ragged_row": 2}),
     "s_header_only.csv": (0, 0, {}),
@@ -55,7 +64,10 @@ SEIZURE_CASES = {
     "s_projected_utm.csv": (2, 0, {"lat_out_of_range": 2}),
     "s_aoi.csv": (4, 4, {}),
     "s_points.geojson": (
-        6, 2, {"geometry_invalid": 1, "geometry_missing": 1, "geometry_not_point": 2}),
+        6,
+        2,
+        {"geometry_invalid": 1, "geometry_missing": 1, "geometry_not_point": 2},
+    ),
     "s_points.gpkg": (4, 2, {"null_island": 1, "quantity_negative": 1}),
     "s_points.parquet": (4, 2, {"null_island": 1, "quantity_negative": 1}),
     "s_points_shp.zip": (4, 2, {"null_island": 1, "quantity_negative": 1}),
@@ -77,10 +89,18 @@ TRACK_CASES = {
     "t_generic.csv": (6, 5, {"position_unavailable": 1}, 2),
     "t_dma.csv": (5, 2, {"mmsi_not_vessel": 2, "position_unavailable": 1}, 1),
     "t_marinecadastre.csv": (
-        8, 3, {"mmsi_invalid": 1, "mmsi_not_vessel": 3, "vessel_missing": 1}, 2),
+        8,
+        3,
+        {"mmsi_invalid": 1, "mmsi_not_vessel": 3, "vessel_missing": 1},
+        2,
+    ),
     "t_speed_antimeridian.csv": (9, 7, {"impossible_speed": 2}, 2),
     "t_duplicates_timezones.csv": (
-        6, 2, {"duplicate": 2, "time_missing": 1, "time_unparseable": 1}, 1),
+        6,
+        2,
+        {"duplicate": 2, "time_missing": 1, "time_unparseable": 1},
+        1,
+    ),
     "t_tracks.gpx": (7, 6, {"time_missing": 1}, 2),
     "t_routes.geojson": (5, 5, {}, 2),
     "t_points.gpkg": (4, 4, {}, 2),
@@ -98,9 +118,17 @@ RASTER_ERRORS = {
 def test_corpus_is_complete():
     files = {p.name for p in CORPUS.iterdir() if p.suffix != ".py" and p.name != "README.md"}
     covered = (
-        set(SEIZURE_CASES) | set(SEIZURE_ERRORS) | set(TRACK_CASES) | set(RASTER_ERRORS)
-        | {"t_empty.csv", "r_4326_nodata.tif", "r_utm_2band.tif", "r_custom_crs.tif",
-           "r_cf_0360_packed.nc"}
+        set(SEIZURE_CASES)
+        | set(SEIZURE_ERRORS)
+        | set(TRACK_CASES)
+        | set(RASTER_ERRORS)
+        | {
+            "t_empty.csv",
+            "r_4326_nodata.tif",
+            "r_utm_2band.tif",
+            "r_custom_crs.tif",
+            "r_cf_0360_packed.nc",
+        }
     )
     assert files == covered
     assert len(files) >= 40
@@ -178,8 +206,10 @@ def test_basic_values_and_utc():
 
 
 def test_decimal_comma_with_column_override():
-    src = SeizureSource(path=CORPUS / "s_semicolon_decimal_comma.csv",
-                        columns={"lat": "breedtegraad", "lon": "lengtegraad", "time": "datum"})
+    src = SeizureSource(
+        path=CORPUS / "s_semicolon_decimal_comma.csv",
+        columns={"lat": "breedtegraad", "lon": "lengtegraad", "time": "datum"},
+    )
     res = read_seizures(src)
     assert len(res.frame) == 3 and res.by_rule == {}
     assert res.frame["lat"].tolist() == [51.95, 51.90, 51.22]
@@ -200,7 +230,8 @@ def test_dms_values():
     f = read_seizures(CORPUS / "s_dms.csv").frame
     np.testing.assert_allclose(f["lat"], [13 + 43 / 60, -(13 + 43 / 60 + 30 / 3600), 5.5, -12.5])
     np.testing.assert_allclose(
-        f["lon"], [121 + 2 / 60, -(121 + 2 / 60 + 30 / 3600), 100 + 15.5 / 60, 45.25])
+        f["lon"], [121 + 2 / 60, -(121 + 2 / 60 + 30 / 3600), 100 + 15.5 / 60, 45.25]
+    )
     rej = read_seizures(CORPUS / "s_dms.csv").rejects
     swapped = rej[rej["rule"] == "latlon_swapped"]
     assert swapped["row"].tolist() == [8] and "swapped" in swapped["message"].iloc[0]
@@ -215,8 +246,16 @@ def test_dms_pair_values():
 def test_mixed_dates_values():
     res = read_seizures(CORPUS / "s_dates_mixed.csv")
     t = res.frame["time"].dt.strftime("%Y-%m-%d").tolist()
-    assert t == ["2020-12-25", "2020-12-25", "2020-12-26", "2020-12-25", "2020-12-25",
-                 "2020-01-01", "2020-01-12", "2020-12-25"]
+    assert t == [
+        "2020-12-25",
+        "2020-12-25",
+        "2020-12-26",
+        "2020-12-25",
+        "2020-12-25",
+        "2020-01-01",
+        "2020-01-12",
+        "2020-12-25",
+    ]
     assert any("precision: year" in n for n in res.notes)
     assert any("mixes day-first (2) and month-first (1)" in n for n in res.notes)
     rows = res.rejects.set_index("row")["rule"].to_dict()
@@ -240,8 +279,9 @@ def test_swapped_says_how_to_fix():
     res = read_seizures(CORPUS / "s_swapped.csv")
     assert "set columns: {lat: 'lon', lon: 'lat'}" in res.rejects["message"].iloc[0]
     assert any("evidently swapped" in n for n in res.notes)
-    fixed = read_seizures(SeizureSource(path=CORPUS / "s_swapped.csv",
-                                        columns={"lat": "lon", "lon": "lat"}))
+    fixed = read_seizures(
+        SeizureSource(path=CORPUS / "s_swapped.csv", columns={"lat": "lon", "lon": "lat"})
+    )
     assert len(fixed.frame) == 4
 
 
@@ -255,8 +295,10 @@ def test_html_kept_verbatim_as_text():
 def test_ragged_rows_report_lines():
     rej = read_seizures(CORPUS / "s_ragged.csv").rejects
     assert rej["row"].tolist() == [3, 4]
-    assert rej["message"].tolist() == ["line has 6 fields, header has 4",
-                                       "line has 2 fields, header has 4"]
+    assert rej["message"].tolist() == [
+        "line has 6 fields, header has 4",
+        "line has 2 fields, header has 4",
+    ]
 
 
 def test_line_numbers_with_blank_lines_and_multiline_values():
@@ -296,7 +338,10 @@ def test_shapefile_is_reprojected():
 def test_excel_values():
     f = read_seizures(CORPUS / "s_seizures.xlsx").frame
     assert f["time"].dt.strftime("%Y-%m-%d %H:%M").tolist() == [
-        "2023-01-01 00:00", "2023-01-02 10:30", "2023-01-15 00:00"]
+        "2023-01-01 00:00",
+        "2023-01-02 10:30",
+        "2023-01-15 00:00",
+    ]
     np.testing.assert_allclose(f["lat"], [10, 11, 12.5])
     assert f["commodity"].tolist() == ["cocaine", "unknown", "heroin"]
     assert np.isnan(f["quantity"].iloc[2])
@@ -340,8 +385,10 @@ def test_speed_and_antimeridian():
 
 def test_timezones_to_utc():
     f = read_tracks(CORPUS / "t_duplicates_timezones.csv").frame
-    assert f["time"].tolist() == [pd.Timestamp("2024-05-01T00:00Z"),
-                                  pd.Timestamp("2024-05-01T00:10Z")]
+    assert f["time"].tolist() == [
+        pd.Timestamp("2024-05-01T00:00Z"),
+        pd.Timestamp("2024-05-01T00:10Z"),
+    ]
     assert f["lat"].tolist() == [52.0, 52.01]
 
 
@@ -368,8 +415,9 @@ def test_points_gpkg_reprojected():
 
 
 def test_vessel_id_override():
-    res = read_tracks(TrackSource(path=CORPUS / "t_duplicates_timezones.csv",
-                                  columns={"vessel_id": "MMSI"}))
+    res = read_tracks(
+        TrackSource(path=CORPUS / "t_duplicates_timezones.csv", columns={"vessel_id": "MMSI"})
+    )
     assert res.frame["vessel_id"].unique().tolist() == ["244000001"]
 
 
@@ -415,8 +463,13 @@ def test_netcdf_cf_wrap_flip_unpack_time():
     day = open_raster(RasterSource(path=CORPUS / "r_cf_0360_packed.nc", time=dt.date(2024, 1, 2)))
     assert np.nanmax(day.to_numpy()) == 2.0
     for agg, expect in [("mean", 2.0), ("sum", 6.0), ("max", 3.0)]:
-        w = open_raster(RasterSource(path=CORPUS / "r_cf_0360_packed.nc", time={
-            "start": "2024-01-01", "end": "2024-01-03", "aggregate": agg}), memory_budget_mb=0.001)
+        w = open_raster(
+            RasterSource(
+                path=CORPUS / "r_cf_0360_packed.nc",
+                time={"start": "2024-01-01", "end": "2024-01-03", "aggregate": agg},
+            ),
+            memory_budget_mb=0.001,
+        )
         assert np.nanmax(w.to_numpy()) == expect
         assert np.isnan(w.to_numpy()[0, -1, x.tolist().index(0.0)])
     with pytest.raises(InputError, match="no time step on '2025-01-01'"):

@@ -17,8 +17,9 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
         if cell.cell_type == "code":
             assert not cell.outputs, f"{path.name} is stored with outputs; clear them"
     monkeypatch.setenv("ROUTE_RISK_NOTEBOOK_DIR", str(tmp_path))
-    NotebookClient(nb, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
 
 
 def test_there_is_a_quickstart():

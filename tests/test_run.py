@@ -30,8 +30,13 @@ def config(small_demo, tmp_path, **sections):
             "tracks": [{"path": str(inputs / "ais.csv")}],
             "rasters": [{"path": str(inputs / "nightlights.tif"), "name": "nightlights"}],
         },
-        "score": {"factors": {"seizure_density": {"weight": 2}, "vessel_hours": {"weight": 1},
-                              "nightlights_mean": {"weight": 1}}},
+        "score": {
+            "factors": {
+                "seizure_density": {"weight": 2},
+                "vessel_hours": {"weight": 1},
+                "nightlights_mean": {"weight": 1},
+            }
+        },
         "render": {"timeline_months": 3, "geojson": False, "preview_png": False},
     }
     for k, v in sections.items():
@@ -57,9 +62,12 @@ def test_small_run_end_to_end(small_demo, tmp_path):
 def test_edge_correction_and_bandwidth_rule_reach_the_density(small_demo, tmp_path):
     plain = pipeline.run_pipeline(config(small_demo, tmp_path / "a"))
     edge = pipeline.run_pipeline(
-        config(small_demo, tmp_path / "b",
-               density={"edge_correction": True, "bandwidth_km": "silverman"},
-               area={"bbox": [-70, 10, -55, 25], "resolution": 4})
+        config(
+            small_demo,
+            tmp_path / "b",
+            density={"edge_correction": True, "bandwidth_km": "silverman"},
+            area={"bbox": [-70, 10, -55, 25], "resolution": 4},
+        )
     )
     info = edge.manifest["features"]["density"]
     assert info["bandwidth_rule"] == "silverman" and info["bandwidth_km"] > 0
@@ -80,16 +88,23 @@ def test_reject_ceiling_fails_closed_and_keeps_last_map(small_demo, tmp_path):
     broken.loc[broken.index % 4 == 0, "lat"] = "not a number"
     path = tmp_path / "broken.csv"
     broken.to_csv(path, index=False)
-    bad = config(small_demo, tmp_path, ingest={"max_reject_rate": 0.2},
-                 inputs={"seizures": [{"path": str(path)}]})
+    bad = config(
+        small_demo,
+        tmp_path,
+        ingest={"max_reject_rate": 0.2},
+        inputs={"seizures": [{"path": str(path)}]},
+    )
     with pytest.raises(DataQualityError, match=r"broken.csv: 200 of 800 .*25.0%"):
         pipeline.run_pipeline(bad)
     assert good.map_path.read_bytes() == before
 
 
 def test_outside_area_is_rejected_but_not_a_quality_failure(small_demo, tmp_path):
-    res = pipeline.run_pipeline(config(small_demo, tmp_path, area={"bbox": [-70, 5, -50, 25]},
-                                       ingest={"max_reject_rate": 0.05}))
+    res = pipeline.run_pipeline(
+        config(
+            small_demo, tmp_path, area={"bbox": [-70, 5, -50, 25]}, ingest={"max_reject_rate": 0.05}
+        )
+    )
     entry = res.manifest["inputs"]["seizures"][0]
     assert entry["by_rule"]["outside_aoi"] == entry["rejected"] > 400
     rejects = pd.read_csv(res.out_dir / "rejects" / "seizures.csv")

@@ -9,7 +9,9 @@ from pipeline.score import FactorSpec, classify, normalise, score_cells
 
 def features(n=200, seed=0):
     rng = np.random.default_rng(seed)
-    cells = np.unique(points_to_cells(rng.uniform(-10, 10, n * 2), rng.uniform(30, 40, n * 2), 6))[:n]
+    cells = np.unique(points_to_cells(rng.uniform(-10, 10, n * 2), rng.uniform(30, 40, n * 2), 6))[
+        :n
+    ]
     return pd.DataFrame(
         {
             "cell": cells,
@@ -32,8 +34,13 @@ def test_contributions_sum_to_risk_and_risk_in_range():
 
 
 def test_top_factor_and_observed():
-    f = pd.DataFrame({"cell": points_to_cells([0, 1, 2], [0, 1, 2], 5), "a": [0.0, 5.0, 1.0],
-                      "b": [0.0, 1.0, 9.0]})
+    f = pd.DataFrame(
+        {
+            "cell": points_to_cells([0, 1, 2], [0, 1, 2], 5),
+            "a": [0.0, 5.0, 1.0],
+            "b": [0.0, 1.0, 9.0],
+        }
+    )
     s = score_cells(f, [FactorSpec("a", 1), FactorSpec("b", 1)]).set_index("cell")
     by = dict(zip(f["cell"], range(3), strict=True))
     order = s.loc[f["cell"]]

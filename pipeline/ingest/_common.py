@@ -1,5 +1,7 @@
-"""Shared machinery of the readers: text tables, missing tokens, column recognition, dates,
-coordinates and the first-failing-rule reject table.
+"""Shared machinery of the readers.
+
+Text tables, missing tokens, column recognition, dates, coordinates and the first-failing-rule
+reject table.
 
 Every parser here works on whole columns (pandas string methods, numpy, pyarrow): the only
 Python loops run over the *distinct* values of a column that no fast path understood (free-text
@@ -119,7 +121,7 @@ def decode_bytes(data: bytes, name: str, encoding: str | None) -> tuple[bytes, s
         except UnicodeDecodeError:
             continue
         notes.append(
-            f"{name}: not valid UTF-8 (byte {data[first_bad:first_bad + 1]!r} at offset "
+            f"{name}: not valid UTF-8 (byte {data[first_bad : first_bad + 1]!r} at offset "
             f"{first_bad}); decoded as {enc}. Set encoding in the config if this is wrong."
         )
         return text.encode("utf-8"), enc, notes
@@ -524,9 +526,7 @@ def parse_times(
                 "(precision: year)"
             )
         if ymd.any():
-            vals[ymd] = pd.to_datetime(
-                s[num][ymd], format="%Y%m%d", errors="coerce"
-            ).to_numpy()
+            vals[ymd] = pd.to_datetime(s[num][ymd], format="%Y%m%d", errors="coerce").to_numpy()
         if secs.any():
             vals[secs] = pd.to_datetime(xv[secs] * 1e9, unit="ns", errors="coerce").to_numpy()
         if ms.any():
@@ -568,9 +568,11 @@ def parse_times(
         m1 = has_dmy.to_numpy()
         if m1.any():
             t1 = _components_to_times(dmy[m1], day[m1], month[m1])
-            got[m1] = t1.astype("datetime64[ns]") if t1.dtype.kind == "M" else pd.to_datetime(
-                t1, utc=True
-            ).tz_convert(None).to_numpy()
+            got[m1] = (
+                t1.astype("datetime64[ns]")
+                if t1.dtype.kind == "M"
+                else pd.to_datetime(t1, utc=True).tz_convert(None).to_numpy()
+            )
         m2 = ymd_["a"].notna().to_numpy() & ~m1
         if m2.any():
             t2 = _components_to_times(
@@ -667,9 +669,7 @@ def finish_rejects(*frames: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]
         return empty, {}
     rej = pd.concat(frames, ignore_index=True)[list(REJECT_COLUMNS)]
     rej["row"] = pd.to_numeric(rej["row"], errors="coerce").astype("Int64")
-    rej = rej.sort_values(["row", "rule"], kind="stable", na_position="last").reset_index(
-        drop=True
-    )
+    rej = rej.sort_values(["row", "rule"], kind="stable", na_position="last").reset_index(drop=True)
     counts = rej["rule"].value_counts()
     return rej, {str(k): int(counts[k]) for k in sorted(counts.index)}
 
@@ -692,7 +692,9 @@ def in_bbox(lon: np.ndarray, lat: np.ndarray, bbox: Sequence[float]) -> np.ndarr
 
 def haversine_km(lon1, lat1, lon2, lat2) -> np.ndarray:
     """Great-circle distance in km (mean Earth radius 6371.0088 km); antimeridian-safe."""
-    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(v, dtype="float64")) for v in (lon1, lat1, lon2, lat2))
+    lon1, lat1, lon2, lat2 = (
+        np.radians(np.asarray(v, dtype="float64")) for v in (lon1, lat1, lon2, lat2)
+    )
     a = (
         np.sin((lat2 - lat1) / 2) ** 2
         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2

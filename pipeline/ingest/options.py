@@ -65,8 +65,10 @@ class SeizureSource(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    path: Path = Field(description="The file to read (CSV, GeoJSON, GeoPackage, GeoParquet, "
-                       "zipped Shapefile or Excel .xlsx).")
+    path: Path = Field(
+        description="The file to read (CSV, GeoJSON, GeoPackage, GeoParquet, "
+        "zipped Shapefile or Excel .xlsx)."
+    )
     format: Literal["auto", "csv", "geojson", "gpkg", "parquet", "shapefile", "xlsx"] = Field(
         "auto", description="File format; 'auto' decides from the file name and its first bytes."
     )
@@ -125,8 +127,10 @@ class TrackSource(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    path: Path = Field(description="The file to read (AIS CSV, GPX, GeoPackage, GeoParquet "
-                       "or GeoJSON points or LineString routes).")
+    path: Path = Field(
+        description="The file to read (AIS CSV, GPX, GeoPackage, GeoParquet "
+        "or GeoJSON points or LineString routes)."
+    )
     format: Literal["auto", "ais_csv", "gpx", "gpkg", "parquet", "geojson"] = Field(
         "auto", description="File format; 'auto' decides from the file name."
     )

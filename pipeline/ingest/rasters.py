@@ -75,7 +75,9 @@ def _budget_rows(width: int, bands: int, itemsize: int, memory_budget_mb: float)
     return max(1, int(memory_budget_mb * 2**20 // 4 // per_row))
 
 
-def open_raster(source: RasterSource | str | Path, *, memory_budget_mb: float = 512) -> xr.DataArray:
+def open_raster(
+    source: RasterSource | str | Path, *, memory_budget_mb: float = 512
+) -> xr.DataArray:
     """Open a raster lazily as a float DataArray with dims ``(band, y, x)`` and a CRS.
 
     Parameters
@@ -130,8 +132,13 @@ def open_raster(source: RasterSource | str | Path, *, memory_budget_mb: float = 
         window_rows=int(rows),
     )
     if windowed:
-        log.info("%s: %.0f MB > budget %.0f MB: read in windows of %d rows",
-                 src.path.name, declared_mb, memory_budget_mb, rows)
+        log.info(
+            "%s: %.0f MB > budget %.0f MB: read in windows of %d rows",
+            src.path.name,
+            declared_mb,
+            memory_budget_mb,
+            rows,
+        )
     return da
 
 
@@ -167,10 +174,16 @@ def _pick_dim(da: xr.DataArray, names: tuple[str, ...], std: str) -> str | None:
     for d in da.dims:
         c = da[d] if d in da.coords else None
         attrs = c.attrs if c is not None else {}
-        if str(d).lower() in names or attrs.get("standard_name") == std or attrs.get(
-            "units", ""
-        ) in ({"degrees_north", "degree_north", "degrees_N"} if std == "latitude" else
-              {"degrees_east", "degree_east", "degrees_E"}):
+        if (
+            str(d).lower() in names
+            or attrs.get("standard_name") == std
+            or attrs.get("units", "")
+            in (
+                {"degrees_north", "degree_north", "degrees_N"}
+                if std == "latitude"
+                else {"degrees_east", "degree_east", "degrees_E"}
+            )
+        ):
             return str(d)
     return None
 
@@ -178,8 +191,9 @@ def _pick_dim(da: xr.DataArray, names: tuple[str, ...], std: str) -> str | None:
 def _open_netcdf(src: RasterSource, engine: str, memory_budget_mb: float) -> xr.DataArray:
     name = src.path.name
     try:
-        ds = xr.open_dataset(src.path, engine=engine, mask_and_scale=True, decode_times=True,
-                             cache=False)
+        ds = xr.open_dataset(
+            src.path, engine=engine, mask_and_scale=True, decode_times=True, cache=False
+        )
     except Exception as exc:
         raise SourceUnreadable(
             f"{name}: unreadable NetCDF: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
@@ -207,8 +221,13 @@ def _open_netcdf(src: RasterSource, engine: str, memory_budget_mb: float) -> xr.
             "longitude dimensions (lat/lon or CF standard_name)"
         )
     other = [d for d in da.dims if d not in (lat, lon)]
-    time_dim = next((d for d in other if np.issubdtype(da[d].dtype, np.datetime64)
-                     if d in da.coords), None) if other else None
+    time_dim = (
+        next(
+            (d for d in other if np.issubdtype(da[d].dtype, np.datetime64) if d in da.coords), None
+        )
+        if other
+        else None
+    )
     if time_dim is None and other:
         time_dim = next((d for d in other if str(d).lower() in ("time", "t")), None)
     if time_dim is not None:
@@ -267,8 +286,10 @@ def _select_time(da: xr.DataArray, dim: str, src: RasterSource, memory_budget_mb
         return da.isel({dim: int(hit[-1])})
     win = choice
     assert isinstance(win, TimeWindow)
-    sel = np.flatnonzero((times.normalize() >= pd.Timestamp(win.start))
-                         & (times.normalize() <= pd.Timestamp(win.end)))
+    sel = np.flatnonzero(
+        (times.normalize() >= pd.Timestamp(win.start))
+        & (times.normalize() <= pd.Timestamp(win.end))
+    )
     if sel.size == 0:
         raise InputError(
             f"{name}: no time step between {win.start.isoformat()} and {win.end.isoformat()}; "
@@ -287,7 +308,9 @@ def _select_time(da: xr.DataArray, dim: str, src: RasterSource, memory_budget_mb
         out.append(agg)
     res = xr.concat(out, dim=ydim)
     res.attrs = da.attrs
-    res.attrs["time_window"] = f"{win.start.isoformat()}/{win.end.isoformat()} {win.aggregate} of {sel.size} steps"
+    res.attrs["time_window"] = (
+        f"{win.start.isoformat()}/{win.end.isoformat()} {win.aggregate} of {sel.size} steps"
+    )
     return res
 
 
@@ -298,8 +321,9 @@ def raster_windows(da: xr.DataArray, *, memory_budget_mb: float | None = None):
     """
     rows = da.attrs.get("window_rows")
     if memory_budget_mb is not None or rows is None:
-        rows = _budget_rows(da.sizes["x"], da.sizes["band"], np.dtype(da.dtype).itemsize,
-                            memory_budget_mb or 512)
+        rows = _budget_rows(
+            da.sizes["x"], da.sizes["band"], np.dtype(da.dtype).itemsize, memory_budget_mb or 512
+        )
     for a in range(0, da.sizes["y"], int(rows)):
         sl = slice(a, min(a + int(rows), da.sizes["y"]))
         yield sl, da.isel(y=sl).load()

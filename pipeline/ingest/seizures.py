@@ -100,22 +100,98 @@ SEIZURE_RULES = (
 )
 
 CANDIDATES: dict[str, tuple[str, ...]] = {
-    LAT: ("lat", "latitude", "y", "lat_dd", "latitude_dd", "decimal_latitude", "lat_deg",
-          "latitude_degrees", "lat_wgs84", "ycoord", "y_coord", "point_y", "northing"),
-    LON: ("lon", "lng", "long", "longitude", "x", "lon_dd", "longitude_dd", "decimal_longitude",
-          "lon_deg", "longitude_degrees", "lon_wgs84", "xcoord", "x_coord", "point_x",
-          "easting"),
-    "coords": ("coords", "coordinates", "coordinate", "position", "latlon", "lat_lon", "latlng",
-               "lat_lng", "location_coordinates", "geo_position"),
-    TIME: ("datetime", "date_time", "timestamp", "time_stamp", "event_datetime", "event_date",
-           "seizure_date", "incident_date", "date", "occurred", "occurred_at", "time", "year"),
-    COMMODITY: ("commodity", "drug", "drug_type", "substance", "product", "item", "goods",
-                "cargo", "category"),
+    LAT: (
+        "lat",
+        "latitude",
+        "y",
+        "lat_dd",
+        "latitude_dd",
+        "decimal_latitude",
+        "lat_deg",
+        "latitude_degrees",
+        "lat_wgs84",
+        "ycoord",
+        "y_coord",
+        "point_y",
+        "northing",
+    ),
+    LON: (
+        "lon",
+        "lng",
+        "long",
+        "longitude",
+        "x",
+        "lon_dd",
+        "longitude_dd",
+        "decimal_longitude",
+        "lon_deg",
+        "longitude_degrees",
+        "lon_wgs84",
+        "xcoord",
+        "x_coord",
+        "point_x",
+        "easting",
+    ),
+    "coords": (
+        "coords",
+        "coordinates",
+        "coordinate",
+        "position",
+        "latlon",
+        "lat_lon",
+        "latlng",
+        "lat_lng",
+        "location_coordinates",
+        "geo_position",
+    ),
+    TIME: (
+        "datetime",
+        "date_time",
+        "timestamp",
+        "time_stamp",
+        "event_datetime",
+        "event_date",
+        "seizure_date",
+        "incident_date",
+        "date",
+        "occurred",
+        "occurred_at",
+        "time",
+        "year",
+    ),
+    COMMODITY: (
+        "commodity",
+        "drug",
+        "drug_type",
+        "substance",
+        "product",
+        "item",
+        "goods",
+        "cargo",
+        "category",
+    ),
     QUANTITY: ("quantity", "qty", "amount", "weight", "weight_kg", "quantity_kg", "kg", "mass"),
-    AGENCY: ("agency", "authority", "organisation", "organization", "agency_name",
-             "reporting_agency", "source", "data_source"),
-    NOTE: ("note", "notes", "description", "comment", "comments", "remarks", "details",
-           "summary", "narrative"),
+    AGENCY: (
+        "agency",
+        "authority",
+        "organisation",
+        "organization",
+        "agency_name",
+        "reporting_agency",
+        "source",
+        "data_source",
+    ),
+    NOTE: (
+        "note",
+        "notes",
+        "description",
+        "comment",
+        "comments",
+        "remarks",
+        "details",
+        "summary",
+        "narrative",
+    ),
 }
 
 _MAX_QUANTITY = 1e15
@@ -325,7 +401,6 @@ def _normalise(
     over = src.columns
     pick = {k: find_column(cols, CANDIDATES[k], over.get(k), name, k) for k in CANDIDATES}
     rules: list[Rule] = []
-    empty = pd.Series([""] * n, index=raw.index)
 
     # --- coordinates
     if geometry is not None and over.get(LAT) is None and over.get("coords") is None:
@@ -338,7 +413,6 @@ def _normalise(
             shapely.to_wkt(geometry, rounding_precision=8), index=raw.index
         ).fillna("")
         miss = np.zeros(n, bool)
-        unparse = np.zeros(n, bool)
         wrong_axis = np.zeros(n, bool)
     else:
         if pick[LAT] and pick[LON] and not over.get("coords"):
@@ -366,41 +440,80 @@ def _normalise(
         lon_bad = ~miss & ~lat_bad & np.isnan(lon)
         wrong_axis = lat_wrong | lon_wrong
         pair_col = lat_col if lat_col == lon_col else f"{lat_col}/{lon_col}"
-        rules.append(Rule("coord_missing", miss, pair_col, "latitude or longitude is missing",
-                          pd.Series(np.where(lat_miss, lat_raw.astype("str"), lon_raw.astype("str")),
-                                    index=raw.index)))
-        rules.append(Rule("coord_unparseable", lat_bad, lat_col,
-                          "latitude {value} is neither a number nor degree-minute-second "
-                          "text like 13°43'00\"N", lat_raw))
-        rules.append(Rule("coord_unparseable", lon_bad, lon_col,
-                          "longitude {value} is neither a number nor degree-minute-second text "
-                          "like 121°02'00\"E", lon_raw))
+        rules.append(
+            Rule(
+                "coord_missing",
+                miss,
+                pair_col,
+                "latitude or longitude is missing",
+                pd.Series(
+                    np.where(lat_miss, lat_raw.astype("str"), lon_raw.astype("str")),
+                    index=raw.index,
+                ),
+            )
+        )
+        rules.append(
+            Rule(
+                "coord_unparseable",
+                lat_bad,
+                lat_col,
+                "latitude {value} is neither a number nor degree-minute-second "
+                "text like 13°43'00\"N",
+                lat_raw,
+            )
+        )
+        rules.append(
+            Rule(
+                "coord_unparseable",
+                lon_bad,
+                lon_col,
+                "longitude {value} is neither a number nor degree-minute-second text "
+                "like 121°02'00\"E",
+                lon_raw,
+            )
+        )
         if crs is not None:
             plon, plat = reproject_xy(lon, lat, crs, name)
             failed = ~np.isnan(lat) & ~np.isnan(lon) & (np.isnan(plat) | np.isnan(plon))
-            rules.append(Rule("coord_out_of_crs", failed, pair_col,
-                              f"coordinates {{value}} cannot be transformed from {crs!r}",
-                              lat_raw.astype("str") + " " + lon_raw.astype("str")))
+            rules.append(
+                Rule(
+                    "coord_out_of_crs",
+                    failed,
+                    pair_col,
+                    f"coordinates {{value}} cannot be transformed from {crs!r}",
+                    lat_raw.astype("str") + " " + lon_raw.astype("str"),
+                )
+            )
             lon, lat = plon, plat
     ok = ~np.isnan(lat) & ~np.isnan(lon)
-    swapped = ok & (
-        ((np.abs(lat) > 90) & (np.abs(lat) <= 180) & (np.abs(lon) <= 90)) | wrong_axis
+    swapped = ok & (((np.abs(lat) > 90) & (np.abs(lat) <= 180) & (np.abs(lon) <= 90)) | wrong_axis)
+    pair_text = (
+        pd.Series(
+            np.char.add(
+                np.char.add(lat_raw.astype("str").to_numpy().astype("U"), " "),
+                lon_raw.astype("str").to_numpy().astype("U"),
+            ),
+            index=raw.index,
+        )
+        if lat_col != lon_col
+        else lat_raw.astype("str")
     )
-    pair_text = pd.Series(
-        np.char.add(np.char.add(lat_raw.astype("str").to_numpy().astype("U"), " "),
-                    lon_raw.astype("str").to_numpy().astype("U")),
-        index=raw.index,
-    ) if lat_col != lon_col else lat_raw.astype("str")
     if swapped.any():
         fix = (
             f"set columns: {{lat: {lon_col!r}, lon: {lat_col!r}}} in the config"
             if lat_col != lon_col
             else "write the latitude first or use hemisphere letters N/S then E/W"
         )
-        rules.append(Rule(
-            "latlon_swapped", swapped, f"{lat_col}/{lon_col}" if lat_col != lon_col else lat_col,
-            f"latitude/longitude {{value}} look swapped (latitude outside [-90, 90] or a "
-            f"hemisphere letter of the other axis); to fix, {fix}", pair_text))
+        rules.append(
+            Rule(
+                "latlon_swapped",
+                swapped,
+                f"{lat_col}/{lon_col}" if lat_col != lon_col else lat_col,
+                f"latitude/longitude {{value}} look swapped (latitude outside [-90, 90] or a "
+                f"hemisphere letter of the other axis); to fix, {fix}",
+                pair_text,
+            )
+        )
         share = swapped.sum() / max(ok.sum(), 1)
         if share > 0.5:
             notes.append(
@@ -414,13 +527,33 @@ def _normalise(
             "beyond ±1000: they look projected (metres); set crs (e.g. 'EPSG:32633') in the "
             "config to reproject them"
         )
-    rules.append(Rule("lat_out_of_range", ok & (np.abs(lat) > 90), lat_col,
-                      "latitude {value} is outside [-90, 90]", lat_raw))
-    rules.append(Rule("lon_out_of_range", ok & (np.abs(lon) > 180), lon_col,
-                      "longitude {value} is outside [-180, 180]", lon_raw))
-    rules.append(Rule("null_island", ok & (lat == 0) & (lon == 0),
-                      f"{lat_col}/{lon_col}" if lat_col != lon_col else lat_col,
-                      "position (0, 0) is a placeholder, not a place", pair_text))
+    rules.append(
+        Rule(
+            "lat_out_of_range",
+            ok & (np.abs(lat) > 90),
+            lat_col,
+            "latitude {value} is outside [-90, 90]",
+            lat_raw,
+        )
+    )
+    rules.append(
+        Rule(
+            "lon_out_of_range",
+            ok & (np.abs(lon) > 180),
+            lon_col,
+            "longitude {value} is outside [-180, 180]",
+            lon_raw,
+        )
+    )
+    rules.append(
+        Rule(
+            "null_island",
+            ok & (lat == 0) & (lon == 0),
+            f"{lat_col}/{lon_col}" if lat_col != lon_col else lat_col,
+            "position (0, 0) is a placeholder, not a place",
+            pair_text,
+        )
+    )
 
     # --- time
     tcol = pick[TIME]
@@ -433,7 +566,8 @@ def _normalise(
     if (
         over.get(TIME) is None
         and normalise_name(tcol) == "date"
-        and (clock := find_column(cols, ("time", "time_utc", "hour"), None, name, "time")) is not None
+        and (clock := find_column(cols, ("time", "time_utc", "hour"), None, name, "time"))
+        is not None
     ):
         ctext = as_text(raw[clock])
         has_clock = ctext.str.match(r"^\d{1,2}:\d{2}(:\d{2})?$")
@@ -444,16 +578,30 @@ def _normalise(
     notes += parsed.notes
     times = parsed.times
     rules.append(Rule("date_missing", parsed.missing, tcol, "date is missing", raw[tcol]))
-    rules.append(Rule("date_unparseable", parsed.unparseable, tcol,
-                      "date {value} matches no supported format (ISO 8601, dd/mm/yyyy, "
-                      "mm/dd/yyyy, epoch seconds/ms, year)", raw[tcol]))
+    rules.append(
+        Rule(
+            "date_unparseable",
+            parsed.unparseable,
+            tcol,
+            "date {value} matches no supported format (ISO 8601, dd/mm/yyyy, "
+            "mm/dd/yyyy, epoch seconds/ms, year)",
+            raw[tcol],
+        )
+    )
     if as_of is not None:
         limit = pd.Timestamp(as_of)
-        limit = (limit.tz_localize("UTC") if limit.tzinfo is None else limit.tz_convert("UTC"))
+        limit = limit.tz_localize("UTC") if limit.tzinfo is None else limit.tz_convert("UTC")
         if limit == limit.normalize():
             limit = limit + pd.Timedelta(days=1) - pd.Timedelta(1, "ns")
-        rules.append(Rule("date_future", (times > limit).to_numpy(), tcol,
-                          f"date {{value}} is after as_of {limit.date().isoformat()}", raw[tcol]))
+        rules.append(
+            Rule(
+                "date_future",
+                (times > limit).to_numpy(),
+                tcol,
+                f"date {{value}} is after as_of {limit.date().isoformat()}",
+                raw[tcol],
+            )
+        )
 
     # --- quantity
     qcol = pick[QUANTITY]
@@ -461,24 +609,49 @@ def _normalise(
         qraw = raw[qcol]
         q = to_numbers(qraw).to_numpy(dtype="float64")
         qmiss = missing_mask(qraw)
-        rules.append(Rule("quantity_unparseable", ~qmiss & np.isnan(q), qcol,
-                          "quantity {value} is not a number", qraw))
-        rules.append(Rule("quantity_negative", q < 0, qcol,
-                          "quantity {value} is negative", qraw))
-        rules.append(Rule("quantity_not_finite", np.abs(q) > _MAX_QUANTITY, qcol,
-                          f"quantity {{value}} is infinite or beyond {_MAX_QUANTITY:g}", qraw))
+        rules.append(
+            Rule(
+                "quantity_unparseable",
+                ~qmiss & np.isnan(q),
+                qcol,
+                "quantity {value} is not a number",
+                qraw,
+            )
+        )
+        rules.append(Rule("quantity_negative", q < 0, qcol, "quantity {value} is negative", qraw))
+        rules.append(
+            Rule(
+                "quantity_not_finite",
+                np.abs(q) > _MAX_QUANTITY,
+                qcol,
+                f"quantity {{value}} is infinite or beyond {_MAX_QUANTITY:g}",
+                qraw,
+            )
+        )
     else:
         q = np.full(n, np.nan)
 
     # --- area of interest, duplicates
     if aoi_bbox is not None:
-        rules.append(Rule("outside_aoi", ok & ~in_bbox(lon, lat, aoi_bbox),
-                          f"{lat_col}/{lon_col}" if lat_col != lon_col else lat_col,
-                          f"position {{value}} is outside the area of interest {tuple(aoi_bbox)!r}",
-                          pair_text))
+        rules.append(
+            Rule(
+                "outside_aoi",
+                ok & ~in_bbox(lon, lat, aoi_bbox),
+                f"{lat_col}/{lon_col}" if lat_col != lon_col else lat_col,
+                f"position {{value}} is outside the area of interest {tuple(aoi_bbox)!r}",
+                pair_text,
+            )
+        )
     dup_frame = raw if geometry is None else raw.assign(__geometry=lat_raw)
-    rules.append(Rule("duplicate", _exact_duplicates(dup_frame), "",
-                      "exact duplicate of an earlier record", None))
+    rules.append(
+        Rule(
+            "duplicate",
+            _exact_duplicates(dup_frame),
+            "",
+            "exact duplicate of an earlier record",
+            None,
+        )
+    )
 
     accepted, rejects = first_failing(rules, n=n, source_file=name, rows=rows)
     take = np.flatnonzero(accepted)
@@ -539,17 +712,37 @@ def _points_from_geometry(geoms: np.ndarray, to_points: bool, name: str):
     y[use] = shapely.get_y(pts[use])
     finite = np.isfinite(x) & np.isfinite(y)
     wkt = pd.Series(shapely.to_wkt(geoms, rounding_precision=8)).fillna("")
-    type_names = pd.Series(shapely.get_type_id(geoms)).map(
-        {1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint",
-         5: "MultiLineString", 6: "MultiPolygon", 7: "GeometryCollection"}
-    ).fillna("geometry")
+    type_names = (
+        pd.Series(shapely.get_type_id(geoms))
+        .map(
+            {
+                1: "LineString",
+                2: "LinearRing",
+                3: "Polygon",
+                4: "MultiPoint",
+                5: "MultiLineString",
+                6: "MultiPolygon",
+                7: "GeometryCollection",
+            }
+        )
+        .fillna("geometry")
+    )
     rules = [
         Rule("geometry_missing", missing, "geometry", "feature has no geometry", wkt),
-        Rule("geometry_invalid", present & (~valid | (is_point & ~finite)), "geometry",
-             "geometry {value} is invalid (self-intersecting ring or non-finite coordinates)",
-             wkt.str.slice(0, 120)),
-        Rule("geometry_not_point", not_point & ~to_points, "geometry",
-             "geometry is a {value}, expected a Point; set polygons_to_points: true to use a "
-             "representative point", type_names),
+        Rule(
+            "geometry_invalid",
+            present & (~valid | (is_point & ~finite)),
+            "geometry",
+            "geometry {value} is invalid (self-intersecting ring or non-finite coordinates)",
+            wkt.str.slice(0, 120),
+        ),
+        Rule(
+            "geometry_not_point",
+            not_point & ~to_points,
+            "geometry",
+            "geometry is a {value}, expected a Point; set polygons_to_points: true to use a "
+            "representative point",
+            type_names,
+        ),
     ]
     return x, y, rules

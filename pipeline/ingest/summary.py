@@ -104,8 +104,13 @@ def summarise_ingest(
     if kind == "raster":
         da = open_raster(path, memory_budget_mb=opts.memory_budget_mb)
         desc = describe_raster(da)
-        return {"kind": kind, "source": da.attrs.get("source_file"), "usable": True,
-                "notes": [], **desc}
+        return {
+            "kind": kind,
+            "source": da.attrs.get("source_file"),
+            "usable": True,
+            "notes": [],
+            **desc,
+        }
     if kind == "seizures":
         result = read_seizures(path, as_of=as_of, aoi_bbox=aoi_bbox)
     elif kind == "tracks":

@@ -79,10 +79,33 @@ TRACK_RULES = (
 )
 
 CANDIDATES: dict[str, tuple[str, ...]] = {
-    VESSEL_ID: ("mmsi", "vessel_id", "ship_id", "shipid", "userid", "user_id", "mmsi_number",
-                "vessel", "track_id", "route_id", "route", "id", "name"),
-    TIME: ("timestamp", "basedatetime", "base_date_time", "datetime", "date_time", "time",
-           "time_utc", "ts", "utc", "date"),
+    VESSEL_ID: (
+        "mmsi",
+        "vessel_id",
+        "ship_id",
+        "shipid",
+        "userid",
+        "user_id",
+        "mmsi_number",
+        "vessel",
+        "track_id",
+        "route_id",
+        "route",
+        "id",
+        "name",
+    ),
+    TIME: (
+        "timestamp",
+        "basedatetime",
+        "base_date_time",
+        "datetime",
+        "date_time",
+        "time",
+        "time_utc",
+        "ts",
+        "utc",
+        "date",
+    ),
     LAT: ("lat", "latitude", "latitude_degrees", "lat_deg", "lat_dd", "y"),
     LON: ("lon", "lng", "long", "longitude", "longitude_degrees", "lon_deg", "lon_dd", "x"),
     SOG: ("sog", "sog_knots", "sog_kn", "speed", "speed_knots", "speed_over_ground"),
@@ -103,9 +126,17 @@ def _detect_format(src: TrackSource) -> str:
     if src.format != "auto":
         return src.format
     suffix = src.path.suffix.lower()
-    table = {".csv": "ais_csv", ".txt": "ais_csv", ".tsv": "ais_csv", ".gpx": "gpx",
-             ".gpkg": "gpkg", ".parquet": "parquet", ".geoparquet": "parquet",
-             ".geojson": "geojson", ".json": "geojson"}
+    table = {
+        ".csv": "ais_csv",
+        ".txt": "ais_csv",
+        ".tsv": "ais_csv",
+        ".gpx": "gpx",
+        ".gpkg": "gpkg",
+        ".parquet": "parquet",
+        ".geoparquet": "parquet",
+        ".geojson": "geojson",
+        ".json": "geojson",
+    }
     if suffix not in table:
         raise SourceUnreadable(
             f"{src.path.name}: unknown track file type {suffix!r}; expected one of "
@@ -218,7 +249,6 @@ def read_tracks(
         schema = src.schema_ if src.schema_ != "auto" else detect_ais_schema(list(raw.columns))
         parts = _columns_from_table(raw, src, name, schema)
         notes.append(f"{name}: AIS schema {schema!r}")
-        geo_x = geo_y = None
         crs = src.crs
         is_mmsi = parts["is_mmsi"]
     elif fmt == "gpx":
@@ -231,8 +261,15 @@ def read_tracks(
         notes += more
         is_mmsi = parts["is_mmsi"]
     frame, rejects, more = _normalise_pings(
-        raw, rows, parts, name=name, crs=crs, is_mmsi=is_mmsi, aoi_bbox=aoi_bbox,
-        max_speed_kn=max_speed_kn, dayfirst=parts.get("dayfirst", src.dayfirst),
+        raw,
+        rows,
+        parts,
+        name=name,
+        crs=crs,
+        is_mmsi=is_mmsi,
+        aoi_bbox=aoi_bbox,
+        max_speed_kn=max_speed_kn,
+        dayfirst=parts.get("dayfirst", src.dayfirst),
     )
     notes += more
     rejects, by_rule = finish_rejects(pre, rejects)
@@ -316,16 +353,34 @@ def _read_gpx(src: TrackSource):
         fid = tp["track_fid"].to_numpy()
         vid = pd.Series(label.reindex(fid).to_numpy(), dtype="object").fillna("")
         vid = vid.where(vid != "", pd.Series([f"track_{i}" for i in fid]))  # per point: small
-        frames.append(pd.DataFrame({"vessel": vid.to_numpy(), "time": tp["time"].to_numpy(),
-                                    "x": tp.geometry.x.to_numpy(), "y": tp.geometry.y.to_numpy()}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "vessel": vid.to_numpy(),
+                    "time": tp["time"].to_numpy(),
+                    "x": tp.geometry.x.to_numpy(),
+                    "y": tp.geometry.y.to_numpy(),
+                }
+            )
+        )
     if rp is not None and len(rp):
-        rname = routes["name"] if routes is not None and "name" in routes else pd.Series(dtype="str")
+        rname = (
+            routes["name"] if routes is not None and "name" in routes else pd.Series(dtype="str")
+        )
         label = rname.fillna("").astype("str").reset_index(drop=True)
         fid = rp["route_fid"].to_numpy()
         vid = pd.Series(label.reindex(fid).to_numpy(), dtype="object").fillna("")
         vid = vid.where(vid != "", pd.Series([f"route_{i}" for i in fid]))
-        frames.append(pd.DataFrame({"vessel": vid.to_numpy(), "time": rp["time"].to_numpy(),
-                                    "x": rp.geometry.x.to_numpy(), "y": rp.geometry.y.to_numpy()}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "vessel": vid.to_numpy(),
+                    "time": rp["time"].to_numpy(),
+                    "x": rp.geometry.x.to_numpy(),
+                    "y": rp.geometry.y.to_numpy(),
+                }
+            )
+        )
     if not frames:
         raw = pd.DataFrame({"vessel": [], "time": [], "x": [], "y": []})
     else:
@@ -333,10 +388,18 @@ def _read_gpx(src: TrackSource):
     raw["time"] = pd.to_datetime(raw["time"], utc=True)
     rows = np.arange(1, len(raw) + 1, dtype="int64")
     parts = {
-        "vessel": raw["vessel"].astype("str"), "vessel_col": "trk/name",
-        "time": raw["time"], "time_col": "time",
-        "lat": raw["y"], "lat_col": "lat", "lon": raw["x"], "lon_col": "lon",
-        "sog": None, "cog": None, "is_mmsi": False, "dayfirst": None,
+        "vessel": raw["vessel"].astype("str"),
+        "vessel_col": "trk/name",
+        "time": raw["time"],
+        "time_col": "time",
+        "lat": raw["y"],
+        "lat_col": "lat",
+        "lon": raw["x"],
+        "lon_col": "lon",
+        "sog": None,
+        "cog": None,
+        "is_mmsi": False,
+        "dayfirst": None,
     }
     if src.vessel_id is not None:
         parts["vessel"] = pd.Series(src.vessel_id, index=raw.index)
@@ -378,7 +441,9 @@ def _read_vector_tracks(src: TrackSource, fmt: str):
         lines_g = shapely.line_merge(geoms[lines]) if (types == 5).any() else geoms[lines]
         coords, owner = shapely.get_coordinates(lines_g, return_index=True)
         feat = np.flatnonzero(lines)[owner]
-        start = find_column(cols, ("start_time", "start", "departure", "t0", "time_start"), None, name, "start")
+        start = find_column(
+            cols, ("start_time", "start", "departure", "t0", "time_start"), None, name, "start"
+        )
         end = find_column(cols, ("end_time", "end", "arrival", "t1", "time_end"), None, name, "end")
         times = pd.Series(pd.NaT, index=range(len(coords)), dtype="datetime64[ns, UTC]")
         if start and end:
@@ -386,7 +451,9 @@ def _read_vector_tracks(src: TrackSource, fmt: str):
             t1 = parse_times(attrs[end], name=name, column=end).times
             t0 = t0.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]")
             t1 = t1.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]")
-            seg = np.r_[0.0, haversine_km(coords[:-1, 0], coords[:-1, 1], coords[1:, 0], coords[1:, 1])]
+            seg = np.r_[
+                0.0, haversine_km(coords[:-1, 0], coords[:-1, 1], coords[1:, 0], coords[1:, 1])
+            ]
             new = np.r_[True, feat[1:] != feat[:-1]]
             seg[new] = 0.0
             cum = pd.Series(seg).groupby(feat).cumsum().to_numpy()
@@ -397,25 +464,41 @@ def _read_vector_tracks(src: TrackSource, fmt: str):
             ok = ~np.isnat(t0[feat]) & ~np.isnat(t1[feat])
             tt = np.where(ok, a + frac * (b - a), np.nan)
             times = pd.Series(pd.to_datetime(tt, unit="ns", utc=True))
-            notes.append(f"{name}: route times interpolated by distance between {start!r} and {end!r}")
+            notes.append(
+                f"{name}: route times interpolated by distance between {start!r} and {end!r}"
+            )
         else:
-            notes.append(f"{name}: LineString routes without start/end times kept as untimed routes")
+            notes.append(
+                f"{name}: LineString routes without start/end times kept as untimed routes"
+            )
         if pick[VESSEL_ID]:
             vid = attrs[pick[VESSEL_ID]].astype("str").to_numpy()[feat]
         else:
             vid = np.array([f"route_{i + 1}" for i in feat], dtype=object)  # per vertex label
-        raw = pd.DataFrame({"vessel": vid, "time": times.to_numpy(), "x": coords[:, 0], "y": coords[:, 1]})
+        raw = pd.DataFrame(
+            {"vessel": vid, "time": times.to_numpy(), "x": coords[:, 0], "y": coords[:, 1]}
+        )
         rows = feat.astype("int64") + 1
         parts = {
-            "vessel": raw["vessel"].astype("str"), "vessel_col": pick[VESSEL_ID] or "feature",
-            "time": pd.to_datetime(raw["time"], utc=True), "time_col": "time",
-            "lat": raw["y"], "lat_col": "geometry", "lon": raw["x"], "lon_col": "geometry",
-            "sog": None, "cog": None, "is_mmsi": False, "dayfirst": None,
+            "vessel": raw["vessel"].astype("str"),
+            "vessel_col": pick[VESSEL_ID] or "feature",
+            "time": pd.to_datetime(raw["time"], utc=True),
+            "time_col": "time",
+            "lat": raw["y"],
+            "lat_col": "geometry",
+            "lon": raw["x"],
+            "lon_col": "geometry",
+            "sog": None,
+            "cog": None,
+            "is_mmsi": False,
+            "dayfirst": None,
         }
         if src.vessel_id is not None:
             parts["vessel"] = pd.Series(src.vessel_id, index=raw.index)
         if (~lines).any():
-            notes.append(f"{name}: {int((~lines).sum())} non-line feature(s) ignored in a route layer")
+            notes.append(
+                f"{name}: {int((~lines).sum())} non-line feature(s) ignored in a route layer"
+            )
         return raw, rows, parts, notes, crs
     pts = types == 0
     x = np.full(len(geoms), np.nan)
@@ -432,10 +515,16 @@ def _read_vector_tracks(src: TrackSource, fmt: str):
             f"{name}: no vessel id column among {cols!r}; set vessel_id or columns: {{vessel_id: ...}}"
         )
     parts = {
-        "vessel": raw[pick[VESSEL_ID]] if pick[VESSEL_ID] else pd.Series(src.vessel_id, index=raw.index),
+        "vessel": raw[pick[VESSEL_ID]]
+        if pick[VESSEL_ID]
+        else pd.Series(src.vessel_id, index=raw.index),
         "vessel_col": pick[VESSEL_ID] or "",
-        "time": raw[pick[TIME]], "time_col": pick[TIME],
-        "lat": raw["__y"], "lat_col": "geometry", "lon": raw["__x"], "lon_col": "geometry",
+        "time": raw[pick[TIME]],
+        "time_col": pick[TIME],
+        "lat": raw["__y"],
+        "lat_col": "geometry",
+        "lon": raw["__x"],
+        "lon_col": "geometry",
         "sog": raw[pick[SOG]] if pick[SOG] else None,
         "cog": raw[pick[COG]] if pick[COG] else None,
         "is_mmsi": pick[VESSEL_ID] is not None and "mmsi" in normalise_name(pick[VESSEL_ID]),
@@ -463,7 +552,12 @@ def _normalise_pings(
     if n == 0:
         notes.append(f"{name}: no pings")
         return empty_pings(), pd.DataFrame(), notes
-    lat_col, lon_col, vcol, tcol = parts["lat_col"], parts["lon_col"], parts["vessel_col"], parts["time_col"]
+    lat_col, lon_col, vcol, tcol = (
+        parts["lat_col"],
+        parts["lon_col"],
+        parts["vessel_col"],
+        parts["time_col"],
+    )
     rules: list[Rule] = []
     vraw = parts["vessel"]
     vmiss = missing_mask(vraw)
@@ -472,14 +566,16 @@ def _normalise_pings(
     if is_mmsi:
         vid = vid.str.replace(r"\.0+$", "", regex=True)
         invalid, not_vessel, reason = classify_mmsi(vid)
-        rules.append(Rule("mmsi_invalid", invalid & ~vmiss, vcol,
-                          "MMSI {value} is not 9 digits", vraw))
+        rules.append(
+            Rule("mmsi_invalid", invalid & ~vmiss, vcol, "MMSI {value} is not 9 digits", vraw)
+        )
         if not_vessel.any():
             idx = np.flatnonzero(not_vessel)
             vals = pd.Series("", index=vraw.index, dtype="str")
             vals.iloc[idx] = (vid.iloc[idx] + " is " + reason.iloc[idx]).to_numpy()
-            rules.append(Rule("mmsi_not_vessel", not_vessel, vcol,
-                              "MMSI {value}, not a vessel", vals))
+            rules.append(
+                Rule("mmsi_not_vessel", not_vessel, vcol, "MMSI {value}, not a vessel", vals)
+            )
     lat_raw, lon_raw = parts["lat"], parts["lon"]
     lat_s, lat_miss, _ = parse_coordinate(lat_raw, "lat")
     lon_s, lon_miss, _ = parse_coordinate(lon_raw, "lon")
@@ -488,71 +584,158 @@ def _normalise_pings(
     pair = (
         lat_raw.astype("str") + " " + lon_raw.astype("str")
         if lat_col != lon_col
-        else pd.Series(np.char.add(np.char.add(lat.astype("U"), " "), lon.astype("U")), index=raw.index)
+        else pd.Series(
+            np.char.add(np.char.add(lat.astype("U"), " "), lon.astype("U")), index=raw.index
+        )
     )
     pair_col = lat_col if lat_col == lon_col else f"{lat_col}/{lon_col}"
     sentinel = (lat == 91) | (lon == 181)
-    rules.append(Rule("position_unavailable", sentinel, pair_col,
-                      "position {value} is the AIS 'not available' sentinel (lat 91 / lon 181)", pair))
+    rules.append(
+        Rule(
+            "position_unavailable",
+            sentinel,
+            pair_col,
+            "position {value} is the AIS 'not available' sentinel (lat 91 / lon 181)",
+            pair,
+        )
+    )
     miss = lat_miss | lon_miss
     rules.append(Rule("coord_missing", miss, pair_col, "latitude or longitude is missing", pair))
-    rules.append(Rule("coord_unparseable", ~miss & np.isnan(lat), lat_col,
-                      "latitude {value} is not a number", lat_raw))
-    rules.append(Rule("coord_unparseable", ~miss & np.isnan(lon), lon_col,
-                      "longitude {value} is not a number", lon_raw))
+    rules.append(
+        Rule(
+            "coord_unparseable",
+            ~miss & np.isnan(lat),
+            lat_col,
+            "latitude {value} is not a number",
+            lat_raw,
+        )
+    )
+    rules.append(
+        Rule(
+            "coord_unparseable",
+            ~miss & np.isnan(lon),
+            lon_col,
+            "longitude {value} is not a number",
+            lon_raw,
+        )
+    )
     if crs is not None:
         lon, lat = reproject_xy(lon, lat, crs, name)
     ok = np.isfinite(lat) & np.isfinite(lon)
-    rules.append(Rule("lat_out_of_range", ok & (np.abs(lat) > 90), lat_col,
-                      "latitude {value} is outside [-90, 90]", lat_raw))
-    rules.append(Rule("lon_out_of_range", ok & (np.abs(lon) > 180), lon_col,
-                      "longitude {value} is outside [-180, 180]", lon_raw))
-    rules.append(Rule("null_island", ok & (lat == 0) & (lon == 0), pair_col,
-                      "position (0, 0) is a placeholder", pair))
+    rules.append(
+        Rule(
+            "lat_out_of_range",
+            ok & (np.abs(lat) > 90),
+            lat_col,
+            "latitude {value} is outside [-90, 90]",
+            lat_raw,
+        )
+    )
+    rules.append(
+        Rule(
+            "lon_out_of_range",
+            ok & (np.abs(lon) > 180),
+            lon_col,
+            "longitude {value} is outside [-180, 180]",
+            lon_raw,
+        )
+    )
+    rules.append(
+        Rule(
+            "null_island",
+            ok & (lat == 0) & (lon == 0),
+            pair_col,
+            "position (0, 0) is a placeholder",
+            pair,
+        )
+    )
     parsed = parse_times(parts["time"], dayfirst=dayfirst, name=name, column=tcol)
     notes += parsed.notes
     times = parsed.times
     naive = times.dt.tz_convert(None).to_numpy()
-    rules.append(Rule("time_unparseable", parsed.unparseable, tcol,
-                      "time {value} matches no supported format", parts["time"]))
+    rules.append(
+        Rule(
+            "time_unparseable",
+            parsed.unparseable,
+            tcol,
+            "time {value} matches no supported format",
+            parts["time"],
+        )
+    )
     # An untimed point is fine in an untimed route, not inside a timed track.
     timed_vessel = pd.Series(~parsed.missing).groupby(vid.to_numpy()).transform("any").to_numpy()
-    rules.append(Rule("time_missing", parsed.missing & timed_vessel, tcol,
-                      "time is missing in a timed track", parts["time"]))
+    rules.append(
+        Rule(
+            "time_missing",
+            parsed.missing & timed_vessel,
+            tcol,
+            "time is missing in a timed track",
+            parts["time"],
+        )
+    )
     if aoi_bbox is not None:
-        rules.append(Rule("outside_aoi", ok & ~in_bbox(lon, lat, aoi_bbox), pair_col,
-                          f"position {{value}} is outside the area of interest {tuple(aoi_bbox)!r}",
-                          pair))
+        rules.append(
+            Rule(
+                "outside_aoi",
+                ok & ~in_bbox(lon, lat, aoi_bbox),
+                pair_col,
+                f"position {{value}} is outside the area of interest {tuple(aoi_bbox)!r}",
+                pair,
+            )
+        )
     key = pd.DataFrame({"v": vid.to_numpy(), "t": naive, "x": lon, "y": lat})
-    rules.append(Rule("duplicate", key.duplicated(keep="first").to_numpy(), "",
-                      "same vessel, time and position as an earlier ping", None))
+    rules.append(
+        Rule(
+            "duplicate",
+            key.duplicated(keep="first").to_numpy(),
+            "",
+            "same vessel, time and position as an earlier ping",
+            None,
+        )
+    )
     accepted, rejects = first_failing(rules, n=n, source_file=name, rows=rows)
 
-    sog = _ais_measure(parts["sog"], n, upper=102.2) if parts["sog"] is not None else np.full(n, np.nan)
-    cog = _ais_measure(parts["cog"], n, upper=359.999999) if parts["cog"] is not None else np.full(n, np.nan)
-    frame = pd.DataFrame({
-        VESSEL_ID: vid.to_numpy(dtype=object),
-        TIME: naive,
-        LON: lon,
-        LAT: lat,
-        SOG: sog,
-        COG: cog,
-        "__row": rows,
-        "__i": np.arange(n),
-    })[accepted]
+    sog = (
+        _ais_measure(parts["sog"], n, upper=102.2)
+        if parts["sog"] is not None
+        else np.full(n, np.nan)
+    )
+    cog = (
+        _ais_measure(parts["cog"], n, upper=359.999999)
+        if parts["cog"] is not None
+        else np.full(n, np.nan)
+    )
+    frame = pd.DataFrame(
+        {
+            VESSEL_ID: vid.to_numpy(dtype=object),
+            TIME: naive,
+            LON: lon,
+            LAT: lat,
+            SOG: sog,
+            COG: cog,
+            "__row": rows,
+            "__i": np.arange(n),
+        }
+    )[accepted]
     frame = frame.sort_values([VESSEL_ID, TIME, "__i"], kind="stable", na_position="last")
     bad_speed, speed = _speed_outliers(frame, max_speed_kn)
     if bad_speed.any():
         sub = frame[bad_speed]
         speed_txt = pd.Series([f"{v:.0f} kn" for v in speed[bad_speed]])  # rejected pings only
-        rej2 = pd.DataFrame({
-            "source_file": name,
-            "row": sub["__row"].to_numpy(),
-            "column": pair_col,
-            "value": pair.iloc[sub["__i"].to_numpy()].to_numpy(),
-            "rule": "impossible_speed",
-            "message": ("ping implies " + speed_txt + f" from its neighbours, above max_speed_kn={max_speed_kn:g}").to_numpy(),
-        })
+        rej2 = pd.DataFrame(
+            {
+                "source_file": name,
+                "row": sub["__row"].to_numpy(),
+                "column": pair_col,
+                "value": pair.iloc[sub["__i"].to_numpy()].to_numpy(),
+                "rule": "impossible_speed",
+                "message": (
+                    "ping implies "
+                    + speed_txt
+                    + f" from its neighbours, above max_speed_kn={max_speed_kn:g}"
+                ).to_numpy(),
+            }
+        )
         rejects = pd.concat([rejects, rej2], ignore_index=True)
         frame = frame[~bad_speed]
     frame = frame.drop(columns=["__row", "__i"]).reset_index(drop=True)
@@ -565,7 +748,11 @@ def _normalise_pings(
 
 def _ais_measure(values: pd.Series, n: int, *, upper: float) -> np.ndarray:
     """Return SOG/COG as floats with AIS 'not available' values (and negatives) as NaN."""
-    v = to_numbers(values).to_numpy(dtype="float64") if values.dtype.kind not in "fi" else values.to_numpy(dtype="float64")
+    v = (
+        to_numbers(values).to_numpy(dtype="float64")
+        if values.dtype.kind not in "fi"
+        else values.to_numpy(dtype="float64")
+    )
     v = v.copy()
     v[(v < 0) | (v > upper)] = np.nan
     return v

@@ -38,14 +38,14 @@ TEXT: dict[str, str] = {
         "2022-06-02T12:00:00\t36.1\t-5.4\tcocaine\t80\n"
     ),
     "s_missing_tokens.csv": (
-        'date,lat,lon,commodity,quantity,agency,note\n'
-        '2023-01-01,NA,121.2,cocaine,1,A,\n'
-        '2023-01-02,13.5,null,cocaine,1,A,\n'
+        "date,lat,lon,commodity,quantity,agency,note\n"
+        "2023-01-01,NA,121.2,cocaine,1,A,\n"
+        "2023-01-02,13.5,null,cocaine,1,A,\n"
         '2023-01-03,"N/A",121.2,cocaine,1,A,\n'
-        '2023-01-04,13.5,,cocaine,1,A,\n'
-        '2023-01-05,13.5,121.2,,N/A,NULL,NA\n'
+        "2023-01-04,13.5,,cocaine,1,A,\n"
+        "2023-01-05,13.5,121.2,,N/A,NULL,NA\n"
         '2023-01-06,13.6,121.3,"NA",,,\n'
-        'NA,13.7,121.4,cocaine,1,A,\n'
+        "NA,13.7,121.4,cocaine,1,A,\n"
     ),
     "s_dms.csv": (
         "date,lat,lon\n"
@@ -59,9 +59,9 @@ TEXT: dict[str, str] = {
     ),
     "s_dms_pair.csv": (
         "date,position,commodity\n"
-        "2023-01-01,\"13°43'00\"\"N 121°02'00\"\"E\",cocaine\n"
+        '2023-01-01,"13°43\'00""N 121°02\'00""E",cocaine\n'
         "2023-01-02,\"6°10'S, 106°49'E\",heroin\n"
-        "2023-01-03,\"13.5, 121.25\",cannabis\n"
+        '2023-01-03,"13.5, 121.25",cannabis\n'
         "2023-01-04,n/a,cannabis\n"
     ),
     "s_dates_mixed.csv": (
@@ -78,11 +78,7 @@ TEXT: dict[str, str] = {
         ",10,100.9\n"
         "31/02/2020,10,101.0\n"
     ),
-    "s_dates_ambiguous.csv": (
-        "date,lat,lon\n"
-        "03/04/2020,10,100\n"
-        "05/06/2020,10,100.1\n"
-    ),
+    "s_dates_ambiguous.csv": ("date,lat,lon\n03/04/2020,10,100\n05/06/2020,10,100.1\n"),
     "s_future.csv": (
         "date,lat,lon\n"
         "2024-06-30,10,100\n"
@@ -99,11 +95,7 @@ TEXT: dict[str, str] = {
         "2023-01-05,-91,0.5\n"
     ),
     "s_null_island.csv": (
-        "date,lat,lon\n"
-        "2023-01-01,0,0\n"
-        "2023-01-02,0.0,0.000\n"
-        "2023-01-03,0,5\n"
-        "2023-01-04,5,0\n"
+        "date,lat,lon\n2023-01-01,0,0\n2023-01-02,0.0,0.000\n2023-01-03,0,5\n2023-01-04,5,0\n"
     ),
     "s_swapped.csv": (
         "date,lat,lon\n"
@@ -139,9 +131,9 @@ TEXT: dict[str, str] = {
     ),
     "s_html_js.csv": (
         "date,lat,lon,commodity,agency,note\n"
-        "2023-01-01,10,100,<img src=x onerror=alert(1)>,\"<b>Navy</b>\",\"<script>alert('x')</script>\"\n"
-        "2023-01-02,10,100.1,cocaine,A&B,\"javascript:alert(document.cookie)\"\n"
-        "2023-01-03,10,100.2,cocaine,\"O'Brien \"\"Unit\"\"\",\"</td></tr><tr><td>injected\"\n"
+        '2023-01-01,10,100,<img src=x onerror=alert(1)>,"<b>Navy</b>","<script>alert(\'x\')</script>"\n'
+        '2023-01-02,10,100.1,cocaine,A&B,"javascript:alert(document.cookie)"\n'
+        '2023-01-03,10,100.2,cocaine,"O\'Brien ""Unit""","</td></tr><tr><td>injected"\n'
     ),
     "s_ragged.csv": (
         "date,lat,lon,commodity\n"
@@ -154,10 +146,10 @@ TEXT: dict[str, str] = {
     "s_empty.csv": "",
     "s_blank_lines_multiline.csv": (
         "date,lat,lon,note\n"
-        "2023-01-01,10,100,\"first line\nsecond line\"\n"
+        '2023-01-01,10,100,"first line\nsecond line"\n'
         "\n"
         "2023-01-02,95,100,bad latitude\n"
-        "2023-01-03,10,100.2,\"a\n\nb\"\n"
+        '2023-01-03,10,100.2,"a\n\nb"\n'
         "2023-01-04,0,0,null island\n"
     ),
     "s_no_coords.csv": "date,place,commodity\n2023-01-01,Manila,cocaine\n",
@@ -256,20 +248,20 @@ TEXT: dict[str, str] = {
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<gpx version="1.1" creator="corpus" xmlns="http://www.topografix.com/GPX/1/1">\n'
         '<wpt lat="10.0" lon="100.0"><name>anchorage</name></wpt>\n'
-        '<trk><name>patrol-1</name>\n'
-        '<trkseg>\n'
+        "<trk><name>patrol-1</name>\n"
+        "<trkseg>\n"
         '<trkpt lat="10.00" lon="100.00"><time>2024-01-01T00:00:00Z</time></trkpt>\n'
         '<trkpt lat="10.01" lon="100.00"><time>2024-01-01T00:05:00Z</time></trkpt>\n'
-        '</trkseg>\n<trkseg>\n'
+        "</trkseg>\n<trkseg>\n"
         '<trkpt lat="10.02" lon="100.00"><time>2024-01-01T01:00:00Z</time></trkpt>\n'
         '<trkpt lat="10.03" lon="100.00"></trkpt>\n'
-        '</trkseg></trk>\n'
-        '<trk><name>planned</name><trkseg>\n'
+        "</trkseg></trk>\n"
+        "<trk><name>planned</name><trkseg>\n"
         '<trkpt lat="11.0" lon="101.0"></trkpt>\n'
         '<trkpt lat="11.1" lon="101.1"></trkpt>\n'
         '<trkpt lat="11.2" lon="101.2"></trkpt>\n'
-        '</trkseg></trk>\n'
-        '</gpx>\n'
+        "</trkseg></trk>\n"
+        "</gpx>\n"
     ),
     "t_routes.geojson": (
         '{"type":"FeatureCollection","features":['
@@ -345,12 +337,20 @@ def _write_vector() -> None:
     pts = gpd.GeoDataFrame(
         {
             "mmsi": ["257000001", "257000001", "257000001", "257000002"],
-            "timestamp": ["2024-01-01T00:10:00Z", "2024-01-01T00:00:00Z",
-                          "2024-01-01T00:20:00Z", "2024-01-01T00:00:00Z"],
+            "timestamp": [
+                "2024-01-01T00:10:00Z",
+                "2024-01-01T00:00:00Z",
+                "2024-01-01T00:20:00Z",
+                "2024-01-01T00:00:00Z",
+            ],
             "sog": [5.0, 5.0, 5.0, 102.3],
         },
-        geometry=[shapely.Point(5.01, 60.0), shapely.Point(5.0, 60.0),
-                  shapely.Point(5.02, 60.0), shapely.Point(5.5, 60.5)],
+        geometry=[
+            shapely.Point(5.01, 60.0),
+            shapely.Point(5.0, 60.0),
+            shapely.Point(5.02, 60.0),
+            shapely.Point(5.5, 60.5),
+        ],
         crs="EPSG:4326",
     ).to_crs("EPSG:32632")
     pts.to_file(HERE / "t_points.gpkg", driver="GPKG")
@@ -358,8 +358,12 @@ def _write_vector() -> None:
     # Excel: real dates, a text date, numbers and a missing value
     xl = pd.DataFrame(
         {
-            "Date": [pd.Timestamp("2023-01-01"), pd.Timestamp("2023-01-02 10:30"), "15/01/2023",
-                     None],
+            "Date": [
+                pd.Timestamp("2023-01-01"),
+                pd.Timestamp("2023-01-02 10:30"),
+                "15/01/2023",
+                None,
+            ],
             "Latitude": [10.0, 11.0, "12°30'N", 13.0],
             "Longitude": [100.0, 101.0, "101°15'E", 103.0],
             "Commodity": ["cocaine", None, "heroin", "cannabis"],
@@ -381,12 +385,24 @@ def _write_rasters() -> None:
     arr = rng.uniform(0, 10, (1, 20, 30)).astype("float32")
     arr[0, :5, :5] = -9999.0
     arr[0, 10, 10] = np.nan
-    profile = dict(driver="GTiff", width=30, height=20, count=1, dtype="float32",
-                   transform=from_origin(100.0, 15.0, 0.1, 0.1), nodata=-9999.0)
+    profile = dict(
+        driver="GTiff",
+        width=30,
+        height=20,
+        count=1,
+        dtype="float32",
+        transform=from_origin(100.0, 15.0, 0.1, 0.1),
+        nodata=-9999.0,
+    )
     with rasterio.open(HERE / "r_4326_nodata.tif", "w", crs="EPSG:4326", **profile) as ds:
         ds.write(arr)
-    utm = dict(profile, transform=from_origin(500000.0, 1660000.0, 1000.0, 1000.0), nodata=None,
-               dtype="uint8", count=2)
+    utm = dict(
+        profile,
+        transform=from_origin(500000.0, 1660000.0, 1000.0, 1000.0),
+        nodata=None,
+        dtype="uint8",
+        count=2,
+    )
     with rasterio.open(HERE / "r_utm_2band.tif", "w", crs="EPSG:32647", **utm) as ds:
         ds.write(rng.integers(1, 255, (2, 20, 30)).astype("uint8"))
     custom = "+proj=laea +lat_0=52 +lon_0=10 +x_0=4321000 +y_0=3210000 +ellps=GRS80 +units=m"
@@ -395,8 +411,15 @@ def _write_rasters() -> None:
         ds.write(arr)
     with rasterio.open(HERE / "r_no_crs.tif", "w", **profile) as ds:
         ds.write(arr)
-    big = dict(profile, width=512, height=512, tiled=True, blockxsize=256, blockysize=256,
-               compress="deflate")
+    big = dict(
+        profile,
+        width=512,
+        height=512,
+        tiled=True,
+        blockxsize=256,
+        blockysize=256,
+        compress="deflate",
+    )
     with rasterio.open(HERE / "r_truncated.tif", "w", crs="EPSG:4326", **big) as ds:
         ds.write(rng.uniform(0, 1, (1, 512, 512)).astype("float32"))
     data = (HERE / "r_truncated.tif").read_bytes()
@@ -413,8 +436,12 @@ def _write_rasters() -> None:
     )
     ds["lat"].attrs = {"units": "degrees_north", "standard_name": "latitude"}
     ds["lon"].attrs = {"units": "degrees_east", "standard_name": "longitude"}
-    ds["vessel_detections"].encoding = {"dtype": "int16", "scale_factor": 0.5, "add_offset": 1.0,
-                                        "_FillValue": -32767}
+    ds["vessel_detections"].encoding = {
+        "dtype": "int16",
+        "scale_factor": 0.5,
+        "add_offset": 1.0,
+        "_FillValue": -32767,
+    }
     ds.to_netcdf(HERE / "r_cf_0360_packed.nc", engine="h5netcdf")
     xr.Dataset({"v": (("a", "b"), np.ones((2, 3)))}).to_netcdf(
         HERE / "r_no_latlon.nc", engine="h5netcdf"
