@@ -111,12 +111,16 @@ def normalise(
 
 
 def classify(risk: np.ndarray, breaks: Sequence[float], labels: Sequence[str]) -> np.ndarray:
-    """Return the class label of each risk value (right-closed bins, 0 in the first)."""
+    """Return the class label of each risk value.
+
+    A class holds scores from its lower break (included) to its upper break (excluded); the
+    top class also holds its upper break (100).  The map's legend states the same rule.
+    """
     if len(labels) != len(breaks) - 1:
         raise ConfigError(
             f"need {len(breaks) - 1} labels for {len(breaks)} breaks, got {len(labels)}"
         )
-    idx = np.searchsorted(np.asarray(breaks[1:-1], dtype="float64"), risk, side="left")
+    idx = np.searchsorted(np.asarray(breaks[1:-1], dtype="float64"), risk, side="right")
     return np.asarray(labels, dtype=object)[idx]
 
 

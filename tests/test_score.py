@@ -60,9 +60,11 @@ def test_normalise_cap_and_rank():
     assert normalise(np.array([np.nan, 0.0])).tolist() == [0, 0]
 
 
-def test_classify_right_closed():
-    labels = classify(np.array([0, 20, 20.01, 99, 100]), [0, 20, 40, 60, 80, 100], list("abcde"))
-    assert labels.tolist() == ["a", "a", "b", "e", "e"]
+def test_classify_lower_break_included():
+    labels = classify(
+        np.array([0, 19.99, 20, 20.01, 79.99, 80, 100]), [0, 20, 40, 60, 80, 100], list("abcde")
+    )
+    assert labels.tolist() == ["a", "a", "b", "b", "d", "e", "e"]
 
 
 def test_missing_factor_lists_available():
