@@ -99,11 +99,20 @@ def _cell_rings(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         geoms = shapely.from_wkb(wkb.to_numpy(zero_copy_only=False))
         xy, idx = shapely.get_coordinates(geoms, return_index=True)
         return xy[:, 0].copy(), xy[:, 1].copy(), idx
-    nbytes = 16 * npts
-    owner, local = _ragged_local(nbytes)
-    xy = data[start[owner] + 13 + local].view("<f8").reshape(-1, 2)
+    # The doubles are unaligned: read them through 8 zero-copy views, one per byte offset mod 8.
+    owner, local = _ragged_local(2 * npts)
+    pos = start[owner] + 13 + 8 * local
+    del owner, local
+    buf = wkb.buffers()[2]
+    xy = np.empty(pos.size)
+    shift = pos % 8
+    for s in range(8):
+        m = np.flatnonzero(shift == s)
+        if m.size:
+            view = np.frombuffer(buf, dtype="<f8", count=(buf.size - s) // 8, offset=s)
+            xy[m] = view[(pos[m] - s) // 8]
     idx = np.repeat(np.arange(cells.size), npts)
-    return xy[:, 0].copy(), xy[:, 1].copy(), idx
+    return xy[0::2].copy(), xy[1::2].copy(), idx
 
 
 class _Polygons:
@@ -566,6 +575,15 @@ def _window_centre(polys, pw, row0, block, invalid, accs, n_cells):
 # ----------------------------------------------------------------------------- public API
 
 
+def _row_block(raster: xr.DataArray, y_dim: str) -> int | None:
+    """Rows per storage tile or dask chunk along y, if known."""
+    if raster.chunks is not None:
+        sizes = raster.chunksizes.get(y_dim)
+        return int(sizes[0]) if sizes else None
+    chunk = raster.encoding.get("preferred_chunks", {}).get(y_dim)
+    return int(chunk) if chunk else None
+
+
 def _representable(value, dtype) -> bool:
     """Whether ``value`` is a value of ``dtype`` (a uint8 raster cannot hold nodata -9999)."""
     if np.dtype(dtype).kind in "iu":
@@ -677,6 +695,13 @@ def zonal_stats_to_cells(
         + (itemsize * (_MAX_LEVEL + 2) if want_max or want_min else 0)
     )
     rows = int(max(8, min(height, memory_budget_mb * 2**20 // per_row)))
+    # Reads cover whole tile rows (each tile decoded once, none left half-read in GDAL's block
+    # cache); the computation then walks them in windows of ``rows``.
+    tile = _row_block(raster, y_dim) or rows
+    raw_row = width * n_bands * np.dtype(raster.dtype).itemsize
+    read_rows = -(-rows // tile) * tile
+    if read_rows * raw_row > memory_budget_mb * 2**20 / 2 and read_rows > rows:
+        read_rows = rows
     columns: dict[str, np.ndarray] = {CELL: cells_in}
     if ucells.size == 0:
         return _frame(columns, stats, prefix, band_labels, None, back)
@@ -685,18 +710,31 @@ def zonal_stats_to_cells(
     poly_ok = (polys.cmax > 0) & (polys.cmin < width) & (polys.rmax > 0) & (polys.rmin < height)
     window = _window_exact if method == "exact" else _window_centre
     nodata_ok = nodata is not None and not (isinstance(nodata, float) and np.isnan(nodata))
-    log.debug("zonal: %d cells, %d x %d px, windows of %d rows", ucells.size, height, width, rows)
-    for r0 in range(0, height, rows):
-        r1 = min(height, r0 + rows)
-        pw = poly_ok & (polys.rmax > r0) & (polys.rmin < r1)
-        if not pw.any():
+    log.debug(
+        "zonal: %d cells, %d x %d px, reads of %d rows, windows of %d rows",
+        ucells.size,
+        height,
+        width,
+        read_rows,
+        rows,
+    )
+    for q0 in range(0, height, read_rows):
+        q1 = min(height, q0 + read_rows)
+        if not (poly_ok & (polys.rmax > q0) & (polys.rmin < q1)).any():
             continue
-        block = np.asarray(raster.isel({y_dim: slice(r0, r1)}).values)
-        invalid = np.isnan(block) if block.dtype.kind == "f" else np.zeros(block.shape, bool)
-        if nodata_ok and _representable(nodata, block.dtype):
-            invalid |= block == np.asarray(nodata).astype(block.dtype)
-        window(polys, pw, r0, block, invalid, accs, ucells.size)
-        del block, invalid
+        raw = np.asarray(raster.isel({y_dim: slice(q0, q1)}).values)
+        for r0 in range(q0, q1, rows):
+            r1 = min(q1, r0 + rows)
+            pw = poly_ok & (polys.rmax > r0) & (polys.rmin < r1)
+            if not pw.any():
+                continue
+            block = raw[:, r0 - q0 : r1 - q0]
+            invalid = np.isnan(block) if block.dtype.kind == "f" else np.zeros(block.shape, bool)
+            if nodata_ok and _representable(nodata, block.dtype):
+                invalid |= block == np.asarray(nodata).astype(block.dtype)
+            window(polys, pw, r0, block, invalid, accs, ucells.size)
+            del block, invalid
+        del raw
     return _frame(columns, stats, prefix, band_labels, (accs, polys), back)
 
 
