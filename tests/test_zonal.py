@@ -317,3 +317,38 @@ def test_south_up_and_integer_rasters_give_the_same_answer():
         np.testing.assert_allclose(a[col], b[col], rtol=1e-9, atol=1e-9, err_msg=col)
     assert (a["v_min"].dropna() >= 1).all()  # nodata 0 never counts
     assert (a["v_valid_fraction"] < 1).any()
+
+
+@pytest.mark.parametrize("method", ["exact", "centre"])
+def test_non_convex_cells_max_and_mean(tmp_path, method):
+    # H3 cells crossing an icosahedron face edge (here near 2.3 E, 46.3 N) have an extra
+    # vertex and are not convex in lon/lat: their max takes the non-convex path.
+    from pyproj import CRS
+
+    from pipeline.zonal import _Polygons
+
+    step = 0.0005
+    lon0, lat0 = 2.2, 46.45
+    cells = region_to_cells((2.22, 46.22, 2.38, 46.43), 7)
+    polys = _Polygons(cells, CRS("EPSG:4326"), Affine(step, 0, lon0, 0, -step, lat0))
+    assert (~polys.convex).sum() >= 2
+    rng = np.random.default_rng(4)
+    vals = rng.normal(0, 1, (500, 400)).astype("float32")
+    path = write_tif(tmp_path / "f.tif", vals, Affine(step, 0, lon0, 0, -step, lat0), "EPSG:4326")
+    ours = zonal_stats_to_cells(
+        rioxarray.open_rasterio(path), cells, stats=("mean", "max", "min"), method=method
+    )
+    if method == "exact":
+        ref = ee_stats(str(path), cells, "EPSG:4326", ("mean", "max", "min"))
+        np.testing.assert_array_equal(ours["raster_max"], ref["max"])
+        np.testing.assert_array_equal(ours["raster_min"], ref["min"])
+        np.testing.assert_allclose(ours["raster_mean"], ref["mean"], rtol=1e-6, atol=1e-9)
+    else:
+        polys_geo = cells_to_geodataframe(cells).geometry.values
+        gx, gy = np.meshgrid(
+            lon0 + (np.arange(400) + 0.5) * step, lat0 - (np.arange(500) + 0.5) * step
+        )
+        for k in np.flatnonzero(~polys.convex):
+            inside = shapely.contains_xy(polys_geo[k], gx, gy)
+            assert ours["raster_max"][k] == vals[inside].max()
+            assert ours["raster_min"][k] == vals[inside].min()
