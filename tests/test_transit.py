@@ -388,3 +388,23 @@ def test_empty_and_single_ping_inputs():
     one = make_pings("a", [0], [1.0], [2.0], np.nan)
     f = transit_features(one, 7).features
     assert len(f) == 1 and f[DISTINCT_VESSELS].iloc[0] == 1 and f[VESSEL_HOURS].iloc[0] == 0
+
+
+def test_chunking_does_not_change_results(monkeypatch):
+    import pipeline.transit as transit
+
+    pings = pd.concat(
+        [
+            track("a", 0, 3.0, 42.0, 80, 11, 11, 240, step_min=3),
+            track("b", 0, 3.1, 42.1, 10, 0.5, 0.5, 300, step_min=5),
+            track("c", 0, 3.1, 42.1 + 0.002, 10, 0.5, 0.5, 300, step_min=5),
+            track("d", 400, 3.2, 42.2, 200, 9, 9, 60, step_min=2),
+        ],
+        ignore_index=True,
+    )
+    whole = transit_features(pings, 8)
+    monkeypatch.setattr(transit, "_CHUNK_PINGS", 40)
+    chunked = transit_features(pings, 8)
+    pd.testing.assert_frame_equal(chunked.features, whole.features, check_exact=False, rtol=1e-12)
+    pd.testing.assert_frame_equal(chunked.events, whole.events)
+    assert set(whole.events["event_type"]) == {"loiter", "encounter"}
