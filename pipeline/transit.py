@@ -393,7 +393,7 @@ def _far_from_ports(lon, lat, ports_tree, port_radius_km) -> np.ndarray:
     return d > chord
 
 
-def _gap_events(tr: _Tracks, sl, same, hours, kn, sog_eff, gap_hours, gap_min_speed_kn, res):
+def _gap_events(tr: _Tracks, sl, same, hours, kn, gap_hours, gap_min_speed_kn, res):
     """Segments of ``gap_hours`` or more that start while the vessel was moving."""
     idx = np.flatnonzero(same & (hours >= gap_hours))
     if idx.size == 0:
@@ -709,7 +709,7 @@ def transit_features(
         cell_parts.append(c)
         hour_parts.append(h)
         gap_parts.append(
-            _gap_events(tr, sl, same, hours, kn, sog_eff, gap_hours, gap_min_speed_kn, resolution)
+            _gap_events(tr, sl, same, hours, kn, gap_hours, gap_min_speed_kn, resolution)
         )
         loiter_parts.append(
             _loiter_events(

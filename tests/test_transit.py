@@ -408,3 +408,20 @@ def test_chunking_does_not_change_results(monkeypatch):
     pd.testing.assert_frame_equal(chunked.features, whole.features, check_exact=False, rtol=1e-12)
     pd.testing.assert_frame_equal(chunked.events, whole.events)
     assert set(whole.events["event_type"]) == {"loiter", "encounter"}
+
+
+def test_gap_with_unknown_sog_uses_the_speed_before_it():
+    moving = pd.concat(
+        [
+            track("a", 0, 20.0, 35.0, 90, 12, np.nan, 60),
+            track("a", 500, 20.5, 35.0, 90, 12, np.nan, 30),
+        ]
+    )
+    moored = pd.concat(
+        [
+            make_pings("m", [0, 10, 20], [21.0] * 3, [35.0] * 3, np.nan),
+            make_pings("m", [500, 510], [21.0] * 2, [35.0] * 2, np.nan),
+        ]
+    )
+    ev = transit_features(pd.concat([moving, moored], ignore_index=True), 6).events
+    assert list(ev["event_type"]) == ["gap"] and list(ev[VESSEL_ID]) == ["a"]
