@@ -118,41 +118,39 @@ def _cell_rings(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 class _Polygons:
     """Cell polygons as closed rings in pixel coordinates, edge by edge."""
 
-    def __init__(self, cells: np.ndarray, crs, transform) -> None:
+    def __init__(self, cells: np.ndarray, crs, transform, shape=None) -> None:
         lon, lat, idx = _cell_rings(cells)
         # Unwrap longitudes around each ring's first vertex (cells crossing the antimeridian).
         first = np.r_[0, np.flatnonzero(np.diff(idx)) + 1]
         lon0 = np.repeat(lon[first], np.diff(np.r_[first, idx.size]))
         lon = lon - 360.0 * np.round((lon - lon0) / 360.0)
         poly = idx.astype("int64")
-        is_geographic = crs.is_geographic
-        if is_geographic:
-            # A cell beyond ±180 also appears on the other side of a global raster.
+        cell_of = np.arange(cells.size)
+        if crs.is_geographic and shape is not None:
+            # Longitudes wrap: a cell also appears 360° away if the raster extends there (a
+            # cell across the antimeridian on a global raster, a 0-360° raster).
+            h, w = shape
+            xs = [
+                transform.a * c + transform.b * r + transform.c
+                for c, r in ((0, 0), (w, 0), (0, h), (w, h))
+            ]
+            x_lo, x_hi = min(xs), max(xs)
             pmin = np.minimum.reduceat(lon, first)
             pmax = np.maximum.reduceat(lon, first)
-            extra = []
-            for shift, sel in ((-360.0, pmax > 180.0), (360.0, pmin < -180.0)):
-                ids = np.flatnonzero(sel)
+            parts_lon, parts_lat, parts_poly, parts_cell = [lon], [lat], [poly], [cell_of]
+            base = cells.size
+            for shift in (-360.0, 360.0):
+                ids = np.flatnonzero((pmax + shift > x_lo) & (pmin + shift < x_hi))
                 if ids.size:
                     m = np.isin(poly, ids)
-                    extra.append((lon[m] + shift, lat[m], poly[m]))
-            self.n_original = cells.size
-            if extra:
-                lon = np.concatenate([lon] + [e[0] for e in extra])
-                lat = np.concatenate([lat] + [e[1] for e in extra])
-                copies = [e[2] for e in extra]
-                cell_of = np.concatenate([np.arange(cells.size)] + [np.unique(c) for c in copies])
-                new_ids = []
-                base = cells.size
-                for c in copies:
-                    u, inv = np.unique(c, return_inverse=True)
-                    new_ids.append(base + inv)
-                    base += u.size
-                poly = np.concatenate([poly, *new_ids])
-            else:
-                cell_of = np.arange(cells.size)
-        else:
-            cell_of = np.arange(cells.size)
+                    _, inv = np.unique(poly[m], return_inverse=True)
+                    parts_lon.append(lon[m] + shift)
+                    parts_lat.append(lat[m])
+                    parts_poly.append(base + inv)
+                    parts_cell.append(ids)
+                    base += ids.size
+            lon, lat = np.concatenate(parts_lon), np.concatenate(parts_lat)
+            poly, cell_of = np.concatenate(parts_poly), np.concatenate(parts_cell)
         # Shared vertices of neighbouring cells are bit-identical in H3: project each once.
         vid, uniq = pd.factorize(lon + 1j * lat)
         uniq = np.asarray(uniq)
@@ -705,7 +703,7 @@ def zonal_stats_to_cells(
     columns: dict[str, np.ndarray] = {CELL: cells_in}
     if ucells.size == 0:
         return _frame(columns, stats, prefix, band_labels, None, back)
-    polys = _Polygons(ucells, crs, transform)
+    polys = _Polygons(ucells, crs, transform, (height, width))
     accs = [_Accumulator(ucells.size, want_max, want_min) for _ in range(n_bands)]
     poly_ok = (polys.cmax > 0) & (polys.cmin < width) & (polys.rmax > 0) & (polys.rmin < height)
     window = _window_exact if method == "exact" else _window_centre

@@ -352,3 +352,26 @@ def test_non_convex_cells_max_and_mean(tmp_path, method):
             inside = shapely.contains_xy(polys_geo[k], gx, gy)
             assert ours["raster_max"][k] == vals[inside].max()
             assert ours["raster_min"][k] == vals[inside].min()
+
+
+def test_zero_to_360_longitude_raster(tmp_path):
+    # The same global field stored as -180..180 and as 0..360 gives the same cell statistics,
+    # including west of Greenwich and across the antimeridian.
+    step = 0.5
+    lon_c = -180 + (np.arange(720) + 0.5) * step
+    lat_c = 90 - (np.arange(360) + 0.5) * step
+    field = (np.cos(np.radians(lon_c))[None, :] * 10 + lat_c[:, None]).astype("float32")
+    west = geographic_raster(field, -180.0, 90.0, step)
+    east = geographic_raster(np.roll(field, -360, axis=1), 0.0, 90.0, step)
+    cells = np.concatenate(
+        [
+            region_to_cells((-12.0, 40.0, -8.0, 44.0), 4),
+            region_to_cells((178.0, -5.0, -178.0, 5.0), 4),
+        ]
+    )
+    stats = ("mean", "max", "count", "valid_fraction")
+    a = zonal_stats_to_cells(west, cells, stats=stats)
+    b = zonal_stats_to_cells(east, cells, stats=stats)
+    assert a["v_valid_fraction"].min() > 0.999
+    for col in a.columns[1:]:
+        np.testing.assert_allclose(b[col], a[col], rtol=1e-9, err_msg=col)
