@@ -1024,7 +1024,8 @@ def write_preview_png(data: MapData, path, *, title: str, dpi: int = 100) -> Pat
         ax.set_title(_plain(title))
         ax.set_xlabel("longitude")
         ax.set_ylabel("latitude")
-        ax.set_aspect("auto")
+        mid_lat = float(np.clip(np.mean(ax.get_ylim()), -80, 80))
+        ax.set_aspect(1.0 / np.cos(np.radians(mid_lat)))
         with atomic_path(path, ".png") as tmp:
             fig.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight")
     finally:

@@ -165,11 +165,18 @@
       var g = this.g, d = this.d, seen = new Uint8Array(g.n), drawn = 0;
       var kmin = Math.floor(p0.x / scale) - 1, kmax = Math.floor((p0.x + size.x) / scale) + 1;
       ctx.globalAlpha = d.opacity; ctx.lineJoin = 'round';
+      /* Paths are filled in chunks: one path of 10^5 rings makes Skia's software rasteriser
+       * take seconds, chunks of a few hundred rings take milliseconds. */
+      var CHUNK = 256;
       for (var ci = 0; ci < this.starts.length - 1; ci++) {
         var a = this.starts[ci], b = this.starts[ci + 1];
         if (a === b) { continue; }
+        ctx.fillStyle = ci === 0 ? d.noDataColor : d.colors[ci - 1];
+        ctx.strokeStyle = ci === 0 ? '#616161' : 'rgba(40,40,40,0.55)';
+        ctx.lineWidth = ci === 0 ? 1.2 : 0.6;
+        ctx.setLineDash(ci === 0 ? [3, 2] : []);
+        var rings = 0, wide = false;
         ctx.beginPath();
-        var wide = false;
         for (var q = a; q < b; q++) {
           var i = this.order[q];
           var y0 = g.by0[i] * scale - p0.y, y1 = g.by1[i] * scale - p0.y;
@@ -183,17 +190,15 @@
             for (var j = o + 1; j < e; j++) { ctx.lineTo(g.xs[j] * scale + off, g.ys[j] * scale - p0.y); }
             ctx.closePath();
             if (!seen[i]) { seen[i] = 1; drawn++; }
+            if (++rings === CHUNK) {
+              ctx.fill(); if (wide) { ctx.stroke(); }
+              ctx.beginPath(); rings = 0; wide = false;
+            }
           }
         }
-        ctx.fillStyle = ci === 0 ? d.noDataColor : d.colors[ci - 1];
-        ctx.fill();
-        if (wide) {
-          ctx.strokeStyle = ci === 0 ? '#616161' : 'rgba(40,40,40,0.55)';
-          ctx.lineWidth = ci === 0 ? 1.2 : 0.6;
-          if (ci === 0) { ctx.setLineDash([3, 2]); }
-          ctx.stroke(); ctx.setLineDash([]);
-        }
+        if (rings) { ctx.fill(); if (wide) { ctx.stroke(); } }
       }
+      ctx.setLineDash([]);
       this.drawn = drawn;
       if (d.key === 'risk') { RR.hexCount = drawn; }
     },
@@ -240,28 +245,37 @@
   });
   L.routeRiskHexLayer = function (d) { return new L.RouteRiskHexLayer(d); };
 
+  /* One tooltip for every hexagon layer under the pointer (risk first, then transit). */
   RR.enableHover = function (map) {
     var tip = L.tooltip({direction: 'top', offset: [0, -8], className: 'rr-tooltip', opacity: 0.97});
     var current = null;
-    function hit(latlng) {
-      for (var k = RR.hoverables.length - 1; k >= 0; k--) {
-        var layer = RR.hoverables[k], i = layer.cellAt(latlng);
-        if (i >= 0) { return {layer: layer, i: i}; }
-      }
-      return null;
+    function hits(latlng) {
+      var out = [];
+      RR.hoverables.forEach(function (layer) {
+        var i = layer.cellAt(latlng);
+        if (i >= 0) { out.push({layer: layer, i: i}); }
+      });
+      out.sort(function (a, b) { return (a.layer.d.kind === 'risk' ? 0 : 1) - (b.layer.d.kind === 'risk' ? 0 : 1); });
+      return out;
+    }
+    function key(hs) {
+      return hs.map(function (h) { return h.layer.d.key + ':' + h.i + ':' + h.layer.period; }).join('|');
+    }
+    function content(hs) {
+      return hs.map(function (h) { return h.layer.card(h.i); }).join('');
     }
     map.on('mousemove', function (e) {
-      var h = hit(e.latlng);
-      if (!h) { if (current) { map.closeTooltip(tip); current = null; } return; }
-      var key = h.layer.d.key + ':' + h.i + ':' + h.layer.period;
-      if (key !== current) { tip.setContent(h.layer.card(h.i)); current = key; }
+      var hs = hits(e.latlng);
+      if (!hs.length) { if (current) { map.closeTooltip(tip); current = null; } return; }
+      var k = key(hs);
+      if (k !== current) { tip.setContent(content(hs)); current = k; }
       tip.setLatLng(e.latlng);
       if (!map.hasLayer(tip)) { tip.openOn(map); }
     });
     map.on('mouseout', function () { map.closeTooltip(tip); current = null; });
     map.on('click', function (e) {
-      var h = hit(e.latlng);
-      if (h) { L.popup({maxWidth: 420}).setLatLng(e.latlng).setContent(h.layer.card(h.i)).openOn(map); }
+      var hs = hits(e.latlng);
+      if (hs.length) { L.popup({maxWidth: 420}).setLatLng(e.latlng).setContent(content(hs)).openOn(map); }
     });
   };
 
