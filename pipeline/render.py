@@ -250,6 +250,8 @@ class RenderOptions:
         The most recent seizures shown as clustered points (the heat layer uses all).
     max_event_points : int
         The most recent transit events shown.
+    max_heat_points : int
+        The most recent seizures in the heat layer.
     class_colors : tuple of str, optional
         One ``#rrggbb`` colour per class; default a YlOrRd ramp.
     hex_opacity : float
@@ -262,6 +264,7 @@ class RenderOptions:
     tiles: str | None = None
     max_seizure_points: int = 20000
     max_event_points: int = 20000
+    max_heat_points: int = 200_000
     class_colors: tuple[str, ...] | None = None
     hex_opacity: float = 0.7
     show_heat: bool = False
@@ -487,7 +490,7 @@ def _risk_payload(data: MapData, scores: pd.DataFrame, cells: np.ndarray, option
     n = len(scores)
     labels = list(data.class_labels)
     observed = (
-        scores[OBSERVED].fillna(False).astype(bool).to_numpy()
+        scores[OBSERVED].astype("boolean").fillna(False).to_numpy(dtype=bool)
         if OBSERVED in scores.columns
         else np.ones(n, dtype=bool)
     )
@@ -821,6 +824,8 @@ def build_map(
         _HexLayer(_js(payload), escape_text("Transit density"), show=options.show_transit).add_to(m)
     if data.seizures is not None and len(data.seizures):
         pts = data.seizures.dropna(subset=[S.LON, S.LAT])
+        if len(pts) > options.max_heat_points:
+            pts = pts.sort_values(S.TIME, ascending=False).head(options.max_heat_points)
         heat = np.column_stack([pts[S.LAT].to_numpy(float), pts[S.LON].to_numpy(float)])
         _HeatMap(
             np.round(heat, 4).tolist(),

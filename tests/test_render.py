@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html as htmllib
+import json
 import re
 
 import geopandas as gpd
@@ -219,3 +220,32 @@ def test_preview_png(tmp_path):
 def test_sample_cells_are_distinct():
     cells = sample_cells(500)
     assert cells.size == 500 and np.unique(cells).size == 500
+
+
+def test_empty_scores_and_missing_observed_values():
+    data = sample_map_data(20)
+    data.scores["observed"] = pd.array([None] * 5 + [True] * 15, dtype=object)
+    page = _html(data)
+    observed = re.search(r'"observed":\[([^\]]*)\]', page).group(1).split(",")
+    assert observed.count("0") == 5 and observed.count("1") == 15
+    data.scores = data.scores.head(0)
+    data.timeline = None
+    assert '"cells":[]' in _html(data)
+
+
+def test_heat_layer_is_capped():
+    data = sample_map_data(20, n_seizures=500)
+    page = _html(data, options=RenderOptions(max_heat_points=50))
+    heat = re.search(r"L\.heatLayer\(\s*(\[\[.*?\]\])", page, re.DOTALL).group(1)
+    assert len(json.loads(heat)) == 50
+
+
+def test_vendored_assets_match_their_recorded_sha256():
+    import importlib.util
+    from pathlib import Path
+
+    tool = Path(__file__).resolve().parents[1] / "tools" / "vendor_assets.py"
+    spec = importlib.util.spec_from_file_location("vendor_assets", tool)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.check() == 0

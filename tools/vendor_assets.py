@@ -143,6 +143,7 @@ def _write_readme(dest: Path, rows: list[tuple[str, str, str, str, str]]) -> Non
         "unchanged except `world-atlas/countries-110m.json`, whose country names and ids are",
         "removed (outlines only).  The basemap data is Natural Earth 1:110m Admin 0 (public",
         "domain, https://www.naturalearthdata.com/), as TopoJSON by world-atlas (ISC).",
+        "`route_risk.js` and `route_risk.css` are route-risk's own code (not vendored, not listed).",
         "",
         "| file | npm package | licence | sha256 |",
         "|---|---|---|---|",
