@@ -262,16 +262,20 @@ class _Prefix:
     the window ``G`` is the column total (the piece covers whole columns), above it 0.
     """
 
-    def __init__(self, v: np.ndarray) -> None:
+    def __init__(self, v: np.ndarray, integral: bool = True) -> None:
         h, w = v.shape
         self.h, self.w = h, w
         self.v = v
         self.c = np.empty((h + 1, w))
-        self.e = np.empty((h + 1, w))
         self.c[0] = 0.0
+        # Row by row: numpy's cumsum along axis 0 is strided and ~50x slower here.
+        if not integral:
+            for i in range(h):
+                np.add(self.c[i], v[i], out=self.c[i + 1])
+            return
+        self.e = np.empty((h + 1, w))
         self.e[0] = 0.0
         half = np.empty(w)
-        # Row by row: numpy's cumsum along axis 0 is strided and ~50x slower here.
         for i in range(h):
             np.add(self.c[i], v[i], out=self.c[i + 1])
             np.add(self.c[i], self.c[i + 1], out=half)
@@ -542,9 +546,10 @@ def _window_centre(polys, pw, row0, block, invalid, accs, n_cells):
     flat = above * w + j
     for b in range(block.shape[0]):
         valid = ~invalid[b]
-        pre = _Prefix(np.where(valid, block[b], 0.0))
+        any_invalid = bool(invalid[b].any())
+        pre = _Prefix(np.where(valid, block[b], 0) if any_invalid else block[b], integral=False)
         accs[b].sum += np.bincount(cid, weights=wsg * pre.c.ravel()[flat], minlength=n_cells)
-        cn = _Prefix(valid.astype("float64")).c.ravel() if invalid[b].any() else None
+        cn = _Prefix(valid, integral=False).c.ravel() if any_invalid else None
         cnt = cn[flat] if cn is not None else above.astype("float64")
         accs[b].count += np.bincount(cid, weights=wsg * cnt, minlength=n_cells)
     if accs[0].max is None and accs[0].min is None:
