@@ -105,9 +105,13 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
 
 def write_geojson(frame: gpd.GeoDataFrame, path: str | os.PathLike) -> Path:
     """Write a GeoDataFrame to GeoJSON (RFC 7946, EPSG:4326) atomically."""
+
+    # document as Python dicts first, 5-10x slower on the demo's 40,000 cells.
     with atomic_path(path, ".geojson") as tmp:
-        text = round_floats(frame).to_crs("EPSG:4326").to_json(drop_id=True)
-        tmp.write_text(text, encoding="utf-8")
+        round_floats(frame).to_crs("EPSG:4326").to_file(
+            tmp, driver="GeoJSON", engine="pyogrio", RFC7946="YES", COORDINATE_PRECISION=6,
+            WRITE_NAME="NO",
+        )
     return Path(path)
 
 
