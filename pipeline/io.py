@@ -105,11 +105,15 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
 
 def write_geojson(frame: gpd.GeoDataFrame, path: str | os.PathLike) -> Path:
     """Write a GeoDataFrame to GeoJSON (RFC 7946, EPSG:4326) atomically."""
-
-    # document as Python dicts first, 5-10x slower on the demo's 40,000 cells.
+    # GDAL's writer (through pyogrio) streams features; GeoDataFrame.to_json builds the whole
+    # document in memory first (6.6 s vs 4.7 s on the demo's 40,000 cells).
     with atomic_path(path, ".geojson") as tmp:
         round_floats(frame).to_crs("EPSG:4326").to_file(
-            tmp, driver="GeoJSON", engine="pyogrio", RFC7946="YES", COORDINATE_PRECISION=6,
+            tmp,
+            driver="GeoJSON",
+            engine="pyogrio",
+            RFC7946="YES",
+            COORDINATE_PRECISION=6,
             WRITE_NAME="NO",
         )
     return Path(path)
