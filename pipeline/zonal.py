@@ -674,6 +674,12 @@ def zonal_stats_to_cells(
     cells_in = to_cells(cells)
     ucells, back = np.unique(cells_in, return_inverse=True)
     prefix = name or (str(raster.name) if raster.name is not None else "raster")
+    # Spatial dims last, whatever their names (y/x, lat/lon) and the order they came in.
+    try:
+        y_name, x_name = raster.rio.y_dim, raster.rio.x_dim
+    except Exception:  # rioxarray raises its own errors when it cannot tell
+        y_name, x_name = raster.dims[-2], raster.dims[-1]
+    raster = raster.transpose(..., y_name, x_name)
     if raster.ndim == 2:
         raster = raster.expand_dims("band")
         band_labels = [None]

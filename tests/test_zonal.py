@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import rasterio
 import rioxarray  # noqa: F401  (registers the .rio accessor)
@@ -375,3 +376,17 @@ def test_zero_to_360_longitude_raster(tmp_path):
     assert a["v_valid_fraction"].min() > 0.999
     for col in a.columns[1:]:
         np.testing.assert_allclose(b[col], a[col], rtol=1e-9, err_msg=col)
+
+
+def test_dims_in_any_order_and_multiband_names():
+    rng = np.random.default_rng(6)
+    vals = rng.uniform(0, 1, (2, 100, 120)).astype("float32")
+    da = xr.DataArray(vals, dims=("band", "y", "x"), coords={"band": [1, 2]}, name="s2")
+    da = da.rio.write_crs("EPSG:4326").rio.write_transform(Affine(0.01, 0, 0, 0, -0.01, 1))
+    cells = region_to_cells((0.1, 0.1, 1.1, 0.9), 6)
+    a = zonal_stats_to_cells(da, cells, stats=("mean",))
+    b = zonal_stats_to_cells(da.transpose("y", "x", "band"), cells, stats=("mean",))
+    assert list(a.columns) == ["cell", "s2_b1_mean", "s2_b2_mean"]
+    pd.testing.assert_frame_equal(a, b)
+    one = zonal_stats_to_cells(da.sel(band=2), cells, stats=("mean",), name="red")
+    np.testing.assert_array_equal(one["red_mean"], a["s2_b2_mean"])
