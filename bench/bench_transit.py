@@ -168,7 +168,7 @@ def main() -> None:
         ),
     ]
     write_results(
-        "transit",
+        "transit_quick" if args.quick else "transit",
         rows,
         quick=args.quick,
         resolution=RESOLUTION,

@@ -171,7 +171,7 @@ def main() -> None:
             )
         )
         write_results(
-            "zonal",
+            "zonal_quick" if args.quick else "zonal",
             rows,
             quick=args.quick,
             goals={"speedup_vs_exactextract": 5, "max_rel_diff": 1e-6, "peak_mb": 1024},
