@@ -27,6 +27,12 @@ def cli(*args, cwd=None, env=None):
     )
 
 
+def pipeline_config():
+    from pipeline.config import load_config
+
+    return load_config(REPO / "configs" / "demo.yaml")
+
+
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory):
     """`route-risk demo --out DIR` once for the whole session."""
@@ -80,7 +86,8 @@ def test_scores_tables(demo_run):
     assert csv["hex_id"].str.fullmatch(r"[0-9a-f]{15}").all()
     assert csv["risk"].between(0, 100).all()
     contrib = [c for c in csv.columns if c.endswith("__contrib")]
-    assert len(contrib) == 7
+    factors = pipeline_config().score.factors
+    assert sorted(contrib) == sorted(f"{f}__contrib" for f in factors)
     assert (csv[contrib].sum(axis=1) - csv["risk"]).abs().max() < 1e-4
     import geopandas as gpd
 
@@ -232,3 +239,30 @@ def test_demo_map_draws_in_chromium_offline(demo_run, page):
     shots = REPO / "test-artifacts"
     shots.mkdir(exist_ok=True)
     page.screenshot(path=str(shots / "demo-map.png"))
+
+
+def test_ingest_command_json(demo_run, tmp_path):
+    out, _ = demo_run
+    proc = cli("ingest", "seizures", out / "inputs" / "seizures.csv", "--json", "--out", tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["accepted"] + summary["rejected"] == 6000
+    assert {"accepted", "rejected", "rejects_file", "by_rule"} <= set(summary)
+    proc = cli("ingest", "raster", out / "inputs" / "nightlights.tif", "--json")
+    assert proc.returncode == 0, proc.stderr
+    info = json.loads(proc.stdout)
+    assert "4326" in str(info["crs"]) and 0 < info["valid_fraction"] <= 1
+    proc = cli("ingest", "tracks", out / "inputs" / "ais.csv")
+    assert proc.returncode == 0 and "accepted" in proc.stdout.lower()
+
+
+@pytest.mark.parametrize("kind", ["seizures", "tracks", "raster"])
+def test_ingest_command_unusable_file_exits_2(tmp_path, kind):
+    bad = tmp_path / ("x.tif" if kind == "raster" else "x.csv")
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    proc = cli("ingest", kind, bad)
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    assert "x." in proc.stderr and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    missing = cli("ingest", kind, tmp_path / "missing.csv")
+    assert missing.returncode == 2 and "missing.csv" in missing.stderr
