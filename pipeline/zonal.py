@@ -288,40 +288,50 @@ class _Prefix:
         return k * self.w + j, rc - k
 
     def mean_g(self, ra, rb, j):
-        """Mean of G between row coordinates ra and rb in columns j."""
+        """Mean of G between row coordinates ra and rb in columns j.
+
+        Written as a positively weighted sum of the partial first row, the whole rows between
+        (a difference of ``E`` only over at least one whole row, so the span is >= 1) and the
+        partial last row: no cancellation when the span is tiny, e.g. an almost horizontal edge
+        that just crosses a row line.
+        """
+        h = self.h
         c, e, v = self.c.ravel(), self.e.ravel(), self.v.ravel()
-        fa, pa_ = self._at(ra, j)
-        fb, pb_ = self._at(rb, j)
-        d = rb - ra
-        out = ((e[fb] - e[fa]) + pb_ * (c[fb] + 0.5 * pb_ * v[fb])) - pa_ * (
-            c[fa] + 0.5 * pa_ * v[fa]
+        lo, hi = np.minimum(ra, rb), np.maximum(ra, rb)
+        flo, plo = self._at(lo, j)
+        fhi, phi = self._at(hi, j)
+        same = flo == fhi
+        # Same row: the exact integral (phi - plo) * G(mid), G being linear in the row.
+        first = np.where(
+            same,
+            (phi - plo) * (c[flo] + 0.5 * v[flo] * (plo + phi)),
+            (1.0 - plo) * (c[flo] + 0.5 * v[flo] * (1.0 + plo)),
         )
-        below = np.flatnonzero((ra > self.h) | (rb > self.h))
+        inner = np.where(same, 0.0, e[np.maximum(fhi, flo + self.w)] - e[flo + self.w])
+        last = np.where(same, 0.0, phi * (c[fhi] + 0.5 * v[fhi] * phi))
+        num = first + inner + last
+        below = np.flatnonzero(hi > h)
         if below.size:
-            tot = c[self.h * self.w + j[below]]
-            out[below] += (
-                np.maximum(rb[below] - self.h, 0) - np.maximum(ra[below] - self.h, 0)
-            ) * tot
-        flat_ = np.abs(d) < 1e-7
-        out /= np.where(flat_, 1.0, d)
+            tot = c[h * self.w + j[below]]
+            num[below] += (hi[below] - np.maximum(lo[below], h)) * tot
+        d = hi - lo
+        flat_ = d <= 0
+        out = num / np.where(flat_, 1.0, d)
         idx = np.flatnonzero(flat_)
         if idx.size:
-            fm, pm = self._at(0.5 * (ra[idx] + rb[idx]), j[idx])
+            fm, pm = self._at(lo[idx], j[idx])
             out[idx] = c[fm] + v[fm] * pm
         return out
 
 
 def _mean_g_constant(ra, rb, h):
     """``_Prefix.mean_g`` for a window whose pixels are all valid and equal to 1."""
-
-    def hh(r):
-        rc = np.clip(r, 0.0, h)
-        return 0.5 * rc * rc + np.maximum(r - h, 0.0) * h
-
-    d = rb - ra
-    flat_ = np.abs(d) < 1e-7
-    gm = np.clip(0.5 * (ra + rb), 0.0, h)
-    return np.where(flat_, gm, (hh(rb) - hh(ra)) / np.where(flat_, 1.0, d))
+    lo, hi = np.minimum(ra, rb), np.maximum(ra, rb)
+    a, b = np.clip(lo, 0.0, h), np.clip(hi, 0.0, h)
+    num = 0.5 * (b - a) * (a + b) + h * np.maximum(hi - np.maximum(lo, h), 0.0)
+    d = hi - lo
+    flat_ = d <= 0
+    return np.where(flat_, a, num / np.where(flat_, 1.0, d))
 
 
 def _centre_crossings(x0, r0, x1, r1, width, height):
@@ -390,6 +400,9 @@ class _Accumulator:
     def __init__(self, n_cells: int, want_max: bool, want_min: bool) -> None:
         self.sum = np.zeros(n_cells)
         self.count = np.zeros(n_cells)
+        # Σ|terms| of each signed sum: its round-off is a few ulps of this.
+        self.sum_abs = np.zeros(n_cells)
+        self.count_abs = np.zeros(n_cells)
         self.max = np.full(n_cells, -np.inf) if want_max else None
         self.min = np.full(n_cells, np.inf) if want_min else None
 
@@ -422,23 +435,27 @@ def _window_exact(polys, pw, row0, block, invalid, accs, n_cells):
     c2 = polys.cell_of[polys.own2[sel][m2]]
     w2 = polys.w2[sel][m2]
 
-    def scatter(piece_values, target):
+    def scatter(piece_values, target, target_abs):
         per_edge = np.bincount(edge, weights=piece_values, minlength=sel.size)
         target += np.bincount(c1, weights=per_edge * w1, minlength=n_cells)
         target += np.bincount(c2, weights=per_edge[m2] * w2, minlength=n_cells)
+        abs_edge = np.bincount(edge, weights=np.abs(piece_values), minlength=sel.size)
+        target_abs += np.bincount(c1, weights=abs_edge * np.abs(w1), minlength=n_cells)
+        target_abs += np.bincount(c2, weights=abs_edge[m2], minlength=n_cells)
 
     any_invalid = invalid.any(axis=(1, 2))
     const = None
     for b in range(block.shape[0]):
         valid = ~invalid[b]
         vb = np.where(valid, block[b], 0) if any_invalid[b] else block[b]
-        scatter(dx * _Prefix(vb).mean_g(ra, rb, j), accs[b].sum)
+        acc = accs[b]
+        scatter(dx * _Prefix(vb).mean_g(ra, rb, j), acc.sum, acc.sum_abs)
         if any_invalid[b]:
-            scatter(dx * _Prefix(valid).mean_g(ra, rb, j), accs[b].count)
+            scatter(dx * _Prefix(valid).mean_g(ra, rb, j), acc.count, acc.count_abs)
         else:
             if const is None:
                 const = dx * _mean_g_constant(ra, rb, h)
-            scatter(const, accs[b].count)
+            scatter(const, acc.count, acc.count_abs)
     if accs[0].max is None and accs[0].min is None:
         return
     # Max/min: per polygon and column, the rows its boundary spans there; for a convex ring
@@ -548,10 +565,13 @@ def _window_centre(polys, pw, row0, block, invalid, accs, n_cells):
         valid = ~invalid[b]
         any_invalid = bool(invalid[b].any())
         pre = _Prefix(np.where(valid, block[b], 0) if any_invalid else block[b], integral=False)
-        accs[b].sum += np.bincount(cid, weights=wsg * pre.c.ravel()[flat], minlength=n_cells)
+        terms = wsg * pre.c.ravel()[flat]
+        accs[b].sum += np.bincount(cid, weights=terms, minlength=n_cells)
+        accs[b].sum_abs += np.bincount(cid, weights=np.abs(terms), minlength=n_cells)
         cn = _Prefix(valid, integral=False).c.ravel() if any_invalid else None
         cnt = cn[flat] if cn is not None else above.astype("float64")
         accs[b].count += np.bincount(cid, weights=wsg * cnt, minlength=n_cells)
+        accs[b].count_abs += np.bincount(cid, weights=np.abs(cnt), minlength=n_cells)
     if accs[0].max is None and accs[0].min is None:
         return
     # Per polygon and centre column: the run of centres between its two crossings.
@@ -764,8 +784,14 @@ def _frame(columns, stats, prefix, band_labels, state, back) -> pd.DataFrame:
         # Coverage sums cancel to ~1e-9 of a pixel (more on wide windows, whose prefix sums
         # are large) where a cell misses every valid pixel; below 1e-6 px the "valid area" is
         # round-off, and its mean would be round-off divided by round-off.
-        count = np.where(np.abs(acc.count) < 1e-6, 0.0, acc.count)
-        total = np.where(count > 0, acc.sum, 0.0)
+        # Likewise a sum within round-off of zero (1e-13 of Σ|terms|, ~500 ulps) is zero: a
+        # cell of zeros gets 0, not ±1e-15.
+        count = np.where(
+            (np.abs(acc.count) < 1e-6) | (np.abs(acc.count) <= 1e-13 * acc.count_abs),
+            0.0,
+            acc.count,
+        )
+        total = np.where((count > 0) & (np.abs(acc.sum) > 1e-13 * acc.sum_abs), acc.sum, 0.0)
         values = {
             "sum": total,
             "count": count,

@@ -390,3 +390,16 @@ def test_dims_in_any_order_and_multiband_names():
     pd.testing.assert_frame_equal(a, b)
     one = zonal_stats_to_cells(da.sel(band=2), cells, stats=("mean",), name="red")
     np.testing.assert_array_equal(one["red_mean"], a["s2_b2_mean"])
+
+
+@pytest.mark.parametrize("method", ["exact", "centre"])
+def test_zero_valued_cells_get_exactly_zero(method):
+    # Prefix sums make a zero cell a difference of equal large numbers: round-off must not
+    # turn it into a tiny negative mean (the score would see a negative factor).
+    vals = np.zeros((300, 300), dtype="float32")
+    vals[:150] = 5.0
+    da = geographic_raster(vals, 20.0, 3.0, 0.01)
+    cells = region_to_cells((20.5, 0.2, 22.5, 1.4), 7)
+    out = zonal_stats_to_cells(da, cells, stats=("mean", "sum", "count"), method=method)
+    assert (out["v_mean"] >= 0).all() and (out["v_sum"] >= 0).all()
+    assert (out["v_mean"] == 0).sum() > 0.9 * cells.size
