@@ -45,6 +45,7 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 import xarray as xr
+from h3ronpy import cells_valid
 from h3ronpy.vector import cells_to_wkb_polygons
 from pyproj import CRS, Transformer
 
@@ -598,6 +599,16 @@ def _window_centre(polys, pw, row0, block, invalid, accs, n_cells):
 # ----------------------------------------------------------------------------- public API
 
 
+def _check_cells(cells: np.ndarray) -> None:
+    # h3ronpy's cells_valid returns the cells with nulls for invalid ids (not booleans).
+    bad = np.flatnonzero(pa.array(cells_valid(pa.array(cells))).is_null().to_numpy(False))
+    if bad.size:
+        raise InputError(
+            f"not an H3 cell id: {int(cells[bad[0]])!r} (and {bad.size - 1} more); "
+            "expected uint64 H3 cell indexes"
+        )
+
+
 def _row_block(raster: xr.DataArray, y_dim: str) -> int | None:
     """Rows per storage tile or dask chunk along y, if known."""
     if raster.chunks is not None:
@@ -692,6 +703,7 @@ def zonal_stats_to_cells(
         raise ConfigError(f"memory_budget_mb must be > 0, got {memory_budget_mb!r}")
     crs, transform, nodata = _raster_parts(raster)
     cells_in = to_cells(cells)
+    _check_cells(cells_in)
     ucells, back = np.unique(cells_in, return_inverse=True)
     prefix = name or (str(raster.name) if raster.name is not None else "raster")
     # Spatial dims last, whatever their names (y/x, lat/lon) and the order they came in.

@@ -241,6 +241,8 @@ def test_bad_arguments():
         zonal_stats_to_cells(xr.DataArray(np.ones((10, 10)), dims=("y", "x")), cells)
     with pytest.raises(InputError, match="not an H3 cell"):
         zonal_stats_to_cells(da, ["not-a-cell"])
+    with pytest.raises(InputError, match="123"):
+        zonal_stats_to_cells(da, np.array([123], dtype="uint64"))
 
 
 def test_cells_tiling_the_raster_conserve_its_total():
