@@ -420,6 +420,36 @@ def _features(config: Config, seizures, pings, rasters, ports, region_cells, as_
     return feats, events, info
 
 
+CONFIDENCE_THRESHOLDS = (5, 20)
+
+
+def confidence_labels(seizures_within_bandwidth: np.ndarray) -> np.ndarray:
+    """Say how sure the density factor of each cell is.
+
+    'low': fewer than 5 seizures within one bandwidth of the cell centre; 'medium': 5-19;
+    'high': 20 or more.  A kernel estimate from a handful of events is mostly the kernel's shape; with twenty or
+    more it reflects the data.  The count is unweighted, so old events count too.
+    """
+    n = np.asarray(seizures_within_bandwidth)
+    labels = np.array(["low", "medium", "high"], dtype=object)
+    return labels[np.searchsorted(np.asarray(CONFIDENCE_THRESHOLDS), n, side="right")]
+
+
+def _seizures_within(seizures: pd.DataFrame, cells: np.ndarray, bandwidth_km) -> np.ndarray:
+    """Count seizures within one bandwidth of each cell centre (uniform kernel x its area)."""
+    if seizures.empty or not bandwidth_km:
+        return np.zeros(len(cells), dtype="int64")
+    from .density import kernel_density
+
+    d = kernel_density(
+        (seizures[S.LON].to_numpy(), seizures[S.LAT].to_numpy()),
+        cells,
+        bandwidth_km=float(bandwidth_km),
+        kernel="uniform",
+    )
+    return np.rint(d * np.pi * float(bandwidth_km) ** 2).astype("int64")
+
+
 def _support(feats: pd.DataFrame) -> np.ndarray:
     """Cells with any observation: density support, transit, events or valid raster."""
     keep = np.zeros(len(feats), dtype=bool)
@@ -565,6 +595,10 @@ def _run(config, as_of_arg, out, staging, run_id, started, timer) -> RunResult:
             observed=observed,
         )
         scores = scores.merge(stats, on=S.CELL, how="left")
+        bandwidth = feat_info["density"].get("bandwidth_km")
+        near = _seizures_within(seizures, scores[S.CELL].to_numpy(dtype="uint64"), bandwidth)
+        scores["seizures_within_bandwidth"] = near
+        scores["confidence"] = confidence_labels(near)
     evaluation = None
     if config.evaluate.enabled:
         from .evaluate import back_test

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -109,3 +110,31 @@ def test_outside_area_is_rejected_but_not_a_quality_failure(small_demo, tmp_path
     assert entry["by_rule"]["outside_aoi"] == entry["rejected"] > 400
     rejects = pd.read_csv(res.out_dir / "rejects" / "seizures.csv")
     assert len(rejects) == entry["rejected"]
+
+
+def test_confidence_counts_seizures_within_one_bandwidth():
+    from pipeline.grid import points_to_cells
+    from pipeline.run import _seizures_within, confidence_labels
+
+    s = pd.DataFrame({"lon": [0, 0.05, 0.1, 3.0], "lat": [40.0, 40.0, 40.0, 40.0]})
+    cells = points_to_cells([0.0, 3.0, 10.0], [40.0, 40.0, 40.0], 7)
+    assert _seizures_within(s, cells, 20.0).tolist() == [3, 1, 0]
+    labels = confidence_labels(np.array([0, 4, 5, 19, 20]))
+    assert labels.tolist() == ["low", "low", "medium", "medium", "high"]
+
+
+def test_scores_carry_confidence(small_demo, tmp_path):
+    from pipeline.grid import cells_to_latlng
+
+    res = pipeline.run_pipeline(config(small_demo, tmp_path))
+    s = res.scores
+    assert set(s["confidence"]) <= {"low", "medium", "high"}
+    seiz = pd.read_parquet(res.out_dir / "seizures.parquet")
+    sample = s.sample(25, random_state=0)
+    lat, lon = cells_to_latlng(sample["cell"].to_numpy())
+    p1, p2 = np.radians(lat)[:, None], np.radians(seiz["lat"].to_numpy())[None, :]
+    dl = np.radians(seiz["lon"].to_numpy())[None, :] - np.radians(lon)[:, None]
+    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    km = 2 * 6371.0088 * np.arcsin(np.sqrt(a))
+    brute = (km < 25.0).sum(axis=1)
+    assert np.abs(sample["seizures_within_bandwidth"].to_numpy() - brute).max() <= 1
