@@ -99,7 +99,8 @@ def to_cells(cells) -> np.ndarray:
     out = arr.astype("uint64")
     from h3ronpy import cells_valid
 
-    valid = _np(cells_valid(pa.array(out)))
+    # cells_valid returns the cells with nulls where an id is invalid, not booleans.
+    valid = ~pa.array(cells_valid(pa.array(out))).is_null().to_numpy(zero_copy_only=False)
     if not valid.all():
         bad = np.flatnonzero(~valid)
         raise InputError(f"not an H3 cell id: {int(out[bad[0]])!r} (and {bad.size - 1} more)")

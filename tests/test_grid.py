@@ -27,6 +27,8 @@ def test_round_trip_strings_and_ints():
     c = points_to_cells([10.0, -70.0], [50.0, 20.0], 9)
     assert (to_cells(cells_to_strings(c)) == c).all()
     assert (to_cells(c.astype("int64")) == c).all()
+    with pytest.raises(InputError, match="not an H3 cell id: 123 "):
+        to_cells([int(c[0]), 123])
     with pytest.raises(InputError, match="not an H3 cell id: 'zzz'"):
         to_cells(np.array(["zzz"]))
     with pytest.raises(InputError, match="resolution"):
