@@ -812,7 +812,9 @@ def build_map(
         control_scale=True,
         **{"minZoom": 1, "maxZoom": 18},
     )
-    m.fit_bounds(_fit_bounds(cells))
+    # Not folium's fit_bounds: the first view must not be a zoom animation (a screenshot or a
+    # reader would see a blurred, half-scaled frame), hence animate: false.
+    _Script(f"{m.get_name()}.fitBounds({_js(_fit_bounds(cells))}, {{animate: false}});").add_to(m)
     if options.tiles:
         folium.TileLayer(options.tiles, name=escape_text(options.tiles), overlay=False).add_to(m)
     _Basemap(_js(_basemap_payload(data.basemap)), escape_text("Basemap (coast, borders)")).add_to(m)

@@ -265,6 +265,7 @@
       return hs.map(function (h) { return h.layer.card(h.i); }).join('');
     }
     map.on('mousemove', function (e) {
+      RR.pointer = [e.containerPoint.x, e.containerPoint.y];
       var hs = hits(e.latlng);
       if (!hs.length) { if (current) { map.closeTooltip(tip); current = null; } return; }
       var k = key(hs);
