@@ -90,7 +90,9 @@ def _hover_cell(page, want: str = "observed") -> None:
             const L0 = routeRisk.layers.risk, map = routeRisk.map, size = map.getSize();
             let best = null, bestD = Infinity, id = null;
             for (let i = 0; i < L0.ids.length; i++) {
-                if ((L0.d.observed[i] === 1) !== (want === 'observed')) continue;
+                if (want === 'transit') {
+                    if (!routeRisk.layers.transit.index.has(L0.ids[i])) continue;
+                } else if ((L0.d.observed[i] === 1) !== (want === 'observed')) continue;
                 const ll = h3.cellToLatLng(L0.ids[i]);
                 const p = map.latLngToContainerPoint([ll[0], ll[1]]);
                 const d = Math.hypot(p.x - size.x / 2, p.y - size.y / 2);
@@ -280,6 +282,13 @@ def test_offline_render_hexagons_hover_and_layers(page, tmp_path):
     assert page.locator("canvas.rr-hex-canvas").count() == 0
     risk_box.check()
     assert page.evaluate("() => routeRisk.hexCount") == n
+    # with transit density on, one card shows both layers of the cell
+    page.get_by_label("Transit density").check()
+    page.mouse.move(5, 450)
+    _hover_cell(page, want="transit")
+    card = _text(page, ".rr-tooltip")
+    assert "/ 100" in card and "Transit" in card and card.count("Vessel-hours") == 2
+    page.get_by_label("Transit density").uncheck()
     # slider: the colours follow the month
     before = page.evaluate("() => Array.from(routeRisk.layers.risk.cls)")
     page.evaluate(
