@@ -34,16 +34,18 @@ AS_OF = pd.Timestamp("2024-12-31T23:59:59.999999999Z")
 def make_csv(path: Path, n: int, seed: int = 0) -> None:
     rng = np.random.default_rng(seed)
     t = pd.Timestamp("2015-01-01") + pd.to_timedelta(rng.integers(0, 3600 * 24 * 3000, n), "s")
-    df = pd.DataFrame({
-        "date": t.strftime("%Y-%m-%d %H:%M:%S"),
-        "lat": rng.uniform(-60, 60, n).round(5).astype(str),
-        "lon": rng.uniform(-180, 180, n).round(5).astype(str),
-        "commodity": rng.choice(["cocaine", "heroin", "cannabis", "methamphetamine"], n),
-        "quantity": rng.gamma(2, 10, n).round(2).astype(str),
-        "unit": "kg",
-        "agency": rng.choice(["coast guard", "customs", "navy"], n),
-        "note": "",
-    })
+    df = pd.DataFrame(
+        {
+            "date": t.strftime("%Y-%m-%d %H:%M:%S"),
+            "lat": rng.uniform(-60, 60, n).round(5).astype(str),
+            "lon": rng.uniform(-180, 180, n).round(5).astype(str),
+            "commodity": rng.choice(["cocaine", "heroin", "cannabis", "methamphetamine"], n),
+            "quantity": rng.gamma(2, 10, n).round(2).astype(str),
+            "unit": "kg",
+            "agency": rng.choice(["coast guard", "customs", "navy"], n),
+            "note": "",
+        }
+    )
     k = max(n // 500, 1)
     idx = rng.choice(n, 7 * k, replace=False).reshape(7, k)
     df.loc[idx[0], "lat"] = "NA"
@@ -93,8 +95,15 @@ def vectorised(path: Path):
     lon = pd.to_numeric(df["lon"], errors="coerce")
     t = pd.to_datetime(df["date"], errors="coerce", utc=True, format="mixed")
     q = pd.to_numeric(df["quantity"], errors="coerce")
-    ok = (lat.between(-90, 90) & lon.between(-180, 180) & ~((lat == 0) & (lon == 0))
-          & t.notna() & (t <= AS_OF) & ~(q < 0) & ~df.duplicated())
+    ok = (
+        lat.between(-90, 90)
+        & lon.between(-180, 180)
+        & ~((lat == 0) & (lon == 0))
+        & t.notna()
+        & (t <= AS_OF)
+        & ~(q < 0)
+        & ~df.duplicated()
+    )
     out = df[ok]
     gdf = gpd.GeoDataFrame(out, geometry=gpd.points_from_xy(lon[ok], lat[ok]), crs=4326)
     return set((out.index + 2).tolist()), gdf
@@ -116,25 +125,29 @@ def main() -> None:
         make_csv(path, n)
         size_mb = path.stat().st_size / 2**20
         runs = {}
-        for label, fn in [("route-risk read_seizures", ours),
-                          ("pandas+geopandas vectorised", vectorised),
-                          ("pandas+geopandas naive (row-wise)", naive)]:
+        for label, fn in [
+            ("route-risk read_seizures", ours),
+            ("pandas+geopandas vectorised", vectorised),
+            ("pandas+geopandas naive (row-wise)", naive),
+        ]:
             secs, peak, (rows, _obj) = measure(lambda fn=fn: fn(path))
             runs[label] = (secs, peak, rows)
     base = runs["route-risk read_seizures"]
     table = []
     for label, (secs, peak, rows) in runs.items():
         agree = len(rows & base[2]) / max(len(rows | base[2]), 1)
-        table.append({
-            "tool": label,
-            "rows": n,
-            "seconds": round(secs, 3),
-            "rows_per_s": round(n / secs),
-            "x_ours": round(secs / base[0], 2),
-            "accepted": len(rows),
-            "agreement_with_ours": round(agree, 6),
-            "peak_rss_mb": round(peak / 2**20, 1),
-        })
+        table.append(
+            {
+                "tool": label,
+                "rows": n,
+                "seconds": round(secs, 3),
+                "rows_per_s": round(n / secs),
+                "x_ours": round(secs / base[0], 2),
+                "accepted": len(rows),
+                "agreement_with_ours": round(agree, 6),
+                "peak_rss_mb": round(peak / 2**20, 1),
+            }
+        )
     write_results("ingest", table, csv_mb=round(size_mb, 1), n_rows=n, quick=args.quick)
 
 

@@ -99,6 +99,13 @@ def sample_map_data(
     latest = pd.Timestamp("2024-06-30", tz="UTC") - pd.to_timedelta(rng.integers(0, 400, n), "D")
     frame["latest_event"] = pd.Series(latest).where(rng.random(n) > 0.3)
     frame["observed"] = observed
+    near = rng.poisson(8.0, n)
+    frame[S.SEIZURES_WITHIN_BANDWIDTH] = near
+    frame[S.CONFIDENCE] = (
+        np.array(["low", "medium", "high"], dtype=object)[np.searchsorted([5, 20], near, "right")]
+        if text is None
+        else text
+    )
     scores = pd.DataFrame(frame)
 
     pick = rng.integers(0, n, n_seizures)
@@ -165,4 +172,5 @@ def sample_map_data(
         transit=transit,
         rasters=[raster],
         timeline=timeline,
+        bandwidth_km=25.0,
     )

@@ -27,6 +27,7 @@ from .errors import InputError
 __all__ = [
     "cell_area_km2",
     "cells_to_geodataframe",
+    "cells_resolutions",
     "cells_to_latlng",
     "cells_to_strings",
     "grid_disk_cells",

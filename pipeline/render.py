@@ -62,11 +62,11 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-OBSERVED = "observed"
-LATEST_EVENT = "latest_event"
-SEIZURES_PREFIX = "seizures_"
-PERIOD = "period"
-EVENT_TYPE = "event_type"
+OBSERVED = S.OBSERVED
+LATEST_EVENT = S.LATEST_EVENT
+SEIZURES_PREFIX = S.SEIZURES_PREFIX
+PERIOD = S.PERIOD
+EVENT_TYPE = S.EVENT_TYPE
 
 # Colour-blind-safe sequential palettes (ColorBrewer YlOrRd / Blues), indexed by class count.
 _YLORRD = ["#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#b10026"]
@@ -221,6 +221,10 @@ class MapData:
         ``cell``, ``period`` ('YYYY-MM'), ``risk``: the month slider.
     basemap : geopandas.GeoDataFrame, optional
         Land or coast geometries; default is the bundled Natural Earth 1:110m outline.
+    bandwidth_km : float, optional
+        Bandwidth of the seizure density; with ``confidence`` and
+        ``seizures_within_bandwidth`` columns in ``scores`` the card says how sure the
+        density is ("high (34 seizures within 40 km)").
     """
 
     scores: pd.DataFrame
@@ -233,6 +237,7 @@ class MapData:
     rasters: list[RasterOverlay] = field(default_factory=list)
     timeline: pd.DataFrame | None = None
     basemap: gpd.GeoDataFrame | None = None
+    bandwidth_km: float | None = None
 
 
 @dataclass(frozen=True)
@@ -526,6 +531,15 @@ def _risk_payload(data: MapData, scores: pd.DataFrame, cells: np.ndarray, option
         t = pd.to_datetime(scores[LATEST_EVENT], utc=True)
         days = (t - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(days=1)
         latest = [None if pd.isna(v) else int(v) for v in days.tolist()]
+    confidence = None
+    if {S.CONFIDENCE, S.SEIZURES_WITHIN_BANDWIDTH} <= set(scores.columns):
+        codes_c, uniques = pd.factorize(scores[S.CONFIDENCE].astype(str), sort=True)
+        confidence = {
+            "labels": _escape_many(list(uniques)),
+            "code": codes_c.tolist(),
+            "near": scores[S.SEIZURES_WITHIN_BANDWIDTH].fillna(0).astype("int64").tolist(),
+            "bandwidthKm": None if data.bandwidth_km is None else float(data.bandwidth_km),
+        }
     timeline = None
     if data.timeline is not None and len(data.timeline):
         S.require_columns(data.timeline, [S.CELL, PERIOD, S.RISK], "timeline")
@@ -558,6 +572,7 @@ def _risk_payload(data: MapData, scores: pd.DataFrame, cells: np.ndarray, option
         "factors": factors,
         "commodities": commodities,
         "latest": latest,
+        "confidence": confidence,
         "timeline": timeline,
     }
 

@@ -633,6 +633,7 @@ def _run(config, as_of_arg, out, staging, run_id, started, timer) -> RunResult:
                 as_of,
                 run_id,
                 inputs_list,
+                feat_info["density"].get("bandwidth_km"),
             )
         )
     with timer.stage("export"):
@@ -711,6 +712,7 @@ def _render(
     as_of,
     run_id,
     inputs_list,
+    bandwidth_km,
 ) -> dict[str, Path]:
     from .render import (
         FactorInfo,
@@ -739,6 +741,7 @@ def _render(
         transit=transit,
         rasters=overlays,
         timeline=timeline,
+        bandwidth_km=bandwidth_km,
     )
     title = config.render.title or config.run.name
     opts = RenderOptions(

@@ -60,6 +60,36 @@ RISK_CLASS = "risk_class"
 NORM_SUFFIX = "__norm"
 CONTRIB_SUFFIX = "__contrib"
 
+OBSERVED = "observed"
+LATEST_EVENT = "latest_event"
+SEIZURES_PREFIX = "seizures_"
+CONFIDENCE = "confidence"
+SEIZURES_WITHIN_BANDWIDTH = "seizures_within_bandwidth"
+PERIOD = "period"
+
+# transit events (one row per event)
+EVENT_TYPE = "event_type"
+OTHER_VESSEL_ID = "other_vessel_id"
+START_TIME = "start_time"
+END_TIME = "end_time"
+DURATION_HOURS = "duration_hours"
+START_LON, START_LAT, END_LON, END_LAT = "start_lon", "start_lat", "end_lon", "end_lat"
+EVENT_COLUMNS = (
+    EVENT_TYPE,
+    VESSEL_ID,
+    OTHER_VESSEL_ID,
+    START_TIME,
+    END_TIME,
+    DURATION_HOURS,
+    START_LON,
+    START_LAT,
+    END_LON,
+    END_LAT,
+    LON,
+    LAT,
+    CELL,
+)
+
 # factor names used by the pipeline's own feature stages
 SEIZURE_DENSITY = "seizure_density"
 VESSEL_HOURS = "vessel_hours"

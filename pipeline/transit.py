@@ -45,12 +45,22 @@ from .grid import points_to_cells
 from .schema import (
     CELL,
     DISTINCT_VESSELS,
+    DURATION_HOURS,
     ENCOUNTER_EVENTS,
+    END_LAT,
+    END_LON,
+    END_TIME,
+    EVENT_COLUMNS,
+    EVENT_TYPE,
     GAP_EVENTS,
     LAT,
     LOITER_EVENTS,
     LON,
+    OTHER_VESSEL_ID,
     SOG,
+    START_LAT,
+    START_LON,
+    START_TIME,
     TIME,
     VESSEL_HOURS,
     VESSEL_ID,
@@ -69,12 +79,6 @@ _BISECT_STEPS = 5
 _ENCOUNTER_STEP_MIN = 10
 _CHUNK_PINGS = 1_000_000
 
-EVENT_TYPE = "event_type"
-OTHER_VESSEL_ID = "other_vessel_id"
-START_TIME = "start_time"
-END_TIME = "end_time"
-DURATION_HOURS = "duration_hours"
-START_LON, START_LAT, END_LON, END_LAT = "start_lon", "start_lat", "end_lon", "end_lat"
 
 FEATURE_COLUMNS = (
     CELL,
@@ -83,21 +87,6 @@ FEATURE_COLUMNS = (
     GAP_EVENTS,
     LOITER_EVENTS,
     ENCOUNTER_EVENTS,
-)
-EVENT_COLUMNS = (
-    EVENT_TYPE,
-    VESSEL_ID,
-    OTHER_VESSEL_ID,
-    START_TIME,
-    END_TIME,
-    DURATION_HOURS,
-    START_LON,
-    START_LAT,
-    END_LON,
-    END_LAT,
-    LON,
-    LAT,
-    CELL,
 )
 NO_PORTS_NOTE = "no ports layer: loitering and encounters are not filtered by distance to port"
 

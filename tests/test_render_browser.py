@@ -269,6 +269,8 @@ def test_offline_render_hexagons_hover_and_layers(page, tmp_path):
         "Seizures",
         "cocaine:",
         "Latest event",
+        "Confidence",
+        "seizures within 25 km",
     ):
         assert part in card, part
     page.mouse.move(5, 450)

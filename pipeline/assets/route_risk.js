@@ -226,6 +226,12 @@
         }
         h += row('Coverage', observed ? 'observed' : 'no data: no observations in this cell',
           observed ? 'rr-v' : 'rr-v rr-nodata');
+        if (d.confidence) {
+          var c = d.confidence, within = c.bandwidthKm ? ' within ' + fmt(c.bandwidthKm) + ' km' :
+            ' within one bandwidth';
+          h += row('Confidence', c.labels[c.code[i]] + ' (' + c.near[i] + ' seizure' +
+            (c.near[i] === 1 ? '' : 's') + within + ')');
+        }
         h += '</table><table class="rr-factors"><tr><th>factor</th><th>value</th><th>points</th></tr>';
         d.factors.forEach(function (f) {
           h += '<tr><td>' + f.label + ' <span class="rr-w">×' + fmt(f.weight) + '</span></td><td>' +

@@ -1,0 +1,12 @@
+import pipeline
+
+
+def test_every_public_name_resolves():
+    for name in pipeline.__all__:
+        assert getattr(pipeline, name) is not None, name
+
+
+def test_show_versions():
+    v = pipeline.show_versions()
+    assert v["route-risk"] == pipeline.__version__
+    assert {"numpy", "h3", "folium", "rasterio"} <= set(v)
