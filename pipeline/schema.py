@@ -64,7 +64,8 @@ OBSERVED = "observed"
 LATEST_EVENT = "latest_event"
 SEIZURES_PREFIX = "seizures_"
 CONFIDENCE = "confidence"
-SEIZURES_WITHIN_BANDWIDTH = "seizures_within_bandwidth"
+# not "seizures_...": that prefix marks the per-commodity counts
+SEIZURES_WITHIN_BANDWIDTH = "n_seizures_within_bandwidth"
 PERIOD = "period"
 
 # transit events (one row per event)

@@ -249,3 +249,17 @@ def test_vendored_assets_match_their_recorded_sha256():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert module.check() == 0
+
+
+def test_confidence_columns_are_not_taken_for_commodities():
+    from pipeline import schema as S
+    from pipeline._render_sample import sample_map_data
+    from pipeline.render import _risk_payload
+
+    data = sample_map_data(50)
+    assert not S.SEIZURES_WITHIN_BANDWIDTH.startswith(S.SEIZURES_PREFIX)
+    scores = data.scores
+    payload = _risk_payload(data, scores, scores[S.CELL].to_numpy(), RenderOptions())
+    labels = [c["label"] for c in payload["commodities"]]
+    assert labels == ["cocaine", "heroin", "cannabis"]
+    assert payload["confidence"]["bandwidthKm"] == 25.0

@@ -137,4 +137,4 @@ def test_scores_carry_confidence(small_demo, tmp_path):
     a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
     km = 2 * 6371.0088 * np.arcsin(np.sqrt(a))
     brute = (km < 25.0).sum(axis=1)
-    assert np.abs(sample["seizures_within_bandwidth"].to_numpy() - brute).max() <= 1
+    assert np.abs(sample["n_seizures_within_bandwidth"].to_numpy() - brute).max() <= 1
