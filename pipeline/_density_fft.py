@@ -145,12 +145,12 @@ def _tile_density(txyz, pxyz, w, h, centre, reach_km) -> np.ndarray:
     ix, wx = _bspline(ux)
     iy, wy = _bspline(uy)
     base = ix * ny + iy
-    grid_w = np.zeros(nx * ny)
+    flat_w = np.zeros(nx * ny)
     for i in range(4):
         wxi = wx[:, i] * pw
         for j in range(4):
-            grid_w += np.bincount(base + (i * ny + j), weights=wxi * wy[:, j], minlength=nx * ny)
-    grid_w = grid_w.reshape(nx, ny)
+            flat_w += np.bincount(base + (i * ny + j), weights=wxi * wy[:, j], minlength=nx * ny)
+    grid_w = flat_w.reshape(nx, ny)
     # Σ w ε spread with the spline equals W(node) ε(node) up to O(δ² ∇²ε) because the spline's
     # first moment vanishes; ε is smooth (ε ∝ -|X|²/8R²), so no second spreading is needed.
     gx = x0 + np.arange(nx) * delta

@@ -75,7 +75,8 @@ def sample_map_data(
         S.GAP_EVENTS: rng.poisson(1.0, n).astype(float),
     }
     total_w = sum(f.weight for f in factors)
-    frame = {S.CELL: cells, S.HEX_ID: cells_to_strings(cells)}
+    # Columns of the scores frame: arrays, or one scalar broadcast to every row.
+    frame: dict[str, np.ndarray | str] = {S.CELL: cells, S.HEX_ID: cells_to_strings(cells)}
     risk = np.zeros(n)
     for f in factors:
         v = raw[f.name]

@@ -53,6 +53,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal, overload
 
 import geopandas as gpd
 import numpy as np
@@ -266,6 +267,54 @@ def kernel_density_exact(
     return kernel_density(
         points, cells, bandwidth_km=bandwidth_km, kernel=kernel, weights=weights, method="exact"
     )
+
+
+@overload
+def kernel_density(
+    points,
+    cells,
+    *,
+    bandwidth_km: float | str = ...,
+    kernel: str = ...,
+    weights=...,
+    window=...,
+    edge_correction: bool = ...,
+    bandwidth_range_km: tuple[float, float] | None = ...,
+    method: str = ...,
+    return_result: Literal[False] = ...,
+) -> np.ndarray: ...
+
+
+@overload
+def kernel_density(
+    points,
+    cells,
+    *,
+    bandwidth_km: float | str = ...,
+    kernel: str = ...,
+    weights=...,
+    window=...,
+    edge_correction: bool = ...,
+    bandwidth_range_km: tuple[float, float] | None = ...,
+    method: str = ...,
+    return_result: Literal[True],
+) -> DensityResult: ...
+
+
+@overload
+def kernel_density(
+    points,
+    cells,
+    *,
+    bandwidth_km: float | str = ...,
+    kernel: str = ...,
+    weights=...,
+    window=...,
+    edge_correction: bool = ...,
+    bandwidth_range_km: tuple[float, float] | None = ...,
+    method: str = ...,
+    return_result: bool = ...,
+) -> np.ndarray | DensityResult: ...
 
 
 def kernel_density(
@@ -622,10 +671,11 @@ def seizure_weights(
     if commodity_weights:
         schema.require_columns(seizures, [schema.COMMODITY], "seizures")
         table = {str(k).strip().lower(): float(v) for k, v in commodity_weights.items()}
-        bad = [k for k, v in table.items() if not np.isfinite(v) or v < 0]
-        if bad:
+        bad_keys = [k for k, v in table.items() if not np.isfinite(v) or v < 0]
+        if bad_keys:
             raise ConfigError(
-                f"commodity_weights must be finite and >= 0, got {bad[0]!r}: {table[bad[0]]!r}"
+                f"commodity_weights must be finite and >= 0, got {bad_keys[0]!r}: "
+                f"{table[bad_keys[0]]!r}"
             )
         default = table.pop("default", 1.0)
         names = seizures[schema.COMMODITY].astype("string").str.strip().str.lower()

@@ -223,7 +223,7 @@ class MapData:
         Land or coast geometries; default is the bundled Natural Earth 1:110m outline.
     bandwidth_km : float, optional
         Bandwidth of the seizure density; with ``confidence`` and
-        ``seizures_within_bandwidth`` columns in ``scores`` the card says how sure the
+        ``n_seizures_within_bandwidth`` columns in ``scores`` the card says how sure the
         density is ("high (34 seizures within 40 km)").
     """
 
@@ -552,10 +552,9 @@ def _risk_payload(data: MapData, scores: pd.DataFrame, cells: np.ndarray, option
         )
         periods = sorted(wide.columns)
         matrix = np.round(wide[periods].to_numpy(dtype="float64").T, 1)
-        timeline = {
-            "periods": _escape_many(periods),
-            "risk": [np.where(np.isnan(row), None, row).tolist() for row in matrix],
-        }
+        risk_rows = matrix.astype(object)
+        risk_rows[np.isnan(matrix)] = None
+        timeline = {"periods": _escape_many(periods), "risk": risk_rows.tolist()}
     return {
         "key": "risk",
         "kind": "risk",
@@ -825,7 +824,9 @@ def build_map(
         prefer_canvas=True,
         world_copy_jump=True,
         control_scale=True,
-        **{"minZoom": 1, "maxZoom": 18},
+        # Leaflet map options; folium's min_zoom/max_zoom only reach the tile layer.
+        minZoom=1,
+        maxZoom=18,
     )
     # Not folium's fit_bounds: the first view must not be a zoom animation (a screenshot or a
     # reader would see a blurred, half-scaled frame), hence animate: false.

@@ -200,15 +200,26 @@ def _read_ports(path: Path | None) -> pd.DataFrame | None:
 
 
 def _ingest_all(config: Config, as_of, aoi, cache_dir: Path, staging: Path, timer: _Timer):
-    from .ingest import check_reject_rate, read_seizures, read_tracks, write_rejects
+    from .ingest import (
+        IngestResult,
+        SeizureSource,
+        TrackSource,
+        check_reject_rate,
+        read_seizures,
+        read_tracks,
+        write_rejects,
+    )
 
     opts = config_to_dict(config)["ingest"]
     report: dict[str, Any] = {"seizures": [], "tracks": []}
     frames: dict[str, list[pd.DataFrame]] = {"seizures": [], "tracks": []}
-    for kind, sources, reader in (
+    # Each reader is paired with its own kind of source; mypy cannot see the pairing.
+    readers: list[tuple[str, list[SeizureSource] | list[TrackSource], Callable[..., IngestResult]]]
+    readers = [
         ("seizures", config.inputs.seizures, read_seizures),
         ("tracks", config.inputs.tracks, read_tracks),
-    ):
+    ]
+    for kind, sources, reader in readers:
         for src in sources:
             if not Path(src.path).exists():
                 raise SourceUnreadable(f"{kind} input {str(src.path)!r} does not exist")
@@ -597,8 +608,8 @@ def _run(config, as_of_arg, out, staging, run_id, started, timer) -> RunResult:
         scores = scores.merge(stats, on=S.CELL, how="left")
         bandwidth = feat_info["density"].get("bandwidth_km")
         near = _seizures_within(seizures, scores[S.CELL].to_numpy(dtype="uint64"), bandwidth)
-        scores["seizures_within_bandwidth"] = near
-        scores["confidence"] = confidence_labels(near)
+        scores[S.SEIZURES_WITHIN_BANDWIDTH] = near
+        scores[S.CONFIDENCE] = confidence_labels(near)
     evaluation = None
     if config.evaluate.enabled:
         from .evaluate import back_test

@@ -38,7 +38,7 @@ memory, and a lazy (dask or file-backed) ``DataArray`` is only read window by wi
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -609,7 +609,7 @@ def _check_cells(cells: np.ndarray) -> None:
         )
 
 
-def _row_block(raster: xr.DataArray, y_dim: str) -> int | None:
+def _row_block(raster: xr.DataArray, y_dim: Hashable) -> int | None:
     """Rows per storage tile or dask chunk along y, if known."""
     if raster.chunks is not None:
         sizes = raster.chunksizes.get(y_dim)
@@ -714,7 +714,7 @@ def zonal_stats_to_cells(
     raster = raster.transpose(..., y_name, x_name)
     if raster.ndim == 2:
         raster = raster.expand_dims("band")
-        band_labels = [None]
+        band_labels: list[int | None] = [None]
     else:
         coord = raster[raster.dims[0]].values
         band_labels = [

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import logging
+from collections.abc import Hashable
 from pathlib import Path
 
 import numpy as np
@@ -198,11 +199,13 @@ def _open_netcdf(src: RasterSource, engine: str, memory_budget_mb: float) -> xr.
         raise SourceUnreadable(
             f"{name}: unreadable NetCDF: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
         ) from exc
-    data_vars = [v for v in ds.data_vars if ds[v].ndim >= 2]
+    # NetCDF variable names are strings; xarray types them as Hashable.
+    names = [str(v) for v in ds.data_vars]
+    data_vars = [v for v in names if ds[v].ndim >= 2]
     if src.variable is not None:
-        if src.variable not in ds.data_vars:
+        if src.variable not in names:
             raise InputError(
-                f"{name}: variable {src.variable!r} not found; it has {sorted(ds.data_vars)!r}"
+                f"{name}: variable {src.variable!r} not found; it has {sorted(names)!r}"
             )
         var = src.variable
     elif len(data_vars) == 1:
@@ -268,7 +271,7 @@ def _open_netcdf(src: RasterSource, engine: str, memory_budget_mb: float) -> xr.
     return da
 
 
-def _select_time(da: xr.DataArray, dim: str, src: RasterSource, memory_budget_mb: float):
+def _select_time(da: xr.DataArray, dim: Hashable, src: RasterSource, memory_budget_mb: float):
     name = src.path.name
     times = pd.to_datetime(da[dim].to_numpy())
     if times.size == 0:
@@ -304,7 +307,7 @@ def _select_time(da: xr.DataArray, dim: str, src: RasterSource, memory_budget_mb
         block = sub.isel({ydim: slice(a, a + step)}).load()
         agg = getattr(block, win.aggregate)(dim=dim, skipna=True)
         if win.aggregate == "sum":
-            agg = agg.where(block.notnull().any(dim))
+            agg = agg.where(block.notnull().any([dim]))
         out.append(agg)
     res = xr.concat(out, dim=ydim)
     res.attrs = da.attrs

@@ -415,11 +415,12 @@ def _normalise(
         miss = np.zeros(n, bool)
         wrong_axis = np.zeros(n, bool)
     else:
-        if pick[LAT] and pick[LON] and not over.get("coords"):
-            lat_col, lon_col = pick[LAT], pick[LON]
+        lat_pick, lon_pick, coords_pick = pick[LAT], pick[LON], pick["coords"]
+        if lat_pick and lon_pick and not over.get("coords"):
+            lat_col, lon_col = lat_pick, lon_pick
             lat_raw, lon_raw = raw[lat_col], raw[lon_col]
-        elif pick["coords"]:
-            lat_col = lon_col = pick["coords"]
+        elif coords_pick:
+            lat_col = lon_col = coords_pick
             pair = raw[lat_col]
             lat_raw, lon_raw, _ = split_pair(as_text(pair))
             lat_raw = lat_raw.where(~missing_mask(pair), "")

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from ..errors import DataQualityError, InputError
+from ..errors import ConfigError, DataQualityError, InputError
 from ..io import write_csv
 from ..schema import REJECT_COLUMNS
 from ._common import IngestResult
@@ -60,6 +60,12 @@ def check_reject_rate(result: IngestResult, max_rate: float) -> None:
         )
 
 
+def _mismatched_source(kind: str, source: object, expected: type) -> ConfigError:
+    return ConfigError(
+        f"kind {kind!r} needs a str, Path or {expected.__name__}, got a {type(source).__name__}"
+    )
+
+
 def summarise_ingest(
     kind: Literal["seizures", "tracks", "raster"],
     path: str | Path | SeizureSource | TrackSource | RasterSource,
@@ -76,7 +82,7 @@ def summarise_ingest(
     kind : {"seizures", "tracks", "raster"}
         What the file holds.
     path : str, Path or a source model
-        The file, or its source options (columns, CRS, ...).
+        The file, or its source options (columns, CRS, ...); a model must match ``kind``.
     options : IngestOptions, optional
         Reject-rate ceiling, speed limit, memory budget (defaults when None).
     out_dir : Path, optional
@@ -95,6 +101,8 @@ def summarise_ingest(
     ------
     SourceUnreadable, InputError, DataQualityError
         When the file is not usable (the CLI maps these to exit code 2).
+    ConfigError
+        If ``path`` is a source model of another kind.
     """
     from .rasters import describe_raster, open_raster
     from .seizures import read_seizures
@@ -102,6 +110,8 @@ def summarise_ingest(
 
     opts = options or IngestOptions()
     if kind == "raster":
+        if isinstance(path, SeizureSource | TrackSource):
+            raise _mismatched_source(kind, path, RasterSource)
         da = open_raster(path, memory_budget_mb=opts.memory_budget_mb)
         desc = describe_raster(da)
         return {
@@ -112,8 +122,12 @@ def summarise_ingest(
             **desc,
         }
     if kind == "seizures":
+        if isinstance(path, TrackSource | RasterSource):
+            raise _mismatched_source(kind, path, SeizureSource)
         result = read_seizures(path, as_of=as_of, aoi_bbox=aoi_bbox)
     elif kind == "tracks":
+        if isinstance(path, SeizureSource | RasterSource):
+            raise _mismatched_source(kind, path, TrackSource)
         result = read_tracks(path, aoi_bbox=aoi_bbox, max_speed_kn=opts.max_speed_kn)
     else:
         raise InputError(f"kind must be one of ['seizures', 'tracks', 'raster'], got {kind!r}")

@@ -298,6 +298,7 @@ def _columns_from_table(raw: pd.DataFrame, src: TrackSource, name: str, schema: 
             "vessel_id (one constant id) or columns: {vessel_id: ...} in the config"
         )
     dayfirst = src.dayfirst if src.dayfirst is not None else (True if schema == "dma" else None)
+    vid_col = pick[VESSEL_ID]
     vid = raw[pick[VESSEL_ID]] if pick[VESSEL_ID] else pd.Series(src.vessel_id, index=raw.index)
     return {
         "vessel": vid,
@@ -310,7 +311,7 @@ def _columns_from_table(raw: pd.DataFrame, src: TrackSource, name: str, schema: 
         "lon_col": pick[LON],
         "sog": raw[pick[SOG]] if pick[SOG] else None,
         "cog": raw[pick[COG]] if pick[COG] else None,
-        "is_mmsi": pick[VESSEL_ID] is not None and "mmsi" in normalise_name(pick[VESSEL_ID]),
+        "is_mmsi": vid_col is not None and "mmsi" in normalise_name(vid_col),
         "dayfirst": dayfirst,
     }
 
@@ -514,6 +515,7 @@ def _read_vector_tracks(src: TrackSource, fmt: str):
         raise InputError(
             f"{name}: no vessel id column among {cols!r}; set vessel_id or columns: {{vessel_id: ...}}"
         )
+    vid_col = pick[VESSEL_ID]
     parts = {
         "vessel": raw[pick[VESSEL_ID]]
         if pick[VESSEL_ID]
@@ -527,7 +529,7 @@ def _read_vector_tracks(src: TrackSource, fmt: str):
         "lon_col": "geometry",
         "sog": raw[pick[SOG]] if pick[SOG] else None,
         "cog": raw[pick[COG]] if pick[COG] else None,
-        "is_mmsi": pick[VESSEL_ID] is not None and "mmsi" in normalise_name(pick[VESSEL_ID]),
+        "is_mmsi": vid_col is not None and "mmsi" in normalise_name(vid_col),
         "dayfirst": src.dayfirst,
     }
     if (~pts).any():
