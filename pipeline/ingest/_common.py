@@ -674,6 +674,61 @@ def finish_rejects(*frames: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]
     return rej, {str(k): int(counts[k]) for k in sorted(counts.index)}
 
 
+def range_rules(
+    lat: np.ndarray,
+    lon: np.ndarray,
+    ok: np.ndarray,
+    *,
+    lat_col: str,
+    lon_col: str,
+    lat_raw: pd.Series,
+    lon_raw: pd.Series,
+) -> list[Rule]:
+    """Return the ``lat_out_of_range`` and ``lon_out_of_range`` rules of parsed positions.
+
+    ``ok`` marks the records whose latitude and longitude both parsed.
+    """
+    return [
+        Rule(
+            "lat_out_of_range",
+            ok & (np.abs(lat) > 90),
+            lat_col,
+            "latitude {value} is outside [-90, 90]",
+            lat_raw,
+        ),
+        Rule(
+            "lon_out_of_range",
+            ok & (np.abs(lon) > 180),
+            lon_col,
+            "longitude {value} is outside [-180, 180]",
+            lon_raw,
+        ),
+    ]
+
+
+def outside_aoi_rules(
+    lon: np.ndarray,
+    lat: np.ndarray,
+    ok: np.ndarray,
+    aoi_bbox: Sequence[float] | None,
+    *,
+    column: str,
+    values: pd.Series,
+) -> list[Rule]:
+    """Return the ``outside_aoi`` rule of parsed positions; none when there is no ``aoi_bbox``."""
+    if aoi_bbox is None:
+        return []
+    return [
+        Rule(
+            "outside_aoi",
+            ok & ~in_bbox(lon, lat, aoi_bbox),
+            column,
+            f"position {{value}} is outside the area of interest {tuple(aoi_bbox)!r}",
+            values,
+        )
+    ]
+
+
 def in_bbox(lon: np.ndarray, lat: np.ndarray, bbox: Sequence[float]) -> np.ndarray:
     """Return True where a point lies in ``(lon_min, lat_min, lon_max, lat_max)``.
 

@@ -61,11 +61,12 @@ from ._common import (
     find_column,
     finish_rejects,
     first_failing,
-    in_bbox,
     missing_mask,
     normalise_name,
+    outside_aoi_rules,
     parse_coordinate,
     parse_times,
+    range_rules,
     read_text_table,
     reproject_xy,
     split_pair,
@@ -528,23 +529,8 @@ def _normalise(
             "beyond ±1000: they look projected (metres); set crs (e.g. 'EPSG:32633') in the "
             "config to reproject them"
         )
-    rules.append(
-        Rule(
-            "lat_out_of_range",
-            ok & (np.abs(lat) > 90),
-            lat_col,
-            "latitude {value} is outside [-90, 90]",
-            lat_raw,
-        )
-    )
-    rules.append(
-        Rule(
-            "lon_out_of_range",
-            ok & (np.abs(lon) > 180),
-            lon_col,
-            "longitude {value} is outside [-180, 180]",
-            lon_raw,
-        )
+    rules += range_rules(
+        lat, lon, ok, lat_col=lat_col, lon_col=lon_col, lat_raw=lat_raw, lon_raw=lon_raw
     )
     rules.append(
         Rule(
@@ -633,16 +619,14 @@ def _normalise(
         q = np.full(n, np.nan)
 
     # --- area of interest, duplicates
-    if aoi_bbox is not None:
-        rules.append(
-            Rule(
-                "outside_aoi",
-                ok & ~in_bbox(lon, lat, aoi_bbox),
-                f"{lat_col}/{lon_col}" if lat_col != lon_col else lat_col,
-                f"position {{value}} is outside the area of interest {tuple(aoi_bbox)!r}",
-                pair_text,
-            )
-        )
+    rules += outside_aoi_rules(
+        lon,
+        lat,
+        ok,
+        aoi_bbox,
+        column=f"{lat_col}/{lon_col}" if lat_col != lon_col else lat_col,
+        values=pair_text,
+    )
     dup_frame = raw if geometry is None else raw.assign(__geometry=lat_raw)
     rules.append(
         Rule(

@@ -45,11 +45,12 @@ from ._common import (
     finish_rejects,
     first_failing,
     haversine_km,
-    in_bbox,
     missing_mask,
     normalise_name,
+    outside_aoi_rules,
     parse_coordinate,
     parse_times,
+    range_rules,
     read_text_table,
     reproject_xy,
     to_numbers,
@@ -316,6 +317,31 @@ def _columns_from_table(raw: pd.DataFrame, src: TrackSource, name: str, schema: 
     }
 
 
+def _vertex_parts(
+    raw: pd.DataFrame, src: TrackSource, *, vessel_col: str, lat_col: str, lon_col: str
+) -> dict:
+    """Ping parts of vertices (``vessel``, ``time``, ``x``, ``y``): no speed, course or MMSI."""
+    vessel = (
+        raw["vessel"].astype("str")
+        if src.vessel_id is None
+        else pd.Series(src.vessel_id, index=raw.index)
+    )
+    return {
+        "vessel": vessel,
+        "vessel_col": vessel_col,
+        "time": pd.to_datetime(raw["time"], utc=True),
+        "time_col": "time",
+        "lat": raw["y"],
+        "lat_col": lat_col,
+        "lon": raw["x"],
+        "lon_col": lon_col,
+        "sog": None,
+        "cog": None,
+        "is_mmsi": False,
+        "dayfirst": None,
+    }
+
+
 def _read_gpx(src: TrackSource):
     import geopandas as gpd
     import pyogrio
@@ -388,22 +414,7 @@ def _read_gpx(src: TrackSource):
         raw = pd.concat(frames, ignore_index=True)
     raw["time"] = pd.to_datetime(raw["time"], utc=True)
     rows = np.arange(1, len(raw) + 1, dtype="int64")
-    parts = {
-        "vessel": raw["vessel"].astype("str"),
-        "vessel_col": "trk/name",
-        "time": raw["time"],
-        "time_col": "time",
-        "lat": raw["y"],
-        "lat_col": "lat",
-        "lon": raw["x"],
-        "lon_col": "lon",
-        "sog": None,
-        "cog": None,
-        "is_mmsi": False,
-        "dayfirst": None,
-    }
-    if src.vessel_id is not None:
-        parts["vessel"] = pd.Series(src.vessel_id, index=raw.index)
+    parts = _vertex_parts(raw, src, vessel_col="trk/name", lat_col="lat", lon_col="lon")
     return raw, rows, parts, notes
 
 
@@ -480,22 +491,13 @@ def _read_vector_tracks(src: TrackSource, fmt: str):
             {"vessel": vid, "time": times.to_numpy(), "x": coords[:, 0], "y": coords[:, 1]}
         )
         rows = feat.astype("int64") + 1
-        parts = {
-            "vessel": raw["vessel"].astype("str"),
-            "vessel_col": pick[VESSEL_ID] or "feature",
-            "time": pd.to_datetime(raw["time"], utc=True),
-            "time_col": "time",
-            "lat": raw["y"],
-            "lat_col": "geometry",
-            "lon": raw["x"],
-            "lon_col": "geometry",
-            "sog": None,
-            "cog": None,
-            "is_mmsi": False,
-            "dayfirst": None,
-        }
-        if src.vessel_id is not None:
-            parts["vessel"] = pd.Series(src.vessel_id, index=raw.index)
+        parts = _vertex_parts(
+            raw,
+            src,
+            vessel_col=pick[VESSEL_ID] or "feature",
+            lat_col="geometry",
+            lon_col="geometry",
+        )
         if (~lines).any():
             notes.append(
                 f"{name}: {int((~lines).sum())} non-line feature(s) ignored in a route layer"
@@ -624,23 +626,8 @@ def _normalise_pings(
     if crs is not None:
         lon, lat = reproject_xy(lon, lat, crs, name)
     ok = np.isfinite(lat) & np.isfinite(lon)
-    rules.append(
-        Rule(
-            "lat_out_of_range",
-            ok & (np.abs(lat) > 90),
-            lat_col,
-            "latitude {value} is outside [-90, 90]",
-            lat_raw,
-        )
-    )
-    rules.append(
-        Rule(
-            "lon_out_of_range",
-            ok & (np.abs(lon) > 180),
-            lon_col,
-            "longitude {value} is outside [-180, 180]",
-            lon_raw,
-        )
+    rules += range_rules(
+        lat, lon, ok, lat_col=lat_col, lon_col=lon_col, lat_raw=lat_raw, lon_raw=lon_raw
     )
     rules.append(
         Rule(
@@ -675,16 +662,7 @@ def _normalise_pings(
             parts["time"],
         )
     )
-    if aoi_bbox is not None:
-        rules.append(
-            Rule(
-                "outside_aoi",
-                ok & ~in_bbox(lon, lat, aoi_bbox),
-                pair_col,
-                f"position {{value}} is outside the area of interest {tuple(aoi_bbox)!r}",
-                pair,
-            )
-        )
+    rules += outside_aoi_rules(lon, lat, ok, aoi_bbox, column=pair_col, values=pair)
     key = pd.DataFrame({"v": vid.to_numpy(), "t": naive, "x": lon, "y": lat})
     rules.append(
         Rule(
