@@ -296,7 +296,19 @@ class _OfflineMap(InlineAssetsMixin, folium.Map):
         super().render(**kwargs)
 
 
-class _HexLayer(InlineAssetsMixin, Layer):
+class _PayloadLayer(InlineAssetsMixin, Layer):
+    """An overlay that route_risk.js draws from one JavaScript literal, ``payload``."""
+
+    #: folium's element name, the prefix of the layer's JavaScript variable.
+    _js_name = "RouteRiskLayer"
+
+    def __init__(self, payload: str, name: str, show: bool = True):
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = self._js_name
+        self.payload = payload
+
+
+class _HexLayer(_PayloadLayer):
     """A canvas layer of H3 hexagons decoded in the browser (see route_risk.js)."""
 
     inline_js = [("h3-js", "h3-js/h3-js.umd.js"), ("route_risk", "route_risk.js")]
@@ -305,14 +317,10 @@ class _HexLayer(InlineAssetsMixin, Layer):
         "var {{ this.get_name() }} = L.routeRiskHexLayer({{ this.payload }});"
         "{% endmacro %}"
     )
-
-    def __init__(self, payload: str, name: str, show: bool = True):
-        super().__init__(name=name, overlay=True, control=True, show=show)
-        self._name = "RouteRiskHexLayer"
-        self.payload = payload
+    _js_name = "RouteRiskHexLayer"
 
 
-class _Basemap(InlineAssetsMixin, Layer):
+class _Basemap(_PayloadLayer):
     """The offline vector basemap (land fill, coast and border lines)."""
 
     inline_js = [
@@ -325,14 +333,10 @@ class _Basemap(InlineAssetsMixin, Layer):
         "{{ this.payload }});"
         "{% endmacro %}"
     )
-
-    def __init__(self, payload: str, name: str):
-        super().__init__(name=name, overlay=True, control=True, show=True)
-        self._name = "RouteRiskBasemap"
-        self.payload = payload
+    _js_name = "RouteRiskBasemap"
 
 
-class _PointLayer(InlineAssetsMixin, Layer):
+class _PointLayer(_PayloadLayer):
     """Clustered (seizures) or plain (events) circle markers with escaped popups."""
 
     inline_css = [
@@ -349,10 +353,10 @@ class _PointLayer(InlineAssetsMixin, Layer):
         "{% endmacro %}"
     )
 
+    _js_name = "RouteRiskPoints"
+
     def __init__(self, payload: str, factory: str, name: str, show: bool):
-        super().__init__(name=name, overlay=True, control=True, show=show)
-        self._name = "RouteRiskPoints"
-        self.payload = payload
+        super().__init__(payload, name, show)
         self.factory = factory
 
 
