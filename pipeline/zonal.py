@@ -477,13 +477,24 @@ def _window_exact(polys, pw, row0, block, invalid, accs, n_cells):
         np.maximum.at(bot, slot, rhi[sub])
     a = np.clip(np.floor(top), 0, h).astype("int64", copy=False) if nslot else top.astype("int64")
     bb = np.clip(np.ceil(bot), 0, h).astype("int64", copy=False) if nslot else bot.astype("int64")
+    _slot_extremes(polys, pw, row0, block, invalid, accs, (jmin, nw, off), a, bb, exact=True)
+
+
+def _slot_extremes(polys, pw, row0, block, invalid, accs, columns, top, bottom, exact):
+    """Fold one window's max/min into ``accs``: convex rings by their per-column row ranges.
+
+    ``columns`` is ``_poly_columns``'s ``(jmin, nw, off)``; ``top``/``bottom`` hold one row
+    range per (polygon, column) slot.  Non-convex rings are queried by ``_nonconvex_queries``.
+    """
+    _, h, w = block.shape
+    jmin, nw, off = columns
     slot_poly = np.repeat(np.arange(pw.size), nw)
-    slot_j = np.arange(nslot) - np.repeat(off, nw) + np.repeat(jmin, nw)
-    good = (bb > a) & polys.convex[slot_poly]
-    nj, nt, nb, nc = _nonconvex_queries(polys, pw, row0, h, w, exact=True)
+    slot_j = np.arange(top.size) - np.repeat(off, nw) + np.repeat(jmin, nw)
+    good = (bottom > top) & polys.convex[slot_poly]
+    nj, nt, nb, nc = _nonconvex_queries(polys, pw, row0, h, w, exact=exact)
     j_q = np.concatenate([slot_j[good], nj])
-    t_q = np.concatenate([a[good], nt])
-    b_q = np.concatenate([bb[good], nb])
+    t_q = np.concatenate([top[good], nt])
+    b_q = np.concatenate([bottom[good], nb])
     c_q = np.concatenate([polys.cell_of[slot_poly[good]], nc])
     for b in range(block.shape[0]):
         _extremes(block[b], invalid[b], accs[b], j_q, t_q, b_q, c_q)
@@ -584,16 +595,7 @@ def _window_centre(polys, pw, row0, block, invalid, accs, n_cells):
     lower = wsg > 0  # the interior lies above these crossings
     bottom[slot[lower]] = above[lower]
     top[slot[~lower]] = above[~lower]
-    slot_poly = np.repeat(np.arange(pw.size), nw)
-    slot_j = np.arange(nslot) - np.repeat(off, nw) + np.repeat(jmin, nw)
-    good = (bottom > top) & polys.convex[slot_poly]
-    nj, nt, nb, nc = _nonconvex_queries(polys, pw, row0, h, w, exact=False)
-    j_q = np.concatenate([slot_j[good], nj])
-    t_q = np.concatenate([top[good], nt])
-    b_q = np.concatenate([bottom[good], nb])
-    c_q = np.concatenate([polys.cell_of[slot_poly[good]], nc])
-    for b in range(block.shape[0]):
-        _extremes(block[b], invalid[b], accs[b], j_q, t_q, b_q, c_q)
+    _slot_extremes(polys, pw, row0, block, invalid, accs, (jmin, nw, off), top, bottom, exact=False)
 
 
 # ----------------------------------------------------------------------------- public API
