@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import rasterio
+from _corpus import CORPUS, IGNORE_PENDING_DEPRECATION
 from rasterio.transform import from_origin
 
 from pipeline.errors import DataQualityError
@@ -26,8 +27,7 @@ from pipeline.ingest import (
 )
 from pipeline.schema import REJECT_COLUMNS
 
-pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
-CORPUS = Path(__file__).resolve().parent / "data" / "ingest"
+pytestmark = IGNORE_PENDING_DEPRECATION
 
 
 @pytest.mark.shared

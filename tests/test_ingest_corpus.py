@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from _corpus import CORPUS, IGNORE_PENDING_DEPRECATION
 
 from pipeline.errors import InputError, SourceUnreadable
 from pipeline.ingest import (
@@ -21,9 +21,7 @@ from pipeline.ingest import (
 )
 from pipeline.schema import PING_COLUMNS, REJECT_COLUMNS, SEIZURE_COLUMNS
 
-pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
-
-CORPUS = Path(__file__).resolve().parent / "data" / "ingest"
+pytestmark = IGNORE_PENDING_DEPRECATION
 AS_OF = "2024-06-30"
 
 # file -> (records read, accepted, rejects by rule)
