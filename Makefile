@@ -14,7 +14,7 @@ help:
 	@echo "make demo    - create the environment, generate the demo data, run the pipeline, print the map path"
 	@echo "make test    - the whole test suite (installs Debian chromium for the browser tests)"
 	@echo "make bench   - benchmarks against peer tools (long); bench-quick for a smoke run"
-	@echo "make lint    - ruff check + format check"
+	@echo "make lint    - ruff check + format check + mypy (part of make test)"
 	@echo "make lock    - re-resolve requirements.lock from pyproject.toml"
 
 # The environment is created from the lock file with uv (pinned): one resolver everywhere
@@ -38,7 +38,7 @@ test-deps:
 	  $(SUDO) apt-get update -q && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends chromium chromium-driver; }
 
-test: $(STAMP) test-deps
+test: $(STAMP) test-deps lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
@@ -48,11 +48,12 @@ bench-quick: $(STAMP)
 	@set -e; for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f --quick; done
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check pipeline tests bench
-	$(VENV)/bin/ruff format --check pipeline tests bench
+	$(VENV)/bin/ruff check pipeline tests bench tools
+	$(VENV)/bin/ruff format --check pipeline tests bench tools
+	$(VENV)/bin/mypy pipeline
 
 format: $(STAMP)
-	$(VENV)/bin/ruff format pipeline tests bench
+	$(VENV)/bin/ruff format pipeline tests bench tools
 
 lock: $(STAMP)
 	$(UV) pip compile -q pyproject.toml --extra test --extra bench --python-version 3.11 -o requirements.lock

@@ -46,12 +46,23 @@ def _progress(total: int):
     return quiet
 
 
+def _stage_count(config) -> int:
+    """Stages the runner will report: see :func:`pipeline.run.run_pipeline`."""
+    fixed = ("ingest", "cells", "density", "score", "timeline", "render", "export")
+    return (
+        len(fixed)
+        + len(config.inputs.rasters)
+        + bool(config.inputs.tracks)
+        + bool(config.evaluate.enabled)
+    )
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from .config import load_config
     from .run import run_pipeline
 
     config = load_config(args.config)
-    progress = _progress(total=9)
+    progress = _progress(total=_stage_count(config))
     try:
         result = run_pipeline(config, as_of=args.as_of, out_dir=args.out, progress=progress)
     finally:
@@ -83,7 +94,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         Path(args.config) if args.config else Path(__file__).parent / "configs" / "demo.yaml"
     )
     config = load_config(config_path)
-    progress = _progress(total=9)
+    progress = _progress(total=_stage_count(config))
     try:
         result = run_pipeline(config, out_dir=out, progress=progress)
     finally:

@@ -138,3 +138,13 @@ def test_scores_carry_confidence(small_demo, tmp_path):
     km = 2 * 6371.0088 * np.arcsin(np.sqrt(a))
     brute = (km < 25.0).sum(axis=1)
     assert np.abs(sample["n_seizures_within_bandwidth"].to_numpy() - brute).max() <= 1
+
+
+def test_progress_reports_every_stage_the_cli_counts(small_demo, tmp_path):
+    from pipeline.cli import _stage_count
+
+    cfg = config(small_demo, tmp_path)
+    seen: list[str] = []
+    pipeline.run_pipeline(cfg, progress=seen.append)
+    assert len(seen) == _stage_count(cfg)
+    assert seen[0] == "ingest" and seen[-1] == "export"
