@@ -498,7 +498,9 @@ def parse_times(
 
     iso = regex_mask(s, _ISO) & ~done
     if iso.any():
-        sub = s[iso].str.replace(r"\s*UTC$", "Z", regex=True)
+X
+        # differs), which was a fifth of the time of a 1M-row ingest.
+        sub = s[iso].str.replace(r"[ \t]*UTC$", "Z", regex=True)
         out[iso] = (
             pd.to_datetime(sub, format="ISO8601", utc=True, errors="coerce")
             .dt.tz_convert(None)
