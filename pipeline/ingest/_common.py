@@ -498,8 +498,8 @@ def parse_times(
 
     iso = regex_mask(s, _ISO) & ~done
     if iso.any():
-X
-        # differs), which was a fifth of the time of a 1M-row ingest.
+        # [ \t] not \s: pandas runs a \s pattern through Python's re row by row (RE2's \s
+        # differs); with [ \t] it stays in pyarrow.
         sub = s[iso].str.replace(r"[ \t]*UTC$", "Z", regex=True)
         out[iso] = (
             pd.to_datetime(sub, format="ISO8601", utc=True, errors="coerce")
