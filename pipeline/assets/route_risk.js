@@ -276,6 +276,10 @@
       if (!hs.length) { if (current) { map.closeTooltip(tip); current = null; } return; }
       var k = key(hs);
       if (k !== current) { tip.setContent(content(hs)); current = k; }
+      /* A card is taller than half a small map: open it towards the larger free side. */
+      var below = e.containerPoint.y < map.getSize().y / 2;
+      tip.options.direction = below ? 'bottom' : 'top';
+      tip.options.offset = below ? [0, 8] : [0, -8];
       tip.setLatLng(e.latlng);
       if (!map.hasLayer(tip)) { tip.openOn(map); }
     });
