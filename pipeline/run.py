@@ -51,7 +51,7 @@ from .io import (
     write_geoparquet,
     write_parquet,
 )
-from .score import factor_specs, score_cells
+from .score import FactorSpec, factor_specs, score_cells
 
 __all__ = ["RunResult", "run_pipeline"]
 
@@ -629,26 +629,21 @@ def _run(config, as_of_arg, out, staging, run_id, started, timer) -> RunResult:
     outputs: dict[str, Path] = {}
     inputs_list = [e["path"] for k in ("seizures", "tracks") for e in ingest_report[k]]
     inputs_list += [r["path"] for r in rasters]
+    products = _Products(
+        seizures=seizures,
+        pings=pings,
+        events=events,
+        feats=feats,
+        scores=scores,
+        timeline=timeline,
+        rasters=rasters,
+        specs=specs,
+        bandwidth_km=feat_info["density"].get("bandwidth_km"),
+    )
     with timer.stage("render"):
-        outputs.update(
-            _render(
-                config,
-                staging,
-                scores,
-                seizures,
-                events,
-                feats,
-                rasters,
-                timeline,
-                specs,
-                as_of,
-                run_id,
-                inputs_list,
-                feat_info["density"].get("bandwidth_km"),
-            )
-        )
+        outputs.update(_render(config, staging, products, as_of, run_id, inputs_list))
     with timer.stage("export"):
-        outputs.update(_export(config, staging, scores, feats, seizures, pings, events))
+        outputs.update(_export(config, staging, products))
         if evaluation is not None:
             outputs["evaluation"] = atomic_write_text(
                 staging / "evaluation.json", json.dumps(evaluation, indent=2) + "\n"
@@ -710,20 +705,28 @@ def _run(config, as_of_arg, out, staging, run_id, started, timer) -> RunResult:
     return RunResult(run_id, out, published, manifest, scores)
 
 
+@dataclass
+class _Products:
+    """What the stages computed, handed to render and export."""
+
+    seizures: pd.DataFrame
+    pings: pd.DataFrame
+    events: pd.DataFrame | None
+    feats: pd.DataFrame
+    scores: pd.DataFrame
+    timeline: pd.DataFrame | None
+    rasters: list[dict[str, Any]]
+    specs: list[FactorSpec]
+    bandwidth_km: float | None
+
+
 def _render(
-    config,
-    staging,
-    scores,
-    seizures,
-    events,
-    feats,
-    rasters,
-    timeline,
-    specs,
-    as_of,
-    run_id,
-    inputs_list,
-    bandwidth_km,
+    config: Config,
+    staging: Path,
+    p: _Products,
+    as_of: pd.Timestamp,
+    run_id: str,
+    inputs_list: list[str],
 ) -> dict[str, Path]:
     from .render import (
         FactorInfo,
@@ -735,24 +738,24 @@ def _render(
     )
 
     overlays = []
-    for r in rasters:
+    for r in p.rasters:
         ov = _raster_overlay(r)
         if ov is not None:
             overlays.append(RasterOverlay(**ov))
     transit = None
-    if S.VESSEL_HOURS in feats:
-        transit = feats.loc[feats[S.VESSEL_HOURS] > 0, [S.CELL, S.VESSEL_HOURS]]
+    if S.VESSEL_HOURS in p.feats:
+        transit = p.feats.loc[p.feats[S.VESSEL_HOURS] > 0, [S.CELL, S.VESSEL_HOURS]]
     data = MapData(
-        scores=scores,
-        factors=[FactorInfo(s.name, s.display, s.weight, "", "") for s in specs],
+        scores=p.scores,
+        factors=[FactorInfo(s.name, s.display, s.weight, "", "") for s in p.specs],
         class_breaks=list(config.score.class_breaks),
         class_labels=list(config.score.class_labels),
-        seizures=seizures,
-        events=events,
+        seizures=p.seizures,
+        events=p.events,
         transit=transit,
         rasters=overlays,
-        timeline=timeline,
-        bandwidth_km=bandwidth_km,
+        timeline=p.timeline,
+        bandwidth_km=p.bandwidth_km,
     )
     title = config.render.title or config.run.name
     opts = RenderOptions(
@@ -790,9 +793,10 @@ def _raster_overlay(r: dict) -> dict | None:
     return {"name": r["name"], "array": arr, "bounds": (x0, y0, x1, y1), "units": ""}
 
 
-def _export(config, staging, scores, feats, seizures, pings, events) -> dict[str, Path]:
+def _export(config: Config, staging: Path, p: _Products) -> dict[str, Path]:
     from .grid import cells_to_geodataframe
 
+    scores, feats, seizures, pings, events = p.scores, p.feats, p.seizures, p.pings, p.events
     out: dict[str, Path] = {}
     flat = scores.copy()
     for c in flat.columns:
