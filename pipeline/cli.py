@@ -107,12 +107,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from .config import load_config
 
     config = load_config(args.config)
-    missing = [
-        str(s.path)
+    paths = [
+        s.path
         for group in (config.inputs.seizures, config.inputs.tracks, config.inputs.rasters)
         for s in group
-        if not Path(s.path).exists()
     ]
+    paths += [p for p in (config.inputs.ports, config.area.polygon) if p is not None]
+    missing = [str(p) for p in paths if not Path(p).is_file()]
     if missing:
         raise _MissingInputs(f"{args.config}: input file(s) not found: {', '.join(missing)}")
     print(

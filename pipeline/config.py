@@ -244,7 +244,34 @@ class Config(_Model):
     def _inputs(self) -> Config:
         if not self.inputs.seizures:
             raise ValueError("inputs.seizures needs at least one file")
+        available = self.available_factors()
+        raster_prefixes = tuple(f"{r.name}_" for r in self.inputs.rasters)
+        unknown = [
+            f
+            for f in self.score.factors
+            if f not in available and not f.startswith(raster_prefixes)
+        ]
+        if unknown:
+            raise ValueError(
+                f"score.factors {unknown!r} are not computed by this config; available: "
+                f"{sorted(available)!r} (raster factors are '<raster name>_<stat>')"
+            )
         return self
+
+    def available_factors(self) -> set[str]:
+        """Factor columns this config's inputs produce (raster ones as ``<name>_<stat>``)."""
+        out = {"seizure_density"}
+        if self.inputs.tracks:
+            out |= {
+                "vessel_hours",
+                "distinct_vessels",
+                "gap_events",
+                "loiter_events",
+                "encounter_events",
+            }
+        for r in self.inputs.rasters:
+            out |= {f"{r.name}_{s}" for s in self.zonal.stats}
+        return out
 
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")

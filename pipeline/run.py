@@ -7,13 +7,19 @@ publishes the results atomically:
 1. a lock (``.route-risk.lock`` in the output folder, ``fcntl.flock``) stops overlapping
    nightly runs;
 2. every output is first written into a private staging folder inside the output folder;
-3. each output is moved onto its published name with :func:`os.replace` (atomic), and
-   ``manifest.json`` is written last, so a reader that trusts the manifest never sees a
-   half-published set, and a failed run leaves the last good map in place.
+3. the previous ``manifest.json`` is moved aside, each output is moved onto its published
+   name with :func:`os.replace` (atomic), and the new ``manifest.json`` is written last: a
+   reader that finds a manifest finds exactly the set it describes (no manifest = a publish
+   in progress or interrupted), and a run that fails before publishing leaves the last good
+   map and manifest in place;
+4. outputs of the previous run that this run does not produce (``scores.geojson`` switched
+   off, no tracks any more, a renamed input's rejects) are deleted after the manifest.
 
-Ingested tables are cached under ``.cache/`` keyed by the input's sha256, its reading options,
-the ingest options, the area and ``as_of``, and the package version, so a nightly rerun on
-unchanged inputs skips the parse.
+Ingested tables are cached under ``.cache/`` keyed by the input's sha256 and file name, its
+reading options, the ingest options, the area, ``as_of`` (seizures only) and the package
+version, so a nightly rerun on unchanged inputs skips the parse; entries the run did not use
+are pruned, so the cache holds one run's worth.  Rejects go to
+``rejects/<kind>-<file stem>.csv`` (suffixed when two inputs share a stem).
 """
 
 from __future__ import annotations
@@ -41,7 +47,7 @@ import pandas as pd
 from . import __version__
 from . import schema as S
 from .config import Config, config_to_dict
-from .errors import InputError, RunLockedError, SourceUnreadable
+from .errors import ConfigError, InputError, RunLockedError, SourceUnreadable
 from .grid import cell_area_km2, points_to_cells, region_to_cells
 from .io import (
     atomic_write_text,
@@ -158,14 +164,6 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _aoi_bbox(config: Config) -> tuple[float, float, float, float] | None:
-    if config.area.bbox is not None:
-        return config.area.bbox
-    if config.area.polygon is not None:
-        return tuple(_read_polygon(config.area.polygon).total_bounds)  # type: ignore[return-value]
-    return None
-
-
 def _read_polygon(path: Path):
     import geopandas as gpd
 
@@ -183,7 +181,7 @@ def _read_ports(path: Path | None) -> pd.DataFrame | None:
         return None
     try:
         ports = pd.read_csv(path)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError, UnicodeDecodeError) as exc:  # ParserError, EmptyDataError
         raise SourceUnreadable(f"cannot read ports file {str(path)!r}: {exc}") from None
     cols = {c.lower(): c for c in ports.columns}
     if not {"lat", "lon"} <= set(cols):
@@ -199,7 +197,54 @@ def _read_ports(path: Path | None) -> pd.DataFrame | None:
     ).dropna(subset=[S.LON, S.LAT])
 
 
-def _ingest_all(config: Config, as_of, aoi, cache_dir: Path, staging: Path, timer: _Timer):
+def _reject_outside_polygon(result, polygon):
+    """Move records inside the area's bbox but outside its polygon to the rejects."""
+    import dataclasses
+
+    import shapely
+
+    frame = result.frame
+    if frame.empty:
+        return result
+    lon, lat = frame[S.LON].to_numpy(), frame[S.LAT].to_numpy()
+    inside = shapely.contains_xy(polygon, lon, lat) | shapely.intersects_xy(polygon, lon, lat)
+    if inside.all():
+        return result
+    out = frame[~inside]
+    rows = out[S.SOURCE_ROW] if S.SOURCE_ROW in out else pd.Series(pd.NA, index=out.index)
+    values = out[S.LAT].map("{:.6f}".format) + " " + out[S.LON].map("{:.6f}".format)
+    if S.VESSEL_ID in out:
+        values = out[S.VESSEL_ID].astype(str) + " " + out[S.TIME].astype(str) + " " + values
+    extra = pd.DataFrame(
+        {
+            "source_file": Path(result.source).name,
+            "row": rows.to_numpy(),
+            "column": "lat/lon",
+            "value": values.to_numpy(),
+            "rule": "outside_aoi",
+            "message": "position is inside the area's bounding box but outside its polygon",
+        }
+    )
+    by_rule = dict(result.by_rule)
+    by_rule["outside_aoi"] = by_rule.get("outside_aoi", 0) + int((~inside).sum())
+    return dataclasses.replace(
+        result,
+        frame=frame[inside].reset_index(drop=True),
+        rejects=pd.concat([result.rejects, extra], ignore_index=True),
+        by_rule=dict(sorted(by_rule.items())),
+    )
+
+
+def _ingest_all(
+    config: Config,
+    as_of,
+    aoi,
+    cache_dir: Path,
+    staging: Path,
+    timer: _Timer,
+    polygon=None,
+    used_cache: set[str] | None = None,
+):
     from .ingest import (
         IngestResult,
         SeizureSource,
@@ -219,18 +264,23 @@ def _ingest_all(config: Config, as_of, aoi, cache_dir: Path, staging: Path, time
         ("seizures", config.inputs.seizures, read_seizures),
         ("tracks", config.inputs.tracks, read_tracks),
     ]
+    reject_names: set[str] = set()
+    used_cache = used_cache if used_cache is not None else set()
     for kind, sources, reader in readers:
         for src in sources:
-            if not Path(src.path).exists():
-                raise SourceUnreadable(f"{kind} input {str(src.path)!r} does not exist")
+            if not Path(src.path).is_file():
+                what = "is not a file" if Path(src.path).exists() else "does not exist"
+                raise SourceUnreadable(f"{kind} input {str(src.path)!r} {what}")
             digest = sha256_file(src.path)
             key = _hash(
                 [
                     kind,
                     digest,
+                    # the name travels into source_file and the rejects of the cached result
+                    Path(src.path).name,
                     src.model_dump(mode="json", exclude={"path"}),
                     opts,
-                    str(as_of),
+                    str(as_of) if kind == "seizures" else None,
                     aoi,
                     __version__,
                 ]
@@ -243,7 +293,15 @@ def _ingest_all(config: Config, as_of, aoi, cache_dir: Path, staging: Path, time
             result, hit = _cached(
                 cache_dir, f"{kind}-{key}", functools.partial(reader, src, **kwargs)
             )
-            rejects_path = write_rejects(result, staging)
+            used_cache.add(f"{kind}-{key}.pkl")
+            if polygon is not None:
+                result = _reject_outside_polygon(result, polygon)
+            name = f"{kind}-{Path(src.path).stem}"
+            base, k = name, 2
+            while name in reject_names:  # two inputs with one stem keep two rejects files
+                name, k = f"{base}-{k}", k + 1
+            reject_names.add(name)
+            rejects_path = write_rejects(result, staging, name)
             check_reject_rate(result, config.ingest.max_reject_rate)
             frames[kind].append(result.frame)
             report[kind].append(
@@ -386,7 +444,11 @@ def _features(config: Config, seizures, pings, rasters, ports, region_cells, as_
         transit = tr.features
     cells = region_cells
     if transit is not None and len(transit):
-        cells = np.union1d(cells, transit[S.CELL].to_numpy(dtype="uint64"))
+        if config.area.bbox is not None or config.area.polygon is not None:
+            # The area decides the cells: a segment's time in a cell outside it is not scored.
+            transit = transit[transit[S.CELL].isin(region_cells)].reset_index(drop=True)
+        else:
+            cells = np.union1d(cells, transit[S.CELL].to_numpy(dtype="uint64"))
     with timer.stage("features: seizure density"):
         dens, info["density"] = _density(config, seizures, cells, as_of, region_cells)
     feats = pd.DataFrame({S.CELL: cells, S.SEIZURE_DENSITY: dens})
@@ -533,6 +595,10 @@ def run_pipeline(
     out = out.resolve()
     run_id = started.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
     timer = _Timer(progress)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot use output folder {str(out)!r}: {exc.strerror or exc}") from None
     with _lock(out):
         staging = out / f".staging-{run_id}"
         staging.mkdir(parents=True)
@@ -544,14 +610,21 @@ def run_pipeline(
 
 
 def _run(config, as_of_arg, out, staging, run_id, started, timer) -> RunResult:
+    import shapely
+
     from .ingest import open_raster
 
     as_of = _resolve_as_of(config, as_of_arg)
-    aoi = _aoi_bbox(config)
+    area = _read_polygon(config.area.polygon) if config.area.polygon is not None else None
+    polygon = shapely.union_all(area.geometry.to_numpy()) if area is not None else None
+    aoi = config.area.bbox
+    if area is not None:
+        aoi = tuple(float(v) for v in area.total_bounds)  # type: ignore[assignment]
     res = config.area.resolution
+    used_cache: set[str] = set()
     with timer.stage("ingest"):
         seizures, pings, ingest_report = _ingest_all(
-            config, as_of, aoi, out / ".cache", staging, timer
+            config, as_of, aoi, out / ".cache", staging, timer, polygon, used_cache
         )
         ports = _read_ports(config.inputs.ports)
         rasters = [
@@ -571,8 +644,8 @@ def _run(config, as_of_arg, out, staging, run_id, started, timer) -> RunResult:
     seizures = seizures[seizures[S.TIME] <= as_of].reset_index(drop=True)
 
     with timer.stage("cells"):
-        if config.area.polygon is not None:
-            region = _read_polygon(config.area.polygon)
+        if area is not None:
+            region = area
         elif aoi is not None:
             region = aoi
         else:
@@ -702,6 +775,10 @@ def _run(config, as_of_arg, out, staging, run_id, started, timer) -> RunResult:
         ]
     manifest_path = atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=2) + "\n")
     published["manifest"] = manifest_path
+    stale = _remove_stale(out, published)
+    if stale:
+        log.info("removed outputs of the previous run that this run does not produce: %s", stale)
+    _prune_cache(out / ".cache", used_cache)
     return RunResult(run_id, out, published, manifest, scores)
 
 
@@ -819,16 +896,59 @@ def _export(config: Config, staging: Path, p: _Products) -> dict[str, Path]:
     return out
 
 
+PREVIOUS_MANIFEST = ".manifest.previous.json"
+
+
 def _publish(staging: Path, out: Path, outputs: dict[str, Path]) -> dict[str, Path]:
-    """Move every staged file onto its published name (atomic per file); rejects too."""
+    """Move every staged file onto its published name (atomic per file); rejects too.
+
+    The previous ``manifest.json`` is moved aside first, so while files are being replaced
+    there is no manifest: a reader that finds ``manifest.json`` finds the set it describes.
+    """
+    if (out / "manifest.json").exists():
+        os.replace(out / "manifest.json", out / PREVIOUS_MANIFEST)
     published = {}
     rejects = staging / "rejects"
+    fresh_rejects = set()
     if rejects.is_dir():
         (out / "rejects").mkdir(exist_ok=True)
         for f in sorted(rejects.iterdir()):
             os.replace(f, out / "rejects" / f.name)
+            fresh_rejects.add(f.name)
     for name, path in outputs.items():
         target = out / path.name
         os.replace(path, target)
         published[name] = target
+    if (out / "rejects").is_dir():
+        for f in (out / "rejects").iterdir():
+            if f.suffix == ".csv" and f.name not in fresh_rejects:
+                f.unlink()
     return published
+
+
+def _remove_stale(out: Path, published: dict[str, Path]) -> list[str]:
+    """Delete outputs of the previous run that this run did not produce; return their names."""
+    previous = out / PREVIOUS_MANIFEST
+    if not previous.exists():
+        return []
+    try:
+        old = json.loads(previous.read_text(encoding="utf-8")).get("outputs", {})
+    except (OSError, ValueError):
+        old = {}
+    current = {p.name for p in published.values()}
+    removed = []
+    for info in old.values():
+        name = Path(str(info.get("path", ""))).name
+        if name and name not in current and (out / name).is_file():
+            (out / name).unlink()
+            removed.append(name)
+    previous.unlink()
+    return sorted(removed)
+
+
+def _prune_cache(cache_dir: Path, used: set[str]) -> None:
+    """Keep only the cache entries this run used: the cache holds one night, not all nights."""
+    if cache_dir.is_dir():
+        for f in cache_dir.glob("*.pkl"):
+            if f.name not in used:
+                f.unlink()

@@ -266,3 +266,37 @@ def test_ingest_command_unusable_file_exits_2(tmp_path, kind):
     assert len(proc.stderr.strip().splitlines()) == 1
     missing = cli("ingest", kind, tmp_path / "missing.csv")
     assert missing.returncode == 2 and "missing.csv" in missing.stderr
+
+
+@pytest.mark.parametrize("case", ["input_is_folder", "empty_ports", "out_is_file", "bad_factor"])
+def test_more_user_errors_exit_2_with_one_line(demo_run, tmp_path, case):
+    out, _ = demo_run
+    seizures = out / "inputs" / "seizures.csv"
+    text = f"inputs:\n  seizures:\n    - path: {seizures}\n"
+    target = tmp_path / "o"
+    if case == "input_is_folder":
+        text = f"inputs:\n  seizures:\n    - path: {tmp_path}\n"
+    elif case == "empty_ports":
+        (tmp_path / "ports.csv").write_text("")
+        text += f"  ports: {tmp_path / 'ports.csv'}\n"
+    elif case == "out_is_file":
+        target = tmp_path / "a-file"
+        target.write_text("x")
+    elif case == "bad_factor":
+        text += "score:\n  factors: {vessel_hours: {weight: 1}}\n"
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(text)
+    proc = cli("run", cfg, "--out", target)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_validate_checks_ports_and_polygon_exist(demo_run, tmp_path):
+    out, _ = demo_run
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(
+        f"inputs:\n  seizures:\n    - path: {out / 'inputs' / 'seizures.csv'}\n  ports: nope.csv\n"
+    )
+    proc = cli("validate", cfg)
+    assert proc.returncode == 2 and "nope.csv" in proc.stderr

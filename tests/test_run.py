@@ -108,7 +108,7 @@ def test_outside_area_is_rejected_but_not_a_quality_failure(small_demo, tmp_path
     )
     entry = res.manifest["inputs"]["seizures"][0]
     assert entry["by_rule"]["outside_aoi"] == entry["rejected"] > 400
-    rejects = pd.read_csv(res.out_dir / "rejects" / "seizures.csv")
+    rejects = pd.read_csv(res.out_dir / "rejects" / "seizures-seizures.csv")
     assert len(rejects) == entry["rejected"]
 
 
@@ -148,3 +148,93 @@ def test_progress_reports_every_stage_the_cli_counts(small_demo, tmp_path):
     pipeline.run_pipeline(cfg, progress=seen.append)
     assert len(seen) == _stage_count(cfg)
     assert seen[0] == "ingest" and seen[-1] == "export"
+
+
+def test_polygon_area_scores_only_cells_inside_and_rejects_the_rest(small_demo, tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    from pipeline.grid import cells_to_latlng, region_to_cells
+
+    tri = shapely.Polygon([(-80, 5), (-40, 5), (-80, 35)])
+    poly = tmp_path / "tri.geojson"
+    gpd.GeoDataFrame(geometry=[tri], crs="EPSG:4326").to_file(poly)
+    raw_area = {"polygon": str(poly), "resolution": 4, "bbox": None}
+    res = pipeline.run_pipeline(config(small_demo, tmp_path, area=raw_area))
+    allowed = set(region_to_cells(gpd.GeoSeries([tri], crs="EPSG:4326"), 4).tolist())
+    assert set(res.scores["cell"].tolist()) <= allowed
+    for kind in ("seizures", "tracks"):
+        entry = res.manifest["inputs"][kind][0]
+        assert entry["read"] == entry["accepted"] + entry["rejected"]
+        assert entry["by_rule"]["outside_aoi"] > 0
+    seiz = pd.read_parquet(res.out_dir / "seizures.parquet")
+    assert shapely.intersects_xy(tri, seiz["lon"], seiz["lat"]).all()
+    rejects = pd.read_csv(res.out_dir / "rejects" / "seizures-seizures.csv")
+    assert (rejects["rule"] == "outside_aoi").sum() == res.manifest["inputs"]["seizures"][0][
+        "by_rule"
+    ]["outside_aoi"]
+    lat, lon = cells_to_latlng(res.scores["cell"].to_numpy())
+    assert len(lat) > 0
+
+
+def test_inputs_sharing_a_stem_keep_separate_rejects(small_demo, tmp_path):
+    src = pd.read_csv(small_demo / "inputs" / "seizures.csv", dtype=str)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    src.to_csv(tmp_path / "a" / "s.csv", index=False)
+    bad = src.copy()
+    bad.loc[:1, "lat"] = "x"
+    bad.to_csv(tmp_path / "b" / "s.csv", index=False)
+    inputs = {
+        "seizures": [
+            {"path": str(tmp_path / "b" / "s.csv")},
+            {"path": str(tmp_path / "a" / "s.csv")},
+        ]
+    }
+    res = pipeline.run_pipeline(config(small_demo, tmp_path, inputs=inputs))
+    files = [e["rejects_file"] for e in res.manifest["inputs"]["seizures"]]
+    assert len(set(files)) == 2
+    counts = [len(pd.read_csv(res.out_dir / f)) for f in files]
+    assert counts == [e["rejected"] for e in res.manifest["inputs"]["seizures"]]
+    assert counts[0] >= 2
+
+
+def test_rerun_removes_stale_outputs_and_reuses_cache_sensibly(small_demo, tmp_path):
+    import shutil
+
+    first = pipeline.run_pipeline(config(small_demo, tmp_path, render={"geojson": True}))
+    assert (first.out_dir / "scores.geojson").exists()
+    renamed = tmp_path / "renamed.csv"
+    shutil.copy(small_demo / "inputs" / "seizures.csv", renamed)
+    second = pipeline.run_pipeline(
+        config(
+            small_demo,
+            tmp_path,
+            inputs={"seizures": [{"path": str(renamed)}], "tracks": []},
+            score={"factors": {"seizure_density": {"weight": 1}}},
+        ),
+        as_of="2026-06-29",
+    )
+    out = second.out_dir
+    assert not (out / "scores.geojson").exists() and not (out / "events.parquet").exists()
+    assert not (out / "pings.parquet").exists()
+    assert sorted(p.name for p in (out / "rejects").iterdir()) == ["seizures-renamed.csv"]
+    assert set(pd.read_parquet(out / "seizures.parquet")["source_file"]) == {"renamed.csv"}
+    listed = {v["path"] for v in second.manifest["outputs"].values()}
+    published = {p.name for p in out.iterdir() if p.is_file() and not p.name.startswith(".")}
+    assert published - {"manifest.json"} == listed
+    assert len(list((out / ".cache").glob("*.pkl"))) == 1
+
+
+def test_tracks_cache_survives_a_new_as_of(small_demo, tmp_path):
+    pipeline.run_pipeline(config(small_demo, tmp_path))
+    again = pipeline.run_pipeline(config(small_demo, tmp_path), as_of="2026-06-29")
+    assert again.manifest["inputs"]["tracks"][0]["cached"] is True
+    assert again.manifest["inputs"]["seizures"][0]["cached"] is False
+
+
+def test_score_factor_not_produced_is_a_config_error(small_demo, tmp_path):
+    from pipeline.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"\['gap_evnts'\] are not computed"):
+        config(small_demo, tmp_path, score={"factors": {"gap_evnts": {"weight": 1}}})

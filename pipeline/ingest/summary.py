@@ -17,13 +17,13 @@ from .options import IngestOptions, RasterSource, SeizureSource, TrackSource
 __all__ = ["check_reject_rate", "format_summary", "summarise_ingest", "write_rejects"]
 
 
-def write_rejects(result: IngestResult, out_dir: Path) -> Path:
-    """Write ``out_dir/rejects/<source stem>.csv`` atomically and return its path.
+def write_rejects(result: IngestResult, out_dir: Path, name: str | None = None) -> Path:
+    """Write ``out_dir/rejects/<name or source stem>.csv`` atomically and return its path.
 
     The file is written even when there are no rejects (header only), so a rerun never
     leaves a stale reject list behind.
     """
-    path = Path(out_dir) / "rejects" / f"{Path(result.source).stem}.csv"
+    path = Path(out_dir) / "rejects" / f"{name or Path(result.source).stem}.csv"
     frame = result.rejects
     if frame.empty:
         frame = pd.DataFrame({c: pd.Series([], dtype="object") for c in REJECT_COLUMNS})
