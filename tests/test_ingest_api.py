@@ -157,3 +157,49 @@ def test_classify_mmsi():
     invalid, not_vessel, _ = classify_mmsi(ids)
     assert invalid.tolist() == [False] * 6 + [True] + [False] * 3
     assert not_vessel.tolist() == [False, True, True, True, True, True, False, False, False, True]
+
+
+def test_same_time_other_position_is_rejected_not_dropped_later(tmp_path):
+    from pipeline.ingest import read_tracks
+
+    p = tmp_path / "t.csv"
+    p.write_text(
+        "mmsi,timestamp,lat,lon,sog,cog\n"
+        "244123456,2024-01-01T00:00:00Z,50.0,1.0,10,90\n"
+        "244123456,2024-01-01T01:00:00Z,50.0,1.2,10,90\n"
+        "244123456,2024-01-01T01:00:00Z,50.0001,1.2001,10,90\n"
+        "244123456,2024-01-01T01:00:00Z,50.0,1.2,10,90\n"
+        "244123456,2024-01-01T02:00:00Z,50.0,1.4,10,90\n"
+    )
+    r = read_tracks(p)
+    assert len(r.frame) == 3
+    assert r.by_rule == {"duplicate": 1, "duplicate_time": 1}
+    row = r.rejects.set_index("rule").loc["duplicate_time"]
+    assert int(row["row"]) == 4
+
+
+@pytest.mark.parametrize(
+    ("text", "ragged_line", "accepted_lines"),
+    [
+        (
+            "date,lat,lon\n2024-01-01,10,20\n\n\n2024-01-02,10,20,extra\n2024-01-03,11,21\n",
+            5,
+            [2, 6],
+        ),
+        (
+            'date,lat,lon,note\n2024-01-01,10,20,"multi\nline"\n2024-01-02,10,20,x,extra\n'
+            "2024-01-03,11,21,y\n",
+            4,
+            [2, 5],
+        ),
+    ],
+    ids=["blank-lines", "multi-line-value"],
+)
+def test_ragged_rows_report_their_physical_line(tmp_path, text, ragged_line, accepted_lines):
+    from pipeline.ingest import read_seizures
+
+    p = tmp_path / "s.csv"
+    p.write_text(text)
+    r = read_seizures(p)
+    assert r.rejects["row"].astype(int).tolist() == [ragged_line]
+    assert r.frame["source_row"].tolist() == accepted_lines

@@ -220,18 +220,21 @@ def read_text_table(
     frame = table.to_pandas()
     n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     bad_lines = np.array(sorted(b[0] for b in bad if b[0] is not None), dtype="int64")
+    bad_rows: list[int | None] = [b[0] for b in bad]
     if n_lines == 1 + len(frame) + len(bad):
         candidates = np.arange(2, 2 + len(frame) + len(bad), dtype="int64")
         lines = np.setdiff1d(candidates, bad_lines, assume_unique=True)
     else:  # blank lines or values spanning lines: count physical lines exactly
-        lines = _record_lines(data.decode("utf-8"), delim, len(names))
+        lines, ragged = _record_lines(data.decode("utf-8"), delim, len(names))
         if len(lines) != len(frame):  # pragma: no cover (dialect disagreement)
             log.warning("%s: could not map records to lines; using record numbers", name)
             lines = np.arange(1, len(frame) + 1, dtype="int64")
+        if len(ragged) == len(bad):  # pyarrow numbers records, not physical lines
+            bad_rows = [int(x) for x in ragged]
     bad_df = pd.DataFrame(
         {
             "source_file": name,
-            "row": [b[0] for b in bad],
+            "row": bad_rows,
             "column": "",
             "value": [b[1][:200] for b in bad],
             "rule": "ragged_row",
@@ -242,16 +245,19 @@ def read_text_table(
     return TextTable(frame, lines, bad_df, notes, delim, len(bad))
 
 
-def _record_lines(text: str, delim: str, n_cols: int) -> np.ndarray:
+def _record_lines(text: str, delim: str, n_cols: int) -> tuple[np.ndarray, np.ndarray]:
+    """Physical first line of each well-formed record and of each ragged one."""
     reader = csv.reader(io.StringIO(text), delimiter=delim)
     next(reader, None)
-    out = []
+    out: list[int] = []
+    ragged: list[int] = []
     start = reader.line_num + 1
     for row in reader:
-        if row and len(row) == n_cols and not (len(row) == 1 and not row[0].strip()):
-            out.append(start)
+        blank = not row or (len(row) == 1 and not row[0].strip())
+        if not blank:
+            (out if len(row) == n_cols else ragged).append(start)
         start = reader.line_num + 1
-    return np.asarray(out, dtype="int64")
+    return np.asarray(out, dtype="int64"), np.asarray(ragged, dtype="int64")
 
 
 # --------------------------------------------------------------------------- values

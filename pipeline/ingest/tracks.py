@@ -21,7 +21,8 @@ handheld 8xxxxxxxx, placeholders such as 123456789 or a repeated digit), ``posit
 (sentinel 91/181), ``coord_missing``, ``coord_unparseable``, ``lat_out_of_range``,
 ``lon_out_of_range``, ``null_island``, ``time_unparseable``, ``time_missing`` (an untimed point
 in a timed track; a track without any time is kept as an untimed route), ``outside_aoi``,
-``duplicate`` (same vessel, time and position as an earlier ping), ``impossible_speed`` (a ping
+``duplicate`` (same vessel, time and position as an earlier ping), ``duplicate_time`` (same
+vessel and time, another position: the first ping is kept), ``impossible_speed`` (a ping
 reached and left, or only reached at a track's end, faster than ``max_speed_kn``; great-circle
 distances, so a track crossing the antimeridian is a short hop, never a trip around the globe).
 """
@@ -76,6 +77,7 @@ TRACK_RULES = (
     "time_missing",
     "outside_aoi",
     "duplicate",
+    "duplicate_time",
     "impossible_speed",
 )
 
@@ -671,6 +673,16 @@ def _normalise_pings(
             "",
             "same vessel, time and position as an earlier ping",
             None,
+        )
+    )
+    timed = ~pd.isna(naive)
+    rules.append(
+        Rule(
+            "duplicate_time",
+            key[["v", "t"]].duplicated(keep="first").to_numpy() & np.asarray(timed),
+            tcol or "",
+            "same vessel and time as an earlier ping at another position (the first is kept)",
+            parts["time"],
         )
     )
     accepted, rejects = first_failing(rules, n=n, source_file=name, rows=rows)
