@@ -64,7 +64,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     progress = _progress(total=_stage_count(config))
     try:
-        result = run_pipeline(config, as_of=args.as_of, out_dir=args.out, progress=progress)
+        result = run_pipeline(
+            config, as_of=args.as_of, out_dir=args.out, progress=progress, force=args.force
+        )
     finally:
         progress.close()  # type: ignore[attr-defined]
     _report(result)
@@ -72,6 +74,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _report(result) -> None:
+    if result.up_to_date:
+        print(
+            f"route-risk: up to date: inputs, config and as_of are unchanged since run "
+            f"{result.run_id}; nothing to do (--force recomputes)",
+            file=sys.stderr,
+        )
+        print(result.map_path)
+        return
     counts = result.manifest["counts"]
     print(
         f"route-risk: {counts['cells']} cells scored, {counts['seizures_used']} seizures, "
@@ -174,6 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="reference date (YYYY-MM-DD); overrides run.as_of",
     )
     p.add_argument("--out", metavar="DIR", help="output folder; overrides run.out_dir")
+    p.add_argument(
+        "--force", action="store_true", help="recompute even if the outputs are up to date"
+    )
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser(

@@ -99,16 +99,21 @@ def test_scores_tables(demo_run):
 def test_rerun_is_idempotent(demo_run, tmp_path):
     out, _ = demo_run
     before = json.loads((out / "manifest.json").read_text())
-    proc = cli(
-        "run",
-        REPO / "configs" / "demo.yaml",
-        "--out",
-        out,
-        env={"ROUTE_RISK_DEMO_DATA": str(out / "inputs")},
-    )
+    env = {"ROUTE_RISK_DEMO_DATA": str(out / "inputs")}
+    map_mtime = (out / "risk_map.html").stat().st_mtime_ns
+    # nothing changed: the published run is returned as it is
+    proc = cli("run", REPO / "configs" / "demo.yaml", "--out", out, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "up to date" in proc.stderr and before["run_id"] in proc.stderr
+    assert proc.stdout.strip() == str(out / "risk_map.html")
+    assert json.loads((out / "manifest.json").read_text()) == before
+    assert (out / "risk_map.html").stat().st_mtime_ns == map_mtime
+    # --force recomputes, and the tables come out byte-identical
+    proc = cli("run", REPO / "configs" / "demo.yaml", "--out", out, "--force", env=env)
     assert proc.returncode == 0, proc.stderr
     after = json.loads((out / "manifest.json").read_text())
     assert after["run_id"] != before["run_id"]
+    assert after["run_key"] == before["run_key"]
     for name in ("scores_csv", "scores_geoparquet", "features", "events"):
         assert after["outputs"][name]["sha256"] == before["outputs"][name]["sha256"], name
     assert all(e["cached"] for e in after["inputs"]["seizures"])
@@ -210,7 +215,7 @@ def test_failed_render_keeps_the_last_good_map(demo_run, monkeypatch, tmp_path):
 
     monkeypatch.setattr(run_mod, "_export", boom)
     with pytest.raises(RuntimeError, match="disk full"):
-        run_mod.run_pipeline(load_config(REPO / "configs" / "demo.yaml"), out_dir=copy)
+        run_mod.run_pipeline(load_config(REPO / "configs" / "demo.yaml"), out_dir=copy, force=True)
     assert (copy / "risk_map.html").read_bytes() == before[0]
     assert (copy / "manifest.json").read_bytes() == before[1]
     assert not list(copy.glob(".staging-*"))

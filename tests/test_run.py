@@ -238,3 +238,18 @@ def test_score_factor_not_produced_is_a_config_error(small_demo, tmp_path):
 
     with pytest.raises(ConfigError, match=r"\['gap_evnts'\] are not computed"):
         config(small_demo, tmp_path, score={"factors": {"gap_evnts": {"weight": 1}}})
+
+
+def test_unchanged_rerun_is_up_to_date_until_an_input_or_option_changes(small_demo, tmp_path):
+    first = pipeline.run_pipeline(config(small_demo, tmp_path))
+    again = pipeline.run_pipeline(config(small_demo, tmp_path))
+    assert again.up_to_date and again.run_id == first.run_id
+    pd.testing.assert_series_equal(again.scores["risk"], first.scores["risk"], check_dtype=False)
+    assert (again.scores["cell"] == first.scores["cell"]).all()
+    changed = pipeline.run_pipeline(config(small_demo, tmp_path, density={"bandwidth_km": 30}))
+    assert not changed.up_to_date and changed.run_id != first.run_id
+    # a published file that no longer matches its manifest hash forces a recompute
+    (changed.out_dir / "scores.csv").write_text("tampered")
+    fixed = pipeline.run_pipeline(config(small_demo, tmp_path, density={"bandwidth_km": 30}))
+    assert not fixed.up_to_date
+    assert (fixed.out_dir / "scores.csv").read_text() != "tampered"
