@@ -18,11 +18,13 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar, cast
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
+from pydantic import BaseModel
 
 from ..errors import InputError, SourceUnreadable
 from ..schema import REJECT_COLUMNS
@@ -261,6 +263,16 @@ def _record_lines(text: str, delim: str, n_cols: int) -> tuple[np.ndarray, np.nd
 
 
 # --------------------------------------------------------------------------- values
+
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def as_source(source: _M | str | Path, model: type[_M]) -> _M:
+    """Return ``source`` as a source model: a model stays, a path gets the defaults."""
+    if isinstance(source, model):
+        return source
+    return model(path=Path(cast("str | Path", source)))  # mypy cannot narrow type[_M]
 
 
 def missing_mask(values: pd.Series) -> np.ndarray:

@@ -27,6 +27,7 @@ import pandas as pd
 import xarray as xr
 
 from ..errors import InputError, SourceUnreadable
+from ._common import as_source
 from .options import RasterSource, TimeWindow
 
 __all__ = ["describe_raster", "open_raster", "raster_windows"]
@@ -38,12 +39,6 @@ _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 _CDF_MAGIC = (b"CDF\x01", b"CDF\x02", b"CDF\x05")
 _LAT_NAMES = ("lat", "latitude", "y", "nav_lat", "rlat")
 _LON_NAMES = ("lon", "longitude", "x", "nav_lon", "rlon", "long")
-
-
-def _as_source(source: RasterSource | str | Path) -> RasterSource:
-    if isinstance(source, RasterSource):
-        return source
-    return RasterSource(path=Path(source))
 
 
 def _kind(path: Path) -> str:
@@ -104,7 +99,7 @@ def open_raster(
     InputError
         No CRS (and none configured), unknown band/variable/time, no lat/lon dimensions.
     """
-    src = _as_source(source)
+    src = as_source(source, RasterSource)
     if not memory_budget_mb > 0:
         raise InputError(f"memory_budget_mb must be > 0, got {memory_budget_mb!r}")
     kind = _kind(src.path)

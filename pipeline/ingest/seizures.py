@@ -57,6 +57,7 @@ from ..schema import (
 from ._common import (
     IngestResult,
     Rule,
+    as_source,
     as_text,
     find_column,
     finish_rejects,
@@ -199,12 +200,6 @@ _MAX_QUANTITY = 1e15
 _CTRL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 
 
-def _as_source(source: SeizureSource | str | Path) -> SeizureSource:
-    if isinstance(source, SeizureSource):
-        return source
-    return SeizureSource(path=Path(source))
-
-
 def _detect_format(src: SeizureSource) -> str:
     if src.format != "auto":
         return src.format
@@ -278,7 +273,7 @@ def read_seizures(
     >>> res.by_rule  # doctest: +SKIP
     {'duplicate': 2, 'null_island': 1}
     """
-    src = _as_source(source)
+    src = as_source(source, SeizureSource)
     _check_exists(src.path)
     fmt = _detect_format(src)
     name = src.path.name

@@ -41,6 +41,7 @@ from ..schema import COG, LAT, LON, PING_COLUMNS, SOG, TIME, VESSEL_ID, empty_pi
 from ._common import (
     IngestResult,
     Rule,
+    as_source,
     as_text,
     find_column,
     finish_rejects,
@@ -117,12 +118,6 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
 
 _PLACEHOLDERS = {"000000000", "123456789", "012345678", "987654321", "123456780"}
 _KNOT_KM = 1.852
-
-
-def _as_source(source: TrackSource | str | Path) -> TrackSource:
-    if isinstance(source, TrackSource):
-        return source
-    return TrackSource(path=Path(source))
 
 
 def _detect_format(src: TrackSource) -> str:
@@ -234,7 +229,7 @@ def read_tracks(
     """
     if not max_speed_kn > 0:
         raise InputError(f"max_speed_kn must be > 0, got {max_speed_kn!r}")
-    src = _as_source(source)
+    src = as_source(source, TrackSource)
     if not src.path.exists():
         raise SourceUnreadable(f"{src.path}: file not found")
     if src.path.is_dir():
