@@ -47,7 +47,14 @@ _EXPORTS: dict[str, str] = {
     "zonal_stats_to_cells": "zonal",
     # score and render
     "score_cells": "score",
-    "FactorSpec": "score",
+    "FactorWeight": "score",
+    # factors
+    "Factor": "factors",
+    "FactorContext": "factors",
+    "FactorValues": "factors",
+    "factor": "factors",
+    "register_factor": "factors",
+    "planned_stages": "runner",
     "back_test": "evaluate",
     "build_map": "render",
     "map_to_html": "render",
@@ -84,6 +91,6 @@ def __dir__() -> list[str]:
 
 def show_versions() -> dict[str, str]:
     """Return the versions of route-risk, Python and the core libraries (for bug reports)."""
-    from .run import _versions
+    from .runner.manifest import versions
 
-    return _versions()
+    return versions()

@@ -47,14 +47,10 @@ def _progress(total: int):
 
 
 def _stage_count(config) -> int:
-    """Stages the runner will report: see :func:`pipeline.run.run_pipeline`."""
-    fixed = ("ingest", "cells", "density", "score", "timeline", "render", "export")
-    return (
-        len(fixed)
-        + len(config.inputs.rasters)
-        + bool(config.inputs.tracks)
-        + bool(config.evaluate.enabled)
-    )
+    """Stages the runner will report (the plan is the one list)."""
+    from .runner.plan import planned_stages
+
+    return len(planned_stages(config))
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

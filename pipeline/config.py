@@ -1,7 +1,8 @@
 """Configuration: validated once, at the edge, into immutable models.
 
 A config is a YAML file whose sections mirror the stages (``run``, ``area``, ``inputs``,
-``ingest``, ``density``, ``transit``, ``zonal``, ``score``, ``render``).  Every model forbids
+``ingest``, ``density``, ``transit``, ``zonal``, ``score``, ``evaluate``, ``timeline``,
+``render``) plus ``factors`` (plug-in factors and their options).  Every model forbids
 unknown keys, so a typo such as ``bandwith_km`` ends the run with one message that names the
 key and lists the valid ones, instead of being silently ignored.
 
@@ -14,6 +15,7 @@ the packaged demo config at freshly generated data.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import re
 from collections.abc import Mapping
@@ -24,7 +26,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError
+from .factors import InputsView, PluginOptions
 from .ingest.options import IngestOptions, RasterSource, SeizureSource, TrackSource
+from .score import FactorWeight
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "AreaConfig",
@@ -34,6 +40,7 @@ __all__ = [
     "RenderConfig",
     "RunConfig",
     "ScoreConfig",
+    "TimelineConfig",
     "TransitConfig",
     "ZonalConfig",
     "load_config",
@@ -143,6 +150,12 @@ class TransitConfig(_Model):
     smooth_events_km: float = Field(
         0.0, ge=0, description="Smooth event counts with the density core (0 = raw counts)."
     )
+    coverage_km: float = Field(
+        40.0,
+        gt=0,
+        description="A cell within this distance of a received AIS position has AIS coverage;"
+        " further away its transit factors are 'no AIS coverage', not 0.",
+    )
 
 
 class ZonalConfig(_Model):
@@ -161,19 +174,12 @@ class ZonalConfig(_Model):
         return v
 
 
-class FactorConfig(_Model):
-    """How one factor enters the score."""
-
-    weight: float = Field(..., ge=0)
-    transform: Literal["linear", "log"] = "linear"
-    label: str | None = None
-
-
 class ScoreConfig(_Model):
     """The explainable weighted score."""
 
-    factors: dict[str, FactorConfig] = Field(
-        default_factory=lambda: {"seizure_density": FactorConfig(weight=1.0)}
+    factors: dict[str, FactorWeight] = Field(
+        default_factory=lambda: {"seizure_density": FactorWeight(weight=1.0)},
+        description="Factor name -> weight, transform, label; names come from the factor registry.",
     )
     normalisation: Literal["cap", "rank"] = "cap"
     cap_quantile: float = Field(0.99, gt=0, le=1)
@@ -214,13 +220,18 @@ class EvaluateConfig(_Model):
         return tuple(sorted(v))
 
 
+class TimelineConfig(_Model):
+    """The monthly risk behind the map's time slider."""
+
+    months: int = Field(12, ge=0, description="Months on the time slider (0 = none).")
+
+
 class RenderConfig(_Model):
     """The HTML map and the exports."""
 
     title: str | None = None
     tiles: str | None = Field(None, description="None = offline basemap; a folium tiles name.")
     max_seizure_points: int = Field(20000, ge=0)
-    timeline_months: int = Field(12, ge=0, description="Months on the time slider (0 = none).")
     geojson: bool = True
     preview_png: bool = True
 
@@ -237,41 +248,73 @@ class Config(_Model):
     zonal: ZonalConfig = Field(default_factory=ZonalConfig)
     score: ScoreConfig = Field(default_factory=ScoreConfig)
     evaluate: EvaluateConfig = Field(default_factory=EvaluateConfig)
+    timeline: TimelineConfig = Field(default_factory=TimelineConfig)
     render: RenderConfig = Field(default_factory=RenderConfig)
+    factors: PluginOptions = Field(default_factory=PluginOptions)
     source: Path | None = Field(None, description="The file this config was loaded from.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved_keys(cls, raw: Any) -> Any:
+        if isinstance(raw, dict) and isinstance(raw.get("render"), dict):
+            render = dict(raw["render"])
+            if "timeline_months" in render:  # moved in 0.2: a render option must not recompute
+                months = render.pop("timeline_months")
+                log.warning("render.timeline_months is now timeline.months; please move it")
+                raw = {**raw, "render": render}
+                raw["timeline"] = {"months": months, **dict(raw.get("timeline") or {})}
+        return raw
 
     @model_validator(mode="after")
     def _inputs(self) -> Config:
         if not self.inputs.seizures:
             raise ValueError("inputs.seizures needs at least one file")
-        available = self.available_factors()
-        raster_prefixes = tuple(f"{r.name}_" for r in self.inputs.rasters)
-        unknown = [
-            f
-            for f in self.score.factors
-            if f not in available and not f.startswith(raster_prefixes)
-        ]
-        if unknown:
-            raise ValueError(
-                f"score.factors {unknown!r} are not computed by this config; available: "
-                f"{sorted(available)!r} (raster factors are '<raster name>_<stat>')"
-            )
+        from .factors import default_registry, load_plugins
+
+        try:
+            load_plugins(self.factors.plugins)
+            factors = default_registry.resolve(self.score.factors, self.inputs_view())
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
+        by_name = {f.name: f for f in factors}
+        for name, opts in self.factors.options.items():
+            f = by_name.get(name) or default_registry.available(self.inputs_view()).get(name)
+            if f is None:
+                raise ValueError(f"factors.options names unknown factor {name!r}")
+            if f.section is not None:
+                raise ValueError(
+                    f"factors.options.{name}: a built-in factor takes its options from "
+                    f"the {f.section!r} section"
+                )
+            try:
+                f.options.model_validate(opts)
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                loc = ".".join(str(p) for p in first["loc"])
+                raise ValueError(f"factors.options.{name}.{loc}: {first['msg']}") from None
         return self
 
-    def available_factors(self) -> set[str]:
-        """Factor columns this config's inputs produce (raster ones as ``<name>_<stat>``)."""
-        out = {"seizure_density"}
+    def inputs_view(self) -> InputsView:
+        """Return what the inputs provide, as the factor registry sees it."""
+        needs = set()
+        if self.inputs.seizures:
+            needs.add("seizures")
         if self.inputs.tracks:
-            out |= {
-                "vessel_hours",
-                "distinct_vessels",
-                "gap_events",
-                "loiter_events",
-                "encounter_events",
-            }
-        for r in self.inputs.rasters:
-            out |= {f"{r.name}_{s}" for s in self.zonal.stats}
-        return out
+            needs.add("tracks")
+        if self.inputs.ports is not None:
+            needs.add("ports")
+        needs |= {f"raster:{r.name}" for r in self.inputs.rasters}
+        return InputsView(
+            frozenset(needs),
+            tuple(r.name for r in self.inputs.rasters),
+            tuple(self.zonal.stats),
+        )
+
+    def available_factors(self) -> set[str]:
+        """Names of the factors this config's inputs can produce (built-in and plug-in)."""
+        from .factors import default_registry
+
+        return set(default_registry.available(self.inputs_view()))
 
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")

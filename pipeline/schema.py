@@ -59,6 +59,7 @@ RISK = "risk"
 RISK_CLASS = "risk_class"
 NORM_SUFFIX = "__norm"
 CONTRIB_SUFFIX = "__contrib"
+COVERED_SUFFIX = "__covered"
 
 OBSERVED = "observed"
 LATEST_EVENT = "latest_event"

@@ -20,42 +20,50 @@ risk.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
 
 from . import schema as S
 from .errors import ConfigError
 
-__all__ = ["FactorSpec", "classify", "normalise", "score_cells"]
+__all__ = [
+    "FactorWeight",
+    "classify",
+    "confidence_labels",
+    "display_name",
+    "normalise",
+    "score_cells",
+    "seizure_cell_stats",
+    "seizures_within",
+]
 
 
-@dataclass(frozen=True)
-class FactorSpec:
-    """How one factor enters the score.
+class FactorWeight(BaseModel):
+    """How one factor enters the weighted score (``score.factors.<name>`` in the config).
 
     Parameters
     ----------
-    name : str
-        Column of the features table.
     weight : float
-        Relative weight (weights are rescaled to sum to 1).
+        Relative weight (weights are rescaled to sum to 1 over the factors covering a cell).
     transform : {'linear', 'log'}
         ``log`` applies ``log1p`` before normalising.
     label : str, optional
-        Human label for the map; defaults to the name.
+        Human label for the map; defaults to the factor's name with spaces.
     """
 
-    name: str
-    weight: float
-    transform: str = "linear"
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    weight: float = Field(..., ge=0, allow_inf_nan=False)
+    transform: Literal["linear", "log"] = "linear"
     label: str | None = None
 
-    @property
-    def display(self) -> str:
-        """Label shown to people."""
-        return self.label or self.name.replace("_", " ")
+
+def display_name(name: str, weight: FactorWeight | None = None) -> str:
+    """Label shown to people: the configured label or the name with spaces."""
+    return (weight.label if weight is not None else None) or name.replace("_", " ")
 
 
 def normalise(
@@ -70,7 +78,7 @@ def normalise(
     Parameters
     ----------
     values : numpy.ndarray
-        Raw values; NaN means "not observed" and maps to 0.
+        Raw values; NaN means "not observed" and stays NaN (missing is not zero).
     method : {'cap', 'rank'}
         See the module docstring.
     cap_quantile : float
@@ -82,7 +90,9 @@ def normalise(
     -------
     numpy.ndarray of float64 in [0, 1]
     """
-    x = np.nan_to_num(np.asarray(values, dtype="float64"), nan=0.0)
+    raw = np.asarray(values, dtype="float64")
+    missing = np.isnan(raw)
+    x = np.where(missing, 0.0, raw)
     # Upstream sums by differences (prefix sums, FFT) leave round-off of ~1e-7 of the factor's
     # largest value where the truth is 0: that is noise, not a negative observation.
     tol = 1e-6 * float(np.abs(x).max(initial=0.0))
@@ -94,7 +104,8 @@ def normalise(
     elif transform != "linear":
         raise ConfigError(f"transform must be one of ['linear', 'log'], got {transform!r}")
     out = np.zeros_like(x)
-    nz = x > 0
+    out[missing] = np.nan
+    nz = (x > 0) & ~missing
     if not nz.any():
         return out
     if method == "cap":
@@ -126,83 +137,174 @@ def classify(risk: np.ndarray, breaks: Sequence[float], labels: Sequence[str]) -
 
 def score_cells(
     features: pd.DataFrame,
-    factors: Sequence[FactorSpec],
+    factors: Mapping[str, FactorWeight | float],
     *,
     normalisation: str = "cap",
     cap_quantile: float = 0.99,
     class_breaks: Sequence[float] = (0, 20, 40, 60, 80, 100),
     class_labels: Sequence[str] = ("very low", "low", "medium", "high", "very high"),
     observed: np.ndarray | None = None,
+    covered: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Score each cell and keep every factor's contribution.
+
+    A factor that does not cover a cell (``covered`` False, or a NaN value) is missing there,
+    not low: the cell's risk is the weighted mean over the factors that do cover it (their
+    weights rescaled to sum to 1 for that cell), and the missing factor contributes 0 points
+    with a NaN normalised value.  Where every factor covers the cell this is the plain
+    weighted sum.
 
     Parameters
     ----------
     features : pandas.DataFrame
         ``cell`` plus one column per factor.
-    factors : sequence of FactorSpec
-        Factors to use; a factor missing from ``features`` raises :class:`ConfigError`.
+    factors : mapping of str to FactorWeight or float
+        Factor name to its weight (a bare number is a weight); a factor missing from
+        ``features`` raises :class:`ConfigError`; weight 0 leaves it out.
     normalisation, cap_quantile
         See :func:`normalise`.
     class_breaks, class_labels
         Class bins on the 0-100 score.
     observed : numpy.ndarray of bool, optional
         Cells with at least one observation; default: any factor value is non-zero.
+    covered : pandas.DataFrame, optional
+        ``<factor>__covered`` bool columns aligned with ``features``; default: not NaN.
 
     Returns
     -------
     pandas.DataFrame
         ``cell``, ``hex_id``, ``risk``, ``risk_class``, ``observed``, ``top_factor`` and per
-        factor ``f``, ``f__norm``, ``f__contrib``; sorted by cell.
+        factor ``f``, ``f__norm``, ``f__contrib``, ``f__covered``; sorted by cell.
     """
-    missing = [f.name for f in factors if f.name not in features.columns]
+    weights = {
+        n: (w if isinstance(w, FactorWeight) else FactorWeight(weight=float(w)))
+        for n, w in factors.items()
+    }
+    weights = {n: w for n, w in weights.items() if w.weight > 0}
+    missing = [n for n in weights if n not in features.columns]
     if missing:
         raise ConfigError(
             f"score factor(s) {missing!r} are not computed by this run; available: "
-            f"{sorted(c for c in features.columns if c != S.CELL)!r}"
+            f"{sorted(c for c in features.columns if c != S.CELL and '__' not in c)!r}"
         )
-    total = sum(f.weight for f in factors)
-    if total <= 0:
+    if not weights:
         raise ConfigError("the score needs at least one factor with weight > 0")
     from .grid import cells_to_strings
 
-    feats = features.sort_values(S.CELL, kind="stable").reset_index(drop=True)
+    order = np.argsort(features[S.CELL].to_numpy(dtype="uint64"), kind="stable")
+    feats = features.iloc[order].reset_index(drop=True)
+    cov = covered.iloc[order].reset_index(drop=True) if covered is not None else None
     out = pd.DataFrame({S.CELL: feats[S.CELL].to_numpy(dtype="uint64")})
     out[S.HEX_ID] = cells_to_strings(out[S.CELL].to_numpy())
-    risk = np.zeros(len(feats))
-    contribs = {}
-    for f in factors:
-        raw = feats[f.name].to_numpy(dtype="float64")
+    norms, masks = {}, {}
+    for name, w in weights.items():
+        raw = feats[name].to_numpy(dtype="float64")
+        mask = ~np.isnan(raw)
+        col = name + S.COVERED_SUFFIX
+        if cov is not None and col in cov:
+            mask &= cov[col].to_numpy(dtype=bool)
         try:
             norm = normalise(
-                raw, method=normalisation, cap_quantile=cap_quantile, transform=f.transform
+                np.where(mask, raw, np.nan),
+                method=normalisation,
+                cap_quantile=cap_quantile,
+                transform=w.transform,
             )
         except ConfigError as exc:
-            raise ConfigError(f"score factor {f.name!r}: {exc}") from None
-        contrib = 100.0 * (f.weight / total) * norm
-        out[f.name] = raw
-        out[f.name + S.NORM_SUFFIX] = norm
-        out[f.name + S.CONTRIB_SUFFIX] = contrib
-        contribs[f.name] = contrib
+            raise ConfigError(f"score factor {name!r}: {exc}") from None
+        norms[name], masks[name] = norm, mask
+        out[name] = raw
+    # total weight of the factors covering each cell, summed in config order
+    w_cell = np.zeros(len(feats))
+    for name, w in weights.items():
+        w_cell = w_cell + np.where(masks[name], w.weight, 0.0)
+    safe_total = np.where(w_cell > 0, w_cell, 1.0)
+    risk = np.zeros(len(feats))
+    contribs = {}
+    for name, w in weights.items():
+        share = w.weight / safe_total
+        contrib = np.where(masks[name], 100.0 * share * np.nan_to_num(norms[name]), 0.0)
+        out[name + S.NORM_SUFFIX] = norms[name]
+        out[name + S.CONTRIB_SUFFIX] = contrib
+        out[name + S.COVERED_SUFFIX] = masks[name]
+        contribs[name] = contrib
         risk += contrib
-    risk = np.clip(risk, 0.0, 100.0)
+    risk = np.where(w_cell > 0, np.clip(risk, 0.0, 100.0), np.nan)
     out.insert(2, S.RISK, risk)
-    out.insert(3, S.RISK_CLASS, classify(risk, class_breaks, class_labels))
+    labels = classify(np.nan_to_num(risk), class_breaks, class_labels)
+    labels[np.isnan(risk)] = "no data"
+    out.insert(3, S.RISK_CLASS, labels)
     if observed is None:
-        vals = feats[[f.name for f in factors]].to_numpy(dtype="float64")
+        vals = feats[list(weights)].to_numpy(dtype="float64")
         observed = np.nan_to_num(vals, nan=0.0).any(axis=1)
-    out.insert(4, "observed", np.asarray(observed, dtype=bool))
+    else:
+        observed = np.asarray(observed, dtype=bool)[order]
+    out.insert(4, S.OBSERVED, observed)
     stacked = np.column_stack(list(contribs.values()))
     top = np.asarray(list(contribs), dtype=object)[stacked.argmax(axis=1)]
-    top[risk <= 0] = None
+    top[~(risk > 0)] = None
     out.insert(5, "top_factor", pd.Series(top, dtype=object))
     return out
 
 
-def factor_specs(factors: Mapping[str, object]) -> list[FactorSpec]:
-    """Build :class:`FactorSpec` objects from the ``score.factors`` config mapping."""
-    return [
-        FactorSpec(name, float(f.weight), f.transform, f.label)  # type: ignore[attr-defined]
-        for name, f in factors.items()
-        if float(f.weight) > 0  # type: ignore[attr-defined]
-    ]
+CONFIDENCE_THRESHOLDS = (5, 20)
+
+
+def confidence_labels(seizures_within_bandwidth: np.ndarray) -> np.ndarray:
+    """Say how sure the density factor of each cell is.
+
+    'low': fewer than 5 seizures within one bandwidth of the cell centre; 'medium': 5-19;
+    'high': 20 or more.  A kernel estimate from a handful of events is mostly the kernel's
+    shape; with twenty or more it reflects the data.  The count is unweighted, so old events
+    count too.
+    """
+    n = np.asarray(seizures_within_bandwidth)
+    labels = np.array(["low", "medium", "high"], dtype=object)
+    return labels[np.searchsorted(np.asarray(CONFIDENCE_THRESHOLDS), n, side="right")]
+
+
+def seizures_within(seizures: pd.DataFrame, cells: np.ndarray, bandwidth_km) -> np.ndarray:
+    """Count seizures within one bandwidth of each cell centre (uniform kernel x its area)."""
+    if seizures.empty or not bandwidth_km:
+        return np.zeros(len(cells), dtype="int64")
+    from .density import kernel_density
+
+    d = kernel_density(
+        (seizures[S.LON].to_numpy(), seizures[S.LAT].to_numpy()),
+        cells,
+        bandwidth_km=float(bandwidth_km),
+        kernel="uniform",
+    )
+    return np.rint(d * np.pi * float(bandwidth_km) ** 2).astype("int64")
+
+
+def seizure_cell_stats(seizures: pd.DataFrame, cells: np.ndarray, resolution: int) -> pd.DataFrame:
+    """Per cell: ``n_seizures``, ``seizures_<commodity>`` counts and ``latest_event``."""
+    from .grid import points_to_cells
+
+    out = pd.DataFrame({S.CELL: cells})
+    out["n_seizures"] = 0
+    if seizures.empty:
+        out[S.LATEST_EVENT] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns, UTC]")
+        return out
+    sc = points_to_cells(seizures[S.LON].to_numpy(), seizures[S.LAT].to_numpy(), resolution)
+    frame = pd.DataFrame(
+        {
+            S.CELL: sc,
+            S.COMMODITY: seizures[S.COMMODITY].astype(str).to_numpy(),
+            S.TIME: seizures[S.TIME].to_numpy(),
+        }
+    )
+    counts = frame.groupby([S.CELL, S.COMMODITY]).size().unstack(fill_value=0)
+    counts.columns = [f"{S.SEIZURES_PREFIX}{c}" for c in counts.columns]
+    latest = frame.groupby(S.CELL)[S.TIME].max().rename(S.LATEST_EVENT)
+    n = frame.groupby(S.CELL).size().rename("n_seizures")
+    out = (
+        out.drop(columns="n_seizures")
+        .join(n, on=S.CELL)
+        .join(counts, on=S.CELL)
+        .join(latest, on=S.CELL)
+    )
+    count_cols = ["n_seizures", *counts.columns]
+    out[count_cols] = out[count_cols].fillna(0).astype("int64")
+    return out

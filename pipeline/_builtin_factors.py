@@ -1,0 +1,271 @@
+"""The built-in factors, registered exactly as a plug-in registers its own.
+
+seizure density (needs seizures), five transit factors from one shared pass over the tracks
+(needs tracks) and one factor per raster and zonal statistic (a family).  Importing this
+module registers them in :data:`pipeline.factors.default_registry`.
+
+Coverage:
+
+- seizure density: every cell (seizure records are the universe of the analysis).
+- transit factors: cells whose centre lies within ``transit.coverage_km`` of a cell where at
+  least one AIS position was received (event counts smoothed over ``smooth_events_km``: within
+  the larger of the two, as far as the kernel reaches).  Further away the absence of vessel-hours says nothing
+  (no receiver, no satellite pass), so the cell is "no AIS coverage", not "0 vessel-hours".
+- raster factors: cells with at least one valid pixel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+from pydantic import Field
+
+from . import schema as S
+from .config import DensityConfig, TransitConfig, ZonalConfig
+from .factors import Factor, FactorContext, FactorValues, InputsView, default_registry
+
+__all__ = ["DensityOptions", "RasterOptions", "TransitOptions"]
+
+
+class DensityOptions(DensityConfig):
+    """The ``density`` section as the density factor receives it."""
+
+
+class TransitOptions(TransitConfig):
+    """The ``transit`` section plus what the plan hands it from ``ingest`` and ``density``."""
+
+    max_speed_kn: float = Field(60.0, gt=0, description="From ingest.max_speed_kn.")
+    smooth_kernel: str = Field("quartic", description="From density.kernel.")
+
+
+class RasterOptions(ZonalConfig):
+    """The ``zonal`` section plus the memory budget from ``ingest``."""
+
+    memory_budget_mb: float = Field(512.0, gt=0, description="From ingest.memory_budget_mb.")
+
+
+def density_on_cells(
+    seizures: pd.DataFrame,
+    cells: np.ndarray,
+    as_of: pd.Timestamp,
+    options: DensityConfig,
+    window_cells: np.ndarray | None,
+) -> tuple[np.ndarray, dict]:
+    """Return the seizure density on ``cells`` (per km²) and how it was computed."""
+    from .density import kernel_density, seizure_weights
+
+    d = options
+    if seizures.empty:
+        return np.zeros(len(cells)), {"bandwidth_km": None, "note": "no seizures"}
+    weights = seizure_weights(
+        seizures,
+        as_of=as_of,
+        half_life_days=d.half_life_days,
+        use_quantity=d.use_quantity,
+        commodity_weights=d.commodity_weights or None,
+    )
+    res = kernel_density(
+        (seizures[S.LON].to_numpy(), seizures[S.LAT].to_numpy()),
+        cells,
+        bandwidth_km=d.bandwidth_km,
+        kernel=d.kernel,
+        weights=weights,
+        window=window_cells if d.edge_correction else None,
+        edge_correction=d.edge_correction,
+        bandwidth_range_km=d.bandwidth_range_km,
+        return_result=True,
+    )
+    info = {
+        "bandwidth_km": round(float(res.bandwidth_km), 4),
+        "bandwidth_rule": res.bandwidth_rule,
+        "kernel": res.kernel,
+        "method": res.method,
+        "total_weight": round(float(res.total_weight), 6),
+    }
+    return np.asarray(res.density, dtype="float64"), info
+
+
+def _seizure_density(ctx: FactorContext) -> FactorValues:
+    assert isinstance(ctx.options, DensityConfig)
+    values, info = density_on_cells(
+        ctx.seizures, ctx.cells, ctx.as_of, ctx.options, ctx.window_cells
+    )
+    return FactorValues(values, np.ones(len(values), dtype=bool), info)
+
+
+default_registry.register(
+    Factor(
+        name=S.SEIZURE_DENSITY,
+        unit="weighted seizures per km²",
+        description="Kernel density of past seizures, decayed by age and weighted by commodity.",
+        compute=_seizure_density,
+        needs=("seizures",),
+        options=DensityOptions,
+        section="density",
+        support=1e-3,
+    )
+)
+
+
+def transit_result(ctx: FactorContext):
+    """Run the shared pass over the tracks: per-cell transit features, events and AIS coverage."""
+    from .transit import transit_features
+
+    t = ctx.options
+    assert isinstance(t, TransitOptions)
+    return transit_features(
+        ctx.pings,
+        ctx.resolution,
+        max_segment_hours=t.max_segment_hours,
+        gap_hours=t.gap_hours,
+        gap_min_speed_kn=t.gap_min_speed_kn,
+        loiter_speed_kn=t.loiter_speed_kn,
+        loiter_hours=t.loiter_hours,
+        encounter_distance_m=t.encounter_distance_m,
+        encounter_hours=t.encounter_hours,
+        encounter_speed_kn=t.encounter_speed_kn,
+        ports=ctx.ports,
+        port_radius_km=t.port_radius_km,
+        max_speed_kn=t.max_speed_kn,
+    )
+
+
+def ais_coverage(pings: pd.DataFrame, cells: np.ndarray, resolution: int, radius_km: float):
+    """Cells whose centre is within ``radius_km`` of a cell where a position was received."""
+    from .grid import cell_area_km2, grid_disk_cells, points_to_cells
+
+    if pings.empty:
+        return np.zeros(len(cells), dtype=bool)
+    received = np.unique(
+        points_to_cells(pings[S.LON].to_numpy(), pings[S.LAT].to_numpy(), resolution)
+    )
+    # centre-to-centre spacing of a regular hexagon of the cells' mean area
+    spacing_km = float(np.sqrt(2.0 * cell_area_km2(received).mean() / np.sqrt(3.0)))
+    # rounded outwards: a position anywhere in its cell, a circle measured from it
+    k = int(np.ceil(radius_km / spacing_km)) + 1
+    near = grid_disk_cells(received, k)
+    return np.isin(np.asarray(cells, dtype="uint64"), near)
+
+
+_TRANSIT = {
+    S.VESSEL_HOURS: ("hours", "Hours vessels spent in the cell (tracks interpolated)."),
+    S.DISTINCT_VESSELS: ("vessels", "Number of distinct vessels that crossed the cell."),
+    S.GAP_EVENTS: ("events", "AIS gaps: vessels going dark at speed (smoothed if configured)."),
+    S.LOITER_EVENTS: ("events", "Loitering at sea, away from ports (smoothed if configured)."),
+    S.ENCOUNTER_EVENTS: ("events", "Two vessels slow and close at sea (smoothed if configured)."),
+}
+_EVENT_TYPE = {S.GAP_EVENTS: "gap", S.LOITER_EVENTS: "loiter", S.ENCOUNTER_EVENTS: "encounter"}
+
+
+def _transit_factor(name: str):
+    def compute(ctx: FactorContext) -> FactorValues:
+        t = ctx.options
+        assert isinstance(t, TransitOptions)
+        tr = ctx.shared("transit", transit_result)
+        table = tr.features.set_index(S.CELL)[name]
+        values = table.reindex(ctx.cells).fillna(0.0).to_numpy(dtype="float64")
+        etype = _EVENT_TYPE.get(name)
+        radius = t.coverage_km
+        if etype and t.smooth_events_km > 0:
+            # a smoothed event count reaches as far as its kernel: so does what it observes
+            radius = max(radius, t.smooth_events_km)
+        if etype and t.smooth_events_km > 0 and len(tr.events):
+            ev = tr.events[tr.events[S.EVENT_TYPE] == etype]
+            if len(ev):
+                from .density import kernel_density
+                from .grid import cell_area_km2
+
+                smooth = kernel_density(
+                    (ev[S.LON].to_numpy(), ev[S.LAT].to_numpy()),
+                    ctx.cells,
+                    bandwidth_km=t.smooth_events_km,
+                    kernel=t.smooth_kernel,
+                )
+                values = smooth * cell_area_km2(ctx.cells)
+        covered = ctx.shared(
+            f"ais_coverage_{radius:g}km",
+            lambda c: ais_coverage(c.pings, c.cells, c.resolution, radius),
+        )
+        return FactorValues(values, covered)
+
+    compute.__name__ = f"transit_{name}"
+    return compute
+
+
+def _transit_cells(ctx: FactorContext) -> np.ndarray:
+    return ctx.shared("transit", transit_result).features[S.CELL].to_numpy(dtype="uint64")
+
+
+for _name, (_unit, _desc) in _TRANSIT.items():
+    default_registry.register(
+        Factor(
+            name=_name,
+            unit=_unit,
+            description=_desc,
+            compute=_transit_factor(_name),
+            needs=("tracks",),
+            options=TransitOptions,
+            section="transit",
+            missing_text="no AIS coverage",
+            support=0.0,
+            time_dependent=False,
+            adds_cells=_transit_cells,
+            shared_key="transit",
+        )
+    )
+
+
+def _raster_factor(raster: str, stat: str):
+    def compute(ctx: FactorContext) -> FactorValues:
+        from .zonal import zonal_stats_to_cells
+
+        o = ctx.options
+        assert isinstance(o, RasterOptions)
+
+        def build(c: FactorContext) -> pd.DataFrame:
+            return zonal_stats_to_cells(
+                c.rasters[raster],
+                c.cells,
+                stats=o.stats,
+                method=o.method,
+                name=raster,
+                memory_budget_mb=o.memory_budget_mb,
+            ).set_index(S.CELL)
+
+        table = ctx.shared(f"raster:{raster}", build)
+        values = table[f"{raster}_{stat}"].reindex(ctx.cells).to_numpy(dtype="float64")
+        covered = ~np.isnan(table[f"{raster}_mean"].reindex(ctx.cells).to_numpy(dtype="float64"))
+        return FactorValues(values, covered)
+
+    compute.__name__ = f"raster_{raster}_{stat}"
+    return compute
+
+
+_STAT_TEXT = {
+    "mean": "mean of the valid pixels in the cell",
+    "max": "maximum of the valid pixels touching the cell",
+    "sum": "area-weighted sum of the valid pixels in the cell",
+    "valid_fraction": "share of the cell covered by valid pixels",
+}
+
+
+def _raster_family(inputs: InputsView) -> Iterable[Factor]:
+    for raster in inputs.rasters:
+        for stat in inputs.zonal_stats:
+            yield Factor(
+                name=f"{raster}_{stat}",
+                unit="fraction" if stat == "valid_fraction" else f"{raster} units",
+                description=f"Raster {raster!r}: {_STAT_TEXT.get(stat, stat)}.",
+                compute=_raster_factor(raster, stat),
+                needs=(f"raster:{raster}",),
+                options=RasterOptions,
+                section="zonal",
+                missing_text="raster does not cover this cell",
+                time_dependent=False,
+                shared_key=f"raster:{raster}",
+            )
+
+
+default_registry.register_family(_raster_family)

@@ -1,0 +1,457 @@
+"""The factor registry: the one definition of what a risk factor is.
+
+A :class:`Factor` has a name, a unit, a one-line description, the inputs it needs, an
+options model and a ``compute(context)`` that returns per-cell values **and a coverage
+mask**: where the factor was observable at all (no AIS received near a cell, a raster that
+does not cover it).  A cell outside a factor's coverage carries NaN and ``covered=False``;
+the score treats it as missing, never as a low value.
+
+Built-in factors are registered exactly the way a plug-in is:
+
+- a Python package declares an entry point in the group ``route_risk.factors`` whose object
+  is a :class:`Factor` (or an iterable of them), or
+- a config lists ``factors.plugins: ["module:attribute"]`` (``__main__:my_factor`` works from
+  a notebook), or
+- code calls :func:`register_factor` / decorates a function with :func:`factor`.
+
+Factors that share one expensive computation (the five transit factors come from one pass
+over the tracks) get it through :meth:`FactorContext.shared`, which computes it once per run
+and lets the runner cache it.  A *family* makes factors from the config's inputs (one per
+raster and zonal statistic, named ``<raster>_<stat>``).
+
+Examples
+--------
+>>> import numpy as np
+>>> from pipeline.factors import factor
+>>> @factor(name="latitude_abs", unit="degrees", description="Distance from the equator.")
+... def latitude_abs(ctx):
+...     lon, lat = ctx.cell_centres()
+...     return np.abs(lat)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.metadata
+import inspect
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from . import __version__
+from . import schema as S
+from .errors import ConfigError, InputError
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "Factor",
+    "FactorContext",
+    "FactorRegistry",
+    "FactorValues",
+    "InputsView",
+    "default_registry",
+    "factor",
+    "load_plugins",
+    "register_factor",
+]
+
+log = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "route_risk.factors"
+
+
+@dataclass(frozen=True)
+class FactorValues:
+    """Per-cell values of one factor and where it was observable.
+
+    Attributes
+    ----------
+    values : numpy.ndarray
+        float64, aligned with the context's cells; NaN where not covered.
+    covered : numpy.ndarray
+        bool, False where the factor could not be observed.
+    """
+
+    values: np.ndarray
+    covered: np.ndarray
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def coerce(cls, result: Any, n_cells: int, name: str) -> FactorValues:
+        """Accept what a ``compute`` returns: FactorValues, an array or a Series, or (values, covered)."""
+        covered = None
+        info: dict[str, Any] = {}
+        if isinstance(result, FactorValues):
+            values, covered, info = result.values, result.covered, dict(result.info)
+        elif isinstance(result, tuple) and len(result) == 2:
+            values, covered = result
+        else:
+            values = result
+        values = np.asarray(values, dtype="float64").reshape(-1)
+        if len(values) != n_cells:
+            raise InputError(
+                f"factor {name!r} returned {len(values)} values for {n_cells} cells; "
+                "compute() must return one value per cell of ctx.cells, in that order"
+            )
+        covered = (
+            ~np.isnan(values) if covered is None else np.asarray(covered, dtype=bool).reshape(-1)
+        )
+        if len(covered) != n_cells:
+            raise InputError(f"factor {name!r} returned a coverage mask of the wrong length")
+        if np.isinf(values).any():
+            raise InputError(f"factor {name!r} returned infinite values")
+        values = np.where(covered, values, np.nan)
+        covered = covered & ~np.isnan(values)
+        return cls(values, covered, info)
+
+
+class NoOptions(BaseModel):
+    """The options model of a factor that takes none."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True)
+class InputsView:
+    """What a config provides, as factor availability sees it.
+
+    Attributes
+    ----------
+    needs : frozenset of str
+        ``"seizures"``, ``"tracks"``, ``"ports"``, ``"raster:<name>"`` for each input present.
+    rasters : tuple of str
+        Raster names, in config order.
+    zonal_stats : tuple of str
+        Statistics computed for each raster.
+    """
+
+    needs: frozenset[str]
+    rasters: tuple[str, ...] = ()
+    zonal_stats: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One risk factor.
+
+    Parameters
+    ----------
+    name : str
+        Column name in the features and scores tables.
+    unit : str
+        Unit of the raw value, shown in the map card (``"per km²"``, ``"hours"``).
+    description : str
+        One line shown in the map card and the manifest.
+    compute : callable
+        ``compute(ctx: FactorContext)`` returning :class:`FactorValues`, an array of one value
+        per ``ctx.cells`` (NaN = not covered), or ``(values, covered)``.
+    needs : tuple of str
+        Inputs it needs (``"seizures"``, ``"tracks"``, ``"ports"``, ``"raster:<name>"``); a
+        factor whose needs the config does not meet is not available.
+    options : pydantic model class, optional
+        Validates the factor's options (``factors.options.<name>`` in the config, or the
+        built-in section named by ``section``).
+    section : str, optional
+        Built-ins only: the config section holding the options.
+    missing_text : str
+        What the map says where the factor is not covered (``"no AIS coverage"``).
+    support : float, optional
+        Part of the cells' support: computed on every candidate cell, before
+        ``area.cells: support`` cuts the table; a cell whose value exceeds this fraction of
+        the factor's maximum (0: any value > 0) is observed.  None: not a support factor.
+    time_dependent : bool
+        Depends on ``as_of`` (part of its cache key).
+    adds_cells : callable, optional
+        ``adds_cells(ctx)`` returns cells this factor observed that join the candidate cells
+        when the config gives no area (the cells tracks cross).
+    shared_key : str, optional
+        Key of the shared computation it reads (:meth:`FactorContext.shared`); factors with
+        one key receive one options object.
+    """
+
+    name: str
+    unit: str
+    description: str
+    compute: Callable[[FactorContext], Any]
+    needs: tuple[str, ...] = ()
+    options: type[BaseModel] = NoOptions
+    section: str | None = None
+    missing_text: str = "not observed"
+    support: float | None = None
+    time_dependent: bool = True
+    adds_cells: Callable[[FactorContext], np.ndarray] | None = None
+    shared_key: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.name.isidentifier() or self.name.startswith("_") or "__" in self.name:
+            raise ConfigError(
+                f"factor name must be a Python identifier without '__' or a leading '_', "
+                f"got {self.name!r}"
+            )
+        for s in (S.NORM_SUFFIX, S.CONTRIB_SUFFIX, S.COVERED_SUFFIX):
+            if self.name.endswith(s):
+                raise ConfigError(f"factor name {self.name!r} ends with reserved {s!r}")
+
+    def code_digest(self) -> str:
+        """Hash of the compute function's source (plug-ins) or the package version."""
+        module = getattr(self.compute, "__module__", "") or ""
+        if module.startswith("pipeline."):
+            return __version__
+        try:
+            src = inspect.getsource(self.compute)
+        except (OSError, TypeError):
+            src = f"{module}:{getattr(self.compute, '__qualname__', repr(self.compute))}"
+        return hashlib.sha256(src.encode()).hexdigest()[:16]
+
+    def __call__(self, ctx: FactorContext) -> FactorValues:
+        """Compute the factor on ``ctx`` and return values with coverage."""
+        return FactorValues.coerce(self.compute(ctx), len(ctx.cells), self.name)
+
+
+@dataclass
+class FactorContext:
+    """Everything a factor's ``compute`` may read.
+
+    Attributes
+    ----------
+    cells : numpy.ndarray
+        uint64 H3 cells to compute on, sorted.
+    resolution : int
+        Their H3 resolution.
+    as_of : pandas.Timestamp
+        Reference time (UTC) of the run.
+    seizures, pings : pandas.DataFrame
+        Ingested tables (contract in :mod:`pipeline.schema`).
+    rasters : dict
+        Raster name to opened ``xarray.DataArray``.
+    ports : pandas.DataFrame or None
+        Ports (``name``, ``lon``, ``lat``) when the config gives a ports layer.
+    window_cells : numpy.ndarray
+        Cells of the area (the density's edge-correction window).
+    options : pydantic.BaseModel
+        This factor's validated options (set by the runner before each compute).
+    """
+
+    cells: np.ndarray
+    resolution: int
+    as_of: pd.Timestamp
+    seizures: pd.DataFrame
+    pings: pd.DataFrame
+    rasters: Mapping[str, Any] = field(default_factory=dict)
+    ports: pd.DataFrame | None = None
+    window_cells: np.ndarray | None = None
+    options: BaseModel = field(default_factory=NoOptions)
+    cache_hook: Callable[[str, Callable[[], Any]], Any] | None = field(default=None, repr=False)
+    _shared: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def shared(self, key: str, build: Callable[[FactorContext], Any] | None = None) -> Any:
+        """Return a computation shared by several factors, computing it once.
+
+        The runner's ``cache_hook`` may serve it from its cache; otherwise ``build`` runs
+        once per context.
+        """
+        if key not in self._shared:
+            if build is None:
+                raise KeyError(f"no shared computation {key!r} has been built yet")
+            fn = build
+            if self.cache_hook is not None:
+                self._shared[key] = self.cache_hook(key, lambda: fn(self))
+            else:
+                self._shared[key] = fn(self)
+        return self._shared[key]
+
+    def cell_centres(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return lon, lat of the cell centres."""
+        from .grid import cells_to_latlng
+
+        lat, lon = cells_to_latlng(self.cells)
+        return lon, lat
+
+
+class FactorRegistry:
+    """Named factors and factor families; built-ins and plug-ins alike."""
+
+    def __init__(self) -> None:
+        self._factors: dict[str, Factor] = {}
+        # registration order, families in their place: the features table keeps it
+        self._entries: list[str | Callable[[InputsView], Iterable[Factor]]] = []
+        self._loaded: set[str] = set()
+
+    def register(self, f: Factor, *, replace: bool = False) -> Factor:
+        """Add a factor; a second factor of the same name is an error unless ``replace``."""
+        if not isinstance(f, Factor):
+            raise ConfigError(f"expected a pipeline.factors.Factor, got {type(f).__name__}")
+        old = self._factors.get(f.name)
+        if old is not None and old is not f and not replace:
+            same_code = old.code_digest() == f.code_digest() and old.unit == f.unit
+            if not same_code:
+                raise ConfigError(f"a factor named {f.name!r} is already registered")
+        if f.name not in self._factors:
+            self._entries.append(f.name)
+        self._factors[f.name] = f
+        return f
+
+    def register_family(
+        self, family: Callable[[InputsView], Iterable[Factor]]
+    ) -> Callable[[InputsView], Iterable[Factor]]:
+        """Add a function that makes factors from the config's inputs."""
+        if family not in self._entries:
+            self._entries.append(family)
+        return family
+
+    def names(self) -> list[str]:
+        """Names of the registered (non-family) factors."""
+        return sorted(self._factors)
+
+    def available(self, inputs: InputsView) -> dict[str, Factor]:
+        """Factors whose needs ``inputs`` meet, by name, in registration order."""
+        out: dict[str, Factor] = {}
+        for entry in self._entries:
+            made = [self._factors[entry]] if isinstance(entry, str) else list(entry(inputs))
+            for f in made:
+                if set(f.needs) <= inputs.needs:
+                    out.setdefault(f.name, f)
+        return out
+
+    def resolve(self, names: Iterable[str], inputs: InputsView) -> list[Factor]:
+        """Return the factors named, in order; an unknown name lists the available ones."""
+        avail = self.available(inputs)
+        names = list(names)
+        unknown = [n for n in names if n not in avail]
+        if unknown:
+            missing_inputs = {
+                n: sorted(set(self._factors[n].needs) - inputs.needs)
+                for n in unknown
+                if n in self._factors
+            }
+            hint = "".join(
+                f"; {n!r} needs input(s) {need!r} that the config does not give"
+                for n, need in missing_inputs.items()
+            )
+            raise ConfigError(
+                f"unknown factor(s) {unknown!r}; available: {sorted(avail)!r}{hint} "
+                "(plug-ins: entry points 'route_risk.factors' or factors.plugins 'module:name')"
+            )
+        return [avail[n] for n in names]
+
+    def load_entry_points(self) -> None:
+        """Register the factors that installed packages declare (once per process)."""
+        for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+            ref = f"ep:{ep.name}={ep.value}"
+            if ref in self._loaded:
+                continue
+            try:
+                obj = ep.load()
+            except Exception as exc:  # a broken plug-in must not take the run down silently
+                raise ConfigError(
+                    f"factor plug-in entry point {ep.name!r} ({ep.value}) failed to load: {exc}"
+                ) from None
+            self._add_object(obj, ep.value)
+            self._loaded.add(ref)
+
+    def load_reference(self, ref: str) -> list[Factor]:
+        """Register the factor(s) at ``module:attribute`` and return them."""
+        module_name, sep, attr = ref.partition(":")
+        if not sep or not module_name or not attr:
+            raise ConfigError(f"a factor plug-in must be 'module:attribute', got {ref!r}")
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise ConfigError(
+                f"factor plug-in {ref!r}: cannot import {module_name!r}: {exc}"
+            ) from None
+        obj: Any = module
+        for part in attr.split("."):
+            try:
+                obj = getattr(obj, part)
+            except AttributeError:
+                raise ConfigError(
+                    f"factor plug-in {ref!r}: {module_name!r} has no {attr!r}"
+                ) from None
+        return self._add_object(obj, ref)
+
+    def _add_object(self, obj: Any, ref: str) -> list[Factor]:
+        if isinstance(obj, Factor):
+            return [self.register(obj)]
+        if isinstance(obj, list | tuple):
+            return [f for o in obj for f in self._add_object(o, ref)]
+        raise ConfigError(
+            f"factor plug-in {ref!r} is a {type(obj).__name__}, not a pipeline.factors.Factor "
+            "(decorate the function with @pipeline.factor(...))"
+        )
+
+
+default_registry = FactorRegistry()
+
+
+def register_factor(f: Factor, *, replace: bool = False) -> Factor:
+    """Register ``f`` in the default registry (see :class:`FactorRegistry`)."""
+    return default_registry.register(f, replace=replace)
+
+
+def factor(
+    *,
+    name: str,
+    unit: str,
+    description: str,
+    needs: Iterable[str] = (),
+    options: type[BaseModel] = NoOptions,
+    missing_text: str = "not observed",
+    register: bool = True,
+) -> Callable[[Callable[[FactorContext], Any]], Factor]:
+    """Decorate ``compute(ctx)`` into a :class:`Factor` (registered in the default registry).
+
+    Examples
+    --------
+    >>> from pipeline import factor
+    >>> @factor(name="cell_lat", unit="degrees", description="Latitude of the cell centre.",
+    ...         register=False)
+    ... def cell_lat(ctx):
+    ...     return ctx.cell_centres()[1]
+    >>> cell_lat.unit
+    'degrees'
+    """
+
+    def wrap(fn: Callable[[FactorContext], Any]) -> Factor:
+        f = Factor(
+            name=name,
+            unit=unit,
+            description=description,
+            compute=fn,
+            needs=tuple(needs),
+            options=options,
+            missing_text=missing_text,
+        )
+        return default_registry.register(f, replace=True) if register else f
+
+    return wrap
+
+
+def load_plugins(refs: Iterable[str] = (), registry: FactorRegistry | None = None) -> None:
+    """Load entry-point plug-ins and the ``module:attribute`` references into ``registry``."""
+    from . import _builtin_factors  # noqa: F401  (registers the built-ins)
+
+    reg = registry or default_registry
+    reg.load_entry_points()
+    for ref in refs:
+        reg.load_reference(ref)
+
+
+class PluginOptions(BaseModel):
+    """The ``factors`` config section: plug-in references and per-factor options."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    plugins: tuple[str, ...] = Field(
+        (),
+        description="'module:attribute' references to Factor objects (a notebook: '__main__:f').",
+    )
+    options: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Options of plug-in factors, by factor name."
+    )

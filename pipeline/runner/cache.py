@@ -1,0 +1,197 @@
+"""The per-stage cache: data only, content-hashed, never followed through a link.
+
+An entry is a JSON file ``<stage>-<key>.json`` (plain data plus the sha256 of each table) and
+one Parquet file per table ``<stage>-<key>.<table>.parquet``.  Nothing is unpickled: a cache
+folder that someone else can write to can at worst make the run recompute.  Before an entry
+is used its tables' sha256 are checked against the JSON; a corrupt, foreign or linked entry is
+ignored (and rebuilt).  The key is the hash of everything the stage's result depends on: the
+content of its inputs, its own options and the code version, so changing the score weights
+does not recompute transit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import re
+import stat
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from ..io import atomic_write_bytes, sha256_file
+from .publish import check_no_links
+
+__all__ = ["StageCache", "digest", "frame_digest"]
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+_MAX_META_BYTES = 16 << 20
+
+
+def digest(obj: Any) -> str:
+    """Short sha256 of JSON-able ``obj`` (sorted keys; other objects by ``str``)."""
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:20]
+
+
+def frame_digest(frame: pd.DataFrame | np.ndarray | None) -> str:
+    """Content hash of a table (values, column names and dtypes) or an array."""
+    h = hashlib.sha256()
+    if frame is None:
+        return "none"
+    if isinstance(frame, np.ndarray):
+        h.update(str(frame.dtype).encode())
+        h.update(np.ascontiguousarray(frame).tobytes())
+        return h.hexdigest()[:20]
+    h.update(json.dumps([[str(c), str(t)] for c, t in frame.dtypes.items()]).encode())
+    try:
+        h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    except TypeError:  # unhashable cells (lists): hash their text
+        h.update(frame.astype(str).to_csv(index=False).encode())
+    return h.hexdigest()[:20]
+
+
+def _to_bundle(value: Any) -> tuple[dict[str, pd.DataFrame], Any]:
+    """Split a result into its tables and plain data."""
+    if isinstance(value, pd.DataFrame):
+        return {"frame": value}, {"__kind__": "frame"}
+    if isinstance(value, np.ndarray):
+        return {"frame": pd.DataFrame({"v": value})}, {"__kind__": "array"}
+    if isinstance(value, dict):
+        return {}, {"__kind__": "json", "value": value}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        frames, data = {}, {}
+        for f in dataclasses.fields(value):
+            v = getattr(value, f.name)
+            if isinstance(v, pd.DataFrame):
+                frames[f.name] = v
+            elif isinstance(v, np.ndarray):
+                frames[f.name] = pd.DataFrame({"v": v})
+                data[f.name] = {"__array__": True}
+            else:
+                data[f.name] = v
+        cls = type(value)
+        return frames, {
+            "__kind__": "dataclass",
+            "class": f"{cls.__module__}:{cls.__qualname__}",
+            "fields": data,
+        }
+    raise TypeError(f"cannot cache a {type(value).__name__}")
+
+
+def _from_bundle(frames: dict[str, pd.DataFrame], meta: dict) -> Any:
+    if meta["__kind__"] == "frame":
+        return frames["frame"]
+    if meta["__kind__"] == "array":
+        return frames["frame"]["v"].to_numpy()
+    if meta["__kind__"] == "json":
+        return meta["value"]
+    # Only a class of a module this process already imported: a cache entry never makes
+    # Python import (and so run) anything.
+    module, _, qualname = str(meta["class"]).partition(":")
+    cls: Any = sys.modules.get(module)
+    for part in qualname.split("."):
+        cls = getattr(cls, part, None)
+    if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)):
+        raise TypeError(f"cached class {meta['class']!r} is not a loaded dataclass")
+    kwargs = dict(frames)
+    for name, v in meta["fields"].items():
+        if isinstance(v, dict) and v.get("__array__"):
+            kwargs[name] = frames[name]["v"].to_numpy()
+        else:
+            kwargs[name] = v
+    return cls(**kwargs)
+
+
+class StageCache:
+    """A folder of cached stage results (see the module docstring).
+
+    Parameters
+    ----------
+    root : path-like
+        The cache folder (``<out_dir>/.cache``); it must not be a symbolic link.
+    enabled : bool
+        False: every lookup misses and nothing is written.
+    """
+
+    def __init__(self, root: str | os.PathLike, *, enabled: bool = True) -> None:
+        self.root = Path(root)
+        self.enabled = enabled
+        self.used: set[str] = set()
+        self.hits: dict[str, bool] = {}
+
+    def get_or_build(self, stage: str, key_parts: Any, build: Callable[[], T]) -> tuple[T, bool]:
+        """Return the cached result of ``stage`` for ``key_parts`` or build and store it."""
+        name = f"{re.sub(r'[^A-Za-z0-9_]+', '_', stage)}-{digest(key_parts)}"
+        self.used.add(name)
+        if self.enabled:
+            got = self._load(name)
+            if got is not None:
+                self.hits[stage] = self.hits.get(stage, True)
+                return got, True
+        value = build()
+        self.hits[stage] = False
+        if self.enabled:
+            try:
+                self._store(name, value)
+            except (TypeError, ValueError, OSError) as exc:
+                log.warning("stage %s not cached: %s", stage, exc)
+        return value, False
+
+    def _load(self, name: str) -> Any | None:
+        meta_path = self.root / f"{name}.json"
+        try:
+            st = os.lstat(meta_path)
+        except OSError:
+            return None
+        try:
+            if not stat.S_ISREG(st.st_mode) or st.st_size > _MAX_META_BYTES:
+                raise ValueError("not a regular file of bounded size")
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            frames = {}
+            for part, sha in meta["tables"].items():
+                path = self.root / f"{name}.{part}.parquet"
+                if not stat.S_ISREG(os.lstat(path).st_mode) or sha256_file(path) != sha:
+                    raise ValueError(f"table {part!r} does not match its hash")
+                frames[part] = pd.read_parquet(path)
+            return _from_bundle(frames, meta["data"])
+        except Exception as exc:  # a corrupt or foreign entry is rebuilt, never trusted
+            log.warning("ignoring cache entry %s: %s", name, exc)
+            return None
+
+    def _store(self, name: str, value: Any) -> None:
+        frames, data = _to_bundle(value)
+        check_no_links(self.root.parent, self.root)
+        self.root.mkdir(exist_ok=True)
+        tables = {}
+        for part, frame in frames.items():
+            path = self.root / f"{name}.{part}.parquet"
+            check_no_links(self.root, path)
+            buf = frame.reset_index(drop=True).to_parquet(index=False)
+            atomic_write_bytes(path, buf)
+            tables[part] = sha256_file(path)
+        # key order is kept: a cached report must serialise like a fresh one
+        meta = json.dumps({"tables": tables, "data": data}, default=str)
+        check_no_links(self.root, self.root / f"{name}.json")
+        atomic_write_bytes(self.root / f"{name}.json", meta.encode())
+
+    def prune(self, keep: Iterable[str] | None = None) -> None:
+        """Delete regular cache files of entries this run did not use (links are left alone)."""
+        if not self.enabled or not self.root.is_dir() or self.root.is_symlink():
+            return
+        keep = set(keep if keep is not None else self.used)
+        with os.scandir(self.root) as it:
+            for entry in it:
+                if not entry.is_file(follow_symlinks=False):
+                    continue
+                stem = entry.name.split(".", 1)[0]
+                if stem not in keep and entry.name.endswith((".json", ".parquet")):
+                    os.unlink(entry.path)

@@ -1,0 +1,114 @@
+"""The manifest: what a run read, assumed, computed and published (written last).
+
+JSON here is strict: NaN and infinities become ``null`` (bare ``NaN`` is not JSON), numpy
+scalars become plain numbers and anything else its text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import platform
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .. import __version__
+from ..io import atomic_write_text, sha256_file
+
+__all__ = [
+    "dumps_strict",
+    "factor_entries",
+    "jsonable",
+    "output_entries",
+    "versions",
+    "write_json",
+]
+
+_VERSIONED = (
+    "numpy",
+    "pandas",
+    "geopandas",
+    "shapely",
+    "pyproj",
+    "h3",
+    "h3ronpy",
+    "folium",
+    "branca",
+    "rasterio",
+    "xarray",
+    "rioxarray",
+    "scipy",
+    "statsmodels",
+    "pyarrow",
+    "pydantic",
+)
+
+
+def versions() -> dict[str, str]:
+    """Versions of route-risk, Python and the core libraries."""
+    import importlib.metadata as md
+
+    out = {"route-risk": __version__, "python": platform.python_version()}
+    for n in _VERSIONED:
+        with contextlib.suppress(md.PackageNotFoundError):
+            out[n] = md.version(n)
+    return out
+
+
+def jsonable(obj: Any) -> Any:
+    """Return ``obj`` as strict JSON data: NaN/inf to None, numpy to Python, paths to text."""
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | set | frozenset):
+        items = sorted(obj, key=str) if isinstance(obj, set | frozenset) else obj
+        return [jsonable(v) for v in items]
+    if isinstance(obj, np.ndarray):
+        return [jsonable(v) for v in obj.tolist()]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if obj is None or isinstance(obj, bool | int | str):
+        return obj
+    return str(obj)
+
+
+def dumps_strict(obj: Any) -> str:
+    """Serialise to JSON that every parser accepts (``allow_nan=False`` after cleaning)."""
+    return json.dumps(jsonable(obj), indent=2, allow_nan=False) + "\n"
+
+
+def write_json(path: Path, obj: Any) -> Path:
+    """Write strict JSON atomically."""
+    return atomic_write_text(path, dumps_strict(obj))
+
+
+def output_entries(published: dict[str, Path]) -> dict[str, dict[str, Any]]:
+    """Path, sha256 and size of each published output."""
+    return {
+        name: {"path": p.name, "sha256": sha256_file(p), "bytes": p.stat().st_size}
+        for name, p in sorted(published.items())
+    }
+
+
+def factor_entries(table, available) -> dict[str, dict[str, Any]]:
+    """Return unit, description and coverage of each factor in the features table."""
+    from .. import schema as S
+
+    out = {}
+    for n in table.columns:
+        if n not in available:
+            continue
+        covered = table[n + S.COVERED_SUFFIX].to_numpy(dtype=bool)
+        f = available[n]
+        out[n] = {
+            "unit": f.unit,
+            "description": f.description,
+            "missing_text": f.missing_text,
+            "cells_covered": int(covered.sum()),
+            "cells_not_covered": int((~covered).sum()),
+        }
+    return out

@@ -1,0 +1,471 @@
+"""The stage functions the runner wires: each reads its options object and the state.
+
+Every stage takes the :class:`RunState`, adds what it produced and returns nothing; domain
+logic lives in the modules it calls (``ingest``, ``area``, ``features``, ``timeline``,
+``score``, ``evaluate``, ``render``, ``io``).  What a stage depends on is hashed into its
+cache key (:mod:`pipeline.runner.cache`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import __version__
+from .. import schema as S
+from ..area import Area, read_area, read_ports, region_cells, reject_outside_polygon
+from ..config import Config
+from ..errors import DataQualityError, InputError, SourceUnreadable
+from ..features import FeatureTable, compute_features
+from ..io import sha256_file
+from .cache import StageCache, digest, frame_digest
+from .plan import factor_options, factors_to_compute
+from .publish import check_no_links
+
+__all__ = ["STAGE_FUNCTIONS", "RunState", "resolve_as_of"]
+
+
+@dataclass
+class RunState:
+    """What the stages of one run share."""
+
+    config: Config
+    as_of: pd.Timestamp | None
+    out: Path
+    staging: Path
+    cache: StageCache
+    progress: Callable[[str], None] | None = None
+    area: Area = field(default_factory=lambda: Area(None))
+    seizures: pd.DataFrame = field(default_factory=S.empty_seizures)
+    pings: pd.DataFrame = field(default_factory=S.empty_pings)
+    ports: pd.DataFrame | None = None
+    rasters: list[dict[str, Any]] = field(default_factory=list)
+    ingest_report: dict[str, Any] = field(default_factory=dict)
+    digests: dict[str, str] = field(default_factory=dict)
+    cells: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="uint64"))
+    features: FeatureTable | None = None
+    timeline_density: pd.DataFrame | None = None
+    scores: pd.DataFrame | None = None
+    timeline: pd.DataFrame | None = None
+    evaluation: dict[str, Any] | None = None
+    outputs: dict[str, Path] = field(default_factory=dict)
+
+    def cached(self, stage: str, key_parts: Any, build: Callable[[], Any]) -> tuple[Any, bool]:
+        """Serve ``stage`` from the cache (key: parts + code version) or build it."""
+        return self.cache.get_or_build(stage, [key_parts, __version__], build)
+
+    @property
+    def events(self) -> pd.DataFrame | None:
+        """Transit events, when tracks were given."""
+        tr = self.features.shared.get("transit") if self.features else None
+        return None if tr is None else tr.events
+
+
+def resolve_as_of(value: Any) -> pd.Timestamp | None:
+    """Return the end of the ``as_of`` day in UTC (the whole day counts)."""
+    if value is None:
+        return None
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise InputError(f"as_of must be a date like 2026-06-30, got {value!r}") from None
+    if ts is pd.NaT:
+        raise InputError(f"as_of must be a date like 2026-06-30, got {value!r}")
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return ts.normalize() + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+
+
+def _ingest_one(state: RunState, kind: str, src, reader, names: set[str]) -> pd.DataFrame:
+    from ..ingest import check_reject_rate, write_rejects
+
+    cfg = state.config
+    path = Path(src.path)
+    if not path.is_file():
+        raise SourceUnreadable(
+            f"{kind} input {str(path)!r} {'is not a file' if path.exists() else 'does not exist'}"
+        )
+    sha = sha256_file(path)
+    kwargs: dict[str, Any] = {"aoi_bbox": state.area.bbox}
+    if kind == "seizures":
+        kwargs["as_of"] = state.as_of
+    else:
+        kwargs["max_speed_kn"] = cfg.ingest.max_speed_kn
+    key = [
+        sha,
+        path.name,
+        src.model_dump(mode="json", exclude={"path"}),
+        cfg.ingest.model_dump(mode="json"),
+        str(state.as_of) if kind == "seizures" else None,
+        state.area.bbox,
+    ]
+    result, hit = state.cached(f"ingest {kind}", key, lambda: reader(src, **kwargs))
+    # what the table depends on, stable whether it was parsed or read from the cache
+    state.digests[kind] = digest(
+        [state.digests.get(kind), key, str(state.as_of), polygon_sha(state)]
+    )
+    result = reject_outside_polygon(result, state.area.polygon)
+    name = base = f"{kind}-{path.stem}"
+    k = 2
+    while name in names:  # two inputs with one stem keep two rejects files
+        name, k = f"{base}-{k}", k + 1
+    names.add(name)
+    rejects_path = write_rejects(result, state.staging, name)
+    try:
+        check_reject_rate(result, cfg.ingest.max_reject_rate)
+    except DataQualityError as exc:  # the user must see why: publish the rejects beside the error
+        target = state.out / "rejects" / rejects_path.name
+        check_no_links(state.out, target)
+        target.parent.mkdir(exist_ok=True)
+        os.replace(rejects_path, target)
+        raise DataQualityError(f"{exc}; the rejected records are in {str(target)!r}") from None
+    state.ingest_report.setdefault(kind, []).append(
+        {
+            "path": str(path),
+            "sha256": sha,
+            "bytes": path.stat().st_size,
+            "read": int(result.n_read),
+            "accepted": int(len(result.frame)),
+            "rejected": int(result.n_read - len(result.frame)),
+            "by_rule": {r: int(v) for r, v in sorted(result.by_rule.items())},
+            "rejects_file": str(rejects_path.relative_to(state.staging)),
+            "notes": list(result.notes),
+            "assumptions": getattr(result, "assumptions", None),
+            "cached": hit,
+        }
+    )
+    return result.frame
+
+
+def polygon_sha(state: RunState) -> str | None:
+    """sha256 of the area polygon file, if any."""
+    p = state.config.area.polygon
+    return sha256_file(p) if p is not None else None
+
+
+def ingest(state: RunState) -> None:
+    """Read every input (cached per file), reject outside the area, open the rasters."""
+    from ..ingest import open_raster, read_seizures, read_tracks
+
+    cfg = state.config
+    state.area = read_area(cfg.area.bbox, cfg.area.polygon)
+    state.ingest_report = {"seizures": [], "tracks": []}
+    names: set[str] = set()
+    frames = {
+        kind: [_ingest_one(state, kind, src, reader, names) for src in sources]
+        for kind, sources, reader in (
+            ("seizures", cfg.inputs.seizures, read_seizures),
+            ("tracks", cfg.inputs.tracks, read_tracks),
+        )
+    }
+    if frames["seizures"]:
+        state.seizures = pd.concat(frames["seizures"], ignore_index=True)
+    if frames["tracks"]:
+        pings = pd.concat(frames["tracks"], ignore_index=True)
+        state.pings = pings.sort_values([S.VESSEL_ID, S.TIME], kind="stable").reset_index(drop=True)
+    state.ports = read_ports(cfg.inputs.ports)
+    state.digests["ports"] = sha256_file(cfg.inputs.ports) if cfg.inputs.ports else "none"
+    state.rasters = [
+        {
+            "name": r.name,
+            "path": str(r.path),
+            "source": r,
+            "data": open_raster(r, memory_budget_mb=cfg.ingest.memory_budget_mb),
+        }
+        for r in cfg.inputs.rasters
+    ]
+    if state.seizures.empty:
+        raise InputError("no seizure record survived ingest; see the rejects files")
+    if state.as_of is None:
+        last = state.seizures[S.TIME].max()
+        state.as_of = last.normalize() + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+    state.seizures = state.seizures[state.seizures[S.TIME] <= state.as_of].reset_index(drop=True)
+
+
+def cells(state: RunState) -> None:
+    """Find the H3 cells of the area, or of the data's extent."""
+    a = state.config.area
+    key: list[Any] = [a.model_dump(mode="json"), state.area.bbox]
+    if not state.area.given:
+        key.append([state.digests.get("seizures"), state.digests.get("tracks")])
+    frame, _ = state.cached(
+        "cells",
+        key,
+        lambda: pd.DataFrame(
+            {
+                S.CELL: region_cells(
+                    state.area, state.seizures, state.pings, a.resolution, a.margin_km
+                )
+            }
+        ),
+    )
+    state.cells = frame[S.CELL].to_numpy(dtype="uint64")
+
+
+def _input_digests(state: RunState) -> dict[str, str]:
+    out = dict(state.digests)
+    for r in state.rasters:
+        out[f"raster:{r['name']}"] = digest(
+            [sha256_file(r["path"]), r["source"].model_dump(mode="json")]
+        )
+    return out
+
+
+def features(state: RunState) -> None:
+    """Every factor on the cells, each cached by its inputs, options and code."""
+    from ..factors import FactorContext
+
+    cfg = state.config
+    digests = _input_digests(state)
+    todo = factors_to_compute(cfg)
+
+    def key_for(f) -> list[Any]:
+        opts = factor_options(cfg, f).model_dump(mode="json")
+        when = str(state.as_of) if f.time_dependent else None
+        return [f.name, f.code_digest(), opts, [digests.get(n) for n in f.needs], when]
+
+    assert state.as_of is not None
+    base = FactorContext(
+        cells=state.cells,
+        resolution=cfg.area.resolution,
+        as_of=state.as_of,
+        seizures=state.seizures,
+        pings=state.pings,
+        rasters={r["name"]: r["data"] for r in state.rasters},
+        ports=state.ports,
+        window_cells=state.cells,
+    )
+    state.features = compute_features(
+        todo,
+        base,
+        area_given=state.area.given,
+        cells_mode=cfg.area.cells,
+        options_for=lambda f: factor_options(cfg, f),
+        key_for=key_for,
+        cached=state.cached,
+        progress=state.progress,
+    )
+    if state.features.table.empty:
+        raise InputError("no H3 cell has any observation inside the area of interest")
+
+
+def timeline(state: RunState) -> None:
+    """Compute the seizure density at each of the last months (the costly half of the slider)."""
+    from ..timeline import timeline_densities
+
+    cfg = state.config
+    assert state.features is not None and state.as_of is not None
+    cells_ = state.features.table[S.CELL].to_numpy(dtype="uint64")
+    key = [
+        state.digests["seizures"],
+        cfg.timeline.months,
+        cfg.density.model_dump(mode="json"),
+        frame_digest(cells_),
+        frame_digest(state.cells),
+        str(state.as_of),
+    ]
+
+    def build() -> pd.DataFrame:
+        got = timeline_densities(
+            state.seizures, cells_, state.as_of, cfg.timeline.months, cfg.density, state.cells
+        )
+        return got if got is not None else pd.DataFrame()
+
+    frame, _ = state.cached("timeline", key, build)
+    state.timeline_density = frame if len(frame) else None
+
+
+def score(state: RunState) -> None:
+    """Score the cells (contributions, coverage, confidence) and the months of the slider."""
+    from ..score import confidence_labels, score_cells, seizure_cell_stats, seizures_within
+    from ..timeline import score_timeline
+
+    cfg, ft = state.config, state.features
+    assert ft is not None
+    sc = cfg.score
+    opts: dict[str, Any] = {
+        "normalisation": sc.normalisation,
+        "cap_quantile": sc.cap_quantile,
+        "class_breaks": sc.class_breaks,
+        "class_labels": sc.class_labels,
+    }
+    table = ft.table
+    cells_ = table[S.CELL].to_numpy(dtype="uint64")
+    stats = seizure_cell_stats(state.seizures, cells_, cfg.area.resolution)
+    from ..features import support_mask
+
+    observed = (stats["n_seizures"].to_numpy() > 0) | support_mask(table, factors_to_compute(cfg))
+    scores = score_cells(table, sc.factors, observed=observed, covered=table, **opts)
+    scores = scores.merge(stats, on=S.CELL, how="left")
+    bandwidth = ft.info.get(S.SEIZURE_DENSITY, {}).get("bandwidth_km")
+    near = seizures_within(state.seizures, scores[S.CELL].to_numpy(dtype="uint64"), bandwidth)
+    scores[S.SEIZURES_WITHIN_BANDWIDTH] = near
+    scores[S.CONFIDENCE] = confidence_labels(near)
+    state.scores = scores
+    state.timeline = score_timeline(table, state.timeline_density, sc.factors, **opts)
+
+
+def back_test(state: RunState) -> None:
+    """Hold out the last ``test_days`` and measure how well the density ranked them."""
+    from .._builtin_factors import density_on_cells
+    from ..evaluate import back_test as run_back_test
+
+    cfg, ft = state.config, state.features
+    assert ft is not None and state.as_of is not None
+    cells_ = ft.table[S.CELL].to_numpy(dtype="uint64")
+    key = [
+        state.digests["seizures"],
+        cfg.density.model_dump(mode="json"),
+        cfg.evaluate.model_dump(mode="json"),
+        frame_digest(cells_),
+        frame_digest(state.cells),
+        str(state.as_of),
+    ]
+
+    def build() -> dict[str, Any]:
+        return run_back_test(
+            state.seizures,
+            cells_,
+            as_of=state.as_of,
+            density_fn=lambda train, c, split: density_on_cells(
+                train, c, split, cfg.density, state.cells
+            )[0],
+            test_days=cfg.evaluate.test_days,
+            area_fractions=cfg.evaluate.area_fractions,
+        )
+
+    state.evaluation, _ = state.cached("back-test", key, build)
+
+
+def _factor_infos(state: RunState) -> list:
+    from ..factors import default_registry
+    from ..render import FactorInfo
+    from ..score import display_name
+
+    cfg = state.config
+    available = default_registry.available(cfg.inputs_view())
+    out = []
+    for name, w in cfg.score.factors.items():
+        if w.weight <= 0:
+            continue
+        f = available[name]
+        info = FactorInfo(name, display_name(name, w), w.weight, f.unit, f.description)
+        if hasattr(info, "missing_text"):
+            object.__setattr__(info, "missing_text", f.missing_text)
+        out.append(info)
+    return out
+
+
+def _raster_overlay(r: dict) -> dict | None:
+    """Downsample a raster to at most ~1000 px for the map overlay (display only)."""
+    import logging
+
+    da = r["data"]
+    try:
+        if da.rio.crs is None or not da.rio.crs.is_geographic:
+            da = da.rio.reproject("EPSG:4326")
+        band = da.isel(band=0) if "band" in da.dims else da
+        step = max(1, int(np.ceil(max(band.shape) / 1000)))
+        small = band.isel(y=slice(None, None, step), x=slice(None, None, step))
+        arr = np.asarray(small.values, dtype="float64")
+        x0, y0, x1, y1 = band.rio.bounds()
+    except Exception as exc:  # display only: a failed overlay must not fail the run
+        logging.getLogger(__name__).warning("raster overlay for %s skipped: %s", r["name"], exc)
+        return None
+    return {"name": r["name"], "array": arr, "bounds": (x0, y0, x1, y1), "units": ""}
+
+
+def render(state: RunState, run_id: str) -> None:
+    """Write the HTML map (and the preview PNG)."""
+    from ..render import MapData, RasterOverlay, RenderOptions, write_map, write_preview_png
+
+    cfg, ft = state.config, state.features
+    assert ft is not None and state.scores is not None and state.as_of is not None
+    overlays = [RasterOverlay(**ov) for r in state.rasters if (ov := _raster_overlay(r))]
+    transit = None
+    if S.VESSEL_HOURS in ft.table:
+        vh = ft.table[[S.CELL, S.VESSEL_HOURS]]
+        transit = vh[vh[S.VESSEL_HOURS].fillna(0) > 0]
+    data = MapData(
+        scores=state.scores,
+        factors=_factor_infos(state),
+        class_breaks=list(cfg.score.class_breaks),
+        class_labels=list(cfg.score.class_labels),
+        seizures=state.seizures,
+        events=state.events,
+        transit=transit,
+        rasters=overlays,
+        timeline=state.timeline,
+        bandwidth_km=ft.info.get(S.SEIZURE_DENSITY, {}).get("bandwidth_km"),
+    )
+    title = cfg.render.title or cfg.run.name
+    opts = RenderOptions(
+        title=title, tiles=cfg.render.tiles, max_seizure_points=cfg.render.max_seizure_points
+    )
+    inputs = [e["path"] for k in ("seizures", "tracks") for e in state.ingest_report[k]]
+    inputs += [r["path"] for r in state.rasters]
+    state.outputs["map"] = write_map(
+        data,
+        state.staging / "risk_map.html",
+        as_of=state.as_of.date().isoformat(),
+        run_id=run_id,
+        inputs=[Path(p).name for p in inputs],
+        options=opts,
+    )
+    if cfg.render.preview_png:
+        state.outputs["preview"] = write_preview_png(
+            data, state.staging / "preview.png", title=title
+        )
+
+
+def export(state: RunState) -> None:
+    """Scores (CSV, GeoParquet, GeoJSON), features, seizures, pings, events, evaluation."""
+    from ..grid import cells_to_geodataframe
+    from ..io import write_csv, write_geojson, write_geoparquet, write_parquet
+    from .manifest import write_json
+
+    cfg, ft, scores, staging = state.config, state.features, state.scores, state.staging
+    assert ft is not None and scores is not None
+    out = state.outputs
+    flat = scores.copy()
+    for c in flat.columns:
+        if isinstance(flat[c].dtype, pd.DatetimeTZDtype):
+            flat[c] = flat[c].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    out["scores_csv"] = write_csv(flat.drop(columns=[S.CELL]), staging / "scores.csv")
+    gdf = cells_to_geodataframe(
+        scores[S.CELL].to_numpy(dtype="uint64"),
+        **{c: flat[c].to_numpy() for c in flat.columns if c not in (S.CELL, S.HEX_ID)},
+    )
+    out["scores_geoparquet"] = write_geoparquet(gdf, staging / "scores.geoparquet")
+    if cfg.render.geojson:
+        out["scores_geojson"] = write_geojson(gdf, staging / "scores.geojson")
+    out["features"] = write_parquet(ft.table, staging / "features.parquet")
+    out["seizures"] = write_parquet(state.seizures, staging / "seizures.parquet")
+    if len(state.pings):
+        out["pings"] = write_parquet(state.pings, staging / "pings.parquet")
+    if state.events is not None:
+        out["events"] = write_parquet(state.events, staging / "events.parquet")
+    if state.evaluation is not None:
+        out["evaluation"] = write_json(staging / "evaluation.json", state.evaluation)
+        if "methods" in state.evaluation and cfg.render.preview_png:
+            from ..evaluate import plot_back_test
+
+            plot_back_test(state.evaluation, staging / "evaluation.png")
+            out["evaluation_png"] = staging / "evaluation.png"
+
+
+STAGE_FUNCTIONS: dict[str, Callable[..., None]] = {
+    "ingest": ingest,
+    "cells": cells,
+    "features": features,
+    "timeline": timeline,
+    "score": score,
+    "back-test": back_test,
+    "render": render,
+    "export": export,
+}
