@@ -232,9 +232,9 @@ def _raster_factor(raster: str, stat: str):
                 method=o.method,
                 name=raster,
                 memory_budget_mb=o.memory_budget_mb,
-            ).set_index(S.CELL)
+            )
 
-        table = ctx.shared(f"raster:{raster}", build)
+        table = ctx.shared(f"raster:{raster}", build).set_index(S.CELL)
         values = table[f"{raster}_{stat}"].reindex(ctx.cells).to_numpy(dtype="float64")
         covered = ~np.isnan(table[f"{raster}_mean"].reindex(ctx.cells).to_numpy(dtype="float64"))
         return FactorValues(values, covered)

@@ -117,6 +117,10 @@ def compute_features(
             ctx.cache_hook = lambda k, build: cached(
                 f"features: {k}", [k, key_for(f), frame_digest(cells)], build
             )[0]
+            if f.shared_key is not None:
+                # derived from a cached shared computation: cheap, and the shared products
+                # (the transit events) are then always at hand
+                return f(ctx)
             out, _ = cached(f"features: {f.name}", key, lambda: f(ctx))
             return FactorValues.coerce(out, len(cells), f.name)
         return f(ctx)

@@ -188,12 +188,12 @@ def test_lock_stops_a_second_run(tmp_path):
     import fcntl
 
     from pipeline.errors import RunLockedError
-    from pipeline.run import _lock
+    from pipeline.runner.publish import lock
 
     with open(tmp_path / ".route-risk.lock", "a+") as f:
         fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         with pytest.raises(RunLockedError, match="another route-risk run"):
-            with _lock(tmp_path):
+            with lock(tmp_path):
                 pass
 
 
@@ -202,6 +202,7 @@ def test_failed_render_keeps_the_last_good_map(demo_run, monkeypatch, tmp_path):
     import shutil
 
     import pipeline.run as run_mod
+    import pipeline.runner.stages as stages_mod
     from pipeline.config import load_config
 
     out, _ = demo_run
@@ -213,7 +214,7 @@ def test_failed_render_keeps_the_last_good_map(demo_run, monkeypatch, tmp_path):
     def boom(*a, **k):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(run_mod, "_export", boom)
+    monkeypatch.setitem(stages_mod.STAGE_FUNCTIONS, "export", boom)
     with pytest.raises(RuntimeError, match="disk full"):
         run_mod.run_pipeline(load_config(REPO / "configs" / "demo.yaml"), out_dir=copy, force=True)
     assert (copy / "risk_map.html").read_bytes() == before[0]

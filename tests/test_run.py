@@ -38,7 +38,8 @@ def config(small_demo, tmp_path, **sections):
                 "nightlights_mean": {"weight": 1},
             }
         },
-        "render": {"timeline_months": 3, "geojson": False, "preview_png": False},
+        "timeline": {"months": 3},
+        "render": {"geojson": False, "preview_png": False},
     }
     for k, v in sections.items():
         raw.setdefault(k, {}).update(v)
@@ -114,7 +115,8 @@ def test_outside_area_is_rejected_but_not_a_quality_failure(small_demo, tmp_path
 
 def test_confidence_counts_seizures_within_one_bandwidth():
     from pipeline.grid import points_to_cells
-    from pipeline.run import _seizures_within, confidence_labels
+    from pipeline.score import confidence_labels
+    from pipeline.score import seizures_within as _seizures_within
 
     s = pd.DataFrame({"lon": [0, 0.05, 0.1, 3.0], "lat": [40.0, 40.0, 40.0, 40.0]})
     cells = points_to_cells([0.0, 3.0, 10.0], [40.0, 40.0, 40.0], 7)
@@ -223,7 +225,9 @@ def test_rerun_removes_stale_outputs_and_reuses_cache_sensibly(small_demo, tmp_p
     listed = {v["path"] for v in second.manifest["outputs"].values()}
     published = {p.name for p in out.iterdir() if p.is_file() and not p.name.startswith(".")}
     assert published - {"manifest.json"} == listed
-    assert len(list((out / ".cache").glob("*.pkl"))) == 1
+    cache = out / ".cache"
+    assert not list(cache.glob("*.pkl"))  # data-only cache
+    assert len(list(cache.glob("ingest_seizures-*.json"))) == 1  # unused entries pruned
 
 
 def test_tracks_cache_survives_a_new_as_of(small_demo, tmp_path):
@@ -236,7 +240,9 @@ def test_tracks_cache_survives_a_new_as_of(small_demo, tmp_path):
 def test_score_factor_not_produced_is_a_config_error(small_demo, tmp_path):
     from pipeline.errors import ConfigError
 
-    with pytest.raises(ConfigError, match=r"\['gap_evnts'\] are not computed"):
+    with pytest.raises(
+        ConfigError, match=r"unknown factor\(s\) \['gap_evnts'\]; available: \[.*'gap_events'"
+    ):
         config(small_demo, tmp_path, score={"factors": {"gap_evnts": {"weight": 1}}})
 
 

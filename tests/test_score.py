@@ -4,7 +4,7 @@ import pytest
 
 from pipeline.errors import ConfigError
 from pipeline.grid import points_to_cells
-from pipeline.score import FactorSpec, classify, normalise, score_cells
+from pipeline.score import FactorWeight, classify, normalise, score_cells
 
 
 def features(n=200, seed=0):
@@ -23,7 +23,7 @@ def features(n=200, seed=0):
 
 def test_contributions_sum_to_risk_and_risk_in_range():
     f = features()
-    s = score_cells(f, [FactorSpec("a", 2.0), FactorSpec("b", 1.0, "log")])
+    s = score_cells(f, {"a": 2.0, "b": FactorWeight(weight=1.0, transform="log")})
     total = s["a__contrib"] + s["b__contrib"]
     np.testing.assert_allclose(total, s["risk"], atol=1e-9)
     assert s["risk"].between(0, 100).all()
@@ -41,7 +41,7 @@ def test_top_factor_and_observed():
             "b": [0.0, 1.0, 9.0],
         }
     )
-    s = score_cells(f, [FactorSpec("a", 1), FactorSpec("b", 1)]).set_index("cell")
+    s = score_cells(f, {"a": 1, "b": 1}).set_index("cell")
     by = dict(zip(f["cell"], range(3), strict=True))
     order = s.loc[f["cell"]]
     assert order["top_factor"].iloc[by[f["cell"][0]]] is None
@@ -57,7 +57,8 @@ def test_normalise_cap_and_rank():
     np.testing.assert_allclose(n[1:4], [1 / 2.5, 2 / 2.5, 1.0])
     r = normalise(x, method="rank")
     np.testing.assert_allclose(r, [0, 0.25, 0.5, 0.75, 1.0])
-    assert normalise(np.array([np.nan, 0.0])).tolist() == [0, 0]
+    out = normalise(np.array([np.nan, 0.0]))
+    assert np.isnan(out[0]) and out[1] == 0  # missing stays missing
 
 
 def test_classify_lower_break_included():
@@ -69,9 +70,35 @@ def test_classify_lower_break_included():
 
 def test_missing_factor_lists_available():
     with pytest.raises(ConfigError, match=r"\['zz'\].*available: \['a', 'b'\]"):
-        score_cells(features(), [FactorSpec("zz", 1)])
+        score_cells(features(), {"zz": 1})
 
 
 def test_negative_values_rejected():
     with pytest.raises(ConfigError, match=">= 0"):
         normalise(np.array([-1.0, 2.0]))
+
+
+def test_missing_factor_is_not_zero_weights_rescale_over_covered():
+    f = pd.DataFrame(
+        {
+            "cell": points_to_cells([0, 1, 2, 3], [0, 1, 2, 3], 5),
+            "a": [1.0, 2.0, 4.0, 4.0],
+            "b": [1.0, np.nan, 4.0, 0.0],
+        }
+    )
+    cov = pd.DataFrame({"b__covered": [True, False, True, True]})
+    s = score_cells(f, {"a": 1, "b": 3}, covered=cov, cap_quantile=1.0)
+    s = s.set_index("cell").loc[f["cell"]]
+    # cell 1: b not covered -> risk from a alone, with a's weight rescaled to 1
+    assert s["b__covered"].tolist() == [True, False, True, True]
+    assert np.isnan(s["b__norm"].iloc[1]) and s["b__contrib"].iloc[1] == 0
+    assert s["risk"].iloc[1] == pytest.approx(100 * 2 / 4)
+    # cell 3: b covered and 0 -> a real low value, full weight on b
+    assert s["risk"].iloc[3] == pytest.approx(100 * 1 / 4 * 1.0)
+    np.testing.assert_allclose(s[["a__contrib", "b__contrib"]].sum(axis=1), s["risk"])
+
+
+def test_cell_no_factor_covers_is_no_data():
+    f = pd.DataFrame({"cell": points_to_cells([0, 1], [0, 1], 5), "a": [np.nan, 1.0]})
+    s = score_cells(f, {"a": 1}).set_index("cell").loc[f["cell"]]
+    assert np.isnan(s["risk"].iloc[0]) and s["risk_class"].iloc[0] == "no data"
