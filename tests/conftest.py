@@ -54,3 +54,46 @@ def page(chromium_browser):
     pg.on("pageerror", lambda e: pg.errors.append(str(e)))
     yield pg
     context.close()
+
+
+@pytest.fixture(scope="session")
+def small_demo(tmp_path_factory) -> Path:
+    """A small generated theatre (800 seizures, 12 vessels over 4 days), made once per session."""
+    from pipeline.demo import generate_demo
+
+    d = tmp_path_factory.mktemp("small")
+    generate_demo(d / "inputs", n_seizures=800, n_vessels=12, days=4)
+    return d
+
+
+def small_config(small_demo: Path, tmp_path: Path, **sections):
+    """A config on ``small_demo`` writing into ``tmp_path/out``; ``sections`` update it."""
+    import yaml
+
+    import pipeline
+
+    inputs = small_demo / "inputs"
+    raw = {
+        "run": {"as_of": "2026-06-30", "out_dir": str(tmp_path / "out")},
+        "area": {"bbox": [-85, -10, 10, 45], "resolution": 4},
+        "inputs": {
+            "seizures": [{"path": str(inputs / "seizures.csv")}],
+            "tracks": [{"path": str(inputs / "ais.csv")}],
+            "rasters": [{"path": str(inputs / "nightlights.tif"), "name": "nightlights"}],
+        },
+        "score": {
+            "factors": {
+                "seizure_density": {"weight": 2},
+                "vessel_hours": {"weight": 1},
+                "nightlights_mean": {"weight": 1},
+            }
+        },
+        "timeline": {"months": 3},
+        "render": {"geojson": False, "preview_png": False},
+    }
+    for k, v in sections.items():
+        raw.setdefault(k, {}).update(v)
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return pipeline.load_config(path)

@@ -7,46 +7,12 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
+from conftest import small_config
 
 import pipeline
-from pipeline.demo import generate_demo
 from pipeline.errors import DataQualityError
 
-
-@pytest.fixture(scope="module")
-def small_demo(tmp_path_factory):
-    d = tmp_path_factory.mktemp("small")
-    generate_demo(d / "inputs", n_seizures=800, n_vessels=12, days=4)
-    return d
-
-
-def config(small_demo, tmp_path, **sections):
-    inputs = small_demo / "inputs"
-    raw = {
-        "run": {"as_of": "2026-06-30", "out_dir": str(tmp_path / "out")},
-        "area": {"bbox": [-85, -10, 10, 45], "resolution": 4},
-        "inputs": {
-            "seizures": [{"path": str(inputs / "seizures.csv")}],
-            "tracks": [{"path": str(inputs / "ais.csv")}],
-            "rasters": [{"path": str(inputs / "nightlights.tif"), "name": "nightlights"}],
-        },
-        "score": {
-            "factors": {
-                "seizure_density": {"weight": 2},
-                "vessel_hours": {"weight": 1},
-                "nightlights_mean": {"weight": 1},
-            }
-        },
-        "timeline": {"months": 3},
-        "render": {"geojson": False, "preview_png": False},
-    }
-    for k, v in sections.items():
-        raw.setdefault(k, {}).update(v)
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    path = tmp_path / "c.yaml"
-    path.write_text(yaml.safe_dump(raw))
-    return pipeline.load_config(path)
+config = small_config
 
 
 def test_small_run_end_to_end(small_demo, tmp_path):

@@ -1,0 +1,209 @@
+"""The factor registry, plug-ins, coverage and the per-stage cache, through the runner."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import small_config
+
+import pipeline
+from pipeline.errors import ConfigError, InputError
+from pipeline.factors import Factor, FactorRegistry, FactorValues, InputsView, factor
+
+PLUGINS = Path(__file__).parent / "data" / "plugins"
+pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
+
+
+def _const(ctx):
+    return np.ones(len(ctx.cells))
+
+
+def test_registry_resolves_and_lists_available_on_unknown():
+    reg = FactorRegistry()
+    reg.register(Factor("a", "u", "d", _const, needs=("seizures",)))
+    reg.register(Factor("t", "u", "d", _const, needs=("tracks",)))
+    view = InputsView(frozenset({"seizures"}))
+    assert list(reg.available(view)) == ["a"]
+    with pytest.raises(ConfigError, match=r"unknown factor\(s\) \['t'\]; available: \['a'\].*needs input"):
+        reg.resolve(["t"], view)
+    with pytest.raises(ConfigError, match="already registered"):
+        reg.register(Factor("a", "other", "d", lambda c: 0))
+
+
+@pytest.mark.parametrize("bad", ["1x", "_hidden", "a__b", "x__norm"])
+def test_factor_names_are_checked(bad):
+    with pytest.raises(ConfigError):
+        Factor(bad, "u", "d", _const)
+
+
+def test_values_are_coerced_and_checked():
+    v = FactorValues.coerce(np.array([1.0, np.nan]), 2, "f")
+    assert v.covered.tolist() == [True, False]
+    v = FactorValues.coerce((np.array([1.0, 2.0]), np.array([True, False])), 2, "f")
+    assert np.isnan(v.values[1])  # not covered -> missing, whatever the value said
+    with pytest.raises(InputError, match="3 values for 2 cells"):
+        FactorValues.coerce(np.zeros(3), 2, "f")
+    with pytest.raises(InputError, match="infinite"):
+        FactorValues.coerce(np.array([np.inf, 1.0]), 2, "f")
+
+
+def test_unknown_factor_in_config_fails_at_load(small_demo, tmp_path):
+    with pytest.raises(ConfigError, match=r"unknown factor.*'nope'.*available: \[.*'vessel_hours'"):
+        small_config(small_demo, tmp_path, score={"factors": {"nope": {"weight": 1}}})
+
+
+@pytest.fixture()
+def entry_point_package(monkeypatch):
+    """Put the tiny_factors distribution (with its entry point) on sys.path."""
+    monkeypatch.syspath_prepend(str(PLUGINS))
+    yield
+    sys.modules.pop("tiny_factors", None)
+
+
+@factor(
+    name="dist_equator_km",
+    unit="km",
+    description="Distance of the cell centre from the equator (defined in a test module).",
+    register=False,
+)
+def dist_equator_km(ctx):
+    _, lat = ctx.cell_centres()
+    return np.abs(lat) * 111.195
+
+
+def test_plugins_from_entry_point_and_module_reference_reach_scores_manifest_and_map(
+    small_demo, tmp_path, entry_point_package
+):
+    cfg = small_config(
+        small_demo,
+        tmp_path,
+        factors={"plugins": ["test_factors:dist_equator_km"]},
+        score={
+            "factors": {
+                "seizure_density": {"weight": 2},
+                "abs_latitude": {"weight": 1},
+                "dist_equator_km": {"weight": 1},
+            }
+        },
+    )
+    res = pipeline.run_pipeline(cfg)
+    s = res.scores
+    for name in ("abs_latitude", "dist_equator_km"):
+        assert {name, f"{name}__norm", f"{name}__contrib", f"{name}__covered"} <= set(s.columns)
+    from pipeline.grid import cells_to_latlng
+
+    lat = cells_to_latlng(s["cell"].to_numpy(dtype="uint64"))[0]
+    np.testing.assert_allclose(s["dist_equator_km"], np.abs(lat) * 111.195)
+    south = lat <= 10
+    assert south.any() and (~south).any()
+    assert not s.loc[south, "abs_latitude__covered"].any()
+    assert s.loc[south, "abs_latitude"].isna().all()
+    m = json.loads((res.out_dir / "manifest.json").read_text())
+    assert m["factors"]["abs_latitude"]["unit"] == "degrees"
+    assert m["factors"]["abs_latitude"]["cells_not_covered"] == int(south.sum())
+    assert m["factors"]["dist_equator_km"]["description"].startswith("Distance of the cell")
+    html = (res.out_dir / "risk_map.html").read_text()
+    assert "tiny_factors plug-in" in html and "defined in a test module" in html
+
+
+def test_bad_plugin_reference_is_one_config_error(small_demo, tmp_path):
+    with pytest.raises(ConfigError, match="cannot import 'no_such_module'"):
+        small_config(small_demo, tmp_path, factors={"plugins": ["no_such_module:f"]})
+    with pytest.raises(ConfigError, match="not a pipeline.factors.Factor"):
+        small_config(small_demo, tmp_path, factors={"plugins": ["numpy:pi"]})
+
+
+def test_changing_only_the_score_recomputes_only_score_and_render(small_demo, tmp_path):
+    first = pipeline.run_pipeline(small_config(small_demo, tmp_path))
+    assert not any(v["cached"] for v in first.manifest["stages"].values())
+    cfg = small_config(
+        small_demo,
+        tmp_path,
+        score={"factors": {"seizure_density": {"weight": 1}, "vessel_hours": {"weight": 3}}},
+    )
+    second = pipeline.run_pipeline(cfg)
+    stages = second.manifest["stages"]
+    assert {k for k, v in stages.items() if v["cached"]} == {
+        "ingest",
+        "cells",
+        "features",
+        "timeline",
+        "back-test",
+    }
+    assert {k for k, v in stages.items() if not v["cached"]} == {"score", "render", "export"}
+    assert not first.scores["risk"].equals(second.scores["risk"])
+    # a transit option recomputes the transit factors, not the density
+    third = pipeline.run_pipeline(small_config(small_demo, tmp_path, transit={"gap_hours": 3}))
+    parts = third.manifest["stages"]["features"]["parts"]
+    assert parts["features: transit"] is False
+    assert parts["features: seizure_density"] is True
+
+
+def test_no_ais_coverage_is_missing_not_zero(small_demo, tmp_path):
+    cfg = small_config(small_demo, tmp_path, transit={"coverage_km": 30})
+    res = pipeline.run_pipeline(cfg)
+    s = res.scores
+    blind = ~s["vessel_hours__covered"]
+    assert blind.any() and (~blind).any()
+    assert s.loc[blind, "vessel_hours"].isna().all()
+    assert (s.loc[~blind, "vessel_hours"] >= 0).all()
+    # the blind cells' risk comes from the factors that do cover them
+    total = s.loc[blind, ["seizure_density__contrib", "nightlights_mean__contrib"]].sum(axis=1)
+    np.testing.assert_allclose(total, s.loc[blind, "risk"])
+    feats = pd.read_parquet(res.out_dir / "features.parquet")
+    assert "vessel_hours__covered" in feats
+    assert "no AIS coverage" in (res.out_dir / "risk_map.html").read_text()
+
+
+def test_planted_or_corrupt_cache_entries_are_ignored(small_demo, tmp_path):
+    import pickle
+
+    first = pipeline.run_pipeline(small_config(small_demo, tmp_path))
+    cache = first.out_dir / ".cache"
+    marker = tmp_path / "pwned"
+    # a pickle that would create a file if it were ever unpickled
+    payload = pickle.dumps(type("X", (), {"__reduce__": lambda s: (open, (str(marker), "w"))})())
+    for f in cache.glob("*.json"):
+        f.with_suffix(".pkl").write_bytes(payload)
+    for f in cache.glob("*.parquet"):
+        f.write_bytes(b"PAR1 not really")
+    again = pipeline.run_pipeline(small_config(small_demo, tmp_path), force=True)
+    assert not marker.exists()
+    assert not any(v["cached"] for v in again.manifest["stages"].values())
+    pd.testing.assert_frame_equal(first.scores, again.scores)
+
+
+def test_symlinked_rejects_or_cache_is_refused_and_target_untouched(small_demo, tmp_path):
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "important.csv").write_text("a\n")
+    for sub in ("rejects", ".cache"):
+        out = tmp_path / f"out-{sub.strip('.')}"
+        out.mkdir()
+        (out / sub).symlink_to(victim, target_is_directory=True)
+        with pytest.raises(ConfigError, match="symbolic link"):
+            pipeline.run_pipeline(small_config(small_demo, tmp_path), out_dir=out)
+        assert sorted(p.name for p in victim.iterdir()) == ["important.csv"]
+
+
+def test_out_dir_holding_the_inputs_is_refused(small_demo, tmp_path):
+    import shutil
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    shutil.copy(small_demo / "inputs" / "seizures.csv", folder / "seizures.csv")
+    cfg = small_config(
+        small_demo,
+        tmp_path,
+        inputs={"seizures": [{"path": str(folder / "seizures.csv")}], "tracks": [], "rasters": []},
+        score={"factors": {"seizure_density": {"weight": 1}}},
+    )
+    before = (folder / "seizures.csv").read_bytes()
+    with pytest.raises(ConfigError, match="holds the input"):
+        pipeline.run_pipeline(cfg, out_dir=folder)
+    assert (folder / "seizures.csv").read_bytes() == before
