@@ -1,10 +1,10 @@
 """Kernel density of weighted points on H3 cells, on the sphere.
 
 The density at a cell is ``f(c) = Σ_i w_i K_h(d(c, x_i))`` per km², where ``d`` is the
-great-circle distance on the sphere of radius 6371.0072 km (the radius H3 uses for cell areas)
-and every kernel is normalised in the plane, so ``Σ_c f(c) · area(c)`` over cells covering the
-support returns the total weight (to within the cells' sampling of the kernel and
-``O(h²/R²) < 1e-4``).
+great-circle distance on the sphere of radius 6371.0072 km (the radius H3 uses for cell areas,
+:data:`pipeline.sphere.EARTH_RADIUS_KM`) and every kernel is normalised in the plane, so
+``Σ_c f(c) · area(c)`` over cells covering the support returns the total weight (to within the
+cells' sampling of the kernel and ``O(h²/R²) < 1e-4``).
 
 Kernels (``u = d / h``)
     ``gaussian``      ``exp(-u²/2) / (2π h²)``; standard deviation ``h`` per axis, unbounded
@@ -62,16 +62,17 @@ import shapely
 
 from . import schema
 from ._density_direct import density_brute, density_tree
-from ._density_fft import NODES_PER_BANDWIDTH, _basis, _cap, _project, density_fft
-from ._density_kernels import (
-    EARTH_RADIUS_KM,
-    GAUSSIAN_CUTOFF,
-    KERNELS,
-    kernel_at_zero,
-    lonlat_to_xyz,
-)
+from ._density_fft import NODES_PER_BANDWIDTH, density_fft
+from ._density_kernels import GAUSSIAN_CUTOFF, KERNELS, kernel_at_zero
 from .errors import ConfigError, InputError
 from .grid import cell_area_km2, cells_to_latlng, points_to_cells, region_to_cells, to_cells
+from .sphere import (
+    EARTH_RADIUS_KM,
+    lonlat_to_xyz,
+    spherical_cap,
+    stereographic_project,
+    tangent_basis,
+)
 
 __all__ = [
     "BANDWIDTH_RULES",
@@ -230,7 +231,7 @@ def _auto_method(t_lon, t_lat, p_lon, p_lat, h, kernel) -> str:
     if kernel != "gaussian" or len(p_lon) == 0 or len(t_lon) == 0:
         return "direct"
     step = max(1, len(t_lon) // 4096)
-    _, radius = _cap(lonlat_to_xyz(t_lon[::step], t_lat[::step]))
+    _, radius = spherical_cap(lonlat_to_xyz(t_lon[::step], t_lat[::step]))
     cutoff = GAUSSIAN_CUTOFF * h
     frac = min(1.0, (cutoff / (radius + cutoff)) ** 2)
     pairs = len(t_lon) * len(p_lon) * frac
@@ -528,7 +529,7 @@ def select_bandwidth(
     xyz = lonlat_to_xyz(lon, lat)
     centre = (xyz * w[:, None]).sum(axis=0)
     centre /= np.linalg.norm(centre)
-    x, y, _ = _project(xyz, centre, *_basis(centre))
+    x, y, _ = stereographic_project(xyz, centre, *tangent_basis(centre))
     wsum = w.sum()
     x = x - (w * x).sum() / wsum
     y = y - (w * y).sum() / wsum

@@ -12,7 +12,7 @@ import pytest
 import shapely
 
 from pipeline import schema
-from pipeline._density_kernels import haversine_km, kernel_profile
+from pipeline._density_kernels import kernel_profile
 from pipeline.density import (
     BANDWIDTH_RULES,
     KERNELS,
@@ -32,6 +32,7 @@ from pipeline.grid import (
     points_to_cells,
     region_to_cells,
 )
+from pipeline.sphere import haversine_km
 
 KM_PER_DEG = 111.195
 

@@ -12,9 +12,10 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline._density_kernels import haversine_km, kernel_profile
+from pipeline._density_kernels import kernel_profile
 from pipeline.density import KERNELS, _mean_edge_km, kernel_density
 from pipeline.grid import cell_area_km2, cells_to_latlng, region_to_cells
+from pipeline.sphere import haversine_km
 
 KM_PER_DEG = 111.195
 SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
