@@ -65,9 +65,17 @@ from ._density_direct import density_brute, density_tree
 from ._density_fft import NODES_PER_BANDWIDTH, density_fft
 from ._density_kernels import GAUSSIAN_CUTOFF, KERNELS, kernel_at_zero
 from .errors import ConfigError, InputError
-from .grid import cell_area_km2, cells_to_latlng, points_to_cells, region_to_cells, to_cells
+from .grid import (
+    cell_area_km2,
+    cells_resolutions,
+    cells_to_latlng,
+    change_resolution,
+    mean_cell_edge_km,
+    points_to_cells,
+    region_to_cells,
+    to_cells,
+)
 from .sphere import (
-    EARTH_RADIUS_KM,
     lonlat_to_xyz,
     spherical_cap,
     stereographic_project,
@@ -428,21 +436,9 @@ def kernel_density(
 # ----------------------------------------------------------------------------- edge correction
 
 
-def _mean_edge_km(res: int) -> float:
-    # Mean hexagon edge from the mean cell area (H3 has 2 + 120·7^res... cells; area 510e6 km²).
-    n_cells = 2 + 120 * 7**res
-    area = 4 * np.pi * EARTH_RADIUS_KM**2 / n_cells
-    return float(np.sqrt(2 * area / (3 * np.sqrt(3))))
-
-
 def _edge_factor(cells, t_lon, t_lat, window, h, kernel, method) -> np.ndarray:
     """Return 1 / (kernel mass inside the window) at each cell, 0 outside the window."""
-    import pyarrow as pa
-    from h3ronpy import change_resolution
-
-    from .grid import _np, cells_resolutions
-
-    res_w = next((r for r in range(0, 11) if _mean_edge_km(r) <= h / 4), 10)
+    res_w = next((r for r in range(0, 11) if mean_cell_edge_km(r) <= h / 4), 10)
     polygon = isinstance(window, shapely.Geometry | gpd.GeoDataFrame | gpd.GeoSeries)
     if polygon:
         coarse_res = max(res_w - 3, 0)
@@ -460,7 +456,7 @@ def _edge_factor(cells, t_lon, t_lat, window, h, kernel, method) -> np.ndarray:
     if polygon:
         wcells = region_to_cells(window, res_w)
     else:
-        wcells = np.unique(_np(change_resolution(pa.array(coarse), res_w)).astype("uint64"))
+        wcells = np.unique(change_resolution(coarse, res_w))
     inside = np.isin(points_to_cells(t_lon, t_lat, res_w), wcells)
     w_lat, w_lon = cells_to_latlng(wcells)
     mass, _ = _evaluate(

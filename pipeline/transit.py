@@ -35,13 +35,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-import h3
 import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
 from .errors import ConfigError, InputError
-from .grid import points_to_cells
+from .grid import average_hexagon_edge_length, grid_disks, points_to_cells
 from .schema import (
     CELL,
     DISTINCT_VESSELS,
@@ -441,7 +440,7 @@ def _encounter_events(
     # point's own cell or one of its 6 neighbours.
     bres = 0
     for r in range(15, -1, -1):
-        if h3.average_hexagon_edge_length(r, unit="m") * 0.5 >= dist_m:
+        if average_hexagon_edge_length(r, unit="m") * 0.5 >= dist_m:
             bres = r
             break
     cells = points_to_cells(plon, plat, bres)
@@ -453,14 +452,8 @@ def _encounter_events(
     order = np.argsort(key, kind="stable")
     skey = key[order]
     # Neighbour lookup: for each unique cell its disk of radius 1, as codes into ucells.
-    import pyarrow as pa
-    from h3ronpy import grid_disk
-
-    disk = pa.array(grid_disk(pa.array(ucells), 1, flatten=False))
-    lens = np.asarray(pa.compute.list_value_length(disk), dtype="int64")
-    flat = np.asarray(pa.compute.list_flatten(disk), dtype="uint64")
+    owner, flat = grid_disks(ucells, 1)
     ncode = cidx.get_indexer(flat).astype("int64")
-    owner = np.repeat(np.arange(ucells.size), lens)
     okn = ncode >= 0
     owner, ncode = owner[okn], ncode[okn]
     nb_off = np.r_[0, np.cumsum(np.bincount(owner, minlength=ucells.size))]
@@ -635,7 +628,7 @@ def transit_features(
         notes.append(
             f"{tr.dropped_spikes} ping(s) dropped as position jumps (> {max_speed_kn} kn both ways)"
         )
-    piece_km = h3.average_hexagon_edge_length(resolution, unit="km") / _PIECES_PER_EDGE
+    piece_km = average_hexagon_edge_length(resolution, unit="km") / _PIECES_PER_EDGE
 
     n = tr.code.size
     bounds = _chunk_bounds(tr.code, _CHUNK_PINGS)

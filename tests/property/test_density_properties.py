@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline._density_kernels import kernel_profile
-from pipeline.density import KERNELS, _mean_edge_km, kernel_density
-from pipeline.grid import cell_area_km2, cells_to_latlng, region_to_cells
+from pipeline.density import KERNELS, kernel_density
+from pipeline.grid import cell_area_km2, cells_to_latlng, mean_cell_edge_km, region_to_cells
 from pipeline.sphere import haversine_km
 
 KM_PER_DEG = 111.195
@@ -38,7 +38,9 @@ def scenes(draw, max_points=12):
 
 
 def _cells(lon0, lat0, h, kernel, reach=None):
-    res = next(r for r in range(16) if _mean_edge_km(r) <= h / (40 if kernel == "uniform" else 5))
+    res = next(
+        r for r in range(16) if mean_cell_edge_km(r) <= h / (40 if kernel == "uniform" else 5)
+    )
     reach = reach if reach is not None else 25.0 + (7.5 if kernel == "gaussian" else 1.1) * h
     dlat = reach / KM_PER_DEG
     dlon = dlat / np.cos(np.radians(abs(lat0) + dlat))
