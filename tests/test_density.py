@@ -12,13 +12,13 @@ import pytest
 import shapely
 
 from pipeline import schema
-from pipeline._density_kernels import kernel_profile
 from pipeline.density import (
     BANDWIDTH_RULES,
     KERNELS,
     DensityResult,
     kernel_density,
     kernel_density_exact,
+    kernel_profile,
     seizure_weights,
     select_bandwidth,
 )

@@ -65,3 +65,17 @@ def test_no_module_imports_another_modules_private_names():
                     if alias.name.startswith("_") and not alias.name.startswith("__"):
                         found.add((name, alias.name))
     assert found <= PRIVATE_IMPORT_ALLOWED, sorted(found - PRIVATE_IMPORT_ALLOWED)
+
+
+def test_density_is_a_package_whose_modules_are_private():
+    import pipeline
+    import pipeline.density as density
+
+    modules = sorted(p.name for p in (PACKAGE / "density").glob("*.py"))
+    assert "__init__.py" in modules
+    assert all(m.startswith("_") for m in modules), modules
+    assert not list(PACKAGE.glob("_density_*.py"))
+    for name in density.__all__:
+        assert getattr(density, name) is not None
+    for name in ("kernel_density", "kernel_density_exact", "select_bandwidth", "DensityResult"):
+        assert getattr(pipeline, name) is getattr(density, name)

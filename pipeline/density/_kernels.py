@@ -1,6 +1,6 @@
 """Kernel profiles on great-circle distance.
 
-Private helpers of :mod:`pipeline.density`.  Every kernel is a function of the great-circle
+Part of :mod:`pipeline.density`.  Every kernel is a function of the great-circle
 distance ``d`` (km) and the bandwidth ``h`` (km), normalised in the plane so that
 ``∫∫ K dA = 1`` (on the sphere the integral is ``1 - O(h²/R²)``, below 1e-4 for h ≤ 100 km).
 """

@@ -1,7 +1,7 @@
 """Fast gaussian kernel density on the sphere: B-spline gridding + FFT on stereographic tiles.
 
-Private helper of :mod:`pipeline.density`; the method and its error budget are described in
-that module's docstring.  In short, per tile:
+Part of :mod:`pipeline.density`; the method and its error budget are described in the
+package docstring.  In short, per tile:
 
 1. Project points and targets with the stereographic projection centred on the tile.  It is
    conformal and the chord between two points is *exactly* ``s = λ₁ λ₂ |X₁ - X₂|`` with
@@ -23,8 +23,8 @@ import os
 import numpy as np
 import scipy.fft as sfft
 
-from ._density_kernels import GAUSSIAN_CUTOFF
-from .sphere import (
+from ..grid import points_to_cells
+from ..sphere import (
     EARTH_RADIUS_KM,
     chord_to_arc_km,
     lonlat_to_xyz,
@@ -32,6 +32,7 @@ from .sphere import (
     stereographic_project,
     tangent_basis,
 )
+from ._kernels import GAUSSIAN_CUTOFF
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +61,6 @@ def density_fft(t_lon, t_lat, p_lon, p_lat, w, h) -> np.ndarray:
 
 def _tiles(t_lon, t_lat, txyz, h, cutoff):
     """Split targets into tiles whose radius plus the cutoff stays under RHO_MAX_KM."""
-    from .grid import points_to_cells
-
     delta = h / NODES_PER_BANDWIDTH
     todo = [(np.arange(len(txyz)), -1)]
     while todo:
