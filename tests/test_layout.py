@@ -79,3 +79,16 @@ def test_density_is_a_package_whose_modules_are_private():
         assert getattr(density, name) is not None
     for name in ("kernel_density", "kernel_density_exact", "select_bandwidth", "DensityResult"):
         assert getattr(pipeline, name) is getattr(density, name)
+
+
+def test_render_is_a_package_and_test_helpers_are_public():
+    import pipeline
+    import pipeline.render as render
+    import pipeline.testing as testing
+
+    modules = sorted(p.name for p in (PACKAGE / "render").glob("*.py"))
+    assert all(m.startswith("_") for m in modules), modules
+    assert not list(PACKAGE.glob("_render_*.py"))
+    for name in render.__all__:
+        assert getattr(pipeline, name) is getattr(render, name)
+    assert set(testing.__all__) >= {"sample_cells", "sample_map_data"}

@@ -17,19 +17,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline import schema as S
-from pipeline._render_sample import sample_cells, sample_map_data
 from pipeline.errors import InputError
 from pipeline.grid import points_to_cells
 from pipeline.render import (
     RenderOptions,
-    _base36,
-    _encode_cells,
     build_map,
     escape_text,
     map_to_html,
     write_map,
     write_preview_png,
 )
+from pipeline.render._payload import base36, encode_cells, risk_payload
+from pipeline.testing import sample_cells, sample_map_data
 
 FORBIDDEN = set("<>\"'`$\\{}\n\r\u2028\u2029")
 HOSTILE = '<img src=x onerror="window.__xss=1">${window.__xss=2}`\\</script>\u2028'
@@ -90,7 +89,7 @@ def _decode_like_js(groups):
 
 def test_base36_matches_python():
     values = np.array([0, 1, 35, 36, 2**40 + 7, 2**52 - 1], dtype="uint64")
-    assert _base36(values).split(",") == [np.base_repr(int(v), 36).lower() for v in values]
+    assert base36(values).split(",") == [np.base_repr(int(v), 36).lower() for v in values]
 
 
 @settings(max_examples=40, deadline=None)
@@ -107,7 +106,7 @@ def test_encode_cells_round_trips_mixed_resolutions(points):
 
     order = np.lexsort((cells, cells_resolutions(cells)))
     cells = cells[order]
-    assert np.array_equal(_decode_like_js(_encode_cells(cells)), cells)
+    assert np.array_equal(_decode_like_js(encode_cells(cells)), cells)
 
 
 # ------------------------------------------------------------------ the page
@@ -252,14 +251,10 @@ def test_vendored_assets_match_their_recorded_sha256():
 
 
 def test_confidence_columns_are_not_taken_for_commodities():
-    from pipeline import schema as S
-    from pipeline._render_sample import sample_map_data
-    from pipeline.render import _risk_payload
-
     data = sample_map_data(50)
     assert not S.SEIZURES_WITHIN_BANDWIDTH.startswith(S.SEIZURES_PREFIX)
     scores = data.scores
-    payload = _risk_payload(data, scores, scores[S.CELL].to_numpy(), RenderOptions())
+    payload = risk_payload(data, scores, scores[S.CELL].to_numpy(), RenderOptions())
     labels = [c["label"] for c in payload["commodities"]]
     assert labels == ["cocaine", "heroin", "cannabis"]
     assert payload["confidence"]["bandwidthKm"] == 25.0

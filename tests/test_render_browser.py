@@ -12,7 +12,6 @@ import pytest
 import shapely
 
 from pipeline import schema as S
-from pipeline._render_sample import sample_map_data
 from pipeline.grid import cells_to_geodataframe, points_to_cells
 from pipeline.render import (
     FactorInfo,
@@ -22,6 +21,7 @@ from pipeline.render import (
     map_to_html,
     write_map,
 )
+from pipeline.testing import sample_map_data
 
 pytestmark = pytest.mark.browser
 

@@ -1,7 +1,18 @@
-"""Seeded synthetic :class:`~pipeline.render.MapData` for the map's tests and benchmark.
+"""Public test helpers: seeded sample data for tests, benchmarks and notebooks.
 
-Not a model of real data: plausible shapes and every layer filled, with an optional ``text``
-placed in every text sink (the XSS corpus of the browser tests).
+Like :mod:`geopandas.testing`, this module is part of the package so that the project's own
+tests, its benchmarks and anyone extending route-risk (a plug-in factor, a custom map) build
+their fixtures the same way.  Nothing here is used by the pipeline itself.
+
+The data are synthetic, not a model of real data: plausible shapes, every layer filled, and an
+optional ``text`` placed in every text sink of the map (the XSS corpus of the browser tests).
+
+Examples
+--------
+>>> from pipeline.testing import sample_map_data
+>>> data = sample_map_data(50)
+>>> len(data.scores), [f.name for f in data.factors]
+(50, ['seizure_density', 'vessel_hours', 'gap_events'])
 """
 
 from __future__ import annotations
@@ -13,14 +24,25 @@ from . import schema as S
 from .grid import cells_to_latlng, cells_to_strings, grid_disk_cells, points_to_cells
 from .render import FactorInfo, MapData, RasterOverlay
 
+__all__ = ["CLASS_BREAKS", "CLASS_LABELS", "sample_cells", "sample_map_data"]
+
+#: Risk class boundaries of the sample data.
 CLASS_BREAKS = [0.0, 20.0, 40.0, 60.0, 80.0, 100.0]
+#: One label per class, lowest first.
 CLASS_LABELS = ["very low", "low", "medium", "high", "very high"]
 
 
 def sample_cells(
     n_cells: int, *, lon: float = -25.0, lat: float = 12.0, resolution: int = 7, seed: int = 0
 ) -> np.ndarray:
-    """Return ``n_cells`` sorted distinct cells of a compact patch around (lon, lat)."""
+    """Return ``n_cells`` sorted distinct cells of a compact patch around (lon, lat).
+
+    Examples
+    --------
+    >>> cells = sample_cells(100, resolution=6)
+    >>> cells.size, bool((cells[1:] > cells[:-1]).all())
+    (100, True)
+    """
     centre = points_to_cells([lon], [lat], resolution)
     k = int(np.ceil(np.sqrt(max(n_cells, 1) / 3.0))) + 1
     while 3 * k * (k + 1) + 1 < n_cells:
@@ -40,7 +62,7 @@ def sample_map_data(
     n_events: int = 120,
     n_periods: int = 6,
 ) -> MapData:
-    """Build a MapData with every layer filled.
+    """Build a :class:`~pipeline.render.MapData` with every layer filled.
 
     Parameters
     ----------
@@ -55,6 +77,14 @@ def sample_map_data(
         Use these cells instead.
     n_seizures, n_events, n_periods : int
         Sizes of the optional layers.
+
+    Returns
+    -------
+    MapData
+        Scores of three factors (seizure density, vessel-hours, AIS gaps) with their
+        ``__norm``/``__contrib`` columns, classes, commodity counts, confidence, ``observed``
+        (the first cell and ~5 % of the others False), seizures, events, a transit layer on
+        every other cell, a monthly timeline and one raster.
     """
     rng = np.random.default_rng(seed)
     if cells is None:
