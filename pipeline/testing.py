@@ -61,6 +61,7 @@ def sample_map_data(
     n_seizures: int = 300,
     n_events: int = 120,
     n_periods: int = 6,
+    uncovered_fraction: float = 0.1,
 ) -> MapData:
     """Build a :class:`~pipeline.render.MapData` with every layer filled.
 
@@ -77,14 +78,18 @@ def sample_map_data(
         Use these cells instead.
     n_seizures, n_events, n_periods : int
         Sizes of the optional layers.
+    uncovered_fraction : float
+        Share of cells without AIS coverage: there ``vessel_hours`` and ``gap_events`` are 0
+        and their ``__covered`` columns False (their factors say "no AIS coverage").
 
     Returns
     -------
     MapData
         Scores of three factors (seizure density, vessel-hours, AIS gaps) with their
-        ``__norm``/``__contrib`` columns, classes, commodity counts, confidence, ``observed``
-        (the first cell and ~5 % of the others False), seizures, events, a transit layer on
-        every other cell, a monthly timeline and one raster.
+        ``__norm``/``__contrib`` columns (and ``__covered`` for the two AIS factors), classes,
+        commodity counts, confidence, ``observed`` (the first cell and ~5 % of the others
+        False), seizures, events, a transit layer on every other cell, a monthly timeline and
+        one raster.
     """
     rng = np.random.default_rng(seed)
     if cells is None:
@@ -92,18 +97,24 @@ def sample_map_data(
     cells = np.asarray(cells, dtype="uint64")
     n = cells.size
     lat, lon = cells_to_latlng(cells)
+    no_ais = "no AIS coverage"
     factors = [
         FactorInfo(S.SEIZURE_DENSITY, "Seizure density", 0.5, "events/km²", "KDE of seizures"),
-        FactorInfo(S.VESSEL_HOURS, "Vessel-hours", 0.3, "h", "time spent by vessels"),
-        FactorInfo(S.GAP_EVENTS, "AIS gaps", 0.2, "events", "AIS gaps longer than 6 h"),
+        FactorInfo(S.VESSEL_HOURS, "Vessel-hours", 0.3, "h", "time spent by vessels", no_ais),
+        FactorInfo(S.GAP_EVENTS, "AIS gaps", 0.2, "events", "AIS gaps longer than 6 h", no_ais),
     ]
     if text is not None:
-        factors[2] = FactorInfo(S.GAP_EVENTS, text, 0.2, text, text)
+        factors[2] = FactorInfo(S.GAP_EVENTS, text, 0.2, text, text, text)
     raw = {
         S.SEIZURE_DENSITY: rng.gamma(1.5, 0.02, n),
         S.VESSEL_HOURS: rng.gamma(2.0, 40.0, n),
         S.GAP_EVENTS: rng.poisson(1.0, n).astype(float),
     }
+    # AIS reception: ~10 % of cells unobserved, where the transit factors read 0 (a separate
+    # stream, so the other sample values do not depend on it).
+    ais_covered = np.random.default_rng([seed, 1]).random(n) >= uncovered_fraction
+    for name in (S.VESSEL_HOURS, S.GAP_EVENTS):
+        raw[name] = np.where(ais_covered, raw[name], 0.0)
     total_w = sum(f.weight for f in factors)
     # Columns of the scores frame: arrays, or one scalar broadcast to every row.
     frame: dict[str, np.ndarray | str] = {S.CELL: cells, S.HEX_ID: cells_to_strings(cells)}
@@ -115,6 +126,8 @@ def sample_map_data(
         frame[f.name] = v
         frame[f.name + S.NORM_SUFFIX] = norm
         frame[f.name + S.CONTRIB_SUFFIX] = contrib
+        if f.name != S.SEIZURE_DENSITY:
+            frame[f.name + S.COVERED_SUFFIX] = ais_covered
         risk += contrib
     labels = list(CLASS_LABELS)
     if text is not None:

@@ -16,15 +16,26 @@ class FactorInfo:
     Parameters
     ----------
     name : str
-        Column name in the scores table (``name``, ``name + '__norm'``, ``name + '__contrib'``).
+        Column name in the scores table (``name``, ``name + '__norm'``, ``name + '__contrib'``
+        and optionally ``name + '__covered'``).
     label : str
         Human-readable label.
     weight : float
         Weight of the factor in the score.
     unit : str
-        Unit of the raw value (e.g. ``"h"``, ``"events/km²"``).
+        Unit of the raw value (e.g. ``"h"``, ``"events/km²"``), shown after the value.
     description : str
-        One sentence on what the factor measures.
+        One sentence on what the factor measures, shown under the label.
+    missing_text : str
+        What the card says instead of a value where ``name + '__covered'`` is False (or
+        missing), e.g. ``"no AIS coverage"``, ``"raster does not cover this cell"``: a cell
+        the factor could not observe is not a cell where it is 0.
+
+    Examples
+    --------
+    >>> FactorInfo("vessel_hours", "Vessel-hours", 0.3, "h", "Time spent by vessels",
+    ...            missing_text="no AIS coverage").missing_text
+    'no AIS coverage'
     """
 
     name: str
@@ -32,6 +43,7 @@ class FactorInfo:
     weight: float = 1.0
     unit: str = ""
     description: str = ""
+    missing_text: str = "not covered"
 
 
 @dataclass(frozen=True)
@@ -70,7 +82,9 @@ class MapData:
     ----------
     scores : pandas.DataFrame
         One row per cell: ``cell`` (uint64) or ``hex_id``, ``risk`` (0-100), ``risk_class``,
-        per factor ``f``, ``f__norm``, ``f__contrib``; optional ``seizures_<commodity>``
+        per factor ``f``, ``f__norm``, ``f__contrib`` and optionally ``f__covered`` (bool;
+        False or missing: the card shows the factor's ``missing_text`` instead of the value;
+        no column: covered everywhere); optional ``seizures_<commodity>``
         counts, ``latest_event`` (UTC datetime or NaT) and ``observed`` (False = no
         observation at all: shown as "no data", never as low risk; default True).
     factors : list of FactorInfo

@@ -27,6 +27,27 @@ SEIZURES_PREFIX = S.SEIZURES_PREFIX
 EVENT_TYPE = S.EVENT_TYPE
 
 
+def bool_column(frame: pd.DataFrame, column: str, n: int) -> np.ndarray:
+    """Return a boolean column as a numpy bool array: missing values are False, no column True.
+
+    Raises
+    ------
+    InputError
+        If the column holds values that are not booleans (e.g. text).
+    """
+    if column not in frame.columns:
+        return np.ones(n, dtype=bool)
+    try:
+        return frame[column].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    except (TypeError, ValueError):
+        bad = frame[column].dropna()
+        bad = bad[~bad.map(lambda v: isinstance(v, bool | np.bool_))].head(1).tolist()
+        raise InputError(
+            f"scores column {column!r} must hold booleans (True/False, missing = False), got "
+            f"{bad[0] if bad else frame[column].dtype!r}"
+        ) from None
+
+
 def rounded(values, significant: int = 5) -> list:
     """Round a float column to ``significant`` digits of its largest magnitude; NaN stays NaN."""
     a = np.asarray(values, dtype="float64")
@@ -111,11 +132,7 @@ def risk_payload(data: MapData, scores: pd.DataFrame, cells: np.ndarray, options
     """Column arrays for the risk layer and its explain card (strings escaped)."""
     n = len(scores)
     labels = list(data.class_labels)
-    observed = (
-        scores[OBSERVED].astype("boolean").fillna(False).to_numpy(dtype=bool)
-        if OBSERVED in scores.columns
-        else np.ones(n, dtype=bool)
-    )
+    observed = bool_column(scores, OBSERVED, n)
     codes = pd.Index(labels).get_indexer(scores[S.RISK_CLASS].astype(object)).astype("int64")
     unknown = (codes < 0) & scores[S.RISK_CLASS].notna().to_numpy() & observed
     if unknown.any():
@@ -126,13 +143,19 @@ def risk_payload(data: MapData, scores: pd.DataFrame, cells: np.ndarray, options
     for f in data.factors:
         contrib = f.name + S.CONTRIB_SUFFIX
         S.require_columns(scores, [f.name, contrib], "scores")
+        covered = bool_column(scores, f.name + S.COVERED_SUFFIX, n)
+        # No value of an uncovered cell reaches the page: it would read as a measured 0.
+        values = np.where(covered, scores[f.name].to_numpy(dtype="float64"), np.nan)
         factors.append(
             {
                 "label": escape_text(f.label),
                 "unit": escape_text(f.unit),
+                "description": escape_text(f.description),
+                "missing": escape_text(f.missing_text),
                 "weight": float(f.weight),
-                "values": rounded(scores[f.name].to_numpy(dtype="float64")),
+                "values": rounded(values),
                 "contrib": np.round(scores[contrib].to_numpy(dtype="float64"), 2).tolist(),
+                "covered": None if covered.all() else covered.astype("int8").tolist(),
             }
         )
     commodity_cols = [c for c in scores.columns if str(c).startswith(SEIZURES_PREFIX)]
