@@ -30,7 +30,6 @@ import pyarrow.compute  # noqa: F401  (pa.compute)
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._common import measure, write_results  # noqa: E402
-from pipeline._density_kernels import EARTH_RADIUS_KM  # noqa: E402
 from pipeline.density import kernel_density, kernel_density_exact  # noqa: E402
 from pipeline.grid import (  # noqa: E402
     cell_area_km2,
@@ -38,6 +37,7 @@ from pipeline.grid import (  # noqa: E402
     points_to_cells,
     region_to_cells,
 )
+from pipeline.sphere import EARTH_RADIUS_KM  # noqa: E402
 
 KM_PER_DEG = np.pi * EARTH_RADIUS_KM / 180.0
 

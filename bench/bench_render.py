@@ -29,10 +29,10 @@ import folium  # noqa: E402
 
 from bench._common import measure, write_results  # noqa: E402
 from pipeline import schema as S  # noqa: E402
-from pipeline._render_assets import asset_text  # noqa: E402
-from pipeline._render_sample import sample_map_data  # noqa: E402
 from pipeline.grid import cells_to_geodataframe  # noqa: E402
 from pipeline.render import build_map, map_to_html  # noqa: E402
+from pipeline.render._assets import asset_text  # noqa: E402
+from pipeline.testing import sample_map_data  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]

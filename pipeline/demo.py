@@ -40,6 +40,14 @@ import shapely
 
 from .errors import ConfigError
 from .schema import AGENCY, COMMODITY, LAT, LON, NOTE, QUANTITY
+from .sphere import (
+    EARTH_RADIUS_KM,
+    KM_PER_DEGREE,
+    chord_to_arc_km,
+    haversine_km,
+    initial_bearing_deg,
+    lonlat_to_xyz,
+)
 
 __all__ = [
     "COMMODITIES",
@@ -66,8 +74,6 @@ SOG = "sog"
 COG = "cog"
 NAME = "name"
 
-_EARTH_KM = 6371.0088
-_KM_PER_DEG = np.pi * _EARTH_KM / 180.0
 _KN_KMH = 1.852
 _RASTER_RES_DEG = 0.05
 _SAR_RES_DEG = 0.25
@@ -404,43 +410,14 @@ class DemoFiles:
 # --------------------------------------------------------------------------------------------
 
 
-def _haversine_km(lon1, lat1, lon2, lat2) -> np.ndarray:
-    lon1, lat1, lon2, lat2 = (
-        np.radians(np.asarray(a, dtype=float)) for a in (lon1, lat1, lon2, lat2)
-    )
-    a = (
-        np.sin((lat2 - lat1) / 2) ** 2
-        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * _EARTH_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-
-
-def _bearing_deg(lon1, lat1, lon2, lat2) -> np.ndarray:
-    lon1, lat1, lon2, lat2 = (
-        np.radians(np.asarray(a, dtype=float)) for a in (lon1, lat1, lon2, lat2)
-    )
-    y = np.sin(lon2 - lon1) * np.cos(lat2)
-    x = np.cos(lat1) * np.sin(lat2) - np.sin(lat1) * np.cos(lat2) * np.cos(lon2 - lon1)
-    return np.degrees(np.arctan2(y, x)) % 360.0
-
-
 def _offset_deg(lon, lat, east_km, north_km) -> tuple[np.ndarray, np.ndarray]:
     """Move points by local east/north offsets in km (equirectangular, fine below ~500 km)."""
     lat = np.asarray(lat, dtype=float)
-    new_lat = lat + np.asarray(north_km) / _KM_PER_DEG
+    new_lat = lat + np.asarray(north_km) / KM_PER_DEGREE
     new_lon = np.asarray(lon, dtype=float) + np.asarray(east_km) / (
-        _KM_PER_DEG * np.cos(np.radians(lat))
+        KM_PER_DEGREE * np.cos(np.radians(lat))
     )
     return new_lon, new_lat
-
-
-def _unit_vectors(lon, lat) -> np.ndarray:
-    lon, lat = np.radians(np.asarray(lon, dtype=float)), np.radians(np.asarray(lat, dtype=float))
-    return np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
-
-
-def _chord_to_km(chord) -> np.ndarray:
-    return 2 * _EARTH_KM * np.arcsin(np.clip(np.asarray(chord) / 2, 0.0, 1.0))
 
 
 # --------------------------------------------------------------------------------------------
@@ -462,7 +439,7 @@ class _Theatre:
         self.port_lon = np.array([p[1] for p in _PORTS])
         self.port_lat = np.array([p[2] for p in _PORTS])
         self.port_agencies = [p[3] for p in _PORTS]
-        self._port_tree = cKDTree(_unit_vectors(self.port_lon, self.port_lat))
+        self._port_tree = cKDTree(lonlat_to_xyz(self.port_lon, self.port_lat) * EARTH_RADIUS_KM)
 
         lon_min, lat_min, lon_max, lat_max = DEMO_BBOX
         glon, glat = np.meshgrid(
@@ -478,7 +455,7 @@ class _Theatre:
         self.node_lat = np.concatenate([self.port_lat, wp[:, 1], glat[keep]])
         n = self.node_lon.size
         i, j = np.triu_indices(n, k=1)
-        d = _haversine_km(self.node_lon[i], self.node_lat[i], self.node_lon[j], self.node_lat[j])
+        d = haversine_km(self.node_lon[i], self.node_lat[i], self.node_lon[j], self.node_lat[j])
         near = d <= _MAX_EDGE_KM
         i, j, d = i[near], j[near], d[near]
         coords = np.stack(
@@ -524,12 +501,13 @@ class _Theatre:
 
     def nearest_port(self, lon, lat) -> tuple[np.ndarray, np.ndarray]:
         """Return (km to the nearest port, its index) for each point."""
-        chord, idx = self._port_tree.query(_unit_vectors(lon, lat))
-        return _chord_to_km(chord), idx
+        xyz = lonlat_to_xyz(np.atleast_1d(lon), np.atleast_1d(lat))
+        chord_km, idx = self._port_tree.query(xyz * EARTH_RADIUS_KM)
+        return chord_to_arc_km(chord_km), idx
 
 
 def _path_cumkm(lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
-    seg = _haversine_km(lons[:-1], lats[:-1], lons[1:], lats[1:])
+    seg = haversine_km(lons[:-1], lats[:-1], lons[1:], lats[1:])
     return np.concatenate([[0.0], np.cumsum(seg)])
 
 
@@ -539,7 +517,7 @@ def _along(lons, lats, cum_km, at_km) -> tuple[np.ndarray, np.ndarray, np.ndarra
     lon = np.interp(at_km, cum_km, lons)
     lat = np.interp(at_km, cum_km, lats)
     k = np.clip(np.searchsorted(cum_km, at_km, side="right") - 1, 0, len(lons) - 2)
-    brg = _bearing_deg(lons[k], lats[k], lons[k + 1], lats[k + 1])
+    brg = initial_bearing_deg(lons[k], lats[k], lons[k + 1], lats[k + 1])
     return lon, lat, brg
 
 
@@ -833,7 +811,7 @@ def _sea_point(theatre: _Theatre, rng) -> tuple[int, int, float, float, float]:
 
 def _route_to_point(theatre, port: int, u: int, v: int, f: float):
     """Shortest route (lons, lats, km) from a port to a point a fraction ``f`` along edge u-v."""
-    edge_km = _haversine_km(
+    edge_km = haversine_km(
         theatre.node_lon[u], theatre.node_lat[u], theatre.node_lon[v], theatre.node_lat[v]
     )
     via_u = theatre.dist[port, u] + f * edge_km
@@ -939,9 +917,9 @@ def _pings(theatre, rng, voy: _Voyage, end_s: float):
     lat = np.interp(t, kt, klat)
     k = np.clip(np.searchsorted(kt, t, side="right") - 1, 0, kt.size - 2)
     seg_dt = np.maximum(kt[k + 1] - kt[k], 1.0)
-    seg_km = _haversine_km(klon[k], klat[k], klon[k + 1], klat[k + 1])
+    seg_km = haversine_km(klon[k], klat[k], klon[k + 1], klat[k + 1])
     sog = seg_km / _KN_KMH / (seg_dt / 3600.0)
-    cog = _bearing_deg(klon[k], klat[k], klon[k + 1], klat[k + 1])
+    cog = initial_bearing_deg(klon[k], klat[k], klon[k + 1], klat[k + 1])
     still = sog < 0.3
     sog = np.clip(sog + rng.normal(0, 0.1, t.size), 0.0, None)
     cog = np.where(still, rng.uniform(0, 360, t.size), cog + rng.normal(0, 1.5, t.size))
@@ -1081,7 +1059,7 @@ def _lines_grid(theatre: _Theatre, res_deg: float, t: float) -> np.ndarray:
     glon, glat = np.meshgrid(lon, lat)
     for h in range(len(_HOTSPOTS)):
         clon, clat = _hotspot_centres(h, np.array(t))
-        sig_deg = _HOTSPOTS[h][2] / _KM_PER_DEG
+        sig_deg = _HOTSPOTS[h][2] / KM_PER_DEGREE
         r2 = ((glon - clon) * np.cos(np.radians(clat))) ** 2 + (glat - clat) ** 2
         out += 0.6 * w[len(_CORRIDORS) + h] * np.exp(-r2 / (2 * sig_deg**2))
     return out
@@ -1153,7 +1131,7 @@ def _sar(theatre: _Theatre, rng, as_of: _dt.date):
     months = pd.date_range(end=pd.Timestamp(as_of.year, as_of.month, 1), periods=12, freq="MS")
     start = pd.Timestamp(_three_years_before(as_of))
     span_days = (pd.Timestamp(as_of) - start).days + 1
-    cell_km2 = (_SAR_RES_DEG * _KM_PER_DEG) ** 2 * np.cos(np.radians(lat))[:, None]
+    cell_km2 = (_SAR_RES_DEG * KM_PER_DEGREE) ** 2 * np.cos(np.radians(lat))[:, None]
     glon, glat = np.meshgrid(lon, lat)
     data = np.empty((months.size, lat.size, lon.size), dtype="float32")
     for m, month in enumerate(months):

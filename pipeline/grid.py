@@ -1,5 +1,10 @@
 """H3 helpers, vectorised, with h3-style ``<input>_to_<output>`` names.
 
+This is the only module of the pipeline that imports ``h3`` or ``h3ronpy``
+(``tests/test_grid.py`` checks it): every other module goes through the functions here, so
+h3's ``(lat, lng)`` axis order, its Arrow arrays and its null-for-invalid conventions stay
+inside this file.
+
 Cells are ``uint64`` arrays inside the pipeline and 15-character hex strings at the edges
 people see (CSV, GeoJSON, HTML).  Every function here takes and returns numpy arrays; the
 heavy lifting is done by h3ronpy (Rust, whole arrays per call), falling back to nothing:
@@ -11,10 +16,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import geopandas as gpd
+import h3
 import numpy as np
 import pyarrow as pa
 import shapely
-from h3ronpy import cells_area_km2, cells_parse, cells_resolution, cells_to_string, grid_disk
+from h3ronpy import (
+    cells_area_km2,
+    cells_parse,
+    cells_resolution,
+    cells_to_string,
+    cells_valid,
+    grid_disk,
+)
+from h3ronpy import change_resolution as _change_resolution
 from h3ronpy.vector import (
     cells_to_coordinates,
     cells_to_wkb_polygons,
@@ -23,16 +37,24 @@ from h3ronpy.vector import (
 )
 
 from .errors import InputError
+from .sphere import EARTH_RADIUS_KM
 
 __all__ = [
+    "are_valid_cells",
+    "average_hexagon_edge_length",
     "cell_area_km2",
-    "cells_to_geodataframe",
     "cells_resolutions",
+    "cells_to_boundaries",
+    "cells_to_geodataframe",
     "cells_to_latlng",
     "cells_to_strings",
+    "change_resolution",
     "grid_disk_cells",
+    "grid_disks",
+    "mean_cell_edge_km",
     "points_to_cells",
     "region_to_cells",
+    "split_antimeridian",
     "to_cells",
 ]
 
@@ -98,14 +120,27 @@ def to_cells(cells) -> np.ndarray:
             raise InputError(f"not an H3 cell id: {str(arr[bad[0]])!r} (and {bad.size - 1} more)")
         return out.astype("uint64")
     out = arr.astype("uint64")
-    from h3ronpy import cells_valid
-
-    # cells_valid returns the cells with nulls where an id is invalid, not booleans.
-    valid = ~pa.array(cells_valid(pa.array(out))).is_null().to_numpy(zero_copy_only=False)
+    valid = are_valid_cells(out)
     if not valid.all():
         bad = np.flatnonzero(~valid)
         raise InputError(f"not an H3 cell id: {int(out[bad[0]])!r} (and {bad.size - 1} more)")
     return out
+
+
+def are_valid_cells(cells) -> np.ndarray:
+    """Return whether each uint64 id is a valid H3 cell.
+
+    Examples
+    --------
+    >>> are_valid_cells(points_to_cells([0.0], [0.0], 5).tolist() + [0, 12345]).tolist()
+    [True, False, False]
+    """
+    cells = np.asarray(cells, dtype="uint64")
+    if cells.size == 0:
+        return np.empty(0, dtype=bool)
+    # h3ronpy's cells_valid returns the cells with nulls where an id is invalid, not booleans.
+    nulls = pa.array(cells_valid(pa.array(cells))).is_null().to_numpy(zero_copy_only=False)
+    return ~np.asarray(nulls, dtype=bool)
 
 
 def cells_to_strings(cells) -> np.ndarray:
@@ -147,6 +182,76 @@ def grid_disk_cells(cells, k: int) -> np.ndarray:
     if cells.size == 0 or k == 0:
         return cells
     return np.unique(_np(grid_disk(pa.array(cells), int(k), flatten=True)))
+
+
+def grid_disks(cells, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return the disk of ``k`` grid steps around each cell, as a flat (owner, cell) list.
+
+    Parameters
+    ----------
+    cells : array_like of uint64
+        H3 cells (duplicates allowed: each gets its own disk).
+    k : int
+        Disk radius in grid steps (0: the cell itself).
+
+    Returns
+    -------
+    owner : numpy.ndarray of int64
+        Index into ``cells`` of the disk each entry belongs to (non-decreasing).
+    neighbours : numpy.ndarray of uint64
+        The cells of that disk (the centre included), ``owner.size`` entries.
+    """
+    cells = np.asarray(cells, dtype="uint64")
+    if cells.size == 0:
+        return np.empty(0, dtype="int64"), np.empty(0, dtype="uint64")
+    disk = pa.array(grid_disk(pa.array(cells), int(k), flatten=False))
+    lens = np.asarray(pa.compute.list_value_length(disk), dtype="int64")
+    flat = np.asarray(pa.compute.list_flatten(disk), dtype="uint64")
+    return np.repeat(np.arange(cells.size), lens), flat
+
+
+def change_resolution(cells, resolution: int) -> np.ndarray:
+    """Return the parents (coarser ``resolution``) or all children (finer) of cells.
+
+    Parameters
+    ----------
+    cells : array_like of uint64
+        H3 cells.
+    resolution : int
+        Target resolution, 0-15.
+
+    Returns
+    -------
+    numpy.ndarray of uint64
+        One parent per cell, or every child of every cell in order (``7 ** (resolution -
+        cell resolution)`` per hexagon, fewer per pentagon); not deduplicated.
+    """
+    resolution = _check_resolution(resolution)
+    cells = np.asarray(cells, dtype="uint64")
+    if cells.size == 0:
+        return np.empty(0, dtype="uint64")
+    return _np(_change_resolution(pa.array(cells), resolution)).astype("uint64", copy=False)
+
+
+def average_hexagon_edge_length(resolution: int, unit: str = "km") -> float:
+    """Return H3's average hexagon edge length at ``resolution`` (unit ``"km"`` or ``"m"``)."""
+    resolution = _check_resolution(resolution)
+    if unit not in ("km", "m"):
+        raise InputError(f"unit must be 'km' or 'm', got {unit!r}")
+    return float(h3.average_hexagon_edge_length(resolution, unit=unit))
+
+
+def mean_cell_edge_km(resolution: int) -> float:
+    """Return the edge (km) of a regular hexagon whose area is the mean cell area.
+
+    There are ``2 + 120 · 7**resolution`` cells on the sphere of
+    :data:`~pipeline.sphere.EARTH_RADIUS_KM`; a regular hexagon of area ``A`` has edge
+    ``sqrt(2 A / (3 sqrt 3))``.  Close to, but not the same as,
+    :func:`average_hexagon_edge_length` (H3's tabulated mean of the true edges).
+    """
+    n_cells = 2 + 120 * 7**resolution
+    area = 4 * np.pi * EARTH_RADIUS_KM**2 / n_cells
+    return float(np.sqrt(2 * area / (3 * np.sqrt(3))))
 
 
 def region_to_cells(
@@ -238,6 +343,70 @@ def cells_to_geodataframe(cells, **columns) -> gpd.GeoDataFrame:
     geoms = split_antimeridian(geoms)
     data = {"hex_id": cells_to_strings(cells), **columns}
     return gpd.GeoDataFrame(data, geometry=geoms, crs="EPSG:4326")
+
+
+def cells_to_boundaries(cells) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the closed boundary rings of cells, vertex by vertex.
+
+    Parameters
+    ----------
+    cells : array_like of uint64
+        H3 cells.
+
+    Returns
+    -------
+    lon, lat : numpy.ndarray of float64
+        Vertex coordinates in degrees, ring after ring, each ring closed (its first vertex
+        repeated at the end).  Longitudes are as H3 gives them: a cell crossing the
+        antimeridian jumps between +180 and -180 within its ring.
+    index : numpy.ndarray of int64
+        Index into ``cells`` of each vertex's cell.
+    """
+    cells = np.asarray(cells, dtype="uint64")
+    if cells.size == 0:
+        return np.empty(0), np.empty(0), np.empty(0, dtype="int64")
+    # Reads h3ronpy's WKB directly (little-endian single-ring polygons: a 13-byte header, then
+    # the points), which is ~20x faster than building shapely geometries first.
+    wkb = pa.array(cells_to_wkb_polygons(pa.array(cells)))
+    otype = "int64" if pa.types.is_large_binary(wkb.type) else "int32"
+    offsets = np.frombuffer(wkb.buffers()[1], dtype=otype)[wkb.offset : wkb.offset + len(wkb) + 1]
+    data = np.frombuffer(wkb.buffers()[2], dtype="uint8")
+    start = offsets[:-1].astype("int64")
+    head = data[start[:, None] + np.arange(13)]
+    npts = head[:, 9:13].copy().view("<u4").ravel().astype("int64")
+    simple = (
+        (head[:, 0] == 1)
+        & (head[:, 1:5].copy().view("<u4").ravel() == 3)
+        & (head[:, 5:9].copy().view("<u4").ravel() == 1)
+        & (offsets[1:] - start == 13 + 16 * npts)
+    )
+    if not simple.all():  # not the layout expected: let shapely parse it
+        geoms = shapely.from_wkb(wkb.to_numpy(zero_copy_only=False))
+        xy, idx = shapely.get_coordinates(geoms, return_index=True)
+        return xy[:, 0].copy(), xy[:, 1].copy(), idx
+    # The doubles are unaligned: read them through 8 zero-copy views, one per byte offset mod 8.
+    owner, local = _ragged_local(2 * npts)
+    pos = start[owner] + 13 + 8 * local
+    del owner, local
+    buf = wkb.buffers()[2]
+    xy = np.empty(pos.size)
+    shift = pos % 8
+    for s in range(8):
+        m = np.flatnonzero(shift == s)
+        if m.size:
+            view = np.frombuffer(buf, dtype="<f8", count=(buf.size - s) // 8, offset=s)
+            xy[m] = view[(pos[m] - s) // 8]
+    idx = np.repeat(np.arange(cells.size), npts)
+    return xy[0::2].copy(), xy[1::2].copy(), idx
+
+
+def _ragged_local(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return (owner, position within owner) for ``counts[k]`` items of each owner ``k``."""
+    counts = np.asarray(counts, dtype="int64")
+    total = int(counts.sum())
+    owner = np.repeat(np.arange(counts.size), counts)
+    local = np.arange(total, dtype="int64") - np.repeat(np.cumsum(counts) - counts, counts)
+    return owner, local
 
 
 def split_antimeridian(geoms: np.ndarray) -> np.ndarray:

@@ -19,8 +19,12 @@ features (one row per H3 cell)
     ``cell`` (uint64 H3 index) then one float64 column per factor.
 scores (one row per H3 cell)
     ``cell``, ``hex_id`` (15-char H3 string), ``risk`` (0-100), ``risk_class`` (str),
-    then per factor ``<factor>`` (raw value), ``<factor>__norm`` (0-1) and
-    ``<factor>__contrib`` (points of the 0-100 score; the contributions sum to ``risk``).
+    then per factor ``<factor>`` (raw value), ``<factor>__norm`` (0-1),
+    ``<factor>__contrib`` (points of the 0-100 score; the contributions sum to ``risk``) and
+    optionally ``<factor>__covered`` (bool: False where the factor could not be observed at
+    all, e.g. no AIS reception or a raster that does not cover the cell; the raw value is
+    then meaningless and the map shows the factor's "missing" text instead; an absent column
+    means covered everywhere).
 """
 
 from __future__ import annotations

@@ -35,13 +35,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-import h3
 import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
 from .errors import ConfigError, InputError
-from .grid import points_to_cells
+from .grid import average_hexagon_edge_length, grid_disks, points_to_cells
 from .schema import (
     CELL,
     DISTINCT_VESSELS,
@@ -66,12 +65,20 @@ from .schema import (
     VESSEL_ID,
     require_columns,
 )
+from .sphere import (
+    EARTH_RADIUS_KM,
+    arc_to_chord_km,
+    central_angle,
+    haversine_km,
+    lonlat_to_xyz,
+    slerp,
+    xyz_to_lonlat,
+)
 
 __all__ = ["EVENT_COLUMNS", "FEATURE_COLUMNS", "TransitResult", "transit_features"]
 
 log = logging.getLogger(__name__)
 
-EARTH_RADIUS_KM = 6371.0088
 KM_PER_NM = 1.852
 _NS_PER_HOUR = 3_600_000_000_000
 _PIECES_PER_EDGE = 4
@@ -109,42 +116,6 @@ class TransitResult:
     features: pd.DataFrame
     events: pd.DataFrame
     notes: list[str] = field(default_factory=list)
-
-
-# ----------------------------------------------------------------------------- sphere helpers
-
-
-def _xyz(lon, lat):
-    lo = np.radians(lon)
-    la = np.radians(lat)
-    c = np.cos(la)
-    return c * np.cos(lo), c * np.sin(lo), np.sin(la)
-
-
-def _lonlat(x, y, z):
-    return np.degrees(np.arctan2(y, x)), np.degrees(np.arctan2(z, np.hypot(x, y)))
-
-
-def _angle(ax, ay, az, bx, by, bz):
-    cx = ay * bz - az * by
-    cy = az * bx - ax * bz
-    cz = ax * by - ay * bx
-    return np.arctan2(np.sqrt(cx * cx + cy * cy + cz * cz), ax * bx + ay * by + az * bz)
-
-
-def _slerp(a, b, omega, t):
-    """Points at fraction ``t`` along the great circles from ``a`` to ``b`` (tuples of xyz)."""
-    s = np.sin(omega)
-    small = s < 1e-12
-    s = np.where(small, 1.0, s)
-    ca = np.where(small, 1.0 - t, np.sin((1.0 - t) * omega) / s)
-    cb = np.where(small, t, np.sin(t * omega) / s)
-    return _lonlat(ca * a[0] + cb * b[0], ca * a[1] + cb * b[1], ca * a[2] + cb * b[2])
-
-
-def haversine_km(lon0, lat0, lon1, lat1) -> np.ndarray:
-    """Return the great-circle distance in km between two arrays of lon/lat points."""
-    return EARTH_RADIUS_KM * _angle(*_xyz(lon0, lat0), *_xyz(lon1, lat1))
 
 
 # ----------------------------------------------------------------------------- preparation
@@ -213,8 +184,8 @@ def _segment_speed_kn(code, t, lon, lat, xyz=None):
     """Return (same vessel, hours, km, knots) for each pair of consecutive pings."""
     same = code[1:] == code[:-1]
     hours = (t[1:] - t[:-1]) / _NS_PER_HOUR
-    x, y, z = _xyz(lon, lat) if xyz is None else xyz
-    km = EARTH_RADIUS_KM * _angle(x[:-1], y[:-1], z[:-1], x[1:], y[1:], z[1:])
+    xyz = lonlat_to_xyz(lon, lat) if xyz is None else xyz
+    km = EARTH_RADIUS_KM * central_angle(xyz[:-1], xyz[1:])
     with np.errstate(divide="ignore", invalid="ignore"):
         kn = np.where(hours > 0, km / KM_PER_NM / hours, np.inf)
     return same, hours, km, kn
@@ -262,8 +233,8 @@ def _attribute_time(lon, lat, xyz, seg, hours, km, vessel, resolution, piece_km)
     ping_cells = points_to_cells(lon, lat, resolution)
     if seg.size == 0:  # no usable segment: the pings still mark the vessels' presence
         return ping_cells, vessel, np.zeros(ping_cells.size)
-    a = tuple(comp[seg] for comp in xyz)
-    b = tuple(comp[seg + 1] for comp in xyz)
+    a = xyz[seg]
+    b = xyz[seg + 1]
     omega = km / EARTH_RADIUS_KM
     n = np.maximum(1, np.ceil(km / piece_km)).astype("int64")
     # Cells at the n + 1 fractions k/n of every segment, laid out segment after segment.
@@ -277,9 +248,7 @@ def _attribute_time(lon, lat, xyz, seg, hours, km, vessel, resolution, piece_km)
         rep = np.repeat(np.arange(seg.size), inner)
         k = np.arange(m) - np.repeat(np.cumsum(inner) - inner, inner) + 1
         tf = k / n[rep]
-        plon, plat = _slerp(
-            (a[0][rep], a[1][rep], a[2][rep]), (b[0][rep], b[1][rep], b[2][rep]), omega[rep], tf
-        )
+        plon, plat = xyz_to_lonlat(slerp(a[rep], b[rep], tf, omega[rep]))
         seq[seq_off[rep] + k] = points_to_cells(plon, plat, resolution)
         del plon, plat, tf
     piece_seg = np.repeat(np.arange(seg.size), n)
@@ -295,13 +264,12 @@ def _attribute_time(lon, lat, xyz, seg, hours, km, vessel, resolution, piece_km)
         t0 = piece_k[cross] / n[s]
         t1 = (piece_k[cross] + 1) / n[s]
         lo, hi = t0.copy(), t1.copy()
-        aa = (a[0][s], a[1][s], a[2][s])
-        bb = (b[0][s], b[1][s], b[2][s])
+        aa, bb = a[s], b[s]
         om = omega[s]
         ref = c_lo[cross]
         for _ in range(_BISECT_STEPS):
             mid = 0.5 * (lo + hi)
-            mc = points_to_cells(*_slerp(aa, bb, om, mid), resolution)
+            mc = points_to_cells(*xyz_to_lonlat(slerp(aa, bb, mid, om)), resolution)
             in_lo = mc == ref
             lo = np.where(in_lo, mid, lo)
             hi = np.where(in_lo, hi, mid)
@@ -371,16 +339,17 @@ def _events_frame(kind, vessel, other, t0, t1, lon0, lat0, lon1, lat1, lon, lat,
     )
 
 
-def _mean_position(x_sum, y_sum, z_sum):
-    return _lonlat(x_sum, y_sum, z_sum)
+def _run_mean_positions(xyz: np.ndarray, starts: np.ndarray, ends: np.ndarray):
+    """Spherical mean (lon, lat) of the unit vectors ``xyz[starts[k] : ends[k] + 1]``."""
+    cs = np.concatenate([np.zeros((1, 3)), np.cumsum(xyz, axis=0)])
+    return xyz_to_lonlat(cs[ends + 1] - cs[starts])
 
 
 def _far_from_ports(lon, lat, ports_tree, port_radius_km) -> np.ndarray:
     if ports_tree is None or len(lon) == 0:
         return np.ones(len(lon), dtype=bool)
-    chord = 2.0 * np.sin(port_radius_km / EARTH_RADIUS_KM / 2.0)
-    d, _ = ports_tree.query(np.column_stack(_xyz(lon, lat)), k=1)
-    return d > chord
+    d, _ = ports_tree.query(lonlat_to_xyz(lon, lat) * EARTH_RADIUS_KM, k=1)
+    return d > arc_to_chord_km(port_radius_km)
 
 
 def _gap_events(tr: _Tracks, sl, same, hours, kn, gap_hours, gap_min_speed_kn, res):
@@ -422,12 +391,7 @@ def _loiter_events(tr, sl, same, hours, sog_eff, loiter_speed_kn, loiter_hours, 
     if starts.size == 0:
         return _empty_events()
     lon, lat = tr.lon[sl], tr.lat[sl]
-    x, y, z = _xyz(lon, lat)
-    sums = []
-    for comp in (x, y, z):
-        cs = np.r_[0.0, np.cumsum(comp)]
-        sums.append(cs[ends + 1] - cs[starts])
-    mlon, mlat = _mean_position(*sums)
+    mlon, mlat = _run_mean_positions(lonlat_to_xyz(lon, lat), starts, ends)
     code = tr.code[sl]
     return _events_frame(
         "loiter",
@@ -467,17 +431,16 @@ def _encounter_events(
     g = g0[rep] + (np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt))
     frac = (g * step - t0[rep]) / (t1 - t0)[rep]
     s = seg[rep]
-    a = _xyz(tr.lon[s], tr.lat[s])
-    b = _xyz(tr.lon[s + 1], tr.lat[s + 1])
-    om = _angle(*a, *b)
-    plon, plat = _slerp(a, b, om, frac)
+    a = lonlat_to_xyz(tr.lon[s], tr.lat[s])
+    b = lonlat_to_xyz(tr.lon[s + 1], tr.lat[s + 1])
+    plon, plat = xyz_to_lonlat(slerp(a, b, frac, central_angle(a, b)))
     vess = tr.code[s]
-    del a, b, om, frac, s, rep
+    del a, b, frac, s, rep
     # The bucket resolution: cells at least 2x the distance wide, so a partner is in the
     # point's own cell or one of its 6 neighbours.
     bres = 0
     for r in range(15, -1, -1):
-        if h3.average_hexagon_edge_length(r, unit="m") * 0.5 >= dist_m:
+        if average_hexagon_edge_length(r, unit="m") * 0.5 >= dist_m:
             bres = r
             break
     cells = points_to_cells(plon, plat, bres)
@@ -489,14 +452,8 @@ def _encounter_events(
     order = np.argsort(key, kind="stable")
     skey = key[order]
     # Neighbour lookup: for each unique cell its disk of radius 1, as codes into ucells.
-    import pyarrow as pa
-    from h3ronpy import grid_disk
-
-    disk = pa.array(grid_disk(pa.array(ucells), 1, flatten=False))
-    lens = np.asarray(pa.compute.list_value_length(disk), dtype="int64")
-    flat = np.asarray(pa.compute.list_flatten(disk), dtype="uint64")
+    owner, flat = grid_disks(ucells, 1)
     ncode = cidx.get_indexer(flat).astype("int64")
-    owner = np.repeat(np.arange(ucells.size), lens)
     okn = ncode >= 0
     owner, ncode = owner[okn], ncode[okn]
     nb_off = np.r_[0, np.cumsum(np.bincount(owner, minlength=ucells.size))]
@@ -534,13 +491,8 @@ def _encounter_events(
     starts, ends, npts = starts[keep], ends[keep], npts[keep]
     if starts.size == 0:
         return _empty_events()
-    ax, ay, az = _xyz(plon[pi], plat[pi])
-    bx, by, bz = _xyz(plon[pj], plat[pj])
-    sums = []
-    for comp in (ax + bx, ay + by, az + bz):
-        cs = np.r_[0.0, np.cumsum(comp)]
-        sums.append(cs[ends + 1] - cs[starts])
-    mlon, mlat = _mean_position(*sums)
+    pair_sum = lonlat_to_xyz(plon[pi], plat[pi]) + lonlat_to_xyz(plon[pj], plat[pj])
+    mlon, mlat = _run_mean_positions(pair_sum, starts, ends)
     return _events_frame(
         "encounter",
         tr.names[va[starts]],
@@ -580,7 +532,7 @@ def _ports_tree(ports: pd.DataFrame | None):
         )
     if lon.size == 0:
         return None
-    return cKDTree(np.column_stack(_xyz(lon, lat)))
+    return cKDTree(lonlat_to_xyz(lon, lat) * EARTH_RADIUS_KM)
 
 
 def transit_features(
@@ -676,7 +628,7 @@ def transit_features(
         notes.append(
             f"{tr.dropped_spikes} ping(s) dropped as position jumps (> {max_speed_kn} kn both ways)"
         )
-    piece_km = h3.average_hexagon_edge_length(resolution, unit="km") / _PIECES_PER_EDGE
+    piece_km = average_hexagon_edge_length(resolution, unit="km") / _PIECES_PER_EDGE
 
     n = tr.code.size
     bounds = _chunk_bounds(tr.code, _CHUNK_PINGS)
@@ -688,7 +640,7 @@ def transit_features(
     for a, b in zip(bounds[:-1], bounds[1:], strict=True):
         sl = slice(a, b)
         code, t, lon, lat = tr.code[sl], tr.t[sl], tr.lon[sl], tr.lat[sl]
-        xyz = _xyz(lon, lat)
+        xyz = lonlat_to_xyz(lon, lat)
         same, hours, km, kn = _segment_speed_kn(code, t, lon, lat, xyz)
         sog_eff = _effective_sog(tr.sog[sl], same, kn)
         usable = same & (hours > 0) & (hours <= max_segment_hours) & (kn <= max_speed_kn)

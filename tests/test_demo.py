@@ -16,12 +16,13 @@ import xarray as xr
 from pipeline import demo
 from pipeline.demo import COMMODITIES, DEMO_AS_OF, DEMO_BBOX, PLANTED_FILENAME, generate_demo
 from pipeline.errors import ConfigError
+from pipeline.sphere import EARTH_RADIUS_KM
 
 SMALL = {"seed": 7, "n_seizures": 800, "n_vessels": 24, "days": 6}
 SEIZURE_COLUMNS = ["date", "lat", "lon", "commodity", "quantity", "unit", "agency", "note"]
 AIS_COLUMNS = ["mmsi", "timestamp", "lat", "lon", "sog", "cog"]
 LAND = shapely.union_all([shapely.Polygon(p) for p in demo._LAND.values()])
-EARTH_KM = 6371.0088
+EARTH_KM = EARTH_RADIUS_KM
 
 
 def _files(files: demo.DemoFiles) -> list[Path]:

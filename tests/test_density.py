@@ -12,14 +12,13 @@ import pytest
 import shapely
 
 from pipeline import schema
-from pipeline._density_kernels import haversine_km, kernel_profile
 from pipeline.density import (
     BANDWIDTH_RULES,
     KERNELS,
     DensityResult,
-    _mean_edge_km,
     kernel_density,
     kernel_density_exact,
+    kernel_profile,
     seizure_weights,
     select_bandwidth,
 )
@@ -29,9 +28,11 @@ from pipeline.grid import (
     cells_to_latlng,
     cells_to_strings,
     grid_disk_cells,
+    mean_cell_edge_km,
     points_to_cells,
     region_to_cells,
 )
+from pipeline.sphere import haversine_km
 
 KM_PER_DEG = 111.195
 
@@ -86,7 +87,7 @@ def test_accuracy_against_haversine_reference(region, scale, kernel):
     lon, lat = _clustered(rng, lon0, lat0, span, 150)
     w = rng.uniform(0.2, 3.0, lon.size)
     # random cells of the region plus the cells within about a bandwidth of some points
-    k = int(np.ceil(h / (1.7 * _mean_edge_km(res))))
+    k = int(np.ceil(h / (1.7 * mean_cell_edge_km(res))))
     near = grid_disk_cells(points_to_cells(lon[:10], lat[:10], res), k)
     near = near if near.size <= 1500 else rng.choice(near, 1500, replace=False)
     cells = np.union1d(_sample_cells(rng, lon0, lat0, span, res), near)
@@ -138,7 +139,9 @@ def test_mass_conserved_near_a_pentagon(kernel):
     pent = next(iter(h3.get_pentagons(6)))
     lat0, lon0 = h3.cell_to_latlng(pent)
     h = 15.0
-    res = next(r for r in range(16) if _mean_edge_km(r) <= h / (40 if kernel == "uniform" else 10))
+    res = next(
+        r for r in range(16) if mean_cell_edge_km(r) <= h / (40 if kernel == "uniform" else 10)
+    )
     margin = 7.5 * h if kernel == "gaussian" else 1.2 * h
     cells = region_to_cells(_box(lon0, lat0, 2 * margin + 20), res)
     lon = lon0 + np.array([0.0, 0.05, -0.04])
@@ -149,7 +152,7 @@ def test_mass_conserved_near_a_pentagon(kernel):
 
 @pytest.mark.parametrize("res", [3, 5, 7, 10])
 def test_mass_conserved_across_resolutions(res):
-    h = 4.0 * _mean_edge_km(res)
+    h = 4.0 * mean_cell_edge_km(res)
     rng = np.random.default_rng(res)
     lon = 100.0 + rng.normal(0, 0.3 * h / KM_PER_DEG, 20)
     lat = -30.0 + rng.normal(0, 0.3 * h / KM_PER_DEG, 20)

@@ -17,19 +17,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline import schema as S
-from pipeline._render_sample import sample_cells, sample_map_data
 from pipeline.errors import InputError
 from pipeline.grid import points_to_cells
 from pipeline.render import (
+    FactorInfo,
     RenderOptions,
-    _base36,
-    _encode_cells,
     build_map,
     escape_text,
     map_to_html,
     write_map,
     write_preview_png,
 )
+from pipeline.render._payload import base36, encode_cells, risk_payload, sorted_cells
+from pipeline.testing import sample_cells, sample_map_data
 
 FORBIDDEN = set("<>\"'`$\\{}\n\r\u2028\u2029")
 HOSTILE = '<img src=x onerror="window.__xss=1">${window.__xss=2}`\\</script>\u2028'
@@ -90,7 +90,7 @@ def _decode_like_js(groups):
 
 def test_base36_matches_python():
     values = np.array([0, 1, 35, 36, 2**40 + 7, 2**52 - 1], dtype="uint64")
-    assert _base36(values).split(",") == [np.base_repr(int(v), 36).lower() for v in values]
+    assert base36(values).split(",") == [np.base_repr(int(v), 36).lower() for v in values]
 
 
 @settings(max_examples=40, deadline=None)
@@ -107,7 +107,7 @@ def test_encode_cells_round_trips_mixed_resolutions(points):
 
     order = np.lexsort((cells, cells_resolutions(cells)))
     cells = cells[order]
-    assert np.array_equal(_decode_like_js(_encode_cells(cells)), cells)
+    assert np.array_equal(_decode_like_js(encode_cells(cells)), cells)
 
 
 # ------------------------------------------------------------------ the page
@@ -252,14 +252,60 @@ def test_vendored_assets_match_their_recorded_sha256():
 
 
 def test_confidence_columns_are_not_taken_for_commodities():
-    from pipeline import schema as S
-    from pipeline._render_sample import sample_map_data
-    from pipeline.render import _risk_payload
-
     data = sample_map_data(50)
     assert not S.SEIZURES_WITHIN_BANDWIDTH.startswith(S.SEIZURES_PREFIX)
     scores = data.scores
-    payload = _risk_payload(data, scores, scores[S.CELL].to_numpy(), RenderOptions())
+    payload = risk_payload(data, scores, scores[S.CELL].to_numpy(), RenderOptions())
     labels = [c["label"] for c in payload["commodities"]]
     assert labels == ["cocaine", "heroin", "cannabis"]
     assert payload["confidence"]["bandwidthKm"] == 25.0
+
+
+# ------------------------------------------------------------------ coverage, units, descriptions
+
+
+def _payload(data):
+    scores, cells = sorted_cells(data.scores, "scores")
+    return risk_payload(data, scores, cells, RenderOptions())
+
+
+def test_uncovered_cells_send_no_value_only_the_missing_text():
+    data = sample_map_data(200, uncovered_fraction=0.3)
+    scores = data.scores
+    payload = _payload(data)
+    by_label = {f["label"]: f for f in payload["factors"]}
+    hours, density = by_label["Vessel-hours"], by_label["Seizure density"]
+    assert density["covered"] is None  # no __covered column: covered everywhere
+    assert density["missing"] == "not covered"  # FactorInfo's default
+    assert hours["missing"] == "no AIS coverage" and hours["unit"] == "h"
+    assert hours["description"] == "time spent by vessels"
+    order = np.lexsort((scores[S.CELL].to_numpy(),))
+    covered = scores[S.VESSEL_HOURS + S.COVERED_SUFFIX].to_numpy()[order]
+    assert 0 < (~covered).sum() < covered.size
+    assert hours["covered"] == covered.astype(int).tolist()
+    values = np.array(hours["values"], dtype=float)
+    assert np.isnan(values[~covered]).all()  # the 0 of an unobserved cell never reaches the page
+    assert np.isfinite(values[covered]).all()
+
+
+def test_missing_or_text_coverage_values():
+    data = sample_map_data(30)
+    col = S.VESSEL_HOURS + S.COVERED_SUFFIX
+    data.scores[col] = pd.array([None] * 3 + [True] * 27, dtype="boolean")
+    hours = _payload(data)["factors"][1]
+    assert hours["covered"] == [0] * 3 + [1] * 27  # unknown coverage is not a measured value
+    data.scores[col] = ["yes"] * 30
+    with pytest.raises(InputError, match=r"'vessel_hours__covered' must hold booleans.*'yes'"):
+        build_map(data, as_of="2024-06-30", run_id="r", inputs=[])
+
+
+def test_factor_texts_are_escaped_in_the_card_payload():
+    data = sample_map_data(20)
+    data.factors = [
+        FactorInfo(f.name, f.label, f.weight, HOSTILE, HOSTILE, HOSTILE) for f in data.factors
+    ]
+    page = _html(data)
+    payload = json.loads(re.search(r"L\.routeRiskHexLayer\((\{.*?\})\);", page, re.DOTALL).group(1))
+    for f in payload["factors"]:
+        assert f["unit"] == f["description"] == f["missing"] == escape_text(HOSTILE)
+    assert "<img src=x" not in page

@@ -12,7 +12,6 @@ import pytest
 import shapely
 
 from pipeline import schema as S
-from pipeline._render_sample import sample_map_data
 from pipeline.grid import cells_to_geodataframe, points_to_cells
 from pipeline.render import (
     FactorInfo,
@@ -22,6 +21,7 @@ from pipeline.render import (
     map_to_html,
     write_map,
 )
+from pipeline.testing import sample_map_data
 
 pytestmark = pytest.mark.browser
 
@@ -137,10 +137,14 @@ def _hostile_map(tmp_path, *, csp: bool = True) -> Path:
     scores = data.scores
     rng = np.random.default_rng(1)
     data.factors = []
+    for c in [c for c in scores.columns if c.endswith(S.COVERED_SUFFIX)]:
+        del scores[c]
     for i, text in enumerate(XSS):
         scores[f"f{i}"] = rng.random(len(scores))
         scores[f"f{i}__contrib"] = scores[S.RISK] / k
-        data.factors.append(FactorInfo(f"f{i}", text, 1.0, text, text))
+        # odd factors observe no cell: their card row shows the missing text, not the unit
+        scores[f"f{i}" + S.COVERED_SUFFIX] = i % 2 == 0
+        data.factors.append(FactorInfo(f"f{i}", text, 1.0, text, text, text))
     for c in [c for c in scores.columns if c.startswith("seizures_")]:
         del scores[c]
     for i, text in enumerate(XSS):
@@ -225,7 +229,7 @@ def test_xss_corpus_in_every_sink(page, tmp_path, csp):
         assert legend.count(text) >= 3, (i, "legend: class label, raster name and units")
         assert " " + text in names, (i, "layer control")
         assert "Risk in " + text in labels, (i, "slider")
-        assert card.count(text) >= 3, (i, "card: factor label and unit, commodity")
+        assert card.count(text) >= 4, (i, "card: label, description, unit/missing, commodity")
         assert any(p.count(text) >= 2 for p in event_popups), (i, "event type and vessel")
         assert any(p.count(text) == 3 for p in seizure_popups), (i, "commodity, agency, note")
     assert page.evaluate("() => window.__xss") is None
@@ -358,4 +362,52 @@ def test_antimeridian_and_polar_cells_draw_whole(page, tmp_path, name, lon, lat)
         # both halves (west and east of 180°) are drawn side by side in the same view
         x180 = page.evaluate("() => routeRisk.map.latLngToContainerPoint([0, 180]).x")
         assert cols.min() < x180 - 5 and cols.max() > x180 + 5
+    assert page.errors == []
+
+
+def _factor_rows(page) -> dict[str, tuple[str, str, str]]:
+    """The explain card's factor table: label -> (description, value, points)."""
+    rows = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.rr-tooltip .rr-factors tr'))
+              .slice(1).map(tr => { const td = tr.querySelectorAll('td');
+                const desc = td[0].querySelector('.rr-desc');
+                return [td[0].firstChild.textContent.trim(), desc ? desc.textContent : '',
+                        td[1].textContent, td[2].textContent]; })"""
+    )
+    return {r[0]: tuple(r[1:]) for r in rows}
+
+
+def test_card_shows_units_descriptions_and_missing_coverage(page, tmp_path):
+    """A factor that could not observe a cell says so ("no AIS coverage"), never "0 h"."""
+    data = sample_map_data(300, n_seizures=0, n_events=0, n_periods=0)
+    data.seizures = data.events = data.transit = data.timeline = None
+    data.rasters = []
+    scores = data.scores
+    scores["observed"] = True
+    scores[S.VESSEL_HOURS] = 0.0
+    scores[S.VESSEL_HOURS + S.COVERED_SUFFIX] = False  # no AIS anywhere
+    del scores[S.GAP_EVENTS + S.COVERED_SUFFIX]  # no column: covered everywhere
+    scores[S.GAP_EVENTS] = 3.0
+    data.factors = [
+        FactorInfo(S.SEIZURE_DENSITY, "Seizure density", 0.5, "events/km²", "Kernel density"),
+        FactorInfo(
+            S.VESSEL_HOURS, "Vessel-hours", 0.3, "h", "Time spent by vessels", "no AIS coverage"
+        ),
+        FactorInfo(
+            S.GAP_EVENTS, "AIS gaps", 0.2, "events", "Gaps of 6 h or more", "no AIS coverage"
+        ),
+    ]
+    _open(page, _write(tmp_path, data))
+    _hover_cell(page)
+    rows = _factor_rows(page)
+    assert set(rows) == {"Seizure density", "Vessel-hours", "AIS gaps"}
+    desc, value, _ = rows["Vessel-hours"]
+    assert (desc, value) == ("Time spent by vessels", "no AIS coverage")
+    desc, value, _ = rows["AIS gaps"]
+    assert (desc, value) == ("Gaps of 6 h or more", "3 events")
+    desc, value, _ = rows["Seizure density"]
+    assert desc == "Kernel density" and value.endswith(" events/km²")
+    assert " h" not in _text(page, ".rr-tooltip .rr-factors").replace("6 h", "")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "render_card_coverage.png"))
     assert page.errors == []

@@ -263,24 +263,6 @@ def test_cells_tiling_the_raster_conserve_its_total():
     assert np.nanmin(out["v_min"]) == np.nanmin(vals)
 
 
-def test_wkb_rings_match_shapely():
-    import pyarrow as pa
-    from h3ronpy.vector import cells_to_wkb_polygons
-
-    from pipeline.zonal import _cell_rings
-
-    # Include pentagons and cells near the antimeridian.
-    cells = np.concatenate(
-        [region_to_cells((170.0, -20.0, -170.0, -10.0), 4), region_to_cells((0, 60, 20, 70), 5)]
-    )
-    lon, lat, idx = _cell_rings(cells)
-    wkb = pa.array(cells_to_wkb_polygons(pa.array(cells))).to_numpy(zero_copy_only=False)
-    xy, ref_idx = shapely.get_coordinates(shapely.from_wkb(wkb), return_index=True)
-    np.testing.assert_array_equal(lon, xy[:, 0])
-    np.testing.assert_array_equal(lat, xy[:, 1])
-    np.testing.assert_array_equal(idx, ref_idx)
-
-
 def test_lazy_raster_is_read_window_by_window(tmp_path, monkeypatch):
     vals = np.arange(400 * 300, dtype="float32").reshape(400, 300)
     path = write_tif(tmp_path / "w.tif", vals, Affine(0.005, 0, 5.0, 0, -0.005, 5.0), "EPSG:4326")

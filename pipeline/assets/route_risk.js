@@ -234,8 +234,14 @@
         }
         h += '</table><table class="rr-factors"><tr><th>factor</th><th>value</th><th>points</th></tr>';
         d.factors.forEach(function (f) {
-          h += '<tr><td>' + f.label + ' <span class="rr-w">×' + fmt(f.weight) + '</span></td><td>' +
-            fmt(f.values[i]) + (f.unit ? ' ' + f.unit : '') + '</td><td>' + fmt(f.contrib[i]) + '</td></tr>';
+          /* A factor that could not observe this cell shows its "missing" text, never a value:
+           * "no AIS coverage" is not "0 vessel-hours". */
+          var covered = !f.covered || f.covered[i] === 1;
+          var value = covered ? fmt(f.values[i]) + (f.unit ? ' ' + f.unit : '') :
+            '<span class="rr-missing">' + f.missing + '</span>';
+          h += '<tr><td>' + f.label + ' <span class="rr-w">×' + fmt(f.weight) + '</span>' +
+            (f.description ? '<div class="rr-desc">' + f.description + '</div>' : '') +
+            '</td><td>' + value + '</td><td>' + fmt(f.contrib[i]) + '</td></tr>';
         });
         h += '</table><table>';
         if (d.commodities.length) {

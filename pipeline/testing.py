@@ -1,7 +1,18 @@
-"""Seeded synthetic :class:`~pipeline.render.MapData` for the map's tests and benchmark.
+"""Public test helpers: seeded sample data for tests, benchmarks and notebooks.
 
-Not a model of real data: plausible shapes and every layer filled, with an optional ``text``
-placed in every text sink (the XSS corpus of the browser tests).
+Like :mod:`geopandas.testing`, this module is part of the package so that the project's own
+tests, its benchmarks and anyone extending route-risk (a plug-in factor, a custom map) build
+their fixtures the same way.  Nothing here is used by the pipeline itself.
+
+The data are synthetic, not a model of real data: plausible shapes, every layer filled, and an
+optional ``text`` placed in every text sink of the map (the XSS corpus of the browser tests).
+
+Examples
+--------
+>>> from pipeline.testing import sample_map_data
+>>> data = sample_map_data(50)
+>>> len(data.scores), [f.name for f in data.factors]
+(50, ['seizure_density', 'vessel_hours', 'gap_events'])
 """
 
 from __future__ import annotations
@@ -13,14 +24,25 @@ from . import schema as S
 from .grid import cells_to_latlng, cells_to_strings, grid_disk_cells, points_to_cells
 from .render import FactorInfo, MapData, RasterOverlay
 
+__all__ = ["CLASS_BREAKS", "CLASS_LABELS", "sample_cells", "sample_map_data"]
+
+#: Risk class boundaries of the sample data.
 CLASS_BREAKS = [0.0, 20.0, 40.0, 60.0, 80.0, 100.0]
+#: One label per class, lowest first.
 CLASS_LABELS = ["very low", "low", "medium", "high", "very high"]
 
 
 def sample_cells(
     n_cells: int, *, lon: float = -25.0, lat: float = 12.0, resolution: int = 7, seed: int = 0
 ) -> np.ndarray:
-    """Return ``n_cells`` sorted distinct cells of a compact patch around (lon, lat)."""
+    """Return ``n_cells`` sorted distinct cells of a compact patch around (lon, lat).
+
+    Examples
+    --------
+    >>> cells = sample_cells(100, resolution=6)
+    >>> cells.size, bool((cells[1:] > cells[:-1]).all())
+    (100, True)
+    """
     centre = points_to_cells([lon], [lat], resolution)
     k = int(np.ceil(np.sqrt(max(n_cells, 1) / 3.0))) + 1
     while 3 * k * (k + 1) + 1 < n_cells:
@@ -39,8 +61,9 @@ def sample_map_data(
     n_seizures: int = 300,
     n_events: int = 120,
     n_periods: int = 6,
+    uncovered_fraction: float = 0.1,
 ) -> MapData:
-    """Build a MapData with every layer filled.
+    """Build a :class:`~pipeline.render.MapData` with every layer filled.
 
     Parameters
     ----------
@@ -55,6 +78,18 @@ def sample_map_data(
         Use these cells instead.
     n_seizures, n_events, n_periods : int
         Sizes of the optional layers.
+    uncovered_fraction : float
+        Share of cells without AIS coverage: there ``vessel_hours`` and ``gap_events`` are 0
+        and their ``__covered`` columns False (their factors say "no AIS coverage").
+
+    Returns
+    -------
+    MapData
+        Scores of three factors (seizure density, vessel-hours, AIS gaps) with their
+        ``__norm``/``__contrib`` columns (and ``__covered`` for the two AIS factors), classes,
+        commodity counts, confidence, ``observed`` (the first cell and ~5 % of the others
+        False), seizures, events, a transit layer on every other cell, a monthly timeline and
+        one raster.
     """
     rng = np.random.default_rng(seed)
     if cells is None:
@@ -62,18 +97,24 @@ def sample_map_data(
     cells = np.asarray(cells, dtype="uint64")
     n = cells.size
     lat, lon = cells_to_latlng(cells)
+    no_ais = "no AIS coverage"
     factors = [
         FactorInfo(S.SEIZURE_DENSITY, "Seizure density", 0.5, "events/km²", "KDE of seizures"),
-        FactorInfo(S.VESSEL_HOURS, "Vessel-hours", 0.3, "h", "time spent by vessels"),
-        FactorInfo(S.GAP_EVENTS, "AIS gaps", 0.2, "events", "AIS gaps longer than 6 h"),
+        FactorInfo(S.VESSEL_HOURS, "Vessel-hours", 0.3, "h", "time spent by vessels", no_ais),
+        FactorInfo(S.GAP_EVENTS, "AIS gaps", 0.2, "events", "AIS gaps longer than 6 h", no_ais),
     ]
     if text is not None:
-        factors[2] = FactorInfo(S.GAP_EVENTS, text, 0.2, text, text)
+        factors[2] = FactorInfo(S.GAP_EVENTS, text, 0.2, text, text, text)
     raw = {
         S.SEIZURE_DENSITY: rng.gamma(1.5, 0.02, n),
         S.VESSEL_HOURS: rng.gamma(2.0, 40.0, n),
         S.GAP_EVENTS: rng.poisson(1.0, n).astype(float),
     }
+    # AIS reception: ~10 % of cells unobserved, where the transit factors read 0 (a separate
+    # stream, so the other sample values do not depend on it).
+    ais_covered = np.random.default_rng([seed, 1]).random(n) >= uncovered_fraction
+    for name in (S.VESSEL_HOURS, S.GAP_EVENTS):
+        raw[name] = np.where(ais_covered, raw[name], 0.0)
     total_w = sum(f.weight for f in factors)
     # Columns of the scores frame: arrays, or one scalar broadcast to every row.
     frame: dict[str, np.ndarray | str] = {S.CELL: cells, S.HEX_ID: cells_to_strings(cells)}
@@ -85,6 +126,8 @@ def sample_map_data(
         frame[f.name] = v
         frame[f.name + S.NORM_SUFFIX] = norm
         frame[f.name + S.CONTRIB_SUFFIX] = contrib
+        if f.name != S.SEIZURE_DENSITY:
+            frame[f.name + S.COVERED_SUFFIX] = ais_covered
         risk += contrib
     labels = list(CLASS_LABELS)
     if text is not None:

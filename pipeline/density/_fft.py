@@ -1,7 +1,7 @@
 """Fast gaussian kernel density on the sphere: B-spline gridding + FFT on stereographic tiles.
 
-Private helper of :mod:`pipeline.density`; the method and its error budget are described in
-that module's docstring.  In short, per tile:
+Part of :mod:`pipeline.density`; the method and its error budget are described in the
+package docstring.  In short, per tile:
 
 1. Project points and targets with the stereographic projection centred on the tile.  It is
    conformal and the chord between two points is *exactly* ``s = λ₁ λ₂ |X₁ - X₂|`` with
@@ -23,12 +23,16 @@ import os
 import numpy as np
 import scipy.fft as sfft
 
-from ._density_kernels import (
+from ..grid import points_to_cells
+from ..sphere import (
     EARTH_RADIUS_KM,
-    GAUSSIAN_CUTOFF,
     chord_to_arc_km,
     lonlat_to_xyz,
+    spherical_cap,
+    stereographic_project,
+    tangent_basis,
 )
+from ._kernels import GAUSSIAN_CUTOFF
 
 log = logging.getLogger(__name__)
 
@@ -57,13 +61,11 @@ def density_fft(t_lon, t_lat, p_lon, p_lat, w, h) -> np.ndarray:
 
 def _tiles(t_lon, t_lat, txyz, h, cutoff):
     """Split targets into tiles whose radius plus the cutoff stays under RHO_MAX_KM."""
-    from .grid import points_to_cells
-
     delta = h / NODES_PER_BANDWIDTH
     todo = [(np.arange(len(txyz)), -1)]
     while todo:
         idx, res = todo.pop()
-        centre, radius = _cap(txyz[idx])
+        centre, radius = spherical_cap(txyz[idx])
         side = 2.0 * (radius + 1.01 * cutoff) / delta + 8
         if (radius + cutoff <= RHO_MAX_KM and side <= MAX_GRID_SIDE) or idx.size == 1 or res >= 15:
             yield idx, centre, radius
@@ -73,32 +75,6 @@ def _tiles(t_lon, t_lat, txyz, h, cutoff):
         order = np.argsort(group, kind="stable")
         bounds = np.flatnonzero(np.diff(group[order])) + 1
         todo.extend((part, res + 1) for part in np.split(idx[order], bounds))
-
-
-def _cap(xyz: np.ndarray) -> tuple[np.ndarray, float]:
-    """Centre (unit vector) and great-circle radius (km) of a cap containing ``xyz``."""
-    centre = xyz.mean(axis=0)
-    norm = np.linalg.norm(centre)
-    centre = centre / norm if norm > 1e-12 else np.array([1.0, 0.0, 0.0])
-    cos_r = float(np.clip((xyz @ centre).min(), -1.0, 1.0))
-    return centre, float(np.arccos(cos_r) * EARTH_RADIUS_KM)
-
-
-def _basis(centre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    east = np.cross([0.0, 0.0, 1.0], centre)
-    if np.linalg.norm(east) < 1e-9:  # centre on a pole
-        east = np.array([0.0, 1.0, 0.0])
-    east /= np.linalg.norm(east)
-    return east, np.cross(centre, east)
-
-
-def _project(xyz, centre, east, north):
-    """Stereographic plane coordinates (km) and the chord scale λ = sqrt((1 + P·O) / 2)."""
-    cosc = xyz @ centre
-    f = 2.0 * EARTH_RADIUS_KM / (1.0 + cosc)
-    x = (xyz @ east) * f
-    y = (xyz @ north) * f
-    return x, y, np.sqrt((1.0 + cosc) / 2.0)
 
 
 def _bspline(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -115,13 +91,13 @@ def _bspline(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _tile_density(txyz, pxyz, w, h, centre, reach_km) -> np.ndarray:
-    east, north = _basis(centre)
+    east, north = tangent_basis(centre)
     keep = pxyz @ centre >= np.cos(min(reach_km / EARTH_RADIUS_KM * 1.001 + 1e-9, np.pi))
     keep &= w != 0
-    tx, ty, tlam = _project(txyz, centre, east, north)
+    tx, ty, tlam = stereographic_project(txyz, centre, east, north)
     if not keep.any():
         return np.zeros(len(txyz))
-    px, py, plam = _project(pxyz[keep], centre, east, north)
+    px, py, plam = stereographic_project(pxyz[keep], centre, east, north)
     pw = w[keep]
 
     lam_min = min(tlam.min(), plam.min())

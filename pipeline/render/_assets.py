@@ -20,7 +20,7 @@ from branca.element import Element, Figure
 from folium.elements import JSCSSMixin
 from jinja2 import Template
 
-ASSETS = Path(__file__).resolve().parent / "assets"
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
 CSP_PLACEHOLDER = "__ROUTE_RISK_CSP__"
 _SCRIPT_RE = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.DOTALL | re.IGNORECASE)
 _CSS_URL_RE = re.compile(r"url\((images/[A-Za-z0-9_.-]+\.png)\)")

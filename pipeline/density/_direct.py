@@ -1,6 +1,6 @@
 """Pairwise kernel sums: brute force (the reference) and KD-tree neighbour pairs.
 
-Private helpers of :mod:`pipeline.density`.  Both evaluate the kernel on the exact great-circle
+Part of :mod:`pipeline.density`.  Both evaluate the kernel on the exact great-circle
 distance; the tree version only visits the pairs closer than the kernel's support (for the
 gaussian, its truncation radius ``GAUSSIAN_CUTOFF * h``).
 """
@@ -10,15 +10,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
-from ._density_kernels import (
-    EARTH_RADIUS_KM,
-    arc_to_chord_km,
-    chord_to_arc_km,
-    haversine_km,
-    kernel_profile,
-    kernel_support_km,
-    lonlat_to_xyz,
-)
+from ..sphere import EARTH_RADIUS_KM, arc_to_chord_km, chord_to_arc_km, haversine_km, lonlat_to_xyz
+from ._kernels import kernel_profile, kernel_support_km
 
 _BRUTE_BLOCK = 4_000_000  # distance matrix elements per block
 _PAIR_BLOCK = 8_000_000  # neighbour pairs per block
@@ -42,7 +35,7 @@ def density_tree(t_lon, t_lat, p_lon, p_lat, w, h, kernel) -> np.ndarray:
     out = np.zeros(len(t_lon))
     if len(p_lon) == 0 or len(t_lon) == 0:
         return out
-    r_chord = arc_to_chord_km(kernel_support_km(kernel, h))
+    r_chord = float(arc_to_chord_km(kernel_support_km(kernel, h)))
     ptree = cKDTree(lonlat_to_xyz(p_lon, p_lat) * EARTH_RADIUS_KM)
     txyz = lonlat_to_xyz(t_lon, t_lat) * EARTH_RADIUS_KM
     # Sort targets along a space-filling-ish key so that blocks are compact.

@@ -1,0 +1,43 @@
+"""Choice and dispatch of the density evaluators (exact, direct, fft)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ConfigError
+from ..sphere import lonlat_to_xyz, spherical_cap
+from ._direct import density_brute, density_tree
+from ._fft import NODES_PER_BANDWIDTH, density_fft
+from ._kernels import GAUSSIAN_CUTOFF
+
+#: Evaluators: see the package docstring.
+METHODS = ("auto", "direct", "exact", "fft")
+
+
+def evaluate(t_lon, t_lat, p_lon, p_lat, w, h, kernel, method) -> tuple[np.ndarray, str]:
+    """Return the density (per km²) at the targets and the evaluator actually used."""
+    if method == "auto":
+        method = auto_method(t_lon, t_lat, p_lon, p_lat, h, kernel)
+    if method == "exact":
+        return density_brute(t_lon, t_lat, p_lon, p_lat, w, h, kernel), method
+    if method == "direct":
+        return density_tree(t_lon, t_lat, p_lon, p_lat, w, h, kernel), method
+    if kernel != "gaussian":
+        raise ConfigError(
+            f"method 'fft' supports kernel 'gaussian' only, got {kernel!r}; use method 'direct' "
+            "or 'auto' for compact kernels"
+        )
+    return density_fft(t_lon, t_lat, p_lon, p_lat, w, h), method
+
+
+def auto_method(t_lon, t_lat, p_lon, p_lat, h, kernel) -> str:
+    """Pick ``fft`` for the gaussian when its cost is below the expected pair count."""
+    if kernel != "gaussian" or len(p_lon) == 0 or len(t_lon) == 0:
+        return "direct"
+    step = max(1, len(t_lon) // 4096)
+    _, radius = spherical_cap(lonlat_to_xyz(t_lon[::step], t_lat[::step]))
+    cutoff = GAUSSIAN_CUTOFF * h
+    frac = min(1.0, (cutoff / (radius + cutoff)) ** 2)
+    pairs = len(t_lon) * len(p_lon) * frac
+    nodes = (2.0 * (radius + cutoff) / (h / NODES_PER_BANDWIDTH)) ** 2
+    return "fft" if pairs > 2.0 * (16 * len(p_lon) + 4 * nodes) else "direct"

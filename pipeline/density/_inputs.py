@@ -1,0 +1,101 @@
+"""Validation of the density core's inputs: points, weights, bandwidths and option names."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .. import schema
+from ..errors import ConfigError, InputError
+
+#: Smallest bandwidth accepted (km).
+MIN_BANDWIDTH_KM = 1e-3
+#: Bandwidth rules accepted by ``bandwidth_km`` (formulas in the package docstring).
+BANDWIDTH_RULES = ("cv", "scott", "silverman", "spatial")
+
+
+def check_choice(name: str, value, choices) -> str:
+    """Return ``value`` if it is one of ``choices``, else raise :class:`ConfigError` listing them."""
+    if not isinstance(value, str) or value not in choices:
+        raise ConfigError(f"{name} must be one of {sorted(choices)!r}, got {value!r}")
+    return value
+
+
+def points_to_lonlat(points) -> tuple[np.ndarray, np.ndarray]:
+    """Return lon, lat arrays (EPSG:4326) from the accepted point inputs."""
+    if isinstance(points, gpd.GeoDataFrame | gpd.GeoSeries):
+        geo = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
+        if geo.crs is not None and not geo.crs.equals("EPSG:4326"):
+            geo = geo.to_crs("EPSG:4326")
+        arr = np.asarray(geo.values, dtype=object)
+        if arr.size:
+            types = shapely.get_type_id(arr)
+            bad = np.flatnonzero((types != 0) | shapely.is_empty(arr))
+            if bad.size:
+                raise InputError(
+                    f"points must be non-empty Point geometries; row {int(bad[0])} is "
+                    f"{arr[bad[0]]!r} ({bad.size} such rows)"
+                )
+        lon, lat = shapely.get_x(arr), shapely.get_y(arr)
+    elif isinstance(points, pd.DataFrame):
+        schema.require_columns(points, [schema.LON, schema.LAT], "points")
+        lon, lat = points[schema.LON].to_numpy(), points[schema.LAT].to_numpy()
+    elif isinstance(points, tuple | list) and len(points) == 2:
+        lon, lat = points
+    elif isinstance(points, np.ndarray) and points.ndim == 2 and points.shape[1] == 2:
+        lon, lat = points[:, 0], points[:, 1]
+    else:
+        raise InputError(
+            "points must be a GeoDataFrame/GeoSeries of points, a DataFrame with "
+            f"{schema.LON!r}/{schema.LAT!r} columns, a (lon, lat) pair of arrays or an (n, 2) "
+            f"array, got {type(points).__name__}"
+        )
+    lon = np.asarray(lon, dtype="float64").ravel()
+    lat = np.asarray(lat, dtype="float64").ravel()
+    if lon.shape != lat.shape:
+        raise InputError(f"lon and lat differ in length: {lon.size} != {lat.size}")
+    bad = np.flatnonzero(~np.isfinite(lon) | ~np.isfinite(lat) | (np.abs(lat) > 90))
+    if bad.size:
+        i = int(bad[0])
+        raise InputError(
+            f"point {i} has invalid coordinates (lon={float(lon[i])!r}, "
+            f"lat={float(lat[i])!r}); expected finite lon and lat in [-90, 90] "
+            f"({bad.size} such points)"
+        )
+    return lon, lat
+
+
+def point_weights(weights, n: int, points) -> np.ndarray:
+    """Return one finite weight >= 0 per point (1 when ``weights`` is None)."""
+    if weights is None:
+        return np.ones(n)
+    if isinstance(weights, str):
+        if not isinstance(points, pd.DataFrame) or weights not in points.columns:
+            raise InputError(f"weights column {weights!r} is not a column of points")
+        weights = points[weights].to_numpy()
+    w = np.asarray(weights, dtype="float64").ravel()
+    if w.size != n:
+        raise InputError(f"weights must have one value per point ({n}), got {w.size}")
+    bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
+    if bad.size:
+        raise InputError(
+            f"weights must be finite and >= 0; weight {int(bad[0])} is {float(w[bad[0]])!r} "
+            f"({bad.size} such weights)"
+        )
+    return w
+
+
+def check_bandwidth(h) -> float:
+    """Return a bandwidth in km as a float >= :data:`MIN_BANDWIDTH_KM`, else raise."""
+    try:
+        val = float(h)
+    except (TypeError, ValueError):
+        val = float("nan")
+    if not np.isfinite(val) or val < MIN_BANDWIDTH_KM:
+        raise ConfigError(
+            f"bandwidth_km must be a number >= {MIN_BANDWIDTH_KM} km or one of "
+            f"{sorted(BANDWIDTH_RULES)!r}, got {h!r}"
+        )
+    return val

@@ -1,0 +1,97 @@
+"""Point weights of seizures: commodity weight × quantity × exponential time decay."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+
+from .. import schema
+from ..errors import ConfigError, InputError
+
+
+def seizure_weights(
+    seizures: pd.DataFrame,
+    *,
+    as_of: datetime | pd.Timestamp | None = None,
+    half_life_days: float | None = None,
+    use_quantity: bool = False,
+    commodity_weights: Mapping[str, float] | None = None,
+) -> np.ndarray:
+    """Weight of each seizure: commodity weight × quantity × exponential time decay.
+
+    Parameters
+    ----------
+    seizures : pandas.DataFrame
+        Seizures table (:mod:`pipeline.schema`): needs ``time`` for decay, ``quantity`` for
+        ``use_quantity`` and ``commodity`` for ``commodity_weights``.
+    as_of : datetime, Timestamp or date string, optional
+        Analysis date (naive times are taken as UTC).  Events after ``as_of`` get weight 0
+        (they are in its future; they are kept, so the weights stay aligned with the rows).
+        Required with ``half_life_days``.
+    half_life_days : float, optional
+        Half-life of the decay ``0.5 ** (age_days / half_life_days)``; None: no decay.
+    use_quantity : bool, default False
+        Multiply by ``quantity``; a missing (NaN) quantity counts as 1, a negative one is an
+        error.
+    commodity_weights : mapping of str to float, optional
+        Weight per commodity (case-insensitive, surrounding blanks ignored); commodities not
+        listed weigh ``commodity_weights["default"]`` if given, else 1.
+
+    Returns
+    -------
+    numpy.ndarray of float64
+        One non-negative weight per row.
+    """
+    n = len(seizures)
+    w = np.ones(n)
+    hl = None
+    if half_life_days is not None:
+        try:
+            hl = float(half_life_days)
+        except (TypeError, ValueError):
+            hl = float("nan")
+        if not np.isfinite(hl) or hl <= 0:
+            raise ConfigError(f"half_life_days must be > 0, got {half_life_days!r}")
+        if as_of is None:
+            raise ConfigError("half_life_days needs as_of (no hidden 'now'), got as_of=None")
+    if as_of is not None:
+        schema.require_columns(seizures, [schema.TIME], "seizures")
+        try:
+            ref = pd.Timestamp(as_of)
+        except (TypeError, ValueError):
+            raise ConfigError(f"as_of must be a date or timestamp, got {as_of!r}") from None
+        ref = ref.tz_localize("UTC") if ref.tzinfo is None else ref.tz_convert("UTC")
+        times = pd.to_datetime(seizures[schema.TIME], utc=True)
+        if times.isna().any():
+            i = int(np.flatnonzero(times.isna().to_numpy())[0])
+            raise InputError(f"seizures row {i}: time is missing; as_of needs every time")
+        age = (ref - times).dt.total_seconds().to_numpy() / 86400.0
+        decay = 1.0 if hl is None else 0.5 ** (np.maximum(age, 0.0) / hl)
+        w = np.where(age >= 0, decay, 0.0)
+    if use_quantity:
+        schema.require_columns(seizures, [schema.QUANTITY], "seizures")
+        q = pd.to_numeric(seizures[schema.QUANTITY], errors="coerce").to_numpy(dtype="float64")
+        bad = np.flatnonzero(q < 0)
+        if bad.size:
+            raise InputError(
+                f"seizures row {int(bad[0])}: quantity {float(q[bad[0]])!r} is negative; "
+                "expected >= 0"
+            )
+        w = w * np.where(np.isnan(q), 1.0, q)
+    if commodity_weights:
+        schema.require_columns(seizures, [schema.COMMODITY], "seizures")
+        table = {str(k).strip().lower(): float(v) for k, v in commodity_weights.items()}
+        bad_keys = [k for k, v in table.items() if not np.isfinite(v) or v < 0]
+        if bad_keys:
+            raise ConfigError(
+                f"commodity_weights must be finite and >= 0, got {bad_keys[0]!r}: "
+                f"{table[bad_keys[0]]!r}"
+            )
+        default = table.pop("default", 1.0)
+        names = seizures[schema.COMMODITY].astype("string").str.strip().str.lower()
+        cw = names.map(table).astype("float64").fillna(default).to_numpy()
+        w = w * cw
+    return w

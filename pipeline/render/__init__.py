@@ -1,0 +1,52 @@
+"""The analyst's map: an offline, XSS-safe Folium page of H3 risk hexagons, and a PNG preview.
+
+Design (issue #6)
+-----------------
+*Offline.*  Every script and stylesheet is inlined from ``pipeline/assets`` (vendored from npm
+by ``tools/vendor_assets.py``; versions and sha256 in ``pipeline/assets/README.md``); the page
+carries a Content-Security-Policy that allows only its own inline scripts (by sha256) and no
+origin at all; the basemap is Natural Earth 1:110m land and borders drawn as vectors.  Online
+tiles are added only when :attr:`RenderOptions.tiles` names them.
+
+*One escaping path.*  Every data string that reaches the page (card texts, popups, layer names,
+legend, title, footer) goes through :func:`escape_text`, which turns the characters that are
+special in HTML *or* in JavaScript string literals into HTML character references.  The result
+is inert wherever folium or our runtime puts it (HTML, JSON in a script, a JS template
+literal), and the browser's HTML parser turns it back into the original text on display.
+
+*Compact hexagons.*  Cells are sent as H3 ids (sorted, delta-encoded in base 36, about three
+bytes per cell) and decoded to boundaries in the browser by h3-js; values travel as column
+arrays.  ``pipeline/assets/route_risk.js`` draws them on one canvas, in every visible world copy
+(so cells on the antimeridian are whole), and finds the hovered cell with ``latLngToCell``.
+
+*Countable.*  The page sets ``window.routeRisk``: ``hexCount`` (risk cells drawn in the last
+frame), ``hexTotal`` (risk cells decoded), ``layers`` (by key), ``ready`` (true once every layer
+is on the map) and ``map``.
+
+Layout
+------
+The names below are the whole API; the modules behind them are private: ``_model`` (the data
+classes), ``_escaping`` (:func:`escape_text` and the script-safe JSON encoder), ``_payload``
+(the column arrays each layer sends to the browser), ``_legend`` (colour scales, legend),
+``_slider`` (the month slider), ``_layers`` (folium elements), ``_assets`` (inlined vendored
+files, the Content-Security-Policy), ``_map`` (page assembly) and ``_preview`` (the PNG).
+"""
+
+from __future__ import annotations
+
+from ._escaping import escape_text
+from ._map import build_map, map_to_html, write_map
+from ._model import FactorInfo, MapData, RasterOverlay, RenderOptions
+from ._preview import write_preview_png
+
+__all__ = [
+    "FactorInfo",
+    "MapData",
+    "RasterOverlay",
+    "RenderOptions",
+    "build_map",
+    "escape_text",
+    "map_to_html",
+    "write_map",
+    "write_preview_png",
+]

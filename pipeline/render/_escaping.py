@@ -1,0 +1,75 @@
+"""One escaping path for every data string of the page, and the script-safe JSON encoder."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+# The one escaping path: HTML-special characters, and the characters that would end or
+# interpolate a JavaScript string/template literal, become character references.
+_ESCAPES = str.maketrans(
+    {
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        '"': "&quot;",
+        "'": "&#39;",
+        "`": "&#96;",
+        "$": "&#36;",
+        "\\": "&#92;",
+        "{": "&#123;",
+        "}": "&#125;",
+        "\n": "&#10;",
+        "\r": "&#13;",
+        "\u2028": "&#8232;",
+        "\u2029": "&#8233;",
+    }
+)
+
+
+def escape_text(value) -> str:
+    """Return ``value`` as text that is safe in every sink of the map and displays verbatim.
+
+    This is the only escaping function of the page: card texts, popups, layer names, legend,
+    title and footer all pass through it.  ``& < > " '`` are HTML-escaped and the characters
+    that could end or interpolate a JavaScript literal (backtick, ``$``, backslash, braces,
+    CR, LF, U+2028, U+2029) become numeric character references too, so the output contains
+    none of them; the browser turns the references back into the original characters.
+
+    Parameters
+    ----------
+    value : object
+        Any value; ``None`` and missing values (NaN, NaT, ``pd.NA``) give ``""``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> escape_text("<img src=x onerror=alert(1)> ${x}")
+    '&lt;img src=x onerror=alert(1)&gt; &#36;&#123;x&#125;'
+    """
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        if np.ndim(value) == 0 and pd.isna(value):
+            return ""
+        value = str(value)
+    return value.translate(_ESCAPES)
+
+
+def escape_many(values) -> list[str]:
+    """Vectorised :func:`escape_text` over a column (missing values become "")."""
+    s = pd.Series(values, dtype=object)
+    missing = s.isna().to_numpy()
+    out = s.where(~missing, "").astype(str).str.translate(_ESCAPES)
+    return out.tolist()
+
+
+def to_js(obj) -> str:
+    """Serialise ``obj`` as a JavaScript literal that cannot close its ``<script>``."""
+    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=True)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -1,0 +1,158 @@
+"""The folium elements of the page: offline map, payload layers, HTML blocks, raster images."""
+
+from __future__ import annotations
+
+import folium
+import numpy as np
+from folium.map import Layer
+from folium.plugins import HeatMap
+from jinja2 import Template
+
+from ..errors import InputError
+from ._assets import CspMeta, InlineAssetsMixin
+from ._model import RasterOverlay
+
+
+class OfflineMap(InlineAssetsMixin, folium.Map):
+    """A folium Map whose Leaflet is inlined and whose page carries a CSP placeholder."""
+
+    inline_css = [("leaflet_css", "leaflet/leaflet.css"), ("route_risk_css", "route_risk.css")]
+    inline_js = [("leaflet", "leaflet/leaflet.js")]
+
+    def render(self, **kwargs):
+        """Put the CSP first in the header, then the inline assets, then folium's own."""
+        figure = self.get_root()
+        if "csp" not in figure.header._children:
+            figure.header.add_child(CspMeta(), name="csp")
+        super().render(**kwargs)
+
+
+class PayloadLayer(InlineAssetsMixin, Layer):
+    """An overlay that route_risk.js draws from one JavaScript literal, ``payload``."""
+
+    #: folium's element name, the prefix of the layer's JavaScript variable.
+    _js_name = "RouteRiskLayer"
+
+    def __init__(self, payload: str, name: str, show: bool = True):
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = self._js_name
+        self.payload = payload
+
+
+class HexLayer(PayloadLayer):
+    """A canvas layer of H3 hexagons decoded in the browser (see route_risk.js)."""
+
+    inline_js = [("h3-js", "h3-js/h3-js.umd.js"), ("route_risk", "route_risk.js")]
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "var {{ this.get_name() }} = L.routeRiskHexLayer({{ this.payload }});"
+        "{% endmacro %}"
+    )
+    _js_name = "RouteRiskHexLayer"
+
+
+class BasemapLayer(PayloadLayer):
+    """The offline vector basemap (land fill, coast and border lines)."""
+
+    inline_js = [
+        ("topojson", "topojson-client/topojson-client.min.js"),
+        ("route_risk", "route_risk.js"),
+    ]
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "var {{ this.get_name() }} = routeRisk.basemap({{ this._parent.get_name() }}, "
+        "{{ this.payload }});"
+        "{% endmacro %}"
+    )
+    _js_name = "RouteRiskBasemap"
+
+
+class PointLayer(PayloadLayer):
+    """Clustered (seizures) or plain (events) circle markers with escaped popups."""
+
+    inline_css = [
+        ("markercluster_css", "markercluster/MarkerCluster.css"),
+        ("markercluster_default_css", "markercluster/MarkerCluster.Default.css"),
+    ]
+    inline_js = [
+        ("markercluster", "markercluster/leaflet.markercluster.js"),
+        ("route_risk", "route_risk.js"),
+    ]
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "var {{ this.get_name() }} = routeRisk.{{ this.factory }}({{ this.payload }});"
+        "{% endmacro %}"
+    )
+
+    _js_name = "RouteRiskPoints"
+
+    def __init__(self, payload: str, factory: str, name: str, show: bool):
+        super().__init__(payload, name, show)
+        self.factory = factory
+
+
+class HeatMapLayer(InlineAssetsMixin, HeatMap):
+    """folium's HeatMap with leaflet-heat inlined instead of loaded from a CDN."""
+
+    inline_js = [("leaflet_heat", "leaflet-heat/leaflet-heat.js")]
+
+
+class HtmlBlock(folium.MacroElement):
+    """A fixed block of HTML in the page body (title, footer, legend); text pre-escaped."""
+
+    _template = Template("{% macro html(this, kwargs) %}{{ this.markup }}{% endmacro %}")
+
+    def __init__(self, markup: str):
+        super().__init__()
+        self._name = "RouteRiskHtml"
+        self.markup = markup
+
+
+class MapScript(folium.MacroElement):
+    """A snippet of the map script that calls the route-risk runtime (no data text)."""
+
+    _template = Template("{% macro script(this, kwargs) %}{{ this.code }}{% endmacro %}")
+
+    def __init__(self, code: str):
+        super().__init__()
+        self._name = "RouteRiskScript"
+        self.code = code
+
+
+def _mercator_rows(array: np.ndarray, lat_min: float, lat_max: float) -> np.ndarray:
+    """Resample rows (north first, equal latitude steps) to equal Web-Mercator steps."""
+    h = array.shape[0]
+    lim = 85.0511287798
+
+    def merc(lat):
+        return np.log(np.tan(np.pi / 4 + np.radians(np.clip(lat, -lim, lim)) / 2))
+
+    y = np.linspace(merc(lat_max), merc(lat_min), h, endpoint=False) + (
+        merc(lat_min) - merc(lat_max)
+    ) / (2 * h)
+    lat = np.degrees(2 * np.arctan(np.exp(y)) - np.pi / 2)
+    src = np.clip(((lat_max - lat) / (lat_max - lat_min) * h).astype(int), 0, h - 1)
+    return array[src]
+
+
+def raster_rgba(raster: RasterOverlay) -> tuple[np.ndarray, float, float]:
+    import matplotlib
+
+    a = np.asarray(raster.array, dtype="float64")
+    if a.ndim != 2:
+        raise InputError(f"raster {raster.name!r} must be 2-D, got shape {a.shape!r}")
+    lon0, lat0, lon1, lat1 = (float(v) for v in raster.bounds)
+    if not (-90 <= lat0 < lat1 <= 90) or lon0 >= lon1:
+        raise InputError(
+            f"raster {raster.name!r} bounds must be (lon_min, lat_min, lon_max, lat_max) with "
+            f"min < max, got {raster.bounds!r}"
+        )
+    finite = np.isfinite(a)
+    vmin, vmax = (
+        (float(np.min(a[finite])), float(np.max(a[finite]))) if finite.any() else (0.0, 1.0)
+    )
+    norm = (a - vmin) / (vmax - vmin) if vmax > vmin else np.zeros_like(a)
+    rgba = matplotlib.colormaps[raster.colormap](np.nan_to_num(norm))
+    rgba[..., 3] = np.where(finite, 1.0, 0.0)
+    rgba = _mercator_rows((rgba * 255).round().astype("uint8"), lat0, lat1)
+    return rgba, vmin, vmax

@@ -1,0 +1,239 @@
+"""Assembly of the page: :func:`build_map`, :func:`map_to_html`, :func:`write_map`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import folium
+import numpy as np
+from folium.map import LayerControl
+
+from .. import schema as S
+from ..errors import InputError
+from ..grid import cell_area_km2, cells_to_latlng
+from ..io import atomic_write_text
+from ._assets import apply_csp
+from ._escaping import escape_text, to_js
+from ._layers import (
+    BasemapLayer,
+    HeatMapLayer,
+    HexLayer,
+    HtmlBlock,
+    MapScript,
+    OfflineMap,
+    PointLayer,
+    raster_rgba,
+)
+from ._legend import legend_markup
+from ._model import MapData, RenderOptions
+from ._payload import (
+    basemap_payload,
+    event_payload,
+    risk_payload,
+    seizure_payload,
+    sorted_cells,
+    transit_payload,
+    validate_classes,
+)
+from ._slider import slider_script
+
+
+def _fit_bounds(cells: np.ndarray) -> list[list[float]]:
+    """Bounds of the cells' extents (centres padded by one cell size), antimeridian-aware."""
+    lat, lon = cells_to_latlng(cells)
+    if lat.size == 0:
+        return [[-60.0, -170.0], [75.0, 170.0]]
+    pad_lat = float(np.sqrt(np.max(cell_area_km2(cells[:: max(1, cells.size // 1000)])))) / 111.0
+    lon0, lon1 = float(lon.min()), float(lon.max())
+    if lon1 - lon0 > 180:
+        shifted = np.where(lon < 0, lon + 360, lon)
+        if shifted.max() - shifted.min() < lon1 - lon0:
+            lon0, lon1 = float(shifted.min()), float(shifted.max())
+    lat0, lat1 = float(lat.min()) - pad_lat, float(lat.max()) + pad_lat
+    pad_lon = pad_lat / max(np.cos(np.radians(min(max(abs(lat0), abs(lat1)), 85.0))), 0.05)
+    return [[max(lat0, -85.0), lon0 - pad_lon], [min(lat1, 85.0), lon1 + pad_lon]]
+
+
+def build_map(
+    data: MapData,
+    *,
+    as_of: str,
+    run_id: str,
+    inputs: Sequence[str],
+    options: RenderOptions = RenderOptions(),  # noqa: B008 - frozen, immutable default
+) -> folium.Map:
+    """Build the analyst's map as a folium Map.
+
+    Parameters
+    ----------
+    data : MapData
+        Scores and optional layers.
+    as_of : str
+        The as-of date of the run, shown in the title.
+    run_id : str
+        Identifier of the run, shown in the footer.
+    inputs : sequence of str
+        The input files (names or paths), listed in the footer.
+    options : RenderOptions
+        Title, tiles and layer options.
+
+    Returns
+    -------
+    folium.Map
+        Render it with :func:`map_to_html` (which adds the Content-Security-Policy).
+
+    Raises
+    ------
+    InputError
+        If a required column is missing, a class label is unknown, breaks and labels
+        disagree or a cell is duplicated.
+    """
+    validate_classes(data)
+    S.require_columns(data.scores, [S.RISK, S.RISK_CLASS], "scores")
+    scores, cells = sorted_cells(data.scores, "scores")
+    risk = risk_payload(data, scores, cells, options)
+
+    m = OfflineMap(
+        location=None,
+        tiles=None,
+        prefer_canvas=True,
+        world_copy_jump=True,
+        control_scale=True,
+        # Leaflet map options; folium's min_zoom/max_zoom only reach the tile layer.
+        minZoom=1,
+        maxZoom=18,
+    )
+    # Not folium's fit_bounds: the first view must not be a zoom animation (a screenshot or a
+    # reader would see a blurred, half-scaled frame), hence animate: false.
+    MapScript(f"{m.get_name()}.fitBounds({to_js(_fit_bounds(cells))}, {{animate: false}});").add_to(
+        m
+    )
+    if options.tiles:
+        folium.TileLayer(options.tiles, name=escape_text(options.tiles), overlay=False).add_to(m)
+    BasemapLayer(
+        to_js(basemap_payload(data.basemap)), escape_text("Basemap (coast, borders)")
+    ).add_to(m)
+    hex_layer = HexLayer(to_js(risk), escape_text("Risk (H3 hexagons)"))
+    hex_layer.add_to(m)
+    transit_edges = None
+    if data.transit is not None and len(data.transit):
+        payload, transit_edges = transit_payload(data.transit, options)
+        HexLayer(to_js(payload), escape_text("Transit density"), show=options.show_transit).add_to(
+            m
+        )
+    if data.seizures is not None and len(data.seizures):
+        pts = data.seizures.dropna(subset=[S.LON, S.LAT])
+        if len(pts) > options.max_heat_points:
+            pts = pts.sort_values(S.TIME, ascending=False).head(options.max_heat_points)
+        heat = np.column_stack([pts[S.LAT].to_numpy(float), pts[S.LON].to_numpy(float)])
+        HeatMapLayer(
+            np.round(heat, 4).tolist(),
+            name=escape_text("Seizures (heat)"),
+            show=options.show_heat,
+            radius=14,
+            blur=12,
+        ).add_to(m)
+        PointLayer(
+            to_js(seizure_payload(data.seizures, options)),
+            "seizureLayer",
+            escape_text("Seizures (points)"),
+            options.show_seizure_points,
+        ).add_to(m)
+    if data.events is not None and len(data.events):
+        PointLayer(
+            to_js(event_payload(data.events, options)),
+            "eventLayer",
+            escape_text("Transit events (gaps, loitering, encounters)"),
+            options.show_events,
+        ).add_to(m)
+    raster_legend = []
+    for raster in data.rasters:
+        rgba, vmin, vmax = raster_rgba(raster)
+        lon0, lat0, lon1, lat1 = raster.bounds
+        folium.raster_layers.ImageOverlay(
+            rgba,
+            bounds=[[lat0, lon0], [lat1, lon1]],
+            name=escape_text(raster.name),
+            opacity=raster.opacity,
+            show=options.show_rasters,
+            pixelated=True,
+        ).add_to(m)
+        raster_legend.append((raster, vmin, vmax))
+    LayerControl(collapsed=False, position="topright").add_to(m)
+    if risk["timeline"] is not None:
+        periods = risk["timeline"]["periods"]
+        MapScript(slider_script(m.get_name(), hex_layer.get_name(), periods)).add_to(m)
+    colours = risk["colors"]
+    HtmlBlock(legend_markup(data, colours, transit_edges, raster_legend)).add_to(m)
+    HtmlBlock(
+        '<div class="rr-title" id="rr-title"><h1>'
+        f"{escape_text(options.title)}</h1>"
+        f'<div class="rr-asof">risk as of {escape_text(as_of)}</div></div>'
+    ).add_to(m)
+    basemap_credit = (
+        "Natural Earth 1:110m (public domain) via world-atlas"
+        if data.basemap is None
+        else "supplied"
+    )
+    HtmlBlock(
+        '<div class="rr-footer" id="rr-footer">run <span id="rr-run">'
+        f'{escape_text(run_id)}</span> · inputs: <span id="rr-inputs">'
+        f"{'; '.join(escape_text(i) for i in inputs)}</span> · basemap: {basemap_credit} · "
+        f"{'offline page' if not options.tiles else 'online tiles enabled'}</div>"
+    ).add_to(m)
+    MapScript(
+        f"routeRisk.map = {m.get_name()}; routeRisk.enableHover({m.get_name()}); "
+        "routeRisk.ready = true;"
+    ).add_to(m)
+    m._route_risk_img_origins = _tile_origins(options.tiles)  # type: ignore[attr-defined]
+    return m
+
+
+def _tile_origins(tiles: str | None) -> tuple[str, ...]:
+    if not tiles:
+        return ()
+    layer = folium.TileLayer(tiles)
+    url = layer.tiles
+    match = re.match(r"^(https?://)([^/]+)", url)
+    if not match:
+        raise InputError(f"cannot find the origin of tiles {tiles!r} (url {url!r})")
+    host = re.sub(r"\{s\}", "*", match.group(2))
+    host = re.sub(r"\{[^}]*\}", "*", host)
+    return (match.group(1) + host,)
+
+
+def map_to_html(m: folium.Map) -> str:
+    """Render a map from :func:`build_map` to one self-contained HTML page.
+
+    Parameters
+    ----------
+    m : folium.Map
+        The map.
+
+    Returns
+    -------
+    str
+        The page, with every asset inline and a Content-Security-Policy that allows only its
+        own scripts (and the tile origin when online tiles are enabled).
+    """
+    html = m.get_root().render()
+    return apply_csp(html, img_origins=getattr(m, "_route_risk_img_origins", ()))
+
+
+def write_map(
+    data: MapData,
+    path,
+    *,
+    as_of: str,
+    run_id: str,
+    inputs: Sequence[str],
+    options: RenderOptions = RenderOptions(),  # noqa: B008
+) -> Path:
+    """Build the map and write it atomically to ``path``; return the path.
+
+    See :func:`build_map` for the parameters.
+    """
+    html = map_to_html(build_map(data, as_of=as_of, run_id=run_id, inputs=inputs, options=options))
+    return atomic_write_text(path, html)

@@ -1,0 +1,165 @@
+"""What the map shows and how: the public data classes of :mod:`pipeline.render`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class FactorInfo:
+    """One factor of the risk score, as the explain card shows it.
+
+    Parameters
+    ----------
+    name : str
+        Column name in the scores table (``name``, ``name + '__norm'``, ``name + '__contrib'``
+        and optionally ``name + '__covered'``).
+    label : str
+        Human-readable label.
+    weight : float
+        Weight of the factor in the score.
+    unit : str
+        Unit of the raw value (e.g. ``"h"``, ``"events/km²"``), shown after the value.
+    description : str
+        One sentence on what the factor measures, shown under the label.
+    missing_text : str
+        What the card says instead of a value where ``name + '__covered'`` is False (or
+        missing), e.g. ``"no AIS coverage"``, ``"raster does not cover this cell"``: a cell
+        the factor could not observe is not a cell where it is 0.
+
+    Examples
+    --------
+    >>> FactorInfo("vessel_hours", "Vessel-hours", 0.3, "h", "Time spent by vessels",
+    ...            missing_text="no AIS coverage").missing_text
+    'no AIS coverage'
+    """
+
+    name: str
+    label: str
+    weight: float = 1.0
+    unit: str = ""
+    description: str = ""
+    missing_text: str = "not covered"
+
+
+@dataclass(frozen=True)
+class RasterOverlay:
+    """A raster shown as a coloured image overlay.
+
+    Parameters
+    ----------
+    name : str
+        Layer name.
+    array : numpy.ndarray
+        2-D float array, first row north; NaN is nodata (transparent).
+    bounds : tuple of float
+        ``(lon_min, lat_min, lon_max, lat_max)`` in EPSG:4326.
+    units : str
+        Units of the values, shown in the legend.
+    colormap : str
+        A matplotlib colormap name.
+    opacity : float
+        Opacity of the overlay, 0-1.
+    """
+
+    name: str
+    array: np.ndarray
+    bounds: tuple[float, float, float, float]
+    units: str = ""
+    colormap: str = "viridis"
+    opacity: float = 0.6
+
+
+@dataclass
+class MapData:
+    """Everything the map shows.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        One row per cell: ``cell`` (uint64) or ``hex_id``, ``risk`` (0-100), ``risk_class``,
+        per factor ``f``, ``f__norm``, ``f__contrib`` and optionally ``f__covered`` (bool;
+        False or missing: the card shows the factor's ``missing_text`` instead of the value;
+        no column: covered everywhere); optional ``seizures_<commodity>``
+        counts, ``latest_event`` (UTC datetime or NaT) and ``observed`` (False = no
+        observation at all: shown as "no data", never as low risk; default True).
+    factors : list of FactorInfo
+        The factors, in display order.
+    class_breaks : list of float
+        Class boundaries, e.g. ``[0, 20, 40, 60, 80, 100]``.
+    class_labels : list of str
+        One label per class (``len(class_breaks) - 1``), lowest first.
+    seizures : pandas.DataFrame, optional
+        The seizures table (``time``, ``lon``, ``lat``, ``commodity``, ``quantity``, ``agency``,
+        ``note``): heat layer and clustered points.
+    events : pandas.DataFrame, optional
+        Transit events (``event_type``, ``vessel_id``, ``other_vessel_id``, ``start_time``,
+        ``end_time``, ``duration_hours``, ``lon``, ``lat``).
+    transit : pandas.DataFrame, optional
+        ``cell``, ``vessel_hours``: the transit density layer.
+    rasters : list of RasterOverlay
+        Image overlays.
+    timeline : pandas.DataFrame, optional
+        ``cell``, ``period`` ('YYYY-MM'), ``risk``: the month slider.
+    basemap : geopandas.GeoDataFrame, optional
+        Land or coast geometries; default is the bundled Natural Earth 1:110m outline.
+    bandwidth_km : float, optional
+        Bandwidth of the seizure density; with ``confidence`` and
+        ``n_seizures_within_bandwidth`` columns in ``scores`` the card says how sure the
+        density is ("high (34 seizures within 40 km)").
+    """
+
+    scores: pd.DataFrame
+    factors: list[FactorInfo]
+    class_breaks: list[float]
+    class_labels: list[str]
+    seizures: pd.DataFrame | None = None
+    events: pd.DataFrame | None = None
+    transit: pd.DataFrame | None = None
+    rasters: list[RasterOverlay] = field(default_factory=list)
+    timeline: pd.DataFrame | None = None
+    basemap: gpd.GeoDataFrame | None = None
+    bandwidth_km: float | None = None
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How the map is drawn.
+
+    Parameters
+    ----------
+    title : str
+        Title shown at the top, followed by the as-of date.
+    tiles : str, optional
+        ``None`` (default) keeps the map offline with the vector basemap; a folium tiles
+        name (e.g. ``"OpenStreetMap"``) adds online tiles and allows their origin in the CSP.
+    max_seizure_points : int
+        The most recent seizures shown as clustered points (the heat layer uses all).
+    max_event_points : int
+        The most recent transit events shown.
+    max_heat_points : int
+        The most recent seizures in the heat layer.
+    class_colors : tuple of str, optional
+        One ``#rrggbb`` colour per class; default a YlOrRd ramp.
+    hex_opacity : float
+        Fill opacity of the hexagons.
+    show_heat, show_seizure_points, show_transit, show_events, show_rasters : bool
+        Which optional layers are switched on when the page opens (all are in the control).
+    """
+
+    title: str = "route-risk"
+    tiles: str | None = None
+    max_seizure_points: int = 20000
+    max_event_points: int = 20000
+    max_heat_points: int = 200_000
+    class_colors: tuple[str, ...] | None = None
+    hex_opacity: float = 0.7
+    show_heat: bool = False
+    show_seizure_points: bool = True
+    show_transit: bool = False
+    show_events: bool = False
+    show_rasters: bool = False

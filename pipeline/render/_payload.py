@@ -1,0 +1,311 @@
+"""Column-array payloads of the map layers: what route_risk.js receives (strings escaped)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .. import schema as S
+from ..errors import InputError
+from ..grid import cells_resolutions, to_cells
+from ._assets import ASSETS
+from ._escaping import escape_many, escape_text
+from ._legend import BLUES, CATEGORICAL, NO_DATA_COLOUR, class_colours
+from ._model import MapData
+from ._slider import timeline_payload
+
+log = logging.getLogger(__name__)
+
+OBSERVED = S.OBSERVED
+LATEST_EVENT = S.LATEST_EVENT
+SEIZURES_PREFIX = S.SEIZURES_PREFIX
+EVENT_TYPE = S.EVENT_TYPE
+
+
+def bool_column(frame: pd.DataFrame, column: str, n: int) -> np.ndarray:
+    """Return a boolean column as a numpy bool array: missing values are False, no column True.
+
+    Raises
+    ------
+    InputError
+        If the column holds values that are not booleans (e.g. text).
+    """
+    if column not in frame.columns:
+        return np.ones(n, dtype=bool)
+    try:
+        return frame[column].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    except (TypeError, ValueError):
+        bad = frame[column].dropna()
+        bad = bad[~bad.map(lambda v: isinstance(v, bool | np.bool_))].head(1).tolist()
+        raise InputError(
+            f"scores column {column!r} must hold booleans (True/False, missing = False), got "
+            f"{bad[0] if bad else frame[column].dtype!r}"
+        ) from None
+
+
+def rounded(values, significant: int = 5) -> list:
+    """Round a float column to ``significant`` digits of its largest magnitude; NaN stays NaN."""
+    a = np.asarray(values, dtype="float64")
+    finite = np.isfinite(a)
+    if not finite.any():
+        return a.tolist()
+    top = float(np.max(np.abs(a[finite])))
+    decimals = 0 if top == 0 else int(np.clip(significant - 1 - math.floor(math.log10(top)), 0, 12))
+    out = np.round(a, decimals)
+    if decimals == 0:
+        return [int(v) if math.isfinite(v) else v for v in out.tolist()]
+    return out.tolist()
+
+
+def base36(values: np.ndarray) -> str:
+    """Comma-join non-negative integers (< 2**53) in base 36, vectorised."""
+    if values.size == 0:
+        return ""
+    alphabet = np.frombuffer(b"0123456789abcdefghijklmnopqrstuvwxyz", dtype="S1")
+    width = 11  # 36**11 > 2**53
+    v = values.astype("uint64").copy()
+    digits = np.empty((v.size, width), dtype="uint8")
+    for j in range(width - 1, -1, -1):
+        digits[:, j] = v % np.uint64(36)
+        v //= np.uint64(36)
+    nonzero = digits != 0
+    first = np.where(nonzero.any(axis=1), nonzero.argmax(axis=1), width - 1)
+    chars = np.empty((values.size, width + 1), dtype="S1")
+    chars[:, :width] = alphabet[digits]
+    chars[:, width] = b","
+    keep = np.ones(chars.shape, dtype=bool)
+    keep[:, :width] = np.arange(width)[None, :] >= first[:, None]
+    return chars[keep].tobytes().decode("ascii")[:-1]
+
+
+def encode_cells(cells: np.ndarray) -> list[dict]:
+    """Encode cells sorted by (resolution, id) as per-resolution groups of base-36 deltas."""
+    res = cells_resolutions(cells).astype("int64")
+    groups = []
+    for r in np.unique(res):
+        c = cells[res == r]
+        shifted = c >> np.uint64(3 * (15 - int(r)))
+        groups.append(
+            {"res": int(r), "first": f"{int(c[0]):x}", "deltas": base36(np.diff(shifted))}
+        )
+    return groups
+
+
+def sorted_cells(frame: pd.DataFrame, table: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """Return ``frame`` sorted by (resolution, cell) and its uint64 cells; reject duplicates."""
+    if S.CELL in frame.columns:
+        cells = to_cells(frame[S.CELL].to_numpy())
+    elif S.HEX_ID in frame.columns:
+        cells = to_cells(frame[S.HEX_ID].astype(str).to_numpy())
+    else:
+        raise InputError(f"{table} table needs a {S.CELL!r} or {S.HEX_ID!r} column")
+    order = np.lexsort((cells, cells_resolutions(cells))) if cells.size else np.arange(0)
+    cells = cells[order]
+    dup = np.flatnonzero(cells[1:] == cells[:-1]) if cells.size else np.empty(0, int)
+    if dup.size:
+        raise InputError(
+            f"{table} table has duplicate cells, e.g. {format(int(cells[dup[0]]), 'x')!r}; "
+            "expected one row per cell"
+        )
+    return frame.iloc[order].reset_index(drop=True), cells
+
+
+def validate_classes(data: MapData) -> None:
+    breaks = np.asarray(data.class_breaks, dtype="float64")
+    if breaks.ndim != 1 or breaks.size < 2 or not np.all(np.diff(breaks) > 0):
+        raise InputError(
+            f"class_breaks must be at least two increasing numbers, got {data.class_breaks!r}"
+        )
+    if len(data.class_labels) != breaks.size - 1:
+        raise InputError(
+            f"class_labels must have len(class_breaks) - 1 = {breaks.size - 1} labels, got "
+            f"{data.class_labels!r}"
+        )
+
+
+def risk_payload(data: MapData, scores: pd.DataFrame, cells: np.ndarray, options) -> dict:
+    """Column arrays for the risk layer and its explain card (strings escaped)."""
+    n = len(scores)
+    labels = list(data.class_labels)
+    observed = bool_column(scores, OBSERVED, n)
+    codes = pd.Index(labels).get_indexer(scores[S.RISK_CLASS].astype(object)).astype("int64")
+    unknown = (codes < 0) & scores[S.RISK_CLASS].notna().to_numpy() & observed
+    if unknown.any():
+        bad = scores[S.RISK_CLASS].to_numpy()[np.flatnonzero(unknown)[0]]
+        raise InputError(f"scores column {S.RISK_CLASS!r} has {bad!r}; expected one of {labels!r}")
+    codes = np.where(observed, codes, -1)
+    factors = []
+    for f in data.factors:
+        contrib = f.name + S.CONTRIB_SUFFIX
+        S.require_columns(scores, [f.name, contrib], "scores")
+        covered = bool_column(scores, f.name + S.COVERED_SUFFIX, n)
+        # No value of an uncovered cell reaches the page: it would read as a measured 0.
+        values = np.where(covered, scores[f.name].to_numpy(dtype="float64"), np.nan)
+        factors.append(
+            {
+                "label": escape_text(f.label),
+                "unit": escape_text(f.unit),
+                "description": escape_text(f.description),
+                "missing": escape_text(f.missing_text),
+                "weight": float(f.weight),
+                "values": rounded(values),
+                "contrib": np.round(scores[contrib].to_numpy(dtype="float64"), 2).tolist(),
+                "covered": None if covered.all() else covered.astype("int8").tolist(),
+            }
+        )
+    commodity_cols = [c for c in scores.columns if str(c).startswith(SEIZURES_PREFIX)]
+    commodities = [
+        {
+            "label": escape_text(str(c)[len(SEIZURES_PREFIX) :]),
+            "counts": scores[c].fillna(0).astype("int64").tolist(),
+        }
+        for c in commodity_cols
+    ]
+    latest = None
+    if LATEST_EVENT in scores.columns:
+        t = pd.to_datetime(scores[LATEST_EVENT], utc=True)
+        days = (t - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(days=1)
+        latest = [None if pd.isna(v) else int(v) for v in days.tolist()]
+    confidence = None
+    if {S.CONFIDENCE, S.SEIZURES_WITHIN_BANDWIDTH} <= set(scores.columns):
+        codes_c, uniques = pd.factorize(scores[S.CONFIDENCE].astype(str), sort=True)
+        confidence = {
+            "labels": escape_many(list(uniques)),
+            "code": codes_c.tolist(),
+            "near": scores[S.SEIZURES_WITHIN_BANDWIDTH].fillna(0).astype("int64").tolist(),
+            "bandwidthKm": None if data.bandwidth_km is None else float(data.bandwidth_km),
+        }
+    return {
+        "key": "risk",
+        "kind": "risk",
+        "title": escape_text("Cell"),
+        "cells": encode_cells(cells),
+        "cls": codes.tolist(),
+        "observed": observed.astype("int8").tolist(),
+        "risk": np.round(scores[S.RISK].to_numpy(dtype="float64"), 1).tolist(),
+        "labels": escape_many(labels),
+        "breaks": [float(b) for b in data.class_breaks],
+        "colors": class_colours(len(labels), options),
+        "noDataColor": NO_DATA_COLOUR,
+        "opacity": float(options.hex_opacity),
+        "factors": factors,
+        "commodities": commodities,
+        "latest": latest,
+        "confidence": confidence,
+        "timeline": timeline_payload(data.timeline, cells),
+    }
+
+
+def transit_payload(transit: pd.DataFrame, options) -> tuple[dict, list[float]]:
+    S.require_columns(transit, [S.VESSEL_HOURS], "transit")
+    frame, cells = sorted_cells(transit, "transit")
+    hours = frame[S.VESSEL_HOURS].to_numpy(dtype="float64")
+    positive = hours[np.isfinite(hours) & (hours > 0)]
+    edges = (
+        np.unique(np.quantile(positive, np.linspace(0, 1, len(BLUES) + 1)))
+        if positive.size
+        else np.array([0.0, 1.0])
+    )
+    if edges.size < 2:
+        edges = np.array([edges[0], edges[0] + 1.0])
+    codes = np.clip(np.searchsorted(edges, hours, side="right") - 1, 0, edges.size - 2)
+    codes = np.where(np.isfinite(hours), codes, -1)
+    n_classes = edges.size - 1
+    payload = {
+        "key": "transit",
+        "kind": "value",
+        "title": escape_text("Transit"),
+        "valueLabel": escape_text("Vessel-hours"),
+        "unit": escape_text("h"),
+        "cells": encode_cells(cells),
+        "values": rounded(hours),
+        "cls": codes.astype(int).tolist(),
+        "colors": BLUES[-n_classes:],
+        "noDataColor": NO_DATA_COLOUR,
+        "opacity": 0.6,
+        "observed": [1] * len(frame),
+    }
+    return payload, edges.tolist()
+
+
+def _iso(series: pd.Series, fmt: str = "%Y-%m-%d %H:%M UTC") -> list[str]:
+    t = pd.to_datetime(series, utc=True)
+    return escape_many(t.dt.strftime(fmt).where(t.notna(), None))
+
+
+def _kinds(values: pd.Series) -> tuple[list[int], list[str], list[str]]:
+    cat = pd.Categorical(values.fillna("unknown").astype(str))
+    names = list(cat.categories)
+    colours = [CATEGORICAL[i % len(CATEGORICAL)] for i in range(len(names))]
+    return np.asarray(cat.codes).tolist(), escape_many(names), colours
+
+
+def seizure_payload(seizures: pd.DataFrame, options) -> dict:
+    S.require_columns(seizures, [S.TIME, S.LON, S.LAT], "seizures")
+    pts = seizures.dropna(subset=[S.LON, S.LAT])
+    if len(pts) > options.max_seizure_points:
+        log.info("showing the %d most recent of %d seizures", options.max_seizure_points, len(pts))
+        pts = pts.sort_values(S.TIME, ascending=False).head(options.max_seizure_points)
+    n = len(pts)
+    col = lambda name: pts[name] if name in pts.columns else pd.Series([None] * n, index=pts.index)  # noqa: E731
+    kind, kinds, colours = _kinds(col(S.COMMODITY))
+    return {
+        "key": "seizures",
+        "cluster": True,
+        "lat": np.round(pts[S.LAT].to_numpy(dtype="float64"), 5).tolist(),
+        "lon": np.round(pts[S.LON].to_numpy(dtype="float64"), 5).tolist(),
+        "kind": kind,
+        "kinds": kinds,
+        "colors": colours,
+        "date": _iso(pts[S.TIME], "%Y-%m-%d"),
+        "quantity": np.round(
+            pd.to_numeric(col(S.QUANTITY), errors="coerce").to_numpy(dtype="float64"), 3
+        ).tolist(),
+        "agency": escape_many(col(S.AGENCY)),
+        "note": escape_many(col(S.NOTE)),
+    }
+
+
+def event_payload(events: pd.DataFrame, options) -> dict:
+    S.require_columns(events, [EVENT_TYPE, S.LON, S.LAT], "events")
+    ev = events.dropna(subset=[S.LON, S.LAT])
+    if len(ev) > options.max_event_points and "start_time" in ev.columns:
+        ev = ev.sort_values("start_time", ascending=False).head(options.max_event_points)
+    n = len(ev)
+    col = lambda name: ev[name] if name in ev.columns else pd.Series([None] * n, index=ev.index)  # noqa: E731
+    kind, kinds, colours = _kinds(ev[EVENT_TYPE])
+    return {
+        "key": "events",
+        "cluster": False,
+        "lat": np.round(ev[S.LAT].to_numpy(dtype="float64"), 5).tolist(),
+        "lon": np.round(ev[S.LON].to_numpy(dtype="float64"), 5).tolist(),
+        "kind": kind,
+        "kinds": kinds,
+        "colors": colours,
+        "vessel": escape_many(col(S.VESSEL_ID)),
+        "other": escape_many(col("other_vessel_id")),
+        "start": _iso(col("start_time")),
+        "end": _iso(col("end_time")),
+        "hours": np.round(
+            pd.to_numeric(col("duration_hours"), errors="coerce").to_numpy(dtype="float64"), 2
+        ).tolist(),
+    }
+
+
+def basemap_payload(basemap: gpd.GeoDataFrame | None) -> dict:
+    if basemap is None:
+        topology = json.loads((ASSETS / "world-atlas" / "countries-110m.json").read_text("utf-8"))
+        return {"topology": topology}
+    gs = basemap.geometry
+    if gs.crs is not None and not gs.crs.equals("EPSG:4326"):
+        gs = gs.to_crs("EPSG:4326")
+    gs = gs[gs.notna() & ~gs.is_empty].set_precision(0.001)
+    geojson = json.loads(gpd.GeoDataFrame(geometry=gs.reset_index(drop=True)).to_json(drop_id=True))
+    for feat in geojson["features"]:
+        feat["properties"] = {}
+    return {"geojson": geojson}

@@ -1,0 +1,117 @@
+"""The static PNG preview of the risk map."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+
+from ..grid import cells_to_geodataframe
+from ..io import atomic_path
+from ._assets import ASSETS
+from ._legend import NO_DATA_COLOUR, class_colours, format_number
+from ._model import MapData, RenderOptions
+from ._payload import risk_payload, sorted_cells, validate_classes
+
+
+def _topology_land(topology: dict) -> gpd.GeoSeries:
+    """Decode the ``land`` object of a quantised TopoJSON (for the PNG preview)."""
+    import shapely
+
+    sx, sy = topology["transform"]["scale"]
+    tx, ty = topology["transform"]["translate"]
+    arcs = [
+        np.cumsum(np.asarray(a, dtype="float64"), axis=0) * [sx, sy] + [tx, ty]
+        for a in topology["arcs"]
+    ]
+
+    def ring(indices):
+        parts = [arcs[i] if i >= 0 else arcs[~i][::-1] for i in indices]
+        return np.concatenate([parts[0]] + [p[1:] for p in parts[1:]])
+
+    polys = []
+    for geom in topology["objects"]["land"]["geometries"]:
+        groups = geom["arcs"] if geom["type"] == "MultiPolygon" else [geom["arcs"]]
+        for rings in groups:
+            rr = [ring(r) for r in rings]
+            polys.append(shapely.Polygon(rr[0], rr[1:]))
+    return gpd.GeoSeries(polys, crs="EPSG:4326")
+
+
+def write_preview_png(data: MapData, path, *, title: str, dpi: int = 100) -> Path:
+    """Write a static PNG of the risk map (class colours, legend, land outline) atomically.
+
+    Parameters
+    ----------
+    data : MapData
+        Scores and classes (other layers are not drawn).
+    path : str or path-like
+        Destination ``.png``.
+    title : str
+        Figure title, drawn as plain text.
+    dpi : int
+        Resolution.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    validate_classes(data)
+    scores, cells = sorted_cells(data.scores, "scores")
+    payload_codes = risk_payload(
+        MapData(scores, [], data.class_breaks, data.class_labels), scores, cells, RenderOptions()
+    )["cls"]
+    colours = np.array(class_colours(len(data.class_labels), RenderOptions()) + [NO_DATA_COLOUR])
+    gdf = cells_to_geodataframe(cells)
+    face = colours[np.asarray(payload_codes)]  # -1 picks the trailing no-data colour
+    fig, ax = plt.subplots(figsize=(10, 6.5), dpi=dpi)
+    try:
+        ax.set_facecolor("#cfe3ef")
+        if data.basemap is not None:
+            land = data.basemap.to_crs("EPSG:4326").geometry
+        else:
+            topology = json.loads(
+                (ASSETS / "world-atlas" / "countries-110m.json").read_text("utf-8")
+            )
+            land = _topology_land(topology)
+        land.plot(ax=ax, color="#eceff1", edgecolor="#8d99a6", linewidth=0.5)
+        if len(gdf):
+            gdf.plot(ax=ax, color=face, edgecolor="none", alpha=0.85)
+            x0, y0, x1, y1 = gdf.total_bounds
+            pad = max(x1 - x0, y1 - y0, 0.5) * 0.08
+            ax.set_xlim(x0 - pad, x1 + pad)
+            ax.set_ylim(max(y0 - pad, -90), min(y1 + pad, 90))
+        handles = [
+            Patch(
+                facecolor=colours[k],
+                edgecolor="#444",
+                label=_plain(
+                    f"{lab} ({format_number(data.class_breaks[k])}–{format_number(data.class_breaks[k + 1])})"
+                ),
+            )
+            for k, lab in enumerate(data.class_labels)
+        ] + [Patch(facecolor=NO_DATA_COLOUR, edgecolor="#444", label="no data")]
+        ax.legend(handles=handles, loc="lower right", fontsize=8, title="risk class")
+        ax.set_title(_plain(title))
+        ax.set_xlabel("longitude")
+        ax.set_ylabel("latitude")
+        mid_lat = float(np.clip(np.mean(ax.get_ylim()), -80, 80))
+        ax.set_aspect(1.0 / np.cos(np.radians(mid_lat)))
+        with atomic_path(path, ".png") as tmp:
+            fig.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight")
+    finally:
+        plt.close(fig)
+    return Path(path)
+
+
+def _plain(text) -> str:
+    """Matplotlib text shown literally (``$`` would start mathtext)."""
+    return str(text).replace("$", r"\$")
