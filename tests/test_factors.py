@@ -29,7 +29,9 @@ def test_registry_resolves_and_lists_available_on_unknown():
     reg.register(Factor("t", "u", "d", _const, needs=("tracks",)))
     view = InputsView(frozenset({"seizures"}))
     assert list(reg.available(view)) == ["a"]
-    with pytest.raises(ConfigError, match=r"unknown factor\(s\) \['t'\]; available: \['a'\].*needs input"):
+    with pytest.raises(
+        ConfigError, match=r"unknown factor\(s\) \['t'\]; available: \['a'\].*needs input"
+    ):
         reg.resolve(["t"], view)
     with pytest.raises(ConfigError, match="already registered"):
         reg.register(Factor("a", "other", "d", lambda c: 0))
@@ -168,10 +170,23 @@ def test_planted_or_corrupt_cache_entries_are_ignored(small_demo, tmp_path):
     marker = tmp_path / "pwned"
     # a pickle that would create a file if it were ever unpickled
     payload = pickle.dumps(type("X", (), {"__reduce__": lambda s: (open, (str(marker), "w"))})())
-    for f in cache.glob("*.json"):
+    foreign = {
+        "tables": {},
+        "data": {
+            "__kind__": "dataclass",
+            "class": "subprocess:Popen",
+            "fields": {"args": ["touch", str(marker)]},
+        },
+    }
+    for i, f in enumerate(sorted(cache.glob("*.json"))):
         f.with_suffix(".pkl").write_bytes(payload)
+        if i % 2:  # half point to a class that must never be built or imported
+            f.write_text(json.dumps(foreign))
     for f in cache.glob("*.parquet"):
         f.write_bytes(b"PAR1 not really")
+    for f in cache.glob("*.json"):  # JSON-only entries (reports): tampered too
+        if "back_test" in f.name:
+            f.write_text(json.dumps(foreign))
     again = pipeline.run_pipeline(small_config(small_demo, tmp_path), force=True)
     assert not marker.exists()
     assert not any(v["cached"] for v in again.manifest["stages"].values())

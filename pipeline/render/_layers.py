@@ -156,3 +156,25 @@ def raster_rgba(raster: RasterOverlay) -> tuple[np.ndarray, float, float]:
     rgba[..., 3] = np.where(finite, 1.0, 0.0)
     rgba = _mercator_rows((rgba * 255).round().astype("uint8"), lat0, lat1)
     return rgba, vmin, vmax
+
+
+def raster_to_overlay(name: str, data, max_px: int = 1000) -> RasterOverlay | None:
+    """Downsample a raster to at most ``max_px`` pixels a side in EPSG:4326 for display.
+
+    Display only: a raster that cannot be shown is logged and skipped (``None``), never a
+    failed run.
+    """
+    import logging
+
+    try:
+        if data.rio.crs is None or not data.rio.crs.is_geographic:
+            data = data.rio.reproject("EPSG:4326")
+        band = data.isel(band=0) if "band" in data.dims else data
+        step = max(1, int(np.ceil(max(band.shape) / max_px)))
+        small = band.isel(y=slice(None, None, step), x=slice(None, None, step))
+        arr = np.asarray(small.values, dtype="float64")
+        x0, y0, x1, y1 = band.rio.bounds()
+    except Exception as exc:  # display only: a failed overlay must not fail the run
+        logging.getLogger(__name__).warning("raster overlay for %s skipped: %s", name, exc)
+        return None
+    return RasterOverlay(name=name, array=arr, bounds=(x0, y0, x1, y1), units="")

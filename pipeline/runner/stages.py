@@ -354,39 +354,19 @@ def _factor_infos(state: RunState) -> list:
         if w.weight <= 0:
             continue
         f = available[name]
-        info = FactorInfo(name, display_name(name, w), w.weight, f.unit, f.description)
-        if hasattr(info, "missing_text"):
-            object.__setattr__(info, "missing_text", f.missing_text)
-        out.append(info)
+        out.append(
+            FactorInfo(name, display_name(name, w), w.weight, f.unit, f.description, f.missing_text)
+        )
     return out
-
-
-def _raster_overlay(r: dict) -> dict | None:
-    """Downsample a raster to at most ~1000 px for the map overlay (display only)."""
-    import logging
-
-    da = r["data"]
-    try:
-        if da.rio.crs is None or not da.rio.crs.is_geographic:
-            da = da.rio.reproject("EPSG:4326")
-        band = da.isel(band=0) if "band" in da.dims else da
-        step = max(1, int(np.ceil(max(band.shape) / 1000)))
-        small = band.isel(y=slice(None, None, step), x=slice(None, None, step))
-        arr = np.asarray(small.values, dtype="float64")
-        x0, y0, x1, y1 = band.rio.bounds()
-    except Exception as exc:  # display only: a failed overlay must not fail the run
-        logging.getLogger(__name__).warning("raster overlay for %s skipped: %s", r["name"], exc)
-        return None
-    return {"name": r["name"], "array": arr, "bounds": (x0, y0, x1, y1), "units": ""}
 
 
 def render(state: RunState, run_id: str) -> None:
     """Write the HTML map (and the preview PNG)."""
-    from ..render import MapData, RasterOverlay, RenderOptions, write_map, write_preview_png
+    from ..render import MapData, RenderOptions, raster_to_overlay, write_map, write_preview_png
 
     cfg, ft = state.config, state.features
     assert ft is not None and state.scores is not None and state.as_of is not None
-    overlays = [RasterOverlay(**ov) for r in state.rasters if (ov := _raster_overlay(r))]
+    overlays = [ov for r in state.rasters if (ov := raster_to_overlay(r["name"], r["data"]))]
     transit = None
     if S.VESSEL_HOURS in ft.table:
         vh = ft.table[[S.CELL, S.VESSEL_HOURS]]
