@@ -8,11 +8,15 @@ STAMP := $(VENV)/.installed-stamp
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: help venv demo test test-deps bench bench-quick lint format lock clean
+# Two workers (the CI machine has 2 cores); tests sharing a demo-size fixture stay on one.
+XDIST := -n 2 --dist loadgroup
+
+.PHONY: help venv demo test test-fast test-deps bench bench-quick lint format lock clean notebooks
 
 help:
 	@echo "make demo    - create the environment, generate the demo data, run the pipeline, print the map path"
 	@echo "make test    - the whole test suite (installs Debian chromium for the browser tests)"
+	@echo "make test-fast - unit and small end-to-end tests: no browser, notebooks or demo-size runs"
 	@echo "make bench   - benchmarks against peer tools (long); bench-quick for a smoke run"
 	@echo "make lint    - ruff check + format check + mypy (part of make test)"
 	@echo "make lock    - re-resolve requirements.lock from pyproject.toml"
@@ -39,7 +43,13 @@ test-deps:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends chromium chromium-driver; }
 
 test: $(STAMP) test-deps lint
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
+
+test-fast: $(STAMP)
+	$(PY) -m pytest $(XDIST) -m "not browser and not slow and not notebook" $(PYTEST_ARGS)
+
+notebooks: $(STAMP)
+	$(PY) tools/make_notebooks.py
 
 bench: $(STAMP)
 	@set -e; for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f; done

@@ -111,21 +111,18 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from .config import load_config
+    from .run import input_paths
+    from .runner.plan import planned_stages
 
     config = load_config(args.config)
-    paths = [
-        s.path
-        for group in (config.inputs.seizures, config.inputs.tracks, config.inputs.rasters)
-        for s in group
-    ]
-    paths += [p for p in (config.inputs.ports, config.area.polygon) if p is not None]
-    missing = [str(p) for p in paths if not Path(p).is_file()]
+    missing = [str(p) for p in input_paths(config) if not Path(p).is_file()]
     if missing:
         raise _MissingInputs(f"{args.config}: input file(s) not found: {', '.join(missing)}")
     print(
         f"{args.config}: valid ({len(config.inputs.seizures)} seizure, "
         f"{len(config.inputs.tracks)} track, {len(config.inputs.rasters)} raster input(s))"
     )
+    print("stages: " + ", ".join(planned_stages(config)))
     return EXIT_OK
 
 

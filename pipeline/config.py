@@ -355,6 +355,9 @@ def _format_error(err: ValidationError, path: Path | str) -> str:
         valid = _valid_keys(parent)
         hint = f"; valid keys here: {', '.join(valid)}" if valid else ""
         msg = f"unknown key {loc!r}{hint}"
+    elif first["type"] == "value_error" and not first["loc"]:
+        # a whole-config rule: its message names what is wrong; the input is the whole file
+        msg = str(first["msg"]).removeprefix("Value error, ")
     else:
         msg = f"{loc}: {first['msg']} (got {first.get('input')!r})"
     more = len(err.errors()) - 1

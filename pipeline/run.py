@@ -73,7 +73,8 @@ class _Timer:
             self.timings[name] = round(time.perf_counter() - t0, 3)
 
 
-def _input_paths(config: Config) -> list[Path]:
+def input_paths(config: Config) -> list[Path]:
+    """Every input file a config names (tables, rasters, ports, area polygon)."""
     groups = (config.inputs.seizures, config.inputs.tracks, config.inputs.rasters)
     files = [Path(s.path) for g in groups for s in g]
     return files + [Path(p) for p in (config.inputs.ports, config.area.polygon) if p is not None]
@@ -81,7 +82,7 @@ def _input_paths(config: Config) -> list[Path]:
 
 def _run_key(config: Config, as_of: dt.date | str | None) -> str:
     """Hash of everything a run's outputs depend on: inputs, config, as_of, code version."""
-    digests = [(str(p), sha256_file(p) if p.is_file() else None) for p in _input_paths(config)]
+    digests = [(str(p), sha256_file(p) if p.is_file() else None) for p in input_paths(config)]
     return digest(
         [digests, config_to_dict(config), None if as_of is None else str(as_of), __version__]
     )
@@ -255,7 +256,7 @@ def run_pipeline(
     out = Path(out_dir) if out_dir is not None else Path(config.run.out_dir)
     out = Path(os.path.abspath(out))
     run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
-    P.check_out_dir(out, _input_paths(config))
+    P.check_out_dir(out, input_paths(config))
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

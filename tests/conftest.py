@@ -97,3 +97,17 @@ def small_config(small_demo: Path, tmp_path: Path, **sections):
     path = tmp_path / "c.yaml"
     path.write_text(yaml.safe_dump(raw))
     return pipeline.load_config(path)
+
+
+# Fixtures worth generating once: tests that use them run on one xdist worker
+# (``--dist loadgroup`` in the Makefile) instead of each worker building its own copy.
+_GROUPED = {"demo_run": "demo", "full": "demo-full"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark demo-size tests ``slow`` and keep users of one big fixture on one worker."""
+    for item in items:
+        for fixture, group in _GROUPED.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(pytest.mark.slow)
+                item.add_marker(pytest.mark.xdist_group(group))

@@ -9,9 +9,15 @@ from nbclient import NotebookClient
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 
 
+NEEDS_SHARED = {"04-real-incidents.ipynb"}
+
+
 @pytest.mark.slow
+@pytest.mark.notebook
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_notebook_runs(path, tmp_path, monkeypatch):
+def test_notebook_runs(path, tmp_path, monkeypatch, request):
+    if path.name in NEEDS_SHARED:
+        request.getfixturevalue("shared_data")  # skips cleanly without ../shared/data
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -22,5 +28,9 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
     ).execute()
 
 
-def test_there_is_a_quickstart():
-    assert any(p.name == "01-quickstart.ipynb" for p in NOTEBOOKS)
+def test_the_researcher_notebooks_exist_and_store_no_large_outputs():
+    names = {p.name for p in NOTEBOOKS}
+    assert {"01-quickstart.ipynb", "02-add-a-risk-factor.ipynb"} <= names
+    for p in NOTEBOOKS:
+        assert p.stat().st_size < 100_000, f"{p.name} is {p.stat().st_size} bytes"
+        assert "srcdoc" not in p.read_text(), f"{p.name} embeds a whole page"
