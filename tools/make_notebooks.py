@@ -26,6 +26,7 @@ work = Path(os.environ.get("ROUTE_RISK_NOTEBOOK_DIR") or tempfile.mkdtemp(prefix
 
 
 def add_a_risk_factor() -> list:
+    """Return the cells of ``02-add-a-risk-factor``."""
     return [
         new_markdown_cell(
             "# Add a risk factor\n\n"
@@ -128,6 +129,7 @@ print(f"{int(blind.sum())} of {len(blind)} cells have no AIS coverage (vessel-ho
 
 
 def write(name: str, cells: list) -> None:
+    """Write ``cells`` as notebook ``name`` (no outputs, Python 3 kernel)."""
     nb = new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {
         "name": "python3",
