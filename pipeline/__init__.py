@@ -59,6 +59,7 @@ _EXPORTS: dict[str, str] = {
     "build_map": "render",
     "map_to_html": "render",
     "write_map": "render",
+    "raster_to_overlay": "render",
     "write_preview_png": "render",
     "escape_text": "render",
     "MapData": "render",

@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -223,6 +224,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     level = logging.WARNING - 10 * min(args.verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+    def one_line(message, category, *_args, **_kwargs) -> None:
+        print(f"route-risk: warning: {message}", file=sys.stderr)
+
+    warnings.showwarning = one_line
     try:
         return args.func(args)
     except RouteRiskError as exc:

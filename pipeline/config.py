@@ -18,6 +18,7 @@ import datetime as dt
 import logging
 import os
 import re
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -25,7 +26,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .errors import ConfigError
+from .errors import ConfigError, FutureDateWarning
 from .factors import InputsView, PluginOptions
 from .ingest.options import IngestOptions, RasterSource, SeizureSource, TrackSource
 from .score import FactorWeight
@@ -51,7 +52,22 @@ BANDWIDTH_RULES = ("silverman", "scott", "spatial", "cv")
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # No infinities or NaN anywhere (``weight: .inf`` would publish an empty risk), and no
+    # YAML ``true`` where a number is expected (pydantic's lax mode reads it as 1).
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_bool_numbers(cls, raw: Any) -> Any:
+        if isinstance(raw, dict):
+            for name, value in raw.items():
+                f = cls.model_fields.get(name)
+                if f is None or not isinstance(value, bool):
+                    continue
+                types = {f.annotation, *getattr(f.annotation, "__args__", ())}
+                if bool not in types and types & {int, float}:
+                    raise ValueError(f"{name} must be a number, got {value!r}")
+        return raw
 
 
 class RunConfig(_Model):
@@ -223,17 +239,51 @@ class EvaluateConfig(_Model):
 class TimelineConfig(_Model):
     """The monthly risk behind the map's time slider."""
 
-    months: int = Field(12, ge=0, description="Months on the time slider (0 = none).")
+    months: int = Field(
+        12, ge=0, le=600, description="Months on the time slider (0 = none; at most 50 years)."
+    )
 
 
 class RenderConfig(_Model):
     """The HTML map and the exports."""
 
     title: str | None = None
-    tiles: str | None = Field(None, description="None = offline basemap; a folium tiles name.")
+    tiles: str | None = Field(
+        None,
+        description="None = offline basemap; a folium tiles name, or an https URL template "
+        "with {z}, {x} and {y} (then tiles_attribution is required).",
+    )
+    tiles_attribution: str | None = Field(None, description="Attribution of custom tiles.")
     max_seizure_points: int = Field(20000, ge=0)
     geojson: bool = True
     preview_png: bool = True
+
+    @model_validator(mode="after")
+    def _tiles(self) -> RenderConfig:
+        t = self.tiles
+        if t is None:
+            return self
+        if "://" in t or "{" in t:
+            if not t.startswith("https://") or not all(k in t for k in ("{z}", "{x}", "{y}")):
+                raise ValueError(
+                    f"render.tiles must be a folium tiles name or an https:// URL template with "
+                    f"{{z}}, {{x}} and {{y}}, got {t!r}"
+                )
+            if not self.tiles_attribution:
+                raise ValueError(
+                    "render.tiles is a custom URL: render.tiles_attribution is required"
+                )
+            return self
+        import folium
+
+        try:  # folium decides what a tiles name is: ask it, so run cannot fail later
+            folium.TileLayer(t, attr=self.tiles_attribution)
+        except (ValueError, KeyError) as exc:
+            raise ValueError(
+                f"render.tiles {t!r} is not a folium tiles name (e.g. 'OpenStreetMap', "
+                f"'CartoDB positron') nor an https URL template: {exc}"
+            ) from None
+        return self
 
 
 class Config(_Model):
@@ -317,6 +367,39 @@ class Config(_Model):
         return set(default_registry.available(self.inputs_view()))
 
 
+MAX_CONFIG_BYTES = 1 << 20
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    """YAML's safe loader without aliases (no alias bombs) and without duplicate keys.
+
+    A config has no need for anchors and aliases, and a 400-byte "billion laughs" document
+    expands into gigabytes through them; a key written twice silently keeps the last value.
+    Both end in one clear message instead.
+    """
+
+    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.YAMLError(
+                f"aliases (*{event.anchor}) are not allowed in a config, "
+                f"line {event.start_mark.line + 1}"
+            )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node, deep=False):  # type: ignore[no-untyped-def]
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                raise yaml.YAMLError(
+                    f"key {key!r} appears twice (lines {seen[key]} and "
+                    f"{key_node.start_mark.line + 1}); a config key must be unique"
+                )
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -355,9 +438,10 @@ def _format_error(err: ValidationError, path: Path | str) -> str:
         valid = _valid_keys(parent)
         hint = f"; valid keys here: {', '.join(valid)}" if valid else ""
         msg = f"unknown key {loc!r}{hint}"
-    elif first["type"] == "value_error" and not first["loc"]:
-        # a whole-config rule: its message names what is wrong; the input is the whole file
-        msg = str(first["msg"]).removeprefix("Value error, ")
+    elif first["type"] == "value_error":
+        # a rule of ours: its message names the value; the input may be a whole section
+        text = str(first["msg"]).removeprefix("Value error, ")
+        msg = text if not first["loc"] else f"{loc}: {text}"
     else:
         msg = f"{loc}: {first['msg']} (got {first.get('input')!r})"
     more = len(err.errors()) - 1
@@ -410,8 +494,10 @@ def load_config(path: str | os.PathLike, overrides: Mapping[str, Any] | None = N
         raise ConfigError(f"config file {str(path)!r} does not exist") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read config file {str(path)!r}: {exc}") from None
+    if len(text) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: a config of {len(text)} bytes is too large for a config")
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=_ConfigLoader)  # noqa: S506 (a SafeLoader, see below)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}".replace("\n", " ")) from None
     if raw is None:
@@ -430,9 +516,17 @@ def load_config(path: str | os.PathLike, overrides: Mapping[str, Any] | None = N
     raw = _resolve_paths(raw, base)
     raw["source"] = str(path.resolve())
     try:
-        return Config.model_validate(raw)
+        config = Config.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(_format_error(exc, path)) from None
+    if config.run.as_of is not None and config.run.as_of > dt.datetime.now(dt.UTC).date():
+        warnings.warn(
+            f"{path}: run.as_of {config.run.as_of.isoformat()} is in the future; "
+            "time decay and windows will treat every event as old",
+            FutureDateWarning,
+            stacklevel=2,
+        )
+    return config
 
 
 def config_to_dict(config: Config) -> dict[str, Any]:

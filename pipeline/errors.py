@@ -11,6 +11,7 @@ from __future__ import annotations
 __all__ = [
     "ConfigError",
     "DataQualityError",
+    "FutureDateWarning",
     "InputError",
     "RouteRiskError",
     "RouteRiskWarning",
@@ -45,3 +46,7 @@ class RunLockedError(RouteRiskError, RuntimeError):
 
 class RouteRiskWarning(UserWarning):
     """Something the user should know about, but not an error."""
+
+
+class FutureDateWarning(RouteRiskWarning):
+    """A date the user gave (``as_of``) lies in the future."""

@@ -435,7 +435,7 @@ def factor(
 
 def load_plugins(refs: Iterable[str] = (), registry: FactorRegistry | None = None) -> None:
     """Load entry-point plug-ins and the ``module:attribute`` references into ``registry``."""
-    from . import _builtin_factors  # noqa: F401  (registers the built-ins)
+    from . import builtin_factors  # noqa: F401  (registers the built-ins)
 
     reg = registry or default_registry
     reg.load_entry_points()

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import schema as S
-from ._builtin_factors import density_on_cells
+from .builtin_factors import density_on_cells
 from .config import DensityConfig
 from .score import FactorWeight, score_cells
 

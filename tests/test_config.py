@@ -83,3 +83,58 @@ def test_shipped_configs_are_valid(name):
     cfg = load_config(REPO / "configs" / name)
     assert cfg.score.factors
     assert cfg.inputs.seizures
+
+
+BASE = "inputs:\n  seizures: [{path: s.csv}]\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("a: &a [x, x, x]\nb: &b [*a, *a, *a]\n", "aliases"),
+        ("area: {resolution: 4}\narea: {resolution: 5}\n" + BASE, "appears twice"),
+        ("area: {resolution: true}\n" + BASE, "resolution must be a number, got True"),
+        ("area: {margin_km: .inf}\n" + BASE, "finite"),
+        ("score: {factors: {seizure_density: {weight: .inf}}}\n" + BASE, "finite"),
+        ("density: {half_life_days: .nan}\n" + BASE, "finite"),
+        ("timeline: {months: 100000}\n" + BASE, "timeline.months"),
+        ("render: {tiles: 'https://t.example/{z}/{x}/{y}.png'}\n" + BASE, "tiles_attribution"),
+        (
+            "render: {tiles: 'http://t.example/{z}/{x}/{y}.png', tiles_attribution: x}\n" + BASE,
+            "https",
+        ),
+        ("render: {tiles: 'No Such Tiles'}\n" + BASE, "not a folium tiles name"),
+    ],
+)
+def test_config_holes_are_closed_at_load(tmp_path, text, needle):
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=needle) as info:
+        load_config(path)
+    assert "\n" not in str(info.value)
+
+
+def test_alias_bomb_is_refused_fast(tmp_path):
+    import time
+
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    path = tmp_path / "bomb.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    t0 = time.perf_counter()
+    with pytest.raises(ConfigError, match="aliases"):
+        load_config(path)
+    assert time.perf_counter() - t0 < 2  # refused at the first alias, not after expanding it
+
+
+def test_custom_tiles_with_attribution_and_future_as_of(tmp_path):
+    from pipeline.errors import FutureDateWarning
+
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "render: {tiles: 'https://t.example/{z}/{x}/{y}.png', tiles_attribution: '(c) x'}\n" + BASE
+    )
+    assert load_config(path).render.tiles_attribution == "(c) x"
+    path.write_text("run: {as_of: 2099-01-01}\n" + BASE)
+    with pytest.warns(FutureDateWarning, match="in the future"):
+        load_config(path)

@@ -111,7 +111,12 @@ def build_map(
         m
     )
     if options.tiles:
-        folium.TileLayer(options.tiles, name=escape_text(options.tiles), overlay=False).add_to(m)
+        folium.TileLayer(
+            options.tiles,
+            name=escape_text(options.tiles),
+            attr=options.tiles_attribution,
+            overlay=False,
+        ).add_to(m)
     BasemapLayer(
         to_js(basemap_payload(data.basemap)), escape_text("Basemap (coast, borders)")
     ).add_to(m)
@@ -187,14 +192,14 @@ def build_map(
         f"routeRisk.map = {m.get_name()}; routeRisk.enableHover({m.get_name()}); "
         "routeRisk.ready = true;"
     ).add_to(m)
-    m._route_risk_img_origins = _tile_origins(options.tiles)  # type: ignore[attr-defined]
+    m._route_risk_img_origins = _tile_origins(options.tiles, options.tiles_attribution)  # type: ignore[attr-defined]
     return m
 
 
-def _tile_origins(tiles: str | None) -> tuple[str, ...]:
+def _tile_origins(tiles: str | None, attribution: str | None = None) -> tuple[str, ...]:
     if not tiles:
         return ()
-    layer = folium.TileLayer(tiles)
+    layer = folium.TileLayer(tiles, attr=attribution)
     url = layer.tiles
     match = re.match(r"^(https?://)([^/]+)", url)
     if not match:

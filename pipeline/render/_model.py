@@ -153,6 +153,7 @@ class RenderOptions:
 
     title: str = "route-risk"
     tiles: str | None = None
+    tiles_attribution: str | None = None
     max_seizure_points: int = 20000
     max_event_points: int = 20000
     max_heat_points: int = 200_000

@@ -312,7 +312,7 @@ def score(state: RunState) -> None:
 
 def back_test(state: RunState) -> None:
     """Hold out the last ``test_days`` and measure how well the density ranked them."""
-    from .._builtin_factors import density_on_cells
+    from ..builtin_factors import density_on_cells
     from ..evaluate import back_test as run_back_test
 
     cfg, ft = state.config, state.features
@@ -385,7 +385,10 @@ def render(state: RunState, run_id: str) -> None:
     )
     title = cfg.render.title or cfg.run.name
     opts = RenderOptions(
-        title=title, tiles=cfg.render.tiles, max_seizure_points=cfg.render.max_seizure_points
+        title=title,
+        tiles=cfg.render.tiles,
+        tiles_attribution=cfg.render.tiles_attribution,
+        max_seizure_points=cfg.render.max_seizure_points,
     )
     inputs = [e["path"] for k in ("seizures", "tracks") for e in state.ingest_report[k]]
     inputs += [r["path"] for r in state.rasters]
