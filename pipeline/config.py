@@ -251,9 +251,11 @@ class RenderConfig(_Model):
     tiles: str | None = Field(
         None,
         description="None = offline basemap; a folium tiles name, or an https URL template "
-        "with {z}, {x} and {y} (then tiles_attribution is required).",
+        "with {z}, {x} and {y}.",
     )
-    tiles_attribution: str | None = Field(None, description="Attribution of custom tiles.")
+    tiles_attribution: str | None = Field(
+        None, description="Attribution shown for the tiles (default for a URL: its host)."
+    )
     max_seizure_points: int = Field(20000, ge=0)
     geojson: bool = True
     preview_png: bool = True
@@ -277,7 +279,7 @@ class RenderConfig(_Model):
         import folium
 
         try:  # folium decides what a tiles name is: ask it, so run cannot fail later
-            folium.TileLayer(t, attr=self.tiles_attribution)
+            folium.TileLayer(t, attr=self.tiles_attribution)  # a name needs no attribution
         except (ValueError, KeyError) as exc:
             raise ValueError(
                 f"render.tiles {t!r} is not a folium tiles name (e.g. 'OpenStreetMap', "

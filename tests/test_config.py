@@ -98,7 +98,7 @@ BASE = "inputs:\n  seizures: [{path: s.csv}]\n"
         ("score: {factors: {seizure_density: {weight: .inf}}}\n" + BASE, "finite"),
         ("density: {half_life_days: .nan}\n" + BASE, "finite"),
         ("timeline: {months: 100000}\n" + BASE, "timeline.months"),
-        ("render: {tiles: 'https://t.example/{z}/{x}/{y}.png'}\n" + BASE, "tiles_attribution"),
+        ("render: {tiles: 'https://t.example/{x}/{y}.png'}\n" + BASE, r"\{z\}"),
         (
             "render: {tiles: 'http://t.example/{z}/{x}/{y}.png', tiles_attribution: x}\n" + BASE,
             "https",

@@ -309,3 +309,94 @@ def test_factor_texts_are_escaped_in_the_card_payload():
     for f in payload["factors"]:
         assert f["unit"] == f["description"] == f["missing"] == escape_text(HOSTILE)
     assert "<img src=x" not in page
+
+
+# ------------------------------------------------------------------ page assembly data cannot forge
+
+FORGED = '__ROUTE_RISK_CSP__" <meta http-equiv="Content-Security-Policy" content="script-src *">'
+
+
+def _policy_and_scripts(page):
+    metas = re.findall(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', page)
+    scripts = re.findall(r"<script>(.*?)</script>", page, re.DOTALL)
+    return metas, scripts
+
+
+@pytest.mark.parametrize(
+    "sink", ["title", "as_of", "note", "commodity", "class label", "factor", "period", "input"]
+)
+def test_data_containing_the_old_placeholder_renders(sink, tmp_path):
+    data = sample_map_data(40)
+    options, as_of, inputs = RenderOptions(), "2024-06-30", ["a.csv"]
+    if sink == "title":
+        options = RenderOptions(title=FORGED)
+    elif sink == "as_of":
+        as_of = FORGED
+    elif sink == "note":
+        data.seizures[S.NOTE] = FORGED
+    elif sink == "commodity":
+        data.seizures[S.COMMODITY] = FORGED
+        data.scores["seizures_" + FORGED] = 1
+    elif sink == "class label":
+        data.class_labels[-1] = FORGED
+        data.scores[S.RISK_CLASS] = data.scores[S.RISK_CLASS].replace("very high", FORGED)
+    elif sink == "factor":
+        data.factors = [
+            FactorInfo(f.name, FORGED, f.weight, FORGED, FORGED, FORGED) for f in data.factors
+        ]
+    elif sink == "period":
+        data.timeline["period"] = FORGED
+    else:
+        inputs = [FORGED]
+    path = write_map(
+        data, tmp_path / "m.html", as_of=as_of, run_id="r", inputs=inputs, options=options
+    )
+    page = path.read_text("utf-8")
+    metas, scripts = _policy_and_scripts(page)
+    assert len(metas) == 1, "exactly one policy, the page's own"
+    assert page.index("Content-Security-Policy") < page.index("<script>")
+    for body in scripts:
+        digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in metas[0]
+    assert metas[0].count("'sha256-") == len(set(scripts))
+    assert "__ROUTE_RISK_CSP__" in page  # shown as text, substituted nowhere
+    assert 'content="script-src *"' not in page
+
+
+def test_csp_origins_must_be_plain_origins():
+    from pipeline.render._assets import csp_policy
+
+    policy = csp_policy(["x"], ("https://*.tile.openstreetmap.org",))
+    assert "img-src data: blob: https://*.tile.openstreetmap.org;" in policy
+    for bad in ('https://a.org" onload="x', "javascript:alert(1)", "https://a.org/path", "*"):
+        with pytest.raises(ValueError, match="origin"):
+            csp_policy(["x"], (bad,))
+
+
+@pytest.mark.parametrize(
+    ("tiles", "origin"),
+    [
+        ("https://tiles.example.org/{z}/{x}/{y}.png", "https://tiles.example.org"),
+        ("https://{s}.tiles.example.org:8080/{z}/{x}/{y}.png", "https://*.tiles.example.org:8080"),
+        ("Esri.WorldImagery", "https://server.arcgisonline.com"),
+    ],
+)
+def test_custom_and_named_tiles_give_a_valid_csp_origin(tiles, origin):
+    page = _html(sample_map_data(20), options=RenderOptions(tiles=tiles))
+    policy = _policy_and_scripts(page)[0][0]
+    assert f"img-src data: blob: {origin};" in policy
+
+
+@pytest.mark.parametrize(
+    "tiles",
+    ["NoSuchTiles", "ftp://x.org/{z}/{x}/{y}", "https://{s}/{z}/{x}/{y}", 'https://a.org"x/{z}'],
+)
+def test_bad_tiles_are_one_input_error(tiles):
+    with pytest.raises(InputError, match="tiles"):
+        build_map(
+            sample_map_data(10),
+            as_of="2024-06-30",
+            run_id="r",
+            inputs=[],
+            options=RenderOptions(tiles=tiles),
+        )

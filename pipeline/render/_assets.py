@@ -3,9 +3,13 @@
 Folium's :class:`~folium.elements.JSCSSMixin` adds ``<script src=CDN>`` links to the page
 header, keyed by name.  :class:`InlineAssetsMixin` keeps that mechanism (same header, same
 de-duplication by name) but adds the *contents* of the files in ``pipeline/assets`` instead, so
-a map opens with no network at all.  The Content-Security-Policy is computed after rendering:
-it allows exactly the inline scripts the page was built with (by sha256), no origin at all
-unless online tiles are enabled.
+a map opens with no network at all.
+
+:func:`render_page` assembles the page and its Content-Security-Policy: it allows exactly the
+inline scripts the page was built with (by sha256 of their final bytes), no origin at all
+unless online tiles are enabled.  The policy is set on the :class:`CspMeta` element before
+the header is rendered; nothing is ever substituted into the rendered text, so no data in the
+page (a title, a note, a category) can forge, move or break the policy.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import html
 import re
 from pathlib import Path
 
@@ -21,7 +26,8 @@ from folium.elements import JSCSSMixin
 from jinja2 import Template
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
-CSP_PLACEHOLDER = "__ROUTE_RISK_CSP__"
+# A CSP source expression for an origin: scheme://host[:port], host labels or a * wildcard.
+_ORIGIN_RE = re.compile(r"^https?://(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?$")
 _SCRIPT_RE = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.DOTALL | re.IGNORECASE)
 _CSS_URL_RE = re.compile(r"url\((images/[A-Za-z0-9_.-]+\.png)\)")
 
@@ -68,11 +74,18 @@ class InlineStyle(Element):
 
 
 class CspMeta(Element):
-    """The Content-Security-Policy ``<meta>``; its value is filled in by :func:`apply_csp`."""
+    """The Content-Security-Policy ``<meta>``; :func:`render_page` sets its policy."""
 
-    _template = Template(
-        '<meta http-equiv="Content-Security-Policy" content="' + CSP_PLACEHOLDER + '">'
-    )
+    _template = Template('<meta http-equiv="Content-Security-Policy" content="{{ this.content }}">')
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.policy = ""
+
+    @property
+    def content(self) -> str:
+        """The policy as an attribute value (quotes inside a policy are ``'``, kept as is)."""
+        return self.policy.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
 
 
 class InlineAssetsMixin(JSCSSMixin):
@@ -97,36 +110,35 @@ class InlineAssetsMixin(JSCSSMixin):
         super().render(**kwargs)
 
 
-def apply_csp(html: str, *, img_origins: tuple[str, ...] = ()) -> str:
-    """Fill the CSP placeholder with a policy allowing exactly the page's inline scripts.
+def is_csp_origin(origin: str) -> bool:
+    """Return whether ``origin`` is a plain ``http(s)://[*.]host[:port]`` CSP source."""
+    return bool(_ORIGIN_RE.match(origin))
+
+
+def csp_policy(script_bodies: list[str], img_origins: tuple[str, ...] = ()) -> str:
+    """Return the page's Content-Security-Policy: exactly these inline scripts, no origin.
 
     Parameters
     ----------
-    html : str
-        A page rendered with a :class:`CspMeta` in its header.
+    script_bodies : list of str
+        The exact text between ``<script>`` and ``</script>`` of every script of the page.
     img_origins : tuple of str
-        Extra image origins (tile servers), only when online tiles are enabled.
-
-    Returns
-    -------
-    str
-        The page with the policy in place.
+        Image origins (tile servers, ``https://*.tile.example.org``), only for online tiles.
 
     Raises
     ------
     ValueError
-        If the page has no placeholder or loads a script from a URL.
+        If an origin is not a plain ``http(s)://host[:port]`` source expression.
     """
-    if html.count(CSP_PLACEHOLDER) != 1:
-        raise ValueError("the page has no (or several) CSP placeholder(s)")
-    hashes = []
-    for attrs, body in _SCRIPT_RE.findall(html):
-        if "src" in attrs.lower():
-            raise ValueError(f"external script in an offline page: <script{attrs}>")
-        digest = base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode("ascii")
-        hashes.append(f"'sha256-{digest}'")
+    bad = [o for o in img_origins if not is_csp_origin(o)]
+    if bad:
+        raise ValueError(f"not an http(s) origin for the CSP: {bad[0]!r}")
+    hashes = [
+        f"'sha256-{base64.b64encode(hashlib.sha256(b.encode('utf-8')).digest()).decode()}'"
+        for b in script_bodies
+    ]
     img = " ".join(("data:", "blob:", *img_origins))
-    policy = (
+    return (
         "default-src 'none'; "
         f"script-src {' '.join(dict.fromkeys(hashes))}; "
         "style-src 'unsafe-inline'; "
@@ -134,4 +146,63 @@ def apply_csp(html: str, *, img_origins: tuple[str, ...] = ()) -> str:
         "font-src data:; connect-src 'none'; media-src 'none'; object-src 'none'; "
         "frame-src 'none'; worker-src 'none'; base-uri 'none'; form-action 'none'"
     )
-    return html.replace(CSP_PLACEHOLDER, policy, 1)
+
+
+def _script_bodies(markup: str, where: str) -> list[str]:
+    """Bodies of the ``<script>`` elements of rendered markup that holds no unescaped data."""
+    bodies = []
+    for attrs, body in _SCRIPT_RE.findall(markup):
+        if "src" in attrs.lower():
+            raise ValueError(f"external script in an offline page ({where}): <script{attrs}>")
+        bodies.append(body)
+    return bodies
+
+
+def render_page(figure: Figure, *, img_origins: tuple[str, ...] = ()) -> str:
+    """Render a branca Figure to one HTML page whose CSP allows exactly its own scripts.
+
+    Renders like :meth:`branca.element.Figure.render` (same page, byte for byte), in three
+    parts: the map script and the body first, then the policy from the final bytes of every
+    script (the header's inline assets, the body's, the map script), set on the header's
+    :class:`CspMeta`, then the header.  Data reaches only the body and the map script, and
+    only escaped (:func:`~pipeline.render.escape_text`, script-safe JSON), so it cannot add a
+    script, and the policy is never looked for in, or substituted into, the page text.
+
+    Parameters
+    ----------
+    figure : branca.element.Figure
+        The root of a map whose header holds a :class:`CspMeta` named ``"csp"``.
+    img_origins : tuple of str
+        Extra image origins (tile servers), only when online tiles are enabled.
+
+    Returns
+    -------
+    str
+        The page.
+
+    Raises
+    ------
+    ValueError
+        If the header has no :class:`CspMeta`, a script is loaded from a URL, or an origin is
+        not a plain http(s) origin.
+    """
+    for child in figure._children.values():  # what Figure.render does before its template
+        child.render()
+    csp = figure.header._children.get("csp")
+    if not isinstance(csp, CspMeta):
+        raise ValueError("the page header has no CspMeta named 'csp'")
+    body = figure.html.render()
+    script = "\n    " + figure.script.render() + "\n"
+    bodies = []
+    for name, child in figure.header._children.items():
+        if child is not csp:
+            bodies += _script_bodies(child.render(), f"header {name!r}")
+    bodies += _script_bodies(body, "body")
+    csp.policy = csp_policy([*bodies, script], img_origins)
+    header = figure.header.render()
+    title = f"<title>{html.escape(str(figure.title))}</title>" if figure.title else ""
+    return (
+        "<!DOCTYPE html>\n<html>\n<head>\n"
+        f"{title}    {header}\n</head>\n<body>\n    {body}\n</body>\n"
+        f"<script>{script}</script>\n</html>\n"
+    )

@@ -14,7 +14,7 @@ from ._model import RasterOverlay
 
 
 class OfflineMap(InlineAssetsMixin, folium.Map):
-    """A folium Map whose Leaflet is inlined and whose page carries a CSP placeholder."""
+    """A folium Map whose Leaflet is inlined and whose header carries the CSP ``<meta>``."""
 
     inline_css = [("leaflet_css", "leaflet/leaflet.css"), ("route_risk_css", "route_risk.css")]
     inline_js = [("leaflet", "leaflet/leaflet.js")]

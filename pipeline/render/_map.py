@@ -8,13 +8,14 @@ from pathlib import Path
 
 import folium
 import numpy as np
+from branca.element import Figure
 from folium.map import LayerControl
 
 from .. import schema as S
 from ..errors import InputError
 from ..grid import cell_area_km2, cells_to_latlng
 from ..io import atomic_write_text
-from ._assets import apply_csp
+from ._assets import is_csp_origin, render_page
 from ._escaping import escape_text, to_js
 from ._layers import (
     BasemapLayer,
@@ -110,13 +111,9 @@ def build_map(
     MapScript(f"{m.get_name()}.fitBounds({to_js(_fit_bounds(cells))}, {{animate: false}});").add_to(
         m
     )
-    if options.tiles:
-        folium.TileLayer(
-            options.tiles,
-            name=escape_text(options.tiles),
-            attr=options.tiles_attribution,
-            overlay=False,
-        ).add_to(m)
+    tiles, origins = _tile_layer(options.tiles, options.tiles_attribution)
+    if tiles is not None:
+        tiles.add_to(m)
     BasemapLayer(
         to_js(basemap_payload(data.basemap)), escape_text("Basemap (coast, borders)")
     ).add_to(m)
@@ -192,21 +189,51 @@ def build_map(
         f"routeRisk.map = {m.get_name()}; routeRisk.enableHover({m.get_name()}); "
         "routeRisk.ready = true;"
     ).add_to(m)
-    m._route_risk_img_origins = _tile_origins(options.tiles, options.tiles_attribution)  # type: ignore[attr-defined]
+    m._route_risk_img_origins = origins  # type: ignore[attr-defined]
     return m
 
 
-def _tile_origins(tiles: str | None, attribution: str | None = None) -> tuple[str, ...]:
+def _tile_layer(
+    tiles: str | None, attribution: str | None = None
+) -> tuple[folium.TileLayer | None, tuple[str, ...]]:
+    """Return the online tile layer and the image origin the CSP must allow (none offline).
+
+    ``tiles`` is a folium/xyzservices name (``"OpenStreetMap"``, ``"Esri.WorldImagery"``) or
+    an ``http(s)://`` URL template with ``{z}``, ``{x}``, ``{y}`` (attributed to its host).
+    """
     if not tiles:
-        return ()
-    layer = folium.TileLayer(tiles, attr=attribution)
-    url = layer.tiles
-    match = re.match(r"^(https?://)([^/]+)", url)
-    if not match:
-        raise InputError(f"cannot find the origin of tiles {tiles!r} (url {url!r})")
-    host = re.sub(r"\{s\}", "*", match.group(2))
-    host = re.sub(r"\{[^}]*\}", "*", host)
-    return (match.group(1) + host,)
+        return None, ()
+    url_given = "://" in tiles
+    host = re.match(r"^https?://([^/?#]+)", tiles) if url_given else None
+    if url_given and host is None:
+        raise InputError(
+            f"tiles URL must start with http:// or https:// and a host name, got {tiles!r}"
+        )
+    try:
+        layer = folium.TileLayer(
+            tiles,
+            name=escape_text(tiles),
+            overlay=False,
+            attr=escape_text(attribution or f"tiles: {host.group(1)}") if host else attribution,
+        )
+    except ValueError:
+        raise InputError(
+            f"tiles must be a folium tiles name (e.g. 'OpenStreetMap', 'Esri.WorldImagery') or "
+            f"an http(s) URL template with {{z}}/{{x}}/{{y}}, got {tiles!r}"
+        ) from None
+    url = str(layer.tiles)
+    match = re.match(r"^(https?://)([^/?#]+)", url)
+    origin = ""
+    if match:
+        # CSP allows a wildcard only as the leftmost label: a {s} (or {r}, ...) inside the
+        # host widens the origin to every subdomain right of it.
+        labels = match.group(2).split(".")
+        templated = [i for i, label in enumerate(labels) if "{" in label]
+        rest = labels[templated[-1] + 1 :] if templated else labels
+        origin = match.group(1) + ("*." if templated else "") + ".".join(rest)
+    if not is_csp_origin(origin):
+        raise InputError(f"cannot find the http(s) origin of tiles {tiles!r} (url {url!r})")
+    return layer, (origin,)
 
 
 def map_to_html(m: folium.Map) -> str:
@@ -223,8 +250,10 @@ def map_to_html(m: folium.Map) -> str:
         The page, with every asset inline and a Content-Security-Policy that allows only its
         own scripts (and the tile origin when online tiles are enabled).
     """
-    html = m.get_root().render()
-    return apply_csp(html, img_origins=getattr(m, "_route_risk_img_origins", ()))
+    figure = m.get_root()
+    if not isinstance(figure, Figure):
+        raise InputError(f"map_to_html needs a map from build_map, got {type(m).__name__}")
+    return render_page(figure, img_origins=getattr(m, "_route_risk_img_origins", ()))
 
 
 def write_map(
