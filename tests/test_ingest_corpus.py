@@ -115,22 +115,26 @@ RASTER_ERRORS = {
 }
 
 
+#: The files this module covers; test_ingest_real_shapes covers the rest of the corpus and
+#: checks that together they cover every file.
+COVERED = (
+    set(SEIZURE_CASES)
+    | set(SEIZURE_ERRORS)
+    | set(TRACK_CASES)
+    | set(RASTER_ERRORS)
+    | {
+        "t_empty.csv",
+        "r_4326_nodata.tif",
+        "r_utm_2band.tif",
+        "r_custom_crs.tif",
+        "r_cf_0360_packed.nc",
+    }
+)
+
+
 def test_corpus_is_complete():
     files = {p.name for p in CORPUS.iterdir() if p.suffix != ".py" and p.name != "README.md"}
-    covered = (
-        set(SEIZURE_CASES)
-        | set(SEIZURE_ERRORS)
-        | set(TRACK_CASES)
-        | set(RASTER_ERRORS)
-        | {
-            "t_empty.csv",
-            "r_4326_nodata.tif",
-            "r_utm_2band.tif",
-            "r_custom_crs.tif",
-            "r_cf_0360_packed.nc",
-        }
-    )
-    assert files == covered
+    assert COVERED <= files
     assert len(files) >= 40
     readme = (CORPUS / "README.md").read_text()
     assert all(f"`{name}`" in readme for name in files)

@@ -94,9 +94,11 @@ def _fs(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
+#: Nouns that, with an id suffix, name a moving thing.  Not 'trip' or 'route': a GTFS trip
+#: or route is served by many vehicles, so its id is not an identity of one.
 _VESSEL_NOUNS = _fs(
     "vessel ship boat vehicle track craft unit device tracker platform target object "
-    "transponder asset hull trip car bus tag animal individual"
+    "transponder asset hull car bus tag animal individual"
 )
 _ID_SUFFIX = _fs("id no num nr nbr number code ref key name label")
 
@@ -198,8 +200,6 @@ ROLES: dict[str, Role] = {
             "mmsi_number",
             "vessel",
             "track_id",
-            "route_id",
-            "route",
             "id",
             "name",
         ),
@@ -207,9 +207,15 @@ ROLES: dict[str, Role] = {
         weak=_fs("id name label vessel ship boat"),
         veto=_fs(
             "type class status length width draft draught flag cargo category kind size "
-            "speed course heading sog cog destination"
+            "speed course heading sog cog destination route trip entity"
         ),
         pairs=((_VESSEL_NOUNS, _ID_SUFFIX),),
+    ),
+    # The feature id of a layer of LineString routes: one route per feature.
+    "route_id": Role(
+        exact=("route_id", "route", "track_id", "vessel_id", "mmsi", "name", "id"),
+        strong=_fs("route track mmsi vessel"),
+        weak=_fs("id name label"),
     ),
     "sog": Role(
         exact=("sog", "sog_knots", "sog_kn", "speed", "speed_knots", "speed_over_ground"),

@@ -57,10 +57,14 @@ _ABY = r"^\s*(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.](?P<y>\d{4}|\d{2})" + _TIME +
 _YM = r"^\s*(?P<y>\d{4})-(?P<m>\d{1,2})\s*$"
 _NUMBER = r"^\s*(?P<n>[+-]?\d+(?:\.\d+)?)\s*$"
 #: A time of day: 14:30, 14:30:15, 1430Z, 14:30 UTC, 2:30 PM, 1430 hrs, 14h30, 0230 LT.
+#: A bare offset needs four digits (+03:00, +0300) so that a code such as 2019-101 is not
+#: read as 20:19 at offset -1:01.
 _CLOCK = (
-    r"^\s*(?P<H>\d{1,2})(?:[:hH]?)(?P<M>\d{2})(?::?(?P<S>\d{2}))?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?"
+    r"^\s*(?:(?P<H>\d{1,2})[:hH](?P<M>\d{2})(?::(?P<S>\d{2}))?"
+    r"|(?P<H2>\d{2})(?P<M2>\d{2})(?P<S2>\d{2})?)"
+    r"\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?"
     r"\s*(?P<z>Z|[Uu][Tt][Cc]|GMT|[Ll][Tt]|[Ll]ocal(?: time)?|[Hh][Rr][Ss]?|[Hh]|"
-    r"(?:(?:UTC|GMT)\s*)?[+-]\d{1,2}(?::?\d{2})?)?\s*$"
+    r"(?:UTC|GMT)\s*[+-]\d{1,2}(?::?\d{2})?|[+-]\d{2}:?\d{2})?\s*$"
 )
 
 
@@ -271,9 +275,9 @@ def parse_clock(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
         z = np.zeros(n, dtype=bool)
         return np.full(n, np.nan), z, z, ~miss
     hit = parts["__match"] & ~miss
-    hh = _num(parts["H"], n)
-    mm = _num(parts["M"], n)
-    ss = _num(parts.get("S"), n)
+    hh = np.where(np.isnan(_num(parts["H"], n)), _num(parts["H2"], n), _num(parts["H"], n))
+    mm = np.where(np.isnan(_num(parts["M"], n)), _num(parts["M2"], n), _num(parts["M"], n))
+    ss = np.where(np.isnan(_num(parts["S"], n)), _num(parts["S2"], n), _num(parts["S"], n))
     sec = _clock_seconds(hh, mm, ss, parts.get("ampm"))
     off, zoned, local = _zone_seconds(parts.get("z"), n)
     sec = sec - off

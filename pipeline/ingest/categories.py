@@ -25,7 +25,7 @@ def normalise_category(text: object) -> str:
     --------
     >>> normalise_category("  PIRATES ")
     'pirates'
-    >>> normalise_category("Coca\u0301ina") == normalise_category("Cocaína")
+    >>> normalise_category("Cocai\u0301na") == normalise_category("Cocaína")
     True
     """
     s = unicodedata.normalize("NFC", str(text))

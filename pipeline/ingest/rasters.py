@@ -393,8 +393,13 @@ def _open_netcdf(
     if time_dim is None:
         time_dim = next((d for d in other if d.lower() in ("time", "t")), None)
     if time_dim is not None:
+        steps = pd.to_datetime(da[time_dim].to_numpy()) if time_dim in da.coords else None
         da = _select_time(da, time_dim, src, memory_budget_mb)
-        chosen[time_dim] = str(da.attrs.get("time_window") or f"time {src.time!s}")
+        if da.attrs.get("time_window"):
+            chosen[time_dim] = str(da.attrs["time_window"])
+        elif time_dim in da.coords and steps is not None:
+            when = pd.Timestamp(np.asarray(da[time_dim].to_numpy()).reshape(-1)[0]).isoformat()
+            chosen[time_dim] = f"{src.time!s} step of {len(steps)}: {when}"
     if chosen:
         assumptions["selection"] = chosen
     extra = [str(d) for d in da.dims if d not in (lat, lon)]
@@ -505,7 +510,10 @@ def _select_dim(da: xr.DataArray, dim: str, spec, name: str) -> tuple[xr.DataArr
         )
     idx = idx % n
     label = listing[idx] if idx < len(listing) else coord[idx]
-    return da.isel({dim: idx}), f"{how} {spec!r} -> index {idx} ({label})"
+    given = spec.index if isinstance(spec, DimSelect) and how == "index" else spec
+    if isinstance(spec, DimSelect) and how == "value":
+        given = spec.value
+    return da.isel({dim: idx}), f"{how} {given!r} -> index {idx} ({label})"
 
 
 def _select_time(da: xr.DataArray, dim: Hashable, src: RasterSource, memory_budget_mb: float):
@@ -570,7 +578,10 @@ def raster_windows(da: xr.DataArray, *, memory_budget_mb: float | None = None):
 
 
 def _lonlat_bounds(da: xr.DataArray) -> tuple[float, float, float, float]:
-    b = da.rio.transform_bounds("EPSG:4326", densify_pts=21)
+    """Lon/lat bounds clipped to the globe; a grid 360° wide spans all longitudes."""
+    b = [float(v) for v in da.rio.transform_bounds("EPSG:4326", densify_pts=21)]
+    if b[2] - b[0] >= 360.0 - 1e-9:
+        b[0], b[2] = -180.0, 180.0
     return tuple(  # type: ignore[return-value]
         float(np.clip(v, -lim, lim)) for v, lim in zip(b, (180, 90, 180, 90), strict=True)
     )

@@ -511,14 +511,23 @@ def _read_vector_tracks(src: TrackSource, fmt: str, target: str):
     lines = np.isin(types, [1, 5])
     over = {_ROLE_OF.get(k, k): v for k, v in src.columns.items()}
     vroles = ("time", "time_of_day", "vessel_id", "sog", "cog")
+    if lines.any() and "vessel_id" in over:
+        over["route_id"] = over.pop("vessel_id")
+    roles = tuple(
+        ("route_id" if lines.any() else r)
+        for r in vroles
+        if not (r == "vessel_id" and src.vessel_id is not None)
+    )
     choice = infer_columns(
         attrs,
-        vroles if src.vessel_id is None else tuple(r for r in vroles if r != "vessel_id"),
+        roles,
         over,
         name,
         id_roles=() if lines.any() or src.vessel_id is not None else ("vessel_id",),
     )
     pick = {r: choice.get(r) for r in vroles}
+    if lines.any():
+        pick["vessel_id"] = choice.get("route_id")
     if lines.any():
         # LineString routes: one ping per vertex; times interpolated by distance between the
         # feature's start and end times when it has them, else an untimed route.
