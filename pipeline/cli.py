@@ -131,12 +131,88 @@ class _MissingInputs(RouteRiskError, FileNotFoundError):
     pass
 
 
+def _parse_pairs(items: Sequence[str] | None, flag: str) -> dict[str, str]:
+    """``["lat=Y", "lon=X,time=ts"]`` -> ``{"lat": "Y", "lon": "X", "time": "ts"}``."""
+    from .errors import ConfigError
+
+    out: dict[str, str] = {}
+    for item in items or []:
+        for part in item.split(","):
+            if not part.strip():
+                continue
+            key, sep, value = part.partition("=")
+            if not sep or not key.strip() or not value.strip():
+                raise ConfigError(f"{flag} takes NAME=COLUMN pairs, got {part!r}")
+            out[key.strip()] = value.strip()
+    return out
+
+
+def _ingest_source(args: argparse.Namespace, cfg):
+    """Return the file's source model: its entry in ``--config`` if any, then CLI options."""
+    from pydantic import ValidationError
+
+    from .errors import ConfigError
+    from .ingest import RasterSource, SeizureSource, TrackSource
+
+    models: dict[str, type[SeizureSource] | type[TrackSource] | type[RasterSource]] = {
+        "seizures": SeizureSource,
+        "tracks": TrackSource,
+        "raster": RasterSource,
+    }
+    model = models[args.kind]
+    group = {"seizures": "seizures", "tracks": "tracks", "raster": "rasters"}[args.kind]
+    data: dict = {"path": Path(args.path)}
+    if cfg is not None:
+        want = Path(args.path).resolve()
+        for src in getattr(cfg.inputs, group):
+            if Path(src.path).resolve() == want:
+                data = src.model_dump(by_alias=True, exclude_unset=True)
+                data["path"] = Path(args.path)
+                break
+    columns = _parse_pairs(args.columns, "--columns")
+    select = _parse_pairs(args.select, "--select")
+    if args.kind == "raster":
+        if columns or args.dayfirst is not None:
+            raise ConfigError("--columns and --dayfirst/--monthfirst apply to seizures and tracks")
+        if select:
+            data["select"] = {
+                **data.get("select", {}),
+                **{k: _number(v) for k, v in select.items()},
+            }
+    else:
+        if select:
+            raise ConfigError("--select applies to rasters")
+        if columns:
+            data["columns"] = {**data.get("columns", {}), **columns}
+        if args.dayfirst is not None:
+            data["dayfirst"] = args.dayfirst
+    if args.crs:
+        data["crs"] = args.crs
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(x) for x in err.get("loc", ()))
+        raise ConfigError(f"{args.path}: {where}: {err.get('msg')}") from None
+
+
+def _number(text: str):
+    """Return a --select value as an int, else a float, else the text (a date, a label)."""
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text
+
+
 def _cmd_ingest(args: argparse.Namespace) -> int:
     from .ingest import format_summary, summarise_ingest
 
     options = None
     as_of = None
     aoi = None
+    cfg = None
     if args.config:
         from .config import load_config
 
@@ -144,11 +220,12 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         options = cfg.ingest
         as_of = cfg.run.as_of
         aoi = cfg.area.bbox
+    source = _ingest_source(args, cfg)
     summary = summarise_ingest(
-        args.kind, args.path, options=options, out_dir=args.out, as_of=as_of, aoi_bbox=aoi
+        args.kind, source, options=options, out_dir=args.out, as_of=as_of, aoi_bbox=aoi
     )
     if args.json:
-        print(json.dumps(summary, indent=2, default=str))
+        print(json.dumps(summary, indent=2, allow_nan=False))
     else:
         print(format_summary(summary))
     return EXIT_OK
@@ -211,7 +288,46 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("kind", choices=["seizures", "tracks", "raster"])
     p.add_argument("path", help="the file")
-    p.add_argument("--config", metavar="CONFIG", help="take ingest options, as_of and area from it")
+    p.add_argument(
+        "--config",
+        metavar="CONFIG",
+        help="take ingest options, as_of and area from it, and this file's own reading "
+        "options (columns, crs, dayfirst, ...) when it is one of the config's inputs",
+    )
+    p.add_argument(
+        "--columns",
+        metavar="NAME=COLUMN",
+        action="append",
+        help="map a column, e.g. --columns lat=Y,lon=X or --columns time=ts (repeatable; "
+        "overrides the config's mapping)",
+    )
+    order = p.add_mutually_exclusive_group()
+    order.add_argument(
+        "--dayfirst",
+        dest="dayfirst",
+        action="store_const",
+        const=True,
+        default=None,
+        help="read dates like 03/04/2020 as 3 April",
+    )
+    order.add_argument(
+        "--monthfirst",
+        dest="dayfirst",
+        action="store_const",
+        const=False,
+        help="read dates like 03/04/2020 as 4 March",
+    )
+    p.add_argument(
+        "--crs",
+        metavar="CRS",
+        help="CRS of coordinates the file does not declare (e.g. EPSG:32633)",
+    )
+    p.add_argument(
+        "--select",
+        metavar="DIM=VALUE",
+        action="append",
+        help="rasters: one step of a NetCDF dimension, e.g. --select level=850,time=-1",
+    )
     p.add_argument("--out", metavar="DIR", help="write rejects/<source>.csv here")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_cmd_ingest)

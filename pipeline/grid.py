@@ -20,6 +20,7 @@ import h3
 import numpy as np
 import pyarrow as pa
 import shapely
+import shapely.affinity
 from h3ronpy import (
     cells_area_km2,
     cells_parse,
@@ -254,34 +255,69 @@ def mean_cell_edge_km(resolution: int) -> float:
     return float(np.sqrt(2 * area / (3 * np.sqrt(3))))
 
 
+#: Default ceiling of :func:`region_to_cells`: beyond it the caller gets one clear error
+#: instead of minutes of work and gigabytes of ids (10 million cells is 80 MB of uint64 before
+#: any feature column).
+MAX_REGION_CELLS = 10_000_000
+#: Width of the longitude strips a region is cut into before H3's polygon filling, which
+#: takes the short way round for any edge or polygon 180° or more wide.
+_STRIP_DEG = 90.0
+#: Strip edges are densified so that an edge along a parallel stays a parallel.
+_DENSIFY_DEG = 1.0
+
+
 def region_to_cells(
     region,
     resolution: int,
     *,
     margin_km: float = 0.0,
+    max_cells: int | None = MAX_REGION_CELLS,
 ) -> np.ndarray:
     """Return the sorted cells covering a region.
+
+    A cell belongs to the region when its centre does.  Regions of any width work: a global
+    bbox, an ocean 200° wide, a bbox or polygon crossing the antimeridian; they are cut into
+    longitude strips narrower than 180° before H3's polygon filling, which would otherwise
+    take the short way round.
 
     Parameters
     ----------
     region : shapely geometry, sequence of 4 floats, or GeoDataFrame/GeoSeries
         A polygon in EPSG:4326, a bbox ``(lon_min, lat_min, lon_max, lat_max)`` (a bbox with
-        ``lon_min > lon_max`` crosses the antimeridian), or the geometries whose extent is
-        wanted (the data's own extent).
+        ``lon_min > lon_max`` crosses the antimeridian; ``(-180, lat0, 180, lat1)`` is the
+        whole band of latitudes), or the geometries whose extent is wanted (the data's own
+        extent).
     resolution : int
         H3 resolution.
     margin_km : float, default 0
         Grow the covering by at least this distance (in whole rings of cells).
+    max_cells : int or None, default ``MAX_REGION_CELLS``
+        Refuse, before filling, a region whose estimated cell count exceeds this (None: no
+        limit).
 
     Returns
     -------
     numpy.ndarray of uint64, sorted
+
+    Raises
+    ------
+    InputError
+        A malformed region, or one too large for ``max_cells`` at this resolution.
+
+    Examples
+    --------
+    >>> region_to_cells((-180, -90, 180, 90), 0).size  # the whole globe
+    122
     """
     resolution = _check_resolution(resolution)
     geoms = _region_geometries(region)
+    pieces = [_strips(g) for g in geoms]
+    if max_cells is not None:
+        _check_cell_budget([p for ps in pieces for p in ps], resolution, max_cells, region)
     parts = []
-    for geom in geoms:
-        cells = _np(geometry_to_cells(geom, resolution))
+    for geom, strips in zip(geoms, pieces, strict=True):
+        found = [_np(geometry_to_cells(s, resolution)) for s in strips]
+        cells = np.concatenate(found) if found else np.empty(0, dtype="uint64")
         if cells.size == 0:
             # Smaller than one cell: take the cell of its representative point.
             p = shapely.point_on_surface(geom)
@@ -293,6 +329,54 @@ def region_to_cells(
         k = int(np.ceil(margin_km / (edge_km * np.sqrt(3))))
         cells = grid_disk_cells(cells, k)
     return cells
+
+
+def _strips(geom) -> list:
+    """Cut a lon/lat geometry into densified pieces narrower than 180°, wrapped to ±180."""
+    x0, _, x1, _ = geom.bounds
+    if not np.isfinite(x0) or not np.isfinite(x1):
+        raise InputError(f"region has non-finite coordinates: bounds {geom.bounds!r}")
+    starts = np.arange(np.floor(x0 / _STRIP_DEG) * _STRIP_DEG, x1, _STRIP_DEG)
+    boxes = shapely.box(starts, -90.0, starts + _STRIP_DEG, 90.0)
+    cut = shapely.intersection(geom, boxes)
+    keep = ~shapely.is_empty(cut) & (shapely.area(cut) > 0)
+    out = []
+    for piece, start in zip(cut[keep], starts[keep], strict=True):  # at most a handful of strips
+        shift = -360.0 * np.floor((start + 180.0) / 360.0)
+        if shift:
+            piece = shapely.affinity.translate(piece, xoff=shift)
+        out.append(shapely.segmentize(piece, _DENSIFY_DEG))
+    return out
+
+
+def _check_cell_budget(pieces: list, resolution: int, max_cells: int, region) -> None:
+    """Raise when the pieces' area holds more cells than ``max_cells`` (estimated, fast)."""
+    from h3 import average_hexagon_area
+    from pyproj import Geod
+
+    geod = Geod(ellps="WGS84")
+    area_km2 = sum(abs(geod.geometry_area_perimeter(p)[0]) for p in pieces) / 1e6
+    estimate = area_km2 / average_hexagon_area(resolution, unit="km^2")
+    if estimate > max_cells:
+        coarser = next(
+            (
+                r
+                for r in range(resolution - 1, -1, -1)
+                if area_km2 / average_hexagon_area(r, unit="km^2") <= max_cells
+            ),
+            0,
+        )
+        raise InputError(
+            f"region {_describe_region(region)} covers {area_km2:,.0f} km², about "
+            f"{estimate:,.0f} H3 cells at resolution {resolution}, above the limit of "
+            f"{max_cells:,}; use resolution {coarser} or coarser, or a smaller area"
+        )
+
+
+def _describe_region(region) -> str:
+    if isinstance(region, Sequence | np.ndarray) and len(region) == 4:
+        return repr(tuple(float(v) for v in region))
+    return type(region).__name__
 
 
 def _region_geometries(region) -> list:
@@ -309,13 +393,20 @@ def _region_geometries(region) -> list:
     if isinstance(region, shapely.Geometry):
         return [shapely.make_valid(region)]
     if isinstance(region, Sequence | np.ndarray) and len(region) == 4:
-        lon0, lat0, lon1, lat1 = (float(v) for v in region)
+        try:
+            lon0, lat0, lon1, lat1 = (float(v) for v in region)
+        except (TypeError, ValueError):
+            raise InputError(f"bbox must be 4 numbers, got {region!r}") from None
+        if not all(np.isfinite([lon0, lat0, lon1, lat1])):
+            raise InputError(f"bbox must be 4 finite numbers, got {region!r}")
         if not (-90 <= lat0 < lat1 <= 90):
             raise InputError(f"bbox latitudes must satisfy -90 <= min < max <= 90, got {region!r}")
+        if not (-180 <= lon0 <= 180 and -180 <= lon1 <= 180):
+            raise InputError(f"bbox longitudes must lie in [-180, 180], got {region!r}")
         if lon0 == lon1:
             raise InputError(f"bbox has zero width: {region!r}")
-        if lon0 > lon1:  # crosses the antimeridian
-            return [shapely.box(lon0, lat0, 180.0, lat1), shapely.box(-180.0, lat0, lon1, lat1)]
+        if lon0 > lon1:  # crosses the antimeridian: one box from lon0 to lon1 + 360
+            lon1 += 360.0
         return [shapely.box(lon0, lat0, lon1, lat1)]
     raise InputError(f"cannot make a region out of {type(region).__name__}: {region!r}")
 

@@ -140,3 +140,66 @@ def test_cells_to_boundaries_read_the_wkb_exactly():
     np.testing.assert_array_equal(lon, xy[:, 0])
     np.testing.assert_array_equal(lat, xy[:, 1])
     np.testing.assert_array_equal(idx, ref_idx)
+
+
+def _all_cells(res):
+    return np.array(
+        [h3.str_to_int(c) for r0 in h3.get_res0_cells() for c in h3.cell_to_children(r0, res)],
+        dtype="uint64",
+    )
+
+
+@pytest.mark.parametrize("res", [0, 2, 4])
+def test_region_wider_than_180_is_the_band_of_latitudes(res):
+    """Issue 11: (-180, -60, 180, 70) used to give 1 cell; it is every cell centred in the band."""
+    every = _all_cells(res)
+    lat, _ = cells_to_latlng(every)
+    want = np.sort(every[(lat >= -60) & (lat <= 70)])
+    got = region_to_cells((-180, -60, 180, 70), res)
+    assert np.array_equal(got, want)
+    assert np.array_equal(region_to_cells((-180, -90, 180, 90), res), np.sort(every))
+
+
+@pytest.mark.parametrize(
+    "bbox",
+    [(100.0, -10.0, -80.0, 10.0), (-100.0, -10.0, 100.0, 10.0), (-170.0, -5.0, 170.0, 5.0)],
+    ids=["pacific-across-180", "200-wide", "340-wide"],
+)
+def test_wide_bboxes_match_brute_force(bbox):
+    every = _all_cells(3)
+    lat, lon = cells_to_latlng(every)
+    lon0, lat0, lon1, lat1 = bbox
+    in_lon = (lon >= lon0) | (lon <= lon1) if lon0 > lon1 else (lon >= lon0) & (lon <= lon1)
+    want = np.sort(every[in_lon & (lat >= lat0) & (lat <= lat1)])
+    assert np.array_equal(region_to_cells(bbox, 3), want)
+
+
+def test_polygon_wider_than_180_is_not_taken_the_short_way():
+    poly = shapely.box(-170, -10, 170, 10)
+    cells = region_to_cells(poly, 2)
+    lat, lon = cells_to_latlng(cells)
+    assert cells.size > 500 and (np.abs(lon) <= 171).all()
+    assert (lon < -100).any() and (lon > 100).any() and (np.abs(lon) < 10).any()
+
+
+def test_huge_region_at_fine_resolution_is_refused_fast():
+    import time
+
+    t0 = time.perf_counter()
+    with pytest.raises(
+        InputError, match=r"about [\d,]+ H3 cells at resolution 9.*use resolution 5"
+    ):
+        region_to_cells((-180, -60, 180, 70), 9)
+    with pytest.raises(InputError, match="resolution 15"):
+        region_to_cells((-180, -90, 180, 90), 15)
+    assert time.perf_counter() - t0 < 2
+    assert region_to_cells((0, 0, 0.001, 0.001), 15, max_cells=None).size >= 1
+
+
+@pytest.mark.parametrize(
+    "bbox",
+    [(0, 0, float("nan"), 1), (0, 0, 200, 1), ("a", 0, 1, 1), (5, 0, 5, 1)],
+)
+def test_malformed_bbox_is_one_clear_error(bbox):
+    with pytest.raises(InputError, match="bbox"):
+        region_to_cells(bbox, 3)

@@ -1,22 +1,46 @@
-"""Ingest: read seizures, tracks and rasters from the files people have, reject with reasons.
+"""Ingest: read seizures, tracks, rasters and context layers from the files people have.
 
 Every reader returns an :class:`IngestResult` (accepted frame in the table contract of
 :mod:`pipeline.schema`, one reject row per rejected record with its first failing rule,
-counts by rule, notes); rasters open lazily as ``(band, y, x)`` DataArrays.
+counts by rule, notes, and ``assumptions``: every inferred column, date order, time zone and
+CRS with its evidence); rasters open lazily as ``(band, y, x)`` DataArrays whose
+``attrs["assumptions"]`` say how they were placed, and :func:`raster_coverage` refuses a
+raster that cannot inform the area.
 """
 
 from __future__ import annotations
 
 from ._common import IngestResult
-from .options import IngestOptions, RasterSource, SeizureSource, TimeWindow, TrackSource
-from .rasters import describe_raster, open_raster, raster_windows
-from .seizures import SEIZURE_RULES, read_seizures
-from .summary import check_reject_rate, format_summary, summarise_ingest, write_rejects
+from .categories import normalise_categories, normalise_category
+from .context import CONTEXT_KINDS, CONTEXT_RULES, read_context
+from .options import (
+    ContextSource,
+    DimSelect,
+    IngestOptions,
+    RasterSource,
+    SeizureSource,
+    TimeWindow,
+    TrackSource,
+)
+from .rasters import describe_raster, open_raster, raster_coverage, raster_windows
+from .seizures import COMMODITY_ORIGINAL, SEIZURE_RULES, read_seizures
+from .summary import (
+    check_reject_rate,
+    format_summary,
+    json_safe,
+    summarise_ingest,
+    write_rejects,
+)
 from .tracks import TRACK_RULES, classify_mmsi, read_tracks
 
 __all__ = [
+    "COMMODITY_ORIGINAL",
+    "CONTEXT_KINDS",
+    "CONTEXT_RULES",
     "SEIZURE_RULES",
     "TRACK_RULES",
+    "ContextSource",
+    "DimSelect",
     "IngestOptions",
     "IngestResult",
     "RasterSource",
@@ -27,8 +51,13 @@ __all__ = [
     "classify_mmsi",
     "describe_raster",
     "format_summary",
+    "json_safe",
+    "normalise_categories",
+    "normalise_category",
     "open_raster",
+    "raster_coverage",
     "raster_windows",
+    "read_context",
     "read_seizures",
     "read_tracks",
     "summarise_ingest",

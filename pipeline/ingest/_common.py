@@ -14,11 +14,10 @@ import csv
 import io
 import logging
 import re
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -57,6 +56,26 @@ class IngestResult:
     notes : list of str
         Things the user should know (encoding fallback, inferred date order, swapped
         coordinates, ignored waypoints, ...).
+    assumptions : dict
+        Every inference the reader made, with its evidence, JSON-able, for the summary and
+        the run manifest.  Keys (each present when it applies):
+
+        ``columns``
+            role -> ``{"column", "by", "evidence"}``; ``by`` is ``config``, ``name``,
+            ``content``, ``schema``, ``geometry`` or ``constant``.
+        ``dates``
+            ``{"column", "order", "order_by", "order_evidence", "formats", "time_zone",
+            "two_digit_years"}``: day/month order and who decided it, spellings seen.
+        ``time_of_day``
+            ``{"column", "combined", "zone", "local_not_combined", "unparseable"}``.
+        ``time_zone``
+            One sentence: which values named a zone, which were taken as UTC.
+        ``crs``
+            ``{"value", "by", "evidence"}``: the CRS of the coordinates and where it came
+            from (``file``, ``config``, ``default``).
+        ``encoding``, ``delimiter``, ``schema``, ``archive_member``, ``speed_unit``,
+        ``categories``
+            How the file was read.
     """
 
     frame: pd.DataFrame
@@ -65,6 +84,7 @@ class IngestResult:
     source: str
     n_read: int
     notes: list[str] = field(default_factory=list)
+    assumptions: dict[str, Any] = field(default_factory=dict)
 
     @property
     def n_accepted(self) -> int:
@@ -95,6 +115,7 @@ class TextTable:
     notes: list[str]
     delimiter: str
     n_bad: int
+    encoding: str = "utf-8"
 
 
 def decode_bytes(data: bytes, name: str, encoding: str | None) -> tuple[bytes, str, list[str]]:
@@ -159,9 +180,23 @@ def _unique_names(names: Sequence[str]) -> list[str]:
 
 
 def read_text_table(
-    path: Path, *, encoding: str | None = None, delimiter: str | None = None
+    path: Path,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    data: bytes | None = None,
 ) -> TextTable:
     """Read a delimited text file as strings, collecting ragged rows instead of failing.
+
+    Parameters
+    ----------
+    path : Path
+        The file (its name labels messages and rejects).
+    encoding, delimiter : str, optional
+        Forced text encoding and delimiter (None: detect).
+    data : bytes, optional
+        The file's bytes when they come from elsewhere (a zip member); ``path`` then only
+        names it.
 
     Raises
     ------
@@ -169,27 +204,67 @@ def read_text_table(
         If the file is missing, empty or not a delimited table.
     """
     name = path.name
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SourceUnreadable(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise SourceUnreadable(f"{path}: cannot read: {exc.strerror or exc}") from exc
     if not data.strip():
         raise SourceUnreadable(f"{name}: file is empty (expected a header line and records)")
     if b"\x00" in data[:4096] and data[:2] not in (b"\xff\xfe", b"\xfe\xff"):
         raise SourceUnreadable(
             f"{name}: looks binary (NUL bytes in the first 4 KiB), not a delimited text file"
         )
-    data, _enc, notes = decode_bytes(data, name, encoding)
+    data, enc, notes = decode_bytes(data, name, encoding)
+    data, more = _normalise_text(data, name)
+    notes += more
     head = data[: 1 << 16].decode("utf-8", errors="ignore")
     if head.lstrip()[:1] in ("<", "{", "["):
         raise SourceUnreadable(
             f"{name}: starts with {head.lstrip()[:20]!r}: looks like HTML/XML/JSON, not CSV"
         )
     delim = delimiter or sniff_delimiter(head)
-    header = next(csv.reader(io.StringIO(head), delimiter=delim), [])
+    try:
+        header = next(csv.reader(io.StringIO(head), delimiter=delim), [])
+    except csv.Error as exc:
+        raise SourceUnreadable(f"{name}: unreadable header line: {exc}") from exc
+    if len(header) > 1 and not header[-1].strip():
+        # Exports that end every line with the delimiter (a trailing empty column) often
+        # forget it on the last line: drop one trailing delimiter from every line instead
+        # of losing that record as ragged.
+        header = header[:-1]
+        data = _strip_trailing_delimiter(data, delim)
+        notes.append(f"{name}: every line ends with {delim!r}; the empty last column is ignored")
     names = _unique_names(header)
     if not names:
         raise SourceUnreadable(f"{name}: no header line found")
+    table = _parse_table(data, name, names, delim, notes)
+    table.encoding = enc
+    return table
+
+
+def _normalise_text(data: bytes, name: str) -> tuple[bytes, list[str]]:
+    """Old Mac line endings (CR only) to LF; a DOS end-of-file mark (Ctrl-Z) removed."""
+    notes = []
+    if data.endswith(b"\x1a"):
+        data = data.rstrip(b"\x1a")
+        notes.append(f"{name}: trailing end-of-file mark (Ctrl-Z) removed")
+    if b"\r" in data and b"\n" not in data:
+        data = data.replace(b"\r", b"\n")
+        notes.append(f"{name}: lines end with CR only (classic Mac); read as line ends")
+    return data, notes
+
+
+def _strip_trailing_delimiter(data: bytes, delim: str) -> bytes:
+    """Remove one delimiter right before each line end (and at the very end)."""
+    d = re.escape(delim.encode("utf-8"))
+    data = re.sub(d + rb"(\r?\n)", rb"\1", data)
+    return re.sub(d + rb"\Z", b"", data)
+
+
+def _parse_table(
+    data: bytes, name: str, names: list[str], delim: str, notes: list[str]
+) -> TextTable:
     bad: list[tuple[int | None, str, int, int]] = []
 
     def on_bad(row: pacsv.InvalidRow) -> str:
@@ -227,10 +302,13 @@ def read_text_table(
         candidates = np.arange(2, 2 + len(frame) + len(bad), dtype="int64")
         lines = np.setdiff1d(candidates, bad_lines, assume_unique=True)
     else:  # blank lines or values spanning lines: count physical lines exactly
-        lines, ragged = _record_lines(data.decode("utf-8"), delim, len(names))
-        if len(lines) != len(frame):  # pragma: no cover (dialect disagreement)
+        try:
+            lines, ragged = _record_lines(data.decode("utf-8"), delim, len(names))
+        except csv.Error:  # pragma: no cover (pyarrow read what Python's csv cannot)
+            lines, ragged = np.empty(0, "int64"), np.empty(0, "int64")
+        if len(lines) != len(frame):
             log.warning("%s: could not map records to lines; using record numbers", name)
-            lines = np.arange(1, len(frame) + 1, dtype="int64")
+            lines = np.arange(2, len(frame) + 2, dtype="int64")
         if len(ragged) == len(bad):  # pyarrow numbers records, not physical lines
             bad_rows = [int(x) for x in ragged]
     bad_df = pd.DataFrame(
@@ -392,7 +470,9 @@ def dms_to_degrees(values: pd.Series, axis: str) -> tuple[pd.Series, np.ndarray]
     mins = to_numbers(parts["m"].fillna(""), decimal_comma=True)
     secs = to_numbers(parts["s"].fillna(""), decimal_comma=True)
     hemi = parts["h1"].fillna(parts["h2"]).fillna("").str.upper()
-    ok = deg.notna() & ~(mins >= 60) & ~(secs >= 60) & ~(parts["h1"].notna() & parts["h2"].notna())
+    # 60 in the minutes or seconds field is how some official logs write the next whole
+    # unit (5°60'00"S for 6°S): accepted and carried; above 60 is an error.
+    ok = deg.notna() & ~(mins > 60) & ~(secs > 60) & ~(parts["h1"].notna() & parts["h2"].notna())
     ok &= ~(secs.notna() & mins.isna())
     magnitude = deg.abs() + mins.fillna(0) / 60 + secs.fillna(0) / 3600
     sign = np.where((deg < 0) | hemi.isin(["S", "W"]), -1.0, 1.0)
@@ -434,191 +514,6 @@ def split_pair(values: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:
     lat = a.where(~lon_first, b)
     lon = b.where(~lon_first, a)
     return lat, lon, lon_first
-
-
-# --------------------------------------------------------------------------- dates
-
-_DMY = re.compile(
-    r"^\s*(?P<a>\d{1,2})[/.\-](?P<b>\d{1,2})[/.\-](?P<y>\d{4}|\d{2})"
-    r"(?:[ T]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d+))?)?)?\s*$"
-)
-_YMD = re.compile(
-    r"^\s*(?P<y>\d{4})[/.](?P<b>\d{1,2})[/.](?P<a>\d{1,2})"
-    r"(?:[ T]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d+))?)?)?\s*$"
-)
-_ISO = r"^\s*\d{4}-\d{2}(-\d{2})?([T ]\d{2}(:\d{2}(:\d{2}(\.\d+)?)?)?)?\s*(Z|[+-]\d{2}:?\d{2}|UTC)?\s*$"
-_INTEGER = r"^\s*[+-]?\d+(\.\d+)?\s*$"
-
-
-@dataclass
-class ParsedTimes:
-    """Result of :func:`parse_times`."""
-
-    times: pd.Series  # datetime64[ns, UTC], NaT where missing or unparseable
-    missing: np.ndarray
-    unparseable: np.ndarray
-    notes: list[str]
-
-
-def _components_to_times(parts: pd.DataFrame, day: pd.Series, month: pd.Series) -> np.ndarray:
-    year = pd.to_numeric(parts["y"], errors="coerce")
-    year = year.where(year >= 100, np.where(year < 69, year + 2000, year + 1900))
-    frame = pd.DataFrame(
-        {
-            "year": year,
-            "month": month,
-            "day": day,
-            "hour": pd.to_numeric(parts["H"], errors="coerce").fillna(0),
-            "minute": pd.to_numeric(parts["M"], errors="coerce").fillna(0),
-            "second": pd.to_numeric(parts["S"], errors="coerce").fillna(0),
-        }
-    )
-    bad = (
-        frame["month"].isna()
-        | ~frame["month"].between(1, 12)
-        | ~frame["day"].between(1, 31)
-        | (frame["hour"] > 23)
-        | (frame["minute"] > 59)
-        | (frame["second"] > 60)
-    )
-    frame.loc[bad, ["year", "month", "day"]] = np.nan
-    out = pd.to_datetime(frame, errors="coerce", utc=True)
-    frac = pd.to_numeric("0." + parts["f"].fillna("0"), errors="coerce").fillna(0)
-    out = out + pd.to_timedelta(frac.to_numpy() * 1e9, unit="ns")
-    return out.to_numpy()
-
-
-def parse_times(
-    values: pd.Series, *, dayfirst: bool | None = None, name: str = "", column: str = ""
-) -> ParsedTimes:
-    """Parse a column of dates/times in any common spelling to UTC.
-
-    Understood, per value: ISO 8601 (with or without zone; naive means UTC), ``dd/mm/yyyy``
-    and ``mm/dd/yyyy`` with optional time (a value whose first number exceeds 12 is
-    day-first, whose second exceeds 12 is month-first; the others follow ``dayfirst``, or
-    the file's majority, day-first when tied), ``yyyy/mm/dd``, ``yyyymmdd``, epoch seconds
-    (9-11 digits) and milliseconds (12-14 digits), a bare year (placed on 1 January, precision
-    noted), and free text such as ``12 Jan 2020`` (via :func:`pandas.to_datetime`, per
-    distinct value).
-    """
-    notes: list[str] = []
-    where = f"{name} column {column!r}" if column else name
-    if isinstance(values.dtype, pd.DatetimeTZDtype) or values.dtype.kind == "M":
-        t = pd.to_datetime(values, utc=True)
-        miss = t.isna().to_numpy()
-        return ParsedTimes(t, miss, np.zeros(len(values), bool), notes)
-    miss = missing_mask(values)
-    s = values.astype("str").str.strip()
-    if values.dtype.kind in "fi":
-        s = values.astype("float64").map("{:.0f}".format).where(~miss, "")
-    out = np.full(len(s), np.datetime64("NaT"), dtype="datetime64[ns]")
-    done = miss.copy()
-
-    iso = regex_mask(s, _ISO) & ~done
-    if iso.any():
-        # [ \t] not \s: pandas runs a \s pattern through Python's re row by row (RE2's \s
-        # differs); with [ \t] it stays in pyarrow.
-        sub = s[iso].str.replace(r"[ \t]*UTC$", "Z", regex=True)
-        out[iso] = (
-            pd.to_datetime(sub, format="ISO8601", utc=True, errors="coerce")
-            .dt.tz_convert(None)
-            .to_numpy()
-        )
-        done |= iso
-
-    num = regex_mask(s, _INTEGER) & ~done
-    if num.any():
-        x = pd.to_numeric(s[num], errors="coerce")
-        ndig = s[num].str.replace(r"^[+-]|\.\d*$", "", regex=True).str.len()
-        year = (ndig == 4).to_numpy()
-        ymd = (ndig == 8).to_numpy()
-        secs = ndig.between(9, 11).to_numpy()
-        ms = ndig.between(12, 14).to_numpy()
-        vals = np.full(num.sum(), np.datetime64("NaT"), dtype="datetime64[ns]")
-        xv = x.to_numpy(dtype="float64")
-        if year.any():
-            yy = np.where((xv[year] >= 1) & (xv[year] <= 9999), xv[year], np.nan)
-            vals[year] = pd.to_datetime(
-                pd.DataFrame({"year": yy, "month": 1, "day": 1}), errors="coerce"
-            ).to_numpy()
-            notes.append(
-                f"{where}: {int(year.sum())} value(s) give only a year; placed on 1 January "
-                "(precision: year)"
-            )
-        if ymd.any():
-            vals[ymd] = pd.to_datetime(s[num][ymd], format="%Y%m%d", errors="coerce").to_numpy()
-        if secs.any():
-            vals[secs] = pd.to_datetime(xv[secs] * 1e9, unit="ns", errors="coerce").to_numpy()
-        if ms.any():
-            vals[ms] = pd.to_datetime(xv[ms] * 1e6, unit="ns", errors="coerce").to_numpy()
-        out[num] = vals
-        done |= num
-
-    todo = ~done
-    if todo.any():
-        dmy = s[todo].str.extract(_DMY)
-        ymd_ = s[todo].str.extract(_YMD)
-        has_dmy = dmy["a"].notna()
-        a = pd.to_numeric(dmy["a"], errors="coerce")
-        b = pd.to_numeric(dmy["b"], errors="coerce")
-        evid_day = int((has_dmy & (a > 12) & (b <= 12)).sum())
-        evid_month = int((has_dmy & (b > 12) & (a <= 12)).sum())
-        if dayfirst is None:
-            df_default = evid_day >= evid_month
-            ambiguous = int((has_dmy & (a <= 12) & (b <= 12) & (a != b)).sum())
-            if ambiguous:
-                order = "day-first" if df_default else "month-first (US)"
-                notes.append(
-                    f"{where}: {ambiguous} ambiguous date(s) like 03/04/2020 read as {order} "
-                    f"({evid_day} unambiguous day-first, {evid_month} month-first); set "
-                    "dayfirst in the config to decide"
-                )
-        else:
-            df_default = dayfirst
-        if evid_day and evid_month:
-            notes.append(
-                f"{where}: mixes day-first ({evid_day}) and month-first ({evid_month}) dates; "
-                "each unambiguous one is read as written"
-            )
-        day_is_a = (a > 12) | ((b <= 12) & df_default)
-        day = a.where(day_is_a, b)
-        month = b.where(day_is_a, a)
-        sub_idx = np.flatnonzero(todo)
-        got = np.full(len(sub_idx), np.datetime64("NaT"), dtype="datetime64[ns]")
-        m1 = has_dmy.to_numpy()
-        if m1.any():
-            t1 = _components_to_times(dmy[m1], day[m1], month[m1])
-            got[m1] = (
-                t1.astype("datetime64[ns]")
-                if t1.dtype.kind == "M"
-                else pd.to_datetime(t1, utc=True).tz_convert(None).to_numpy()
-            )
-        m2 = ymd_["a"].notna().to_numpy() & ~m1
-        if m2.any():
-            t2 = _components_to_times(
-                ymd_[m2],
-                pd.to_numeric(ymd_["a"][m2], errors="coerce"),
-                pd.to_numeric(ymd_["b"][m2], errors="coerce"),
-            )
-            got[m2] = pd.to_datetime(t2, utc=True).tz_convert(None).to_numpy()
-        rest = ~(m1 | m2)
-        if rest.any():
-            texts = s[todo][rest]
-            uniq = pd.unique(texts)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                parsed = {}
-                for u in uniq:  # distinct free-text dates only
-                    try:
-                        parsed[u] = pd.to_datetime(u, dayfirst=df_default, utc=True)
-                    except (ValueError, TypeError, OverflowError, pd.errors.OutOfBoundsDatetime):
-                        parsed[u] = pd.NaT
-            mapped = pd.to_datetime(texts.map(parsed), utc=True, errors="coerce")
-            got[rest] = mapped.dt.tz_convert(None).to_numpy()
-        out[todo] = got
-    times = pd.Series(pd.to_datetime(out).tz_localize("UTC"), index=values.index)
-    unparseable = times.isna().to_numpy() & ~miss
-    return ParsedTimes(times, miss, unparseable, notes)
 
 
 # --------------------------------------------------------------------------- rejects

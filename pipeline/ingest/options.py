@@ -14,6 +14,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
+    "ContextSource",
+    "DimSelect",
     "IngestOptions",
     "RasterSource",
     "SeizureSource",
@@ -32,9 +34,12 @@ SEIZURE_COLUMN_KEYS = (
     "quantity",
     "agency",
     "note",
+    "time_of_day",
 )
 #: Contract names a ``columns`` mapping may use for tracks.
-TRACK_COLUMN_KEYS = ("vessel_id", "time", "lon", "lat", "sog_kn", "cog_deg")
+TRACK_COLUMN_KEYS = ("vessel_id", "time", "time_of_day", "lon", "lat", "sog_kn", "cog_deg")
+#: Names a ``columns`` mapping may use for context layers (ports, lanes, land).
+CONTEXT_COLUMN_KEYS = ("lat", "lon", "name", "geometry")
 
 
 def _check_columns(value: dict[str, str], valid: tuple[str, ...]) -> dict[str, str]:
@@ -66,17 +71,21 @@ class SeizureSource(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     path: Path = Field(
-        description="The file to read (CSV, GeoJSON, GeoPackage, GeoParquet, "
-        "zipped Shapefile or Excel .xlsx)."
+        description="The file to read (CSV, GeoJSON, GeoPackage, GeoParquet, Shapefile, "
+        "Excel .xlsx, or a .zip holding one of them)."
     )
-    format: Literal["auto", "csv", "geojson", "gpkg", "parquet", "shapefile", "xlsx"] = Field(
-        "auto", description="File format; 'auto' decides from the file name and its first bytes."
+    format: Literal["auto", "csv", "geojson", "gpkg", "parquet", "shapefile", "xlsx", "zip"] = (
+        Field("auto", description="File format; 'auto' decides from the file name.")
+    )
+    member: str | None = Field(
+        None, description="The file to read inside a .zip holding several (path or name)."
     )
     columns: dict[str, str] = Field(
         default_factory=dict,
         description="Contract name -> source column, overriding automatic recognition. Keys: "
         + ", ".join(SEIZURE_COLUMN_KEYS)
-        + " ('coords' is one text column holding both coordinates, e.g. DMS).",
+        + " ('coords' is one text column holding both coordinates, e.g. DMS; 'time_of_day' "
+        "a column of times such as 14:30 UTC or 1430Z beside a date column).",
     )
     crs: str | None = Field(
         None,
@@ -85,8 +94,14 @@ class SeizureSource(BaseModel):
     )
     dayfirst: bool | None = Field(
         None,
-        description="Whether ambiguous dates like 03/04/2020 are day-first; None infers it "
-        "from the unambiguous dates in the file (day-first when tied).",
+        description="Whether dates like 03/04/2020 are day-first.  None decides from the "
+        "column's own values (a first field > 12 proves day-first, a second > 12 "
+        "month-first); a column they do not decide is refused with a message asking for it.",
+    )
+    synonyms: dict[str, str] = Field(
+        default_factory=dict,
+        description="Category spelling -> category, applied after normalisation (trim, "
+        "Unicode NFC, case-fold; both sides normalised alike), e.g. {robbers: armed robbery}.",
     )
     layer: str | None = Field(None, description="Layer of a GeoPackage (default: the first).")
     polygons_to_points: bool = Field(
@@ -114,6 +129,23 @@ class SeizureSource(BaseModel):
     def _crs(cls, value: str | None) -> str | None:
         return _check_crs(value)
 
+    @field_validator("synonyms")
+    @classmethod
+    def _synonyms(cls, value: dict[str, str]) -> dict[str, str]:
+        from .categories import normalise_category
+
+        out: dict[str, str] = {}
+        for k, v in value.items():
+            key, target = normalise_category(k), normalise_category(v)
+            if not key or not target:
+                raise ValueError(f"synonyms entry {k!r}: {v!r} has an empty side")
+            if key in out and out[key] != target:
+                raise ValueError(
+                    f"synonyms map {k!r} to both {out[key]!r} and {target!r} after normalisation"
+                )
+            out[key] = target
+        return out
+
     @field_validator("delimiter")
     @classmethod
     def _delimiter(cls, value: str | None) -> str | None:
@@ -128,18 +160,23 @@ class TrackSource(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     path: Path = Field(
-        description="The file to read (AIS CSV, GPX, GeoPackage, GeoParquet "
-        "or GeoJSON points or LineString routes)."
+        description="The file to read (AIS CSV, GPX, GeoPackage, GeoParquet, Shapefile "
+        "or GeoJSON points or LineString routes, or a .zip holding one of them)."
     )
-    format: Literal["auto", "ais_csv", "gpx", "gpkg", "parquet", "geojson"] = Field(
-        "auto", description="File format; 'auto' decides from the file name."
+    format: Literal["auto", "ais_csv", "gpx", "gpkg", "parquet", "geojson", "shapefile", "zip"] = (
+        Field("auto", description="File format; 'auto' decides from the file name.")
     )
-    schema_: Literal["auto", "generic", "dma", "marinecadastre"] = Field(
+    member: str | None = Field(
+        None, description="The file to read inside a .zip holding several (path or name)."
+    )
+    schema_: Literal["auto", "generic", "dma", "marinecadastre", "gtfs_rt"] = Field(
         "auto",
         alias="schema",
-        description="AIS CSV schema: 'generic' (mmsi,timestamp,lat,lon,sog,cog and common "
-        "variants), 'dma' (Danish Maritime Authority, '# Timestamp' day-first), "
-        "'marinecadastre' (US, MMSI,BaseDateTime,LAT,LON,...); 'auto' detects it from the header.",
+        description="Position CSV schema: 'generic' (mmsi,timestamp,lat,lon,sog,cog and "
+        "common variants), 'dma' (Danish Maritime Authority, '# Timestamp' day-first), "
+        "'marinecadastre' (US, MMSI,BaseDateTime,LAT,LON,...), 'gtfs_rt' (flattened "
+        "GTFS-realtime vehicle positions: vehicle_id, latitude, longitude, bearing, speed in "
+        "m/s, timestamp in epoch seconds); 'auto' detects it from the header.",
     )
     columns: dict[str, str] = Field(
         default_factory=dict,
@@ -159,6 +196,12 @@ class TrackSource(BaseModel):
     )
     encoding: str | None = Field(None, description="Text encoding of a CSV (None: detect).")
     delimiter: str | None = Field(None, description="CSV delimiter (None: sniff).")
+    speed_unit: Literal["auto", "kn", "m/s", "km/h"] = Field(
+        "auto",
+        description="Unit of the speed column; 'auto' reads it from the header (sog_kn, "
+        "speed_mps, speed_kmh) or the schema (gtfs_rt: m/s), else knots (AIS); converted to "
+        "knots.",
+    )
 
     @field_validator("columns")
     @classmethod
@@ -192,6 +235,23 @@ class TimeWindow(BaseModel):
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
+class DimSelect(BaseModel):
+    """Pick one step of a raster dimension explicitly by position or by coordinate value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    index: int | None = Field(None, description="0-based position; negative counts from the end.")
+    value: float | str | dt.date | None = Field(
+        None, description="Coordinate value (a number, or a date for a time dimension)."
+    )
+
+    @model_validator(mode="after")
+    def _one(self) -> DimSelect:
+        if (self.index is None) == (self.value is None):
+            raise ValueError("give exactly one of index or value")
+        return self
+
+
 class RasterSource(BaseModel):
     """Where a raster (GeoTIFF/COG or NetCDF) is and which part of it to use."""
 
@@ -215,6 +275,13 @@ class RasterSource(BaseModel):
         "latest",
         description="NetCDF time step: 'latest', a date (the step on that day), or a "
         "TimeWindow aggregate.",
+    )
+    select: dict[str, int | float | dt.date | str | DimSelect] = Field(
+        default_factory=dict,
+        description="One step of any other dimension, e.g. {level: 850, time: -1}: a number "
+        "is a coordinate value when the dimension has it, else a 0-based index (negative "
+        "from the end); {index: i} or {value: v} says which explicitly.  A time dimension "
+        "given here overrides 'time'.",
     )
 
     @field_validator("name")
@@ -250,3 +317,48 @@ class IngestOptions(BaseModel):
     memory_budget_mb: float = Field(
         512.0, gt=0.0, description="Rasters declared larger than this are read in windows."
     )
+    max_uncompressed_mb: float = Field(
+        2048.0,
+        gt=0.0,
+        description="A zipped input whose data file declares more than this many MiB "
+        "uncompressed is refused before anything is expanded (zip bombs).",
+    )
+
+
+class ContextSource(BaseModel):
+    """A context layer: ports (points), shipping lanes (lines) or land/coastline (polygons)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: Path = Field(
+        description="Any vector file (GeoJSON, GeoPackage, Shapefile, GeoParquet, a .zip "
+        "holding one) or, for ports, a CSV with latitude/longitude columns."
+    )
+    kind: Literal["ports", "lanes", "land"] = Field(
+        description="ports: points; lanes: lines; land: polygons (coastlines as lines are "
+        "accepted for distance to coast)."
+    )
+    columns: dict[str, str] = Field(
+        default_factory=dict,
+        description="Name -> source column, overriding recognition. Keys: "
+        + ", ".join(CONTEXT_COLUMN_KEYS)
+        + " ('geometry' a WKT column).",
+    )
+    crs: str | None = Field(
+        None,
+        description="CRS of the coordinates when the file does not say (a CSV); a layer "
+        "without CRS is otherwise refused unless its coordinates are within degree ranges "
+        "and come from a CSV of latitude/longitude.",
+    )
+    layer: str | None = Field(None, description="Layer of a GeoPackage (default: the first).")
+    member: str | None = Field(None, description="The file to read inside a .zip.")
+
+    @field_validator("columns")
+    @classmethod
+    def _columns(cls, value: dict[str, str]) -> dict[str, str]:
+        return _check_columns(value, CONTEXT_COLUMN_KEYS)
+
+    @field_validator("crs")
+    @classmethod
+    def _crs(cls, value: str | None) -> str | None:
+        return _check_crs(value)

@@ -11,7 +11,15 @@ NetCDF specifics: longitudes in 0..360 are wrapped to -180..180 and sorted, lati
 descending (north-up), packed ``scale_factor``/``add_offset`` and ``_FillValue`` are decoded by
 xarray, and a time dimension is reduced per :class:`~pipeline.ingest.options.RasterSource`:
 the latest step, the step on a date, or a mean/max/sum over a window (computed window by
-window).
+window).  Any other dimension (a pressure level, an ensemble member) is picked with
+``select`` by coordinate value or index.
+
+A raster is never placed on the Earth by a guess: a file without a CRS is refused unless its
+axes are latitude/longitude by CF metadata or by name *and* their values lie in degree ranges,
+or the source gives ``crs``; bounds impossible in the CRS (a latitude beyond ±90) are refused
+in one line.  :func:`raster_coverage` checks a raster against the area: no overlap, or no valid
+cell inside it, is refused at ingest; partial coverage is reported.  Every such decision is in
+``da.attrs["assumptions"]``.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ import importlib.util
 import logging
 from collections.abc import Hashable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,9 +37,9 @@ import xarray as xr
 
 from ..errors import InputError, SourceUnreadable
 from ._common import as_source
-from .options import RasterSource, TimeWindow
+from .options import DimSelect, RasterSource, TimeWindow
 
-__all__ = ["describe_raster", "open_raster", "raster_windows"]
+__all__ = ["describe_raster", "open_raster", "raster_coverage", "raster_windows"]
 
 log = logging.getLogger(__name__)
 
@@ -99,21 +108,44 @@ def open_raster(
     InputError
         No CRS (and none configured), unknown band/variable/time, no lat/lon dimensions.
     """
+    import rioxarray  # noqa: F401  (registers the .rio accessor used below)
+
     src = as_source(source, RasterSource)
     if not memory_budget_mb > 0:
         raise InputError(f"memory_budget_mb must be > 0, got {memory_budget_mb!r}")
     kind = _kind(src.path)
+    assumptions: dict[str, Any] = {}
     if kind == "tiff":
+        if src.select:
+            raise InputError(
+                f"{src.path.name}: select {src.select!r} applies to NetCDF dimensions; a "
+                "GeoTIFF has bands only (use band: N)"
+            )
         da = _open_tiff(src)
+        if da.rio.crs is not None:
+            assumptions["crs"] = {
+                "value": _crs_text(da.rio.crs),
+                "by": "file",
+                "evidence": "declared by the file",
+            }
     else:
-        da = _open_netcdf(src, "h5netcdf" if kind == "netcdf4" else "scipy", memory_budget_mb)
+        da = _open_netcdf(
+            src, "h5netcdf" if kind == "netcdf4" else "scipy", memory_budget_mb, assumptions
+        )
     if da.rio.crs is None:
         if src.crs is None:
             raise InputError(
                 f"{src.path.name}: raster has no CRS; set crs in the raster's config "
-                "(e.g. crs: 'EPSG:4326')"
+                "(e.g. crs: 'EPSG:4326' for degrees, or the projected CRS of metre "
+                "coordinates); a CRS is never assumed"
             )
         da = da.rio.write_crs(src.crs)
+        assumptions["crs"] = {
+            "value": _crs_text(da.rio.crs),
+            "by": "config",
+            "evidence": "the file has no CRS; crs set in the config",
+        }
+    _check_bounds(da, src.path.name)
     itemsize = np.dtype(da.dtype).itemsize
     declared_mb = da.size * itemsize / 2**20
     rows = _budget_rows(da.sizes["x"], da.sizes["band"], itemsize, memory_budget_mb)
@@ -126,6 +158,7 @@ def open_raster(
         declared_mb=round(declared_mb, 3),
         windowed=bool(windowed),
         window_rows=int(rows),
+        assumptions=assumptions,
     )
     if windowed:
         log.info(
@@ -136,6 +169,60 @@ def open_raster(
             rows,
         )
     return da
+
+
+def _crs_text(crs) -> str:
+    """EPSG-style code of a CRS when it has one, else its name."""
+    from pyproj import CRS
+
+    c = CRS.from_user_input(crs)
+    auth = c.to_authority() or c.to_authority(min_confidence=25)
+    return ":".join(auth) if auth else (c.name or c.to_wkt()[:80])
+
+
+def _check_bounds(da: xr.DataArray, name: str) -> None:
+    """Refuse, in one line, a grid whose extent cannot exist in its CRS."""
+    from pyproj import CRS
+
+    try:
+        x0, y0, x1, y1 = (float(v) for v in da.rio.bounds())
+        res_x, res_y = (abs(float(v)) for v in da.rio.resolution())
+    except Exception as exc:  # rioxarray raises its own errors for degenerate grids
+        raise InputError(f"{name}: cannot compute the raster's extent: {_first_line(exc)}") from exc
+    box = f"({x0:g}, {y0:g}, {x1:g}, {y1:g})"
+    if not all(np.isfinite([x0, y0, x1, y1, res_x, res_y])) or res_x == 0 or res_y == 0:
+        raise InputError(f"{name}: raster extent {box} or resolution is not finite and non-zero")
+    crs = CRS.from_user_input(da.rio.crs)
+    if crs.is_geographic:
+        if y0 < -90 - res_y or y1 > 90 + res_y:
+            raise InputError(
+                f"{name}: raster extent {box} has latitudes beyond ±90, impossible in "
+                f"{_crs_text(crs)}; its coordinates are probably not degrees: set the right "
+                "crs for this raster"
+            )
+        if x0 < -360 - res_x or x1 > 360 + res_x or (x1 - x0) > 360 + 2 * res_x:
+            raise InputError(
+                f"{name}: raster extent {box} spans longitudes beyond ±360, impossible in "
+                f"{_crs_text(crs)}; set the right crs for this raster"
+            )
+        return
+    try:
+        b = da.rio.transform_bounds("EPSG:4326", densify_pts=21)
+    except Exception as exc:  # pyproj/rasterio raise several types for impossible extents
+        raise InputError(
+            f"{name}: raster extent {box} cannot be placed on the Earth in {_crs_text(crs)}: "
+            f"{_first_line(exc)}"
+        ) from exc
+    if not all(np.isfinite(b)):
+        raise InputError(
+            f"{name}: raster extent {box} lies outside the valid area of {_crs_text(crs)}; "
+            "check its CRS"
+        )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc)
+    return text.splitlines()[0][:160] if text else type(exc).__name__
 
 
 def _open_tiff(src: RasterSource) -> xr.DataArray:
@@ -184,15 +271,85 @@ def _pick_dim(da: xr.DataArray, names: tuple[str, ...], std: str) -> str | None:
     return None
 
 
-def _open_netcdf(src: RasterSource, engine: str, memory_budget_mb: float) -> xr.DataArray:
+def _cf_axis(da: xr.DataArray, dim: str, std: str) -> bool:
+    """Whether CF metadata (standard_name or degree units) says ``dim`` is ``std``."""
+    if dim not in da.coords:
+        return False
+    attrs = da[dim].attrs
+    units = str(attrs.get("units", "")).lower().replace(" ", "_")
+    want = (
+        ("degrees_north", "degree_north", "degrees_n", "degree_n")
+        if std == "latitude"
+        else (
+            "degrees_east",
+            "degree_east",
+            "degrees_e",
+            "degree_e",
+        )
+    )
+    return attrs.get("standard_name") == std or units in want
+
+
+def _netcdf_crs(ds, da, src, lat: str, lon: str, assumptions: dict[str, Any]):
+    """Return the CRS of a NetCDF variable: grid_mapping, else CF lat/lon in degree ranges.
+
+    Returns None when nothing places the grid (the caller refuses unless ``crs`` is set).
+    """
+    from pyproj import CRS
+
+    gm = da.attrs.get("grid_mapping") or da.encoding.get("grid_mapping")
+    if gm and gm in ds:
+        try:
+            crs = CRS.from_cf(ds[gm].attrs)
+        except Exception:  # noqa: BLE001 (pyproj raises several types for incomplete mappings)
+            crs = None
+        if crs is not None:
+            assumptions["crs"] = {
+                "value": _crs_text(crs),
+                "by": "file",
+                "evidence": f"CF grid_mapping variable {gm!r}",
+            }
+            return crs
+    if src.crs is not None:
+        return None  # open_raster writes the configured CRS and records it
+    ys = np.asarray(da[lat].to_numpy(), dtype="float64") if lat in da.coords else np.empty(0)
+    xs = np.asarray(da[lon].to_numpy(), dtype="float64") if lon in da.coords else np.empty(0)
+    in_range = (
+        ys.size > 0
+        and xs.size > 0
+        and bool(np.all(np.abs(ys[np.isfinite(ys)]) <= 90))
+        and bool(np.all((xs[np.isfinite(xs)] >= -180) & (xs[np.isfinite(xs)] <= 360)))
+    )
+    cf = _cf_axis(da, lat, "latitude") and _cf_axis(da, lon, "longitude")
+    named = lat.lower() in ("lat", "latitude", "nav_lat") and lon.lower() in (
+        "lon",
+        "long",
+        "longitude",
+        "nav_lon",
+    )
+    if in_range and (cf or named):
+        why = "CF latitude/longitude coordinates" if cf else f"axes named {lat!r}/{lon!r}"
+        assumptions["crs"] = {
+            "value": "EPSG:4326",
+            "by": "cf-coordinates" if cf else "axis-names",
+            "evidence": f"no grid_mapping; {why} with values within degree ranges "
+            f"(lat {np.nanmin(ys):g}..{np.nanmax(ys):g}, lon {np.nanmin(xs):g}..{np.nanmax(xs):g})",
+        }
+        return CRS.from_epsg(4326)
+    return None
+
+
+def _open_netcdf(
+    src: RasterSource, engine: str, memory_budget_mb: float, assumptions: dict[str, Any]
+) -> xr.DataArray:
     name = src.path.name
     try:
         ds = xr.open_dataset(
             src.path, engine=engine, mask_and_scale=True, decode_times=True, cache=False
         )
-    except Exception as exc:
+    except Exception as exc:  # netCDF backends raise many types for bad files
         raise SourceUnreadable(
-            f"{name}: unreadable NetCDF: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            f"{name}: unreadable NetCDF: {type(exc).__name__}: {_first_line(exc)}"
         ) from exc
     # NetCDF variable names are strings; xarray types them as Hashable.
     names = [str(v) for v in ds.data_vars]
@@ -218,52 +375,145 @@ def _open_netcdf(src: RasterSource, engine: str, memory_budget_mb: float) -> xr.
             f"{name}: variable {var!r} has dims {list(da.dims)!r}; expected latitude and "
             "longitude dimensions (lat/lon or CF standard_name)"
         )
-    other = [d for d in da.dims if d not in (lat, lon)]
-    time_dim = (
-        next(
-            (d for d in other if np.issubdtype(da[d].dtype, np.datetime64) if d in da.coords), None
+    crs = _netcdf_crs(ds, da, src, lat, lon, assumptions)
+    other = [str(d) for d in da.dims if d not in (lat, lon)]
+    unknown = sorted(set(src.select) - set(other))
+    if unknown:
+        raise InputError(
+            f"{name}: select names {unknown!r}, not a dimension of {var!r} besides its "
+            f"axes; its other dimensions are {other!r}"
         )
-        if other
-        else None
+    chosen: dict[str, str] = {}
+    for dim, spec in src.select.items():
+        da, chosen[dim] = _select_dim(da, dim, spec, name)
+    other = [d for d in other if d not in src.select]
+    time_dim = next(
+        (d for d in other if d in da.coords and np.issubdtype(da[d].dtype, np.datetime64)), None
     )
-    if time_dim is None and other:
-        time_dim = next((d for d in other if str(d).lower() in ("time", "t")), None)
+    if time_dim is None:
+        time_dim = next((d for d in other if d.lower() in ("time", "t")), None)
     if time_dim is not None:
+        steps = pd.to_datetime(da[time_dim].to_numpy()) if time_dim in da.coords else None
         da = _select_time(da, time_dim, src, memory_budget_mb)
-    extra = [d for d in da.dims if d not in (lat, lon)]
-    if len(extra) > 1 or (extra and da.sizes[extra[0]] > 1 and src.band is None and False):
-        raise InputError(f"{name}: variable {var!r} has extra dims {extra!r}; select them first")
+        if da.attrs.get("time_window"):
+            chosen[time_dim] = str(da.attrs["time_window"])
+        elif time_dim in da.coords and steps is not None:
+            when = pd.Timestamp(np.asarray(da[time_dim].to_numpy()).reshape(-1)[0]).isoformat()
+            chosen[time_dim] = f"{src.time!s} step of {len(steps)}: {when}"
+    if chosen:
+        assumptions["selection"] = chosen
+    extra = [str(d) for d in da.dims if d not in (lat, lon)]
+    if len(extra) > 1:
+        sizes = {d: int(da.sizes[d]) for d in extra}
+        raise InputError(
+            f"{name}: variable {var!r} has {len(extra)} dimensions besides its axes {sizes!r}; "
+            "pick one step of all but one with select, e.g. select: "
+            + "{"
+            + ", ".join(f"{d}: 0" for d in extra[:-1])
+            + "}"
+        )
     da = da.rename({lat: "y", lon: "x"})
     if extra:
         da = da.rename({extra[0]: "band"})
         if src.band is not None:
+            if src.band > da.sizes["band"]:
+                raise InputError(
+                    f"{name}: band {src.band!r} requested, dimension {extra[0]!r} has "
+                    f"1..{da.sizes['band']}"
+                )
             da = da.isel(band=[src.band - 1])
+        assumptions["bands"] = f"dimension {extra[0]!r} read as bands"
     else:
         da = da.expand_dims(band=[1])
     da = da.transpose("band", "y", "x")
+    geographic = crs is not None and crs.is_geographic
     xs = da["x"].to_numpy().astype("float64")
-    if xs.size and np.nanmax(xs) > 180:
+    if geographic and xs.size and np.nanmax(xs) > 180:
         wrapped = ((xs + 180) % 360) - 180
         order = np.argsort(wrapped, kind="stable")
         da = da.isel(x=order).assign_coords(x=wrapped[order])
+        assumptions["longitudes"] = "0..360 wrapped to -180..180"
     ys = da["y"].to_numpy()
     if ys.size > 1 and ys[0] < ys[-1]:
         da = da.isel(y=slice(None, None, -1))
     if not np.issubdtype(da.dtype, np.floating):
         da = da.astype("float32")
-    crs = None
-    gm = da.attrs.get("grid_mapping") or da.encoding.get("grid_mapping")
-    if gm and gm in ds:
-        try:
-            from pyproj import CRS
-
-            crs = CRS.from_cf(ds[gm].attrs)
-        except Exception:  # an incomplete grid_mapping: fall back to lat/lon
-            crs = None
     da = da.rio.set_spatial_dims(x_dim="x", y_dim="y")
-    da = da.rio.write_crs(crs if crs is not None else (src.crs or "EPSG:4326"))
+    if crs is not None:
+        da = da.rio.write_crs(crs)
+    else:
+        _refuse_unplaced(da, src, name)
     da = da.rio.write_transform(da.rio.transform(recalc=True))
     return da
+
+
+def _refuse_unplaced(da: xr.DataArray, src: RasterSource, name: str) -> None:
+    """Refuse a NetCDF grid nothing places on the Earth (unless the source gives a CRS)."""
+    if src.crs is not None:
+        return
+    xs = da["x"].to_numpy().astype("float64")
+    ys = da["y"].to_numpy().astype("float64")
+    span = f"x {np.nanmin(xs):g}..{np.nanmax(xs):g}, y {np.nanmin(ys):g}..{np.nanmax(ys):g}"
+    metres = np.nanmax(np.abs(xs)) > 360 or np.nanmax(np.abs(ys)) > 90
+    why = "are not degrees (metres?)" if metres else "are not marked as latitude/longitude"
+    raise InputError(
+        f"{name}: raster has no CRS (no grid_mapping) and its coordinates ({span}) {why}; "
+        "set crs for this raster (e.g. 'EPSG:32633'); a CRS is never assumed"
+    )
+
+
+def _select_dim(da: xr.DataArray, dim: str, spec, name: str) -> tuple[xr.DataArray, str]:
+    """Pick one step of ``dim`` by value or index; return it and what was picked."""
+    n = int(da.sizes[dim])
+    coord = da[dim].to_numpy() if dim in da.coords else np.arange(n)
+    is_time = np.issubdtype(coord.dtype, np.datetime64)
+    listing = (
+        [str(pd.Timestamp(v).date()) for v in coord[:8]]
+        if is_time
+        else [v.item() if hasattr(v, "item") else v for v in coord[:8]]
+    )
+
+    def by_value(value) -> int | None:
+        if is_time:
+            try:
+                want = pd.Timestamp(value)
+            except (ValueError, TypeError):
+                return None
+            day = pd.DatetimeIndex(coord).normalize()
+            hit = np.flatnonzero((pd.DatetimeIndex(coord) == want) | (day == want.normalize()))
+        elif np.issubdtype(coord.dtype, np.number) and not isinstance(value, str):
+            hit = np.flatnonzero(np.isclose(coord.astype("float64"), float(value)))
+        else:
+            hit = np.flatnonzero(coord.astype("str") == str(value))
+        return int(hit[-1]) if hit.size else None
+
+    how = ""
+    idx: int | None = None
+    if isinstance(spec, DimSelect):
+        if spec.index is not None:
+            idx, how = spec.index, "index"
+        else:
+            idx, how = by_value(spec.value), "value"
+    elif isinstance(spec, bool):
+        idx = None
+    elif isinstance(spec, int):
+        idx, how = by_value(spec), "value"
+        if idx is None:
+            idx, how = spec, "index"
+    else:
+        idx, how = by_value(spec), "value"
+    if idx is None or not -n <= idx < n:
+        raise InputError(
+            f"{name}: select {dim}: {spec!r} matches no step; {dim!r} has {n} step(s)"
+            f"{' from ' + repr(listing) if listing else ''} (a number is a value when the "
+            "dimension has it, else a 0-based index; negative counts from the end)"
+        )
+    idx = idx % n
+    label = listing[idx] if idx < len(listing) else coord[idx]
+    given = spec.index if isinstance(spec, DimSelect) and how == "index" else spec
+    if isinstance(spec, DimSelect) and how == "value":
+        given = spec.value
+    return da.isel({dim: idx}), f"{how} {given!r} -> index {idx} ({label})"
 
 
 def _select_time(da: xr.DataArray, dim: Hashable, src: RasterSource, memory_budget_mb: float):
@@ -327,35 +577,35 @@ def raster_windows(da: xr.DataArray, *, memory_budget_mb: float | None = None):
         yield sl, da.isel(y=sl).load()
 
 
+def _lonlat_bounds(da: xr.DataArray) -> tuple[float, float, float, float]:
+    """Lon/lat bounds clipped to the globe; a grid 360° wide spans all longitudes."""
+    b = [float(v) for v in da.rio.transform_bounds("EPSG:4326", densify_pts=21)]
+    if b[2] - b[0] >= 360.0 - 1e-9:
+        b[0], b[2] = -180.0, 180.0
+    return tuple(  # type: ignore[return-value]
+        float(np.clip(v, -lim, lim)) for v, lim in zip(b, (180, 90, 180, 90), strict=True)
+    )
+
+
 def describe_raster(da: xr.DataArray) -> dict:
-    """Return a summary: CRS, shape, bands, lon/lat bounds and the valid fraction.
+    """Return a summary: CRS, shape, bands, lon/lat bounds, the valid fraction, assumptions.
 
     The valid fraction (non-NaN cells over all cells) is computed window by window.
     """
     crs = da.rio.crs
-    auth = crs.to_authority() if crs is not None else None
-    crs_text = ":".join(auth) if auth else (crs.to_wkt()[:80] if crs is not None else None)
-    if crs is not None and auth is None:
-        from pyproj import CRS
-
-        pc = CRS.from_wkt(crs.to_wkt())
-        a2 = pc.to_authority(min_confidence=25)
-        crs_text = ":".join(a2) if a2 else (pc.name or crs_text)
+    crs_text = _crs_text(crs) if crs is not None else None
     valid = 0
     try:
         for _, w in raster_windows(da):
             valid += int(np.count_nonzero(~np.isnan(w.to_numpy())))
     except Exception as exc:  # a read error mid-file: truncated/corrupt
         raise SourceUnreadable(
-            f"{da.attrs.get('source_file', 'raster')}: read failed: {type(exc).__name__}: {exc}"
+            f"{da.attrs.get('source_file', 'raster')}: read failed: {type(exc).__name__}: "
+            f"{_first_line(exc)}"
         ) from exc
     try:
-        b = da.rio.transform_bounds("EPSG:4326", densify_pts=21)
-        bounds = [
-            round(float(np.clip(v, -lim, lim)), 6)
-            for v, lim in zip(b, (180, 90, 180, 90), strict=True)
-        ]
-    except Exception:  # pragma: no cover (CRS without inverse)
+        bounds: list[float] | None = [round(v, 6) for v in _lonlat_bounds(da)]
+    except Exception:  # pragma: no cover (CRS without inverse; refused at open)
         bounds = None
     return {
         "crs": crs_text,
@@ -365,4 +615,116 @@ def describe_raster(da: xr.DataArray) -> dict:
         "valid_fraction": round(valid / da.size, 6) if da.size else 0.0,
         "dtype": str(da.dtype),
         "windowed": bool(da.attrs.get("windowed", False)),
+        "assumptions": dict(da.attrs.get("assumptions", {})),
     }
+
+
+def _lon_overlap(a0: float, a1: float, b0: float, b1: float) -> float:
+    """Degrees of longitude shared by two ranges; ``x0 > x1`` crosses the antimeridian."""
+
+    def pieces(x0: float, x1: float) -> list[tuple[float, float]]:
+        if x1 - x0 >= 360 or (x0 == -180 and x1 == 180):
+            return [(-180.0, 180.0)]
+        return [(x0, x1)] if x0 <= x1 else [(x0, 180.0), (-180.0, x1)]
+
+    return sum(
+        max(0.0, min(p1, q1) - max(p0, q0))
+        for p0, p1 in pieces(a0, a1)
+        for q0, q1 in pieces(b0, b1)
+    )
+
+
+def raster_coverage(
+    da: xr.DataArray, aoi_bbox: tuple[float, float, float, float] | None = None
+) -> dict[str, Any]:
+    """Check that a raster can inform the area; refuse when it cannot.
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        A raster from :func:`open_raster`.
+    aoi_bbox : tuple of 4 floats, optional
+        ``(lon_min, lat_min, lon_max, lat_max)`` of the area (``lon_min > lon_max`` crosses
+        the antimeridian); None checks the whole raster.
+
+    Returns
+    -------
+    dict
+        ``overlap_fraction`` (share of the area's bbox inside the raster's bounds),
+        ``valid_fraction_in_area`` (share of the raster cells inside the area that hold a
+        value) and ``note`` (a sentence when coverage is partial, else None).
+
+    Raises
+    ------
+    InputError
+        The raster does not overlap the area, or holds no valid value inside it (all
+        nodata): one line naming the file, its bounds and the area.
+    """
+    name = da.attrs.get("source_file", "raster")
+    rx0, ry0, rx1, ry1 = _lonlat_bounds(da)
+    window = da
+    overlap = 1.0
+    if aoi_bbox is not None:
+        ax0, ay0, ax1, ay1 = (float(v) for v in aoi_bbox)
+        lat_share = max(0.0, min(ry1, ay1) - max(ry0, ay0))
+        lon_share = _lon_overlap(rx0, rx1, ax0, ax1)
+        a_width = ax1 - ax0 if ax0 <= ax1 else ax1 + 360 - ax0
+        area = max(a_width * (ay1 - ay0), 1e-12)
+        overlap = min(1.0, lat_share * lon_share / area)
+        if lat_share <= 0 or lon_share <= 0:
+            raise InputError(
+                f"{name}: raster bounds lon/lat ({rx0:g}, {ry0:g}, {rx1:g}, {ry1:g}) do not "
+                f"overlap the area {tuple(aoi_bbox)!r}; it cannot inform any cell"
+            )
+        window = _clip_to_bbox(da, (ax0, ay0, ax1, ay1))
+    valid = 0
+    total = 0
+    if window.size:
+        for _, w in raster_windows(window):
+            arr = w.to_numpy()
+            valid += int(np.count_nonzero(~np.isnan(arr)))
+            total += arr.size
+    where = "inside the area" if aoi_bbox is not None else ""
+    if valid == 0:
+        raise InputError(
+            f"{name}: every value {where + ' ' if where else ''}is nodata; the raster "
+            "cannot inform any cell"
+        )
+    frac = valid / total if total else 0.0
+    note = None
+    if overlap < 0.999 or frac < 0.999:
+        note = (
+            f"{name}: raster covers {overlap:.0%} of the area's bbox and {frac:.0%} of its "
+            "cells there hold a value; cells outside get no value for this factor"
+        )
+    return {
+        "overlap_fraction": round(overlap, 6),
+        "valid_fraction_in_area": round(frac, 6),
+        "note": note,
+    }
+
+
+def _clip_to_bbox(da: xr.DataArray, bbox: tuple[float, float, float, float]) -> xr.DataArray:
+    """Return the raster rows/columns inside a lon/lat bbox (in the raster CRS), lazily."""
+    from pyproj import Transformer
+
+    ax0, ay0, ax1, ay1 = bbox
+    crs = da.rio.crs
+    if ax0 > ax1:  # across the antimeridian: the whole width, latitudes only
+        ax0, ax1 = -180.0, 180.0
+    tr = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    try:
+        x0, y0, x1, y1 = tr.transform_bounds(ax0, ay0, ax1, ay1, densify_pts=21)
+    except Exception:  # an area outside the projection's domain: check the whole raster
+        return da
+    if not all(np.isfinite([x0, y0, x1, y1])):
+        return da
+    xs = da["x"].to_numpy()
+    ys = da["y"].to_numpy()
+    cols = np.flatnonzero((xs >= x0) & (xs <= x1))
+    rows = np.flatnonzero((ys >= y0) & (ys <= y1))
+    if not cols.size or not rows.size:
+        # the area is smaller than a pixel: the nearest pixel
+        cols = np.array([int(np.argmin(np.abs(xs - (x0 + x1) / 2)))])
+        rows = np.array([int(np.argmin(np.abs(ys - (y0 + y1) / 2)))])
+    return da.isel(x=slice(cols.min(), cols.max() + 1), y=slice(rows.min(), rows.max() + 1))

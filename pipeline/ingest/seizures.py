@@ -2,7 +2,13 @@
 
 Formats: CSV (delimiter sniffed, decimal comma detected per column, UTF-8 with or without BOM,
 UTF-16 by BOM, cp1252/latin-1 fallback), GeoJSON, GeoPackage, GeoParquet (or plain Parquet
-with coordinate columns), zipped Shapefile and Excel ``.xlsx``.
+with coordinate columns), Shapefile, Excel ``.xlsx``, and a ``.zip`` holding a CSV or any of
+the vector formats (size-bounded, see :mod:`pipeline.ingest._archive`).
+
+Columns are recognised by name and by content (:mod:`pipeline.ingest._columns`); every pick,
+the day/month order of the dates, the time zone, the CRS and the category merges are returned
+in ``IngestResult.assumptions``.  Categories (``commodity``) are normalised (trim, NFC,
+case-fold, ``synonyms``); the spelling as read stays in ``commodity_original``.
 
 Rule ids (each rejected record gets its *first* failing rule, in this order):
 
@@ -21,6 +27,8 @@ Rule ids (each rejected record gets its *first* failing rule, in this order):
 ``null_island``        exactly (0, 0), a placeholder
 ``date_missing``       no date
 ``date_unparseable``   a date no supported spelling matches
+``date_out_of_range``  a real date outside 1677-09-22..2262-04-11, the range the table holds
+                       (e.g. 1583): rejected, never wrapped
 ``date_future``        after ``as_of``
 ``quantity_unparseable``  quantity present but not a number
 ``quantity_negative``  quantity < 0
@@ -35,6 +43,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -54,28 +63,29 @@ from ..schema import (
     TIME,
     empty_seizures,
 )
+from ._columns import infer_columns
 from ._common import (
     IngestResult,
     Rule,
     as_source,
     as_text,
-    find_column,
     finish_rejects,
     first_failing,
     missing_mask,
-    normalise_name,
     outside_aoi_rules,
     parse_coordinate,
-    parse_times,
     range_rules,
     read_text_table,
     reproject_xy,
     split_pair,
     to_numbers,
 )
+from ._dates import NS_RANGE, times_with_clock
+from ._vector import open_source, read_vector
+from .categories import normalise_categories
 from .options import SeizureSource
 
-__all__ = ["read_seizures", "SEIZURE_RULES"]
+__all__ = ["COMMODITY_ORIGINAL", "read_seizures", "SEIZURE_RULES"]
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +103,7 @@ SEIZURE_RULES = (
     "null_island",
     "date_missing",
     "date_unparseable",
+    "date_out_of_range",
     "date_future",
     "quantity_unparseable",
     "quantity_negative",
@@ -101,138 +112,13 @@ SEIZURE_RULES = (
     "duplicate",
 )
 
-CANDIDATES: dict[str, tuple[str, ...]] = {
-    LAT: (
-        "lat",
-        "latitude",
-        "y",
-        "lat_dd",
-        "latitude_dd",
-        "decimal_latitude",
-        "lat_deg",
-        "latitude_degrees",
-        "lat_wgs84",
-        "ycoord",
-        "y_coord",
-        "point_y",
-        "northing",
-    ),
-    LON: (
-        "lon",
-        "lng",
-        "long",
-        "longitude",
-        "x",
-        "lon_dd",
-        "longitude_dd",
-        "decimal_longitude",
-        "lon_deg",
-        "longitude_degrees",
-        "lon_wgs84",
-        "xcoord",
-        "x_coord",
-        "point_x",
-        "easting",
-    ),
-    "coords": (
-        "coords",
-        "coordinates",
-        "coordinate",
-        "position",
-        "latlon",
-        "lat_lon",
-        "latlng",
-        "lat_lng",
-        "location_coordinates",
-        "geo_position",
-    ),
-    TIME: (
-        "datetime",
-        "date_time",
-        "timestamp",
-        "time_stamp",
-        "event_datetime",
-        "event_date",
-        "seizure_date",
-        "incident_date",
-        "date",
-        "occurred",
-        "occurred_at",
-        "time",
-        "year",
-    ),
-    COMMODITY: (
-        "commodity",
-        "drug",
-        "drug_type",
-        "substance",
-        "product",
-        "item",
-        "goods",
-        "cargo",
-        "category",
-    ),
-    QUANTITY: ("quantity", "qty", "amount", "weight", "weight_kg", "quantity_kg", "kg", "mass"),
-    AGENCY: (
-        "agency",
-        "authority",
-        "organisation",
-        "organization",
-        "agency_name",
-        "reporting_agency",
-        "source",
-        "data_source",
-    ),
-    NOTE: (
-        "note",
-        "notes",
-        "description",
-        "comment",
-        "comments",
-        "remarks",
-        "details",
-        "summary",
-        "narrative",
-    ),
-}
+#: Roles a seizures file's columns are recognised for, in the order they claim columns.
+ROLES = ("lat", "lon", "coords", "time", "time_of_day", "quantity", "commodity", "agency", "note")
+#: Column of the seizures table keeping the category as spelled in the source.
+COMMODITY_ORIGINAL = "commodity_original"
 
 _MAX_QUANTITY = 1e15
 _CTRL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
-
-
-def _detect_format(src: SeizureSource) -> str:
-    if src.format != "auto":
-        return src.format
-    path = src.path
-    suffixes = "".join(path.suffixes).lower()
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt", ".tsv", ".tab"):
-        return "csv"
-    if suffix in (".geojson", ".json"):
-        return "geojson"
-    if suffix == ".gpkg":
-        return "gpkg"
-    if suffix in (".parquet", ".geoparquet", ".pq"):
-        return "parquet"
-    if suffix == ".shp" or suffixes.endswith(".shp.zip") or suffix == ".zip":
-        return "shapefile"
-    if suffix in (".xlsx", ".xlsm"):
-        return "xlsx"
-    if suffix == ".xls":
-        raise SourceUnreadable(
-            f"{path.name}: legacy .xls is not supported; save it as .xlsx or CSV"
-        )
-    raise SourceUnreadable(
-        f"{path.name}: unknown file type {suffix!r}; expected one of .csv .txt .tsv .geojson "
-        ".json .gpkg .parquet .zip (shapefile) .shp .xlsx, or set format in the config"
-    )
-
-
-def _check_exists(path: Path) -> None:
-    if not path.exists():
-        raise SourceUnreadable(f"{path}: file not found")
-    if path.is_dir():
-        raise SourceUnreadable(f"{path}: is a folder, expected a file")
 
 
 def read_seizures(
@@ -240,6 +126,7 @@ def read_seizures(
     *,
     as_of: dt.date | dt.datetime | str | None = None,
     aoi_bbox: tuple[float, float, float, float] | None = None,
+    max_uncompressed_mb: float = 2048.0,
 ) -> IngestResult:
     """Read a seizures file into the contract table, rejecting bad records with reasons.
 
@@ -253,19 +140,23 @@ def read_seizures(
     aoi_bbox : tuple of 4 floats, optional
         ``(lon_min, lat_min, lon_max, lat_max)``; records outside are rejected
         (``outside_aoi``).  ``lon_min > lon_max`` crosses the antimeridian.
+    max_uncompressed_mb : float, default 2048
+        A zipped source whose data file declares more is refused (``IngestOptions``).
 
     Returns
     -------
     IngestResult
-        ``frame`` has the columns ``SEIZURE_COLUMNS`` in source order.
+        ``frame`` has the columns ``SEIZURE_COLUMNS`` then ``commodity_original``, in source
+        order; ``assumptions`` holds every inferred column, the date order, time zone, CRS
+        and category merges with their evidence.
 
     Raises
     ------
     SourceUnreadable
         Missing, empty, corrupt or unsupported file.
     InputError
-        The file was read but has no usable coordinate columns, or a configured column is
-        absent.
+        The file was read but has no usable coordinate or date column, a configured column
+        is absent, or its dates are day/month ambiguous and ``dayfirst`` is not set.
 
     Examples
     --------
@@ -274,38 +165,52 @@ def read_seizures(
     {'duplicate': 2, 'null_island': 1}
     """
     src = as_source(source, SeizureSource)
-    _check_exists(src.path)
-    fmt = _detect_format(src)
+    opened = open_source(
+        src.path,
+        src.format,
+        allowed=("csv", "geojson", "gpkg", "parquet", "shapefile", "xlsx"),
+        max_uncompressed_mb=max_uncompressed_mb,
+        member=src.member,
+    )
+    fmt = opened.fmt
     name = src.path.name
     notes: list[str] = []
+    assumptions: dict[str, Any] = dict(opened.assumptions)
     pre_rejects = pd.DataFrame()
     geometry = None
-    crs = src.crs
+    crs: Any = src.crs
+    crs_by = "config" if src.crs is not None else "default"
+    n_pre = 0
     if fmt == "csv":
-        table = read_text_table(src.path, encoding=src.encoding, delimiter=src.delimiter)
+        table = read_text_table(
+            src.path, encoding=src.encoding, delimiter=src.delimiter, data=opened.data
+        )
         raw, rows, pre_rejects = table.frame, table.lines, table.bad_rows
         notes += table.notes
         n_pre = table.n_bad
+        assumptions["encoding"] = table.encoding
+        assumptions["delimiter"] = table.delimiter
     elif fmt == "xlsx":
         raw = _read_excel(src)
         rows = np.arange(2, len(raw) + 2, dtype="int64")
-        n_pre = 0
     else:
-        raw, geometry, file_crs = _read_vector(src, fmt)
+        raw, geometry, file_crs = read_vector(opened.target, name, fmt, src.layer)
         rows = np.arange(1, len(raw) + 1, dtype="int64")
-        n_pre = 0
         if file_crs is not None:
             if src.crs is not None:
                 notes.append(f"{name}: file declares a CRS; config crs {src.crs!r} ignored")
-            crs = file_crs
-    frame, rejects, more_notes = _normalise(
-        raw, rows, geometry, src=src, crs=crs, as_of=as_of, aoi_bbox=aoi_bbox
+            crs, crs_by = file_crs, "file"
+        elif geometry is not None and src.crs is None:
+            crs_by = "none"
+    frame, rejects, more_notes, more = _normalise(
+        raw, rows, geometry, src=src, crs=crs, crs_by=crs_by, as_of=as_of, aoi_bbox=aoi_bbox
     )
     notes += more_notes
+    assumptions.update(more)
     rejects, by_rule = finish_rejects(pre_rejects, rejects)
     n_read = len(raw) + n_pre
     log.info("%s: %d read, %d accepted, %d rejected", name, n_read, len(frame), len(rejects))
-    return IngestResult(frame, rejects, by_rule, name, n_read, notes)
+    return IngestResult(frame, rejects, by_rule, name, n_read, notes, assumptions)
 
 
 def _read_excel(src: SeizureSource) -> pd.DataFrame:
@@ -340,43 +245,6 @@ def _read_excel(src: SeizureSource) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index)
 
 
-def _read_vector(src: SeizureSource, fmt: str):
-    import geopandas as gpd
-
-    name = src.path.name
-    try:
-        if fmt == "parquet":
-            import pyarrow.parquet as pq
-
-            meta = pq.read_schema(src.path).metadata or {}
-            if b"geo" in meta:
-                gdf = gpd.read_parquet(src.path)
-            else:
-                return pd.read_parquet(src.path), None, None
-        else:
-            path = src.path
-            kwargs = {}
-            if src.layer is not None:
-                kwargs["layer"] = src.layer
-            if fmt == "shapefile" and path.suffix.lower() == ".zip":
-                target = f"/vsizip/{path}"
-            else:
-                target = str(path)
-            gdf = gpd.read_file(target, engine="pyogrio", **kwargs)
-    except Exception as exc:
-        raise SourceUnreadable(
-            f"{name}: cannot read as {fmt}: {type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
-        ) from exc
-    if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
-        return pd.DataFrame(gdf), None, None
-    geom = gdf.geometry
-    if geom.isna().all() and len(gdf):
-        return pd.DataFrame(gdf.drop(columns=geom.name)), None, None
-    file_crs = gdf.crs
-    raw = pd.DataFrame(gdf.drop(columns=geom.name))
-    return raw, np.asarray(geom.values, dtype=object), file_crs
-
-
 def _normalise(
     raw: pd.DataFrame,
     rows: np.ndarray,
@@ -384,22 +252,30 @@ def _normalise(
     *,
     src: SeizureSource,
     crs,
+    crs_by: str,
     as_of,
     aoi_bbox,
-) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str], dict[str, Any]]:
     name = src.path.name
     notes: list[str] = []
     n = len(raw)
     if n == 0:
         notes.append(f"{name}: no records")
-        return empty_seizures(), pd.DataFrame(), notes
+        empty = empty_seizures()
+        empty[COMMODITY_ORIGINAL] = pd.Series([], dtype="object")
+        return empty, pd.DataFrame(), notes, {}
     cols = list(raw.columns)
-    over = src.columns
-    pick = {k: find_column(cols, CANDIDATES[k], over.get(k), name, k) for k in CANDIDATES}
+    over = dict(src.columns)
+    use_geometry = geometry is not None and over.get(LAT) is None and over.get("coords") is None
+    roles = [r for r in ROLES if not (use_geometry and r in (LAT, LON, "coords"))]
+    choice = infer_columns(raw, roles, over, name, id_roles=())
+    pick = {r: choice.get(r) for r in ROLES}
+    evidence: dict[str, Any] = dict(choice.evidence)
     rules: list[Rule] = []
 
     # --- coordinates
-    if geometry is not None and over.get(LAT) is None and over.get("coords") is None:
+    if use_geometry:
+        assert geometry is not None
         lon, lat, geo_rules = _points_from_geometry(geometry, src.polygons_to_points, name)
         rules += geo_rules
         if crs is not None:
@@ -408,24 +284,30 @@ def _normalise(
         lat_raw = lon_raw = pd.Series(
             shapely.to_wkt(geometry, rounding_precision=8), index=raw.index
         ).fillna("")
-        miss = np.zeros(n, bool)
         wrong_axis = np.zeros(n, bool)
+        for role in (LAT, LON):
+            evidence[role] = {"column": "geometry", "by": "geometry", "evidence": "point geometry"}
     else:
         lat_pick, lon_pick, coords_pick = pick[LAT], pick[LON], pick["coords"]
         if lat_pick and lon_pick and not over.get("coords"):
             lat_col, lon_col = lat_pick, lon_pick
             lat_raw, lon_raw = raw[lat_col], raw[lon_col]
+            evidence.pop("coords", None)
         elif coords_pick:
             lat_col = lon_col = coords_pick
             pair = raw[lat_col]
             lat_raw, lon_raw, _ = split_pair(as_text(pair))
             lat_raw = lat_raw.where(~missing_mask(pair), "")
             lon_raw = lon_raw.where(~missing_mask(pair), "")
+            evidence.pop(LAT, None)
+            evidence.pop(LON, None)
         else:
+            why = evidence.get(LAT, {}).get("evidence") or evidence.get(LON, {}).get("evidence")
             raise InputError(
-                f"{name}: no coordinate columns found among {cols!r}; expected latitude and "
-                f"longitude columns (e.g. {list(CANDIDATES[LAT][:3])!r} and "
-                f"{list(CANDIDATES[LON][:4])!r}) or one 'coordinates' column, or set "
+                f"{name}: no coordinate columns found among {cols!r}"
+                + (f" ({why})" if why else "")
+                + "; expected latitude and longitude columns (e.g. 'lat'/'lon', 'Latitude "
+                "(WGS84)', 'y_coord'/'x_coord') or one 'coordinates' column, or set "
                 "columns: {lat: ..., lon: ...} in the config"
             )
         lat_v, lat_miss, lat_wrong = parse_coordinate(lat_raw, "lat")
@@ -518,12 +400,14 @@ def _normalise(
                 f"evidently swapped (columns {lat_col!r}/{lon_col!r}); {fix}"
             )
     projected = ok & ((np.abs(lat) > 1000) | (np.abs(lon) > 1000))
-    if crs is None and projected.sum() > 0.5 * max(ok.sum(), 1):
+    looks_projected = crs is None and projected.sum() > 0.5 * max(ok.sum(), 1)
+    if looks_projected:
         notes.append(
             f"{name}: {int(projected.sum())} of {int(ok.sum())} positions have coordinates "
             "beyond ±1000: they look projected (metres); set crs (e.g. 'EPSG:32633') in the "
             "config to reproject them"
         )
+    crs_report = _crs_report(crs, crs_by, ok, lat, lon, looks_projected)
     rules += range_rules(
         lat, lon, ok, lat_col=lat_col, lon_col=lon_col, lat_raw=lat_raw, lon_raw=lon_raw
     )
@@ -540,23 +424,25 @@ def _normalise(
     # --- time
     tcol = pick[TIME]
     if tcol is None:
+        why = evidence.get(TIME, {}).get("evidence")
         raise InputError(
-            f"{name}: no date column found among {cols!r}; expected one of "
-            f"{list(CANDIDATES[TIME][:9])!r} or set columns: {{time: ...}} in the config"
+            f"{name}: no date column found among {cols!r}"
+            + (f" ({why})" if why else "")
+            + "; expected a column of dates (e.g. 'date', 'event_time_utc', 'timestamp') "
+            "or set columns: {time: ...} in the config"
         )
-    traw = raw[tcol]
-    if (
-        over.get(TIME) is None
-        and normalise_name(tcol) == "date"
-        and (clock := find_column(cols, ("time", "time_utc", "hour"), None, name, "time"))
-        is not None
-    ):
-        ctext = as_text(raw[clock])
-        has_clock = ctext.str.match(r"^\d{1,2}:\d{2}(:\d{2})?$")
-        if has_clock.any():
-            traw = as_text(traw).where(~has_clock, as_text(traw) + " " + ctext)
-            notes.append(f"{name}: time of day taken from column {clock!r} where present")
-    parsed = parse_times(traw, dayfirst=src.dayfirst, name=name, column=tcol)
+    clock_col = pick["time_of_day"]
+    parsed, clock_report = times_with_clock(
+        raw[tcol],
+        raw[clock_col] if clock_col else None,
+        dayfirst=src.dayfirst,
+        order_by="config",
+        name=name,
+        date_column=tcol,
+        clock_column=clock_col,
+    )
+    if clock_col and clock_report and not clock_report["combined"]:
+        evidence.pop("time_of_day", None)
     notes += parsed.notes
     times = parsed.times
     rules.append(Rule("date_missing", parsed.missing, tcol, "date is missing", raw[tcol]))
@@ -566,7 +452,16 @@ def _normalise(
             parsed.unparseable,
             tcol,
             "date {value} matches no supported format (ISO 8601, dd/mm/yyyy, "
-            "mm/dd/yyyy, epoch seconds/ms, year)",
+            "mm/dd/yyyy, epoch seconds/ms, year, '12 Jan 2020')",
+            raw[tcol],
+        )
+    )
+    rules.append(
+        Rule(
+            "date_out_of_range",
+            parsed.out_of_range,
+            tcol,
+            f"date {{value}} is outside {NS_RANGE}, the range of dates the tables hold",
             raw[tcol],
         )
     )
@@ -639,26 +534,84 @@ def _normalise(
     def text(key: str, default: str) -> pd.Series:
         c = pick[key]
         if c is None:
-            return pd.Series([default] * take.size, dtype="str")
+            return pd.Series([default] * take.size, dtype="object")
         t = as_text(raw[c].iloc[take]).str.replace(_CTRL, "", regex=True)
-        return t.where(t != "", default).reset_index(drop=True)
+        return t.where(t != "", default).reset_index(drop=True).astype("object")
 
+    original = text(COMMODITY, "")
+    labels, cat_report = normalise_categories(original, src.synonyms)
+    labels = labels.where(labels != "", "unknown")
     frame = pd.DataFrame(
         {
             TIME: times.iloc[take].reset_index(drop=True),
             LON: lon[take],
             LAT: lat[take],
-            COMMODITY: text(COMMODITY, "unknown"),
+            COMMODITY: labels,
             QUANTITY: q[take],
             AGENCY: text(AGENCY, ""),
             NOTE: text(NOTE, ""),
             SOURCE_FILE: name,
             SOURCE_ROW: rows[take].astype("int64"),
+            COMMODITY_ORIGINAL: original,
         },
-        columns=list(SEIZURE_COLUMNS),
+        columns=[*SEIZURE_COLUMNS, COMMODITY_ORIGINAL],
     )
     frame[TIME] = frame[TIME].astype("datetime64[ns, UTC]")
-    return frame, rejects, notes
+    if cat_report["merged"]:
+        merged = cat_report["merged"]
+        examples = "; ".join(f"{k!r} <- {v!r}" for k, v in list(merged.items())[:3])
+        notes.append(
+            f"{name}: {len(merged)} categor(ies) of {pick[COMMODITY]!r} gathered several "
+            f"spellings (trim, case-fold, NFC, synonyms): {examples}"
+        )
+    assumptions: dict[str, Any] = {
+        "columns": {k: v for k, v in evidence.items() if v.get("column") is not None},
+        "dates": {k: v for k, v in parsed.assumptions.items() if k != "time_zone"},
+        "time_zone": parsed.assumptions.get("time_zone"),
+        "crs": crs_report,
+    }
+    unresolved = {k: v for k, v in evidence.items() if v.get("column") is None}
+    if unresolved:
+        assumptions["columns_not_found"] = unresolved
+    if clock_report is not None:
+        assumptions["time_of_day"] = clock_report
+    if pick[COMMODITY] is not None:
+        assumptions["categories"] = {"column": pick[COMMODITY], **cat_report}
+    for note in _column_notes(name, assumptions["columns"]):
+        notes.append(note)
+    return frame, rejects, notes, assumptions
+
+
+def _column_notes(name: str, columns: dict[str, dict[str, Any]]) -> list[str]:
+    """One note per column recognised by content rather than by a known name or config."""
+    return [
+        f"{name}: {role} taken from column {e['column']!r} by its values ({e['evidence']})"
+        for role, e in columns.items()
+        if e.get("by") == "content"
+    ]
+
+
+def _crs_report(crs, crs_by: str, ok, lat, lon, looks_projected: bool) -> dict[str, Any]:
+    """Return the CRS the coordinates were read in, and why."""
+    if crs is not None:
+        from pyproj import CRS
+
+        c = CRS.from_user_input(crs)
+        auth = c.to_authority()
+        value = ":".join(auth) if auth else (c.name or str(crs))
+        why = {
+            "file": "declared by the file",
+            "config": "crs set in the config",
+        }.get(crs_by, crs_by)
+        return {"value": value, "by": crs_by, "evidence": why}
+    n_ok = int(ok.sum())
+    inside = int((ok & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)).sum())
+    return {
+        "value": "EPSG:4326",
+        "by": "default",
+        "evidence": f"no CRS declared or configured; {inside} of {n_ok} positions lie within "
+        "degree ranges" + ("; most look projected: set crs" if looks_projected else ""),
+    }
 
 
 def _exact_duplicates(raw: pd.DataFrame) -> np.ndarray:

@@ -14,7 +14,13 @@ from ..schema import REJECT_COLUMNS
 from ._common import IngestResult
 from .options import IngestOptions, RasterSource, SeizureSource, TrackSource
 
-__all__ = ["check_reject_rate", "format_summary", "summarise_ingest", "write_rejects"]
+__all__ = [
+    "check_reject_rate",
+    "format_summary",
+    "json_safe",
+    "summarise_ingest",
+    "write_rejects",
+]
 
 
 def write_rejects(result: IngestResult, out_dir: Path, name: str | None = None) -> Path:
@@ -104,7 +110,7 @@ def summarise_ingest(
     ConfigError
         If ``path`` is a source model of another kind.
     """
-    from .rasters import describe_raster, open_raster
+    from .rasters import describe_raster, open_raster, raster_coverage
     from .seizures import read_seizures
     from .tracks import read_tracks
 
@@ -114,21 +120,32 @@ def summarise_ingest(
             raise _mismatched_source(kind, path, RasterSource)
         da = open_raster(path, memory_budget_mb=opts.memory_budget_mb)
         desc = describe_raster(da)
-        return {
-            "kind": kind,
-            "source": da.attrs.get("source_file"),
-            "usable": True,
-            "notes": [],
-            **desc,
-        }
+        coverage = raster_coverage(da, aoi_bbox)
+        return json_safe(
+            {
+                "kind": kind,
+                "source": da.attrs.get("source_file"),
+                "usable": True,
+                "notes": [coverage["note"]] if coverage["note"] else [],
+                **desc,
+                "coverage": {k: v for k, v in coverage.items() if k != "note"},
+            }
+        )
     if kind == "seizures":
         if isinstance(path, TrackSource | RasterSource):
             raise _mismatched_source(kind, path, SeizureSource)
-        result = read_seizures(path, as_of=as_of, aoi_bbox=aoi_bbox)
+        result = read_seizures(
+            path, as_of=as_of, aoi_bbox=aoi_bbox, max_uncompressed_mb=opts.max_uncompressed_mb
+        )
     elif kind == "tracks":
         if isinstance(path, SeizureSource | RasterSource):
             raise _mismatched_source(kind, path, TrackSource)
-        result = read_tracks(path, aoi_bbox=aoi_bbox, max_speed_kn=opts.max_speed_kn)
+        result = read_tracks(
+            path,
+            aoi_bbox=aoi_bbox,
+            max_speed_kn=opts.max_speed_kn,
+            max_uncompressed_mb=opts.max_uncompressed_mb,
+        )
     else:
         raise InputError(f"kind must be one of ['seizures', 'tracks', 'raster'], got {kind!r}")
     rejects_file = str(write_rejects(result, out_dir)) if out_dir is not None else None
@@ -143,11 +160,35 @@ def summarise_ingest(
         "rejects_file": rejects_file,
         "by_rule": dict(result.by_rule),
         "notes": list(result.notes),
+        "assumptions": result.assumptions,
         "usable": result.n_accepted > 0,
     }
     if kind == "tracks":
         summary["vessels"] = int(result.frame["vessel_id"].nunique())
-    return summary
+    return json_safe(summary)
+
+
+def json_safe(value: Any) -> Any:
+    """Return ``value`` with NaN/inf as None and numpy scalars as Python ones (strict JSON).
+
+    ``json.dumps`` writes ``NaN``, which is not JSON; every summary and assumption passes
+    through here so ``json.dumps(..., allow_nan=False)`` always succeeds.
+    """
+    import math
+
+    import numpy as np
+
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
 
 
 def format_summary(summary: dict[str, Any]) -> str:
@@ -160,8 +201,17 @@ def format_summary(summary: dict[str, Any]) -> str:
             f"  bounds lon/lat {summary.get('bounds')}",
             f"  valid fraction {summary.get('valid_fraction'):.2%}",
         ]
+        cov = summary.get("coverage") or {}
+        if cov:
+            lines.append(
+                f"  area coverage  {cov.get('overlap_fraction', 0):.0%} of the bbox, "
+                f"{cov.get('valid_fraction_in_area', 0):.0%} of its cells valid"
+            )
         if summary.get("windowed"):
             lines.append("  larger than the memory budget: read in windows")
+        lines += _assumption_lines(summary.get("assumptions") or {})
+        for note in summary.get("notes", []):
+            lines.append(f"  note: {note}")
         return "\n".join(lines)
     lines.append(
         f"  read {summary['read']}, accepted {summary['accepted']}, rejected "
@@ -173,6 +223,52 @@ def format_summary(summary: dict[str, Any]) -> str:
         lines.append(f"    {rule:<22} {count}")
     if summary.get("rejects_file"):
         lines.append(f"  rejects        {summary['rejects_file']}")
+    lines += _assumption_lines(summary.get("assumptions") or {})
     for note in summary.get("notes", []):
         lines.append(f"  note: {note}")
     return "\n".join(lines)
+
+
+def _assumption_lines(a: dict[str, Any]) -> list[str]:
+    """Return the assumptions, one line each: what was decided and on what evidence."""
+    out = ["  assumed:"] if a else []
+    for role, e in (a.get("columns") or {}).items():
+        col = e.get("column")
+        shown = repr(col) if col is not None else "-"
+        out.append(f"    column {role:<12} {shown} ({e.get('by')}: {e.get('evidence')})")
+    dates = a.get("dates") or {}
+    if dates.get("order"):
+        out.append(
+            f"    dates          {dates['order']} ({dates.get('order_by')}: "
+            f"{dates.get('order_evidence')})"
+        )
+    if dates.get("two_digit_years"):
+        out.append(f"    two-digit years {dates['two_digit_years']}")
+    tod = a.get("time_of_day")
+    if tod:
+        out.append(
+            f"    time of day    {tod['column']!r}: {tod['combined']} combined, "
+            f"{tod['naive_as_utc']} taken as UTC, {tod['local_not_combined']} local not used, "
+            f"{tod['unparseable']} not understood"
+        )
+    if a.get("time_zone"):
+        out.append(f"    time zone      {a['time_zone']}")
+    crs = a.get("crs")
+    if crs:
+        out.append(
+            f"    CRS            {crs.get('value')} ({crs.get('by')}: {crs.get('evidence')})"
+        )
+    for key in ("schema", "encoding", "delimiter", "selection", "bands", "longitudes"):
+        if a.get(key) not in (None, "", {}):
+            out.append(
+                f"    {key:<14} {a[key]!r}" if key == "delimiter" else f"    {key:<14} {a[key]}"
+            )
+    if a.get("speed_unit"):
+        out.append(f"    speed unit     {a['speed_unit']['unit']} ({a['speed_unit']['evidence']})")
+    if a.get("archive_member"):
+        m = a["archive_member"]
+        out.append(f"    zip member     {m['member']!r} ({m['declared_mb']} MiB uncompressed)")
+    cats = a.get("categories") or {}
+    for label, spellings in list((cats.get("merged") or {}).items())[:10]:
+        out.append(f"    category       {label!r} <- {spellings!r}")
+    return out

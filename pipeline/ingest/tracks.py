@@ -9,7 +9,16 @@ AIS CSV schemas recognised from the header (or forced with ``schema``):
     Danish Maritime Authority: ``# Timestamp,Type of mobile,MMSI,Latitude,Longitude,...``
     with day-first ``dd/mm/yyyy HH:MM:SS`` times.
 ``marinecadastre``
-    US MarineCadastre: ``MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,...``.
+    US MarineCadastre: ``MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,...``
+    (also the lower-case ``mmsi,base_date_time,...`` of later years).
+``gtfs_rt``
+    Flattened GTFS-realtime vehicle positions: ``vehicle_id`` (or ``vehicle.id``), ``trip_id``,
+    ``route_id``, ``latitude``, ``longitude``, ``bearing``, ``speed`` in **m/s**, ``timestamp``
+    in epoch seconds.  Speed is converted to knots.
+
+Columns are recognised by name and content (:mod:`pipeline.ingest._columns`).  A vessel id must
+be an identity: a column with a different value on every row (a record id, or a one-poll
+snapshot of a bus feed) is refused with a message naming the columns whose values do repeat.
 
 AIS "not available" sentinels are missing values, never positions: latitude 91, longitude
 181, SOG 102.3 (any SOG > 102.2), COG 360 (any COG >= 360); heading 511 is not kept.
@@ -19,7 +28,8 @@ Rule ids (first failing rule per ping, in this order): ``ragged_row``, ``vessel_
 0MIDxxxxx, aid to navigation 99MIDxxxx, SAR aircraft 111MIDxxx, SART/MOB/EPIRB 97xxxxxxx,
 handheld 8xxxxxxxx, placeholders such as 123456789 or a repeated digit), ``position_unavailable``
 (sentinel 91/181), ``coord_missing``, ``coord_unparseable``, ``lat_out_of_range``,
-``lon_out_of_range``, ``null_island``, ``time_unparseable``, ``time_missing`` (an untimed point
+``lon_out_of_range``, ``null_island``, ``time_unparseable``, ``time_out_of_range`` (a real
+date outside the nanosecond range, never wrapped), ``time_missing`` (an untimed point
 in a timed track; a track without any time is kept as an untimed route), ``outside_aoi``,
 ``duplicate`` (same vessel, time and position as an earlier ping), ``duplicate_time`` (same
 vessel and time, another position: the first ping is kept), ``impossible_speed`` (a ping
@@ -31,6 +41,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -38,6 +49,7 @@ import shapely
 
 from ..errors import InputError, SourceUnreadable
 from ..schema import COG, LAT, LON, PING_COLUMNS, SOG, TIME, VESSEL_ID, empty_pings
+from ._columns import infer_columns, name_tokens
 from ._common import (
     IngestResult,
     Rule,
@@ -51,12 +63,13 @@ from ._common import (
     normalise_name,
     outside_aoi_rules,
     parse_coordinate,
-    parse_times,
     range_rules,
     read_text_table,
     reproject_xy,
     to_numbers,
 )
+from ._dates import NS_RANGE, parse_times, times_with_clock
+from ._vector import open_source, read_vector
 from .options import TrackSource
 
 __all__ = ["read_tracks", "TRACK_RULES", "classify_mmsi"]
@@ -75,6 +88,7 @@ TRACK_RULES = (
     "lon_out_of_range",
     "null_island",
     "time_unparseable",
+    "time_out_of_range",
     "time_missing",
     "outside_aoi",
     "duplicate",
@@ -82,75 +96,27 @@ TRACK_RULES = (
     "impossible_speed",
 )
 
-CANDIDATES: dict[str, tuple[str, ...]] = {
-    VESSEL_ID: (
-        "mmsi",
-        "vessel_id",
-        "ship_id",
-        "shipid",
-        "userid",
-        "user_id",
-        "mmsi_number",
-        "vessel",
-        "track_id",
-        "route_id",
-        "route",
-        "id",
-        "name",
-    ),
-    TIME: (
-        "timestamp",
-        "basedatetime",
-        "base_date_time",
-        "datetime",
-        "date_time",
-        "time",
-        "time_utc",
-        "ts",
-        "utc",
-        "date",
-    ),
-    LAT: ("lat", "latitude", "latitude_degrees", "lat_deg", "lat_dd", "y"),
-    LON: ("lon", "lng", "long", "longitude", "longitude_degrees", "lon_deg", "lon_dd", "x"),
-    SOG: ("sog", "sog_knots", "sog_kn", "speed", "speed_knots", "speed_over_ground"),
-    COG: ("cog", "cog_degrees", "cog_deg", "course", "course_over_ground"),
-}
+#: Roles of a position table's columns, in the order they claim columns.
+ROLES = ("lat", "lon", "time", "time_of_day", "vessel_id", "sog", "cog")
+#: Contract column -> role name of :mod:`pipeline.ingest._columns`.
+_ROLE_OF = {VESSEL_ID: "vessel_id", TIME: "time", LAT: "lat", LON: "lon", SOG: "sog", COG: "cog"}
+_SPEED_TO_KN = {"kn": 1.0, "m/s": 3600 / 1852, "km/h": 1 / 1.852}
 
 _PLACEHOLDERS = {"000000000", "123456789", "012345678", "987654321", "123456780"}
 _KNOT_KM = 1.852
 
 
-def _detect_format(src: TrackSource) -> str:
-    if src.format != "auto":
-        return src.format
-    suffix = src.path.suffix.lower()
-    table = {
-        ".csv": "ais_csv",
-        ".txt": "ais_csv",
-        ".tsv": "ais_csv",
-        ".gpx": "gpx",
-        ".gpkg": "gpkg",
-        ".parquet": "parquet",
-        ".geoparquet": "parquet",
-        ".geojson": "geojson",
-        ".json": "geojson",
-    }
-    if suffix not in table:
-        raise SourceUnreadable(
-            f"{src.path.name}: unknown track file type {suffix!r}; expected one of "
-            f"{sorted(table)!r}, or set format in the config"
-        )
-    return table[suffix]
-
-
 def detect_ais_schema(columns: list[str]) -> str:
-    """Return ``dma``, ``marinecadastre`` or ``generic`` from an AIS CSV header."""
+    """Return ``dma``, ``marinecadastre``, ``gtfs_rt`` or ``generic`` from a CSV header."""
     first = columns[0].strip().lower() if columns else ""
     norm = {normalise_name(c) for c in columns}
+    toks = {t for c in columns for t in name_tokens(c)}
     if first.startswith("#") and "timestamp" in first and "mmsi" in norm:
         return "dma"
-    if "basedatetime" in norm and "mmsi" in norm:
+    if norm & {"basedatetime", "base_date_time"} and "mmsi" in norm:
         return "marinecadastre"
+    if "trip" in toks and toks & {"vehicle", "route"} and "mmsi" not in norm:
+        return "gtfs_rt"
     return "generic"
 
 
@@ -201,6 +167,7 @@ def read_tracks(
     *,
     aoi_bbox: tuple[float, float, float, float] | None = None,
     max_speed_kn: float = 60.0,
+    max_uncompressed_mb: float = 2048.0,
 ) -> IngestResult:
     """Read a track file into pings sorted by vessel then time, rejecting bad pings by rule.
 
@@ -212,105 +179,201 @@ def read_tracks(
         ``(lon_min, lat_min, lon_max, lat_max)``; pings outside are rejected.
     max_speed_kn : float, default 60
         A ping implying a faster speed than this is rejected (``impossible_speed``).
+    max_uncompressed_mb : float, default 2048
+        A zipped source whose data file declares more is refused (``IngestOptions``).
 
     Returns
     -------
     IngestResult
         ``frame`` has the columns ``PING_COLUMNS``; ``vessel_id`` is the MMSI as a string
         (or the GPX track name, the route id, or ``source.vessel_id``); time is UTC (naive
-        times are taken as UTC).
+        times are taken as UTC); ``assumptions`` holds every inferred column with its
+        evidence, the schema, the date order, the time zone, the speed unit and the CRS.
 
     Raises
     ------
     SourceUnreadable
         Missing, empty, corrupt or unsupported file.
     InputError
-        No usable position/time/vessel columns.
+        No usable position/time/vessel columns (a column unique on every row is not a vessel
+        id: the message names the columns that could be), or day/month-ambiguous dates
+        without ``dayfirst``.
     """
     if not max_speed_kn > 0:
         raise InputError(f"max_speed_kn must be > 0, got {max_speed_kn!r}")
     src = as_source(source, TrackSource)
-    if not src.path.exists():
-        raise SourceUnreadable(f"{src.path}: file not found")
-    if src.path.is_dir():
-        raise SourceUnreadable(f"{src.path}: is a folder, expected a file")
-    fmt = _detect_format(src)
+    fmt_in = {"ais_csv": "csv"}.get(src.format, src.format)
+    opened = open_source(
+        src.path,
+        fmt_in,
+        allowed=("csv", "gpx", "gpkg", "parquet", "geojson", "shapefile"),
+        max_uncompressed_mb=max_uncompressed_mb,
+        member=src.member,
+    )
+    fmt = opened.fmt
     name = src.path.name
     notes: list[str] = []
+    assumptions: dict[str, Any] = dict(opened.assumptions)
     pre = pd.DataFrame()
     n_pre = 0
-    if fmt == "ais_csv":
-        table = read_text_table(src.path, encoding=src.encoding, delimiter=src.delimiter)
+    if fmt == "csv":
+        table = read_text_table(
+            src.path, encoding=src.encoding, delimiter=src.delimiter, data=opened.data
+        )
         notes += table.notes
         pre, n_pre = table.bad_rows, table.n_bad
         raw, rows = table.frame, table.lines
         schema = src.schema_ if src.schema_ != "auto" else detect_ais_schema(list(raw.columns))
         parts = _columns_from_table(raw, src, name, schema)
         notes.append(f"{name}: AIS schema {schema!r}")
+        assumptions.update(encoding=table.encoding, delimiter=table.delimiter, schema=schema)
         crs = src.crs
-        is_mmsi = parts["is_mmsi"]
     elif fmt == "gpx":
-        raw, rows, parts, more = _read_gpx(src)
+        raw, rows, parts, more = _read_gpx(src, opened.target)
         notes += more
-        is_mmsi = False
         crs = None
+        assumptions["schema"] = "gpx"
     else:
-        raw, rows, parts, more, crs = _read_vector_tracks(src, fmt)
+        raw, rows, parts, more, crs = _read_vector_tracks(src, fmt, opened.target)
         notes += more
-        is_mmsi = parts["is_mmsi"]
-    frame, rejects, more = _normalise_pings(
+    assumptions["columns"] = parts.get("evidence", {})
+    assumptions["crs"] = _crs_report(crs, parts.get("crs_by", "config" if crs else "default"))
+    if parts.get("speed_unit"):
+        assumptions["speed_unit"] = parts["speed_unit"]
+    frame, rejects, more, time_info = _normalise_pings(
         raw,
         rows,
         parts,
         name=name,
         crs=crs,
-        is_mmsi=is_mmsi,
+        is_mmsi=parts["is_mmsi"],
         aoi_bbox=aoi_bbox,
         max_speed_kn=max_speed_kn,
-        dayfirst=parts.get("dayfirst", src.dayfirst),
     )
     notes += more
+    assumptions.update(time_info)
     rejects, by_rule = finish_rejects(pre, rejects)
     n_read = len(raw) + n_pre
     log.info("%s: %d pings read, %d accepted, %d rejected", name, n_read, len(frame), len(rejects))
-    return IngestResult(frame, rejects, by_rule, name, n_read, notes)
+    return IngestResult(frame, rejects, by_rule, name, n_read, notes, assumptions)
+
+
+def _crs_report(crs, by: str) -> dict[str, Any]:
+    if crs is None:
+        return {
+            "value": "EPSG:4326",
+            "by": "default",
+            "evidence": "no CRS declared or configured: positions read as degrees",
+        }
+    from pyproj import CRS
+
+    c = CRS.from_user_input(crs)
+    auth = c.to_authority()
+    return {
+        "value": ":".join(auth) if auth else (c.name or str(crs)),
+        "by": by,
+        "evidence": {"file": "declared by the file", "config": "crs set in the config"}.get(by, by),
+    }
+
+
+def _vessel_error(name: str, cols: list[str], evidence: dict[str, Any]) -> InputError:
+    info = evidence.get("vessel_id", {})
+    refused = info.get("refused") or []
+    cands = info.get("candidates") or []
+    parts = [f"{name}: no vessel id column among {cols!r}"]
+    if refused:
+        parts.append("refused: " + "; ".join(refused))
+    parts.append(
+        f"columns whose values repeat across rows: {cands!r}"
+        if cands
+        else "no column has values that repeat across rows"
+    )
+    parts.append(
+        "set columns: {vessel_id: ...} (one of those, if it names a vessel) or vessel_id: "
+        "<one constant id> for a single-vessel file"
+    )
+    return InputError("; ".join(parts))
+
+
+def _speed_unit(src: TrackSource, sog_col: str | None, schema: str) -> tuple[str, str]:
+    """Return (unit, evidence) of the speed column."""
+    if src.speed_unit != "auto":
+        return src.speed_unit, "speed_unit set in the config"
+    if sog_col is None:
+        return "kn", "no speed column"
+    toks = set(name_tokens(sog_col))
+    if toks & {"mps", "ms"} or "m_s" in normalise_name(sog_col):
+        return "m/s", f"header {sog_col!r} says m/s"
+    if toks & {"kmh", "kph"} or "km_h" in normalise_name(sog_col):
+        return "km/h", f"header {sog_col!r} says km/h"
+    if toks & {"kn", "kt", "kts", "knot", "knots"} or "sog" in toks:
+        return "kn", f"header {sog_col!r} says knots (SOG)"
+    if schema == "gtfs_rt":
+        return "m/s", "GTFS-realtime Position.speed is metres per second"
+    return "kn", f"header {sog_col!r} names no unit; knots assumed (the AIS unit)"
 
 
 def _columns_from_table(raw: pd.DataFrame, src: TrackSource, name: str, schema: str) -> dict:
     cols = list(raw.columns)
-    pick = {k: find_column(cols, CANDIDATES[k], src.columns.get(k), name, k) for k in CANDIDATES}
-    if pick[LAT] is None or pick[LON] is None:
+    over = {_ROLE_OF.get(k, k): v for k, v in src.columns.items()}
+    id_roles = ("vessel_id",) if src.vessel_id is None else ()
+    roles = ROLES if src.vessel_id is None else tuple(r for r in ROLES if r != "vessel_id")
+    choice = infer_columns(raw, roles, over, name, id_roles=id_roles)
+    pick = {r: choice.get(r) for r in ROLES}
+    evidence = dict(choice.evidence)
+    if pick["lat"] is None or pick["lon"] is None:
+        why = evidence.get("lat", {}).get("evidence") or evidence.get("lon", {}).get("evidence")
         raise InputError(
-            f"{name}: no latitude/longitude columns among {cols!r}; expected e.g. "
-            "'lat'/'lon', 'Latitude'/'Longitude', 'LAT'/'LON', or set columns: "
-            "{lat: ..., lon: ...} in the config"
+            f"{name}: no latitude/longitude columns among {cols!r}"
+            + (f" ({why})" if why else "")
+            + "; expected e.g. 'lat'/'lon', 'Latitude'/'Longitude', 'LAT'/'LON', "
+            "'Latitude (WGS84)', or set columns: {lat: ..., lon: ...} in the config"
         )
-    if pick[TIME] is None:
+    if pick["time"] is None:
+        why = evidence.get("time", {}).get("evidence")
         raise InputError(
-            f"{name}: no time column among {cols!r}; expected e.g. 'timestamp', "
-            "'# Timestamp', 'BaseDateTime', 'Time', or set columns: {time: ...} in the config"
+            f"{name}: no time column among {cols!r}"
+            + (f" ({why})" if why else "")
+            + "; expected e.g. 'timestamp', '# Timestamp', 'BaseDateTime', 'Time', "
+            "'event_time_utc', 'ts', or set columns: {time: ...} in the config"
         )
-    if pick[VESSEL_ID] is None and src.vessel_id is None:
-        raise InputError(
-            f"{name}: no vessel id column among {cols!r}; expected e.g. 'mmsi', or set "
-            "vessel_id (one constant id) or columns: {vessel_id: ...} in the config"
-        )
-    dayfirst = src.dayfirst if src.dayfirst is not None else (True if schema == "dma" else None)
-    vid_col = pick[VESSEL_ID]
-    vid = raw[pick[VESSEL_ID]] if pick[VESSEL_ID] else pd.Series(src.vessel_id, index=raw.index)
+    if pick["vessel_id"] is None and src.vessel_id is None:
+        raise _vessel_error(name, cols, evidence)
+    if src.vessel_id is not None and pick["vessel_id"] is None:
+        evidence["vessel_id"] = {
+            "column": None,
+            "by": "constant",
+            "evidence": f"vessel_id {src.vessel_id!r} set in the config",
+        }
+    if src.dayfirst is not None:
+        dayfirst, order_by = src.dayfirst, "config"
+    elif schema == "dma":
+        dayfirst, order_by = True, "schema"
+    else:
+        dayfirst, order_by = None, "values"
+    vid_col = pick["vessel_id"]
+    vid = raw[vid_col] if vid_col else pd.Series(src.vessel_id, index=raw.index)
+    unit, unit_why = _speed_unit(src, pick["sog"], schema)
     return {
         "vessel": vid,
-        "vessel_col": pick[VESSEL_ID] or "",
-        "time": raw[pick[TIME]],
-        "time_col": pick[TIME],
-        "lat": raw[pick[LAT]],
-        "lat_col": pick[LAT],
-        "lon": raw[pick[LON]],
-        "lon_col": pick[LON],
-        "sog": raw[pick[SOG]] if pick[SOG] else None,
-        "cog": raw[pick[COG]] if pick[COG] else None,
-        "is_mmsi": vid_col is not None and "mmsi" in normalise_name(vid_col),
+        "vessel_col": vid_col or "",
+        "time": raw[pick["time"]],
+        "time_col": pick["time"],
+        "clock": raw[pick["time_of_day"]] if pick["time_of_day"] else None,
+        "clock_col": pick["time_of_day"],
+        "lat": raw[pick["lat"]],
+        "lat_col": pick["lat"],
+        "lon": raw[pick["lon"]],
+        "lon_col": pick["lon"],
+        "sog": raw[pick["sog"]] if pick["sog"] else None,
+        "cog": raw[pick["cog"]] if pick["cog"] else None,
+        "is_mmsi": vid_col is not None and "mmsi" in name_tokens(vid_col),
         "dayfirst": dayfirst,
+        "order_by": order_by,
+        "evidence": {k: v for k, v in evidence.items() if v.get("column") is not None}
+        | ({"vessel_id": evidence["vessel_id"]} if src.vessel_id is not None else {}),
+        "speed_unit": {"unit": unit, "evidence": unit_why} if pick["sog"] else None,
+        "speed_factor": _SPEED_TO_KN[unit],
     }
 
 
@@ -326,46 +389,61 @@ def _vertex_parts(
     return {
         "vessel": vessel,
         "vessel_col": vessel_col,
-        "time": pd.to_datetime(raw["time"], utc=True),
+        "time": raw["time"],
         "time_col": "time",
         "lat": raw["y"],
         "lat_col": lat_col,
         "lon": raw["x"],
         "lon_col": lon_col,
+        "clock": None,
+        "clock_col": None,
         "sog": None,
         "cog": None,
         "is_mmsi": False,
         "dayfirst": None,
+        "order_by": "values",
+        "evidence": {
+            "vessel_id": {"column": vessel_col, "by": "geometry", "evidence": "one id per feature"}
+            if src.vessel_id is None
+            else {"column": None, "by": "constant", "evidence": f"vessel_id {src.vessel_id!r}"},
+            "lat": {"column": lat_col, "by": "geometry", "evidence": "vertex coordinates"},
+            "lon": {"column": lon_col, "by": "geometry", "evidence": "vertex coordinates"},
+        },
     }
 
 
-def _read_gpx(src: TrackSource):
+def _first_line(exc: BaseException) -> str:
+    text = str(exc)
+    return text.splitlines()[0][:160] if text else ""
+
+
+def _read_gpx(src: TrackSource, target: str):
     import geopandas as gpd
     import pyogrio
 
     name = src.path.name
     try:
-        layers = {str(n) for n, _ in pyogrio.list_layers(src.path)}
-        tp = gpd.read_file(src.path, layer="track_points", engine="pyogrio")
-        tracks = gpd.read_file(src.path, layer="tracks", engine="pyogrio", ignore_geometry=True)
+        layers = {str(n) for n, _ in pyogrio.list_layers(target)}
+        tp = gpd.read_file(target, layer="track_points", engine="pyogrio")
+        tracks = gpd.read_file(target, layer="tracks", engine="pyogrio", ignore_geometry=True)
         rp = (
-            gpd.read_file(src.path, layer="route_points", engine="pyogrio")
+            gpd.read_file(target, layer="route_points", engine="pyogrio")
             if "route_points" in layers
             else None
         )
         routes = (
-            gpd.read_file(src.path, layer="routes", engine="pyogrio", ignore_geometry=True)
+            gpd.read_file(target, layer="routes", engine="pyogrio", ignore_geometry=True)
             if "routes" in layers
             else None
         )
         nwpt = (
-            len(gpd.read_file(src.path, layer="waypoints", engine="pyogrio", ignore_geometry=True))
+            len(gpd.read_file(target, layer="waypoints", engine="pyogrio", ignore_geometry=True))
             if "waypoints" in layers
             else 0
         )
-    except Exception as exc:
+    except Exception as exc:  # pyogrio/GDAL raise many types for bad files
         raise SourceUnreadable(
-            f"{name}: not a readable GPX file: {type(exc).__name__}: {str(exc).splitlines()[0]}"
+            f"{name}: not a readable GPX file: {type(exc).__name__}: {_first_line(exc)}"
         ) from exc
     notes = []
     if nwpt:
@@ -409,41 +487,47 @@ def _read_gpx(src: TrackSource):
         raw = pd.DataFrame({"vessel": [], "time": [], "x": [], "y": []})
     else:
         raw = pd.concat(frames, ignore_index=True)
-    raw["time"] = pd.to_datetime(raw["time"], utc=True)
     rows = np.arange(1, len(raw) + 1, dtype="int64")
     parts = _vertex_parts(raw, src, vessel_col="trk/name", lat_col="lat", lon_col="lon")
     return raw, rows, parts, notes
 
 
-def _read_vector_tracks(src: TrackSource, fmt: str):
-    import geopandas as gpd
-
+def _read_vector_tracks(src: TrackSource, fmt: str, target: str):
     name = src.path.name
-    try:
-        if fmt == "parquet":
-            import pyarrow.parquet as pq
-
-            meta = pq.read_schema(src.path).metadata or {}
-            gdf = gpd.read_parquet(src.path) if b"geo" in meta else pd.read_parquet(src.path)
-        else:
-            kwargs = {"layer": src.layer} if src.layer else {}
-            gdf = gpd.read_file(src.path, engine="pyogrio", **kwargs)
-    except Exception as exc:
-        raise SourceUnreadable(
-            f"{name}: cannot read as {fmt}: {type(exc).__name__}: {str(exc).splitlines()[0]}"
-        ) from exc
+    attrs, geoms_or_none, file_crs = read_vector(target, name, fmt, src.layer)
     notes: list[str] = []
-    if not isinstance(gdf, gpd.GeoDataFrame):
-        raw = gdf.astype(object).where(gdf.notna(), "").astype("str")
+    if geoms_or_none is None:
+        raw = attrs.astype(object).where(attrs.notna(), "").astype("str")
         parts = _columns_from_table(raw, src, name, "generic")
+        parts["crs_by"] = "config"
         return raw, np.arange(1, len(raw) + 1, dtype="int64"), parts, notes, src.crs
-    crs = gdf.crs if gdf.crs is not None else src.crs
-    cols = [c for c in gdf.columns if c != gdf.geometry.name]
-    attrs = pd.DataFrame(gdf[cols])
-    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    geoms = geoms_or_none
+    crs = file_crs if file_crs is not None else src.crs
+    crs_by = "file" if file_crs is not None else "config"
+    if file_crs is not None and src.crs is not None:
+        notes.append(f"{name}: file declares a CRS; config crs {src.crs!r} ignored")
+    cols = [str(c) for c in attrs.columns]
     types = shapely.get_type_id(geoms)
-    pick = {k: find_column(cols, CANDIDATES[k], src.columns.get(k), name, k) for k in CANDIDATES}
     lines = np.isin(types, [1, 5])
+    over = {_ROLE_OF.get(k, k): v for k, v in src.columns.items()}
+    vroles = ("time", "time_of_day", "vessel_id", "sog", "cog")
+    if lines.any() and "vessel_id" in over:
+        over["route_id"] = over.pop("vessel_id")
+    roles = tuple(
+        ("route_id" if lines.any() else r)
+        for r in vroles
+        if not (r == "vessel_id" and src.vessel_id is not None)
+    )
+    choice = infer_columns(
+        attrs,
+        roles,
+        over,
+        name,
+        id_roles=() if lines.any() or src.vessel_id is not None else ("vessel_id",),
+    )
+    pick = {r: choice.get(r) for r in vroles}
+    if lines.any():
+        pick["vessel_id"] = choice.get("route_id")
     if lines.any():
         # LineString routes: one ping per vertex; times interpolated by distance between the
         # feature's start and end times when it has them, else an untimed route.
@@ -480,8 +564,8 @@ def _read_vector_tracks(src: TrackSource, fmt: str):
             notes.append(
                 f"{name}: LineString routes without start/end times kept as untimed routes"
             )
-        if pick[VESSEL_ID]:
-            vid = attrs[pick[VESSEL_ID]].astype("str").to_numpy()[feat]
+        if pick["vessel_id"]:
+            vid = attrs[pick["vessel_id"]].astype("str").to_numpy()[feat]
         else:
             vid = np.array([f"route_{i + 1}" for i in feat], dtype=object)  # per vertex label
         raw = pd.DataFrame(
@@ -491,10 +575,11 @@ def _read_vector_tracks(src: TrackSource, fmt: str):
         parts = _vertex_parts(
             raw,
             src,
-            vessel_col=pick[VESSEL_ID] or "feature",
+            vessel_col=pick["vessel_id"] or "feature",
             lat_col="geometry",
             lon_col="geometry",
         )
+        parts["crs_by"] = crs_by
         if (~lines).any():
             notes.append(
                 f"{name}: {int((~lines).sum())} non-line feature(s) ignored in a route layer"
@@ -508,29 +593,44 @@ def _read_vector_tracks(src: TrackSource, fmt: str):
     raw = attrs.copy()
     raw["__x"] = x
     raw["__y"] = y
-    if pick[TIME] is None:
-        raise InputError(f"{name}: no time column among {cols!r}; set columns: {{time: ...}}")
-    if pick[VESSEL_ID] is None and src.vessel_id is None:
+    if pick["time"] is None:
+        why = choice.evidence.get("time", {}).get("evidence")
         raise InputError(
-            f"{name}: no vessel id column among {cols!r}; set vessel_id or columns: {{vessel_id: ...}}"
+            f"{name}: no time column among {cols!r}"
+            + (f" ({why})" if why else "")
+            + "; set columns: {time: ...}"
         )
-    vid_col = pick[VESSEL_ID]
+    if pick["vessel_id"] is None and src.vessel_id is None:
+        raise _vessel_error(name, cols, choice.evidence)
+    vid_col = pick["vessel_id"]
+    evidence = {k: v for k, v in choice.evidence.items() if v.get("column") is not None}
+    evidence["lat"] = evidence["lon"] = {
+        "column": "geometry",
+        "by": "geometry",
+        "evidence": "point geometry",
+    }
     parts = {
-        "vessel": raw[pick[VESSEL_ID]]
-        if pick[VESSEL_ID]
-        else pd.Series(src.vessel_id, index=raw.index),
-        "vessel_col": pick[VESSEL_ID] or "",
-        "time": raw[pick[TIME]],
-        "time_col": pick[TIME],
+        "vessel": raw[vid_col] if vid_col else pd.Series(src.vessel_id, index=raw.index),
+        "vessel_col": vid_col or "",
+        "time": raw[pick["time"]],
+        "time_col": pick["time"],
+        "clock": raw[pick["time_of_day"]] if pick["time_of_day"] else None,
+        "clock_col": pick["time_of_day"],
         "lat": raw["__y"],
         "lat_col": "geometry",
         "lon": raw["__x"],
         "lon_col": "geometry",
-        "sog": raw[pick[SOG]] if pick[SOG] else None,
-        "cog": raw[pick[COG]] if pick[COG] else None,
-        "is_mmsi": vid_col is not None and "mmsi" in normalise_name(vid_col),
+        "sog": raw[pick["sog"]] if pick["sog"] else None,
+        "cog": raw[pick["cog"]] if pick["cog"] else None,
+        "is_mmsi": vid_col is not None and "mmsi" in name_tokens(vid_col),
         "dayfirst": src.dayfirst,
+        "order_by": "config" if src.dayfirst is not None else "values",
+        "evidence": evidence,
+        "crs_by": crs_by,
     }
+    unit, why = _speed_unit(src, pick["sog"], "generic")
+    parts["speed_unit"] = {"unit": unit, "evidence": why} if pick["sog"] else None
+    parts["speed_factor"] = _SPEED_TO_KN[unit]
     if (~pts).any():
         notes.append(f"{name}: {int((~pts).sum())} non-point feature(s) have no position")
     return raw, np.arange(1, len(raw) + 1, dtype="int64"), parts, notes, crs
@@ -546,13 +646,12 @@ def _normalise_pings(
     is_mmsi: bool,
     aoi_bbox,
     max_speed_kn: float,
-    dayfirst: bool | None,
-) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str], dict[str, Any]]:
     notes: list[str] = []
     n = len(raw)
     if n == 0:
         notes.append(f"{name}: no pings")
-        return empty_pings(), pd.DataFrame(), notes
+        return empty_pings(), pd.DataFrame(), notes, {}
     lat_col, lon_col, vcol, tcol = (
         parts["lat_col"],
         parts["lon_col"],
@@ -635,7 +734,15 @@ def _normalise_pings(
             pair,
         )
     )
-    parsed = parse_times(parts["time"], dayfirst=dayfirst, name=name, column=tcol)
+    parsed, clock_report = times_with_clock(
+        parts["time"],
+        parts.get("clock"),
+        dayfirst=parts.get("dayfirst"),
+        order_by=parts.get("order_by", "config"),
+        name=name,
+        date_column=tcol,
+        clock_column=parts.get("clock_col"),
+    )
     notes += parsed.notes
     times = parsed.times
     naive = times.dt.tz_convert(None).to_numpy()
@@ -645,6 +752,15 @@ def _normalise_pings(
             parsed.unparseable,
             tcol,
             "time {value} matches no supported format",
+            parts["time"],
+        )
+    )
+    rules.append(
+        Rule(
+            "time_out_of_range",
+            parsed.out_of_range,
+            tcol,
+            f"time {{value}} is outside {NS_RANGE}, the range of dates the tables hold",
             parts["time"],
         )
     )
@@ -682,8 +798,9 @@ def _normalise_pings(
     )
     accepted, rejects = first_failing(rules, n=n, source_file=name, rows=rows)
 
+    factor = parts.get("speed_factor", 1.0)
     sog = (
-        _ais_measure(parts["sog"], n, upper=102.2)
+        _ais_measure(parts["sog"], n, upper=102.2 / factor) * factor
         if parts["sog"] is not None
         else np.full(n, np.nan)
     )
@@ -730,7 +847,13 @@ def _normalise_pings(
     frame[VESSEL_ID] = frame[VESSEL_ID].astype("object")
     nv = frame[VESSEL_ID].nunique()
     notes.append(f"{name}: {nv} vessel(s)/track(s)")
-    return frame[list(PING_COLUMNS)], rejects, notes
+    info: dict[str, Any] = {
+        "dates": {k: v for k, v in parsed.assumptions.items() if k != "time_zone"},
+        "time_zone": parsed.assumptions.get("time_zone"),
+    }
+    if clock_report is not None:
+        info["time_of_day"] = clock_report
+    return frame[list(PING_COLUMNS)], rejects, notes, info
 
 
 def _ais_measure(values: pd.Series, n: int, *, upper: float) -> np.ndarray:

@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 
@@ -276,6 +277,164 @@ TEXT: dict[str, str] = {
     "r_not_a_tiff.tif": "this is a text file that someone renamed to .tif\n",
 }
 
+#: Real-world shapes of issue 11 (each described in README.md, tested in
+#: tests/test_ingest_real_shapes.py).  Written byte for byte; the names of the public formats
+#: they imitate are in the README.
+REAL_TEXT: dict[str, bytes] = {
+    # PostgreSQL ``timestamptz::text`` and GeoPackage text dates: short offsets.
+    "s_pg_short_offset.csv": (
+        b"event_time_utc,Latitude (WGS84),Longitude (WGS84),category\n"
+        b"2008-12-11 04:42:14+00,10.5,100.5,cocaine\n"
+        b"2008-12-11 04:42:14+0530,10.5,100.6,cocaine\n"
+        b"2008-12-11 04:42:14-08,10.5,100.7,heroin\n"
+        b"2008-12-11T04:42:14.250Z,10.5,100.8,heroin\n"
+        b"2008-12-11 04:42:14+05:30,10.5,100.9,heroin\n"
+    ),
+    # US spreadsheet export: month first, 12-hour clock; one value proves the order.
+    "s_us_month_first.csv": (
+        b"Date,Latitude,Longitude\n"
+        b"2/1/2018 5:30:00 PM,10,100\n"
+        b"2/13/2018 9:05:00 AM,10,100.1\n"
+        b"12/31/2018 11:59:59 PM,10,100.2\n"
+        b"2/1/2018 12:00:00 AM,10,100.3\n"
+    ),
+    "s_us_undecided.csv": (
+        b"Date,Latitude,Longitude\n2/1/2018 5:30:00 PM,10,100\n2/3/2018 5:30:00 AM,10,100.1\n"
+    ),
+    "s_dates_both_ways.csv": (
+        b"date,lat,lon\n13/01/2020,10,100\n01/13/2020,10,100.1\n03/04/2020,10,100.2\n"
+    ),
+    "s_old_years.csv": (
+        b"date,lat,lon\n"
+        b"1583-05-01,10,100\n"
+        b"1583,10,100.1\n"
+        b"1677-09-21,10,100.2\n"
+        b"1677-09-22,10,100.3\n"
+        b"2262-04-12,10,100.4\n"
+        b"12 Jan 1583,10,100.5\n"
+        b"2023-01-01,10,100.6\n"
+    ),
+    # IMB-style log: a date column beside a time-of-day column in several spellings.
+    "s_time_of_day.csv": (
+        b"date,time,lat,lon\n"
+        b"2020-01-01,14:30 UTC,10,100\n"
+        b"2020-01-02,1430Z,10,100.1\n"
+        b"2020-01-03,14:30,10,100.2\n"
+        b"2020-01-04,0230 LT,10,100.3\n"
+        b"2020-01-05,2:30 PM,10,100.4\n"
+        b"2020-01-06,18:85 UTC,10,100.5\n"
+        b"2020-01-07,NA,10,100.6\n"
+        b"2020-01-08,14:30 +03:00,10,100.7\n"
+    ),
+    "s_short_headers.csv": (
+        b"ts,y_coord,x_coord,Hostility,Qty (kg)\n"
+        b"2021-03-01T10:00:00Z,1.25,104.1,PIRATES,\n"
+        b"2021-03-02T11:00:00Z,1.3,104.2,Pirates,5\n"
+    ),
+    "s_content_only.csv": (
+        b"a,b,c,d\n120.5,14.2,2022-05-01,x\n121.0,13.9,2022-05-02,y\n119.8,15.1,2022-05-03,z\n"
+    ),
+    "s_content_ambiguous.csv": (b"a,b,c\n14.2,45.1,2022-05-01\n13.9,44.0,2022-05-02\n"),
+    # ASAM-style record: DMS text with 60 in a field, one category spelled four ways.
+    "s_asam_like.csv": (
+        "reference,dateofocc,subreg,hostility,victim,latitude,longitude,navarea,description\n"
+        '2019-101,2019-02-01,71,PIRATES,BULK CARRIER,"5°60\'00""S","105°30\'00""E",XI,boarded\n'
+        '2019-102,2019-02-03,71,Pirates,TANKER,"1°15\'60""N","104°10\'00""E",XI,attempted\n'
+        '2019-103,2019-02-05,71,pirates ,TUG,"1°61\'00""N","104°10\'00""E",XI,bad minutes\n'
+        '2019-104,2019-02-07,71,Armed Robbers,TANKER,"1°10\'00""N","103°59\'60""E",XI,robbed\n'
+    ).encode(),
+    "s_categories.csv": (
+        "date,lat,lon,commodity\n"
+        "2023-01-01,10,100,PIRATES\n"
+        "2023-01-02,10,100.1,Pirates\n"
+        "2023-01-03,10,100.2,pirates \n"
+        "2023-01-04,10,100.3,Cocai\u0301na\n"
+        "2023-01-05,10,100.4,Cocaína\n"
+        "2023-01-06,10,100.5,  Armed   Robbers\n"
+        "2023-01-07,10,100.6,\n"
+    ).encode("utf-8"),
+    # Every line ends with the delimiter except the last, which has no newline either.
+    "s_trailing_delimiter.csv": (
+        b"date;lat;lon;\r\n2023-01-01;10;100;\r\n2023-01-02;10;100,5;\r\n2023-01-03;10;101"
+    ),
+    "s_cr_only.csv": b"date,lat,lon\r2023-01-01,10,100\r2023-01-02,10,100.5\r",
+    "s_ctrl_z.csv": b"date,lat,lon\r\n2023-01-01,10,100\r\n2023-01-02,10,100.5\r\n\x1a",
+    # GTFS-realtime vehicle positions flattened to CSV: one poll (vehicle_id unique per row).
+    "t_bus_snapshot.csv": (
+        b"entity_id,vehicle_id,trip_id,route_id,latitude,longitude,bearing,speed,timestamp\n"
+        b"e1,bus-101,t1,R10,-32.92,151.78,90,9.8,1527621931\n"
+        b"e2,bus-102,t2,R10,-32.93,151.76,180,5.0,1527621932\n"
+        b"e3,bus-103,t3,R11,-32.90,151.75,270,0.0,1527621930\n"
+        b"e4,bus-104,t4,R11,-32.91,151.74,0,3.2,1527621933\n"
+    ),
+    # Three polls of the same feed: vehicle_id repeats, speed in m/s, epoch seconds.
+    "t_bus_polls.csv": (
+        b"entity_id,vehicle_id,trip_id,route_id,latitude,longitude,bearing,speed,timestamp\n"
+        b"e1,bus-101,t1,R10,-32.9200,151.7800,90,10.0,1527621900\n"
+        b"e2,bus-102,t2,R10,-32.9300,151.7600,180,5.0,1527621900\n"
+        b"e3,bus-101,t1,R10,-32.9200,151.7830,90,10.0,1527621930\n"
+        b"e4,bus-102,t2,R10,-32.9313,151.7600,180,5.0,1527621930\n"
+        b"e5,bus-101,t1,R10,-32.9200,151.7860,90,10.0,1527621960\n"
+        b"e6,bus-102,t2,R10,-32.9326,151.7600,180,5.0,1527621960\n"
+    ),
+    "t_track_no.csv": (
+        b"track_no,ts,Latitude (WGS84),Longitude (WGS84),speed_kmh\n"
+        b"7,2024-02-01T00:00:00Z,43.000,5.000,18.52\n"
+        b"7,2024-02-01T00:10:00Z,43.000,5.040,18.52\n"
+        b"8,2024-02-01T00:00:00Z,43.100,5.100,0\n"
+        b"8,2024-02-01T00:10:00Z,43.100,5.101,1.852\n"
+    ),
+    "t_record_id.csv": (
+        b"id,timestamp,lat,lon\n"
+        b"1,2024-01-01T00:00:00Z,50,1\n"
+        b"2,2024-01-01T00:01:00Z,50,1.01\n"
+        b"3,2024-01-01T00:02:00Z,50,1.02\n"
+    ),
+    "t_date_time_columns.csv": (
+        b"MMSI,Date,Time (UTC),Lat,Lon\n"
+        b"244000001,01/02/2024,00:10:00,52.0,4.0\n"
+        b"244000001,13/02/2024,00:20:00,52.0,4.01\n"
+        b"244000001,13/02/2024,00:30:00,52.0,4.02\n"
+    ),
+    "t_marinecadastre_snake.csv": (
+        b"mmsi,base_date_time,longitude,latitude,sog,cog,heading,vessel_name,imo,call_sign,"
+        b"vessel_type,status,length,width,draft,cargo,transceiver\n"
+        b"367000001,2024-01-01 00:00:00,-95.000,29.70,8.0,120.0,119,TUG ONE,,WDA1,31,0,30,10,3,,A\n"
+        b"367000001,2024-01-01 00:01:00,-94.997,29.70,8.0,120.0,119,TUG ONE,,WDA1,31,0,30,10,3,,A\n"
+        b"367000002,2024-01-01 00:00:30,-94.900,29.75,0.0,360.0,511,BARGE,,WDA2,31,5,30,10,3,,A\n"
+    ),
+    "t_gpx_zones.gpx": (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n'
+        b'<gpx version="1.1" creator="corpus" xmlns="http://www.topografix.com/GPX/1/1">\n'
+        b"<trk><name>boat</name><trkseg>\n"
+        b'<trkpt lat="10.00" lon="100.00"><time>2024-01-01T10:00:00Z</time></trkpt>\n'
+        b'<trkpt lat="10.01" lon="100.00"><time>2024-01-01T12:05:00+02:00</time></trkpt>\n'
+        b'<trkpt lat="10.02" lon="100.00"><time>2024-01-01T10:10:00.500Z</time></trkpt>\n'
+        b"</trkseg></trk></gpx>\n"
+    ),
+    "c_ports.csv": (
+        b"Port Name,Latitude (WGS84),Longitude (WGS84)\n"
+        b"Rotterdam,51.95,4.05\n"
+        b"Singapore,1.26,103.84\n"
+        b"Nowhere,95,4\n"
+        b"Unknown,,\n"
+    ),
+    "c_lanes.geojson": (
+        b'{"type":"FeatureCollection","features":['
+        b'{"type":"Feature","properties":{"name":"Malacca TSS"},"geometry":{"type":"LineString",'
+        b'"coordinates":[[98.0,5.5],[100.5,3.0],[103.5,1.2]]}},'
+        b'{"type":"Feature","properties":{"name":"Dover TSS"},"geometry":{"type":"MultiLineString",'
+        b'"coordinates":[[[1.2,50.9],[1.6,51.1]],[[1.3,50.8],[1.7,51.0]]]}},'
+        b'{"type":"Feature","properties":{"name":"a port"},"geometry":{"type":"Point",'
+        b'"coordinates":[4.05,51.95]}},'
+        b'{"type":"Feature","properties":{"name":"empty"},"geometry":null}'
+        b"]}\n"
+    ),
+    "c_lanes_wkt.csv": (
+        b'name,wkt\n"A","LINESTRING (0 0, 1 1)"\n"B","not wkt"\n"C","LINESTRING (2 2, 3 3)"\n'
+    ),
+}
+
 
 def _write_text() -> None:
     for name, text in TEXT.items():
@@ -296,7 +455,6 @@ def _write_text() -> None:
 
 def _write_vector() -> None:
     import geopandas as gpd
-    import pandas as pd
     import shapely
 
     gdf = gpd.GeoDataFrame(
@@ -448,11 +606,124 @@ def _write_rasters() -> None:
     )
 
 
+def _write_real() -> None:
+    """Issue-11 shapes: text files byte for byte, zips, shapefiles and rasters."""
+    import geopandas as gpd
+    import rasterio
+    import shapely
+    import xarray as xr
+    from rasterio.transform import from_origin
+
+    for name, data in REAL_TEXT.items():
+        (HERE / name).write_bytes(data)
+
+    def zip_of(target: str, members: dict[str, bytes]) -> None:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            for member, data in members.items():
+                info = zipfile.ZipInfo(member, date_time=(2024, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                z.writestr(info, data)
+        (HERE / target).write_bytes(buf.getvalue())
+
+    csv = REAL_TEXT["s_us_month_first.csv"]
+    zip_of("s_zipped_csv.zip", {"export/seizures.csv": csv, "__MACOSX/._seizures.csv": b"x"})
+    zip_of("s_zip_two_tables.zip", {"a.csv": csv, "b.csv": csv})
+    zip_of("s_zip_bomb.zip", {"huge.csv": b"date,lat,lon\n" + b"0" * (64 * 2**20)})
+    zip_of("t_dma_zipped.zip", {"aisdk-2024-02-13.csv": (HERE / "t_dma.csv").read_bytes()})
+
+    def shapefile_zip(target: str, gdf, keep_prj: bool) -> None:
+        tmp = HERE / "_shp"
+        tmp.mkdir(exist_ok=True)
+        gdf.to_file(tmp / "layer.shp")
+        members = {}
+        for p in sorted(tmp.iterdir()):
+            if keep_prj or p.suffix != ".prj":
+                members[p.name] = p.read_bytes()
+            p.unlink()
+        tmp.rmdir()
+        zip_of(target, members)
+
+    pts = gpd.GeoDataFrame(
+        {"date": ["2023-01-01", "2023-01-02"], "category": ["Pirates", "PIRATES"]},
+        geometry=[shapely.Point(100, 10), shapely.Point(101, 11)],
+        crs=None,
+    )
+    shapefile_zip("s_shp_no_prj.zip", pts, keep_prj=False)
+    bowtie = shapely.Polygon([(0, 0), (2, 2), (2, 0), (0, 2), (0, 0)])
+    land = gpd.GeoDataFrame(
+        {"name": ["island", "bowtie", "reef line"]},
+        geometry=[shapely.box(10, 10, 11, 11), bowtie, shapely.LineString([(5, 5), (6, 6)])],
+        crs="EPSG:4326",
+    ).to_crs("EPSG:3857")
+    shapefile_zip("c_land_shp.zip", land.iloc[:2], keep_prj=True)
+    shapefile_zip("c_land_no_prj.zip", land.iloc[:1], keep_prj=False)
+
+    # rasters
+    profile = dict(driver="GTiff", width=20, height=10, count=1, dtype="float32", nodata=-9999.0)
+    arr = np.arange(200, dtype="float32").reshape(1, 10, 20)
+    with rasterio.open(
+        HERE / "r_metres_no_crs.tif",
+        "w",
+        transform=from_origin(500000, 4650000, 1000, 1000),
+        **profile,
+    ) as ds:
+        ds.write(arr)
+    with rasterio.open(
+        HERE / "r_impossible_bounds.tif",
+        "w",
+        crs="EPSG:4326",
+        transform=from_origin(100, 2000, 100, 100),
+        **profile,
+    ) as ds:
+        ds.write(arr)
+    with rasterio.open(
+        HERE / "r_all_nodata.tif",
+        "w",
+        crs="EPSG:4326",
+        transform=from_origin(100, 15, 0.1, 0.1),
+        **profile,
+    ) as ds:
+        ds.write(np.full((1, 10, 20), -9999.0, dtype="float32"))
+    with rasterio.open(
+        HERE / "r_far_away.tif",
+        "w",
+        crs="EPSG:4326",
+        transform=from_origin(-60, -40, 0.1, 0.1),
+        **profile,
+    ) as ds:
+        ds.write(arr)
+    times = pd.date_range("2024-01-01", periods=3, freq="D")
+    levels = np.array([1000.0, 850.0, 500.0, 250.0])
+    lat = np.arange(0.0, 5.0, 1.0)
+    lon = np.arange(100.0, 106.0, 1.0)
+    t_idx, l_idx = np.meshgrid(np.arange(3), np.arange(4), indexing="ij")
+    vals = (100 * (t_idx + 1) + levels[l_idx] / 10)[:, :, None, None] * np.ones((1, 1, 5, 6))
+    ds = xr.Dataset(
+        {"wind": (("time", "level", "lat", "lon"), vals)},
+        coords={"time": times, "level": levels, "lat": lat, "lon": lon},
+    )
+    ds["lat"].attrs = {"units": "degrees_north", "standard_name": "latitude"}
+    ds["lon"].attrs = {"units": "degrees_east", "standard_name": "longitude"}
+    ds["level"].attrs = {"units": "hPa"}
+    ds.to_netcdf(HERE / "r_nc_time_level.nc", engine="h5netcdf")
+    member = xr.Dataset(
+        {"wind": (("member", "time", "level", "lat", "lon"), np.stack([vals, vals]))},
+        coords={"member": [0, 1], "time": times, "level": levels, "lat": lat, "lon": lon},
+    )
+    member.to_netcdf(HERE / "r_nc_three_dims.nc", engine="h5netcdf")
+    xr.Dataset(
+        {"depth": (("y", "x"), np.ones((4, 5)))},
+        coords={"y": 4650000.0 - 1000.0 * np.arange(4), "x": 500000.0 + 1000.0 * np.arange(5)},
+    ).to_netcdf(HERE / "r_nc_metres_no_crs.nc", engine="h5netcdf")
+
+
 def main() -> None:
     """Write every corpus file."""
     _write_text()
     _write_vector()
     _write_rasters()
+    _write_real()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,154 @@
+"""Zipped inputs, read without extracting and within a size bound.
+
+A CSV, a Shapefile (with its .dbf/.shx/.prj), a GeoPackage, GeoJSON or GPX inside a
+``.zip``, as the public portals ship them (MarineCadastre's ``AIS_2022_01_01.zip``
+holds one CSV; the Danish Maritime Authority's ``aisdk-2024-01-01.zip`` one CSV of 2-3 GB;
+Natural Earth and most GIS portals zip Shapefiles).
+
+Nothing is extracted to disk.  A table member is read into memory, a vector member is opened
+through GDAL's ``/vsizip/``.  Before either, the members' declared uncompressed sizes are added
+up and compared with ``max_uncompressed_mb``: a zip bomb is refused in one line without being
+expanded (Python's :mod:`zipfile` never reads past a member's declared size, so the declared
+size is a real bound).
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from ..errors import SourceUnreadable
+
+__all__ = ["ZipMember", "open_zip_member"]
+
+TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".tab")
+VECTOR_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".gpx", ".parquet", ".geoparquet")
+_SHP_SIDECARS = (".shx", ".dbf", ".prj", ".cpg")
+
+
+@dataclass
+class ZipMember:
+    """The member of a zip to read.
+
+    Attributes
+    ----------
+    name : str
+        Member path inside the archive.
+    suffix : str
+        Its lower-case suffix (``.csv``, ``.shp``, ...).
+    data : bytes or None
+        The member's bytes, for table members (read within the size bound).
+    vsi : str or None
+        A GDAL ``/vsizip/`` path, for vector members.
+    declared_mb : float
+        Declared uncompressed size of what is read (the member and its sidecars).
+    """
+
+    name: str
+    suffix: str
+    data: bytes | None
+    vsi: str | None
+    declared_mb: float
+
+
+def _is_junk(info: zipfile.ZipInfo) -> bool:
+    parts = PurePosixPath(info.filename).parts
+    return (
+        info.is_dir()
+        or any(p.startswith("__MACOSX") for p in parts)
+        or PurePosixPath(info.filename).name.startswith(("._", "."))
+    )
+
+
+def open_zip_member(
+    path: Path,
+    *,
+    max_uncompressed_mb: float,
+    member: str | None = None,
+    accept: tuple[str, ...] = TABLE_SUFFIXES + VECTOR_SUFFIXES,
+) -> ZipMember:
+    """Pick the one data member of a zip and return its bytes or its ``/vsizip/`` path.
+
+    Parameters
+    ----------
+    path : Path
+        The ``.zip`` file.
+    max_uncompressed_mb : float
+        Refuse when what would be read declares more than this many MiB uncompressed.
+    member : str, optional
+        The member to read when the zip holds several (its path or file name).
+    accept : tuple of str
+        Suffixes that count as data members.
+
+    Raises
+    ------
+    SourceUnreadable
+        Not a zip, encrypted, no data member, several without ``member``, or over the bound.
+    """
+    name = path.name
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise SourceUnreadable(f"{name}: not a readable zip archive: {exc}") from exc
+    with zf:
+        infos = [i for i in zf.infolist() if not _is_junk(i)]
+        data = [i for i in infos if PurePosixPath(i.filename).suffix.lower() in accept]
+        if member is not None:
+            chosen = [
+                i for i in data if i.filename == member or PurePosixPath(i.filename).name == member
+            ]
+            if not chosen:
+                raise SourceUnreadable(
+                    f"{name}: member {member!r} not found; the archive holds "
+                    f"{[i.filename for i in infos][:20]!r}"
+                )
+            data = chosen[:1]
+        if not data:
+            inner = [i for i in infos if i.filename.lower().endswith(".zip")]
+            what = "a zip inside a zip; unzip the outer one" if inner else "no data file"
+            raise SourceUnreadable(
+                f"{name}: {what} (expected one of {', '.join(accept)}); it holds "
+                f"{[i.filename for i in infos][:20]!r}"
+            )
+        if len(data) > 1:
+            raise SourceUnreadable(
+                f"{name}: holds {len(data)} data files {[i.filename for i in data][:20]!r}; "
+                "set member: <one of them> for this input"
+            )
+        info = data[0]
+        suffix = PurePosixPath(info.filename).suffix.lower()
+        stem = str(PurePosixPath(info.filename).with_suffix(""))
+        group = [info]
+        if suffix == ".shp":
+            group += [
+                i
+                for i in infos
+                if str(PurePosixPath(i.filename).with_suffix("")) == stem
+                and PurePosixPath(i.filename).suffix.lower() in _SHP_SIDECARS
+            ]
+            have = {PurePosixPath(i.filename).suffix.lower() for i in group}
+            missing = [s for s in (".shx", ".dbf") if s not in have]
+            if missing:
+                raise SourceUnreadable(
+                    f"{name}: Shapefile {info.filename!r} lacks {missing!r} in the archive "
+                    "(a Shapefile needs .shp, .shx and .dbf; .prj gives its CRS)"
+                )
+        if any(i.flag_bits & 0x1 for i in group):
+            raise SourceUnreadable(f"{name}: member {info.filename!r} is encrypted")
+        declared = sum(i.file_size for i in group) / 2**20
+        if declared > max_uncompressed_mb:
+            raise SourceUnreadable(
+                f"{name}: {info.filename!r} expands to {declared:,.0f} MiB, above "
+                f"ingest.max_uncompressed_mb={max_uncompressed_mb:g}; raise the limit if the "
+                "file is genuine"
+            )
+        if suffix in TABLE_SUFFIXES:
+            try:
+                blob = zf.read(info)
+            except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
+                raise SourceUnreadable(
+                    f"{name}: cannot read {info.filename!r} from the archive: {exc}"
+                ) from exc
+            return ZipMember(info.filename, suffix, blob, None, declared)
+        return ZipMember(info.filename, suffix, None, f"/vsizip/{path}/{info.filename}", declared)

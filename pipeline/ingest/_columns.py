@@ -1,0 +1,658 @@
+"""Which column holds what: recognised by name *and* by content, every choice with its evidence.
+
+A header is split into tokens (``Latitude (WGS84)`` -> ``latitude wgs84``, ``BaseDateTime`` ->
+``base date time``, ``track_no`` -> ``track no``), unit and qualifier tokens are set aside, and
+each role (latitude, time, vessel id, ...) scores every column: a known whole name first, then
+a token that names the role, then a weak token (``y``, ``id``, ``name``) that names it only in a
+short header.  A name is never enough: the column's values must fit the role (numbers within
+±90 for a latitude, values that parse as dates for a time, an id that repeats across rows for a
+vessel).  Where no name fits, the values alone may decide (a column of dates, the only numeric
+pair of which one exceeds ±90), and the evidence says so.  A ``columns`` mapping in the config
+always wins.
+
+The result is a :class:`ColumnChoice`: the picked column per role and, per role, a dict
+``{"column", "by", "evidence"}`` that the readers put into ``IngestResult.assumptions``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ._common import missing_mask, normalise_name, parse_coordinate
+from ._dates import parse_clock, parse_times
+
+__all__ = ["ColumnChoice", "infer_columns", "name_tokens"]
+
+#: Tokens that say a unit, a datum or a format, never what the column is.
+UNIT_TOKENS = frozenset(
+    "deg degs degree degrees dd dms decimal wgs wgs84 4326 epsg crs utc gmt z iso iso8601 "
+    "local lt kn kt kts knot knots mps ms kmh kph km m kg kgs g t tonnes lbs in of the".split()
+)
+#: Tokens that make a column a secondary position or time (start, port, shore, ...).
+QUALIFIERS = frozenset(
+    "shore port home dest destination start end origin from to prev previous next nearest "
+    "min max centroid center centre eta created updated modified inserted received".split()
+)
+_GLUED = (
+    ("basedatetime", ("base", "date", "time")),
+    ("dateofocc", ("date", "of", "occ")),
+    ("datetime", ("date", "time")),
+    ("timestamp", ("timestamp",)),
+    ("latlon", ("lat", "lon")),
+    ("latlng", ("lat", "lng")),
+    ("userid", ("user", "id")),
+    ("shipid", ("ship", "id")),
+    ("callsign", ("callsign",)),
+)
+
+
+def name_tokens(name: object) -> list[str]:
+    """Split a header into lower-case tokens (camelCase, separators and glued forms).
+
+    Examples
+    --------
+    >>> name_tokens("Latitude (WGS84)")
+    ['latitude', 'wgs84']
+    >>> name_tokens("BaseDateTime")
+    ['base', 'date', 'time']
+    """
+    s = str(name)
+    s = re.sub(r"([a-z])([A-Z])", r"\1 \2", s)
+    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", s)
+    raw = re.findall(r"[a-z0-9]+", s.lower())
+    out: list[str] = []
+    for tok in raw:
+        for glued, parts in _GLUED:
+            if tok == glued:
+                out.extend(parts)
+                break
+        else:
+            out.append(tok)
+    return out
+
+
+@dataclass(frozen=True)
+class Role:
+    """How a role is named: whole names (best first), naming tokens, weak tokens, vetoes."""
+
+    exact: tuple[str, ...]
+    strong: frozenset[str]
+    weak: frozenset[str] = frozenset()
+    veto: frozenset[str] = frozenset()
+    #: A pair of tokens that together name the role (``vessel`` + ``id``).
+    pairs: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
+
+
+def _fs(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+#: Nouns that, with an id suffix, name a moving thing.  Not 'trip' or 'route': a GTFS trip
+#: or route is served by many vehicles, so its id is not an identity of one.
+_VESSEL_NOUNS = _fs(
+    "vessel ship boat vehicle track craft unit device tracker platform target object "
+    "transponder asset hull car bus tag animal individual"
+)
+_ID_SUFFIX = _fs("id no num nr nbr number code ref key name label")
+
+ROLES: dict[str, Role] = {
+    "lat": Role(
+        exact=(
+            "lat",
+            "latitude",
+            "y",
+            "lat_dd",
+            "latitude_dd",
+            "decimal_latitude",
+            "lat_deg",
+            "latitude_degrees",
+            "lat_wgs84",
+            "ycoord",
+            "y_coord",
+            "point_y",
+            "northing",
+        ),
+        strong=_fs("lat latitude breedtegraad latitud breite ycoord northing"),
+        weak=_fs("y"),
+        veto=_fs("lon lng long longitude x"),
+    ),
+    "lon": Role(
+        exact=(
+            "lon",
+            "lng",
+            "long",
+            "longitude",
+            "x",
+            "lon_dd",
+            "longitude_dd",
+            "decimal_longitude",
+            "lon_deg",
+            "longitude_degrees",
+            "lon_wgs84",
+            "xcoord",
+            "x_coord",
+            "point_x",
+            "easting",
+        ),
+        strong=_fs("lon lng longitude lengtegraad longitud laenge xcoord easting"),
+        weak=_fs("x long"),
+        veto=_fs("lat latitude y name"),  # 'long' + 'name' is a long name, not a longitude
+    ),
+    "coords": Role(
+        exact=(
+            "coords",
+            "coordinates",
+            "coordinate",
+            "position",
+            "latlon",
+            "lat_lon",
+            "latlng",
+            "lat_lng",
+            "location_coordinates",
+            "geo_position",
+        ),
+        strong=_fs("coords coordinates coordinate position"),
+    ),
+    "time": Role(
+        exact=(
+            "datetime",
+            "date_time",
+            "timestamp",
+            "time_stamp",
+            "basedatetime",
+            "base_date_time",
+            "event_datetime",
+            "event_date",
+            "seizure_date",
+            "incident_date",
+            "date",
+            "occurred",
+            "occurred_at",
+            "time",
+            "time_utc",
+            "ts",
+            "utc",
+            "year",
+        ),
+        strong=_fs("timestamp datetime date time ts dt occurred occurrence occ when fecha datum"),
+        weak=_fs("year t"),
+    ),
+    "time_of_day": Role(
+        exact=("time", "time_utc", "time_of_day", "hour", "clock", "utc_time", "local_time"),
+        strong=_fs("time hour clock hora heure zeit tod"),
+        veto=_fs("date stamp timestamp zone"),
+    ),
+    "vessel_id": Role(
+        exact=(
+            "mmsi",
+            "vessel_id",
+            "ship_id",
+            "shipid",
+            "userid",
+            "user_id",
+            "mmsi_number",
+            "vessel",
+            "track_id",
+            "id",
+            "name",
+        ),
+        strong=_fs("mmsi imo callsign userid"),
+        weak=_fs("id name label vessel ship boat"),
+        veto=_fs(
+            "type class status length width draft draught flag cargo category kind size "
+            "speed course heading sog cog destination route trip entity"
+        ),
+        pairs=((_VESSEL_NOUNS, _ID_SUFFIX),),
+    ),
+    # The feature id of a layer of LineString routes: one route per feature.
+    "route_id": Role(
+        exact=("route_id", "route", "track_id", "vessel_id", "mmsi", "name", "id"),
+        strong=_fs("route track mmsi vessel"),
+        weak=_fs("id name label"),
+    ),
+    "sog": Role(
+        exact=("sog", "sog_knots", "sog_kn", "speed", "speed_knots", "speed_over_ground"),
+        strong=_fs("sog speed spd velocity"),
+        veto=_fs("max min limit wind current"),
+    ),
+    "cog": Role(
+        exact=("cog", "cog_degrees", "cog_deg", "course", "course_over_ground", "bearing"),
+        strong=_fs("cog course bearing"),
+    ),
+    "commodity": Role(
+        exact=(
+            "commodity",
+            "drug",
+            "drug_type",
+            "substance",
+            "product",
+            "item",
+            "goods",
+            "cargo",
+            "category",
+        ),
+        strong=_fs(
+            "commodity drug drugs substance product goods cargo category hostility aggressor "
+            "attack incident offence offense crime"
+        ),
+        weak=_fs("type kind class item"),
+        veto=_fs("vessel ship mobile status id description desc descriptio name"),
+    ),
+    "quantity": Role(
+        exact=("quantity", "qty", "amount", "weight", "weight_kg", "quantity_kg", "kg", "mass"),
+        strong=_fs("quantity qty amount weight mass"),
+        veto=_fs("unit units"),
+    ),
+    "agency": Role(
+        exact=(
+            "agency",
+            "authority",
+            "organisation",
+            "organization",
+            "agency_name",
+            "reporting_agency",
+            "source",
+            "data_source",
+        ),
+        strong=_fs("agency authority organisation organization"),
+        weak=_fs("source"),
+    ),
+    "note": Role(
+        exact=(
+            "note",
+            "notes",
+            "description",
+            "comment",
+            "comments",
+            "remarks",
+            "details",
+            "summary",
+            "narrative",
+        ),
+        strong=_fs("note notes description descriptio comment comments remarks narrative"),
+        weak=_fs("details summary text"),
+    ),
+    "name": Role(
+        exact=("name", "port_name", "port", "label", "title"),
+        strong=_fs("name"),
+        weak=_fs("port label title"),
+    ),
+}
+
+
+def name_score(column: str, role: str) -> tuple[float, str]:
+    """Return (score, why) of a header for a role; score <= 0 means the name does not fit."""
+    spec = ROLES[role]
+    norm = normalise_name(column)
+    if norm in spec.exact:
+        return 100.0 - spec.exact.index(norm), f"header {column!r} is a known name"
+    toks = name_tokens(column)
+    if not toks:
+        return 0.0, ""
+    if any(t in spec.veto for t in toks):
+        return 0.0, ""
+    core = [t for t in toks if t not in UNIT_TOKENS]
+    qual = [t for t in core if t in QUALIFIERS]
+    penalty = 10.0 * len(qual)
+    hits = [t for t in core if t in spec.strong]
+    if hits:
+        return 60.0 - penalty - len(core), f"header {column!r} has token(s) {hits!r}"
+    for left, right in spec.pairs:
+        a = [t for t in core if t in left]
+        b = [t for t in core if t in right]
+        if a and b:
+            return 55.0 - penalty - len(core), f"header {column!r} has tokens {a[0]!r}+{b[0]!r}"
+    weak = [t for t in core if t in spec.weak]
+    if weak and len(core) <= 2:
+        return 30.0 - penalty - len(core), f"header {column!r} has the short token {weak[0]!r}"
+    return 0.0, ""
+
+
+@dataclass
+class ColumnChoice:
+    """The column picked for each role and the evidence of every pick."""
+
+    pick: dict[str, str | None]
+    evidence: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def get(self, role: str) -> str | None:
+        """Column for ``role`` or None."""
+        return self.pick.get(role)
+
+
+# ---------------------------------------------------------------------- content tests
+
+_SAMPLE = 2000
+
+
+def _sample(values: pd.Series) -> pd.Series:
+    v = values[~missing_mask(values)]
+    if len(v) > _SAMPLE:
+        v = v.iloc[np.linspace(0, len(v) - 1, _SAMPLE).astype("int64")]
+    return v
+
+
+def coordinate_fit(values: pd.Series, axis: str) -> tuple[float, float, int]:
+    """Return (share parsed as a coordinate, share within ±90 / ±180 of those, count)."""
+    v = _sample(values)
+    if not len(v):
+        return 0.0, 0.0, 0
+    nums, _, _ = parse_coordinate(v, axis)
+    x = nums.to_numpy(dtype="float64")
+    ok = np.isfinite(x)
+    if not ok.any():
+        return 0.0, 0.0, len(v)
+    lim = 90.0 if axis == "lat" else 180.0
+    return float(ok.mean()), float((np.abs(x[ok]) <= lim).mean()), len(v)
+
+
+def date_fit(values: pd.Series, *, numbers: bool = False) -> float:
+    """Share of a sample that parses as a date.
+
+    With ``numbers`` False (recognition by content alone) bare numbers and times of day do
+    not count: an MMSI would otherwise read as epoch seconds.
+    """
+    v = _sample(values)
+    if not len(v):
+        return 0.0
+    if isinstance(v.dtype, pd.DatetimeTZDtype) or v.dtype.kind == "M":
+        return 1.0
+    if v.dtype.kind in "fiub":
+        return 1.0 if numbers else 0.0
+    text = v.astype("str").str.strip().reset_index(drop=True)
+    if not numbers:
+        numeric = pd.to_numeric(text, errors="coerce").notna().to_numpy()
+        secs, _, local, _ = parse_clock(text)
+        text = text[~numeric & np.isnan(secs) & ~local].reset_index(drop=True)
+        if not len(text):
+            return 0.0
+    parsed = parse_times(text, dayfirst=True)
+    return float((~parsed.unparseable).sum() / len(v))
+
+
+def number_fit(values: pd.Series) -> float:
+    """Share of a sample that parses as a plain number."""
+    v = _sample(values)
+    if not len(v):
+        return 0.0
+    if v.dtype.kind in "fiub":
+        return 1.0
+    text = v.astype("str").str.strip().str.replace(",", ".", regex=False)
+    return float(pd.to_numeric(text, errors="coerce").notna().mean())
+
+
+def clock_fit(values: pd.Series) -> float:
+    """Share of a sample that parses as a time of day (local time included)."""
+    v = _sample(values)
+    if not len(v) or v.dtype.kind in "fiub":
+        return 0.0
+    secs, _, local, _ = parse_clock(v.astype("str"))
+    return float((~np.isnan(secs) | local).mean())
+
+
+def _looks_like_id(values: pd.Series) -> bool:
+    """Values repeat across rows and are codes or whole numbers (not measurements)."""
+    nu, nn = repeats(values)
+    if nn < 2 or not 1 <= nu < nn:
+        return False
+    v = _sample(values)
+    if v.dtype.kind == "f":
+        x = v.to_numpy(dtype="float64")
+        return bool(np.all(np.isfinite(x) & (x == np.round(x))))
+    if v.dtype.kind in "iub":
+        return True
+    text = v.astype("str").str.strip()
+    return not bool(text.str.fullmatch(r"[+-]?\d*[.,]\d*[1-9]\d*").mean() > 0.5)
+
+
+def repeats(values: pd.Series) -> tuple[int, int]:
+    """Return (distinct non-missing values, non-missing values)."""
+    v = values[~missing_mask(values)]
+    return int(v.astype("str").str.strip().nunique()), len(v)
+
+
+# ---------------------------------------------------------------------- inference
+
+
+def _ranked(columns: Sequence[str], role: str, used: set[str]) -> list[tuple[float, str, str]]:
+    scored = []
+    for i, c in enumerate(columns):
+        if c in used:
+            continue
+        score, why = name_score(c, role)
+        if score > 0:
+            scored.append((score - i * 1e-3, c, why))
+    scored.sort(key=lambda t: -t[0])
+    return scored
+
+
+def _override(
+    raw: pd.DataFrame, overrides: dict[str, str], role: str, name: str
+) -> dict[str, Any] | None:
+    col = overrides.get(role)
+    if col is None:
+        return None
+    if col not in raw.columns:
+        raise InputError(
+            f"{name}: column {col!r} configured for {role!r} is not in the file; "
+            f"it has {list(raw.columns)!r}"
+        )
+    return {"column": col, "by": "config", "evidence": f"columns: {{{role}: {col!r}}}"}
+
+
+def infer_columns(
+    raw: pd.DataFrame,
+    roles: Iterable[str],
+    overrides: dict[str, str],
+    name: str,
+    *,
+    id_roles: Iterable[str] = ("vessel_id",),
+) -> ColumnChoice:
+    """Pick a column for each role by name and content; overrides win.
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        The file's columns (raw values).
+    roles : iterable of str
+        Roles to fill, in priority order (a column serves one role).
+    overrides : dict
+        Role -> column from the config; always used when given.
+    name : str
+        File name, for messages.
+    id_roles : iterable of str
+        Roles that must be an identity: a column unique on every row is refused for them.
+
+    Returns
+    -------
+    ColumnChoice
+        Roles nobody fits are None; :meth:`ColumnChoice.evidence` says why each pick was made,
+        and for an id role left empty it lists the rejected candidates under ``"refused"``.
+
+    Raises
+    ------
+    InputError
+        An override names a column the file does not have.
+    """
+    roles = list(roles)
+    id_roles = set(id_roles)
+    columns = [str(c) for c in raw.columns]
+    choice = ColumnChoice({r: None for r in roles})
+    used: set[str] = set()
+    for role in roles:
+        forced = _override(raw, overrides, role, name)
+        if forced is not None:
+            choice.pick[role] = forced["column"]
+            choice.evidence[role] = forced
+            used.add(forced["column"])
+    for role in roles:
+        if choice.pick[role] is not None:
+            continue
+        if role == "lat" and overrides.get("coords"):
+            continue
+        found = _pick(raw, role, columns, used, role in id_roles, choice)
+        if found is not None:
+            choice.pick[role] = found["column"]
+            choice.evidence[role] = found
+            used.add(found["column"])
+    _content_positions(raw, choice, columns, used)
+    return choice
+
+
+def _pick(
+    raw: pd.DataFrame,
+    role: str,
+    columns: list[str],
+    used: set[str],
+    identity: bool,
+    choice: ColumnChoice,
+) -> dict[str, Any] | None:
+    refused: list[str] = []
+    for _, col, why in _ranked(columns, role, used):
+        ok, detail = _content_ok(raw[col], role, identity)
+        if ok:
+            return {"column": col, "by": "name", "evidence": f"{why}; {detail}"}
+        refused.append(f"{col!r} ({detail})")
+    if role == "time":
+        for col in columns:
+            if col in used:
+                continue
+            share = date_fit(raw[col])
+            if share >= 0.8:
+                return {
+                    "column": col,
+                    "by": "content",
+                    "evidence": f"no header names a time; {share:.0%} of the values of "
+                    f"{col!r} parse as dates",
+                }
+    if role == "time_of_day" and choice.pick.get("time") is not None:
+        for col in columns:
+            if col in used:
+                continue
+            share = clock_fit(raw[col])
+            if share >= 0.9 and number_fit(raw[col]) < 0.5:
+                return {
+                    "column": col,
+                    "by": "content",
+                    "evidence": f"{share:.0%} of the values of {col!r} are times of day",
+                }
+    if identity:
+        cands = [c for c in columns if c not in used and _looks_like_id(raw[c])]
+        choice.evidence[role] = {
+            "column": None,
+            "by": "none",
+            "evidence": "no column names an identity whose values repeat across rows",
+            "refused": refused,
+            "candidates": cands,
+        }
+    elif refused:
+        choice.evidence[role] = {
+            "column": None,
+            "by": "none",
+            "evidence": "headers fit but values do not: " + "; ".join(refused),
+        }
+    return None
+
+
+def _content_ok(values: pd.Series, role: str, identity: bool) -> tuple[bool, str]:
+    if role in ("lat", "lon"):
+        parsed, within, n = coordinate_fit(values, role)
+        if n == 0:
+            return True, "no values to check"
+        return parsed >= 0.1, f"{parsed:.0%} of {n} sampled values are coordinates"
+    if role == "time":
+        if values.dtype.kind in "fiuM" or isinstance(values.dtype, pd.DatetimeTZDtype):
+            return True, "numeric or datetime values"
+        if not len(_sample(values)):
+            return True, "every value missing"
+        clocks = clock_fit(values)
+        if clocks >= 0.5:
+            return False, f"{clocks:.0%} of sampled values are times of day without a date"
+        share = date_fit(values, numbers=True)
+        return share >= 0.1, f"{share:.0%} of sampled values parse as dates"
+    if role == "time_of_day":
+        share = clock_fit(values)
+        return share >= 0.8, f"{share:.0%} of sampled values are times of day"
+    if role in ("sog", "cog", "quantity"):
+        share = number_fit(values)
+        return share >= 0.5 or share == 0.0 and not len(_sample(values)), (
+            f"{share:.0%} of sampled values are numbers"
+        )
+    if identity:
+        nu, nn = repeats(values)
+        if nn == 0:
+            return False, "every value missing"
+        if nn >= 3 and nu == nn:
+            return False, f"a different value on every row ({nu} of {nn}): a record id"
+        return True, f"{nu} distinct value(s) over {nn} rows"
+    return True, "text"
+
+
+def _content_positions(
+    raw: pd.DataFrame, choice: ColumnChoice, columns: list[str], used: set[str]
+) -> None:
+    """Find latitude/longitude by their values when no header names them."""
+    if "lat" not in choice.pick or "lon" not in choice.pick:
+        return
+    if choice.pick["lat"] is not None and choice.pick["lon"] is not None:
+        return
+    if choice.pick.get("coords") is not None:
+        return
+    fits: dict[str, tuple[float, float]] = {}
+    for col in columns:
+        if col in used:
+            continue
+        if number_fit(raw[col]) < 0.95:
+            continue
+        x = pd.to_numeric(
+            raw[col].astype("str").str.replace(",", ".", regex=False), errors="coerce"
+        ).to_numpy(dtype="float64")
+        x = x[np.isfinite(x)]
+        if x.size < 1:
+            continue
+        fits[col] = (float(np.abs(x).max()), float(np.ptp(x)))
+    lat_ok = [c for c, (m, spread) in fits.items() if m <= 90 and spread > 0]
+    lon_only = [c for c, (m, spread) in fits.items() if 90 < m <= 180]
+    for role, pool in (("lat", lat_ok), ("lon", lon_only)):
+        if choice.pick[role] is not None:
+            pool[:] = [c for c in pool if c != choice.pick[role]]
+    lat_pick, lon_pick = choice.pick["lat"], choice.pick["lon"]
+    if lon_pick is None and len(lon_only) == 1:
+        lon_pick = lon_only[0]
+        lat_ok = [c for c in lat_ok if c != lon_pick]
+        choice.evidence["lon"] = {
+            "column": lon_pick,
+            "by": "content",
+            "evidence": f"the only numeric column with values beyond ±90 and within ±180 "
+            f"(max |value| {fits[lon_pick][0]:g})",
+        }
+    if lat_pick is None and lon_pick is not None and len(lat_ok) == 1:
+        lat_pick = lat_ok[0]
+        choice.evidence["lat"] = {
+            "column": lat_pick,
+            "by": "content",
+            "evidence": f"the only other numeric column with values within ±90 "
+            f"(max |value| {fits[lat_pick][0]:g})",
+        }
+    if lat_pick is not None and lon_pick is not None:
+        choice.pick["lat"], choice.pick["lon"] = lat_pick, lon_pick
+        used.update({lat_pick, lon_pick})
+    else:
+        cands = sorted(set(lat_ok) | set(lon_only))
+        choice.evidence.setdefault(
+            "lat",
+            {
+                "column": None,
+                "by": "none",
+                "evidence": "no header names a latitude/longitude and the numeric columns "
+                f"{cands!r} do not decide which is which",
+                "candidates": cands,
+            },
+        )

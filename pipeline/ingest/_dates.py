@@ -1,0 +1,688 @@
+"""Dates and times of day, in every spelling real exports use, to UTC nanoseconds.
+
+Why a parser of our own rather than :func:`pandas.to_datetime`: the exports people send mix
+spellings within one column, and each of pandas' shortcuts gives a silently wrong answer on one
+of them (``2008-12-11 04:42:14+00``, the short offset PostgreSQL and GeoPackage write, read
+year-day-month; a year such as 1583 wrapped to a future date outside the nanosecond range; a
+``dayfirst`` guess applied to a US ``2/1/2018 5:30:00 PM``).  Here every numeric spelling is
+split into its components with one RE2 pattern per family (pyarrow, whole columns), the calendar
+arithmetic is done in numpy ``datetime64[D]`` (valid for any year), and only then is the
+result checked against the nanosecond range of the table contract.
+
+Day or month first is decided per column from the values themselves: a first field above 12
+proves day-first, a second field above 12 proves month-first.  A column whose values never
+decide, or decide both ways while ambiguous values remain, needs ``dayfirst`` from the user:
+:class:`~pipeline.errors.InputError` says so, naming the column and examples.  Every decision
+(order, two-digit years, time zone, precision) is returned as an assumption with its evidence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..errors import InputError
+from ._common import missing_mask
+
+__all__ = ["NS_MAX", "NS_MIN", "NS_RANGE", "ParsedTimes", "parse_clock", "parse_times"]
+
+#: First and last whole seconds the ``datetime64[ns]`` contract can hold.
+_LO_S = -9_223_372_036
+_HI_S = 9_223_372_035
+NS_MIN = pd.Timestamp(_LO_S, unit="s", tz="UTC")
+NS_MAX = pd.Timestamp(_HI_S, unit="s", tz="UTC")
+#: The range in words, for messages.
+NS_RANGE = f"{NS_MIN:%Y-%m-%d %H:%M}..{NS_MAX:%Y-%m-%d %H:%M} UTC"
+
+_TIME = (
+    r"(?:(?:[T ]+|\s*,\s*)(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d{1,9}))?)?"
+    r"\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?"
+)
+_ZONE = (
+    r"\s*(?P<z>Z|[Uu][Tt][Cc]|GMT|"
+    r"(?:(?:UTC|GMT)\s*)?[+-]\d{1,2}(?::?\d{2})?)?\s*$"
+)
+#: ISO 8601 and its relatives: 2008-12-11, 2008/12/11 04:42, 2008-12-11T04:42:14.5+00.
+_YMD = r"^\s*(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})" + _TIME + _ZONE
+#: Two numbers then a year: 25/12/2020, 2/1/2018 5:30:00 PM, 01.02.18 14:00.
+_ABY = r"^\s*(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.](?P<y>\d{4}|\d{2})" + _TIME + _ZONE
+#: A year and month only: 2020-03.
+_YM = r"^\s*(?P<y>\d{4})-(?P<m>\d{1,2})\s*$"
+_NUMBER = r"^\s*(?P<n>[+-]?\d+(?:\.\d+)?)\s*$"
+#: A time of day: 14:30, 14:30:15, 1430Z, 14:30 UTC, 2:30 PM, 1430 hrs, 14h30, 0230 LT.
+#: A bare offset needs four digits (+03:00, +0300) so that a code such as 2019-101 is not
+#: read as 20:19 at offset -1:01.
+_CLOCK = (
+    r"^\s*(?:(?P<H>\d{1,2})[:hH](?P<M>\d{2})(?::(?P<S>\d{2}))?"
+    r"|(?P<H2>\d{2})(?P<M2>\d{2})(?P<S2>\d{2})?)"
+    r"\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?"
+    r"\s*(?P<z>Z|[Uu][Tt][Cc]|GMT|[Ll][Tt]|[Ll]ocal(?: time)?|[Hh][Rr][Ss]?|[Hh]|"
+    r"(?:UTC|GMT)\s*[+-]\d{1,2}(?::?\d{2})?|[+-]\d{2}:?\d{2})?\s*$"
+)
+
+
+@dataclass
+class ParsedTimes:
+    """Result of :func:`parse_times`.
+
+    Attributes
+    ----------
+    times : pandas.Series
+        ``datetime64[ns, UTC]``; NaT where missing, unparseable or out of range.
+    missing, unparseable, out_of_range : numpy.ndarray of bool
+        Per value; disjoint.
+    has_clock : numpy.ndarray of bool
+        True where the value itself carried a time of day.
+    zoned : numpy.ndarray of bool
+        True where the value named its zone or offset (or is epoch time).
+    notes : list of str
+        One line per decision the user should know about.
+    assumptions : dict
+        Machine-readable form of the decisions: ``order`` (``day-first``/``month-first``/
+        None), ``order_by`` (``values``/``config``/``schema``), ``order_evidence``,
+        ``time_zone``, ``formats`` (count per spelling family) and ``precision`` notes.
+    """
+
+    times: pd.Series
+    missing: np.ndarray
+    unparseable: np.ndarray
+    out_of_range: np.ndarray
+    has_clock: np.ndarray
+    notes: list[str] = field(default_factory=list)
+    assumptions: dict[str, Any] = field(default_factory=dict)
+    zoned: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+
+def _extract(s: pd.Series, pattern: str) -> dict[str, np.ndarray] | None:
+    """Named groups of ``pattern`` per value as object arrays (None where no match)."""
+    arr = pa.array(s.to_numpy(dtype=object), type=pa.string())
+    got = pc.extract_regex(arr, pattern)
+    if got.null_count == len(got):
+        return None
+    out = {}
+    for i in range(got.type.num_fields):
+        name = got.type.field(i).name
+        out[name] = np.asarray(got.field(i).to_numpy(zero_copy_only=False), dtype=object)
+    out["__match"] = ~np.asarray(got.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    return out
+
+
+def _num(values: np.ndarray | None, n: int) -> np.ndarray:
+    """Digits to float (NaN for None or empty)."""
+    if values is None:
+        return np.full(n, np.nan)
+    return np.asarray(pd.to_numeric(pd.Series(values, dtype=object), errors="coerce"), "float64")
+
+
+def _zone_seconds(z: np.ndarray | None, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (offset seconds east of UTC, has an explicit zone, is local time) per value."""
+    zero = np.zeros(n, dtype=bool)
+    if z is None:
+        return np.zeros(n), zero, zero.copy()
+    s = pd.Series(z, dtype=object).fillna("").astype("str").str.strip().str.upper()
+    explicit = (s != "").to_numpy()
+    local = s.isin(["LT", "LOCAL", "LOCAL TIME"]).to_numpy()
+    hours_only = s.isin(["H", "HR", "HRS"]).to_numpy()  # '1430 hrs': a clock, no zone
+    seconds = np.zeros(n)
+    off = _extract(s, r"(?P<sign>[+-])(?P<h>\d{1,2}):?(?P<m>\d{2})?$")
+    if off is not None:
+        hit = off["__match"]
+        sign = np.where(off["sign"] == "-", -1.0, 1.0)
+        hh = _num(off["h"], n)
+        mm = np.nan_to_num(_num(off["m"], n))
+        seconds = np.where(hit, sign * (np.nan_to_num(hh) * 3600 + mm * 60), 0.0)
+        seconds[hit & ((hh > 14) | (mm >= 60))] = np.nan
+    return seconds, explicit & ~local & ~hours_only, local
+
+
+def _clock_seconds(
+    hh: np.ndarray, mm: np.ndarray, ss: np.ndarray, ampm: np.ndarray | None
+) -> np.ndarray:
+    """Seconds since midnight from components (NaN where impossible); 12-hour clocks too."""
+    n = hh.size
+    h = hh.copy()
+    if ampm is not None:
+        tag = pd.Series(ampm, dtype=object).fillna("").astype("str").str.upper().str[:1]
+        pm = (tag == "P").to_numpy()
+        am = (tag == "A").to_numpy()
+        twelve = am | pm
+        h[twelve & ((h < 1) | (h > 12))] = np.nan
+        h = np.where(am & (h == 12), 0.0, h)
+        h = np.where(pm & (h < 12), h + 12, h)
+    s = np.nan_to_num(ss) if ss.size else np.zeros(n)
+    bad = (h > 23) | (mm > 59) | (s > 60)
+    out = h * 3600 + mm * 60 + s
+    out[bad] = np.nan
+    return out
+
+
+def _days(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 (float, NaN where the date does not exist)."""
+    ok = (
+        np.isfinite(year)
+        & np.isfinite(month)
+        & np.isfinite(day)
+        & (year >= 1)
+        & (month >= 1)
+        & (month <= 12)
+        & (day >= 1)
+        & (day <= 31)
+    )
+    out = np.full(year.size, np.nan)
+    if not ok.any():
+        return out
+    y = year[ok].astype("int64")
+    m = month[ok].astype("int64")
+    d = day[ok].astype("int64")
+    first = np.datetime64("1970-01", "M") + ((y - 1970) * 12 + (m - 1)).astype("timedelta64[M]")
+    date = first.astype("datetime64[D]") + (d - 1).astype("timedelta64[D]")
+    real = date.astype("datetime64[M]") == first  # 31 February rolls into March: not a date
+    vals = date.astype("int64").astype("float64")
+    vals[~real] = np.nan
+    out[ok] = vals
+    return out
+
+
+def _two_digit(year: np.ndarray, digits: np.ndarray | None) -> tuple[np.ndarray, int]:
+    """Expand 2-digit years with the POSIX pivot (69-99 -> 19xx, 00-68 -> 20xx)."""
+    if digits is None:
+        return year, 0
+    short = pd.Series(digits, dtype=object).fillna("").astype("str").str.len().to_numpy() == 2
+    year = np.where(short & (year < 69), year + 2000, np.where(short, year + 1900, year))
+    return year, int(short.sum())
+
+
+@dataclass
+class _Acc:
+    """Seconds (float, UTC), sub-second nanoseconds and flags, filled family by family."""
+
+    n: int
+    secs: np.ndarray = field(init=False)
+    frac_ns: np.ndarray = field(init=False)
+    done: np.ndarray = field(init=False)
+    has_clock: np.ndarray = field(init=False)
+    zoned: np.ndarray = field(init=False)
+    local: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.secs = np.full(self.n, np.nan)
+        self.frac_ns = np.zeros(self.n, dtype="int64")
+        self.done = np.zeros(self.n, dtype=bool)
+        self.has_clock = np.zeros(self.n, dtype=bool)
+        self.zoned = np.zeros(self.n, dtype=bool)
+        self.local = np.zeros(self.n, dtype=bool)
+
+
+def _put_components(
+    acc: _Acc,
+    rows: np.ndarray,
+    parts: dict[str, np.ndarray],
+    year: np.ndarray,
+    month: np.ndarray,
+    day: np.ndarray,
+) -> None:
+    """Compose matched components into seconds at ``rows`` (indices into the column)."""
+    n = rows.size
+    days = _days(year, month, day)
+    hh = _num(parts.get("H"), n)
+    timed = ~np.isnan(hh)
+    clock = np.zeros(n)
+    if timed.any():
+        mm = _num(parts.get("M"), n)
+        ss = _num(parts.get("S"), n)
+        c = _clock_seconds(hh, mm, ss, parts.get("ampm"))
+        clock = np.where(timed, c, 0.0)
+    off, zoned, _ = _zone_seconds(parts.get("z"), n)
+    frac = parts.get("f")
+    if frac is not None:
+        f = pd.Series(frac, dtype=object).fillna("").astype("str")
+        digits = f.str.slice(0, 9).str.pad(9, side="right", fillchar="0")
+        ns = pd.to_numeric(digits.where(f != "", "0"), errors="coerce").fillna(0)
+        acc.frac_ns[rows] = ns.to_numpy(dtype="int64")
+    acc.secs[rows] = days * 86400.0 + clock - off
+    acc.done[rows] = True
+    acc.has_clock[rows] = timed & ~np.isnan(clock)
+    acc.zoned[rows] = zoned
+
+
+def parse_clock(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Parse a time-of-day column (``14:30``, ``1430Z``, ``14:30 UTC``, ``2:30 PM``, ``0230 LT``).
+
+    Returns
+    -------
+    seconds : numpy.ndarray of float
+        Seconds after midnight UTC (the zone offset applied); NaN where missing, unparseable
+        or local time.
+    zoned : numpy.ndarray of bool
+        The value named its zone (Z, UTC, GMT or an offset).
+    local : numpy.ndarray of bool
+        The value is local time (``LT``), which cannot be placed in UTC.
+    bad : numpy.ndarray of bool
+        Present but not a time of day.
+    """
+    n = len(values)
+    miss = missing_mask(values)
+    s = values.astype("str").str.strip().where(~miss, "")
+    parts = _extract(s, _CLOCK)
+    if parts is None:
+        z = np.zeros(n, dtype=bool)
+        return np.full(n, np.nan), z, z, ~miss
+    hit = parts["__match"] & ~miss
+    hh = np.where(np.isnan(_num(parts["H"], n)), _num(parts["H2"], n), _num(parts["H"], n))
+    mm = np.where(np.isnan(_num(parts["M"], n)), _num(parts["M2"], n), _num(parts["M"], n))
+    ss = np.where(np.isnan(_num(parts["S"], n)), _num(parts["S2"], n), _num(parts["S"], n))
+    sec = _clock_seconds(hh, mm, ss, parts.get("ampm"))
+    off, zoned, local = _zone_seconds(parts.get("z"), n)
+    sec = sec - off
+    ok = hit & ~np.isnan(sec)
+    out = np.where(ok & ~local, sec, np.nan)
+    return out, ok & zoned, ok & local, ~miss & ~ok
+
+
+def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool) -> dict[str, int]:
+    """Parse distinct free-text dates (``12 Jan 2020``) with dateutil; counts of precisions."""
+    from dateutil import parser as du
+
+    counts = {"month_precision": 0}
+    texts = s.iloc[rows]
+    uniq = pd.unique(texts.to_numpy(dtype=object))
+    a = dt.datetime(2000, 1, 1)
+    b = dt.datetime(2001, 2, 2)
+    seen: dict[str, tuple[float, bool, bool, bool]] = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for u in uniq:  # distinct free-text dates only
+            text = str(u)
+            yearfirst = text[:4].isdigit()
+            try:
+                p1 = du.parse(text, default=a, dayfirst=dayfirst and not yearfirst)
+                p2 = du.parse(text, default=b, dayfirst=dayfirst and not yearfirst)
+            except (ValueError, OverflowError, TypeError):
+                seen[text] = (np.nan, False, False, False)
+                continue
+            if p1.year != p2.year or p1.month != p2.month:
+                seen[text] = (np.nan, False, False, False)  # no year or month: not a date
+                continue
+            month_only = p1.day != p2.day
+            p = p1.replace(day=1) if month_only else p1
+            zoned = p.tzinfo is not None
+            off = p.utcoffset().total_seconds() if zoned and p.utcoffset() else 0.0
+            naive = p.replace(tzinfo=None)
+            days = (naive.date() - dt.date(1970, 1, 1)).days
+            secs = days * 86400.0 + naive.hour * 3600 + naive.minute * 60 + naive.second - off
+            has_clock = (naive.hour, naive.minute, naive.second) != (0, 0, 0)
+            seen[text] = (secs, zoned, has_clock, month_only)
+    got = [seen[str(t)] for t in texts.to_numpy(dtype=object)]  # per row: a dict lookup
+    secs = np.array([g[0] for g in got], dtype="float64")
+    acc.secs[rows] = secs
+    acc.zoned[rows] = [g[1] for g in got]
+    acc.has_clock[rows] = [g[2] for g in got]
+    acc.done[rows] = True
+    counts["month_precision"] = int(sum(g[3] for g in got if np.isfinite(g[0])))
+    return counts
+
+
+def parse_times(
+    values: pd.Series,
+    *,
+    dayfirst: bool | None = None,
+    order_by: str = "config",
+    name: str = "",
+    column: str = "",
+) -> ParsedTimes:
+    """Parse a column of dates/times in any common spelling to UTC.
+
+    Understood, per value: ISO 8601 and ``yyyy/mm/dd`` with optional time, fraction and zone
+    (``Z``, ``UTC``, ``+00``, ``+0530``, ``-08:00``; naive means UTC); ``dd/mm/yyyy`` and
+    ``mm/dd/yyyy`` with optional 24- or 12-hour time (``2/1/2018 5:30:00 PM``); ``yyyymmdd``;
+    epoch seconds (9-11 digits) and milliseconds (12-14 digits); a bare year (placed on
+    1 January, precision noted); ``yyyy-mm`` (first of the month, noted); and free text such as
+    ``12 Jan 2020`` or ``Tue, 01 Feb 2018 17:30:00 GMT`` (dateutil, per distinct value; text
+    without a year or month is unparseable, never completed from today's date).
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Raw values (text, numbers or datetimes).
+    dayfirst : bool, optional
+        How to read ``03/04/2020``.  None decides from the column's own values and raises when
+        they do not decide.
+    order_by : str, default "config"
+        Who set ``dayfirst`` when it is given (``config``, ``schema``): reported as evidence.
+    name, column : str
+        File and column, for messages.
+
+    Raises
+    ------
+    InputError
+        ``dayfirst`` is None and the column has dates like ``03/04/2020`` that no value of
+        the column decides (or the values decide both ways).
+    """
+    where = f"{name} column {column!r}" if column else name
+    n = len(values)
+    assumptions: dict[str, Any] = {"column": column}
+    notes: list[str] = []
+    if isinstance(values.dtype, pd.DatetimeTZDtype) or values.dtype.kind == "M":
+        return _from_datetimes(values, assumptions)
+    miss = missing_mask(values)
+    if values.dtype.kind in "fiu":
+        s = values.astype("float64").map("{:.0f}".format).where(~miss, "")
+    else:
+        s = values.astype("str").str.strip().where(~miss, "")
+    acc = _Acc(n)
+    acc.done |= miss
+    formats: dict[str, int] = {}
+
+    parts = _extract(s, _YMD)
+    if parts is not None:
+        hit = parts["__match"] & ~acc.done
+        if hit.any():
+            rows = np.flatnonzero(hit)
+            sub = {k: v[hit] for k, v in parts.items()}
+            _put_components(
+                acc,
+                rows,
+                sub,
+                _num(sub["y"], rows.size),
+                _num(sub["m"], rows.size),
+                _num(sub["d"], rows.size),
+            )
+            formats["year-month-day"] = int(hit.sum())
+
+    order: str | None = None
+    parts = _extract(s, _ABY)
+    if parts is not None:
+        hit = parts["__match"] & ~acc.done
+        if hit.any():
+            rows = np.flatnonzero(hit)
+            sub = {k: v[hit] for k, v in parts.items()}
+            a = _num(sub["a"], rows.size)
+            b = _num(sub["b"], rows.size)
+            proves_day = (a > 12) & (b <= 12)
+            proves_month = (b > 12) & (a <= 12)
+            ambiguous = (a <= 12) & (b <= 12) & (a != b)
+            n_day, n_month, n_amb = (
+                int(proves_day.sum()),
+                int(proves_month.sum()),
+                int(ambiguous.sum()),
+            )
+            examples = list(pd.unique(s.iloc[rows[ambiguous]].to_numpy(dtype=object))[:3])
+            evidence = (
+                f"{n_day} value(s) have a first field > 12 (day-first), {n_month} a second "
+                f"field > 12 (month-first), {n_amb} could be either"
+            )
+            if dayfirst is not None:
+                df = bool(dayfirst)
+                assumptions["order_by"] = order_by
+            elif n_amb == 0:
+                df = n_day >= n_month
+                assumptions["order_by"] = "values"
+            elif n_day and not n_month:
+                df = True
+                assumptions["order_by"] = "values"
+            elif n_month and not n_day:
+                df = False
+                assumptions["order_by"] = "values"
+            else:
+                why = (
+                    "no value decides"
+                    if not (n_day or n_month)
+                    else f"values decide both ways ({n_day} day-first, {n_month} month-first)"
+                )
+                raise InputError(
+                    f"{where}: {n_amb} date(s) such as {examples!r} could be day-first or "
+                    f"month-first and {why}; set dayfirst: true (31/12/2020) or false "
+                    "(12/31/2020) for this input in the config, or --dayfirst/--monthfirst "
+                    "with route-risk ingest"
+                )
+            if n_amb or n_day or n_month:
+                order = "day-first" if df else "month-first"
+                if n_day and n_month and not n_amb and dayfirst is None:
+                    order = "mixed (each date read as written)"
+                assumptions["order"] = order
+                assumptions["order_evidence"] = evidence
+                if n_amb:
+                    notes.append(
+                        f"{where}: {n_amb} date(s) like {examples[0]!r} read {order} "
+                        f"(decided by {assumptions['order_by']}; {evidence})"
+                    )
+                if n_day and n_month:
+                    notes.append(
+                        f"{where}: mixes day-first ({n_day}) and month-first ({n_month}) dates; "
+                        "each unambiguous one is read as written"
+                    )
+                contra = n_month if df else n_day
+                if dayfirst is not None and contra:
+                    notes.append(
+                        f"{where}: {contra} date(s) contradict dayfirst={dayfirst} and are "
+                        "read as written"
+                    )
+            day_is_a = (a > 12) | ((b <= 12) & df)
+            year, n_short = _two_digit(_num(sub["y"], rows.size), sub["y"])
+            if n_short:
+                assumptions["two_digit_years"] = "69-99 -> 1969-1999, 00-68 -> 2000-2068"
+                notes.append(
+                    f"{where}: {n_short} two-digit year(s) read as 1969-2068 (e.g. 18 -> 2018)"
+                )
+            _put_components(
+                acc, rows, sub, year, np.where(day_is_a, b, a), np.where(day_is_a, a, b)
+            )
+            formats["day/month/year"] = int(hit.sum())
+    assumptions["order"] = order
+
+    parts = _extract(s, _YM)
+    if parts is not None:
+        hit = parts["__match"] & ~acc.done
+        if hit.any():
+            rows = np.flatnonzero(hit)
+            y = _num(parts["y"][hit], rows.size)
+            m = _num(parts["m"][hit], rows.size)
+            acc.secs[rows] = _days(y, m, np.ones(rows.size)) * 86400.0
+            acc.done[rows] = True
+            formats["year-month"] = int(hit.sum())
+            notes.append(
+                f"{where}: {int(hit.sum())} value(s) give only a year and month; placed on "
+                "the 1st (precision: month)"
+            )
+
+    num = _extract(s, _NUMBER)
+    if num is not None:
+        hit = num["__match"] & ~acc.done
+        if hit.any():
+            _numbers(acc, s, np.flatnonzero(hit), formats, notes, where)
+
+    rest = np.flatnonzero(~acc.done)
+    if rest.size:
+        counts = _free_text(acc, s, rest, bool(dayfirst) if dayfirst is not None else True)
+        formats["free text"] = int(np.isfinite(acc.secs[rest]).sum())
+        if counts["month_precision"]:
+            notes.append(
+                f"{where}: {counts['month_precision']} value(s) give only a month and year; "
+                "placed on the 1st (precision: month)"
+            )
+
+    finite = np.isfinite(acc.secs)
+    in_range = finite & (acc.secs >= _LO_S) & (acc.secs <= _HI_S)
+    out_of_range = finite & ~in_range & ~miss
+    unparseable = ~finite & ~miss
+    ns = np.full(n, np.iinfo("int64").min, dtype="int64")  # NaT
+    ns[in_range] = acc.secs[in_range].astype("int64") * 1_000_000_000 + acc.frac_ns[in_range]
+    times = pd.Series(
+        pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC"), index=values.index
+    )
+    if out_of_range.any():
+        notes.append(
+            f"{where}: {int(out_of_range.sum())} date(s) outside {NS_RANGE} "
+            "(the range the tables hold) rejected, never wrapped"
+        )
+    good = in_range & ~miss
+    assumptions["formats"] = formats
+    out = ParsedTimes(
+        times,
+        miss,
+        unparseable,
+        out_of_range,
+        acc.has_clock & good,
+        notes,
+        assumptions,
+        acc.zoned & good,
+    )
+    assumptions["time_zone"] = _zone_sentence(out)
+    return out
+
+
+def _zone_sentence(p: ParsedTimes) -> str:
+    """Say which values named their zone, which were taken as UTC, which have no time."""
+    good = p.times.notna().to_numpy()
+    n_zoned = int((p.zoned & good).sum())
+    n_naive = int((~p.zoned & p.has_clock & good).sum())
+    n_dates = int((~p.has_clock & good).sum())
+    zone = []
+    if n_zoned:
+        zone.append(f"{n_zoned} value(s) name their zone or offset (converted to UTC)")
+    if n_naive:
+        zone.append(f"{n_naive} value(s) without zone taken as UTC")
+    if n_dates:
+        zone.append(f"{n_dates} value(s) are dates without a time (00:00 UTC)")
+    return "; ".join(zone) if zone else "no values"
+
+
+def _numbers(
+    acc: _Acc, s: pd.Series, rows: np.ndarray, formats: dict[str, int], notes: list[str], where
+) -> None:
+    text = s.iloc[rows].str.replace(r"^\s*[+-]|\.\d*\s*$", "", regex=True).str.strip()
+    ndig = text.str.len().to_numpy()
+    x = pd.to_numeric(s.iloc[rows], errors="coerce").to_numpy(dtype="float64")
+    year = ndig == 4
+    ymd = ndig == 8
+    secs = (ndig >= 9) & (ndig <= 11)
+    ms = (ndig >= 12) & (ndig <= 14)
+    out = np.full(rows.size, np.nan)
+    if year.any():
+        out[year] = _days(x[year], np.ones(year.sum()), np.ones(year.sum())) * 86400.0
+        formats["year"] = int(year.sum())
+        notes.append(
+            f"{where}: {int(year.sum())} value(s) give only a year; placed on 1 January "
+            "(precision: year)"
+        )
+    if ymd.any():
+        v = x[ymd]
+        out[ymd] = _days(np.floor(v / 10000), np.floor(v / 100) % 100, np.floor(v) % 100) * 86400.0
+        formats["yyyymmdd"] = int(ymd.sum())
+    if secs.any():
+        out[secs] = x[secs]
+        formats["epoch seconds"] = int(secs.sum())
+    if ms.any():
+        out[ms] = x[ms] / 1000.0
+        formats["epoch milliseconds"] = int(ms.sum())
+    whole = np.floor(out)
+    frac = np.where(np.isfinite(out), np.round((out - whole) * 1e9), 0).astype("int64")
+    acc.secs[rows] = whole
+    acc.frac_ns[rows] = frac
+    acc.has_clock[rows] = (secs | ms) & np.isfinite(out)
+    acc.zoned[rows] = (secs | ms) & np.isfinite(out)  # epoch time is UTC by definition
+    acc.done[rows] = True
+
+
+def _from_datetimes(values: pd.Series, assumptions: dict[str, Any]) -> ParsedTimes:
+    """Datetime columns (GeoPackage, Parquet, Excel): range-checked, naive taken as UTC."""
+    naive = not isinstance(values.dtype, pd.DatetimeTZDtype)
+    v = values if naive else values.dt.tz_convert("UTC").dt.tz_localize(None)
+    us = v.to_numpy(dtype="datetime64[us]")  # microseconds hold any year 1..9999
+    miss = np.isnat(us)
+    ticks = us.astype("int64")
+    in_range = ~miss & (ticks >= _LO_S * 1_000_000) & (ticks <= _HI_S * 1_000_000)
+    ns = np.full(len(values), np.iinfo("int64").min, dtype="int64")
+    ns[in_range] = ticks[in_range] * 1000
+    times = pd.Series(
+        pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC"), index=values.index
+    )
+    assumptions["time_zone"] = (
+        "datetime values without zone taken as UTC" if naive else "datetime values with zone"
+    )
+    assumptions["order"] = None
+    assumptions["formats"] = {"datetime": int((~miss).sum())}
+    z = np.zeros(len(values), dtype=bool)
+    clock = in_range & (ticks % 86_400_000_000 != 0)
+    zoned = np.full(len(values), not naive) & in_range
+    return ParsedTimes(times, miss, z, ~miss & ~in_range, clock, [], assumptions, zoned)
+
+
+def times_with_clock(
+    dates: pd.Series,
+    clock: pd.Series | None,
+    *,
+    dayfirst: bool | None,
+    order_by: str,
+    name: str,
+    date_column: str,
+    clock_column: str | None,
+) -> tuple[ParsedTimes, dict[str, Any] | None]:
+    """Parse a date column and add a time-of-day column to the dates that have none.
+
+    A value of the clock column is used where the date itself carries no time of day and
+    the clock parses; its zone (``Z``, ``UTC``, an offset) is applied, a clock without zone is
+    taken as UTC, and local time (``LT``) is not placed in UTC (the record keeps its date,
+    at day precision).  Every such decision is counted in the returned report.
+
+    Returns
+    -------
+    parsed : ParsedTimes
+        The combined times (notes include the combination).
+    report : dict or None
+        ``{"column", "combined", "zoned", "naive_as_utc", "local_not_combined",
+        "unparseable"}``, None without a clock column.
+    """
+    parsed = parse_times(dates, dayfirst=dayfirst, order_by=order_by, name=name, column=date_column)
+    if clock is None or clock_column is None:
+        return parsed, None
+    secs, zoned, local, bad = parse_clock(clock)
+    base = parsed.times.notna().to_numpy() & ~parsed.has_clock
+    use = base & ~np.isnan(secs)
+    if use.any():
+        ns = parsed.times.to_numpy(dtype="datetime64[ns]").view("int64").copy()
+        add = (np.round(secs[use] * 1e9)).astype("int64")
+        ns[use] = ns[use] + add
+        # an offset may move a date across the contract's range edge
+        edge = use & ((ns < _LO_S * 1_000_000_000) | (ns > _HI_S * 1_000_000_000))
+        ns[edge] = np.iinfo("int64").min
+        parsed.out_of_range |= edge
+        parsed.times = pd.Series(
+            pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC"), index=dates.index
+        )
+        parsed.has_clock = parsed.has_clock | (use & ~edge)
+        parsed.zoned = parsed.zoned | (use & ~edge & zoned)
+        parsed.assumptions["time_zone"] = _zone_sentence(parsed)
+    report = {
+        "column": clock_column,
+        "combined": int(use.sum()),
+        "zoned": int((use & zoned).sum()),
+        "naive_as_utc": int((use & ~zoned).sum()),
+        "local_not_combined": int((base & local).sum()),
+        "unparseable": int((base & bad).sum()),
+    }
+    where = f"{name} column {clock_column!r}"
+    parts = [f"{report['combined']} date(s) of {date_column!r} given their time of day"]
+    if report["zoned"]:
+        parts.append(f"{report['zoned']} with a zone (Z/UTC/offset)")
+    if report["naive_as_utc"]:
+        parts.append(f"{report['naive_as_utc']} without zone taken as UTC")
+    parsed.notes.append(f"{where}: " + "; ".join(parts))
+    if report["local_not_combined"]:
+        parsed.notes.append(
+            f"{where}: {report['local_not_combined']} time(s) are local time (LT) with no "
+            "zone to convert them: those records keep their date only (precision: day)"
+        )
+    if report["unparseable"]:
+        parsed.notes.append(
+            f"{where}: {report['unparseable']} value(s) are not a time of day; those records "
+            "keep their date only (precision: day)"
+        )
+    return parsed, report

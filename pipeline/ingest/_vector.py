@@ -1,0 +1,162 @@
+"""Open a source file, zipped or not, as a text table or a vector layer.
+
+One place decides what a file is (from its name, its first bytes and, for a ``.zip``, its one
+data member) and reads vector layers through pyogrio, so seizures, tracks and context layers
+accept the same formats and fail with the same one-line messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import SourceUnreadable
+from ._archive import open_zip_member
+
+__all__ = ["OpenedSource", "open_source", "read_vector"]
+
+#: Suffix -> the format family readers understand.
+SUFFIX_FORMAT = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "csv",
+    ".tab": "csv",
+    ".geojson": "geojson",
+    ".json": "geojson",
+    ".gpkg": "gpkg",
+    ".parquet": "parquet",
+    ".geoparquet": "parquet",
+    ".pq": "parquet",
+    ".shp": "shapefile",
+    ".gpx": "gpx",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".zip": "zip",
+}
+
+
+@dataclass
+class OpenedSource:
+    """What a source file turned out to be.
+
+    Attributes
+    ----------
+    fmt : str
+        ``csv``, ``geojson``, ``gpkg``, ``parquet``, ``shapefile``, ``gpx`` or ``xlsx``.
+    target : str
+        Path or GDAL ``/vsizip/`` path to read.
+    data : bytes or None
+        A CSV member's bytes when the source is a zip.
+    assumptions : dict
+        ``archive_member`` and its declared size when the source is a zip.
+    """
+
+    fmt: str
+    target: str
+    data: bytes | None = None
+    assumptions: dict[str, Any] = field(default_factory=dict)
+
+
+def check_file(path: Path) -> None:
+    """Raise :class:`SourceUnreadable` unless ``path`` is an existing file."""
+    if not path.exists():
+        raise SourceUnreadable(f"{path}: file not found")
+    if path.is_dir():
+        raise SourceUnreadable(f"{path}: is a folder, expected a file")
+
+
+def open_source(
+    path: Path,
+    fmt: str,
+    *,
+    allowed: tuple[str, ...],
+    max_uncompressed_mb: float,
+    member: str | None = None,
+) -> OpenedSource:
+    """Decide the format of ``path`` (``fmt`` 'auto' from the name), unwrapping a zip.
+
+    Raises
+    ------
+    SourceUnreadable
+        Unknown or disallowed format, or an unusable zip.
+    """
+    check_file(path)
+    name = path.name
+    suffix = path.suffix.lower()
+    if fmt == "auto":
+        if suffix == ".xls":
+            raise SourceUnreadable(f"{name}: legacy .xls is not supported; save it as .xlsx or CSV")
+        fmt = SUFFIX_FORMAT.get(suffix, "")
+        if not fmt and path.name.lower().endswith(".shp.zip"):
+            fmt = "zip"
+        if fmt not in allowed and fmt != "zip":
+            known = sorted(s for s, f in SUFFIX_FORMAT.items() if f in allowed or f == "zip")
+            raise SourceUnreadable(
+                f"{name}: unknown file type {suffix!r}; expected one of {' '.join(known)}, or "
+                "set format in the config"
+            )
+    if fmt == "shapefile" and suffix == ".zip":
+        fmt = "zip"
+    if fmt != "zip":
+        return OpenedSource(fmt, str(path))
+    accept = tuple(s for s, f in SUFFIX_FORMAT.items() if f in allowed and f not in ("zip", "xlsx"))
+    m = open_zip_member(path, max_uncompressed_mb=max_uncompressed_mb, member=member, accept=accept)
+    inner = SUFFIX_FORMAT[m.suffix]
+    info = {
+        "archive_member": {
+            "member": m.name,
+            "declared_mb": round(m.declared_mb, 3),
+            "limit_mb": max_uncompressed_mb,
+        }
+    }
+    if m.data is not None:
+        return OpenedSource(inner, str(path), m.data, info)
+    assert m.vsi is not None
+    return OpenedSource(inner, m.vsi, None, info)
+
+
+def read_vector(
+    target: str, name: str, fmt: str, layer: str | None = None
+) -> tuple[pd.DataFrame, np.ndarray | None, Any]:
+    """Read a vector layer: (attribute frame, geometry array or None, CRS or None).
+
+    A Parquet file without GeoParquet metadata is a plain table (geometry None).
+
+    Raises
+    ------
+    SourceUnreadable
+        The file cannot be read as ``fmt``.
+    """
+    import geopandas as gpd
+
+    try:
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            if target.startswith("/vsizip/"):
+                raise SourceUnreadable(f"{name}: a Parquet file inside a zip is not supported")
+            meta = pq.read_schema(target).metadata or {}
+            if b"geo" not in meta:
+                return pd.read_parquet(target), None, None
+            gdf = gpd.read_parquet(target)
+        else:
+            kwargs = {"layer": layer} if layer is not None else {}
+            gdf = gpd.read_file(target, engine="pyogrio", **kwargs)
+    except SourceUnreadable:
+        raise
+    except Exception as exc:  # pyogrio, GDAL and pyarrow raise many types for bad files
+        first = str(exc).splitlines()[0][:160] if str(exc) else ""
+        raise SourceUnreadable(
+            f"{name}: cannot read as {fmt}: {type(exc).__name__}: {first}"
+        ) from exc
+    if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
+        return pd.DataFrame(gdf), None, None
+    geom = gdf.geometry
+    if geom.isna().all() and len(gdf):
+        return pd.DataFrame(gdf.drop(columns=geom.name)), None, None
+    raw = pd.DataFrame(gdf.drop(columns=geom.name))
+    return raw, np.asarray(geom.values, dtype=object), gdf.crs

@@ -1,0 +1,426 @@
+"""Read context layers: ports (points), shipping lanes (lines), land (polygons).
+
+Any vector format GDAL reads (GeoJSON, GeoPackage, Shapefile, GeoParquet, a ``.zip`` holding
+one), or a CSV: latitude/longitude columns for ports, or a WKT column for any kind.  Every
+layer comes out in EPSG:4326 with one row per usable feature and every other feature in the
+rejects with its rule, so ``read == accepted + rejected`` as for the other readers.
+
+CRS: a file that declares one is reprojected; a file that does not is refused unless the
+source gives ``crs`` (a Shapefile without ``.prj`` is the common case), except a CSV whose
+latitude/longitude columns lie within degree ranges, which is read as EPSG:4326 and says so in
+the assumptions.  Invalid polygons (Natural Earth's 1:110m land has a self-intersecting ring)
+are repaired with :func:`shapely.make_valid` and counted; a polygon that cannot be repaired is
+rejected.
+
+Rule ids (first failing rule per feature): ``ragged_row``, ``geometry_missing``,
+``coord_missing``, ``coord_unparseable``, ``lat_out_of_range``, ``lon_out_of_range``,
+``geometry_unparseable`` (WKT), ``geometry_wrong_type`` (a line in a ports layer, a point in a
+land layer, ...), ``geometry_invalid`` (non-finite coordinates or an unrepairable polygon),
+``coord_out_of_crs`` (cannot be transformed to EPSG:4326).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ..errors import InputError
+from ._columns import infer_columns
+from ._common import (
+    IngestResult,
+    Rule,
+    as_text,
+    finish_rejects,
+    first_failing,
+    parse_coordinate,
+    range_rules,
+    read_text_table,
+)
+from ._vector import open_source, read_vector
+from .options import ContextSource
+
+__all__ = ["CONTEXT_KINDS", "CONTEXT_RULES", "read_context"]
+
+log = logging.getLogger(__name__)
+
+#: Kind -> the geometry types it accepts (shapely type ids) and their name.
+CONTEXT_KINDS: dict[str, tuple[tuple[int, ...], str]] = {
+    "ports": ((0, 4), "points"),
+    "lanes": ((1, 5), "lines"),
+    "land": ((3, 6), "polygons"),
+}
+CONTEXT_RULES = (
+    "ragged_row",
+    "geometry_missing",
+    "coord_missing",
+    "coord_unparseable",
+    "lat_out_of_range",
+    "lon_out_of_range",
+    "geometry_unparseable",
+    "geometry_wrong_type",
+    "geometry_invalid",
+    "coord_out_of_crs",
+)
+_TYPE_NAMES = {
+    0: "Point",
+    1: "LineString",
+    2: "LinearRing",
+    3: "Polygon",
+    4: "MultiPoint",
+    5: "MultiLineString",
+    6: "MultiPolygon",
+    7: "GeometryCollection",
+}
+_WKT_NAMES = ("wkt", "geometry", "geom", "the_geom", "shape", "wkt_geom")
+
+
+def read_context(
+    source: ContextSource | str | Path,
+    kind: str | None = None,
+    columns: dict[str, str] | None = None,
+    *,
+    crs: str | None = None,
+    max_uncompressed_mb: float = 2048.0,
+) -> IngestResult:
+    """Read a ports, lanes or land layer into EPSG:4326 with rejects accounted.
+
+    Parameters
+    ----------
+    source : ContextSource, str or Path
+        The file, or its options (which then carry ``kind``, ``columns`` and ``crs``).
+    kind : {"ports", "lanes", "land"}, optional
+        What the layer holds; required unless ``source`` is a :class:`ContextSource`.
+    columns : dict, optional
+        ``lat``, ``lon``, ``name`` or ``geometry`` (a WKT column) -> source column.
+    crs : str, optional
+        CRS of a file that declares none.
+    max_uncompressed_mb : float, default 2048
+        Bound on a zipped source's data file.
+
+    Returns
+    -------
+    IngestResult
+        ``frame`` is a GeoDataFrame (EPSG:4326) with columns ``name``, ``source_file``,
+        ``source_row`` and ``geometry``; ``assumptions`` says which columns and CRS were used.
+
+    Raises
+    ------
+    InputError
+        Unknown kind, no geometry or coordinate columns, or no CRS where one is needed.
+    SourceUnreadable
+        Missing, empty, corrupt or unsupported file.
+
+    Examples
+    --------
+    >>> land = read_context("ne_110m_land.json", "land")  # doctest: +SKIP
+    >>> land.frame.geom_type.unique()  # doctest: +SKIP
+    array(['Polygon', 'MultiPolygon'], dtype=object)
+    """
+    if isinstance(source, ContextSource):
+        src = source
+        if kind is not None and kind != src.kind:
+            raise InputError(f"kind {kind!r} given for a {src.kind!r} source")
+    else:
+        if kind not in CONTEXT_KINDS:
+            raise InputError(f"context kind must be one of {sorted(CONTEXT_KINDS)!r}, got {kind!r}")
+        try:
+            src = ContextSource(path=Path(source), kind=kind, columns=columns or {}, crs=crs)  # type: ignore[arg-type]
+        except ValueError as exc:  # pydantic's ValidationError is a ValueError
+            raise InputError(f"{source}: {str(exc).splitlines()[-1].strip()}") from None
+    name = src.path.name
+    opened = open_source(
+        src.path,
+        "auto",
+        allowed=("csv", "geojson", "gpkg", "parquet", "shapefile"),
+        max_uncompressed_mb=max_uncompressed_mb,
+        member=src.member,
+    )
+    assumptions: dict[str, Any] = dict(opened.assumptions)
+    pre = pd.DataFrame()
+    n_pre = 0
+    if opened.fmt == "csv":
+        table = read_text_table(src.path, data=opened.data)
+        raw, rows = table.frame, table.lines
+        pre, n_pre = table.bad_rows, table.n_bad
+        geoms, rules, layer_crs, more = _geometry_from_table(raw, src, name)
+        assumptions.update(more)
+    else:
+        raw, geoms_or_none, file_crs = read_vector(opened.target, name, opened.fmt, src.layer)
+        rows = np.arange(1, len(raw) + 1, dtype="int64")
+        more = {}
+        if geoms_or_none is None:
+            geoms, rules, layer_crs, more = _geometry_from_table(
+                raw.astype(object).where(raw.notna(), "").astype("str"), src, name
+            )
+            assumptions.update(more)
+        else:
+            geoms, rules = geoms_or_none, []
+            if file_crs is not None:
+                layer_crs = file_crs
+                assumptions["crs"] = {"by": "file", "evidence": "declared by the file"}
+            elif src.crs is not None:
+                layer_crs = src.crs
+                assumptions["crs"] = {"by": "config", "evidence": "the file has no CRS"}
+            else:
+                raise InputError(
+                    f"{name}: the {src.kind} layer declares no CRS (a Shapefile without .prj?); "
+                    "set crs for it (e.g. crs: 'EPSG:4326'); a CRS is never assumed"
+                )
+    frame, rejects, notes = _finish(raw, rows, geoms, rules, layer_crs, src, name, assumptions)
+    rejects, by_rule = finish_rejects(pre, rejects)
+    n_read = len(raw) + n_pre
+    log.info("%s: %d read, %d accepted, %d rejected", name, n_read, len(frame), len(rejects))
+    return IngestResult(frame, rejects, by_rule, name, n_read, notes, assumptions)
+
+
+def _geometry_from_table(raw: pd.DataFrame, src: ContextSource, name: str):
+    """Geometry of a plain table: a WKT column, or latitude/longitude columns for points."""
+    n = len(raw)
+    over = dict(src.columns)
+    assumptions: dict[str, Any] = {}
+    wkt_col = over.get("geometry")
+    if wkt_col is None and not (over.get("lat") or over.get("lon")):
+        lower = {str(c).strip().lower(): c for c in raw.columns}
+        wkt_col = next((lower[k] for k in _WKT_NAMES if k in lower), None)
+    if wkt_col is not None:
+        if wkt_col not in raw.columns:
+            raise InputError(
+                f"{name}: column {wkt_col!r} configured for 'geometry' is not in the file; "
+                f"it has {list(raw.columns)!r}"
+            )
+        text = as_text(raw[wkt_col])
+        geoms = shapely.from_wkt(
+            text.where(text != "", None).to_numpy(dtype=object), on_invalid="ignore"
+        )
+        bad = (text != "").to_numpy() & shapely.is_missing(geoms)
+        rules = [
+            Rule(
+                "geometry_unparseable",
+                bad,
+                wkt_col,
+                "{value} is not WKT geometry",
+                text.str.slice(0, 120),
+            )
+        ]
+        assumptions["columns"] = {
+            "geometry": {
+                "column": wkt_col,
+                "by": "config" if over.get("geometry") else "name",
+                "evidence": "WKT text",
+            }
+        }
+        return geoms, rules, _table_crs(src, None, assumptions), assumptions
+    if src.kind != "ports":
+        raise InputError(
+            f"{name}: a {src.kind} layer from a table needs a WKT geometry column (e.g. "
+            f"'geometry', 'wkt'); found {list(raw.columns)!r}; set columns: {{geometry: ...}} "
+            "or give a vector file"
+        )
+    choice = infer_columns(raw, ("lat", "lon"), over, name, id_roles=())
+    lat_col, lon_col = choice.get("lat"), choice.get("lon")
+    if lat_col is None or lon_col is None:
+        why = choice.evidence.get("lat", {}).get("evidence")
+        raise InputError(
+            f"{name}: no latitude/longitude columns among {list(raw.columns)!r}"
+            + (f" ({why})" if why else "")
+            + "; set columns: {lat: ..., lon: ...}"
+        )
+    lat_s, lat_miss, _ = parse_coordinate(raw[lat_col], "lat")
+    lon_s, lon_miss, _ = parse_coordinate(raw[lon_col], "lon")
+    lat = lat_s.to_numpy(dtype="float64")
+    lon = lon_s.to_numpy(dtype="float64")
+    miss = lat_miss | lon_miss
+    ok = np.isfinite(lat) & np.isfinite(lon)
+    pair = raw[lat_col].astype("str") + " " + raw[lon_col].astype("str")
+    rules = [
+        Rule(
+            "coord_missing", miss, f"{lat_col}/{lon_col}", "latitude or longitude is missing", pair
+        ),
+        Rule(
+            "coord_unparseable",
+            ~miss & ~ok,
+            f"{lat_col}/{lon_col}",
+            "{value} is not a position",
+            pair,
+        ),
+    ]
+    crs = _table_crs(src, (lat[ok], lon[ok]), assumptions)
+    if crs is None:
+        rules += range_rules(
+            lat,
+            lon,
+            ok,
+            lat_col=lat_col,
+            lon_col=lon_col,
+            lat_raw=raw[lat_col],
+            lon_raw=raw[lon_col],
+        )
+    geoms = np.full(n, None, dtype=object)
+    geoms[ok] = shapely.points(lon[ok], lat[ok])
+    assumptions["columns"] = {
+        k: v for k, v in choice.evidence.items() if v.get("column") is not None
+    }
+    return geoms, rules, crs if crs is not None else "EPSG:4326", assumptions
+
+
+def _table_crs(src: ContextSource, latlon, assumptions: dict[str, Any]):
+    """Return the CRS of a table's coordinates: config, else degrees when they fit."""
+    if src.crs is not None:
+        assumptions["crs"] = {"by": "config", "evidence": "crs set in the config"}
+        return src.crs
+    if latlon is not None:
+        lat, lon = latlon
+        if (
+            lat.size
+            and (np.abs(lat) > 90).mean() > 0.5
+            or lon.size
+            and (np.abs(lon) > 180).mean() > 0.5
+        ):
+            raise InputError(
+                f"{src.path.name}: coordinates mostly outside degree ranges (projected?) and no "
+                "crs given; set crs for this layer (e.g. 'EPSG:32633')"
+            )
+        assumptions["crs"] = {
+            "by": "default",
+            "evidence": "CSV latitude/longitude columns within degree ranges read as EPSG:4326",
+        }
+        return None
+    raise InputError(
+        f"{src.path.name}: WKT geometry has no CRS; set crs for this layer (e.g. 'EPSG:4326')"
+    )
+
+
+def _finish(raw, rows, geoms, rules, crs, src: ContextSource, name: str, assumptions):
+    n = len(raw)
+    notes: list[str] = []
+    if n == 0:
+        notes.append(f"{name}: no features")
+    wanted, what = CONTEXT_KINDS[src.kind]
+    geoms = np.asarray(geoms, dtype=object)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    taken = np.zeros(n, dtype=bool)
+    for r in rules:
+        taken |= np.asarray(r.mask, dtype=bool)
+    present = ~missing
+    types = np.full(n, -1)
+    types[present] = shapely.get_type_id(geoms[present])
+    wrong = present & ~np.isin(types, wanted)
+    type_text = pd.Series([_TYPE_NAMES.get(int(t), "geometry") for t in types], index=raw.index)
+    coords_ok = np.ones(n, dtype=bool)
+    if present.any():
+        xy_bad = ~np.isfinite(shapely.bounds(geoms[present])).all(axis=1)
+        coords_ok[np.flatnonzero(present)[xy_bad]] = False
+    fix = present & ~wrong & coords_ok & ~shapely.is_valid(np.where(present, geoms, None))
+    repaired = 0
+    unrepairable = np.zeros(n, dtype=bool)
+    if fix.any():
+        made = shapely.make_valid(geoms[fix])
+        polys = np.array([_polygonal(g, wanted) for g in made], dtype=object)  # repaired only
+        good = ~shapely.is_missing(polys) & ~shapely.is_empty(polys)
+        idx = np.flatnonzero(fix)
+        geoms = geoms.copy()
+        geoms[idx[good]] = polys[good]
+        unrepairable[idx[~good]] = True
+        repaired = int(good.sum())
+    if repaired:
+        notes.append(f"{name}: {repaired} invalid geometr(ies) repaired with make_valid")
+        assumptions["repaired_geometries"] = repaired
+    wkt = pd.Series(
+        shapely.to_wkt(np.where(present, geoms, None), rounding_precision=6), index=raw.index
+    ).fillna("")
+    rules = [
+        Rule("geometry_missing", missing & ~taken, "geometry", "feature has no geometry", wkt),
+        *rules,
+        Rule(
+            "geometry_wrong_type",
+            wrong,
+            "geometry",
+            f"geometry is a {{value}}; a {src.kind} layer holds {what}",
+            type_text,
+        ),
+        Rule(
+            "geometry_invalid",
+            present & (~coords_ok | unrepairable),
+            "geometry",
+            "geometry {value} has non-finite coordinates or cannot be repaired",
+            wkt.str.slice(0, 120),
+        ),
+    ]
+    usable = present & ~wrong & coords_ok & ~unrepairable
+    out = gpd.GeoSeries(np.where(usable, geoms, None), crs=crs)
+    failed = np.zeros(n, dtype=bool)
+    to4326 = out
+    if usable.any():
+        try:
+            to4326 = out.to_crs("EPSG:4326")
+        except Exception as exc:  # pyproj raises several types for impossible transforms
+            raise InputError(f"{name}: cannot transform from {crs!r} to EPSG:4326: {exc}") from exc
+        b = to4326.bounds.to_numpy()
+        failed = usable & ~np.isfinite(b).all(axis=1)
+    rules.append(
+        Rule(
+            "coord_out_of_crs",
+            failed,
+            "geometry",
+            f"geometry {{value}} cannot be transformed from {crs!s} to EPSG:4326",
+            wkt.str.slice(0, 120),
+        )
+    )
+    accepted, rejects = first_failing(rules, n=n, source_file=name, rows=rows)
+    take = np.flatnonzero(accepted)
+    name_col = None
+    if len(raw.columns):
+        choice = infer_columns(
+            raw,
+            ("name",),
+            {"name": src.columns["name"]} if "name" in src.columns else {},
+            name,
+            id_roles=(),
+        )
+        name_col = choice.get("name")
+        if name_col is not None:
+            assumptions.setdefault("columns", {})["name"] = choice.evidence["name"]
+    labels = (
+        as_text(raw[name_col]).iloc[take].to_numpy(dtype=object)
+        if name_col is not None
+        else np.full(take.size, "", dtype=object)
+    )
+    frame = gpd.GeoDataFrame(
+        {
+            "name": labels,
+            "source_file": name,
+            "source_row": np.asarray(rows)[take].astype("int64"),
+        },
+        geometry=to4326.iloc[take].to_numpy() if len(to4326) else [],
+        crs="EPSG:4326",
+    )
+    crs_text = _crs_name(crs)
+    assumptions.setdefault("crs", {})["value"] = crs_text
+    assumptions["kind"] = src.kind
+    return frame, rejects, notes
+
+
+def _polygonal(geom, wanted: tuple[int, ...]):
+    """Return the parts of a repaired geometry of the wanted kind (polygons stay polygons)."""
+    if geom is None:
+        return None
+    if shapely.get_type_id(geom) in wanted:
+        return geom
+    keep = [p for p in shapely.get_parts(geom) if shapely.get_type_id(p) in wanted]
+    if not keep:
+        return None
+    return shapely.union_all(keep)
+
+
+def _crs_name(crs) -> str:
+    from pyproj import CRS
+
+    c = CRS.from_user_input(crs)
+    auth = c.to_authority()
+    return ":".join(auth) if auth else (c.name or str(crs))

@@ -1,0 +1,642 @@
+"""Issue 11: the shapes real exports take, each with its exact outcome (tests/data/ingest).
+
+Every class of silently wrong answer the issue lists has a file here: PostgreSQL/GeoPackage
+short offsets, US month-first dates, years outside the nanosecond range, time-of-day columns,
+tokenised and content-recognised headers, a bus feed whose id is unique per row, categories
+spelled several ways, DMS with 60 in a field, trailing delimiters, zipped inputs and zip
+bombs, rasters without CRS or with impossible bounds, NetCDF with extra dimensions, context
+layers.  The README of the corpus describes each file.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from _corpus import CORPUS, IGNORE_PENDING_DEPRECATION
+
+from pipeline.errors import InputError, SourceUnreadable
+from pipeline.ingest import (
+    COMMODITY_ORIGINAL,
+    ContextSource,
+    RasterSource,
+    SeizureSource,
+    TrackSource,
+    describe_raster,
+    open_raster,
+    raster_coverage,
+    read_context,
+    read_seizures,
+    read_tracks,
+    summarise_ingest,
+)
+from pipeline.schema import PING_COLUMNS, REJECT_COLUMNS, SEIZURE_COLUMNS
+
+pytestmark = IGNORE_PENDING_DEPRECATION
+AS_OF = "2024-06-30"
+UTC = "UTC"
+
+# file -> (read, accepted, rejects by rule)
+SEIZURES = {
+    "s_pg_short_offset.csv": (5, 5, {}),
+    "s_us_month_first.csv": (4, 4, {}),
+    "s_old_years.csv": (7, 2, {"date_out_of_range": 5}),
+    "s_time_of_day.csv": (8, 8, {}),
+    "s_short_headers.csv": (2, 2, {}),
+    "s_content_only.csv": (3, 3, {}),
+    "s_asam_like.csv": (4, 3, {"coord_unparseable": 1}),
+    "s_categories.csv": (7, 7, {}),
+    "s_trailing_delimiter.csv": (3, 3, {}),
+    "s_cr_only.csv": (2, 2, {}),
+    "s_ctrl_z.csv": (2, 2, {}),
+    "s_zipped_csv.zip": (4, 4, {}),
+    "s_shp_no_prj.zip": (2, 2, {}),
+}
+SEIZURE_ERRORS = {
+    "s_us_undecided.csv": (InputError, "could be day-first or month-first and no value decides"),
+    "s_dates_both_ways.csv": (InputError, "values decide both ways (1 day-first, 1 month-first)"),
+    "s_content_ambiguous.csv": (InputError, "the numeric columns ['a', 'b'] do not decide"),
+    "s_zip_two_tables.zip": (SourceUnreadable, "holds 2 data files ['a.csv', 'b.csv']"),
+}
+# file -> (read, accepted, rejects by rule, vessels)
+TRACKS = {
+    "t_bus_polls.csv": (6, 6, {}, 2),
+    "t_track_no.csv": (4, 4, {}, 2),
+    "t_date_time_columns.csv": (3, 3, {}, 1),
+    "t_marinecadastre_snake.csv": (3, 3, {}, 2),
+    "t_gpx_zones.gpx": (3, 3, {}, 1),
+    "t_dma_zipped.zip": (5, 2, {"mmsi_not_vessel": 2, "position_unavailable": 1}, 1),
+}
+TRACK_ERRORS = {
+    "t_bus_snapshot.csv": "refused: 'vehicle_id' (a different value on every row (4 of 4): a "
+    "record id); columns whose values repeat across rows: ['route_id']",
+    "t_record_id.csv": "'id' (a different value on every row (3 of 3): a record id); no column "
+    "has values that repeat across rows",
+}
+RASTERS = {
+    "r_metres_no_crs.tif",
+    "r_impossible_bounds.tif",
+    "r_all_nodata.tif",
+    "r_far_away.tif",
+    "r_nc_time_level.nc",
+    "r_nc_three_dims.nc",
+    "r_nc_metres_no_crs.nc",
+}
+CONTEXT = {
+    # file -> (kind, read, accepted, by_rule)
+    "c_ports.csv": ("ports", 4, 2, {"coord_missing": 1, "lat_out_of_range": 1}),
+    "c_lanes.geojson": ("lanes", 4, 2, {"geometry_missing": 1, "geometry_wrong_type": 1}),
+    "c_land_shp.zip": ("land", 2, 2, {}),
+}
+CONTEXT_ERRORS = {"c_lanes_wkt.csv": "lanes", "c_land_no_prj.zip": "land"}
+OTHER = {"s_zip_bomb.zip"}
+
+NEW_FILES = (
+    set(SEIZURES)
+    | set(SEIZURE_ERRORS)
+    | set(TRACKS)
+    | set(TRACK_ERRORS)
+    | RASTERS
+    | set(CONTEXT)
+    | set(CONTEXT_ERRORS)
+    | OTHER
+)
+
+
+def test_whole_corpus_is_covered_and_documented():
+    from test_ingest_corpus import COVERED
+
+    files = {p.name for p in CORPUS.iterdir() if p.suffix != ".py" and p.name != "README.md"}
+    assert files == COVERED | NEW_FILES
+    readme = (CORPUS / "README.md").read_text()
+    missing = [name for name in files if f"`{name}`" not in readme]
+    assert not missing
+
+
+def _accounted(res, n_read, accepted, by_rule):
+    assert (res.n_read, len(res.frame), res.by_rule) == (n_read, accepted, by_rule)
+    assert len(res.frame) + len(res.rejects) == res.n_read
+    assert list(res.rejects.columns) == list(REJECT_COLUMNS)
+    for col in ("source_file", "row", "rule", "message"):
+        assert res.rejects[col].notna().all()
+    json.dumps(res.assumptions, allow_nan=False)
+
+
+@pytest.mark.parametrize("name", sorted(SEIZURES))
+def test_seizure_shapes(name):
+    res = read_seizures(CORPUS / name, as_of=AS_OF)
+    _accounted(res, *SEIZURES[name])
+    assert list(res.frame.columns) == [*SEIZURE_COLUMNS, COMMODITY_ORIGINAL]
+    assert str(res.frame["time"].dtype) == "datetime64[ns, UTC]"
+
+
+@pytest.mark.parametrize("name", sorted(SEIZURE_ERRORS))
+def test_seizure_shapes_refused(name):
+    cls, text = SEIZURE_ERRORS[name]
+    with pytest.raises(cls) as info:
+        read_seizures(CORPUS / name)
+    msg = str(info.value)
+    assert text in msg and name in msg and "\n" not in msg
+
+
+@pytest.mark.parametrize("name", sorted(TRACKS))
+def test_track_shapes(name):
+    n_read, accepted, by_rule, vessels = TRACKS[name]
+    res = read_tracks(CORPUS / name)
+    _accounted(res, n_read, accepted, by_rule)
+    assert list(res.frame.columns) == list(PING_COLUMNS)
+    assert res.frame["vessel_id"].nunique() == vessels
+
+
+@pytest.mark.parametrize("name", sorted(TRACK_ERRORS))
+def test_track_id_unique_per_row_is_refused(name):
+    with pytest.raises(InputError) as info:
+        read_tracks(CORPUS / name)
+    assert TRACK_ERRORS[name] in str(info.value)
+    assert "set columns: {vessel_id: ...}" in str(info.value)
+
+
+# ------------------------------------------------------------------ dates, exact values
+
+
+def test_postgres_short_offsets_are_offsets_not_day_month():
+    res = read_seizures(CORPUS / "s_pg_short_offset.csv")
+    assert res.frame["time"].tolist() == [
+        pd.Timestamp("2008-12-11 04:42:14", tz=UTC),
+        pd.Timestamp("2008-12-10 23:12:14", tz=UTC),  # +0530
+        pd.Timestamp("2008-12-11 12:42:14", tz=UTC),  # -08
+        pd.Timestamp("2008-12-11 04:42:14.250", tz=UTC),
+        pd.Timestamp("2008-12-10 23:12:14", tz=UTC),  # +05:30
+    ]
+    a = res.assumptions
+    assert a["columns"]["time"]["column"] == "event_time_utc"
+    assert a["columns"]["lat"]["column"] == "Latitude (WGS84)"
+    assert a["time_zone"] == "5 value(s) name their zone or offset (converted to UTC)"
+
+
+def test_us_month_first_decided_by_values_and_stated():
+    res = read_seizures(CORPUS / "s_us_month_first.csv")
+    assert res.frame["time"].tolist() == [
+        pd.Timestamp("2018-02-01 17:30", tz=UTC),
+        pd.Timestamp("2018-02-13 09:05", tz=UTC),
+        pd.Timestamp("2018-12-31 23:59:59", tz=UTC),
+        pd.Timestamp("2018-02-01 00:00", tz=UTC),
+    ]
+    dates = res.assumptions["dates"]
+    assert (dates["order"], dates["order_by"]) == ("month-first", "values")
+    assert "2 a second field > 12 (month-first)" in dates["order_evidence"]
+    assert any("read month-first (decided by values" in n for n in res.notes)
+
+
+def test_undecided_dates_follow_dayfirst_when_given():
+    src = SeizureSource(path=CORPUS / "s_us_undecided.csv", dayfirst=False)
+    res = read_seizures(src)
+    assert res.frame["time"].dt.strftime("%Y-%m-%d %H:%M").tolist() == [
+        "2018-02-01 17:30",
+        "2018-02-03 05:30",
+    ]
+    assert res.assumptions["dates"]["order_by"] == "config"
+
+
+def test_years_outside_the_range_have_their_own_rule_never_wrap_or_future():
+    res = read_seizures(CORPUS / "s_old_years.csv", as_of=AS_OF)
+    rules = res.rejects.set_index("value")["rule"].to_dict()
+    assert rules == {
+        "1583-05-01": "date_out_of_range",
+        "1583": "date_out_of_range",
+        "1677-09-21": "date_out_of_range",
+        "2262-04-12": "date_out_of_range",
+        "12 Jan 1583": "date_out_of_range",
+    }
+    assert res.frame["time"].tolist() == [
+        pd.Timestamp("1677-09-22", tz=UTC),
+        pd.Timestamp("2023-01-01", tz=UTC),
+    ]
+
+
+def test_time_of_day_column_is_combined_and_counted():
+    res = read_seizures(CORPUS / "s_time_of_day.csv")
+    assert res.frame["time"].dt.strftime("%m-%d %H:%M").tolist() == [
+        "01-01 14:30",  # 14:30 UTC
+        "01-02 14:30",  # 1430Z
+        "01-03 14:30",  # 14:30, no zone: UTC
+        "01-04 00:00",  # 0230 LT: local, no zone to convert: date only
+        "01-05 14:30",  # 2:30 PM
+        "01-06 00:00",  # 18:85 UTC is not a time
+        "01-07 00:00",  # NA
+        "01-08 11:30",  # 14:30 +03:00
+    ]
+    tod = res.assumptions["time_of_day"]
+    assert tod == {
+        "column": "time",
+        "combined": 5,
+        "zoned": 3,
+        "naive_as_utc": 2,
+        "local_not_combined": 1,
+        "unparseable": 1,
+    }
+    assert res.assumptions["columns"]["time_of_day"]["column"] == "time"
+
+
+def test_pirate_log_time_of_day(shared_data):
+    res = read_seizures(shared_data / "events" / "pirate_attacks.csv", as_of="2021-01-01")
+    tod = res.assumptions["time_of_day"]
+    assert (tod["combined"], tod["zoned"], tod["unparseable"]) == (1148, 743, 1)
+    t = res.frame["time"]
+    assert ((t.dt.hour != 0) | (t.dt.minute != 0)).sum() >= 1100
+
+
+# ------------------------------------------------------------------ columns
+
+
+def test_short_and_decorated_headers_by_name():
+    res = read_seizures(CORPUS / "s_short_headers.csv")
+    cols = {k: v["column"] for k, v in res.assumptions["columns"].items()}
+    assert cols == {
+        "time": "ts",
+        "lat": "y_coord",
+        "lon": "x_coord",
+        "commodity": "Hostility",
+        "quantity": "Qty (kg)",
+    }
+    assert res.frame["quantity"].iloc[1] == 5.0
+
+
+def test_columns_by_content_with_evidence():
+    res = read_seizures(CORPUS / "s_content_only.csv")
+    cols = res.assumptions["columns"]
+    assert {k: (v["column"], v["by"]) for k, v in cols.items()} == {
+        "time": ("c", "content"),
+        "lon": ("a", "content"),
+        "lat": ("b", "content"),
+    }
+    assert "beyond ±90" in cols["lon"]["evidence"]
+    assert res.frame["lon"].tolist() == [120.5, 121.0, 119.8]
+
+
+def test_override_wins_over_inference():
+    src = SeizureSource(path=CORPUS / "s_content_ambiguous.csv", columns={"lat": "a", "lon": "b"})
+    res = read_seizures(src)
+    assert res.frame["lat"].tolist() == [14.2, 13.9]
+    assert res.assumptions["columns"]["lat"] == {
+        "column": "a",
+        "by": "config",
+        "evidence": "columns: {lat: 'a'}",
+    }
+
+
+def test_bus_feed_polls_real_id_speed_in_metres_per_second():
+    res = read_tracks(CORPUS / "t_bus_polls.csv")
+    assert res.assumptions["schema"] == "gtfs_rt"
+    assert res.assumptions["columns"]["vessel_id"]["column"] == "vehicle_id"
+    assert res.assumptions["speed_unit"]["unit"] == "m/s"
+    np.testing.assert_allclose(res.frame["sog_kn"].iloc[0], 10 * 3600 / 1852)
+    assert res.frame["time"].iloc[0] == pd.Timestamp(1527621900, unit="s", tz=UTC)
+
+
+def test_bus_snapshot_with_a_constant_or_mapped_id():
+    res = read_tracks(TrackSource(path=CORPUS / "t_bus_snapshot.csv", vessel_id="fleet"))
+    assert res.frame["vessel_id"].unique().tolist() == ["fleet"]
+    mapped = read_tracks(
+        TrackSource(path=CORPUS / "t_bus_snapshot.csv", columns={"vessel_id": "vehicle_id"})
+    )
+    assert mapped.frame["vessel_id"].nunique() == 4
+
+
+def test_track_no_and_kmh():
+    f = read_tracks(CORPUS / "t_track_no.csv").frame
+    assert f["vessel_id"].tolist() == ["7", "7", "8", "8"]
+    np.testing.assert_allclose(f["sog_kn"], [10.0, 10.0, 0.0, 1.0])
+
+
+def test_date_and_time_columns_in_tracks():
+    res = read_tracks(CORPUS / "t_date_time_columns.csv")
+    assert res.frame["time"].dt.strftime("%Y-%m-%d %H:%M").tolist() == [
+        "2024-02-01 00:10",
+        "2024-02-13 00:20",
+        "2024-02-13 00:30",
+    ]
+    assert res.assumptions["dates"]["order"] == "day-first"
+
+
+def test_gpx_offsets_to_utc():
+    f = read_tracks(CORPUS / "t_gpx_zones.gpx").frame
+    assert f["time"].dt.strftime("%H:%M:%S.%f").tolist() == [
+        "10:00:00.000000",
+        "10:05:00.000000",
+        "10:10:00.500000",
+    ]
+
+
+# ------------------------------------------------------------------ categories, DMS, text
+
+
+def test_categories_normalised_original_kept():
+    f = read_seizures(CORPUS / "s_categories.csv").frame
+    assert f["commodity"].tolist() == [
+        "pirates",
+        "pirates",
+        "pirates",
+        "cocaína",
+        "cocaína",
+        "armed robbers",
+        "unknown",
+    ]
+    assert f[COMMODITY_ORIGINAL].tolist()[:3] == ["PIRATES", "Pirates", "pirates"]
+    assert f[COMMODITY_ORIGINAL].iloc[3] != f[COMMODITY_ORIGINAL].iloc[4]  # NFD vs NFC
+
+
+def test_category_synonyms():
+    src = SeizureSource(
+        path=CORPUS / "s_categories.csv",
+        synonyms={"Armed Robbers": "Robbery", "PIRATES": "piracy"},
+    )
+    res = read_seizures(src)
+    assert res.frame["commodity"].value_counts().to_dict() == {
+        "piracy": 3,
+        "cocaína": 2,
+        "robbery": 1,
+        "unknown": 1,
+    }
+    assert res.assumptions["categories"]["synonyms_applied"] == {
+        "armed robbers": "robbery",
+        "pirates": "piracy",
+    }
+
+
+def test_asam_dms_with_sixty_and_hostility_categories():
+    res = read_seizures(CORPUS / "s_asam_like.csv")
+    np.testing.assert_allclose(res.frame["lat"], [-6.0, 1.0 + 15 / 60 + 60 / 3600, 1 + 10 / 60])
+    np.testing.assert_allclose(res.frame["lon"], [105.5, 104 + 10 / 60, 104.0])
+    assert res.frame["commodity"].tolist() == ["pirates", "pirates", "armed robbers"]
+    bad = res.rejects.iloc[0]
+    assert (bad["row"], bad["column"], bad["rule"]) == (4, "latitude", "coord_unparseable")
+    assert "time_of_day" not in res.assumptions["columns"]  # 'reference' 2019-101 is no clock
+
+
+@pytest.mark.parametrize(
+    ("name", "note"),
+    [
+        ("s_trailing_delimiter.csv", "every line ends with ';'"),
+        ("s_cr_only.csv", "CR only"),
+        ("s_ctrl_z.csv", "Ctrl-Z"),
+    ],
+)
+def test_last_record_kept(name, note):
+    res = read_seizures(CORPUS / name)
+    assert res.frame["source_row"].tolist() == list(range(2, 2 + len(res.frame)))
+    assert res.frame["lon"].iloc[-1] in (100.5, 101.0)
+    assert any(note in n for n in res.notes)
+
+
+# ------------------------------------------------------------------ zips
+
+
+def test_zipped_csv_reads_its_member():
+    res = read_seizures(CORPUS / "s_zipped_csv.zip")
+    assert res.assumptions["archive_member"]["member"] == "export/seizures.csv"
+    assert res.source == "s_zipped_csv.zip"
+    two = read_seizures(SeizureSource(path=CORPUS / "s_zip_two_tables.zip", member="b.csv"))
+    assert len(two.frame) == 4
+
+
+def test_zip_bomb_refused_without_expanding():
+    with pytest.raises(
+        SourceUnreadable, match=r"expands to 64 MiB, above ingest\.max_uncompressed_mb=16"
+    ):
+        read_seizures(CORPUS / "s_zip_bomb.zip", max_uncompressed_mb=16)
+
+
+def test_zipped_shapefile_without_prj_says_crs_assumed():
+    res = read_seizures(CORPUS / "s_shp_no_prj.zip")
+    assert res.frame["lon"].tolist() == [100.0, 101.0]
+    assert res.assumptions["crs"]["by"] == "default"
+
+
+def test_zipped_dma_day_first_by_schema():
+    res = read_tracks(CORPUS / "t_dma_zipped.zip")
+    assert res.assumptions["dates"]["order_by"] == "schema"
+    assert res.frame["time"].dt.strftime("%Y-%m-%d").tolist() == ["2024-02-01", "2024-02-13"]
+
+
+# ------------------------------------------------------------------ rasters
+
+
+def test_raster_without_crs_in_metres_is_never_read_as_degrees():
+    with pytest.raises(InputError, match="raster has no CRS.*never assumed"):
+        open_raster(CORPUS / "r_metres_no_crs.tif")
+    with pytest.raises(InputError, match="latitudes beyond ±90"):
+        open_raster(RasterSource(path=CORPUS / "r_metres_no_crs.tif", crs="EPSG:4326"))
+    da = open_raster(RasterSource(path=CORPUS / "r_metres_no_crs.tif", crs="EPSG:32633"))
+    assert describe_raster(da)["bounds"][0] == pytest.approx(15.0, abs=1e-6)
+    assert da.attrs["assumptions"]["crs"]["by"] == "config"
+    with pytest.raises(InputError, match=r"coordinates \(x 500000\.\.504000.*not degrees"):
+        open_raster(CORPUS / "r_nc_metres_no_crs.nc")
+    nc = open_raster(RasterSource(path=CORPUS / "r_nc_metres_no_crs.nc", crs="EPSG:32633"))
+    assert 14.9 < describe_raster(nc)["bounds"][0] < 15.1
+
+
+def test_impossible_bounds_one_line():
+    with pytest.raises(InputError) as info:
+        open_raster(CORPUS / "r_impossible_bounds.tif")
+    msg = str(info.value)
+    assert "r_impossible_bounds.tif" in msg and "latitudes beyond ±90" in msg
+    assert "\n" not in msg and len(msg) < 300
+
+
+def test_coverage_refusals_and_partial():
+    with pytest.raises(InputError, match="every value is nodata"):
+        raster_coverage(open_raster(CORPUS / "r_all_nodata.tif"))
+    far = open_raster(CORPUS / "r_far_away.tif")
+    with pytest.raises(InputError, match=r"do not overlap the area \(100, 0, 110, 10\)"):
+        raster_coverage(far, (100, 0, 110, 10))
+    assert raster_coverage(far)["note"] is None
+    part = raster_coverage(open_raster(CORPUS / "r_4326_nodata.tif"), (101, 13, 110, 20))
+    assert 0 < part["overlap_fraction"] < 0.1 and "covers 6%" in part["note"]
+    across = raster_coverage(open_raster(CORPUS / "r_cf_0360_packed.nc"), (170, -5, -170, 5))
+    assert across["overlap_fraction"] == pytest.approx(1.0)
+
+
+def test_netcdf_extra_dimensions_by_value_or_index():
+    default = open_raster(CORPUS / "r_nc_time_level.nc")
+    assert default.sizes["band"] == 4  # level read as bands, time: latest
+    assert default.attrs["assumptions"]["bands"] == "dimension 'level' read as bands"
+    sel = open_raster(
+        RasterSource(path=CORPUS / "r_nc_time_level.nc", select={"level": 850, "time": -1})
+    )
+    assert sel.sizes["band"] == 1 and float(sel.max()) == 300 + 85
+    assert sel.attrs["assumptions"]["selection"] == {
+        "level": "value 850 -> index 1 (850.0)",
+        "time": "index -1 -> index 2 (2024-01-03)",
+    }
+    idx = open_raster(
+        RasterSource(
+            path=CORPUS / "r_nc_time_level.nc",
+            select={"level": {"index": 0}, "time": "2024-01-02"},
+        )
+    )
+    assert float(idx.max()) == 200 + 100
+    with pytest.raises(InputError, match=r"select level: 925 matches no step.*\[1000\.0, 850\.0"):
+        open_raster(RasterSource(path=CORPUS / "r_nc_time_level.nc", select={"level": 925}))
+    with pytest.raises(InputError, match=r"select names \['depth'\]"):
+        open_raster(RasterSource(path=CORPUS / "r_nc_time_level.nc", select={"depth": 1}))
+    with pytest.raises(InputError, match=r"\{'member': 2, 'level': 4\}; pick one step"):
+        open_raster(CORPUS / "r_nc_three_dims.nc")
+    three = open_raster(
+        RasterSource(path=CORPUS / "r_nc_three_dims.nc", select={"member": 1, "level": 500})
+    )
+    assert float(three.max()) == 300 + 50
+
+
+def test_netcdf_opens_without_rioxarray_imported_first():
+    code = (
+        "import sys\n"
+        "from pipeline.ingest import open_raster\n"
+        "assert 'rioxarray' not in sys.modules, 'imported at package import'\n"
+        f"da = open_raster({str(CORPUS / 'r_cf_0360_packed.nc')!r})\n"
+        "print(da.rio.crs)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "EPSG:4326" in out.stdout
+
+
+# ------------------------------------------------------------------ context layers
+
+
+@pytest.mark.parametrize("name", sorted(CONTEXT))
+def test_context_layers(name):
+    kind, n_read, accepted, by_rule = CONTEXT[name]
+    res = read_context(CORPUS / name, kind)
+    _accounted(res, n_read, accepted, by_rule)
+    assert res.frame.crs.to_epsg() == 4326
+    assert list(res.frame.columns) == ["name", "source_file", "source_row", "geometry"]
+
+
+def test_context_values():
+    ports = read_context(CORPUS / "c_ports.csv", "ports").frame
+    assert ports["name"].tolist() == ["Rotterdam", "Singapore"]
+    assert ports.geometry.x.tolist() == [4.05, 103.84]
+    land = read_context(CORPUS / "c_land_shp.zip", "land")
+    assert land.assumptions["repaired_geometries"] == 1
+    np.testing.assert_allclose(land.frame.geometry.iloc[0].bounds, (10, 10, 11, 11), atol=1e-9)
+    assert land.frame.geometry.is_valid.all()
+
+
+@pytest.mark.parametrize("name", sorted(CONTEXT_ERRORS))
+def test_context_without_crs_refused_unless_given(name):
+    kind = CONTEXT_ERRORS[name]
+    with pytest.raises(InputError, match="never assumed|has no CRS"):
+        read_context(CORPUS / name, kind)
+    crs = "EPSG:4326" if name.endswith(".csv") else "EPSG:3857"
+    res = read_context(ContextSource(path=CORPUS / name, kind=kind, crs=crs))  # type: ignore[arg-type]
+    assert len(res.frame) == 2 if name.endswith(".csv") else len(res.frame) == 1
+
+
+def test_context_from_shared_natural_earth(shared_data):
+    land = read_context(shared_data / "context" / "ne_110m_land.json", "land")
+    assert (land.n_read, len(land.frame)) == (127, 127)
+    assert land.assumptions["repaired_geometries"] == 1
+    coast = read_context(shared_data / "context" / "ne_110m_coastline.json", "land")
+    assert coast.by_rule == {"geometry_wrong_type": 134}  # coastlines are lines, not land
+
+
+def test_context_unknown_kind():
+    with pytest.raises(InputError, match=r"one of \['land', 'lanes', 'ports'\]"):
+        read_context(CORPUS / "c_ports.csv", "harbours")
+
+
+# ------------------------------------------------------------------ summary and CLI
+
+
+def test_summary_is_strict_json_with_assumptions(tmp_path):
+    s = summarise_ingest("seizures", CORPUS / "s_quantity.csv", out_dir=tmp_path)
+    text = json.dumps(s, allow_nan=False)
+    assert '"assumptions"' in text and "NaN" not in text
+    r = summarise_ingest("raster", CORPUS / "r_4326_nodata.tif", aoi_bbox=(101, 13, 110, 20))
+    json.dumps(r, allow_nan=False)
+    assert r["coverage"]["overlap_fraction"] < 0.1 and r["notes"]
+
+
+def _cli(capsys, *args):
+    from pipeline.cli import main
+
+    code = main([str(a) for a in args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_cli_ingest_columns_dayfirst_crs(capsys):
+    code, out, err = _cli(capsys, "ingest", "seizures", CORPUS / "s_us_undecided.csv")
+    assert code == 2 and "--dayfirst/--monthfirst" in err and "Traceback" not in err
+    code, out, _ = _cli(
+        capsys, "ingest", "seizures", CORPUS / "s_us_undecided.csv", "--monthfirst", "--json"
+    )
+    s = json.loads(out)
+    assert code == 0 and s["accepted"] == 2 and s["assumptions"]["dates"]["order_by"] == "config"
+    code, out, _ = _cli(
+        capsys,
+        "ingest",
+        "seizures",
+        CORPUS / "s_content_ambiguous.csv",
+        "--columns",
+        "lat=a,lon=b",
+        "--json",
+    )
+    assert code == 0 and json.loads(out)["accepted"] == 2
+    code, out, _ = _cli(
+        capsys, "ingest", "raster", CORPUS / "r_metres_no_crs.tif", "--crs", "EPSG:32633"
+    )
+    assert code == 0 and "CRS            EPSG:32633" in out and "config" in out
+    code, out, _ = _cli(
+        capsys, "ingest", "raster", CORPUS / "r_nc_time_level.nc", "--select", "level=850,time=-1"
+    )
+    assert code == 0 and "selection" in out
+    code, _, err = _cli(capsys, "ingest", "seizures", CORPUS / "s_basic.csv", "--columns", "lat")
+    assert code == 2 and "NAME=COLUMN" in err
+
+
+def test_cli_ingest_config_applies_that_inputs_options(tmp_path, capsys):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(
+        "area: {resolution: 5}\n"
+        "inputs:\n"
+        "  seizures:\n"
+        f"    - path: {CORPUS / 's_content_ambiguous.csv'}\n"
+        "      columns: {lat: a, lon: b}\n"
+        f"    - path: {CORPUS / 's_us_undecided.csv'}\n"
+        "      dayfirst: false\n"
+    )
+    code, out, err = _cli(
+        capsys, "ingest", "seizures", CORPUS / "s_content_ambiguous.csv", "--config", cfg, "--json"
+    )
+    assert code == 0, err
+    assert json.loads(out)["assumptions"]["columns"]["lat"]["by"] == "config"
+    code, out, err = _cli(
+        capsys, "ingest", "seizures", CORPUS / "s_us_undecided.csv", "--config", cfg, "--json"
+    )
+    assert code == 0, err
+    assert json.loads(out)["assumptions"]["dates"]["order"] == "month-first"
+    # the command line wins over the config
+    code, out, err = _cli(
+        capsys,
+        "ingest",
+        "seizures",
+        CORPUS / "s_us_undecided.csv",
+        "--config",
+        cfg,
+        "--dayfirst",
+        "--json",
+    )
+    assert code == 0 and json.loads(out)["assumptions"]["dates"]["order"] == "day-first"
+
+
+def test_human_summary_lists_assumptions(capsys):
+    code, out, _ = _cli(capsys, "ingest", "seizures", CORPUS / "s_time_of_day.csv")
+    assert code == 0
+    assert "assumed:" in out and "time of day    'time': 5 combined" in out
+    assert "column time_of_day  'time'" in out
