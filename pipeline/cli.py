@@ -80,6 +80,16 @@ def _report(result) -> None:
         print(result.map_path)
         return
     counts = result.manifest["counts"]
+    for kind in ("seizures", "tracks"):
+        for e in result.manifest["inputs"].get(kind, []):
+            print(
+                f"route-risk: {Path(e['path']).name} ({kind}): read {e['read']}, "
+                f"accepted {e['accepted']}, rejected {e['rejected']}"
+                + (f" -> {e['rejects_file']}" if e["rejected"] else ""),
+                file=sys.stderr,
+            )
+            for note in e.get("notes", []):
+                print(f"route-risk:   note: {note}", file=sys.stderr)
     print(
         f"route-risk: {counts['cells']} cells scored, {counts['seizures_used']} seizures, "
         f"{counts['pings_used']} pings; outputs in {result.out_dir}",
