@@ -62,9 +62,13 @@ def test_reject_ceiling_fails_closed_and_keeps_last_map(small_demo, tmp_path):
         ingest={"max_reject_rate": 0.2},
         inputs={"seizures": [{"path": str(path)}]},
     )
-    with pytest.raises(DataQualityError, match=r"broken.csv: 200 of 800 .*25.0%"):
+    with pytest.raises(DataQualityError, match=r"broken.csv: 200 of 800 .*25.0%.*rejects"):
         pipeline.run_pipeline(bad)
     assert good.map_path.read_bytes() == before
+    # the user can see why: the rejects are written beside the error, every row with a line
+    rejects = pd.read_csv(good.out_dir / "rejects" / "seizures-broken.csv")
+    assert len(rejects) == 200 and rejects["row"].notna().all()
+    assert set(rejects["column"]) == {"lat"}
 
 
 def test_outside_area_is_rejected_but_not_a_quality_failure(small_demo, tmp_path):
