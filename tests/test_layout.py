@@ -89,6 +89,9 @@ def test_render_is_a_package_and_test_helpers_are_public():
     modules = sorted(p.name for p in (PACKAGE / "render").glob("*.py"))
     assert all(m.startswith("_") for m in modules), modules
     assert not list(PACKAGE.glob("_render_*.py"))
-    for name in render.__all__:
+    api = ["build_map", "map_to_html", "write_map", "write_preview_png", "escape_text"]
+    api += ["MapData", "FactorInfo", "RasterOverlay", "RenderOptions"]
+    assert set(api) <= set(render.__all__)
+    for name in api:
         assert getattr(pipeline, name) is getattr(render, name)
     assert set(testing.__all__) >= {"sample_cells", "sample_map_data"}

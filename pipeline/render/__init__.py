@@ -35,7 +35,7 @@ files, the Content-Security-Policy), ``_map`` (page assembly) and ``_preview`` (
 from __future__ import annotations
 
 from ._escaping import escape_text
-from ._map import build_map, map_to_html, write_map
+from ._map import build_map, map_to_html, tiles_origin, write_map
 from ._model import FactorInfo, MapData, RasterOverlay, RenderOptions
 from ._preview import write_preview_png
 
@@ -47,6 +47,7 @@ __all__ = [
     "build_map",
     "escape_text",
     "map_to_html",
+    "tiles_origin",
     "write_map",
     "write_preview_png",
 ]
