@@ -25,6 +25,7 @@ from pipeline.render import (
     build_map,
     escape_text,
     map_to_html,
+    tiles_origin,
     write_map,
     write_preview_png,
 )
@@ -385,6 +386,7 @@ def test_custom_and_named_tiles_give_a_valid_csp_origin(tiles, origin):
     page = _html(sample_map_data(20), options=RenderOptions(tiles=tiles))
     policy = _policy_and_scripts(page)[0][0]
     assert f"img-src data: blob: {origin};" in policy
+    assert tiles_origin(tiles) == origin
 
 
 @pytest.mark.parametrize(
@@ -392,6 +394,8 @@ def test_custom_and_named_tiles_give_a_valid_csp_origin(tiles, origin):
     ["NoSuchTiles", "ftp://x.org/{z}/{x}/{y}", "https://{s}/{z}/{x}/{y}", 'https://a.org"x/{z}'],
 )
 def test_bad_tiles_are_one_input_error(tiles):
+    with pytest.raises(InputError, match="tiles"):
+        tiles_origin(tiles)
     with pytest.raises(InputError, match="tiles"):
         build_map(
             sample_map_data(10),

@@ -193,6 +193,37 @@ def build_map(
     return m
 
 
+def tiles_origin(tiles: str) -> str:
+    """Return the image origin the page's CSP must allow for online ``tiles``, or raise.
+
+    For ``validate``: the same check :func:`build_map` makes, without building a map.
+
+    Parameters
+    ----------
+    tiles : str
+        A folium/xyzservices tiles name (``"OpenStreetMap"``, ``"Esri.WorldImagery"``) or an
+        ``http(s)://`` URL template with ``{z}``, ``{x}``, ``{y}``.
+
+    Returns
+    -------
+    str
+        The CSP source, e.g. ``"https://tile.openstreetmap.org"``.
+
+    Raises
+    ------
+    InputError
+        If the name is unknown or the URL is not an http(s) template with a host.
+
+    Examples
+    --------
+    >>> tiles_origin("https://{s}.tiles.example.org/{z}/{x}/{y}.png")
+    'https://*.tiles.example.org'
+    """
+    if not isinstance(tiles, str) or not tiles:
+        raise InputError(f"tiles must be a tiles name or an http(s) URL template, got {tiles!r}")
+    return _tile_layer(tiles)[1][0]
+
+
 def _tile_layer(
     tiles: str | None, attribution: str | None = None
 ) -> tuple[folium.TileLayer | None, tuple[str, ...]]:
