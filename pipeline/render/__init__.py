@@ -35,12 +35,8 @@ files, the Content-Security-Policy), ``_map`` (page assembly) and ``_preview`` (
 from __future__ import annotations
 
 from ._escaping import escape_text
-<<<<<<< HEAD
 from ._layers import raster_to_overlay
-from ._map import build_map, map_to_html, write_map
-=======
 from ._map import build_map, map_to_html, tiles_origin, write_map
->>>>>>> structure
 from ._model import FactorInfo, MapData, RasterOverlay, RenderOptions
 from ._preview import write_preview_png
 
@@ -52,11 +48,8 @@ __all__ = [
     "build_map",
     "escape_text",
     "map_to_html",
-<<<<<<< HEAD
     "raster_to_overlay",
-=======
     "tiles_origin",
->>>>>>> structure
     "write_map",
     "write_preview_png",
 ]
