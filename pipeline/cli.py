@@ -133,6 +133,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         f"{args.config}: valid ({len(config.inputs.seizures)} seizure, "
         f"{len(config.inputs.tracks)} track, {len(config.inputs.rasters)} raster input(s))"
     )
+    if config.area.polygon is not None:  # its CRS and readability, before any data is read
+        from .area import read_area
+
+        read_area(None, config.area.polygon)
     print("stages: " + ", ".join(planned_stages(config)))
     return EXIT_OK
 
