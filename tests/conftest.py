@@ -104,6 +104,7 @@ def small_config(small_demo: Path, tmp_path: Path, **sections):
 _GROUPED = {"demo_run": "demo", "full": "demo-full"}
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     """Mark demo-size tests ``slow`` and keep users of one big fixture on one worker."""
     for item in items:
