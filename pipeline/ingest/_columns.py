@@ -515,8 +515,8 @@ def _pick(
     choice: ColumnChoice,
 ) -> dict[str, Any] | None:
     refused: list[str] = []
-    for _, col, why in _ranked(columns, role, used):
-        ok, detail = _content_ok(raw[col], role, identity)
+    for score, col, why in _ranked(columns, role, used):
+        ok, detail = _content_ok(raw[col], role, identity, exact=score > 80)
         if ok:
             return {"column": col, "by": "name", "evidence": f"{why}; {detail}"}
         refused.append(f"{col!r} ({detail})")
@@ -561,12 +561,20 @@ def _pick(
     return None
 
 
-def _content_ok(values: pd.Series, role: str, identity: bool) -> tuple[bool, str]:
+def _content_ok(
+    values: pd.Series, role: str, identity: bool, *, exact: bool = False
+) -> tuple[bool, str]:
+    """Whether the values fit the role a header suggests, and the evidence.
+
+    A known whole name (``exact``) is trusted for positions and measures, so that bad values
+    become per-record rejects; only a content of another kind (times of day under 'time')
+    or a per-row id under an identity role overrules it.
+    """
     if role in ("lat", "lon"):
         parsed, within, n = coordinate_fit(values, role)
         if n == 0:
             return True, "no values to check"
-        return parsed >= 0.1, f"{parsed:.0%} of {n} sampled values are coordinates"
+        return parsed >= 0.1 or exact, f"{parsed:.0%} of {n} sampled values are coordinates"
     if role == "time":
         if values.dtype.kind in "fiuM" or isinstance(values.dtype, pd.DatetimeTZDtype):
             return True, "numeric or datetime values"
@@ -576,13 +584,13 @@ def _content_ok(values: pd.Series, role: str, identity: bool) -> tuple[bool, str
         if clocks >= 0.5:
             return False, f"{clocks:.0%} of sampled values are times of day without a date"
         share = date_fit(values, numbers=True)
-        return share >= 0.1, f"{share:.0%} of sampled values parse as dates"
+        return share >= 0.1 or exact, f"{share:.0%} of sampled values parse as dates"
     if role == "time_of_day":
         share = clock_fit(values)
         return share >= 0.8, f"{share:.0%} of sampled values are times of day"
     if role in ("sog", "cog", "quantity"):
         share = number_fit(values)
-        return share >= 0.5 or share == 0.0 and not len(_sample(values)), (
+        return share >= 0.5 or exact or not len(_sample(values)), (
             f"{share:.0%} of sampled values are numbers"
         )
     if identity:

@@ -244,14 +244,19 @@ def read_text_table(
 
 
 def _normalise_text(data: bytes, name: str) -> tuple[bytes, list[str]]:
-    """Old Mac line endings (CR only) to LF; a DOS end-of-file mark (Ctrl-Z) removed."""
+    """Return the text with every line end as LF and a DOS end-of-file mark (Ctrl-Z) removed."""
     notes = []
     if data.endswith(b"\x1a"):
         data = data.rstrip(b"\x1a")
         notes.append(f"{name}: trailing end-of-file mark (Ctrl-Z) removed")
-    if b"\r" in data and b"\n" not in data:
-        data = data.replace(b"\r", b"\n")
-        notes.append(f"{name}: lines end with CR only (classic Mac); read as line ends")
+    if b"\r" in data:
+        if b"\n" not in data:
+            notes.append(f"{name}: lines end with CR only (classic Mac); read as line ends")
+        # One line end everywhere: the CSV parser takes a lone CR as a line end too, and the
+        # physical line numbers of records and rejects must count what it counts.
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    if not data.endswith(b"\n"):
+        data += b"\n"  # the last record ends like the others (and a lone header parses)
     return data, notes
 
 
@@ -333,7 +338,7 @@ def _record_lines(text: str, delim: str, n_cols: int) -> tuple[np.ndarray, np.nd
     ragged: list[int] = []
     start = reader.line_num + 1
     for row in reader:
-        blank = not row or (len(row) == 1 and not row[0].strip())
+        blank = not row  # only an empty line is skipped, as pyarrow skips it
         if not blank:
             (out if len(row) == n_cols else ragged).append(start)
         start = reader.line_num + 1
