@@ -70,6 +70,7 @@ TRACKS = {
     "t_marinecadastre_snake.csv": (3, 3, {}, 2),
     "t_gpx_zones.gpx": (3, 3, {}, 1),
     "t_dma_zipped.zip": (5, 2, {"mmsi_not_vessel": 2, "position_unavailable": 1}, 1),
+    "t_id_by_content.csv": (4, 4, {}, 2),
 }
 TRACK_ERRORS = {
     "t_bus_snapshot.csv": "refused: 'vehicle_id' (a different value on every row (4 of 4): a "
@@ -305,6 +306,15 @@ def test_bus_snapshot_with_a_constant_or_mapped_id():
         TrackSource(path=CORPUS / "t_bus_snapshot.csv", columns={"vessel_id": "vehicle_id"})
     )
     assert mapped.frame["vessel_id"].nunique() == 4
+
+
+def test_vessel_id_by_content_when_no_header_names_one():
+    res = read_tracks(CORPUS / "t_id_by_content.csv")
+    e = res.assumptions["columns"]["vessel_id"]
+    assert (e["column"], e["by"]) == ("k", "content")
+    assert "2 distinct over 4 rows" in e["evidence"]
+    assert any("vessel_id taken from column 'k' by its values" in n for n in res.notes)
+    assert res.frame["vessel_id"].tolist() == ["A7", "A7", "B2", "B2"]
 
 
 def test_track_no_and_kmh():

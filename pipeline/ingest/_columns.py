@@ -412,6 +412,15 @@ def _looks_like_id(values: pd.Series) -> bool:
     return not bool(text.str.fullmatch(r"[+-]?\d*[.,]\d*[1-9]\d*").mean() > 0.5)
 
 
+def _code_like(values: pd.Series) -> bool:
+    """Values look like identifiers: integers, or short codes without spaces."""
+    v = _sample(values)
+    if v.dtype.kind in "iub":
+        return True
+    text = v.astype("str").str.strip()
+    return bool(text.str.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.:/#-]{0,39}").mean() > 0.95)
+
+
 def repeats(values: pd.Series) -> tuple[int, int]:
     """Return (distinct non-missing values, non-missing values)."""
     v = values[~missing_mask(values)]
@@ -545,6 +554,23 @@ def _pick(
                 }
     if identity:
         cands = [c for c in columns if c not in used and _looks_like_id(raw[c])]
+        spec = ROLES[role]
+        pickable = [
+            c
+            for c in cands
+            if not (set(name_tokens(c)) & (spec.veto | UNIT_TOKENS | QUALIFIERS))
+            and c not in {r.split("'")[1] for r in refused}
+            and _code_like(raw[c])
+        ]
+        if len(pickable) == 1:
+            col = pickable[0]
+            nu, nn = repeats(raw[col])
+            return {
+                "column": col,
+                "by": "content",
+                "evidence": f"no header names an identity; {col!r} is the only column of "
+                f"codes whose values repeat across rows ({nu} distinct over {nn} rows)",
+            }
         choice.evidence[role] = {
             "column": None,
             "by": "none",

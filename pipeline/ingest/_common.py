@@ -320,7 +320,7 @@ def _parse_table(
         {
             "source_file": name,
             "row": bad_rows,
-            "column": "",
+            "column": "*",  # the whole record
             "value": [b[1][:200] for b in bad],
             "rule": "ragged_row",
             "message": [f"line has {b[3]} fields, header has {b[2]}" for b in bad],

@@ -237,6 +237,11 @@ def read_tracks(
         raw, rows, parts, more, crs = _read_vector_tracks(src, fmt, opened.target)
         notes += more
     assumptions["columns"] = parts.get("evidence", {})
+    notes += [
+        f"{name}: {role} taken from column {e['column']!r} by its values ({e['evidence']})"
+        for role, e in assumptions["columns"].items()
+        if e.get("by") == "content"
+    ]
     assumptions["crs"] = _crs_report(crs, parts.get("crs_by", "config" if crs else "default"))
     if parts.get("speed_unit"):
         assumptions["speed_unit"] = parts["speed_unit"]
@@ -781,9 +786,9 @@ def _normalise_pings(
         Rule(
             "duplicate",
             key.duplicated(keep="first").to_numpy(),
-            "",
-            "same vessel, time and position as an earlier ping",
-            None,
+            pair_col,
+            "same vessel, time and position {value} as an earlier ping",
+            pair,
         )
     )
     timed = ~pd.isna(naive)
