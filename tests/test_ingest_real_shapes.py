@@ -176,7 +176,7 @@ def test_postgres_short_offsets_are_offsets_not_day_month():
     a = res.assumptions
     assert a["columns"]["time"]["column"] == "event_time_utc"
     assert a["columns"]["lat"]["column"] == "Latitude (WGS84)"
-    assert a["time_zone"] == "5 value(s) name their zone or offset (converted to UTC)"
+    assert a["time_zone"] == "5 value(s) name their zone or offset, or are epoch time (UTC)"
 
 
 def test_us_month_first_decided_by_values_and_stated():

@@ -548,7 +548,7 @@ def _zone_sentence(p: ParsedTimes) -> str:
     n_dates = int((~p.has_clock & good).sum())
     zone = []
     if n_zoned:
-        zone.append(f"{n_zoned} value(s) name their zone or offset (converted to UTC)")
+        zone.append(f"{n_zoned} value(s) name their zone or offset, or are epoch time (UTC)")
     if n_naive:
         zone.append(f"{n_naive} value(s) without zone taken as UTC")
     if n_dates:

@@ -225,7 +225,7 @@ def read_tracks(
         raw, rows = table.frame, table.lines
         schema = src.schema_ if src.schema_ != "auto" else detect_ais_schema(list(raw.columns))
         parts = _columns_from_table(raw, src, name, schema)
-        notes.append(f"{name}: AIS schema {schema!r}")
+        notes.append(f"{name}: position table schema {schema!r}")
         assumptions.update(encoding=table.encoding, delimiter=table.delimiter, schema=schema)
         crs = src.crs
     elif fmt == "gpx":
