@@ -650,3 +650,15 @@ def test_human_summary_lists_assumptions(capsys):
     assert code == 0
     assert "assumed:" in out and "time of day    'time': 5 combined" in out
     assert "column time_of_day  'time'" in out
+
+
+def test_results_cached_before_assumptions_still_load():
+    import pickle
+
+    res = read_seizures(CORPUS / "s_basic.csv")
+    state = dict(res.__dict__)
+    del state["assumptions"]
+    old = res.__class__.__new__(res.__class__)
+    old.__setstate__(state)
+    assert old.assumptions == {}
+    assert pickle.loads(pickle.dumps(res)).assumptions == res.assumptions

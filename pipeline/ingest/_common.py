@@ -86,6 +86,11 @@ class IngestResult:
     notes: list[str] = field(default_factory=list)
     assumptions: dict[str, Any] = field(default_factory=dict)
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Results pickled by the runner's cache before ``assumptions`` existed still load.
+        state.setdefault("assumptions", {})
+        self.__dict__.update(state)
+
     @property
     def n_accepted(self) -> int:
         """Number of accepted records."""
