@@ -27,6 +27,7 @@ from pydantic import BaseModel
 
 from ..errors import InputError, SourceUnreadable
 from ..schema import REJECT_COLUMNS
+from ..sphere import haversine_km  # noqa: F401  (re-exported for the readers)
 
 log = logging.getLogger(__name__)
 
@@ -668,18 +669,6 @@ def in_bbox(lon: np.ndarray, lat: np.ndarray, bbox: Sequence[float]) -> np.ndarr
     else:
         in_lon = (lon >= lon0) | (lon <= lon1)
     return in_lat & in_lon
-
-
-def haversine_km(lon1, lat1, lon2, lat2) -> np.ndarray:
-    """Great-circle distance in km (mean Earth radius 6371.0088 km); antimeridian-safe."""
-    lon1, lat1, lon2, lat2 = (
-        np.radians(np.asarray(v, dtype="float64")) for v in (lon1, lat1, lon2, lat2)
-    )
-    a = (
-        np.sin((lat2 - lat1) / 2) ** 2
-        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
 
 
 def reproject_xy(x: np.ndarray, y: np.ndarray, crs, name: str) -> tuple[np.ndarray, np.ndarray]:
