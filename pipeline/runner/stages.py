@@ -101,6 +101,7 @@ def _ingest_one(state: RunState, kind: str, src, reader, names: set[str]) -> pd.
         kwargs["as_of"] = state.as_of
     else:
         kwargs["max_speed_kn"] = cfg.ingest.max_speed_kn
+        kwargs["aoi_polygon"] = state.area.polygon  # pings carry no line: reject them here
     key = [
         sha,
         path.name,
@@ -108,6 +109,7 @@ def _ingest_one(state: RunState, kind: str, src, reader, names: set[str]) -> pd.
         cfg.ingest.model_dump(mode="json"),
         str(state.as_of) if kind == "seizures" else None,
         state.area.bbox,
+        polygon_sha(state) if kind == "tracks" else None,
     ]
     result, hit = state.cached(f"ingest {kind}", key, lambda: reader(src, **kwargs))
     # what the table depends on, stable whether it was parsed or read from the cache
