@@ -43,6 +43,7 @@ distances, so a track crossing the antimeridian is a short hop, never a trip aro
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -666,23 +667,94 @@ def _featureless_rejects(
     )
 
 
-def _normalise_pings(
+@dataclass
+class PingChecks:
+    """The row-local checks of position records, and what the per-vessel checks need.
+
+    Row-local rules (``vessel_missing`` .. ``time_out_of_range``) depend on one record
+    alone, so a file can be checked a chunk at a time; ``time_missing``, ``outside_aoi``,
+    ``duplicate``, ``duplicate_time`` and ``impossible_speed`` come after them in rule order
+    and are decided by :func:`check_ping_vessels` on whole vessels.
+    """
+
+    rules: list[Rule]
+    vid: np.ndarray  # object: vessel id text
+    time: np.ndarray  # datetime64[ns], NaT where missing or unparseable
+    time_missing: np.ndarray  # bool
+    lon: np.ndarray
+    lat: np.ndarray
+    sog: np.ndarray
+    cog: np.ndarray
+    out_bbox: np.ndarray  # bool: outside the area's bbox
+    out_polygon: np.ndarray  # bool: inside the bbox but outside the area's polygon
+    pair: pd.Series  # "lat lon" text of each record, for messages
+    time_raw: pd.Series
+    pair_col: str
+    time_col: str
+    notes: list[str]
+    info: dict[str, Any]
+
+    def timed_vessels(self) -> np.ndarray:
+        """Vessel ids with at least one record whose time is not missing (sorted, unique)."""
+        return np.unique(self.vid[~self.time_missing].astype(str))
+
+    def candidates(self, keep: np.ndarray, rows: np.ndarray, order: np.ndarray) -> pd.DataFrame:
+        """Return the records in ``keep`` as candidates for :func:`check_ping_vessels`.
+
+        ``order`` numbers the records in file order (global across chunks).
+        """
+        idx = np.flatnonzero(keep)
+        return pd.DataFrame(
+            {
+                "v": self.vid[idx].astype(str),
+                "t": self.time[idx],
+                "lon": self.lon[idx],
+                "lat": self.lat[idx],
+                "sog": self.sog[idx],
+                "cog": self.cog[idx],
+                "row": np.asarray(rows, dtype="int64")[idx],
+                "i": np.asarray(order, dtype="int64")[idx],
+                "tmiss": self.time_missing[idx],
+                "out_bbox": self.out_bbox[idx],
+                "out_polygon": self.out_polygon[idx],
+                "pair": self.pair.iloc[idx].astype(str).to_numpy(),
+                "time_raw": self.time_raw.iloc[idx]
+                .astype(str)
+                .where(~self.time_raw.iloc[idx].isna(), "")
+                .to_numpy(),
+            }
+        )
+
+
+def check_ping_rows(
     raw: pd.DataFrame,
-    rows: np.ndarray,
     parts: dict,
     *,
     name: str,
     crs,
     is_mmsi: bool,
-    aoi_bbox,
-    max_speed_kn: float,
+    aoi_bbox=None,
     aoi_polygon: Any = None,
-) -> tuple[pd.DataFrame, pd.DataFrame, list[str], dict[str, Any]]:
+) -> PingChecks:
+    """Parse and check the records of a position table one by one (no vessel-level rule).
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        The records (``parts`` holds its columns by role).
+    parts : dict
+        Columns by role and how to read them (from the column recognition).
+    name : str
+        File name for messages.
+    crs : optional
+        CRS of the coordinates (reprojected to EPSG:4326).
+    is_mmsi : bool
+        The vessel id is an MMSI (checked as such).
+    aoi_bbox, aoi_polygon : optional
+        The area; outside it a record fails ``outside_aoi`` (decided later, in rule order).
+    """
     notes: list[str] = []
     n = len(raw)
-    if n == 0:
-        notes.append(f"{name}: no pings")
-        return empty_pings(), pd.DataFrame(), notes, {}
     lat_col, lon_col, vcol, tcol = (
         parts["lat_col"],
         parts["lon_col"],
@@ -775,8 +847,7 @@ def _normalise_pings(
         clock_column=parts.get("clock_col"),
     )
     notes += parsed.notes
-    times = parsed.times
-    naive = times.dt.tz_convert(None).to_numpy()
+    naive = parsed.times.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]")
     rules.append(
         Rule(
             "time_unparseable",
@@ -795,42 +866,11 @@ def _normalise_pings(
             parts["time"],
         )
     )
-    # An untimed point is fine in an untimed route, not inside a timed track.
-    timed_vessel = pd.Series(~parsed.missing).groupby(vid.to_numpy()).transform("any").to_numpy()
-    rules.append(
-        Rule(
-            "time_missing",
-            parsed.missing & timed_vessel,
-            tcol,
-            "time is missing in a timed track",
-            parts["time"],
-        )
-    )
-    rules += outside_aoi_rules(
+    aoi = outside_aoi_rules(
         lon, lat, ok, aoi_bbox, column=pair_col, values=pair, aoi_polygon=aoi_polygon
     )
-    key = pd.DataFrame({"v": vid.to_numpy(), "t": naive, "x": lon, "y": lat})
-    rules.append(
-        Rule(
-            "duplicate",
-            key.duplicated(keep="first").to_numpy(),
-            pair_col,
-            "same vessel, time and position {value} as an earlier ping",
-            pair,
-        )
-    )
-    timed = ~pd.isna(naive)
-    rules.append(
-        Rule(
-            "duplicate_time",
-            key[["v", "t"]].duplicated(keep="first").to_numpy() & np.asarray(timed),
-            tcol or "",
-            "same vessel and time as an earlier ping at another position (the first is kept)",
-            parts["time"],
-        )
-    )
-    accepted, rejects = first_failing(rules, n=n, source_file=name, rows=rows)
-
+    out_bbox = aoi[0].mask if aoi_bbox is not None else np.zeros(n, dtype=bool)
+    out_polygon = aoi[-1].mask if aoi_polygon is not None else np.zeros(n, dtype=bool)
     factor = parts.get("speed_factor", 1.0)
     sog = (
         _ais_measure(parts["sog"], n, upper=102.2 / factor) * factor
@@ -842,51 +882,221 @@ def _normalise_pings(
         if parts["cog"] is not None
         else np.full(n, np.nan)
     )
-    frame = pd.DataFrame(
-        {
-            VESSEL_ID: vid.to_numpy(dtype=object),
-            TIME: naive,
-            LON: lon,
-            LAT: lat,
-            SOG: sog,
-            COG: cog,
-            "__row": rows,
-            "__i": np.arange(n),
-        }
-    )[accepted]
-    frame = frame.sort_values([VESSEL_ID, TIME, "__i"], kind="stable", na_position="last")
-    bad_speed, speed = _speed_outliers(frame, max_speed_kn)
-    if bad_speed.any():
-        sub = frame[bad_speed]
-        speed_txt = pd.Series([f"{v:.0f} kn" for v in speed[bad_speed]])  # rejected pings only
-        rej2 = pd.DataFrame(
-            {
-                "source_file": name,
-                "row": sub["__row"].to_numpy(),
-                "column": pair_col,
-                "value": pair.iloc[sub["__i"].to_numpy()].to_numpy(),
-                "rule": "impossible_speed",
-                "message": (
-                    "ping implies "
-                    + speed_txt
-                    + f" from its neighbours, above max_speed_kn={max_speed_kn:g}"
-                ).to_numpy(),
-            }
-        )
-        rejects = pd.concat([rejects, rej2], ignore_index=True)
-        frame = frame[~bad_speed]
-    frame = frame.drop(columns=["__row", "__i"]).reset_index(drop=True)
-    frame[TIME] = frame[TIME].astype("datetime64[ns]").dt.tz_localize("UTC")
-    frame[VESSEL_ID] = frame[VESSEL_ID].astype("object")
-    nv = frame[VESSEL_ID].nunique()
-    notes.append(f"{name}: {nv} vessel(s)/track(s)")
     info: dict[str, Any] = {
         "dates": {k: v for k, v in parsed.assumptions.items() if k != "time_zone"},
         "time_zone": parsed.assumptions.get("time_zone"),
     }
     if clock_report is not None:
         info["time_of_day"] = clock_report
-    return frame[list(PING_COLUMNS)], rejects, notes, info
+    return PingChecks(
+        rules=rules,
+        vid=vid.to_numpy(dtype=object),
+        time=naive,
+        time_missing=np.asarray(parsed.missing, dtype=bool),
+        lon=np.asarray(lon, dtype="float64"),
+        lat=np.asarray(lat, dtype="float64"),
+        sog=sog,
+        cog=cog,
+        out_bbox=np.asarray(out_bbox, dtype=bool),
+        out_polygon=np.asarray(out_polygon, dtype=bool),
+        pair=pair,
+        time_raw=parts["time"],
+        pair_col=pair_col,
+        time_col=tcol or "",
+        notes=notes,
+        info=info,
+    )
+
+
+def check_ping_vessels(
+    cand: pd.DataFrame,
+    timed_vessels: np.ndarray,
+    *,
+    name: str,
+    pair_col: str,
+    time_col: str,
+    max_speed_kn: float,
+    aoi_bbox=None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Apply the per-vessel rules to records that passed the row-local ones.
+
+    Parameters
+    ----------
+    cand : pandas.DataFrame
+        :meth:`PingChecks.candidates` of whole vessels (every record of each vessel it holds;
+        any order: ``i`` is the file order).
+    timed_vessels : numpy.ndarray of str
+        Vessels with a timed record anywhere in the file (even a rejected one): an untimed
+        record of such a vessel is ``time_missing``; a vessel without any keeps its untimed
+        records as a route.
+    name, pair_col, time_col : str
+        File and column names for the reject rows.
+    max_speed_kn : float
+        Speed above which a ping is ``impossible_speed``.
+    aoi_bbox : tuple, optional
+        The bbox, for the message of ``outside_aoi``.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        Accepted pings, columns :data:`PING_COLUMNS`, sorted by vessel, time, file order.
+    rejects : pandas.DataFrame
+        One row per rejected record (``REJECT_COLUMNS``), in no particular order.
+    """
+    n = len(cand)
+    if n == 0:
+        return empty_pings(), pd.DataFrame(columns=list(REJECT_COLUMNS))
+    rows = cand["row"].to_numpy(dtype="int64")
+    pair = cand["pair"].reset_index(drop=True)
+    time_raw = cand["time_raw"].reset_index(drop=True)
+    v = cand["v"].to_numpy()
+    timed = pd.Index(timed_vessels).get_indexer(v) >= 0
+    rules = [
+        Rule(
+            "time_missing",
+            cand["tmiss"].to_numpy(dtype=bool) & timed,
+            time_col,
+            "time is missing in a timed track",
+            time_raw,
+        )
+    ]
+    if aoi_bbox is not None:
+        rules.append(
+            Rule(
+                "outside_aoi",
+                cand["out_bbox"].to_numpy(dtype=bool),
+                pair_col,
+                f"position {{value}} is outside the area of interest {tuple(aoi_bbox)!r}",
+                pair,
+            )
+        )
+    rules.append(
+        Rule(
+            "outside_aoi",
+            cand["out_polygon"].to_numpy(dtype=bool),
+            pair_col,
+            "position {value} is inside the area's bounding box but outside its polygon",
+            pair,
+        )
+    )
+    taken_ok, rejects = first_failing(rules, n=n, source_file=name, rows=rows)
+    # Duplicates among the records still in: the first of them (in file order) is kept.
+    order = np.argsort(cand["i"].to_numpy(), kind="stable")
+    live = order[taken_ok[order]]
+    key = pd.DataFrame(
+        {
+            "v": v[live],
+            "t": cand["t"].to_numpy()[live],
+            "x": cand["lon"].to_numpy()[live],
+            "y": cand["lat"].to_numpy()[live],
+        }
+    )
+    dup = np.zeros(n, dtype=bool)
+    dup[live] = key.duplicated(keep="first").to_numpy()
+    dup_time = np.zeros(n, dtype=bool)
+    timed_row = ~pd.isna(key["t"]).to_numpy()
+    dup_time[live] = key[["v", "t"]].duplicated(keep="first").to_numpy() & timed_row & ~dup[live]
+    ok2, rej2 = first_failing(
+        [
+            Rule(
+                "duplicate",
+                dup,
+                pair_col,
+                "same vessel, time and position {value} as an earlier ping",
+                pair,
+            ),
+            Rule(
+                "duplicate_time",
+                dup_time,
+                time_col,
+                "same vessel and time as an earlier ping at another position (the first is kept)",
+                time_raw,
+            ),
+        ],
+        n=n,
+        source_file=name,
+        rows=rows,
+    )
+    accepted = taken_ok & ok2
+    frame = pd.DataFrame(
+        {
+            VESSEL_ID: v,
+            TIME: cand["t"].to_numpy(dtype="datetime64[ns]"),
+            LON: cand["lon"].to_numpy(dtype="float64"),
+            LAT: cand["lat"].to_numpy(dtype="float64"),
+            SOG: cand["sog"].to_numpy(dtype="float64"),
+            COG: cand["cog"].to_numpy(dtype="float64"),
+            "__row": rows,
+            "__i": cand["i"].to_numpy(),
+            "__k": np.arange(n),
+        }
+    )[accepted]
+    frame = frame.sort_values([VESSEL_ID, TIME, "__i"], kind="stable", na_position="last")
+    bad_speed, speed = _speed_outliers(frame, max_speed_kn)
+    parts = [rejects, rej2]
+    if bad_speed.any():
+        sub = frame[bad_speed]
+        speed_txt = pd.Series([f"{s:.0f} kn" for s in speed[bad_speed]])  # rejected pings only
+        parts.append(
+            pd.DataFrame(
+                {
+                    "source_file": name,
+                    "row": sub["__row"].to_numpy(),
+                    "column": pair_col,
+                    "value": pair.iloc[sub["__k"].to_numpy()].to_numpy(),
+                    "rule": "impossible_speed",
+                    "message": (
+                        "ping implies "
+                        + speed_txt
+                        + f" from its neighbours, above max_speed_kn={max_speed_kn:g}"
+                    ).to_numpy(),
+                }
+            )
+        )
+        frame = frame[~bad_speed]
+    frame = frame.drop(columns=["__row", "__i", "__k"]).reset_index(drop=True)
+    frame[TIME] = frame[TIME].astype("datetime64[ns]").dt.tz_localize("UTC")
+    frame[VESSEL_ID] = frame[VESSEL_ID].astype("object")
+    parts = [p for p in parts if len(p)]
+    rej = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame({c: pd.Series([], dtype="object") for c in REJECT_COLUMNS})
+    )
+    return frame[list(PING_COLUMNS)], rej
+
+
+def _normalise_pings(
+    raw: pd.DataFrame,
+    rows: np.ndarray,
+    parts: dict,
+    *,
+    name: str,
+    crs,
+    is_mmsi: bool,
+    aoi_bbox,
+    max_speed_kn: float,
+    aoi_polygon: Any = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str], dict[str, Any]]:
+    """Check the whole file at once: the row-local checks, then the per-vessel ones."""
+    n = len(raw)
+    if n == 0:
+        return empty_pings(), pd.DataFrame(), [f"{name}: no pings"], {}
+    checks = check_ping_rows(
+        raw, parts, name=name, crs=crs, is_mmsi=is_mmsi, aoi_bbox=aoi_bbox, aoi_polygon=aoi_polygon
+    )
+    keep, rejects = first_failing(checks.rules, n=n, source_file=name, rows=rows)
+    frame, rej2 = check_ping_vessels(
+        checks.candidates(keep, rows, np.arange(n)),
+        checks.timed_vessels(),
+        name=name,
+        pair_col=checks.pair_col,
+        time_col=checks.time_col,
+        max_speed_kn=max_speed_kn,
+        aoi_bbox=aoi_bbox,
+    )
+    notes = checks.notes + [f"{name}: {frame[VESSEL_ID].nunique()} vessel(s)/track(s)"]
+    return frame, pd.concat([rejects, rej2], ignore_index=True), notes, checks.info
 
 
 def _ais_measure(values: pd.Series, n: int, *, upper: float) -> np.ndarray:
@@ -936,8 +1146,11 @@ def _speed_outliers(frame: pd.DataFrame, max_speed_kn: float) -> tuple[np.ndarra
         # a first ping whose only neighbour then continues at a sane speed is the outlier
         next_ok = np.r_[~(v_out[1:] > max_speed_kn), True] & np.r_[has_next[1:], False]
         spike = fast_in & fast_out
-        if not spike.any():  # only then the track ends, so a spike's neighbour is never blamed
-            spike = (fast_in & ~has_next) | (~has_prev & fast_out & next_ok)
+        # Only in a track without spikes are its ends judged, so a spike's neighbour is never
+        # blamed; decided per vessel, so the outcome of one track never depends on another's.
+        code = pd.factorize(vv)[0]
+        spiky = np.bincount(code, weights=spike, minlength=code.max() + 1)[code] > 0
+        spike |= ~spiky & ((fast_in & ~has_next) | (~has_prev & fast_out & next_ok))
         if not spike.any():
             break
         idx = keep[spike]
