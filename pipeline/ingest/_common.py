@@ -191,6 +191,7 @@ def read_text_table(
     encoding: str | None = None,
     delimiter: str | None = None,
     data: bytes | None = None,
+    usecols: Sequence[str] | None = None,
 ) -> TextTable:
     """Read a delimited text file as strings, collecting ragged rows instead of failing.
 
@@ -203,6 +204,9 @@ def read_text_table(
     data : bytes, optional
         The file's bytes when they come from elsewhere (a zip member); ``path`` then only
         names it.
+    usecols : sequence of str, optional
+        Keep only these columns in ``frame`` (every line is still checked for its number of
+        fields).
 
     Raises
     ------
@@ -244,7 +248,8 @@ def read_text_table(
     names = _unique_names(header)
     if not names:
         raise SourceUnreadable(f"{name}: no header line found")
-    table = _parse_table(data, name, names, delim, notes)
+    keep = [c for c in names if c in set(usecols)] if usecols is not None else None
+    table = _parse_table(data, name, names, delim, notes, keep)
     table.encoding = enc
     return table
 
@@ -273,7 +278,9 @@ def _strip_trailing_delimiter(data: bytes, delim: str) -> bytes:
     return re.sub(d + rb"\Z", b"", data)
 
 
-def _arrow_table(data: bytes, name: str, names: list[str], delim: str):
+def _arrow_table(
+    data: bytes, name: str, names: list[str], delim: str, keep: list[str] | None = None
+):
     """Parse ``data`` with pyarrow; return (table, bad rows as (number, text, expected, got))."""
     bad: list[tuple[int | None, str, int, int]] = []
 
@@ -294,6 +301,7 @@ def _arrow_table(data: bytes, name: str, names: list[str], delim: str):
                 column_types={n: pa.string() for n in names},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
+                include_columns=keep if keep is not None else [],
             ),
         )
 
@@ -308,9 +316,14 @@ def _arrow_table(data: bytes, name: str, names: list[str], delim: str):
 
 
 def _parse_table(
-    data: bytes, name: str, names: list[str], delim: str, notes: list[str]
+    data: bytes,
+    name: str,
+    names: list[str],
+    delim: str,
+    notes: list[str],
+    keep: list[str] | None = None,
 ) -> TextTable:
-    table, bad = _arrow_table(data, name, names, delim)
+    table, bad = _arrow_table(data, name, names, delim, keep)
     n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     bad_rows: list[int | None] = [b[0] for b in bad]
     broken = _Scan.empty()
@@ -328,7 +341,7 @@ def _parse_table(
             # physical line number stays what it was).
             broken = scan
             data = _blank_lines(data, scan.broken)
-            table, bad = _arrow_table(data, name, names, delim)
+            table, bad = _arrow_table(data, name, names, delim, keep)
             notes.append(_broken_note(name, scan))
         lines, ragged = scan.records, scan.ragged
         if len(lines) != table.num_rows:

@@ -266,7 +266,7 @@ def read_tracks(
         for role, e in assumptions["columns"].items()
         if e.get("by") == "content"
     ]
-    assumptions["crs"] = _crs_report(crs, parts.get("crs_by", "config" if crs else "default"))
+    assumptions["crs"] = crs_report(crs, parts.get("crs_by", "config" if crs else "default"))
     if parts.get("speed_unit"):
         assumptions["speed_unit"] = parts["speed_unit"]
     frame, rejects, more, time_info = _normalise_pings(
@@ -288,7 +288,8 @@ def read_tracks(
     return IngestResult(frame, rejects, by_rule, name, n_read, notes, assumptions)
 
 
-def _crs_report(crs, by: str) -> dict[str, Any]:
+def crs_report(crs, by: str) -> dict[str, Any]:
+    """Return the ``crs`` assumption: its code, who decided it (``by``) and the evidence."""
     if crs is None:
         return {
             "value": "EPSG:4326",
@@ -404,7 +405,37 @@ def _columns_from_table(raw: pd.DataFrame, src: TrackSource, name: str, schema: 
         | ({"vessel_id": evidence["vessel_id"]} if src.vessel_id is not None else {}),
         "speed_unit": {"unit": unit, "evidence": unit_why} if pick["sog"] else None,
         "speed_factor": _SPEED_TO_KN[unit],
+        "picks": pick,
     }
+
+
+def parts_like(layout: dict, raw: pd.DataFrame, src: TrackSource) -> dict:
+    """Return the parts of ``raw`` read with the columns ``layout`` picked (a later chunk).
+
+    ``layout`` is what the column recognition returned for the file's first chunk: the same
+    columns serve the same roles, with the same units, in every chunk.
+    """
+    pick = layout["picks"]
+    out = dict(layout)
+    vid_col = pick["vessel_id"]
+    out["vessel"] = raw[vid_col] if vid_col else pd.Series(src.vessel_id, index=raw.index)
+    out["time"] = raw[pick["time"]]
+    out["clock"] = raw[pick["time_of_day"]] if pick["time_of_day"] else None
+    out["lat"] = raw[pick["lat"]]
+    out["lon"] = raw[pick["lon"]]
+    out["sog"] = raw[pick["sog"]] if pick["sog"] else None
+    out["cog"] = raw[pick["cog"]] if pick["cog"] else None
+    return out
+
+
+def used_columns(layout: dict) -> list[str]:
+    """Return the source columns the parts of ``layout`` read."""
+    return [c for c in dict.fromkeys(layout["picks"].values()) if c]
+
+
+def table_layout(raw: pd.DataFrame, src: TrackSource, name: str, schema: str) -> dict:
+    """Recognise the columns of a position table (see :func:`read_tracks`); parts of ``raw``."""
+    return _columns_from_table(raw, src, name, schema)
 
 
 def _vertex_parts(

@@ -1,0 +1,1026 @@
+"""Read track files a chunk at a time into a spill dataset: memory set by the chunk, not the file.
+
+:func:`read_tracks` holds a whole file (about 0.6 KB a ping as pandas text); a national day of
+AIS does not fit.  Here a track file is read ``chunk_rows`` records at a time and every record
+is still accounted for exactly as :func:`read_tracks` accounts for it:
+
+1. **Chunks.**  A CSV is cut at line ends outside quotes (quote parity), each piece read by
+   the same :func:`~pipeline.ingest._common.read_text_table` with the header in front, so
+   ragged rows, unclosed quotes, blank lines and CR line ends are handled identically and
+   every reject keeps its physical line.  The encoding is decided on the whole file first
+   (UTF-8, else cp1252, else latin-1, as for a file read whole); the columns, their units and
+   the date order are recognised on the first chunk and kept for the others.  A plain
+   Parquet file is read in record batches.  Other formats (GPX, vector layers, GeoParquet, a
+   UTF-16 CSV) are read whole by :func:`read_tracks` and spilled.
+2. **Row-local rules** (:func:`~pipeline.ingest.tracks.check_ping_rows`) run on each chunk;
+   their rejects go to a spill file of that chunk.  The records that pass are written to
+   *buckets*: Parquet files partitioned by a hash of the vessel id, so each vessel lies in one
+   bucket.
+3. **Per-vessel rules** (:func:`~pipeline.ingest.tracks.check_ping_vessels`: untimed pings of
+   timed tracks, the area, duplicates, impossible speeds) run bucket by bucket; the accepted
+   pings of a bucket are written sorted by vessel and time.
+
+The result is a :class:`PingStore`: the accepted pings of every track file, readable as frames
+of whole vessels (:meth:`PingStore.frames`), merged in global vessel order for the export
+(:meth:`PingStore.write_parquet`, byte-identical to writing the in-memory table), with its
+count, time range and extent.  Rejects are written to CSV a chunk at a time
+(:meth:`TrackSpill.write_rejects`), sorted by line like :func:`write_rejects` does.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import logging
+import shutil
+import tempfile
+import weakref
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..errors import SourceUnreadable
+from ..io import atomic_path, neutralise_formulas, round_floats, write_csv
+from ..schema import COG, LAT, LON, REJECT_COLUMNS, SOG, TIME, VESSEL_ID
+from ._common import as_source, first_failing, read_text_table
+from ._vector import open_source
+from .options import TrackSource
+from .tracks import (
+    check_ping_rows,
+    check_ping_vessels,
+    crs_report,
+    detect_ais_schema,
+    parts_like,
+    read_tracks,
+    table_layout,
+    used_columns,
+)
+
+__all__ = ["PingStore", "TrackSpill", "spill_tracks", "n_buckets_for"]
+
+log = logging.getLogger(__name__)
+
+#: Rows per row group of the spill files (small, so a range of vessels reads little extra).
+_ROW_GROUP = 65_536
+#: Bytes read at a time when surveying a file.
+_SURVEY_BLOCK = 16 << 20
+#: A piece of CSV may grow to this many chunks while looking for a line end outside quotes.
+_MAX_PIECE_CHUNKS = 4
+_PARQUET_ROWS = 1024 * 1024  # pyarrow's row group size for a table written whole
+
+_CANDIDATE_SCHEMA = pa.schema(
+    [
+        ("v", pa.string()),
+        ("t", pa.timestamp("ns")),
+        ("lon", pa.float64()),
+        ("lat", pa.float64()),
+        ("sog", pa.float64()),
+        ("cog", pa.float64()),
+        ("row", pa.int64()),
+        ("i", pa.int64()),
+        ("tmiss", pa.bool_()),
+        ("out_bbox", pa.bool_()),
+        ("out_polygon", pa.bool_()),
+        ("pair", pa.string()),
+        ("time_raw", pa.string()),
+    ]
+)
+_PING_SCHEMA = pa.schema(
+    [
+        (VESSEL_ID, pa.string()),
+        (TIME, pa.timestamp("ns", tz="UTC")),
+        (LON, pa.float64()),
+        (LAT, pa.float64()),
+        (SOG, pa.float64()),
+        (COG, pa.float64()),
+    ]
+)
+_REJECT_SCHEMA = pa.schema(
+    [
+        ("source_file", pa.string()),
+        ("row", pa.int64()),
+        ("column", pa.string()),
+        ("value", pa.string()),
+        ("rule", pa.string()),
+        ("message", pa.string()),
+    ]
+)
+
+
+def n_buckets_for(total_bytes: int, chunk_rows: int) -> int:
+    """Return a number of vessel buckets: about two per chunk of the inputs (4 to 256)."""
+    rows = total_bytes / 60.0  # an AIS CSV line is 60-100 bytes
+    return int(np.clip(2 * np.ceil(rows / max(chunk_rows, 1)), 4, 256))
+
+
+def _bucket_of(vessels: np.ndarray, n_buckets: int) -> np.ndarray:
+    """Stable hash bucket of each vessel id (the same in every process and run)."""
+    return (pd.util.hash_array(np.asarray(vessels, dtype=object)) % np.uint64(n_buckets)).astype(
+        "int64"
+    )
+
+
+def _table(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
+    return pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+
+
+class _Writers:
+    """One Parquet writer per key, opened on first use."""
+
+    def __init__(self, folder: Path, stem: str, schema: pa.Schema) -> None:
+        self.folder, self.stem, self.schema = folder, stem, schema
+        self.open: dict[int, pq.ParquetWriter] = {}
+        self.paths: dict[int, Path] = {}
+        self.rows: dict[int, int] = {}
+
+    def write(self, key: int, frame: pd.DataFrame) -> None:
+        if not len(frame):
+            return
+        if key not in self.open:
+            self.paths[key] = self.folder / f"{self.stem}-{key:05d}.parquet"
+            self.open[key] = pq.ParquetWriter(self.paths[key], self.schema)
+            self.rows[key] = 0
+        self.open[key].write_table(_table(frame, self.schema), row_group_size=_ROW_GROUP)
+        self.rows[key] += len(frame)
+
+    def close(self) -> None:
+        for w in self.open.values():
+            w.close()
+        self.open.clear()
+
+
+# --------------------------------------------------------------------------- the spill of one file
+
+
+@dataclass
+class TrackSpill:
+    """One track file read into buckets: counts, rules, notes and where the rows are.
+
+    Attributes
+    ----------
+    source : str
+        The file name.
+    n_read, n_accepted : int
+        Records read and accepted (``n_read == n_accepted + n_rejected``).
+    by_rule : dict
+        Rejected records per rule.
+    notes : list of str
+        As :class:`~pipeline.ingest.IngestResult.notes`.
+    assumptions : dict
+        As :class:`~pipeline.ingest.IngestResult.assumptions` (decided on the first chunk).
+    buckets : dict of int to Path
+        Accepted pings of each bucket, sorted by vessel and time.
+    reject_parts : list of list of Path
+        Per chunk, in file order, the spill files of its rejects.
+    """
+
+    source: str
+    n_read: int
+    n_accepted: int
+    by_rule: dict[str, int]
+    notes: list[str]
+    assumptions: dict[str, Any]
+    buckets: dict[int, Path]
+    reject_parts: list[list[Path]]
+    n_buckets: int
+    vessels: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
+    vessel_rows: np.ndarray = field(default_factory=lambda: np.empty(0, dtype="int64"))
+    time_max: pd.Timestamp | None = None
+    extent: tuple[float, float, float, float] | None = None
+
+    @property
+    def n_rejected(self) -> int:
+        """Rejected records."""
+        return self.n_read - self.n_accepted
+
+    @property
+    def reject_rate(self) -> float:
+        """Rejected records over records read (0 for an empty file)."""
+        return self.n_rejected / self.n_read if self.n_read else 0.0
+
+    def iter_rejects(self) -> Iterator[pd.DataFrame]:
+        """Yield the rejects a chunk at a time, each sorted by line then rule."""
+        for parts in self.reject_parts:
+            frames = [pq.read_table(p).to_pandas() for p in parts if p.exists()]
+            frames = [f for f in frames if len(f)]
+            if not frames:
+                continue
+            rej = pd.concat(frames, ignore_index=True)[list(REJECT_COLUMNS)]
+            rej["row"] = pd.to_numeric(rej["row"], errors="coerce").astype("Int64")
+            yield rej.sort_values(["row", "rule"], kind="stable", na_position="last")
+
+    def write_rejects(self, out_dir: Path, name: str | None = None) -> Path:
+        """Write ``out_dir/rejects/<name>.csv`` like :func:`~pipeline.ingest.write_rejects`.
+
+        Chunk by chunk: the same bytes as the in-memory writer, in bounded memory.
+        """
+        path = Path(out_dir) / "rejects" / f"{name or Path(self.source).stem}.csv"
+        return write_csv_chunks(self.iter_rejects, path, list(REJECT_COLUMNS))
+
+
+def write_csv_chunks(chunks, path: Path, columns: Sequence[str]) -> Path:
+    """Write the frames ``chunks()`` yields as one CSV, as :func:`~pipeline.io.write_csv` would.
+
+    ``chunks`` is called twice (a first pass finds whether any text holds a carriage return,
+    which decides the line end of the whole file).
+    """
+    from ..io import FLOAT_DECIMALS
+
+    first = None
+    cr = False
+    for frame in chunks():
+        safe = neutralise_formulas(round_floats(frame))
+        cr = cr or _has_cr(safe)
+        if first is None:
+            first = frame.iloc[:0]
+    if first is None:
+        return write_csv(pd.DataFrame({c: pd.Series([], dtype="object") for c in columns}), path)
+    eol = "\r\n" if cr else "\n"
+    with atomic_path(path, ".csv") as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
+        header = True
+        for frame in chunks():
+            safe = neutralise_formulas(round_floats(frame))
+            safe.to_csv(
+                fh,
+                index=False,
+                header=header,
+                float_format=f"%.{FLOAT_DECIMALS}f",
+                lineterminator=eol,
+            )
+            header = False
+    return Path(path)
+
+
+def _has_cr(frame: pd.DataFrame) -> bool:
+    """Whether a text cell holds a carriage return (as ``write_csv`` decides its line end)."""
+    for c in frame.columns:
+        col = frame[c]
+        if pd.api.types.is_object_dtype(col.dtype) or pd.api.types.is_string_dtype(col.dtype):
+            if col.astype(str).str.contains("\r", regex=False).any():
+                return True
+    return False
+
+
+# --------------------------------------------------------------------------- CSV pieces
+
+
+@dataclass
+class _Survey:
+    encoding: str
+    note: str | None
+    eol: bytes  # b"\n", or b"\r" for a file whose lines end with CR only
+
+
+def _survey(fh: IO[bytes], name: str, encoding: str | None) -> _Survey | None:
+    """Decide the encoding and the line end on the whole file (None: not streamable)."""
+    head = fh.read(4)
+    fh.seek(0)
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return None  # UTF-16: read whole
+    if encoding is not None:
+        try:
+            if codecs.lookup(encoding).name not in ("utf-8", "ascii", "cp1252", "iso8859-1"):
+                return None  # multi-byte or unusual: line ends are not single bytes
+        except LookupError:
+            return None  # read_text_table gives the message
+    has_lf = has_cr = False
+    bom = head[:3] == b"\xef\xbb\xbf"
+    enc = encoding or "utf-8"
+    decoder = codecs.getincrementaldecoder(enc)()
+    first_bad: tuple[int, bytes] | None = None
+    offset = -3 if bom and encoding is None else 0  # offsets as in the file without its BOM
+    while True:
+        block = fh.read(_SURVEY_BLOCK)
+        if not block:
+            break
+        has_lf = has_lf or b"\n" in block
+        has_cr = has_cr or b"\r" in block
+        if first_bad is None:
+            pending = len(decoder.getstate()[0])
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                if encoding is not None:
+                    raise SourceUnreadable(f"{name}: cannot decode as {encoding!r}: {exc}") from exc
+                at = offset - pending + exc.start
+                first_bad = (at, bytes(exc.object[exc.start : exc.start + 1]))
+        offset += len(block)
+    eol = b"\r" if has_cr and not has_lf else b"\n"
+    if first_bad is None:
+        return _Survey(enc, None, eol)
+    for fallback in ("cp1252", "latin-1"):
+        fh.seek(0)
+        dec = codecs.getincrementaldecoder(fallback)()
+        try:
+            while block := fh.read(_SURVEY_BLOCK):
+                dec.decode(block)
+        except UnicodeDecodeError:
+            continue
+        note = (
+            f"{name}: not valid UTF-8 (byte {first_bad[1]!r} at offset {first_bad[0]}); "
+            f"decoded as {fallback}. Set encoding in the config if this is wrong."
+        )
+        return _Survey(fallback, note, eol)
+    return None  # pragma: no cover (latin-1 decodes anything)
+
+
+def _pieces(fh: IO[bytes], chunk_bytes: int, eol: bytes) -> Iterator[bytes]:
+    """Yield consecutive pieces of the file, each ending at a line end outside quotes.
+
+    A line end is outside quotes when the number of ``"`` before it is even (doubled quotes
+    count twice).  A piece that finds none within ``_MAX_PIECE_CHUNKS`` chunks (a quote
+    opened and never closed) is cut at its last line end; the reader's unclosed-quote
+    recovery then handles it as it does in a file read whole.
+    """
+    buf = b""
+    while True:
+        block = fh.read(chunk_bytes)
+        if not block:
+            if buf:
+                yield buf
+            return
+        buf += block
+        cut = buf.rfind(eol)
+        if cut < 0:
+            continue
+        quotes = buf.count(b'"', 0, cut)
+        steps = 0
+        while quotes % 2 and cut >= 0 and steps < 100_000:
+            prev = buf.rfind(eol, 0, cut)
+            quotes -= buf.count(b'"', max(prev, 0), cut)
+            cut = prev
+            steps += 1
+        if cut < 0 or quotes % 2:
+            if len(buf) < _MAX_PIECE_CHUNKS * chunk_bytes:
+                continue
+            cut = buf.rfind(eol)
+        yield buf[: cut + 1]
+        buf = buf[cut + 1 :]
+
+
+def _count_lines(piece: bytes) -> int:
+    """Physical lines in a piece, counted as the reader counts them (CR, LF, CRLF)."""
+    return piece.count(b"\n") + piece.count(b"\r") - piece.count(b"\r\n")
+
+
+def _csv_chunks(
+    fh: IO[bytes], name: str, survey: _Survey, chunk_rows: int
+) -> Iterator[tuple[bytes, int]]:
+    """Yield (UTF-8 CSV text with the header line first, physical line of its first record)."""
+    sample = fh.read(1 << 20)
+    fh.seek(0)
+    per_line = max(len(sample) / max(_count_lines(sample), 1), 8.0)
+    chunk_bytes = int(max(per_line * chunk_rows, 1 << 16))
+    header: bytes | None = None
+    line = 1
+    for piece in _pieces(fh, chunk_bytes, survey.eol):
+        if survey.encoding != "utf-8":
+            piece = piece.decode(survey.encoding).encode("utf-8")
+        if header is None:
+            # the header is the first line (read_text_table checks it and reads its names)
+            end = piece.find(survey.eol)
+            header = piece[: end + 1] if end >= 0 else piece + b"\n"
+            if header.startswith(b"\xef\xbb\xbf"):
+                header = header[3:]
+            yield piece, 1
+            line += _count_lines(piece)
+            continue
+        yield header + piece, line
+        line += _count_lines(piece)
+
+
+# --------------------------------------------------------------------------- one file
+
+
+@dataclass
+class _State:
+    """What the chunks of one file share while it is read."""
+
+    name: str
+    src: TrackSource
+    folder: Path
+    n_buckets: int
+    aoi_bbox: Any
+    aoi_polygon: Any
+    notes: list[str] = field(default_factory=list)
+    assumptions: dict[str, Any] = field(default_factory=dict)
+    layout: dict | None = None
+    crs: Any = None
+    n_read: int = 0
+    n_records: int = 0  # records that reached the checks (not ragged)
+    timed: set[str] = field(default_factory=set)
+    chunk_first: list[int] = field(default_factory=list)  # first line (row) of each chunk
+    reject_parts: list[list[Path]] = field(default_factory=list)
+    by_rule: dict[str, int] = field(default_factory=dict)
+
+    def note(self, *texts: str) -> None:
+        for t in texts:
+            if t not in self.notes:
+                self.notes.append(t)
+
+    def count(self, rejects: pd.DataFrame) -> None:
+        for rule, n in rejects["rule"].value_counts().items():
+            self.by_rule[str(rule)] = self.by_rule.get(str(rule), 0) + int(n)
+
+
+def _write_rejects_part(state: _State, frames: list[pd.DataFrame], path: Path) -> Path:
+    frames = [f for f in frames if len(f)]
+    rej = (
+        pd.concat(frames, ignore_index=True)[list(REJECT_COLUMNS)]
+        if frames
+        else pd.DataFrame({c: pd.Series([], dtype="object") for c in REJECT_COLUMNS})
+    )
+    if len(rej):
+        state.count(rej)
+    rej = rej.astype({"source_file": str, "column": str, "value": str, "rule": str, "message": str})
+    rej["row"] = pd.to_numeric(rej["row"], errors="coerce").astype("Int64")
+    pq.write_table(_table(rej, _REJECT_SCHEMA), path)
+    return path
+
+
+def _chunk(
+    state: _State, raw: pd.DataFrame, rows: np.ndarray, pre: pd.DataFrame, first_row: int, writers
+) -> None:
+    """Row-local checks of one chunk; rejects to its spill file, the rest to the buckets."""
+    k = len(state.chunk_first)
+    first = state.n_read  # file order of the chunk's first record
+    state.chunk_first.append(first_row)
+    n = len(raw)
+    state.n_read += n + len(pre)
+    state.n_records += n
+    assert state.layout is not None
+    parts = state.layout if k == 0 else parts_like(state.layout, raw, state.src)
+    rejects = []
+    if n:
+        checks = check_ping_rows(
+            raw,
+            parts,
+            name=state.name,
+            crs=state.crs,
+            is_mmsi=parts["is_mmsi"],
+            aoi_bbox=state.aoi_bbox,
+            aoi_polygon=state.aoi_polygon,
+        )
+        if k == 0:
+            state.assumptions.update(checks.info)
+            state.assumptions["pair_col"] = checks.pair_col
+            state.assumptions["time_col"] = checks.time_col
+            order = checks.info.get("dates", {}).get("order")
+            if order in ("day-first", "month-first") and state.layout.get("dayfirst") is None:
+                # the first chunk decided the order: every other chunk reads dates alike
+                state.layout = dict(state.layout, dayfirst=order == "day-first")
+        state.note(*checks.notes)
+        keep, rej = first_failing(checks.rules, n=n, source_file=state.name, rows=rows)
+        rejects.append(rej)
+        state.timed.update(checks.timed_vessels().tolist())
+        cand = checks.candidates(keep, rows, first + np.arange(n))
+        bucket = _bucket_of(cand["v"].to_numpy(), state.n_buckets)
+        order_ = np.argsort(bucket, kind="stable")
+        cand, bucket = cand.iloc[order_], bucket[order_]
+        if len(bucket):
+            cuts = np.flatnonzero(np.r_[True, bucket[1:] != bucket[:-1]])
+            for a, b in zip(cuts, np.r_[cuts[1:], len(bucket)], strict=True):
+                writers.write(int(bucket[a]), cand.iloc[a:b])
+    rejects.append(pre)
+    path = state.folder / f"rejects-{k:05d}-a.parquet"
+    state.reject_parts.append([_write_rejects_part(state, rejects, path)])
+
+
+def _finish_buckets(state: _State, writers: _Writers, max_speed_kn: float) -> TrackSpill:
+    """Per-vessel checks bucket by bucket; accepted pings sorted, rejects to their chunk."""
+    writers.close()
+    pair_col = state.assumptions.pop("pair_col", "lat/lon")
+    time_col = state.assumptions.pop("time_col", "time")
+    timed = np.array(sorted(state.timed), dtype=object)
+    firsts = np.asarray(state.chunk_first, dtype="int64")
+    rej_writers = _Writers(state.folder, "rejects-b", _REJECT_SCHEMA)
+    out: dict[int, Path] = {}
+    n_acc = 0
+    vessels, vessel_rows = [], []
+    tmax = None
+    ext = np.array([np.inf, np.inf, -np.inf, -np.inf])
+    for key, path in sorted(writers.paths.items()):
+        table = pq.read_table(path)
+        cand = table.drop_columns(["pair", "time_raw"]).to_pandas()
+        cand["pair"] = pd.Series(pd.arrays.ArrowExtensionArray(table["pair"]))
+        cand["time_raw"] = pd.Series(pd.arrays.ArrowExtensionArray(table["time_raw"]))
+        del table
+        frame, rej = check_ping_vessels(
+            cand,
+            timed,
+            name=state.name,
+            pair_col=pair_col,
+            time_col=time_col,
+            max_speed_kn=max_speed_kn,
+            aoi_bbox=state.aoi_bbox,
+        )
+        if len(rej):
+            # each reject goes with the chunk its line is in, so the CSV is written in order
+            idx = np.searchsorted(firsts, rej["row"].to_numpy(dtype="int64"), "right") - 1
+            rej = rej.astype({c: str for c in ("source_file", "column", "value", "rule")})
+            rej["message"] = rej["message"].astype(str)
+            rej["row"] = pd.to_numeric(rej["row"]).astype("Int64")
+            state.count(rej)
+            for c in np.unique(idx):
+                rej_writers.write(int(c), rej[idx == c])
+        del cand
+        if len(frame):
+            out[key] = state.folder / f"pings-{key:05d}.parquet"
+            pq.write_table(_table(frame, _PING_SCHEMA), out[key], row_group_size=_ROW_GROUP)
+            n_acc += len(frame)
+            counts = frame[VESSEL_ID].value_counts(sort=False)
+            vessels.append(counts.index.to_numpy(dtype=object))
+            vessel_rows.append(counts.to_numpy(dtype="int64"))
+            t = frame[TIME].max()
+            if not pd.isna(t):
+                tmax = t if tmax is None else max(tmax, t)
+            ext = np.minimum(ext, [frame[LON].min(), frame[LAT].min(), np.inf, np.inf])
+            ext = np.maximum(ext, [-np.inf, -np.inf, frame[LON].max(), frame[LAT].max()])
+        path.unlink()
+    rej_writers.close()
+    for c, p in rej_writers.paths.items():
+        state.reject_parts[c].append(p)
+    v = np.concatenate(vessels) if vessels else np.empty(0, dtype=object)
+    vr = np.concatenate(vessel_rows) if vessel_rows else np.empty(0, dtype="int64")
+    order = np.argsort(v.astype(str), kind="stable")
+    state.note(
+        f"{state.name}: {len(v)} vessel(s)/track(s)"
+        if state.n_records
+        else f"{state.name}: no pings"
+    )
+    return TrackSpill(
+        source=state.name,
+        n_read=state.n_read,
+        n_accepted=n_acc,
+        by_rule=dict(sorted(state.by_rule.items())),
+        notes=state.notes,
+        assumptions=state.assumptions,
+        buckets=out,
+        reject_parts=state.reject_parts,
+        n_buckets=state.n_buckets,
+        vessels=v[order],
+        vessel_rows=vr[order],
+        time_max=tmax,
+        extent=tuple(float(x) for x in ext) if n_acc else None,  # type: ignore[arg-type]
+    )
+
+
+def _start_csv_layout(state: _State, raw: pd.DataFrame, table) -> None:
+    src, name = state.src, state.name
+    schema = src.schema_ if src.schema_ != "auto" else detect_ais_schema(list(raw.columns))
+    state.layout = table_layout(raw, src, name, schema)
+    state.note(*table.notes, f"{name}: position table schema {schema!r}")
+    state.assumptions.update(encoding=table.encoding, delimiter=table.delimiter, schema=schema)
+    state.crs = src.crs
+
+
+def _finish_layout(state: _State) -> None:
+    assert state.layout is not None
+    parts = state.layout
+    state.assumptions["columns"] = parts.get("evidence", {})
+    state.note(
+        *(
+            f"{state.name}: {role} taken from column {e['column']!r} by its values "
+            f"({e['evidence']})"
+            for role, e in state.assumptions["columns"].items()
+            if e.get("by") == "content"
+        )
+    )
+    crs_by = parts.get("crs_by", "config" if state.crs else "default")
+    state.assumptions["crs"] = crs_report(state.crs, crs_by)
+    if parts.get("speed_unit"):
+        state.assumptions["speed_unit"] = parts["speed_unit"]
+
+
+def _stream_csv(state: _State, fh: IO[bytes], survey: _Survey, chunk_rows: int, writers) -> None:
+    src = state.src
+    delim = src.delimiter
+    usecols: list[str] | None = None
+    for k, (text, line0) in enumerate(_csv_chunks(fh, state.name, survey, chunk_rows)):
+        table = read_text_table(
+            src.path, encoding="utf-8", delimiter=delim, data=text, usecols=usecols
+        )
+        offset = line0 - 2 if k else 0  # the header line (line 1) stands in front of a chunk
+        rows = np.asarray(table.lines, dtype="int64") + offset
+        pre = table.bad_rows.copy()
+        if len(pre):
+            pre["row"] = pd.to_numeric(pre["row"]).astype("Int64") + offset
+        if k == 0:
+            if survey.note:
+                state.note(survey.note)
+            table.encoding = survey.encoding
+            _start_csv_layout(state, table.frame, table)
+            _finish_layout(state)
+            delim = table.delimiter
+            assert state.layout is not None
+            usecols = used_columns(state.layout)
+        else:
+            state.note(*table.notes)
+        _chunk(state, table.frame, rows, pre, line0 if k else 0, writers)
+        del table, text
+
+
+def _stream_parquet(state: _State, path: str, chunk_rows: int, writers) -> None:
+    pf = pq.ParquetFile(path)
+    cols = None
+    first = True
+    for batch in pf.iter_batches(batch_size=chunk_rows, columns=cols):
+        attrs = batch.to_pandas()
+        raw = attrs.astype(object).where(attrs.notna(), "").astype("str")
+        del attrs
+        rows = state.n_read + np.arange(1, len(raw) + 1, dtype="int64")
+        first_row = int(rows[0]) if len(rows) else state.n_read + 1
+        if first:
+            state.layout = table_layout(raw, state.src, state.name, "generic")
+            state.layout["crs_by"] = "config"
+            state.crs = state.src.crs
+            _finish_layout(state)
+            first = False
+        _chunk(state, raw, rows, pd.DataFrame(columns=list(REJECT_COLUMNS)), first_row, writers)
+    if first:  # no row at all: the layout comes from the empty table
+        attrs = pf.schema_arrow.empty_table().to_pandas()
+        raw = attrs.astype(object).astype("str")
+        state.layout = table_layout(raw, state.src, state.name, "generic")
+        state.layout["crs_by"] = "config"
+        _finish_layout(state)
+
+
+def _spill_whole(state: _State, max_speed_kn: float, max_uncompressed_mb: float) -> TrackSpill:
+    """Read a file whole with :func:`read_tracks` and write its result to buckets."""
+    res = read_tracks(
+        state.src,
+        aoi_bbox=state.aoi_bbox,
+        aoi_polygon=state.aoi_polygon,
+        max_speed_kn=max_speed_kn,
+        max_uncompressed_mb=max_uncompressed_mb,
+    )
+    folder = state.folder
+    path = folder / "rejects-00000-a.parquet"
+    rej = res.rejects.copy()
+    for c in ("source_file", "column", "value", "rule", "message"):
+        rej[c] = rej[c].astype(str)
+    rej["row"] = pd.to_numeric(rej["row"], errors="coerce").astype("Int64")
+    pq.write_table(_table(rej[list(REJECT_COLUMNS)], _REJECT_SCHEMA), path)
+    frame = res.frame
+    out: dict[int, Path] = {}
+    if len(frame):
+        bucket = _bucket_of(frame[VESSEL_ID].to_numpy(), state.n_buckets)
+        for key in np.unique(bucket):
+            out[int(key)] = folder / f"pings-{int(key):05d}.parquet"
+            pq.write_table(
+                _table(frame[bucket == key], _PING_SCHEMA), out[int(key)], row_group_size=_ROW_GROUP
+            )
+    counts = frame[VESSEL_ID].value_counts(sort=False)
+    v = counts.index.to_numpy(dtype=object)
+    order = np.argsort(v.astype(str), kind="stable")
+    tmax = frame[TIME].max() if len(frame) else None
+    return TrackSpill(
+        source=res.source,
+        n_read=res.n_read,
+        n_accepted=len(frame),
+        by_rule=dict(res.by_rule),
+        notes=list(res.notes),
+        assumptions=dict(res.assumptions),
+        buckets=out,
+        reject_parts=[[path]],
+        n_buckets=state.n_buckets,
+        vessels=v[order],
+        vessel_rows=counts.to_numpy(dtype="int64")[order],
+        time_max=None if tmax is None or pd.isna(tmax) else tmax,
+        extent=(
+            float(frame[LON].min()),
+            float(frame[LAT].min()),
+            float(frame[LON].max()),
+            float(frame[LAT].max()),
+        )
+        if len(frame)
+        else None,
+    )
+
+
+def spill_tracks(
+    source: TrackSource | str | Path,
+    folder: Path,
+    *,
+    chunk_rows: int = 1_000_000,
+    n_buckets: int = 16,
+    aoi_bbox: tuple[float, float, float, float] | None = None,
+    aoi_polygon: Any = None,
+    max_speed_kn: float = 60.0,
+    max_uncompressed_mb: float = 2048.0,
+) -> TrackSpill:
+    """Read a track file ``chunk_rows`` records at a time into vessel buckets under ``folder``.
+
+    Parameters
+    ----------
+    source : TrackSource, str or Path
+        The file, or its options (as for :func:`~pipeline.ingest.read_tracks`).
+    folder : Path
+        An empty folder for the spill files (the caller removes it).
+    chunk_rows : int, default 1,000,000
+        Records per chunk: the memory of the reading is that of a chunk.
+    n_buckets : int, default 16
+        Vessel buckets (the same for every file of a run, see :func:`n_buckets_for`).
+    aoi_bbox, aoi_polygon, max_speed_kn, max_uncompressed_mb
+        As for :func:`~pipeline.ingest.read_tracks`.
+
+    Returns
+    -------
+    TrackSpill
+        The same records accepted and rejected, by the same rules and at the same lines, as
+        :func:`~pipeline.ingest.read_tracks` gives for the file.
+
+    Raises
+    ------
+    SourceUnreadable, InputError
+        As :func:`~pipeline.ingest.read_tracks`.
+    """
+    if not (isinstance(chunk_rows, int) and chunk_rows > 0):
+        raise ValueError(f"chunk_rows must be a positive integer, got {chunk_rows!r}")
+    src = as_source(source, TrackSource)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    state = _State(src.path.name, src, folder, int(n_buckets), aoi_bbox, aoi_polygon)
+    fmt_in = {"ais_csv": "csv"}.get(src.format, src.format)
+    opened = open_source(
+        src.path,
+        fmt_in,
+        allowed=("csv", "gpx", "gpkg", "parquet", "geojson", "shapefile"),
+        max_uncompressed_mb=max_uncompressed_mb,
+        member=src.member,
+    )
+    state.assumptions.update(opened.assumptions)
+    writers = _Writers(folder, "candidates", _CANDIDATE_SCHEMA)
+    try:
+        if opened.fmt == "csv":
+            fh: IO[bytes] = (
+                io.BytesIO(opened.data) if opened.data is not None else open(src.path, "rb")
+            )
+            with fh:
+                survey = _survey(fh, state.name, src.encoding)
+                fh.seek(0)
+                if survey is None:
+                    return _spill_whole(state, max_speed_kn, max_uncompressed_mb)
+                _stream_csv(state, fh, survey, chunk_rows, writers)
+        elif opened.fmt == "parquet" and not opened.target.startswith("/vsizip/"):
+            meta = pq.read_schema(opened.target).metadata or {}
+            if b"geo" in meta:
+                return _spill_whole(state, max_speed_kn, max_uncompressed_mb)
+            _stream_parquet(state, opened.target, chunk_rows, writers)
+        else:
+            return _spill_whole(state, max_speed_kn, max_uncompressed_mb)
+    finally:
+        writers.close()
+    spill = _finish_buckets(state, writers, max_speed_kn)
+    log.info(
+        "%s: %d pings read, %d accepted, %d rejected (in chunks of %d)",
+        spill.source,
+        spill.n_read,
+        spill.n_accepted,
+        spill.n_rejected,
+        chunk_rows,
+    )
+    return spill
+
+
+# --------------------------------------------------------------------------- the store
+
+
+class PingStore:
+    """The accepted pings of a run's track files, on disk, read a group of vessels at a time.
+
+    Every vessel lies in one bucket; a bucket holds one file per track file, each sorted by
+    vessel and time.  ``len(store)`` is the number of pings.
+
+    Parameters
+    ----------
+    spills : list of TrackSpill
+        The track files, in config order (all with the same ``n_buckets``).
+    root : Path, optional
+        Folder removed (with everything under it) when the store is closed or collected.
+    """
+
+    def __init__(self, spills: Sequence[TrackSpill], root: Path | None = None) -> None:
+        self.spills = list(spills)
+        self.root = root
+        self.n_buckets = max((s.n_buckets for s in self.spills), default=1)
+        files: dict[int, list[Path]] = {}
+        for s in self.spills:
+            for k, p in s.buckets.items():
+                files.setdefault(k, []).append(p)
+        self.files = dict(sorted(files.items()))
+        v = [s.vessels for s in self.spills]
+        r = [s.vessel_rows for s in self.spills]
+        allv = np.concatenate(v) if v else np.empty(0, dtype=object)
+        allr = np.concatenate(r) if r else np.empty(0, dtype="int64")
+        counts = pd.Series(allr).groupby(allv.astype(str)).sum() if len(allv) else pd.Series()
+        #: Distinct vessel ids, sorted, and their number of pings.
+        self.vessel_ids = counts.index.to_numpy(dtype=object)
+        self.vessel_rows = counts.to_numpy(dtype="int64")
+        self.bucket_rows = {
+            k: int(sum(pq.ParquetFile(p).metadata.num_rows for p in ps))
+            for k, ps in self.files.items()
+        }
+        times = [s.time_max for s in self.spills if s.time_max is not None]
+        self.time_max = max(times) if times else None
+        ext = [s.extent for s in self.spills if s.extent is not None]
+        self.extent = (
+            (
+                min(e[0] for e in ext),
+                min(e[1] for e in ext),
+                max(e[2] for e in ext),
+                max(e[3] for e in ext),
+            )
+            if ext
+            else None
+        )
+        self._cells: dict[int, np.ndarray] = {}
+        self._finalizer = (
+            weakref.finalize(self, shutil.rmtree, str(root), True) if root is not None else None
+        )
+
+    def __len__(self) -> int:
+        return int(sum(self.bucket_rows.values()))
+
+    @property
+    def empty(self) -> bool:
+        """Whether no ping was accepted."""
+        return len(self) == 0
+
+    def close(self) -> None:
+        """Remove the spill folder now."""
+        if self._finalizer is not None:
+            self._finalizer()
+
+    def bucket(self, key: int) -> pd.DataFrame:
+        """Return the pings of one bucket, sorted by vessel then time (config order on ties)."""
+        frames = [_pings_frame(pq.read_table(p)) for p in self.files.get(key, [])]
+        if not frames:
+            from ..schema import empty_pings
+
+            return empty_pings()
+        frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+        if len(frames) > 1:
+            frame = frame.sort_values([VESSEL_ID, TIME], kind="stable", ignore_index=True)
+        return frame
+
+    def frames(self, max_rows: int) -> Iterator[pd.DataFrame]:
+        """Yield the pings as frames of whole vessels, about ``max_rows`` each (a bucket at least).
+
+        Buckets are grouped in key order; the frames are in no global vessel order.
+        """
+        group: list[pd.DataFrame] = []
+        size = 0
+        for key, rows in self.bucket_rows.items():
+            if group and size + rows > max_rows:
+                yield _concat(group)
+                group, size = [], 0
+            group.append(self.bucket(key))
+            size += rows
+        if group:
+            yield _concat(group)
+
+    def vessel_ranges(self, max_rows: int) -> Iterator[tuple[Any, Any]]:
+        """Yield ``(first, last)`` vessel ids of consecutive ranges of about ``max_rows`` pings."""
+        if not len(self.vessel_ids):
+            return
+        cum = np.cumsum(self.vessel_rows)
+        start = 0
+        while start < len(self.vessel_ids):
+            base = cum[start - 1] if start else 0
+            stop = int(np.searchsorted(cum, base + max_rows, "right"))
+            stop = max(stop, start + 1)
+            yield self.vessel_ids[start], self.vessel_ids[stop - 1]
+            start = stop
+
+    def sorted_frames(self, max_rows: int) -> Iterator[pd.DataFrame]:
+        """Yield the pings in global (vessel, time) order, about ``max_rows`` at a time."""
+        import pyarrow.compute as pc
+
+        for lo, hi in self.vessel_ranges(max_rows):
+            parts = []
+            for key in self.files:
+                for p in self.files[key]:
+                    pf = pq.ParquetFile(p)
+                    groups = _row_groups_in(pf, str(lo), str(hi))
+                    if not groups:
+                        continue
+                    t = pf.read_row_groups(groups)
+                    v = t.column(VESSEL_ID)
+                    mask = pc.and_(pc.greater_equal(v, str(lo)), pc.less_equal(v, str(hi)))
+                    t = t.filter(mask)
+                    if t.num_rows:
+                        parts.append((key, t))
+            if not parts:
+                continue
+            frame = _pings_frame(pa.concat_tables([t for _, t in parts]))
+            yield frame.sort_values([VESSEL_ID, TIME], kind="stable", ignore_index=True)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return every ping in one frame, sorted (memory: the whole table)."""
+        frames = list(self.sorted_frames(max(len(self), 1)))
+        if not frames:
+            from ..schema import empty_pings
+
+            return empty_pings()
+        return _concat(frames)
+
+    def write_parquet(self, path: str | Path, max_rows: int = _PARQUET_ROWS) -> Path:
+        """Write every ping, sorted, to Parquet a row group at a time.
+
+        The bytes are those :func:`~pipeline.io.write_parquet` writes for :meth:`to_frame`.
+        """
+        from ..io import atomic_path as _atomic
+
+        with _atomic(path, ".parquet") as tmp:
+            writer = None
+            buf: list[pd.DataFrame] = []
+            size = 0
+            for frame in self.sorted_frames(max_rows):
+                buf.append(frame)
+                size += len(frame)
+                while size >= _PARQUET_ROWS:
+                    whole = _concat(buf)
+                    head, rest = whole.iloc[:_PARQUET_ROWS], whole.iloc[_PARQUET_ROWS:]
+                    writer = _write_group(writer, tmp, head)
+                    buf, size = ([rest.reset_index(drop=True)] if len(rest) else []), len(rest)
+            if buf or writer is None:
+                whole = _concat(buf) if buf else self._empty()
+                writer = _write_group(writer, tmp, whole)
+            writer.close()
+        return Path(path)
+
+    def _empty(self) -> pd.DataFrame:
+        from ..schema import empty_pings
+
+        return empty_pings()
+
+    def corners(self) -> pd.DataFrame:
+        """Two points spanning the pings' lon/lat extent (what an extent-based area needs)."""
+        if self.extent is None:
+            return pd.DataFrame({LON: [], LAT: []})
+        x0, y0, x1, y1 = self.extent
+        return pd.DataFrame({LON: [x0, x1], LAT: [y0, y1]})
+
+    def received_cells(self, resolution: int) -> np.ndarray:
+        """Sorted distinct H3 cells (at ``resolution``) holding at least one ping."""
+        from ..grid import points_to_cells
+
+        if resolution not in self._cells:
+            found = [np.empty(0, dtype="uint64")]
+            for ps in self.files.values():
+                for p in ps:
+                    t = pq.read_table(p, columns=[LON, LAT])
+                    cells = points_to_cells(
+                        t.column(LON).to_numpy(), t.column(LAT).to_numpy(), resolution
+                    )
+                    found.append(np.unique(cells))
+                    found = [np.unique(np.concatenate(found))]
+            self._cells[resolution] = found[0]
+        return self._cells[resolution]
+
+
+def _row_groups_in(pf: pq.ParquetFile, lo: str, hi: str) -> list[int]:
+    """Row groups of a file sorted by vessel that may hold vessels in ``[lo, hi]``."""
+    out = []
+    md = pf.metadata
+    col = md.schema.to_arrow_schema().get_field_index(VESSEL_ID)
+    for g in range(md.num_row_groups):
+        st = md.row_group(g).column(col).statistics
+        if st is None or not st.has_min_max:
+            out.append(g)
+            continue
+        if st.max >= lo and st.min <= hi:
+            out.append(g)
+    return out
+
+
+def _write_group(writer, path, frame: pd.DataFrame):
+    table = pa.Table.from_pandas(round_floats(frame), preserve_index=False)
+    if writer is None:
+        writer = pq.ParquetWriter(path, table.schema)
+    writer.write_table(table, row_group_size=_PARQUET_ROWS)
+    return writer
+
+
+def _pings_frame(table: pa.Table) -> pd.DataFrame:
+    """Return a pings table as the readers do (vessel ids as Python strings)."""
+    frame = table.to_pandas()
+    frame[VESSEL_ID] = frame[VESSEL_ID].astype(object)
+    return frame
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+
+
+def spill_folder(parent: Path) -> Path:
+    """Return a new private folder for spill files under ``parent`` (created)."""
+    parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=".spill-", dir=parent))
