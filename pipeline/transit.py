@@ -132,9 +132,13 @@ class _Tracks:
     dropped_spikes: int
 
 
-def _prepare(pings: pd.DataFrame, max_speed_kn: float) -> _Tracks:
+def _prepare(pings: pd.DataFrame, max_speed_kn: float, names=None) -> _Tracks:
+    """Sorted, cleaned arrays of ``pings``; codes index ``names`` (all vessels, sorted) if given."""
     require_columns(pings, (VESSEL_ID, TIME, LON, LAT), "pings")
-    codes, names = pd.factorize(pings[VESSEL_ID], sort=True)
+    if names is None:
+        codes, names = pd.factorize(pings[VESSEL_ID], sort=True)
+    else:
+        codes = pd.Index(names).get_indexer(pings[VESSEL_ID].to_numpy(dtype=object))
     if (codes < 0).any():
         raise InputError(f"pings column {VESSEL_ID!r} has missing vessel ids")
     times = pings[TIME]
@@ -285,13 +289,18 @@ def _attribute_time(lon, lat, xyz, seg, hours, km, vessel, resolution, piece_km)
 
 
 def _group_cell_vessel(cells, vessel, hrs):
-    """Sum hours per (cell, vessel) pair; return (cell, hours) with one row per pair."""
+    """Sum hours per (cell, vessel) pair; return (cell, vessel, hours), one row per pair.
+
+    A pair's sum adds that vessel's pieces in their order alone, so it is the same whichever
+    other vessels share the chunk.
+    """
     ccode, cuniq = pd.factorize(cells)
-    nv = int(vessel.max()) - int(vessel.min()) + 1 if vessel.size else 1
-    key = ccode.astype("int64") * nv + (vessel - (vessel.min() if vessel.size else 0))
+    vmin = int(vessel.min()) if vessel.size else 0
+    nv = int(vessel.max()) - vmin + 1 if vessel.size else 1
+    key = ccode.astype("int64") * nv + (vessel - vmin)
     kcode, kuniq = pd.factorize(key)
     sums = np.bincount(kcode, weights=hrs, minlength=kuniq.size)
-    return np.asarray(cuniq)[kuniq // nv].astype("uint64"), sums
+    return np.asarray(cuniq)[kuniq // nv].astype("uint64"), (kuniq % nv + vmin), sums
 
 
 # ----------------------------------------------------------------------------- events
@@ -340,9 +349,14 @@ def _events_frame(kind, vessel, other, t0, t1, lon0, lat0, lon1, lat1, lon, lat,
 
 
 def _run_mean_positions(xyz: np.ndarray, starts: np.ndarray, ends: np.ndarray):
-    """Spherical mean (lon, lat) of the unit vectors ``xyz[starts[k] : ends[k] + 1]``."""
-    cs = np.concatenate([np.zeros((1, 3)), np.cumsum(xyz, axis=0)])
-    return xyz_to_lonlat(cs[ends + 1] - cs[starts])
+    """Spherical mean (lon, lat) of the unit vectors ``xyz[starts[k] : ends[k] + 1]``.
+
+    Each run is summed on its own (not as a difference of running sums), so its mean does
+    not depend on what comes before it in the array.
+    """
+    n = ends - starts + 1
+    idx = np.repeat(starts - np.r_[0, np.cumsum(n)[:-1]], n) + np.arange(int(n.sum()))
+    return xyz_to_lonlat(np.add.reduceat(xyz[idx], np.r_[0, np.cumsum(n)[:-1]], axis=0))
 
 
 def _far_from_ports(lon, lat, ports_tree, port_radius_km) -> np.ndarray:
@@ -409,16 +423,20 @@ def _loiter_events(tr, sl, same, hours, sog_eff, loiter_speed_kn, loiter_hours, 
     )
 
 
-def _encounter_events(
-    tr, slow, same, hours, kn, max_seg_h, max_speed_kn, dist_m, min_hours, res
-) -> pd.DataFrame:
-    """Pairs of slow vessels close together on a common time grid, found by a cell join."""
+def _encounter_points(tr, sl, slow, same, hours, kn, max_seg_h, max_speed_kn):
+    """Positions of slow vessels on the common time grid: (grid index, lon, lat, vessel code).
+
+    Per chunk of whole vessels: the segments between two slow pings of a vessel (short and
+    plausible), interpolated at every ``_ENCOUNTER_STEP_MIN`` grid time they span.
+    """
     step = _ENCOUNTER_STEP_MIN * 60 * 1_000_000_000
+    empty = (np.empty(0, "int64"), np.empty(0), np.empty(0), np.empty(0, "int64"))
     seg = np.flatnonzero(
         same & (hours <= max_seg_h) & (kn <= max_speed_kn) & slow[:-1] & slow[1:] & (hours > 0)
     )
     if seg.size == 0:
-        return _empty_events()
+        return empty
+    seg = seg + sl.start
     t0, t1 = tr.t[seg], tr.t[seg + 1]
     g0 = -(-t0 // step)  # first grid index >= t0
     g1 = -(-t1 // step)  # first grid index >= t1 (half-open)
@@ -426,7 +444,7 @@ def _encounter_events(
     keep = cnt > 0
     seg, t0, t1, g0, cnt = seg[keep], t0[keep], t1[keep], g0[keep], cnt[keep]
     if seg.size == 0:
-        return _empty_events()
+        return empty
     rep = np.repeat(np.arange(seg.size), cnt)
     g = g0[rep] + (np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt))
     frac = (g * step - t0[rep]) / (t1 - t0)[rep]
@@ -434,8 +452,19 @@ def _encounter_events(
     a = lonlat_to_xyz(tr.lon[s], tr.lat[s])
     b = lonlat_to_xyz(tr.lon[s + 1], tr.lat[s + 1])
     plon, plat = xyz_to_lonlat(slerp(a, b, frac, central_angle(a, b)))
-    vess = tr.code[s]
-    del a, b, frac, s, rep
+    return g.astype("int64"), plon, plat, tr.code[s].astype("int64")
+
+
+def _encounter_pairs(g, plon, plat, vess, dist_m):
+    """Pairs of grid points of two vessels within ``dist_m`` at the same grid time.
+
+    Returns (vessel a, vessel b, grid index, lon/lat of a, lon/lat of b) with a < b; found by
+    joining on (grid time, cell and its neighbours), never by comparing every pair.  Only
+    points of one grid time meet, so the points can be given a block of grid times at a time.
+    """
+    empty = tuple(np.empty(0, "int64") for _ in range(3)) + tuple(np.empty(0) for _ in range(4))
+    if g.size == 0:
+        return empty
     # The bucket resolution: cells at least 2x the distance wide, so a partner is in the
     # point's own cell or one of its 6 neighbours.
     bres = 0
@@ -475,38 +504,124 @@ def _encounter_events(
     d_m = 1000.0 * haversine_km(plon[pi], plat[pi], plon[pj], plat[pj])
     keep = d_m <= dist_m
     pi, pj = pi[keep], pj[keep]
-    if pi.size == 0:
+    return vess[pi], vess[pj], g[pi], plon[pi], plat[pi], plon[pj], plat[pj]
+
+
+def _encounter_runs(pairs, names, min_hours, res) -> pd.DataFrame:
+    """Encounter events: runs of consecutive grid times of one pair lasting ``min_hours``."""
+    va, vb, gg, ilon, ilat, jlon, jlat = pairs
+    if va.size == 0:
         return _empty_events()
-    va, vb, gg = vess[pi], vess[pj], g[pi]
+    step = _ENCOUNTER_STEP_MIN * 60 * 1_000_000_000
     o = np.lexsort((gg, vb, va))
-    pi, pj, va, vb, gg = pi[o], pj[o], va[o], vb[o], gg[o]
+    va, vb, gg, ilon, ilat, jlon, jlat = (x[o] for x in (va, vb, gg, ilon, ilat, jlon, jlat))
     dup = np.r_[False, (va[1:] == va[:-1]) & (vb[1:] == vb[:-1]) & (gg[1:] == gg[:-1])]
     if dup.any():
-        pi, pj, va, vb, gg = (arr[~dup] for arr in (pi, pj, va, vb, gg))
+        va, vb, gg, ilon, ilat, jlon, jlat = (x[~dup] for x in (va, vb, gg, ilon, ilat, jlon, jlat))
     cont = (va[1:] == va[:-1]) & (vb[1:] == vb[:-1]) & (gg[1:] == gg[:-1] + 1)
     starts = np.flatnonzero(~np.r_[False, cont])
     ends = np.flatnonzero(~np.r_[cont, False])
     npts = ends - starts + 1
     keep = npts * _ENCOUNTER_STEP_MIN / 60.0 >= min_hours - 1e-9
-    starts, ends, npts = starts[keep], ends[keep], npts[keep]
+    starts, ends = starts[keep], ends[keep]
     if starts.size == 0:
         return _empty_events()
-    pair_sum = lonlat_to_xyz(plon[pi], plat[pi]) + lonlat_to_xyz(plon[pj], plat[pj])
+    pair_sum = lonlat_to_xyz(ilon, ilat) + lonlat_to_xyz(jlon, jlat)
     mlon, mlat = _run_mean_positions(pair_sum, starts, ends)
     return _events_frame(
         "encounter",
-        tr.names[va[starts]],
-        tr.names[vb[starts]],
+        names[va[starts]],
+        names[vb[starts]],
         gg[starts] * step,
         (gg[ends] + 1) * step,
-        plon[pi[starts]],
-        plat[pi[starts]],
-        plon[pi[ends]],
-        plat[pi[ends]],
+        ilon[starts],
+        ilat[starts],
+        ilon[ends],
+        ilat[ends],
         mlon,
         mlat,
         res,
     )
+
+
+class _EncounterPoints:
+    """Grid points of slow vessels gathered chunk by chunk; paired a block of times at a time.
+
+    Up to ``max_points`` they stay in memory; beyond, they go to a Parquet file and the pairs
+    are found one block of grid times at a time (only points of one grid time can pair), so
+    memory is set by ``max_points``, not by the tracks.
+    """
+
+    def __init__(self, max_points: int, spill_dir=None) -> None:
+        self.max_points = max_points
+        self.spill_dir = spill_dir
+        self.parts: list[tuple[np.ndarray, ...]] = []
+        self.n = 0
+        self.writer = None
+        self.path = None
+        self._tmp = None
+
+    def add(self, pts) -> None:
+        if pts[0].size == 0:
+            return
+        self.parts.append(pts)
+        self.n += pts[0].size
+        if self.n > self.max_points or self.writer is not None:
+            self._flush()
+
+    def _flush(self) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if self.writer is None:
+            import tempfile
+            from pathlib import Path
+
+            self._tmp = tempfile.TemporaryDirectory(prefix="encounters-", dir=self.spill_dir)
+            self.path = Path(self._tmp.name) / "points.parquet"
+            schema = pa.schema(
+                [("g", pa.int64()), ("lon", pa.float64()), ("lat", pa.float64()), ("v", pa.int64())]
+            )
+            self.writer = pq.ParquetWriter(self.path, schema)
+        for g, lon, lat, v in self.parts:
+            o = np.argsort(g, kind="stable")  # row-group statistics then skip most blocks
+            self.writer.write_table(
+                pa.table({"g": g[o], "lon": lon[o], "lat": lat[o], "v": v[o]}),
+                row_group_size=65_536,
+            )
+        self.parts = []
+
+    def pairs(self, dist_m: float):
+        if self.writer is None:
+            if not self.parts:
+                return _encounter_pairs(*(np.empty(0, "int64"),) * 4, dist_m)
+            g, lon, lat, v = (np.concatenate(x) for x in zip(*self.parts, strict=True))
+            self.parts = []
+            return _encounter_pairs(g, lon, lat, v, dist_m)
+        import pyarrow.dataset as ds
+
+        self.writer.close()
+        data = ds.dataset(str(self.path), format="parquet")
+        gcol = data.to_table(columns=["g"]).column("g").to_numpy()
+        edges = np.unique(
+            np.quantile(gcol, np.linspace(0, 1, -(-gcol.size // self.max_points) + 1))
+        )
+        del gcol
+        edges = np.r_[edges[:-1], edges[-1] + 1].astype("int64")
+        found = []
+        for a, b in zip(edges[:-1], edges[1:], strict=True):
+            t = data.to_table(filter=(ds.field("g") >= int(a)) & (ds.field("g") < int(b)))
+            found.append(
+                _encounter_pairs(
+                    t.column("g").to_numpy(),
+                    t.column("lon").to_numpy(),
+                    t.column("lat").to_numpy(),
+                    t.column("v").to_numpy(),
+                    dist_m,
+                )
+            )
+        self._tmp.cleanup()
+        return tuple(np.concatenate(x) for x in zip(*found, strict=True))
 
 
 # ----------------------------------------------------------------------------- public API
@@ -550,15 +665,20 @@ def transit_features(
     ports: pd.DataFrame | None = None,
     port_radius_km: float = 10.0,
     max_speed_kn: float = 60.0,
+    chunk_rows: int = _CHUNK_PINGS,
+    spill_dir=None,
 ) -> TransitResult:
     """Turn vessel pings into per-cell transit factors and an event table.
 
     Parameters
     ----------
-    pings : pandas.DataFrame
+    pings : pandas.DataFrame or PingStore
         The pings table (:data:`pipeline.schema.PING_COLUMNS`): ``vessel_id``, ``time`` (UTC),
         ``lon``, ``lat``, ``sog_kn`` (NaN when unknown; then the implied speed is used).
-        Expected sorted by vessel then time (sorted here otherwise).
+        Expected sorted by vessel then time (sorted here otherwise).  Or pings on disk
+        (:class:`pipeline.ingest.stream.PingStore`, anything with sorted ``vessel_ids`` and
+        ``frames(max_rows)`` yielding frames of whole vessels): read ``chunk_rows`` pings at
+        a time, with the same result.
     resolution : int
         H3 resolution of the output cells.
     max_segment_hours : float, default 6
@@ -582,6 +702,10 @@ def transit_features(
     max_speed_kn : float, default 60
         Faster segments are position errors: they give no time, and a single ping reached and
         left that fast is dropped.
+    chunk_rows : int, default 1,000,000
+        Pings per group read from a store; grid points of slow vessels above this many are
+        paired a block of times at a time (spilled under ``spill_dir``, the system's temporary
+        folder when None).
 
     Returns
     -------
@@ -623,67 +747,76 @@ def transit_features(
     notes: list[str] = []
     if tree is None:
         notes.append(NO_PORTS_NOTE)
-    tr = _prepare(pings, max_speed_kn)
-    if tr.dropped_spikes:
-        notes.append(
-            f"{tr.dropped_spikes} ping(s) dropped as position jumps (> {max_speed_kn} kn both ways)"
-        )
     piece_km = average_hexagon_edge_length(resolution, unit="km") / _PIECES_PER_EDGE
-
-    n = tr.code.size
-    bounds = _chunk_bounds(tr.code, _CHUNK_PINGS)
-    cell_parts, hour_parts, gap_parts, loiter_parts = [], [], [], []
-    slow_enc = np.zeros(n, dtype=bool)
-    seg_same = np.zeros(max(n - 1, 0), dtype=bool)
-    seg_hours = np.zeros(max(n - 1, 0))
-    seg_kn = np.zeros(max(n - 1, 0))
-    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
-        sl = slice(a, b)
-        code, t, lon, lat = tr.code[sl], tr.t[sl], tr.lon[sl], tr.lat[sl]
-        xyz = lonlat_to_xyz(lon, lat)
-        same, hours, km, kn = _segment_speed_kn(code, t, lon, lat, xyz)
-        sog_eff = _effective_sog(tr.sog[sl], same, kn)
-        usable = same & (hours > 0) & (hours <= max_segment_hours) & (kn <= max_speed_kn)
-        seg = np.flatnonzero(usable)
-        cells, vess, hrs = _attribute_time(
-            lon, lat, xyz, seg, hours[seg], km[seg], code, resolution, piece_km
-        )
-        del xyz
-        c, h = _group_cell_vessel(cells, vess, hrs)
-        cell_parts.append(c)
-        hour_parts.append(h)
-        gap_parts.append(
-            _gap_events(tr, sl, same, hours, kn, gap_hours, gap_min_speed_kn, resolution)
-        )
-        loiter_parts.append(
-            _loiter_events(
-                tr,
-                sl,
-                same,
-                hours,
-                sog_eff,
-                loiter_speed_kn,
-                loiter_hours,
-                max_segment_hours,
-                resolution,
+    if isinstance(pings, pd.DataFrame):
+        names, partitions = None, iter([pings])
+        max_points = max(len(pings), 1)
+    else:  # whole vessels a group at a time (a PingStore), coded by the sorted vessel ids
+        names = np.asarray(pings.vessel_ids, dtype=object)
+        partitions = pings.frames(chunk_rows)
+        max_points = chunk_rows
+    pair_cells, pair_vess, pair_hours, gap_parts, loiter_parts = [], [], [], [], []
+    points = _EncounterPoints(max_points, spill_dir)
+    n = dropped = 0
+    vessel_names = np.empty(0, dtype=object)
+    for part in partitions:
+        tr = _prepare(part, max_speed_kn, names)
+        vessel_names = tr.names
+        n += tr.code.size
+        dropped += tr.dropped_spikes
+        bounds = _chunk_bounds(tr.code, _CHUNK_PINGS)
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+            sl = slice(a, b)
+            code, t, lon, lat = tr.code[sl], tr.t[sl], tr.lon[sl], tr.lat[sl]
+            xyz = lonlat_to_xyz(lon, lat)
+            same, hours, km, kn = _segment_speed_kn(code, t, lon, lat, xyz)
+            sog_eff = _effective_sog(tr.sog[sl], same, kn)
+            usable = same & (hours > 0) & (hours <= max_segment_hours) & (kn <= max_speed_kn)
+            seg = np.flatnonzero(usable)
+            cells, vess, hrs = _attribute_time(
+                lon, lat, xyz, seg, hours[seg], km[seg], code, resolution, piece_km
             )
-        )
-        slow_enc[sl] = sog_eff < encounter_speed_kn
-        if b - a > 1:
-            seg_same[a : b - 1] = same
-            seg_hours[a : b - 1] = hours
-            seg_kn[a : b - 1] = kn
-    enc = _encounter_events(
-        tr,
-        slow_enc,
-        seg_same,
-        seg_hours,
-        seg_kn,
-        max_segment_hours,
-        max_speed_kn,
-        encounter_distance_m,
-        encounter_hours,
-        resolution,
+            del xyz
+            c, v, h = _group_cell_vessel(cells, vess, hrs)
+            pair_cells.append(c)
+            pair_vess.append(v)
+            pair_hours.append(h)
+            del cells, vess, hrs
+            gap_parts.append(
+                _gap_events(tr, sl, same, hours, kn, gap_hours, gap_min_speed_kn, resolution)
+            )
+            loiter_parts.append(
+                _loiter_events(
+                    tr,
+                    sl,
+                    same,
+                    hours,
+                    sog_eff,
+                    loiter_speed_kn,
+                    loiter_hours,
+                    max_segment_hours,
+                    resolution,
+                )
+            )
+            points.add(
+                _encounter_points(
+                    tr,
+                    sl,
+                    sog_eff < encounter_speed_kn,
+                    same,
+                    hours,
+                    kn,
+                    max_segment_hours,
+                    max_speed_kn,
+                )
+            )
+        del tr
+    if dropped:
+        notes.append(f"{dropped} ping(s) dropped as position jumps (> {max_speed_kn} kn both ways)")
+    if names is not None:
+        vessel_names = names
+    enc = _encounter_runs(
+        points.pairs(encounter_distance_m), vessel_names, encounter_hours, resolution
     )
     loiter = _concat_events(loiter_parts)
     if tree is not None:
@@ -697,8 +830,9 @@ def transit_features(
         [START_TIME, EVENT_TYPE, VESSEL_ID], kind="stable", ignore_index=True
     )
     features = _features_table(
-        np.concatenate(cell_parts) if cell_parts else np.empty(0, "uint64"),
-        np.concatenate(hour_parts) if hour_parts else np.empty(0),
+        np.concatenate(pair_cells) if pair_cells else np.empty(0, "uint64"),
+        np.concatenate(pair_vess) if pair_vess else np.empty(0, "int64"),
+        np.concatenate(pair_hours) if pair_hours else np.empty(0),
         gaps,
         loiter,
         enc,
@@ -743,7 +877,11 @@ def _concat_events(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def _features_table(pair_cells, pair_hours, gaps, loiter, enc, resolution) -> pd.DataFrame:
+def _features_table(pair_cells, pair_vess, pair_hours, gaps, loiter, enc, resolution):
+    # Per-cell sums add the (cell, vessel) pairs in (cell, vessel) order, so the result is
+    # the same however the vessels were split into chunks or partitions.
+    order = np.lexsort((pair_vess, pair_cells))
+    pair_cells, pair_hours = pair_cells[order], pair_hours[order]
     gap_cells = np.empty(0, "uint64")
     if len(gaps):
         c0 = points_to_cells(gaps[START_LON].to_numpy(), gaps[START_LAT].to_numpy(), resolution)
