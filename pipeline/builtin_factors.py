@@ -132,15 +132,21 @@ def transit_result(ctx: FactorContext):
     )
 
 
-def ais_coverage(pings: pd.DataFrame, cells: np.ndarray, resolution: int, radius_km: float):
-    """Cells whose centre is within ``radius_km`` of a cell where a position was received."""
+def ais_coverage(pings, cells: np.ndarray, resolution: int, radius_km: float):
+    """Cells whose centre is within ``radius_km`` of a cell where a position was received.
+
+    ``pings`` is the pings table or a :class:`~pipeline.ingest.stream.PingStore`.
+    """
     from .grid import cell_area_km2, grid_disk_cells, points_to_cells
 
     if pings.empty:
         return np.zeros(len(cells), dtype=bool)
-    received = np.unique(
-        points_to_cells(pings[S.LON].to_numpy(), pings[S.LAT].to_numpy(), resolution)
-    )
+    if isinstance(pings, pd.DataFrame):
+        received = np.unique(
+            points_to_cells(pings[S.LON].to_numpy(), pings[S.LAT].to_numpy(), resolution)
+        )
+    else:  # pings on disk (a PingStore): read a bucket at a time
+        received = pings.received_cells(resolution)
     # centre-to-centre spacing of a regular hexagon of the cells' mean area
     spacing_km = float(np.sqrt(2.0 * cell_area_km2(received).mean() / np.sqrt(3.0)))
     # rounded outwards: a position anywhere in its cell, a circle measured from it

@@ -38,7 +38,7 @@ import inspect
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -47,6 +47,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from . import __version__
 from . import schema as S
 from .errors import ConfigError, InputError
+
+if TYPE_CHECKING:
+    from .ingest.stream import PingStore
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -232,7 +235,10 @@ class FactorContext:
     as_of : pandas.Timestamp
         Reference time (UTC) of the run.
     seizures, pings : pandas.DataFrame
-        Ingested tables (contract in :mod:`pipeline.schema`).
+        Ingested tables (contract in :mod:`pipeline.schema`).  In a run that reads tracks in
+        chunks (``ingest.chunk_rows``) the built-in transit factors get ``pings`` as a
+        :class:`~pipeline.ingest.stream.PingStore` (on disk, read a group of whole vessels at
+        a time); a plug-in that needs ``tracks`` always gets the table.
     rasters : dict
         Raster name to opened ``xarray.DataArray``.
     ports : pandas.DataFrame or None
@@ -250,7 +256,7 @@ class FactorContext:
     resolution: int
     as_of: pd.Timestamp
     seizures: pd.DataFrame
-    pings: pd.DataFrame
+    pings: pd.DataFrame | PingStore
     rasters: Mapping[str, Any] = field(default_factory=dict)
     ports: pd.DataFrame | None = None
     context: Mapping[str, Any] = field(default_factory=dict)

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -557,9 +558,9 @@ class _EncounterPoints:
         self.spill_dir = spill_dir
         self.parts: list[tuple[np.ndarray, ...]] = []
         self.n = 0
-        self.writer = None
-        self.path = None
-        self._tmp = None
+        self.writer: Any = None
+        self.path: Any = None
+        self._tmp: Any = None
 
     def add(self, pts) -> None:
         if pts[0].size == 0:
@@ -752,6 +753,8 @@ def transit_features(
         names, partitions = None, iter([pings])
         max_points = max(len(pings), 1)
     else:  # whole vessels a group at a time (a PingStore), coded by the sorted vessel ids
+        chunk_rows = int(getattr(pings, "chunk_rows", chunk_rows))
+        spill_dir = spill_dir if spill_dir is not None else getattr(pings, "root", None)
         names = np.asarray(pings.vessel_ids, dtype=object)
         partitions = pings.frames(chunk_rows)
         max_points = chunk_rows

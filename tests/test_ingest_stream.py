@@ -135,3 +135,150 @@ def test_encoding_decided_on_the_whole_file(tmp_path):
     whole, spill, store = _both(path, tmp_path, 4)
     assert any("decoded as cp1252" in n for n in whole.notes)
     _assert_same(whole, spill, store, tmp_path)
+
+
+# --------------------------------------------------------------------------- the store
+
+
+def test_store_frames_hold_whole_vessels_and_match_the_table(tmp_path):
+    from pipeline.grid import points_to_cells
+
+    whole, spill, store = _both(CORPUS / "t_generic.csv", tmp_path, 2, n_buckets=4)
+    seen: list[str] = []
+    for frame in store.frames(1):
+        seen += list(frame["vessel_id"].unique())
+    assert sorted(seen) == sorted(set(seen)) == sorted(whole.frame["vessel_id"].unique())
+    ranges = list(store.vessel_ranges(2))
+    assert ranges[0][0] == store.vessel_ids[0] and ranges[-1][1] == store.vessel_ids[-1]
+    cells = np.unique(points_to_cells(whole.frame["lon"], whole.frame["lat"], 6))
+    assert np.array_equal(store.received_cells(6), cells)
+    c = store.corners()
+    assert c["lon"].tolist() == [whole.frame["lon"].min(), whole.frame["lon"].max()]
+    assert store.time_max == whole.frame["time"].max()
+    root = tmp_path / "spill"
+    assert root.exists()
+    store.close()
+    assert not root.exists()
+
+
+def test_chunk_rows_option_is_strict():
+    from pydantic import ValidationError
+
+    from pipeline.ingest import IngestOptions
+
+    assert IngestOptions().chunk_rows == 500_000
+    assert IngestOptions(chunk_rows=None).chunk_rows is None
+    for bad in (0, -5):
+        with pytest.raises(ValidationError):
+            IngestOptions(chunk_rows=bad)
+
+
+def test_run_in_chunks_publishes_the_same_tables(small_demo, tmp_path):
+    """A run reading tracks 700 pings at a time publishes the bytes of a run in memory."""
+    from conftest import small_config
+
+    import pipeline
+
+    outs = {}
+    for label, rows in (("whole", None), ("chunks", 700)):
+        cfg = small_config(small_demo, tmp_path / label, ingest={"chunk_rows": rows})
+        res = pipeline.run_pipeline(cfg)
+        outs[label] = res
+        assert not list((res.out_dir / ".spill").glob("*")), "spill folder left behind"
+    a, b = outs["whole"], outs["chunks"]
+    tables = [
+        "features.parquet",
+        "scores.csv",
+        "scores.geoparquet",
+        "pings.parquet",
+        "events.parquet",
+        "seizures.parquet",
+        "evaluation.json",
+        "rejects/tracks-ais.csv",
+        "rejects/seizures-seizures.csv",
+    ]
+    for name in tables:
+        assert (a.out_dir / name).read_bytes() == (b.out_dir / name).read_bytes(), name
+    ta, tb = a.manifest["inputs"]["tracks"][0], b.manifest["inputs"]["tracks"][0]
+    for key in ("read", "accepted", "rejected", "by_rule", "notes"):
+        assert ta[key] == tb[key], key
+    assert a.manifest["counts"]["pings_used"] == b.manifest["counts"]["pings_used"]
+
+
+# --------------------------------------------------------------------------- memory
+
+_CHILD = """
+import resource, sys, shutil, warnings
+warnings.simplefilter("ignore")
+from pathlib import Path
+import pipeline.ingest, pipeline.transit
+from pipeline.ingest import read_tracks
+from pipeline.ingest.stream import PingStore, spill_tracks
+from pipeline.transit import transit_features
+src, mode, chunk, work = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+if mode == "whole":
+    res = read_tracks(src)
+    out = transit_features(res.frame, 7)
+else:
+    spill = spill_tracks(src, work, chunk_rows=chunk, n_buckets=8)
+    store = PingStore([spill], work, chunk_rows=chunk)
+    out = transit_features(store, 7)
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print((after - before) / 1024, len(out.features))
+"""
+
+
+def _write_ais(path: Path, n_vessels: int, per_vessel: int, seed: int = 3) -> Path:
+    """A seeded AIS CSV: vessels moving at 10 kn, a ping a minute, some slow spells."""
+    rng = np.random.default_rng(seed)
+    v = np.repeat(np.arange(n_vessels), per_vessel)
+    k = np.tile(np.arange(per_vessel), n_vessels)
+    heading = np.radians(np.repeat(rng.uniform(0, 360, n_vessels), per_vessel))
+    speed = np.where((k // 200) % 5 == 0, 1.0, 10.0)
+    step_km = speed * 1.852 / 60
+    dist = np.cumsum(step_km) - np.repeat(np.cumsum(step_km)[::per_vessel], per_vessel)
+    lat = np.repeat(rng.uniform(34, 42, n_vessels), per_vessel) + dist * np.cos(heading) / 111.2
+    lon = np.repeat(rng.uniform(0, 20, n_vessels), per_vessel) + dist * np.sin(heading) / 90.0
+    t = np.datetime64("2024-01-01T00:00:00", "s") + (k * 60).astype("timedelta64[s]")
+    frame = pd.DataFrame(
+        {
+            "mmsi": np.char.add("235", np.char.zfill(v.astype(str), 6)),
+            "timestamp": np.char.add(np.datetime_as_string(t, unit="s"), "Z"),
+            "lat": np.round(lat, 6),
+            "lon": np.round(lon, 6),
+            "sog": speed,
+        }
+    )
+    frame.to_csv(path, index=False)
+    return path
+
+
+def _peak_mb(src: Path, mode: str, chunk: int, work: Path) -> float:
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(src), mode, str(chunk), str(work)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        timeout=600,
+    )
+    return float(out.stdout.split()[0])
+
+
+@pytest.mark.slow
+def test_memory_is_set_by_the_chunk_not_the_input(tmp_path):
+    """Peak memory growth of reading and transit: 1e5 and 2e5 pings in chunks of 20,000 grow
+    alike, and well below reading 2e5 pings whole."""
+    small = _write_ais(tmp_path / "small.csv", 50, 2000)
+    large = _write_ais(tmp_path / "large.csv", 100, 2000)
+    m_small = _peak_mb(small, "chunks", 20_000, tmp_path / "w1")
+    m_large = _peak_mb(large, "chunks", 20_000, tmp_path / "w2")
+    m_whole = _peak_mb(large, "whole", 0, tmp_path / "w3")
+    assert m_large <= 1.3 * m_small + 20, (m_small, m_large)
+    assert m_large < 0.6 * m_whole, (m_large, m_whole)

@@ -323,6 +323,14 @@ class IngestOptions(BaseModel):
         description="A zipped input whose data file declares more than this many MiB "
         "uncompressed is refused before anything is expanded (zip bombs).",
     )
+    chunk_rows: int | None = Field(
+        500_000,
+        ge=1,
+        description="Track files are read this many records at a time into a spill dataset on "
+        "disk (partitioned by vessel) and transit is computed a group of whole vessels at a "
+        "time, so a run's memory is set by this number, not by the size of the tracks; the "
+        "published tables are the same bytes as with null (whole tables in memory).",
+    )
     max_raster_pixels: int = Field(
         1_000_000_000,
         gt=0,

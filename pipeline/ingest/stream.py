@@ -62,7 +62,15 @@ from .tracks import (
     used_columns,
 )
 
-__all__ = ["PingStore", "TrackSpill", "spill_tracks", "n_buckets_for"]
+__all__ = [
+    "PingStore",
+    "TrackSpill",
+    "estimate_records",
+    "n_buckets_for",
+    "spill_folder",
+    "spill_tracks",
+    "write_csv_chunks",
+]
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +119,34 @@ _REJECT_SCHEMA = pa.schema(
         ("message", pa.string()),
     ]
 )
+
+
+def estimate_records(path: str | Path) -> int:
+    """Return about how many records a track file holds, cheaply (0 when unknown).
+
+    CSV: its line ends (counted a block at a time); Parquet: its metadata; a zip: its
+    members' declared size over 60 bytes a line.  A file read whole anyway (GPX, vector
+    layers) counts 0.
+    """
+    import zipfile
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".csv", ".txt", ".tsv", ".tab"):
+            n = 0
+            with open(path, "rb") as fh:
+                while block := fh.read(_SURVEY_BLOCK):
+                    n += block.count(b"\n") or block.count(b"\r")
+            return n
+        if suffix in (".parquet", ".geoparquet", ".pq"):
+            return int(pq.ParquetFile(path).metadata.num_rows)
+        if suffix == ".zip":
+            with zipfile.ZipFile(path) as zf:
+                return sum(i.file_size for i in zf.infolist()) // 60
+    except (OSError, ValueError, pa.ArrowException, zipfile.BadZipFile):
+        return 0  # the reader gives the message
+    return 0
 
 
 def n_buckets_for(total_bytes: int, chunk_rows: int) -> int:
@@ -804,11 +840,16 @@ class PingStore:
         The track files, in config order (all with the same ``n_buckets``).
     root : Path, optional
         Folder removed (with everything under it) when the store is closed or collected.
+    chunk_rows : int, default 1,000,000
+        Pings a consumer should read at a time (:meth:`frames`); transit uses it.
     """
 
-    def __init__(self, spills: Sequence[TrackSpill], root: Path | None = None) -> None:
+    def __init__(
+        self, spills: Sequence[TrackSpill], root: Path | None = None, chunk_rows: int = 1_000_000
+    ) -> None:
         self.spills = list(spills)
         self.root = root
+        self.chunk_rows = int(chunk_rows)
         self.n_buckets = max((s.n_buckets for s in self.spills), default=1)
         files: dict[int, list[Path]] = {}
         for s in self.spills:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
@@ -13,6 +13,9 @@ from ..io import write_csv
 from ..schema import REJECT_COLUMNS
 from ._common import IngestResult
 from .options import IngestOptions, RasterSource, SeizureSource, TrackSource
+
+if TYPE_CHECKING:
+    from .stream import TrackSpill
 
 __all__ = [
     "check_reject_rate",
@@ -36,7 +39,7 @@ def write_rejects(result: IngestResult, out_dir: Path, name: str | None = None) 
     return write_csv(frame[list(REJECT_COLUMNS)], path)
 
 
-def check_reject_rate(result: IngestResult, max_rate: float) -> None:
+def check_reject_rate(result: IngestResult | TrackSpill, max_rate: float) -> None:
     """Raise :class:`DataQualityError` when the share of rejected records exceeds ``max_rate``.
 
     Raises

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +25,7 @@ from ..area import Area, read_area, region_cells, reject_outside_polygon, sea_ce
 from ..config import Config
 from ..errors import DataQualityError, InputError, SourceUnreadable
 from ..features import FeatureTable, compute_features
+from ..ingest.stream import PingStore
 from ..io import sha256_file
 from .cache import StageCache, digest, frame_digest
 from .manifest import code_version
@@ -44,7 +47,8 @@ class RunState:
     progress: Callable[[str], None] | None = None
     area: Area = field(default_factory=lambda: Area(None))
     seizures: pd.DataFrame = field(default_factory=S.empty_seizures)
-    pings: pd.DataFrame = field(default_factory=S.empty_pings)
+    pings: pd.DataFrame | PingStore = field(default_factory=S.empty_pings)
+    spill_root: Path | None = None
     ports: pd.DataFrame | None = None
     context: dict[str, Any] = field(default_factory=dict)
     rasters: list[dict[str, Any]] = field(default_factory=list)
@@ -97,6 +101,7 @@ def _ingest_one(state: RunState, kind: str, src, reader, names: set[str]) -> pd.
         "aoi_bbox": state.area.bbox,
         "max_uncompressed_mb": cfg.ingest.max_uncompressed_mb,
     }
+    streamed = kind == "tracks" and state.spill_root is not None
     if kind == "seizures":
         kwargs["as_of"] = state.as_of
     else:
@@ -111,18 +116,24 @@ def _ingest_one(state: RunState, kind: str, src, reader, names: set[str]) -> pd.
         state.area.bbox,
         polygon_sha(state) if kind == "tracks" else None,
     ]
-    result, hit = state.cached(f"ingest {kind}", key, lambda: reader(src, **kwargs))
+    if streamed:  # read in chunks into the run's spill folder: never cached (see ingest.stream)
+        result, hit = reader(src, **kwargs), False
+    else:
+        result, hit = state.cached(f"ingest {kind}", key, lambda: reader(src, **kwargs))
     # what the table depends on, stable whether it was parsed or read from the cache
     state.digests[kind] = digest(
         [state.digests.get(kind), key, str(state.as_of), polygon_sha(state)]
     )
-    result = reject_outside_polygon(result, state.area.polygon)
     name = base = f"{kind}-{path.stem}"
     k = 2
     while name in names:  # two inputs with one stem keep two rejects files
         name, k = f"{base}-{k}", k + 1
     names.add(name)
-    rejects_path = write_rejects(result, state.staging, name)
+    if streamed:
+        rejects_path = result.write_rejects(state.staging, name)
+    else:
+        result = reject_outside_polygon(result, state.area.polygon)
+        rejects_path = write_rejects(result, state.staging, name)
     try:
         check_reject_rate(result, cfg.ingest.max_reject_rate)
     except DataQualityError as exc:  # the user must see why: publish the rejects beside the error
@@ -137,8 +148,8 @@ def _ingest_one(state: RunState, kind: str, src, reader, names: set[str]) -> pd.
             "sha256": sha,
             "bytes": path.stat().st_size,
             "read": int(result.n_read),
-            "accepted": int(len(result.frame)),
-            "rejected": int(result.n_read - len(result.frame)),
+            "accepted": int(result.n_accepted),
+            "rejected": int(result.n_read - result.n_accepted),
             "by_rule": {r: int(v) for r, v in sorted(result.by_rule.items())},
             "rejects_file": str(rejects_path.relative_to(state.staging)),
             "notes": list(result.notes),
@@ -146,7 +157,7 @@ def _ingest_one(state: RunState, kind: str, src, reader, names: set[str]) -> pd.
             "cached": hit,
         }
     )
-    return result.frame
+    return result if streamed else result.frame
 
 
 def polygon_sha(state: RunState) -> str | None:
@@ -234,9 +245,41 @@ def _raster(state: RunState, r) -> dict[str, Any]:
     }
 
 
+def _track_reader(state: RunState):
+    """``read_tracks`` (cached), or a reader that spills to disk in chunks.
+
+    Tracks are read in chunks when ``ingest.chunk_rows`` is set and the track files hold more
+    records than that (smaller ones are read whole and cached per file, as before).
+    """
+    from ..ingest import read_tracks
+    from ..ingest.stream import estimate_records, n_buckets_for, spill_folder, spill_tracks
+
+    cfg = state.config
+    chunk_rows = cfg.ingest.chunk_rows
+    paths = [Path(s.path) for s in cfg.inputs.tracks if Path(s.path).is_file()]
+    if chunk_rows is None or sum(estimate_records(p) for p in paths) <= chunk_rows:
+        return read_tracks
+    check_no_links(state.out, state.out / ".spill")
+    root = spill_folder(state.out / ".spill")
+    state.spill_root = root
+    # removed with the run's state, whether it ends well or not
+    weakref.finalize(state, shutil.rmtree, str(root), True)
+    total = sum(p.stat().st_size for p in paths)
+    n_buckets = n_buckets_for(total, chunk_rows)
+    count = iter(range(10**6))
+
+    def read(src, **kwargs):
+        return spill_tracks(
+            src, root / f"{next(count):03d}", chunk_rows=chunk_rows, n_buckets=n_buckets, **kwargs
+        )
+
+    return read
+
+
 def ingest(state: RunState) -> None:
     """Read every input (cached per file), reject outside the area, open the rasters."""
-    from ..ingest import read_seizures, read_tracks
+    from ..ingest import read_seizures
+    from ..ingest.stream import PingStore
 
     cfg = state.config
     state.area = read_area(cfg.area.bbox, cfg.area.polygon)
@@ -246,12 +289,16 @@ def ingest(state: RunState) -> None:
         kind: [_ingest_one(state, kind, src, reader, names) for src in sources]
         for kind, sources, reader in (
             ("seizures", cfg.inputs.seizures, read_seizures),
-            ("tracks", cfg.inputs.tracks, read_tracks),
+            ("tracks", cfg.inputs.tracks, _track_reader(state) if cfg.inputs.tracks else None),
         )
     }
     if frames["seizures"]:
         state.seizures = pd.concat(frames["seizures"], ignore_index=True)
-    if frames["tracks"]:
+    if frames["tracks"] and state.spill_root is not None:
+        rows = cfg.ingest.chunk_rows
+        assert rows is not None
+        state.pings = PingStore(frames["tracks"], state.spill_root, rows)
+    elif frames["tracks"]:
         pings = pd.concat(frames["tracks"], ignore_index=True)
         state.pings = pings.sort_values([S.VESSEL_ID, S.TIME], kind="stable").reset_index(drop=True)
     _context(state, names)
@@ -261,9 +308,21 @@ def ingest(state: RunState) -> None:
     if cfg.inputs.tracks and not cfg.inputs.seizures and state.pings.empty:
         raise InputError("no AIS/GPS position survived ingest; see the rejects files")
     if state.as_of is None:  # the day of the last event (or position, in a tracks-only run)
-        last = (state.seizures if len(state.seizures) else state.pings)[S.TIME].max()
+        last = state.seizures[S.TIME].max() if len(state.seizures) else _time_max(state.pings)
         state.as_of = last.normalize() + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
     state.seizures = state.seizures[state.seizures[S.TIME] <= state.as_of].reset_index(drop=True)
+
+
+def _time_max(pings) -> pd.Timestamp:
+    """Latest ping time of a pings frame or a :class:`~pipeline.ingest.stream.PingStore`."""
+    if isinstance(pings, pd.DataFrame):
+        return pings[S.TIME].max()
+    return pings.time_max if pings.time_max is not None else pd.NaT
+
+
+def _extent(pings) -> pd.DataFrame:
+    """Positions spanning the pings' extent (all of them, or a store's two corners)."""
+    return pings if isinstance(pings, pd.DataFrame) else pings.corners()
 
 
 def cells(state: RunState) -> None:
@@ -278,7 +337,7 @@ def cells(state: RunState) -> None:
         lambda: pd.DataFrame(
             {
                 S.CELL: region_cells(
-                    state.area, state.seizures, state.pings, a.resolution, a.margin_km
+                    state.area, state.seizures, _extent(state.pings), a.resolution, a.margin_km
                 )
             }
         ),
@@ -311,12 +370,17 @@ def features(state: RunState) -> None:
         return [f.name, f.code_digest(), opts, [digests.get(n) for n in f.needs], when]
 
     assert state.as_of is not None
+    pings = state.pings
+    if not isinstance(pings, pd.DataFrame) and any(
+        not f.builtin and "tracks" in f.needs for f in todo
+    ):
+        pings = pings.to_frame()  # a plug-in reads the pings table: it gets it whole
     base = FactorContext(
         cells=state.cells,
         resolution=cfg.area.resolution,
         as_of=state.as_of,
         seizures=state.seizures,
-        pings=state.pings,
+        pings=pings,
         rasters={r["name"]: r["data"] for r in state.rasters},
         ports=state.ports,
         context=state.context,
@@ -511,8 +575,10 @@ def export(state: RunState) -> None:
         out["scores_geojson"] = write_geojson(gdf, staging / "scores.geojson")
     out["features"] = write_parquet(ft.table, staging / "features.parquet")
     out["seizures"] = write_parquet(state.seizures, staging / "seizures.parquet")
-    if len(state.pings):
+    if len(state.pings) and isinstance(state.pings, pd.DataFrame):
         out["pings"] = write_parquet(state.pings, staging / "pings.parquet")
+    elif len(state.pings):  # on disk: written a row group at a time, the same bytes
+        out["pings"] = state.pings.write_parquet(staging / "pings.parquet")
     if state.events is not None:
         out["events"] = write_parquet(state.events, staging / "events.parquet")
     if state.evaluation is not None:
