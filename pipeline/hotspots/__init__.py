@@ -1,0 +1,64 @@
+"""Hot spots that an analyst can defend: Gi* with FDR, emerging trends, per-cell uncertainty.
+
+The library core of issue 13, pure and vectorised (frames and arrays in, frames out):
+
+* :func:`cells_to_weights` -- sparse star weights on H3 cells (k rings or a distance band in km;
+  binary or quartic kernel).
+* :func:`gi_star` -- Getis-Ord Gi* z-scores, conditional-permutation pseudo p-values, the
+  Benjamini-Hochberg correction by default and ArcGIS's 90/95/99 % hot/cold classes.
+* :func:`emerging_hotspots` -- Gi* per slice of a space-time cube over a space-time
+  neighbourhood, a Mann-Kendall trend per cell and ArcGIS's emerging hot-spot categories.
+* :func:`bootstrap_cells` -- per-cell intervals and class stability from a bootstrap of the
+  events.
+* :func:`timeline_table` -- a cell x period table where period *m* sees only data up to *m*,
+  on one colour scale for all periods.
+
+Every output frame is keyed by ``cell`` (uint64) and sorted by it; every summary is plain JSON
+(no NaN).
+"""
+
+from ._gistar import (
+    GI_BIN,
+    GI_CLASS,
+    GI_NEIGHBOURS,
+    GI_P,
+    GI_P_ADJUSTED,
+    GI_P_SIM,
+    GI_Z,
+    bin_labels,
+    cell_counts,
+    fdr_bh,
+    gi_star,
+    gi_star_z,
+    gi_summary,
+    permutation_p,
+    significance_bins,
+)
+from ._options import EmergingOptions, HotspotOptions, UncertaintyOptions, validate_options
+from ._weights import CellWeights, cells_to_weights, weights_from_options, weights_from_sparse
+
+__all__ = [
+    "GI_BIN",
+    "GI_CLASS",
+    "GI_NEIGHBOURS",
+    "GI_P",
+    "GI_P_ADJUSTED",
+    "GI_P_SIM",
+    "GI_Z",
+    "CellWeights",
+    "EmergingOptions",
+    "HotspotOptions",
+    "UncertaintyOptions",
+    "bin_labels",
+    "cell_counts",
+    "cells_to_weights",
+    "fdr_bh",
+    "gi_star",
+    "gi_star_z",
+    "gi_summary",
+    "permutation_p",
+    "significance_bins",
+    "validate_options",
+    "weights_from_options",
+    "weights_from_sparse",
+]
