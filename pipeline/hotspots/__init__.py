@@ -17,6 +17,19 @@ Every output frame is keyed by ``cell`` (uint64) and sorted by it; every summary
 (no NaN).
 """
 
+from ._emerging import (
+    CATEGORIES,
+    EMERGING_CATEGORY,
+    EmergingResult,
+    MannKendall,
+    SpaceTimeCube,
+    classify_emerging,
+    emerging_hotspots,
+    emerging_summary,
+    mann_kendall,
+    space_time_cube,
+    space_time_z,
+)
 from ._gistar import (
     GI_BIN,
     GI_CLASS,
@@ -38,6 +51,17 @@ from ._options import EmergingOptions, HotspotOptions, UncertaintyOptions, valid
 from ._weights import CellWeights, cells_to_weights, weights_from_options, weights_from_sparse
 
 __all__ = [
+    "CATEGORIES",
+    "EMERGING_CATEGORY",
+    "EmergingResult",
+    "MannKendall",
+    "SpaceTimeCube",
+    "classify_emerging",
+    "emerging_hotspots",
+    "emerging_summary",
+    "mann_kendall",
+    "space_time_cube",
+    "space_time_z",
     "GI_BIN",
     "GI_CLASS",
     "GI_NEIGHBOURS",
