@@ -48,9 +48,28 @@ from ._gistar import (
     significance_bins,
 )
 from ._options import EmergingOptions, HotspotOptions, UncertaintyOptions, validate_options
+from ._timeline import Timeline, global_breaks, timeline_summary, timeline_table
+from ._uncertainty import (
+    bootstrap_cells,
+    bootstrap_summary,
+    breaks_classifier,
+    counts_statistic,
+    gi_bin_classifier,
+    gi_z_statistic,
+)
 from ._weights import CellWeights, cells_to_weights, weights_from_options, weights_from_sparse
 
 __all__ = [
+    "Timeline",
+    "bootstrap_cells",
+    "bootstrap_summary",
+    "breaks_classifier",
+    "counts_statistic",
+    "gi_bin_classifier",
+    "gi_z_statistic",
+    "global_breaks",
+    "timeline_summary",
+    "timeline_table",
     "CATEGORIES",
     "EMERGING_CATEGORY",
     "EmergingResult",
