@@ -277,11 +277,24 @@ def test_permutation_p_agrees_with_esda_within_monte_carlo_error():
     assert np.corrcoef(ours, ref)[0, 1] > 0.98
 
 
-def test_permutation_p_matches_a_plain_reference_draw():
+@pytest.mark.parametrize(
+    ("weights", "values"),
+    [
+        ({"distance_band_km": 25.0, "weights": "kernel"}, "gamma"),
+        ({"k_rings": 1}, "sparse counts"),  # the two-step draw of sparse counts
+        ({"distance_band_km": 25.0}, "sparse counts"),
+    ],
+)
+def test_permutation_p_matches_a_plain_reference_draw(weights, values):
     """The vectorised draws against a loop of rng.choice(replace=False) for a few cells."""
     cells = lattice(5)
-    w = cells_to_weights(cells, distance_band_km=25.0, weights="kernel")
-    y = np.random.default_rng(4).gamma(1.5, 1.0, w.n)
+    w = cells_to_weights(cells, **weights)
+    rng = np.random.default_rng(4)
+    if values == "gamma":
+        y = rng.gamma(1.5, 1.0, w.n)
+    else:
+        y = rng.poisson(0.25, w.n).astype(float)
+        y[::7] += 3  # some cells with a count, and zero-count cells next to them
     P = 4000
     ours = permutation_p(w.matrix, y, P, seed=3)
     rng = np.random.default_rng(9)
@@ -298,6 +311,46 @@ def test_permutation_p_matches_a_plain_reference_draw():
         ref = (min((sims >= obs).sum(), (sims <= obs).sum()) + 1) / (P + 1)
         sd = np.sqrt(2 * ref * (1 - ref) / P) + 2 / P
         assert abs(ours[i] - ref) < 4.5 * sd, (i, ours[i], ref)
+
+
+@pytest.mark.parametrize("weights", ["binary", "kernel"])
+@pytest.mark.parametrize("edge", [0, -1])
+def test_permutation_draws_never_include_the_cell_itself(weights, edge):
+    """Two cells of 50 among zeros: B's draws hold A with probability k/(n-1), never B."""
+    cells = lattice(3)
+    w = cells_to_weights(cells, k_rings=1, weights=weights)
+    y = np.zeros(w.n)
+    centre = int(np.searchsorted(w.cells, grid.points_to_cells([10.0], [40.0], 6)[0]))
+    a = int(np.flatnonzero(w.neighbours < 5)[edge])  # an edge cell, before or after the centre
+    assert (a < centre) == (edge == 0)
+    y[[a, centre]] = 50.0
+    P = 3000
+    p = permutation_p(w.matrix, y, P, seed=0)
+    k = w.neighbours[centre] - 1
+    expected = 1 - k / (w.n - 1)  # share of draws without A: the only ones <= its 0
+    assert abs(p[centre] - expected) < 4 * np.sqrt(expected * (1 - expected) / P) + 2 / P
+
+
+@pytest.mark.parametrize("edge", [0, -1])
+def test_sparse_count_draws_pick_the_right_values(edge):
+    """Centre 10 next to a 20, a 50 far away: P(sim >= 20) = P(the 20 or the 50 is drawn)."""
+    from scipy.special import comb
+
+    cells = lattice(3)
+    w = cells_to_weights(cells, k_rings=1)
+    y = np.zeros(w.n)
+    centre = int(np.searchsorted(w.cells, grid.points_to_cells([10.0], [40.0], 6)[0]))
+    row = w.matrix.indices[w.matrix.indptr[centre] : w.matrix.indptr[centre + 1]]
+    neighbour = int(row[row != centre][0])
+    far = int(np.flatnonzero(w.neighbours < 5)[edge])
+    y[[centre, neighbour, far]] = [10.0, 20.0, 50.0]
+    P = 3000
+    p = permutation_p(w.matrix, y, P, seed=1)
+    n, k = w.n, w.neighbours[centre] - 1
+    at_least = 1 - comb(n - 3, k) / comb(n - 1, k)  # the 20 or the 50 among the draws
+    at_most = 1 - k / (n - 1)  # the 50 not among them
+    expected = min(at_least, at_most)
+    assert abs(p[centre] - expected) < 4 * np.sqrt(expected * (1 - expected) / P) + 2 / P
 
 
 def test_permutation_p_is_uniform_under_the_null():

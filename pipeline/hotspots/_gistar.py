@@ -33,9 +33,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
+from scipy import sparse, stats
 from scipy.special import ndtr
 
+from .. import grid
 from ..errors import InputError
 from ._options import HotspotOptions, validate_options
 from ._weights import CellWeights, weights_from_options
@@ -205,7 +206,12 @@ def permutation_p(
     (``k² > 2 (n − 1)``) each draw is a random permutation of the other cells, cut to ``k``.
     Draws index the values in sorted order, and every draw landing in the run of the most
     common value (zero, for counts) reads that one value: the random reads then touch only the
-    other values, which is what makes a million sparse counts fast.
+    other values.  With binary weights and such a run (at least a quarter of the cells: sparse
+    counts) a draw is made in two exact steps instead: the number ``H`` of its ``k`` cells that
+    lie outside the run is hypergeometric (sampled by inverse CDF from one uniform), and those
+    ``H`` cells are a uniform choice of distinct cells outside the run; the sum is theirs plus
+    ``(k − H)`` times the run's value.  Only the few cells outside the run are ever drawn,
+    which is what makes a million sparse counts fast.
     """
     y = np.asarray(values, dtype="float64")
     n = y.size
@@ -233,6 +239,9 @@ def permutation_p(
         wk = off_data[off_ptr[rows][:, None] + np.arange(k)]
         binary = bool((wk == wk[:, :1]).all())
         width = n if k * k > 2 * (n - 1) else int(k)  # elements drawn per (cell, draw)
+        by_run = binary and pool.use_run and width != n
+        if by_run:
+            width = 2  # per (cell, draw): one uniform and one sum; the picks are few
         per_row = max(1, _BLOCK // (width * permutations))
         perm_block = max(1, min(permutations, _BLOCK // width))
         for r0 in range(0, rows.size, per_row):
@@ -242,6 +251,11 @@ def permutation_p(
             tol = 1e-10 * (ymax * w.sum(axis=1)[:, None] + 1e-300)
             for p0 in range(0, permutations, perm_block):
                 pb = min(perm_block, permutations - p0)
+                if by_run:
+                    sim = w[:, :1] * pool.draw_sums(rng, r, int(k), pb)
+                    small[r] += (sim <= obs + tol).sum(axis=1)
+                    large[r] += (sim >= obs - tol).sum(axis=1)
+                    continue
                 v = pool.draw(rng, r, int(k), pb, full=width == n)  # (k, rows, draws)
                 if binary:
                     sim = w[:, :1] * v.sum(axis=0, dtype="float64")
@@ -270,10 +284,73 @@ class _SortedValues:
         big = int(np.argmax(count)) if count.size else 0
         self.run = (int(start[big]), int(start[big] + count[big])) if count.size else (0, 0)
         self.use_run = bool(count.size) and count[big] * 4 >= n
+        a, b = self.run
+        self.run_value = float(ys[a]) if n else 0.0
+        self.good = np.concatenate([values[:a], values[b:]])  # the values outside the run
         if self.use_run:  # the run of the most common value kept as one element
-            a, b = self.run
             values = np.concatenate([values[: a + 1], values[b:]])
         self.values = values
+
+    def draw_sums(self, rng: np.random.Generator, rows: np.ndarray, k: int, p: int) -> np.ndarray:
+        """Return ``(len(rows), p)`` sums of the values of ``k`` distinct cells other than each row's."""
+        a, b = self.run
+        n_run = b - a
+        n_good = self.n - n_run
+        rank = self.rank[rows]
+        own_good = (rank < a) | (rank >= b)
+        # Inverse CDF of the hypergeometric number of draws outside the run, per row (its own
+        # cell is outside the run or in it), one uniform per draw.
+        cdf = np.stack(
+            [stats.hypergeom.cdf(np.arange(k), self.n - 1, n_good - g, k) for g in (0, 1)]
+        )
+        thresholds = cdf[own_good.astype(np.int64)]  # (rows, k)
+        u = rng.random((rows.size, p))
+        hits = np.zeros((rows.size, p), dtype=np.int8)
+        for h in range(k):
+            if (thresholds[:, h] >= 1.0).all():
+                break
+            hits += u >= thresholds[:, h : h + 1]
+        del u
+        flat = hits.ravel()
+        sums = (k - flat) * self.run_value
+        drawn = np.flatnonzero(flat)
+        counts = flat[drawn]
+        del hits, flat
+        own_pos = np.where(rank < a, rank, rank - n_run)  # among the values outside the run
+        for h in range(1, min(k, n_good) + 1):
+            at = drawn[counts == h]
+            step = max(1, _BLOCK // max(h, n_good if h * h > 2 * (n_good - 1) else h))
+            for c0 in range(0, at.size, step):
+                idx = at[c0 : c0 + step]
+                r_ = idx // p
+                sums[idx] += self._good_picks(rng, h, own_good[r_], own_pos[r_], n_good)
+        return sums.reshape(rows.size, p)
+
+    def _good_picks(
+        self,
+        rng: np.random.Generator,
+        h: int,
+        own_good: np.ndarray,
+        own_pos: np.ndarray,
+        n_good: int,
+    ) -> np.ndarray:
+        """Return, per draw, the sum of ``h`` distinct values outside the run, not the own one."""
+        c = own_good.size
+        mine = np.flatnonzero(own_good)
+        if h * h > 2 * (n_good - 1):
+            keys = rng.random((c, n_good))
+            keys[mine, own_pos[mine]] = np.inf
+            t = np.argsort(keys, axis=1)[:, :h].T
+        else:  # a draw that repeats a cell or hits its own is drawn again
+            own = np.where(own_good, own_pos, -1)
+            t = rng.integers(0, n_good, size=(h, c))
+            bad = _repeats(t, own)
+            while bad.any():
+                j = np.flatnonzero(bad)
+                redo = rng.integers(0, n_good, size=(h, j.size))
+                t[:, j] = redo
+                bad[j] = _repeats(redo, own[j])
+        return self.good.take(t).sum(axis=0, dtype="float64")
 
     def draw(
         self, rng: np.random.Generator, rows: np.ndarray, k: int, p: int, full: bool
@@ -382,7 +459,7 @@ def gi_star(
         Misaligned or non-finite values, or weights over other cells.
     """
     opts = validate_options(options)
-    cells_in = np.asarray(cells, dtype="uint64")
+    cells_in = grid.to_cells(np.asarray(cells))
     x_in = np.asarray(values, dtype="float64")
     if x_in.shape != cells_in.shape:
         raise InputError(f"{x_in.size} values for {cells_in.size} cells")

@@ -93,8 +93,9 @@ class HotspotOptions(_Model):
     great-circle distance) or ``k_rings`` (cells within that many H3 grid steps); neither gives
     ``k_rings = 1``.  Weights are ``binary`` (1 inside the neighbourhood) or ``kernel``
     (quartic ``(1 - (d/h)²)²`` of the centre distance ``d``; ``h`` is the band, or for
-    ``k_rings`` the spacing of ``k + 1`` rings).  The cell itself is always in its neighbourhood
-    with weight 1 (Gi*, "star").
+    ``k_rings`` ``(k+1)/k`` times the longest centre distance in the rings).  The cell itself
+    is always in its neighbourhood with weight 1 (Gi*, "star").  ``values`` only tells the
+    runner what to analyse; the library functions take the values they are given.
     """
 
     distance_band_km: float | None = Field(
@@ -138,11 +139,11 @@ class HotspotOptions(_Model):
         return self
 
     @property
-    def neighbourhood(self) -> tuple[str, float]:
+    def neighbourhood(self) -> tuple[str, float | int]:
         """Return ``("distance_band_km", km)`` or ``("k_rings", k)`` (default 1 ring)."""
         if self.distance_band_km is not None:
             return "distance_band_km", float(self.distance_band_km)
-        return "k_rings", float(self.k_rings if self.k_rings is not None else 1)
+        return "k_rings", int(self.k_rings if self.k_rings is not None else 1)
 
 
 def validate_options(options: HotspotOptions | dict | None) -> HotspotOptions:
