@@ -151,18 +151,25 @@ def cells_to_weights(
         j = np.searchsorted(cells, nb)
         inside = j < n
         inside[inside] = cells[j[inside]] == nb[inside]
-        rows, cols = owner[inside], j[inside]
-        del owner, nb, j, inside
+        del nb
+        # grid_disks lists the disks in the cells' order: the CSR is built directly
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(owner[inside], minlength=n))])
+        del owner
+        cols = j[inside].astype(np.int32 if n < 2**31 else np.int64)
+        del j, inside
         if weights == "kernel":
             xyz = _xyz(cells)
-            d = _arc_km(xyz[rows], xyz[cols])
+            rows = np.repeat(np.arange(n), np.diff(indptr))
+            d = _pair_arc_km(xyz, rows, cols)
             h = float(d.max()) * (k + 1) / k if d.size and d.max() > 0 else 1.0
             data = _quartic(d, h)
             desc = f"{k} ring(s), quartic kernel h={h:.4g} km"
         else:
-            data = np.ones(rows.size)
+            data = np.ones(cols.size)
             desc = f"{k} ring(s), binary"
-        return CellWeights(cells, _csr(rows, cols, data, n), desc)
+        m = sparse.csr_array((data, cols, indptr), shape=(n, n))
+        m.sort_indices()
+        return CellWeights(cells, m, desc)
     band = float(distance_band_km)
     if not np.isfinite(band) or band <= 0:
         raise InputError(f"distance_band_km must be a positive number, got {distance_band_km!r}")
@@ -175,7 +182,7 @@ def cells_to_weights(
     cols = np.concatenate([pairs[:, 1], pairs[:, 0], diag])
     del pairs
     if weights == "kernel":
-        data = _quartic(_arc_km(xyz[rows], xyz[cols]), band)
+        data = _quartic(_pair_arc_km(xyz, rows, cols), band)
         desc = f"{band:g} km band, quartic kernel"
     else:
         data = np.ones(rows.size)
@@ -183,10 +190,15 @@ def cells_to_weights(
     return CellWeights(cells, _csr(rows, cols, data, n), desc)
 
 
-def _arc_km(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    # The chord is accurate here (neighbourhoods are far below a quarter of the globe).
-    chord = np.sqrt(((a - b) ** 2).sum(axis=1))
-    return 2.0 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chord / 2.0, 1.0))
+def _pair_arc_km(xyz: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Return the great-circle distance (km) of each (row, col) pair, in bounded chunks."""
+    out = np.empty(rows.size)
+    step = 1 << 20
+    for s in range(0, rows.size, step):
+        a, b = xyz[rows[s : s + step]], xyz[cols[s : s + step]]
+        chord = np.sqrt(((a - b) ** 2).sum(axis=1))  # exact from the chord, any distance
+        out[s : s + step] = 2.0 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chord / 2.0, 1.0))
+    return out
 
 
 def _check_pairs(cells: np.ndarray, res: int, band: float) -> None:
