@@ -15,6 +15,12 @@ The library core of issue 13, pure and vectorised (frames and arrays in, frames 
 
 Every output frame is keyed by ``cell`` (uint64) and sorted by it; every summary is plain JSON
 (no NaN).
+
+Speed (``bench/bench_hotspots.py``, 2 shared cores): Gi* with 99 permutations on 1,000,519
+resolution-8 cells of sparse counts in 3.6-6.3 s plus 1.0-1.3 s for the 1-ring weights, against
+esda ``G_Local(star=True)`` at ~135 s extrapolated from 20,419 cells (22x measured there, where
+the z-scores agree to 4e-15); emerging hot spots on 101,017 cells x 36 months in 0.9 s, against
+~180 s for esda's space-time Gi* plus ``scipy.stats.kendalltau`` per cell (extrapolated).
 """
 
 from ._emerging import (

@@ -58,7 +58,7 @@ import pandas as pd
 from scipy.special import ndtr
 
 from ..errors import InputError
-from ._gistar import GI_BIN, GI_P_ADJUSTED, GI_Z, _z_from_lag, fdr_bh, significance_bins
+from ._gistar import GI_BIN, GI_P_ADJUSTED, GI_Z, fdr_bh, significance_bins, z_from_sums
 from ._options import HotspotOptions, validate_options
 from ._weights import CellWeights, weights_from_options
 
@@ -452,7 +452,7 @@ def space_time_z(weights: CellWeights, values: np.ndarray, window: int) -> np.nd
     s1_st = s1[:, None] * slices[None, :]
     n = n_cells * t
     flat = x.reshape(-1)
-    return _z_from_lag(lag.reshape(-1), flat, w_st.reshape(-1), s1_st.reshape(-1), n).reshape(
+    return z_from_sums(lag.reshape(-1), flat, w_st.reshape(-1), s1_st.reshape(-1), n).reshape(
         n_cells, t
     )
 

@@ -57,6 +57,7 @@ __all__ = [
     "gi_summary",
     "permutation_p",
     "significance_bins",
+    "z_from_sums",
 ]
 
 GI_Z = "gi_z"
@@ -154,13 +155,25 @@ def gi_star_z(matrix: sparse.csr_array, values) -> np.ndarray:
     w_sum = np.asarray(matrix.sum(axis=1)).ravel()
     s1 = np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel()
     lag = matrix @ x
-    return _z_from_lag(lag, x, w_sum, s1, n)
+    return z_from_sums(lag, x, w_sum, s1, n)
 
 
-def _z_from_lag(
+def z_from_sums(
     lag: np.ndarray, x: np.ndarray, w_sum: np.ndarray, s1: np.ndarray, n: int
 ) -> np.ndarray:
-    """Return the Gi* z-score from the weighted sums ``lag`` and the weight moments."""
+    """Return the Gi* z-score from the weighted sums and the weight moments.
+
+    Parameters
+    ----------
+    lag : numpy.ndarray
+        ``Σ_j w_ij x_j`` per cell (the cell included).
+    x : numpy.ndarray
+        All values (their mean and variance are the reference).
+    w_sum, s1 : numpy.ndarray
+        ``Σ_j w_ij`` and ``Σ_j w_ij²`` per cell.
+    n : int
+        Number of values.
+    """
     mean = x.mean(axis=0)
     s = np.sqrt(((x - mean) ** 2).mean(axis=0))
     if x.ndim == 2:
