@@ -220,11 +220,12 @@ def _run(
         progress,
     )
     stages = _stages(state, run_id, timer, progress)
-    published = P.publish(staging, out, state.outputs)
-    manifest = _manifest(state, run_id, key, started, stages, published)
-    published["manifest"] = M.write_json(out / "manifest.json", manifest)
+    with P.signals_held():
+        published = P.publish(staging, out, state.outputs)
+        manifest = _manifest(state, run_id, key, started, stages, published)
+        published["manifest"] = M.write_json(out / "manifest.json", manifest)
+        stale = P.remove_stale(out, published)
     manifest = json.loads(published["manifest"].read_text(encoding="utf-8"))
-    stale = P.remove_stale(out, published)
     if stale:
         log.info("removed outputs of the previous run that this run does not produce: %s", stale)
     state.cache.prune()
