@@ -8,8 +8,9 @@ STAMP := $(VENV)/.installed-stamp
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 
-# Two workers (the CI machine has 2 cores); tests sharing a demo-size fixture stay on one.
-XDIST := -n 2 --dist loadgroup
+# Two workers (the CI machine has 2 cores); a test file runs on one worker, so its module and
+# session fixtures (the demo-size run of test_cli) are built once.
+XDIST := -n 2 --dist loadfile
 
 .PHONY: help venv demo test test-fast test-deps bench bench-quick lint format lock clean notebooks
 

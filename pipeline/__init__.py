@@ -30,6 +30,8 @@ _EXPORTS: dict[str, str] = {
     "read_seizures": "ingest",
     "read_tracks": "ingest",
     "open_raster": "ingest",
+    "read_context": "ingest",
+    "raster_coverage": "ingest",
     "describe_raster": "ingest",
     # grid
     "points_to_cells": "grid",

@@ -18,7 +18,13 @@ import pandas as pd
 from . import schema as S
 from .errors import InputError, SourceUnreadable
 
-__all__ = ["Area", "read_area", "read_ports", "region_cells", "reject_outside_polygon"]
+__all__ = [
+    "Area",
+    "read_area",
+    "region_cells",
+    "reject_outside_polygon",
+    "sea_cells",
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,7 +70,12 @@ def read_area(bbox, polygon_path: Path | None) -> Area:
 
 
 def region_cells(
-    area: Area, seizures: pd.DataFrame, pings: pd.DataFrame, resolution: int, margin_km: float
+    area: Area,
+    seizures: pd.DataFrame,
+    pings: pd.DataFrame,
+    resolution: int,
+    margin_km: float,
+    max_cells: int = 10_000_000,
 ) -> np.ndarray:
     """H3 cells covering the area, or the data's extent when no area is given."""
     import geopandas as gpd
@@ -83,7 +94,22 @@ def region_cells(
             ),
             crs="EPSG:4326",
         )
-    return region_to_cells(region, resolution, margin_km=margin_km)
+    return region_to_cells(region, resolution, margin_km=margin_km, max_cells=max_cells)
+
+
+def sea_cells(cells: np.ndarray, land) -> np.ndarray:
+    """Keep the cells whose centre is not on ``land`` (a GeoDataFrame of polygons)."""
+    import shapely
+
+    from .grid import cells_to_latlng
+
+    polys = land.geometry.to_numpy()
+    polys = polys[shapely.get_dimensions(polys) == 2]
+    if not len(polys) or not len(cells):
+        return cells
+    lat, lon = cells_to_latlng(cells)
+    on_land = shapely.contains_xy(shapely.union_all(polys), lon, lat)
+    return np.asarray(cells)[~on_land]
 
 
 def reject_outside_polygon(result, polygon):
@@ -120,25 +146,3 @@ def reject_outside_polygon(result, polygon):
         rejects=pd.concat([result.rejects, extra], ignore_index=True),
         by_rule=dict(sorted(by_rule.items())),
     )
-
-
-def read_ports(path: Path | None) -> pd.DataFrame | None:
-    """Read a ports CSV (``name``, ``lat``, ``lon``; case-insensitive)."""
-    if path is None:
-        return None
-    try:
-        ports = pd.read_csv(path)
-    except (OSError, ValueError, UnicodeDecodeError) as exc:  # ParserError, EmptyDataError
-        raise SourceUnreadable(f"cannot read ports file {str(path)!r}: {exc}") from None
-    cols = {c.lower(): c for c in ports.columns}
-    if not {"lat", "lon"} <= set(cols):
-        raise InputError(
-            f"ports file {str(path)!r} needs lat and lon columns, has {list(ports.columns)!r}"
-        )
-    return pd.DataFrame(
-        {
-            "name": ports[cols["name"]].astype(str) if "name" in cols else "",
-            S.LON: pd.to_numeric(ports[cols["lon"]], errors="coerce"),
-            S.LAT: pd.to_numeric(ports[cols["lat"]], errors="coerce"),
-        }
-    ).dropna(subset=[S.LON, S.LAT])

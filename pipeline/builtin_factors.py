@@ -269,3 +269,74 @@ def _raster_family(inputs: InputsView) -> Iterable[Factor]:
 
 
 default_registry.register_family(_raster_family)
+
+
+#: Lines and polygon boundaries are sampled every this many degrees before the nearest-point
+#: search: the distance is then over-estimated by at most half of it (about 1.1 km).
+_SAMPLE_DEG = 0.02
+
+
+def distance_to_features_km(lon, lat, geometries, *, inside_is_zero: bool = False) -> np.ndarray:
+    """Great-circle distance (km) from each point to the nearest of ``geometries``.
+
+    Points are used as they are; lines and polygon boundaries are sampled every
+    0.02 degrees, so a distance is at most about 1.1 km too large.  With ``inside_is_zero``
+    a point inside a polygon is at distance 0 (a cell on land is 0 km from the coast).
+    """
+    import shapely
+    from scipy.spatial import cKDTree
+
+    from .sphere import EARTH_RADIUS_KM, chord_to_arc_km, lonlat_to_xyz
+
+    geoms = np.asarray(geometries, dtype=object)
+    lon, lat = np.asarray(lon, dtype="float64"), np.asarray(lat, dtype="float64")
+    if geoms.size == 0 or lon.size == 0:
+        return np.full(lon.shape, np.nan)
+    is_point = shapely.get_type_id(geoms) == 0
+    edges = shapely.boundary(geoms[~is_point & (shapely.get_dimensions(geoms) == 2)])
+    lines = geoms[~is_point & (shapely.get_dimensions(geoms) == 1)]
+    sampled = shapely.segmentize(np.concatenate([edges, lines]), _SAMPLE_DEG)
+    xy = np.concatenate(
+        [shapely.get_coordinates(geoms[is_point]), shapely.get_coordinates(sampled)]
+    )
+    tree = cKDTree(lonlat_to_xyz(xy[:, 0], xy[:, 1]))
+    chord, _ = tree.query(lonlat_to_xyz(lon, lat))
+    km = np.asarray(chord_to_arc_km(chord * EARTH_RADIUS_KM), dtype="float64")
+    if inside_is_zero:
+        polys = geoms[shapely.get_dimensions(geoms) == 2]
+        if polys.size:
+            km[shapely.contains_xy(shapely.union_all(polys), lon, lat)] = 0.0
+    return km
+
+
+def _distance_factor(kind: str, inside_is_zero: bool):
+    def compute(ctx: FactorContext) -> np.ndarray:
+        lon, lat = ctx.cell_centres()
+        layer = ctx.context[kind]
+        return distance_to_features_km(
+            lon, lat, layer.geometry.to_numpy(), inside_is_zero=inside_is_zero
+        )
+
+    compute.__name__ = f"distance_to_{kind}"
+    return compute
+
+
+for _name, _kind, _desc in (
+    (
+        "distance_to_port_km",
+        "ports",
+        "Great-circle distance from the cell centre to the nearest port.",
+    ),
+    ("distance_to_lane_km", "lanes", "Great-circle distance to the nearest shipping lane."),
+    ("distance_to_coast_km", "land", "Great-circle distance to the coast (0 on land)."),
+):
+    default_registry.register(
+        Factor(
+            name=_name,
+            unit="km",
+            description=_desc,
+            compute=_distance_factor(_kind, inside_is_zero=_kind == "land"),
+            needs=(f"context:{_kind}",),
+            time_dependent=False,
+        )
+    )

@@ -28,7 +28,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import ConfigError, FutureDateWarning
 from .factors import InputsView, PluginOptions
-from .ingest.options import IngestOptions, RasterSource, SeizureSource, TrackSource
+from .ingest.options import (
+    ContextSource,
+    IngestOptions,
+    RasterSource,
+    SeizureSource,
+    TrackSource,
+)
 from .score import FactorWeight
 
 log = logging.getLogger(__name__)
@@ -92,6 +98,14 @@ class AreaConfig(_Model):
     polygon: Path | None = Field(None, description="Vector file with the area of interest.")
     resolution: int = Field(5, ge=0, le=15, description="H3 resolution of the risk cells.")
     margin_km: float = Field(0.0, ge=0, description="Grow the data's extent by this much.")
+    max_cells: int = Field(
+        10_000_000, gt=0, description="Refuse an area of more cells than this (memory bound)."
+    )
+    exclude_land: bool = Field(
+        True,
+        description="With a land context layer: score only cells whose centre is at sea, and"
+        " bound the density (edge correction window) to the sea.",
+    )
     cells: Literal["support", "all"] = Field(
         "support",
         description="'support': cells with any observation (seizure density, transit, events);"
@@ -117,7 +131,18 @@ class InputsConfig(_Model):
     seizures: list[SeizureSource] = Field(default_factory=list)
     tracks: list[TrackSource] = Field(default_factory=list)
     rasters: list[RasterSource] = Field(default_factory=list)
-    ports: Path | None = Field(None, description="CSV with name, lat, lon of ports (optional).")
+    ports: Path | None = Field(
+        None, description="Ports file (shorthand for a context entry of kind 'ports')."
+    )
+    context: list[ContextSource] = Field(
+        default_factory=list,
+        description="Context layers: ports (points), shipping lanes (lines), land (polygons).",
+    )
+
+    def context_sources(self) -> list[ContextSource]:
+        """Return the context layers, the ``ports`` shorthand included."""
+        extra = [ContextSource(path=self.ports, kind="ports")] if self.ports else []
+        return [*extra, *self.context]
 
 
 class DensityConfig(_Model):
@@ -148,7 +173,16 @@ class DensityConfig(_Model):
         bad = {k: w for k, w in v.items() if w < 0}
         if bad:
             raise ValueError(f"commodity weights must be >= 0, got {bad!r}")
-        return v
+        from .ingest import normalise_category
+
+        # ingest normalises the labels (trim, case-fold, NFC): the keys must match them
+        out: dict[str, float] = {}
+        for k, w in v.items():
+            key = normalise_category(k)
+            if key in out and out[key] != w:
+                raise ValueError(f"commodity weights give {key!r} two weights after normalising")
+            out[key] = w
+        return out
 
 
 class TransitConfig(_Model):
@@ -319,8 +353,8 @@ class Config(_Model):
 
     @model_validator(mode="after")
     def _inputs(self) -> Config:
-        if not self.inputs.seizures:
-            raise ValueError("inputs.seizures needs at least one file")
+        if not self.inputs.seizures and not self.inputs.tracks:
+            raise ValueError("inputs needs at least one seizures or tracks file")
         from .factors import default_registry, load_plugins
 
         try:
@@ -353,7 +387,8 @@ class Config(_Model):
             needs.add("seizures")
         if self.inputs.tracks:
             needs.add("tracks")
-        if self.inputs.ports is not None:
+        needs |= {f"context:{c.kind}" for c in self.inputs.context_sources()}
+        if "context:ports" in needs:
             needs.add("ports")
         needs |= {f"raster:{r.name}" for r in self.inputs.rasters}
         return InputsView(

@@ -198,6 +198,11 @@ class Factor:
             if self.name.endswith(s):
                 raise ConfigError(f"factor name {self.name!r} ends with reserved {s!r}")
 
+    @property
+    def builtin(self) -> bool:
+        """Defined by route-risk itself (computed whenever the inputs allow it)."""
+        return (getattr(self.compute, "__module__", "") or "").startswith("pipeline.")
+
     def code_digest(self) -> str:
         """Hash of the compute function's source (plug-ins) or the package version."""
         module = getattr(self.compute, "__module__", "") or ""
@@ -232,6 +237,9 @@ class FactorContext:
         Raster name to opened ``xarray.DataArray``.
     ports : pandas.DataFrame or None
         Ports (``name``, ``lon``, ``lat``) when the config gives a ports layer.
+    context : dict
+        Context layers by kind (``"ports"``, ``"lanes"``, ``"land"``): GeoDataFrames in
+        EPSG:4326.
     window_cells : numpy.ndarray
         Cells of the area (the density's edge-correction window).
     options : pydantic.BaseModel
@@ -245,6 +253,7 @@ class FactorContext:
     pings: pd.DataFrame
     rasters: Mapping[str, Any] = field(default_factory=dict)
     ports: pd.DataFrame | None = None
+    context: Mapping[str, Any] = field(default_factory=dict)
     window_cells: np.ndarray | None = None
     options: BaseModel = field(default_factory=NoOptions)
     cache_hook: Callable[[str, Callable[[], Any]], Any] | None = field(default=None, repr=False)

@@ -24,7 +24,6 @@ from typing import Any
 
 import pandas as pd
 
-from . import __version__
 from . import schema as S
 from .config import Config, config_to_dict
 from .errors import ConfigError
@@ -77,14 +76,15 @@ def input_paths(config: Config) -> list[Path]:
     """Every input file a config names (tables, rasters, ports, area polygon)."""
     groups = (config.inputs.seizures, config.inputs.tracks, config.inputs.rasters)
     files = [Path(s.path) for g in groups for s in g]
-    return files + [Path(p) for p in (config.inputs.ports, config.area.polygon) if p is not None]
+    files += [Path(c.path) for c in config.inputs.context_sources()]
+    return files + [Path(config.area.polygon)] if config.area.polygon is not None else files
 
 
 def _run_key(config: Config, as_of: dt.date | str | None) -> str:
     """Hash of everything a run's outputs depend on: inputs, config, as_of, code version."""
     digests = [(str(p), sha256_file(p) if p.is_file() else None) for p in input_paths(config)]
     return digest(
-        [digests, config_to_dict(config), None if as_of is None else str(as_of), __version__]
+        [digests, config_to_dict(config), None if as_of is None else str(as_of), M.code_version()]
     )
 
 
@@ -156,7 +156,15 @@ def _manifest(
         "inputs": {
             **state.ingest_report,
             "rasters": [
-                {"path": r["path"], "sha256": sha256_file(r["path"]), "name": r["name"]}
+                {
+                    "path": r["path"],
+                    "sha256": sha256_file(r["path"]),
+                    "name": r["name"],
+                    "crs": str(r["data"].rio.crs) if r["data"].rio.crs else None,
+                    "shape": list(r["data"].shape),
+                    "coverage": r["coverage"],
+                    "assumptions": r["assumptions"],
+                }
                 for r in state.rasters
             ],
             "ports": str(cfg.inputs.ports) if cfg.inputs.ports else None,
@@ -185,7 +193,7 @@ def _manifest(
         "timings_s": {k: v["seconds"] for k, v in stages.items()},
         "outputs": M.output_entries(published),
     }
-    if not cfg.inputs.ports and len(state.pings):
+    if "ports" not in state.context and len(state.pings):
         manifest["notes"] = [
             "no ports layer: loitering and encounters are not filtered by port distance"
         ]
@@ -212,11 +220,12 @@ def _run(
         progress,
     )
     stages = _stages(state, run_id, timer, progress)
-    published = P.publish(staging, out, state.outputs)
-    manifest = _manifest(state, run_id, key, started, stages, published)
-    published["manifest"] = M.write_json(out / "manifest.json", manifest)
+    with P.signals_held():
+        published = P.publish(staging, out, state.outputs)
+        manifest = _manifest(state, run_id, key, started, stages, published)
+        published["manifest"] = M.write_json(out / "manifest.json", manifest)
+        stale = P.remove_stale(out, published)
     manifest = json.loads(published["manifest"].read_text(encoding="utf-8"))
-    stale = P.remove_stale(out, published)
     if stale:
         log.info("removed outputs of the previous run that this run does not produce: %s", stale)
     state.cache.prune()

@@ -99,15 +99,12 @@ def small_config(small_demo: Path, tmp_path: Path, **sections):
     return pipeline.load_config(path)
 
 
-# Fixtures worth generating once: tests that use them run on one xdist worker
-# (``--dist loadgroup`` in the Makefile) instead of each worker building its own copy.
-_GROUPED = {"demo_run": "demo", "full": "demo-full"}
+# Demo-size fixtures: the tests that use them are slow (make test-fast leaves them out).
+_DEMO_SIZE = ("demo_run", "full")
 
 
 def pytest_collection_modifyitems(config, items):
-    """Mark demo-size tests ``slow`` and keep users of one big fixture on one worker."""
+    """Mark the tests that use a demo-size fixture ``slow``."""
     for item in items:
-        for fixture, group in _GROUPED.items():
-            if fixture in getattr(item, "fixturenames", ()):
-                item.add_marker(pytest.mark.slow)
-                item.add_marker(pytest.mark.xdist_group(group))
+        if any(f in getattr(item, "fixturenames", ()) for f in _DEMO_SIZE):
+            item.add_marker(pytest.mark.slow)

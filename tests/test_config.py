@@ -38,7 +38,7 @@ def test_minimal_config_resolves_paths_against_the_config(tmp_path):
             "class_breaks must increase",
         ),
         (MINIMAL + "score:\n  factors: {seizure_density: {weight: 0}}\n", "weight > 0"),
-        ("inputs: {}\n", "inputs.seizures needs at least one file"),
+        ("inputs: {}\n", "inputs needs at least one seizures or tracks file"),
         (MINIMAL + "bogus: 1\n", "unknown key 'bogus'"),
         ("- a\n- b\n", "must be a mapping"),
         ("a: [\n", "not valid YAML"),

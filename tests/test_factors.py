@@ -222,3 +222,49 @@ def test_out_dir_holding_the_inputs_is_refused(small_demo, tmp_path):
     with pytest.raises(ConfigError, match="holds the input"):
         pipeline.run_pipeline(cfg, out_dir=folder)
     assert (folder / "seizures.csv").read_bytes() == before
+
+
+def test_tracks_only_run_and_context_layers(small_demo, tmp_path):
+    """No seizures: transit factors alone; ports and land as context (distance factors, sea cells)."""
+    import geopandas as gpd
+    import shapely
+
+    land = gpd.GeoDataFrame(
+        {"name": ["block"]}, geometry=[shapely.box(-80, 10, -60, 25)], crs="EPSG:4326"
+    )
+    land.to_file(tmp_path / "land.geojson", driver="GeoJSON")
+    inputs = small_demo / "inputs"
+    cfg = small_config(
+        small_demo,
+        tmp_path,
+        inputs={
+            "seizures": [],
+            "rasters": [],
+            "context": [
+                {"path": str(inputs / "ports.csv"), "kind": "ports"},
+                {"path": str(tmp_path / "land.geojson"), "kind": "land"},
+            ],
+        },
+        score={
+            "factors": {
+                "vessel_hours": {"weight": 1},
+                "distance_to_coast_km": {"weight": 1},
+            }
+        },
+    )
+    res = pipeline.run_pipeline(cfg)
+    s = res.scores
+    assert "back-test" not in res.manifest["stages"] and "timeline" not in res.manifest["stages"]
+    from pipeline.grid import cells_to_latlng
+
+    lat, lon = cells_to_latlng(s["cell"].to_numpy(dtype="uint64"))
+    inside = (lon > -80) & (lon < -60) & (lat > 10) & (lat < 25)
+    assert not inside.any()  # cells on land are not scored (area.exclude_land)
+    feats = pd.read_parquet(res.out_dir / "features.parquet")
+    assert {"distance_to_port_km", "distance_to_coast_km"} <= set(feats.columns)
+    assert (feats["distance_to_coast_km"] > 0).all()
+    kinds = [e["kind"] for e in res.manifest["inputs"]["context"]]
+    assert sorted(kinds) == ["land", "ports"]
+    assert all(
+        e["read"] == e["accepted"] + e["rejected"] for e in res.manifest["inputs"]["context"]
+    )

@@ -70,6 +70,7 @@ TRACKS = {
     "t_marinecadastre_snake.csv": (3, 3, {}, 2),
     "t_gpx_zones.gpx": (3, 3, {}, 1),
     "t_dma_zipped.zip": (5, 2, {"mmsi_not_vessel": 2, "position_unavailable": 1}, 1),
+    "t_id_by_content.csv": (4, 4, {}, 2),
 }
 TRACK_ERRORS = {
     "t_bus_snapshot.csv": "refused: 'vehicle_id' (a different value on every row (4 of 4): a "
@@ -175,7 +176,7 @@ def test_postgres_short_offsets_are_offsets_not_day_month():
     a = res.assumptions
     assert a["columns"]["time"]["column"] == "event_time_utc"
     assert a["columns"]["lat"]["column"] == "Latitude (WGS84)"
-    assert a["time_zone"] == "5 value(s) name their zone or offset (converted to UTC)"
+    assert a["time_zone"] == "5 value(s) name their zone or offset, or are epoch time (UTC)"
 
 
 def test_us_month_first_decided_by_values_and_stated():
@@ -305,6 +306,15 @@ def test_bus_snapshot_with_a_constant_or_mapped_id():
         TrackSource(path=CORPUS / "t_bus_snapshot.csv", columns={"vessel_id": "vehicle_id"})
     )
     assert mapped.frame["vessel_id"].nunique() == 4
+
+
+def test_vessel_id_by_content_when_no_header_names_one():
+    res = read_tracks(CORPUS / "t_id_by_content.csv")
+    e = res.assumptions["columns"]["vessel_id"]
+    assert (e["column"], e["by"]) == ("k", "content")
+    assert "2 distinct over 4 rows" in e["evidence"]
+    assert any("vessel_id taken from column 'k' by its values" in n for n in res.notes)
+    assert res.frame["vessel_id"].tolist() == ["A7", "A7", "B2", "B2"]
 
 
 def test_track_no_and_kmh():
@@ -640,3 +650,15 @@ def test_human_summary_lists_assumptions(capsys):
     assert code == 0
     assert "assumed:" in out and "time of day    'time': 5 combined" in out
     assert "column time_of_day  'time'" in out
+
+
+def test_results_cached_before_assumptions_still_load():
+    import pickle
+
+    res = read_seizures(CORPUS / "s_basic.csv")
+    state = dict(res.__dict__)
+    del state["assumptions"]
+    old = res.__class__.__new__(res.__class__)
+    old.__setstate__(state)
+    assert old.assumptions == {}
+    assert pickle.loads(pickle.dumps(res)).assumptions == res.assumptions

@@ -412,6 +412,15 @@ def _looks_like_id(values: pd.Series) -> bool:
     return not bool(text.str.fullmatch(r"[+-]?\d*[.,]\d*[1-9]\d*").mean() > 0.5)
 
 
+def _code_like(values: pd.Series) -> bool:
+    """Values look like identifiers: integers, or short codes without spaces."""
+    v = _sample(values)
+    if v.dtype.kind in "iub":
+        return True
+    text = v.astype("str").str.strip()
+    return bool(text.str.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.:/#-]{0,39}").mean() > 0.95)
+
+
 def repeats(values: pd.Series) -> tuple[int, int]:
     """Return (distinct non-missing values, non-missing values)."""
     v = values[~missing_mask(values)]
@@ -515,8 +524,8 @@ def _pick(
     choice: ColumnChoice,
 ) -> dict[str, Any] | None:
     refused: list[str] = []
-    for _, col, why in _ranked(columns, role, used):
-        ok, detail = _content_ok(raw[col], role, identity)
+    for score, col, why in _ranked(columns, role, used):
+        ok, detail = _content_ok(raw[col], role, identity, exact=score > 80)
         if ok:
             return {"column": col, "by": "name", "evidence": f"{why}; {detail}"}
         refused.append(f"{col!r} ({detail})")
@@ -545,6 +554,23 @@ def _pick(
                 }
     if identity:
         cands = [c for c in columns if c not in used and _looks_like_id(raw[c])]
+        spec = ROLES[role]
+        pickable = [
+            c
+            for c in cands
+            if not (set(name_tokens(c)) & (spec.veto | UNIT_TOKENS | QUALIFIERS))
+            and c not in {r.split("'")[1] for r in refused}
+            and _code_like(raw[c])
+        ]
+        if len(pickable) == 1:
+            col = pickable[0]
+            nu, nn = repeats(raw[col])
+            return {
+                "column": col,
+                "by": "content",
+                "evidence": f"no header names an identity; {col!r} is the only column of "
+                f"codes whose values repeat across rows ({nu} distinct over {nn} rows)",
+            }
         choice.evidence[role] = {
             "column": None,
             "by": "none",
@@ -561,12 +587,20 @@ def _pick(
     return None
 
 
-def _content_ok(values: pd.Series, role: str, identity: bool) -> tuple[bool, str]:
+def _content_ok(
+    values: pd.Series, role: str, identity: bool, *, exact: bool = False
+) -> tuple[bool, str]:
+    """Whether the values fit the role a header suggests, and the evidence.
+
+    A known whole name (``exact``) is trusted for positions and measures, so that bad values
+    become per-record rejects; only a content of another kind (times of day under 'time')
+    or a per-row id under an identity role overrules it.
+    """
     if role in ("lat", "lon"):
         parsed, within, n = coordinate_fit(values, role)
         if n == 0:
             return True, "no values to check"
-        return parsed >= 0.1, f"{parsed:.0%} of {n} sampled values are coordinates"
+        return parsed >= 0.1 or exact, f"{parsed:.0%} of {n} sampled values are coordinates"
     if role == "time":
         if values.dtype.kind in "fiuM" or isinstance(values.dtype, pd.DatetimeTZDtype):
             return True, "numeric or datetime values"
@@ -576,13 +610,13 @@ def _content_ok(values: pd.Series, role: str, identity: bool) -> tuple[bool, str
         if clocks >= 0.5:
             return False, f"{clocks:.0%} of sampled values are times of day without a date"
         share = date_fit(values, numbers=True)
-        return share >= 0.1, f"{share:.0%} of sampled values parse as dates"
+        return share >= 0.1 or exact, f"{share:.0%} of sampled values parse as dates"
     if role == "time_of_day":
         share = clock_fit(values)
         return share >= 0.8, f"{share:.0%} of sampled values are times of day"
     if role in ("sog", "cog", "quantity"):
         share = number_fit(values)
-        return share >= 0.5 or share == 0.0 and not len(_sample(values)), (
+        return share >= 0.5 or exact or not len(_sample(values)), (
             f"{share:.0%} of sampled values are numbers"
         )
     if identity:

@@ -27,6 +27,7 @@ from pydantic import BaseModel
 
 from ..errors import InputError, SourceUnreadable
 from ..schema import REJECT_COLUMNS
+from ..sphere import haversine_km  # noqa: F401  (re-exported for the readers)
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,11 @@ class IngestResult:
     n_read: int
     notes: list[str] = field(default_factory=list)
     assumptions: dict[str, Any] = field(default_factory=dict)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Results pickled by the runner's cache before ``assumptions`` existed still load.
+        state.setdefault("assumptions", {})
+        self.__dict__.update(state)
 
     @property
     def n_accepted(self) -> int:
@@ -244,14 +250,19 @@ def read_text_table(
 
 
 def _normalise_text(data: bytes, name: str) -> tuple[bytes, list[str]]:
-    """Old Mac line endings (CR only) to LF; a DOS end-of-file mark (Ctrl-Z) removed."""
+    """Return the text with every line end as LF and a DOS end-of-file mark (Ctrl-Z) removed."""
     notes = []
     if data.endswith(b"\x1a"):
         data = data.rstrip(b"\x1a")
         notes.append(f"{name}: trailing end-of-file mark (Ctrl-Z) removed")
-    if b"\r" in data and b"\n" not in data:
-        data = data.replace(b"\r", b"\n")
-        notes.append(f"{name}: lines end with CR only (classic Mac); read as line ends")
+    if b"\r" in data:
+        if b"\n" not in data:
+            notes.append(f"{name}: lines end with CR only (classic Mac); read as line ends")
+        # One line end everywhere: the CSV parser takes a lone CR as a line end too, and the
+        # physical line numbers of records and rejects must count what it counts.
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    if not data.endswith(b"\n"):
+        data += b"\n"  # the last record ends like the others (and a lone header parses)
     return data, notes
 
 
@@ -315,7 +326,7 @@ def _parse_table(
         {
             "source_file": name,
             "row": bad_rows,
-            "column": "",
+            "column": "*",  # the whole record
             "value": [b[1][:200] for b in bad],
             "rule": "ragged_row",
             "message": [f"line has {b[3]} fields, header has {b[2]}" for b in bad],
@@ -333,7 +344,7 @@ def _record_lines(text: str, delim: str, n_cols: int) -> tuple[np.ndarray, np.nd
     ragged: list[int] = []
     start = reader.line_num + 1
     for row in reader:
-        blank = not row or (len(row) == 1 and not row[0].strip())
+        blank = not row  # only an empty line is skipped, as pyarrow skips it
         if not blank:
             (out if len(row) == n_cols else ragged).append(start)
         start = reader.line_num + 1
@@ -658,18 +669,6 @@ def in_bbox(lon: np.ndarray, lat: np.ndarray, bbox: Sequence[float]) -> np.ndarr
     else:
         in_lon = (lon >= lon0) | (lon <= lon1)
     return in_lat & in_lon
-
-
-def haversine_km(lon1, lat1, lon2, lat2) -> np.ndarray:
-    """Great-circle distance in km (mean Earth radius 6371.0088 km); antimeridian-safe."""
-    lon1, lat1, lon2, lat2 = (
-        np.radians(np.asarray(v, dtype="float64")) for v in (lon1, lat1, lon2, lat2)
-    )
-    a = (
-        np.sin((lat2 - lat1) / 2) ** 2
-        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
 
 
 def reproject_xy(x: np.ndarray, y: np.ndarray, crs, name: str) -> tuple[np.ndarray, np.ndarray]:

@@ -319,13 +319,15 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool) -> dic
             secs = days * 86400.0 + naive.hour * 3600 + naive.minute * 60 + naive.second - off
             has_clock = (naive.hour, naive.minute, naive.second) != (0, 0, 0)
             seen[text] = (secs, zoned, has_clock, month_only)
-    got = [seen[str(t)] for t in texts.to_numpy(dtype=object)]  # per row: a dict lookup
-    secs = np.array([g[0] for g in got], dtype="float64")
-    acc.secs[rows] = secs
-    acc.zoned[rows] = [g[1] for g in got]
-    acc.has_clock[rows] = [g[2] for g in got]
+    keys = list(seen)
+    table = np.array([seen[k] for k in keys], dtype="float64").reshape(-1, 4)
+    at = pd.Index(keys).get_indexer(texts.astype("str").to_numpy(dtype=object))
+    got = table[at]
+    acc.secs[rows] = got[:, 0]
+    acc.zoned[rows] = got[:, 1].astype(bool)
+    acc.has_clock[rows] = got[:, 2].astype(bool)
     acc.done[rows] = True
-    counts["month_precision"] = int(sum(g[3] for g in got if np.isfinite(g[0])))
+    counts["month_precision"] = int((got[:, 3].astype(bool) & np.isfinite(got[:, 0])).sum())
     return counts
 
 
@@ -546,7 +548,7 @@ def _zone_sentence(p: ParsedTimes) -> str:
     n_dates = int((~p.has_clock & good).sum())
     zone = []
     if n_zoned:
-        zone.append(f"{n_zoned} value(s) name their zone or offset (converted to UTC)")
+        zone.append(f"{n_zoned} value(s) name their zone or offset, or are epoch time (UTC)")
     if n_naive:
         zone.append(f"{n_naive} value(s) without zone taken as UTC")
     if n_dates:

@@ -195,9 +195,9 @@ def _geometry_from_table(raw: pd.DataFrame, src: ContextSource, name: str):
                 f"it has {list(raw.columns)!r}"
             )
         text = as_text(raw[wkt_col])
-        geoms = shapely.from_wkt(
-            text.where(text != "", None).to_numpy(dtype=object), on_invalid="ignore"
-        )
+        wkt = np.array(text.tolist(), dtype=object)
+        wkt[wkt == ""] = None
+        geoms = shapely.from_wkt(wkt, on_invalid="ignore")
         bad = (text != "").to_numpy() & shapely.is_missing(geoms)
         rules = [
             Rule(

@@ -518,13 +518,14 @@ def _normalise(
         values=pair_text,
     )
     dup_frame = raw if geometry is None else raw.assign(__geometry=lat_raw)
+    dup, first = _exact_duplicates(dup_frame)
     rules.append(
         Rule(
             "duplicate",
-            _exact_duplicates(dup_frame),
-            "",
-            "exact duplicate of an earlier record",
-            None,
+            dup,
+            "*",
+            "exact duplicate (every field) of an earlier record, whose line is the value",
+            pd.Series(np.asarray(rows)[first], index=raw.index).astype("str"),
         )
     )
 
@@ -614,15 +615,24 @@ def _crs_report(crs, crs_by: str, ok, lat, lon, looks_projected: bool) -> dict[s
     }
 
 
-def _exact_duplicates(raw: pd.DataFrame) -> np.ndarray:
-    """Return True for each record equal in every field to an earlier one (hash, then confirm)."""
-    h = pd.util.hash_pandas_object(raw, index=False).to_numpy()
-    cand = pd.Series(h).duplicated(keep=False).to_numpy()
+def _exact_duplicates(raw: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Return (True for each record equal in every field to an earlier one, index of the first).
+
+    Hash first, then confirm on the candidates only.
+    """
+    h = pd.Series(pd.util.hash_pandas_object(raw, index=False).to_numpy())
+    cand = h.duplicated(keep=False).to_numpy()
     out = np.zeros(len(raw), dtype=bool)
+    first = np.arange(len(raw))
     if cand.any():
         idx = np.flatnonzero(cand)
-        out[idx] = raw.iloc[idx].duplicated(keep="first").to_numpy()
-    return out
+        sub = raw.iloc[idx].reset_index(drop=True)
+        out[idx] = sub.duplicated(keep="first").to_numpy()
+        keys = pd.Series(np.arange(len(sub))).groupby(
+            [sub[c].astype("str") for c in sub.columns], sort=False, dropna=False
+        )
+        first[idx] = idx[keys.transform("min").to_numpy()]
+    return out, first
 
 
 def _points_from_geometry(geoms: np.ndarray, to_points: bool, name: str):

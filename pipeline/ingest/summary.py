@@ -99,14 +99,17 @@ def summarise_ingest(
     Returns
     -------
     dict
-        ``kind``, ``source``, ``accepted``, ``rejected``, ``reject_rate``, ``rejects_file``,
-        ``by_rule``, ``notes``, ``usable``; for rasters ``crs``, ``shape``, ``bands``,
-        ``bounds``, ``valid_fraction``.
+        Strict JSON (no NaN): ``kind``, ``source``, ``read``, ``accepted``, ``rejected``,
+        ``reject_rate``, ``rejects_file``, ``by_rule``, ``notes``, ``assumptions`` (see
+        :class:`IngestResult`), ``usable``; for tracks ``vessels``; for rasters ``crs``,
+        ``shape``, ``bands``, ``bounds``, ``valid_fraction``, ``assumptions`` and
+        ``coverage`` (:func:`~pipeline.ingest.raster_coverage` against ``aoi_bbox``).
 
     Raises
     ------
     SourceUnreadable, InputError, DataQualityError
-        When the file is not usable (the CLI maps these to exit code 2).
+        When the file is not usable (the CLI maps these to exit code 2): a raster that
+        misses the area or holds only nodata there is refused here.
     ConfigError
         If ``path`` is a source model of another kind.
     """

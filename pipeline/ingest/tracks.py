@@ -225,7 +225,7 @@ def read_tracks(
         raw, rows = table.frame, table.lines
         schema = src.schema_ if src.schema_ != "auto" else detect_ais_schema(list(raw.columns))
         parts = _columns_from_table(raw, src, name, schema)
-        notes.append(f"{name}: AIS schema {schema!r}")
+        notes.append(f"{name}: position table schema {schema!r}")
         assumptions.update(encoding=table.encoding, delimiter=table.delimiter, schema=schema)
         crs = src.crs
     elif fmt == "gpx":
@@ -237,6 +237,11 @@ def read_tracks(
         raw, rows, parts, more, crs = _read_vector_tracks(src, fmt, opened.target)
         notes += more
     assumptions["columns"] = parts.get("evidence", {})
+    notes += [
+        f"{name}: {role} taken from column {e['column']!r} by its values ({e['evidence']})"
+        for role, e in assumptions["columns"].items()
+        if e.get("by") == "content"
+    ]
     assumptions["crs"] = _crs_report(crs, parts.get("crs_by", "config" if crs else "default"))
     if parts.get("speed_unit"):
         assumptions["speed_unit"] = parts["speed_unit"]
@@ -781,9 +786,9 @@ def _normalise_pings(
         Rule(
             "duplicate",
             key.duplicated(keep="first").to_numpy(),
-            "",
-            "same vessel, time and position as an earlier ping",
-            None,
+            pair_col,
+            "same vessel, time and position {value} as an earlier ping",
+            pair,
         )
     )
     timed = ~pd.isna(naive)

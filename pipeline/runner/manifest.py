@@ -7,6 +7,8 @@ scalars become plain numbers and anything else its text.
 from __future__ import annotations
 
 import contextlib
+import functools
+import hashlib
 import json
 import math
 import platform
@@ -19,6 +21,7 @@ from .. import __version__
 from ..io import atomic_write_text, sha256_file
 
 __all__ = [
+    "code_version",
     "dumps_strict",
     "factor_entries",
     "jsonable",
@@ -47,11 +50,26 @@ _VERSIONED = (
 )
 
 
+@functools.lru_cache(maxsize=1)
+def code_version() -> str:
+    """Return the package version plus a hash of its source (``0.1.0+3f2a9c1d0b7e``).
+
+    The version alone does not change between commits; cache keys and the run key use this,
+    so a changed reader never serves a table parsed by the old one.
+    """
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        h.update(str(path.relative_to(root)).encode())
+        h.update(path.read_bytes())
+    return f"{__version__}+{h.hexdigest()[:12]}"
+
+
 def versions() -> dict[str, str]:
     """Versions of route-risk, Python and the core libraries."""
     import importlib.metadata as md
 
-    out = {"route-risk": __version__, "python": platform.python_version()}
+    out = {"route-risk": code_version(), "python": platform.python_version()}
     for n in _VERSIONED:
         with contextlib.suppress(md.PackageNotFoundError):
             out[n] = md.version(n)

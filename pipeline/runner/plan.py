@@ -60,7 +60,7 @@ def factors_to_compute(config: Config) -> list[Factor]:
     return [
         f
         for f in available.values()
-        if f.section is not None or f.name in wanted or f.name in config.factors.options
+        if f.builtin or f.name in wanted or f.name in config.factors.options
     ]
 
 
@@ -85,10 +85,11 @@ def planned_stages(config: Config) -> list[str]:
     """Names of the stages this config runs, in order (features one per factor)."""
     names = ["ingest", "cells"]
     names += [f"features: {f.name}" for f in factors_to_compute(config)]
-    if config.timeline.months > 0:
+    seizures = bool(config.inputs.seizures)  # the timeline and back-test are about seizures
+    if config.timeline.months > 0 and seizures:
         names.append("timeline")
     names.append("score")
-    if config.evaluate.enabled:
+    if config.evaluate.enabled and seizures:
         names.append("back-test")
     names += ["render", "export"]
     return names

@@ -8,6 +8,7 @@ cache key (:mod:`pipeline.runner.cache`).
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,14 +18,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import __version__
 from .. import schema as S
-from ..area import Area, read_area, read_ports, region_cells, reject_outside_polygon
+from ..area import Area, read_area, region_cells, reject_outside_polygon, sea_cells
 from ..config import Config
 from ..errors import DataQualityError, InputError, SourceUnreadable
 from ..features import FeatureTable, compute_features
 from ..io import sha256_file
 from .cache import StageCache, digest, frame_digest
+from .manifest import code_version
 from .plan import factor_options, factors_to_compute
 from .publish import check_no_links
 
@@ -45,6 +46,7 @@ class RunState:
     seizures: pd.DataFrame = field(default_factory=S.empty_seizures)
     pings: pd.DataFrame = field(default_factory=S.empty_pings)
     ports: pd.DataFrame | None = None
+    context: dict[str, Any] = field(default_factory=dict)
     rasters: list[dict[str, Any]] = field(default_factory=list)
     ingest_report: dict[str, Any] = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)
@@ -58,7 +60,7 @@ class RunState:
 
     def cached(self, stage: str, key_parts: Any, build: Callable[[], Any]) -> tuple[Any, bool]:
         """Serve ``stage`` from the cache (key: parts + code version) or build it."""
-        return self.cache.get_or_build(stage, [key_parts, __version__], build)
+        return self.cache.get_or_build(stage, [key_parts, code_version()], build)
 
     @property
     def events(self) -> pd.DataFrame | None:
@@ -91,7 +93,10 @@ def _ingest_one(state: RunState, kind: str, src, reader, names: set[str]) -> pd.
             f"{kind} input {str(path)!r} {'is not a file' if path.exists() else 'does not exist'}"
         )
     sha = sha256_file(path)
-    kwargs: dict[str, Any] = {"aoi_bbox": state.area.bbox}
+    kwargs: dict[str, Any] = {
+        "aoi_bbox": state.area.bbox,
+        "max_uncompressed_mb": cfg.ingest.max_uncompressed_mb,
+    }
     if kind == "seizures":
         kwargs["as_of"] = state.as_of
     else:
@@ -148,9 +153,82 @@ def polygon_sha(state: RunState) -> str | None:
     return sha256_file(p) if p is not None else None
 
 
+def _context(state: RunState, names: set[str]) -> None:
+    """Read the context layers (ports, lanes, land) with their rejects, one frame per kind."""
+    import geopandas as gpd
+
+    from ..ingest import read_context, write_rejects
+
+    by_kind: dict[str, list] = {}
+    for src in state.config.inputs.context_sources():
+        path = Path(src.path)
+        if not path.is_file():
+            raise SourceUnreadable(f"{src.kind} layer {str(path)!r} does not exist")
+        sha = sha256_file(path)
+        result, hit = state.cached(
+            f"ingest {src.kind}",
+            [sha, path.name, src.model_dump(mode="json", exclude={"path"})],
+            functools.partial(
+                read_context, src, max_uncompressed_mb=state.config.ingest.max_uncompressed_mb
+            ),
+        )
+        name = f"{src.kind}-{path.stem}"
+        while name in names:
+            name += "-2"
+        names.add(name)
+        rejects = write_rejects(result, state.staging, name)
+        state.ingest_report.setdefault("context", []).append(
+            {
+                "kind": src.kind,
+                "path": str(path),
+                "sha256": sha,
+                "read": int(result.n_read),
+                "accepted": int(len(result.frame)),
+                "rejected": int(result.n_read - len(result.frame)),
+                "by_rule": dict(sorted(result.by_rule.items())),
+                "rejects_file": str(rejects.relative_to(state.staging)),
+                "notes": list(result.notes),
+                "assumptions": result.assumptions,
+                "cached": hit,
+            }
+        )
+        state.digests[f"context:{src.kind}"] = digest(
+            [state.digests.get(f"context:{src.kind}"), sha]
+        )
+        by_kind.setdefault(src.kind, []).append(gpd.GeoDataFrame(result.frame, crs="EPSG:4326"))
+    state.context = {k: pd.concat(v, ignore_index=True) for k, v in by_kind.items()}
+    if "ports" in state.context:
+        pts = state.context["ports"]
+        pts = pts[pts.geometry.geom_type == "Point"]
+        state.ports = pd.DataFrame(
+            {
+                "name": pts["name"].astype(str).to_numpy(),
+                S.LON: pts.geometry.x.to_numpy(),
+                S.LAT: pts.geometry.y.to_numpy(),
+            }
+        )
+        state.digests["ports"] = state.digests["context:ports"]
+
+
+def _raster(state: RunState, r) -> dict[str, Any]:
+    """Open a raster lazily and check it can inform the area (refused in one line if not)."""
+    from ..ingest import open_raster, raster_coverage
+
+    da = open_raster(r, memory_budget_mb=state.config.ingest.memory_budget_mb)
+    coverage = raster_coverage(da, state.area.bbox)
+    return {
+        "name": r.name,
+        "path": str(r.path),
+        "source": r,
+        "data": da,
+        "coverage": coverage,
+        "assumptions": da.attrs.get("assumptions"),
+    }
+
+
 def ingest(state: RunState) -> None:
     """Read every input (cached per file), reject outside the area, open the rasters."""
-    from ..ingest import open_raster, read_seizures, read_tracks
+    from ..ingest import read_seizures, read_tracks
 
     cfg = state.config
     state.area = read_area(cfg.area.bbox, cfg.area.polygon)
@@ -168,21 +246,14 @@ def ingest(state: RunState) -> None:
     if frames["tracks"]:
         pings = pd.concat(frames["tracks"], ignore_index=True)
         state.pings = pings.sort_values([S.VESSEL_ID, S.TIME], kind="stable").reset_index(drop=True)
-    state.ports = read_ports(cfg.inputs.ports)
-    state.digests["ports"] = sha256_file(cfg.inputs.ports) if cfg.inputs.ports else "none"
-    state.rasters = [
-        {
-            "name": r.name,
-            "path": str(r.path),
-            "source": r,
-            "data": open_raster(r, memory_budget_mb=cfg.ingest.memory_budget_mb),
-        }
-        for r in cfg.inputs.rasters
-    ]
-    if state.seizures.empty:
+    _context(state, names)
+    state.rasters = [_raster(state, r) for r in cfg.inputs.rasters]
+    if cfg.inputs.seizures and state.seizures.empty:
         raise InputError("no seizure record survived ingest; see the rejects files")
-    if state.as_of is None:
-        last = state.seizures[S.TIME].max()
+    if cfg.inputs.tracks and not cfg.inputs.seizures and state.pings.empty:
+        raise InputError("no AIS/GPS position survived ingest; see the rejects files")
+    if state.as_of is None:  # the day of the last event (or position, in a tracks-only run)
+        last = (state.seizures if len(state.seizures) else state.pings)[S.TIME].max()
         state.as_of = last.normalize() + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
     state.seizures = state.seizures[state.seizures[S.TIME] <= state.as_of].reset_index(drop=True)
 
@@ -205,6 +276,8 @@ def cells(state: RunState) -> None:
         ),
     )
     state.cells = frame[S.CELL].to_numpy(dtype="uint64")
+    if a.exclude_land and "land" in state.context:
+        state.cells = sea_cells(state.cells, state.context["land"])
 
 
 def _input_digests(state: RunState) -> dict[str, str]:
@@ -238,6 +311,7 @@ def features(state: RunState) -> None:
         pings=state.pings,
         rasters={r["name"]: r["data"] for r in state.rasters},
         ports=state.ports,
+        context=state.context,
         window_cells=state.cells,
     )
     state.features = compute_features(
