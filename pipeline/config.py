@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import ConfigError, FutureDateWarning
 from .factors import InputsView, PluginOptions
+from .hotspots import HotspotOptions
 from .ingest.options import (
     ContextSource,
     IngestOptions,
@@ -44,6 +45,7 @@ __all__ = [
     "Config",
     "DensityConfig",
     "EvaluateConfig",
+    "HotspotConfig",
     "RenderConfig",
     "RunConfig",
     "ScoreConfig",
@@ -270,6 +272,12 @@ class EvaluateConfig(_Model):
         return tuple(sorted(v))
 
 
+class HotspotConfig(HotspotOptions):
+    """Gi* hot spots (FDR-corrected) and emerging trends (see :mod:`pipeline.hotspots`)."""
+
+    enabled: bool = Field(True, description="Compute Gi* and emerging hot spots.")
+
+
 class TimelineConfig(_Model):
     """The monthly risk behind the map's time slider."""
 
@@ -335,6 +343,7 @@ class Config(_Model):
     score: ScoreConfig = Field(default_factory=ScoreConfig)
     evaluate: EvaluateConfig = Field(default_factory=EvaluateConfig)
     timeline: TimelineConfig = Field(default_factory=TimelineConfig)
+    hotspots: HotspotConfig = Field(default_factory=HotspotConfig)
     render: RenderConfig = Field(default_factory=RenderConfig)
     factors: PluginOptions = Field(default_factory=PluginOptions)
     source: Path | None = Field(None, description="The file this config was loaded from.")

@@ -189,6 +189,7 @@ def _manifest(
             "transit_notes": list(getattr(ft.shared.get("transit"), "notes", [])),
         },
         "evaluation": state.evaluation,
+        "hotspots": state.hotspots,
         "stages": stages,
         "timings_s": {k: v["seconds"] for k, v in stages.items()},
         "outputs": M.output_entries(published),

@@ -229,3 +229,21 @@ def test_unchanged_rerun_is_up_to_date_until_an_input_or_option_changes(small_de
     fixed = pipeline.run_pipeline(config(small_demo, tmp_path, density={"bandwidth_km": 30}))
     assert not fixed.up_to_date
     assert (fixed.out_dir / "scores.csv").read_text() != "tampered"
+
+
+def test_hotspots_reach_the_scores_and_the_manifest(small_demo, tmp_path):
+    from pipeline.grid import points_to_cells
+    from pipeline.hotspots import cell_counts, gi_star
+
+    res = pipeline.run_pipeline(config(small_demo, tmp_path))
+    s = res.scores
+    assert {"gi_z", "gi_p_adjusted", "gi_bin", "gi_class", "emerging_category", "trend"} <= set(s)
+    summary = res.manifest["hotspots"]["gi_star"]
+    assert summary["fdr"] is True and summary["cells"] == len(s)
+    assert summary["hot_cells"] == int((s["gi_bin"] > 0).sum()) > 0
+    # the z-scores are those of the seizure counts on the scored cells
+    seizures = pd.read_parquet(res.out_dir / "seizures.parquet")
+    cells = s["cell"].to_numpy(dtype="uint64")
+    counts = cell_counts(points_to_cells(seizures["lon"], seizures["lat"], 4), cells)
+    np.testing.assert_allclose(s["gi_z"], gi_star(cells, counts)["gi_z"], rtol=1e-12)
+    assert res.manifest["hotspots"]["emerging"]["cells"] == len(s)

@@ -56,6 +56,7 @@ class RunState:
     scores: pd.DataFrame | None = None
     timeline: pd.DataFrame | None = None
     evaluation: dict[str, Any] | None = None
+    hotspots: dict[str, Any] | None = None
     outputs: dict[str, Path] = field(default_factory=dict)
 
     def cached(self, stage: str, key_parts: Any, build: Callable[[], Any]) -> tuple[Any, bool]:
@@ -384,6 +385,40 @@ def score(state: RunState) -> None:
     state.timeline = score_timeline(table, state.timeline_density, sc.factors, **opts)
 
 
+def hotspots(state: RunState) -> None:
+    """Gi* (FDR by default) on seizure counts or the risk, and emerging hot-spot trends."""
+    from ..grid import points_to_cells
+    from ..hotspots import (
+        cell_counts,
+        emerging_hotspots,
+        emerging_summary,
+        gi_star,
+        gi_summary,
+        space_time_cube,
+    )
+
+    cfg, scores = state.config, state.scores
+    assert scores is not None and state.as_of is not None
+    opts = cfg.hotspots
+    cells_ = scores[S.CELL].to_numpy(dtype="uint64")
+    ev = points_to_cells(
+        state.seizures[S.LON].to_numpy(), state.seizures[S.LAT].to_numpy(), cfg.area.resolution
+    )
+    if opts.values == "risk":
+        values = np.nan_to_num(scores[S.RISK].to_numpy(dtype="float64"))
+    else:
+        values = cell_counts(ev, cells_)
+    gi = gi_star(cells_, values, opts)
+    cube = space_time_cube(
+        ev, state.seizures[S.TIME], cells_, period=opts.emerging.period, end=state.as_of
+    )
+    emerging = emerging_hotspots(cube, opts)
+    state.scores = scores.merge(gi, on=S.CELL, how="left").merge(
+        emerging.cells, on=S.CELL, how="left"
+    )
+    state.hotspots = {"gi_star": gi_summary(gi, opts), "emerging": emerging_summary(emerging, opts)}
+
+
 def back_test(state: RunState) -> None:
     """Hold out the last ``test_days`` and measure how well the density ranked them."""
     from ..builtin_factors import density_on_cells
@@ -522,6 +557,7 @@ STAGE_FUNCTIONS: dict[str, Callable[..., None]] = {
     "features": features,
     "timeline": timeline,
     "score": score,
+    "hotspots": hotspots,
     "back-test": back_test,
     "render": render,
     "export": export,
