@@ -287,14 +287,6 @@ def build_lagged_features(
         return np.bincount(ev_idx[sel], minlength=n).astype("float64")
 
     floor = options.smoothing_floor * max(m, 1) / max(n, 1)
-    from .._density_kernels import kernel_at_zero
-
-    scale_of = {
-        b: kernel_at_zero(options.kernel, b) * mean_area
-        if options.smoothing_scale == "peak"
-        else floor
-        for b in options.bandwidths_km
-    }
     names: list[str] = []
     desc: dict[str, str] = {}
     for w in options.count_windows_days:
@@ -315,19 +307,6 @@ def build_lagged_features(
             desc[key] = (
                 f"events around the cell, {options.kernel} kernel of {b:g} km, {span} "
                 f"(log, floor {floor:.3g})"
-            )
-    if options.support_indicators:
-        for b in options.bandwidths_km:
-            key = f"outside_{b:g}km"
-            names.append(key)
-            desc[key] = f"1 where no event of the history lies within {b:g} km"
-    if options.blend:
-        for b in options.bandwidths_km:
-            key = f"blend_{b:g}km"
-            names.append(key)
-            desc[key] = (
-                f"own-cell events plus the {b:g} km smoothed count, per {W:g} days (log, floor "
-                f"{floor:.3g})"
             )
     if options.recency:
         names.append("recency")
@@ -355,19 +334,8 @@ def build_lagged_features(
             else:
                 recent = past & (tau >= s - float(w))
                 v = mats[b] @ recent.astype("float64") * (W / float(w))
-            cols.append(np.log1p(v / scale_of[b]))
+            cols.append(np.log(v + floor))
             raw[key] = v
-        if options.support_indicators:
-            for b in options.bandwidths_km:
-                v = (mats[b] @ past.astype("float64") <= 0).astype("float64")
-                cols.append(v)
-                raw[f"outside_{b:g}km"] = v
-        if options.blend:
-            own = cell_counts(-W, s) * scale
-            for b in options.bandwidths_km:
-                v = own + mats[b] @ past.astype("float64") * scale
-                cols.append(np.log(v + floor))
-                raw[f"blend_{b:g}km"] = v
         if options.recency:
             assert near is not None
             last = _row_max(near, np.where(past, tau, -np.inf))

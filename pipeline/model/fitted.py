@@ -115,7 +115,8 @@ def cluster_robust_cov(
 ) -> np.ndarray:
     """Cluster-robust (sandwich) covariance of a log-link Poisson or NB2 GLM.
 
-    ``H⁻¹ B H⁻¹ · c`` with ``H = Σ w x xᵀ μ/(1+αμ)``, ``B = Σ_g s_g s_gᵀ``,
+    ``H⁻¹ B H⁻¹ · c`` with the observed information ``H = Σ w x xᵀ μ(1+αy)/(1+αμ)²``,
+    ``B = Σ_g s_g s_gᵀ``,
     ``s_g = Σ_{i∈g} w x (y - μ)/(1+αμ)`` and statsmodels' small-sample factor
     ``c = G/(G-1) · (N-1)/(N-K)`` (so it matches ``GLM.fit(cov_type="cluster")``).
 
@@ -139,7 +140,8 @@ def cluster_robust_cov(
     a = 0.0 if alpha is None else float(alpha)
     w = np.ones(len(y)) if weights is None else np.asarray(weights, "float64")
     denom = 1.0 + a * mu
-    h = (x * (w * mu / denom)[:, None]).T @ x
+    # Observed information of the log link (NB2 is not canonical: it differs from the expected).
+    h = (x * (w * mu * (1.0 + a * y) / denom**2)[:, None]).T @ x
     u = x * (w * (y - mu) / denom)[:, None]
     _, g = np.unique(groups, return_inverse=True)
     n_g = int(g.max()) + 1 if g.size else 0

@@ -25,7 +25,11 @@ class FittedOptions(BaseModel):
         730.0, gt=0, description="History the fit uses: events in [origin - train_days, origin)."
     )
     stride_days: float | None = Field(
-        None, gt=0, description="Days between training origins; default: horizon_days."
+        None,
+        gt=0,
+        description="Days between training origins; default: the horizon or 30 days, whichever"
+        " is shorter (more origins, more rows; their overlap is handled by cell-clustered"
+        " standard errors).",
     )
     count_windows_days: tuple[Window, ...] = Field(
         ("all", 365.0, "horizon"),
@@ -41,27 +45,11 @@ class FittedOptions(BaseModel):
         description="History windows of the smoothed-count features: 'all' (rate per"
         " train_days) or the last N days; one feature per window and bandwidth.",
     )
-    smoothing_scale: Literal["peak", "mean"] = Field(
-        "mean",
-        description="Smoothed counts enter as log1p(x / c): 'peak', c = what one event adds at"
-        " its own cell (kernel at 0 x mean area), so x / c reads as 'events nearby'; 'mean', c ="
-        " smoothing_floor x the mean events per cell.",
-    )
     smoothing_floor: float = Field(
         0.01,
         gt=0,
         description="Smoothed counts enter as log(x + c), c = this share of the mean events per"
         " cell over the history.",
-    )
-    support_indicators: bool = Field(
-        True,
-        description="Also offer, per bandwidth, an indicator of 'no event within b km in the"
-        " history', so that the log smoothed counts need not explain the support's edge.",
-    )
-    blend: bool = Field(
-        False,
-        description="Also offer, per bandwidth, log(own-cell count + smoothed count): an"
-        " empirical-Bayes-like shrinkage of the cell's count towards its neighbourhood.",
     )
     kernel: Literal["epanechnikov", "gaussian", "quartic", "triangular", "uniform"] = "quartic"
     recency: bool = Field(True, description="Feature: days since the last event near the cell.")
@@ -99,7 +87,7 @@ class FittedOptions(BaseModel):
         " count at the smallest bandwidth).",
     )
     max_rows: int = Field(
-        400_000,
+        250_000,
         ge=1000,
         description="Above this many training rows, rows with no event and no count history are"
         " subsampled (weights keep the likelihood unbiased).",
@@ -137,14 +125,7 @@ class FittedOptions(BaseModel):
                 f"({self.history_days!r}) plus horizon_days ({self.horizon_days!r}), so that at "
                 "least one training origin exists"
             )
-        longest = max(
-            (
-                float(w)
-                for w in (*self.count_windows_days, *self.kde_windows_days)
-                if not isinstance(w, str)
-            ),
-            default=0.0,
-        )
+        longest = max(self._numeric_windows(), default=0.0)
         if self.min_history_days is not None and longest > self.min_history_days:
             raise ValueError(
                 f"min_history_days ({self.min_history_days!r}) must be >= the longest count "
@@ -152,21 +133,21 @@ class FittedOptions(BaseModel):
             )
         return self
 
+    def _numeric_windows(self) -> list[float]:
+        kde = self.kde_windows_days if self.bandwidths_km else ()
+        return [float(w) for w in (*self.count_windows_days, *kde) if not isinstance(w, str)]
+
     @property
     def stride(self) -> float:
         """Days between training origins."""
-        return float(self.stride_days or self.horizon_days)
+        return float(self.stride_days or min(self.horizon_days, 30.0))
 
     @property
     def history_days(self) -> float:
         """History each training origin needs (``min_history_days`` or its default)."""
         if self.min_history_days is not None:
             return float(self.min_history_days)
-        numeric = [
-            float(w)
-            for w in (*self.count_windows_days, *self.kde_windows_days)
-            if not isinstance(w, str)
-        ]
+        numeric = self._numeric_windows()
         if "horizon" in self.count_windows_days:
             numeric.append(self.horizon_days)
         if self.recency:
