@@ -35,7 +35,7 @@ from .. import schema as S
 from ..errors import InputError
 from ..grid import cell_area_km2, cells_resolutions, points_to_cells, to_cells
 from ._json import json_safe
-from .baselines import Method, baseline_methods, events_to_counts
+from .baselines import Method, baseline_methods, cell_areas, events_to_counts
 from .calibration import reliability
 from .metrics import hit_rates, ranking_metrics
 from .options import BacktestOptions
@@ -305,7 +305,7 @@ def rolling_back_test(
             skipped.append({"origin": t.isoformat(), "reason": "the cell universe is empty"})
             continue
         res = resolution if resolution is not None else int(cells_resolutions(universe[:1])[0])
-        area = cell_area_km2(universe)
+        area = cell_areas(universe)
         test_cells = points_to_cells(test[S.LON].to_numpy(), test[S.LAT].to_numpy(), res)
         test_counts = events_to_counts(test_cells, universe)
         train_cells = points_to_cells(train[S.LON].to_numpy(), train[S.LAT].to_numpy(), res)

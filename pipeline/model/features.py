@@ -48,7 +48,8 @@ from .._density_kernels import (
     lonlat_to_xyz,
 )
 from ..errors import InputError
-from ..grid import cell_area_km2, cells_resolutions, cells_to_latlng, points_to_cells, to_cells
+from ..evaluate.baselines import cell_areas
+from ..grid import cells_resolutions, cells_to_latlng, points_to_cells, to_cells
 from .options import FittedOptions
 
 __all__ = ["LaggedFeatures", "build_lagged_features", "smoothed_counts"]
@@ -73,6 +74,8 @@ class LaggedFeatures:
         Cell index and training-origin index of each row.
     x_pred, offset_pred : numpy.ndarray
         The features and offsets of every cell at the forecast origin.
+    area_km2 : numpy.ndarray
+        Area of every cell.
     training_origins_days : list of float
         The training origins, in days before the forecast origin.
     raw_pred : dict of str to numpy.ndarray
@@ -90,38 +93,106 @@ class LaggedFeatures:
     origin_train: np.ndarray
     x_pred: np.ndarray
     offset_pred: np.ndarray
+    area_km2: np.ndarray
     training_origins_days: list[float]
     raw_pred: dict[str, np.ndarray] = field(default_factory=dict)
     n_events: int = 0
 
 
-def _kernel_matrices(
-    cells_xyz: np.ndarray,
-    ev_xyz: np.ndarray,
-    bandwidths: tuple[float, ...],
-    kernel: str,
-    radius_km: float,
-    mean_area: float,
-) -> tuple[dict[float, sparse.csr_matrix], sparse.csr_matrix | None]:
-    """Kernel weights × mean area per bandwidth, and the pairs within ``radius_km``."""
-    n, m = len(cells_xyz), len(ev_xyz)
-    reach = max([kernel_support_km(kernel, b) for b in bandwidths] + [radius_km])
-    if n == 0 or m == 0:
-        empty = sparse.csr_matrix((n, m))
-        return {b: empty for b in bandwidths}, empty
-    tc = cKDTree(cells_xyz * EARTH_RADIUS_KM)
-    te = cKDTree(ev_xyz * EARTH_RADIUS_KM)
-    pairs = tc.sparse_distance_matrix(te, arc_to_chord_km(reach), output_type="ndarray")
-    i, j = pairs["i"].astype("int64"), pairs["j"].astype("int64")
-    d = chord_to_arc_km(pairs["v"])
-    mats = {}
-    for b in bandwidths:
-        k = kernel_profile(kernel, d, b) * mean_area
-        keep = k > 0
-        mats[b] = sparse.csr_matrix((k[keep], (i[keep], j[keep])), shape=(n, m))
-    near = d < radius_km
-    pattern = sparse.csr_matrix((np.ones(int(near.sum())), (i[near], j[near])), shape=(n, m))
-    return mats, pattern
+def _mean_edge_km(res: int) -> float:
+    n_cells = 2 + 120 * 7**res
+    return float(np.sqrt(2 * (4 * np.pi * EARTH_RADIUS_KM**2 / n_cells) / (3 * np.sqrt(3))))
+
+
+def _pairs(t_xyz: np.ndarray, e_xyz: np.ndarray, reach_km: float):
+    """Target-event pairs closer than ``reach_km``, sorted by target: (i, j, great-circle km)."""
+    tt = cKDTree(t_xyz * EARTH_RADIUS_KM)
+    te = cKDTree(e_xyz * EARTH_RADIUS_KM)
+    p = tt.sparse_distance_matrix(te, arc_to_chord_km(reach_km), output_type="ndarray")
+    order = np.argsort(p["i"], kind="stable")
+    return (
+        p["i"][order].astype("int64"),
+        p["j"][order].astype("int64"),
+        chord_to_arc_km(p["v"][order]),
+    )
+
+
+def _csr(i, j, v, n, m, sel=None) -> sparse.csr_matrix:
+    """CSR from pairs already sorted by row (no re-sorting)."""
+    if sel is not None:
+        i, j, v = i[sel], j[sel], v[sel]
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(i, minlength=n))])
+    return sparse.csr_matrix((v, j, indptr), shape=(n, m))
+
+
+class _KernelSums:
+    """Kernel sums of events at the cells, one sparse operator per bandwidth.
+
+    With ``coarsen``, a bandwidth of at least ten mean cell edges of a coarser resolution is
+    evaluated at the centres of that resolution's cells (those holding the cells' centres) and
+    read back at the cells: a 100 km kernel on resolution 6 evaluates 7 times fewer targets, and
+    a cell centre is at most one coarse cell radius (< b / 10) from where its value was taken.
+    """
+
+    def __init__(
+        self,
+        cells: np.ndarray,
+        ev_lon: np.ndarray,
+        ev_lat: np.ndarray,
+        bandwidths: tuple[float, ...],
+        kernel: str,
+        radius_km: float = 0.0,
+        coarsen: bool = True,
+    ) -> None:
+        n, m = cells.size, ev_lon.size
+        self.n, self.m = n, m
+        res = int(cells_resolutions(cells[:1])[0]) if n else 0
+        c_lat, c_lon = cells_to_latlng(cells)
+        e_xyz = lonlat_to_xyz(ev_lon, ev_lat)
+        groups: dict[int, list[float]] = {}
+        for b in bandwidths:
+            r = res
+            if coarsen:
+                r = next((q for q in range(res + 1) if _mean_edge_km(q) <= b / 10), res)
+            groups.setdefault(r, []).append(b)
+        self.ops: dict[float, tuple[sparse.csr_matrix, np.ndarray | None]] = {}
+        own: tuple[np.ndarray, np.ndarray, np.ndarray, float] | None = None
+        for r, bs in groups.items():
+            if r == res:
+                t_lon, t_lat, back = c_lon, c_lat, None
+            else:
+                coarse = points_to_cells(c_lon, c_lat, r)
+                targets, back = np.unique(coarse, return_inverse=True)
+                t_lat, t_lon = cells_to_latlng(targets)
+            nt = t_lon.size
+            if nt == 0 or m == 0:
+                for b in bs:
+                    self.ops[b] = (sparse.csr_matrix((nt, m)), back)
+                continue
+            reach = max(kernel_support_km(kernel, b) for b in bs)
+            i, j, d = _pairs(lonlat_to_xyz(t_lon, t_lat), e_xyz, max(reach, radius_km))
+            if back is None:
+                own = (i, j, d, max(reach, radius_km))
+            for b in bs:
+                sel = np.flatnonzero(d < kernel_support_km(kernel, b))
+                k = kernel_profile(kernel, d[sel], b)
+                self.ops[b] = (_csr(i[sel], j[sel], k, nt, m), back)
+        self.near: sparse.csr_matrix | None = None
+        if radius_km > 0:
+            if n and m:
+                if own is None:
+                    own = (*_pairs(lonlat_to_xyz(c_lon, c_lat), e_xyz, radius_km), radius_km)
+                i, j, d, _ = own
+                sel = np.flatnonzero(d < radius_km)
+                self.near = _csr(i[sel], j[sel], np.ones(sel.size), n, m)
+            else:
+                self.near = sparse.csr_matrix((n, m))
+
+    def density(self, b: float, weights: np.ndarray) -> np.ndarray:
+        """Kernel density per km² at every cell for per-event ``weights``."""
+        op, back = self.ops[b]
+        v = op @ weights
+        return v if back is None else v[back]
 
 
 def smoothed_counts(
@@ -130,24 +201,22 @@ def smoothed_counts(
     cells: np.ndarray,
     bandwidth_km: float,
     kernel: str = "quartic",
+    *,
+    coarsen: bool = False,
 ) -> np.ndarray:
     """Kernel density of points at cell centres, per km² (the features' kernel sum).
 
-    The same sum as :func:`pipeline.density.kernel_density` with a fixed bandwidth and unit
-    weights, computed as the fitted model computes it (a sparse matrix product); exposed so the
-    two can be checked against each other.
+    Without ``coarsen``, the same sum as :func:`pipeline.density.kernel_density` with a fixed
+    bandwidth and unit weights, computed as the fitted model computes it (a sparse matrix
+    product); with ``coarsen`` (what the features use), a bandwidth of at least ten coarser
+    cell edges is evaluated on the coarser cells.  Exposed so both can be checked against the
+    density core.
     """
     cells = to_cells(cells)
-    c_lat, c_lon = cells_to_latlng(cells)
-    mats, _ = _kernel_matrices(
-        lonlat_to_xyz(c_lon, c_lat),
-        lonlat_to_xyz(np.asarray(lon, "float64"), np.asarray(lat, "float64")),
-        (float(bandwidth_km),),
-        kernel,
-        0.0,
-        1.0,
-    )
-    return np.asarray(mats[float(bandwidth_km)].sum(axis=1)).ravel()
+    lon = np.asarray(lon, "float64")
+    b = float(bandwidth_km)
+    sums = _KernelSums(cells, lon, np.asarray(lat, "float64"), (b,), kernel, coarsen=coarsen)
+    return sums.density(b, np.ones(lon.size))
 
 
 def _row_max(pattern: sparse.csr_matrix, values: np.ndarray) -> np.ndarray:
@@ -256,7 +325,7 @@ def build_lagged_features(
     lat = events[S.LAT].to_numpy(dtype="float64")[keep]
     m = tau.size
 
-    area = cell_area_km2(cells) if n else np.empty(0)
+    area = cell_areas(cells) if n else np.empty(0)
     mean_area = float(area.mean()) if n else 1.0
     offset = np.log(area / mean_area) if n else np.empty(0)
 
@@ -265,16 +334,16 @@ def build_lagged_features(
     pos_c = np.minimum(pos, max(n - 1, 0))
     ev_idx = np.where((n > 0) & (cells[pos_c] == ev_cells), pos_c, -1) if m else pos
 
-    c_lat, c_lon = cells_to_latlng(cells)
     radius = float(options.recency_radius_km or (options.bandwidths_km or (25.0,))[0])
-    mats, near = _kernel_matrices(
-        lonlat_to_xyz(c_lon, c_lat),
-        lonlat_to_xyz(lon, lat),
+    sums = _KernelSums(
+        cells,
+        lon,
+        lat,
         options.bandwidths_km,
         options.kernel,
         radius if options.recency else 0.0,
-        mean_area,
     )
+    near = sums.near
 
     stride, hist = options.stride, options.history_days
     n_orig = int(np.floor((W - hist) / stride + 1e-9))
@@ -330,10 +399,10 @@ def build_lagged_features(
             raw[names[len(cols) - 1]] = v
         for key, b, w in kde_keys:
             if w == "all":
-                v = mats[b] @ past.astype("float64") * scale
+                v = sums.density(b, past.astype("float64")) * mean_area * scale
             else:
                 recent = past & (tau >= s - float(w))
-                v = mats[b] @ recent.astype("float64") * (W / float(w))
+                v = sums.density(b, recent.astype("float64")) * mean_area * (W / float(w))
             cols.append(np.log(v + floor))
             raw[key] = v
         if options.recency:
@@ -377,6 +446,7 @@ def build_lagged_features(
         origin_train=origin_train,
         x_pred=x_pred,
         offset_pred=offset,
+        area_km2=area,
         training_origins_days=[float(s) for s in train_origins],
         raw_pred=raw_pred,
         n_events=int(m),

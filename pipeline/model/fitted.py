@@ -12,7 +12,7 @@ plug-ins), and the model is fitted fresh at each forecast origin:
 2. **standardise** each feature over the training rows (relative risks are per 1 SD);
 3. **family**: Poisson and negative binomial (NB2, ``Var = μ + α μ²``) are fitted with all
    features; ``family: auto`` keeps the lower BIC.  ``α`` is the maximum-likelihood value given
-   the Poisson means (a two-step estimator), refined once with the NB means;
+   the Poisson means (a two-step estimator), re-estimated after selection from the NB means;
 4. **selection** (``bic``): backward elimination guided by Wald statistics — refit without the
    feature of smallest ``|z|`` and keep the removal while BIC (``-2 llf + k ln n``, ``n`` the
    stacked rows) decreases.  This is the regularisation: a factor has to earn its parameter;
@@ -44,7 +44,7 @@ from scipy import optimize, special, stats
 
 from .. import schema as S
 from ..errors import InputError
-from ..grid import cell_area_km2, cells_resolutions, cells_to_strings, points_to_cells, to_cells
+from ..grid import cells_resolutions, cells_to_strings, points_to_cells, to_cells
 from .features import LaggedFeatures, build_lagged_features, smoothed_counts
 from .options import FittedOptions
 
@@ -323,7 +323,7 @@ class FittedModel:
         feats = build_lagged_features(events, cells, origin, opts, factors)
         self.cells_ = cells
         self.origin_ = origin
-        self.area_ = cell_area_km2(cells)
+        self.area_ = feats.area_km2
         self.features_ = feats
         self._events = events
         reason = self._too_sparse(feats)
@@ -423,8 +423,6 @@ class FittedModel:
         if o.family in ("auto", "negative_binomial"):
             a = nb2_alpha(y, pois.mu, w)
             nb = fit("negative_binomial", a, active, pois.params)
-            a = nb2_alpha(y, nb.mu, w)
-            nb = fit("negative_binomial", a, active, nb.params)
             fam_bic["negative_binomial"] = nb.bic
         if o.family == "poisson" or nb is None:
             best, why = pois, "family fixed to poisson by the options"

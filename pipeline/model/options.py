@@ -87,7 +87,7 @@ class FittedOptions(BaseModel):
         " count at the smallest bandwidth).",
     )
     max_rows: int = Field(
-        250_000,
+        100_000,
         ge=1000,
         description="Above this many training rows, rows with no event and no count history are"
         " subsampled (weights keep the likelihood unbiased).",
