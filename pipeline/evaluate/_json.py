@@ -13,15 +13,16 @@ import pandas as pd
 __all__ = ["json_safe"]
 
 
-def json_safe(obj: Any, digits: int = 6) -> Any:
+def json_safe(obj: Any, digits: int = 7) -> Any:
     """Return a copy of ``obj`` that :func:`json.dumps` writes without NaN or Infinity.
 
     Parameters
     ----------
     obj : any
         Nested dicts, lists, tuples, numpy arrays and scalars, timestamps.
-    digits : int, default 6
-        Floats are rounded to this many decimals (stable, byte-identical output).
+    digits : int, default 7
+        Floats are rounded to this many significant digits (stable, byte-identical output; a
+        p-value of 1e-12 stays 1e-12).
 
     Returns
     -------
@@ -40,7 +41,7 @@ def json_safe(obj: Any, digits: int = 6) -> Any:
         return int(obj)
     if isinstance(obj, float | np.floating):
         v = float(obj)
-        return round(v, digits) if math.isfinite(v) else None
+        return float(f"{v:.{digits}g}") if math.isfinite(v) else None
     if isinstance(obj, pd.Timestamp):
         return None if pd.isna(obj) else obj.isoformat()
     if isinstance(obj, dt.date | dt.datetime):

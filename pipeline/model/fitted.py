@@ -310,7 +310,9 @@ class FittedModel:
         FittedModel
             ``self``.
         """
-        S.require_columns(events, [S.TIME, S.LON, S.LAT], "events")
+        from ..evaluate.backtest import prepare_events
+
+        events = prepare_events(events)
         opts = self.options
         cells = np.unique(to_cells(np.asarray(cells)))
         if cells.size == 0:
