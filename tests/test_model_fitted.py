@@ -233,3 +233,25 @@ def test_inputs_and_options_are_validated(cells):
         FittedModel(FittedOptions(factor_transforms={"nope": "log"})).fit(
             ev, cells, ORIGIN, pd.DataFrame({"cell": cells, "v": 1.0})
         )
+
+
+def test_quiet_cells_get_the_observed_quiet_rate_and_say_so(cells):
+    rng = np.random.default_rng(8)
+    lat, lon = cells_to_latlng(cells)
+    # Events only in the south-west corner; the north-east corner is > 100 km from all of them.
+    rate = np.where((lon < 1.5) & (lat < 1.5), 0.6, 0.0)
+    ev = _events_from_rates(rng, cells, rate)
+    m = FittedModel(FittedOptions(fit_region="active")).fit(ev, cells, ORIGIN)
+    rep = m.report()
+    assert rep["fit_region"]["mode"] == "active"
+    assert 0 < rep["fit_region"]["cells"] < cells.size
+    quiet = np.flatnonzero(~m.in_region_)
+    far = quiet[np.argmax(lon[quiet] + lat[quiet])]
+    p = m.predict()
+    assert 0 < p["expected"].iloc[far] < p["expected"].max() / 100
+    ex = m.explain(cells[far])
+    assert "quiet" in ex["note"] and ex["factors"] == []
+    assert m.shares().iloc[far].drop(["cell", "relative_risk", "area"]).isna().all()
+    # 'all' fits every cell instead.
+    m_all = FittedModel(FittedOptions(fit_region="all")).fit(ev, cells, ORIGIN)
+    assert m_all.report()["fit_region"]["cells"] == cells.size

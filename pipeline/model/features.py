@@ -76,6 +76,9 @@ class LaggedFeatures:
         The features and offsets of every cell at the forecast origin.
     area_km2 : numpy.ndarray
         Area of every cell.
+    active_train, active_pred : numpy.ndarray of bool
+        Rows / cells with an event of the history (before their origin) within the largest
+        kernel's reach: where the model is fitted (``fit_region: active``).
     training_origins_days : list of float
         The training origins, in days before the forecast origin.
     raw_pred : dict of str to numpy.ndarray
@@ -94,6 +97,8 @@ class LaggedFeatures:
     x_pred: np.ndarray
     offset_pred: np.ndarray
     area_km2: np.ndarray
+    active_train: np.ndarray
+    active_pred: np.ndarray
     training_origins_days: list[float]
     raw_pred: dict[str, np.ndarray] = field(default_factory=dict)
     n_events: int = 0
@@ -414,10 +419,18 @@ def build_lagged_features(
         x = np.column_stack(cols) if cols else np.empty((n, 0))
         return x, raw
 
+    def active_at(s: float) -> np.ndarray:
+        if not options.bandwidths_km:
+            return np.ones(n, dtype=bool)
+        past = (tau >= -W) & (tau < s)
+        return sums.density(max(options.bandwidths_km), past.astype("float64")) > 0
+
     x_pred, raw_pred = features_at(0.0)
-    xs, ys, cell_rows, orig_rows = [], [], [], []
+    active_pred = active_at(0.0)
+    xs, ys, cell_rows, orig_rows, acts = [], [], [], [], []
     for k, s in enumerate(train_origins, start=1):
         x, _ = features_at(s)
+        acts.append(active_at(s))
         xs.append(x)
         ys.append(cell_counts(s, s + h))
         cell_rows.append(np.arange(n))
@@ -447,6 +460,8 @@ def build_lagged_features(
         x_pred=x_pred,
         offset_pred=offset,
         area_km2=area,
+        active_train=np.concatenate(acts) if acts else np.empty(0, dtype=bool),
+        active_pred=active_pred,
         training_origins_days=[float(s) for s in train_origins],
         raw_pred=raw_pred,
         n_events=int(m),

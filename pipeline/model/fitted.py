@@ -8,7 +8,11 @@ several windows, kernel-smoothed counts at several bandwidths, recency; see
 plug-ins), and the model is fitted fresh at each forecast origin:
 
 1. **rows**: every cell at every training origin inside the history, label = events in the
-   following horizon, offset = ``log(area / mean area)``;
+   following horizon, offset = ``log(area / mean area)``.  With ``fit_region: active``
+   the regression is fitted on the rows with an event within the largest bandwidth before their
+   origin; the other, quiet cells get the observed rate of quiet rows (plus half an event, so
+   never zero): the regression then ranks where there is history instead of spending itself on
+   the edge of the history's support;
 2. **standardise** each feature over the training rows (relative risks are per 1 SD);
 3. **family**: Poisson and negative binomial (NB2, ``Var = μ + α μ²``) are fitted with all
    features; ``family: auto`` keeps the lower BIC.  ``α`` is the maximum-likelihood value given
@@ -362,29 +366,50 @@ class FittedModel:
             )
         return None
 
-    def _subsample(self, f: LaggedFeatures) -> tuple[np.ndarray, np.ndarray]:
-        """Rows kept for fitting and their frequency weights."""
-        n = len(f.y_train)
+    def _subsample(self, f: LaggedFeatures, region: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of ``region`` kept for fitting and their frequency weights."""
+        n = region.size
         if n <= self.options.max_rows:
-            return np.arange(n), np.ones(n)
+            return region, np.ones(n)
         count_cols = [i for i, nm in enumerate(f.names) if nm.startswith("count_")]
-        quiet = f.y_train == 0
+        quiet = f.y_train[region] == 0
         if count_cols:
-            quiet &= (f.x_train[:, count_cols] == 0).all(axis=1)
+            quiet &= (f.x_train[np.ix_(region, count_cols)] == 0).all(axis=1)
         n_loud = int((~quiet).sum())
         rate = min(1.0, max(self.options.max_rows - n_loud, 1000) / max(int(quiet.sum()), 1))
         rng = np.random.default_rng(self.options.seed)
         keep = ~quiet | (rng.random(n) < rate)
-        rows = np.flatnonzero(keep)
-        w = np.where(quiet[rows], 1.0 / rate, 1.0)
-        return rows, w
+        w = np.where(quiet[keep], 1.0 / rate, 1.0)
+        return region[keep], w
 
     def _fit_glm(self, f: LaggedFeatures) -> None:
         o = self.options
-        rows, w = self._subsample(f)
+        if o.fit_region == "active":
+            in_region = f.active_train
+        else:
+            in_region = np.ones(len(f.y_train), dtype=bool)
+        outside = ~in_region
+        # Quiet cells (no event within the largest bandwidth) get their observed rate, with
+        # half an event added so that it is never exactly zero.
+        self.quiet_rate_ = (
+            (float(f.y_train[outside].sum()) + 0.5) / float(np.exp(f.offset_train[outside]).sum())
+            if outside.any()
+            else None
+        )
+        n_lab = float(f.y_train[in_region].sum())
+        if n_lab < o.min_label_events:
+            raise ValueError(
+                f"{n_lab:g} training-label events in the cells with history (need >= "
+                f"{o.min_label_events})"
+            )
+        region = np.flatnonzero(in_region)
+        rows, w = self._subsample(f, region)
+        self.rows_region_ = int(region.size)
         self.rows_used_ = int(rows.size)
-        mean = f.x_train.mean(axis=0) if f.x_train.size else np.zeros(len(f.names))
-        sd = f.x_train.std(axis=0) if f.x_train.size else np.zeros(len(f.names))
+        xr = f.x_train[region]
+        mean = xr.mean(axis=0) if xr.size else np.zeros(len(f.names))
+        sd = xr.std(axis=0) if xr.size else np.zeros(len(f.names))
+        del xr
         self.mean_, self.sd_ = mean, sd
         dropped: list[dict] = []
         active = []
@@ -484,14 +509,24 @@ class FittedModel:
         beta = best.params[1:]
         eta = best.params[0] + f.offset_pred + za @ beta
         mu = np.exp(eta)
+        fitted = (
+            f.active_pred if self.options.fit_region == "active" else np.ones(mu.size, dtype=bool)
+        )
+        self.in_region_ = fitted
         self.z_pred_ = za
-        self.zbar_ = za.mean(axis=0) if za.size else np.zeros(len(best.active))
-        self.expected_ = mu
+        ref = za[fitted] if fitted.any() else za
+        self.zbar_ = ref.mean(axis=0) if ref.size else np.zeros(len(best.active))
         if best.family == "negative_binomial" and best.alpha:
             a = best.alpha
-            self.p_any_ = 1.0 - np.exp(-np.log1p(a * mu) / a)
+            p_any = 1.0 - np.exp(-np.log1p(a * mu) / a)
         else:
-            self.p_any_ = -np.expm1(-mu)
+            p_any = -np.expm1(-mu)
+        if not fitted.all():
+            rate = self.quiet_rate_ if self.quiet_rate_ is not None else 0.0
+            mu = np.where(fitted, mu, rate * np.exp(f.offset_pred))
+            p_any = np.where(fitted, p_any, -np.expm1(-mu))
+        self.expected_ = mu
+        self.p_any_ = p_any
 
     def _fit_fallback(self, f: LaggedFeatures) -> None:
         o = self.options
@@ -548,12 +583,19 @@ class FittedModel:
             }
         )
 
+    def _reference(self) -> np.ndarray:
+        """Cells that define the reference cell: those the regression covers."""
+        region = getattr(self, "in_region_", None)
+        if self.fit_ is None or region is None or not region.any():
+            return self.expected_ > 0
+        return region
+
     def _relative_risk(self) -> np.ndarray:
         mu = self.expected_
-        pos = mu > 0
-        if not pos.any():
+        ref_cells = self._reference() & (mu > 0)
+        if not ref_cells.any():
             return np.ones_like(mu)
-        ref = float(np.exp(np.log(mu[pos]).mean()))
+        ref = float(np.exp(np.log(mu[ref_cells]).mean()))
         return mu / ref
 
     def shares(self) -> pd.DataFrame:
@@ -563,17 +605,19 @@ class FittedModel:
         -------
         pandas.DataFrame
             ``cell``, ``relative_risk``, ``area`` (the area's share) and one column per selected
-            factor, ``exp(β (z - z̄))``; the product of the share columns is ``relative_risk``.
-            Empty factor columns under the fallback.
+            factor, ``exp(β (z - z̄))``; for the cells the regression covers, the product of the
+            share columns and ``area`` is ``relative_risk``.  Quiet cells (no event within the
+            largest bandwidth, ``fit_region: active``) and the fallback have NaN shares.
         """
         self._check()
         out = pd.DataFrame({S.CELL: self.cells_, "relative_risk": self._relative_risk()})
         off = self.features_.offset_pred
-        out["area"] = np.exp(off - off.mean())
+        out["area"] = np.exp(off - off[self._reference()].mean()) if off.size else off
         if self.fit_ is None:
             return out
         beta = self.fit_.params[1:]
         contrib = np.exp((self.z_pred_ - self.zbar_) * beta)
+        contrib[~self.in_region_] = np.nan
         for j, i in enumerate(self.fit_.active):
             out[self.features_.names[i]] = contrib[:, j]
         return out
@@ -615,6 +659,12 @@ class FittedModel:
         }
         if self.fit_ is None:
             out["fallback"] = self.fallback_
+            return out
+        if not self.in_region_[i]:
+            b = max(self.options.bandwidths_km)
+            out["note"] = (
+                f"no event within {b:g} km in the history: the observed rate of such quiet cells"
+            )
             return out
         f = self.features_
         for j, k in enumerate(self.fit_.active):
@@ -717,6 +767,12 @@ class FittedModel:
                 "bic": best.bic,
                 "converged": best.converged,
                 "n_rows_used": self.rows_used_,
+                "fit_region": {
+                    "mode": o.fit_region,
+                    "rows": self.rows_region_,
+                    "cells": int(self.in_region_.sum()),
+                    "quiet_rate_per_mean_cell": self.quiet_rate_,
+                },
                 "selection": {"method": o.selection, "steps": self.steps_},
                 "dropped": self.dropped_,
                 "factors": rows,

@@ -68,6 +68,12 @@ class FittedOptions(BaseModel):
         description="Transform of extra per-cell factors; default 'log' (log1p) for a factor"
         " whose observed values are all >= 0, 'linear' otherwise.",
     )
+    fit_region: Literal["active", "all"] = Field(
+        "all",
+        description="'active': fit the regression on the cells with an event within the largest"
+        " bandwidth (before each training origin); other cells get the observed rate of such"
+        " quiet cells. 'all': fit on every cell.",
+    )
     family: Literal["auto", "poisson", "negative_binomial"] = Field(
         "auto", description="'auto': the family with the lower BIC."
     )
