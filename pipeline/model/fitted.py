@@ -374,7 +374,7 @@ class FittedModel:
         count_cols = [i for i, nm in enumerate(f.names) if nm.startswith("count_")]
         quiet = f.y_train[region] == 0
         if count_cols:
-            quiet &= (f.x_train[np.ix_(region, count_cols)] == 0).all(axis=1)
+            quiet &= (f.x_train[np.ix_(region, np.asarray(count_cols))] == 0).all(axis=1)
         n_loud = int((~quiet).sum())
         rate = min(1.0, max(self.options.max_rows - n_loud, 1000) / max(int(quiet.sum()), 1))
         rng = np.random.default_rng(self.options.seed)
