@@ -236,6 +236,18 @@ def test_back_test_reports_skips_and_wrong_method_output(hotspot_events):
         rolling_back_test(hotspot_events, None)
 
 
+def test_keyword_overrides_are_validated_options(hotspot_events):
+    from pipeline.errors import ConfigError
+
+    r = rolling_back_test(
+        hotspot_events, None, resolution=5, origins=2, horizon_days=60, train_days=365
+    )
+    assert r["options"]["origins"] == 2 and len(r["origins"]) == 2
+    assert r["options"]["horizon_days"] == 60
+    with pytest.raises(ConfigError, match="horizon_dayz"):
+        rolling_back_test(hotspot_events, None, resolution=5, horizon_dayz=3)
+
+
 def test_events_with_bad_coordinates_are_one_clear_error():
     ev = pd.DataFrame({"time": ["2024-01-01"], "lon": [200.0], "lat": [0.0]})
     with pytest.raises(InputError, match="row 0"):

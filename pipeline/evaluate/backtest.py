@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as S
-from ..errors import InputError
+from ..errors import ConfigError, InputError
 from ..grid import cell_area_km2, cells_resolutions, points_to_cells, to_cells
 from ._json import json_safe
 from .baselines import Method, baseline_methods, cell_areas, events_to_counts
@@ -210,6 +210,7 @@ def rolling_back_test(
     options: BacktestOptions | None = None,
     resolution: int | None = None,
     density_fn: Method | None = None,
+    **overrides,
 ) -> dict:
     """Score methods and baselines over rolling origins (module docstring).
 
@@ -232,6 +233,9 @@ def rolling_back_test(
         from ``cells`` otherwise.
     density_fn : callable, optional
         The pipeline's density factor as a method; enables the ``density`` baseline.
+    **overrides
+        Any :class:`BacktestOptions` field (``origins=16``, ``horizon_days=91``, ...), applied on
+        top of ``options``.
 
     Returns
     -------
@@ -245,10 +249,23 @@ def rolling_back_test(
 
     Raises
     ------
+    ConfigError
+        An unknown or invalid option override.
     InputError
         Events or cells are invalid, or a method returns the wrong number of scores.
     """
     opts = options or BacktestOptions()
+    if overrides:
+        from pydantic import ValidationError
+
+        try:
+            opts = BacktestOptions(**{**opts.model_dump(), **overrides})
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise ConfigError(
+                f"back-test option {'.'.join(map(str, first['loc'])) or '?'!r}: {first['msg']}"
+                f" (got {first.get('input')!r}); valid options: {sorted(BacktestOptions.model_fields)!r}"
+            ) from None
     ev = prepare_events(events)
     user = dict(methods or {})
     base = baseline_methods(opts, density_fn)

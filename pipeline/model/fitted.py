@@ -20,8 +20,10 @@ plug-ins), and the model is fitted fresh at each forecast origin:
 4. **selection** (``bic``): backward elimination guided by Wald statistics — refit without the
    feature of smallest ``|z|`` and keep the removal while BIC (``-2 llf + k ln n``, ``n`` the
    stacked rows) decreases.  This is the regularisation: a factor has to earn its parameter;
-5. **inference**: coefficients from statsmodels' GLM (IRLS), standard errors cluster-robust by
-   cell (the stacked rows of one cell are not independent), 95 % Wald intervals and p-values;
+5. **inference**: the selected model is refitted with statsmodels' GLM (IRLS, started at the
+   selection's estimates: the search itself uses :func:`fit_log_link`, the same estimator ten
+   times faster), standard errors cluster-robust by cell (the stacked rows of one cell are not
+   independent), 95 % Wald intervals and p-values;
 6. **forecast**: expected events per cell in the next horizon ``μ``, the probability of at least
    one (Poisson ``1 - e^{-μ}``, NB ``1 - (1 + α μ)^{-1/α}``) and the ranking score ``μ / area``.
 
@@ -77,6 +79,7 @@ class _Fit:
     bic: float
     converged: bool
     bse_naive: np.ndarray
+    engine: str = "Fisher scoring"
 
 
 def nb2_alpha(y: np.ndarray, mu: np.ndarray, weights: np.ndarray | None = None) -> float:
@@ -262,6 +265,50 @@ def fit_log_link(
     info = (x * (weights * mu / denom)[:, None]).T @ x
     cov = np.linalg.pinv(info)
     return b, mu, llf, converged, cov
+
+
+def _statsmodels_refit(
+    best: _Fit, y: np.ndarray, exog: np.ndarray, offset: np.ndarray, w: np.ndarray, n_eff: float
+) -> _Fit:
+    """Refit the selected model with statsmodels' GLM, started at our estimates.
+
+    The published coefficients, likelihood and BIC are statsmodels' (one or two IRLS steps from
+    Fisher scoring's optimum); if statsmodels fails or does not converge, ours stand.
+    """
+    import warnings
+
+    import statsmodels.api as sm
+
+    fam = (
+        sm.families.Poisson()
+        if best.family == "poisson"
+        else sm.families.NegativeBinomial(alpha=float(best.alpha or _ALPHA_BOUNDS[0]))
+    )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = sm.GLM(y, exog, family=fam, offset=offset, freq_weights=w).fit(
+                start_params=best.params, maxiter=50, tol=1e-8
+            )
+    except (ValueError, np.linalg.LinAlgError, FloatingPointError):
+        return best
+    params = np.asarray(res.params, dtype="float64")
+    if not (res.converged and np.isfinite(params).all()):
+        return best
+    k = exog.shape[1] + (best.family != "poisson")
+    llf = float(res.llf)
+    return _Fit(
+        family=best.family,
+        alpha=best.alpha,
+        active=best.active,
+        params=params,
+        mu=np.asarray(res.fittedvalues, dtype="float64"),
+        llf=llf,
+        bic=-2.0 * llf + k * np.log(n_eff),
+        converged=True,
+        bse_naive=np.asarray(res.bse, dtype="float64"),
+        engine="statsmodels GLM (IRLS)",
+    )
 
 
 class FittedModel:
@@ -492,6 +539,7 @@ class FittedModel:
                 best = fit("negative_binomial", a, best.active, best.params)
 
         exog = np.column_stack([np.ones(len(y)), z[:, best.active]])
+        best = _statsmodels_refit(best, y, exog, off, w, n_eff)
         cov = cluster_robust_cov(exog, y, best.mu, groups, alpha=best.alpha, weights=w)
         self.fit_ = best
         self.cov_ = cov
@@ -766,6 +814,7 @@ class FittedModel:
                 "llf": best.llf,
                 "bic": best.bic,
                 "converged": best.converged,
+                "estimator": best.engine,
                 "n_rows_used": self.rows_used_,
                 "fit_region": {
                     "mode": o.fit_region,
