@@ -362,6 +362,12 @@ def rolling_back_test(
             entry: dict = {"metrics": metrics, "curve": curve}
             if fc.info:
                 entry["info"] = fc.info
+            for what, arr in (("expected", fc.expected), ("p_any", fc.p_any)):
+                if arr is not None and np.asarray(arr).size != universe.size:
+                    raise InputError(
+                        f"method {name!r} returned {np.asarray(arr).size} {what} values for "
+                        f"{universe.size} cells"
+                    )
             if fc.expected is not None:
                 c = calib.setdefault(name, {"expected": [], "observed": [], "p_any": []})
                 c["expected"].append(np.asarray(fc.expected, dtype="float64"))
