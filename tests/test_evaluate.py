@@ -203,7 +203,7 @@ def test_universe_is_the_support_of_earlier_events():
     ev = _events(rng, 50, 5.0, 45.0, "2023-01-01", 100, sd=0.2)
     cells = cell_universe(ev, 6, 25.0)
     lat, lon = cells_to_latlng(cells)
-    from pipeline._density_kernels import haversine_km
+    from pipeline.sphere import haversine_km
 
     d = haversine_km(lon[:, None], lat[:, None], ev["lon"].to_numpy(), ev["lat"].to_numpy())
     own = np.isin(cells, points_to_cells(ev["lon"], ev["lat"], 6))

@@ -18,7 +18,7 @@ from pipeline.model import (
     fitted_method,
     select_density_parameters,
 )
-from pipeline.score import FactorSpec, score_cells
+from pipeline.score import FactorWeight, score_cells
 
 
 def _clustered(rng, n, centres, sd_deg, start, days):
@@ -42,7 +42,7 @@ def events():
 
 def test_both_models_implement_the_interface():
     assert isinstance(FittedModel(), RiskModel)
-    assert isinstance(WeightedModel([FactorSpec("a", 1.0)]), RiskModel)
+    assert isinstance(WeightedModel({"a": 1.0}), RiskModel)
 
 
 def test_weighted_model_is_score_cells_behind_the_interface():
@@ -51,7 +51,7 @@ def test_weighted_model_is_score_cells_behind_the_interface():
     feats = pd.DataFrame(
         {"cell": cells, "a": rng.uniform(0, 5, cells.size), "b": rng.uniform(0, 1, cells.size)}
     )
-    specs = [FactorSpec("a", 0.7, "log"), FactorSpec("b", 0.3)]
+    specs = {"a": FactorWeight(weight=0.7, transform="log"), "b": 0.3}
     m = WeightedModel(specs).fit(pd.DataFrame(), cells, "2024-01-01", feats)
     ref = score_cells(feats, specs)
     np.testing.assert_allclose(m.predict()["score"], ref["risk"])

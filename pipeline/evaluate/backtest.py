@@ -177,8 +177,8 @@ def cell_universe(train: pd.DataFrame, resolution: int, radius_km: float) -> np.
     """
     from scipy.spatial import cKDTree
 
-    from .._density_kernels import EARTH_RADIUS_KM, arc_to_chord_km, lonlat_to_xyz
     from ..grid import cells_to_latlng, grid_disk_cells
+    from ..sphere import EARTH_RADIUS_KM, arc_to_chord_km, lonlat_to_xyz
 
     if len(train) == 0:
         return np.empty(0, dtype="uint64")

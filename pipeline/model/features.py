@@ -39,17 +39,11 @@ from scipy import sparse
 from scipy.spatial import cKDTree
 
 from .. import schema as S
-from .._density_kernels import (
-    EARTH_RADIUS_KM,
-    arc_to_chord_km,
-    chord_to_arc_km,
-    kernel_profile,
-    kernel_support_km,
-    lonlat_to_xyz,
-)
+from ..density import kernel_profile, kernel_support_km
 from ..errors import InputError
 from ..evaluate.baselines import cell_areas
 from ..grid import cells_resolutions, cells_to_latlng, points_to_cells, to_cells
+from ..sphere import EARTH_RADIUS_KM, arc_to_chord_km, chord_to_arc_km, lonlat_to_xyz
 from .options import FittedOptions
 
 __all__ = ["LaggedFeatures", "build_lagged_features", "smoothed_counts"]

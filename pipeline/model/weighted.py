@@ -7,7 +7,7 @@ score is the 0-100 risk, explained as each factor's points.  It publishes no exp
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -15,6 +15,7 @@ import pandas as pd
 from .. import schema as S
 from ..errors import InputError
 from ..grid import cells_to_strings, to_cells
+from ..score import FactorWeight, display_name
 
 __all__ = ["WeightedModel"]
 
@@ -24,8 +25,8 @@ class WeightedModel:
 
     Parameters
     ----------
-    factors : sequence of pipeline.score.FactorSpec
-        Factors and their weights.
+    factors : mapping of str to pipeline.score.FactorWeight or float
+        Factor name to its weight (``score.factors`` of the config).
     **score_options
         Passed to :func:`pipeline.score.score_cells` (``normalisation``, ``cap_quantile``,
         ``class_breaks``, ``class_labels``).
@@ -33,8 +34,11 @@ class WeightedModel:
 
     kind = "weighted"
 
-    def __init__(self, factors: Sequence, **score_options) -> None:
-        self.specs = list(factors)
+    def __init__(self, factors: Mapping[str, FactorWeight | float], **score_options) -> None:
+        self.weights = {
+            n: w if isinstance(w, FactorWeight) else FactorWeight(weight=float(w))
+            for n, w in factors.items()
+        }
         self.score_options = score_options
         self._scores: pd.DataFrame | None = None
 
@@ -52,7 +56,7 @@ class WeightedModel:
         cells = np.unique(to_cells(np.asarray(cells)))
         table = factors if S.CELL in factors.columns else factors.reset_index()
         table = table.set_index(S.CELL).reindex(pd.Index(cells, name=S.CELL)).reset_index()
-        self._scores = score_cells(table, self.specs, **self.score_options)
+        self._scores = score_cells(table, self.weights, covered=table, **self.score_options)
         self.origin_ = origin
         return self
 
@@ -88,29 +92,32 @@ class WeightedModel:
             "risk_class": r[S.RISK_CLASS],
             "factors": [
                 {
-                    "name": f.name,
-                    "label": f.display,
-                    "value": None if pd.isna(r[f.name]) else float(r[f.name]),
-                    "normalised": float(r[f.name + S.NORM_SUFFIX]),
-                    "points": float(r[f.name + S.CONTRIB_SUFFIX]),
+                    "name": name,
+                    "label": display_name(name, w),
+                    "value": None if pd.isna(r[name]) else float(r[name]),
+                    "normalised": None
+                    if pd.isna(r[name + S.NORM_SUFFIX])
+                    else float(r[name + S.NORM_SUFFIX]),
+                    "points": float(r[name + S.CONTRIB_SUFFIX]),
+                    "covered": bool(r[name + S.COVERED_SUFFIX]),
                 }
-                for f in self.specs
+                for name, w in self.weights.items()
             ],
         }
 
     def report(self) -> dict:
         """Return the weights (rescaled to sum to 1) and the scoring options."""
-        total = sum(f.weight for f in self.specs) or 1.0
+        total = sum(w.weight for w in self.weights.values()) or 1.0
         return {
             "model": self.kind,
             "factors": [
                 {
-                    "name": f.name,
-                    "weight": f.weight / total,
-                    "transform": f.transform,
+                    "name": name,
+                    "weight": w.weight / total,
+                    "transform": w.transform,
                     "selected": True,
                 }
-                for f in self.specs
+                for name, w in self.weights.items()
             ],
             "options": {k: v for k, v in self.score_options.items()},
             "fallback": None,
