@@ -27,6 +27,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError, FutureDateWarning
+from .evaluate import BacktestOptions
 from .factors import InputsView, PluginOptions
 from .hotspots import HotspotOptions
 from .ingest.options import (
@@ -36,6 +37,7 @@ from .ingest.options import (
     SeizureSource,
     TrackSource,
 )
+from .model import FittedOptions
 from .score import FactorWeight
 
 log = logging.getLogger(__name__)
@@ -233,6 +235,14 @@ class ScoreConfig(_Model):
         default_factory=lambda: {"seizure_density": FactorWeight(weight=1.0)},
         description="Factor name -> weight, transform, label; names come from the factor registry.",
     )
+    model: Literal["weighted", "fitted"] = Field(
+        "weighted",
+        description="'weighted': explainable points per factor; 'fitted': a Poisson/negative-"
+        "binomial model of next-horizon seizures per cell (expected events, relative risks).",
+    )
+    fitted: FittedOptions = Field(
+        default_factory=FittedOptions, description="Options of the fitted model."
+    )
     normalisation: Literal["cap", "rank"] = "cap"
     cap_quantile: float = Field(0.99, gt=0, le=1)
     class_breaks: tuple[float, ...] = (0, 20, 40, 60, 80, 100)
@@ -257,19 +267,16 @@ class ScoreConfig(_Model):
         return self
 
 
-class EvaluateConfig(_Model):
-    """Back-test of the seizure-density model (see :func:`pipeline.evaluate.back_test`)."""
+class EvaluateConfig(BacktestOptions):
+    """The rolling-origin back-test of what the map publishes (:mod:`pipeline.evaluate`).
 
-    enabled: bool = True
-    test_days: int = Field(180, gt=0, description="Held-out window before as_of.")
-    area_fractions: tuple[float, ...] = (0.01, 0.05, 0.1, 0.2)
+    At each origin the published model is fitted again on the events before it (the weighted
+    score with its density recomputed from them; the fitted model refitted) and ranked against
+    the next ``horizon_days``; all prior counts, recent counts, a plain KDE, the density factor
+    alone and a uniform ranking are scored the same way.
+    """
 
-    @field_validator("area_fractions")
-    @classmethod
-    def _fractions(cls, v: tuple[float, ...]) -> tuple[float, ...]:
-        if not v or any(not 0 < f <= 1 for f in v):
-            raise ValueError(f"area_fractions must be in (0, 1], got {v!r}")
-        return tuple(sorted(v))
+    enabled: bool = Field(True, description="Run the back-test.")
 
 
 class HotspotConfig(HotspotOptions):
