@@ -85,7 +85,7 @@
   function fmtTimes(v) {
     return '×' + (v >= 10 ? Math.round(v).toLocaleString('en-US') : String(+v.toPrecision(2)));
   }
-  function fmtP(p) { return p < 0.001 ? '&lt;0.001' : String(+p.toPrecision(2)); }
+  function fmtP(p) { return p < 0.001 ? '&lt;0.001' : String(+p.toPrecision(3)); }
   function fmtPct(p) { return p < 0.001 ? '&lt;0.1 %' : String(+(100 * p).toPrecision(3)) + ' %'; }
 
   /* The fitted model's rows of a card: expected events, P(at least one), relative risk and
@@ -102,12 +102,15 @@
     h += row('Relative risk', known(F.rr, i) ? fmtTimes(F.rr[i]) + ' the average cell' :
       missing('not available'));
     h += '</table>';
-    var shares = [];
+    var shares = [], factors = 0;
     F.shares.forEach(function (s) {
       var c = s.codes[i];
-      if (c !== null && c !== undefined) { shares.push({label: s.label, c: c}); }
+      if (c !== null && c !== undefined) {
+        shares.push({label: s.label, c: c});
+        if (!s.area) { factors++; }
+      }
     });
-    if (!shares.length) {
+    if (!factors) {
       return h + '<table class="rr-shares">' + row('Shares', missing('not available for this cell')) +
         '</table>';
     }
@@ -343,6 +346,31 @@
   });
   L.routeRiskHexLayer = function (d) { return new L.RouteRiskHexLayer(d); };
 
+  /* Shift an open card so that it lies inside the map and clear of the legend (which sits
+   * above the map's panes): a card at the edge is otherwise cut or covered. */
+  function keepInside(tip, map) {
+    var el = tip.getElement();
+    if (!el) { return; }
+    var m = map.getContainer().getBoundingClientRect(), r = el.getBoundingClientRect();
+    var left = m.left + 4, right = m.right - 4, top = m.top + 4, bottom = m.bottom - 4;
+    var legend = document.getElementById('rr-legend');
+    if (legend && !legend.hidden) {
+      var g = legend.getBoundingClientRect();
+      if (g.width && r.bottom > g.top && r.top < g.bottom && g.left - 4 - left >= r.width) {
+        right = Math.min(right, g.left - 4);
+      }
+    }
+    var dx = 0, dy = 0;
+    if (r.right > right) { dx = right - r.right; }
+    if (r.left + dx < left) { dx = left - r.left; }
+    if (r.bottom > bottom) { dy = bottom - r.bottom; }
+    if (r.top + dy < top) { dy = top - r.top; }
+    if (dx || dy) {
+      tip.options.offset = [tip.options.offset[0] + dx, tip.options.offset[1] + dy];
+      tip.update();
+    }
+  }
+
   /* One tooltip for every hexagon layer under the pointer (risk first, then transit). */
   RR.enableHover = function (map) {
     var tip = L.tooltip({direction: 'top', offset: [0, -8], className: 'rr-tooltip', opacity: 0.97});
@@ -374,11 +402,12 @@
       tip.options.offset = below ? [0, 8] : [0, -8];
       tip.setLatLng(e.latlng);
       if (!map.hasLayer(tip)) { tip.openOn(map); }
+      keepInside(tip, map);
     });
     map.on('mouseout', function () { map.closeTooltip(tip); current = null; });
     map.on('click', function (e) {
       var hs = hits(e.latlng);
-      if (hs.length) { L.popup({maxWidth: 420}).setLatLng(e.latlng).setContent(content(hs)).openOn(map); }
+      if (hs.length) { L.popup({maxWidth: 640}).setLatLng(e.latlng).setContent(content(hs)).openOn(map); }
     });
   };
 

@@ -265,7 +265,8 @@ def fitted_payload(scores: pd.DataFrame, report: dict | None) -> dict | None:
     None when ``scores`` has no ``expected_events`` column (the weighted model).  Missing
     values are None (the card says "not available"), never 0.  Each share is sent as
     ``round(SHARE_SCALE * ln(share))`` (an integer; None where the share is NaN or not
-    positive: a quiet cell or the fallback), ``area__share`` last as "cell area".
+    positive: a quiet cell or the fallback), ``area__share`` last as "cell area" (shown only
+    beside factor shares: a quiet cell's relative risk is not area times factors).
     """
     if EXPECTED_EVENTS not in scores.columns:
         return None
@@ -291,7 +292,11 @@ def fitted_payload(scores: pd.DataFrame, report: dict | None) -> dict | None:
         name = str(c)[: -len(SHARE_SUFFIX)]
         is_area = c == AREA_SHARE
         shares.append(
-            {"label": escape_text("cell area" if is_area else name), "codes": code.tolist()}
+            {
+                "label": escape_text("cell area" if is_area else name),
+                "area": is_area,
+                "codes": code.tolist(),
+            }
         )
     horizon = report.get("horizon_days")
     model = report.get("model")
@@ -325,7 +330,7 @@ def hotspot_payload(scores: pd.DataFrame) -> dict | None:
         out["z"] = significant(pd.to_numeric(scores[GI_Z], errors="coerce"), 3)
     p_col = GI_P_ADJUSTED if GI_P_ADJUSTED in has else GI_P if GI_P in has else None
     if p_col is not None:
-        out["p"] = significant(pd.to_numeric(scores[p_col], errors="coerce"), 2)
+        out["p"] = significant(pd.to_numeric(scores[p_col], errors="coerce"), 3)
         out["pLabel"] = escape_text(
             "corrected p" if p_col == GI_P_ADJUSTED else "p (not corrected)"
         )
