@@ -659,3 +659,52 @@ def test_significance_and_emerging_layers_and_their_legends(page, tmp_path):
     page.get_by_label("Transit density").check()
     assert shown_blocks() == ["transit"]
     assert page.errors == []
+
+
+# rioxarray (reading the demo raster) warns about affine's `*`: not ours
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
+def test_fitted_run_publishes_a_map_with_its_back_test_model_and_hot_spots(
+    page, tmp_path, small_demo
+):
+    """End to end: ``score.model: fitted`` on the small demo; the map shows what the run wrote."""
+    import json
+
+    from conftest import small_config
+
+    import pipeline
+
+    cfg = small_config(small_demo, tmp_path, score={"model": "fitted"})
+    result = pipeline.run_pipeline(cfg)
+    out = result.out_dir
+    evaluation = json.loads((out / "evaluation.json").read_text())
+    report = json.loads((out / "model_report.json").read_text())
+    _open(page, out / "risk_map.html")
+    page.click("#rr-panel-toggle")
+    page.wait_for_function("() => routeRisk.panelOpen === true")
+    hits = page.evaluate(
+        """() => Array.from(document.querySelectorAll('#rr-eval-hits tr')).slice(1)
+              .map(tr => Array.from(tr.children, c => c.textContent))"""
+    )
+    assert hits[0][0] == "this map"
+    at = {a["area_fraction"]: a["hit_rate"] for a in evaluation["summary"]["published"]["at"]}
+    shown = hits[0][1]
+    assert shown.startswith(f"{at[0.01]['mean']:.3f}")
+    assert len(hits) == len(evaluation["methods"])
+    family = {"poisson": "Poisson", "negative_binomial": "negative binomial"}
+    assert _text(page, "#rr-model-family") == family.get(report["model"], "fallback (no fit)")
+    selected = [f["name"] for f in report["factors"] if f.get("selected")]
+    factors = _text(page, "#rr-model-factors") if selected else ""
+    assert all(name in factors for name in selected)
+    page.click("#rr-panel-close")
+    page.wait_for_function("() => routeRisk.panelOpen === false")
+    page.evaluate(
+        "() => { if (routeRisk.layers.seizures) routeRisk.map.removeLayer(routeRisk.layers.seizures); }"
+    )
+    _hover_cell(page)
+    rows = _card_rows(page)
+    for key in ("Expected events", "P(at least one)", "Relative risk", "Gi* hot spot", "Emerging"):
+        assert key in rows, key
+    assert "weighted view" in _text(page, ".rr-tooltip .rr-card")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "render_fitted_run.png"))
+    assert page.errors == []

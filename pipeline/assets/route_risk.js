@@ -390,17 +390,24 @@
     function content(hs) {
       return hs.map(function (h) { return h.layer.card(h.i); }).join('');
     }
-    map.on('mousemove', function (e) {
-      RR.pointer = [e.containerPoint.x, e.containerPoint.y];
-      var hs = hits(e.latlng);
-      if (!hs.length) { if (current) { map.closeTooltip(tip); current = null; } return; }
+    /* The container's own mousemove, not the map's: Leaflet's canvas renderer (circle markers)
+     * re-fires the map's mousemove at most every 32 ms, so the last move of a gesture could
+     * leave the card of the cell before.  Over a control no card opens. */
+    function close() { if (current) { map.closeTooltip(tip); current = null; } }
+    L.DomEvent.on(map.getContainer(), 'mousemove', function (ev) {
+      var t = ev.target;
+      if (t && t.closest && t.closest('.leaflet-control-container, .leaflet-popup')) { close(); return; }
+      var cp = map.mouseEventToContainerPoint(ev), latlng = map.containerPointToLatLng(cp);
+      RR.pointer = [cp.x, cp.y];
+      var hs = hits(latlng);
+      if (!hs.length) { close(); return; }
       var k = key(hs);
       if (k !== current) { tip.setContent(content(hs)); current = k; }
       /* A card is taller than half a small map: open it towards the larger free side. */
-      var below = e.containerPoint.y < map.getSize().y / 2;
+      var below = cp.y < map.getSize().y / 2;
       tip.options.direction = below ? 'bottom' : 'top';
       tip.options.offset = below ? [0, 8] : [0, -8];
-      tip.setLatLng(e.latlng);
+      tip.setLatLng(latlng);
       if (!map.hasLayer(tip)) { tip.openOn(map); }
       keepInside(tip, map);
     });
