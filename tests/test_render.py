@@ -448,39 +448,58 @@ def test_significant_digits_per_value_and_missing_as_none():
 def test_fitted_payload_missing_values_stay_missing_never_zero():
     data = sample_map_data(120, fitted=True)
     s = data.scores
-    s.loc[s.index[:5], "expected_events"] = np.nan
+    s.loc[s.index[:5], ["expected_events", "p_any_event"]] = np.nan
     s.loc[s.index[:3], "relative_risk"] = np.nan
-    share_cols = [c for c in s.columns if c.endswith("__share")]
-    s.loc[s.index[7], share_cols] = np.nan
+    share_cols = [c for c in s.columns if c.endswith("__share") and c != "area__share"]
+    s.loc[s.index[7], share_cols] = np.nan  # a quiet cell: only its area share is left
     s["all_nan__share"] = np.nan  # a share no cell has: not sent at all
     payload = _payload(data)["fitted"]
-    order = np.argsort(s[S.CELL].to_numpy())
-    sorted_scores = s.iloc[order].reset_index(drop=True)
+    sorted_scores = s.sort_values(S.CELL).reset_index(drop=True)
     expected = sorted_scores["expected_events"].to_numpy()
     got = payload["expected"]
     assert [g is None for g in got] == list(np.isnan(expected))
-    assert all(g != 0 for g in got if g is not None) or (expected == 0).any()
     ok = ~np.isnan(expected)
     np.testing.assert_allclose(np.array(got, dtype=float)[ok], expected[ok], rtol=5e-3)
-    assert payload["rr"].count(None) == 3
+    # the sample's relative risk is not expected / constant: sent, missing as None
+    assert payload["rrScale"] is None and payload["rr"].count(None) == 3
+    # its P(at least one) is Poisson's 1 - exp(-expected): derived in the page, not sent
+    assert payload["pAnyPoisson"] is True and payload["pAny"] is None
     assert payload["horizonDays"] == 91.0 and payload["model"] == "Poisson"
-    labels = [sh["label"] for sh in payload["shares"]]
-    assert "all_nan" not in labels and labels[-1] == "cell area"
-    assert len(labels) == len(share_cols)
-    for sh in payload["shares"]:
-        name = "area" if sh["label"] == "cell area" else sh["label"]
-        true = sorted_scores[name + "__share"].to_numpy()
-        codes = np.array([np.nan if c is None else c for c in sh["codes"]], dtype=float)
-        assert np.array_equal(np.isnan(codes), ~(np.isfinite(true) & (true > 0)))
-        good = ~np.isnan(codes)
-        # integer log codes, 1 % resolution
-        assert np.all(codes[good] == np.round(codes[good]))
-        np.testing.assert_allclose(np.exp(codes[good] / 100), true[good], rtol=5.1e-3)
-    # the quiet cells (NaN shares) are None in every share column but the area's
-    quiet = sorted_scores["count_365d__share"].isna().to_numpy()
-    assert quiet.any()
-    for sh in payload["shares"][:-1]:
-        assert all(sh["codes"][i] is None for i in np.flatnonzero(quiet))
+    shares = payload["shares"]
+    assert "all_nan" not in shares["labels"] and shares["labels"][-1] == "cell area"
+    assert len(shares["labels"]) == len(share_cols) + 1
+    assert len(shares["rank"]) == len(shares["codes"]) == 5
+    labels = [lab if lab != "cell area" else "area" for lab in shares["labels"]]
+    table = sorted_scores[[lab + "__share" for lab in labels]].to_numpy()
+    quiet = np.isnan(table[:, :-1]).all(axis=1)
+    assert quiet.sum() >= 2  # the sample's quiet cells and the one made above
+    for i in range(len(sorted_scores)):
+        ranks = [r[i] for r in shares["rank"]]
+        codes = [c[i] for c in shares["codes"]]
+        if quiet[i]:
+            assert ranks == [None] * 5 and codes == [None] * 5 and shares["others"][i] is None
+            continue
+        true = np.round(100 * np.log(table[i]))
+        order = sorted(range(len(true)), key=lambda j: -abs(true[j]))  # stable, like the page
+        assert ranks == order[:5] and codes == [int(true[j]) for j in order[:5]]
+        assert shares["others"][i] == int(sum(true[j] for j in order[5:]))
+        # 1 % resolution of every share
+        np.testing.assert_allclose(np.exp(np.array(codes) / 100), table[i, order[:5]], rtol=5.1e-3)
+
+
+def test_relative_risk_proportional_to_expected_is_derived_in_the_page():
+    data = sample_map_data(200, fitted=True)
+    s = data.scores
+    s["relative_risk"] = s["expected_events"] / 0.0315 * (1 + 1e-5)
+    s.loc[s.index[3], ["expected_events", "relative_risk"]] = np.nan
+    fitted = _payload(data)["fitted"]
+    assert fitted["rr"] is None and fitted["rrScale"] == pytest.approx(0.0315, rel=1e-4)
+    # not proportional (a quiet cell's own rate), or P(any) of another family: sent
+    s.loc[s.index[5], "relative_risk"] *= 1.5
+    s["p_any_event"] = 1 - (1 + 0.5 * s["expected_events"]) ** -2.0
+    fitted = _payload(data)["fitted"]
+    assert fitted["rrScale"] is None and len(fitted["rr"]) == 200
+    assert fitted["pAnyPoisson"] is False and len(fitted["pAny"]) == 200
 
 
 def test_absent_columns_and_dicts_add_nothing():
@@ -673,7 +692,7 @@ def test_report_and_category_strings_are_escaped():
     assert panel.count(escape_text(HOSTILE)) >= 8
     payloads = {p["key"]: p for p in _hex_payloads(page)}
     risk = payloads["risk"]
-    assert escape_text(HOSTILE) in [sh["label"] for sh in risk["fitted"]["shares"]]
+    assert escape_text(HOSTILE) in risk["fitted"]["shares"]["labels"]
     assert escape_text(HOSTILE) in risk["hotspot"]["clsLabels"]
     assert escape_text(HOSTILE) in risk["hotspot"]["categories"]
     assert escape_text(HOSTILE) in payloads["emerging"]["labels"]

@@ -89,41 +89,36 @@
   function fmtPct(p) { return p < 0.001 ? '&lt;0.1 %' : String(+(100 * p).toPrecision(3)) + ' %'; }
 
   /* The fitted model's rows of a card: expected events, P(at least one), relative risk and
-   * the largest multiplicative shares (codes are round(scale * ln share)); the rest of the
-   * shares multiply into "others", so the column multiplies to the relative risk. */
-  var TOP_SHARES = 5;
+   * the largest multiplicative shares (sent per rank: index into labels and code =
+   * round(scale * ln share)); the rest multiply into "others", so the column multiplies to
+   * the relative risk.  rr and P(any) are derived from the expected count when Python found
+   * them to be expected / rrScale and the Poisson 1 - exp(-expected). */
   function fittedRows(F, i) {
     var hz = F.horizonDays ? 'next ' + fmt(F.horizonDays) + ' days' : 'next horizon';
+    var ex = known(F.expected, i) ? F.expected[i] : null;
+    var p = F.pAny ? (known(F.pAny, i) ? F.pAny[i] : null) :
+      (F.pAnyPoisson && ex !== null ? 1 - Math.exp(-ex) : null);
+    var rr = F.rr ? (known(F.rr, i) ? F.rr[i] : null) :
+      (F.rrScale && ex !== null ? ex / F.rrScale : null);
     var h = '<div class="rr-section-title">model' + (F.model ? ' (' + F.model + ')' : '') +
       '</div><table class="rr-fitted">';
-    h += row('Expected events', known(F.expected, i) ? fmt(F.expected[i]) + ' (' + hz + ')' :
-      missing('not available'));
-    h += row('P(at least one)', known(F.pAny, i) ? fmtPct(F.pAny[i]) : missing('not available'));
-    h += row('Relative risk', known(F.rr, i) ? fmtTimes(F.rr[i]) + ' the average cell' :
+    h += row('Expected events', ex !== null ? fmt(ex) + ' (' + hz + ')' : missing('not available'));
+    h += row('P(at least one)', p !== null ? fmtPct(p) : missing('not available'));
+    h += row('Relative risk', rr !== null ? fmtTimes(rr) + ' the average cell' :
       missing('not available'));
     h += '</table>';
-    var shares = [], factors = 0;
-    F.shares.forEach(function (s) {
-      var c = s.codes[i];
-      if (c !== null && c !== undefined) {
-        shares.push({label: s.label, c: c});
-        if (!s.area) { factors++; }
-      }
-    });
-    if (!factors) {
+    var S = F.shares;
+    if (!S.codes.length || S.codes[0][i] === null) {
       return h + '<table class="rr-shares">' + row('Shares', missing('not available for this cell')) +
         '</table>';
     }
-    shares.sort(function (a, b) { return Math.abs(b.c) - Math.abs(a.c); });
     h += '<table class="rr-shares"><tr><th colspan="2">multiplicative shares</th></tr>';
-    shares.slice(0, TOP_SHARES).forEach(function (s) {
-      h += '<tr><td>' + s.label + '</td><td>' + fmtTimes(Math.exp(s.c / F.shareScale)) + '</td></tr>';
-    });
-    if (shares.length > TOP_SHARES) {
-      var rest = 0;
-      shares.slice(TOP_SHARES).forEach(function (s) { rest += s.c; });
-      h += '<tr><td>' + (shares.length - TOP_SHARES) + ' others</td><td>' +
-        fmtTimes(Math.exp(rest / F.shareScale)) + '</td></tr>';
+    for (var k = 0; k < S.codes.length && S.codes[k][i] !== null; k++) {
+      h += '<tr><td>' + S.labels[S.rank[k][i]] + '</td><td>' +
+        fmtTimes(Math.exp(S.codes[k][i] / F.shareScale)) + '</td></tr>';
+    }
+    if (S.others && S.others[i] !== null) {
+      h += '<tr><td>others</td><td>' + fmtTimes(Math.exp(S.others[i] / F.shareScale)) + '</td></tr>';
     }
     return h + '</table>';
   }

@@ -263,52 +263,112 @@ def fitted_payload(scores: pd.DataFrame, report: dict | None) -> dict | None:
     """Return the fitted model's card rows: expected events, P(any), relative risk, shares.
 
     None when ``scores`` has no ``expected_events`` column (the weighted model).  Missing
-    values are None (the card says "not available"), never 0.  Each share is sent as
-    ``round(SHARE_SCALE * ln(share))`` (an integer; None where the share is NaN or not
-    positive: a quiet cell or the fallback), ``area__share`` last as "cell area" (shown only
-    beside factor shares: a quiet cell's relative risk is not area times factors).
+    values are None (the card says "not available"), never 0.
+
+    The card shows each cell's :data:`TOP_SHARES` largest multiplicative shares (by
+    ``|ln share|``) and the product of the rest, so only those travel: per rank ``k`` the
+    share's index into ``labels`` and its code ``round(SHARE_SCALE * ln(share))`` (an integer),
+    and the sum of the other codes.  A cell without any factor share (a quiet cell, the
+    fallback) has None everywhere: its relative risk is not area times factors, so the
+    cell-area share alone is not shown either.
+
+    Where ``relative_risk`` is ``expected_events`` over one constant (the fitted model's
+    reference cell) and ``p_any_event`` is the Poisson ``1 - exp(-expected)``, within 0.1 %,
+    only the constant and the rule are sent and route_risk.js derives them (about 1.2 MB
+    less per 100,000 cells).
     """
     if EXPECTED_EVENTS not in scores.columns:
         return None
     report = report if isinstance(report, dict) else {}
-    n = len(scores)
 
-    def column(name: str, digits: int) -> list | None:
+    def values(name: str) -> np.ndarray | None:
         if name not in scores.columns:
             return None
-        return significant(pd.to_numeric(scores[name], errors="coerce"), digits)
+        return pd.to_numeric(scores[name], errors="coerce").to_numpy(dtype="float64")
 
-    share_cols = [c for c in scores.columns if str(c).endswith(SHARE_SUFFIX) and c != AREA_SHARE]
+    expected = values(EXPECTED_EVENTS)
+    assert expected is not None
+    rr, p_any = values(RELATIVE_RISK), values(P_ANY_EVENT)
+    rr_scale = _constant_ratio(expected, rr)
+    poisson = p_any is not None and _close(p_any, -np.expm1(-expected))
+    horizon = report.get("horizon_days")
+    model = report.get("model")
+    return {
+        "expected": significant(expected, 3),
+        "pAny": None if p_any is None or poisson else significant(p_any, 3),
+        "pAnyPoisson": bool(poisson),
+        "rr": None if rr is None or rr_scale is not None else significant(rr, 3),
+        "rrScale": None if rr_scale is None else significant([rr_scale], 6)[0],
+        "horizonDays": float(horizon) if isinstance(horizon, int | float) else None,
+        "model": escape_text(MODEL_NAMES.get(str(model), model)) if model else "",
+        "shares": _top_shares(scores),
+        "shareScale": SHARE_SCALE,
+    }
+
+
+#: The shares a card lists; the others are multiplied into one row.
+TOP_SHARES = 5
+
+
+def _close(a: np.ndarray, b: np.ndarray, rtol: float = 1e-3) -> bool:
+    """Whether ``a`` and ``b`` are missing at the same cells and agree within ``rtol``."""
+    fa, fb = np.isfinite(a), np.isfinite(b)
+    if not np.array_equal(fa, fb):
+        return False
+    return bool(np.all(np.abs(a[fa] - b[fa]) <= rtol * np.abs(b[fa]) + 1e-12))
+
+
+def _constant_ratio(expected: np.ndarray, rr: np.ndarray | None) -> float | None:
+    """Return the constant ``c`` with ``rr = expected / c`` (within 0.1 %), or None."""
+    if rr is None:
+        return None
+    ok = np.isfinite(expected) & np.isfinite(rr) & (rr > 0) & (expected > 0)
+    if not ok.any():
+        return None
+    c = float(np.median(expected[ok] / rr[ok]))
+    return c if c > 0 and _close(rr, expected / c) else None
+
+
+def _top_shares(scores: pd.DataFrame) -> dict:
+    """Per rank, each cell's share index and code; the rest summed (see fitted_payload)."""
+    cols = [c for c in scores.columns if str(c).endswith(SHARE_SUFFIX) and c != AREA_SHARE]
     if AREA_SHARE in scores.columns:
-        share_cols.append(AREA_SHARE)
-    shares = []
-    for c in share_cols:
+        cols.append(AREA_SHARE)
+    labels, codes, is_factor = [], [], []
+    for c in cols:
         v = pd.to_numeric(scores[c], errors="coerce").to_numpy(dtype="float64")
         ok = np.isfinite(v) & (v > 0)
         if not ok.any():
             continue
-        code = np.round(SHARE_SCALE * np.log(np.where(ok, v, 1.0))).astype("int64").astype(object)
-        code[~ok] = None
-        name = str(c)[: -len(SHARE_SUFFIX)]
-        is_area = c == AREA_SHARE
-        shares.append(
-            {
-                "label": escape_text("cell area" if is_area else name),
-                "area": is_area,
-                "codes": code.tolist(),
-            }
-        )
-    horizon = report.get("horizon_days")
-    model = report.get("model")
+        labels.append("cell area" if c == AREA_SHARE else str(c)[: -len(SHARE_SUFFIX)])
+        codes.append(np.where(ok, np.round(SHARE_SCALE * np.log(np.where(ok, v, 1.0))), np.nan))
+        is_factor.append(c != AREA_SHARE)
+    if not codes:
+        return {"labels": [], "rank": [], "codes": [], "others": None}
+    m = np.column_stack(codes)
+    has_factor = np.isfinite(m[:, np.asarray(is_factor)]).any(axis=1)
+    # largest |code| first, missing last; ties keep the column order (a stable sort)
+    order = np.argsort(np.where(np.isfinite(m), -np.abs(m), np.inf), axis=1, kind="stable")
+    k = min(TOP_SHARES, m.shape[1])
+    top = order[:, :k]
+    top_codes = np.take_along_axis(m, top, axis=1)
+    shown = np.isfinite(top_codes) & has_factor[:, None]
+
+    def column(a: np.ndarray, keep: np.ndarray) -> list:
+        out = a.astype("int64").astype(object)
+        out[~keep] = None
+        return out.tolist()
+
+    others = None
+    if m.shape[1] > k:
+        rest = np.take_along_axis(m, order[:, k:], axis=1)
+        any_rest = np.isfinite(rest).any(axis=1) & has_factor
+        others = column(np.nansum(np.where(np.isfinite(rest), rest, 0.0), axis=1), any_rest)
     return {
-        "expected": column(EXPECTED_EVENTS, 3),
-        "pAny": column(P_ANY_EVENT, 3),
-        "rr": column(RELATIVE_RISK, 3),
-        "horizonDays": float(horizon) if isinstance(horizon, int | float) else None,
-        "model": escape_text(MODEL_NAMES.get(str(model), model)) if model else "",
-        "shares": shares,
-        "shareScale": SHARE_SCALE,
-        "n": n,
+        "labels": escape_many(labels),
+        "rank": [column(top[:, j], shown[:, j]) for j in range(k)],
+        "codes": [column(np.nan_to_num(top_codes[:, j]), shown[:, j]) for j in range(k)],
+        "others": others,
     }
 
 
