@@ -372,7 +372,7 @@ def _fitted_scores(
     cfg = state.config
     cells_ = table[S.CELL].to_numpy(dtype="uint64")
     model = FittedModel(cfg.score.fitted).fit(
-        state.seizures, cells_, state.as_of, factors=_extra_factors(table)
+        state.seizures, cells_, state.as_of, factors=_extra_factors(table, cfg.score.factors)
     )
     pred = model.predict().drop(columns=[S.HEX_ID])
     shares = model.shares().drop(columns=["relative_risk"])
@@ -508,7 +508,7 @@ def published_method(state: RunState):
     sc = cfg.score
     assert state.features is not None
     if sc.model == "fitted":
-        return fitted_method(sc.fitted, factors=_extra_factors(state.features.table))
+        return fitted_method(sc.fitted, factors=_extra_factors(state.features.table, sc.factors))
     opts = {"normalisation": sc.normalisation, "cap_quantile": sc.cap_quantile}
     return as_method(
         lambda: WeightedModel(sc.factors, **opts),
