@@ -474,9 +474,12 @@ def hotspots(state: RunState) -> None:
     state.hotspots = {"gi_star": gi_summary(gi, opts), "emerging": emerging_summary(emerging, opts)}
 
 
-def _extra_factors(table: pd.DataFrame) -> pd.DataFrame:
-    """Per-cell factor values other than the seizure density (NaN where not covered)."""
-    names = [c for c in table.columns if c != S.CELL and c != S.SEIZURE_DENSITY and "__" not in c]
+def _extra_factors(table: pd.DataFrame, wanted) -> pd.DataFrame:
+    """The score's factors other than the seizure density (NaN where not covered).
+
+    The fitted model builds its own lagged seizure features; these join them as candidates.
+    """
+    names = [c for c in wanted if c in table.columns and c != S.SEIZURE_DENSITY]
     return table[[S.CELL, *names]]
 
 
