@@ -475,7 +475,7 @@ def hotspots(state: RunState) -> None:
 
 
 def _extra_factors(table: pd.DataFrame, wanted) -> pd.DataFrame:
-    """The score's factors other than the seizure density (NaN where not covered).
+    """Return the score's factors other than the seizure density (NaN = not covered).
 
     The fitted model builds its own lagged seizure features; these join them as candidates.
     """
