@@ -103,6 +103,7 @@ def _ingest_one(state: RunState, kind: str, src, reader, names: set[str]) -> pd.
         kwargs["as_of"] = state.as_of
     else:
         kwargs["max_speed_kn"] = cfg.ingest.max_speed_kn
+        kwargs["aoi_polygon"] = state.area.polygon  # pings carry no line: reject them here
     key = [
         sha,
         path.name,
@@ -110,6 +111,7 @@ def _ingest_one(state: RunState, kind: str, src, reader, names: set[str]) -> pd.
         cfg.ingest.model_dump(mode="json"),
         str(state.as_of) if kind == "seizures" else None,
         state.area.bbox,
+        polygon_sha(state) if kind == "tracks" else None,
     ]
     result, hit = state.cached(f"ingest {kind}", key, lambda: reader(src, **kwargs))
     # what the table depends on, stable whether it was parsed or read from the cache
@@ -214,10 +216,16 @@ def _context(state: RunState, names: set[str]) -> None:
 
 def _raster(state: RunState, r) -> dict[str, Any]:
     """Open a raster lazily and check it can inform the area (refused in one line if not)."""
-    from ..ingest import open_raster, raster_coverage
+    from ..grid import average_hexagon_edge_length
+    from ..ingest import clip_raster, open_raster, raster_coverage
 
-    da = open_raster(r, memory_budget_mb=state.config.ingest.memory_budget_mb)
-    coverage = raster_coverage(da, state.area.bbox)
+    cfg = state.config
+    da = open_raster(r, memory_budget_mb=cfg.ingest.memory_budget_mb)
+    coverage = raster_coverage(da, state.area.bbox, max_pixels=cfg.ingest.max_raster_pixels)
+    # only the area's window is ever read (zonal statistics, the map's overlay); the cells on
+    # the bbox's edge reach about one edge beyond it
+    edge_km = average_hexagon_edge_length(cfg.area.resolution, unit="km")
+    da = clip_raster(da, state.area.bbox, margin_km=2 * edge_km)
     return {
         "name": r.name,
         "path": str(r.path),
