@@ -467,19 +467,40 @@ def hotspots(state: RunState) -> None:
     ev = points_to_cells(
         state.seizures[S.LON].to_numpy(), state.seizures[S.LAT].to_numpy(), cfg.area.resolution
     )
-    if opts.values == "risk":
-        values = np.nan_to_num(scores[S.RISK].to_numpy(dtype="float64"))
-    else:
-        values = cell_counts(ev, cells_)
-    gi = gi_star(cells_, values, opts)
-    cube = space_time_cube(
-        ev, state.seizures[S.TIME], cells_, period=opts.emerging.period, end=state.as_of
-    )
-    emerging = emerging_hotspots(cube, opts)
-    state.scores = scores.merge(gi, on=S.CELL, how="left").merge(
-        emerging.cells, on=S.CELL, how="left"
-    )
-    state.hotspots = {"gi_star": gi_summary(gi, opts), "emerging": emerging_summary(emerging, opts)}
+    key = [
+        state.digests["seizures"],
+        frame_digest(cells_),
+        opts.model_dump(mode="json"),
+        str(state.as_of),
+        frame_digest(scores[S.RISK].to_numpy()) if opts.values == "risk" else None,
+    ]
+
+    def build() -> HotspotResult:
+        if opts.values == "risk":
+            values = np.nan_to_num(scores[S.RISK].to_numpy(dtype="float64"))
+        else:
+            values = cell_counts(ev, cells_)
+        gi = gi_star(cells_, values, opts)
+        cube = space_time_cube(
+            ev, state.seizures[S.TIME], cells_, period=opts.emerging.period, end=state.as_of
+        )
+        emerging = emerging_hotspots(cube, opts)
+        return HotspotResult(
+            gi.merge(emerging.cells, on=S.CELL, how="left"),
+            {"gi_star": gi_summary(gi, opts), "emerging": emerging_summary(emerging, opts)},
+        )
+
+    got, _ = state.cached("hotspots", key, build)
+    state.scores = scores.merge(got.table, on=S.CELL, how="left")
+    state.hotspots = got.summary
+
+
+@dataclass
+class HotspotResult:
+    """Gi* and emerging columns per cell with their summaries (a cacheable pair)."""
+
+    table: pd.DataFrame
+    summary: dict[str, Any]
 
 
 def _extra_factors(table: pd.DataFrame, wanted) -> pd.DataFrame:
@@ -506,7 +527,7 @@ def _features_at(state: RunState, train: pd.DataFrame, cells, origin) -> pd.Data
     for c in table.columns:
         if c.endswith(S.COVERED_SUFFIX):
             table[c] = table[c].fillna(False).astype(bool)
-    table[S.SEIZURE_DENSITY] = density_on_cells(train, cells, origin, cfg.density, None)[0]
+    table[S.SEIZURE_DENSITY] = density_on_cells(train, cells, origin, cfg.density, cells)[0]
     table[S.SEIZURE_DENSITY + S.COVERED_SUFFIX] = True
     return table
 
@@ -551,9 +572,9 @@ def back_test(state: RunState) -> None:
             methods={"published": published_method(state)},
             options=options,
             resolution=cfg.area.resolution,
-            density_fn=lambda train, c, origin: density_on_cells(
-                train, c, origin, cfg.density, None
-            )[0],
+            density_fn=lambda train, c, origin: density_on_cells(train, c, origin, cfg.density, c)[
+                0
+            ],
         )
 
     state.evaluation, _ = state.cached("back-test", key, build)
