@@ -506,10 +506,16 @@ class HotspotResult:
 def _extra_factors(table: pd.DataFrame, wanted) -> pd.DataFrame:
     """Return the score's factors other than the seizure density (NaN = not covered).
 
-    The fitted model builds its own lagged seizure features; these join them as candidates.
+    The fitted model builds its own lagged seizure features; these join them as candidates,
+    non-negative ones as ``log(1 + x)``.
     """
     names = [c for c in wanted if c in table.columns and c != S.SEIZURE_DENSITY]
-    return table[[S.CELL, *names]]
+    out = table[[S.CELL, *names]].copy()
+    for c in names:  # counts and hours are heavy-tailed: the model sees log(1 + x), as RTM does
+        v = out[c].to_numpy(dtype="float64")
+        if np.nanmin(v, initial=0.0) >= 0:
+            out[c] = np.log1p(v)
+    return out
 
 
 def _features_at(state: RunState, train: pd.DataFrame, cells, origin) -> pd.DataFrame:
