@@ -15,7 +15,14 @@ from ..errors import InputError
 from ..grid import cells_resolutions, to_cells
 from ._assets import ASSETS
 from ._escaping import escape_many, escape_text
-from ._legend import BLUES, CATEGORICAL, NO_DATA_COLOUR, class_colours
+from ._legend import (
+    BLUES,
+    CATEGORICAL,
+    NO_DATA_COLOUR,
+    SIGNIFICANCE_CLASSES,
+    class_colours,
+    emerging_colour,
+)
 from ._model import MapData
 from ._slider import timeline_payload
 
@@ -25,6 +32,26 @@ OBSERVED = S.OBSERVED
 LATEST_EVENT = S.LATEST_EVENT
 SEIZURES_PREFIX = S.SEIZURES_PREFIX
 EVENT_TYPE = S.EVENT_TYPE
+
+# Columns of the fitted model (pipeline.runner.stages._fitted_scores) and of the hot-spot
+# analysis (pipeline.hotspots; tests/test_render.py checks the names agree).
+EXPECTED_EVENTS = "expected_events"
+P_ANY_EVENT = "p_any_event"
+RELATIVE_RISK = "relative_risk"
+SHARE_SUFFIX = "__share"
+AREA_SHARE = "area" + SHARE_SUFFIX
+GI_Z = "gi_z"
+GI_P = "gi_p"
+GI_P_ADJUSTED = "gi_p_adjusted"
+GI_BIN = "gi_bin"
+GI_CLASS = "gi_class"
+EMERGING_CATEGORY = "emerging_category"
+TREND = "trend"
+TREND_P = "trend_p"
+#: Emerging categories that mean "nothing to draw".
+NO_PATTERN = ("no pattern detected", "no pattern")
+#: Shares travel as round(SHARE_SCALE * ln(share)): integers, 1 % resolution.
+SHARE_SCALE = 100
 
 
 def bool_column(frame: pd.DataFrame, column: str, n: int) -> np.ndarray:
@@ -60,6 +87,34 @@ def rounded(values, significant: int = 5) -> list:
     if decimals == 0:
         return [int(v) if math.isfinite(v) else v for v in out.tolist()]
     return out.tolist()
+
+
+def significant(values, digits: int = 3) -> list:
+    """Round each value to ``digits`` significant digits; NaN and infinities become None.
+
+    Unlike :func:`rounded` the precision is per value, so 0.000875 and 3.84 keep theirs; the
+    result is the shortest decimal (byte-stable JSON).
+    """
+    a = np.asarray(values, dtype="float64")
+    out = a.copy()
+    finite = np.isfinite(a)
+    nonzero = finite & (a != 0)
+    decimals = np.zeros(a.shape, dtype="int64")
+    decimals[nonzero] = digits - 1 - np.floor(np.log10(np.abs(a[nonzero]))).astype("int64")
+    # 10**d is exact up to d = 22: beyond it, keep the value as it is
+    for d in np.unique(decimals[nonzero & (np.abs(decimals) <= 22)]):
+        m = nonzero & (decimals == d)
+        out[m] = np.round(a[m], int(d))
+    obj = out.astype(object)
+    obj[~finite] = None
+    return obj.tolist()
+
+
+def _codes(values: pd.Series) -> tuple[list[int], list[str]]:
+    """Codes into sorted escaped labels; a missing value is -1 (shown as missing)."""
+    text = values.astype(object).where(values.notna(), None)
+    codes, uniques = pd.factorize(text, sort=True)
+    return np.asarray(codes, dtype="int64").tolist(), escape_many([str(u) for u in uniques])
 
 
 def base36(values: np.ndarray) -> str:
@@ -183,6 +238,7 @@ def risk_payload(data: MapData, scores: pd.DataFrame, cells: np.ndarray, options
     return {
         "key": "risk",
         "kind": "risk",
+        "z": 1,
         "title": escape_text("Cell"),
         "cells": encode_cells(cells),
         "cls": codes.tolist(),
@@ -197,8 +253,165 @@ def risk_payload(data: MapData, scores: pd.DataFrame, cells: np.ndarray, options
         "commodities": commodities,
         "latest": latest,
         "confidence": confidence,
+        "fitted": fitted_payload(scores, data.model_report),
+        "hotspot": hotspot_payload(scores),
         "timeline": timeline_payload(data.timeline, cells),
     }
+
+
+def fitted_payload(scores: pd.DataFrame, report: dict | None) -> dict | None:
+    """Return the fitted model's card rows: expected events, P(any), relative risk, shares.
+
+    None when ``scores`` has no ``expected_events`` column (the weighted model).  Missing
+    values are None (the card says "not available"), never 0.  Each share is sent as
+    ``round(SHARE_SCALE * ln(share))`` (an integer; None where the share is NaN or not
+    positive: a quiet cell or the fallback), ``area__share`` last as "cell area" (shown only
+    beside factor shares: a quiet cell's relative risk is not area times factors).
+    """
+    if EXPECTED_EVENTS not in scores.columns:
+        return None
+    report = report if isinstance(report, dict) else {}
+    n = len(scores)
+
+    def column(name: str, digits: int) -> list | None:
+        if name not in scores.columns:
+            return None
+        return significant(pd.to_numeric(scores[name], errors="coerce"), digits)
+
+    share_cols = [c for c in scores.columns if str(c).endswith(SHARE_SUFFIX) and c != AREA_SHARE]
+    if AREA_SHARE in scores.columns:
+        share_cols.append(AREA_SHARE)
+    shares = []
+    for c in share_cols:
+        v = pd.to_numeric(scores[c], errors="coerce").to_numpy(dtype="float64")
+        ok = np.isfinite(v) & (v > 0)
+        if not ok.any():
+            continue
+        code = np.round(SHARE_SCALE * np.log(np.where(ok, v, 1.0))).astype("int64").astype(object)
+        code[~ok] = None
+        name = str(c)[: -len(SHARE_SUFFIX)]
+        is_area = c == AREA_SHARE
+        shares.append(
+            {
+                "label": escape_text("cell area" if is_area else name),
+                "area": is_area,
+                "codes": code.tolist(),
+            }
+        )
+    horizon = report.get("horizon_days")
+    model = report.get("model")
+    return {
+        "expected": column(EXPECTED_EVENTS, 3),
+        "pAny": column(P_ANY_EVENT, 3),
+        "rr": column(RELATIVE_RISK, 3),
+        "horizonDays": float(horizon) if isinstance(horizon, int | float) else None,
+        "model": escape_text(MODEL_NAMES.get(str(model), model)) if model else "",
+        "shares": shares,
+        "shareScale": SHARE_SCALE,
+        "n": n,
+    }
+
+
+#: How the card and the panel name the model families of FittedModel.report().
+MODEL_NAMES = {
+    "poisson": "Poisson",
+    "negative_binomial": "negative binomial",
+    "fallback": "fallback (no fit)",
+}
+
+
+def hotspot_payload(scores: pd.DataFrame) -> dict | None:
+    """Gi* and emerging-trend card rows (None when ``scores`` has neither)."""
+    has = set(scores.columns)
+    if not has & {GI_Z, GI_BIN, EMERGING_CATEGORY, TREND}:
+        return None
+    out: dict = {}
+    if GI_Z in has:
+        out["z"] = significant(pd.to_numeric(scores[GI_Z], errors="coerce"), 3)
+    p_col = GI_P_ADJUSTED if GI_P_ADJUSTED in has else GI_P if GI_P in has else None
+    if p_col is not None:
+        out["p"] = significant(pd.to_numeric(scores[p_col], errors="coerce"), 3)
+        out["pLabel"] = escape_text(
+            "corrected p" if p_col == GI_P_ADJUSTED else "p (not corrected)"
+        )
+    if GI_CLASS in has:
+        out["cls"], out["clsLabels"] = _codes(scores[GI_CLASS])
+    if EMERGING_CATEGORY in has:
+        out["category"], out["categories"] = _codes(scores[EMERGING_CATEGORY])
+    if TREND in has:
+        out["trend"], out["trends"] = _codes(scores[TREND])
+    if TREND_P in has:
+        out["trendP"] = significant(pd.to_numeric(scores[TREND_P], errors="coerce"), 2)
+    return out
+
+
+def significance_payload(scores: pd.DataFrame, cells: np.ndarray) -> dict | None:
+    """Outlines of the hot and cold spots by confidence (``gi_bin`` ±1..3), or None."""
+    if GI_BIN not in scores.columns:
+        return None
+    bins = pd.to_numeric(scores[GI_BIN], errors="coerce").to_numpy(dtype="float64")
+    order = [b for b, *_ in SIGNIFICANCE_CLASSES]
+    code = np.full(bins.shape, -1, dtype="int64")
+    for k, b in enumerate(order):
+        code[bins == b] = k
+    keep = code >= 0
+    return {
+        "key": "significance",
+        "kind": "outline",
+        "hover": False,
+        "z": 4,
+        "title": escape_text("Hot and cold spots"),
+        "cells": encode_cells(cells[keep]),
+        "cls": code[keep].tolist(),
+        "observed": [1] * int(keep.sum()),
+        "styles": [
+            {"color": colour, "width": width, "dash": dash}
+            for _, _, colour, width, dash in SIGNIFICANCE_CLASSES
+        ],
+        "colors": [colour for _, _, colour, _, _ in SIGNIFICANCE_CLASSES],
+        "noDataColor": NO_DATA_COLOUR,
+        "opacity": 1.0,
+        "present": sorted({int(c) for c in code[keep]}),
+    }
+
+
+def emerging_payload(
+    scores: pd.DataFrame, cells: np.ndarray
+) -> tuple[dict, list[str]] | tuple[None, None]:
+    """Cells with an emerging hot- or cold-spot category, filled by category.
+
+    Returns the payload and the categories present (raw text, for the legend), or
+    ``(None, None)`` without an ``emerging_category`` column.
+    """
+    if EMERGING_CATEGORY not in scores.columns:
+        return None, None
+    cat = scores[EMERGING_CATEGORY].astype(object)
+    keep = (cat.notna() & ~cat.isin(NO_PATTERN)).to_numpy()
+    names = category_order(cat[keep].astype(str).unique().tolist())
+    code = pd.Index(names).get_indexer(cat[keep].astype(str)).astype("int64")
+    payload = {
+        "key": "emerging",
+        "kind": "value",
+        "hover": False,
+        "z": 3,
+        "title": escape_text("Emerging trend"),
+        "cells": encode_cells(cells[keep]),
+        "cls": code.tolist(),
+        "observed": [1] * int(keep.sum()),
+        "labels": escape_many(names),
+        "colors": [emerging_colour(name, k) for k, name in enumerate(names)],
+        "noDataColor": NO_DATA_COLOUR,
+        "opacity": 0.75,
+    }
+    return payload, names
+
+
+def category_order(names: list[str]) -> list[str]:
+    """Emerging categories in ArcGIS order (hot family, cold family), unknown ones after."""
+    from ._legend import EMERGING_COLOURS
+
+    known = [c for c in EMERGING_COLOURS if c in names]
+    return known + sorted(set(names) - set(known))
 
 
 def transit_payload(transit: pd.DataFrame, options) -> tuple[dict, list[float]]:

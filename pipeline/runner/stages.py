@@ -626,6 +626,9 @@ def render(state: RunState, run_id: str) -> None:
         rasters=overlays,
         timeline=state.timeline,
         bandwidth_km=ft.info.get(S.SEIZURE_DENSITY, {}).get("bandwidth_km"),
+        evaluation=state.evaluation,
+        model_report=state.model_report,
+        hotspots=state.hotspots,
     )
     title = cfg.render.title or cfg.run.name
     opts = RenderOptions(
