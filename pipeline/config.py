@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError, FutureDateWarning
 from .evaluate import BacktestOptions
@@ -39,6 +39,7 @@ from .ingest.options import (
 )
 from .model import FittedOptions
 from .score import FactorWeight
+from .validation import StrictModel
 
 log = logging.getLogger(__name__)
 
@@ -61,23 +62,8 @@ KERNELS = ("epanechnikov", "gaussian", "quartic", "triangular", "uniform")
 BANDWIDTH_RULES = ("silverman", "scott", "spatial", "cv")
 
 
-class _Model(BaseModel):
-    # No infinities or NaN anywhere (``weight: .inf`` would publish an empty risk), and no
-    # YAML ``true`` where a number is expected (pydantic's lax mode reads it as 1).
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_bool_numbers(cls, raw: Any) -> Any:
-        if isinstance(raw, dict):
-            for name, value in raw.items():
-                f = cls.model_fields.get(name)
-                if f is None or not isinstance(value, bool):
-                    continue
-                types = {f.annotation, *getattr(f.annotation, "__args__", ())}
-                if bool not in types and types & {int, float}:
-                    raise ValueError(f"{name} must be a number, got {value!r}")
-        return raw
+class _Model(StrictModel):
+    """Strict options (see :mod:`pipeline.validation`)."""
 
 
 class RunConfig(_Model):

@@ -134,6 +134,27 @@ def _stages(state: RunState, run_id: str, timer: _Timer, progress: ProgressFn | 
     return report
 
 
+def _inputs_entry(state: RunState) -> dict[str, Any]:
+    """Return the inputs as the manifest records them: files, hashes, counts, assumptions."""
+    cfg = state.config
+    return {
+        **state.ingest_report,
+        "rasters": [
+            {
+                "path": r["path"],
+                "sha256": sha256_file(r["path"]),
+                "name": r["name"],
+                "crs": str(r["data"].rio.crs) if r["data"].rio.crs else None,
+                "shape": list(r["data"].shape),
+                "coverage": r["coverage"],
+                "assumptions": r["assumptions"],
+            }
+            for r in state.rasters
+        ],
+        "ports": str(cfg.inputs.ports) if cfg.inputs.ports else None,
+    }
+
+
 def _manifest(
     state: RunState, run_id: str, key: str, started: dt.datetime, stages: dict, published: dict
 ) -> dict[str, Any]:
@@ -153,22 +174,7 @@ def _manifest(
         "config_file": str(cfg.source) if cfg.source else None,
         "config": config_to_dict(cfg),
         "versions": M.versions(),
-        "inputs": {
-            **state.ingest_report,
-            "rasters": [
-                {
-                    "path": r["path"],
-                    "sha256": sha256_file(r["path"]),
-                    "name": r["name"],
-                    "crs": str(r["data"].rio.crs) if r["data"].rio.crs else None,
-                    "shape": list(r["data"].shape),
-                    "coverage": r["coverage"],
-                    "assumptions": r["assumptions"],
-                }
-                for r in state.rasters
-            ],
-            "ports": str(cfg.inputs.ports) if cfg.inputs.ports else None,
-        },
+        "inputs": _inputs_entry(state),
         "counts": {
             "seizures_used": len(state.seizures),
             "pings_used": len(state.pings),

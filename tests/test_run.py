@@ -24,7 +24,12 @@ def test_small_run_end_to_end(small_demo, tmp_path):
     assert "methods" in res.manifest["evaluation"]
     assert not (res.out_dir / "scores.geojson").exists()
     ev = json.loads((res.out_dir / "evaluation.json").read_text())
-    assert ev["n_train"] + ev["n_test"] <= 800
+    assert ev["methods"][0] == "published"
+    assert {"all_prior_counts", "kde", "density", "uniform"} <= set(ev["summary"])
+    for origin in ev["origins"]:  # the windows: two years before the origin, the next quarter
+        start, o, end = (pd.Timestamp(origin[k]) for k in ("train_start", "origin", "test_end"))
+        assert (o - start).days == 730 and (end - o).days == 91
+        assert origin["n_test"] == origin["n_test_in_universe"] + origin["n_test_outside"]
 
 
 def test_edge_correction_and_bandwidth_rule_reach_the_density(small_demo, tmp_path):

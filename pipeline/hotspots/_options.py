@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from ..errors import ConfigError
+from ..validation import StrictModel
 
 __all__ = ["EmergingOptions", "HotspotOptions", "UncertaintyOptions", "validate_options"]
 
 
-class _Model(BaseModel):
-    # As pipeline.config: no infinities or NaN, and no YAML ``true`` where a number is expected.
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_bool_numbers(cls, raw: Any) -> Any:
-        if isinstance(raw, dict):
-            for name, value in raw.items():
-                f = cls.model_fields.get(name)
-                if f is None or not isinstance(value, bool):
-                    continue
-                types = {f.annotation, *getattr(f.annotation, "__args__", ())}
-                if bool not in types and types & {int, float}:
-                    raise ValueError(f"{name} must be a number, got {value!r}")
-        return raw
+class _Model(StrictModel):
+    """Strict options (see :mod:`pipeline.validation`)."""
 
 
 class EmergingOptions(_Model):

@@ -22,7 +22,14 @@ from .options import (
     TimeWindow,
     TrackSource,
 )
-from .rasters import describe_raster, open_raster, raster_coverage, raster_windows
+from .rasters import (
+    check_raster_pixels,
+    clip_raster,
+    describe_raster,
+    open_raster,
+    raster_coverage,
+    raster_windows,
+)
 from .seizures import COMMODITY_ORIGINAL, SEIZURE_RULES, read_seizures
 from .summary import (
     check_reject_rate,
@@ -47,7 +54,9 @@ __all__ = [
     "SeizureSource",
     "TimeWindow",
     "TrackSource",
+    "check_raster_pixels",
     "check_reject_rate",
+    "clip_raster",
     "classify_mmsi",
     "describe_raster",
     "format_summary",

@@ -23,6 +23,8 @@ from ..errors import SourceUnreadable
 __all__ = ["ZipMember", "open_zip_member"]
 
 TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".tab")
+#: Members read as bytes by our own parsers (GPX), not through GDAL.
+BYTES_SUFFIXES = (".gpx",)
 VECTOR_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".gpx", ".parquet", ".geoparquet")
 _SHP_SIDECARS = (".shx", ".dbf", ".prj", ".cpg")
 
@@ -143,7 +145,7 @@ def open_zip_member(
                 f"ingest.max_uncompressed_mb={max_uncompressed_mb:g}; raise the limit if the "
                 "file is genuine"
             )
-        if suffix in TABLE_SUFFIXES:
+        if suffix in TABLE_SUFFIXES + BYTES_SUFFIXES:
             try:
                 blob = zf.read(info)
             except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:

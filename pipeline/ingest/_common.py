@@ -273,9 +273,8 @@ def _strip_trailing_delimiter(data: bytes, delim: str) -> bytes:
     return re.sub(d + rb"\Z", b"", data)
 
 
-def _parse_table(
-    data: bytes, name: str, names: list[str], delim: str, notes: list[str]
-) -> TextTable:
+def _arrow_table(data: bytes, name: str, names: list[str], delim: str):
+    """Parse ``data`` with pyarrow; return (table, bad rows as (number, text, expected, got))."""
     bad: list[tuple[int | None, str, int, int]] = []
 
     def on_bad(row: pacsv.InvalidRow) -> str:
@@ -305,23 +304,40 @@ def _parse_table(
             table = parse(False)  # serial parsing knows the line number of each bad row
     except (pa.ArrowInvalid, pa.ArrowException) as exc:
         raise SourceUnreadable(f"{name}: not a readable delimited table: {exc}") from exc
-    frame = table.to_pandas()
+    return table, bad
+
+
+def _parse_table(
+    data: bytes, name: str, names: list[str], delim: str, notes: list[str]
+) -> TextTable:
+    table, bad = _arrow_table(data, name, names, delim)
     n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    bad_lines = np.array(sorted(b[0] for b in bad if b[0] is not None), dtype="int64")
     bad_rows: list[int | None] = [b[0] for b in bad]
-    if n_lines == 1 + len(frame) + len(bad):
-        candidates = np.arange(2, 2 + len(frame) + len(bad), dtype="int64")
+    broken = _Scan.empty()
+    last = data[data.rstrip(b"\n").rfind(b"\n") + 1 :].decode("utf-8")
+    simple = n_lines == 1 + table.num_rows + len(bad)  # no blank line, no value spanning lines
+    if simple and not _quote_open(last.rstrip("\n").split("\n"), delim, len(names)):
+        bad_lines = np.array(sorted(b[0] for b in bad if b[0] is not None), dtype="int64")
+        candidates = np.arange(2, 2 + table.num_rows + len(bad), dtype="int64")
         lines = np.setdiff1d(candidates, bad_lines, assume_unique=True)
     else:  # blank lines or values spanning lines: count physical lines exactly
-        try:
-            lines, ragged = _record_lines(data.decode("utf-8"), delim, len(names))
-        except csv.Error:  # pragma: no cover (pyarrow read what Python's csv cannot)
-            lines, ragged = np.empty(0, "int64"), np.empty(0, "int64")
-        if len(lines) != len(frame):
+        scan = _scan_records(data.decode("utf-8"), delim, len(names))
+        if len(scan.broken):
+            # A quote opened and never closed swallowed the records after it: that line is
+            # rejected and the parse restarts on the next line (the line is blanked, so every
+            # physical line number stays what it was).
+            broken = scan
+            data = _blank_lines(data, scan.broken)
+            table, bad = _arrow_table(data, name, names, delim)
+            notes.append(_broken_note(name, scan))
+        lines, ragged = scan.records, scan.ragged
+        if len(lines) != table.num_rows:
             log.warning("%s: could not map records to lines; using record numbers", name)
-            lines = np.arange(2, len(frame) + 2, dtype="int64")
+            lines = np.arange(2, table.num_rows + 2, dtype="int64")
+        bad_rows = [b[0] for b in bad]
         if len(ragged) == len(bad):  # pyarrow numbers records, not physical lines
             bad_rows = [int(x) for x in ragged]
+    frame = table.to_pandas()
     bad_df = pd.DataFrame(
         {
             "source_file": name,
@@ -333,22 +349,147 @@ def _parse_table(
         },
         columns=list(REJECT_COLUMNS),
     )
-    return TextTable(frame, lines, bad_df, notes, delim, len(bad))
+    if len(broken.broken):
+        quote_df = pd.DataFrame(
+            {
+                "source_file": name,
+                "row": broken.broken,
+                "column": "*",
+                "value": [t[:200] for t in broken.broken_text],
+                "rule": "unbalanced_quote",
+                "message": broken.broken_why,
+            },
+            columns=list(REJECT_COLUMNS),
+        )
+        bad_df = pd.concat([bad_df, quote_df], ignore_index=True)
+    return TextTable(frame, lines, bad_df, notes, delim, len(bad_df))
 
 
-def _record_lines(text: str, delim: str, n_cols: int) -> tuple[np.ndarray, np.ndarray]:
-    """Physical first line of each well-formed record and of each ragged one."""
-    reader = csv.reader(io.StringIO(text), delimiter=delim)
-    next(reader, None)
+@dataclass
+class _Scan:
+    """Physical first line of each record, by kind, from a line-aware pass over the text."""
+
+    records: np.ndarray  # well-formed records
+    ragged: np.ndarray  # records with another number of fields than the header
+    broken: np.ndarray  # lines that open a quote which swallows what follows
+    broken_text: list[str]
+    broken_why: list[str]
+
+    @classmethod
+    def empty(cls) -> _Scan:
+        e = np.empty(0, "int64")
+        return cls(e, e, e, [], [])
+
+
+def _fields(line: str, delim: str) -> list[str]:
+    return next(csv.reader([line], delimiter=delim), [])
+
+
+def _swallowing(lines: list[str], start: int, end: int, delim: str, n_cols: int) -> str | None:
+    """Why the record on physical lines ``start..end`` (a quoted value spans them) is broken.
+
+    Two shapes: a continuation line that on its own is a whole record (with three or more
+    columns a note rarely holds a line with exactly the header's number of fields), and a
+    quote still open at the end of the file.  None when the value looks genuine.
+    """
+    if n_cols >= 3:
+        swallowed = [
+            start + 1 + k
+            for k, line in enumerate(lines[start:end])
+            if len(_fields(line, delim)) == n_cols
+        ]
+        if swallowed:
+            shown = ", ".join(str(x) for x in swallowed[:5]) + (
+                ", ..." if len(swallowed) > 5 else ""
+            )
+            return (
+                f"a quote opened on this line is not closed before line(s) {shown}, which read "
+                "as records of their own; the line is rejected and the lines after it are read "
+                "as records"
+            )
+    if end == len(lines) and _quote_open(lines[start - 1 : end], delim, n_cols):
+        return (
+            "a quote opened on this line is never closed (the value runs to the end of "
+            "the file); the line is rejected and the lines after it are read as records"
+        )
+    return None
+
+
+def _quote_open(lines: list[str], delim: str, n_cols: int) -> bool:
+    """Whether the record made of ``lines`` ends inside a quoted value (an unclosed quote)."""
+    # a sentinel record after the text is swallowed too when the quote is still open
+    probe = "\n".join(lines) + "\n" + delim * max(n_cols - 1, 1) + "x\n"
+    return sum(1 for _ in csv.reader(io.StringIO(probe), delimiter=delim)) < 2
+
+
+def _scan_records(text: str, delim: str, n_cols: int) -> _Scan:
+    """Classify every record by its first physical line, recovering from unclosed quotes.
+
+    Python's csv reader sees the same records as pyarrow (after the line ends were made LF);
+    a record whose quoted value swallows whole records is cut: its first line is reported as
+    broken and reading restarts on the line after it.
+    """
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    total = len(lines)
     out: list[int] = []
     ragged: list[int] = []
-    start = reader.line_num + 1
-    for row in reader:
-        blank = not row  # only an empty line is skipped, as pyarrow skips it
-        if not blank:
-            (out if len(row) == n_cols else ragged).append(start)
-        start = reader.line_num + 1
-    return np.asarray(out, dtype="int64"), np.asarray(ragged, dtype="int64")
+    broken: list[int] = []
+    why: list[str] = []
+    pos = 0  # index of the next line to read
+    header = True
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(text) + 1))
+    try:
+        while pos < total:
+            reader = csv.reader((lines[j] + "\n" for j in range(pos, total)), delimiter=delim)
+            if header:
+                next(reader, None)
+                header = False
+            start = pos + reader.line_num + 1
+            restart = None
+            for row in reader:
+                end = pos + reader.line_num
+                if end > start or end == total:
+                    reason = _swallowing(lines, start, end, delim, n_cols)
+                    if reason is not None:
+                        broken.append(start)
+                        why.append(reason)
+                        restart = start
+                        break
+                if row:  # only an empty line is skipped, as pyarrow skips it
+                    (out if len(row) == n_cols else ragged).append(start)
+                start = end + 1
+            if restart is None:
+                break
+            pos = restart
+    finally:
+        csv.field_size_limit(limit)
+    return _Scan(
+        np.asarray(out, dtype="int64"),
+        np.asarray(ragged, dtype="int64"),
+        np.asarray(broken, dtype="int64"),
+        [lines[b - 1] for b in broken],
+        why,
+    )
+
+
+def _blank_lines(data: bytes, numbers: np.ndarray) -> bytes:
+    """Return ``data`` with the given 1-based lines emptied (their line ends kept)."""
+    parts = data.split(b"\n")
+    for k in numbers:
+        parts[int(k) - 1] = b""
+    return b"\n".join(parts)
+
+
+def _broken_note(name: str, scan: _Scan) -> str:
+    shown = ", ".join(str(x) for x in scan.broken[:10]) + (", ..." if len(scan.broken) > 10 else "")
+    return (
+        f"{name}: {len(scan.broken)} line(s) open a quote that is not closed where the value "
+        f"should end (line(s) {shown}); each is rejected as 'unbalanced_quote' and the lines "
+        "after it are read as records of their own"
+    )
 
 
 # --------------------------------------------------------------------------- values
@@ -640,19 +781,45 @@ def outside_aoi_rules(
     *,
     column: str,
     values: pd.Series,
+    aoi_polygon: Any = None,
 ) -> list[Rule]:
-    """Return the ``outside_aoi`` rule of parsed positions; none when there is no ``aoi_bbox``."""
-    if aoi_bbox is None:
-        return []
-    return [
-        Rule(
-            "outside_aoi",
-            ok & ~in_bbox(lon, lat, aoi_bbox),
-            column,
-            f"position {{value}} is outside the area of interest {tuple(aoi_bbox)!r}",
-            values,
+    """Return the ``outside_aoi`` rules of parsed positions; none when there is no area.
+
+    ``aoi_polygon`` (a shapely geometry, EPSG:4326) rejects the positions inside the bbox but
+    outside the polygon, each at its own line.
+    """
+    rules = []
+    inside = np.ones(len(lon), dtype=bool)
+    if aoi_bbox is not None:
+        inside = in_bbox(lon, lat, aoi_bbox)
+        rules.append(
+            Rule(
+                "outside_aoi",
+                ok & ~inside,
+                column,
+                f"position {{value}} is outside the area of interest {tuple(aoi_bbox)!r}",
+                values,
+            )
         )
-    ]
+    if aoi_polygon is not None:
+        import shapely
+
+        todo = np.flatnonzero(ok & inside)
+        x, y = lon[todo], lat[todo]
+        out = np.zeros(len(lon), dtype=bool)
+        out[todo] = ~(
+            shapely.contains_xy(aoi_polygon, x, y) | shapely.intersects_xy(aoi_polygon, x, y)
+        )
+        rules.append(
+            Rule(
+                "outside_aoi",
+                out,
+                column,
+                "position {value} is inside the area's bounding box but outside its polygon",
+                values,
+            )
+        )
+    return rules
 
 
 def in_bbox(lon: np.ndarray, lat: np.ndarray, bbox: Sequence[float]) -> np.ndarray:

@@ -12,7 +12,8 @@ the assumptions.  Invalid polygons (Natural Earth's 1:110m land has a self-inter
 are repaired with :func:`shapely.make_valid` and counted; a polygon that cannot be repaired is
 rejected.
 
-Rule ids (first failing rule per feature): ``ragged_row``, ``geometry_missing``,
+Rule ids (first failing rule per feature): ``ragged_row``, ``unbalanced_quote``,
+``geometry_missing``,
 ``coord_missing``, ``coord_unparseable``, ``lat_out_of_range``, ``lon_out_of_range``,
 ``geometry_unparseable`` (WKT), ``geometry_wrong_type`` (a line in a ports layer, a point in a
 land layer, ...), ``geometry_invalid`` (non-finite coordinates or an unrepairable polygon),
@@ -57,6 +58,7 @@ CONTEXT_KINDS: dict[str, tuple[tuple[int, ...], str]] = {
 }
 CONTEXT_RULES = (
     "ragged_row",
+    "unbalanced_quote",
     "geometry_missing",
     "coord_missing",
     "coord_unparseable",
@@ -144,9 +146,10 @@ def read_context(
     assumptions: dict[str, Any] = dict(opened.assumptions)
     pre = pd.DataFrame()
     n_pre = 0
+    table_notes: list[str] = []
     if opened.fmt == "csv":
         table = read_text_table(src.path, data=opened.data)
-        raw, rows = table.frame, table.lines
+        raw, rows, table_notes = table.frame, table.lines, table.notes
         pre, n_pre = table.bad_rows, table.n_bad
         geoms, rules, layer_crs, more = _geometry_from_table(raw, src, name)
         assumptions.update(more)
@@ -173,6 +176,7 @@ def read_context(
                     "set crs for it (e.g. crs: 'EPSG:4326'); a CRS is never assumed"
                 )
     frame, rejects, notes = _finish(raw, rows, geoms, rules, layer_crs, src, name, assumptions)
+    notes = table_notes + notes
     rejects, by_rule = finish_rejects(pre, rejects)
     n_read = len(raw) + n_pre
     log.info("%s: %d read, %d accepted, %d rejected", name, n_read, len(frame), len(rejects))

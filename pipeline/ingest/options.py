@@ -323,6 +323,14 @@ class IngestOptions(BaseModel):
         description="A zipped input whose data file declares more than this many MiB "
         "uncompressed is refused before anything is expanded (zip bombs).",
     )
+    max_raster_pixels: int = Field(
+        1_000_000_000,
+        gt=0,
+        description="A raster holding more pixels (bands x rows x columns) than this in the "
+        "part that would be read (the window over area.bbox when there is one, else the whole "
+        "raster) is refused before any pixel is read; below it rasters are read in windows "
+        "within memory_budget_mb.",
+    )
 
 
 class ContextSource(BaseModel):

@@ -14,6 +14,8 @@ Rule ids (each rejected record gets its *first* failing rule, in this order):
 
 =====================  ==============================================================
 ``ragged_row``         CSV line with more or fewer fields than the header
+``unbalanced_quote``   CSV line opening a quote that is not closed before lines that read
+                       as records (or before the end): reading restarts on the next line
 ``geometry_missing``   feature without geometry (vector formats)
 ``geometry_invalid``   invalid polygon, or a point with non-finite coordinates
 ``geometry_not_point`` line/polygon feature (unless ``polygons_to_points``)
@@ -91,6 +93,7 @@ log = logging.getLogger(__name__)
 
 SEIZURE_RULES = (
     "ragged_row",
+    "unbalanced_quote",
     "geometry_missing",
     "geometry_invalid",
     "geometry_not_point",

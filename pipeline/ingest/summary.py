@@ -122,14 +122,17 @@ def summarise_ingest(
         if isinstance(path, SeizureSource | TrackSource):
             raise _mismatched_source(kind, path, RasterSource)
         da = open_raster(path, memory_budget_mb=opts.memory_budget_mb)
-        desc = describe_raster(da)
-        coverage = raster_coverage(da, aoi_bbox)
+        # the area's window is checked (and refused above the pixel budget) before the
+        # whole raster is described
+        coverage = raster_coverage(da, aoi_bbox, max_pixels=opts.max_raster_pixels)
+        desc = describe_raster(da, max_pixels=opts.max_raster_pixels)
+        notes = [n for n in (desc.pop("note", None), coverage["note"]) if n]
         return json_safe(
             {
                 "kind": kind,
                 "source": da.attrs.get("source_file"),
                 "usable": True,
-                "notes": [coverage["note"]] if coverage["note"] else [],
+                "notes": notes,
                 **desc,
                 "coverage": {k: v for k, v in coverage.items() if k != "note"},
             }

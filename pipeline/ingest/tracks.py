@@ -23,7 +23,10 @@ snapshot of a bus feed) is refused with a message naming the columns whose value
 AIS "not available" sentinels are missing values, never positions: latitude 91, longitude
 181, SOG 102.3 (any SOG > 102.2), COG 360 (any COG >= 360); heading 511 is not kept.
 
-Rule ids (first failing rule per ping, in this order): ``ragged_row``, ``vessel_missing``,
+Rule ids (first failing rule per ping, in this order): ``ragged_row``, ``unbalanced_quote``
+(a quote opened and not closed before lines that read as records: the line is rejected and
+reading restarts after it), ``geometry_missing`` and ``geometry_wrong_type`` (a feature of a
+LineString route layer without any vertex: empty, or not a line), ``vessel_missing``,
 ``mmsi_invalid`` (not 9 digits), ``mmsi_not_vessel`` (base station 00MIDxxxx, group call
 0MIDxxxxx, aid to navigation 99MIDxxxx, SAR aircraft 111MIDxxx, SART/MOB/EPIRB 97xxxxxxx,
 handheld 8xxxxxxxx, placeholders such as 123456789 or a repeated digit), ``position_unavailable``
@@ -48,7 +51,17 @@ import pandas as pd
 import shapely
 
 from ..errors import InputError, SourceUnreadable
-from ..schema import COG, LAT, LON, PING_COLUMNS, SOG, TIME, VESSEL_ID, empty_pings
+from ..schema import (
+    COG,
+    LAT,
+    LON,
+    PING_COLUMNS,
+    REJECT_COLUMNS,
+    SOG,
+    TIME,
+    VESSEL_ID,
+    empty_pings,
+)
 from ._columns import infer_columns, name_tokens
 from ._common import (
     IngestResult,
@@ -78,6 +91,9 @@ log = logging.getLogger(__name__)
 
 TRACK_RULES = (
     "ragged_row",
+    "unbalanced_quote",
+    "geometry_missing",
+    "geometry_wrong_type",
     "vessel_missing",
     "mmsi_invalid",
     "mmsi_not_vessel",
@@ -166,6 +182,7 @@ def read_tracks(
     source: TrackSource | str | Path,
     *,
     aoi_bbox: tuple[float, float, float, float] | None = None,
+    aoi_polygon: Any = None,
     max_speed_kn: float = 60.0,
     max_uncompressed_mb: float = 2048.0,
 ) -> IngestResult:
@@ -177,6 +194,9 @@ def read_tracks(
         The file, or its options.
     aoi_bbox : tuple of 4 floats, optional
         ``(lon_min, lat_min, lon_max, lat_max)``; pings outside are rejected.
+    aoi_polygon : shapely geometry, optional
+        The area's polygon (EPSG:4326): pings inside the bbox but outside it are rejected
+        (``outside_aoi``) at their own line.
     max_speed_kn : float, default 60
         A ping implying a faster speed than this is rejected (``impossible_speed``).
     max_uncompressed_mb : float, default 2048
@@ -229,13 +249,16 @@ def read_tracks(
         assumptions.update(encoding=table.encoding, delimiter=table.delimiter, schema=schema)
         crs = src.crs
     elif fmt == "gpx":
-        raw, rows, parts, more = _read_gpx(src, opened.target)
+        raw, rows, parts, more = _read_gpx(src, opened)
         notes += more
         crs = None
         assumptions["schema"] = "gpx"
     else:
         raw, rows, parts, more, crs = _read_vector_tracks(src, fmt, opened.target)
         notes += more
+        if "pre" in parts:
+            pre = parts.pop("pre")
+            n_pre = len(pre)
     assumptions["columns"] = parts.get("evidence", {})
     notes += [
         f"{name}: {role} taken from column {e['column']!r} by its values ({e['evidence']})"
@@ -253,6 +276,7 @@ def read_tracks(
         crs=crs,
         is_mmsi=parts["is_mmsi"],
         aoi_bbox=aoi_bbox,
+        aoi_polygon=aoi_polygon,
         max_speed_kn=max_speed_kn,
     )
     notes += more
@@ -422,78 +446,37 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0][:160] if text else ""
 
 
-def _read_gpx(src: TrackSource, target: str):
-    import geopandas as gpd
-    import pyogrio
+def _read_gpx(src: TrackSource, opened):
+    """Every ``<trkpt>`` and ``<rtept>`` as a ping record, rows being the line of its tag."""
+    from ._gpx import read_gpx_points
 
     name = src.path.name
-    try:
-        layers = {str(n) for n, _ in pyogrio.list_layers(target)}
-        tp = gpd.read_file(target, layer="track_points", engine="pyogrio")
-        tracks = gpd.read_file(target, layer="tracks", engine="pyogrio", ignore_geometry=True)
-        rp = (
-            gpd.read_file(target, layer="route_points", engine="pyogrio")
-            if "route_points" in layers
-            else None
-        )
-        routes = (
-            gpd.read_file(target, layer="routes", engine="pyogrio", ignore_geometry=True)
-            if "routes" in layers
-            else None
-        )
-        nwpt = (
-            len(gpd.read_file(target, layer="waypoints", engine="pyogrio", ignore_geometry=True))
-            if "waypoints" in layers
-            else 0
-        )
-    except Exception as exc:  # pyogrio/GDAL raise many types for bad files
-        raise SourceUnreadable(
-            f"{name}: not a readable GPX file: {type(exc).__name__}: {_first_line(exc)}"
-        ) from exc
-    notes = []
-    if nwpt:
-        notes.append(f"{name}: {nwpt} waypoint(s) are not track points and were not read")
-    frames = []
-    if len(tp):
-        tname = tracks["name"] if "name" in tracks else pd.Series(dtype="str")
-        label = tname.fillna("").astype("str").reset_index(drop=True)
-        fid = tp["track_fid"].to_numpy()
-        vid = pd.Series(label.reindex(fid).to_numpy(), dtype="object").fillna("")
-        vid = vid.where(vid != "", pd.Series([f"track_{i}" for i in fid]))  # per point: small
-        frames.append(
-            pd.DataFrame(
-                {
-                    "vessel": vid.to_numpy(),
-                    "time": tp["time"].to_numpy(),
-                    "x": tp.geometry.x.to_numpy(),
-                    "y": tp.geometry.y.to_numpy(),
-                }
-            )
-        )
-    if rp is not None and len(rp):
-        rname = (
-            routes["name"] if routes is not None and "name" in routes else pd.Series(dtype="str")
-        )
-        label = rname.fillna("").astype("str").reset_index(drop=True)
-        fid = rp["route_fid"].to_numpy()
-        vid = pd.Series(label.reindex(fid).to_numpy(), dtype="object").fillna("")
-        vid = vid.where(vid != "", pd.Series([f"route_{i}" for i in fid]))
-        frames.append(
-            pd.DataFrame(
-                {
-                    "vessel": vid.to_numpy(),
-                    "time": rp["time"].to_numpy(),
-                    "x": rp.geometry.x.to_numpy(),
-                    "y": rp.geometry.y.to_numpy(),
-                }
-            )
-        )
-    if not frames:
-        raw = pd.DataFrame({"vessel": [], "time": [], "x": [], "y": []})
+    if opened.data is not None:
+        got = read_gpx_points(opened.data, name)
     else:
-        raw = pd.concat(frames, ignore_index=True)
-    rows = np.arange(1, len(raw) + 1, dtype="int64")
+        try:
+            with open(opened.target, "rb") as fh:
+                got = read_gpx_points(fh, name)
+        except OSError as exc:
+            raise SourceUnreadable(f"{name}: cannot read: {exc.strerror or exc}") from exc
+    notes = []
+    if got.n_waypoints:
+        notes.append(
+            f"{name}: {got.n_waypoints} waypoint(s) are not track points and were not read"
+        )
+    pts = got.frame
+    keys = pd.MultiIndex.from_arrays([pts["kind"], pts["owner"]])
+    labels = pd.Series(got.names, dtype=object) if got.names else pd.Series(dtype=object)
+    vid = (
+        labels.reindex(keys).fillna("").to_numpy(dtype=object) if len(pts) else np.empty(0, object)
+    )
+    fallback = pts["kind"].map({"track": "track_", "route": "route_"}) + pts["owner"].astype("str")
+    vid = np.where(vid == "", fallback.to_numpy(dtype=object), vid)
+    text = pts[["time", "lon", "lat"]].fillna("")  # an absent attribute or element: missing
+    raw = pd.DataFrame({"vessel": vid, "time": text["time"], "x": text["lon"], "y": text["lat"]})
+    rows = pts["line"].to_numpy(dtype="int64")
     parts = _vertex_parts(raw, src, vessel_col="trk/name", lat_col="lat", lon_col="lon")
+    parts["lat_col"], parts["lon_col"] = "lat", "lon"
     return raw, rows, parts, notes
 
 
@@ -585,9 +568,11 @@ def _read_vector_tracks(src: TrackSource, fmt: str, target: str):
             lon_col="geometry",
         )
         parts["crs_by"] = crs_by
-        if (~lines).any():
+        parts["pre"] = _featureless_rejects(geoms, types, lines, feat, name)
+        if len(parts["pre"]):
             notes.append(
-                f"{name}: {int((~lines).sum())} non-line feature(s) ignored in a route layer"
+                f"{name}: {len(parts['pre'])} feature(s) of a route layer give no vertex (not a "
+                "line, or empty): rejected"
             )
         return raw, rows, parts, notes, crs
     pts = types == 0
@@ -641,6 +626,46 @@ def _read_vector_tracks(src: TrackSource, fmt: str, target: str):
     return raw, np.arange(1, len(raw) + 1, dtype="int64"), parts, notes, crs
 
 
+def _featureless_rejects(
+    geoms: np.ndarray, types: np.ndarray, lines: np.ndarray, feat: np.ndarray, name: str
+) -> pd.DataFrame:
+    """Reject rows of the features of a route layer that gave no vertex (one row each)."""
+    none = np.ones(len(geoms), dtype=bool)
+    none[feat] = False
+    idx = np.flatnonzero(none)
+    wrong = ~lines[idx] & (types[idx] >= 0)
+    kinds = shapely.get_type_id(geoms[idx])
+    names = np.array(
+        [
+            "Point",
+            "LineString",
+            "LinearRing",
+            "Polygon",
+            "MultiPoint",
+            "MultiLineString",
+            "MultiPolygon",
+            "GeometryCollection",
+        ],
+        dtype=object,
+    )
+    what = np.where(kinds >= 0, names[np.clip(kinds, 0, 7)], "no geometry")
+    return pd.DataFrame(
+        {
+            "source_file": name,
+            "row": idx + 1,
+            "column": "geometry",
+            "value": what,
+            "rule": np.where(wrong, "geometry_wrong_type", "geometry_missing"),
+            "message": np.where(
+                wrong,
+                "a " + what.astype(str) + " feature in a layer of LineString routes",
+                "a route feature without any vertex",
+            ),
+        },
+        columns=list(REJECT_COLUMNS),
+    )
+
+
 def _normalise_pings(
     raw: pd.DataFrame,
     rows: np.ndarray,
@@ -651,6 +676,7 @@ def _normalise_pings(
     is_mmsi: bool,
     aoi_bbox,
     max_speed_kn: float,
+    aoi_polygon: Any = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str], dict[str, Any]]:
     notes: list[str] = []
     n = len(raw)
@@ -780,7 +806,9 @@ def _normalise_pings(
             parts["time"],
         )
     )
-    rules += outside_aoi_rules(lon, lat, ok, aoi_bbox, column=pair_col, values=pair)
+    rules += outside_aoi_rules(
+        lon, lat, ok, aoi_bbox, column=pair_col, values=pair, aoi_polygon=aoi_polygon
+    )
     key = pd.DataFrame({"v": vid.to_numpy(), "t": naive, "x": lon, "y": lat})
     rules.append(
         Rule(

@@ -103,6 +103,7 @@ def _ingest_one(state: RunState, kind: str, src, reader, names: set[str]) -> pd.
         kwargs["as_of"] = state.as_of
     else:
         kwargs["max_speed_kn"] = cfg.ingest.max_speed_kn
+        kwargs["aoi_polygon"] = state.area.polygon  # pings carry no line: reject them here
     key = [
         sha,
         path.name,
@@ -110,6 +111,7 @@ def _ingest_one(state: RunState, kind: str, src, reader, names: set[str]) -> pd.
         cfg.ingest.model_dump(mode="json"),
         str(state.as_of) if kind == "seizures" else None,
         state.area.bbox,
+        polygon_sha(state) if kind == "tracks" else None,
     ]
     result, hit = state.cached(f"ingest {kind}", key, lambda: reader(src, **kwargs))
     # what the table depends on, stable whether it was parsed or read from the cache
@@ -214,10 +216,16 @@ def _context(state: RunState, names: set[str]) -> None:
 
 def _raster(state: RunState, r) -> dict[str, Any]:
     """Open a raster lazily and check it can inform the area (refused in one line if not)."""
-    from ..ingest import open_raster, raster_coverage
+    from ..grid import average_hexagon_edge_length
+    from ..ingest import clip_raster, open_raster, raster_coverage
 
-    da = open_raster(r, memory_budget_mb=state.config.ingest.memory_budget_mb)
-    coverage = raster_coverage(da, state.area.bbox)
+    cfg = state.config
+    da = open_raster(r, memory_budget_mb=cfg.ingest.memory_budget_mb)
+    coverage = raster_coverage(da, state.area.bbox, max_pixels=cfg.ingest.max_raster_pixels)
+    # only the area's window is ever read (zonal statistics, the map's overlay); the cells on
+    # the bbox's edge reach about one edge beyond it
+    edge_km = average_hexagon_edge_length(cfg.area.resolution, unit="km")
+    da = clip_raster(da, state.area.bbox, margin_km=2 * edge_km)
     return {
         "name": r.name,
         "path": str(r.path),
@@ -372,7 +380,7 @@ def _fitted_scores(
     cfg = state.config
     cells_ = table[S.CELL].to_numpy(dtype="uint64")
     model = FittedModel(cfg.score.fitted).fit(
-        state.seizures, cells_, state.as_of, factors=_extra_factors(table)
+        state.seizures, cells_, state.as_of, factors=_extra_factors(table, cfg.score.factors)
     )
     pred = model.predict().drop(columns=[S.HEX_ID])
     shares = model.shares().drop(columns=["relative_risk"])
@@ -459,25 +467,55 @@ def hotspots(state: RunState) -> None:
     ev = points_to_cells(
         state.seizures[S.LON].to_numpy(), state.seizures[S.LAT].to_numpy(), cfg.area.resolution
     )
-    if opts.values == "risk":
-        values = np.nan_to_num(scores[S.RISK].to_numpy(dtype="float64"))
-    else:
-        values = cell_counts(ev, cells_)
-    gi = gi_star(cells_, values, opts)
-    cube = space_time_cube(
-        ev, state.seizures[S.TIME], cells_, period=opts.emerging.period, end=state.as_of
-    )
-    emerging = emerging_hotspots(cube, opts)
-    state.scores = scores.merge(gi, on=S.CELL, how="left").merge(
-        emerging.cells, on=S.CELL, how="left"
-    )
-    state.hotspots = {"gi_star": gi_summary(gi, opts), "emerging": emerging_summary(emerging, opts)}
+    key = [
+        state.digests["seizures"],
+        frame_digest(cells_),
+        opts.model_dump(mode="json"),
+        str(state.as_of),
+        frame_digest(scores[S.RISK].to_numpy()) if opts.values == "risk" else None,
+    ]
+
+    def build() -> HotspotResult:
+        if opts.values == "risk":
+            values = np.nan_to_num(scores[S.RISK].to_numpy(dtype="float64"))
+        else:
+            values = cell_counts(ev, cells_)
+        gi = gi_star(cells_, values, opts)
+        cube = space_time_cube(
+            ev, state.seizures[S.TIME], cells_, period=opts.emerging.period, end=state.as_of
+        )
+        emerging = emerging_hotspots(cube, opts)
+        return HotspotResult(
+            gi.merge(emerging.cells, on=S.CELL, how="left"),
+            {"gi_star": gi_summary(gi, opts), "emerging": emerging_summary(emerging, opts)},
+        )
+
+    got, _ = state.cached("hotspots", key, build)
+    state.scores = scores.merge(got.table, on=S.CELL, how="left")
+    state.hotspots = got.summary
 
 
-def _extra_factors(table: pd.DataFrame) -> pd.DataFrame:
-    """Per-cell factor values other than the seizure density (NaN where not covered)."""
-    names = [c for c in table.columns if c != S.CELL and c != S.SEIZURE_DENSITY and "__" not in c]
-    return table[[S.CELL, *names]]
+@dataclass
+class HotspotResult:
+    """Gi* and emerging columns per cell with their summaries (a cacheable pair)."""
+
+    table: pd.DataFrame
+    summary: dict[str, Any]
+
+
+def _extra_factors(table: pd.DataFrame, wanted) -> pd.DataFrame:
+    """Return the score's factors other than the seizure density (NaN = not covered).
+
+    The fitted model builds its own lagged seizure features; these join them as candidates,
+    non-negative ones as ``log(1 + x)``.
+    """
+    names = [c for c in wanted if c in table.columns and c != S.SEIZURE_DENSITY]
+    out = table[[S.CELL, *names]].copy()
+    for c in names:  # counts and hours are heavy-tailed: the model sees log(1 + x), as RTM does
+        v = out[c].to_numpy(dtype="float64")
+        if np.nanmin(v, initial=0.0) >= 0:
+            out[c] = np.log1p(v)
+    return out
 
 
 def _features_at(state: RunState, train: pd.DataFrame, cells, origin) -> pd.DataFrame:
@@ -495,7 +533,7 @@ def _features_at(state: RunState, train: pd.DataFrame, cells, origin) -> pd.Data
     for c in table.columns:
         if c.endswith(S.COVERED_SUFFIX):
             table[c] = table[c].fillna(False).astype(bool)
-    table[S.SEIZURE_DENSITY] = density_on_cells(train, cells, origin, cfg.density, None)[0]
+    table[S.SEIZURE_DENSITY] = density_on_cells(train, cells, origin, cfg.density, cells)[0]
     table[S.SEIZURE_DENSITY + S.COVERED_SUFFIX] = True
     return table
 
@@ -508,7 +546,7 @@ def published_method(state: RunState):
     sc = cfg.score
     assert state.features is not None
     if sc.model == "fitted":
-        return fitted_method(sc.fitted, factors=_extra_factors(state.features.table))
+        return fitted_method(sc.fitted, factors=_extra_factors(state.features.table, sc.factors))
     opts = {"normalisation": sc.normalisation, "cap_quantile": sc.cap_quantile}
     return as_method(
         lambda: WeightedModel(sc.factors, **opts),
@@ -540,9 +578,9 @@ def back_test(state: RunState) -> None:
             methods={"published": published_method(state)},
             options=options,
             resolution=cfg.area.resolution,
-            density_fn=lambda train, c, origin: density_on_cells(
-                train, c, origin, cfg.density, None
-            )[0],
+            density_fn=lambda train, c, origin: density_on_cells(train, c, origin, cfg.density, c)[
+                0
+            ],
         )
 
     state.evaluation, _ = state.cached("back-test", key, build)

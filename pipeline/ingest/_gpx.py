@@ -1,0 +1,149 @@
+"""Read the points of a GPX file with their physical lines, dropping none.
+
+GDAL's GPX driver skips a ``<trkpt>`` without ``lat`` or ``lon`` without a word, reads
+``lat="x"`` as 0 and turns a time it cannot parse into a missing one, so a reader built on it
+could neither account for every point nor say why one was bad.  This parser keeps every
+``<trkpt>`` and ``<rtept>`` as the text it holds (``lat``, ``lon``, ``time``) and the line its
+start tag is on; the tracks reader then validates them like the columns of a CSV.
+
+Entity declarations (the "billion laughs" expansion) are refused; no external entity is ever
+fetched (expat does not resolve them).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import IO
+from xml.parsers import expat
+
+import numpy as np
+import pandas as pd
+
+from ..errors import SourceUnreadable
+
+__all__ = ["GpxPoints", "read_gpx_points"]
+
+_POINT = {"trkpt": "track", "rtept": "route"}
+_OWNER = {"trk": "track", "rte": "route"}
+
+
+@dataclass
+class GpxPoints:
+    """The points of a GPX file, in document order.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        ``kind`` (``track``/``route``), ``owner`` (0-based index of the ``<trk>``/``<rte>``
+        among those of its kind), ``lat``, ``lon``, ``time`` (the text as written, None when
+        absent) and ``line`` (1-based line of the point's start tag).
+    names : dict
+        ``(kind, owner) -> name`` of every track and route that has a ``<name>``.
+    n_waypoints : int
+        ``<wpt>`` elements (not positions of a track; not read).
+    """
+
+    frame: pd.DataFrame
+    names: dict[tuple[str, int], str]
+    n_waypoints: int
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit(":", 1)[-1].rsplit("}", 1)[-1]
+
+
+def read_gpx_points(source: bytes | IO[bytes], name: str) -> GpxPoints:
+    """Parse GPX bytes (or a binary file) into :class:`GpxPoints`.
+
+    Raises
+    ------
+    SourceUnreadable
+        Not well-formed XML (the message names the line), not a ``<gpx>`` document, or a
+        document declaring entities.
+    """
+    parser = expat.ParserCreate()
+    kinds: list[str] = []
+    owners: list[int] = []
+    lats: list[str | None] = []
+    lons: list[str | None] = []
+    times: list[str | None] = []
+    lines: list[int] = []
+    names: dict[tuple[str, int], str] = {}
+    count = {"track": -1, "route": -1}
+    stack: list[str] = []
+    owner: list[tuple[str, int] | None] = [None]
+    text: list[str] = []
+    root: list[str] = []
+    n_wpt = 0
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        nonlocal n_wpt
+        tag = _local(tag)
+        if not stack:
+            root.append(tag)
+        parent = stack[-1] if stack else ""
+        stack.append(tag)
+        text.clear()
+        if tag in _OWNER and parent == "gpx":
+            kind = _OWNER[tag]
+            count[kind] += 1
+            owner[0] = (kind, count[kind])
+        elif tag in _POINT and owner[0] is not None:
+            kinds.append(owner[0][0])
+            owners.append(owner[0][1])
+            got = {_local(k): v for k, v in attrs.items()}
+            lats.append(got.get("lat"))
+            lons.append(got.get("lon"))
+            times.append(None)
+            lines.append(parser.CurrentLineNumber)
+        elif tag == "wpt" and parent == "gpx":
+            n_wpt += 1
+
+    def end(tag: str) -> None:
+        tag = _local(tag)
+        stack.pop()
+        parent = stack[-1] if stack else ""
+        if tag == "time" and parent in _POINT and owner[0] is not None and lines:
+            times[-1] = "".join(text).strip()
+        elif tag == "name" and parent in _OWNER and owner[0] is not None:
+            names[owner[0]] = "".join(text).strip()
+        elif tag in _OWNER and parent == "gpx":
+            owner[0] = None
+        text.clear()
+
+    def chars(data: str) -> None:
+        text.append(data)
+
+    def no_entities(*_args) -> None:
+        raise SourceUnreadable(f"{name}: declares XML entities; refused (entity expansion)")
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = chars
+    parser.EntityDeclHandler = no_entities
+    parser.buffer_text = True
+    try:
+        if isinstance(source, bytes | bytearray):
+            parser.ParseFile(io.BytesIO(source))
+        else:
+            parser.ParseFile(source)
+    except expat.ExpatError as exc:
+        raise SourceUnreadable(
+            f"{name}: not a readable GPX file: line {exc.lineno}: {expat.ErrorString(exc.code)}"
+        ) from None
+    if root[:1] != ["gpx"]:
+        raise SourceUnreadable(
+            f"{name}: not a GPX file (root element {root[0] if root else None!r}, expected 'gpx')"
+        )
+    frame = pd.DataFrame(
+        {
+            "kind": pd.Series(kinds, dtype=object),
+            "owner": np.asarray(owners, dtype="int64"),
+            "lat": pd.Series(lats, dtype=object),
+            "lon": pd.Series(lons, dtype=object),
+            "time": pd.Series(times, dtype=object),
+            "line": np.asarray(lines, dtype="int64"),
+        }
+    )
+    return GpxPoints(frame, names, n_wpt)
