@@ -1,8 +1,16 @@
 """The ``route-risk`` command: parses arguments, calls the library, maps errors to exit codes.
 
-Exit codes: 0 success; 2 a user error (bad config, unreadable or unusable input, too many
-rejects, locked output), reported as one line on stderr without a traceback; 130 interrupted.
-Anything else is a bug and keeps its traceback.
+Exit codes (for schedulers): 0 success; 2 a user error (bad config, unreadable or unusable
+input, too many rejects), reported as one line on stderr without a traceback; 75
+(``EX_TEMPFAIL``) another run holds the output folder's lock - try again later; 130
+interrupted (Ctrl-C); 143 stopped by SIGTERM.  After 130 or 143 the last published set is
+untouched: the signals are held back while a set is being published.  Anything else is a bug
+and keeps its traceback.
+
+Logs go to stderr: human lines with timestamps on a terminal, JSON lines (python-json-logger)
+when stderr is not a terminal or with ``--log-format json``; ``-q`` keeps errors only, ``-v``
+adds info (``-vv`` debug), both accepted before or after the subcommand.  Library warnings
+(pandas, pyogrio, ...) are captured into the log.
 """
 
 from __future__ import annotations
@@ -11,17 +19,19 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
-from .errors import RouteRiskError
+from .errors import RouteRiskError, RunLockedError
 
 EXIT_OK = 0
 EXIT_USER_ERROR = 2
+EXIT_TEMPFAIL = 75
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 
 log = logging.getLogger("pipeline")
 
@@ -253,11 +263,14 @@ def build_parser() -> argparse.ArgumentParser:
         "published as an offline HTML map plus GIS tables.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    _log_options(parser, argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = argparse.ArgumentParser(add_help=False)
+    _log_options(common, argparse.SUPPRESS)
 
     p = sub.add_parser(
         "run",
+        parents=[common],
         help="run the whole pipeline for a config",
         description="Ingest, compute cell features, score, render and publish.",
     )
@@ -276,6 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "demo",
+        parents=[common],
         help="generate the demo data and run the demo config",
         description="Generate the seeded demo data into DIR/inputs and run the "
         "packaged demo config, writing the map into DIR.",
@@ -289,6 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "validate",
+        parents=[common],
         help="check a config without running it",
         description="Validate a config: keys, values and that the inputs exist.",
     )
@@ -297,6 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "ingest",
+        parents=[common],
         help="try one input file as the pipeline would",
         description="Ingest one file and summarise what was accepted and rejected.",
     )
@@ -348,25 +364,80 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _log_options(parser: argparse.ArgumentParser, default) -> None:
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=default, help="more log output (-vv: debug)"
+    )
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", default=default, help="log errors only"
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=["auto", "text", "json"],
+        default=default,
+        help="auto (default): text on a terminal, JSON lines otherwise",
+    )
+
+
+def setup_logging(verbose: int = 0, quiet: bool = False, log_format: str = "auto") -> None:
+    """Configure the root logger for the command (the library only logs, never prints)."""
+    level = logging.ERROR if quiet else logging.WARNING - 10 * min(verbose, 2)
+    handler = logging.StreamHandler(sys.stderr)
+    as_json = log_format == "json" or (log_format == "auto" and not sys.stderr.isatty())
+    if as_json:
+        from pythonjsonlogger.json import JsonFormatter
+
+        handler.setFormatter(
+            JsonFormatter(
+                "%(asctime)s %(levelname)s %(name)s %(message)s",
+                rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+                datefmt="%Y-%m-%dT%H:%M:%S%z",
+            )
+        )
+    else:
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S")
+        )
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(level)
+    logging.captureWarnings(True)  # pandas, pyogrio, our own warnings: into the log
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived (a scheduler or ``systemctl stop``): unwind, clean up, exit 143."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    raise Terminated()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``route-risk`` command; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    level = logging.WARNING - 10 * min(args.verbose, 2)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-
-    def one_line(message, category, *_args, **_kwargs) -> None:
-        print(f"route-risk: warning: {message}", file=sys.stderr)
-
-    warnings.showwarning = one_line
+    setup_logging(
+        getattr(args, "verbose", 0),
+        getattr(args, "quiet", False),
+        getattr(args, "log_format", "auto"),
+    )
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return args.func(args)
+    except RunLockedError as exc:
+        print(f"route-risk: busy: {exc}", file=sys.stderr)
+        return EXIT_TEMPFAIL
     except RouteRiskError as exc:
         print(f"route-risk: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
-        print("route-risk: interrupted", file=sys.stderr)
+        print("route-risk: interrupted; the last published set is unchanged", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Terminated:
+        print("route-risk: terminated; the last published set is unchanged", file=sys.stderr)
+        return EXIT_TERMINATED
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -24,10 +24,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError, FutureDateWarning
+from .evaluate import BacktestOptions
 from .factors import InputsView, PluginOptions
+from .hotspots import HotspotOptions
 from .ingest.options import (
     ContextSource,
     IngestOptions,
@@ -35,7 +37,9 @@ from .ingest.options import (
     SeizureSource,
     TrackSource,
 )
+from .model import FittedOptions
 from .score import FactorWeight
+from .validation import StrictModel
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +48,7 @@ __all__ = [
     "Config",
     "DensityConfig",
     "EvaluateConfig",
+    "HotspotConfig",
     "RenderConfig",
     "RunConfig",
     "ScoreConfig",
@@ -57,23 +62,8 @@ KERNELS = ("epanechnikov", "gaussian", "quartic", "triangular", "uniform")
 BANDWIDTH_RULES = ("silverman", "scott", "spatial", "cv")
 
 
-class _Model(BaseModel):
-    # No infinities or NaN anywhere (``weight: .inf`` would publish an empty risk), and no
-    # YAML ``true`` where a number is expected (pydantic's lax mode reads it as 1).
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_bool_numbers(cls, raw: Any) -> Any:
-        if isinstance(raw, dict):
-            for name, value in raw.items():
-                f = cls.model_fields.get(name)
-                if f is None or not isinstance(value, bool):
-                    continue
-                types = {f.annotation, *getattr(f.annotation, "__args__", ())}
-                if bool not in types and types & {int, float}:
-                    raise ValueError(f"{name} must be a number, got {value!r}")
-        return raw
+class _Model(StrictModel):
+    """Strict options (see :mod:`pipeline.validation`)."""
 
 
 class RunConfig(_Model):
@@ -231,6 +221,14 @@ class ScoreConfig(_Model):
         default_factory=lambda: {"seizure_density": FactorWeight(weight=1.0)},
         description="Factor name -> weight, transform, label; names come from the factor registry.",
     )
+    model: Literal["weighted", "fitted"] = Field(
+        "weighted",
+        description="'weighted': explainable points per factor; 'fitted': a Poisson/negative-"
+        "binomial model of next-horizon seizures per cell (expected events, relative risks).",
+    )
+    fitted: FittedOptions = Field(
+        default_factory=FittedOptions, description="Options of the fitted model."
+    )
     normalisation: Literal["cap", "rank"] = "cap"
     cap_quantile: float = Field(0.99, gt=0, le=1)
     class_breaks: tuple[float, ...] = (0, 20, 40, 60, 80, 100)
@@ -255,19 +253,22 @@ class ScoreConfig(_Model):
         return self
 
 
-class EvaluateConfig(_Model):
-    """Back-test of the seizure-density model (see :func:`pipeline.evaluate.back_test`)."""
+class EvaluateConfig(BacktestOptions):
+    """The rolling-origin back-test of what the map publishes (:mod:`pipeline.evaluate`).
 
-    enabled: bool = True
-    test_days: int = Field(180, gt=0, description="Held-out window before as_of.")
-    area_fractions: tuple[float, ...] = (0.01, 0.05, 0.1, 0.2)
+    At each origin the published model is fitted again on the events before it (the weighted
+    score with its density recomputed from them; the fitted model refitted) and ranked against
+    the next ``horizon_days``; all prior counts, recent counts, a plain KDE, the density factor
+    alone and a uniform ranking are scored the same way.
+    """
 
-    @field_validator("area_fractions")
-    @classmethod
-    def _fractions(cls, v: tuple[float, ...]) -> tuple[float, ...]:
-        if not v or any(not 0 < f <= 1 for f in v):
-            raise ValueError(f"area_fractions must be in (0, 1], got {v!r}")
-        return tuple(sorted(v))
+    enabled: bool = Field(True, description="Run the back-test.")
+
+
+class HotspotConfig(HotspotOptions):
+    """Gi* hot spots (FDR-corrected) and emerging trends (see :mod:`pipeline.hotspots`)."""
+
+    enabled: bool = Field(True, description="Compute Gi* and emerging hot spots.")
 
 
 class TimelineConfig(_Model):
@@ -335,6 +336,7 @@ class Config(_Model):
     score: ScoreConfig = Field(default_factory=ScoreConfig)
     evaluate: EvaluateConfig = Field(default_factory=EvaluateConfig)
     timeline: TimelineConfig = Field(default_factory=TimelineConfig)
+    hotspots: HotspotConfig = Field(default_factory=HotspotConfig)
     render: RenderConfig = Field(default_factory=RenderConfig)
     factors: PluginOptions = Field(default_factory=PluginOptions)
     source: Path | None = Field(None, description="The file this config was loaded from.")

@@ -26,6 +26,7 @@ How the data are made
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import logging
 import os
@@ -1029,6 +1030,25 @@ def _transform(res_deg: float):
     return Affine(res_deg, 0.0, DEMO_BBOX[0], 0.0, -res_deg, DEMO_BBOX[3])
 
 
+@contextlib.contextmanager
+def _gdal_cache_at_least(mb: int):
+    """Hold GDAL's block cache at ``mb`` MiB or more for the block.
+
+    GDAL rasterizes in chunks sized by its cache, and with ``MergeAlg.add`` a line crossing a
+    chunk edge adds twice there; raster ingest lowers the cache for memory, so without this
+    the same seed would give other night lights after an ingest in the same process.
+    """
+    from rasterio.env import get_gdal_config, set_gdal_config
+
+    old = get_gdal_config("GDAL_CACHEMAX")
+    set_gdal_config("GDAL_CACHEMAX", mb)
+    try:
+        yield
+    finally:
+        if old is not None:
+            set_gdal_config("GDAL_CACHEMAX", old)
+
+
 def _rasterize_land(res_deg: float) -> np.ndarray:
     from rasterio.features import rasterize
 
@@ -1052,10 +1072,11 @@ def _lines_grid(theatre: _Theatre, res_deg: float, t: float) -> np.ndarray:
     for c, (a, b, *_rest) in enumerate(_CORRIDORS):
         lons, lats = theatre.route(theatre.port_index(a), theatre.port_index(b))
         shapes.append((shapely.LineString(np.column_stack([lons, lats])), float(w[c])))
-    out = rasterize(
-        shapes, out_shape=(lat.size, lon.size), transform=transform, dtype="float64",
-        all_touched=True, merge_alg=MergeAlg.add,
-    )  # fmt: skip
+    with _gdal_cache_at_least(256):
+        out = rasterize(
+            shapes, out_shape=(lat.size, lon.size), transform=transform, dtype="float64",
+            all_touched=True, merge_alg=MergeAlg.add,
+        )  # fmt: skip
     glon, glat = np.meshgrid(lon, lat)
     for h in range(len(_HOTSPOTS)):
         clon, clat = _hotspot_centres(h, np.array(t))

@@ -134,6 +134,27 @@ def _stages(state: RunState, run_id: str, timer: _Timer, progress: ProgressFn | 
     return report
 
 
+def _inputs_entry(state: RunState) -> dict[str, Any]:
+    """Return the inputs as the manifest records them: files, hashes, counts, assumptions."""
+    cfg = state.config
+    return {
+        **state.ingest_report,
+        "rasters": [
+            {
+                "path": r["path"],
+                "sha256": sha256_file(r["path"]),
+                "name": r["name"],
+                "crs": str(r["data"].rio.crs) if r["data"].rio.crs else None,
+                "shape": list(r["data"].shape),
+                "coverage": r["coverage"],
+                "assumptions": r["assumptions"],
+            }
+            for r in state.rasters
+        ],
+        "ports": str(cfg.inputs.ports) if cfg.inputs.ports else None,
+    }
+
+
 def _manifest(
     state: RunState, run_id: str, key: str, started: dt.datetime, stages: dict, published: dict
 ) -> dict[str, Any]:
@@ -153,22 +174,7 @@ def _manifest(
         "config_file": str(cfg.source) if cfg.source else None,
         "config": config_to_dict(cfg),
         "versions": M.versions(),
-        "inputs": {
-            **state.ingest_report,
-            "rasters": [
-                {
-                    "path": r["path"],
-                    "sha256": sha256_file(r["path"]),
-                    "name": r["name"],
-                    "crs": str(r["data"].rio.crs) if r["data"].rio.crs else None,
-                    "shape": list(r["data"].shape),
-                    "coverage": r["coverage"],
-                    "assumptions": r["assumptions"],
-                }
-                for r in state.rasters
-            ],
-            "ports": str(cfg.inputs.ports) if cfg.inputs.ports else None,
-        },
+        "inputs": _inputs_entry(state),
         "counts": {
             "seizures_used": len(state.seizures),
             "pings_used": len(state.pings),
@@ -189,6 +195,7 @@ def _manifest(
             "transit_notes": list(getattr(ft.shared.get("transit"), "notes", [])),
         },
         "evaluation": state.evaluation,
+        "hotspots": state.hotspots,
         "stages": stages,
         "timings_s": {k: v["seconds"] for k, v in stages.items()},
         "outputs": M.output_entries(published),
@@ -220,11 +227,12 @@ def _run(
         progress,
     )
     stages = _stages(state, run_id, timer, progress)
-    published = P.publish(staging, out, state.outputs)
-    manifest = _manifest(state, run_id, key, started, stages, published)
-    published["manifest"] = M.write_json(out / "manifest.json", manifest)
+    with P.signals_held():
+        published = P.publish(staging, out, state.outputs)
+        manifest = _manifest(state, run_id, key, started, stages, published)
+        published["manifest"] = M.write_json(out / "manifest.json", manifest)
+        stale = P.remove_stale(out, published)
     manifest = json.loads(published["manifest"].read_text(encoding="utf-8"))
-    stale = P.remove_stale(out, published)
     if stale:
         log.info("removed outputs of the previous run that this run does not produce: %s", stale)
     state.cache.prune()

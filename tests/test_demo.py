@@ -394,3 +394,17 @@ def test_bad_arguments_raise_config_error_naming_the_value(tmp_path, kwargs):
     assert repr(next(iter(kwargs.values()))) in str(info.value)
     assert isinstance(info.value, ValueError)
     assert not any(tmp_path.iterdir())
+
+
+def test_same_bytes_whatever_gdal_cache_ingest_left(tmp_path):
+    """GDAL rasterizes in cache-sized chunks; raster ingest lowers the cache for memory."""
+    from rasterio.env import get_gdal_config, set_gdal_config
+
+    a = demo.generate_demo(tmp_path / "a", n_seizures=200, n_vessels=8, days=2)
+    old = get_gdal_config("GDAL_CACHEMAX")
+    set_gdal_config("GDAL_CACHEMAX", 16)
+    try:
+        b = demo.generate_demo(tmp_path / "b", n_seizures=200, n_vessels=8, days=2)
+    finally:
+        set_gdal_config("GDAL_CACHEMAX", old)
+    assert _sha(a.nightlights) == _sha(b.nightlights)

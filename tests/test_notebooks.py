@@ -23,6 +23,9 @@ def test_notebook_runs(path, tmp_path, monkeypatch, request):
         if cell.cell_type == "code":
             assert not cell.outputs, f"{path.name} is stored with outputs; clear them"
     monkeypatch.setenv("ROUTE_RISK_NOTEBOOK_DIR", str(tmp_path))
+    from conftest import SHARED_DATA
+
+    monkeypatch.setenv("ROUTE_RISK_SHARED_DATA", str(SHARED_DATA))
     NotebookClient(
         nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
     ).execute()
@@ -30,7 +33,12 @@ def test_notebook_runs(path, tmp_path, monkeypatch, request):
 
 def test_the_researcher_notebooks_exist_and_store_no_large_outputs():
     names = {p.name for p in NOTEBOOKS}
-    assert {"01-quickstart.ipynb", "02-add-a-risk-factor.ipynb"} <= names
+    assert {
+        "01-quickstart.ipynb",
+        "02-add-a-risk-factor.ipynb",
+        "03-tune-and-back-test.ipynb",
+        "04-real-incidents.ipynb",
+    } <= names
     for p in NOTEBOOKS:
         assert p.stat().st_size < 100_000, f"{p.name} is {p.stat().st_size} bytes"
         assert "srcdoc" not in p.read_text(), f"{p.name} embeds a whole page"

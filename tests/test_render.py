@@ -404,3 +404,323 @@ def test_bad_tiles_are_one_input_error(tiles):
             inputs=[],
             options=RenderOptions(tiles=tiles),
         )
+
+
+# ------------------------------------------------------------------ fitted model, hot spots, panel
+
+
+def _hex_payloads(page: str) -> list[dict]:
+    return [
+        json.loads(p) for p in re.findall(r"L\.routeRiskHexLayer\((\{.*?\})\);", page, re.DOTALL)
+    ]
+
+
+def test_render_column_names_agree_with_the_hotspots_package():
+    import pipeline.hotspots as hs
+    from pipeline.render import _payload as P
+    from pipeline.render._legend import EMERGING_COLOURS
+
+    assert (P.GI_Z, P.GI_P, P.GI_P_ADJUSTED, P.GI_BIN, P.GI_CLASS) == (
+        hs.GI_Z,
+        hs.GI_P,
+        hs.GI_P_ADJUSTED,
+        hs.GI_BIN,
+        hs.GI_CLASS,
+    )
+    assert P.EMERGING_CATEGORY == hs.EMERGING_CATEGORY
+    # every category but "no pattern" has its own fixed colour; "no pattern" is not drawn
+    assert set(hs.CATEGORIES) - set(EMERGING_COLOURS) == {hs.CATEGORIES[-1]}
+    assert hs.CATEGORIES[-1] in P.NO_PATTERN
+    assert len(set(EMERGING_COLOURS.values())) == len(EMERGING_COLOURS)
+
+
+def test_significant_digits_per_value_and_missing_as_none():
+    from pipeline.render._payload import significant
+
+    values = [0.000875123, 3.84128, np.nan, np.inf, 0.0, -1234.5, 1e-30, 123456.0]
+    assert significant(values, 3) == [0.000875, 3.84, None, None, 0.0, -1230.0, 1e-30, 123000.0]
+    assert (
+        json.dumps(significant(np.random.default_rng(0).gamma(0.5, 0.1, 50), 3)).count("0000000")
+        == 0
+    )  # shortest decimals: byte-stable and compact
+
+
+def test_fitted_payload_missing_values_stay_missing_never_zero():
+    data = sample_map_data(120, fitted=True)
+    s = data.scores
+    s.loc[s.index[:5], ["expected_events", "p_any_event"]] = np.nan
+    s.loc[s.index[:3], "relative_risk"] = np.nan
+    share_cols = [c for c in s.columns if c.endswith("__share") and c != "area__share"]
+    s.loc[s.index[7], share_cols] = np.nan  # a quiet cell: only its area share is left
+    s["all_nan__share"] = np.nan  # a share no cell has: not sent at all
+    payload = _payload(data)["fitted"]
+    sorted_scores = s.sort_values(S.CELL).reset_index(drop=True)
+    expected = sorted_scores["expected_events"].to_numpy()
+    got = payload["expected"]
+    assert [g is None for g in got] == list(np.isnan(expected))
+    ok = ~np.isnan(expected)
+    np.testing.assert_allclose(np.array(got, dtype=float)[ok], expected[ok], rtol=5e-3)
+    # the sample's relative risk is not expected / constant: sent, missing as None
+    assert payload["rrScale"] is None and payload["rr"].count(None) == 3
+    # its P(at least one) is Poisson's 1 - exp(-expected): derived in the page, not sent
+    assert payload["pAnyPoisson"] is True and payload["pAny"] is None
+    assert payload["horizonDays"] == 91.0 and payload["model"] == "Poisson"
+    shares = payload["shares"]
+    assert "all_nan" not in shares["labels"] and shares["labels"][-1] == "cell area"
+    assert len(shares["labels"]) == len(share_cols) + 1
+    assert len(shares["rank"]) == len(shares["codes"]) == 5
+    labels = [lab if lab != "cell area" else "area" for lab in shares["labels"]]
+    table = sorted_scores[[lab + "__share" for lab in labels]].to_numpy()
+    quiet = np.isnan(table[:, :-1]).all(axis=1)
+    assert quiet.sum() >= 2  # the sample's quiet cells and the one made above
+    for i in range(len(sorted_scores)):
+        ranks = [r[i] for r in shares["rank"]]
+        codes = [c[i] for c in shares["codes"]]
+        if quiet[i]:
+            assert ranks == [None] * 5 and codes == [None] * 5 and shares["others"][i] is None
+            continue
+        true = np.round(100 * np.log(table[i]))
+        order = sorted(range(len(true)), key=lambda j: -abs(true[j]))  # stable, like the page
+        assert ranks == order[:5] and codes == [int(true[j]) for j in order[:5]]
+        assert shares["others"][i] == int(sum(true[j] for j in order[5:]))
+        # 1 % resolution of every share
+        np.testing.assert_allclose(np.exp(np.array(codes) / 100), table[i, order[:5]], rtol=5.1e-3)
+
+
+def test_relative_risk_proportional_to_expected_is_derived_in_the_page():
+    data = sample_map_data(200, fitted=True)
+    s = data.scores
+    s["relative_risk"] = s["expected_events"] / 0.0315 * (1 + 1e-5)
+    s.loc[s.index[3], ["expected_events", "relative_risk"]] = np.nan
+    fitted = _payload(data)["fitted"]
+    assert fitted["rr"] is None and fitted["rrScale"] == pytest.approx(0.0315, rel=1e-4)
+    # not proportional (a quiet cell's own rate), or P(any) of another family: sent
+    s.loc[s.index[5], "relative_risk"] *= 1.5
+    s["p_any_event"] = 1 - (1 + 0.5 * s["expected_events"]) ** -2.0
+    fitted = _payload(data)["fitted"]
+    assert fitted["rrScale"] is None and len(fitted["rr"]) == 200
+    assert fitted["pAnyPoisson"] is False and len(fitted["pAny"]) == 200
+
+
+def test_absent_columns_and_dicts_add_nothing():
+    data = sample_map_data(60)
+    payload = _payload(data)
+    assert payload["fitted"] is None and payload["hotspot"] is None
+    page = _html(data)
+    assert '<aside class="rr-panel"' not in page and "routeRisk.panelToggle(map" not in page
+    assert [p["key"] for p in _hex_payloads(page)] == ["risk", "transit"]
+    assert 'data-layer="significance"' not in page and 'data-layer="emerging"' not in page
+    # only some of the columns: only those rows
+    data.scores["gi_z"] = np.linspace(-3, 3, len(data.scores))
+    hot = _payload(data)["hotspot"]
+    assert set(hot) == {"z"}
+    data.scores["trend"] = [None, "up"] * 30
+    hot = _payload(data)["hotspot"]
+    assert hot["trends"] == ["up"] and hot["trend"].count(-1) == 30
+
+
+def test_hotspot_card_payload_and_layers():
+    data = sample_map_data(400, hotspots=True)
+    s = data.scores.sort_values(S.CELL).reset_index(drop=True)
+    hot = _payload(data)["hotspot"]
+    assert hot["pLabel"] == "corrected p"
+    np.testing.assert_allclose(np.array(hot["p"], float), s["gi_p_adjusted"], rtol=5e-3)
+    assert [hot["clsLabels"][c] for c in hot["cls"]] == s["gi_class"].tolist()
+    assert [hot["categories"][c] for c in hot["category"]] == s["emerging_category"].tolist()
+    page = _html(data)
+    layers = {p["key"]: p for p in _hex_payloads(page)}
+    sig, em = layers["significance"], layers["emerging"]
+    bins = s["gi_bin"].to_numpy()
+    assert len(sig["cls"]) == int((bins != 0).sum()) > 0
+    assert sig["kind"] == "outline" and sig["hover"] is False
+    # class k is the k-th of (3, 2, 1, -1, -2, -3)
+    order = [3, 2, 1, -1, -2, -3]
+    assert sorted(order[c] for c in sig["cls"]) == sorted(bins[bins != 0].tolist())
+    assert sig["present"] == sorted({order.index(b) for b in bins[bins != 0]})
+    drawn = s["emerging_category"] != "no pattern detected"
+    assert len(em["cls"]) == int(drawn.sum())
+    assert "no pattern detected" not in em["labels"]
+    assert em["labels"][0] == "new hot spot"  # ArcGIS order: hot family first
+    legend = re.search(r'<details class="rr-legend".*?</details>', page, re.DOTALL).group(0)
+    for name, n in s.loc[drawn, "emerging_category"].value_counts().items():
+        assert f"{name} ({n:,} cells)" in legend
+    assert "hot spot, 99 % confidence" in legend and 'data-layer="significance"' in legend
+
+
+def test_no_significant_cell_still_explains_the_layer():
+    data = sample_map_data(50, hotspots=True)
+    data.scores["gi_bin"] = 0
+    data.scores["emerging_category"] = "no pattern detected"
+    page = _html(data)
+    layers = {p["key"]: p for p in _hex_payloads(page)}
+    assert layers["significance"]["cells"] == [] and layers["emerging"]["cells"] == []
+    assert "no hot or cold spot at 90 % confidence or more" in page
+    assert "no emerging hot or cold spot" in page
+
+
+def _panel(page: str) -> str:
+    return re.search(r'<aside class="rr-panel".*?</aside>', page, re.DOTALL).group(0)
+
+
+def _cell_texts(table_html: str) -> list[list[str]]:
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table_html, re.DOTALL)
+    return [
+        [
+            htmllib.unescape(re.sub(r"<[^>]+>", "", c))
+            for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r)
+        ]
+        for r in rows
+    ]
+
+
+def test_panel_shows_hit_rates_wins_and_origins_from_the_evaluation():
+    data = sample_map_data(40, fitted=True, hotspots=True, evaluation=True)
+    ev = data.evaluation
+    panel = _panel(_html(data))
+    hits = _cell_texts(re.search(r'id="rr-eval-hits">(.*?)</table>', panel, re.DOTALL).group(1))
+    assert hits[0] == ["method", "hit @ 1 %", "hit @ 5 %", "hit @ 10 %"]
+    assert [r[0] for r in hits[1:]] == [
+        "this map",
+        "uniform",
+        "all prior counts",
+        "recent counts",
+        "plain KDE (25 km)",
+        "density factor",
+    ]
+    for row, method in zip(hits[1:], ev["methods"], strict=True):
+        at = {a["area_fraction"]: a["hit_rate"] for a in ev["summary"][method]["at"]}
+        for cell, a in zip(row[1:], (0.01, 0.05, 0.1), strict=True):
+            assert cell == f"{at[a]['mean']:.3f} ± {at[a]['sd']:.3f}"
+    wins = _cell_texts(re.search(r'id="rr-eval-wins">(.*?)</table>', panel, re.DOTALL).group(1))
+    assert [r[0] for r in wins[1:]] == [
+        "vs all prior counts",
+        "vs recent counts",
+        "vs plain KDE (25 km)",
+        "vs density factor",
+    ]
+    w = {x["area_fraction"]: x for x in ev["wins"]["published"]["kde"]}
+    assert wins[3][1] == f"{w[0.01]['wins']} / {w[0.01]['ties']} / {w[0.01]['losses']}"
+    assert f"<b>{len(ev['origins'])}</b> origins scored (1 skipped)" in panel
+    assert "observed / expected events = <b>0.746</b>" in panel
+    # the best mean of each column is bold, and only it
+    best = max(
+        ("published", "uniform", "all_prior_counts", "recent_counts", "kde", "density"),
+        key=lambda m: ev["summary"][m]["at"][0]["hit_rate"]["mean"],
+    )
+    first_col = re.findall(r"<tr[^>]*><th>[^<]*</th><td( class=\"rr-best\")?>", panel)
+    assert first_col.count(' class="rr-best"') == 1
+    assert ev["methods"].index(best) == first_col.index(' class="rr-best"')
+
+
+def test_panel_reads_a_real_rolling_back_test():
+    from pipeline.evaluate import rolling_back_test
+    from pipeline.grid import region_to_cells
+
+    rng = np.random.default_rng(3)
+    n = 480
+    t = pd.Timestamp("2022-01-01", tz="UTC") + pd.to_timedelta(rng.uniform(0, 1460, n), "D")
+    events = pd.DataFrame(
+        {"time": t, "lon": rng.normal(0.0, 0.1, n), "lat": rng.normal(40.0, 0.1, n)}
+    )
+    cells = region_to_cells((-1, 39, 1, 41), 5)
+    ev = rolling_back_test(
+        events,
+        cells,
+        methods={"published": lambda train, c, origin: np.arange(len(c), dtype=float)},
+        origins=4,
+        horizon_days=90,
+        train_days=365,
+    )
+    data = sample_map_data(30)
+    data.evaluation = ev
+    panel = _panel(_html(data))
+    hits = _cell_texts(re.search(r'id="rr-eval-hits">(.*?)</table>', panel, re.DOTALL).group(1))
+    assert len(hits) == 1 + len(ev["methods"])
+    published = ev["summary"]["published"]["at"][0]["hit_rate"]
+    assert hits[1][1] == f"{published['mean']:.3f} ± {published['sd']:.3f}"
+    assert "–" not in "".join(c for r in hits[1:] for c in r[1:])
+    assert "<b>4</b> origins scored" in panel and "density" in ev["notes"][0]
+    assert escape_text(ev["notes"][0]) in panel
+
+
+def test_panel_says_why_nothing_was_evaluated_and_warns_of_a_fallback():
+    from pipeline.testing import sample_evaluation, sample_model_report
+
+    data = sample_map_data(30)
+    data.evaluation = sample_evaluation(skipped="5 training and 0 test events")
+    data.model_report = sample_model_report(fallback="only 12 events (need >= 30)")
+    panel = _panel(_html(data))
+    assert "Not evaluated: no origin could be scored (5 training and 0 test events)" in panel
+    assert 'id="rr-eval-hits"' not in panel
+    warning = re.search(r'id="rr-model-fallback">(.*?)</p>', panel).group(1)
+    assert "only 12 events (need &gt;= 30)" in warning
+    assert re.search(r'id="rr-model-family">fallback \(no fit\)<', panel)
+    assert 'id="rr-model-factors"' not in panel
+
+
+def test_model_section_lists_relative_risks_with_interval_and_p():
+    from pipeline.testing import sample_model_report
+
+    data = sample_map_data(30)
+    report = sample_model_report(["count_365d", "kde_100km"])
+    report["factors"][1]["p_value"] = 2e-9
+    data.model_report = report
+    panel = _panel(_html(data))
+    rows = _cell_texts(re.search(r'id="rr-model-factors">(.*?)</table>', panel, re.DOTALL).group(1))
+    f0 = report["factors"][0]
+    assert rows[1][0].startswith("count_365d")
+    assert rows[1][1:] == [
+        f"×{f0['rr_per_sd']:.3g}",
+        f"{f0['rr_ci95'][0]:.3g}–{f0['rr_ci95'][1]:.3g}",
+        f"{f0['p_value']:.2g}",
+    ]
+    assert rows[2][3] == "<0.001"
+    assert "2 of 4 candidate factors selected by BIC" in panel
+    assert "Not selected (2)" in panel
+    assert "Poisson: BIC 4138.2 &lt;= negative binomial 4147.3" in panel
+
+
+def test_report_and_category_strings_are_escaped():
+    data = sample_map_data(80, fitted=True, hotspots=True, evaluation=True, text=HOSTILE)
+    data.model_report["fallback"] = HOSTILE
+    data.hotspots["emerging"]["first_period"] = HOSTILE
+    page = _html(data)
+    assert "<img src=x" not in page and "${window" not in page and "\u2028" not in page
+    panel = _panel(page)
+    # why, fallback, notes, skipped-origin reason is not shown; factor names are escaped
+    # where they are shown: model factor name and description, dropped reasons, notes
+    assert panel.count(escape_text(HOSTILE)) >= 8
+    payloads = {p["key"]: p for p in _hex_payloads(page)}
+    risk = payloads["risk"]
+    assert escape_text(HOSTILE) in risk["fitted"]["shares"]["labels"]
+    assert escape_text(HOSTILE) in risk["hotspot"]["clsLabels"]
+    assert escape_text(HOSTILE) in risk["hotspot"]["categories"]
+    assert escape_text(HOSTILE) in payloads["emerging"]["labels"]
+
+
+def test_malformed_dicts_show_as_missing_not_a_traceback():
+    data = sample_map_data(30)
+    data.evaluation = {
+        "summary": {"published": {"at": [{"area_fraction": "x", "hit_rate": {"mean": "NaN"}}]}},
+        "wins": 3,
+        "origins": "many",
+        "notes": None,
+    }
+    data.model_report = {"factors": [1, None, {"selected": True, "rr_ci95": "x"}], "model": 5}
+    data.hotspots = {"gi_star": [], "emerging": {"categories": {"a": "b"}}}
+    panel = _panel(_html(data))
+    assert "–" in panel
+
+
+def test_page_is_byte_stable_and_panel_options():
+    def build(**kw):
+        data = sample_map_data(80, fitted=True, hotspots=True, evaluation=True)
+        return _html(data, options=RenderOptions(**kw))
+
+    assert build() == build()
+    closed, opened = build(), build(show_panel=True)
+    assert re.search(r"panelToggle\(map_\w+, false,", closed)
+    assert re.search(r"panelToggle\(map_\w+, true,", opened)
+    assert not re.search(r"[0-9a-f]{32}", closed)  # no random element ids left
+    off = build(show_significance=False, show_emerging=True)
+    assert off != closed

@@ -21,7 +21,7 @@ from pipeline.render import (
     map_to_html,
     write_map,
 )
-from pipeline.testing import sample_map_data
+from pipeline.testing import sample_evaluation, sample_map_data, sample_model_report
 
 pytestmark = pytest.mark.browser
 
@@ -84,13 +84,18 @@ def _text(page, selector: str) -> str:
 
 
 def _hover_cell(page, want: str = "observed") -> None:
-    """Move the mouse onto the centre of a risk cell near the middle of the map."""
+    """Move the mouse onto the centre of a risk cell near the middle of the map.
+
+    ``want``: "observed", "no data", "transit" (a cell of both layers) or "id:<hex id>".
+    """
     point = page.evaluate(
         """(want) => {
             const L0 = routeRisk.layers.risk, map = routeRisk.map, size = map.getSize();
             let best = null, bestD = Infinity, id = null;
             for (let i = 0; i < L0.ids.length; i++) {
-                if (want === 'transit') {
+                if (want.startsWith('id:')) {
+                    if (L0.ids[i] !== want.slice(3)) continue;
+                } else if (want === 'transit') {
                     if (!routeRisk.layers.transit.index.has(L0.ids[i])) continue;
                 } else if ((L0.d.observed[i] === 1) !== (want === 'observed')) continue;
                 const ll = h3.cellToLatLng(L0.ids[i]);
@@ -166,6 +171,7 @@ def _hostile_map(tmp_path, *, csp: bool = True) -> Path:
     data.events["other_vessel_id"] = XSS[1:] + XSS[:1]
     base = data.rasters[0]
     data.rasters = [RasterOverlay(t, base.array[:8, :8], base.bounds, units=t) for t in XSS]
+    _hostile_analysis(data, rng)
     joined = " | ".join(XSS)
     m = build_map(
         data,
@@ -181,6 +187,39 @@ def _hostile_map(tmp_path, *, csp: bool = True) -> Path:
     path = tmp_path / ("map.html" if csp else "nocsp.html")
     path.write_text(html, encoding="utf-8")
     return path
+
+
+def _hostile_analysis(data, rng) -> None:
+    """The fitted model's, the back-test's and the hot spots' text sinks, one payload each."""
+    k, n = len(XSS), len(data.scores)
+    idx = np.arange(n)
+    expected = rng.gamma(1.0, 0.1, n)
+    columns = {
+        "expected_events": expected,
+        "p_any_event": -np.expm1(-expected),
+        "relative_risk": rng.gamma(2.0, 1.0, n),
+        # feature names are the share labels of the card
+        **{text + "__share": np.exp(rng.normal(0, 1, n)) for text in XSS},
+        "gi_z": rng.normal(0, 2, n),
+        "gi_p_adjusted": rng.uniform(0, 1, n),
+        "gi_bin": rng.integers(-3, 4, n),
+        "gi_class": np.asarray(XSS, dtype=object)[idx % k],
+        "emerging_category": np.asarray(XSS, dtype=object)[(idx + 1) % k],
+        "trend": np.asarray(XSS, dtype=object)[(idx + 2) % k],
+        "trend_p": rng.uniform(0, 1, n),
+    }
+    data.scores = pd.concat([data.scores, pd.DataFrame(columns, index=data.scores.index)], axis=1)
+    report = sample_model_report(list(XSS))
+    report["why"] = report["fallback"] = " | ".join(XSS)
+    report["dropped"] = [{"name": d["name"], "reason": " | ".join(XSS)} for d in report["dropped"]]
+    data.model_report = report
+    evaluation = sample_evaluation()
+    evaluation["notes"] = list(XSS)
+    data.evaluation = evaluation
+    data.hotspots = {
+        "gi_star": {"cells": n, "classes": {t: 1 for t in XSS}, "hot_cells": 1, "fdr": True},
+        "emerging": {"cells": n, "periods": 3, "categories": {t: 1 for t in XSS}},
+    }
 
 
 def test_xss_corpus_is_large_enough():
@@ -212,8 +251,23 @@ def test_xss_corpus_in_every_sink(page, tmp_path, csp):
         len(XSS),
     )
     page.evaluate("() => routeRisk.map.removeLayer(routeRisk.layers.seizures)")
+    page.click("#rr-panel-toggle")
+    panel = _text(page, "#rr-panel")
+    assert page.evaluate("() => routeRisk.panelOpen") is True
     _hover_cell(page)
     card = _text(page, ".rr-tooltip .rr-card")
+    hot_rows = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.rr-tooltip .rr-card tr'))
+              .map(tr => tr.textContent)
+              .filter(t => t.startsWith('Gi* hot spot') || t.startsWith('Emerging'))"""
+    )
+    assert len(hot_rows) == 2
+    assert any(hot_rows[0].endswith(" · " + t) for t in XSS), "Gi* class"
+    assert any(hot_rows[1].startswith("Emerging" + t + " · trend ") for t in XSS), "category"
+    assert any(
+        hot_rows[1].endswith(" · trend " + t) or (" · trend " + t + " (Mann") in hot_rows[1]
+        for t in XSS
+    ), "trend"
     event_popups = page.evaluate(
         """() => routeRisk.layers.events.getLayers().map(m => { m.openPopup();
               return m.getPopup().getElement()
@@ -232,6 +286,9 @@ def test_xss_corpus_in_every_sink(page, tmp_path, csp):
         assert card.count(text) >= 4, (i, "card: label, description, unit/missing, commodity")
         assert any(p.count(text) >= 2 for p in event_popups), (i, "event type and vessel")
         assert any(p.count(text) == 3 for p in seizure_popups), (i, "commodity, agency, note")
+        # panel: model factor name and description, notes, Gi* classes, emerging categories
+        assert panel.count(text) >= 5, (i, "panel")
+        assert legend.count(text) >= 4, (i, "legend: emerging category")
     assert page.evaluate("() => window.__xss") is None
     assert page.errors == []
 
@@ -410,4 +467,244 @@ def test_card_shows_units_descriptions_and_missing_coverage(page, tmp_path):
     assert " h" not in _text(page, ".rr-tooltip .rr-factors").replace("6 h", "")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "render_card_coverage.png"))
+    assert page.errors == []
+
+
+# ------------------------------------------------------------------ fitted model, hot spots, panel
+
+
+def _analysis_data(n: int = 400):
+    data = sample_map_data(
+        n, n_seizures=0, n_events=0, n_periods=0, fitted=True, hotspots=True, evaluation=True
+    )
+    data.seizures = data.events = data.timeline = None
+    return data
+
+
+def _rect(page, selector: str) -> dict:
+    return page.evaluate(
+        "(s) => { const r = document.querySelector(s).getBoundingClientRect();"
+        " return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; }",
+        selector,
+    )
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return (
+        min(a["right"], b["right"]) - max(a["left"], b["left"]) > 0.5
+        and min(a["bottom"], b["bottom"]) - max(a["top"], b["top"]) > 0.5
+    )
+
+
+@pytest.mark.parametrize("viewport", [(1280, 800), (1920, 1080)])
+def test_side_panel_opens_beside_the_map(page, tmp_path, viewport):
+    """The panel narrows the map: it covers no control, no legend and no part of the map."""
+    page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
+    data = _analysis_data()
+    _open(page, _write(tmp_path, data))
+    assert page.evaluate("() => document.getElementById('rr-panel').hidden") is True
+    assert _text(page, "#rr-panel-toggle") == "Back-test, model, hot spots"
+    full = _rect(page, ".folium-map")
+    page.click("#rr-panel-toggle")
+    page.wait_for_function("() => routeRisk.panelOpen === true")
+    panel, map_ = _rect(page, "#rr-panel"), _rect(page, ".folium-map")
+    assert panel["right"] == pytest.approx(viewport[0], abs=1)
+    assert map_["right"] <= panel["left"] + 0.5 and map_["right"] < full["right"]
+    for sel in ("#rr-legend", "#rr-title", ".leaflet-control-layers", "#rr-panel-toggle"):
+        other = _rect(page, sel)
+        assert not _overlap(panel, other), sel
+        assert other["right"] <= map_["right"] + 0.5, sel  # moved with the map
+    assert not _overlap(_rect(page, "#rr-legend"), _rect(page, ".leaflet-control-layers"))
+    text = _text(page, "#rr-panel")
+    for part in (
+        "How well this map predicted the past",
+        "hit @ 1 %",
+        "hit @ 10 %",
+        "this map",
+        "all prior counts",
+        "plain KDE (25 km)",
+        "12 origins scored",
+        "wins / ties / losses of 12",
+        "Family: Poisson",
+        "relative risk",
+        "95 % interval",
+        "Hot spots",
+    ):
+        assert part in text, part
+    # the map redrew at its new size: every cell still drawn
+    assert page.evaluate("() => routeRisk.hexCount") == len(data.scores)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"render_panel_{viewport[0]}.png"))
+    page.click("#rr-panel-close")
+    page.wait_for_function("() => routeRisk.panelOpen === false")
+    assert _rect(page, ".folium-map")["right"] == pytest.approx(full["right"], abs=0.5)
+    assert page.errors == []
+
+
+def _card_rows(page) -> dict[str, str]:
+    rows = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.rr-tooltip .rr-card tr'))
+              .filter(tr => tr.children.length === 2)
+              .map(tr => [tr.children[0].textContent, tr.children[1].textContent])"""
+    )
+    return dict(rows)
+
+
+def _number(text: str) -> float:
+    import re
+
+    return float(re.search(r"-?[0-9][0-9.,e+-]*", text).group(0).replace(",", ""))
+
+
+def test_card_shows_the_fitted_model_and_gi_fields(page, tmp_path):
+    data = _analysis_data()
+    s = data.scores
+    shares = [c for c in s.columns if c.endswith("__share") and c != "area__share"]
+    quiet = s.index[s[shares[0]].isna()]
+    assert len(quiet) > 1
+    s.loc[quiet[0], ["expected_events", "p_any_event"]] = np.nan  # a missing forecast
+    s["observed"] = True
+    _open(page, _write(tmp_path, data))
+    _hover_cell(page)
+    card = _text(page, ".rr-tooltip .rr-card")
+    hex_id = _text(page, ".rr-tooltip .rr-card .rr-mono")
+    row = s.set_index(S.HEX_ID).loc[hex_id]
+    rows = _card_rows(page)
+    assert "model (Poisson)" in card and "weighted view" in card
+    assert rows["Expected events"].endswith("(next 91 days)")
+    assert _number(rows["Expected events"]) == pytest.approx(row["expected_events"], rel=6e-3)
+    assert _number(rows["P(at least one)"]) == pytest.approx(100 * row["p_any_event"], rel=6e-3)
+    assert rows["Relative risk"].endswith(" the average cell")
+    assert _number(rows["Relative risk"][1:]) == pytest.approx(row["relative_risk"], rel=0.06)
+    gi = rows["Gi* hot spot"].split(" · ")
+    assert _number(gi[0][2:]) == pytest.approx(row["gi_z"], rel=6e-3)
+    assert gi[1].startswith("corrected p ")
+    if row["gi_p_adjusted"] >= 0.001:
+        assert _number(gi[1][12:]) == pytest.approx(row["gi_p_adjusted"], rel=6e-3)
+    assert gi[2] == row["gi_class"]
+    emerging = rows["Emerging"].split(" · ")
+    assert emerging[0] == row["emerging_category"]
+    assert emerging[1].startswith(f"trend {row['trend']} (Mann-Kendall p ")
+    # the largest shares by |ln share|, as ×x.y, and the rest multiplied into "others"
+    table = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.rr-tooltip .rr-shares tr')).slice(1)
+              .map(tr => Array.from(tr.children, td => td.textContent))"""
+    )
+    values = {c.removesuffix("__share"): row[c] for c in [*shares, "area__share"]}
+    values["cell area"] = values.pop("area")
+    ranked = sorted(values, key=lambda k: -abs(round(100 * np.log(values[k]))))
+    assert [r[0] for r in table[:5]] == ranked[:5]
+    for label, shown in table[:5]:
+        assert shown.startswith("×")
+        assert _number(shown[1:]) == pytest.approx(values[label], rel=0.06)
+    assert table[5][0] == "others"
+    rest = np.prod([values[k] for k in ranked[5:]])
+    assert _number(table[5][1][1:]) == pytest.approx(rest, rel=0.06)
+    # a quiet cell: no shares and no forecast, said so, never 0
+    page.mouse.move(5, 450)
+    _hover_cell(page, want="id:" + s.loc[quiet[0], S.HEX_ID])
+    rows = _card_rows(page)
+    assert rows["Expected events"] == "not available"
+    assert rows["P(at least one)"] == "not available"
+    assert rows["Shares"] == "not available for this cell"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "render_card_fitted.png"))
+    assert page.errors == []
+
+
+def _colour_pixels(page, rgb: tuple[int, int, int], tol: int = 12) -> int:
+    import matplotlib.image as mpimg
+
+    img = mpimg.imread(io.BytesIO(page.screenshot()), format="png")[..., :3] * 255
+    return int((np.abs(img - np.asarray(rgb)).max(axis=2) <= tol).sum())
+
+
+def test_significance_and_emerging_layers_and_their_legends(page, tmp_path):
+    data = _analysis_data()
+    s = data.scores
+    _open(page, _write(tmp_path, data))
+
+    def shown_blocks():
+        return page.evaluate(
+            """() => document.getElementById('rr-legend').hidden ? [] :
+                 Array.from(document.querySelectorAll('#rr-legend [data-layer]'))
+                 .filter(b => !b.hidden).map(b => b.getAttribute('data-layer'))"""
+        )
+
+    assert shown_blocks() == ["risk", "significance"]  # transit, emerging, raster are off
+    n_sig = int((s["gi_bin"] != 0).sum())
+    assert page.evaluate("() => routeRisk.layers.significance.drawn") == n_sig
+    hot = _colour_pixels(page, (0x6A, 0x1B, 0x9A))
+    cold = _colour_pixels(page, (0x0D, 0x47, 0xA1))
+    assert hot > 50 and cold > 50, (hot, cold)
+    page.get_by_label("Emerging hot-spot trends").check()
+    assert shown_blocks() == ["risk", "significance", "emerging"]
+    n_em = int((s["emerging_category"] != "no pattern detected").sum())
+    assert page.evaluate("() => routeRisk.layers.emerging.drawn") == n_em
+    legend = _text(page, '#rr-legend [data-layer="emerging"]')
+    for name, n in s["emerging_category"].value_counts().items():
+        if name != "no pattern detected":
+            assert f"{name} ({n:,} cells)" in legend
+    assert "no pattern" not in legend
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "render_hotspot_layers.png"))
+    # outlines are drawn above the emerging fill; off, none of their colour is left
+    page.get_by_label("Hot and cold spots (Gi*, by confidence)").uncheck()
+    assert shown_blocks() == ["risk", "emerging"]
+    page.get_by_label("Emerging hot-spot trends").uncheck()
+    assert _colour_pixels(page, (0x6A, 0x1B, 0x9A)) == 0
+    page.get_by_label("Risk (H3 hexagons)").uncheck()
+    assert shown_blocks() == []
+    assert page.evaluate("() => document.getElementById('rr-legend').hidden") is True
+    page.get_by_label("Transit density").check()
+    assert shown_blocks() == ["transit"]
+    assert page.errors == []
+
+
+# rioxarray (reading the demo raster) warns about affine's `*`: not ours
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
+def test_fitted_run_publishes_a_map_with_its_back_test_model_and_hot_spots(
+    page, tmp_path, small_demo
+):
+    """End to end: ``score.model: fitted`` on the small demo; the map shows what the run wrote."""
+    import json
+
+    from conftest import small_config
+
+    import pipeline
+
+    cfg = small_config(small_demo, tmp_path, score={"model": "fitted"})
+    result = pipeline.run_pipeline(cfg)
+    out = result.out_dir
+    evaluation = json.loads((out / "evaluation.json").read_text())
+    report = json.loads((out / "model_report.json").read_text())
+    _open(page, out / "risk_map.html")
+    page.click("#rr-panel-toggle")
+    page.wait_for_function("() => routeRisk.panelOpen === true")
+    hits = page.evaluate(
+        """() => Array.from(document.querySelectorAll('#rr-eval-hits tr')).slice(1)
+              .map(tr => Array.from(tr.children, c => c.textContent))"""
+    )
+    assert hits[0][0] == "this map"
+    at = {a["area_fraction"]: a["hit_rate"] for a in evaluation["summary"]["published"]["at"]}
+    shown = hits[0][1]
+    assert shown.startswith(f"{at[0.01]['mean']:.3f}")
+    assert len(hits) == len(evaluation["methods"])
+    family = {"poisson": "Poisson", "negative_binomial": "negative binomial"}
+    assert _text(page, "#rr-model-family") == family.get(report["model"], "fallback (no fit)")
+    selected = [f["name"] for f in report["factors"] if f.get("selected")]
+    factors = _text(page, "#rr-model-factors") if selected else ""
+    assert all(name in factors for name in selected)
+    page.click("#rr-panel-close")
+    page.wait_for_function("() => routeRisk.panelOpen === false")
+    page.evaluate(
+        "() => { if (routeRisk.layers.seizures) routeRisk.map.removeLayer(routeRisk.layers.seizures); }"
+    )
+    _hover_cell(page)
+    rows = _card_rows(page)
+    for key in ("Expected events", "P(at least one)", "Relative risk", "Gi* hot spot", "Emerging"):
+        assert key in rows, key
+    assert "weighted view" in _text(page, ".rr-tooltip .rr-card")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "render_fitted_run.png"))
     assert page.errors == []

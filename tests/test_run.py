@@ -24,7 +24,12 @@ def test_small_run_end_to_end(small_demo, tmp_path):
     assert "methods" in res.manifest["evaluation"]
     assert not (res.out_dir / "scores.geojson").exists()
     ev = json.loads((res.out_dir / "evaluation.json").read_text())
-    assert ev["n_train"] + ev["n_test"] <= 800
+    assert ev["methods"][0] == "published"
+    assert {"all_prior_counts", "kde", "density", "uniform"} <= set(ev["summary"])
+    for origin in ev["origins"]:  # the windows: two years before the origin, the next quarter
+        start, o, end = (pd.Timestamp(origin[k]) for k in ("train_start", "origin", "test_end"))
+        assert (o - start).days == 730 and (end - o).days == 91
+        assert origin["n_test"] == origin["n_test_in_universe"] + origin["n_test_outside"]
 
 
 def test_edge_correction_and_bandwidth_rule_reach_the_density(small_demo, tmp_path):
@@ -229,3 +234,21 @@ def test_unchanged_rerun_is_up_to_date_until_an_input_or_option_changes(small_de
     fixed = pipeline.run_pipeline(config(small_demo, tmp_path, density={"bandwidth_km": 30}))
     assert not fixed.up_to_date
     assert (fixed.out_dir / "scores.csv").read_text() != "tampered"
+
+
+def test_hotspots_reach_the_scores_and_the_manifest(small_demo, tmp_path):
+    from pipeline.grid import points_to_cells
+    from pipeline.hotspots import cell_counts, gi_star
+
+    res = pipeline.run_pipeline(config(small_demo, tmp_path))
+    s = res.scores
+    assert {"gi_z", "gi_p_adjusted", "gi_bin", "gi_class", "emerging_category", "trend"} <= set(s)
+    summary = res.manifest["hotspots"]["gi_star"]
+    assert summary["fdr"] is True and summary["cells"] == len(s)
+    assert summary["hot_cells"] == int((s["gi_bin"] > 0).sum()) > 0
+    # the z-scores are those of the seizure counts on the scored cells
+    seizures = pd.read_parquet(res.out_dir / "seizures.parquet")
+    cells = s["cell"].to_numpy(dtype="uint64")
+    counts = cell_counts(points_to_cells(seizures["lon"], seizures["lat"], 4), cells)
+    np.testing.assert_allclose(s["gi_z"], gi_star(cells, counts)["gi_z"], rtol=1e-12)
+    assert res.manifest["hotspots"]["emerging"]["cells"] == len(s)

@@ -128,6 +128,186 @@ print(f"{int(blind.sum())} of {len(blind)} cells have no AIS coverage (vessel-ho
     ]
 
 
+def tune_and_back_test() -> list:
+    """Return the cells of ``03-tune-and-back-test``."""
+    return [
+        new_markdown_cell(
+            "# Tune and back-test\n\n"
+            "A bandwidth or a half-life is a claim about the data; here it is chosen by evidence.\n"
+            "`pipeline.model.select_density_parameters` runs every (bandwidth, half-life) pair\n"
+            "through one **rolling-origin back-test** (train on the two years before each origin,\n"
+            "test on the next three months) and keeps the pair with the best mean hit rate; then\n"
+            "`pipeline.evaluate.rolling_back_test` compares the density with the baselines every\n"
+            "evaluation must include: all prior counts, recent counts and a plain KDE."
+        ),
+        new_code_cell(
+            SETUP
+            + """
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+from pipeline.evaluate import BacktestOptions, rolling_back_test
+from pipeline.model import select_density_parameters
+
+files = pipeline.generate_demo(work / "inputs", n_seizures=3000, n_vessels=8, days=2)
+events = pipeline.read_seizures(files.seizures).frame
+options = BacktestOptions(origins=4, horizon_days=91, train_days=730, area_fractions=(0.01, 0.05, 0.1))
+len(events), events["time"].min(), events["time"].max()"""
+        ),
+        new_code_cell(
+            """choice = select_density_parameters(
+    events,
+    resolution=5,
+    bandwidths_km=(10, 25, 50, 100),
+    half_lives_days=(None, 180, 365),
+    options=options,
+)
+print(choice["why"])
+table = pd.DataFrame(choice["table"])
+table.head(6)"""
+        ),
+        new_markdown_cell(
+            "Mean hit rate (over the shares of area) by bandwidth, one line per half-life:"
+        ),
+        new_code_cell(
+            """fig, ax = plt.subplots(figsize=(6, 3.5))
+for hl, part in table.groupby(table["half_life_days"].astype(str)):
+    part = part.sort_values("bandwidth_km")
+    ax.plot(part["bandwidth_km"], part["criterion"], marker="o", label=f"half-life {hl}")
+ax.set_xscale("log")
+ax.set_xlabel("bandwidth (km)")
+ax.set_ylabel("mean hit rate")
+ax.legend()
+fig.tight_layout()"""
+        ),
+        new_markdown_cell(
+            "The chosen density against the baselines, with its spread over the origins and the\n"
+            "number of origins it wins:"
+        ),
+        new_code_cell(
+            """from pipeline.builtin_factors import density_on_cells
+from pipeline.config import DensityConfig
+
+density = DensityConfig(
+    bandwidth_km=choice["bandwidth_km"], half_life_days=choice["half_life_days"], kernel="quartic"
+)
+result = rolling_back_test(
+    events,
+    None,
+    methods={
+        "tuned density": lambda train, cells, origin: density_on_cells(
+            train, cells, origin, density, None
+        )[0]
+    },
+    options=options,
+    resolution=5,
+)
+rows = []
+for method, s in result["summary"].items():
+    for a in s["at"]:
+        rows.append(
+            {
+                "method": method,
+                "area": a["area_fraction"],
+                "hit rate": f"{a['hit_rate']['mean']:.3f} ± {a['hit_rate']['sd']:.3f}",
+            }
+        )
+pd.DataFrame(rows).pivot(index="method", columns="area", values="hit rate")"""
+        ),
+        new_code_cell(
+            """from pipeline.evaluate import plot_evaluation
+
+plot_evaluation(result, work / "evaluation.png")
+wins = result["wins"]["tuned density"]
+print({baseline: w for baseline, w in wins.items() if baseline in ("all_prior_counts", "kde")})
+assert result["summary"]["tuned density"]["at"][1]["hit_rate"]["mean"] > result["summary"]["uniform"]["at"][1]["hit_rate"]["mean"]"""
+        ),
+    ]
+
+
+def real_incidents() -> list:
+    """Return the cells of ``04-real-incidents``."""
+    return [
+        new_markdown_cell(
+            "# Real incidents: maritime piracy 1993-2020\n\n"
+            "`../shared/data/events/pirate_attacks.csv` (IMB-derived, CC BY 4.0) through the whole\n"
+            "pipeline: what ingest assumed, the fitted model and its report, the rolling back-test\n"
+            "against counting and a plain KDE, and the Gi* hot spots. `make test` skips this\n"
+            "notebook when `../shared` is absent."
+        ),
+        new_code_cell(
+            SETUP
+            + """
+import json
+
+import yaml
+
+shared = Path(os.environ.get("ROUTE_RISK_SHARED_DATA", Path.cwd().parents[0] / "shared" / "data"))
+for candidate in (shared, Path(pipeline.__file__).resolve().parents[2] / "shared" / "data"):
+    if (candidate / "events" / "pirate_attacks.csv").is_file():
+        shared = candidate
+        break
+source = shared / "events" / "pirate_attacks.csv"
+assert source.is_file(), f"{source} is absent: this notebook needs ../shared/data"
+ingested = pipeline.read_seizures(source)
+print(ingested.n_read, "read,", len(ingested.frame), "accepted,", len(ingested.rejects), "rejected")
+{k: ingested.assumptions[k] for k in ("columns", "dates", "time_zone") if k in ingested.assumptions}"""
+        ),
+        new_code_cell(
+            """raw = {
+    "run": {"name": "Maritime piracy (IMB-derived)", "out_dir": str(work / "out")},
+    "area": {"resolution": 5},
+    "inputs": {"seizures": [{"path": str(source), "columns": {"commodity": "attack_type"}}]},
+    "density": {"bandwidth_km": 25, "half_life_days": 365},
+    "score": {"model": "fitted", "factors": {"seizure_density": {"weight": 1}}},
+    "evaluate": {"origins": 12, "horizon_days": 91, "train_days": 730},
+    "timeline": {"months": 0},
+    "render": {"geojson": False, "preview_png": False},
+}
+(work / "piracy.yaml").write_text(yaml.safe_dump(raw))
+result = pipeline.run_pipeline(pipeline.load_config(work / "piracy.yaml"))
+pd.Series(result.manifest["timings_s"], name="seconds")"""
+        ),
+        new_markdown_cell(
+            "How well the published (fitted) score predicted each next quarter, against the\n"
+            "baselines (mean ± sd over the origins; wins/ties/losses per origin):"
+        ),
+        new_code_cell(
+            """ev = json.loads((result.out_dir / "evaluation.json").read_text())
+rows = []
+for method, s in ev["summary"].items():
+    row = {"method": method}
+    for a in s["at"]:
+        if a["area_fraction"] in (0.01, 0.05, 0.1):
+            row[f"hit@{a['area_fraction']:.0%}"] = f"{a['hit_rate']['mean']:.3f} ± {a['hit_rate']['sd']:.3f}"
+    rows.append(row)
+print(len(ev["origins"]), "origins")
+pd.DataFrame(rows).set_index("method")"""
+        ),
+        new_code_cell(
+            """{b: ev["wins"]["published"][b] for b in ("all_prior_counts", "kde") if b in ev["wins"]["published"]}"""
+        ),
+        new_markdown_cell(
+            "The model report: which lagged factors earned their place, and their relative risk values."
+        ),
+        new_code_cell(
+            """report = json.loads((result.out_dir / "model_report.json").read_text())
+print(report.get("model"), "-", report.get("why"))
+pd.DataFrame(report.get("factors", [])).head(10)"""
+        ),
+        new_markdown_cell("Gi* hot spots (Benjamini-Hochberg corrected) and emerging trends:"),
+        new_code_cell(
+            """hs = result.manifest["hotspots"]
+print(hs["gi_star"]["classes"])
+print({k: v for k, v in hs["emerging"]["categories"].items() if v})
+top = result.scores.nlargest(8, "expected_events")
+top[["hex_id", "expected_events", "p_any_event", "relative_risk", "gi_class", "emerging_category"]].round(3)"""
+        ),
+    ]
+
+
 def write(name: str, cells: list) -> None:
     """Write ``cells`` as notebook ``name`` (no outputs, Python 3 kernel)."""
     nb = new_notebook(cells=cells)
@@ -141,3 +321,5 @@ def write(name: str, cells: list) -> None:
 
 if __name__ == "__main__":
     write("02-add-a-risk-factor.ipynb", add_a_risk_factor())
+    write("03-tune-and-back-test.ipynb", tune_and_back_test())
+    write("04-real-incidents.ipynb", real_incidents())

@@ -80,6 +80,69 @@
   function row(label, value, cls) {
     return '<tr><th>' + label + '</th><td class="' + (cls || 'rr-v') + '">' + value + '</td></tr>';
   }
+  function missing(text) { return '<span class="rr-missing">' + text + '</span>'; }
+  function known(arr, i) { return arr && arr[i] !== null && arr[i] !== undefined && isFinite(arr[i]); }
+  function fmtTimes(v) {
+    return '×' + (v >= 10 ? Math.round(v).toLocaleString('en-US') : String(+v.toPrecision(2)));
+  }
+  function fmtP(p) { return p < 0.001 ? '&lt;0.001' : String(+p.toPrecision(3)); }
+  function fmtPct(p) { return p < 0.001 ? '&lt;0.1 %' : String(+(100 * p).toPrecision(3)) + ' %'; }
+
+  /* The fitted model's rows of a card: expected events, P(at least one), relative risk and
+   * the largest multiplicative shares (sent per rank: index into labels and code =
+   * round(scale * ln share)); the rest multiply into "others", so the column multiplies to
+   * the relative risk.  rr and P(any) are derived from the expected count when Python found
+   * them to be expected / rrScale and the Poisson 1 - exp(-expected). */
+  function fittedRows(F, i) {
+    var hz = F.horizonDays ? 'next ' + fmt(F.horizonDays) + ' days' : 'next horizon';
+    var ex = known(F.expected, i) ? F.expected[i] : null;
+    var p = F.pAny ? (known(F.pAny, i) ? F.pAny[i] : null) :
+      (F.pAnyPoisson && ex !== null ? 1 - Math.exp(-ex) : null);
+    var rr = F.rr ? (known(F.rr, i) ? F.rr[i] : null) :
+      (F.rrScale && ex !== null ? ex / F.rrScale : null);
+    var h = '<div class="rr-section-title">model' + (F.model ? ' (' + F.model + ')' : '') +
+      '</div><table class="rr-fitted">';
+    h += row('Expected events', ex !== null ? fmt(ex) + ' (' + hz + ')' : missing('not available'));
+    h += row('P(at least one)', p !== null ? fmtPct(p) : missing('not available'));
+    h += row('Relative risk', rr !== null ? fmtTimes(rr) + ' the average cell' :
+      missing('not available'));
+    h += '</table>';
+    var S = F.shares;
+    if (!S.codes.length || S.codes[0][i] === null) {
+      return h + '<table class="rr-shares">' + row('Shares', missing('not available for this cell')) +
+        '</table>';
+    }
+    h += '<table class="rr-shares"><tr><th colspan="2">multiplicative shares</th></tr>';
+    for (var k = 0; k < S.codes.length && S.codes[k][i] !== null; k++) {
+      h += '<tr><td>' + S.labels[S.rank[k][i]] + '</td><td>' +
+        fmtTimes(Math.exp(S.codes[k][i] / F.shareScale)) + '</td></tr>';
+    }
+    if (S.others && S.others[i] !== null) {
+      h += '<tr><td>others</td><td>' + fmtTimes(Math.exp(S.others[i] / F.shareScale)) + '</td></tr>';
+    }
+    return h + '</table>';
+  }
+
+  /* Gi* and the emerging trend in two rows: z, corrected p and class; category and trend. */
+  function hotspotRows(H, i) {
+    var h = '', parts = [];
+    if (H.z) { parts.push('z ' + (known(H.z, i) ? fmt(H.z[i]) : missing('not computed'))); }
+    if (H.p) { parts.push(H.pLabel + ' ' + (known(H.p, i) ? fmtP(H.p[i]) : missing('not computed'))); }
+    if (H.cls) { parts.push(H.cls[i] >= 0 ? H.clsLabels[H.cls[i]] : missing('class not computed')); }
+    if (parts.length) { h += row('Gi* hot spot', parts.join(' · ')); }
+    parts = [];
+    if (H.category) {
+      parts.push(H.category[i] >= 0 ? H.categories[H.category[i]] : missing('not computed'));
+    }
+    if (H.trend) {
+      var t = 'trend ' + (H.trend[i] >= 0 ? H.trends[H.trend[i]] : missing('not computed'));
+      if (H.trendP && known(H.trendP, i)) { t += ' (Mann-Kendall p ' + fmtP(H.trendP[i]) + ')'; }
+      parts.push(t);
+    }
+    if (parts.length) { h += row('Emerging', parts.join(' · ')); }
+    return h;
+  }
+
 
   L.RouteRiskHexLayer = L.Layer.extend({
     initialize: function (d) {
@@ -130,10 +193,11 @@
       if (!map.getPane('rr-hex')) { map.createPane('rr-hex').style.zIndex = 390; }
       this._canvas = L.DomUtil.create('canvas', 'rr-hex-canvas leaflet-zoom-animated');
       this._canvas.style.pointerEvents = 'none';
+      this._canvas.style.zIndex = this.d.z || 0;
       map.getPane('rr-hex').appendChild(this._canvas);
       map.on('moveend resize viewreset', this._redraw, this);
       map.on('zoomanim', this._animateZoom, this);
-      RR.hoverables.push(this);
+      if (this.d.hover !== false) { RR.hoverables.push(this); }
       RR.map = map;
       this._redraw();
     },
@@ -168,35 +232,47 @@
       /* Paths are filled in chunks: one path of 10^5 rings makes Skia's software rasteriser
        * take seconds, chunks of a few hundred rings take milliseconds. */
       var CHUNK = 256;
-      for (var ci = 0; ci < this.starts.length - 1; ci++) {
-        var a = this.starts[ci], b = this.starts[ci + 1];
-        if (a === b) { continue; }
-        ctx.fillStyle = ci === 0 ? d.noDataColor : d.colors[ci - 1];
-        ctx.strokeStyle = ci === 0 ? '#616161' : 'rgba(40,40,40,0.55)';
-        ctx.lineWidth = ci === 0 ? 1.2 : 0.6;
-        ctx.setLineDash(ci === 0 ? [3, 2] : []);
-        var rings = 0, wide = false;
-        ctx.beginPath();
-        for (var q = a; q < b; q++) {
-          var i = this.order[q];
-          var y0 = g.by0[i] * scale - p0.y, y1 = g.by1[i] * scale - p0.y;
-          if (y1 < 0 || y0 > size.y) { continue; }
-          for (var k = kmin; k <= kmax; k++) {
-            var off = k * scale - p0.x, x0 = g.bx0[i] * scale + off, x1 = g.bx1[i] * scale + off;
-            if (x1 < 0 || x0 > size.x) { continue; }
-            if (x1 - x0 > 6) { wide = true; }
-            var o = g.offsets[i], e = g.offsets[i + 1];
-            ctx.moveTo(g.xs[o] * scale + off, g.ys[o] * scale - p0.y);
-            for (var j = o + 1; j < e; j++) { ctx.lineTo(g.xs[j] * scale + off, g.ys[j] * scale - p0.y); }
-            ctx.closePath();
-            if (!seen[i]) { seen[i] = 1; drawn++; }
-            if (++rings === CHUNK) {
-              ctx.fill(); if (wide) { ctx.stroke(); }
-              ctx.beginPath(); rings = 0; wide = false;
+      /* Outline layers (hot/cold spots) stroke each class twice: a white halo, then the
+       * class's colour, width and dash, so the line reads on every fill beneath. */
+      var outline = d.kind === 'outline', passes = outline ? 2 : 1;
+      for (var pass = 0; pass < passes; pass++) {
+        for (var ci = 0; ci < this.starts.length - 1; ci++) {
+          var a = this.starts[ci], b = this.starts[ci + 1];
+          if (a === b || (outline && ci === 0)) { continue; }
+          if (outline) {
+            var st = d.styles[ci - 1];
+            ctx.strokeStyle = pass === 0 ? 'rgba(255,255,255,0.9)' : st.color;
+            ctx.lineWidth = pass === 0 ? st.width + 2.5 : st.width;
+            ctx.setLineDash(pass === 0 ? [] : st.dash);
+          } else {
+            ctx.fillStyle = ci === 0 ? d.noDataColor : d.colors[ci - 1];
+            ctx.strokeStyle = ci === 0 ? '#616161' : 'rgba(40,40,40,0.55)';
+            ctx.lineWidth = ci === 0 ? 1.2 : 0.6;
+            ctx.setLineDash(ci === 0 ? [3, 2] : []);
+          }
+          var rings = 0, wide = false;
+          ctx.beginPath();
+          for (var q = a; q < b; q++) {
+            var i = this.order[q];
+            var y0 = g.by0[i] * scale - p0.y, y1 = g.by1[i] * scale - p0.y;
+            if (y1 < 0 || y0 > size.y) { continue; }
+            for (var k = kmin; k <= kmax; k++) {
+              var off = k * scale - p0.x, x0 = g.bx0[i] * scale + off, x1 = g.bx1[i] * scale + off;
+              if (x1 < 0 || x0 > size.x) { continue; }
+              if (x1 - x0 > 6) { wide = true; }
+              var o = g.offsets[i], e = g.offsets[i + 1];
+              ctx.moveTo(g.xs[o] * scale + off, g.ys[o] * scale - p0.y);
+              for (var j = o + 1; j < e; j++) { ctx.lineTo(g.xs[j] * scale + off, g.ys[j] * scale - p0.y); }
+              ctx.closePath();
+              if (!seen[i]) { seen[i] = 1; drawn++; }
+              if (++rings === CHUNK) {
+                if (outline) { ctx.stroke(); } else { ctx.fill(); if (wide) { ctx.stroke(); } }
+                ctx.beginPath(); rings = 0; wide = false;
+              }
             }
           }
+          if (rings) { if (outline) { ctx.stroke(); } else { ctx.fill(); if (wide) { ctx.stroke(); } } }
         }
-        if (rings) { ctx.fill(); if (wide) { ctx.stroke(); } }
       }
       ctx.setLineDash([]);
       this.drawn = drawn;
@@ -211,8 +287,9 @@
       return -1;
     },
     card: function (i) {
-      var d = this.d, h = '<div class="rr-card"><div class="rr-card-title">' + d.title +
-        ' <span class="rr-mono">' + this.ids[i] + '</span></div><table>';
+      var d = this.d, wide = d.kind === 'risk' && !!d.fitted;
+      var h = '<div class="rr-card' + (wide ? ' rr-wide' : '') + '"><div class="rr-card-title">' +
+        d.title + ' <span class="rr-mono">' + this.ids[i] + '</span></div><table>';
       var observed = d.observed[i] === 1;
       if (d.kind === 'risk') {
         if (!observed) {
@@ -232,7 +309,13 @@
           h += row('Confidence', c.labels[c.code[i]] + ' (' + c.near[i] + ' seizure' +
             (c.near[i] === 1 ? '' : 's') + within + ')');
         }
-        h += '</table><table class="rr-factors"><tr><th>factor</th><th>value</th><th>points</th></tr>';
+        if (d.hotspot) { h += hotspotRows(d.hotspot, i); }
+        h += '</table>';
+        /* With a fitted model the card has two columns: the model (and hot spots) beside the
+         * weighted view's points, which then says what it is. */
+        if (wide) { h += '<div class="rr-cols"><div class="rr-col">' + fittedRows(d.fitted, i); }
+        if (wide) { h += '</div><div class="rr-col"><div class="rr-section-title">weighted view</div>'; }
+        h += '<table class="rr-factors"><tr><th>factor</th><th>value</th><th>points</th></tr>';
         d.factors.forEach(function (f) {
           /* A factor that could not observe this cell shows its "missing" text, never a value:
            * "no AIS coverage" is not "0 vessel-hours". */
@@ -249,6 +332,7 @@
           h += row('Seizures', parts.join(', '));
         }
         if (d.latest) { h += row('Latest event', isoDay(d.latest[i])); }
+        if (wide) { h += '</table></div></div><table>'; }
       } else {
         h += row(d.valueLabel, fmt(d.values[i]) + (d.unit ? ' ' + d.unit : ''));
       }
@@ -256,6 +340,31 @@
     }
   });
   L.routeRiskHexLayer = function (d) { return new L.RouteRiskHexLayer(d); };
+
+  /* Shift an open card so that it lies inside the map and clear of the legend (which sits
+   * above the map's panes): a card at the edge is otherwise cut or covered. */
+  function keepInside(tip, map) {
+    var el = tip.getElement();
+    if (!el) { return; }
+    var m = map.getContainer().getBoundingClientRect(), r = el.getBoundingClientRect();
+    var left = m.left + 4, right = m.right - 4, top = m.top + 4, bottom = m.bottom - 4;
+    var legend = document.getElementById('rr-legend');
+    if (legend && !legend.hidden) {
+      var g = legend.getBoundingClientRect();
+      if (g.width && r.bottom > g.top && r.top < g.bottom && g.left - 4 - left >= r.width) {
+        right = Math.min(right, g.left - 4);
+      }
+    }
+    var dx = 0, dy = 0;
+    if (r.right > right) { dx = right - r.right; }
+    if (r.left + dx < left) { dx = left - r.left; }
+    if (r.bottom > bottom) { dy = bottom - r.bottom; }
+    if (r.top + dy < top) { dy = top - r.top; }
+    if (dx || dy) {
+      tip.options.offset = [tip.options.offset[0] + dx, tip.options.offset[1] + dy];
+      tip.update();
+    }
+  }
 
   /* One tooltip for every hexagon layer under the pointer (risk first, then transit). */
   RR.enableHover = function (map) {
@@ -276,23 +385,31 @@
     function content(hs) {
       return hs.map(function (h) { return h.layer.card(h.i); }).join('');
     }
-    map.on('mousemove', function (e) {
-      RR.pointer = [e.containerPoint.x, e.containerPoint.y];
-      var hs = hits(e.latlng);
-      if (!hs.length) { if (current) { map.closeTooltip(tip); current = null; } return; }
+    /* The container's own mousemove, not the map's: Leaflet's canvas renderer (circle markers)
+     * re-fires the map's mousemove at most every 32 ms, so the last move of a gesture could
+     * leave the card of the cell before.  Over a control no card opens. */
+    function close() { if (current) { map.closeTooltip(tip); current = null; } }
+    L.DomEvent.on(map.getContainer(), 'mousemove', function (ev) {
+      var t = ev.target;
+      if (t && t.closest && t.closest('.leaflet-control-container, .leaflet-popup')) { close(); return; }
+      var cp = map.mouseEventToContainerPoint(ev), latlng = map.containerPointToLatLng(cp);
+      RR.pointer = [cp.x, cp.y];
+      var hs = hits(latlng);
+      if (!hs.length) { close(); return; }
       var k = key(hs);
       if (k !== current) { tip.setContent(content(hs)); current = k; }
       /* A card is taller than half a small map: open it towards the larger free side. */
-      var below = e.containerPoint.y < map.getSize().y / 2;
+      var below = cp.y < map.getSize().y / 2;
       tip.options.direction = below ? 'bottom' : 'top';
       tip.options.offset = below ? [0, 8] : [0, -8];
-      tip.setLatLng(e.latlng);
+      tip.setLatLng(latlng);
       if (!map.hasLayer(tip)) { tip.openOn(map); }
+      keepInside(tip, map);
     });
     map.on('mouseout', function () { map.closeTooltip(tip); current = null; });
     map.on('click', function (e) {
       var hs = hits(e.latlng);
-      if (hs.length) { L.popup({maxWidth: 420}).setLatLng(e.latlng).setContent(content(hs)).openOn(map); }
+      if (hs.length) { L.popup({maxWidth: 640}).setLatLng(e.latlng).setContent(content(hs)).openOn(map); }
     });
   };
 
@@ -354,6 +471,60 @@
     });
     RR.layers.basemap = group;
     return group;
+  };
+
+  /* The legend shows a block only while its layer is on the map (and nothing when no block
+   * is shown); blocks name their layer's key in data-layer. */
+  RR.legendSync = function (map) {
+    var legend = document.getElementById('rr-legend');
+    if (!legend) { return; }
+    var blocks = Array.prototype.slice.call(legend.querySelectorAll('[data-layer]'));
+    function sync() {
+      var shown = 0;
+      blocks.forEach(function (b) {
+        var layer = RR.layers[b.getAttribute('data-layer')];
+        b.hidden = !(layer && map.hasLayer(layer));
+        if (!b.hidden) { shown++; }
+      });
+      legend.hidden = shown === 0;
+    }
+    var tracked = new Set(blocks.map(function (b) { return RR.layers[b.getAttribute('data-layer')]; }));
+    map.on('layeradd layerremove', function (e) { if (tracked.has(e.layer)) { sync(); } });
+    sync();
+  };
+
+  /* The side panel sits beside the map: opening it narrows the map (CSS on body), so it
+   * never covers the legend, the controls or a card. */
+  RR.panelToggle = function (map, open, label) {
+    var panel = document.getElementById('rr-panel');
+    if (!panel) { return; }
+    var button = null;
+    function set(on) {
+      panel.hidden = !on;
+      document.body.classList.toggle('rr-panel-open', on);
+      if (button) {
+        button.setAttribute('aria-expanded', on ? 'true' : 'false');
+        button.classList.toggle('rr-on', on);
+      }
+      map.invalidateSize({animate: false});
+      RR.panelOpen = on;
+    }
+    var Ctl = L.Control.extend({
+      options: {position: 'topleft'},
+      onAdd: function () {
+        var div = L.DomUtil.create('div', 'leaflet-bar rr-panel-toggle');
+        button = L.DomUtil.create('button', '', div);
+        button.type = 'button'; button.id = 'rr-panel-toggle';
+        button.innerHTML = label;
+        L.DomEvent.disableClickPropagation(div);
+        L.DomEvent.on(button, 'click', function () { set(panel.hidden); });
+        return div;
+      }
+    });
+    new Ctl().addTo(map);
+    var close = document.getElementById('rr-panel-close');
+    if (close) { close.addEventListener('click', function () { set(false); }); }
+    set(!!open);
   };
 
   RR.timeSlider = function (map, hexLayer, periods) {

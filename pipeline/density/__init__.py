@@ -62,7 +62,7 @@ from ._bandwidth import select_bandwidth
 from ._evaluate import METHODS
 from ._inputs import BANDWIDTH_RULES
 from ._kde import DensityResult, kernel_density, kernel_density_exact
-from ._kernels import KERNELS, kernel_profile
+from ._kernels import KERNELS, kernel_profile, kernel_support_km
 from ._weights import seizure_weights
 
 __all__ = [
@@ -73,6 +73,7 @@ __all__ = [
     "kernel_density",
     "kernel_density_exact",
     "kernel_profile",
+    "kernel_support_km",
     "seizure_weights",
     "select_bandwidth",
 ]

@@ -19,17 +19,32 @@ bytes per cell) and decoded to boundaries in the browser by h3-js; values travel
 arrays.  ``pipeline/assets/route_risk.js`` draws them on one canvas, in every visible world copy
 (so cells on the antimeridian are whole), and finds the hovered cell with ``latLngToCell``.
 
+*What the run knows.*  With a fitted model (``score.model: fitted``) the explain card shows the
+expected events of the next horizon, P(at least one), the relative risk against the average
+cell and the largest multiplicative shares, beside the weighted view's points; with hot
+spots it shows Gi* z, the FDR-corrected p, the class, the emerging category and the trend.
+Two layers draw the hot/cold outlines by confidence (on) and the emerging categories (off);
+the collapsible legend shows the blocks of the layers that are on.  A side panel, beside the
+map and never over it, shows the rolling back-test (hit rate at 1/5/10 % of the area, mean
+± sd per method, wins per origin), the model report and the hot-spot counts.  Missing values
+are shown as missing, never as 0.
+
+*Byte-stable.*  Elements are numbered in tree order instead of branca's random ids, so the
+same inputs give the same page, byte for byte.
+
 *Countable.*  The page sets ``window.routeRisk``: ``hexCount`` (risk cells drawn in the last
-frame), ``hexTotal`` (risk cells decoded), ``layers`` (by key), ``ready`` (true once every layer
-is on the map) and ``map``.
+frame), ``hexTotal`` (risk cells decoded), ``layers`` (by key: ``risk``, ``transit``,
+``significance``, ``emerging``, ``raster-<k>``, ``seizures``, ``events``, ``basemap``),
+``panelOpen``, ``ready`` (true once every layer is on the map) and ``map``.
 
 Layout
 ------
 The names below are the whole API; the modules behind them are private: ``_model`` (the data
 classes), ``_escaping`` (:func:`escape_text` and the script-safe JSON encoder), ``_payload``
 (the column arrays each layer sends to the browser), ``_legend`` (colour scales, legend),
-``_slider`` (the month slider), ``_layers`` (folium elements), ``_assets`` (inlined vendored
-files, the Content-Security-Policy), ``_map`` (page assembly) and ``_preview`` (the PNG).
+``_slider`` (the month slider), ``_panels`` (the side panel), ``_layers`` (folium elements),
+``_assets`` (inlined vendored files, the Content-Security-Policy), ``_map`` (page assembly)
+and ``_preview`` (the PNG).
 """
 
 from __future__ import annotations

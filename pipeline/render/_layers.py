@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import folium
 import numpy as np
+from branca.element import Element
 from folium.map import Layer
 from folium.plugins import HeatMap
 from jinja2 import Template
@@ -109,14 +110,23 @@ class HtmlBlock(folium.MacroElement):
 
 
 class MapScript(folium.MacroElement):
-    """A snippet of the map script that calls the route-risk runtime (no data text)."""
+    """A snippet of the map script that calls the route-risk runtime (no data text).
+
+    ``parts`` are code strings and elements; an element stands for its JavaScript name, read
+    when the page is rendered (after :func:`map_to_html` has numbered the elements).
+    """
 
     _template = Template("{% macro script(this, kwargs) %}{{ this.code }}{% endmacro %}")
 
-    def __init__(self, code: str):
+    def __init__(self, *parts: str | Element):
         super().__init__()
         self._name = "RouteRiskScript"
-        self.code = code
+        self.parts = parts
+
+    @property
+    def code(self) -> str:
+        """The snippet, with each element replaced by its name."""
+        return "".join(p if isinstance(p, str) else p.get_name() for p in self.parts)
 
 
 def _mercator_rows(array: np.ndarray, lat_min: float, lat_max: float) -> np.ndarray:

@@ -22,6 +22,48 @@ CATEGORICAL = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02",
 
 NO_DATA_COLOUR = "#bdbdbd"
 
+# Gi* significance outlines: (gi_bin, label, colour, line width px, dash).  Hot and cold are
+# hues outside the YlOrRd risk ramp (an ArcGIS red outline vanishes on a red cell); the
+# confidence is the line: 99 % thick, 95 % medium, 90 % thin and dashed.  Drawn on a white
+# halo so they read on every fill.
+HOT_COLOUR = "#6a1b9a"
+COLD_COLOUR = "#0d47a1"
+SIGNIFICANCE_CLASSES: list[tuple[int, str, str, float, list[int]]] = [
+    (3, "hot spot, 99 % confidence", HOT_COLOUR, 3.5, []),
+    (2, "hot spot, 95 % confidence", HOT_COLOUR, 2.5, []),
+    (1, "hot spot, 90 % confidence", HOT_COLOUR, 1.5, [4, 3]),
+    (-1, "cold spot, 90 % confidence", COLD_COLOUR, 1.5, [4, 3]),
+    (-2, "cold spot, 95 % confidence", COLD_COLOUR, 2.5, []),
+    (-3, "cold spot, 99 % confidence", COLD_COLOUR, 3.5, []),
+]
+
+# Emerging hot-spot categories (pipeline.hotspots.CATEGORIES, ArcGIS's names): warm hues for
+# the hot family, cool ones for the cold family, one fixed colour each so that maps of
+# different runs compare.
+EMERGING_COLOURS: dict[str, str] = {
+    "new hot spot": "#ffd92f",
+    "consecutive hot spot": "#fd8d3c",
+    "intensifying hot spot": "#e31a1c",
+    "persistent hot spot": "#99000d",
+    "diminishing hot spot": "#f768a1",
+    "sporadic hot spot": "#c994c7",
+    "oscillating hot spot": "#ae017e",
+    "historical hot spot": "#8c6d31",
+    "new cold spot": "#9ecae1",
+    "consecutive cold spot": "#4292c6",
+    "intensifying cold spot": "#08519c",
+    "persistent cold spot": "#08306b",
+    "diminishing cold spot": "#a1d99b",
+    "sporadic cold spot": "#41ab5d",
+    "oscillating cold spot": "#006d2c",
+    "historical cold spot": "#737373",
+}
+
+
+def emerging_colour(name: str, k: int) -> str:
+    """Return the fixed colour of a known emerging category, else the k-th categorical one."""
+    return EMERGING_COLOURS.get(name, CATEGORICAL[k % len(CATEGORICAL)])
+
 
 _HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -43,7 +85,21 @@ def class_colours(n: int, options: RenderOptions) -> list[str]:
     return [matplotlib.colors.to_hex(cmap(x)) for x in np.linspace(0.1, 1, n)]
 
 
-def legend_markup(data: MapData, colours: list[str], transit_edges, rasters) -> str:
+def legend_markup(
+    data: MapData,
+    colours: list[str],
+    transit_edges,
+    rasters,
+    *,
+    significance: dict | None = None,
+    emerging: list[tuple[str, str, int]] | None = None,
+) -> str:
+    """Return the collapsible legend: a block per layer, ``data-layer`` naming its key.
+
+    route_risk.js shows a block only while its layer is on the map.  ``significance`` is the
+    significance payload (its ``present`` classes), ``emerging`` the categories present as
+    ``(name, colour, cells)``.
+    """
     breaks = data.class_breaks
     rows = "".join(
         f'<div><i style="background:{colours[k]}"></i>{escape_text(label)} '
@@ -51,7 +107,8 @@ def legend_markup(data: MapData, colours: list[str], transit_edges, rasters) -> 
         for k, label in enumerate(data.class_labels)
     )
     blocks = [
-        '<div class="rr-legend-block"><div class="rr-legend-title">Risk score (0–100)</div>'
+        '<div class="rr-legend-block" data-layer="risk"><div class="rr-legend-title">'
+        "Risk score (0–100)</div>"
         f"{rows}"
         '<div><i class="rr-nodata-swatch"></i>no data (no observations)</div>'
         '<div class="rr-legend-note">A class holds scores from its lower break (included) to '
@@ -65,16 +122,69 @@ def legend_markup(data: MapData, colours: list[str], transit_edges, rasters) -> 
             for k in range(len(e) - 1)
         )
         blocks.append(
-            '<div class="rr-legend-block"><div class="rr-legend-title">Transit '
-            f"(vessel-hours, quantile classes)</div>{rows_t}</div>"
+            '<div class="rr-legend-block" data-layer="transit"><div class="rr-legend-title">'
+            f"Transit (vessel-hours, quantile classes)</div>{rows_t}</div>"
         )
-    for raster, vmin, vmax in rasters:
+    if significance is not None:
+        blocks.append(_significance_block(significance["present"], data.hotspots))
+    if emerging is not None:
+        blocks.append(_emerging_block(emerging, data.hotspots))
+    for k, (raster, vmin, vmax) in enumerate(rasters):
         blocks.append(
-            f'<div class="rr-legend-block"><div class="rr-legend-title">{escape_text(raster.name)}'
+            f'<div class="rr-legend-block" data-layer="raster-{k}">'
+            f'<div class="rr-legend-title">{escape_text(raster.name)}'
             f"</div>{format_number(vmin)} – {format_number(vmax)} {escape_text(raster.units)} "
             f"({escape_text(raster.colormap)} colour scale)</div>"
         )
-    return f'<div class="rr-legend" id="rr-legend">{"".join(blocks)}</div>'
+    return (
+        '<details class="rr-legend" id="rr-legend" open><summary>Legend</summary>'
+        f"{''.join(blocks)}</details>"
+    )
+
+
+def _summary_part(hotspots: dict | None, part: str) -> dict:
+    value = hotspots.get(part) if isinstance(hotspots, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+def _significance_block(present: list[int], hotspots: dict | None) -> str:
+    rows = "".join(
+        f'<div><i class="rr-outline" style="border:{max(width - 1, 1):g}px '
+        f'{"dashed" if dash else "solid"} {colour}"></i>{label}</div>'
+        for k, (_, label, colour, width, dash) in enumerate(SIGNIFICANCE_CLASSES)
+        if k in present
+    )
+    if not rows:
+        rows = "<div>no hot or cold spot at 90 % confidence or more</div>"
+    gi = _summary_part(hotspots, "gi_star")
+    fdr = gi.get("fdr", True)
+    note = (
+        "Getis-Ord Gi*; p-values corrected for false discoveries (Benjamini-Hochberg)."
+        if fdr
+        else "Getis-Ord Gi*; p-values not corrected for multiple testing."
+    )
+    return (
+        '<div class="rr-legend-block" data-layer="significance"><div class="rr-legend-title">'
+        f'Hot and cold spots (outlines)</div>{rows}<div class="rr-legend-note">{note}</div></div>'
+    )
+
+
+def _emerging_block(categories: list[tuple[str, str, int]], hotspots: dict | None) -> str:
+    rows = "".join(
+        f'<div><i style="background:{colour}"></i>{escape_text(name)} ({n:,} cells)</div>'
+        for name, colour, n in categories
+    )
+    if not rows:
+        rows = "<div>no emerging hot or cold spot</div>"
+    em = _summary_part(hotspots, "emerging")
+    periods, first, last = em.get("periods"), em.get("first_period"), em.get("last_period")
+    note = "Gi* per period and a Mann-Kendall trend per cell (ArcGIS categories)"
+    if isinstance(periods, int) and first and last:
+        note += f", {periods} periods {escape_text(first)} to {escape_text(last)}"
+    return (
+        '<div class="rr-legend-block" data-layer="emerging"><div class="rr-legend-title">'
+        f'Emerging trend</div>{rows}<div class="rr-legend-note">{note}.</div></div>'
+    )
 
 
 def format_number(v: float) -> str:

@@ -29,11 +29,14 @@ from ._layers import (
 )
 from ._legend import legend_markup
 from ._model import MapData, RenderOptions
+from ._panels import panel_label, panel_markup
 from ._payload import (
     basemap_payload,
+    emerging_payload,
     event_payload,
     risk_payload,
     seizure_payload,
+    significance_payload,
     sorted_cells,
     transit_payload,
     validate_classes,
@@ -108,9 +111,7 @@ def build_map(
     )
     # Not folium's fit_bounds: the first view must not be a zoom animation (a screenshot or a
     # reader would see a blurred, half-scaled frame), hence animate: false.
-    MapScript(f"{m.get_name()}.fitBounds({to_js(_fit_bounds(cells))}, {{animate: false}});").add_to(
-        m
-    )
+    MapScript(m, f".fitBounds({to_js(_fit_bounds(cells))}, {{animate: false}});").add_to(m)
     tiles, origins = _tile_layer(options.tiles, options.tiles_attribution)
     if tiles is not None:
         tiles.add_to(m)
@@ -125,6 +126,25 @@ def build_map(
         HexLayer(to_js(payload), escape_text("Transit density"), show=options.show_transit).add_to(
             m
         )
+    emerging, categories = emerging_payload(scores, cells)
+    emerging_legend = None
+    if emerging is not None and categories is not None:
+        HexLayer(
+            to_js(emerging),
+            escape_text("Emerging hot-spot trends"),
+            show=options.show_emerging,
+        ).add_to(m)
+        n_per = np.bincount(np.asarray(emerging["cls"], dtype="int64"), minlength=len(categories))
+        emerging_legend = [
+            (name, emerging["colors"][k], int(n_per[k])) for k, name in enumerate(categories)
+        ]
+    significance = significance_payload(scores, cells)
+    if significance is not None:
+        HexLayer(
+            to_js(significance),
+            escape_text("Hot and cold spots (Gi*, by confidence)"),
+            show=options.show_significance,
+        ).add_to(m)
     if data.seizures is not None and len(data.seizures):
         pts = data.seizures.dropna(subset=[S.LON, S.LAT])
         if len(pts) > options.max_heat_points:
@@ -151,24 +171,38 @@ def build_map(
             options.show_events,
         ).add_to(m)
     raster_legend = []
-    for raster in data.rasters:
+    for k, raster in enumerate(data.rasters):
         rgba, vmin, vmax = raster_rgba(raster)
         lon0, lat0, lon1, lat1 = raster.bounds
-        folium.raster_layers.ImageOverlay(
+        overlay = folium.raster_layers.ImageOverlay(
             rgba,
             bounds=[[lat0, lon0], [lat1, lon1]],
             name=escape_text(raster.name),
             opacity=raster.opacity,
             show=options.show_rasters,
             pixelated=True,
-        ).add_to(m)
+        )
+        overlay.add_to(m)
+        MapScript(f"routeRisk.layers[{to_js(f'raster-{k}')}] = ", overlay, ";").add_to(m)
         raster_legend.append((raster, vmin, vmax))
     LayerControl(collapsed=False, position="topright").add_to(m)
     if risk["timeline"] is not None:
         periods = risk["timeline"]["periods"]
-        MapScript(slider_script(m.get_name(), hex_layer.get_name(), periods)).add_to(m)
+        MapScript(*slider_script(m, hex_layer, periods)).add_to(m)
     colours = risk["colors"]
-    HtmlBlock(legend_markup(data, colours, transit_edges, raster_legend)).add_to(m)
+    HtmlBlock(
+        legend_markup(
+            data,
+            colours,
+            transit_edges,
+            raster_legend,
+            significance=significance,
+            emerging=emerging_legend,
+        )
+    ).add_to(m)
+    panel = panel_markup(data)
+    if panel is not None:
+        HtmlBlock(panel).add_to(m)
     HtmlBlock(
         '<div class="rr-title" id="rr-title"><h1>'
         f"{escape_text(options.title)}</h1>"
@@ -185,9 +219,25 @@ def build_map(
         f"{'; '.join(escape_text(i) for i in inputs)}</span> · basemap: {basemap_credit} · "
         f"{'offline page' if not options.tiles else 'online tiles enabled'}</div>"
     ).add_to(m)
+    panel_js = (
+        (
+            "routeRisk.panelToggle(",
+            m,
+            f", {to_js(bool(options.show_panel))}, {to_js(escape_text(panel_label(data)))}); ",
+        )
+        if panel is not None
+        else ()
+    )
     MapScript(
-        f"routeRisk.map = {m.get_name()}; routeRisk.enableHover({m.get_name()}); "
-        "routeRisk.ready = true;"
+        "routeRisk.map = ",
+        m,
+        "; routeRisk.enableHover(",
+        m,
+        "); routeRisk.legendSync(",
+        m,
+        "); ",
+        *panel_js,
+        "routeRisk.ready = true;",
     ).add_to(m)
     m._route_risk_img_origins = origins  # type: ignore[attr-defined]
     return m
@@ -284,7 +334,23 @@ def map_to_html(m: folium.Map) -> str:
     figure = m.get_root()
     if not isinstance(figure, Figure):
         raise InputError(f"map_to_html needs a map from build_map, got {type(m).__name__}")
+    _number_elements(figure)
     return render_page(figure, img_origins=getattr(m, "_route_risk_img_origins", ()))
+
+
+def _number_elements(root) -> None:
+    """Give every element of the page a sequential id instead of branca's random one.
+
+    branca names each element ``<kind>_<32 random hex digits>``; numbered in tree order, the
+    same inputs give the same page, byte for byte (a nightly run whose inputs did not change
+    publishes an identical map, and its hash in the manifest says so).
+    """
+    stack, k = [root], 0
+    while stack:
+        element = stack.pop()
+        element._id = format(k, "x")
+        k += 1
+        stack.extend(reversed(list(element._children.values())))
 
 
 def write_map(

@@ -111,6 +111,28 @@ class MapData:
         Bandwidth of the seizure density; with ``confidence`` and
         ``n_seizures_within_bandwidth`` columns in ``scores`` the card says how sure the
         density is ("high (34 seizures within 40 km)").
+    evaluation : dict, optional
+        The rolling-origin back-test (:func:`pipeline.evaluate.rolling_back_test`): the side
+        panel "How well this map predicted the past" shows its hit rates at 1, 5 and 10 % of
+        the area for the published score (method ``"published"``) and each baseline, the wins
+        per origin and the number of origins, or its ``skipped`` reason.
+    model_report : dict, optional
+        :meth:`pipeline.model.FittedModel.report`: the side panel's "Model" section (family and
+        why, each selected factor's relative risk per SD with its 95 % interval and p-value, a
+        warning when the model fell back); its ``horizon_days`` and factor descriptions label
+        the card's fitted rows.
+    hotspots : dict, optional
+        ``{"gi_star": gi_summary, "emerging": emerging_summary}`` (:mod:`pipeline.hotspots`):
+        counts per class and category, and the options, in the side panel and the legend.
+
+    Notes
+    -----
+    Optional columns of ``scores`` that add to the card and the layers: the fitted model's
+    ``expected_events``, ``p_any_event``, ``relative_risk`` and ``<feature>__share`` (each
+    selected feature's multiplicative share, ``area__share`` for the cell's area); Gi*'s
+    ``gi_z``, ``gi_p_adjusted``, ``gi_bin`` (-3..3) and ``gi_class`` (the significance layer);
+    ``emerging_category``, ``trend`` and ``trend_p`` (the emerging-trend layer).  A missing
+    value is shown as missing, never as 0.
     """
 
     scores: pd.DataFrame
@@ -124,6 +146,9 @@ class MapData:
     timeline: pd.DataFrame | None = None
     basemap: gpd.GeoDataFrame | None = None
     bandwidth_km: float | None = None
+    evaluation: dict | None = None
+    model_report: dict | None = None
+    hotspots: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -149,6 +174,14 @@ class RenderOptions:
         Fill opacity of the hexagons.
     show_heat, show_seizure_points, show_transit, show_events, show_rasters : bool
         Which optional layers are switched on when the page opens (all are in the control).
+    show_significance : bool
+        Whether the Gi* hot/cold outlines are on when the page opens (default on: outlines
+        only, drawn over the risk fill without hiding it).
+    show_emerging : bool
+        Whether the emerging-trend layer is on when the page opens (default off: it fills the
+        cells with a pattern and so hides their risk colour).
+    show_panel : bool
+        Whether the side panel (back-test, model, hot spots) is open when the page opens.
     """
 
     title: str = "route-risk"
@@ -164,3 +197,6 @@ class RenderOptions:
     show_transit: bool = False
     show_events: bool = False
     show_rasters: bool = False
+    show_significance: bool = True
+    show_emerging: bool = False
+    show_panel: bool = False

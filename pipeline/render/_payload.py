@@ -15,7 +15,14 @@ from ..errors import InputError
 from ..grid import cells_resolutions, to_cells
 from ._assets import ASSETS
 from ._escaping import escape_many, escape_text
-from ._legend import BLUES, CATEGORICAL, NO_DATA_COLOUR, class_colours
+from ._legend import (
+    BLUES,
+    CATEGORICAL,
+    NO_DATA_COLOUR,
+    SIGNIFICANCE_CLASSES,
+    class_colours,
+    emerging_colour,
+)
 from ._model import MapData
 from ._slider import timeline_payload
 
@@ -25,6 +32,26 @@ OBSERVED = S.OBSERVED
 LATEST_EVENT = S.LATEST_EVENT
 SEIZURES_PREFIX = S.SEIZURES_PREFIX
 EVENT_TYPE = S.EVENT_TYPE
+
+# Columns of the fitted model (pipeline.runner.stages._fitted_scores) and of the hot-spot
+# analysis (pipeline.hotspots; tests/test_render.py checks the names agree).
+EXPECTED_EVENTS = "expected_events"
+P_ANY_EVENT = "p_any_event"
+RELATIVE_RISK = "relative_risk"
+SHARE_SUFFIX = "__share"
+AREA_SHARE = "area" + SHARE_SUFFIX
+GI_Z = "gi_z"
+GI_P = "gi_p"
+GI_P_ADJUSTED = "gi_p_adjusted"
+GI_BIN = "gi_bin"
+GI_CLASS = "gi_class"
+EMERGING_CATEGORY = "emerging_category"
+TREND = "trend"
+TREND_P = "trend_p"
+#: Emerging categories that mean "nothing to draw".
+NO_PATTERN = ("no pattern detected", "no pattern")
+#: Shares travel as round(SHARE_SCALE * ln(share)): integers, 1 % resolution.
+SHARE_SCALE = 100
 
 
 def bool_column(frame: pd.DataFrame, column: str, n: int) -> np.ndarray:
@@ -60,6 +87,34 @@ def rounded(values, significant: int = 5) -> list:
     if decimals == 0:
         return [int(v) if math.isfinite(v) else v for v in out.tolist()]
     return out.tolist()
+
+
+def significant(values, digits: int = 3) -> list:
+    """Round each value to ``digits`` significant digits; NaN and infinities become None.
+
+    Unlike :func:`rounded` the precision is per value, so 0.000875 and 3.84 keep theirs; the
+    result is the shortest decimal (byte-stable JSON).
+    """
+    a = np.asarray(values, dtype="float64")
+    out = a.copy()
+    finite = np.isfinite(a)
+    nonzero = finite & (a != 0)
+    decimals = np.zeros(a.shape, dtype="int64")
+    decimals[nonzero] = digits - 1 - np.floor(np.log10(np.abs(a[nonzero]))).astype("int64")
+    # 10**d is exact up to d = 22: beyond it, keep the value as it is
+    for d in np.unique(decimals[nonzero & (np.abs(decimals) <= 22)]):
+        m = nonzero & (decimals == d)
+        out[m] = np.round(a[m], int(d))
+    obj = out.astype(object)
+    obj[~finite] = None
+    return obj.tolist()
+
+
+def _codes(values: pd.Series) -> tuple[list[int], list[str]]:
+    """Codes into sorted escaped labels; a missing value is -1 (shown as missing)."""
+    text = values.astype(object).where(values.notna(), None)
+    codes, uniques = pd.factorize(text, sort=True)
+    return np.asarray(codes, dtype="int64").tolist(), escape_many([str(u) for u in uniques])
 
 
 def base36(values: np.ndarray) -> str:
@@ -183,6 +238,7 @@ def risk_payload(data: MapData, scores: pd.DataFrame, cells: np.ndarray, options
     return {
         "key": "risk",
         "kind": "risk",
+        "z": 1,
         "title": escape_text("Cell"),
         "cells": encode_cells(cells),
         "cls": codes.tolist(),
@@ -197,8 +253,225 @@ def risk_payload(data: MapData, scores: pd.DataFrame, cells: np.ndarray, options
         "commodities": commodities,
         "latest": latest,
         "confidence": confidence,
+        "fitted": fitted_payload(scores, data.model_report),
+        "hotspot": hotspot_payload(scores),
         "timeline": timeline_payload(data.timeline, cells),
     }
+
+
+def fitted_payload(scores: pd.DataFrame, report: dict | None) -> dict | None:
+    """Return the fitted model's card rows: expected events, P(any), relative risk, shares.
+
+    None when ``scores`` has no ``expected_events`` column (the weighted model).  Missing
+    values are None (the card says "not available"), never 0.
+
+    The card shows each cell's :data:`TOP_SHARES` largest multiplicative shares (by
+    ``|ln share|``) and the product of the rest, so only those travel: per rank ``k`` the
+    share's index into ``labels`` and its code ``round(SHARE_SCALE * ln(share))`` (an integer),
+    and the sum of the other codes.  A cell without any factor share (a quiet cell, the
+    fallback) has None everywhere: its relative risk is not area times factors, so the
+    cell-area share alone is not shown either.
+
+    Where ``relative_risk`` is ``expected_events`` over one constant (the fitted model's
+    reference cell) and ``p_any_event`` is the Poisson ``1 - exp(-expected)``, within 0.1 %,
+    only the constant and the rule are sent and route_risk.js derives them (about 1.2 MB
+    less per 100,000 cells).
+    """
+    if EXPECTED_EVENTS not in scores.columns:
+        return None
+    report = report if isinstance(report, dict) else {}
+
+    def values(name: str) -> np.ndarray | None:
+        if name not in scores.columns:
+            return None
+        return pd.to_numeric(scores[name], errors="coerce").to_numpy(dtype="float64")
+
+    expected = values(EXPECTED_EVENTS)
+    assert expected is not None
+    rr, p_any = values(RELATIVE_RISK), values(P_ANY_EVENT)
+    rr_scale = _constant_ratio(expected, rr)
+    poisson = p_any is not None and _close(p_any, -np.expm1(-expected))
+    horizon = report.get("horizon_days")
+    model = report.get("model")
+    return {
+        "expected": significant(expected, 3),
+        "pAny": None if p_any is None or poisson else significant(p_any, 3),
+        "pAnyPoisson": bool(poisson),
+        "rr": None if rr is None or rr_scale is not None else significant(rr, 3),
+        "rrScale": None if rr_scale is None else significant([rr_scale], 6)[0],
+        "horizonDays": float(horizon) if isinstance(horizon, int | float) else None,
+        "model": escape_text(MODEL_NAMES.get(str(model), model)) if model else "",
+        "shares": _top_shares(scores),
+        "shareScale": SHARE_SCALE,
+    }
+
+
+#: The shares a card lists; the others are multiplied into one row.
+TOP_SHARES = 5
+
+
+def _close(a: np.ndarray, b: np.ndarray, rtol: float = 1e-3) -> bool:
+    """Whether ``a`` and ``b`` are missing at the same cells and agree within ``rtol``."""
+    fa, fb = np.isfinite(a), np.isfinite(b)
+    if not np.array_equal(fa, fb):
+        return False
+    return bool(np.all(np.abs(a[fa] - b[fa]) <= rtol * np.abs(b[fa]) + 1e-12))
+
+
+def _constant_ratio(expected: np.ndarray, rr: np.ndarray | None) -> float | None:
+    """Return the constant ``c`` with ``rr = expected / c`` (within 0.1 %), or None."""
+    if rr is None:
+        return None
+    ok = np.isfinite(expected) & np.isfinite(rr) & (rr > 0) & (expected > 0)
+    if not ok.any():
+        return None
+    c = float(np.median(expected[ok] / rr[ok]))
+    return c if c > 0 and _close(rr, expected / c) else None
+
+
+def _top_shares(scores: pd.DataFrame) -> dict:
+    """Per rank, each cell's share index and code; the rest summed (see fitted_payload)."""
+    cols = [c for c in scores.columns if str(c).endswith(SHARE_SUFFIX) and c != AREA_SHARE]
+    if AREA_SHARE in scores.columns:
+        cols.append(AREA_SHARE)
+    labels, codes, is_factor = [], [], []
+    for c in cols:
+        v = pd.to_numeric(scores[c], errors="coerce").to_numpy(dtype="float64")
+        ok = np.isfinite(v) & (v > 0)
+        if not ok.any():
+            continue
+        labels.append("cell area" if c == AREA_SHARE else str(c)[: -len(SHARE_SUFFIX)])
+        codes.append(np.where(ok, np.round(SHARE_SCALE * np.log(np.where(ok, v, 1.0))), np.nan))
+        is_factor.append(c != AREA_SHARE)
+    if not codes:
+        return {"labels": [], "rank": [], "codes": [], "others": None}
+    m = np.column_stack(codes)
+    has_factor = np.isfinite(m[:, np.asarray(is_factor)]).any(axis=1)
+    # largest |code| first, missing last; ties keep the column order (a stable sort)
+    order = np.argsort(np.where(np.isfinite(m), -np.abs(m), np.inf), axis=1, kind="stable")
+    k = min(TOP_SHARES, m.shape[1])
+    top = order[:, :k]
+    top_codes = np.take_along_axis(m, top, axis=1)
+    shown = np.isfinite(top_codes) & has_factor[:, None]
+
+    def column(a: np.ndarray, keep: np.ndarray) -> list:
+        out = a.astype("int64").astype(object)
+        out[~keep] = None
+        return out.tolist()
+
+    others = None
+    if m.shape[1] > k:
+        rest = np.take_along_axis(m, order[:, k:], axis=1)
+        any_rest = np.isfinite(rest).any(axis=1) & has_factor
+        others = column(np.nansum(np.where(np.isfinite(rest), rest, 0.0), axis=1), any_rest)
+    return {
+        "labels": escape_many(labels),
+        "rank": [column(top[:, j], shown[:, j]) for j in range(k)],
+        "codes": [column(np.nan_to_num(top_codes[:, j]), shown[:, j]) for j in range(k)],
+        "others": others,
+    }
+
+
+#: How the card and the panel name the model families of FittedModel.report().
+MODEL_NAMES = {
+    "poisson": "Poisson",
+    "negative_binomial": "negative binomial",
+    "fallback": "fallback (no fit)",
+}
+
+
+def hotspot_payload(scores: pd.DataFrame) -> dict | None:
+    """Gi* and emerging-trend card rows (None when ``scores`` has neither)."""
+    has = set(scores.columns)
+    if not has & {GI_Z, GI_BIN, EMERGING_CATEGORY, TREND}:
+        return None
+    out: dict = {}
+    if GI_Z in has:
+        out["z"] = significant(pd.to_numeric(scores[GI_Z], errors="coerce"), 3)
+    p_col = GI_P_ADJUSTED if GI_P_ADJUSTED in has else GI_P if GI_P in has else None
+    if p_col is not None:
+        out["p"] = significant(pd.to_numeric(scores[p_col], errors="coerce"), 3)
+        out["pLabel"] = escape_text(
+            "corrected p" if p_col == GI_P_ADJUSTED else "p (not corrected)"
+        )
+    if GI_CLASS in has:
+        out["cls"], out["clsLabels"] = _codes(scores[GI_CLASS])
+    if EMERGING_CATEGORY in has:
+        out["category"], out["categories"] = _codes(scores[EMERGING_CATEGORY])
+    if TREND in has:
+        out["trend"], out["trends"] = _codes(scores[TREND])
+    if TREND_P in has:
+        out["trendP"] = significant(pd.to_numeric(scores[TREND_P], errors="coerce"), 2)
+    return out
+
+
+def significance_payload(scores: pd.DataFrame, cells: np.ndarray) -> dict | None:
+    """Outlines of the hot and cold spots by confidence (``gi_bin`` ±1..3), or None."""
+    if GI_BIN not in scores.columns:
+        return None
+    bins = pd.to_numeric(scores[GI_BIN], errors="coerce").to_numpy(dtype="float64")
+    order = [b for b, *_ in SIGNIFICANCE_CLASSES]
+    code = np.full(bins.shape, -1, dtype="int64")
+    for k, b in enumerate(order):
+        code[bins == b] = k
+    keep = code >= 0
+    return {
+        "key": "significance",
+        "kind": "outline",
+        "hover": False,
+        "z": 4,
+        "title": escape_text("Hot and cold spots"),
+        "cells": encode_cells(cells[keep]),
+        "cls": code[keep].tolist(),
+        "observed": [1] * int(keep.sum()),
+        "styles": [
+            {"color": colour, "width": width, "dash": dash}
+            for _, _, colour, width, dash in SIGNIFICANCE_CLASSES
+        ],
+        "colors": [colour for _, _, colour, _, _ in SIGNIFICANCE_CLASSES],
+        "noDataColor": NO_DATA_COLOUR,
+        "opacity": 1.0,
+        "present": sorted({int(c) for c in code[keep]}),
+    }
+
+
+def emerging_payload(
+    scores: pd.DataFrame, cells: np.ndarray
+) -> tuple[dict, list[str]] | tuple[None, None]:
+    """Cells with an emerging hot- or cold-spot category, filled by category.
+
+    Returns the payload and the categories present (raw text, for the legend), or
+    ``(None, None)`` without an ``emerging_category`` column.
+    """
+    if EMERGING_CATEGORY not in scores.columns:
+        return None, None
+    cat = scores[EMERGING_CATEGORY].astype(object)
+    keep = (cat.notna() & ~cat.isin(NO_PATTERN)).to_numpy()
+    names = category_order(cat[keep].astype(str).unique().tolist())
+    code = pd.Index(names).get_indexer(cat[keep].astype(str)).astype("int64")
+    payload = {
+        "key": "emerging",
+        "kind": "value",
+        "hover": False,
+        "z": 3,
+        "title": escape_text("Emerging trend"),
+        "cells": encode_cells(cells[keep]),
+        "cls": code.tolist(),
+        "observed": [1] * int(keep.sum()),
+        "labels": escape_many(names),
+        "colors": [emerging_colour(name, k) for k, name in enumerate(names)],
+        "noDataColor": NO_DATA_COLOUR,
+        "opacity": 0.75,
+    }
+    return payload, names
+
+
+def category_order(names: list[str]) -> list[str]:
+    """Emerging categories in ArcGIS order (hot family, cold family), unknown ones after."""
+    from ._legend import EMERGING_COLOURS
+
+    known = [c for c in EMERGING_COLOURS if c in names]
+    return known + sorted(set(names) - set(known))
 
 
 def transit_payload(transit: pd.DataFrame, options) -> tuple[dict, list[float]]:

@@ -45,6 +45,6 @@ def timeline_payload(timeline: pd.DataFrame | None, cells: np.ndarray) -> dict |
     return {"periods": escape_many(periods), "risk": risk_rows.tolist()}
 
 
-def slider_script(map_name: str, layer_name: str, periods: list[str]) -> str:
-    """Return the map-script line that adds the slider for ``periods`` (already escaped)."""
-    return f"routeRisk.timeSlider({map_name}, {layer_name}, {to_js(periods)});"
+def slider_script(map_element, layer_element, periods: list[str]) -> tuple:
+    """Return the parts of the map-script line that adds the slider (``periods`` escaped)."""
+    return ("routeRisk.timeSlider(", map_element, ", ", layer_element, f", {to_js(periods)});")

@@ -46,6 +46,7 @@ STAGES: tuple[Stage, ...] = (
         "the weighted score, its contributions, confidence and the monthly risk",
         ("score",),
     ),
+    Stage("hotspots", "Gi* hot and cold spots with FDR, emerging trends per cell", ("hotspots",)),
     Stage("back-test", "how well the density ranked the next seizures", ("evaluate", "density")),
     Stage("render", "the HTML map and the preview", ("render", "score")),
     Stage("export", "scores, features and events as GIS tables", ("render",)),
@@ -89,6 +90,8 @@ def planned_stages(config: Config) -> list[str]:
     if config.timeline.months > 0 and seizures:
         names.append("timeline")
     names.append("score")
+    if config.hotspots.enabled and seizures:
+        names.append("hotspots")
     if config.evaluate.enabled and seizures:
         names.append("back-test")
     names += ["render", "export"]

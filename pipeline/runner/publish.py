@@ -21,6 +21,7 @@ import fcntl
 import json
 import os
 import shutil
+import signal
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -33,6 +34,7 @@ __all__ = [
     "lock",
     "publish",
     "remove_stale",
+    "signals_held",
     "staging_dir",
 ]
 
@@ -70,6 +72,26 @@ def check_out_dir(out: Path, inputs: Iterable[str | os.PathLike]) -> None:
             )
     for name in (*WRITTEN_SUBFOLDERS, "manifest.json", ".route-risk.lock"):
         check_no_links(out, out / name)
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold SIGTERM and SIGINT back for the block (delivered right after it).
+
+    Publishing moves several files and writes the manifest: a stop in the middle would leave
+    a mix of two runs.  SIGKILL cannot be held; :func:`publish` keeps the old manifest aside
+    until the new one is written, so such a set is never described by a manifest.
+    """
+    held = {signal.SIGTERM, signal.SIGINT}
+    try:
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except (AttributeError, ValueError, OSError):  # not the main thread / not POSIX
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 @contextlib.contextmanager

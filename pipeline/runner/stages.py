@@ -60,6 +60,8 @@ class RunState:
     scores: pd.DataFrame | None = None
     timeline: pd.DataFrame | None = None
     evaluation: dict[str, Any] | None = None
+    hotspots: dict[str, Any] | None = None
+    model_report: dict[str, Any] | None = None
     outputs: dict[str, Path] = field(default_factory=dict)
 
     def cached(self, stage: str, key_parts: Any, build: Callable[[], Any]) -> tuple[Any, bool]:
@@ -426,6 +428,58 @@ def timeline(state: RunState) -> None:
     state.timeline_density = frame if len(frame) else None
 
 
+def _fitted_scores(
+    state: RunState, table: pd.DataFrame, weighted: pd.DataFrame
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Publish the fitted model: expected events, P(at least one), relative risk and shares.
+
+    ``risk`` becomes the percentile (0-100) of the expected events per km² among the cells,
+    so the classes are shares of the area; each selected feature's multiplicative share of the
+    cell's relative risk is ``<feature>__share``.  The weighted view's columns (values,
+    ``__norm``, ``__contrib``, ``__covered``) stay beside them.
+    """
+    from ..model import FittedModel
+    from ..score import classify
+
+    cfg = state.config
+    cells_ = table[S.CELL].to_numpy(dtype="uint64")
+    model = FittedModel(cfg.score.fitted).fit(
+        state.seizures, cells_, state.as_of, factors=_extra_factors(table, cfg.score.factors)
+    )
+    pred = model.predict().drop(columns=[S.HEX_ID])
+    shares = model.shares().drop(columns=["relative_risk"])
+    shares.columns = [c if c == S.CELL else f"{c}__share" for c in shares.columns]
+    # the weighted view's points stay beside the fitted columns (the card shows both)
+    keep = [c for c in weighted.columns if c != "top_factor"]
+    out = (
+        weighted[keep]
+        .merge(
+            pred.rename(
+                columns={
+                    "expected": "expected_events",
+                    "p_any": "p_any_event",
+                    "score": "expected_per_km2",
+                }
+            ),
+            on=S.CELL,
+            how="left",
+        )
+        .merge(shares, on=S.CELL, how="left")
+    )
+    pct = out["expected_per_km2"].rank(method="max", pct=True).to_numpy() * 100.0
+    out[S.RISK] = np.round(pct, 6)
+    out[S.RISK_CLASS] = classify(pct, cfg.score.class_breaks, cfg.score.class_labels)
+    share_cols = [c for c in shares.columns if c != S.CELL and c != "area__share"]
+    if share_cols:
+        arr = out[share_cols].to_numpy(dtype="float64")
+        best = np.argmax(np.nan_to_num(arr, nan=-np.inf), axis=1)
+        names = np.array([c.removesuffix("__share") for c in share_cols], dtype=object)
+        top = names[best]
+        top[np.isnan(arr).all(axis=1)] = None
+        out["top_factor"] = top
+    return out, model.report()
+
+
 def score(state: RunState) -> None:
     """Score the cells (contributions, coverage, confidence) and the months of the slider."""
     from ..score import confidence_labels, score_cells, seizure_cell_stats, seizures_within
@@ -447,6 +501,8 @@ def score(state: RunState) -> None:
 
     observed = (stats["n_seizures"].to_numpy() > 0) | support_mask(table, factors_to_compute(cfg))
     scores = score_cells(table, sc.factors, observed=observed, covered=table, **opts)
+    if sc.model == "fitted":
+        scores, state.model_report = _fitted_scores(state, table, scores)
     scores = scores.merge(stats, on=S.CELL, how="left")
     bandwidth = ft.info.get(S.SEIZURE_DENSITY, {}).get("bandwidth_km")
     near = seizures_within(state.seizures, scores[S.CELL].to_numpy(dtype="uint64"), bandwidth)
@@ -456,33 +512,139 @@ def score(state: RunState) -> None:
     state.timeline = score_timeline(table, state.timeline_density, sc.factors, **opts)
 
 
-def back_test(state: RunState) -> None:
-    """Hold out the last ``test_days`` and measure how well the density ranked them."""
+def hotspots(state: RunState) -> None:
+    """Gi* (FDR by default) on seizure counts or the risk, and emerging hot-spot trends."""
+    from ..grid import points_to_cells
+    from ..hotspots import (
+        cell_counts,
+        emerging_hotspots,
+        emerging_summary,
+        gi_star,
+        gi_summary,
+        space_time_cube,
+    )
+
+    cfg, scores = state.config, state.scores
+    assert scores is not None and state.as_of is not None
+    opts = cfg.hotspots
+    cells_ = scores[S.CELL].to_numpy(dtype="uint64")
+    ev = points_to_cells(
+        state.seizures[S.LON].to_numpy(), state.seizures[S.LAT].to_numpy(), cfg.area.resolution
+    )
+    key = [
+        state.digests["seizures"],
+        frame_digest(cells_),
+        opts.model_dump(mode="json"),
+        str(state.as_of),
+        frame_digest(scores[S.RISK].to_numpy()) if opts.values == "risk" else None,
+    ]
+
+    def build() -> HotspotResult:
+        if opts.values == "risk":
+            values = np.nan_to_num(scores[S.RISK].to_numpy(dtype="float64"))
+        else:
+            values = cell_counts(ev, cells_)
+        gi = gi_star(cells_, values, opts)
+        cube = space_time_cube(
+            ev, state.seizures[S.TIME], cells_, period=opts.emerging.period, end=state.as_of
+        )
+        emerging = emerging_hotspots(cube, opts)
+        return HotspotResult(
+            gi.merge(emerging.cells, on=S.CELL, how="left"),
+            {"gi_star": gi_summary(gi, opts), "emerging": emerging_summary(emerging, opts)},
+        )
+
+    got, _ = state.cached("hotspots", key, build)
+    state.scores = scores.merge(got.table, on=S.CELL, how="left")
+    state.hotspots = got.summary
+
+
+@dataclass
+class HotspotResult:
+    """Gi* and emerging columns per cell with their summaries (a cacheable pair)."""
+
+    table: pd.DataFrame
+    summary: dict[str, Any]
+
+
+def _extra_factors(table: pd.DataFrame, wanted) -> pd.DataFrame:
+    """Return the score's factors other than the seizure density (NaN = not covered).
+
+    The fitted model builds its own lagged seizure features; these join them as candidates,
+    non-negative ones as ``log(1 + x)``.
+    """
+    names = [c for c in wanted if c in table.columns and c != S.SEIZURE_DENSITY]
+    out = table[[S.CELL, *names]].copy()
+    for c in names:  # counts and hours are heavy-tailed: the model sees log(1 + x), as RTM does
+        v = out[c].to_numpy(dtype="float64")
+        if np.nanmin(v, initial=0.0) >= 0:
+            out[c] = np.log1p(v)
+    return out
+
+
+def _features_at(state: RunState, train: pd.DataFrame, cells, origin) -> pd.DataFrame:
+    """Return the weighted score's features known at ``origin`` (density from the training events).
+
+    The other factors (transit, rasters, plug-ins) describe the present and are taken as they
+    are now: a documented look-ahead on those factors only.
+    """
     from ..builtin_factors import density_on_cells
-    from ..evaluate import back_test as run_back_test
+
+    cfg, ft = state.config, state.features
+    assert ft is not None
+    cells = np.asarray(cells, dtype="uint64")
+    table = ft.table.set_index(S.CELL).reindex(pd.Index(cells, name=S.CELL)).reset_index()
+    for c in table.columns:
+        if c.endswith(S.COVERED_SUFFIX):
+            table[c] = table[c].fillna(False).astype(bool)
+    table[S.SEIZURE_DENSITY] = density_on_cells(train, cells, origin, cfg.density, cells)[0]
+    table[S.SEIZURE_DENSITY + S.COVERED_SUFFIX] = True
+    return table
+
+
+def published_method(state: RunState):
+    """Return the model the map publishes as a back-test method, refitted at each origin."""
+    from ..model import WeightedModel, as_method, fitted_method
+
+    cfg = state.config
+    sc = cfg.score
+    assert state.features is not None
+    if sc.model == "fitted":
+        return fitted_method(sc.fitted, factors=_extra_factors(state.features.table, sc.factors))
+    opts = {"normalisation": sc.normalisation, "cap_quantile": sc.cap_quantile}
+    return as_method(
+        lambda: WeightedModel(sc.factors, **opts),
+        lambda train, cells, origin: _features_at(state, train, cells, origin),
+    )
+
+
+def back_test(state: RunState) -> None:
+    """Back-test the published score over rolling origins against counts, KDE and density."""
+    from ..builtin_factors import density_on_cells
+    from ..evaluate import BacktestOptions, rolling_back_test
 
     cfg, ft = state.config, state.features
     assert ft is not None and state.as_of is not None
-    cells_ = ft.table[S.CELL].to_numpy(dtype="uint64")
     key = [
         state.digests["seizures"],
         cfg.density.model_dump(mode="json"),
+        cfg.score.model_dump(mode="json"),
         cfg.evaluate.model_dump(mode="json"),
-        frame_digest(cells_),
-        frame_digest(state.cells),
+        frame_digest(ft.table),
         str(state.as_of),
     ]
+    options = BacktestOptions(**cfg.evaluate.model_dump(exclude={"enabled"}))
 
     def build() -> dict[str, Any]:
-        return run_back_test(
+        return rolling_back_test(
             state.seizures,
-            cells_,
-            as_of=state.as_of,
-            density_fn=lambda train, c, split: density_on_cells(
-                train, c, split, cfg.density, state.cells
-            )[0],
-            test_days=cfg.evaluate.test_days,
-            area_fractions=cfg.evaluate.area_fractions,
+            None,
+            methods={"published": published_method(state)},
+            options=options,
+            resolution=cfg.area.resolution,
+            density_fn=lambda train, c, origin: density_on_cells(train, c, origin, cfg.density, c)[
+                0
+            ],
         )
 
     state.evaluation, _ = state.cached("back-test", key, build)
@@ -528,6 +690,9 @@ def render(state: RunState, run_id: str) -> None:
         rasters=overlays,
         timeline=state.timeline,
         bandwidth_km=ft.info.get(S.SEIZURE_DENSITY, {}).get("bandwidth_km"),
+        evaluation=state.evaluation,
+        model_report=state.model_report,
+        hotspots=state.hotspots,
     )
     title = cfg.render.title or cfg.run.name
     opts = RenderOptions(
@@ -583,11 +748,13 @@ def export(state: RunState) -> None:
         out["events"] = write_parquet(state.events, staging / "events.parquet")
     if state.evaluation is not None:
         out["evaluation"] = write_json(staging / "evaluation.json", state.evaluation)
-        if "methods" in state.evaluation and cfg.render.preview_png:
-            from ..evaluate import plot_back_test
+        if "summary" in state.evaluation and cfg.render.preview_png:
+            from ..evaluate import plot_evaluation
 
-            plot_back_test(state.evaluation, staging / "evaluation.png")
+            plot_evaluation(state.evaluation, staging / "evaluation.png")
             out["evaluation_png"] = staging / "evaluation.png"
+    if state.model_report is not None:
+        out["model_report"] = write_json(staging / "model_report.json", state.model_report)
 
 
 STAGE_FUNCTIONS: dict[str, Callable[..., None]] = {
@@ -596,6 +763,7 @@ STAGE_FUNCTIONS: dict[str, Callable[..., None]] = {
     "features": features,
     "timeline": timeline,
     "score": score,
+    "hotspots": hotspots,
     "back-test": back_test,
     "render": render,
     "export": export,

@@ -25,8 +25,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from . import schema as S
-from .grid import cell_area_km2, points_to_cells
+from .. import schema as S
+from ..grid import cell_area_km2, points_to_cells
 
 __all__ = ["back_test", "ranking_metrics"]
 
@@ -156,7 +156,7 @@ def back_test(
 
 
 def _resolution(cells: np.ndarray) -> int:
-    from .grid import cells_resolutions
+    from ..grid import cells_resolutions
 
     res = np.unique(cells_resolutions(cells[:1000]))
     return int(res[0])
@@ -169,7 +169,7 @@ def plot_back_test(result: dict, path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .io import atomic_path
+    from ..io import atomic_path
 
     fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
     for name, rows in result["methods"].items():

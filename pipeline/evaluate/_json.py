@@ -1,0 +1,53 @@
+"""Make nested results JSON-safe: numpy scalars to Python, NaN and infinities to ``None``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["json_safe"]
+
+
+def json_safe(obj: Any, digits: int = 7) -> Any:
+    """Return a copy of ``obj`` that :func:`json.dumps` writes without NaN or Infinity.
+
+    Parameters
+    ----------
+    obj : any
+        Nested dicts, lists, tuples, numpy arrays and scalars, timestamps.
+    digits : int, default 7
+        Floats are rounded to this many significant digits (stable, byte-identical output; a
+        p-value of 1e-12 stays 1e-12).
+
+    Returns
+    -------
+    any
+        Built from dict, list, str, int, float, bool and None only; a non-finite float is None.
+    """
+    if isinstance(obj, Mapping):
+        return {str(k): json_safe(v, digits) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [json_safe(v, digits) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return [json_safe(v, digits) for v in obj.tolist()]
+    if isinstance(obj, bool | np.bool_):
+        return bool(obj)
+    if isinstance(obj, int | np.integer):
+        return int(obj)
+    if isinstance(obj, float | np.floating):
+        v = float(obj)
+        return float(f"{v:.{digits}g}") if math.isfinite(v) else None
+    if isinstance(obj, pd.Timestamp):
+        return None if pd.isna(obj) else obj.isoformat()
+    if isinstance(obj, dt.date | dt.datetime):
+        return obj.isoformat()
+    if obj is None or isinstance(obj, str):
+        return obj
+    if obj is pd.NaT:
+        return None
+    return str(obj)

@@ -1,0 +1,479 @@
+"""Rolling-origin back-test: does a ranking made at a date capture the events that follow.
+
+For each origin ``t`` (placed by :class:`~pipeline.evaluate.options.BacktestOptions`):
+
+1. **train** = events in ``[t - train_days, t)``, **test** = events in ``[t, t + horizon_days)``;
+2. the **cell universe** is fixed from what is known before ``t``: the cells given by the caller
+   (the area's cells), or, without them, every cell whose centre lies within ``support_km`` of an
+   event before ``t`` (``universe_from: history``, the cells a run at ``t`` would show; or of a
+   training event, ``train``) plus the cells holding such events.  A cell never enters the universe
+   because a test event fell in it; a test event outside the universe is a miss for every
+   method and is reported (``n_test_outside``);
+3. every method (the caller's and the baselines) scores the universe from the training events
+   alone, ``method(train, cells, t)``;
+4. hit rate, PAI, PEI and RRI are measured at each area share (:mod:`.metrics`), plus the full
+   capture curve on a fixed grid of area shares, and for methods that return a
+   :class:`Forecast` with expected counts, the reliability of those counts (:mod:`.calibration`).
+
+Across origins each method gets its mean, standard deviation (``ddof=1``), min, max and the
+per-origin values of each metric, and, against each baseline and at each area share, the number
+of origins where its hit rate is higher (win), equal within 1e-9 (tie) or lower (loss).
+The result is plain JSON (:func:`~pipeline.evaluate._json.json_safe`): undefined values are
+``null``, never NaN.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .. import schema as S
+from ..errors import ConfigError, InputError
+from ..grid import cell_area_km2, cells_resolutions, points_to_cells, to_cells
+from ._json import json_safe
+from .baselines import Method, baseline_methods, cell_areas, events_to_counts
+from .calibration import reliability
+from .metrics import hit_rates, ranking_metrics
+from .options import BacktestOptions
+
+__all__ = [
+    "CURVE_GRID",
+    "Forecast",
+    "backtest_origins",
+    "cell_universe",
+    "prepare_events",
+    "rolling_back_test",
+]
+
+log = logging.getLogger(__name__)
+
+#: Area shares at which full capture curves are reported (log-spaced 0.1 % to 100 %).
+CURVE_GRID = tuple(float(v) for v in np.round(np.geomspace(0.001, 1.0, 31), 6))
+
+METRICS = ("hit_rate", "pai", "pei", "rri")
+_TIE_TOL = 1e-9
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """What a method may return instead of a bare score: the score plus expected counts.
+
+    Attributes
+    ----------
+    score : numpy.ndarray
+        Ranking score per cell (higher = riskier).  For a count model: expected events per km².
+    expected : numpy.ndarray, optional
+        Expected events per cell in the test window (enables the reliability curve).
+    p_any : numpy.ndarray, optional
+        Probability of at least one event per cell in the test window.
+    info : dict, optional
+        Anything JSON-able the method wants reported per origin (model chosen, fallback note).
+    """
+
+    score: np.ndarray
+    expected: np.ndarray | None = None
+    p_any: np.ndarray | None = None
+    info: dict | None = None
+
+
+def prepare_events(events: pd.DataFrame) -> pd.DataFrame:
+    """Return ``time``/``lon``/``lat`` (plus other columns) with UTC times, sorted by time.
+
+    Raises
+    ------
+    InputError
+        A column is missing, or a time or coordinate is missing or invalid.
+    """
+    S.require_columns(events, [S.TIME, S.LON, S.LAT], "events")
+    ev = events.copy()
+    try:
+        ev[S.TIME] = pd.to_datetime(ev[S.TIME], utc=True)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"events column {S.TIME!r} is not a date/time: {exc}") from None
+    lon = pd.to_numeric(ev[S.LON], errors="coerce").to_numpy(dtype="float64")
+    lat = pd.to_numeric(ev[S.LAT], errors="coerce").to_numpy(dtype="float64")
+    bad = np.flatnonzero(
+        ev[S.TIME].isna().to_numpy()
+        | ~np.isfinite(lon)
+        | ~np.isfinite(lat)
+        | (np.abs(lat) > 90)
+        | (np.abs(lon) > 180)
+    )
+    if bad.size:
+        i = int(bad[0])
+        raise InputError(
+            f"events row {i}: time {ev[S.TIME].iloc[i]!r}, lon {float(lon[i])!r}, lat "
+            f"{float(lat[i])!r}; expected a time and lon in [-180, 180], lat in [-90, 90] "
+            f"({bad.size} such rows)"
+        )
+    ev[S.LON], ev[S.LAT] = lon, lat
+    return ev.sort_values(S.TIME, kind="stable").reset_index(drop=True)
+
+
+def backtest_origins(
+    times: pd.Series, options: BacktestOptions
+) -> tuple[list[pd.Timestamp], list[dict]]:
+    """Place the origins and say which were skipped because the history is too short.
+
+    Parameters
+    ----------
+    times : pandas.Series of datetime64[ns, UTC]
+        Event times.
+    options : BacktestOptions
+        ``origins``, ``spacing_days``, ``horizon_days``, ``train_days``, ``end``.
+
+    Returns
+    -------
+    origins : list of pandas.Timestamp
+        Usable origins, ascending.
+    skipped : list of dict
+        ``{"origin", "reason"}`` for each origin left out.
+    """
+    if len(times) == 0:
+        return [], []
+    if options.end is not None:
+        end = pd.Timestamp(options.end, tz="UTC")
+    else:
+        end = times.max().floor("D") + pd.Timedelta(days=1)
+    horizon = pd.Timedelta(days=options.horizon_days)
+    spacing = pd.Timedelta(days=options.spacing)
+    first = times.min()
+    candidates = [end - horizon - k * spacing for k in range(options.origins)][::-1]
+    origins, skipped = [], []
+    for t in candidates:
+        start = t - pd.Timedelta(days=options.train_days)
+        if options.require_full_history and start < first.floor("D"):
+            skipped.append(
+                {
+                    "origin": t.isoformat(),
+                    "reason": f"training window starts {start.date()} before the first event "
+                    f"({first.date()})",
+                }
+            )
+        else:
+            origins.append(t)
+    return origins, skipped
+
+
+def cell_universe(train: pd.DataFrame, resolution: int, radius_km: float) -> np.ndarray:
+    """Cells whose centre is within ``radius_km`` of a training event, plus the events' cells.
+
+    Parameters
+    ----------
+    train : pandas.DataFrame
+        Training events (``lon``, ``lat``).
+    resolution : int
+        H3 resolution.
+    radius_km : float
+        Great-circle radius (the support of a compact kernel of that bandwidth).
+
+    Returns
+    -------
+    numpy.ndarray of uint64, sorted
+    """
+    from scipy.spatial import cKDTree
+
+    from ..grid import cells_to_latlng, grid_disk_cells
+    from ..sphere import EARTH_RADIUS_KM, arc_to_chord_km, lonlat_to_xyz
+
+    if len(train) == 0:
+        return np.empty(0, dtype="uint64")
+    lon, lat = train[S.LON].to_numpy(), train[S.LAT].to_numpy()
+    own = np.unique(points_to_cells(lon, lat, resolution))
+    # Smallest centre spacing at this resolution (pentagons and high latitudes included).
+    spacing = float(np.sqrt(cell_area_km2(own).min() * 2 / np.sqrt(3)))
+    k = int(np.ceil(radius_km / (0.8 * spacing))) + 1
+    cand = grid_disk_cells(own, k)
+    c_lat, c_lon = cells_to_latlng(cand)
+    tree = cKDTree(lonlat_to_xyz(lon, lat) * EARTH_RADIUS_KM)
+    d, _ = tree.query(
+        lonlat_to_xyz(c_lon, c_lat) * EARTH_RADIUS_KM,
+        k=1,
+        distance_upper_bound=arc_to_chord_km(radius_km),
+    )
+    near = np.isfinite(d) & (d < arc_to_chord_km(radius_km))
+    return np.union1d(cand[near], own).astype("uint64")
+
+
+CellsArg = np.ndarray | Callable[[pd.DataFrame, pd.Timestamp], np.ndarray] | None
+
+
+def rolling_back_test(
+    events: pd.DataFrame,
+    cells: CellsArg = None,
+    *,
+    methods: Mapping[str, Method] | None = None,
+    options: BacktestOptions | None = None,
+    resolution: int | None = None,
+    density_fn: Method | None = None,
+    **overrides,
+) -> dict:
+    """Score methods and baselines over rolling origins (module docstring).
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Dated events: ``time``, ``lon``, ``lat`` (:mod:`pipeline.schema`).
+    cells : numpy.ndarray, callable or None
+        The universe: fixed cells (the area's cells, known before any test window), a callable
+        ``(train_events, origin) -> cells`` (cells known at the origin), or None for the cells
+        within ``options.universe_km`` of an earlier event at ``resolution`` (see
+        ``options.universe_from``).
+    methods : mapping of str to callable, optional
+        ``name -> method(train_events, cells, origin)`` returning a score per cell (higher =
+        riskier) or a :class:`Forecast`.  Names must not clash with the baselines'.
+    options : BacktestOptions, optional
+        Origins, windows, area shares, baselines; defaults as documented there.
+    resolution : int, optional
+        H3 resolution; required when ``cells`` is None or a callable returning no cells, taken
+        from ``cells`` otherwise.
+    density_fn : callable, optional
+        The pipeline's density factor as a method; enables the ``density`` baseline.
+    **overrides
+        Any :class:`BacktestOptions` field (``origins=16``, ``horizon_days=91``, ...), applied on
+        top of ``options``.
+
+    Returns
+    -------
+    dict
+        JSON-safe: ``options``, ``origins`` (per origin: windows, event counts, universe size,
+        per-method metric rows and curves), ``skipped_origins``, ``summary`` (per method and area
+        share: mean, sd, min, max and values of each metric; mean and sd curves),
+        ``wins`` (per method and baseline: wins/ties/losses per area share), ``calibration``
+        (methods with expected counts) and ``notes``; ``skipped`` (a reason) when no origin
+        could be scored.
+
+    Raises
+    ------
+    ConfigError
+        An unknown or invalid option override.
+    InputError
+        Events or cells are invalid, or a method returns the wrong number of scores.
+    """
+    opts = options or BacktestOptions()
+    if overrides:
+        from pydantic import ValidationError
+
+        try:
+            opts = BacktestOptions(**{**opts.model_dump(), **overrides})
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise ConfigError(
+                f"back-test option {'.'.join(map(str, first['loc'])) or '?'!r}: {first['msg']}"
+                f" (got {first.get('input')!r}); valid options: {sorted(BacktestOptions.model_fields)!r}"
+            ) from None
+    ev = prepare_events(events)
+    user = dict(methods or {})
+    base = baseline_methods(opts, density_fn)
+    clash = sorted(set(user) & set(base))
+    if clash:
+        raise InputError(f"method names {clash!r} clash with baselines; rename them")
+    all_methods: dict[str, Method] = {**user, **base}
+    notes = []
+    if "density" in opts.baselines and density_fn is None:
+        notes.append("baseline 'density' left out: no density_fn was given")
+
+    fixed: np.ndarray | None = None
+    if isinstance(cells, np.ndarray | list | tuple | pd.Index):
+        fixed = np.unique(to_cells(np.asarray(cells)))
+        if fixed.size == 0:
+            raise InputError("cells is empty; give the area's cells or None")
+        res_found = np.unique(cells_resolutions(fixed))
+        if res_found.size != 1:
+            raise InputError(f"cells mix H3 resolutions {res_found.tolist()!r}; use one")
+        resolution = int(res_found[0])
+    elif cells is None and resolution is None:
+        raise InputError("resolution is required when cells is None")
+
+    origins, skipped = backtest_origins(ev[S.TIME], opts)
+    times = ev[S.TIME]
+    horizon = pd.Timedelta(days=opts.horizon_days)
+    per_origin: list[dict] = []
+    curves: dict[str, list[np.ndarray]] = {m: [] for m in all_methods}
+    calib: dict[str, dict[str, list]] = {}
+    grid = np.asarray(CURVE_GRID)
+
+    for t in origins:
+        start = t - pd.Timedelta(days=opts.train_days)
+        train = ev[(times >= start) & (times < t)].reset_index(drop=True)
+        test = ev[(times >= t) & (times < t + horizon)].reset_index(drop=True)
+        if len(train) < opts.min_train_events or len(test) < opts.min_test_events:
+            skipped.append(
+                {
+                    "origin": t.isoformat(),
+                    "reason": f"{len(train)} training and {len(test)} test events (need >= "
+                    f"{opts.min_train_events} and >= {opts.min_test_events})",
+                }
+            )
+            continue
+        if fixed is not None:
+            universe = fixed
+        elif callable(cells):
+            universe = np.unique(to_cells(np.asarray(cells(train, t))))
+        else:
+            assert resolution is not None
+            known = train if opts.universe_from == "train" else ev[times < t]
+            universe = cell_universe(known, resolution, opts.universe_km)
+        if universe.size == 0:
+            skipped.append({"origin": t.isoformat(), "reason": "the cell universe is empty"})
+            continue
+        res = resolution if resolution is not None else int(cells_resolutions(universe[:1])[0])
+        area = cell_areas(universe)
+        test_cells = points_to_cells(test[S.LON].to_numpy(), test[S.LAT].to_numpy(), res)
+        test_counts = events_to_counts(test_cells, universe)
+        train_cells = points_to_cells(train[S.LON].to_numpy(), train[S.LAT].to_numpy(), res)
+        train_counts = events_to_counts(train_cells, universe)
+        n_test = len(test)
+        row: dict = {
+            "origin": t.isoformat(),
+            "train_start": start.isoformat(),
+            "test_end": (t + horizon).isoformat(),
+            "n_train": len(train),
+            "n_test": n_test,
+            "n_test_in_universe": int(test_counts.sum()),
+            "n_test_outside": int(n_test - test_counts.sum()),
+            "n_cells": int(universe.size),
+            "area_km2": float(area.sum()),
+            "methods": {},
+        }
+        for name, fn in all_methods.items():
+            out = fn(train, universe, t)
+            fc = out if isinstance(out, Forecast) else Forecast(score=np.asarray(out))
+            score = np.asarray(fc.score, dtype="float64").ravel()
+            if score.size != universe.size:
+                raise InputError(
+                    f"method {name!r} returned {score.size} scores for {universe.size} cells"
+                )
+            metrics = ranking_metrics(
+                score,
+                area,
+                test_counts,
+                opts.area_fractions,
+                n_test_total=n_test,
+                train_counts=train_counts,
+                n_train_total=len(train),
+            )
+            curve = hit_rates(score, area, test_counts, grid, n_test)
+            curves[name].append(curve)
+            entry: dict = {"metrics": metrics, "curve": curve}
+            if fc.info:
+                entry["info"] = fc.info
+            for what, arr in (("expected", fc.expected), ("p_any", fc.p_any)):
+                if arr is not None and np.asarray(arr).size != universe.size:
+                    raise InputError(
+                        f"method {name!r} returned {np.asarray(arr).size} {what} values for "
+                        f"{universe.size} cells"
+                    )
+            if fc.expected is not None:
+                c = calib.setdefault(name, {"expected": [], "observed": [], "p_any": []})
+                c["expected"].append(np.asarray(fc.expected, dtype="float64"))
+                c["observed"].append(test_counts)
+                if fc.p_any is not None:
+                    c["p_any"].append(np.asarray(fc.p_any, dtype="float64"))
+                entry["expected_total"] = float(np.sum(fc.expected))
+            row["methods"][name] = entry
+        per_origin.append(row)
+
+    result: dict = {
+        "options": opts.model_dump(mode="json"),
+        "resolution": resolution,
+        "universe": "fixed cells"
+        if fixed is not None
+        else "cells given at each origin"
+        if callable(cells)
+        else f"cells within {opts.universe_km:g} km of an event "
+        + ("before the origin" if opts.universe_from == "history" else "of the training window"),
+        "methods": list(all_methods),
+        "baselines": list(base),
+        "curve_area_fractions": list(CURVE_GRID),
+        "origins": per_origin,
+        "skipped_origins": skipped,
+        "notes": notes,
+    }
+    if not per_origin:
+        result["skipped"] = (
+            f"no origin could be scored ({len(skipped)} skipped; first reason: "
+            f"{skipped[0]['reason'] if skipped else 'no events'})"
+        )
+        return json_safe(result)
+    if len(per_origin) < 3:
+        result["notes"].append(
+            f"only {len(per_origin)} origin(s) scored: means and wins are not reliable"
+        )
+    result["summary"] = _summary(per_origin, curves, opts)
+    result["wins"] = _wins(per_origin, list(all_methods), list(base), opts)
+    result["calibration"] = {
+        name: reliability(c["expected"], c["observed"], c["p_any"] or None)
+        for name, c in calib.items()
+    }
+    return json_safe(result)
+
+
+def _values(per_origin: list[dict], method: str, metric: str, i: int) -> np.ndarray:
+    return np.array(
+        [
+            np.nan if (v := o["methods"][method]["metrics"][i][metric]) is None else v
+            for o in per_origin
+        ],
+        dtype="float64",
+    )
+
+
+def _stats(v: np.ndarray) -> dict:
+    ok = v[np.isfinite(v)]
+    return {
+        "mean": float(ok.mean()) if ok.size else None,
+        "sd": float(ok.std(ddof=1)) if ok.size > 1 else None,
+        "min": float(ok.min()) if ok.size else None,
+        "max": float(ok.max()) if ok.size else None,
+        "n": int(ok.size),
+        "values": v.tolist(),
+    }
+
+
+def _summary(per_origin, curves, opts) -> dict:
+    out = {}
+    for name, cs in curves.items():
+        at = []
+        for i, a in enumerate(opts.area_fractions):
+            at.append(
+                {
+                    "area_fraction": a,
+                    **{m: _stats(_values(per_origin, name, m, i)) for m in METRICS},
+                }
+            )
+        stack = np.vstack(cs)
+        with np.errstate(invalid="ignore"):
+            sd = stack.std(axis=0, ddof=1) if len(cs) > 1 else np.full(stack.shape[1], np.nan)
+            out[name] = {
+                "at": at,
+                "curve": {"mean": np.nanmean(stack, axis=0), "sd": sd},
+            }
+    return out
+
+
+def _wins(per_origin, names, baselines, opts) -> dict:
+    out: dict = {}
+    for name in names:
+        out[name] = {}
+        for b in baselines:
+            if b == name:
+                continue
+            rows = []
+            for i, a in enumerate(opts.area_fractions):
+                d = _values(per_origin, name, "hit_rate", i) - _values(per_origin, b, "hit_rate", i)
+                d = d[np.isfinite(d)]
+                rows.append(
+                    {
+                        "area_fraction": a,
+                        "wins": int((d > _TIE_TOL).sum()),
+                        "ties": int((np.abs(d) <= _TIE_TOL).sum()),
+                        "losses": int((d < -_TIE_TOL).sum()),
+                    }
+                )
+            out[name][b] = rows
+    return out

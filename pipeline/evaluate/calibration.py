@@ -1,0 +1,112 @@
+"""Reliability of predicted counts and probabilities: predicted against observed, by decile.
+
+A model that publishes expected events per cell (and the probability of at least one) is
+calibrated when, among the cells it gives about ``m`` expected events, about ``m`` happen.  Cells
+are put in ten bins of equal cell count by their prediction (deciles of the cells ordered by
+prediction, ties kept in storage order); per bin we report the mean prediction and the mean
+observation.  Across origins the bins are pooled (sums over origins, then means), so the curve
+has one point per decile.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["decile_bins", "reliability"]
+
+N_BINS = 10
+
+
+def decile_bins(pred: np.ndarray, n_bins: int = N_BINS) -> np.ndarray:
+    """Return the bin (0 = lowest predictions) of each cell, bins of equal cell count.
+
+    Examples
+    --------
+    >>> decile_bins(np.array([5.0, 1.0, 3.0, 2.0]), n_bins=2).tolist()
+    [1, 0, 1, 0]
+    """
+    pred = np.asarray(pred, dtype="float64")
+    order = np.argsort(pred, kind="stable")
+    rank = np.empty(pred.size, dtype="int64")
+    rank[order] = np.arange(pred.size)
+    return (rank * n_bins) // max(pred.size, 1)
+
+
+def _accumulate(pred: np.ndarray, obs: np.ndarray, n_bins: int) -> np.ndarray:
+    """Per bin: cells, sum of predictions, sum of observations."""
+    b = decile_bins(pred, n_bins)
+    return np.stack(
+        [
+            np.bincount(b, minlength=n_bins).astype("float64"),
+            np.bincount(b, weights=pred, minlength=n_bins),
+            np.bincount(b, weights=obs, minlength=n_bins),
+        ]
+    )
+
+
+def reliability(
+    expected: list[np.ndarray],
+    observed: list[np.ndarray],
+    p_any: list[np.ndarray] | None = None,
+    *,
+    n_bins: int = N_BINS,
+) -> dict:
+    """Pool the reliability curves of several origins.
+
+    Parameters
+    ----------
+    expected : list of numpy.ndarray
+        Expected events per cell, one array per origin.
+    observed : list of numpy.ndarray
+        Observed events per cell (same shapes).
+    p_any : list of numpy.ndarray, optional
+        Predicted probability of at least one event per cell.
+    n_bins : int, default 10
+        Number of bins.
+
+    Returns
+    -------
+    dict
+        ``counts``: per bin ``cells``, ``mean_expected``, ``mean_observed``; ``totals``:
+        predicted and observed events summed over cells and origins, and their ratio;
+        ``p_at_least_one`` (when given): per bin ``mean_predicted`` and ``observed_share``, and
+        the Brier score.
+    """
+    acc = np.zeros((3, n_bins))
+    for e, o in zip(expected, observed, strict=True):
+        acc += _accumulate(np.asarray(e, "float64"), np.asarray(o, "float64"), n_bins)
+    cells, s_pred, s_obs = acc
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out: dict = {
+            "binning": f"{n_bins} bins of equal cell count by prediction, pooled over origins",
+            "counts": {
+                "cells": cells.astype(int).tolist(),
+                "mean_expected": (s_pred / cells).tolist(),
+                "mean_observed": (s_obs / cells).tolist(),
+            },
+            "totals": {
+                "expected": float(s_pred.sum()),
+                "observed": float(s_obs.sum()),
+                "observed_over_expected": float(s_obs.sum() / s_pred.sum())
+                if s_pred.sum() > 0
+                else None,
+            },
+        }
+    if p_any is not None:
+        accp = np.zeros((3, n_bins))
+        sq, n = 0.0, 0
+        for p, o in zip(p_any, observed, strict=True):
+            hit = (np.asarray(o) > 0).astype("float64")
+            p = np.asarray(p, "float64")
+            accp += _accumulate(p, hit, n_bins)
+            sq += float(((p - hit) ** 2).sum())
+            n += p.size
+        cells_p, s_p, s_hit = accp
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out["p_at_least_one"] = {
+                "cells": cells_p.astype(int).tolist(),
+                "mean_predicted": (s_p / cells_p).tolist(),
+                "observed_share": (s_hit / cells_p).tolist(),
+                "brier": sq / n if n else None,
+            }
+    return out

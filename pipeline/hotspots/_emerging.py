@@ -1,0 +1,477 @@
+"""Emerging hot spots: Gi* per slice of a space-time cube, Mann-Kendall trends, ArcGIS categories.
+
+The cube
+    One row per cell, one column per period (week, month, quarter or year), the number of
+    events (or any value) of the cell in the period; cells and periods without events hold 0.
+
+Space-time Gi* (ArcGIS's *Emerging Hot Spot Analysis*)
+    A bin ``(i, t)`` is compared with its space-time neighbourhood: the spatial neighbours of
+    ``i`` (itself included) in slice ``t`` and in the ``time_step_window`` slices before it
+    (fewer at the start of the cube).  The Gi* z-score is the formula of
+    :func:`~pipeline.hotspots.gi_star_z` over all ``n = cells × periods`` bins, with the mean and
+    variance of the whole cube and weights ``w_ij`` repeated in each slice of the window; it is
+    computed as one sparse product with the window sums of the cube, never with an
+    ``n × n`` matrix.  The p-values are two-sided normal p-values, corrected together over all
+    bins of the cube by Benjamini-Hochberg unless ``fdr`` is false.  A bin is a *hot spot* when
+    its (corrected) p is at most ``emerging.alpha`` and ``z > 0``, a *cold spot* when ``z < 0``.
+
+Trend
+    Mann-Kendall on each cell's series of Gi* z-scores (rounded to 1e-9 so that equal
+    neighbourhoods tie exactly): ``S = Σ_{a<b} sign(z_b − z_a)``, variance
+    ``(T(T−1)(2T+5) − Σ_g t_g(t_g−1)(2t_g+5)) / 18`` over groups of ``t_g`` tied values,
+    ``Z = (S − sign S) / √var`` (continuity-corrected), two-sided p.  The trend is *up* or *down*
+    when ``p ≤ emerging.trend_alpha``.
+
+Categories (ArcGIS Pro, "How Emerging Hot Spot Analysis works"); ``T`` periods, ``H``/``C`` the
+numbers of hot/cold bins of the cell, "90 %" means ``H ≥ 0.9 T``.  The family is that of the
+final bin (hot family if it is hot, cold family if it is cold); a cell whose final bin is
+neither can only be *historical* or *no pattern*.
+
+    ``new hot spot``          the final bin is hot and is the cell's only significant bin (never
+                              a hot -- nor a cold -- spot before).
+    ``consecutive hot spot``  a single uninterrupted run of at least two hot bins ending with the
+                              final bin, no significant bin before the run, ``H < 0.9 T``.
+    ``intensifying hot spot`` ``H ≥ 0.9 T``, the final bin hot, and a significant upward trend
+                              of z (clustering of high values growing stronger).
+    ``persistent hot spot``   ``H ≥ 0.9 T``, the final bin hot, no significant trend.
+    ``diminishing hot spot``  ``H ≥ 0.9 T``, the final bin hot, a significant downward trend.
+    ``sporadic hot spot``     the final bin hot, ``H < 0.9 T``, hot bins before the final run
+                              (an on-and-off hot spot), never a cold spot.
+    ``oscillating hot spot``  the final bin hot, ``H < 0.9 T``, at least one cold bin before.
+    ``historical hot spot``   the final bin not significant, ``H ≥ 0.9 T``.
+
+The cold family mirrors each rule with cold bins, ``C``, and the trend reversed (an
+*intensifying cold spot* has a significant downward trend of z).  ``no pattern detected``:
+none of the above.  Where ArcGIS's text leaves room, the choices made are: *new* and
+*consecutive* also require no earlier cold bin (such a cell is *oscillating*), as the R
+package sfdep does; *persistent* requires the final bin to be hot (otherwise the cell is
+*historical*).  Exactly one category per cell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+from scipy.special import ndtr
+
+from ..errors import InputError
+from ._gistar import GI_BIN, GI_P_ADJUSTED, GI_Z, fdr_bh, significance_bins, z_from_sums
+from ._options import HotspotOptions, validate_options
+from ._weights import CellWeights, weights_from_options
+
+__all__ = [
+    "CATEGORIES",
+    "EMERGING_CATEGORY",
+    "EmergingResult",
+    "MannKendall",
+    "SpaceTimeCube",
+    "classify_emerging",
+    "emerging_hotspots",
+    "emerging_summary",
+    "mann_kendall",
+    "space_time_cube",
+    "space_time_z",
+]
+
+EMERGING_CATEGORY = "emerging_category"
+TREND = "trend"
+TREND_Z = "trend_z"
+TREND_P = "trend_p"
+TREND_TAU = "trend_tau"
+HOT_PERIODS = "hot_periods"
+COLD_PERIODS = "cold_periods"
+FINAL_Z = "final_gi_z"
+FINAL_BIN = "final_gi_bin"
+
+_KINDS = (
+    "new",
+    "consecutive",
+    "intensifying",
+    "persistent",
+    "diminishing",
+    "sporadic",
+    "oscillating",
+    "historical",
+)
+#: Every category, hot family, cold family, then "no pattern detected" (codes 0..16).
+CATEGORIES: tuple[str, ...] = (
+    *(f"{k} hot spot" for k in _KINDS),
+    *(f"{k} cold spot" for k in _KINDS),
+    "no pattern detected",
+)
+_NO_PATTERN = len(CATEGORIES) - 1
+_FREQ = {"week": "W-SUN", "month": "M", "quarter": "Q-DEC", "year": "Y-DEC"}
+
+
+@dataclass(frozen=True)
+class SpaceTimeCube:
+    """Values per cell and period.
+
+    Attributes
+    ----------
+    cells : numpy.ndarray of uint64
+        Sorted unique cells (rows).
+    periods : list of str
+        Period labels, oldest first (columns), e.g. ``"2024-03"`` for months.
+    values : numpy.ndarray of float64, shape (cells, periods)
+        Event counts (or any values) per bin.
+    """
+
+    cells: np.ndarray
+    periods: list[str]
+    values: np.ndarray
+
+    def __post_init__(self) -> None:
+        cells = np.asarray(self.cells, dtype="uint64")
+        values = np.asarray(self.values, dtype="float64")
+        if values.shape != (cells.size, len(self.periods)):
+            raise InputError(
+                f"cube values have shape {values.shape!r}, expected"
+                f" ({cells.size}, {len(self.periods)}) for its cells and periods"
+            )
+        if not np.isfinite(values).all():
+            raise InputError("cube values must be finite")
+        if cells.size > 1 and not (cells[1:] > cells[:-1]).all():
+            raise InputError("cube cells must be sorted and unique")
+        object.__setattr__(self, "cells", cells)
+        object.__setattr__(self, "values", values)
+
+
+def space_time_cube(
+    event_cells,
+    event_times,
+    cells=None,
+    *,
+    period: str = "month",
+    start=None,
+    end=None,
+) -> SpaceTimeCube:
+    """Count events per cell and period.
+
+    Parameters
+    ----------
+    event_cells : array_like of uint64
+        The cell of each event.
+    event_times : array_like of datetime
+        The time of each event (timezone-aware times are taken in UTC; naive ones as UTC).
+    cells : array_like of uint64, optional
+        The cells of the cube (the study area; events elsewhere are not counted).  Default:
+        the cells with at least one event, as ArcGIS analyses "locations with data".
+    period : {"week", "month", "quarter", "year"}
+        Slice length (weeks end on Sunday).
+    start, end : datetime-like, optional
+        First and last period to include (the periods containing them); default: those of the
+        first and last event.  Events outside are not counted.  A final period that is still
+        running (``end`` inside it) is counted as it stands.
+
+    Returns
+    -------
+    SpaceTimeCube
+
+    Raises
+    ------
+    InputError
+        Unknown period, misaligned or missing times, no events.
+    """
+    if period not in _FREQ:
+        raise InputError(f"period must be one of {sorted(_FREQ)!r}, got {period!r}")
+    ev = np.asarray(event_cells, dtype="uint64")
+    times = pd.DatetimeIndex(pd.to_datetime(event_times, utc=True))
+    if times.size != ev.size:
+        raise InputError(f"{times.size} event times for {ev.size} event cells")
+    if times.isna().any():
+        raise InputError(f"{int(times.isna().sum())} event time(s) are missing")
+    if ev.size == 0:
+        raise InputError("no events to build a space-time cube from")
+    freq = _FREQ[period]
+    p = times.tz_convert(None).to_period(freq)
+    first = _period(start, freq) if start is not None else p.min()
+    last = _period(end, freq) if end is not None else p.max()
+    if last < first:
+        raise InputError(f"end {end!r} lies before start {start!r}")
+    index = pd.period_range(first, last, freq=freq)
+    col = p.asi8 - first.ordinal
+    cube_cells = np.unique(ev) if cells is None else np.unique(np.asarray(cells, dtype="uint64"))
+    row = np.searchsorted(cube_cells, ev)
+    ok = (row < cube_cells.size) & (col >= 0) & (col < index.size)
+    ok[ok] = cube_cells[row[ok]] == ev[ok]
+    counts = np.zeros((cube_cells.size, index.size))
+    np.add.at(counts, (row[ok], col[ok]), 1.0)
+    return SpaceTimeCube(cube_cells, [str(x) for x in index], counts)
+
+
+def _period(value, freq: str) -> pd.Period:
+    ts = pd.Timestamp(value)
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("UTC").tz_localize(None)
+    return ts.to_period(freq)
+
+
+class MannKendall(NamedTuple):
+    """Mann-Kendall trend test results, one entry per series."""
+
+    s: np.ndarray
+    var_s: np.ndarray
+    z: np.ndarray
+    p: np.ndarray
+    tau: np.ndarray
+
+
+def mann_kendall(series, continuity: bool = True) -> MannKendall:
+    """Return the Mann-Kendall trend test of each row of ``series`` (vectorised over rows).
+
+    Parameters
+    ----------
+    series : array_like of float, shape (rows, T)
+        Time series, oldest first; ``T >= 2``.
+    continuity : bool, default True
+        Subtract ``sign(S)`` from ``S`` in ``Z`` (Kendall 1975; pymannkendall's default).
+        False gives the p-value of ``scipy.stats.kendalltau(range(T), row)``.
+
+    Returns
+    -------
+    MannKendall
+        ``s`` (concordant minus discordant pairs), ``var_s`` (tie-corrected), ``z``, ``p``
+        (two-sided normal) and ``tau`` (``S / (T(T−1)/2)``, Kendall's tau-a).
+    """
+    x = np.atleast_2d(np.asarray(series, dtype="float64"))
+    rows, t = x.shape
+    if t < 2:
+        raise InputError(f"a trend needs at least 2 periods, got {t}")
+    s = np.zeros(rows)
+    for lag in range(1, t):
+        s += np.sign(x[:, lag:] - x[:, :-lag]).sum(axis=1)
+    ties = _tie_term(x)
+    var_s = (t * (t - 1) * (2 * t + 5) - ties) / 18.0
+    num = s - np.sign(s) if continuity else s
+    ok = var_s > 0
+    z = np.where(ok, num / np.sqrt(np.where(ok, var_s, 1.0)), 0.0)
+    p = 2.0 * ndtr(-np.abs(z))
+    return MannKendall(s, var_s, z, p, s / (t * (t - 1) / 2.0))
+
+
+def _tie_term(x: np.ndarray) -> np.ndarray:
+    """Return ``Σ_g t_g (t_g − 1)(2 t_g + 5)`` over the groups of equal values of each row."""
+    rows, t = x.shape
+    srt = np.sort(x, axis=1)
+    new = np.ones((rows, t), dtype=bool)
+    new[:, 1:] = srt[:, 1:] != srt[:, :-1]
+    starts = np.flatnonzero(new.ravel())
+    lengths = np.diff(np.append(starts, rows * t))
+    owner = starts // t
+    return np.bincount(owner, weights=lengths * (lengths - 1) * (2 * lengths + 5), minlength=rows)
+
+
+def classify_emerging(
+    hot: np.ndarray, cold: np.ndarray, trend_s: np.ndarray, trend_significant: np.ndarray
+) -> np.ndarray:
+    """Return the emerging hot-spot category code of each cell (an index into ``CATEGORIES``).
+
+    Parameters
+    ----------
+    hot, cold : numpy.ndarray of bool, shape (cells, T)
+        Significant hot / cold bins, oldest first.
+    trend_s : numpy.ndarray of float
+        Mann-Kendall ``S`` of each cell's z-scores (its sign is the trend's direction).
+    trend_significant : numpy.ndarray of bool
+        Whether that trend is significant.
+
+    Returns
+    -------
+    numpy.ndarray of int8
+        See the module docstring for the rules.
+    """
+    hot = np.asarray(hot, dtype=bool)
+    cold = np.asarray(cold, dtype=bool)
+    if (hot & cold).any():
+        raise InputError("a bin cannot be both a hot and a cold spot")
+    t = hot.shape[1]
+    up = trend_significant & (trend_s > 0)
+    down = trend_significant & (trend_s < 0)
+    code = np.full(hot.shape[0], _NO_PATTERN, dtype="int8")
+    for family, same, other, stronger, weaker in (
+        (0, hot, cold, up, down),
+        (len(_KINDS), cold, hot, down, up),
+    ):
+        n_same = same.sum(axis=1)
+        n_other = other.sum(axis=1)
+        last = same[:, -1]
+        mostly = n_same >= 0.9 * t
+        run = np.where(same.all(axis=1), t, np.argmax(~same[:, ::-1], axis=1))
+        rules = [
+            ("new", last & (n_same == 1) & (n_other == 0)),
+            ("consecutive", last & ~mostly & (run >= 2) & (n_same == run) & (n_other == 0)),
+            ("intensifying", last & mostly & stronger),
+            ("persistent", last & mostly & ~stronger & ~weaker),
+            ("diminishing", last & mostly & weaker),
+            ("sporadic", last & ~mostly & (n_same > run) & (n_other == 0)),
+            ("oscillating", last & ~mostly & (n_other > 0)),
+            ("historical", ~last & ~other[:, -1] & mostly),
+        ]
+        for kind, rule in rules:
+            code[rule] = family + _KINDS.index(kind)
+    return code
+
+
+@dataclass(frozen=True)
+class EmergingResult:
+    """Result of :func:`emerging_hotspots`.
+
+    Attributes
+    ----------
+    cells : pandas.DataFrame
+        One row per cell, sorted by ``cell``: ``emerging_category`` (str), ``trend``
+        (``"up"``, ``"down"`` or ``"none"``), ``trend_z``, ``trend_p``, ``trend_tau``,
+        ``hot_periods``, ``cold_periods``, ``final_gi_z``, ``final_gi_bin``.
+    bins : pandas.DataFrame or None
+        With ``keep_bins``: one row per (cell, period): ``cell``, ``period``, ``value``,
+        ``gi_z``, ``gi_p_adjusted``, ``gi_bin``.
+    periods : list of str
+        The cube's periods.
+    """
+
+    cells: pd.DataFrame
+    bins: pd.DataFrame | None
+    periods: list[str]
+
+
+def emerging_hotspots(
+    cube: SpaceTimeCube,
+    options: HotspotOptions | dict | None = None,
+    *,
+    weights: CellWeights | None = None,
+    keep_bins: bool = False,
+) -> EmergingResult:
+    """Return the emerging hot-spot category of each cell of a space-time cube.
+
+    Parameters
+    ----------
+    cube : SpaceTimeCube
+        Counts (or values) per cell and period (:func:`space_time_cube`).
+    options : HotspotOptions or dict, optional
+        Spatial neighbourhood and weights, ``fdr``, ``alphas`` (for ``gi_bin``) and
+        ``emerging`` (``time_step_window``, ``alpha``, ``trend_alpha``, ``min_periods``).
+        Permutations are not used: ArcGIS's analysis uses the z-scores' p-values.
+    weights : CellWeights, optional
+        Precomputed spatial weights over ``cube.cells``.
+    keep_bins : bool, default False
+        Also return the per-bin table (cells × periods rows).
+
+    Returns
+    -------
+    EmergingResult
+
+    Raises
+    ------
+    InputError
+        Fewer periods than ``emerging.min_periods``, or weights over other cells.
+    """
+    opts = validate_options(options)
+    em = opts.emerging
+    n_cells, t = cube.values.shape
+    if t < em.min_periods:
+        raise InputError(
+            f"the cube has {t} period(s); the trend needs at least {em.min_periods}"
+            " (emerging.min_periods): use a shorter period or a longer history"
+        )
+    w = weights if weights is not None else weights_from_options(cube.cells, opts)
+    if not np.array_equal(w.cells, cube.cells):
+        raise InputError("weights were built on other cells than the cube's")
+    z = space_time_z(w, cube.values, em.time_step_window)
+    p = 2.0 * ndtr(-np.abs(z))
+    p_used = fdr_bh(p.ravel()).reshape(p.shape) if opts.fdr else p
+    sig = p_used <= em.alpha
+    hot = sig & (z > 0)
+    cold = sig & (z < 0)
+    mk = mann_kendall(np.round(z, 9))
+    trend_sig = mk.p <= em.trend_alpha
+    code = classify_emerging(hot, cold, mk.s, trend_sig)
+    final_bin, _ = significance_bins(z[:, -1], p_used[:, -1], opts.alphas, fdr=False)
+    table = pd.DataFrame(
+        {
+            "cell": cube.cells,
+            EMERGING_CATEGORY: np.asarray(CATEGORIES, dtype=object)[code],
+            TREND: np.where(trend_sig & (mk.s > 0), "up", np.where(trend_sig, "down", "none")),
+            TREND_Z: mk.z,
+            TREND_P: mk.p,
+            TREND_TAU: mk.tau,
+            HOT_PERIODS: hot.sum(axis=1).astype("int32"),
+            COLD_PERIODS: cold.sum(axis=1).astype("int32"),
+            FINAL_Z: z[:, -1],
+            FINAL_BIN: final_bin,
+        }
+    )
+    bins = None
+    if keep_bins:
+        b, _ = significance_bins(z.ravel(), p_used.ravel(), opts.alphas, fdr=False)
+        bins = pd.DataFrame(
+            {
+                "cell": np.repeat(cube.cells, t),
+                "period": np.tile(np.asarray(cube.periods, dtype=object), n_cells),
+                "value": cube.values.ravel(),
+                GI_Z: z.ravel(),
+                GI_P_ADJUSTED: p_used.ravel(),
+                GI_BIN: b,
+            }
+        )
+    return EmergingResult(table, bins, list(cube.periods))
+
+
+def space_time_z(weights: CellWeights, values: np.ndarray, window: int) -> np.ndarray:
+    """Return the space-time Gi* z-score of each bin (see the module docstring).
+
+    Parameters
+    ----------
+    weights : CellWeights
+        Spatial weights (self included) over the cube's cells.
+    values : numpy.ndarray, shape (cells, T)
+        The cube.
+    window : int
+        Previous slices in the neighbourhood.
+
+    Returns
+    -------
+    numpy.ndarray, shape (cells, T)
+    """
+    x = np.asarray(values, dtype="float64")
+    n_cells, t = x.shape
+    csum = np.cumsum(x, axis=1)
+    windowed = csum.copy()
+    if window + 1 < t:
+        windowed[:, window + 1 :] -= csum[:, : t - window - 1]
+    del csum
+    slices = np.minimum(np.arange(t), window) + 1.0  # slices in each bin's window
+    m = weights.matrix
+    w_sum = np.asarray(m.sum(axis=1)).ravel()
+    s1 = np.asarray(m.multiply(m).sum(axis=1)).ravel()
+    lag = m @ windowed
+    w_st = w_sum[:, None] * slices[None, :]
+    s1_st = s1[:, None] * slices[None, :]
+    n = n_cells * t
+    flat = x.reshape(-1)
+    return z_from_sums(lag.reshape(-1), flat, w_st.reshape(-1), s1_st.reshape(-1), n).reshape(
+        n_cells, t
+    )
+
+
+def emerging_summary(result: EmergingResult, options: HotspotOptions | dict | None = None) -> dict:
+    """Return a JSON-ready summary: cells per category, periods and the options (no NaN)."""
+    opts = validate_options(options)
+    counts = result.cells[EMERGING_CATEGORY].value_counts()
+    return {
+        "cells": int(len(result.cells)),
+        "periods": len(result.periods),
+        "first_period": result.periods[0] if result.periods else None,
+        "last_period": result.periods[-1] if result.periods else None,
+        "categories": {c: int(counts.get(c, 0)) for c in CATEGORIES},
+        "period": opts.emerging.period,
+        "time_step_window": int(opts.emerging.time_step_window),
+        "alpha": float(opts.emerging.alpha),
+        "trend_alpha": float(opts.emerging.trend_alpha),
+        "fdr": bool(opts.fdr),
+        "neighbourhood": dict([opts.neighbourhood]),
+        "weights": opts.weights,
+    }

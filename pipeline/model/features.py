@@ -1,0 +1,462 @@
+"""Lagged features of the fitted model, built only from events before each origin.
+
+Times are in days relative to the forecast origin ``t`` (so the history is ``[-W, 0)`` with
+``W = train_days``).  The fit stacks **training origins** ``s_j = -j · stride`` (``j ≥ 1``) whose
+label window ``[s_j, s_j + horizon)`` lies in the history and which have at least
+``min_history_days`` of history before them; the forecast itself uses ``s_0 = 0``.  At an
+origin ``s`` every feature sees only the events in ``[-W, s)``:
+
+``count_all``
+    events in the cell over ``[-W, s)``, as a rate per ``W`` days (``× W / (s + W)``), so that a
+    training origin with a shorter history and the forecast origin are on one scale;
+``count_<N>d`` / ``count_horizon``
+    events in the cell over the last ``N`` days / the last horizon;
+``kde_<b>km``
+    the kernel density of ``[-W, s)`` at bandwidth ``b`` (same kernel and great-circle distance
+    as :func:`pipeline.density.kernel_density`), times the mean cell area, as a rate per ``W``:
+    the smoothed number of events of an average cell around this one;
+``recency``
+    days since the last event within ``recency_radius_km`` of the cell centre, capped at
+    ``recency_cap_days`` (the cap also stands for "none").
+
+Transforms: counts and recency ``log1p``; smoothed counts ``log(x + c)`` with ``c`` one hundredth
+of the mean events per cell over the history (a floor, so that a cell outside every kernel has
+a finite value).  Extra per-cell factors (transit, rasters, plug-ins) are time-invariant
+columns; NaN means "not covered": the value is filled with the covered cells' mean and a
+``<factor>__missing`` indicator joins the design, so a gap is never read as a zero.
+
+The kernel sums are sparse matrix products: one KD-tree query for the cell-event pairs within
+the largest radius, one sparse matrix per bandwidth, one product per window and origin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.spatial import cKDTree
+
+from .. import schema as S
+from ..density import kernel_profile, kernel_support_km
+from ..errors import InputError
+from ..evaluate.baselines import cell_areas
+from ..grid import cells_resolutions, cells_to_latlng, points_to_cells, to_cells
+from ..sphere import EARTH_RADIUS_KM, arc_to_chord_km, chord_to_arc_km, lonlat_to_xyz
+from .options import FittedOptions
+
+__all__ = ["LaggedFeatures", "build_lagged_features", "smoothed_counts"]
+
+DAY = pd.Timedelta(days=1)
+
+
+@dataclass
+class LaggedFeatures:
+    """The design of the fitted model at one forecast origin.
+
+    Attributes
+    ----------
+    names : list of str
+        Feature names (columns of ``x_train`` and ``x_pred``).
+    descriptions : dict of str to str
+        What each feature measures, in words.
+    x_train, y_train, offset_train : numpy.ndarray
+        Stacked training rows (cell × training origin), their labels (events in the following
+        horizon) and offsets ``log(area / mean area)``.
+    cell_train, origin_train : numpy.ndarray of int
+        Cell index and training-origin index of each row.
+    x_pred, offset_pred : numpy.ndarray
+        The features and offsets of every cell at the forecast origin.
+    area_km2 : numpy.ndarray
+        Area of every cell.
+    active_train, active_pred : numpy.ndarray of bool
+        Rows / cells with an event of the history (before their origin) within the largest
+        kernel's reach: where the model is fitted (``fit_region: active``).
+    training_origins_days : list of float
+        The training origins, in days before the forecast origin.
+    raw_pred : dict of str to numpy.ndarray
+        Untransformed features at the forecast origin (counts, km-scale values), for reports.
+    n_events : int
+        Events in the history.
+    """
+
+    names: list[str]
+    descriptions: dict[str, str]
+    x_train: np.ndarray
+    y_train: np.ndarray
+    offset_train: np.ndarray
+    cell_train: np.ndarray
+    origin_train: np.ndarray
+    x_pred: np.ndarray
+    offset_pred: np.ndarray
+    area_km2: np.ndarray
+    active_train: np.ndarray
+    active_pred: np.ndarray
+    training_origins_days: list[float]
+    raw_pred: dict[str, np.ndarray] = field(default_factory=dict)
+    n_events: int = 0
+
+
+def _mean_edge_km(res: int) -> float:
+    n_cells = 2 + 120 * 7**res
+    return float(np.sqrt(2 * (4 * np.pi * EARTH_RADIUS_KM**2 / n_cells) / (3 * np.sqrt(3))))
+
+
+def _pairs(t_xyz: np.ndarray, e_xyz: np.ndarray, reach_km: float):
+    """Target-event pairs closer than ``reach_km``, sorted by target: (i, j, great-circle km)."""
+    tt = cKDTree(t_xyz * EARTH_RADIUS_KM)
+    te = cKDTree(e_xyz * EARTH_RADIUS_KM)
+    p = tt.sparse_distance_matrix(te, arc_to_chord_km(reach_km), output_type="ndarray")
+    order = np.argsort(p["i"], kind="stable")
+    return (
+        p["i"][order].astype("int64"),
+        p["j"][order].astype("int64"),
+        chord_to_arc_km(p["v"][order]),
+    )
+
+
+def _csr(i, j, v, n, m, sel=None) -> sparse.csr_matrix:
+    """CSR from pairs already sorted by row (no re-sorting)."""
+    if sel is not None:
+        i, j, v = i[sel], j[sel], v[sel]
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(i, minlength=n))])
+    return sparse.csr_matrix((v, j, indptr), shape=(n, m))
+
+
+class _KernelSums:
+    """Kernel sums of events at the cells, one sparse operator per bandwidth.
+
+    With ``coarsen``, a bandwidth of at least ten mean cell edges of a coarser resolution is
+    evaluated at the centres of that resolution's cells (those holding the cells' centres) and
+    read back at the cells: a 100 km kernel on resolution 6 evaluates 7 times fewer targets, and
+    a cell centre is at most one coarse cell radius (< b / 10) from where its value was taken.
+    """
+
+    def __init__(
+        self,
+        cells: np.ndarray,
+        ev_lon: np.ndarray,
+        ev_lat: np.ndarray,
+        bandwidths: tuple[float, ...],
+        kernel: str,
+        radius_km: float = 0.0,
+        coarsen: bool = True,
+    ) -> None:
+        n, m = cells.size, ev_lon.size
+        self.n, self.m = n, m
+        res = int(cells_resolutions(cells[:1])[0]) if n else 0
+        c_lat, c_lon = cells_to_latlng(cells)
+        e_xyz = lonlat_to_xyz(ev_lon, ev_lat)
+        groups: dict[int, list[float]] = {}
+        for b in bandwidths:
+            r = res
+            if coarsen:
+                r = next((q for q in range(res + 1) if _mean_edge_km(q) <= b / 10), res)
+            groups.setdefault(r, []).append(b)
+        self.ops: dict[float, tuple[sparse.csr_matrix, np.ndarray | None]] = {}
+        own: tuple[np.ndarray, np.ndarray, np.ndarray, float] | None = None
+        for r, bs in groups.items():
+            if r == res:
+                t_lon, t_lat, back = c_lon, c_lat, None
+            else:
+                coarse = points_to_cells(c_lon, c_lat, r)
+                targets, back = np.unique(coarse, return_inverse=True)
+                t_lat, t_lon = cells_to_latlng(targets)
+            nt = t_lon.size
+            if nt == 0 or m == 0:
+                for b in bs:
+                    self.ops[b] = (sparse.csr_matrix((nt, m)), back)
+                continue
+            reach = max(kernel_support_km(kernel, b) for b in bs)
+            i, j, d = _pairs(lonlat_to_xyz(t_lon, t_lat), e_xyz, max(reach, radius_km))
+            if back is None:
+                own = (i, j, d, max(reach, radius_km))
+            for b in bs:
+                sel = np.flatnonzero(d < kernel_support_km(kernel, b))
+                k = kernel_profile(kernel, d[sel], b)
+                self.ops[b] = (_csr(i[sel], j[sel], k, nt, m), back)
+        self.near: sparse.csr_matrix | None = None
+        if radius_km > 0:
+            if n and m:
+                if own is None:
+                    own = (*_pairs(lonlat_to_xyz(c_lon, c_lat), e_xyz, radius_km), radius_km)
+                i, j, d, _ = own
+                sel = np.flatnonzero(d < radius_km)
+                self.near = _csr(i[sel], j[sel], np.ones(sel.size), n, m)
+            else:
+                self.near = sparse.csr_matrix((n, m))
+
+    def density(self, b: float, weights: np.ndarray) -> np.ndarray:
+        """Kernel density per km² at every cell for per-event ``weights``."""
+        op, back = self.ops[b]
+        v = op @ weights
+        return v if back is None else v[back]
+
+
+def smoothed_counts(
+    lon: np.ndarray,
+    lat: np.ndarray,
+    cells: np.ndarray,
+    bandwidth_km: float,
+    kernel: str = "quartic",
+    *,
+    coarsen: bool = False,
+) -> np.ndarray:
+    """Kernel density of points at cell centres, per km² (the features' kernel sum).
+
+    Without ``coarsen``, the same sum as :func:`pipeline.density.kernel_density` with a fixed
+    bandwidth and unit weights, computed as the fitted model computes it (a sparse matrix
+    product); with ``coarsen`` (what the features use), a bandwidth of at least ten coarser
+    cell edges is evaluated on the coarser cells.  Exposed so both can be checked against the
+    density core.
+    """
+    cells = to_cells(cells)
+    lon = np.asarray(lon, "float64")
+    b = float(bandwidth_km)
+    sums = _KernelSums(cells, lon, np.asarray(lat, "float64"), (b,), kernel, coarsen=coarsen)
+    return sums.density(b, np.ones(lon.size))
+
+
+def _row_max(pattern: sparse.csr_matrix, values: np.ndarray) -> np.ndarray:
+    """Max of ``values[j]`` over the columns ``j`` of each row (``-inf`` for an empty row)."""
+    out = np.full(pattern.shape[0], -np.inf)
+    if pattern.nnz == 0:
+        return out
+    vals = values[pattern.indices]
+    starts = pattern.indptr[:-1]
+    nonempty = np.diff(pattern.indptr) > 0
+    red = np.maximum.reduceat(vals, starts[nonempty])
+    out[nonempty] = red
+    return out
+
+
+def _factor_columns(
+    factors: pd.DataFrame | None, cells: np.ndarray, options: FittedOptions
+) -> tuple[dict[str, np.ndarray], dict[str, str], dict[str, np.ndarray]]:
+    """Return the transformed extra factors (NaN filled) and their missing indicators."""
+    cols: dict[str, np.ndarray] = {}
+    desc: dict[str, str] = {}
+    raw: dict[str, np.ndarray] = {}
+    if factors is None or len(factors.columns) == 0:
+        return cols, desc, raw
+    frame = factors
+    if S.CELL in frame.columns:
+        frame = frame.set_index(S.CELL)
+    frame = frame.reindex(pd.Index(cells.astype("uint64")))
+    unknown = sorted(set(options.factor_transforms) - set(frame.columns))
+    if unknown:
+        raise InputError(
+            f"factor_transforms names {unknown!r}, which are not factor columns; available: "
+            f"{sorted(map(str, frame.columns))!r}"
+        )
+    for name in frame.columns:
+        try:
+            x = pd.to_numeric(frame[name], errors="raise").to_numpy(dtype="float64")
+        except (TypeError, ValueError):
+            raise InputError(f"factor {name!r} is not numeric") from None
+        x = np.where(np.isfinite(x), x, np.nan)
+        raw[str(name)] = x
+        covered = ~np.isnan(x)
+        if not covered.any():
+            continue
+        obs = x[covered]
+        how = options.factor_transforms.get(str(name))
+        if how is None:
+            how = "log" if obs.min() >= 0 else "linear"
+        if how == "log":
+            if obs.min() < 0:
+                raise InputError(
+                    f"factor {name!r} has negative values ({float(obs.min())!r}); use "
+                    "factor_transforms: {" + f"{name!r}" + ": linear}"
+                )
+            x = np.log1p(x)
+        fill = float(np.nanmean(x))
+        cols[str(name)] = np.where(covered, x, fill)
+        desc[str(name)] = f"factor {name!r} ({'log1p' if how == 'log' else 'linear'})"
+        if not covered.all():
+            cols[f"{name}__missing"] = (~covered).astype("float64")
+            desc[f"{name}__missing"] = f"1 where factor {name!r} does not cover the cell"
+    return cols, desc, raw
+
+
+def build_lagged_features(
+    events: pd.DataFrame,
+    cells: np.ndarray,
+    origin: pd.Timestamp,
+    options: FittedOptions,
+    factors: pd.DataFrame | None = None,
+) -> LaggedFeatures:
+    """Build the stacked training design and the forecast design at ``origin``.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        ``time`` (UTC), ``lon``, ``lat``; only events in ``[origin - train_days, origin)`` are
+        used, whatever else is passed.
+    cells : numpy.ndarray of uint64
+        The cells to model (one H3 resolution).
+    origin : pandas.Timestamp
+        The forecast origin.
+    options : FittedOptions
+        Windows, bandwidths, recency, history.
+    factors : pandas.DataFrame, optional
+        Extra per-cell factors: a ``cell`` column (or index) and numeric columns; NaN = not
+        covered.
+
+    Returns
+    -------
+    LaggedFeatures
+    """
+    cells = np.asarray(cells, dtype="uint64")
+    n = cells.size
+    res = np.unique(cells_resolutions(cells)) if n else np.array([0])
+    if res.size != 1:
+        raise InputError(f"cells mix H3 resolutions {res.tolist()!r}; use one")
+    origin = pd.Timestamp(origin)
+    origin = origin.tz_localize("UTC") if origin.tzinfo is None else origin.tz_convert("UTC")
+    W, h = float(options.train_days), float(options.horizon_days)
+    times = pd.to_datetime(events[S.TIME], utc=True)
+    tau = ((times - origin) / DAY).to_numpy(dtype="float64")
+    keep = (tau >= -W) & (tau < 0)
+    tau = tau[keep]
+    lon = events[S.LON].to_numpy(dtype="float64")[keep]
+    lat = events[S.LAT].to_numpy(dtype="float64")[keep]
+    m = tau.size
+
+    area = cell_areas(cells) if n else np.empty(0)
+    mean_area = float(area.mean()) if n else 1.0
+    offset = np.log(area / mean_area) if n else np.empty(0)
+
+    ev_cells = points_to_cells(lon, lat, int(res[0])) if m else np.empty(0, "uint64")
+    pos = np.searchsorted(cells, ev_cells)
+    pos_c = np.minimum(pos, max(n - 1, 0))
+    ev_idx = np.where((n > 0) & (cells[pos_c] == ev_cells), pos_c, -1) if m else pos
+
+    radius = float(options.recency_radius_km or (options.bandwidths_km or (25.0,))[0])
+    sums = _KernelSums(
+        cells,
+        lon,
+        lat,
+        options.bandwidths_km,
+        options.kernel,
+        radius if options.recency else 0.0,
+    )
+    near = sums.near
+
+    stride, hist = options.stride, options.history_days
+    n_orig = int(np.floor((W - hist) / stride + 1e-9))
+    train_origins = [-(j * stride) for j in range(1, n_orig + 1) if j * stride >= h - 1e-9]
+
+    inside = ev_idx >= 0
+
+    def cell_counts(lo: float, hi: float) -> np.ndarray:
+        sel = inside & (tau >= lo) & (tau < hi)
+        return np.bincount(ev_idx[sel], minlength=n).astype("float64")
+
+    floor = options.smoothing_floor * max(m, 1) / max(n, 1)
+    names: list[str] = []
+    desc: dict[str, str] = {}
+    for w in options.count_windows_days:
+        key = "count_all" if w == "all" else "count_horizon" if w == "horizon" else f"count_{w:g}d"
+        names.append(key)
+        desc[key] = (
+            f"events in the cell over the whole history, per {W:g} days (log1p)"
+            if w == "all"
+            else f"events in the cell in the last {h if w == 'horizon' else w:g} days (log1p)"
+        )
+    kde_keys = []
+    for b in options.bandwidths_km:
+        for w in options.kde_windows_days:
+            key = f"kde_{b:g}km" if w == "all" else f"kde_{b:g}km_{w:g}d"
+            names.append(key)
+            kde_keys.append((key, b, w))
+            span = f"per {W:g} days" if w == "all" else f"in the last {w:g} days"
+            desc[key] = (
+                f"events around the cell, {options.kernel} kernel of {b:g} km, {span} "
+                f"(log, floor {floor:.3g})"
+            )
+    if options.recency:
+        names.append("recency")
+        desc["recency"] = (
+            f"days since the last event within {radius:g} km, capped at "
+            f"{options.recency_cap_days:g} (log1p)"
+        )
+
+    def features_at(s: float) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        scale = W / (s + W)
+        cols: list[np.ndarray] = []
+        raw: dict[str, np.ndarray] = {}
+        past = (tau >= -W) & (tau < s)
+        for w in options.count_windows_days:
+            if w == "all":
+                v = cell_counts(-W, s) * scale
+            else:
+                length = h if w == "horizon" else float(w)
+                v = cell_counts(s - length, s)
+            cols.append(np.log1p(v))
+            raw[names[len(cols) - 1]] = v
+        for key, b, w in kde_keys:
+            if w == "all":
+                v = sums.density(b, past.astype("float64")) * mean_area * scale
+            else:
+                recent = past & (tau >= s - float(w))
+                v = sums.density(b, recent.astype("float64")) * mean_area * (W / float(w))
+            cols.append(np.log(v + floor))
+            raw[key] = v
+        if options.recency:
+            assert near is not None
+            last = _row_max(near, np.where(past, tau, -np.inf))
+            days = np.minimum(s - last, options.recency_cap_days)
+            cols.append(np.log1p(days))
+            raw["recency"] = days
+        x = np.column_stack(cols) if cols else np.empty((n, 0))
+        return x, raw
+
+    def active_at(s: float) -> np.ndarray:
+        if not options.bandwidths_km:
+            return np.ones(n, dtype=bool)
+        past = (tau >= -W) & (tau < s)
+        return sums.density(max(options.bandwidths_km), past.astype("float64")) > 0
+
+    x_pred, raw_pred = features_at(0.0)
+    active_pred = active_at(0.0)
+    xs, ys, cell_rows, orig_rows, acts = [], [], [], [], []
+    for k, s in enumerate(train_origins, start=1):
+        x, _ = features_at(s)
+        acts.append(active_at(s))
+        xs.append(x)
+        ys.append(cell_counts(s, s + h))
+        cell_rows.append(np.arange(n))
+        orig_rows.append(np.full(n, k))
+    p = x_pred.shape[1]
+    x_train = np.vstack(xs) if xs else np.empty((0, p))
+    y_train = np.concatenate(ys) if ys else np.empty(0)
+    cell_train = np.concatenate(cell_rows) if cell_rows else np.empty(0, "int64")
+    origin_train = np.concatenate(orig_rows) if orig_rows else np.empty(0, "int64")
+
+    fcols, fdesc, fraw = _factor_columns(factors, cells, options)
+    if fcols:
+        fx = np.column_stack(list(fcols.values()))
+        x_pred = np.hstack([x_pred, fx])
+        x_train = np.hstack([x_train, np.tile(fx, (len(train_origins), 1))])
+        names += list(fcols)
+        desc.update(fdesc)
+        raw_pred.update(fraw)
+    return LaggedFeatures(
+        names=names,
+        descriptions=desc,
+        x_train=x_train,
+        y_train=y_train,
+        offset_train=np.tile(offset, len(train_origins)),
+        cell_train=cell_train,
+        origin_train=origin_train,
+        x_pred=x_pred,
+        offset_pred=offset,
+        area_km2=area,
+        active_train=np.concatenate(acts) if acts else np.empty(0, dtype=bool),
+        active_pred=active_pred,
+        training_origins_days=[float(s) for s in train_origins],
+        raw_pred=raw_pred,
+        n_events=int(m),
+    )

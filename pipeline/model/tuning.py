@@ -1,0 +1,158 @@
+"""Parameters chosen by evidence: ``bandwidth_km: auto`` and ``half_life_days: auto``.
+
+Every (bandwidth, half-life) pair of a grid is a kernel-density method (the configured kernel,
+exponential decay with that half-life relative to each origin, ``None`` = no decay), and all of
+them run through one rolling-origin back-test (:func:`pipeline.evaluate.rolling_back_test`,
+same origins, windows and cell universe).  The criterion is the mean hit rate over the origins
+and the criterion's area shares (default: those of the back-test options).  The pair with the
+highest criterion wins; a pair within ``tolerance`` of the best counts as tied, and among ties
+the smoothest wins (largest bandwidth, then longest half-life), because the evidence does not
+prefer the rougher one.  The whole table is reported, so the choice can be checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .. import schema as S
+from ..errors import ConfigError, InputError
+from ..evaluate.backtest import CellsArg, rolling_back_test
+from ..evaluate.options import BacktestOptions
+
+__all__ = ["select_density_parameters"]
+
+
+def _kde_method(bandwidth_km: float, half_life_days: float | None, kernel: str):
+    from ..density import kernel_density
+
+    def method(train: pd.DataFrame, cells: np.ndarray, origin: pd.Timestamp) -> np.ndarray:
+        if len(train) == 0:
+            return np.zeros(len(cells))
+        w = None
+        if half_life_days is not None:
+            age = (origin - train[S.TIME]).dt.total_seconds().to_numpy() / 86400.0
+            w = 0.5 ** (np.maximum(age, 0.0) / half_life_days)
+        return kernel_density(
+            (train[S.LON].to_numpy(), train[S.LAT].to_numpy()),
+            cells,
+            bandwidth_km=bandwidth_km,
+            kernel=kernel,
+            weights=w,
+        )
+
+    return method
+
+
+def select_density_parameters(
+    events: pd.DataFrame,
+    cells: CellsArg = None,
+    *,
+    resolution: int | None = None,
+    bandwidths_km: Sequence[float] = (10.0, 25.0, 50.0, 100.0),
+    half_lives_days: Sequence[float | None] = (None, 90.0, 180.0, 365.0, 730.0),
+    kernel: str = "quartic",
+    options: BacktestOptions | None = None,
+    area_fractions: Sequence[float] | None = None,
+    tolerance: float = 0.0,
+) -> dict:
+    """Pick the density's bandwidth and half-life by the rolling back-test (module docstring).
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        ``time``, ``lon``, ``lat``.
+    cells, resolution
+        The universe, as for :func:`~pipeline.evaluate.rolling_back_test`.
+    bandwidths_km : sequence of float
+        Candidate bandwidths (a single value fixes it).
+    half_lives_days : sequence of float or None
+        Candidate half-lives; ``None`` = no decay (a single value fixes it).
+    kernel : str, default "quartic"
+        Kernel of the density.
+    options : BacktestOptions, optional
+        Origins and windows; its baselines are not run.
+    area_fractions : sequence of float, optional
+        Shares of area of the criterion; default ``options.area_fractions``.
+    tolerance : float, default 0
+        Criterion differences up to this count as ties (then the smoother pair wins).
+
+    Returns
+    -------
+    dict
+        ``bandwidth_km``, ``half_life_days``, ``criterion`` (in words), ``best`` (its value),
+        ``origins`` (number scored), ``table`` (every pair with its criterion and per-share mean
+        hit rates, best first), ``why``.
+
+    Raises
+    ------
+    ConfigError
+        An empty or invalid grid.
+    InputError
+        No origin could be scored (too little data): give the parameters instead.
+    """
+    bws = [float(b) for b in bandwidths_km]
+    hls = [None if h is None else float(h) for h in half_lives_days]
+    if not bws or any(not np.isfinite(b) or b <= 0 for b in bws):
+        raise ConfigError(f"bandwidths_km must be a non-empty list of values > 0, got {bws!r}")
+    if not hls or any(h is not None and (not np.isfinite(h) or h <= 0) for h in hls):
+        raise ConfigError(
+            f"half_lives_days must be a non-empty list of values > 0 or None, got {hls!r}"
+        )
+    base = options or BacktestOptions()
+    opts = base.model_copy(update={"baselines": ()})
+    fr = tuple(sorted(area_fractions)) if area_fractions is not None else opts.area_fractions
+    opts = opts.model_copy(
+        update={"area_fractions": tuple(sorted(set(fr) | set(opts.area_fractions)))}
+    )
+    methods = {}
+    pairs = {}
+    for b in bws:
+        for h in hls:
+            key = f"bw{b:g}_hl{'none' if h is None else f'{h:g}'}"
+            methods[key] = _kde_method(b, h, kernel)
+            pairs[key] = (b, h)
+    result = rolling_back_test(events, cells, methods=methods, options=opts, resolution=resolution)
+    if "summary" not in result:
+        raise InputError(
+            f"cannot choose density parameters by back-test: {result.get('skipped')}; give "
+            "bandwidth_km and half_life_days as numbers"
+        )
+    rows: list[dict] = []
+    for key, (b, h) in pairs.items():
+        at = result["summary"][key]["at"]
+        per = {
+            f"{a['area_fraction']:g}": a["hit_rate"]["mean"] for a in at if a["area_fraction"] in fr
+        }
+        vals = [v for v in per.values() if v is not None]
+        rows.append(
+            {
+                "bandwidth_km": b,
+                "half_life_days": h,
+                "criterion": float(np.mean(vals)) if vals else float("-inf"),
+                "hit_rate": per,
+            }
+        )
+    crit = np.array([r["criterion"] for r in rows], dtype="float64")
+    smooth = [
+        (r["bandwidth_km"], np.inf if r["half_life_days"] is None else r["half_life_days"])
+        for r in rows
+    ]
+    tied = np.flatnonzero(crit >= crit.max() - tolerance)
+    chosen = rows[int(max(tied, key=lambda i: smooth[i]))]
+    rows = [rows[i] for i in np.argsort(-crit, kind="stable")]
+    n_origins = len(result["origins"])
+    return {
+        "bandwidth_km": chosen["bandwidth_km"],
+        "half_life_days": chosen["half_life_days"],
+        "criterion": "mean hit rate over origins and area shares "
+        + ", ".join(f"{a * 100:g} %" for a in fr),
+        "best": chosen["criterion"],
+        "origins": n_origins,
+        "table": rows,
+        "why": f"highest mean hit rate over {n_origins} rolling origins "
+        f"({chosen['criterion']:.4f}); {len(tied)} pair(s) within {tolerance:g} of the best, "
+        "the smoothest of them kept",
+    }

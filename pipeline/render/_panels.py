@@ -1,0 +1,363 @@
+"""The side panel: how well the map predicted the past, the fitted model, the hot spots.
+
+The panel sits beside the map, never over it: opening it narrows the map (route_risk.js
+``panelToggle``), so it cannot cover the legend, the layer control or a card (issue 14).
+Its markup is built here from the run's JSON-like dicts; every text goes through
+:func:`escape_text` and every number is formatted here, so a malformed or hostile value shows
+as text or as "–", never as markup and never as a traceback.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ._escaping import escape_text
+from ._model import MapData
+from ._payload import MODEL_NAMES
+
+#: Area shares the panel reports (issue 10's table), when the back-test has them.
+PANEL_AREA_FRACTIONS = (0.01, 0.05, 0.1)
+#: The method the map publishes, in the back-test's results.
+PUBLISHED = "published"
+METHOD_LABELS = {
+    PUBLISHED: "this map",
+    "uniform": "uniform",
+    "all_prior_counts": "all prior counts",
+    "recent_counts": "recent counts",
+    "kde": "plain KDE",
+    "density": "density factor",
+}
+MISSING = "–"
+
+
+def _finite(v) -> float | None:
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return None
+    return float(v) if math.isfinite(v) else None
+
+
+def _fmt(v, spec: str = ".3g") -> str:
+    x = _finite(v)
+    return MISSING if x is None else format(x, spec)
+
+
+def _p(v) -> str:
+    x = _finite(v)
+    if x is None:
+        return MISSING
+    return "&lt;0.001" if x < 0.001 else format(x, ".2g")
+
+
+def _percent(a) -> str:
+    x = _finite(a)
+    return MISSING if x is None else f"{x * 100:g} %"
+
+
+def _dict(v) -> dict:
+    return v if isinstance(v, dict) else {}
+
+
+def _list(v) -> list:
+    return v if isinstance(v, list) else []
+
+
+def _mean_sd(stat) -> tuple[str, float | None]:
+    stat = _dict(stat)
+    mean, sd = _finite(stat.get("mean")), _finite(stat.get("sd"))
+    if mean is None:
+        return MISSING, None
+    return (f"{mean:.3f}" + ("" if sd is None else f" ± {sd:.3f}")), mean
+
+
+def _method_label(name: str, options: dict) -> str:
+    label = METHOD_LABELS.get(name, name)
+    if name == "kde" and _finite(options.get("kde_bandwidth_km")) is not None:
+        label += f" ({_fmt(options['kde_bandwidth_km'], 'g')} km)"
+    return escape_text(label)
+
+
+def _pick_fractions(at: list) -> list[int]:
+    """Return the ``at`` rows to show: 1/5/10 % when present, else the first three."""
+    fractions = [_finite(_dict(row).get("area_fraction")) for row in at]
+    wanted = [
+        i
+        for a in PANEL_AREA_FRACTIONS
+        for i, f in enumerate(fractions)
+        if f is not None and abs(f - a) < 1e-9
+    ]
+    return wanted or list(range(min(3, len(at))))
+
+
+def evaluation_section(evaluation: dict) -> str:
+    """Return the back-test section: hit rates, wins per origin, calibration, notes."""
+    ev = _dict(evaluation)
+    options = _dict(ev.get("options"))
+    parts: list[str] = []
+    if ev.get("skipped"):
+        parts.append(f'<p class="rr-warning">Not evaluated: {escape_text(ev["skipped"])}</p>')
+    summary = _dict(ev.get("summary"))
+    if summary:
+        methods = [str(m) for m in _list(ev.get("methods")) if str(m) in summary]
+        methods += [m for m in summary if m not in methods]
+        if PUBLISHED in methods:
+            methods.remove(PUBLISHED)
+            methods.insert(0, PUBLISHED)
+        ref_at = _list(_dict(summary.get(methods[0])).get("at"))
+        idx = _pick_fractions(ref_at)
+        fractions = [_dict(ref_at[i]).get("area_fraction") for i in idx]
+        n_origins = len(_list(ev.get("origins")))
+        n_skipped = len(_list(ev.get("skipped_origins")))
+        train, horizon = options.get("train_days"), options.get("horizon_days")
+        parts.append(
+            f"<p><b>{n_origins}</b> origin{'s' if n_origins != 1 else ''} scored"
+            + (f" ({n_skipped} skipped)" if n_skipped else "")
+            + f": each method ranks the cells from the {_fmt(train, 'g')} days before an "
+            f"origin; the <b>hit rate</b> is the share of the events of the next "
+            f"{_fmt(horizon, 'g')} days that fall in the top-ranked cells covering a given "
+            "share of the area. Mean ± sd over origins; best in bold.</p>"
+        )
+        cells: dict[str, list[tuple[str, float | None]]] = {}
+        for m in methods:
+            at = _list(_dict(summary.get(m)).get("at"))
+            cells[m] = [
+                _mean_sd(_dict(at[i]).get("hit_rate")) if i < len(at) else (MISSING, None)
+                for i in idx
+            ]
+        best = [
+            max((v for m in methods if (v := cells[m][j][1]) is not None), default=math.inf)
+            for j in range(len(idx))
+        ]
+        head = "".join(f"<th>hit @ {_percent(a)}</th>" for a in fractions)
+        rows = []
+        for m in methods:
+            tds = "".join(
+                f'<td class="rr-best">{text}</td>'
+                if v is not None and v >= best[j] - 1e-12
+                else f"<td>{text}</td>"
+                for j, (text, v) in enumerate(cells[m])
+            )
+            cls = ' class="rr-published"' if m == PUBLISHED else ""
+            rows.append(f"<tr{cls}><th>{_method_label(m, options)}</th>{tds}</tr>")
+        parts.append(
+            f'<table class="rr-table" id="rr-eval-hits"><tr><th>method</th>{head}</tr>'
+            f"{''.join(rows)}</table>"
+        )
+        parts.append(_wins_table(ev, idx, fractions, options, n_origins))
+        parts.append(_calibration_line(ev))
+    elif not ev.get("skipped"):
+        parts.append("<p>No back-test summary in this run.</p>")
+    notes = [escape_text(n) for n in _list(ev.get("notes"))]
+    if notes:
+        parts.append('<ul class="rr-notes">' + "".join(f"<li>{n}</li>" for n in notes) + "</ul>")
+    return (
+        '<details class="rr-section" id="rr-eval" open><summary>How well this map predicted '
+        f"the past</summary>{''.join(parts)}</details>"
+    )
+
+
+def _wins_table(ev: dict, idx: list[int], fractions: list, options: dict, n: int) -> str:
+    wins = _dict(_dict(ev.get("wins")).get(PUBLISHED))
+    baselines = [b for b in wins if b != "uniform"]
+    if not baselines:
+        return ""
+    rows = []
+    for b in baselines:
+        per = _list(wins[b])
+        tds = []
+        for a in fractions:
+            row = next(
+                (
+                    _dict(r)
+                    for r in per
+                    if _finite(_dict(r).get("area_fraction")) is not None
+                    and _finite(a) is not None
+                    and abs(_dict(r)["area_fraction"] - a) < 1e-9
+                ),
+                {},
+            )
+            w, t, loss = (_finite(row.get(k)) for k in ("wins", "ties", "losses"))
+            tds.append(
+                f"<td>{MISSING}</td>"
+                if w is None
+                else f"<td><b>{w:g}</b> / {_fmt(t, 'g')} / {_fmt(loss, 'g')}</td>"
+            )
+        rows.append(f"<tr><th>vs {_method_label(str(b), options)}</th>{''.join(tds)}</tr>")
+    head = "".join(f"<th>@ {_percent(a)}</th>" for a in fractions)
+    return (
+        f"<p>Origins where this map's hit rate beats each baseline (wins / ties / losses of "
+        f"{n}):</p>"
+        f'<table class="rr-table" id="rr-eval-wins"><tr><th>baseline</th>{head}</tr>'
+        f"{''.join(rows)}</table>"
+    )
+
+
+def _calibration_line(ev: dict) -> str:
+    cal = _dict(_dict(ev.get("calibration")).get(PUBLISHED))
+    totals = _dict(cal.get("totals"))
+    if not totals:
+        return ""
+    brier = _finite(_dict(cal.get("p_at_least_one")).get("brier"))
+    return (
+        "<p>Calibration of the expected counts: observed / expected events = "
+        f"<b>{_fmt(totals.get('observed_over_expected'))}</b> ({_fmt(totals.get('observed'), 'g')}"
+        f" observed, {_fmt(totals.get('expected'))} expected over the origins)"
+        + ("" if brier is None else f"; Brier score of P(at least one) {brier:.3g}")
+        + ".</p>"
+    )
+
+
+def model_section(report: dict) -> str:
+    """Return the model section: family and why, relative risk per SD, fallback warning."""
+    r = _dict(report)
+    parts: list[str] = []
+    family = str(r.get("model", ""))
+    if r.get("fallback"):
+        parts.append(
+            '<p class="rr-warning" id="rr-model-fallback">The count model was not fitted: '
+            f"{escape_text(r['fallback'])}. The map shows a documented fallback.</p>"
+        )
+    parts.append(
+        f'<p><b>Family:</b> <span id="rr-model-family">'
+        f"{escape_text(MODEL_NAMES.get(family, family))}</span><br>"
+        f'<b>Why:</b> <span id="rr-model-why">{escape_text(r.get("why", MISSING))}</span></p>'
+    )
+    origin = str(r.get("origin") or "")[:10]
+    parts.append(
+        f"<p>Forecast of the next {_fmt(r.get('horizon_days'), 'g')} days"
+        + (f" from {escape_text(origin)}" if origin else "")
+        + f": {_fmt(r.get('expected_total'))} events expected over "
+        f"{_fmt(r.get('n_cells'), 'g')} cells; trained on {_fmt(r.get('n_events'), 'g')} "
+        f"events, windows of {_fmt(r.get('train_days'), 'g')} days.</p>"
+    )
+    factors = [_dict(f) for f in _list(r.get("factors"))]
+    chosen = [f for f in factors if f.get("selected")]
+    if chosen:
+        rows = []
+        for f in chosen:
+            ci = _list(f.get("rr_ci95"))
+            interval = f"{_fmt(ci[0])}–{_fmt(ci[1])}" if len(ci) == 2 else MISSING
+            rows.append(
+                f'<tr><td>{escape_text(f.get("name"))}<div class="rr-desc">'
+                f"{escape_text(f.get('description', ''))}</div></td>"
+                f"<td>×{_fmt(f.get('rr_per_sd'))}</td><td>{interval}</td>"
+                f"<td>{_p(f.get('p_value'))}</td></tr>"
+            )
+        method = escape_text(_dict(r.get("selection")).get("method", ""))
+        parts.append(
+            f"<p>{len(chosen)} of {len(factors)} candidate factors selected"
+            + (f" by {method.upper() if method == 'bic' else method}" if method else "")
+            + ". Relative risk per 1 SD of the factor (×1 = no effect), 95 % interval, "
+            "p-value:</p>"
+            '<table class="rr-table" id="rr-model-factors"><tr><th>factor</th>'
+            "<th>relative risk</th><th>95 % interval</th><th>p</th></tr>"
+            f"{''.join(rows)}</table>"
+        )
+    reasons = {str(_dict(d).get("name")): _dict(d).get("reason") for d in _list(r.get("dropped"))}
+    others = [f for f in factors if not f.get("selected")]
+    if others:
+        items = "".join(
+            f"<li>{escape_text(f.get('name'))}: "
+            f"{escape_text(reasons.get(str(f.get('name'))) or 'not selected')}</li>"
+            for f in others
+        )
+        parts.append(
+            f"<details><summary>Not selected ({len(others)})</summary>"
+            f'<ul class="rr-notes">{items}</ul></details>'
+        )
+    if r.get("rr_unit"):
+        parts.append(f'<p class="rr-note">{escape_text(r["rr_unit"])}.</p>')
+    return (
+        '<details class="rr-section" id="rr-model" open><summary>Model</summary>'
+        f"{''.join(parts)}</details>"
+    )
+
+
+def _neighbourhood(nb) -> str:
+    nb = _dict(nb)
+    if _finite(nb.get("k_rings")) is not None:
+        k = nb["k_rings"]
+        return f"{k:g} ring{'s' if k != 1 else ''} of neighbours"
+    if _finite(nb.get("distance_band_km")) is not None:
+        return f"neighbours within {nb['distance_band_km']:g} km"
+    return "default neighbourhood"
+
+
+def hotspots_section(hotspots: dict) -> str:
+    """Return the hot-spot section: counts of Gi* classes and emerging categories."""
+    h = _dict(hotspots)
+    gi, em = _dict(h.get("gi_star")), _dict(h.get("emerging"))
+    parts = []
+    if gi:
+        classes = _dict(gi.get("classes"))
+        counts = ", ".join(
+            f"{escape_text(k)}: {_fmt(v, 'g')}" for k, v in classes.items() if _finite(v)
+        )
+        parts.append(
+            f"<p><b>Gi*</b>: {_fmt(gi.get('hot_cells'), 'g')} hot and "
+            f"{_fmt(gi.get('cold_cells'), 'g')} cold cells of {_fmt(gi.get('cells'), 'g')}"
+            + (f" ({counts})" if counts else "")
+            + f"; {_neighbourhood(gi.get('neighbourhood'))}, {escape_text(gi.get('weights', ''))}"
+            " weights; "
+            + (
+                "p-values corrected for false discoveries (Benjamini-Hochberg)."
+                if gi.get("fdr")
+                else "p-values not corrected."
+            )
+            + "</p>"
+        )
+    if em:
+        cats = _dict(em.get("categories"))
+        listed = "".join(
+            f"<li>{escape_text(k)}: {_fmt(v, 'g')}</li>"
+            for k, v in cats.items()
+            if _finite(v) and v > 0
+        )
+        parts.append(
+            f"<p><b>Emerging trends</b> over {_fmt(em.get('periods'), 'g')} "
+            f"{escape_text(em.get('period', 'period'))}s"
+            + (
+                f" ({escape_text(em.get('first_period'))} to {escape_text(em.get('last_period'))})"
+                if em.get("first_period")
+                else ""
+            )
+            + ":</p>"
+            + (f'<ul class="rr-notes">{listed}</ul>' if listed else "<p>no category.</p>")
+        )
+    return (
+        '<details class="rr-section" id="rr-hotspots" open><summary>Hot spots</summary>'
+        f"{''.join(parts) or '<p>No hot-spot summary.</p>'}</details>"
+    )
+
+
+def panel_label(data: MapData) -> str:
+    """Return the panel's title and button text, e.g. "Back-test, model, hot spots"."""
+    parts = [
+        name
+        for name, value in (
+            ("back-test", data.evaluation),
+            ("model", data.model_report),
+            ("hot spots", data.hotspots),
+        )
+        if value is not None
+    ]
+    return ", ".join(parts).capitalize()
+
+
+def panel_markup(data: MapData) -> str | None:
+    """Return the side panel's HTML (hidden until opened), or None with nothing to show."""
+    sections = []
+    if data.evaluation is not None:
+        sections.append(evaluation_section(data.evaluation))
+    if data.model_report is not None:
+        sections.append(model_section(data.model_report))
+    if data.hotspots is not None:
+        sections.append(hotspots_section(data.hotspots))
+    if not sections:
+        return None
+    return (
+        '<aside class="rr-panel" id="rr-panel" hidden aria-label="Model and back-test">'
+        f'<div class="rr-panel-head"><span>{escape_text(panel_label(data))}</span>'
+        '<button type="button" class="rr-panel-close" id="rr-panel-close" '
+        'aria-label="Close the panel">×</button></div>'
+        f"{''.join(sections)}</aside>"
+    )

@@ -1,0 +1,94 @@
+"""The command as a scheduler sees it: exit codes, signals, logs."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+from conftest import small_config
+
+pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
+
+
+def _cli(*args, **kw):
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipeline.cli", *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        **kw,
+    )
+
+
+def test_overlapping_run_exits_75(small_demo, tmp_path):
+    cfg = small_config(small_demo, tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    with open(out / ".route-risk.lock", "a+") as f:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        proc = _cli("run", cfg.source, "--out", out)
+        _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 75, err
+    assert "another route-risk run" in err and "Traceback" not in err
+
+
+@pytest.fixture(scope="module")
+def published(small_demo, tmp_path_factory):
+    """One good published run to interrupt the next ones over."""
+    tmp = tmp_path_factory.mktemp("published")
+    cfg = small_config(small_demo, tmp)
+    proc = _cli("run", cfg.source, "--out", tmp / "out")
+    assert proc.wait(timeout=300) == 0, proc.stderr.read()
+    return tmp / "out"
+
+
+@pytest.mark.parametrize("stage", ["stage cells", "stage features", "stage render"])
+def test_sigterm_exits_143_and_keeps_the_last_good_set(small_demo, tmp_path, published, stage):
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(published, out)
+    before = (out / "manifest.json").read_bytes()
+    changed = small_config(small_demo, tmp_path / "b", density={"bandwidth_km": 33})
+    proc = _cli("run", changed.source, "--out", out, "-v", "--log-format", "json")
+    seen = []
+    assert proc.stderr is not None
+    for line in proc.stderr:  # stop it as soon as it reaches the stage
+        seen.append(line)
+        if stage in line:
+            proc.send_signal(signal.SIGTERM)
+            break
+    rest = proc.communicate(timeout=120)[1]
+    err = "".join(seen) + rest
+    assert proc.returncode == 143, err
+    assert "terminated" in err and "Traceback" not in err
+    assert (out / "manifest.json").read_bytes() == before
+    assert not list(out.glob(".staging-*"))
+    if stage == "stage render":  # the next run needs no cleanup
+        again = _cli("run", changed.source, "--out", out)
+        assert again.wait(timeout=300) == 0
+
+
+def test_json_logs_and_verbosity_after_the_subcommand(small_demo, tmp_path):
+    cfg = small_config(small_demo, tmp_path)
+    proc = _cli("validate", cfg.source, "-v", "--log-format", "json")
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert "valid" in out
+    proc = _cli("run", cfg.source, "-v", "--log-format", "json")
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    records = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    assert any(r.get("message", "").startswith("stage ") for r in records)
+    assert all({"time", "level", "logger", "message"} <= set(r) for r in records)
+    quiet = _cli("run", cfg.source, "-q", "--force")
+    _, err = quiet.communicate(timeout=300)
+    assert quiet.returncode == 0
+    assert not [line for line in err.splitlines() if line.startswith("{")]

@@ -1,0 +1,257 @@
+"""The fitted count model on synthetic processes of known structure."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.errors import InputError
+from pipeline.grid import cell_area_km2, cells_to_latlng, region_to_cells
+from pipeline.model import FittedModel, FittedOptions, build_lagged_features
+
+ORIGIN = pd.Timestamp("2024-01-01", tz="UTC")
+HORIZON = 91.0
+TRAIN = 730.0
+
+
+@pytest.fixture(scope="module")
+def cells():
+    return region_to_cells((0.0, 0.0, 4.0, 4.0), 5)  # ~780 cells of ~250 km²
+
+
+def _events_from_rates(rng, cells, rate_per_horizon, days=TRAIN, jitter_deg=0.01):
+    """Homogeneous-in-time Poisson events in each cell over the ``days`` before ORIGIN."""
+    n = rng.poisson(rate_per_horizon * days / HORIZON)
+    idx = np.repeat(np.arange(cells.size), n)
+    lat, lon = cells_to_latlng(cells)
+    t = ORIGIN - pd.to_timedelta(rng.uniform(0, days, idx.size), unit="D")
+    return pd.DataFrame(
+        {
+            "time": t,
+            "lon": lon[idx] + rng.normal(0, jitter_deg, idx.size),
+            "lat": lat[idx] + rng.normal(0, jitter_deg, idx.size),
+        }
+    )
+
+
+FACTORS_ONLY = dict(
+    count_windows_days=(), bandwidths_km=(), recency=False, stride_days=HORIZON, family="poisson"
+)
+
+
+def test_log_linear_intensity_is_recovered_within_the_reported_intervals(cells):
+    rng = np.random.default_rng(11)
+    x1 = rng.normal(0, 1, cells.size)
+    x2 = rng.uniform(-1, 1, cells.size)
+    noise = rng.normal(0, 1, cells.size)
+    beta1, beta2 = 0.7, -0.5
+    area = cell_area_km2(cells)
+    mu = 0.4 * area / area.mean() * np.exp(beta1 * x1 + beta2 * x2)
+    ev = _events_from_rates(rng, cells, mu)
+    factors = pd.DataFrame({"cell": cells, "x1": x1, "x2": x2, "noise": noise})
+    opts = FittedOptions(**FACTORS_ONLY, min_history_days=HORIZON)
+    m = FittedModel(opts).fit(ev, cells, ORIGIN, factors)
+    rep = m.report()
+    json.dumps(rep, allow_nan=False)
+    assert rep["model"] == "poisson" and rep["fallback"] is None
+    by = {f["name"]: f for f in rep["factors"]}
+    for name, beta in (("x1", beta1), ("x2", beta2)):
+        lo, hi = by[name]["rr_per_unit_ci95"]
+        assert lo < np.exp(beta) < hi, (name, lo, hi)
+        assert by[name]["p_value"] < 1e-6
+    # A factor with no effect is not selected (BIC), and the report says why.
+    assert by["noise"]["selected"] is False
+    assert any(d["name"] == "noise" and "BIC" in d["reason"] for d in rep["dropped"])
+    # The forecast is the true intensity's scale: expected total within 10 %.
+    assert m.predict()["expected"].sum() == pytest.approx(mu.sum(), rel=0.1)
+
+
+def test_negative_binomial_is_chosen_for_overdispersed_counts(cells):
+    rng = np.random.default_rng(5)
+    x1 = rng.normal(0, 1, cells.size)
+    area = cell_area_km2(cells)
+    # Gamma-mixed Poisson with a cell-and-period frailty: NB2 with alpha = 1.
+    base = 0.5 * area / area.mean() * np.exp(0.5 * x1)
+    parts = []
+    for k in range(8):
+        frail = rng.gamma(1.0, 1.0, cells.size)
+        parts.append(
+            _events_from_rates(rng, cells, base * frail, days=HORIZON).assign(
+                time=lambda d, k=k: d["time"] - pd.Timedelta(days=HORIZON * k)
+            )
+        )
+    ev = pd.concat(parts, ignore_index=True)
+    opts = FittedOptions(**{**FACTORS_ONLY, "family": "auto"}, min_history_days=HORIZON)
+    rep = FittedModel(opts).fit(ev, cells, ORIGIN, pd.DataFrame({"cell": cells, "x1": x1})).report()
+    assert rep["model"] == "negative_binomial", rep["why"]
+    assert 0.6 < rep["alpha"] < 1.6
+    assert "BIC" in rep["why"]
+    x = next(f for f in rep["factors"] if f["name"] == "x1")
+    lo, hi = x["rr_per_unit_ci95"]
+    assert lo < np.exp(0.5) < hi
+
+
+def test_a_repeat_location_process_makes_the_model_lean_on_prior_counts(cells):
+    from pipeline.grid import grid_disk_cells
+
+    rng = np.random.default_rng(7)
+    # Isolated hot cells (no two neighbours) that keep producing events; nothing else does.
+    hot: list[int] = []
+    taken: set[int] = set()
+    for i in rng.permutation(cells.size):
+        if len(hot) == 40:
+            break
+        ring = set(grid_disk_cells(cells[[i]], 1).tolist())
+        if not ring & taken:
+            hot.append(int(i))
+            taken |= ring
+    hot_idx = np.array(hot)
+    rate = np.zeros(cells.size)
+    rate[hot_idx] = rng.uniform(0.5, 3.0, hot_idx.size)
+    ev = _events_from_rates(rng, cells, rate)
+    m = FittedModel().fit(ev, cells, ORIGIN)
+    rep = m.report()
+    selected = {f["name"] for f in rep["factors"] if f["selected"]}
+    assert "count_all" in selected, rep["factors"]
+    pred = m.predict()["expected"].to_numpy()
+    top = np.argsort(-pred)[: hot_idx.size]
+    assert np.isin(top, hot_idx).mean() > 0.9
+    # Risk stays in the hot cells instead of spilling onto their neighbours, as smoothing would.
+    ring = np.setdiff1d(grid_disk_cells(cells[hot_idx], 1), cells[hot_idx])
+    ring_idx = np.flatnonzero(np.isin(cells, ring))
+    assert pred[hot_idx].mean() > 20 * pred[ring_idx].mean()
+    from pipeline.model import smoothed_counts
+
+    kde = smoothed_counts(ev["lon"], ev["lat"], cells, 25.0)
+    assert kde[hot_idx].mean() < 10 * kde[ring_idx].mean()  # the smoother does spill
+
+
+def test_explain_shares_multiply_to_the_relative_risk(cells):
+    rng = np.random.default_rng(3)
+    lat, lon = cells_to_latlng(cells)
+    rate = 0.05 + 2.0 * np.exp(-((lon - 2) ** 2 + (lat - 2) ** 2) / 0.5)
+    ev = _events_from_rates(rng, cells, rate, jitter_deg=0.05)
+    m = FittedModel().fit(ev, cells, ORIGIN)
+    sh = m.shares()
+    factor_cols = [c for c in sh.columns if c not in ("cell", "relative_risk", "area")]
+    assert factor_cols
+    prod = sh[factor_cols].prod(axis=1) * sh["area"]
+    np.testing.assert_allclose(prod, sh["relative_risk"], rtol=1e-9)
+    i = int(np.argmax(m.predict()["expected"]))
+    ex = m.explain(cells[i])
+    assert ex["expected"] == pytest.approx(m.predict()["expected"].iloc[i])
+    assert np.prod([f["share"] for f in ex["factors"]]) * ex["area_share"] == pytest.approx(
+        ex["relative_risk"]
+    )
+    assert ex["relative_risk"] > 1 and ex["times_mean"] > 1
+    json.dumps(ex, allow_nan=False)
+    # Probabilities follow the chosen family and lie in [0, 1).
+    p = m.predict()
+    assert ((p["p_any"] >= 0) & (p["p_any"] < 1)).all()
+    assert (p["p_any"] <= -np.expm1(-p["expected"]) + 1e-12).all()
+    with pytest.raises(InputError, match="not one of the model's cells"):
+        m.explain(region_to_cells((50, 50, 50.2, 50.2), 5)[0])
+
+
+def test_missing_factor_values_are_missing_not_zero(cells):
+    rng = np.random.default_rng(4)
+    v = rng.uniform(1, 10, cells.size)
+    v[: cells.size // 3] = np.nan
+    ev = _events_from_rates(rng, cells, np.full(cells.size, 0.2))
+    f = build_lagged_features(
+        ev, cells, ORIGIN, FittedOptions(), pd.DataFrame({"cell": cells, "v": v})
+    )
+    j, k = f.names.index("v"), f.names.index("v__missing")
+    logv = np.log1p(v)
+    np.testing.assert_allclose(f.x_pred[: cells.size // 3, j], np.nanmean(logv))
+    assert (f.x_pred[: cells.size // 3, k] == 1).all() and (
+        f.x_pred[cells.size // 3 :, k] == 0
+    ).all()
+    np.testing.assert_allclose(f.x_pred[cells.size // 3 :, j], logv[cells.size // 3 :])
+    m = FittedModel().fit(ev, cells, ORIGIN, pd.DataFrame({"cell": cells, "v": v}))
+    assert np.isfinite(m.predict()["expected"]).all()
+
+
+def test_features_use_only_the_past(cells):
+    rng = np.random.default_rng(9)
+    ev = _events_from_rates(rng, cells, np.full(cells.size, 0.3))
+    later = ev.assign(time=ev["time"] + pd.Timedelta(days=800))  # all after the origin
+    a = build_lagged_features(ev, cells, ORIGIN, FittedOptions())
+    b = build_lagged_features(pd.concat([ev, later]), cells, ORIGIN, FittedOptions())
+    np.testing.assert_array_equal(a.x_pred, b.x_pred)
+    np.testing.assert_array_equal(a.x_train, b.x_train)
+    np.testing.assert_array_equal(a.y_train, b.y_train)
+    # Labels of a training origin are the events in the following horizon, in the history.
+    s = a.training_origins_days[0]
+    t = (ev["time"] - ORIGIN).dt.total_seconds() / 86400
+    n_label = ((t >= s) & (t < s + HORIZON)).sum()
+    first = a.origin_train == 1
+    assert a.y_train[first].sum() == pytest.approx(n_label, abs=3)  # events outside cells
+
+
+def test_sparse_data_falls_back_with_a_clear_message(cells, caplog):
+    ev = pd.DataFrame(
+        {
+            "time": pd.to_datetime(["2023-05-01", "2023-08-01", "2023-11-01"], utc=True),
+            "lon": [1.0, 1.02, 3.0],
+            "lat": [1.0, 1.01, 3.0],
+        }
+    )
+    with caplog.at_level("WARNING"):
+        m = FittedModel().fit(ev, cells, ORIGIN)
+    rep = m.report()
+    json.dumps(rep, allow_nan=False)
+    assert rep["model"] == "fallback"
+    assert "too few events" in rep["fallback"] and "3" in rep["fallback"]
+    assert "fallback" in caplog.text
+    p = m.predict()
+    assert p["expected"].sum() == pytest.approx(3 * HORIZON / TRAIN, rel=0.05)
+    assert p["score"].idxmax() in set(np.flatnonzero(p["expected"] > 0))
+    ex = m.explain(p["cell"].iloc[int(p["expected"].idxmax())])
+    assert ex["fallback"] == rep["fallback"]
+    # Too few training origins is a different, named reason.
+    short = FittedModel(FittedOptions(train_days=500, min_events=1)).fit(ev, cells, ORIGIN)
+    assert "too few training origins" in short.report()["fallback"]
+
+
+def test_inputs_and_options_are_validated(cells):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="bandwith_km"):
+        FittedOptions(bandwith_km=3)
+    with pytest.raises(ValidationError, match="train_days"):
+        FittedOptions(train_days=200)
+    with pytest.raises(ValidationError, match="count windows"):
+        FittedOptions(count_windows_days=(-5.0,))
+    with pytest.raises(InputError, match="not fitted"):
+        FittedModel().predict()
+    with pytest.raises(InputError, match="cells is empty"):
+        FittedModel().fit(pd.DataFrame({"time": [], "lon": [], "lat": []}), [], ORIGIN)
+    ev = pd.DataFrame({"time": ["2023-01-01"], "lon": [1.0], "lat": [1.0]})
+    with pytest.raises(InputError, match="factor_transforms"):
+        FittedModel(FittedOptions(factor_transforms={"nope": "log"})).fit(
+            ev, cells, ORIGIN, pd.DataFrame({"cell": cells, "v": 1.0})
+        )
+
+
+def test_quiet_cells_get_the_observed_quiet_rate_and_say_so(cells):
+    rng = np.random.default_rng(8)
+    lat, lon = cells_to_latlng(cells)
+    # Events only in the south-west corner; the north-east corner is > 100 km from all of them.
+    rate = np.where((lon < 1.5) & (lat < 1.5), 0.6, 0.0)
+    ev = _events_from_rates(rng, cells, rate)
+    m = FittedModel(FittedOptions(fit_region="active")).fit(ev, cells, ORIGIN)
+    rep = m.report()
+    assert rep["fit_region"]["mode"] == "active"
+    assert 0 < rep["fit_region"]["cells"] < cells.size
+    quiet = np.flatnonzero(~m.in_region_)
+    far = quiet[np.argmax(lon[quiet] + lat[quiet])]
+    p = m.predict()
+    assert 0 < p["expected"].iloc[far] < p["expected"].max() / 100
+    ex = m.explain(cells[far])
+    assert "quiet" in ex["note"] and ex["factors"] == []
+    assert m.shares().iloc[far].drop(["cell", "relative_risk", "area"]).isna().all()
+    # 'all' fits every cell instead.
+    m_all = FittedModel(FittedOptions(fit_region="all")).fit(ev, cells, ORIGIN)
+    assert m_all.report()["fit_region"]["cells"] == cells.size
