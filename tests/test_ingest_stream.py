@@ -166,7 +166,7 @@ def test_chunk_rows_option_is_strict():
 
     from pipeline.ingest import IngestOptions
 
-    assert IngestOptions().chunk_rows == 500_000
+    assert IngestOptions().chunk_rows == 250_000
     assert IngestOptions(chunk_rows=None).chunk_rows is None
     for bad in (0, -5):
         with pytest.raises(ValidationError):
@@ -282,3 +282,23 @@ def test_memory_is_set_by_the_chunk_not_the_input(tmp_path):
     m_whole = _peak_mb(large, "whole", 0, tmp_path / "w3")
     assert m_large <= 1.3 * m_small + 20, (m_small, m_large)
     assert m_large < 0.6 * m_whole, (m_large, m_whole)
+
+
+def test_pings_parquet_row_groups_as_pyarrow_cuts_a_table(tmp_path, monkeypatch):
+    """Above one row group (1,048,576 rows; 7 here) the file is still the bytes of the table
+    written whole."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    import pipeline.ingest.stream as stream
+    from pipeline.io import round_floats
+
+    monkeypatch.setattr(stream, "_PARQUET_ROWS", 7)
+    whole, spill, store = _both(_write_ais(tmp_path / "ais.csv", 5, 10), tmp_path, 4, 3)
+    store.chunk_rows = 3
+    assert len(whole.frame) == 50
+    table = pa.Table.from_pandas(round_floats(whole.frame), preserve_index=False)
+    pq.write_table(table, tmp_path / "a.parquet", row_group_size=7)
+    store.write_parquet(tmp_path / "b.parquet")
+    assert pq.ParquetFile(tmp_path / "b.parquet").metadata.num_row_groups > 2
+    assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()

@@ -324,7 +324,7 @@ class IngestOptions(BaseModel):
         "uncompressed is refused before anything is expanded (zip bombs).",
     )
     chunk_rows: int | None = Field(
-        500_000,
+        250_000,
         ge=1,
         description="Track files are read this many records at a time into a spill dataset on "
         "disk (partitioned by vessel) and transit is computed a group of whole vessels at a "

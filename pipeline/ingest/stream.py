@@ -75,7 +75,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Rows per row group of the spill files (small, so a range of vessels reads little extra).
-_ROW_GROUP = 65_536
+_ROW_GROUP = 8_192
 #: Bytes read at a time when surveying a file.
 _SURVEY_BLOCK = 16 << 20
 #: A piece of CSV may grow to this many chunks while looking for a line end outside quotes.
@@ -972,27 +972,32 @@ class PingStore:
             return empty_pings()
         return _concat(frames)
 
-    def write_parquet(self, path: str | Path, max_rows: int = _PARQUET_ROWS) -> Path:
+    def write_parquet(self, path: str | Path) -> Path:
         """Write every ping, sorted, to Parquet a row group at a time.
 
-        The bytes are those :func:`~pipeline.io.write_parquet` writes for :meth:`to_frame`.
+        The bytes are those :func:`~pipeline.io.write_parquet` writes for :meth:`to_frame`:
+        the same schema (with its pandas metadata) and row groups of 1,048,576 rows, as
+        pyarrow cuts a table written whole.  Rows wait as Arrow tables, not pandas frames.
         """
-        from ..io import atomic_path as _atomic
-
-        with _atomic(path, ".parquet") as tmp:
+        with atomic_path(path, ".parquet") as tmp:
             writer = None
-            buf: list[pd.DataFrame] = []
+            buf: list[pa.Table] = []
             size = 0
-            for frame in self.sorted_frames(max_rows):
-                buf.append(frame)
+            for frame in self.sorted_frames(self.chunk_rows):
+                buf.append(pa.Table.from_pandas(round_floats(frame), preserve_index=False))
                 size += len(frame)
+                del frame
                 while size >= _PARQUET_ROWS:
-                    whole = _concat(buf)
-                    head, rest = whole.iloc[:_PARQUET_ROWS], whole.iloc[_PARQUET_ROWS:]
-                    writer = _write_group(writer, tmp, head)
-                    buf, size = ([rest.reset_index(drop=True)] if len(rest) else []), len(rest)
+                    whole = pa.concat_tables(buf)
+                    writer = _write_group(writer, tmp, whole.slice(0, _PARQUET_ROWS))
+                    rest = whole.slice(_PARQUET_ROWS)
+                    buf, size = ([rest] if rest.num_rows else []), rest.num_rows
             if buf or writer is None:
-                whole = _concat(buf) if buf else self._empty()
+                whole = (
+                    pa.concat_tables(buf)
+                    if buf
+                    else pa.Table.from_pandas(self._empty(), preserve_index=False)
+                )
                 writer = _write_group(writer, tmp, whole)
             writer.close()
         return Path(path)
@@ -1042,8 +1047,7 @@ def _row_groups_in(pf: pq.ParquetFile, lo: str, hi: str) -> list[int]:
     return out
 
 
-def _write_group(writer, path, frame: pd.DataFrame):
-    table = pa.Table.from_pandas(round_floats(frame), preserve_index=False)
+def _write_group(writer, path, table: pa.Table):
     if writer is None:
         writer = pq.ParquetWriter(path, table.schema)
     writer.write_table(table, row_group_size=_PARQUET_ROWS)
