@@ -302,3 +302,22 @@ def test_pings_parquet_row_groups_as_pyarrow_cuts_a_table(tmp_path, monkeypatch)
     store.write_parquet(tmp_path / "b.parquet")
     assert pq.ParquetFile(tmp_path / "b.parquet").metadata.num_row_groups > 2
     assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
+
+
+def test_ingest_summary_of_a_large_track_file_is_read_in_chunks(tmp_path):
+    from pipeline.ingest import IngestOptions, summarise_ingest
+
+    src = _write_ais(tmp_path / "ais.csv", 6, 40)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    whole = summarise_ingest(
+        "tracks", src, options=IngestOptions(chunk_rows=None), out_dir=tmp_path / "a"
+    )
+    chunks = summarise_ingest(
+        "tracks", src, options=IngestOptions(chunk_rows=50), out_dir=tmp_path / "b"
+    )
+    for key in ("read", "accepted", "rejected", "by_rule", "notes", "vessels", "usable"):
+        assert whole[key] == chunks[key], key
+    a = (tmp_path / "a" / "rejects" / "ais.csv").read_bytes()
+    assert a == (tmp_path / "b" / "rejects" / "ais.csv").read_bytes()
+    assert not list((tmp_path / "b").glob(".spill-*"))

@@ -503,7 +503,7 @@ def _chunk(
             aoi_bbox=state.aoi_bbox,
             aoi_polygon=state.aoi_polygon,
         )
-        if k == 0:
+        if "pair_col" not in state.assumptions:  # the first chunk with records
             state.assumptions.update(checks.info)
             state.assumptions["pair_col"] = checks.pair_col
             state.assumptions["time_col"] = checks.time_col
@@ -511,6 +511,10 @@ def _chunk(
             if order in ("day-first", "month-first") and state.layout.get("dayfirst") is None:
                 # the first chunk decided the order: every other chunk reads dates alike
                 state.layout = dict(state.layout, dayfirst=order == "day-first")
+        else:  # the spellings seen, counted over the whole file
+            seen = state.assumptions.setdefault("dates", {}).setdefault("formats", {})
+            for fmt, count in (checks.info.get("dates", {}).get("formats") or {}).items():
+                seen[fmt] = seen.get(fmt, 0) + count
         state.note(*checks.notes)
         keep, rej = first_failing(checks.rules, n=n, source_file=state.name, rows=rows)
         rejects.append(rej)

@@ -118,6 +118,7 @@ def summarise_ingest(
     """
     from .rasters import describe_raster, open_raster, raster_coverage
     from .seizures import read_seizures
+    from .stream import estimate_records
     from .tracks import read_tracks
 
     opts = options or IngestOptions()
@@ -149,6 +150,9 @@ def summarise_ingest(
     elif kind == "tracks":
         if isinstance(path, SeizureSource | RasterSource):
             raise _mismatched_source(kind, path, TrackSource)
+        src_path = path.path if isinstance(path, TrackSource) else Path(path)
+        if opts.chunk_rows is not None and estimate_records(src_path) > opts.chunk_rows:
+            return _summarise_tracks_in_chunks(path, opts, out_dir, aoi_bbox)
         result = read_tracks(
             path,
             aoi_bbox=aoi_bbox,
@@ -175,6 +179,46 @@ def summarise_ingest(
     if kind == "tracks":
         summary["vessels"] = int(result.frame["vessel_id"].nunique())
     return json_safe(summary)
+
+
+def _summarise_tracks_in_chunks(path, opts: IngestOptions, out_dir, aoi_bbox) -> dict[str, Any]:
+    """:func:`summarise_ingest` of a track file larger than ``chunk_rows``: read in chunks."""
+    import tempfile
+
+    from .stream import n_buckets_for, spill_tracks
+
+    assert opts.chunk_rows is not None
+    src_path = path.path if isinstance(path, TrackSource) else Path(path)
+    with tempfile.TemporaryDirectory(
+        prefix=".spill-", dir=out_dir if out_dir is not None and Path(out_dir).is_dir() else None
+    ) as tmp:
+        spill = spill_tracks(
+            path,
+            Path(tmp),
+            chunk_rows=opts.chunk_rows,
+            n_buckets=n_buckets_for(src_path.stat().st_size, opts.chunk_rows),
+            aoi_bbox=aoi_bbox,
+            max_speed_kn=opts.max_speed_kn,
+            max_uncompressed_mb=opts.max_uncompressed_mb,
+        )
+        rejects_file = str(spill.write_rejects(out_dir)) if out_dir is not None else None
+    check_reject_rate(spill, opts.max_reject_rate)
+    return json_safe(
+        {
+            "kind": "tracks",
+            "source": spill.source,
+            "read": spill.n_read,
+            "accepted": spill.n_accepted,
+            "rejected": spill.n_rejected,
+            "reject_rate": round(spill.reject_rate, 6),
+            "rejects_file": rejects_file,
+            "by_rule": dict(spill.by_rule),
+            "notes": list(spill.notes),
+            "assumptions": spill.assumptions,
+            "usable": spill.n_accepted > 0,
+            "vessels": int(len(spill.vessels)),
+        }
+    )
 
 
 def json_safe(value: Any) -> Any:
