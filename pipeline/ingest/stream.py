@@ -944,8 +944,12 @@ class PingStore:
             yield self.vessel_ids[start], self.vessel_ids[stop - 1]
             start = stop
 
-    def sorted_frames(self, max_rows: int) -> Iterator[pd.DataFrame]:
-        """Yield the pings in global (vessel, time) order, about ``max_rows`` at a time."""
+    def sorted_tables(self, max_rows: int) -> Iterator[pa.Table]:
+        """Yield the pings as Arrow tables in global (vessel, time) order, ``max_rows`` or so.
+
+        Each range of vessels is read from every bucket file (only the row groups that may
+        hold it) and sorted stably, ties in config order, as the in-memory table is.
+        """
         import pyarrow.compute as pc
 
         for lo, hi in self.vessel_ranges(max_rows):
@@ -956,16 +960,23 @@ class PingStore:
                     groups = _row_groups_in(pf, str(lo), str(hi))
                     if not groups:
                         continue
-                    t = pf.read_row_groups(groups)
+                    t = pf.read_row_groups(groups, use_threads=False)
                     v = t.column(VESSEL_ID)
-                    mask = pc.and_(pc.greater_equal(v, str(lo)), pc.less_equal(v, str(hi)))
-                    t = t.filter(mask)
+                    t = t.filter(pc.and_(pc.greater_equal(v, str(lo)), pc.less_equal(v, str(hi))))
                     if t.num_rows:
-                        parts.append((key, t))
+                        parts.append(t)
             if not parts:
                 continue
-            frame = _pings_frame(pa.concat_tables([t for _, t in parts]))
-            yield frame.sort_values([VESSEL_ID, TIME], kind="stable", ignore_index=True)
+            table = pa.concat_tables(parts)
+            order = pc.sort_indices(
+                table, sort_keys=[(VESSEL_ID, "ascending"), (TIME, "ascending")]
+            )
+            yield table.take(order)
+
+    def sorted_frames(self, max_rows: int) -> Iterator[pd.DataFrame]:
+        """Yield the pings in global (vessel, time) order, about ``max_rows`` at a time."""
+        for table in self.sorted_tables(max_rows):
+            yield _pings_frame(table)
 
     def to_frame(self) -> pd.DataFrame:
         """Return every ping in one frame, sorted (memory: the whole table)."""
@@ -983,14 +994,18 @@ class PingStore:
         the same schema (with its pandas metadata) and row groups of 1,048,576 rows, as
         pyarrow cuts a table written whole.  Rows wait as Arrow tables, not pandas frames.
         """
+        schema = None
         with atomic_path(path, ".parquet") as tmp:
             writer = None
             buf: list[pa.Table] = []
             size = 0
-            for frame in self.sorted_frames(self.chunk_rows):
-                buf.append(pa.Table.from_pandas(round_floats(frame), preserve_index=False))
-                size += len(frame)
-                del frame
+            for table in self.sorted_tables(self.chunk_rows):
+                if schema is None:  # the schema pandas gives a frame of these rows
+                    one = round_floats(_pings_frame(table.slice(0, 1)))
+                    schema = pa.Table.from_pandas(one, preserve_index=False).schema
+                buf.append(_rounded(table, schema))
+                size += table.num_rows
+                del table
                 while size >= _PARQUET_ROWS:
                     whole = pa.concat_tables(buf)
                     writer = _write_group(writer, tmp, whole.slice(0, _PARQUET_ROWS))
@@ -1049,6 +1064,23 @@ def _row_groups_in(pf: pq.ParquetFile, lo: str, hi: str) -> list[int]:
         if st.max >= lo and st.min <= hi:
             out.append(g)
     return out
+
+
+def _rounded(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """Return ``table`` rounded as :func:`~pipeline.io.round_floats` rounds a frame.
+
+    Its schema (with the pandas metadata) is ``schema``, that of a frame written by pandas.
+    """
+    from ..io import FLOAT_DECIMALS
+
+    cols = []
+    for name in schema.names:
+        col = table.column(name)
+        if pa.types.is_floating(col.type):
+            x = np.round(col.to_numpy(zero_copy_only=False), FLOAT_DECIMALS)
+            col = pa.array(x, type=col.type, from_pandas=True)
+        cols.append(col)
+    return pa.Table.from_arrays(cols, schema=schema)
 
 
 def _write_group(writer, path, table: pa.Table):
