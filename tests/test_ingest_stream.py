@@ -216,7 +216,13 @@ from pipeline.ingest import read_tracks
 from pipeline.ingest.stream import PingStore, spill_tracks
 from pipeline.transit import transit_features
 src, mode, chunk, work = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def status(key):
+    for line in open("/proc/self/status"):
+        if line.startswith(key):
+            return int(line.split()[1])
+# the peak of this work alone: reset the high-water mark to the current RSS (Linux clear_refs)
+open("/proc/self/clear_refs", "w").write("5")
+before = status("VmRSS:")
 if mode == "whole":
     res = read_tracks(src)
     out = transit_features(res.frame, 7)
@@ -224,7 +230,7 @@ else:
     spill = spill_tracks(src, work, chunk_rows=chunk, n_buckets=8)
     store = PingStore([spill], work, chunk_rows=chunk)
     out = transit_features(store, 7)
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+after = status("VmHWM:")
 print((after - before) / 1024, len(out.features))
 """
 
