@@ -10,7 +10,9 @@ peaks at most 1.5.
 
     .venv/bin/python bench/bench_memory.py [--quick] [--keep DIR]
 
-``--quick`` runs 100,000 and 1,000,000 pings.  Results: ``bench/results/memory.json``.
+``--quick`` runs 100,000 and 1,000,000 pings; ``--chunk-rows N`` sets ``ingest.chunk_rows``
+(default: the option's default).  Results: ``bench/results/memory.json``.  ``make bench`` runs
+it with the other benchmarks.
 """
 
 from __future__ import annotations
@@ -177,6 +179,10 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, help="write the inputs here and keep them")
     ap.add_argument("--chunk-rows", type=int, default=None, help="ingest.chunk_rows")
     args = ap.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
+    from pipeline.ingest import IngestOptions
+
+    chunk_rows = args.chunk_rows if args.chunk_rows is not None else IngestOptions().chunk_rows
     sizes = [100_000, 1_000_000] if args.quick else [1_000_000, 10_000_000]
     tmp = None
     if args.keep:
@@ -225,7 +231,7 @@ def main() -> None:
         limit_gib=LIMIT_GIB,
         limit_ratio=LIMIT_RATIO,
         within_limits=ok,
-        chunk_rows=args.chunk_rows,
+        chunk_rows=chunk_rows,
         quick=args.quick,
         maxrss_self_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     )
