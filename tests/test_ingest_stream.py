@@ -327,3 +327,37 @@ def test_ingest_summary_of_a_large_track_file_is_read_in_chunks(tmp_path):
     a = (tmp_path / "a" / "rejects" / "ais.csv").read_bytes()
     assert a == (tmp_path / "b" / "rejects" / "ais.csv").read_bytes()
     assert not list((tmp_path / "b").glob(".spill-*"))
+
+
+def test_a_killed_runs_spill_is_removed_by_the_next(small_demo, tmp_path):
+    from conftest import small_config
+
+    import pipeline
+
+    cfg = small_config(small_demo, tmp_path, ingest={"chunk_rows": 700})
+    stale = tmp_path / "out" / ".spill" / ".spill-killed"
+    (stale / "000").mkdir(parents=True)
+    (stale / "000" / "pings-00001.parquet").write_bytes(b"x" * 1000)
+    keep = tmp_path / "out" / ".spill" / "not-ours.txt"
+    keep.write_text("kept")
+    pipeline.run_pipeline(cfg)
+    assert not stale.exists()
+    assert keep.read_text() == "kept"
+    assert not [p for p in (tmp_path / "out" / ".spill").iterdir() if p.is_dir()]
+
+
+def test_a_linked_spill_folder_is_refused(small_demo, tmp_path):
+    from conftest import small_config
+
+    import pipeline
+    from pipeline.errors import RouteRiskError
+
+    cfg = small_config(small_demo, tmp_path, ingest={"chunk_rows": 700})
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "important.csv").write_text("a")
+    (tmp_path / "out").mkdir(exist_ok=True)
+    (tmp_path / "out" / ".spill").symlink_to(victim)
+    with pytest.raises(RouteRiskError, match="link"):
+        pipeline.run_pipeline(cfg)
+    assert sorted(p.name for p in victim.iterdir()) == ["important.csv"]

@@ -261,8 +261,13 @@ def _track_reader(state: RunState):
     paths = [Path(s.path) for s in cfg.inputs.tracks if Path(s.path).is_file()]
     if chunk_rows is None or sum(estimate_records(p) for p in paths) <= chunk_rows:
         return read_tracks
-    check_no_links(state.out, state.out / ".spill")
-    root = spill_folder(state.out / ".spill")
+    parent = state.out / ".spill"
+    check_no_links(state.out, parent)
+    if parent.is_dir():  # left by a run that was killed (the run lock keeps others out)
+        for old in parent.iterdir():
+            if old.name.startswith(".spill-") and old.is_dir() and not old.is_symlink():
+                shutil.rmtree(old, ignore_errors=True)
+    root = spill_folder(parent)
     state.spill_root = root
     # removed with the run's state, whether it ends well or not
     weakref.finalize(state, shutil.rmtree, str(root), True)
