@@ -361,3 +361,13 @@ def test_a_linked_spill_folder_is_refused(small_demo, tmp_path):
     with pytest.raises(RouteRiskError, match="link"):
         pipeline.run_pipeline(cfg)
     assert sorted(p.name for p in victim.iterdir()) == ["important.csv"]
+
+
+def test_ingest_options_refuse_bools_and_infinities():
+    from pydantic import ValidationError
+
+    from pipeline.ingest import IngestOptions
+
+    for key, value in (("chunk_rows", True), ("max_raster_pixels", True), ("max_speed_kn", 1e999)):
+        with pytest.raises(ValidationError):
+            IngestOptions(**{key: value})

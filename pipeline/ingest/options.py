@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ..validation import StrictModel
+
 __all__ = [
     "ContextSource",
     "DimSelect",
@@ -299,10 +301,8 @@ class RasterSource(BaseModel):
         return _check_crs(value)
 
 
-class IngestOptions(BaseModel):
-    """Options shared by every ingest run."""
-
-    model_config = ConfigDict(extra="forbid")
+class IngestOptions(StrictModel):
+    """Options shared by every ingest run (strict: no bool as a number, no infinities)."""
 
     max_reject_rate: float = Field(
         0.5,
