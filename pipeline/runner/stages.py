@@ -9,6 +9,7 @@ cache key (:mod:`pipeline.runner.cache`).
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import shutil
 import weakref
@@ -23,7 +24,7 @@ import pandas as pd
 from .. import schema as S
 from ..area import Area, read_area, region_cells, reject_outside_polygon, sea_cells
 from ..config import Config
-from ..errors import DataQualityError, InputError, SourceUnreadable
+from ..errors import ConfigError, DataQualityError, InputError, SourceUnreadable
 from ..features import FeatureTable, compute_features
 from ..ingest.stream import PingStore
 from ..io import sha256_file
@@ -33,6 +34,8 @@ from .plan import factor_options, factors_to_compute
 from .publish import check_no_links
 
 __all__ = ["STAGE_FUNCTIONS", "RunState", "resolve_as_of"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -62,6 +65,7 @@ class RunState:
     evaluation: dict[str, Any] | None = None
     hotspots: dict[str, Any] | None = None
     model_report: dict[str, Any] | None = None
+    density_choice: dict[str, Any] | None = None
     outputs: dict[str, Path] = field(default_factory=dict)
 
     def cached(self, stage: str, key_parts: Any, build: Callable[[], Any]) -> tuple[Any, bool]:
@@ -352,6 +356,60 @@ def cells(state: RunState) -> None:
     state.cells = frame[S.CELL].to_numpy(dtype="uint64")
     if a.exclude_land and "land" in state.context:
         state.cells = sea_cells(state.cells, state.context["land"])
+
+
+def density_parameters(state: RunState) -> None:
+    """Choose ``density: auto`` parameters by the rolling back-test; the run uses the numbers."""
+    from ..evaluate import BacktestOptions
+    from ..model import select_density_parameters
+
+    cfg = state.config
+    d = cfg.density
+    if not d.auto:
+        return
+    assert state.as_of is not None
+    if isinstance(d.bandwidth_km, str) and d.bandwidth_km != "auto":
+        raise ConfigError(
+            f"half_life_days: auto needs a numeric bandwidth_km or 'auto', got {d.bandwidth_km!r}"
+        )
+    bws = d.auto_bandwidths_km if isinstance(d.bandwidth_km, str) else (d.bandwidth_km,)
+    hls = d.auto_half_lives_days if d.half_life_days == "auto" else (d.half_life_days,)
+    opts = BacktestOptions(**cfg.evaluate.model_dump(exclude={"enabled"}))
+    past = state.seizures[state.seizures[S.TIME] <= state.as_of]
+    key = [
+        state.digests.get("seizures"),
+        str(state.as_of),
+        d.model_dump(mode="json"),
+        opts.model_dump(mode="json"),
+        cfg.area.resolution,
+    ]
+
+    def build() -> dict[str, Any]:
+        try:
+            return select_density_parameters(
+                past,
+                None,  # the universe comes from each origin's history, as in the back-test
+                resolution=cfg.area.resolution,
+                bandwidths_km=bws,
+                half_lives_days=hls,
+                kernel=d.kernel,
+                options=opts,
+            )
+        except InputError as exc:
+            raise InputError(f"density: auto: {exc}") from None
+
+    choice, _ = state.cached("density-parameters", key, build)
+    state.density_choice = choice
+    chosen = d.model_copy(
+        update={"bandwidth_km": choice["bandwidth_km"], "half_life_days": choice["half_life_days"]}
+    )
+    state.config = cfg.model_copy(update={"density": chosen})
+    log.info(
+        "density: auto chose bandwidth %s km, half-life %s days (%s)",
+        choice["bandwidth_km"],
+        choice["half_life_days"],
+        choice["why"],
+    )
 
 
 def _input_digests(state: RunState) -> dict[str, str]:
@@ -765,6 +823,7 @@ def export(state: RunState) -> None:
 STAGE_FUNCTIONS: dict[str, Callable[..., None]] = {
     "ingest": ingest,
     "cells": cells,
+    "density-parameters": density_parameters,
     "features": features,
     "timeline": timeline,
     "score": score,
