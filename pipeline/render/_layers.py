@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import folium
 import numpy as np
 from branca.element import Element
@@ -143,6 +145,46 @@ def _mercator_rows(array: np.ndarray, lat_min: float, lat_max: float) -> np.ndar
     lat = np.degrees(2 * np.arctan(np.exp(y)) - np.pi / 2)
     src = np.clip(((lat_max - lat) / (lat_max - lat_min) * h).astype(int), 0, h - 1)
     return array[src]
+
+
+def raster_in_view(raster: RasterOverlay, centre: float) -> RasterOverlay:
+    """Return the raster with its columns in the view's longitude range, empty margins cut.
+
+    Each column's centre longitude is moved by whole turns into ``[centre - 180, centre +
+    180)`` and the columns are put in that order, so a raster given on 0..360° or on
+    -180..180° with data on both sides of the antimeridian is drawn as one image beside the
+    area instead of spanning the world.  Rows and columns without any finite value around
+    the data are dropped.  Columns are assumed equally spaced (EPSG:4326 rasters).
+    """
+    a = np.asarray(raster.array, dtype="float64")
+    if a.ndim != 2 or a.size == 0:
+        return raster
+    lon0, lat0, lon1, lat1 = (float(v) for v in raster.bounds)
+    if not (lon0 < lon1 and lat0 < lat1):
+        return raster  # raster_rgba says what is wrong
+    h, w = a.shape
+    step_x, step_y = (lon1 - lon0) / w, (lat1 - lat0) / h
+    centres = lon0 + (np.arange(w) + 0.5) * step_x
+    if lon1 - lon0 >= 360.0 - 1.5 * abs(step_x):  # global: the columns wrap around
+        wrapped = np.mod(centres - centre + 180.0, 360.0) - 180.0 + centre
+        order = np.argsort(wrapped, kind="stable")
+        a, centres = a[:, order], wrapped[order]
+    else:  # one block: shift it whole, keeping it contiguous
+        mid = 0.5 * (lon0 + lon1)
+        shift = (np.mod(mid - centre + 180.0, 360.0) - 180.0 + centre) - mid
+        centres = centres + shift
+    finite = np.isfinite(a)
+    cols, rows = np.flatnonzero(finite.any(axis=0)), np.flatnonzero(finite.any(axis=1))
+    if cols.size == 0:
+        return raster
+    c0, c1, r0, r1 = cols[0], cols[-1] + 1, rows[0], rows[-1] + 1
+    bounds = (
+        float(centres[c0] - 0.5 * step_x),
+        float(lat1 - r1 * step_y),
+        float(centres[c1 - 1] + 0.5 * step_x),
+        float(lat1 - r0 * step_y),
+    )
+    return replace(raster, array=a[r0:r1, c0:c1], bounds=bounds)
 
 
 def raster_rgba(raster: RasterOverlay) -> tuple[np.ndarray, float, float]:

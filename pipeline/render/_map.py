@@ -25,6 +25,7 @@ from ._layers import (
     MapScript,
     OfflineMap,
     PointLayer,
+    raster_in_view,
     raster_rgba,
 )
 from ._legend import legend_markup
@@ -34,12 +35,14 @@ from ._payload import (
     basemap_payload,
     emerging_payload,
     event_payload,
+    map_classes,
     risk_payload,
     seizure_payload,
     significance_payload,
     sorted_cells,
     transit_payload,
     validate_classes,
+    wrap_lon,
 )
 from ._slider import slider_script
 
@@ -95,6 +98,7 @@ def build_map(
         disagree or a cell is duplicated.
     """
     validate_classes(data)
+    data = map_classes(data, options.classes)
     S.require_columns(data.scores, [S.RISK, S.RISK_CLASS], "scores")
     scores, cells = sorted_cells(data.scores, "scores")
     risk = risk_payload(data, scores, cells, options)
@@ -111,12 +115,15 @@ def build_map(
     )
     # Not folium's fit_bounds: the first view must not be a zoom animation (a screenshot or a
     # reader would see a blurred, half-scaled frame), hence animate: false.
-    MapScript(m, f".fitBounds({to_js(_fit_bounds(cells))}, {{animate: false}});").add_to(m)
+    view = _fit_bounds(cells)
+    centre = 0.5 * (view[0][1] + view[1][1])
+    MapScript(m, f".fitBounds({to_js(view)}, {{animate: false}});").add_to(m)
     tiles, origins = _tile_layer(options.tiles, options.tiles_attribution)
     if tiles is not None:
         tiles.add_to(m)
     BasemapLayer(
-        to_js(basemap_payload(data.basemap)), escape_text("Basemap (coast, borders)")
+        to_js(basemap_payload(data.basemap, options.basemap)),
+        escape_text("Basemap (coast, borders)"),
     ).add_to(m)
     hex_layer = HexLayer(to_js(risk), escape_text("Risk (H3 hexagons)"))
     hex_layer.add_to(m)
@@ -149,7 +156,7 @@ def build_map(
         pts = data.seizures.dropna(subset=[S.LON, S.LAT])
         if len(pts) > options.max_heat_points:
             pts = pts.sort_values(S.TIME, ascending=False).head(options.max_heat_points)
-        heat = np.column_stack([pts[S.LAT].to_numpy(float), pts[S.LON].to_numpy(float)])
+        heat = np.column_stack([pts[S.LAT].to_numpy(float), wrap_lon(pts[S.LON], centre)])
         HeatMapLayer(
             np.round(heat, 4).tolist(),
             name=escape_text("Seizures (heat)"),
@@ -158,20 +165,21 @@ def build_map(
             blur=12,
         ).add_to(m)
         PointLayer(
-            to_js(seizure_payload(data.seizures, options)),
+            to_js(seizure_payload(data.seizures, options, centre)),
             "seizureLayer",
             escape_text("Seizures (points)"),
             options.show_seizure_points,
         ).add_to(m)
     if data.events is not None and len(data.events):
         PointLayer(
-            to_js(event_payload(data.events, options)),
+            to_js(event_payload(data.events, options, centre)),
             "eventLayer",
             escape_text("Transit events (gaps, loitering, encounters)"),
             options.show_events,
         ).add_to(m)
     raster_legend = []
     for k, raster in enumerate(data.rasters):
+        raster = raster_in_view(raster, centre)
         rgba, vmin, vmax = raster_rgba(raster)
         lon0, lat0, lon1, lat1 = raster.bounds
         overlay = folium.raster_layers.ImageOverlay(
@@ -198,6 +206,8 @@ def build_map(
             raster_legend,
             significance=significance,
             emerging=emerging_legend,
+            class_method=options.classes,
+            n_observed=int(np.sum(np.asarray(risk["observed"]) == 1)),
         )
     ).add_to(m)
     panel = panel_markup(data)
@@ -209,7 +219,7 @@ def build_map(
         f'<div class="rr-asof">risk as of {escape_text(as_of)}</div></div>'
     ).add_to(m)
     basemap_credit = (
-        "Natural Earth 1:110m (public domain) via world-atlas"
+        f"Natural Earth 1:{options.basemap} (public domain) via world-atlas"
         if data.basemap is None
         else "supplied"
     )
@@ -235,6 +245,10 @@ def build_map(
         m,
         "); routeRisk.legendSync(",
         m,
+        "); routeRisk.controls(",
+        m,
+        ", ",
+        hex_layer,
         "); ",
         *panel_js,
         "routeRisk.ready = true;",

@@ -106,7 +106,8 @@ class MapData:
     timeline : pandas.DataFrame, optional
         ``cell``, ``period`` ('YYYY-MM'), ``risk``: the month slider.
     basemap : geopandas.GeoDataFrame, optional
-        Land or coast geometries; default is the bundled Natural Earth 1:110m outline.
+        Land or coast geometries; default is the bundled Natural Earth outline at
+        ``RenderOptions.basemap`` scale (1:50m).
     bandwidth_km : float, optional
         Bandwidth of the seizure density; with ``confidence`` and
         ``n_seizures_within_bandwidth`` columns in ``scores`` the card says how sure the
@@ -174,6 +175,8 @@ class RenderOptions:
         Fill opacity of the hexagons.
     show_heat, show_seizure_points, show_transit, show_events, show_rasters : bool
         Which optional layers are switched on when the page opens (all are in the control).
+        The clustered seizure points are off by default: on, their cluster icons sit above
+        the hexagons and take the pointer.
     show_significance : bool
         Whether the Gi* hot/cold outlines are on when the page opens (default on: outlines
         only, drawn over the risk fill without hiding it).
@@ -182,6 +185,14 @@ class RenderOptions:
         cells with a pattern and so hides their risk colour).
     show_panel : bool
         Whether the side panel (back-test, model, hot spots) is open when the page opens.
+    classes : {"fixed", "quantile", "natural"}
+        The risk classes of the map: ``MapData.class_breaks`` and the ``risk_class`` column
+        as given (``"fixed"``), or quantiles or natural breaks of the run's observed scores
+        (the labels spread over the classes); the legend states the breaks and the method.
+    basemap : {"50m", "10m", "110m"}
+        Natural Earth scale of the bundled offline basemap (when ``MapData.basemap`` is
+        None): 1:50m by default (about 0.75 MB of the page), 1:10m for port and city zoom
+        (about 3.7 MB), 1:110m for the smallest page.
     """
 
     title: str = "route-risk"
@@ -193,10 +204,12 @@ class RenderOptions:
     class_colors: tuple[str, ...] | None = None
     hex_opacity: float = 0.7
     show_heat: bool = False
-    show_seizure_points: bool = True
+    show_seizure_points: bool = False
     show_transit: bool = False
     show_events: bool = False
     show_rasters: bool = False
     show_significance: bool = True
     show_emerging: bool = False
     show_panel: bool = False
+    classes: str = "fixed"
+    basemap: str = "50m"

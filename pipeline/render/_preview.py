@@ -13,7 +13,7 @@ from ..io import atomic_path
 from ._assets import ASSETS
 from ._legend import NO_DATA_COLOUR, class_colours, format_number
 from ._model import MapData, RenderOptions
-from ._payload import risk_payload, sorted_cells, validate_classes
+from ._payload import map_classes, risk_payload, sorted_cells, validate_classes
 
 
 def _topology_land(topology: dict) -> gpd.GeoSeries:
@@ -40,7 +40,14 @@ def _topology_land(topology: dict) -> gpd.GeoSeries:
     return gpd.GeoSeries(polys, crs="EPSG:4326")
 
 
-def write_preview_png(data: MapData, path, *, title: str, dpi: int = 100) -> Path:
+def write_preview_png(
+    data: MapData,
+    path,
+    *,
+    title: str,
+    dpi: int = 100,
+    options: RenderOptions = RenderOptions(),  # noqa: B008 - frozen, immutable default
+) -> Path:
     """Write a static PNG of the risk map (class colours, legend, land outline) atomically.
 
     Parameters
@@ -53,6 +60,8 @@ def write_preview_png(data: MapData, path, *, title: str, dpi: int = 100) -> Pat
         Figure title, drawn as plain text.
     dpi : int
         Resolution.
+    options : RenderOptions
+        Its ``classes`` and ``class_colors`` are used, as on the map.
 
     Returns
     -------
@@ -65,11 +74,12 @@ def write_preview_png(data: MapData, path, *, title: str, dpi: int = 100) -> Pat
     from matplotlib.patches import Patch
 
     validate_classes(data)
+    data = map_classes(data, options.classes)
     scores, cells = sorted_cells(data.scores, "scores")
     payload_codes = risk_payload(
-        MapData(scores, [], data.class_breaks, data.class_labels), scores, cells, RenderOptions()
+        MapData(scores, [], data.class_breaks, data.class_labels), scores, cells, options
     )["cls"]
-    colours = np.array(class_colours(len(data.class_labels), RenderOptions()) + [NO_DATA_COLOUR])
+    colours = np.array(class_colours(len(data.class_labels), options) + [NO_DATA_COLOUR])
     gdf = cells_to_geodataframe(cells)
     face = colours[np.asarray(payload_codes)]  # -1 picks the trailing no-data colour
     fig, ax = plt.subplots(figsize=(10, 6.5), dpi=dpi)

@@ -705,6 +705,8 @@ def render(state: RunState, run_id: str) -> None:
         tiles=cfg.render.tiles,
         tiles_attribution=cfg.render.tiles_attribution,
         max_seizure_points=cfg.render.max_seizure_points,
+        classes=cfg.render.classes,
+        basemap=cfg.render.basemap,
     )
     inputs = [e["path"] for k in ("seizures", "tracks") for e in state.ingest_report[k]]
     inputs += [r["path"] for r in state.rasters]
@@ -718,7 +720,7 @@ def render(state: RunState, run_id: str) -> None:
     )
     if cfg.render.preview_png:
         state.outputs["preview"] = write_preview_png(
-            data, state.staging / "preview.png", title=title
+            data, state.staging / "preview.png", title=title, options=opts
         )
 
 
