@@ -250,12 +250,16 @@ def test_xss_corpus_in_every_sink(page, tmp_path, csp):
               return document.querySelector('.rr-slider-label').textContent; })""",
         len(XSS),
     )
-    page.evaluate("() => routeRisk.map.removeLayer(routeRisk.layers.seizures)")
+    options = page.evaluate(
+        "() => Array.from(document.querySelectorAll('#rr-colour-by option'), o => o.textContent)"
+    )
     page.click("#rr-panel-toggle")
     panel = _text(page, "#rr-panel")
     assert page.evaluate("() => routeRisk.panelOpen") is True
     _hover_cell(page)
     card = _text(page, ".rr-tooltip .rr-card")
+    # the largest categories by count, verbatim; the rest summed as "others"
+    assert "others (" in card and "categories): " in card
     hot_rows = page.evaluate(
         """() => Array.from(document.querySelectorAll('.rr-tooltip .rr-card tr'))
               .map(tr => tr.textContent)
@@ -283,7 +287,8 @@ def test_xss_corpus_in_every_sink(page, tmp_path, csp):
         assert legend.count(text) >= 3, (i, "legend: class label, raster name and units")
         assert " " + text in names, (i, "layer control")
         assert "Risk in " + text in labels, (i, "slider")
-        assert card.count(text) >= 4, (i, "card: label, description, unit/missing, commodity")
+        assert card.count(text) >= 3, (i, "card: label, description, unit/missing")
+        assert f"{text} ({text})" in options, (i, "colour by: factor label and unit")
         assert any(p.count(text) >= 2 for p in event_popups), (i, "event type and vessel")
         assert any(p.count(text) == 3 for p in seizure_popups), (i, "commodity, agency, note")
         # panel: model factor name and description, notes, Gi* classes, emerging categories
@@ -300,7 +305,8 @@ def test_offline_render_hexagons_hover_and_layers(page, tmp_path):
     seen = _open(page, path)
     assert page.evaluate("() => [routeRisk.hexTotal, routeRisk.hexCount]") == [n, n]
     assert page.evaluate("() => routeRisk.layers.basemap.getLayers().length") == 6
-    assert page.locator(".marker-cluster").count() > 0
+    # clusters are off at first view: on, they sit above the hexagons and take the hover
+    assert page.locator(".marker-cluster").count() == 0
     assert page.locator(".leaflet-control-layers-overlays input").count() == 7
     # every overlay on (heat, transit, events, raster): still nothing leaves the file
     page.evaluate(
@@ -308,6 +314,7 @@ def test_offline_render_hexagons_hover_and_layers(page, tmp_path):
                   .forEach(b => { if (!b.checked) b.click(); })"""
     )
     assert page.evaluate("() => routeRisk.layers.transit.drawn") == len(data.transit)
+    assert page.locator(".marker-cluster").count() > 0
     assert page.locator("canvas.leaflet-heatmap-layer").count() == 1
     assert page.locator("img.leaflet-image-layer").count() == 1
     page.evaluate(

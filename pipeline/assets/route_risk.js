@@ -706,7 +706,15 @@
     var d = layer.d, P = d.palettes, riskTitle = document.getElementById('rr-legend-risk-title');
     var riskRows = document.getElementById('rr-legend-risk-rows');
     var riskNote = document.getElementById('rr-legend-risk-note');
-    var saved = riskTitle ? [riskTitle.innerHTML, riskRows.innerHTML, riskNote.innerHTML] : null;
+    /* Coloured by another column, the risk block's own rows are hidden (not rewritten: text
+     * read back from innerHTML and parsed again would lose its carriage returns) and a
+     * block for the column is shown in their place. */
+    var alt = null;
+    if (riskTitle) {
+      alt = document.createElement('div');
+      alt.id = 'rr-legend-colour'; alt.hidden = true;
+      riskNote.parentNode.insertBefore(alt, riskNote.nextSibling);
+    }
     var schemes = [{key: 'risk', label: 'Risk class'}];
     d.factors.forEach(function (f, k) {
       schemes.push({key: 'factor-' + k, label: f.label + (f.unit ? ' (' + f.unit + ')' : ''),
@@ -756,16 +764,15 @@
         layer.setColouring(sc.key, q.cls, colors);
       }
       state.labels = labels;
-      if (riskTitle) {
-        if (sc.key === 'risk') {
-          riskTitle.innerHTML = saved[0]; riskRows.innerHTML = saved[1]; riskNote.innerHTML = saved[2];
-        } else {
-          riskTitle.innerHTML = 'Colour: ' + sc.label;
-          riskRows.innerHTML = legendRows(colors, labels);
-          riskNote.innerHTML = sc.codes ? 'Categories of the cell.' : sc.fixed ?
+      if (alt) {
+        var own = sc.key === 'risk';
+        riskTitle.hidden = riskRows.hidden = riskNote.hidden = !own;
+        alt.hidden = own;
+        alt.innerHTML = own ? '' : '<div class="rr-legend-title">Colour: ' + sc.label + '</div>' +
+          legendRows(colors, labels) + '<div class="rr-legend-note">' + (sc.codes ?
+            'Categories of the cell.' : sc.fixed ?
             'Gi* z-score classes at 90, 95 and 99 % confidence.' :
-            'Quantile classes of the cells with a value (about equal counts).';
-        }
+            'Quantile classes of the cells with a value (about equal counts).') + '</div>';
       }
       renderClasses(colors, labels);
       applyFilter();
