@@ -149,8 +149,10 @@ def risk_class_breaks(risk, method: str, n_classes: int) -> np.ndarray:
         starts = np.unique(np.round(inner, 1))
     else:
         starts = _fisher_starts(v, n_classes)
-    starts = starts[(starts > lo) & (starts < hi)]
-    return np.concatenate([[lo], starts, [hi]])
+    starts = starts[starts > lo]
+    # the top class includes its upper break; a class of the top score alone ends just past it
+    end = round(hi + 0.1, 1) if starts.size and starts[-1] >= hi else hi
+    return np.concatenate([[lo], starts, [end]])
 
 
 def _fisher_starts(v: np.ndarray, k: int) -> np.ndarray:

@@ -13,7 +13,6 @@ from folium.map import LayerControl
 
 from .. import schema as S
 from ..errors import InputError
-from ..grid import cell_area_km2, cells_to_latlng
 from ..io import atomic_write_text
 from ._assets import is_csp_origin, render_page
 from ._escaping import escape_text, to_js
@@ -42,25 +41,10 @@ from ._payload import (
     sorted_cells,
     transit_payload,
     validate_classes,
+    view_bounds,
     wrap_lon,
 )
 from ._slider import slider_script
-
-
-def _fit_bounds(cells: np.ndarray) -> list[list[float]]:
-    """Bounds of the cells' extents (centres padded by one cell size), antimeridian-aware."""
-    lat, lon = cells_to_latlng(cells)
-    if lat.size == 0:
-        return [[-60.0, -170.0], [75.0, 170.0]]
-    pad_lat = float(np.sqrt(np.max(cell_area_km2(cells[:: max(1, cells.size // 1000)])))) / 111.0
-    lon0, lon1 = float(lon.min()), float(lon.max())
-    if lon1 - lon0 > 180:
-        shifted = np.where(lon < 0, lon + 360, lon)
-        if shifted.max() - shifted.min() < lon1 - lon0:
-            lon0, lon1 = float(shifted.min()), float(shifted.max())
-    lat0, lat1 = float(lat.min()) - pad_lat, float(lat.max()) + pad_lat
-    pad_lon = pad_lat / max(np.cos(np.radians(min(max(abs(lat0), abs(lat1)), 85.0))), 0.05)
-    return [[max(lat0, -85.0), lon0 - pad_lon], [min(lat1, 85.0), lon1 + pad_lon]]
 
 
 def build_map(
@@ -115,7 +99,7 @@ def build_map(
     )
     # Not folium's fit_bounds: the first view must not be a zoom animation (a screenshot or a
     # reader would see a blurred, half-scaled frame), hence animate: false.
-    view = _fit_bounds(cells)
+    view = view_bounds(cells)
     centre = 0.5 * (view[0][1] + view[1][1])
     MapScript(m, f".fitBounds({to_js(view)}, {{animate: false}});").add_to(m)
     tiles, origins = _tile_layer(options.tiles, options.tiles_attribution)

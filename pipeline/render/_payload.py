@@ -13,7 +13,7 @@ import pandas as pd
 
 from .. import schema as S
 from ..errors import InputError
-from ..grid import cells_resolutions, to_cells
+from ..grid import cell_area_km2, cells_resolutions, cells_to_latlng, to_cells
 from ._assets import ASSETS
 from ._escaping import escape_many, escape_text
 from ._legend import (
@@ -556,6 +556,26 @@ def _kinds(values: pd.Series) -> tuple[list[int], list[str], list[str]]:
     names = list(cat.categories)
     colours = [CATEGORICAL[i % len(CATEGORICAL)] for i in range(len(names))]
     return np.asarray(cat.codes).tolist(), escape_many(names), colours
+
+
+def view_bounds(cells: np.ndarray) -> list[list[float]]:
+    """Return the view of the cells: their extent padded by one cell, antimeridian-aware.
+
+    ``[[lat_min, lon_min], [lat_max, lon_max]]``; the longitudes are one continuous range,
+    past 180° for an area across the antimeridian (178°E..178°W is 178..182).
+    """
+    lat, lon = cells_to_latlng(cells)
+    if lat.size == 0:
+        return [[-60.0, -170.0], [75.0, 170.0]]
+    pad_lat = float(np.sqrt(np.max(cell_area_km2(cells[:: max(1, cells.size // 1000)])))) / 111.0
+    lon0, lon1 = float(lon.min()), float(lon.max())
+    if lon1 - lon0 > 180:
+        shifted = np.where(lon < 0, lon + 360, lon)
+        if shifted.max() - shifted.min() < lon1 - lon0:
+            lon0, lon1 = float(shifted.min()), float(shifted.max())
+    lat0, lat1 = float(lat.min()) - pad_lat, float(lat.max()) + pad_lat
+    pad_lon = pad_lat / max(np.cos(np.radians(min(max(abs(lat0), abs(lat1)), 85.0))), 0.05)
+    return [[max(lat0, -85.0), lon0 - pad_lon], [min(lat1, 85.0), lon1 + pad_lon]]
 
 
 def wrap_lon(lon, centre: float) -> np.ndarray:
