@@ -324,11 +324,15 @@
       this.drawn = drawn;
       if (d.key === 'risk') { RR.hexCount = drawn; }
     },
+    /* [west, south, east, north] of the cells drawn, each taken in its world copy nearest
+     * the view's centre (as the view shows it); for tests and scripts. */
     drawnBounds: function () {
       var g = this.g, x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+      var cx = this._map ? mercX(this._map.getCenter().lng) : 0.5;
       for (var i = 0; i < g.n; i++) {
         if (this.mask && !this.mask[i]) { continue; }
-        x0 = Math.min(x0, g.bx0[i]); x1 = Math.max(x1, g.bx1[i]);
+        var k = Math.round(cx - 0.5 * (g.bx0[i] + g.bx1[i]));
+        x0 = Math.min(x0, g.bx0[i] + k); x1 = Math.max(x1, g.bx1[i] + k);
         y0 = Math.min(y0, g.by0[i]); y1 = Math.max(y1, g.by1[i]);
       }
       function lat(y) { return 360 / Math.PI * Math.atan(Math.exp((0.5 - y) * 2 * Math.PI)) - 90; }

@@ -101,7 +101,13 @@ def build_map(
     # reader would see a blurred, half-scaled frame), hence animate: false.
     view = view_bounds(cells)
     centre = 0.5 * (view[0][1] + view[1][1])
-    MapScript(m, f".fitBounds({to_js(view)}, {{animate: false}});").add_to(m)
+    # Padded so that the area opens clear of the controls: "Colour, filter, find" on the
+    # left, the layer control and the legend on the right, the title on top.
+    MapScript(
+        m,
+        f".fitBounds({to_js(view)}, {{animate: false, paddingTopLeft: [250, 70], "
+        "paddingBottomRight: [290, 30]});",
+    ).add_to(m)
     tiles, origins = _tile_layer(options.tiles, options.tiles_attribution)
     if tiles is not None:
         tiles.add_to(m)
