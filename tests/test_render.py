@@ -851,3 +851,23 @@ def test_preview_is_framed_on_an_area_across_the_antimeridian(tmp_path):
     magenta = (img[..., 0] > 0.9) & (img[..., 1] < 0.2) & (img[..., 2] > 0.9)
     # framed on the area, the cells fill much of the picture (framed on the world: < 1 %)
     assert magenta.mean() > 0.15, magenta.mean()
+
+
+def test_raster_overlay_takes_the_rasters_units():
+    import rioxarray  # noqa: F401 - registers .rio
+    import xarray as xr
+
+    from pipeline.render import raster_to_overlay
+
+    da = xr.DataArray(
+        np.arange(12.0).reshape(3, 4),
+        dims=("y", "x"),
+        coords={"y": [2.5, 1.5, 0.5], "x": [0.5, 1.5, 2.5, 3.5]},
+        attrs={"units": "mg m-3"},
+    ).rio.write_crs("EPSG:4326")
+    ov = raster_to_overlay("chl", da)
+    assert ov is not None and ov.units == "mg m-3" and ov.bounds == (0.0, 0.0, 4.0, 3.0)
+    data = sample_map_data(20)
+    data.rasters = [ov]
+    page = _html(data)
+    assert "mg m-3" in page[page.index('id="rr-legend"') :]

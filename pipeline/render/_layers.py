@@ -213,7 +213,8 @@ def raster_rgba(raster: RasterOverlay) -> tuple[np.ndarray, float, float]:
 def raster_to_overlay(name: str, data, max_px: int = 1000) -> RasterOverlay | None:
     """Downsample a raster to at most ``max_px`` pixels a side in EPSG:4326 for display.
 
-    Display only: a raster that cannot be shown is logged and skipped (``None``), never a
+    The overlay's units are the raster's ``units`` attribute (CF / GDAL metadata), shown in
+    the legend.  Display only: a raster that cannot be shown is logged and skipped (``None``), never a
     failed run.
     """
     import logging
@@ -229,4 +230,5 @@ def raster_to_overlay(name: str, data, max_px: int = 1000) -> RasterOverlay | No
     except Exception as exc:  # display only: a failed overlay must not fail the run
         logging.getLogger(__name__).warning("raster overlay for %s skipped: %s", name, exc)
         return None
-    return RasterOverlay(name=name, array=arr, bounds=(x0, y0, x1, y1), units="")
+    units = band.attrs.get("units") or data.attrs.get("units") or ""
+    return RasterOverlay(name=name, array=arr, bounds=(x0, y0, x1, y1), units=str(units))
