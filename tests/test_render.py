@@ -871,3 +871,25 @@ def test_raster_overlay_takes_the_rasters_units():
     data.rasters = [ov]
     page = _html(data)
     assert "mg m-3" in page[page.index('id="rr-legend"') :]
+
+
+def test_context_layers_ports_and_lanes_are_escaped_and_in_the_legend():
+    data = sample_map_data(30)
+    data.ports = pd.DataFrame(
+        {"name": [HOSTILE, "Kingston"], S.LON: [-76.8, 181.0], S.LAT: [18.0, 0.0]}
+    )
+    data.lanes = gpd.GeoDataFrame(
+        geometry=[shapely.LineString([(170, 0), (-170, 1)]), shapely.Point(0, 0)], crs="EPSG:4326"
+    )
+    page = _html(data)
+    assert HOSTILE not in page
+    payloads = [
+        json.loads(m) for m in re.findall(r"routeRisk\.contextLayer\((\{.*?\})\);", page, re.DOTALL)
+    ]
+    kinds = {p["kind"]: p for p in payloads}
+    assert set(kinds) == {"ports", "lanes"}
+    assert kinds["ports"]["names"] == [escape_text(HOSTILE), "Kingston"]
+    assert [f["geometry"]["type"] for f in kinds["lanes"]["geojson"]["features"]] == ["LineString"]
+    assert kinds["ports"]["lon"][1] == pytest.approx(-179.0)  # within 180° of the area
+    legend = page[page.index('id="rr-legend"') :]
+    assert 'data-layer="ports"' in legend and 'data-layer="lanes"' in legend

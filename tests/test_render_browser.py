@@ -726,7 +726,7 @@ def test_fitted_run_publishes_a_map_with_its_back_test_model_and_hot_spots(
 LAYER_BOUNDS = """() => {
     const out = {}, map = routeRisk.map;
     for (const [key, layer] of Object.entries(routeRisk.layers)) {
-        if (key === 'basemap' || !map.hasLayer(layer)) continue;
+        if (key === 'basemap' || key === 'lanes' || !map.hasLayer(layer)) continue;
         if (layer.drawnBounds) { out[key] = layer.drawnBounds(); continue; }
         const b = layer.getBounds();
         out[key] = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
@@ -742,7 +742,7 @@ LAYER_BOUNDS = """() => {
 
 #: The largest jump in longitude between two vertices of a basemap ring or line, away from
 #: the poles (where a ring round the pole is closed along the map's edge).
-BASEMAP_JUMP = """() => {
+BASEMAP_JUMP = """(key) => {
     let worst = 0;
     const walk = (lls) => {
         if (!lls.length) return;
@@ -752,7 +752,7 @@ BASEMAP_JUMP = """() => {
             worst = Math.max(worst, Math.abs(lls[i].lng - lls[i - 1].lng));
         }
     };
-    routeRisk.layers.basemap.eachLayer(g => g.eachLayer(p => walk(p.getLatLngs())));
+    routeRisk.layers[key].eachLayer(g => g.eachLayer(p => walk(p.getLatLngs())));
     return worst;
 }"""
 
@@ -782,6 +782,22 @@ def _theatre(name: str):
     ]
     if name == "fiji":
         data.rasters[1] = RasterOverlay("block", rng.random((8, 8)), (177.0, -19.0, 183.0, -15.0))
+    # context: ports in the area (longitudes as given, -180..180) and a lane through it
+    mid = 0.5 * (w + e)
+    data.ports = pd.DataFrame(
+        {
+            "name": ["Port A", "Port <b>B</b>"],
+            S.LON: (np.array([w + 1, e - 1]) + 180) % 360 - 180,
+            S.LAT: [s + 1, n - 1],
+        }
+    )
+    lane = shapely.LineString([(w + 0.5, 0.5 * (s + n)), (mid, n - 0.5), (e - 0.5, s + 0.5)])
+    lane = shapely.transform(
+        lane, lambda xy: np.column_stack([(xy[:, 0] + 180) % 360 - 180, xy[:, 1]])
+    )
+    import geopandas as gpd
+
+    data.lanes = gpd.GeoDataFrame(geometry=[lane], crs="EPSG:4326")
     return data, area
 
 
@@ -799,7 +815,7 @@ def test_every_layer_draws_inside_the_area(page, tmp_path, name):
     )
     _open(page, _write(tmp_path, data, options=opts))
     bounds = page.evaluate(LAYER_BOUNDS)
-    want = {"risk", "transit", "significance", "emerging", "seizures", "events", "heat"}
+    want = {"risk", "transit", "significance", "emerging", "seizures", "events", "heat", "ports"}
     assert want | {"raster-0", "raster-1"} <= set(bounds), bounds.keys()
     tol = 0.3  # a cell's padding and the seizures' jitter, in degrees of latitude
     tol_x = tol / np.cos(np.radians(max(abs(s), abs(n))))
@@ -814,7 +830,8 @@ def test_every_layer_draws_inside_the_area(page, tmp_path, name):
     assert view[0] < w and view[2] > e and view[2] - view[0] < 6 * (e - w), view
     assert view[1] < s and view[3] > n and w < 0.5 * (view[0] + view[2]) < e, view
     # the basemap has no band across the map (a ring jumping from 180 to -180)
-    assert page.evaluate(BASEMAP_JUMP) < 30
+    assert page.evaluate(BASEMAP_JUMP, "basemap") < 30
+    assert page.evaluate(BASEMAP_JUMP, "lanes") < 30
     assert page.evaluate("() => routeRisk.hexCount") == len(data.scores)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"render_theatre_{name}.png"))

@@ -641,6 +641,33 @@
     return group;
   };
 
+  /* Context under the data: ports as small squares named on hover, shipping lanes as
+   * dashed lines (unwrapped across the antimeridian, in three world copies). */
+  RR.contextLayer = function (d) {
+    var group = L.featureGroup();
+    if (d.kind === 'ports') {
+      for (var i = 0; i < d.lat.length; i++) {
+        var m = L.marker([d.lat[i], d.lon[i]], {
+          icon: L.divIcon({className: 'rr-port', iconSize: [7, 7]}), keyboard: false,
+          bubblingMouseEvents: false
+        });
+        if (d.names[i]) { m.bindTooltip(d.names[i], {direction: 'top', offset: [0, -4]}); }
+        group.addLayer(m);
+      }
+    } else {
+      var lines = unwrapGeoJSON(d.geojson);
+      [-360, 0, 360].forEach(function (shift) {
+        group.addLayer(L.geoJSON(lines, {
+          coordsToLatLng: function (c) { return L.latLng(c[1], c[0] + shift); },
+          interactive: false,
+          style: {color: '#546e7a', weight: 1.5, opacity: 0.8, dashArray: '6 4', fill: false}
+        }));
+      });
+    }
+    RR.layers[d.key] = group;
+    return group;
+  };
+
   /* The legend shows a block only while its layer is on the map (and nothing when no block
    * is shown); blocks name their layer's key in data-layer. */
   RR.legendSync = function (map) {

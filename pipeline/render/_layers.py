@@ -94,6 +94,18 @@ class PointLayer(PayloadLayer):
         self.factory = factory
 
 
+class ContextLayer(PayloadLayer):
+    """Context drawn under the data: ports (squares) or shipping lanes (dashed lines)."""
+
+    inline_js = [("route_risk", "route_risk.js")]
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "var {{ this.get_name() }} = routeRisk.contextLayer({{ this.payload }});"
+        "{% endmacro %}"
+    )
+    _js_name = "RouteRiskContext"
+
+
 class HeatMapLayer(InlineAssetsMixin, HeatMap):
     """folium's HeatMap with leaflet-heat inlined instead of loaded from a CDN."""
 

@@ -235,6 +235,16 @@ def legend_markup(
         blocks.append(_significance_block(significance["present"], data.hotspots))
     if emerging is not None:
         blocks.append(_emerging_block(emerging, data.hotspots))
+    if data.ports is not None and len(data.ports):
+        blocks.append(
+            '<div class="rr-legend-block" data-layer="ports"><div class="rr-legend-title">'
+            'Context</div><div><i class="rr-port-swatch"></i>port</div></div>'
+        )
+    if data.lanes is not None and len(data.lanes):
+        blocks.append(
+            '<div class="rr-legend-block" data-layer="lanes"><div class="rr-legend-title">'
+            'Context</div><div><i class="rr-lane-swatch"></i>shipping lane</div></div>'
+        )
     for k, (raster, vmin, vmax) in enumerate(rasters):
         blocks.append(
             f'<div class="rr-legend-block" data-layer="raster-{k}">'

@@ -18,6 +18,7 @@ from ._assets import is_csp_origin, render_page
 from ._escaping import escape_text, to_js
 from ._layers import (
     BasemapLayer,
+    ContextLayer,
     HeatMapLayer,
     HexLayer,
     HtmlBlock,
@@ -34,7 +35,9 @@ from ._payload import (
     basemap_payload,
     emerging_payload,
     event_payload,
+    lanes_payload,
     map_classes,
+    ports_payload,
     risk_payload,
     seizure_payload,
     significance_payload,
@@ -115,6 +118,14 @@ def build_map(
         to_js(basemap_payload(data.basemap, options.basemap)),
         escape_text("Basemap (coast, borders)"),
     ).add_to(m)
+    if data.lanes is not None and len(data.lanes):
+        ContextLayer(
+            to_js(lanes_payload(data.lanes)), escape_text("Shipping lanes"), options.show_context
+        ).add_to(m)
+    if data.ports is not None and len(data.ports):
+        ContextLayer(
+            to_js(ports_payload(data.ports, centre)), escape_text("Ports"), options.show_context
+        ).add_to(m)
     hex_layer = HexLayer(to_js(risk), escape_text("Risk (H3 hexagons)"))
     hex_layer.add_to(m)
     transit_edges = None

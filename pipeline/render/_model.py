@@ -125,6 +125,10 @@ class MapData:
     hotspots : dict, optional
         ``{"gi_star": gi_summary, "emerging": emerging_summary}`` (:mod:`pipeline.hotspots`):
         counts per class and category, and the options, in the side panel and the legend.
+    ports : pandas.DataFrame, optional
+        Context: ``name``, ``lon``, ``lat`` of ports, drawn as small squares named on hover.
+    lanes : geopandas.GeoDataFrame, optional
+        Context: shipping lanes (lines, EPSG:4326 or any CRS), drawn as thin dashed lines.
 
     Notes
     -----
@@ -150,6 +154,8 @@ class MapData:
     evaluation: dict | None = None
     model_report: dict | None = None
     hotspots: dict | None = None
+    ports: pd.DataFrame | None = None
+    lanes: gpd.GeoDataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -185,6 +191,8 @@ class RenderOptions:
         cells with a pattern and so hides their risk colour).
     show_panel : bool
         Whether the side panel (back-test, model, hot spots) is open when the page opens.
+    show_context : bool
+        Whether the context layers (ports, shipping lanes), when given, are on at first.
     classes : {"fixed", "quantile", "natural"}
         The risk classes of the map: ``MapData.class_breaks`` and the ``risk_class`` column
         as given (``"fixed"``), or quantiles or natural breaks of the run's observed scores
@@ -211,5 +219,6 @@ class RenderOptions:
     show_significance: bool = True
     show_emerging: bool = False
     show_panel: bool = False
+    show_context: bool = True
     classes: str = "fixed"
     basemap: str = "50m"

@@ -641,6 +641,37 @@ def event_payload(events: pd.DataFrame, options, centre: float = 0.0) -> dict:
     }
 
 
+def ports_payload(ports: pd.DataFrame, centre: float) -> dict:
+    """Ports for route_risk.js: escaped names and positions in the view's longitude range."""
+    S.require_columns(ports, [S.LON, S.LAT], "ports")
+    pts = ports.dropna(subset=[S.LON, S.LAT])
+    names = pts["name"] if "name" in pts.columns else pd.Series([None] * len(pts), index=pts.index)
+    return {
+        "key": "ports",
+        "kind": "ports",
+        "names": escape_many(names),
+        "lat": np.round(pts[S.LAT].to_numpy(dtype="float64"), 5).tolist(),
+        "lon": np.round(wrap_lon(pts[S.LON], centre), 5).tolist(),
+    }
+
+
+def lanes_payload(lanes: gpd.GeoDataFrame) -> dict:
+    """Shipping lanes for route_risk.js as GeoJSON lines (1e-3 degree precision).
+
+    route_risk.js unwraps them across the antimeridian and draws three world copies, as for
+    the basemap.
+    """
+    gs = lanes.geometry
+    if gs.crs is not None and not gs.crs.equals("EPSG:4326"):
+        gs = gs.to_crs("EPSG:4326")
+    gs = gs[gs.notna() & ~gs.is_empty]
+    gs = gs[gs.geom_type.isin(["LineString", "MultiLineString"])].set_precision(0.001)
+    geojson = json.loads(gpd.GeoDataFrame(geometry=gs.reset_index(drop=True)).to_json(drop_id=True))
+    for feat in geojson["features"]:
+        feat["properties"] = {}
+    return {"key": "lanes", "kind": "lanes", "geojson": geojson}
+
+
 #: Natural Earth scales of the bundled basemap (world-atlas TopoJSON files).
 BASEMAP_SCALES = ("50m", "10m", "110m")
 

@@ -698,6 +698,8 @@ def render(state: RunState, run_id: str) -> None:
         evaluation=state.evaluation,
         model_report=state.model_report,
         hotspots=state.hotspots,
+        ports=state.ports,
+        lanes=state.context.get("lanes") if state.context else None,
     )
     title = cfg.render.title or cfg.run.name
     opts = RenderOptions(
