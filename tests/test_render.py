@@ -893,3 +893,21 @@ def test_context_layers_ports_and_lanes_are_escaped_and_in_the_legend():
     assert kinds["ports"]["lon"][1] == pytest.approx(-179.0)  # within 180° of the area
     legend = page[page.index('id="rr-legend"') :]
     assert 'data-layer="ports"' in legend and 'data-layer="lanes"' in legend
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "needle"),
+    [("classes", "jenks", "quantile"), ("basemap", "25m", "50m"), ("flatgeobuf", "often", "bool")],
+)
+def test_render_config_options_are_checked_with_the_valid_choices(tmp_path, key, value, needle):
+    from pipeline.config import load_config
+    from pipeline.errors import RouteRiskError
+
+    path = tmp_path / "c.yaml"
+    path.write_text(f"inputs:\n  seizures: [{{path: s.csv}}]\nrender: {{{key}: {value}}}\n")
+    with pytest.raises(RouteRiskError, match=needle):
+        load_config(path)
+    ok = path.with_name("ok.yaml")
+    ok.write_text("inputs:\n  seizures: [{path: s.csv}]\n")
+    render = load_config(ok).render
+    assert (render.classes, render.basemap, render.flatgeobuf) == ("quantile", "50m", True)
