@@ -233,9 +233,13 @@ def test_geopackage_and_flatgeobuf_open_in_gdal(tmp_path, kind):
     assert pd.api.types.is_datetime64_any_dtype(back["when"])
     area = shapely.area(back.geometry.to_numpy()).sum()
     assert area == pytest.approx(shapely.area(gdf.geometry.to_numpy()).sum(), rel=1e-6)
-    if kind == "gpkg":  # identical inputs, identical file (fixed last_change)
-        again = write_geopackage(gdf, tmp_path / "again.gpkg", layer="scores")
-        assert again.read_bytes() == path.read_bytes()
+    # identical inputs, identical file (the GeoPackage's last_change is fixed)
+    again = tmp_path / "again" / path.name
+    if kind == "gpkg":
+        write_geopackage(gdf, again, layer="scores")
+    else:
+        write_flatgeobuf(gdf, again)
+    assert again.read_bytes() == path.read_bytes()
 
 
 # rioxarray (reading the demo raster) warns about affine's `*`: not ours

@@ -146,12 +146,13 @@ def write_preview_png(
                 facecolor=colours[k],
                 edgecolor="#444",
                 label=_plain(
-                    f"{lab} ({format_number(data.class_breaks[k])}–{format_number(data.class_breaks[k + 1])})"
+                    f"{lab} ({format_number(data.class_breaks[k])}–"
+                    f"{format_number(data.class_breaks[k + 1])} points)"
                 ),
             )
             for k, lab in enumerate(data.class_labels)
         ] + [Patch(facecolor=NO_DATA_COLOUR, edgecolor="#444", label="no data")]
-        ax.legend(handles=handles, loc="lower right", fontsize=8, title="risk class")
+        ax.legend(handles=handles, loc="lower right", fontsize=8, title="risk (points of 100)")
         ax.set_title(_plain(title))
         ax.set_xlabel("longitude")
         ax.set_ylabel("latitude")
