@@ -278,6 +278,14 @@ def test_a_run_exports_tables_gis_tools_open(small_demo, tmp_path):
         v = v[(v > 0) & (v < 1e-3)]
         digits = np.array([len(f"{x:.15e}".split("e")[0].replace(".", "").rstrip("0")) for x in v])
         assert (digits >= 6).mean() > 0.9, (name, v[:5])
+    # the point tables carry the cell of each point, a join key to the scores
+    from pipeline.grid import points_to_cells
+
+    for name in ("seizures", "events"):
+        t = pd.read_parquet(out / f"{name}.parquet")
+        assert list(t.columns[:2]) == [S.CELL, S.HEX_ID], name
+        want = points_to_cells(t[S.LON].to_numpy(), t[S.LAT].to_numpy(), 4)
+        assert t[S.CELL].astype("uint64").tolist() == want.tolist(), name
     # timestamps are typed where the format has a type
     if S.LATEST_EVENT in parquet.columns:
         assert pd.api.types.is_datetime64_any_dtype(parquet[S.LATEST_EVENT])

@@ -739,11 +739,34 @@ def _with_cell_keys(frame: pd.DataFrame) -> pd.DataFrame:
     return out[[S.CELL, S.HEX_ID, *rest]]
 
 
+def _with_point_cells(frame: pd.DataFrame, resolution: int) -> pd.DataFrame:
+    """Return a point table with the cell holding each point first (``cell``, ``hex_id``).
+
+    The cell is at the run's resolution, so a seizure or an event joins the scores on
+    ``cell`` or ``hex_id``; a point without coordinates has neither (missing).
+    """
+    from ..grid import cells_to_strings, points_to_cells
+
+    out = frame.drop(columns=[c for c in (S.CELL, S.HEX_ID) if c in frame.columns])
+    lon = pd.to_numeric(out[S.LON], errors="coerce").to_numpy(dtype="float64")
+    lat = pd.to_numeric(out[S.LAT], errors="coerce").to_numpy(dtype="float64")
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    cells = np.zeros(len(out), dtype="uint64")
+    cells[ok] = points_to_cells(lon[ok], lat[ok], resolution)
+    hex_ids = np.full(len(out), None, dtype=object)
+    hex_ids[ok] = cells_to_strings(cells[ok])
+    out.insert(0, S.CELL, pd.array(np.where(ok, cells, 0), dtype="UInt64"))
+    out.loc[~ok, S.CELL] = pd.NA
+    out.insert(1, S.HEX_ID, hex_ids)
+    return out
+
+
 def export(state: RunState) -> None:
     """Write the scores (GeoParquet, GeoPackage, FlatGeobuf, CSV, GeoJSON) and the tables.
 
     Also features, seizures, pings, events and the evaluation.
-    Every table keyed by cell carries ``cell`` (uint64) and ``hex_id``; timestamps stay
+    Every table keyed by cell carries ``cell`` (uint64) and ``hex_id``, and so do the
+    seizures and events (the cell of each point at the run's resolution); timestamps stay
     timestamps except in the CSV (ISO 8601 UTC text); the CSV adds the cell centre's ``lat``
     and ``lon``, so it maps without an H3 plug-in.
     """
@@ -779,13 +802,18 @@ def export(state: RunState) -> None:
     if cfg.render.geojson:
         out["scores_geojson"] = write_geojson(gdf, staging / "scores.geojson")
     out["features"] = write_parquet(_with_cell_keys(ft.table), staging / "features.parquet")
-    out["seizures"] = write_parquet(state.seizures, staging / "seizures.parquet")
+    res = cfg.area.resolution
+    out["seizures"] = write_parquet(
+        _with_point_cells(state.seizures, res), staging / "seizures.parquet"
+    )
     if len(state.pings) and isinstance(state.pings, pd.DataFrame):
         out["pings"] = write_parquet(state.pings, staging / "pings.parquet")
     elif len(state.pings):  # on disk: written a row group at a time, the same bytes
         out["pings"] = state.pings.write_parquet(staging / "pings.parquet")
     if state.events is not None:
-        out["events"] = write_parquet(state.events, staging / "events.parquet")
+        out["events"] = write_parquet(
+            _with_point_cells(state.events, res), staging / "events.parquet"
+        )
     if state.evaluation is not None:
         out["evaluation"] = write_json(staging / "evaluation.json", state.evaluation)
         if "summary" in state.evaluation and cfg.render.preview_png:
