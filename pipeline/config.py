@@ -326,7 +326,16 @@ class RenderConfig(_Model):
         None, description="Attribution shown for the tiles (default for a URL: its host)."
     )
     max_seizure_points: int = Field(20000, ge=0)
+    classes: Literal["quantile", "natural", "fixed"] = Field(
+        "quantile",
+        description="Risk classes of the map: quantiles of the run's risk (equal counts), "
+        "natural breaks (Jenks) of the run, or score.class_breaks as fixed breaks.",
+    )
+    basemap: Literal["50m", "10m", "110m"] = Field(
+        "50m", description="Natural Earth scale of the offline basemap (1:50m, 1:10m, 1:110m)."
+    )
     geojson: bool = True
+    flatgeobuf: bool = True
     preview_png: bool = True
 
     @model_validator(mode="after")

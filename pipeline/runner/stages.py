@@ -756,6 +756,8 @@ def render(state: RunState, run_id: str) -> None:
         evaluation=state.evaluation,
         model_report=state.model_report,
         hotspots=state.hotspots,
+        ports=state.ports,
+        lanes=state.context.get("lanes") if state.context else None,
     )
     title = cfg.render.title or cfg.run.name
     opts = RenderOptions(
@@ -763,6 +765,8 @@ def render(state: RunState, run_id: str) -> None:
         tiles=cfg.render.tiles,
         tiles_attribution=cfg.render.tiles_attribution,
         max_seizure_points=cfg.render.max_seizure_points,
+        classes=cfg.render.classes,
+        basemap=cfg.render.basemap,
     )
     inputs = [e["path"] for k in ("seizures", "tracks") for e in state.ingest_report[k]]
     inputs += [r["path"] for r in state.rasters]
@@ -776,39 +780,98 @@ def render(state: RunState, run_id: str) -> None:
     )
     if cfg.render.preview_png:
         state.outputs["preview"] = write_preview_png(
-            data, state.staging / "preview.png", title=title
+            data, state.staging / "preview.png", title=title, options=opts
         )
 
 
+def _with_cell_keys(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return the table with both cell keys first: ``cell`` (uint64) and ``hex_id`` (text)."""
+    from ..grid import cells_to_strings, to_cells
+
+    out = frame.copy()
+    if S.CELL not in out.columns:
+        out.insert(0, S.CELL, to_cells(out[S.HEX_ID].astype(str).to_numpy()))
+    if S.HEX_ID not in out.columns:
+        out.insert(1, S.HEX_ID, cells_to_strings(out[S.CELL].to_numpy(dtype="uint64")))
+    rest = [c for c in out.columns if c not in (S.CELL, S.HEX_ID)]
+    return out[[S.CELL, S.HEX_ID, *rest]]
+
+
+def _with_point_cells(frame: pd.DataFrame, resolution: int) -> pd.DataFrame:
+    """Return a point table with the cell holding each point first (``cell``, ``hex_id``).
+
+    The cell is at the run's resolution, so a seizure or an event joins the scores on
+    ``cell`` or ``hex_id``; a point without coordinates has neither (missing).
+    """
+    from ..grid import cells_to_strings, points_to_cells
+
+    out = frame.drop(columns=[c for c in (S.CELL, S.HEX_ID) if c in frame.columns])
+    lon = pd.to_numeric(out[S.LON], errors="coerce").to_numpy(dtype="float64")
+    lat = pd.to_numeric(out[S.LAT], errors="coerce").to_numpy(dtype="float64")
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    cells = np.zeros(len(out), dtype="uint64")
+    cells[ok] = points_to_cells(lon[ok], lat[ok], resolution)
+    hex_ids = np.full(len(out), None, dtype=object)
+    hex_ids[ok] = cells_to_strings(cells[ok])
+    out.insert(0, S.CELL, pd.array(np.where(ok, cells, 0), dtype="UInt64"))
+    out.loc[~ok, S.CELL] = pd.NA
+    out.insert(1, S.HEX_ID, hex_ids)
+    return out
+
+
 def export(state: RunState) -> None:
-    """Scores (CSV, GeoParquet, GeoJSON), features, seizures, pings, events, evaluation."""
-    from ..grid import cells_to_geodataframe
-    from ..io import write_csv, write_geojson, write_geoparquet, write_parquet
+    """Write the scores (GeoParquet, GeoPackage, FlatGeobuf, CSV, GeoJSON) and the tables.
+
+    Also features, seizures, pings, events and the evaluation.
+    Every table keyed by cell carries ``cell`` (uint64) and ``hex_id``, and so do the
+    seizures and events (the cell of each point at the run's resolution); timestamps stay
+    timestamps except in the CSV (ISO 8601 UTC text); the CSV adds the cell centre's ``lat``
+    and ``lon``, so it maps without an H3 plug-in.
+    """
+    import geopandas as gpd
+
+    from ..grid import cells_to_geodataframe, cells_to_latlng
+    from ..io import (
+        write_csv,
+        write_flatgeobuf,
+        write_geojson,
+        write_geopackage,
+        write_geoparquet,
+        write_parquet,
+    )
     from .manifest import write_json
 
     cfg, ft, scores, staging = state.config, state.features, state.scores, state.staging
     assert ft is not None and scores is not None
     out = state.outputs
-    flat = scores.copy()
-    for c in flat.columns:
-        if isinstance(flat[c].dtype, pd.DatetimeTZDtype):
-            flat[c] = flat[c].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-    out["scores_csv"] = write_csv(flat.drop(columns=[S.CELL]), staging / "scores.csv")
-    gdf = cells_to_geodataframe(
-        scores[S.CELL].to_numpy(dtype="uint64"),
-        **{c: flat[c].to_numpy() for c in flat.columns if c not in (S.CELL, S.HEX_ID)},
-    )
-    out["scores_geoparquet"] = write_geoparquet(gdf, staging / "scores.geoparquet")
+    table = _with_cell_keys(scores)
+    cells = table[S.CELL].to_numpy(dtype="uint64")
+    lat, lon = cells_to_latlng(cells)
+    flat = table.copy()
+    flat.insert(2, S.LAT, lat)
+    flat.insert(3, S.LON, lon)
+    out["scores_csv"] = write_csv(flat, staging / "scores.csv")
+    polygons = cells_to_geodataframe(cells).geometry.to_numpy()
+    gdf = gpd.GeoDataFrame(table.reset_index(drop=True), geometry=polygons, crs="EPSG:4326")
+    out["scores_parquet"] = write_geoparquet(gdf, staging / "scores.parquet")
+    out["scores_gpkg"] = write_geopackage(gdf, staging / "scores.gpkg", layer="scores")
+    if cfg.render.flatgeobuf:
+        out["scores_fgb"] = write_flatgeobuf(gdf, staging / "scores.fgb")
     if cfg.render.geojson:
         out["scores_geojson"] = write_geojson(gdf, staging / "scores.geojson")
-    out["features"] = write_parquet(ft.table, staging / "features.parquet")
-    out["seizures"] = write_parquet(state.seizures, staging / "seizures.parquet")
+    out["features"] = write_parquet(_with_cell_keys(ft.table), staging / "features.parquet")
+    res = cfg.area.resolution
+    out["seizures"] = write_parquet(
+        _with_point_cells(state.seizures, res), staging / "seizures.parquet"
+    )
     if len(state.pings) and isinstance(state.pings, pd.DataFrame):
         out["pings"] = write_parquet(state.pings, staging / "pings.parquet")
     elif len(state.pings):  # on disk: written a row group at a time, the same bytes
         out["pings"] = state.pings.write_parquet(staging / "pings.parquet")
     if state.events is not None:
-        out["events"] = write_parquet(state.events, staging / "events.parquet")
+        out["events"] = write_parquet(
+            _with_point_cells(state.events, res), staging / "events.parquet"
+        )
     if state.evaluation is not None:
         out["evaluation"] = write_json(staging / "evaluation.json", state.evaluation)
         if "summary" in state.evaluation and cfg.render.preview_png:
