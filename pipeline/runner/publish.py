@@ -82,6 +82,7 @@ RUN_ID_PATTERN = r"\d{8}T\d{6}Z-[0-9a-f]{6}"
 FAILPOINT_ENV = "ROUTE_RISK_FAILPOINT"
 WRITTEN_SUBFOLDERS = (RUNS, ".cache", ".spill")
 _LEGACY_PREVIOUS = ".manifest.previous.json"
+_TEMP_LINK = rf"\.{CURRENT}-{RUN_ID_PATTERN}|\..+\.link-[0-9a-f]{{8}}"
 
 
 def new_run_id(now: dt.datetime | None = None) -> str:
@@ -297,6 +298,10 @@ def remove_stale_staging(out: Path) -> list[str]:
                 rid = e.name.removeprefix(".staging-")
                 if rid != e.name and e.is_dir(follow_symlinks=False):
                     found.append((rid, Path(e.path)))
+    with os.scandir(out) as it:  # links a killed publish made but never renamed into place
+        for e in it:
+            if e.is_symlink() and re.fullmatch(_TEMP_LINK, e.name):
+                os.unlink(e.path)
     killed = []
     for rid, path in sorted(found):
         shutil.rmtree(path, ignore_errors=True)
