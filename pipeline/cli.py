@@ -2,7 +2,8 @@
 
 Exit codes (for schedulers): 0 success; 2 a user error (bad config, unreadable or unusable
 input, too many rejects), reported as one line on stderr without a traceback; 75
-(``EX_TEMPFAIL``) another run holds the output folder's lock - try again later; 130
+(``EX_TEMPFAIL``) another run holds the output folder's lock - try again later; 74
+(``EX_IOERR``) the disk is full, over quota, read-only or failing (one line); 130
 interrupted (Ctrl-C); 143 stopped by SIGTERM.  After 130 or 143 the last published set is
 untouched: the signals are held back while a set is being published.  Anything else is a bug
 and keeps its traceback.
@@ -16,6 +17,7 @@ adds info (``-vv`` debug), both accepted before or after the subcommand.  Librar
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import os
@@ -29,7 +31,10 @@ from .errors import RouteRiskError, RunLockedError
 
 EXIT_OK = 0
 EXIT_USER_ERROR = 2
+EXIT_IOERR = 74
 EXIT_TEMPFAIL = 75
+# the machine, not the data: a full disk or quota, a read-only or vanished mount
+_ENVIRONMENT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO})
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
 
@@ -527,6 +532,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RouteRiskError as exc:
         print(f"route-risk: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except OSError as exc:
+        if exc.errno not in _ENVIRONMENT_ERRNOS:
+            raise
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(
+            f"route-risk: error: {exc.strerror or exc}{where}; the last published set is unchanged",
+            file=sys.stderr,
+        )
+        return EXIT_IOERR
     except KeyboardInterrupt:
         print("route-risk: interrupted; the last published set is unchanged", file=sys.stderr)
         return EXIT_INTERRUPTED

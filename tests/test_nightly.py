@@ -241,3 +241,26 @@ def test_status_and_history_commands(small_demo, tmp_path, capsys):
     assert len(lines) == 2 and lines[1].startswith("* " + m["run_id"])
     assert main(["status", str(tmp_path / "nothing")]) == 2
     assert "holds no route-risk run" in capsys.readouterr().err
+
+
+def test_full_disk_is_one_line_exit_74_and_keeps_the_set(small_demo, tmp_path, monkeypatch, capsys):
+    import errno
+
+    import pipeline.runner.stages as stages_mod
+    from pipeline.cli import EXIT_IOERR, main
+
+    cfg = small_config(small_demo, tmp_path)
+    assert main(["run", str(cfg.source), "-q"]) == 0
+    out = tmp_path / "out"
+    before = (out / "manifest.json").read_bytes()
+
+    def full(state):
+        raise OSError(errno.ENOSPC, "No space left on device", str(state.staging / "scores.csv"))
+
+    monkeypatch.setitem(stages_mod.STAGE_FUNCTIONS, "export", full)
+    capsys.readouterr()
+    assert main(["run", str(cfg.source), "-q", "--force"]) == EXIT_IOERR
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "No space left on device" in err and "scores.csv" in err
+    assert (out / "manifest.json").read_bytes() == before
+    assert run_history(out)[-1]["status"] == "failed"
