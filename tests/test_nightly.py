@@ -264,3 +264,21 @@ def test_full_disk_is_one_line_exit_74_and_keeps_the_set(small_demo, tmp_path, m
     assert err.count("\n") == 1 and "No space left on device" in err and "scores.csv" in err
     assert (out / "manifest.json").read_bytes() == before
     assert run_history(out)[-1]["status"] == "failed"
+
+
+def test_cache_keeps_geodataframes(tmp_path):
+    """Context layers (ports, lanes, land) are GeoDataFrames: cached as GeoParquet."""
+    import geopandas as gpd
+    import shapely
+
+    from pipeline.runner.cache import StageCache
+
+    cache = StageCache(tmp_path / ".cache")
+    g = gpd.GeoDataFrame(
+        {"name": ["a", "b"]}, geometry=[shapely.Point(1, 2), shapely.Point(3, 4)], crs="EPSG:4326"
+    )
+    _, hit = cache.get_or_build("ports", [1], lambda: g)
+    assert not hit and list(tmp_path.joinpath(".cache").glob("ports-*.parquet"))
+    back, hit = cache.get_or_build("ports", [1], lambda: 1 / 0)
+    assert hit and isinstance(back, gpd.GeoDataFrame) and back.crs.to_epsg() == 4326
+    assert back.geom_equals(g).all() and back["name"].tolist() == ["a", "b"]
