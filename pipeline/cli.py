@@ -122,10 +122,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from .config import load_config
     from .demo import generate_demo
     from .run import run_pipeline
+    from .runner.publish import lock
 
     out = Path(args.out).resolve()
     data_dir = out / "inputs"
-    generate_demo(data_dir, seed=args.seed)
+    with lock(out):  # never rewrite the inputs of a run that is reading them (exit 75)
+        generate_demo(data_dir, seed=args.seed)
     os.environ["ROUTE_RISK_DEMO_DATA"] = str(data_dir)
     config_path = (
         Path(args.config) if args.config else Path(__file__).parent / "configs" / "demo.yaml"

@@ -92,3 +92,15 @@ def test_json_logs_and_verbosity_after_the_subcommand(small_demo, tmp_path):
     _, err = quiet.communicate(timeout=300)
     assert quiet.returncode == 0
     assert not [line for line in err.splitlines() if line.startswith("{")]
+
+
+def test_demo_leaves_the_inputs_of_a_running_run_alone(tmp_path):
+    out = tmp_path / "demo"
+    (out / "inputs").mkdir(parents=True)
+    (out / "inputs" / "seizures.csv").write_text("being read\n")
+    with open(out / ".route-risk.lock", "a+") as f:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        proc = _cli("demo", "--out", out)
+        _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 75, err
+    assert (out / "inputs" / "seizures.csv").read_text() == "being read\n"
