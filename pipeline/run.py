@@ -97,6 +97,8 @@ def input_files(config: Config) -> list[dict[str, Any]]:
     for p in input_paths(config):
         try:
             st = p.stat()
+            if not p.is_file():  # a folder: ingest says what is wrong with it
+                raise IsADirectoryError(str(p))
         except OSError:
             out.append({"path": str(p), "sha256": None, "bytes": None, "modified": None})
             continue
