@@ -60,7 +60,7 @@ def build_manifest(
     cfg, scores, ft = state.config, state.scores, state.features
     assert scores is not None and ft is not None and state.as_of is not None
     events = state.events
-    from .factors import default_registry
+    from ..factors import default_registry
 
     avail = default_registry.available(cfg.inputs_view())
     manifest: dict[str, Any] = {
