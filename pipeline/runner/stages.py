@@ -62,6 +62,7 @@ class RunState:
     evaluation: dict[str, Any] | None = None
     hotspots: dict[str, Any] | None = None
     model_report: dict[str, Any] | None = None
+    fitted_model: Any = None
     outputs: dict[str, Path] = field(default_factory=dict)
 
     def cached(self, stage: str, key_parts: Any, build: Callable[[], Any]) -> tuple[Any, bool]:
@@ -471,6 +472,7 @@ def _fitted_scores(
         )
         .merge(shares, on=S.CELL, how="left")
     )
+    state.fitted_model = model  # the uncertainty draws its coefficients
     pct = out["expected_per_km2"].rank(method="max", pct=True).to_numpy() * 100.0
     out[S.RISK] = np.round(pct, 6)
     out[S.RISK_CLASS] = classify(pct, cfg.score.class_breaks, cfg.score.class_labels)
@@ -562,6 +564,160 @@ def hotspots(state: RunState) -> None:
     got, _ = state.cached("hotspots", key, build)
     state.scores = scores.merge(got.table, on=S.CELL, how="left")
     state.hotspots = got.summary
+    if opts.uncertainty.enabled:
+        unc = _risk_uncertainty(state, scores)
+        state.scores = state.scores.merge(unc.table, on=S.CELL, how="left")
+        state.hotspots = {**state.hotspots, "uncertainty": unc.summary}
+
+
+#: The uncertainty columns of the scores tables (see :func:`_risk_uncertainty`).
+UNCERTAINTY_COLUMNS = ("risk_lower", "risk_upper", "risk_class_stability")
+
+
+def _risk_uncertainty(state: RunState, scores: pd.DataFrame) -> HotspotResult:
+    """Interval on the published risk and the stability of its class, per cell (cached).
+
+    The weighted score: a bootstrap of the seizures through the density (the other factors
+    are fixed); the fitted model: draws of its coefficients (see
+    :mod:`pipeline.hotspots._risk_uncertainty`).  ``risk_lower``/``risk_upper`` are the
+    ``hotspots.uncertainty.interval`` quantiles of the resampled risk (0-100),
+    ``risk_class_stability`` the share of resamples in the cell's published class.
+    """
+    cfg, ft = state.config, state.features
+    assert ft is not None and state.as_of is not None
+    sc, opts = cfg.score, cfg.hotspots
+    cols = [S.CELL, S.RISK, *[c for c in scores.columns if str(c).endswith(S.COVERED_SUFFIX)]]
+    if S.SEIZURE_DENSITY in scores.columns:
+        cols += [S.SEIZURE_DENSITY, S.SEIZURE_DENSITY + S.CONTRIB_SUFFIX]
+    fitted = sc.model == "fitted"
+    key = [
+        state.digests["seizures"],
+        frame_digest(scores[cols]),
+        cfg.density.model_dump(mode="json"),
+        sc.model_dump(mode="json"),
+        opts.uncertainty.model_dump(mode="json"),
+        opts.seed,
+        str(state.as_of),
+        ft.info.get(S.SEIZURE_DENSITY, {}).get("bandwidth_km"),
+        frame_digest(state.fitted_model.predict()) if fitted and state.fitted_model else None,
+    ]
+    return state.cached(
+        "hotspots: uncertainty", key, lambda: _build_uncertainty(state, scores, fitted)
+    )[0]
+
+
+def _build_uncertainty(state: RunState, scores: pd.DataFrame, fitted: bool) -> HotspotResult:
+    from ..density import seizure_weights
+    from ..hotspots import (
+        bootstrap_cells,
+        bootstrap_summary,
+        breaks_classifier,
+        density_operator,
+        density_risk_statistic,
+        fitted_risk_statistic,
+        parametric_cells,
+    )
+
+    cfg, ft = state.config, state.features
+    assert ft is not None
+    sc, opts = cfg.score, cfg.hotspots
+    cells_ = scores[S.CELL].to_numpy(dtype="uint64")
+    risk = scores[S.RISK].to_numpy(dtype="float64")
+    classify = breaks_classifier(sc.class_breaks)
+    empty = pd.DataFrame({S.CELL: cells_, **{c: np.nan for c in UNCERTAINTY_COLUMNS}})
+    if fitted:
+        model = state.fitted_model
+        stat = fitted_risk_statistic(model) if model is not None else None
+        if stat is None:
+            why = "the fitted model fell back to the blend: no coefficients to draw"
+            return HotspotResult(empty, {"method": "none", "reason": why})
+        got = parametric_cells(
+            model.fit_.params,
+            model.cov_,
+            stat,
+            model.cells_,
+            classify=classify,
+            options=opts.uncertainty,
+            seed=opts.seed,
+            name=S.RISK,
+        )
+        method = "draws of the fitted model's coefficients (cluster-robust covariance)"
+    else:
+        w = sc.factors.get(S.SEIZURE_DENSITY)
+        if w is None or w.weight <= 0 or S.SEIZURE_DENSITY not in scores.columns:
+            # the score does not use the seizures: resampling them changes nothing
+            fixed = pd.DataFrame({S.CELL: cells_, "risk_lower": risk, "risk_upper": risk}).assign(
+                risk_class_stability=np.where(np.isfinite(risk), 1.0, np.nan)
+            )
+            return HotspotResult(
+                fixed, {"method": "none", "reason": "the score does not use the seizure density"}
+            )
+        d = cfg.density
+        seizures = state.seizures
+        bandwidth = ft.info.get(S.SEIZURE_DENSITY, {}).get("bandwidth_km")
+        if bandwidth is None:  # no seizures: nothing to resample
+            return HotspotResult(empty, {"method": "none", "reason": "no seizures"})
+        b = seizure_weights(
+            seizures,
+            as_of=state.as_of,
+            half_life_days=d.half_life_days,
+            use_quantity=d.use_quantity,
+            commodity_weights=d.commodity_weights or None,
+        )
+        operator = density_operator(
+            seizures[S.LON].to_numpy(),
+            seizures[S.LAT].to_numpy(),
+            cells_,
+            bandwidth_km=float(bandwidth),
+            kernel=d.kernel,
+            max_bytes=opts.uncertainty.max_bytes,
+        )
+        total = np.zeros(len(scores))
+        for name, fw in sc.factors.items():
+            col = name + S.COVERED_SUFFIX
+            if fw.weight > 0 and col in scores.columns:
+                total += np.where(scores[col].to_numpy(dtype=bool), fw.weight, 0.0)
+        covered = scores[S.SEIZURE_DENSITY + S.COVERED_SUFFIX].to_numpy(dtype=bool)
+        share = np.divide(w.weight, total, out=np.zeros(len(total)), where=covered & (total > 0))
+        stat = density_risk_statistic(
+            operator,
+            b,
+            scores[S.SEIZURE_DENSITY].to_numpy(dtype="float64"),
+            risk,
+            scores[S.SEIZURE_DENSITY + S.CONTRIB_SUFFIX].to_numpy(dtype="float64"),
+            share,
+            normalisation=sc.normalisation,
+            cap_quantile=sc.cap_quantile,
+            transform=w.transform,
+        )
+        got = bootstrap_cells(
+            len(seizures),
+            stat,
+            cells_,
+            classify=classify,
+            options=opts.uncertainty,
+            seed=opts.seed,
+            name=S.RISK,
+        )
+        method = "bootstrap of the seizures (density recomputed, other factors fixed)"
+    table = (
+        got.drop(columns=[S.RISK])
+        .set_index(S.CELL)
+        .reindex(pd.Index(cells_, name=S.CELL))
+        .reset_index()
+    )
+    missing = ~np.isfinite(risk)
+    table.loc[missing, list(UNCERTAINTY_COLUMNS)] = np.nan
+    for c in ("risk_lower", "risk_upper"):
+        table[c] = table[c].round(4)
+    table["risk_class_stability"] = table["risk_class_stability"].round(4)
+    summary = {
+        "method": method,
+        "n_resamples": opts.uncertainty.n_resamples,
+        "interval": list(opts.uncertainty.interval),
+        **bootstrap_summary(table[~missing], name=S.RISK),
+    }
+    return HotspotResult(table, summary)
 
 
 @dataclass
