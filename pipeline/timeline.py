@@ -1,16 +1,28 @@
-"""The monthly risk behind the map's time slider.
+"""The monthly risk behind the map's time slider, told truthfully.
 
-For each of the last ``months`` month ends the seizure density is recomputed from the
-seizures up to that day (decayed to that day) and the cells are scored again with the other
-factors as they are now.  :func:`timeline_densities` is the costly part (one density per
-month) and depends only on the seizures and the density options; :func:`score_timeline` is
-cheap and belongs to the score stage, so a change of the score weights does not recompute the
-densities.
+Month *m* sees only the data up to the end of *m* (or ``as_of``, for a month still running):
+
+* the **seizure density** is recomputed from the seizures up to then, decayed to then
+  (:func:`pipeline.hotspots.timeline_table` hands the scoring only those seizures);
+* the **transit factors** are recomputed from the positions up to then when the track record
+  reaches back to the month's start (the caller's ``tracks`` function decides); when the record
+  starts later, the month takes today's values and says so (``present_data``);
+* **rasters, context layers and plug-ins** have no history: every month takes today's values,
+  marked ``present_data`` as well.
+
+All months are scored together (:func:`score_timeline`): each factor is normalised once over
+every month's values, and the classes use one set of breaks (the score's class breaks, or
+:func:`pipeline.hotspots.global_breaks` over all months), so a colour means the same level in
+every month.  :func:`timeline_factors` is the costly half (a density, maybe a transit pass,
+per month) and depends on the seizures, the tracks and the density options only;
+:func:`score_timeline` is cheap and belongs to the score stage, so a change of the score
+weights does not recompute the densities.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -18,53 +30,248 @@ import pandas as pd
 from . import schema as S
 from .builtin_factors import density_on_cells
 from .config import DensityConfig
-from .score import FactorWeight, score_cells
+from .errors import ConfigError
+from .score import FactorWeight, classify, score_cells
 
-__all__ = ["month_ends", "score_timeline", "timeline_densities"]
+__all__ = [
+    "PRESENT_DATA",
+    "PRESENT_DATA_FACTORS",
+    "TIMELINE_CLASS",
+    "TimelineFactors",
+    "month_periods",
+    "score_timeline",
+    "timeline_breaks",
+    "timeline_factors",
+]
+
+#: Columns of the cell x month table (``timeline.parquet``) besides cell, hex_id, period, risk.
+TIMELINE_CLASS = "class"
+PRESENT_DATA = "present_data"
+PRESENT_DATA_FACTORS = "present_data_factors"
+
+#: ``tracks(cutoff, period_start)`` -> per-cell transit factors from the positions up to
+#: ``cutoff`` (``cell``, ``<factor>``, ``<factor>__covered``), or None without that history.
+TrackHistory = Callable[[pd.Timestamp, pd.Timestamp], "pd.DataFrame | None"]
 
 
-def month_ends(as_of: pd.Timestamp, months: int) -> pd.DatetimeIndex:
-    """Return the last ``months`` month ends up to ``as_of`` (UTC)."""
-    return pd.date_range(end=as_of.normalize(), periods=months, freq="ME", tz="UTC")
+@dataclass
+class TimelineFactors:
+    """The per-month factor values of :func:`timeline_factors` (a cacheable pair).
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        ``cell``, ``period`` ('YYYY-MM'), ``seizure_density`` and the transit factors with
+        history (``<factor>``, ``<factor>__covered``; NaN in a month without history).
+    periods : pandas.DataFrame
+        One row per month: ``period``, ``cutoff`` (ISO 8601, the last instant it saw) and
+        ``history`` (comma-separated factors recomputed from their own past that month).
+    """
+
+    table: pd.DataFrame
+    periods: pd.DataFrame
 
 
-def timeline_densities(
+def month_periods(as_of: pd.Timestamp, months: int) -> pd.PeriodIndex:
+    """Return the last ``months`` calendar months up to the month of ``as_of``, oldest first."""
+    end = pd.Timestamp(as_of).tz_convert("UTC").tz_localize(None).to_period("M")
+    return pd.period_range(end=end, periods=months, freq="M")
+
+
+def timeline_factors(
     seizures: pd.DataFrame,
     cells: np.ndarray,
     as_of: pd.Timestamp,
     months: int,
     density: DensityConfig,
     window_cells: np.ndarray | None,
-) -> pd.DataFrame | None:
-    """Seizure density per cell at each month end: ``cell``, ``period``, ``seizure_density``."""
+    *,
+    tracks: TrackHistory | None = None,
+) -> TimelineFactors | None:
+    """Compute the factors of each of the last ``months`` months from the data up to that month.
+
+    Parameters
+    ----------
+    seizures : pandas.DataFrame
+        The seizures (``time`` UTC, ``lon``, ``lat`` and the density's weight columns).
+    cells : numpy.ndarray of uint64
+        The scored cells.
+    as_of : pandas.Timestamp
+        The run's reference time; the last month is cut there.
+    months : int
+        Number of months (0: no timeline).
+    density : DensityConfig
+        The density's options.
+    window_cells : numpy.ndarray, optional
+        The density's edge-correction window.
+    tracks : callable, optional
+        ``tracks(cutoff, period_start)``: the transit factors from the positions up to
+        ``cutoff`` (see :data:`TrackHistory`), or None when the track record does not reach
+        back to ``period_start``.
+
+    Returns
+    -------
+    TimelineFactors or None
+        None without months or seizures.
+    """
+    from .hotspots import timeline_table
+
     if months <= 0 or seizures.empty:
         return None
-    rows = []
-    for end in month_ends(as_of, months):
-        cutoff = end + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
-        past = seizures[seizures[S.TIME] <= cutoff]
+    cells = np.asarray(cells, dtype="uint64")
+    history: dict[str, list[str]] = {}
+
+    def score_period(past: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
         dens, _ = density_on_cells(past, cells, cutoff, density, window_cells)
-        rows.append(
-            pd.DataFrame({S.CELL: cells, S.PERIOD: end.strftime("%Y-%m"), S.SEIZURE_DENSITY: dens})
-        )
-    return pd.concat(rows, ignore_index=True)
+        frame = pd.DataFrame({S.CELL: cells, S.SEIZURE_DENSITY: dens})
+        label = cutoff.tz_localize(None).to_period("M").strftime("%Y-%m")
+        start = pd.Period(label, freq="M").start_time.tz_localize("UTC")
+        got = tracks(cutoff, start) if tracks is not None else None
+        history[label] = [S.SEIZURE_DENSITY]
+        if got is not None and len(got.columns) > 1:
+            got = got.set_index(S.CELL).reindex(pd.Index(cells, name=S.CELL))
+            for c in got.columns:
+                frame[c] = got[c].to_numpy()
+            history[label] += [c for c in got.columns if not c.endswith(S.COVERED_SUFFIX)]
+        return frame
+
+    tl = timeline_table(
+        seizures,
+        month_periods(as_of, months),
+        score_period,
+        as_of=as_of,
+        time_column=S.TIME,
+        value=S.SEIZURE_DENSITY,
+    )
+    table = tl.table.drop(columns=["class"])
+    periods = pd.DataFrame(
+        {
+            S.PERIOD: tl.periods,
+            "cutoff": tl.cutoffs,
+            "history": [",".join(history[p]) for p in tl.periods],
+        }
+    )
+    return TimelineFactors(table, periods)
+
+
+def timeline_breaks(risk, scale: str, class_breaks: Sequence[float], classes: int) -> list[float]:
+    """Return the one set of class breaks of every month.
+
+    Parameters
+    ----------
+    risk : array_like of float
+        Every month's risk together.
+    scale : {"score", "quantile", "equal"}
+        ``score``: the map's class breaks (the legend holds for every month); ``quantile`` or
+        ``equal``: :func:`pipeline.hotspots.global_breaks` over all months.
+    class_breaks : sequence of float
+        The score's class breaks.
+    classes : int
+        Number of classes wanted for ``quantile``/``equal``.
+    """
+    from .hotspots import global_breaks
+
+    if scale == "score":
+        return [float(b) for b in class_breaks]
+    if scale in ("quantile", "equal"):
+        return global_breaks(risk, classes, scale)
+    raise ConfigError(
+        f"timeline.scale must be one of ['equal', 'quantile', 'score'], got {scale!r}"
+    )
 
 
 def score_timeline(
     features: pd.DataFrame,
-    densities: pd.DataFrame | None,
+    factors: TimelineFactors | None,
     weights: Mapping[str, FactorWeight],
+    *,
+    scale: str = "score",
     **score_options,
 ) -> pd.DataFrame | None:
-    """Score each month: that month's density, the other factors as they are now."""
-    if densities is None:
+    """Score every month on one scale: the cell x month table of the slider and the export.
+
+    Each month's factors are today's ``features`` with the month's own values put in (the
+    density always, the transit factors where the month has their history); all months are
+    stacked and scored at once, so each factor is normalised over all months together.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        Today's feature table (``cell``, factors, ``<factor>__covered``).
+    factors : TimelineFactors or None
+        :func:`timeline_factors`; None gives None.
+    weights : mapping of str to FactorWeight
+        The score's factors.
+    scale : {"score", "quantile", "equal"}
+        See :func:`timeline_breaks`.
+    **score_options
+        ``normalisation``, ``cap_quantile``, ``class_breaks``, ``class_labels`` of the score.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        Sorted by ``period`` then ``cell``: ``cell`` (uint64), ``hex_id``, ``period``,
+        ``risk`` (0-100, NaN where no factor covers the cell), ``class`` (int8 index into the
+        breaks' classes, -1 where missing), ``risk_class`` (its label), ``present_data`` (the
+        month uses today's values for some factor of the score) and ``present_data_factors``
+        (which, comma-separated).  ``attrs["breaks"]``/``attrs["labels"]`` hold the scale.
+    """
+    if factors is None or not len(factors.table):
         return None
-    rows = []
-    for period, month in densities.groupby(S.PERIOD, sort=True):
-        f = features.copy()
-        f[S.SEIZURE_DENSITY] = (
-            month.set_index(S.CELL)[S.SEIZURE_DENSITY].reindex(f[S.CELL]).to_numpy()
-        )
-        s = score_cells(f, weights, covered=f, **score_options)
-        rows.append(pd.DataFrame({S.CELL: s[S.CELL], S.PERIOD: period, S.RISK: s[S.RISK].round(2)}))
-    return pd.concat(rows, ignore_index=True)
+    used = [n for n, w in weights.items() if w.weight > 0]
+    feats = features.sort_values(S.CELL, kind="stable").reset_index(drop=True)
+    cells = feats[S.CELL].to_numpy(dtype="uint64")
+    stacks, period_rows, present = [], [], {}
+    month_table = factors.table.groupby(S.PERIOD, sort=True)
+    periods = factors.periods.set_index(S.PERIOD)
+    for period, month in month_table:  # a few months, each a vectorised frame operation
+        m = month.set_index(S.CELL).reindex(pd.Index(cells, name=S.CELL))
+        f = feats.copy()
+        own = set(str(periods.loc[period, "history"]).split(","))
+        for c in m.columns:
+            name = c.removesuffix(S.COVERED_SUFFIX)
+            if name in own and c in f.columns:
+                f[c] = m[c].to_numpy()
+        if S.SEIZURE_DENSITY + S.COVERED_SUFFIX in f.columns:
+            f[S.SEIZURE_DENSITY + S.COVERED_SUFFIX] = True
+        present[str(period)] = [n for n in used if n not in own]
+        stacks.append(f)
+        period_rows.append(np.full(len(f), str(period), dtype=object))
+    stacked = pd.concat(stacks, ignore_index=True)
+    period_col = np.concatenate(period_rows)
+    scored = score_cells(stacked, weights, covered=stacked, **score_options)
+    order = np.argsort(stacked[S.CELL].to_numpy(dtype="uint64"), kind="stable")
+    risk = scored[S.RISK].to_numpy(dtype="float64")
+    class_breaks = score_options.get("class_breaks", (0, 20, 40, 60, 80, 100))
+    class_labels = list(score_options.get("class_labels", ()))
+    breaks = timeline_breaks(risk, scale, class_breaks, max(len(class_labels), 1))
+    cls = np.searchsorted(np.asarray(breaks[1:-1]), risk, side="right").astype("int8")
+    cls[~np.isfinite(risk)] = -1
+    names = (
+        class_labels
+        if scale == "score"
+        else [f"{a:.3g}-{b:.3g}" for a, b in zip(breaks[:-1], breaks[1:], strict=True)]
+    )
+    label = classify(np.nan_to_num(risk), breaks, names) if names else np.full(len(risk), "")
+    label[cls < 0] = "no data"
+    per = period_col[order]
+    by_period = pd.Series(per)
+    out = pd.DataFrame(
+        {
+            S.CELL: scored[S.CELL].to_numpy(dtype="uint64"),
+            S.HEX_ID: scored[S.HEX_ID].to_numpy(),
+            S.PERIOD: per,
+            S.RISK: np.round(risk, 2),
+            TIMELINE_CLASS: cls,
+            S.RISK_CLASS: label,
+            PRESENT_DATA: by_period.map({p: bool(v) for p, v in present.items()}).to_numpy(bool),
+            PRESENT_DATA_FACTORS: by_period.map({p: ",".join(v) for p, v in present.items()})
+            .astype(object)
+            .to_numpy(),
+        }
+    )
+    out = out.sort_values([S.PERIOD, S.CELL], kind="stable", ignore_index=True)
+    out.attrs["breaks"] = [float(b) for b in breaks]
+    out.attrs["labels"] = list(names)
+    out.attrs["scale"] = scale
+    return out

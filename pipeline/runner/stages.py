@@ -56,7 +56,7 @@ class RunState:
     digests: dict[str, str] = field(default_factory=dict)
     cells: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="uint64"))
     features: FeatureTable | None = None
-    timeline_density: pd.DataFrame | None = None
+    timeline_density: Any = None
     scores: pd.DataFrame | None = None
     timeline: pd.DataFrame | None = None
     evaluation: dict[str, Any] | None = None
@@ -409,12 +409,17 @@ def features(state: RunState) -> None:
 
 
 def timeline(state: RunState) -> None:
-    """Compute the seizure density at each of the last months (the costly half of the slider)."""
-    from ..timeline import timeline_densities
+    """Compute each month's factors from the data up to that month (the costly half of the slider).
+
+    The seizure density of every month, and the transit factors the score uses where the
+    positions reach back to the month's start (see :mod:`pipeline.timeline`).
+    """
+    from ..timeline import TimelineFactors, timeline_factors
 
     cfg = state.config
     assert state.features is not None and state.as_of is not None
     cells_ = state.features.table[S.CELL].to_numpy(dtype="uint64")
+    transit = _timeline_transit_factors(state)
     key = [
         state.digests["seizures"],
         cfg.timeline.months,
@@ -422,16 +427,88 @@ def timeline(state: RunState) -> None:
         frame_digest(cells_),
         frame_digest(state.cells),
         str(state.as_of),
+        [f.name for f in transit],
+        [factor_options(cfg, f).model_dump(mode="json") for f in transit],
+        state.digests.get("tracks") if transit else None,
+        state.digests.get("ports") if transit else None,
     ]
 
-    def build() -> pd.DataFrame:
-        got = timeline_densities(
-            state.seizures, cells_, state.as_of, cfg.timeline.months, cfg.density, state.cells
+    def build() -> TimelineFactors:
+        got = timeline_factors(
+            state.seizures,
+            cells_,
+            state.as_of,
+            cfg.timeline.months,
+            cfg.density,
+            state.cells,
+            tracks=_track_history(state, cells_, transit) if transit else None,
         )
-        return got if got is not None else pd.DataFrame()
+        return got if got is not None else TimelineFactors(pd.DataFrame(), pd.DataFrame())
 
-    frame, _ = state.cached("timeline", key, build)
-    state.timeline_density = frame if len(frame) else None
+    got, _ = state.cached("timeline", key, build)
+    state.timeline_density = got if len(got.table) else None
+
+
+def _timeline_transit_factors(state: RunState) -> list:
+    """Return the transit factors the score weighs (recomputed per month where tracks allow)."""
+    weights = state.config.score.factors
+    return [
+        f
+        for f in factors_to_compute(state.config)
+        if f.section == "transit" and f.name in weights and weights[f.name].weight > 0
+    ]
+
+
+def _track_history(state: RunState, cells_: np.ndarray, transit: list):
+    """Return ``tracks(cutoff, start)`` for :func:`pipeline.timeline.timeline_factors`.
+
+    A month whose end is past the last position sees all of them: today's values are its own.
+    A month the positions reach back to (the first within the month's first day) is
+    recomputed from the positions up to its end.  Otherwise (the record starts later, or the
+    tracks were read in chunks and live on disk) None: the month uses today's values.
+    """
+    import dataclasses
+
+    from ..factors import FactorContext
+
+    cfg, ft, pings = state.config, state.features, state.pings
+    assert ft is not None
+    if not len(pings):
+        return None
+    if isinstance(pings, pd.DataFrame):
+        first, last = pings[S.TIME].min(), pings[S.TIME].max()
+    else:
+        first, last = None, pings.time_max
+    today = ft.table.set_index(S.CELL).reindex(pd.Index(cells_, name=S.CELL))
+    names = [f.name for f in transit]
+    cols = [c for n in names for c in (n, n + S.COVERED_SUFFIX) if c in today.columns]
+
+    def tracks(cutoff: pd.Timestamp, start: pd.Timestamp) -> pd.DataFrame | None:
+        if last is not None and last <= cutoff:
+            return today[cols].reset_index()
+        if first is None or first >= start + pd.Timedelta(days=1):
+            return None
+        assert isinstance(pings, pd.DataFrame)
+        past = pings[pings[S.TIME] <= cutoff]
+        base = FactorContext(
+            cells=cells_,
+            resolution=cfg.area.resolution,
+            as_of=cutoff,
+            seizures=state.seizures[state.seizures[S.TIME] <= cutoff],
+            pings=past,
+            ports=state.ports,
+            context=state.context,
+            window_cells=state.cells,
+        )
+        shared: dict[str, Any] = {}  # one transit pass per month for all its factors
+        out = {S.CELL: cells_}
+        for f in transit:
+            got = f(dataclasses.replace(base, options=factor_options(cfg, f), _shared=shared))
+            out[f.name] = got.values
+            out[f.name + S.COVERED_SUFFIX] = got.covered
+        return pd.DataFrame(out)
+
+    return tracks
 
 
 def _fitted_scores(
@@ -516,7 +593,9 @@ def score(state: RunState) -> None:
     scores[S.SEIZURES_WITHIN_BANDWIDTH] = near
     scores[S.CONFIDENCE] = confidence_labels(near)
     state.scores = scores
-    state.timeline = score_timeline(table, state.timeline_density, sc.factors, **opts)
+    state.timeline = score_timeline(
+        table, state.timeline_density, sc.factors, scale=cfg.timeline.scale, **opts
+    )
 
 
 def hotspots(state: RunState) -> None:
@@ -916,6 +995,8 @@ def export(state: RunState) -> None:
             out["evaluation_png"] = staging / "evaluation.png"
     if state.model_report is not None:
         out["model_report"] = write_json(staging / "model_report.json", state.model_report)
+    if state.timeline is not None:  # the cell x month table behind the slider
+        out["timeline"] = write_parquet(state.timeline, staging / "timeline.parquet")
 
 
 STAGE_FUNCTIONS: dict[str, Callable[..., None]] = {
