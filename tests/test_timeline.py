@@ -66,7 +66,9 @@ def test_a_seizure_after_month_m_does_not_change_month_m():
             S.COMMODITY: "cocaine",
         }
     )
-    more = timeline_factors(pd.concat([ev, late], ignore_index=True), cells, AS_OF, 4, DENSITY, None)
+    more = timeline_factors(
+        pd.concat([ev, late], ignore_index=True), cells, AS_OF, 4, DENSITY, None
+    )
     assert base is not None and more is not None
     assert base.periods[S.PERIOD].tolist() == ["2026-03", "2026-04", "2026-05", "2026-06"]
 
