@@ -241,7 +241,8 @@ def score_timeline(
     period_col = np.concatenate(period_rows)
     scored = score_cells(stacked, weights, covered=stacked, **score_options)
     order = np.argsort(stacked[S.CELL].to_numpy(dtype="uint64"), kind="stable")
-    risk = scored[S.RISK].to_numpy(dtype="float64")
+    # classed as exported: the rounded risk, so a value has one class in the table
+    risk = np.round(scored[S.RISK].to_numpy(dtype="float64"), 2)
     class_breaks = score_options.get("class_breaks", (0, 20, 40, 60, 80, 100))
     class_labels = list(score_options.get("class_labels", ()))
     breaks = timeline_breaks(risk, scale, class_breaks, max(len(class_labels), 1))
@@ -261,7 +262,7 @@ def score_timeline(
             S.CELL: scored[S.CELL].to_numpy(dtype="uint64"),
             S.HEX_ID: scored[S.HEX_ID].to_numpy(),
             S.PERIOD: per,
-            S.RISK: np.round(risk, 2),
+            S.RISK: risk,
             TIMELINE_CLASS: cls,
             S.RISK_CLASS: label,
             PRESENT_DATA: by_period.map({p: bool(v) for p, v in present.items()}).to_numpy(bool),
