@@ -61,7 +61,6 @@ from ._risk_uncertainty import (
     density_operator,
     density_risk_statistic,
     fitted_risk_statistic,
-    parametric_cells,
 )
 from ._timeline import Timeline, global_breaks, timeline_summary, timeline_table
 from ._uncertainty import (
@@ -71,6 +70,7 @@ from ._uncertainty import (
     counts_statistic,
     gi_bin_classifier,
     gi_z_statistic,
+    parametric_cells,
 )
 from ._weights import CellWeights, cells_to_weights, weights_from_options, weights_from_sparse
 

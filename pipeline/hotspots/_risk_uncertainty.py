@@ -18,7 +18,8 @@ Two sources, one per score model:
   coefficients, hence no interval.
 
 Both return ``values -> risk per cell`` (finite: a cell no factor covers gets 0, to be masked by
-the caller) and are fed to :func:`bootstrap_cells` or :func:`parametric_cells`.
+the caller) and are fed to :func:`pipeline.hotspots.bootstrap_cells` or
+:func:`pipeline.hotspots.parametric_cells`.
 """
 
 from __future__ import annotations
@@ -35,14 +36,12 @@ from ..errors import InputError
 from ..grid import cells_to_latlng
 from ..score import normalise
 from ..sphere import EARTH_RADIUS_KM, arc_to_chord_km, chord_to_arc_km, lonlat_to_xyz
-from ._options import UncertaintyOptions
-from ._uncertainty import Classifier, Statistic, _checked
+from ._uncertainty import Statistic
 
 __all__ = [
     "density_operator",
     "density_risk_statistic",
     "fitted_risk_statistic",
-    "parametric_cells",
 ]
 
 _PAIR_BYTES = 16  # a float64 value and an int32 row index per stored pair, plus its pointer share
@@ -208,73 +207,3 @@ def fitted_risk_statistic(model) -> Callable[[np.ndarray], np.ndarray] | None:
         return pd.Series(mu / area).rank(method="max", pct=True).to_numpy() * 100.0
 
     return statistic
-
-
-def parametric_cells(
-    params,
-    cov,
-    statistic: Callable[[np.ndarray], np.ndarray],
-    cells,
-    *,
-    classify: Classifier | None = None,
-    options: UncertaintyOptions | None = None,
-    seed: int | None = 0,
-    name: str = "value",
-) -> pd.DataFrame:
-    """Return the interval and class stability of a statistic of normally drawn parameters.
-
-    The parameters are drawn ``n_resamples`` times from ``N(params, cov)``; the columns are
-    those of :func:`bootstrap_cells` (``<name>`` is the statistic at ``params``).
-
-    Parameters
-    ----------
-    params : array_like of float
-        Estimates.
-    cov : array_like of float
-        Their covariance (symmetric positive semi-definite).
-    statistic : callable
-        ``statistic(params) -> one value per cell``.
-    cells : array_like of uint64
-        The cells of the statistic's values.
-    classify : callable, optional
-        ``classify(values) -> labels`` (class stability).
-    options : UncertaintyOptions, optional
-        ``n_resamples``, ``interval``, ``max_bytes``.
-    seed : int or None
-        Seed of the draws.
-    name : str
-        Prefix of the output columns.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Sorted by ``cell``.
-    """
-    opts = options or UncertaintyOptions()
-    p = np.asarray(params, dtype="float64")
-    c = np.asarray(cov, dtype="float64")
-    if c.shape != (p.size, p.size) or not np.isfinite(c).all():
-        raise InputError(f"cov must be a finite {p.size}x{p.size} matrix, got shape {c.shape!r}")
-    cells = np.asarray(cells, dtype="uint64")
-    n = cells.size
-    b = opts.n_resamples
-    if b * n * 8 > opts.max_bytes:
-        raise InputError(
-            f"{b} draws of {n:,} cells need {b * n * 8 / 2**20:,.0f} MiB, above max_bytes"
-            f" {opts.max_bytes!r}; use fewer resamples"
-        )
-    observed = _checked(statistic(p), n)
-    labels = classify(observed) if classify is not None else None
-    rng = np.random.default_rng(seed)
-    draws_p = rng.multivariate_normal(p, (c + c.T) / 2.0, size=b, method="eigh")
-    draws = np.empty((b, n))
-    same = np.zeros(n, dtype="int64")
-    for r in range(b):  # one vectorised statistic per draw
-        draws[r] = _checked(statistic(draws_p[r]), n)
-        if classify is not None:
-            same += np.asarray(classify(draws[r])) == labels
-    lo, hi = np.quantile(draws, opts.interval, axis=0)
-    out = {"cell": cells, name: observed, f"{name}_lower": lo, f"{name}_upper": hi}
-    if classify is not None:
-        out[f"{name}_class_stability"] = same / b
-    return pd.DataFrame(out).sort_values("cell", kind="stable", ignore_index=True)
