@@ -643,10 +643,14 @@ def hotspots(state: RunState) -> None:
     got, _ = state.cached("hotspots", key, build)
     state.scores = scores.merge(got.table, on=S.CELL, how="left")
     state.hotspots = got.summary
-    if opts.uncertainty.enabled:
-        unc = _risk_uncertainty(state, scores)
-        state.scores = state.scores.merge(unc.table, on=S.CELL, how="left")
-        state.hotspots = {**state.hotspots, "uncertainty": unc.summary}
+
+
+def uncertainty(state: RunState) -> None:
+    """Compute an interval on the published risk and its class stability per cell (cached)."""
+    assert state.scores is not None
+    unc = _risk_uncertainty(state, state.scores)
+    state.scores = state.scores.merge(unc.table, on=S.CELL, how="left")
+    state.hotspots = {**(state.hotspots or {}), "uncertainty": unc.summary}
 
 
 #: The uncertainty columns of the scores tables (see :func:`_risk_uncertainty`).
@@ -680,9 +684,7 @@ def _risk_uncertainty(state: RunState, scores: pd.DataFrame) -> HotspotResult:
         ft.info.get(S.SEIZURE_DENSITY, {}).get("bandwidth_km"),
         frame_digest(state.fitted_model.predict()) if fitted and state.fitted_model else None,
     ]
-    return state.cached(
-        "hotspots: uncertainty", key, lambda: _build_uncertainty(state, scores, fitted)
-    )[0]
+    return state.cached("uncertainty", key, lambda: _build_uncertainty(state, scores, fitted))[0]
 
 
 def _build_uncertainty(state: RunState, scores: pd.DataFrame, fitted: bool) -> HotspotResult:
@@ -1006,6 +1008,7 @@ STAGE_FUNCTIONS: dict[str, Callable[..., None]] = {
     "timeline": timeline,
     "score": score,
     "hotspots": hotspots,
+    "uncertainty": uncertainty,
     "back-test": back_test,
     "render": render,
     "export": export,
