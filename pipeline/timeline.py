@@ -219,7 +219,8 @@ def score_timeline(
     if factors is None or not len(factors.table):
         return None
     used = [n for n, w in weights.items() if w.weight > 0]
-    feats = features.sort_values(S.CELL, kind="stable").reset_index(drop=True)
+    keep = [S.CELL, *[c for n in used for c in (n, n + S.COVERED_SUFFIX) if c in features]]
+    feats = features[keep].sort_values(S.CELL, kind="stable").reset_index(drop=True)
     cells = feats[S.CELL].to_numpy(dtype="uint64")
     stacks, period_rows, present = [], [], {}
     month_table = factors.table.groupby(S.PERIOD, sort=True)
@@ -236,7 +237,7 @@ def score_timeline(
             f[S.SEIZURE_DENSITY + S.COVERED_SUFFIX] = True
         present[str(period)] = [n for n in used if n not in own]
         stacks.append(f)
-        period_rows.append(np.full(len(f), str(period), dtype=object))
+        period_rows.append(np.full(len(f), len(period_rows), dtype="int64"))
     stacked = pd.concat(stacks, ignore_index=True)
     period_col = np.concatenate(period_rows)
     scored = score_cells(stacked, weights, covered=stacked, **score_options)
@@ -255,20 +256,20 @@ def score_timeline(
     )
     label = classify(np.nan_to_num(risk), breaks, names) if names else np.full(len(risk), "")
     label[cls < 0] = "no data"
-    per = period_col[order]
-    by_period = pd.Series(per)
+    per = period_col[order]  # index into the months
+    month_names = np.asarray(list(present), dtype=object)
+    flags = np.asarray([bool(v) for v in present.values()], dtype=bool)
+    which = np.asarray([",".join(v) for v in present.values()], dtype=object)
     out = pd.DataFrame(
         {
             S.CELL: scored[S.CELL].to_numpy(dtype="uint64"),
             S.HEX_ID: scored[S.HEX_ID].to_numpy(),
-            S.PERIOD: per,
+            S.PERIOD: month_names[per],
             S.RISK: risk,
             TIMELINE_CLASS: cls,
             S.RISK_CLASS: label,
-            PRESENT_DATA: by_period.map({p: bool(v) for p, v in present.items()}).to_numpy(bool),
-            PRESENT_DATA_FACTORS: by_period.map({p: ",".join(v) for p, v in present.items()})
-            .astype(object)
-            .to_numpy(),
+            PRESENT_DATA: flags[per],
+            PRESENT_DATA_FACTORS: which[per],
         }
     )
     out = out.sort_values([S.PERIOD, S.CELL], kind="stable", ignore_index=True)

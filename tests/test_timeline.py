@@ -239,3 +239,22 @@ def test_run_exports_the_timeline_and_the_uncertainty(small_demo, tmp_path):
     assert (csv.loc[ok, "risk_upper"] > csv.loc[ok, "risk_lower"]).any()
     unc = res.manifest["hotspots"]["uncertainty"]
     assert unc["n_resamples"] == 50 and unc["method"].startswith("bootstrap of the seizures")
+
+
+def test_a_fitted_run_draws_its_interval_from_the_coefficients(small_demo, tmp_path):
+    from tests.conftest import small_config
+
+    cfg = small_config(
+        small_demo,
+        tmp_path,
+        score={"model": "fitted"},
+        hotspots={"uncertainty": {"n_resamples": 40}},
+        evaluate={"enabled": False},
+    )
+    res = pipeline.run_pipeline(cfg)
+    s = res.scores
+    unc = res.manifest["hotspots"]["uncertainty"]
+    assert unc["method"].startswith("draws of the fitted model's coefficients")
+    assert s["risk_lower"].notna().all() and (s["risk_lower"] <= s["risk_upper"]).all()
+    assert ((s["risk_lower"] < s["risk"]) | (s["risk_upper"] > s["risk"])).any()
+    assert res.manifest["stages"]["uncertainty"]["cached"] is False
