@@ -31,7 +31,8 @@ from . import schema as S
 from .builtin_factors import density_on_cells
 from .config import DensityConfig
 from .errors import ConfigError
-from .score import FactorWeight, classify, score_cells
+from .grid import cells_to_strings
+from .score import FactorWeight, normalise
 
 __all__ = [
     "PRESENT_DATA",
@@ -48,6 +49,8 @@ __all__ = [
 TIMELINE_CLASS = "class"
 PRESENT_DATA = "present_data"
 PRESENT_DATA_FACTORS = "present_data_factors"
+
+DEFAULT_LABELS = ("very low", "low", "medium", "high", "very high")
 
 #: ``tracks(cutoff, period_start)`` -> per-cell transit factors from the positions up to
 #: ``cutoff`` (``cell``, ``<factor>``, ``<factor>__covered``), or None without that history.
@@ -192,7 +195,8 @@ def score_timeline(
 
     Each month's factors are today's ``features`` with the month's own values put in (the
     density always, the transit factors where the month has their history); all months are
-    stacked and scored at once, so each factor is normalised over all months together.
+    scored at once with the score's formula, so each factor is normalised over all months
+    together.
 
     Parameters
     ----------
@@ -218,35 +222,52 @@ def score_timeline(
     """
     if factors is None or not len(factors.table):
         return None
-    used = [n for n, w in weights.items() if w.weight > 0]
-    keep = [S.CELL, *[c for n in used for c in (n, n + S.COVERED_SUFFIX) if c in features]]
-    feats = features[keep].sort_values(S.CELL, kind="stable").reset_index(drop=True)
+    ws = {
+        n: w if isinstance(w, FactorWeight) else FactorWeight(weight=float(w))
+        for n, w in weights.items()
+    }
+    used = [n for n, w in ws.items() if w.weight > 0]
+    missing = [n for n in used if n not in features.columns]
+    if missing or not used:
+        raise ConfigError(
+            f"score factor(s) {missing!r} are not computed by this run"
+            if missing
+            else "the score needs at least one factor with weight > 0"
+        )
+    feats = features.sort_values(S.CELL, kind="stable").reset_index(drop=True)
     cells = feats[S.CELL].to_numpy(dtype="uint64")
-    stacks, period_rows, present = [], [], {}
-    month_table = factors.table.groupby(S.PERIOD, sort=True)
     periods = factors.periods.set_index(S.PERIOD)
-    for period, month in month_table:  # a few months, each a vectorised frame operation
-        m = month.set_index(S.CELL).reindex(pd.Index(cells, name=S.CELL))
-        f = feats.copy()
+    months = sorted(factors.table[S.PERIOD].astype(str).unique())
+    n_m, n_c = len(months), cells.size
+    # (months x cells) values and coverage of every weighted factor: today's, or the month's own
+    values = {n: np.tile(feats[n].to_numpy(dtype="float64"), (n_m, 1)) for n in used}
+    covered = {
+        n: np.tile(
+            feats[n + S.COVERED_SUFFIX].to_numpy(dtype=bool)
+            if n + S.COVERED_SUFFIX in feats.columns
+            else np.ones(n_c, dtype=bool),
+            (n_m, 1),
+        )
+        for n in used
+    }
+    present: dict[str, list[str]] = {}
+    by_month = factors.table.groupby(S.PERIOD, sort=True)
+    for k, period in enumerate(months):  # a few months, each a vectorised frame operation
         own = set(str(periods.loc[period, "history"]).split(","))
-        for c in m.columns:
-            name = c.removesuffix(S.COVERED_SUFFIX)
-            if name in own and c in f.columns:
-                f[c] = m[c].to_numpy()
-        if S.SEIZURE_DENSITY + S.COVERED_SUFFIX in f.columns:
-            f[S.SEIZURE_DENSITY + S.COVERED_SUFFIX] = True
-        present[str(period)] = [n for n in used if n not in own]
-        stacks.append(f)
-        period_rows.append(np.full(len(f), len(period_rows), dtype="int64"))
-    stacked = pd.concat(stacks, ignore_index=True)
-    period_col = np.concatenate(period_rows)
-    scored = score_cells(stacked, weights, covered=stacked, **score_options)
-    order = np.argsort(stacked[S.CELL].to_numpy(dtype="uint64"), kind="stable")
-    # classed as exported: the rounded risk, so a value has one class in the table
-    risk = np.round(scored[S.RISK].to_numpy(dtype="float64"), 2)
+        m = by_month.get_group(period).set_index(S.CELL).reindex(pd.Index(cells, name=S.CELL))
+        for n in used:
+            if n in own and n in m.columns:
+                values[n][k] = m[n].to_numpy(dtype="float64")
+                col = n + S.COVERED_SUFFIX
+                covered[n][k] = (
+                    m[col].fillna(False).to_numpy(dtype=bool) if col in m.columns else True
+                )
+        present[period] = [n for n in used if n not in own]
+    risk = np.round(_pooled_risk(values, covered, ws, score_options), 2).ravel()
     class_breaks = score_options.get("class_breaks", (0, 20, 40, 60, 80, 100))
-    class_labels = list(score_options.get("class_labels", ()))
+    class_labels = list(score_options.get("class_labels", DEFAULT_LABELS))
     breaks = timeline_breaks(risk, scale, class_breaks, max(len(class_labels), 1))
+    # classed as exported (the rounded risk), so a value has one class in the table
     cls = np.searchsorted(np.asarray(breaks[1:-1]), risk, side="right").astype("int8")
     cls[~np.isfinite(risk)] = -1
     names = (
@@ -254,26 +275,59 @@ def score_timeline(
         if scale == "score"
         else [f"{a:.3g}-{b:.3g}" for a, b in zip(breaks[:-1], breaks[1:], strict=True)]
     )
-    label = classify(np.nan_to_num(risk), breaks, names) if names else np.full(len(risk), "")
-    label[cls < 0] = "no data"
-    per = period_col[order]  # index into the months
-    month_names = np.asarray(list(present), dtype=object)
-    flags = np.asarray([bool(v) for v in present.values()], dtype=bool)
-    which = np.asarray([",".join(v) for v in present.values()], dtype=object)
+    if len(names) != len(breaks) - 1:
+        raise ConfigError(
+            f"need {len(breaks) - 1} class labels for the breaks {breaks!r}, got {names!r}"
+        )
+    label = np.asarray([*names, "no data"], dtype=object)[np.where(cls < 0, len(names), cls)]
+    per = np.repeat(np.arange(n_m), n_c)
     out = pd.DataFrame(
         {
-            S.CELL: scored[S.CELL].to_numpy(dtype="uint64"),
-            S.HEX_ID: scored[S.HEX_ID].to_numpy(),
-            S.PERIOD: month_names[per],
+            S.CELL: np.tile(cells, n_m),
+            S.HEX_ID: np.tile(cells_to_strings(cells), n_m),
+            S.PERIOD: np.asarray(months, dtype=object)[per],
             S.RISK: risk,
             TIMELINE_CLASS: cls,
             S.RISK_CLASS: label,
-            PRESENT_DATA: flags[per],
-            PRESENT_DATA_FACTORS: which[per],
+            PRESENT_DATA: np.asarray([bool(present[p]) for p in months])[per],
+            PRESENT_DATA_FACTORS: np.asarray([",".join(present[p]) for p in months], dtype=object)[
+                per
+            ],
         }
     )
-    out = out.sort_values([S.PERIOD, S.CELL], kind="stable", ignore_index=True)
     out.attrs["breaks"] = [float(b) for b in breaks]
     out.attrs["labels"] = list(names)
     out.attrs["scale"] = scale
     return out
+
+
+def _pooled_risk(
+    values: dict[str, np.ndarray],
+    covered: dict[str, np.ndarray],
+    weights: Mapping[str, FactorWeight],
+    score_options: Mapping,
+) -> np.ndarray:
+    """Return the weighted score of (months x cells) factors, each normalised over all months.
+
+    The formula of :func:`pipeline.score.score_cells` (a factor missing at a cell drops out
+    and the others' weights are rescaled), on arrays: no per-month table is built.
+    """
+    shape = next(iter(values.values())).shape
+    w_cell = np.zeros(shape)
+    for n in values:
+        w_cell = w_cell + np.where(covered[n], weights[n].weight, 0.0)
+    safe = np.where(w_cell > 0, w_cell, 1.0)
+    risk = np.zeros(shape)
+    for n, v in values.items():
+        mask = covered[n] & ~np.isnan(v)
+        try:
+            norm = normalise(
+                np.where(mask, v, np.nan).ravel(),
+                method=score_options.get("normalisation", "cap"),
+                cap_quantile=score_options.get("cap_quantile", 0.99),
+                transform=weights[n].transform,
+            ).reshape(shape)
+        except ConfigError as exc:
+            raise ConfigError(f"score factor {n!r}: {exc}") from None
+        risk += np.where(mask, 100.0 * weights[n].weight / safe * np.nan_to_num(norm), 0.0)
+    return np.where(w_cell > 0, np.clip(risk, 0.0, 100.0), np.nan)

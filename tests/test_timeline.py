@@ -258,3 +258,30 @@ def test_a_fitted_run_draws_its_interval_from_the_coefficients(small_demo, tmp_p
     assert s["risk_lower"].notna().all() and (s["risk_lower"] <= s["risk_upper"]).all()
     assert ((s["risk_lower"] < s["risk"]) | (s["risk_upper"] > s["risk"])).any()
     assert res.manifest["stages"]["uncertainty"]["cached"] is False
+
+
+def test_pooled_scoring_is_the_score_of_all_months_stacked():
+    from pipeline.score import score_cells
+
+    cells = area_cells()
+    f = _features(cells)
+    f.loc[f.index % 7 == 0, S.VESSEL_HOURS + S.COVERED_SUFFIX] = False  # no AIS there
+    rng = np.random.default_rng(9)
+    dens = {p: rng.gamma(1.0, 1.0, cells.size) for p in ("2026-01", "2026-02", "2026-03")}
+    tf = _months(cells, dens, dict.fromkeys(dens, S.SEIZURE_DENSITY))
+    weights = {
+        S.SEIZURE_DENSITY: FactorWeight(weight=2.0, transform="log"),
+        S.VESSEL_HOURS: FactorWeight(weight=1.0),
+    }
+    tl = score_timeline(f, tf, weights, **OPTS)
+    assert tl is not None
+    stacked = pd.concat([f.assign(seizure_density=d) for d in dens.values()], ignore_index=True)
+    want = score_cells(stacked, weights, covered=stacked, **OPTS)  # sorted by cell, stable
+    order = np.argsort(np.tile(cells, 3), kind="stable")
+    period = np.repeat(list(dens), cells.size)[order]
+    want = pd.DataFrame({"cell": want["cell"], "period": period, "risk": want["risk"]})
+    got = tl.set_index(["period", "cell"])["risk"]
+    np.testing.assert_allclose(
+        got.loc[list(zip(want.period, want.cell, strict=True))].to_numpy(),
+        np.round(want["risk"].to_numpy(), 2),
+    )
