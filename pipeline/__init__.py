@@ -57,7 +57,7 @@ _EXPORTS: dict[str, str] = {
     "factor": "factors",
     "register_factor": "factors",
     "planned_stages": "runner",
-    "back_test": "evaluate",
+    "rolling_back_test": "evaluate",
     "build_map": "render",
     "map_to_html": "render",
     "write_map": "render",

@@ -24,6 +24,7 @@ from pydantic import Field
 
 from . import schema as S
 from .config import DensityConfig, TransitConfig, ZonalConfig
+from .errors import ConfigError
 from .factors import Factor, FactorContext, FactorValues, InputsView, default_registry
 
 __all__ = ["DensityOptions", "RasterOptions", "TransitOptions"]
@@ -57,6 +58,11 @@ def density_on_cells(
     from .density import kernel_density, seizure_weights
 
     d = options
+    if d.bandwidth_km == "auto" or d.half_life_days == "auto":
+        raise ConfigError(
+            "density bandwidth_km/half_life_days 'auto' are chosen by a run's density-parameters "
+            "stage; outside a run call pipeline.model.select_density_parameters and give numbers"
+        )
     if seizures.empty:
         return np.zeros(len(cells)), {"bandwidth_km": None, "note": "no seizures"}
     weights = seizure_weights(

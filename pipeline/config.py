@@ -139,11 +139,26 @@ class DensityConfig(_Model):
     """The seizure kernel density (see :func:`pipeline.kernel_density`)."""
 
     kernel: Literal["epanechnikov", "gaussian", "quartic", "triangular", "uniform"] = "quartic"
-    bandwidth_km: float | Literal["silverman", "scott", "spatial", "cv"] = 25.0
+    bandwidth_km: float | Literal["silverman", "scott", "spatial", "cv", "auto"] = Field(
+        25.0,
+        description="km, a rule (silverman, scott, spatial, cv) or 'auto': chosen with"
+        " half_life_days by the rolling back-test (evaluate's origins) among auto_bandwidths_km.",
+    )
     bandwidth_range_km: tuple[float, float] | None = Field(
         None, description="Search range for bandwidth_km: cv."
     )
-    half_life_days: float | None = Field(365.0, gt=0, description="Exponential time decay.")
+    half_life_days: float | Literal["auto"] | None = Field(
+        365.0,
+        description="Exponential time decay (days; null: none); 'auto': chosen by the rolling"
+        " back-test among auto_half_lives_days.",
+    )
+    auto_bandwidths_km: tuple[float, ...] = Field(
+        (10.0, 25.0, 50.0, 100.0), description="Candidates of bandwidth_km: auto."
+    )
+    auto_half_lives_days: tuple[float | None, ...] = Field(
+        (None, 90.0, 180.0, 365.0, 730.0),
+        description="Candidates of half_life_days: auto (null: no decay).",
+    )
     use_quantity: bool = Field(False, description="Weight events by their quantity.")
     commodity_weights: dict[str, float] = Field(default_factory=dict)
     edge_correction: bool = False
@@ -156,6 +171,25 @@ class DensityConfig(_Model):
                 f"bandwidth_km must be > 0 or one of {list(BANDWIDTH_RULES)}, got {v!r}"
             )
         return v
+
+    @field_validator("half_life_days")
+    @classmethod
+    def _half_life(cls, v: Any) -> Any:
+        if isinstance(v, float | int) and v <= 0:
+            raise ValueError(f"half_life_days must be > 0, null or 'auto', got {v!r}")
+        return v
+
+    @field_validator("auto_bandwidths_km", "auto_half_lives_days")
+    @classmethod
+    def _candidates(cls, v: tuple) -> tuple:
+        if not v or any(x is not None and x <= 0 for x in v):
+            raise ValueError(f"candidates must be a non-empty list of values > 0, got {v!r}")
+        return v
+
+    @property
+    def auto(self) -> bool:
+        """Whether the bandwidth or the half-life is chosen by the back-test."""
+        return self.bandwidth_km == "auto" or self.half_life_days == "auto"
 
     @field_validator("commodity_weights")
     @classmethod
@@ -303,7 +337,16 @@ class RenderConfig(_Model):
         None, description="Attribution shown for the tiles (default for a URL: its host)."
     )
     max_seizure_points: int = Field(20000, ge=0)
+    classes: Literal["quantile", "natural", "fixed"] = Field(
+        "quantile",
+        description="Risk classes of the map: quantiles of the run's risk (equal counts), "
+        "natural breaks (Jenks) of the run, or score.class_breaks as fixed breaks.",
+    )
+    basemap: Literal["50m", "10m", "110m"] = Field(
+        "50m", description="Natural Earth scale of the offline basemap (1:50m, 1:10m, 1:110m)."
+    )
     geojson: bool = True
+    flatgeobuf: bool = True
     preview_png: bool = True
 
     @model_validator(mode="after")

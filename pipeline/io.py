@@ -7,6 +7,16 @@ rounded before writing so identical inputs give byte-identical files.
 
 CSV files are spreadsheet-safe: a text cell that a spreadsheet would run as a formula is
 written with a leading ``'`` (see :func:`write_csv`); Parquet keeps every value as it is.
+
+Floats are rounded to :data:`SIGNIFICANT_DIGITS` significant digits, and never to fewer than
+:data:`FLOAT_DECIMALS` decimals (:func:`round_array`): a density per km² of ``8.123456e-06``
+keeps its digits (a fixed number of decimals would leave one), and a longitude keeps its
+1e-6 degrees (a fixed number of significant digits would leave 1e-4).  Values of 1 or more
+are rounded exactly as before (to 6 decimals), so only the small ones gain digits.
+
+Geographic tables are written as GeoParquet 1.1 (``.parquet``, with a ``bbox`` covering
+column, as the specification recommends and DuckDB and GDAL read), GeoPackage and
+FlatGeobuf (through pyogrio), and GeoJSON.
 """
 
 from __future__ import annotations
@@ -23,21 +33,34 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "CSV_FLOAT_FORMAT",
     "FLOAT_DECIMALS",
     "FORMULA_PREFIXES",
+    "SIGNIFICANT_DIGITS",
     "atomic_path",
     "atomic_write_bytes",
     "atomic_write_text",
     "neutralise_formulas",
+    "round_array",
     "round_floats",
     "sha256_file",
     "write_csv",
+    "write_flatgeobuf",
     "write_geojson",
+    "write_geopackage",
     "write_geoparquet",
     "write_parquet",
 ]
 
+#: Floats keep at least this many decimals (a longitude: 0.1 m)...
 FLOAT_DECIMALS = 6
+#: ...and at least this many significant digits (a density of 8e-6 per km²: 7 digits).
+SIGNIFICANT_DIGITS = 7
+#: The CSV writer's float format: None writes the shortest text that reads back the rounded
+#: value (``8.123457e-06``, ``45.123457``), so the file holds exactly what the Parquet holds.
+CSV_FLOAT_FORMAT = None
+#: GeoPackage's gpkg_contents.last_change, fixed so that identical inputs give identical files.
+GPKG_LAST_CHANGE = "2000-01-01T00:00:00.000Z"
 #: First characters that make a spreadsheet read a text cell as a formula (OWASP, "CSV
 #: Injection"): equals, plus, minus, at, tab and carriage return.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -80,14 +103,57 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def round_floats(frame: pd.DataFrame, decimals: int = FLOAT_DECIMALS) -> pd.DataFrame:
-    """Return a copy with every float column rounded to ``decimals`` (fixed precision)."""
+def round_array(
+    values, significant: int = SIGNIFICANT_DIGITS, decimals: int = FLOAT_DECIMALS
+) -> np.ndarray:
+    """Round floats to ``significant`` digits, never to fewer than ``decimals`` decimals.
+
+    Each value is rounded to ``max(decimals, significant - 1 - floor(log10(|x|)))`` decimals,
+    the more precise of the two rules; NaN, infinities and zero are kept.  Vectorised: one
+    :func:`numpy.round` per distinct number of decimals.
+
+    Parameters
+    ----------
+    values : array_like of float
+        Any shape.
+    significant : int
+        Significant digits kept, at least 1.
+    decimals : int
+        Decimals kept at least.
+
+    Returns
+    -------
+    numpy.ndarray of float64
+
+    Examples
+    --------
+    >>> round_array([8.1234567891e-06, 45.123456789, 179.98765432, 0.0]).tolist()
+    [8.123457e-06, 45.123457, 179.987654, 0.0]
+    """
+    a = np.asarray(values, dtype="float64")
+    out = a.copy()
+    ok = np.isfinite(a) & (a != 0)
+    if not ok.any():
+        return out
+    exponent = np.floor(np.log10(np.abs(a[ok]))).astype("int64")
+    digits = np.maximum(decimals, significant - 1 - exponent)
+    sub = out[ok]
+    # 10**d is exact up to d = 22; a value below 1e-16 keeps its full precision
+    for d in np.unique(digits[digits <= 22]):
+        m = digits == d
+        sub[m] = np.round(sub[m], int(d))
+    out[ok] = sub
+    return out
+
+
+def round_floats(frame: pd.DataFrame, significant: int = SIGNIFICANT_DIGITS) -> pd.DataFrame:
+    """Return a copy with every float column rounded by :func:`round_array` (fixed precision)."""
     out = frame.copy()
     for name in out.columns:
         if name != getattr(out, "_geometry_column_name", None) and pd.api.types.is_float_dtype(
             out[name].dtype
         ):
-            out[name] = np.round(out[name].to_numpy(dtype="float64"), decimals)
+            out[name] = round_array(out[name].to_numpy(dtype="float64"), significant)
     return out
 
 
@@ -99,10 +165,89 @@ def write_parquet(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
 
 
 def write_geoparquet(frame: gpd.GeoDataFrame, path: str | os.PathLike) -> Path:
-    """Write a GeoDataFrame to GeoParquet atomically."""
+    """Write a GeoDataFrame to GeoParquet 1.1 atomically, with a ``bbox`` covering column.
+
+    The ``bbox`` struct column (xmin, ymin, xmax, ymax per row, named in the ``geo``
+    metadata's ``covering``) lets DuckDB, GDAL and Sedona skip row groups outside a query
+    window.  Name the file ``.parquet``: the GeoParquet specification advises against
+    ``.geoparquet``, which DuckDB does not recognise.
+    """
     with atomic_path(path, ".parquet") as tmp:
-        round_floats(frame).to_parquet(tmp, index=False)
+        round_floats(frame).to_parquet(
+            tmp, index=False, schema_version="1.1.0", write_covering_bbox=True
+        )
     return Path(path)
+
+
+def _ogr_ready(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return rounded floats, and unsigned integers as int64 (OGR has no unsigned 64-bit type)."""
+    out = round_floats(frame).to_crs("EPSG:4326")
+    for name in out.columns:
+        dtype = out[name].dtype
+        if pd.api.types.is_unsigned_integer_dtype(dtype) and dtype.itemsize == 8:
+            # H3 ids are below 2**63 (their high bit is reserved, always 0): exact as int64
+            out[name] = out[name].astype("int64")
+    return out
+
+
+def write_geopackage(
+    frame: gpd.GeoDataFrame, path: str | os.PathLike, layer: str | None = None
+) -> Path:
+    """Write a GeoDataFrame to a GeoPackage (one layer, EPSG:4326) atomically, via pyogrio.
+
+    Polygons and multipolygons are written as one MultiPolygon layer; the ``last_change``
+    of ``gpkg_contents`` is fixed (:data:`GPKG_LAST_CHANGE`), so identical inputs give an
+    identical file.  ``uint64`` columns (the H3 ``cell``) are stored as int64, exactly.
+
+    Parameters
+    ----------
+    frame : geopandas.GeoDataFrame
+        The table.
+    path : str or path-like
+        Destination ``.gpkg``.
+    layer : str, optional
+        Layer name; default the file's stem.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    import pyogrio
+
+    path = Path(path)
+    previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": GPKG_LAST_CHANGE})
+    try:
+        with atomic_path(path, ".gpkg") as tmp:
+            tmp.unlink()  # GDAL creates the file; an empty one is not a GeoPackage
+            pyogrio.write_dataframe(
+                _ogr_ready(frame),
+                tmp,
+                layer=layer or path.stem,
+                driver="GPKG",
+                promote_to_multi=True,
+            )
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
+    return path
+
+
+def write_flatgeobuf(frame: gpd.GeoDataFrame, path: str | os.PathLike) -> Path:
+    """Write a GeoDataFrame to FlatGeobuf (EPSG:4326, with its spatial index) atomically."""
+    import pyogrio
+
+    path = Path(path)
+    with atomic_path(path, ".fgb") as tmp:
+        tmp.unlink()
+        pyogrio.write_dataframe(
+            _ogr_ready(frame),
+            tmp,
+            layer=path.stem,
+            driver="FlatGeobuf",
+            promote_to_multi=True,
+            SPATIAL_INDEX="YES",
+        )
+    return path
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
@@ -173,11 +318,14 @@ def _has_carriage_return(frame: pd.DataFrame) -> bool:
 def write_csv(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
     """Write a table to UTF-8 CSV atomically: fixed float precision, spreadsheet-safe text.
 
-    Floats are written with :data:`FLOAT_DECIMALS` decimals.  Text cells (and column names)
+    Floats are rounded by :func:`round_array` (at least :data:`SIGNIFICANT_DIGITS`
+    significant digits and :data:`FLOAT_DECIMALS` decimals) and written as the shortest
+    text that reads back the rounded value.  Text cells (and column names)
     starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return are prefixed with a
     single quote (:func:`neutralise_formulas`), so opening the file in a spreadsheet never
     runs a formula that came from the data (a note, an input file name, a rejected value).
-    Numbers are never prefixed.  The CSV is for people; the Parquet outputs keep the
+    Numbers are never prefixed.  Timezone-aware timestamps are written as ISO 8601 UTC
+    (``2024-06-30T00:00:00Z``).  The CSV is for people; the Parquet outputs keep the
     original values.  Lines end with LF, or with CRLF (RFC 4180) when a text cell holds a
     carriage return: Python's CSV writer quotes a field only for the characters of the line
     terminator, and an unquoted CR would split the row in a reader.
@@ -193,11 +341,23 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
     -------
     pathlib.Path
     """
-    safe = neutralise_formulas(round_floats(frame))
+    safe = neutralise_formulas(_iso_times(round_floats(frame)))
     eol = "\r\n" if _has_carriage_return(safe) else "\n"
     with atomic_path(path, ".csv") as tmp:
-        safe.to_csv(tmp, index=False, float_format=f"%.{FLOAT_DECIMALS}f", lineterminator=eol)
+        safe.to_csv(tmp, index=False, float_format=CSV_FLOAT_FORMAT, lineterminator=eol)
     return Path(path)
+
+
+def _iso_times(frame: pd.DataFrame) -> pd.DataFrame:
+    """Timezone-aware datetime columns as ISO 8601 UTC text (``2024-06-30T00:00:00Z``)."""
+    tz = [c for c in frame.columns if isinstance(frame[c].dtype, pd.DatetimeTZDtype)]
+    if not tz:
+        return frame
+    out = frame.copy()
+    for c in tz:
+        t = out[c].dt.tz_convert("UTC")
+        out[c] = t.dt.strftime("%Y-%m-%dT%H:%M:%SZ").where(t.notna(), None)
+    return out
 
 
 def write_geojson(frame: gpd.GeoDataFrame, path: str | os.PathLike) -> Path:

@@ -192,6 +192,7 @@ def _manifest(
         "factors": M.factor_entries(ft.table, avail),
         "features": {
             "density": ft.info.get(S.SEIZURE_DENSITY, {}),
+            "density_parameters": state.density_choice,
             "transit_notes": list(getattr(ft.shared.get("transit"), "notes", [])),
         },
         "evaluation": state.evaluation,

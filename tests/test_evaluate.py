@@ -8,7 +8,6 @@ from pipeline.errors import InputError
 from pipeline.evaluate import (
     BacktestOptions,
     Forecast,
-    back_test,
     backtest_origins,
     capture_curve,
     cell_universe,
@@ -291,39 +290,3 @@ def test_backtest_options_reject_unknown_keys_and_bad_windows():
         BacktestOptions(train_days=30, horizon_days=90)
     with pytest.raises(ValidationError, match="area_fractions"):
         BacktestOptions(area_fractions=(0.0,))
-
-
-# ----------------------------------------------------------------------------- legacy API
-
-
-def test_legacy_back_test_still_beats_uniform_on_a_persistent_hot_spot(hotspot_events):
-    cells = region_to_cells((-1, 39, 3, 42), 6)
-
-    def density(train, c, split):
-        lat, lon = cells_to_latlng(c)
-        d = np.zeros(len(c))
-        for x, y in zip(train["lon"], train["lat"], strict=True):
-            d += np.exp(-((lon - x) ** 2 + (lat - y) ** 2) / 0.02)
-        return d / cell_area_km2(c)
-
-    r = back_test(
-        hotspot_events.iloc[:300],
-        cells,
-        as_of=pd.Timestamp("2025-12-31", tz="UTC"),
-        density_fn=density,
-        test_days=400,
-    )
-    model = {row["area_fraction"]: row for row in r["methods"]["model_density"]}
-    assert model[0.05]["pai"] > 3
-
-
-def test_legacy_back_test_skips_when_too_little_data():
-    rng = np.random.default_rng(0)
-    s = _events(rng, 5, 0, 40, "2025-01-01", 10)
-    r = back_test(
-        s,
-        region_to_cells((-1, 39, 1, 41), 5),
-        as_of=pd.Timestamp("2026-01-01", tz="UTC"),
-        density_fn=lambda *a: None,
-    )
-    assert "skipped" in r

@@ -1,4 +1,6 @@
-"""Tests of pipeline.io: spreadsheet-safe CSV (OWASP formula neutralisation), Parquet as is."""
+"""Tests of pipeline.io: spreadsheet-safe CSV (OWASP formula neutralisation), Parquet as is,
+significant-digit rounding, and the exports GIS tools open (GeoParquet 1.1, GeoPackage,
+FlatGeobuf, CSV with coordinates), read back with DuckDB and GDAL (pyogrio)."""
 
 from __future__ import annotations
 
@@ -7,8 +9,18 @@ import csv
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 
-from pipeline.io import FORMULA_PREFIXES, neutralise_formulas, write_csv, write_parquet
+from pipeline.io import (
+    FORMULA_PREFIXES,
+    neutralise_formulas,
+    round_array,
+    write_csv,
+    write_flatgeobuf,
+    write_geopackage,
+    write_geoparquet,
+    write_parquet,
+)
 
 FORMULAS = [
     "=1+2",
@@ -41,7 +53,7 @@ def test_formula_cells_are_quoted_and_numbers_are_not(tmp_path):
     assert header == ["text", "neg_float", "neg_int"]
     texts = [r[0] for r in rows]
     assert texts == ["'" + t for t in FORMULAS] + SAFE
-    assert rows[0][1] == "-3.250000" and rows[0][2] == "-5"  # numbers stay numbers
+    assert rows[0][1] == "-3.25" and rows[0][2] == "-5"  # numbers stay numbers
     assert all(not r[1].startswith("'") and not r[2].startswith("'") for r in rows)
 
 
@@ -113,6 +125,169 @@ def test_object_columns_without_text_are_left_alone(values):
 def test_a_carriage_return_in_a_cell_does_not_split_the_row(tmp_path):
     frame = pd.DataFrame({"note": ["a\rb", "\r=1+2", "c"], "x": [1.0, 2.0, 3.0]})
     rows = _rows(write_csv(frame, tmp_path / "cr.csv"))
-    assert rows == [["note", "x"], ["a\rb", "1.000000"], ["'\r=1+2", "2.000000"], ["c", "3.000000"]]
+    assert rows == [["note", "x"], ["a\rb", "1.0"], ["'\r=1+2", "2.0"], ["c", "3.0"]]
     plain = write_csv(frame.assign(note=["a", "b", "c"]), tmp_path / "lf.csv").read_bytes()
     assert b"\r" not in plain  # LF line ends unless a cell needs CRLF
+
+
+# ------------------------------------------------------------------------ rounding and exports
+
+
+def test_round_array_keeps_significant_digits_and_six_decimals():
+    x = np.array([8.1234567891e-06, 45.123456789, -179.98765432, 0.0, np.nan, np.inf, 1e-30])
+    got = round_array(x)
+    assert got[0] == 8.123457e-06  # 7 significant digits, not 0.000008
+    assert got[1] == 45.123457 and got[2] == -179.987654  # 6 decimals, as before
+    assert got[3] == 0.0 and np.isnan(got[4]) and got[5] == np.inf
+    assert got[6] == 1e-30
+    # relative error of at most half a unit of the 7th digit, on every magnitude
+    rng = np.random.default_rng(3)
+    v = 10.0 ** rng.uniform(-12, 6, 2000) * rng.choice([-1, 1], 2000)
+    rel = np.abs(round_array(v) - v) / np.abs(v)
+    assert rel.max() <= 5e-7 * (1 + 1e-9)
+    assert np.array_equal(round_array(round_array(v)), round_array(v))  # idempotent
+
+
+def test_csv_keeps_significant_digits_and_types_timestamps(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "density": [8.1234567891e-06, 1.5e-09, 0.25],
+            "when": pd.to_datetime(["2024-06-30 12:00", None, "2024-01-01 00:00"], utc=True),
+        }
+    )
+    back = pd.read_csv(write_csv(frame, tmp_path / "d.csv"))
+    assert back["density"].tolist() == [8.123457e-06, 1.5e-09, 0.25]
+    assert back["when"].tolist()[0] == "2024-06-30T12:00:00Z" and pd.isna(back["when"][1])
+
+
+def _cells_gdf(n: int = 40):
+    from pipeline.grid import cells_to_geodataframe, points_to_cells
+
+    rng = np.random.default_rng(0)
+    # half of them around Fiji, across the antimeridian
+    lon = np.where(np.arange(n) % 2 == 0, rng.uniform(178, 182, n), rng.uniform(10, 20, n))
+    lon = ((lon + 180) % 360) - 180
+    cells = np.unique(points_to_cells(lon, rng.uniform(-20, -15, n), 5))
+    gdf = cells_to_geodataframe(
+        cells,
+        cell=cells,
+        density=np.geomspace(1e-7, 1e-3, cells.size) * 1.23456789,
+        when=pd.date_range("2024-01-01", periods=cells.size, freq="D", tz="UTC"),
+    )
+    return gdf, cells
+
+
+def test_geoparquet_is_1_1_with_a_bbox_covering_and_opens_in_duckdb(tmp_path):
+    import json
+
+    import duckdb
+    import pyarrow.parquet as pq
+
+    gdf, cells = _cells_gdf()
+    path = write_geoparquet(gdf, tmp_path / "scores.parquet")
+    geo = json.loads(pq.read_schema(path).metadata[b"geo"])
+    assert geo["version"] == "1.1.0"
+    cov = geo["columns"]["geometry"]["covering"]["bbox"]
+    assert cov["xmin"] == ["bbox", "xmin"] and cov["ymax"] == ["bbox", "ymax"]
+    con = duckdb.connect()
+    rows = con.execute(
+        'SELECT cell, hex_id, density, "when", bbox.xmin, bbox.xmax '
+        f"FROM read_parquet('{path}') ORDER BY cell"
+    ).fetchall()
+    assert [r[0] for r in rows] == sorted(int(c) for c in cells)
+    assert all(len(r[1]) == 15 for r in rows)
+    want = dict(zip(gdf["hex_id"], round_array(gdf["density"]), strict=True))
+    for r in rows:
+        assert r[2] == pytest.approx(want[r[1]], rel=1e-12)  # 7 significant digits kept
+    assert str(con.execute(f"DESCRIBE SELECT * FROM read_parquet('{path}')").fetchall())
+    types = dict(
+        con.execute(
+            f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('{path}'))"
+        ).fetchall()
+    )
+    assert types["when"].startswith("TIMESTAMP") and types["cell"] == "UBIGINT"
+    # the bbox of a cell split at the antimeridian spans both halves; others are small
+    widths = np.array([r[5] - r[4] for r in rows])
+    assert (widths < 1).sum() >= len(rows) - 4
+
+
+@pytest.mark.parametrize("kind", ["gpkg", "fgb"])
+def test_geopackage_and_flatgeobuf_open_in_gdal(tmp_path, kind):
+    import pyogrio
+
+    gdf, cells = _cells_gdf()
+    path = (
+        write_geopackage(gdf, tmp_path / "scores.gpkg", layer="scores")
+        if kind == "gpkg"
+        else write_flatgeobuf(gdf, tmp_path / "scores.fgb")
+    )
+    info = pyogrio.read_info(path)
+    assert info["crs"] == "EPSG:4326" and info["features"] == len(gdf)
+    assert info["geometry_type"] == "MultiPolygon"
+    # FlatGeobuf's spatial index stores the features in Hilbert order
+    back = pyogrio.read_dataframe(path).sort_values("cell", ignore_index=True)
+    assert back["cell"].astype("uint64").tolist() == cells.tolist()
+    assert back["hex_id"].tolist() == gdf["hex_id"].tolist()
+    rel = np.abs(back["density"] / round_array(gdf["density"]) - 1)
+    assert rel.max() < 1e-12
+    assert pd.api.types.is_datetime64_any_dtype(back["when"])
+    area = shapely.area(back.geometry.to_numpy()).sum()
+    assert area == pytest.approx(shapely.area(gdf.geometry.to_numpy()).sum(), rel=1e-6)
+    # identical inputs, identical file (the GeoPackage's last_change is fixed)
+    again = tmp_path / "again" / path.name
+    if kind == "gpkg":
+        write_geopackage(gdf, again, layer="scores")
+    else:
+        write_flatgeobuf(gdf, again)
+    assert again.read_bytes() == path.read_bytes()
+
+
+# rioxarray (reading the demo raster) warns about affine's `*`: not ours
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
+def test_a_run_exports_tables_gis_tools_open(small_demo, tmp_path):
+    """scores.parquet (DuckDB), scores.gpkg and .fgb (GDAL), scores.csv with lat/lon."""
+    import duckdb
+    import pyogrio
+    from conftest import small_config
+
+    import pipeline
+    from pipeline import schema as S
+    from pipeline.grid import cells_to_latlng
+
+    out = pipeline.run_pipeline(small_config(small_demo, tmp_path)).out_dir
+    assert not (out / "scores.geoparquet").exists()
+    con = duckdb.connect()
+    parquet = con.execute(f"SELECT * FROM read_parquet('{out / 'scores.parquet'}')").df()
+    csv = pd.read_csv(out / "scores.csv")
+    gpkg = pyogrio.read_dataframe(out / "scores.gpkg", layer="scores")
+    fgb = pyogrio.read_dataframe(out / "scores.fgb").sort_values("cell", ignore_index=True)
+    features = con.execute(f"SELECT * FROM read_parquet('{out / 'features.parquet'}')").df()
+    for name, table in [("parquet", parquet), ("csv", csv), ("gpkg", gpkg), ("fgb", fgb)]:
+        assert list(table.columns[:2]) == [S.CELL, S.HEX_ID], name
+        assert table[S.HEX_ID].tolist() == csv[S.HEX_ID].tolist(), name
+        assert table[S.CELL].astype("uint64").tolist() == csv[S.CELL].tolist(), name
+    assert list(features.columns[:2]) == [S.CELL, S.HEX_ID]
+    lat, lon = cells_to_latlng(csv[S.CELL].to_numpy(dtype="uint64"))
+    assert np.abs(csv[S.LAT] - lat).max() < 1e-6 and np.abs(csv[S.LON] - lon).max() < 1e-6
+    # densities per km² keep at least 6 significant digits in every export
+    dens = features[S.SEIZURE_DENSITY].to_numpy()
+    small = dens[(dens > 0) & (dens < 1e-3)]
+    assert small.size, "expected small densities in the demo"
+    for name, table in [("parquet", parquet), ("csv", csv), ("gpkg", gpkg)]:
+        v = table[S.SEIZURE_DENSITY].to_numpy(dtype="float64")
+        v = v[(v > 0) & (v < 1e-3)]
+        digits = np.array([len(f"{x:.15e}".split("e")[0].replace(".", "").rstrip("0")) for x in v])
+        assert (digits >= 6).mean() > 0.9, (name, v[:5])
+    # the point tables carry the cell of each point, a join key to the scores
+    from pipeline.grid import points_to_cells
+
+    for name in ("seizures", "events"):
+        t = pd.read_parquet(out / f"{name}.parquet")
+        assert list(t.columns[:2]) == [S.CELL, S.HEX_ID], name
+        want = points_to_cells(t[S.LON].to_numpy(), t[S.LAT].to_numpy(), 4)
+        assert t[S.CELL].astype("uint64").tolist() == want.tolist(), name
+    # timestamps are typed where the format has a type
+    if S.LATEST_EVENT in parquet.columns:
+        assert pd.api.types.is_datetime64_any_dtype(parquet[S.LATEST_EVENT])
+        assert pd.api.types.is_datetime64_any_dtype(gpkg[S.LATEST_EVENT])
+        assert csv[S.LATEST_EVENT].dropna().str.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ").all()

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from pipeline.errors import InputError
-from pipeline.grid import cell_area_km2, cells_to_latlng, region_to_cells
+from pipeline.grid import cell_area_km2, cells_to_latlng, points_to_cells, region_to_cells
 from pipeline.model import FittedModel, FittedOptions, build_lagged_features
 
 ORIGIN = pd.Timestamp("2024-01-01", tz="UTC")
@@ -255,3 +255,40 @@ def test_quiet_cells_get_the_observed_quiet_rate_and_say_so(cells):
     # 'all' fits every cell instead.
     m_all = FittedModel(FittedOptions(fit_region="all")).fit(ev, cells, ORIGIN)
     assert m_all.report()["fit_region"]["cells"] == cells.size
+
+
+def test_shared_coverage_collinear_and_separated_factors_do_not_blow_up(cells):
+    """Factors of one source share one missing indicator; a duplicate column and a separated
+    factor are dropped with their reason; every share and forecast stays finite."""
+    rng = np.random.default_rng(21)
+    x = rng.normal(0, 1, cells.size)
+    mu = 0.3 * np.exp(0.6 * x)
+    ev = _events_from_rates(rng, cells, mu)
+    gap = np.where(rng.random(cells.size) < 0.1, np.nan, 1.0)  # one AIS coverage for a and b
+    a = rng.gamma(2.0, 1.0, cells.size) * gap
+    b = rng.gamma(2.0, 1.0, cells.size) * gap
+    twin = x * 2.0 + 1.0  # a linear combination of x
+    # non-zero only in a few cells that never have an event: quasi-separation
+    rare = np.zeros(cells.size)
+    ev_cells = set(points_to_cells(ev["lon"].to_numpy(), ev["lat"].to_numpy(), 5).tolist())
+    quiet = [i for i in range(cells.size) if int(cells[i]) not in ev_cells][:5]
+    rare[quiet] = 50.0
+    factors = pd.DataFrame({"cell": cells, "x": x, "a": a, "b": b, "twin": twin, "rare": rare})
+    opts = FittedOptions(**FACTORS_ONLY, min_history_days=HORIZON, selection="none")
+    f = build_lagged_features(ev, cells, ORIGIN, opts, factors)
+    missing = [n for n in f.names if n.endswith("__missing")]
+    assert missing == ["a__missing"], f.names
+    assert "'a', 'b'" in f.descriptions["a__missing"]
+    m = FittedModel(opts).fit(ev, cells, ORIGIN, factors)
+    rep = m.report()
+    json.dumps(rep, allow_nan=False)
+    dropped = {d["name"]: d["reason"] for d in rep["dropped"]}
+    assert "linear combination of 'x'" in dropped["twin"], dropped
+    shares = m.shares()
+    assert np.isfinite(shares.drop(columns="cell").to_numpy()).all()
+    assert np.isfinite(m.predict()["expected"]).all()
+    by = {r["name"]: r for r in rep["factors"]}
+    for r in by.values():
+        if r["selected"]:
+            assert np.isfinite(r["rr_per_sd"])
+    assert "separation" in dropped["rare"], dropped

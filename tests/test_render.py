@@ -724,3 +724,190 @@ def test_page_is_byte_stable_and_panel_options():
     assert not re.search(r"[0-9a-f]{32}", closed)  # no random element ids left
     off = build(show_significance=False, show_emerging=True)
     assert off != closed
+
+
+# ------------------------------------------------------------------ classes, antimeridian, basemap
+
+
+def test_quantile_classes_hold_about_equal_counts_and_the_legend_states_them():
+    from pipeline.render._legend import risk_class_breaks
+
+    rng = np.random.default_rng(5)
+    risk = np.round(100 * rng.beta(1.2, 6, 20_000), 1)  # a theatre where 80 is rare
+    breaks = risk_class_breaks(risk, "quantile", 5)
+    assert breaks.size == 6 and breaks[0] == risk.min() and breaks[-1] == risk.max()
+    counts = np.bincount(np.clip(np.searchsorted(breaks, risk, "right") - 1, 0, 4), minlength=5)
+    assert counts.min() > 0.15 * risk.size, counts
+    # on fixed breaks the same run would be nearly all "very low"
+    assert np.mean(risk < 20) > 0.5
+    data = sample_map_data(400)
+    page = _html(data, options=RenderOptions(classes="quantile"))
+    legend = page[page.index('id="rr-legend"') :]
+    assert "quantile classes of this run" in legend and "points)" in legend
+    observed = data.scores.loc[data.scores["observed"], S.RISK]
+    b = risk_class_breaks(observed, "quantile", 5)
+    assert f"({b[0]:.4g}–{b[1]:.4g} points)" in legend
+
+
+def test_natural_breaks_find_the_gaps():
+    from pipeline.render._legend import risk_class_breaks
+
+    rng = np.random.default_rng(2)
+    groups = [rng.normal(m, 1.0, 500) for m in (10, 40, 75)]
+    breaks = risk_class_breaks(np.concatenate(groups), "natural", 3)
+    assert breaks.size == 4
+    g = [np.round(x, 1) for x in groups]  # a break is the lowest score of its class
+    assert g[0].max() < breaks[1] <= g[1].min() and g[1].max() < breaks[2] <= g[2].min()
+
+
+def test_classes_of_tied_scores_merge_and_keep_labels_from_both_ends():
+    from pipeline.render._payload import map_classes
+
+    data = sample_map_data(100)
+    data.scores[S.RISK] = np.where(np.arange(100) < 60, 5.0, 50.0)
+    out = map_classes(data, "quantile")
+    assert out.class_labels == ["very low", "very high"] and out.class_breaks == [5.0, 50.0, 50.1]
+    obs = out.scores["observed"].to_numpy()
+    assert set(out.scores.loc[obs, S.RISK_CLASS]) == {"very low", "very high"}
+    assert out.scores.loc[~obs, S.RISK_CLASS].isna().all()
+    assert map_classes(data, "fixed") is data
+    with pytest.raises(InputError, match="'jenks'"):
+        map_classes(data, "jenks")
+
+
+def test_points_heat_and_rasters_are_moved_next_to_an_area_across_180():
+    from pipeline.render import RasterOverlay
+    from pipeline.render._layers import raster_in_view
+
+    cells = np.unique(points_to_cells([179.5, -179.5, 179.9, -179.9], [-17, -17, -16.5, -16], 5))
+    data = sample_map_data(cells=cells, n_seizures=0, n_events=0, n_periods=0)
+    data.seizures = pd.DataFrame(
+        {
+            S.TIME: pd.to_datetime(["2024-01-01", "2024-02-01"], utc=True),
+            S.LON: [-179.7, 179.6],
+            S.LAT: [-17.0, -16.8],
+            S.COMMODITY: ["cocaine", "heroin"],
+        }
+    )
+    data.events = data.transit = data.timeline = None
+    # a world raster with data only around Fiji, on both edges
+    a = np.full((90, 360), np.nan)
+    a[50:60, :3] = 1.0
+    a[50:60, -3:] = 2.0
+    data.rasters = [RasterOverlay("sst", a, (-180, -90, 180, 90))]
+    page = _html(data, options=RenderOptions(show_heat=True, show_seizure_points=True))
+    heat = json.loads(re.search(r"L\.heatLayer\(\s*(\[\[.*?\]\])", page, re.DOTALL).group(1))
+    assert sorted(round(p[1], 1) for p in heat) == [179.6, 180.3]
+    moved = raster_in_view(data.rasters[0], 180.0)
+    assert moved.bounds[0] == pytest.approx(177.0) and moved.bounds[2] == pytest.approx(183.0)
+    assert moved.array.shape == (10, 6) and np.isfinite(moved.array).all()
+    assert moved.bounds[1] == pytest.approx(-30.0) and moved.bounds[3] == pytest.approx(-10.0)
+    # a block given on 0..360 is shifted whole next to a view centred at -170
+    block = RasterOverlay("b", np.ones((4, 4)), (188.0, 0.0, 192.0, 4.0))
+    assert raster_in_view(block, -170.0).bounds == pytest.approx((-172.0, 0.0, -168.0, 4.0))
+
+
+def test_basemap_scales_and_their_share_of_the_page():
+    from pipeline.render._payload import BASEMAP_SCALES, basemap_payload
+
+    data = sample_map_data(50)
+    sizes = {s: len(_html(data, options=RenderOptions(basemap=s))) for s in BASEMAP_SCALES}
+    assert sizes["110m"] < sizes["50m"] < sizes["10m"]
+    assert 500_000 < sizes["50m"] - sizes["110m"] < 1_000_000
+    assert "Natural Earth 1:50m" in _html(data)
+    topo = basemap_payload(None)["topology"]
+    assert {"land", "countries"} <= set(topo["objects"])
+    with pytest.raises(InputError, match="'25m'"):
+        _html(data, options=RenderOptions(basemap="25m"))
+
+
+@pytest.mark.parametrize("scale", ["110m", "50m"])
+def test_preview_land_is_unwrapped_across_the_antimeridian(scale):
+    from pipeline.render._payload import basemap_topology
+    from pipeline.render._preview import _topology_land
+
+    land = _topology_land(basemap_topology(scale))
+    x0, _, x1, _ = (np.asarray(v) for v in land.bounds.T.to_numpy())
+    width = x1 - x0
+    # only Antarctica circles the world; nothing else spans more than Eurasia (~200°)
+    assert (width > 250).sum() == 1
+    near180 = np.abs(np.mod(0.5 * (x0 + x1), 360) - 180) < 3
+    fiji = (land.bounds["miny"] > -19).to_numpy() & (land.bounds["maxy"] < -15).to_numpy() & near180
+    assert fiji.any() and (width[fiji] < 5).all()
+    assert shapely.is_valid(land.to_numpy()).mean() > 0.98
+
+
+def test_preview_is_framed_on_an_area_across_the_antimeridian(tmp_path):
+    import matplotlib.image as mpimg
+
+    rng = np.random.default_rng(4)
+    lon = np.mod(rng.uniform(176, 184, 400) + 180, 360) - 180
+    cells = np.unique(points_to_cells(lon, rng.uniform(-20, -14, 400), 4))
+    data = sample_map_data(cells=cells, n_seizures=0, n_events=0, n_periods=0)
+    data.scores["observed"] = True
+    opts = RenderOptions(class_colors=("#ff00ff",) * 5)
+    path = write_preview_png(data, tmp_path / "p.png", title="Fiji", options=opts)
+    img = mpimg.imread(path)[..., :3]
+    magenta = (img[..., 0] > 0.9) & (img[..., 1] < 0.2) & (img[..., 2] > 0.9)
+    # framed on the area, the cells fill much of the picture (framed on the world: < 1 %)
+    assert magenta.mean() > 0.15, magenta.mean()
+
+
+def test_raster_overlay_takes_the_rasters_units():
+    import rioxarray  # noqa: F401 - registers .rio
+    import xarray as xr
+
+    from pipeline.render import raster_to_overlay
+
+    da = xr.DataArray(
+        np.arange(12.0).reshape(3, 4),
+        dims=("y", "x"),
+        coords={"y": [2.5, 1.5, 0.5], "x": [0.5, 1.5, 2.5, 3.5]},
+        attrs={"units": "mg m-3"},
+    ).rio.write_crs("EPSG:4326")
+    ov = raster_to_overlay("chl", da)
+    assert ov is not None and ov.units == "mg m-3" and ov.bounds == (0.0, 0.0, 4.0, 3.0)
+    data = sample_map_data(20)
+    data.rasters = [ov]
+    page = _html(data)
+    assert "mg m-3" in page[page.index('id="rr-legend"') :]
+
+
+def test_context_layers_ports_and_lanes_are_escaped_and_in_the_legend():
+    data = sample_map_data(30)
+    data.ports = pd.DataFrame(
+        {"name": [HOSTILE, "Kingston"], S.LON: [-76.8, 181.0], S.LAT: [18.0, 0.0]}
+    )
+    data.lanes = gpd.GeoDataFrame(
+        geometry=[shapely.LineString([(170, 0), (-170, 1)]), shapely.Point(0, 0)], crs="EPSG:4326"
+    )
+    page = _html(data)
+    assert HOSTILE not in page
+    payloads = [
+        json.loads(m) for m in re.findall(r"routeRisk\.contextLayer\((\{.*?\})\);", page, re.DOTALL)
+    ]
+    kinds = {p["kind"]: p for p in payloads}
+    assert set(kinds) == {"ports", "lanes"}
+    assert kinds["ports"]["names"] == [escape_text(HOSTILE), "Kingston"]
+    assert [f["geometry"]["type"] for f in kinds["lanes"]["geojson"]["features"]] == ["LineString"]
+    assert kinds["ports"]["lon"][1] == pytest.approx(-179.0)  # within 180° of the area
+    legend = page[page.index('id="rr-legend"') :]
+    assert 'data-layer="ports"' in legend and 'data-layer="lanes"' in legend
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "needle"),
+    [("classes", "jenks", "quantile"), ("basemap", "25m", "50m"), ("flatgeobuf", "often", "bool")],
+)
+def test_render_config_options_are_checked_with_the_valid_choices(tmp_path, key, value, needle):
+    from pipeline.config import load_config
+    from pipeline.errors import RouteRiskError
+
+    path = tmp_path / "c.yaml"
+    path.write_text(f"inputs:\n  seizures: [{{path: s.csv}}]\nrender: {{{key}: {value}}}\n")
+    with pytest.raises(RouteRiskError, match=needle):
+        load_config(path)
+    ok = path.with_name("ok.yaml")
+    ok.write_text("inputs:\n  seizures: [{path: s.csv}]\n")
+    render = load_config(ok).render
+    assert (render.classes, render.basemap, render.flatgeobuf) == ("quantile", "50m", True)

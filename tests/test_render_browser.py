@@ -250,12 +250,16 @@ def test_xss_corpus_in_every_sink(page, tmp_path, csp):
               return document.querySelector('.rr-slider-label').textContent; })""",
         len(XSS),
     )
-    page.evaluate("() => routeRisk.map.removeLayer(routeRisk.layers.seizures)")
+    options = page.evaluate(
+        "() => Array.from(document.querySelectorAll('#rr-colour-by option'), o => o.textContent)"
+    )
     page.click("#rr-panel-toggle")
     panel = _text(page, "#rr-panel")
     assert page.evaluate("() => routeRisk.panelOpen") is True
     _hover_cell(page)
     card = _text(page, ".rr-tooltip .rr-card")
+    # the largest categories by count, verbatim; the rest summed as "others"
+    assert "others (" in card and "categories): " in card
     hot_rows = page.evaluate(
         """() => Array.from(document.querySelectorAll('.rr-tooltip .rr-card tr'))
               .map(tr => tr.textContent)
@@ -283,7 +287,8 @@ def test_xss_corpus_in_every_sink(page, tmp_path, csp):
         assert legend.count(text) >= 3, (i, "legend: class label, raster name and units")
         assert " " + text in names, (i, "layer control")
         assert "Risk in " + text in labels, (i, "slider")
-        assert card.count(text) >= 4, (i, "card: label, description, unit/missing, commodity")
+        assert card.count(text) >= 3, (i, "card: label, description, unit/missing")
+        assert f"{text} ({text})" in options, (i, "colour by: factor label and unit")
         assert any(p.count(text) >= 2 for p in event_popups), (i, "event type and vessel")
         assert any(p.count(text) == 3 for p in seizure_popups), (i, "commodity, agency, note")
         # panel: model factor name and description, notes, Gi* classes, emerging categories
@@ -300,7 +305,8 @@ def test_offline_render_hexagons_hover_and_layers(page, tmp_path):
     seen = _open(page, path)
     assert page.evaluate("() => [routeRisk.hexTotal, routeRisk.hexCount]") == [n, n]
     assert page.evaluate("() => routeRisk.layers.basemap.getLayers().length") == 6
-    assert page.locator(".marker-cluster").count() > 0
+    # clusters are off at first view: on, they sit above the hexagons and take the hover
+    assert page.locator(".marker-cluster").count() == 0
     assert page.locator(".leaflet-control-layers-overlays input").count() == 7
     # every overlay on (heat, transit, events, raster): still nothing leaves the file
     page.evaluate(
@@ -308,6 +314,7 @@ def test_offline_render_hexagons_hover_and_layers(page, tmp_path):
                   .forEach(b => { if (!b.checked) b.click(); })"""
     )
     assert page.evaluate("() => routeRisk.layers.transit.drawn") == len(data.transit)
+    assert page.locator(".marker-cluster").count() > 0
     assert page.locator("canvas.leaflet-heatmap-layer").count() == 1
     assert page.locator("img.leaflet-image-layer").count() == 1
     page.evaluate(
@@ -328,12 +335,16 @@ def test_offline_render_hexagons_hover_and_layers(page, tmp_path):
         "AIS gaps",
         "points",
         "Seizures",
-        "cocaine:",
         "Latest event",
         "Confidence",
         "seizures within 25 km",
     ):
         assert part in card, part
+    # categories with a seizure in the cell, largest first; none listed with 0
+    import re
+
+    assert re.search(r"Seizures(none|(cocaine|heroin|cannabis): [1-9])", card), card
+    assert ": 0" not in card.split("Seizures", 1)[1]
     page.mouse.move(5, 450)
     _hover_cell(page, want="no data")
     card = _text(page, ".rr-tooltip .rr-card")
@@ -707,4 +718,289 @@ def test_fitted_run_publishes_a_map_with_its_back_test_model_and_hot_spots(
     assert "weighted view" in _text(page, ".rr-tooltip .rr-card")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "render_fitted_run.png"))
+    assert page.errors == []
+
+
+# ------------------------------------------------------------------ issue 14: theatres, layout, controls
+
+LAYER_BOUNDS = """() => {
+    const out = {}, map = routeRisk.map;
+    for (const [key, layer] of Object.entries(routeRisk.layers)) {
+        if (key === 'basemap' || key === 'lanes' || !map.hasLayer(layer)) continue;
+        if (layer.drawnBounds) { out[key] = layer.drawnBounds(); continue; }
+        const b = layer.getBounds();
+        out[key] = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
+    }
+    map.eachLayer(l => {
+        if (l._heat && l._latlngs) {
+            const b = L.latLngBounds(l._latlngs.map(p => [p[0], p[1]]));
+            out.heat = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
+        }
+    });
+    return out;
+}"""
+
+#: The largest jump in longitude between two vertices of a basemap ring or line, away from
+#: the poles (where a ring round the pole is closed along the map's edge).
+BASEMAP_JUMP = """(key) => {
+    let worst = 0;
+    const walk = (lls) => {
+        if (!lls.length) return;
+        if (Array.isArray(lls[0])) { lls.forEach(walk); return; }
+        for (let i = 1; i < lls.length; i++) {
+            if (Math.abs(lls[i].lat) > 84 || Math.abs(lls[i - 1].lat) > 84) continue;
+            worst = Math.max(worst, Math.abs(lls[i].lng - lls[i - 1].lng));
+        }
+    };
+    routeRisk.layers[key].eachLayer(g => g.eachLayer(p => walk(p.getLatLngs())));
+    return worst;
+}"""
+
+
+def _theatre(name: str):
+    """A theatre with every layer: Fiji across 180° or the Barents Sea at 80° N."""
+    rng = np.random.default_rng(11)
+    if name == "fiji":
+        lon = np.mod(rng.uniform(176.5, 183.5, 600) + 180, 360) - 180
+        lat = rng.uniform(-19.5, -14.5, 600)
+        area = (176.0, -20.0, 184.0, -14.0)  # west, south, east (past 180), north
+    else:
+        lon, lat = rng.uniform(12, 38, 600), rng.uniform(78.3, 81.7, 600)
+        area = (11.0, 77.8, 39.0, 82.2)
+    cells = np.unique(points_to_cells(lon, lat, 4))
+    data = sample_map_data(cells=cells, n_seizures=300, n_events=80, n_periods=3, hotspots=True)
+    # a world raster with data only in the area (on both edges of -180..180 at Fiji), and a
+    # block given on 0..360 longitudes
+    world = np.full((180, 360), np.nan)
+    cols = (np.arange(360) - 180 + 0.5 - area[0]) % 360 < area[2] - area[0]
+    rows = (90 - np.arange(180) - 0.5 > area[1]) & (90 - np.arange(180) - 0.5 < area[3])
+    world[np.ix_(rows, cols)] = rng.random((rows.sum(), cols.sum()))
+    w, s, e, n = area
+    data.rasters = [
+        RasterOverlay("world", world, (-180.0, -90.0, 180.0, 90.0), units="°C"),
+        RasterOverlay("block", rng.random((8, 8)), (w % 360 + 1, s + 1, e % 360 + 1, n - 1)),
+    ]
+    if name == "fiji":
+        data.rasters[1] = RasterOverlay("block", rng.random((8, 8)), (177.0, -19.0, 183.0, -15.0))
+    # context: ports in the area (longitudes as given, -180..180) and a lane through it
+    mid = 0.5 * (w + e)
+    data.ports = pd.DataFrame(
+        {
+            "name": ["Port A", "Port <b>B</b>"],
+            S.LON: (np.array([w + 1, e - 1]) + 180) % 360 - 180,
+            S.LAT: [s + 1, n - 1],
+        }
+    )
+    lane = shapely.LineString([(w + 0.5, 0.5 * (s + n)), (mid, n - 0.5), (e - 0.5, s + 0.5)])
+    lane = shapely.transform(
+        lane, lambda xy: np.column_stack([(xy[:, 0] + 180) % 360 - 180, xy[:, 1]])
+    )
+    import geopandas as gpd
+
+    data.lanes = gpd.GeoDataFrame(geometry=[lane], crs="EPSG:4326")
+    return data, area
+
+
+@pytest.mark.parametrize("name", ["fiji", "north80"])
+def test_every_layer_draws_inside_the_area(page, tmp_path, name):
+    """Across 180° and at 80° N: each layer's drawn bounds lie within the area."""
+    data, (w, s, e, n) = _theatre(name)
+    opts = RenderOptions(
+        show_heat=True,
+        show_seizure_points=True,
+        show_transit=True,
+        show_events=True,
+        show_rasters=True,
+        show_emerging=True,
+    )
+    _open(page, _write(tmp_path, data, options=opts))
+    bounds = page.evaluate(LAYER_BOUNDS)
+    want = {"risk", "transit", "significance", "emerging", "seizures", "events", "heat", "ports"}
+    assert want | {"raster-0", "raster-1"} <= set(bounds), bounds.keys()
+    tol = 0.3  # a cell's padding and the seizures' jitter, in degrees of latitude
+    tol_x = tol / np.cos(np.radians(max(abs(s), abs(n))))
+    for key, (x0, y0, x1, y1) in bounds.items():
+        assert w - tol_x <= x0 <= x1 <= e + tol_x, (key, x0, x1)
+        assert s - tol <= y0 <= y1 <= n + tol, (key, y0, y1)
+    view = page.evaluate(
+        "() => { const b = routeRisk.map.getBounds();"
+        " return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; }"
+    )
+    # framed on the area (whole zoom levels, room for the controls on both sides)
+    assert view[0] < w and view[2] > e and view[2] - view[0] < 6 * (e - w), view
+    assert view[1] < s and view[3] > n and w < 0.5 * (view[0] + view[2]) < e, view
+    # the basemap has no band across the map (a ring jumping from 180 to -180)
+    assert page.evaluate(BASEMAP_JUMP, "basemap") < 30
+    assert page.evaluate(BASEMAP_JUMP, "lanes") < 30
+    assert page.evaluate("() => routeRisk.hexCount") == len(data.scores)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"render_theatre_{name}.png"))
+    assert page.errors == []
+
+
+def test_a_cell_with_300_categories_shows_a_card_inside_the_viewport(page, tmp_path):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    data = sample_map_data(200, n_seizures=0, n_events=0, n_periods=0)
+    data.seizures = data.events = data.transit = data.timeline = None
+    data.rasters = []
+    scores = data.scores
+    scores["observed"] = True
+    extra = pd.DataFrame(
+        {
+            f"seizures_commodity {k:03d}": (np.arange(len(scores)) % 7 == k % 7) * (k % 5 + 1)
+            for k in range(300)
+        },
+        index=scores.index,
+    )
+    data.scores = pd.concat(
+        [scores.drop(columns=[c for c in scores if c.startswith("seizures_")]), extra], axis=1
+    )
+    _open(page, _write(tmp_path, data))
+    _hover_cell(page)
+    card = _text(page, ".rr-tooltip .rr-card")
+    assert "others (" in card and card.count("commodity ") <= 7
+    viewport = {"left": 0, "top": 0, "right": 1280, "bottom": 800}
+    tip = _rect(page, ".rr-tooltip")
+    assert _inside(tip, viewport), tip
+    assert not _overlap(tip, _rect(page, "#rr-title"))
+    # pinned: a popup inside the viewport, scrolling inside when taller
+    hex_id = _text(page, ".rr-tooltip .rr-mono")
+    assert page.evaluate("(id) => routeRisk.search(id)", hex_id) == "found"
+    # the popup pans the map (animated) until it is inside the view
+    page.wait_for_function(
+        "() => { const r = document.querySelector('.rr-pinned').getBoundingClientRect();"
+        " return r.top >= 0 && r.bottom <= innerHeight && r.left >= 0 && r.right <= innerWidth; }",
+        timeout=5_000,
+    )
+    pinned = _rect(page, ".rr-pinned")
+    assert _inside(pinned, viewport), pinned
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "render_card_300_categories.png"))
+    assert page.errors == []
+
+
+def _inside(r: dict, box: dict) -> bool:
+    return (
+        r["left"] >= box["left"] - 0.5
+        and r["top"] >= box["top"] - 0.5
+        and r["right"] <= box["right"] + 0.5
+        and r["bottom"] <= box["bottom"] + 0.5
+    )
+
+
+CONTROLS = [
+    "#rr-title",
+    ".leaflet-control-layers",
+    "#rr-legend",
+    ".rr-slider",
+    ".leaflet-control-zoom",
+    ".rr-panel-toggle",
+    "#rr-controls",
+    ".leaflet-control-scale",
+    ".leaflet-control-attribution",
+    "#rr-footer",
+]
+
+
+@pytest.mark.parametrize("viewport", [(1280, 800), (1920, 1080)])
+def test_no_control_covers_another(page, tmp_path, viewport):
+    page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
+    data = sample_map_data(400, n_periods=6, hotspots=True, evaluation=True, fitted=True)
+    title = "Caribbean and eastern Pacific maritime trafficking routes, weekly analyst map"
+    opts = RenderOptions(title=title, show_emerging=True)
+    _open(page, _write(tmp_path, data, options=opts, inputs=[f"input-{k}.csv" for k in range(40)]))
+    rects = {}
+    for sel in CONTROLS:
+        r = page.evaluate(
+            "(s) => { const e = document.querySelector(s); if (!e) return null;"
+            " const r = e.getBoundingClientRect(); if (!r.width || !r.height) return null;"
+            " return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; }",
+            sel,
+        )
+        if r is not None:
+            rects[sel] = r
+    assert {
+        "#rr-title",
+        ".leaflet-control-layers",
+        "#rr-legend",
+        ".rr-slider",
+        "#rr-controls",
+    } <= set(rects)
+    box = {"left": 0, "top": 0, "right": viewport[0], "bottom": viewport[1]}
+    names = list(rects)
+    for i, a in enumerate(names):
+        assert _inside(rects[a], box), (a, rects[a])
+        for b in names[i + 1 :]:
+            assert not _overlap(rects[a], rects[b]), (a, b, rects[a], rects[b])
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"render_layout_{viewport[0]}.png"))
+    assert page.errors == []
+
+
+def test_colour_by_filter_search_and_pin(page, tmp_path):
+    data = sample_map_data(600, n_seizures=0, n_events=0, n_periods=0, hotspots=True)
+    data.seizures = data.events = data.transit = data.timeline = None
+    data.rasters = []
+    s = data.scores
+    _open(page, _write(tmp_path, data, options=RenderOptions(classes="quantile")))
+    n = len(s)
+    schemes = page.evaluate("() => routeRisk.colourSchemes")
+    assert schemes[0] == "risk" and "gi" in schemes and "trend" in schemes
+    assert len([k for k in schemes if k.startswith("factor-")]) == len(data.factors)
+    # colour by a factor: quantile classes of its values, stated in the legend with its unit
+    before = page.evaluate("() => Array.from(routeRisk.layers.risk.cls)")
+    page.select_option("#rr-colour-by", "factor-0")
+    after = page.evaluate("() => Array.from(routeRisk.layers.risk.cls)")
+    assert before != after and len(set(after)) >= 4
+    legend = _text(page, "#rr-legend-colour")
+    f0 = data.factors[0]
+    assert f"Colour: {f0.label} ({f0.unit})" in legend and f0.unit in legend.split(")", 1)[1]
+    assert page.evaluate("() => routeRisk.hexCount") == n
+    # filter: uncheck the lowest two classes, then a threshold on the factor's values
+    page.locator('#rr-filter-classes input[data-class="0"]').uncheck()
+    page.locator('#rr-filter-classes input[data-class="1"]').uncheck()
+    cls = np.asarray(after)
+    assert page.evaluate("() => routeRisk.hexCount") == int((~np.isin(cls, [0, 1])).sum())
+    page.select_option("#rr-colour-by", "risk")
+    assert page.evaluate("() => routeRisk.hexCount") == n  # a new colouring clears the filter
+    page.fill("#rr-filter-min", "50")
+    page.dispatch_event("#rr-filter-min", "change")
+    want = int(((s[S.RISK] >= 50) & s["observed"]).sum())
+    assert page.evaluate("() => routeRisk.hexCount") == want > 0
+    page.evaluate("() => routeRisk.filter([], null)")
+    assert page.evaluate("() => routeRisk.hexCount") == n
+    # Gi* z: the diverging classes
+    page.select_option("#rr-colour-by", "gi")
+    assert "Gi* z-score" in _text(page, "#rr-legend-colour")
+    page.select_option("#rr-colour-by", "risk")
+    # find by hex id: the map centres on it and pins its card; copy the id
+    target = s.loc[s["observed"], S.HEX_ID].iloc[-1]
+    page.fill("#rr-search", target)
+    page.press("#rr-search", "Enter")
+    page.wait_for_selector(".rr-pinned .rr-card")
+    assert target in _text(page, ".rr-pinned .rr-card-title")
+    page.click(".rr-pinned .rr-copy")
+    page.wait_for_function("(id) => routeRisk.copied === id", arg=target, timeout=5_000)
+    # the pinned card stays while the pointer moves elsewhere
+    page.mouse.move(5, 450)
+    page.mouse.move(600, 300)
+    assert page.locator(".rr-pinned .rr-card").count() == 1
+    # find by "lat, lon": the cell under the point
+    from pipeline.grid import cells_to_latlng, to_cells
+
+    other = s.loc[s["observed"], S.HEX_ID].iloc[0]
+    la, lo = (float(v[0]) for v in cells_to_latlng(to_cells(np.array([other]))))
+    assert page.evaluate("(t) => routeRisk.search(t)", f"{la:.5f}, {lo:.5f}") == "found"
+    page.wait_for_function(  # the previous card fades out for 200 ms
+        "(id) => { const c = document.querySelectorAll('.rr-pinned .rr-card-title');"
+        " return c.length === 1 && c[0].textContent.includes(id); }",
+        arg=other,
+        timeout=5_000,
+    )
+    assert page.evaluate("() => routeRisk.search('nonsense')") == "invalid"
+    assert page.evaluate("() => routeRisk.search('91, 10')") == "invalid"
+    assert page.evaluate("() => routeRisk.search('0, 0')") == "not found"
+    assert "no cell of this map" in _text(page, "#rr-search-msg")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "render_controls.png"))
     assert page.errors == []

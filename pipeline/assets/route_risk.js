@@ -160,6 +160,36 @@
     return h;
   }
 
+  /* Per-factor coverage: which factors could not observe the cell, with their own words
+   * ("no AIS coverage", "raster does not cover this cell"), else that all of them did. */
+  function coverageText(factors, i) {
+    var gaps = [];
+    factors.forEach(function (f) {
+      if (f.covered && f.covered[i] !== 1) { gaps.push(f.label + ': ' + missing(f.missing)); }
+    });
+    if (!gaps.length) {
+      return 'observed by ' + (factors.length === 1 ? 'its factor' : 'all ' + factors.length + ' factors');
+    }
+    return 'observed; ' + gaps.join('; ');
+  }
+
+  /* The categories of a cell by count, the largest TOP_CATEGORIES, the rest as "others";
+   * categories with no seizure in the cell are left out. */
+  var TOP_CATEGORIES = 6;
+  function categoriesText(cats, i) {
+    var hit = [];
+    for (var k = 0; k < cats.length; k++) { if (cats[k].counts[i] > 0) { hit.push(k); } }
+    if (!hit.length) { return 'none'; }
+    hit.sort(function (a, b) { return cats[b].counts[i] - cats[a].counts[i] || a - b; });
+    var parts = hit.slice(0, TOP_CATEGORIES).map(function (k) {
+      return cats[k].label + ': ' + cats[k].counts[i];
+    });
+    var rest = hit.slice(TOP_CATEGORIES), sum = 0;
+    rest.forEach(function (k) { sum += cats[k].counts[i]; });
+    if (rest.length) { parts.push('others (' + rest.length + ' categories): ' + sum); }
+    return parts.join(', ');
+  }
+
   L.RouteRiskHexLayer = L.Layer.extend({
     initialize: function (d) {
       this.d = d;
@@ -170,6 +200,7 @@
       for (var i = 0; i < this.ids.length; i++) { this.index.set(this.ids[i], i); }
       this.resolutions = Array.from(new Set(dec.res));
       this.drawn = 0;
+      this.colors = d.colors; this.mask = null; this.colourBy = 'risk';
       this._setColours(this._classesFor(null));
       RR.layers[d.key] = this;
       if (d.key === 'risk') { RR.hexTotal = this.ids.length; }
@@ -199,7 +230,7 @@
       return out;
     },
     _setColours: function (cls) {
-      var k = this.d.colors.length, n = cls.length, counts = new Int32Array(k + 1), i;
+      var k = this.colors.length, n = cls.length, counts = new Int32Array(k + 1), i;
       for (i = 0; i < n; i++) { counts[cls[i] + 1]++; }
       var starts = new Int32Array(k + 2);
       for (i = 0; i <= k; i++) { starts[i + 1] = starts[i] + counts[i]; }
@@ -209,7 +240,20 @@
     },
     setPeriod: function (period) {
       this.period = period;
-      this._setColours(this._classesFor(period));
+      /* Coloured by a factor (not by time), the colours stay; the card shows the month. */
+      if (this.colourBy === 'risk') { this._setColours(this._classesFor(period)); }
+      if (this._map) { this._redraw(); }
+    },
+    /* Colour by another column: cls per cell (-1 = no data) into colors. */
+    setColouring: function (key, cls, colors) {
+      this.colourBy = key;
+      this.colors = colors;
+      this._setColours(key === 'risk' ? this._classesFor(this.period === undefined ? null : this.period) : cls);
+      if (this._map) { this._redraw(); }
+    },
+    /* Show only the cells whose mask is 1 (null: all); hidden cells take no hover either. */
+    setMask: function (mask) {
+      this.mask = mask;
       if (this._map) { this._redraw(); }
     },
     onAdd: function (map) {
@@ -268,15 +312,17 @@
             ctx.lineWidth = pass === 0 ? st.width + 2.5 : st.width;
             ctx.setLineDash(pass === 0 ? [] : st.dash);
           } else {
-            ctx.fillStyle = ci === 0 ? d.noDataColor : d.colors[ci - 1];
+            ctx.fillStyle = ci === 0 ? d.noDataColor : this.colors[ci - 1];
             ctx.strokeStyle = ci === 0 ? '#616161' : 'rgba(40,40,40,0.55)';
             ctx.lineWidth = ci === 0 ? 1.2 : 0.6;
             ctx.setLineDash(ci === 0 ? [3, 2] : []);
           }
           var rings = 0, wide = false;
           ctx.beginPath();
+          var mask = this.mask;
           for (var q = a; q < b; q++) {
             var i = this.order[q];
+            if (mask && !mask[i]) { continue; }
             var y0 = g.by0[i] * scale - p0.y, y1 = g.by1[i] * scale - p0.y;
             if (y1 < 0 || y0 > size.y) { continue; }
             for (var k = kmin; k <= kmax; k++) {
@@ -301,18 +347,34 @@
       this.drawn = drawn;
       if (d.key === 'risk') { RR.hexCount = drawn; }
     },
+    /* [west, south, east, north] of the cells drawn, each taken in its world copy nearest
+     * the view's centre (as the view shows it); for tests and scripts. */
+    drawnBounds: function () {
+      var g = this.g, x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+      var cx = this._map ? mercX(this._map.getCenter().lng) : 0.5;
+      for (var i = 0; i < g.n; i++) {
+        if (this.mask && !this.mask[i]) { continue; }
+        var k = Math.round(cx - 0.5 * (g.bx0[i] + g.bx1[i]));
+        x0 = Math.min(x0, g.bx0[i] + k); x1 = Math.max(x1, g.bx1[i] + k);
+        y0 = Math.min(y0, g.by0[i]); y1 = Math.max(y1, g.by1[i]);
+      }
+      function lat(y) { return 360 / Math.PI * Math.atan(Math.exp((0.5 - y) * 2 * Math.PI)) - 90; }
+      return [x0 * 360 - 180, lat(y1), x1 * 360 - 180, lat(y0)];
+    },
     cellAt: function (latlng) {
       var lat = latlng.lat, lng = ((latlng.lng + 180) % 360 + 360) % 360 - 180;
       for (var r = 0; r < this.resolutions.length; r++) {
         var i = this.index.get(h3.latLngToCell(lat, lng, this.resolutions[r]));
-        if (i !== undefined) { return i; }
+        if (i !== undefined) { return this.mask && !this.mask[i] ? -1 : i; }
       }
       return -1;
     },
-    card: function (i) {
+    card: function (i, pinned) {
       var d = this.d, wide = d.kind === 'risk' && !!d.fitted;
       var h = '<div class="rr-card' + (wide ? ' rr-wide' : '') + '"><div class="rr-card-title">' +
-        d.title + ' <span class="rr-mono">' + this.ids[i] + '</span></div><table>';
+        d.title + ' <span class="rr-mono">' + this.ids[i] + '</span>' +
+        (pinned ? ' <button type="button" class="rr-copy" data-hex="' + this.ids[i] +
+          '">copy id</button>' : '') + '</div><table>';
       var observed = d.observed[i] === 1;
       if (d.kind === 'risk') {
         if (!observed) {
@@ -325,8 +387,8 @@
           h += row('Risk in ' + d.timeline.periods[this.period], tv === null ? 'no data' : fmt(tv));
           if (pd) { h += row('Present data', pd + ' as of today (no history that month)'); }
         }
-        h += row('Coverage', observed ? 'observed' : 'no data: no observations in this cell',
-          observed ? 'rr-v' : 'rr-v rr-nodata');
+        h += row('Coverage', observed ? coverageText(d.factors, i) :
+          'no data: no observations in this cell', observed ? 'rr-v' : 'rr-v rr-nodata');
         if (d.confidence) {
           var c = d.confidence, within = c.bandwidthKm ? ' within ' + fmt(c.bandwidthKm) + ' km' :
             ' within one bandwidth';
@@ -340,7 +402,7 @@
          * weighted view's points, which then says what it is. */
         if (wide) { h += '<div class="rr-cols"><div class="rr-col">' + fittedRows(d.fitted, i); }
         if (wide) { h += '</div><div class="rr-col"><div class="rr-section-title">weighted view</div>'; }
-        h += '<table class="rr-factors"><tr><th>factor</th><th>value</th><th>points</th></tr>';
+        h += '<table class="rr-factors"><tr><th>factor</th><th>value</th><th>points of 100</th></tr>';
         d.factors.forEach(function (f) {
           /* A factor that could not observe this cell shows its "missing" text, never a value:
            * "no AIS coverage" is not "0 vessel-hours". */
@@ -352,10 +414,7 @@
             '</td><td>' + value + '</td><td>' + fmt(f.contrib[i]) + '</td></tr>';
         });
         h += '</table><table>';
-        if (d.commodities.length) {
-          var parts = d.commodities.map(function (c) { return c.label + ': ' + c.counts[i]; });
-          h += row('Seizures', parts.join(', '));
-        }
+        if (d.commodities.length) { h += row('Seizures', categoriesText(d.commodities, i)); }
         if (d.latest) { h += row('Latest event', isoDay(d.latest[i])); }
         if (wide) { h += '</table></div></div><table>'; }
       } else {
@@ -378,6 +437,14 @@
       var g = legend.getBoundingClientRect();
       if (g.width && r.bottom > g.top && r.top < g.bottom && g.left - 4 - left >= r.width) {
         right = Math.min(right, g.left - 4);
+      }
+    }
+    /* The title box sits over the top of the map: a card below it, never under it. */
+    var title = document.getElementById('rr-title');
+    if (title) {
+      var t = title.getBoundingClientRect();
+      if (t.width && r.right > t.left && r.left < t.right && bottom - (t.bottom + 4) >= r.height) {
+        top = Math.max(top, t.bottom + 4);
       }
     }
     var dx = 0, dy = 0;
@@ -434,8 +501,53 @@
     map.on('mouseout', function () { map.closeTooltip(tip); current = null; });
     map.on('click', function (e) {
       var hs = hits(e.latlng);
-      if (hs.length) { L.popup({maxWidth: 640}).setLatLng(e.latlng).setContent(content(hs)).openOn(map); }
+      if (hs.length) { RR.pin(e.latlng, hs); }
     });
+    RR.hits = hits;
+    /* A pinned card: a popup that stays until closed, scrolls inside when taller than the
+     * map, and has a button that copies the cell's hex id. */
+    RR.pin = function (latlng, hs) {
+      close();
+      var html = hs.map(function (h) { return h.layer.card(h.i, true); }).join('');
+      var popup = L.popup({
+        maxWidth: 640, maxHeight: Math.max(160, map.getSize().y - 110),
+        autoPanPaddingTopLeft: [60, 70], autoPanPaddingBottomRight: [20, 50],
+        className: 'rr-pinned'
+      }).setLatLng(latlng).setContent(html).openOn(map);
+      RR.pinned = hs[0].layer.ids[hs[0].i];
+      var el = popup.getElement();
+      Array.prototype.forEach.call(el.querySelectorAll('.rr-copy'), function (b) {
+        L.DomEvent.on(b, 'click', function (ev) {
+          L.DomEvent.stop(ev);
+          RR.copy(b.getAttribute('data-hex'), b);
+        });
+      });
+      return popup;
+    };
+  };
+
+  /* Copy text to the clipboard (the async API where the page may use it, else a selected
+   * textarea and execCommand, which works in a file:// page). */
+  RR.copy = function (text, button) {
+    function done(ok) {
+      RR.copied = ok ? text : null;
+      if (button) { button.textContent = ok ? 'copied' : 'select and copy: ' + text; }
+    }
+    function fallback() {
+      var ta = document.createElement('textarea');
+      ta.value = text; ta.setAttribute('readonly', '');
+      ta.style.position = 'fixed'; ta.style.left = '-1000px';
+      document.body.appendChild(ta); ta.select();
+      var ok = false;
+      try { ok = document.execCommand('copy'); } catch (err) { ok = false; }
+      document.body.removeChild(ta);
+      done(ok);
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(function () { done(true); }, fallback);
+    } else {
+      fallback();
+    }
   };
 
   function pointLayer(d, makePopup) {
@@ -459,7 +571,7 @@
     return pointLayer(d, function (i) {
       return '<div class="rr-card"><div class="rr-card-title">Seizure</div><table>' +
         row('Date', d.date[i]) + row('Commodity', d.kinds[d.kind[i]]) +
-        row('Quantity', fmt(d.quantity[i])) + row('Agency', d.agency[i]) +
+        row('Quantity', fmt(d.quantity[i]) + ' (unit as reported)') + row('Agency', d.agency[i]) +
         row('Note', d.note[i]) + '</table></div>';
     });
   };
@@ -473,7 +585,58 @@
     });
   };
 
-  /* Offline basemap: TopoJSON (Natural Earth 110m) or GeoJSON, drawn in three world copies. */
+  /* world-atlas stitches Natural Earth across the antimeridian: a ring of Fiji or Chukotka
+   * jumps from 180 to -180 and Antarctica circles the pole, so drawn as given they make
+   * bands across the whole map.  Unwrapped vertex to vertex, a ring is contiguous (it may
+   * reach past 180; it is drawn in three world copies); a ring that ends a whole turn from
+   * where it started goes round a pole and is closed along the map's top or bottom edge. */
+  function unwrapLine(c) {
+    var out = new Array(c.length), prev = c.length ? c[0][0] : 0;
+    for (var i = 0; i < c.length; i++) {
+      var x = c[i][0];
+      while (x - prev > 180) { x -= 360; }
+      while (x - prev < -180) { x += 360; }
+      out[i] = [x, c[i][1]]; prev = x;
+    }
+    return out;
+  }
+  function unwrapRing(c) {
+    var r = unwrapLine(c);
+    if (r.length < 2) { return r; }
+    var a = r[0], b = r[r.length - 1];
+    if (Math.abs(b[0] - a[0]) > 180) {
+      var sum = 0;
+      for (var i = 0; i < r.length; i++) { sum += r[i][1]; }
+      var pole = sum < 0 ? -MAX_LAT : MAX_LAT;
+      r.push([b[0], pole], [a[0], pole], [a[0], a[1]]);
+    }
+    return r;
+  }
+  function unwrapGeometry(g) {
+    if (!g) { return g; }
+    var c = g.coordinates;
+    switch (g.type) {
+      case 'Polygon': return {type: g.type, coordinates: c.map(unwrapRing)};
+      case 'MultiPolygon':
+        return {type: g.type, coordinates: c.map(function (p) { return p.map(unwrapRing); })};
+      case 'LineString': return {type: g.type, coordinates: unwrapLine(c)};
+      case 'MultiLineString': return {type: g.type, coordinates: c.map(unwrapLine)};
+      case 'GeometryCollection': return {type: g.type, geometries: g.geometries.map(unwrapGeometry)};
+      default: return g;
+    }
+  }
+  function unwrapGeoJSON(obj) {
+    if (obj.type === 'FeatureCollection') {
+      return {type: obj.type, features: obj.features.map(unwrapGeoJSON)};
+    }
+    if (obj.type === 'Feature') {
+      return {type: 'Feature', properties: obj.properties || {}, geometry: unwrapGeometry(obj.geometry)};
+    }
+    return unwrapGeometry(obj);
+  }
+
+  /* Offline basemap: TopoJSON (Natural Earth 1:50m by default) or GeoJSON, unwrapped across
+   * the antimeridian, drawn in three world copies. */
   RR.basemap = function (map, d) {
     if (!map.getPane('rr-base')) { map.createPane('rr-base').style.zIndex = 250; }
     var land, borders = null;
@@ -483,10 +646,15 @@
     } else {
       land = d.geojson;
     }
+    land = unwrapGeoJSON(land);
+    if (borders) { borders = unwrapGeoJSON(borders); }
     var group = L.featureGroup();
+    /* One canvas for the whole basemap: thousands of SVG paths at 1:50m would make every
+     * pan and zoom slow. */
+    var renderer = L.canvas({pane: 'rr-base', padding: 0.2});
     [-360, 0, 360].forEach(function (shift) {
       var c2l = function (c) { return L.latLng(c[1], c[0] + shift); };
-      var opts = {coordsToLatLng: c2l, interactive: false, pane: 'rr-base'};
+      var opts = {coordsToLatLng: c2l, interactive: false, pane: 'rr-base', renderer: renderer};
       group.addLayer(L.geoJSON(land, L.extend({style: {
         color: '#8d99a6', weight: 0.8, fillColor: '#eceff1', fillOpacity: 1
       }}, opts)));
@@ -495,6 +663,33 @@
       }
     });
     RR.layers.basemap = group;
+    return group;
+  };
+
+  /* Context under the data: ports as small squares named on hover, shipping lanes as
+   * dashed lines (unwrapped across the antimeridian, in three world copies). */
+  RR.contextLayer = function (d) {
+    var group = L.featureGroup();
+    if (d.kind === 'ports') {
+      for (var i = 0; i < d.lat.length; i++) {
+        var m = L.marker([d.lat[i], d.lon[i]], {
+          icon: L.divIcon({className: 'rr-port', iconSize: [7, 7]}), keyboard: false,
+          bubblingMouseEvents: false
+        });
+        if (d.names[i]) { m.bindTooltip(d.names[i], {direction: 'top', offset: [0, -4]}); }
+        group.addLayer(m);
+      }
+    } else {
+      var lines = unwrapGeoJSON(d.geojson);
+      [-360, 0, 360].forEach(function (shift) {
+        group.addLayer(L.geoJSON(lines, {
+          coordsToLatLng: function (c) { return L.latLng(c[1], c[0] + shift); },
+          interactive: false,
+          style: {color: '#546e7a', weight: 1.5, opacity: 0.8, dashArray: '6 4', fill: false}
+        }));
+      });
+    }
+    RR.layers[d.key] = group;
     return group;
   };
 
@@ -516,6 +711,253 @@
     var tracked = new Set(blocks.map(function (b) { return RR.layers[b.getAttribute('data-layer')]; }));
     map.on('layeradd layerremove', function (e) { if (tracked.has(e.layer)) { sync(); } });
     sync();
+  };
+
+  /* Quantile classes of a numeric column (null = no data): at most n classes of about equal
+   * counts; returns the classes, their breaks and the values. */
+  function quantileClasses(values, n) {
+    var finite = [], i;
+    for (i = 0; i < values.length; i++) {
+      if (values[i] !== null && values[i] !== undefined && isFinite(values[i])) { finite.push(values[i]); }
+    }
+    finite.sort(function (a, b) { return a - b; });
+    var breaks = [];
+    if (finite.length) {
+      breaks.push(finite[0]);
+      for (var k = 1; k < n; k++) {
+        var b = finite[Math.floor(k * (finite.length - 1) / n)];
+        if (b > breaks[breaks.length - 1]) { breaks.push(b); }
+      }
+      if (finite[finite.length - 1] > breaks[breaks.length - 1] || breaks.length === 1) {
+        breaks.push(finite[finite.length - 1]);
+      }
+    }
+    return {breaks: breaks, cls: classesOf(values, breaks)};
+  }
+  function classesOf(values, breaks) {
+    var out = new Int16Array(values.length), last = breaks.length - 2;
+    for (var i = 0; i < values.length; i++) {
+      var v = values[i];
+      if (v === null || v === undefined || !isFinite(v) || last < 0) { out[i] = -1; continue; }
+      var k = 0;
+      while (k < last && v >= breaks[k + 1]) { k++; }
+      out[i] = k;
+    }
+    return out;
+  }
+  function pick(colors, n) {
+    if (n >= colors.length) { return colors.slice(0, n); }
+    var out = [];
+    for (var k = 0; k < n; k++) {
+      out.push(colors[n === 1 ? colors.length - 1 : Math.round(k * (colors.length - 1) / (n - 1))]);
+    }
+    return out;
+  }
+
+  /* The "Colour, filter, find" control: colour the risk layer by risk, any factor, Gi* z or
+   * the trend; show only some classes or values at or above a threshold; find a cell by hex
+   * id or "lat, lon" and pin its card.  RR.colourBy, RR.filter and RR.search are the same
+   * actions for scripts and tests. */
+  RR.controls = function (map, layer) {
+    var d = layer.d, P = d.palettes, riskTitle = document.getElementById('rr-legend-risk-title');
+    var riskRows = document.getElementById('rr-legend-risk-rows');
+    var riskNote = document.getElementById('rr-legend-risk-note');
+    /* Coloured by another column, the risk block's own rows are hidden (not rewritten: text
+     * read back from innerHTML and parsed again would lose its carriage returns) and a
+     * block for the column is shown in their place. */
+    var alt = null;
+    if (riskTitle) {
+      alt = document.createElement('div');
+      alt.id = 'rr-legend-colour'; alt.hidden = true;
+      riskNote.parentNode.insertBefore(alt, riskNote.nextSibling);
+    }
+    var schemes = [{key: 'risk', label: 'Risk class'}];
+    d.factors.forEach(function (f, k) {
+      schemes.push({key: 'factor-' + k, label: f.label + (f.unit ? ' (' + f.unit + ')' : ''),
+        values: f.values, unit: f.unit});
+    });
+    if (d.hotspot && d.hotspot.z) {
+      schemes.push({key: 'gi', label: 'Gi* z-score (standard deviations)', values: d.hotspot.z,
+        fixed: [-1e9, -2.58, -1.96, -1.65, 1.65, 1.96, 2.58, 1e9], unit: 'SD'});
+    }
+    if (d.hotspot && d.hotspot.trend) {
+      schemes.push({key: 'trend', label: 'Trend (Mann-Kendall)', codes: d.hotspot.trend,
+        names: d.hotspot.trends});
+    }
+    var state = {scheme: schemes[0], classes: null, values: null, labels: [], off: {}, min: null};
+
+    function legendRows(colors, labels) {
+      return labels.map(function (t, k) {
+        return '<div><i style="background:' + colors[k] + '"></i>' + t + '</div>';
+      }).join('');
+    }
+    function apply() {
+      var sc = state.scheme, cls, colors, labels = [];
+      if (sc.key === 'risk') {
+        colors = d.colors; labels = d.labels.map(function (t, k) {
+          return t + ' (' + fmt(d.breaks[k]) + '–' + fmt(d.breaks[k + 1]) + ' points)';
+        });
+        state.values = d.risk.map(function (v, i) { return d.observed[i] === 1 ? v : null; });
+        layer.setColouring('risk', null, colors);
+      } else if (sc.codes) {
+        cls = Int16Array.from(sc.codes);
+        colors = sc.names.map(function (_, k) { return P.categorical[k % P.categorical.length]; });
+        labels = sc.names.slice();
+        state.values = null;
+        layer.setColouring(sc.key, cls, colors);
+      } else {
+        var q = sc.fixed ? {breaks: sc.fixed, cls: classesOf(sc.values, sc.fixed)} :
+          quantileClasses(sc.values, P.ramp.length);
+        var nb = q.breaks.length - 1;
+        colors = sc.fixed ? P.diverging : pick(P.ramp, Math.max(nb, 1));
+        for (var k = 0; k < nb; k++) {
+          var lo = q.breaks[k], hi = q.breaks[k + 1];
+          labels.push(sc.fixed ? (k === 0 ? '< ' + fmt(hi) : k === nb - 1 ? '≥ ' + fmt(lo) :
+            fmt(lo) + ' to ' + fmt(hi)) + ' ' + sc.unit :
+            fmt(lo) + '–' + fmt(hi) + (sc.unit ? ' ' + sc.unit : ''));
+        }
+        state.values = sc.values;
+        layer.setColouring(sc.key, q.cls, colors);
+      }
+      state.labels = labels;
+      if (alt) {
+        var own = sc.key === 'risk';
+        riskTitle.hidden = riskRows.hidden = riskNote.hidden = !own;
+        alt.hidden = own;
+        alt.innerHTML = own ? '' : '<div class="rr-legend-title">Colour: ' + sc.label + '</div>' +
+          legendRows(colors, labels) + '<div class="rr-legend-note">' + (sc.codes ?
+            'Categories of the cell.' : sc.fixed ?
+            'Gi* z-score classes at 90, 95 and 99 % confidence.' :
+            'Quantile classes of the cells with a value (about equal counts).') + '</div>';
+      }
+      renderClasses(colors, labels);
+      applyFilter();
+    }
+    function applyFilter() {
+      var n = layer.ids.length, mask = new Uint8Array(n), any = false;
+      var cls = layer.cls, vals = state.values, min = state.min;
+      for (var i = 0; i < n; i++) {
+        var ok = !state.off[cls[i]];
+        if (ok && min !== null) { ok = vals !== null && vals[i] !== null && vals[i] >= min; }
+        mask[i] = ok ? 1 : 0;
+        if (!ok) { any = true; }
+      }
+      layer.setMask(any ? mask : null);
+      RR.shown = any ? mask.reduce(function (a, b) { return a + b; }, 0) : n;
+    }
+
+    var div = L.DomUtil.create('div', 'leaflet-control rr-controls');
+    div.id = 'rr-controls';
+    var details = L.DomUtil.create('details', '', div);
+    details.open = true;
+    L.DomUtil.create('summary', '', details).innerHTML = 'Colour, filter, find';
+    var lab = L.DomUtil.create('label', 'rr-ctl-row', details);
+    lab.innerHTML = '<span>Colour by</span>';
+    var select = L.DomUtil.create('select', '', lab);
+    select.id = 'rr-colour-by';
+    schemes.forEach(function (sc) {
+      var o = document.createElement('option');
+      o.value = sc.key; o.innerHTML = sc.label; select.appendChild(o);
+    });
+    var classBox = L.DomUtil.create('div', 'rr-ctl-classes', details);
+    classBox.id = 'rr-filter-classes';
+    var minRow = L.DomUtil.create('label', 'rr-ctl-row', details);
+    minRow.innerHTML = '<span>At least</span>';
+    var minInput = L.DomUtil.create('input', '', minRow);
+    minInput.type = 'number'; minInput.step = 'any'; minInput.id = 'rr-filter-min';
+    minInput.placeholder = 'any value';
+    var findRow = L.DomUtil.create('form', 'rr-ctl-row', details);
+    var find = L.DomUtil.create('input', '', findRow);
+    find.type = 'search'; find.id = 'rr-search'; find.placeholder = 'hex id or lat, lon';
+    find.setAttribute('aria-label', 'Find a cell by hex id or lat, lon');
+    var go = L.DomUtil.create('button', '', findRow);
+    go.type = 'submit'; go.innerHTML = 'Find';
+    var msg = L.DomUtil.create('div', 'rr-ctl-msg', details);
+    msg.id = 'rr-search-msg';
+
+    function renderClasses(colors, labels) {
+      classBox.innerHTML = '';
+      state.off = {};
+      labels.forEach(function (t, k) {
+        var l = L.DomUtil.create('label', '', classBox), c = L.DomUtil.create('input', '', l);
+        c.type = 'checkbox'; c.checked = true; c.setAttribute('data-class', k);
+        var sw = L.DomUtil.create('i', '', l);
+        sw.style.background = colors[k];
+        L.DomUtil.create('span', '', l).innerHTML = t;
+        L.DomEvent.on(c, 'change', function () { state.off[k] = !c.checked; applyFilter(); });
+      });
+      var l = L.DomUtil.create('label', '', classBox), c = L.DomUtil.create('input', '', l);
+      c.type = 'checkbox'; c.checked = true; c.setAttribute('data-class', -1);
+      L.DomUtil.create('i', 'rr-nodata-swatch', l);
+      L.DomUtil.create('span', '', l).innerHTML = 'no data';
+      L.DomEvent.on(c, 'change', function () { state.off[-1] = !c.checked; applyFilter(); });
+    }
+
+    RR.colourBy = function (key) {
+      var sc = schemes.filter(function (x) { return x.key === key; })[0];
+      if (!sc) { return false; }
+      state.scheme = sc; select.value = key; minInput.value = ''; state.min = null;
+      apply();
+      return true;
+    };
+    RR.colourSchemes = schemes.map(function (x) { return x.key; });
+    RR.filter = function (offClasses, min) {
+      state.off = {};
+      (offClasses || []).forEach(function (k) { state.off[k] = true; });
+      Array.prototype.forEach.call(classBox.querySelectorAll('input'), function (c) {
+        c.checked = !state.off[+c.getAttribute('data-class')];
+      });
+      state.min = min === null || min === undefined || min === '' ? null : +min;
+      minInput.value = state.min === null ? '' : state.min;
+      applyFilter();
+    };
+    RR.search = function (text) {
+      var t = String(text || '').trim(), ll = null, i = -1, id = null;
+      var m = /^(-?\d+(?:\.\d+)?)\s*[,; ]\s*(-?\d+(?:\.\d+)?)$/.exec(t);
+      if (/^[0-9a-fA-F]{15}$/.test(t)) {
+        id = t.toLowerCase();
+        if (!h3.isValidCell(id)) { msg.innerHTML = 'not a valid H3 cell id'; return 'invalid'; }
+        var c = h3.cellToLatLng(id);
+        ll = L.latLng(c[0], c[1]);
+        i = layer.index.has(id) ? layer.index.get(id) : -1;
+      } else if (m) {
+        var lat = +m[1], lon = +m[2];
+        if (Math.abs(lat) > 90 || Math.abs(lon) > 180) {
+          msg.innerHTML = 'latitude must be within ±90 and longitude within ±180';
+          return 'invalid';
+        }
+        ll = L.latLng(lat, lon);
+      } else {
+        msg.innerHTML = 'type a hex id (15 hex digits) or "lat, lon"';
+        return 'invalid';
+      }
+      /* The copy of the point nearest the view's centre, so that the map does not fly
+       * across the world at the antimeridian. */
+      var cx = map.getCenter().lng;
+      ll = L.latLng(ll.lat, ll.lng + 360 * Math.round((cx - ll.lng) / 360));
+      map.setView(ll, Math.max(map.getZoom(), 6), {animate: false});
+      if (i < 0) { i = layer.cellAt(ll); }
+      var hs = RR.hits ? RR.hits(ll) : [];
+      if (i >= 0 && hs.length && RR.pin) {
+        RR.pin(ll, hs);
+        msg.innerHTML = '';
+        return 'found';
+      }
+      msg.innerHTML = 'no cell of this map ' + (id ? 'with this id' : 'at this point') +
+        (layer.mask ? ' (or it is filtered out)' : '');
+      return 'not found';
+    };
+
+    L.DomEvent.on(select, 'change', function () { RR.colourBy(select.value); });
+    L.DomEvent.on(minInput, 'change', function () {
+      state.min = minInput.value === '' ? null : +minInput.value; applyFilter();
+    });
+    L.DomEvent.on(findRow, 'submit', function (ev) { L.DomEvent.preventDefault(ev); RR.search(find.value); });
+    L.DomEvent.disableClickPropagation(div);
+    L.DomEvent.disableScrollPropagation(div);
+    var Ctl = L.Control.extend({options: {position: 'topleft'}, onAdd: function () { return div; }});
+    new Ctl().addTo(map);
+    apply();
   };
 
   /* The side panel sits beside the map: opening it narrows the map (CSS on body), so it

@@ -2,13 +2,10 @@
 
 ``rolling_back_test`` scores any number of methods (``(train_events, cells, origin) -> score``
 or a :class:`Forecast` with expected counts) against the baselines over rolling origins, with a
-cell universe fixed before each test window; ``plot_evaluation`` draws the result.  The
-single-split ``back_test`` and its ``plot_back_test`` are kept for the runner until it moves to
-``rolling_back_test``; they score cells that exist because a test event fell there (issue 10).
+cell universe fixed before each test window; ``plot_evaluation`` draws the result.
 """
 
 from ._json import json_safe
-from ._legacy import back_test, plot_back_test
 from .backtest import (
     CURVE_GRID,
     Forecast,
@@ -29,7 +26,6 @@ __all__ = [
     "BacktestOptions",
     "Forecast",
     "Method",
-    "back_test",
     "backtest_origins",
     "baseline_methods",
     "capture_curve",
@@ -37,7 +33,6 @@ __all__ = [
     "events_to_counts",
     "hit_rates",
     "json_safe",
-    "plot_back_test",
     "plot_evaluation",
     "prepare_events",
     "ranking_metrics",

@@ -23,7 +23,8 @@ Transforms: counts and recency ``log1p``; smoothed counts ``log(x + c)`` with ``
 of the mean events per cell over the history (a floor, so that a cell outside every kernel has
 a finite value).  Extra per-cell factors (transit, rasters, plug-ins) are time-invariant
 columns; NaN means "not covered": the value is filled with the covered cells' mean and a
-``<factor>__missing`` indicator joins the design, so a gap is never read as a zero.
+``<factor>__missing`` indicator joins the design, so a gap is never read as a zero (one indicator
+per distinct coverage mask, named after its first factor: the transit factors share one).
 
 The kernel sums are sparse matrix products: one KD-tree query for the cell-event pairs within
 the largest radius, one sparse matrix per bandwidth, one product per window and origin.
@@ -238,6 +239,7 @@ def _factor_columns(
     cols: dict[str, np.ndarray] = {}
     desc: dict[str, str] = {}
     raw: dict[str, np.ndarray] = {}
+    masks: dict[bytes, list[str]] = {}
     if factors is None or len(factors.columns) == 0:
         return cols, desc, raw
     frame = factors
@@ -275,8 +277,19 @@ def _factor_columns(
         cols[str(name)] = np.where(covered, x, fill)
         desc[str(name)] = f"factor {name!r} ({'log1p' if how == 'log' else 'linear'})"
         if not covered.all():
-            cols[f"{name}__missing"] = (~covered).astype("float64")
-            desc[f"{name}__missing"] = f"1 where factor {name!r} does not cover the cell"
+            key = np.packbits(~covered).tobytes()
+            masks.setdefault(key, []).append(str(name))
+    # One indicator per distinct coverage mask: factors of one source (the transit factors
+    # share the AIS coverage) would otherwise give identical, unidentifiable columns.
+    for key, names in masks.items():
+        missing = np.unpackbits(np.frombuffer(key, dtype=np.uint8), count=len(cells))
+        cols[f"{names[0]}__missing"] = missing.astype("float64")
+        which = ", ".join(repr(n) for n in names)
+        desc[f"{names[0]}__missing"] = (
+            f"1 where factor {which} does not cover the cell"
+            if len(names) == 1
+            else f"1 where factors {which} do not cover the cell (one shared coverage)"
+        )
     return cols, desc, raw
 
 

@@ -13,7 +13,12 @@ plug-ins), and the model is fitted fresh at each forecast origin:
    origin; the other, quiet cells get the observed rate of quiet rows (plus half an event, so
    never zero): the regression then ranks where there is history instead of spending itself on
    the edge of the history's support;
-2. **standardise** each feature over the training rows (relative risks are per 1 SD);
+2. **standardise** each feature over the training rows (relative risks are per 1 SD); drop a
+   feature that is constant there or a linear combination of earlier ones (its coefficient is
+   not identified; the report names the features it duplicates), and a feature whose Poisson
+   fit gives a relative risk above ``e^max_log_rr_range`` between its lowest and highest
+   training value ((quasi-)separation: its cells almost never or almost always have events,
+   and the likelihood pushes the coefficient towards infinity);
 3. **family**: Poisson and negative binomial (NB2, ``Var = μ + α μ²``) are fitted with all
    features; ``family: auto`` keeps the lower BIC.  ``α`` is the maximum-likelihood value given
    the Poisson means (a two-step estimator), re-estimated after selection from the NB means;
@@ -26,6 +31,8 @@ plug-ins), and the model is fitted fresh at each forecast origin:
    independent), 95 % Wald intervals and p-values;
 6. **forecast**: expected events per cell in the next horizon ``μ``, the probability of at least
    one (Poisson ``1 - e^{-μ}``, NB ``1 - (1 + α μ)^{-1/α}``) and the ranking score ``μ / area``.
+   A forecast cell's feature outside the training rows' range is clamped to that range (the
+   log-linear model is not extrapolated; the report counts the clamped cells per feature).
 
 Explaining a cell: ``log μ`` is the sum of the intercept, the offset and ``β_k z_k``; against the
 *reference cell* (every standardised feature at its mean over the universe at the origin, mean
@@ -58,6 +65,7 @@ __all__ = [
     "FittedModel",
     "cluster_robust_cov",
     "fit_log_link",
+    "independent_columns",
     "loglike_obs",
     "nb2_alpha",
 ]
@@ -66,6 +74,35 @@ log = logging.getLogger(__name__)
 
 _Z95 = float(stats.norm.ppf(0.975))
 _ALPHA_BOUNDS = (1e-6, 1e3)
+
+
+def independent_columns(
+    z: np.ndarray, candidates: list[int], tol: float = 1e-8
+) -> tuple[list[int], dict[int, list[int]]]:
+    """Keep the ``candidates`` columns of ``z`` that are not linear combinations of earlier ones.
+
+    Columns are taken in order; a column whose residual after least squares on the kept columns
+    (and the intercept) has a sum of squares below ``tol`` times its own centred sum of squares
+    is collinear (its coefficient is not identified: two factors that share one coverage mask,
+    a count window equal to another).  Returns the kept columns and, per dropped column, the kept
+    columns it is a combination of.
+    """
+    kept: list[int] = []
+    collinear: dict[int, list[int]] = {}
+    n = z.shape[0]
+    ones = np.ones((n, 1))
+    for i in candidates:
+        col = z[:, i]
+        ss = float(((col - col.mean()) ** 2).sum())
+        if kept:
+            basis = np.column_stack([ones, z[:, kept]])
+            coef, *_ = np.linalg.lstsq(basis, col, rcond=None)
+            resid = col - basis @ coef
+            if float(resid @ resid) <= tol * max(ss, 1e-300):
+                collinear[i] = [k for k, c in zip(kept, coef[1:], strict=True) if abs(c) > 1e-6]
+                continue
+        kept.append(i)
+    return kept, collinear
 
 
 @dataclass
@@ -456,8 +493,10 @@ class FittedModel:
         xr = f.x_train[region]
         mean = xr.mean(axis=0) if xr.size else np.zeros(len(f.names))
         sd = xr.std(axis=0) if xr.size else np.zeros(len(f.names))
-        del xr
         self.mean_, self.sd_ = mean, sd
+        self.lo_ = xr.min(axis=0) if xr.size else np.zeros(len(f.names))
+        self.hi_ = xr.max(axis=0) if xr.size else np.zeros(len(f.names))
+        del xr
         dropped: list[dict] = []
         active = []
         for i, nm in enumerate(f.names):
@@ -466,6 +505,15 @@ class FittedModel:
             else:
                 active.append(i)
         z = (f.x_train[rows] - mean) / np.where(sd > 0, sd, 1.0)
+        active, collinear = independent_columns(z, active)
+        for i, with_ in collinear.items():
+            others = ", ".join(repr(f.names[k]) for k in with_)
+            dropped.append(
+                {
+                    "name": f.names[i],
+                    "reason": f"a linear combination of {others} on the training rows",
+                }
+            )
         y = f.y_train[rows]
         off = f.offset_train[rows]
         n_eff = float(w.sum())
@@ -492,6 +540,25 @@ class FittedModel:
             )
 
         pois = fit("poisson", None, active)
+        while pois.active:
+            # Quasi-complete separation: a feature whose cells (almost) never or always have
+            # events drives its coefficient to +-infinity; it is not identified, so it goes.
+            span = np.ptp(z[:, pois.active], axis=0)
+            log_rr = np.abs(pois.params[1:]) * span
+            k = int(np.argmax(log_rr))
+            if log_rr[k] <= o.max_log_rr_range:
+                break
+            name = f.names[pois.active[k]]
+            dropped.append(
+                {
+                    "name": name,
+                    "reason": f"relative risk e^{log_rr[k]:.3g} between its lowest and highest "
+                    f"training value (limit e^{o.max_log_rr_range:g}): (quasi-)separation, the "
+                    "coefficient is not identified",
+                }
+            )
+            pois = fit("poisson", None, [c for j, c in enumerate(pois.active) if j != k])
+        active = pois.active
         fam_bic: dict[str, float] = {"poisson": pois.bic}
         nb: _Fit | None = None
         if o.family in ("auto", "negative_binomial"):
@@ -552,7 +619,11 @@ class FittedModel:
     def _predict_glm(self, f: LaggedFeatures) -> None:
         best = self.fit_
         assert best is not None
-        zp = (f.x_pred - self.mean_) / np.where(self.sd_ > 0, self.sd_, 1.0)
+        # Clamping: a forecast cell whose feature lies outside the training rows' range is
+        # treated as the nearest training value instead of extrapolating the log-linear model.
+        x_pred = np.clip(f.x_pred, self.lo_, self.hi_)
+        self.clamped_ = (x_pred != f.x_pred).sum(axis=0)
+        zp = (x_pred - self.mean_) / np.where(self.sd_ > 0, self.sd_, 1.0)
         za = zp[:, best.active]
         beta = best.params[1:]
         eta = best.params[0] + f.offset_pred + za @ beta
@@ -783,6 +854,8 @@ class FittedModel:
                 "selected": i in pos,
                 "mean": float(self.mean_[i]),
                 "sd": float(self.sd_[i]),
+                "training_range": [float(self.lo_[i]), float(self.hi_[i])],
+                "clamped_cells": int(self.clamped_[i]),
             }
             if i in pos:
                 j = pos[i] + 1

@@ -80,6 +80,13 @@ class FittedOptions(BaseModel):
     selection: Literal["bic", "none"] = Field(
         "bic", description="'bic': backward elimination while BIC decreases; 'none': keep all."
     )
+    max_log_rr_range: float = Field(
+        15.0,
+        gt=0,
+        description="A feature whose fitted relative risk between its lowest and highest training"
+        " value exceeds e^this (15: 3.3 million-fold) is dropped as (quasi-)separated: the"
+        " training rows do not identify its coefficient.",
+    )
     min_events: int = Field(30, ge=1, description="Fewer events in the history: fallback.")
     min_label_events: int = Field(
         10, ge=1, description="Fewer events in the training labels: fallback."

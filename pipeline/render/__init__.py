@@ -5,8 +5,9 @@ Design (issue #6)
 *Offline.*  Every script and stylesheet is inlined from ``pipeline/assets`` (vendored from npm
 by ``tools/vendor_assets.py``; versions and sha256 in ``pipeline/assets/README.md``); the page
 carries a Content-Security-Policy that allows only its own inline scripts (by sha256) and no
-origin at all; the basemap is Natural Earth 1:110m land and borders drawn as vectors.  Online
-tiles are added only when :attr:`RenderOptions.tiles` names them.
+origin at all; the basemap is Natural Earth land and borders drawn as vectors (1:50m by
+default, 1:10m or 1:110m by :attr:`RenderOptions.basemap`).  Online tiles are added only when
+:attr:`RenderOptions.tiles` names them.
 
 *One escaping path.*  Every data string that reaches the page (card texts, popups, layer names,
 legend, title, footer) goes through :func:`escape_text`, which turns the characters that are
@@ -29,13 +30,31 @@ map and never over it, shows the rolling back-test (hit rate at 1/5/10 % of the 
 ± sd per method, wins per origin), the model report and the hot-spot counts.  Missing values
 are shown as missing, never as 0.
 
+*True across the antimeridian and near the poles (issue 14).*  The view is one continuous
+longitude range around the area (past 180° for Fiji); seizure points, the heat layer, events
+and ports are moved by whole turns into it, raster overlays are re-ordered and cut to their
+data, the basemap's stitched rings and lanes are unwrapped vertex to vertex (a ring round a
+pole closed along the map's edge) and drawn in three world copies, and the PNG preview is
+framed the same way.
+
+*Meaning and controls (issue 14).*  Risk classes are quantiles or natural breaks of the run
+(:attr:`RenderOptions.classes`; fixed breaks still possible), stated in the legend with their
+unit; the card says which factor could not observe a cell, and lists the largest categories
+with the rest as "others".  A "Colour, filter, find" control colours by risk, any factor, Gi*
+z or the trend, filters by class and threshold, and finds a cell by hex id or "lat, lon";
+a click pins the card (it scrolls inside when taller than the map) with a button that copies
+the hex id.  Title, controls, legend, slider and footer are laid out so that none covers
+another at 1280x800 and larger, and the first view is padded clear of them.
+
 *Byte-stable.*  Elements are numbered in tree order instead of branca's random ids, so the
 same inputs give the same page, byte for byte.
 
 *Countable.*  The page sets ``window.routeRisk``: ``hexCount`` (risk cells drawn in the last
 frame), ``hexTotal`` (risk cells decoded), ``layers`` (by key: ``risk``, ``transit``,
-``significance``, ``emerging``, ``raster-<k>``, ``seizures``, ``events``, ``basemap``),
-``panelOpen``, ``ready`` (true once every layer is on the map) and ``map``.
+``significance``, ``emerging``, ``raster-<k>``, ``seizures``, ``events``, ``ports``,
+``lanes``, ``basemap``), ``panelOpen``, ``ready`` (true once every layer is on the map),
+``map``, and the actions ``colourBy(key)``, ``filter(offClasses, min)``, ``search(text)``
+(``"found"``, ``"not found"`` or ``"invalid"``) with ``pinned`` and ``copied``.
 
 Layout
 ------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import folium
 import numpy as np
 from branca.element import Element
@@ -92,6 +94,18 @@ class PointLayer(PayloadLayer):
         self.factory = factory
 
 
+class ContextLayer(PayloadLayer):
+    """Context drawn under the data: ports (squares) or shipping lanes (dashed lines)."""
+
+    inline_js = [("route_risk", "route_risk.js")]
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "var {{ this.get_name() }} = routeRisk.contextLayer({{ this.payload }});"
+        "{% endmacro %}"
+    )
+    _js_name = "RouteRiskContext"
+
+
 class HeatMapLayer(InlineAssetsMixin, HeatMap):
     """folium's HeatMap with leaflet-heat inlined instead of loaded from a CDN."""
 
@@ -145,6 +159,46 @@ def _mercator_rows(array: np.ndarray, lat_min: float, lat_max: float) -> np.ndar
     return array[src]
 
 
+def raster_in_view(raster: RasterOverlay, centre: float) -> RasterOverlay:
+    """Return the raster with its columns in the view's longitude range, empty margins cut.
+
+    Each column's centre longitude is moved by whole turns into ``[centre - 180, centre +
+    180)`` and the columns are put in that order, so a raster given on 0..360° or on
+    -180..180° with data on both sides of the antimeridian is drawn as one image beside the
+    area instead of spanning the world.  Rows and columns without any finite value around
+    the data are dropped.  Columns are assumed equally spaced (EPSG:4326 rasters).
+    """
+    a = np.asarray(raster.array, dtype="float64")
+    if a.ndim != 2 or a.size == 0:
+        return raster
+    lon0, lat0, lon1, lat1 = (float(v) for v in raster.bounds)
+    if not (lon0 < lon1 and lat0 < lat1):
+        return raster  # raster_rgba says what is wrong
+    h, w = a.shape
+    step_x, step_y = (lon1 - lon0) / w, (lat1 - lat0) / h
+    centres = lon0 + (np.arange(w) + 0.5) * step_x
+    if lon1 - lon0 >= 360.0 - 1.5 * abs(step_x):  # global: the columns wrap around
+        wrapped = np.mod(centres - centre + 180.0, 360.0) - 180.0 + centre
+        order = np.argsort(wrapped, kind="stable")
+        a, centres = a[:, order], wrapped[order]
+    else:  # one block: shift it whole, keeping it contiguous
+        mid = 0.5 * (lon0 + lon1)
+        shift = (np.mod(mid - centre + 180.0, 360.0) - 180.0 + centre) - mid
+        centres = centres + shift
+    finite = np.isfinite(a)
+    cols, rows = np.flatnonzero(finite.any(axis=0)), np.flatnonzero(finite.any(axis=1))
+    if cols.size == 0:
+        return raster
+    c0, c1, r0, r1 = cols[0], cols[-1] + 1, rows[0], rows[-1] + 1
+    bounds = (
+        float(centres[c0] - 0.5 * step_x),
+        float(lat1 - r1 * step_y),
+        float(centres[c1 - 1] + 0.5 * step_x),
+        float(lat1 - r0 * step_y),
+    )
+    return replace(raster, array=a[r0:r1, c0:c1], bounds=bounds)
+
+
 def raster_rgba(raster: RasterOverlay) -> tuple[np.ndarray, float, float]:
     import matplotlib
 
@@ -171,7 +225,8 @@ def raster_rgba(raster: RasterOverlay) -> tuple[np.ndarray, float, float]:
 def raster_to_overlay(name: str, data, max_px: int = 1000) -> RasterOverlay | None:
     """Downsample a raster to at most ``max_px`` pixels a side in EPSG:4326 for display.
 
-    Display only: a raster that cannot be shown is logged and skipped (``None``), never a
+    The overlay's units are the raster's ``units`` attribute (CF / GDAL metadata), shown in
+    the legend.  Display only: a raster that cannot be shown is logged and skipped (``None``), never a
     failed run.
     """
     import logging
@@ -187,4 +242,5 @@ def raster_to_overlay(name: str, data, max_px: int = 1000) -> RasterOverlay | No
     except Exception as exc:  # display only: a failed overlay must not fail the run
         logging.getLogger(__name__).warning("raster overlay for %s skipped: %s", name, exc)
         return None
-    return RasterOverlay(name=name, array=arr, bounds=(x0, y0, x1, y1), units="")
+    units = band.attrs.get("units") or data.attrs.get("units") or ""
+    return RasterOverlay(name=name, array=arr, bounds=(x0, y0, x1, y1), units=str(units))

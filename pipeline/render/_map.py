@@ -13,18 +13,19 @@ from folium.map import LayerControl
 
 from .. import schema as S
 from ..errors import InputError
-from ..grid import cell_area_km2, cells_to_latlng
 from ..io import atomic_write_text
 from ._assets import is_csp_origin, render_page
 from ._escaping import escape_text, to_js
 from ._layers import (
     BasemapLayer,
+    ContextLayer,
     HeatMapLayer,
     HexLayer,
     HtmlBlock,
     MapScript,
     OfflineMap,
     PointLayer,
+    raster_in_view,
     raster_rgba,
 )
 from ._legend import legend_markup
@@ -34,30 +35,19 @@ from ._payload import (
     basemap_payload,
     emerging_payload,
     event_payload,
+    lanes_payload,
+    map_classes,
+    ports_payload,
     risk_payload,
     seizure_payload,
     significance_payload,
     sorted_cells,
     transit_payload,
     validate_classes,
+    view_bounds,
+    wrap_lon,
 )
 from ._slider import slider_script
-
-
-def _fit_bounds(cells: np.ndarray) -> list[list[float]]:
-    """Bounds of the cells' extents (centres padded by one cell size), antimeridian-aware."""
-    lat, lon = cells_to_latlng(cells)
-    if lat.size == 0:
-        return [[-60.0, -170.0], [75.0, 170.0]]
-    pad_lat = float(np.sqrt(np.max(cell_area_km2(cells[:: max(1, cells.size // 1000)])))) / 111.0
-    lon0, lon1 = float(lon.min()), float(lon.max())
-    if lon1 - lon0 > 180:
-        shifted = np.where(lon < 0, lon + 360, lon)
-        if shifted.max() - shifted.min() < lon1 - lon0:
-            lon0, lon1 = float(shifted.min()), float(shifted.max())
-    lat0, lat1 = float(lat.min()) - pad_lat, float(lat.max()) + pad_lat
-    pad_lon = pad_lat / max(np.cos(np.radians(min(max(abs(lat0), abs(lat1)), 85.0))), 0.05)
-    return [[max(lat0, -85.0), lon0 - pad_lon], [min(lat1, 85.0), lon1 + pad_lon]]
 
 
 def build_map(
@@ -95,6 +85,7 @@ def build_map(
         disagree or a cell is duplicated.
     """
     validate_classes(data)
+    data = map_classes(data, options.classes)
     S.require_columns(data.scores, [S.RISK, S.RISK_CLASS], "scores")
     scores, cells = sorted_cells(data.scores, "scores")
     risk = risk_payload(data, scores, cells, options)
@@ -111,13 +102,30 @@ def build_map(
     )
     # Not folium's fit_bounds: the first view must not be a zoom animation (a screenshot or a
     # reader would see a blurred, half-scaled frame), hence animate: false.
-    MapScript(m, f".fitBounds({to_js(_fit_bounds(cells))}, {{animate: false}});").add_to(m)
+    view = view_bounds(cells)
+    centre = 0.5 * (view[0][1] + view[1][1])
+    # Padded so that the area opens clear of the controls: "Colour, filter, find" on the
+    # left, the layer control and the legend on the right, the title on top.
+    MapScript(
+        m,
+        f".fitBounds({to_js(view)}, {{animate: false, paddingTopLeft: [250, 70], "
+        "paddingBottomRight: [290, 30]});",
+    ).add_to(m)
     tiles, origins = _tile_layer(options.tiles, options.tiles_attribution)
     if tiles is not None:
         tiles.add_to(m)
     BasemapLayer(
-        to_js(basemap_payload(data.basemap)), escape_text("Basemap (coast, borders)")
+        to_js(basemap_payload(data.basemap, options.basemap)),
+        escape_text("Basemap (coast, borders)"),
     ).add_to(m)
+    if data.lanes is not None and len(data.lanes):
+        ContextLayer(
+            to_js(lanes_payload(data.lanes)), escape_text("Shipping lanes"), options.show_context
+        ).add_to(m)
+    if data.ports is not None and len(data.ports):
+        ContextLayer(
+            to_js(ports_payload(data.ports, centre)), escape_text("Ports"), options.show_context
+        ).add_to(m)
     hex_layer = HexLayer(to_js(risk), escape_text("Risk (H3 hexagons)"))
     hex_layer.add_to(m)
     transit_edges = None
@@ -149,7 +157,7 @@ def build_map(
         pts = data.seizures.dropna(subset=[S.LON, S.LAT])
         if len(pts) > options.max_heat_points:
             pts = pts.sort_values(S.TIME, ascending=False).head(options.max_heat_points)
-        heat = np.column_stack([pts[S.LAT].to_numpy(float), pts[S.LON].to_numpy(float)])
+        heat = np.column_stack([pts[S.LAT].to_numpy(float), wrap_lon(pts[S.LON], centre)])
         HeatMapLayer(
             np.round(heat, 4).tolist(),
             name=escape_text("Seizures (heat)"),
@@ -158,20 +166,21 @@ def build_map(
             blur=12,
         ).add_to(m)
         PointLayer(
-            to_js(seizure_payload(data.seizures, options)),
+            to_js(seizure_payload(data.seizures, options, centre)),
             "seizureLayer",
             escape_text("Seizures (points)"),
             options.show_seizure_points,
         ).add_to(m)
     if data.events is not None and len(data.events):
         PointLayer(
-            to_js(event_payload(data.events, options)),
+            to_js(event_payload(data.events, options, centre)),
             "eventLayer",
             escape_text("Transit events (gaps, loitering, encounters)"),
             options.show_events,
         ).add_to(m)
     raster_legend = []
     for k, raster in enumerate(data.rasters):
+        raster = raster_in_view(raster, centre)
         rgba, vmin, vmax = raster_rgba(raster)
         lon0, lat0, lon1, lat1 = raster.bounds
         overlay = folium.raster_layers.ImageOverlay(
@@ -198,6 +207,8 @@ def build_map(
             raster_legend,
             significance=significance,
             emerging=emerging_legend,
+            class_method=options.classes,
+            n_observed=int(np.sum(np.asarray(risk["observed"]) == 1)),
         )
     ).add_to(m)
     panel = panel_markup(data)
@@ -209,7 +220,7 @@ def build_map(
         f'<div class="rr-asof">risk as of {escape_text(as_of)}</div></div>'
     ).add_to(m)
     basemap_credit = (
-        "Natural Earth 1:110m (public domain) via world-atlas"
+        f"Natural Earth 1:{options.basemap} (public domain) via world-atlas"
         if data.basemap is None
         else "supplied"
     )
@@ -235,6 +246,10 @@ def build_map(
         m,
         "); routeRisk.legendSync(",
         m,
+        "); routeRisk.controls(",
+        m,
+        ", ",
+        hex_layer,
         "); ",
         *panel_js,
         "routeRisk.ready = true;",

@@ -106,7 +106,8 @@ class MapData:
     timeline : pandas.DataFrame, optional
         ``cell``, ``period`` ('YYYY-MM'), ``risk``: the month slider.
     basemap : geopandas.GeoDataFrame, optional
-        Land or coast geometries; default is the bundled Natural Earth 1:110m outline.
+        Land or coast geometries; default is the bundled Natural Earth outline at
+        ``RenderOptions.basemap`` scale (1:50m).
     bandwidth_km : float, optional
         Bandwidth of the seizure density; with ``confidence`` and
         ``n_seizures_within_bandwidth`` columns in ``scores`` the card says how sure the
@@ -124,6 +125,10 @@ class MapData:
     hotspots : dict, optional
         ``{"gi_star": gi_summary, "emerging": emerging_summary}`` (:mod:`pipeline.hotspots`):
         counts per class and category, and the options, in the side panel and the legend.
+    ports : pandas.DataFrame, optional
+        Context: ``name``, ``lon``, ``lat`` of ports, drawn as small squares named on hover.
+    lanes : geopandas.GeoDataFrame, optional
+        Context: shipping lanes (lines, EPSG:4326 or any CRS), drawn as thin dashed lines.
 
     Notes
     -----
@@ -149,6 +154,8 @@ class MapData:
     evaluation: dict | None = None
     model_report: dict | None = None
     hotspots: dict | None = None
+    ports: pd.DataFrame | None = None
+    lanes: gpd.GeoDataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -174,6 +181,8 @@ class RenderOptions:
         Fill opacity of the hexagons.
     show_heat, show_seizure_points, show_transit, show_events, show_rasters : bool
         Which optional layers are switched on when the page opens (all are in the control).
+        The clustered seizure points are off by default: on, their cluster icons sit above
+        the hexagons and take the pointer.
     show_significance : bool
         Whether the Gi* hot/cold outlines are on when the page opens (default on: outlines
         only, drawn over the risk fill without hiding it).
@@ -182,6 +191,16 @@ class RenderOptions:
         cells with a pattern and so hides their risk colour).
     show_panel : bool
         Whether the side panel (back-test, model, hot spots) is open when the page opens.
+    show_context : bool
+        Whether the context layers (ports, shipping lanes), when given, are on at first.
+    classes : {"fixed", "quantile", "natural"}
+        The risk classes of the map: ``MapData.class_breaks`` and the ``risk_class`` column
+        as given (``"fixed"``), or quantiles or natural breaks of the run's observed scores
+        (the labels spread over the classes); the legend states the breaks and the method.
+    basemap : {"50m", "10m", "110m"}
+        Natural Earth scale of the bundled offline basemap (when ``MapData.basemap`` is
+        None): 1:50m by default (about 0.75 MB of the page), 1:10m for port and city zoom
+        (about 3.7 MB), 1:110m for the smallest page.
     """
 
     title: str = "route-risk"
@@ -193,10 +212,13 @@ class RenderOptions:
     class_colors: tuple[str, ...] | None = None
     hex_opacity: float = 0.7
     show_heat: bool = False
-    show_seizure_points: bool = True
+    show_seizure_points: bool = False
     show_transit: bool = False
     show_events: bool = False
     show_rasters: bool = False
     show_significance: bool = True
     show_emerging: bool = False
     show_panel: bool = False
+    show_context: bool = True
+    classes: str = "fixed"
+    basemap: str = "50m"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+from dataclasses import replace
 
 import geopandas as gpd
 import numpy as np
@@ -12,16 +13,21 @@ import pandas as pd
 
 from .. import schema as S
 from ..errors import InputError
-from ..grid import cells_resolutions, to_cells
+from ..grid import cell_area_km2, cells_resolutions, cells_to_latlng, to_cells
 from ._assets import ASSETS
 from ._escaping import escape_many, escape_text
 from ._legend import (
     BLUES,
     CATEGORICAL,
+    CLASS_METHODS,
+    DIVERGING,
     NO_DATA_COLOUR,
+    RAMP,
     SIGNIFICANCE_CLASSES,
     class_colours,
+    class_labels_for,
     emerging_colour,
+    risk_class_breaks,
 )
 from ._model import MapData
 from ._slider import timeline_payload
@@ -183,6 +189,39 @@ def validate_classes(data: MapData) -> None:
         )
 
 
+def map_classes(data: MapData, method: str) -> MapData:
+    """Return ``data`` with the risk classes the map shows: ``method`` breaks of the run.
+
+    ``"fixed"`` keeps ``data`` as it is (its ``class_breaks`` and ``risk_class``);
+    ``"quantile"`` and ``"natural"`` break the observed cells' risk
+    (:func:`~pipeline.render._legend.risk_class_breaks`) into as many classes as there are
+    labels (fewer when scores tie, with labels spread from lowest to highest) and classify
+    every observed cell again.  No-data cells keep no class.
+
+    Raises
+    ------
+    InputError
+        If ``method`` is not one of :data:`CLASS_METHODS`.
+    """
+    if method not in CLASS_METHODS:
+        raise InputError(f"classes must be one of {list(CLASS_METHODS)!r}, got {method!r}")
+    if method == "fixed":
+        return data
+    validate_classes(data)
+    S.require_columns(data.scores, [S.RISK], "scores")
+    scores = data.scores.copy()
+    observed = bool_column(scores, OBSERVED, len(scores))
+    risk = pd.to_numeric(scores[S.RISK], errors="coerce").to_numpy(dtype="float64")
+    breaks = risk_class_breaks(risk[observed], method, len(data.class_labels))
+    labels = class_labels_for(list(data.class_labels), breaks.size - 1)
+    codes = np.clip(
+        np.searchsorted(breaks, np.round(risk, 1), side="right") - 1, 0, len(labels) - 1
+    )
+    cls = np.asarray(labels, dtype=object)[codes]
+    scores[S.RISK_CLASS] = np.where(observed & np.isfinite(risk), cls, None)
+    return replace(data, scores=scores, class_breaks=breaks.tolist(), class_labels=labels)
+
+
 def risk_payload(data: MapData, scores: pd.DataFrame, cells: np.ndarray, options) -> dict:
     """Column arrays for the risk layer and its explain card (strings escaped)."""
     n = len(scores)
@@ -249,6 +288,7 @@ def risk_payload(data: MapData, scores: pd.DataFrame, cells: np.ndarray, options
         "colors": class_colours(len(labels), options),
         "noDataColor": NO_DATA_COLOUR,
         "opacity": float(options.hex_opacity),
+        "palettes": {"ramp": RAMP, "diverging": DIVERGING, "categorical": CATEGORICAL},
         "factors": factors,
         "commodities": commodities,
         "latest": latest,
@@ -561,7 +601,38 @@ def _kinds(values: pd.Series) -> tuple[list[int], list[str], list[str]]:
     return np.asarray(cat.codes).tolist(), escape_many(names), colours
 
 
-def seizure_payload(seizures: pd.DataFrame, options) -> dict:
+def view_bounds(cells: np.ndarray) -> list[list[float]]:
+    """Return the view of the cells: their extent padded by one cell, antimeridian-aware.
+
+    ``[[lat_min, lon_min], [lat_max, lon_max]]``; the longitudes are one continuous range,
+    past 180° for an area across the antimeridian (178°E..178°W is 178..182).
+    """
+    lat, lon = cells_to_latlng(cells)
+    if lat.size == 0:
+        return [[-60.0, -170.0], [75.0, 170.0]]
+    pad_lat = float(np.sqrt(np.max(cell_area_km2(cells[:: max(1, cells.size // 1000)])))) / 111.0
+    lon0, lon1 = float(lon.min()), float(lon.max())
+    if lon1 - lon0 > 180:
+        shifted = np.where(lon < 0, lon + 360, lon)
+        if shifted.max() - shifted.min() < lon1 - lon0:
+            lon0, lon1 = float(shifted.min()), float(shifted.max())
+    lat0, lat1 = float(lat.min()) - pad_lat, float(lat.max()) + pad_lat
+    pad_lon = pad_lat / max(np.cos(np.radians(min(max(abs(lat0), abs(lat1)), 85.0))), 0.05)
+    return [[max(lat0, -85.0), lon0 - pad_lon], [min(lat1, 85.0), lon1 + pad_lon]]
+
+
+def wrap_lon(lon, centre: float) -> np.ndarray:
+    """Return longitudes shifted by whole turns into ``[centre - 180, centre + 180)``.
+
+    The map's view is one continuous longitude range around ``centre`` (which may lie past
+    180° for an area across the antimeridian, e.g. Fiji at 178°E..178°W is 178..182): a
+    point at -179° is drawn at 181°, beside its neighbours, not 360° away.
+    """
+    a = np.asarray(lon, dtype="float64")
+    return np.mod(a - centre + 180.0, 360.0) - 180.0 + centre
+
+
+def seizure_payload(seizures: pd.DataFrame, options, centre: float = 0.0) -> dict:
     S.require_columns(seizures, [S.TIME, S.LON, S.LAT], "seizures")
     pts = seizures.dropna(subset=[S.LON, S.LAT])
     if len(pts) > options.max_seizure_points:
@@ -574,7 +645,7 @@ def seizure_payload(seizures: pd.DataFrame, options) -> dict:
         "key": "seizures",
         "cluster": True,
         "lat": np.round(pts[S.LAT].to_numpy(dtype="float64"), 5).tolist(),
-        "lon": np.round(pts[S.LON].to_numpy(dtype="float64"), 5).tolist(),
+        "lon": np.round(wrap_lon(pts[S.LON], centre), 5).tolist(),
         "kind": kind,
         "kinds": kinds,
         "colors": colours,
@@ -587,7 +658,7 @@ def seizure_payload(seizures: pd.DataFrame, options) -> dict:
     }
 
 
-def event_payload(events: pd.DataFrame, options) -> dict:
+def event_payload(events: pd.DataFrame, options, centre: float = 0.0) -> dict:
     S.require_columns(events, [EVENT_TYPE, S.LON, S.LAT], "events")
     ev = events.dropna(subset=[S.LON, S.LAT])
     if len(ev) > options.max_event_points and "start_time" in ev.columns:
@@ -599,7 +670,7 @@ def event_payload(events: pd.DataFrame, options) -> dict:
         "key": "events",
         "cluster": False,
         "lat": np.round(ev[S.LAT].to_numpy(dtype="float64"), 5).tolist(),
-        "lon": np.round(ev[S.LON].to_numpy(dtype="float64"), 5).tolist(),
+        "lon": np.round(wrap_lon(ev[S.LON], centre), 5).tolist(),
         "kind": kind,
         "kinds": kinds,
         "colors": colours,
@@ -613,10 +684,63 @@ def event_payload(events: pd.DataFrame, options) -> dict:
     }
 
 
-def basemap_payload(basemap: gpd.GeoDataFrame | None) -> dict:
+def ports_payload(ports: pd.DataFrame, centre: float) -> dict:
+    """Ports for route_risk.js: escaped names and positions in the view's longitude range."""
+    S.require_columns(ports, [S.LON, S.LAT], "ports")
+    pts = ports.dropna(subset=[S.LON, S.LAT])
+    names = pts["name"] if "name" in pts.columns else pd.Series([None] * len(pts), index=pts.index)
+    return {
+        "key": "ports",
+        "kind": "ports",
+        "names": escape_many(names),
+        "lat": np.round(pts[S.LAT].to_numpy(dtype="float64"), 5).tolist(),
+        "lon": np.round(wrap_lon(pts[S.LON], centre), 5).tolist(),
+    }
+
+
+def lanes_payload(lanes: gpd.GeoDataFrame) -> dict:
+    """Shipping lanes for route_risk.js as GeoJSON lines (1e-3 degree precision).
+
+    route_risk.js unwraps them across the antimeridian and draws three world copies, as for
+    the basemap.
+    """
+    gs = lanes.geometry
+    if gs.crs is not None and not gs.crs.equals("EPSG:4326"):
+        gs = gs.to_crs("EPSG:4326")
+    gs = gs[gs.notna() & ~gs.is_empty]
+    gs = gs[gs.geom_type.isin(["LineString", "MultiLineString"])].set_precision(0.001)
+    geojson = json.loads(gpd.GeoDataFrame(geometry=gs.reset_index(drop=True)).to_json(drop_id=True))
+    for feat in geojson["features"]:
+        feat["properties"] = {}
+    return {"key": "lanes", "kind": "lanes", "geojson": geojson}
+
+
+#: Natural Earth scales of the bundled basemap (world-atlas TopoJSON files).
+BASEMAP_SCALES = ("50m", "10m", "110m")
+
+
+def basemap_topology(scale: str = "50m") -> dict:
+    """Return the bundled world-atlas topology (``land`` and ``countries``) at ``scale``.
+
+    Raises
+    ------
+    InputError
+        If ``scale`` is not one of :data:`BASEMAP_SCALES`.
+    """
+    if scale not in BASEMAP_SCALES:
+        raise InputError(f"basemap must be one of {list(BASEMAP_SCALES)!r}, got {scale!r}")
+    return json.loads((ASSETS / "world-atlas" / f"countries-{scale}.json").read_text("utf-8"))
+
+
+def basemap_payload(basemap: gpd.GeoDataFrame | None, scale: str = "50m") -> dict:
+    """Return the basemap for route_risk.js: the bundled topology, or ``basemap`` as GeoJSON.
+
+    Either way route_risk.js unwraps every ring and line across the antimeridian (world-atlas
+    stitches Natural Earth's polygons, so Fiji and Chukotka cross it and Antarctica circles
+    the pole) and draws it in three world copies.
+    """
     if basemap is None:
-        topology = json.loads((ASSETS / "world-atlas" / "countries-110m.json").read_text("utf-8"))
-        return {"topology": topology}
+        return {"topology": basemap_topology(scale)}
     gs = basemap.geometry
     if gs.crs is not None and not gs.crs.equals("EPSG:4326"):
         gs = gs.to_crs("EPSG:4326")

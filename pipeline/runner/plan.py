@@ -36,6 +36,11 @@ STAGES: tuple[Stage, ...] = (
     ),
     Stage("cells", "the H3 cells of the area (or of the data's extent)", ("area",)),
     Stage(
+        "density-parameters",
+        "bandwidth and half-life chosen by the rolling back-test (density: auto)",
+        ("density", "evaluate"),
+    ),
+    Stage(
         "features",
         "every factor on the cells, with where it was observable",
         ("density", "transit", "zonal", "factors"),
@@ -91,6 +96,8 @@ def factor_options(config: Config, f: Factor) -> BaseModel:
 def planned_stages(config: Config) -> list[str]:
     """Names of the stages this config runs, in order (features one per factor)."""
     names = ["ingest", "cells"]
+    if config.density.auto and config.inputs.seizures:
+        names.append("density-parameters")
     names += [f"features: {f.name}" for f in factors_to_compute(config)]
     seizures = bool(config.inputs.seizures)  # the timeline and back-test are about seizures
     if config.timeline.months > 0 and seizures:

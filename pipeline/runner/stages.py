@@ -9,6 +9,7 @@ cache key (:mod:`pipeline.runner.cache`).
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import shutil
 import weakref
@@ -23,7 +24,7 @@ import pandas as pd
 from .. import schema as S
 from ..area import Area, read_area, region_cells, reject_outside_polygon, sea_cells
 from ..config import Config
-from ..errors import DataQualityError, InputError, SourceUnreadable
+from ..errors import ConfigError, DataQualityError, InputError, SourceUnreadable
 from ..features import FeatureTable, compute_features
 from ..ingest.stream import PingStore
 from ..io import sha256_file
@@ -33,6 +34,8 @@ from .plan import factor_options, factors_to_compute
 from .publish import check_no_links
 
 __all__ = ["STAGE_FUNCTIONS", "RunState", "resolve_as_of"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -63,6 +66,7 @@ class RunState:
     hotspots: dict[str, Any] | None = None
     model_report: dict[str, Any] | None = None
     fitted_model: Any = None
+    density_choice: dict[str, Any] | None = None
     outputs: dict[str, Path] = field(default_factory=dict)
 
     def cached(self, stage: str, key_parts: Any, build: Callable[[], Any]) -> tuple[Any, bool]:
@@ -353,6 +357,60 @@ def cells(state: RunState) -> None:
     state.cells = frame[S.CELL].to_numpy(dtype="uint64")
     if a.exclude_land and "land" in state.context:
         state.cells = sea_cells(state.cells, state.context["land"])
+
+
+def density_parameters(state: RunState) -> None:
+    """Choose ``density: auto`` parameters by the rolling back-test; the run uses the numbers."""
+    from ..evaluate import BacktestOptions
+    from ..model import select_density_parameters
+
+    cfg = state.config
+    d = cfg.density
+    if not d.auto:
+        return
+    assert state.as_of is not None
+    if isinstance(d.bandwidth_km, str) and d.bandwidth_km != "auto":
+        raise ConfigError(
+            f"half_life_days: auto needs a numeric bandwidth_km or 'auto', got {d.bandwidth_km!r}"
+        )
+    bws = d.auto_bandwidths_km if isinstance(d.bandwidth_km, str) else (d.bandwidth_km,)
+    hls = d.auto_half_lives_days if d.half_life_days == "auto" else (d.half_life_days,)
+    opts = BacktestOptions(**cfg.evaluate.model_dump(exclude={"enabled"}))
+    past = state.seizures[state.seizures[S.TIME] <= state.as_of]
+    key = [
+        state.digests.get("seizures"),
+        str(state.as_of),
+        d.model_dump(mode="json"),
+        opts.model_dump(mode="json"),
+        cfg.area.resolution,
+    ]
+
+    def build() -> dict[str, Any]:
+        try:
+            return select_density_parameters(
+                past,
+                None,  # the universe comes from each origin's history, as in the back-test
+                resolution=cfg.area.resolution,
+                bandwidths_km=bws,
+                half_lives_days=hls,
+                kernel=d.kernel,
+                options=opts,
+            )
+        except InputError as exc:
+            raise InputError(f"density: auto: {exc}") from None
+
+    choice, _ = state.cached("density-parameters", key, build)
+    state.density_choice = choice
+    chosen = d.model_copy(
+        update={"bandwidth_km": choice["bandwidth_km"], "half_life_days": choice["half_life_days"]}
+    )
+    state.config = cfg.model_copy(update={"density": chosen})
+    log.info(
+        "density: auto chose bandwidth %s km, half-life %s days (%s)",
+        choice["bandwidth_km"],
+        choice["half_life_days"],
+        choice["why"],
+    )
 
 
 def _input_digests(state: RunState) -> dict[str, str]:
@@ -738,6 +796,8 @@ def _build_uncertainty(state: RunState, scores: pd.DataFrame, fitted: bool) -> H
         bandwidth = ft.info.get(S.SEIZURE_DENSITY, {}).get("bandwidth_km")
         if bandwidth is None:  # no seizures: nothing to resample
             return HotspotResult(empty, {"method": "none", "reason": "no seizures"})
+        if isinstance(d.half_life_days, str):  # 'auto' is resolved by density_parameters
+            raise ConfigError(f"density.half_life_days was not resolved: {d.half_life_days!r}")
         b = seizure_weights(
             seizures,
             as_of=state.as_of,
@@ -935,6 +995,8 @@ def render(state: RunState, run_id: str) -> None:
         evaluation=state.evaluation,
         model_report=state.model_report,
         hotspots=state.hotspots,
+        ports=state.ports,
+        lanes=state.context.get("lanes") if state.context else None,
     )
     title = cfg.render.title or cfg.run.name
     opts = RenderOptions(
@@ -942,6 +1004,8 @@ def render(state: RunState, run_id: str) -> None:
         tiles=cfg.render.tiles,
         tiles_attribution=cfg.render.tiles_attribution,
         max_seizure_points=cfg.render.max_seizure_points,
+        classes=cfg.render.classes,
+        basemap=cfg.render.basemap,
     )
     inputs = [e["path"] for k in ("seizures", "tracks") for e in state.ingest_report[k]]
     inputs += [r["path"] for r in state.rasters]
@@ -955,39 +1019,98 @@ def render(state: RunState, run_id: str) -> None:
     )
     if cfg.render.preview_png:
         state.outputs["preview"] = write_preview_png(
-            data, state.staging / "preview.png", title=title
+            data, state.staging / "preview.png", title=title, options=opts
         )
 
 
+def _with_cell_keys(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return the table with both cell keys first: ``cell`` (uint64) and ``hex_id`` (text)."""
+    from ..grid import cells_to_strings, to_cells
+
+    out = frame.copy()
+    if S.CELL not in out.columns:
+        out.insert(0, S.CELL, to_cells(out[S.HEX_ID].astype(str).to_numpy()))
+    if S.HEX_ID not in out.columns:
+        out.insert(1, S.HEX_ID, cells_to_strings(out[S.CELL].to_numpy(dtype="uint64")))
+    rest = [c for c in out.columns if c not in (S.CELL, S.HEX_ID)]
+    return out[[S.CELL, S.HEX_ID, *rest]]
+
+
+def _with_point_cells(frame: pd.DataFrame, resolution: int) -> pd.DataFrame:
+    """Return a point table with the cell holding each point first (``cell``, ``hex_id``).
+
+    The cell is at the run's resolution, so a seizure or an event joins the scores on
+    ``cell`` or ``hex_id``; a point without coordinates has neither (missing).
+    """
+    from ..grid import cells_to_strings, points_to_cells
+
+    out = frame.drop(columns=[c for c in (S.CELL, S.HEX_ID) if c in frame.columns])
+    lon = pd.to_numeric(out[S.LON], errors="coerce").to_numpy(dtype="float64")
+    lat = pd.to_numeric(out[S.LAT], errors="coerce").to_numpy(dtype="float64")
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    cells = np.zeros(len(out), dtype="uint64")
+    cells[ok] = points_to_cells(lon[ok], lat[ok], resolution)
+    hex_ids = np.full(len(out), None, dtype=object)
+    hex_ids[ok] = cells_to_strings(cells[ok])
+    out.insert(0, S.CELL, pd.array(np.where(ok, cells, 0), dtype="UInt64"))
+    out.loc[~ok, S.CELL] = pd.NA
+    out.insert(1, S.HEX_ID, hex_ids)
+    return out
+
+
 def export(state: RunState) -> None:
-    """Scores (CSV, GeoParquet, GeoJSON), features, seizures, pings, events, evaluation."""
-    from ..grid import cells_to_geodataframe
-    from ..io import write_csv, write_geojson, write_geoparquet, write_parquet
+    """Write the scores (GeoParquet, GeoPackage, FlatGeobuf, CSV, GeoJSON) and the tables.
+
+    Also features, seizures, pings, events and the evaluation.
+    Every table keyed by cell carries ``cell`` (uint64) and ``hex_id``, and so do the
+    seizures and events (the cell of each point at the run's resolution); timestamps stay
+    timestamps except in the CSV (ISO 8601 UTC text); the CSV adds the cell centre's ``lat``
+    and ``lon``, so it maps without an H3 plug-in.
+    """
+    import geopandas as gpd
+
+    from ..grid import cells_to_geodataframe, cells_to_latlng
+    from ..io import (
+        write_csv,
+        write_flatgeobuf,
+        write_geojson,
+        write_geopackage,
+        write_geoparquet,
+        write_parquet,
+    )
     from .manifest import write_json
 
     cfg, ft, scores, staging = state.config, state.features, state.scores, state.staging
     assert ft is not None and scores is not None
     out = state.outputs
-    flat = scores.copy()
-    for c in flat.columns:
-        if isinstance(flat[c].dtype, pd.DatetimeTZDtype):
-            flat[c] = flat[c].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-    out["scores_csv"] = write_csv(flat.drop(columns=[S.CELL]), staging / "scores.csv")
-    gdf = cells_to_geodataframe(
-        scores[S.CELL].to_numpy(dtype="uint64"),
-        **{c: flat[c].to_numpy() for c in flat.columns if c not in (S.CELL, S.HEX_ID)},
-    )
-    out["scores_geoparquet"] = write_geoparquet(gdf, staging / "scores.geoparquet")
+    table = _with_cell_keys(scores)
+    cells = table[S.CELL].to_numpy(dtype="uint64")
+    lat, lon = cells_to_latlng(cells)
+    flat = table.copy()
+    flat.insert(2, S.LAT, lat)
+    flat.insert(3, S.LON, lon)
+    out["scores_csv"] = write_csv(flat, staging / "scores.csv")
+    polygons = cells_to_geodataframe(cells).geometry.to_numpy()
+    gdf = gpd.GeoDataFrame(table.reset_index(drop=True), geometry=polygons, crs="EPSG:4326")
+    out["scores_parquet"] = write_geoparquet(gdf, staging / "scores.parquet")
+    out["scores_gpkg"] = write_geopackage(gdf, staging / "scores.gpkg", layer="scores")
+    if cfg.render.flatgeobuf:
+        out["scores_fgb"] = write_flatgeobuf(gdf, staging / "scores.fgb")
     if cfg.render.geojson:
         out["scores_geojson"] = write_geojson(gdf, staging / "scores.geojson")
-    out["features"] = write_parquet(ft.table, staging / "features.parquet")
-    out["seizures"] = write_parquet(state.seizures, staging / "seizures.parquet")
+    out["features"] = write_parquet(_with_cell_keys(ft.table), staging / "features.parquet")
+    res = cfg.area.resolution
+    out["seizures"] = write_parquet(
+        _with_point_cells(state.seizures, res), staging / "seizures.parquet"
+    )
     if len(state.pings) and isinstance(state.pings, pd.DataFrame):
         out["pings"] = write_parquet(state.pings, staging / "pings.parquet")
     elif len(state.pings):  # on disk: written a row group at a time, the same bytes
         out["pings"] = state.pings.write_parquet(staging / "pings.parquet")
     if state.events is not None:
-        out["events"] = write_parquet(state.events, staging / "events.parquet")
+        out["events"] = write_parquet(
+            _with_point_cells(state.events, res), staging / "events.parquet"
+        )
     if state.evaluation is not None:
         out["evaluation"] = write_json(staging / "evaluation.json", state.evaluation)
         if "summary" in state.evaluation and cfg.render.preview_png:
@@ -1004,6 +1127,7 @@ def export(state: RunState) -> None:
 STAGE_FUNCTIONS: dict[str, Callable[..., None]] = {
     "ingest": ingest,
     "cells": cells,
+    "density-parameters": density_parameters,
     "features": features,
     "timeline": timeline,
     "score": score,
