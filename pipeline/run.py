@@ -103,14 +103,19 @@ def _up_to_date(out: Path, key: str) -> RunResult | None:
         if target.is_symlink() or not target.is_file() or sha256_file(target) != info.get("sha256"):
             return None
         outputs[name] = target
-    if "map" not in outputs or "scores_geoparquet" not in outputs:
+    table = outputs.get("scores_parquet") or outputs.get("scores_geoparquet")  # before 0.2
+    if "map" not in outputs or table is None:
         return None
     import geopandas as gpd
 
     from .grid import to_cells
 
-    scores = pd.DataFrame(gpd.read_parquet(outputs["scores_geoparquet"]).drop(columns="geometry"))
-    scores.insert(0, S.CELL, to_cells(scores[S.HEX_ID].to_numpy()))
+    scores = pd.DataFrame(gpd.read_parquet(table).drop(columns="geometry"))
+    cells = to_cells(scores[S.HEX_ID].to_numpy())
+    if S.CELL in scores.columns:
+        scores[S.CELL] = cells
+    else:
+        scores.insert(0, S.CELL, cells)
     outputs["manifest"] = path
     return RunResult(manifest["run_id"], out, outputs, manifest, scores, up_to_date=True)
 
@@ -188,6 +193,7 @@ def _manifest(
                 for k in ("seizures", "tracks")
             },
             "risk_classes": scores[S.RISK_CLASS].value_counts().sort_index().to_dict(),
+            "risk_class_breaks": state.class_breaks,
         },
         "factors": M.factor_entries(ft.table, avail),
         "features": {

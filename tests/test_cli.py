@@ -48,7 +48,8 @@ def test_demo_prints_the_map_and_publishes_everything(demo_run):
     assert map_path == out / "risk_map.html"
     for name in [
         "risk_map.html",
-        "scores.geoparquet",
+        "scores.parquet",
+        "scores.gpkg",
         "scores.csv",
         "scores.geojson",
         "features.parquet",
@@ -87,11 +88,19 @@ def test_scores_tables(demo_run):
     assert csv["risk"].between(0, 100).all()
     contrib = [c for c in csv.columns if c.endswith("__contrib")]
     factors = pipeline_config().score.factors
-    assert sorted(contrib) == sorted(f"{f}__contrib" for f in factors)
-    assert (csv[contrib].sum(axis=1) - csv["risk"]).abs().max() < 1e-4
+    assert sorted(contrib) == sorted(f"{f}__contrib" for f in factors)  # the weighted view
+    # the demo publishes the fitted model: the shares multiply to the relative risk, and the
+    # risk ranks the cells by expected events per km²
+    assert pipeline_config().score.model == "fitted"
+    shares = [c for c in csv.columns if c.endswith("__share")]
+    assert "area__share" in shares and len(shares) > 3
+    product = csv[shares].prod(axis=1)
+    assert ((product - csv["relative_risk"]).abs() <= 1e-5 * csv["relative_risk"] + 1e-6).all()
+    by = csv.groupby("expected_per_km2")["risk"].agg(["min", "max"]).sort_index()
+    assert (by["max"].to_numpy()[:-1] <= by["min"].to_numpy()[1:]).all()  # ties rounded alike
     import geopandas as gpd
 
-    gdf = gpd.read_parquet(out / "scores.geoparquet")
+    gdf = gpd.read_parquet(out / "scores.parquet")
     assert len(gdf) == len(csv) and gdf.crs.to_epsg() == 4326
     assert list(gdf["hex_id"]) == list(csv["hex_id"])
 
@@ -114,7 +123,7 @@ def test_rerun_is_idempotent(demo_run, tmp_path):
     after = json.loads((out / "manifest.json").read_text())
     assert after["run_id"] != before["run_id"]
     assert after["run_key"] == before["run_key"]
-    for name in ("scores_csv", "scores_geoparquet", "features", "events"):
+    for name in ("scores_csv", "scores_parquet", "scores_gpkg", "features", "events"):
         assert after["outputs"][name]["sha256"] == before["outputs"][name]["sha256"], name
     assert all(e["cached"] for e in after["inputs"]["seizures"])
 

@@ -189,7 +189,7 @@ def test_run_in_chunks_publishes_the_same_tables(small_demo, tmp_path):
     tables = [
         "features.parquet",
         "scores.csv",
-        "scores.geoparquet",
+        "scores.parquet",
         "pings.parquet",
         "events.parquet",
         "seizures.parquet",

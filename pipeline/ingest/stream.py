@@ -266,7 +266,7 @@ def write_csv_chunks(chunks, path: Path, columns: Sequence[str]) -> Path:
     ``chunks`` is called twice (a first pass finds whether any text holds a carriage return,
     which decides the line end of the whole file).
     """
-    from ..io import FLOAT_DECIMALS
+    from ..io import CSV_FLOAT_FORMAT
 
     first = None
     cr = False
@@ -286,7 +286,7 @@ def write_csv_chunks(chunks, path: Path, columns: Sequence[str]) -> Path:
                 fh,
                 index=False,
                 header=header,
-                float_format=f"%.{FLOAT_DECIMALS}f",
+                float_format=CSV_FLOAT_FORMAT,
                 lineterminator=eol,
             )
             header = False
@@ -1071,13 +1071,13 @@ def _rounded(table: pa.Table, schema: pa.Schema) -> pa.Table:
 
     Its schema (with the pandas metadata) is ``schema``, that of a frame written by pandas.
     """
-    from ..io import FLOAT_DECIMALS
+    from ..io import round_array
 
     cols = []
     for name in schema.names:
         col = table.column(name)
         if pa.types.is_floating(col.type):
-            x = np.round(col.to_numpy(zero_copy_only=False), FLOAT_DECIMALS)
+            x = round_array(col.to_numpy(zero_copy_only=False))
             col = pa.array(x, type=col.type, from_pandas=True)
         cols.append(col)
     return pa.Table.from_arrays(cols, schema=schema)

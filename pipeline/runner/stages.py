@@ -67,6 +67,7 @@ class RunState:
     model_report: dict[str, Any] | None = None
     fitted_model: Any = None
     density_choice: dict[str, Any] | None = None
+    class_breaks: dict[str, Any] | None = None
     outputs: dict[str, Path] = field(default_factory=dict)
 
     def cached(self, stage: str, key_parts: Any, build: Callable[[], Any]) -> tuple[Any, bool]:
@@ -973,6 +974,7 @@ def _factor_infos(state: RunState) -> list:
 def render(state: RunState, run_id: str) -> None:
     """Write the HTML map (and the preview PNG)."""
     from ..render import MapData, RenderOptions, raster_to_overlay, write_map, write_preview_png
+    from ..render._payload import map_classes
 
     cfg, ft = state.config, state.features
     assert ft is not None and state.scores is not None and state.as_of is not None
@@ -1004,9 +1006,17 @@ def render(state: RunState, run_id: str) -> None:
         tiles=cfg.render.tiles,
         tiles_attribution=cfg.render.tiles_attribution,
         max_seizure_points=cfg.render.max_seizure_points,
-        classes=cfg.render.classes,
+        classes="fixed",  # the run's classes are set once, below, for the map and the tables
         basemap=cfg.render.basemap,
     )
+    # One classification for the map, the preview and the exported risk_class column.
+    data = map_classes(data, cfg.render.classes)
+    state.scores = data.scores
+    state.class_breaks = {
+        "method": cfg.render.classes,
+        "breaks": [float(b) for b in data.class_breaks],
+        "labels": list(data.class_labels),
+    }
     inputs = [e["path"] for k in ("seizures", "tracks") for e in state.ingest_report[k]]
     inputs += [r["path"] for r in state.rasters]
     state.outputs["map"] = write_map(
