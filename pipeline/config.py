@@ -316,11 +316,12 @@ class TimelineConfig(_Model):
     months: int = Field(
         12, ge=0, le=600, description="Months on the time slider (0 = none; at most 50 years)."
     )
-    scale: Literal["score", "quantile", "equal"] = Field(
-        "score",
-        description="The one colour scale of every month: 'score', the map's class breaks (the"
-        " legend holds for every month); 'quantile' or 'equal', breaks over all months' risk"
-        " together (pipeline.hotspots.global_breaks).",
+    scale: Literal["map", "fixed", "quantile", "natural", "equal"] = Field(
+        "map",
+        description="The one colour scale of every month: 'map', the map's class method"
+        " (render.classes) over all months' risk together; 'fixed', score.class_breaks;"
+        " 'quantile', 'natural' or 'equal', breaks of all months' risk together"
+        " (pipeline.hotspots.global_breaks, or natural breaks).",
     )
 
 

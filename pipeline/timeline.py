@@ -11,9 +11,10 @@ Month *m* sees only the data up to the end of *m* (or ``as_of``, for a month sti
   marked ``present_data`` as well.
 
 All months are scored together (:func:`score_timeline`): each factor is normalised once over
-every month's values, and the classes use one set of breaks (the score's class breaks, or
-:func:`pipeline.hotspots.global_breaks` over all months), so a colour means the same level in
-every month.  :func:`timeline_factors` is the costly half (a density, maybe a transit pass,
+every month's values, and the classes use one set of breaks (the score's fixed class breaks,
+or breaks of all months' risk pooled: :func:`pipeline.hotspots.global_breaks` quantiles or
+equal intervals, or natural breaks, as the map's own classes are made), so a colour means the
+same level in every month.  :func:`timeline_factors` is the costly half (a density, maybe a transit pass,
 per month) and depends on the seizures, the tracks and the density options only;
 :func:`score_timeline` is cheap and belongs to the score stage, so a change of the score
 weights does not recompute the densities.
@@ -157,6 +158,10 @@ def timeline_factors(
     return TimelineFactors(table, periods)
 
 
+#: The colour scales of the timeline (``timeline.scale``; ``map`` is resolved by the runner).
+SCALES = ("fixed", "quantile", "natural", "equal")
+
+
 def timeline_breaks(risk, scale: str, class_breaks: Sequence[float], classes: int) -> list[float]:
     """Return the one set of class breaks of every month.
 
@@ -164,23 +169,33 @@ def timeline_breaks(risk, scale: str, class_breaks: Sequence[float], classes: in
     ----------
     risk : array_like of float
         Every month's risk together.
-    scale : {"score", "quantile", "equal"}
-        ``score``: the map's class breaks (the legend holds for every month); ``quantile`` or
-        ``equal``: :func:`pipeline.hotspots.global_breaks` over all months.
+    scale : {"fixed", "quantile", "natural", "equal"}
+        ``fixed``: ``class_breaks`` (the score's); ``quantile`` or ``equal``:
+        :func:`pipeline.hotspots.global_breaks` over all months' risk pooled; ``natural``: the
+        map's natural breaks (Fisher-Jenks) of all months' risk pooled.
     class_breaks : sequence of float
         The score's class breaks.
     classes : int
-        Number of classes wanted for ``quantile``/``equal``.
+        Number of classes wanted for the pooled scales (fewer come back where values tie).
     """
     from .hotspots import global_breaks
 
-    if scale == "score":
+    if scale == "fixed":
         return [float(b) for b in class_breaks]
     if scale in ("quantile", "equal"):
         return global_breaks(risk, classes, scale)
-    raise ConfigError(
-        f"timeline.scale must be one of ['equal', 'quantile', 'score'], got {scale!r}"
-    )
+    if scale == "natural":
+        from .render._legend import risk_class_breaks
+
+        return [float(b) for b in risk_class_breaks(risk, "natural", classes)]
+    raise ConfigError(f"timeline.scale must be one of {sorted(SCALES)!r}, got {scale!r}")
+
+
+def _spread_labels(labels: Sequence[str], n: int) -> list[str]:
+    """Return ``n`` of ``labels`` spread evenly, lowest and highest kept (as the map does)."""
+    if n >= len(labels):
+        return list(labels)[:n]
+    return [labels[i] for i in np.round(np.linspace(0, len(labels) - 1, n)).astype(int)]
 
 
 def score_timeline(
@@ -188,7 +203,7 @@ def score_timeline(
     factors: TimelineFactors | None,
     weights: Mapping[str, FactorWeight],
     *,
-    scale: str = "score",
+    scale: str = "fixed",
     **score_options,
 ) -> pd.DataFrame | None:
     """Score every month on one scale: the cell x month table of the slider and the export.
@@ -206,8 +221,9 @@ def score_timeline(
         :func:`timeline_factors`; None gives None.
     weights : mapping of str to FactorWeight
         The score's factors.
-    scale : {"score", "quantile", "equal"}
-        See :func:`timeline_breaks`.
+    scale : {"fixed", "quantile", "natural", "equal"}
+        See :func:`timeline_breaks`; the labels of a pooled scale are ``class_labels`` spread
+        over its classes.
     **score_options
         ``normalisation``, ``cap_quantile``, ``class_breaks``, ``class_labels`` of the score.
 
@@ -270,11 +286,7 @@ def score_timeline(
     # classed as exported (the rounded risk), so a value has one class in the table
     cls = np.searchsorted(np.asarray(breaks[1:-1]), risk, side="right").astype("int8")
     cls[~np.isfinite(risk)] = -1
-    names = (
-        class_labels
-        if scale == "score"
-        else [f"{a:.3g}-{b:.3g}" for a, b in zip(breaks[:-1], breaks[1:], strict=True)]
-    )
+    names = class_labels if scale == "fixed" else _spread_labels(class_labels, len(breaks) - 1)
     if len(names) != len(breaks) - 1:
         raise ConfigError(
             f"need {len(breaks) - 1} class labels for the breaks {breaks!r}, got {names!r}"

@@ -144,8 +144,10 @@ def test_one_scale_a_doubled_density_is_not_rescaled_away():
     assert tl[S.RISK_CLASS].tolist() == labels.tolist()
 
 
-@pytest.mark.parametrize("scale", ["quantile", "equal"])
-def test_global_breaks_scales_pool_every_month(scale):
+@pytest.mark.parametrize("scale", ["quantile", "equal", "natural"])
+def test_pooled_scales_break_all_months_together(scale):
+    from pipeline.render._legend import risk_class_breaks
+
     cells = area_cells()
     base = np.linspace(0.0, 1.0, cells.size)
     tf = _months(
@@ -156,10 +158,17 @@ def test_global_breaks_scales_pool_every_month(scale):
     weights = {S.SEIZURE_DENSITY: FactorWeight(weight=1.0)}
     tl = score_timeline(_features(cells), tf, weights, scale=scale, **OPTS)
     assert tl is not None
-    unrounded = score_timeline(_features(cells), tf, weights, scale="score", **OPTS)
-    assert unrounded is not None
-    assert tl.attrs["breaks"] == pytest.approx(global_breaks(tl[S.RISK], 5, scale), abs=0.01)
-    assert tl.attrs["scale"] == scale
+    pooled = tl[S.RISK].to_numpy()  # both months together
+    if scale == "natural":
+        want = risk_class_breaks(pooled, "natural", 5).tolist()
+    else:
+        want = global_breaks(pooled, 5, scale)
+    assert tl.attrs["breaks"] == want and tl.attrs["scale"] == scale
+    n = len(want) - 1
+    assert len(tl.attrs["labels"]) == n and tl.attrs["labels"][-1] == "very high"
+    np.testing.assert_array_equal(
+        tl["class"], np.searchsorted(np.asarray(want[1:-1]), pooled, side="right")
+    )
     # the later, denser month sits in the upper classes of the pooled scale
     by_month = tl.groupby(S.PERIOD)["class"].mean()
     assert by_month["2026-02"] > by_month["2026-01"]
@@ -239,6 +248,14 @@ def test_run_exports_the_timeline_and_the_uncertainty(small_demo, tmp_path):
     assert (csv.loc[ok, "risk_upper"] > csv.loc[ok, "risk_lower"]).any()
     unc = res.manifest["hotspots"]["uncertainty"]
     assert unc["n_resamples"] == 50 and unc["method"].startswith("bootstrap of the seizures")
+    # the stability is that of the map's classes (render.classes: quantiles of the run)
+    from pipeline.runner.stages import published_classes
+
+    breaks, labels = published_classes(cfg, res.scores)
+    assert res.manifest["counts"]["risk_class_breaks"]["breaks"] == pytest.approx(breaks)
+    assert res.manifest["counts"]["risk_class_breaks"]["labels"] == labels
+    # the months are classed on one scale of the same method, over all months together
+    assert tl["class"].max() >= 1 and (tl.groupby("risk")["class"].nunique() == 1).all()
 
 
 def test_a_fitted_run_draws_its_interval_from_the_coefficients(small_demo, tmp_path):

@@ -62,7 +62,7 @@ def _timeline(data, scale: str) -> pd.DataFrame:
     return tl
 
 
-@pytest.mark.parametrize("scale", ["score", "quantile"])
+@pytest.mark.parametrize("scale", ["fixed", "quantile", "natural"])
 def test_slider_colours_come_from_each_months_data_on_one_scale(page, tmp_path, scale):
     data = sample_map_data(600, seed=3)
     tl = _timeline(data, scale)
@@ -97,10 +97,11 @@ def test_slider_colours_come_from_each_months_data_on_one_scale(page, tmp_path, 
         label = page.evaluate("() => document.querySelector('.rr-slider-label').textContent")
         note = page.evaluate("() => document.querySelector('.rr-slider-note').textContent")
         assert label == f"Risk in {period}"
+        scale = " – ".join(f"{float(f'{b:.4g}'):g}" for b in breaks)
         if period == "2026-06":
-            assert note == "one colour scale for all months; data up to this month only"
+            assert note == f"one colour scale for all months ({scale}); data up to this month only"
         else:
-            assert note == "one colour scale for all months; present data: vessel hours"
+            assert note == f"one colour scale for all months ({scale}); present data: vessel hours"
         seen.append(got)
     # the density grows month by month: on one scale the colours climb, never reset
     assert np.mean(seen[0]) < np.mean(seen[1]) < np.mean(seen[2])
@@ -155,7 +156,7 @@ def test_card_shows_the_risk_interval_and_class_stability(page, tmp_path):
     missing = s.index[len(s) // 2]
     s.loc[missing, ["risk_lower", "risk_upper", "risk_class_stability"]] = np.nan
     data.hotspots = {"uncertainty": {"interval": [0.05, 0.95], "method": "bootstrap"}}
-    data.timeline = _timeline(data, "score")
+    data.timeline = _timeline(data, "fixed")
     path = write_map(
         data,
         tmp_path / "map.html",

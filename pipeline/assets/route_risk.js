@@ -1016,6 +1016,7 @@
             label.innerHTML = 'Risk in ' + periods[k];
             var pd = tl && tl.present ? tl.present[k] : '';
             note.innerHTML = 'one colour scale for all months' +
+              (tl && tl.breaks ? ' (' + tl.breaks.map(fmt).join(' – ') + ')' : '') +
               (pd ? '; present data: ' + pd : '; data up to this month only');
             note.hidden = false;
             hexLayer.setPeriod(k); RR.period = k;

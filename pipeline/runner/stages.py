@@ -653,7 +653,11 @@ def score(state: RunState) -> None:
     scores[S.CONFIDENCE] = confidence_labels(near)
     state.scores = scores
     state.timeline = score_timeline(
-        table, state.timeline_density, sc.factors, scale=cfg.timeline.scale, **opts
+        table,
+        state.timeline_density,
+        sc.factors,
+        scale=cfg.render.classes if cfg.timeline.scale == "map" else cfg.timeline.scale,
+        **opts,
     )
 
 
@@ -729,6 +733,7 @@ def _risk_uncertainty(state: RunState, scores: pd.DataFrame) -> HotspotResult:
     assert ft is not None and state.as_of is not None
     sc, opts = cfg.score, cfg.hotspots
     cols = [S.CELL, S.RISK, *[c for c in scores.columns if str(c).endswith(S.COVERED_SUFFIX)]]
+    cols += [S.OBSERVED] if S.OBSERVED in scores.columns else []
     if S.SEIZURE_DENSITY in scores.columns:
         cols += [S.SEIZURE_DENSITY, S.SEIZURE_DENSITY + S.CONTRIB_SUFFIX]
     fitted = sc.model == "fitted"
@@ -738,12 +743,32 @@ def _risk_uncertainty(state: RunState, scores: pd.DataFrame) -> HotspotResult:
         cfg.density.model_dump(mode="json"),
         sc.model_dump(mode="json"),
         opts.uncertainty.model_dump(mode="json"),
+        cfg.render.classes,
         opts.seed,
         str(state.as_of),
         ft.info.get(S.SEIZURE_DENSITY, {}).get("bandwidth_km"),
         frame_digest(state.fitted_model.predict()) if fitted and state.fitted_model else None,
     ]
     return state.cached("uncertainty", key, lambda: _build_uncertainty(state, scores, fitted))[0]
+
+
+def published_classes(cfg: Config, scores: pd.DataFrame) -> tuple[list[float], list[str]]:
+    """Return the breaks and labels of the map's risk classes, as the render stage makes them.
+
+    ``render.classes: fixed`` keeps ``score.class_breaks``; ``quantile`` and ``natural``
+    break the observed cells' risk (:func:`pipeline.render` ``map_classes``).
+    """
+    from ..render._legend import class_labels_for, risk_class_breaks
+
+    labels = list(cfg.score.class_labels)
+    if cfg.render.classes == "fixed":
+        return [float(b) for b in cfg.score.class_breaks], labels
+    risk = scores[S.RISK].to_numpy(dtype="float64")
+    observed = (
+        scores[S.OBSERVED].to_numpy(dtype=bool) if S.OBSERVED in scores else np.isfinite(risk)
+    )
+    breaks = risk_class_breaks(risk[observed], cfg.render.classes, len(labels))
+    return [float(b) for b in breaks], class_labels_for(labels, breaks.size - 1)
 
 
 def _build_uncertainty(state: RunState, scores: pd.DataFrame, fitted: bool) -> HotspotResult:
@@ -763,7 +788,12 @@ def _build_uncertainty(state: RunState, scores: pd.DataFrame, fitted: bool) -> H
     sc, opts = cfg.score, cfg.hotspots
     cells_ = scores[S.CELL].to_numpy(dtype="uint64")
     risk = scores[S.RISK].to_numpy(dtype="float64")
-    classify = breaks_classifier(sc.class_breaks)
+    breaks, _ = published_classes(cfg, scores)
+    inner = breaks_classifier(breaks)
+
+    def classify(values: np.ndarray) -> np.ndarray:  # as render classes the risk: at 0.1
+        return inner(np.round(values, 1))
+
     empty = pd.DataFrame({S.CELL: cells_, **{c: np.nan for c in UNCERTAINTY_COLUMNS}})
     if fitted:
         model = state.fitted_model
