@@ -23,6 +23,8 @@ _EXPORTS: dict[str, str] = {
     "Config": "config",
     "load_config": "config",
     "run_pipeline": "run",
+    "run_status": "run",
+    "run_history": "run",
     "RunResult": "run",
     # demo data
     "generate_demo": "demo",

@@ -2,7 +2,8 @@
 
 Exit codes (for schedulers): 0 success; 2 a user error (bad config, unreadable or unusable
 input, too many rejects), reported as one line on stderr without a traceback; 75
-(``EX_TEMPFAIL``) another run holds the output folder's lock - try again later; 130
+(``EX_TEMPFAIL``) another run holds the output folder's lock - try again later; 74
+(``EX_IOERR``) the disk is full, over quota, read-only or failing (one line); 130
 interrupted (Ctrl-C); 143 stopped by SIGTERM.  After 130 or 143 the last published set is
 untouched: the signals are held back while a set is being published.  Anything else is a bug
 and keeps its traceback.
@@ -16,6 +17,7 @@ adds info (``-vv`` debug), both accepted before or after the subcommand.  Librar
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import os
@@ -29,7 +31,10 @@ from .errors import RouteRiskError, RunLockedError
 
 EXIT_OK = 0
 EXIT_USER_ERROR = 2
+EXIT_IOERR = 74
 EXIT_TEMPFAIL = 75
+# the machine, not the data: a full disk or quota, a read-only or vanished mount
+_ENVIRONMENT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO})
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
 
@@ -72,7 +77,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     progress = _progress(total=_stage_count(config))
     try:
         result = run_pipeline(
-            config, as_of=args.as_of, out_dir=args.out, progress=progress, force=args.force
+            config,
+            as_of=args.as_of,
+            out_dir=args.out,
+            progress=progress,
+            force=args.force,
+            command_line=args.command_line,
         )
     finally:
         progress.close()  # type: ignore[attr-defined]
@@ -112,10 +122,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from .config import load_config
     from .demo import generate_demo
     from .run import run_pipeline
+    from .runner.publish import lock
 
     out = Path(args.out).resolve()
     data_dir = out / "inputs"
-    generate_demo(data_dir, seed=args.seed)
+    with lock(out):  # never rewrite the inputs of a run that is reading them (exit 75)
+        generate_demo(data_dir, seed=args.seed)
     os.environ["ROUTE_RISK_DEMO_DATA"] = str(data_dir)
     config_path = (
         Path(args.config) if args.config else Path(__file__).parent / "configs" / "demo.yaml"
@@ -123,10 +135,85 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     config = load_config(config_path)
     progress = _progress(total=_stage_count(config))
     try:
-        result = run_pipeline(config, out_dir=out, progress=progress)
+        result = run_pipeline(
+            config, out_dir=out, progress=progress, command_line=args.command_line
+        )
     finally:
         progress.close()  # type: ignore[attr-defined]
     _report(result)
+    return EXIT_OK
+
+
+def _ago(hours: float | None) -> str:
+    if hours is None:
+        return "?"
+    if abs(hours) < 48:
+        return f"{hours:.1f} h"
+    return f"{hours / 24:.1f} days"
+
+
+def _when(rec: dict) -> str:
+    return str(rec.get("finished") or rec.get("started") or "?").replace("+00:00", "Z")
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from .run import run_status
+
+    st = run_status(args.out_dir)
+    if args.json:
+        print(json.dumps(st, indent=2, allow_nan=False))
+        return EXIT_OK
+    last, pub = st["last_run"], st["published"]
+    lines = [f"output folder  {st['out_dir']}"]
+    line = f"last run       {last['run_id']}  {last['status']}  finished {_when(last)}"
+    if last.get("error"):
+        line += f"\n               error: {last['error']}"
+    lines.append(line)
+    if pub is None:
+        lines.append("published      nothing (no complete run yet)")
+    else:
+        lines.append(
+            f"published      {pub['run_id']}  as_of {pub.get('as_of')}  "
+            f"map age {_ago(pub['map_age_hours'])}  ({pub['map']})"
+        )
+        limit = st.get("max_input_age_days")
+        for i, f in enumerate(st["inputs"]):
+            age = "missing" if not f["exists"] else f"modified {_ago(f['age_days'] * 24)} ago"
+            flags = ["changed since the run" if f["changed_since_run"] else "unchanged"]
+            if f["stale"]:
+                flags.append(f"STALE (run.max_input_age_days {limit})")
+            head = "inputs        " if i == 0 else "              "
+            lines.append(f"{head} {Path(f['path']).name}  {age}  {', '.join(flags)}")
+        cached = [k for k, v in st["stages"].items() if v]
+        fresh = [k for k, v in st["stages"].items() if not v]
+        lines.append(
+            f"stages         from cache: {', '.join(cached) or '-'}; "
+            f"computed: {', '.join(fresh) or '-'}"
+        )
+    if st["running"]:
+        lines.append("running        a staging folder exists: a run is in progress (or was killed)")
+    print("\n".join(lines))
+    return EXIT_OK
+
+
+def _cmd_history(args: argparse.Namespace) -> int:
+    from .run import run_history
+
+    runs = run_history(args.out_dir)
+    if args.json:
+        print(json.dumps(runs, indent=2, allow_nan=False))
+        return EXIT_OK
+    if not runs:
+        print(f"{args.out_dir}: no runs")
+    for r in runs:
+        mark = "*" if r["published"] else " "
+        detail = (
+            f"as_of {r.get('as_of')}  {r.get('seconds')} s  {r.get('cells')} cells  "
+            f"cached: {','.join(r.get('stages_cached') or []) or '-'}"
+            if r["status"] == "ok"
+            else str(r.get("error") or "")
+        )
+        print(f"{mark} {r['run_id']}  {r['status']:<11} {_when(r)}  {detail}".rstrip())
     return EXIT_OK
 
 
@@ -301,6 +388,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", metavar="CONFIG", help="use this config instead of the packaged one")
     p.set_defaults(func=_cmd_demo)
 
+    for name, func, text in (
+        (
+            "status",
+            _cmd_status,
+            "did the last run succeed, how old is the map, are the inputs fresh",
+        ),
+        ("history", _cmd_history, "one line per kept run (* marks the published one)"),
+    ):
+        p = sub.add_parser(
+            name, parents=[common], help=text, description=text[0].upper() + text[1:] + "."
+        )
+        p.add_argument("out_dir", metavar="OUT", help="the output folder of the runs")
+        p.add_argument("--json", action="store_true", help="print JSON")
+        p.set_defaults(func=func)
+
     p = sub.add_parser(
         "validate",
         parents=[common],
@@ -415,7 +517,9 @@ def _on_sigterm(signum, frame) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``route-risk`` command; returns the exit code."""
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
+    args.command_line = ["route-risk", *argv]
     setup_logging(
         getattr(args, "verbose", 0),
         getattr(args, "quiet", False),
@@ -430,6 +534,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RouteRiskError as exc:
         print(f"route-risk: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except OSError as exc:
+        if exc.errno not in _ENVIRONMENT_ERRNOS:
+            raise
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(
+            f"route-risk: error: {exc.strerror or exc}{where}; the last published set is unchanged",
+            file=sys.stderr,
+        )
+        return EXIT_IOERR
     except KeyboardInterrupt:
         print("route-risk: interrupted; the last published set is unchanged", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -73,6 +73,23 @@ class RunConfig(_Model):
     as_of: dt.date | None = Field(
         None, description="Reference date for time decay and windows; default: latest seizure."
     )
+    keep_runs: int = Field(
+        7,
+        ge=1,
+        description="Run folders kept in out_dir/runs (the published one always); older ones"
+        " are pruned after each run.",
+    )
+    max_input_age_days: float | None = Field(
+        None,
+        gt=0,
+        description="Freshness policy: an input file not modified for longer than this many"
+        " days is stale (see run.freshness); null: no policy.",
+    )
+    freshness: Literal["warn", "fail"] = Field(
+        "warn",
+        description="What a stale input does: 'warn' logs and records it in the manifest,"
+        " 'fail' ends the run (exit 2) and keeps the last published set.",
+    )
     out_dir: Path = Field(Path("out"), description="Output folder (relative to the config).")
     engine: Literal["local"] = Field(
         "local", description="Executor of the stages (only the in-process engine exists yet)."

@@ -16,7 +16,6 @@ import json
 import logging
 import os
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,16 +24,26 @@ from typing import Any
 import pandas as pd
 
 from . import schema as S
-from .config import Config, config_to_dict
+from .config import Config
 from .errors import ConfigError
 from .io import sha256_file
 from .runner import manifest as M
 from .runner import publish as P
-from .runner.cache import StageCache, digest
+from .runner.cache import StageCache
+from .runner.inputs import check_freshness, input_files, input_freshness, input_paths, run_key
 from .runner.plan import planned_stages
+from .runner.record import RunInfo, build_manifest
 from .runner.stages import STAGE_FUNCTIONS, RunState, resolve_as_of
+from .runner.status import run_history, run_status
 
-__all__ = ["RunResult", "run_pipeline"]
+__all__ = [
+    "RunResult",
+    "input_files",
+    "input_freshness",
+    "run_history",
+    "run_pipeline",
+    "run_status",
+]
 
 log = logging.getLogger(__name__)
 
@@ -72,26 +81,16 @@ class _Timer:
             self.timings[name] = round(time.perf_counter() - t0, 3)
 
 
-def input_paths(config: Config) -> list[Path]:
-    """Every input file a config names (tables, rasters, ports, area polygon)."""
-    groups = (config.inputs.seizures, config.inputs.tracks, config.inputs.rasters)
-    files = [Path(s.path) for g in groups for s in g]
-    files += [Path(c.path) for c in config.inputs.context_sources()]
-    return files + [Path(config.area.polygon)] if config.area.polygon is not None else files
-
-
-def _run_key(config: Config, as_of: dt.date | str | None) -> str:
-    """Hash of everything a run's outputs depend on: inputs, config, as_of, code version."""
-    digests = [(str(p), sha256_file(p) if p.is_file() else None) for p in input_paths(config)]
-    return digest(
-        [digests, config_to_dict(config), None if as_of is None else str(as_of), M.code_version()]
-    )
-
-
 def _up_to_date(out: Path, key: str) -> RunResult | None:
     """Return the published run if it was made from the same key and is intact."""
-    path = out / "manifest.json"
+    run_id = P.current_run(out)
+    if run_id is None:
+        return None
+    folder = out / P.RUNS / run_id
+    path = folder / "manifest.json"
     try:
+        if path.is_symlink():
+            return None
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
@@ -99,10 +98,13 @@ def _up_to_date(out: Path, key: str) -> RunResult | None:
         return None
     outputs = {}
     for name, info in manifest.get("outputs", {}).items():
-        target = out / Path(str(info.get("path", ""))).name
+        file = Path(str(info.get("path", ""))).name
+        target = folder / file
         if target.is_symlink() or not target.is_file() or sha256_file(target) != info.get("sha256"):
             return None
-        outputs[name] = target
+        if not (out / file).is_file():  # a top-level link someone removed
+            return None
+        outputs[name] = out / file
     table = outputs.get("scores_parquet") or outputs.get("scores_geoparquet")  # before 0.2
     if "map" not in outputs or table is None:
         return None
@@ -116,7 +118,7 @@ def _up_to_date(out: Path, key: str) -> RunResult | None:
         scores[S.CELL] = cells
     else:
         scores.insert(0, S.CELL, cells)
-    outputs["manifest"] = path
+    outputs["manifest"] = out / "manifest.json"
     return RunResult(manifest["run_id"], out, outputs, manifest, scores, up_to_date=True)
 
 
@@ -129,6 +131,7 @@ def _stages(state: RunState, run_id: str, timer: _Timer, progress: ProgressFn | 
             continue
         if progress is not None and name != "features":
             progress(name)
+        P.failpoint(f"stage {name}")
         before = dict(state.cache.hits)
         with timer.stage(name):
             fn(state, run_id) if name == "render" else fn(state)
@@ -139,91 +142,9 @@ def _stages(state: RunState, run_id: str, timer: _Timer, progress: ProgressFn | 
     return report
 
 
-def _inputs_entry(state: RunState) -> dict[str, Any]:
-    """Return the inputs as the manifest records them: files, hashes, counts, assumptions."""
-    cfg = state.config
-    return {
-        **state.ingest_report,
-        "rasters": [
-            {
-                "path": r["path"],
-                "sha256": sha256_file(r["path"]),
-                "name": r["name"],
-                "crs": str(r["data"].rio.crs) if r["data"].rio.crs else None,
-                "shape": list(r["data"].shape),
-                "coverage": r["coverage"],
-                "assumptions": r["assumptions"],
-            }
-            for r in state.rasters
-        ],
-        "ports": str(cfg.inputs.ports) if cfg.inputs.ports else None,
-    }
-
-
-def _manifest(
-    state: RunState, run_id: str, key: str, started: dt.datetime, stages: dict, published: dict
-) -> dict[str, Any]:
-    cfg, scores, ft = state.config, state.scores, state.features
-    assert scores is not None and ft is not None and state.as_of is not None
-    events = state.events
-    from .factors import default_registry
-
-    avail = default_registry.available(cfg.inputs_view())
-    manifest: dict[str, Any] = {
-        "run_id": run_id,
-        "run_key": key,
-        "status": "ok",
-        "as_of": state.as_of.date().isoformat(),
-        "started": started.isoformat(timespec="seconds"),
-        "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "config_file": str(cfg.source) if cfg.source else None,
-        "config": config_to_dict(cfg),
-        "versions": M.versions(),
-        "inputs": _inputs_entry(state),
-        "counts": {
-            "seizures_used": len(state.seizures),
-            "pings_used": len(state.pings),
-            "cells": len(scores),
-            "cells_observed": int(scores[S.OBSERVED].sum()),
-            "events": {}
-            if events is None
-            else events[S.EVENT_TYPE].value_counts().sort_index().to_dict(),
-            "rejected": {
-                k: sum(e["rejected"] for e in state.ingest_report[k])
-                for k in ("seizures", "tracks")
-            },
-            "risk_classes": scores[S.RISK_CLASS].value_counts().sort_index().to_dict(),
-            "risk_class_breaks": state.class_breaks,
-        },
-        "factors": M.factor_entries(ft.table, avail),
-        "features": {
-            "density": ft.info.get(S.SEIZURE_DENSITY, {}),
-            "density_parameters": state.density_choice,
-            "transit_notes": list(getattr(ft.shared.get("transit"), "notes", [])),
-        },
-        "evaluation": state.evaluation,
-        "hotspots": state.hotspots,
-        "stages": stages,
-        "timings_s": {k: v["seconds"] for k, v in stages.items()},
-        "outputs": M.output_entries(published),
-    }
-    if "ports" not in state.context and len(state.pings):
-        manifest["notes"] = [
-            "no ports layer: loitering and encounters are not filtered by port distance"
-        ]
-    return manifest
-
-
 def _run(
-    config: Config,
-    as_of,
-    out: Path,
-    staging: Path,
-    run_id: str,
-    key: str,
-    progress: ProgressFn | None,
+    config: Config, as_of, out: Path, staging: Path, run: RunInfo, progress: ProgressFn | None
 ) -> RunResult:
-    started = dt.datetime.now(dt.UTC)
     timer = _Timer()
     state = RunState(
         config,
@@ -232,19 +153,31 @@ def _run(
         staging,
         StageCache(out / ".cache"),
         progress,
+        failed_dir=out / P.RUNS / run.run_id,
     )
-    stages = _stages(state, run_id, timer, progress)
+    stages = _stages(state, run.run_id, timer, progress)
+    manifest = build_manifest(state, run, stages, state.outputs)
+    M.write_json(staging / "manifest.json", manifest)  # last: a run folder with one is whole
+    P.failpoint("publish: manifest written")
+    names = [p.name for p in state.outputs.values()]
     with P.signals_held():
-        published = P.publish(staging, out, state.outputs)
-        manifest = _manifest(state, run_id, key, started, stages, published)
-        published["manifest"] = M.write_json(out / "manifest.json", manifest)
-        stale = P.remove_stale(out, published)
-    manifest = json.loads(published["manifest"].read_text(encoding="utf-8"))
-    if stale:
-        log.info("removed outputs of the previous run that this run does not produce: %s", stale)
+        P.publish(staging, out, run.run_id, names)
+        pruned = P.prune_runs(out, config.run.keep_runs)
+    if pruned:
+        log.info("pruned run folders beyond run.keep_runs = %d: %s", config.run.keep_runs, pruned)
     state.cache.prune()
     assert state.scores is not None
-    return RunResult(run_id, out, published, manifest, state.scores)
+    published = {k: out / p.name for k, p in state.outputs.items()}
+    published["manifest"] = out / "manifest.json"
+    return RunResult(run.run_id, out, published, manifest, state.scores)
+
+
+def _failure_status(exc: BaseException) -> str:
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted"
+    if not isinstance(exc, Exception):  # SIGTERM (the CLI's Terminated), SystemExit
+        return "stopped"
+    return "failed"
 
 
 def run_pipeline(
@@ -254,8 +187,14 @@ def run_pipeline(
     out_dir: str | os.PathLike | None = None,
     progress: ProgressFn | None = None,
     force: bool = False,
+    command_line: list[str] | None = None,
 ) -> RunResult:
-    """Run every planned stage and publish the outputs atomically.
+    """Run every planned stage and publish the outputs as one set.
+
+    The outputs go to ``OUT/runs/<run_id>/`` and ``OUT/current`` is switched to it in one
+    rename; ``OUT/risk_map.html``, ``OUT/scores.csv``, ``OUT/manifest.json``, ... are fixed
+    links through ``current`` (:mod:`pipeline.runner.publish`).  A run that fails leaves the
+    published set as it was and records ``runs/<run_id>/status.json``.
 
     Parameters
     ----------
@@ -271,23 +210,65 @@ def run_pipeline(
     force : bool, default False
         Recompute even when the published outputs are up to date (the stage cache is
         still used: it is keyed by content).
+    command_line : list of str, optional
+        The command that started the run, recorded in the manifest.
 
     Returns
     -------
     RunResult
+        Its ``outputs`` are the top-level paths (links through ``current``).
     """
-    out = Path(out_dir) if out_dir is not None else Path(config.run.out_dir)
-    out = Path(os.path.abspath(out))
-    run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+    out = Path(os.path.abspath(out_dir if out_dir is not None else config.run.out_dir))
     P.check_out_dir(out, input_paths(config))
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"cannot use output folder {str(out)!r}: {exc.strerror or exc}") from None
+    cmd = list(command_line) if command_line is not None else None
     with P.lock(out):
-        key = _run_key(config, as_of)
-        if not force and (done := _up_to_date(out, key)) is not None:
-            log.info("outputs in %s are up to date (run %s)", out, done.run_id)
-            return done
+        return _locked_run(config, as_of, out, progress, force, cmd)
+
+
+def _locked_run(
+    config: Config,
+    as_of,
+    out: Path,
+    progress: ProgressFn | None,
+    force: bool,
+    command_line: list[str] | None,
+) -> RunResult:
+    """Clean up after killed runs, return the published set if up to date, else run."""
+    started = dt.datetime.now(dt.UTC)
+    run_id = P.new_run_id(started)
+    killed = P.remove_stale_staging(out)
+    if killed:
+        log.warning("removed the staging folders of killed runs: %s", killed)
+    files = input_files(config)
+    key = run_key(config, as_of, files)
+    if not force and (done := _up_to_date(out, key)) is not None:
+        log.info("outputs in %s are up to date (run %s)", out, done.run_id)
+        return done
+    previous = P.current_run(out)
+    try:
+        freshness = check_freshness(config, files, started)
+        info = RunInfo(run_id, key, started, files, freshness, previous, command_line, killed)
         with P.staging_dir(out, run_id) as staging:
-            return _run(config, as_of, out, staging, run_id, key, progress)
+            return _run(config, as_of, out, staging, info, progress)
+    except BaseException as exc:
+        with contextlib.suppress(Exception):
+            P.write_status(
+                out,
+                run_id,
+                {
+                    "run_id": run_id,
+                    "status": _failure_status(exc),
+                    "error": f"{type(exc).__name__}: {exc}",
+                    "started": started.isoformat(timespec="seconds"),
+                    "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                    "previous_run": previous,
+                    "command_line": command_line,
+                    "published": P.current_run(out),
+                },
+            )
+            P.prune_runs(out, config.run.keep_runs)
+        raise

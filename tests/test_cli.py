@@ -216,7 +216,7 @@ def test_failed_render_keeps_the_last_good_map(demo_run, monkeypatch, tmp_path):
 
     out, _ = demo_run
     copy = tmp_path / "pub"
-    shutil.copytree(out, copy)
+    shutil.copytree(out, copy, symlinks=True)  # keep the links through current
     before = (copy / "risk_map.html").read_bytes(), (copy / "manifest.json").read_bytes()
     monkeypatch.setenv("ROUTE_RISK_DEMO_DATA", str(out / "inputs"))
 

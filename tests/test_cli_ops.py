@@ -54,7 +54,7 @@ def test_sigterm_exits_143_and_keeps_the_last_good_set(small_demo, tmp_path, pub
     import shutil
 
     out = tmp_path / "out"
-    shutil.copytree(published, out)
+    shutil.copytree(published, out, symlinks=True)
     before = (out / "manifest.json").read_bytes()
     changed = small_config(small_demo, tmp_path / "b", density={"bandwidth_km": 33})
     proc = _cli("run", changed.source, "--out", out, "-v", "--log-format", "json")
@@ -70,7 +70,7 @@ def test_sigterm_exits_143_and_keeps_the_last_good_set(small_demo, tmp_path, pub
     assert proc.returncode == 143, err
     assert "terminated" in err and "Traceback" not in err
     assert (out / "manifest.json").read_bytes() == before
-    assert not list(out.glob(".staging-*"))
+    assert not list(out.glob("runs/.staging-*"))
     if stage == "stage render":  # the next run needs no cleanup
         again = _cli("run", changed.source, "--out", out)
         assert again.wait(timeout=300) == 0
@@ -92,3 +92,15 @@ def test_json_logs_and_verbosity_after_the_subcommand(small_demo, tmp_path):
     _, err = quiet.communicate(timeout=300)
     assert quiet.returncode == 0
     assert not [line for line in err.splitlines() if line.startswith("{")]
+
+
+def test_demo_leaves_the_inputs_of_a_running_run_alone(tmp_path):
+    out = tmp_path / "demo"
+    (out / "inputs").mkdir(parents=True)
+    (out / "inputs" / "seizures.csv").write_text("being read\n")
+    with open(out / ".route-risk.lock", "a+") as f:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        proc = _cli("demo", "--out", out)
+        _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 75, err
+    assert (out / "inputs" / "seizures.csv").read_text() == "being read\n"

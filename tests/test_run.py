@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -67,11 +68,15 @@ def test_reject_ceiling_fails_closed_and_keeps_last_map(small_demo, tmp_path):
         ingest={"max_reject_rate": 0.2},
         inputs={"seizures": [{"path": str(path)}]},
     )
-    with pytest.raises(DataQualityError, match=r"broken.csv: 200 of 800 .*25.0%.*rejects"):
+    with pytest.raises(DataQualityError, match=r"broken.csv: 200 of 800 .*25.0%.*rejects") as info:
         pipeline.run_pipeline(bad)
     assert good.map_path.read_bytes() == before
-    # the user can see why: the rejects are written beside the error, every row with a line
-    rejects = pd.read_csv(good.out_dir / "rejects" / "seizures-broken.csv")
+    # the user can see why: the error names the failed run's rejects file, every row with a line
+    named = Path(str(info.value).rsplit(" in ", 1)[1].strip("'"))
+    assert (
+        named.parent.parent.parent == good.out_dir / "runs" and named.name == "seizures-broken.csv"
+    )
+    rejects = pd.read_csv(named)
     assert len(rejects) == 200 and rejects["row"].notna().all()
     assert set(rejects["column"]) == {"lat"}
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import json
 import logging
 import os
@@ -111,6 +112,24 @@ def _from_bundle(frames: dict[str, pd.DataFrame], meta: dict) -> Any:
     return cls(**kwargs)
 
 
+def _table_bytes(frame: pd.DataFrame) -> bytes:
+    """Parquet bytes of a table; a GeoDataFrame as GeoParquet (geometry as WKB, CRS kept)."""
+    buf = io.BytesIO()
+    frame.to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    """Read a cached table back: a GeoParquet file (``geo`` metadata) as a GeoDataFrame."""
+    import pyarrow.parquet as pq
+
+    if b"geo" in (pq.read_schema(path).metadata or {}):
+        import geopandas as gpd
+
+        return gpd.read_parquet(path)
+    return pd.read_parquet(path)
+
+
 class StageCache:
     """A folder of cached stage results (see the module docstring).
 
@@ -161,7 +180,7 @@ class StageCache:
                 path = self.root / f"{name}.{part}.parquet"
                 if not stat.S_ISREG(os.lstat(path).st_mode) or sha256_file(path) != sha:
                     raise ValueError(f"table {part!r} does not match its hash")
-                frames[part] = pd.read_parquet(path)
+                frames[part] = _read_table(path)
             return _from_bundle(frames, meta["data"])
         except Exception as exc:  # a corrupt or foreign entry is rebuilt, never trusted
             log.warning("ignoring cache entry %s: %s", name, exc)
@@ -175,8 +194,7 @@ class StageCache:
         for part, frame in frames.items():
             path = self.root / f"{name}.{part}.parquet"
             check_no_links(self.root, path)
-            buf = frame.reset_index(drop=True).to_parquet(index=False)
-            atomic_write_bytes(path, buf)
+            atomic_write_bytes(path, _table_bytes(frame.reset_index(drop=True)))
             tables[part] = sha256_file(path)
         # key order is kept: a cached report must serialise like a fresh one
         meta = json.dumps({"tables": tables, "data": data}, default=str)

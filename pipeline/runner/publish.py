@@ -1,45 +1,105 @@
-"""Output folders: the lock, link-safe paths, staging and the atomic publish.
+"""Output folders: the lock, link-safe paths, run folders and the atomic publish.
+
+The layout of an output folder ``OUT``::
+
+    OUT/runs/<run_id>/           one complete set per run: outputs, rejects/, manifest.json
+                                 (a failed run's folder holds status.json and its rejects)
+    OUT/runs/.staging-<run_id>/  the run being made; removed when it fails, by the next run
+                                 when the process was killed
+    OUT/current -> runs/<run_id> the published run: one symbolic link, replaced by rename
+    OUT/risk_map.html -> current/risk_map.html, and so for every output, manifest.json and
+                                 rejects: fixed links, so the paths users open never change
+    OUT/.cache/ .spill/ .route-risk.lock
 
 1. A lock (``.route-risk.lock``, ``fcntl.flock``) stops overlapping runs.
-2. Nothing is written or deleted through a symbolic link inside the output folder: a linked
-   ``rejects/``, ``.cache/``, output file or lock ends the run with one line naming the link,
-   before anything is touched.
-3. An output folder that is an input's folder, or that holds an input where the run writes
-   (its root, ``rejects/``, ``.cache/``), is refused: outputs must never overwrite inputs.
+2. Publishing is one :func:`os.replace` of ``current``: a reader - or a browser following
+   ``OUT/risk_map.html`` - sees the whole previous set or the whole new one.  The links of
+   output names the new run adds are made before the switch (they point at nothing until
+   it), and those it no longer makes are removed after it.  A run killed at any moment leaves
+   ``current`` on a complete set whose ``manifest.json`` matches its files.
+3. route-risk only ever writes, replaces or deletes the links it made: ``current`` pointing
+   at ``runs/<run_id>`` and ``<name>`` pointing at ``current/<name>``.  Any other link at a
+   name the run uses - or a link on the way to the run folders, the cache or the lock - ends
+   the run with one line naming it, before anything is touched; files are never deleted
+   through a link (:func:`shutil.rmtree` does not follow the links inside a folder).
+4. An output folder that is an input's folder, or that holds an input where the run writes
+   (its root, ``runs/``, ``.cache/``), is refused: outputs must never overwrite inputs.
    Inputs in a sub-folder the run never writes (the demo's ``inputs/``) are fine.
-4. Every output is written into a private staging folder, the previous ``manifest.json`` is
-   moved aside, each output is moved onto its published name with :func:`os.replace`, and the
-   new manifest is written last.  A reader that finds a manifest finds the set it describes.
-5. Deletions are limited to files the previous manifest lists (outputs this run no longer
-   makes) and rejects files of the previous run.
+5. The last ``run.keep_runs`` run folders are kept (and always the published one); older
+   ones are pruned.  A folder published by route-risk before run folders existed (outputs at
+   the top level) becomes a run folder of its own at the first publish, without a moment
+   where its map is missing.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import fcntl
 import json
+import logging
 import os
+import re
 import shutil
 import signal
+import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from ..errors import ConfigError, RunLockedError
 
 __all__ = [
-    "PREVIOUS_MANIFEST",
+    "CURRENT",
+    "FAILPOINT_ENV",
+    "LOCK",
+    "RUNS",
+    "RUN_ID_PATTERN",
     "check_no_links",
     "check_out_dir",
+    "current_run",
+    "failpoint",
     "lock",
+    "new_run_id",
+    "prune_runs",
     "publish",
-    "remove_stale",
+    "remove_stale_staging",
+    "run_dirs",
     "signals_held",
     "staging_dir",
 ]
 
-PREVIOUS_MANIFEST = ".manifest.previous.json"
-WRITTEN_SUBFOLDERS = ("rejects", ".cache")
+log = logging.getLogger(__name__)
+
+RUNS = "runs"
+CURRENT = "current"
+LOCK = ".route-risk.lock"
+MANIFEST = "manifest.json"
+REJECTS = "rejects"
+#: ``20261130T021500Z-3fa9c1``: UTC start time (sorts by time) and a random suffix.
+RUN_ID_PATTERN = r"\d{8}T\d{6}Z-[0-9a-f]{6}"
+#: Crash tests set this to a failpoint's name: the process kills itself there (SIGKILL).
+FAILPOINT_ENV = "ROUTE_RISK_FAILPOINT"
+WRITTEN_SUBFOLDERS = (RUNS, ".cache", ".spill")
+_LEGACY_PREVIOUS = ".manifest.previous.json"
+_TEMP_LINK = rf"\.{CURRENT}-{RUN_ID_PATTERN}|\..+\.link-[0-9a-f]{{8}}"
+
+
+def new_run_id(now: dt.datetime | None = None) -> str:
+    """Return a fresh run id (UTC start time plus a random suffix)."""
+    now = now or dt.datetime.now(dt.UTC)
+    return now.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+
+
+def failpoint(name: str) -> None:
+    """Kill this process with SIGKILL when ``$ROUTE_RISK_FAILPOINT`` equals ``name``.
+
+    The crash tests stop a real run at exact moments (a stage, each step of the publish)
+    to check that whatever it left behind is one complete set and that the next run needs
+    no cleanup.  Unset, this costs one dictionary lookup.
+    """
+    if os.environ.get(FAILPOINT_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def check_no_links(root: Path, path: Path) -> None:
@@ -59,28 +119,115 @@ def check_no_links(root: Path, path: Path) -> None:
             )
 
 
+def _is_our_link(out: Path, name: str) -> bool:
+    """Tell whether ``out/name`` is a link route-risk made (see the module docstring)."""
+    p = out / name
+    if not p.is_symlink():
+        return False
+    target = os.readlink(p)
+    if name == CURRENT:
+        return re.fullmatch(f"{RUNS}/{RUN_ID_PATTERN}", target) is not None
+    return target == f"{CURRENT}/{name}"
+
+
+def _check_top_level(out: Path, names: Iterable[str]) -> None:
+    """Refuse a link at a top-level name that route-risk did not make."""
+    for name in names:
+        p = out / name
+        if p.is_symlink() and not _is_our_link(out, name):
+            raise ConfigError(
+                f"refusing to use {str(p)!r}: it is a symbolic link to {os.readlink(p)!r} "
+                f"that route-risk did not make (its own point at '{CURRENT}/{name}'); "
+                "remove or rename it"
+            )
+
+
+def current_run(out: Path) -> str | None:
+    """Return the id of the published run of ``out`` (None when nothing is published).
+
+    Raises :class:`ConfigError` when ``out/current`` exists but is not the link route-risk
+    made: it is never read through, replaced or deleted.
+    """
+    out = Path(out)
+    p = out / CURRENT
+    if not p.is_symlink():
+        if p.exists():
+            raise ConfigError(
+                f"{str(p)!r} is not the link route-risk makes (a link to {RUNS}/<run_id>); "
+                "move it away (a copy of an output folder keeps links with 'cp -P' or "
+                "'shutil.copytree(..., symlinks=True)')"
+            )
+        return None
+    if not _is_our_link(out, CURRENT):
+        raise ConfigError(
+            f"refusing to use {str(p)!r}: it links to {os.readlink(p)!r}, not to a run "
+            f"folder {RUNS}/<run_id>; remove the link"
+        )
+    return Path(os.readlink(p)).name
+
+
+def run_dirs(out: Path) -> list[Path]:
+    """Run folders of ``out`` (real folders named like a run id), oldest first."""
+    root = Path(out) / RUNS
+    if not root.is_dir() or root.is_symlink():
+        return []
+    with os.scandir(root) as it:
+        found = [
+            Path(e.path)
+            for e in it
+            if re.fullmatch(RUN_ID_PATTERN, e.name) and e.is_dir(follow_symlinks=False)
+        ]
+    return sorted(found, key=lambda p: p.name)
+
+
+def _previous_outputs(out: Path) -> list[str]:
+    """Output names the published manifest lists (top-level names to check for links)."""
+    path = out / MANIFEST
+    if path.is_symlink() and not _is_our_link(out, MANIFEST):
+        return []  # refused by the caller's check of MANIFEST itself
+    try:
+        outputs = json.loads(path.read_text(encoding="utf-8")).get("outputs", {})
+        return [Path(str(v.get("path", ""))).name for v in outputs.values() if isinstance(v, dict)]
+    except (OSError, ValueError, AttributeError):
+        return []
+
+
 def check_out_dir(out: Path, inputs: Iterable[str | os.PathLike]) -> None:
-    """Refuse an output folder where the run could overwrite or delete an input."""
-    out = Path(out).resolve()
-    guarded = [out, *(out / d for d in WRITTEN_SUBFOLDERS)]
+    """Refuse an output folder where the run could overwrite or delete an input or follow a link.
+
+    Raises
+    ------
+    ConfigError
+        The folder holds an input where the run writes, a link route-risk did not make sits
+        at a name the run uses, or ``current`` is not route-risk's link.
+    """
+    out = Path(out)
+    resolved = out.resolve()
+    guarded = [resolved, *(resolved / d for d in WRITTEN_SUBFOLDERS)]
     for raw in inputs:
         p = Path(raw).resolve()
-        if p == out or p.parent in guarded:
+        if p == resolved or p.parent in guarded:
             raise ConfigError(
-                f"output folder {str(out)!r} holds the input {str(raw)!r} where the run writes; "
-                "choose an output folder that does not contain the inputs"
+                f"output folder {str(resolved)!r} holds the input {str(raw)!r} where the run "
+                "writes; choose an output folder that does not contain the inputs"
             )
-    for name in (*WRITTEN_SUBFOLDERS, "manifest.json", ".route-risk.lock"):
+    if not out.is_dir():
+        return
+    for name in (*WRITTEN_SUBFOLDERS, LOCK):
         check_no_links(out, out / name)
+    if (out / RUNS).exists() and not (out / RUNS).is_dir():
+        raise ConfigError(f"{str(out / RUNS)!r} must be the folder of the runs, not a file")
+    current_run(out)
+    _check_top_level(out, [MANIFEST, REJECTS])
+    _check_top_level(out, _previous_outputs(out))
 
 
 @contextlib.contextmanager
 def signals_held() -> Iterator[None]:
     """Hold SIGTERM and SIGINT back for the block (delivered right after it).
 
-    Publishing moves several files and writes the manifest: a stop in the middle would leave
-    a mix of two runs.  SIGKILL cannot be held; :func:`publish` keeps the old manifest aside
-    until the new one is written, so such a set is never described by a manifest.
+    A stop in the middle of a publish would leave links half made; SIGKILL cannot be held,
+    which is why :func:`publish` orders its steps so that every moment is a complete set.
     """
     held = {signal.SIGTERM, signal.SIGINT}
     try:
@@ -98,7 +245,7 @@ def signals_held() -> Iterator[None]:
 def lock(out: Path) -> Iterator[None]:
     """Hold ``out/.route-risk.lock`` for the block; another holder raises RunLockedError."""
     out.mkdir(parents=True, exist_ok=True)
-    path = out / ".route-risk.lock"
+    path = out / LOCK
     check_no_links(out, path)
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
     with os.fdopen(fd, "a+") as f:
@@ -114,11 +261,21 @@ def lock(out: Path) -> Iterator[None]:
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
+def _runs_root(out: Path) -> Path:
+    root = out / RUNS
+    check_no_links(out, root)
+    root.mkdir(exist_ok=True)
+    return root
+
+
 @contextlib.contextmanager
 def staging_dir(out: Path, run_id: str) -> Iterator[Path]:
-    """Yield a private staging folder inside ``out``, removed afterwards whatever happens."""
-    staging = out / f".staging-{run_id}"
-    staging.mkdir(parents=True)
+    """Yield the run's private staging folder ``runs/.staging-<run_id>``.
+
+    It is removed afterwards unless :func:`publish` renamed it into ``runs/<run_id>``.
+    """
+    staging = _runs_root(out) / f".staging-{run_id}"
+    staging.mkdir()
     try:
         yield staging
     finally:
@@ -126,54 +283,180 @@ def staging_dir(out: Path, run_id: str) -> Iterator[Path]:
             shutil.rmtree(staging, ignore_errors=True)
 
 
-def publish(staging: Path, out: Path, outputs: dict[str, Path]) -> dict[str, Path]:
-    """Move every staged file onto its published name (atomic per file); rejects too."""
-    targets = [out / p.name for p in outputs.values()]
-    for t in [*targets, out / "rejects", out / "manifest.json"]:
-        check_no_links(out, t)
-    if (out / "manifest.json").exists():
-        os.replace(out / "manifest.json", out / PREVIOUS_MANIFEST)
-    published = {}
-    rejects = staging / "rejects"
-    fresh_rejects = set()
-    if rejects.is_dir():
-        (out / "rejects").mkdir(exist_ok=True)
-        for f in sorted(rejects.iterdir()):
-            check_no_links(out, out / "rejects" / f.name)
-            os.replace(f, out / "rejects" / f.name)
-            fresh_rejects.add(f.name)
-    for name, path in outputs.items():
-        target = out / path.name
-        os.replace(path, target)
-        published[name] = target
-    if (out / "rejects").is_dir():
-        with os.scandir(out / "rejects") as it:
+def remove_stale_staging(out: Path) -> list[str]:
+    """Remove the staging folders of runs that were killed; return their run ids.
+
+    Called under the lock, so no live run owns them.  Each killed run gets a
+    ``runs/<run_id>/status.json`` saying so (the history lists it).
+    """
+    found: list[tuple[str, Path]] = []
+    for parent in (out, out / RUNS):
+        if not parent.is_dir() or parent.is_symlink():
+            continue
+        with os.scandir(parent) as it:
             for e in it:
-                if (
-                    e.is_file(follow_symlinks=False)
-                    and e.name.endswith(".csv")
-                    and e.name not in fresh_rejects
-                ):
-                    os.unlink(e.path)
-    return published
+                rid = e.name.removeprefix(".staging-")
+                if rid != e.name and e.is_dir(follow_symlinks=False):
+                    found.append((rid, Path(e.path)))
+    with os.scandir(out) as it:  # links a killed publish made but never renamed into place
+        for e in it:
+            if e.is_symlink() and re.fullmatch(_TEMP_LINK, e.name):
+                os.unlink(e.path)
+    killed = []
+    for rid, path in sorted(found):
+        shutil.rmtree(path, ignore_errors=True)
+        if re.fullmatch(RUN_ID_PATTERN, rid) and not (out / RUNS / rid).exists():
+            write_status(
+                out,
+                rid,
+                {
+                    "run_id": rid,
+                    "status": "killed",
+                    "error": "the process ended without finishing or cleaning up "
+                    "(SIGKILL, power loss, out of memory); its staging folder was removed",
+                },
+            )
+        killed.append(rid)
+    return killed
 
 
-def remove_stale(out: Path, published: dict[str, Path]) -> list[str]:
-    """Delete outputs the previous manifest lists that this run did not produce."""
-    previous = out / PREVIOUS_MANIFEST
-    if not previous.exists() or previous.is_symlink():
-        return []
+def write_status(out: Path, run_id: str, status: dict[str, Any]) -> Path:
+    """Write ``runs/<run_id>/status.json`` atomically (failed and killed runs)."""
+    from ..io import atomic_write_text
+
+    folder = _runs_root(out) / run_id
+    check_no_links(out, folder / "status.json")
+    folder.mkdir(exist_ok=True)
+    return atomic_write_text(folder / "status.json", json.dumps(status, indent=2) + "\n")
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _link(out: Path, name: str, target: str) -> None:
+    """Make ``out/name`` the link ``target`` in one rename."""
+    tmp = out / f".{name}.link-{uuid.uuid4().hex[:8]}"
+    os.symlink(target, tmp)
     try:
-        old = json.loads(previous.read_text(encoding="utf-8")).get("outputs", {})
-    except (OSError, ValueError, AttributeError):
-        old = {}
-    current = {p.name for p in published.values()}
+        os.replace(tmp, out / name)
+    except OSError:
+        tmp.unlink()
+        raise
+
+
+def _adopt_legacy(out: Path) -> None:
+    """Turn outputs published at the top level (before run folders) into a run folder.
+
+    The files are hard-linked (copied where links are not possible) into
+    ``runs/<their run_id>`` and ``current`` is pointed there, so the links that replace them
+    next resolve to the same bytes: the old map never disappears.
+    """
+    manifest = out / MANIFEST
+    if manifest.is_symlink() or not manifest.is_file():
+        return
+    try:
+        old = json.loads(manifest.read_text(encoding="utf-8"))
+        rid = str(old["run_id"])
+        names = [Path(str(v["path"])).name for v in old.get("outputs", {}).values()]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return
+    if not re.fullmatch(RUN_ID_PATTERN, rid) or (out / RUNS / rid).exists():
+        return
+    staging = _runs_root(out) / f".staging-{rid}"
+    staging.mkdir()
+    files = [(n, out / n) for n in [*names, MANIFEST] if (out / n).is_file()]
+    rejects = out / REJECTS
+    if rejects.is_dir() and not rejects.is_symlink():
+        (staging / REJECTS).mkdir()
+        files += [(f"{REJECTS}/{p.name}", p) for p in rejects.iterdir() if p.is_file()]
+    for rel, src in files:
+        if src.is_symlink():
+            continue
+        try:
+            os.link(src, staging / rel)
+        except OSError:
+            shutil.copy2(src, staging / rel)
+    os.rename(staging, out / RUNS / rid)
+    _link(out, CURRENT, f"{RUNS}/{rid}")
+    if rejects.is_dir() and not rejects.is_symlink():
+        shutil.rmtree(rejects)  # its files live on, linked into the legacy run folder
+    previous = out / _LEGACY_PREVIOUS
+    if previous.is_file() and not previous.is_symlink():
+        previous.unlink()
+    log.info("outputs published before run folders were kept as run %s", rid)
+
+
+def publish(staging: Path, out: Path, run_id: str, names: Iterable[str]) -> Path:
+    """Publish the staged set as ``runs/<run_id>`` and switch ``current`` to it.
+
+    Parameters
+    ----------
+    staging : Path
+        The staging folder, holding every output and ``manifest.json`` (written last).
+    out : Path
+        The output folder.
+    run_id : str
+        The run's id.
+    names : iterable of str
+        File names of the outputs in ``staging`` (each gets a top-level link).
+
+    Returns
+    -------
+    Path
+        The run folder ``out/runs/<run_id>``.
+    """
+    names = sorted({*names, MANIFEST} | ({REJECTS} if (staging / REJECTS).is_dir() else set()))
+    _check_top_level(out, [*names, CURRENT])
+    current_run(out)
+    _adopt_legacy(out)
+    _fsync_dir(staging)
+    folder = out / RUNS / run_id
+    os.rename(staging, folder)
+    _fsync_dir(out / RUNS)
+    failpoint("publish: run folder")
+    for name in names:  # links of names the last run did not have: dangling until the switch
+        p = out / name
+        if p.is_symlink():
+            continue  # ours (checked above)
+        if p.is_dir():  # a rejects folder of a set that had no manifest: not ours to merge
+            raise ConfigError(
+                f"{str(p)!r} is a folder route-risk did not publish; move it away "
+                f"(route-risk links {name!r} to '{CURRENT}/{name}')"
+            )
+        _link(out, name, f"{CURRENT}/{name}")
+    failpoint("publish: links")
+    tmp = out / f".{CURRENT}-{run_id}"
+    os.symlink(f"{RUNS}/{run_id}", tmp)
+    failpoint("publish: switch")
+    os.replace(tmp, out / CURRENT)
+    _fsync_dir(out)
+    failpoint("publish: switched")
+    with os.scandir(out) as it:
+        for e in it:
+            if e.name not in names and e.name != CURRENT and _is_our_link(out, e.name):
+                os.unlink(e.path)  # an output this run does not make: its link would dangle
+    return folder
+
+
+def prune_runs(out: Path, keep: int) -> list[str]:
+    """Delete all but the newest ``keep`` run folders (never the published one).
+
+    Only real folders named like a run id inside ``out/runs`` are deleted, without following
+    any link inside them.  Returns the ids removed.
+    """
+    published = current_run(out)
+    dirs = run_dirs(out)
     removed = []
-    for info in old.values() if isinstance(old, dict) else ():
-        name = Path(str(info.get("path", ""))).name if isinstance(info, dict) else ""
-        target = out / name
-        if name and name not in current and target.is_file() and not target.is_symlink():
-            target.unlink()
-            removed.append(name)
-    previous.unlink()
-    return sorted(removed)
+    for d in dirs[: max(len(dirs) - keep, 0)]:
+        if d.name == published:
+            continue
+        shutil.rmtree(d)
+        removed.append(d.name)
+        failpoint("publish: pruning")
+    return removed

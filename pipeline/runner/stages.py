@@ -48,6 +48,7 @@ class RunState:
     staging: Path
     cache: StageCache
     progress: Callable[[str], None] | None = None
+    failed_dir: Path | None = None  # where a failed run leaves what the user must see
     area: Area = field(default_factory=lambda: Area(None))
     seizures: pd.DataFrame = field(default_factory=S.empty_seizures)
     pings: pd.DataFrame | PingStore = field(default_factory=S.empty_pings)
@@ -145,9 +146,9 @@ def _ingest_one(state: RunState, kind: str, src, reader, names: set[str]) -> pd.
     try:
         check_reject_rate(result, cfg.ingest.max_reject_rate)
     except DataQualityError as exc:  # the user must see why: publish the rejects beside the error
-        target = state.out / "rejects" / rejects_path.name
+        target = (state.failed_dir or state.out) / "rejects" / rejects_path.name
         check_no_links(state.out, target)
-        target.parent.mkdir(exist_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(rejects_path, target)
         raise DataQualityError(f"{exc}; the rejected records are in {str(target)!r}") from None
     state.ingest_report.setdefault(kind, []).append(

@@ -1,0 +1,169 @@
+"""A night of new data: the run on top of the last one against a full run (issue 15).
+
+Night 1 runs the demo without its last day of AIS pings (kept in a separate daily file) and
+without 1 % of its seizures (random rows).  Night 2 adds both: the daily file joins
+``inputs.tracks`` and the seizure rows are appended to the CSV.  Night 2 runs twice:
+
+* ``nightly``: into night 1's output folder, reusing its per-stage cache (what the scheduler
+  does every night);
+* ``full``: into a fresh folder with ``--force`` and no cache.
+
+Both must publish byte-identical tables (the map differs only in its run id and the
+manifest in run ids, timings and cache flags).  The goal of the issue is a nightly run in at
+most 25 % of the full run's time; the per-stage timings say where the time goes.
+
+    .venv/bin/python bench/bench_nightly.py [--quick] [--keep DIR]
+
+``--quick`` uses a small demo (800 seizures, 12 vessels over 4 days).  Results:
+``bench/results/nightly.json``.  ``make bench`` runs it with the other benchmarks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._common import write_results  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+TABLES = (
+    "scores_csv",
+    "scores_geoparquet",
+    "scores_geojson",
+    "features",
+    "events",
+    "seizures",
+    "pings",
+    "evaluation",
+    "model_report",
+)
+TARGET_RATIO = 0.25
+
+
+def _nights(root: Path, quick: bool) -> tuple[Path, Path, dict]:
+    """Write the demo data split into night 1 and night 2; return the configs and sizes."""
+    from pipeline.demo import generate_demo
+
+    data = root / "inputs"
+    if quick:
+        generate_demo(data, n_seizures=800, n_vessels=12, days=4)
+    else:
+        generate_demo(data)
+    seizures = pd.read_csv(data / "seizures.csv", dtype=str, keep_default_na=False)
+    rng = np.random.default_rng(15)
+    new = np.zeros(len(seizures), dtype=bool)
+    new[rng.choice(len(seizures), size=max(1, len(seizures) // 100), replace=False)] = True
+    night1 = root / "night1"
+    night2 = root / "night2"
+    for d in (night1, night2):
+        d.mkdir()
+    seizures[~new].to_csv(night1 / "seizures.csv", index=False)
+    pd.concat([seizures[~new], seizures[new]]).to_csv(night2 / "seizures.csv", index=False)
+
+    ais = pd.read_csv(data / "ais.csv", dtype=str, keep_default_na=False)
+    day = ais["timestamp"].str[:10]
+    last = day.max()
+    ais[day != last].to_csv(data / "ais-history.csv", index=False)
+    ais[day == last].to_csv(data / f"ais-{last}.csv", index=False)
+
+    text = (REPO / "pipeline" / "configs" / "demo.yaml").read_text()
+    raw = yaml.safe_load(text.replace("${ROUTE_RISK_DEMO_DATA:-../../out/demo/inputs}", str(data)))
+    configs = []
+    for night, tracks in (
+        (night1, ["ais-history.csv"]),
+        (night2, ["ais-history.csv", f"ais-{last}.csv"]),
+    ):
+        cfg = dict(raw)
+        cfg["inputs"] = dict(raw["inputs"])
+        cfg["inputs"]["seizures"] = [{"path": str(night / "seizures.csv")}]
+        cfg["inputs"]["tracks"] = [{"path": str(data / t)} for t in tracks]
+        cfg["run"] = {**raw["run"], "out_dir": str(root / "out")}
+        path = night / "config.yaml"
+        path.write_text(yaml.safe_dump(cfg, allow_unicode=True))
+        configs.append(path)
+    sizes = {
+        "seizures": len(seizures),
+        "new_seizures": int(new.sum()),
+        "pings": len(ais),
+        "new_day": last,
+        "new_pings": int((day == last).sum()),
+    }
+    return configs[0], configs[1], sizes
+
+
+def _run(config: Path, out: Path, force: bool) -> tuple[float, dict]:
+    import pipeline
+
+    cfg = pipeline.load_config(config)
+    t0 = time.perf_counter()
+    res = pipeline.run_pipeline(cfg, out_dir=out, force=force)
+    return time.perf_counter() - t0, res.manifest
+
+
+def main() -> None:
+    """Run the two nights and write ``bench/results/nightly.json``."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="a small demo")
+    ap.add_argument("--keep", metavar="DIR", help="work in DIR and keep it")
+    args = ap.parse_args()
+    root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-nightly-"))
+    root.mkdir(parents=True, exist_ok=True)
+    try:
+        night1, night2, sizes = _nights(root, args.quick)
+        base_s, _ = _run(night1, root / "out", force=False)
+        nightly_s, nightly = _run(night2, root / "out", force=False)
+        full_s, full = _run(night2, root / "out-full", force=True)
+    finally:
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+    identical = {
+        name: nightly["outputs"][name]["sha256"] == full["outputs"][name]["sha256"]
+        for name in TABLES
+        if name in full["outputs"]
+    }
+    ratio = nightly_s / full_s
+    rows = [
+        {
+            "run": "night 1 (cold)",
+            "seconds": round(base_s, 2),
+        },
+        {
+            "run": "night 2 nightly",
+            "seconds": round(nightly_s, 2),
+            **{k: v["seconds"] for k, v in nightly["stages"].items()},
+        },
+        {
+            "run": "night 2 full",
+            "seconds": round(full_s, 2),
+            **{k: v["seconds"] for k, v in full["stages"].items()},
+        },
+    ]
+    write_results(
+        "nightly",
+        rows,
+        quick=args.quick,
+        data=sizes,
+        ratio=round(ratio, 3),
+        target_ratio=TARGET_RATIO,
+        target_met=ratio <= TARGET_RATIO,
+        tables_identical=identical,
+        all_identical=all(identical.values()),
+        cached_in_nightly=sorted(k for k, v in nightly["stages"].items() if v["cached"]),
+    )
+    print(
+        f"\nnightly / full = {ratio:.3f} (target <= {TARGET_RATIO}); tables identical: {identical}"
+    )
+
+
+if __name__ == "__main__":
+    main()

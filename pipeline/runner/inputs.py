@@ -1,0 +1,128 @@
+"""The inputs of a run as files: paths, hashes taken at the start, ages and the run key.
+
+The manifest records the hashes taken when the run starts, never at its end: an input rewritten
+while the run reads it must not be recorded with bytes the run never saw.  The freshness policy
+(``run.max_input_age_days``, ``run.freshness``) warns or fails on inputs that stopped changing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+from typing import Any
+
+from ..config import Config, config_to_dict
+from ..errors import DataQualityError
+from ..io import sha256_file
+from . import manifest as M
+from .cache import digest
+
+__all__ = ["check_freshness", "input_files", "input_freshness", "input_paths", "run_key"]
+
+log = logging.getLogger(__name__)
+
+
+def input_paths(config: Config) -> list[Path]:
+    """Every input file a config names (tables, rasters, ports, area polygon)."""
+    groups = (config.inputs.seizures, config.inputs.tracks, config.inputs.rasters)
+    files = [Path(s.path) for g in groups for s in g]
+    files += [Path(c.path) for c in config.inputs.context_sources()]
+    return files + [Path(config.area.polygon)] if config.area.polygon is not None else files
+
+
+def input_files(config: Config) -> list[dict[str, Any]]:
+    """Path, sha256, size and modification time of every input, taken now (a run's start).
+
+    The manifest records these, not hashes taken at the end: an input rewritten while the
+    run reads it must not be recorded with bytes the run never saw.
+    """
+    out: list[dict[str, Any]] = []
+    for p in input_paths(config):
+        try:
+            st = p.stat()
+            if not p.is_file():  # a folder: ingest says what is wrong with it
+                raise IsADirectoryError(str(p))
+        except OSError:
+            out.append({"path": str(p), "sha256": None, "bytes": None, "modified": None})
+            continue
+        out.append(
+            {
+                "path": str(p),
+                "sha256": sha256_file(p),
+                "bytes": st.st_size,
+                "modified": dt.datetime.fromtimestamp(st.st_mtime, dt.UTC).isoformat(
+                    timespec="seconds"
+                ),
+            }
+        )
+    return out
+
+
+# run options that change how runs are kept or judged, never what they compute
+_OPERATIONS_ONLY = ("keep_runs", "max_input_age_days", "freshness")
+
+
+def run_key(config: Config, as_of: dt.date | str | None, files: list[dict[str, Any]]) -> str:
+    """Hash of everything a run's outputs depend on: inputs, config, as_of, code version."""
+    cfg = config_to_dict(config)
+    cfg["run"] = {k: v for k, v in cfg["run"].items() if k not in _OPERATIONS_ONLY}
+    digests = [(f["path"], f["sha256"]) for f in files]
+    return digest([digests, cfg, None if as_of is None else str(as_of), M.code_version()])
+
+
+def input_freshness(
+    files: list[dict[str, Any]], max_age_days: float | None, now: dt.datetime
+) -> list[dict[str, Any]]:
+    """Age in days of each input file (since its last modification) and whether it is stale.
+
+    Parameters
+    ----------
+    files : list of dict
+        Entries of :func:`input_files` (``path`` and ``modified``).
+    max_age_days : float or None
+        The policy (``run.max_input_age_days``); None: nothing is stale.
+    now : datetime
+        The moment to measure from (timezone-aware).
+
+    Returns
+    -------
+    list of dict
+        ``path``, ``age_days`` (None for a missing file) and ``stale`` per file.
+    """
+    out = []
+    for f in files:
+        age = None
+        if f.get("modified"):
+            age = (now - dt.datetime.fromisoformat(f["modified"])).total_seconds() / 86400
+        stale = max_age_days is not None and age is not None and age > max_age_days
+        out.append(
+            {
+                "path": f["path"],
+                "age_days": None if age is None else round(age, 2),
+                "stale": bool(stale),
+            }
+        )
+    return out
+
+
+def check_freshness(config: Config, files: list[dict[str, Any]], now: dt.datetime) -> dict:
+    """Apply ``run.max_input_age_days``: warn (logged, in the manifest) or fail the run."""
+    limit = config.run.max_input_age_days
+    ages = input_freshness(files, limit, now)
+    stale = [a for a in ages if a["stale"]]
+    if stale:
+        text = ", ".join(f"{Path(a['path']).name!r} ({a['age_days']} days)" for a in stale)
+        message = (
+            f"input(s) not modified for more than run.max_input_age_days = {limit!r} days: "
+            f"{text}; is the feed that updates them still running?"
+        )
+        if config.run.freshness == "fail":
+            raise DataQualityError(message + " (run.freshness: fail; the last set stays)")
+        log.warning("%s", message)
+    return {
+        "max_input_age_days": limit,
+        "policy": config.run.freshness,
+        "stale": [a["path"] for a in stale],
+        "age_days": {a["path"]: a["age_days"] for a in ages},
+    }

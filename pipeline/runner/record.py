@@ -1,0 +1,116 @@
+"""The manifest of one run, assembled from the run's state (written last by the runner)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import schema as S
+from ..config import config_to_dict
+from ..io import sha256_file
+from . import manifest as M
+from .stages import RunState
+
+__all__ = ["RunInfo", "build_manifest"]
+
+
+@dataclass
+class RunInfo:
+    """What the runner knows about a run before its stages start."""
+
+    run_id: str
+    key: str
+    started: dt.datetime
+    files: list[dict[str, Any]]
+    freshness: dict[str, Any]
+    previous: str | None
+    command_line: list[str] | None
+    killed: list[str]
+
+
+def _inputs_entry(state: RunState, files: list[dict[str, Any]]) -> dict[str, Any]:
+    """Return the inputs as the manifest records them: files, hashes, counts, assumptions."""
+    cfg = state.config
+    sha = {f["path"]: f["sha256"] for f in files}
+    return {
+        **state.ingest_report,
+        "rasters": [
+            {
+                "path": r["path"],
+                "sha256": sha.get(str(r["path"])) or sha256_file(r["path"]),
+                "name": r["name"],
+                "crs": str(r["data"].rio.crs) if r["data"].rio.crs else None,
+                "shape": list(r["data"].shape),
+                "coverage": r["coverage"],
+                "assumptions": r["assumptions"],
+            }
+            for r in state.rasters
+        ],
+        "ports": str(cfg.inputs.ports) if cfg.inputs.ports else None,
+    }
+
+
+def build_manifest(
+    state: RunState, run: RunInfo, stages: dict, staged: dict[str, Path]
+) -> dict[str, Any]:
+    """Return the manifest of a finished run (``staged``: its outputs in the staging folder)."""
+    cfg, scores, ft = state.config, state.scores, state.features
+    assert scores is not None and ft is not None and state.as_of is not None
+    events = state.events
+    from .factors import default_registry
+
+    avail = default_registry.available(cfg.inputs_view())
+    manifest: dict[str, Any] = {
+        "run_id": run.run_id,
+        "run_key": run.key,
+        "status": "ok",
+        "as_of": state.as_of.date().isoformat(),
+        "started": run.started.isoformat(timespec="seconds"),
+        "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "previous_run": run.previous,
+        "code_version": M.code_version(),
+        "command_line": run.command_line,
+        "host": socket.gethostname(),
+        "config_file": str(cfg.source) if cfg.source else None,
+        "config": config_to_dict(cfg),
+        "versions": M.versions(),
+        "input_files": run.files,
+        "freshness": run.freshness,
+        "inputs": _inputs_entry(state, run.files),
+        "counts": {
+            "seizures_used": len(state.seizures),
+            "pings_used": len(state.pings),
+            "cells": len(scores),
+            "cells_observed": int(scores[S.OBSERVED].sum()),
+            "events": {}
+            if events is None
+            else events[S.EVENT_TYPE].value_counts().sort_index().to_dict(),
+            "rejected": {
+                k: sum(e["rejected"] for e in state.ingest_report[k])
+                for k in ("seizures", "tracks")
+            },
+            "risk_classes": scores[S.RISK_CLASS].value_counts().sort_index().to_dict(),
+            "risk_class_breaks": state.class_breaks,
+        },
+        "factors": M.factor_entries(ft.table, avail),
+        "features": {
+            "density": ft.info.get(S.SEIZURE_DENSITY, {}),
+            "density_parameters": state.density_choice,
+            "transit_notes": list(getattr(ft.shared.get("transit"), "notes", [])),
+        },
+        "evaluation": state.evaluation,
+        "hotspots": state.hotspots,
+        "stages": stages,
+        "timings_s": {k: v["seconds"] for k, v in stages.items()},
+        "outputs": M.output_entries(staged),
+    }
+    if run.killed:
+        manifest["cleaned_up"] = {"killed_runs": run.killed}
+    if "ports" not in state.context and len(state.pings):
+        manifest["notes"] = [
+            "no ports layer: loitering and encounters are not filtered by port distance"
+        ]
+    return manifest

@@ -1,0 +1,145 @@
+"""What an output folder says about its runs: ``route-risk status`` and ``route-risk history``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError
+from . import publish as P
+from .inputs import input_freshness
+
+__all__ = ["run_history", "run_status"]
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    """Return the JSON object in a regular file (never read through a link), or None."""
+    try:
+        if path.is_symlink() or not path.is_file():
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _run_record(folder: Path, published: str | None) -> dict[str, Any]:
+    """One line of the history: a run folder's manifest, or its status.json."""
+    manifest = _read_json(folder / "manifest.json")
+    status = _read_json(folder / "status.json")
+    rec: dict[str, Any] = {"run_id": folder.name, "published": folder.name == published}
+    if manifest is not None:
+        stages = manifest.get("stages", {})
+        rec |= {
+            "status": manifest.get("status", "ok"),
+            "started": manifest.get("started"),
+            "finished": manifest.get("finished"),
+            "as_of": manifest.get("as_of"),
+            "seconds": round(sum(manifest.get("timings_s", {}).values()), 1),
+            "cells": manifest.get("counts", {}).get("cells"),
+            "stages_cached": sorted(k for k, v in stages.items() if v.get("cached")),
+            "previous_run": manifest.get("previous_run"),
+            "code_version": manifest.get("code_version"),
+        }
+    elif status is not None:
+        rec |= {k: status.get(k) for k in ("status", "started", "finished", "error")}
+    else:
+        rec["status"] = "unknown"
+    return rec
+
+
+def run_history(out_dir: str | os.PathLike) -> list[dict[str, Any]]:
+    """One record per kept run of an output folder, oldest first.
+
+    Parameters
+    ----------
+    out_dir : path-like
+        An output folder of :func:`run_pipeline`.
+
+    Returns
+    -------
+    list of dict
+        ``run_id``, ``status`` (``ok``, ``failed``, ``stopped``, ``interrupted``, ``killed``
+        or ``unknown``), ``published``, ``started``, ``finished`` and, for a finished run,
+        ``as_of``, ``seconds``, ``cells`` and ``stages_cached``; ``error`` for a failed one.
+    """
+    out = Path(out_dir)
+    published = P.current_run(out)
+    return [_run_record(d, published) for d in P.run_dirs(out)]
+
+
+def run_status(out_dir: str | os.PathLike, *, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Report whether the last run succeeded, how old the map is and how fresh the inputs are.
+
+    Parameters
+    ----------
+    out_dir : path-like
+        An output folder of :func:`run_pipeline`.
+    now : datetime, optional
+        The moment ages are measured from (default: now, UTC).
+
+    Returns
+    -------
+    dict
+        ``last_run`` (the newest run's record, see :func:`run_history`), ``published`` (the
+        published run's record plus ``map_age_hours``), ``inputs`` (per input file of the
+        published run: ``age_days``, ``stale`` under its ``run.max_input_age_days`` and
+        ``changed_since_run``), ``stages`` (name to ``cached``) and ``running`` (a staging
+        folder exists: a run is in progress, or was killed and the next one cleans up).
+
+    Raises
+    ------
+    ConfigError
+        ``out_dir`` holds no run, or its ``current`` is not route-risk's link.
+    """
+    out = Path(out_dir)
+    now = now or dt.datetime.now(dt.UTC)
+    history = run_history(out)
+    if not history:
+        raise ConfigError(f"{str(out)!r} holds no route-risk run (no {P.RUNS}/<run_id> folder)")
+    published_id = P.current_run(out)
+    running = any(p.name.startswith(".staging-") for p in (out / P.RUNS).iterdir())
+    status: dict[str, Any] = {
+        "out_dir": str(out),
+        "now": now.isoformat(timespec="seconds"),
+        "last_run": history[-1],
+        "published": None,
+        "inputs": [],
+        "stages": {},
+        "running": running,
+    }
+    manifest = (
+        None if published_id is None else _read_json(out / P.RUNS / published_id / "manifest.json")
+    )
+    if manifest is None:
+        return status
+    rec = next(r for r in history if r["run_id"] == published_id)
+    finished = dt.datetime.fromisoformat(manifest["finished"])
+    status["published"] = rec | {
+        "map_age_hours": round((now - finished).total_seconds() / 3600, 2),
+        "map": str(out / manifest.get("outputs", {}).get("map", {}).get("path", "risk_map.html")),
+    }
+    limit = manifest.get("config", {}).get("run", {}).get("max_input_age_days")
+    recorded = manifest.get("input_files", [])
+    now_files = []
+    for f in recorded:
+        p = Path(f["path"])
+        try:
+            st = p.stat()
+            modified = dt.datetime.fromtimestamp(st.st_mtime, dt.UTC).isoformat(timespec="seconds")
+            now_files.append({"path": f["path"], "modified": modified, "bytes": st.st_size})
+        except OSError:
+            now_files.append({"path": f["path"], "modified": None, "bytes": None})
+    for f, cur, age in zip(
+        recorded, now_files, input_freshness(now_files, limit, now), strict=True
+    ):
+        changed = (cur["modified"], cur["bytes"]) != (f.get("modified"), f.get("bytes"))
+        status["inputs"].append(
+            age | {"exists": cur["modified"] is not None, "changed_since_run": changed}
+        )
+    status["max_input_age_days"] = limit
+    status["stages"] = {k: bool(v.get("cached")) for k, v in manifest.get("stages", {}).items()}
+    return status

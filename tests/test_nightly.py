@@ -1,0 +1,284 @@
+"""Nightly operations: run folders, the atomic switch, retention, history, status, freshness."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from conftest import small_config
+
+import pipeline
+from pipeline.errors import ConfigError, DataQualityError
+from pipeline.io import sha256_file
+from pipeline.run import run_history, run_status
+
+pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
+
+
+def _inputs_copy(small_demo: Path, tmp_path: Path) -> dict:
+    """Copies of the small demo's inputs (tests change their modification times)."""
+    d = tmp_path / "inputs"
+    shutil.copytree(small_demo / "inputs", d)
+    return {
+        "seizures": [{"path": str(d / "seizures.csv")}],
+        "tracks": [{"path": str(d / "ais.csv")}],
+        "rasters": [{"path": str(d / "nightlights.tif"), "name": "nightlights"}],
+    }
+
+
+def assert_published_set_is_whole(out: Path) -> dict:
+    """The manifest reached through ``OUT/manifest.json`` matches every file it lists."""
+    current = os.readlink(out / "current")
+    assert current.startswith("runs/")
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["run_id"] == Path(current).name
+    for name, info in manifest["outputs"].items():
+        top = out / info["path"]
+        assert os.readlink(top) == f"current/{info['path']}", name
+        assert sha256_file(top) == info["sha256"], name
+    assert manifest["run_id"] in (out / "risk_map.html").read_text()
+    return manifest
+
+
+def test_each_run_is_a_folder_switched_in_by_one_link(small_demo, tmp_path):
+    first = pipeline.run_pipeline(small_config(small_demo, tmp_path), command_line=["x", "y"])
+    out = first.out_dir
+    second = pipeline.run_pipeline(
+        small_config(small_demo, tmp_path, density={"bandwidth_km": 33}), command_line=None
+    )
+    m = assert_published_set_is_whole(out)
+    assert m["run_id"] == second.run_id and m["previous_run"] == first.run_id
+    assert first.manifest["command_line"] == ["x", "y"] and first.manifest["previous_run"] is None
+    assert m["host"] and m["code_version"] == m["versions"]["route-risk"]
+    recorded = {Path(f["path"]).name: f["sha256"] for f in m["input_files"]}
+    assert recorded == {
+        "seizures.csv": sha256_file(small_demo / "inputs" / "seizures.csv"),
+        "ais.csv": sha256_file(small_demo / "inputs" / "ais.csv"),
+        "nightlights.tif": sha256_file(small_demo / "inputs" / "nightlights.tif"),
+    }
+    raster = m["inputs"]["rasters"][0]
+    assert "4326" in raster["crs"] and len(raster["shape"]) >= 2
+    # the first run's set is still whole in its own folder, and differs from the new one
+    old = out / "runs" / first.run_id
+    old_manifest = json.loads((old / "manifest.json").read_text())
+    for info in old_manifest["outputs"].values():
+        assert sha256_file(old / info["path"]) == info["sha256"]
+    assert old_manifest["outputs"]["scores_csv"]["sha256"] != m["outputs"]["scores_csv"]["sha256"]
+    # the result's paths are the stable top-level ones
+    assert first.map_path == out / "risk_map.html"
+    assert sorted(p.name for p in (out / "runs").iterdir()) == sorted([first.run_id, second.run_id])
+    hist = run_history(out)
+    assert [(h["run_id"], h["status"], h["published"]) for h in hist] == [
+        (first.run_id, "ok", False),
+        (second.run_id, "ok", True),
+    ]
+
+
+def test_keep_runs_prunes_old_runs_but_never_the_published_one(small_demo, tmp_path):
+    ids = []
+    for bw in (30, 31, 32):
+        cfg = small_config(small_demo, tmp_path, run={"keep_runs": 2}, density={"bandwidth_km": bw})
+        ids.append(pipeline.run_pipeline(cfg).run_id)
+    out = tmp_path / "out"
+    assert sorted(p.name for p in (out / "runs").iterdir()) == ids[1:]
+    assert os.readlink(out / "current") == f"runs/{ids[2]}"
+    # an operations-only option does not make a new run
+    again = pipeline.run_pipeline(
+        small_config(small_demo, tmp_path, run={"keep_runs": 5}, density={"bandwidth_km": 32})
+    )
+    assert again.up_to_date and again.run_id == ids[2]
+
+
+def test_links_route_risk_did_not_make_are_refused_and_left_alone(small_demo, tmp_path):
+    victim = tmp_path / "victim.html"
+    victim.write_text("mine")
+    cfg = small_config(small_demo, tmp_path)
+    pipeline.run_pipeline(cfg)
+    out = tmp_path / "out"
+    (out / "risk_map.html").unlink()
+    (out / "risk_map.html").symlink_to(victim)
+    with pytest.raises(ConfigError, match=r"risk_map.html.*symbolic link.*victim"):
+        pipeline.run_pipeline(cfg, force=True)
+    assert victim.read_text() == "mine" and (out / "risk_map.html").is_symlink()
+    (out / "risk_map.html").unlink()
+    os.replace(out / "current", out / "was-current")
+    (out / "current").symlink_to(tmp_path, target_is_directory=True)
+    for call in (
+        lambda: pipeline.run_pipeline(cfg, force=True),
+        lambda: run_status(out),
+        lambda: run_history(out),
+    ):
+        with pytest.raises(ConfigError, match="current"):
+            call()
+    assert victim.read_text() == "mine"
+    (out / "current").unlink()
+    (out / "current").mkdir()  # a copy that followed the links
+    with pytest.raises(ConfigError, match="symlinks=True"):
+        pipeline.run_pipeline(cfg, force=True)
+
+
+def test_outputs_published_before_run_folders_become_a_run(small_demo, tmp_path):
+    """An old folder (outputs at the top level) is adopted without losing its map."""
+    res = pipeline.run_pipeline(small_config(small_demo, tmp_path / "a"))
+    legacy = tmp_path / "legacy"
+    shutil.copytree(res.out_dir / "runs" / res.run_id, legacy)  # plain files, as before
+    (legacy / ".manifest.previous.json").write_text("{}")
+    new = pipeline.run_pipeline(
+        small_config(small_demo, tmp_path / "b", density={"bandwidth_km": 30}), out_dir=legacy
+    )
+    assert_published_set_is_whole(legacy)
+    kept = legacy / "runs" / res.run_id
+    old = json.loads((kept / "manifest.json").read_text())
+    for info in old["outputs"].values():
+        assert sha256_file(kept / info["path"]) == info["sha256"]
+    assert (kept / "rejects" / "seizures-seizures.csv").is_file()
+    assert not (legacy / ".manifest.previous.json").exists()
+    assert [h["run_id"] for h in run_history(legacy)] == [res.run_id, new.run_id]
+
+
+def test_a_failed_run_is_recorded_and_keeps_the_published_set(small_demo, tmp_path, monkeypatch):
+    import pipeline.runner.stages as stages_mod
+
+    cfg = small_config(small_demo, tmp_path)
+    good = pipeline.run_pipeline(cfg)
+    before = (good.out_dir / "manifest.json").read_bytes()
+
+    def boom(state):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setitem(stages_mod.STAGE_FUNCTIONS, "export", boom)
+    with pytest.raises(RuntimeError, match="disk full"):
+        pipeline.run_pipeline(cfg, force=True)
+    out = good.out_dir
+    assert (out / "manifest.json").read_bytes() == before
+    assert not list((out / "runs").glob(".staging-*"))
+    hist = run_history(out)
+    assert [h["status"] for h in hist] == ["ok", "failed"]
+    assert "disk full" in hist[-1]["error"] and hist[0]["published"]
+    st = run_status(out)
+    assert st["last_run"]["status"] == "failed"
+    assert st["published"]["run_id"] == good.run_id
+
+
+def test_reject_ceiling_leaves_the_rejects_in_the_failed_runs_folder(small_demo, tmp_path):
+    import pandas as pd
+
+    broken = pd.read_csv(small_demo / "inputs" / "seizures.csv", dtype=str)
+    broken.loc[broken.index % 4 == 0, "lat"] = "not a number"
+    path = tmp_path / "broken.csv"
+    broken.to_csv(path, index=False)
+    cfg = small_config(
+        small_demo,
+        tmp_path,
+        ingest={"max_reject_rate": 0.2},
+        inputs={"seizures": [{"path": str(path)}]},
+    )
+    with pytest.raises(DataQualityError, match="rejected records are in") as info:
+        pipeline.run_pipeline(cfg)
+    where = Path(str(info.value).rsplit("in '", 1)[1].rstrip("'"))
+    assert where.parent.parent.parent == tmp_path / "out" / "runs"
+    assert len(pd.read_csv(where)) == 200
+    assert run_history(tmp_path / "out")[0]["status"] == "failed"
+
+
+def test_freshness_policy_warns_or_fails(small_demo, tmp_path, caplog):
+    inputs = _inputs_copy(small_demo, tmp_path)
+    old = time.time() - 30 * 86400
+    os.utime(inputs["tracks"][0]["path"], (old, old))
+    warn = small_config(small_demo, tmp_path, inputs=inputs, run={"max_input_age_days": 7})
+    with caplog.at_level("WARNING", logger="pipeline.run"):
+        res = pipeline.run_pipeline(warn)
+    assert "ais.csv" in caplog.text and "max_input_age_days" in caplog.text
+    assert res.manifest["freshness"]["stale"] == [inputs["tracks"][0]["path"]]
+    st = run_status(res.out_dir)
+    stale = {Path(f["path"]).name: f["stale"] for f in st["inputs"]}
+    assert stale == {"seizures.csv": False, "ais.csv": True, "nightlights.tif": False}
+    assert not any(f["changed_since_run"] for f in st["inputs"])
+    assert 0 <= st["published"]["map_age_hours"] < 1
+    fail = small_config(
+        small_demo,
+        tmp_path,
+        inputs=inputs,
+        run={"max_input_age_days": 7, "freshness": "fail"},
+        density={"bandwidth_km": 30},
+    )
+    with pytest.raises(DataQualityError, match=r"'ais.csv' \(30.0 days\)"):
+        pipeline.run_pipeline(fail)
+    assert run_status(res.out_dir)["published"]["run_id"] == res.run_id
+    # a rewritten input shows in status
+    Path(inputs["seizures"][0]["path"]).write_text(
+        Path(inputs["seizures"][0]["path"]).read_text() + "\n"
+    )
+    st = run_status(res.out_dir)
+    assert [f["changed_since_run"] for f in st["inputs"]] == [True, False, False]
+
+
+def test_status_and_history_commands(small_demo, tmp_path, capsys):
+    from pipeline.cli import main
+
+    cfg = small_config(small_demo, tmp_path)
+    assert main(["run", str(cfg.source), "-q"]) == 0
+    assert main(["run", str(cfg.source), "--force", "-q"]) == 0
+    out = tmp_path / "out"
+    capsys.readouterr()
+    assert main(["status", str(out), "--json"]) == 0
+    st = json.loads(capsys.readouterr().out)
+    assert st["last_run"]["status"] == "ok" and st["published"]["published"]
+    assert st["stages"]["ingest"] is True and st["stages"]["render"] is False
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["command_line"] == ["route-risk", "run", str(cfg.source), "--force", "-q"]
+    assert main(["status", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert m["run_id"] in text and "map age" in text and "seizures.csv" in text
+    assert main(["history", str(out), "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 2
+    assert main(["history", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and lines[1].startswith("* " + m["run_id"])
+    assert main(["status", str(tmp_path / "nothing")]) == 2
+    assert "holds no route-risk run" in capsys.readouterr().err
+
+
+def test_full_disk_is_one_line_exit_74_and_keeps_the_set(small_demo, tmp_path, monkeypatch, capsys):
+    import errno
+
+    import pipeline.runner.stages as stages_mod
+    from pipeline.cli import EXIT_IOERR, main
+
+    cfg = small_config(small_demo, tmp_path)
+    assert main(["run", str(cfg.source), "-q"]) == 0
+    out = tmp_path / "out"
+    before = (out / "manifest.json").read_bytes()
+
+    def full(state):
+        raise OSError(errno.ENOSPC, "No space left on device", str(state.staging / "scores.csv"))
+
+    monkeypatch.setitem(stages_mod.STAGE_FUNCTIONS, "export", full)
+    capsys.readouterr()
+    assert main(["run", str(cfg.source), "-q", "--force"]) == EXIT_IOERR
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "No space left on device" in err and "scores.csv" in err
+    assert (out / "manifest.json").read_bytes() == before
+    assert run_history(out)[-1]["status"] == "failed"
+
+
+def test_cache_keeps_geodataframes(tmp_path):
+    """Context layers (ports, lanes, land) are GeoDataFrames: cached as GeoParquet."""
+    import geopandas as gpd
+    import shapely
+
+    from pipeline.runner.cache import StageCache
+
+    cache = StageCache(tmp_path / ".cache")
+    g = gpd.GeoDataFrame(
+        {"name": ["a", "b"]}, geometry=[shapely.Point(1, 2), shapely.Point(3, 4)], crs="EPSG:4326"
+    )
+    _, hit = cache.get_or_build("ports", [1], lambda: g)
+    assert not hit and list(tmp_path.joinpath(".cache").glob("ports-*.parquet"))
+    back, hit = cache.get_or_build("ports", [1], lambda: 1 / 0)
+    assert hit and isinstance(back, gpd.GeoDataFrame) and back.crs.to_epsg() == 4326
+    assert back.geom_equals(g).all() and back["name"].tolist() == ["a", "b"]

@@ -1,0 +1,97 @@
+"""The deployment examples: the systemd unit's ExecStart runs, and cron runs the same command."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import small_config
+
+from pipeline.cli import EXIT_TEMPFAIL
+
+pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
+
+DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
+
+
+def unit_section(path: Path, section: str) -> list[tuple[str, str]]:
+    """``(key, value)`` pairs of one section of a systemd unit (keys may repeat)."""
+    pairs, current = [], None
+    for raw in path.read_text().splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        if line.startswith("["):
+            current = line.strip("[]")
+        elif current == section:
+            key, _, value = line.partition("=")
+            pairs.append((key.strip(), value.strip()))
+    return pairs
+
+
+def exec_start(env_override: dict[str, str] | None = None) -> list[str]:
+    """The service's ExecStart, split and with ``${VAR}`` expanded as systemd does."""
+    service = dict(unit_section(DEPLOY / "route-risk.service", "Service"))
+    env = {}
+    for key, value in unit_section(DEPLOY / "route-risk.service", "Service"):
+        if key == "Environment":
+            name, _, val = value.partition("=")
+            env[name] = val
+    env |= env_override or {}
+    return [
+        re.sub(r"\$\{(\w+)\}", lambda m: env[m.group(1)], word)
+        for word in shlex.split(service["ExecStart"])
+    ]
+
+
+def test_cron_runs_the_units_command():
+    lines = [
+        line
+        for line in (DEPLOY / "crontab").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert len(lines) == 1
+    words = shlex.split(lines[0])
+    schedule, command = words[:5], words[5:]
+    assert schedule == ["15", "2", "*", "*", "*"]
+    command = command[: command.index(">>")]
+    assert command == exec_start()
+    timer = dict(unit_section(DEPLOY / "route-risk.timer", "Timer"))
+    assert timer["OnCalendar"].startswith("*-*-* 02:15") and timer["Persistent"] == "true"
+    service = dict(unit_section(DEPLOY / "route-risk.service", "Service"))
+    assert service["Type"] == "oneshot" and service["KillSignal"] == "SIGTERM"
+    assert service["SuccessExitStatus"] == str(EXIT_TEMPFAIL)
+    assert service["ReadWritePaths"] == exec_start()[exec_start().index("--out") + 1]
+
+
+def test_the_units_exec_start_runs_a_tiny_config(small_demo, tmp_path):
+    cfg = small_config(small_demo, tmp_path)
+    out = tmp_path / "srv"
+    argv = exec_start({"ROUTE_RISK_CONFIG": str(cfg.source), "ROUTE_RISK_OUT": str(out)})
+    assert Path(argv[0]).name == "route-risk"  # the installed entry point, here run as a module
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", *argv[1:]],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    records = [json.loads(line) for line in proc.stderr.splitlines() if line.startswith("{")]
+    assert any(r["message"] == "stage render" for r in records)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["command_line"] == ["route-risk", *argv[1:]]
+    status = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "status", str(out), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert status.returncode == 0, status.stderr
+    assert json.loads(status.stdout)["last_run"]["status"] == "ok"

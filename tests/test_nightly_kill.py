@@ -1,0 +1,105 @@
+"""SIGKILL at every step of a run: the published set is always one whole run.
+
+Each attempt is a real ``route-risk run`` that kills itself with SIGKILL at a failpoint
+(:func:`pipeline.runner.publish.failpoint`): at the start of stages from ingest to export, after the manifest
+is staged, after the run folder is renamed into ``runs/``, after the links, just before and
+just after ``current`` is switched, and while old runs are pruned.  After every kill the
+published set must be the previous run or the killed one, complete, its manifest matching its
+files; the next attempt needs no cleanup.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+from conftest import small_config
+from test_nightly import assert_published_set_is_whole
+
+from pipeline.runner.publish import FAILPOINT_ENV
+
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")]
+
+MOMENTS = [
+    "stage ingest",
+    "stage features",
+    "stage hotspots",
+    "stage render",
+    "stage export",
+    "publish: manifest written",
+    "publish: run folder",
+    "publish: links",
+    "publish: switch",
+    "publish: switched",
+    "publish: pruning",
+]
+
+
+def _run(cfg, out, failpoint=None):
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    env.pop(FAILPOINT_ENV, None)
+    if failpoint:
+        env[FAILPOINT_ENV] = failpoint
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipeline.cli",
+            "run",
+            str(cfg.source),
+            "--out",
+            str(out),
+            "-q",
+            "--force",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+
+
+def test_sigkill_at_any_moment_leaves_one_whole_set(small_demo, tmp_path):
+    out = tmp_path / "out"
+    configs = [
+        small_config(
+            small_demo, tmp_path / f"c{bw}", run={"keep_runs": 3}, density={"bandwidth_km": bw}
+        )
+        for bw in (30, 34)
+    ]
+    first = _run(configs[0], out)
+    assert first.returncode == 0, first.stderr
+    published = assert_published_set_is_whole(out)
+    kills = 0
+    for i, moment in enumerate(MOMENTS):
+        cfg = configs[(i + 1) % 2]  # every attempt changes the density: a new set each time
+        proc = _run(cfg, out, moment)
+        assert proc.returncode == -signal.SIGKILL, (moment, proc.returncode, proc.stderr)
+        kills += 1
+        now = assert_published_set_is_whole(out)
+        if now["run_id"] != published["run_id"]:  # only once the switch happened
+            assert moment in ("publish: switched", "publish: pruning"), moment
+            assert now["config"]["density"]["bandwidth_km"] == cfg.density.bandwidth_km
+            assert now["previous_run"] == published["run_id"]
+        else:
+            assert moment not in ("publish: switched", "publish: pruning"), moment
+        published = now
+    assert kills >= 10
+    final = _run(configs[0], out)  # no cleanup in between
+    assert final.returncode == 0, final.stderr
+    m = assert_published_set_is_whole(out)
+    leftovers = [p.name for p in out.iterdir() if p.name.startswith(".") and p.is_symlink()]
+    assert leftovers == []
+    assert not list((out / "runs").glob(".staging-*"))
+    runs = sorted(p.name for p in (out / "runs").iterdir())
+    assert len(runs) == 3 and m["run_id"] == runs[-1]
+    statuses = [
+        json.loads((out / "runs" / r / "status.json").read_text())["status"]
+        for r in runs
+        if (out / "runs" / r / "status.json").exists()
+    ]
+    assert set(statuses) <= {"killed"}
