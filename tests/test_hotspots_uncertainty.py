@@ -12,6 +12,7 @@ from scipy import stats
 from pipeline import grid
 from pipeline.errors import ConfigError, InputError
 from pipeline.hotspots import (
+    FittedCoefficients,
     UncertaintyOptions,
     bootstrap_cells,
     bootstrap_summary,
@@ -419,8 +420,9 @@ def test_fitted_risk_statistic_gives_back_the_published_percentile():
         min_history_days=91.0,
     )
     m = FittedModel(opts).fit(ev, cells, origin, pd.DataFrame({"cell": cells, "x": x}))
-    stat = fitted_risk_statistic(m)
-    assert stat is not None
+    fc = FittedCoefficients.from_model(m)
+    assert fc is not None
+    stat = fitted_risk_statistic(fc)
     pred = m.predict()
     published = pred["score"].rank(method="max", pct=True).to_numpy() * 100
     np.testing.assert_allclose(stat(m.fit_.params), published)
@@ -434,6 +436,6 @@ def test_fitted_risk_statistic_gives_back_the_published_percentile():
     )
     assert (out["value_lower"] <= out["value"] + 1e-9).mean() > 0.9
     assert out["value_class_stability"].between(0, 1).all()
-    # a model that fell back has no coefficients: no statistic
+    # a model that fell back has no coefficients to draw
     m.fit_ = None
-    assert fitted_risk_statistic(m) is None
+    assert FittedCoefficients.from_model(m) is None

@@ -58,6 +58,7 @@ from ._gistar import (
 )
 from ._options import EmergingOptions, HotspotOptions, UncertaintyOptions, validate_options
 from ._risk_uncertainty import (
+    FittedCoefficients,
     density_operator,
     density_risk_statistic,
     fitted_risk_statistic,
@@ -75,6 +76,7 @@ from ._uncertainty import (
 from ._weights import CellWeights, cells_to_weights, weights_from_options, weights_from_sparse
 
 __all__ = [
+    "FittedCoefficients",
     "Timeline",
     "bootstrap_cells",
     "bootstrap_summary",

@@ -25,6 +25,7 @@ the caller) and are fed to :func:`pipeline.hotspots.bootstrap_cells` or
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -39,6 +40,7 @@ from ..sphere import EARTH_RADIUS_KM, arc_to_chord_km, chord_to_arc_km, lonlat_t
 from ._uncertainty import Statistic
 
 __all__ = [
+    "FittedCoefficients",
     "density_operator",
     "density_risk_statistic",
     "fitted_risk_statistic",
@@ -171,39 +173,79 @@ def density_risk_statistic(
     return statistic
 
 
-def fitted_risk_statistic(model) -> Callable[[np.ndarray], np.ndarray] | None:
-    """Return ``coefficients -> risk per cell`` of a fitted :class:`pipeline.model.FittedModel`.
+@dataclass(frozen=True)
+class FittedCoefficients:
+    """What the coefficient draws need from a fitted model (a few arrays per cell, no training rows).
+
+    Attributes
+    ----------
+    params, cov : numpy.ndarray
+        The intercept and selected features' coefficients and their (cluster-robust)
+        covariance.
+    z : numpy.ndarray
+        Standardised selected features of each cell at the origin (cells x features).
+    offset, area : numpy.ndarray
+        Each cell's log-area offset and area (km²).
+    region : numpy.ndarray of bool
+        Cells the regression covers; the others keep ``quiet_mu``.
+    quiet_mu : numpy.ndarray
+        The quiet cells' expected events (observed quiet rate).
+    cells : numpy.ndarray of uint64
+        The model's cells, sorted.
+    """
+
+    params: np.ndarray
+    cov: np.ndarray
+    z: np.ndarray
+    offset: np.ndarray
+    area: np.ndarray
+    region: np.ndarray
+    quiet_mu: np.ndarray
+    cells: np.ndarray
+
+    @classmethod
+    def from_model(cls, model) -> FittedCoefficients | None:
+        """Take them from a fitted :class:`pipeline.model.FittedModel`; None after a fallback."""
+        fit = getattr(model, "fit_", None)
+        if fit is None:
+            return None
+        offset = np.asarray(model.features_.offset_pred, dtype="float64")
+        rate = model.quiet_rate_ if model.quiet_rate_ is not None else 0.0
+        return cls(
+            params=np.asarray(fit.params, dtype="float64"),
+            cov=np.asarray(model.cov_, dtype="float64"),
+            z=np.asarray(model.z_pred_, dtype="float64"),
+            offset=offset,
+            area=np.asarray(model.area_, dtype="float64"),
+            region=np.asarray(model.in_region_, dtype=bool),
+            quiet_mu=rate * np.exp(offset),
+            cells=np.asarray(model.cells_, dtype="uint64"),
+        )
+
+
+def fitted_risk_statistic(coefficients: FittedCoefficients) -> Callable[[np.ndarray], np.ndarray]:
+    """Return ``coefficients -> risk per cell`` of a fitted count model.
 
     The risk is the percentile (0-100, ties at their highest rank) of the expected events per
-    km² among the model's cells, as the run publishes it.  None when the model fell back to
-    the blend (no coefficients).
+    km² among the model's cells, as the run publishes it.
 
     Parameters
     ----------
-    model : pipeline.model.FittedModel
-        A fitted model (its ``fit_``, ``mean_``, ``sd_``, ``z_pred_``, ``in_region_``,
-        ``quiet_rate_``, ``area_`` and ``features_.offset_pred``).
+    coefficients : FittedCoefficients
+        :meth:`FittedCoefficients.from_model` of the published model.
 
     Returns
     -------
-    callable or None
+    callable
         ``statistic(beta)`` with ``beta`` the intercept then the selected features'
-        coefficients.
+        coefficients, for :func:`pipeline.hotspots.parametric_cells`.
     """
-    fit = getattr(model, "fit_", None)
-    if fit is None:
-        return None
-    z = np.asarray(model.z_pred_, dtype="float64")
-    offset = np.asarray(model.features_.offset_pred, dtype="float64")
-    area = np.asarray(model.area_, dtype="float64")
-    region = np.asarray(model.in_region_, dtype=bool)
-    rate = model.quiet_rate_ if model.quiet_rate_ is not None else 0.0
-    quiet_mu = rate * np.exp(offset)
+    c = coefficients
 
     def statistic(beta: np.ndarray) -> np.ndarray:
         beta = np.asarray(beta, dtype="float64")
-        mu = np.exp(np.clip(beta[0] + offset + z @ beta[1:], -700.0, 700.0))
-        mu = np.where(region, mu, quiet_mu)
-        return pd.Series(mu / area).rank(method="max", pct=True).to_numpy() * 100.0
+        mu = np.exp(np.clip(beta[0] + c.offset + c.z @ beta[1:], -700.0, 700.0))
+        mu = np.where(c.region, mu, c.quiet_mu)
+        return pd.Series(mu / c.area).rank(method="max", pct=True).to_numpy() * 100.0
 
     return statistic

@@ -8,6 +8,7 @@ cache key (:mod:`pipeline.runner.cache`).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import os
@@ -66,7 +67,7 @@ class RunState:
     evaluation: dict[str, Any] | None = None
     hotspots: dict[str, Any] | None = None
     model_report: dict[str, Any] | None = None
-    fitted_model: Any = None
+    fitted_coefficients: Any = None
     density_choice: dict[str, Any] | None = None
     class_breaks: dict[str, Any] | None = None
     outputs: dict[str, Path] = field(default_factory=dict)
@@ -527,8 +528,6 @@ def _track_history(state: RunState, cells_: np.ndarray, transit: list):
     recomputed from the positions up to its end.  Otherwise (the record starts later, or the
     tracks were read in chunks and live on disk) None: the month uses today's values.
     """
-    import dataclasses
-
     from ..factors import FactorContext
 
     cfg, ft, pings = state.config, state.features, state.pings
@@ -581,6 +580,7 @@ def _fitted_scores(
     cell's relative risk is ``<feature>__share``.  The weighted view's columns (values,
     ``__norm``, ``__contrib``, ``__covered``) stay beside them.
     """
+    from ..hotspots import FittedCoefficients
     from ..model import FittedModel
     from ..score import classify
 
@@ -609,7 +609,8 @@ def _fitted_scores(
         )
         .merge(shares, on=S.CELL, how="left")
     )
-    state.fitted_model = model  # the uncertainty draws its coefficients
+    # what the uncertainty draws from (small arrays: the model's training rows are let go)
+    state.fitted_coefficients = FittedCoefficients.from_model(model)
     pct = out["expected_per_km2"].rank(method="max", pct=True).to_numpy() * 100.0
     out[S.RISK] = np.round(pct, 6)
     out[S.RISK_CLASS] = classify(pct, cfg.score.class_breaks, cfg.score.class_labels)
@@ -738,6 +739,7 @@ def _risk_uncertainty(state: RunState, scores: pd.DataFrame) -> HotspotResult:
     if S.SEIZURE_DENSITY in scores.columns:
         cols += [S.SEIZURE_DENSITY, S.SEIZURE_DENSITY + S.CONTRIB_SUFFIX]
     fitted = sc.model == "fitted"
+    fc = state.fitted_coefficients
     key = [
         state.digests["seizures"],
         frame_digest(scores[cols]),
@@ -748,7 +750,7 @@ def _risk_uncertainty(state: RunState, scores: pd.DataFrame) -> HotspotResult:
         opts.seed,
         str(state.as_of),
         ft.info.get(S.SEIZURE_DENSITY, {}).get("bandwidth_km"),
-        frame_digest(state.fitted_model.predict()) if fitted and state.fitted_model else None,
+        digest([frame_digest(v) for v in dataclasses.astuple(fc)]) if fitted and fc else None,
     ]
     return state.cached("uncertainty", key, lambda: _build_uncertainty(state, scores, fitted))[0]
 
@@ -797,16 +799,15 @@ def _build_uncertainty(state: RunState, scores: pd.DataFrame, fitted: bool) -> H
 
     empty = pd.DataFrame({S.CELL: cells_, **{c: np.nan for c in UNCERTAINTY_COLUMNS}})
     if fitted:
-        model = state.fitted_model
-        stat = fitted_risk_statistic(model) if model is not None else None
-        if stat is None:
+        fc = state.fitted_coefficients
+        if fc is None:
             why = "the fitted model fell back to the blend: no coefficients to draw"
             return HotspotResult(empty, {"method": "none", "reason": why})
         got = parametric_cells(
-            model.fit_.params,
-            model.cov_,
-            stat,
-            model.cells_,
+            fc.params,
+            fc.cov,
+            fitted_risk_statistic(fc),
+            fc.cells,
             classify=classify,
             options=opts.uncertainty,
             seed=opts.seed,
