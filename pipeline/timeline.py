@@ -291,20 +291,18 @@ def score_timeline(
         raise ConfigError(
             f"need {len(breaks) - 1} class labels for the breaks {breaks!r}, got {names!r}"
         )
-    label = np.asarray([*names, "no data"], dtype=object)[np.where(cls < 0, len(names), cls)]
     per = np.repeat(np.arange(n_m), n_c)
+    # few distinct texts per column: categoricals (dictionary-encoded in Parquet)
     out = pd.DataFrame(
         {
             S.CELL: np.tile(cells, n_m),
             S.HEX_ID: np.tile(cells_to_strings(cells), n_m),
-            S.PERIOD: np.asarray(months, dtype=object)[per],
+            S.PERIOD: _categorical(months, per),
             S.RISK: risk,
             TIMELINE_CLASS: cls,
-            S.RISK_CLASS: label,
+            S.RISK_CLASS: _categorical([*names, "no data"], np.where(cls < 0, len(names), cls)),
             PRESENT_DATA: np.asarray([bool(present[p]) for p in months])[per],
-            PRESENT_DATA_FACTORS: np.asarray([",".join(present[p]) for p in months], dtype=object)[
-                per
-            ],
+            PRESENT_DATA_FACTORS: _categorical([",".join(present[p]) for p in months], per),
         }
     )
     out.attrs["breaks"] = [float(b) for b in breaks]
@@ -343,3 +341,9 @@ def _pooled_risk(
             raise ConfigError(f"score factor {n!r}: {exc}") from None
         risk += np.where(mask, 100.0 * weights[n].weight / safe * np.nan_to_num(norm), 0.0)
     return np.where(w_cell > 0, np.clip(risk, 0.0, 100.0), np.nan)
+
+
+def _categorical(texts: Sequence[str], codes: np.ndarray) -> pd.Categorical:
+    """Return ``texts[codes]`` as a categorical (equal texts share one category)."""
+    uniques, inverse = np.unique(np.asarray(texts, dtype=object).astype(str), return_inverse=True)
+    return pd.Categorical.from_codes(inverse[codes], [str(u) for u in uniques])
