@@ -45,7 +45,12 @@ STAGES: tuple[Stage, ...] = (
         "every factor on the cells, with where it was observable",
         ("density", "transit", "zonal", "factors"),
     ),
-    Stage("timeline", "the seizure density at each of the last months", ("timeline", "density")),
+    Stage(
+        "timeline",
+        "each of the last months from the data up to it: seizure density, transit where the"
+        " tracks reach back",
+        ("timeline", "density", "transit"),
+    ),
     Stage(
         "score",
         "the weighted score, its contributions, confidence and the monthly risk",

@@ -685,7 +685,7 @@ def hotspots(state: RunState) -> None:
     key = [
         state.digests["seizures"],
         frame_digest(cells_),
-        opts.model_dump(mode="json"),
+        opts.model_dump(mode="json", exclude={"uncertainty"}),  # its own stage
         str(state.as_of),
         frame_digest(scores[S.RISK].to_numpy()) if opts.values == "risk" else None,
     ]
