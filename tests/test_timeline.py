@@ -302,3 +302,70 @@ def test_pooled_scoring_is_the_score_of_all_months_stacked():
         got.loc[list(zip(want.period, want.cell, strict=True))].to_numpy(),
         np.round(want["risk"].to_numpy(), 2),
     )
+
+
+def test_a_month_the_tracks_reach_back_to_uses_only_its_own_positions(small_demo, tmp_path):
+    """Tracks from late April: May is recomputed from the positions up to May 31, April is not."""
+    from tests.conftest import small_config
+
+    ais = pd.read_csv(small_demo / "inputs" / "ais.csv")
+    t = pd.to_datetime(ais["timestamp"], utc=True)
+    # the same voyages a month and two months earlier, by other vessels; a first fix on
+    # 1 May 00:10 makes the record reach back to the start of May, not of April
+    may = ais.assign(mmsi=ais["mmsi"] + 1, timestamp=(t - pd.Timedelta(days=30)))
+    april = ais.assign(mmsi=ais["mmsi"] + 2, timestamp=(t - pd.Timedelta(days=61)))
+    first = may.iloc[[0]].assign(timestamp=pd.Timestamp("2026-05-01 00:10", tz="UTC"))
+    tracks = pd.concat([ais.assign(timestamp=t), may, april, first], ignore_index=True)
+    assert tracks["timestamp"].min() > pd.Timestamp("2026-04-25", tz="UTC")
+    tracks["timestamp"] = tracks["timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    path = tmp_path / "ais_long.csv"
+    tracks.to_csv(path, index=False)
+    cfg = small_config(
+        small_demo,
+        tmp_path,
+        hotspots={"enabled": False},
+        evaluate={"enabled": False},
+        score={"factors": {"seizure_density": {"weight": 1}, "vessel_hours": {"weight": 1}}},
+    )
+    cfg = cfg.model_copy(
+        update={
+            "inputs": cfg.inputs.model_copy(
+                update={"tracks": [cfg.inputs.tracks[0].model_copy(update={"path": path})]}
+            )
+        }
+    )
+    res = pipeline.run_pipeline(cfg)
+    tl = pd.read_parquet(res.out_dir / "timeline.parquet")
+    per = tl.groupby("period", observed=True)["present_data_factors"].first()
+    assert per["2026-04"] == "vessel_hours"  # the record starts after 1 April
+    assert per["2026-05"] == "" and per["2026-06"] == ""
+    # the month with its own positions is scored from them: its risk is not April's recipe
+    assert tl.loc[tl.period == "2026-05", "present_data"].eq(False).all()
+    assert tl.loc[tl.period == "2026-04", "present_data"].all()
+
+
+def test_timeline_factors_take_the_months_own_tracks_or_none():
+    cells = area_cells()
+    calls = []
+
+    def tracks(cutoff, start):
+        calls.append((cutoff, start))
+        if start < pd.Timestamp("2026-05-01", tz="UTC"):
+            return None  # no record that far back
+        hours = np.full(cells.size, float(cutoff.month))
+        return pd.DataFrame(
+            {S.CELL: cells, S.VESSEL_HOURS: hours, S.VESSEL_HOURS + S.COVERED_SUFFIX: True}
+        )
+
+    tf = timeline_factors(seizures(), cells, AS_OF, 3, DENSITY, None, tracks=tracks)
+    assert tf is not None
+    assert [str(s.date()) for _, s in calls] == ["2026-04-01", "2026-05-01", "2026-06-01"]
+    assert all(c <= AS_OF for c, _ in calls)
+    assert tf.periods["history"].tolist() == [
+        "seizure_density",
+        "seizure_density,vessel_hours",
+        "seizure_density,vessel_hours",
+    ]
+    by = tf.table.groupby(S.PERIOD)[S.VESSEL_HOURS]
+    assert by.apply(lambda v: v.isna().all())["2026-04"]
+    assert (by.max()[["2026-05", "2026-06"]] == [5.0, 6.0]).all()
