@@ -323,10 +323,22 @@ class HotspotConfig(HotspotOptions):
 
 
 class TimelineConfig(_Model):
-    """The monthly risk behind the map's time slider."""
+    """The monthly risk behind the map's time slider (see :mod:`pipeline.timeline`).
+
+    Month *m* uses only the data up to *m*; a factor without history that month (rasters,
+    context layers, plug-ins, tracks that start later) takes today's values and the month is
+    marked ``present_data``.
+    """
 
     months: int = Field(
         12, ge=0, le=600, description="Months on the time slider (0 = none; at most 50 years)."
+    )
+    scale: Literal["map", "fixed", "quantile", "natural", "equal"] = Field(
+        "map",
+        description="The one colour scale of every month: 'map', the map's class method"
+        " (render.classes) over all months' risk together; 'fixed', score.class_breaks;"
+        " 'quantile', 'natural' or 'equal', breaks of all months' risk together"
+        " (pipeline.hotspots.global_breaks, or natural breaks).",
     )
 
 

@@ -1,16 +1,29 @@
-"""The monthly risk behind the map's time slider.
+"""The monthly risk behind the map's time slider, told truthfully.
 
-For each of the last ``months`` month ends the seizure density is recomputed from the
-seizures up to that day (decayed to that day) and the cells are scored again with the other
-factors as they are now.  :func:`timeline_densities` is the costly part (one density per
-month) and depends only on the seizures and the density options; :func:`score_timeline` is
-cheap and belongs to the score stage, so a change of the score weights does not recompute the
-densities.
+Month *m* sees only the data up to the end of *m* (or ``as_of``, for a month still running):
+
+* the **seizure density** is recomputed from the seizures up to then, decayed to then
+  (:func:`pipeline.hotspots.timeline_table` hands the scoring only those seizures);
+* the **transit factors** are recomputed from the positions up to then when the track record
+  reaches back to the month's start (the caller's ``tracks`` function decides); when the record
+  starts later, the month takes today's values and says so (``present_data``);
+* **rasters, context layers and plug-ins** have no history: every month takes today's values,
+  marked ``present_data`` as well.
+
+All months are scored together (:func:`score_timeline`): each factor is normalised once over
+every month's values, and the classes use one set of breaks (the score's fixed class breaks,
+or breaks of all months' risk pooled: :func:`pipeline.hotspots.global_breaks` quantiles or
+equal intervals, or natural breaks, as the map's own classes are made), so a colour means the
+same level in every month.  :func:`timeline_factors` is the costly half (a density, maybe a transit pass,
+per month) and depends on the seizures, the tracks and the density options only;
+:func:`score_timeline` is cheap and belongs to the score stage, so a change of the score
+weights does not recompute the densities.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -18,53 +31,319 @@ import pandas as pd
 from . import schema as S
 from .builtin_factors import density_on_cells
 from .config import DensityConfig
-from .score import FactorWeight, score_cells
+from .errors import ConfigError
+from .grid import cells_to_strings
+from .score import FactorWeight, normalise
 
-__all__ = ["month_ends", "score_timeline", "timeline_densities"]
+__all__ = [
+    "PRESENT_DATA",
+    "PRESENT_DATA_FACTORS",
+    "TIMELINE_CLASS",
+    "TimelineFactors",
+    "month_periods",
+    "score_timeline",
+    "timeline_breaks",
+    "timeline_factors",
+]
+
+#: Columns of the cell x month table (``timeline.parquet``) besides cell, hex_id, period, risk.
+TIMELINE_CLASS = "class"
+PRESENT_DATA = "present_data"
+PRESENT_DATA_FACTORS = "present_data_factors"
+
+DEFAULT_LABELS = ("very low", "low", "medium", "high", "very high")
+
+#: ``tracks(cutoff, period_start)`` -> per-cell transit factors from the positions up to
+#: ``cutoff`` (``cell``, ``<factor>``, ``<factor>__covered``), or None without that history.
+TrackHistory = Callable[[pd.Timestamp, pd.Timestamp], "pd.DataFrame | None"]
 
 
-def month_ends(as_of: pd.Timestamp, months: int) -> pd.DatetimeIndex:
-    """Return the last ``months`` month ends up to ``as_of`` (UTC)."""
-    return pd.date_range(end=as_of.normalize(), periods=months, freq="ME", tz="UTC")
+@dataclass
+class TimelineFactors:
+    """The per-month factor values of :func:`timeline_factors` (a cacheable pair).
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        ``cell``, ``period`` ('YYYY-MM'), ``seizure_density`` and the transit factors with
+        history (``<factor>``, ``<factor>__covered``; NaN in a month without history).
+    periods : pandas.DataFrame
+        One row per month: ``period``, ``cutoff`` (ISO 8601, the last instant it saw) and
+        ``history`` (comma-separated factors recomputed from their own past that month).
+    """
+
+    table: pd.DataFrame
+    periods: pd.DataFrame
 
 
-def timeline_densities(
+def month_periods(as_of: pd.Timestamp, months: int) -> pd.PeriodIndex:
+    """Return the last ``months`` calendar months up to the month of ``as_of``, oldest first."""
+    end = pd.Timestamp(as_of).tz_convert("UTC").tz_localize(None).to_period("M")
+    return pd.period_range(end=end, periods=months, freq="M")
+
+
+def timeline_factors(
     seizures: pd.DataFrame,
     cells: np.ndarray,
     as_of: pd.Timestamp,
     months: int,
     density: DensityConfig,
     window_cells: np.ndarray | None,
-) -> pd.DataFrame | None:
-    """Seizure density per cell at each month end: ``cell``, ``period``, ``seizure_density``."""
+    *,
+    tracks: TrackHistory | None = None,
+) -> TimelineFactors | None:
+    """Compute the factors of each of the last ``months`` months from the data up to that month.
+
+    Parameters
+    ----------
+    seizures : pandas.DataFrame
+        The seizures (``time`` UTC, ``lon``, ``lat`` and the density's weight columns).
+    cells : numpy.ndarray of uint64
+        The scored cells.
+    as_of : pandas.Timestamp
+        The run's reference time; the last month is cut there.
+    months : int
+        Number of months (0: no timeline).
+    density : DensityConfig
+        The density's options.
+    window_cells : numpy.ndarray, optional
+        The density's edge-correction window.
+    tracks : callable, optional
+        ``tracks(cutoff, period_start)``: the transit factors from the positions up to
+        ``cutoff`` (see :data:`TrackHistory`), or None when the track record does not reach
+        back to ``period_start``.
+
+    Returns
+    -------
+    TimelineFactors or None
+        None without months or seizures.
+    """
+    from .hotspots import timeline_table
+
     if months <= 0 or seizures.empty:
         return None
-    rows = []
-    for end in month_ends(as_of, months):
-        cutoff = end + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
-        past = seizures[seizures[S.TIME] <= cutoff]
+    cells = np.asarray(cells, dtype="uint64")
+    history: dict[str, list[str]] = {}
+
+    def score_period(past: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
         dens, _ = density_on_cells(past, cells, cutoff, density, window_cells)
-        rows.append(
-            pd.DataFrame({S.CELL: cells, S.PERIOD: end.strftime("%Y-%m"), S.SEIZURE_DENSITY: dens})
-        )
-    return pd.concat(rows, ignore_index=True)
+        frame = pd.DataFrame({S.CELL: cells, S.SEIZURE_DENSITY: dens})
+        label = cutoff.tz_localize(None).to_period("M").strftime("%Y-%m")
+        start = pd.Period(label, freq="M").start_time.tz_localize("UTC")
+        got = tracks(cutoff, start) if tracks is not None else None
+        history[label] = [S.SEIZURE_DENSITY]
+        if got is not None and len(got.columns) > 1:
+            got = got.set_index(S.CELL).reindex(pd.Index(cells, name=S.CELL))
+            for c in got.columns:
+                frame[c] = got[c].to_numpy()
+            history[label] += [c for c in got.columns if not c.endswith(S.COVERED_SUFFIX)]
+        return frame
+
+    tl = timeline_table(
+        seizures,
+        month_periods(as_of, months),
+        score_period,
+        as_of=as_of,
+        time_column=S.TIME,
+        value=S.SEIZURE_DENSITY,
+    )
+    table = tl.table.drop(columns=["class"])
+    periods = pd.DataFrame(
+        {
+            S.PERIOD: tl.periods,
+            "cutoff": tl.cutoffs,
+            "history": [",".join(history[p]) for p in tl.periods],
+        }
+    )
+    return TimelineFactors(table, periods)
+
+
+#: The colour scales of the timeline (``timeline.scale``; ``map`` is resolved by the runner).
+SCALES = ("fixed", "quantile", "natural", "equal")
+
+
+def timeline_breaks(risk, scale: str, class_breaks: Sequence[float], classes: int) -> list[float]:
+    """Return the one set of class breaks of every month.
+
+    Parameters
+    ----------
+    risk : array_like of float
+        Every month's risk together.
+    scale : {"fixed", "quantile", "natural", "equal"}
+        ``fixed``: ``class_breaks`` (the score's); ``quantile`` or ``equal``:
+        :func:`pipeline.hotspots.global_breaks` over all months' risk pooled; ``natural``: the
+        map's natural breaks (Fisher-Jenks) of all months' risk pooled.
+    class_breaks : sequence of float
+        The score's class breaks.
+    classes : int
+        Number of classes wanted for the pooled scales (fewer come back where values tie).
+    """
+    from .hotspots import global_breaks
+
+    if scale == "fixed":
+        return [float(b) for b in class_breaks]
+    if scale in ("quantile", "equal"):
+        return global_breaks(risk, classes, scale)
+    if scale == "natural":
+        from .render._legend import risk_class_breaks
+
+        return [float(b) for b in risk_class_breaks(risk, "natural", classes)]
+    raise ConfigError(f"timeline.scale must be one of {sorted(SCALES)!r}, got {scale!r}")
+
+
+def _spread_labels(labels: Sequence[str], n: int) -> list[str]:
+    """Return ``n`` of ``labels`` spread evenly, lowest and highest kept (as the map does)."""
+    if n >= len(labels):
+        return list(labels)[:n]
+    return [labels[i] for i in np.round(np.linspace(0, len(labels) - 1, n)).astype(int)]
 
 
 def score_timeline(
     features: pd.DataFrame,
-    densities: pd.DataFrame | None,
+    factors: TimelineFactors | None,
     weights: Mapping[str, FactorWeight],
+    *,
+    scale: str = "fixed",
     **score_options,
 ) -> pd.DataFrame | None:
-    """Score each month: that month's density, the other factors as they are now."""
-    if densities is None:
+    """Score every month on one scale: the cell x month table of the slider and the export.
+
+    Each month's factors are today's ``features`` with the month's own values put in (the
+    density always, the transit factors where the month has their history); all months are
+    scored at once with the score's formula, so each factor is normalised over all months
+    together.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        Today's feature table (``cell``, factors, ``<factor>__covered``).
+    factors : TimelineFactors or None
+        :func:`timeline_factors`; None gives None.
+    weights : mapping of str to FactorWeight
+        The score's factors.
+    scale : {"fixed", "quantile", "natural", "equal"}
+        See :func:`timeline_breaks`; the labels of a pooled scale are ``class_labels`` spread
+        over its classes.
+    **score_options
+        ``normalisation``, ``cap_quantile``, ``class_breaks``, ``class_labels`` of the score.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        Sorted by ``period`` then ``cell``: ``cell`` (uint64), ``hex_id``, ``period``,
+        ``risk`` (0-100, NaN where no factor covers the cell), ``class`` (int8 index into the
+        breaks' classes, -1 where missing), ``risk_class`` (its label), ``present_data`` (the
+        month uses today's values for some factor of the score) and ``present_data_factors``
+        (which, comma-separated).  ``attrs["breaks"]``/``attrs["labels"]`` hold the scale.
+    """
+    if factors is None or not len(factors.table):
         return None
-    rows = []
-    for period, month in densities.groupby(S.PERIOD, sort=True):
-        f = features.copy()
-        f[S.SEIZURE_DENSITY] = (
-            month.set_index(S.CELL)[S.SEIZURE_DENSITY].reindex(f[S.CELL]).to_numpy()
+    ws = {
+        n: w if isinstance(w, FactorWeight) else FactorWeight(weight=float(w))
+        for n, w in weights.items()
+    }
+    used = [n for n, w in ws.items() if w.weight > 0]
+    missing = [n for n in used if n not in features.columns]
+    if missing or not used:
+        raise ConfigError(
+            f"score factor(s) {missing!r} are not computed by this run"
+            if missing
+            else "the score needs at least one factor with weight > 0"
         )
-        s = score_cells(f, weights, covered=f, **score_options)
-        rows.append(pd.DataFrame({S.CELL: s[S.CELL], S.PERIOD: period, S.RISK: s[S.RISK].round(2)}))
-    return pd.concat(rows, ignore_index=True)
+    feats = features.sort_values(S.CELL, kind="stable").reset_index(drop=True)
+    cells = feats[S.CELL].to_numpy(dtype="uint64")
+    periods = factors.periods.set_index(S.PERIOD)
+    months = sorted(factors.table[S.PERIOD].astype(str).unique())
+    n_m, n_c = len(months), cells.size
+    # (months x cells) values and coverage of every weighted factor: today's, or the month's own
+    values = {n: np.tile(feats[n].to_numpy(dtype="float64"), (n_m, 1)) for n in used}
+    covered = {
+        n: np.tile(
+            feats[n + S.COVERED_SUFFIX].to_numpy(dtype=bool)
+            if n + S.COVERED_SUFFIX in feats.columns
+            else np.ones(n_c, dtype=bool),
+            (n_m, 1),
+        )
+        for n in used
+    }
+    present: dict[str, list[str]] = {}
+    by_month = factors.table.groupby(S.PERIOD, sort=True)
+    for k, period in enumerate(months):  # a few months, each a vectorised frame operation
+        own = set(str(periods.loc[period, "history"]).split(","))
+        m = by_month.get_group(period).set_index(S.CELL).reindex(pd.Index(cells, name=S.CELL))
+        for n in used:
+            if n in own and n in m.columns:
+                values[n][k] = m[n].to_numpy(dtype="float64")
+                col = n + S.COVERED_SUFFIX
+                covered[n][k] = (
+                    m[col].fillna(False).to_numpy(dtype=bool) if col in m.columns else True
+                )
+        present[period] = [n for n in used if n not in own]
+    risk = np.round(_pooled_risk(values, covered, ws, score_options), 2).ravel()
+    class_breaks = score_options.get("class_breaks", (0, 20, 40, 60, 80, 100))
+    class_labels = list(score_options.get("class_labels", DEFAULT_LABELS))
+    breaks = timeline_breaks(risk, scale, class_breaks, max(len(class_labels), 1))
+    # classed as exported (the rounded risk), so a value has one class in the table
+    cls = np.searchsorted(np.asarray(breaks[1:-1]), risk, side="right").astype("int8")
+    cls[~np.isfinite(risk)] = -1
+    names = class_labels if scale == "fixed" else _spread_labels(class_labels, len(breaks) - 1)
+    if len(names) != len(breaks) - 1:
+        raise ConfigError(
+            f"need {len(breaks) - 1} class labels for the breaks {breaks!r}, got {names!r}"
+        )
+    per = np.repeat(np.arange(n_m), n_c)
+    # few distinct texts per column: categoricals (dictionary-encoded in Parquet)
+    out = pd.DataFrame(
+        {
+            S.CELL: np.tile(cells, n_m),
+            S.HEX_ID: np.tile(cells_to_strings(cells), n_m),
+            S.PERIOD: _categorical(months, per),
+            S.RISK: risk,
+            TIMELINE_CLASS: cls,
+            S.RISK_CLASS: _categorical([*names, "no data"], np.where(cls < 0, len(names), cls)),
+            PRESENT_DATA: np.asarray([bool(present[p]) for p in months])[per],
+            PRESENT_DATA_FACTORS: _categorical([",".join(present[p]) for p in months], per),
+        }
+    )
+    out.attrs["breaks"] = [float(b) for b in breaks]
+    out.attrs["labels"] = list(names)
+    out.attrs["scale"] = scale
+    return out
+
+
+def _pooled_risk(
+    values: dict[str, np.ndarray],
+    covered: dict[str, np.ndarray],
+    weights: Mapping[str, FactorWeight],
+    score_options: Mapping,
+) -> np.ndarray:
+    """Return the weighted score of (months x cells) factors, each normalised over all months.
+
+    The formula of :func:`pipeline.score.score_cells` (a factor missing at a cell drops out
+    and the others' weights are rescaled), on arrays: no per-month table is built.
+    """
+    shape = next(iter(values.values())).shape
+    w_cell = np.zeros(shape)
+    for n in values:
+        w_cell = w_cell + np.where(covered[n], weights[n].weight, 0.0)
+    safe = np.where(w_cell > 0, w_cell, 1.0)
+    risk = np.zeros(shape)
+    for n, v in values.items():
+        mask = covered[n] & ~np.isnan(v)
+        try:
+            norm = normalise(
+                np.where(mask, v, np.nan).ravel(),
+                method=score_options.get("normalisation", "cap"),
+                cap_quantile=score_options.get("cap_quantile", 0.99),
+                transform=weights[n].transform,
+            ).reshape(shape)
+        except ConfigError as exc:
+            raise ConfigError(f"score factor {n!r}: {exc}") from None
+        risk += np.where(mask, 100.0 * weights[n].weight / safe * np.nan_to_num(norm), 0.0)
+    return np.where(w_cell > 0, np.clip(risk, 0.0, 100.0), np.nan)
+
+
+def _categorical(texts: Sequence[str], codes: np.ndarray) -> pd.Categorical:
+    """Return ``texts[codes]`` as a categorical (equal texts share one category)."""
+    uniques, inverse = np.unique(np.asarray(texts, dtype=object).astype(str), return_inverse=True)
+    return pd.Categorical.from_codes(inverse[codes], [str(u) for u in uniques])

@@ -12,14 +12,20 @@ from scipy import stats
 from pipeline import grid
 from pipeline.errors import ConfigError, InputError
 from pipeline.hotspots import (
+    FittedCoefficients,
+    UncertaintyOptions,
     bootstrap_cells,
     bootstrap_summary,
     breaks_classifier,
     cells_to_weights,
     counts_statistic,
+    density_operator,
+    density_risk_statistic,
+    fitted_risk_statistic,
     gi_bin_classifier,
     gi_z_statistic,
     global_breaks,
+    parametric_cells,
     timeline_summary,
     timeline_table,
 )
@@ -246,3 +252,190 @@ def test_timeline_refuses_bad_input():
         timeline_table(ev, [], cumulative_counts)
     with pytest.raises(InputError, match="scheme"):
         global_breaks([1.0, 2.0, 3.0], 2, "jenks")
+
+
+# --- uncertainty of the published risk -----------------------------------------------------
+
+
+def _sea(n: int = 150, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    cells = np.sort(grid.grid_disk_cells(grid.points_to_cells([-60.0], [15.0], 5), 12))
+    ev = pd.DataFrame(
+        {
+            "time": pd.Timestamp("2026-01-01", tz="UTC")
+            + pd.to_timedelta(rng.integers(0, 180, n), unit="D"),
+            "lon": -60.0 + rng.normal(0, 0.4, n),
+            "lat": 15.0 + rng.normal(0, 0.4, n),
+            "commodity": "cocaine",
+        }
+    )
+    return cells, ev
+
+
+@pytest.mark.parametrize(("kernel", "h"), [("quartic", 30.0), ("gaussian", 12.0)])
+def test_density_operator_is_the_exact_kernel_density(kernel, h):
+    from pipeline.density import kernel_density
+
+    cells, ev = _sea()
+    w = np.random.default_rng(1).random(len(ev))
+    k = density_operator(ev.lon, ev.lat, cells, bandwidth_km=h, kernel=kernel)
+    assert k.shape == (cells.size, len(ev))
+    exact = kernel_density(
+        (ev.lon.to_numpy(), ev.lat.to_numpy()),
+        cells,
+        bandwidth_km=h,
+        kernel=kernel,
+        weights=w,
+        method="exact",
+    )
+    # the gaussian is truncated at 7 bandwidths, as the fast evaluators do (exp(-24.5))
+    np.testing.assert_allclose(k @ w, exact, rtol=1e-9, atol=1e-10 * exact.max())
+    with pytest.raises(InputError, match="max_bytes"):
+        density_operator(ev.lon, ev.lat, cells, bandwidth_km=h, kernel=kernel, max_bytes=100)
+
+
+def _published(cells, ev, edge: bool):
+    """A weighted score of the edge-corrected density and one fixed factor, as the run makes it."""
+    from pipeline.builtin_factors import density_on_cells
+    from pipeline.config import DensityConfig
+    from pipeline.score import score_cells
+
+    d = DensityConfig(
+        bandwidth_km=30.0, kernel="quartic", half_life_days=90.0, edge_correction=edge
+    )
+    as_of = pd.Timestamp("2026-06-30", tz="UTC")
+    dens, _ = density_on_cells(ev, cells, as_of, d, cells[: cells.size * 2 // 3])
+    other = np.random.default_rng(2).random(cells.size)
+    feats = pd.DataFrame({"cell": cells, "seizure_density": dens, "other": other})
+    feats["other__covered"] = np.arange(cells.size) % 5 != 0  # some cells lack the factor
+    feats["seizure_density__covered"] = True
+    weights = {"seizure_density": 2.0, "other": 1.0}
+    scores = score_cells(feats, weights, covered=feats)
+    total = 2.0 + np.where(scores["other__covered"], 1.0, 0.0)
+    return d, as_of, scores, 2.0 / total
+
+
+@pytest.mark.parametrize("edge", [False, True])
+def test_density_risk_statistic_gives_back_the_published_risk(edge):
+    from pipeline.density import seizure_weights
+
+    cells, ev = _sea()
+    d, as_of, scores, share = _published(cells, ev, edge)
+    b = seizure_weights(ev, as_of=as_of, half_life_days=d.half_life_days)
+    k = density_operator(ev.lon, ev.lat, cells, bandwidth_km=30.0, kernel="quartic")
+    stat = density_risk_statistic(
+        k, b, scores["seizure_density"], scores["risk"], scores["seizure_density__contrib"], share
+    )
+    np.testing.assert_allclose(stat(np.ones(len(ev))), scores["risk"], rtol=1e-9, atol=1e-9)
+    # dropping every event leaves only the other factor's points
+    np.testing.assert_allclose(
+        stat(np.zeros(len(ev))),
+        scores["risk"] - scores["seizure_density__contrib"],
+        atol=1e-9,
+    )
+    # a resample's risk is the score of the resample's own density (linear in the weights)
+    from pipeline.score import score_cells
+
+    m = np.random.default_rng(3).multinomial(len(ev), np.full(len(ev), 1 / len(ev)))
+    feats = scores[["cell", "other", "other__covered"]].copy()
+    ratio = np.divide(scores["seizure_density"], k @ b, out=np.zeros(cells.size), where=k @ b > 0)
+    feats["seizure_density"] = ratio * (k @ (b * m))
+    feats["seizure_density__covered"] = True
+    again = score_cells(feats, {"seizure_density": 2.0, "other": 1.0}, covered=feats)
+    np.testing.assert_allclose(stat(m.astype(float)), again["risk"], atol=1e-9)
+
+
+def test_bootstrap_of_the_risk_brackets_it_and_is_stable_far_from_the_events():
+    from pipeline.density import seizure_weights
+
+    cells, ev = _sea(300, seed=4)
+    d, as_of, scores, share = _published(cells, ev, False)
+    b = seizure_weights(ev, as_of=as_of, half_life_days=d.half_life_days)
+    k = density_operator(ev.lon, ev.lat, cells, bandwidth_km=30.0, kernel="quartic")
+    stat = density_risk_statistic(
+        k, b, scores["seizure_density"], scores["risk"], scores["seizure_density__contrib"], share
+    )
+    out = bootstrap_cells(
+        len(ev),
+        stat,
+        cells,
+        classify=breaks_classifier([0, 20, 40, 60, 80, 100]),
+        options={"n_resamples": 200},
+        name="risk",
+    )
+    np.testing.assert_allclose(out["risk"], scores["risk"], atol=1e-9)
+    assert (out["risk_lower"] <= out["risk_upper"]).all()
+    far = (k @ b) == 0  # no seizure within the bandwidth: the seizures cannot move it
+    assert far.any() and (~far).any()
+    assert (out.loc[far, "risk_upper"] == out.loc[far, "risk_lower"]).all()
+    assert (out.loc[far, "risk_class_stability"] == 1.0).all()
+    assert (out.loc[~far, "risk_upper"] - out.loc[~far, "risk_lower"]).max() > 1.0
+    assert out["risk_class_stability"].between(0, 1).all()
+    assert (out["risk_class_stability"] < 1).any()
+
+
+def test_parametric_draws_of_a_linear_statistic_give_normal_quantiles():
+    cells = lattice(1)
+    a = np.random.default_rng(0).normal(size=(cells.size, 2))
+    params, cov = np.array([1.0, -0.5]), np.array([[0.04, 0.01], [0.01, 0.09]])
+    out = parametric_cells(
+        params, cov, lambda p: a @ p, cells, options=UncertaintyOptions(n_resamples=20000)
+    )
+    sd = np.sqrt(np.einsum("ij,jk,ik->i", a, cov, a))
+    np.testing.assert_allclose(out["value"], a @ params)
+    np.testing.assert_allclose(out["value_lower"], a @ params - 1.6449 * sd, atol=0.03)
+    np.testing.assert_allclose(out["value_upper"], a @ params + 1.6449 * sd, atol=0.03)
+    still = parametric_cells(
+        params, np.zeros((2, 2)), lambda p: a @ p, cells, classify=lambda v: v > 0
+    )
+    np.testing.assert_allclose(still["value_lower"], still["value_upper"])
+    assert (still["value_class_stability"] == 1.0).all()
+    with pytest.raises(InputError, match="2x2"):
+        parametric_cells(params, np.eye(3), lambda p: a @ p, cells)
+
+
+def test_fitted_risk_statistic_gives_back_the_published_percentile():
+    from pipeline.model import FittedModel, FittedOptions
+
+    cells = grid.region_to_cells((0.0, 0.0, 3.0, 3.0), 5)
+    rng = np.random.default_rng(11)
+    x = rng.normal(0, 1, cells.size)
+    origin = pd.Timestamp("2024-01-01", tz="UTC")
+    n = rng.poisson(0.4 * np.exp(0.7 * x) * 730 / 91)
+    idx = np.repeat(np.arange(cells.size), n)
+    lat, lon = grid.cells_to_latlng(cells)
+    ev = pd.DataFrame(
+        {
+            "time": origin - pd.to_timedelta(rng.uniform(0, 730, idx.size), unit="D"),
+            "lon": lon[idx] + rng.normal(0, 0.01, idx.size),
+            "lat": lat[idx] + rng.normal(0, 0.01, idx.size),
+        }
+    )
+    opts = FittedOptions(
+        count_windows_days=(),
+        bandwidths_km=(),
+        recency=False,
+        stride_days=91.0,
+        family="poisson",
+        min_history_days=91.0,
+    )
+    m = FittedModel(opts).fit(ev, cells, origin, pd.DataFrame({"cell": cells, "x": x}))
+    fc = FittedCoefficients.from_model(m)
+    assert fc is not None
+    stat = fitted_risk_statistic(fc)
+    pred = m.predict()
+    published = pred["score"].rank(method="max", pct=True).to_numpy() * 100
+    np.testing.assert_allclose(stat(m.fit_.params), published)
+    out = parametric_cells(
+        m.fit_.params,
+        m.cov_,
+        stat,
+        m.cells_,
+        classify=breaks_classifier([0, 50, 100]),
+        options=UncertaintyOptions(n_resamples=100),
+    )
+    assert (out["value_lower"] <= out["value"] + 1e-9).mean() > 0.9
+    assert out["value_class_stability"].between(0, 1).all()
+    # a model that fell back has no coefficients to draw
+    m.fit_ = None
+    assert FittedCoefficients.from_model(m) is None

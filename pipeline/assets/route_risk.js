@@ -144,6 +144,22 @@
   }
 
 
+  /* The risk's interval (its coverage from the run) and how often resamples keep the class. */
+  function uncertaintyRows(U, i, label) {
+    var h = '', level = U.level !== null ? fmt(U.level) + ' % interval' : 'interval';
+    if (known(U.lower, i) && known(U.upper, i)) {
+      h += row('Risk interval', fmt(U.lower[i]) + ' – ' + fmt(U.upper[i]) + ' (' + level + ')');
+    } else {
+      h += row('Risk interval', missing('not computed'));
+    }
+    if (U.stability) {
+      h += row('Class stability', known(U.stability, i) ?
+        fmtPct(U.stability[i]) + ' of resamples ' + (label ? 'in “' + label + '”' : 'in this class') :
+        missing('not computed'));
+    }
+    return h;
+  }
+
   /* Per-factor coverage: which factors could not observe the cell, with their own words
    * ("no AIS coverage", "raster does not cover this cell"), else that all of them did. */
   function coverageText(factors, i) {
@@ -196,13 +212,20 @@
         for (var i = 0; i < n; i++) { out[i] = d.cls[i]; }
         return out;
       }
-      var vals = d.timeline.risk[period], br = d.breaks;
+      var tl = d.timeline, vals = tl.risk[period], br = tl.breaks || d.breaks;
+      /* One scale for every month: the classes the run gave each month on it (or the map's
+       * breaks applied to the month's risk); a scale of other than the map's classes count
+       * spreads its classes over the map's colours. */
+      var nb = br.length - 1, nc = d.colors.length;
+      var colour = function (k) { return nb === nc || nb < 2 ? k : Math.round(k * (nc - 1) / (nb - 1)); };
       for (i = 0; i < n; i++) {
-        var v = vals[i];
-        if (v === null) { out[i] = -1; continue; }
-        var k = 0;
-        while (k < br.length - 2 && v >= br[k + 1]) { k++; }
-        out[i] = k;
+        var k = tl.cls ? tl.cls[period][i] : -1, v = vals[i];
+        if (!tl.cls) {
+          if (v === null) { out[i] = -1; continue; }
+          k = 0;
+          while (k < br.length - 2 && v >= br[k + 1]) { k++; }
+        }
+        out[i] = k < 0 ? -1 : colour(k);
       }
       return out;
     },
@@ -360,8 +383,9 @@
           h += row('Risk', fmt(d.risk[i]) + ' / 100 (' + (d.cls[i] >= 0 ? d.labels[d.cls[i]] : 'no class') + ')');
         }
         if (this.period !== null && this.period !== undefined && d.timeline) {
-          var tv = d.timeline.risk[this.period][i];
+          var tv = d.timeline.risk[this.period][i], pd = d.timeline.present[this.period];
           h += row('Risk in ' + d.timeline.periods[this.period], tv === null ? 'no data' : fmt(tv));
+          if (pd) { h += row('Present data', pd + ' as of today (no history that month)'); }
         }
         h += row('Coverage', observed ? coverageText(d.factors, i) :
           'no data: no observations in this cell', observed ? 'rr-v' : 'rr-v rr-nodata');
@@ -371,6 +395,7 @@
           h += row('Confidence', c.labels[c.code[i]] + ' (' + c.near[i] + ' seizure' +
             (c.near[i] === 1 ? '' : 's') + within + ')');
         }
+        if (d.uncertainty) { h += uncertaintyRows(d.uncertainty, i, d.labels[d.cls[i]]); }
         if (d.hotspot) { h += hotspotRows(d.hotspot, i); }
         h += '</table>';
         /* With a fitted model the card has two columns: the model (and hot spots) beside the
@@ -979,13 +1004,21 @@
         input.type = 'range'; input.min = 0; input.max = periods.length; input.step = 1;
         input.value = periods.length;
         input.setAttribute('aria-label', 'month');
+        /* Which factors a month takes from today (no history then): said under the slider. */
+        var note = L.DomUtil.create('div', 'rr-slider-note', div), tl = hexLayer.d.timeline;
         function show() {
           var k = +input.value;
           if (k === periods.length) {
             label.innerHTML = 'Risk: current score';
+            note.innerHTML = ''; note.hidden = true;
             hexLayer.setPeriod(null); RR.period = null;
           } else {
             label.innerHTML = 'Risk in ' + periods[k];
+            var pd = tl && tl.present ? tl.present[k] : '';
+            note.innerHTML = 'one colour scale for all months' +
+              (tl && tl.breaks ? ' (' + tl.breaks.map(fmt).join(' – ') + ')' : '') +
+              (pd ? '; present data: ' + pd : '; data up to this month only');
+            note.hidden = false;
             hexLayer.setPeriod(k); RR.period = k;
           }
         }

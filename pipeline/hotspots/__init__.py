@@ -10,6 +10,9 @@ The library core of issue 13, pure and vectorised (frames and arrays in, frames 
   neighbourhood, a Mann-Kendall trend per cell and ArcGIS's emerging hot-spot categories.
 * :func:`bootstrap_cells` -- per-cell intervals and class stability from a bootstrap of the
   events.
+* :func:`density_operator`, :func:`density_risk_statistic`, :func:`fitted_risk_statistic`,
+  :func:`parametric_cells` -- the interval and class stability of the published risk (a
+  bootstrap of the seizures through the density, or the fitted model's coefficient draws).
 * :func:`timeline_table` -- a cell x period table where period *m* sees only data up to *m*,
   on one colour scale for all periods.
 
@@ -54,6 +57,12 @@ from ._gistar import (
     significance_bins,
 )
 from ._options import EmergingOptions, HotspotOptions, UncertaintyOptions, validate_options
+from ._risk_uncertainty import (
+    FittedCoefficients,
+    density_operator,
+    density_risk_statistic,
+    fitted_risk_statistic,
+)
 from ._timeline import Timeline, global_breaks, timeline_summary, timeline_table
 from ._uncertainty import (
     bootstrap_cells,
@@ -62,15 +71,21 @@ from ._uncertainty import (
     counts_statistic,
     gi_bin_classifier,
     gi_z_statistic,
+    parametric_cells,
 )
 from ._weights import CellWeights, cells_to_weights, weights_from_options, weights_from_sparse
 
 __all__ = [
+    "FittedCoefficients",
     "Timeline",
     "bootstrap_cells",
     "bootstrap_summary",
     "breaks_classifier",
     "counts_statistic",
+    "density_operator",
+    "density_risk_statistic",
+    "fitted_risk_statistic",
+    "parametric_cells",
     "gi_bin_classifier",
     "gi_z_statistic",
     "global_breaks",

@@ -51,8 +51,12 @@ class EmergingOptions(_Model):
 
 
 class UncertaintyOptions(_Model):
-    """Options of the per-cell bootstrap of the events."""
+    """Options of the per-cell uncertainty (bootstrap of the events, or coefficient draws)."""
 
+    enabled: bool = Field(
+        True,
+        description="Compute risk_lower, risk_upper and risk_class_stability in a run.",
+    )
     n_resamples: int = Field(199, ge=10, le=100_000, description="Bootstrap resamples.")
     interval: tuple[float, float] = Field(
         (0.05, 0.95), description="Lower and upper quantiles of the per-cell interval."

@@ -295,6 +295,7 @@ def risk_payload(data: MapData, scores: pd.DataFrame, cells: np.ndarray, options
         "confidence": confidence,
         "fitted": fitted_payload(scores, data.model_report),
         "hotspot": hotspot_payload(scores),
+        "uncertainty": uncertainty_payload(scores, data.hotspots),
         "timeline": timeline_payload(data.timeline, cells),
     }
 
@@ -443,6 +444,48 @@ def hotspot_payload(scores: pd.DataFrame) -> dict | None:
     if TREND_P in has:
         out["trendP"] = significant(pd.to_numeric(scores[TREND_P], errors="coerce"), 2)
     return out
+
+
+RISK_LOWER = "risk_lower"
+RISK_UPPER = "risk_upper"
+RISK_CLASS_STABILITY = "risk_class_stability"
+
+
+def uncertainty_payload(scores: pd.DataFrame, hotspots: dict | None = None) -> dict | None:
+    """Return the card's interval and class-stability rows (None without the interval).
+
+    ``lower``/``upper`` are rounded to 0.1 like the risk, ``stability`` to 0.001 (a share);
+    missing values are None (the card says "not computed").  ``level`` is the interval's
+    coverage in percent and ``method`` how it was made, from ``hotspots["uncertainty"]``
+    (:func:`pipeline.hotspots.bootstrap_summary` plus ``interval`` and ``method``) when given.
+    """
+    if not {RISK_LOWER, RISK_UPPER} <= set(scores.columns):
+        return None
+
+    def column(name: str, decimals: int) -> list:
+        v = np.round(
+            pd.to_numeric(scores[name], errors="coerce").to_numpy(dtype="float64"), decimals
+        )
+        out = v.astype(object)
+        out[~np.isfinite(v)] = None
+        return out.tolist()
+
+    info = (hotspots or {}).get("uncertainty") if isinstance(hotspots, dict) else None
+    info = info if isinstance(info, dict) else {}
+    interval = info.get("interval")
+    level = None
+    if isinstance(interval, list | tuple) and len(interval) == 2:
+        level = round(100.0 * (float(interval[1]) - float(interval[0])), 1)
+    method = info.get("method")
+    return {
+        "lower": column(RISK_LOWER, 1),
+        "upper": column(RISK_UPPER, 1),
+        "stability": (
+            column(RISK_CLASS_STABILITY, 3) if RISK_CLASS_STABILITY in scores.columns else None
+        ),
+        "level": level,
+        "method": escape_text(str(method)) if method else "",
+    }
 
 
 def significance_payload(scores: pd.DataFrame, cells: np.ndarray) -> dict | None:

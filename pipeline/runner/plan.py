@@ -45,13 +45,24 @@ STAGES: tuple[Stage, ...] = (
         "every factor on the cells, with where it was observable",
         ("density", "transit", "zonal", "factors"),
     ),
-    Stage("timeline", "the seizure density at each of the last months", ("timeline", "density")),
+    Stage(
+        "timeline",
+        "each of the last months from the data up to it: seizure density, transit where the"
+        " tracks reach back",
+        ("timeline", "density", "transit"),
+    ),
     Stage(
         "score",
         "the weighted score, its contributions, confidence and the monthly risk",
         ("score",),
     ),
     Stage("hotspots", "Gi* hot and cold spots with FDR, emerging trends per cell", ("hotspots",)),
+    Stage(
+        "uncertainty",
+        "an interval on each cell's risk and how stable its class is (resampled seizures, or"
+        " the fitted model's coefficients)",
+        ("hotspots", "score", "density"),
+    ),
     Stage("back-test", "how well the density ranked the next seizures", ("evaluate", "density")),
     Stage("render", "the HTML map and the preview", ("render", "score")),
     Stage("export", "scores, features and events as GIS tables", ("render",)),
@@ -99,6 +110,8 @@ def planned_stages(config: Config) -> list[str]:
     names.append("score")
     if config.hotspots.enabled and seizures:
         names.append("hotspots")
+        if config.hotspots.uncertainty.enabled:
+            names.append("uncertainty")
     if config.evaluate.enabled and seizures:
         names.append("back-test")
     names += ["render", "export"]

@@ -8,6 +8,7 @@ cache key (:mod:`pipeline.runner.cache`).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import os
@@ -60,12 +61,13 @@ class RunState:
     digests: dict[str, str] = field(default_factory=dict)
     cells: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="uint64"))
     features: FeatureTable | None = None
-    timeline_density: pd.DataFrame | None = None
+    timeline_density: Any = None
     scores: pd.DataFrame | None = None
     timeline: pd.DataFrame | None = None
     evaluation: dict[str, Any] | None = None
     hotspots: dict[str, Any] | None = None
     model_report: dict[str, Any] | None = None
+    fitted_coefficients: Any = None
     density_choice: dict[str, Any] | None = None
     class_breaks: dict[str, Any] | None = None
     outputs: dict[str, Path] = field(default_factory=dict)
@@ -468,12 +470,17 @@ def features(state: RunState) -> None:
 
 
 def timeline(state: RunState) -> None:
-    """Compute the seizure density at each of the last months (the costly half of the slider)."""
-    from ..timeline import timeline_densities
+    """Compute each month's factors from the data up to that month (the costly half of the slider).
+
+    The seizure density of every month, and the transit factors the score uses where the
+    positions reach back to the month's start (see :mod:`pipeline.timeline`).
+    """
+    from ..timeline import TimelineFactors, timeline_factors
 
     cfg = state.config
     assert state.features is not None and state.as_of is not None
     cells_ = state.features.table[S.CELL].to_numpy(dtype="uint64")
+    transit = _timeline_transit_factors(state)
     key = [
         state.digests["seizures"],
         cfg.timeline.months,
@@ -481,16 +488,86 @@ def timeline(state: RunState) -> None:
         frame_digest(cells_),
         frame_digest(state.cells),
         str(state.as_of),
+        [f.name for f in transit],
+        [factor_options(cfg, f).model_dump(mode="json") for f in transit],
+        state.digests.get("tracks") if transit else None,
+        state.digests.get("ports") if transit else None,
     ]
 
-    def build() -> pd.DataFrame:
-        got = timeline_densities(
-            state.seizures, cells_, state.as_of, cfg.timeline.months, cfg.density, state.cells
+    def build() -> TimelineFactors:
+        got = timeline_factors(
+            state.seizures,
+            cells_,
+            state.as_of,
+            cfg.timeline.months,
+            cfg.density,
+            state.cells,
+            tracks=_track_history(state, cells_, transit) if transit else None,
         )
-        return got if got is not None else pd.DataFrame()
+        return got if got is not None else TimelineFactors(pd.DataFrame(), pd.DataFrame())
 
-    frame, _ = state.cached("timeline", key, build)
-    state.timeline_density = frame if len(frame) else None
+    got, _ = state.cached("timeline", key, build)
+    state.timeline_density = got if len(got.table) else None
+
+
+def _timeline_transit_factors(state: RunState) -> list:
+    """Return the transit factors the score weighs (recomputed per month where tracks allow)."""
+    weights = state.config.score.factors
+    return [
+        f
+        for f in factors_to_compute(state.config)
+        if f.section == "transit" and f.name in weights and weights[f.name].weight > 0
+    ]
+
+
+def _track_history(state: RunState, cells_: np.ndarray, transit: list):
+    """Return ``tracks(cutoff, start)`` for :func:`pipeline.timeline.timeline_factors`.
+
+    A month whose end is past the last position sees all of them: today's values are its own.
+    A month the positions reach back to (the first within the month's first day) is
+    recomputed from the positions up to its end.  Otherwise (the record starts later, or the
+    tracks were read in chunks and live on disk) None: the month uses today's values.
+    """
+    from ..factors import FactorContext
+
+    cfg, ft, pings = state.config, state.features, state.pings
+    assert ft is not None
+    if not len(pings):
+        return None
+    if isinstance(pings, pd.DataFrame):
+        first, last = pings[S.TIME].min(), pings[S.TIME].max()
+    else:
+        first, last = None, pings.time_max
+    today = ft.table.set_index(S.CELL).reindex(pd.Index(cells_, name=S.CELL))
+    names = [f.name for f in transit]
+    cols = [c for n in names for c in (n, n + S.COVERED_SUFFIX) if c in today.columns]
+
+    def tracks(cutoff: pd.Timestamp, start: pd.Timestamp) -> pd.DataFrame | None:
+        if last is not None and last <= cutoff:
+            return today[cols].reset_index()
+        if first is None or first >= start + pd.Timedelta(days=1):
+            return None
+        assert isinstance(pings, pd.DataFrame)
+        past = pings[pings[S.TIME] <= cutoff]
+        base = FactorContext(
+            cells=cells_,
+            resolution=cfg.area.resolution,
+            as_of=cutoff,
+            seizures=state.seizures[state.seizures[S.TIME] <= cutoff],
+            pings=past,
+            ports=state.ports,
+            context=state.context,
+            window_cells=state.cells,
+        )
+        shared: dict[str, Any] = {}  # one transit pass per month for all its factors
+        out = {S.CELL: cells_}
+        for f in transit:
+            got = f(dataclasses.replace(base, options=factor_options(cfg, f), _shared=shared))
+            out[f.name] = got.values
+            out[f.name + S.COVERED_SUFFIX] = got.covered
+        return pd.DataFrame(out)
+
+    return tracks
 
 
 def _fitted_scores(
@@ -503,6 +580,7 @@ def _fitted_scores(
     cell's relative risk is ``<feature>__share``.  The weighted view's columns (values,
     ``__norm``, ``__contrib``, ``__covered``) stay beside them.
     """
+    from ..hotspots import FittedCoefficients
     from ..model import FittedModel
     from ..score import classify
 
@@ -531,6 +609,8 @@ def _fitted_scores(
         )
         .merge(shares, on=S.CELL, how="left")
     )
+    # what the uncertainty draws from (small arrays: the model's training rows are let go)
+    state.fitted_coefficients = FittedCoefficients.from_model(model)
     pct = out["expected_per_km2"].rank(method="max", pct=True).to_numpy() * 100.0
     out[S.RISK] = np.round(pct, 6)
     out[S.RISK_CLASS] = classify(pct, cfg.score.class_breaks, cfg.score.class_labels)
@@ -574,7 +654,13 @@ def score(state: RunState) -> None:
     scores[S.SEIZURES_WITHIN_BANDWIDTH] = near
     scores[S.CONFIDENCE] = confidence_labels(near)
     state.scores = scores
-    state.timeline = score_timeline(table, state.timeline_density, sc.factors, **opts)
+    state.timeline = score_timeline(
+        table,
+        state.timeline_density,
+        sc.factors,
+        scale=cfg.render.classes if cfg.timeline.scale == "map" else cfg.timeline.scale,
+        **opts,
+    )
 
 
 def hotspots(state: RunState) -> None:
@@ -599,7 +685,7 @@ def hotspots(state: RunState) -> None:
     key = [
         state.digests["seizures"],
         frame_digest(cells_),
-        opts.model_dump(mode="json"),
+        opts.model_dump(mode="json", exclude={"uncertainty"}),  # its own stage
         str(state.as_of),
         frame_digest(scores[S.RISK].to_numpy()) if opts.values == "risk" else None,
     ]
@@ -622,6 +708,190 @@ def hotspots(state: RunState) -> None:
     got, _ = state.cached("hotspots", key, build)
     state.scores = scores.merge(got.table, on=S.CELL, how="left")
     state.hotspots = got.summary
+
+
+def uncertainty(state: RunState) -> None:
+    """Compute an interval on the published risk and its class stability per cell (cached)."""
+    assert state.scores is not None
+    unc = _risk_uncertainty(state, state.scores)
+    state.scores = state.scores.merge(unc.table, on=S.CELL, how="left")
+    state.hotspots = {**(state.hotspots or {}), "uncertainty": unc.summary}
+
+
+#: The uncertainty columns of the scores tables (see :func:`_risk_uncertainty`).
+UNCERTAINTY_COLUMNS = ("risk_lower", "risk_upper", "risk_class_stability")
+
+
+def _risk_uncertainty(state: RunState, scores: pd.DataFrame) -> HotspotResult:
+    """Interval on the published risk and the stability of its class, per cell (cached).
+
+    The weighted score: a bootstrap of the seizures through the density (the other factors
+    are fixed); the fitted model: draws of its coefficients (see
+    :mod:`pipeline.hotspots._risk_uncertainty`).  ``risk_lower``/``risk_upper`` are the
+    ``hotspots.uncertainty.interval`` quantiles of the resampled risk (0-100),
+    ``risk_class_stability`` the share of resamples in the cell's published class.
+    """
+    cfg, ft = state.config, state.features
+    assert ft is not None and state.as_of is not None
+    sc, opts = cfg.score, cfg.hotspots
+    cols = [S.CELL, S.RISK, *[c for c in scores.columns if str(c).endswith(S.COVERED_SUFFIX)]]
+    cols += [S.OBSERVED] if S.OBSERVED in scores.columns else []
+    if S.SEIZURE_DENSITY in scores.columns:
+        cols += [S.SEIZURE_DENSITY, S.SEIZURE_DENSITY + S.CONTRIB_SUFFIX]
+    fitted = sc.model == "fitted"
+    fc = state.fitted_coefficients
+    key = [
+        state.digests["seizures"],
+        frame_digest(scores[cols]),
+        cfg.density.model_dump(mode="json"),
+        sc.model_dump(mode="json"),
+        opts.uncertainty.model_dump(mode="json"),
+        cfg.render.classes,
+        opts.seed,
+        str(state.as_of),
+        ft.info.get(S.SEIZURE_DENSITY, {}).get("bandwidth_km"),
+        digest([frame_digest(v) for v in dataclasses.astuple(fc)]) if fitted and fc else None,
+    ]
+    return state.cached("uncertainty", key, lambda: _build_uncertainty(state, scores, fitted))[0]
+
+
+def published_classes(cfg: Config, scores: pd.DataFrame) -> tuple[list[float], list[str]]:
+    """Return the breaks and labels of the map's risk classes, as the render stage makes them.
+
+    ``render.classes: fixed`` keeps ``score.class_breaks``; ``quantile`` and ``natural``
+    break the observed cells' risk (:func:`pipeline.render` ``map_classes``).
+    """
+    from ..render._legend import class_labels_for, risk_class_breaks
+
+    labels = list(cfg.score.class_labels)
+    if cfg.render.classes == "fixed":
+        return [float(b) for b in cfg.score.class_breaks], labels
+    risk = scores[S.RISK].to_numpy(dtype="float64")
+    observed = (
+        scores[S.OBSERVED].to_numpy(dtype=bool) if S.OBSERVED in scores else np.isfinite(risk)
+    )
+    breaks = risk_class_breaks(risk[observed], cfg.render.classes, len(labels))
+    return [float(b) for b in breaks], class_labels_for(labels, breaks.size - 1)
+
+
+def _build_uncertainty(state: RunState, scores: pd.DataFrame, fitted: bool) -> HotspotResult:
+    from ..density import seizure_weights
+    from ..hotspots import (
+        bootstrap_cells,
+        bootstrap_summary,
+        breaks_classifier,
+        density_operator,
+        density_risk_statistic,
+        fitted_risk_statistic,
+        parametric_cells,
+    )
+
+    cfg, ft = state.config, state.features
+    assert ft is not None
+    sc, opts = cfg.score, cfg.hotspots
+    cells_ = scores[S.CELL].to_numpy(dtype="uint64")
+    risk = scores[S.RISK].to_numpy(dtype="float64")
+    breaks, _ = published_classes(cfg, scores)
+    inner = breaks_classifier(breaks)
+
+    def classify(values: np.ndarray) -> np.ndarray:  # as render classes the risk: at 0.1
+        return inner(np.round(values, 1))
+
+    empty = pd.DataFrame({S.CELL: cells_, **{c: np.nan for c in UNCERTAINTY_COLUMNS}})
+    if fitted:
+        fc = state.fitted_coefficients
+        if fc is None:
+            why = "the fitted model fell back to the blend: no coefficients to draw"
+            return HotspotResult(empty, {"method": "none", "reason": why})
+        got = parametric_cells(
+            fc.params,
+            fc.cov,
+            fitted_risk_statistic(fc),
+            fc.cells,
+            classify=classify,
+            options=opts.uncertainty,
+            seed=opts.seed,
+            name=S.RISK,
+        )
+        method = "draws of the fitted model's coefficients (cluster-robust covariance)"
+    else:
+        w = sc.factors.get(S.SEIZURE_DENSITY)
+        if w is None or w.weight <= 0 or S.SEIZURE_DENSITY not in scores.columns:
+            # the score does not use the seizures: resampling them changes nothing
+            fixed = pd.DataFrame({S.CELL: cells_, "risk_lower": risk, "risk_upper": risk}).assign(
+                risk_class_stability=np.where(np.isfinite(risk), 1.0, np.nan)
+            )
+            return HotspotResult(
+                fixed, {"method": "none", "reason": "the score does not use the seizure density"}
+            )
+        d = cfg.density
+        seizures = state.seizures
+        bandwidth = ft.info.get(S.SEIZURE_DENSITY, {}).get("bandwidth_km")
+        if bandwidth is None:  # no seizures: nothing to resample
+            return HotspotResult(empty, {"method": "none", "reason": "no seizures"})
+        if isinstance(d.half_life_days, str):  # 'auto' is resolved by density_parameters
+            raise ConfigError(f"density.half_life_days was not resolved: {d.half_life_days!r}")
+        b = seizure_weights(
+            seizures,
+            as_of=state.as_of,
+            half_life_days=d.half_life_days,
+            use_quantity=d.use_quantity,
+            commodity_weights=d.commodity_weights or None,
+        )
+        operator = density_operator(
+            seizures[S.LON].to_numpy(),
+            seizures[S.LAT].to_numpy(),
+            cells_,
+            bandwidth_km=float(bandwidth),
+            kernel=d.kernel,
+            max_bytes=opts.uncertainty.max_bytes,
+        )
+        total = np.zeros(len(scores))
+        for name, fw in sc.factors.items():
+            col = name + S.COVERED_SUFFIX
+            if fw.weight > 0 and col in scores.columns:
+                total += np.where(scores[col].to_numpy(dtype=bool), fw.weight, 0.0)
+        covered = scores[S.SEIZURE_DENSITY + S.COVERED_SUFFIX].to_numpy(dtype=bool)
+        share = np.divide(w.weight, total, out=np.zeros(len(total)), where=covered & (total > 0))
+        stat = density_risk_statistic(
+            operator,
+            b,
+            scores[S.SEIZURE_DENSITY].to_numpy(dtype="float64"),
+            risk,
+            scores[S.SEIZURE_DENSITY + S.CONTRIB_SUFFIX].to_numpy(dtype="float64"),
+            share,
+            normalisation=sc.normalisation,
+            cap_quantile=sc.cap_quantile,
+            transform=w.transform,
+        )
+        got = bootstrap_cells(
+            len(seizures),
+            stat,
+            cells_,
+            classify=classify,
+            options=opts.uncertainty,
+            seed=opts.seed,
+            name=S.RISK,
+        )
+        method = "bootstrap of the seizures (density recomputed, other factors fixed)"
+    table = (
+        got.drop(columns=[S.RISK])
+        .set_index(S.CELL)
+        .reindex(pd.Index(cells_, name=S.CELL))
+        .reset_index()
+    )
+    missing = ~np.isfinite(risk)
+    table.loc[missing, list(UNCERTAINTY_COLUMNS)] = np.nan
+    for c in ("risk_lower", "risk_upper"):
+        table[c] = table[c].round(4)
+    table["risk_class_stability"] = table["risk_class_stability"].round(4)
+    summary = {
+        "method": method,
+        "n_resamples": opts.uncertainty.n_resamples,
+        "interval": list(opts.uncertainty.interval),
+        **bootstrap_summary(table[~missing], name=S.RISK),
+    }
+    return HotspotResult(table, summary)
 
 
 @dataclass
@@ -892,6 +1162,8 @@ def export(state: RunState) -> None:
             out["evaluation_png"] = staging / "evaluation.png"
     if state.model_report is not None:
         out["model_report"] = write_json(staging / "model_report.json", state.model_report)
+    if state.timeline is not None:  # the cell x month table behind the slider
+        out["timeline"] = write_parquet(state.timeline, staging / "timeline.parquet")
 
 
 STAGE_FUNCTIONS: dict[str, Callable[..., None]] = {
@@ -902,6 +1174,7 @@ STAGE_FUNCTIONS: dict[str, Callable[..., None]] = {
     "timeline": timeline,
     "score": score,
     "hotspots": hotspots,
+    "uncertainty": uncertainty,
     "back-test": back_test,
     "render": render,
     "export": export,
