@@ -185,7 +185,7 @@ def timeline_breaks(risk, scale: str, class_breaks: Sequence[float], classes: in
     if scale in ("quantile", "equal"):
         return global_breaks(risk, classes, scale)
     if scale == "natural":
-        from .render._legend import risk_class_breaks
+        from .classes import risk_class_breaks
 
         return [float(b) for b in risk_class_breaks(risk, "natural", classes)]
     raise ConfigError(f"timeline.scale must be one of {sorted(SCALES)!r}, got {scale!r}")

@@ -140,6 +140,7 @@ def test_changing_only_the_score_recomputes_only_score_and_render(small_demo, tm
     # the back-test scores what the map publishes: a new score is back-tested again
     assert {k for k, v in stages.items() if not v["cached"]} == {
         "score",
+        "uncertainty",  # the interval is on the published risk: a new score, a new interval
         "back-test",
         "render",
         "export",

@@ -730,7 +730,7 @@ def test_page_is_byte_stable_and_panel_options():
 
 
 def test_quantile_classes_hold_about_equal_counts_and_the_legend_states_them():
-    from pipeline.render._legend import risk_class_breaks
+    from pipeline.classes import risk_class_breaks
 
     rng = np.random.default_rng(5)
     risk = np.round(100 * rng.beta(1.2, 6, 20_000), 1)  # a theatre where 80 is rare
@@ -750,7 +750,7 @@ def test_quantile_classes_hold_about_equal_counts_and_the_legend_states_them():
 
 
 def test_natural_breaks_find_the_gaps():
-    from pipeline.render._legend import risk_class_breaks
+    from pipeline.classes import risk_class_breaks
 
     rng = np.random.default_rng(2)
     groups = [rng.normal(m, 1.0, 500) for m in (10, 40, 75)]

@@ -146,7 +146,7 @@ def test_one_scale_a_doubled_density_is_not_rescaled_away():
 
 @pytest.mark.parametrize("scale", ["quantile", "equal", "natural"])
 def test_pooled_scales_break_all_months_together(scale):
-    from pipeline.render._legend import risk_class_breaks
+    from pipeline.classes import risk_class_breaks
 
     cells = area_cells()
     base = np.linspace(0.0, 1.0, cells.size)

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as S
+from ..classes import CLASS_METHODS, class_labels_for, risk_class_breaks
 from ..errors import InputError
 from ..grid import cell_area_km2, cells_resolutions, cells_to_latlng, to_cells
 from ._assets import ASSETS
@@ -19,15 +20,12 @@ from ._escaping import escape_many, escape_text
 from ._legend import (
     BLUES,
     CATEGORICAL,
-    CLASS_METHODS,
     DIVERGING,
     NO_DATA_COLOUR,
     RAMP,
     SIGNIFICANCE_CLASSES,
     class_colours,
-    class_labels_for,
     emerging_colour,
-    risk_class_breaks,
 )
 from ._model import MapData
 from ._slider import timeline_payload
@@ -194,7 +192,7 @@ def map_classes(data: MapData, method: str) -> MapData:
 
     ``"fixed"`` keeps ``data`` as it is (its ``class_breaks`` and ``risk_class``);
     ``"quantile"`` and ``"natural"`` break the observed cells' risk
-    (:func:`~pipeline.render._legend.risk_class_breaks`) into as many classes as there are
+    (:func:`~pipeline.classes.risk_class_breaks`) into as many classes as there are
     labels (fewer when scores tie, with labels spread from lowest to highest) and classify
     every observed cell again.  No-data cells keep no class.
 

@@ -761,7 +761,7 @@ def published_classes(cfg: Config, scores: pd.DataFrame) -> tuple[list[float], l
     ``render.classes: fixed`` keeps ``score.class_breaks``; ``quantile`` and ``natural``
     break the observed cells' risk (:func:`pipeline.render` ``map_classes``).
     """
-    from ..render._legend import class_labels_for, risk_class_breaks
+    from ..classes import class_labels_for, risk_class_breaks
 
     labels = list(cfg.score.class_labels)
     if cfg.render.classes == "fixed":
