@@ -405,30 +405,42 @@ def _count_lines(piece: bytes) -> int:
     return piece.count(b"\n") + piece.count(b"\r") - piece.count(b"\r\n")
 
 
-def _csv_chunks(
-    fh: IO[bytes], name: str, survey: _Survey, chunk_rows: int
-) -> Iterator[tuple[bytes, int]]:
-    """Yield (UTF-8 CSV text with the header line first, physical line of its first record)."""
+def _csv_spans(fh: IO[bytes], survey: _Survey, chunk_rows: int) -> Iterator[tuple[int, bytes, int]]:
+    """Yield (byte offset, raw piece, physical line of its first record) of consecutive pieces."""
     sample = fh.read(1 << 20)
     fh.seek(0)
     per_line = max(len(sample) / max(_count_lines(sample), 1), 8.0)
     chunk_bytes = int(max(per_line * chunk_rows, 1 << 16))
-    header: bytes | None = None
-    line = 1
+    offset, line = 0, 1
     for piece in _pieces(fh, chunk_bytes, survey.eol):
-        if survey.encoding != "utf-8":
-            piece = piece.decode(survey.encoding).encode("utf-8")
+        yield offset, piece, line
+        offset += len(piece)
+        line += _count_lines(piece)
+
+
+def _utf8(piece: bytes, survey: _Survey) -> bytes:
+    return piece if survey.encoding == "utf-8" else piece.decode(survey.encoding).encode("utf-8")
+
+
+def _header_of(first_piece: bytes, survey: _Survey) -> bytes:
+    """Return the header line of the file (read_text_table checks it, reads its names)."""
+    end = first_piece.find(survey.eol)
+    header = first_piece[: end + 1] if end >= 0 else first_piece + b"\n"
+    return header[3:] if header.startswith(b"\xef\xbb\xbf") else header
+
+
+def _csv_chunks(
+    fh: IO[bytes], name: str, survey: _Survey, chunk_rows: int
+) -> Iterator[tuple[bytes, int]]:
+    """Yield (UTF-8 CSV text with the header line first, physical line of its first record)."""
+    header: bytes | None = None
+    for _, piece, line in _csv_spans(fh, survey, chunk_rows):
+        piece = _utf8(piece, survey)
         if header is None:
-            # the header is the first line (read_text_table checks it and reads its names)
-            end = piece.find(survey.eol)
-            header = piece[: end + 1] if end >= 0 else piece + b"\n"
-            if header.startswith(b"\xef\xbb\xbf"):
-                header = header[3:]
+            header = _header_of(piece, survey)
             yield piece, 1
-            line += _count_lines(piece)
             continue
         yield header + piece, line
-        line += _count_lines(piece)
 
 
 # --------------------------------------------------------------------------- one file
@@ -452,6 +464,8 @@ class _State:
     n_records: int = 0  # records that reached the checks (not ragged)
     timed: set[str] = field(default_factory=set)
     chunk_first: list[int] = field(default_factory=list)  # first line (row) of each chunk
+    delim: str | None = None  # the delimiter the first chunk found
+    usecols: list[str] | None = None  # the columns later chunks read
     reject_parts: list[list[Path]] = field(default_factory=list)
     by_rule: dict[str, int] = field(default_factory=dict)
 
@@ -481,11 +495,22 @@ def _write_rejects_part(state: _State, frames: list[pd.DataFrame], path: Path) -
 
 
 def _chunk(
-    state: _State, raw: pd.DataFrame, rows: np.ndarray, pre: pd.DataFrame, first_row: int, writers
+    state: _State,
+    raw: pd.DataFrame,
+    rows: np.ndarray,
+    pre: pd.DataFrame,
+    first_row: int,
+    writers,
+    k: int | None = None,
+    first: int | None = None,
 ) -> None:
-    """Row-local checks of one chunk; rejects to its spill file, the rest to the buckets."""
-    k = len(state.chunk_first)
-    first = state.n_read  # file order of the chunk's first record
+    """Row-local checks of one chunk; rejects to its spill file, the rest to the buckets.
+
+    ``k`` numbers the chunk in the file and ``first`` orders its first record in the file
+    (both follow from the chunks before when the file is read in one pass).
+    """
+    k = len(state.chunk_first) if k is None else k
+    first = state.n_read if first is None else first  # file order of the chunk's first record
     state.chunk_first.append(first_row)
     n = len(raw)
     state.n_read += n + len(pre)
@@ -532,6 +557,85 @@ def _chunk(
     state.reject_parts.append([_write_rejects_part(state, rejects, path)])
 
 
+@dataclass
+class _Bucket:
+    """What the per-vessel checks of one bucket found (its accepted pings are on disk)."""
+
+    key: int
+    n_accepted: int
+    by_rule: dict[str, int]
+    vessels: np.ndarray
+    vessel_rows: np.ndarray
+    time_max: pd.Timestamp | None
+    extent: np.ndarray  # lon_min, lat_min, lon_max, lat_max (infinite when empty)
+    path: Path | None
+
+
+def _check_bucket(
+    key: int,
+    table: pa.Table,
+    timed: np.ndarray,
+    *,
+    name: str,
+    folder: Path,
+    pair_col: str,
+    time_col: str,
+    max_speed_kn: float,
+    aoi_bbox: Any,
+    firsts: np.ndarray,
+) -> tuple[_Bucket, dict[int, pd.DataFrame]]:
+    """Per-vessel checks of one bucket's candidates; accepted pings written sorted.
+
+    Returns the bucket's summary and its rejects by chunk (the chunk their line is in).
+    """
+    cand = table.drop_columns(["pair", "time_raw"]).to_pandas()
+    cand["pair"] = pd.Series(pd.arrays.ArrowExtensionArray(table["pair"]))
+    cand["time_raw"] = pd.Series(pd.arrays.ArrowExtensionArray(table["time_raw"]))
+    del table
+    frame, rej = check_ping_vessels(
+        cand,
+        timed,
+        name=name,
+        pair_col=pair_col,
+        time_col=time_col,
+        max_speed_kn=max_speed_kn,
+        aoi_bbox=aoi_bbox,
+    )
+    del cand
+    by_chunk: dict[int, pd.DataFrame] = {}
+    by_rule: dict[str, int] = {}
+    if len(rej):
+        # each reject goes with the chunk its line is in, so the CSV is written in order
+        idx = np.searchsorted(firsts, rej["row"].to_numpy(dtype="int64"), "right") - 1
+        rej = rej.astype({c: str for c in ("source_file", "column", "value", "rule")})
+        rej["message"] = rej["message"].astype(str)
+        rej["row"] = pd.to_numeric(rej["row"]).astype("Int64")
+        for rule, n in rej["rule"].value_counts().items():
+            by_rule[str(rule)] = int(n)
+        by_chunk = {int(c): rej[idx == c] for c in np.unique(idx)}
+    ext = np.array([np.inf, np.inf, -np.inf, -np.inf])
+    if not len(frame):
+        empty = np.empty(0, dtype=object)
+        return _Bucket(key, 0, by_rule, empty, np.empty(0, "int64"), None, ext, None), by_chunk
+    path = folder / f"pings-{key:05d}.parquet"
+    pq.write_table(_table(frame, _PING_SCHEMA), path, row_group_size=_ROW_GROUP)
+    counts = frame[VESSEL_ID].value_counts(sort=False)
+    t = frame[TIME].max()
+    ext = np.minimum(ext, [frame[LON].min(), frame[LAT].min(), np.inf, np.inf])
+    ext = np.maximum(ext, [-np.inf, -np.inf, frame[LON].max(), frame[LAT].max()])
+    bucket = _Bucket(
+        key,
+        len(frame),
+        by_rule,
+        counts.index.to_numpy(dtype=object),
+        counts.to_numpy(dtype="int64"),
+        None if pd.isna(t) else t,
+        ext,
+        path,
+    )
+    return bucket, by_chunk
+
+
 def _finish_buckets(state: _State, writers: _Writers, max_speed_kn: float) -> TrackSpill:
     """Per-vessel checks bucket by bucket; accepted pings sorted, rejects to their chunk."""
     writers.close()
@@ -540,54 +644,43 @@ def _finish_buckets(state: _State, writers: _Writers, max_speed_kn: float) -> Tr
     timed = np.array(sorted(state.timed), dtype=object)
     firsts = np.asarray(state.chunk_first, dtype="int64")
     rej_writers = _Writers(state.folder, "rejects-b", _REJECT_SCHEMA)
-    out: dict[int, Path] = {}
-    n_acc = 0
-    vessels, vessel_rows = [], []
-    tmax = None
-    ext = np.array([np.inf, np.inf, -np.inf, -np.inf])
+    buckets = []
     for key, path in sorted(writers.paths.items()):
-        table = pq.read_table(path)
-        cand = table.drop_columns(["pair", "time_raw"]).to_pandas()
-        cand["pair"] = pd.Series(pd.arrays.ArrowExtensionArray(table["pair"]))
-        cand["time_raw"] = pd.Series(pd.arrays.ArrowExtensionArray(table["time_raw"]))
-        del table
-        frame, rej = check_ping_vessels(
-            cand,
+        bucket, by_chunk = _check_bucket(
+            key,
+            pq.read_table(path),
             timed,
             name=state.name,
+            folder=state.folder,
             pair_col=pair_col,
             time_col=time_col,
             max_speed_kn=max_speed_kn,
             aoi_bbox=state.aoi_bbox,
+            firsts=firsts,
         )
-        if len(rej):
-            # each reject goes with the chunk its line is in, so the CSV is written in order
-            idx = np.searchsorted(firsts, rej["row"].to_numpy(dtype="int64"), "right") - 1
-            rej = rej.astype({c: str for c in ("source_file", "column", "value", "rule")})
-            rej["message"] = rej["message"].astype(str)
-            rej["row"] = pd.to_numeric(rej["row"]).astype("Int64")
-            state.count(rej)
-            for c in np.unique(idx):
-                rej_writers.write(int(c), rej[idx == c])
-        del cand
-        if len(frame):
-            out[key] = state.folder / f"pings-{key:05d}.parquet"
-            pq.write_table(_table(frame, _PING_SCHEMA), out[key], row_group_size=_ROW_GROUP)
-            n_acc += len(frame)
-            counts = frame[VESSEL_ID].value_counts(sort=False)
-            vessels.append(counts.index.to_numpy(dtype=object))
-            vessel_rows.append(counts.to_numpy(dtype="int64"))
-            t = frame[TIME].max()
-            if not pd.isna(t):
-                tmax = t if tmax is None else max(tmax, t)
-            ext = np.minimum(ext, [frame[LON].min(), frame[LAT].min(), np.inf, np.inf])
-            ext = np.maximum(ext, [-np.inf, -np.inf, frame[LON].max(), frame[LAT].max()])
+        for c, rej in by_chunk.items():
+            rej_writers.write(c, rej)
+        buckets.append(bucket)
         path.unlink()
     rej_writers.close()
     for c, p in rej_writers.paths.items():
         state.reject_parts[c].append(p)
-    v = np.concatenate(vessels) if vessels else np.empty(0, dtype=object)
-    vr = np.concatenate(vessel_rows) if vessel_rows else np.empty(0, dtype="int64")
+    return _spill_of(state, buckets)
+
+
+def _spill_of(state: _State, buckets: Sequence[_Bucket]) -> TrackSpill:
+    """Combine the buckets of a file (in key order) into its :class:`TrackSpill`."""
+    for b in buckets:
+        for rule, n in b.by_rule.items():
+            state.by_rule[rule] = state.by_rule.get(rule, 0) + n
+    kept = [b for b in buckets if b.path is not None]
+    n_acc = sum(b.n_accepted for b in kept)
+    v = np.concatenate([b.vessels for b in kept]) if kept else np.empty(0, dtype=object)
+    vr = np.concatenate([b.vessel_rows for b in kept]) if kept else np.empty(0, dtype="int64")
+    times = [b.time_max for b in kept if b.time_max is not None]
+    ext = np.array([np.inf, np.inf, -np.inf, -np.inf])
+    for b in kept:
+        ext = np.r_[np.minimum(ext[:2], b.extent[:2]), np.maximum(ext[2:], b.extent[2:])]
     order = np.argsort(v.astype(str), kind="stable")
     state.note(
         f"{state.name}: {len(v)} vessel(s)/track(s)"
@@ -601,12 +694,12 @@ def _finish_buckets(state: _State, writers: _Writers, max_speed_kn: float) -> Tr
         by_rule=dict(sorted(state.by_rule.items())),
         notes=state.notes,
         assumptions=state.assumptions,
-        buckets=out,
+        buckets={b.key: b.path for b in kept if b.path is not None},
         reject_parts=state.reject_parts,
         n_buckets=state.n_buckets,
         vessels=v[order],
         vessel_rows=vr[order],
-        time_max=tmax,
+        time_max=max(times) if times else None,
         extent=tuple(float(x) for x in ext) if n_acc else None,  # type: ignore[arg-type]
     )
 
@@ -639,56 +732,76 @@ def _finish_layout(state: _State) -> None:
 
 
 def _stream_csv(state: _State, fh: IO[bytes], survey: _Survey, chunk_rows: int, writers) -> None:
-    src = state.src
-    delim = src.delimiter
-    usecols: list[str] | None = None
     for k, (text, line0) in enumerate(_csv_chunks(fh, state.name, survey, chunk_rows)):
-        table = read_text_table(
-            src.path, encoding="utf-8", delimiter=delim, data=text, usecols=usecols
-        )
-        offset = line0 - 2 if k else 0  # the header line (line 1) stands in front of a chunk
-        rows = np.asarray(table.lines, dtype="int64") + offset
-        pre = table.bad_rows.copy()
-        if len(pre):
-            pre["row"] = pd.to_numeric(pre["row"]).astype("Int64") + offset
-        if k == 0:
-            if survey.note:
-                state.note(survey.note)
-            table.encoding = survey.encoding
-            _start_csv_layout(state, table.frame, table)
-            _finish_layout(state)
-            delim = table.delimiter
-            assert state.layout is not None
-            usecols = used_columns(state.layout)
-        else:
-            state.note(*table.notes)
-        _chunk(state, table.frame, rows, pre, line0 if k else 0, writers)
-        del table, text
+        _csv_chunk(state, k, text, line0, survey, writers)
+        del text
+
+
+def _csv_chunk(
+    state: _State,
+    k: int,
+    text: bytes,
+    line0: int,
+    survey: _Survey,
+    writers,
+    first: int | None = None,
+) -> None:
+    """Read and check the ``k``-th piece of a CSV (UTF-8, with the header line first)."""
+    src = state.src
+    delim = state.delim if k else src.delimiter
+    table = read_text_table(
+        src.path, encoding="utf-8", delimiter=delim, data=text, usecols=state.usecols
+    )
+    offset = line0 - 2 if k else 0  # the header line (line 1) stands in front of a chunk
+    rows = np.asarray(table.lines, dtype="int64") + offset
+    pre = table.bad_rows.copy()
+    if len(pre):
+        pre["row"] = pd.to_numeric(pre["row"]).astype("Int64") + offset
+    if k == 0:
+        if survey.note:
+            state.note(survey.note)
+        table.encoding = survey.encoding
+        _start_csv_layout(state, table.frame, table)
+        _finish_layout(state)
+        state.delim = table.delimiter
+        assert state.layout is not None
+        state.usecols = used_columns(state.layout)
+    else:
+        state.note(*table.notes)
+    _chunk(state, table.frame, rows, pre, line0 if k else 0, writers, k=k, first=first)
 
 
 def _stream_parquet(state: _State, path: str, chunk_rows: int, writers) -> None:
     pf = pq.ParquetFile(path)
-    cols = None
-    first = True
-    for batch in pf.iter_batches(batch_size=chunk_rows, columns=cols):
-        attrs = batch.to_pandas()
-        raw = attrs.astype(object).where(attrs.notna(), "").astype("str")
-        del attrs
-        rows = state.n_read + np.arange(1, len(raw) + 1, dtype="int64")
-        first_row = int(rows[0]) if len(rows) else state.n_read + 1
-        if first:
-            state.layout = table_layout(raw, state.src, state.name, "generic")
-            state.layout["crs_by"] = "config"
-            state.crs = state.src.crs
-            _finish_layout(state)
-            first = False
-        _chunk(state, raw, rows, pd.DataFrame(columns=list(REJECT_COLUMNS)), first_row, writers)
-    if first:  # no row at all: the layout comes from the empty table
-        attrs = pf.schema_arrow.empty_table().to_pandas()
+    k = -1
+    for k, batch in enumerate(pf.iter_batches(batch_size=chunk_rows)):
+        _parquet_chunk(state, k, batch, state.n_read, writers)
+    if k < 0:  # no row at all: the layout comes from the empty table
+        _parquet_chunk(state, 0, pf.schema_arrow.empty_table(), 0, None)
+
+
+def _parquet_chunk(
+    state: _State, k: int, batch, start: int, writers, first: int | None = None
+) -> None:
+    """Check the ``k``-th batch of a Parquet file (``start`` records come before it)."""
+    attrs = batch.to_pandas()
+    if writers is None:  # the empty file: only its layout
         raw = attrs.astype(object).astype("str")
+    else:
+        raw = attrs.astype(object).where(attrs.notna(), "").astype("str")
+    del attrs
+    if k == 0:
         state.layout = table_layout(raw, state.src, state.name, "generic")
         state.layout["crs_by"] = "config"
+        if writers is not None:
+            state.crs = state.src.crs
         _finish_layout(state)
+    if writers is None:
+        return
+    rows = start + np.arange(1, len(raw) + 1, dtype="int64")
+    first_row = int(rows[0]) if len(rows) else start + 1
+    empty = pd.DataFrame(columns=list(REJECT_COLUMNS))
+    _chunk(state, raw, rows, empty, first_row, writers, k=k, first=first)
 
 
 def _spill_whole(state: _State, max_speed_kn: float, max_uncompressed_mb: float) -> TrackSpill:
