@@ -57,6 +57,7 @@ class DaskEngine:
     def __init__(self, client: Any, cluster: Any = None) -> None:
         self.client = client
         self.cluster = cluster
+        self._closed = False
         self.workers = set(self._workers())
 
     @classmethod
@@ -201,7 +202,10 @@ class DaskEngine:
         return self.client.run(_peak_rss_bytes)
 
     def close(self) -> None:
-        """Close the client, and shut down the cluster started for the run."""
+        """Close the client, and shut down the cluster started for the run (once)."""
+        if self._closed:
+            return
+        self._closed = True
         t0 = time.monotonic()
         try:
             self.client.close(timeout=10)

@@ -66,9 +66,12 @@ __all__ = [
     "PingStore",
     "TrackSpill",
     "estimate_records",
+    "read_bucket",
+    "read_buckets",
     "n_buckets_for",
     "spill_folder",
     "spill_tracks",
+    "spill_tracks_partitioned",
     "write_csv_chunks",
 ]
 
@@ -942,6 +945,346 @@ def spill_tracks(
     return spill
 
 
+# --------------------------------------------------------------------------- files as tasks
+
+
+@dataclass
+class _FileTask:
+    """What every task of one track file needs (shipped once per map, not per task)."""
+
+    name: str
+    src: TrackSource
+    folder: Path
+    n_buckets: int
+    aoi_bbox: Any
+    aoi_polygon: Any
+    kind: str  # "csv", "parquet", or "whole" (read in one task by spill_tracks)
+    survey: _Survey | None = None
+    header: bytes = b""
+    layout: dict | None = None
+    crs: Any = None
+    delim: str | None = None
+    usecols: list[str] | None = None
+    assumptions: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _ChunkDone:
+    """What the task of one chunk found (its candidates and rejects are on disk)."""
+
+    k: int
+    n_read: int
+    n_records: int
+    by_rule: dict[str, int]
+    notes: list[str]
+    timed: set[str]
+    assumptions: dict[str, Any]
+    first_row: int
+    reject_part: Path
+    candidates: dict[int, Path]
+    layout: dict | None
+    crs: Any
+    delim: str | None
+    usecols: list[str] | None
+
+
+def _chunk_task(item: tuple[int, tuple], files: list[_FileTask]) -> _ChunkDone:
+    """Read and check one chunk of one file: ``(file index, (k, span...))``."""
+    i, block = item
+    f = files[i]
+    k = int(block[0])
+    state = _State(f.name, f.src, f.folder, f.n_buckets, f.aoi_bbox, f.aoi_polygon)
+    state.layout, state.crs, state.delim, state.usecols = f.layout, f.crs, f.delim, f.usecols
+    state.assumptions = dict(f.assumptions)
+    writers = _Writers(f.folder, f"candidates-c{k:05d}", _CANDIDATE_SCHEMA)
+    first = k << 32  # orders the records of the file: chunk first, then line
+    try:
+        if f.kind == "csv":
+            assert f.survey is not None
+            _, offset, length, line0 = block
+            with open(f.src.path, "rb") as fh:
+                fh.seek(offset)
+                piece = _utf8(fh.read(length), f.survey)
+            text = piece if k == 0 else f.header + piece
+            del piece
+            _csv_chunk(state, k, text, line0, f.survey, writers, first=first)
+        else:
+            _, start, stop = block
+            _parquet_chunk(state, k, _parquet_rows(f.src.path, start, stop), start, writers, first)
+    finally:
+        writers.close()
+    return _ChunkDone(
+        k=k,
+        n_read=state.n_read,
+        n_records=state.n_records,
+        by_rule=state.by_rule,
+        notes=state.notes,
+        timed=state.timed,
+        assumptions=state.assumptions,
+        first_row=state.chunk_first[0],
+        reject_part=state.reject_parts[0][0],
+        candidates=dict(writers.paths),
+        layout=state.layout,
+        crs=state.crs,
+        delim=state.delim,
+        usecols=state.usecols,
+    )
+
+
+def _parquet_rows(path: Path, start: int, stop: int) -> pa.Table:
+    """Rows ``[start, stop)`` of a Parquet file, reading only the row groups holding them."""
+    pf = pq.ParquetFile(path)
+    md = pf.metadata
+    sizes = np.array([md.row_group(g).num_rows for g in range(md.num_row_groups)], "int64")
+    ends = np.cumsum(sizes)
+    g0 = int(np.searchsorted(ends, start, "right"))
+    g1 = int(np.searchsorted(ends, stop - 1, "right")) if stop > start else g0
+    groups = list(range(g0, min(g1 + 1, md.num_row_groups)))
+    if not groups:
+        return pf.schema_arrow.empty_table()
+    table = pf.read_row_groups(groups, use_threads=False)
+    base = int(ends[g0] - sizes[g0])
+    return table.slice(start - base, stop - start)
+
+
+@dataclass
+class _BucketDone:
+    bucket: _Bucket
+    rejects: dict[int, Path]
+
+
+def _bucket_task(item: tuple[int, int, list[Path]], ctx: list[dict[str, Any]]) -> _BucketDone:
+    """Per-vessel checks of one bucket of one file: ``(file index, key, candidate files)``."""
+    i, key, paths = item
+    c = ctx[i]
+    tables = [pq.read_table(p) for p in paths]
+    table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+    del tables
+    bucket, by_chunk = _check_bucket(key, table, **c)
+    del table
+    out = {}
+    for k, rej in by_chunk.items():
+        out[k] = c["folder"] / f"rejects-b-{key:05d}-{k:05d}.parquet"
+        pq.write_table(_table(rej, _REJECT_SCHEMA), out[k], row_group_size=_ROW_GROUP)
+    for p in paths:
+        p.unlink()
+    return _BucketDone(bucket, out)
+
+
+def _whole_task(i: int, files: list[_FileTask], kwargs: dict[str, Any]) -> TrackSpill:
+    f = files[i]
+    return spill_tracks(f.src, f.folder, n_buckets=f.n_buckets, **kwargs)
+
+
+def _plan_file(f: _FileTask, chunk_rows: int, max_uncompressed_mb: float) -> list[tuple]:
+    """Decide how a file is read (``f.kind``) and return its chunks' spans."""
+    src = f.src
+    fmt_in = {"ais_csv": "csv"}.get(src.format, src.format)
+    opened = open_source(
+        src.path,
+        fmt_in,
+        allowed=("csv", "gpx", "gpkg", "parquet", "geojson", "shapefile"),
+        max_uncompressed_mb=max_uncompressed_mb,
+        member=src.member,
+    )
+    f.assumptions.update(opened.assumptions)
+    if opened.fmt == "csv" and opened.data is None:
+        with open(src.path, "rb") as fh:
+            f.survey = _survey(fh, f.name, src.encoding)
+            if f.survey is not None:
+                fh.seek(0)
+                spans: list[tuple] = []
+                for offset, piece, line in _csv_spans(fh, f.survey, chunk_rows):
+                    if not spans:
+                        f.header = _header_of(_utf8(piece, f.survey), f.survey)
+                    spans.append((len(spans), offset, len(piece), line if spans else 0))
+                f.kind = "csv"
+                return spans or [(0, 0, 0, 0)]
+    elif opened.fmt == "parquet" and not opened.target.startswith("/vsizip/"):
+        pf = pq.ParquetFile(opened.target)
+        if b"geo" not in (pf.schema_arrow.metadata or {}):
+            n = int(pf.metadata.num_rows)
+            f.kind = "parquet"
+            if n == 0:
+                return []
+            return [(k, a, min(a + chunk_rows, n)) for k, a in enumerate(range(0, n, chunk_rows))]
+    f.kind = "whole"
+    return []
+
+
+def spill_tracks_partitioned(
+    sources: Sequence[TrackSource | str | Path],
+    folders: Sequence[Path],
+    engine: Any,
+    *,
+    chunk_rows: int = 1_000_000,
+    n_buckets: int = 16,
+    aoi_bbox: tuple[float, float, float, float] | None = None,
+    aoi_polygon: Any = None,
+    max_speed_kn: float = 60.0,
+    max_uncompressed_mb: float = 2048.0,
+) -> list[TrackSpill]:
+    """Read track files as :func:`spill_tracks` does, their chunks and buckets as tasks.
+
+    The same chunk and bucket functions run, as tasks of ``engine`` (see
+    :mod:`pipeline.engine`): every chunk of every file is read and checked in parallel (the
+    first chunk of a file first, since it decides the columns and the date order for the
+    others), then every vessel bucket.  Each record keeps its physical line, so the rejects
+    (file, line, column, rule), the counts and the accepted pings are those of
+    :func:`spill_tracks`, however the chunks were spread over workers.  Files that cannot be
+    read in pieces (GPX, vector layers, GeoParquet, zipped or UTF-16 CSV) are each one task.
+
+    Parameters
+    ----------
+    sources : sequence of TrackSource, str or Path
+        The track files.
+    folders : sequence of Path
+        One empty folder per file for its spill files; on a cluster, a folder every worker
+        sees at the same path.
+    engine : pipeline.engine.Engine
+        Runs the tasks.
+    chunk_rows, n_buckets, aoi_bbox, aoi_polygon, max_speed_kn, max_uncompressed_mb
+        As for :func:`spill_tracks`.
+
+    Returns
+    -------
+    list of TrackSpill
+        One per file, in order.
+    """
+    if not (isinstance(chunk_rows, int) and chunk_rows > 0):
+        raise ValueError(f"chunk_rows must be a positive integer, got {chunk_rows!r}")
+    if len(sources) != len(folders):
+        raise ValueError(f"{len(sources)} sources but {len(folders)} folders")
+    files: list[_FileTask] = []
+    plans: list[list[tuple]] = []
+    for source, folder in zip(sources, folders, strict=True):
+        src = as_source(source, TrackSource)
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        f = _FileTask(
+            src.path.name, src, Path(folder), int(n_buckets), aoi_bbox, aoi_polygon, "whole"
+        )
+        plans.append(_plan_file(f, chunk_rows, max_uncompressed_mb))
+        files.append(f)
+    states = [
+        _State(
+            f.name,
+            f.src,
+            f.folder,
+            f.n_buckets,
+            aoi_bbox,
+            aoi_polygon,
+            assumptions=dict(f.assumptions),
+        )
+        for f in files
+    ]
+    done: list[list[_ChunkDone]] = [[] for _ in files]
+
+    def merge(i: int, r: _ChunkDone) -> None:
+        st = states[i]
+        st.n_read += r.n_read
+        st.n_records += r.n_records
+        for rule, n in r.by_rule.items():
+            st.by_rule[rule] = st.by_rule.get(rule, 0) + n
+        st.note(*r.notes)
+        st.timed |= r.timed
+        if "pair_col" not in st.assumptions:  # this chunk decided (see _chunk)
+            st.assumptions.update(r.assumptions)
+        else:
+            seen = st.assumptions.setdefault("dates", {}).setdefault("formats", {})
+            for fmt, count in (r.assumptions.get("dates", {}).get("formats") or {}).items():
+                seen[fmt] = seen.get(fmt, 0) + count
+        st.layout, st.crs, st.delim, st.usecols = r.layout, r.crs, r.delim, r.usecols
+        st.chunk_first.append(r.first_row)
+        st.reject_parts.append([r.reject_part])
+        done[i].append(r)
+
+    def ship(i: int) -> None:  # what the next chunks of file i start from
+        f, st = files[i], states[i]
+        f.layout, f.crs, f.delim, f.usecols = st.layout, st.crs, st.delim, st.usecols
+        f.assumptions = (
+            {"pair_col": st.assumptions["pair_col"], "time_col": st.assumptions["time_col"]}
+            if "pair_col" in st.assumptions
+            else dict(st.assumptions)
+        )
+
+    # the first chunks, until one with records decides the layout and the dates (usually one)
+    nxt = [0] * len(files)
+    while True:
+        todo = [
+            i
+            for i, f in enumerate(files)
+            if f.kind != "whole"
+            and nxt[i] < len(plans[i])
+            and (nxt[i] == 0 or "pair_col" not in states[i].assumptions)
+        ]
+        if not todo:
+            break
+        for i, r in zip(
+            todo, engine.map(_chunk_task, [(i, plans[i][nxt[i]]) for i in todo], files), strict=True
+        ):
+            merge(i, r)
+            ship(i)
+            nxt[i] += 1
+    rest = [(i, b) for i, f in enumerate(files) if f.kind != "whole" for b in plans[i][nxt[i] :]]
+    for (i, _), r in zip(rest, engine.map(_chunk_task, rest, files), strict=True):
+        merge(i, r)
+    for i, f in enumerate(files):
+        if f.kind == "parquet" and not plans[i]:  # no row at all: the layout of the empty table
+            _parquet_chunk(
+                states[i], 0, pq.ParquetFile(f.src.path).schema_arrow.empty_table(), 0, None
+            )
+    kwargs = dict(
+        aoi_bbox=aoi_bbox,
+        aoi_polygon=aoi_polygon,
+        max_speed_kn=max_speed_kn,
+        max_uncompressed_mb=max_uncompressed_mb,
+        chunk_rows=chunk_rows,
+    )
+    whole_ids = [i for i, f in enumerate(files) if f.kind == "whole"]
+    wholes = dict(zip(whole_ids, engine.map(_whole_task, whole_ids, files, kwargs), strict=True))
+    # the per-vessel checks, bucket by bucket
+    ctx: list[dict[str, Any]] = []
+    items: list[tuple[int, int, list[Path]]] = []
+    for i, (f, st) in enumerate(zip(files, states, strict=True)):
+        ctx.append(
+            {
+                "timed": np.array(sorted(st.timed), dtype=object),
+                "name": f.name,
+                "folder": f.folder,
+                "pair_col": st.assumptions.pop("pair_col", "lat/lon"),
+                "time_col": st.assumptions.pop("time_col", "time"),
+                "max_speed_kn": max_speed_kn,
+                "aoi_bbox": aoi_bbox,
+                "firsts": np.asarray(st.chunk_first, dtype="int64"),
+            }
+        )
+        if f.kind == "whole":
+            continue
+        by_key: dict[int, list[Path]] = {}
+        for r in done[i]:
+            for key, path in r.candidates.items():
+                by_key.setdefault(key, []).append(path)
+        items.extend((i, key, by_key[key]) for key in sorted(by_key))
+    buckets: list[list[_Bucket]] = [[] for _ in files]
+    for (i, _, _), b in zip(items, engine.map(_bucket_task, items, ctx), strict=True):
+        buckets[i].append(b.bucket)
+        for k, path in b.rejects.items():
+            states[i].reject_parts[k].append(path)
+    out = []
+    for i, st in enumerate(states):
+        spill = wholes[i] if i in wholes else _spill_of(st, buckets[i])
+        log.info(
+            "%s: %d pings read, %d accepted, %d rejected (in tasks of %d)",
+            spill.source,
+            spill.n_read,
+            spill.n_accepted,
+            spill.n_rejected,
+            chunk_rows,
+        )
+        out.append(spill)
+    return out
+
+
 # --------------------------------------------------------------------------- the store
 
 
@@ -1018,31 +1361,34 @@ class PingStore:
 
     def bucket(self, key: int) -> pd.DataFrame:
         """Return the pings of one bucket, sorted by vessel then time (config order on ties)."""
-        frames = [_pings_frame(pq.read_table(p)) for p in self.files.get(key, [])]
-        if not frames:
-            from ..schema import empty_pings
+        return read_bucket(self.files.get(key, []))
 
-            return empty_pings()
-        frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-        if len(frames) > 1:
-            frame = frame.sort_values([VESSEL_ID, TIME], kind="stable", ignore_index=True)
-        return frame
+    def bucket_groups(self, max_rows: int) -> list[list[list[Path]]]:
+        """Return the files of consecutive buckets, grouped about ``max_rows`` pings at a time.
+
+        Each group is a partition of whole vessels (read with :func:`read_buckets`); the
+        groups are what :meth:`frames` yields, as file names a task can be given.
+        """
+        groups: list[list[list[Path]]] = []
+        group: list[list[Path]] = []
+        size = 0
+        for key, rows in self.bucket_rows.items():
+            if group and size + rows > max_rows:
+                groups.append(group)
+                group, size = [], 0
+            group.append(self.files[key])
+            size += rows
+        if group:
+            groups.append(group)
+        return groups
 
     def frames(self, max_rows: int) -> Iterator[pd.DataFrame]:
         """Yield the pings as frames of whole vessels, about ``max_rows`` each (a bucket at least).
 
         Buckets are grouped in key order; the frames are in no global vessel order.
         """
-        group: list[pd.DataFrame] = []
-        size = 0
-        for key, rows in self.bucket_rows.items():
-            if group and size + rows > max_rows:
-                yield _concat(group)
-                group, size = [], 0
-            group.append(self.bucket(key))
-            size += rows
-        if group:
-            yield _concat(group)
+        for group in self.bucket_groups(max_rows):
+            yield read_buckets(group)
 
     def vessel_ranges(self, max_rows: int) -> Iterator[tuple[Any, Any]]:
         """Yield ``(first, last)`` vessel ids of consecutive ranges of about ``max_rows`` pings."""
@@ -1162,6 +1508,24 @@ class PingStore:
                     found = [np.unique(np.concatenate(found))]
             self._cells[resolution] = found[0]
         return self._cells[resolution]
+
+
+def read_bucket(paths: Sequence[Path]) -> pd.DataFrame:
+    """Return the pings of one bucket's files, sorted by vessel then time (file order on ties)."""
+    frames = [_pings_frame(pq.read_table(p)) for p in paths]
+    if not frames:
+        from ..schema import empty_pings
+
+        return empty_pings()
+    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    if len(frames) > 1:
+        frame = frame.sort_values([VESSEL_ID, TIME], kind="stable", ignore_index=True)
+    return frame
+
+
+def read_buckets(group: Sequence[Sequence[Path]]) -> pd.DataFrame:
+    """Return the pings of a group of buckets (see :meth:`PingStore.bucket_groups`)."""
+    return _concat([read_bucket(paths) for paths in group])
 
 
 def _row_groups_in(pf: pq.ParquetFile, lo: str, hi: str) -> list[int]:
