@@ -1099,7 +1099,7 @@ def _plan_file(f: _FileTask, chunk_rows: int, max_uncompressed_mb: float) -> lis
                         f.header = _header_of(_utf8(piece, f.survey), f.survey)
                     spans.append((len(spans), offset, len(piece), line if spans else 0))
                 f.kind = "csv"
-                return spans or [(0, 0, 0, 0)]
+                return spans
     elif opened.fmt == "parquet" and not opened.target.startswith("/vsizip/"):
         pf = pq.ParquetFile(opened.target)
         if b"geo" not in (pf.schema_arrow.metadata or {}):
