@@ -44,6 +44,8 @@ from pipeline.transit import transit_features
 pytestmark = IGNORE_PENDING_DEPRECATION
 
 REPO = Path(__file__).resolve().parents[1]
+#: Records per block and pings per transit partition in the runs (the demo has ~3,800 pings).
+PARTITION_ROWS = 700
 TRACK_FILES = sorted(p.name for p in CORPUS.glob("t_*"))
 
 #: Published tables a run on either engine must write byte for byte alike.
@@ -276,10 +278,17 @@ def test_dask_tasks_equal_one_pass_and_transit(cluster_engine, tmp_path):
 
 @pytest.fixture(scope="module")
 def local_run(small_demo, tmp_path_factory):
-    """The small demo on the local engine (the reference of the Dask runs)."""
+    """The small demo on the local engine (the reference of the Dask runs).
+
+    Read in chunks of the Dask runs' partitions: a track file's assumptions (the evidence
+    for its columns, sampled from its first chunk) then describe the same first block.  The
+    published tables are those of a file read whole either way (test_ingest_stream).
+    """
     from conftest import small_config
 
-    cfg = small_config(small_demo, tmp_path_factory.mktemp("local"))
+    cfg = small_config(
+        small_demo, tmp_path_factory.mktemp("local"), ingest={"chunk_rows": PARTITION_ROWS}
+    )
     return pipeline.run_pipeline(cfg)
 
 
@@ -291,11 +300,11 @@ def test_demo_run_on_a_local_cluster_equals_local(small_demo, tmp_path, local_ru
         small_demo,
         tmp_path,
         run={"engine": "dask"},
-        dask={"workers": 2, "partition_rows": 400, "memory_limit": "1GiB"},
+        dask={"workers": 2, "partition_rows": PARTITION_ROWS, "memory_limit": "1GiB"},
     )
     res = pipeline.run_pipeline(cfg)
     _same_run(local_run, res)
-    assert res.manifest["counts"]["pings_used"] > 400  # more than one partition
+    assert res.manifest["counts"]["pings_used"] > 2 * PARTITION_ROWS  # several partitions
     assert not list((res.out_dir / ".spill").glob("*")), "spill folder left behind"
 
 
@@ -359,7 +368,7 @@ def test_separate_scheduler_run_equals_local_and_a_killed_worker_fails_closed(
         small_demo,
         tmp_path,
         run={"engine": "dask"},
-        dask={"scheduler": address, "partition_rows": 500},
+        dask={"scheduler": address, "partition_rows": PARTITION_ROWS},
     )
     res = pipeline.run_pipeline(cfg)
     _same_run(local_run, res)

@@ -91,7 +91,9 @@ class DaskEngine:
                         threads_per_worker=cfg.threads_per_worker,
                         memory_limit=cfg.memory_limit,
                         processes=True,
+                        # no dashboard; the scheduler's small HTTP server on a free port
                         dashboard_address=None,
+                        scheduler_kwargs={"dashboard": False, "dashboard_address": ":0"},
                         worker_dashboard_address=None,
                         silence_logs=logging.CRITICAL,
                     )
@@ -181,6 +183,7 @@ class DaskEngine:
             self.check_workers()
         except Exception as exc:
             self._cancel(futures)
+            self.close()  # the run fails: its cluster is of no further use
             killed = type(exc).__name__ == "KilledWorker"
             if killed:
                 raise WorkerLost(
