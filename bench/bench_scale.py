@@ -44,7 +44,6 @@ REPO = Path(__file__).resolve().parents[1]
 VESSELS_PER_FILE = 2_500  # 5,000,000 pings a Parquet file
 BLOCK_VESSELS = 250  # vessels generated at a time (500,000 pings)
 PARTITION_ROWS = 250_000
-N_BUCKETS = 64
 RESOLUTION = 5
 MEMORY_LIMIT = "900MiB"  # per worker; the nanny restarts a worker above it (the run fails)
 LIMIT_GIB = 2.0
@@ -160,6 +159,11 @@ if __name__ == "__main__":
 """
 
 
+def n_buckets(n_pings: int) -> int:
+    """Vessel buckets: about two per partition, 4 to 256 (a bucket of pings is a task's input)."""
+    return int(np.clip(2 * np.ceil(n_pings / PARTITION_ROWS), 4, 256))
+
+
 def run_child(paths: list[Path], engine: str, workers: int, work: Path) -> dict:
     """One measured ingest + transit in a fresh process."""
     import shutil
@@ -172,7 +176,7 @@ def run_child(paths: list[Path], engine: str, workers: int, work: Path) -> dict:
         "engine": engine,
         "workers": workers,
         "rows": PARTITION_ROWS,
-        "buckets": N_BUCKETS,
+        "buckets": n_buckets(sum(pq.ParquetFile(p).metadata.num_rows for p in paths)),
         "resolution": RESOLUTION,
         "memory_limit": MEMORY_LIMIT,
     }
@@ -263,7 +267,7 @@ def main() -> None:
         rows,
         summary=summary,
         partition_rows=PARTITION_ROWS,
-        n_buckets=N_BUCKETS,
+        n_buckets="about two per partition of the input, 4 to 256 (as ingest.stream.n_buckets_for)",
         resolution=RESOLUTION,
         memory_limit_per_worker=MEMORY_LIMIT,
         limit_gib=LIMIT_GIB,
