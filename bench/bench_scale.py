@@ -45,7 +45,7 @@ VESSELS_PER_FILE = 2_500  # 5,000,000 pings a Parquet file
 BLOCK_VESSELS = 250  # vessels generated at a time (500,000 pings)
 PARTITION_ROWS = 250_000
 RESOLUTION = 5
-MEMORY_LIMIT = "900MiB"  # per worker; the nanny restarts a worker above it (the run fails)
+MEMORY_LIMIT = "1536MiB"  # per worker; the nanny restarts a worker above it (the run fails)
 LIMIT_GIB = 2.0
 LIMIT_RATIO = 1.2
 
@@ -206,6 +206,11 @@ def main() -> None:
     ap.add_argument("--sizes", nargs="+", type=float, help="sizes to run (default 1e7 1e8)")
     ap.add_argument("--data", type=Path, default=Path("/tmp/route-risk-bench-scale"))
     ap.add_argument("--only", choices=["small", "large"], help="run only the small/large part")
+    ap.add_argument(
+        "--runs",
+        nargs="+",
+        help="runs as SIZE:ENGINE:WORKERS (e.g. 1e7:dask:1); the other rows of scale.json stay",
+    )
     args = ap.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
     sizes = [int(s) for s in (args.sizes or ([1e5, 1e6] if args.quick else [1e7, 1e8]))]
@@ -213,15 +218,21 @@ def main() -> None:
     root = args.data
     root.mkdir(parents=True, exist_ok=True)
     write_seizures_csv(root / "seizures.csv")
-    previous = RESULTS_PATH.read_text() if RESULTS_PATH.exists() else None
-    rows: list[dict] = []
-    if previous and args.only == "large":
-        rows = [r for r in json.loads(previous)["rows"] if r["pings"] == small]
+    previous = json.loads(RESULTS_PATH.read_text())["rows"] if RESULTS_PATH.exists() else []
     plan = []
-    if args.only != "large":
-        plan += [(small, "local", 0), (small, "dask", 1), (small, "dask", 2)]
-    if args.only != "small" and large != small:
-        plan += [(large, "dask", 2)]
+    if args.runs:
+        for r in args.runs:
+            size, engine, workers = r.split(":")
+            plan.append((int(float(size)), engine, int(workers)))
+        sizes = sorted({n for n, _, _ in plan} | {r["pings"] for r in previous})
+        small, large = sizes[0], sizes[-1]
+    else:
+        if args.only != "large":
+            plan += [(small, "local", 0), (small, "dask", 1), (small, "dask", 2)]
+        if args.only != "small" and large != small:
+            plan += [(large, "dask", 2)]
+    keys = {(n, e, w) for n, e, w in plan}
+    rows: list[dict] = [r for r in previous if (r["pings"], r["engine"], r["workers"]) not in keys]
     for n, engine, workers in plan:
         paths = dataset(root, n)
         got = run_child(paths, engine, workers, root / "work")
@@ -243,6 +254,11 @@ def main() -> None:
         }
         print(json.dumps(row), flush=True)
         rows.append(row)
+        _write(rows, small, large)  # after each run: a long run that fails keeps the others
+
+
+def _write(rows: list[dict], small: int, large: int) -> None:
+    rows = sorted(rows, key=lambda r: (r["pings"], r["engine"] != "local", r["workers"]))
     by = {(r["pings"], r["engine"], r["workers"]): r for r in rows}
     summary: dict = {}
     if (small, "dask", 1) in by and (small, "dask", 2) in by:
