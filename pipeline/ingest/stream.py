@@ -1024,11 +1024,27 @@ def _chunk_task(item: tuple[int, tuple], files: list[_FileTask]) -> _ChunkDone:
         first_row=state.chunk_first[0],
         reject_part=state.reject_parts[0][0],
         candidates=dict(writers.paths),
-        layout=state.layout,
+        layout=_layout_only(state.layout),
         crs=state.crs,
         delim=state.delim,
         usecols=state.usecols,
     )
+
+
+#: The parts of a layout that hold a chunk's values (``parts_like`` reads them anew).
+_CHUNK_PARTS = ("vessel", "time", "clock", "lat", "lon", "sog", "cog")
+
+
+def _layout_only(layout: dict | None) -> dict | None:
+    """Return ``layout`` without its chunk's values: what the other chunks are read with.
+
+    The first chunk's layout holds that chunk's columns; shipped to every later task it
+    would put a chunk of every file in the client and in each task (memory set by the
+    number of files, not by the partition).
+    """
+    if layout is None:
+        return None
+    return {k: (None if k in _CHUNK_PARTS else v) for k, v in layout.items()}
 
 
 def _parquet_rows(path: Path, start: int, stop: int) -> pa.Table:
