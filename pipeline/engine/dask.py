@@ -126,7 +126,13 @@ class DaskEngine:
     def _workers(self) -> dict[str, Any]:
         if self.client.status != "running":
             raise EngineError(f"the Dask scheduler connection is {self.client.status!r}")
-        return dict(self.client.scheduler_info()["workers"])
+        # asked of the scheduler each time: Client.scheduler_info() returns a cache that the
+        # client's periodic refresh (which lists no worker) can overwrite at any moment
+        try:
+            info = self.client.sync(self.client.scheduler.identity, n_workers=-1)
+        except OSError as exc:
+            raise EngineError(f"the Dask scheduler stopped answering: {exc}") from None
+        return dict(info["workers"])
 
     def check_workers(self) -> None:
         """Raise :class:`WorkerLost` if a worker the run used has left the cluster."""
