@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "AreaConfig",
     "Config",
+    "DaskConfig",
     "DensityConfig",
     "EvaluateConfig",
     "HotspotConfig",
@@ -91,9 +92,70 @@ class RunConfig(_Model):
         " 'fail' ends the run (exit 2) and keeps the last published set.",
     )
     out_dir: Path = Field(Path("out"), description="Output folder (relative to the config).")
-    engine: Literal["local"] = Field(
-        "local", description="Executor of the stages (only the in-process engine exists yet)."
+    engine: Literal["local", "dask"] = Field(
+        "local",
+        description="Executor of the partitioned stages: 'local' (in-process) or 'dask' (a Dask"
+        " cluster, see the 'dask' section); both give the same tables.",
     )
+
+
+_SCHEDULER_ADDRESS = re.compile(r"^(tcp|tls|inproc|ws|wss|ucx)://[^\s/]+(:\d+)?/?$")
+
+
+class DaskConfig(_Model):
+    """The Dask cluster of ``run.engine: dask`` (ignored by the local engine)."""
+
+    scheduler: str = Field(
+        "local",
+        description="'local': start a LocalCluster of 'workers' processes on this machine; or"
+        " the address of a running scheduler, e.g. 'tcp://10.0.0.5:8786'.",
+    )
+    workers: int = Field(2, ge=1, le=1024, description="Worker processes of a LocalCluster.")
+    threads_per_worker: int = Field(1, ge=1, le=256, description="Threads per local worker.")
+    memory_limit: str | int = Field(
+        "2GiB",
+        description="Memory limit per local worker ('2GiB', bytes as an integer, or 'auto');"
+        " a worker above it is restarted by its nanny, which fails the run closed.",
+    )
+    partition_rows: int = Field(
+        1_000_000,
+        ge=1,
+        description="Records per ingest block and pings per transit partition (a task's"
+        " memory is set by this number, not by the inputs).",
+    )
+    connect_timeout_s: float = Field(
+        10.0, gt=0, le=3600, description="Give up on an unreachable scheduler after this long."
+    )
+
+    @field_validator("scheduler")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        if value != "local" and not _SCHEDULER_ADDRESS.match(value):
+            raise ValueError(
+                f"scheduler must be 'local' or an address like 'tcp://host:8786', got {value!r}"
+            )
+        return value
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _memory(cls, value: str | int) -> str | int:
+        if isinstance(value, bool):
+            raise ValueError(
+                f"memory_limit must be like '2GiB' or a number of bytes, got {value!r}"
+            )
+        if value == "auto":
+            return value
+        from dask.utils import parse_bytes
+
+        try:
+            n = parse_bytes(value)
+        except (ValueError, TypeError):
+            n = None
+        if n is None or n < 64 * 2**20:
+            raise ValueError(
+                f"memory_limit must be 'auto', or at least 64MiB like '2GiB', got {value!r}"
+            )
+        return value
 
 
 class AreaConfig(_Model):
@@ -399,6 +461,7 @@ class Config(_Model):
     """A whole, validated run configuration."""
 
     run: RunConfig = Field(default_factory=RunConfig)
+    dask: DaskConfig = Field(default_factory=DaskConfig)
     area: AreaConfig = Field(default_factory=AreaConfig)
     inputs: InputsConfig = Field(default_factory=InputsConfig)
     ingest: IngestOptions = Field(default_factory=IngestOptions)

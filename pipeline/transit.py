@@ -33,6 +33,7 @@ no time.  The work is done per chunk of whole vessels, so memory stays bounded o
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -668,6 +669,7 @@ def transit_features(
     max_speed_kn: float = 60.0,
     chunk_rows: int = _CHUNK_PINGS,
     spill_dir=None,
+    engine=None,
 ) -> TransitResult:
     """Turn vessel pings into per-cell transit factors and an event table.
 
@@ -707,6 +709,10 @@ def transit_features(
         Pings per group read from a store; grid points of slow vessels above this many are
         paired a block of times at a time (spilled under ``spill_dir``, the system's temporary
         folder when None).
+    engine : pipeline.engine.Engine, optional
+        Runs the partitions of a store (groups of whole vessels) as tasks; the current engine
+        (:func:`pipeline.engine.current_engine`) when None.  The partitions' results are
+        combined in partition order, so every engine gives the same result.
 
     Returns
     -------
@@ -748,72 +754,46 @@ def transit_features(
     notes: list[str] = []
     if tree is None:
         notes.append(NO_PORTS_NOTE)
-    piece_km = average_hexagon_edge_length(resolution, unit="km") / _PIECES_PER_EDGE
+    params = _PartParams(
+        resolution=resolution,
+        piece_km=average_hexagon_edge_length(resolution, unit="km") / _PIECES_PER_EDGE,
+        max_segment_hours=max_segment_hours,
+        gap_hours=gap_hours,
+        gap_min_speed_kn=gap_min_speed_kn,
+        loiter_speed_kn=loiter_speed_kn,
+        loiter_hours=loiter_hours,
+        encounter_speed_kn=encounter_speed_kn,
+        max_speed_kn=max_speed_kn,
+    )
     if isinstance(pings, pd.DataFrame):
-        names, partitions = None, iter([pings])
+        names = None
         max_points = max(len(pings), 1)
-    else:  # whole vessels a group at a time (a PingStore), coded by the sorted vessel ids
+        parts: Iterator[_Partial] = iter([_transit_partition(pings, None, params)])
+    else:  # whole vessels a group of buckets at a time (a PingStore), coded by the sorted ids
+        from .engine import current_engine
+
         chunk_rows = int(getattr(pings, "chunk_rows", chunk_rows))
         spill_dir = spill_dir if spill_dir is not None else getattr(pings, "root", None)
         names = np.asarray(pings.vessel_ids, dtype=object)
-        partitions = pings.frames(chunk_rows)
         max_points = chunk_rows
+        engine = engine if engine is not None else current_engine()
+        parts = engine.map(_store_partition, pings.bucket_groups(chunk_rows), names, params)
     pair_cells, pair_vess, pair_hours, gap_parts, loiter_parts = [], [], [], [], []
     points = _EncounterPoints(max_points, spill_dir)
     n = dropped = 0
     vessel_names = np.empty(0, dtype=object)
-    for part in partitions:
-        tr = _prepare(part, max_speed_kn, names)
-        vessel_names = tr.names
-        n += tr.code.size
-        dropped += tr.dropped_spikes
-        bounds = _chunk_bounds(tr.code, _CHUNK_PINGS)
-        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
-            sl = slice(a, b)
-            code, t, lon, lat = tr.code[sl], tr.t[sl], tr.lon[sl], tr.lat[sl]
-            xyz = lonlat_to_xyz(lon, lat)
-            same, hours, km, kn = _segment_speed_kn(code, t, lon, lat, xyz)
-            sog_eff = _effective_sog(tr.sog[sl], same, kn)
-            usable = same & (hours > 0) & (hours <= max_segment_hours) & (kn <= max_speed_kn)
-            seg = np.flatnonzero(usable)
-            cells, vess, hrs = _attribute_time(
-                lon, lat, xyz, seg, hours[seg], km[seg], code, resolution, piece_km
-            )
-            del xyz
-            c, v, h = _group_cell_vessel(cells, vess, hrs)
-            pair_cells.append(c)
-            pair_vess.append(v)
-            pair_hours.append(h)
-            del cells, vess, hrs
-            gap_parts.append(
-                _gap_events(tr, sl, same, hours, kn, gap_hours, gap_min_speed_kn, resolution)
-            )
-            loiter_parts.append(
-                _loiter_events(
-                    tr,
-                    sl,
-                    same,
-                    hours,
-                    sog_eff,
-                    loiter_speed_kn,
-                    loiter_hours,
-                    max_segment_hours,
-                    resolution,
-                )
-            )
-            points.add(
-                _encounter_points(
-                    tr,
-                    sl,
-                    sog_eff < encounter_speed_kn,
-                    same,
-                    hours,
-                    kn,
-                    max_segment_hours,
-                    max_speed_kn,
-                )
-            )
-        del tr
+    for part in parts:  # the combine: in partition order, as one pass over the tracks would
+        vessel_names = part.names
+        n += part.n
+        dropped += part.dropped
+        pair_cells.extend(part.pair_cells)
+        pair_vess.extend(part.pair_vess)
+        pair_hours.extend(part.pair_hours)
+        gap_parts.extend(part.gaps)
+        loiter_parts.extend(part.loiter)
+        for pts in part.points:
+            points.add(pts)
+        del part
     if dropped:
         notes.append(f"{dropped} ping(s) dropped as position jumps (> {max_speed_kn} kn both ways)")
     if names is not None:
@@ -850,6 +830,100 @@ def transit_features(
         len(enc),
     )
     return TransitResult(features=features, events=events, notes=notes)
+
+
+@dataclass(frozen=True)
+class _PartParams:
+    """The thresholds a partition of tracks is read with."""
+
+    resolution: int
+    piece_km: float
+    max_segment_hours: float
+    gap_hours: float
+    gap_min_speed_kn: float
+    loiter_speed_kn: float
+    loiter_hours: float
+    encounter_speed_kn: float
+    max_speed_kn: float
+
+
+@dataclass
+class _Partial:
+    """What one partition of whole vessels gives: the map side of :func:`transit_features`."""
+
+    names: np.ndarray
+    n: int
+    dropped: int
+    pair_cells: list[np.ndarray]
+    pair_vess: list[np.ndarray]
+    pair_hours: list[np.ndarray]
+    gaps: list[pd.DataFrame]
+    loiter: list[pd.DataFrame]
+    points: list[tuple[np.ndarray, ...]]
+
+
+def _store_partition(group, names: np.ndarray, p: _PartParams) -> _Partial:
+    """Read a group of vessel buckets (file names) and compute its partial transit features."""
+    from .ingest.stream import read_buckets
+
+    return _transit_partition(read_buckets(group), names, p)
+
+
+def _transit_partition(part: pd.DataFrame, names, p: _PartParams) -> _Partial:
+    """Per-vessel work on the pings of whole vessels: time per cell, gaps, loitering, points.
+
+    Vessels are coded by ``names`` (all the run's vessel ids, sorted), so partial results of
+    different partitions combine; encounters need every vessel and are paired in the combine.
+    """
+    tr = _prepare(part, p.max_speed_kn, names)
+    out = _Partial(tr.names, int(tr.code.size), int(tr.dropped_spikes), [], [], [], [], [], [])
+    bounds = _chunk_bounds(tr.code, _CHUNK_PINGS)
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        sl = slice(a, b)
+        code, t, lon, lat = tr.code[sl], tr.t[sl], tr.lon[sl], tr.lat[sl]
+        xyz = lonlat_to_xyz(lon, lat)
+        same, hours, km, kn = _segment_speed_kn(code, t, lon, lat, xyz)
+        sog_eff = _effective_sog(tr.sog[sl], same, kn)
+        usable = same & (hours > 0) & (hours <= p.max_segment_hours) & (kn <= p.max_speed_kn)
+        seg = np.flatnonzero(usable)
+        cells, vess, hrs = _attribute_time(
+            lon, lat, xyz, seg, hours[seg], km[seg], code, p.resolution, p.piece_km
+        )
+        del xyz
+        c, v, h = _group_cell_vessel(cells, vess, hrs)
+        out.pair_cells.append(c)
+        out.pair_vess.append(v)
+        out.pair_hours.append(h)
+        del cells, vess, hrs
+        out.gaps.append(
+            _gap_events(tr, sl, same, hours, kn, p.gap_hours, p.gap_min_speed_kn, p.resolution)
+        )
+        out.loiter.append(
+            _loiter_events(
+                tr,
+                sl,
+                same,
+                hours,
+                sog_eff,
+                p.loiter_speed_kn,
+                p.loiter_hours,
+                p.max_segment_hours,
+                p.resolution,
+            )
+        )
+        out.points.append(
+            _encounter_points(
+                tr,
+                sl,
+                sog_eff < p.encounter_speed_kn,
+                same,
+                hours,
+                kn,
+                p.max_segment_hours,
+                p.max_speed_kn,
+            )
+        )
+    return out
 
 
 def _chunk_bounds(code: np.ndarray, size: int) -> list[int]:

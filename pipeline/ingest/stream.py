@@ -66,9 +66,12 @@ __all__ = [
     "PingStore",
     "TrackSpill",
     "estimate_records",
+    "read_bucket",
+    "read_buckets",
     "n_buckets_for",
     "spill_folder",
     "spill_tracks",
+    "spill_tracks_partitioned",
     "write_csv_chunks",
 ]
 
@@ -405,30 +408,42 @@ def _count_lines(piece: bytes) -> int:
     return piece.count(b"\n") + piece.count(b"\r") - piece.count(b"\r\n")
 
 
-def _csv_chunks(
-    fh: IO[bytes], name: str, survey: _Survey, chunk_rows: int
-) -> Iterator[tuple[bytes, int]]:
-    """Yield (UTF-8 CSV text with the header line first, physical line of its first record)."""
+def _csv_spans(fh: IO[bytes], survey: _Survey, chunk_rows: int) -> Iterator[tuple[int, bytes, int]]:
+    """Yield (byte offset, raw piece, physical line of its first record) of consecutive pieces."""
     sample = fh.read(1 << 20)
     fh.seek(0)
     per_line = max(len(sample) / max(_count_lines(sample), 1), 8.0)
     chunk_bytes = int(max(per_line * chunk_rows, 1 << 16))
-    header: bytes | None = None
-    line = 1
+    offset, line = 0, 1
     for piece in _pieces(fh, chunk_bytes, survey.eol):
-        if survey.encoding != "utf-8":
-            piece = piece.decode(survey.encoding).encode("utf-8")
+        yield offset, piece, line
+        offset += len(piece)
+        line += _count_lines(piece)
+
+
+def _utf8(piece: bytes, survey: _Survey) -> bytes:
+    return piece if survey.encoding == "utf-8" else piece.decode(survey.encoding).encode("utf-8")
+
+
+def _header_of(first_piece: bytes, survey: _Survey) -> bytes:
+    """Return the header line of the file (read_text_table checks it, reads its names)."""
+    end = first_piece.find(survey.eol)
+    header = first_piece[: end + 1] if end >= 0 else first_piece + b"\n"
+    return header[3:] if header.startswith(b"\xef\xbb\xbf") else header
+
+
+def _csv_chunks(
+    fh: IO[bytes], name: str, survey: _Survey, chunk_rows: int
+) -> Iterator[tuple[bytes, int]]:
+    """Yield (UTF-8 CSV text with the header line first, physical line of its first record)."""
+    header: bytes | None = None
+    for _, piece, line in _csv_spans(fh, survey, chunk_rows):
+        piece = _utf8(piece, survey)
         if header is None:
-            # the header is the first line (read_text_table checks it and reads its names)
-            end = piece.find(survey.eol)
-            header = piece[: end + 1] if end >= 0 else piece + b"\n"
-            if header.startswith(b"\xef\xbb\xbf"):
-                header = header[3:]
+            header = _header_of(piece, survey)
             yield piece, 1
-            line += _count_lines(piece)
             continue
         yield header + piece, line
-        line += _count_lines(piece)
 
 
 # --------------------------------------------------------------------------- one file
@@ -452,6 +467,8 @@ class _State:
     n_records: int = 0  # records that reached the checks (not ragged)
     timed: set[str] = field(default_factory=set)
     chunk_first: list[int] = field(default_factory=list)  # first line (row) of each chunk
+    delim: str | None = None  # the delimiter the first chunk found
+    usecols: list[str] | None = None  # the columns later chunks read
     reject_parts: list[list[Path]] = field(default_factory=list)
     by_rule: dict[str, int] = field(default_factory=dict)
 
@@ -481,11 +498,22 @@ def _write_rejects_part(state: _State, frames: list[pd.DataFrame], path: Path) -
 
 
 def _chunk(
-    state: _State, raw: pd.DataFrame, rows: np.ndarray, pre: pd.DataFrame, first_row: int, writers
+    state: _State,
+    raw: pd.DataFrame,
+    rows: np.ndarray,
+    pre: pd.DataFrame,
+    first_row: int,
+    writers,
+    k: int | None = None,
+    first: int | None = None,
 ) -> None:
-    """Row-local checks of one chunk; rejects to its spill file, the rest to the buckets."""
-    k = len(state.chunk_first)
-    first = state.n_read  # file order of the chunk's first record
+    """Row-local checks of one chunk; rejects to its spill file, the rest to the buckets.
+
+    ``k`` numbers the chunk in the file and ``first`` orders its first record in the file
+    (both follow from the chunks before when the file is read in one pass).
+    """
+    k = len(state.chunk_first) if k is None else k
+    first = state.n_read if first is None else first  # file order of the chunk's first record
     state.chunk_first.append(first_row)
     n = len(raw)
     state.n_read += n + len(pre)
@@ -532,6 +560,85 @@ def _chunk(
     state.reject_parts.append([_write_rejects_part(state, rejects, path)])
 
 
+@dataclass
+class _Bucket:
+    """What the per-vessel checks of one bucket found (its accepted pings are on disk)."""
+
+    key: int
+    n_accepted: int
+    by_rule: dict[str, int]
+    vessels: np.ndarray
+    vessel_rows: np.ndarray
+    time_max: pd.Timestamp | None
+    extent: np.ndarray  # lon_min, lat_min, lon_max, lat_max (infinite when empty)
+    path: Path | None
+
+
+def _check_bucket(
+    key: int,
+    table: pa.Table,
+    timed: np.ndarray,
+    *,
+    name: str,
+    folder: Path,
+    pair_col: str,
+    time_col: str,
+    max_speed_kn: float,
+    aoi_bbox: Any,
+    firsts: np.ndarray,
+) -> tuple[_Bucket, dict[int, pd.DataFrame]]:
+    """Per-vessel checks of one bucket's candidates; accepted pings written sorted.
+
+    Returns the bucket's summary and its rejects by chunk (the chunk their line is in).
+    """
+    cand = table.drop_columns(["pair", "time_raw"]).to_pandas()
+    cand["pair"] = pd.Series(pd.arrays.ArrowExtensionArray(table["pair"]))
+    cand["time_raw"] = pd.Series(pd.arrays.ArrowExtensionArray(table["time_raw"]))
+    del table
+    frame, rej = check_ping_vessels(
+        cand,
+        timed,
+        name=name,
+        pair_col=pair_col,
+        time_col=time_col,
+        max_speed_kn=max_speed_kn,
+        aoi_bbox=aoi_bbox,
+    )
+    del cand
+    by_chunk: dict[int, pd.DataFrame] = {}
+    by_rule: dict[str, int] = {}
+    if len(rej):
+        # each reject goes with the chunk its line is in, so the CSV is written in order
+        idx = np.searchsorted(firsts, rej["row"].to_numpy(dtype="int64"), "right") - 1
+        rej = rej.astype({c: str for c in ("source_file", "column", "value", "rule")})
+        rej["message"] = rej["message"].astype(str)
+        rej["row"] = pd.to_numeric(rej["row"]).astype("Int64")
+        for rule, n in rej["rule"].value_counts().items():
+            by_rule[str(rule)] = int(n)
+        by_chunk = {int(c): rej[idx == c] for c in np.unique(idx)}
+    ext = np.array([np.inf, np.inf, -np.inf, -np.inf])
+    if not len(frame):
+        empty = np.empty(0, dtype=object)
+        return _Bucket(key, 0, by_rule, empty, np.empty(0, "int64"), None, ext, None), by_chunk
+    path = folder / f"pings-{key:05d}.parquet"
+    pq.write_table(_table(frame, _PING_SCHEMA), path, row_group_size=_ROW_GROUP)
+    counts = frame[VESSEL_ID].value_counts(sort=False)
+    t = frame[TIME].max()
+    ext = np.minimum(ext, [frame[LON].min(), frame[LAT].min(), np.inf, np.inf])
+    ext = np.maximum(ext, [-np.inf, -np.inf, frame[LON].max(), frame[LAT].max()])
+    bucket = _Bucket(
+        key,
+        len(frame),
+        by_rule,
+        counts.index.to_numpy(dtype=object),
+        counts.to_numpy(dtype="int64"),
+        None if pd.isna(t) else t,
+        ext,
+        path,
+    )
+    return bucket, by_chunk
+
+
 def _finish_buckets(state: _State, writers: _Writers, max_speed_kn: float) -> TrackSpill:
     """Per-vessel checks bucket by bucket; accepted pings sorted, rejects to their chunk."""
     writers.close()
@@ -540,54 +647,43 @@ def _finish_buckets(state: _State, writers: _Writers, max_speed_kn: float) -> Tr
     timed = np.array(sorted(state.timed), dtype=object)
     firsts = np.asarray(state.chunk_first, dtype="int64")
     rej_writers = _Writers(state.folder, "rejects-b", _REJECT_SCHEMA)
-    out: dict[int, Path] = {}
-    n_acc = 0
-    vessels, vessel_rows = [], []
-    tmax = None
-    ext = np.array([np.inf, np.inf, -np.inf, -np.inf])
+    buckets = []
     for key, path in sorted(writers.paths.items()):
-        table = pq.read_table(path)
-        cand = table.drop_columns(["pair", "time_raw"]).to_pandas()
-        cand["pair"] = pd.Series(pd.arrays.ArrowExtensionArray(table["pair"]))
-        cand["time_raw"] = pd.Series(pd.arrays.ArrowExtensionArray(table["time_raw"]))
-        del table
-        frame, rej = check_ping_vessels(
-            cand,
+        bucket, by_chunk = _check_bucket(
+            key,
+            pq.read_table(path),
             timed,
             name=state.name,
+            folder=state.folder,
             pair_col=pair_col,
             time_col=time_col,
             max_speed_kn=max_speed_kn,
             aoi_bbox=state.aoi_bbox,
+            firsts=firsts,
         )
-        if len(rej):
-            # each reject goes with the chunk its line is in, so the CSV is written in order
-            idx = np.searchsorted(firsts, rej["row"].to_numpy(dtype="int64"), "right") - 1
-            rej = rej.astype({c: str for c in ("source_file", "column", "value", "rule")})
-            rej["message"] = rej["message"].astype(str)
-            rej["row"] = pd.to_numeric(rej["row"]).astype("Int64")
-            state.count(rej)
-            for c in np.unique(idx):
-                rej_writers.write(int(c), rej[idx == c])
-        del cand
-        if len(frame):
-            out[key] = state.folder / f"pings-{key:05d}.parquet"
-            pq.write_table(_table(frame, _PING_SCHEMA), out[key], row_group_size=_ROW_GROUP)
-            n_acc += len(frame)
-            counts = frame[VESSEL_ID].value_counts(sort=False)
-            vessels.append(counts.index.to_numpy(dtype=object))
-            vessel_rows.append(counts.to_numpy(dtype="int64"))
-            t = frame[TIME].max()
-            if not pd.isna(t):
-                tmax = t if tmax is None else max(tmax, t)
-            ext = np.minimum(ext, [frame[LON].min(), frame[LAT].min(), np.inf, np.inf])
-            ext = np.maximum(ext, [-np.inf, -np.inf, frame[LON].max(), frame[LAT].max()])
+        for c, rej in by_chunk.items():
+            rej_writers.write(c, rej)
+        buckets.append(bucket)
         path.unlink()
     rej_writers.close()
     for c, p in rej_writers.paths.items():
         state.reject_parts[c].append(p)
-    v = np.concatenate(vessels) if vessels else np.empty(0, dtype=object)
-    vr = np.concatenate(vessel_rows) if vessel_rows else np.empty(0, dtype="int64")
+    return _spill_of(state, buckets)
+
+
+def _spill_of(state: _State, buckets: Sequence[_Bucket]) -> TrackSpill:
+    """Combine the buckets of a file (in key order) into its :class:`TrackSpill`."""
+    for b in buckets:
+        for rule, n in b.by_rule.items():
+            state.by_rule[rule] = state.by_rule.get(rule, 0) + n
+    kept = [b for b in buckets if b.path is not None]
+    n_acc = sum(b.n_accepted for b in kept)
+    v = np.concatenate([b.vessels for b in kept]) if kept else np.empty(0, dtype=object)
+    vr = np.concatenate([b.vessel_rows for b in kept]) if kept else np.empty(0, dtype="int64")
+    times = [b.time_max for b in kept if b.time_max is not None]
+    ext = np.array([np.inf, np.inf, -np.inf, -np.inf])
+    for b in kept:
+        ext = np.r_[np.minimum(ext[:2], b.extent[:2]), np.maximum(ext[2:], b.extent[2:])]
     order = np.argsort(v.astype(str), kind="stable")
     state.note(
         f"{state.name}: {len(v)} vessel(s)/track(s)"
@@ -601,12 +697,12 @@ def _finish_buckets(state: _State, writers: _Writers, max_speed_kn: float) -> Tr
         by_rule=dict(sorted(state.by_rule.items())),
         notes=state.notes,
         assumptions=state.assumptions,
-        buckets=out,
+        buckets={b.key: b.path for b in kept if b.path is not None},
         reject_parts=state.reject_parts,
         n_buckets=state.n_buckets,
         vessels=v[order],
         vessel_rows=vr[order],
-        time_max=tmax,
+        time_max=max(times) if times else None,
         extent=tuple(float(x) for x in ext) if n_acc else None,  # type: ignore[arg-type]
     )
 
@@ -639,56 +735,76 @@ def _finish_layout(state: _State) -> None:
 
 
 def _stream_csv(state: _State, fh: IO[bytes], survey: _Survey, chunk_rows: int, writers) -> None:
-    src = state.src
-    delim = src.delimiter
-    usecols: list[str] | None = None
     for k, (text, line0) in enumerate(_csv_chunks(fh, state.name, survey, chunk_rows)):
-        table = read_text_table(
-            src.path, encoding="utf-8", delimiter=delim, data=text, usecols=usecols
-        )
-        offset = line0 - 2 if k else 0  # the header line (line 1) stands in front of a chunk
-        rows = np.asarray(table.lines, dtype="int64") + offset
-        pre = table.bad_rows.copy()
-        if len(pre):
-            pre["row"] = pd.to_numeric(pre["row"]).astype("Int64") + offset
-        if k == 0:
-            if survey.note:
-                state.note(survey.note)
-            table.encoding = survey.encoding
-            _start_csv_layout(state, table.frame, table)
-            _finish_layout(state)
-            delim = table.delimiter
-            assert state.layout is not None
-            usecols = used_columns(state.layout)
-        else:
-            state.note(*table.notes)
-        _chunk(state, table.frame, rows, pre, line0 if k else 0, writers)
-        del table, text
+        _csv_chunk(state, k, text, line0, survey, writers)
+        del text
+
+
+def _csv_chunk(
+    state: _State,
+    k: int,
+    text: bytes,
+    line0: int,
+    survey: _Survey,
+    writers,
+    first: int | None = None,
+) -> None:
+    """Read and check the ``k``-th piece of a CSV (UTF-8, with the header line first)."""
+    src = state.src
+    delim = state.delim if k else src.delimiter
+    table = read_text_table(
+        src.path, encoding="utf-8", delimiter=delim, data=text, usecols=state.usecols
+    )
+    offset = line0 - 2 if k else 0  # the header line (line 1) stands in front of a chunk
+    rows = np.asarray(table.lines, dtype="int64") + offset
+    pre = table.bad_rows.copy()
+    if len(pre):
+        pre["row"] = pd.to_numeric(pre["row"]).astype("Int64") + offset
+    if k == 0:
+        if survey.note:
+            state.note(survey.note)
+        table.encoding = survey.encoding
+        _start_csv_layout(state, table.frame, table)
+        _finish_layout(state)
+        state.delim = table.delimiter
+        assert state.layout is not None
+        state.usecols = used_columns(state.layout)
+    else:
+        state.note(*table.notes)
+    _chunk(state, table.frame, rows, pre, line0 if k else 0, writers, k=k, first=first)
 
 
 def _stream_parquet(state: _State, path: str, chunk_rows: int, writers) -> None:
     pf = pq.ParquetFile(path)
-    cols = None
-    first = True
-    for batch in pf.iter_batches(batch_size=chunk_rows, columns=cols):
-        attrs = batch.to_pandas()
-        raw = attrs.astype(object).where(attrs.notna(), "").astype("str")
-        del attrs
-        rows = state.n_read + np.arange(1, len(raw) + 1, dtype="int64")
-        first_row = int(rows[0]) if len(rows) else state.n_read + 1
-        if first:
-            state.layout = table_layout(raw, state.src, state.name, "generic")
-            state.layout["crs_by"] = "config"
-            state.crs = state.src.crs
-            _finish_layout(state)
-            first = False
-        _chunk(state, raw, rows, pd.DataFrame(columns=list(REJECT_COLUMNS)), first_row, writers)
-    if first:  # no row at all: the layout comes from the empty table
-        attrs = pf.schema_arrow.empty_table().to_pandas()
+    k = -1
+    for k, batch in enumerate(pf.iter_batches(batch_size=chunk_rows)):
+        _parquet_chunk(state, k, batch, state.n_read, writers)
+    if k < 0:  # no row at all: the layout comes from the empty table
+        _parquet_chunk(state, 0, pf.schema_arrow.empty_table(), 0, None)
+
+
+def _parquet_chunk(
+    state: _State, k: int, batch, start: int, writers, first: int | None = None
+) -> None:
+    """Check the ``k``-th batch of a Parquet file (``start`` records come before it)."""
+    attrs = batch.to_pandas()
+    if writers is None:  # the empty file: only its layout
         raw = attrs.astype(object).astype("str")
+    else:
+        raw = attrs.astype(object).where(attrs.notna(), "").astype("str")
+    del attrs
+    if k == 0:
         state.layout = table_layout(raw, state.src, state.name, "generic")
         state.layout["crs_by"] = "config"
+        if writers is not None:
+            state.crs = state.src.crs
         _finish_layout(state)
+    if writers is None:
+        return
+    rows = start + np.arange(1, len(raw) + 1, dtype="int64")
+    first_row = int(rows[0]) if len(rows) else start + 1
+    empty = pd.DataFrame(columns=list(REJECT_COLUMNS))
+    _chunk(state, raw, rows, empty, first_row, writers, k=k, first=first)
 
 
 def _spill_whole(state: _State, max_speed_kn: float, max_uncompressed_mb: float) -> TrackSpill:
@@ -829,6 +945,362 @@ def spill_tracks(
     return spill
 
 
+# --------------------------------------------------------------------------- files as tasks
+
+
+@dataclass
+class _FileTask:
+    """What every task of one track file needs (shipped once per map, not per task)."""
+
+    name: str
+    src: TrackSource
+    folder: Path
+    n_buckets: int
+    aoi_bbox: Any
+    aoi_polygon: Any
+    kind: str  # "csv", "parquet", or "whole" (read in one task by spill_tracks)
+    survey: _Survey | None = None
+    header: bytes = b""
+    layout: dict | None = None
+    crs: Any = None
+    delim: str | None = None
+    usecols: list[str] | None = None
+    assumptions: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _ChunkDone:
+    """What the task of one chunk found (its candidates and rejects are on disk)."""
+
+    k: int
+    n_read: int
+    n_records: int
+    by_rule: dict[str, int]
+    notes: list[str]
+    timed: set[str]
+    assumptions: dict[str, Any]
+    first_row: int
+    reject_part: Path
+    candidates: dict[int, Path]
+    layout: dict | None
+    crs: Any
+    delim: str | None
+    usecols: list[str] | None
+
+
+def _chunk_task(item: tuple[int, tuple], files: list[_FileTask]) -> _ChunkDone:
+    """Read and check one chunk of one file: ``(file index, (k, span...))``."""
+    i, block = item
+    f = files[i]
+    k = int(block[0])
+    state = _State(f.name, f.src, f.folder, f.n_buckets, f.aoi_bbox, f.aoi_polygon)
+    state.layout, state.crs, state.delim, state.usecols = f.layout, f.crs, f.delim, f.usecols
+    state.assumptions = dict(f.assumptions)
+    writers = _Writers(f.folder, f"candidates-c{k:05d}", _CANDIDATE_SCHEMA)
+    first = k << 32  # orders the records of the file: chunk first, then line
+    try:
+        if f.kind == "csv":
+            assert f.survey is not None
+            _, offset, length, line0 = block
+            with open(f.src.path, "rb") as fh:
+                fh.seek(offset)
+                piece = _utf8(fh.read(length), f.survey)
+            text = piece if k == 0 else f.header + piece
+            del piece
+            _csv_chunk(state, k, text, line0, f.survey, writers, first=first)
+        else:
+            _, start, stop = block
+            _parquet_chunk(state, k, _parquet_rows(f.src.path, start, stop), start, writers, first)
+    finally:
+        writers.close()
+    return _ChunkDone(
+        k=k,
+        n_read=state.n_read,
+        n_records=state.n_records,
+        by_rule=state.by_rule,
+        notes=state.notes,
+        timed=state.timed,
+        assumptions=state.assumptions,
+        first_row=state.chunk_first[0],
+        reject_part=state.reject_parts[0][0],
+        candidates=dict(writers.paths),
+        layout=_layout_only(state.layout),
+        crs=state.crs,
+        delim=state.delim,
+        usecols=state.usecols,
+    )
+
+
+#: The parts of a layout that hold a chunk's values (``parts_like`` reads them anew).
+_CHUNK_PARTS = ("vessel", "time", "clock", "lat", "lon", "sog", "cog")
+
+
+def _layout_only(layout: dict | None) -> dict | None:
+    """Return ``layout`` without its chunk's values: what the other chunks are read with.
+
+    The first chunk's layout holds that chunk's columns; shipped to every later task it
+    would put a chunk of every file in the client and in each task (memory set by the
+    number of files, not by the partition).
+    """
+    if layout is None:
+        return None
+    return {k: (None if k in _CHUNK_PARTS else v) for k, v in layout.items()}
+
+
+def _parquet_rows(path: Path, start: int, stop: int) -> pa.Table:
+    """Rows ``[start, stop)`` of a Parquet file, reading only the row groups holding them."""
+    pf = pq.ParquetFile(path)
+    md = pf.metadata
+    sizes = np.array([md.row_group(g).num_rows for g in range(md.num_row_groups)], "int64")
+    ends = np.cumsum(sizes)
+    g0 = int(np.searchsorted(ends, start, "right"))
+    g1 = int(np.searchsorted(ends, stop - 1, "right")) if stop > start else g0
+    groups = list(range(g0, min(g1 + 1, md.num_row_groups)))
+    if not groups:
+        return pf.schema_arrow.empty_table()
+    table = pf.read_row_groups(groups, use_threads=False)
+    base = int(ends[g0] - sizes[g0])
+    return table.slice(start - base, stop - start)
+
+
+@dataclass
+class _BucketDone:
+    bucket: _Bucket
+    rejects: dict[int, Path]
+
+
+def _bucket_task(item: tuple[int, int, list[Path]], ctx: list[dict[str, Any]]) -> _BucketDone:
+    """Per-vessel checks of one bucket of one file: ``(file index, key, candidate files)``."""
+    i, key, paths = item
+    c = ctx[i]
+    tables = [pq.read_table(p) for p in paths]
+    table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+    del tables
+    bucket, by_chunk = _check_bucket(key, table, **c)
+    del table
+    out = {}
+    for k, rej in by_chunk.items():
+        out[k] = c["folder"] / f"rejects-b-{key:05d}-{k:05d}.parquet"
+        pq.write_table(_table(rej, _REJECT_SCHEMA), out[k], row_group_size=_ROW_GROUP)
+    for p in paths:
+        p.unlink()
+    return _BucketDone(bucket, out)
+
+
+def _whole_task(i: int, files: list[_FileTask], kwargs: dict[str, Any]) -> TrackSpill:
+    f = files[i]
+    return spill_tracks(f.src, f.folder, n_buckets=f.n_buckets, **kwargs)
+
+
+def _plan_file(f: _FileTask, chunk_rows: int, max_uncompressed_mb: float) -> list[tuple]:
+    """Decide how a file is read (``f.kind``) and return its chunks' spans."""
+    src = f.src
+    fmt_in = {"ais_csv": "csv"}.get(src.format, src.format)
+    opened = open_source(
+        src.path,
+        fmt_in,
+        allowed=("csv", "gpx", "gpkg", "parquet", "geojson", "shapefile"),
+        max_uncompressed_mb=max_uncompressed_mb,
+        member=src.member,
+    )
+    f.assumptions.update(opened.assumptions)
+    if opened.fmt == "csv" and opened.data is None:
+        with open(src.path, "rb") as fh:
+            f.survey = _survey(fh, f.name, src.encoding)
+            if f.survey is not None:
+                fh.seek(0)
+                spans: list[tuple] = []
+                for offset, piece, line in _csv_spans(fh, f.survey, chunk_rows):
+                    if not spans:
+                        f.header = _header_of(_utf8(piece, f.survey), f.survey)
+                    spans.append((len(spans), offset, len(piece), line if spans else 0))
+                f.kind = "csv"
+                return spans
+    elif opened.fmt == "parquet" and not opened.target.startswith("/vsizip/"):
+        pf = pq.ParquetFile(opened.target)
+        if b"geo" not in (pf.schema_arrow.metadata or {}):
+            n = int(pf.metadata.num_rows)
+            f.kind = "parquet"
+            if n == 0:
+                return []
+            return [(k, a, min(a + chunk_rows, n)) for k, a in enumerate(range(0, n, chunk_rows))]
+    f.kind = "whole"
+    return []
+
+
+def spill_tracks_partitioned(
+    sources: Sequence[TrackSource | str | Path],
+    folders: Sequence[Path],
+    engine: Any,
+    *,
+    chunk_rows: int = 1_000_000,
+    n_buckets: int = 16,
+    aoi_bbox: tuple[float, float, float, float] | None = None,
+    aoi_polygon: Any = None,
+    max_speed_kn: float = 60.0,
+    max_uncompressed_mb: float = 2048.0,
+) -> list[TrackSpill]:
+    """Read track files as :func:`spill_tracks` does, their chunks and buckets as tasks.
+
+    The same chunk and bucket functions run, as tasks of ``engine`` (see
+    :mod:`pipeline.engine`): every chunk of every file is read and checked in parallel (the
+    first chunk of a file first, since it decides the columns and the date order for the
+    others), then every vessel bucket.  Each record keeps its physical line, so the rejects
+    (file, line, column, rule), the counts and the accepted pings are those of
+    :func:`spill_tracks`, however the chunks were spread over workers.  Files that cannot be
+    read in pieces (GPX, vector layers, GeoParquet, zipped or UTF-16 CSV) are each one task.
+
+    Parameters
+    ----------
+    sources : sequence of TrackSource, str or Path
+        The track files.
+    folders : sequence of Path
+        One empty folder per file for its spill files; on a cluster, a folder every worker
+        sees at the same path.
+    engine : pipeline.engine.Engine
+        Runs the tasks.
+    chunk_rows, n_buckets, aoi_bbox, aoi_polygon, max_speed_kn, max_uncompressed_mb
+        As for :func:`spill_tracks`.
+
+    Returns
+    -------
+    list of TrackSpill
+        One per file, in order.
+    """
+    if not (isinstance(chunk_rows, int) and chunk_rows > 0):
+        raise ValueError(f"chunk_rows must be a positive integer, got {chunk_rows!r}")
+    if len(sources) != len(folders):
+        raise ValueError(f"{len(sources)} sources but {len(folders)} folders")
+    files: list[_FileTask] = []
+    plans: list[list[tuple]] = []
+    for source, folder in zip(sources, folders, strict=True):
+        src = as_source(source, TrackSource)
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        f = _FileTask(
+            src.path.name, src, Path(folder), int(n_buckets), aoi_bbox, aoi_polygon, "whole"
+        )
+        plans.append(_plan_file(f, chunk_rows, max_uncompressed_mb))
+        files.append(f)
+    states = [
+        _State(
+            f.name,
+            f.src,
+            f.folder,
+            f.n_buckets,
+            aoi_bbox,
+            aoi_polygon,
+            assumptions=dict(f.assumptions),
+        )
+        for f in files
+    ]
+    done: list[list[_ChunkDone]] = [[] for _ in files]
+
+    def merge(i: int, r: _ChunkDone) -> None:
+        st = states[i]
+        st.n_read += r.n_read
+        st.n_records += r.n_records
+        for rule, n in r.by_rule.items():
+            st.by_rule[rule] = st.by_rule.get(rule, 0) + n
+        st.note(*r.notes)
+        st.timed |= r.timed
+        if "pair_col" not in st.assumptions:  # this chunk decided (see _chunk)
+            st.assumptions.update(r.assumptions)
+        else:
+            seen = st.assumptions.setdefault("dates", {}).setdefault("formats", {})
+            for fmt, count in (r.assumptions.get("dates", {}).get("formats") or {}).items():
+                seen[fmt] = seen.get(fmt, 0) + count
+        st.layout, st.crs, st.delim, st.usecols = r.layout, r.crs, r.delim, r.usecols
+        st.chunk_first.append(r.first_row)
+        st.reject_parts.append([r.reject_part])
+        done[i].append(r)
+
+    def ship(i: int) -> None:  # what the next chunks of file i start from
+        f, st = files[i], states[i]
+        f.layout, f.crs, f.delim, f.usecols = st.layout, st.crs, st.delim, st.usecols
+        f.assumptions = (
+            {"pair_col": st.assumptions["pair_col"], "time_col": st.assumptions["time_col"]}
+            if "pair_col" in st.assumptions
+            else dict(st.assumptions)
+        )
+
+    # the first chunks, until one with records decides the layout and the dates (usually one)
+    nxt = [0] * len(files)
+    while True:
+        todo = [
+            i
+            for i, f in enumerate(files)
+            if f.kind != "whole"
+            and nxt[i] < len(plans[i])
+            and (nxt[i] == 0 or "pair_col" not in states[i].assumptions)
+        ]
+        if not todo:
+            break
+        for i, r in zip(
+            todo, engine.map(_chunk_task, [(i, plans[i][nxt[i]]) for i in todo], files), strict=True
+        ):
+            merge(i, r)
+            ship(i)
+            nxt[i] += 1
+    rest = [(i, b) for i, f in enumerate(files) if f.kind != "whole" for b in plans[i][nxt[i] :]]
+    for (i, _), r in zip(rest, engine.map(_chunk_task, rest, files), strict=True):
+        merge(i, r)
+    for i, f in enumerate(files):
+        if f.kind == "parquet" and not plans[i]:  # no row at all: the layout of the empty table
+            _parquet_chunk(
+                states[i], 0, pq.ParquetFile(f.src.path).schema_arrow.empty_table(), 0, None
+            )
+    kwargs = dict(
+        aoi_bbox=aoi_bbox,
+        aoi_polygon=aoi_polygon,
+        max_speed_kn=max_speed_kn,
+        max_uncompressed_mb=max_uncompressed_mb,
+        chunk_rows=chunk_rows,
+    )
+    whole_ids = [i for i, f in enumerate(files) if f.kind == "whole"]
+    wholes = dict(zip(whole_ids, engine.map(_whole_task, whole_ids, files, kwargs), strict=True))
+    # the per-vessel checks, bucket by bucket
+    ctx: list[dict[str, Any]] = []
+    items: list[tuple[int, int, list[Path]]] = []
+    for i, (f, st) in enumerate(zip(files, states, strict=True)):
+        ctx.append(
+            {
+                "timed": np.array(sorted(st.timed), dtype=object),
+                "name": f.name,
+                "folder": f.folder,
+                "pair_col": st.assumptions.pop("pair_col", "lat/lon"),
+                "time_col": st.assumptions.pop("time_col", "time"),
+                "max_speed_kn": max_speed_kn,
+                "aoi_bbox": aoi_bbox,
+                "firsts": np.asarray(st.chunk_first, dtype="int64"),
+            }
+        )
+        if f.kind == "whole":
+            continue
+        by_key: dict[int, list[Path]] = {}
+        for r in done[i]:
+            for key, path in r.candidates.items():
+                by_key.setdefault(key, []).append(path)
+        items.extend((i, key, by_key[key]) for key in sorted(by_key))
+    buckets: list[list[_Bucket]] = [[] for _ in files]
+    for (i, _, _), b in zip(items, engine.map(_bucket_task, items, ctx), strict=True):
+        buckets[i].append(b.bucket)
+        for k, path in b.rejects.items():
+            states[i].reject_parts[k].append(path)
+    out = []
+    for i, st in enumerate(states):
+        spill = wholes[i] if i in wholes else _spill_of(st, buckets[i])
+        log.info(
+            "%s: %d pings read, %d accepted, %d rejected (in tasks of %d)",
+            spill.source,
+            spill.n_read,
+            spill.n_accepted,
+            spill.n_rejected,
+            chunk_rows,
+        )
+        out.append(spill)
+    return out
+
+
 # --------------------------------------------------------------------------- the store
 
 
@@ -905,31 +1377,34 @@ class PingStore:
 
     def bucket(self, key: int) -> pd.DataFrame:
         """Return the pings of one bucket, sorted by vessel then time (config order on ties)."""
-        frames = [_pings_frame(pq.read_table(p)) for p in self.files.get(key, [])]
-        if not frames:
-            from ..schema import empty_pings
+        return read_bucket(self.files.get(key, []))
 
-            return empty_pings()
-        frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-        if len(frames) > 1:
-            frame = frame.sort_values([VESSEL_ID, TIME], kind="stable", ignore_index=True)
-        return frame
+    def bucket_groups(self, max_rows: int) -> list[list[list[Path]]]:
+        """Return the files of consecutive buckets, grouped about ``max_rows`` pings at a time.
+
+        Each group is a partition of whole vessels (read with :func:`read_buckets`); the
+        groups are what :meth:`frames` yields, as file names a task can be given.
+        """
+        groups: list[list[list[Path]]] = []
+        group: list[list[Path]] = []
+        size = 0
+        for key, rows in self.bucket_rows.items():
+            if group and size + rows > max_rows:
+                groups.append(group)
+                group, size = [], 0
+            group.append(self.files[key])
+            size += rows
+        if group:
+            groups.append(group)
+        return groups
 
     def frames(self, max_rows: int) -> Iterator[pd.DataFrame]:
         """Yield the pings as frames of whole vessels, about ``max_rows`` each (a bucket at least).
 
         Buckets are grouped in key order; the frames are in no global vessel order.
         """
-        group: list[pd.DataFrame] = []
-        size = 0
-        for key, rows in self.bucket_rows.items():
-            if group and size + rows > max_rows:
-                yield _concat(group)
-                group, size = [], 0
-            group.append(self.bucket(key))
-            size += rows
-        if group:
-            yield _concat(group)
+        for group in self.bucket_groups(max_rows):
+            yield read_buckets(group)
 
     def vessel_ranges(self, max_rows: int) -> Iterator[tuple[Any, Any]]:
         """Yield ``(first, last)`` vessel ids of consecutive ranges of about ``max_rows`` pings."""
@@ -1049,6 +1524,24 @@ class PingStore:
                     found = [np.unique(np.concatenate(found))]
             self._cells[resolution] = found[0]
         return self._cells[resolution]
+
+
+def read_bucket(paths: Sequence[Path]) -> pd.DataFrame:
+    """Return the pings of one bucket's files, sorted by vessel then time (file order on ties)."""
+    frames = [_pings_frame(pq.read_table(p)) for p in paths]
+    if not frames:
+        from ..schema import empty_pings
+
+        return empty_pings()
+    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    if len(frames) > 1:
+        frame = frame.sort_values([VESSEL_ID, TIME], kind="stable", ignore_index=True)
+    return frame
+
+
+def read_buckets(group: Sequence[Sequence[Path]]) -> pd.DataFrame:
+    """Return the pings of a group of buckets (see :meth:`PingStore.bucket_groups`)."""
+    return _concat([read_bucket(paths) for paths in group])
 
 
 def _row_groups_in(pf: pq.ParquetFile, lo: str, hi: str) -> list[int]:

@@ -54,6 +54,7 @@ class RunState:
     seizures: pd.DataFrame = field(default_factory=S.empty_seizures)
     pings: pd.DataFrame | PingStore = field(default_factory=S.empty_pings)
     spill_root: Path | None = None
+    engine: Any = None  # the run's executor (pipeline.engine), opened by ingest
     ports: pd.DataFrame | None = None
     context: dict[str, Any] = field(default_factory=dict)
     rasters: list[dict[str, Any]] = field(default_factory=list)
@@ -255,20 +256,51 @@ def _raster(state: RunState, r) -> dict[str, Any]:
     }
 
 
+def _engine(state: RunState):
+    """Return the run's engine (``run.engine``), opened on first use, closed with the state."""
+    if state.engine is None:
+        from ..engine import LocalEngine
+
+        cfg = state.config
+        if cfg.run.engine == "dask":
+            from ..engine.dask import DaskEngine
+
+            state.engine = DaskEngine.start(cfg.dask)
+            weakref.finalize(state, state.engine.close)
+        else:
+            state.engine = LocalEngine()
+    return state.engine
+
+
+def _chunk_rows(state: RunState) -> int | None:
+    """Return the records per chunk of tracks: ``dask.partition_rows`` on Dask, else ingest's."""
+    cfg = state.config
+    return cfg.dask.partition_rows if cfg.run.engine == "dask" else cfg.ingest.chunk_rows
+
+
 def _track_reader(state: RunState):
     """``read_tracks`` (cached), or a reader that spills to disk in chunks.
 
     Tracks are read in chunks when ``ingest.chunk_rows`` is set and the track files hold more
-    records than that (smaller ones are read whole and cached per file, as before).
+    records than that (smaller ones are read whole and cached per file, as before); on the
+    Dask engine always, ``dask.partition_rows`` at a time, the chunks and buckets as tasks.
     """
     from ..ingest import read_tracks
-    from ..ingest.stream import estimate_records, n_buckets_for, spill_folder, spill_tracks
+    from ..ingest.stream import (
+        estimate_records,
+        n_buckets_for,
+        spill_folder,
+        spill_tracks,
+        spill_tracks_partitioned,
+    )
 
     cfg = state.config
-    chunk_rows = cfg.ingest.chunk_rows
+    chunk_rows = _chunk_rows(state)
     paths = [Path(s.path) for s in cfg.inputs.tracks if Path(s.path).is_file()]
-    if chunk_rows is None or sum(estimate_records(p) for p in paths) <= chunk_rows:
+    dask = cfg.run.engine == "dask"
+    if not dask and (chunk_rows is None or sum(estimate_records(p) for p in paths) <= chunk_rows):
         return read_tracks
+    assert chunk_rows is not None
     parent = state.out / ".spill"
     check_no_links(state.out, parent)
     if parent.is_dir():  # left by a run that was killed (the run lock keeps others out)
@@ -284,9 +316,17 @@ def _track_reader(state: RunState):
     count = iter(range(10**6))
 
     def read(src, **kwargs):
-        return spill_tracks(
-            src, root / f"{next(count):03d}", chunk_rows=chunk_rows, n_buckets=n_buckets, **kwargs
-        )
+        folder = root / f"{next(count):03d}"
+        if dask:
+            return spill_tracks_partitioned(
+                [src],
+                [folder],
+                _engine(state),
+                chunk_rows=chunk_rows,
+                n_buckets=n_buckets,
+                **kwargs,
+            )[0]
+        return spill_tracks(src, folder, chunk_rows=chunk_rows, n_buckets=n_buckets, **kwargs)
 
     return read
 
@@ -310,7 +350,7 @@ def ingest(state: RunState) -> None:
     if frames["seizures"]:
         state.seizures = pd.concat(frames["seizures"], ignore_index=True)
     if frames["tracks"] and state.spill_root is not None:
-        rows = cfg.ingest.chunk_rows
+        rows = _chunk_rows(state)
         assert rows is not None
         state.pings = PingStore(frames["tracks"], state.spill_root, rows)
     elif frames["tracks"]:
@@ -455,16 +495,22 @@ def features(state: RunState) -> None:
         context=state.context,
         window_cells=state.cells,
     )
-    state.features = compute_features(
-        todo,
-        base,
-        area_given=state.area.given,
-        cells_mode=cfg.area.cells,
-        options_for=lambda f: factor_options(cfg, f),
-        key_for=key_for,
-        cached=state.cached,
-        progress=state.progress,
-    )
+    from ..engine import use_engine
+
+    try:
+        with use_engine(_engine(state)):  # the factors' partitioned passes run on it
+            state.features = compute_features(
+                todo,
+                base,
+                area_given=state.area.given,
+                cells_mode=cfg.area.cells,
+                options_for=lambda f: factor_options(cfg, f),
+                key_for=key_for,
+                cached=state.cached,
+                progress=state.progress,
+            )
+    finally:  # no later stage uses the engine: a local cluster stops here
+        state.engine.close()
     if state.features.table.empty:
         raise InputError("no H3 cell has any observation inside the area of interest")
 
