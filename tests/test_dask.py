@@ -52,7 +52,9 @@ TRACK_FILES = sorted(p.name for p in CORPUS.glob("t_*"))
 TABLES = [
     "features.parquet",
     "scores.csv",
-    "scores.geoparquet",
+    "scores.parquet",
+    "scores.gpkg",
+    "timeline.parquet",
     "pings.parquet",
     "events.parquet",
     "seizures.parquet",
