@@ -185,7 +185,7 @@ def test_unreachable_scheduler_fails_fast_with_one_line(tmp_path, small_demo, ca
 # --------------------------------------------------------------------------- partitioned ingest
 
 
-@pytest.mark.parametrize("chunk_rows", [1, 4, 1000])
+@pytest.mark.parametrize("chunk_rows", [1, 1000])
 @pytest.mark.parametrize("name", TRACK_FILES)
 def test_partitioned_ingest_equals_one_pass(tmp_path, name, chunk_rows):
     """Chunks and buckets as tasks: the same records, rules, lines, notes and bytes."""
