@@ -11,12 +11,15 @@ from __future__ import annotations
 __all__ = [
     "ConfigError",
     "DataQualityError",
+    "EngineError",
     "FutureDateWarning",
     "InputError",
     "RouteRiskError",
     "RouteRiskWarning",
     "RunLockedError",
+    "SchedulerUnreachable",
     "SourceUnreadable",
+    "WorkerLost",
 ]
 
 
@@ -42,6 +45,18 @@ class DataQualityError(RouteRiskError, ValueError):
 
 class RunLockedError(RouteRiskError, RuntimeError):
     """Another run holds the lock of the output folder."""
+
+
+class EngineError(RouteRiskError, RuntimeError):
+    """The distributed engine failed: the run fails closed and publishes nothing."""
+
+
+class SchedulerUnreachable(EngineError, ConnectionError):
+    """The Dask scheduler did not answer within the connect timeout."""
+
+
+class WorkerLost(EngineError):
+    """A worker left the cluster (died, was killed or restarted) while the run used it."""
 
 
 class RouteRiskWarning(UserWarning):

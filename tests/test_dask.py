@@ -264,6 +264,23 @@ def cluster_engine():
 
 
 @pytest.mark.slow
+def test_density_tiles_as_tasks_equal_the_local_engine(cluster_engine):
+    """The FFT density's tiles run as tasks: on 2 workers the same numbers as in-process."""
+    from pipeline.density._fft import density_fft
+    from pipeline.engine import use_engine
+
+    rng = np.random.default_rng(3)
+    p_lon, p_lat = rng.uniform(-60, 20, 4000), rng.uniform(-20, 50, 4000)  # several tiles
+    t_lon, t_lat = rng.uniform(-60, 20, 20000), rng.uniform(-20, 50, 20000)
+    w = rng.uniform(0.5, 2, 4000)
+    local = density_fft(t_lon, t_lat, p_lon, p_lat, w, 25.0)
+    with use_engine(cluster_engine):
+        dist = density_fft(t_lon, t_lat, p_lon, p_lat, w, 25.0)
+    np.testing.assert_array_equal(local, dist)
+    assert local.max() > 0
+
+
+@pytest.mark.slow
 def test_dask_tasks_equal_one_pass_and_transit(cluster_engine, tmp_path):
     """Ingest and transit as tasks on 2 workers: the bytes and features of one pass."""
     src = CORPUS / "t_generic.csv"

@@ -23,6 +23,7 @@ import os
 import numpy as np
 import scipy.fft as sfft
 
+from ..engine import current_engine
 from ..grid import points_to_cells
 from ..sphere import (
     EARTH_RADIUS_KM,
@@ -54,9 +55,21 @@ def density_fft(t_lon, t_lat, p_lon, p_lat, w, h) -> np.ndarray:
     txyz = lonlat_to_xyz(t_lon, t_lat)
     pxyz = lonlat_to_xyz(p_lon, p_lat)
     cutoff = GAUSSIAN_CUTOFF * h
-    for idx, centre, radius in _tiles(t_lon, t_lat, txyz, h, cutoff):
-        out[idx] = _tile_density(txyz[idx], pxyz, w, h, centre, radius + cutoff)
+    tiles = list(_tiles(t_lon, t_lat, txyz, h, cutoff))
+    # Each tile is a task of the run's engine (in-process, or a Dask worker): the targets of
+    # the tile travel with it, the points once for all; the results are placed in tile order.
+    items = [(txyz[idx], centre, radius + cutoff) for idx, centre, radius in tiles]
+    for (idx, _, _), dens in zip(
+        tiles, current_engine().map(_tile_task, items, pxyz, w, h), strict=True
+    ):
+        out[idx] = dens
     return out
+
+
+def _tile_task(item, pxyz, w, h) -> np.ndarray:
+    """One tile of :func:`density_fft` (a partition function: pure, picklable arguments)."""
+    txyz, centre, reach_km = item
+    return _tile_density(txyz, pxyz, w, h, centre, reach_km)
 
 
 def _tiles(t_lon, t_lat, txyz, h, cutoff):

@@ -24,7 +24,7 @@ import contextvars
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
-from ._errors import EngineError, SchedulerUnreachable, WorkerLost
+from ..errors import EngineError, SchedulerUnreachable, WorkerLost
 from .local import LocalEngine
 
 if TYPE_CHECKING:

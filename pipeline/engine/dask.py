@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from ._errors import EngineError, SchedulerUnreachable, WorkerLost
+from ..errors import EngineError, SchedulerUnreachable, WorkerLost
 
 __all__ = ["DaskEngine"]
 

@@ -2,8 +2,9 @@
 
 Non-negative; mass conserved within 0.5 % on cells covering the support; symmetric in the point
 order; linear in the weights; one point gives the kernel's shape.  Cells are fine relative to
-the bandwidth (edge ≤ h/5, ≤ h/40 for the discontinuous uniform kernel) so that the cell sum is
-a good quadrature of the kernel.
+the bandwidth (edge ≤ h/5 for the smooth gaussian, ≤ h/10 for the kernels with a kink at the
+edge of their support, ≤ h/40 for the discontinuous uniform kernel) so that the cell sum is a
+good quadrature of the kernel.
 """
 
 from __future__ import annotations
@@ -38,9 +39,14 @@ def scenes(draw, max_points=12):
     return lon, lat, w, kernel, h, lon0, lat0
 
 
+#: Cell edge per bandwidth: the quadrature error grows with the kernel's roughness (a kink at
+#: the support's edge for the compact kernels, a jump for the uniform one).
+_CELLS_PER_BANDWIDTH = {"gaussian": 5, "uniform": 40}
+
+
 def _cells(lon0, lat0, h, kernel, reach=None):
     res = next(
-        r for r in range(16) if mean_cell_edge_km(r) <= h / (40 if kernel == "uniform" else 5)
+        r for r in range(16) if mean_cell_edge_km(r) <= h / _CELLS_PER_BANDWIDTH.get(kernel, 10)
     )
     reach = reach if reach is not None else 25.0 + (7.5 if kernel == "gaussian" else 1.1) * h
     dlat = reach / KM_PER_DEG
