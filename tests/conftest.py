@@ -103,8 +103,15 @@ def small_config(small_demo: Path, tmp_path: Path, **sections):
 _DEMO_SIZE = ("demo_run", "full")
 
 
+#: Files whose tests take minutes: started first, so that the parallel workers (one file each,
+#: ``--dist loadfile``) do not wait on one of them at the end of the run.
+_LONG_FILES = ("test_notebooks.py", "test_nightly_kill.py", "test_cli.py", "test_dask.py")
+
+
 def pytest_collection_modifyitems(config, items):
-    """Mark the tests that use a demo-size fixture ``slow``."""
+    """Mark the tests that use a demo-size fixture ``slow``; put the long files first."""
     for item in items:
         if any(f in getattr(item, "fixturenames", ()) for f in _DEMO_SIZE):
             item.add_marker(pytest.mark.slow)
+    rank = {name: i for i, name in enumerate(_LONG_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
