@@ -223,7 +223,7 @@ def test_failed_render_keeps_the_last_good_map(demo_run, monkeypatch, tmp_path):
     def boom(*a, **k):
         raise RuntimeError("disk full")
 
-    monkeypatch.setitem(stages_mod.STAGE_FUNCTIONS, "export", boom)
+    monkeypatch.setitem(stages_mod.STAGE_FUNCTIONS, "render", boom)
     with pytest.raises(RuntimeError, match="disk full"):
         run_mod.run_pipeline(load_config(REPO / "configs" / "demo.yaml"), out_dir=copy, force=True)
     assert (copy / "risk_map.html").read_bytes() == before[0]
