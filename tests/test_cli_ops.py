@@ -49,6 +49,7 @@ def published(small_demo, tmp_path_factory):
     return tmp / "out"
 
 
+@pytest.mark.slow  # a CLI subprocess per case
 @pytest.mark.parametrize("stage", ["stage cells", "stage features", "stage render"])
 def test_sigterm_exits_143_and_keeps_the_last_good_set(small_demo, tmp_path, published, stage):
     import shutil
@@ -76,6 +77,7 @@ def test_sigterm_exits_143_and_keeps_the_last_good_set(small_demo, tmp_path, pub
         assert again.wait(timeout=300) == 0
 
 
+@pytest.mark.slow  # a CLI subprocess per case
 def test_json_logs_and_verbosity_after_the_subcommand(small_demo, tmp_path):
     cfg = small_config(small_demo, tmp_path)
     proc = _cli("validate", cfg.source, "-v", "--log-format", "json")

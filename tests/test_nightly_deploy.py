@@ -70,6 +70,7 @@ def test_cron_runs_the_units_command():
     assert service["ReadWritePaths"] == exec_start()[exec_start().index("--out") + 1]
 
 
+@pytest.mark.slow  # a CLI subprocess per case
 def test_the_units_exec_start_runs_a_tiny_config(small_demo, tmp_path):
     cfg = small_config(small_demo, tmp_path)
     out = tmp_path / "srv"
