@@ -89,3 +89,62 @@ def _fmt(v: Any) -> str:
     if isinstance(v, float):
         return f"{v:.4g}"
     return str(v)
+
+
+def random_walk_tracks(
+    rng,
+    n_vessels: int,
+    per: int,
+    *,
+    mean_dt_s: float,
+    dt_range_s: tuple[float, float],
+    gap_rate: float,
+    max_step_h: float,
+    lat_range: tuple[float, float],
+):
+    """AIS-like random walks (vectorised): ``per`` pings per vessel, sorted by vessel and time.
+
+    Spells of ~300 pings are slow with probability 0.2; a ping starts a 7-12 h silence with
+    probability ``gap_rate``; every 50th vessel has a companion 220 m away and 30 s behind
+    (encounters when both are slow).  Returns seconds since the start, lat, lon, speed (kn)
+    and heading (degrees), one array each, and the index of each vessel's first ping.
+    """
+    import numpy as np
+
+    n = n_vessels * per
+    first = np.arange(n_vessels) * per
+    dt_s = np.clip(rng.exponential(mean_dt_s, n), *dt_range_s)
+    gap = rng.random(n) < gap_rate
+    dt_s[gap] = rng.uniform(7, 12, gap.sum()) * 3600
+    dt_s[first] = rng.uniform(0, 86400, n_vessels)
+    t_s = np.cumsum(dt_s)
+    t_s -= np.repeat(t_s[first], per) - np.repeat(dt_s[first], per)
+    spell = np.arange(n) // 300
+    slow = rng.random(spell.max() + 1) < 0.2
+    speed = np.where(
+        slow[spell],
+        rng.uniform(0.1, 1.5, spell.max() + 1)[spell],
+        rng.uniform(8, 15, spell.max() + 1)[spell],
+    )
+    heading = np.cumsum(rng.normal(0, 3, n))
+    heading -= np.repeat(heading[first], per)
+    heading += np.repeat(rng.uniform(0, 360, n_vessels), per)
+    step_h = np.r_[0.0, np.diff(t_s)] / 3600
+    step_h[first] = 0
+    step_h = np.minimum(step_h, max_step_h)  # a vessel does not travel during a silence
+    dist_km = speed * 1.852 * step_h
+    cx = np.cumsum(dist_km * np.sin(np.radians(heading)))
+    cy = np.cumsum(dist_km * np.cos(np.radians(heading)))
+    cx -= np.repeat(cx[first], per)
+    cy -= np.repeat(cy[first], per)
+    lat0 = np.repeat(rng.uniform(*lat_range, n_vessels), per)
+    lon0 = np.repeat(rng.uniform(0, 20, n_vessels), per)
+    lat = lat0 + cy / 111.2
+    lon = lon0 + cx / (111.2 * np.cos(np.radians(lat0)))
+    lead = np.arange(0, n_vessels - 1, 50)
+    src = (lead[:, None] * per + np.arange(per)).ravel()
+    for arr in (lat, lon, t_s, speed, heading):
+        arr[src + per] = arr[src]
+    lat[src + per] += 0.002
+    t_s[src + per] += 30.0
+    return t_s, lat, lon, speed, heading, first

@@ -34,7 +34,7 @@ import pyarrow.csv as pacsv
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._common import write_results  # noqa: E402
+from bench._common import random_walk_tracks, write_results  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 PER_VESSEL = 2000
@@ -48,41 +48,16 @@ def _vessel_block(first_vessel: int, n_vessels: int, rng: np.random.Generator) -
     """AIS pings of ``n_vessels`` vessels numbered from ``first_vessel`` (vectorised)."""
     per = PER_VESSEL
     n = n_vessels * per
-    first = np.arange(n_vessels) * per
-    dt_s = np.clip(rng.exponential(60.0, n), 5, 300)
-    gap = rng.random(n) < 1.0 / 1500
-    dt_s[gap] = rng.uniform(7, 12, gap.sum()) * 3600
-    dt_s[first] = rng.uniform(0, 86400, n_vessels)
-    t_s = np.cumsum(dt_s)
-    t_s -= np.repeat(t_s[first], per) - np.repeat(dt_s[first], per)
-    spell = np.arange(n) // 300
-    slow = rng.random(spell.max() + 1) < 0.2
-    speed = np.where(
-        slow[spell],
-        rng.uniform(0.1, 1.5, spell.max() + 1)[spell],
-        rng.uniform(8, 15, spell.max() + 1)[spell],
+    t_s, lat, lon, speed, heading, first = random_walk_tracks(
+        rng,
+        n_vessels,
+        per,
+        mean_dt_s=60.0,
+        dt_range_s=(5, 300),
+        gap_rate=1.0 / 1500,
+        max_step_h=0.1,
+        lat_range=(34, 42),
     )
-    heading = np.cumsum(rng.normal(0, 3, n))
-    heading -= np.repeat(heading[first], per)
-    heading += np.repeat(rng.uniform(0, 360, n_vessels), per)
-    step_h = np.r_[0.0, np.diff(t_s)] / 3600
-    step_h[first] = 0
-    step_h = np.minimum(step_h, 0.1)
-    dist_km = speed * 1.852 * step_h
-    cx = np.cumsum(dist_km * np.sin(np.radians(heading)))
-    cy = np.cumsum(dist_km * np.cos(np.radians(heading)))
-    cx -= np.repeat(cx[first], per)
-    cy -= np.repeat(cy[first], per)
-    lat0 = np.repeat(rng.uniform(34, 42, n_vessels), per)
-    lon0 = np.repeat(rng.uniform(0, 20, n_vessels), per)
-    lat = lat0 + cy / 111.2
-    lon = lon0 + cx / (111.2 * np.cos(np.radians(lat0)))
-    lead = np.arange(0, n_vessels - 1, 50)
-    src = (lead[:, None] * per + np.arange(per)).ravel()
-    for arr in (lat, lon, t_s, speed, heading):
-        arr[src + per] = arr[src]
-    lat[src + per] += 0.002
-    t_s[src + per] += 30.0
     times = np.datetime64("2024-01-01T00:00:00", "s") + t_s.astype("int64").astype("timedelta64[s]")
     ids = np.char.add("235", np.char.zfill((first_vessel + np.arange(n_vessels)).astype(str), 6))
     sog = np.round(speed + rng.normal(0, 0.2, n).clip(-0.3, 0.3), 1).clip(0)

@@ -25,7 +25,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._common import measure, write_results  # noqa: E402
+from bench._common import measure, random_walk_tracks, write_results  # noqa: E402
 from pipeline.schema import COG, LAT, LON, SOG, TIME, VESSEL_ID  # noqa: E402
 from pipeline.transit import transit_features  # noqa: E402
 
@@ -37,45 +37,16 @@ def make_pings(n_vessels: int, per_vessel: int, seed: int = 7) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     n = n_vessels * per_vessel
     vessel = np.repeat(np.arange(n_vessels), per_vessel)
-    first = np.arange(n_vessels) * per_vessel
-    dt_s = np.clip(rng.exponential(120.0, n), 10, 600)
-    gap = rng.random(n) < 1.0 / 2500
-    dt_s[gap] = rng.uniform(7, 12, gap.sum()) * 3600
-    dt_s[first] = rng.uniform(0, 86400, n_vessels)
-    t_s = np.cumsum(dt_s)
-    t_s -= np.repeat(t_s[first], per_vessel) - np.repeat(dt_s[first], per_vessel)
-    # Spells of ~300 pings, slow with probability 0.2.
-    spell = np.arange(n) // 300
-    slow = rng.random(spell.max() + 1) < 0.2
-    speed = np.where(
-        slow[spell],
-        rng.uniform(0.1, 1.5, spell.max() + 1)[spell],
-        rng.uniform(8, 15, spell.max() + 1)[spell],
+    t_s, lat, lon, speed, heading, _ = random_walk_tracks(
+        rng,
+        n_vessels,
+        per_vessel,
+        mean_dt_s=120.0,
+        dt_range_s=(10, 600),
+        gap_rate=1.0 / 2500,
+        max_step_h=0.2,
+        lat_range=(33, 43),
     )
-    heading = np.cumsum(rng.normal(0, 3, n))
-    heading -= np.repeat(heading[first], per_vessel)
-    heading += np.repeat(rng.uniform(0, 360, n_vessels), per_vessel)
-    step_h = np.r_[0.0, np.diff(t_s)] / 3600
-    step_h[first] = 0
-    step_h = np.minimum(step_h, 0.2)  # a vessel does not travel during a silence here
-    dist_km = speed * 1.852 * step_h
-    dx = dist_km * np.sin(np.radians(heading))
-    dy = dist_km * np.cos(np.radians(heading))
-    cx, cy = np.cumsum(dx), np.cumsum(dy)
-    cx -= np.repeat(cx[first], per_vessel)
-    cy -= np.repeat(cy[first], per_vessel)
-    lat0 = np.repeat(rng.uniform(33, 43, n_vessels), per_vessel)
-    lon0 = np.repeat(rng.uniform(0, 20, n_vessels), per_vessel)
-    lat = lat0 + cy / 111.2
-    lon = lon0 + cx / (111.2 * np.cos(np.radians(lat0)))
-    # Every 50th vessel has a companion 220 m away and 30 s behind: encounters when both slow.
-    lead = np.arange(0, n_vessels - 1, 50)
-    for arr in (lat, lon, t_s, speed, heading):
-        src = (lead[:, None] * per_vessel + np.arange(per_vessel)).ravel()
-        arr[src + per_vessel] = arr[src]
-    src = (lead[:, None] * per_vessel + np.arange(per_vessel)).ravel()
-    lat[src + per_vessel] += 0.002
-    t_s[src + per_vessel] += 30.0
     t0 = np.datetime64("2024-01-01T00:00:00", "ns")
     times = t0 + (t_s * 1e9).astype("int64").astype("timedelta64[ns]")
     ids = np.char.add("23500", np.char.zfill(np.arange(n_vessels).astype(str), 5))
