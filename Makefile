@@ -24,10 +24,13 @@ help:
 
 # The environment is created from the lock file with uv (pinned): one resolver everywhere
 # and a fresh environment in seconds, which keeps `make demo` inside its time budget.
+# Bytecode is compiled once here: where PYTHONDONTWRITEBYTECODE is set (CI), every Python
+# process - each CLI test, notebook kernel and xdist worker - would otherwise compile pandas,
+# geopandas, matplotlib ... from source again (3.9 s instead of 1.5 s to import the pipeline).
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check "uv==$(UV_VERSION)"
-	$(UV) pip sync -q --python $(PY) requirements.lock
+	$(UV) pip sync -q --compile-bytecode --python $(PY) requirements.lock
 	$(UV) pip install -q --python $(PY) --no-deps -e .
 	@touch $@
 
@@ -43,10 +46,13 @@ test-deps:
 	  $(SUDO) apt-get update -q && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends chromium chromium-driver; }
 
+# The package's own bytecode is compiled before each test run (its sources change between runs).
 test: $(STAMP) test-deps lint
+	@$(PY) -m compileall -q pipeline >/dev/null
 	$(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
+	@$(PY) -m compileall -q pipeline >/dev/null
 	$(PY) -m pytest $(XDIST) -m "not browser and not slow and not notebook" $(PYTEST_ARGS)
 
 notebooks: $(STAMP)
