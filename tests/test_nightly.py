@@ -282,3 +282,45 @@ def test_cache_keeps_geodataframes(tmp_path):
     back, hit = cache.get_or_build("ports", [1], lambda: 1 / 0)
     assert hit and isinstance(back, gpd.GeoDataFrame) and back.crs.to_epsg() == 4326
     assert back.geom_equals(g).all() and back["name"].tolist() == ["a", "b"]
+
+
+_CACHE_SCRIPT = """
+import sys
+from pipeline.runner.cache import StageCache
+cache = StageCache(sys.argv[1])
+if sys.argv[2] == "store":
+    import pandas as pd
+    from pipeline.transit import TransitResult
+    frame = pd.DataFrame({"a": [1]})
+    cache.get_or_build("transit", [1], lambda: TransitResult(frame, frame, ["a note"]))
+else:
+    assert "pipeline.transit" not in sys.modules
+    value, hit = cache.get_or_build("transit", [1], lambda: None)
+    print(hit, type(value).__module__, value.notes[0].replace(" ", "_"))
+"""
+
+
+def test_a_cached_dataclass_loads_in_a_process_that_has_not_imported_its_module(tmp_path):
+    """A fresh run reads the transit result before anything imports pipeline.transit."""
+    import subprocess
+    import sys
+
+    def run(mode):
+        return subprocess.run(
+            [sys.executable, "-c", _CACHE_SCRIPT, str(tmp_path / ".cache"), mode],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+
+    run("store")
+    assert run("load") == ["True", "pipeline.transit", "a_note"]
+
+
+def test_a_cache_entry_never_imports_foreign_code(tmp_path):
+    from pipeline.runner.cache import _from_bundle
+
+    meta = {"__kind__": "dataclass", "class": "antigravity:Thing", "fields": {}}
+    with pytest.raises(TypeError, match="not a loaded dataclass"):
+        _from_bundle({}, meta)
+    assert "antigravity" not in __import__("sys").modules

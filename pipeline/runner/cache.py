@@ -11,8 +11,10 @@ does not recompute transit.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
+import importlib
 import io
 import json
 import logging
@@ -95,10 +97,14 @@ def _from_bundle(frames: dict[str, pd.DataFrame], meta: dict) -> Any:
         return frames["frame"]["v"].to_numpy()
     if meta["__kind__"] == "json":
         return meta["value"]
-    # Only a class of a module this process already imported: a cache entry never makes
-    # Python import (and so run) anything.
+    # Only a class of this package (imported here if the run has not needed it yet - the
+    # transit result is read before anything imported pipeline.transit) or of a module this
+    # process already imported: a cache entry never makes Python import foreign code.
     module, _, qualname = str(meta["class"]).partition(":")
     cls: Any = sys.modules.get(module)
+    if cls is None and module.split(".")[0] == __name__.split(".")[0]:
+        with contextlib.suppress(ImportError):
+            cls = importlib.import_module(module)
     for part in qualname.split("."):
         cls = getattr(cls, part, None)
     if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)):
