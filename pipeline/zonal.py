@@ -32,13 +32,17 @@ centres.  Each run's maximum comes from a sparse table of running maxima (range-
 
 The raster is read in windows of whole rows sized by ``memory_budget_mb``; a cell that straddles
 two windows gets its contributions from both, so memory stays bounded on rasters larger than
-memory, and a lazy (dask or file-backed) ``DataArray`` is only read window by window.
+memory, and a lazy (dask or file-backed) ``DataArray`` is only read window by window.  Each
+read (whole storage tiles of rows, one or more windows) is a task of the run's engine
+(:func:`pipeline.engine.current_engine`): its partial sums start from zero and are folded in
+read order, so the in-process and the Dask engine give the same bits.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -363,6 +367,17 @@ class _Accumulator:
         self.count_abs = np.zeros(n_cells)
         self.max = np.full(n_cells, -np.inf) if want_max else None
         self.min = np.full(n_cells, np.inf) if want_min else None
+
+    def add(self, other: _Accumulator) -> None:
+        """Fold the partial sums and extremes of another read into these."""
+        self.sum += other.sum
+        self.count += other.count
+        self.sum_abs += other.sum_abs
+        self.count_abs += other.count_abs
+        if self.max is not None and other.max is not None:
+            np.maximum(self.max, other.max, out=self.max)
+        if self.min is not None and other.min is not None:
+            np.minimum(self.min, other.min, out=self.min)
 
 
 def _poly_columns(polys, pw, width):
@@ -707,7 +722,6 @@ def zonal_stats_to_cells(
     polys = _Polygons(ucells, crs, transform, (height, width))
     accs = [_Accumulator(ucells.size, want_max, want_min) for _ in range(n_bands)]
     poly_ok = (polys.cmax > 0) & (polys.cmin < width) & (polys.rmax > 0) & (polys.rmin < height)
-    window = _window_exact if method == "exact" else _window_centre
     nodata_ok = nodata is not None and not (isinstance(nodata, float) and np.isnan(nodata))
     log.debug(
         "zonal: %d cells, %d x %d px, reads of %d rows, windows of %d rows",
@@ -717,24 +731,65 @@ def zonal_stats_to_cells(
         read_rows,
         rows,
     )
-    for q0 in range(0, height, read_rows):
-        q1 = min(height, q0 + read_rows)
-        if not (poly_ok & (polys.rmax > q0) & (polys.rmin < q1)).any():
-            continue
-        raw = np.asarray(raster.isel({y_dim: slice(q0, q1)}).values)
-        for r0 in range(q0, q1, rows):
-            r1 = min(q1, r0 + rows)
-            pw = poly_ok & (polys.rmax > r0) & (polys.rmin < r1)
-            if not pw.any():
-                continue
-            block = raw[:, r0 - q0 : r1 - q0]
-            invalid = np.isnan(block) if block.dtype.kind == "f" else np.zeros(block.shape, bool)
-            if nodata_ok and _representable(nodata, block.dtype):
-                invalid |= block == np.asarray(nodata).astype(block.dtype)
-            window(polys, pw, r0, block, invalid, accs, ucells.size)
-            del block, invalid
-        del raw
+    # Each read (whole storage tiles of rows) is a task of the run's engine: in-process or on
+    # Dask workers, each read's partial sums are folded in read order, so every engine gives
+    # the same bits.  Reads no cell touches are skipped.
+    reads = [
+        (
+            q0,
+            min(height, q0 + read_rows),
+            raster.isel({y_dim: slice(q0, min(height, q0 + read_rows))}),
+        )
+        for q0 in range(0, height, read_rows)
+        if (poly_ok & (polys.rmax > q0) & (polys.rmin < min(height, q0 + read_rows))).any()
+    ]
+    spec = _ReadSpec(ucells.size, rows, method, want_max, want_min, nodata if nodata_ok else None)
+    from .engine import current_engine
+
+    for part in current_engine().map(_read_partial, reads, polys, poly_ok, spec):
+        for acc, p in zip(accs, part, strict=True):
+            acc.add(p)
     return _frame(columns, stats, prefix, band_labels, (accs, polys), back)
+
+
+@dataclass(frozen=True)
+class _ReadSpec:
+    """How a read of raster rows is cut into windows and which pixels are valid."""
+
+    n_cells: int
+    rows: int
+    method: str
+    want_max: bool
+    want_min: bool
+    nodata: float | int | None
+
+
+def _read_partial(read, polys: _Polygons, poly_ok: np.ndarray, spec: _ReadSpec):
+    """Return the accumulators (one per band) of one read of rows, from zero.
+
+    A task of :func:`zonal_stats_to_cells`: ``read`` is ``(first row, end row, the lazy
+    DataArray of those rows)``; a worker reads the rows itself (dask arrays synchronously).
+    """
+    import dask
+
+    q0, q1, lazy = read
+    with dask.config.set(scheduler="synchronous"):
+        raw = np.asarray(lazy.values)
+    window = _window_exact if spec.method == "exact" else _window_centre
+    n_cells = spec.n_cells
+    accs = [_Accumulator(n_cells, spec.want_max, spec.want_min) for _ in range(raw.shape[0])]
+    for r0 in range(q0, q1, spec.rows):
+        r1 = min(q1, r0 + spec.rows)
+        pw = poly_ok & (polys.rmax > r0) & (polys.rmin < r1)
+        if not pw.any():
+            continue
+        block = raw[:, r0 - q0 : r1 - q0]
+        invalid = np.isnan(block) if block.dtype.kind == "f" else np.zeros(block.shape, bool)
+        if spec.nodata is not None and _representable(spec.nodata, block.dtype):
+            invalid |= block == np.asarray(spec.nodata).astype(block.dtype)
+        window(polys, pw, r0, block, invalid, accs, n_cells)
+        del block, invalid
+    return accs
 
 
 def _frame(columns, stats, prefix, band_labels, state, back) -> pd.DataFrame:
