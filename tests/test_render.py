@@ -218,6 +218,48 @@ def test_preview_png(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["p.png"]
 
 
+def test_preview_fills_cells_by_class_and_keeps_land_holes_open(tmp_path):
+    import matplotlib.image as mpimg
+
+    from pipeline.grid import cells_to_latlng, grid_disk_cells
+
+    # the east cluster above the legend's corner
+    centres = points_to_cells(np.array([-30.0, -20.0]), np.array([10.0, 16.0]), 5)
+    cells = np.unique(grid_disk_cells(centres, 6))
+    data = sample_map_data(cells=cells, n_seizures=0, n_events=0, n_periods=0)
+    scores, sorted_ = sorted_cells(data.scores, "scores")
+    lat, lon = cells_to_latlng(sorted_)
+    labels = list(data.class_labels)
+    scores["observed"] = ~((lon > -20.3) & (lat > 15.7))  # part of the east cluster: no data
+    scores[S.RISK_CLASS] = np.where(lon < -25, labels[0], labels[-1])
+    data.scores = scores
+    # land everywhere but a lake between the clusters: only the lake shows the sea colour
+    data.basemap = gpd.GeoDataFrame(
+        geometry=[shapely.box(-60, -30, 10, 50).difference(shapely.box(-26, 8, -24, 12))],
+        crs="EPSG:4326",
+    )
+    colours = ("#ff0000", "#00ff00", "#00ff00", "#00ff00", "#0000ff")
+    opts = RenderOptions(class_colors=colours)
+    path = write_preview_png(data, tmp_path / "p.png", title="t", options=opts)
+    img = mpimg.imread(path)[..., :3]
+
+    def share(hex_colour, tol=0.03):
+        rgb = np.array([int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)])
+        return (np.abs(img - rgb).max(axis=-1) < tol).mean()
+
+    land, sea = np.array([0xEC, 0xEF, 0xF1]) / 255, np.array([0xCF, 0xE3, 0xEF]) / 255
+    over_land = [0.85 * np.array(c) + 0.15 * land for c in ([1, 0, 0], [0, 0, 1])]
+    grey = 0.85 * np.array([0xBD] * 3) / 255 + 0.15 * land
+    for rgb in [*over_land, grey]:
+        hit = (np.abs(img - rgb).max(axis=-1) < 0.03).mean()
+        assert hit > 0.004, (rgb, hit)
+    assert share("#cfe3ef") > 0.01, "the lake in the land polygon was filled"
+    assert share("#eceff1") > 0.2
+    assert np.abs(img - sea).max(axis=-1).min() < 0.03
+    again = write_preview_png(data, tmp_path / "q.png", title="t", options=opts)
+    assert again.read_bytes() == path.read_bytes()
+
+
 def test_sample_cells_are_distinct():
     cells = sample_cells(500)
     assert cells.size == 500 and np.unique(cells).size == 500

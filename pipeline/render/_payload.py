@@ -221,17 +221,30 @@ def map_classes(data: MapData, method: str) -> MapData:
     return replace(data, scores=scores, class_breaks=breaks.tolist(), class_labels=labels)
 
 
-def risk_payload(data: MapData, scores: pd.DataFrame, cells: np.ndarray, options) -> dict:
-    """Column arrays for the risk layer and its explain card (strings escaped)."""
-    n = len(scores)
-    labels = list(data.class_labels)
-    observed = bool_column(scores, OBSERVED, n)
+def class_codes(scores: pd.DataFrame, labels) -> np.ndarray:
+    """Return each cell's class as an index into ``labels``, -1 for a no-data cell.
+
+    Raises
+    ------
+    InputError
+        If an observed cell's ``risk_class`` is not one of ``labels``.
+    """
+    labels = list(labels)
+    observed = bool_column(scores, OBSERVED, len(scores))
     codes = pd.Index(labels).get_indexer(scores[S.RISK_CLASS].astype(object)).astype("int64")
     unknown = (codes < 0) & scores[S.RISK_CLASS].notna().to_numpy() & observed
     if unknown.any():
         bad = scores[S.RISK_CLASS].to_numpy()[np.flatnonzero(unknown)[0]]
         raise InputError(f"scores column {S.RISK_CLASS!r} has {bad!r}; expected one of {labels!r}")
-    codes = np.where(observed, codes, -1)
+    return np.where(observed, codes, -1)
+
+
+def risk_payload(data: MapData, scores: pd.DataFrame, cells: np.ndarray, options) -> dict:
+    """Column arrays for the risk layer and its explain card (strings escaped)."""
+    n = len(scores)
+    labels = list(data.class_labels)
+    observed = bool_column(scores, OBSERVED, n)
+    codes = class_codes(scores, labels)
     factors = []
     for f in data.factors:
         contrib = f.name + S.CONTRIB_SUFFIX
