@@ -291,3 +291,32 @@ def test_a_run_exports_tables_gis_tools_open(small_demo, tmp_path):
         assert pd.api.types.is_datetime64_any_dtype(parquet[S.LATEST_EVENT])
         assert pd.api.types.is_datetime64_any_dtype(gpkg[S.LATEST_EVENT])
         assert csv[S.LATEST_EVENT].dropna().str.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ").all()
+
+
+@pytest.mark.parametrize(("driver", "ext"), [("GPKG", "gpkg"), ("FlatGeobuf", "fgb")])
+def test_arrow_writer_gives_the_bytes_of_the_feature_writer(tmp_path, driver, ext):
+    import pyogrio
+
+    from pipeline.io import GPKG_LAST_CHANGE, _ogr_ready, _write_ogr
+
+    gdf, _ = _cells_gdf()
+    n = len(gdf)
+    gdf["flag"] = np.arange(n) % 2 == 0
+    gdf["label"] = np.where(gdf["flag"], "=x", None)
+    gdf["mixed"] = np.array([1, "a"] * n, dtype=object)[:n]
+    gdf["kind"] = pd.Categorical(np.array(["x", "y"] * n)[:n])
+    gdf["count"] = pd.array(np.where(gdf["flag"], 3, None), dtype="Int64")
+    gdf.loc[gdf.index[::3], "density"] = np.nan
+    ready = _ogr_ready(gdf)
+    previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": GPKG_LAST_CHANGE})
+    try:
+        _write_ogr(ready, tmp_path / f"a.{ext}", layer="t", driver=driver)
+        pyogrio.write_dataframe(
+            ready, tmp_path / f"b.{ext}", layer="t", driver=driver, promote_to_multi=True
+        )
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
+    assert (tmp_path / f"a.{ext}").read_bytes() == (tmp_path / f"b.{ext}").read_bytes()
+    back = pyogrio.read_dataframe(tmp_path / f"a.{ext}")
+    assert back["count"].isna().sum() == (~gdf["flag"]).sum()
