@@ -355,19 +355,169 @@ def _iso_times(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_geojson(frame: gpd.GeoDataFrame, path: str | os.PathLike) -> Path:
-    """Write a GeoDataFrame to GeoJSON (RFC 7946, EPSG:4326) atomically."""
-    # GDAL's writer (through pyogrio) streams features; GeoDataFrame.to_json builds the whole
-    # document in memory first (6.6 s vs 4.7 s on the demo's 40,000 cells).
-    with atomic_path(path, ".geojson") as tmp:
-        round_floats(frame).to_crs("EPSG:4326").to_file(
-            tmp,
-            driver="GeoJSON",
-            engine="pyogrio",
-            RFC7946="YES",
-            COORDINATE_PRECISION=6,
-            WRITE_NAME="NO",
+    """Write a GeoDataFrame to GeoJSON (RFC 7946, EPSG:4326) atomically.
+
+    Polygon and multipolygon tables (the scores) are formatted with numpy, column by column
+    (:func:`_polygons_geojson`), about five times faster than GDAL's writer, whose layout
+    they keep: one feature per line, coordinates rounded to :data:`FLOAT_DECIMALS`
+    decimals (0.1 m), exterior rings counter-clockwise and holes clockwise (RFC 7946
+    § 3.1.6).  Property floats are rounded as in every table (:func:`round_array`) and
+    written as the shortest text that reads back the value, the same text as in the CSV;
+    timestamps as ISO 8601 UTC text, as in the CSV.  Other geometry types go through GDAL.
+
+    Parameters
+    ----------
+    frame : geopandas.GeoDataFrame
+        The table; reprojected to EPSG:4326 if it has another CRS.
+    path : str or path-like
+        Destination ``.geojson``.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    import shapely
+
+    out = round_floats(frame).to_crs("EPSG:4326")
+    geoms = out.geometry.to_numpy()
+    kinds = shapely.get_type_id(geoms)
+    # 3 Polygon, 6 MultiPolygon, -1 missing
+    if not np.isin(kinds, [-1, 3, 6]).all():
+        with atomic_path(path, ".geojson") as tmp:
+            out.to_file(
+                tmp,
+                driver="GeoJSON",
+                engine="pyogrio",
+                RFC7946="YES",
+                COORDINATE_PRECISION=FLOAT_DECIMALS,
+                WRITE_NAME="NO",
+            )
+        return Path(path)
+    with atomic_path(path, ".geojson") as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as f:
+        f.write(
+            '{\n"type": "FeatureCollection",\n'
+            f'"xy_coordinate_resolution": {10.0**-FLOAT_DECIMALS!r},\n"features": [\n'
         )
+        n = len(out)
+        for start in range(0, n, _GEOJSON_CHUNK_ROWS):
+            stop = min(start + _GEOJSON_CHUNK_ROWS, n)
+            f.write(_polygons_geojson(out.iloc[start:stop], last=stop == n))
+        f.write("]\n}\n")
     return Path(path)
+
+
+#: Features formatted at a time by :func:`write_geojson` (bounds its memory to ~50 MB).
+_GEOJSON_CHUNK_ROWS = 10_000
+
+
+def _json_tokens(column: pd.Series) -> np.ndarray:
+    """Return the JSON text of each value of a column (``null`` where missing), as objects."""
+    from json.encoder import encode_basestring  # type: ignore[attr-defined]
+
+    dtype = column.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        column = column.astype(object)
+        dtype = column.dtype
+    missing = column.isna().to_numpy()
+    if pd.api.types.is_bool_dtype(dtype):
+        tokens = np.where(column.to_numpy(dtype=bool, na_value=False), "true", "false")
+    elif pd.api.types.is_integer_dtype(dtype):
+        unsigned = pd.api.types.is_unsigned_integer_dtype(dtype)
+        tokens = _texts(column.to_numpy(dtype="uint64" if unsigned else "int64", na_value=0))
+    elif pd.api.types.is_float_dtype(dtype):
+        values = column.to_numpy(dtype="float64", na_value=np.nan)
+        missing = missing | ~np.isfinite(values)  # JSON has no NaN or infinity
+        tokens = _texts(values)
+    elif isinstance(dtype, pd.DatetimeTZDtype):
+        text = column.dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+        tokens = np.array([encode_basestring(t) for t in text.fillna("")], dtype=object)
+    else:  # text, or any other object: its text, as GDAL writes a string field
+        values = column.astype(object).to_numpy()
+        text = [v if isinstance(v, str) else str(v) for v in values]
+        tokens = np.array(list(map(encode_basestring, text)), dtype=object)
+    out = tokens.astype(object)
+    out[missing] = "null"
+    return out
+
+
+def _texts(values: np.ndarray) -> np.ndarray:
+    """Return ``repr`` of each number (floats: the shortest text that reads back the value).
+
+    Each distinct value is formatted once (tables repeat values: 0.0, counts, classes).
+    """
+    codes, uniques = pd.factorize(values)
+    text = np.empty(len(uniques) + 1, dtype=object)
+    text[:-1] = list(map(repr, uniques.tolist()))
+    text[-1] = "null"  # NaN (a code of -1)
+    return text[codes]
+
+
+def _polygons_geojson(frame: gpd.GeoDataFrame, last: bool) -> str:
+    """Return the features of a polygon table as GeoJSON text, one feature per line.
+
+    The text is assembled as one flat sequence of pieces: each feature's properties (one
+    piece per column), then its vertices, each followed by the brackets that close its
+    ring, polygon or feature.
+    """
+    from json.encoder import encode_basestring  # type: ignore[attr-defined]
+
+    import shapely
+
+    n = len(frame)
+    names = [c for c in frame.columns if c != frame.geometry.name]
+    geoms = frame.geometry.to_numpy()
+    multi = shapely.get_type_id(geoms) == 6
+    has_geom = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    # properties: piece j of a feature is '"name_j": value' and what follows it
+    props = np.empty((n, max(len(names), 1)), dtype=object)
+    if not names:
+        props[:, 0] = ""
+    for j, name in enumerate(names):
+        key = encode_basestring(str(name)) + ": "
+        props[:, j] = key + _json_tokens(frame[name]).astype(object)
+        if j < len(names) - 1:
+            props[:, j] = props[:, j] + ", "
+    props[:, 0] = '{ "type": "Feature", "properties": { ' + props[:, 0].astype(object)
+    head = np.where(
+        has_geom,
+        np.where(
+            multi,
+            ' }, "geometry": { "type": "MultiPolygon", "coordinates": [ [ [ ',
+            ' }, "geometry": { "type": "Polygon", "coordinates": [ [ ',
+        ),
+        ' }, "geometry": null }',
+    ).astype(object)
+    props[:, -1] = props[:, -1] + head
+    # vertices, rounded, exterior rings counter-clockwise (RFC 7946)
+    polys, owner = shapely.get_parts(geoms[has_geom], return_index=True)
+    owner = np.flatnonzero(has_geom)[owner]
+    polys = shapely.orient_polygons(polys, exterior_cw=False)
+    rings, ring_poly = shapely.get_rings(polys, return_index=True)
+    xy, vertex_ring = shapely.get_coordinates(rings, return_index=True)
+    xy = np.round(xy, FLOAT_DECIMALS) + 0.0  # + 0.0: no "-0.0"
+    vertex_feature = owner[ring_poly[vertex_ring]]
+    nv = len(xy)
+    after = np.full(nv, ", ", dtype=object)
+    if nv:
+        end_ring = np.r_[vertex_ring[1:] != vertex_ring[:-1], True]
+        vertex_poly = ring_poly[vertex_ring]
+        end_poly = np.r_[vertex_poly[1:] != vertex_poly[:-1], True]
+        end_feature = np.r_[vertex_feature[1:] != vertex_feature[:-1], True]
+        after[end_ring] = " ], [ "
+        after[end_poly] = " ] ], [ [ "
+        after[end_feature] = np.where(multi[vertex_feature[end_feature]], " ] ] ] } }", " ] ] } }")
+    vertices = "[ " + _texts(xy[:, 0]) + ", " + _texts(xy[:, 1]) + " ]" + after
+    # features end on a line of their own
+    line_end = np.full(n, ",\n", dtype=object)
+    if last and n:
+        line_end[-1] = "\n"
+    if nv:
+        vertices[end_feature] = vertices[end_feature] + line_end[vertex_feature[end_feature]]
+    props[~has_geom, -1] = props[~has_geom, -1] + line_end[~has_geom]
+    # each feature's properties go just before its first vertex
+    first_vertex = np.searchsorted(vertex_feature, np.arange(n))
+    pieces = np.insert(vertices, np.repeat(first_vertex, props.shape[1]), props.ravel())
+    return "".join(pieces.tolist())
 
 
 def sha256_file(path: str | os.PathLike, chunk_bytes: int = 1 << 20) -> str:

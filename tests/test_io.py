@@ -15,8 +15,10 @@ from pipeline.io import (
     FORMULA_PREFIXES,
     neutralise_formulas,
     round_array,
+    round_floats,
     write_csv,
     write_flatgeobuf,
+    write_geojson,
     write_geopackage,
     write_geoparquet,
     write_parquet,
@@ -320,3 +322,81 @@ def test_arrow_writer_gives_the_bytes_of_the_feature_writer(tmp_path, driver, ex
     assert (tmp_path / f"a.{ext}").read_bytes() == (tmp_path / f"b.{ext}").read_bytes()
     back = pyogrio.read_dataframe(tmp_path / f"a.{ext}")
     assert back["count"].isna().sum() == (~gdf["flag"]).sum()
+
+
+def _awkward_polygons():
+    """Cells across the antimeridian, a polygon with a hole, a missing geometry; every dtype."""
+    gdf, cells = _cells_gdf()
+    n = len(gdf)
+    geoms = gdf.geometry.to_numpy().copy()
+    geoms[1] = shapely.Polygon(
+        shapely.box(0, 0, 1, 1).exterior.coords[::-1],  # clockwise: RFC 7946 wants it turned
+        [shapely.box(0.2, 0.2, 0.4, 0.4).exterior.coords],
+    )
+    geoms[2] = None
+    gdf = gdf.set_geometry(geoms)
+    rng = np.random.default_rng(3)
+    gdf["x"] = rng.normal(size=n) * 10.0 ** rng.integers(-12, 12, n)
+    gdf.loc[gdf.index[::4], "x"] = np.nan
+    gdf["x"] = gdf["x"].where(gdf.index != gdf.index[3], -0.0)
+    gdf["flag"] = np.arange(n) % 3 == 0
+    gdf["count"] = pd.array(np.where(gdf["flag"], 7, None), dtype="Int64")
+    gdf["small"] = np.arange(n, dtype="int8")
+    texts = ['a"b', "back\\slash", "tab\there", "nl\ncr\r", "\x01", "é 😀", "\u2028", "/", "=1+2"]
+    gdf["note"] = [texts[i % len(texts)] if i % 5 else None for i in range(n)]
+    gdf["kind"] = pd.Categorical(np.array(["x", "y"] * n)[:n])
+    gdf["when"] = gdf["when"].where(gdf.index % 4 != 1)
+    return gdf, cells
+
+
+def test_geojson_reads_back_as_gdals_own_writer_gives_it(tmp_path):
+    import json
+
+    import pyogrio
+
+    gdf, _ = _awkward_polygons()
+    path = write_geojson(gdf, tmp_path / "scores.geojson")
+    gdal = tmp_path / "gdal.geojson"
+    round_floats(gdf).to_file(
+        gdal, driver="GeoJSON", engine="pyogrio", RFC7946="YES", COORDINATE_PRECISION=6
+    )
+    ours, theirs = json.loads(path.read_text("utf-8")), json.loads(gdal.read_text("utf-8"))
+    assert ours["type"] == "FeatureCollection"
+    assert len(ours["features"]) == len(theirs["features"]) == len(gdf)
+    for a, b in zip(ours["features"], theirs["features"], strict=True):
+        assert a["geometry"] == b["geometry"]  # rounded alike, rings turned alike
+        assert a["properties"] == b["properties"]
+    assert path.read_text("utf-8").count("\n") == len(gdf) + 6  # a feature per line
+    back = pyogrio.read_dataframe(path)
+    assert back["cell"].astype("uint64").tolist() == gdf["cell"].tolist()
+    again = write_geojson(gdf, tmp_path / "again.geojson")
+    assert again.read_bytes() == path.read_bytes()
+
+
+def test_geojson_floats_are_the_csvs_text_and_missing_values_are_null(tmp_path):
+    import json
+
+    gdf, _ = _awkward_polygons()
+    gdf["x"] = gdf["x"].where(gdf.index != gdf.index[5], np.inf)
+    path = write_geojson(gdf, tmp_path / "s.geojson")
+    csv_x = pd.read_csv(write_csv(gdf.drop(columns="geometry"), tmp_path / "s.csv"), dtype=str)
+    text = path.read_text("utf-8")
+    props = [f["properties"] for f in json.loads(text)["features"]]
+    assert [p["x"] for p in props][5] is None  # JSON has no infinity
+    assert props[3]["x"] == 0.0
+    for want, line in zip(csv_x["x"], text.split("\n")[4:], strict=False):
+        if isinstance(want, str) and want not in ("inf", "-0.0"):
+            assert f'"x": {want},' in line
+    assert all(p["count"] in (7, None) for p in props)
+    assert "NaN" not in text and "Infinity" not in text
+
+
+def test_geojson_of_points_goes_through_gdal(tmp_path):
+    import geopandas as gpd
+    import pyogrio
+
+    pts = gpd.GeoDataFrame(
+        {"v": [1.5, np.nan]}, geometry=shapely.points([[1, 2], [3, 4]]), crs="EPSG:4326"
+    )
+    back = pyogrio.read_dataframe(write_geojson(pts, tmp_path / "p.geojson"))
+    assert back.geometry.geom_type.tolist() == ["Point", "Point"]
