@@ -953,3 +953,47 @@ def test_render_config_options_are_checked_with_the_valid_choices(tmp_path, key,
     ok.write_text("inputs:\n  seizures: [{path: s.csv}]\n")
     render = load_config(ok).render
     assert (render.classes, render.basemap, render.flatgeobuf) == ("quantile", "50m", True)
+
+
+def test_timeline_payload_is_the_pivot_of_the_timeline():
+    from pipeline.render._slider import timeline_payload
+
+    rng = np.random.default_rng(8)
+    cells = np.sort(sample_cells(60))
+    extra = sample_cells(70)[60:]  # rows of cells the layer does not show
+    months = ["2024-03", "2023-12", "2024-01"]
+    rows = pd.DataFrame(
+        {
+            S.CELL: np.concatenate([rng.choice(cells, 150), extra]),
+            S.PERIOD: pd.Categorical(rng.choice(months, 150 + extra.size)),
+            S.RISK: rng.uniform(0, 100, 150 + extra.size).round(3),
+            "class": rng.integers(0, 5, 150 + extra.size).astype("float64"),
+            "present_data_factors": rng.choice(["sar_mean,gap_events", None], 150 + extra.size),
+        }
+    )
+    rows.loc[::7, S.RISK] = np.nan
+    rows.loc[::11, "class"] = np.nan
+    got = timeline_payload(rows, cells)
+    periods = sorted(months)
+    assert got["periods"] == periods
+    frame = rows.assign(period=rows[S.PERIOD].astype(str))
+    want = (
+        frame.pivot_table(index=S.CELL, columns="period", values=S.RISK, aggfunc="mean")
+        .reindex(index=cells, columns=periods)
+        .to_numpy()
+        .T
+    )
+    risk = np.array(got["risk"], dtype="float64")  # None -> nan
+    np.testing.assert_array_equal(np.isnan(risk), np.isnan(want))
+    np.testing.assert_allclose(risk[~np.isnan(risk)], np.round(want[~np.isnan(want)], 1))
+    first = frame.drop_duplicates([S.CELL, "period"]).pivot(
+        index=S.CELL, columns="period", values="class"
+    )
+    want_cls = first.reindex(index=cells, columns=periods).fillna(-1).to_numpy().T
+    assert np.array_equal(np.array(got["cls"]), want_cls)
+    firsts = frame.groupby("period", observed=True)["present_data_factors"].apply(
+        lambda s: "" if s.iloc[0] is None else s.iloc[0]
+    )
+    assert got["present"] == [
+        ", ".join(x.replace("_", " ") for x in firsts[p].split(",") if x) for p in periods
+    ]

@@ -40,20 +40,27 @@ def timeline_payload(timeline: pd.DataFrame | None, cells: np.ndarray) -> dict |
     if timeline is None or not len(timeline):
         return None
     S.require_columns(timeline, [S.CELL, S.PERIOD, S.RISK], "timeline")
-    frame = pd.DataFrame(
-        {
-            "cell": to_cells(timeline[S.CELL].to_numpy()),
-            "period": timeline[S.PERIOD].astype(str).to_numpy(),
-            "risk": pd.to_numeric(timeline[S.RISK], errors="coerce").to_numpy(),
-        }
+    # One flat (period, cell) index per row, then sums and counts by np.bincount: a pivot
+    # table of half a million rows takes a second, this a few hundredths.
+    period_codes, period_names = pd.factorize(timeline[S.PERIOD].astype(str).to_numpy())
+    periods = sorted(period_names.tolist())
+    rank = np.empty(len(periods), dtype="int64")
+    rank[np.argsort(np.asarray(period_names.tolist(), dtype=object))] = np.arange(len(periods))
+    p = rank[period_codes]
+    c = pd.Index(np.asarray(cells, dtype="uint64")).get_indexer(
+        to_cells(timeline[S.CELL].to_numpy())
     )
-    index = pd.Index(cells, name="cell")
-    wide = frame.pivot_table(
-        index="cell", columns="period", values="risk", aggfunc="mean", dropna=False
-    ).reindex(index)
-    periods = sorted(frame["period"].unique())
-    wide = wide.reindex(columns=periods)
-    matrix = np.round(wide.to_numpy(dtype="float64").T, 1)
+    n_cells = len(cells)
+    keep = c >= 0
+    flat = p[keep] * n_cells + c[keep]
+    risk = pd.to_numeric(timeline[S.RISK], errors="coerce").to_numpy(dtype="float64")[keep]
+    valid = ~np.isnan(risk)
+    size = len(periods) * n_cells
+    sums = np.bincount(flat[valid], weights=risk[valid], minlength=size)
+    counts = np.bincount(flat[valid], minlength=size)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+    matrix = np.round(mean.reshape(len(periods), n_cells), 1)
     risk_rows = matrix.astype(object)
     risk_rows[np.isnan(matrix)] = None
     out: dict = {
@@ -64,31 +71,24 @@ def timeline_payload(timeline: pd.DataFrame | None, cells: np.ndarray) -> dict |
         "present": [""] * len(periods),
     }
     if TIMELINE_CLASS in timeline.columns:
-        frame["cls"] = pd.to_numeric(timeline[TIMELINE_CLASS], errors="coerce").to_numpy()
-        cls = (
-            frame.drop_duplicates(["cell", "period"])
-            .pivot(index="cell", columns="period", values="cls")
-            .reindex(index)
-            .reindex(columns=periods)
-            .fillna(-1)
-            .to_numpy(dtype="int64")
-            .T
-        )
-        out["cls"] = cls.tolist()
+        # the class of the first row of a cell and month; -1 where there is none
+        cls_values = pd.to_numeric(timeline[TIMELINE_CLASS], errors="coerce").to_numpy()[keep]
+        seen, first = np.unique(flat, return_index=True)
+        cls = np.full(size, -1.0)
+        cls[seen] = cls_values[first]
+        cls = np.where(np.isnan(cls), -1, cls).astype("int64")
+        out["cls"] = cls.reshape(len(periods), n_cells).tolist()
     breaks = timeline.attrs.get("breaks")
     if breaks is not None and out["cls"] is not None:
         out["breaks"] = [float(b) for b in breaks]
     if PRESENT_DATA_FACTORS in timeline.columns:
-        present = (
-            pd.Series(timeline[PRESENT_DATA_FACTORS].fillna("").astype(str).to_numpy())
-            .groupby(frame["period"].to_numpy())
-            .first()
-            .reindex(periods)
-            .fillna("")
-        )
+        text = timeline[PRESENT_DATA_FACTORS].fillna("").astype(str).to_numpy()
+        seen_p, first_p = np.unique(p, return_index=True)
+        present = [""] * len(periods)
+        for k, i in zip(seen_p.tolist(), first_p.tolist(), strict=True):
+            present[k] = text[i]
         out["present"] = [
-            escape_text(", ".join(p.replace("_", " ") for p in s.split(",") if p))
-            for s in present.tolist()
+            escape_text(", ".join(x.replace("_", " ") for x in s.split(",") if x)) for s in present
         ]
     return out
 
