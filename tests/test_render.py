@@ -997,3 +997,15 @@ def test_timeline_payload_is_the_pivot_of_the_timeline():
     assert got["present"] == [
         ", ".join(x.replace("_", " ") for x in firsts[p].split(",") if x) for p in periods
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "a", "a\n", "a\n\n", "x\r\ny\rz\r\n", 'var p = {"a": [1, {"b": "}}"}]};', "\n"],
+)
+def test_verbatim_macro_text_is_what_jinja_would_give(text):
+    from branca.element import Element
+
+    from pipeline.render._layers import _Verbatim
+
+    assert _Verbatim(text).render() == Element(text).render()
