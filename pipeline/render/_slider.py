@@ -14,6 +14,26 @@ TIMELINE_CLASS = "class"
 PRESENT_DATA_FACTORS = "present_data_factors"
 
 
+def _text_codes(column: pd.Series, missing: str = "nan") -> tuple[np.ndarray, list[str]]:
+    """Return codes into the distinct texts of a column (``str`` of each value; ``missing``).
+
+    Only the distinct values are turned into text (through a categorical's codes, or
+    :func:`pandas.factorize`): converting half a million rows to text takes a second.
+    Only the texts that occur are returned.
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        raw = column.cat.codes.to_numpy().astype("int64")
+        values = list(column.cat.categories)
+    else:
+        raw, uniques = pd.factorize(column)
+        values = list(uniques)
+    names = [str(v) for v in values] + [missing]
+    raw = np.where(raw < 0, len(names) - 1, raw)
+    merged, texts = pd.factorize(np.array(names, dtype=object))  # 1 and "1" are one text
+    used, codes = np.unique(merged[raw], return_inverse=True)
+    return codes.ravel(), [str(texts[k]) for k in used.tolist()]
+
+
 def timeline_payload(timeline: pd.DataFrame | None, cells: np.ndarray) -> dict | None:
     """Return the slider's months and, per month, the risk and class of each of ``cells``.
 
@@ -42,10 +62,10 @@ def timeline_payload(timeline: pd.DataFrame | None, cells: np.ndarray) -> dict |
     S.require_columns(timeline, [S.CELL, S.PERIOD, S.RISK], "timeline")
     # One flat (period, cell) index per row, then sums and counts by np.bincount: a pivot
     # table of half a million rows takes a second, this a few hundredths.
-    period_codes, period_names = pd.factorize(timeline[S.PERIOD].astype(str).to_numpy())
-    periods = sorted(period_names.tolist())
+    period_codes, period_names = _text_codes(timeline[S.PERIOD])
+    periods = sorted(period_names)
     rank = np.empty(len(periods), dtype="int64")
-    rank[np.argsort(np.asarray(period_names.tolist(), dtype=object))] = np.arange(len(periods))
+    rank[np.argsort(np.asarray(period_names, dtype=object))] = np.arange(len(periods))
     p = rank[period_codes]
     c = pd.Index(np.asarray(cells, dtype="uint64")).get_indexer(
         to_cells(timeline[S.CELL].to_numpy())
@@ -82,11 +102,11 @@ def timeline_payload(timeline: pd.DataFrame | None, cells: np.ndarray) -> dict |
     if breaks is not None and out["cls"] is not None:
         out["breaks"] = [float(b) for b in breaks]
     if PRESENT_DATA_FACTORS in timeline.columns:
-        text = timeline[PRESENT_DATA_FACTORS].fillna("").astype(str).to_numpy()
+        codes, names = _text_codes(timeline[PRESENT_DATA_FACTORS], missing="")
         seen_p, first_p = np.unique(p, return_index=True)
         present = [""] * len(periods)
         for k, i in zip(seen_p.tolist(), first_p.tolist(), strict=True):
-            present[k] = text[i]
+            present[k] = names[codes[i]]
         out["present"] = [
             escape_text(", ".join(x.replace("_", " ") for x in s.split(",") if x)) for s in present
         ]
