@@ -863,6 +863,16 @@ def test_basemap_scales_and_their_share_of_the_page():
         _html(data, options=RenderOptions(basemap="25m"))
 
 
+@pytest.mark.parametrize("scale", ["110m", "50m", "10m"])
+def test_bundled_basemap_text_is_the_literal_of_its_parsed_topology(scale):
+    from pipeline.render._escaping import to_js
+    from pipeline.render._payload import basemap_js, basemap_payload
+
+    assert basemap_js(None, scale) == to_js(basemap_payload(None, scale))
+    own = gpd.GeoDataFrame(geometry=[shapely.box(-30, 5, -20, 15)], crs="EPSG:4326")
+    assert basemap_js(own, scale) == to_js(basemap_payload(own, scale))
+
+
 @pytest.mark.parametrize("scale", ["110m", "50m"])
 def test_preview_land_is_unwrapped_across_the_antimeridian(scale):
     from pipeline.render._payload import basemap_topology
