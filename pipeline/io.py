@@ -293,11 +293,15 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 def _text_matches(values: np.ndarray, pattern: str) -> np.ndarray:
     """Mask of the string values (of an object array) matching ``pattern`` at their start."""
     try:
+        codes, uniques = pd.factorize(values)  # each distinct value tested once
+    except TypeError:  # unhashable values (lists): test them all
+        codes, uniques = np.arange(len(values)), values
+    try:
         # .str gives NaN for the non-string values of a mixed column: they never match.
-        found = pd.Series(values, dtype=object).str.match(pattern, na=False)
+        found = pd.Series(uniques, dtype=object).str.match(pattern, na=False)
     except (AttributeError, TypeError):  # no string at all (numbers, bytes): nothing to do
         return np.zeros(len(values), dtype=bool)
-    return found.to_numpy(dtype=bool)
+    return np.r_[found.to_numpy(dtype=bool), False][codes]
 
 
 def _has_carriage_return(frame: pd.DataFrame) -> bool:
@@ -338,8 +342,102 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
     safe = neutralise_formulas(_iso_times(round_floats(frame)))
     eol = "\r\n" if _has_carriage_return(safe) else "\n"
     with atomic_path(path, ".csv") as tmp:
-        safe.to_csv(tmp, index=False, float_format=CSV_FLOAT_FORMAT, lineterminator=eol)
+        if _csv_fast_path(safe):
+            with open(tmp, "w", encoding="utf-8", newline="") as f:
+                f.write(_csv_line([str(c) for c in safe.columns], eol))
+                for start in range(0, len(safe), _CSV_CHUNK_ROWS):
+                    f.write(_csv_rows(safe.iloc[start : start + _CSV_CHUNK_ROWS], eol))
+        else:
+            safe.to_csv(tmp, index=False, float_format=CSV_FLOAT_FORMAT, lineterminator=eol)
     return Path(path)
+
+
+#: Rows formatted at a time by the CSV fast path (bounds its memory to ~100 MB).
+_CSV_CHUNK_ROWS = 20_000
+
+
+def _csv_fast_path(frame: pd.DataFrame) -> bool:
+    """Whether :func:`_csv_rows` writes exactly what ``DataFrame.to_csv`` writes.
+
+    True for a flat table of at least two columns of numbers, booleans and text (the
+    tables the pipeline writes); anything else goes to pandas.
+    """
+    if frame.shape[1] < 2 or isinstance(frame.columns, pd.MultiIndex):
+        return False
+    for i in range(frame.shape[1]):
+        dtype = frame.iloc[:, i].dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            dtype = dtype.categories.dtype
+        ok = (
+            pd.api.types.is_bool_dtype(dtype)
+            or pd.api.types.is_integer_dtype(dtype)
+            or (pd.api.types.is_float_dtype(dtype) and not isinstance(dtype, pd.ArrowDtype))
+            or pd.api.types.is_object_dtype(dtype)
+            or pd.api.types.is_string_dtype(dtype)
+        )
+        if not ok:
+            return False
+    return True
+
+
+def _csv_quoted(texts: list[str], eol: str) -> list[str]:
+    """Quote fields as Python's CSV writer does (QUOTE_MINIMAL, doubled quotes)."""
+    special = [",", '"', *eol]
+    return ['"' + t.replace('"', '""') + '"' if any(c in t for c in special) else t for t in texts]
+
+
+def _csv_line(fields: list[str], eol: str) -> str:
+    return ",".join(_csv_quoted(fields, eol)) + eol
+
+
+def _as_texts(column: pd.Series) -> np.ndarray:
+    """Return a column's values as ``str`` objects, missing values as None.
+
+    A text column is taken as it is; a column of other or mixed Python objects is turned
+    into text value by value first, so that ``1`` and ``True`` (equal, and hashed alike)
+    stay two texts when the distinct values are looked up.
+    """
+    values = column.astype(object).to_numpy(copy=True)
+    missing = pd.isna(values)
+    if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+        values = np.array([str(v) for v in values], dtype=object)
+    values[missing] = None
+    return values
+
+
+def _csv_tokens(column: pd.Series, eol: str, suffix: str) -> np.ndarray:
+    """Return the CSV text of each value of a column as ``to_csv`` writes it ("" if missing).
+
+    Each distinct value is formatted once, ``suffix`` (the delimiter or the line end)
+    appended.
+    """
+    dtype = column.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        column = column.astype(object)
+        dtype = column.dtype
+    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_integer_dtype(dtype):
+        values = column.to_numpy(dtype=object) if column.hasnans else column.to_numpy()
+        codes, uniques = pd.factorize(values)
+        texts = [str(v) for v in uniques]
+    elif pd.api.types.is_float_dtype(dtype):
+        codes, uniques = pd.factorize(column.to_numpy(dtype="float64", na_value=np.nan))
+        texts = list(map(repr, uniques.tolist()))
+    else:  # text, or any Python object: its str(), quoted where the CSV writer quotes it
+        codes, uniques = pd.factorize(_as_texts(column))
+        texts = _csv_quoted(list(uniques), eol)
+    table = np.empty(len(texts) + 1, dtype=object)
+    table[:-1] = [t + suffix for t in texts]
+    table[-1] = suffix  # missing (a code of -1)
+    return table[codes]
+
+
+def _csv_rows(frame: pd.DataFrame, eol: str) -> str:
+    """Return the rows of a table as CSV text."""
+    n, m = frame.shape
+    cells = np.empty((n, m), dtype=object)
+    for i in range(m):
+        cells[:, i] = _csv_tokens(frame.iloc[:, i], eol, "," if i < m - 1 else eol)
+    return "".join(cells.ravel().tolist())
 
 
 def _iso_times(frame: pd.DataFrame) -> pd.DataFrame:
@@ -429,12 +527,14 @@ def _json_tokens(column: pd.Series) -> np.ndarray:
         missing = missing | ~np.isfinite(values)  # JSON has no NaN or infinity
         tokens = _texts(values)
     elif isinstance(dtype, pd.DatetimeTZDtype):
-        text = column.dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-        tokens = np.array([encode_basestring(t) for t in text.fillna("")], dtype=object)
+        codes, uniques = pd.factorize(column.dt.tz_convert("UTC"))
+        text = pd.DatetimeIndex(uniques).strftime("%Y-%m-%dT%H:%M:%SZ")
+        table = np.array([*map(encode_basestring, text), "null"], dtype=object)
+        tokens = table[codes]
     else:  # text, or any other object: its text, as GDAL writes a string field
-        values = column.astype(object).to_numpy()
-        text = [v if isinstance(v, str) else str(v) for v in values]
-        tokens = np.array(list(map(encode_basestring, text)), dtype=object)
+        codes, uniques = pd.factorize(_as_texts(column))
+        table = np.array([*map(encode_basestring, uniques), "null"], dtype=object)
+        tokens = table[codes]
     out = tokens.astype(object)
     out[missing] = "null"
     return out

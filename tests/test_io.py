@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.io import (
     FORMULA_PREFIXES,
@@ -400,3 +402,72 @@ def test_geojson_of_points_goes_through_gdal(tmp_path):
     )
     back = pyogrio.read_dataframe(write_geojson(pts, tmp_path / "p.geojson"))
     assert back.geometry.geom_type.tolist() == ["Point", "Point"]
+
+
+def _pandas_csv(frame, path, monkeypatch):
+    import pipeline.io as io
+
+    with monkeypatch.context() as m:
+        m.setattr(io, "_csv_fast_path", lambda frame: False)
+        return write_csv(frame, path).read_bytes()
+
+
+def _awkward_table(n: int = 30) -> pd.DataFrame:
+    rng = np.random.default_rng(5)
+    texts = ["plain", "a,b", 'say "hi"', "two\nlines", "é😀", "", " lead", "=1+2", "-3", None]
+    x = rng.normal(size=n) * 10.0 ** rng.integers(-12, 17, n)
+    x[::5] = np.nan
+    x[1], x[2], x[3] = np.inf, -np.inf, -0.0
+    return pd.DataFrame(
+        {
+            "cell": np.arange(n, dtype="uint64") + np.uint64(2**63 - 40),
+            "x": x,
+            "k": np.arange(n, dtype="int8") - 5,
+            "flag": np.arange(n) % 2 == 0,
+            "count": pd.array(np.where(np.arange(n) % 3 == 0, None, 4), dtype="Int64"),
+            "maybe": pd.array(np.where(np.arange(n) % 4 == 0, None, True), dtype="boolean"),
+            "note": [texts[i % len(texts)] for i in range(n)],
+            "text": pd.Series([texts[i % 7] for i in range(n)], dtype="str"),
+            "kind": pd.Categorical(np.where(np.arange(n) % 6 == 0, None, "a,b")),
+            "mixed": np.array([1, "x", 2.5, None, True] * n, dtype=object)[:n],
+            "when": pd.date_range("2024-01-01", periods=n, freq="h", tz="UTC"),
+        }
+    )
+
+
+def test_csv_fast_path_writes_the_bytes_pandas_writes(tmp_path, monkeypatch):
+    from pipeline.io import _csv_fast_path
+
+    frame = _awkward_table()
+    assert _csv_fast_path(frame.drop(columns="when"))  # text by then (ISO 8601)
+    ours = write_csv(frame, tmp_path / "a.csv").read_bytes()
+    assert ours == _pandas_csv(frame, tmp_path / "b.csv", monkeypatch)
+    assert b'"two\nlines"' in ours and b'"say ""hi"""' in ours
+    # a carriage return switches the file to CRLF, and the cell is quoted
+    frame.loc[4, "note"] = "cr\rhere"
+    ours = write_csv(frame, tmp_path / "c.csv").read_bytes()
+    assert ours == _pandas_csv(frame, tmp_path / "d.csv", monkeypatch)
+    assert b'"cr\rhere"' in ours and ours.endswith(b"\r\n")
+    # one column, a naive timestamp: pandas writes those
+    assert not _csv_fast_path(frame[["x"]])
+    assert not _csv_fast_path(frame.assign(t=pd.Timestamp("2024-01-01")))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    texts=st.lists(st.one_of(st.none(), st.text(max_size=6)), min_size=1, max_size=12),
+    floats=st.lists(st.floats(width=64), min_size=12, max_size=12),
+)
+def test_csv_fast_path_matches_pandas_on_any_text_and_float(tmp_path_factory, texts, floats):
+    import pipeline.io as io
+
+    frame = pd.DataFrame({"t": texts, "f": floats[: len(texts)]})
+    tmp = tmp_path_factory.mktemp("csv")
+    ours = write_csv(frame, tmp / "a.csv").read_bytes()
+    original = io._csv_fast_path
+    io._csv_fast_path = lambda frame: False
+    try:
+        theirs = write_csv(frame, tmp / "b.csv").read_bytes()
+    finally:
+        io._csv_fast_path = original
+    assert ours == theirs
