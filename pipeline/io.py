@@ -508,43 +508,42 @@ def write_geojson(frame: gpd.GeoDataFrame, path: str | os.PathLike) -> Path:
 _GEOJSON_CHUNK_ROWS = 10_000
 
 
-def _json_tokens(column: pd.Series) -> np.ndarray:
-    """Return the JSON text of each value of a column (``null`` where missing), as objects."""
+def _json_tokens(column: pd.Series, prefix: str = "", suffix: str = "") -> np.ndarray:
+    """Return ``prefix + JSON text + suffix`` of each value of a column (``null`` if missing).
+
+    Each distinct value is formatted once (tables repeat values: 0.0, counts, classes).
+    """
     from json.encoder import encode_basestring  # type: ignore[attr-defined]
 
     dtype = column.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         column = column.astype(object)
         dtype = column.dtype
-    missing = column.isna().to_numpy()
     if pd.api.types.is_bool_dtype(dtype):
-        tokens = np.where(column.to_numpy(dtype=bool, na_value=False), "true", "false")
-    elif pd.api.types.is_integer_dtype(dtype):
-        unsigned = pd.api.types.is_unsigned_integer_dtype(dtype)
-        tokens = _texts(column.to_numpy(dtype="uint64" if unsigned else "int64", na_value=0))
-    elif pd.api.types.is_float_dtype(dtype):
-        values = column.to_numpy(dtype="float64", na_value=np.nan)
-        missing = missing | ~np.isfinite(values)  # JSON has no NaN or infinity
-        tokens = _texts(values)
+        codes, uniques = pd.factorize(column)
+        texts = ["true" if v else "false" for v in uniques]
+    elif pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype):
+        if pd.api.types.is_float_dtype(dtype):
+            values = column.to_numpy(dtype="float64", na_value=np.nan)
+            values = np.where(np.isfinite(values), values, np.nan)  # JSON has no infinity
+        elif column.hasnans:
+            values = column.to_numpy(dtype=object)
+        else:
+            values = column.to_numpy()
+        codes, uniques = pd.factorize(values)
+        texts = list(map(repr, uniques.tolist()))
     elif isinstance(dtype, pd.DatetimeTZDtype):
         codes, uniques = pd.factorize(column.dt.tz_convert("UTC"))
-        text = pd.DatetimeIndex(uniques).strftime("%Y-%m-%dT%H:%M:%SZ")
-        table = np.array([*map(encode_basestring, text), "null"], dtype=object)
-        tokens = table[codes]
+        texts = list(map(encode_basestring, uniques.strftime("%Y-%m-%dT%H:%M:%SZ")))
     else:  # text, or any other object: its text, as GDAL writes a string field
         codes, uniques = pd.factorize(_as_texts(column))
-        table = np.array([*map(encode_basestring, uniques), "null"], dtype=object)
-        tokens = table[codes]
-    out = tokens.astype(object)
-    out[missing] = "null"
-    return out
+        texts = list(map(encode_basestring, uniques))
+    table = np.array([prefix + t + suffix for t in [*texts, "null"]], dtype=object)
+    return table[codes]  # a code of -1 (missing) picks "null"
 
 
 def _texts(values: np.ndarray) -> np.ndarray:
-    """Return ``repr`` of each number (floats: the shortest text that reads back the value).
-
-    Each distinct value is formatted once (tables repeat values: 0.0, counts, classes).
-    """
+    """Return ``repr`` of each number (floats: the shortest text that reads back the value)."""
     codes, uniques = pd.factorize(values)
     text = np.empty(len(uniques) + 1, dtype=object)
     text[:-1] = list(map(repr, uniques.tolist()))
@@ -570,14 +569,12 @@ def _polygons_geojson(frame: gpd.GeoDataFrame, last: bool) -> str:
     has_geom = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
     # properties: piece j of a feature is '"name_j": value' and what follows it
     props = np.empty((n, max(len(names), 1)), dtype=object)
-    if not names:
-        props[:, 0] = ""
     for j, name in enumerate(names):
-        key = encode_basestring(str(name)) + ": "
-        props[:, j] = key + _json_tokens(frame[name]).astype(object)
-        if j < len(names) - 1:
-            props[:, j] = props[:, j] + ", "
-    props[:, 0] = '{ "type": "Feature", "properties": { ' + props[:, 0].astype(object)
+        first = '{ "type": "Feature", "properties": { ' if j == 0 else ""
+        key = first + encode_basestring(str(name)) + ": "
+        props[:, j] = _json_tokens(frame[name], key, ", " if j < len(names) - 1 else "")
+    if not names:
+        props[:, 0] = '{ "type": "Feature", "properties": { '
     head = np.where(
         has_geom,
         np.where(
