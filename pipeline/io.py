@@ -612,8 +612,12 @@ def _polygons_geojson(frame: gpd.GeoDataFrame, last: bool) -> str:
         vertices[end_feature] = vertices[end_feature] + line_end[vertex_feature[end_feature]]
     props[~has_geom, -1] = props[~has_geom, -1] + line_end[~has_geom]
     # each feature's properties go just before its first vertex
+    m = props.shape[1]
+    pieces = np.empty(n * m + nv, dtype=object)
     first_vertex = np.searchsorted(vertex_feature, np.arange(n))
-    pieces = np.insert(vertices, np.repeat(first_vertex, props.shape[1]), props.ravel())
+    starts = first_vertex + m * np.arange(n)  # where each feature's properties begin
+    pieces[(starts[:, None] + np.arange(m)).ravel()] = props.ravel()
+    pieces[np.arange(nv) + m * (vertex_feature + 1)] = vertices
     return "".join(pieces.tolist())
 
 
