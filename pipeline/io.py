@@ -109,7 +109,8 @@ def round_array(
     """Round floats to ``significant`` digits, never to fewer than ``decimals`` decimals.
 
     Each value is rounded to ``max(decimals, significant - 1 - floor(log10(|x|)))`` decimals,
-    the more precise of the two rules; NaN, infinities and zero are kept.  Vectorised: one
+    the more precise of the two rules; NaN, infinities, zero and values of 1e15 or more
+    are kept.  Vectorised: one
     :func:`numpy.round` per distinct number of decimals.
 
     Parameters
@@ -132,7 +133,9 @@ def round_array(
     """
     a = np.asarray(values, dtype="float64")
     out = a.copy()
-    ok = np.isfinite(a) & (a != 0)
+    # from 1e15 on a float has no digit at 1e-6 to round away (and ``x * 10**d`` could
+    # overflow to infinity): those values are kept as they are
+    ok = np.isfinite(a) & (a != 0) & (np.abs(a) < 1e15)
     if not ok.any():
         return out
     exponent = np.floor(np.log10(np.abs(a[ok]))).astype("int64")
