@@ -109,7 +109,8 @@ def round_array(
     """Round floats to ``significant`` digits, never to fewer than ``decimals`` decimals.
 
     Each value is rounded to ``max(decimals, significant - 1 - floor(log10(|x|)))`` decimals,
-    the more precise of the two rules; NaN, infinities and zero are kept.  Vectorised: one
+    the more precise of the two rules; NaN, infinities, zero and values of 1e15 or more
+    are kept.  Vectorised: one
     :func:`numpy.round` per distinct number of decimals.
 
     Parameters
@@ -132,7 +133,9 @@ def round_array(
     """
     a = np.asarray(values, dtype="float64")
     out = a.copy()
-    ok = np.isfinite(a) & (a != 0)
+    # from 1e15 on a float has no digit at 1e-6 to round away (and ``x * 10**d`` could
+    # overflow to infinity): those values are kept as they are
+    ok = np.isfinite(a) & (a != 0) & (np.abs(a) < 1e15)
     if not ok.any():
         return out
     exponent = np.floor(np.log10(np.abs(a[ok]))).astype("int64")
@@ -220,13 +223,7 @@ def write_geopackage(
     try:
         with atomic_path(path, ".gpkg") as tmp:
             tmp.unlink()  # GDAL creates the file; an empty one is not a GeoPackage
-            pyogrio.write_dataframe(
-                _ogr_ready(frame),
-                tmp,
-                layer=layer or path.stem,
-                driver="GPKG",
-                promote_to_multi=True,
-            )
+            _write_ogr(_ogr_ready(frame), tmp, layer=layer or path.stem, driver="GPKG")
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
     return path
@@ -234,20 +231,20 @@ def write_geopackage(
 
 def write_flatgeobuf(frame: gpd.GeoDataFrame, path: str | os.PathLike) -> Path:
     """Write a GeoDataFrame to FlatGeobuf (EPSG:4326, with its spatial index) atomically."""
-    import pyogrio
-
     path = Path(path)
     with atomic_path(path, ".fgb") as tmp:
         tmp.unlink()
-        pyogrio.write_dataframe(
-            _ogr_ready(frame),
-            tmp,
-            layer=path.stem,
-            driver="FlatGeobuf",
-            promote_to_multi=True,
-            SPATIAL_INDEX="YES",
+        _write_ogr(
+            _ogr_ready(frame), tmp, layer=path.stem, driver="FlatGeobuf", SPATIAL_INDEX="YES"
         )
     return path
+
+
+def _write_ogr(frame: gpd.GeoDataFrame, path: Path, **options) -> None:
+    """Write through GDAL's Arrow interface (GDAL >= 3.8): the same bytes in half the time."""
+    import pyogrio
+
+    pyogrio.write_dataframe(frame, path, promote_to_multi=True, use_arrow=True, **options)
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
@@ -299,11 +296,15 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 def _text_matches(values: np.ndarray, pattern: str) -> np.ndarray:
     """Mask of the string values (of an object array) matching ``pattern`` at their start."""
     try:
+        codes, uniques = pd.factorize(values)  # each distinct value tested once
+    except TypeError:  # unhashable values (lists): test them all
+        codes, uniques = np.arange(len(values)), values
+    try:
         # .str gives NaN for the non-string values of a mixed column: they never match.
-        found = pd.Series(values, dtype=object).str.match(pattern, na=False)
+        found = pd.Series(uniques, dtype=object).str.match(pattern, na=False)
     except (AttributeError, TypeError):  # no string at all (numbers, bytes): nothing to do
         return np.zeros(len(values), dtype=bool)
-    return found.to_numpy(dtype=bool)
+    return np.r_[found.to_numpy(dtype=bool), False][codes]
 
 
 def _has_carriage_return(frame: pd.DataFrame) -> bool:
@@ -344,8 +345,102 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
     safe = neutralise_formulas(_iso_times(round_floats(frame)))
     eol = "\r\n" if _has_carriage_return(safe) else "\n"
     with atomic_path(path, ".csv") as tmp:
-        safe.to_csv(tmp, index=False, float_format=CSV_FLOAT_FORMAT, lineterminator=eol)
+        if _csv_fast_path(safe):
+            with open(tmp, "w", encoding="utf-8", newline="") as f:
+                f.write(_csv_line([str(c) for c in safe.columns], eol))
+                for start in range(0, len(safe), _CSV_CHUNK_ROWS):
+                    f.write(_csv_rows(safe.iloc[start : start + _CSV_CHUNK_ROWS], eol))
+        else:
+            safe.to_csv(tmp, index=False, float_format=CSV_FLOAT_FORMAT, lineterminator=eol)
     return Path(path)
+
+
+#: Rows formatted at a time by the CSV fast path (bounds its memory to ~100 MB).
+_CSV_CHUNK_ROWS = 20_000
+
+
+def _csv_fast_path(frame: pd.DataFrame) -> bool:
+    """Whether :func:`_csv_rows` writes exactly what ``DataFrame.to_csv`` writes.
+
+    True for a flat table of at least two columns of numbers, booleans and text (the
+    tables the pipeline writes); anything else goes to pandas.
+    """
+    if frame.shape[1] < 2 or isinstance(frame.columns, pd.MultiIndex):
+        return False
+    for i in range(frame.shape[1]):
+        dtype = frame.iloc[:, i].dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            dtype = dtype.categories.dtype
+        ok = (
+            pd.api.types.is_bool_dtype(dtype)
+            or pd.api.types.is_integer_dtype(dtype)
+            or (pd.api.types.is_float_dtype(dtype) and not isinstance(dtype, pd.ArrowDtype))
+            or pd.api.types.is_object_dtype(dtype)
+            or pd.api.types.is_string_dtype(dtype)
+        )
+        if not ok:
+            return False
+    return True
+
+
+def _csv_quoted(texts: list[str], eol: str) -> list[str]:
+    """Quote fields as Python's CSV writer does (QUOTE_MINIMAL, doubled quotes)."""
+    special = [",", '"', *eol]
+    return ['"' + t.replace('"', '""') + '"' if any(c in t for c in special) else t for t in texts]
+
+
+def _csv_line(fields: list[str], eol: str) -> str:
+    return ",".join(_csv_quoted(fields, eol)) + eol
+
+
+def _as_texts(column: pd.Series) -> np.ndarray:
+    """Return a column's values as ``str`` objects, missing values as None.
+
+    A text column is taken as it is; a column of other or mixed Python objects is turned
+    into text value by value first, so that ``1`` and ``True`` (equal, and hashed alike)
+    stay two texts when the distinct values are looked up.
+    """
+    values = column.astype(object).to_numpy(copy=True)
+    missing = pd.isna(values)
+    if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+        values = np.array([str(v) for v in values], dtype=object)
+    values[missing] = None
+    return values
+
+
+def _csv_tokens(column: pd.Series, eol: str, suffix: str) -> np.ndarray:
+    """Return the CSV text of each value of a column as ``to_csv`` writes it ("" if missing).
+
+    Each distinct value is formatted once, ``suffix`` (the delimiter or the line end)
+    appended.
+    """
+    dtype = column.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        column = column.astype(object)
+        dtype = column.dtype
+    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_integer_dtype(dtype):
+        values = column.to_numpy(dtype=object) if column.hasnans else column.to_numpy()
+        codes, uniques = pd.factorize(values)
+        texts = [str(v) for v in uniques]
+    elif pd.api.types.is_float_dtype(dtype):
+        codes, uniques = pd.factorize(column.to_numpy(dtype="float64", na_value=np.nan))
+        texts = list(map(repr, uniques.tolist()))
+    else:  # text, or any Python object: its str(), quoted where the CSV writer quotes it
+        codes, uniques = pd.factorize(_as_texts(column))
+        texts = _csv_quoted(list(uniques), eol)
+    table = np.empty(len(texts) + 1, dtype=object)
+    table[:-1] = [t + suffix for t in texts]
+    table[-1] = suffix  # missing (a code of -1)
+    return table[codes]
+
+
+def _csv_rows(frame: pd.DataFrame, eol: str) -> str:
+    """Return the rows of a table as CSV text."""
+    n, m = frame.shape
+    cells = np.empty((n, m), dtype=object)
+    for i in range(m):
+        cells[:, i] = _csv_tokens(frame.iloc[:, i], eol, "," if i < m - 1 else eol)
+    return "".join(cells.ravel().tolist())
 
 
 def _iso_times(frame: pd.DataFrame) -> pd.DataFrame:
@@ -361,19 +456,172 @@ def _iso_times(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_geojson(frame: gpd.GeoDataFrame, path: str | os.PathLike) -> Path:
-    """Write a GeoDataFrame to GeoJSON (RFC 7946, EPSG:4326) atomically."""
-    # GDAL's writer (through pyogrio) streams features; GeoDataFrame.to_json builds the whole
-    # document in memory first (6.6 s vs 4.7 s on the demo's 40,000 cells).
-    with atomic_path(path, ".geojson") as tmp:
-        round_floats(frame).to_crs("EPSG:4326").to_file(
-            tmp,
-            driver="GeoJSON",
-            engine="pyogrio",
-            RFC7946="YES",
-            COORDINATE_PRECISION=6,
-            WRITE_NAME="NO",
+    """Write a GeoDataFrame to GeoJSON (RFC 7946, EPSG:4326) atomically.
+
+    Polygon and multipolygon tables (the scores) are formatted with numpy, column by column
+    (:func:`_polygons_geojson`), about five times faster than GDAL's writer, whose layout
+    they keep: one feature per line, coordinates rounded to :data:`FLOAT_DECIMALS`
+    decimals (0.1 m), exterior rings counter-clockwise and holes clockwise (RFC 7946
+    § 3.1.6).  Property floats are rounded as in every table (:func:`round_array`) and
+    written as the shortest text that reads back the value, the same text as in the CSV;
+    timestamps as ISO 8601 UTC text, as in the CSV.  Other geometry types go through GDAL.
+
+    Parameters
+    ----------
+    frame : geopandas.GeoDataFrame
+        The table; reprojected to EPSG:4326 if it has another CRS.
+    path : str or path-like
+        Destination ``.geojson``.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    import shapely
+
+    out = round_floats(frame).to_crs("EPSG:4326")
+    geoms = out.geometry.to_numpy()
+    kinds = shapely.get_type_id(geoms)
+    # 3 Polygon, 6 MultiPolygon, -1 missing
+    if not np.isin(kinds, [-1, 3, 6]).all():
+        with atomic_path(path, ".geojson") as tmp:
+            out.to_file(
+                tmp,
+                driver="GeoJSON",
+                engine="pyogrio",
+                RFC7946="YES",
+                COORDINATE_PRECISION=FLOAT_DECIMALS,
+                WRITE_NAME="NO",
+            )
+        return Path(path)
+    with atomic_path(path, ".geojson") as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as f:
+        f.write(
+            '{\n"type": "FeatureCollection",\n'
+            f'"xy_coordinate_resolution": {10.0**-FLOAT_DECIMALS!r},\n"features": [\n'
         )
+        n = len(out)
+        for start in range(0, n, _GEOJSON_CHUNK_ROWS):
+            stop = min(start + _GEOJSON_CHUNK_ROWS, n)
+            f.write(_polygons_geojson(out.iloc[start:stop], last=stop == n))
+        f.write("]\n}\n")
     return Path(path)
+
+
+#: Features formatted at a time by :func:`write_geojson` (bounds its memory to ~50 MB).
+_GEOJSON_CHUNK_ROWS = 10_000
+
+
+def _json_tokens(column: pd.Series, prefix: str = "", suffix: str = "") -> np.ndarray:
+    """Return ``prefix + JSON text + suffix`` of each value of a column (``null`` if missing).
+
+    Each distinct value is formatted once (tables repeat values: 0.0, counts, classes).
+    """
+    from json.encoder import encode_basestring  # type: ignore[attr-defined]
+
+    dtype = column.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        column = column.astype(object)
+        dtype = column.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        codes, uniques = pd.factorize(column)
+        texts = ["true" if v else "false" for v in uniques]
+    elif pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype):
+        if pd.api.types.is_float_dtype(dtype):
+            values = column.to_numpy(dtype="float64", na_value=np.nan)
+            values = np.where(np.isfinite(values), values, np.nan)  # JSON has no infinity
+        elif column.hasnans:
+            values = column.to_numpy(dtype=object)
+        else:
+            values = column.to_numpy()
+        codes, uniques = pd.factorize(values)
+        texts = list(map(repr, uniques.tolist()))
+    elif isinstance(dtype, pd.DatetimeTZDtype):
+        codes, uniques = pd.factorize(column.dt.tz_convert("UTC"))
+        texts = list(map(encode_basestring, uniques.strftime("%Y-%m-%dT%H:%M:%SZ")))
+    else:  # text, or any other object: its text, as GDAL writes a string field
+        codes, uniques = pd.factorize(_as_texts(column))
+        texts = list(map(encode_basestring, uniques))
+    table = np.array([prefix + t + suffix for t in [*texts, "null"]], dtype=object)
+    return table[codes]  # a code of -1 (missing) picks "null"
+
+
+def _texts(values: np.ndarray) -> np.ndarray:
+    """Return ``repr`` of each number (floats: the shortest text that reads back the value)."""
+    codes, uniques = pd.factorize(values)
+    text = np.empty(len(uniques) + 1, dtype=object)
+    text[:-1] = list(map(repr, uniques.tolist()))
+    text[-1] = "null"  # NaN (a code of -1)
+    return text[codes]
+
+
+def _polygons_geojson(frame: gpd.GeoDataFrame, last: bool) -> str:
+    """Return the features of a polygon table as GeoJSON text, one feature per line.
+
+    The text is assembled as one flat sequence of pieces: each feature's properties (one
+    piece per column), then its vertices, each followed by the brackets that close its
+    ring, polygon or feature.
+    """
+    from json.encoder import encode_basestring  # type: ignore[attr-defined]
+
+    import shapely
+
+    n = len(frame)
+    names = [c for c in frame.columns if c != frame.geometry.name]
+    geoms = frame.geometry.to_numpy()
+    multi = shapely.get_type_id(geoms) == 6
+    has_geom = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    # properties: piece j of a feature is '"name_j": value' and what follows it
+    props = np.empty((n, max(len(names), 1)), dtype=object)
+    for j, name in enumerate(names):
+        first = '{ "type": "Feature", "properties": { ' if j == 0 else ""
+        key = first + encode_basestring(str(name)) + ": "
+        props[:, j] = _json_tokens(frame[name], key, ", " if j < len(names) - 1 else "")
+    if not names:
+        props[:, 0] = '{ "type": "Feature", "properties": { '
+    head = np.where(
+        has_geom,
+        np.where(
+            multi,
+            ' }, "geometry": { "type": "MultiPolygon", "coordinates": [ [ [ ',
+            ' }, "geometry": { "type": "Polygon", "coordinates": [ [ ',
+        ),
+        ' }, "geometry": null }',
+    ).astype(object)
+    props[:, -1] = props[:, -1] + head
+    # vertices, rounded, exterior rings counter-clockwise (RFC 7946)
+    polys, owner = shapely.get_parts(geoms[has_geom], return_index=True)
+    owner = np.flatnonzero(has_geom)[owner]
+    polys = shapely.orient_polygons(polys, exterior_cw=False)
+    rings, ring_poly = shapely.get_rings(polys, return_index=True)
+    xy, vertex_ring = shapely.get_coordinates(rings, return_index=True)
+    xy = np.round(xy, FLOAT_DECIMALS) + 0.0  # + 0.0: no "-0.0"
+    vertex_feature = owner[ring_poly[vertex_ring]]
+    nv = len(xy)
+    after = np.full(nv, ", ", dtype=object)
+    if nv:
+        end_ring = np.r_[vertex_ring[1:] != vertex_ring[:-1], True]
+        vertex_poly = ring_poly[vertex_ring]
+        end_poly = np.r_[vertex_poly[1:] != vertex_poly[:-1], True]
+        end_feature = np.r_[vertex_feature[1:] != vertex_feature[:-1], True]
+        after[end_ring] = " ], [ "
+        after[end_poly] = " ] ], [ [ "
+        after[end_feature] = np.where(multi[vertex_feature[end_feature]], " ] ] ] } }", " ] ] } }")
+    vertices = "[ " + _texts(xy[:, 0]) + ", " + _texts(xy[:, 1]) + " ]" + after
+    # features end on a line of their own
+    line_end = np.full(n, ",\n", dtype=object)
+    if last and n:
+        line_end[-1] = "\n"
+    if nv:
+        vertices[end_feature] = vertices[end_feature] + line_end[vertex_feature[end_feature]]
+    props[~has_geom, -1] = props[~has_geom, -1] + line_end[~has_geom]
+    # each feature's properties go just before its first vertex
+    m = props.shape[1]
+    pieces = np.empty(n * m + nv, dtype=object)
+    first_vertex = np.searchsorted(vertex_feature, np.arange(n))
+    starts = first_vertex + m * np.arange(n)  # where each feature's properties begin
+    pieces[(starts[:, None] + np.arange(m)).ravel()] = props.ravel()
+    pieces[np.arange(nv) + m * (vertex_feature + 1)] = vertices
+    return "".join(pieces.tolist())
 
 
 def sha256_file(path: str | os.PathLike, chunk_bytes: int = 1 << 20) -> str:

@@ -5,18 +5,23 @@ FlatGeobuf, CSV with coordinates), read back with DuckDB and GDAL (pyogrio)."""
 from __future__ import annotations
 
 import csv
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.io import (
     FORMULA_PREFIXES,
     neutralise_formulas,
     round_array,
+    round_floats,
     write_csv,
     write_flatgeobuf,
+    write_geojson,
     write_geopackage,
     write_geoparquet,
     write_parquet,
@@ -146,6 +151,12 @@ def test_round_array_keeps_significant_digits_and_six_decimals():
     rel = np.abs(round_array(v) - v) / np.abs(v)
     assert rel.max() <= 5e-7 * (1 + 1e-9)
     assert np.array_equal(round_array(round_array(v)), round_array(v))  # idempotent
+    # huge values have nothing to round: kept, never turned into infinity
+    big = np.array([1e308, -1.7e302, 1.2345678901234567e17, 9.87654321e14])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = round_array(big)
+    assert got[:3].tolist() == big[:3].tolist() and got[3] == 987654321000000.0
 
 
 def test_csv_keeps_significant_digits_and_types_timestamps(tmp_path):
@@ -291,3 +302,185 @@ def test_a_run_exports_tables_gis_tools_open(small_demo, tmp_path):
         assert pd.api.types.is_datetime64_any_dtype(parquet[S.LATEST_EVENT])
         assert pd.api.types.is_datetime64_any_dtype(gpkg[S.LATEST_EVENT])
         assert csv[S.LATEST_EVENT].dropna().str.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ").all()
+
+
+@pytest.mark.parametrize(("driver", "ext"), [("GPKG", "gpkg"), ("FlatGeobuf", "fgb")])
+def test_arrow_writer_gives_the_bytes_of_the_feature_writer(tmp_path, driver, ext):
+    import pyogrio
+
+    from pipeline.io import GPKG_LAST_CHANGE, _ogr_ready, _write_ogr
+
+    gdf, _ = _cells_gdf()
+    n = len(gdf)
+    gdf["flag"] = np.arange(n) % 2 == 0
+    gdf["label"] = np.where(gdf["flag"], "=x", None)
+    gdf["mixed"] = np.array([1, "a"] * n, dtype=object)[:n]
+    gdf["kind"] = pd.Categorical(np.array(["x", "y"] * n)[:n])
+    gdf["count"] = pd.array(np.where(gdf["flag"], 3, None), dtype="Int64")
+    gdf.loc[gdf.index[::3], "density"] = np.nan
+    ready = _ogr_ready(gdf)
+    previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": GPKG_LAST_CHANGE})
+    try:
+        _write_ogr(ready, tmp_path / f"a.{ext}", layer="t", driver=driver)
+        pyogrio.write_dataframe(
+            ready, tmp_path / f"b.{ext}", layer="t", driver=driver, promote_to_multi=True
+        )
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
+    assert (tmp_path / f"a.{ext}").read_bytes() == (tmp_path / f"b.{ext}").read_bytes()
+    back = pyogrio.read_dataframe(tmp_path / f"a.{ext}")
+    assert back["count"].isna().sum() == (~gdf["flag"]).sum()
+
+
+def _awkward_polygons():
+    """Cells across the antimeridian, a polygon with a hole, a missing geometry; every dtype."""
+    gdf, cells = _cells_gdf()
+    n = len(gdf)
+    geoms = gdf.geometry.to_numpy().copy()
+    geoms[1] = shapely.Polygon(
+        shapely.box(0, 0, 1, 1).exterior.coords[::-1],  # clockwise: RFC 7946 wants it turned
+        [shapely.box(0.2, 0.2, 0.4, 0.4).exterior.coords],
+    )
+    geoms[2] = None
+    gdf = gdf.set_geometry(geoms)
+    rng = np.random.default_rng(3)
+    gdf["x"] = rng.normal(size=n) * 10.0 ** rng.integers(-12, 12, n)
+    gdf.loc[gdf.index[::4], "x"] = np.nan
+    gdf["x"] = gdf["x"].where(gdf.index != gdf.index[3], -0.0)
+    gdf["flag"] = np.arange(n) % 3 == 0
+    gdf["count"] = pd.array(np.where(gdf["flag"], 7, None), dtype="Int64")
+    gdf["small"] = np.arange(n, dtype="int8")
+    texts = ['a"b', "back\\slash", "tab\there", "nl\ncr\r", "\x01", "é 😀", "\u2028", "/", "=1+2"]
+    gdf["note"] = [texts[i % len(texts)] if i % 5 else None for i in range(n)]
+    gdf["kind"] = pd.Categorical(np.array(["x", "y"] * n)[:n])
+    gdf["when"] = gdf["when"].where(gdf.index % 4 != 1)
+    return gdf, cells
+
+
+def test_geojson_reads_back_as_gdals_own_writer_gives_it(tmp_path):
+    import json
+
+    import pyogrio
+
+    gdf, _ = _awkward_polygons()
+    path = write_geojson(gdf, tmp_path / "scores.geojson")
+    gdal = tmp_path / "gdal.geojson"
+    round_floats(gdf).to_file(
+        gdal, driver="GeoJSON", engine="pyogrio", RFC7946="YES", COORDINATE_PRECISION=6
+    )
+    ours, theirs = json.loads(path.read_text("utf-8")), json.loads(gdal.read_text("utf-8"))
+    assert ours["type"] == "FeatureCollection"
+    assert len(ours["features"]) == len(theirs["features"]) == len(gdf)
+    for a, b in zip(ours["features"], theirs["features"], strict=True):
+        assert a["geometry"] == b["geometry"]  # rounded alike, rings turned alike
+        assert a["properties"] == b["properties"]
+    assert path.read_text("utf-8").count("\n") == len(gdf) + 6  # a feature per line
+    back = pyogrio.read_dataframe(path)
+    assert back["cell"].astype("uint64").tolist() == gdf["cell"].tolist()
+    again = write_geojson(gdf, tmp_path / "again.geojson")
+    assert again.read_bytes() == path.read_bytes()
+
+
+def test_geojson_floats_are_the_csvs_text_and_missing_values_are_null(tmp_path):
+    import json
+
+    gdf, _ = _awkward_polygons()
+    gdf["x"] = gdf["x"].where(gdf.index != gdf.index[5], np.inf)
+    path = write_geojson(gdf, tmp_path / "s.geojson")
+    csv_x = pd.read_csv(write_csv(gdf.drop(columns="geometry"), tmp_path / "s.csv"), dtype=str)
+    text = path.read_text("utf-8")
+    props = [f["properties"] for f in json.loads(text)["features"]]
+    assert [p["x"] for p in props][5] is None  # JSON has no infinity
+    assert props[3]["x"] == 0.0
+    for want, line in zip(csv_x["x"], text.split("\n")[4:], strict=False):
+        if isinstance(want, str) and want not in ("inf", "-0.0"):
+            assert f'"x": {want},' in line
+    assert all(p["count"] in (7, None) for p in props)
+    assert "NaN" not in text and "Infinity" not in text
+
+
+def test_geojson_of_points_goes_through_gdal(tmp_path):
+    import geopandas as gpd
+    import pyogrio
+
+    pts = gpd.GeoDataFrame(
+        {"v": [1.5, np.nan]}, geometry=shapely.points([[1, 2], [3, 4]]), crs="EPSG:4326"
+    )
+    back = pyogrio.read_dataframe(write_geojson(pts, tmp_path / "p.geojson"))
+    assert back.geometry.geom_type.tolist() == ["Point", "Point"]
+
+
+def _pandas_csv(frame, path, monkeypatch):
+    import pipeline.io as io
+
+    with monkeypatch.context() as m:
+        m.setattr(io, "_csv_fast_path", lambda frame: False)
+        return write_csv(frame, path).read_bytes()
+
+
+def _awkward_table(n: int = 30) -> pd.DataFrame:
+    rng = np.random.default_rng(5)
+    texts = ["plain", "a,b", 'say "hi"', "two\nlines", "é😀", "", " lead", "=1+2", "-3", None]
+    x = rng.normal(size=n) * 10.0 ** rng.integers(-12, 17, n)
+    x[::5] = np.nan
+    x[1], x[2], x[3] = np.inf, -np.inf, -0.0
+    return pd.DataFrame(
+        {
+            "cell": np.arange(n, dtype="uint64") + np.uint64(2**63 - 40),
+            "x": x,
+            "k": np.arange(n, dtype="int8") - 5,
+            "flag": np.arange(n) % 2 == 0,
+            "count": pd.array(np.where(np.arange(n) % 3 == 0, None, 4), dtype="Int64"),
+            "maybe": pd.array(np.where(np.arange(n) % 4 == 0, None, True), dtype="boolean"),
+            "note": [texts[i % len(texts)] for i in range(n)],
+            "text": pd.Series([texts[i % 7] for i in range(n)], dtype="str"),
+            "kind": pd.Categorical(np.where(np.arange(n) % 6 == 0, None, "a,b")),
+            "mixed": np.array([1, "x", 2.5, None, True] * n, dtype=object)[:n],
+            "share": pd.array(np.where(np.arange(n) % 4 == 1, None, x / 3), dtype="Float64"),
+            "big": pd.array(np.where(np.arange(n) % 5 == 2, None, 2**64 - 1), dtype="UInt64"),
+            "when": pd.date_range("2024-01-01", periods=n, freq="h", tz="UTC"),
+        }
+    )
+
+
+def test_csv_fast_path_writes_the_bytes_pandas_writes(tmp_path, monkeypatch):
+    from pipeline.io import _csv_fast_path
+
+    frame = _awkward_table()
+    assert _csv_fast_path(frame.drop(columns="when"))  # text by then (ISO 8601)
+    ours = write_csv(frame, tmp_path / "a.csv").read_bytes()
+    assert ours == _pandas_csv(frame, tmp_path / "b.csv", monkeypatch)
+    assert b'"two\nlines"' in ours and b'"say ""hi"""' in ours
+    # a carriage return switches the file to CRLF, and the cell is quoted
+    frame.loc[4, "note"] = "cr\rhere"
+    ours = write_csv(frame, tmp_path / "c.csv").read_bytes()
+    assert ours == _pandas_csv(frame, tmp_path / "d.csv", monkeypatch)
+    assert b'"cr\rhere"' in ours and ours.endswith(b"\r\n")
+    # one column, a naive timestamp: pandas writes those
+    assert not _csv_fast_path(frame[["x"]])
+    assert not _csv_fast_path(frame.assign(t=pd.Timestamp("2024-01-01")))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    texts=st.lists(st.one_of(st.none(), st.text(max_size=6)), min_size=1, max_size=12),
+    floats=st.lists(
+        st.one_of(st.floats(-1e300, 1e300), st.sampled_from([np.nan, np.inf, -np.inf])),
+        min_size=12,
+        max_size=12,
+    ),
+)
+def test_csv_fast_path_matches_pandas_on_any_text_and_float(tmp_path_factory, texts, floats):
+    import pipeline.io as io
+
+    frame = pd.DataFrame({"t": texts, "f": floats[: len(texts)]})
+    tmp = tmp_path_factory.mktemp("csv")
+    ours = write_csv(frame, tmp / "a.csv").read_bytes()
+    original = io._csv_fast_path
+    io._csv_fast_path = lambda frame: False
+    try:
+        theirs = write_csv(frame, tmp / "b.csv").read_bytes()
+    finally:
+        io._csv_fast_path = original
+    assert ours == theirs

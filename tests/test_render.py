@@ -218,6 +218,48 @@ def test_preview_png(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["p.png"]
 
 
+def test_preview_fills_cells_by_class_and_keeps_land_holes_open(tmp_path):
+    import matplotlib.image as mpimg
+
+    from pipeline.grid import cells_to_latlng, grid_disk_cells
+
+    # the east cluster above the legend's corner
+    centres = points_to_cells(np.array([-30.0, -20.0]), np.array([10.0, 16.0]), 5)
+    cells = np.unique(grid_disk_cells(centres, 6))
+    data = sample_map_data(cells=cells, n_seizures=0, n_events=0, n_periods=0)
+    scores, sorted_ = sorted_cells(data.scores, "scores")
+    lat, lon = cells_to_latlng(sorted_)
+    labels = list(data.class_labels)
+    scores["observed"] = ~((lon > -20.3) & (lat > 15.7))  # part of the east cluster: no data
+    scores[S.RISK_CLASS] = np.where(lon < -25, labels[0], labels[-1])
+    data.scores = scores
+    # land everywhere but a lake between the clusters: only the lake shows the sea colour
+    data.basemap = gpd.GeoDataFrame(
+        geometry=[shapely.box(-60, -30, 10, 50).difference(shapely.box(-26, 8, -24, 12))],
+        crs="EPSG:4326",
+    )
+    colours = ("#ff0000", "#00ff00", "#00ff00", "#00ff00", "#0000ff")
+    opts = RenderOptions(class_colors=colours)
+    path = write_preview_png(data, tmp_path / "p.png", title="t", options=opts)
+    img = mpimg.imread(path)[..., :3]
+
+    def share(hex_colour, tol=0.03):
+        rgb = np.array([int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)])
+        return (np.abs(img - rgb).max(axis=-1) < tol).mean()
+
+    land, sea = np.array([0xEC, 0xEF, 0xF1]) / 255, np.array([0xCF, 0xE3, 0xEF]) / 255
+    over_land = [0.85 * np.array(c) + 0.15 * land for c in ([1, 0, 0], [0, 0, 1])]
+    grey = 0.85 * np.array([0xBD] * 3) / 255 + 0.15 * land
+    for rgb in [*over_land, grey]:
+        hit = (np.abs(img - rgb).max(axis=-1) < 0.03).mean()
+        assert hit > 0.004, (rgb, hit)
+    assert share("#cfe3ef") > 0.01, "the lake in the land polygon was filled"
+    assert share("#eceff1") > 0.2
+    assert np.abs(img - sea).max(axis=-1).min() < 0.03
+    again = write_preview_png(data, tmp_path / "q.png", title="t", options=opts)
+    assert again.read_bytes() == path.read_bytes()
+
+
 def test_sample_cells_are_distinct():
     cells = sample_cells(500)
     assert cells.size == 500 and np.unique(cells).size == 500
@@ -821,6 +863,16 @@ def test_basemap_scales_and_their_share_of_the_page():
         _html(data, options=RenderOptions(basemap="25m"))
 
 
+@pytest.mark.parametrize("scale", ["110m", "50m", "10m"])
+def test_bundled_basemap_text_is_the_literal_of_its_parsed_topology(scale):
+    from pipeline.render._escaping import to_js
+    from pipeline.render._payload import basemap_js, basemap_payload
+
+    assert basemap_js(None, scale) == to_js(basemap_payload(None, scale))
+    own = gpd.GeoDataFrame(geometry=[shapely.box(-30, 5, -20, 15)], crs="EPSG:4326")
+    assert basemap_js(own, scale) == to_js(basemap_payload(own, scale))
+
+
 @pytest.mark.parametrize("scale", ["110m", "50m"])
 def test_preview_land_is_unwrapped_across_the_antimeridian(scale):
     from pipeline.render._payload import basemap_topology
@@ -911,3 +963,59 @@ def test_render_config_options_are_checked_with_the_valid_choices(tmp_path, key,
     ok.write_text("inputs:\n  seizures: [{path: s.csv}]\n")
     render = load_config(ok).render
     assert (render.classes, render.basemap, render.flatgeobuf) == ("quantile", "50m", True)
+
+
+def test_timeline_payload_is_the_pivot_of_the_timeline():
+    from pipeline.render._slider import timeline_payload
+
+    rng = np.random.default_rng(8)
+    cells = np.sort(sample_cells(60))
+    extra = sample_cells(70)[60:]  # rows of cells the layer does not show
+    months = ["2024-03", "2023-12", "2024-01"]
+    rows = pd.DataFrame(
+        {
+            S.CELL: np.concatenate([rng.choice(cells, 150), extra]),
+            S.PERIOD: pd.Categorical(rng.choice(months, 150 + extra.size)),
+            S.RISK: rng.uniform(0, 100, 150 + extra.size).round(3),
+            "class": rng.integers(0, 5, 150 + extra.size).astype("float64"),
+            "present_data_factors": rng.choice(["sar_mean,gap_events", None], 150 + extra.size),
+        }
+    )
+    rows.loc[::7, S.RISK] = np.nan
+    rows.loc[::11, "class"] = np.nan
+    got = timeline_payload(rows, cells)
+    periods = sorted(months)
+    assert got["periods"] == periods
+    frame = rows.assign(period=rows[S.PERIOD].astype(str))
+    want = (
+        frame.pivot_table(index=S.CELL, columns="period", values=S.RISK, aggfunc="mean")
+        .reindex(index=cells, columns=periods)
+        .to_numpy()
+        .T
+    )
+    risk = np.array(got["risk"], dtype="float64")  # None -> nan
+    np.testing.assert_array_equal(np.isnan(risk), np.isnan(want))
+    np.testing.assert_allclose(risk[~np.isnan(risk)], np.round(want[~np.isnan(want)], 1))
+    first = frame.drop_duplicates([S.CELL, "period"]).pivot(
+        index=S.CELL, columns="period", values="class"
+    )
+    want_cls = first.reindex(index=cells, columns=periods).fillna(-1).to_numpy().T
+    assert np.array_equal(np.array(got["cls"]), want_cls)
+    firsts = frame.groupby("period", observed=True)["present_data_factors"].apply(
+        lambda s: "" if s.iloc[0] is None else s.iloc[0]
+    )
+    assert got["present"] == [
+        ", ".join(x.replace("_", " ") for x in firsts[p].split(",") if x) for p in periods
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "a", "a\n", "a\n\n", "x\r\ny\rz\r\n", 'var p = {"a": [1, {"b": "}}"}]};', "\n"],
+)
+def test_verbatim_macro_text_is_what_jinja_would_give(text):
+    from branca.element import Element
+
+    from pipeline.render._layers import _Verbatim
+
+    assert _Verbatim(text).render() == Element(text).render()

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import folium
 import numpy as np
-from branca.element import Element
+from branca.element import Element, Figure, MacroElement
 from folium.map import Layer
 from folium.plugins import HeatMap
 from jinja2 import Template
@@ -30,7 +30,51 @@ class OfflineMap(InlineAssetsMixin, folium.Map):
         super().render(**kwargs)
 
 
-class PayloadLayer(InlineAssetsMixin, Layer):
+class _Verbatim(Element):
+    """Rendered text placed in the page as it is.
+
+    branca's ``MacroElement.render`` wraps each rendered macro in ``Element(text)``, which
+    compiles the text as a Jinja template: the lexer then scans the whole payload (a second
+    for 10 MB).  This gives the bytes Jinja gives for text without Jinja syntax (line
+    endings as LF, one trailing newline dropped) without compiling it; payload text
+    never holds Jinja syntax (:func:`~pipeline.render._escaping.escape_text`).
+    """
+
+    def __init__(self, text: str):
+        super().__init__()
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        self._text = text[:-1] if text.endswith("\n") else text
+
+    def render(self, **kwargs) -> str:
+        """Return the text."""
+        return self._text
+
+
+class VerbatimMacroElement(MacroElement):
+    """A ``MacroElement`` whose rendered macros go into the page as :class:`_Verbatim`.
+
+    Put it after folium's classes among the bases (``class X(Layer, VerbatimMacroElement)``):
+    their ``render`` (adding the layer to the map, the includes) still runs, then this one
+    replaces branca's.
+    """
+
+    def render(self, **kwargs):
+        """Add the rendered macros to the figure's parts, then render the children."""
+        figure = self.get_root()
+        if not isinstance(figure, Figure):
+            raise TypeError(f"{type(self).__name__} must be inside a branca Figure to render")
+        macros = self._template.module.__dict__
+        for part in ("header", "html", "script"):
+            macro = macros.get(part)
+            if macro is not None:
+                getattr(figure, part).add_child(
+                    _Verbatim(macro(self, kwargs)), name=self.get_name()
+                )
+        for element in self._children.values():
+            element.render(**kwargs)
+
+
+class PayloadLayer(InlineAssetsMixin, Layer, VerbatimMacroElement):
     """An overlay that route_risk.js draws from one JavaScript literal, ``payload``."""
 
     #: folium's element name, the prefix of the layer's JavaScript variable.
@@ -112,7 +156,7 @@ class HeatMapLayer(InlineAssetsMixin, HeatMap):
     inline_js = [("leaflet_heat", "leaflet-heat/leaflet-heat.js")]
 
 
-class HtmlBlock(folium.MacroElement):
+class HtmlBlock(VerbatimMacroElement):
     """A fixed block of HTML in the page body (title, footer, legend); text pre-escaped."""
 
     _template = Template("{% macro html(this, kwargs) %}{{ this.markup }}{% endmacro %}")
@@ -123,7 +167,7 @@ class HtmlBlock(folium.MacroElement):
         self.markup = markup
 
 
-class MapScript(folium.MacroElement):
+class MapScript(VerbatimMacroElement):
     """A snippet of the map script that calls the route-risk runtime (no data text).
 
     ``parts`` are code strings and elements; an element stands for its JavaScript name, read

@@ -32,7 +32,7 @@ from ._legend import legend_markup
 from ._model import MapData, RenderOptions
 from ._panels import panel_label, panel_markup
 from ._payload import (
-    basemap_payload,
+    basemap_js,
     emerging_payload,
     event_payload,
     lanes_payload,
@@ -115,7 +115,7 @@ def build_map(
     if tiles is not None:
         tiles.add_to(m)
     BasemapLayer(
-        to_js(basemap_payload(data.basemap, options.basemap)),
+        basemap_js(data.basemap, options.basemap),
         escape_text("Basemap (coast, borders)"),
     ).add_to(m)
     if data.lanes is not None and len(data.lanes):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import logging
@@ -17,7 +18,7 @@ from ..classes import CLASS_METHODS, class_labels_for, risk_class_breaks
 from ..errors import InputError
 from ..grid import cell_area_km2, cells_resolutions, cells_to_latlng, to_cells
 from ._assets import ASSETS
-from ._escaping import escape_many, escape_text
+from ._escaping import escape_many, escape_text, to_js
 from ._legend import (
     BLUES,
     CATEGORICAL,
@@ -221,17 +222,30 @@ def map_classes(data: MapData, method: str) -> MapData:
     return replace(data, scores=scores, class_breaks=breaks.tolist(), class_labels=labels)
 
 
-def risk_payload(data: MapData, scores: pd.DataFrame, cells: np.ndarray, options) -> dict:
-    """Column arrays for the risk layer and its explain card (strings escaped)."""
-    n = len(scores)
-    labels = list(data.class_labels)
-    observed = bool_column(scores, OBSERVED, n)
+def class_codes(scores: pd.DataFrame, labels) -> np.ndarray:
+    """Return each cell's class as an index into ``labels``, -1 for a no-data cell.
+
+    Raises
+    ------
+    InputError
+        If an observed cell's ``risk_class`` is not one of ``labels``.
+    """
+    labels = list(labels)
+    observed = bool_column(scores, OBSERVED, len(scores))
     codes = pd.Index(labels).get_indexer(scores[S.RISK_CLASS].astype(object)).astype("int64")
     unknown = (codes < 0) & scores[S.RISK_CLASS].notna().to_numpy() & observed
     if unknown.any():
         bad = scores[S.RISK_CLASS].to_numpy()[np.flatnonzero(unknown)[0]]
         raise InputError(f"scores column {S.RISK_CLASS!r} has {bad!r}; expected one of {labels!r}")
-    codes = np.where(observed, codes, -1)
+    return np.where(observed, codes, -1)
+
+
+def risk_payload(data: MapData, scores: pd.DataFrame, cells: np.ndarray, options) -> dict:
+    """Column arrays for the risk layer and its explain card (strings escaped)."""
+    n = len(scores)
+    labels = list(data.class_labels)
+    observed = bool_column(scores, OBSERVED, n)
+    codes = class_codes(scores, labels)
     factors = []
     for f in data.factors:
         contrib = f.name + S.CONTRIB_SUFFIX
@@ -726,13 +740,32 @@ def basemap_topology(scale: str = "50m") -> dict:
     InputError
         If ``scale`` is not one of :data:`BASEMAP_SCALES`.
     """
+    return json.loads(_topology_text(scale))
+
+
+def basemap_js(basemap: gpd.GeoDataFrame | None, scale: str = "50m") -> str:
+    """Return :func:`basemap_payload` as a JavaScript literal (:func:`to_js`).
+
+    The bundled topology files are compact JSON already, so their text is used as it is
+    (the bytes ``to_js`` gives after parsing them, which a test checks) instead of being
+    parsed and serialised again on every run.
+    """
+    if basemap is not None:
+        return to_js(basemap_payload(basemap, scale))
+    text = '{"topology":' + _topology_text(scale).strip() + "}"
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+@functools.cache
+def _topology_text(scale: str) -> str:
+    """Return the text of the bundled topology file at ``scale`` (read once per process)."""
     if scale not in BASEMAP_SCALES:
         raise InputError(f"basemap must be one of {list(BASEMAP_SCALES)!r}, got {scale!r}")
     path = ASSETS / "world-atlas" / f"countries-{scale}.json"
     if not path.exists():  # the 1:10m file is stored gzipped (3.6 MB -> 0.9 MB in the package)
         with gzip.open(path.with_name(path.name + ".gz"), "rt", encoding="utf-8") as f:
-            return json.load(f)
-    return json.loads(path.read_text("utf-8"))
+            return f.read()
+    return path.read_text("utf-8")
 
 
 def basemap_payload(basemap: gpd.GeoDataFrame | None, scale: str = "50m") -> dict:

@@ -1,4 +1,9 @@
-"""The static PNG preview of the risk map."""
+"""The static PNG preview of the risk map.
+
+The cells and the land are drawn as one matplotlib collection each, built from vertex
+arrays (shapely's coordinate functions), not as one patch object per polygon: 40,000
+cells take well under a second instead of ~10 s through ``GeoSeries.plot``.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +18,8 @@ from ._legend import NO_DATA_COLOUR, class_colours, format_number
 from ._model import MapData, RenderOptions
 from ._payload import (
     basemap_topology,
+    class_codes,
     map_classes,
-    risk_payload,
     sorted_cells,
     validate_classes,
     view_bounds,
@@ -62,17 +67,30 @@ def _topology_land(topology: dict) -> gpd.GeoSeries:
     return gpd.GeoSeries(polys, crs="EPSG:4326")
 
 
-def _in_view(geoms: np.ndarray, centre: float) -> np.ndarray:
-    """Move every vertex by whole turns into ``[centre - 180, centre + 180)``.
+def _rings_path(polygons: np.ndarray, centre: float | None = None):
+    """Return polygons (holes included) as one compound matplotlib ``Path``.
 
-    The two halves of a cell split at the antimeridian then lie side by side around an
-    area across it (a shift per geometry would not do: such a cell's centroid is near 0°).
+    Exteriors are oriented counter-clockwise and holes clockwise, so the filled area is
+    the union of the polygons under either fill rule, and neighbours that share an edge
+    leave no seam.  With ``centre``, every vertex is moved by whole turns into
+    ``[centre - 180, centre + 180)``: the two halves of a cell split at the antimeridian
+    then lie side by side around an area across it (a shift per polygon would not do:
+    such a cell's centroid is near 0°).
     """
     import shapely
+    from matplotlib.path import Path as MplPath
 
-    return shapely.transform(
-        geoms, lambda xy: np.column_stack([wrap_lon(xy[:, 0], centre), xy[:, 1]])
-    )
+    rings = shapely.get_rings(shapely.orient_polygons(polygons, exterior_cw=False))
+    xy, ring = shapely.get_coordinates(rings, return_index=True)
+    if centre is not None:
+        xy[:, 0] = wrap_lon(xy[:, 0], centre)
+    codes = np.full(len(xy), MplPath.LINETO, dtype=MplPath.code_type)
+    if len(xy):
+        first = np.r_[True, ring[1:] != ring[:-1]]
+        last = np.r_[ring[1:] != ring[:-1], True]
+        codes[first] = MplPath.MOVETO
+        codes[last & ~first] = MplPath.CLOSEPOLY
+    return MplPath(xy, codes)
 
 
 def write_preview_png(
@@ -106,21 +124,25 @@ def write_preview_png(
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
+    import shapely
+    from matplotlib.collections import PathCollection
     from matplotlib.patches import Patch
+    from matplotlib.transforms import Affine2D
 
     validate_classes(data)
     data = map_classes(data, options.classes)
     scores, cells = sorted_cells(data.scores, "scores")
-    payload_codes = risk_payload(
-        MapData(scores, [], data.class_breaks, data.class_labels), scores, cells, options
-    )["cls"]
+    codes = class_codes(scores, data.class_labels)
     colours = np.array(class_colours(len(data.class_labels), options) + [NO_DATA_COLOUR])
-    gdf = cells_to_geodataframe(cells)
     view = view_bounds(cells)
     centre = 0.5 * (view[0][1] + view[1][1])
-    # cells split at the antimeridian: both halves beside each other, around the area
-    gdf = gdf.set_geometry(_in_view(gdf.geometry.to_numpy(), centre))
-    face = colours[np.asarray(payload_codes)]  # -1 picks the trailing no-data colour
+    # one compound path per class: a few paths to draw instead of one patch per cell
+    parts, owner = shapely.get_parts(
+        cells_to_geodataframe(cells).geometry.to_numpy(), return_index=True
+    )
+    part_codes = codes[owner]
+    shown = np.unique(part_codes)
+    cell_paths = [_rings_path(parts[part_codes == k], centre) for k in shown]
     fig, ax = plt.subplots(figsize=(10, 6.5), dpi=dpi)
     try:
         ax.set_facecolor("#cfe3ef")
@@ -128,16 +150,22 @@ def write_preview_png(
             land = data.basemap.to_crs("EPSG:4326").geometry
         else:
             land = _topology_land(basemap_topology(options.basemap))
-        import shapely
-
-        base = land.to_numpy()
-        copies = np.concatenate(
-            [shapely.transform(base, lambda xy, s=s: xy + [s, 0.0]) for s in (-360.0, 0.0, 360.0)]
+        base = _rings_path(shapely.get_parts(land.to_numpy()))
+        shifted = [base.transformed(Affine2D().translate(s, 0.0)) for s in (-360.0, 0.0, 360.0)]
+        ax.add_collection(
+            PathCollection(shifted, facecolors="#eceff1", edgecolors="#8d99a6", linewidths=0.5)
         )
-        gpd.GeoSeries(copies).plot(ax=ax, color="#eceff1", edgecolor="#8d99a6", linewidth=0.5)
-        if len(gdf):
-            gdf.plot(ax=ax, color=face, edgecolor="none", alpha=0.85)
-            x0, y0, x1, y1 = gdf.total_bounds
+        ax.autoscale_view()
+        if len(parts):
+            ax.add_collection(
+                # a code of -1 (no data) picks the trailing no-data colour
+                PathCollection(
+                    cell_paths, facecolors=colours[shown], edgecolors="none", alpha=0.85
+                ),
+                autolim=False,
+            )
+            vertices = np.vstack([p.vertices for p in cell_paths])
+            (x0, y0), (x1, y1) = vertices.min(axis=0), vertices.max(axis=0)
             pad = max(x1 - x0, y1 - y0, 0.5) * 0.08
             ax.set_xlim(x0 - pad, x1 + pad)
             ax.set_ylim(max(y0 - pad, -90), min(y1 + pad, 90))

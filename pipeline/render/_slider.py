@@ -14,6 +14,26 @@ TIMELINE_CLASS = "class"
 PRESENT_DATA_FACTORS = "present_data_factors"
 
 
+def _text_codes(column: pd.Series, missing: str = "nan") -> tuple[np.ndarray, list[str]]:
+    """Return codes into the distinct texts of a column (``str`` of each value; ``missing``).
+
+    Only the distinct values are turned into text (through a categorical's codes, or
+    :func:`pandas.factorize`): converting half a million rows to text takes a second.
+    Only the texts that occur are returned.
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        raw = column.cat.codes.to_numpy().astype("int64")
+        values = list(column.cat.categories)
+    else:
+        raw, uniques = pd.factorize(column)
+        values = list(uniques)
+    names = [str(v) for v in values] + [missing]
+    raw = np.where(raw < 0, len(names) - 1, raw)
+    merged, texts = pd.factorize(np.array(names, dtype=object))  # 1 and "1" are one text
+    used, codes = np.unique(merged[raw], return_inverse=True)
+    return codes.ravel(), [str(texts[k]) for k in used.tolist()]
+
+
 def timeline_payload(timeline: pd.DataFrame | None, cells: np.ndarray) -> dict | None:
     """Return the slider's months and, per month, the risk and class of each of ``cells``.
 
@@ -40,20 +60,27 @@ def timeline_payload(timeline: pd.DataFrame | None, cells: np.ndarray) -> dict |
     if timeline is None or not len(timeline):
         return None
     S.require_columns(timeline, [S.CELL, S.PERIOD, S.RISK], "timeline")
-    frame = pd.DataFrame(
-        {
-            "cell": to_cells(timeline[S.CELL].to_numpy()),
-            "period": timeline[S.PERIOD].astype(str).to_numpy(),
-            "risk": pd.to_numeric(timeline[S.RISK], errors="coerce").to_numpy(),
-        }
+    # One flat (period, cell) index per row, then sums and counts by np.bincount: a pivot
+    # table of half a million rows takes a second, this a few hundredths.
+    period_codes, period_names = _text_codes(timeline[S.PERIOD])
+    periods = sorted(period_names)
+    rank = np.empty(len(periods), dtype="int64")
+    rank[np.argsort(np.asarray(period_names, dtype=object))] = np.arange(len(periods))
+    p = rank[period_codes]
+    c = pd.Index(np.asarray(cells, dtype="uint64")).get_indexer(
+        to_cells(timeline[S.CELL].to_numpy())
     )
-    index = pd.Index(cells, name="cell")
-    wide = frame.pivot_table(
-        index="cell", columns="period", values="risk", aggfunc="mean", dropna=False
-    ).reindex(index)
-    periods = sorted(frame["period"].unique())
-    wide = wide.reindex(columns=periods)
-    matrix = np.round(wide.to_numpy(dtype="float64").T, 1)
+    n_cells = len(cells)
+    keep = c >= 0
+    flat = p[keep] * n_cells + c[keep]
+    risk = pd.to_numeric(timeline[S.RISK], errors="coerce").to_numpy(dtype="float64")[keep]
+    valid = ~np.isnan(risk)
+    size = len(periods) * n_cells
+    sums = np.bincount(flat[valid], weights=risk[valid], minlength=size)
+    counts = np.bincount(flat[valid], minlength=size)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+    matrix = np.round(mean.reshape(len(periods), n_cells), 1)
     risk_rows = matrix.astype(object)
     risk_rows[np.isnan(matrix)] = None
     out: dict = {
@@ -64,31 +91,24 @@ def timeline_payload(timeline: pd.DataFrame | None, cells: np.ndarray) -> dict |
         "present": [""] * len(periods),
     }
     if TIMELINE_CLASS in timeline.columns:
-        frame["cls"] = pd.to_numeric(timeline[TIMELINE_CLASS], errors="coerce").to_numpy()
-        cls = (
-            frame.drop_duplicates(["cell", "period"])
-            .pivot(index="cell", columns="period", values="cls")
-            .reindex(index)
-            .reindex(columns=periods)
-            .fillna(-1)
-            .to_numpy(dtype="int64")
-            .T
-        )
-        out["cls"] = cls.tolist()
+        # the class of the first row of a cell and month; -1 where there is none
+        cls_values = pd.to_numeric(timeline[TIMELINE_CLASS], errors="coerce").to_numpy()[keep]
+        seen, first = np.unique(flat, return_index=True)
+        cls = np.full(size, -1.0)
+        cls[seen] = cls_values[first]
+        cls = np.where(np.isnan(cls), -1, cls).astype("int64")
+        out["cls"] = cls.reshape(len(periods), n_cells).tolist()
     breaks = timeline.attrs.get("breaks")
     if breaks is not None and out["cls"] is not None:
         out["breaks"] = [float(b) for b in breaks]
     if PRESENT_DATA_FACTORS in timeline.columns:
-        present = (
-            pd.Series(timeline[PRESENT_DATA_FACTORS].fillna("").astype(str).to_numpy())
-            .groupby(frame["period"].to_numpy())
-            .first()
-            .reindex(periods)
-            .fillna("")
-        )
+        codes, names = _text_codes(timeline[PRESENT_DATA_FACTORS], missing="")
+        seen_p, first_p = np.unique(p, return_index=True)
+        present = [""] * len(periods)
+        for k, i in zip(seen_p.tolist(), first_p.tolist(), strict=True):
+            present[k] = names[codes[i]]
         out["present"] = [
-            escape_text(", ".join(p.replace("_", " ") for p in s.split(",") if p))
-            for s in present.tolist()
+            escape_text(", ".join(x.replace("_", " ") for x in s.split(",") if x)) for s in present
         ]
     return out
 

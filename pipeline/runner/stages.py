@@ -1154,7 +1154,14 @@ def export(state: RunState) -> None:
     seizures and events (the cell of each point at the run's resolution); timestamps stay
     timestamps except in the CSV (ISO 8601 UTC text); the CSV adds the cell centre's ``lat``
     and ``lon``, so it maps without an H3 plug-in.
+
+    The files are independent: those written by Arrow and GDAL, which release the GIL, are
+    written by worker threads while this thread formats the CSV, the GeoJSON and the PNG.
+    Each file's bytes do not depend on the order; ``state.outputs`` is filled in a fixed
+    order.
     """
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     import geopandas as gpd
 
     from ..grid import cells_to_geodataframe, cells_to_latlng
@@ -1170,46 +1177,76 @@ def export(state: RunState) -> None:
 
     cfg, ft, scores, staging = state.config, state.features, state.scores, state.staging
     assert ft is not None and scores is not None
-    out = state.outputs
+    res = cfg.area.resolution
     table = _with_cell_keys(scores)
     cells = table[S.CELL].to_numpy(dtype="uint64")
-    lat, lon = cells_to_latlng(cells)
-    flat = table.copy()
-    flat.insert(2, S.LAT, lat)
-    flat.insert(3, S.LON, lon)
-    out["scores_csv"] = write_csv(flat, staging / "scores.csv")
     polygons = cells_to_geodataframe(cells).geometry.to_numpy()
     gdf = gpd.GeoDataFrame(table.reset_index(drop=True), geometry=polygons, crs="EPSG:4326")
-    out["scores_parquet"] = write_geoparquet(gdf, staging / "scores.parquet")
-    out["scores_gpkg"] = write_geopackage(gdf, staging / "scores.gpkg", layer="scores")
-    if cfg.render.flatgeobuf:
-        out["scores_fgb"] = write_flatgeobuf(gdf, staging / "scores.fgb")
-    if cfg.render.geojson:
-        out["scores_geojson"] = write_geojson(gdf, staging / "scores.geojson")
-    out["features"] = write_parquet(_with_cell_keys(ft.table), staging / "features.parquet")
-    res = cfg.area.resolution
-    out["seizures"] = write_parquet(
-        _with_point_cells(state.seizures, res), staging / "seizures.parquet"
-    )
-    if len(state.pings) and isinstance(state.pings, pd.DataFrame):
-        out["pings"] = write_parquet(state.pings, staging / "pings.parquet")
-    elif len(state.pings):  # on disk: written a row group at a time, the same bytes
-        out["pings"] = state.pings.write_parquet(staging / "pings.parquet")
-    if state.events is not None:
-        out["events"] = write_parquet(
-            _with_point_cells(state.events, res), staging / "events.parquet"
+    pings = state.pings
+    written: dict[str, Future | Path] = {}
+    workers = max(1, min(3, (os.cpu_count() or 1) - 1))
+    with ThreadPoolExecutor(workers, thread_name_prefix="export") as pool:
+        written["scores_parquet"] = pool.submit(write_geoparquet, gdf, staging / "scores.parquet")
+        written["scores_gpkg"] = pool.submit(
+            write_geopackage, gdf, staging / "scores.gpkg", layer="scores"
         )
-    if state.evaluation is not None:
-        out["evaluation"] = write_json(staging / "evaluation.json", state.evaluation)
-        if "summary" in state.evaluation and cfg.render.preview_png:
-            from ..evaluate import plot_evaluation
+        if cfg.render.flatgeobuf:
+            written["scores_fgb"] = pool.submit(write_flatgeobuf, gdf, staging / "scores.fgb")
+        written["features"] = pool.submit(
+            write_parquet, _with_cell_keys(ft.table), staging / "features.parquet"
+        )
+        written["seizures"] = pool.submit(
+            write_parquet, _with_point_cells(state.seizures, res), staging / "seizures.parquet"
+        )
+        if len(pings) and isinstance(pings, pd.DataFrame):
+            written["pings"] = pool.submit(write_parquet, pings, staging / "pings.parquet")
+        elif len(pings):  # on disk: written a row group at a time, the same bytes
+            written["pings"] = pool.submit(pings.write_parquet, staging / "pings.parquet")
+        if state.events is not None:
+            written["events"] = pool.submit(
+                write_parquet, _with_point_cells(state.events, res), staging / "events.parquet"
+            )
+        if state.timeline is not None:  # the cell x month table behind the slider
+            written["timeline"] = pool.submit(
+                write_parquet, state.timeline, staging / "timeline.parquet"
+            )
+        # the Python-bound writers, meanwhile, here
+        lat, lon = cells_to_latlng(cells)
+        flat = table.copy()
+        flat.insert(2, S.LAT, lat)
+        flat.insert(3, S.LON, lon)
+        written["scores_csv"] = write_csv(flat, staging / "scores.csv")
+        del flat
+        if cfg.render.geojson:
+            written["scores_geojson"] = write_geojson(gdf, staging / "scores.geojson")
+        if state.evaluation is not None:
+            written["evaluation"] = write_json(staging / "evaluation.json", state.evaluation)
+            if "summary" in state.evaluation and cfg.render.preview_png:
+                from ..evaluate import plot_evaluation
 
-            plot_evaluation(state.evaluation, staging / "evaluation.png")
-            out["evaluation_png"] = staging / "evaluation.png"
-    if state.model_report is not None:
-        out["model_report"] = write_json(staging / "model_report.json", state.model_report)
-    if state.timeline is not None:  # the cell x month table behind the slider
-        out["timeline"] = write_parquet(state.timeline, staging / "timeline.parquet")
+                plot_evaluation(state.evaluation, staging / "evaluation.png")
+                written["evaluation_png"] = staging / "evaluation.png"
+        if state.model_report is not None:
+            written["model_report"] = write_json(staging / "model_report.json", state.model_report)
+    order = (
+        "scores_csv",
+        "scores_parquet",
+        "scores_gpkg",
+        "scores_fgb",
+        "scores_geojson",
+        "features",
+        "seizures",
+        "pings",
+        "events",
+        "evaluation",
+        "evaluation_png",
+        "model_report",
+        "timeline",
+    )
+    for name in order:
+        if name in written:
+            got = written[name]
+            state.outputs[name] = got.result() if isinstance(got, Future) else got
 
 
 STAGE_FUNCTIONS: dict[str, Callable[..., None]] = {
