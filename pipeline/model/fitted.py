@@ -418,17 +418,20 @@ def _statsmodels_refit(
     """
     import warnings
 
-    import statsmodels.api as sm
+    # the GLM module alone: statsmodels.api also imports formulas, graphics and time series
+    # (0.4 s of CPU against 0.15 s)
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_linear_model import GLM
 
     fam = (
-        sm.families.Poisson()
+        families.Poisson()
         if best.family == "poisson"
-        else sm.families.NegativeBinomial(alpha=float(best.alpha or _ALPHA_BOUNDS[0]))
+        else families.NegativeBinomial(alpha=float(best.alpha or _ALPHA_BOUNDS[0]))
     )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            res = sm.GLM(y, exog, family=fam, offset=offset, freq_weights=w).fit(
+            res = GLM(y, exog, family=fam, offset=offset, freq_weights=w).fit(
                 start_params=best.params, maxiter=50, tol=1e-8
             )
     except (ValueError, np.linalg.LinAlgError, FloatingPointError):
