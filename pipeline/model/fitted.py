@@ -631,6 +631,13 @@ class FittedModel:
         off = f.offset_train[rows]
         n_eff = float(w.sum())
         groups = f.cell_train[rows]
+        # the constant and every feature, once: each fit takes its columns from it
+        design = np.empty((len(y), z.shape[1] + 1))
+        design[:, 0] = 1.0
+        design[:, 1:] = z
+
+        def columns(cols: list[int]) -> np.ndarray:
+            return design.take([0, *(c + 1 for c in cols)], axis=1)
 
         def fit(
             family: str,
@@ -640,7 +647,7 @@ class FittedModel:
             separation=False,
             info=None,
         ) -> _Fit:
-            exog = np.column_stack([np.ones(len(y)), z[:, cols]])
+            exog = columns(cols)
             max_abs = None
             if separation:
                 # A coefficient past a hundred times the separation limit is diverging: stop
@@ -757,7 +764,7 @@ class FittedModel:
                 best = fit("negative_binomial", a, best.active, best.params, info=best.info)
 
         if self.inference:
-            exog = np.column_stack([np.ones(len(y)), z[:, best.active]])
+            exog = columns(best.active)
             best = _statsmodels_refit(best, y, exog, off, w, n_eff)
             cov = cluster_robust_cov(exog, y, best.mu, groups, alpha=best.alpha, weights=w)
         else:
