@@ -74,6 +74,9 @@ log = logging.getLogger(__name__)
 
 _Z95 = float(stats.norm.ppf(0.975))
 _ALPHA_BOUNDS = (1e-6, 1e3)
+#: A coefficient whose log relative risk over the training range passes this many times
+#: ``max_log_rr_range`` is diverging ((quasi-)separation): its fit stops there.
+_DIVERGED = 100.0
 
 
 def independent_columns(
@@ -321,8 +324,10 @@ def _fisher_scoring(
 
     ``info`` is an approximation of the information near ``start`` (a neighbouring fit's).
     The information is reused across steps while the steps it gives shrink fourfold or more
-    and need no halving (the chord method: each information is a pass over the rows, the
-    costly part of a step), and recomputed otherwise, which is then a plain Fisher step; the
+    and need no halving (each information is a pass over the rows, the costly part of a
+    step), and recomputed otherwise, which is then a plain Fisher step; a reused one is
+    corrected after each step by the BFGS secant update, which also brings in the curvature
+    that NB2's expected information lacks (Fisher scoring alone is linear there).  The
     estimate is the same optimum to the tolerance.  The information returned is computed at
     the estimate.
     """
@@ -349,9 +354,13 @@ def _fisher_scoring(
     m = None if info is None or np.shape(info) != (k, k) else np.asarray(info, "float64")
     fresh = False  # m was computed at the current estimate
     last = np.inf  # size of the last step taken
+    taken: tuple[np.ndarray, np.ndarray] | None = None  # the last step and the score before it
     steps = 0
     while steps < maxiter:
         score = (weights * (y - mu) / (1.0 + a * mu)) @ x
+        if m is not None and taken is not None:
+            m = _secant_update(m, taken[0], taken[1] - score)
+        taken = None
         if m is None:
             m, fresh = information(mu), True
         try:
@@ -381,9 +390,24 @@ def _fisher_scoring(
             converged = True
             break
         fresh = False
+        taken = (t * step, score)
         if max_abs is not None and (np.abs(b) > max_abs).any():
             break
     return b, mu, llf, converged, information(mu)
+
+
+def _secant_update(m: np.ndarray, s: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """BFGS update of the curvature ``m`` (minus the Hessian) from step ``s`` and the score's fall ``g``.
+
+    Skipped (``m`` returned) where the pair shows no positive curvature, which keeps ``m``
+    positive definite.
+    """
+    ms = m @ s
+    sms = float(s @ ms)
+    gs = float(g @ s)
+    if not (sms > 0 and gs > 1e-12 * sms):
+        return m
+    return m - np.outer(ms, ms) / sms + np.outer(g, g) / gs
 
 
 def _start_without(fit: _Fit, j: int) -> np.ndarray:
@@ -650,11 +674,11 @@ class FittedModel:
             exog = columns(cols)
             max_abs = None
             if separation:
-                # A coefficient past a hundred times the separation limit is diverging: stop
+                # A coefficient past _DIVERGED times the separation limit is diverging: stop
                 # there instead of after maxiter steps (the check below drops it either way).
                 span = np.ptp(z[:, cols], axis=0) if cols else np.zeros(0)
                 limit = np.divide(
-                    100.0 * o.max_log_rr_range,
+                    _DIVERGED * o.max_log_rr_range,
                     span,
                     out=np.full(len(cols), np.inf),
                     where=span > 0,
@@ -701,8 +725,13 @@ class FittedModel:
             dropped.append(
                 {
                     "name": name,
-                    "reason": f"relative risk e^{log_rr[k]:.3g}"
-                    + ("" if pois.converged else " and growing (the fit diverges)")
+                    # a diverging fit stops at an arbitrary size past the cap: name the cap
+                    "reason": (
+                        f"relative risk e^{log_rr[k]:.3g}"
+                        if pois.converged or log_rr[k] <= _DIVERGED * o.max_log_rr_range
+                        else f"relative risk above e^{_DIVERGED * o.max_log_rr_range:g} and "
+                        "growing (the fit diverges)"
+                    )
                     + f" between its lowest and highest training value (limit "
                     f"e^{o.max_log_rr_range:g}): (quasi-)separation, the coefficient is not "
                     "identified",
