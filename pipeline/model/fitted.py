@@ -91,8 +91,9 @@ def independent_columns(
     columns it is a combination of.
 
     The least squares are one incremental QR of the kept columns (classical Gram-Schmidt,
-    orthogonalised twice, which is as accurate as Householder's; Giraud et al. 2005): each
-    candidate costs two products with the basis instead of a least-squares solve.
+    orthogonalised a second time where the first pass cancelled more than half the norm,
+    "twice is enough": Giraud et al. 2005): each candidate costs two or four products with
+    the basis instead of a least-squares solve.
     """
     kept: list[int] = []
     collinear: dict[int, list[int]] = {}
@@ -107,13 +108,14 @@ def independent_columns(
     for i in candidates:
         col = np.asarray(z[:, i], dtype="float64")
         ss = float(((col - col.mean()) ** 2).sum())
-        resid = col
-        h = np.zeros(j)
-        for _ in range(2):
+        h = q[:, :j].T @ col
+        resid = col - q[:, :j] @ h
+        rss = float(resid @ resid)
+        if rss < 0.5 * float(col @ col):  # cancellation: orthogonalise again (Kahan-Parlett)
             proj = q[:, :j].T @ resid
             resid = resid - q[:, :j] @ proj
-            h += proj
-        rss = float(resid @ resid)
+            h = h + proj
+            rss = float(resid @ resid)
         if j > 1 and rss <= tol * max(ss, 1e-300):
             coef = np.linalg.lstsq(r[:j, :j], h, rcond=None)[0]
             collinear[i] = [k for k, c in zip(kept, coef[1:], strict=True) if abs(c) > 1e-6]
