@@ -28,7 +28,8 @@ plug-ins), and the model is fitted fresh at each forecast origin:
 5. **inference**: the selected model is refitted with statsmodels' GLM (IRLS, started at the
    selection's estimates: the search itself uses :func:`fit_log_link`, the same estimator ten
    times faster), standard errors cluster-robust by cell (the stacked rows of one cell are not
-   independent), 95 % Wald intervals and p-values;
+   independent), 95 % Wald intervals and p-values.  ``FittedModel(inference=False)`` (the
+   back-test's) stops at the selection's estimates with model-based errors;
 6. **forecast**: expected events per cell in the next horizon ``μ``, the probability of at least
    one (Poisson ``1 - e^{-μ}``, NB ``1 - (1 + α μ)^{-1/α}``) and the ranking score ``μ / area``.
    A forecast cell's feature outside the training rows' range is clamped to that range (the
