@@ -292,3 +292,22 @@ def test_shared_coverage_collinear_and_separated_factors_do_not_blow_up(cells):
         if r["selected"]:
             assert np.isfinite(r["rr_per_sd"])
     assert "separation" in dropped["rare"], dropped
+
+
+def test_without_inference_the_forecast_is_the_same_optimum(cells):
+    """A back-test skips the statsmodels refit and the sandwich: same estimates to 1e-6."""
+    rng = np.random.default_rng(12)
+    x1 = rng.normal(0, 1, cells.size)
+    mu = 0.4 * np.exp(0.7 * x1)
+    ev = _events_from_rates(rng, cells, mu)
+    factors = pd.DataFrame({"cell": cells, "x1": x1, "noise": rng.normal(0, 1, cells.size)})
+    opts = FittedOptions(**{**FACTORS_ONLY, "family": "auto"}, min_history_days=HORIZON)
+    full = FittedModel(opts).fit(ev, cells, ORIGIN, factors)
+    quick = FittedModel(opts, inference=False).fit(ev, cells, ORIGIN, factors)
+    rf, rq = full.report(), quick.report()
+    assert rf["estimator"].startswith("statsmodels") and rq["estimator"] == "Fisher scoring"
+    assert "cluster-robust" in rf["se_method"] and "model-based" in rq["se_method"]
+    assert [f["name"] for f in rq["factors"] if f["selected"]] == [
+        f["name"] for f in rf["factors"] if f["selected"]
+    ]
+    np.testing.assert_allclose(quick.predict()["expected"], full.predict()["expected"], rtol=1e-6)

@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 
-def fitted_method(options: FittedOptions | None = None, factors=None):
+def fitted_method(options: FittedOptions | None = None, factors=None, *, inference: bool = False):
     """Return the fitted model as a back-test method (``as_method`` of a :class:`FittedModel`).
 
     Parameters
@@ -39,5 +39,8 @@ def fitted_method(options: FittedOptions | None = None, factors=None):
         The model's options.
     factors : DataFrame or callable, optional
         Extra per-cell factors (see :func:`as_method`).
+    inference : bool, default False
+        Refit with statsmodels and take cluster-robust errors at each origin
+        (:class:`FittedModel`); a back-test only ranks the forecasts, so it is off.
     """
-    return as_method(lambda: FittedModel(options), factors)
+    return as_method(lambda: FittedModel(options, inference=inference), factors)

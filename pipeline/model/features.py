@@ -434,25 +434,25 @@ def build_lagged_features(
 
     x_pred, raw_pred = features_at(0.0)
     active_pred = active_at(0.0)
-    xs, ys, cell_rows, orig_rows, acts = [], [], [], [], []
-    for k, s in enumerate(train_origins, start=1):
-        x, _ = features_at(s)
-        acts.append(active_at(s))
-        xs.append(x)
-        ys.append(cell_counts(s, s + h))
-        cell_rows.append(np.arange(n))
-        orig_rows.append(np.full(n, k))
-    p = x_pred.shape[1]
-    x_train = np.vstack(xs) if xs else np.empty((0, p))
-    y_train = np.concatenate(ys) if ys else np.empty(0)
-    cell_train = np.concatenate(cell_rows) if cell_rows else np.empty(0, "int64")
-    origin_train = np.concatenate(orig_rows) if orig_rows else np.empty(0, "int64")
-
     fcols, fdesc, fraw = _factor_columns(factors, cells, options)
+    p, q, n_train = x_pred.shape[1], len(fcols), len(train_origins)
+    # one allocation, filled per training origin: stacking and then joining the factor
+    # columns would copy the whole design twice
+    x_train = np.empty((n_train * n, p + q))
+    y_train = np.empty(n_train * n)
+    acts = np.empty(n_train * n, dtype=bool)
+    for k, s in enumerate(train_origins):
+        rows = slice(k * n, (k + 1) * n)
+        x_train[rows, :p], _ = features_at(s)
+        acts[rows] = active_at(s)
+        y_train[rows] = cell_counts(s, s + h)
+    cell_train = np.tile(np.arange(n), n_train)
+    origin_train = np.repeat(np.arange(1, n_train + 1), n)
     if fcols:
         fx = np.column_stack(list(fcols.values()))
         x_pred = np.hstack([x_pred, fx])
-        x_train = np.hstack([x_train, np.tile(fx, (len(train_origins), 1))])
+        for k in range(n_train):
+            x_train[k * n : (k + 1) * n, p:] = fx
         names += list(fcols)
         desc.update(fdesc)
         raw_pred.update(fraw)
@@ -467,7 +467,7 @@ def build_lagged_features(
         x_pred=x_pred,
         offset_pred=offset,
         area_km2=area,
-        active_train=np.concatenate(acts) if acts else np.empty(0, dtype=bool),
+        active_train=acts,
         active_pred=active_pred,
         training_origins_days=[float(s) for s in train_origins],
         raw_pred=raw_pred,

@@ -991,7 +991,10 @@ def published_method(state: RunState):
     sc = cfg.score
     assert state.features is not None
     if sc.model == "fitted":
-        return fitted_method(sc.fitted, factors=_extra_factors(state.features.table, sc.factors))
+        # refitted at each origin for its forecast only: no statsmodels refit, no sandwich
+        return fitted_method(
+            sc.fitted, factors=_extra_factors(state.features.table, sc.factors), inference=False
+        )
     opts = {"normalisation": sc.normalisation, "cap_quantile": sc.cap_quantile}
     return as_method(
         lambda: WeightedModel(sc.factors, **opts),
