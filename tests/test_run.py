@@ -123,13 +123,24 @@ def test_scores_carry_confidence(small_demo, tmp_path):
 
 
 def test_progress_reports_every_stage_the_cli_counts(small_demo, tmp_path):
+    from threadpoolctl import threadpool_info, threadpool_limits
+
     from pipeline.cli import _stage_count
 
     cfg = config(small_demo, tmp_path)
     seen: list[str] = []
-    pipeline.run_pipeline(cfg, progress=seen.append)
+    blas: list[list[int]] = []
+
+    def progress(stage: str) -> None:
+        seen.append(stage)
+        blas.append([i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"])
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        pipeline.run_pipeline(cfg, progress=progress)
     assert len(seen) == _stage_count(cfg)
     assert seen[0] == "ingest" and seen[-1] == "export"
+    # every stage runs with one BLAS thread (one summation order on any machine)
+    assert blas[0] and all(threads == [1] * len(threads) for threads in blas), blas
 
 
 def test_polygon_area_scores_only_cells_inside_and_rejects_the_rest(small_demo, tmp_path):
