@@ -121,9 +121,11 @@ def transit_result(ctx: FactorContext):
 
     t = ctx.options
     assert isinstance(t, TransitOptions)
+    params = {"resolution": ctx.resolution, **t.model_dump(mode="json")}
     return transit_features(
         ctx.pings,
         ctx.resolution,
+        memo=ctx.memo("transit hours", params),
         max_segment_hours=t.max_segment_hours,
         gap_hours=t.gap_hours,
         gap_min_speed_kn=t.gap_min_speed_kn,
@@ -195,7 +197,10 @@ def _transit_factor(name: str):
                     bandwidth_km=t.smooth_events_km,
                     kernel=t.smooth_kernel,
                 )
-                values = smooth * cell_area_km2(ctx.cells)
+                area = ctx.shared(
+                    "cell_area_km2", lambda c: cell_area_km2(c.cells), cells_only=True
+                )
+                values = smooth * area
         covered = ctx.shared(
             f"ais_coverage_{radius:g}km",
             lambda c: ais_coverage(c.pings, c.cells, c.resolution, radius),

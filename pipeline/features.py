@@ -83,6 +83,7 @@ def compute_features(
     key_for: Callable[[Factor], Any],
     cached: CacheFn | None = None,
     progress: ProgressFn | None = None,
+    memo_for: Callable[[str, Any], Any] | None = None,
 ) -> FeatureTable:
     """Compute ``factors`` on the candidate cells (see the module docstring).
 
@@ -104,11 +105,16 @@ def compute_features(
         ``cached(stage, key_parts, build)`` returning ``(value, hit)``.
     progress : callable, optional
         Called with each stage name.
+    memo_for : callable, optional
+        ``memo_for(name, key_parts)`` returning the runner's
+        :class:`~pipeline.runner.cache.PartMemo` (:meth:`FactorContext.memo`).
     """
     from .runner.cache import frame_digest
 
     region = np.asarray(base.cells, dtype="uint64")
     shared: dict[str, Any] = {}
+    if memo_for is not None:
+        base = dataclasses.replace(base, memo_hook=memo_for)
 
     def run(f: Factor, cells: np.ndarray) -> FactorValues:
         ctx = dataclasses.replace(base, cells=cells, options=options_for(f), _shared=shared)
@@ -116,6 +122,9 @@ def compute_features(
         if cached is not None:
             ctx.cache_hook = lambda k, build: cached(
                 f"features: {k}", [k, key_for(f), frame_digest(cells)], build
+            )[0]
+            ctx.cells_hook = lambda k, build: cached(
+                f"features: {k}", [k, frame_digest(cells)], build
             )[0]
             if f.shared_key is not None:
                 # derived from a cached shared computation: cheap, and the shared products

@@ -83,6 +83,7 @@ log = logging.getLogger(__name__)
 
 KM_PER_NM = 1.852
 _NS_PER_HOUR = 3_600_000_000_000
+_NS_PER_DAY = 24 * _NS_PER_HOUR
 _PIECES_PER_EDGE = 4
 _BISECT_STEPS = 5
 _ENCOUNTER_STEP_MIN = 10
@@ -234,11 +235,18 @@ def _effective_sog(sog, same, kn):
 # ----------------------------------------------------------------------------- time attribution
 
 
-def _attribute_time(lon, lat, xyz, seg, hours, km, vessel, resolution, piece_km):
-    """Return (cell, vessel, hours) pieces of the segments starting at pings ``seg``."""
-    ping_cells = points_to_cells(lon, lat, resolution)
+def _attribute_time(lon, lat, xyz, seg, hours, km, label, resolution, piece_km, presence):
+    """Return (cell, label, hours) pieces of the segments starting at pings ``seg``.
+
+    ``label`` labels each ping (a piece takes its segment's start ping's); the pings
+    ``presence`` mark their cells with zero hours (a vessel without any usable segment is
+    still present where it was seen).
+    """
+    need = np.unique(np.concatenate([seg, seg + 1, presence]))
+    ping_cells = np.zeros(lon.size, dtype="uint64")
+    ping_cells[need] = points_to_cells(lon[need], lat[need], resolution)
     if seg.size == 0:  # no usable segment: the pings still mark the vessels' presence
-        return ping_cells, vessel, np.zeros(ping_cells.size)
+        return ping_cells[presence], label[presence], np.zeros(presence.size)
     a = xyz[seg]
     b = xyz[seg + 1]
     omega = km / EARTH_RADIUS_KM
@@ -281,28 +289,60 @@ def _attribute_time(lon, lat, xyz, seg, hours, km, vessel, resolution, piece_km)
             hi = np.where(in_lo, hi, mid)
         frac_lo[cross] = (0.5 * (lo + hi) - t0) / (t1 - t0)
     cells = np.concatenate([c_lo, c_hi[cross]])
-    vess = np.concatenate([vessel[seg][piece_seg], vessel[seg][piece_seg[cross]]])
+    labels = np.concatenate([label[seg][piece_seg], label[seg][piece_seg[cross]]])
     hrs = np.concatenate([w * frac_lo, w[cross] * (1.0 - frac_lo[cross])])
-    # Pings of vessels without any usable segment still mark their presence.
-    cells = np.concatenate([cells, ping_cells])
-    vess = np.concatenate([vess, vessel])
-    hrs = np.concatenate([hrs, np.zeros(ping_cells.size)])
-    return cells, vess, hrs
+    cells = np.concatenate([cells, ping_cells[presence]])
+    labels = np.concatenate([labels, label[presence]])
+    hrs = np.concatenate([hrs, np.zeros(presence.size)])
+    return cells, labels, hrs
 
 
-def _group_cell_vessel(cells, vessel, hrs):
-    """Sum hours per (cell, vessel) pair; return (cell, vessel, hours), one row per pair.
+def _group_block_cell(cells, block, hrs):
+    """Sum hours per (block, cell) pair; return (block, cell, hours), one row per pair.
 
-    A pair's sum adds that vessel's pieces in their order alone, so it is the same whichever
-    other vessels share the chunk.
+    A pair's sum adds the pieces of that block (one vessel's day) in their order alone, so it
+    is the same whichever other blocks were computed beside it.
     """
     ccode, cuniq = pd.factorize(cells)
-    vmin = int(vessel.min()) if vessel.size else 0
-    nv = int(vessel.max()) - vmin + 1 if vessel.size else 1
-    key = ccode.astype("int64") * nv + (vessel - vmin)
+    nc = max(len(cuniq), 1)
+    key = block.astype("int64") * nc + ccode.astype("int64")
     kcode, kuniq = pd.factorize(key)
     sums = np.bincount(kcode, weights=hrs, minlength=kuniq.size)
-    return np.asarray(cuniq)[kuniq // nv].astype("uint64"), (kuniq % nv + vmin), sums
+    return kuniq // nc, np.asarray(cuniq)[kuniq % nc].astype("uint64"), sums
+
+
+def _day_blocks(code, t, lon, lat, names, known):
+    """Split a chunk's pings into blocks of one vessel's UTC day, each with its content hash.
+
+    A block's time attribution depends on its pings and the vessel's next ping (the segment
+    to it starts in the block): the hash covers exactly those, with the vessel id.  Returns
+    (block of each ping, block starts, hashes, days, which blocks ``known`` lacks).
+    """
+    import hashlib
+
+    day = np.floor_divide(t, _NS_PER_DAY)
+    n = code.size
+    if n == 0:
+        empty = np.empty(0, "int64")
+        return empty, empty, np.empty(0, dtype=object), empty, np.empty(0, dtype=bool)
+    starts = np.flatnonzero(np.r_[True, (code[1:] != code[:-1]) | (day[1:] != day[:-1])])
+    stops = np.r_[starts[1:], n]
+    # the next ping of the same vessel belongs to the block's last segment
+    ends = np.where(
+        (stops < n) & (code[np.minimum(stops, n - 1)] == code[starts]), stops + 1, stops
+    )
+    raw = np.ascontiguousarray(np.column_stack([t.view("float64"), lon, lat])).view("uint8")
+    width = raw.shape[1]
+    buf = raw.reshape(-1).data
+    vid = names[code[starts]]
+    hashes = np.empty(starts.size, dtype=object)
+    for i, (a, b) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
+        h = hashlib.sha256(str(vid[i]).encode())
+        h.update(buf[a * width : b * width])
+        hashes[i] = h.hexdigest()[:24]
+    new = np.array([h not in known for h in hashes], dtype=bool)
+    block = np.repeat(np.arange(starts.size), stops - starts)
+    return block, starts, hashes, day[starts], new
 
 
 # ----------------------------------------------------------------------------- events
@@ -670,6 +710,7 @@ def transit_features(
     chunk_rows: int = _CHUNK_PINGS,
     spill_dir=None,
     engine=None,
+    memo=None,
 ) -> TransitResult:
     """Turn vessel pings into per-cell transit factors and an event table.
 
@@ -713,6 +754,11 @@ def transit_features(
         Runs the partitions of a store (groups of whole vessels) as tasks; the current engine
         (:func:`pipeline.engine.current_engine`) when None.  The partitions' results are
         combined in partition order, so every engine gives the same result.
+    memo : pipeline.runner.cache.PartMemo, optional
+        Time per cell of the blocks (one vessel's UTC day, with the segment to its next
+        ping) of an earlier run, by the hash of the block's pings: a block whose pings did
+        not change is taken from it, the others are computed (and the memo replaced by this
+        run's blocks).  The result is the same with or without it.
 
     Returns
     -------
@@ -765,10 +811,11 @@ def transit_features(
         encounter_speed_kn=encounter_speed_kn,
         max_speed_kn=max_speed_kn,
     )
+    known = memo.known() if memo is not None else frozenset()
     if isinstance(pings, pd.DataFrame):
         names = None
         max_points = max(len(pings), 1)
-        parts: Iterator[_Partial] = iter([_transit_partition(pings, None, params)])
+        parts: Iterator[_Partial] = iter([_transit_partition(pings, None, params, known)])
     else:  # whole vessels a group of buckets at a time (a PingStore), coded by the sorted ids
         from .engine import current_engine
 
@@ -777,8 +824,10 @@ def transit_features(
         names = np.asarray(pings.vessel_ids, dtype=object)
         max_points = chunk_rows
         engine = engine if engine is not None else current_engine()
-        parts = engine.map(_store_partition, pings.bucket_groups(chunk_rows), names, params)
-    pair_cells, pair_vess, pair_hours, gap_parts, loiter_parts = [], [], [], [], []
+        parts = engine.map(_store_partition, pings.bucket_groups(chunk_rows), names, params, known)
+    blocks: list[list[np.ndarray]] = [[], [], []]
+    new: list[list[np.ndarray]] = [[], [], []]
+    gap_parts, loiter_parts = [], []
     points = _EncounterPoints(max_points, spill_dir)
     n = dropped = 0
     vessel_names = np.empty(0, dtype=object)
@@ -786,9 +835,12 @@ def transit_features(
         vessel_names = part.names
         n += part.n
         dropped += part.dropped
-        pair_cells.extend(part.pair_cells)
-        pair_vess.extend(part.pair_vess)
-        pair_hours.extend(part.pair_hours)
+        for acc, got in zip(
+            blocks, (part.block_hash, part.block_vess, part.block_day), strict=True
+        ):
+            acc.extend(got)
+        for acc, got in zip(new, (part.new_hash, part.new_cells, part.new_hours), strict=True):
+            acc.extend(got)
         gap_parts.extend(part.gaps)
         loiter_parts.extend(part.loiter)
         for pts in part.points:
@@ -798,6 +850,7 @@ def transit_features(
         notes.append(f"{dropped} ping(s) dropped as position jumps (> {max_speed_kn} kn both ways)")
     if names is not None:
         vessel_names = names
+    pair_cells, pair_vess, pair_hours = _block_hours(blocks, new, memo)
     enc = _encounter_runs(
         points.pairs(encounter_distance_m), vessel_names, encounter_hours, resolution
     )
@@ -813,9 +866,9 @@ def transit_features(
         [START_TIME, EVENT_TYPE, VESSEL_ID], kind="stable", ignore_index=True
     )
     features = _features_table(
-        np.concatenate(pair_cells) if pair_cells else np.empty(0, "uint64"),
-        np.concatenate(pair_vess) if pair_vess else np.empty(0, "int64"),
-        np.concatenate(pair_hours) if pair_hours else np.empty(0),
+        pair_cells,
+        pair_vess,
+        pair_hours,
         gaps,
         loiter,
         enc,
@@ -849,34 +902,47 @@ class _PartParams:
 
 @dataclass
 class _Partial:
-    """What one partition of whole vessels gives: the map side of :func:`transit_features`."""
+    """What one partition of whole vessels gives: the map side of :func:`transit_features`.
+
+    Time per cell comes per block (one vessel's UTC day): every block's hash, vessel code and
+    day, and the (cell, hours) rows of the blocks computed here (``new_*``, by block hash).
+    """
 
     names: np.ndarray
     n: int
     dropped: int
-    pair_cells: list[np.ndarray]
-    pair_vess: list[np.ndarray]
-    pair_hours: list[np.ndarray]
-    gaps: list[pd.DataFrame]
-    loiter: list[pd.DataFrame]
-    points: list[tuple[np.ndarray, ...]]
+    block_hash: list[np.ndarray] = field(default_factory=list)
+    block_vess: list[np.ndarray] = field(default_factory=list)
+    block_day: list[np.ndarray] = field(default_factory=list)
+    new_hash: list[np.ndarray] = field(default_factory=list)
+    new_cells: list[np.ndarray] = field(default_factory=list)
+    new_hours: list[np.ndarray] = field(default_factory=list)
+    gaps: list[pd.DataFrame] = field(default_factory=list)
+    loiter: list[pd.DataFrame] = field(default_factory=list)
+    points: list[tuple[np.ndarray, ...]] = field(default_factory=list)
 
 
-def _store_partition(group, names: np.ndarray, p: _PartParams) -> _Partial:
+def _store_partition(
+    group, names: np.ndarray, p: _PartParams, known: frozenset[str] = frozenset()
+) -> _Partial:
     """Read a group of vessel buckets (file names) and compute its partial transit features."""
     from .ingest.stream import read_buckets
 
-    return _transit_partition(read_buckets(group), names, p)
+    return _transit_partition(read_buckets(group), names, p, known)
 
 
-def _transit_partition(part: pd.DataFrame, names, p: _PartParams) -> _Partial:
+def _transit_partition(
+    part: pd.DataFrame, names, p: _PartParams, known: frozenset[str] = frozenset()
+) -> _Partial:
     """Per-vessel work on the pings of whole vessels: time per cell, gaps, loitering, points.
 
     Vessels are coded by ``names`` (all the run's vessel ids, sorted), so partial results of
     different partitions combine; encounters need every vessel and are paired in the combine.
+    Time is attributed per block of one vessel's day; blocks whose hash is in ``known`` are
+    left to the memo of the combine (:func:`transit_features`).
     """
     tr = _prepare(part, p.max_speed_kn, names)
-    out = _Partial(tr.names, int(tr.code.size), int(tr.dropped_spikes), [], [], [], [], [], [])
+    out = _Partial(tr.names, int(tr.code.size), int(tr.dropped_spikes))
     bounds = _chunk_bounds(tr.code, _CHUNK_PINGS)
     for a, b in zip(bounds[:-1], bounds[1:], strict=True):
         sl = slice(a, b)
@@ -885,16 +951,30 @@ def _transit_partition(part: pd.DataFrame, names, p: _PartParams) -> _Partial:
         same, hours, km, kn = _segment_speed_kn(code, t, lon, lat, xyz)
         sog_eff = _effective_sog(tr.sog[sl], same, kn)
         usable = same & (hours > 0) & (hours <= p.max_segment_hours) & (kn <= p.max_speed_kn)
-        seg = np.flatnonzero(usable)
-        cells, vess, hrs = _attribute_time(
-            lon, lat, xyz, seg, hours[seg], km[seg], code, p.resolution, p.piece_km
+        block, starts, hashes, days, new = _day_blocks(code, t, lon, lat, tr.names, known)
+        fresh = new[block]
+        seg = np.flatnonzero(usable & fresh[:-1])
+        cells, blk, hrs = _attribute_time(
+            lon,
+            lat,
+            xyz,
+            seg,
+            hours[seg],
+            km[seg],
+            block,
+            p.resolution,
+            p.piece_km,
+            np.flatnonzero(fresh),
         )
         del xyz
-        c, v, h = _group_cell_vessel(cells, vess, hrs)
-        out.pair_cells.append(c)
-        out.pair_vess.append(v)
-        out.pair_hours.append(h)
-        del cells, vess, hrs
+        b, c, h = _group_block_cell(cells, blk, hrs)
+        out.block_hash.append(hashes)
+        out.block_vess.append(code[starts])
+        out.block_day.append(days)
+        out.new_hash.append(hashes[b])
+        out.new_cells.append(c)
+        out.new_hours.append(h)
+        del cells, blk, hrs
         out.gaps.append(
             _gap_events(tr, sl, same, hours, kn, p.gap_hours, p.gap_min_speed_kn, p.resolution)
         )
@@ -924,6 +1004,52 @@ def _transit_partition(part: pd.DataFrame, names, p: _PartParams) -> _Partial:
             )
         )
     return out
+
+
+def _block_hours(blocks, new, memo):
+    """Hours per (cell, vessel) from the day blocks: computed here or taken from the memo.
+
+    A (cell, vessel) sum adds the vessel's day sums in day order, so it depends on the
+    vessel's blocks alone, however the vessels were split into partitions or chunks.
+    """
+    b_hash, b_vess, b_day = (
+        np.concatenate(x) if x else np.empty(0, dtype=d)
+        for x, d in zip(blocks, (object, "int64", "int64"), strict=True)
+    )
+    n_hash, n_cells, n_hours = (
+        np.concatenate(x) if x else np.empty(0, dtype=d)
+        for x, d in zip(new, (object, "uint64", "float64"), strict=True)
+    )
+    computed = set(n_hash.tolist())
+    old = [h for h in b_hash.tolist() if h not in computed]
+    log.info(
+        "transit: time of %d vessel-day block(s) from the memo, %d computed",
+        len(old),
+        b_hash.size - len(old),
+    )
+    if old:
+        assert memo is not None
+        cols, counts = memo.take(old)
+        o_hash = np.repeat(np.asarray(old, dtype=object), counts)
+        all_hash = np.concatenate([n_hash, o_hash])
+        cells = np.concatenate([n_cells, cols["cell"].astype("uint64")])
+        hours = np.concatenate([n_hours, cols["hours"].astype("float64")])
+    else:
+        all_hash, cells, hours = n_hash, n_cells, n_hours
+    # each row's block (position in the run's block list), then rows in block order
+    which = pd.Index(b_hash).get_indexer(all_hash)
+    order = np.argsort(which, kind="stable")
+    which, cells, hours, all_hash = which[order], cells[order], hours[order], all_hash[order]
+    if memo is not None:
+        memo.save(all_hash, {"cell": cells, "hours": hours})
+    vess, day = b_vess[which], b_day[which]
+    o = np.lexsort((day, vess, cells))
+    cells, vess, hours = cells[o], vess[o], hours[o]
+    if cells.size == 0:
+        return cells, vess, hours
+    first = np.r_[True, (cells[1:] != cells[:-1]) | (vess[1:] != vess[:-1])]
+    pair = np.cumsum(first) - 1
+    return cells[first], vess[first], np.bincount(pair, weights=hours)
 
 
 def _chunk_bounds(code: np.ndarray, size: int) -> list[int]:

@@ -30,7 +30,7 @@ import pandas as pd
 from ..io import atomic_write_bytes, sha256_file
 from .publish import check_no_links
 
-__all__ = ["StageCache", "digest", "frame_digest"]
+__all__ = ["PartMemo", "StageCache", "digest", "frame_digest"]
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +165,13 @@ class StageCache:
                 log.warning("stage %s not cached: %s", stage, exc)
         return value, False
 
+    def memo(self, stage: str, key_parts: Any) -> PartMemo:
+        """Return the :class:`PartMemo` of ``stage`` for ``key_parts`` (loaded, empty if none)."""
+        name = f"{re.sub(r'[^A-Za-z0-9_]+', '_', stage)}-{digest(key_parts)}"
+        self.used.add(name)
+        frame = self._load(name) if self.enabled else None
+        return PartMemo(self, name, frame if isinstance(frame, pd.DataFrame) else None)
+
     def _load(self, name: str) -> Any | None:
         meta_path = self.root / f"{name}.json"
         try:
@@ -213,3 +220,49 @@ class StageCache:
                 stem = entry.name.split(".", 1)[0]
                 if stem not in keep and entry.name.endswith((".json", ".parquet")):
                     os.unlink(entry.path)
+
+
+class PartMemo:
+    """Results of the parts of one computation (map tiles, day blocks), each under its hash.
+
+    A part's key is the content hash of everything its result depends on (its inputs, in
+    order); the memo's own key (the stage, the options, the code version) covers the rest.
+    So a part whose inputs did not change is taken from the memo, one that did is computed,
+    and either way the part's rows are those the same function gives for the same inputs.
+    The memo is one cache entry (a table with a ``part`` column); :meth:`save` replaces it
+    with the parts of this run, so it holds no parts that the inputs no longer have.
+    """
+
+    def __init__(self, cache: StageCache | None, name: str, frame: pd.DataFrame | None) -> None:
+        self.cache, self.name = cache, name
+        self._cols: dict[str, np.ndarray] = {}
+        self._where: dict[str, tuple[int, int]] = {}
+        if frame is not None and len(frame) and "part" in frame.columns:
+            part = frame["part"].to_numpy(dtype=object)
+            starts = np.flatnonzero(np.r_[True, part[1:] != part[:-1]])
+            stops = np.r_[starts[1:], len(part)]
+            self._where = {
+                str(part[a]): (int(a), int(b)) for a, b in zip(starts, stops, strict=True)
+            }
+            self._cols = {c: frame[c].to_numpy() for c in frame.columns if c != "part"}
+
+    def known(self) -> frozenset[str]:
+        """Return the part hashes the memo holds."""
+        return frozenset(self._where)
+
+    def take(self, parts: list[str]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Return the rows of ``parts`` (all known), concatenated, and the rows of each part."""
+        bounds = np.array([self._where[p] for p in parts], dtype="int64").reshape(-1, 2)
+        n = bounds[:, 1] - bounds[:, 0]
+        idx = np.repeat(bounds[:, 0] - np.r_[0, np.cumsum(n)[:-1]], n) + np.arange(int(n.sum()))
+        return {c: v[idx] for c, v in self._cols.items()}, n
+
+    def save(self, part_of_row: np.ndarray, columns: dict[str, np.ndarray]) -> None:
+        """Replace the memo by these rows (each part's rows together, ``part_of_row`` its hash)."""
+        if self.cache is None or not self.cache.enabled:
+            return
+        frame = pd.DataFrame({"part": np.asarray(part_of_row, dtype=object), **columns})
+        try:
+            self.cache._store(self.name, frame)
+        except (TypeError, ValueError, OSError) as exc:
+            log.warning("memo %s not cached: %s", self.name, exc)

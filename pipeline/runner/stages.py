@@ -545,6 +545,7 @@ def features(state: RunState) -> None:
                 key_for=key_for,
                 cached=state.cached,
                 progress=state.progress,
+                memo_for=lambda name, key: state.cache.memo(f"memo {name}", [key, code_version()]),
             )
     finally:  # no later stage uses the engine: a local cluster stops here
         state.engine.close()
