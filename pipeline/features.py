@@ -117,6 +117,15 @@ def compute_features(
         base = dataclasses.replace(base, memo_hook=memo_for)
 
     def run(f: Factor, cells: np.ndarray) -> FactorValues:
+        if memo_for is None:
+            return compute(f, cells)
+        from .density import density_memo
+
+        # the factor's kernel sums by tiles, each kept under the hash of its inputs
+        with density_memo(memo_for(f"density {f.name}", [f.name])):
+            return compute(f, cells)
+
+    def compute(f: Factor, cells: np.ndarray) -> FactorValues:
         ctx = dataclasses.replace(base, cells=cells, options=options_for(f), _shared=shared)
         key = [f.name, key_for(f), frame_digest(cells), frame_digest(region)]
         if cached is not None:

@@ -9,6 +9,7 @@ from ..sphere import lonlat_to_xyz, spherical_cap
 from ._direct import density_brute, density_tree
 from ._fft import NODES_PER_BANDWIDTH, density_fft
 from ._kernels import GAUSSIAN_CUTOFF
+from ._tiles import current_memo, density_by_tiles
 
 #: Evaluators: see the package docstring.
 METHODS = ("auto", "direct", "exact", "fft")
@@ -21,6 +22,9 @@ def evaluate(t_lon, t_lat, p_lon, p_lat, w, h, kernel, method) -> tuple[np.ndarr
     if method == "exact":
         return density_brute(t_lon, t_lat, p_lon, p_lat, w, h, kernel), method
     if method == "direct":
+        memo = current_memo()
+        if memo is not None:  # a run's stage: tile by tile, each tile kept in the memo
+            return density_by_tiles(t_lon, t_lat, p_lon, p_lat, w, h, kernel, memo), method
         return density_tree(t_lon, t_lat, p_lon, p_lat, w, h, kernel), method
     if kernel != "gaussian":
         raise ConfigError(

@@ -237,6 +237,8 @@ class PartMemo:
         self.cache, self.name = cache, name
         self._cols: dict[str, np.ndarray] = {}
         self._where: dict[str, tuple[int, int]] = {}
+        self._rows: list[dict[str, np.ndarray]] = []
+        self._added: set[str] = set()
         if frame is not None and len(frame) and "part" in frame.columns:
             part = frame["part"].to_numpy(dtype=object)
             starts = np.flatnonzero(np.r_[True, part[1:] != part[:-1]])
@@ -257,12 +259,37 @@ class PartMemo:
         idx = np.repeat(bounds[:, 0] - np.r_[0, np.cumsum(n)[:-1]], n) + np.arange(int(n.sum()))
         return {c: v[idx] for c, v in self._cols.items()}, n
 
-    def save(self, part_of_row: np.ndarray, columns: dict[str, np.ndarray]) -> None:
-        """Replace the memo by these rows (each part's rows together, ``part_of_row`` its hash)."""
+    def add(self, part_of_row: np.ndarray, columns: dict[str, np.ndarray]) -> None:
+        """Add parts this run used (each part's rows together, ``part_of_row`` its hash).
+
+        A part added before in this run is not added again.
+        """
+        part_of_row = np.asarray(part_of_row, dtype=object)
+        if part_of_row.size == 0:
+            return
+        if self._added:
+            fresh = np.array([p not in self._added for p in part_of_row.tolist()], dtype=bool)
+            if not fresh.all():
+                part_of_row = part_of_row[fresh]
+                columns = {c: np.asarray(v)[fresh] for c, v in columns.items()}
+        self._added.update(part_of_row.tolist())
+        self._rows.append({"part": part_of_row, **{c: np.asarray(v) for c, v in columns.items()}})
+
+    def flush(self) -> None:
+        """Replace the memo in the cache by the parts added in this run."""
+        rows, self._rows, self._added = self._rows, [], set()
         if self.cache is None or not self.cache.enabled:
             return
-        frame = pd.DataFrame({"part": np.asarray(part_of_row, dtype=object), **columns})
+        if rows:
+            frame = pd.DataFrame({c: np.concatenate([r[c] for r in rows]) for c in rows[0]})
+        else:
+            frame = pd.DataFrame({"part": pd.Series([], dtype=object)})
         try:
             self.cache._store(self.name, frame)
         except (TypeError, ValueError, OSError) as exc:
             log.warning("memo %s not cached: %s", self.name, exc)
+
+    def save(self, part_of_row: np.ndarray, columns: dict[str, np.ndarray]) -> None:
+        """Replace the memo by these rows (:meth:`add` then :meth:`flush`)."""
+        self.add(part_of_row, columns)
+        self.flush()

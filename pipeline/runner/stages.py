@@ -559,6 +559,7 @@ def timeline(state: RunState) -> None:
     The seizure density of every month, and the transit factors the score uses where the
     positions reach back to the month's start (see :mod:`pipeline.timeline`).
     """
+    from ..density import density_memo
     from ..timeline import TimelineFactors, timeline_factors
 
     cfg = state.config
@@ -578,16 +579,20 @@ def timeline(state: RunState) -> None:
         state.digests.get("ports") if transit else None,
     ]
 
+    # the months' kernel sums by tiles, each kept under the hash of its inputs
+    memo = state.cache.memo("memo density timeline", [code_version()])
+
     def build() -> TimelineFactors:
-        got = timeline_factors(
-            state.seizures,
-            cells_,
-            state.as_of,
-            cfg.timeline.months,
-            cfg.density,
-            state.cells,
-            tracks=_track_history(state, cells_, transit) if transit else None,
-        )
+        with density_memo(memo):
+            got = timeline_factors(
+                state.seizures,
+                cells_,
+                state.as_of,
+                cfg.timeline.months,
+                cfg.density,
+                state.cells,
+                tracks=_track_history(state, cells_, transit) if transit else None,
+            )
         return got if got is not None else TimelineFactors(pd.DataFrame(), pd.DataFrame())
 
     got, _ = state.cached("timeline", key, build)
