@@ -76,3 +76,118 @@ def test_spill_record_of_a_file_with_rejects_keeps_them_all(tmp_path):
         spill.write_rejects(tmp_path / "y").read_bytes()
     )
     pd.testing.assert_frame_equal(PingStore([again]).to_frame(), PingStore([spill]).to_frame())
+
+
+# ----------------------------------------------------------------------------- whole runs
+
+TABLES = ("scores_csv", "scores_parquet", "features", "events", "seizures", "pings", "timeline")
+
+
+def _nights(small_demo: Path, root: Path) -> tuple[dict, dict]:
+    """Night 1: all but the last day of pings and 1 % of the seizures; night 2: everything."""
+    import numpy as np
+
+    inputs = small_demo / "inputs"
+    root.mkdir(parents=True, exist_ok=True)
+    seizures = pd.read_csv(inputs / "seizures.csv", dtype=str, keep_default_na=False)
+    new = np.zeros(len(seizures), dtype=bool)
+    new[np.random.default_rng(15).choice(len(seizures), len(seizures) // 100, replace=False)] = True
+    seizures[~new].to_csv(root / "seizures-1.csv", index=False)
+    pd.concat([seizures[~new], seizures[new]]).to_csv(root / "seizures-2.csv", index=False)
+    ais = pd.read_csv(inputs / "ais.csv", dtype=str, keep_default_na=False)
+    day = ais["timestamp"].str[:10]
+    ais[day != day.max()].to_csv(root / "ais-history.csv", index=False)
+    ais[day == day.max()].to_csv(root / "ais-last.csv", index=False)
+    history = [{"path": str(root / "ais-history.csv")}]
+    one = {"seizures": [{"path": str(root / "seizures-1.csv")}], "tracks": history}
+    two = {
+        "seizures": [{"path": str(root / "seizures-2.csv")}],
+        "tracks": [*history, {"path": str(root / "ais-last.csv")}],
+    }
+    return one, two
+
+
+def _config(small_demo: Path, tmp: Path, inputs: dict):
+    from conftest import small_config
+
+    inputs = {
+        **inputs,
+        "rasters": [{"path": str(small_demo / "inputs/nightlights.tif"), "name": "nightlights"}],
+    }
+    return small_config(
+        small_demo,
+        tmp,
+        inputs=inputs,
+        ingest={"chunk_rows": 400},  # read in chunks: the spilled path, cached per file
+        transit={"smooth_events_km": 60.0},
+        density={"kernel": "quartic", "bandwidth_km": 80.0},
+        score={
+            "factors": {
+                "seizure_density": {"weight": 2},
+                "vessel_hours": {"weight": 1},
+                "gap_events": {"weight": 1},
+                "nightlights_mean": {"weight": 1},
+            }
+        },
+        evaluate={"enabled": False},
+    )
+
+
+def _hashes(res) -> dict[str, str]:
+    return {k: res.manifest["outputs"][k]["sha256"] for k in TABLES if k in res.manifest["outputs"]}
+
+
+def test_nightly_run_equals_a_full_run_and_reuses_unchanged_work(small_demo, tmp_path, caplog):
+    import logging
+
+    import pipeline
+
+    one, two = _nights(small_demo, tmp_path / "data")
+    out = tmp_path / "nightly"
+    pipeline.run_pipeline(_config(small_demo, tmp_path / "c1", one), out_dir=out)
+    with caplog.at_level(logging.DEBUG, logger="pipeline"):
+        nightly = pipeline.run_pipeline(_config(small_demo, tmp_path / "c2", two), out_dir=out)
+    full = pipeline.run_pipeline(
+        _config(small_demo, tmp_path / "c3", two), out_dir=tmp_path / "full", force=True
+    )
+    assert set(_hashes(full)) == set(TABLES)
+    assert _hashes(nightly) == _hashes(full)
+    for k in ("seizures", "tracks"):  # the same rejects, counts and notes
+        strip = [{**e, "cached": None} for e in nightly.manifest["inputs"][k]]
+        assert strip == [{**e, "cached": None} for e in full.manifest["inputs"][k]]
+    # the unchanged history file was not parsed again; the new day and the seizures were
+    cached = {Path(e["path"]).name: e["cached"] for e in nightly.manifest["inputs"]["tracks"]}
+    assert cached == {"ais-history.csv": True, "ais-last.csv": False}
+    assert not nightly.manifest["inputs"]["seizures"][0]["cached"]
+    assert not any(e["cached"] for e in full.manifest["inputs"]["tracks"])
+    text = caplog.text
+    # transit: only the vessel-days the new pings touch were computed
+    import re
+
+    ((memo, computed),) = re.findall(
+        r"time of (\d+) vessel-day block\(s\) from the memo, (\d+) computed", text
+    )
+    # (each vessel's last two days: the new day, and the day before with its last segment)
+    assert int(memo) > 0 and 0 < int(computed) <= 2 * 12
+    # density: the tiles away from the new seizures came from the memo
+    tiles = re.findall(r"kernel sums: (\d+) tile\(s\) from the memo, (\d+) computed", text)
+    assert sum(int(a) for a, _ in tiles) > 0 and sum(int(b) for _, b in tiles) > 0
+
+
+def test_a_changed_track_file_is_parsed_again(small_demo, tmp_path):
+    import pipeline
+
+    _, two = _nights(small_demo, tmp_path / "data")
+    out = tmp_path / "nightly"
+    pipeline.run_pipeline(_config(small_demo, tmp_path / "c1", two), out_dir=out)
+    history = Path(two["tracks"][0]["path"])
+    lines = history.read_text().splitlines(keepends=True)
+    history.write_text("".join(lines[:-3]))  # the history loses its last pings
+    again = pipeline.run_pipeline(_config(small_demo, tmp_path / "c2", two), out_dir=out)
+    full = pipeline.run_pipeline(
+        _config(small_demo, tmp_path / "c3", two), out_dir=tmp_path / "full", force=True
+    )
+    cached = {Path(e["path"]).name: e["cached"] for e in again.manifest["inputs"]["tracks"]}
+    assert cached == {"ais-history.csv": False, "ais-last.csv": True}
+    assert again.manifest["inputs"]["tracks"][0]["read"] == len(lines) - 4
+    assert _hashes(again) == _hashes(full)

@@ -130,6 +130,21 @@ def _read_table(path: Path) -> pd.DataFrame:
     return pd.read_parquet(path)
 
 
+def _with_objects(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Return ``frame`` with ``columns`` as the object columns they were when stored.
+
+    Parquet gives text back as pandas' string dtype; a fresh table holds Python objects, and
+    the two are written differently (``string`` and ``large_string``): a table served from
+    the cache must give the bytes of a fresh one.
+    """
+    for c in columns:
+        if c in frame.columns and frame[c].dtype != object:
+            frame[c] = pd.Series(
+                frame[c].to_numpy(dtype=object, na_value=None), index=frame.index, dtype=object
+            )
+    return frame
+
+
 class StageCache:
     """A folder of cached stage results (see the module docstring).
 
@@ -183,11 +198,12 @@ class StageCache:
                 raise ValueError("not a regular file of bounded size")
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
             frames = {}
+            objects = meta.get("objects", {})
             for part, sha in meta["tables"].items():
                 path = self.root / f"{name}.{part}.parquet"
                 if not stat.S_ISREG(os.lstat(path).st_mode) or sha256_file(path) != sha:
                     raise ValueError(f"table {part!r} does not match its hash")
-                frames[part] = _read_table(path)
+                frames[part] = _with_objects(_read_table(path), objects.get(part, []))
             return _from_bundle(frames, meta["data"])
         except Exception as exc:  # a corrupt or foreign entry is rebuilt, never trusted
             log.warning("ignoring cache entry %s: %s", name, exc)
@@ -198,13 +214,15 @@ class StageCache:
         check_no_links(self.root.parent, self.root)
         self.root.mkdir(exist_ok=True)
         tables = {}
+        objects = {}
         for part, frame in frames.items():
             path = self.root / f"{name}.{part}.parquet"
             check_no_links(self.root, path)
             atomic_write_bytes(path, _table_bytes(frame.reset_index(drop=True)))
             tables[part] = sha256_file(path)
+            objects[part] = [str(c) for c in frame.columns if frame[c].dtype == object]
         # key order is kept: a cached report must serialise like a fresh one
-        meta = json.dumps({"tables": tables, "data": data}, default=str)
+        meta = json.dumps({"tables": tables, "data": data, "objects": objects}, default=str)
         check_no_links(self.root, self.root / f"{name}.json")
         atomic_write_bytes(self.root / f"{name}.json", meta.encode())
 
