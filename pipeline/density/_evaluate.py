@@ -15,8 +15,13 @@ from ._tiles import current_memo, density_by_tiles
 METHODS = ("auto", "direct", "exact", "fft")
 
 
-def evaluate(t_lon, t_lat, p_lon, p_lat, w, h, kernel, method) -> tuple[np.ndarray, str]:
-    """Return the density (per km²) at the targets and the evaluator actually used."""
+def evaluate(
+    t_lon, t_lat, p_lon, p_lat, w, h, kernel, method, cells=None
+) -> tuple[np.ndarray, str]:
+    """Return the density (per km²) at the targets and the evaluator actually used.
+
+    ``cells``: the targets' H3 cells, if they are cell centres (the tiles of a run's memo).
+    """
     if method == "auto":
         method = auto_method(t_lon, t_lat, p_lon, p_lat, h, kernel)
     if method == "exact":
@@ -24,7 +29,8 @@ def evaluate(t_lon, t_lat, p_lon, p_lat, w, h, kernel, method) -> tuple[np.ndarr
     if method == "direct":
         memo = current_memo()
         if memo is not None:  # a run's stage: tile by tile, each tile kept in the memo
-            return density_by_tiles(t_lon, t_lat, p_lon, p_lat, w, h, kernel, memo), method
+            dens = density_by_tiles(t_lon, t_lat, p_lon, p_lat, w, h, kernel, memo, cells)
+            return dens, method
         return density_tree(t_lon, t_lat, p_lon, p_lat, w, h, kernel), method
     if kernel != "gaussian":
         raise ConfigError(

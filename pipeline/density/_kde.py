@@ -220,7 +220,7 @@ def kernel_density(
     else:
         rule, h = "fixed", check_bandwidth(bandwidth_km)
 
-    density, used = evaluate(t_lon, t_lat, p_lon, p_lat, w, h, kernel, method)
+    density, used = evaluate(t_lon, t_lat, p_lon, p_lat, w, h, kernel, method, cells)
     if edge_correction:
         density = density * _edge_factor(cells, t_lon, t_lat, window, h, kernel, method)
     total = float(w.sum())

@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 from scipy.spatial import cKDTree
 
-from ..grid import mean_cell_edge_km, points_to_cells
-from ..sphere import EARTH_RADIUS_KM, arc_to_chord_km, lonlat_to_xyz, spherical_cap
+from ..grid import cells_resolutions, change_resolution, mean_cell_edge_km, points_to_cells
+from ..sphere import EARTH_RADIUS_KM, arc_to_chord_km, lonlat_to_xyz
 from ._direct import density_tree
 from ._kernels import kernel_support_km
 
@@ -64,8 +64,32 @@ def tile_resolution(support_km: float) -> int:
     return 0
 
 
-def density_by_tiles(t_lon, t_lat, p_lon, p_lat, w, h, kernel, memo) -> np.ndarray:
-    """Direct kernel sums at the targets, tile by tile, each tile served by ``memo`` if known."""
+def _tile_keys(t_lon, t_lat, cells, res: int) -> np.ndarray:
+    """Return the tile (H3 cell at ``res``) of each target: its parent, else its centre's cell."""
+    if cells is not None and len(cells) == len(t_lon):
+        cells = np.asarray(cells, dtype="uint64")
+        if cells.size and int(cells_resolutions(cells).min()) >= res:
+            return change_resolution(cells, res)
+    return points_to_cells(t_lon, t_lat, res)
+
+
+def _caps(txyz: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Centre (unit vector) and radius (km) of a cap around each run of targets (a tile)."""
+    centre = np.add.reduceat(txyz, starts, axis=0)
+    norm = np.linalg.norm(centre, axis=1)
+    centre = np.where(norm[:, None] > 0, centre / np.where(norm > 0, norm, 1.0)[:, None], 0.0)
+    centre[norm == 0] = txyz[starts[norm == 0]]
+    owner = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, len(txyz)]))
+    cos = np.clip(np.einsum("ij,ij->i", txyz, centre[owner]), -1.0, 1.0)
+    radius = np.maximum.reduceat(np.arccos(cos), starts) * EARTH_RADIUS_KM
+    return centre, radius
+
+
+def density_by_tiles(t_lon, t_lat, p_lon, p_lat, w, h, kernel, memo, cells=None) -> np.ndarray:
+    """Direct kernel sums at the targets, tile by tile, each tile served by ``memo`` if known.
+
+    ``cells`` (the targets' H3 cells, optional) give the tiles as their parents.
+    """
     out = np.zeros(len(t_lon))
     keep = np.asarray(w) != 0
     p_lon, p_lat, w = (np.asarray(a, dtype="float64")[keep] for a in (p_lon, p_lat, w))
@@ -76,21 +100,18 @@ def density_by_tiles(t_lon, t_lat, p_lon, p_lat, w, h, kernel, memo) -> np.ndarr
     order = np.lexsort((w, p_lat, p_lon))
     p_lon, p_lat, w = p_lon[order], p_lat[order], w[order]
     ptree = cKDTree(lonlat_to_xyz(p_lon, p_lat) * EARTH_RADIUS_KM)
-    tile = points_to_cells(t_lon, t_lat, tile_resolution(support))
-    _, group = np.unique(tile, return_inverse=True)
-    by_tile = np.argsort(group, kind="stable")
-    bounds = np.flatnonzero(np.diff(group[by_tile])) + 1
-    txyz = lonlat_to_xyz(t_lon, t_lat)
+    tile = _tile_keys(t_lon, t_lat, cells, tile_resolution(support))
+    by_tile = np.argsort(tile, kind="stable")
+    starts = np.flatnonzero(np.r_[True, tile[by_tile][1:] != tile[by_tile][:-1]])
+    centres, radii = _caps(lonlat_to_xyz(t_lon, t_lat)[by_tile], starts)
+    reach = arc_to_chord_km(np.minimum(radii + support, np.pi * EARTH_RADIUS_KM))
+    near = ptree.query_ball_point(centres * EARTH_RADIUS_KM, reach)
     head = f"{kernel}|{float(h)!r}".encode()
     known = memo.known()
     todo: list[tuple[str, np.ndarray, np.ndarray]] = []
     done: list[tuple[str, np.ndarray]] = []
-    for idx in np.split(by_tile, bounds):
-        centre, radius = spherical_cap(txyz[idx])
-        reach = float(arc_to_chord_km(min(radius + support, np.pi * EARTH_RADIUS_KM)))
-        sel = np.sort(
-            np.asarray(ptree.query_ball_point(centre * EARTH_RADIUS_KM, reach), dtype="int64")
-        )
+    for idx, found in zip(np.split(by_tile, starts[1:]), near, strict=True):
+        sel = np.sort(np.asarray(found, dtype="int64"))
         if sel.size == 0:
             continue
         hsh = hashlib.sha256(head)
