@@ -169,6 +169,8 @@ def test_nightly_run_equals_a_full_run_and_reuses_unchanged_work(small_demo, tmp
     )
     # (each vessel's last two days: the new day, and the day before with its last segment)
     assert int(memo) > 0 and 0 < int(computed) <= 2 * 12
+    # AIS coverage: the new day's received cells grew the last run's neighbourhood
+    assert "neighbourhood grown from the last run's" in text
     # density: the tiles away from the new seizures came from the memo
     tiles = re.findall(r"kernel sums: (\d+) tile\(s\) from the memo, (\d+) computed", text)
     assert sum(int(a) for a, _ in tiles) > 0 and sum(int(b) for _, b in tiles) > 0

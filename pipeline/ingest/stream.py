@@ -1659,20 +1659,40 @@ class PingStore:
         x0, y0, x1, y1 = self.extent
         return pd.DataFrame({LON: [x0, x1], LAT: [y0, y1]})
 
-    def received_cells(self, resolution: int) -> np.ndarray:
-        """Sorted distinct H3 cells (at ``resolution``) holding at least one ping."""
+    def received_cells(self, resolution: int, memo: Any = None) -> np.ndarray:
+        """Sorted distinct H3 cells (at ``resolution``) holding at least one ping.
+
+        ``memo`` (a :class:`~pipeline.runner.cache.PartMemo`, optional) keeps each track
+        file's cells under the hash of its bucket files: an unchanged file is not read.
+        """
+        import hashlib
+
         from ..grid import points_to_cells
 
         if resolution not in self._cells:
+            known = memo.known() if memo is not None else frozenset()
             found = [np.empty(0, dtype="uint64")]
-            for ps in self.files.values():
-                for p in ps:
-                    t = pq.read_table(p, columns=[LON, LAT])
-                    cells = points_to_cells(
-                        t.column(LON).to_numpy(), t.column(LAT).to_numpy(), resolution
-                    )
-                    found.append(np.unique(cells))
-                    found = [np.unique(np.concatenate(found))]
+            for spill in self.spills:
+                h = hashlib.sha256(f"{resolution}".encode())
+                for k in sorted(spill.buckets):
+                    h.update(spill.buckets[k].read_bytes())
+                key = h.hexdigest()[:24]
+                if key in known:
+                    cells = memo.take([key])[0]["cell"].astype("uint64")
+                else:
+                    parts = [np.empty(0, dtype="uint64")]
+                    for k in sorted(spill.buckets):
+                        t = pq.read_table(spill.buckets[k], columns=[LON, LAT])
+                        got = points_to_cells(
+                            t.column(LON).to_numpy(), t.column(LAT).to_numpy(), resolution
+                        )
+                        parts = [np.unique(np.concatenate([*parts, got]))]
+                    cells = parts[0]
+                if memo is not None:
+                    memo.add(np.full(cells.size, key, dtype=object), {"cell": cells})
+                found = [np.unique(np.concatenate([*found, cells]))]
+            if memo is not None:
+                memo.flush()
             self._cells[resolution] = found[0]
         return self._cells[resolution]
 
