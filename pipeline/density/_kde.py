@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from typing import Literal, overload
@@ -210,7 +211,7 @@ def kernel_density(
     p_lon, p_lat = points_to_lonlat(points)
     w = point_weights(weights, p_lon.size, points)
     cells = to_cells(cells)
-    t_lat, t_lon = cells_to_latlng(cells)
+    t_lat, t_lon = _centres(cells)
 
     if isinstance(bandwidth_km, str):
         rule = check_choice("bandwidth_km", bandwidth_km, BANDWIDTH_RULES)
@@ -243,6 +244,23 @@ def kernel_density(
             method=used,
         )
     return density
+
+
+_LAST_CENTRES: list[tuple[bytes, np.ndarray, np.ndarray]] = []
+
+
+def _centres(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return lat, lon of the cells' centres.
+
+    The last cells' centres are kept: a run's factors and months ask for the same cells
+    again and again.
+    """
+    key = hashlib.blake2b(np.ascontiguousarray(cells).tobytes(), digest_size=16).digest()
+    if _LAST_CENTRES and _LAST_CENTRES[0][0] == key:
+        return _LAST_CENTRES[0][1].copy(), _LAST_CENTRES[0][2].copy()
+    lat, lon = cells_to_latlng(cells)
+    _LAST_CENTRES[:] = [(key, lat.copy(), lon.copy())]
+    return lat, lon
 
 
 def _edge_factor(cells, t_lon, t_lat, window, h, kernel, method) -> np.ndarray:
