@@ -32,6 +32,7 @@ no time.  The work is done per chunk of whole vessels, so memory stays bounded o
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -811,11 +812,12 @@ def transit_features(
         encounter_speed_kn=encounter_speed_kn,
         max_speed_kn=max_speed_kn,
     )
-    known = memo.known() if memo is not None else frozenset()
+    if memo is not None:
+        params = dataclasses.replace(params, known=memo.known())
     if isinstance(pings, pd.DataFrame):
         names = None
         max_points = max(len(pings), 1)
-        parts: Iterator[_Partial] = iter([_transit_partition(pings, None, params, known)])
+        parts: Iterator[_Partial] = iter([_transit_partition(pings, None, params)])
     else:  # whole vessels a group of buckets at a time (a PingStore), coded by the sorted ids
         from .engine import current_engine
 
@@ -824,7 +826,7 @@ def transit_features(
         names = np.asarray(pings.vessel_ids, dtype=object)
         max_points = chunk_rows
         engine = engine if engine is not None else current_engine()
-        parts = engine.map(_store_partition, pings.bucket_groups(chunk_rows), names, params, known)
+        parts = engine.map(_store_partition, pings.bucket_groups(chunk_rows), names, params)
     blocks: list[list[np.ndarray]] = [[], [], []]
     new: list[list[np.ndarray]] = [[], [], []]
     gap_parts, loiter_parts = [], []
@@ -898,6 +900,8 @@ class _PartParams:
     loiter_hours: float
     encounter_speed_kn: float
     max_speed_kn: float
+    #: Hashes of the day blocks a memo holds (their time is not computed again).
+    known: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -922,24 +926,20 @@ class _Partial:
     points: list[tuple[np.ndarray, ...]] = field(default_factory=list)
 
 
-def _store_partition(
-    group, names: np.ndarray, p: _PartParams, known: frozenset[str] = frozenset()
-) -> _Partial:
+def _store_partition(group, names: np.ndarray, p: _PartParams) -> _Partial:
     """Read a group of vessel buckets (file names) and compute its partial transit features."""
     from .ingest.stream import read_buckets
 
-    return _transit_partition(read_buckets(group), names, p, known)
+    return _transit_partition(read_buckets(group), names, p)
 
 
-def _transit_partition(
-    part: pd.DataFrame, names, p: _PartParams, known: frozenset[str] = frozenset()
-) -> _Partial:
+def _transit_partition(part: pd.DataFrame, names, p: _PartParams) -> _Partial:
     """Per-vessel work on the pings of whole vessels: time per cell, gaps, loitering, points.
 
     Vessels are coded by ``names`` (all the run's vessel ids, sorted), so partial results of
     different partitions combine; encounters need every vessel and are paired in the combine.
-    Time is attributed per block of one vessel's day; blocks whose hash is in ``known`` are
-    left to the memo of the combine (:func:`transit_features`).
+    Time is attributed per block of one vessel's day; blocks whose hash is in ``p.known``
+    are left to the memo of the combine (:func:`transit_features`).
     """
     tr = _prepare(part, p.max_speed_kn, names)
     out = _Partial(tr.names, int(tr.code.size), int(tr.dropped_spikes))
@@ -951,7 +951,7 @@ def _transit_partition(
         same, hours, km, kn = _segment_speed_kn(code, t, lon, lat, xyz)
         sog_eff = _effective_sog(tr.sog[sl], same, kn)
         usable = same & (hours > 0) & (hours <= p.max_segment_hours) & (kn <= p.max_speed_kn)
-        block, starts, hashes, days, new = _day_blocks(code, t, lon, lat, tr.names, known)
+        block, starts, hashes, days, new = _day_blocks(code, t, lon, lat, tr.names, p.known)
         fresh = new[block]
         seg = np.flatnonzero(usable & fresh[:-1])
         cells, blk, hrs = _attribute_time(
