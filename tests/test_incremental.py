@@ -193,3 +193,93 @@ def test_a_changed_track_file_is_parsed_again(small_demo, tmp_path):
     assert cached == {"ais-history.csv": False, "ais-last.csv": True}
     assert again.manifest["inputs"]["tracks"][0]["read"] == len(lines) - 4
     assert _hashes(again) == _hashes(full)
+
+
+# ----------------------------------------------------------------------------- parts and memos
+
+
+def _memo(root: Path, name: str = "m"):
+    from pipeline.runner.cache import StageCache
+
+    return StageCache(root / ".cache").memo(name, [1])
+
+
+def test_part_memo_keeps_the_parts_of_the_last_run(tmp_path):
+    import numpy as np
+
+    memo = _memo(tmp_path)
+    assert memo.known() == frozenset()
+    memo.add(np.array(["a", "a", "b"], dtype=object), {"v": np.array([1.0, 2.0, 3.0])})
+    memo.add(np.array(["a"], dtype=object), {"v": np.array([9.0])})  # added once only
+    memo.flush()
+    again = _memo(tmp_path)
+    assert again.known() == {"a", "b"}
+    cols, counts = again.take(["b", "a"])
+    assert cols["v"].tolist() == [3.0, 1.0, 2.0] and counts.tolist() == [1, 2]
+    again.flush()  # nothing added: the memo stays
+    assert _memo(tmp_path).known() == {"a", "b"}
+    again.save(np.array(["c"], dtype=object), {"v": np.array([4.0])})
+    assert _memo(tmp_path).known() == {"c"}  # replaced by this run's parts
+
+
+def test_density_tiles_from_a_memo_equal_a_fresh_evaluation(tmp_path):
+    import numpy as np
+
+    from pipeline.density import density_memo, kernel_density
+    from pipeline.grid import region_to_cells
+
+    rng = np.random.default_rng(3)
+    cells = region_to_cells((0.0, 0.0, 8.0, 6.0), 5)
+    lon, lat = rng.uniform(0, 8, 300), rng.uniform(0, 6, 300)
+    w = rng.uniform(0.5, 2.0, 300)
+    kw = {"bandwidth_km": 30.0, "kernel": "quartic"}
+    plain = kernel_density((lon, lat), cells, weights=w, **kw)
+    with density_memo(_memo(tmp_path)):
+        first = kernel_density((lon, lat), cells, weights=w, **kw)
+    np.testing.assert_allclose(first, plain, rtol=1e-12, atol=1e-300)
+    # a new point: tiles near it are computed, the rest come from the memo, bits as fresh
+    lon2, lat2, w2 = np.r_[lon, 4.0], np.r_[lat, 3.0], np.r_[w, 1.0]
+    with density_memo(_memo(tmp_path)):
+        nightly = kernel_density((lon2, lat2), cells, weights=w2, **kw)
+    with density_memo(_memo(tmp_path / "fresh")):
+        fresh = kernel_density((lon2[::-1], lat2[::-1]), cells, weights=w2[::-1], **kw)
+    assert np.array_equal(nightly, fresh)  # the rows' order does not matter either
+    assert not np.array_equal(nightly, first)
+
+
+def test_transit_blocks_from_a_memo_equal_a_fresh_pass(tmp_path, caplog):
+    import logging
+    import re
+
+    import numpy as np
+
+    from pipeline.transit import transit_features
+
+    rng = np.random.default_rng(5)
+    n = 400
+    t = pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(np.arange(n) * 20, unit="min")
+    frames = [
+        pd.DataFrame(
+            {
+                "vessel_id": f"v{k}",
+                "time": t,
+                "lon": 10 + k * 0.3 + np.cumsum(rng.normal(0, 0.01, n)),
+                "lat": 40 + np.cumsum(rng.normal(0, 0.01, n)),
+                "sog_kn": rng.uniform(0, 12, n),
+            }
+        )
+        for k in range(3)
+    ]
+    pings = pd.concat(frames, ignore_index=True)
+    day = pings["time"].dt.floor("D")
+    before = pings[day < day.max()].reset_index(drop=True)
+    transit_features(before, 6, memo=_memo(tmp_path))
+    with caplog.at_level(logging.INFO, logger="pipeline.transit"):
+        nightly = transit_features(pings, 6, memo=_memo(tmp_path))
+    ((old, computed),) = re.findall(
+        r"time of (\d+) vessel-day block\(s\) from the memo, (\d+)", caplog.text
+    )
+    assert int(old) == 3 * 4 and int(computed) == 3 * 2  # 6 days a vessel: 2 touched
+    fresh = transit_features(pings, 6)
+    pd.testing.assert_frame_equal(nightly.features, fresh.features, check_exact=True)
+    pd.testing.assert_frame_equal(nightly.events, fresh.events, check_exact=True)

@@ -305,14 +305,17 @@ class PartMemo:
         self._rows.append({"part": part_of_row, **{c: np.asarray(v) for c, v in columns.items()}})
 
     def flush(self) -> None:
-        """Replace the memo in the cache by the parts added in this run."""
+        """Replace the memo in the cache by the parts added in this run (if any).
+
+        Nothing added (the computation was served whole from the stage cache): the memo
+        is kept as it is, for a later run.
+        """
         rows, self._rows, self._added = self._rows, [], set()
-        if self.cache is None or not self.cache.enabled:
+        if self.cache is None or not self.cache.enabled or not rows:
             return
-        if rows:
-            frame = pd.DataFrame({c: np.concatenate([r[c] for r in rows]) for c in rows[0]})
-        else:
-            frame = pd.DataFrame({"part": pd.Series([], dtype=object)})
+        frame = pd.DataFrame({c: np.concatenate([r[c] for r in rows]) for c in rows[0]})
+        # a part's hash repeats on each of its rows: stored once, as a dictionary
+        frame["part"] = pd.Categorical(frame["part"].to_numpy(dtype=object))
         try:
             self.cache._store(self.name, frame)
         except (TypeError, ValueError, OSError) as exc:
