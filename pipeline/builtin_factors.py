@@ -129,6 +129,7 @@ def transit_result(ctx: FactorContext):
         ctx.pings,
         ctx.resolution,
         memo=ctx.memo("transit hours", params),
+        pairs_memo=ctx.memo("transit encounter pairs", params),
         max_segment_hours=t.max_segment_hours,
         gap_hours=t.gap_hours,
         gap_min_speed_kn=t.gap_min_speed_kn,

@@ -550,6 +550,70 @@ def _encounter_pairs(g, plon, plat, vess, dist_m):
     return vess[pi], vess[pj], g[pi], plon[pi], plat[pi], plon[pj], plat[pj]
 
 
+def _pairs_by_day(g, plon, plat, vess, dist_m, memo, names):
+    """:func:`_encounter_pairs` by UTC day of the grid times, each day's pairs kept in ``memo``.
+
+    Only points of one grid time pair, so the pairs of a day depend on that day's points
+    alone: a day whose points (in a canonical order, vessels by id) are unchanged takes its
+    pairs from the memo.  The pairs are the same set as in one pass; the runs built from them
+    sort them by (vessel, vessel, time), so their order does not matter.
+    """
+    import hashlib
+
+    step = _ENCOUNTER_STEP_MIN * 60 * 1_000_000_000
+    o = np.lexsort((plat, plon, vess, g))  # vessel codes rank the sorted vessel ids
+    g, plon, plat, vess = g[o], plon[o], plat[o], vess[o]
+    day = np.floor_divide(g * step, _NS_PER_DAY)
+    starts = np.flatnonzero(np.r_[True, day[1:] != day[:-1]])
+    stops = np.r_[starts[1:], g.size]
+    known = memo.known()
+    hashes, todo = [], []
+    for a, b in zip(starts.tolist(), stops.tolist(), strict=True):
+        u, local = np.unique(vess[a:b], return_inverse=True)
+        h = hashlib.sha256(f"{dist_m!r}|".encode() + "\0".join(map(str, names[u])).encode())
+        for arr in (g[a:b], local.astype("int64"), plon[a:b], plat[a:b]):
+            h.update(np.ascontiguousarray(arr).tobytes())
+        hashes.append(h.hexdigest()[:24])
+        if hashes[-1] not in known:
+            todo.append((a, b))
+    log.info(
+        "transit: encounter pairs of %d day(s) from the memo, %d computed",
+        len(hashes) - len(todo),
+        len(todo),
+    )
+    cols = ("va", "vb", "g", "ilon", "ilat", "jlon", "jlat")
+    fresh: dict[str, list] = {c: [] for c in (*cols, "part")}
+    for (a, b), key in zip(todo, [h for h in hashes if h not in known], strict=True):
+        got = _encounter_pairs(g[a:b], plon[a:b], plat[a:b], vess[a:b], dist_m)
+        for c, x in zip(cols, got, strict=True):
+            fresh[c].append(names[x] if c in ("va", "vb") else x)
+        fresh["part"].append(np.full(got[0].size, key, dtype=object))
+    old = [h for h in hashes if h in known]
+    parts: list[dict[str, np.ndarray]] = []
+    if old:
+        got, counts = memo.take(old)
+        got = {c: got[c] for c in cols}
+        got["part"] = np.repeat(np.asarray(old, dtype=object), counts)
+        parts.append(got)
+    if fresh["part"]:
+        parts.append({c: np.concatenate(v) for c, v in fresh.items()})
+    if not parts:
+        return _encounter_pairs(*(np.empty(0, "int64"),) * 4, dist_m)
+    out = {c: np.concatenate([p[c] for p in parts]) for c in (*cols, "part")}
+    by_part = np.argsort(pd.Index(hashes).get_indexer(out["part"]), kind="stable")
+    out = {c: v[by_part] for c, v in out.items()}
+    memo.save(out["part"], {c: out[c] for c in cols})
+    index = pd.Index(names)
+    va = index.get_indexer(out["va"].astype(object)).astype("int64")
+    vb = index.get_indexer(out["vb"].astype(object)).astype("int64")
+    return (
+        va,
+        vb,
+        out["g"].astype("int64"),
+        *(out[c].astype("float64") for c in ("ilon", "ilat", "jlon", "jlat")),
+    )
+
+
 def _encounter_runs(pairs, names, min_hours, res) -> pd.DataFrame:
     """Encounter events: runs of consecutive grid times of one pair lasting ``min_hours``."""
     va, vb, gg, ilon, ilat, jlon, jlat = pairs
@@ -634,12 +698,14 @@ class _EncounterPoints:
             )
         self.parts = []
 
-    def pairs(self, dist_m: float):
+    def pairs(self, dist_m: float, memo=None, names=None):
         if self.writer is None:
             if not self.parts:
                 return _encounter_pairs(*(np.empty(0, "int64"),) * 4, dist_m)
             g, lon, lat, v = (np.concatenate(x) for x in zip(*self.parts, strict=True))
             self.parts = []
+            if memo is not None and names is not None:
+                return _pairs_by_day(g, lon, lat, v, dist_m, memo, np.asarray(names, dtype=object))
             return _encounter_pairs(g, lon, lat, v, dist_m)
         import pyarrow.dataset as ds
 
@@ -712,6 +778,7 @@ def transit_features(
     spill_dir=None,
     engine=None,
     memo=None,
+    pairs_memo=None,
 ) -> TransitResult:
     """Turn vessel pings into per-cell transit factors and an event table.
 
@@ -760,6 +827,10 @@ def transit_features(
         ping) of an earlier run, by the hash of the block's pings: a block whose pings did
         not change is taken from it, the others are computed (and the memo replaced by this
         run's blocks).  The result is the same with or without it.
+    pairs_memo : pipeline.runner.cache.PartMemo, optional
+        Encounter pairs of each UTC day of an earlier run, by the hash of the day's grid
+        points (slow vessels every 10 minutes): a day whose points did not change is taken
+        from it.  The result is the same with or without it.
 
     Returns
     -------
@@ -854,7 +925,10 @@ def transit_features(
         vessel_names = names
     pair_cells, pair_vess, pair_hours = _block_hours(blocks, new, memo)
     enc = _encounter_runs(
-        points.pairs(encounter_distance_m), vessel_names, encounter_hours, resolution
+        points.pairs(encounter_distance_m, pairs_memo, vessel_names),
+        vessel_names,
+        encounter_hours,
+        resolution,
     )
     loiter = _concat_events(loiter_parts)
     if tree is not None:

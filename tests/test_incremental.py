@@ -256,16 +256,17 @@ def test_transit_blocks_from_a_memo_equal_a_fresh_pass(tmp_path, caplog):
     from pipeline.transit import transit_features
 
     rng = np.random.default_rng(5)
-    n = 400
-    t = pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(np.arange(n) * 20, unit="min")
-    frames = [
+    n = 1600  # every 5 minutes: fewer encounter grid points (10 min) than pings, in memory
+    t = pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(np.arange(n) * 5, unit="min")
+    path = (10 + np.cumsum(rng.normal(0, 0.002, n)), 40 + np.cumsum(rng.normal(0, 0.002, n)))
+    frames = [  # three vessels on one slow path a few hundred metres apart: encounters
         pd.DataFrame(
             {
                 "vessel_id": f"v{k}",
                 "time": t,
-                "lon": 10 + k * 0.3 + np.cumsum(rng.normal(0, 0.01, n)),
-                "lat": 40 + np.cumsum(rng.normal(0, 0.01, n)),
-                "sog_kn": rng.uniform(0, 12, n),
+                "lon": path[0] + k * 0.002,
+                "lat": path[1],
+                "sog_kn": rng.uniform(0, 2, n),
             }
         )
         for k in range(3)
@@ -273,13 +274,21 @@ def test_transit_blocks_from_a_memo_equal_a_fresh_pass(tmp_path, caplog):
     pings = pd.concat(frames, ignore_index=True)
     day = pings["time"].dt.floor("D")
     before = pings[day < day.max()].reset_index(drop=True)
-    transit_features(before, 6, memo=_memo(tmp_path))
+    kw = {"encounter_distance_m": 500.0, "loiter_speed_kn": 1.0}
+    transit_features(before, 6, memo=_memo(tmp_path), pairs_memo=_memo(tmp_path, "p"), **kw)
     with caplog.at_level(logging.INFO, logger="pipeline.transit"):
-        nightly = transit_features(pings, 6, memo=_memo(tmp_path))
+        nightly = transit_features(
+            pings, 6, memo=_memo(tmp_path), pairs_memo=_memo(tmp_path, "p"), **kw
+        )
     ((old, computed),) = re.findall(
         r"time of (\d+) vessel-day block\(s\) from the memo, (\d+)", caplog.text
     )
     assert int(old) == 3 * 4 and int(computed) == 3 * 2  # 6 days a vessel: 2 touched
-    fresh = transit_features(pings, 6)
+    ((old, computed),) = re.findall(
+        r"encounter pairs of (\d+) day\(s\) from the memo, (\d+)", caplog.text
+    )
+    assert int(old) == 5 and int(computed) == 1  # the last segments end before midnight
+    fresh = transit_features(pings, 6, **kw)
+    assert (fresh.events["event_type"] == "encounter").sum() > 0
     pd.testing.assert_frame_equal(nightly.features, fresh.features, check_exact=True)
     pd.testing.assert_frame_equal(nightly.events, fresh.events, check_exact=True)
