@@ -8,6 +8,11 @@ plug-ins) run on what is left.
 
 The result has one row per cell, sorted by cell: ``cell``, one float64 column per factor (NaN
 where the factor does not cover the cell) and one bool ``<factor>__covered`` column each.
+
+In a run (``memo_for`` given) each factor computes with memos of parts: its kernel sums by
+map tiles (:func:`pipeline.density.density_memo`), transit by vessel-day blocks, AIS coverage
+by track file; a part whose inputs did not change since the last run is reused, so a night
+with a few new events recomputes little and gives the bits of a full run.
 """
 
 from __future__ import annotations

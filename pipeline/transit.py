@@ -28,6 +28,13 @@ Positions are handled as unit vectors on the sphere, so segments and means are a
 Pings that jump to an impossible position and straight back (implied speed above
 ``max_speed_kn`` on both sides) are dropped; any other segment faster than ``max_speed_kn`` gives
 no time.  The work is done per chunk of whole vessels, so memory stays bounded on large tables.
+
+Nightly runs (issue 15): time is attributed per *block* of one vessel's UTC day (its pings and
+the segment to its next ping) and a (cell, vessel) sum adds the vessel's day sums in day
+order; encounter pairs are found per UTC day of the grid times.  A block's or a day's result
+depends on its own inputs alone, so a run given memos (:class:`pipeline.runner.cache.PartMemo`)
+takes every block and day whose inputs did not change from them and computes the rest: a new
+day of pings recomputes about two days per vessel, with the bits of a full pass.
 """
 
 from __future__ import annotations
