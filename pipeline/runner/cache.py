@@ -296,12 +296,13 @@ class PartMemo:
         part_of_row = np.asarray(part_of_row, dtype=object)
         if part_of_row.size == 0:
             return
-        if self._added:
-            fresh = np.array([p not in self._added for p in part_of_row.tolist()], dtype=bool)
-            if not fresh.all():
-                part_of_row = part_of_row[fresh]
-                columns = {c: np.asarray(v)[fresh] for c, v in columns.items()}
-        self._added.update(part_of_row.tolist())
+        parts = pd.unique(part_of_row).tolist()
+        again = [p for p in parts if p in self._added]
+        if again:
+            fresh = ~pd.Series(part_of_row).isin(again).to_numpy()
+            part_of_row = part_of_row[fresh]
+            columns = {c: np.asarray(v)[fresh] for c, v in columns.items()}
+        self._added.update(parts)
         self._rows.append({"part": part_of_row, **{c: np.asarray(v) for c, v in columns.items()}})
 
     def flush(self) -> None:
