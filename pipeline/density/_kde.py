@@ -26,6 +26,7 @@ from ._bandwidth import select_bandwidth
 from ._evaluate import METHODS, evaluate
 from ._inputs import BANDWIDTH_RULES, check_bandwidth, check_choice, point_weights, points_to_lonlat
 from ._kernels import KERNELS
+from ._tiles import density_memo
 
 log = logging.getLogger(__name__)
 
@@ -286,16 +287,19 @@ def _edge_factor(cells, t_lon, t_lat, window, h, kernel, method) -> np.ndarray:
         wcells = np.unique(change_resolution(coarse, res_w))
     inside = np.isin(points_to_cells(t_lon, t_lat, res_w), wcells)
     w_lat, w_lon = cells_to_latlng(wcells)
-    mass, _ = evaluate(
-        t_lon[inside],
-        t_lat[inside],
-        w_lon,
-        w_lat,
-        cell_area_km2(wcells),
-        h,
-        kernel,
-        "direct" if kernel != "gaussian" else method,
-    )
+    # the window's mass does not change with the events: never by a run's tiles (up to
+    # millions of window cells as points)
+    with density_memo(None):
+        mass, _ = evaluate(
+            t_lon[inside],
+            t_lat[inside],
+            w_lon,
+            w_lat,
+            cell_area_km2(wcells),
+            h,
+            kernel,
+            "direct" if kernel != "gaussian" else method,
+        )
     factor = np.zeros(cells.size)
     with np.errstate(divide="ignore"):
         factor[inside] = np.where(mass > 0, 1.0 / np.maximum(mass, 1e-300), 0.0)

@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 _MEMO: ContextVar[Any] = ContextVar("route_risk_density_memo", default=None)
 #: A tile is an H3 cell whose mean edge is at least this many kernel supports.
 TILE_EDGE_SUPPORTS = 2.0
+#: More points than this are summed in one pass (a tile's neighbour lists would be large).
+MAX_TILED_POINTS = 1_000_000
 
 
 @contextlib.contextmanager
