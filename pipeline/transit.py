@@ -609,7 +609,7 @@ def _pairs_by_day(g, plon, plat, vess, dist_m, memo, names):
     out = {c: np.concatenate([p[c] for p in parts]) for c in (*cols, "part")}
     by_part = np.argsort(pd.Index(hashes).get_indexer(out["part"]), kind="stable")
     out = {c: v[by_part] for c, v in out.items()}
-    memo.save(out["part"], {c: out[c] for c in cols})
+    memo.add(out["part"], {c: out[c] for c in cols})  # the caller flushes
     index = pd.Index(names)
     va = index.get_indexer(out["va"].astype(object)).astype("int64")
     vb = index.get_indexer(out["vb"].astype(object)).astype("int64")
@@ -712,7 +712,9 @@ class _EncounterPoints:
             g, lon, lat, v = (np.concatenate(x) for x in zip(*self.parts, strict=True))
             self.parts = []
             if memo is not None and names is not None:
-                return _pairs_by_day(g, lon, lat, v, dist_m, memo, np.asarray(names, dtype=object))
+                got = _pairs_by_day(g, lon, lat, v, dist_m, memo, np.asarray(names, dtype=object))
+                memo.flush()
+                return got
             return _encounter_pairs(g, lon, lat, v, dist_m)
         import pyarrow.dataset as ds
 
@@ -724,18 +726,22 @@ class _EncounterPoints:
         )
         del gcol
         edges = np.r_[edges[:-1], edges[-1] + 1].astype("int64")
+        by_day = memo is not None and names is not None
+        if by_day:  # blocks of whole days: each day's pairs are a part of the memo
+            per_day = _NS_PER_DAY // (_ENCOUNTER_STEP_MIN * 60 * 1_000_000_000)
+            edges = np.unique(np.r_[np.floor_divide(edges[:-1], per_day) * per_day, edges[-1]])
         found = []
         for a, b in zip(edges[:-1], edges[1:], strict=True):
             t = data.to_table(filter=(ds.field("g") >= int(a)) & (ds.field("g") < int(b)))
-            found.append(
-                _encounter_pairs(
-                    t.column("g").to_numpy(),
-                    t.column("lon").to_numpy(),
-                    t.column("lat").to_numpy(),
-                    t.column("v").to_numpy(),
-                    dist_m,
+            g, lon, lat, v = (t.column(c).to_numpy() for c in ("g", "lon", "lat", "v"))
+            if by_day:
+                found.append(
+                    _pairs_by_day(g, lon, lat, v, dist_m, memo, np.asarray(names, dtype=object))
                 )
-            )
+            else:
+                found.append(_encounter_pairs(g, lon, lat, v, dist_m))
+        if by_day:
+            memo.flush()
         self._tmp.cleanup()
         return tuple(np.concatenate(x) for x in zip(*found, strict=True))
 

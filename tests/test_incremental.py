@@ -292,3 +292,59 @@ def test_transit_blocks_from_a_memo_equal_a_fresh_pass(tmp_path, caplog):
     assert (fresh.events["event_type"] == "encounter").sum() > 0
     pd.testing.assert_frame_equal(nightly.features, fresh.features, check_exact=True)
     pd.testing.assert_frame_equal(nightly.events, fresh.events, check_exact=True)
+
+
+def test_transit_memos_on_pings_on_disk_equal_a_fresh_pass(tmp_path, caplog):
+    """Pings read in chunks (a PingStore) with spilled encounter points: the same memos."""
+    import logging
+    import re
+
+    import numpy as np
+
+    from pipeline.transit import transit_features
+
+    rng = np.random.default_rng(8)
+    n = 1200
+    t = pd.Timestamp("2024-03-01", tz="UTC") + pd.to_timedelta(np.arange(n) * 5, unit="min")
+    path = (20 + np.cumsum(rng.normal(0, 0.002, n)), 35 + np.cumsum(rng.normal(0, 0.002, n)))
+    rows = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "vessel_id": f"boat{k}",
+                    "timestamp": t.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "lat": path[1],
+                    "lon": path[0] + k * 0.002,
+                    "sog": rng.uniform(0, 2, n).round(2),
+                }
+            )
+            for k in range(3)
+        ]
+    )
+    last = rows["timestamp"].str[:10] == rows["timestamp"].str[:10].max()
+    rows[~last].to_csv(tmp_path / "history.csv", index=False)
+    rows[last].to_csv(tmp_path / "day.csv", index=False)
+
+    def store(files, name):
+        spills = [
+            _spill(tmp_path / f, tmp_path / name / f, chunk_rows=300, n_buckets=2) for f in files
+        ]
+        return PingStore(spills, chunk_rows=100)  # encounter points above 100: spilled
+
+    kw = {"encounter_distance_m": 500.0}
+    memos = {"memo": _memo(tmp_path), "pairs_memo": _memo(tmp_path, "p")}
+    transit_features(store(["history.csv"], "a"), 6, **memos, **kw)
+    with caplog.at_level(logging.INFO, logger="pipeline.transit"):
+        nightly = transit_features(
+            store(["history.csv", "day.csv"], "b"),
+            6,
+            memo=_memo(tmp_path),
+            pairs_memo=_memo(tmp_path, "p"),
+            **kw,
+        )
+    fresh = transit_features(store(["history.csv", "day.csv"], "c"), 6, **kw)
+    days = re.findall(r"encounter pairs of (\d+) day\(s\) from the memo, (\d+)", caplog.text)
+    assert sum(int(a) for a, _ in days) > 0 and sum(int(b) for _, b in days) > 0
+    assert (fresh.events["event_type"] == "encounter").sum() > 0
+    pd.testing.assert_frame_equal(nightly.features, fresh.features, check_exact=True)
+    pd.testing.assert_frame_equal(nightly.events, fresh.events, check_exact=True)
