@@ -16,6 +16,7 @@ Coverage:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 import numpy as np
@@ -28,6 +29,8 @@ from .errors import ConfigError
 from .factors import Factor, FactorContext, FactorValues, InputsView, default_registry
 
 __all__ = ["DensityOptions", "RasterOptions", "TransitOptions"]
+
+log = logging.getLogger(__name__)
 
 
 class DensityOptions(DensityConfig):
@@ -121,9 +124,12 @@ def transit_result(ctx: FactorContext):
 
     t = ctx.options
     assert isinstance(t, TransitOptions)
+    params = {"resolution": ctx.resolution, **t.model_dump(mode="json")}
     return transit_features(
         ctx.pings,
         ctx.resolution,
+        memo=ctx.memo("transit hours", params),
+        pairs_memo=ctx.memo("transit encounter pairs", params),
         max_segment_hours=t.max_segment_hours,
         gap_hours=t.gap_hours,
         gap_min_speed_kn=t.gap_min_speed_kn,
@@ -138,10 +144,21 @@ def transit_result(ctx: FactorContext):
     )
 
 
-def ais_coverage(pings, cells: np.ndarray, resolution: int, radius_km: float):
+def ais_coverage(
+    pings,
+    cells: np.ndarray,
+    resolution: int,
+    radius_km: float,
+    *,
+    received_memo=None,
+    near_memo=None,
+):
     """Cells whose centre is within ``radius_km`` of a cell where a position was received.
 
-    ``pings`` is the pings table or a :class:`~pipeline.ingest.stream.PingStore`.
+    ``pings`` is the pings table or a :class:`~pipeline.ingest.stream.PingStore`.  The
+    memos (:class:`~pipeline.runner.cache.PartMemo`, optional) keep the received cells of
+    each track file and the last run's neighbourhood: a night whose pings only add received
+    cells grows the neighbourhood by theirs (the same cells as computed afresh).
     """
     from .grid import cell_area_km2, grid_disk_cells, points_to_cells
 
@@ -152,12 +169,51 @@ def ais_coverage(pings, cells: np.ndarray, resolution: int, radius_km: float):
             points_to_cells(pings[S.LON].to_numpy(), pings[S.LAT].to_numpy(), resolution)
         )
     else:  # pings on disk (a PingStore): read a bucket at a time
-        received = pings.received_cells(resolution)
+        received = pings.received_cells(resolution, memo=received_memo)
+    known = near_memo.known() if near_memo is not None else frozenset()
+    prev = None
+    near_parts = [p for p in known if p.startswith("near:")]
+    if "received" in known and len(near_parts) == 1:
+        got, _ = near_memo.take(["received"])
+        prev = (got["cell"].astype("uint64"), got["area"].astype("float64"), near_parts[0])
+    fresh = np.ones(received.size, dtype=bool)
+    area = np.empty(received.size)
+    if prev is not None:
+        at = np.minimum(np.searchsorted(prev[0], received), max(prev[0].size - 1, 0))
+        fresh = ~((prev[0].size > 0) & (prev[0][at] == received))
+        area[~fresh] = prev[1][at[~fresh]]
+    area[fresh] = cell_area_km2(received[fresh])
     # centre-to-centre spacing of a regular hexagon of the cells' mean area
-    spacing_km = float(np.sqrt(2.0 * cell_area_km2(received).mean() / np.sqrt(3.0)))
+    spacing_km = float(np.sqrt(2.0 * area.mean() / np.sqrt(3.0)))
     # rounded outwards: a position anywhere in its cell, a circle measured from it
     k = int(np.ceil(radius_km / spacing_km)) + 1
-    near = grid_disk_cells(received, k)
+    grown = (
+        prev is not None
+        and prev[2] == f"near:{k}"
+        and int((~fresh).sum()) == prev[0].size  # every cell received before still is
+    )
+    if grown:
+        assert prev is not None and near_memo is not None
+        before = near_memo.take([prev[2]])[0]["cell"].astype("uint64")
+        near = np.union1d(before, grid_disk_cells(received[fresh], k))
+    else:
+        near = grid_disk_cells(received, k)
+    log.debug(
+        "AIS coverage %g km: %d received cell(s), %d new; neighbourhood %s",
+        radius_km,
+        received.size,
+        int(fresh.sum()),
+        "grown from the last run's" if grown else "computed",
+    )
+    if near_memo is not None and (prev is None or fresh.any() or not grown):
+        near_memo.add(
+            np.full(received.size, "received", dtype=object), {"cell": received, "area": area}
+        )
+        near_memo.add(
+            np.full(near.size, f"near:{k}", dtype=object),
+            {"cell": near, "area": np.zeros(near.size)},
+        )
+        near_memo.flush()
     return np.isin(np.asarray(cells, dtype="uint64"), near)
 
 
@@ -195,10 +251,20 @@ def _transit_factor(name: str):
                     bandwidth_km=t.smooth_events_km,
                     kernel=t.smooth_kernel,
                 )
-                values = smooth * cell_area_km2(ctx.cells)
+                area = ctx.shared(
+                    "cell_area_km2", lambda c: cell_area_km2(c.cells), cells_only=True
+                )
+                values = smooth * area
         covered = ctx.shared(
             f"ais_coverage_{radius:g}km",
-            lambda c: ais_coverage(c.pings, c.cells, c.resolution, radius),
+            lambda c: ais_coverage(
+                c.pings,
+                c.cells,
+                c.resolution,
+                radius,
+                received_memo=c.memo("ais received", [c.resolution]),
+                near_memo=c.memo(f"ais near {radius:g}km", [c.resolution]),
+            ),
         )
         return FactorValues(values, covered)
 

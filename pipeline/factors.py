@@ -263,23 +263,43 @@ class FactorContext:
     window_cells: np.ndarray | None = None
     options: BaseModel = field(default_factory=NoOptions)
     cache_hook: Callable[[str, Callable[[], Any]], Any] | None = field(default=None, repr=False)
+    cells_hook: Callable[[str, Callable[[], Any]], Any] | None = field(default=None, repr=False)
+    memo_hook: Callable[[str, Any], Any] | None = field(default=None, repr=False)
     _shared: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    def shared(self, key: str, build: Callable[[FactorContext], Any] | None = None) -> Any:
+    def shared(
+        self,
+        key: str,
+        build: Callable[[FactorContext], Any] | None = None,
+        *,
+        cells_only: bool = False,
+    ) -> Any:
         """Return a computation shared by several factors, computing it once.
 
         The runner's ``cache_hook`` may serve it from its cache; otherwise ``build`` runs
-        once per context.
+        once per context.  ``cells_only``: ``build`` reads nothing but the cells (their
+        areas, say), so the runner's ``cells_hook`` keys it by the cells alone and a night
+        with new data reuses it.
         """
         if key not in self._shared:
             if build is None:
                 raise KeyError(f"no shared computation {key!r} has been built yet")
             fn = build
-            if self.cache_hook is not None:
-                self._shared[key] = self.cache_hook(key, lambda: fn(self))
+            hook = self.cells_hook if cells_only else self.cache_hook
+            if hook is not None:
+                self._shared[key] = hook(key, lambda: fn(self))
             else:
                 self._shared[key] = fn(self)
         return self._shared[key]
+
+    def memo(self, key: str, key_parts: Any) -> Any:
+        """Return the runner's memo of parts for ``key`` (None outside a run with a cache).
+
+        A computation made of parts (day blocks, map tiles) keeps each part's result under
+        the hash of the part's inputs (:class:`pipeline.runner.cache.PartMemo`);
+        ``key_parts`` are what every part depends on besides its inputs (the options).
+        """
+        return None if self.memo_hook is None else self.memo_hook(key, key_parts)
 
     def cell_centres(self) -> tuple[np.ndarray, np.ndarray]:
         """Return lon, lat of the cell centres."""

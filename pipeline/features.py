@@ -8,6 +8,11 @@ plug-ins) run on what is left.
 
 The result has one row per cell, sorted by cell: ``cell``, one float64 column per factor (NaN
 where the factor does not cover the cell) and one bool ``<factor>__covered`` column each.
+
+In a run (``memo_for`` given) each factor computes with memos of parts: its kernel sums by
+map tiles (:func:`pipeline.density.density_memo`), transit by vessel-day blocks, AIS coverage
+by track file; a part whose inputs did not change since the last run is reused, so a night
+with a few new events recomputes little and gives the bits of a full run.
 """
 
 from __future__ import annotations
@@ -83,6 +88,7 @@ def compute_features(
     key_for: Callable[[Factor], Any],
     cached: CacheFn | None = None,
     progress: ProgressFn | None = None,
+    memo_for: Callable[[str, Any], Any] | None = None,
 ) -> FeatureTable:
     """Compute ``factors`` on the candidate cells (see the module docstring).
 
@@ -104,18 +110,35 @@ def compute_features(
         ``cached(stage, key_parts, build)`` returning ``(value, hit)``.
     progress : callable, optional
         Called with each stage name.
+    memo_for : callable, optional
+        ``memo_for(name, key_parts)`` returning the runner's
+        :class:`~pipeline.runner.cache.PartMemo` (:meth:`FactorContext.memo`).
     """
     from .runner.cache import frame_digest
 
     region = np.asarray(base.cells, dtype="uint64")
     shared: dict[str, Any] = {}
+    if memo_for is not None:
+        base = dataclasses.replace(base, memo_hook=memo_for)
 
     def run(f: Factor, cells: np.ndarray) -> FactorValues:
+        if memo_for is None:
+            return compute(f, cells)
+        from .density import density_memo
+
+        # the factor's kernel sums by tiles, each kept under the hash of its inputs
+        with density_memo(memo_for(f"density {f.name}", [f.name])):
+            return compute(f, cells)
+
+    def compute(f: Factor, cells: np.ndarray) -> FactorValues:
         ctx = dataclasses.replace(base, cells=cells, options=options_for(f), _shared=shared)
         key = [f.name, key_for(f), frame_digest(cells), frame_digest(region)]
         if cached is not None:
             ctx.cache_hook = lambda k, build: cached(
                 f"features: {k}", [k, key_for(f), frame_digest(cells)], build
+            )[0]
+            ctx.cells_hook = lambda k, build: cached(
+                f"features: {k}", [k, frame_digest(cells)], build
             )[0]
             if f.shared_key is not None:
                 # derived from a cached shared computation: cheap, and the shared products

@@ -28,10 +28,18 @@ Positions are handled as unit vectors on the sphere, so segments and means are a
 Pings that jump to an impossible position and straight back (implied speed above
 ``max_speed_kn`` on both sides) are dropped; any other segment faster than ``max_speed_kn`` gives
 no time.  The work is done per chunk of whole vessels, so memory stays bounded on large tables.
+
+Nightly runs (issue 15): time is attributed per *block* of one vessel's UTC day (its pings and
+the segment to its next ping) and a (cell, vessel) sum adds the vessel's day sums in day
+order; encounter pairs are found per UTC day of the grid times.  A block's or a day's result
+depends on its own inputs alone, so a run given memos (:class:`pipeline.runner.cache.PartMemo`)
+takes every block and day whose inputs did not change from them and computes the rest: a new
+day of pings recomputes about two days per vessel, with the bits of a full pass.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -83,6 +91,7 @@ log = logging.getLogger(__name__)
 
 KM_PER_NM = 1.852
 _NS_PER_HOUR = 3_600_000_000_000
+_NS_PER_DAY = 24 * _NS_PER_HOUR
 _PIECES_PER_EDGE = 4
 _BISECT_STEPS = 5
 _ENCOUNTER_STEP_MIN = 10
@@ -234,11 +243,18 @@ def _effective_sog(sog, same, kn):
 # ----------------------------------------------------------------------------- time attribution
 
 
-def _attribute_time(lon, lat, xyz, seg, hours, km, vessel, resolution, piece_km):
-    """Return (cell, vessel, hours) pieces of the segments starting at pings ``seg``."""
-    ping_cells = points_to_cells(lon, lat, resolution)
+def _attribute_time(lon, lat, xyz, seg, hours, km, label, resolution, piece_km, presence):
+    """Return (cell, label, hours) pieces of the segments starting at pings ``seg``.
+
+    ``label`` labels each ping (a piece takes its segment's start ping's); the pings
+    ``presence`` mark their cells with zero hours (a vessel without any usable segment is
+    still present where it was seen).
+    """
+    need = np.unique(np.concatenate([seg, seg + 1, presence]))
+    ping_cells = np.zeros(lon.size, dtype="uint64")
+    ping_cells[need] = points_to_cells(lon[need], lat[need], resolution)
     if seg.size == 0:  # no usable segment: the pings still mark the vessels' presence
-        return ping_cells, vessel, np.zeros(ping_cells.size)
+        return ping_cells[presence], label[presence], np.zeros(presence.size)
     a = xyz[seg]
     b = xyz[seg + 1]
     omega = km / EARTH_RADIUS_KM
@@ -281,28 +297,60 @@ def _attribute_time(lon, lat, xyz, seg, hours, km, vessel, resolution, piece_km)
             hi = np.where(in_lo, hi, mid)
         frac_lo[cross] = (0.5 * (lo + hi) - t0) / (t1 - t0)
     cells = np.concatenate([c_lo, c_hi[cross]])
-    vess = np.concatenate([vessel[seg][piece_seg], vessel[seg][piece_seg[cross]]])
+    labels = np.concatenate([label[seg][piece_seg], label[seg][piece_seg[cross]]])
     hrs = np.concatenate([w * frac_lo, w[cross] * (1.0 - frac_lo[cross])])
-    # Pings of vessels without any usable segment still mark their presence.
-    cells = np.concatenate([cells, ping_cells])
-    vess = np.concatenate([vess, vessel])
-    hrs = np.concatenate([hrs, np.zeros(ping_cells.size)])
-    return cells, vess, hrs
+    cells = np.concatenate([cells, ping_cells[presence]])
+    labels = np.concatenate([labels, label[presence]])
+    hrs = np.concatenate([hrs, np.zeros(presence.size)])
+    return cells, labels, hrs
 
 
-def _group_cell_vessel(cells, vessel, hrs):
-    """Sum hours per (cell, vessel) pair; return (cell, vessel, hours), one row per pair.
+def _group_block_cell(cells, block, hrs):
+    """Sum hours per (block, cell) pair; return (block, cell, hours), one row per pair.
 
-    A pair's sum adds that vessel's pieces in their order alone, so it is the same whichever
-    other vessels share the chunk.
+    A pair's sum adds the pieces of that block (one vessel's day) in their order alone, so it
+    is the same whichever other blocks were computed beside it.
     """
     ccode, cuniq = pd.factorize(cells)
-    vmin = int(vessel.min()) if vessel.size else 0
-    nv = int(vessel.max()) - vmin + 1 if vessel.size else 1
-    key = ccode.astype("int64") * nv + (vessel - vmin)
+    nc = max(len(cuniq), 1)
+    key = block.astype("int64") * nc + ccode.astype("int64")
     kcode, kuniq = pd.factorize(key)
     sums = np.bincount(kcode, weights=hrs, minlength=kuniq.size)
-    return np.asarray(cuniq)[kuniq // nv].astype("uint64"), (kuniq % nv + vmin), sums
+    return kuniq // nc, np.asarray(cuniq)[kuniq % nc].astype("uint64"), sums
+
+
+def _day_blocks(code, t, lon, lat, names, known):
+    """Split a chunk's pings into blocks of one vessel's UTC day, each with its content hash.
+
+    A block's time attribution depends on its pings and the vessel's next ping (the segment
+    to it starts in the block): the hash covers exactly those, with the vessel id.  Returns
+    (block of each ping, block starts, hashes, days, which blocks ``known`` lacks).
+    """
+    import hashlib
+
+    day = np.floor_divide(t, _NS_PER_DAY)
+    n = code.size
+    if n == 0:
+        empty = np.empty(0, "int64")
+        return empty, empty, np.empty(0, dtype=object), empty, np.empty(0, dtype=bool)
+    starts = np.flatnonzero(np.r_[True, (code[1:] != code[:-1]) | (day[1:] != day[:-1])])
+    stops = np.r_[starts[1:], n]
+    # the next ping of the same vessel belongs to the block's last segment
+    ends = np.where(
+        (stops < n) & (code[np.minimum(stops, n - 1)] == code[starts]), stops + 1, stops
+    )
+    raw = np.ascontiguousarray(np.column_stack([t.view("float64"), lon, lat])).view("uint8")
+    width = raw.shape[1]
+    buf = raw.reshape(-1).data
+    vid = names[code[starts]]
+    hashes = np.empty(starts.size, dtype=object)
+    for i, (a, b) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
+        h = hashlib.sha256(str(vid[i]).encode())
+        h.update(buf[a * width : b * width])
+        hashes[i] = h.hexdigest()[:24]
+    new = np.array([h not in known for h in hashes], dtype=bool)
+    block = np.repeat(np.arange(starts.size), stops - starts)
+    return block, starts, hashes, day[starts], new
 
 
 # ----------------------------------------------------------------------------- events
@@ -509,6 +557,70 @@ def _encounter_pairs(g, plon, plat, vess, dist_m):
     return vess[pi], vess[pj], g[pi], plon[pi], plat[pi], plon[pj], plat[pj]
 
 
+def _pairs_by_day(g, plon, plat, vess, dist_m, memo, names):
+    """:func:`_encounter_pairs` by UTC day of the grid times, each day's pairs kept in ``memo``.
+
+    Only points of one grid time pair, so the pairs of a day depend on that day's points
+    alone: a day whose points (in a canonical order, vessels by id) are unchanged takes its
+    pairs from the memo.  The pairs are the same set as in one pass; the runs built from them
+    sort them by (vessel, vessel, time), so their order does not matter.
+    """
+    import hashlib
+
+    step = _ENCOUNTER_STEP_MIN * 60 * 1_000_000_000
+    o = np.lexsort((plat, plon, vess, g))  # vessel codes rank the sorted vessel ids
+    g, plon, plat, vess = g[o], plon[o], plat[o], vess[o]
+    day = np.floor_divide(g * step, _NS_PER_DAY)
+    starts = np.flatnonzero(np.r_[True, day[1:] != day[:-1]])
+    stops = np.r_[starts[1:], g.size]
+    known = memo.known()
+    hashes, todo = [], []
+    for a, b in zip(starts.tolist(), stops.tolist(), strict=True):
+        u, local = np.unique(vess[a:b], return_inverse=True)
+        h = hashlib.sha256(f"{dist_m!r}|".encode() + "\0".join(map(str, names[u])).encode())
+        for arr in (g[a:b], local.astype("int64"), plon[a:b], plat[a:b]):
+            h.update(np.ascontiguousarray(arr).tobytes())
+        hashes.append(h.hexdigest()[:24])
+        if hashes[-1] not in known:
+            todo.append((a, b))
+    log.info(
+        "transit: encounter pairs of %d day(s) from the memo, %d computed",
+        len(hashes) - len(todo),
+        len(todo),
+    )
+    cols = ("va", "vb", "g", "ilon", "ilat", "jlon", "jlat")
+    fresh: dict[str, list] = {c: [] for c in (*cols, "part")}
+    for (a, b), key in zip(todo, [h for h in hashes if h not in known], strict=True):
+        got = _encounter_pairs(g[a:b], plon[a:b], plat[a:b], vess[a:b], dist_m)
+        for c, x in zip(cols, got, strict=True):
+            fresh[c].append(names[x] if c in ("va", "vb") else x)
+        fresh["part"].append(np.full(got[0].size, key, dtype=object))
+    old = [h for h in hashes if h in known]
+    parts: list[dict[str, np.ndarray]] = []
+    if old:
+        got, counts = memo.take(old)
+        got = {c: got[c] for c in cols}
+        got["part"] = np.repeat(np.asarray(old, dtype=object), counts)
+        parts.append(got)
+    if fresh["part"]:
+        parts.append({c: np.concatenate(v) for c, v in fresh.items()})
+    if not parts:
+        return _encounter_pairs(*(np.empty(0, "int64"),) * 4, dist_m)
+    out = {c: np.concatenate([p[c] for p in parts]) for c in (*cols, "part")}
+    by_part = np.argsort(pd.Index(hashes).get_indexer(out["part"]), kind="stable")
+    out = {c: v[by_part] for c, v in out.items()}
+    memo.add(out["part"], {c: out[c] for c in cols})  # the caller flushes
+    index = pd.Index(names)
+    va = index.get_indexer(out["va"].astype(object)).astype("int64")
+    vb = index.get_indexer(out["vb"].astype(object)).astype("int64")
+    return (
+        va,
+        vb,
+        out["g"].astype("int64"),
+        *(out[c].astype("float64") for c in ("ilon", "ilat", "jlon", "jlat")),
+    )
+
+
 def _encounter_runs(pairs, names, min_hours, res) -> pd.DataFrame:
     """Encounter events: runs of consecutive grid times of one pair lasting ``min_hours``."""
     va, vb, gg, ilon, ilat, jlon, jlat = pairs
@@ -593,12 +705,16 @@ class _EncounterPoints:
             )
         self.parts = []
 
-    def pairs(self, dist_m: float):
+    def pairs(self, dist_m: float, memo=None, names=None):
         if self.writer is None:
             if not self.parts:
                 return _encounter_pairs(*(np.empty(0, "int64"),) * 4, dist_m)
             g, lon, lat, v = (np.concatenate(x) for x in zip(*self.parts, strict=True))
             self.parts = []
+            if memo is not None and names is not None:
+                got = _pairs_by_day(g, lon, lat, v, dist_m, memo, np.asarray(names, dtype=object))
+                memo.flush()
+                return got
             return _encounter_pairs(g, lon, lat, v, dist_m)
         import pyarrow.dataset as ds
 
@@ -610,18 +726,22 @@ class _EncounterPoints:
         )
         del gcol
         edges = np.r_[edges[:-1], edges[-1] + 1].astype("int64")
+        by_day = memo is not None and names is not None
+        if by_day:  # blocks of whole days: each day's pairs are a part of the memo
+            per_day = _NS_PER_DAY // (_ENCOUNTER_STEP_MIN * 60 * 1_000_000_000)
+            edges = np.unique(np.r_[np.floor_divide(edges[:-1], per_day) * per_day, edges[-1]])
         found = []
         for a, b in zip(edges[:-1], edges[1:], strict=True):
             t = data.to_table(filter=(ds.field("g") >= int(a)) & (ds.field("g") < int(b)))
-            found.append(
-                _encounter_pairs(
-                    t.column("g").to_numpy(),
-                    t.column("lon").to_numpy(),
-                    t.column("lat").to_numpy(),
-                    t.column("v").to_numpy(),
-                    dist_m,
+            g, lon, lat, v = (t.column(c).to_numpy() for c in ("g", "lon", "lat", "v"))
+            if by_day:
+                found.append(
+                    _pairs_by_day(g, lon, lat, v, dist_m, memo, np.asarray(names, dtype=object))
                 )
-            )
+            else:
+                found.append(_encounter_pairs(g, lon, lat, v, dist_m))
+        if by_day:
+            memo.flush()
         self._tmp.cleanup()
         return tuple(np.concatenate(x) for x in zip(*found, strict=True))
 
@@ -670,6 +790,8 @@ def transit_features(
     chunk_rows: int = _CHUNK_PINGS,
     spill_dir=None,
     engine=None,
+    memo=None,
+    pairs_memo=None,
 ) -> TransitResult:
     """Turn vessel pings into per-cell transit factors and an event table.
 
@@ -713,6 +835,15 @@ def transit_features(
         Runs the partitions of a store (groups of whole vessels) as tasks; the current engine
         (:func:`pipeline.engine.current_engine`) when None.  The partitions' results are
         combined in partition order, so every engine gives the same result.
+    memo : pipeline.runner.cache.PartMemo, optional
+        Time per cell of the blocks (one vessel's UTC day, with the segment to its next
+        ping) of an earlier run, by the hash of the block's pings: a block whose pings did
+        not change is taken from it, the others are computed (and the memo replaced by this
+        run's blocks).  The result is the same with or without it.
+    pairs_memo : pipeline.runner.cache.PartMemo, optional
+        Encounter pairs of each UTC day of an earlier run, by the hash of the day's grid
+        points (slow vessels every 10 minutes): a day whose points did not change is taken
+        from it.  The result is the same with or without it.
 
     Returns
     -------
@@ -765,6 +896,8 @@ def transit_features(
         encounter_speed_kn=encounter_speed_kn,
         max_speed_kn=max_speed_kn,
     )
+    if memo is not None:
+        params = dataclasses.replace(params, known=memo.known())
     if isinstance(pings, pd.DataFrame):
         names = None
         max_points = max(len(pings), 1)
@@ -778,7 +911,9 @@ def transit_features(
         max_points = chunk_rows
         engine = engine if engine is not None else current_engine()
         parts = engine.map(_store_partition, pings.bucket_groups(chunk_rows), names, params)
-    pair_cells, pair_vess, pair_hours, gap_parts, loiter_parts = [], [], [], [], []
+    blocks: list[list[np.ndarray]] = [[], [], []]
+    new: list[list[np.ndarray]] = [[], [], []]
+    gap_parts, loiter_parts = [], []
     points = _EncounterPoints(max_points, spill_dir)
     n = dropped = 0
     vessel_names = np.empty(0, dtype=object)
@@ -786,9 +921,12 @@ def transit_features(
         vessel_names = part.names
         n += part.n
         dropped += part.dropped
-        pair_cells.extend(part.pair_cells)
-        pair_vess.extend(part.pair_vess)
-        pair_hours.extend(part.pair_hours)
+        for acc, got in zip(
+            blocks, (part.block_hash, part.block_vess, part.block_day), strict=True
+        ):
+            acc.extend(got)
+        for acc, got in zip(new, (part.new_hash, part.new_cells, part.new_hours), strict=True):
+            acc.extend(got)
         gap_parts.extend(part.gaps)
         loiter_parts.extend(part.loiter)
         for pts in part.points:
@@ -798,8 +936,12 @@ def transit_features(
         notes.append(f"{dropped} ping(s) dropped as position jumps (> {max_speed_kn} kn both ways)")
     if names is not None:
         vessel_names = names
+    pair_cells, pair_vess, pair_hours = _block_hours(blocks, new, memo)
     enc = _encounter_runs(
-        points.pairs(encounter_distance_m), vessel_names, encounter_hours, resolution
+        points.pairs(encounter_distance_m, pairs_memo, vessel_names),
+        vessel_names,
+        encounter_hours,
+        resolution,
     )
     loiter = _concat_events(loiter_parts)
     if tree is not None:
@@ -813,9 +955,9 @@ def transit_features(
         [START_TIME, EVENT_TYPE, VESSEL_ID], kind="stable", ignore_index=True
     )
     features = _features_table(
-        np.concatenate(pair_cells) if pair_cells else np.empty(0, "uint64"),
-        np.concatenate(pair_vess) if pair_vess else np.empty(0, "int64"),
-        np.concatenate(pair_hours) if pair_hours else np.empty(0),
+        pair_cells,
+        pair_vess,
+        pair_hours,
         gaps,
         loiter,
         enc,
@@ -845,21 +987,30 @@ class _PartParams:
     loiter_hours: float
     encounter_speed_kn: float
     max_speed_kn: float
+    #: Hashes of the day blocks a memo holds (their time is not computed again).
+    known: frozenset[str] = frozenset()
 
 
 @dataclass
 class _Partial:
-    """What one partition of whole vessels gives: the map side of :func:`transit_features`."""
+    """What one partition of whole vessels gives: the map side of :func:`transit_features`.
+
+    Time per cell comes per block (one vessel's UTC day): every block's hash, vessel code and
+    day, and the (cell, hours) rows of the blocks computed here (``new_*``, by block hash).
+    """
 
     names: np.ndarray
     n: int
     dropped: int
-    pair_cells: list[np.ndarray]
-    pair_vess: list[np.ndarray]
-    pair_hours: list[np.ndarray]
-    gaps: list[pd.DataFrame]
-    loiter: list[pd.DataFrame]
-    points: list[tuple[np.ndarray, ...]]
+    block_hash: list[np.ndarray] = field(default_factory=list)
+    block_vess: list[np.ndarray] = field(default_factory=list)
+    block_day: list[np.ndarray] = field(default_factory=list)
+    new_hash: list[np.ndarray] = field(default_factory=list)
+    new_cells: list[np.ndarray] = field(default_factory=list)
+    new_hours: list[np.ndarray] = field(default_factory=list)
+    gaps: list[pd.DataFrame] = field(default_factory=list)
+    loiter: list[pd.DataFrame] = field(default_factory=list)
+    points: list[tuple[np.ndarray, ...]] = field(default_factory=list)
 
 
 def _store_partition(group, names: np.ndarray, p: _PartParams) -> _Partial:
@@ -874,9 +1025,11 @@ def _transit_partition(part: pd.DataFrame, names, p: _PartParams) -> _Partial:
 
     Vessels are coded by ``names`` (all the run's vessel ids, sorted), so partial results of
     different partitions combine; encounters need every vessel and are paired in the combine.
+    Time is attributed per block of one vessel's day; blocks whose hash is in ``p.known``
+    are left to the memo of the combine (:func:`transit_features`).
     """
     tr = _prepare(part, p.max_speed_kn, names)
-    out = _Partial(tr.names, int(tr.code.size), int(tr.dropped_spikes), [], [], [], [], [], [])
+    out = _Partial(tr.names, int(tr.code.size), int(tr.dropped_spikes))
     bounds = _chunk_bounds(tr.code, _CHUNK_PINGS)
     for a, b in zip(bounds[:-1], bounds[1:], strict=True):
         sl = slice(a, b)
@@ -885,16 +1038,30 @@ def _transit_partition(part: pd.DataFrame, names, p: _PartParams) -> _Partial:
         same, hours, km, kn = _segment_speed_kn(code, t, lon, lat, xyz)
         sog_eff = _effective_sog(tr.sog[sl], same, kn)
         usable = same & (hours > 0) & (hours <= p.max_segment_hours) & (kn <= p.max_speed_kn)
-        seg = np.flatnonzero(usable)
-        cells, vess, hrs = _attribute_time(
-            lon, lat, xyz, seg, hours[seg], km[seg], code, p.resolution, p.piece_km
+        block, starts, hashes, days, new = _day_blocks(code, t, lon, lat, tr.names, p.known)
+        fresh = new[block]
+        seg = np.flatnonzero(usable & fresh[:-1])
+        cells, blk, hrs = _attribute_time(
+            lon,
+            lat,
+            xyz,
+            seg,
+            hours[seg],
+            km[seg],
+            block,
+            p.resolution,
+            p.piece_km,
+            np.flatnonzero(fresh),
         )
         del xyz
-        c, v, h = _group_cell_vessel(cells, vess, hrs)
-        out.pair_cells.append(c)
-        out.pair_vess.append(v)
-        out.pair_hours.append(h)
-        del cells, vess, hrs
+        b, c, h = _group_block_cell(cells, blk, hrs)
+        out.block_hash.append(hashes)
+        out.block_vess.append(code[starts])
+        out.block_day.append(days)
+        out.new_hash.append(hashes[b])
+        out.new_cells.append(c)
+        out.new_hours.append(h)
+        del cells, blk, hrs
         out.gaps.append(
             _gap_events(tr, sl, same, hours, kn, p.gap_hours, p.gap_min_speed_kn, p.resolution)
         )
@@ -924,6 +1091,52 @@ def _transit_partition(part: pd.DataFrame, names, p: _PartParams) -> _Partial:
             )
         )
     return out
+
+
+def _block_hours(blocks, new, memo):
+    """Hours per (cell, vessel) from the day blocks: computed here or taken from the memo.
+
+    A (cell, vessel) sum adds the vessel's day sums in day order, so it depends on the
+    vessel's blocks alone, however the vessels were split into partitions or chunks.
+    """
+    b_hash, b_vess, b_day = (
+        np.concatenate(x) if x else np.empty(0, dtype=d)
+        for x, d in zip(blocks, (object, "int64", "int64"), strict=True)
+    )
+    n_hash, n_cells, n_hours = (
+        np.concatenate(x) if x else np.empty(0, dtype=d)
+        for x, d in zip(new, (object, "uint64", "float64"), strict=True)
+    )
+    computed = set(n_hash.tolist())
+    old = [h for h in b_hash.tolist() if h not in computed]
+    log.info(
+        "transit: time of %d vessel-day block(s) from the memo, %d computed",
+        len(old),
+        b_hash.size - len(old),
+    )
+    if old:
+        assert memo is not None
+        cols, counts = memo.take(old)
+        o_hash = np.repeat(np.asarray(old, dtype=object), counts)
+        all_hash = np.concatenate([n_hash, o_hash])
+        cells = np.concatenate([n_cells, cols["cell"].astype("uint64")])
+        hours = np.concatenate([n_hours, cols["hours"].astype("float64")])
+    else:
+        all_hash, cells, hours = n_hash, n_cells, n_hours
+    # each row's block (position in the run's block list), then rows in block order
+    which = pd.Index(b_hash).get_indexer(all_hash)
+    order = np.argsort(which, kind="stable")
+    which, cells, hours, all_hash = which[order], cells[order], hours[order], all_hash[order]
+    if memo is not None:
+        memo.save(all_hash, {"cell": cells, "hours": hours})
+    vess, day = b_vess[which], b_day[which]
+    o = np.lexsort((day, vess, cells))
+    cells, vess, hours = cells[o], vess[o], hours[o]
+    if cells.size == 0:
+        return cells, vess, hours
+    first = np.r_[True, (cells[1:] != cells[:-1]) | (vess[1:] != vess[:-1])]
+    pair = np.cumsum(first) - 1
+    return cells[first], vess[first], np.bincount(pair, weights=hours)
 
 
 def _chunk_bounds(code: np.ndarray, size: int) -> list[int]:

@@ -370,7 +370,10 @@ def test_time_is_conserved_for_random_tracks(vessels, resolution):
             x, y, _ = GEOD.fwd(lon[-1], lat[-1], az[i], dist)
             lon.append(x), lat.append(y)
         frames.append(make_pings(f"v{k}", minutes, lon, lat, speed))
-        dt_h = np.diff(minutes) / 60
+        # the durations of the pings' own (nanosecond) times: a step of 360 minutes drawn as
+        # floats may sum to 359.99999 minutes, yet the pings are exactly 6 h apart
+        ns = frames[-1]["time"].to_numpy(dtype="datetime64[ns]").view("int64")
+        dt_h = np.diff(ns) / 3.6e12
         expected += dt_h[dt_h <= 6.0].sum()
     f = transit_features(pd.concat(frames, ignore_index=True), resolution).features
     assert f[VESSEL_HOURS].sum() == pytest.approx(expected, rel=1e-9, abs=1e-9)

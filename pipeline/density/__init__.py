@@ -51,7 +51,8 @@ Layout
 The public names below are the whole API; the modules behind them are private:
 ``_kernels`` (kernel profiles), ``_direct`` (brute force and KD-tree sums), ``_fft`` (the
 tiled FFT evaluator), ``_evaluate`` (choice of evaluator), ``_bandwidth`` (rules and
-cross-validation), ``_kde`` (:func:`kernel_density`, edge correction), ``_weights``
+cross-validation), ``_kde`` (:func:`kernel_density`, edge correction), ``_tiles`` (the
+direct sums tile by tile under a run's memo, :func:`density_memo`), ``_weights``
 (:func:`seizure_weights`) and ``_inputs`` (validation).  Spherical geometry comes from
 :mod:`pipeline.sphere`, H3 from :mod:`pipeline.grid`.
 """
@@ -63,6 +64,7 @@ from ._evaluate import METHODS
 from ._inputs import BANDWIDTH_RULES
 from ._kde import DensityResult, kernel_density, kernel_density_exact
 from ._kernels import KERNELS, kernel_profile, kernel_support_km
+from ._tiles import density_memo
 from ._weights import seizure_weights
 
 __all__ = [
@@ -70,6 +72,7 @@ __all__ = [
     "KERNELS",
     "METHODS",
     "DensityResult",
+    "density_memo",
     "kernel_density",
     "kernel_density_exact",
     "kernel_profile",

@@ -9,18 +9,29 @@ from ..sphere import lonlat_to_xyz, spherical_cap
 from ._direct import density_brute, density_tree
 from ._fft import NODES_PER_BANDWIDTH, density_fft
 from ._kernels import GAUSSIAN_CUTOFF
+from ._tiles import MAX_TILED_POINTS, current_memo, density_by_tiles
 
 #: Evaluators: see the package docstring.
 METHODS = ("auto", "direct", "exact", "fft")
 
 
-def evaluate(t_lon, t_lat, p_lon, p_lat, w, h, kernel, method) -> tuple[np.ndarray, str]:
-    """Return the density (per km²) at the targets and the evaluator actually used."""
+def evaluate(
+    t_lon, t_lat, p_lon, p_lat, w, h, kernel, method, cells=None
+) -> tuple[np.ndarray, str]:
+    """Return the density (per km²) at the targets and the evaluator actually used.
+
+    ``cells``: the targets' H3 cells, if they are cell centres (the tiles of a run's memo).
+    """
     if method == "auto":
         method = auto_method(t_lon, t_lat, p_lon, p_lat, h, kernel)
     if method == "exact":
         return density_brute(t_lon, t_lat, p_lon, p_lat, w, h, kernel), method
     if method == "direct":
+        memo = current_memo()
+        if memo is not None and len(p_lon) <= MAX_TILED_POINTS:
+            # a run's stage: tile by tile, each tile kept in the memo
+            dens = density_by_tiles(t_lon, t_lat, p_lon, p_lat, w, h, kernel, memo, cells)
+            return dens, method
         return density_tree(t_lon, t_lat, p_lon, p_lat, w, h, kernel), method
     if kernel != "gaussian":
         raise ConfigError(

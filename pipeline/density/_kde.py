@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from typing import Literal, overload
@@ -25,6 +26,7 @@ from ._bandwidth import select_bandwidth
 from ._evaluate import METHODS, evaluate
 from ._inputs import BANDWIDTH_RULES, check_bandwidth, check_choice, point_weights, points_to_lonlat
 from ._kernels import KERNELS
+from ._tiles import density_memo
 
 log = logging.getLogger(__name__)
 
@@ -210,7 +212,7 @@ def kernel_density(
     p_lon, p_lat = points_to_lonlat(points)
     w = point_weights(weights, p_lon.size, points)
     cells = to_cells(cells)
-    t_lat, t_lon = cells_to_latlng(cells)
+    t_lat, t_lon = _centres(cells)
 
     if isinstance(bandwidth_km, str):
         rule = check_choice("bandwidth_km", bandwidth_km, BANDWIDTH_RULES)
@@ -220,7 +222,7 @@ def kernel_density(
     else:
         rule, h = "fixed", check_bandwidth(bandwidth_km)
 
-    density, used = evaluate(t_lon, t_lat, p_lon, p_lat, w, h, kernel, method)
+    density, used = evaluate(t_lon, t_lat, p_lon, p_lat, w, h, kernel, method, cells)
     if edge_correction:
         density = density * _edge_factor(cells, t_lon, t_lat, window, h, kernel, method)
     total = float(w.sum())
@@ -243,6 +245,23 @@ def kernel_density(
             method=used,
         )
     return density
+
+
+_LAST_CENTRES: list[tuple[bytes, np.ndarray, np.ndarray]] = []
+
+
+def _centres(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return lat, lon of the cells' centres.
+
+    The last cells' centres are kept: a run's factors and months ask for the same cells
+    again and again.
+    """
+    key = hashlib.blake2b(np.ascontiguousarray(cells).tobytes(), digest_size=16).digest()
+    if _LAST_CENTRES and _LAST_CENTRES[0][0] == key:
+        return _LAST_CENTRES[0][1].copy(), _LAST_CENTRES[0][2].copy()
+    lat, lon = cells_to_latlng(cells)
+    _LAST_CENTRES[:] = [(key, lat.copy(), lon.copy())]
+    return lat, lon
 
 
 def _edge_factor(cells, t_lon, t_lat, window, h, kernel, method) -> np.ndarray:
@@ -268,16 +287,19 @@ def _edge_factor(cells, t_lon, t_lat, window, h, kernel, method) -> np.ndarray:
         wcells = np.unique(change_resolution(coarse, res_w))
     inside = np.isin(points_to_cells(t_lon, t_lat, res_w), wcells)
     w_lat, w_lon = cells_to_latlng(wcells)
-    mass, _ = evaluate(
-        t_lon[inside],
-        t_lat[inside],
-        w_lon,
-        w_lat,
-        cell_area_km2(wcells),
-        h,
-        kernel,
-        "direct" if kernel != "gaussian" else method,
-    )
+    # the window's mass does not change with the events: never by a run's tiles (up to
+    # millions of window cells as points)
+    with density_memo(None):
+        mass, _ = evaluate(
+            t_lon[inside],
+            t_lat[inside],
+            w_lon,
+            w_lat,
+            cell_area_km2(wcells),
+            h,
+            kernel,
+            "direct" if kernel != "gaussian" else method,
+        )
     factor = np.zeros(cells.size)
     with np.errstate(divide="ignore"):
         factor[inside] = np.where(mass > 0, 1.0 / np.maximum(mass, 1e-300), 0.0)

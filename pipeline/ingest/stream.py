@@ -64,11 +64,14 @@ from .tracks import (
 
 __all__ = [
     "PingStore",
+    "SpillRecord",
     "TrackSpill",
     "estimate_records",
     "read_bucket",
     "read_buckets",
     "n_buckets_for",
+    "record_to_spill",
+    "spill_to_record",
     "spill_folder",
     "spill_tracks",
     "spill_tracks_partitioned",
@@ -246,13 +249,7 @@ class TrackSpill:
     def iter_rejects(self) -> Iterator[pd.DataFrame]:
         """Yield the rejects a chunk at a time, each sorted by line then rule."""
         for parts in self.reject_parts:
-            frames = [pq.read_table(p).to_pandas() for p in parts if p.exists()]
-            frames = [f for f in frames if len(f)]
-            if not frames:
-                continue
-            rej = pd.concat(frames, ignore_index=True)[list(REJECT_COLUMNS)]
-            rej["row"] = pd.to_numeric(rej["row"], errors="coerce").astype("Int64")
-            yield rej.sort_values(["row", "rule"], kind="stable", na_position="last")
+            yield from _rejects_of_chunk(parts)
 
     def write_rejects(self, out_dir: Path, name: str | None = None) -> Path:
         """Write ``out_dir/rejects/<name>.csv`` like :func:`~pipeline.ingest.write_rejects`.
@@ -945,6 +942,160 @@ def spill_tracks(
     return spill
 
 
+# --------------------------------------------------------------------------- the per-file cache
+
+
+@dataclass
+class SpillRecord:
+    """A track file's :class:`TrackSpill` as plain tables and data: what a cache keeps.
+
+    It holds no path and no bucket count, so a run with another number of buckets (more
+    track files, :func:`n_buckets_for`) rebuilds the spill from it (:func:`record_to_spill`)
+    without reading the file again.
+
+    Attributes
+    ----------
+    pings : pandas.DataFrame
+        The accepted pings (:data:`~pipeline.schema.PING_COLUMNS`), sorted by vessel then
+        time, file order on ties (every vessel's rows as its bucket file holds them).
+    rejects : pandas.DataFrame
+        The rejects in the order :meth:`TrackSpill.iter_rejects` yields them, with the
+        ``chunk`` (index of the chunk of the file whose lines they are).
+    source, n_read, n_accepted, by_rule, notes, assumptions
+        As :class:`TrackSpill`; ``notes`` and ``assumptions`` as JSON gives them back.
+    """
+
+    pings: pd.DataFrame
+    rejects: pd.DataFrame
+    source: str
+    n_read: int
+    n_accepted: int
+    by_rule: dict[str, int]
+    notes: list[str]
+    assumptions: dict[str, Any]
+
+
+def _json_data(value: Any) -> Any:
+    """Return ``value`` as a JSON round trip gives it back (a cached record's data)."""
+    import json
+
+    from .summary import json_safe
+
+    return json.loads(json.dumps(json_safe(value), default=str))
+
+
+def spill_to_record(spill: TrackSpill) -> SpillRecord:
+    """Return the plain :class:`SpillRecord` of a spill (its bucket files are read)."""
+    frames = [pq.read_table(spill.buckets[k]) for k in sorted(spill.buckets)]
+    table = (
+        pa.concat_tables(frames) if frames else pa.Table.from_pandas(_empty_pings(), _PING_SCHEMA)
+    )
+    pings = _pings_frame(table)
+    # each vessel lies in one bucket, sorted there: a stable sort by vessel keeps the rest
+    pings = pings.iloc[np.argsort(pings[VESSEL_ID].to_numpy(dtype=str), kind="stable")]
+    parts = []
+    for k, parts_k in enumerate(spill.reject_parts):
+        for rej in _rejects_of_chunk(parts_k):
+            parts.append(rej.assign(chunk=k))
+    rejects = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame({c: pd.Series([], dtype="object") for c in REJECT_COLUMNS}).assign(
+            chunk=pd.Series([], dtype="int64")
+        )
+    )
+    return SpillRecord(
+        pings=pings.reset_index(drop=True),
+        rejects=rejects,
+        source=spill.source,
+        n_read=int(spill.n_read),
+        n_accepted=int(spill.n_accepted),
+        by_rule={str(k): int(v) for k, v in spill.by_rule.items()},
+        notes=_json_data(list(spill.notes)),
+        assumptions=_json_data(spill.assumptions),
+    )
+
+
+def record_to_spill(record: SpillRecord, folder: Path, n_buckets: int) -> TrackSpill:
+    """Write a :class:`SpillRecord` into ``folder`` as the spill of ``n_buckets`` buckets.
+
+    The bucket files and the rejects hold what :func:`spill_tracks` writes for the file.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    pings = record.pings
+    buckets: dict[int, Path] = {}
+    vessels = np.empty(0, dtype=object)
+    rows = np.empty(0, dtype="int64")
+    time_max = None
+    extent = None
+    if len(pings):
+        vid = pings[VESSEL_ID].to_numpy(dtype=object)
+        # rows are sorted by vessel: one bucket lookup per vessel
+        starts = np.flatnonzero(np.r_[True, vid[1:] != vid[:-1]])
+        counts = np.diff(np.r_[starts, len(vid)])
+        vessels = vid[starts]
+        rows = counts.astype("int64")
+        per_row = np.repeat(_bucket_of(vessels, int(n_buckets)), counts)
+        order = np.argsort(per_row, kind="stable")
+        table = _table(pings, _PING_SCHEMA).take(pa.array(order))
+        keys = per_row[order]
+        cuts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        for a, b in zip(cuts, np.r_[cuts[1:], len(keys)], strict=True):
+            key = int(keys[a])
+            buckets[key] = folder / f"pings-{key:05d}.parquet"
+            pq.write_table(table.slice(a, b - a), buckets[key], row_group_size=_ROW_GROUP)
+        t = pings[TIME].max()
+        time_max = None if pd.isna(t) else t
+        extent = (
+            float(pings[LON].min()),
+            float(pings[LAT].min()),
+            float(pings[LON].max()),
+            float(pings[LAT].max()),
+        )
+    reject_parts: list[list[Path]] = []
+    rej = record.rejects
+    if len(rej):
+        chunk = rej["chunk"].to_numpy(dtype="int64")
+        for k in np.unique(chunk):
+            path = folder / f"rejects-{int(k):05d}-a.parquet"
+            part = rej[chunk == k].drop(columns=["chunk"])
+            part["row"] = pd.to_numeric(part["row"], errors="coerce").astype("Int64")
+            pq.write_table(_table(part[list(REJECT_COLUMNS)], _REJECT_SCHEMA), path)
+            reject_parts.append([path])
+    return TrackSpill(
+        source=record.source,
+        n_read=int(record.n_read),
+        n_accepted=int(record.n_accepted),
+        by_rule=dict(record.by_rule),
+        notes=list(record.notes),
+        assumptions=dict(record.assumptions),
+        buckets=buckets,
+        reject_parts=reject_parts,
+        n_buckets=int(n_buckets),
+        vessels=vessels,
+        vessel_rows=rows,
+        time_max=time_max,
+        extent=extent,
+    )
+
+
+def _rejects_of_chunk(parts: Sequence[Path]) -> Iterator[pd.DataFrame]:
+    frames = [pq.read_table(p).to_pandas() for p in parts if p.exists()]
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return
+    rej = pd.concat(frames, ignore_index=True)[list(REJECT_COLUMNS)]
+    rej["row"] = pd.to_numeric(rej["row"], errors="coerce").astype("Int64")
+    yield rej.sort_values(["row", "rule"], kind="stable", na_position="last")
+
+
+def _empty_pings() -> pd.DataFrame:
+    from ..schema import empty_pings
+
+    return empty_pings()
+
+
 # --------------------------------------------------------------------------- files as tasks
 
 
@@ -1508,20 +1659,40 @@ class PingStore:
         x0, y0, x1, y1 = self.extent
         return pd.DataFrame({LON: [x0, x1], LAT: [y0, y1]})
 
-    def received_cells(self, resolution: int) -> np.ndarray:
-        """Sorted distinct H3 cells (at ``resolution``) holding at least one ping."""
+    def received_cells(self, resolution: int, memo: Any = None) -> np.ndarray:
+        """Sorted distinct H3 cells (at ``resolution``) holding at least one ping.
+
+        ``memo`` (a :class:`~pipeline.runner.cache.PartMemo`, optional) keeps each track
+        file's cells under the hash of its bucket files: an unchanged file is not read.
+        """
+        import hashlib
+
         from ..grid import points_to_cells
 
         if resolution not in self._cells:
+            known = memo.known() if memo is not None else frozenset()
             found = [np.empty(0, dtype="uint64")]
-            for ps in self.files.values():
-                for p in ps:
-                    t = pq.read_table(p, columns=[LON, LAT])
-                    cells = points_to_cells(
-                        t.column(LON).to_numpy(), t.column(LAT).to_numpy(), resolution
-                    )
-                    found.append(np.unique(cells))
-                    found = [np.unique(np.concatenate(found))]
+            for spill in self.spills:
+                h = hashlib.sha256(f"{resolution}".encode())
+                for k in sorted(spill.buckets):
+                    h.update(spill.buckets[k].read_bytes())
+                key = h.hexdigest()[:24]
+                if key in known:
+                    cells = memo.take([key])[0]["cell"].astype("uint64")
+                else:
+                    parts = [np.empty(0, dtype="uint64")]
+                    for k in sorted(spill.buckets):
+                        t = pq.read_table(spill.buckets[k], columns=[LON, LAT])
+                        got = points_to_cells(
+                            t.column(LON).to_numpy(), t.column(LAT).to_numpy(), resolution
+                        )
+                        parts = [np.unique(np.concatenate([*parts, got]))]
+                    cells = parts[0]
+                if memo is not None:
+                    memo.add(np.full(cells.size, key, dtype=object), {"cell": cells})
+                found = [np.unique(np.concatenate([*found, cells]))]
+            if memo is not None:
+                memo.flush()
             self._cells[resolution] = found[0]
         return self._cells[resolution]
 

@@ -29,10 +29,10 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from ..io import atomic_write_bytes, sha256_file
+from ..io import atomic_path, sha256_file
 from .publish import check_no_links
 
-__all__ = ["StageCache", "digest", "frame_digest"]
+__all__ = ["PartMemo", "StageCache", "digest", "frame_digest"]
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +136,31 @@ def _read_table(path: Path) -> pd.DataFrame:
     return pd.read_parquet(path)
 
 
+def _write(path: Path, data: bytes) -> None:
+    """Write a cache file by rename, without waiting for the disk (no fsync).
+
+    A file a crash leaves short or empty fails its hash check and is rebuilt, so the cache
+    needs no durability, and a night's many small entries do not each wait for the disk.
+    """
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+
+
+def _with_objects(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Return ``frame`` with ``columns`` as the object columns they were when stored.
+
+    Parquet gives text back as pandas' string dtype; a fresh table holds Python objects, and
+    the two are written differently (``string`` and ``large_string``): a table served from
+    the cache must give the bytes of a fresh one.
+    """
+    for c in columns:
+        if c in frame.columns and frame[c].dtype != object:
+            frame[c] = pd.Series(
+                frame[c].to_numpy(dtype=object, na_value=None), index=frame.index, dtype=object
+            )
+    return frame
+
+
 class StageCache:
     """A folder of cached stage results (see the module docstring).
 
@@ -171,6 +196,13 @@ class StageCache:
                 log.warning("stage %s not cached: %s", stage, exc)
         return value, False
 
+    def memo(self, stage: str, key_parts: Any) -> PartMemo:
+        """Return the :class:`PartMemo` of ``stage`` for ``key_parts`` (loaded, empty if none)."""
+        name = f"{re.sub(r'[^A-Za-z0-9_]+', '_', stage)}-{digest(key_parts)}"
+        self.used.add(name)
+        frame = self._load(name) if self.enabled else None
+        return PartMemo(self, name, frame if isinstance(frame, pd.DataFrame) else None)
+
     def _load(self, name: str) -> Any | None:
         meta_path = self.root / f"{name}.json"
         try:
@@ -182,11 +214,12 @@ class StageCache:
                 raise ValueError("not a regular file of bounded size")
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
             frames = {}
+            objects = meta.get("objects", {})
             for part, sha in meta["tables"].items():
                 path = self.root / f"{name}.{part}.parquet"
                 if not stat.S_ISREG(os.lstat(path).st_mode) or sha256_file(path) != sha:
                     raise ValueError(f"table {part!r} does not match its hash")
-                frames[part] = _read_table(path)
+                frames[part] = _with_objects(_read_table(path), objects.get(part, []))
             return _from_bundle(frames, meta["data"])
         except Exception as exc:  # a corrupt or foreign entry is rebuilt, never trusted
             log.warning("ignoring cache entry %s: %s", name, exc)
@@ -197,15 +230,18 @@ class StageCache:
         check_no_links(self.root.parent, self.root)
         self.root.mkdir(exist_ok=True)
         tables = {}
+        objects = {}
         for part, frame in frames.items():
             path = self.root / f"{name}.{part}.parquet"
             check_no_links(self.root, path)
-            atomic_write_bytes(path, _table_bytes(frame.reset_index(drop=True)))
-            tables[part] = sha256_file(path)
+            data_bytes = _table_bytes(frame.reset_index(drop=True))
+            _write(path, data_bytes)
+            tables[part] = hashlib.sha256(data_bytes).hexdigest()
+            objects[part] = [str(c) for c in frame.columns if frame[c].dtype == object]
         # key order is kept: a cached report must serialise like a fresh one
-        meta = json.dumps({"tables": tables, "data": data}, default=str)
+        meta = json.dumps({"tables": tables, "data": data, "objects": objects}, default=str)
         check_no_links(self.root, self.root / f"{name}.json")
-        atomic_write_bytes(self.root / f"{name}.json", meta.encode())
+        _write(self.root / f"{name}.json", meta.encode())
 
     def prune(self, keep: Iterable[str] | None = None) -> None:
         """Delete regular cache files of entries this run did not use (links are left alone)."""
@@ -219,3 +255,80 @@ class StageCache:
                 stem = entry.name.split(".", 1)[0]
                 if stem not in keep and entry.name.endswith((".json", ".parquet")):
                     os.unlink(entry.path)
+
+
+class PartMemo:
+    """Results of the parts of one computation (map tiles, day blocks), each under its hash.
+
+    A part's key is the content hash of everything its result depends on (its inputs, in
+    order); the memo's own key (the stage, the options, the code version) covers the rest.
+    So a part whose inputs did not change is taken from the memo, one that did is computed,
+    and either way the part's rows are those the same function gives for the same inputs.
+    The memo is one cache entry (a table with a ``part`` column); :meth:`save` replaces it
+    with the parts of this run, so it holds no parts that the inputs no longer have.
+    """
+
+    def __init__(self, cache: StageCache | None, name: str, frame: pd.DataFrame | None) -> None:
+        self.cache, self.name = cache, name
+        self._cols: dict[str, np.ndarray] = {}
+        self._where: dict[str, tuple[int, int]] = {}
+        self._rows: list[dict[str, np.ndarray]] = []
+        self._added: set[str] = set()
+        if frame is not None and len(frame) and "part" in frame.columns:
+            part = frame["part"].to_numpy(dtype=object)
+            starts = np.flatnonzero(np.r_[True, part[1:] != part[:-1]])
+            stops = np.r_[starts[1:], len(part)]
+            self._where = {
+                str(part[a]): (int(a), int(b)) for a, b in zip(starts, stops, strict=True)
+            }
+            self._cols = {c: frame[c].to_numpy() for c in frame.columns if c != "part"}
+
+    def known(self) -> frozenset[str]:
+        """Return the part hashes the memo holds."""
+        return frozenset(self._where)
+
+    def take(self, parts: list[str]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Return the rows of ``parts`` (all known), concatenated, and the rows of each part."""
+        bounds = np.array([self._where[p] for p in parts], dtype="int64").reshape(-1, 2)
+        n = bounds[:, 1] - bounds[:, 0]
+        idx = np.repeat(bounds[:, 0] - np.r_[0, np.cumsum(n)[:-1]], n) + np.arange(int(n.sum()))
+        return {c: v[idx] for c, v in self._cols.items()}, n
+
+    def add(self, part_of_row: np.ndarray, columns: dict[str, np.ndarray]) -> None:
+        """Add parts this run used (each part's rows together, ``part_of_row`` its hash).
+
+        A part added before in this run is not added again.
+        """
+        part_of_row = np.asarray(part_of_row, dtype=object)
+        if part_of_row.size == 0:
+            return
+        parts = pd.unique(part_of_row).tolist()
+        again = [p for p in parts if p in self._added]
+        if again:
+            fresh = ~pd.Series(part_of_row).isin(again).to_numpy()
+            part_of_row = part_of_row[fresh]
+            columns = {c: np.asarray(v)[fresh] for c, v in columns.items()}
+        self._added.update(parts)
+        self._rows.append({"part": part_of_row, **{c: np.asarray(v) for c, v in columns.items()}})
+
+    def flush(self) -> None:
+        """Replace the memo in the cache by the parts added in this run (if any).
+
+        Nothing added (the computation was served whole from the stage cache): the memo
+        is kept as it is, for a later run.
+        """
+        rows, self._rows, self._added = self._rows, [], set()
+        if self.cache is None or not self.cache.enabled or not rows:
+            return
+        frame = pd.DataFrame({c: np.concatenate([r[c] for r in rows]) for c in rows[0]})
+        # a part's hash repeats on each of its rows: stored once, as a dictionary
+        frame["part"] = pd.Categorical(frame["part"].to_numpy(dtype=object))
+        try:
+            self.cache._store(self.name, frame)
+        except (TypeError, ValueError, OSError) as exc:
+            log.warning("memo %s not cached: %s", self.name, exc)
+
+    def save(self, part_of_row: np.ndarray, columns: dict[str, np.ndarray]) -> None:
+        """Replace the memo by these rows (:meth:`add` then :meth:`flush`)."""
+        self.add(part_of_row, columns)
+        self.flush()

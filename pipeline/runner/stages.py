@@ -127,8 +127,8 @@ def _ingest_one(state: RunState, kind: str, src, reader, names: set[str]) -> pd.
         state.area.bbox,
         polygon_sha(state) if kind == "tracks" else None,
     ]
-    if streamed:  # read in chunks into the run's spill folder: never cached (see ingest.stream)
-        result, hit = reader(src, **kwargs), False
+    if streamed:  # read in chunks into the run's spill folder, cached per file as tables
+        result, hit = _spilled(state, reader, src, key, kwargs)
     else:
         result, hit = state.cached(f"ingest {kind}", key, lambda: reader(src, **kwargs))
     # what the table depends on, stable whether it was parsed or read from the cache
@@ -169,6 +169,30 @@ def _ingest_one(state: RunState, kind: str, src, reader, names: set[str]) -> pd.
         }
     )
     return result if streamed else result.frame
+
+
+def _spilled(state: RunState, reader, src, key: list, kwargs: dict[str, Any]):
+    """Spill one track file, or rebuild its spill from the per-file cache.
+
+    The cache keeps the file's accepted pings and rejects as tables
+    (:class:`~pipeline.ingest.stream.SpillRecord`), whatever the run's number of vessel
+    buckets, so an unchanged file is never parsed again when another file joins the run.
+    """
+    from ..ingest.stream import record_to_spill, spill_to_record
+
+    fresh: dict[str, Any] = {}
+
+    def build():
+        fresh["spill"] = spill = reader(src, **kwargs)
+        return spill_to_record(spill)
+
+    how = ["spill", _chunk_rows(state), state.config.run.engine]
+    record, hit = state.cached("ingest tracks", [*key, how], build)
+    if "spill" in fresh:  # the report shows what a cached record gives back
+        spill = fresh["spill"]
+        spill.notes, spill.assumptions = list(record.notes), dict(record.assumptions)
+        return spill, hit
+    return record_to_spill(record, reader.new_folder(), reader.n_buckets), hit
 
 
 def polygon_sha(state: RunState) -> str | None:
@@ -284,15 +308,10 @@ def _track_reader(state: RunState):
     Tracks are read in chunks when ``ingest.chunk_rows`` is set and the track files hold more
     records than that (smaller ones are read whole and cached per file, as before); on the
     Dask engine always, ``dask.partition_rows`` at a time, the chunks and buckets as tasks.
+    A spilled file is cached per file too (:func:`_spilled`).
     """
     from ..ingest import read_tracks
-    from ..ingest.stream import (
-        estimate_records,
-        n_buckets_for,
-        spill_folder,
-        spill_tracks,
-        spill_tracks_partitioned,
-    )
+    from ..ingest.stream import estimate_records, n_buckets_for, spill_folder
 
     cfg = state.config
     chunk_rows = _chunk_rows(state)
@@ -312,23 +331,41 @@ def _track_reader(state: RunState):
     # removed with the run's state, whether it ends well or not
     weakref.finalize(state, shutil.rmtree, str(root), True)
     total = sum(p.stat().st_size for p in paths)
-    n_buckets = n_buckets_for(total, chunk_rows)
-    count = iter(range(10**6))
+    return _Spiller(state, root, chunk_rows, n_buckets_for(total, chunk_rows), dask)
 
-    def read(src, **kwargs):
-        folder = root / f"{next(count):03d}"
-        if dask:
+
+@dataclass
+class _Spiller:
+    """Reads one track file at a time into its own folder of the run's spill (see ingest)."""
+
+    state: RunState
+    root: Path
+    chunk_rows: int
+    n_buckets: int
+    dask: bool
+    count: int = 0
+
+    def new_folder(self) -> Path:
+        """Return the next file's spill folder."""
+        self.count += 1
+        return self.root / f"{self.count - 1:03d}"
+
+    def __call__(self, src, **kwargs):
+        from ..ingest.stream import spill_tracks, spill_tracks_partitioned
+
+        folder = self.new_folder()
+        if self.dask:
             return spill_tracks_partitioned(
                 [src],
                 [folder],
-                _engine(state),
-                chunk_rows=chunk_rows,
-                n_buckets=n_buckets,
+                _engine(self.state),
+                chunk_rows=self.chunk_rows,
+                n_buckets=self.n_buckets,
                 **kwargs,
             )[0]
-        return spill_tracks(src, folder, chunk_rows=chunk_rows, n_buckets=n_buckets, **kwargs)
-
-    return read
+        return spill_tracks(
+            src, folder, chunk_rows=self.chunk_rows, n_buckets=self.n_buckets, **kwargs
+        )
 
 
 def ingest(state: RunState) -> None:
@@ -508,6 +545,7 @@ def features(state: RunState) -> None:
                 key_for=key_for,
                 cached=state.cached,
                 progress=state.progress,
+                memo_for=lambda name, key: state.cache.memo(f"memo {name}", [key, code_version()]),
             )
     finally:  # no later stage uses the engine: a local cluster stops here
         state.engine.close()
@@ -521,6 +559,7 @@ def timeline(state: RunState) -> None:
     The seizure density of every month, and the transit factors the score uses where the
     positions reach back to the month's start (see :mod:`pipeline.timeline`).
     """
+    from ..density import density_memo
     from ..timeline import TimelineFactors, timeline_factors
 
     cfg = state.config
@@ -540,16 +579,20 @@ def timeline(state: RunState) -> None:
         state.digests.get("ports") if transit else None,
     ]
 
+    # the months' kernel sums by tiles, each kept under the hash of its inputs
+    memo = state.cache.memo("memo density timeline", [code_version()])
+
     def build() -> TimelineFactors:
-        got = timeline_factors(
-            state.seizures,
-            cells_,
-            state.as_of,
-            cfg.timeline.months,
-            cfg.density,
-            state.cells,
-            tracks=_track_history(state, cells_, transit) if transit else None,
-        )
+        with density_memo(memo):
+            got = timeline_factors(
+                state.seizures,
+                cells_,
+                state.as_of,
+                cfg.timeline.months,
+                cfg.density,
+                state.cells,
+                tracks=_track_history(state, cells_, transit) if transit else None,
+            )
         return got if got is not None else TimelineFactors(pd.DataFrame(), pd.DataFrame())
 
     got, _ = state.cached("timeline", key, build)

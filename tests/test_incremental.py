@@ -1,0 +1,350 @@
+"""Incremental nightly runs (issue 15): reused work is exactly the work a full run does.
+
+A night adds a day of AIS pings (a new track file) and appends seizure rows.  Unchanged
+track files are not parsed again (their spill is rebuilt from the per-file cache), and the
+products of the nightly run equal those of a full run of the same inputs byte for byte.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from _corpus import CORPUS, IGNORE_PENDING_DEPRECATION
+
+from pipeline.ingest.stream import (
+    PingStore,
+    record_to_spill,
+    spill_to_record,
+    spill_tracks,
+)
+
+pytestmark = IGNORE_PENDING_DEPRECATION
+
+
+def _spill(src, folder: Path, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return spill_tracks(src, folder, **kw)
+
+
+@pytest.mark.parametrize("n_buckets", [3, 5])
+@pytest.mark.parametrize("name", ["t_generic.csv", "t_dma.csv", "t_marinecadastre.csv"])
+def test_spill_record_rebuilds_the_same_spill(tmp_path, name, n_buckets):
+    """A spill rebuilt from its record (any bucket count) holds the same pings and rejects."""
+    src = CORPUS / name
+    spill = _spill(src, tmp_path / "a", chunk_rows=3, n_buckets=3)
+    record = spill_to_record(spill)
+    again = record_to_spill(record, tmp_path / "b", n_buckets)
+    fresh = _spill(src, tmp_path / "c", chunk_rows=3, n_buckets=n_buckets)
+    assert (again.n_read, again.n_accepted, again.by_rule) == (
+        fresh.n_read,
+        fresh.n_accepted,
+        fresh.by_rule,
+    )
+    assert list(again.vessels) == list(fresh.vessels)
+    assert list(again.vessel_rows) == list(fresh.vessel_rows)
+    assert (again.time_max, again.extent) == (fresh.time_max, fresh.extent)
+    assert sorted(again.buckets) == sorted(fresh.buckets)
+    for k, path in fresh.buckets.items():
+        assert again.buckets[k].read_bytes() == path.read_bytes()
+    a = again.write_rejects(tmp_path / "ra")
+    b = fresh.write_rejects(tmp_path / "rb")
+    assert a.read_bytes() == b.read_bytes()
+    pa_ = PingStore([again], chunk_rows=4).write_parquet(tmp_path / "a.parquet")
+    pb = PingStore([fresh], chunk_rows=4).write_parquet(tmp_path / "b.parquet")
+    assert pa_.read_bytes() == pb.read_bytes()
+
+
+def test_spill_record_of_a_file_with_rejects_keeps_them_all(tmp_path):
+    rows = "mmsi,timestamp,lat,lon,sog\n" + "".join(
+        f"2111111{v:02d},2024-01-01T0{h}:00:00Z,{10 + h * 0.01},{20 + v * 0.01},5\n"
+        for v in range(4)
+        for h in range(6)
+    )
+    rows += "211111100,bad time,1,1,1\n211111101,2024-01-01T00:00:00Z,95,1,1\nragged\n"
+    src = tmp_path / "ais.csv"
+    src.write_text(rows)
+    spill = _spill(src, tmp_path / "a", chunk_rows=5, n_buckets=2)
+    record = spill_to_record(spill)
+    assert spill.n_rejected == 3 and len(record.rejects) == 3
+    assert set(record.rejects["rule"]) == {"time_unparseable", "lat_out_of_range", "ragged_row"}
+    again = record_to_spill(record, tmp_path / "b", 2)
+    assert again.write_rejects(tmp_path / "x").read_bytes() == (
+        spill.write_rejects(tmp_path / "y").read_bytes()
+    )
+    pd.testing.assert_frame_equal(PingStore([again]).to_frame(), PingStore([spill]).to_frame())
+
+
+# ----------------------------------------------------------------------------- whole runs
+
+TABLES = ("scores_csv", "scores_parquet", "features", "events", "seizures", "pings", "timeline")
+
+
+def _nights(small_demo: Path, root: Path) -> tuple[dict, dict]:
+    """Night 1: all but the last day of pings and 1 % of the seizures; night 2: everything."""
+    import numpy as np
+
+    inputs = small_demo / "inputs"
+    root.mkdir(parents=True, exist_ok=True)
+    seizures = pd.read_csv(inputs / "seizures.csv", dtype=str, keep_default_na=False)
+    new = np.zeros(len(seizures), dtype=bool)
+    new[np.random.default_rng(15).choice(len(seizures), len(seizures) // 100, replace=False)] = True
+    seizures[~new].to_csv(root / "seizures-1.csv", index=False)
+    pd.concat([seizures[~new], seizures[new]]).to_csv(root / "seizures-2.csv", index=False)
+    ais = pd.read_csv(inputs / "ais.csv", dtype=str, keep_default_na=False)
+    day = ais["timestamp"].str[:10]
+    ais[day != day.max()].to_csv(root / "ais-history.csv", index=False)
+    ais[day == day.max()].to_csv(root / "ais-last.csv", index=False)
+    history = [{"path": str(root / "ais-history.csv")}]
+    one = {"seizures": [{"path": str(root / "seizures-1.csv")}], "tracks": history}
+    two = {
+        "seizures": [{"path": str(root / "seizures-2.csv")}],
+        "tracks": [*history, {"path": str(root / "ais-last.csv")}],
+    }
+    return one, two
+
+
+def _config(small_demo: Path, tmp: Path, inputs: dict):
+    from conftest import small_config
+
+    inputs = {
+        **inputs,
+        "rasters": [{"path": str(small_demo / "inputs/nightlights.tif"), "name": "nightlights"}],
+    }
+    return small_config(
+        small_demo,
+        tmp,
+        inputs=inputs,
+        ingest={"chunk_rows": 400},  # read in chunks: the spilled path, cached per file
+        transit={"smooth_events_km": 60.0},
+        density={"kernel": "quartic", "bandwidth_km": 80.0},
+        score={
+            "factors": {
+                "seizure_density": {"weight": 2},
+                "vessel_hours": {"weight": 1},
+                "gap_events": {"weight": 1},
+                "nightlights_mean": {"weight": 1},
+            }
+        },
+        evaluate={"enabled": False},
+    )
+
+
+def _hashes(res) -> dict[str, str]:
+    return {k: res.manifest["outputs"][k]["sha256"] for k in TABLES if k in res.manifest["outputs"]}
+
+
+def test_nightly_run_equals_a_full_run_and_reuses_unchanged_work(small_demo, tmp_path, caplog):
+    import logging
+
+    import pipeline
+
+    one, two = _nights(small_demo, tmp_path / "data")
+    out = tmp_path / "nightly"
+    pipeline.run_pipeline(_config(small_demo, tmp_path / "c1", one), out_dir=out)
+    with caplog.at_level(logging.DEBUG, logger="pipeline"):
+        nightly = pipeline.run_pipeline(_config(small_demo, tmp_path / "c2", two), out_dir=out)
+    full = pipeline.run_pipeline(
+        _config(small_demo, tmp_path / "c3", two), out_dir=tmp_path / "full", force=True
+    )
+    assert set(_hashes(full)) == set(TABLES)
+    assert _hashes(nightly) == _hashes(full)
+    for k in ("seizures", "tracks"):  # the same rejects, counts and notes
+        strip = [{**e, "cached": None} for e in nightly.manifest["inputs"][k]]
+        assert strip == [{**e, "cached": None} for e in full.manifest["inputs"][k]]
+    # the unchanged history file was not parsed again; the new day and the seizures were
+    cached = {Path(e["path"]).name: e["cached"] for e in nightly.manifest["inputs"]["tracks"]}
+    assert cached == {"ais-history.csv": True, "ais-last.csv": False}
+    assert not nightly.manifest["inputs"]["seizures"][0]["cached"]
+    assert not any(e["cached"] for e in full.manifest["inputs"]["tracks"])
+    text = caplog.text
+    # transit: only the vessel-days the new pings touch were computed
+    import re
+
+    ((memo, computed),) = re.findall(
+        r"time of (\d+) vessel-day block\(s\) from the memo, (\d+) computed", text
+    )
+    # (each vessel's last two days: the new day, and the day before with its last segment)
+    assert int(memo) > 0 and 0 < int(computed) <= 2 * 12
+    # AIS coverage: the new day's received cells grew the last run's neighbourhood
+    assert "neighbourhood grown from the last run's" in text
+    # density: the tiles away from the new seizures came from the memo
+    tiles = re.findall(r"kernel sums: (\d+) tile\(s\) from the memo, (\d+) computed", text)
+    assert sum(int(a) for a, _ in tiles) > 0 and sum(int(b) for _, b in tiles) > 0
+
+
+def test_a_changed_track_file_is_parsed_again(small_demo, tmp_path):
+    import pipeline
+
+    _, two = _nights(small_demo, tmp_path / "data")
+    out = tmp_path / "nightly"
+    pipeline.run_pipeline(_config(small_demo, tmp_path / "c1", two), out_dir=out)
+    history = Path(two["tracks"][0]["path"])
+    lines = history.read_text().splitlines(keepends=True)
+    history.write_text("".join(lines[:-3]))  # the history loses its last pings
+    again = pipeline.run_pipeline(_config(small_demo, tmp_path / "c2", two), out_dir=out)
+    full = pipeline.run_pipeline(
+        _config(small_demo, tmp_path / "c3", two), out_dir=tmp_path / "full", force=True
+    )
+    cached = {Path(e["path"]).name: e["cached"] for e in again.manifest["inputs"]["tracks"]}
+    assert cached == {"ais-history.csv": False, "ais-last.csv": True}
+    assert again.manifest["inputs"]["tracks"][0]["read"] == len(lines) - 4
+    assert _hashes(again) == _hashes(full)
+
+
+# ----------------------------------------------------------------------------- parts and memos
+
+
+def _memo(root: Path, name: str = "m"):
+    from pipeline.runner.cache import StageCache
+
+    return StageCache(root / ".cache").memo(name, [1])
+
+
+def test_part_memo_keeps_the_parts_of_the_last_run(tmp_path):
+    import numpy as np
+
+    memo = _memo(tmp_path)
+    assert memo.known() == frozenset()
+    memo.add(np.array(["a", "a", "b"], dtype=object), {"v": np.array([1.0, 2.0, 3.0])})
+    memo.add(np.array(["a"], dtype=object), {"v": np.array([9.0])})  # added once only
+    memo.flush()
+    again = _memo(tmp_path)
+    assert again.known() == {"a", "b"}
+    cols, counts = again.take(["b", "a"])
+    assert cols["v"].tolist() == [3.0, 1.0, 2.0] and counts.tolist() == [1, 2]
+    again.flush()  # nothing added: the memo stays
+    assert _memo(tmp_path).known() == {"a", "b"}
+    again.save(np.array(["c"], dtype=object), {"v": np.array([4.0])})
+    assert _memo(tmp_path).known() == {"c"}  # replaced by this run's parts
+
+
+def test_density_tiles_from_a_memo_equal_a_fresh_evaluation(tmp_path):
+    import numpy as np
+
+    from pipeline.density import density_memo, kernel_density
+    from pipeline.grid import region_to_cells
+
+    rng = np.random.default_rng(3)
+    cells = region_to_cells((0.0, 0.0, 8.0, 6.0), 5)
+    lon, lat = rng.uniform(0, 8, 300), rng.uniform(0, 6, 300)
+    w = rng.uniform(0.5, 2.0, 300)
+    kw = {"bandwidth_km": 30.0, "kernel": "quartic"}
+    plain = kernel_density((lon, lat), cells, weights=w, **kw)
+    with density_memo(_memo(tmp_path)):
+        first = kernel_density((lon, lat), cells, weights=w, **kw)
+    np.testing.assert_allclose(first, plain, rtol=1e-12, atol=1e-300)
+    # a new point: tiles near it are computed, the rest come from the memo, bits as fresh
+    lon2, lat2, w2 = np.r_[lon, 4.0], np.r_[lat, 3.0], np.r_[w, 1.0]
+    with density_memo(_memo(tmp_path)):
+        nightly = kernel_density((lon2, lat2), cells, weights=w2, **kw)
+    with density_memo(_memo(tmp_path / "fresh")):
+        fresh = kernel_density((lon2[::-1], lat2[::-1]), cells, weights=w2[::-1], **kw)
+    assert np.array_equal(nightly, fresh)  # the rows' order does not matter either
+    assert not np.array_equal(nightly, first)
+
+
+def test_transit_blocks_from_a_memo_equal_a_fresh_pass(tmp_path, caplog):
+    import logging
+    import re
+
+    import numpy as np
+
+    from pipeline.transit import transit_features
+
+    rng = np.random.default_rng(5)
+    n = 1600  # every 5 minutes: fewer encounter grid points (10 min) than pings, in memory
+    t = pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(np.arange(n) * 5, unit="min")
+    path = (10 + np.cumsum(rng.normal(0, 0.002, n)), 40 + np.cumsum(rng.normal(0, 0.002, n)))
+    frames = [  # three vessels on one slow path a few hundred metres apart: encounters
+        pd.DataFrame(
+            {
+                "vessel_id": f"v{k}",
+                "time": t,
+                "lon": path[0] + k * 0.002,
+                "lat": path[1],
+                "sog_kn": rng.uniform(0, 2, n),
+            }
+        )
+        for k in range(3)
+    ]
+    pings = pd.concat(frames, ignore_index=True)
+    day = pings["time"].dt.floor("D")
+    before = pings[day < day.max()].reset_index(drop=True)
+    kw = {"encounter_distance_m": 500.0, "loiter_speed_kn": 1.0}
+    transit_features(before, 6, memo=_memo(tmp_path), pairs_memo=_memo(tmp_path, "p"), **kw)
+    with caplog.at_level(logging.INFO, logger="pipeline.transit"):
+        nightly = transit_features(
+            pings, 6, memo=_memo(tmp_path), pairs_memo=_memo(tmp_path, "p"), **kw
+        )
+    ((old, computed),) = re.findall(
+        r"time of (\d+) vessel-day block\(s\) from the memo, (\d+)", caplog.text
+    )
+    assert int(old) == 3 * 4 and int(computed) == 3 * 2  # 6 days a vessel: 2 touched
+    ((old, computed),) = re.findall(
+        r"encounter pairs of (\d+) day\(s\) from the memo, (\d+)", caplog.text
+    )
+    assert int(old) == 5 and int(computed) == 1  # the last segments end before midnight
+    fresh = transit_features(pings, 6, **kw)
+    assert (fresh.events["event_type"] == "encounter").sum() > 0
+    pd.testing.assert_frame_equal(nightly.features, fresh.features, check_exact=True)
+    pd.testing.assert_frame_equal(nightly.events, fresh.events, check_exact=True)
+
+
+def test_transit_memos_on_pings_on_disk_equal_a_fresh_pass(tmp_path, caplog):
+    """Pings read in chunks (a PingStore) with spilled encounter points: the same memos."""
+    import logging
+    import re
+
+    import numpy as np
+
+    from pipeline.transit import transit_features
+
+    rng = np.random.default_rng(8)
+    n = 1200
+    t = pd.Timestamp("2024-03-01", tz="UTC") + pd.to_timedelta(np.arange(n) * 5, unit="min")
+    path = (20 + np.cumsum(rng.normal(0, 0.002, n)), 35 + np.cumsum(rng.normal(0, 0.002, n)))
+    rows = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "vessel_id": f"boat{k}",
+                    "timestamp": t.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "lat": path[1],
+                    "lon": path[0] + k * 0.002,
+                    "sog": rng.uniform(0, 2, n).round(2),
+                }
+            )
+            for k in range(3)
+        ]
+    )
+    last = rows["timestamp"].str[:10] == rows["timestamp"].str[:10].max()
+    rows[~last].to_csv(tmp_path / "history.csv", index=False)
+    rows[last].to_csv(tmp_path / "day.csv", index=False)
+
+    def store(files, name):
+        spills = [
+            _spill(tmp_path / f, tmp_path / name / f, chunk_rows=300, n_buckets=2) for f in files
+        ]
+        return PingStore(spills, chunk_rows=100)  # encounter points above 100: spilled
+
+    kw = {"encounter_distance_m": 500.0}
+    memos = {"memo": _memo(tmp_path), "pairs_memo": _memo(tmp_path, "p")}
+    transit_features(store(["history.csv"], "a"), 6, **memos, **kw)
+    with caplog.at_level(logging.INFO, logger="pipeline.transit"):
+        nightly = transit_features(
+            store(["history.csv", "day.csv"], "b"),
+            6,
+            memo=_memo(tmp_path),
+            pairs_memo=_memo(tmp_path, "p"),
+            **kw,
+        )
+    fresh = transit_features(store(["history.csv", "day.csv"], "c"), 6, **kw)
+    days = re.findall(r"encounter pairs of (\d+) day\(s\) from the memo, (\d+)", caplog.text)
+    assert sum(int(a) for a, _ in days) > 0 and sum(int(b) for _, b in days) > 0
+    assert (fresh.events["event_type"] == "encounter").sum() > 0
+    pd.testing.assert_frame_equal(nightly.features, fresh.features, check_exact=True)
+    pd.testing.assert_frame_equal(nightly.events, fresh.events, check_exact=True)
