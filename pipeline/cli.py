@@ -83,6 +83,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             progress=progress,
             force=args.force,
             command_line=args.command_line,
+            cold=args.cold,
         )
     finally:
         progress.close()  # type: ignore[attr-defined]
@@ -371,6 +372,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help="output folder; overrides run.out_dir")
     p.add_argument(
         "--force", action="store_true", help="recompute even if the outputs are up to date"
+    )
+    p.add_argument(
+        "--cold",
+        action="store_true",
+        help="a full run: compute every stage from the inputs, reading nothing from the"
+        " stage cache (implies --force)",
     )
     p.set_defaults(func=_cmd_run)
 

@@ -151,7 +151,7 @@ def _run(
         resolve_as_of(as_of if as_of is not None else config.run.as_of),
         out,
         staging,
-        StageCache(out / ".cache"),
+        StageCache(out / ".cache", read=not run.cold),
         progress,
         failed_dir=out / P.RUNS / run.run_id,
     )
@@ -188,6 +188,7 @@ def run_pipeline(
     progress: ProgressFn | None = None,
     force: bool = False,
     command_line: list[str] | None = None,
+    cold: bool = False,
 ) -> RunResult:
     """Run every planned stage and publish the outputs as one set.
 
@@ -210,6 +211,10 @@ def run_pipeline(
     force : bool, default False
         Recompute even when the published outputs are up to date (the stage cache is
         still used: it is keyed by content).
+    cold : bool, default False
+        A full run: every stage is computed from the inputs, nothing is read from the stage
+        cache or its memos of parts (fresh entries are still written for the next run);
+        implies ``force``.
     command_line : list of str, optional
         The command that started the run, recorded in the manifest.
 
@@ -231,7 +236,7 @@ def run_pipeline(
     from threadpoolctl import threadpool_limits
 
     with P.lock(out), threadpool_limits(limits=1, user_api="blas"):
-        return _locked_run(config, as_of, out, progress, force, cmd)
+        return _locked_run(config, as_of, out, progress, force or cold, cmd, cold)
 
 
 def _locked_run(
@@ -241,6 +246,7 @@ def _locked_run(
     progress: ProgressFn | None,
     force: bool,
     command_line: list[str] | None,
+    cold: bool = False,
 ) -> RunResult:
     """Clean up after killed runs, return the published set if up to date, else run."""
     started = dt.datetime.now(dt.UTC)
@@ -256,7 +262,7 @@ def _locked_run(
     previous = P.current_run(out)
     try:
         freshness = check_freshness(config, files, started)
-        info = RunInfo(run_id, key, started, files, freshness, previous, command_line, killed)
+        info = RunInfo(run_id, key, started, files, freshness, previous, command_line, killed, cold)
         with P.staging_dir(out, run_id) as staging:
             return _run(config, as_of, out, staging, info, progress)
     except BaseException as exc:

@@ -281,24 +281,12 @@ def test_density_tiles_as_tasks_equal_the_local_engine(cluster_engine):
 
 
 @pytest.mark.slow
-def test_dask_tasks_equal_one_pass_and_transit(cluster_engine, tmp_path):
-    """Ingest and transit as tasks on 2 workers: the bytes and features of one pass."""
-    src = CORPUS / "t_generic.csv"
-    one, part = _spills(src, tmp_path, cluster_engine, chunk_rows=3)
-    _assert_same_spill(one, part, tmp_path)
-    a = transit_features(PingStore([one], chunk_rows=5), 6, engine=LocalEngine())
-    b = transit_features(PingStore([part], chunk_rows=5), 6, engine=cluster_engine)
-    pd.testing.assert_frame_equal(a.features, b.features)
-    pd.testing.assert_frame_equal(a.events, b.events)
-    assert a.notes == b.notes
-    with pytest.raises(ValueError, match="invalid literal"):  # a task's error is the error
-        list(cluster_engine.map(int, ["1", "x"]))
-
-
-@pytest.mark.slow
 @pytest.mark.parametrize("lazy", [False, True], ids=["in-memory", "file-backed"])
 def test_zonal_reads_as_tasks_equal_the_local_engine(cluster_engine, tmp_path, lazy):
-    """Zonal statistics per read of raster rows as tasks: the local engine's numbers."""
+    """Zonal statistics per read of raster rows as tasks: the local engine's numbers.
+
+    (Before the test whose failing task closes the module's cluster.)
+    """
     import rioxarray
     import xarray as xr
     from affine import Affine
@@ -327,6 +315,21 @@ def test_zonal_reads_as_tasks_equal_the_local_engine(cluster_engine, tmp_path, l
     assert local["raster_b1_mean"].notna().sum() > 100 and local["raster_b1_max"].max() > 0
     whole = zonal_stats_to_cells(da, cells, **(kw | {"memory_budget_mb": 256}))
     pd.testing.assert_frame_equal(local, whole, rtol=1e-9)  # reads only split the sums
+
+
+@pytest.mark.slow
+def test_dask_tasks_equal_one_pass_and_transit(cluster_engine, tmp_path):
+    """Ingest and transit as tasks on 2 workers: the bytes and features of one pass."""
+    src = CORPUS / "t_generic.csv"
+    one, part = _spills(src, tmp_path, cluster_engine, chunk_rows=3)
+    _assert_same_spill(one, part, tmp_path)
+    a = transit_features(PingStore([one], chunk_rows=5), 6, engine=LocalEngine())
+    b = transit_features(PingStore([part], chunk_rows=5), 6, engine=cluster_engine)
+    pd.testing.assert_frame_equal(a.features, b.features)
+    pd.testing.assert_frame_equal(a.events, b.events)
+    assert a.notes == b.notes
+    with pytest.raises(ValueError, match="invalid literal"):  # a task's error is the error
+        list(cluster_engine.map(int, ["1", "x"]))
 
 
 @pytest.fixture(scope="module")

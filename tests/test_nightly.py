@@ -324,3 +324,23 @@ def test_a_cache_entry_never_imports_foreign_code(tmp_path):
     with pytest.raises(TypeError, match="not a loaded dataclass"):
         _from_bundle({}, meta)
     assert "antigravity" not in __import__("sys").modules
+
+
+def test_a_cold_run_reads_nothing_from_the_cache_and_gives_the_same_tables(small_demo, tmp_path):
+    """``--cold``: the full run one flag away; the nightly path must equal it."""
+    from pipeline.cli import main
+
+    cfg = small_config(small_demo, tmp_path, timeline={"months": 0})
+    first = pipeline.run_pipeline(cfg)
+    out = first.out_dir
+    assert main(["run", str(cfg.source), "-q", "--cold"]) == 0
+    cold = json.loads((out / "manifest.json").read_text())
+    assert cold["run_id"] != first.run_id and cold["cache"] == "not read (a cold run)"
+    assert not any(s["cached"] for s in cold["stages"].values())
+    assert not any(v for s in cold["stages"].values() for v in s.get("parts", {}).values())
+    for name in ("scores_csv", "features", "events", "seizures", "pings"):
+        assert cold["outputs"][name]["sha256"] == first.manifest["outputs"][name]["sha256"], name
+    # the cold run stored what it computed: the next forced run is served from the cache
+    assert main(["run", str(cfg.source), "-q", "--force"]) == 0
+    warm = json.loads((out / "manifest.json").read_text())
+    assert warm["cache"] == "read" and warm["stages"]["features"]["cached"]

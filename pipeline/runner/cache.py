@@ -170,11 +170,15 @@ class StageCache:
         The cache folder (``<out_dir>/.cache``); it must not be a symbolic link.
     enabled : bool
         False: every lookup misses and nothing is written.
+    read : bool
+        False: every lookup misses but results are still stored (a cold run: everything is
+        computed from the inputs, and the next run can reuse it).
     """
 
-    def __init__(self, root: str | os.PathLike, *, enabled: bool = True) -> None:
+    def __init__(self, root: str | os.PathLike, *, enabled: bool = True, read: bool = True) -> None:
         self.root = Path(root)
         self.enabled = enabled
+        self.read = read
         self.used: set[str] = set()
         self.hits: dict[str, bool] = {}
 
@@ -182,7 +186,7 @@ class StageCache:
         """Return the cached result of ``stage`` for ``key_parts`` or build and store it."""
         name = f"{re.sub(r'[^A-Za-z0-9_]+', '_', stage)}-{digest(key_parts)}"
         self.used.add(name)
-        if self.enabled:
+        if self.enabled and self.read:
             got = self._load(name)
             if got is not None:
                 self.hits[stage] = self.hits.get(stage, True)
@@ -200,7 +204,7 @@ class StageCache:
         """Return the :class:`PartMemo` of ``stage`` for ``key_parts`` (loaded, empty if none)."""
         name = f"{re.sub(r'[^A-Za-z0-9_]+', '_', stage)}-{digest(key_parts)}"
         self.used.add(name)
-        frame = self._load(name) if self.enabled else None
+        frame = self._load(name) if self.enabled and self.read else None
         return PartMemo(self, name, frame if isinstance(frame, pd.DataFrame) else None)
 
     def _load(self, name: str) -> Any | None:

@@ -29,6 +29,7 @@ class RunInfo:
     previous: str | None
     command_line: list[str] | None
     killed: list[str]
+    cold: bool = False  # nothing read from the stage cache
 
 
 def _inputs_entry(state: RunState, files: list[dict[str, Any]]) -> dict[str, Any]:
@@ -71,6 +72,7 @@ def build_manifest(
         "started": run.started.isoformat(timespec="seconds"),
         "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "previous_run": run.previous,
+        "cache": "not read (a cold run)" if run.cold else "read",
         "code_version": M.code_version(),
         "command_line": run.command_line,
         "host": socket.gethostname(),
