@@ -49,13 +49,13 @@ from ..errors import SourceUnreadable
 from ..io import atomic_path, neutralise_formulas, round_floats, write_csv
 from ..schema import COG, LAT, LON, REJECT_COLUMNS, SOG, TIME, VESSEL_ID
 from ._common import as_source, first_failing, read_text_table
-from ._vector import open_source
 from .options import TrackSource
 from .tracks import (
     check_ping_rows,
     check_ping_vessels,
     crs_report,
     detect_ais_schema,
+    open_track_source,
     parts_like,
     read_tracks,
     table_layout,
@@ -900,14 +900,7 @@ def spill_tracks(
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     state = _State(src.path.name, src, folder, int(n_buckets), aoi_bbox, aoi_polygon)
-    fmt_in = {"ais_csv": "csv"}.get(src.format, src.format)
-    opened = open_source(
-        src.path,
-        fmt_in,
-        allowed=("csv", "gpx", "gpkg", "parquet", "geojson", "shapefile"),
-        max_uncompressed_mb=max_uncompressed_mb,
-        member=src.member,
-    )
+    opened = open_track_source(src, max_uncompressed_mb)
     state.assumptions.update(opened.assumptions)
     writers = _Writers(folder, "candidates", _CANDIDATE_SCHEMA)
     try:
@@ -1246,14 +1239,7 @@ def _whole_task(i: int, files: list[_FileTask], kwargs: dict[str, Any]) -> Track
 def _plan_file(f: _FileTask, chunk_rows: int, max_uncompressed_mb: float) -> list[tuple]:
     """Decide how a file is read (``f.kind``) and return its chunks' spans."""
     src = f.src
-    fmt_in = {"ais_csv": "csv"}.get(src.format, src.format)
-    opened = open_source(
-        src.path,
-        fmt_in,
-        allowed=("csv", "gpx", "gpkg", "parquet", "geojson", "shapefile"),
-        max_uncompressed_mb=max_uncompressed_mb,
-        member=src.member,
-    )
+    opened = open_track_source(src, max_uncompressed_mb)
     f.assumptions.update(opened.assumptions)
     if opened.fmt == "csv" and opened.data is None:
         with open(src.path, "rb") as fh:

@@ -179,6 +179,25 @@ def classify_mmsi(ids: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Series]:
     return ~nine, not_vessel, reason
 
 
+#: The formats a track file may have (an AIS CSV is read as CSV).
+TRACK_FORMATS = ("csv", "gpx", "gpkg", "parquet", "geojson", "shapefile")
+
+
+def open_track_source(src: TrackSource, max_uncompressed_mb: float):
+    """Open a track file (or its archive member) as :func:`~pipeline.ingest._vector.open_source`.
+
+    The one place that maps a track source's ``format`` to what is opened: the whole-file
+    reader and the chunked and partitioned spills all start here.
+    """
+    return open_source(
+        src.path,
+        {"ais_csv": "csv"}.get(src.format, src.format),
+        allowed=TRACK_FORMATS,
+        max_uncompressed_mb=max_uncompressed_mb,
+        member=src.member,
+    )
+
+
 def read_tracks(
     source: TrackSource | str | Path,
     *,
@@ -223,14 +242,7 @@ def read_tracks(
     if not max_speed_kn > 0:
         raise InputError(f"max_speed_kn must be > 0, got {max_speed_kn!r}")
     src = as_source(source, TrackSource)
-    fmt_in = {"ais_csv": "csv"}.get(src.format, src.format)
-    opened = open_source(
-        src.path,
-        fmt_in,
-        allowed=("csv", "gpx", "gpkg", "parquet", "geojson", "shapefile"),
-        max_uncompressed_mb=max_uncompressed_mb,
-        member=src.member,
-    )
+    opened = open_track_source(src, max_uncompressed_mb)
     fmt = opened.fmt
     name = src.path.name
     notes: list[str] = []
