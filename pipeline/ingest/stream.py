@@ -201,7 +201,35 @@ class _Writers:
 
 
 @dataclass
-class TrackSpill:
+class _FileCounts:
+    """What reading one track file gave, whatever holds its rows: counts, rules, notes."""
+
+    source: str
+    n_read: int
+    n_accepted: int
+    by_rule: dict[str, int]
+    notes: list[str]
+    assumptions: dict[str, Any]
+
+    @property
+    def n_rejected(self) -> int:
+        """Rejected records."""
+        return self.n_read - self.n_accepted
+
+    def counts(self) -> dict[str, Any]:
+        """Return the fields above as keyword arguments (copies of the containers)."""
+        return {
+            "source": self.source,
+            "n_read": int(self.n_read),
+            "n_accepted": int(self.n_accepted),
+            "by_rule": dict(self.by_rule),
+            "notes": list(self.notes),
+            "assumptions": dict(self.assumptions),
+        }
+
+
+@dataclass
+class TrackSpill(_FileCounts):
     """One track file read into buckets: counts, rules, notes and where the rows are.
 
     Attributes
@@ -222,12 +250,6 @@ class TrackSpill:
         Per chunk, in file order, the spill files of its rejects.
     """
 
-    source: str
-    n_read: int
-    n_accepted: int
-    by_rule: dict[str, int]
-    notes: list[str]
-    assumptions: dict[str, Any]
     buckets: dict[int, Path]
     reject_parts: list[list[Path]]
     n_buckets: int
@@ -235,11 +257,6 @@ class TrackSpill:
     vessel_rows: np.ndarray = field(default_factory=lambda: np.empty(0, dtype="int64"))
     time_max: pd.Timestamp | None = None
     extent: tuple[float, float, float, float] | None = None
-
-    @property
-    def n_rejected(self) -> int:
-        """Rejected records."""
-        return self.n_read - self.n_accepted
 
     @property
     def reject_rate(self) -> float:
@@ -939,7 +956,7 @@ def spill_tracks(
 
 
 @dataclass
-class SpillRecord:
+class SpillRecord(_FileCounts):
     """A track file's :class:`TrackSpill` as plain tables and data: what a cache keeps.
 
     It holds no path and no bucket count, so a run with another number of buckets (more
@@ -960,12 +977,6 @@ class SpillRecord:
 
     pings: pd.DataFrame
     rejects: pd.DataFrame
-    source: str
-    n_read: int
-    n_accepted: int
-    by_rule: dict[str, int]
-    notes: list[str]
-    assumptions: dict[str, Any]
 
 
 def _json_data(value: Any) -> Any:
@@ -1057,12 +1068,7 @@ def record_to_spill(record: SpillRecord, folder: Path, n_buckets: int) -> TrackS
             pq.write_table(_table(part[list(REJECT_COLUMNS)], _REJECT_SCHEMA), path)
             reject_parts.append([path])
     return TrackSpill(
-        source=record.source,
-        n_read=int(record.n_read),
-        n_accepted=int(record.n_accepted),
-        by_rule=dict(record.by_rule),
-        notes=list(record.notes),
-        assumptions=dict(record.assumptions),
+        **record.counts(),
         buckets=buckets,
         reject_parts=reject_parts,
         n_buckets=int(n_buckets),
