@@ -103,6 +103,9 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
+_POW10 = 10.0 ** np.arange(23)  # exact in float64
+
+
 def round_array(
     values, significant: int = SIGNIFICANT_DIGITS, decimals: int = FLOAT_DECIMALS
 ) -> np.ndarray:
@@ -110,8 +113,8 @@ def round_array(
 
     Each value is rounded to ``max(decimals, significant - 1 - floor(log10(|x|)))`` decimals,
     the more precise of the two rules; NaN, infinities, zero and values of 1e15 or more
-    are kept.  Vectorised: one
-    :func:`numpy.round` per distinct number of decimals.
+    are kept.  Vectorised, bit for bit what :func:`numpy.round` gives for each value's
+    number of decimals.
 
     Parameters
     ----------
@@ -132,20 +135,26 @@ def round_array(
     [8.123457e-06, 45.123457, 179.987654, 0.0]
     """
     a = np.asarray(values, dtype="float64")
-    out = a.copy()
     # from 1e15 on a float has no digit at 1e-6 to round away (and ``x * 10**d`` could
-    # overflow to infinity): those values are kept as they are
-    ok = np.isfinite(a) & (a != 0) & (np.abs(a) < 1e15)
-    if not ok.any():
-        return out
-    exponent = np.floor(np.log10(np.abs(a[ok]))).astype("int64")
+    # overflow to infinity): those values are kept as they are, as are NaN, infinities and 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mag = np.abs(a)
+        ok = (mag > 0) & (mag < 1e15)
+        exponent = np.floor(np.log10(mag, where=ok, out=np.zeros_like(a))).astype("int64")
     digits = np.maximum(decimals, significant - 1 - exponent)
-    sub = out[ok]
-    # 10**d is exact up to d = 22; a value below 1e-16 keeps its full precision
-    for d in np.unique(digits[digits <= 22]):
-        m = digits == d
-        sub[m] = np.round(sub[m], int(d))
-    out[ok] = sub
+    # 10**d is exact up to d = 22; a value below 1e-16 keeps its full precision.  numpy's
+    # round(x, d) is rint(x * 10**d) / 10**d for d >= 0: the same three operations, here with
+    # each value's own power of ten (one pass, not one per number of decimals)
+    fast = ok & (digits >= 0) & (digits <= 22)
+    scale = _POW10.take(np.where(fast, digits, 0))
+    y = a * scale
+    np.rint(y, out=y)
+    y /= scale
+    out = np.where(fast, y, a)
+    slow = ok & (digits < 0)  # only when ``decimals`` < 0: to tens, hundreds...
+    for d in np.unique(digits[slow]):
+        m = slow & (digits == d)
+        out[m] = np.round(a[m], int(d))
     return out
 
 

@@ -159,6 +159,39 @@ def test_round_array_keeps_significant_digits_and_six_decimals():
     assert got[:3].tolist() == big[:3].tolist() and got[3] == 987654321000000.0
 
 
+def _round_by_groups(a, significant=7, decimals=6):
+    """The reference: numpy.round once per distinct number of decimals."""
+    a = np.asarray(a, dtype="float64")
+    out = a.copy()
+    ok = np.isfinite(a) & (a != 0) & (np.abs(a) < 1e15)
+    digits = np.maximum(decimals, significant - 1 - np.floor(np.log10(np.abs(a[ok]))))
+    sub = out[ok]
+    for d in np.unique(digits):
+        if d <= 22:
+            sub[digits == d] = np.round(sub[digits == d], int(d))
+    out[ok] = sub
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.floats(allow_nan=True, allow_infinity=True, width=64), min_size=1, max_size=50),
+    st.integers(1, 12),
+    st.integers(0, 9),
+)
+def test_round_array_is_numpy_round_bit_for_bit(values, significant, decimals):
+    a = np.asarray(values, dtype="float64")
+    with np.errstate(all="ignore"):
+        want = _round_by_groups(a, significant, decimals)
+    got = round_array(a, significant, decimals)
+    assert np.array_equal(got.view("uint64"), want.view("uint64"))
+
+
+def test_round_array_negative_decimals_round_to_tens():
+    got = round_array(np.array([123456.7, 0.5]), significant=2, decimals=-3)
+    assert got.tolist() == [123000.0, 0.5]  # never fewer than -3 decimals: thousands
+
+
 def test_csv_keeps_significant_digits_and_types_timestamps(tmp_path):
     frame = pd.DataFrame(
         {
