@@ -1,0 +1,162 @@
+"""Acceptance review of ingest and outputs on the shapes real exports take and on hostile files.
+
+Each case here was a silent wrong answer or a traceback before its fix: a column of the right
+kind but the wrong meaning taken (ACLED's upload ``timestamp`` for the event date, Global
+Fishing Watch's ``seg_id`` for the vessel), a header naming two different columns, a
+``Year`` column refused as times of day, ...  Files are tiny and written to ``tmp_path``;
+the readers are called directly (they are what the CLI and the runner call).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from _corpus import IGNORE_PENDING_DEPRECATION
+
+from pipeline.errors import InputError
+from pipeline.ingest import SeizureSource, read_seizures, read_tracks
+
+pytestmark = IGNORE_PENDING_DEPRECATION
+
+
+def _write(tmp_path, name: str, text: str):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8", newline="")
+    return path
+
+
+def _accounted(res) -> None:
+    assert res.n_read == len(res.frame) + len(res.rejects)
+
+
+# ------------------------------------------------------------------ which column is the time
+
+
+ACLED = (
+    "event_id_cnty,event_date,year,time_precision,event_type,actor1,country,latitude,"
+    "longitude,source,notes,fatalities,timestamp\n"
+    "NGA1,15 January 2023,2023,1,Violence against civilians,Pirates,Nigeria,4.4333,7.1667,"
+    'Reuters,"Pirates boarded, 3 kidnapped",0,1674000000\n'
+    "NGA2,03 February 2023,2023,1,Battles,Pirates,Nigeria,4.4,7.2,Reuters,x,0,1676000000\n"
+    "NGA3,2023-03-05,2023,1,Battles,Pirates,Nigeria,4.5,7.3,Reuters,x,2,1678000000\n"
+)
+
+
+def test_acled_event_date_wins_over_the_upload_timestamp(tmp_path):
+    # ACLED's `timestamp` is when the row was last uploaded (epoch seconds), not the event.
+    res = read_seizures(_write(tmp_path, "acled.csv", ACLED))
+    _accounted(res)
+    assert res.assumptions["columns"]["time"]["column"] == "event_date"
+    assert "timestamp" in res.assumptions["columns"]["time"]["evidence"]
+    assert res.frame["time"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2023-01-15",
+        "2023-02-03",
+        "2023-03-05",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("header", "values"),
+    [
+        ("Year", ["2019", "2020", "2021"]),
+        ("year", ["2001", "2002", "2003"]),
+        ("date", ["2019", "2020", "2021"]),
+    ],
+)
+def test_year_only_column_is_years_not_times_of_day(tmp_path, header, values):
+    # 2019 also reads as the clock 20:19; under a header naming a year or a date it is a year.
+    rows = "".join(f"{v},{10 + i},-60.{i},cocaine\n" for i, v in enumerate(values))
+    res = read_seizures(_write(tmp_path, "y.csv", f"{header},lat,lon,drug\n{rows}"))
+    _accounted(res)
+    assert res.assumptions["columns"]["time"]["column"] == header
+    assert res.frame["time"].dt.year.tolist() == [int(v) for v in values]
+
+
+def test_clock_values_under_a_time_header_stay_times_of_day(tmp_path):
+    # The converse: '1430' under 'Incident Time' beside a date column is a time of day.
+    text = (
+        "Incident Date,Incident Time,lat,lon\n2023-01-15,1430,1.2,104.1\n2023-01-16,0230,1.3,104\n"
+    )
+    res = read_seizures(_write(tmp_path, "t.csv", text))
+    assert res.assumptions["columns"]["time"]["column"] == "Incident Date"
+    assert res.frame["time"].dt.strftime("%d %H:%M").tolist() == ["15 14:30", "16 02:30"]
+
+
+# ------------------------------------------------------------------ which column is the vessel
+
+
+GFW = (
+    "ssvid,seg_id,timestamp,lat,lon,speed_knots,course\n"
+    "219000001,219000001-2023-01-01T00:00:00.000000Z-1,2023-01-01 00:00:00 UTC,55.0,10.0,10,90\n"
+    "219000001,219000001-2023-01-01T00:00:00.000000Z-1,2023-01-01 00:10:00 UTC,55.01,10.01,10,90\n"
+    "219000001,219000001-2023-01-01T09:00:00.000000Z-2,2023-01-01 09:00:00 UTC,55.5,10.5,10,90\n"
+    "219000001,219000001-2023-01-01T09:00:00.000000Z-2,2023-01-01 09:10:00 UTC,55.51,10.51,10,90\n"
+    "219000002,219000002-2023-01-01T00:00:00.000000Z-1,2023-01-01 00:00:00 UTC,56.0,11.0,10,90\n"
+    "219000002,219000002-2023-01-01T00:00:00.000000Z-1,2023-01-01 00:10:00 UTC,56.01,11.01,10,90\n"
+)
+
+
+def test_gfw_ssvid_is_the_vessel_not_the_segment(tmp_path):
+    # A GFW segment ends where the vessel went dark: taking seg_id as the vessel splits one
+    # vessel in two and hides exactly the AIS gap the transit factors look for.
+    res = read_tracks(_write(tmp_path, "gfw.csv", GFW))
+    _accounted(res)
+    assert res.assumptions["columns"]["vessel_id"]["column"] == "ssvid"
+    assert sorted(res.frame["vessel_id"].unique()) == ["219000001", "219000002"]
+    assert len(res.frame) == 6
+
+
+@pytest.mark.parametrize("header", ["seg_id", "segment_id", "voyage_id", "leg_id"])
+def test_a_segment_or_voyage_id_is_never_taken_for_a_vessel(tmp_path, header):
+    text = (
+        f"{header},time,lat,lon\n"
+        "s1,2023-01-01T00:00:00Z,55.0,10.0\n"
+        "s1,2023-01-01T00:10:00Z,55.01,10.01\n"
+        "s2,2023-01-01T09:00:00Z,55.5,10.5\n"
+    )
+    with pytest.raises(InputError, match="vessel"):
+        read_tracks(_write(tmp_path, "seg.csv", text))
+
+
+# ------------------------------------------------------------------ one header, two columns
+
+
+@pytest.mark.parametrize(
+    ("text", "role"),
+    [
+        ("date,lat,lon,lat,lon\n2023-01-05,10.5,-60.2,0,0\n2023-01-06,11.5,-61.2,0,0\n", "lat"),
+        (
+            "Date,Date,lat,lon\n2023-01-05,2022-12-01,10.5,-60.2\n2023-01-06,2022-12-02,11,-61\n",
+            "time",
+        ),
+    ],
+)
+def test_a_header_naming_two_different_columns_is_refused(tmp_path, text, role):
+    with pytest.raises(InputError, match="names 2 columns") as info:
+        read_seizures(_write(tmp_path, "dup.csv", text))
+    assert "columns:" in str(info.value) and role in str(info.value)
+
+
+def test_a_repeated_identical_column_is_not_ambiguous(tmp_path):
+    text = "date,lat,lon,lat\n2023-01-05,10.5,-60.2,10.5\n2023-01-06,11.5,-61.2,11.5\n"
+    res = read_seizures(_write(tmp_path, "same.csv", text))
+    assert res.frame["lat"].tolist() == [10.5, 11.5]
+
+
+def test_a_duplicated_header_is_read_with_a_columns_override(tmp_path):
+    text = "date,lat,lon,lat,lon\n2023-01-05,0,0,10.5,-60.2\n2023-01-06,0,0,11.5,-61.2\n"
+    path = _write(tmp_path, "dup.csv", text)
+    res = read_seizures(SeizureSource(path=path, columns={"lat": "lat.1", "lon": "lon.1"}))
+    assert res.frame["lat"].tolist() == [10.5, 11.5]
+    assert res.frame["lon"].tolist() == [-60.2, -61.2]
+
+
+def test_excel_duplicate_headers_are_refused_too(tmp_path):
+    path = tmp_path / "dup.xlsx"
+    frame = pd.DataFrame(
+        [["2023-01-05", 10.5, -60.2, 0.0], ["2023-01-06", 11.5, -61.2, 0.0]],
+        columns=["date", "lat", "lon", "lat"],
+    )
+    frame.to_excel(path, index=False)
+    with pytest.raises(InputError, match="names 2 columns"):
+        read_seizures(path)
