@@ -160,3 +160,74 @@ def test_excel_duplicate_headers_are_refused_too(tmp_path):
     frame.to_excel(path, index=False)
     with pytest.raises(InputError, match="names 2 columns"):
         read_seizures(path)
+
+
+# ------------------------------------------------------------------ positions that fit only misread
+
+DENMARK = (5.0, 50.0, 15.0, 60.0)
+CARIBBEAN = (-70.0, 5.0, -55.0, 20.0)
+
+
+def _points(lat_lon: list[tuple[float, float]], header: str = "date,lat,lon,commodity") -> str:
+    rows = "".join(f"2023-01-{i + 1:02d},{a},{b},cocaine\n" for i, (a, b) in enumerate(lat_lon))
+    return header + "\n" + rows
+
+
+@pytest.mark.parametrize(
+    ("text", "bbox", "what"),
+    [
+        # Danish positions (lat 55, lon 10) with the columns exchanged: valid, but off Somalia.
+        (_points([(10 + i / 100, 55 + i / 100) for i in range(5)]), DENMARK, "swapped"),
+        # Caribbean positions whose W was lost in the export: valid, but in the Indian Ocean.
+        (_points([(11 + i / 10, 60 + i / 10) for i in range(5)]), CARIBBEAN, "longitudes' sign"),
+    ],
+    ids=["swapped", "west-lost"],
+)
+def test_seizures_that_fit_the_area_only_misread_are_refused(tmp_path, text, bbox, what):
+    # Before: every record rejected as outside_aoi (not counted by the reject ceiling) and
+    # the run went on without the file.
+    with pytest.raises(InputError, match=what) as info:
+        read_seizures(_write(tmp_path, "m.csv", text), aoi_bbox=bbox)
+    assert "outside the area" in str(info.value)
+
+
+def test_geojson_written_lat_lon_is_refused_in_its_area(tmp_path):
+    import json
+
+    feats = [
+        {
+            "type": "Feature",
+            "properties": {"date": f"2023-01-0{i + 1}", "commodity": "cocaine"},
+            "geometry": {"type": "Point", "coordinates": [55.0 + i / 10, 10.0 + i / 10]},
+        }
+        for i in range(4)
+    ]
+    path = tmp_path / "latlon.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    with pytest.raises(InputError, match="latitude first"):
+        read_seizures(path, aoi_bbox=DENMARK)
+
+
+def test_tracks_that_fit_the_area_only_swapped_are_refused(tmp_path):
+    rows = "".join(
+        f"219000001,2023-01-01T00:{i:02d}:00Z,{10 + i / 1000},{55 + i / 1000}\n" for i in range(5)
+    )
+    path = _write(tmp_path, "t.csv", "mmsi,time,lat,lon\n" + rows)
+    with pytest.raises(InputError, match="swapped"):
+        read_tracks(path, aoi_bbox=DENMARK)
+
+
+def test_a_file_of_another_area_is_rejected_with_a_note_not_refused(tmp_path):
+    # Gulf of Guinea points in a Danish run: no misreading brings them in.
+    text = _points([(4 + i / 10, 7 + i / 10) for i in range(4)])
+    res = read_seizures(_write(tmp_path, "far.csv", text), aoi_bbox=DENMARK)
+    _accounted(res)
+    assert res.by_rule == {"outside_aoi": 4}
+    assert any("none of the 4 positions" in n for n in res.notes)
+
+
+def test_a_file_mostly_in_the_area_is_left_alone(tmp_path):
+    pts = [(55 + i / 10, 10 + i / 10) for i in range(8)] + [(10.0, 55.0), (10.5, 55.5)]
+    res = read_seizures(_write(tmp_path, "ok.csv", _points(pts)), aoi_bbox=DENMARK)
+    assert len(res.frame) == 8 and res.by_rule == {"outside_aoi": 2}
+    assert not any("positions" in n for n in res.notes)

@@ -835,6 +835,87 @@ def outside_aoi_rules(
     return rules
 
 
+#: Ways a whole file's positions are commonly misread, tried when none fall in the area:
+#: (what it means, transform of (lon, lat)).
+_MISREADINGS: tuple[tuple[str, Any], ...] = (
+    ("latitude and longitude swapped", lambda x, y: (y, x)),
+    ("the longitudes' sign flipped (east/west lost)", lambda x, y: (-x, y)),
+    ("the latitudes' sign flipped (north/south lost)", lambda x, y: (x, -y)),
+    ("both signs flipped", lambda x, y: (-x, -y)),
+)
+
+
+def check_misplaced(
+    lon: np.ndarray,
+    lat: np.ndarray,
+    usable: np.ndarray,
+    aoi_bbox: Sequence[float] | None,
+    name: str,
+    *,
+    fix: str,
+    min_records: int = 3,
+) -> list[str]:
+    """Refuse a file whose positions all miss the area but would fit it misread one way.
+
+    A file exported with its latitude and longitude columns exchanged, a GeoJSON written in
+    ``[lat, lon]`` order, or degrees that lost their W/S hemisphere all give valid positions
+    that lie elsewhere: every record would be rejected as ``outside_aoi`` (which the reject
+    ceiling does not count) and the run would go on without them.  When at most a tenth of
+    the usable positions lie inside the area and one simple misreading puts nine tenths of
+    them inside, that is no coincidence: the file is refused, naming the misreading.
+
+    Parameters
+    ----------
+    lon, lat : numpy.ndarray
+        Positions in degrees.
+    usable : numpy.ndarray of bool
+        Positions that parsed and lie within ±90/±180.
+    aoi_bbox : tuple of 4 floats or None
+        The area; None checks nothing.
+    name : str
+        File name, for the message.
+    fix : str
+        What the user can do, appended to the message.
+    min_records : int, default 3
+        Fewer usable positions decide nothing.
+
+    Returns
+    -------
+    list of str
+        A note when no usable position lies in the area and no misreading explains it.
+
+    Raises
+    ------
+    InputError
+        When a misreading explains the file.
+    """
+    if aoi_bbox is None:
+        return []
+    x, y = lon[usable], lat[usable]
+    n = x.size
+    if n < min_records:
+        return []
+    n_in = int(in_bbox(x, y, aoi_bbox).sum())
+    if n_in > 0.1 * n:
+        return []
+    for what, misread in _MISREADINGS:
+        mx, my = misread(x, y)
+        fits = (np.abs(my) <= 90) & (np.abs(mx) <= 180)
+        k = int((fits & in_bbox(mx, np.clip(my, -90, 90), aoi_bbox)).sum())
+        if k >= 0.9 * n:
+            raise InputError(
+                f"{name}: {n - n_in} of {n} positions lie outside the area of interest "
+                f"{tuple(aoi_bbox)!r}, but {k} would lie inside with {what}: the file looks "
+                f"misread, not out of the area; {fix}"
+            )
+    if n_in == 0:
+        return [
+            f"{name}: none of the {n} positions lies inside the area of interest "
+            f"{tuple(aoi_bbox)!r}; every record is rejected as outside_aoi"
+        ]
+    return []
+
+
 def in_bbox(lon: np.ndarray, lat: np.ndarray, bbox: Sequence[float]) -> np.ndarray:
     """Return True where a point lies in ``(lon_min, lat_min, lon_max, lat_max)``.
 

@@ -71,6 +71,7 @@ from ._common import (
     Rule,
     as_source,
     as_text,
+    check_misplaced,
     finish_rejects,
     first_failing,
     missing_mask,
@@ -422,6 +423,22 @@ def _normalise(
             "position (0, 0) is a placeholder, not a place",
             pair_text,
         )
+    )
+    usable = ok & (np.abs(lat) <= 90) & (np.abs(lon) <= 180) & ((lat != 0) | (lon != 0))
+    notes += check_misplaced(
+        lon,
+        lat,
+        usable,
+        aoi_bbox,
+        name,
+        fix=(
+            f"if the columns are swapped set columns: {{lat: {lon_col!r}, lon: {lat_col!r}}} "
+            "in the config; "
+            if geometry is None and lat_col != lon_col
+            else "if the coordinates are written latitude first, write them longitude first; "
+        )
+        + "if a hemisphere was lost, fix the export (west and south are negative); if the "
+        "file is for another area, leave it out of this config",
     )
 
     # --- time

@@ -69,6 +69,7 @@ from ._common import (
     Rule,
     as_source,
     as_text,
+    check_misplaced,
     find_column,
     finish_rejects,
     first_failing,
@@ -1109,6 +1110,15 @@ def check_ping_vessels(
     return frame[list(PING_COLUMNS)], rej
 
 
+#: What to do about a track file whose positions fit the area only when misread.
+_MISPLACED_FIX = (
+    "if the columns are swapped set columns: {lat: ..., lon: ...} in the config; if the "
+    "coordinates are written latitude first, write them longitude first; if a hemisphere was "
+    "lost, fix the export (west and south are negative); if the file is for another area, "
+    "leave it out of this config"
+)
+
+
 def _normalise_pings(
     raw: pd.DataFrame,
     rows: np.ndarray,
@@ -1128,6 +1138,15 @@ def _normalise_pings(
     checks = check_ping_rows(
         raw, parts, name=name, crs=crs, is_mmsi=is_mmsi, aoi_bbox=aoi_bbox, aoi_polygon=aoi_polygon
     )
+    lon, lat = checks.lon, checks.lat
+    usable = (
+        np.isfinite(lon)
+        & np.isfinite(lat)
+        & (np.abs(lat) <= 90)
+        & (np.abs(lon) <= 180)
+        & ((lat != 0) | (lon != 0))
+    )
+    misplaced = check_misplaced(lon, lat, usable, aoi_bbox, name, fix=_MISPLACED_FIX)
     keep, rejects = first_failing(checks.rules, n=n, source_file=name, rows=rows)
     frame, rej2 = check_ping_vessels(
         checks.candidates(keep, rows, np.arange(n)),
@@ -1138,7 +1157,8 @@ def _normalise_pings(
         max_speed_kn=max_speed_kn,
         aoi_bbox=aoi_bbox,
     )
-    notes = checks.notes + [f"{name}: {frame[VESSEL_ID].nunique()} vessel(s)/track(s)"]
+    notes = checks.notes + misplaced
+    notes.append(f"{name}: {frame[VESSEL_ID].nunique()} vessel(s)/track(s)")
     return frame, pd.concat([rejects, rej2], ignore_index=True), notes, checks.info
 
 
