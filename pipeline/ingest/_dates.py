@@ -286,26 +286,59 @@ def parse_clock(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     return out, ok & zoned, ok & local, ~miss & ~ok
 
 
-def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool) -> dict[str, int]:
-    """Parse distinct free-text dates (``12 Jan 2020``) with dateutil; counts of precisions."""
-    from dateutil import parser as du
+#: Time-zone abbreviations with one meaning, in hours east of UTC.  dateutil alone knows
+#: only UTC/GMT and the running machine's own zone names, and drops any other abbreviation
+#: silently (23:30 EST read as 23:30 UTC); CST, IST, BST, AST and the like name several
+#: zones and are refused (the value is rejected, a note says why).
+ZONE_ABBREVIATIONS: dict[str, float] = {
+    "UTC": 0, "UT": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": 1, "CET": 1, "CEST": 2, "MET": 1,
+    "MEST": 2, "EET": 2, "EEST": 3, "MSK": 3, "EST": -5, "EDT": -4, "MST": -7, "MDT": -6,
+    "PST": -8, "PDT": -7, "AKST": -9, "AKDT": -8, "HST": -10, "NST": -3.5, "NDT": -2.5,
+    "JST": 9, "KST": 9, "HKT": 8, "SGT": 8, "PHT": 8, "WIB": 7, "AWST": 8, "ACST": 9.5,
+    "ACDT": 10.5, "AEST": 10, "AEDT": 11, "NZST": 12, "NZDT": 13, "SAST": 2, "WAT": 1,
+    "EAT": 3, "PKT": 5,
+}  # fmt: skip
+_TZINFOS = {k: int(v * 3600) for k, v in ZONE_ABBREVIATIONS.items()}
 
-    counts = {"month_precision": 0}
+
+def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool) -> dict[str, Any]:
+    """Parse distinct free-text dates (``12 Jan 2020``) with dateutil; counts of precisions.
+
+    A value naming a zone abbreviation outside :data:`ZONE_ABBREVIATIONS` is left
+    unparseable (counted under ``zone_unknown``, examples under ``zone_examples``): taking
+    it as UTC would shift it by hours, and dateutil's reading of it depends on the machine.
+    """
+    from dateutil import parser as du
+    from dateutil import tz as dtz
+
+    counts: dict[str, Any] = {"month_precision": 0, "zone_unknown": 0, "zone_examples": []}
     texts = s.iloc[rows]
     uniq = pd.unique(texts.to_numpy(dtype=object))
     a = dt.datetime(2000, 1, 1)
     b = dt.datetime(2001, 2, 2)
     seen: dict[str, tuple[float, bool, bool, bool]] = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    unknown_zone: set[str] = set()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         for u in uniq:  # distinct free-text dates only
             text = str(u)
             yearfirst = text[:4].isdigit()
+            del caught[:]
             try:
-                p1 = du.parse(text, default=a, dayfirst=dayfirst and not yearfirst)
-                p2 = du.parse(text, default=b, dayfirst=dayfirst and not yearfirst)
+                p1 = du.parse(
+                    text, default=a, dayfirst=dayfirst and not yearfirst, tzinfos=_TZINFOS
+                )
+                p2 = du.parse(
+                    text, default=b, dayfirst=dayfirst and not yearfirst, tzinfos=_TZINFOS
+                )
             except (ValueError, OverflowError, TypeError):
                 seen[text] = (np.nan, False, False, False)
+                continue
+            if isinstance(p1.tzinfo, dtz.tzlocal) or any(
+                issubclass(w.category, du.UnknownTimezoneWarning) for w in caught
+            ):
+                seen[text] = (np.nan, False, False, False)
+                unknown_zone.add(text)
                 continue
             if p1.year != p2.year or p1.month != p2.month:
                 seen[text] = (np.nan, False, False, False)  # no year or month: not a date
@@ -328,6 +361,9 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool) -> dic
     acc.has_clock[rows] = got[:, 2].astype(bool)
     acc.done[rows] = True
     counts["month_precision"] = int((got[:, 3].astype(bool) & np.isfinite(got[:, 0])).sum())
+    if unknown_zone:
+        counts["zone_unknown"] = int(texts.astype("str").isin(unknown_zone).sum())
+        counts["zone_examples"] = sorted(unknown_zone)[:3]
     return counts
 
 
@@ -508,6 +544,15 @@ def parse_times(
             notes.append(
                 f"{where}: {counts['month_precision']} value(s) give only a month and year; "
                 "placed on the 1st (precision: month)"
+            )
+        if counts["zone_unknown"]:
+            notes.append(
+                f"{where}: {counts['zone_unknown']} value(s) such as "
+                f"{counts['zone_examples']!r} name a time zone by an abbreviation that is "
+                "ambiguous or unknown (known: "
+                + ", ".join(sorted(ZONE_ABBREVIATIONS))
+                + "); rejected as date_unparseable rather than taken as UTC: write an offset "
+                "such as -05:00"
             )
 
     finite = np.isfinite(acc.secs)
