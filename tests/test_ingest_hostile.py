@@ -254,3 +254,47 @@ def test_zone_abbreviations_are_applied_or_refused_never_dropped(tmp_path):
     assert res.by_rule == {"date_unparseable": 1}
     assert res.rejects["value"].tolist() == ["2023-01-05 23:30 IST"]
     assert any("ambiguous or unknown" in n and "IST" in n for n in res.notes)
+
+
+def test_accented_headers_are_recognised(tmp_path):
+    # German cp1252 export: 'Länge' was split into 'l' + 'nge' and no longitude was found.
+    path = tmp_path / "de.csv"
+    path.write_bytes("Datum;Breite;Länge\n25.01.2023;10,5;-60,2\n".encode("cp1252"))
+    res = read_seizures(path)
+    assert res.assumptions["columns"]["lon"]["column"] == "Länge"
+    assert (res.frame["lat"].tolist(), res.frame["lon"].tolist()) == ([10.5], [-60.2])
+
+
+# ------------------------------------------------------------------ Excel serial day numbers
+
+
+@pytest.mark.parametrize("date1904", [False, True])
+def test_excel_serial_numbers_in_a_date_column_are_dates(tmp_path, date1904):
+    # A date cell formatted 'General' holds its serial day number; every record was rejected.
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    if date1904:
+        wb.epoch = __import__("openpyxl").utils.datetime.CALENDAR_MAC_1904
+    ws = wb.active
+    ws.append(["Date", "Latitude", "Longitude", "Year"])
+    ws.append([44927, 10.5, -60.2, 2023])
+    ws.append([44958.25, 11.5, -61.2, 2023])
+    path = tmp_path / "serial.xlsx"
+    wb.save(path)
+    res = read_seizures(path)
+    _accounted(res)
+    got = res.frame["time"].dt.strftime("%Y-%m-%d %H:%M").tolist()
+    if date1904:
+        assert got == ["2027-01-02 00:00", "2027-02-02 06:00"]  # 1,462 days later
+    else:
+        assert got == ["2023-01-01 00:00", "2023-02-01 06:00"]
+    serials = res.assumptions["excel_serial_dates"]
+    assert list(serials) == ["Date"]  # the Year column of 2023 is not touched
+    assert serials["Date"]["date_system"] == ("1904" if date1904 else "1900")
+
+
+def test_excel_serial_numbers_in_a_csv_are_rejected_with_a_reason(tmp_path):
+    res = read_seizures(_write(tmp_path, "s.csv", "date,lat,lon\n44927,10,-60\n44928,10,-61\n"))
+    assert res.by_rule == {"date_unparseable": 2}
+    assert any("Excel serial" in n for n in res.notes)

@@ -17,6 +17,7 @@ The result is a :class:`ColumnChoice`: the picked column per role and, per role,
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -63,7 +64,9 @@ def name_tokens(name: object) -> list[str]:
     >>> name_tokens("BaseDateTime")
     ['base', 'date', 'time']
     """
-    s = str(name)
+    # Accents folded first ('Länge' -> 'lange'): [a-z0-9] would otherwise split it in two.
+    s = unicodedata.normalize("NFKD", str(name))
+    s = "".join(ch for ch in s if not unicodedata.combining(ch))
     s = re.sub(r"([a-z])([A-Z])", r"\1 \2", s)
     s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", s)
     raw = re.findall(r"[a-z0-9]+", s.lower())
@@ -144,7 +147,7 @@ ROLES: dict[str, Role] = {
             "point_x",
             "easting",
         ),
-        strong=_fs("lon lng longitude lengtegraad longitud laenge xcoord easting"),
+        strong=_fs("lon lng longitude lengtegraad longitud laenge lange xcoord easting"),
         weak=_fs("x long"),
         veto=_fs("lat latitude y name"),  # 'long' + 'name' is a long name, not a longitude
     ),

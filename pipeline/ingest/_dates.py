@@ -629,6 +629,14 @@ def _numbers(
     if ms.any():
         out[ms] = x[ms] / 1000.0
         formats["epoch milliseconds"] = int(ms.sum())
+    serial = ndig == 5
+    if serial.any():  # left unparseable: a CSV does not say its workbook's date system
+        notes.append(
+            f"{where}: {int(serial.sum())} value(s) such as {s.iloc[rows][serial].iloc[0]!r} "
+            "are five-digit numbers, which look like Excel serial day numbers (a date cell "
+            "formatted 'General'); rejected: format the column as dates before exporting, "
+            "or read the .xlsx itself"
+        )
     whole = np.floor(out)
     frac = np.where(np.isfinite(out), np.round((out - whole) * 1e9), 0).astype("int64")
     acc.secs[rows] = whole

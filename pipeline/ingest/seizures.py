@@ -65,7 +65,7 @@ from ..schema import (
     TIME,
     empty_seizures,
 )
-from ._columns import infer_columns
+from ._columns import infer_columns, name_score
 from ._common import (
     IngestResult,
     Rule,
@@ -195,8 +195,15 @@ def read_seizures(
         assumptions["encoding"] = table.encoding
         assumptions["delimiter"] = table.delimiter
     elif fmt == "xlsx":
-        raw = _read_excel(src)
+        raw, serials = _read_excel(src)
         rows = np.arange(2, len(raw) + 2, dtype="int64")
+        if serials:
+            assumptions["excel_serial_dates"] = serials
+            notes += [
+                f"{name} column {c!r}: {v['count']} number(s) such as {v['example']!r} read as "
+                f"Excel serial dates ({v['date_system']} date system of the workbook)"
+                for c, v in serials.items()
+            ]
     else:
         raw, geometry, file_crs = read_vector(opened.target, name, fmt, src.layer)
         rows = np.arange(1, len(raw) + 1, dtype="int64")
@@ -217,7 +224,55 @@ def read_seizures(
     return IngestResult(frame, rejects, by_rule, name, n_read, notes, assumptions)
 
 
-def _read_excel(src: SeizureSource) -> pd.DataFrame:
+#: Excel serial day numbers taken as dates: five digits (1927-05-18 .. 2173-10-13 in the
+#: 1900 system), which no year, yyyymmdd or epoch time can be.
+_SERIAL_RANGE = (10_000, 100_000)
+#: Day zero of a workbook's date system (1900: Lotus' leap-year bug folded in).
+_EXCEL_EPOCHS = {"1900": dt.datetime(1899, 12, 30), "1904": dt.datetime(1904, 1, 1)}
+
+
+def _excel_date_system(path: Path) -> str:
+    """'1904' for a workbook in the Mac 1904 date system, else '1900'."""
+    from openpyxl import load_workbook
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    wb = load_workbook(path, read_only=True)
+    try:
+        return "1904" if wb.epoch == CALENDAR_MAC_1904 else "1900"
+    finally:
+        wb.close()
+
+
+def _excel_serials(
+    col: pd.Series, header: str, path: Path, system: list[str]
+) -> tuple[pd.Series, dict[str, Any] | None]:
+    """Return a date-named column with its serial day numbers as ISO text, and a report.
+
+    A date cell formatted 'General' holds its serial day number.  Every number of the column
+    must be one (:data:`_SERIAL_RANGE`), else the column is left alone.
+    """
+    if name_score(header, "time")[0] <= 0:
+        return col, None
+    isnum = col.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool)).to_numpy(
+        dtype=bool
+    )
+    if not isnum.any():
+        return col, None
+    x = pd.to_numeric(col[isnum], errors="coerce").to_numpy(dtype="float64")
+    lo, hi = _SERIAL_RANGE
+    if not np.all((x >= lo) & (x < hi)):
+        return col, None
+    if not system:
+        system.append(_excel_date_system(path))
+    day0 = pd.Timestamp(_EXCEL_EPOCHS[system[0]])
+    when = day0 + pd.to_timedelta(np.round(x * 86400.0), unit="s")
+    out = col.copy()
+    out[isnum] = when.strftime("%Y-%m-%dT%H:%M:%S").to_numpy(dtype=object)
+    example = col[isnum].iloc[0]
+    return out, {"count": int(isnum.sum()), "example": example, "date_system": system[0]}
+
+
+def _read_excel(src: SeizureSource) -> tuple[pd.DataFrame, dict[str, Any]]:
     try:
         with open(src.path, "rb") as f:
             magic = f.read(4)
@@ -239,14 +294,18 @@ def _read_excel(src: SeizureSource) -> pd.DataFrame:
         ) from exc
     frame.columns = [str(c) for c in frame.columns]
     out = {}
+    serials: dict[str, Any] = {}
+    system: list[str] = []
     for c in frame.columns:
-        col = frame[c]
+        col, found = _excel_serials(frame[c], c, src.path, system)
+        if found:
+            serials[c] = found
         isdate = col.map(lambda v: isinstance(v, dt.datetime | pd.Timestamp))  # per cell: openpyxl
         text = col.astype("str")
         if isdate.any():
             text = text.where(~isdate, pd.to_datetime(col[isdate]).dt.strftime("%Y-%m-%dT%H:%M:%S"))
         out[c] = text.where(col.notna(), "")
-    return pd.DataFrame(out, index=frame.index)
+    return pd.DataFrame(out, index=frame.index), serials
 
 
 def _normalise(
