@@ -298,3 +298,44 @@ def test_excel_serial_numbers_in_a_csv_are_rejected_with_a_reason(tmp_path):
     res = read_seizures(_write(tmp_path, "s.csv", "date,lat,lon\n44927,10,-60\n44928,10,-61\n"))
     assert res.by_rule == {"date_unparseable": 2}
     assert any("Excel serial" in n for n in res.notes)
+
+
+# ------------------------------------------------------------------ a title above the header
+
+
+def test_csv_title_lines_above_the_header_are_skipped_lines_stay_physical(tmp_path):
+    # Before: the title was taken for the header and the file refused ("no coordinate columns").
+    text = (
+        "Seizure report 2023\n"
+        "Generated 2024-01-01\n"
+        "\n"
+        "date;lat;lon;commodity;quantity\n"
+        "2023-01-05;10,5;-60,2;cocaine;5\n"
+        "2023-02-05;11,5;-61,2;cannabis;3\n"
+        "Total;;;;8\n"
+    )
+    res = read_seizures(_write(tmp_path, "report.csv", text))
+    _accounted(res)
+    assert res.assumptions["header_line"] == 4
+    assert res.frame["source_row"].tolist() == [5, 6]
+    assert res.frame["lat"].tolist() == [10.5, 11.5]
+    assert res.rejects["row"].tolist() == [7]  # the Total line, at its own line
+    assert any("skipped as a title" in n for n in res.notes)
+
+
+def test_excel_title_rows_above_the_header_are_skipped(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["UNODC-style seizures export"])
+    ws.append([])
+    ws.append(["Date", "Latitude", "Longitude", "Drug"])
+    ws.append(["2023-01-05", 10.5, -60.2, "cocaine"])
+    ws.append(["2023-01-06", 11.5, -61.2, "heroin"])
+    path = tmp_path / "title.xlsx"
+    wb.save(path)
+    res = read_seizures(path)
+    assert res.assumptions["header_line"] == 3
+    assert res.frame["source_row"].tolist() == [4, 5]
+    assert res.frame["commodity"].tolist() == ["cocaine", "heroin"]

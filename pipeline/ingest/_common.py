@@ -122,6 +122,7 @@ class TextTable:
     delimiter: str
     n_bad: int
     encoding: str = "utf-8"
+    header_line: int = 1  # physical line of the header (after a title, see find_header)
 
 
 def decode_bytes(data: bytes, name: str, encoding: str | None) -> tuple[bytes, str, list[str]]:
@@ -192,6 +193,7 @@ def read_text_table(
     delimiter: str | None = None,
     data: bytes | None = None,
     usecols: Sequence[str] | None = None,
+    find_header: bool = False,
 ) -> TextTable:
     """Read a delimited text file as strings, collecting ragged rows instead of failing.
 
@@ -207,6 +209,10 @@ def read_text_table(
     usecols : sequence of str, optional
         Keep only these columns in ``frame`` (every line is still checked for its number of
         fields).
+    find_header : bool, default False
+        Skip title lines above the header (a report's name, an export date): lines with at
+        most one value before the first line that has as many fields as the records below
+        it.  Line numbers stay physical; a note says what was skipped.
 
     Raises
     ------
@@ -233,7 +239,22 @@ def read_text_table(
         raise SourceUnreadable(
             f"{name}: starts with {head.lstrip()[:20]!r}: looks like HTML/XML/JSON, not CSV"
         )
-    delim = delimiter or sniff_delimiter(head)
+    skipped = 0
+    if find_header:
+        skipped, delim = _title_lines(head, delimiter)
+        if skipped:
+            cut = 0
+            for _ in range(skipped):
+                cut = data.index(b"\n", cut) + 1
+            titles = [t for t in head.split("\n")[:skipped] if t.strip()]
+            notes.append(
+                f"{name}: {skipped} line(s) above the header skipped as a title "
+                f"({titles[:2]!r}); the header is line {skipped + 1}"
+            )
+            data = data[cut:]
+            head = data[: 1 << 16].decode("utf-8", errors="ignore")
+    else:
+        delim = delimiter or sniff_delimiter(head)
     try:
         header = next(csv.reader(io.StringIO(head), delimiter=delim), [])
     except csv.Error as exc:
@@ -251,7 +272,41 @@ def read_text_table(
     keep = [c for c in names if c in set(usecols)] if usecols is not None else None
     table = _parse_table(data, name, names, delim, notes, keep)
     table.encoding = enc
+    if skipped:
+        table.lines = table.lines + skipped
+        table.bad_rows["row"] = table.bad_rows["row"] + skipped
+        table.header_line = skipped + 1
     return table
+
+
+def _title_lines(head: str, delimiter: str | None) -> tuple[int, str]:
+    """Return (title lines above the header, delimiter) of the start of a text table.
+
+    Titles are leading lines holding at most one value; the header is the first line after
+    them whose number of fields most of the next lines share (and has at least two).
+    """
+    lines = head.split("\n")[:200]
+    if len(lines) > 1 and not head.endswith("\n"):
+        lines = lines[:-1]  # the sample may end inside a line
+    for k in range(min(20, len(lines) - 1)):
+        line = lines[k]
+        rest = [ln for ln in lines[k + 1 :] if ln.strip()]
+        delim = delimiter or sniff_delimiter("\n".join(lines[k:]))
+        try:
+            fields = next(csv.reader([line], delimiter=delim), [])
+        except csv.Error:
+            return 0, delimiter or sniff_delimiter(head)
+        if len([f for f in fields if f.strip()]) >= 2:
+            if k == 0 or not rest:
+                return 0, delim if k else (delimiter or sniff_delimiter(head))
+            try:
+                counts = [len(r) for r in csv.reader(rest[:50], delimiter=delim)]
+            except csv.Error:
+                counts = []
+            if counts and sum(c == len(fields) for c in counts) >= 0.8 * len(counts):
+                return k, delim
+            return 0, delimiter or sniff_delimiter(head)
+    return 0, delimiter or sniff_delimiter(head)
 
 
 def _normalise_text(data: bytes, name: str) -> tuple[bytes, list[str]]:

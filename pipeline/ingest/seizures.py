@@ -187,16 +187,28 @@ def read_seizures(
     n_pre = 0
     if fmt == "csv":
         table = read_text_table(
-            src.path, encoding=src.encoding, delimiter=src.delimiter, data=opened.data
+            src.path,
+            encoding=src.encoding,
+            delimiter=src.delimiter,
+            data=opened.data,
+            find_header=True,
         )
         raw, rows, pre_rejects = table.frame, table.lines, table.bad_rows
+        if table.header_line > 1:
+            assumptions["header_line"] = table.header_line
         notes += table.notes
         n_pre = table.n_bad
         assumptions["encoding"] = table.encoding
         assumptions["delimiter"] = table.delimiter
     elif fmt == "xlsx":
-        raw, serials = _read_excel(src)
-        rows = np.arange(2, len(raw) + 2, dtype="int64")
+        raw, serials, titles = _read_excel(src)
+        rows = np.arange(2 + titles, len(raw) + 2 + titles, dtype="int64")
+        if titles:
+            assumptions["header_line"] = titles + 1
+            notes.append(
+                f"{name}: {titles} row(s) above the header skipped as a title; the header is "
+                f"row {titles + 1}"
+            )
         if serials:
             assumptions["excel_serial_dates"] = serials
             notes += [
@@ -272,7 +284,7 @@ def _excel_serials(
     return out, {"count": int(isnum.sum()), "example": example, "date_system": system[0]}
 
 
-def _read_excel(src: SeizureSource) -> tuple[pd.DataFrame, dict[str, Any]]:
+def _read_excel(src: SeizureSource) -> tuple[pd.DataFrame, dict[str, Any], int]:
     try:
         with open(src.path, "rb") as f:
             magic = f.read(4)
@@ -281,9 +293,10 @@ def _read_excel(src: SeizureSource) -> tuple[pd.DataFrame, dict[str, Any]]:
                 f"{src.path.name}: not an .xlsx workbook (it does not start with a ZIP header; "
                 f"first bytes {magic!r})"
             )
-        frame = pd.read_excel(
-            src.path, sheet_name=src.sheet if src.sheet is not None else 0, dtype=object
-        )
+        sheet = src.sheet if src.sheet is not None else 0
+        top = pd.read_excel(src.path, sheet_name=sheet, header=None, nrows=25, dtype=object)
+        titles = _excel_title_rows(top)
+        frame = pd.read_excel(src.path, sheet_name=sheet, dtype=object, header=titles)
     except SourceUnreadable:
         raise
     except ValueError as exc:
@@ -305,7 +318,14 @@ def _read_excel(src: SeizureSource) -> tuple[pd.DataFrame, dict[str, Any]]:
         if isdate.any():
             text = text.where(~isdate, pd.to_datetime(col[isdate]).dt.strftime("%Y-%m-%dT%H:%M:%S"))
         out[c] = text.where(col.notna(), "")
-    return pd.DataFrame(out, index=frame.index), serials
+    return pd.DataFrame(out, index=frame.index), serials, titles
+
+
+def _excel_title_rows(top: pd.DataFrame) -> int:
+    """Rows above the header of a sheet: leading rows with at most one value (a title)."""
+    filled = (top.notna() & (top.astype("str").apply(lambda c: c.str.strip()) != "")).sum(axis=1)
+    header = np.flatnonzero(filled.to_numpy() >= 2)
+    return int(header[0]) if header.size else 0
 
 
 def _normalise(
