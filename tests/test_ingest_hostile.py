@@ -339,3 +339,36 @@ def test_excel_title_rows_above_the_header_are_skipped(tmp_path):
     assert res.assumptions["header_line"] == 3
     assert res.frame["source_row"].tolist() == [4, 5]
     assert res.frame["commodity"].tolist() == ["cocaine", "heroin"]
+
+
+# ------------------------------------------------------------------ quantities in several units
+
+
+def test_quantities_in_units_of_mass_are_converted_to_kg(tmp_path):
+    # UNODC-style amount + unit: 300 g and 2 t were summed with 5 kg as 305 + 2 'units'.
+    text = (
+        "date,lat,lon,commodity,quantity,unit\n"
+        "2023-01-05,10,-60,cocaine,5,kg\n"
+        "2023-01-06,10,-60.1,cocaine,300,g\n"
+        "2023-01-07,10,-60.2,cocaine,2,t\n"
+        "2023-01-08,10,-60.3,MDMA,1200,tablets\n"
+        "2023-01-09,10,-60.4,cocaine,7,\n"
+        "2023-01-10,10,-60.5,cocaine,3,Kg.\n"
+    )
+    res = read_seizures(_write(tmp_path, "units.csv", text))
+    assert res.frame["quantity"].tolist() == [5.0, 0.3, 2000.0, 1200.0, 7.0, 3.0]
+    report = res.assumptions["quantity_unit"]
+    assert report["converted_to_kg"] == {"kg": 2, "g": 1, "t": 1}
+    assert report["kept_as_reported"] == {"tablets": 1, "(blank)": 1}
+    assert any("kept as reported" in n for n in res.notes)
+
+
+@pytest.mark.parametrize(
+    ("header", "value", "kg"), [("Qty (g)", "500", 0.5), ("weight_t", "2", 2000.0)]
+)
+def test_a_unit_in_the_quantity_header_converts_it(tmp_path, header, value, kg):
+    res = read_seizures(
+        _write(tmp_path, "h.csv", f"date,lat,lon,{header}\n2023-01-05,10,-60,{value}\n")
+    )
+    assert res.frame["quantity"].tolist() == [kg]
+    assert res.assumptions["quantity_unit"]["unit"] == "kg"

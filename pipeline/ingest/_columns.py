@@ -263,6 +263,22 @@ ROLES: dict[str, Role] = {
         strong=_fs("quantity qty amount weight mass"),
         veto=_fs("unit units"),
     ),
+    "quantity_unit": Role(
+        exact=(
+            "unit",
+            "units",
+            "uom",
+            "unit_of_measure",
+            "unit_of_measurement",
+            "quantity_unit",
+            "qty_unit",
+            "amount_unit",
+            "weight_unit",
+            "measure",
+        ),
+        strong=_fs("unit units uom"),
+        veto=_fs("price cost value"),
+    ),
     "agency": Role(
         exact=(
             "agency",

@@ -65,7 +65,7 @@ from ..schema import (
     TIME,
     empty_seizures,
 )
-from ._columns import infer_columns, name_score
+from ._columns import infer_columns, name_score, name_tokens
 from ._common import (
     IngestResult,
     Rule,
@@ -117,7 +117,31 @@ SEIZURE_RULES = (
 )
 
 #: Roles a seizures file's columns are recognised for, in the order they claim columns.
-ROLES = ("lat", "lon", "coords", "time", "time_of_day", "quantity", "commodity", "agency", "note")
+ROLES = (
+    "lat",
+    "lon",
+    "coords",
+    "time",
+    "time_of_day",
+    "quantity",
+    "quantity_unit",
+    "commodity",
+    "agency",
+    "note",
+)
+QUANTITY_UNIT = "quantity_unit"
+#: Units of mass a quantity is converted from, in kg.  'ton(s)' is not among them: short,
+#: long or metric, it says none.
+MASS_UNITS_KG = {
+    "kg": 1.0, "kgs": 1.0, "kilo": 1.0, "kilos": 1.0, "kilogram": 1.0, "kilograms": 1.0,
+    "kilogramme": 1.0, "kilogrammes": 1.0,
+    "g": 1e-3, "gr": 1e-3, "grs": 1e-3, "gm": 1e-3, "gms": 1e-3, "gram": 1e-3, "grams": 1e-3,
+    "gramme": 1e-3, "grammes": 1e-3, "mg": 1e-6, "milligram": 1e-6, "milligrams": 1e-6,
+    "t": 1000.0, "tonne": 1000.0, "tonnes": 1000.0, "mt": 1000.0, "metric ton": 1000.0,
+    "metric tons": 1000.0, "metric tonne": 1000.0, "metric tonnes": 1000.0,
+    "lb": 0.45359237, "lbs": 0.45359237, "pound": 0.45359237, "pounds": 0.45359237,
+    "oz": 0.028349523125, "ounce": 0.028349523125, "ounces": 0.028349523125,
+}  # fmt: skip
 #: Column of the seizures table keeping the category as spelled in the source.
 COMMODITY_ORIGINAL = "commodity_original"
 
@@ -604,8 +628,15 @@ def _normalise(
                 qraw,
             )
         )
+        ucol = pick[QUANTITY_UNIT]
+        per_kg, unit_report = _quantity_units(raw[ucol] if ucol else None, qcol, ucol)
+        q = q * per_kg  # the rules above judged the value as written
+        unit_notes = unit_report.pop("notes")
+        notes += [f"{name}: {t}" for t in unit_notes]
+        evidence_units = unit_report
     else:
         q = np.full(n, np.nan)
+        evidence_units = None
 
     # --- area of interest, duplicates
     rules += outside_aoi_rules(
@@ -675,11 +706,68 @@ def _normalise(
         assumptions["columns_not_found"] = unresolved
     if clock_report is not None:
         assumptions["time_of_day"] = clock_report
+    if evidence_units is not None:
+        assumptions["quantity_unit"] = evidence_units
     if pick[COMMODITY] is not None:
         assumptions["categories"] = {"column": pick[COMMODITY], **cat_report}
     for note in _column_notes(name, assumptions["columns"]):
         notes.append(note)
     return frame, rejects, notes, assumptions
+
+
+def _unit_key(values: pd.Series) -> pd.Series:
+    """Fold unit spellings: trimmed, lower-case, dots and brackets dropped."""
+    return as_text(values).str.lower().str.replace(r"[.()\[\]]", "", regex=True).str.strip()
+
+
+def _quantity_units(
+    units: pd.Series | None, qcol: str, ucol: str | None
+) -> tuple[np.ndarray | float, dict[str, Any]]:
+    """Return the factor to kg of each quantity and the report of what was decided.
+
+    A unit column converts every quantity in a unit of mass to kg (a file mixing 300 g and
+    5 kg no longer adds them up as 305); a quantity in another unit (persons, tablets,
+    litres) or without a unit is kept as reported and counted in the report, except that a
+    blank unit in a file of one unit of mass takes that unit.  Without a unit column (or an
+    empty one), a unit in the quantity's header (``Qty (kg)``, ``weight_t``) converts the
+    whole column; with neither, quantities stay as reported.
+    """
+    key = _unit_key(units) if units is not None else None
+    if key is None or not (key != "").any():
+        toks = [t for t in name_tokens(qcol) if t in MASS_UNITS_KG]
+        if len(toks) == 1:
+            return MASS_UNITS_KG[toks[0]], {
+                "column": qcol,
+                "unit": "kg",
+                "by": f"header {qcol!r} names the unit {toks[0]!r}",
+                "notes": [],
+            }
+        return 1.0, {"column": qcol, "unit": "as reported", "by": "no unit stated", "notes": []}
+    given = (key != "").to_numpy()
+    factor = key.map(MASS_UNITS_KG).to_numpy(dtype="float64", copy=True)
+    counts = key[given].value_counts()
+    if len(counts) == 1:
+        factor[~given] = factor[given][0]  # blanks take the file's one unit
+    kept = np.isnan(factor)
+    other = {str(k): int(v) for k, v in counts.items() if k not in MASS_UNITS_KG}
+    blank = int((~given & kept).sum())
+    notes = []
+    if other or blank:
+        notes.append(
+            f"{sum(other.values()) + blank} quantit(ies) whose unit in column {ucol!r} is not "
+            f"a mass ({sorted(other)[:4]!r}) or is blank are kept as reported; quantities in "
+            "units of mass are converted to kg"
+        )
+    report = {
+        "column": qcol,
+        "unit_column": ucol,
+        "unit": "kg where the unit is a mass, else as reported",
+        "by": f"unit column {ucol!r}",
+        "converted_to_kg": {str(k): int(v) for k, v in counts.items() if k in MASS_UNITS_KG},
+        "kept_as_reported": {**other, **({"(blank)": blank} if blank else {})},
+        "notes": notes,
+    }
+    return np.where(kept, 1.0, factor), report
 
 
 def _column_notes(name: str, columns: dict[str, dict[str, Any]]) -> list[str]:
