@@ -372,3 +372,15 @@ def test_a_unit_in_the_quantity_header_converts_it(tmp_path, header, value, kg):
     )
     assert res.frame["quantity"].tolist() == [kg]
     assert res.assumptions["quantity_unit"]["unit"] == "kg"
+
+
+@pytest.mark.parametrize("header", ["Unnamed: 0", "", "FID", "OBJECTID", "row", "index"])
+def test_a_row_number_that_restarts_is_never_a_vessel(tmp_path, header):
+    # Daily exports concatenated, each with its own row numbers 0, 1, 2: the numbers repeat
+    # like an id, and were taken as the vessel "by content" with only a note.
+    rows = "".join(
+        f"{i % 3},2023-01-0{1 + i // 3}T00:0{i % 3}:00Z,{55 + i / 100},{10 + i / 100}\n"
+        for i in range(9)
+    )
+    with pytest.raises(InputError, match="no vessel id column"):
+        read_tracks(_write(tmp_path, "idx.csv", f"{header},time,lat,lon\n{rows}"))

@@ -220,7 +220,10 @@ ROLES: dict[str, Role] = {
         veto=_fs(
             "type class status length width draft draught flag cargo category kind size "
             "speed course heading sog cog destination route trip entity seg segment segments "
-            "voyage leg journey"
+            "voyage leg journey "
+            # A row number (pandas' 'Unnamed: 0', a blank header, GIS 'FID'/'OBJECTID') that
+            # restarts in each concatenated export repeats like an id and is none.
+            "unnamed column fid objectid oid row rownum rowid index idx record seq sequence"
         ),
         pairs=((_VESSEL_NOUNS, _ID_SUFFIX),),
     ),
