@@ -384,3 +384,37 @@ def test_a_row_number_that_restarts_is_never_a_vessel(tmp_path, header):
     )
     with pytest.raises(InputError, match="no vessel id column"):
         read_tracks(_write(tmp_path, "idx.csv", f"{header},time,lat,lon\n{rows}"))
+
+
+# ------------------------------------------------------------------ coordinates split over columns
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "date,lat_deg,lat_min,lat_hem,lon_deg,lon_min,lon_hem",
+        "date,Lat Deg,Lat Min,N/S,Long Deg,Long Min,E/W",
+    ],
+)
+def test_degrees_minutes_and_hemisphere_columns_are_composed(tmp_path, header):
+    # Before: the whole degrees alone were read, minutes and hemisphere dropped: (-10.5,
+    # -60.25) became (10, 60), a hemisphere away.
+    text = f"{header}\n2023-01-05,10,30,S,60,15,W\n2023-01-06,11,45,N,61,10,W\n"
+    res = read_seizures(_write(tmp_path, "dm.csv", text))
+    assert res.frame["lat"].round(6).tolist() == [-10.5, 11.75]
+    assert res.frame["lon"].round(6).tolist() == [-60.25, -61.166667]
+    assert set(res.assumptions["columns"]["lat"]["parts"]) == {"minutes", "hemisphere"}
+
+
+def test_a_hemisphere_column_signs_decimal_degrees(tmp_path):
+    text = "date,latitude,ns,longitude,ew\n2023-01-05,10.5,S,60.25,W\n2023-01-06,11.75,N,61.1,E\n"
+    res = read_seizures(_write(tmp_path, "hem.csv", text))
+    assert res.frame["lat"].tolist() == [-10.5, 11.75]
+    assert res.frame["lon"].tolist() == [-60.25, 61.1]
+
+
+def test_a_flag_column_of_n_is_not_a_hemisphere(tmp_path):
+    text = "date,lat,lon,armed\n2023-01-05,-10.5,-60.25,N\n2023-01-06,-11.75,-61.1,N\n"
+    res = read_seizures(_write(tmp_path, "flag.csv", text))
+    assert res.frame["lat"].tolist() == [-10.5, -11.75]
+    assert "parts" not in res.assumptions["columns"]["lat"]
