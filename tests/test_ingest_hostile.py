@@ -418,3 +418,9 @@ def test_a_flag_column_of_n_is_not_a_hemisphere(tmp_path):
     res = read_seizures(_write(tmp_path, "flag.csv", text))
     assert res.frame["lat"].tolist() == [-10.5, -11.75]
     assert "parts" not in res.assumptions["columns"]["lat"]
+
+
+def test_a_negative_five_digit_number_is_not_called_an_excel_serial(tmp_path):
+    res = read_seizures(_write(tmp_path, "n.csv", "date,lat,lon\n-86400,10,-60\n"))
+    assert res.by_rule == {"date_unparseable": 1}
+    assert not any("Excel" in n for n in res.notes)

@@ -629,7 +629,7 @@ def _numbers(
     if ms.any():
         out[ms] = x[ms] / 1000.0
         formats["epoch milliseconds"] = int(ms.sum())
-    serial = ndig == 5
+    serial = (ndig == 5) & (x > 0)
     if serial.any():  # left unparseable: a CSV does not say its workbook's date system
         notes.append(
             f"{where}: {int(serial.sum())} value(s) such as {s.iloc[rows][serial].iloc[0]!r} "
