@@ -424,3 +424,19 @@ def test_a_negative_five_digit_number_is_not_called_an_excel_serial(tmp_path):
     res = read_seizures(_write(tmp_path, "n.csv", "date,lat,lon\n-86400,10,-60\n"))
     assert res.by_rule == {"date_unparseable": 1}
     assert not any("Excel" in n for n in res.notes)
+
+
+def test_wkt_points_in_a_csv_are_longitude_first(tmp_path):
+    # A PostGIS/QGIS CSV export: 'POINT (x y)'.  Before: refused, or with columns: {coords: ..}
+    # every record rejected; a pair column reads latitude first, WKT is x (longitude) first.
+    text = (
+        "date,geom\n"
+        "2023-01-05,POINT (-60.2 10.5)\n"
+        "2023-01-06,SRID=4326;POINT Z (-62 12 5)\n"
+        "2023-01-07,SRID=3857;POINT(-6702000 1175000)\n"  # not degrees: never read as such
+    )
+    res = read_seizures(_write(tmp_path, "wkt.csv", text))
+    _accounted(res)
+    assert res.frame["lon"].tolist() == [-60.2, -62.0]
+    assert res.frame["lat"].tolist() == [10.5, 12.0]
+    assert res.by_rule == {"coord_unparseable": 1}

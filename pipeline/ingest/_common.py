@@ -667,6 +667,14 @@ _PAIR = re.compile(
 )
 
 
+#: A WKT/EWKT point (x y = lon lat by definition), in EPSG:4326 or with no SRID.
+_WKT_POINT = re.compile(
+    r"^\s*(?:SRID=4326;)?\s*POINT\s*(?:ZM|Z|M)?\s*\(\s*(?P<x>[^\s()]+)\s+(?P<y>[^\s()]+)"
+    r"(?:\s+[^\s()]+){0,2}\s*\)\s*$",
+    re.IGNORECASE,
+)
+
+
 def dms_to_degrees(values: pd.Series, axis: str) -> tuple[pd.Series, np.ndarray]:
     """Parse decimal or degree-minute-second text into signed degrees.
 
@@ -731,6 +739,12 @@ def split_pair(values: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:
     a = parts["a"].fillna("")
     b = parts["b"].fillna("")
     lon_first = (a.str.strip().str[-1:].str.upper().isin(["E", "W"])).to_numpy()
+    wkt = s.str.extract(_WKT_POINT)
+    is_wkt = wkt["x"].notna().to_numpy()
+    if is_wkt.any():  # 'POINT (-60.2 10.5)' is x y: longitude first, whatever the values
+        a = a.where(~is_wkt, wkt["x"])
+        b = b.where(~is_wkt, wkt["y"])
+        lon_first = lon_first | is_wkt
     lat = a.where(~lon_first, b)
     lon = b.where(~lon_first, a)
     return lat, lon, lon_first
