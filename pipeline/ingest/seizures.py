@@ -829,11 +829,14 @@ def _quantity_units(
     if key is None or not (key != "").any():
         toks = [t for t in name_tokens(qcol) if t in MASS_UNITS_KG]
         if len(toks) == 1:
-            return MASS_UNITS_KG[toks[0]], {
+            unit = toks[0]
+            return MASS_UNITS_KG[unit], {
                 "column": qcol,
                 "unit": "kg",
-                "by": f"header {qcol!r} names the unit {toks[0]!r}",
-                "notes": [],
+                "by": f"header {qcol!r} names the unit {unit!r}",
+                "notes": []
+                if MASS_UNITS_KG[unit] == 1.0
+                else [f"quantities of {qcol!r} converted from {unit!r} (its header) to kg"],
             }
         return 1.0, {"column": qcol, "unit": "as reported", "by": "no unit stated", "notes": []}
     given = (key != "").to_numpy()
@@ -845,6 +848,12 @@ def _quantity_units(
     other = {str(k): int(v) for k, v in counts.items() if k not in MASS_UNITS_KG}
     blank = int((~given & kept).sum())
     notes = []
+    moved = {str(k): int(v) for k, v in counts.items() if MASS_UNITS_KG.get(k, 1.0) != 1.0}
+    if moved:
+        notes.append(
+            f"quantities converted to kg by their unit in column {ucol!r}: "
+            + ", ".join(f"{k} ({v})" for k, v in moved.items())
+        )
     if other or blank:
         notes.append(
             f"{sum(other.values()) + blank} quantit(ies) whose unit in column {ucol!r} is not "
