@@ -440,3 +440,9 @@ def test_wkt_points_in_a_csv_are_longitude_first(tmp_path):
     assert res.frame["lon"].tolist() == [-60.2, -62.0]
     assert res.frame["lat"].tolist() == [10.5, 12.0]
     assert res.by_rule == {"coord_unparseable": 1}
+
+
+def test_excel_sep_line_above_the_header_is_skipped(tmp_path):
+    # Excel writes 'sep=;' as the first line of a CSV it should open with that delimiter.
+    res = read_seizures(_write(tmp_path, "sep.csv", "sep=;\ndate;lat;lon\n2023-01-05;10,5;-60,2\n"))
+    assert (res.frame["lat"].tolist(), res.frame["source_row"].tolist()) == ([10.5], [3])
