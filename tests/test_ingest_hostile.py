@@ -446,3 +446,21 @@ def test_excel_sep_line_above_the_header_is_skipped(tmp_path):
     # Excel writes 'sep=;' as the first line of a CSV it should open with that delimiter.
     res = read_seizures(_write(tmp_path, "sep.csv", "sep=;\ndate;lat;lon\n2023-01-05;10,5;-60,2\n"))
     assert (res.frame["lat"].tolist(), res.frame["source_row"].tolist()) == ([10.5], [3])
+
+
+@pytest.mark.parametrize("kind", ["seizures", "tracks"])
+def test_a_long_narrative_in_the_last_record_is_read(tmp_path, kind):
+    # Before: csv's 128 KiB field limit raised _csv.Error (a traceback) when the last record
+    # held a long quoted text.
+    note = "A" * 200_000
+    if kind == "seizures":
+        path = _write(tmp_path, "s.csv", f'date,lat,lon,note\n2023-01-01,10,20,"{note}"\n')
+        res = read_seizures(path)
+        assert res.frame["note"].str.len().tolist() == [200_000]
+    else:
+        path = _write(
+            tmp_path,
+            "t.csv",
+            f'mmsi,time,lat,lon,note\n219000001,2023-01-01T00:00:00Z,10,20,"{note}"\n',
+        )
+        assert len(read_tracks(path).frame) == 1

@@ -333,6 +333,13 @@ def _strip_trailing_delimiter(data: bytes, delim: str) -> bytes:
     return re.sub(d + rb"\Z", b"", data)
 
 
+#: Bytes pyarrow parses at a time; one record must fit in a block.
+_BLOCK_BYTES = 1 << 24
+# The csv module refuses a field over 128 KiB by default (a traceback on a long narrative
+# in the last record); pyarrow's block is the bound on a record here, so lift csv's.
+csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
+
+
 def _arrow_table(
     data: bytes, name: str, names: list[str], delim: str, keep: list[str] | None = None
 ):
@@ -347,7 +354,7 @@ def _arrow_table(
         return pacsv.read_csv(
             pa.BufferReader(data),
             read_options=pacsv.ReadOptions(
-                column_names=names, skip_rows=1, use_threads=use_threads, block_size=1 << 24
+                column_names=names, skip_rows=1, use_threads=use_threads, block_size=_BLOCK_BYTES
             ),
             parse_options=pacsv.ParseOptions(
                 delimiter=delim, newlines_in_values=True, invalid_row_handler=on_bad
@@ -366,6 +373,11 @@ def _arrow_table(
             bad.clear()
             table = parse(False)  # serial parsing knows the line number of each bad row
     except (pa.ArrowInvalid, pa.ArrowException) as exc:
+        if "straddl" in str(exc):  # pyarrow's words for a record longer than a block
+            raise SourceUnreadable(
+                f"{name}: a record is longer than {_BLOCK_BYTES >> 20} MiB (a huge field, or a "
+                "quote opened and never closed): not a table this reader takes"
+            ) from exc
         raise SourceUnreadable(f"{name}: not a readable delimited table: {exc}") from exc
     return table, bad
 
