@@ -464,3 +464,17 @@ def test_a_long_narrative_in_the_last_record_is_read(tmp_path, kind):
             f'mmsi,time,lat,lon,note\n219000001,2023-01-01T00:00:00Z,10,20,"{note}"\n',
         )
         assert len(read_tracks(path).frame) == 1
+
+
+def test_unnamed_gpx_tracks_of_two_files_are_two_vessels(tmp_path):
+    # Both used to be 'track_0': a run reading both merged two phones into one vessel.
+    body = (
+        '<?xml version="1.0"?><gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1">'
+        '<trk><trkseg><trkpt lat="{lat}" lon="10"><time>2023-01-01T00:00:00Z</time></trkpt>'
+        "</trkseg></trk></gpx>"
+    )
+    ids = set()
+    for i, lat in enumerate((55, 56)):
+        path = _write(tmp_path, f"phone{i}.gpx", body.format(lat=lat))
+        ids |= set(read_tracks(path).frame["vessel_id"])
+    assert ids == {"phone0:track_0", "phone1:track_0"}

@@ -515,7 +515,12 @@ def _read_gpx(src: TrackSource, opened):
     vid = (
         labels.reindex(keys).fillna("").to_numpy(dtype=object) if len(pts) else np.empty(0, object)
     )
-    fallback = pts["kind"].map({"track": "track_", "route": "route_"}) + pts["owner"].astype("str")
+    # An unnamed track's placeholder id is scoped by its file: 'track_0' of two files (two
+    # phones, two boats) must not become one vessel when a run reads both.
+    stem = f"{src.path.stem}:"
+    fallback = (
+        stem + pts["kind"].map({"track": "track_", "route": "route_"}) + pts["owner"].astype("str")
+    )
     vid = np.where(vid == "", fallback.to_numpy(dtype=object), vid)
     text = pts[["time", "lon", "lat"]].fillna("")  # an absent attribute or element: missing
     raw = pd.DataFrame({"vessel": vid, "time": text["time"], "x": text["lon"], "y": text["lat"]})
@@ -600,7 +605,9 @@ def _read_vector_tracks(src: TrackSource, fmt: str, target: str):
         if pick["vessel_id"]:
             vid = attrs[pick["vessel_id"]].astype("str").to_numpy()[feat]
         else:
-            vid = np.array([f"route_{i + 1}" for i in feat], dtype=object)  # per vertex label
+            vid = (f"{src.path.stem}:route_" + pd.Series(feat + 1).astype("str")).to_numpy(
+                dtype=object
+            )
         raw = pd.DataFrame(
             {"vessel": vid, "time": times.to_numpy(), "x": coords[:, 0], "y": coords[:, 1]}
         )
