@@ -478,3 +478,34 @@ def test_unnamed_gpx_tracks_of_two_files_are_two_vessels(tmp_path):
         path = _write(tmp_path, f"phone{i}.gpx", body.format(lat=lat))
         ids |= set(read_tracks(path).frame["vessel_id"])
     assert ids == {"phone0:track_0", "phone1:track_0"}
+
+
+# ------------------------------------------------------------------ degrees under a CRS in metres
+
+
+def test_degrees_labelled_web_mercator_are_refused(tmp_path):
+    # A GeoJSON whose legacy crs member says EPSG:3857 over degree coordinates: read as
+    # metres they became a point 100 m off (0, 0), accepted (null_island needs exactly 0).
+    import json
+
+    doc = {
+        "type": "FeatureCollection",
+        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3857"}},
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"date": "2023-01-05"},
+                "geometry": {"type": "Point", "coordinates": [-60.2, 10.5]},
+            }
+        ],
+    }
+    path = tmp_path / "mislabelled.geojson"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(InputError, match="look like degrees"):
+        read_seizures(path)
+
+
+def test_degrees_with_a_projected_crs_in_the_config_are_refused(tmp_path):
+    path = _write(tmp_path, "c.csv", "date,lat,lon\n2023-01-05,10.5,-60.2\n")
+    with pytest.raises(InputError, match="look like degrees"):
+        read_seizures(SeizureSource(path=path, crs="EPSG:32620"))

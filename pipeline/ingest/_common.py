@@ -1013,6 +1013,27 @@ def in_bbox(lon: np.ndarray, lat: np.ndarray, bbox: Sequence[float]) -> np.ndarr
     return in_lat & in_lon
 
 
+def _check_not_degrees(x: np.ndarray, y: np.ndarray, src, name: str) -> None:
+    """Refuse degrees labelled with a CRS in metres or feet.
+
+    Read as metres, degrees land within 200 m of the projection's origin (off West Africa
+    for Web Mercator), valid and silently wrong; real projected data never all lies there.
+    """
+    if not src.is_projected or not src.axis_info:
+        return
+    unit = src.axis_info[0].unit_name
+    if unit not in ("metre", "foot", "US survey foot"):
+        return
+    ok = np.isfinite(x) & np.isfinite(y)
+    if ok.any() and bool(np.all((np.abs(x[ok]) <= 180) & (np.abs(y[ok]) <= 90))):
+        raise InputError(
+            f"{name}: all {int(ok.sum())} positions have coordinates within ±180/±90, but their "
+            f"CRS {src.name!r} counts in {unit}s: they look like degrees, which read as "
+            f"{unit}s would all land within 200 {unit}s of its origin (0, 0); if they are "
+            "degrees, remove crs from the config or fix the CRS the file declares (EPSG:4326)"
+        )
+
+
 def reproject_xy(x: np.ndarray, y: np.ndarray, crs, name: str) -> tuple[np.ndarray, np.ndarray]:
     """Transform coordinates from ``crs`` to EPSG:4326 lon/lat (always_xy)."""
     from pyproj import CRS, Transformer
@@ -1024,6 +1045,7 @@ def reproject_xy(x: np.ndarray, y: np.ndarray, crs, name: str) -> tuple[np.ndarr
         raise InputError(f"{name}: crs {crs!r} is not a CRS pyproj understands") from exc
     if src.equals(CRS.from_epsg(4326)) or (src.is_geographic and src.equals("OGC:CRS84")):
         return x, y
+    _check_not_degrees(np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64"), src, name)
     tr = Transformer.from_crs(src, "EPSG:4326", always_xy=True)
     lon, lat = tr.transform(x, y)
     lon = np.asarray(lon, dtype="float64")
