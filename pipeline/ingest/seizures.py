@@ -854,11 +854,11 @@ def _quantity_units(
             f"quantities converted to kg by their unit in column {ucol!r}: "
             + ", ".join(f"{k} ({v})" for k, v in moved.items())
         )
-    if other or blank:
+    kept_as = {**other, **({"(blank)": blank} if blank else {})}
+    if kept_as:
         notes.append(
-            f"{sum(other.values()) + blank} quantit(ies) whose unit in column {ucol!r} is not "
-            f"a mass ({sorted(other)[:4]!r}) or is blank are kept as reported; quantities in "
-            "units of mass are converted to kg"
+            f"quantities whose unit in column {ucol!r} is not a mass, or is blank, are kept as "
+            "reported: " + ", ".join(f"{k} ({v})" for k, v in list(kept_as.items())[:6])
         )
     report = {
         "column": qcol,
@@ -866,7 +866,7 @@ def _quantity_units(
         "unit": "kg where the unit is a mass, else as reported",
         "by": f"unit column {ucol!r}",
         "converted_to_kg": {str(k): int(v) for k, v in counts.items() if k in MASS_UNITS_KG},
-        "kept_as_reported": {**other, **({"(blank)": blank} if blank else {})},
+        "kept_as_reported": kept_as,
         "notes": notes,
     }
     return np.where(kept, 1.0, factor), report
