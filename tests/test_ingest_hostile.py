@@ -509,3 +509,10 @@ def test_degrees_with_a_projected_crs_in_the_config_are_refused(tmp_path):
     path = _write(tmp_path, "c.csv", "date,lat,lon\n2023-01-05,10.5,-60.2\n")
     with pytest.raises(InputError, match="look like degrees"):
         read_seizures(SeizureSource(path=path, crs="EPSG:32620"))
+
+
+def test_a_year_with_a_fraction_is_not_a_year(tmp_path):
+    # '2021.12' (December 2021?) was read as 1 January 2021; '2019.0' from a spreadsheet stays.
+    res = read_seizures(_write(tmp_path, "y.csv", "year,lat,lon\n2021.12,10,-60\n2019.0,10,-61\n"))
+    assert res.frame["time"].dt.year.tolist() == [2019]
+    assert res.by_rule == {"date_unparseable": 1}

@@ -607,8 +607,11 @@ def _numbers(
     text = s.iloc[rows].str.replace(r"^\s*[+-]|\.\d*\s*$", "", regex=True).str.strip()
     ndig = text.str.len().to_numpy()
     x = pd.to_numeric(s.iloc[rows], errors="coerce").to_numpy(dtype="float64")
-    year = ndig == 4
-    ymd = ndig == 8
+    # A year or yyyymmdd is a whole number ('2019', '2019.0' from a spreadsheet); '2021.12'
+    # may mean December 2021 and is no year.
+    whole = np.isfinite(x) & (x == np.floor(x))
+    year = (ndig == 4) & whole
+    ymd = (ndig == 8) & whole
     secs = (ndig >= 9) & (ndig <= 11)
     ms = (ndig >= 12) & (ndig <= 14)
     out = np.full(rows.size, np.nan)
