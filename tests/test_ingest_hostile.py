@@ -516,3 +516,20 @@ def test_a_year_with_a_fraction_is_not_a_year(tmp_path):
     res = read_seizures(_write(tmp_path, "y.csv", "year,lat,lon\n2021.12,10,-60\n2019.0,10,-61\n"))
     assert res.frame["time"].dt.year.tolist() == [2019]
     assert res.by_rule == {"date_unparseable": 1}
+
+
+@pytest.mark.parametrize(
+    ("value", "lat"),
+    [
+        ("10,500.5", None),  # was 10,5° + 0.5' = 10.508°
+        ("10.5 30", None),  # was 10.5° + 30' = 11°
+        ("10 30.5 15", None),
+        ("10 30.5", 10.508333),
+        ("\u221210.5", -10.5),  # a typeset minus sign (was rejected)
+    ],
+)
+def test_only_the_last_dms_field_has_a_fraction(tmp_path, value, lat):
+    res = read_seizures(_write(tmp_path, "d.csv", f'date,lat,lon\n2023-01-05,"{value}",-60\n'))
+    got = res.frame["lat"].round(6).tolist()
+    assert got == ([] if lat is None else [lat])
+    assert res.by_rule == ({"coord_unparseable": 1} if lat is None else {})

@@ -687,6 +687,10 @@ _WKT_POINT = re.compile(
 )
 
 
+#: Minus signs of typeset text (U+2212, fullwidth U+FF0D) read as '-'.
+_MINUS_SIGNS = "[\u2212\uff0d]"
+
+
 def dms_to_degrees(values: pd.Series, axis: str) -> tuple[pd.Series, np.ndarray]:
     """Parse decimal or degree-minute-second text into signed degrees.
 
@@ -704,7 +708,7 @@ def dms_to_degrees(values: pd.Series, axis: str) -> tuple[pd.Series, np.ndarray]
     wrong_axis : numpy.ndarray of bool
         True where the hemisphere letter belongs to the other axis (a swapped column).
     """
-    s = values.astype("str")
+    s = values.astype("str").str.replace(_MINUS_SIGNS, "-", regex=True)
     parts = s.str.extract(_DMS)
     deg = to_numbers(parts["d"].fillna(""), decimal_comma=True)
     mins = to_numbers(parts["m"].fillna(""), decimal_comma=True)
@@ -714,6 +718,10 @@ def dms_to_degrees(values: pd.Series, axis: str) -> tuple[pd.Series, np.ndarray]
     # unit (5°60'00"S for 6°S): accepted and carried; above 60 is an error.
     ok = deg.notna() & ~(mins > 60) & ~(secs > 60) & ~(parts["h1"].notna() & parts["h2"].notna())
     ok &= ~(secs.notna() & mins.isna())
+    # Only the last field may have a fraction (13°43.5', 13°43'30.5"): '10,500.5' would
+    # otherwise read as 10,5° and 0.5' (10.508°), and '10.5 30' as 11°.
+    ok &= ~(mins.notna() & (deg != np.trunc(deg)))
+    ok &= ~(secs.notna() & (mins != np.trunc(mins)))
     magnitude = deg.abs() + mins.fillna(0) / 60 + secs.fillna(0) / 3600
     sign = np.where((deg < 0) | hemi.isin(["S", "W"]), -1.0, 1.0)
     out = pd.Series(np.where(ok, sign * magnitude, np.nan), index=values.index)
