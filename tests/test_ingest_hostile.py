@@ -533,3 +533,23 @@ def test_only_the_last_dms_field_has_a_fraction(tmp_path, value, lat):
     got = res.frame["lat"].round(6).tolist()
     assert got == ([] if lat is None else [lat])
     assert res.by_rule == ({"coord_unparseable": 1} if lat is None else {})
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_pipe_or_a_device_is_refused_not_read_forever(tmp_path, kind):
+    # Before: a FIFO blocked the read for ever, a link to /dev/zero read until memory ran out.
+    import os
+
+    from pipeline.errors import SourceUnreadable
+    from pipeline.ingest import open_raster
+
+    path = tmp_path / "in.csv"
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        if not os.path.exists("/dev/zero"):
+            pytest.skip("no /dev/zero")
+        path.symlink_to("/dev/zero")
+    for reader in (read_seizures, read_tracks, open_raster):
+        with pytest.raises(SourceUnreadable, match="not a regular file"):
+            reader(path)

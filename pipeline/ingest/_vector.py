@@ -62,11 +62,18 @@ class OpenedSource:
 
 
 def check_file(path: Path) -> None:
-    """Raise :class:`SourceUnreadable` unless ``path`` is an existing file."""
+    """Raise :class:`SourceUnreadable` unless ``path`` is an existing regular file.
+
+    A FIFO would block the read forever and a device (a link to ``/dev/zero``) never ends.
+    """
     if not path.exists():
         raise SourceUnreadable(f"{path}: file not found")
     if path.is_dir():
         raise SourceUnreadable(f"{path}: is a folder, expected a file")
+    if not path.is_file():
+        raise SourceUnreadable(
+            f"{path}: not a regular file (a device, pipe or socket); expected a data file"
+        )
 
 
 def open_source(
