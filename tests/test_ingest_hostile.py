@@ -553,3 +553,16 @@ def test_a_pipe_or_a_device_is_refused_not_read_forever(tmp_path, kind):
     for reader in (read_seizures, read_tracks, open_raster):
         with pytest.raises(SourceUnreadable, match="not a regular file"):
             reader(path)
+
+
+def test_an_xlsx_bomb_is_refused_before_it_is_read(tmp_path):
+    # An .xlsx is a zip; its sheet was read whatever it expanded to.
+    import zipfile
+
+    from pipeline.errors import SourceUnreadable
+
+    path = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/worksheets/sheet1.xml", b"<row/>" * (4 << 20))  # 24 MiB of rows
+    with pytest.raises(SourceUnreadable, match="max_uncompressed_mb"):
+        read_seizures(path, max_uncompressed_mb=16)

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -225,7 +226,7 @@ def read_seizures(
         assumptions["encoding"] = table.encoding
         assumptions["delimiter"] = table.delimiter
     elif fmt == "xlsx":
-        raw, serials, titles = _read_excel(src)
+        raw, serials, titles = _read_excel(src, max_uncompressed_mb)
         rows = np.arange(2 + titles, len(raw) + 2 + titles, dtype="int64")
         if titles:
             assumptions["header_line"] = titles + 1
@@ -308,7 +309,9 @@ def _excel_serials(
     return out, {"count": int(isnum.sum()), "example": example, "date_system": system[0]}
 
 
-def _read_excel(src: SeizureSource) -> tuple[pd.DataFrame, dict[str, Any], int]:
+def _read_excel(
+    src: SeizureSource, max_uncompressed_mb: float
+) -> tuple[pd.DataFrame, dict[str, Any], int]:
     try:
         with open(src.path, "rb") as f:
             magic = f.read(4)
@@ -316,6 +319,15 @@ def _read_excel(src: SeizureSource) -> tuple[pd.DataFrame, dict[str, Any], int]:
             raise SourceUnreadable(
                 f"{src.path.name}: not an .xlsx workbook (it does not start with a ZIP header; "
                 f"first bytes {magic!r})"
+            )
+        # A workbook is a zip: its sheets are bounded like any zipped input before reading.
+        with zipfile.ZipFile(src.path) as zf:
+            declared = sum(i.file_size for i in zf.infolist()) / 2**20
+        if declared > max_uncompressed_mb:
+            raise SourceUnreadable(
+                f"{src.path.name}: the workbook expands to {declared:,.0f} MiB, above "
+                f"ingest.max_uncompressed_mb={max_uncompressed_mb:g}; raise the limit if the "
+                "file is genuine"
             )
         sheet = src.sheet if src.sheet is not None else 0
         top = pd.read_excel(src.path, sheet_name=sheet, header=None, nrows=25, dtype=object)
