@@ -566,3 +566,18 @@ def test_an_xlsx_bomb_is_refused_before_it_is_read(tmp_path):
         zf.writestr("xl/worksheets/sheet1.xml", b"<row/>" * (4 << 20))  # 24 MiB of rows
     with pytest.raises(SourceUnreadable, match="max_uncompressed_mb"):
         read_seizures(path, max_uncompressed_mb=16)
+
+
+@pytest.mark.parametrize("kind", ["seizures", "tracks"])
+def test_a_parquet_bomb_is_refused_before_it_is_read(tmp_path, kind):
+    # 4 million equal values compress to a few KiB and expanded whatever they held.
+    import numpy as np
+
+    from pipeline.errors import SourceUnreadable
+
+    path = tmp_path / "bomb.parquet"
+    pd.DataFrame({"lat": np.zeros(4 << 20), "lon": np.zeros(4 << 20)}).to_parquet(path)
+    assert path.stat().st_size < 1 << 20
+    reader = read_seizures if kind == "seizures" else read_tracks
+    with pytest.raises(SourceUnreadable, match="max_uncompressed_mb"):
+        reader(path, max_uncompressed_mb=16)

@@ -242,7 +242,9 @@ def read_seizures(
                 for c, v in serials.items()
             ]
     else:
-        raw, geometry, file_crs = read_vector(opened.target, name, fmt, src.layer)
+        raw, geometry, file_crs = read_vector(
+            opened.target, name, fmt, src.layer, max_uncompressed_mb=max_uncompressed_mb
+        )
         rows = np.arange(1, len(raw) + 1, dtype="int64")
         if file_crs is not None:
             if src.crs is not None:

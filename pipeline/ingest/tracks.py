@@ -268,7 +268,9 @@ def read_tracks(
         crs = None
         assumptions["schema"] = "gpx"
     else:
-        raw, rows, parts, more, crs = _read_vector_tracks(src, fmt, opened.target)
+        raw, rows, parts, more, crs = _read_vector_tracks(
+            src, fmt, opened.target, max_uncompressed_mb
+        )
         notes += more
         if "pre" in parts:
             pre = parts.pop("pre")
@@ -530,9 +532,13 @@ def _read_gpx(src: TrackSource, opened):
     return raw, rows, parts, notes
 
 
-def _read_vector_tracks(src: TrackSource, fmt: str, target: str):
+def _read_vector_tracks(
+    src: TrackSource, fmt: str, target: str, max_uncompressed_mb: float | None = None
+):
     name = src.path.name
-    attrs, geoms_or_none, file_crs = read_vector(target, name, fmt, src.layer)
+    attrs, geoms_or_none, file_crs = read_vector(
+        target, name, fmt, src.layer, max_uncompressed_mb=max_uncompressed_mb
+    )
     notes: list[str] = []
     if geoms_or_none is None:
         raw = attrs.astype(object).where(attrs.notna(), "").astype("str")
