@@ -581,3 +581,50 @@ def test_a_parquet_bomb_is_refused_before_it_is_read(tmp_path, kind):
     reader = read_seizures if kind == "seizures" else read_tracks
     with pytest.raises(SourceUnreadable, match="max_uncompressed_mb"):
         reader(path, max_uncompressed_mb=16)
+
+
+# ------------------------------------------------------------------ one run, end to end
+
+
+def test_a_hostile_report_runs_end_to_end_with_safe_outputs(tmp_path, capsys):
+    """A titled export with hostile text: right values in, nothing executable out."""
+    import json
+
+    import yaml
+
+    from pipeline.cli import main
+
+    evil = ["<img src=x onerror=alert(1)>", '=HYPERLINK("http://x","y")', "@SUM(1+1)", "cocaine"]
+    lines = ["Seizures export", "", "date;lat;lon;commodity;quantity;unit;note"]
+    for i in range(60):
+        lines.append(
+            f"2026-0{1 + i % 5}-1{i % 9};{10 + (i % 7) / 10:.1f};{-60 - (i % 5) / 10:.1f};"
+            f"{evil[i % 4]};{1 + i % 3};{'g' if i % 2 else 'kg'};{evil[(i + 1) % 4]}"
+        )
+    lines.append("2026-01-01;=1+1;-60;x;1;kg;n")  # a rejected formula
+    src = tmp_path / "seizures.csv"
+    src.write_text("\n".join(lines) + "\n")
+    cfg = {
+        "run": {"as_of": "2026-06-30", "out_dir": str(tmp_path / "out"), "name": "<b>T</b>"},
+        "area": {"bbox": [-62, 8, -58, 12], "resolution": 5},
+        "inputs": {"seizures": [{"path": str(src)}]},
+        "score": {"factors": {"seizure_density": {"weight": 1}}},
+        "timeline": {"months": 0},
+        "evaluate": {"enabled": False},
+        "hotspots": {"enabled": False},
+        "render": {"geojson": False, "flatgeobuf": False, "preview_png": False},
+    }
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
+    assert main(["run", str(tmp_path / "c.yaml")]) == 0
+    out = tmp_path / "out"
+    seizures = pd.read_parquet(out / "seizures.parquet")
+    assert len(seizures) == 60 and seizures["source_row"].min() == 4
+    assert sorted(seizures["quantity"].unique().round(3)) == [0.001, 0.002, 0.003, 1, 2, 3]
+    manifest = json.loads((out / "manifest.json").read_text())
+    entry = manifest["inputs"]["seizures"][0]
+    assert entry["assumptions"]["header_line"] == 3
+    assert entry["by_rule"] == {"coord_unparseable": 1}
+    rejects = (out / "rejects" / "seizures-seizures.csv").read_text()
+    assert ",'=1+1," in rejects
+    html = (out / "risk_map.html").read_text(encoding="utf-8")
+    assert "<img src=x" not in html and "<b>T</b>" not in html

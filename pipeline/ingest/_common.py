@@ -283,30 +283,31 @@ def _title_lines(head: str, delimiter: str | None) -> tuple[int, str]:
     """Return (title lines above the header, delimiter) of the start of a text table.
 
     Titles are leading lines holding at most one value; the header is the first line after
-    them whose number of fields most of the next lines share (and has at least two).
+    them that has at least two, with a delimiter that gives most of the next lines as many
+    fields.  A first line of two values or more is the header, as always.
     """
     lines = head.split("\n")[:200]
     if len(lines) > 1 and not head.endswith("\n"):
         lines = lines[:-1]  # the sample may end inside a line
+    plain = 0, delimiter or sniff_delimiter(head)
+    candidates = [delimiter] if delimiter else [",", ";", "\t", "|"]
     for k in range(min(20, len(lines) - 1)):
-        line = lines[k]
-        rest = [ln for ln in lines[k + 1 :] if ln.strip()]
-        delim = delimiter or sniff_delimiter("\n".join(lines[k:]))
-        try:
-            fields = next(csv.reader([line], delimiter=delim), [])
-        except csv.Error:
-            return 0, delimiter or sniff_delimiter(head)
-        if len([f for f in fields if f.strip()]) >= 2:
-            if k == 0 or not rest:
-                return 0, delim if k else (delimiter or sniff_delimiter(head))
+        rest = [ln for ln in lines[k + 1 :] if ln.strip()][:50]
+        for delim in candidates:
             try:
-                counts = [len(r) for r in csv.reader(rest[:50], delimiter=delim)]
+                fields = next(csv.reader([lines[k]], delimiter=delim), [])
+                counts = [len(r) for r in csv.reader(rest, delimiter=delim)]
             except csv.Error:
-                counts = []
+                return plain
+            if len([f for f in fields if f.strip()]) < 2:
+                continue
+            if k == 0:
+                return plain
             if counts and sum(c == len(fields) for c in counts) >= 0.8 * len(counts):
                 return k, delim
-            return 0, delimiter or sniff_delimiter(head)
-    return 0, delimiter or sniff_delimiter(head)
+        if k and any(len([f for f in lines[k].split(d) if f.strip()]) >= 2 for d in candidates):
+            return plain  # a line of several values that heads no table: not a title
+    return plain
 
 
 def _normalise_text(data: bytes, name: str) -> tuple[bytes, list[str]]:
