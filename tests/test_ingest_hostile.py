@@ -129,6 +129,7 @@ def test_a_segment_or_voyage_id_is_never_taken_for_a_vessel(tmp_path, header):
             "Date,Date,lat,lon\n2023-01-05,2022-12-01,10.5,-60.2\n2023-01-06,2022-12-02,11,-61\n",
             "time",
         ),
+        ("date,LAT,lon,lat\n2023-01-05,10.5,-60.2,0\n2023-01-06,11.5,-61.2,0\n", "lat"),
     ],
 )
 def test_a_header_naming_two_different_columns_is_refused(tmp_path, text, role):

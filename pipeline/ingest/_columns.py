@@ -585,10 +585,13 @@ def _check_unique_header(raw: pd.DataFrame, col: str, role: str, name: str) -> N
     taking the first of two different ``lat`` columns would be a silent guess.
     """
     columns = [str(c) for c in raw.columns]
-    base = re.sub(r"\.\d+$", "", col)
-    if base not in columns:
-        base = col
-    same = [c for c in columns if c == base or re.fullmatch(re.escape(base) + r"\.\d+", c)]
+
+    def header(c: str) -> str:  # the header as written: pandas' '.1' gone, case folded
+        plain = re.sub(r"\.\d+$", "", c)
+        return normalise_name(plain if plain in columns else c)
+
+    base = header(col)
+    same = [c for c in columns if header(c) == base]
     if len(same) < 2:
         return
     mine = as_text(raw[col])
