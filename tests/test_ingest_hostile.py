@@ -629,3 +629,17 @@ def test_a_hostile_report_runs_end_to_end_with_safe_outputs(tmp_path, capsys):
     assert ",'=1+1," in rejects
     html = (out / "risk_map.html").read_text(encoding="utf-8")
     assert "<img src=x" not in html and "<b>T</b>" not in html
+
+
+def test_world_port_index_split_columns_place_ports_right(tmp_path):
+    # WPI-style degrees/minutes/hemisphere columns: Santos was put at (46 E, 23 N).
+    from pipeline.ingest import read_context
+
+    text = (
+        "PORT_NAME,LATITUDE_DEGREES,LATITUDE_MINUTES,LATITUDE_HEMISPHERE,"
+        "LONGITUDE_DEGREES,LONGITUDE_MINUTES,LONGITUDE_HEMISPHERE\n"
+        "SANTOS,23,57,S,46,19,W\nROTTERDAM,51,54,N,4,29,E\n"
+    )
+    res = read_context(_write(tmp_path, "wpi.csv", text), "ports")
+    xy = [(round(p.x, 4), round(p.y, 4)) for p in res.frame.geometry]
+    assert xy == [(-46.3167, -23.95), (4.4833, 51.9)]

@@ -29,7 +29,13 @@ from ..errors import InputError
 from ._common import as_text, missing_mask, normalise_name, parse_coordinate
 from ._dates import parse_clock, parse_times
 
-__all__ = ["ColumnChoice", "infer_columns", "name_tokens"]
+__all__ = [
+    "ColumnChoice",
+    "compose_coordinate",
+    "coordinate_parts",
+    "infer_columns",
+    "name_tokens",
+]
 
 #: Tokens that say a unit, a datum or a format, never what the column is.
 UNIT_TOKENS = frozenset(
@@ -787,3 +793,82 @@ def _content_positions(
                 "candidates": cands,
             },
         )
+
+
+# ---------------------------------------------------------------------- split coordinates
+
+_HEMISPHERES = {
+    "lat": frozenset({"N", "S", "NORTH", "SOUTH"}),
+    "lon": frozenset({"E", "W", "EAST", "WEST"}),
+}
+_HEMISPHERE_HEADERS = {
+    axis: frozenset(
+        "hem hemi hemis hemisphere ns sn ew we n s e w dir direction ind indicator quadrant".split()
+    )
+    | extra
+    for axis, extra in (
+        ("lat", frozenset({"lat", "latitude"})),
+        ("lon", frozenset({"lon", "lng", "long", "longitude"})),
+    )
+}
+_DEGREE_TOKENS = frozenset({"deg", "degs", "degree", "degrees", "d"})
+_PART_TOKENS = {
+    "minutes": frozenset({"min", "mins", "minute", "minutes", "m"}),
+    "seconds": frozenset({"sec", "secs", "second", "seconds", "s"}),
+}
+
+
+def _numbers_within(values: pd.Series, lo: float, hi: float, whole: bool) -> bool:
+    text = as_text(values)
+    x = pd.to_numeric(text[text != ""].str.replace(",", ".", regex=False), errors="coerce")
+    if not len(x) or x.isna().any():
+        return False
+    ok = (x >= lo) & (x < hi)
+    return bool(ok.all() and (not whole or (x == x.round()).all()))
+
+
+def coordinate_parts(raw: pd.DataFrame, col: str, axis: str, taken: set[str]) -> dict[str, str]:
+    """Find the columns completing a coordinate split over several (IMB/ASAM-style lists).
+
+    ``Lat Deg`` of whole degrees beside ``Lat Min`` (0-60) and maybe ``Lat Sec``, and a
+    column holding only hemisphere letters (N/S for a latitude, E/W for a longitude): read
+    alone, the degrees lose their minutes and their sign, and the position lands up to a
+    hemisphere away.
+    """
+    others = [str(c) for c in raw.columns if str(c) not in taken and str(c) != col]
+    parts: dict[str, str] = {}
+    base = [t for t in name_tokens(col) if t not in _DEGREE_TOKENS]
+    if _numbers_within(raw[col], -180, 181, whole=True):
+        for part, words in _PART_TOKENS.items():
+            if part == "seconds" and "minutes" not in parts:
+                break
+            for c in others:
+                toks = name_tokens(c)
+                if (
+                    set(toks) & words
+                    and [t for t in toks if t not in words] == base
+                    and _numbers_within(raw[c], 0, 60, whole=False)
+                ):
+                    parts[part] = c
+                    break
+    hemis = []
+    for c in others:
+        if not set(name_tokens(c)) & _HEMISPHERE_HEADERS[axis]:
+            continue  # a Y/N flag that is 'N' on every row is no hemisphere
+        text = as_text(raw[c]).str.upper()
+        seen = set(text[text != ""])
+        if seen and seen <= _HEMISPHERES[axis]:
+            hemis.append(c)
+    if len(hemis) == 1:
+        parts["hemisphere"] = hemis[0]
+    return parts
+
+
+def compose_coordinate(raw: pd.DataFrame, col: str, parts: dict[str, str]) -> pd.Series:
+    """Return 'degrees minutes seconds hemisphere' text per record ('' where degrees miss)."""
+    deg = as_text(raw[col])
+    text = deg
+    for part in ("minutes", "seconds", "hemisphere"):
+        if part in parts:
+            text = text + " " + as_text(raw[parts[part]])
+    return text.str.strip().where(deg != "", "")
