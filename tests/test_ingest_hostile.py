@@ -238,22 +238,23 @@ def test_a_file_mostly_in_the_area_is_left_alone(tmp_path):
 
 
 def test_zone_abbreviations_are_applied_or_refused_never_dropped(tmp_path):
-    # Before: dateutil dropped EST/PST/CET (UnknownTimezoneWarning, silenced) and the
-    # times were taken as UTC, hours off; on a machine in that zone they were read right.
+    # Before: dateutil dropped CET/JST/EST (UnknownTimezoneWarning, silenced) and the times
+    # were taken as UTC, hours off; on a machine in that zone they were read right.
     text = (
         "date,lat,lon\n"
-        "2023-01-05 23:30 EST,10,-60\n"
-        "2023-01-05 23:30 PST,10,-60.1\n"
-        "5 Jan 2023 23:30 CET,10,-60.2\n"
+        "5 Jan 2023 23:30 CET,10,-60\n"
+        "2023-01-05 23:30 JST,10,-60.1\n"
+        '"Thu, 05 Jan 2023 23:30:00 GMT",10,-60.2\n'
         "2023-01-05 23:30 IST,10,-60.3\n"  # India, Israel or Ireland
-        '"Thu, 05 Jan 2023 23:30:00 GMT",10,-60.4\n'
+        "2023-01-05 23:30 EST,10,-60.4\n"  # US or Australian eastern
+        "2023-01-05 23:30 PST,10,-60.5\n"  # US Pacific or Philippine
     )
     res = read_seizures(_write(tmp_path, "tz.csv", text))
     _accounted(res)
     got = res.frame["time"].dt.strftime("%Y-%m-%d %H:%M").tolist()
-    assert got == ["2023-01-06 04:30", "2023-01-06 07:30", "2023-01-05 22:30", "2023-01-05 23:30"]
-    assert res.by_rule == {"date_unparseable": 1}
-    assert res.rejects["value"].tolist() == ["2023-01-05 23:30 IST"]
+    assert got == ["2023-01-05 22:30", "2023-01-05 14:30", "2023-01-05 23:30"]
+    assert res.by_rule == {"date_unparseable": 3}
+    assert res.rejects["row"].tolist() == [5, 6, 7]
     assert any("ambiguous or unknown" in n and "IST" in n for n in res.notes)
 
 

@@ -288,15 +288,16 @@ def parse_clock(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
 
 #: Time-zone abbreviations with one meaning, in hours east of UTC.  dateutil alone knows
 #: only UTC/GMT and the running machine's own zone names, and drops any other abbreviation
-#: silently (23:30 EST read as 23:30 UTC); CST, IST, BST, AST and the like name several
-#: zones and are refused (the value is rejected, a note says why).
+#: silently (23:30 CET read as 23:30 UTC).  Abbreviations that name several zones are left
+#: out and refused (the value is rejected, a note says why): CST, IST, BST, AST, and also
+#: EST/EDT (US or Australian eastern), PST (US Pacific or Philippine), MST/MDT (US mountain
+#: or Malaysian), NST (Newfoundland or New Zealand), which maritime records in Asia use.
 ZONE_ABBREVIATIONS: dict[str, float] = {
     "UTC": 0, "UT": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": 1, "CET": 1, "CEST": 2, "MET": 1,
-    "MEST": 2, "EET": 2, "EEST": 3, "MSK": 3, "EST": -5, "EDT": -4, "MST": -7, "MDT": -6,
-    "PST": -8, "PDT": -7, "AKST": -9, "AKDT": -8, "HST": -10, "NST": -3.5, "NDT": -2.5,
-    "JST": 9, "KST": 9, "HKT": 8, "SGT": 8, "PHT": 8, "WIB": 7, "AWST": 8, "ACST": 9.5,
-    "ACDT": 10.5, "AEST": 10, "AEDT": 11, "NZST": 12, "NZDT": 13, "SAST": 2, "WAT": 1,
-    "EAT": 3, "PKT": 5,
+    "MEST": 2, "EET": 2, "EEST": 3, "MSK": 3, "AKST": -9, "AKDT": -8, "HST": -10,
+    "JST": 9, "KST": 9, "HKT": 8, "SGT": 8, "PHT": 8, "MYT": 8, "WIB": 7, "WITA": 8, "WIT": 9,
+    "ICT": 7, "AWST": 8, "ACST": 9.5, "ACDT": 10.5, "AEST": 10, "AEDT": 11, "NZST": 12,
+    "NZDT": 13, "SAST": 2, "WAT": 1, "EAT": 3, "PKT": 5,
 }  # fmt: skip
 _TZINFOS = {k: int(v * 3600) for k, v in ZONE_ABBREVIATIONS.items()}
 
