@@ -644,3 +644,22 @@ def test_world_port_index_split_columns_place_ports_right(tmp_path):
     res = read_context(_write(tmp_path, "wpi.csv", text), "ports")
     xy = [(round(p.x, 4), round(p.y, 4)) for p in res.frame.geometry]
     assert xy == [(-46.3167, -23.95), (4.4833, 51.9)]
+
+
+def test_misplaced_counts_of_chunks_sum_to_the_whole_files():
+    # What the chunked track reader needs to make the same decision as the whole-file one.
+    import numpy as np
+
+    from pipeline.ingest._common import decide_misplaced, misplaced_counts
+
+    rng = np.random.default_rng(0)
+    lat, lon = rng.uniform(9, 11, 50), rng.uniform(54, 56, 50)  # Danish, columns swapped
+    usable = np.ones(50, dtype=bool)
+    whole = misplaced_counts(lon, lat, usable, DENMARK)
+    parts = sum(
+        misplaced_counts(lon[i : i + 7], lat[i : i + 7], usable[i : i + 7], DENMARK)
+        for i in range(0, 50, 7)
+    )
+    assert whole.tolist() == parts.tolist()
+    with pytest.raises(InputError, match="swapped"):
+        decide_misplaced(parts, DENMARK, "t.csv", fix="")

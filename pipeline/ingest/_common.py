@@ -981,17 +981,47 @@ def check_misplaced(
     """
     if aoi_bbox is None:
         return []
+    counts = misplaced_counts(lon, lat, usable, aoi_bbox)
+    return decide_misplaced(counts, aoi_bbox, name, fix=fix, min_records=min_records)
+
+
+def misplaced_counts(
+    lon: np.ndarray, lat: np.ndarray, usable: np.ndarray, aoi_bbox: Sequence[float] | None
+) -> np.ndarray:
+    """Count what :func:`check_misplaced` decides on: an int64 array that chunks sum.
+
+    ``[usable positions, inside the area, inside under each of the misreadings]``; a file
+    read a chunk at a time adds its chunks' counts and calls :func:`decide_misplaced` once.
+    """
+    out = np.zeros(2 + len(_MISREADINGS), dtype="int64")
+    if aoi_bbox is None:
+        return out
     x, y = lon[usable], lat[usable]
-    n = x.size
-    if n < min_records:
-        return []
-    n_in = int(in_bbox(x, y, aoi_bbox).sum())
-    if n_in > 0.1 * n:
-        return []
-    for what, misread in _MISREADINGS:
+    out[0] = x.size
+    out[1] = int(in_bbox(x, y, aoi_bbox).sum())
+    for j, (_, misread) in enumerate(_MISREADINGS):
         mx, my = misread(x, y)
         fits = (np.abs(my) <= 90) & (np.abs(mx) <= 180)
-        k = int((fits & in_bbox(mx, np.clip(my, -90, 90), aoi_bbox)).sum())
+        out[2 + j] = int((fits & in_bbox(mx, np.clip(my, -90, 90), aoi_bbox)).sum())
+    return out
+
+
+def decide_misplaced(
+    counts: np.ndarray,
+    aoi_bbox: Sequence[float] | None,
+    name: str,
+    *,
+    fix: str,
+    min_records: int = 3,
+) -> list[str]:
+    """Raise or note from :func:`misplaced_counts` (summed over a file); see check_misplaced."""
+    if aoi_bbox is None:
+        return []
+    n, n_in = int(counts[0]), int(counts[1])
+    if n < min_records or n_in > 0.1 * n:
+        return []
+    for j, (what, _) in enumerate(_MISREADINGS):
+        k = int(counts[2 + j])
         if k >= 0.9 * n:
             raise InputError(
                 f"{name}: {n - n_in} of {n} positions lie outside the area of interest "
