@@ -209,7 +209,7 @@ def test_gpx_in_a_zip_and_broken_gpx(tmp_path):
         zf.writestr("t.gpx", body)
     res = read_tracks(z)
     assert res.n_read == 1 and len(res.frame) == 1
-    assert res.frame["vessel_id"].tolist() == ["track_0"]
+    assert res.frame["vessel_id"].tolist() == ["t:track_0"]  # scoped by its file
     bad = tmp_path / "b.gpx"
     bad.write_text(body[: len(body) // 2 + 20])
     with pytest.raises(SourceUnreadable, match=r"b\.gpx: not a readable GPX file: line \d+"):

@@ -17,6 +17,7 @@ The result is a :class:`ColumnChoice`: the picked column per role and, per role,
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,10 +26,16 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ._common import missing_mask, normalise_name, parse_coordinate
+from ._common import as_text, missing_mask, normalise_name, parse_coordinate
 from ._dates import parse_clock, parse_times
 
-__all__ = ["ColumnChoice", "infer_columns", "name_tokens"]
+__all__ = [
+    "ColumnChoice",
+    "compose_coordinate",
+    "coordinate_parts",
+    "infer_columns",
+    "name_tokens",
+]
 
 #: Tokens that say a unit, a datum or a format, never what the column is.
 UNIT_TOKENS = frozenset(
@@ -63,7 +70,9 @@ def name_tokens(name: object) -> list[str]:
     >>> name_tokens("BaseDateTime")
     ['base', 'date', 'time']
     """
-    s = str(name)
+    # Accents folded first ('Länge' -> 'lange'): [a-z0-9] would otherwise split it in two.
+    s = unicodedata.normalize("NFKD", str(name))
+    s = "".join(ch for ch in s if not unicodedata.combining(ch))
     s = re.sub(r"([a-z])([A-Z])", r"\1 \2", s)
     s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", s)
     raw = re.findall(r"[a-z0-9]+", s.lower())
@@ -88,6 +97,9 @@ class Role:
     veto: frozenset[str] = frozenset()
     #: A pair of tokens that together name the role (``vessel`` + ``id``).
     pairs: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
+    #: Tokens that name *the* record's own value of the role: a header with one outranks
+    #: every header without (``event_date`` over a record-keeping ``timestamp``).
+    primary: frozenset[str] = frozenset()
 
 
 def _fs(words: str) -> frozenset[str]:
@@ -141,7 +153,7 @@ ROLES: dict[str, Role] = {
             "point_x",
             "easting",
         ),
-        strong=_fs("lon lng longitude lengtegraad longitud laenge xcoord easting"),
+        strong=_fs("lon lng longitude lengtegraad longitud laenge lange xcoord easting"),
         weak=_fs("x long"),
         veto=_fs("lat latitude y name"),  # 'long' + 'name' is a long name, not a longitude
     ),
@@ -157,6 +169,10 @@ ROLES: dict[str, Role] = {
             "lat_lng",
             "location_coordinates",
             "geo_position",
+            "wkt",
+            "geom",
+            "the_geom",
+            "geometry",
         ),
         strong=_fs("coords coordinates coordinate position"),
     ),
@@ -183,6 +199,9 @@ ROLES: dict[str, Role] = {
         ),
         strong=_fs("timestamp datetime date time ts dt occurred occurrence occ when fecha datum"),
         weak=_fs("year t"),
+        # ACLED's 'timestamp' is the row's upload time beside 'event_date'; an incident list's
+        # 'report_date' or 'timestamp' is when it was written down, not when it happened.
+        primary=_fs("event incident seizure seized occurred occurrence occ attack interdiction"),
     ),
     "time_of_day": Role(
         exact=("time", "time_utc", "time_of_day", "hour", "clock", "utc_time", "local_time"),
@@ -198,16 +217,23 @@ ROLES: dict[str, Role] = {
             "userid",
             "user_id",
             "mmsi_number",
+            "ssvid",
             "vessel",
             "track_id",
             "id",
             "name",
         ),
-        strong=_fs("mmsi imo callsign userid"),
+        strong=_fs("mmsi imo callsign userid ssvid"),
         weak=_fs("id name label vessel ship boat"),
+        # A segment, voyage or leg id changes while the vessel stays the same (Global Fishing
+        # Watch starts a new seg_id where a vessel went dark): never a vessel's identity.
         veto=_fs(
             "type class status length width draft draught flag cargo category kind size "
-            "speed course heading sog cog destination route trip entity"
+            "speed course heading sog cog destination route trip entity seg segment segments "
+            "voyage leg journey "
+            # A row number (pandas' 'Unnamed: 0', a blank header, GIS 'FID'/'OBJECTID') that
+            # restarts in each concatenated export repeats like an id and is none.
+            "unnamed column fid objectid oid row rownum rowid index idx record seq sequence"
         ),
         pairs=((_VESSEL_NOUNS, _ID_SUFFIX),),
     ),
@@ -249,6 +275,22 @@ ROLES: dict[str, Role] = {
         exact=("quantity", "qty", "amount", "weight", "weight_kg", "quantity_kg", "kg", "mass"),
         strong=_fs("quantity qty amount weight mass"),
         veto=_fs("unit units"),
+    ),
+    "quantity_unit": Role(
+        exact=(
+            "unit",
+            "units",
+            "uom",
+            "unit_of_measure",
+            "unit_of_measurement",
+            "quantity_unit",
+            "qty_unit",
+            "amount_unit",
+            "weight_unit",
+            "measure",
+        ),
+        strong=_fs("unit units uom"),
+        veto=_fs("price cost value"),
     ),
     "agency": Role(
         exact=(
@@ -388,13 +430,24 @@ def number_fit(values: pd.Series) -> float:
     return float(pd.to_numeric(text, errors="coerce").notna().mean())
 
 
-def clock_fit(values: pd.Series) -> float:
-    """Share of a sample that parses as a time of day (local time included)."""
+#: Header tokens naming a calendar date or year (a column of bare ``2019`` is then years).
+_DATE_TOKENS = _fs("date year yr day fecha datum jahr ano annee")
+
+
+def clock_fit(values: pd.Series, *, bare_numbers: bool = True) -> float:
+    """Share of a sample that parses as a time of day (local time included).
+
+    With ``bare_numbers`` False a value of digits alone (``2019``, ``1430``) does not count.
+    """
     v = _sample(values)
     if not len(v) or v.dtype.kind in "fiub":
         return 0.0
-    secs, _, local, _ = parse_clock(v.astype("str"))
-    return float((~np.isnan(secs) | local).mean())
+    text = v.astype("str")
+    secs, _, local, _ = parse_clock(text)
+    hit = ~np.isnan(secs) | local
+    if not bare_numbers:
+        hit &= ~text.str.strip().str.fullmatch(r"\d+").to_numpy(dtype=bool)
+    return float(hit.mean())
 
 
 def _looks_like_id(values: pd.Series) -> bool:
@@ -431,15 +484,24 @@ def repeats(values: pd.Series) -> tuple[int, int]:
 
 
 def _ranked(columns: Sequence[str], role: str, used: set[str]) -> list[tuple[float, str, str]]:
+    """Columns whose header fits ``role``, best first: (name score, column, why).
+
+    A header with one of the role's ``primary`` tokens comes before every header without
+    one; the score returned stays the name's own (it says how much the name is trusted).
+    """
+    primary = ROLES[role].primary
     scored = []
     for i, c in enumerate(columns):
         if c in used:
             continue
         score, why = name_score(c, role)
         if score > 0:
-            scored.append((score - i * 1e-3, c, why))
-    scored.sort(key=lambda t: -t[0])
-    return scored
+            first = bool(primary & set(name_tokens(c)))
+            if first:
+                why += " that names the record's own " + role
+            scored.append((first, score - i * 1e-3, c, why))
+    scored.sort(key=lambda t: (not t[0], -t[1]))
+    return [(score, c, why) for _, score, c, why in scored]
 
 
 def _override(
@@ -512,7 +574,40 @@ def infer_columns(
             choice.evidence[role] = found
             used.add(found["column"])
     _content_positions(raw, choice, columns, used)
+    for role, col in choice.pick.items():
+        if col is not None and role not in _TEXT_ONLY and choice.evidence[role]["by"] != "config":
+            _check_unique_header(raw, col, role, name)
     return choice
+
+
+#: Roles only shown to people: a repeated header of one of them changes no number.
+_TEXT_ONLY = frozenset({"note", "agency", "name"})
+
+
+def _check_unique_header(raw: pd.DataFrame, col: str, role: str, name: str) -> None:
+    """Refuse a pick whose header also names other columns holding other values.
+
+    Readers keep repeated headers apart as ``lat``, ``lat.1``, ... (pandas' convention);
+    taking the first of two different ``lat`` columns would be a silent guess.
+    """
+    columns = [str(c) for c in raw.columns]
+
+    def header(c: str) -> str:  # the header as written: pandas' '.1' gone, case folded
+        plain = re.sub(r"\.\d+$", "", c)
+        return normalise_name(plain if plain in columns else c)
+
+    base = header(col)
+    same = [c for c in columns if header(c) == base]
+    if len(same) < 2:
+        return
+    mine = as_text(raw[col])
+    if all(as_text(raw[c]).equals(mine) for c in same):
+        return  # the same column written twice: nothing to choose
+    raise InputError(
+        f"{name}: header {base!r} names {len(same)} columns with different values "
+        f"(read as {same!r}); which one holds the {role} would be a guess; set "
+        f"columns: {{{role}: ...}} in the config to one of {same!r}"
+    )
 
 
 def _pick(
@@ -524,9 +619,13 @@ def _pick(
     choice: ColumnChoice,
 ) -> dict[str, Any] | None:
     refused: list[str] = []
-    for score, col, why in _ranked(columns, role, used):
-        ok, detail = _content_ok(raw[col], role, identity, exact=score > 80)
+    ranked = _ranked(columns, role, used)
+    for k, (score, col, why) in enumerate(ranked):
+        ok, detail = _content_ok(raw[col], role, identity, exact=score > 80, column=col)
         if ok:
+            passed = [c for _, c, _ in ranked[k + 1 :]]
+            if passed:
+                detail += f"; preferred over {passed!r}"
             return {"column": col, "by": "name", "evidence": f"{why}; {detail}"}
         refused.append(f"{col!r} ({detail})")
     if role == "time":
@@ -588,13 +687,15 @@ def _pick(
 
 
 def _content_ok(
-    values: pd.Series, role: str, identity: bool, *, exact: bool = False
+    values: pd.Series, role: str, identity: bool, *, exact: bool = False, column: str = ""
 ) -> tuple[bool, str]:
     """Whether the values fit the role a header suggests, and the evidence.
 
     A known whole name (``exact``) is trusted for positions and measures, so that bad values
     become per-record rejects; only a content of another kind (times of day under 'time')
-    or a per-row id under an identity role overrules it.
+    or a per-row id under an identity role overrules it.  Bare numbers such as ``2019``
+    read as a clock (20:19) or a year: under a header that names a date or a year and no
+    time of day (``column``) they are years.
     """
     if role in ("lat", "lon"):
         parsed, within, n = coordinate_fit(values, role)
@@ -606,7 +707,9 @@ def _content_ok(
             return True, "numeric or datetime values"
         if not len(_sample(values)):
             return True, "every value missing"
-        clocks = clock_fit(values)
+        toks = set(name_tokens(column))
+        years = bool(toks & _DATE_TOKENS) and not toks & ROLES["time_of_day"].strong
+        clocks = clock_fit(values, bare_numbers=not years)
         if clocks >= 0.5:
             return False, f"{clocks:.0%} of sampled values are times of day without a date"
         share = date_fit(values, numbers=True)
@@ -690,3 +793,82 @@ def _content_positions(
                 "candidates": cands,
             },
         )
+
+
+# ---------------------------------------------------------------------- split coordinates
+
+_HEMISPHERES = {
+    "lat": frozenset({"N", "S", "NORTH", "SOUTH"}),
+    "lon": frozenset({"E", "W", "EAST", "WEST"}),
+}
+_HEMISPHERE_HEADERS = {
+    axis: frozenset(
+        "hem hemi hemis hemisphere ns sn ew we n s e w dir direction ind indicator quadrant".split()
+    )
+    | extra
+    for axis, extra in (
+        ("lat", frozenset({"lat", "latitude"})),
+        ("lon", frozenset({"lon", "lng", "long", "longitude"})),
+    )
+}
+_DEGREE_TOKENS = frozenset({"deg", "degs", "degree", "degrees", "d"})
+_PART_TOKENS = {
+    "minutes": frozenset({"min", "mins", "minute", "minutes", "m"}),
+    "seconds": frozenset({"sec", "secs", "second", "seconds", "s"}),
+}
+
+
+def _numbers_within(values: pd.Series, lo: float, hi: float, whole: bool) -> bool:
+    text = as_text(values)
+    x = pd.to_numeric(text[text != ""].str.replace(",", ".", regex=False), errors="coerce")
+    if not len(x) or x.isna().any():
+        return False
+    ok = (x >= lo) & (x < hi)
+    return bool(ok.all() and (not whole or (x == x.round()).all()))
+
+
+def coordinate_parts(raw: pd.DataFrame, col: str, axis: str, taken: set[str]) -> dict[str, str]:
+    """Find the columns completing a coordinate split over several (IMB/ASAM-style lists).
+
+    ``Lat Deg`` of whole degrees beside ``Lat Min`` (0-60) and maybe ``Lat Sec``, and a
+    column holding only hemisphere letters (N/S for a latitude, E/W for a longitude): read
+    alone, the degrees lose their minutes and their sign, and the position lands up to a
+    hemisphere away.
+    """
+    others = [str(c) for c in raw.columns if str(c) not in taken and str(c) != col]
+    parts: dict[str, str] = {}
+    base = [t for t in name_tokens(col) if t not in _DEGREE_TOKENS]
+    if _numbers_within(raw[col], -180, 181, whole=True):
+        for part, words in _PART_TOKENS.items():
+            if part == "seconds" and "minutes" not in parts:
+                break
+            for c in others:
+                toks = name_tokens(c)
+                if (
+                    set(toks) & words
+                    and [t for t in toks if t not in words] == base
+                    and _numbers_within(raw[c], 0, 60, whole=False)
+                ):
+                    parts[part] = c
+                    break
+    hemis = []
+    for c in others:
+        if not set(name_tokens(c)) & _HEMISPHERE_HEADERS[axis]:
+            continue  # a Y/N flag that is 'N' on every row is no hemisphere
+        text = as_text(raw[c]).str.upper()
+        seen = set(text[text != ""])
+        if seen and seen <= _HEMISPHERES[axis]:
+            hemis.append(c)
+    if len(hemis) == 1:
+        parts["hemisphere"] = hemis[0]
+    return parts
+
+
+def compose_coordinate(raw: pd.DataFrame, col: str, parts: dict[str, str]) -> pd.Series:
+    """Return 'degrees minutes seconds hemisphere' text per record ('' where degrees miss)."""
+    deg = as_text(raw[col])
+    text = deg
+    for part in ("minutes", "seconds", "hemisphere"):
+        if part in parts:
+            text = text + " " + as_text(raw[parts[part]])
+    return text.str.strip().where(deg != "", "")

@@ -122,6 +122,7 @@ class TextTable:
     delimiter: str
     n_bad: int
     encoding: str = "utf-8"
+    header_line: int = 1  # physical line of the header (after a title, see find_header)
 
 
 def decode_bytes(data: bytes, name: str, encoding: str | None) -> tuple[bytes, str, list[str]]:
@@ -192,6 +193,7 @@ def read_text_table(
     delimiter: str | None = None,
     data: bytes | None = None,
     usecols: Sequence[str] | None = None,
+    find_header: bool = False,
 ) -> TextTable:
     """Read a delimited text file as strings, collecting ragged rows instead of failing.
 
@@ -207,6 +209,10 @@ def read_text_table(
     usecols : sequence of str, optional
         Keep only these columns in ``frame`` (every line is still checked for its number of
         fields).
+    find_header : bool, default False
+        Skip title lines above the header (a report's name, an export date): lines with at
+        most one value before the first line that has as many fields as the records below
+        it.  Line numbers stay physical; a note says what was skipped.
 
     Raises
     ------
@@ -233,7 +239,22 @@ def read_text_table(
         raise SourceUnreadable(
             f"{name}: starts with {head.lstrip()[:20]!r}: looks like HTML/XML/JSON, not CSV"
         )
-    delim = delimiter or sniff_delimiter(head)
+    skipped = 0
+    if find_header:
+        skipped, delim = _title_lines(head, delimiter)
+        if skipped:
+            cut = 0
+            for _ in range(skipped):
+                cut = data.index(b"\n", cut) + 1
+            titles = [t for t in head.split("\n")[:skipped] if t.strip()]
+            notes.append(
+                f"{name}: {skipped} line(s) above the header skipped as a title "
+                f"({titles[:2]!r}); the header is line {skipped + 1}"
+            )
+            data = data[cut:]
+            head = data[: 1 << 16].decode("utf-8", errors="ignore")
+    else:
+        delim = delimiter or sniff_delimiter(head)
     try:
         header = next(csv.reader(io.StringIO(head), delimiter=delim), [])
     except csv.Error as exc:
@@ -251,7 +272,42 @@ def read_text_table(
     keep = [c for c in names if c in set(usecols)] if usecols is not None else None
     table = _parse_table(data, name, names, delim, notes, keep)
     table.encoding = enc
+    if skipped:
+        table.lines = table.lines + skipped
+        table.bad_rows["row"] = table.bad_rows["row"] + skipped
+        table.header_line = skipped + 1
     return table
+
+
+def _title_lines(head: str, delimiter: str | None) -> tuple[int, str]:
+    """Return (title lines above the header, delimiter) of the start of a text table.
+
+    Titles are leading lines holding at most one value; the header is the first line after
+    them that has at least two, with a delimiter that gives most of the next lines as many
+    fields.  A first line of two values or more is the header, as always.
+    """
+    lines = head.split("\n")[:200]
+    if len(lines) > 1 and not head.endswith("\n"):
+        lines = lines[:-1]  # the sample may end inside a line
+    plain = 0, delimiter or sniff_delimiter(head)
+    candidates = [delimiter] if delimiter else [",", ";", "\t", "|"]
+    for k in range(min(20, len(lines) - 1)):
+        rest = [ln for ln in lines[k + 1 :] if ln.strip()][:50]
+        for delim in candidates:
+            try:
+                fields = next(csv.reader([lines[k]], delimiter=delim), [])
+                counts = [len(r) for r in csv.reader(rest, delimiter=delim)]
+            except csv.Error:
+                return plain
+            if len([f for f in fields if f.strip()]) < 2:
+                continue
+            if k == 0:
+                return plain
+            if counts and sum(c == len(fields) for c in counts) >= 0.8 * len(counts):
+                return k, delim
+        if k and any(len([f for f in lines[k].split(d) if f.strip()]) >= 2 for d in candidates):
+            return plain  # a line of several values that heads no table: not a title
+    return plain
 
 
 def _normalise_text(data: bytes, name: str) -> tuple[bytes, list[str]]:
@@ -278,6 +334,13 @@ def _strip_trailing_delimiter(data: bytes, delim: str) -> bytes:
     return re.sub(d + rb"\Z", b"", data)
 
 
+#: Bytes pyarrow parses at a time; one record must fit in a block.
+_BLOCK_BYTES = 1 << 24
+# The csv module refuses a field over 128 KiB by default (a traceback on a long narrative
+# in the last record); pyarrow's block is the bound on a record here, so lift csv's.
+csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
+
+
 def _arrow_table(
     data: bytes, name: str, names: list[str], delim: str, keep: list[str] | None = None
 ):
@@ -292,7 +355,7 @@ def _arrow_table(
         return pacsv.read_csv(
             pa.BufferReader(data),
             read_options=pacsv.ReadOptions(
-                column_names=names, skip_rows=1, use_threads=use_threads, block_size=1 << 24
+                column_names=names, skip_rows=1, use_threads=use_threads, block_size=_BLOCK_BYTES
             ),
             parse_options=pacsv.ParseOptions(
                 delimiter=delim, newlines_in_values=True, invalid_row_handler=on_bad
@@ -311,6 +374,11 @@ def _arrow_table(
             bad.clear()
             table = parse(False)  # serial parsing knows the line number of each bad row
     except (pa.ArrowInvalid, pa.ArrowException) as exc:
+        if "straddl" in str(exc):  # pyarrow's words for a record longer than a block
+            raise SourceUnreadable(
+                f"{name}: a record is longer than {_BLOCK_BYTES >> 20} MiB (a huge field, or a "
+                "quote opened and never closed): not a table this reader takes"
+            ) from exc
         raise SourceUnreadable(f"{name}: not a readable delimited table: {exc}") from exc
     return table, bad
 
@@ -612,6 +680,18 @@ _PAIR = re.compile(
 )
 
 
+#: A WKT/EWKT point (x y = lon lat by definition), in EPSG:4326 or with no SRID.
+_WKT_POINT = re.compile(
+    r"^\s*(?:SRID=4326;)?\s*POINT\s*(?:ZM|Z|M)?\s*\(\s*(?P<x>[^\s()]+)\s+(?P<y>[^\s()]+)"
+    r"(?:\s+[^\s()]+){0,2}\s*\)\s*$",
+    re.IGNORECASE,
+)
+
+
+#: Minus signs of typeset text (U+2212, fullwidth U+FF0D) read as '-'.
+_MINUS_SIGNS = "[\u2212\uff0d]"
+
+
 def dms_to_degrees(values: pd.Series, axis: str) -> tuple[pd.Series, np.ndarray]:
     """Parse decimal or degree-minute-second text into signed degrees.
 
@@ -629,7 +709,7 @@ def dms_to_degrees(values: pd.Series, axis: str) -> tuple[pd.Series, np.ndarray]
     wrong_axis : numpy.ndarray of bool
         True where the hemisphere letter belongs to the other axis (a swapped column).
     """
-    s = values.astype("str")
+    s = values.astype("str").str.replace(_MINUS_SIGNS, "-", regex=True)
     parts = s.str.extract(_DMS)
     deg = to_numbers(parts["d"].fillna(""), decimal_comma=True)
     mins = to_numbers(parts["m"].fillna(""), decimal_comma=True)
@@ -639,6 +719,10 @@ def dms_to_degrees(values: pd.Series, axis: str) -> tuple[pd.Series, np.ndarray]
     # unit (5°60'00"S for 6°S): accepted and carried; above 60 is an error.
     ok = deg.notna() & ~(mins > 60) & ~(secs > 60) & ~(parts["h1"].notna() & parts["h2"].notna())
     ok &= ~(secs.notna() & mins.isna())
+    # Only the last field may have a fraction (13°43.5', 13°43'30.5"): '10,500.5' would
+    # otherwise read as 10,5° and 0.5' (10.508°), and '10.5 30' as 11°.
+    ok &= ~(mins.notna() & (deg != np.trunc(deg)))
+    ok &= ~(secs.notna() & (mins != np.trunc(mins)))
     magnitude = deg.abs() + mins.fillna(0) / 60 + secs.fillna(0) / 3600
     sign = np.where((deg < 0) | hemi.isin(["S", "W"]), -1.0, 1.0)
     out = pd.Series(np.where(ok, sign * magnitude, np.nan), index=values.index)
@@ -676,6 +760,12 @@ def split_pair(values: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:
     a = parts["a"].fillna("")
     b = parts["b"].fillna("")
     lon_first = (a.str.strip().str[-1:].str.upper().isin(["E", "W"])).to_numpy()
+    wkt = s.str.extract(_WKT_POINT)
+    is_wkt = wkt["x"].notna().to_numpy()
+    if is_wkt.any():  # 'POINT (-60.2 10.5)' is x y: longitude first, whatever the values
+        a = a.where(~is_wkt, wkt["x"])
+        b = b.where(~is_wkt, wkt["y"])
+        lon_first = lon_first | is_wkt
     lat = a.where(~lon_first, b)
     lon = b.where(~lon_first, a)
     return lat, lon, lon_first
@@ -835,6 +925,117 @@ def outside_aoi_rules(
     return rules
 
 
+#: Ways a whole file's positions are commonly misread, tried when none fall in the area:
+#: (what it means, transform of (lon, lat)).
+_MISREADINGS: tuple[tuple[str, Any], ...] = (
+    ("latitude and longitude swapped", lambda x, y: (y, x)),
+    ("the longitudes' sign flipped (east/west lost)", lambda x, y: (-x, y)),
+    ("the latitudes' sign flipped (north/south lost)", lambda x, y: (x, -y)),
+    ("both signs flipped", lambda x, y: (-x, -y)),
+)
+
+
+def check_misplaced(
+    lon: np.ndarray,
+    lat: np.ndarray,
+    usable: np.ndarray,
+    aoi_bbox: Sequence[float] | None,
+    name: str,
+    *,
+    fix: str,
+    min_records: int = 3,
+) -> list[str]:
+    """Refuse a file whose positions all miss the area but would fit it misread one way.
+
+    A file exported with its latitude and longitude columns exchanged, a GeoJSON written in
+    ``[lat, lon]`` order, or degrees that lost their W/S hemisphere all give valid positions
+    that lie elsewhere: every record would be rejected as ``outside_aoi`` (which the reject
+    ceiling does not count) and the run would go on without them.  When at most a tenth of
+    the usable positions lie inside the area and one simple misreading puts nine tenths of
+    them inside, that is no coincidence: the file is refused, naming the misreading.
+
+    Parameters
+    ----------
+    lon, lat : numpy.ndarray
+        Positions in degrees.
+    usable : numpy.ndarray of bool
+        Positions that parsed and lie within ±90/±180.
+    aoi_bbox : tuple of 4 floats or None
+        The area; None checks nothing.
+    name : str
+        File name, for the message.
+    fix : str
+        What the user can do, appended to the message.
+    min_records : int, default 3
+        Fewer usable positions decide nothing.
+
+    Returns
+    -------
+    list of str
+        A note when no usable position lies in the area and no misreading explains it.
+
+    Raises
+    ------
+    InputError
+        When a misreading explains the file.
+    """
+    if aoi_bbox is None:
+        return []
+    counts = misplaced_counts(lon, lat, usable, aoi_bbox)
+    return decide_misplaced(counts, aoi_bbox, name, fix=fix, min_records=min_records)
+
+
+def misplaced_counts(
+    lon: np.ndarray, lat: np.ndarray, usable: np.ndarray, aoi_bbox: Sequence[float] | None
+) -> np.ndarray:
+    """Count what :func:`check_misplaced` decides on: an int64 array that chunks sum.
+
+    ``[usable positions, inside the area, inside under each of the misreadings]``; a file
+    read a chunk at a time adds its chunks' counts and calls :func:`decide_misplaced` once.
+    """
+    out = np.zeros(2 + len(_MISREADINGS), dtype="int64")
+    if aoi_bbox is None:
+        return out
+    x, y = lon[usable], lat[usable]
+    out[0] = x.size
+    out[1] = int(in_bbox(x, y, aoi_bbox).sum())
+    for j, (_, misread) in enumerate(_MISREADINGS):
+        mx, my = misread(x, y)
+        fits = (np.abs(my) <= 90) & (np.abs(mx) <= 180)
+        out[2 + j] = int((fits & in_bbox(mx, np.clip(my, -90, 90), aoi_bbox)).sum())
+    return out
+
+
+def decide_misplaced(
+    counts: np.ndarray,
+    aoi_bbox: Sequence[float] | None,
+    name: str,
+    *,
+    fix: str,
+    min_records: int = 3,
+) -> list[str]:
+    """Raise or note from :func:`misplaced_counts` (summed over a file); see check_misplaced."""
+    if aoi_bbox is None:
+        return []
+    n, n_in = int(counts[0]), int(counts[1])
+    if n < min_records or n_in > 0.1 * n:
+        return []
+    for j, (what, _) in enumerate(_MISREADINGS):
+        k = int(counts[2 + j])
+        if k >= 0.9 * n:
+            raise InputError(
+                f"{name}: {n - n_in} of {n} positions lie outside the area of interest "
+                f"{tuple(aoi_bbox)!r}, but {k} would lie inside with {what}: the file looks "
+                f"misread, not out of the area; {fix}"
+            )
+    if n_in == 0:
+        return [
+            f"{name}: none of the {n} positions lies inside the area of interest "
+            f"{tuple(aoi_bbox)!r}; every record is rejected as outside_aoi"
+        ]
+    return []
+
+
 def in_bbox(lon: np.ndarray, lat: np.ndarray, bbox: Sequence[float]) -> np.ndarray:
     """Return True where a point lies in ``(lon_min, lat_min, lon_max, lat_max)``.
 
@@ -851,6 +1052,27 @@ def in_bbox(lon: np.ndarray, lat: np.ndarray, bbox: Sequence[float]) -> np.ndarr
     return in_lat & in_lon
 
 
+def _check_not_degrees(x: np.ndarray, y: np.ndarray, src, name: str) -> None:
+    """Refuse degrees labelled with a CRS in metres or feet.
+
+    Read as metres, degrees land within 200 m of the projection's origin (off West Africa
+    for Web Mercator), valid and silently wrong; real projected data never all lies there.
+    """
+    if not src.is_projected or not src.axis_info:
+        return
+    unit = src.axis_info[0].unit_name
+    if unit not in ("metre", "foot", "US survey foot"):
+        return
+    ok = np.isfinite(x) & np.isfinite(y)
+    if ok.any() and bool(np.all((np.abs(x[ok]) <= 180) & (np.abs(y[ok]) <= 90))):
+        raise InputError(
+            f"{name}: all {int(ok.sum())} positions have coordinates within ±180/±90, but their "
+            f"CRS {src.name!r} counts in {unit}s: they look like degrees, which read as "
+            f"{unit}s would all land within 200 {unit}s of its origin (0, 0); if they are "
+            "degrees, remove crs from the config or fix the CRS the file declares (EPSG:4326)"
+        )
+
+
 def reproject_xy(x: np.ndarray, y: np.ndarray, crs, name: str) -> tuple[np.ndarray, np.ndarray]:
     """Transform coordinates from ``crs`` to EPSG:4326 lon/lat (always_xy)."""
     from pyproj import CRS, Transformer
@@ -862,6 +1084,7 @@ def reproject_xy(x: np.ndarray, y: np.ndarray, crs, name: str) -> tuple[np.ndarr
         raise InputError(f"{name}: crs {crs!r} is not a CRS pyproj understands") from exc
     if src.equals(CRS.from_epsg(4326)) or (src.is_geographic and src.equals("OGC:CRS84")):
         return x, y
+    _check_not_degrees(np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64"), src, name)
     tr = Transformer.from_crs(src, "EPSG:4326", always_xy=True)
     lon, lat = tr.transform(x, y)
     lon = np.asarray(lon, dtype="float64")

@@ -286,26 +286,60 @@ def parse_clock(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     return out, ok & zoned, ok & local, ~miss & ~ok
 
 
-def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool) -> dict[str, int]:
-    """Parse distinct free-text dates (``12 Jan 2020``) with dateutil; counts of precisions."""
-    from dateutil import parser as du
+#: Time-zone abbreviations with one meaning, in hours east of UTC.  dateutil alone knows
+#: only UTC/GMT and the running machine's own zone names, and drops any other abbreviation
+#: silently (23:30 CET read as 23:30 UTC).  Abbreviations that name several zones are left
+#: out and refused (the value is rejected, a note says why): CST, IST, BST, AST, and also
+#: EST/EDT (US or Australian eastern), PST (US Pacific or Philippine), MST/MDT (US mountain
+#: or Malaysian), NST (Newfoundland or New Zealand), which maritime records in Asia use.
+ZONE_ABBREVIATIONS: dict[str, float] = {
+    "UTC": 0, "UT": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": 1, "CET": 1, "CEST": 2, "MET": 1,
+    "MEST": 2, "EET": 2, "EEST": 3, "MSK": 3, "AKST": -9, "AKDT": -8, "HST": -10,
+    "JST": 9, "KST": 9, "HKT": 8, "SGT": 8, "PHT": 8, "MYT": 8, "WIB": 7, "WITA": 8, "WIT": 9,
+    "ICT": 7, "AWST": 8, "ACST": 9.5, "ACDT": 10.5, "AEST": 10, "AEDT": 11, "NZST": 12,
+    "NZDT": 13, "SAST": 2, "WAT": 1, "EAT": 3, "PKT": 5,
+}  # fmt: skip
+_TZINFOS = {k: int(v * 3600) for k, v in ZONE_ABBREVIATIONS.items()}
 
-    counts = {"month_precision": 0}
+
+def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool) -> dict[str, Any]:
+    """Parse distinct free-text dates (``12 Jan 2020``) with dateutil; counts of precisions.
+
+    A value naming a zone abbreviation outside :data:`ZONE_ABBREVIATIONS` is left
+    unparseable (counted under ``zone_unknown``, examples under ``zone_examples``): taking
+    it as UTC would shift it by hours, and dateutil's reading of it depends on the machine.
+    """
+    from dateutil import parser as du
+    from dateutil import tz as dtz
+
+    counts: dict[str, Any] = {"month_precision": 0, "zone_unknown": 0, "zone_examples": []}
     texts = s.iloc[rows]
     uniq = pd.unique(texts.to_numpy(dtype=object))
     a = dt.datetime(2000, 1, 1)
     b = dt.datetime(2001, 2, 2)
     seen: dict[str, tuple[float, bool, bool, bool]] = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    unknown_zone: set[str] = set()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         for u in uniq:  # distinct free-text dates only
             text = str(u)
             yearfirst = text[:4].isdigit()
+            del caught[:]
             try:
-                p1 = du.parse(text, default=a, dayfirst=dayfirst and not yearfirst)
-                p2 = du.parse(text, default=b, dayfirst=dayfirst and not yearfirst)
+                p1 = du.parse(
+                    text, default=a, dayfirst=dayfirst and not yearfirst, tzinfos=_TZINFOS
+                )
+                p2 = du.parse(
+                    text, default=b, dayfirst=dayfirst and not yearfirst, tzinfos=_TZINFOS
+                )
             except (ValueError, OverflowError, TypeError):
                 seen[text] = (np.nan, False, False, False)
+                continue
+            if isinstance(p1.tzinfo, dtz.tzlocal) or any(
+                issubclass(w.category, du.UnknownTimezoneWarning) for w in caught
+            ):
+                seen[text] = (np.nan, False, False, False)
+                unknown_zone.add(text)
                 continue
             if p1.year != p2.year or p1.month != p2.month:
                 seen[text] = (np.nan, False, False, False)  # no year or month: not a date
@@ -328,6 +362,9 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool) -> dic
     acc.has_clock[rows] = got[:, 2].astype(bool)
     acc.done[rows] = True
     counts["month_precision"] = int((got[:, 3].astype(bool) & np.isfinite(got[:, 0])).sum())
+    if unknown_zone:
+        counts["zone_unknown"] = int(texts.astype("str").isin(unknown_zone).sum())
+        counts["zone_examples"] = sorted(unknown_zone)[:3]
     return counts
 
 
@@ -509,6 +546,15 @@ def parse_times(
                 f"{where}: {counts['month_precision']} value(s) give only a month and year; "
                 "placed on the 1st (precision: month)"
             )
+        if counts["zone_unknown"]:
+            notes.append(
+                f"{where}: {counts['zone_unknown']} value(s) such as "
+                f"{counts['zone_examples']!r} name a time zone by an abbreviation that is "
+                "ambiguous or unknown (known: "
+                + ", ".join(sorted(ZONE_ABBREVIATIONS))
+                + "); rejected as date_unparseable rather than taken as UTC: write an offset "
+                "such as -05:00"
+            )
 
     finite = np.isfinite(acc.secs)
     in_range = finite & (acc.secs >= _LO_S) & (acc.secs <= _HI_S)
@@ -562,8 +608,11 @@ def _numbers(
     text = s.iloc[rows].str.replace(r"^\s*[+-]|\.\d*\s*$", "", regex=True).str.strip()
     ndig = text.str.len().to_numpy()
     x = pd.to_numeric(s.iloc[rows], errors="coerce").to_numpy(dtype="float64")
-    year = ndig == 4
-    ymd = ndig == 8
+    # A year or yyyymmdd is a whole number ('2019', '2019.0' from a spreadsheet); '2021.12'
+    # may mean December 2021 and is no year.
+    whole = np.isfinite(x) & (x == np.floor(x))
+    year = (ndig == 4) & whole
+    ymd = (ndig == 8) & whole
     secs = (ndig >= 9) & (ndig <= 11)
     ms = (ndig >= 12) & (ndig <= 14)
     out = np.full(rows.size, np.nan)
@@ -584,6 +633,14 @@ def _numbers(
     if ms.any():
         out[ms] = x[ms] / 1000.0
         formats["epoch milliseconds"] = int(ms.sum())
+    serial = (ndig == 5) & (x > 0)
+    if serial.any():  # left unparseable: a CSV does not say its workbook's date system
+        notes.append(
+            f"{where}: {int(serial.sum())} value(s) such as {s.iloc[rows][serial].iloc[0]!r} "
+            "are five-digit numbers, which look like Excel serial day numbers (a date cell "
+            "formatted 'General'); rejected: format the column as dates before exporting, "
+            "or read the .xlsx itself"
+        )
     whole = np.floor(out)
     frac = np.where(np.isfinite(out), np.round((out - whole) * 1e9), 0).astype("int64")
     acc.secs[rows] = whole

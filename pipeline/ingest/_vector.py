@@ -62,11 +62,18 @@ class OpenedSource:
 
 
 def check_file(path: Path) -> None:
-    """Raise :class:`SourceUnreadable` unless ``path`` is an existing file."""
+    """Raise :class:`SourceUnreadable` unless ``path`` is an existing regular file.
+
+    A FIFO would block the read forever and a device (a link to ``/dev/zero``) never ends.
+    """
     if not path.exists():
         raise SourceUnreadable(f"{path}: file not found")
     if path.is_dir():
         raise SourceUnreadable(f"{path}: is a folder, expected a file")
+    if not path.is_file():
+        raise SourceUnreadable(
+            f"{path}: not a regular file (a device, pipe or socket); expected a data file"
+        )
 
 
 def open_source(
@@ -120,16 +127,22 @@ def open_source(
 
 
 def read_vector(
-    target: str, name: str, fmt: str, layer: str | None = None
+    target: str,
+    name: str,
+    fmt: str,
+    layer: str | None = None,
+    max_uncompressed_mb: float | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray | None, Any]:
     """Read a vector layer: (attribute frame, geometry array or None, CRS or None).
 
-    A Parquet file without GeoParquet metadata is a plain table (geometry None).
+    A Parquet file without GeoParquet metadata is a plain table (geometry None).  A Parquet
+    file whose row groups declare more than ``max_uncompressed_mb`` uncompressed is refused
+    before it is read (its columns compress like a zip).
 
     Raises
     ------
     SourceUnreadable
-        The file cannot be read as ``fmt``.
+        The file cannot be read as ``fmt``, or would expand beyond the bound.
     """
     import geopandas as gpd
 
@@ -139,6 +152,20 @@ def read_vector(
 
             if target.startswith("/vsizip/"):
                 raise SourceUnreadable(f"{name}: a Parquet file inside a zip is not supported")
+            if max_uncompressed_mb is not None:
+                md = pq.ParquetFile(target).metadata
+                # Dictionary and run-length encodings hide the size in memory: count at
+                # least 8 bytes per value.
+                size = max(
+                    sum(md.row_group(i).total_byte_size for i in range(md.num_row_groups)),
+                    md.num_rows * md.num_columns * 8,
+                )
+                if size / 2**20 > max_uncompressed_mb:
+                    raise SourceUnreadable(
+                        f"{name}: expands to {size / 2**20:,.0f} MiB uncompressed, above "
+                        f"ingest.max_uncompressed_mb={max_uncompressed_mb:g}; raise the limit "
+                        "if the file is genuine"
+                    )
             meta = pq.read_schema(target).metadata or {}
             if b"geo" not in meta:
                 return pd.read_parquet(target), None, None

@@ -32,7 +32,7 @@ import pandas as pd
 import shapely
 
 from ..errors import InputError
-from ._columns import infer_columns
+from ._columns import compose_coordinate, coordinate_parts, infer_columns
 from ._common import (
     IngestResult,
     Rule,
@@ -235,8 +235,16 @@ def _geometry_from_table(raw: pd.DataFrame, src: ContextSource, name: str):
             + (f" ({why})" if why else "")
             + "; set columns: {lat: ..., lon: ...}"
         )
-    lat_s, lat_miss, _ = parse_coordinate(raw[lat_col], "lat")
-    lon_s, lon_miss, _ = parse_coordinate(raw[lon_col], "lon")
+    texts = {}
+    taken = {lat_col, lon_col} | {c for c in (choice.get("name"),) if c}
+    for axis, col in (("lat", lat_col), ("lon", lon_col)):
+        parts = coordinate_parts(raw, col, axis, taken)
+        taken |= set(parts.values())
+        texts[axis] = compose_coordinate(raw, col, parts) if parts else raw[col]
+        if parts:
+            choice.evidence[axis] = {**choice.evidence[axis], "parts": parts}
+    lat_s, lat_miss, _ = parse_coordinate(texts["lat"], "lat")
+    lon_s, lon_miss, _ = parse_coordinate(texts["lon"], "lon")
     lat = lat_s.to_numpy(dtype="float64")
     lon = lon_s.to_numpy(dtype="float64")
     miss = lat_miss | lon_miss

@@ -34,6 +34,7 @@ SEIZURE_COLUMN_KEYS = (
     "coords",
     "commodity",
     "quantity",
+    "quantity_unit",
     "agency",
     "note",
     "time_of_day",

@@ -62,6 +62,8 @@ def _kind(path: Path) -> str:
         raise SourceUnreadable(f"{path}: file not found")
     if path.is_dir():
         raise SourceUnreadable(f"{path}: is a folder, expected a raster file")
+    if not path.is_file():
+        raise SourceUnreadable(f"{path}: not a regular file (a device, pipe or socket)")
     with open(path, "rb") as f:
         head = f.read(8)
     if not head:

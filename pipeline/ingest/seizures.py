@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -65,12 +66,19 @@ from ..schema import (
     TIME,
     empty_seizures,
 )
-from ._columns import infer_columns
+from ._columns import (
+    compose_coordinate,
+    coordinate_parts,
+    infer_columns,
+    name_score,
+    name_tokens,
+)
 from ._common import (
     IngestResult,
     Rule,
     as_source,
     as_text,
+    check_misplaced,
     finish_rejects,
     first_failing,
     missing_mask,
@@ -116,7 +124,31 @@ SEIZURE_RULES = (
 )
 
 #: Roles a seizures file's columns are recognised for, in the order they claim columns.
-ROLES = ("lat", "lon", "coords", "time", "time_of_day", "quantity", "commodity", "agency", "note")
+ROLES = (
+    "lat",
+    "lon",
+    "coords",
+    "time",
+    "time_of_day",
+    "quantity",
+    "quantity_unit",
+    "commodity",
+    "agency",
+    "note",
+)
+QUANTITY_UNIT = "quantity_unit"
+#: Units of mass a quantity is converted from, in kg.  'ton(s)' is not among them: short,
+#: long or metric, it says none.
+MASS_UNITS_KG = {
+    "kg": 1.0, "kgs": 1.0, "kilo": 1.0, "kilos": 1.0, "kilogram": 1.0, "kilograms": 1.0,
+    "kilogramme": 1.0, "kilogrammes": 1.0,
+    "g": 1e-3, "gr": 1e-3, "grs": 1e-3, "gm": 1e-3, "gms": 1e-3, "gram": 1e-3, "grams": 1e-3,
+    "gramme": 1e-3, "grammes": 1e-3, "mg": 1e-6, "milligram": 1e-6, "milligrams": 1e-6,
+    "t": 1000.0, "tonne": 1000.0, "tonnes": 1000.0, "mt": 1000.0, "metric ton": 1000.0,
+    "metric tons": 1000.0, "metric tonne": 1000.0, "metric tonnes": 1000.0,
+    "lb": 0.45359237, "lbs": 0.45359237, "pound": 0.45359237, "pounds": 0.45359237,
+    "oz": 0.028349523125, "ounce": 0.028349523125, "ounces": 0.028349523125,
+}  # fmt: skip
 #: Column of the seizures table keeping the category as spelled in the source.
 COMMODITY_ORIGINAL = "commodity_original"
 
@@ -186,18 +218,39 @@ def read_seizures(
     n_pre = 0
     if fmt == "csv":
         table = read_text_table(
-            src.path, encoding=src.encoding, delimiter=src.delimiter, data=opened.data
+            src.path,
+            encoding=src.encoding,
+            delimiter=src.delimiter,
+            data=opened.data,
+            find_header=True,
         )
         raw, rows, pre_rejects = table.frame, table.lines, table.bad_rows
+        if table.header_line > 1:
+            assumptions["header_line"] = table.header_line
         notes += table.notes
         n_pre = table.n_bad
         assumptions["encoding"] = table.encoding
         assumptions["delimiter"] = table.delimiter
     elif fmt == "xlsx":
-        raw = _read_excel(src)
-        rows = np.arange(2, len(raw) + 2, dtype="int64")
+        raw, serials, titles = _read_excel(src, max_uncompressed_mb)
+        rows = np.arange(2 + titles, len(raw) + 2 + titles, dtype="int64")
+        if titles:
+            assumptions["header_line"] = titles + 1
+            notes.append(
+                f"{name}: {titles} row(s) above the header skipped as a title; the header is "
+                f"row {titles + 1}"
+            )
+        if serials:
+            assumptions["excel_serial_dates"] = serials
+            notes += [
+                f"{name} column {c!r}: {v['count']} number(s) such as {v['example']!r} read as "
+                f"Excel serial dates ({v['date_system']} date system of the workbook)"
+                for c, v in serials.items()
+            ]
     else:
-        raw, geometry, file_crs = read_vector(opened.target, name, fmt, src.layer)
+        raw, geometry, file_crs = read_vector(
+            opened.target, name, fmt, src.layer, max_uncompressed_mb=max_uncompressed_mb
+        )
         rows = np.arange(1, len(raw) + 1, dtype="int64")
         if file_crs is not None:
             if src.crs is not None:
@@ -216,7 +269,57 @@ def read_seizures(
     return IngestResult(frame, rejects, by_rule, name, n_read, notes, assumptions)
 
 
-def _read_excel(src: SeizureSource) -> pd.DataFrame:
+#: Excel serial day numbers taken as dates: five digits (1927-05-18 .. 2173-10-13 in the
+#: 1900 system), which no year, yyyymmdd or epoch time can be.
+_SERIAL_RANGE = (10_000, 100_000)
+#: Day zero of a workbook's date system (1900: Lotus' leap-year bug folded in).
+_EXCEL_EPOCHS = {"1900": dt.datetime(1899, 12, 30), "1904": dt.datetime(1904, 1, 1)}
+
+
+def _excel_date_system(path: Path) -> str:
+    """'1904' for a workbook in the Mac 1904 date system, else '1900'."""
+    from openpyxl import load_workbook
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    wb = load_workbook(path, read_only=True)
+    try:
+        return "1904" if wb.epoch == CALENDAR_MAC_1904 else "1900"
+    finally:
+        wb.close()
+
+
+def _excel_serials(
+    col: pd.Series, header: str, path: Path, system: list[str]
+) -> tuple[pd.Series, dict[str, Any] | None]:
+    """Return a date-named column with its serial day numbers as ISO text, and a report.
+
+    A date cell formatted 'General' holds its serial day number.  Every number of the column
+    must be one (:data:`_SERIAL_RANGE`), else the column is left alone.
+    """
+    if name_score(header, "time")[0] <= 0:
+        return col, None
+    isnum = col.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool)).to_numpy(
+        dtype=bool
+    )
+    if not isnum.any():
+        return col, None
+    x = pd.to_numeric(col[isnum], errors="coerce").to_numpy(dtype="float64")
+    lo, hi = _SERIAL_RANGE
+    if not np.all((x >= lo) & (x < hi)):
+        return col, None
+    if not system:
+        system.append(_excel_date_system(path))
+    day0 = pd.Timestamp(_EXCEL_EPOCHS[system[0]])
+    when = day0 + pd.to_timedelta(np.round(x * 86400.0), unit="s")
+    out = col.copy()
+    out[isnum] = when.strftime("%Y-%m-%dT%H:%M:%S").to_numpy(dtype=object)
+    example = col[isnum].iloc[0]
+    return out, {"count": int(isnum.sum()), "example": example, "date_system": system[0]}
+
+
+def _read_excel(
+    src: SeizureSource, max_uncompressed_mb: float
+) -> tuple[pd.DataFrame, dict[str, Any], int]:
     try:
         with open(src.path, "rb") as f:
             magic = f.read(4)
@@ -225,9 +328,19 @@ def _read_excel(src: SeizureSource) -> pd.DataFrame:
                 f"{src.path.name}: not an .xlsx workbook (it does not start with a ZIP header; "
                 f"first bytes {magic!r})"
             )
-        frame = pd.read_excel(
-            src.path, sheet_name=src.sheet if src.sheet is not None else 0, dtype=object
-        )
+        # A workbook is a zip: its sheets are bounded like any zipped input before reading.
+        with zipfile.ZipFile(src.path) as zf:
+            declared = sum(i.file_size for i in zf.infolist()) / 2**20
+        if declared > max_uncompressed_mb:
+            raise SourceUnreadable(
+                f"{src.path.name}: the workbook expands to {declared:,.0f} MiB, above "
+                f"ingest.max_uncompressed_mb={max_uncompressed_mb:g}; raise the limit if the "
+                "file is genuine"
+            )
+        sheet = src.sheet if src.sheet is not None else 0
+        top = pd.read_excel(src.path, sheet_name=sheet, header=None, nrows=25, dtype=object)
+        titles = _excel_title_rows(top)
+        frame = pd.read_excel(src.path, sheet_name=sheet, dtype=object, header=titles)
     except SourceUnreadable:
         raise
     except ValueError as exc:
@@ -238,14 +351,25 @@ def _read_excel(src: SeizureSource) -> pd.DataFrame:
         ) from exc
     frame.columns = [str(c) for c in frame.columns]
     out = {}
+    serials: dict[str, Any] = {}
+    system: list[str] = []
     for c in frame.columns:
-        col = frame[c]
+        col, found = _excel_serials(frame[c], c, src.path, system)
+        if found:
+            serials[c] = found
         isdate = col.map(lambda v: isinstance(v, dt.datetime | pd.Timestamp))  # per cell: openpyxl
         text = col.astype("str")
         if isdate.any():
             text = text.where(~isdate, pd.to_datetime(col[isdate]).dt.strftime("%Y-%m-%dT%H:%M:%S"))
         out[c] = text.where(col.notna(), "")
-    return pd.DataFrame(out, index=frame.index)
+    return pd.DataFrame(out, index=frame.index), serials, titles
+
+
+def _excel_title_rows(top: pd.DataFrame) -> int:
+    """Rows above the header of a sheet: leading rows with at most one value (a title)."""
+    filled = (top.notna() & (top.astype("str").apply(lambda c: c.str.strip()) != "")).sum(axis=1)
+    header = np.flatnonzero(filled.to_numpy() >= 2)
+    return int(header[0]) if header.size else 0
 
 
 def _normalise(
@@ -296,6 +420,22 @@ def _normalise(
             lat_col, lon_col = lat_pick, lon_pick
             lat_raw, lon_raw = raw[lat_col], raw[lon_col]
             evidence.pop("coords", None)
+            taken = {c for c in pick.values() if c is not None}
+            for role, axis in ((LAT, "lat"), (LON, "lon")):
+                col = lat_col if axis == "lat" else lon_col
+                parts = coordinate_parts(raw, col, axis, taken)
+                if parts:
+                    taken |= set(parts.values())
+                    composed = compose_coordinate(raw, col, parts)
+                    if axis == "lat":
+                        lat_raw = composed
+                    else:
+                        lon_raw = composed
+                    evidence[role] = {**evidence[role], "parts": parts}
+                    notes.append(
+                        f"{name}: {axis} composed from {col!r} and "
+                        + ", ".join(f"{k} {v!r}" for k, v in parts.items())
+                    )
         elif coords_pick:
             lat_col = lon_col = coords_pick
             pair = raw[lat_col]
@@ -423,6 +563,22 @@ def _normalise(
             pair_text,
         )
     )
+    usable = ok & (np.abs(lat) <= 90) & (np.abs(lon) <= 180) & ((lat != 0) | (lon != 0))
+    notes += check_misplaced(
+        lon,
+        lat,
+        usable,
+        aoi_bbox,
+        name,
+        fix=(
+            f"if the columns are swapped set columns: {{lat: {lon_col!r}, lon: {lat_col!r}}} "
+            "in the config; "
+            if geometry is None and lat_col != lon_col
+            else "if the coordinates are written latitude first, write them longitude first; "
+        )
+        + "if a hemisphere was lost, fix the export (west and south are negative); if the "
+        "file is for another area, leave it out of this config",
+    )
 
     # --- time
     tcol = pick[TIME]
@@ -508,8 +664,15 @@ def _normalise(
                 qraw,
             )
         )
+        ucol = pick[QUANTITY_UNIT]
+        per_kg, unit_report = _quantity_units(raw[ucol] if ucol else None, qcol, ucol)
+        q = q * per_kg  # the rules above judged the value as written
+        unit_notes = unit_report.pop("notes")
+        notes += [f"{name}: {t}" for t in unit_notes]
+        evidence_units = unit_report
     else:
         q = np.full(n, np.nan)
+        evidence_units = None
 
     # --- area of interest, duplicates
     rules += outside_aoi_rules(
@@ -579,11 +742,77 @@ def _normalise(
         assumptions["columns_not_found"] = unresolved
     if clock_report is not None:
         assumptions["time_of_day"] = clock_report
+    if evidence_units is not None:
+        assumptions["quantity_unit"] = evidence_units
     if pick[COMMODITY] is not None:
         assumptions["categories"] = {"column": pick[COMMODITY], **cat_report}
     for note in _column_notes(name, assumptions["columns"]):
         notes.append(note)
     return frame, rejects, notes, assumptions
+
+
+def _unit_key(values: pd.Series) -> pd.Series:
+    """Fold unit spellings: trimmed, lower-case, dots and brackets dropped."""
+    return as_text(values).str.lower().str.replace(r"[.()\[\]]", "", regex=True).str.strip()
+
+
+def _quantity_units(
+    units: pd.Series | None, qcol: str, ucol: str | None
+) -> tuple[np.ndarray | float, dict[str, Any]]:
+    """Return the factor to kg of each quantity and the report of what was decided.
+
+    A unit column converts every quantity in a unit of mass to kg (a file mixing 300 g and
+    5 kg no longer adds them up as 305); a quantity in another unit (persons, tablets,
+    litres) or without a unit is kept as reported and counted in the report, except that a
+    blank unit in a file of one unit of mass takes that unit.  Without a unit column (or an
+    empty one), a unit in the quantity's header (``Qty (kg)``, ``weight_t``) converts the
+    whole column; with neither, quantities stay as reported.
+    """
+    key = _unit_key(units) if units is not None else None
+    if key is None or not (key != "").any():
+        toks = [t for t in name_tokens(qcol) if t in MASS_UNITS_KG]
+        if len(toks) == 1:
+            unit = toks[0]
+            return MASS_UNITS_KG[unit], {
+                "column": qcol,
+                "unit": "kg",
+                "by": f"header {qcol!r} names the unit {unit!r}",
+                "notes": []
+                if MASS_UNITS_KG[unit] == 1.0
+                else [f"quantities of {qcol!r} converted from {unit!r} (its header) to kg"],
+            }
+        return 1.0, {"column": qcol, "unit": "as reported", "by": "no unit stated", "notes": []}
+    given = (key != "").to_numpy()
+    factor = key.map(MASS_UNITS_KG).to_numpy(dtype="float64", copy=True)
+    counts = key[given].value_counts()
+    if len(counts) == 1:
+        factor[~given] = factor[given][0]  # blanks take the file's one unit
+    kept = np.isnan(factor)
+    other = {str(k): int(v) for k, v in counts.items() if k not in MASS_UNITS_KG}
+    blank = int((~given & kept).sum())
+    notes = []
+    moved = {str(k): int(v) for k, v in counts.items() if MASS_UNITS_KG.get(k, 1.0) != 1.0}
+    if moved:
+        notes.append(
+            f"quantities converted to kg by their unit in column {ucol!r}: "
+            + ", ".join(f"{k} ({v})" for k, v in moved.items())
+        )
+    kept_as = {**other, **({"(blank)": blank} if blank else {})}
+    if kept_as:
+        notes.append(
+            f"quantities whose unit in column {ucol!r} is not a mass, or is blank, are kept as "
+            "reported: " + ", ".join(f"{k} ({v})" for k, v in list(kept_as.items())[:6])
+        )
+    report = {
+        "column": qcol,
+        "unit_column": ucol,
+        "unit": "kg where the unit is a mass, else as reported",
+        "by": f"unit column {ucol!r}",
+        "converted_to_kg": {str(k): int(v) for k, v in counts.items() if k in MASS_UNITS_KG},
+        "kept_as_reported": kept_as,
+        "notes": notes,
+    }
+    return np.where(kept, 1.0, factor), report
 
 
 def _column_notes(name: str, columns: dict[str, dict[str, Any]]) -> list[str]:

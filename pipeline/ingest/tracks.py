@@ -69,6 +69,7 @@ from ._common import (
     Rule,
     as_source,
     as_text,
+    check_misplaced,
     find_column,
     finish_rejects,
     first_failing,
@@ -267,7 +268,9 @@ def read_tracks(
         crs = None
         assumptions["schema"] = "gpx"
     else:
-        raw, rows, parts, more, crs = _read_vector_tracks(src, fmt, opened.target)
+        raw, rows, parts, more, crs = _read_vector_tracks(
+            src, fmt, opened.target, max_uncompressed_mb
+        )
         notes += more
         if "pre" in parts:
             pre = parts.pop("pre")
@@ -514,7 +517,12 @@ def _read_gpx(src: TrackSource, opened):
     vid = (
         labels.reindex(keys).fillna("").to_numpy(dtype=object) if len(pts) else np.empty(0, object)
     )
-    fallback = pts["kind"].map({"track": "track_", "route": "route_"}) + pts["owner"].astype("str")
+    # An unnamed track's placeholder id is scoped by its file: 'track_0' of two files (two
+    # phones, two boats) must not become one vessel when a run reads both.
+    stem = f"{src.path.stem}:"
+    fallback = (
+        stem + pts["kind"].map({"track": "track_", "route": "route_"}) + pts["owner"].astype("str")
+    )
     vid = np.where(vid == "", fallback.to_numpy(dtype=object), vid)
     text = pts[["time", "lon", "lat"]].fillna("")  # an absent attribute or element: missing
     raw = pd.DataFrame({"vessel": vid, "time": text["time"], "x": text["lon"], "y": text["lat"]})
@@ -524,9 +532,13 @@ def _read_gpx(src: TrackSource, opened):
     return raw, rows, parts, notes
 
 
-def _read_vector_tracks(src: TrackSource, fmt: str, target: str):
+def _read_vector_tracks(
+    src: TrackSource, fmt: str, target: str, max_uncompressed_mb: float | None = None
+):
     name = src.path.name
-    attrs, geoms_or_none, file_crs = read_vector(target, name, fmt, src.layer)
+    attrs, geoms_or_none, file_crs = read_vector(
+        target, name, fmt, src.layer, max_uncompressed_mb=max_uncompressed_mb
+    )
     notes: list[str] = []
     if geoms_or_none is None:
         raw = attrs.astype(object).where(attrs.notna(), "").astype("str")
@@ -599,7 +611,9 @@ def _read_vector_tracks(src: TrackSource, fmt: str, target: str):
         if pick["vessel_id"]:
             vid = attrs[pick["vessel_id"]].astype("str").to_numpy()[feat]
         else:
-            vid = np.array([f"route_{i + 1}" for i in feat], dtype=object)  # per vertex label
+            vid = (f"{src.path.stem}:route_" + pd.Series(feat + 1).astype("str")).to_numpy(
+                dtype=object
+            )
         raw = pd.DataFrame(
             {"vessel": vid, "time": times.to_numpy(), "x": coords[:, 0], "y": coords[:, 1]}
         )
@@ -1109,6 +1123,15 @@ def check_ping_vessels(
     return frame[list(PING_COLUMNS)], rej
 
 
+#: What to do about a track file whose positions fit the area only when misread.
+_MISPLACED_FIX = (
+    "if the columns are swapped set columns: {lat: ..., lon: ...} in the config; if the "
+    "coordinates are written latitude first, write them longitude first; if a hemisphere was "
+    "lost, fix the export (west and south are negative); if the file is for another area, "
+    "leave it out of this config"
+)
+
+
 def _normalise_pings(
     raw: pd.DataFrame,
     rows: np.ndarray,
@@ -1128,6 +1151,15 @@ def _normalise_pings(
     checks = check_ping_rows(
         raw, parts, name=name, crs=crs, is_mmsi=is_mmsi, aoi_bbox=aoi_bbox, aoi_polygon=aoi_polygon
     )
+    lon, lat = checks.lon, checks.lat
+    usable = (
+        np.isfinite(lon)
+        & np.isfinite(lat)
+        & (np.abs(lat) <= 90)
+        & (np.abs(lon) <= 180)
+        & ((lat != 0) | (lon != 0))
+    )
+    misplaced = check_misplaced(lon, lat, usable, aoi_bbox, name, fix=_MISPLACED_FIX)
     keep, rejects = first_failing(checks.rules, n=n, source_file=name, rows=rows)
     frame, rej2 = check_ping_vessels(
         checks.candidates(keep, rows, np.arange(n)),
@@ -1138,7 +1170,8 @@ def _normalise_pings(
         max_speed_kn=max_speed_kn,
         aoi_bbox=aoi_bbox,
     )
-    notes = checks.notes + [f"{name}: {frame[VESSEL_ID].nunique()} vessel(s)/track(s)"]
+    notes = checks.notes + misplaced
+    notes.append(f"{name}: {frame[VESSEL_ID].nunique()} vessel(s)/track(s)")
     return frame, pd.concat([rejects, rej2], ignore_index=True), notes, checks.info
 
 
