@@ -153,8 +153,9 @@ def test_hostile_text_never_reaches_the_page_raw():
     assert "<img src=x" not in page and 'onerror="window' not in page
     assert "${window" not in page
     assert "\u2028" not in page
-    # HTML sinks: title, as-of, run id, inputs, class legend, raster legend name and units
-    assert page.count(escape_text(HOSTILE)) == 7
+    # HTML sinks: <title> (title and as-of), title, as-of, run id, inputs, class legend,
+    # raster legend name and units
+    assert page.count(escape_text(HOSTILE)) == 9
     # JSON sinks (& written as \u0026): factor, commodity, class, period, notes, vessels, ...
     assert page.count(escape_text(HOSTILE).replace("&", "\\u0026")) >= 8
 
@@ -738,6 +739,13 @@ def test_report_and_category_strings_are_escaped():
     assert escape_text(HOSTILE) in risk["hotspot"]["clsLabels"]
     assert escape_text(HOSTILE) in risk["hotspot"]["categories"]
     assert escape_text(HOSTILE) in payloads["emerging"]["labels"]
+
+
+def test_page_title_names_the_map_and_is_escaped():
+    page = _html(sample_map_data(30), options=RenderOptions(title="Gulf <b>watch</b> & co"))
+    head = page.split("</head>", 1)[0]
+    assert head.count("<title>") == 1
+    assert "<title>Gulf &lt;b&gt;watch&lt;/b&gt; &amp; co - risk as of 2024-06-30</title>" in head
 
 
 def test_malformed_dicts_show_as_missing_not_a_traceback():

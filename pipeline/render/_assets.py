@@ -17,13 +17,14 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
-import html
 import re
 from pathlib import Path
 
 from branca.element import Element, Figure
 from folium.elements import JSCSSMixin
 from jinja2 import Template
+
+from ._escaping import escape_text
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 # A CSP source expression for an origin: scheme://host[:port], host labels or a * wildcard.
@@ -200,7 +201,7 @@ def render_page(figure: Figure, *, img_origins: tuple[str, ...] = ()) -> str:
     bodies += _script_bodies(body, "body")
     csp.policy = csp_policy([*bodies, script], img_origins)
     header = figure.header.render()
-    title = f"<title>{html.escape(str(figure.title))}</title>" if figure.title else ""
+    title = f"<title>{escape_text(figure.title)}</title>" if figure.title else ""
     return (
         "<!DOCTYPE html>\n<html>\n<head>\n"
         f"{title}    {header}\n</head>\n<body>\n    {body}\n</body>\n"

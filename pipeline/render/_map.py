@@ -100,6 +100,8 @@ def build_map(
         minZoom=1,
         maxZoom=18,
     )
+    # the page's <title> (a browser tab, a bookmark, a screen reader): escaped when written
+    m.get_root().title = f"{options.title} - risk as of {as_of}"
     # Not folium's fit_bounds: the first view must not be a zoom animation (a screenshot or a
     # reader would see a blurred, half-scaled frame), hence animate: false.
     view = view_bounds(cells)
