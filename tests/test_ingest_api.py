@@ -203,3 +203,28 @@ def test_ragged_rows_report_their_physical_line(tmp_path, text, ragged_line, acc
     r = read_seizures(p)
     assert r.rejects["row"].astype(int).tolist() == [ragged_line]
     assert r.frame["source_row"].tolist() == accepted_lines
+
+
+def test_records_given_by_an_earlier_file_are_rejected_once(tmp_path):
+    from pipeline.ingest import read_seizures, reject_repeated_records
+
+    head = "date,lat,lon,commodity,quantity,agency\n"
+    (tmp_path / "a.csv").write_text(
+        head + "2024-01-02,10.5,-60.25,cocaine,,Navy\n2024-01-03,11,-61,heroin,5,Navy\n"
+    )
+    # line 2: the same record (a missing quantity is equal to a missing one); line 3: another
+    # agency, a different record; lines 4-5: the same values twice in this file, once before
+    (tmp_path / "b.csv").write_text(
+        head + "2024-01-02,10.5,-60.25,Cocaine,,Navy\n2024-01-03,11,-61,heroin,5,Police\n"
+        "2024-01-03,11.0,-61.0,heroin,5.0,Navy\n2024-01-03,11.00,-61,heroin,5,Navy\n"
+    )
+    a = read_seizures(tmp_path / "a.csv")
+    b = reject_repeated_records(read_seizures(tmp_path / "b.csv"), [a.frame])
+    assert b.by_rule == {"duplicate_across_files": 3}
+    assert b.n_read == len(b.frame) + len(b.rejects) == 4
+    assert b.frame["agency"].tolist() == ["Police"]
+    assert b.rejects["row"].tolist() == [2, 4, 5]
+    assert b.rejects["value"].tolist() == ["a.csv line 2", "a.csv line 3", "a.csv line 3"]
+    assert any("duplicate_across_files" in n for n in b.notes)
+    # nothing earlier, or nothing in common: the result is returned as it is
+    assert reject_repeated_records(a, []) is a

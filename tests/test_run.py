@@ -192,6 +192,52 @@ def test_inputs_sharing_a_stem_keep_separate_rejects(small_demo, tmp_path):
     assert counts[0] >= 2
 
 
+def test_overlapping_exports_count_each_record_once(small_demo, tmp_path):
+    src = pd.read_csv(small_demo / "inputs" / "seizures.csv", dtype=str, keep_default_na=False)
+    n = min(len(src), 900)
+    a, b = src.iloc[: 2 * n // 3], src.iloc[n // 3 : n]  # a third of the records in both
+    a.to_csv(tmp_path / "jan-jun.csv", index=False)
+    b.to_csv(tmp_path / "apr-dec.csv", index=False)
+    src.iloc[:n].to_csv(tmp_path / "all.csv", index=False)
+    two = pipeline.run_pipeline(
+        config(
+            small_demo,
+            tmp_path / "two",
+            inputs={
+                "seizures": [
+                    {"path": str(tmp_path / "jan-jun.csv")},
+                    {"path": str(tmp_path / "apr-dec.csv")},
+                ]
+            },
+        )
+    )
+    one = pipeline.run_pipeline(
+        config(
+            small_demo, tmp_path / "one", inputs={"seizures": [{"path": str(tmp_path / "all.csv")}]}
+        )
+    )
+    first, second = two.manifest["inputs"]["seizures"]
+    (whole,) = one.manifest["inputs"]["seizures"]
+    repeats = len(a) + len(b) - n
+    assert second["by_rule"].get("duplicate_across_files") == repeats
+    assert "duplicate_across_files" not in first["by_rule"]
+    for e in (first, second):
+        assert e["read"] == e["accepted"] + e["rejected"]
+        assert len(pd.read_csv(two.out_dir / e["rejects_file"])) == e["rejected"]
+    assert first["accepted"] + second["accepted"] == whole["accepted"]
+    rejects = pd.read_csv(two.out_dir / second["rejects_file"], dtype=str)
+    dup = rejects[rejects["rule"] == "duplicate_across_files"]
+    # each points at the same record's line in the first file (a header line, then rows)
+    assert (
+        dup["value"] == "jan-jun.csv line " + (dup["row"].astype(int) + n // 3).astype(str)
+    ).all()
+    # the map is the one the records given once make
+    cols = ["cell", "risk", "seizure_density"]
+    pd.testing.assert_frame_equal(
+        two.scores[cols].reset_index(drop=True), one.scores[cols].reset_index(drop=True)
+    )
+
+
 def test_rerun_removes_stale_outputs_and_reuses_cache_sensibly(small_demo, tmp_path):
     import shutil
 

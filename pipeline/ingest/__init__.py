@@ -30,7 +30,7 @@ from .rasters import (
     raster_coverage,
     raster_windows,
 )
-from .seizures import COMMODITY_ORIGINAL, SEIZURE_RULES, read_seizures
+from .seizures import COMMODITY_ORIGINAL, SEIZURE_RULES, read_seizures, reject_repeated_records
 from .summary import (
     check_reject_rate,
     format_summary,
@@ -68,6 +68,7 @@ __all__ = [
     "raster_windows",
     "read_context",
     "read_seizures",
+    "reject_repeated_records",
     "read_tracks",
     "summarise_ingest",
     "write_rejects",

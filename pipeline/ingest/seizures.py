@@ -42,9 +42,11 @@ Rule ids (each rejected record gets its *first* failing rule, in this order):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +97,7 @@ from ._vector import open_source, read_vector
 from .categories import normalise_categories
 from .options import SeizureSource
 
-__all__ = ["COMMODITY_ORIGINAL", "read_seizures", "SEIZURE_RULES"]
+__all__ = ["COMMODITY_ORIGINAL", "read_seizures", "reject_repeated_records", "SEIZURE_RULES"]
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +123,11 @@ SEIZURE_RULES = (
     "quantity_not_finite",
     "outside_aoi",
     "duplicate",
+    "duplicate_across_files",  # by the runner, across its input files (reject_repeated_records)
 )
+
+#: Columns two files' records must agree on to be one record given twice.
+REPEAT_KEY = (TIME, LON, LAT, COMMODITY, QUANTITY, AGENCY, NOTE)
 
 #: Roles a seizures file's columns are recognised for, in the order they claim columns.
 ROLES = (
@@ -921,3 +927,74 @@ def _points_from_geometry(geoms: np.ndarray, to_points: bool, name: str):
         ),
     ]
     return x, y, rules
+
+
+def reject_repeated_records(result: IngestResult, earlier: Sequence[pd.DataFrame]) -> IngestResult:
+    """Move the records an earlier input file already gave to the rejects.
+
+    Two exports that overlap (January-June and April-December of one database) give some
+    records twice; counted twice, they would double the risk where they lie.  A record equal
+    in every contract column (time, position, commodity, quantity, agency, note) to an
+    accepted record of an earlier file is rejected as ``duplicate_across_files``, its value
+    the file and line of that record.  Records repeated within one file are the reader's
+    (``duplicate``: every raw field equal); within a file, equal normalised values from
+    different text are kept.
+
+    Parameters
+    ----------
+    result : IngestResult
+        One seizures file as read (``frame`` with ``source_file`` and ``source_row``).
+    earlier : sequence of pandas.DataFrame
+        The accepted records of the files before it, in config order.
+
+    Returns
+    -------
+    IngestResult
+        ``result`` with the repeated records moved to ``rejects`` (``n_read`` unchanged).
+    """
+    frame = result.frame
+    before = [f for f in earlier if len(f)]
+    if frame.empty or not before:
+        return result
+    seen = pd.concat([f[[*REPEAT_KEY, SOURCE_FILE, SOURCE_ROW]] for f in before], ignore_index=True)
+    both = pd.concat([seen[list(REPEAT_KEY)], frame[list(REPEAT_KEY)]], ignore_index=True)
+    group = both.groupby(list(REPEAT_KEY), dropna=False, sort=False).ngroup().to_numpy()
+    old, new = group[: len(seen)], group[len(seen) :]
+    repeated = np.isin(new, old)
+    if not repeated.any():
+        return result
+    # the first earlier record of each group: its file and line are the reject's value
+    first = pd.Series(np.arange(len(seen)), index=old).groupby(level=0).min()
+    where = first.reindex(new[repeated]).to_numpy()
+    value = (
+        seen[SOURCE_FILE].to_numpy(dtype=object)[where].astype(str)
+        + " line "
+        + seen[SOURCE_ROW].to_numpy()[where].astype(str)
+    )
+    extra = pd.DataFrame(
+        {
+            "source_file": Path(result.source).name,
+            "row": frame[SOURCE_ROW].to_numpy()[repeated],
+            "column": "*",
+            "value": value,
+            "rule": "duplicate_across_files",
+            "message": "the same time, position, commodity, quantity, agency and note as a "
+            "record of an earlier input file, whose file and line are the value",
+        }
+    )
+    by_rule = dict(result.by_rule)
+    by_rule["duplicate_across_files"] = by_rule.get("duplicate_across_files", 0) + int(
+        repeated.sum()
+    )
+    notes = [
+        *result.notes,
+        f"{Path(result.source).name}: {int(repeated.sum())} record(s) repeat records of an "
+        "earlier input file and were not counted twice (rule duplicate_across_files)",
+    ]
+    return dataclasses.replace(
+        result,
+        frame=frame[~repeated].reset_index(drop=True),
+        rejects=pd.concat([result.rejects, extra], ignore_index=True),
+        by_rule=dict(sorted(by_rule.items())),
+        notes=notes,
+    )

@@ -53,7 +53,8 @@ def check_reject_rate(result: IngestResult | TrackSpill, max_rate: float) -> Non
         raise InputError(f"max_reject_rate must be in [0, 1], got {max_rate!r}")
     # Records outside the area of interest are out of scope, not bad data: they are written
     # to the rejects file like any other, but a run on a sub-area must not fail closed for them.
-    scope = result.by_rule.get("outside_aoi", 0)
+    # Nor must a file that overlaps an earlier one (its repeats are rejected, not bad).
+    scope = result.by_rule.get("outside_aoi", 0) + result.by_rule.get("duplicate_across_files", 0)
     bad = result.n_rejected - scope
     in_scope = result.n_read - scope
     rate = bad / in_scope if in_scope else 0.0

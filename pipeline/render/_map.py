@@ -101,7 +101,9 @@ def build_map(
         maxZoom=18,
     )
     # the page's <title> (a browser tab, a bookmark, a screen reader): escaped when written
-    m.get_root().title = f"{options.title} - risk as of {as_of}"
+    root = m.get_root()
+    assert isinstance(root, Figure)
+    root.title = f"{options.title} - risk as of {as_of}"
     # Not folium's fit_bounds: the first view must not be a zoom animation (a screenshot or a
     # reader would see a blurred, half-scaled frame), hence animate: false.
     view = view_bounds(cells)

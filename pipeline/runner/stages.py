@@ -98,8 +98,15 @@ def resolve_as_of(value: Any) -> pd.Timestamp | None:
     return ts.normalize() + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
 
 
-def _ingest_one(state: RunState, kind: str, src, reader, names: set[str]) -> pd.DataFrame:
-    from ..ingest import check_reject_rate, write_rejects
+def _ingest_one(
+    state: RunState, kind: str, src, reader, names: set[str], earlier: list | None = None
+) -> pd.DataFrame:
+    """Read one input file (cached), write its rejects, check the ceiling, report it.
+
+    ``earlier`` (seizures) holds the accepted records of the files before this one: a record
+    one of them gave is rejected here, not counted twice, and this file's are added to it.
+    """
+    from ..ingest import check_reject_rate, reject_repeated_records, write_rejects
 
     cfg = state.config
     path = Path(src.path)
@@ -144,6 +151,9 @@ def _ingest_one(state: RunState, kind: str, src, reader, names: set[str]) -> pd.
         rejects_path = result.write_rejects(state.staging, name)
     else:
         result = reject_outside_polygon(result, state.area.polygon)
+        if earlier is not None:
+            result = reject_repeated_records(result, earlier)
+            earlier.append(result.frame)
         rejects_path = write_rejects(result, state.staging, name)
     try:
         check_reject_rate(result, cfg.ingest.max_reject_rate)
@@ -377,8 +387,12 @@ def ingest(state: RunState) -> None:
     state.area = read_area(cfg.area.bbox, cfg.area.polygon)
     state.ingest_report = {"seizures": [], "tracks": []}
     names: set[str] = set()
+    seen: list[pd.DataFrame] = []  # the seizures accepted so far, for records given twice
     frames = {
-        kind: [_ingest_one(state, kind, src, reader, names) for src in sources]
+        kind: [
+            _ingest_one(state, kind, src, reader, names, seen if kind == "seizures" else None)
+            for src in sources
+        ]
         for kind, sources, reader in (
             ("seizures", cfg.inputs.seizures, read_seizures),
             ("tracks", cfg.inputs.tracks, _track_reader(state) if cfg.inputs.tracks else None),
