@@ -79,6 +79,8 @@ def test_korita_gpx(shared_data):
     res = read_tracks(shared_data / "tracks" / "korita-zbevnica.gpx")
     assert res.n_read == 871 and len(res.frame) == 871
     assert res.frame["time"].notna().sum() == 513
+    # a Garmin's 'ACTIVE LOG' and date-named saved tracks are this device's, not any vessel's
+    assert res.frame["vessel_id"].str.startswith("korita-zbevnica:").all()
 
 
 def test_write_rejects_and_ceiling(tmp_path):

@@ -663,3 +663,31 @@ def test_misplaced_counts_of_chunks_sum_to_the_whole_files():
     assert whole.tolist() == parts.tolist()
     with pytest.raises(InputError, match="swapped"):
         decide_misplaced(parts, DENMARK, "t.csv", fix="")
+
+
+def test_device_default_gpx_names_are_scoped_by_file(tmp_path):
+    """Two phones' 'ACTIVE LOG' (and date-named saved tracks) are two vessels, not one."""
+    from pipeline.ingest import read_tracks
+
+    def gpx(names):
+        trks = "".join(
+            f"<trk><name>{n}</name><trkseg>"
+            f'<trkpt lat="{10 + i}" lon="{20 + i}"><time>2024-01-0{i + 1}T00:00:00Z</time></trkpt>'
+            "</trkseg></trk>"
+            for i, n in enumerate(names)
+        )
+        return f'<?xml version="1.0"?><gpx version="1.1" creator="t">{trks}</gpx>'
+
+    names = ["ACTIVE LOG", "03-OCT-10 #2", "Current Track: 05 JAN 2024 08:12", "MV Sea Star"]
+    (tmp_path / "phone1.gpx").write_text(gpx(names))
+    (tmp_path / "phone2.gpx").write_text(gpx(names))
+    one = read_tracks(tmp_path / "phone1.gpx")
+    two = read_tracks(tmp_path / "phone2.gpx")
+    assert set(one.frame["vessel_id"]) == {
+        "phone1:ACTIVE LOG",
+        "phone1:03-OCT-10 #2",
+        "phone1:Current Track: 05 JAN 2024 08:12",
+        "MV Sea Star",  # a real name still links a vessel across files
+    }
+    assert set(one.frame["vessel_id"]) & set(two.frame["vessel_id"]) == {"MV Sea Star"}
+    assert any("device defaults" in n for n in one.notes)

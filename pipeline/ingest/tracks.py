@@ -43,6 +43,7 @@ distances, so a track crossing the antimeridian is a short hop, never a trip aro
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -493,6 +494,17 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0][:160] if text else ""
 
 
+_MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
+#: GPX track and route names a device gives by default: a log or track word, or a bare
+#: date/number ('ACTIVE LOG #2', 'Current Track: 05 JAN 2024 08:12', 'Track 002', '03-OCT-10').
+_GPX_DEFAULT_NAME = re.compile(
+    r"\s*(?:(?:active\s*log|current\s*track|track\s*log|tracklog|track|trk|route|rte|"
+    r"unnamed|untitled|(?:gps|recorded|my)\s*track)\b)?[\s:/\-_.,#]*"
+    rf"(?:\d[\d\s:/\-_.,#tz]*(?:(?:{_MONTHS})[a-z]*[\d\s:/\-_.,#tz]*)?)?\s*",
+    re.IGNORECASE,
+)
+
+
 def _read_gpx(src: TrackSource, opened):
     """Every ``<trkpt>`` and ``<rtept>`` as a ping record, rows being the line of its tag."""
     from ._gpx import read_gpx_points
@@ -524,6 +536,17 @@ def _read_gpx(src: TrackSource, opened):
         stem + pts["kind"].map({"track": "track_", "route": "route_"}) + pts["owner"].astype("str")
     )
     vid = np.where(vid == "", fallback.to_numpy(dtype=object), vid)
+    # A device's default name ('ACTIVE LOG', 'Track 002', a date like '03-OCT-10') names no
+    # vessel: two phones' 'ACTIVE LOG' must not become one.  Such names are scoped by the file.
+    generic = pd.Series(vid, dtype=object).str.fullmatch(_GPX_DEFAULT_NAME).to_numpy(dtype=bool)
+    if generic.any():
+        seen = sorted(set(vid[generic]))
+        vid = np.where(generic, stem + vid.astype(str), vid).astype(object)
+        notes.append(
+            f"{name}: {len(seen)} track/route name(s) are device defaults, not vessel names "
+            f"({', '.join(repr(v) for v in seen[:3])}{', ...' if len(seen) > 3 else ''}): "
+            f"their ids start with the file's name ({stem!r}); set vessel_id to name the vessel"
+        )
     text = pts[["time", "lon", "lat"]].fillna("")  # an absent attribute or element: missing
     raw = pd.DataFrame({"vessel": vid, "time": text["time"], "x": text["lon"], "y": text["lat"]})
     rows = pts["line"].to_numpy(dtype="int64")
