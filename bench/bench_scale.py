@@ -160,8 +160,11 @@ if __name__ == "__main__":
 
 
 def n_buckets(n_pings: int) -> int:
-    """Vessel buckets: about two per partition, 4 to 256 (a bucket of pings is a task's input)."""
-    return int(np.clip(2 * np.ceil(n_pings / PARTITION_ROWS), 4, 256))
+    """Vessel buckets: about two per partition, at least 4 (as ``ingest.stream.n_buckets_for``).
+
+    A bucket holds about half a partition of pings at any input size.
+    """
+    return int(max(4, 2 * np.ceil(n_pings / PARTITION_ROWS)))
 
 
 def run_child(paths: list[Path], engine: str, workers: int, work: Path) -> dict:
@@ -283,7 +286,7 @@ def _write(rows: list[dict], small: int, large: int) -> None:
         rows,
         summary=summary,
         partition_rows=PARTITION_ROWS,
-        n_buckets="about two per partition of the input, 4 to 256 (as ingest.stream.n_buckets_for)",
+        n_buckets="about two per partition of the input, at least 4 (as ingest.stream.n_buckets_for)",
         resolution=RESOLUTION,
         memory_limit_per_worker=MEMORY_LIMIT,
         limit_gib=LIMIT_GIB,
