@@ -1146,7 +1146,7 @@ def _cell_totals(cells, vess, hours):
 
 def _check_hours(fx: np.ndarray, first: np.ndarray) -> None:
     """Raise if a cell's total time would not fit the fixed point (checked in floats)."""
-    top = np.add.reduceat(fx.astype("float64"), first).max() / _HOURS_FX
+    top = float(np.add.reduceat(fx.astype("float64"), first).max() / _HOURS_FX)
     if top > _MAX_CELL_HOURS:
         raise InputError(
             f"a cell totals {top!r} vessel-hours, more than the {_MAX_CELL_HOURS:g} a cell can"
