@@ -671,12 +671,41 @@ def _encounter_runs(pairs, names, min_hours, res) -> pd.DataFrame:
     )
 
 
+#: Grid points paired in one join (whole grid times): the join's temporaries are set by it.
+_PAIR_BLOCK_POINTS = 65_536
+#: Grid times (10 minutes each) per bin of the spilled points' histogram: an hour.
+_HIST_STEPS = 6
+
+
+def _pairs_in_blocks(g, plon, plat, vess, dist_m):
+    """:func:`_encounter_pairs` over blocks of whole grid times, ``_PAIR_BLOCK_POINTS`` or so.
+
+    Only points of one grid time pair, so the pairs are those of one join; the runs built
+    from them sort them, so their order does not matter.
+    """
+    n = g.size
+    if n <= _PAIR_BLOCK_POINTS:
+        return _encounter_pairs(g, plon, plat, vess, dist_m)
+    o = np.argsort(g, kind="stable")
+    g, plon, plat, vess = g[o], plon[o], plat[o], vess[o]
+    cuts = np.searchsorted(g, g[np.arange(_PAIR_BLOCK_POINTS, n, _PAIR_BLOCK_POINTS)], "left")
+    bounds = np.unique(np.r_[0, cuts, n])
+    found = [
+        _encounter_pairs(g[i:j], plon[i:j], plat[i:j], vess[i:j], dist_m)
+        for i, j in zip(bounds[:-1], bounds[1:], strict=True)
+    ]
+    return tuple(np.concatenate(x) for x in zip(*found, strict=True))
+
+
 class _EncounterPoints:
     """Grid points of slow vessels gathered chunk by chunk; paired a block of times at a time.
 
-    Up to ``max_points`` they stay in memory; beyond, they go to a Parquet file and the pairs
-    are found one block of grid times at a time (only points of one grid time can pair), so
-    memory is set by ``max_points``, not by the tracks.
+    Up to ``max_points`` they stay in memory; beyond, they go to a Parquet file (each
+    partition's points sorted by time, in small row groups) and are read back one block of
+    about ``max_points`` points of consecutive grid times at a time (only points of one grid
+    time can pair; the blocks are cut from an hourly count kept while adding, and a block
+    reads only the row groups whose times overlap it).  The pairs are searched
+    ``_PAIR_BLOCK_POINTS`` at a time, so memory is set by those sizes, not by the tracks.
     """
 
     def __init__(self, max_points: int, spill_dir=None) -> None:
@@ -687,12 +716,16 @@ class _EncounterPoints:
         self.writer: Any = None
         self.path: Any = None
         self._tmp: Any = None
+        self.hist: dict[int, int] = {}  # points per hour bin of grid times
 
     def add(self, pts) -> None:
         if pts[0].size == 0:
             return
         self.parts.append(pts)
         self.n += pts[0].size
+        bins, counts = np.unique(np.floor_divide(pts[0], _HIST_STEPS), return_counts=True)
+        for k, c in zip(bins.tolist(), counts.tolist(), strict=True):
+            self.hist[k] = self.hist.get(k, 0) + c
         if self.n > self.max_points or self.writer is not None:
             self._flush()
 
@@ -714,47 +747,75 @@ class _EncounterPoints:
             o = np.argsort(g, kind="stable")  # row-group statistics then skip most blocks
             self.writer.write_table(
                 pa.table({"g": g[o], "lon": lon[o], "lat": lat[o], "v": v[o]}),
-                row_group_size=65_536,
+                row_group_size=8_192,
             )
         self.parts = []
 
+    def _edges(self, per: int) -> np.ndarray:
+        """Grid-time edges of blocks of about ``max_points`` points, cut at multiples of ``per``."""
+        bins = np.array(sorted(self.hist), dtype="int64")
+        counts = np.array([self.hist[k] for k in bins.tolist()], dtype="int64")
+        unit = np.floor_divide(bins * _HIST_STEPS, per)  # the block unit (hour or day) of a bin
+        units, first = np.unique(unit, return_index=True)
+        per_unit = np.add.reduceat(counts, first)
+        edges = [int(units[0])]
+        size = 0
+        for u, c in zip(units.tolist(), per_unit.tolist(), strict=True):
+            if size and size + c > self.max_points:
+                edges.append(u)
+                size = 0
+            size += c
+        edges.append(int(units[-1]) + 1)
+        return np.asarray(edges, dtype="int64") * per
+
+    def _read(self, pf, a: int, b: int) -> tuple[np.ndarray, ...]:
+        """Return the spilled points with grid times in ``[a, b)``, a row group at a time."""
+        md = pf.metadata
+        parts = []
+        for r in range(md.num_row_groups):
+            st = md.row_group(r).column(0).statistics
+            if st is not None and st.has_min_max and (st.max < a or st.min >= b):
+                continue
+            t = pf.read_row_group(r, use_threads=False)
+            g = t.column("g").to_numpy()
+            keep = (g >= a) & (g < b)
+            if keep.any():
+                parts.append(tuple(t.column(c).to_numpy()[keep] for c in ("g", "lon", "lat", "v")))
+        if not parts:
+            return (np.empty(0, "int64"), np.empty(0), np.empty(0), np.empty(0, "int64"))
+        return tuple(np.concatenate(x) for x in zip(*parts, strict=True))
+
     def pairs(self, dist_m: float, memo=None, names=None):
+        by_day = memo is not None and names is not None
         if self.writer is None:
             if not self.parts:
                 return _encounter_pairs(*(np.empty(0, "int64"),) * 4, dist_m)
             g, lon, lat, v = (np.concatenate(x) for x in zip(*self.parts, strict=True))
             self.parts = []
-            if memo is not None and names is not None:
+            if by_day:
                 got = _pairs_by_day(g, lon, lat, v, dist_m, memo, np.asarray(names, dtype=object))
                 memo.flush()
                 return got
-            return _encounter_pairs(g, lon, lat, v, dist_m)
-        import pyarrow.dataset as ds
+            return _pairs_in_blocks(g, lon, lat, v, dist_m)
+        import pyarrow.parquet as pq
 
         self.writer.close()
-        data = ds.dataset(str(self.path), format="parquet")
-        gcol = data.to_table(columns=["g"]).column("g").to_numpy()
-        edges = np.unique(
-            np.quantile(gcol, np.linspace(0, 1, -(-gcol.size // self.max_points) + 1))
-        )
-        del gcol
-        edges = np.r_[edges[:-1], edges[-1] + 1].astype("int64")
-        by_day = memo is not None and names is not None
-        if by_day:  # blocks of whole days: each day's pairs are a part of the memo
-            per_day = _NS_PER_DAY // (_ENCOUNTER_STEP_MIN * 60 * 1_000_000_000)
-            edges = np.unique(np.r_[np.floor_divide(edges[:-1], per_day) * per_day, edges[-1]])
+        pf = pq.ParquetFile(self.path)
+        per_day = _NS_PER_DAY // (_ENCOUNTER_STEP_MIN * 60 * 1_000_000_000)
+        # blocks of whole days with a memo: each day's pairs are a part of it
+        edges = self._edges(per_day if by_day else _HIST_STEPS)
         found = []
-        for a, b in zip(edges[:-1], edges[1:], strict=True):
-            t = data.to_table(filter=(ds.field("g") >= int(a)) & (ds.field("g") < int(b)))
-            g, lon, lat, v = (t.column(c).to_numpy() for c in ("g", "lon", "lat", "v"))
+        for a, b in zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True):
+            g, lon, lat, v = self._read(pf, a, b)
             if by_day:
                 found.append(
                     _pairs_by_day(g, lon, lat, v, dist_m, memo, np.asarray(names, dtype=object))
                 )
             else:
-                found.append(_encounter_pairs(g, lon, lat, v, dist_m))
+                found.append(_pairs_in_blocks(g, lon, lat, v, dist_m))
         if by_day:
             memo.flush()
+        del pf
         self._tmp.cleanup()
         return tuple(np.concatenate(x) for x in zip(*found, strict=True))
 
