@@ -4,13 +4,19 @@ A seeded generator writes AIS pings for N vessels (2,000 pings a vessel about a 
 moving and slow spells, rare silences, every 50th vessel shadowed by a companion: the
 vessels of ``bench_memory.py``) as partitioned Parquet (one file of 2,500 vessels each,
 ``ais_<n>/part-00000.parquet``..., text columns as a raw feed holds them), streaming a block
-of 250 vessels at a time, plus a seizures CSV in the same sea.  Each measured run is a fresh child process that opens an engine, reads every
-track file into vessel buckets (:func:`~pipeline.ingest.stream.spill_tracks_partitioned`:
-the chunks and buckets as tasks, with the rejects accounting) and computes the transit
-features over the buckets (:func:`~pipeline.transit.transit_features`: groups of whole
-vessels as tasks).  Memory is the peak of the sum of the resident memory of the child and
-every process under it (scheduler thread, nannies, workers), sampled every 0.2 s, plus each
-worker's own high-water mark (VmHWM).
+of 250 vessels at a time, plus a seizures CSV in the same sea.
+
+Each measured run is a fresh child process that opens an engine, reads every track file
+into vessel buckets (:func:`~pipeline.ingest.stream.spill_tracks_partitioned`: the chunks
+and buckets as tasks, with the rejects accounting; a chunk writes one Arrow IPC file sorted
+by bucket, and the buckets are in proportion to the input, about half a partition each) and
+computes the transit features over the buckets (:func:`~pipeline.transit.transit_features`:
+groups of whole vessels as tasks, each sending per-cell totals in fixed point to the
+combine).  These are the functions a run calls; a run also hands ``transit_features`` the
+nightly memos of parts, which this benchmark does not (see the README).  Memory is the peak
+of the sum of the resident memory of the child and every process under it (scheduler
+thread, nannies, workers), sampled every 0.2 s, plus each worker's own high-water mark
+(VmHWM).
 
     .venv/bin/python bench/bench_scale.py [--quick] [--sizes 1e7 1e8] [--data DIR]
 
@@ -160,8 +166,11 @@ if __name__ == "__main__":
 
 
 def n_buckets(n_pings: int) -> int:
-    """Vessel buckets: about two per partition, 4 to 256 (a bucket of pings is a task's input)."""
-    return int(np.clip(2 * np.ceil(n_pings / PARTITION_ROWS), 4, 256))
+    """Vessel buckets: about two per partition, at least 4 (as ``ingest.stream.n_buckets_for``).
+
+    A bucket holds about half a partition of pings at any input size.
+    """
+    return int(max(4, 2 * np.ceil(n_pings / PARTITION_ROWS)))
 
 
 def run_child(paths: list[Path], engine: str, workers: int, work: Path) -> dict:
@@ -283,7 +292,7 @@ def _write(rows: list[dict], small: int, large: int) -> None:
         rows,
         summary=summary,
         partition_rows=PARTITION_ROWS,
-        n_buckets="about two per partition of the input, 4 to 256 (as ingest.stream.n_buckets_for)",
+        n_buckets="about two per partition of the input, at least 4 (as ingest.stream.n_buckets_for)",
         resolution=RESOLUTION,
         memory_limit_per_worker=MEMORY_LIMIT,
         limit_gib=LIMIT_GIB,

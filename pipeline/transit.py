@@ -35,6 +35,13 @@ order; encounter pairs are found per UTC day of the grid times.  A block's or a 
 depends on its own inputs alone, so a run given memos (:class:`pipeline.runner.cache.PartMemo`)
 takes every block and day whose inputs did not change from them and computes the rest: a new
 day of pings recomputes about two days per vessel, with the bits of a full pass.
+
+Combining partitions (issue 16): a block's time per cell is rounded once to fixed point
+(``_HOURS_FX``, 2**-32 h) and a cell's ``vessel_hours`` is the integer sum of its blocks' times,
+so sums are exact and independent of the order of partitions and engines; ``distinct_vessels``
+adds up across partitions because a vessel lies in one.  Without a memo each partition
+reduces its pings to these per-cell totals before they leave it, so the combine holds one row
+per cell, not per (vessel-day, cell): its memory is set by the area, not by the tracks.
 """
 
 from __future__ import annotations
@@ -96,6 +103,12 @@ _PIECES_PER_EDGE = 4
 _BISECT_STEPS = 5
 _ENCOUNTER_STEP_MIN = 10
 _CHUNK_PINGS = 1_000_000
+#: Hours are summed per cell in fixed point, in units of 2**-32 h (under a microsecond):
+#: integer sums are exact, so a cell's total is the same bits whatever the partitions and
+#: their order.  A cell holds up to 2**31 hours (245,000 vessel-years) in an int64.
+_HOURS_FX = 2**32
+#: The most hours a cell may total (int64 fixed point, with a margin).
+_MAX_CELL_HOURS = 2.0**30
 
 
 FEATURE_COLUMNS = (
@@ -658,12 +671,41 @@ def _encounter_runs(pairs, names, min_hours, res) -> pd.DataFrame:
     )
 
 
+#: Grid points paired in one join (whole grid times): the join's temporaries are set by it.
+_PAIR_BLOCK_POINTS = 65_536
+#: Grid times (10 minutes each) per bin of the spilled points' histogram: an hour.
+_HIST_STEPS = 6
+
+
+def _pairs_in_blocks(g, plon, plat, vess, dist_m):
+    """:func:`_encounter_pairs` over blocks of whole grid times, ``_PAIR_BLOCK_POINTS`` or so.
+
+    Only points of one grid time pair, so the pairs are those of one join; the runs built
+    from them sort them, so their order does not matter.
+    """
+    n = g.size
+    if n <= _PAIR_BLOCK_POINTS:
+        return _encounter_pairs(g, plon, plat, vess, dist_m)
+    o = np.argsort(g, kind="stable")
+    g, plon, plat, vess = g[o], plon[o], plat[o], vess[o]
+    cuts = np.searchsorted(g, g[np.arange(_PAIR_BLOCK_POINTS, n, _PAIR_BLOCK_POINTS)], "left")
+    bounds = np.unique(np.r_[0, cuts, n])
+    found = [
+        _encounter_pairs(g[i:j], plon[i:j], plat[i:j], vess[i:j], dist_m)
+        for i, j in zip(bounds[:-1], bounds[1:], strict=True)
+    ]
+    return tuple(np.concatenate(x) for x in zip(*found, strict=True))
+
+
 class _EncounterPoints:
     """Grid points of slow vessels gathered chunk by chunk; paired a block of times at a time.
 
-    Up to ``max_points`` they stay in memory; beyond, they go to a Parquet file and the pairs
-    are found one block of grid times at a time (only points of one grid time can pair), so
-    memory is set by ``max_points``, not by the tracks.
+    Up to ``max_points`` they stay in memory; beyond, they go to a Parquet file (each
+    partition's points sorted by time, in small row groups) and are read back one block of
+    about ``max_points`` points of consecutive grid times at a time (only points of one grid
+    time can pair; the blocks are cut from an hourly count kept while adding, and a block
+    reads only the row groups whose times overlap it).  The pairs are searched
+    ``_PAIR_BLOCK_POINTS`` at a time, so memory is set by those sizes, not by the tracks.
     """
 
     def __init__(self, max_points: int, spill_dir=None) -> None:
@@ -674,12 +716,16 @@ class _EncounterPoints:
         self.writer: Any = None
         self.path: Any = None
         self._tmp: Any = None
+        self.hist: dict[int, int] = {}  # points per hour bin of grid times
 
     def add(self, pts) -> None:
         if pts[0].size == 0:
             return
         self.parts.append(pts)
         self.n += pts[0].size
+        bins, counts = np.unique(np.floor_divide(pts[0], _HIST_STEPS), return_counts=True)
+        for k, c in zip(bins.tolist(), counts.tolist(), strict=True):
+            self.hist[k] = self.hist.get(k, 0) + c
         if self.n > self.max_points or self.writer is not None:
             self._flush()
 
@@ -701,47 +747,75 @@ class _EncounterPoints:
             o = np.argsort(g, kind="stable")  # row-group statistics then skip most blocks
             self.writer.write_table(
                 pa.table({"g": g[o], "lon": lon[o], "lat": lat[o], "v": v[o]}),
-                row_group_size=65_536,
+                row_group_size=8_192,
             )
         self.parts = []
 
+    def _edges(self, per: int) -> np.ndarray:
+        """Grid-time edges of blocks of about ``max_points`` points, cut at multiples of ``per``."""
+        bins = np.array(sorted(self.hist), dtype="int64")
+        counts = np.array([self.hist[k] for k in bins.tolist()], dtype="int64")
+        unit = np.floor_divide(bins * _HIST_STEPS, per)  # the block unit (hour or day) of a bin
+        units, first = np.unique(unit, return_index=True)
+        per_unit = np.add.reduceat(counts, first)
+        edges = [int(units[0])]
+        size = 0
+        for u, c in zip(units.tolist(), per_unit.tolist(), strict=True):
+            if size and size + c > self.max_points:
+                edges.append(u)
+                size = 0
+            size += c
+        edges.append(int(units[-1]) + 1)
+        return np.asarray(edges, dtype="int64") * per
+
+    def _read(self, pf, a: int, b: int) -> tuple[np.ndarray, ...]:
+        """Return the spilled points with grid times in ``[a, b)``, a row group at a time."""
+        md = pf.metadata
+        parts = []
+        for r in range(md.num_row_groups):
+            st = md.row_group(r).column(0).statistics
+            if st is not None and st.has_min_max and (st.max < a or st.min >= b):
+                continue
+            t = pf.read_row_group(r, use_threads=False)
+            g = t.column("g").to_numpy()
+            keep = (g >= a) & (g < b)
+            if keep.any():
+                parts.append(tuple(t.column(c).to_numpy()[keep] for c in ("g", "lon", "lat", "v")))
+        if not parts:
+            return (np.empty(0, "int64"), np.empty(0), np.empty(0), np.empty(0, "int64"))
+        return tuple(np.concatenate(x) for x in zip(*parts, strict=True))
+
     def pairs(self, dist_m: float, memo=None, names=None):
+        by_day = memo is not None and names is not None
         if self.writer is None:
             if not self.parts:
                 return _encounter_pairs(*(np.empty(0, "int64"),) * 4, dist_m)
             g, lon, lat, v = (np.concatenate(x) for x in zip(*self.parts, strict=True))
             self.parts = []
-            if memo is not None and names is not None:
+            if by_day:
                 got = _pairs_by_day(g, lon, lat, v, dist_m, memo, np.asarray(names, dtype=object))
                 memo.flush()
                 return got
-            return _encounter_pairs(g, lon, lat, v, dist_m)
-        import pyarrow.dataset as ds
+            return _pairs_in_blocks(g, lon, lat, v, dist_m)
+        import pyarrow.parquet as pq
 
         self.writer.close()
-        data = ds.dataset(str(self.path), format="parquet")
-        gcol = data.to_table(columns=["g"]).column("g").to_numpy()
-        edges = np.unique(
-            np.quantile(gcol, np.linspace(0, 1, -(-gcol.size // self.max_points) + 1))
-        )
-        del gcol
-        edges = np.r_[edges[:-1], edges[-1] + 1].astype("int64")
-        by_day = memo is not None and names is not None
-        if by_day:  # blocks of whole days: each day's pairs are a part of the memo
-            per_day = _NS_PER_DAY // (_ENCOUNTER_STEP_MIN * 60 * 1_000_000_000)
-            edges = np.unique(np.r_[np.floor_divide(edges[:-1], per_day) * per_day, edges[-1]])
+        pf = pq.ParquetFile(self.path)
+        per_day = _NS_PER_DAY // (_ENCOUNTER_STEP_MIN * 60 * 1_000_000_000)
+        # blocks of whole days with a memo: each day's pairs are a part of it
+        edges = self._edges(per_day if by_day else _HIST_STEPS)
         found = []
-        for a, b in zip(edges[:-1], edges[1:], strict=True):
-            t = data.to_table(filter=(ds.field("g") >= int(a)) & (ds.field("g") < int(b)))
-            g, lon, lat, v = (t.column(c).to_numpy() for c in ("g", "lon", "lat", "v"))
+        for a, b in zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True):
+            g, lon, lat, v = self._read(pf, a, b)
             if by_day:
                 found.append(
                     _pairs_by_day(g, lon, lat, v, dist_m, memo, np.asarray(names, dtype=object))
                 )
             else:
-                found.append(_encounter_pairs(g, lon, lat, v, dist_m))
+                found.append(_pairs_in_blocks(g, lon, lat, v, dist_m))
         if by_day:
             memo.flush()
+        del pf
         self._tmp.cleanup()
         return tuple(np.concatenate(x) for x in zip(*found, strict=True))
 
@@ -897,7 +971,7 @@ def transit_features(
         max_speed_kn=max_speed_kn,
     )
     if memo is not None:
-        params = dataclasses.replace(params, known=memo.known())
+        params = dataclasses.replace(params, known=memo.known(), per_cell=False)
     if isinstance(pings, pd.DataFrame):
         names = None
         max_points = max(len(pings), 1)
@@ -913,6 +987,7 @@ def transit_features(
         parts = engine.map(_store_partition, pings.bucket_groups(chunk_rows), names, params)
     blocks: list[list[np.ndarray]] = [[], [], []]
     new: list[list[np.ndarray]] = [[], [], []]
+    totals = _CellTotals()
     gap_parts, loiter_parts = [], []
     points = _EncounterPoints(max_points, spill_dir)
     n = dropped = 0
@@ -927,6 +1002,7 @@ def transit_features(
             acc.extend(got)
         for acc, got in zip(new, (part.new_hash, part.new_cells, part.new_hours), strict=True):
             acc.extend(got)
+        totals.add(part.cells)
         gap_parts.extend(part.gaps)
         loiter_parts.extend(part.loiter)
         for pts in part.points:
@@ -936,7 +1012,8 @@ def transit_features(
         notes.append(f"{dropped} ping(s) dropped as position jumps (> {max_speed_kn} kn both ways)")
     if names is not None:
         vessel_names = names
-    pair_cells, pair_vess, pair_hours = _block_hours(blocks, new, memo)
+    if not params.per_cell:  # the blocks' rows, with the memo's, to per-cell totals here
+        totals.add(_cell_totals(*_block_hours(blocks, new, memo)))
     enc = _encounter_runs(
         points.pairs(encounter_distance_m, pairs_memo, vessel_names),
         vessel_names,
@@ -955,9 +1032,7 @@ def transit_features(
         [START_TIME, EVENT_TYPE, VESSEL_ID], kind="stable", ignore_index=True
     )
     features = _features_table(
-        pair_cells,
-        pair_vess,
-        pair_hours,
+        totals.result(),
         gaps,
         loiter,
         enc,
@@ -989,14 +1064,18 @@ class _PartParams:
     max_speed_kn: float
     #: Hashes of the day blocks a memo holds (their time is not computed again).
     known: frozenset[str] = frozenset()
+    #: Reduce the time to per-cell totals in the partition (no memo to keep the blocks for).
+    per_cell: bool = True
 
 
 @dataclass
 class _Partial:
     """What one partition of whole vessels gives: the map side of :func:`transit_features`.
 
-    Time per cell comes per block (one vessel's UTC day): every block's hash, vessel code and
-    day, and the (cell, hours) rows of the blocks computed here (``new_*``, by block hash).
+    Time per cell comes per block (one vessel's UTC day).  Without a memo
+    (``_PartParams.per_cell``) the partition's per-cell totals (``cells``); with one, every
+    block's hash, vessel code and day, and the (cell, hours) rows of the blocks computed
+    here (``new_*``, by block hash), for the combine to join with the memo's.
     """
 
     names: np.ndarray
@@ -1011,6 +1090,7 @@ class _Partial:
     gaps: list[pd.DataFrame] = field(default_factory=list)
     loiter: list[pd.DataFrame] = field(default_factory=list)
     points: list[tuple[np.ndarray, ...]] = field(default_factory=list)
+    cells: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
 
 def _store_partition(group, names: np.ndarray, p: _PartParams) -> _Partial:
@@ -1030,6 +1110,7 @@ def _transit_partition(part: pd.DataFrame, names, p: _PartParams) -> _Partial:
     """
     tr = _prepare(part, p.max_speed_kn, names)
     out = _Partial(tr.names, int(tr.code.size), int(tr.dropped_spikes))
+    rows: list[list[np.ndarray]] = [[], [], []]  # (cell, vessel, hours) of every block here
     bounds = _chunk_bounds(tr.code, _CHUNK_PINGS)
     for a, b in zip(bounds[:-1], bounds[1:], strict=True):
         sl = slice(a, b)
@@ -1055,13 +1136,17 @@ def _transit_partition(part: pd.DataFrame, names, p: _PartParams) -> _Partial:
         )
         del xyz
         b, c, h = _group_block_cell(cells, blk, hrs)
-        out.block_hash.append(hashes)
-        out.block_vess.append(code[starts])
-        out.block_day.append(days)
-        out.new_hash.append(hashes[b])
-        out.new_cells.append(c)
-        out.new_hours.append(h)
         del cells, blk, hrs
+        if p.per_cell:
+            for acc, got in zip(rows, (c, code[starts][b], h), strict=True):
+                acc.append(got)
+        else:
+            out.block_hash.append(hashes)
+            out.block_vess.append(code[starts])
+            out.block_day.append(days)
+            out.new_hash.append(hashes[b])
+            out.new_cells.append(c)
+            out.new_hours.append(h)
         out.gaps.append(
             _gap_events(tr, sl, same, hours, kn, p.gap_hours, p.gap_min_speed_kn, p.resolution)
         )
@@ -1090,14 +1175,79 @@ def _transit_partition(part: pd.DataFrame, names, p: _PartParams) -> _Partial:
                 p.max_speed_kn,
             )
         )
+    if p.per_cell:
+        out.cells = _cell_totals(
+            *(
+                np.concatenate(x) if x else np.empty(0, d)
+                for x, d in zip(rows, _ROW_DTYPES, strict=True)
+            )
+        )
     return out
 
 
-def _block_hours(blocks, new, memo):
-    """Hours per (cell, vessel) from the day blocks: computed here or taken from the memo.
+_ROW_DTYPES = ("uint64", "int64", "float64")
 
-    A (cell, vessel) sum adds the vessel's day sums in day order, so it depends on the
-    vessel's blocks alone, however the vessels were split into partitions or chunks.
+
+def _cell_totals(cells, vess, hours):
+    """Per-cell totals of (block, cell) rows: (cell, fixed-point hours, distinct vessels).
+
+    Each row is one block's (one vessel's day) time in a cell, rounded once to units of
+    ``1 / _HOURS_FX`` hour; the totals are integer sums, exact in any order.
+    """
+    if cells.size == 0:
+        return np.empty(0, "uint64"), np.empty(0, "int64"), np.empty(0, "int64")
+    fx = np.rint(hours * _HOURS_FX).astype("int64")
+    o = np.lexsort((vess, cells))
+    cells, vess, fx = cells[o], vess[o], fx[o]
+    first = np.flatnonzero(np.r_[True, cells[1:] != cells[:-1]])
+    pair = np.r_[True, (cells[1:] != cells[:-1]) | (vess[1:] != vess[:-1])].astype("int64")
+    _check_hours(fx, first)
+    return cells[first], np.add.reduceat(fx, first), np.add.reduceat(pair, first)
+
+
+def _check_hours(fx: np.ndarray, first: np.ndarray) -> None:
+    """Raise if a cell's total time would not fit the fixed point (checked in floats)."""
+    top = float(np.add.reduceat(fx.astype("float64"), first).max() / _HOURS_FX)
+    if top > _MAX_CELL_HOURS:
+        raise InputError(
+            f"a cell totals {top!r} vessel-hours, more than the {_MAX_CELL_HOURS:g} a cell can"
+            " hold; use a finer area.resolution"
+        )
+
+
+class _CellTotals:
+    """Per-cell totals folded partition by partition: memory set by the cells, not the tracks."""
+
+    def __init__(self) -> None:
+        self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.rows = 0
+        self.cells = 0
+
+    def add(self, part: tuple[np.ndarray, np.ndarray, np.ndarray] | None) -> None:
+        if part is None or part[0].size == 0:
+            return
+        self.parts.append(part)
+        self.rows += part[0].size
+        if self.rows > 4 * max(self.cells, 65_536):  # fold: integer sums, any order
+            self.parts = [self.result()]
+            self.rows = self.cells = self.parts[0][0].size
+
+    def result(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if not self.parts:
+            return np.empty(0, "uint64"), np.empty(0, "int64"), np.empty(0, "int64")
+        cells, fx, nv = (np.concatenate(x) for x in zip(*self.parts, strict=True))
+        o = np.argsort(cells, kind="stable")
+        cells, fx, nv = cells[o], fx[o], nv[o]
+        first = np.flatnonzero(np.r_[True, cells[1:] != cells[:-1]])
+        out = cells[first], np.add.reduceat(fx, first), np.add.reduceat(nv, first)
+        _check_hours(fx, first)
+        return out
+
+
+def _block_hours(blocks, new, memo):
+    """(cell, vessel, hours) rows of every day block: computed here or taken from the memo.
+
+    The memo is replaced by this run's blocks (rows in block order).
     """
     b_hash, b_vess, b_day = (
         np.concatenate(x) if x else np.empty(0, dtype=d)
@@ -1129,14 +1279,7 @@ def _block_hours(blocks, new, memo):
     which, cells, hours, all_hash = which[order], cells[order], hours[order], all_hash[order]
     if memo is not None:
         memo.save(all_hash, {"cell": cells, "hours": hours})
-    vess, day = b_vess[which], b_day[which]
-    o = np.lexsort((day, vess, cells))
-    cells, vess, hours = cells[o], vess[o], hours[o]
-    if cells.size == 0:
-        return cells, vess, hours
-    first = np.r_[True, (cells[1:] != cells[:-1]) | (vess[1:] != vess[:-1])]
-    pair = np.cumsum(first) - 1
-    return cells[first], vess[first], np.bincount(pair, weights=hours)
+    return cells, b_vess[which], hours
 
 
 def _chunk_bounds(code: np.ndarray, size: int) -> list[int]:
@@ -1167,11 +1310,8 @@ def _concat_events(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def _features_table(pair_cells, pair_vess, pair_hours, gaps, loiter, enc, resolution):
-    # Per-cell sums add the (cell, vessel) pairs in (cell, vessel) order, so the result is
-    # the same however the vessels were split into chunks or partitions.
-    order = np.lexsort((pair_vess, pair_cells))
-    pair_cells, pair_hours = pair_cells[order], pair_hours[order]
+def _features_table(totals, gaps, loiter, enc, resolution):
+    time_cells, fx, nv = totals
     gap_cells = np.empty(0, "uint64")
     if len(gaps):
         c0 = points_to_cells(gaps[START_LON].to_numpy(), gaps[START_LAT].to_numpy(), resolution)
@@ -1179,7 +1319,7 @@ def _features_table(pair_cells, pair_vess, pair_hours, gaps, loiter, enc, resolu
         gap_cells = np.concatenate([c0, c1[c1 != c0]])
     loit_cells = loiter[CELL].to_numpy(dtype="uint64")
     enc_cells = enc[CELL].to_numpy(dtype="uint64")
-    all_cells = np.unique(np.concatenate([pair_cells, gap_cells, loit_cells, enc_cells]))
+    all_cells = np.unique(np.concatenate([time_cells, gap_cells, loit_cells, enc_cells]))
     idx = pd.Index(all_cells)
 
     def count(c, w=None):
@@ -1190,10 +1330,17 @@ def _features_table(pair_cells, pair_vess, pair_hours, gaps, loiter, enc, resolu
     return pd.DataFrame(
         {
             CELL: all_cells.astype("uint64"),
-            VESSEL_HOURS: count(pair_cells, pair_hours),
-            DISTINCT_VESSELS: count(pair_cells),
+            VESSEL_HOURS: _spread(idx, time_cells, fx, all_cells.size) / _HOURS_FX,
+            DISTINCT_VESSELS: _spread(idx, time_cells, nv, all_cells.size).astype("float64"),
             GAP_EVENTS: count(gap_cells),
             LOITER_EVENTS: count(loit_cells),
             ENCOUNTER_EVENTS: count(enc_cells),
         }
     )
+
+
+def _spread(idx: pd.Index, cells: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Integer ``values`` of distinct ``cells`` placed at their rows of ``idx`` (0 elsewhere)."""
+    out = np.zeros(n, dtype="int64")
+    out[idx.get_indexer(cells)] = values
+    return out

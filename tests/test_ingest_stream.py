@@ -176,6 +176,51 @@ def test_store_frames_hold_whole_vessels_and_match_the_table(tmp_path):
     assert not root.exists()
 
 
+def test_a_chunk_writes_one_candidate_file_whatever_the_buckets(tmp_path, monkeypatch):
+    """The shuffle's files grow as the chunks, not as chunks x buckets; a bucket check task
+    takes consecutive buckets of about a chunk of records; nothing is left behind."""
+    import pipeline.ingest.stream as stream
+
+    src = _write_ais(tmp_path / "ais.csv", 40, 150)  # 6,000 pings
+    feed = pd.read_csv(src, dtype=str).sort_values("timestamp", kind="stable")
+    feed.to_csv(src, index=False)  # a feed in time order: every chunk has every vessel
+    seen: list = []
+    groups: list = []
+    real_groups = stream._bucket_groups
+
+    def spy(chunks, max_rows):
+        got = real_groups(chunks, max_rows)
+        seen.extend(chunks)
+        groups.extend(got)
+        return got
+
+    monkeypatch.setattr(stream, "_bucket_groups", spy)
+    spill = spill_tracks(src, tmp_path / "spill", chunk_rows=1000, n_buckets=64)
+    assert spill.n_accepted == 6000 and len(spill.buckets) > 20
+    n_chunks = len(spill.reject_parts)  # a part of rejects per chunk
+    assert n_chunks >= 3 and len(seen) == n_chunks == len({c.path for c in seen})
+    assert all(len(c.keys) > 20 for c in seen)  # one file per chunk, holding many buckets
+    assert not list((tmp_path / "spill").glob("candidates-*"))
+    rows: dict[int, int] = {}
+    for c in seen:
+        for k, n in zip(c.keys.tolist(), c.rows.tolist(), strict=True):
+            rows[k] = rows.get(k, 0) + n
+    assert sum(rows.values()) == 6000
+    totals = [sum(rows[k] for k, _ in g) for g in groups]
+    assert [k for g in groups for k, _ in g] == sorted(rows)  # every bucket once, in order
+    assert all(t <= 1000 for t in totals) and len(groups) <= 6000 // 500
+    for g, nxt in zip(groups[:-1], groups[1:], strict=True):  # a group is full before the next
+        assert sum(rows[k] for k, _ in g) + rows[nxt[0][0]] > 1000
+
+
+def test_buckets_grow_with_the_input_without_a_cap():
+    from pipeline.ingest.stream import n_buckets_for
+
+    assert n_buckets_for(0, 250_000) == 4
+    assert n_buckets_for(60 * 10**7, 250_000) == 80
+    assert n_buckets_for(60 * 10**8, 250_000) == 800  # was capped at 256: 390,000 pings a bucket
+
+
 def test_chunk_rows_option_is_strict():
     from pydantic import ValidationError
 

@@ -428,3 +428,57 @@ def test_gap_with_unknown_sog_uses_the_speed_before_it():
     )
     ev = transit_features(pd.concat([moving, moored], ignore_index=True), 6).events
     assert list(ev["event_type"]) == ["gap"] and list(ev[VESSEL_ID]) == ["a"]
+
+
+def _store_of(pings: pd.DataFrame, folder, n_buckets: int, chunk_rows: int):
+    """The pings as a run's spill on disk (:class:`PingStore`) read ``chunk_rows`` at a time."""
+    from pipeline.ingest.stream import PingStore, spill_tracks
+
+    folder.mkdir(parents=True, exist_ok=True)
+    csv = folder / "ais.csv"
+    out = pings.assign(time=pings[TIME].dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+    out.drop(columns=[COG]).to_csv(csv, index=False)
+    spill = spill_tracks(csv, folder / "spill", chunk_rows=97, n_buckets=n_buckets)
+    return PingStore([spill], chunk_rows=chunk_rows)
+
+
+def test_partitions_and_memo_give_the_same_bits(tmp_path, monkeypatch):
+    """Per-cell totals are exact integer sums: any partitioning, with or without a memo of the
+    day blocks, publishes the same bits, and the hours are whole units of 2**-32 h.  Grid
+    points of slow vessels spilled and paired a few at a time give the same encounters."""
+    import pipeline.transit as transit
+    from pipeline.runner.cache import PartMemo
+
+    pings = pd.concat(
+        [
+            *(
+                track(f"v{k}", 37 * k, 3.0 + 0.05 * k, 42.0, 30 * k, 4 + k, 4 + k, 1900, step_min=7)
+                for k in range(9)
+            ),
+            track("s1", 1300, 3.2, 42.2, 90, 0.5, 0.5, 400, step_min=5),
+            track("s2", 1300, 3.2, 42.2 + 0.002, 90, 0.5, 0.5, 400, step_min=5),
+        ],
+        ignore_index=True,
+    )
+    ref = transit_features(pings, 7)
+    assert ref.features[ENCOUNTER_EVENTS].sum() == 1
+    monkeypatch.setattr(transit, "_PAIR_BLOCK_POINTS", 5)
+    for n_buckets, chunk_rows in [(1, 10**6), (5, 60), (11, 1)]:
+        store = _store_of(pings, tmp_path / f"{n_buckets}-{chunk_rows}", n_buckets, chunk_rows)
+        assert len(store.bucket_groups(chunk_rows)) == min(n_buckets, len(store.files))
+        for memo in (None, PartMemo(None, "hours", None)):
+            got = transit_features(store, 7, memo=memo)
+            pd.testing.assert_frame_equal(got.features, ref.features, check_exact=True)
+            pd.testing.assert_frame_equal(got.events, ref.events, check_exact=True)
+    hours = ref.features[VESSEL_HOURS].to_numpy()
+    assert hours.sum() > 100 and (hours * 2**32 == np.round(hours * 2**32)).all()
+    assert ref.features[DISTINCT_VESSELS].max() >= 2
+
+
+def test_a_cell_beyond_the_fixed_point_range_is_refused(monkeypatch):
+    import pipeline.transit as transit
+
+    monkeypatch.setattr(transit, "_MAX_CELL_HOURS", 0.5)
+    pings = make_pings("a", [0, 60], [3.0, 3.0001], [42.0, 42.0], 0.1)
+    with pytest.raises(InputError, match=r"a cell totals 1\.0 vessel-hours, more than the 0\.5"):
+        transit_features(pings, 5)

@@ -13,12 +13,17 @@ is still accounted for exactly as :func:`read_tracks` accounts for it:
    Parquet file is read in record batches.  Other formats (GPX, vector layers, GeoParquet, a
    UTF-16 CSV) are read whole by :func:`read_tracks` and spilled.
 2. **Row-local rules** (:func:`~pipeline.ingest.tracks.check_ping_rows`) run on each chunk;
-   their rejects go to a spill file of that chunk.  The records that pass are written to
-   *buckets*: Parquet files partitioned by a hash of the vessel id, so each vessel lies in one
-   bucket.
+   their rejects go to a spill file of that chunk.  The records that pass go to *buckets* by
+   a hash of the vessel id, so each vessel lies in one bucket: a chunk writes one Arrow IPC
+   file of its records sorted by bucket, a record batch per bucket (so the files of a file's
+   spill grow as its chunks, not as chunks x buckets), and a bucket reads its batch of every
+   chunk.  Buckets are in proportion to the input (:func:`n_buckets_for`: about half a chunk
+   of records each), so a bucket -- the input of a per-vessel check and of a transit
+   partition -- is as large at 1e8 records as at 1e7.
 3. **Per-vessel rules** (:func:`~pipeline.ingest.tracks.check_ping_vessels`: untimed pings of
-   timed tracks, the area, duplicates, impossible speeds) run bucket by bucket; the accepted
-   pings of a bucket are written sorted by vessel and time.
+   timed tracks, the area, duplicates, impossible speeds) run bucket by bucket (consecutive
+   buckets of about a chunk of records in one task); the accepted pings of a bucket are
+   written sorted by vessel and time.
 
 The result is a :class:`PingStore`: the accepted pings of every track file, readable as frames
 of whole vessels (:meth:`PingStore.frames`), merged in global vessel order for the export
@@ -156,9 +161,13 @@ def estimate_records(path: str | Path) -> int:
 
 
 def n_buckets_for(total_bytes: int, chunk_rows: int) -> int:
-    """Return a number of vessel buckets: about two per chunk of the inputs (4 to 256)."""
+    """Return a number of vessel buckets: about two per chunk of the inputs (at least 4).
+
+    No upper bound: a bucket is about half a chunk of records whatever the input's size
+    (a chunk writes one file however many buckets there are).
+    """
     rows = total_bytes / 60.0  # an AIS CSV line is 60-100 bytes
-    return int(np.clip(2 * np.ceil(rows / max(chunk_rows, 1)), 4, 256))
+    return int(max(4, 2 * np.ceil(rows / max(chunk_rows, 1))))
 
 
 def _bucket_of(vessels: np.ndarray, n_buckets: int) -> np.ndarray:
@@ -172,29 +181,96 @@ def _table(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
 
 
-class _Writers:
-    """One Parquet writer per key, opened on first use."""
+@dataclass
+class _ChunkFile:
+    """The candidates of one chunk: an Arrow IPC file, its record batches by bucket."""
 
-    def __init__(self, folder: Path, stem: str, schema: pa.Schema) -> None:
-        self.folder, self.stem, self.schema = folder, stem, schema
-        self.open: dict[int, pq.ParquetWriter] = {}
-        self.paths: dict[int, Path] = {}
-        self.rows: dict[int, int] = {}
+    path: Path | None
+    keys: np.ndarray  # bucket keys, ascending
+    batches: np.ndarray  # first record batch of each key, and (last element) the batch count
+    rows: np.ndarray  # records of each key
+
+
+class _ChunkCandidates:
+    """Writes a chunk's candidates, sorted by bucket, to one Arrow IPC file (lz4)."""
+
+    def __init__(self, folder: Path, k: int) -> None:
+        self.path = folder / f"candidates-{k:05d}.arrow"
+        self.writer: Any = None
+        self.keys: list[int] = []
+        self.batches: list[int] = [0]
+        self.rows: list[int] = []
 
     def write(self, key: int, frame: pd.DataFrame) -> None:
         if not len(frame):
             return
-        if key not in self.open:
-            self.paths[key] = self.folder / f"{self.stem}-{key:05d}.parquet"
-            self.open[key] = pq.ParquetWriter(self.paths[key], self.schema)
-            self.rows[key] = 0
-        self.open[key].write_table(_table(frame, self.schema), row_group_size=_ROW_GROUP)
-        self.rows[key] += len(frame)
+        if self.keys and key <= self.keys[-1]:
+            raise ValueError(f"bucket {key!r} written after bucket {self.keys[-1]!r}")
+        if self.writer is None:
+            opts = pa.ipc.IpcWriteOptions(compression="lz4")
+            self.writer = pa.ipc.new_file(str(self.path), _CANDIDATE_SCHEMA, options=opts)
+        batches = _table(frame, _CANDIDATE_SCHEMA).to_batches()
+        for b in batches:
+            self.writer.write_batch(b)
+        self.keys.append(key)
+        self.batches.append(self.batches[-1] + len(batches))
+        self.rows.append(len(frame))
 
-    def close(self) -> None:
-        for w in self.open.values():
-            w.close()
-        self.open.clear()
+    def close(self) -> _ChunkFile:
+        if self.writer is not None:
+            self.writer.close()
+        return _ChunkFile(
+            self.path if self.writer is not None else None,
+            np.asarray(self.keys, dtype="int64"),
+            np.asarray(self.batches, dtype="int64"),
+            np.asarray(self.rows, dtype="int64"),
+        )
+
+
+def _bucket_slices(chunks: Sequence[_ChunkFile]) -> dict[int, list[tuple[Path, int, int]]]:
+    """Where each bucket's candidates are: (chunk file, first batch, end batch), chunk order."""
+    out: dict[int, list[tuple[Path, int, int]]] = {}
+    for c in chunks:
+        if c.path is None:
+            continue
+        for j, key in enumerate(c.keys.tolist()):
+            out.setdefault(key, []).append((c.path, int(c.batches[j]), int(c.batches[j + 1])))
+    return dict(sorted(out.items()))
+
+
+def _bucket_groups(
+    chunks: Sequence[_ChunkFile], max_rows: int
+) -> list[list[tuple[int, list[tuple[Path, int, int]]]]]:
+    """Consecutive buckets of a file, about ``max_rows`` candidates a group (one task each)."""
+    rows: dict[int, int] = {}
+    for c in chunks:
+        for key, n in zip(c.keys.tolist(), c.rows.tolist(), strict=True):
+            rows[key] = rows.get(key, 0) + n
+    groups: list[list[tuple[int, list[tuple[Path, int, int]]]]] = []
+    size = 0
+    for key, slices in _bucket_slices(chunks).items():
+        if not groups or size + rows[key] > max_rows:
+            groups.append([])
+            size = 0
+        groups[-1].append((key, slices))
+        size += rows[key]
+    return groups
+
+
+def _read_candidates(slices: Sequence[tuple[Path, int, int]]) -> pa.Table:
+    """Return one bucket's candidates: its record batches of every chunk file, in order."""
+    batches: list[pa.RecordBatch] = []
+    for path, b0, b1 in slices:
+        with pa.memory_map(str(path)) as source:
+            reader = pa.ipc.open_file(source)
+            batches.extend(reader.get_batch(j) for j in range(b0, b1))
+    return pa.Table.from_batches(batches, schema=_CANDIDATE_SCHEMA)
+
+
+def _remove_candidates(chunks: Sequence[_ChunkFile]) -> None:
+    for c in chunks:
+        if c.path is not None:
+            c.path.unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------------- the spill of one file
@@ -485,6 +561,7 @@ class _State:
     usecols: list[str] | None = None  # the columns later chunks read
     reject_parts: list[list[Path]] = field(default_factory=list)
     by_rule: dict[str, int] = field(default_factory=dict)
+    candidates: list[_ChunkFile] = field(default_factory=list)  # one per chunk, in order
 
     def note(self, *texts: str) -> None:
         for t in texts:
@@ -653,35 +730,57 @@ def _check_bucket(
     return bucket, by_chunk
 
 
-def _finish_buckets(state: _State, writers: _Writers, max_speed_kn: float) -> TrackSpill:
-    """Per-vessel checks bucket by bucket; accepted pings sorted, rejects to their chunk."""
-    writers.close()
-    pair_col = state.assumptions.pop("pair_col", "lat/lon")
-    time_col = state.assumptions.pop("time_col", "time")
-    timed = np.array(sorted(state.timed), dtype=object)
-    firsts = np.asarray(state.chunk_first, dtype="int64")
-    rej_writers = _Writers(state.folder, "rejects-b", _REJECT_SCHEMA)
+def _check_context(state: _State, max_speed_kn: float) -> dict[str, Any]:
+    """Return what the per-vessel checks of a file's buckets need (:func:`_check_bucket`)."""
+    return {
+        "timed": np.array(sorted(state.timed), dtype=object),
+        "name": state.name,
+        "folder": state.folder,
+        "pair_col": state.assumptions.pop("pair_col", "lat/lon"),
+        "time_col": state.assumptions.pop("time_col", "time"),
+        "max_speed_kn": max_speed_kn,
+        "aoi_bbox": state.aoi_bbox,
+        "firsts": np.asarray(state.chunk_first, dtype="int64"),
+    }
+
+
+@dataclass
+class _BucketDone:
+    buckets: list[_Bucket]
+    rejects: dict[int, Path]  # chunk -> this group's rejects of its lines
+
+
+def _check_group(
+    group: Sequence[tuple[int, Sequence[tuple[Path, int, int]]]], c: dict[str, Any]
+) -> _BucketDone:
+    """Per-vessel checks of consecutive buckets, one at a time: memory of one bucket."""
     buckets = []
-    for key, path in sorted(writers.paths.items()):
-        bucket, by_chunk = _check_bucket(
-            key,
-            pq.read_table(path),
-            timed,
-            name=state.name,
-            folder=state.folder,
-            pair_col=pair_col,
-            time_col=time_col,
-            max_speed_kn=max_speed_kn,
-            aoi_bbox=state.aoi_bbox,
-            firsts=firsts,
-        )
-        for c, rej in by_chunk.items():
-            rej_writers.write(c, rej)
+    by_chunk: dict[int, list[pd.DataFrame]] = {}
+    for key, slices in group:
+        table = _read_candidates(slices)
+        bucket, rejects = _check_bucket(key, table, **c)
+        del table
         buckets.append(bucket)
-        path.unlink()
-    rej_writers.close()
-    for c, p in rej_writers.paths.items():
-        state.reject_parts[c].append(p)
+        for k, rej in rejects.items():
+            by_chunk.setdefault(k, []).append(rej)
+    out = {}
+    for k, frames in by_chunk.items():
+        out[k] = c["folder"] / f"rejects-b-{group[0][0]:05d}-{k:05d}.parquet"
+        rej = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        pq.write_table(_table(rej, _REJECT_SCHEMA), out[k], row_group_size=_ROW_GROUP)
+    return _BucketDone(buckets, out)
+
+
+def _finish_buckets(state: _State, max_speed_kn: float, chunk_rows: int) -> TrackSpill:
+    """Per-vessel checks bucket by bucket; accepted pings sorted, rejects to their chunk."""
+    ctx = _check_context(state, max_speed_kn)
+    buckets = []
+    for group in _bucket_groups(state.candidates, chunk_rows):
+        done = _check_group(group, ctx)
+        buckets.extend(done.buckets)
+        for k, path in done.rejects.items():
+            state.reject_parts[k].append(path)
+    _remove_candidates(state.candidates)
     return _spill_of(state, buckets)
 
 
@@ -748,9 +847,13 @@ def _finish_layout(state: _State) -> None:
         state.assumptions["speed_unit"] = parts["speed_unit"]
 
 
-def _stream_csv(state: _State, fh: IO[bytes], survey: _Survey, chunk_rows: int, writers) -> None:
+def _stream_csv(state: _State, fh: IO[bytes], survey: _Survey, chunk_rows: int) -> None:
     for k, (text, line0) in enumerate(_csv_chunks(fh, state.name, survey, chunk_rows)):
-        _csv_chunk(state, k, text, line0, survey, writers)
+        writer = _ChunkCandidates(state.folder, k)
+        try:
+            _csv_chunk(state, k, text, line0, survey, writer)
+        finally:
+            state.candidates.append(writer.close())
         del text
 
 
@@ -788,11 +891,15 @@ def _csv_chunk(
     _chunk(state, table.frame, rows, pre, line0 if k else 0, writers, k=k, first=first)
 
 
-def _stream_parquet(state: _State, path: str, chunk_rows: int, writers) -> None:
+def _stream_parquet(state: _State, path: str, chunk_rows: int) -> None:
     pf = pq.ParquetFile(path)
     k = -1
     for k, batch in enumerate(pf.iter_batches(batch_size=chunk_rows)):
-        _parquet_chunk(state, k, batch, state.n_read, writers)
+        writer = _ChunkCandidates(state.folder, k)
+        try:
+            _parquet_chunk(state, k, batch, state.n_read, writer)
+        finally:
+            state.candidates.append(writer.close())
     if k < 0:  # no row at all: the layout comes from the empty table
         _parquet_chunk(state, 0, pf.schema_arrow.empty_table(), 0, None)
 
@@ -919,7 +1026,6 @@ def spill_tracks(
     state = _State(src.path.name, src, folder, int(n_buckets), aoi_bbox, aoi_polygon)
     opened = open_track_source(src, max_uncompressed_mb)
     state.assumptions.update(opened.assumptions)
-    writers = _Writers(folder, "candidates", _CANDIDATE_SCHEMA)
     try:
         if opened.fmt == "csv":
             fh: IO[bytes] = (
@@ -930,17 +1036,18 @@ def spill_tracks(
                 fh.seek(0)
                 if survey is None:
                     return _spill_whole(state, max_speed_kn, max_uncompressed_mb)
-                _stream_csv(state, fh, survey, chunk_rows, writers)
+                _stream_csv(state, fh, survey, chunk_rows)
         elif opened.fmt == "parquet" and not opened.target.startswith("/vsizip/"):
             meta = pq.read_schema(opened.target).metadata or {}
             if b"geo" in meta:
                 return _spill_whole(state, max_speed_kn, max_uncompressed_mb)
-            _stream_parquet(state, opened.target, chunk_rows, writers)
+            _stream_parquet(state, opened.target, chunk_rows)
         else:
             return _spill_whole(state, max_speed_kn, max_uncompressed_mb)
-    finally:
-        writers.close()
-    spill = _finish_buckets(state, writers, max_speed_kn)
+    except BaseException:
+        _remove_candidates(state.candidates)
+        raise
+    spill = _finish_buckets(state, max_speed_kn, chunk_rows)
     log.info(
         "%s: %d pings read, %d accepted, %d rejected (in chunks of %d)",
         spill.source,
@@ -1131,7 +1238,7 @@ class _ChunkDone:
     assumptions: dict[str, Any]
     first_row: int
     reject_part: Path
-    candidates: dict[int, Path]
+    candidates: _ChunkFile
     layout: dict | None
     crs: Any
     delim: str | None
@@ -1146,7 +1253,7 @@ def _chunk_task(item: tuple[int, tuple], files: list[_FileTask]) -> _ChunkDone:
     state = _State(f.name, f.src, f.folder, f.n_buckets, f.aoi_bbox, f.aoi_polygon)
     state.layout, state.crs, state.delim, state.usecols = f.layout, f.crs, f.delim, f.usecols
     state.assumptions = dict(f.assumptions)
-    writers = _Writers(f.folder, f"candidates-c{k:05d}", _CANDIDATE_SCHEMA)
+    writers = _ChunkCandidates(f.folder, k)
     first = k << 32  # orders the records of the file: chunk first, then line
     try:
         if f.kind == "csv":
@@ -1162,7 +1269,7 @@ def _chunk_task(item: tuple[int, tuple], files: list[_FileTask]) -> _ChunkDone:
             _, start, stop = block
             _parquet_chunk(state, k, _parquet_rows(f.src.path, start, stop), start, writers, first)
     finally:
-        writers.close()
+        candidates = writers.close()
     return _ChunkDone(
         k=k,
         n_read=state.n_read,
@@ -1173,7 +1280,7 @@ def _chunk_task(item: tuple[int, tuple], files: list[_FileTask]) -> _ChunkDone:
         assumptions=state.assumptions,
         first_row=state.chunk_first[0],
         reject_part=state.reject_parts[0][0],
-        candidates=dict(writers.paths),
+        candidates=candidates,
         layout=_layout_only(state.layout),
         crs=state.crs,
         delim=state.delim,
@@ -1213,28 +1320,10 @@ def _parquet_rows(path: Path, start: int, stop: int) -> pa.Table:
     return table.slice(start - base, stop - start)
 
 
-@dataclass
-class _BucketDone:
-    bucket: _Bucket
-    rejects: dict[int, Path]
-
-
-def _bucket_task(item: tuple[int, int, list[Path]], ctx: list[dict[str, Any]]) -> _BucketDone:
-    """Per-vessel checks of one bucket of one file: ``(file index, key, candidate files)``."""
-    i, key, paths = item
-    c = ctx[i]
-    tables = [pq.read_table(p) for p in paths]
-    table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
-    del tables
-    bucket, by_chunk = _check_bucket(key, table, **c)
-    del table
-    out = {}
-    for k, rej in by_chunk.items():
-        out[k] = c["folder"] / f"rejects-b-{key:05d}-{k:05d}.parquet"
-        pq.write_table(_table(rej, _REJECT_SCHEMA), out[k], row_group_size=_ROW_GROUP)
-    for p in paths:
-        p.unlink()
-    return _BucketDone(bucket, out)
+def _bucket_task(item: tuple[int, list], ctx: list[dict[str, Any]]) -> _BucketDone:
+    """Per-vessel checks of a group of buckets of one file: ``(file index, group)``."""
+    i, group = item
+    return _check_group(group, ctx[i])
 
 
 def _whole_task(i: int, files: list[_FileTask], kwargs: dict[str, Any]) -> TrackSpill:
@@ -1355,6 +1444,7 @@ def spill_tracks_partitioned(
         st.layout, st.crs, st.delim, st.usecols = r.layout, r.crs, r.delim, r.usecols
         st.chunk_first.append(r.first_row)
         st.reject_parts.append([r.reject_part])
+        st.candidates.append(r.candidates)
         done[i].append(r)
 
     def ship(i: int) -> None:  # what the next chunks of file i start from
@@ -1401,34 +1491,21 @@ def spill_tracks_partitioned(
     )
     whole_ids = [i for i, f in enumerate(files) if f.kind == "whole"]
     wholes = dict(zip(whole_ids, engine.map(_whole_task, whole_ids, files, kwargs), strict=True))
-    # the per-vessel checks, bucket by bucket
-    ctx: list[dict[str, Any]] = []
-    items: list[tuple[int, int, list[Path]]] = []
+    # the per-vessel checks, groups of consecutive buckets of a file (about a chunk each)
+    ctx = [_check_context(st, max_speed_kn) for st in states]
+    items: list[tuple[int, list]] = []
     for i, (f, st) in enumerate(zip(files, states, strict=True)):
-        ctx.append(
-            {
-                "timed": np.array(sorted(st.timed), dtype=object),
-                "name": f.name,
-                "folder": f.folder,
-                "pair_col": st.assumptions.pop("pair_col", "lat/lon"),
-                "time_col": st.assumptions.pop("time_col", "time"),
-                "max_speed_kn": max_speed_kn,
-                "aoi_bbox": aoi_bbox,
-                "firsts": np.asarray(st.chunk_first, dtype="int64"),
-            }
-        )
-        if f.kind == "whole":
-            continue
-        by_key: dict[int, list[Path]] = {}
-        for r in done[i]:
-            for key, path in r.candidates.items():
-                by_key.setdefault(key, []).append(path)
-        items.extend((i, key, by_key[key]) for key in sorted(by_key))
+        if f.kind != "whole":
+            items.extend((i, group) for group in _bucket_groups(st.candidates, chunk_rows))
     buckets: list[list[_Bucket]] = [[] for _ in files]
-    for (i, _, _), b in zip(items, engine.map(_bucket_task, items, ctx), strict=True):
-        buckets[i].append(b.bucket)
-        for k, path in b.rejects.items():
-            states[i].reject_parts[k].append(path)
+    try:
+        for (i, _), b in zip(items, engine.map(_bucket_task, items, ctx), strict=True):
+            buckets[i].extend(b.buckets)
+            for k, path in b.rejects.items():
+                states[i].reject_parts[k].append(path)
+    finally:
+        for st in states:
+            _remove_candidates(st.candidates)
     out = []
     for i, st in enumerate(states):
         spill = wholes[i] if i in wholes else _spill_of(st, buckets[i])
