@@ -218,6 +218,38 @@ def test_tracks_that_fit_the_area_only_swapped_are_refused(tmp_path):
         read_tracks(path, aoi_bbox=DENMARK)
 
 
+def test_tracks_read_in_chunks_or_tasks_refuse_a_swapped_file_too(tmp_path):
+    """The chunked and partitioned readers sum each chunk's counts and decide once."""
+    from pipeline.engine import LocalEngine
+    from pipeline.ingest.stream import spill_tracks, spill_tracks_partitioned
+
+    rows = "".join(
+        f"21900000{i % 3},2023-01-01T{i // 60:02d}:{i % 60:02d}:00Z,{10 + i / 1000},"
+        f"{55 + i / 1000}\n"
+        for i in range(40)
+    )
+    path = _write(tmp_path, "t.csv", "mmsi,time,lat,lon\n" + rows)
+    with pytest.raises(InputError, match="swapped") as whole:
+        read_tracks(path, aoi_bbox=DENMARK)
+    with pytest.raises(InputError, match="swapped") as chunked:
+        spill_tracks(path, tmp_path / "a", chunk_rows=7, n_buckets=3, aoi_bbox=DENMARK)
+    assert str(chunked.value) == str(whole.value)
+    assert not list((tmp_path / "a").rglob("*.arrow"))  # no candidates left behind
+    with pytest.raises(InputError, match="swapped") as tasks:
+        spill_tracks_partitioned(
+            [path], [tmp_path / "b"], LocalEngine(), chunk_rows=7, n_buckets=3, aoi_bbox=DENMARK
+        )
+    assert str(tasks.value) == str(whole.value)
+    # the same positions the right way round are read by every path
+    right = _write(tmp_path, "r.csv", "mmsi,time,lon,lat\n" + rows)
+    n = len(read_tracks(right, aoi_bbox=DENMARK).frame)
+    assert (
+        spill_tracks(right, tmp_path / "c", chunk_rows=7, n_buckets=3, aoi_bbox=DENMARK).n_accepted
+        == n
+        > 0
+    )
+
+
 def test_a_file_of_another_area_is_rejected_with_a_note_not_refused(tmp_path):
     # Gulf of Guinea points in a Danish run: no misreading brings them in.
     text = _points([(4 + i / 10, 7 + i / 10) for i in range(4)])

@@ -53,13 +53,15 @@ import pyarrow.parquet as pq
 from ..errors import SourceUnreadable
 from ..io import atomic_path, neutralise_formulas, round_floats, write_csv
 from ..schema import COG, LAT, LON, REJECT_COLUMNS, SOG, TIME, VESSEL_ID
-from ._common import as_source, first_failing, read_text_table
+from ._common import as_source, decide_misplaced, first_failing, read_text_table
 from .options import TrackSource
 from .tracks import (
+    MISPLACED_FIX,
     check_ping_rows,
     check_ping_vessels,
     crs_report,
     detect_ais_schema,
+    misplaced_of,
     open_track_source,
     parts_like,
     read_tracks,
@@ -562,6 +564,18 @@ class _State:
     reject_parts: list[list[Path]] = field(default_factory=list)
     by_rule: dict[str, int] = field(default_factory=dict)
     candidates: list[_ChunkFile] = field(default_factory=list)  # one per chunk, in order
+    misplaced: Any = None  # misplaced_counts summed over the chunks (decided once, at the end)
+
+    def add_misplaced(self, counts: np.ndarray | None) -> None:
+        if counts is not None:
+            self.misplaced = counts if self.misplaced is None else self.misplaced + counts
+
+    def decide_misplaced(self) -> None:
+        """Refuse the file if its positions miss the area only as misread (see tracks)."""
+        if self.misplaced is not None:
+            self.note(
+                *decide_misplaced(self.misplaced, self.aoi_bbox, self.name, fix=MISPLACED_FIX)
+            )
 
     def note(self, *texts: str) -> None:
         for t in texts:
@@ -635,6 +649,7 @@ def _chunk(
             for fmt, count in (checks.info.get("dates", {}).get("formats") or {}).items():
                 seen[fmt] = seen.get(fmt, 0) + count
         state.note(*checks.notes)
+        state.add_misplaced(misplaced_of(checks, state.aoi_bbox))
         keep, rej = first_failing(checks.rules, n=n, source_file=state.name, rows=rows)
         rejects.append(rej)
         state.timed.update(checks.timed_vessels().tolist())
@@ -775,12 +790,15 @@ def _finish_buckets(state: _State, max_speed_kn: float, chunk_rows: int) -> Trac
     """Per-vessel checks bucket by bucket; accepted pings sorted, rejects to their chunk."""
     ctx = _check_context(state, max_speed_kn)
     buckets = []
-    for group in _bucket_groups(state.candidates, chunk_rows):
-        done = _check_group(group, ctx)
-        buckets.extend(done.buckets)
-        for k, path in done.rejects.items():
-            state.reject_parts[k].append(path)
-    _remove_candidates(state.candidates)
+    try:
+        state.decide_misplaced()
+        for group in _bucket_groups(state.candidates, chunk_rows):
+            done = _check_group(group, ctx)
+            buckets.extend(done.buckets)
+            for k, path in done.rejects.items():
+                state.reject_parts[k].append(path)
+    finally:
+        _remove_candidates(state.candidates)
     return _spill_of(state, buckets)
 
 
@@ -1243,6 +1261,7 @@ class _ChunkDone:
     crs: Any
     delim: str | None
     usecols: list[str] | None
+    misplaced: Any = None
 
 
 def _chunk_task(item: tuple[int, tuple], files: list[_FileTask]) -> _ChunkDone:
@@ -1285,6 +1304,7 @@ def _chunk_task(item: tuple[int, tuple], files: list[_FileTask]) -> _ChunkDone:
         crs=state.crs,
         delim=state.delim,
         usecols=state.usecols,
+        misplaced=state.misplaced,
     )
 
 
@@ -1435,6 +1455,7 @@ def spill_tracks_partitioned(
             st.by_rule[rule] = st.by_rule.get(rule, 0) + n
         st.note(*r.notes)
         st.timed |= r.timed
+        st.add_misplaced(r.misplaced)
         if "pair_col" not in st.assumptions:  # this chunk decided (see _chunk)
             st.assumptions.update(r.assumptions)
         else:
@@ -1499,6 +1520,9 @@ def spill_tracks_partitioned(
             items.extend((i, group) for group in _bucket_groups(st.candidates, chunk_rows))
     buckets: list[list[_Bucket]] = [[] for _ in files]
     try:
+        for i, st in enumerate(states):
+            if i not in wholes:
+                st.decide_misplaced()
         for (i, _), b in zip(items, engine.map(_bucket_task, items, ctx), strict=True):
             buckets[i].extend(b.buckets)
             for k, path in b.rejects.items():

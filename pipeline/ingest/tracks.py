@@ -70,11 +70,12 @@ from ._common import (
     Rule,
     as_source,
     as_text,
-    check_misplaced,
+    decide_misplaced,
     find_column,
     finish_rejects,
     first_failing,
     haversine_km,
+    misplaced_counts,
     missing_mask,
     normalise_name,
     outside_aoi_rules,
@@ -1147,12 +1148,29 @@ def check_ping_vessels(
 
 
 #: What to do about a track file whose positions fit the area only when misread.
-_MISPLACED_FIX = (
+MISPLACED_FIX = (
     "if the columns are swapped set columns: {lat: ..., lon: ...} in the config; if the "
     "coordinates are written latitude first, write them longitude first; if a hemisphere was "
     "lost, fix the export (west and south are negative); if the file is for another area, "
     "leave it out of this config"
 )
+
+
+def misplaced_of(checks, aoi_bbox) -> np.ndarray:
+    """Return :func:`~pipeline.ingest._common.misplaced_counts` of checked rows.
+
+    Usable positions parsed, lie within ±90/±180 and are not (0, 0); a file read in chunks
+    sums its chunks' counts and decides once (:func:`~pipeline.ingest._common.decide_misplaced`).
+    """
+    lon, lat = checks.lon, checks.lat
+    usable = (
+        np.isfinite(lon)
+        & np.isfinite(lat)
+        & (np.abs(lat) <= 90)
+        & (np.abs(lon) <= 180)
+        & ((lat != 0) | (lon != 0))
+    )
+    return misplaced_counts(lon, lat, usable, aoi_bbox)
 
 
 def _normalise_pings(
@@ -1174,15 +1192,7 @@ def _normalise_pings(
     checks = check_ping_rows(
         raw, parts, name=name, crs=crs, is_mmsi=is_mmsi, aoi_bbox=aoi_bbox, aoi_polygon=aoi_polygon
     )
-    lon, lat = checks.lon, checks.lat
-    usable = (
-        np.isfinite(lon)
-        & np.isfinite(lat)
-        & (np.abs(lat) <= 90)
-        & (np.abs(lon) <= 180)
-        & ((lat != 0) | (lon != 0))
-    )
-    misplaced = check_misplaced(lon, lat, usable, aoi_bbox, name, fix=_MISPLACED_FIX)
+    misplaced = decide_misplaced(misplaced_of(checks, aoi_bbox), aoi_bbox, name, fix=MISPLACED_FIX)
     keep, rejects = first_failing(checks.rules, n=n, source_file=name, rows=rows)
     frame, rej2 = check_ping_vessels(
         checks.candidates(keep, rows, np.arange(n)),
