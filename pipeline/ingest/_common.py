@@ -935,60 +935,10 @@ _MISREADINGS: tuple[tuple[str, Any], ...] = (
 )
 
 
-def check_misplaced(
-    lon: np.ndarray,
-    lat: np.ndarray,
-    usable: np.ndarray,
-    aoi_bbox: Sequence[float] | None,
-    name: str,
-    *,
-    fix: str,
-    min_records: int = 3,
-) -> list[str]:
-    """Refuse a file whose positions all miss the area but would fit it misread one way.
-
-    A file exported with its latitude and longitude columns exchanged, a GeoJSON written in
-    ``[lat, lon]`` order, or degrees that lost their W/S hemisphere all give valid positions
-    that lie elsewhere: every record would be rejected as ``outside_aoi`` (which the reject
-    ceiling does not count) and the run would go on without them.  When at most a tenth of
-    the usable positions lie inside the area and one simple misreading puts nine tenths of
-    them inside, that is no coincidence: the file is refused, naming the misreading.
-
-    Parameters
-    ----------
-    lon, lat : numpy.ndarray
-        Positions in degrees.
-    usable : numpy.ndarray of bool
-        Positions that parsed and lie within ±90/±180.
-    aoi_bbox : tuple of 4 floats or None
-        The area; None checks nothing.
-    name : str
-        File name, for the message.
-    fix : str
-        What the user can do, appended to the message.
-    min_records : int, default 3
-        Fewer usable positions decide nothing.
-
-    Returns
-    -------
-    list of str
-        A note when no usable position lies in the area and no misreading explains it.
-
-    Raises
-    ------
-    InputError
-        When a misreading explains the file.
-    """
-    if aoi_bbox is None:
-        return []
-    counts = misplaced_counts(lon, lat, usable, aoi_bbox)
-    return decide_misplaced(counts, aoi_bbox, name, fix=fix, min_records=min_records)
-
-
 def misplaced_counts(
     lon: np.ndarray, lat: np.ndarray, usable: np.ndarray, aoi_bbox: Sequence[float] | None
 ) -> np.ndarray:
-    """Count what :func:`check_misplaced` decides on: an int64 array that chunks sum.
+    """Count what :func:`decide_misplaced` decides on: an int64 array that chunks sum.
 
     ``[usable positions, inside the area, inside under each of the misreadings]``; a file
     read a chunk at a time adds its chunks' counts and calls :func:`decide_misplaced` once.
@@ -1014,7 +964,38 @@ def decide_misplaced(
     fix: str,
     min_records: int = 3,
 ) -> list[str]:
-    """Raise or note from :func:`misplaced_counts` (summed over a file); see check_misplaced."""
+    """Refuse a file whose positions all miss the area but would fit it misread one way.
+
+    A file exported with its latitude and longitude columns exchanged, a GeoJSON written in
+    ``[lat, lon]`` order, or degrees that lost their W/S hemisphere all give valid positions
+    that lie elsewhere: every record would be rejected as ``outside_aoi`` (which the reject
+    ceiling does not count) and the run would go on without them.  When at most a tenth of
+    the usable positions lie inside the area and one simple misreading puts nine tenths of
+    them inside, that is no coincidence: the file is refused, naming the misreading.
+
+    Parameters
+    ----------
+    counts : numpy.ndarray
+        :func:`misplaced_counts` of the whole file (a file read in chunks sums its chunks').
+    aoi_bbox : tuple of 4 floats or None
+        The area; None checks nothing.
+    name : str
+        File name, for the message.
+    fix : str
+        What the user can do, appended to the message.
+    min_records : int, default 3
+        Fewer usable positions decide nothing.
+
+    Returns
+    -------
+    list of str
+        A note when no usable position lies in the area and no misreading explains it.
+
+    Raises
+    ------
+    InputError
+        When a misreading explains the file.
+    """
     if aoi_bbox is None:
         return []
     n, n_in = int(counts[0]), int(counts[1])

@@ -80,9 +80,10 @@ from ._common import (
     Rule,
     as_source,
     as_text,
-    check_misplaced,
+    decide_misplaced,
     finish_rejects,
     first_failing,
+    misplaced_counts,
     missing_mask,
     outside_aoi_rules,
     parse_coordinate,
@@ -570,10 +571,8 @@ def _normalise(
         )
     )
     usable = ok & (np.abs(lat) <= 90) & (np.abs(lon) <= 180) & ((lat != 0) | (lon != 0))
-    notes += check_misplaced(
-        lon,
-        lat,
-        usable,
+    notes += decide_misplaced(
+        misplaced_counts(lon, lat, usable, aoi_bbox),
         aoi_bbox,
         name,
         fix=(
