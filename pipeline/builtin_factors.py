@@ -128,7 +128,7 @@ def transit_result(ctx: FactorContext):
     return transit_features(
         ctx.pings,
         ctx.resolution,
-        memo=ctx.memo("transit hours", params),
+        memo=ctx.memo("transit hours", params, sharded=True),
         pairs_memo=ctx.memo("transit encounter pairs", params),
         max_segment_hours=t.max_segment_hours,
         gap_hours=t.gap_hours,

@@ -264,7 +264,7 @@ class FactorContext:
     options: BaseModel = field(default_factory=NoOptions)
     cache_hook: Callable[[str, Callable[[], Any]], Any] | None = field(default=None, repr=False)
     cells_hook: Callable[[str, Callable[[], Any]], Any] | None = field(default=None, repr=False)
-    memo_hook: Callable[[str, Any], Any] | None = field(default=None, repr=False)
+    memo_hook: Callable[..., Any] | None = field(default=None, repr=False)
     _shared: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def shared(
@@ -292,14 +292,20 @@ class FactorContext:
                 self._shared[key] = fn(self)
         return self._shared[key]
 
-    def memo(self, key: str, key_parts: Any) -> Any:
+    def memo(self, key: str, key_parts: Any, *, sharded: bool = False) -> Any:
         """Return the runner's memo of parts for ``key`` (None outside a run with a cache).
 
         A computation made of parts (day blocks, map tiles) keeps each part's result under
         the hash of the part's inputs (:class:`pipeline.runner.cache.PartMemo`);
         ``key_parts`` are what every part depends on besides its inputs (the options).
+        ``sharded``: parts of partitions of the tracks, kept by the partitions themselves
+        (:class:`pipeline.runner.cache.ShardMemo`), so the client never holds them all.
         """
-        return None if self.memo_hook is None else self.memo_hook(key, key_parts)
+        if self.memo_hook is None:
+            return None
+        if sharded:
+            return self.memo_hook(key, key_parts, sharded=True)
+        return self.memo_hook(key, key_parts)
 
     def cell_centres(self) -> tuple[np.ndarray, np.ndarray]:
         """Return lon, lat of the cell centres."""

@@ -88,7 +88,7 @@ def compute_features(
     key_for: Callable[[Factor], Any],
     cached: CacheFn | None = None,
     progress: ProgressFn | None = None,
-    memo_for: Callable[[str, Any], Any] | None = None,
+    memo_for: Callable[..., Any] | None = None,
 ) -> FeatureTable:
     """Compute ``factors`` on the candidate cells (see the module docstring).
 
@@ -111,8 +111,9 @@ def compute_features(
     progress : callable, optional
         Called with each stage name.
     memo_for : callable, optional
-        ``memo_for(name, key_parts)`` returning the runner's
-        :class:`~pipeline.runner.cache.PartMemo` (:meth:`FactorContext.memo`).
+        ``memo_for(name, key_parts, sharded=False)`` returning the runner's
+        :class:`~pipeline.runner.cache.PartMemo` (or with ``sharded`` its
+        :class:`~pipeline.runner.cache.ShardMemo`; see :meth:`FactorContext.memo`).
     """
     from .runner.cache import frame_digest
 

@@ -46,7 +46,6 @@ per cell, not per (vessel-day, cell): its memory is set by the area, not by the 
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -970,12 +969,14 @@ def transit_features(
         encounter_speed_kn=encounter_speed_kn,
         max_speed_kn=max_speed_kn,
     )
-    if memo is not None:
-        params = dataclasses.replace(params, known=memo.known(), per_cell=False)
+    if memo is not None and not memo.enabled:
+        memo = None
     if isinstance(pings, pd.DataFrame):
         names = None
         max_points = max(len(pings), 1)
-        parts: Iterator[_Partial] = iter([_transit_partition(pings, None, params)])
+        reads = memo.reads_for(pings[VESSEL_ID].unique()) if memo is not None else []
+        out = memo.output(0) if memo is not None else None
+        parts: Iterator[_Partial] = iter([_transit_partition(pings, None, params, reads, out)])
     else:  # whole vessels a group of buckets at a time (a PingStore), coded by the sorted ids
         from .engine import current_engine
 
@@ -984,9 +985,9 @@ def transit_features(
         names = np.asarray(pings.vessel_ids, dtype=object)
         max_points = chunk_rows
         engine = engine if engine is not None else current_engine()
-        parts = engine.map(_store_partition, pings.bucket_groups(chunk_rows), names, params)
-    blocks: list[list[np.ndarray]] = [[], [], []]
-    new: list[list[np.ndarray]] = [[], [], []]
+        parts = engine.map(_store_partition, _store_tasks(pings, chunk_rows, memo), names, params)
+    shards: list[tuple | None] = []
+    from_memo = computed = 0
     totals = _CellTotals()
     gap_parts, loiter_parts = [], []
     points = _EncounterPoints(max_points, spill_dir)
@@ -996,12 +997,9 @@ def transit_features(
         vessel_names = part.names
         n += part.n
         dropped += part.dropped
-        for acc, got in zip(
-            blocks, (part.block_hash, part.block_vess, part.block_day), strict=True
-        ):
-            acc.extend(got)
-        for acc, got in zip(new, (part.new_hash, part.new_cells, part.new_hours), strict=True):
-            acc.extend(got)
+        from_memo += part.from_memo
+        computed += part.computed
+        shards.append(part.shard)
         totals.add(part.cells)
         gap_parts.extend(part.gaps)
         loiter_parts.extend(part.loiter)
@@ -1012,8 +1010,13 @@ def transit_features(
         notes.append(f"{dropped} ping(s) dropped as position jumps (> {max_speed_kn} kn both ways)")
     if names is not None:
         vessel_names = names
-    if not params.per_cell:  # the blocks' rows, with the memo's, to per-cell totals here
-        totals.add(_cell_totals(*_block_hours(blocks, new, memo)))
+    if memo is not None:
+        log.info(
+            "transit: time of %d vessel-day block(s) from the memo, %d computed",
+            from_memo,
+            computed,
+        )
+        memo.commit(shards)
     enc = _encounter_runs(
         points.pairs(encounter_distance_m, pairs_memo, vessel_names),
         vessel_names,
@@ -1062,55 +1065,106 @@ class _PartParams:
     loiter_hours: float
     encounter_speed_kn: float
     max_speed_kn: float
-    #: Hashes of the day blocks a memo holds (their time is not computed again).
-    known: frozenset[str] = frozenset()
-    #: Reduce the time to per-cell totals in the partition (no memo to keep the blocks for).
-    per_cell: bool = True
 
 
 @dataclass
 class _Partial:
     """What one partition of whole vessels gives: the map side of :func:`transit_features`.
 
-    Time per cell comes per block (one vessel's UTC day).  Without a memo
-    (``_PartParams.per_cell``) the partition's per-cell totals (``cells``); with one, every
-    block's hash, vessel code and day, and the (cell, hours) rows of the blocks computed
-    here (``new_*``, by block hash), for the combine to join with the memo's.
+    Time per cell comes per block (one vessel's UTC day), as the partition's per-cell totals
+    (``cells``).  With a memo, the blocks found in it (``from_memo``) were not computed again
+    and every block's rows went to the partition's shard (``shard``, for the index).
     """
 
     names: np.ndarray
     n: int
     dropped: int
-    block_hash: list[np.ndarray] = field(default_factory=list)
-    block_vess: list[np.ndarray] = field(default_factory=list)
-    block_day: list[np.ndarray] = field(default_factory=list)
-    new_hash: list[np.ndarray] = field(default_factory=list)
-    new_cells: list[np.ndarray] = field(default_factory=list)
-    new_hours: list[np.ndarray] = field(default_factory=list)
+    from_memo: int = 0
+    computed: int = 0
+    shard: tuple | None = None
     gaps: list[pd.DataFrame] = field(default_factory=list)
     loiter: list[pd.DataFrame] = field(default_factory=list)
     points: list[tuple[np.ndarray, ...]] = field(default_factory=list)
     cells: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
 
-def _store_partition(group, names: np.ndarray, p: _PartParams) -> _Partial:
+def _store_tasks(pings, chunk_rows: int, memo) -> list[tuple]:
+    """Return the partitions of a store as tasks: (bucket files, shards to read, shard to write).
+
+    Each partition is given the earlier shards' ranges of its own vessels only (a vessel's
+    bucket is a stable hash of its id), so it reads what it needs of the memo, whatever the
+    earlier run's partitions were.
+    """
+    from .ingest.stream import _bucket_of
+
+    groups = pings.bucket_groups(chunk_rows)
+    if memo is None:
+        return [(g, [], None) for g in groups]
+    names = np.asarray(pings.vessel_ids, dtype=object)
+    bucket = _bucket_of(names, pings.n_buckets)
+    keys = pings.bucket_group_keys(chunk_rows)
+    return [
+        (g, memo.reads_for(names[np.isin(bucket, k)]), memo.output(i))
+        for i, (g, k) in enumerate(zip(groups, keys, strict=True))
+    ]
+
+
+def _store_partition(task, names: np.ndarray, p: _PartParams) -> _Partial:
     """Read a group of vessel buckets (file names) and compute its partial transit features."""
     from .ingest.stream import read_buckets
 
-    return _transit_partition(read_buckets(group), names, p)
+    group, reads, out = task
+    return _transit_partition(read_buckets(group), names, p, reads, out)
 
 
-def _transit_partition(part: pd.DataFrame, names, p: _PartParams) -> _Partial:
+class _OldBlocks:
+    """The memo's blocks of a partition's vessels: hash, rows (cell, hours) per block."""
+
+    def __init__(self, reads) -> None:
+        from .runner.cache import read_shards
+
+        hashes, n, cols = (
+            read_shards(reads, ["cell", "hours"])
+            if reads
+            else (
+                np.empty(0, dtype=object),
+                np.empty(0, "int64"),
+                {"cell": np.empty(0, "uint64"), "hours": np.empty(0, "float64")},
+            )
+        )
+        # a block is in one shard; should one repeat, its first copy is used
+        order = np.sort(np.unique(hashes.astype(str), return_index=True)[1])
+        start = np.r_[0, np.cumsum(n)[:-1]].astype("int64")
+        self.index = pd.Index(hashes[order])
+        self.start, self.n = start[order], n[order]
+        self.cells = cols["cell"].astype("uint64")
+        self.hours = cols["hours"].astype("float64")
+        self.known = frozenset(self.index.tolist())
+
+    def rows(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(position in ``hashes``, cell, hours) of the rows of these known blocks."""
+        from .runner.cache import _ranges
+
+        k = self.index.get_indexer(hashes)
+        idx = _ranges(self.start[k], self.start[k] + self.n[k])
+        return np.repeat(np.arange(k.size), self.n[k]), self.cells[idx], self.hours[idx]
+
+
+def _transit_partition(part: pd.DataFrame, names, p: _PartParams, reads=(), out=None) -> _Partial:
     """Per-vessel work on the pings of whole vessels: time per cell, gaps, loitering, points.
 
     Vessels are coded by ``names`` (all the run's vessel ids, sorted), so partial results of
     different partitions combine; encounters need every vessel and are paired in the combine.
-    Time is attributed per block of one vessel's day; blocks whose hash is in ``p.known``
-    are left to the memo of the combine (:func:`transit_features`).
+    Time is attributed per block of one vessel's day; a block whose hash the memo's shards
+    (``reads``) hold is taken from them, and with ``out`` every block's rows are written to
+    this partition's shard.
     """
     tr = _prepare(part, p.max_speed_kn, names)
-    out = _Partial(tr.names, int(tr.code.size), int(tr.dropped_spikes))
+    res = _Partial(tr.names, int(tr.code.size), int(tr.dropped_spikes))
+    old = _OldBlocks(reads) if (reads or out is not None) else None
+    known = old.known if old is not None else frozenset()
     rows: list[list[np.ndarray]] = [[], [], []]  # (cell, vessel, hours) of every block here
+    shard: list[list[np.ndarray]] = [[], [], [], [], []]  # hash, vessel, n, cell, hours
     bounds = _chunk_bounds(tr.code, _CHUNK_PINGS)
     for a, b in zip(bounds[:-1], bounds[1:], strict=True):
         sl = slice(a, b)
@@ -1119,7 +1173,7 @@ def _transit_partition(part: pd.DataFrame, names, p: _PartParams) -> _Partial:
         same, hours, km, kn = _segment_speed_kn(code, t, lon, lat, xyz)
         sog_eff = _effective_sog(tr.sog[sl], same, kn)
         usable = same & (hours > 0) & (hours <= p.max_segment_hours) & (kn <= p.max_speed_kn)
-        block, starts, hashes, days, new = _day_blocks(code, t, lon, lat, tr.names, p.known)
+        block, starts, hashes, _days, new = _day_blocks(code, t, lon, lat, tr.names, known)
         fresh = new[block]
         seg = np.flatnonzero(usable & fresh[:-1])
         cells, blk, hrs = _attribute_time(
@@ -1135,22 +1189,28 @@ def _transit_partition(part: pd.DataFrame, names, p: _PartParams) -> _Partial:
             np.flatnonzero(fresh),
         )
         del xyz
-        b, c, h = _group_block_cell(cells, blk, hrs)
+        bi, c, h = _group_block_cell(cells, blk, hrs)
         del cells, blk, hrs
-        if p.per_cell:
-            for acc, got in zip(rows, (c, code[starts][b], h), strict=True):
+        if old is not None:
+            res.computed += int(new.sum())
+            res.from_memo += int((~new).sum())
+            kept = np.flatnonzero(~new)
+            ob, oc, oh = old.rows(hashes[kept])
+            bi, c, h = np.r_[bi, kept[ob]], np.r_[c, oc], np.r_[h, oh]
+            o = np.argsort(bi, kind="stable")  # the shard holds rows block after block
+            bi, c, h = bi[o], c[o], h[o]
+            for acc, got in zip(
+                shard,
+                (hashes, tr.names[code[starts]], np.bincount(bi, minlength=starts.size), c, h),
+                strict=True,
+            ):
                 acc.append(got)
-        else:
-            out.block_hash.append(hashes)
-            out.block_vess.append(code[starts])
-            out.block_day.append(days)
-            out.new_hash.append(hashes[b])
-            out.new_cells.append(c)
-            out.new_hours.append(h)
-        out.gaps.append(
+        for acc, got in zip(rows, (c, code[starts][bi], h), strict=True):
+            acc.append(got)
+        res.gaps.append(
             _gap_events(tr, sl, same, hours, kn, p.gap_hours, p.gap_min_speed_kn, p.resolution)
         )
-        out.loiter.append(
+        res.loiter.append(
             _loiter_events(
                 tr,
                 sl,
@@ -1163,7 +1223,7 @@ def _transit_partition(part: pd.DataFrame, names, p: _PartParams) -> _Partial:
                 p.resolution,
             )
         )
-        out.points.append(
+        res.points.append(
             _encounter_points(
                 tr,
                 sl,
@@ -1175,14 +1235,22 @@ def _transit_partition(part: pd.DataFrame, names, p: _PartParams) -> _Partial:
                 p.max_speed_kn,
             )
         )
-    if p.per_cell:
-        out.cells = _cell_totals(
-            *(
-                np.concatenate(x) if x else np.empty(0, d)
-                for x, d in zip(rows, _ROW_DTYPES, strict=True)
-            )
+    del old
+    if out is not None:
+        from .runner.cache import write_shard
+
+        hsh, ves, n, c, h = (
+            np.concatenate(x) if x else np.empty(0, d)
+            for x, d in zip(shard, (object, object, "int64", "uint64", "float64"), strict=True)
         )
-    return out
+        res.shard = write_shard(out, hsh, ves, {"cell": c, "hours": h}, n)
+    res.cells = _cell_totals(
+        *(
+            np.concatenate(x) if x else np.empty(0, d)
+            for x, d in zip(rows, _ROW_DTYPES, strict=True)
+        )
+    )
+    return res
 
 
 _ROW_DTYPES = ("uint64", "int64", "float64")
@@ -1242,44 +1310,6 @@ class _CellTotals:
         out = cells[first], np.add.reduceat(fx, first), np.add.reduceat(nv, first)
         _check_hours(fx, first)
         return out
-
-
-def _block_hours(blocks, new, memo):
-    """(cell, vessel, hours) rows of every day block: computed here or taken from the memo.
-
-    The memo is replaced by this run's blocks (rows in block order).
-    """
-    b_hash, b_vess, b_day = (
-        np.concatenate(x) if x else np.empty(0, dtype=d)
-        for x, d in zip(blocks, (object, "int64", "int64"), strict=True)
-    )
-    n_hash, n_cells, n_hours = (
-        np.concatenate(x) if x else np.empty(0, dtype=d)
-        for x, d in zip(new, (object, "uint64", "float64"), strict=True)
-    )
-    computed = set(n_hash.tolist())
-    old = [h for h in b_hash.tolist() if h not in computed]
-    log.info(
-        "transit: time of %d vessel-day block(s) from the memo, %d computed",
-        len(old),
-        b_hash.size - len(old),
-    )
-    if old:
-        assert memo is not None
-        cols, counts = memo.take(old)
-        o_hash = np.repeat(np.asarray(old, dtype=object), counts)
-        all_hash = np.concatenate([n_hash, o_hash])
-        cells = np.concatenate([n_cells, cols["cell"].astype("uint64")])
-        hours = np.concatenate([n_hours, cols["hours"].astype("float64")])
-    else:
-        all_hash, cells, hours = n_hash, n_cells, n_hours
-    # each row's block (position in the run's block list), then rows in block order
-    which = pd.Index(b_hash).get_indexer(all_hash)
-    order = np.argsort(which, kind="stable")
-    which, cells, hours, all_hash = which[order], cells[order], hours[order], all_hash[order]
-    if memo is not None:
-        memo.save(all_hash, {"cell": cells, "hours": hours})
-    return cells, b_vess[which], hours
 
 
 def _chunk_bounds(code: np.ndarray, size: int) -> list[int]:

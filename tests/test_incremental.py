@@ -198,10 +198,10 @@ def test_a_changed_track_file_is_parsed_again(small_demo, tmp_path):
 # ----------------------------------------------------------------------------- parts and memos
 
 
-def _memo(root: Path, name: str = "m"):
+def _memo(root: Path, name: str = "m", sharded: bool = False):
     from pipeline.runner.cache import StageCache
 
-    return StageCache(root / ".cache").memo(name, [1])
+    return StageCache(root / ".cache").memo(name, [1], sharded=sharded)
 
 
 def test_part_memo_keeps_the_parts_of_the_last_run(tmp_path):
@@ -275,10 +275,12 @@ def test_transit_blocks_from_a_memo_equal_a_fresh_pass(tmp_path, caplog):
     day = pings["time"].dt.floor("D")
     before = pings[day < day.max()].reset_index(drop=True)
     kw = {"encounter_distance_m": 500.0, "loiter_speed_kn": 1.0}
-    transit_features(before, 6, memo=_memo(tmp_path), pairs_memo=_memo(tmp_path, "p"), **kw)
+    transit_features(
+        before, 6, memo=_memo(tmp_path, sharded=True), pairs_memo=_memo(tmp_path, "p"), **kw
+    )
     with caplog.at_level(logging.INFO, logger="pipeline.transit"):
         nightly = transit_features(
-            pings, 6, memo=_memo(tmp_path), pairs_memo=_memo(tmp_path, "p"), **kw
+            pings, 6, memo=_memo(tmp_path, sharded=True), pairs_memo=_memo(tmp_path, "p"), **kw
         )
     ((old, computed),) = re.findall(
         r"time of (\d+) vessel-day block\(s\) from the memo, (\d+)", caplog.text
@@ -292,6 +294,71 @@ def test_transit_blocks_from_a_memo_equal_a_fresh_pass(tmp_path, caplog):
     assert (fresh.events["event_type"] == "encounter").sum() > 0
     pd.testing.assert_frame_equal(nightly.features, fresh.features, check_exact=True)
     pd.testing.assert_frame_equal(nightly.events, fresh.events, check_exact=True)
+
+
+def test_a_tampered_or_linked_shard_is_computed_again(tmp_path, caplog):
+    """The shards of the transit memo are checked against their sha256 when the memo opens:
+    a changed shard, or one replaced by a link, is dropped (its blocks computed again) and
+    the result is a fresh pass's; the client's index holds vessels, not blocks."""
+    import logging
+    import re
+
+    import numpy as np
+
+    from pipeline.runner.cache import ShardIndex, StageCache
+    from pipeline.transit import transit_features
+
+    rng = np.random.default_rng(2)
+    n = 900
+    t = pd.Timestamp("2024-05-01", tz="UTC") + pd.to_timedelta(np.arange(n) * 7, unit="min")
+    pings = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "vessel_id": f"v{k}",
+                    "time": t,
+                    "lon": 5 + k * 0.3 + np.cumsum(rng.normal(0, 0.01, n)),
+                    "lat": 50 + np.cumsum(rng.normal(0, 0.01, n)),
+                    "sog_kn": rng.uniform(3, 9, n),
+                }
+            )
+            for k in range(4)
+        ],
+        ignore_index=True,
+    )
+    fresh = transit_features(pings, 6)
+    transit_features(pings, 6, memo=_memo(tmp_path, sharded=True))
+    index = StageCache(tmp_path / ".cache")._load(_memo(tmp_path, sharded=True).name)
+    assert isinstance(index, ShardIndex)
+    assert sorted(index.vessels["vessel"]) == ["v0", "v1", "v2", "v3"]  # by vessel
+    (folder,) = (tmp_path / ".cache").glob("*.shards")
+    rows = next(folder.glob("*.rows.arrow"))
+    data = bytearray(rows.read_bytes())
+    data[-200] ^= 0xFF
+    rows.write_bytes(bytes(data))
+
+    def run():
+        caplog.clear()
+        with caplog.at_level(logging.INFO):
+            got = transit_features(pings, 6, memo=_memo(tmp_path, sharded=True))
+        pd.testing.assert_frame_equal(got.features, fresh.features, check_exact=True)
+        return [
+            (int(a), int(b))
+            for a, b in re.findall(
+                r"time of (\d+) vessel-day block\(s\) from the memo, (\d+)", caplog.text
+            )
+        ]
+
+    assert run() == [(0, 4 * 5)] and "does not match its hash" in caplog.text
+    assert run() == [(4 * 5, 0)]  # rewritten whole by the run that recomputed it
+    (folder,) = (tmp_path / ".cache").glob("*.shards")
+    rows = next(folder.glob("*.rows.arrow"))
+    target = tmp_path / "elsewhere.arrow"
+    target.write_bytes(rows.read_bytes())
+    rows.unlink()
+    rows.symlink_to(target)
+    assert run() == [(0, 4 * 5)]
+    assert target.exists()
 
 
 def test_transit_memos_on_pings_on_disk_equal_a_fresh_pass(tmp_path, caplog):
@@ -332,13 +399,13 @@ def test_transit_memos_on_pings_on_disk_equal_a_fresh_pass(tmp_path, caplog):
         return PingStore(spills, chunk_rows=100)  # encounter points above 100: spilled
 
     kw = {"encounter_distance_m": 500.0}
-    memos = {"memo": _memo(tmp_path), "pairs_memo": _memo(tmp_path, "p")}
+    memos = {"memo": _memo(tmp_path, sharded=True), "pairs_memo": _memo(tmp_path, "p")}
     transit_features(store(["history.csv"], "a"), 6, **memos, **kw)
     with caplog.at_level(logging.INFO, logger="pipeline.transit"):
         nightly = transit_features(
             store(["history.csv", "day.csv"], "b"),
             6,
-            memo=_memo(tmp_path),
+            memo=_memo(tmp_path, sharded=True),
             pairs_memo=_memo(tmp_path, "p"),
             **kw,
         )

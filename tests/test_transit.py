@@ -442,12 +442,12 @@ def _store_of(pings: pd.DataFrame, folder, n_buckets: int, chunk_rows: int):
     return PingStore([spill], chunk_rows=chunk_rows)
 
 
-def test_partitions_and_memo_give_the_same_bits(tmp_path, monkeypatch):
+def test_partitions_and_memo_give_the_same_bits(tmp_path, monkeypatch, caplog):
     """Per-cell totals are exact integer sums: any partitioning, with or without a memo of the
     day blocks, publishes the same bits, and the hours are whole units of 2**-32 h.  Grid
     points of slow vessels spilled and paired a few at a time give the same encounters."""
     import pipeline.transit as transit
-    from pipeline.runner.cache import PartMemo
+    from pipeline.runner.cache import StageCache
 
     pings = pd.concat(
         [
@@ -463,13 +463,23 @@ def test_partitions_and_memo_give_the_same_bits(tmp_path, monkeypatch):
     ref = transit_features(pings, 7)
     assert ref.features[ENCOUNTER_EVENTS].sum() == 1
     monkeypatch.setattr(transit, "_PAIR_BLOCK_POINTS", 5)
+    import logging
+    import re
+
+    cache = StageCache(tmp_path / "cache")
+    caplog.set_level(logging.INFO, logger="pipeline.transit")
     for n_buckets, chunk_rows in [(1, 10**6), (5, 60), (11, 1)]:
         store = _store_of(pings, tmp_path / f"{n_buckets}-{chunk_rows}", n_buckets, chunk_rows)
         assert len(store.bucket_groups(chunk_rows)) == min(n_buckets, len(store.files))
-        for memo in (None, PartMemo(None, "hours", None)):
+        # a memo left by the earlier partitioning (its shards hold other vessel groups)
+        for memo in (None, cache.memo("hours", [1], sharded=True)):
             got = transit_features(store, 7, memo=memo)
             pd.testing.assert_frame_equal(got.features, ref.features, check_exact=True)
             pd.testing.assert_frame_equal(got.events, ref.events, check_exact=True)
+    assert len(list((tmp_path / "cache").glob("*.shards"))) == 1  # earlier shards removed
+    took = re.findall(r"time of (\d+) vessel-day block\(s\) from the memo, (\d+)", caplog.text)
+    assert [int(b) for _, b in took] == [int(took[0][1]), 0, 0] and int(took[0][1]) > 20
+    assert all(int(a) == int(took[0][1]) for a, _ in took[1:])  # all from other partitions' shards
     hours = ref.features[VESSEL_HOURS].to_numpy()
     assert hours.sum() > 100 and (hours * 2**32 == np.round(hours * 2**32)).all()
     assert ref.features[DISTINCT_VESSELS].max() >= 2

@@ -1629,14 +1629,18 @@ class PingStore:
         Each group is a partition of whole vessels (read with :func:`read_buckets`); the
         groups are what :meth:`frames` yields, as file names a task can be given.
         """
-        groups: list[list[list[Path]]] = []
-        group: list[list[Path]] = []
+        return [[self.files[k] for k in keys] for keys in self.bucket_group_keys(max_rows)]
+
+    def bucket_group_keys(self, max_rows: int) -> list[list[int]]:
+        """Return the bucket keys of each of :meth:`bucket_groups`' groups."""
+        groups: list[list[int]] = []
+        group: list[int] = []
         size = 0
         for key, rows in self.bucket_rows.items():
             if group and size + rows > max_rows:
                 groups.append(group)
                 group, size = [], 0
-            group.append(self.files[key])
+            group.append(key)
             size += rows
         if group:
             groups.append(group)

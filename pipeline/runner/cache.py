@@ -20,6 +20,8 @@ import json
 import logging
 import os
 import re
+import secrets
+import shutil
 import stat
 import sys
 from collections.abc import Callable, Iterable
@@ -32,7 +34,16 @@ import pandas as pd
 from ..io import atomic_path, sha256_file
 from .publish import check_no_links
 
-__all__ = ["PartMemo", "StageCache", "digest", "frame_digest"]
+__all__ = [
+    "PartMemo",
+    "ShardIndex",
+    "ShardMemo",
+    "StageCache",
+    "digest",
+    "frame_digest",
+    "read_shards",
+    "write_shard",
+]
 
 log = logging.getLogger(__name__)
 
@@ -200,10 +211,16 @@ class StageCache:
                 log.warning("stage %s not cached: %s", stage, exc)
         return value, False
 
-    def memo(self, stage: str, key_parts: Any) -> PartMemo:
-        """Return the :class:`PartMemo` of ``stage`` for ``key_parts`` (loaded, empty if none)."""
+    def memo(self, stage: str, key_parts: Any, *, sharded: bool = False) -> PartMemo | ShardMemo:
+        """Return the memo of parts of ``stage`` for ``key_parts`` (loaded, empty if none).
+
+        A :class:`PartMemo` (one table, loaded here), or with ``sharded`` a
+        :class:`ShardMemo` (one file pair per partition, read by the partitions).
+        """
         name = f"{re.sub(r'[^A-Za-z0-9_]+', '_', stage)}-{digest(key_parts)}"
         self.used.add(name)
+        if sharded:
+            return ShardMemo(self, name)
         frame = self._load(name) if self.enabled and self.read else None
         return PartMemo(self, name, frame if isinstance(frame, pd.DataFrame) else None)
 
@@ -254,10 +271,14 @@ class StageCache:
         keep = set(keep if keep is not None else self.used)
         with os.scandir(self.root) as it:
             for entry in it:
-                if not entry.is_file(follow_symlinks=False):
-                    continue
                 stem = entry.name.split(".", 1)[0]
-                if stem not in keep and entry.name.endswith((".json", ".parquet")):
+                if stem in keep:
+                    continue
+                if entry.is_dir(follow_symlinks=False) and entry.name.endswith(_SHARDS):
+                    shutil.rmtree(entry.path, ignore_errors=True)  # links in it are unlinked
+                elif entry.is_file(follow_symlinks=False) and entry.name.endswith(
+                    (".json", ".parquet")
+                ):
                     os.unlink(entry.path)
 
 
@@ -336,3 +357,235 @@ class PartMemo:
         """Replace the memo by these rows (:meth:`add` then :meth:`flush`)."""
         self.add(part_of_row, columns)
         self.flush()
+
+
+# ----------------------------------------------------------------------------- sharded memo
+
+_SHARDS = ".shards"
+_BLOCKS, _ROWS = "blocks.arrow", "rows.arrow"
+
+
+@dataclasses.dataclass
+class ShardIndex:
+    """The cache entry of a :class:`ShardMemo`: where each vessel's parts are.
+
+    ``vessels`` has one row per (vessel, shard): ``vessel``, ``shard`` and the vessel's
+    parts ``first``..``stop`` (rows of the shard's parts file); ``folder`` is the shards'
+    folder in the cache, ``shas`` the sha256 of each shard's two files.
+    """
+
+    vessels: pd.DataFrame
+    folder: str
+    shas: list
+
+
+class ShardMemo:
+    """Results of parts kept as one file pair per partition, read and written by the partitions.
+
+    A :class:`PartMemo` is one table the client loads whole; on a large theatre the parts of a
+    computation over the tracks (a vessel's day blocks) are many times the memory of a
+    partition.  Here every partition writes the parts of its vessels to its own shard (an
+    Arrow IPC file of parts, ``part`` hash, ``vessel`` and row count ``n``, and one of their
+    rows), and a later run's partition reads, memory-mapped, only the row ranges of its own
+    vessels (:meth:`reads_for`, :func:`read_shards`).  The client keeps an index by vessel,
+    so its memory is set by the number of vessels, not by the tracks.
+
+    The shards' sha256 are checked when the memo is opened (a shard that does not match, or
+    is not a regular file, is dropped: its parts are computed again).  :meth:`commit` stores
+    the index of this run's shards and removes the earlier shards; until then the earlier
+    memo is untouched, so a run that fails keeps it.  The workers read and write the shards
+    in the cache folder: with a cluster, the output folder must be on a file system the
+    workers share (as the track spill is).
+    """
+
+    def __init__(self, cache: StageCache | None, name: str) -> None:
+        self.cache, self.name = cache, name
+        self._folder: Path | None = None
+        self._index: pd.DataFrame | None = None
+        self._paths: list[tuple[str, str]] = []
+        usable = cache is not None and cache.enabled
+        self.enabled = usable
+        if usable and cache is not None and cache.read:
+            got = cache._load(name)
+            if isinstance(got, ShardIndex):
+                self._open(got)
+
+    def _open(self, index: ShardIndex) -> None:
+        assert self.cache is not None
+        folder = self.cache.root / index.folder
+        if not re.fullmatch(rf"[A-Za-z0-9_-]+\.[0-9a-f]+{re.escape(_SHARDS)}", index.folder):
+            return
+        good = []
+        for shard, shas in enumerate(index.shas):
+            paths = [folder / f"{shard:05d}.{_BLOCKS}", folder / f"{shard:05d}.{_ROWS}"]
+            try:
+                ok = not folder.is_symlink() and all(
+                    stat.S_ISREG(os.lstat(p).st_mode) and sha256_file(p) == sha
+                    for p, sha in zip(paths, shas, strict=True)
+                )
+            except (OSError, ValueError, TypeError):
+                ok = False
+            if ok:
+                good.append(shard)
+            else:
+                log.warning(
+                    "memo %s: shard %d does not match its hash; computed again", self.name, shard
+                )
+            self._paths.append((str(paths[0]), str(paths[1])))
+        v = index.vessels
+        self._index = v[v["shard"].isin(good)].reset_index(drop=True)
+        self._old = folder
+
+    def reads_for(self, vessels: np.ndarray) -> list[tuple[str, str, np.ndarray, np.ndarray]]:
+        """Return where the earlier run's parts of ``vessels`` are.
+
+        One item per shard: its two files and the ranges of parts (``first``, ``stop``) of
+        those vessels, for :func:`read_shards`.
+        """
+        if self._index is None or not len(self._index) or not len(vessels):
+            return []
+        v = self._index
+        hit = v[v["vessel"].isin(pd.unique(np.asarray(vessels, dtype=object)))]
+        out = []
+        for shard, g in hit.groupby("shard", sort=True):
+            blocks, rows = self._paths[int(shard)]
+            out.append((blocks, rows, g["first"].to_numpy("int64"), g["stop"].to_numpy("int64")))
+        return out
+
+    def output(self, i: int) -> str | None:
+        """Return the file prefix partition ``i`` writes its shard to (None: nothing is kept)."""
+        if not self.enabled:
+            return None
+        assert self.cache is not None
+        if self._folder is None:
+            check_no_links(self.cache.root.parent, self.cache.root)
+            self.cache.root.mkdir(exist_ok=True)
+            self._folder = self.cache.root / f"{self.name}.{secrets.token_hex(8)}{_SHARDS}"
+            self._folder.mkdir()
+        return str(self._folder / f"{i:05d}.")
+
+    def commit(
+        self, written: list[tuple[np.ndarray, np.ndarray, np.ndarray, list[str]] | None]
+    ) -> None:
+        """Store the index of this run's shards and remove the earlier shards.
+
+        ``written[i]`` is what :func:`write_shard` gave partition ``i`` (None: nothing).
+        """
+        if not self.enabled or self._folder is None:
+            return
+        assert self.cache is not None
+        frames = [
+            pd.DataFrame({"vessel": w[0], "shard": np.int32(i), "first": w[1], "stop": w[2]})
+            for i, w in enumerate(written)
+            if w is not None
+        ]
+        vessels = (
+            pd.concat(frames, ignore_index=True)
+            if frames
+            else pd.DataFrame({"vessel": [], "shard": [], "first": [], "stop": []})
+        )
+        vessels["vessel"] = vessels["vessel"].astype(object)
+        shas = [list(w[3]) if w is not None else ["", ""] for w in written]
+        try:
+            self.cache._store(self.name, ShardIndex(vessels, self._folder.name, shas))
+        except (TypeError, ValueError, OSError) as exc:
+            log.warning("memo %s not cached: %s", self.name, exc)
+            return
+        # earlier shards of this memo (also of runs that stopped before their commit)
+        for entry in os.scandir(self.cache.root):
+            if (
+                entry.name.startswith(f"{self.name}.")
+                and entry.name.endswith(_SHARDS)
+                and entry.name != self._folder.name
+                and entry.is_dir(follow_symlinks=False)
+            ):
+                shutil.rmtree(entry.path, ignore_errors=True)
+
+
+def write_shard(
+    prefix: str, part: np.ndarray, vessel: np.ndarray, columns: dict[str, np.ndarray], n: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """Write a partition's parts (each vessel's together) as a shard; return its index rows.
+
+    ``part``, ``vessel`` and ``n`` are per part (its hash, its vessel, its number of rows);
+    ``columns`` hold the parts' rows, part after part.  Returns the vessels, their ranges of
+    parts (``first``, ``stop``) and the sha256 of the two files.
+    """
+    import pyarrow as pa
+    import pyarrow.feather as feather
+
+    vessel = np.asarray(vessel, dtype=object)
+    starts = (
+        np.flatnonzero(np.r_[True, vessel[1:] != vessel[:-1]])
+        if vessel.size
+        else np.empty(0, "int64")
+    )
+    stops = np.r_[starts[1:], vessel.size].astype("int64")
+    if pd.Series(vessel[starts]).duplicated().any():
+        raise ValueError("a shard's parts must hold each vessel's parts together")
+    shas = []
+    for name, table in (
+        (
+            _BLOCKS,
+            pa.table(
+                {
+                    "part": pa.array(part, pa.string()),
+                    "vessel": pa.array(vessel, pa.string()),
+                    "n": np.asarray(n, "int64"),
+                }
+            ),
+        ),
+        (_ROWS, pa.table({c: np.asarray(v) for c, v in columns.items()})),
+    ):
+        buf = pa.BufferOutputStream()
+        feather.write_feather(table, buf, compression="uncompressed")
+        data = buf.getvalue().to_pybytes()
+        _write(Path(prefix + name), data)
+        shas.append(hashlib.sha256(data).hexdigest())
+    return vessel[starts], starts.astype("int64"), stops, shas
+
+
+def read_shards(
+    reads: list[tuple[str, str, np.ndarray, np.ndarray]], columns: list[str]
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Return the parts :meth:`ShardMemo.reads_for` names: hashes, rows per part, their rows.
+
+    The files are memory-mapped; only the named ranges are read.
+    """
+    import pyarrow as pa
+    import pyarrow.ipc as ipc
+
+    hashes, counts = [], []
+    cols: dict[str, list[np.ndarray]] = {c: [] for c in columns}
+    for blocks_path, rows_path, first, stop in reads:
+        k = _ranges(first, stop)
+        with pa.memory_map(blocks_path) as src:
+            blocks = ipc.open_file(src).read_all()
+            n = blocks.column("n").to_numpy().astype("int64")
+            hashes.append(blocks.column("part").take(pa.array(k)).to_numpy(zero_copy_only=False))
+            del blocks
+        offset = np.r_[0, np.cumsum(n)]
+        counts.append(n[k])
+        idx = _ranges(offset[k], offset[k + 1])
+        with pa.memory_map(rows_path) as src:
+            rows = ipc.open_file(src).read_all()
+            for c in columns:
+                cols[c].append(rows.column(c).take(pa.array(idx)).to_numpy().copy())
+            del rows
+    if not hashes:
+        return np.empty(0, dtype=object), np.empty(0, "int64"), {c: np.empty(0) for c in columns}
+    return (
+        np.concatenate(hashes).astype(object),
+        np.concatenate(counts).astype("int64"),
+        {c: np.concatenate(v) for c, v in cols.items()},
+    )
+
+
+def _ranges(first: np.ndarray, stop: np.ndarray) -> np.ndarray:
+    """Return the integers of the ranges ``first[i]..stop[i]``, range after range."""
+    n = np.asarray(stop, "int64") - np.asarray(first, "int64")
+    if not n.size:
+        return np.empty(0, "int64")
+    return np.repeat(np.asarray(first, "int64") - np.r_[0, np.cumsum(n)[:-1]], n) + np.arange(
+        int(n.sum())
+    )

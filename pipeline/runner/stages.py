@@ -559,7 +559,9 @@ def features(state: RunState) -> None:
                 key_for=key_for,
                 cached=state.cached,
                 progress=state.progress,
-                memo_for=lambda name, key: state.cache.memo(f"memo {name}", [key, code_version()]),
+                memo_for=lambda name, key, **kw: state.cache.memo(
+                    f"memo {name}", [key, code_version()], **kw
+                ),
             )
     finally:  # no later stage uses the engine: a local cluster stops here
         state.engine.close()
