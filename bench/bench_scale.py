@@ -141,7 +141,19 @@ def main():
                                               n_buckets=spec["buckets"])
         t_ingest = time.perf_counter() - t0
         store = PingStore(spills, work, chunk_rows=spec["rows"])
-        res = transit_features(store, spec["resolution"], engine=eng)
+        same = None
+        if spec["memo"]:  # a first night writes the memo's shards, a second takes every block
+            from pipeline.runner.cache import StageCache
+
+            cache = StageCache(work / "memo-cache")
+            memo = lambda: cache.memo("transit hours", [1], sharded=True)
+            first = transit_features(store, spec["resolution"], engine=eng, memo=memo())
+            t_first = time.perf_counter() - t0
+            res = transit_features(store, spec["resolution"], engine=eng, memo=memo())
+            same = bool(first.features.equals(res.features) and first.events.equals(res.events))
+            del first
+        else:
+            res = transit_features(store, spec["resolution"], engine=eng)
         seconds = time.perf_counter() - t0
         workers = eng.peak_memory() if spec["engine"] == "dask" else {}
     stop.set()
@@ -154,6 +166,7 @@ def main():
         "cells": len(res.features),
         "events": len(res.events),
         "vessel_hours": float(res.features["vessel_hours"].sum()),
+        "memo_same": same,
         "peak_total_mib": peak[0] / 2**20,
         "client_hwm_mib": me.memory_info().rss / 2**20,
         "client_peak_mib": int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) / 1024,
@@ -173,8 +186,9 @@ def n_buckets(n_pings: int) -> int:
     return int(max(4, 2 * np.ceil(n_pings / PARTITION_ROWS)))
 
 
-def run_child(paths: list[Path], engine: str, workers: int, work: Path) -> dict:
-    """One measured ingest + transit in a fresh process."""
+def run_child(paths: list[Path], engine: str, workers: int, work: Path, memo: bool = False) -> dict:
+    """One measured ingest + transit in a fresh process (``memo``: transit twice, as two
+    nights with the sharded memo of vessel-day blocks: written, then read)."""
     import shutil
 
     shutil.rmtree(work, ignore_errors=True)
@@ -188,6 +202,7 @@ def run_child(paths: list[Path], engine: str, workers: int, work: Path) -> dict:
         "buckets": n_buckets(sum(pq.ParquetFile(p).metadata.num_rows for p in paths)),
         "resolution": RESOLUTION,
         "memory_limit": MEMORY_LIMIT,
+        "memo": memo,
     }
     script = work.parent / "bench_scale_child.py"
     script.write_text(_CHILD)
@@ -218,7 +233,8 @@ def main() -> None:
     ap.add_argument(
         "--runs",
         nargs="+",
-        help="runs as SIZE:ENGINE:WORKERS (e.g. 1e7:dask:1); the other rows of scale.json stay",
+        help="runs as SIZE:ENGINE:WORKERS (e.g. 1e7:dask:1, or 1e8:dask+memo:2 for transit"
+        " twice with the nightly memo); the other rows of scale.json stay",
     )
     args = ap.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
@@ -244,7 +260,8 @@ def main() -> None:
     rows: list[dict] = [r for r in previous if (r["pings"], r["engine"], r["workers"]) not in keys]
     for n, engine, workers in plan:
         paths = dataset(root, n)
-        got = run_child(paths, engine, workers, root / "work")
+        memo = engine.endswith("+memo")
+        got = run_child(paths, engine.removesuffix("+memo"), workers, root / "work", memo)
         row = {
             "pings": n,
             "engine": engine,
@@ -260,6 +277,7 @@ def main() -> None:
             "cells": got["cells"],
             "events": got["events"],
             "vessel_hours": round(got["vessel_hours"], 3),
+            **({"memo_same_result": got["memo_same"]} if memo else {}),
         }
         print(json.dumps(row), flush=True)
         rows.append(row)
