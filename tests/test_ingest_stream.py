@@ -422,3 +422,40 @@ def test_ingest_options_refuse_bools_and_infinities():
     for key, value in (("chunk_rows", True), ("max_raster_pixels", True), ("max_speed_kn", 1e999)):
         with pytest.raises(ValidationError):
             IngestOptions(**{key: value})
+
+
+def test_pings_in_vessel_order_by_scan_and_by_split_are_the_same_rows(tmp_path, monkeypatch):
+    """Many small buckets over several track files (vessels in both files, equal times on
+    ties): gathering the pings by scanning row groups or by splitting every bucket file
+    once gives the same tables, in config order on ties, also when ranges share a file;
+    with such buckets the default is the split (a scan would read the data per range)."""
+    import resource
+
+    import pyarrow as pa
+
+    import pipeline.ingest.stream as stream
+
+    a = pd.read_csv(_write_ais(tmp_path / "a.csv", 40, 6, seed=1), dtype=str)
+    b = a.copy()
+    b["sog"] = "3.5"  # the same vessels and times in a second file: ties, config order
+    b.to_csv(tmp_path / "b.csv", index=False)
+    spills = [
+        spill_tracks(tmp_path / f, tmp_path / "spill" / f, chunk_rows=50, n_buckets=13)
+        for f in ("a.csv", "b.csv")
+    ]
+    store = PingStore(spills)
+    assert len(store.files) >= 10 and len(store) == 2 * 40 * 6
+    stats = store._row_group_stats()
+    ranges = list(store.vessel_ranges(12))
+    assert len(ranges) == 40 and stream._scanned_rows(stats, ranges) > 2 * len(store)
+    scan = pa.concat_tables(store.sorted_tables(12, method="scan"))
+    split = pa.concat_tables(store.sorted_tables(12, method="split"))
+    assert scan.equals(split) and scan.equals(pa.concat_tables(store.sorted_tables(12)))
+    frame = stream._pings_frame(scan)
+    assert frame["vessel_id"].is_monotonic_increasing
+    first = frame.groupby(["vessel_id", "time"], sort=False)["sog_kn"].agg(list)
+    assert (first.map(lambda s: s == [a_ for a_ in s if a_ != 3.5] + [3.5])).all()
+    monkeypatch.setattr(resource, "getrlimit", lambda _: (40, 40))  # 16 files for 40 ranges
+    shared = pa.concat_tables(store.sorted_tables(12, method="split"))
+    assert shared.equals(scan)
+    assert not list((tmp_path / "spill").rglob("pings-sort-*"))

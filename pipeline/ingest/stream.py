@@ -35,6 +35,7 @@ count, time range and extent.  Rejects are written to CSV a chunk at a time
 from __future__ import annotations
 
 import codecs
+import contextlib
 import io
 import logging
 import shutil
@@ -1667,34 +1668,138 @@ class PingStore:
             yield self.vessel_ids[start], self.vessel_ids[stop - 1]
             start = stop
 
-    def sorted_tables(self, max_rows: int) -> Iterator[pa.Table]:
+    def sorted_tables(self, max_rows: int, method: str | None = None) -> Iterator[pa.Table]:
         """Yield the pings as Arrow tables in global (vessel, time) order, ``max_rows`` or so.
 
-        Each range of vessels is read from every bucket file (only the row groups that may
-        hold it) and sorted stably, ties in config order, as the in-memory table is.
+        The pings of each range of vessels (:meth:`vessel_ranges`) are gathered and sorted
+        stably, ties in config order, as the in-memory table is.  Two ways to gather them,
+        the same rows in the same order:
+
+        * ``"scan"``: each range reads the row groups of the bucket files that may hold it
+          (by their vessel min/max).  Cheap when the bucket files are large, so that their
+          row groups each hold a few vessels;
+        * ``"split"``: every bucket file is read once and its rows appended, by range, to
+          temporary Arrow files (consecutive ranges share one when there are more ranges
+          than files may be open); then each is read back.  When the buckets are many and
+          small (a large input in many files), each of their row groups spans every range,
+          and scanning would read the data once per range.
+
+        By default the way that reads fewer rows, from the files' row-group statistics.
         """
+        ranges = list(self.vessel_ranges(max_rows))
+        if not ranges:
+            return
+        stats = self._row_group_stats()
+        scan = _scanned_rows(stats, ranges)
+        if method is None:
+            method = "scan" if scan <= 2 * len(self) else "split"
+        log.debug(
+            "pings in vessel order by %s (a scan would read %d rows of %d)", method, scan, len(self)
+        )
+        if method == "scan":
+            yield from self._sorted_by_scan(ranges, stats)
+        elif method == "split":
+            yield from self._sorted_by_split(ranges)
+        else:
+            raise ValueError(f"method must be 'scan' or 'split', got {method!r}")
+
+    def _row_group_stats(self) -> list[tuple[Path, np.ndarray, np.ndarray, np.ndarray]]:
+        """Return each bucket file (key order, then config order) and its row groups.
+
+        Per row group: the vessel min and max (None when unknown) and the rows.
+        """
+        out = []
+        for key in self.files:
+            for p in self.files[key]:
+                md = pq.ParquetFile(p).metadata
+                col = md.schema.to_arrow_schema().get_field_index(VESSEL_ID)
+                lo, hi, n = [], [], []
+                for g in range(md.num_row_groups):
+                    rg = md.row_group(g)
+                    st = rg.column(col).statistics
+                    known = st is not None and st.has_min_max
+                    lo.append(str(st.min) if known else None)
+                    hi.append(str(st.max) if known else None)
+                    n.append(rg.num_rows)
+                out.append(
+                    (
+                        p,
+                        np.array(lo, dtype=object),
+                        np.array(hi, dtype=object),
+                        np.array(n, "int64"),
+                    )
+                )
+        return out
+
+    def _sorted_by_scan(self, ranges, stats) -> Iterator[pa.Table]:
         import pyarrow.compute as pc
 
-        for lo, hi in self.vessel_ranges(max_rows):
+        for lo, hi in ranges:
+            lo, hi = str(lo), str(hi)
             parts = []
+            for p, g_lo, g_hi, _ in stats:
+                groups = [
+                    g
+                    for g in range(g_lo.size)
+                    if g_lo[g] is None or (g_hi[g] >= lo and g_lo[g] <= hi)
+                ]
+                if not groups:
+                    continue
+                t = pq.ParquetFile(p).read_row_groups(groups, use_threads=False)
+                v = t.column(VESSEL_ID)
+                t = t.filter(pc.and_(pc.greater_equal(v, lo), pc.less_equal(v, hi)))
+                if t.num_rows:
+                    parts.append(t)
+            if parts:
+                yield _sorted_pings(pa.concat_tables(parts))
+
+    def _sorted_by_split(self, ranges) -> Iterator[pa.Table]:
+        import resource
+
+        import pyarrow.ipc as ipc
+
+        los = np.array([str(lo) for lo, _ in ranges])
+        # consecutive ranges share a file when there are more ranges than files may be open
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+        n_files = max(1, min(len(ranges), max(16, (soft if soft > 0 else 1024) // 4)))
+        folder = Path(tempfile.mkdtemp(prefix="pings-sort-", dir=self.root))
+        writers: dict[int, Any] = {}
+        try:
             for key in self.files:
                 for p in self.files[key]:
-                    pf = pq.ParquetFile(p)
-                    groups = _row_groups_in(pf, str(lo), str(hi))
-                    if not groups:
+                    t = pq.read_table(p, use_threads=False)
+                    if not t.num_rows:
                         continue
-                    t = pf.read_row_groups(groups, use_threads=False)
-                    v = t.column(VESSEL_ID)
-                    t = t.filter(pc.and_(pc.greater_equal(v, str(lo)), pc.less_equal(v, str(hi))))
-                    if t.num_rows:
-                        parts.append(t)
-            if not parts:
-                continue
-            table = pa.concat_tables(parts)
-            order = pc.sort_indices(
-                table, sort_keys=[(VESSEL_ID, "ascending"), (TIME, "ascending")]
-            )
-            yield table.take(order)
+                    r = _range_of(t, los)
+                    f = r * n_files // len(ranges)
+                    order = np.argsort(f, kind="stable")
+                    t, f = t.take(pa.array(order)), f[order]
+                    cut = np.flatnonzero(np.r_[True, f[1:] != f[:-1], True])
+                    for a, b in zip(cut[:-1].tolist(), cut[1:].tolist(), strict=True):
+                        k = int(f[a])
+                        if k not in writers:
+                            writers[k] = ipc.new_file(str(folder / f"{k:06d}.arrow"), t.schema)
+                        writers[k].write_table(t.slice(a, b - a))
+                    del t
+            for w in writers.values():
+                w.close()
+            for k in sorted(writers):
+                path = folder / f"{k:06d}.arrow"
+                with pa.memory_map(str(path)) as src:
+                    t = ipc.open_file(src).read_all()
+                    r = _range_of(t, los)
+                    order = np.argsort(r, kind="stable")
+                    t, r = t.take(pa.array(order)), r[order]
+                cut = np.flatnonzero(np.r_[True, r[1:] != r[:-1], True])
+                for a, b in zip(cut[:-1].tolist(), cut[1:].tolist(), strict=True):
+                    yield _sorted_pings(t.slice(a, b - a))
+                del t
+                path.unlink()
+        finally:
+            for w in writers.values():
+                with contextlib.suppress(Exception):
+                    w.close()
+            shutil.rmtree(folder, ignore_errors=True)
 
     def sorted_frames(self, max_rows: int) -> Iterator[pd.DataFrame]:
         """Yield the pings in global (vessel, time) order, about ``max_rows`` at a time."""
@@ -1812,19 +1917,37 @@ def read_buckets(group: Sequence[Sequence[Path]]) -> pd.DataFrame:
     return _concat([read_bucket(paths) for paths in group])
 
 
-def _row_groups_in(pf: pq.ParquetFile, lo: str, hi: str) -> list[int]:
-    """Row groups of a file sorted by vessel that may hold vessels in ``[lo, hi]``."""
-    out = []
-    md = pf.metadata
-    col = md.schema.to_arrow_schema().get_field_index(VESSEL_ID)
-    for g in range(md.num_row_groups):
-        st = md.row_group(g).column(col).statistics
-        if st is None or not st.has_min_max:
-            out.append(g)
-            continue
-        if st.max >= lo and st.min <= hi:
-            out.append(g)
-    return out
+def _sorted_pings(table: pa.Table) -> pa.Table:
+    """Return ``table`` sorted by vessel then time, stably (ties keep their order)."""
+    import pyarrow.compute as pc
+
+    order = pc.sort_indices(table, sort_keys=[(VESSEL_ID, "ascending"), (TIME, "ascending")])
+    return table.take(order)
+
+
+def _range_of(table: pa.Table, los: np.ndarray) -> np.ndarray:
+    """Index of the vessel range (by first vessel ids ``los``, sorted) of each row."""
+    v = table.column(VESSEL_ID).to_numpy(zero_copy_only=False).astype(str)
+    return np.searchsorted(los, v, side="right").astype("int64") - 1
+
+
+def _scanned_rows(stats, ranges) -> int:
+    """Rows that scanning ``ranges`` range by range would read (row groups that may hold it)."""
+    los = np.array([str(lo) for lo, _ in ranges])
+    his = np.array([str(hi) for _, hi in ranges])
+    total = 0
+    for _, g_lo, g_hi, n in stats:
+        known = np.array([x is not None for x in g_lo], dtype=bool)
+        hits = np.full(n.size, len(ranges), dtype="int64")
+        if known.any():
+            mn = g_lo[known].astype(str)
+            mx = g_hi[known].astype(str)
+            # ranges r with his[r] >= min and los[r] <= max (ranges sorted and disjoint)
+            hits[known] = np.searchsorted(los, mx, side="right") - np.searchsorted(
+                his, mn, side="left"
+            )
+        total += int((np.maximum(hits, 0) * n).sum())
+    return total
 
 
 def _rounded(table: pa.Table, schema: pa.Schema) -> pa.Table:
