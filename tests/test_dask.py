@@ -251,6 +251,27 @@ def cluster_engine():
         yield eng
 
 
+def _busy(seconds: float) -> int:
+    import time
+
+    end = time.monotonic() + seconds
+    n = 0
+    while time.monotonic() < end:
+        n += 1
+    return n
+
+
+def test_local_cluster_workers_keep_no_profile_history(cluster_engine):
+    """The workers' statistical profiler is off: its call trees (one a second, 1,000 kept)
+    would grow a worker's memory with the run's length, not its partitions."""
+    assert all(n > 0 for n in cluster_engine.map(_busy, [1.3, 1.3]))
+
+    def history(dask_worker):
+        return len(dask_worker.profile_history) + len(dask_worker.profile_keys_history)
+
+    assert set(cluster_engine.client.run(history).values()) == {0}
+
+
 @pytest.mark.slow
 def test_density_tiles_as_tasks_equal_the_local_engine(cluster_engine):
     """The FFT density's tiles run as tasks: on 2 workers the same numbers as in-process."""

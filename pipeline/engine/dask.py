@@ -82,6 +82,10 @@ class DaskEngine:
         settings = {
             "distributed.comm.timeouts.connect": f"{timeout}s",
             "distributed.worker.daemon": False,
+            # The workers' statistical profiler keeps a call tree a second (1,000 of them) and
+            # one per task key: about 100 MiB a worker after a quarter of an hour, memory that
+            # grows with the run's length.  Nobody reads it here (no dashboard).
+            "distributed.worker.profile.enabled": False,
         }
         with dask.config.set(settings):
             if cfg.scheduler == "local":
