@@ -12,8 +12,10 @@ and buckets as tasks, with the rejects accounting; a chunk writes one Arrow IPC 
 by bucket, and the buckets are in proportion to the input, about half a partition each) and
 computes the transit features over the buckets (:func:`~pipeline.transit.transit_features`:
 groups of whole vessels as tasks, each sending per-cell totals in fixed point to the
-combine).  These are the functions a run calls; a run also hands ``transit_features`` the
-nightly memos of parts, which this benchmark does not (see the README).  Memory is the peak
+combine).  These are the functions a run calls.  A run also hands ``transit_features`` the
+nightly memo of vessel-day blocks (sharded: each partition reads and writes its own vessels'
+blocks); runs named ``dask+memo`` measure that path: transit twice, a night that writes the
+memo and one that takes every block from it, with the same result.  Memory is the peak
 of the sum of the resident memory of the child and every process under it (scheduler
 thread, nannies, workers), sampled every 0.2 s, plus each worker's own high-water mark
 (VmHWM).
