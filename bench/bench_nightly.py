@@ -11,8 +11,9 @@ without 1 % of its seizures (random rows).  Night 2 adds both: the daily file jo
 Both must publish byte-identical tables (the map differs only in its run id and the
 manifest in run ids, timings and cache flags).  The nightly run reuses what did not change:
 the unchanged AIS history file is rebuilt from the per-file ingest cache (not parsed), transit
-time is recomputed only for the vessel-days the new pings touch, the seizure densities only
-for the map tiles near the new seizures (``PartMemo`` entries of the cache).  The goal of the issue is a nightly run in at
+time is recomputed only for the vessel-days the new pings touch (the memo's shards, read
+by the partitions), the seizure densities only for the map tiles near the new seizures
+(``PartMemo`` entries of the cache).  The goal of the issue is a nightly run in at
 most 25 % of the full run's time; the per-stage timings say where the time goes.
 
     .venv/bin/python bench/bench_nightly.py [--quick] [--keep DIR] [--vessels N]
