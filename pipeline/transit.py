@@ -1095,13 +1095,11 @@ def _store_tasks(pings, chunk_rows: int, memo) -> list[tuple]:
     bucket is a stable hash of its id), so it reads what it needs of the memo, whatever the
     earlier run's partitions were.
     """
-    from .ingest.stream import _bucket_of
-
     groups = pings.bucket_groups(chunk_rows)
     if memo is None:
         return [(g, [], None) for g in groups]
     names = np.asarray(pings.vessel_ids, dtype=object)
-    bucket = _bucket_of(names, pings.n_buckets)
+    bucket = pings.bucket_of(names)
     keys = pings.bucket_group_keys(chunk_rows)
     return [
         (g, memo.reads_for(names[np.isin(bucket, k)]), memo.output(i))
@@ -1143,10 +1141,10 @@ class _OldBlocks:
 
     def rows(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(position in ``hashes``, cell, hours) of the rows of these known blocks."""
-        from .runner.cache import _ranges
+        from .runner.cache import range_indices
 
         k = self.index.get_indexer(hashes)
-        idx = _ranges(self.start[k], self.start[k] + self.n[k])
+        idx = range_indices(self.start[k], self.start[k] + self.n[k])
         return np.repeat(np.arange(k.size), self.n[k]), self.cells[idx], self.hours[idx]
 
 

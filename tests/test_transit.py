@@ -6,7 +6,7 @@ import h3
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from pyproj import Geod
 
@@ -358,8 +358,10 @@ def test_solent_real_ais(shared_data):
     ),
     st.integers(4, 9),
 )
+# one segment over many res-8 cells: their rounding adds up past 1e-9 h
+@example(vessels=[(0.0, 0.0, [(57.0, 12.0, 0.0)])], resolution=8)
 def test_time_is_conserved_for_random_tracks(vessels, resolution):
-    frames, expected = [], 0.0
+    frames, expected, blocks = [], 0.0, 0
     for k, (lon0, lat0, steps) in enumerate(vessels):
         minutes = np.r_[0.0, np.cumsum([s[0] for s in steps])]
         speed = np.r_[0.0, [s[1] for s in steps]]
@@ -375,8 +377,11 @@ def test_time_is_conserved_for_random_tracks(vessels, resolution):
         ns = frames[-1]["time"].to_numpy(dtype="datetime64[ns]").view("int64")
         dt_h = np.diff(ns) / 3.6e12
         expected += dt_h[dt_h <= 6.0].sum()
+        blocks += np.unique(ns // (86_400 * 10**9)).size
     f = transit_features(pd.concat(frames, ignore_index=True), resolution).features
-    assert f[VESSEL_HOURS].sum() == pytest.approx(expected, rel=1e-9, abs=1e-9)
+    # each (vessel-day, cell) time is rounded once to 2**-32 h: at most half a unit a row
+    rounding = len(f) * blocks * 2.0**-33
+    assert f[VESSEL_HOURS].sum() == pytest.approx(expected, rel=1e-9, abs=1e-9 + rounding)
     assert (f[VESSEL_HOURS] >= 0).all()
     assert (f[DISTINCT_VESSELS] <= len(vessels)).all() and (f[DISTINCT_VESSELS] >= 1).all()
     assert f[CELL].is_monotonic_increasing

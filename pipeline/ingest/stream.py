@@ -1632,6 +1632,10 @@ class PingStore:
         """
         return [[self.files[k] for k in keys] for keys in self.bucket_group_keys(max_rows)]
 
+    def bucket_of(self, vessels: np.ndarray) -> np.ndarray:
+        """Return the bucket key of each vessel id (a stable hash, the same in every run)."""
+        return _bucket_of(vessels, self.n_buckets)
+
     def bucket_group_keys(self, max_rows: int) -> list[list[int]]:
         """Return the bucket keys of each of :meth:`bucket_groups`' groups."""
         groups: list[list[int]] = []

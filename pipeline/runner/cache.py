@@ -41,6 +41,7 @@ __all__ = [
     "StageCache",
     "digest",
     "frame_digest",
+    "range_indices",
     "read_shards",
     "write_shard",
 ]
@@ -558,7 +559,7 @@ def read_shards(
     hashes, counts = [], []
     cols: dict[str, list[np.ndarray]] = {c: [] for c in columns}
     for blocks_path, rows_path, first, stop in reads:
-        k = _ranges(first, stop)
+        k = range_indices(first, stop)
         with pa.memory_map(blocks_path) as src:
             blocks = ipc.open_file(src).read_all()
             n = blocks.column("n").to_numpy().astype("int64")
@@ -566,7 +567,7 @@ def read_shards(
             del blocks
         offset = np.r_[0, np.cumsum(n)]
         counts.append(n[k])
-        idx = _ranges(offset[k], offset[k + 1])
+        idx = range_indices(offset[k], offset[k + 1])
         with pa.memory_map(rows_path) as src:
             rows = ipc.open_file(src).read_all()
             for c in columns:
@@ -581,7 +582,7 @@ def read_shards(
     )
 
 
-def _ranges(first: np.ndarray, stop: np.ndarray) -> np.ndarray:
+def range_indices(first: np.ndarray, stop: np.ndarray) -> np.ndarray:
     """Return the integers of the ranges ``first[i]..stop[i]``, range after range."""
     n = np.asarray(stop, "int64") - np.asarray(first, "int64")
     if not n.size:
