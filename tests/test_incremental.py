@@ -222,6 +222,30 @@ def test_part_memo_keeps_the_parts_of_the_last_run(tmp_path):
     assert _memo(tmp_path).known() == {"c"}  # replaced by this run's parts
 
 
+def test_prune_keeps_memos_the_run_did_not_open(tmp_path):
+    """A run that served a factor whole from the cache (only the score changed) keeps its
+    memos for the next night; a memo replaced by another key of its kind is deleted."""
+    import numpy as np
+
+    from pipeline.runner.cache import StageCache
+
+    root = tmp_path / ".cache"
+    first = StageCache(root)
+    first.memo("memo transit hours", [1]).save(np.array(["a"], dtype=object), {"v": [1.0]})
+    first.get_or_build("features", [1], lambda: pd.DataFrame({"x": [1]}))
+    first.prune()
+    second = StageCache(root)  # only the score changed: the memo is not opened
+    second.get_or_build("features", [1], lambda: pd.DataFrame({"x": [1]}))
+    second.get_or_build("score", [2], lambda: pd.DataFrame({"y": [1]}))
+    second.prune()
+    assert StageCache(root).memo("memo transit hours", [1]).known() == {"a"}
+    third = StageCache(root)  # new transit options: the memo of the old key goes
+    third.memo("memo transit hours", [2]).save(np.array(["b"], dtype=object), {"v": [2.0]})
+    third.prune()
+    assert StageCache(root).memo("memo transit hours", [1]).known() == frozenset()
+    assert StageCache(root).memo("memo transit hours", [2]).known() == {"b"}
+
+
 def test_density_tiles_from_a_memo_equal_a_fresh_evaluation(tmp_path):
     import numpy as np
 

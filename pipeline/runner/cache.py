@@ -266,14 +266,24 @@ class StageCache:
         _write(self.root / f"{name}.json", meta.encode())
 
     def prune(self, keep: Iterable[str] | None = None) -> None:
-        """Delete regular cache files of entries this run did not use (links are left alone)."""
+        """Delete regular cache files of entries this run did not use (links are left alone).
+
+        Memos of parts (``memo_*``) the run did not open are kept: a run whose factor was
+        served whole from the cache (only the score changed) must not cost the next night
+        its parts.  A memo is deleted once the run opened another key of its kind.
+        """
         if not self.enabled or not self.root.is_dir() or self.root.is_symlink():
             return
         keep = set(keep if keep is not None else self.used)
+        # a memo of parts this run did not open (its factor came whole from the cache) stays
+        # for the next night; one another key of its kind replaced (options, code) goes
+        opened = {name.rsplit("-", 1)[0] for name in keep}
         with os.scandir(self.root) as it:
             for entry in it:
                 stem = entry.name.split(".", 1)[0]
                 if stem in keep:
+                    continue
+                if stem.startswith("memo_") and stem.rsplit("-", 1)[0] not in opened:
                     continue
                 if entry.is_dir(follow_symlinks=False) and entry.name.endswith(_SHARDS):
                     shutil.rmtree(entry.path, ignore_errors=True)  # links in it are unlinked
