@@ -417,6 +417,18 @@ def _as_texts(column: pd.Series) -> np.ndarray:
     return values
 
 
+def _factorize_floats(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``pd.factorize`` of floats, but with -0.0 apart from 0.0 (NaN: code -1).
+
+    Equal values share a code, and -0.0 == 0.0: factorized by value, a column holding both
+    would write the text of whichever came first for all of them.
+    """
+    v = np.ascontiguousarray(values, dtype="float64")
+    nan = np.isnan(v)
+    codes, bits = pd.factorize(np.where(nan, 0, v.view("int64")))
+    return np.where(nan, -1, codes), np.asarray(bits, dtype="int64").view("float64")
+
+
 def _csv_tokens(column: pd.Series, eol: str, suffix: str) -> np.ndarray:
     """Return the CSV text of each value of a column as ``to_csv`` writes it ("" if missing).
 
@@ -432,7 +444,7 @@ def _csv_tokens(column: pd.Series, eol: str, suffix: str) -> np.ndarray:
         codes, uniques = pd.factorize(values)
         texts = [str(v) for v in uniques]
     elif pd.api.types.is_float_dtype(dtype):
-        codes, uniques = pd.factorize(column.to_numpy(dtype="float64", na_value=np.nan))
+        codes, uniques = _factorize_floats(column.to_numpy(dtype="float64", na_value=np.nan))
         texts = list(map(repr, uniques.tolist()))
     else:  # text, or any Python object: its str(), quoted where the CSV writer quotes it
         codes, uniques = pd.factorize(_as_texts(column))
@@ -542,7 +554,10 @@ def _json_tokens(column: pd.Series, prefix: str = "", suffix: str = "") -> np.nd
             values = column.to_numpy(dtype=object)
         else:
             values = column.to_numpy()
-        codes, uniques = pd.factorize(values)
+        if values.dtype == np.float64:
+            codes, uniques = _factorize_floats(values)
+        else:
+            codes, uniques = pd.factorize(values)
         texts = list(map(repr, uniques.tolist()))
     elif isinstance(dtype, pd.DatetimeTZDtype):
         codes, uniques = pd.factorize(column.dt.tz_convert("UTC"))
@@ -556,7 +571,11 @@ def _json_tokens(column: pd.Series, prefix: str = "", suffix: str = "") -> np.nd
 
 def _texts(values: np.ndarray) -> np.ndarray:
     """Return ``repr`` of each number (floats: the shortest text that reads back the value)."""
-    codes, uniques = pd.factorize(values)
+    values = np.asarray(values)
+    if values.dtype.kind == "f":
+        codes, uniques = _factorize_floats(values)
+    else:
+        codes, uniques = pd.factorize(values)
     text = np.empty(len(uniques) + 1, dtype=object)
     text[:-1] = list(map(repr, uniques.tolist()))
     text[-1] = "null"  # NaN (a code of -1)
