@@ -7,17 +7,20 @@ UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed-stamp
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
+# Test files that hold property tests (make fuzz).
+FUZZ_FILES ?= $(shell grep -l '@given' tests/test_*.py)
 
 # Two workers (the CI machine has 2 cores); a test file runs on one worker, so its module and
 # session fixtures (the demo-size run of test_cli) are built once.
 XDIST := -n 2 --dist loadfile
 
-.PHONY: help venv demo test test-fast test-deps bench bench-quick lint format lock clean notebooks
+.PHONY: help venv demo test test-fast fuzz test-deps bench bench-quick lint format lock clean notebooks
 
 help:
 	@echo "make demo    - create the environment, generate the demo data, run the pipeline, print the map path"
 	@echo "make test    - the whole test suite (installs Debian chromium for the browser tests)"
 	@echo "make test-fast - unit and small end-to-end tests: no browser, notebooks or demo-size runs"
+	@echo "make fuzz    - property tests with random seeds and 10x the examples (pin finds with @example)"
 	@echo "make bench   - benchmarks against peer tools (long); bench-quick for a smoke run"
 	@echo "make lint    - ruff check + format check + mypy (part of make test)"
 	@echo "make lock    - re-resolve requirements.lock from pyproject.toml"
@@ -49,11 +52,17 @@ test-deps:
 # The package's own bytecode is compiled before each test run (its sources change between runs).
 test: $(STAMP) test-deps lint
 	@$(PY) -m compileall -q pipeline >/dev/null
-	$(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) --hypothesis-profile=ci $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
 	@$(PY) -m compileall -q pipeline >/dev/null
-	$(PY) -m pytest $(XDIST) -m "not browser and not slow and not notebook" $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) --hypothesis-profile=ci -m "not browser and not slow and not notebook" $(PYTEST_ARGS)
+
+# Property tests with random seeds and ten times their CI examples: pin what it finds with @example.
+fuzz: $(STAMP)
+	@$(PY) -m compileall -q pipeline >/dev/null
+	ROUTE_RISK_FUZZ_SCALE=10 $(PY) -m pytest $(XDIST) --hypothesis-profile=explore --hypothesis-show-statistics \
+	  -m "not browser and not notebook" $(FUZZ_FILES) $(PYTEST_ARGS)
 
 notebooks: $(STAMP)
 	$(PY) tools/make_notebooks.py

@@ -16,11 +16,12 @@ From the pings table (see :mod:`pipeline.schema`) this module derives, per H3 ce
     nothing for ≥ ``gap_hours``.  Each gap counts once in its start cell and once in its end cell.
 ``loiter_events``
     Runs of pings slower than ``loiter_speed_kn`` lasting ≥ ``loiter_hours`` away from ports,
-    counted in the cell of the run's mean position.
+    placed at the run's central ping (the one nearest its spherical mean position) and counted
+    in that ping's cell: the mean of a drifting, curved run may lie where the vessel never was.
 ``encounter_events``
     Two vessels within ``encounter_distance_m`` of each other, both slower than
     ``encounter_speed_kn``, for ≥ ``encounter_hours`` away from ports (the at-sea transfer
-    pattern).  Positions are interpolated to a common ``_ENCOUNTER_STEP_MIN`` time grid and
+    pattern), placed at the position of either vessel nearest the pair's mean.  Positions are interpolated to a common ``_ENCOUNTER_STEP_MIN`` time grid and
     candidate pairs are found by joining on (time step, H3 cell and its neighbours), never by
     comparing every pair of vessels.
 
@@ -410,15 +411,22 @@ def _events_frame(kind, vessel, other, t0, t1, lon0, lat0, lon1, lat1, lon, lat,
     )
 
 
-def _run_mean_positions(xyz: np.ndarray, starts: np.ndarray, ends: np.ndarray):
-    """Spherical mean (lon, lat) of the unit vectors ``xyz[starts[k] : ends[k] + 1]``.
+def _run_central_points(xyz: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Index of the row of each run ``xyz[starts[k] : ends[k] + 1]`` nearest the run's mean.
 
-    Each run is summed on its own (not as a difference of running sums), so its mean does
-    not depend on what comes before it in the array.
+    The mean is the run's spherical mean (the direction of its vectors' sum, summed per run,
+    so it does not depend on what comes before the run).  The row returned is a position the
+    vessels were at, so an event's cell is one their pings or tracks reach: the mean of a
+    curved run may lie in a cell no track crosses.  Ties go to the earliest row.
     """
     n = ends - starts + 1
-    idx = np.repeat(starts - np.r_[0, np.cumsum(n)[:-1]], n) + np.arange(int(n.sum()))
-    return xyz_to_lonlat(np.add.reduceat(xyz[idx], np.r_[0, np.cumsum(n)[:-1]], axis=0))
+    first = np.r_[0, np.cumsum(n)[:-1]]
+    idx = np.repeat(starts - first, n) + np.arange(int(n.sum()))
+    total = np.add.reduceat(xyz[idx], first, axis=0)
+    run = np.repeat(np.arange(n.size), n)
+    near = np.einsum("ij,ij->i", xyz[idx], total[run])
+    best = np.lexsort((np.arange(idx.size), -near, run))[first]
+    return idx[best]
 
 
 def _far_from_ports(lon, lat, ports_tree, port_radius_km) -> np.ndarray:
@@ -467,7 +475,7 @@ def _loiter_events(tr, sl, same, hours, sog_eff, loiter_speed_kn, loiter_hours, 
     if starts.size == 0:
         return _empty_events()
     lon, lat = tr.lon[sl], tr.lat[sl]
-    mlon, mlat = _run_mean_positions(lonlat_to_xyz(lon, lat), starts, ends)
+    mid = _run_central_points(lonlat_to_xyz(lon, lat), starts, ends)
     code = tr.code[sl]
     return _events_frame(
         "loiter",
@@ -479,8 +487,8 @@ def _loiter_events(tr, sl, same, hours, sog_eff, loiter_speed_kn, loiter_hours, 
         lat[starts],
         lon[ends],
         lat[ends],
-        mlon,
-        mlat,
+        lon[mid],
+        lat[mid],
         res,
     )
 
@@ -652,8 +660,14 @@ def _encounter_runs(pairs, names, min_hours, res) -> pd.DataFrame:
     starts, ends = starts[keep], ends[keep]
     if starts.size == 0:
         return _empty_events()
-    pair_sum = lonlat_to_xyz(ilon, ilat) + lonlat_to_xyz(jlon, jlat)
-    mlon, mlat = _run_mean_positions(pair_sum, starts, ends)
+    # candidates: both vessels' positions at every step of a run, gathered run by run
+    n = ends - starts + 1
+    rows = np.repeat(starts - np.r_[0, np.cumsum(n)[:-1]], n) + np.arange(int(n.sum()))
+    run = np.repeat(np.arange(n.size), n)
+    o = np.argsort(np.r_[run, run], kind="stable")
+    clon, clat = np.r_[ilon[rows], jlon[rows]][o], np.r_[ilat[rows], jlat[rows]][o]
+    first = np.r_[0, np.cumsum(2 * n)[:-1]]
+    mid = _run_central_points(lonlat_to_xyz(clon, clat), first, first + 2 * n - 1)
     return _events_frame(
         "encounter",
         names[va[starts]],
@@ -664,8 +678,8 @@ def _encounter_runs(pairs, names, min_hours, res) -> pd.DataFrame:
         ilat[starts],
         ilon[ends],
         ilat[ends],
-        mlon,
-        mlat,
+        clon[mid],
+        clat[mid],
         res,
     )
 

@@ -22,6 +22,7 @@ import pytest
 from _corpus import CORPUS, IGNORE_PENDING_DEPRECATION
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from _property import examples
 from test_ingest_stream import SAME_TABLES, ais_csv
 
 import pipeline
@@ -193,7 +194,7 @@ def test_partitioned_ingest_equals_one_pass(tmp_path, name, chunk_rows):
 
 
 @settings(
-    max_examples=40,
+    max_examples=examples(40),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )

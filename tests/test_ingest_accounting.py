@@ -13,6 +13,7 @@ import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from _property import examples
 
 from pipeline.errors import SourceUnreadable
 from pipeline.ingest import (
@@ -161,7 +162,7 @@ def gpx_doc(draw) -> tuple[str, dict[int, str]]:
 
 
 @settings(
-    max_examples=80,
+    max_examples=examples(80),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )

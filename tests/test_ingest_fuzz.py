@@ -15,6 +15,7 @@ import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from _property import examples
 
 from pipeline.errors import RouteRiskError
 from pipeline.ingest import (
@@ -33,7 +34,7 @@ from pipeline.schema import REJECT_COLUMNS
 
 pytestmark = IGNORE_PENDING_DEPRECATION
 SETTINGS = settings(
-    max_examples=120,
+    max_examples=examples(120),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
@@ -190,7 +191,7 @@ def test_context_never_traceback(tmp_path_factory, data, kind):
     _read(read_context, path, CONTEXT_RULES, kind=kind)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.binary(max_size=400), suffix=st.sampled_from([".csv", ".zip", ".gpx", ".geojson"]))
 def test_raw_bytes_never_traceback(tmp_path_factory, data, suffix):
     path = tmp_path_factory.mktemp("fz") / f"b{suffix}"
@@ -199,7 +200,7 @@ def test_raw_bytes_never_traceback(tmp_path_factory, data, suffix):
     _read(read_tracks, path, TRACK_RULES)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     x0=st.floats(-1e7, 1e7),
     y0=st.floats(-1e7, 1e7),

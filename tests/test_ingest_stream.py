@@ -14,6 +14,7 @@ import shapely
 from _corpus import CORPUS, IGNORE_PENDING_DEPRECATION
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from _property import examples
 
 from pipeline.errors import RouteRiskError
 from pipeline.ingest import TrackSource, read_tracks, write_rejects
@@ -122,7 +123,7 @@ def ais_csv(draw) -> str:
 
 
 @settings(
-    max_examples=60,
+    max_examples=examples(60),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )

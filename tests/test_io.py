@@ -13,6 +13,7 @@ import pytest
 import shapely
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from _property import examples
 
 from pipeline.io import (
     FORMULA_PREFIXES,
@@ -173,7 +174,7 @@ def _round_by_groups(a, significant=7, decimals=6):
     return out
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     st.lists(st.floats(allow_nan=True, allow_infinity=True, width=64), min_size=1, max_size=50),
     st.integers(1, 12),
@@ -495,7 +496,7 @@ def test_csv_fast_path_writes_the_bytes_pandas_writes(tmp_path, monkeypatch):
     assert not _csv_fast_path(frame.assign(t=pd.Timestamp("2024-01-01")))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     texts=st.lists(st.one_of(st.none(), st.text(max_size=6)), min_size=1, max_size=12),
     floats=st.lists(

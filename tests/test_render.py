@@ -15,6 +15,7 @@ import pytest
 import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from _property import examples
 
 from pipeline import schema as S
 from pipeline.errors import InputError
@@ -65,7 +66,7 @@ def test_escape_text_examples(value, expected):
     assert escape_text(value) == expected
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.text())
 def test_escape_text_is_inert_and_reversible(text):
     out = escape_text(text)
@@ -94,7 +95,7 @@ def test_base36_matches_python():
     assert base36(values).split(",") == [np.base_repr(int(v), 36).lower() for v in values]
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     st.lists(
         st.tuples(st.floats(-179.9, 179.9), st.floats(-84, 84), st.sampled_from([0, 3, 7, 9, 15])),

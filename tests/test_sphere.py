@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from _property import examples
 
 from pipeline import sphere
 from pipeline.grid import cell_area_km2
@@ -35,7 +36,7 @@ def test_haversine_known_values_and_antimeridian():
     assert d[1, 2] == pytest.approx(2 * sphere.KM_PER_DEGREE)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(LON, LAT, LON, LAT)
 def test_formulas_agree(lon1, lat1, lon2, lat2):
     a, b = sphere.lonlat_to_xyz(lon1, lat1), sphere.lonlat_to_xyz(lon2, lat2)
