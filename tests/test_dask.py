@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from _corpus import CORPUS, IGNORE_PENDING_DEPRECATION
+from _property import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from _property import examples
 from test_ingest_stream import SAME_TABLES, ais_csv
 
 import pipeline

@@ -11,9 +11,9 @@ import zipfile
 
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION
+from _property import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from _property import examples
 
 from pipeline.errors import SourceUnreadable
 from pipeline.ingest import (

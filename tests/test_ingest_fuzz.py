@@ -13,9 +13,9 @@ import warnings
 import numpy as np
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION
+from _property import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from _property import examples
 
 from pipeline.errors import RouteRiskError
 from pipeline.ingest import (

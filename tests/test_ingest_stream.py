@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 import shapely
 from _corpus import CORPUS, IGNORE_PENDING_DEPRECATION
+from _property import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from _property import examples
 
 from pipeline.errors import RouteRiskError
 from pipeline.ingest import TrackSource, read_tracks, write_rejects

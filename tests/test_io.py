@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from _property import examples
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from _property import examples
 
 from pipeline.io import (
     FORMULA_PREFIXES,

@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from _property import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from _property import examples
 
 from pipeline import schema as S
 from pipeline.errors import InputError

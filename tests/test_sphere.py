@@ -5,9 +5,9 @@ from __future__ import annotations
 import h3
 import numpy as np
 import pytest
+from _property import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from _property import examples
 
 from pipeline import sphere
 from pipeline.grid import cell_area_km2

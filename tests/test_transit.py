@@ -6,9 +6,9 @@ import h3
 import numpy as np
 import pandas as pd
 import pytest
+from _property import examples
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from _property import examples
 from pyproj import Geod
 
 from pipeline.errors import ConfigError, InputError
