@@ -46,6 +46,7 @@ _EXPORTS: dict[str, str] = {
     "kernel_density_exact": "density",
     "select_bandwidth": "density",
     "DensityResult": "density",
+    "seizure_quantities": "density",
     "seizure_weights": "density",
     "transit_features": "transit",
     "zonal_stats_to_cells": "zonal",

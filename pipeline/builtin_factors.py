@@ -58,7 +58,7 @@ def density_on_cells(
     window_cells: np.ndarray | None,
 ) -> tuple[np.ndarray, dict]:
     """Return the seizure density on ``cells`` (per km²) and how it was computed."""
-    from .density import kernel_density, seizure_weights
+    from .density import kernel_density, seizure_quantities, seizure_weights
 
     d = options
     if d.bandwidth_km == "auto" or d.half_life_days == "auto":
@@ -93,6 +93,10 @@ def density_on_cells(
         "method": res.method,
         "total_weight": round(float(res.total_weight), 6),
     }
+    if d.use_quantity:
+        note = seizure_quantities(seizures)[1]
+        if note:
+            info["quantity_note"] = note
     return np.asarray(res.density, dtype="float64"), info
 
 

@@ -19,6 +19,7 @@ from pipeline.density import (
     kernel_density,
     kernel_density_exact,
     kernel_profile,
+    seizure_quantities,
     seizure_weights,
     select_bandwidth,
 )
@@ -339,11 +340,38 @@ def test_seizure_weights_decay_quantity_and_commodity():
     np.testing.assert_allclose(w, [1.0, 0.5, 0.0, 0.5 ** (731 / 365)])
     assert np.array_equal(seizure_weights(s, as_of="2026-01-01", half_life_days=365), w)
     w = seizure_weights(s, use_quantity=True, commodity_weights={"cocaine": 2.0, "Cannabis": 0.5})
-    np.testing.assert_allclose(w, [20.0, 0.5, 2.0, 8.0])
+    # cannabis has no quantity and no other cannabis seizure: the median of all (4), not 1
+    np.testing.assert_allclose(w, [20.0, 2.0, 2.0, 8.0])
     w = seizure_weights(s, commodity_weights={"cocaine": 2.0, "default": 0.1})
     np.testing.assert_allclose(w, [2.0, 0.1, 0.1, 2.0])
     np.testing.assert_array_equal(seizure_weights(s), np.ones(4))
     np.testing.assert_array_equal(seizure_weights(s, as_of="2025-06-01"), [0.0, 1.0, 0.0, 1.0])
+
+
+def test_missing_quantities_take_their_commoditys_median_and_are_stated():
+    s = pd.DataFrame(
+        {
+            schema.COMMODITY: [
+                "cocaine",
+                "Cocaine ",
+                "cocaine",
+                "cigarettes",
+                "cigarettes",
+                "khat",
+            ],
+            schema.QUANTITY: [100.0, np.nan, 300.0, 5000.0, np.nan, np.nan],
+        }
+    )
+    q, note = seizure_quantities(s)
+    # cocaine: median(100, 300); cigarettes: 5000; khat has none: the median of all (300)
+    np.testing.assert_array_equal(q, [100.0, 200.0, 300.0, 5000.0, 5000.0, 300.0])
+    assert note.startswith("3 of 6 seizures have no quantity")
+    assert "1 of them, whose commodity has none, the median of all: 300" in note
+    assert seizure_quantities(s.dropna())[1] is None
+    no_commodity = s.drop(columns=[schema.COMMODITY])
+    np.testing.assert_array_equal(seizure_quantities(no_commodity)[0][[1, 4, 5]], [300.0] * 3)
+    with pytest.raises(InputError, match="use_quantity is true but no seizure has a quantity"):
+        seizure_quantities(s.assign(quantity=np.nan))
 
 
 def test_seizure_weights_errors():

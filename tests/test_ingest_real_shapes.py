@@ -34,6 +34,7 @@ from pipeline.ingest import (
     read_tracks,
     summarise_ingest,
 )
+from pipeline.ingest._dates import parse_times
 from pipeline.schema import PING_COLUMNS, REJECT_COLUMNS, SEIZURE_COLUMNS
 
 pytestmark = IGNORE_PENDING_DEPRECATION
@@ -55,12 +56,14 @@ SEIZURES = {
     "s_ctrl_z.csv": (2, 2, {}),
     "s_zipped_csv.zip": (4, 4, {}),
     "s_shp_no_prj.zip": (2, 2, {}),
+    "s_yy_mm_dd.csv": (4, 4, {}),
 }
 SEIZURE_ERRORS = {
     "s_us_undecided.csv": (InputError, "could be day-first or month-first and no value decides"),
     "s_dates_both_ways.csv": (InputError, "values decide both ways (1 day-first, 1 month-first)"),
     "s_content_ambiguous.csv": (InputError, "the numeric columns ['a', 'b'] do not decide"),
     "s_zip_two_tables.zip": (SourceUnreadable, "holds 2 data files ['a.csv', 'b.csv']"),
+    "s_yy_mm_dd_mixed.csv": (InputError, "mixes year-first (yy-mm-dd) and day/month-first"),
 }
 # file -> (read, accepted, rejects by rule, vessels)
 TRACKS = {
@@ -191,6 +194,33 @@ def test_us_month_first_decided_by_values_and_stated():
     assert (dates["order"], dates["order_by"]) == ("month-first", "values")
     assert "2 a second field > 12 (month-first)" in dates["order_evidence"]
     assert any("read month-first (decided by values" in n for n in res.notes)
+
+
+def test_two_digit_years_written_first_are_proven_by_the_values_and_stated():
+    res = read_seizures(CORPUS / "s_yy_mm_dd.csv")
+    assert res.frame["time"].dt.strftime("%Y-%m-%d %H:%M").tolist() == [
+        "1998-03-25 00:00",
+        "2005-12-31 00:00",
+        "2018-03-07 00:00",  # not 18 March 2007
+        "2000-01-15 14:30",
+    ]
+    dates = res.assumptions["dates"]
+    assert "4 date(s) read year-month-day" in dates["year_first"]
+    assert "'98-03-25'" in dates["year_first"]
+    assert any("read year-month-day with a two-digit year" in n for n in res.notes)
+
+
+def test_year_first_beside_day_first_with_undecidable_dates_is_refused():
+    with pytest.raises(InputError, match=r"mixes year-first .* \['18-03-07'\] could be either"):
+        read_seizures(CORPUS / "s_yy_mm_dd_mixed.csv")
+
+
+def test_two_digit_years_that_could_be_year_first_say_so():
+    src = CORPUS / "s_us_month_first.csv"  # four-digit years: nothing to say
+    assert "year_first_evidence" not in read_seizures(src).assumptions["dates"]
+    res = parse_times(pd.Series(["18-03-25", "19-11-02"]), name="f", column="d")
+    assert res.times.dt.strftime("%Y-%m-%d").tolist() == ["2025-03-18", "2002-11-19"]
+    assert any("could also be yy-mm-dd; none is written year first" in n for n in res.notes)
 
 
 def test_undecided_dates_follow_dayfirst_when_given():

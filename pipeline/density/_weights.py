@@ -34,8 +34,8 @@ def seizure_weights(
     half_life_days : float, optional
         Half-life of the decay ``0.5 ** (age_days / half_life_days)``; None: no decay.
     use_quantity : bool, default False
-        Multiply by ``quantity``; a missing (NaN) quantity counts as 1, a negative one is an
-        error.
+        Multiply by ``quantity`` (see :func:`seizure_quantities`: a missing quantity takes the
+        median of its commodity's known ones, never 1 or 0); a negative one is an error.
     commodity_weights : mapping of str to float, optional
         Weight per commodity (case-insensitive, surrounding blanks ignored); commodities not
         listed weigh ``commodity_weights["default"]`` if given, else 1.
@@ -72,15 +72,7 @@ def seizure_weights(
         decay = 1.0 if hl is None else 0.5 ** (np.maximum(age, 0.0) / hl)
         w = np.where(age >= 0, decay, 0.0)
     if use_quantity:
-        schema.require_columns(seizures, [schema.QUANTITY], "seizures")
-        q = pd.to_numeric(seizures[schema.QUANTITY], errors="coerce").to_numpy(dtype="float64")
-        bad = np.flatnonzero(q < 0)
-        if bad.size:
-            raise InputError(
-                f"seizures row {int(bad[0])}: quantity {float(q[bad[0]])!r} is negative; "
-                "expected >= 0"
-            )
-        w = w * np.where(np.isnan(q), 1.0, q)
+        w = w * seizure_quantities(seizures)[0]
     if commodity_weights:
         schema.require_columns(seizures, [schema.COMMODITY], "seizures")
         table = {str(k).strip().lower(): float(v) for k, v in commodity_weights.items()}
@@ -95,3 +87,60 @@ def seizure_weights(
         cw = names.map(table).astype("float64").fillna(default).to_numpy()
         w = w * cw
     return w
+
+
+def seizure_quantities(seizures: pd.DataFrame) -> tuple[np.ndarray, str | None]:
+    """Each seizure's quantity for weighting, and a sentence on the missing ones.
+
+    A missing quantity is not 1 (beside seizures of hundreds of kilograms that is next to
+    nothing) nor 0: it takes the median of the known quantities of its commodity, or of all
+    seizures when its commodity has none known.  Quantities are compared within a commodity
+    because units differ between them (kilograms of cocaine, cartons of cigarettes).
+
+    Returns
+    -------
+    (numpy.ndarray, str or None)
+        Quantities (float64, ≥ 0) and, when some were missing, what was filled in.
+
+    Raises
+    ------
+    InputError
+        A negative quantity, or no seizure with a known quantity.
+    """
+    schema.require_columns(seizures, [schema.QUANTITY], "seizures")
+    q = pd.to_numeric(seizures[schema.QUANTITY], errors="coerce").to_numpy(dtype="float64")
+    bad = np.flatnonzero(q < 0)
+    if bad.size:
+        raise InputError(
+            f"seizures row {int(bad[0])}: quantity {float(q[bad[0]])!r} is negative; expected >= 0"
+        )
+    missing = np.isnan(q)
+    if not missing.any():
+        return q, None
+    if missing.all():
+        raise InputError(
+            "density.use_quantity is true but no seizure has a quantity; set it to false or "
+            "map the quantity column (inputs.seizures[].columns)"
+        )
+    if schema.COMMODITY in seizures.columns:
+        kind = seizures[schema.COMMODITY].astype("string").str.strip().str.lower()
+        kind = kind.fillna("").to_numpy(dtype=object)
+    else:
+        kind = np.full(len(q), "", dtype=object)
+    known = pd.Series(q[~missing]).groupby(kind[~missing]).median()
+    overall = float(np.median(q[~missing]))
+    fill = pd.Series(kind[missing]).map(known).to_numpy(dtype="float64")
+    by_all = int(np.isnan(fill).sum())
+    fill = np.where(np.isnan(fill), overall, fill)
+    out = q.copy()
+    out[missing] = fill
+    note = (
+        f"{int(missing.sum())} of {len(q)} seizures have no quantity: each weighs the median "
+        f"quantity of its commodity's known ones"
+        + (
+            f" ({by_all} of them, whose commodity has none, the median of all: {overall:g})"
+            if by_all
+            else ""
+        )
+    )
+    return out, note

@@ -10,7 +10,8 @@ arithmetic is done in numpy ``datetime64[D]`` (valid for any year), and only the
 result checked against the nanosecond range of the table contract.
 
 Day or month first is decided per column from the values themselves: a first field above 12
-proves day-first, a second field above 12 proves month-first.  A column whose values never
+proves day-first, a second field above 12 proves month-first; with a two-digit year, a first
+field of 00 or above 31 proves year-first (``98-03-25``, yy-mm-dd).  A column whose values never
 decide, or decide both ways while ambiguous values remain, needs ``dayfirst`` from the user:
 :class:`~pipeline.errors.InputError` says so, naming the column and examples.  Every decision
 (order, two-digit years, time zone, precision) is returned as an assumption with its evidence.
@@ -188,6 +189,56 @@ def _days(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
     vals[~real] = np.nan
     out[ok] = vals
     return out
+
+
+def _digits(text: np.ndarray | None, n: int) -> np.ndarray:
+    """Return the number of characters of each matched field (0 where it did not match)."""
+    if text is None:
+        return np.zeros(n, dtype="int64")
+    return pd.Series(text, dtype=object).fillna("").astype("str").str.len().to_numpy()
+
+
+def _year_first(a, b, y, sub, raw: pd.Series, where: str, assumptions: dict) -> np.ndarray:
+    """Which ``aa-bb-yy`` values are written year first (``yy-mm-dd``, e.g. ``98-03-25``).
+
+    A two-digit first field of 00 or above 31 is no day or month: it proves the column writes
+    ``yy-mm-dd``.  A four-digit year last, or a last field that is no day (00 or above 31),
+    proves the opposite.  Proof one way only reads every value that can be ``yy-mm-dd`` so;
+    proof both ways with values that could be either is refused; no proof leaves the
+    day/month reading (and says that nothing was written year-first).
+    """
+    n = a.size
+    short = (_digits(sub["a"], n) == 2) & (_digits(sub["y"], n) == 2)
+    could = short & (b >= 1) & (b <= 12) & (y >= 1) & (y <= 31)
+    proves = could & ((a == 0) | (a > 31))
+    against = ~short | (y == 0) | (y > 31)
+    either = could & ~proves
+    n_pro, n_against, n_either = int(proves.sum()), int(against.sum()), int(either.sum())
+    if not n_pro:
+        if could.any():
+            example = raw.iloc[np.flatnonzero(could)[0]]
+            assumptions["year_first_evidence"] = (
+                f"{int(could.sum())} date(s) such as {example!r} could also be yy-mm-dd; none "
+                "is written year first (a first field of 00 or above 31), so none is read so"
+            )
+        return np.zeros(n, dtype=bool)
+    evidence = (
+        f"{n_pro} value(s) such as {raw.iloc[np.flatnonzero(proves)[0]]!r} start with a field "
+        f"that is no day or month (00 or above 31); {n_against} value(s) cannot be yy-mm-dd"
+    )
+    if n_against and n_either:
+        examples = list(pd.unique(raw.iloc[np.flatnonzero(either)].to_numpy(dtype=object))[:3])
+        raise InputError(
+            f"{where}: mixes year-first (yy-mm-dd) and day/month-first dates, and "
+            f"{n_either} date(s) such as {examples!r} could be either ({evidence}); write "
+            "the dates with four-digit years (yyyy-mm-dd) in the source"
+        )
+    yf = proves if n_against else could
+    assumptions["order_by"] = "values"
+    assumptions["year_first"] = (
+        f"{int(yf.sum())} date(s) read year-month-day with a two-digit year ({evidence})"
+    )
+    return yf
 
 
 def _two_digit(year: np.ndarray, digits: np.ndarray | None) -> tuple[np.ndarray, int]:
@@ -444,9 +495,19 @@ def parse_times(
             sub = {k: v[hit] for k, v in parts.items()}
             a = _num(sub["a"], rows.size)
             b = _num(sub["b"], rows.size)
-            proves_day = (a > 12) & (b <= 12)
-            proves_month = (b > 12) & (a <= 12)
-            ambiguous = (a <= 12) & (b <= 12) & (a != b)
+            yf = (
+                _year_first(a, b, _num(sub["y"], rows.size), sub, s.iloc[rows], where, assumptions)
+                if dayfirst is None
+                else np.zeros(rows.size, dtype=bool)
+            )
+            if yf.any():
+                formats["year-month-day (two-digit year)"] = int(yf.sum())
+                notes.append(f"{where}: {assumptions['year_first']}")
+            elif "year_first_evidence" in assumptions:
+                notes.append(f"{where}: {assumptions['year_first_evidence']}")
+            proves_day = (a > 12) & (b <= 12) & ~yf
+            proves_month = (b > 12) & (a <= 12) & ~yf
+            ambiguous = (a <= 12) & (b <= 12) & (a != b) & ~yf
             n_day, n_month, n_amb = (
                 int(proves_day.sum()),
                 int(proves_month.sum()),
@@ -505,15 +566,22 @@ def parse_times(
                     )
             day_is_a = (a > 12) | ((b <= 12) & df)
             year, n_short = _two_digit(_num(sub["y"], rows.size), sub["y"])
+            lead, _ = _two_digit(a, sub["a"])
             if n_short:
                 assumptions["two_digit_years"] = "69-99 -> 1969-1999, 00-68 -> 2000-2068"
                 notes.append(
                     f"{where}: {n_short} two-digit year(s) read as 1969-2068 (e.g. 18 -> 2018)"
                 )
             _put_components(
-                acc, rows, sub, year, np.where(day_is_a, b, a), np.where(day_is_a, a, b)
+                acc,
+                rows,
+                sub,
+                np.where(yf, lead, year),
+                np.where(yf, b, np.where(day_is_a, b, a)),
+                np.where(yf, _num(sub["y"], rows.size), np.where(day_is_a, a, b)),
             )
-            formats["day/month/year"] = int(hit.sum())
+            if (~yf).any():
+                formats["day/month/year"] = int((~yf).sum())
     assumptions["order"] = order
 
     parts = _extract(s, _YM)
