@@ -18,6 +18,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from _corpus import CORPUS, IGNORE_PENDING_DEPRECATION
+from _property import examples
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.errors import InputError, SourceUnreadable
 from pipeline.ingest import (
@@ -35,6 +38,7 @@ from pipeline.ingest import (
     summarise_ingest,
 )
 from pipeline.ingest._dates import parse_times
+from pipeline.ingest._quantity import parse_quantities
 from pipeline.schema import PING_COLUMNS, REJECT_COLUMNS, SEIZURE_COLUMNS
 
 pytestmark = IGNORE_PENDING_DEPRECATION
@@ -57,6 +61,8 @@ SEIZURES = {
     "s_zipped_csv.zip": (4, 4, {}),
     "s_shp_no_prj.zip": (2, 2, {}),
     "s_yy_mm_dd.csv": (4, 4, {}),
+    "s_quantity_units_in_values.csv": (4, 4, {}),
+    "s_quantity_decimal_comma.csv": (3, 3, {}),
 }
 SEIZURE_ERRORS = {
     "s_us_undecided.csv": (InputError, "could be day-first or month-first and no value decides"),
@@ -64,6 +70,7 @@ SEIZURE_ERRORS = {
     "s_content_ambiguous.csv": (InputError, "the numeric columns ['a', 'b'] do not decide"),
     "s_zip_two_tables.zip": (SourceUnreadable, "holds 2 data files ['a.csv', 'b.csv']"),
     "s_yy_mm_dd_mixed.csv": (InputError, "mixes year-first (yy-mm-dd) and day/month-first"),
+    "s_quantity_undecided.csv": (InputError, "such as ['1,200'] could be thousands"),
 }
 # file -> (read, accepted, rejects by rule, vessels)
 TRACKS = {
@@ -221,6 +228,66 @@ def test_two_digit_years_that_could_be_year_first_say_so():
     res = parse_times(pd.Series(["18-03-25", "19-11-02"]), name="f", column="d")
     assert res.times.dt.strftime("%Y-%m-%d").tolist() == ["2025-03-18", "2002-11-19"]
     assert any("could also be yy-mm-dd; none is written year first" in n for n in res.notes)
+
+
+def test_quantities_with_grouping_and_units_in_the_value_are_read_and_stated():
+    res = read_seizures(CORPUS / "s_quantity_units_in_values.csv")
+    assert res.frame["quantity"].tolist() == [1200.0, 0.5, 12000.0, 2500.0]
+    q = res.assumptions["quantity_unit"]
+    assert q["converted_to_kg"] == {"kg": 1, "g": 1, "t": 1}
+    assert q["kept_as_reported"] == {"cartons": 1}
+    assert q["number_format"]["decimal_mark"] == "." and q["number_format"]["grouped"] == 2
+    assert any("1 quantit(ies) marked approximate" in n for n in res.notes)
+    res = read_seizures(CORPUS / "s_quantity_decimal_comma.csv")
+    assert res.frame["quantity"].tolist() == [1200.5, 1200.0, 300.0]
+    assert res.frame["lat"].tolist() == [36.512, 36.7, 36.8]
+    assert (
+        "only a decimal comma explains"
+        in res.assumptions["quantity_unit"]["number_format"]["decided_by"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("values", "file_decimal", "expected"),
+    [
+        (["1,200", "300"], ".", [1200.0, 300.0]),  # the coordinates decide
+        (["1,200", "300"], ",", [1.2, 300.0]),
+        (["1 200", "1\u202f200,5", "2,25"], None, [1200.0, 1200.5, 2.25]),
+        (
+            ["1.2E+03", "-3", "approx. 7", "ca. 8 kg", "1,20,0", "kg"],
+            None,
+            [1200, -3, 7, 8] + [np.nan] * 2,
+        ),
+    ],
+)
+def test_quantity_number_formats(values, file_decimal, expected):
+    q, _, _ = parse_quantities(pd.Series(values), file_decimal=file_decimal)
+    np.testing.assert_array_equal(q, np.asarray(expected, dtype="float64"))
+
+
+@settings(max_examples=examples(100), deadline=None)
+@given(
+    st.lists(st.integers(0, 10**12), min_size=1, max_size=20),
+    st.sampled_from(["us", "eu", "space", "plain"]),
+    st.sampled_from(["", " kg", " cartons"]),
+)
+def test_quantities_written_in_any_locale_read_back(cents, style, unit):
+    """Two decimals in every value decide the mark, whatever the grouping."""
+    us = [f"{c / 100:,.2f}" for c in cents]
+    written = {
+        "us": us,
+        "eu": [v.replace(",", "_").replace(".", ",").replace("_", ".") for v in us],
+        "space": [v.replace(",", "\u202f").replace(".", ",") for v in us],
+        "plain": [f"{c / 100:.2f}" for c in cents],
+    }[style]
+    q, units, _ = parse_quantities(pd.Series([w + unit for w in written]))
+    np.testing.assert_array_equal(q, np.asarray(cents, dtype="float64") / 100)
+    assert set(units) == {unit.strip()}
+
+
+def test_quantities_with_both_decimal_marks_are_refused():
+    with pytest.raises(InputError, match="quantities use both decimal marks"):
+        parse_quantities(pd.Series(["12,5", "2.5"]))
 
 
 def test_undecided_dates_follow_dayfirst_when_given():

@@ -273,7 +273,10 @@ ROLES: dict[str, Role] = {
     ),
     "quantity": Role(
         exact=("quantity", "qty", "amount", "weight", "weight_kg", "quantity_kg", "kg", "mass"),
-        strong=_fs("quantity qty amount weight mass"),
+        strong=_fs(
+            "quantity qty amount weight mass menge gewicht cantidad peso quantite poids "
+            "quantidade hoeveelheid gewicht quantita"
+        ),
         veto=_fs("unit units"),
     ),
     "quantity_unit": Role(

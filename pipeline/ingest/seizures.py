@@ -91,9 +91,9 @@ from ._common import (
     read_text_table,
     reproject_xy,
     split_pair,
-    to_numbers,
 )
 from ._dates import NS_RANGE, times_with_clock
+from ._quantity import decimal_mark_of, parse_quantities
 from ._vector import open_source, read_vector
 from .categories import normalise_categories
 from .options import SeizureSource
@@ -648,8 +648,12 @@ def _normalise(
     qcol = pick[QUANTITY]
     if qcol is not None:
         qraw = raw[qcol]
-        q = to_numbers(qraw).to_numpy(dtype="float64")
         qmiss = missing_mask(qraw)
+        q, in_value, q_report = parse_quantities(
+            qraw if qraw.dtype.kind in "fiub" else qraw.where(~qmiss, ""),
+            file_decimal=decimal_mark_of(lat_raw, lon_raw),
+            where=f"{name} column {qcol!r}",
+        )
         rules.append(
             Rule(
                 "quantity_unparseable",
@@ -670,11 +674,32 @@ def _normalise(
             )
         )
         ucol = pick[QUANTITY_UNIT]
-        per_kg, unit_report = _quantity_units(raw[ucol] if ucol else None, qcol, ucol)
+        units = raw[ucol] if ucol else None
+        if (in_value != "").any():  # '300 kg': the unit written with the number
+            given = as_text(units) if units is not None else pd.Series("", index=qraw.index)
+            blank = given.str.strip().eq("").to_numpy()
+            units = given.where(~blank, in_value.to_numpy())
+            ucol = f"{ucol} or the unit after the number" if ucol else f"{qcol} (after the number)"
+        per_kg, unit_report = _quantity_units(units, qcol, ucol)
         q = q * per_kg  # the rules above judged the value as written
         unit_notes = unit_report.pop("notes")
         notes += [f"{name}: {t}" for t in unit_notes]
-        evidence_units = unit_report
+        if q_report.get("grouped") or q_report.get("decided_by"):
+            notes.append(
+                f"{name}: quantities of {qcol!r} read with the decimal {q_report['decimal_mark']!r}"
+                + (f" ({q_report['decided_by']})" if "decided_by" in q_report else "")
+                + (
+                    f"; {q_report['grouped']} with thousands separators"
+                    if q_report.get("grouped")
+                    else ""
+                )
+            )
+        if q_report.get("approximate"):
+            notes.append(
+                f"{name}: {q_report['approximate']} quantit(ies) marked approximate (~, ca.) "
+                "taken at their value"
+            )
+        evidence_units = {**unit_report, "number_format": q_report}
     else:
         q = np.full(n, np.nan)
         evidence_units = None

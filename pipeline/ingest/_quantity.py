@@ -1,0 +1,178 @@
+"""Quantities as seizure exports write them: ``1,200.5``, ``1.200,5``, ``1 200``, ``300 kg``.
+
+Why not :func:`pandas.to_numeric`: real quantity columns carry grouping separators and units,
+and the one reading pandas offers of ``1,200`` (an error) or the one a decimal-comma guess
+gives (1.2) loses the seizure or weighs it a thousand times too little.  Here each value is
+split into an optional approximation mark (``~``, ``ca.``, ``approx.``), a number and an
+optional unit (``kg``, ``cartons``); the decimal mark is decided for the whole column:
+
+* a value only one mark can explain decides: ``12,5`` or ``1.200,5`` (comma), ``2.5`` or
+  ``1,200,000`` (point) — a separator followed by other than three digits is a decimal mark,
+  two of the same separator are grouping;
+* else the file's coordinates decide (``36,512`` in the latitude column);
+* values that stay ambiguous (``1,200`` with nothing else to go by) are refused with the
+  column and examples, never guessed; evidence both ways is refused too.
+
+Every decision is returned as a report with its evidence (the summary and the manifest).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..errors import InputError
+
+__all__ = ["decimal_mark_of", "parse_quantities"]
+
+_GROUP_SPACES = "[ '\u00a0\u202f\u2009]"
+_QTY = (
+    r"^\s*(?P<approx>~|≈|c\.|ca\.?|circa|approx\.?|approximately|about)?\s*"
+    r"(?P<num>[+-]?(?:\d[\d.,' \x{a0}\x{202f}\x{2009}]*\d|\d)(?:[eE][+-]?\d+)?)\s*"
+    r"(?P<unit>[^\d\s.,+-][^\d]*?)?\s*$"
+)
+#: Shapes only a decimal comma explains, and only a decimal point.
+_COMMA_ONLY = (
+    r"^[+-]?\d+,(?:\d{1,2}|\d{4,})$",  # 12,5   0,25   3,1416
+    r"^[+-]?\d{1,3}(?:\.\d{3})+,\d+$",  # 1.200,5
+    r"^[+-]?\d{1,3}(?:\.\d{3}){2,}$",  # 1.200.000
+    r"^[+-]?0,\d+$",  # 0,500
+)
+_POINT_ONLY = (
+    r"^[+-]?\d+\.(?:\d{1,2}|\d{4,})$",
+    r"^[+-]?\d{1,3}(?:,\d{3})+\.\d+$",
+    r"^[+-]?\d{1,3}(?:,\d{3}){2,}$",
+    r"^[+-]?0\.\d+$",
+)
+#: One separator before exactly three digits: a decimal or a thousands mark (1,200 / 1.200).
+_EITHER = r"^[+-]?\d{1,3}[.,]\d{3}$"
+
+
+def _match(arr: pa.Array, patterns) -> np.ndarray:
+    out = np.zeros(len(arr), dtype=bool)
+    for p in (patterns,) if isinstance(patterns, str) else patterns:
+        hit = pc.match_substring_regex(arr, p).fill_null(False)
+        out |= np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
+    return out
+
+
+def decimal_mark_of(*columns: pd.Series) -> str | None:
+    """Return the decimal mark of the fractions in ``columns`` (e.g. coordinates), if one.
+
+    ``"."`` or ``","`` when values like ``36.512`` or ``36,512`` occur and only one of the
+    two; None when neither or both do.
+    """
+    point = comma = False
+    for col in columns:
+        arr = pa.array(col.astype("str").str.strip().to_numpy(dtype=object), type=pa.string())
+        point |= bool(_match(arr, r"^[+-]?\d+\.\d+$").any())
+        comma |= bool(_match(arr, r"^[+-]?\d+,\d+$").any())
+    if point != comma:
+        return "." if point else ","
+    return None
+
+
+def parse_quantities(
+    values: pd.Series, *, file_decimal: str | None = None, where: str = ""
+) -> tuple[np.ndarray, pd.Series, dict[str, Any]]:
+    """Split quantity text into numbers and units.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Raw quantities (text or numbers).
+    file_decimal : {".", ","}, optional
+        The decimal mark the rest of the file uses (:func:`decimal_mark_of` its coordinates);
+        decides when the column itself does not.
+    where : str
+        File and column, for messages.
+
+    Returns
+    -------
+    (numpy.ndarray, pandas.Series, dict)
+        Floats (NaN where missing or unparseable), the unit written after each number (""
+        where none) and the report: ``decimal_mark``, ``decided_by``, ``grouped`` (values
+        with thousands separators), ``approximate`` and ``units_in_values``.
+
+    Raises
+    ------
+    InputError
+        Values such as ``1,200`` that either mark explains, with nothing to decide them, or
+        values that decide both ways.
+    """
+    n = len(values)
+    report: dict[str, Any] = {}
+    if values.dtype.kind in "fiub":
+        return values.to_numpy(dtype="float64"), pd.Series([""] * n, dtype=object), report
+    text = values.astype("str").where(values.notna(), "")
+    arr = pa.array(text.to_numpy(dtype=object), type=pa.string())
+    got = pc.extract_regex(arr, _QTY)
+    matched = np.asarray(got.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    written = pa.array(
+        np.where(matched, np.asarray(got.field("num").to_numpy(zero_copy_only=False), object), ""),
+        type=pa.string(),
+    )
+    num = pc.replace_substring_regex(written, _GROUP_SPACES, "")
+    comma_only, point_only = _match(num, _COMMA_ONLY), _match(num, _POINT_ONLY)
+    either = _match(num, _EITHER)
+    n_comma, n_point, n_either = int(comma_only.sum()), int(point_only.sum()), int(either.sum())
+    if n_comma and n_point:
+        raise InputError(
+            f"{where}: quantities use both decimal marks ({n_comma} such as "
+            f"{text[comma_only].iloc[0]!r}, {n_point} such as {text[point_only].iloc[0]!r}); "
+            "write them one way in the source"
+        )
+    if n_comma or n_point:
+        mark = "," if n_comma else "."
+        report["decided_by"] = (
+            f"{max(n_comma, n_point)} value(s) such as "
+            f"{text[comma_only | point_only].iloc[0]!r} only a decimal "
+            f"{'comma' if n_comma else 'point'} explains"
+        )
+    elif n_either and file_decimal in (".", ","):
+        mark = file_decimal
+        report["decided_by"] = f"the file's coordinates use the decimal {file_decimal!r}"
+    elif n_either:
+        examples = list(pd.unique(text[either].to_numpy(dtype=object))[:3])
+        raise InputError(
+            f"{where}: {n_either} quantit(ies) such as {examples!r} could be thousands "
+            "(1,200 = 1200) or decimals (1,200 = 1.2) and nothing in the file decides; write "
+            "them without thousands separators in the source"
+        )
+    else:
+        mark = file_decimal or "."
+    group = "," if mark == "." else "."
+    grouped = _match(num, rf"\d\{group}\d{{3}}") | _match(written, rf"\d{_GROUP_SPACES}\d{{3}}")
+    clean = pc.replace_substring(num, group, "")
+    if mark == ",":
+        clean = pc.replace_substring(clean, ",", ".")
+    out = pd.to_numeric(
+        pd.Series(clean.to_numpy(zero_copy_only=False), dtype=object), errors="coerce"
+    ).to_numpy(dtype="float64", copy=True)
+    # a shape the grouping rules do not allow (1,20,0) stays unparseable
+    well_formed = _match(
+        num,
+        (
+            rf"^[+-]?(?:\d{{1,3}}(?:\{group}\d{{3}})+|\d+)(?:\{mark}\d+)?$",
+            r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$",  # 1.2E+03, as spreadsheets write
+        ),
+    )
+    out[~(matched & well_formed)] = np.nan
+    unit = pd.Series(got.field("unit").to_numpy(zero_copy_only=False), dtype=object)
+    unit = unit.where(matched & unit.notna().to_numpy(), "").fillna("").astype(object)
+    approx = matched & (
+        np.asarray(got.field("approx").to_numpy(zero_copy_only=False), dtype=object) != ""
+    )
+    report["decimal_mark"] = mark
+    if grouped.any():
+        report["grouped"] = int(grouped.sum())
+    if approx.any():
+        report["approximate"] = int(approx.sum())
+    units = unit[unit != ""].str.strip().str.lower().value_counts()
+    if len(units):
+        report["units_in_values"] = {str(k): int(v) for k, v in units.items()}
+    return out, unit.str.strip(), report
