@@ -88,6 +88,11 @@ TRACK_ERRORS = {
     "t_record_id.csv": "'id' (a different value on every row (3 of 3): a record id); no column "
     "has values that repeat across rows",
 }
+#: Files that are not position tables yet: refused with what to do.
+TRACK_UNREADABLE = {
+    "t_raw_nmea.nmea": "raw NMEA/AIS sentences (!AIVDM) are not positions yet; decode them",
+    "t_raw_nmea_tagged.txt": "raw NMEA/AIS sentences ('\\\\s:2573345,c:1'...) are not positions",
+}
 RASTERS = {
     "r_metres_no_crs.tif",
     "r_impossible_bounds.tif",
@@ -111,6 +116,7 @@ NEW_FILES = (
     | set(SEIZURE_ERRORS)
     | set(TRACKS)
     | set(TRACK_ERRORS)
+    | set(TRACK_UNREADABLE)
     | RASTERS
     | set(CONTEXT)
     | set(CONTEXT_ERRORS)
@@ -161,6 +167,13 @@ def test_track_shapes(name):
     _accounted(res, n_read, accepted, by_rule)
     assert list(res.frame.columns) == list(PING_COLUMNS)
     assert res.frame["vessel_id"].nunique() == vessels
+
+
+@pytest.mark.parametrize("name", sorted(TRACK_UNREADABLE))
+def test_undecoded_ais_is_refused_with_what_to_do(name):
+    with pytest.raises(SourceUnreadable) as info:
+        read_tracks(CORPUS / name)
+    assert TRACK_UNREADABLE[name] in str(info.value)
 
 
 @pytest.mark.parametrize("name", sorted(TRACK_ERRORS))

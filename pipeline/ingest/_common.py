@@ -239,6 +239,12 @@ def read_text_table(
         raise SourceUnreadable(
             f"{name}: starts with {head.lstrip()[:20]!r}: looks like HTML/XML/JSON, not CSV"
         )
+    if re.match(r"\s*(?:\\[^\\]*\\)?[!$][A-Z]{2}(?:VDM|VDO|RMC|GGA|GLL),", head):
+        raise SourceUnreadable(
+            f"{name}: raw NMEA/AIS sentences ({head.lstrip()[:14]!r}...) are not positions yet; "
+            "decode them first (e.g. with pyais or gpsbabel) into a CSV of MMSI, time, "
+            "latitude and longitude"
+        )
     skipped = 0
     if find_header:
         skipped, delim = _title_lines(head, delimiter)

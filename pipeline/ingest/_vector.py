@@ -39,6 +39,20 @@ SUFFIX_FORMAT = {
 }
 
 
+#: Files people send that are not position tables yet: what to do with each.
+_NOT_READ = {
+    ".xls": "legacy .xls is not supported; save it as .xlsx or CSV",
+    ".nmea": (
+        "raw NMEA/AIS sentences (!AIVDM) are not positions yet; decode them first (e.g. with "
+        "pyais or gpsbabel) into a CSV of MMSI, time, latitude and longitude"
+    ),
+    ".kml": "KML is not read; export the tracks as GPX, GeoJSON or CSV",
+    ".kmz": "KMZ (zipped KML) is not read; export the tracks as GPX, GeoJSON or CSV",
+    ".jsonl": "JSON Lines is not read; convert it to CSV or Parquet (one row per position)",
+    ".ndjson": "newline-delimited JSON is not read; convert it to CSV or Parquet",
+}
+
+
 @dataclass
 class OpenedSource:
     """What a source file turned out to be.
@@ -95,8 +109,8 @@ def open_source(
     name = path.name
     suffix = path.suffix.lower()
     if fmt == "auto":
-        if suffix == ".xls":
-            raise SourceUnreadable(f"{name}: legacy .xls is not supported; save it as .xlsx or CSV")
+        if suffix in _NOT_READ:
+            raise SourceUnreadable(f"{name}: {_NOT_READ[suffix]}")
         fmt = SUFFIX_FORMAT.get(suffix, "")
         if not fmt and path.name.lower().endswith(".shp.zip"):
             fmt = "zip"
