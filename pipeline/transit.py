@@ -411,22 +411,33 @@ def _events_frame(kind, vessel, other, t0, t1, lon0, lat0, lon1, lat1, lon, lat,
     )
 
 
+def _run_rows(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows of the runs ``[starts[k], ends[k]]`` one after another; each run's first and size."""
+    n = ends - starts + 1
+    first = np.r_[0, np.cumsum(n)[:-1]]
+    return np.repeat(starts - first, n) + np.arange(int(n.sum())), first, n
+
+
+def _first_max(values: np.ndarray, first: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Index of the first largest value of each run ``values[first[k] : first[k] + n[k]]``."""
+    top = np.maximum.reduceat(values, first)
+    hit = np.flatnonzero(values == np.repeat(top, n))
+    return hit[np.searchsorted(hit, first)]
+
+
 def _run_central_points(xyz: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """Index of the row of each run ``xyz[starts[k] : ends[k] + 1]`` nearest the run's mean.
 
     The mean is the run's spherical mean (the direction of its vectors' sum, summed per run,
     so it does not depend on what comes before the run).  The row returned is a position the
-    vessels were at, so an event's cell is one their pings or tracks reach: the mean of a
-    curved run may lie in a cell no track crosses.  Ties go to the earliest row.
+    vessel was at, so an event's cell is one its pings or track reach: the mean of a curved
+    run may lie in a cell no track crosses.  Ties go to the earliest row.
     """
-    n = ends - starts + 1
-    first = np.r_[0, np.cumsum(n)[:-1]]
-    idx = np.repeat(starts - first, n) + np.arange(int(n.sum()))
-    total = np.add.reduceat(xyz[idx], first, axis=0)
-    run = np.repeat(np.arange(n.size), n)
-    near = np.einsum("ij,ij->i", xyz[idx], total[run])
-    best = np.lexsort((np.arange(idx.size), -near, run))[first]
-    return idx[best]
+    rows, first, n = _run_rows(starts, ends)
+    v = xyz[rows]
+    total = np.add.reduceat(v, first, axis=0)
+    near = np.einsum("ij,ij->i", v, np.repeat(total, n, axis=0))
+    return rows[_first_max(near, first, n)]
 
 
 def _far_from_ports(lon, lat, ports_tree, port_radius_km) -> np.ndarray:
@@ -660,14 +671,17 @@ def _encounter_runs(pairs, names, min_hours, res) -> pd.DataFrame:
     starts, ends = starts[keep], ends[keep]
     if starts.size == 0:
         return _empty_events()
-    # candidates: both vessels' positions at every step of a run, gathered run by run
-    n = ends - starts + 1
-    rows = np.repeat(starts - np.r_[0, np.cumsum(n)[:-1]], n) + np.arange(int(n.sum()))
-    run = np.repeat(np.arange(n.size), n)
-    o = np.argsort(np.r_[run, run], kind="stable")
-    clon, clat = np.r_[ilon[rows], jlon[rows]][o], np.r_[ilat[rows], jlat[rows]][o]
-    first = np.r_[0, np.cumsum(2 * n)[:-1]]
-    mid = _run_central_points(lonlat_to_xyz(clon, clat), first, first + 2 * n - 1)
+    # the position of either vessel, at any step of the run, nearest the pair's mean
+    rows, first, n = _run_rows(starts, ends)
+    vi = lonlat_to_xyz(ilon[rows], ilat[rows])
+    vj = lonlat_to_xyz(jlon[rows], jlat[rows])
+    total = np.repeat(np.add.reduceat(vi + vj, first, axis=0), n, axis=0)
+    near_i = np.einsum("ij,ij->i", vi, total)
+    near_j = np.einsum("ij,ij->i", vj, total)
+    bi, bj = _first_max(near_i, first, n), _first_max(near_j, first, n)
+    take_i = near_i[bi] >= near_j[bj]  # ties: the first vessel
+    clon = np.where(take_i, ilon[rows[bi]], jlon[rows[bj]])
+    clat = np.where(take_i, ilat[rows[bi]], jlat[rows[bj]])
     return _events_frame(
         "encounter",
         names[va[starts]],
@@ -678,8 +692,8 @@ def _encounter_runs(pairs, names, min_hours, res) -> pd.DataFrame:
         ilat[starts],
         ilon[ends],
         ilat[ends],
-        clon[mid],
-        clat[mid],
+        clon,
+        clat,
         res,
     )
 
