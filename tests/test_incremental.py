@@ -169,7 +169,10 @@ def test_nightly_run_equals_a_full_run_and_reuses_unchanged_work(small_demo, tmp
     )
     # (each vessel's last two days: the new day, and the day before with its last segment)
     assert int(memo) > 0 and 0 < int(computed) <= 2 * 12
-    # AIS coverage: the new day's received cells grew the last run's neighbourhood
+    # AIS coverage: the history file's received cells came from the memo (its spill was
+    # rebuilt from the per-file cache: other bucket bytes, the same pings)
+    assert "AIS received cells: 1 track file(s) from the memo, 1 read" in text
+    # ... and the new day's received cells grew the last run's neighbourhood
     assert "neighbourhood grown from the last run's" in text
     # density: the tiles away from the new seizures came from the memo
     tiles = re.findall(r"kernel sums: (\d+) tile\(s\) from the memo, (\d+) computed", text)

@@ -327,6 +327,11 @@ class TrackSpill(_FileCounts):
         Accepted pings of each bucket, sorted by vessel and time.
     reject_parts : list of list of Path
         Per chunk, in file order, the spill files of its rejects.
+    content_key : str or None
+        What the accepted pings are a function of (the run's per-file cache key: the file's
+        sha256 and the reading options), set by the runner.  Memos of per-file results key
+        on it: a spill rebuilt from the cache holds the same pings in bucket files of other
+        bytes (other row groups).  None: memos key on the bucket files' bytes.
     """
 
     buckets: dict[int, Path]
@@ -336,6 +341,7 @@ class TrackSpill(_FileCounts):
     vessel_rows: np.ndarray = field(default_factory=lambda: np.empty(0, dtype="int64"))
     time_max: pd.Timestamp | None = None
     extent: tuple[float, float, float, float] | None = None
+    content_key: str | None = None
 
     @property
     def reject_rate(self) -> float:
@@ -1869,7 +1875,8 @@ class PingStore:
         """Sorted distinct H3 cells (at ``resolution``) holding at least one ping.
 
         ``memo`` (a :class:`~pipeline.runner.cache.PartMemo`, optional) keeps each track
-        file's cells under the hash of its bucket files: an unchanged file is not read.
+        file's cells under its :attr:`TrackSpill.content_key` (else the hash of its bucket
+        files): an unchanged file is not read.
         """
         import hashlib
 
@@ -1878,13 +1885,18 @@ class PingStore:
         if resolution not in self._cells:
             known = memo.known() if memo is not None else frozenset()
             found = [np.empty(0, dtype="uint64")]
+            reused = 0
             for spill in self.spills:
                 h = hashlib.sha256(f"{resolution}".encode())
-                for k in sorted(spill.buckets):
-                    h.update(spill.buckets[k].read_bytes())
+                if spill.content_key is not None:
+                    h.update(f":{spill.content_key}".encode())
+                else:
+                    for k in sorted(spill.buckets):
+                        h.update(spill.buckets[k].read_bytes())
                 key = h.hexdigest()[:24]
                 if key in known:
                     cells = memo.take([key])[0]["cell"].astype("uint64")
+                    reused += 1
                 else:
                     parts = [np.empty(0, dtype="uint64")]
                     for k in sorted(spill.buckets):
@@ -1899,6 +1911,11 @@ class PingStore:
                 found = [np.unique(np.concatenate([*found, cells]))]
             if memo is not None:
                 memo.flush()
+                log.debug(
+                    "AIS received cells: %d track file(s) from the memo, %d read",
+                    reused,
+                    len(self.spills) - reused,
+                )
             self._cells[resolution] = found[0]
         return self._cells[resolution]
 

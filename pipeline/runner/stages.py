@@ -201,8 +201,10 @@ def _spilled(state: RunState, reader, src, key: list, kwargs: dict[str, Any]):
     if "spill" in fresh:  # the report shows what a cached record gives back
         spill = fresh["spill"]
         spill.notes, spill.assumptions = list(record.notes), dict(record.assumptions)
-        return spill, hit
-    return record_to_spill(record, reader.new_folder(), reader.n_buckets), hit
+    else:
+        spill = record_to_spill(record, reader.new_folder(), reader.n_buckets)
+    spill.content_key = digest([*key, how])  # parsed or rebuilt: the same pings
+    return spill, hit
 
 
 def polygon_sha(state: RunState) -> str | None:
