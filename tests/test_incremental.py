@@ -225,6 +225,44 @@ def test_part_memo_keeps_the_parts_of_the_last_run(tmp_path):
     assert _memo(tmp_path).known() == {"c"}  # replaced by this run's parts
 
 
+def test_part_memo_writes_a_night_s_new_parts_not_the_history(tmp_path):
+    """Generations: a night that still uses most of the earlier parts keeps their file as it
+    is and writes only its new parts; a generation mostly unused, or too many, is rewritten."""
+    import numpy as np
+
+    from pipeline.runner.cache import PartMemo
+
+    def night(parts):
+        memo = _memo(tmp_path)
+        for p in parts:  # each part: 10 rows whose values say which part they are
+            if p in memo.known():
+                cols, _ = memo.take([p])
+                assert cols["v"].tolist() == [float(ord(p))] * 10  # the right rows, always
+            memo.add(np.full(10, p, dtype=object), {"v": np.full(10, float(ord(p)))})
+        memo.flush()
+        files = sorted((tmp_path / ".cache").glob("m-*.g*.parquet"))
+        return {f.name: os.stat(f).st_ino for f in files}
+
+    import os
+
+    one = night("ab")
+    assert len(one) == 1
+    two = night("abc")  # the history is used whole: its file stays, c is a new generation
+    assert len(two) == 2 and set(one.items()) <= set(two.items())
+    three = night("bcd")  # a gone, b still half of its generation: kept (a is dead weight)
+    assert len(three) == 3 and set(two.items()) <= set(three.items())
+    assert _memo(tmp_path).known() == {"a", "b", "c", "d"}
+    four = night("cde")  # the first generation is no longer used: deleted
+    assert len(four) == 3 and not set(one) & set(four)
+    assert _memo(tmp_path).known() == {"c", "d", "e"}
+    nights = [night("cdefghijklmnop"[: k + 3]) for k in range(PartMemo.MAX_GENERATIONS + 2)]
+    assert max(len(n) for n in nights) <= PartMemo.MAX_GENERATIONS
+    assert _memo(tmp_path).known() == set("cdefghijklmn")
+    # the entry lists its generations: a flush with nothing new leaves every file alone
+    before = night("cdefghijklmn")
+    assert night("cdefghijklmn") == before
+
+
 def test_prune_keeps_memos_the_run_did_not_open(tmp_path):
     """A run that served a factor whole from the cache (only the score changed) keeps its
     memos for the next night; a memo replaced by another key of its kind is deleted."""

@@ -222,10 +222,29 @@ class StageCache:
         self.used.add(name)
         if sharded:
             return ShardMemo(self, name)
-        frame = self._load(name) if self.enabled and self.read else None
-        return PartMemo(self, name, frame if isinstance(frame, pd.DataFrame) else None)
+        got = self._load_frames(name) if self.enabled and self.read else None
+        if got is None or got[0].get("data", {}).get("__kind__") != "memo":
+            return PartMemo(self, name, None)
+        meta, frames = got
+        gens = [
+            (g, {"sha": meta["tables"][g], "objects": meta["objects"].get(g, [])}, frames[g])
+            for g in meta["tables"]
+        ]
+        return PartMemo(self, name, gens)
 
     def _load(self, name: str) -> Any | None:
+        got = self._load_frames(name)
+        if got is None:
+            return None
+        meta, frames = got
+        try:
+            return _from_bundle(frames, meta["data"])
+        except Exception as exc:  # a corrupt or foreign entry is rebuilt, never trusted
+            log.warning("ignoring cache entry %s: %s", name, exc)
+            return None
+
+    def _load_frames(self, name: str) -> tuple[dict, dict[str, pd.DataFrame]] | None:
+        """Return an entry's meta data and tables, each table checked against its sha256."""
         meta_path = self.root / f"{name}.json"
         try:
             st = os.lstat(meta_path)
@@ -242,10 +261,50 @@ class StageCache:
                 if not stat.S_ISREG(os.lstat(path).st_mode) or sha256_file(path) != sha:
                     raise ValueError(f"table {part!r} does not match its hash")
                 frames[part] = _with_objects(_read_table(path), objects.get(part, []))
-            return _from_bundle(frames, meta["data"])
+            return meta, frames
         except Exception as exc:  # a corrupt or foreign entry is rebuilt, never trusted
             log.warning("ignoring cache entry %s: %s", name, exc)
             return None
+
+    def _store_memo(self, name: str, kept: dict[str, dict], frame: pd.DataFrame | None) -> None:
+        """Store a memo as its ``kept`` generation files plus one new one holding ``frame``.
+
+        ``kept`` maps each earlier generation still used to its ``sha``/``objects``; files
+        of the memo's other generations are deleted once the new entry is written.
+        """
+        check_no_links(self.root.parent, self.root)
+        self.root.mkdir(exist_ok=True)
+        gens = dict(kept)
+        if frame is not None and len(frame):
+            data_bytes = _table_bytes(frame.reset_index(drop=True))
+            sha = hashlib.sha256(data_bytes).hexdigest()
+            gen = f"g{sha[:16]}"
+            path = self.root / f"{name}.{gen}.parquet"
+            check_no_links(self.root, path)
+            _write(path, data_bytes)
+            gens[gen] = {
+                "sha": sha,
+                "objects": [str(c) for c in frame.columns if frame[c].dtype == object],
+            }
+        meta = json.dumps(
+            {
+                "tables": {g: v["sha"] for g, v in gens.items()},
+                "data": {"__kind__": "memo"},
+                "objects": {g: v["objects"] for g, v in gens.items()},
+            }
+        )
+        check_no_links(self.root, self.root / f"{name}.json")
+        _write(self.root / f"{name}.json", meta.encode())
+        with os.scandir(self.root) as it:  # generations no longer listed
+            for entry in it:
+                stem, _, rest = entry.name.partition(".")
+                if (
+                    stem == name
+                    and rest.endswith(".parquet")
+                    and rest[: -len(".parquet")] not in gens
+                    and entry.is_file(follow_symlinks=False)
+                ):
+                    os.unlink(entry.path)
 
     def _store(self, name: str, value: Any) -> None:
         frames, data = _to_bundle(value)
@@ -300,17 +359,40 @@ class PartMemo:
     order); the memo's own key (the stage, the options, the code version) covers the rest.
     So a part whose inputs did not change is taken from the memo, one that did is computed,
     and either way the part's rows are those the same function gives for the same inputs.
-    The memo is one cache entry (a table with a ``part`` column); :meth:`save` replaces it
-    with the parts of this run, so it holds no parts that the inputs no longer have.
+
+    The memo is one cache entry stored as *generations*: files of parts, each written once.
+    :meth:`flush` keeps every earlier generation whose parts this run still used for at
+    least half its rows, and writes only the rest of the run's parts (those computed, and
+    those of generations mostly no longer used) as one new generation; a night that adds a
+    day writes that day, not the history.  A kept generation may hold parts the inputs no
+    longer have (harmless: a part's rows are a function of its hash) until it falls below
+    half, or the memo reaches ``MAX_GENERATIONS`` and is rewritten as one.
     """
 
-    def __init__(self, cache: StageCache | None, name: str, frame: pd.DataFrame | None) -> None:
+    #: Generations beyond which a flush rewrites the memo as one.
+    MAX_GENERATIONS = 8
+
+    def __init__(
+        self,
+        cache: StageCache | None,
+        name: str,
+        generations: list[tuple[str, dict, pd.DataFrame]] | None,
+    ) -> None:
         self.cache, self.name = cache, name
         self._cols: dict[str, np.ndarray] = {}
         self._where: dict[str, tuple[int, int]] = {}
         self._rows: list[dict[str, np.ndarray]] = []
         self._added: set[str] = set()
-        if frame is not None and len(frame) and "part" in frame.columns:
+        self._gens: dict[str, dict] = {}  # generation -> sha, objects, rows, parts
+        frames = []
+        for gen, info, frame in generations or []:
+            if "part" not in frame.columns:
+                continue
+            parts = pd.unique(frame["part"].to_numpy(dtype=object))
+            self._gens[gen] = {**info, "rows": len(frame), "parts": set(map(str, parts))}
+            frames.append(frame)
+        if frames:
+            frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
             part = frame["part"].to_numpy(dtype=object)
             starts = np.flatnonzero(np.r_[True, part[1:] != part[:-1]])
             stops = np.r_[starts[1:], len(part)]
@@ -348,19 +430,36 @@ class PartMemo:
         self._rows.append({"part": part_of_row, **{c: np.asarray(v) for c, v in columns.items()}})
 
     def flush(self) -> None:
-        """Replace the memo in the cache by the parts added in this run (if any).
+        """Store the parts added in this run (if any): see the class for what is rewritten.
 
         Nothing added (the computation was served whole from the stage cache): the memo
         is kept as it is, for a later run.
         """
-        rows, self._rows, self._added = self._rows, [], set()
+        rows, added = self._rows, self._added
+        self._rows, self._added = [], set()
         if self.cache is None or not self.cache.enabled or not rows:
             return
+        kept: dict[str, dict] = {}
+        if len(self._gens) < self.MAX_GENERATIONS:
+            for gen, g in self._gens.items():
+                live = g["parts"] & added
+                live_rows = sum(self._where[p][1] - self._where[p][0] for p in live)
+                if live and 2 * live_rows >= g["rows"]:
+                    kept[gen] = g
+        held = set().union(*(g["parts"] for g in kept.values())) if kept else set()
         frame = pd.DataFrame({c: np.concatenate([r[c] for r in rows]) for c in rows[0]})
+        if held:
+            frame = frame[~frame["part"].isin(held).to_numpy()]
+        if not len(frame) and set(kept) == set(self._gens):
+            return  # every part used is in a kept generation: the entry stands
         # a part's hash repeats on each of its rows: stored once, as a dictionary
         frame["part"] = pd.Categorical(frame["part"].to_numpy(dtype=object))
         try:
-            self.cache._store(self.name, frame)
+            self.cache._store_memo(
+                self.name,
+                {g: {"sha": v["sha"], "objects": v["objects"]} for g, v in kept.items()},
+                frame,
+            )
         except (TypeError, ValueError, OSError) as exc:
             log.warning("memo %s not cached: %s", self.name, exc)
 
