@@ -303,6 +303,21 @@ def test_quantities_with_both_decimal_marks_are_refused():
         parse_quantities(pd.Series(["12,5", "2.5"]))
 
 
+def test_dotted_dates_nothing_decides_are_day_first_by_convention_and_say_so():
+    res = parse_times(pd.Series(["04.03.2021", "05.03.2021 14:30"]), name="f", column="Datum")
+    assert res.times.dt.strftime("%Y-%m-%d %H:%M").tolist() == [
+        "2021-03-04 00:00",
+        "2021-03-05 14:30",
+    ]
+    assert res.assumptions["order_by"].startswith("convention (dotted dates")
+    assert any("decided by convention" in n for n in res.notes)
+    # the values still decide when they can, and slashes beside dots get no convention
+    got = parse_times(pd.Series(["04.03.2021", "03.13.2021"]), name="f", column="Datum")
+    assert got.times.dt.strftime("%Y-%m-%d").tolist() == ["2021-04-03", "2021-03-13"]
+    with pytest.raises(InputError, match="no value decides"):
+        parse_times(pd.Series(["04.03.2021", "05/03/2021"]), name="f", column="Datum")
+
+
 def test_undecided_dates_follow_dayfirst_when_given():
     src = SeizureSource(path=CORPUS / "s_us_undecided.csv", dayfirst=False)
     res = read_seizures(src)

@@ -11,7 +11,8 @@ result checked against the nanosecond range of the table contract.
 
 Day or month first is decided per column from the values themselves: a first field above 12
 proves day-first, a second field above 12 proves month-first; with a two-digit year, a first
-field of 00 or above 31 proves year-first (``98-03-25``, yy-mm-dd).  A column whose values never
+field of 00 or above 31 proves year-first (``98-03-25``, yy-mm-dd).  Dates written with dots
+(``04.03.2021``) that no value decides are day-first by convention (stated as such).  A column whose values never
 decide, or decide both ways while ambiguous values remain, needs ``dayfirst`` from the user:
 :class:`~pipeline.errors.InputError` says so, naming the column and examples.  Every decision
 (order, two-digit years, time zone, precision) is returned as an assumption with its evidence.
@@ -189,6 +190,11 @@ def _days(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
     vals[~real] = np.nan
     out[ok] = vals
     return out
+
+
+def _all_dotted(values: pd.Series) -> bool:
+    """Return whether every value is written ``dd.mm.yy(yy)`` (dots, not slashes or dashes)."""
+    return bool(values.astype("str").str.match(r"^\s*\d{1,2}\.\d{1,2}\.\d{2,4}\b").all())
 
 
 def _digits(text: np.ndarray | None, n: int) -> np.ndarray:
@@ -530,6 +536,11 @@ def parse_times(
             elif n_month and not n_day:
                 df = False
                 assumptions["order_by"] = "values"
+            elif not n_day and _all_dotted(s.iloc[rows[ambiguous]]):
+                # dd.mm.yyyy: the dotted form of Germany, Russia, Poland, Scandinavia,
+                # Turkey ...; no locale writes month.day.year
+                df = True
+                assumptions["order_by"] = "convention (dotted dates are day.month.year)"
             else:
                 why = (
                     "no value decides"
