@@ -98,6 +98,7 @@ RASTERS = {
     "r_impossible_bounds.tif",
     "r_all_nodata.tif",
     "r_far_away.tif",
+    "r_packed_int16.tif",
     "r_nc_time_level.nc",
     "r_nc_three_dims.nc",
     "r_nc_metres_no_crs.nc",
@@ -573,6 +574,26 @@ def test_raster_without_crs_in_metres_is_never_read_as_degrees():
         open_raster(CORPUS / "r_nc_metres_no_crs.nc")
     nc = open_raster(RasterSource(path=CORPUS / "r_nc_metres_no_crs.nc", crs="EPSG:32633"))
     assert 14.9 < describe_raster(nc)["bounds"][0] < 15.1
+
+
+def test_packed_raster_values_are_decoded_not_read_as_stored_integers():
+    """A band scale and offset (MODIS NDVI's 0.0001, a reflectance's 2.75e-5 - 0.2): the
+    stored integers are never taken for the values."""
+    from pipeline.grid import points_to_cells
+    from pipeline.zonal import zonal_stats_to_cells
+
+    da = open_raster(CORPUS / "r_packed_int16.tif")
+    values = da.values[0]
+    assert np.isnan(values[0, 0])  # nodata stays missing
+    assert values[0, 1] == pytest.approx(10 * 0.0001 + 0.5)
+    assert values[9, 19] == pytest.approx(1990 * 0.0001 + 0.5)
+    assert "band scales [0.0001], offsets [0.5]" in da.attrs["assumptions"]["scale_offset"]
+    assert "scale_offset" in describe_raster(da)["assumptions"]
+    cell = points_to_cells(np.array([101.05]), np.array([14.45]), 5)
+    got = zonal_stats_to_cells(da, cell, stats=("mean",))
+    assert 0.5 < float(got.iloc[0, -1]) < 0.7  # decoded values near the cell, not ~1000
+    # a raster without packing says nothing about it
+    assert "scale_offset" not in open_raster(CORPUS / "r_far_away.tif").attrs["assumptions"]
 
 
 def test_impossible_bounds_one_line():

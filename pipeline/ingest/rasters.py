@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import logging
+import warnings
 from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
@@ -137,6 +138,9 @@ def open_raster(
                 "GeoTIFF has bands only (use band: N)"
             )
         da = _open_tiff(src)
+        packed = _packing(da)
+        if packed:
+            assumptions["scale_offset"] = packed
         if da.rio.crs is not None:
             assumptions["crs"] = {
                 "value": _crs_text(da.rio.crs),
@@ -274,7 +278,11 @@ def _open_tiff(src: RasterSource) -> xr.DataArray:
             # pixels wide would decode (and cache) hundreds of megabytes of tiles.
             ds.read(window=((height - 1, height), (width - 1, width)))
             ds.read(window=((0, 1), (0, 1)))
-        da = rioxarray.open_rasterio(src.path, masked=True, cache=False, lock=False)
+        with warnings.catch_warnings():  # "scales differ across bands": each band is decoded
+            warnings.filterwarnings("ignore", "(Scales|Offsets) differ across bands")
+            # packed values (a band scale/offset: MODIS NDVI x 0.0001, a reflectance x
+            # 2.75e-5 - 0.2) are decoded, never read as their stored integers
+            da = rioxarray.open_rasterio(src.path, mask_and_scale=True, cache=False, lock=False)
     except rasterio.errors.RasterioError as exc:
         raise SourceUnreadable(
             f"{name}: unreadable, truncated or corrupt GeoTIFF (reading its first and last "
@@ -289,6 +297,21 @@ def _open_tiff(src: RasterSource) -> xr.DataArray:
     if da.dtype.kind != "f":
         da = da.astype("float32")
     return da
+
+
+def _packing(da: xr.DataArray) -> str | None:
+    """Say how packed values were decoded (a band scale or offset other than 1 and 0)."""
+    enc = da.encoding
+    scales = enc.get("scales") or ([enc["scale_factor"]] if "scale_factor" in enc else [])
+    offsets = enc.get("offsets") or ([enc["add_offset"]] if "add_offset" in enc else [])
+    scales = [float(v) for v in scales]
+    offsets = [float(v) for v in offsets]
+    if all(v == 1.0 for v in scales) and all(v == 0.0 for v in offsets):
+        return None
+    return (
+        f"stored {enc.get('rasterio_dtype', enc.get('dtype', '?'))} values decoded as "
+        f"value x scale + offset (band scales {scales}, offsets {offsets})"
+    )
 
 
 def _pick_dim(da: xr.DataArray, names: tuple[str, ...], std: str) -> str | None:

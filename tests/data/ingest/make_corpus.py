@@ -700,6 +700,7 @@ def _write_real() -> None:
         **profile,
     ) as ds:
         ds.write(arr)
+    write_packed_raster(HERE / "r_packed_int16.tif")
     times = pd.date_range("2024-01-01", periods=3, freq="D")
     levels = np.array([1000.0, 850.0, 500.0, 250.0])
     lat = np.arange(0.0, 5.0, 1.0)
@@ -723,6 +724,30 @@ def _write_real() -> None:
         {"depth": (("y", "x"), np.ones((4, 5)))},
         coords={"y": 4650000.0 - 1000.0 * np.arange(4), "x": 500000.0 + 1000.0 * np.arange(5)},
     ).to_netcdf(HERE / "r_nc_metres_no_crs.nc", engine="h5netcdf")
+
+
+def write_packed_raster(path: Path) -> None:
+    """NDVI-like int16 with a band scale and offset (value = stored x 0.0001 + 0.5)."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    stored = (np.arange(200, dtype="int16").reshape(1, 10, 20) * 10).astype("int16")
+    stored[0, 0, 0] = -32768  # nodata
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=20,
+        height=10,
+        count=1,
+        dtype="int16",
+        nodata=-32768,
+        crs="EPSG:4326",
+        transform=from_origin(100, 15, 0.1, 0.1),
+    ) as ds:
+        ds.write(stored)
+        ds.scales = (0.0001,)
+        ds.offsets = (0.5,)
 
 
 def main() -> None:
