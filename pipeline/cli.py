@@ -291,9 +291,11 @@ def _ingest_source(args: argparse.Namespace, cfg):
                 **data.get("select", {}),
                 **{k: _number(v) for k, v in select.items()},
             }
+        if args.nodata is not None:
+            data["nodata"] = args.nodata
     else:
-        if select:
-            raise ConfigError("--select applies to rasters")
+        if select or args.nodata is not None:
+            raise ConfigError("--select and --nodata apply to rasters")
         if columns:
             data["columns"] = {**data.get("columns", {}), **columns}
         if args.dayfirst is not None:
@@ -466,6 +468,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIM=VALUE",
         action="append",
         help="rasters: one step of a NetCDF dimension, e.g. --select level=850,time=-1",
+    )
+    p.add_argument(
+        "--nodata",
+        metavar="VALUE",
+        type=float,
+        help="rasters: a value meaning no data that the file does not declare (e.g. -9999)",
     )
     p.add_argument("--out", metavar="DIR", help="write rejects/<source>.csv here")
     p.add_argument("--json", action="store_true", help="print one JSON object")

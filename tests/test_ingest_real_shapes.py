@@ -99,6 +99,7 @@ RASTERS = {
     "r_all_nodata.tif",
     "r_far_away.tif",
     "r_packed_int16.tif",
+    "r_undeclared_9999.tif",
     "r_nc_time_level.nc",
     "r_nc_three_dims.nc",
     "r_nc_metres_no_crs.nc",
@@ -594,6 +595,26 @@ def test_packed_raster_values_are_decoded_not_read_as_stored_integers():
     assert 0.5 < float(got.iloc[0, -1]) < 0.7  # decoded values near the cell, not ~1000
     # a raster without packing says nothing about it
     assert "scale_offset" not in open_raster(CORPUS / "r_far_away.tif").attrs["assumptions"]
+
+
+def test_undeclared_nodata_sentinel_is_refused_then_masked_when_named(capsys):
+    """-9999 in 30 % of the cells and no nodata in the file: averaging it in would be a
+    silent wrong value; the run is refused naming the fix, which then masks it."""
+    path = CORPUS / "r_undeclared_9999.tif"
+    with pytest.raises(InputError, match=r"60 of 200 cells hold -9999.*set nodata: -9999\.0"):
+        raster_coverage(open_raster(path))
+    da = open_raster(RasterSource(path=path, nodata=-9999))
+    assert raster_coverage(da)["valid_fraction_in_area"] == pytest.approx(0.7)
+    assert float(np.nanmin(da.values)) == 60.0
+    assert da.attrs["assumptions"]["nodata"]["by"] == "config"
+    code, out, err = _cli(capsys, "ingest", "raster", path)
+    assert code == 2 and "--nodata -9999.0" in err and "\n" not in err.strip()
+    code, out, _ = _cli(capsys, "ingest", "raster", path, "--nodata", "-9999")
+    assert code == 0 and "nodata         -9999.0 (config" in out
+    # a raster that declares its nodata, or holds no sentinel, is not questioned
+    packed = raster_coverage(open_raster(CORPUS / "r_packed_int16.tif"))  # declares -32768
+    assert packed["valid_fraction_in_area"] == pytest.approx(0.995)
+    assert raster_coverage(open_raster(CORPUS / "r_far_away.tif"))["note"] is None
 
 
 def test_impossible_bounds_one_line():

@@ -274,6 +274,11 @@ class RasterSource(BaseModel):
         description="CRS to assume when the file has none (a raster without CRS is otherwise "
         "an error); it never overrides a CRS the file declares.",
     )
+    nodata: float | None = Field(
+        None,
+        description="A value that means 'no data' when the file does not say so (e.g. "
+        "-9999): cells holding it are missing, not values.  Added to what the file declares.",
+    )
     time: Literal["latest"] | dt.date | TimeWindow = Field(
         "latest",
         description="NetCDF time step: 'latest', a date (the step on that day), or a "

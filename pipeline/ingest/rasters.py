@@ -165,6 +165,13 @@ def open_raster(
             "evidence": "the file has no CRS; crs set in the config",
         }
     _check_bounds(da, src.path.name)
+    if src.nodata is not None:
+        da = da.where(~_is_sentinel(da, float(src.nodata)))
+        assumptions["nodata"] = {
+            "value": src.nodata,
+            "by": "config",
+            "evidence": "cells equal to it are missing",
+        }
     itemsize = np.dtype(da.dtype).itemsize
     declared_mb = da.size * itemsize / 2**20
     rows = _budget_rows(da.sizes["x"], da.sizes["band"], itemsize, memory_budget_mb)
@@ -802,12 +809,26 @@ def raster_coverage(
     check_raster_pixels(window, max_pixels, "window over the area" if aoi_bbox else "raster")
     valid = 0
     total = 0
+    declared = _declares_nodata(da)
+    sentinels = np.zeros(len(_SENTINELS), dtype="int64")
     if window.size:
         for _, w in raster_windows(window):
             arr = w.to_numpy()
             valid += int(np.count_nonzero(~np.isnan(arr)))
             total += arr.size
+            if not declared:
+                sentinels += [int(np.count_nonzero(_is_sentinel(arr, v))) for v in _SENTINELS]
     where = "inside the area" if aoi_bbox is not None else ""
+    if not declared and total:
+        k = int(np.argmax(sentinels))
+        if sentinels[k] and sentinels[k] >= _SENTINEL_SHARE * total:
+            v = _SENTINELS[k]
+            raise InputError(
+                f"{name}: {sentinels[k]} of {total} cells {where + ' ' if where else ''}hold "
+                f"{v:g}, a common nodata value, but the file declares no nodata; set nodata: "
+                f"{v!r} for this raster in the config, or --nodata {v!r} with route-risk "
+                "ingest (its cells are then missing, not values)"
+            )
     if valid == 0:
         raise InputError(
             f"{name}: every value {where + ' ' if where else ''}is nodata; the raster "
@@ -825,6 +846,37 @@ def raster_coverage(
         "valid_fraction_in_area": round(frac, 6),
         "note": note,
     }
+
+
+#: Values exports use for "no data" (GDAL/ArcGIS -9999 and -3.4e38, int16 -32768, netCDF's
+#: default fill 9.97e36, 1e20 and -1e20 of climate models): a raster that holds one in at
+#: least ``_SENTINEL_SHARE`` of its cells without declaring a nodata is refused.
+_SENTINELS = (-9999.0, -32768.0, -3.4028234663852886e38, 9.969209968386869e36, 1e20, -1e20)
+_SENTINEL_SHARE = 0.001
+
+
+def _is_sentinel(arr, value: float):
+    """Cells of ``arr`` (numpy or xarray) equal to ``value``; a huge fill value to 1e-6.
+
+    A fill value written in float32 is not the float64 number a config or this list holds
+    (-3.4e38 is float32's lowest): beyond 1e20 the ratio is compared, which cannot overflow.
+    """
+    if abs(value) >= 1e20:
+        ratio = arr / value
+        return (ratio > 1 - 1e-6) & (ratio < 1 + 1e-6)
+    return arr == value
+
+
+def _declares_nodata(da: xr.DataArray) -> bool:
+    """Whether the file (or the config) says which value means no data."""
+    assumed = da.attrs.get("assumptions", {})
+    return (
+        da.rio.nodata is not None
+        or da.rio.encoded_nodata is not None
+        or "_FillValue" in da.encoding
+        or "missing_value" in da.encoding
+        or "nodata" in assumed
+    )
 
 
 def _clip_to_bbox(da: xr.DataArray, bbox: tuple[float, float, float, float]) -> xr.DataArray:

@@ -312,6 +312,13 @@ def _assumption_lines(a: dict[str, Any]) -> list[str]:
         out.append(
             f"    CRS            {crs.get('value')} ({crs.get('by')}: {crs.get('evidence')})"
         )
+    nodata = a.get("nodata")
+    if nodata:
+        out.append(
+            f"    nodata         {nodata.get('value')!r} ({nodata.get('by')}: {nodata.get('evidence')})"
+        )
+    if a.get("scale_offset"):
+        out.append(f"    packed values  {a['scale_offset']}")
     for key in ("schema", "encoding", "delimiter", "selection", "bands", "longitudes"):
         if a.get(key) not in (None, "", {}):
             out.append(

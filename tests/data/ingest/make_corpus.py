@@ -701,6 +701,7 @@ def _write_real() -> None:
     ) as ds:
         ds.write(arr)
     write_packed_raster(HERE / "r_packed_int16.tif")
+    write_undeclared_nodata_raster(HERE / "r_undeclared_9999.tif")
     times = pd.date_range("2024-01-01", periods=3, freq="D")
     levels = np.array([1000.0, 850.0, 500.0, 250.0])
     lat = np.arange(0.0, 5.0, 1.0)
@@ -748,6 +749,27 @@ def write_packed_raster(path: Path) -> None:
         ds.write(stored)
         ds.scales = (0.0001,)
         ds.offsets = (0.5,)
+
+
+def write_undeclared_nodata_raster(path: Path) -> None:
+    """A float raster whose first three rows are -9999 with no nodata declared."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    arr = np.arange(200, dtype="float32").reshape(1, 10, 20)
+    arr[0, :3] = -9999.0
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=20,
+        height=10,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4326",
+        transform=from_origin(100, 15, 0.1, 0.1),
+    ) as ds:
+        ds.write(arr)
 
 
 def main() -> None:
