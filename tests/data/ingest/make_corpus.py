@@ -727,49 +727,41 @@ def _write_real() -> None:
     ).to_netcdf(HERE / "r_nc_metres_no_crs.nc", engine="h5netcdf")
 
 
-def write_packed_raster(path: Path) -> None:
-    """NDVI-like int16 with a band scale and offset (value = stored x 0.0001 + 0.5)."""
+def _write_geotiff(path: Path, arr: np.ndarray, **profile) -> None:
+    """One band on a 0.1° grid from (100 E, 15 N); ``scales``/``offsets`` set after writing."""
     import rasterio
     from rasterio.transform import from_origin
 
-    stored = (np.arange(200, dtype="int16").reshape(1, 10, 20) * 10).astype("int16")
-    stored[0, 0, 0] = -32768  # nodata
+    packing = {k: profile.pop(k) for k in ("scales", "offsets") if k in profile}
     with rasterio.open(
         path,
         "w",
         driver="GTiff",
-        width=20,
-        height=10,
+        width=arr.shape[-1],
+        height=arr.shape[-2],
         count=1,
-        dtype="int16",
-        nodata=-32768,
+        dtype=arr.dtype,
         crs="EPSG:4326",
         transform=from_origin(100, 15, 0.1, 0.1),
+        **profile,
     ) as ds:
-        ds.write(stored)
-        ds.scales = (0.0001,)
-        ds.offsets = (0.5,)
+        ds.write(arr.reshape(1, *arr.shape[-2:]))
+        for k, v in packing.items():
+            setattr(ds, k, v)
+
+
+def write_packed_raster(path: Path) -> None:
+    """NDVI-like int16 with a band scale and offset (value = stored x 0.0001 + 0.5)."""
+    stored = (np.arange(200, dtype="int16").reshape(10, 20) * 10).astype("int16")
+    stored[0, 0] = -32768  # nodata
+    _write_geotiff(path, stored, nodata=-32768, scales=(0.0001,), offsets=(0.5,))
 
 
 def write_undeclared_nodata_raster(path: Path) -> None:
     """A float raster whose first three rows are -9999 with no nodata declared."""
-    import rasterio
-    from rasterio.transform import from_origin
-
-    arr = np.arange(200, dtype="float32").reshape(1, 10, 20)
-    arr[0, :3] = -9999.0
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        width=20,
-        height=10,
-        count=1,
-        dtype="float32",
-        crs="EPSG:4326",
-        transform=from_origin(100, 15, 0.1, 0.1),
-    ) as ds:
-        ds.write(arr)
+    arr = np.arange(200, dtype="float32").reshape(10, 20)
+    arr[:3] = -9999.0
+    _write_geotiff(path, arr)
 
 
 def main() -> None:
