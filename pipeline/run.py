@@ -155,7 +155,12 @@ def _run(
         progress,
         failed_dir=out / P.RUNS / run.run_id,
     )
-    stages = _stages(state, run.run_id, timer, progress)
+    try:
+        stages = _stages(state, run.run_id, timer, progress)
+    except BaseException:
+        state.background.cancel()  # no thread may write into the staging folder it removes
+        raise
+    state.background.close()
     manifest = build_manifest(state, run, stages, state.outputs)
     M.write_json(staging / "manifest.json", manifest)  # last: a run folder with one is whole
     P.failpoint("publish: manifest written")

@@ -344,3 +344,54 @@ def test_a_cold_run_reads_nothing_from_the_cache_and_gives_the_same_tables(small
     assert main(["run", str(cfg.source), "-q", "--force"]) == 0
     warm = json.loads((out / "manifest.json").read_text())
     assert warm["cache"] == "read" and warm["stages"]["features"]["cached"]
+
+
+def test_a_store_write_told_to_stop_leaves_no_file(tmp_path):
+    """The background pings writer stops between batches and leaves nothing behind."""
+    import threading
+
+    from pipeline.ingest.stream import PingStore, spill_tracks
+
+    src = Path(__file__).parent / "data" / "ingest" / "t_generic.csv"
+    spill = spill_tracks(src, tmp_path / "spill", chunk_rows=2, n_buckets=2)
+    store = PingStore([spill], root=tmp_path / "spill", chunk_rows=2)
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(InterruptedError, match="pings.parquet: the run stopped"):
+        store.write_parquet(tmp_path / "out" / "pings.parquet", stop=stop)
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    assert store.write_parquet(tmp_path / "pings.parquet", stop=threading.Event()).is_file()
+
+
+def test_a_failed_run_waits_for_the_pings_writer_before_removing_staging(
+    small_demo, tmp_path, monkeypatch
+):
+    """The pings are written on a second thread from the end of ingest; a later failure
+    stops that thread and waits for it, so no thread writes into a removed staging folder."""
+    import threading
+
+    from pipeline.runner import stages
+
+    seen: dict[str, object] = {}
+
+    def slow_writer(pings, path, stop):
+        seen["staging"] = path.parent
+        seen["stopped"] = stop.wait(30)  # until the failed run tells it to stop
+        time.sleep(0.2)  # a row group still being written
+        seen["finished"] = True
+        raise InterruptedError("stopped")
+
+    def failing_score(state):
+        raise DataQualityError("the model could not be fitted (test)")
+
+    monkeypatch.setattr(stages, "_write_pings", slow_writer)
+    monkeypatch.setitem(stages.STAGE_FUNCTIONS, "score", failing_score)
+    cfg = small_config(small_demo, tmp_path)
+    with pytest.raises(DataQualityError, match="test"):
+        pipeline.run_pipeline(cfg)
+    # the run returned only after the writer had been stopped and had finished
+    assert seen.get("stopped") is True and seen.get("finished") is True
+    assert not Path(seen["staging"]).exists()
+    assert threading.active_count() == 1 or all(
+        not t.name.startswith("background") for t in threading.enumerate()
+    )

@@ -40,6 +40,7 @@ import io
 import logging
 import shutil
 import tempfile
+import threading
 import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -1825,12 +1826,14 @@ class PingStore:
             return empty_pings()
         return _concat(frames)
 
-    def write_parquet(self, path: str | Path) -> Path:
+    def write_parquet(self, path: str | Path, stop: threading.Event | None = None) -> Path:
         """Write every ping, sorted, to Parquet a row group at a time.
 
         The bytes are those :func:`~pipeline.io.write_parquet` writes for :meth:`to_frame`:
         the same schema (with its pandas metadata) and row groups of 1,048,576 rows, as
         pyarrow cuts a table written whole.  Rows wait as Arrow tables, not pandas frames.
+        When ``stop`` is set (the run failed while this wrote on another thread), the write
+        ends at the next batch of rows with :class:`InterruptedError` and leaves no file.
         """
         schema = None
         with atomic_path(path, ".parquet") as tmp:
@@ -1838,6 +1841,10 @@ class PingStore:
             buf: list[pa.Table] = []
             size = 0
             for table in self.sorted_tables(self.chunk_rows):
+                if stop is not None and stop.is_set():
+                    if writer is not None:
+                        writer.close()
+                    raise InterruptedError(f"{Path(path).name}: the run stopped")
                 if schema is None:  # the schema pandas gives a frame of these rows
                     one = round_floats(_pings_frame(table.slice(0, 1)))
                     schema = pa.Table.from_pandas(one, preserve_index=False).schema

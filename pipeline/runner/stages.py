@@ -29,6 +29,7 @@ from ..errors import ConfigError, DataQualityError, InputError, SourceUnreadable
 from ..features import FeatureTable, compute_features
 from ..ingest.stream import PingStore
 from ..io import sha256_file
+from .background import Background
 from .cache import StageCache, digest, frame_digest
 from .manifest import code_version
 from .plan import factor_options, factors_to_compute
@@ -72,6 +73,8 @@ class RunState:
     density_choice: dict[str, Any] | None = None
     class_breaks: dict[str, Any] | None = None
     outputs: dict[str, Path] = field(default_factory=dict)
+    #: Outputs written while the later stages run (the pings, once ingest is done).
+    background: Background = field(default_factory=Background)
 
     def cached(self, stage: str, key_parts: Any, build: Callable[[], Any]) -> tuple[Any, bool]:
         """Serve ``stage`` from the cache (key: parts + code version) or build it."""
@@ -419,6 +422,17 @@ def ingest(state: RunState) -> None:
         last = state.seizures[S.TIME].max() if len(state.seizures) else _time_max(state.pings)
         state.as_of = last.normalize() + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
     state.seizures = state.seizures[state.seizures[S.TIME] <= state.as_of].reset_index(drop=True)
+    if len(state.pings):  # final now: written on the second core while the stages compute
+        state.background.submit("pings", _write_pings, state.pings, state.staging / "pings.parquet")
+
+
+def _write_pings(pings: pd.DataFrame | PingStore, path: Path, stop=None) -> Path:
+    """Write the pings table to ``path`` (a store a row group at a time, stopping on ``stop``)."""
+    from ..io import write_parquet
+
+    if isinstance(pings, pd.DataFrame):
+        return write_parquet(pings, path)
+    return pings.write_parquet(path, stop=stop)
 
 
 def _time_max(pings) -> pd.Timestamp:
@@ -1220,7 +1234,9 @@ def export(state: RunState) -> None:
     and ``lon``, so it maps without an H3 plug-in.
 
     The files are independent: those written by Arrow and GDAL, which release the GIL, are
-    written by worker threads while this thread formats the CSV, the GeoJSON and the PNG.
+    written by worker threads while this thread formats the CSV, the GeoJSON and the PNG;
+    the pings, final once ingest is done, have been written since then
+    (:mod:`pipeline.runner.background`).
     Each file's bytes do not depend on the order; ``state.outputs`` is filled in a fixed
     order.
     """
@@ -1262,10 +1278,11 @@ def export(state: RunState) -> None:
         written["seizures"] = pool.submit(
             write_parquet, _with_point_cells(state.seizures, res), staging / "seizures.parquet"
         )
-        if len(pings) and isinstance(pings, pd.DataFrame):
-            written["pings"] = pool.submit(write_parquet, pings, staging / "pings.parquet")
-        elif len(pings):  # on disk: written a row group at a time, the same bytes
-            written["pings"] = pool.submit(pings.write_parquet, staging / "pings.parquet")
+        early = state.background.take("pings")  # started when ingest ended
+        if early is not None:
+            written["pings"] = early
+        elif len(pings):
+            written["pings"] = pool.submit(_write_pings, pings, staging / "pings.parquet")
         if state.events is not None:
             written["events"] = pool.submit(
                 write_parquet, _with_point_cells(state.events, res), staging / "events.parquet"
