@@ -106,3 +106,34 @@ def test_demo_leaves_the_inputs_of_a_running_run_alone(tmp_path):
         _, err = proc.communicate(timeout=120)
     assert proc.returncode == 75, err
     assert (out / "inputs" / "seizures.csv").read_text() == "being read\n"
+
+
+def test_the_dask_engines_info_lines_need_vv(capsys):
+    """``distributed`` sets its loggers to INFO when imported; the handler still applies the
+    command's level, so a nightly log holds none of its ~40 lines a run unless -vv."""
+    import logging
+
+    from pipeline.cli import setup_logging
+
+    root = logging.getLogger()
+    chatty = logging.getLogger("distributed.scheduler")
+    saved = (root.handlers[:], root.level, chatty.level)
+    chatty.setLevel(logging.INFO)  # as distributed's own logging config does
+    try:
+        for verbose, shown in ((0, False), (1, False), (2, True)):
+            setup_logging(verbose, log_format="text")
+            chatty.info("Register worker addr")
+            logging.getLogger("pipeline.runner").info("stage score")
+            err = capsys.readouterr().err
+            assert ("Register worker addr" in err) is shown, verbose
+            assert ("stage score" in err) is (verbose >= 1), verbose
+        setup_logging(0, log_format="text")
+        chatty.warning("Lost all workers")
+        assert "Lost all workers" in capsys.readouterr().err
+        setup_logging(0, quiet=True, log_format="text")
+        chatty.warning("Lost all workers")
+        logging.getLogger("pipeline.runner").warning("stale input")
+        assert capsys.readouterr().err == ""
+    finally:
+        root.handlers, _ = saved[0], root.setLevel(saved[1])
+        chatty.setLevel(saved[2])
