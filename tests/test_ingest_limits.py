@@ -148,3 +148,44 @@ def test_run_reads_only_the_area_window_of_a_huge_raster(small_demo, tmp_path):
     feats = pd.read_parquet(tmp_path / "out" / "features.parquet")
     assert (feats["nightlights_mean"] == 5.0).any()
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 < 4000
+
+
+def test_a_seizure_or_context_file_read_whole_is_bounded(tmp_path):
+    """Seizure tables and context layers are read whole: a plain file above
+    ``ingest.max_uncompressed_mb`` is refused before it is read, as a zip would be (an AIS
+    export put under inputs.seizures by mistake used to be loaded whole into memory)."""
+    from pipeline.errors import SourceUnreadable
+    from pipeline.ingest import read_seizures
+    from pipeline.ingest.context import read_context
+
+    rows = "\n".join(
+        f"2024-01-{1 + i % 28:02d},{-60 + (i % 97) / 10:.3f},{12 + (i % 89) / 10:.3f},cocaine"
+        for i in range(60_000)
+    )
+    big = tmp_path / "seizures.csv"
+    big.write_text("date,lon,lat,commodity\n" + rows + "\n")
+    assert 1.5 < big.stat().st_size / 2**20 < 3
+    with pytest.raises(SourceUnreadable, match=r"seizures.csv: 2 MiB, .*max_uncompressed_mb=1;"):
+        read_seizures(big, as_of="2024-12-31", max_uncompressed_mb=1)
+    assert len(read_seizures(big, as_of="2024-12-31", max_uncompressed_mb=3).frame) == 60_000
+    ports = tmp_path / "ports.csv"
+    ports.write_text("name,lon,lat\n" + "\n".join(f"p{i},{i % 90},{i % 45}" for i in range(90_000)))
+    with pytest.raises(SourceUnreadable, match="a context layer is read whole"):
+        read_context(ports, "ports", max_uncompressed_mb=1)
+    assert len(read_context(ports, "ports", max_uncompressed_mb=3).frame) == 90_000
+
+
+def test_a_too_large_seizure_file_ends_the_run_in_one_line(small_demo, tmp_path):
+    from conftest import small_config
+
+    cfg = small_config(small_demo, tmp_path, ingest={"max_uncompressed_mb": 0.01})
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "run", str(cfg.source), "-q"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "seizure table is read whole" in lines[0], proc.stderr

@@ -7,6 +7,7 @@ accept the same formats and fail with the same one-line messages.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,13 +98,19 @@ def open_source(
     allowed: tuple[str, ...],
     max_uncompressed_mb: float,
     member: str | None = None,
+    read_whole: str | None = None,
 ) -> OpenedSource:
     """Decide the format of ``path`` (``fmt`` 'auto' from the name), unwrapping a zip.
+
+    ``read_whole`` names what the caller reads whole into memory ("a seizure table"): a
+    plain CSV, GeoJSON, GeoPackage or Shapefile larger than ``max_uncompressed_mb`` is then
+    refused before it is read, as a zip member expanding beyond it is (Parquet and .xlsx
+    are bounded by their declared uncompressed sizes where they are read).
 
     Raises
     ------
     SourceUnreadable
-        Unknown or disallowed format, or an unusable zip.
+        Unknown or disallowed format, an unusable zip, or a whole read beyond the bound.
     """
     check_file(path)
     name = path.name
@@ -123,6 +130,8 @@ def open_source(
     if fmt == "shapefile" and suffix == ".zip":
         fmt = "zip"
     if fmt != "zip":
+        if read_whole and fmt in ("csv", "geojson", "gpkg", "shapefile"):
+            _check_whole_size(path, fmt, read_whole, max_uncompressed_mb)
         return OpenedSource(fmt, str(path))
     accept = tuple(s for s, f in SUFFIX_FORMAT.items() if f in allowed and f not in ("zip", "xlsx"))
     m = open_zip_member(path, max_uncompressed_mb=max_uncompressed_mb, member=member, accept=accept)
@@ -138,6 +147,21 @@ def open_source(
         return OpenedSource(inner, str(path), m.data, info)
     assert m.vsi is not None
     return OpenedSource(inner, m.vsi, None, info)
+
+
+def _check_whole_size(path: Path, fmt: str, what: str, limit_mb: float) -> None:
+    """Refuse a file read whole (with its Shapefile sidecars) above ``limit_mb`` MiB."""
+    files = [path]
+    if fmt == "shapefile":
+        files += [path.with_suffix(s) for s in (".dbf", ".DBF") if path.with_suffix(s).is_file()]
+    size = sum(os.stat(f).st_size for f in files) / 2**20
+    if size > limit_mb:
+        raise SourceUnreadable(
+            f"{path.name}: {size:,.0f} MiB, and {what} is read whole (several times its size in "
+            f"memory): above ingest.max_uncompressed_mb={limit_mb:g}; raise the limit if the "
+            "machine has the memory, or check the file is what the config says it is (AIS/GPS "
+            "positions go under inputs.tracks, which are read a block at a time)"
+        )
 
 
 def read_vector(

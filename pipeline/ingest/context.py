@@ -103,7 +103,7 @@ def read_context(
     crs : str, optional
         CRS of a file that declares none.
     max_uncompressed_mb : float, default 2048
-        Bound on a zipped source's data file.
+        Bound on a zipped source's data file, and on a plain file (read whole).
 
     Returns
     -------
@@ -142,6 +142,7 @@ def read_context(
         allowed=("csv", "geojson", "gpkg", "parquet", "shapefile"),
         max_uncompressed_mb=max_uncompressed_mb,
         member=src.member,
+        read_whole="a context layer",
     )
     assumptions: dict[str, Any] = dict(opened.assumptions)
     pre = pd.DataFrame()

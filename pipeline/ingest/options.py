@@ -327,7 +327,9 @@ class IngestOptions(StrictModel):
         2048.0,
         gt=0.0,
         description="A zipped input whose data file declares more than this many MiB "
-        "uncompressed is refused before anything is expanded (zip bombs).",
+        "uncompressed is refused before anything is expanded (zip bombs); so is a seizure "
+        "table or context layer (CSV, GeoJSON, GeoPackage, Shapefile) larger than this on "
+        "disk, since it is read whole (tracks are read a block at a time).",
     )
     chunk_rows: int | None = Field(
         250_000,

@@ -183,7 +183,8 @@ def read_seizures(
         ``(lon_min, lat_min, lon_max, lat_max)``; records outside are rejected
         (``outside_aoi``).  ``lon_min > lon_max`` crosses the antimeridian.
     max_uncompressed_mb : float, default 2048
-        A zipped source whose data file declares more is refused (``IngestOptions``).
+        A zipped source whose data file declares more is refused (``IngestOptions``), and
+        so is a plain file this large: the table is read whole.
 
     Returns
     -------
@@ -213,6 +214,7 @@ def read_seizures(
         allowed=("csv", "geojson", "gpkg", "parquet", "shapefile", "xlsx"),
         max_uncompressed_mb=max_uncompressed_mb,
         member=src.member,
+        read_whole="a seizure table",
     )
     fmt = opened.fmt
     name = src.path.name
