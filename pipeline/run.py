@@ -132,6 +132,7 @@ def _stages(state: RunState, run_id: str, timer: _Timer, progress: ProgressFn | 
         if progress is not None and name != "features":
             progress(name)
         P.failpoint(f"stage {name}")
+        state.background.check()  # a file written meanwhile failed (a full disk): stop now
         before = dict(state.cache.hits)
         with timer.stage(name):
             fn(state, run_id) if name == "render" else fn(state)

@@ -395,3 +395,27 @@ def test_a_failed_run_waits_for_the_pings_writer_before_removing_staging(
     assert threading.active_count() == 1 or all(
         not t.name.startswith("background") for t in threading.enumerate()
     )
+
+
+def test_a_failed_pings_write_ends_the_run_before_the_model(small_demo, tmp_path, monkeypatch):
+    """The pings are written while the stages run; a full disk there stops the run at the
+    next stage instead of after the model, statistics and map."""
+    import errno
+
+    from pipeline.runner import stages
+
+    reached: list[str] = []
+
+    def full_disk(pings, path, stop):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    def score(state):
+        reached.append("score")
+
+    monkeypatch.setattr(stages, "_write_pings", full_disk)
+    monkeypatch.setitem(stages.STAGE_FUNCTIONS, "score", score)
+    before = time.perf_counter()
+    with pytest.raises(OSError, match="No space left"):
+        pipeline.run_pipeline(small_config(small_demo, tmp_path))
+    assert reached == [], "the run went on to the model after the write had failed"
+    assert time.perf_counter() - before < 60

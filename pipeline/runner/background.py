@@ -6,7 +6,8 @@ its own while features, model and statistics run.  The local engine and the mode
 thread) keep one core busy, so on a two-core machine the write costs no wall time; on the
 2,200-vessel nightly bench the 6.2 M-ping ``pings.parquet`` took about 10 s of the export.
 
-The export stage collects each job's result (:meth:`Background.take`); a run that fails or
+The export stage collects each job's result (:meth:`Background.take`), and the runner checks
+before each stage that none has failed (:meth:`Background.check`); a run that fails or
 is stopped first calls :meth:`Background.cancel`, which asks the jobs to stop between row
 groups and waits for them, so that no thread writes into a staging folder being removed.
 The bytes do not depend on when a file is written.
@@ -58,6 +59,12 @@ class Background:
     def take(self, name: str) -> Future | None:
         """Return the job submitted under ``name`` (and forget it), or None."""
         return self._jobs.pop(name, None)
+
+    def check(self) -> None:
+        """Raise the error of a job that already failed (a full disk ends the run now)."""
+        for job in list(self._jobs.values()):
+            if job.done() and job.exception() is not None:
+                raise job.exception()  # type: ignore[misc]
 
     def cancel(self) -> None:
         """Ask the jobs to stop and wait for them; their errors are dropped (the run failed)."""
