@@ -189,3 +189,30 @@ def test_a_too_large_seizure_file_ends_the_run_in_one_line(small_demo, tmp_path)
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "seizure table is read whole" in lines[0], proc.stderr
+
+
+def test_track_files_read_whole_are_bounded_and_streamed_ones_are_not(tmp_path):
+    """JSON, GPX and vector track files are read whole (bounded); CSV is streamed (not)."""
+    from pipeline.errors import SourceUnreadable
+    from pipeline.ingest import read_tracks
+
+    rows = [
+        f'{{"mmsi": 2570000{i % 50:02d}, "lat": {50 + i % 100 / 1000:.3f}, '
+        f'"lon": {i % 100 / 1000:.3f}, "time": "2024-01-01T{i // 3600 % 24:02d}:'
+        f'{i // 60 % 60:02d}:{i % 60:02d}Z"}}'
+        for i in range(30_000)
+    ]
+    big = tmp_path / "feed.jsonl"
+    big.write_text("\n".join(rows) + "\n")
+    with pytest.raises(SourceUnreadable, match="a track file in this format is read whole"):
+        read_tracks(big, max_uncompressed_mb=1)
+    csv = tmp_path / "feed.csv"
+    csv.write_text(
+        "mmsi,lat,lon,time\n"
+        + "".join(
+            f"2570000{i % 50:02d},50.{i % 100:03d},0.{i % 100:03d},2024-01-01\n"
+            for i in range(60_000)
+        )
+    )
+    assert csv.stat().st_size > 2**20
+    assert read_tracks(csv, max_uncompressed_mb=1).n_read == 60_000

@@ -63,6 +63,7 @@ SEIZURES = {
     "s_yy_mm_dd.csv": (4, 4, {}),
     "s_quantity_units_in_values.csv": (4, 4, {}),
     "s_quantity_decimal_comma.csv": (3, 3, {}),
+    "s_incidents.jsonl": (5, 3, {"latlon_swapped": 1, "malformed_json": 1}),
 }
 SEIZURE_ERRORS = {
     "s_us_undecided.csv": (InputError, "could be day-first or month-first and no value decides"),
@@ -81,6 +82,13 @@ TRACKS = {
     "t_gpx_zones.gpx": (3, 3, {}, 1),
     "t_dma_zipped.zip": (5, 2, {"mmsi_not_vessel": 2, "position_unavailable": 1}, 1),
     "t_id_by_content.csv": (4, 4, {}, 2),
+    "t_barentswatch.jsonl": (
+        7,
+        4,
+        {"coord_missing": 1, "malformed_json": 1, "not_a_json_object": 1},
+        2,
+    ),
+    "t_api_array.json": (4, 4, {}, 2),
 }
 TRACK_ERRORS = {
     "t_bus_snapshot.csv": "refused: 'vehicle_id' (a different value on every row (4 of 4): a "
@@ -829,3 +837,64 @@ def test_results_cached_before_assumptions_still_load():
     old.__setstate__(state)
     assert old.assumptions == {}
     assert pickle.loads(pickle.dumps(res)).assumptions == res.assumptions
+
+
+def test_json_records_keep_their_text_and_physical_lines(tmp_path):
+    """JSON numbers are read as written (an MMSI never becomes a float), nested objects are
+    dotted columns, rejects name their physical line; a GeoJSON saved as .json stays GeoJSON;
+    JSON Lines in a zip are read like the file."""
+    import zipfile
+
+    res = read_tracks(CORPUS / "t_barentswatch.jsonl")
+    assert sorted(res.frame["vessel_id"].unique()) == ["257000001", "257000002"]
+    assert res.rejects.set_index("rule")["row"].to_dict() == {
+        "coord_missing": 5,
+        "malformed_json": 6,
+        "not_a_json_object": 7,
+    }
+    assert "delimiter" not in res.assumptions
+    arr = read_tracks(CORPUS / "t_api_array.json")
+    assert arr.assumptions["columns"]["lat"]["column"] == "position.lat"
+    assert arr.assumptions["columns"]["vessel_id"]["column"] == "vessel.mmsi"
+    from pipeline.ingest._json import read_json_records
+
+    assert read_json_records(CORPUS / "t_api_array.json").lines.tolist() == [2, 8, 14, 15]
+    sz = read_seizures(CORPUS / "s_incidents.jsonl", as_of="2024-06-30")
+    assert sz.frame["quantity"].tolist()[:2] == [120.5, 15.0]
+    # a FeatureCollection saved as .json is still GeoJSON
+    fc = tmp_path / "points.json"
+    fc.write_text((CORPUS / "s_points.geojson").read_text())
+    assert len(read_seizures(fc, as_of="2030-01-01").frame) == len(
+        read_seizures(CORPUS / "s_points.geojson", as_of="2030-01-01").frame
+    )
+    # zipped JSON Lines
+    z = tmp_path / "feed.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.writestr("feed.jsonl", (CORPUS / "t_barentswatch.jsonl").read_bytes())
+    zres = read_tracks(z)
+    assert (zres.n_read, len(zres.frame)) == (7, 4)
+
+
+def test_hostile_json_records_are_rejected_or_refused(tmp_path):
+    deep = tmp_path / "deep.jsonl"
+    deep.write_text(
+        '{"mmsi": "257000001", "lat": 1, "lon": 1, "t": "2024-01-01T00:00:00Z"}\n'
+        + "[" * 100_000
+        + "\n"
+        + '{"mmsi": "257000001", "lat": 1.01, "lon": 1, "t": "2024-01-01T00:10:00Z", "x": '
+        + '{"a": ' * 50
+        + "1"
+        + "}" * 50
+        + "}\n"
+    )
+    res = read_tracks(deep)
+    assert res.n_read == 3 and len(res.frame) == 2, res.by_rule
+    assert res.by_rule == {"malformed_json": 1}
+    broken = tmp_path / "broken.json"
+    broken.write_text('[\n {"a": 1},\n {"a": 2\n]\n')
+    with pytest.raises(SourceUnreadable, match=r"broken.json: not a valid JSON array .* line 4"):
+        read_seizures(broken, as_of="2030-01-01")
+    scalars = tmp_path / "scalars.jsonl"
+    scalars.write_text("1\n2\n")
+    with pytest.raises(SourceUnreadable, match="no JSON object records found; line 1"):
+        read_seizures(scalars, as_of="2030-01-01")

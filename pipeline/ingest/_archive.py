@@ -23,8 +23,8 @@ from ..errors import SourceUnreadable
 __all__ = ["ZipMember", "open_zip_member"]
 
 TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".tab")
-#: Members read as bytes by our own parsers (GPX), not through GDAL.
-BYTES_SUFFIXES = (".gpx",)
+#: Members read as bytes by our own parsers (GPX, JSON Lines), not through GDAL.
+BYTES_SUFFIXES = (".gpx", ".jsonl", ".ndjson")
 VECTOR_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".gpx", ".parquet", ".geoparquet")
 _SHP_SIDECARS = (".shx", ".dbf", ".prj", ".cpg")
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..errors import SourceUnreadable
 from ._archive import open_zip_member
+from ._json import looks_like_json_records
 
 __all__ = ["OpenedSource", "open_source", "read_vector"]
 
@@ -34,6 +35,8 @@ SUFFIX_FORMAT = {
     ".pq": "parquet",
     ".shp": "shapefile",
     ".gpx": "gpx",
+    ".jsonl": "json",
+    ".ndjson": "json",
     ".xlsx": "xlsx",
     ".xlsm": "xlsx",
     ".zip": "zip",
@@ -49,8 +52,6 @@ _NOT_READ = {
     ),
     ".kml": "KML is not read; export the tracks as GPX, GeoJSON or CSV",
     ".kmz": "KMZ (zipped KML) is not read; export the tracks as GPX, GeoJSON or CSV",
-    ".jsonl": "JSON Lines is not read; convert it to CSV or Parquet (one row per position)",
-    ".ndjson": "newline-delimited JSON is not read; convert it to CSV or Parquet",
 }
 
 
@@ -99,13 +100,16 @@ def open_source(
     max_uncompressed_mb: float,
     member: str | None = None,
     read_whole: str | None = None,
+    whole_formats: tuple[str, ...] = ("csv", "json", "geojson", "gpkg", "shapefile"),
 ) -> OpenedSource:
     """Decide the format of ``path`` (``fmt`` 'auto' from the name), unwrapping a zip.
 
     ``read_whole`` names what the caller reads whole into memory ("a seizure table"): a
-    plain CSV, GeoJSON, GeoPackage or Shapefile larger than ``max_uncompressed_mb`` is then
+    plain file of one of ``whole_formats`` larger than ``max_uncompressed_mb`` is then
     refused before it is read, as a zip member expanding beyond it is (Parquet and .xlsx
-    are bounded by their declared uncompressed sizes where they are read).
+    are bounded by their declared uncompressed sizes where they are read).  A ``.json``
+    file holding JSON records (lines, or an array of objects) rather than GeoJSON is the
+    ``json`` format when the caller allows it.
 
     Raises
     ------
@@ -130,12 +134,17 @@ def open_source(
     if fmt == "shapefile" and suffix == ".zip":
         fmt = "zip"
     if fmt != "zip":
-        if read_whole and fmt in ("csv", "geojson", "gpkg", "shapefile"):
+        if fmt == "geojson" and suffix == ".json" and "json" in allowed:
+            with open(path, "rb") as fh:
+                fmt = "json" if looks_like_json_records(fh.read(1 << 16)) else fmt
+        if read_whole and fmt in whole_formats:
             _check_whole_size(path, fmt, read_whole, max_uncompressed_mb)
         return OpenedSource(fmt, str(path))
     accept = tuple(s for s, f in SUFFIX_FORMAT.items() if f in allowed and f not in ("zip", "xlsx"))
     m = open_zip_member(path, max_uncompressed_mb=max_uncompressed_mb, member=member, accept=accept)
     inner = SUFFIX_FORMAT[m.suffix]
+    if inner == "geojson" and m.suffix == ".json" and "json" in allowed and m.data is not None:
+        inner = "json" if looks_like_json_records(m.data[: 1 << 16]) else inner
     info = {
         "archive_member": {
             "member": m.name,

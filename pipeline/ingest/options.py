@@ -74,12 +74,12 @@ class SeizureSource(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     path: Path = Field(
-        description="The file to read (CSV, GeoJSON, GeoPackage, GeoParquet, Shapefile, "
-        "Excel .xlsx, or a .zip holding one of them)."
+        description="The file to read (CSV, JSON Lines or a JSON array of objects, GeoJSON, "
+        "GeoPackage, GeoParquet, Shapefile, Excel .xlsx, or a .zip holding one of them)."
     )
-    format: Literal["auto", "csv", "geojson", "gpkg", "parquet", "shapefile", "xlsx", "zip"] = (
-        Field("auto", description="File format; 'auto' decides from the file name.")
-    )
+    format: Literal[
+        "auto", "csv", "json", "geojson", "gpkg", "parquet", "shapefile", "xlsx", "zip"
+    ] = Field("auto", description="File format; 'auto' decides from the file name.")
     member: str | None = Field(
         None, description="The file to read inside a .zip holding several (path or name)."
     )
@@ -163,12 +163,13 @@ class TrackSource(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     path: Path = Field(
-        description="The file to read (AIS CSV, GPX, GeoPackage, GeoParquet, Shapefile "
-        "or GeoJSON points or LineString routes, or a .zip holding one of them)."
+        description="The file to read (AIS CSV, JSON Lines or a JSON array of position "
+        "objects, GPX, GeoPackage, GeoParquet, Shapefile or GeoJSON points or LineString "
+        "routes, or a .zip holding one of them)."
     )
-    format: Literal["auto", "ais_csv", "gpx", "gpkg", "parquet", "geojson", "shapefile", "zip"] = (
-        Field("auto", description="File format; 'auto' decides from the file name.")
-    )
+    format: Literal[
+        "auto", "ais_csv", "json", "gpx", "gpkg", "parquet", "geojson", "shapefile", "zip"
+    ] = Field("auto", description="File format; 'auto' decides from the file name.")
     member: str | None = Field(
         None, description="The file to read inside a .zip holding several (path or name)."
     )

@@ -1,7 +1,8 @@
 """Read seizure records (dated point events) from any supported file into the contract table.
 
 Formats: CSV (delimiter sniffed, decimal comma detected per column, UTF-8 with or without BOM,
-UTF-16 by BOM, cp1252/latin-1 fallback), GeoJSON, GeoPackage, GeoParquet (or plain Parquet
+UTF-16 by BOM, cp1252/latin-1 fallback), JSON Lines or a JSON array of objects (read as a
+text table, :mod:`pipeline.ingest._json`), GeoJSON, GeoPackage, GeoParquet (or plain Parquet
 with coordinate columns), Shapefile, Excel ``.xlsx``, and a ``.zip`` holding a CSV or any of
 the vector formats (size-bounded, see :mod:`pipeline.ingest._archive`).
 
@@ -93,6 +94,7 @@ from ._common import (
     split_pair,
 )
 from ._dates import NS_RANGE, times_with_clock
+from ._json import read_json_records
 from ._quantity import decimal_mark_of, parse_quantities
 from ._vector import open_source, read_vector
 from .categories import normalise_categories
@@ -211,7 +213,7 @@ def read_seizures(
     opened = open_source(
         src.path,
         src.format,
-        allowed=("csv", "geojson", "gpkg", "parquet", "shapefile", "xlsx"),
+        allowed=("csv", "json", "geojson", "gpkg", "parquet", "shapefile", "xlsx"),
         max_uncompressed_mb=max_uncompressed_mb,
         member=src.member,
         read_whole="a seizure table",
@@ -225,13 +227,17 @@ def read_seizures(
     crs: Any = src.crs
     crs_by = "config" if src.crs is not None else "default"
     n_pre = 0
-    if fmt == "csv":
-        table = read_text_table(
-            src.path,
-            encoding=src.encoding,
-            delimiter=src.delimiter,
-            data=opened.data,
-            find_header=True,
+    if fmt in ("csv", "json"):
+        table = (
+            read_text_table(
+                src.path,
+                encoding=src.encoding,
+                delimiter=src.delimiter,
+                data=opened.data,
+                find_header=True,
+            )
+            if fmt == "csv"
+            else read_json_records(src.path, data=opened.data, encoding=src.encoding)
         )
         raw, rows, pre_rejects = table.frame, table.lines, table.bad_rows
         if table.header_line > 1:
@@ -239,7 +245,8 @@ def read_seizures(
         notes += table.notes
         n_pre = table.n_bad
         assumptions["encoding"] = table.encoding
-        assumptions["delimiter"] = table.delimiter
+        if fmt == "csv":
+            assumptions["delimiter"] = table.delimiter
     elif fmt == "xlsx":
         raw, serials, titles = _read_excel(src, max_uncompressed_mb)
         rows = np.arange(2 + titles, len(raw) + 2 + titles, dtype="int64")

@@ -1,4 +1,7 @@
-"""Read vessel tracks (AIS CSV, GPX, point or LineString layers) into the pings table.
+"""Read vessel tracks (AIS CSV, JSON records, GPX, point or LineString layers) into the pings table.
+
+JSON Lines and JSON arrays of position objects are read as text tables
+(:mod:`pipeline.ingest._json`) and then exactly as a CSV.
 
 AIS CSV schemas recognised from the header (or forced with ``schema``):
 
@@ -86,6 +89,7 @@ from ._common import (
     to_numbers,
 )
 from ._dates import NS_RANGE, parse_times, times_with_clock
+from ._json import read_json_records
 from ._vector import open_source, read_vector
 from .options import TrackSource
 
@@ -183,7 +187,7 @@ def classify_mmsi(ids: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Series]:
 
 
 #: The formats a track file may have (an AIS CSV is read as CSV).
-TRACK_FORMATS = ("csv", "gpx", "gpkg", "parquet", "geojson", "shapefile")
+TRACK_FORMATS = ("csv", "json", "gpx", "gpkg", "parquet", "geojson", "shapefile")
 
 
 def open_track_source(src: TrackSource, max_uncompressed_mb: float):
@@ -198,6 +202,9 @@ def open_track_source(src: TrackSource, max_uncompressed_mb: float):
         allowed=TRACK_FORMATS,
         max_uncompressed_mb=max_uncompressed_mb,
         member=src.member,
+        # CSV and Parquet are read a block at a time; the others whole
+        read_whole="a track file in this format",
+        whole_formats=("json", "gpx", "geojson", "gpkg", "shapefile"),
     )
 
 
@@ -252,9 +259,13 @@ def read_tracks(
     assumptions: dict[str, Any] = dict(opened.assumptions)
     pre = pd.DataFrame()
     n_pre = 0
-    if fmt == "csv":
-        table = read_text_table(
-            src.path, encoding=src.encoding, delimiter=src.delimiter, data=opened.data
+    if fmt in ("csv", "json"):
+        table = (
+            read_text_table(
+                src.path, encoding=src.encoding, delimiter=src.delimiter, data=opened.data
+            )
+            if fmt == "csv"
+            else read_json_records(src.path, data=opened.data, encoding=src.encoding)
         )
         notes += table.notes
         pre, n_pre = table.bad_rows, table.n_bad
@@ -262,7 +273,9 @@ def read_tracks(
         schema = src.schema_ if src.schema_ != "auto" else detect_ais_schema(list(raw.columns))
         parts = _columns_from_table(raw, src, name, schema)
         notes.append(f"{name}: position table schema {schema!r}")
-        assumptions.update(encoding=table.encoding, delimiter=table.delimiter, schema=schema)
+        assumptions.update(encoding=table.encoding, schema=schema)
+        if fmt == "csv":
+            assumptions["delimiter"] = table.delimiter
         crs = src.crs
     elif fmt == "gpx":
         raw, rows, parts, more = _read_gpx(src, opened)

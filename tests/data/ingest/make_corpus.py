@@ -187,6 +187,18 @@ TEXT: dict[str, str] = {
         "]}\n"
     ),
     # ------------------------------------------------------------------ tracks
+    # incidents as JSON Lines: numbers, a nested source, an out-of-range latitude, a line
+    # that is not JSON, a boolean
+    "s_incidents.jsonl": (
+        '{"date": "2024-01-05", "lat": 10.5, "lon": -61.2, "commodity": "cocaine", '
+        '"quantity": 120.5, "unit": "kg"}\n'
+        '{"date": "2024-01-06", "lat": 10.6, "lon": -61.3, "commodity": "cannabis", '
+        '"quantity": 15, "unit": "kg", "source": {"agency": "Coast Guard", "report": 17}}\n'
+        '{"date": "2024-01-07", "lat": 95, "lon": -61.3, "commodity": "cocaine"}\n'
+        "not json at all\n"
+        '{"date": "2024-01-08", "lat": 10.7, "lon": -61.4, "commodity": "heroin", '
+        '"verified": true}\n'
+    ),
     "t_generic.csv": (
         "mmsi,timestamp,lat,lon,sog,cog,heading\n"
         "235000001,2024-01-01T00:10:00Z,50.01,-1.01,10.0,90,511\n"
@@ -195,6 +207,49 @@ TEXT: dict[str, str] = {
         "235000001,2024-01-01T00:30:00Z,50.02,-1.02,102.3,360,511\n"
         "235000002,2024-01-01T00:00:00Z,50.10,-1.10,,,\n"
         "235000002,2024-01-01T00:05:00Z,50.11,-1.10,5,45.5,45\n"
+    ),
+    # Barentswatch-style AIS stream (JSON Lines): numbers as JSON numbers, a blank line, a
+    # null latitude, a line cut short, an array line, a nested object, an array value
+    "t_barentswatch.jsonl": (
+        '{"courseOverGround": 181.5, "latitude": 69.65, "longitude": 18.95, "mmsi": 257000001, '
+        '"msgtime": "2024-01-01T00:00:00+00:00", "speedOverGround": 10.2, "trueHeading": 180, '
+        '"name": "NORD STAR"}\n'
+        '{"courseOverGround": 181.5, "latitude": 69.62, "longitude": 18.95, "mmsi": 257000001, '
+        '"msgtime": "2024-01-01T00:10:00+00:00", "speedOverGround": 10.1, "trueHeading": 181, '
+        '"name": "NORD STAR"}\n'
+        "\n"
+        '{"courseOverGround": 90.0, "latitude": 70.01, "longitude": 19.50, "mmsi": 257000002, '
+        '"msgtime": "2024-01-01T00:00:00+00:00", "speedOverGround": 0.1, "trueHeading": 511, '
+        '"shipType": {"code": 30, "text": "Fishing"}}\n'
+        '{"courseOverGround": 90.0, "latitude": null, "longitude": 19.51, "mmsi": 257000002, '
+        '"msgtime": "2024-01-01T00:05:00+00:00", "speedOverGround": 0.1, "trueHeading": 511}\n'
+        '{"courseOverGround": 90.0, "latitude": 70.02, "longitude": 19.52, "mmsi": 257000002, '
+        '"msgtime": "2024-01-01T00:10:00+00:00", "speedOverGround": 0.2, "trueHeading": 511\n'
+        "[257000003, 70.0, 19.0]\n"
+        '{"courseOverGround": 91.0, "latitude": 70.03, "longitude": 19.53, "mmsi": 257000002, '
+        '"msgtime": "2024-01-01T00:15:00+00:00", "speedOverGround": 0.2, "trueHeading": 511, '
+        '"tags": ["a", "b"]}\n'
+    ),
+    # An API response saved as a file: one pretty-printed array, vessel and position nested
+    "t_api_array.json": (
+        "[\n"
+        "  {\n"
+        '    "vessel": {"mmsi": 538000001, "name": "ATLANTIC ONE"},\n'
+        '    "position": {"lat": 12.5012, "lon": -61.2001},\n'
+        '    "timestamp": "2024-03-01T10:00:00Z",\n'
+        '    "sog": 12.0\n'
+        "  },\n"
+        "  {\n"
+        '    "vessel": {"mmsi": 538000001, "name": "ATLANTIC ONE"},\n'
+        '    "position": {"lat": 12.5512, "lon": -61.2001},\n'
+        '    "timestamp": "2024-03-01T10:15:00Z",\n'
+        '    "sog": 12.1\n'
+        "  },\n"
+        '  {"vessel": {"mmsi": 538000002}, "position": {"lat": 13.0, "lon": -60.0}, '
+        '"timestamp": "2024-03-01T10:00:00Z", "sog": 0.0},\n'
+        '  {"vessel": {"mmsi": 538000002}, "position": {"lat": 13.001, "lon": -60.0}, '
+        '"timestamp": "2024-03-01T11:00:00Z", "sog": 0.1}\n'
+        "]\n"
     ),
     "t_dma.csv": (
         "# Timestamp,Type of mobile,MMSI,Latitude,Longitude,Navigational status,ROT,SOG,COG,"
