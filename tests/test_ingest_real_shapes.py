@@ -898,3 +898,18 @@ def test_hostile_json_records_are_rejected_or_refused(tmp_path):
     scalars.write_text("1\n2\n")
     with pytest.raises(SourceUnreadable, match="no JSON object records found; line 1"):
         read_seizures(scalars, as_of="2030-01-01")
+
+
+def test_json_lines_fast_path_keeps_lines_and_refuses_two_objects_on_one_line(tmp_path):
+    from pipeline.ingest._json import read_json_records
+
+    clean = tmp_path / "clean.jsonl"
+    clean.write_text('\n{"a": 1, "b": true}\n\n{"a": 2.50, "c": {"d": null}}\n')
+    t = read_json_records(clean)
+    assert t.lines.tolist() == [2, 4] and t.n_bad == 0
+    assert t.frame.to_dict("list") == {"a": ["1", "2.50"], "b": ["true", ""], "c.d": ["", ""]}
+    two = tmp_path / "two.jsonl"
+    two.write_text('{"a": 1}\n{"a": 2}, {"a": 3}\n')
+    t = read_json_records(two)
+    assert t.lines.tolist() == [1] and t.bad_rows["row"].tolist() == [2]
+    assert t.bad_rows["rule"].tolist() == ["malformed_json"]

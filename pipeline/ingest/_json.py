@@ -35,6 +35,8 @@ from ._common import TextTable, decode_bytes
 __all__ = ["looks_like_json_records", "read_json_records"]
 
 _WS = re.compile(r"[ \t\n\r]*")
+#: The dtype of the text columns :func:`~pipeline.ingest._common.read_text_table` gives.
+_TEXT = pd.StringDtype(na_value=np.nan)
 _DECODER = json.JSONDecoder(parse_float=str, parse_int=str, parse_constant=str)
 
 
@@ -88,10 +90,14 @@ def read_json_records(path: Path, *, data: bytes | None = None, encoding: str | 
     if not records:
         why = f"; line {bad[0][0]}: {bad[0][3]}" if bad else ""
         raise SourceUnreadable(f"{name}: no JSON object records found{why}")
-    flat = [r if all(type(v) is str for v in r.values()) else _flatten(r) for r in records]
-    frame = pd.DataFrame.from_records(flat)
-    frame = frame.astype(object).where(frame.notna(), "")
+    frame = pd.DataFrame.from_records(records)
+    if not all(
+        pd.api.types.infer_dtype(frame[c], skipna=True) in ("string", "empty") for c in frame
+    ):  # nested objects, arrays, true/false somewhere: each record to one text per key
+        frame = pd.DataFrame.from_records([_flatten(r) for r in records])
     frame.columns = [str(c) for c in frame.columns]
+    # the text dtype a CSV is read with (pyarrow strings), missing as ""
+    frame = frame.where(frame.notna(), "").astype(_TEXT)
     notes.append(f"{name}: read as {layout}: {len(records)} record(s), {frame.shape[1]} key(s)")
     bad_df = pd.DataFrame(
         {
@@ -110,11 +116,23 @@ def read_json_records(path: Path, *, data: bytes | None = None, encoding: str | 
 
 
 def _lines(text: str) -> tuple[list[dict], list[int], list[tuple[int, str, str, str]]]:
-    """Return the records of JSON Lines, their physical lines, and the lines rejected."""
+    """Return the records of JSON Lines, their physical lines, and the lines rejected.
+
+    Well-formed files (the usual case) are decoded in one call, as the elements of one
+    array; only when that fails is each line decoded on its own, to find the bad ones.
+    """
+    split = text.split("\n")
+    kept = [i for i, line in enumerate(split, start=1) if line.strip()]
+    try:
+        values = _DECODER.decode("[" + ",".join(split[i - 1] for i in kept) + "]")
+    except (json.JSONDecodeError, RecursionError):
+        values = None
+    if values is not None and len(values) == len(kept) and all(type(v) is dict for v in values):
+        return values, kept, []
     records: list[dict] = []
     lines: list[int] = []
     bad: list[tuple[int, str, str, str]] = []
-    for i, line in enumerate(text.split("\n"), start=1):
+    for i, line in enumerate(split, start=1):
         line = line.strip()
         if not line:
             continue
