@@ -64,6 +64,7 @@ SEIZURES = {
     "s_quantity_units_in_values.csv": (4, 4, {}),
     "s_quantity_decimal_comma.csv": (3, 3, {}),
     "s_incidents.jsonl": (5, 3, {"latlon_swapped": 1, "malformed_json": 1}),
+    "s_basic.csv.bz2": (5, 5, {}),
 }
 SEIZURE_ERRORS = {
     "s_us_undecided.csv": (InputError, "could be day-first or month-first and no value decides"),
@@ -89,6 +90,12 @@ TRACKS = {
         2,
     ),
     "t_api_array.json": (4, 4, {}, 2),
+    "t_marinecadastre.csv.gz": (
+        8,
+        3,
+        {"mmsi_invalid": 1, "mmsi_not_vessel": 3, "vessel_missing": 1},
+        2,
+    ),
 }
 TRACK_ERRORS = {
     "t_bus_snapshot.csv": "refused: 'vehicle_id' (a different value on every row (4 of 4): a "
@@ -119,7 +126,7 @@ CONTEXT = {
     "c_land_shp.zip": ("land", 2, 2, {}),
 }
 CONTEXT_ERRORS = {"c_lanes_wkt.csv": "lanes", "c_land_no_prj.zip": "land"}
-OTHER = {"s_zip_bomb.zip"}
+OTHER = {"s_zip_bomb.zip", "s_gzip_bomb.csv.gz"}
 
 NEW_FILES = (
     set(SEIZURES)
@@ -554,6 +561,38 @@ def test_zip_bomb_refused_without_expanding():
         SourceUnreadable, match=r"expands to 64 MiB, above ingest\.max_uncompressed_mb=16"
     ):
         read_seizures(CORPUS / "s_zip_bomb.zip", max_uncompressed_mb=16)
+
+
+def test_compressed_files_are_read_bounded_and_like_the_plain_file(tmp_path):
+    """``.csv.gz`` and friends: the same pings as the plain file, the codec stated; a gzip
+    bomb is refused once it passes the bound (never expanded whole); a corrupt or truncated
+    stream, a tar archive or a compressed GeoPackage end in one line."""
+    import gzip
+    import lzma
+
+    plain, packed = (
+        read_tracks(CORPUS / "t_marinecadastre.csv"),
+        read_tracks(CORPUS / "t_marinecadastre.csv.gz"),
+    )
+    pd.testing.assert_frame_equal(plain.frame, packed.frame)
+    assert packed.assumptions["compression"]["codec"] == "gzip"
+    with pytest.raises(SourceUnreadable, match=r"expands to more than 16 MiB, above ingest"):
+        read_seizures(CORPUS / "s_gzip_bomb.csv.gz", max_uncompressed_mb=16)
+    xz = tmp_path / "seizures.csv.xz"
+    xz.write_bytes(lzma.compress((CORPUS / "s_basic.csv").read_bytes()))
+    assert len(read_seizures(xz).frame) == 5
+    truncated = tmp_path / "ais.csv.gz"
+    truncated.write_bytes((CORPUS / "t_marinecadastre.csv.gz").read_bytes()[:-12])
+    with pytest.raises(SourceUnreadable, match="ais.csv.gz: cannot decompress"):
+        read_tracks(truncated)
+    for name, match in (
+        ("ais.tar.gz", "a tar archive is not read"),
+        ("ais.gpkg.gz", "gzip-compressed .gpkg"),
+        ("ais.gz", "gzip-compressed a file"),
+    ):
+        (tmp_path / name).write_bytes(gzip.compress(b"x", mtime=0))
+        with pytest.raises(SourceUnreadable, match=match):
+            read_tracks(tmp_path / name)
 
 
 def test_zipped_shapefile_without_prj_says_crs_assumed():

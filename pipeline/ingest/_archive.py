@@ -17,10 +17,11 @@ from __future__ import annotations
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from ..errors import SourceUnreadable
 
-__all__ = ["ZipMember", "open_zip_member"]
+__all__ = ["COMPRESSION_SUFFIXES", "ZipMember", "open_zip_member", "read_compressed"]
 
 TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".tab")
 #: Members read as bytes by our own parsers (GPX, JSON Lines), not through GDAL.
@@ -154,3 +155,59 @@ def open_zip_member(
                 ) from exc
             return ZipMember(info.filename, suffix, blob, None, declared)
         return ZipMember(info.filename, suffix, None, f"/vsizip/{path}/{info.filename}", declared)
+
+
+#: Single-file compression by suffix: the file inside is named by the suffix before it
+#: (``ais.csv.gz``).  zstd through pyarrow's codec, the others from the standard library.
+COMPRESSION_SUFFIXES = {".gz": "gzip", ".gzip": "gzip", ".bz2": "bz2", ".xz": "xz", ".zst": "zstd"}
+_BLOCK = 16 << 20
+
+
+def read_compressed(path: Path, codec: str, max_uncompressed_mb: float) -> bytes:
+    """Return the decompressed bytes of a ``.gz``/``.bz2``/``.xz``/``.zst`` file, bounded.
+
+    The stream is read a block at a time and refused as soon as it passes
+    ``max_uncompressed_mb`` (a gzip's stored size is modulo 4 GiB, a bomb's can lie), so the
+    memory never exceeds the bound.
+
+    Raises
+    ------
+    SourceUnreadable
+        A corrupt or truncated stream, or one expanding beyond the bound.
+    """
+    import bz2
+    import gzip
+    import lzma
+
+    name = path.name
+    limit = max_uncompressed_mb * 2**20
+    parts: list[bytes] = []
+    size = 0
+    try:
+        if codec == "zstd":
+            import pyarrow as pa
+
+            stream: Any = pa.CompressedInputStream(pa.OSFile(str(path)), "zstd")
+        elif codec == "gzip":
+            stream = gzip.open(path, "rb")
+        elif codec == "bz2":
+            stream = bz2.open(path, "rb")
+        else:
+            stream = lzma.open(path, "rb")
+        with stream:
+            while block := stream.read(_BLOCK):
+                size += len(block)
+                if size > limit:
+                    raise SourceUnreadable(
+                        f"{name}: expands to more than {max_uncompressed_mb:g} MiB, above "
+                        f"ingest.max_uncompressed_mb={max_uncompressed_mb:g}; raise the limit if "
+                        "the file is genuine"
+                    )
+                parts.append(block)
+    except SourceUnreadable:
+        raise
+    except (OSError, EOFError, ValueError, lzma.LZMAError) as exc:
+        raise SourceUnreadable(f"{name}: cannot decompress ({codec}): {exc}") from None
+    except Exception as exc:  # pyarrow's codec errors (ArrowInvalid, ArrowIOError)
+        raise SourceUnreadable(f"{name}: cannot decompress ({codec}): {exc}") from None
+    return b"".join(parts)

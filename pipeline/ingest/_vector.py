@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SourceUnreadable
-from ._archive import open_zip_member
+from ._archive import COMPRESSION_SUFFIXES, open_zip_member, read_compressed
 from ._json import looks_like_json_records
 
 __all__ = ["OpenedSource", "open_source", "read_vector"]
@@ -119,6 +119,8 @@ def open_source(
     check_file(path)
     name = path.name
     suffix = path.suffix.lower()
+    if suffix in COMPRESSION_SUFFIXES:
+        return _open_compressed(path, fmt, allowed, max_uncompressed_mb)
     if fmt == "auto":
         if suffix in _NOT_READ:
             raise SourceUnreadable(f"{name}: {_NOT_READ[suffix]}")
@@ -128,8 +130,9 @@ def open_source(
         if fmt not in allowed and fmt != "zip":
             known = sorted(s for s, f in SUFFIX_FORMAT.items() if f in allowed or f == "zip")
             raise SourceUnreadable(
-                f"{name}: unknown file type {suffix!r}; expected one of {' '.join(known)}, or "
-                "set format in the config"
+                f"{name}: unknown file type {suffix!r}; expected one of {' '.join(known)} "
+                "(CSV, JSON records and GPX also as .gz, .bz2, .xz or .zst), or set format "
+                "in the config"
             )
     if fmt == "shapefile" and suffix == ".zip":
         fmt = "zip"
@@ -156,6 +159,36 @@ def open_source(
         return OpenedSource(inner, str(path), m.data, info)
     assert m.vsi is not None
     return OpenedSource(inner, m.vsi, None, info)
+
+
+#: What a compressed single file may hold: the formats read from bytes by our own parsers.
+_COMPRESSIBLE = ("csv", "json", "gpx")
+
+
+def _open_compressed(
+    path: Path, fmt: str, allowed: tuple[str, ...], max_uncompressed_mb: float
+) -> OpenedSource:
+    """Decompress ``ais.csv.gz`` (bounded) and say what it holds, from the inner suffix."""
+    name = path.name
+    codec = COMPRESSION_SUFFIXES[path.suffix.lower()]
+    inner = Path(path.stem).suffix.lower()
+    if fmt == "auto":
+        if inner in (".tar", ".tgz"):
+            raise SourceUnreadable(f"{name}: a tar archive is not read; extract it or use .zip")
+        fmt = SUFFIX_FORMAT.get(inner, "")
+    if fmt not in _COMPRESSIBLE or fmt not in allowed:
+        what = f"{inner or 'a file without a type'} ({fmt})" if fmt else inner or "a file"
+        raise SourceUnreadable(
+            f"{name}: {codec}-compressed {what} is not read; CSV, JSON records and GPX are "
+            "(name the file like ais.csv.gz or set format in the config), or decompress it"
+        )
+    data = read_compressed(path, codec, max_uncompressed_mb)
+    if fmt == "geojson" or (fmt == "json" and inner == ".json"):
+        fmt = "json" if looks_like_json_records(data[: 1 << 16]) else "geojson"
+        if fmt == "geojson":
+            raise SourceUnreadable(f"{name}: compressed GeoJSON is not read; decompress it")
+    info = {"compression": {"codec": codec, "uncompressed_mb": round(len(data) / 2**20, 3)}}
+    return OpenedSource(fmt, str(path), data, info)
 
 
 def _check_whole_size(path: Path, fmt: str, what: str, limit_mb: float) -> None:

@@ -329,6 +329,9 @@ def _assumption_lines(a: dict[str, Any]) -> list[str]:
     if a.get("archive_member"):
         m = a["archive_member"]
         out.append(f"    zip member     {m['member']!r} ({m['declared_mb']} MiB uncompressed)")
+    if a.get("compression"):
+        c = a["compression"]
+        out.append(f"    compression    {c['codec']} ({c['uncompressed_mb']} MiB uncompressed)")
     cats = a.get("categories") or {}
     for label, spellings in list((cats.get("merged") or {}).items())[:10]:
         out.append(f"    category       {label!r} <- {spellings!r}")

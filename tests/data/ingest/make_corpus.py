@@ -693,6 +693,17 @@ def _write_real() -> None:
     zip_of("s_zip_two_tables.zip", {"a.csv": csv, "b.csv": csv})
     zip_of("s_zip_bomb.zip", {"huge.csv": b"date,lat,lon\n" + b"0" * (64 * 2**20)})
     zip_of("t_dma_zipped.zip", {"aisdk-2024-02-13.csv": (HERE / "t_dma.csv").read_bytes()})
+    # single-file compression, as feeds ship AIS (mtime 0: the same bytes every time)
+    import bz2
+    import gzip
+
+    (HERE / "t_marinecadastre.csv.gz").write_bytes(
+        gzip.compress((HERE / "t_marinecadastre.csv").read_bytes(), mtime=0)
+    )
+    (HERE / "s_basic.csv.bz2").write_bytes(bz2.compress((HERE / "s_basic.csv").read_bytes()))
+    (HERE / "s_gzip_bomb.csv.gz").write_bytes(
+        gzip.compress(b"date,lat,lon\n" + b"0" * (64 * 2**20), mtime=0)
+    )
 
     def shapefile_zip(target: str, gdf, keep_prj: bool) -> None:
         tmp = HERE / "_shp"
