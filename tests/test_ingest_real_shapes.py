@@ -581,6 +581,12 @@ def test_compressed_files_are_read_bounded_and_like_the_plain_file(tmp_path):
     xz = tmp_path / "seizures.csv.xz"
     xz.write_bytes(lzma.compress((CORPUS / "s_basic.csv").read_bytes()))
     assert len(read_seizures(xz).frame) == 5
+    import pyarrow as pa
+
+    with pa.CompressedOutputStream(str(tmp_path / "seizures.csv.zst"), "zstd") as out:
+        out.write((CORPUS / "s_basic.csv").read_bytes())
+    zst = read_seizures(tmp_path / "seizures.csv.zst")
+    assert len(zst.frame) == 5 and zst.assumptions["compression"]["codec"] == "zstd"
     truncated = tmp_path / "ais.csv.gz"
     truncated.write_bytes((CORPUS / "t_marinecadastre.csv.gz").read_bytes()[:-12])
     with pytest.raises(SourceUnreadable, match="ais.csv.gz: cannot decompress"):
