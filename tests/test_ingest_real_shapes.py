@@ -65,6 +65,8 @@ SEIZURES = {
     "s_quantity_decimal_comma.csv": (3, 3, {}),
     "s_incidents.jsonl": (5, 3, {"latlon_swapped": 1, "malformed_json": 1}),
     "s_basic.csv.bz2": (5, 5, {}),
+    "s_incidents.kml": (4, 3, {"geometry_missing": 1}),
+    "s_incidents.kmz": (4, 3, {"geometry_missing": 1}),
 }
 SEIZURE_ERRORS = {
     "s_us_undecided.csv": (InputError, "could be day-first or month-first and no value decides"),
@@ -73,6 +75,10 @@ SEIZURE_ERRORS = {
     "s_zip_two_tables.zip": (SourceUnreadable, "holds 2 data files ['a.csv', 'b.csv']"),
     "s_yy_mm_dd_mixed.csv": (InputError, "mixes year-first (yy-mm-dd) and day/month-first"),
     "s_quantity_undecided.csv": (InputError, "such as ['1,200'] could be thousands"),
+    "s_two_layers.gpkg": (
+        SourceUnreadable,
+        "holds 2 layers ['seizures_2023', 'seizures_2024']; set layer: to the one to read",
+    ),
 }
 # file -> (read, accepted, rejects by rule, vessels)
 TRACKS = {
@@ -107,6 +113,7 @@ TRACK_ERRORS = {
 TRACK_UNREADABLE = {
     "t_raw_nmea.nmea": "raw NMEA/AIS sentences (!AIVDM) are not positions yet; decode them",
     "t_raw_nmea_tagged.txt": "raw NMEA/AIS sentences ('\\\\s:2573345,c:1'...) are not positions",
+    "t_gx_track.kml": "KML tracks are not read (GDAL drops the times of a gx:Track)",
 }
 RASTERS = {
     "r_metres_no_crs.tif",
@@ -958,3 +965,18 @@ def test_json_lines_fast_path_keeps_lines_and_refuses_two_objects_on_one_line(tm
     t = read_json_records(two)
     assert t.lines.tolist() == [1] and t.bad_rows["row"].tolist() == [2]
     assert t.bad_rows["rule"].tolist() == ["malformed_json"]
+
+
+def test_kml_placemarks_of_every_folder_with_their_times_and_one_layer_by_name():
+    """Every folder of a KML/KMZ is read (a folder is a layer to GDAL); TimeStamps are the
+    dates; a GeoPackage of several layers is read only with ``layer`` set."""
+    res = read_seizures(CORPUS / "s_incidents.kml", as_of="2024-06-30")
+    assert sorted(res.frame["time"].dt.strftime("%Y-%m-%d %H:%M").tolist()) == [
+        "2023-11-30 00:00",
+        "2024-01-05 03:00",
+        "2024-01-06 00:00",
+    ]
+    assert res.assumptions["columns"]["time"]["column"] == "timestamp"
+    assert res.rejects["row"].tolist() == [3]  # the third placemark, in the first folder
+    one = read_seizures(SeizureSource(path=CORPUS / "s_two_layers.gpkg", layer="seizures_2023"))
+    assert (one.n_read, one.by_rule) == (2, {"quantity_negative": 1})  # that layer's rows only

@@ -35,6 +35,8 @@ SUFFIX_FORMAT = {
     ".pq": "parquet",
     ".shp": "shapefile",
     ".gpx": "gpx",
+    ".kml": "kml",
+    ".kmz": "kml",
     ".jsonl": "json",
     ".ndjson": "json",
     ".xlsx": "xlsx",
@@ -50,8 +52,10 @@ _NOT_READ = {
         "raw NMEA/AIS sentences (!AIVDM) are not positions yet; decode them first (e.g. with "
         "pyais or gpsbabel) into a CSV of MMSI, time, latitude and longitude"
     ),
-    ".kml": "KML is not read; export the tracks as GPX, GeoJSON or CSV",
-    ".kmz": "KMZ (zipped KML) is not read; export the tracks as GPX, GeoJSON or CSV",
+    ".kml": "KML tracks are not read (GDAL drops the times of a gx:Track); export them as "
+    "GPX, GeoJSON or CSV",
+    ".kmz": "KMZ tracks are not read (GDAL drops the times of a gx:Track); export them as "
+    "GPX, GeoJSON or CSV",
 }
 
 
@@ -100,7 +104,7 @@ def open_source(
     max_uncompressed_mb: float,
     member: str | None = None,
     read_whole: str | None = None,
-    whole_formats: tuple[str, ...] = ("csv", "json", "geojson", "gpkg", "shapefile"),
+    whole_formats: tuple[str, ...] = ("csv", "json", "geojson", "gpkg", "shapefile", "kml"),
 ) -> OpenedSource:
     """Decide the format of ``path`` (``fmt`` 'auto' from the name), unwrapping a zip.
 
@@ -122,7 +126,7 @@ def open_source(
     if suffix in COMPRESSION_SUFFIXES:
         return _open_compressed(path, fmt, allowed, max_uncompressed_mb)
     if fmt == "auto":
-        if suffix in _NOT_READ:
+        if suffix in _NOT_READ and SUFFIX_FORMAT.get(suffix) not in allowed:
             raise SourceUnreadable(f"{name}: {_NOT_READ[suffix]}")
         fmt = SUFFIX_FORMAT.get(suffix, "")
         if not fmt and path.name.lower().endswith(".shp.zip"):
@@ -191,6 +195,52 @@ def _open_compressed(
     return OpenedSource(fmt, str(path), data, info)
 
 
+#: Fields GDAL's LIBKML driver adds to every Placemark that only style the map.
+_KML_STYLE = ("id", "altitudeMode", "tessellate", "extrude", "visibility", "drawOrder", "icon")
+
+
+def _read_kml(target: str, name: str, max_uncompressed_mb: float | None):
+    """Read every folder (layer) of a KML or KMZ file as one table, with a ``folder`` column.
+
+    Placemark times (``TimeStamp``, ``TimeSpan``) come as ISO 8601 text, as in a CSV; the
+    styling fields GDAL adds are dropped.  A KMZ is a zip: its declared size is bounded.
+    """
+    import geopandas as gpd
+    import pyogrio
+
+    if target.lower().endswith(".kmz") and max_uncompressed_mb is not None:
+        import zipfile
+
+        with zipfile.ZipFile(target) as zf:
+            declared = sum(i.file_size for i in zf.infolist()) / 2**20
+        if declared > max_uncompressed_mb:
+            raise SourceUnreadable(
+                f"{name}: expands to {declared:,.0f} MiB, above "
+                f"ingest.max_uncompressed_mb={max_uncompressed_mb:g}; raise the limit if the "
+                "file is genuine"
+            )
+    parts = []
+    for layer in pyogrio.list_layers(target)[:, 0]:
+        part = gpd.read_file(target, engine="pyogrio", layer=str(layer))
+        part = part.drop(columns=[c for c in _KML_STYLE if c in part.columns])
+        for c in part.columns:
+            if pd.api.types.is_datetime64_any_dtype(part[c].dtype):
+                t = part[c]
+                if getattr(t.dt, "tz", None) is not None:
+                    t = t.dt.tz_convert("UTC")
+                    text = t.dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+                else:
+                    text = t.dt.strftime("%Y-%m-%dT%H:%M:%S")
+                part[c] = text.where(t.notna(), None).astype(object)
+        part.insert(0, "folder", str(layer))
+        parts.append(part)
+    if not parts:
+        raise SourceUnreadable(f"{name}: no placemark found")
+    gdf = pd.concat(parts, ignore_index=True)
+    empty = [c for c in ("begin", "end") if c in gdf.columns and gdf[c].isna().all()]
+    return gpd.GeoDataFrame(gdf.drop(columns=empty), geometry="geometry", crs=parts[0].crs)
+
+
 def _check_whole_size(path: Path, fmt: str, what: str, limit_mb: float) -> None:
     """Refuse a file read whole (with its Shapefile sidecars) above ``limit_mb`` MiB."""
     files = [path]
@@ -250,7 +300,18 @@ def read_vector(
             if b"geo" not in meta:
                 return pd.read_parquet(target), None, None
             gdf = gpd.read_parquet(target)
+        elif fmt == "kml":
+            gdf = _read_kml(target, name, max_uncompressed_mb)
         else:
+            if layer is None:
+                import pyogrio
+
+                layers = [str(x) for x in pyogrio.list_layers(target)[:, 0]]
+                if len(layers) > 1:  # reading the first would drop the others unsaid
+                    raise SourceUnreadable(
+                        f"{name}: holds {len(layers)} layers {layers[:10]!r}; set layer: to "
+                        "the one to read (one input per layer)"
+                    )
             kwargs = {"layer": layer} if layer is not None else {}
             gdf = gpd.read_file(target, engine="pyogrio", **kwargs)
     except SourceUnreadable:

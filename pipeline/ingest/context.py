@@ -139,7 +139,7 @@ def read_context(
     opened = open_source(
         src.path,
         "auto",
-        allowed=("csv", "geojson", "gpkg", "parquet", "shapefile"),
+        allowed=("csv", "geojson", "gpkg", "parquet", "shapefile", "kml"),
         max_uncompressed_mb=max_uncompressed_mb,
         member=src.member,
         read_whole="a context layer",
@@ -155,7 +155,9 @@ def read_context(
         geoms, rules, layer_crs, more = _geometry_from_table(raw, src, name)
         assumptions.update(more)
     else:
-        raw, geoms_or_none, file_crs = read_vector(opened.target, name, opened.fmt, src.layer)
+        raw, geoms_or_none, file_crs = read_vector(
+            opened.target, name, opened.fmt, src.layer, max_uncompressed_mb=max_uncompressed_mb
+        )
         rows = np.arange(1, len(raw) + 1, dtype="int64")
         more = {}
         if geoms_or_none is None:

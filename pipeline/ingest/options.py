@@ -78,7 +78,7 @@ class SeizureSource(BaseModel):
         "GeoPackage, GeoParquet, Shapefile, Excel .xlsx, or a .zip holding one of them)."
     )
     format: Literal[
-        "auto", "csv", "json", "geojson", "gpkg", "parquet", "shapefile", "xlsx", "zip"
+        "auto", "csv", "json", "geojson", "gpkg", "parquet", "shapefile", "xlsx", "kml", "zip"
     ] = Field("auto", description="File format; 'auto' decides from the file name.")
     member: str | None = Field(
         None, description="The file to read inside a .zip holding several (path or name)."
@@ -106,7 +106,11 @@ class SeizureSource(BaseModel):
         description="Category spelling -> category, applied after normalisation (trim, "
         "Unicode NFC, case-fold; both sides normalised alike), e.g. {robbers: armed robbery}.",
     )
-    layer: str | None = Field(None, description="Layer of a GeoPackage (default: the first).")
+    layer: str | None = Field(
+        None,
+        description="Layer of a file holding several (a GeoPackage): required then; a file "
+        "of several layers without it is refused (KML folders are all read).",
+    )
     polygons_to_points: bool = Field(
         False,
         description="Reduce polygon/line features to a representative point instead of "
@@ -194,7 +198,11 @@ class TrackSource(BaseModel):
     vessel_id: str | None = Field(
         None, description="Constant vessel id for a single-vessel file without an id column."
     )
-    layer: str | None = Field(None, description="Layer of a GeoPackage (default: the first).")
+    layer: str | None = Field(
+        None,
+        description="Layer of a file holding several (a GeoPackage): required then; a file "
+        "of several layers without it is refused (KML folders are all read).",
+    )
     dayfirst: bool | None = Field(
         None, description="Whether ambiguous dates are day-first (None: schema default/inferred)."
     )
@@ -375,7 +383,11 @@ class ContextSource(BaseModel):
         "without CRS is otherwise refused unless its coordinates are within degree ranges "
         "and come from a CSV of latitude/longitude.",
     )
-    layer: str | None = Field(None, description="Layer of a GeoPackage (default: the first).")
+    layer: str | None = Field(
+        None,
+        description="Layer of a file holding several (a GeoPackage): required then; a file "
+        "of several layers without it is refused (KML folders are all read).",
+    )
     member: str | None = Field(None, description="The file to read inside a .zip.")
 
     @field_validator("columns")

@@ -213,7 +213,7 @@ def read_seizures(
     opened = open_source(
         src.path,
         src.format,
-        allowed=("csv", "json", "geojson", "gpkg", "parquet", "shapefile", "xlsx"),
+        allowed=("csv", "json", "geojson", "gpkg", "parquet", "shapefile", "xlsx", "kml"),
         max_uncompressed_mb=max_uncompressed_mb,
         member=src.member,
         read_whole="a seizure table",

@@ -251,6 +251,10 @@ TEXT: dict[str, str] = {
         '"timestamp": "2024-03-01T11:00:00Z", "sog": 0.1}\n'
         "]\n"
     ),
+    # incidents exported from Google Earth / My Maps: two folders, TimeStamp, ExtendedData
+    "s_incidents.kml": '<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2">\n<Document>\n  <name>Incidents</name>\n  <Folder><name>2024</name>\n  <Placemark>\n    <name>2024-101</name>\n    <description>Boarded while anchored; 120 kg cocaine</description>\n    <TimeStamp><when>2024-01-05T03:00:00Z</when></TimeStamp>\n    <ExtendedData><Data name="commodity"><value>cocaine</value></Data><Data name="quantity"><value>120</value></Data></ExtendedData>\n    <Point><coordinates>-61.2,10.5,0</coordinates></Point>\n  </Placemark>\n  <Placemark>\n    <name>2024-102</name>\n    <TimeStamp><when>2024-01-06</when></TimeStamp>\n    <ExtendedData><Data name="commodity"><value>cannabis</value></Data><Data name="quantity"><value>15</value></Data></ExtendedData>\n    <Point><coordinates>-61.3,10.6</coordinates></Point>\n  </Placemark>\n  <Placemark>\n    <name>no position</name>\n    <TimeStamp><when>2024-01-07</when></TimeStamp>\n  </Placemark>\n  </Folder>\n  <Folder><name>2023</name>\n  <Placemark>\n    <name>2023-007</name>\n    <TimeStamp><when>2023-11-30</when></TimeStamp>\n    <Point><coordinates>-60.9,11.1</coordinates></Point>\n  </Placemark>\n  </Folder>\n</Document>\n</kml>\n',
+    # a gx:Track (GDAL reads it as a line without its times)
+    "t_gx_track.kml": '<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2" xmlns:gx="http://www.google.com/kml/ext/2.2">\n<Document><Placemark><name>vessel</name>\n  <gx:Track>\n    <when>2024-01-01T00:00:00Z</when><when>2024-01-01T00:10:00Z</when>\n    <gx:coord>-61.2 10.5 0</gx:coord><gx:coord>-61.1 10.5 0</gx:coord>\n  </gx:Track>\n</Placemark></Document>\n</kml>\n',
     "t_dma.csv": (
         "# Timestamp,Type of mobile,MMSI,Latitude,Longitude,Navigational status,ROT,SOG,COG,"
         "Heading,IMO,Callsign,Name,Ship type,Cargo type,Width,Length,"
@@ -534,6 +538,9 @@ def _write_vector() -> None:
         crs="EPSG:4326",
     )
     gdf.to_file(HERE / "s_points.gpkg", layer="seizures", driver="GPKG")
+    # two layers of seizures in one GeoPackage: read only with layer: set
+    gdf.iloc[:2].to_file(HERE / "s_two_layers.gpkg", layer="seizures_2023", driver="GPKG")
+    gdf.iloc[2:].to_file(HERE / "s_two_layers.gpkg", layer="seizures_2024", driver="GPKG")
     gdf.to_parquet(HERE / "s_points.parquet")
     utm = gdf.to_crs("EPSG:3857")
     buf = io.BytesIO()
@@ -693,6 +700,7 @@ def _write_real() -> None:
     zip_of("s_zip_two_tables.zip", {"a.csv": csv, "b.csv": csv})
     zip_of("s_zip_bomb.zip", {"huge.csv": b"date,lat,lon\n" + b"0" * (64 * 2**20)})
     zip_of("t_dma_zipped.zip", {"aisdk-2024-02-13.csv": (HERE / "t_dma.csv").read_bytes()})
+    zip_of("s_incidents.kmz", {"doc.kml": (HERE / "s_incidents.kml").read_bytes()})
     # single-file compression, as feeds ship AIS (mtime 0: the same bytes every time)
     import bz2
     import gzip
