@@ -980,3 +980,29 @@ def test_kml_placemarks_of_every_folder_with_their_times_and_one_layer_by_name()
     assert res.rejects["row"].tolist() == [3]  # the third placemark, in the first folder
     one = read_seizures(SeizureSource(path=CORPUS / "s_two_layers.gpkg", layer="seizures_2023"))
     assert (one.n_read, one.by_rule) == (2, {"quantity_negative": 1})  # that layer's rows only
+
+
+def test_a_workbook_with_records_in_several_sheets_needs_sheet(tmp_path):
+    """Yearly sheets: reading the first would drop the others without a word."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    first = wb.active
+    first.title = "2023"
+    for row in (["date", "lat", "lon"], ["2023-01-01", 10.0, -61.0], ["2023-02-01", 10.5, -61.5]):
+        first.append(row)
+    second = wb.create_sheet("2024")
+    for row in (["date", "lat", "lon"], ["2024-01-01", 11.0, -62.0]):
+        second.append(row)
+    wb.create_sheet("Sheet3")  # empty: does not count
+    notes = wb.create_sheet("notes")
+    notes.append(["source: coast guard"])  # one line: not records
+    path = tmp_path / "seizures.xlsx"
+    wb.save(path)
+    with pytest.raises(InputError, match=r"2 sheets hold records \['2023', '2024'\]; set sheet"):
+        read_seizures(path, as_of="2024-06-30")
+    got = read_seizures(SeizureSource(path=path, sheet="2024"), as_of="2024-06-30")
+    assert got.frame["lat"].tolist() == [11.0]
+    del wb["2024"]
+    wb.save(path)
+    assert len(read_seizures(path, as_of="2024-06-30").frame) == 2

@@ -353,6 +353,8 @@ def _read_excel(
                 f"ingest.max_uncompressed_mb={max_uncompressed_mb:g}; raise the limit if the "
                 "file is genuine"
             )
+        if src.sheet is None:
+            _one_data_sheet(src.path)
         sheet = src.sheet if src.sheet is not None else 0
         top = pd.read_excel(src.path, sheet_name=sheet, header=None, nrows=25, dtype=object)
         titles = _excel_title_rows(top)
@@ -379,6 +381,34 @@ def _read_excel(
             text = text.where(~isdate, pd.to_datetime(col[isdate]).dt.strftime("%Y-%m-%dT%H:%M:%S"))
         out[c] = text.where(col.notna(), "")
     return pd.DataFrame(out, index=frame.index), serials, titles
+
+
+def _one_data_sheet(path: Path) -> None:
+    """Refuse a workbook whose visible sheets hold records in more than one sheet.
+
+    Without ``sheet`` the first sheet is read; yearly sheets (``2023``, ``2024``) would then
+    lose all but one without a word.  Empty sheets (Excel's ``Sheet2``) and those holding a
+    header alone do not count.
+    """
+    from itertools import islice
+
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True)
+    try:
+        used = [
+            ws.title
+            for ws in wb.worksheets
+            if ws.sheet_state == "visible"
+            and sum(1 for row in islice(ws.iter_rows(values_only=True), 30) if any(row)) > 1
+        ]
+    finally:
+        wb.close()
+    if len(used) > 1:
+        raise InputError(
+            f"{path.name}: {len(used)} sheets hold records {used[:10]!r}; set sheet: to the one "
+            "to read (one input per sheet)"
+        )
 
 
 def _excel_title_rows(top: pd.DataFrame) -> int:
