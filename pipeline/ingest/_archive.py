@@ -21,7 +21,13 @@ from typing import Any
 
 from ..errors import SourceUnreadable
 
-__all__ = ["COMPRESSION_SUFFIXES", "ZipMember", "open_zip_member", "read_compressed"]
+__all__ = [
+    "COMPRESSION_SUFFIXES",
+    "ZipMember",
+    "check_zip_expansion",
+    "open_zip_member",
+    "read_compressed",
+]
 
 TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".tab")
 #: Members read as bytes by our own parsers (GPX, JSON Lines), not through GDAL.
@@ -211,3 +217,18 @@ def read_compressed(path: Path, codec: str, max_uncompressed_mb: float) -> bytes
     except Exception as exc:  # pyarrow's codec errors (ArrowInvalid, ArrowIOError)
         raise SourceUnreadable(f"{name}: cannot decompress ({codec}): {exc}") from None
     return b"".join(parts)
+
+
+def check_zip_expansion(path: Path | str, label: str, max_uncompressed_mb: float) -> None:
+    """Refuse a zip-based file (a workbook, a KMZ) whose members declare more than the bound.
+
+    ``label`` starts the message (``"book.xlsx: the workbook"``).
+    """
+    with zipfile.ZipFile(path) as zf:
+        declared = sum(i.file_size for i in zf.infolist()) / 2**20
+    if declared > max_uncompressed_mb:
+        raise SourceUnreadable(
+            f"{label} expands to {declared:,.0f} MiB, above "
+            f"ingest.max_uncompressed_mb={max_uncompressed_mb:g}; raise the limit if the file "
+            "is genuine"
+        )

@@ -186,6 +186,18 @@ def _unique_names(names: Sequence[str]) -> list[str]:
     return out
 
 
+def source_bytes(path: Path, data: bytes | None, expected: str) -> bytes:
+    """Return ``data``, or the file's bytes; refuse an unreadable or empty file in one line."""
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise SourceUnreadable(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    if not data.strip():
+        raise SourceUnreadable(f"{path.name}: file is empty (expected {expected})")
+    return data
+
+
 def read_text_table(
     path: Path,
     *,
@@ -220,13 +232,7 @@ def read_text_table(
         If the file is missing, empty or not a delimited table.
     """
     name = path.name
-    if data is None:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise SourceUnreadable(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    if not data.strip():
-        raise SourceUnreadable(f"{name}: file is empty (expected a header line and records)")
+    data = source_bytes(path, data, "a header line and records")
     if b"\x00" in data[:4096] and data[:2] not in (b"\xff\xfe", b"\xfe\xff"):
         raise SourceUnreadable(
             f"{name}: looks binary (NUL bytes in the first 4 KiB), not a delimited text file"

@@ -30,7 +30,7 @@ import pandas as pd
 
 from ..errors import SourceUnreadable
 from ..schema import REJECT_COLUMNS
-from ._common import TextTable, decode_bytes
+from ._common import TextTable, decode_bytes, source_bytes
 
 __all__ = ["looks_like_json_records", "read_json_records"]
 
@@ -68,15 +68,9 @@ def read_json_records(path: Path, *, data: bytes | None = None, encoding: str | 
         object.
     """
     name = path.name
-    if data is None:
-        if path.suffix.lower() == ".zip":  # a member must come as its bytes
-            raise SourceUnreadable(f"{name}: JSON records in this archive cannot be read")
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise SourceUnreadable(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    if not data.strip():
-        raise SourceUnreadable(f"{name}: file is empty (expected JSON records)")
+    if data is None and path.suffix.lower() == ".zip":  # a member must come as its bytes
+        raise SourceUnreadable(f"{name}: JSON records in this archive cannot be read")
+    data = source_bytes(path, data, "JSON records")
     data, enc, notes = decode_bytes(data, name, encoding)
     text = data.decode("utf-8")
     start = _WS.match(text).end()  # type: ignore[union-attr]

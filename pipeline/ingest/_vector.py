@@ -16,7 +16,12 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SourceUnreadable
-from ._archive import COMPRESSION_SUFFIXES, open_zip_member, read_compressed
+from ._archive import (
+    COMPRESSION_SUFFIXES,
+    check_zip_expansion,
+    open_zip_member,
+    read_compressed,
+)
 from ._json import looks_like_json_records
 
 __all__ = ["OpenedSource", "open_source", "read_vector"]
@@ -209,16 +214,7 @@ def _read_kml(target: str, name: str, max_uncompressed_mb: float | None):
     import pyogrio
 
     if target.lower().endswith(".kmz") and max_uncompressed_mb is not None:
-        import zipfile
-
-        with zipfile.ZipFile(target) as zf:
-            declared = sum(i.file_size for i in zf.infolist()) / 2**20
-        if declared > max_uncompressed_mb:
-            raise SourceUnreadable(
-                f"{name}: expands to {declared:,.0f} MiB, above "
-                f"ingest.max_uncompressed_mb={max_uncompressed_mb:g}; raise the limit if the "
-                "file is genuine"
-            )
+        check_zip_expansion(target, f"{name}:", max_uncompressed_mb)
     parts = []
     for layer in pyogrio.list_layers(target)[:, 0]:
         part = gpd.read_file(target, engine="pyogrio", layer=str(layer))

@@ -46,7 +46,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -69,6 +68,7 @@ from ..schema import (
     TIME,
     empty_seizures,
 )
+from ._archive import check_zip_expansion
 from ._columns import (
     compose_coordinate,
     coordinate_parts,
@@ -345,14 +345,7 @@ def _read_excel(
                 f"first bytes {magic!r})"
             )
         # A workbook is a zip: its sheets are bounded like any zipped input before reading.
-        with zipfile.ZipFile(src.path) as zf:
-            declared = sum(i.file_size for i in zf.infolist()) / 2**20
-        if declared > max_uncompressed_mb:
-            raise SourceUnreadable(
-                f"{src.path.name}: the workbook expands to {declared:,.0f} MiB, above "
-                f"ingest.max_uncompressed_mb={max_uncompressed_mb:g}; raise the limit if the "
-                "file is genuine"
-            )
+        check_zip_expansion(src.path, f"{src.path.name}: the workbook", max_uncompressed_mb)
         if src.sheet is None:
             _one_data_sheet(src.path)
         sheet = src.sheet if src.sheet is not None else 0
