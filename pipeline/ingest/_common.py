@@ -655,6 +655,33 @@ def regex_mask(values: pd.Series, pattern: str) -> np.ndarray:
 
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def decimal_texts_to_floats(values: np.ndarray | pd.Series) -> np.ndarray:
+    """Return ``pd.to_numeric(values, errors="coerce")`` as float64, fast for plain numbers.
+
+    Date components and coordinate columns are millions of short texts like ``2024``,
+    ``-61.25`` or ``1.5e3``: when every non-empty value is such a number (checked with one
+    RE2 pass) they are converted by Arrow's correctly rounded parser in C, about ten times
+    faster than pandas' per-value path; anything else (spaces, ``inf``, a stray letter) goes
+    through ``pd.to_numeric`` as before, NaN where it does not parse.
+    """
+    import pyarrow.compute as pc
+
+    obj = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else values
+    try:
+        arr = pa.array(obj, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all texts: the general path
+        arr = None
+    if arr is not None:
+        arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+        plain = pc.match_substring_regex(arr, r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+        if pc.all(pc.or_kleene(plain, pc.is_null(arr))).as_py() is not False:
+            got = pc.cast(arr, pa.float64())
+            return np.asarray(got.to_numpy(zero_copy_only=False), dtype="float64")
+    return np.asarray(pd.to_numeric(pd.Series(obj, dtype=object), errors="coerce"), "float64")
+
+
 _COMMA_NUMBER = r"^\s*[+-]?\d+,\d+\s*$"
 
 
@@ -672,9 +699,7 @@ def to_numbers(values: pd.Series, *, decimal_comma: bool | None = None) -> pd.Se
         decimal_comma = bool(has_comma.any()) and not bool(s.str.contains(".", regex=False).any())
     if decimal_comma:
         s = s.str.replace(",", ".", regex=False)
-    s = s.str.replace(r"^\+", "", regex=True)
-    out = pd.to_numeric(s, errors="coerce")
-    return pd.Series(np.asarray(out, dtype="float64"), index=values.index)
+    return pd.Series(decimal_texts_to_floats(s), index=values.index)
 
 
 # --------------------------------------------------------------------------- coordinates

@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import InputError
-from ._common import missing_mask
+from ._common import decimal_texts_to_floats, missing_mask
 
 __all__ = ["NS_MAX", "NS_MIN", "NS_RANGE", "ParsedTimes", "parse_clock", "parse_times"]
 
@@ -120,7 +120,7 @@ def _num(values: np.ndarray | None, n: int) -> np.ndarray:
     """Digits to float (NaN for None or empty)."""
     if values is None:
         return np.full(n, np.nan)
-    return np.asarray(pd.to_numeric(pd.Series(values, dtype=object), errors="coerce"), "float64")
+    return decimal_texts_to_floats(values)
 
 
 def _zone_seconds(z: np.ndarray | None, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -165,8 +165,11 @@ def classify_mmsi(ids: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Series]:
     s = ids.astype("str").str.strip().str.replace(r"\.0+$", "", regex=True)
     nine = s.str.fullmatch(r"\d{9}").to_numpy()
     reason = pd.Series("", index=ids.index, dtype="str")
+    # one digit nine times (111111111): its first character repeated, no backreference (which
+    # RE2 lacks, so pandas matched it in Python, value by value)
+    repeated = s.str.slice(0, 1).str.repeat(9) == s
     checks = [
-        (s.isin(_PLACEHOLDERS) | s.str.fullmatch(r"(\d)\1{8}"), "a placeholder"),
+        (s.isin(_PLACEHOLDERS) | repeated, "a placeholder"),
         (s.str.startswith("00"), "a coast/base station (00MIDxxxx)"),
         (s.str.startswith("0"), "a group call (0MIDxxxxx)"),
         (s.str.startswith("99"), "an aid to navigation (99MIDxxxx)"),
