@@ -116,6 +116,28 @@ def _extract(s: pd.Series, pattern: str) -> dict[str, np.ndarray] | None:
     return out
 
 
+def _extract_pending(s: pd.Series, pattern: str, done: np.ndarray) -> dict[str, np.ndarray] | None:
+    """:func:`_extract` on the values not yet parsed (full-length arrays, no match elsewhere).
+
+    The spellings are tried in turn; once ISO dates have parsed a column's millions of values,
+    the next patterns scan only what is left.
+    """
+    if done.all():
+        return None
+    if not done.any():
+        return _extract(s, pattern)
+    todo = np.flatnonzero(~done)
+    got = _extract(s.iloc[todo], pattern)
+    if got is None:
+        return None
+    out: dict[str, np.ndarray] = {}
+    for key, values in got.items():
+        full = np.zeros(len(s), dtype=bool) if key == "__match" else np.full(len(s), None, object)
+        full[todo] = values
+        out[key] = full
+    return out
+
+
 def _num(values: np.ndarray | None, n: int) -> np.ndarray:
     """Digits to float (NaN for None or empty)."""
     if values is None:
@@ -493,7 +515,7 @@ def parse_times(
             formats["year-month-day"] = int(hit.sum())
 
     order: str | None = None
-    parts = _extract(s, _ABY)
+    parts = _extract_pending(s, _ABY, acc.done)
     if parts is not None:
         hit = parts["__match"] & ~acc.done
         if hit.any():
@@ -595,7 +617,7 @@ def parse_times(
                 formats["day/month/year"] = int((~yf).sum())
     assumptions["order"] = order
 
-    parts = _extract(s, _YM)
+    parts = _extract_pending(s, _YM, acc.done)
     if parts is not None:
         hit = parts["__match"] & ~acc.done
         if hit.any():
@@ -610,7 +632,7 @@ def parse_times(
                 "the 1st (precision: month)"
             )
 
-    num = _extract(s, _NUMBER)
+    num = _extract_pending(s, _NUMBER, acc.done)
     if num is not None:
         hit = num["__match"] & ~acc.done
         if hit.any():
