@@ -349,3 +349,29 @@ def test_every_record_at_its_physical_line(tmp_path_factory, kind, data):
             assert note.startswith(f"L{r}")
     if "unbalanced_quote" in expected.values():
         assert any("unbalanced_quote" in n for n in res.notes)
+
+
+_NUMBER_TEXT = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+    st.floats(-1e6, 1e6, allow_nan=False).flatmap(
+        lambda x: st.integers(0, 20).map(lambda d: f"{x:.{d}f}")
+    ),
+    st.integers(-(10**20), 10**20).map(str),
+    st.from_regex(r"\A[+-]?(\d{1,30}(\.\d{0,30})?|\.\d{1,30})([eE][+-]?\d{1,3})?\Z"),
+    st.sampled_from(["", " 1", "1 ", "inf", "nan", "1,5", "0x10", "1e", ".", "-"]),
+    st.text(max_size=6),
+)
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(st.lists(st.one_of(st.none(), _NUMBER_TEXT), max_size=30))
+def test_fast_number_parsing_equals_pandas(values):
+    """The Arrow path for plain numbers gives what ``pd.to_numeric(errors="coerce")`` gives."""
+    import pandas as pd
+
+    from pipeline.ingest._common import decimal_texts_to_floats
+
+    arr = np.array(values, dtype=object)
+    got = decimal_texts_to_floats(arr)
+    want = pd.to_numeric(pd.Series(arr, dtype=object), errors="coerce").to_numpy("float64")
+    np.testing.assert_array_equal(got, want)

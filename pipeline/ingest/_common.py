@@ -677,8 +677,12 @@ def decimal_texts_to_floats(values: np.ndarray | pd.Series) -> np.ndarray:
         arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
         plain = pc.match_substring_regex(arr, r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
         if pc.all(pc.or_kleene(plain, pc.is_null(arr))).as_py() is not False:
-            got = pc.cast(arr, pa.float64())
-            return np.asarray(got.to_numpy(zero_copy_only=False), dtype="float64")
+            try:
+                got = pc.cast(arr, pa.float64())
+            except pa.ArrowInvalid:  # never seen for these texts; the general path if so
+                got = None
+            if got is not None:
+                return np.asarray(got.to_numpy(zero_copy_only=False), dtype="float64")
     return np.asarray(pd.to_numeric(pd.Series(obj, dtype=object), errors="coerce"), "float64")
 
 
