@@ -330,16 +330,19 @@ def _peak_mb(src: Path, mode: str, chunk: int, work: Path) -> float:
 @pytest.mark.slow
 def test_memory_is_set_by_the_chunk_not_the_input(tmp_path):
     """Peak memory growth of reading and transit: 1e5 and 2e5 pings in chunks of 20,000 grow
-    alike, and well below reading 2e5 pings whole."""
+    alike, while a whole read grows with the pings and stays well above the chunked one."""
     small = _write_ais(tmp_path / "small.csv", 50, 2000)
     large = _write_ais(tmp_path / "large.csv", 100, 2000)
     m_small = _peak_mb(small, "chunks", 20_000, tmp_path / "w1")
     m_large = _peak_mb(large, "chunks", 20_000, tmp_path / "w2")
-    m_whole = _peak_mb(large, "whole", 0, tmp_path / "w3")
-    assert m_large <= 1.3 * m_small + 20, (m_small, m_large)
-    # chunks of 20,000 hold ~60 % of a whole read of 2e5 here (~130 vs ~220 MB, both with the
-    # imports' and the transit tables' fixed share); the scaling claim is the assertion above
-    assert m_large < 0.7 * m_whole, (m_large, m_whole)
+    w_small = _peak_mb(small, "whole", 0, tmp_path / "w3")
+    w_large = _peak_mb(large, "whole", 0, tmp_path / "w4")
+    figures = (m_small, m_large, w_small, w_large)
+    assert m_large <= 1.3 * m_small + 20, figures
+    # here: chunks grow ~5-10 MB per 1e5 pings, a whole read ~80 MB (130 vs 225 MB at 2e5); the
+    # margins leave room for allocators that keep more (CI measured 159 vs 227 MB once)
+    assert m_large - m_small < 0.6 * (w_large - w_small), figures
+    assert m_large < 0.8 * w_large, figures
 
 
 def test_pings_parquet_row_groups_as_pyarrow_cuts_a_table(tmp_path, monkeypatch):
