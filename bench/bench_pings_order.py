@@ -58,7 +58,7 @@ def _daily_files(src: list[Path], folder: Path) -> list[Path]:
 
 def main() -> None:
     """Spill the daily files, gather the pings by scan and by split, write the results."""
-    from pipeline.ingest.stream import PingStore, _scanned_rows, spill_tracks
+    from pipeline.ingest.stream import PingStore, _scanned_rows, n_buckets_for, spill_tracks
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="200,000 pings instead of 2,000,000")
@@ -67,7 +67,7 @@ def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="bench-pings-order-"))
     try:
         files = _daily_files(write_ais_parquet(root / "src", n), root / "daily")
-        n_buckets = 2 * int(np.ceil(n / PARTITION_ROWS))  # as ingest.stream.n_buckets_for
+        n_buckets = n_buckets_for(60 * n, PARTITION_ROWS)  # the runner's, for ~60-byte lines
         spills = [
             spill_tracks(p, root / "spill" / p.stem, chunk_rows=PARTITION_ROWS, n_buckets=n_buckets)
             for p in files

@@ -181,11 +181,13 @@ if __name__ == "__main__":
 
 
 def n_buckets(n_pings: int) -> int:
-    """Vessel buckets: about two per partition, at least 4 (as ``ingest.stream.n_buckets_for``).
+    """Vessel buckets: at least two per partition and 4, a power of two (as the runner's
+    ``ingest.stream.n_buckets_for``).
 
-    A bucket holds about half a partition of pings at any input size.
+    A bucket holds a quarter to half a partition of pings at any input size.
     """
-    return int(max(4, 2 * np.ceil(n_pings / PARTITION_ROWS)))
+    least = int(max(4, 2 * np.ceil(n_pings / PARTITION_ROWS)))
+    return 1 << (least - 1).bit_length()
 
 
 def run_child(paths: list[Path], engine: str, workers: int, work: Path, memo: bool = False) -> dict:
@@ -312,7 +314,7 @@ def _write(rows: list[dict], small: int, large: int) -> None:
         rows,
         summary=summary,
         partition_rows=PARTITION_ROWS,
-        n_buckets="about two per partition of the input, at least 4 (as ingest.stream.n_buckets_for)",
+        n_buckets="at least two per partition of the input and 4, a power of two (as ingest.stream.n_buckets_for)",
         resolution=RESOLUTION,
         memory_limit_per_worker=MEMORY_LIMIT,
         limit_gib=LIMIT_GIB,

@@ -1,12 +1,14 @@
 """Incremental nightly runs (issue 15): reused work is exactly the work a full run does.
 
 A night adds a day of AIS pings (a new track file) and appends seizure rows.  Unchanged
-track files are not parsed again (their spill is rebuilt from the per-file cache), and the
-products of the nightly run equal those of a full run of the same inputs byte for byte.
+track files are not parsed again (their spill's files are used where the cache keeps them,
+or rebuilt from the per-file cache when the number of buckets changed), and the products of
+the nightly run equal those of a full run of the same inputs byte for byte.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from pathlib import Path
 
@@ -196,6 +198,105 @@ def test_a_changed_track_file_is_parsed_again(small_demo, tmp_path):
     assert cached == {"ais-history.csv": False, "ais-last.csv": True}
     assert again.manifest["inputs"]["tracks"][0]["read"] == len(lines) - 4
     assert _hashes(again) == _hashes(full)
+
+
+def test_an_unchanged_history_s_spill_is_used_where_it_lies(small_demo, tmp_path, caplog):
+    """With the number of buckets unchanged, the history's bucket files kept in the cache are
+    read where they lie (not rebuilt from the cached record, which reads every ping); a kept
+    file that was changed or replaced by a link is not trusted; every run equals a full one."""
+    import logging
+    import re
+
+    import pipeline
+
+    one, two = _nights(small_demo, tmp_path / "data")
+    out = tmp_path / "nightly"
+    pipeline.run_pipeline(_config(small_demo, tmp_path / "c1", two), out_dir=out)
+    full = pipeline.run_pipeline(
+        _config(small_demo, tmp_path / "c3", two), out_dir=tmp_path / "full", force=True
+    )
+    kept = sorted((out / ".cache").glob("*.kept"))
+    assert len(kept) == 2  # the two track files' spills
+
+    def night(seizures):
+        # the seizures change each night (else the run is up to date), the tracks do not:
+        # the same number of buckets
+        inputs = {**two, "seizures": seizures["seizures"]}
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="pipeline"):
+            res = pipeline.run_pipeline(_config(small_demo, tmp_path / "c2", inputs), out_dir=out)
+        ref = pipeline.run_pipeline(
+            _config(small_demo, tmp_path / "c4", inputs), out_dir=tmp_path / "ref", force=True
+        )
+        assert _hashes(res) == _hashes(ref)
+        strip = [{**e, "cached": None} for e in res.manifest["inputs"]["tracks"]]
+        assert strip == [{**e, "cached": None} for e in full.manifest["inputs"]["tracks"]]
+        assert all(e["cached"] for e in res.manifest["inputs"]["tracks"])
+        return (
+            len(re.findall(r"spill's files kept in the cache are used", caplog.text)),
+            len(re.findall(r"spill rebuilt from the cached record", caplog.text)),
+        )
+
+    assert night(one) == (2, 0)
+    assert sorted((out / ".cache").glob("*.kept")) == kept  # used, not written again
+    bucket = sorted(kept[0].glob("pings-*.parquet"))[0]
+    data = bytearray(bucket.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    bucket.write_bytes(bytes(data))
+    assert night(two) == (1, 1)
+    assert "do not match their hashes" in caplog.text
+    kept = sorted((out / ".cache").glob("*.kept"))
+    assert len(kept) == 2  # the changed one replaced by a new folder
+    bucket = sorted(kept[1].glob("pings-*.parquet"))[0]
+    target = tmp_path / "elsewhere.parquet"
+    target.write_bytes(bucket.read_bytes())
+    bucket.unlink()
+    bucket.symlink_to(target)
+    assert night(one) == (1, 1)
+    assert target.exists()
+    assert night(two) == (2, 0)
+
+
+@dataclasses.dataclass
+class _Kept:
+    """An entry of kept files (a class of a module the process imported)."""
+
+    folder: str
+    files: dict
+
+
+def test_kept_files_entries_are_checked_and_pruned(tmp_path):
+    """StageCache.keep / kept: files linked or copied in, checked by sha256 when used, the
+    earlier folder of an entry replaced, folders of entries a run did not use pruned."""
+    from pipeline.runner.cache import StageCache
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.bin").write_bytes(b"a" * 100)
+    (src / "b.bin").write_bytes(b"b" * 100)
+    root = tmp_path / "out" / ".cache"
+    root.parent.mkdir()
+    files = {"a.bin": src / "a.bin", "b.bin": src / "b.bin"}
+    first = StageCache(root).keep("ingest tracks", [1], files, _Kept)
+    assert first is not None and (first / "a.bin").read_bytes() == b"a" * 100
+    (src / "a.bin").unlink()  # the run's spill goes: the kept file stays
+    got = StageCache(root).kept("ingest tracks", [1])
+    assert got is not None and got[1] == first and set(got[0].files) == {"a.bin", "b.bin"}
+    assert StageCache(root).kept("ingest tracks", [2]) is None
+    assert StageCache(root, read=False).kept("ingest tracks", [1]) is None
+    # a name that is a path, or a link as the source, is not kept
+    (tmp_path / "link.bin").symlink_to(src / "b.bin")
+    assert StageCache(root).keep("x", [1], {"../b.bin": src / "b.bin"}, _Kept) is None
+    assert StageCache(root).keep("x", [1], {"l.bin": tmp_path / "link.bin"}, _Kept) is None
+    assert not list(root.glob("x-*"))
+    # keeping the entry again replaces its folder
+    second = StageCache(root).keep("ingest tracks", [1], {"b.bin": src / "b.bin"}, _Kept)
+    assert second is not None and not first.exists() and second.exists()
+    # a run that used other entries prunes this one's folder
+    other = StageCache(root)
+    other.get_or_build("features", [1], lambda: pd.DataFrame({"x": [1]}))
+    other.prune()
+    assert not second.exists() and not list(root.glob("*.kept"))
 
 
 # ----------------------------------------------------------------------------- parts and memos

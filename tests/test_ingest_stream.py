@@ -218,8 +218,11 @@ def test_buckets_grow_with_the_input_without_a_cap():
     from pipeline.ingest.stream import n_buckets_for
 
     assert n_buckets_for(0, 250_000) == 4
-    assert n_buckets_for(60 * 10**7, 250_000) == 80
-    assert n_buckets_for(60 * 10**8, 250_000) == 800  # was capped at 256: 390,000 pings a bucket
+    assert n_buckets_for(60 * 10**7, 250_000) == 128  # at least 80, a power of two
+    assert n_buckets_for(60 * 10**8, 250_000) == 1024  # was capped at 256: 390,000 pings a bucket
+    # a history that grows by a day a night keeps its buckets until it doubles
+    nights = {n_buckets_for(60 * (8_200_000 + 210_000 * k), 1_000_000) for k in range(30)}
+    assert nights == {32}
 
 
 def test_chunk_rows_option_is_strict():

@@ -17,8 +17,8 @@ is still accounted for exactly as :func:`read_tracks` accounts for it:
    a hash of the vessel id, so each vessel lies in one bucket: a chunk writes one Arrow IPC
    file of its records sorted by bucket, a record batch per bucket (so the files of a file's
    spill grow as its chunks, not as chunks x buckets), and a bucket reads its batch of every
-   chunk.  Buckets are in proportion to the input (:func:`n_buckets_for`: about half a chunk
-   of records each), so a bucket -- the input of a per-vessel check and of a transit
+   chunk.  Buckets are in proportion to the input (:func:`n_buckets_for`: a quarter to half
+   a chunk of records each), so a bucket -- the input of a per-vessel check and of a transit
    partition -- is as large at 1e8 records as at 1e7.
 3. **Per-vessel rules** (:func:`~pipeline.ingest.tracks.check_ping_vessels`: untimed pings of
    timed tracks, the area, duplicates, impossible speeds) run bucket by bucket (consecutive
@@ -81,7 +81,11 @@ __all__ = [
     "n_buckets_for",
     "record_to_spill",
     "spill_to_record",
+    "KeptSpill",
+    "kept_to_spill",
+    "spill_files",
     "spill_folder",
+    "spill_to_kept",
     "spill_tracks",
     "spill_tracks_partitioned",
     "write_csv_chunks",
@@ -165,13 +169,17 @@ def estimate_records(path: str | Path) -> int:
 
 
 def n_buckets_for(total_bytes: int, chunk_rows: int) -> int:
-    """Return a number of vessel buckets: about two per chunk of the inputs (at least 4).
+    """Return a number of vessel buckets: at least two per chunk of the inputs, a power of two.
 
-    No upper bound: a bucket is about half a chunk of records whatever the input's size
-    (a chunk writes one file however many buckets there are).
+    No upper bound: a bucket is a quarter to half a chunk of records whatever the input's
+    size (a chunk writes one file however many buckets there are).  A power of two changes
+    only when the inputs double, so the nights of a growing history keep their number of
+    buckets, and the cache keeps an unchanged file's spill for them as it is (a new number
+    of buckets rebuilds it from the file's cached record).
     """
     rows = total_bytes / 60.0  # an AIS CSV line is 60-100 bytes
-    return int(max(4, 2 * np.ceil(rows / max(chunk_rows, 1))))
+    least = int(max(4, 2 * np.ceil(rows / max(chunk_rows, 1))))
+    return 1 << (least - 1).bit_length()
 
 
 def _bucket_of(vessels: np.ndarray, n_buckets: int) -> np.ndarray:
@@ -1210,6 +1218,97 @@ def record_to_spill(record: SpillRecord, folder: Path, n_buckets: int) -> TrackS
         time_max=time_max,
         extent=extent,
     )
+
+
+@dataclass
+class KeptSpill(_FileCounts):
+    """A track file's spill kept as it is, files and all: what a nightly run reads again.
+
+    The runner keeps the bucket and rejects files of a spill in a folder of its cache
+    (:meth:`pipeline.runner.cache.StageCache.keep`), for the same file, options and number
+    of buckets; the next run uses them where they are (:func:`kept_to_spill`) instead of
+    rebuilding them from the :class:`SpillRecord`, which means reading every ping of the
+    history again each night.
+
+    Attributes
+    ----------
+    folder : str
+        The folder's name in the cache.
+    files : dict of str to str
+        Every file of the folder and its sha256 (checked before the folder is used).
+    buckets : dict of str to str
+        The file of each bucket (the key as text, as JSON keeps it).
+    reject_parts : list of list of str
+        As :attr:`TrackSpill.reject_parts`, file names.
+    n_buckets, vessels, vessel_rows, extent
+        As :class:`TrackSpill`.
+    time_max : str or None
+        :attr:`TrackSpill.time_max` as ISO text.
+    """
+
+    folder: str
+    files: dict[str, str]
+    buckets: dict[str, str]
+    reject_parts: list[list[str]]
+    n_buckets: int
+    vessels: np.ndarray
+    vessel_rows: np.ndarray
+    time_max: str | None
+    extent: list[float] | None
+
+
+def spill_files(spill: TrackSpill) -> dict[str, Path]:
+    """Return the files of a spill by a name unique among them (for :class:`KeptSpill`)."""
+    files = {p.name: p for p in spill.buckets.values()}
+    for part in spill.reject_parts:
+        files.update((p.name, p) for p in part)
+    n = len(spill.buckets) + sum(len(part) for part in spill.reject_parts)
+    if len(files) != n:
+        raise ValueError("a spill's files must have distinct names")
+    return files
+
+
+def spill_to_kept(spill: TrackSpill, folder: str, files: dict[str, str]) -> KeptSpill:
+    """Return the :class:`KeptSpill` of ``spill``, its files kept in ``folder`` (sha256s).
+
+    ``files`` maps the names :func:`spill_files` gives to their sha256.
+    """
+    return KeptSpill(
+        **spill.counts(),
+        folder=folder,
+        files=dict(files),
+        buckets={str(k): p.name for k, p in spill.buckets.items()},
+        reject_parts=[[p.name for p in part] for part in spill.reject_parts],
+        n_buckets=int(spill.n_buckets),
+        vessels=np.asarray(spill.vessels, dtype=object),
+        vessel_rows=np.asarray(spill.vessel_rows, dtype="int64"),
+        time_max=None if spill.time_max is None else pd.Timestamp(spill.time_max).isoformat(),
+        extent=None if spill.extent is None else [float(x) for x in spill.extent],
+    )
+
+
+def kept_to_spill(kept: KeptSpill, folder: Path) -> TrackSpill:
+    """Return the :class:`TrackSpill` of a kept spill whose files are in ``folder``."""
+    counts = kept.counts()
+    counts["notes"], counts["assumptions"] = (
+        _json_data(counts["notes"]),
+        _json_data(counts["assumptions"]),
+    )
+    return TrackSpill(
+        **counts,
+        buckets={int(k): folder / f for k, f in kept.buckets.items()},
+        reject_parts=[[folder / f for f in part] for part in kept.reject_parts],
+        n_buckets=int(kept.n_buckets),
+        vessels=np.asarray(kept.vessels, dtype=object),
+        vessel_rows=np.asarray(kept.vessel_rows, dtype="int64"),
+        time_max=None if kept.time_max is None else pd.Timestamp(kept.time_max),
+        extent=None if kept.extent is None else _extent(kept.extent),
+    )
+
+
+def _extent(values: Sequence[float]) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = (float(v) for v in values)
+    return x0, y0, x1, y1
 
 
 def _rejects_of_chunk(parts: Sequence[Path]) -> Iterator[pd.DataFrame]:

@@ -50,6 +50,9 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 _MAX_META_BYTES = 16 << 20
+#: Suffix of the folder of files of an entry stored by :meth:`StageCache.keep`.
+_KEPT = ".kept"
+_SAFE_FILE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 
 def digest(obj: Any) -> str:
@@ -196,8 +199,7 @@ class StageCache:
 
     def get_or_build(self, stage: str, key_parts: Any, build: Callable[[], T]) -> tuple[T, bool]:
         """Return the cached result of ``stage`` for ``key_parts`` or build and store it."""
-        name = f"{re.sub(r'[^A-Za-z0-9_]+', '_', stage)}-{digest(key_parts)}"
-        self.used.add(name)
+        name = self.touch(stage, key_parts)
         if self.enabled and self.read:
             got = self._load(name)
             if got is not None:
@@ -218,8 +220,7 @@ class StageCache:
         A :class:`PartMemo` (one table, loaded here), or with ``sharded`` a
         :class:`ShardMemo` (one file pair per partition, read by the partitions).
         """
-        name = f"{re.sub(r'[^A-Za-z0-9_]+', '_', stage)}-{digest(key_parts)}"
-        self.used.add(name)
+        name = self.touch(stage, key_parts)
         if sharded:
             return ShardMemo(self, name)
         got = self._load_frames(name) if self.enabled and self.read else None
@@ -231,6 +232,93 @@ class StageCache:
             for g in meta["tables"]
         ]
         return PartMemo(self, name, gens)
+
+    def touch(self, stage: str, key_parts: Any) -> str:
+        """Mark the entry of ``stage`` for ``key_parts`` as used by this run; return its name.
+
+        :meth:`prune` keeps it, whether or not the run read it.
+        """
+        name = f"{re.sub(r'[^A-Za-z0-9_]+', '_', stage)}-{digest(key_parts)}"
+        self.used.add(name)
+        return name
+
+    def kept(self, stage: str, key_parts: Any) -> tuple[Any, Path] | None:
+        """Return an entry stored by :meth:`keep` and its folder of files, or None.
+
+        Every file the entry names is checked against its sha256 first: a file missing,
+        changed, or not a regular file (a link), or a folder that is a link, is a miss.
+        """
+        name = self.touch(stage, key_parts)
+        if not (self.enabled and self.read):
+            return None
+        value = self._load(name)
+        folder_name, files = getattr(value, "folder", None), getattr(value, "files", None)
+        if not (
+            isinstance(folder_name, str)
+            and re.fullmatch(rf"{re.escape(name)}\.[0-9a-f]+{re.escape(_KEPT)}", folder_name)
+            and isinstance(files, dict)
+            and all(isinstance(f, str) and _SAFE_FILE.fullmatch(f) for f in files)
+        ):
+            return None
+        folder = self.root / folder_name
+        try:
+            ok = stat.S_ISDIR(os.lstat(folder).st_mode) and all(
+                stat.S_ISREG(os.lstat(folder / f).st_mode) and sha256_file(folder / f) == sha
+                for f, sha in files.items()
+            )
+        except (OSError, ValueError, TypeError):
+            ok = False
+        if not ok:
+            log.warning("cache entry %s: its files do not match their hashes; rebuilt", name)
+            return None
+        self.hits[stage] = self.hits.get(stage, True)
+        return value, folder
+
+    def keep(
+        self,
+        stage: str,
+        key_parts: Any,
+        files: dict[str, Path],
+        make: Callable[[str, dict[str, str]], Any],
+    ) -> Path | None:
+        """Store ``files`` (name: path, regular files) in a folder of the cache as an entry.
+
+        The files are hard-linked (copied across file systems) into a new folder; the entry
+        is ``make(folder name, {name: sha256})``, a dataclass with those two as its
+        ``folder`` and ``files``, for :meth:`kept`.  Earlier folders of the entry go once
+        it is stored.  Returns the new folder (None: nothing kept).
+        """
+        if not self.enabled:
+            return None
+        name = self.touch(stage, key_parts)
+        check_no_links(self.root.parent, self.root)
+        self.root.mkdir(exist_ok=True)
+        folder = self.root / f"{name}.{secrets.token_hex(8)}{_KEPT}"
+        try:
+            folder.mkdir()
+            shas = {}
+            for f, src in files.items():
+                if not (_SAFE_FILE.fullmatch(f) and stat.S_ISREG(os.lstat(src).st_mode)):
+                    raise ValueError(f"not a plain file name or a regular file: {f!r}")
+                try:
+                    os.link(src, folder / f, follow_symlinks=False)
+                except OSError:
+                    shutil.copyfile(src, folder / f, follow_symlinks=False)
+                shas[f] = sha256_file(folder / f)
+            self._store(name, make(folder.name, shas))
+        except (TypeError, ValueError, OSError) as exc:
+            log.warning("stage %s not kept: %s", stage, exc)
+            shutil.rmtree(folder, ignore_errors=True)
+            return None
+        for entry in os.scandir(self.root):  # earlier folders (also of runs that were killed)
+            if (
+                entry.name.startswith(f"{name}.")
+                and entry.name.endswith(_KEPT)
+                and entry.name != folder.name
+                and entry.is_dir(follow_symlinks=False)
+            ):
+                shutil.rmtree(entry.path, ignore_errors=True)
+        return folder
 
     def _load(self, name: str) -> Any | None:
         got = self._load_frames(name)
@@ -344,7 +432,7 @@ class StageCache:
                     continue
                 if stem.startswith("memo_") and stem.rsplit("-", 1)[0] not in opened:
                     continue
-                if entry.is_dir(follow_symlinks=False) and entry.name.endswith(_SHARDS):
+                if entry.is_dir(follow_symlinks=False) and entry.name.endswith((_SHARDS, _KEPT)):
                     shutil.rmtree(entry.path, ignore_errors=True)  # links in it are unlinked
                 elif entry.is_file(follow_symlinks=False) and entry.name.endswith(
                     (".json", ".parquet")

@@ -185,28 +185,56 @@ def _ingest_one(
 
 
 def _spilled(state: RunState, reader, src, key: list, kwargs: dict[str, Any]):
-    """Spill one track file, or rebuild its spill from the per-file cache.
+    """Spill one track file, or take its spill from the cache.
 
-    The cache keeps the file's accepted pings and rejects as tables
-    (:class:`~pipeline.ingest.stream.SpillRecord`), whatever the run's number of vessel
-    buckets, so an unchanged file is never parsed again when another file joins the run.
+    The cache keeps each spill twice.  Its files as they are, for this number of vessel
+    buckets (:class:`~pipeline.ingest.stream.KeptSpill`): a night that adds a day uses the
+    history's bucket files where they lie, after checking their hashes, instead of reading
+    every ping again.  And its accepted pings and rejects as tables
+    (:class:`~pipeline.ingest.stream.SpillRecord`), whatever the number of buckets, so an
+    unchanged file is never parsed again when the inputs grow to another number of buckets.
     """
-    from ..ingest.stream import record_to_spill, spill_to_record
-
-    fresh: dict[str, Any] = {}
-
-    def build():
-        fresh["spill"] = spill = reader(src, **kwargs)
-        return spill_to_record(spill)
+    from ..ingest.stream import (
+        kept_to_spill,
+        record_to_spill,
+        spill_files,
+        spill_to_kept,
+        spill_to_record,
+    )
 
     how = ["spill", _chunk_rows(state), state.config.run.engine]
-    record, hit = state.cached("ingest tracks", [*key, how], build)
-    if "spill" in fresh:  # the report shows what a cached record gives back
-        spill = fresh["spill"]
-        spill.notes, spill.assumptions = list(record.notes), dict(record.assumptions)
+    record_key = [[*key, how], code_version()]
+    kept_key = [[*key, how, int(reader.n_buckets)], code_version()]
+    got = state.cache.kept("ingest tracks", kept_key)
+    if got is not None:
+        state.cache.touch("ingest tracks", record_key)  # still there for another bucket count
+        spill, hit = kept_to_spill(*got), True
+        log.info("tracks %s: its spill's files kept in the cache are used", Path(src.path).name)
     else:
-        spill = record_to_spill(record, reader.new_folder(), reader.n_buckets)
-    spill.content_key = digest([*key, how])  # parsed or rebuilt: the same pings
+        fresh: dict[str, Any] = {}
+
+        def build():
+            fresh["spill"] = spill = reader(src, **kwargs)
+            return spill_to_record(spill)
+
+        record, hit = state.cache.get_or_build("ingest tracks", record_key, build)
+        if "spill" in fresh:  # the report shows what a cached record gives back
+            spill = fresh["spill"]
+            spill.notes, spill.assumptions = list(record.notes), dict(record.assumptions)
+        else:
+            spill = record_to_spill(record, reader.new_folder(), reader.n_buckets)
+            log.info(
+                "tracks %s: spill rebuilt from the cached record (%d buckets)",
+                Path(src.path).name,
+                reader.n_buckets,
+            )
+        state.cache.keep(
+            "ingest tracks",
+            kept_key,
+            spill_files(spill),
+            lambda folder, shas: spill_to_kept(spill, folder, shas),
+        )
+    spill.content_key = digest([*key, how])  # parsed or from the cache: the same pings
     return spill, hit
 
 
