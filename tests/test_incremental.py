@@ -2,7 +2,7 @@
 
 A night adds a day of AIS pings (a new track file) and appends seizure rows.  Unchanged
 track files are not parsed again (their spill's files are used where the cache keeps them,
-or rebuilt from the per-file cache when the number of buckets changed), and the products of
+or bucketed anew from those files when the number of buckets changed), and the products of
 the nightly run equal those of a full run of the same inputs byte for byte.
 """
 
@@ -171,8 +171,11 @@ def test_nightly_run_equals_a_full_run_and_reuses_unchanged_work(small_demo, tmp
     )
     # (each vessel's last two days: the new day, and the day before with its last segment)
     assert int(memo) > 0 and 0 < int(computed) <= 2 * 12
-    # AIS coverage: the history file's received cells came from the memo (its spill was
-    # rebuilt from the per-file cache: other bucket bytes, the same pings)
+    # the history's spill: 16 buckets on night 1, 32 now (the track inputs more than
+    # doubled in bytes), so bucketed anew from its kept files, not parsed
+    assert "tracks ais-history.csv: kept spill bucketed anew (32 buckets)" in text
+    # AIS coverage: the history file's received cells came from the memo (other bucket
+    # bytes, the same pings)
     assert "AIS received cells: 1 track file(s) from the memo, 1 read" in text
     # ... and the new day's received cells grew the last run's neighbourhood
     assert "neighbourhood grown from the last run's" in text
@@ -201,9 +204,9 @@ def test_a_changed_track_file_is_parsed_again(small_demo, tmp_path):
 
 
 def test_an_unchanged_history_s_spill_is_used_where_it_lies(small_demo, tmp_path, caplog):
-    """With the number of buckets unchanged, the history's bucket files kept in the cache are
-    read where they lie (not rebuilt from the cached record, which reads every ping); a kept
-    file that was changed or replaced by a link is not trusted; every run equals a full one."""
+    """With the number of buckets unchanged, the track files' bucket files kept in the cache
+    are read where they lie; a kept file that was changed or replaced by a link is not
+    trusted (that track file is parsed again); every run equals a full one."""
     import logging
     import re
 
@@ -231,19 +234,17 @@ def test_an_unchanged_history_s_spill_is_used_where_it_lies(small_demo, tmp_path
         assert _hashes(res) == _hashes(ref)
         strip = [{**e, "cached": None} for e in res.manifest["inputs"]["tracks"]]
         assert strip == [{**e, "cached": None} for e in full.manifest["inputs"]["tracks"]]
-        assert all(e["cached"] for e in res.manifest["inputs"]["tracks"])
-        return (
-            len(re.findall(r"spill's files kept in the cache are used", caplog.text)),
-            len(re.findall(r"spill rebuilt from the cached record", caplog.text)),
-        )
+        assert "bucketed anew" not in caplog.text
+        used = len(re.findall(r"spill's files kept in the cache are used", caplog.text))
+        return used, sum(e["cached"] for e in res.manifest["inputs"]["tracks"])
 
-    assert night(one) == (2, 0)
+    assert night(one) == (2, 2)
     assert sorted((out / ".cache").glob("*.kept")) == kept  # used, not written again
     bucket = sorted(kept[0].glob("pings-*.parquet"))[0]
     data = bytearray(bucket.read_bytes())
     data[len(data) // 2] ^= 0xFF
     bucket.write_bytes(bytes(data))
-    assert night(two) == (1, 1)
+    assert night(two) == (1, 1)  # the changed spill's file parsed again
     assert "do not match their hashes" in caplog.text
     kept = sorted((out / ".cache").glob("*.kept"))
     assert len(kept) == 2  # the changed one replaced by a new folder
@@ -254,7 +255,7 @@ def test_an_unchanged_history_s_spill_is_used_where_it_lies(small_demo, tmp_path
     bucket.symlink_to(target)
     assert night(one) == (1, 1)
     assert target.exists()
-    assert night(two) == (2, 0)
+    assert night(two) == (2, 2)
 
 
 @dataclasses.dataclass

@@ -82,7 +82,9 @@ __all__ = [
     "record_to_spill",
     "spill_to_record",
     "KeptSpill",
+    "as_cached",
     "kept_to_spill",
+    "rebucket_spill",
     "spill_files",
     "spill_folder",
     "spill_to_kept",
@@ -1098,11 +1100,11 @@ def spill_tracks(
 
 @dataclass
 class SpillRecord(_FileCounts):
-    """A track file's :class:`TrackSpill` as plain tables and data: what a cache keeps.
+    """A track file's :class:`TrackSpill` as plain tables and data.
 
-    It holds no path and no bucket count, so a run with another number of buckets (more
-    track files, :func:`n_buckets_for`) rebuilds the spill from it (:func:`record_to_spill`)
-    without reading the file again.
+    It holds no path and no bucket count: the spill of another number of buckets (the
+    track inputs doubled, :func:`n_buckets_for`) is written from it
+    (:func:`record_to_spill`, :func:`rebucket_spill`) without reading the file again.
 
     Attributes
     ----------
@@ -1225,10 +1227,9 @@ class KeptSpill(_FileCounts):
     """A track file's spill kept as it is, files and all: what a nightly run reads again.
 
     The runner keeps the bucket and rejects files of a spill in a folder of its cache
-    (:meth:`pipeline.runner.cache.StageCache.keep`), for the same file, options and number
-    of buckets; the next run uses them where they are (:func:`kept_to_spill`) instead of
-    rebuilding them from the :class:`SpillRecord`, which means reading every ping of the
-    history again each night.
+    (:meth:`pipeline.runner.cache.StageCache.keep`) under the file's hash and reading
+    options; the next run uses them where they are (:func:`kept_to_spill`), or, with another
+    number of buckets, writes its own from them (:func:`rebucket_spill`).
 
     Attributes
     ----------
@@ -1304,6 +1305,24 @@ def kept_to_spill(kept: KeptSpill, folder: Path) -> TrackSpill:
         time_max=None if kept.time_max is None else pd.Timestamp(kept.time_max),
         extent=None if kept.extent is None else _extent(kept.extent),
     )
+
+
+def as_cached(spill: TrackSpill) -> TrackSpill:
+    """Return ``spill`` with its notes and assumptions as the cache gives them back.
+
+    A file parsed now and one whose spill comes from the cache then report alike.
+    """
+    spill.notes, spill.assumptions = _json_data(list(spill.notes)), _json_data(spill.assumptions)
+    return spill
+
+
+def rebucket_spill(spill: TrackSpill, folder: Path, n_buckets: int) -> TrackSpill:
+    """Return the spill of the same pings and rejects in ``n_buckets`` buckets, in ``folder``.
+
+    Read from the spill's own files (the file is not parsed again); the files are those
+    :func:`spill_tracks` writes with ``n_buckets`` (other row groups, the same rows).
+    """
+    return record_to_spill(spill_to_record(spill), folder, n_buckets)
 
 
 def _extent(values: Sequence[float]) -> tuple[float, float, float, float]:

@@ -7,6 +7,10 @@ is used its tables' sha256 are checked against the JSON; a corrupt, foreign or l
 ignored (and rebuilt).  The key is the hash of everything the stage's result depends on: the
 content of its inputs, its own options and the code version, so changing the score weights
 does not recompute transit.
+
+Two kinds of entry hold files of their own, each listed with its sha256 in the entry's JSON
+and checked before use: a sharded memo (``*.shards``, :class:`ShardMemo`) and a folder of
+kept files (``*.kept``, :meth:`StageCache.keep`: a track file's spill, read in place).
 """
 
 from __future__ import annotations

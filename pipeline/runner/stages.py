@@ -187,50 +187,31 @@ def _ingest_one(
 def _spilled(state: RunState, reader, src, key: list, kwargs: dict[str, Any]):
     """Spill one track file, or take its spill from the cache.
 
-    The cache keeps each spill twice.  Its files as they are, for this number of vessel
-    buckets (:class:`~pipeline.ingest.stream.KeptSpill`): a night that adds a day uses the
-    history's bucket files where they lie, after checking their hashes, instead of reading
-    every ping again.  And its accepted pings and rejects as tables
-    (:class:`~pipeline.ingest.stream.SpillRecord`), whatever the number of buckets, so an
-    unchanged file is never parsed again when the inputs grow to another number of buckets.
+    The cache keeps each file's spill as it is, its bucket and rejects files in a folder
+    (:class:`~pipeline.ingest.stream.KeptSpill`, under the file's sha256 and reading
+    options): a night that adds a day reads the history's bucket files where they lie, after
+    checking their hashes, instead of parsing the file again.  When the number of vessel
+    buckets changed (the track inputs doubled), the kept spill is bucketed anew from its own
+    files (:func:`~pipeline.ingest.stream.rebucket_spill`), still without parsing.
     """
-    from ..ingest.stream import (
-        kept_to_spill,
-        record_to_spill,
-        spill_files,
-        spill_to_kept,
-        spill_to_record,
-    )
+    from ..ingest.stream import as_cached, kept_to_spill, rebucket_spill, spill_files, spill_to_kept
 
     how = ["spill", _chunk_rows(state), state.config.run.engine]
-    record_key = [[*key, how], code_version()]
-    kept_key = [[*key, how, int(reader.n_buckets)], code_version()]
-    got = state.cache.kept("ingest tracks", kept_key)
-    if got is not None:
-        state.cache.touch("ingest tracks", record_key)  # still there for another bucket count
+    name = Path(src.path).name
+    got = state.cache.kept("ingest tracks", [[*key, how], code_version()])
+    if got is not None and got[0].n_buckets == reader.n_buckets:
         spill, hit = kept_to_spill(*got), True
-        log.info("tracks %s: its spill's files kept in the cache are used", Path(src.path).name)
+        log.info("tracks %s: its spill's files kept in the cache are used", name)
     else:
-        fresh: dict[str, Any] = {}
-
-        def build():
-            fresh["spill"] = spill = reader(src, **kwargs)
-            return spill_to_record(spill)
-
-        record, hit = state.cache.get_or_build("ingest tracks", record_key, build)
-        if "spill" in fresh:  # the report shows what a cached record gives back
-            spill = fresh["spill"]
-            spill.notes, spill.assumptions = list(record.notes), dict(record.assumptions)
+        if got is not None:
+            spill = rebucket_spill(kept_to_spill(*got), reader.new_folder(), reader.n_buckets)
+            log.info("tracks %s: kept spill bucketed anew (%d buckets)", name, reader.n_buckets)
         else:
-            spill = record_to_spill(record, reader.new_folder(), reader.n_buckets)
-            log.info(
-                "tracks %s: spill rebuilt from the cached record (%d buckets)",
-                Path(src.path).name,
-                reader.n_buckets,
-            )
+            spill = reader(src, **kwargs)
+        spill, hit = as_cached(spill), got is not None
         state.cache.keep(
             "ingest tracks",
-            kept_key,
+            [[*key, how], code_version()],
             spill_files(spill),
             lambda folder, shas: spill_to_kept(spill, folder, shas),
         )
