@@ -256,6 +256,16 @@ def test_an_unchanged_history_s_spill_is_used_where_it_lies(small_demo, tmp_path
     assert night(one) == (1, 1)
     assert target.exists()
     assert night(two) == (2, 2)
+    # an entry naming a file its hashes do not cover (written by someone else) is not used
+    import json
+
+    folder = sorted((out / ".cache").glob("*.kept"))[0]
+    meta_path = folder.parent / (folder.name.split(".", 1)[0] + ".json")
+    meta = json.loads(meta_path.read_text())
+    buckets = meta["data"]["fields"]["buckets"]
+    buckets[next(iter(buckets))] = "../../elsewhere.parquet"
+    meta_path.write_text(json.dumps(meta))
+    assert night(one) == (1, 1)
 
 
 @dataclasses.dataclass

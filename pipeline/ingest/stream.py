@@ -1257,6 +1257,12 @@ class KeptSpill(_FileCounts):
     time_max: str | None
     extent: list[float] | None
 
+    def complete(self) -> bool:
+        """Whether every file it names is one of its checked ``files``."""
+        named = set(map(str, self.buckets.values()))
+        named.update(str(f) for part in self.reject_parts for f in part)
+        return named <= set(self.files)
+
 
 def spill_files(spill: TrackSpill) -> dict[str, Path]:
     """Return the files of a spill by a name unique among them (for :class:`KeptSpill`)."""

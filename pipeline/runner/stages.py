@@ -194,11 +194,20 @@ def _spilled(state: RunState, reader, src, key: list, kwargs: dict[str, Any]):
     buckets changed (the track inputs doubled), the kept spill is bucketed anew from its own
     files (:func:`~pipeline.ingest.stream.rebucket_spill`), still without parsing.
     """
-    from ..ingest.stream import as_cached, kept_to_spill, rebucket_spill, spill_files, spill_to_kept
+    from ..ingest.stream import (
+        KeptSpill,
+        as_cached,
+        kept_to_spill,
+        rebucket_spill,
+        spill_files,
+        spill_to_kept,
+    )
 
     how = ["spill", _chunk_rows(state), state.config.run.engine]
     name = Path(src.path).name
     got = state.cache.kept("ingest tracks", [[*key, how], code_version()])
+    if got is not None and not (isinstance(got[0], KeptSpill) and got[0].complete()):
+        got = None  # not an entry this code wrote: parsed again
     if got is not None and got[0].n_buckets == reader.n_buckets:
         spill, hit = kept_to_spill(*got), True
         log.info("tracks %s: its spill's files kept in the cache are used", name)
