@@ -60,6 +60,59 @@ def test_spill_record_rebuilds_the_same_spill(tmp_path, name, n_buckets):
     assert pa_.read_bytes() == pb.read_bytes()
 
 
+def _many_vessels(path: Path) -> Path:
+    """60 vessels of random MMSI, 5 pings each, in file order by time, and two bad lines."""
+    import numpy as np
+
+    rng = np.random.default_rng(4)
+    mmsi = np.unique(rng.integers(201_000_000, 775_000_000, 60))
+    rows = [
+        f"{m},2024-01-01T0{h}:{i % 60:02d}:00Z,{30 + i * 0.01:.4f},{10 + h * 0.01:.4f},5"
+        for h in range(5)
+        for i, m in enumerate(mmsi)
+    ]
+    path.write_text("mmsi,timestamp,lat,lon,sog\n" + "\n".join(rows) + "\nbad,x,1,1,1\n1,2,3\n")
+    return path
+
+
+@pytest.mark.parametrize(("n_from", "n_to"), [(4, 8), (2, 16), (8, 2), (4, 4), (3, 5)])
+@pytest.mark.parametrize("name", ["t_generic.csv", "t_dma.csv", "t_marinecadastre.csv", "many"])
+def test_a_spill_bucketed_anew_is_the_spill_of_that_count(
+    tmp_path, monkeypatch, name, n_from, n_to
+):
+    """rebucket_spill gives the bucket files (bytes), rejects and pings a fresh spill of that
+    count gives; between powers of two it goes a bucket at a time (no whole-file record)."""
+    import pipeline.ingest.stream as stream
+
+    src = _many_vessels(tmp_path / "ais.csv") if name == "many" else CORPUS / name
+    chunk = 70 if name == "many" else 3
+    spill = _spill(src, tmp_path / "a", chunk_rows=chunk, n_buckets=n_from)
+    fresh = _spill(src, tmp_path / "c", chunk_rows=chunk, n_buckets=n_to)
+    if n_to % n_from == 0 or n_from % n_to == 0:
+
+        def whole(_spill):
+            raise AssertionError("the whole file's pings were read at once")
+
+        monkeypatch.setattr(stream, "spill_to_record", whole)
+    again = stream.rebucket_spill(spill, tmp_path / "b", n_to)
+    assert again.counts() == fresh.counts()
+    assert list(again.vessels) == list(fresh.vessels)
+    assert list(again.vessel_rows) == list(fresh.vessel_rows)
+    assert (again.time_max, again.extent, again.n_buckets) == (
+        fresh.time_max,
+        fresh.extent,
+        n_to,
+    )
+    assert sorted(again.buckets) == sorted(fresh.buckets)
+    for k, path in fresh.buckets.items():
+        assert again.buckets[k].read_bytes() == path.read_bytes()
+    a = again.write_rejects(tmp_path / "ra")
+    assert a.read_bytes() == fresh.write_rejects(tmp_path / "rb").read_bytes()
+    pa_ = PingStore([again], chunk_rows=chunk + 1).write_parquet(tmp_path / "a.parquet")
+    pb = PingStore([fresh], chunk_rows=chunk + 1).write_parquet(tmp_path / "b.parquet")
+    assert pa_.read_bytes() == pb.read_bytes()
+
+
 def test_spill_record_of_a_file_with_rejects_keeps_them_all(tmp_path):
     rows = "mmsi,timestamp,lat,lon,sog\n" + "".join(
         f"2111111{v:02d},2024-01-01T0{h}:00:00Z,{10 + h * 0.01},{20 + v * 0.01},5\n"

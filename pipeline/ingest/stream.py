@@ -1325,10 +1325,59 @@ def as_cached(spill: TrackSpill) -> TrackSpill:
 def rebucket_spill(spill: TrackSpill, folder: Path, n_buckets: int) -> TrackSpill:
     """Return the spill of the same pings and rejects in ``n_buckets`` buckets, in ``folder``.
 
-    Read from the spill's own files (the file is not parsed again); the files are those
-    :func:`spill_tracks` writes with ``n_buckets`` (other row groups, the same rows).
+    Read from the spill's own files (the file is not parsed again); the bucket files are
+    those :func:`spill_tracks` writes with ``n_buckets``.  When one count is a multiple of the
+    other (powers of two, :func:`n_buckets_for`) a vessel's new bucket is determined by its old
+    one, so the work goes a bucket at a time: each old bucket splits into the new buckets of
+    its vessels, or the old buckets of one new bucket merge; memory is a bucket's, whatever
+    the file's size.  Other counts go through the whole :class:`SpillRecord`.
     """
-    return record_to_spill(spill_to_record(spill), folder, n_buckets)
+    old, new = int(spill.n_buckets), int(n_buckets)
+    if new % old and old % new:
+        return record_to_spill(spill_to_record(spill), folder, new)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    buckets: dict[int, Path] = {}
+
+    def write(key: int, table: pa.Table) -> None:
+        buckets[key] = folder / f"pings-{key:05d}.parquet"
+        pq.write_table(table, buckets[key], row_group_size=_ROW_GROUP)
+
+    if new >= old:  # each old bucket's vessels go to new buckets of their own
+        for k in sorted(spill.buckets):
+            table = pq.read_table(spill.buckets[k])
+            vid = table.column(VESSEL_ID).to_numpy(zero_copy_only=False)
+            if not vid.size:
+                continue
+            starts = np.flatnonzero(np.r_[True, vid[1:] != vid[:-1]])
+            per_row = np.repeat(_bucket_of(vid[starts], new), np.diff(np.r_[starts, vid.size]))
+            for key in np.unique(per_row):
+                write(int(key), table.take(pa.array(np.flatnonzero(per_row == key))))
+    else:  # the old buckets k with k % new == key make new bucket key
+        for key in range(new):
+            parts = [
+                pq.read_table(spill.buckets[k]) for k in sorted(spill.buckets) if k % new == key
+            ]
+            if not parts:
+                continue
+            table = pa.concat_tables(parts)
+            vid = table.column(VESSEL_ID).to_numpy(zero_copy_only=False).astype(str)
+            write(key, table.take(pa.array(np.argsort(vid, kind="stable"))))
+    reject_parts = []
+    for part in spill.reject_parts:  # rejects do not depend on the buckets
+        reject_parts.append([folder / p.name for p in part])
+        for p in part:
+            shutil.copyfile(p, folder / p.name, follow_symlinks=False)
+    return TrackSpill(
+        **spill.counts(),
+        buckets=dict(sorted(buckets.items())),
+        reject_parts=reject_parts,
+        n_buckets=new,
+        vessels=np.asarray(spill.vessels, dtype=object),
+        vessel_rows=np.asarray(spill.vessel_rows, dtype="int64"),
+        time_max=spill.time_max,
+        extent=spill.extent,
+    )
 
 
 def _extent(values: Sequence[float]) -> tuple[float, float, float, float]:
