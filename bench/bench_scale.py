@@ -253,7 +253,11 @@ def main() -> None:
         for r in args.runs:
             size, engine, workers = r.split(":")
             plan.append((int(float(size)), engine, int(workers)))
-        sizes = sorted({n for n, _, _ in plan} | {r["pings"] for r in previous})
+        # the summary compares the sizes run now (the file may hold a quick run's rows)
+        run_sizes = sorted({n for n, _, _ in plan})
+        sizes = (
+            run_sizes if len(run_sizes) > 1 else sorted(run_sizes + [r["pings"] for r in previous])
+        )
         small, large = sizes[0], sizes[-1]
     else:
         if args.only != "large":
@@ -303,6 +307,7 @@ def _write(rows: list[dict], small: int, large: int) -> None:
         )
     if (large, "dask", 2) in by and (small, "dask", 2) in by:
         big, sm = by[(large, "dask", 2)], by[(small, "dask", 2)]
+        summary["rss_ratio_pings"] = [small, large]
         summary["rss_ratio_large_over_small"] = round(
             big["peak_total_mib"] / sm["peak_total_mib"], 3
         )

@@ -321,6 +321,29 @@ def test_an_unchanged_history_s_spill_is_used_where_it_lies(small_demo, tmp_path
     assert night(one) == (1, 1)
 
 
+def test_a_spill_that_cannot_be_kept_leaves_the_run_alone(
+    small_demo, tmp_path, monkeypatch, caplog
+):
+    """A spill the cache cannot keep is logged and the run goes on; the next run parses."""
+    import logging
+
+    import pipeline
+    import pipeline.ingest.stream as stream
+
+    def refuse(_spill):
+        raise ValueError("a spill's files must have distinct names")
+
+    monkeypatch.setattr(stream, "spill_files", refuse)
+    _, two = _nights(small_demo, tmp_path / "data")
+    with caplog.at_level(logging.WARNING, logger="pipeline"):
+        res = pipeline.run_pipeline(
+            _config(small_demo, tmp_path / "c1", two), out_dir=tmp_path / "o"
+        )
+    assert res.manifest["inputs"]["tracks"][0]["accepted"] > 0
+    assert caplog.text.count("spill not kept") == 2
+    assert not list((tmp_path / "o" / ".cache").glob("*.kept"))
+
+
 @dataclasses.dataclass
 class _Kept:
     """An entry of kept files (a class of a module the process imported)."""

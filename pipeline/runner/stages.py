@@ -218,12 +218,17 @@ def _spilled(state: RunState, reader, src, key: list, kwargs: dict[str, Any]):
         else:
             spill = reader(src, **kwargs)
         spill, hit = as_cached(spill), got is not None
-        state.cache.keep(
-            "ingest tracks",
-            [[*key, how], code_version()],
-            spill_files(spill),
-            lambda folder, shas: spill_to_kept(spill, folder, shas),
-        )
+        try:
+            files = spill_files(spill)
+        except ValueError as exc:  # the run goes on; the next one parses the file again
+            log.warning("tracks %s: spill not kept: %s", name, exc)
+        else:
+            state.cache.keep(
+                "ingest tracks",
+                [[*key, how], code_version()],
+                files,
+                lambda folder, shas: spill_to_kept(spill, folder, shas),
+            )
     spill.content_key = digest([*key, how])  # parsed or from the cache: the same pings
     return spill, hit
 
