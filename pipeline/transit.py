@@ -628,19 +628,29 @@ def _pairs_by_day(g, plon, plat, vess, dist_m, memo, names):
         fresh["part"].append(np.full(got[0].size, key, dtype=object))
     old = [h for h in hashes if h in known]
     parts: list[dict[str, np.ndarray]] = []
+    day_of_part: list[int] = []  # the parts in day order: old ones first, then the fresh
+    rows_of_part: list[np.ndarray] = []
+    at = {h: i for i, h in enumerate(hashes)}
     if old:
-        got, counts = memo.take(old)
-        got = {c: got[c] for c in cols}
-        got["part"] = np.repeat(np.asarray(old, dtype=object), counts)
-        parts.append(got)
+        got, counts = memo.reuse(old)  # the memo keeps them; the caller flushes
+        parts.append({c: got[c] for c in cols})
+        day_of_part += [at[h] for h in old]
+        rows_of_part.append(counts)
     if fresh["part"]:
-        parts.append({c: np.concatenate(v) for c, v in fresh.items()})
+        new = {c: np.concatenate(v) for c, v in fresh.items()}
+        memo.add(new["part"], {c: new[c] for c in cols})
+        parts.append({c: new[c] for c in cols})
+        day_of_part += [at[str(x[0])] for x in fresh["part"] if x.size]
+        rows_of_part.append(np.array([x.size for x in fresh["part"] if x.size], "int64"))
     if not parts:
         return _encounter_pairs(*(np.empty(0, "int64"),) * 4, dist_m)
-    out = {c: np.concatenate([p[c] for p in parts]) for c in (*cols, "part")}
-    by_part = np.argsort(pd.Index(hashes).get_indexer(out["part"]), kind="stable")
-    out = {c: v[by_part] for c, v in out.items()}
-    memo.add(out["part"], {c: out[c] for c in cols})  # the caller flushes
+    from .runner.cache import range_indices
+
+    n = np.concatenate(rows_of_part)
+    first = np.r_[0, np.cumsum(n)[:-1]]
+    by_day = np.argsort(np.asarray(day_of_part, "int64"), kind="stable")
+    rows = range_indices(first[by_day], first[by_day] + n[by_day])
+    out = {c: np.concatenate([p[c] for p in parts])[rows] for c in cols}
     index = pd.Index(names)
     va = index.get_indexer(out["va"].astype(object)).astype("int64")
     vb = index.get_indexer(out["vb"].astype(object)).astype("int64")

@@ -413,9 +413,11 @@ def test_part_memo_keeps_the_parts_of_the_last_run(tmp_path):
     assert _memo(tmp_path).known() == {"c"}  # replaced by this run's parts
 
 
-def test_part_memo_writes_a_night_s_new_parts_not_the_history(tmp_path):
+@pytest.mark.parametrize("reuse", [False, True])
+def test_part_memo_writes_a_night_s_new_parts_not_the_history(tmp_path, reuse):
     """Generations: a night that still uses most of the earlier parts keeps their file as it
-    is and writes only its new parts; a generation mostly unused, or too many, is rewritten."""
+    is and writes only its new parts; a generation mostly unused, or too many, is rewritten.
+    The same whether a known part is taken and added again, or reused (no rows handed back)."""
     import numpy as np
 
     from pipeline.runner.cache import PartMemo
@@ -424,8 +426,10 @@ def test_part_memo_writes_a_night_s_new_parts_not_the_history(tmp_path):
         memo = _memo(tmp_path)
         for p in parts:  # each part: 10 rows whose values say which part they are
             if p in memo.known():
-                cols, _ = memo.take([p])
+                cols, _ = memo.reuse([p]) if reuse else memo.take([p])
                 assert cols["v"].tolist() == [float(ord(p))] * 10  # the right rows, always
+                if reuse:
+                    continue
             memo.add(np.full(10, p, dtype=object), {"v": np.full(10, float(ord(p)))})
         memo.flush()
         files = sorted((tmp_path / ".cache").glob("m-*.g*.parquet"))

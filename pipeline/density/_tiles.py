@@ -127,9 +127,8 @@ def density_by_tiles(t_lon, t_lat, p_lon, p_lat, w, h, kernel, memo, cells=None)
     log.debug("kernel sums: %d tile(s) from the memo, %d computed", len(done), len(todo))
     if done:
         keys = [k for k, _ in done]
-        cols, counts = memo.take(keys)
+        cols, _ = memo.reuse(keys)
         out[np.concatenate([i for _, i in done])] = cols["density"]
-        memo.add(np.repeat(np.asarray(keys, dtype=object), counts), cols)
     for key, idx, sel in todo:
         dens = density_tree(t_lon[idx], t_lat[idx], p_lon[sel], p_lat[sel], w[sel], h, kernel)
         out[idx] = dens

@@ -475,6 +475,7 @@ class PartMemo:
         self._where: dict[str, tuple[int, int]] = {}
         self._rows: list[dict[str, np.ndarray]] = []
         self._added: set[str] = set()
+        self._reused: set[str] = set()  # parts of the memo this run used as they are
         self._gens: dict[str, dict] = {}  # generation -> sha, objects, rows, parts
         frames = []
         for gen, info, frame in generations or []:
@@ -504,16 +505,27 @@ class PartMemo:
         idx = np.repeat(bounds[:, 0] - np.r_[0, np.cumsum(n)[:-1]], n) + np.arange(int(n.sum()))
         return {c: v[idx] for c, v in self._cols.items()}, n
 
+    def reuse(self, parts: list[str]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """:meth:`take` the rows of ``parts`` and count the parts as used by this run.
+
+        The same for :meth:`flush` as :meth:`add` of those rows, without handing them back:
+        a night that takes the history's parts from the memo moves no row of them, unless
+        their generation is rewritten.
+        """
+        got = self.take(parts)
+        self._reused.update(parts)
+        return got
+
     def add(self, part_of_row: np.ndarray, columns: dict[str, np.ndarray]) -> None:
         """Add parts this run used (each part's rows together, ``part_of_row`` its hash).
 
-        A part added before in this run is not added again.
+        A part added or reused before in this run is not added again.
         """
         part_of_row = np.asarray(part_of_row, dtype=object)
         if part_of_row.size == 0:
             return
         parts = pd.unique(part_of_row).tolist()
-        again = [p for p in parts if p in self._added]
+        again = [p for p in parts if p in self._added or p in self._reused]
         if again:
             fresh = ~pd.Series(part_of_row).isin(again).to_numpy()
             part_of_row = part_of_row[fresh]
@@ -527,25 +539,32 @@ class PartMemo:
         Nothing added (the computation was served whole from the stage cache): the memo
         is kept as it is, for a later run.
         """
-        rows, added = self._rows, self._added
-        self._rows, self._added = [], set()
-        if self.cache is None or not self.cache.enabled or not rows:
+        rows, reused = self._rows, self._reused
+        used = self._added | reused
+        self._rows, self._added, self._reused = [], set(), set()
+        if self.cache is None or not self.cache.enabled or not used:
             return
         kept: dict[str, dict] = {}
         if len(self._gens) < self.MAX_GENERATIONS:
             for gen, g in self._gens.items():
-                live = g["parts"] & added
+                live = g["parts"] & used
                 live_rows = sum(self._where[p][1] - self._where[p][0] for p in live)
                 if live and 2 * live_rows >= g["rows"]:
                     kept[gen] = g
         held = set().union(*(g["parts"] for g in kept.values())) if kept else set()
-        frame = pd.DataFrame({c: np.concatenate([r[c] for r in rows]) for c in rows[0]})
-        if held:
-            frame = frame[~frame["part"].isin(held).to_numpy()]
-        if not len(frame) and set(kept) == set(self._gens):
+        frames = []
+        if rows:
+            fresh = pd.DataFrame({c: np.concatenate([r[c] for r in rows]) for c in rows[0]})
+            frames.append(fresh[~fresh["part"].isin(held).to_numpy()] if held else fresh)
+        moved = sorted(reused - held)  # reused parts of generations not kept: rewritten
+        if moved:
+            cols, n = self.take(moved)
+            frames.append(pd.DataFrame({"part": np.repeat(np.asarray(moved, object), n), **cols}))
+        frame = pd.concat(frames, ignore_index=True) if frames else None
+        if (frame is None or not len(frame)) and set(kept) == set(self._gens):
             return  # every part used is in a kept generation: the entry stands
-        # a part's hash repeats on each of its rows: stored once, as a dictionary
-        frame["part"] = pd.Categorical(frame["part"].to_numpy(dtype=object))
+        if frame is not None:  # a part's hash repeats on its rows: stored once, a dictionary
+            frame["part"] = pd.Categorical(frame["part"].to_numpy(dtype=object))
         try:
             self.cache._store_memo(
                 self.name,
