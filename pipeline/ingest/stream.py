@@ -176,8 +176,8 @@ def n_buckets_for(total_bytes: int, chunk_rows: int) -> int:
     No upper bound: a bucket is a quarter to half a chunk of records whatever the input's
     size (a chunk writes one file however many buckets there are).  A power of two changes
     only when the inputs double, so the nights of a growing history keep their number of
-    buckets, and the cache keeps an unchanged file's spill for them as it is (a new number
-    of buckets rebuilds it from the file's cached record).
+    buckets, and the cache's spill of an unchanged file is read as it is (a new number of
+    buckets is made from its files a bucket at a time, :func:`rebucket_spill`).
     """
     rows = total_bytes / 60.0  # an AIS CSV line is 60-100 bytes
     least = int(max(4, 2 * np.ceil(rows / max(chunk_rows, 1))))
@@ -341,8 +341,8 @@ class TrackSpill(_FileCounts):
     content_key : str or None
         What the accepted pings are a function of (the run's per-file cache key: the file's
         sha256 and the reading options), set by the runner.  Memos of per-file results key
-        on it: a spill rebuilt from the cache holds the same pings in bucket files of other
-        bytes (other row groups).  None: memos key on the bucket files' bytes.
+        on it, whatever the number of buckets of the spill that holds the pings (a spill
+        bucketed anew has other bucket files).  None: memos key on the bucket files' bytes.
     """
 
     buckets: dict[int, Path]
@@ -1123,7 +1123,7 @@ class SpillRecord(_FileCounts):
 
 
 def _json_data(value: Any) -> Any:
-    """Return ``value`` as a JSON round trip gives it back (a cached record's data)."""
+    """Return ``value`` as a JSON round trip gives it back (a cached entry's data)."""
     import json
 
     from .summary import json_safe
