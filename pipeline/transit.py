@@ -189,7 +189,7 @@ def _prepare(pings: pd.DataFrame, max_speed_kn: float, names=None) -> _Tracks:
     if len(codes) > 1:
         same = codes[1:] == codes[:-1]
         if (np.diff(codes) < 0).any() or (np.diff(t)[same] < 0).any():
-            log.info("pings are not sorted by vessel then time; sorting")
+            log.debug("pings are not sorted by vessel then time; sorting")
             order = np.lexsort((t, codes))
     if order is not None:
         codes, t, lon, lat, sog, ok = (a[order] for a in (codes, t, lon, lat, sog, ok))
@@ -1150,7 +1150,8 @@ def _store_partition(task, names: np.ndarray, p: _PartParams) -> _Partial:
     from .ingest.stream import read_buckets
 
     group, reads, out = task
-    return _transit_partition(read_buckets(group), names, p, reads, out)
+    # the files unsorted: _prepare sorts the partition once, by its integer vessel codes
+    return _transit_partition(read_buckets(group, sort=False), names, p, reads, out)
 
 
 class _OldBlocks:

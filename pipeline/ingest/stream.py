@@ -2102,20 +2102,32 @@ class PingStore:
 
 def read_bucket(paths: Sequence[Path]) -> pd.DataFrame:
     """Return the pings of one bucket's files, sorted by vessel then time (file order on ties)."""
-    frames = [_pings_frame(pq.read_table(p)) for p in paths]
+    return read_buckets([paths])
+
+
+def read_buckets(group: Sequence[Sequence[Path]], *, sort: bool = True) -> pd.DataFrame:
+    """Return the pings of a group of buckets (see :meth:`PingStore.bucket_groups`).
+
+    Sorted by vessel then time (file order on ties) by one stable sort of the whole group;
+    with ``sort=False``, the files' rows one after the other (each file is sorted), for a
+    reader that sorts by its own vessel codes anyway (transit).
+    """
+    frames = [_pings_frame(pq.read_table(p)) for paths in group for p in paths]
     if not frames:
         from ..schema import empty_pings
 
         return empty_pings()
-    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-    if len(frames) > 1:
-        frame = frame.sort_values([VESSEL_ID, TIME], kind="stable", ignore_index=True)
+    if len(frames) == 1:
+        return frames[0]
+    frame = pd.concat(frames, ignore_index=True)
+    if not sort:
+        return frame
+    codes = pd.factorize(frame[VESSEL_ID].to_numpy(dtype=object), sort=True)[0]
+    t = frame[TIME].to_numpy(dtype="datetime64[ns]").view("int64")
+    order = np.lexsort((t, codes))  # stable: equal (vessel, time) keep the files' order
+    if (order[1:] < order[:-1]).any():
+        frame = frame.take(order).reset_index(drop=True)
     return frame
-
-
-def read_buckets(group: Sequence[Sequence[Path]]) -> pd.DataFrame:
-    """Return the pings of a group of buckets (see :meth:`PingStore.bucket_groups`)."""
-    return _concat([read_bucket(paths) for paths in group])
 
 
 def _sorted_pings(table: pa.Table) -> pa.Table:
