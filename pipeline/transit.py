@@ -594,7 +594,10 @@ def _pairs_by_day(g, plon, plat, vess, dist_m, memo, names):
     Only points of one grid time pair, so the pairs of a day depend on that day's points
     alone: a day whose points (in a canonical order, vessels by id) are unchanged takes its
     pairs from the memo.  The pairs are the same set as in one pass; the runs built from them
-    sort them by (vessel, vessel, time), so their order does not matter.
+    sort them by (vessel, vessel, time), so their order does not matter.  The memo holds
+    the two vessels of a pair as positions in the day's sorted vessels (``va``, ``vb``):
+    the day's hash covers those vessels' ids, so a day taken from it maps them back to this
+    run's codes with no lookup of ids.
     """
     import hashlib
 
@@ -605,9 +608,10 @@ def _pairs_by_day(g, plon, plat, vess, dist_m, memo, names):
     starts = np.flatnonzero(np.r_[True, day[1:] != day[:-1]])
     stops = np.r_[starts[1:], g.size]
     known = memo.known()
-    hashes, todo = [], []
+    hashes, todo, day_vessels = [], [], []
     for a, b in zip(starts.tolist(), stops.tolist(), strict=True):
         u, local = np.unique(vess[a:b], return_inverse=True)
+        day_vessels.append(u)
         h = hashlib.sha256(f"{dist_m!r}|".encode() + "\0".join(map(str, names[u])).encode())
         for arr in (g[a:b], local.astype("int64"), plon[a:b], plat[a:b]):
             h.update(np.ascontiguousarray(arr).tobytes())
@@ -621,16 +625,17 @@ def _pairs_by_day(g, plon, plat, vess, dist_m, memo, names):
     )
     cols = ("va", "vb", "g", "ilon", "ilat", "jlon", "jlat")
     fresh: dict[str, list] = {c: [] for c in (*cols, "part")}
+    at = {h: i for i, h in enumerate(hashes)}
     for (a, b), key in zip(todo, [h for h in hashes if h not in known], strict=True):
         got = _encounter_pairs(g[a:b], plon[a:b], plat[a:b], vess[a:b], dist_m)
+        u = day_vessels[at[key]]
         for c, x in zip(cols, got, strict=True):
-            fresh[c].append(names[x] if c in ("va", "vb") else x)
+            fresh[c].append(np.searchsorted(u, x) if c in ("va", "vb") else x)
         fresh["part"].append(np.full(got[0].size, key, dtype=object))
     old = [h for h in hashes if h in known]
     parts: list[dict[str, np.ndarray]] = []
     day_of_part: list[int] = []  # the parts in day order: old ones first, then the fresh
     rows_of_part: list[np.ndarray] = []
-    at = {h: i for i, h in enumerate(hashes)}
     if old:
         got, counts = memo.reuse(old)  # the memo keeps them; the caller flushes
         parts.append({c: got[c] for c in cols})
@@ -648,15 +653,17 @@ def _pairs_by_day(g, plon, plat, vess, dist_m, memo, names):
 
     n = np.concatenate(rows_of_part)
     first = np.r_[0, np.cumsum(n)[:-1]]
-    by_day = np.argsort(np.asarray(day_of_part, "int64"), kind="stable")
+    days = np.asarray(day_of_part, "int64")
+    by_day = np.argsort(days, kind="stable")
     rows = range_indices(first[by_day], first[by_day] + n[by_day])
     out = {c: np.concatenate([p[c] for p in parts])[rows] for c in cols}
-    index = pd.Index(names)
-    va = index.get_indexer(out["va"].astype(object)).astype("int64")
-    vb = index.get_indexer(out["vb"].astype(object)).astype("int64")
+    # each row's day-local vessel positions back to this run's codes
+    sizes = np.array([u.size for u in day_vessels], "int64")
+    base = np.repeat((np.cumsum(sizes) - sizes)[days[by_day]], n[by_day])
+    codes = np.concatenate(day_vessels).astype("int64")
     return (
-        va,
-        vb,
+        codes[base + out["va"].astype("int64")],
+        codes[base + out["vb"].astype("int64")],
         out["g"].astype("int64"),
         *(out[c].astype("float64") for c in ("ilon", "ilat", "jlon", "jlat")),
     )

@@ -679,3 +679,64 @@ def test_transit_memos_on_pings_on_disk_equal_a_fresh_pass(tmp_path, caplog):
     assert (fresh.events["event_type"] == "encounter").sum() > 0
     pd.testing.assert_frame_equal(nightly.features, fresh.features, check_exact=True)
     pd.testing.assert_frame_equal(nightly.events, fresh.events, check_exact=True)
+
+
+def test_encounter_pairs_from_the_memo_follow_vessel_codes_that_moved(tmp_path):
+    """Days taken from the pairs memo name the same vessels when this run's codes shifted.
+
+    The memo holds a pair's vessels as positions in its day's vessels; a vessel that first
+    appears tonight (its id sorting first) moves every code, and a changed middle day puts
+    a fresh part between the memo's parts.  The pairs must be those of a pass without memo.
+    """
+    import numpy as np
+
+    from pipeline.transit import _pairs_by_day
+
+    rng = np.random.default_rng(7)
+    per_day = 144  # 10-minute grid times in a day
+
+    def points(ids_of_day, jitter_day=None):
+        rows = []
+        for d, ids in ids_of_day.items():
+            g = np.arange(d * per_day, d * per_day + 30)
+            for k, v in enumerate(ids):
+                lon = 10.0 + 0.001 * (k % 3) + np.zeros(g.size)  # close: all pairs meet
+                if d == jitter_day:
+                    lon = lon + rng.normal(0, 1e-5, g.size)
+                rows.append((g, lon, np.full(g.size, 50.0), np.full(g.size, v, dtype=object)))
+        g, lon, lat, vid = (np.concatenate(x) for x in zip(*rows, strict=True))
+        names = np.array(sorted(set(vid)), dtype=object)
+        return g, lon, lat, pd.Index(names).get_indexer(vid).astype("int64"), names
+
+    def as_named(got, names):
+        va, vb, g = got[:3]
+        return sorted(zip(names[va], names[vb], g.tolist(), strict=True))
+
+    days = {0: ["m", "p", "q"], 1: ["p", "r"], 2: ["m", "q", "s", "t"]}  # each its own
+    first = points(days)
+    memo = _memo(tmp_path, "pairs")
+    _pairs_by_day(*first[:4], 500.0, memo, first[4])
+    memo.flush()
+    # tonight: vessel "a" sorts before all (codes move), day 1 changed, day 3 is new
+    g1, lon1, lat1, v1, n1 = points(days, jitter_day=1)
+    g2, lon2, lat2, v2, n2 = points({3: ["a", "m"]})
+    names = np.array(sorted({*n1, *n2}), dtype=object)
+    g = np.r_[g1, g2]
+    lon, lat = np.r_[lon1, lon2], np.r_[lat1, lat2]
+    vess = np.r_[pd.Index(names).get_indexer(n1[v1]), pd.Index(names).get_indexer(n2[v2])]
+    vess = vess.astype("int64")
+    again = _memo(tmp_path, "pairs")
+    assert len(again.known()) == 3
+    got = _pairs_by_day(g, lon, lat, vess, 500.0, again, names)
+    fresh = _pairs_by_day(g, lon, lat, vess, 500.0, _memo(tmp_path / "none", "pairs"), names)
+    assert as_named(got, names) == as_named(fresh, names)
+    assert ("a", "m", 3 * per_day) in as_named(got, names)
+    assert {v for pair in as_named(got, names) for v in pair[:2]} == {
+        "a",
+        "m",
+        "p",
+        "q",
+        "r",
+        "s",
+        "t",
+    }
