@@ -17,6 +17,7 @@ adds info (``-vv`` debug), both accepted before or after the subcommand.  Librar
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import json
 import logging
@@ -36,6 +37,7 @@ EXIT_TEMPFAIL = 75
 # the machine, not the data: a full disk or quota, a read-only or vanished mount
 _ENVIRONMENT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO})
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: stdout closed by its reader
 EXIT_TERMINATED = 143
 
 log = logging.getLogger("pipeline")
@@ -573,6 +575,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RouteRiskError as exc:
         print(f"route-risk: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except BrokenPipeError:
+        # the reader of stdout went away (`route-risk ingest ... | head -1`): stop quietly,
+        # as a shell tool killed by SIGPIPE does; nothing more can be written there
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except OSError as exc:
         if exc.errno not in _ENVIRONMENT_ERRNOS:
             raise

@@ -35,6 +35,10 @@ class InputError(RouteRiskError, ValueError):
     """An input file was read but cannot be used (no usable column, wrong CRS, ...)."""
 
 
+class AmbiguousDateOrder(InputError):
+    """Dates could be day-first or month-first and none of the values read decides."""
+
+
 class SourceUnreadable(RouteRiskError, OSError):
     """An input file is missing, truncated, corrupt or of an unsupported format."""
 

@@ -765,7 +765,10 @@ def dms_to_degrees(values: pd.Series, axis: str) -> tuple[pd.Series, np.ndarray]
     ok &= ~(mins.notna() & (deg != np.trunc(deg)))
     ok &= ~(secs.notna() & (mins != np.trunc(mins)))
     magnitude = deg.abs() + mins.fillna(0) / 60 + secs.fillna(0) / 3600
-    sign = np.where((deg < 0) | hemi.isin(["S", "W"]), -1.0, 1.0)
+    # the sign is the text's: "-0°30'" is -0.5, and -0 compares equal to 0
+    negative = parts["d"].fillna("").str.lstrip().str.startswith("-").to_numpy(dtype=bool)
+    negative = negative | np.signbit(deg.to_numpy(dtype="float64"))
+    sign = np.where(negative | hemi.isin(["S", "W"]).to_numpy(dtype=bool), -1.0, 1.0)
     out = pd.Series(np.where(ok, sign * magnitude, np.nan), index=values.index)
     other = ["E", "W"] if axis == "lat" else ["N", "S"]
     wrong = hemi.isin(other).to_numpy() & ok.to_numpy()

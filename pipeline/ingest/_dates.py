@@ -21,6 +21,7 @@ decide, or decide both ways while ambiguous values remain, needs ``dayfirst`` fr
 from __future__ import annotations
 
 import datetime as dt
+import re
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +31,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..errors import InputError
+from ..errors import AmbiguousDateOrder, InputError
 from ._common import decimal_texts_to_floats, missing_mask
 
 __all__ = ["NS_MAX", "NS_MIN", "NS_RANGE", "ParsedTimes", "parse_clock", "parse_times"]
@@ -62,8 +63,8 @@ _NUMBER = r"^\s*(?P<n>[+-]?\d+(?:\.\d+)?)\s*$"
 #: A bare offset needs four digits (+03:00, +0300) so that a code such as 2019-101 is not
 #: read as 20:19 at offset -1:01.
 _CLOCK = (
-    r"^\s*(?:(?P<H>\d{1,2})[:hH](?P<M>\d{2})(?::(?P<S>\d{2}))?"
-    r"|(?P<H2>\d{2})(?P<M2>\d{2})(?P<S2>\d{2})?)"
+    r"^\s*(?:(?P<H>\d{1,2})[:hH](?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d{1,9}))?)?"
+    r"|(?P<H2>\d{2})(?P<M2>\d{2})(?:(?P<S2>\d{2})(?:[.,](?P<f2>\d{1,9}))?)?)"
     r"\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?"
     r"\s*(?P<z>Z|[Uu][Tt][Cc]|GMT|[Ll][Tt]|[Ll]ocal(?: time)?|[Hh][Rr][Ss]?|[Hh]|"
     r"(?:UTC|GMT)\s*[+-]\d{1,2}(?::?\d{2})?|[+-]\d{2}:?\d{2})?\s*$"
@@ -136,6 +137,14 @@ def _extract_pending(s: pd.Series, pattern: str, done: np.ndarray) -> dict[str, 
         full[todo] = values
         out[key] = full
     return out
+
+
+def _fraction_ns(frac: np.ndarray) -> np.ndarray:
+    """Nanoseconds of fraction-of-second digits (``25`` -> 250,000,000; None -> 0)."""
+    f = pd.Series(frac, dtype=object).fillna("").astype("str")
+    digits = f.str.slice(0, 9).str.pad(9, side="right", fillchar="0")
+    ns = pd.to_numeric(digits.where(f != "", "0"), errors="coerce").fillna(0)
+    return ns.to_numpy(dtype="int64")
 
 
 def _num(values: np.ndarray | None, n: int) -> np.ndarray:
@@ -319,12 +328,14 @@ def _put_components(
         c = _clock_seconds(hh, mm, ss, parts.get("ampm"))
         clock = np.where(timed, c, 0.0)
     off, zoned, _ = _zone_seconds(parts.get("z"), n)
+    # a date alone followed by -13 is a range of days (2021/03/12-13), not an offset of
+    # -13 h: an offset after a bare date must be written in full (2021-03-12+01:00)
+    z = pd.Series(parts.get("z"), dtype=object).fillna("").astype("str")
+    clipped = ~timed & z.str.fullmatch(r"[+-]\d{1,2}").to_numpy(dtype=bool)
+    off = np.where(clipped, np.nan, off)
     frac = parts.get("f")
     if frac is not None:
-        f = pd.Series(frac, dtype=object).fillna("").astype("str")
-        digits = f.str.slice(0, 9).str.pad(9, side="right", fillchar="0")
-        ns = pd.to_numeric(digits.where(f != "", "0"), errors="coerce").fillna(0)
-        acc.frac_ns[rows] = ns.to_numpy(dtype="int64")
+        acc.frac_ns[rows] = _fraction_ns(frac)
     acc.secs[rows] = days * 86400.0 + clock - off
     acc.done[rows] = True
     acc.has_clock[rows] = timed & ~np.isnan(clock)
@@ -357,6 +368,9 @@ def parse_clock(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     hh = np.where(np.isnan(_num(parts["H"], n)), _num(parts["H2"], n), _num(parts["H"], n))
     mm = np.where(np.isnan(_num(parts["M"], n)), _num(parts["M2"], n), _num(parts["M"], n))
     ss = np.where(np.isnan(_num(parts["S"], n)), _num(parts["S2"], n), _num(parts["S"], n))
+    f1 = pd.Series(parts["f"], dtype=object).fillna("").astype("str").to_numpy(dtype=object)
+    frac = np.where(f1 != "", f1, parts["f2"])
+    ss = ss + _fraction_ns(frac) / 1e9  # 10:15:30.250
     sec = _clock_seconds(hh, mm, ss, parts.get("ampm"))
     off, zoned, local = _zone_seconds(parts.get("z"), n)
     sec = sec - off
@@ -381,27 +395,65 @@ ZONE_ABBREVIATIONS: dict[str, float] = {
 _TZINFOS = {k: int(v * 3600) for k, v in ZONE_ABBREVIATIONS.items()}
 
 
+#: A year of four digits (1600-2199), alone.
+_YEAR_TOKEN = re.compile(r"(?<![\d:])(?:1[6-9]|2[01])\d\d(?![\d:])")
+_RANGE_WORD = r"(?:\s[-\u2013\u2014]{1,2}\s|[\u2013\u2014]|--|\s(?:to|until|till)\s)"
+_RANGE_SEP = rf"(?:/|{_RANGE_WORD})"
+_NUMERIC_DATE = r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})"
+#: A range of days (``12-13 March 2021``, ``March 12-14, 2021``; not a numeric date
+#: ``12-03-2021`` nor a clock or offset ``14:00-05:00``) or two dates in one value
+#: (``2020-01-01/2020-01-03``, ``12 March 2021 - 14 March 2021``).
+_RANGE = re.compile(
+    r"(?:^|[^\d:.+\-/])\d{1,2}\s*[-\u2013\u2014]\s*\d{1,2}(?![\d:])(?!\s*[-/.]\s*\d)"
+    rf"|{_NUMERIC_DATE}[^/]*?{_RANGE_SEP}\s*\D*{_NUMERIC_DATE}"
+    rf"|{_YEAR_TOKEN.pattern}.*?{_RANGE_WORD}.*?{_YEAR_TOKEN.pattern}",
+    re.IGNORECASE,
+)
+
+
+def _range_or_two_dates(text: str) -> bool:
+    """Whether a free-text date is a range (``12-13 March 2021``) or two dates in one value.
+
+    dateutil reads these without complaint and wrongly: the second day as the year, the
+    year as a clock time (``12-13 March 2021`` -> 2012-03-13 20:21).
+    """
+    return _RANGE.search(text) is not None
+
+
 def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool) -> dict[str, Any]:
     """Parse distinct free-text dates (``12 Jan 2020``) with dateutil; counts of precisions.
 
     A value naming a zone abbreviation outside :data:`ZONE_ABBREVIATIONS` is left
     unparseable (counted under ``zone_unknown``, examples under ``zone_examples``): taking
     it as UTC would shift it by hours, and dateutil's reading of it depends on the machine.
+    So is a range of days or two dates in one value (``ranges``, ``range_examples``), and a
+    value whose one four-digit year dateutil did not read as its year.
     """
     from dateutil import parser as du
     from dateutil import tz as dtz
 
-    counts: dict[str, Any] = {"month_precision": 0, "zone_unknown": 0, "zone_examples": []}
+    counts: dict[str, Any] = {
+        "month_precision": 0,
+        "zone_unknown": 0,
+        "zone_examples": [],
+        "ranges": 0,
+        "range_examples": [],
+    }
     texts = s.iloc[rows]
     uniq = pd.unique(texts.to_numpy(dtype=object))
     a = dt.datetime(2000, 1, 1)
     b = dt.datetime(2001, 2, 2)
     seen: dict[str, tuple[float, bool, bool, bool]] = {}
     unknown_zone: set[str] = set()
+    ranges: set[str] = set()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for u in uniq:  # distinct free-text dates only
             text = str(u)
+            if _range_or_two_dates(text):
+                seen[text] = (np.nan, False, False, False)
+                ranges.add(text)
+                continue
             yearfirst = text[:4].isdigit()
             del caught[:]
             try:
@@ -422,6 +474,10 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool) -> dic
                 continue
             if p1.year != p2.year or p1.month != p2.month:
                 seen[text] = (np.nan, False, False, False)  # no year or month: not a date
+                continue
+            years = {int(y) for y in _YEAR_TOKEN.findall(text)}
+            if years and p1.year not in years:  # the year was read as something else
+                seen[text] = (np.nan, False, False, False)
                 continue
             month_only = p1.day != p2.day
             p = p1.replace(day=1) if month_only else p1
@@ -444,6 +500,9 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool) -> dic
     if unknown_zone:
         counts["zone_unknown"] = int(texts.astype("str").isin(unknown_zone).sum())
         counts["zone_examples"] = sorted(unknown_zone)[:3]
+    if ranges:
+        counts["ranges"] = int(texts.astype("str").isin(ranges).sum())
+        counts["range_examples"] = sorted(ranges)[:3]
     return counts
 
 
@@ -569,7 +628,7 @@ def parse_times(
                     if not (n_day or n_month)
                     else f"values decide both ways ({n_day} day-first, {n_month} month-first)"
                 )
-                raise InputError(
+                raise (InputError if n_day or n_month else AmbiguousDateOrder)(
                     f"{where}: {n_amb} date(s) such as {examples!r} could be day-first or "
                     f"month-first and {why}; set dayfirst: true (31/12/2020) or false "
                     "(12/31/2020) for this input in the config, or --dayfirst/--monthfirst "
@@ -656,6 +715,12 @@ def parse_times(
                 + "); rejected as date_unparseable rather than taken as UTC: write an offset "
                 "such as -05:00"
             )
+        if counts["ranges"]:
+            notes.append(
+                f"{where}: {counts['ranges']} value(s) such as {counts['range_examples']!r} "
+                "are a range of days or hold two dates; rejected as date_unparseable rather "
+                "than read as one date: give the first day (or the event's day) alone"
+            )
 
     finite = np.isfinite(acc.secs)
     in_range = finite & (acc.secs >= _LO_S) & (acc.secs <= _HI_S)
@@ -703,6 +768,38 @@ def _zone_sentence(p: ParsedTimes) -> str:
     return "; ".join(zone) if zone else "no values"
 
 
+#: The fields of a compact date (yyyymmddHHMMSS), as slices of its digits.
+_COMPACT = (("y", 0, 4), ("m", 4, 6), ("d", 6, 8), ("H", 8, 10), ("M", 10, 12), ("S", 12, 14))
+
+
+def _compact_dates(text: np.ndarray, ndig: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    """Mask of the numbers read as compact dates (``202103011430``), not as epoch time.
+
+    A length (10, 12 or 14 digits) is read as yyyymmddHH[MM[SS]] when every whole number
+    of that length in the column is a valid date that way, with a year in 1900-2100: epoch
+    values rarely are (their digits would have to spell a month, a day and a clock), and
+    twelve digits of epoch milliseconds would be 1973-2001.
+    """
+    out = np.zeros(ndig.size, dtype=bool)
+    for nd in (10, 12, 14):
+        at = (ndig == nd) & whole
+        if not at.any():
+            continue
+        digits = pd.Series(text[at], dtype=object).astype("str").str.pad(14, "right", "0")
+        c = {k: digits.str.slice(a, b).astype("int64").to_numpy() for k, a, b in _COMPACT}
+        ok = (c["y"] >= 1900) & (c["y"] <= 2100) & (c["m"] >= 1) & (c["m"] <= 12)
+        ok &= (c["d"] >= 1) & (c["H"] <= 23) & (c["M"] <= 59) & (c["S"] <= 59)
+        month_days = pd.to_datetime(
+            pd.DataFrame(
+                {"year": np.where(ok, c["y"], 2000), "month": np.where(ok, c["m"], 1), "day": 1}
+            )
+        ).dt.days_in_month.to_numpy()
+        ok &= c["d"] <= month_days
+        if ok.all():
+            out[at] = True
+    return out
+
+
 def _numbers(
     acc: _Acc, s: pd.Series, rows: np.ndarray, formats: dict[str, int], notes: list[str], where
 ) -> None:
@@ -714,9 +811,25 @@ def _numbers(
     whole = np.isfinite(x) & (x == np.floor(x))
     year = (ndig == 4) & whole
     ymd = (ndig == 8) & whole
-    secs = (ndig >= 9) & (ndig <= 11)
-    ms = (ndig >= 12) & (ndig <= 14)
+    compact = _compact_dates(text.to_numpy(dtype=object), ndig, whole)
+    secs = (ndig >= 9) & (ndig <= 11) & ~compact
+    ms = (ndig >= 12) & (ndig <= 14) & ~compact
     out = np.full(rows.size, np.nan)
+    if compact.any():
+        digits = pd.Series(text.to_numpy(dtype=object)[compact]).str.pad(14, "right", "0")
+        c = {k: digits.str.slice(a, b).astype("float64").to_numpy() for k, a, b in _COMPACT}
+        out[compact] = (
+            _days(c["y"], c["m"], c["d"]) * 86400.0 + c["H"] * 3600 + c["M"] * 60 + c["S"]
+        )
+        for nd in np.unique(ndig[compact]):
+            form = {10: "yyyymmddHH", 12: "yyyymmddHHMM", 14: "yyyymmddHHMMSS"}[int(nd)]
+            k = int((compact & (ndig == nd)).sum())
+            formats[form] = k
+            notes.append(
+                f"{where}: {k} {int(nd)}-digit number(s) read as dates written {form} (every "
+                f"{int(nd)}-digit value of the column is a valid date that way), not as epoch "
+                "time; without zone, taken as UTC"
+            )
     if year.any():
         out[year] = _days(x[year], np.ones(year.sum()), np.ones(year.sum())) * 86400.0
         formats["year"] = int(year.sum())
@@ -744,9 +857,12 @@ def _numbers(
         )
     whole = np.floor(out)
     frac = np.where(np.isfinite(out), np.round((out - whole) * 1e9), 0).astype("int64")
+    if ms.any():  # milliseconds exactly: 1615000001430 is .430 s, not .430000007
+        whole[ms] = np.floor(x[ms] / 1000.0)
+        frac[ms] = np.round((x[ms] - whole[ms] * 1000.0) * 1e6).astype("int64")
     acc.secs[rows] = whole
     acc.frac_ns[rows] = frac
-    acc.has_clock[rows] = (secs | ms) & np.isfinite(out)
+    acc.has_clock[rows] = (secs | ms | compact) & np.isfinite(out)
     acc.zoned[rows] = (secs | ms) & np.isfinite(out)  # epoch time is UTC by definition
     acc.done[rows] = True
 
@@ -805,6 +921,13 @@ def times_with_clock(
         return parsed, None
     secs, zoned, local, bad = parse_clock(clock)
     base = parsed.times.notna().to_numpy() & ~parsed.has_clock
+    # Dates that all read 00:00:00 (a spreadsheet's date cells, written with their
+    # midnight) carry no time of day: the clock column gives it, as for bare dates.
+    ns_of_day = parsed.times.to_numpy(dtype="datetime64[ns]").view("int64") % (86_400 * 10**9)
+    timed = parsed.times.notna().to_numpy() & parsed.has_clock
+    if timed.any() and not (ns_of_day[timed] != 0).any() and not parsed.zoned[timed].any():
+        base = base | timed
+        parsed.has_clock = parsed.has_clock & ~timed
     use = base & ~np.isnan(secs)
     if use.any():
         ns = parsed.times.to_numpy(dtype="datetime64[ns]").view("int64").copy()

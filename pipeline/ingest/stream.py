@@ -42,7 +42,7 @@ import shutil
 import tempfile
 import threading
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -52,7 +52,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..errors import SourceUnreadable
+from ..errors import AmbiguousDateOrder, InputError, SourceUnreadable
 from ..io import atomic_path, neutralise_formulas, round_floats, write_csv
 from ..schema import COG, LAT, LON, REJECT_COLUMNS, SOG, TIME, VESSEL_ID
 from ._common import as_source, decide_misplaced, first_failing, read_text_table
@@ -583,6 +583,8 @@ class _State:
     by_rule: dict[str, int] = field(default_factory=dict)
     candidates: list[_ChunkFile] = field(default_factory=list)  # one per chunk, in order
     misplaced: Any = None  # misplaced_counts summed over the chunks (decided once, at the end)
+    # reads the whole file's date column for a deciding value (day-first or month-first)
+    order_scan: Callable[[str], bool | None] | None = None
 
     def add_misplaced(self, counts: np.ndarray | None) -> None:
         if counts is not None:
@@ -645,15 +647,37 @@ def _chunk(
     parts = state.layout if k == 0 else parts_like(state.layout, raw, state.src)
     rejects = []
     if n:
-        checks = check_ping_rows(
-            raw,
-            parts,
-            name=state.name,
-            crs=state.crs,
-            is_mmsi=parts["is_mmsi"],
-            aoi_bbox=state.aoi_bbox,
-            aoi_polygon=state.aoi_polygon,
-        )
+        try:
+            checks = check_ping_rows(
+                raw,
+                parts,
+                name=state.name,
+                crs=state.crs,
+                is_mmsi=parts["is_mmsi"],
+                aoi_bbox=state.aoi_bbox,
+                aoi_polygon=state.aoi_polygon,
+            )
+        except AmbiguousDateOrder:
+            # no date of the first chunk says day-first or month-first: the whole file's
+            # dates decide, as when the file is read in one piece
+            dayfirst = state.order_scan(parts["time_col"]) if k == 0 and state.order_scan else None
+            if dayfirst is None:
+                raise
+            state.layout = parts = dict(state.layout, dayfirst=dayfirst, order_by="a later date")
+            state.note(
+                f"{state.name}: the first {n} record(s) have dates that could be day-first or "
+                f"month-first; a later date of the file decides: "
+                f"{'day-first' if dayfirst else 'month-first'}"
+            )
+            checks = check_ping_rows(
+                raw,
+                parts,
+                name=state.name,
+                crs=state.crs,
+                is_mmsi=parts["is_mmsi"],
+                aoi_bbox=state.aoi_bbox,
+                aoi_polygon=state.aoi_polygon,
+            )
         if "pair_col" not in state.assumptions:  # the first chunk with records
             state.assumptions.update(checks.info)
             state.assumptions["pair_col"] = checks.pair_col
@@ -883,7 +907,45 @@ def _finish_layout(state: _State) -> None:
         state.assumptions["speed_unit"] = parts["speed_unit"]
 
 
-def _stream_csv(state: _State, fh: IO[bytes], survey: _Survey, chunk_rows: int) -> None:
+def _csv_date_order(
+    state: _State, reopen: Callable[[], IO[bytes]], survey: _Survey, chunk_rows: int, column: str
+) -> bool | None:
+    """Read one column of a whole CSV, a chunk at a time, until a date decides the order.
+
+    True for day-first, False for month-first, None when no date decides.
+    """
+    from ._dates import parse_times
+
+    with reopen() as fh:
+        for k, (text, _line) in enumerate(_csv_chunks(fh, state.name, survey, chunk_rows)):
+            if k == 0:
+                continue  # the first chunk did not decide
+            table = read_text_table(
+                state.src.path, encoding="utf-8", delimiter=state.delim, data=text, usecols=[column]
+            )
+            try:
+                got = parse_times(
+                    table.frame[column], dayfirst=None, name=state.name, column=column
+                )
+            except AmbiguousDateOrder:
+                continue
+            except InputError:
+                return None  # values of this chunk decide both ways: the file is refused
+            order = got.assumptions.get("order")
+            if order in ("day-first", "month-first"):
+                return order == "day-first"
+    return None
+
+
+def _stream_csv(
+    state: _State,
+    fh: IO[bytes],
+    survey: _Survey,
+    chunk_rows: int,
+    reopen: Callable[[], IO[bytes]] | None = None,
+) -> None:
+    if reopen is not None:
+        state.order_scan = lambda column: _csv_date_order(state, reopen, survey, chunk_rows, column)
     for k, (text, line0) in enumerate(_csv_chunks(fh, state.name, survey, chunk_rows)):
         writer = _ChunkCandidates(state.folder, k)
         try:
@@ -1072,7 +1134,12 @@ def spill_tracks(
                 fh.seek(0)
                 if survey is None:
                     return _spill_whole(state, max_speed_kn, max_uncompressed_mb)
-                _stream_csv(state, fh, survey, chunk_rows)
+                data = opened.data
+
+                def reopen() -> IO[bytes]:
+                    return io.BytesIO(data) if data is not None else open(src.path, "rb")
+
+                _stream_csv(state, fh, survey, chunk_rows, reopen)
         elif opened.fmt == "parquet" and not opened.target.startswith("/vsizip/"):
             meta = pq.read_schema(opened.target).metadata or {}
             if b"geo" in meta:

@@ -1,0 +1,239 @@
+"""Silent wrong answers found by a hostile-input sweep, each with the value it must give.
+
+Date ranges read by dateutil as one (wrong) date, the lost sign of ``-0°30'``, 12-digit
+``yyyymmddHHMM`` read as epoch milliseconds, a spreadsheet's time column ignored next to its
+date cells, fractional seconds in a clock column, a refusal that depended on the chunk
+size, and a traceback when stdout is closed by its reader.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pipeline.errors import InputError
+from pipeline.ingest import read_seizures
+from pipeline.ingest._common import dms_to_degrees
+from pipeline.ingest._dates import parse_clock, parse_times
+from pipeline.ingest.stream import read_buckets, spill_tracks
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _times(values):
+    return parse_times(pd.Series(values, dtype=object), name="t", column="date")
+
+
+def _utc(text):
+    return pd.Timestamp(text, tz="UTC")
+
+
+# ----------------------------------------------------------------------------- coordinates
+
+
+@given(st.integers(0, 89), st.integers(0, 59), st.sampled_from(["°", " ", "d", ":"]))
+def test_a_minus_sign_holds_for_zero_degrees(deg, mins, sep):
+    got, _ = dms_to_degrees(pd.Series([f"-{deg}{sep}{mins:02d}'"]), "lon")
+    assert got.iloc[0] == pytest.approx(-(deg + mins / 60))
+    assert got.iloc[0] < 0 or (deg == 0 and mins == 0)
+
+
+def test_west_of_greenwich_stays_west(tmp_path):
+    path = tmp_path / "greenwich.csv"
+    path.write_text(
+        "date,lat,lon,commodity\n"
+        '2021-03-01,51°30\'N,"-0°07\'39""",cocaine\n'
+        "2021-03-02,-0°30',-0 15.5,cocaine\n"
+        "2021-03-03,0°30'S,0°15'W,cocaine\n",
+        encoding="utf-8",
+    )
+    res = read_seizures(path)
+    assert res.frame["lon"].round(4).tolist() == [-0.1275, -0.2583, -0.25]
+    assert res.frame["lat"].round(4).tolist() == [51.5, -0.5, -0.5]
+
+
+# ----------------------------------------------------------------------------- dates
+
+
+RANGES = [
+    "12-13 March 2021",
+    "March 12-14, 2021",
+    "2020-01-01/2020-01-03",
+    "2021/03/12-13",
+    "12 March 2021 - 14 March 2021",
+    "12/03/2021 - 14/03/2021",
+    "2020-01-01 to 2020-01-03",
+    "3-4 PM 12 March 2021",
+]
+
+
+def test_a_range_of_days_or_two_dates_is_rejected_not_misread():
+    got = _times(RANGES)
+    assert got.times.isna().all() and got.unparseable.all()
+    assert any("range of days or hold two dates" in n for n in got.notes)
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("12 March 2021", "2021-03-12"),
+        ("March 12, 2021", "2021-03-12"),
+        ("Tue, 12 Mar 2021 14:00:00 GMT", "2021-03-12 14:00"),
+        ("12-Mar-2021", "2021-03-12"),
+        ("2021-Mar-12", "2021-03-12"),
+        ("12 Mar 2021 14:00 -0500", "2021-03-12 19:00"),
+        ("12-03-2021 14:00 CET", "2021-03-12 13:00"),
+        ("12 March 2021 1430", "2021-03-12 14:30"),
+        ("12.03.2021 2030 UTC", "2021-03-12 20:30"),
+        ("2021/03/12 2030", "2021-03-12 20:30"),
+        ("2021-03-12+01:00", "2021-03-11 23:00"),
+        ("2021-03-12 14:00-05", "2021-03-12 19:00"),
+        ("12th of March, 2021", "2021-03-12"),
+    ],
+)
+def test_single_dates_in_free_text_still_read(text, want):
+    got = _times([text, "25/12/2021"])  # the second value decides day-first
+    assert got.times.iloc[0] == _utc(want)
+
+
+@pytest.mark.parametrize(
+    ("values", "want", "form"),
+    [
+        (["202103011430", "202103051500"], ["2021-03-01 14:30", "2021-03-05 15:00"], "HHMM"),
+        (["2021030114"], ["2021-03-01 14:00"], "yyyymmddHH"),
+        (["20210301143015", "20210301000000"], ["2021-03-01 14:30:15", "2021-03-01"], "HHMMSS"),
+    ],
+)
+def test_compact_dates_are_not_read_as_epoch_time(values, want, form):
+    got = _times(values)
+    assert got.times.tolist() == [_utc(w) for w in want]
+    assert any(form in n and "not as epoch time" in n for n in got.notes)
+
+
+def test_epoch_time_stays_epoch_time_and_milliseconds_are_exact():
+    assert _times(["1615000000", "1615003600"]).times.tolist() == [
+        _utc("2021-03-06 03:06:40"),
+        _utc("2021-03-06 04:06:40"),
+    ]
+    ms = _times(["1615000001430", "1615000000999"]).times
+    assert ms.tolist() == [_utc("2021-03-06 03:06:41.430"), _utc("2021-03-06 03:06:40.999")]
+    # one 12-digit value that is no compact date: the column's 12 digits are milliseconds
+    mixed = _times(["202103011430", "123456789012"]).times
+    assert mixed.iloc[1] == pd.Timestamp(123456789012, unit="ms", tz="UTC")
+    assert mixed.iloc[0] == pd.Timestamp(202103011430, unit="ms", tz="UTC")
+
+
+def test_a_clock_with_fractional_seconds_is_read():
+    secs, zoned, _, bad = parse_clock(
+        pd.Series(["10:15:30.250", "101530.5", "10:15:30,125 UTC", "10:15", "x"])
+    )
+    assert secs[:4].tolist() == [36930.25, 36930.5, 36930.125, 36900.0]
+    assert np.isnan(secs[4]) and bad.tolist() == [False] * 4 + [True]
+    assert zoned.tolist() == [False, False, True, False, False]
+
+
+def test_a_time_column_with_fractions_is_combined(tmp_path):
+    path = tmp_path / "clock.csv"
+    path.write_text(
+        "date,time,lat,lon,commodity\n2023-03-01,10:15:30.250,4.0,5,cocaine\n"
+        "2023-03-01,11:15:30.250,4.01,5,cocaine\n",
+        encoding="utf-8",
+    )
+    res = read_seizures(path)
+    assert res.frame["time"].tolist() == [
+        _utc("2023-03-01 10:15:30.250"),
+        _utc("2023-03-01 11:15:30.250"),
+    ]
+
+
+def test_a_spreadsheets_time_column_joins_its_date_cells(tmp_path):
+    path = tmp_path / "cells.xlsx"
+    pd.DataFrame(
+        {
+            "Date": [dt.datetime(2021, 3, 1), dt.datetime(2021, 3, 2)],
+            "Time": [dt.time(14, 30), dt.time(9, 5, 30)],
+            "Latitude": [4.5, 4.6],
+            "Longitude": [-7.0, -7.0],
+            "Commodity": ["cocaine", "cocaine"],
+        }
+    ).to_excel(path, index=False)
+    res = read_seizures(path)
+    assert res.frame["time"].tolist() == [_utc("2021-03-01 14:30"), _utc("2021-03-02 09:05:30")]
+    # a date column whose values carry their own times keeps them
+    path2 = tmp_path / "timed.xlsx"
+    pd.DataFrame(
+        {
+            "Date": [dt.datetime(2021, 3, 1, 6), dt.datetime(2021, 3, 2)],
+            "Time": [dt.time(14, 30), dt.time(9, 5)],
+            "Latitude": [4.5, 4.6],
+            "Longitude": [-7.0, -7.0],
+        }
+    ).to_excel(path2, index=False)
+    assert read_seizures(path2).frame["time"].iloc[0] == _utc("2021-03-01 06:00")
+
+
+# ----------------------------------------------------------------------------- chunks
+
+
+def _ambiguous_first_days(path: Path, dayfirst: bool) -> None:
+    """Two vessels every 20 minutes from 1 March: days 1-12 say nothing of the order."""
+    t0 = dt.datetime(2023, 3, 1)
+    fmt = "%d/%m/%Y %H:%M" if dayfirst else "%m/%d/%Y %H:%M"
+    lines = ["mmsi,time,lat,lon"]
+    for k in range(1300):
+        t = t0 + dt.timedelta(minutes=20 * k)
+        for v in range(2):
+            lines.append(f"25712345{v},{t:{fmt}},{60 + v * 0.5 + k * 1e-5:.5f},{5 + k * 1e-5:.5f}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("dayfirst", [True, False])
+def test_the_date_order_does_not_depend_on_the_chunk_size(tmp_path, dayfirst):
+    path = tmp_path / "tracks.csv"
+    _ambiguous_first_days(path, dayfirst)
+    whole = spill_tracks(path, tmp_path / "whole", chunk_rows=10**6)
+    chunked = spill_tracks(path, tmp_path / "chunked", chunk_rows=500)
+    a, b = (read_buckets([sorted(sp.buckets.values())]) for sp in (whole, chunked))
+    assert len(a) == len(b) == 2600 and whole.n_read == chunked.n_read
+    pd.testing.assert_frame_equal(a, b)
+    assert a["time"].min() == _utc("2023-03-01") and a["time"].max() == _utc("2023-03-19 01:00")
+    assert any("a later date of the file decides" in n for n in chunked.notes)
+
+
+def test_a_file_no_date_of_which_decides_is_still_refused(tmp_path):
+    path = tmp_path / "tracks.csv"
+    lines = ["mmsi,time,lat,lon"] + [
+        f"257123450,0{d}/0{d + 1}/2023 10:00,60.{d},5.{d}" for d in range(1, 8)
+    ]
+    path.write_text("\n".join(lines * 1) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="could be day-first or month-first"):
+        spill_tracks(path, tmp_path / "s", chunk_rows=2)
+
+
+# ----------------------------------------------------------------------------- CLI
+
+
+def test_stdout_closed_by_its_reader_ends_quietly(tmp_path):
+    path = tmp_path / "tracks.csv"
+    _ambiguous_first_days(path, True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline.cli", "ingest", "tracks", str(path)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before anything is written
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=300) == 141, err
+    assert "Traceback" not in err and "BrokenPipe" not in err
