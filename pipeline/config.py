@@ -674,6 +674,8 @@ def load_config(path: str | os.PathLike, overrides: Mapping[str, Any] | None = N
         raw = yaml.load(text, Loader=_ConfigLoader)  # noqa: S506 (a SafeLoader, see below)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}".replace("\n", " ")) from None
+    except (ValueError, OverflowError) as exc:  # YAML's own dates: 2026-02-30, 2026-13-01
+        raise ConfigError(f"{path}: a value written as a date is no date: {exc}") from None
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):

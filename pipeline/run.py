@@ -262,12 +262,14 @@ def _locked_run(
         log.warning("removed the staging folders of killed runs: %s", killed)
     files = input_files(config)
     key = run_key(config, as_of, files)
-    if not force and (done := _up_to_date(out, key)) is not None:
-        log.info("outputs in %s are up to date (run %s)", out, done.run_id)
-        return done
     previous = P.current_run(out)
     try:
+        # before "up to date": a feed that stopped leaves the inputs unchanged, which is
+        # exactly when the policy must speak
         freshness = check_freshness(config, files, started)
+        if not force and (done := _up_to_date(out, key)) is not None:
+            log.info("outputs in %s are up to date (run %s)", out, done.run_id)
+            return done
         info = RunInfo(run_id, key, started, files, freshness, previous, command_line, killed, cold)
         with P.staging_dir(out, run_id) as staging:
             return _run(config, as_of, out, staging, info, progress)

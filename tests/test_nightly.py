@@ -121,6 +121,76 @@ def test_links_route_risk_did_not_make_are_refused_and_left_alone(small_demo, tm
         pipeline.run_pipeline(cfg, force=True)
 
 
+def test_files_and_folders_route_risk_did_not_make_are_refused_before_any_work(
+    small_demo, tmp_path, monkeypatch
+):
+    """A user's file or folder at an output name stops the run up front; nothing changes."""
+    import pipeline.run as run_module
+
+    cfg = small_config(small_demo, tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "scores.csv").write_text("my notes")
+    (out / ".staging-old-backup").mkdir()
+    (out / ".staging-old-backup" / "data.txt").write_text("keep")
+    ran = []
+    monkeypatch.setattr(run_module, "_run", lambda *a, **k: ran.append(1))
+    with pytest.raises(ConfigError, match=r"scores.csv.*a file route-risk did not publish"):
+        pipeline.run_pipeline(cfg)
+    assert (out / "scores.csv").read_text() == "my notes"
+    (out / "scores.csv").unlink()
+    (out / "preview.png").mkdir()
+    with pytest.raises(ConfigError, match=r"preview.png.*a folder route-risk did not publish"):
+        pipeline.run_pipeline(cfg)
+    assert not ran and not (out / "runs").exists() and not (out / "current").exists()
+    assert sorted(p.name for p in out.iterdir()) == [".staging-old-backup", "preview.png"]
+    monkeypatch.undo()
+    (out / "preview.png").rmdir()
+    res = pipeline.run_pipeline(cfg)  # a user's '.staging-*' folder is not a staging folder
+    assert (out / ".staging-old-backup" / "data.txt").read_text() == "keep"
+    assert (out / "scores.csv").is_symlink() and res.run_id
+    from pipeline.runner.publish import OUTPUT_NAMES  # every name a run publishes is known
+
+    assert {p.name for p in (out / "current").iterdir()} - {"manifest.json", "rejects"} <= set(
+        OUTPUT_NAMES
+    )
+
+
+def test_status_and_history_of_a_damaged_folder_say_so_in_one_line(small_demo, tmp_path, capsys):
+    from pipeline.cli import main
+
+    cfg = small_config(small_demo, tmp_path)
+    res = pipeline.run_pipeline(cfg)
+    out = tmp_path / "out"
+    manifest = out / "runs" / res.run_id / "manifest.json"
+    good = manifest.read_text()
+    for bad in ("{}", '{"finished": null}', json.dumps({**json.loads(good), "stages": []})):
+        manifest.write_text(bad)
+        st = run_status(out)
+        assert st["published"] is None and st["last_run"]["status"] == "unknown"
+        assert [r["status"] for r in run_history(out)] == ["unknown"]
+        assert main(["status", str(out)]) == 0 and main(["history", str(out)]) == 0
+    manifest.write_text(good)
+    res = pipeline.run_pipeline(cfg, force=True)  # the published run is now the second
+    moved = tmp_path / "elsewhere"
+    os.replace(out / "runs" / res.run_id, moved)
+    (out / "runs" / res.run_id).symlink_to(moved, target_is_directory=True)
+    capsys.readouterr()
+    assert main(["status", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "is not a run folder route-risk made" in err and "Traceback" not in err
+
+
+def test_an_impossible_date_in_the_config_is_one_line(tmp_path, capsys):
+    from pipeline.cli import main
+
+    path = tmp_path / "c.yaml"
+    for day in ("2026-02-30", "2026-13-01"):
+        path.write_text(f"run:\n  as_of: {day}\n")
+        assert main(["validate", str(path)]) == 2
+        assert "is no date" in capsys.readouterr().err
+
+
 def test_outputs_published_before_run_folders_become_a_run(small_demo, tmp_path):
     """An old folder (outputs at the top level) is adopted without losing its map."""
     res = pipeline.run_pipeline(small_config(small_demo, tmp_path / "a"))
@@ -204,11 +274,12 @@ def test_freshness_policy_warns_or_fails(small_demo, tmp_path, caplog):
         tmp_path,
         inputs=inputs,
         run={"max_input_age_days": 7, "freshness": "fail"},
-        density={"bandwidth_km": 30},
     )
+    # the same inputs and settings: up to date, but a stopped feed must still fail the run
     with pytest.raises(DataQualityError, match=r"'ais.csv' \(30.0 days\)"):
         pipeline.run_pipeline(fail)
     assert run_status(res.out_dir)["published"]["run_id"] == res.run_id
+    assert run_history(res.out_dir)[-1]["status"] == "failed"
     # a rewritten input shows in status
     Path(inputs["seizures"][0]["path"]).write_text(
         Path(inputs["seizures"][0]["path"]).read_text() + "\n"

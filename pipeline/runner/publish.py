@@ -192,14 +192,66 @@ def _previous_outputs(out: Path) -> list[str]:
         return []
 
 
+#: Every top-level name a run may publish (each a link to ``current/<name>``).
+OUTPUT_NAMES = (
+    "risk_map.html",
+    "preview.png",
+    "scores.parquet",
+    "scores.gpkg",
+    "scores.fgb",
+    "scores.csv",
+    "scores.geojson",
+    "features.parquet",
+    "seizures.parquet",
+    "pings.parquet",
+    "events.parquet",
+    "timeline.parquet",
+    "evaluation.json",
+    "evaluation.png",
+    "model_report.json",
+)
+
+
+def _legacy_names(out: Path) -> set[str]:
+    """Top-level names of a set published before run folders (its own manifest lists them)."""
+    manifest = out / MANIFEST
+    if manifest.is_symlink() or not manifest.is_file():
+        return set()
+    try:
+        old = json.loads(manifest.read_text(encoding="utf-8"))
+        if not re.fullmatch(RUN_ID_PATTERN, str(old["run_id"])):
+            return set()
+        names = {Path(str(v["path"])).name for v in old.get("outputs", {}).values()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return set()
+    return names | {MANIFEST, REJECTS}
+
+
+def _check_not_occupied(out: Path) -> None:
+    """Refuse a file or folder route-risk did not publish at a name the run publishes."""
+    legacy = None
+    for name in (*OUTPUT_NAMES, MANIFEST, REJECTS):
+        p = out / name
+        if p.is_symlink() or not os.path.lexists(p):
+            continue  # links: checked by _check_top_level
+        legacy = _legacy_names(out) if legacy is None else legacy
+        if name in legacy:
+            continue  # a set published before run folders: adopted by publish()
+        kind = "folder" if p.is_dir() else "file"
+        raise ConfigError(
+            f"{str(p)!r} is a {kind} route-risk did not publish, at a name the run publishes "
+            f"(as a link to '{CURRENT}/{name}'); move it away, nothing was changed"
+        )
+
+
 def check_out_dir(out: Path, inputs: Iterable[str | os.PathLike]) -> None:
     """Refuse an output folder where the run could overwrite or delete an input or follow a link.
 
     Raises
     ------
     ConfigError
-        The folder holds an input where the run writes, a link route-risk did not make sits
-        at a name the run uses, or ``current`` is not route-risk's link.
+        The folder holds an input where the run writes, a link, file or folder route-risk
+        did not make sits at a name the run uses, or ``current`` is not route-risk's link.
     """
     out = Path(out)
     resolved = out.resolve()
@@ -220,6 +272,7 @@ def check_out_dir(out: Path, inputs: Iterable[str | os.PathLike]) -> None:
     current_run(out)
     _check_top_level(out, [MANIFEST, REJECTS])
     _check_top_level(out, _previous_outputs(out))
+    _check_not_occupied(out)
 
 
 @contextlib.contextmanager
@@ -283,6 +336,10 @@ def staging_dir(out: Path, run_id: str) -> Iterator[Path]:
             shutil.rmtree(staging, ignore_errors=True)
 
 
+#: What follows ``.staging-`` in a staging folder's name: a run id (every version's).
+_STAGING_ID = RUN_ID_PATTERN
+
+
 def remove_stale_staging(out: Path) -> list[str]:
     """Remove the staging folders of runs that were killed; return their run ids.
 
@@ -296,7 +353,12 @@ def remove_stale_staging(out: Path) -> list[str]:
         with os.scandir(parent) as it:
             for e in it:
                 rid = e.name.removeprefix(".staging-")
-                if rid != e.name and e.is_dir(follow_symlinks=False):
+                # only the names route-risk gives them: a user's '.staging-backup' stays
+                if (
+                    rid != e.name
+                    and re.fullmatch(_STAGING_ID, rid)
+                    and e.is_dir(follow_symlinks=False)
+                ):
                     found.append((rid, Path(e.path)))
     with os.scandir(out) as it:  # links a killed publish made but never renamed into place
         for e in it:

@@ -26,9 +26,35 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def _read_manifest(path: Path) -> dict[str, Any] | None:
+    """Return a run's manifest if it has the shape route-risk writes, else None (unreadable).
+
+    A manifest edited or damaged by hand is reported as unknown, never a traceback.
+    """
+    m = _read_json(path)
+    if m is None:
+        return None
+    try:
+        dt.datetime.fromisoformat(m["finished"])
+        tables = [m.get(k, {}) for k in ("stages", "timings_s", "counts", "outputs", "config")]
+        files = m.get("input_files", [])
+        ok = all(isinstance(t, dict) for t in tables) and isinstance(files, list)
+        ok = ok and isinstance(m.get("config", {}).get("run", {}), dict)
+        ok = ok and all(isinstance(v, dict) for v in m.get("stages", {}).values())
+        ok = ok and all(isinstance(v, dict) for v in m.get("outputs", {}).values())
+        ok = ok and all(
+            isinstance(v, int | float) and not isinstance(v, bool)
+            for v in m.get("timings_s", {}).values()
+        )
+        ok = ok and all(isinstance(f, dict) and isinstance(f.get("path"), str) for f in files)
+    except (KeyError, TypeError, ValueError):
+        return None
+    return m if ok else None
+
+
 def _run_record(folder: Path, published: str | None) -> dict[str, Any]:
     """One line of the history: a run folder's manifest, or its status.json."""
-    manifest = _read_json(folder / "manifest.json")
+    manifest = _read_manifest(folder / "manifest.json")
     status = _read_json(folder / "status.json")
     rec: dict[str, Any] = {"run_id": folder.name, "published": folder.name == published}
     if manifest is not None:
@@ -111,12 +137,20 @@ def run_status(out_dir: str | os.PathLike, *, now: dt.datetime | None = None) ->
         "stages": {},
         "running": running,
     }
+    folder = out / P.RUNS / str(published_id)
+    if published_id is not None and (folder.is_symlink() or not folder.is_dir()):
+        raise ConfigError(
+            f"the published run {str(folder)!r} is not a run folder "
+            "route-risk made (a link or missing); it is not read"
+        )
     manifest = (
-        None if published_id is None else _read_json(out / P.RUNS / published_id / "manifest.json")
+        None
+        if published_id is None
+        else _read_manifest(out / P.RUNS / published_id / "manifest.json")
     )
-    if manifest is None:
+    rec = next((r for r in history if r["run_id"] == published_id), None)
+    if manifest is None or rec is None:
         return status
-    rec = next(r for r in history if r["run_id"] == published_id)
     finished = dt.datetime.fromisoformat(manifest["finished"])
     status["published"] = rec | {
         "map_age_hours": round((now - finished).total_seconds() / 3600, 2),
