@@ -26,6 +26,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .errors import RouteRiskError, RunLockedError
@@ -93,30 +94,47 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+#: How the run's summary reaches stderr: set by :func:`setup_logging`.
+_SUMMARY: dict[str, Any] = {"quiet": False, "handler": None}
+
+
+def _say(text: str) -> None:
+    """Write a summary line to stderr: plain text, a JSON line when logs are JSON, none with -q.
+
+    The summary is for the person or the log collector reading stderr, so it takes the
+    logs' form: a JSON-lines consumer never meets a plain line.
+    """
+    if _SUMMARY["quiet"]:
+        return
+    handler = _SUMMARY["handler"]
+    if handler is None:
+        print(f"route-risk: {text}", file=sys.stderr)
+        return
+    record = logging.LogRecord("route-risk", logging.INFO, __file__, 0, text, None, None)
+    print(handler.format(record), file=sys.stderr)
+
+
 def _report(result) -> None:
     if result.up_to_date:
-        print(
-            f"route-risk: up to date: inputs, config and as_of are unchanged since run "
-            f"{result.run_id}; nothing to do (--force recomputes)",
-            file=sys.stderr,
+        _say(
+            f"up to date: inputs, config and as_of are unchanged since run "
+            f"{result.run_id}; nothing to do (--force recomputes)"
         )
         print(result.map_path)
         return
     counts = result.manifest["counts"]
     for kind in ("seizures", "tracks"):
         for e in result.manifest["inputs"].get(kind, []):
-            print(
-                f"route-risk: {Path(e['path']).name} ({kind}): read {e['read']}, "
+            _say(
+                f"{Path(e['path']).name} ({kind}): read {e['read']}, "
                 f"accepted {e['accepted']}, rejected {e['rejected']}"
-                + (f" -> {e['rejects_file']}" if e["rejected"] else ""),
-                file=sys.stderr,
+                + (f" -> {e['rejects_file']}" if e["rejected"] else "")
             )
             for note in e.get("notes", []):
-                print(f"route-risk:   note: {note}", file=sys.stderr)
-    print(
-        f"route-risk: {counts['cells']} cells scored, {counts['seizures_used']} seizures, "
-        f"{counts['pings_used']} pings; outputs in {result.out_dir}",
-        file=sys.stderr,
+                _say(f"  note: {note}")
+    _say(
+        f"{counts['cells']} cells scored, {counts['seizures_used']} seizures, "
+        f"{counts['pings_used']} pings; outputs in {result.out_dir}"
     )
     print(result.map_path)
 
@@ -544,6 +562,7 @@ def setup_logging(verbose: int = 0, quiet: bool = False, log_format: str = "auto
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level)
+    _SUMMARY.update(quiet=quiet, handler=handler if as_json else None)
     logging.captureWarnings(True)  # pandas, pyogrio, our own warnings: into the log
 
 

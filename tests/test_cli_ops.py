@@ -87,13 +87,17 @@ def test_json_logs_and_verbosity_after_the_subcommand(small_demo, tmp_path):
     proc = _cli("run", cfg.source, "-v", "--log-format", "json")
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
-    records = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    records = [json.loads(line) for line in err.splitlines()]  # every line, the summary too
     assert any(r.get("message", "").startswith("stage ") for r in records)
+    assert any(r["message"].endswith(f"outputs in {tmp_path / 'out'}") for r in records)
     assert all({"time", "level", "logger", "message"} <= set(r) for r in records)
+    again = _cli("run", cfg.source, "--log-format", "json")  # up to date
+    _, err = again.communicate(timeout=300)
+    assert again.returncode == 0 and "up to date" in json.loads(err.splitlines()[-1])["message"]
     quiet = _cli("run", cfg.source, "-q", "--force")
     _, err = quiet.communicate(timeout=300)
     assert quiet.returncode == 0
-    assert not [line for line in err.splitlines() if line.startswith("{")]
+    assert err == ""  # -q: errors only
 
 
 def test_demo_leaves_the_inputs_of_a_running_run_alone(tmp_path):
