@@ -647,8 +647,9 @@ def _chunk(
     parts = state.layout if k == 0 else parts_like(state.layout, raw, state.src)
     rejects = []
     if n:
-        try:
-            checks = check_ping_rows(
+
+        def checks_with(parts: dict):
+            return check_ping_rows(
                 raw,
                 parts,
                 name=state.name,
@@ -657,6 +658,9 @@ def _chunk(
                 aoi_bbox=state.aoi_bbox,
                 aoi_polygon=state.aoi_polygon,
             )
+
+        try:
+            checks = checks_with(parts)
         except AmbiguousDateOrder:
             # no date of the first chunk says day-first or month-first: the whole file's
             # dates decide, as when the file is read in one piece
@@ -669,15 +673,7 @@ def _chunk(
                 f"month-first; a later date of the file decides: "
                 f"{'day-first' if dayfirst else 'month-first'}"
             )
-            checks = check_ping_rows(
-                raw,
-                parts,
-                name=state.name,
-                crs=state.crs,
-                is_mmsi=parts["is_mmsi"],
-                aoi_bbox=state.aoi_bbox,
-                aoi_polygon=state.aoi_polygon,
-            )
+            checks = checks_with(parts)
         if "pair_col" not in state.assumptions:  # the first chunk with records
             state.assumptions.update(checks.info)
             state.assumptions["pair_col"] = checks.pair_col
