@@ -29,9 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .errors import RouteRiskError, RunLockedError
+from .errors import ConfigError, RouteRiskError, RunLockedError
 
 EXIT_OK = 0
+EXIT_ATTENTION = 1  # `status`: the last run failed, nothing is published or an input is stale
 EXIT_USER_ERROR = 2
 EXIT_IOERR = 74
 EXIT_TEMPFAIL = 75
@@ -180,10 +181,11 @@ def _when(rec: dict) -> str:
 def _cmd_status(args: argparse.Namespace) -> int:
     from .run import run_status
 
-    st = run_status(args.out_dir)
+    st = run_status(args.out_dir, max_map_age_hours=args.max_map_age)
+    verdict = EXIT_ATTENTION if st["attention"] else EXIT_OK
     if args.json:
         print(json.dumps(st, indent=2, allow_nan=False))
-        return EXIT_OK
+        return verdict
     last, pub = st["last_run"], st["published"]
     lines = [f"output folder  {st['out_dir']}"]
     line = f"last run       {last['run_id']}  {last['status']}  finished {_when(last)}"
@@ -213,19 +215,23 @@ def _cmd_status(args: argparse.Namespace) -> int:
         )
     if st["running"]:
         lines.append("running        a staging folder exists: a run is in progress (or was killed)")
+    for i, reason in enumerate(st["attention"]):
+        lines.append(("ATTENTION      " if i == 0 else " " * 15) + reason)
     print("\n".join(lines))
-    return EXIT_OK
+    return verdict
 
 
 def _cmd_history(args: argparse.Namespace) -> int:
     from .run import run_history
 
     runs = run_history(args.out_dir)
+    if not runs:  # a mistyped folder is a user error, as in `status`
+        raise ConfigError(
+            f"{str(args.out_dir)!r} holds no route-risk run (no runs/<run_id> folder)"
+        )
     if args.json:
         print(json.dumps(runs, indent=2, allow_nan=False))
         return EXIT_OK
-    if not runs:
-        print(f"{args.out_dir}: no runs")
     for r in runs:
         mark = "*" if r["published"] else " "
         detail = (
@@ -430,6 +436,13 @@ def build_parser() -> argparse.ArgumentParser:
         )
         p.add_argument("out_dir", metavar="OUT", help="the output folder of the runs")
         p.add_argument("--json", action="store_true", help="print JSON")
+        if name == "status":
+            p.add_argument(
+                "--max-map-age",
+                metavar="HOURS",
+                type=float,
+                help="a published map older than this needs attention (exit 1)",
+            )
         p.set_defaults(func=func)
 
     p = sub.add_parser(

@@ -169,7 +169,9 @@ def test_status_and_history_of_a_damaged_folder_say_so_in_one_line(small_demo, t
         st = run_status(out)
         assert st["published"] is None and st["last_run"]["status"] == "unknown"
         assert [r["status"] for r in run_history(out)] == ["unknown"]
-        assert main(["status", str(out)]) == 0 and main(["history", str(out)]) == 0
+        # an unreadable last run needs attention: status exits 1, history lists it
+        assert main(["status", str(out)]) == 1 and main(["history", str(out)]) == 0
+        assert "ATTENTION      the last run" in capsys.readouterr().out
     manifest.write_text(good)
     res = pipeline.run_pipeline(cfg, force=True)  # the published run is now the second
     moved = tmp_path / "elsewhere"
@@ -232,6 +234,7 @@ def test_a_failed_run_is_recorded_and_keeps_the_published_set(small_demo, tmp_pa
     st = run_status(out)
     assert st["last_run"]["status"] == "failed"
     assert st["published"]["run_id"] == good.run_id
+    assert st["attention"] == [f"the last run {hist[-1]['run_id']} is failed"]
 
 
 def test_reject_ceiling_leaves_the_rejects_in_the_failed_runs_folder(small_demo, tmp_path):
@@ -267,6 +270,10 @@ def test_freshness_policy_warns_or_fails(small_demo, tmp_path, caplog):
     st = run_status(res.out_dir)
     stale = {Path(f["path"]).name: f["stale"] for f in st["inputs"]}
     assert stale == {"seizures.csv": False, "ais.csv": True, "nightlights.tif": False}
+    assert (
+        len(st["attention"]) == 1
+        and "ais.csv has not changed for 30.0 days" in (st["attention"][0])
+    )
     assert not any(f["changed_since_run"] for f in st["inputs"])
     assert 0 <= st["published"]["map_age_hours"] < 1
     fail = small_config(
@@ -299,6 +306,7 @@ def test_status_and_history_commands(small_demo, tmp_path, capsys):
     assert main(["status", str(out), "--json"]) == 0
     st = json.loads(capsys.readouterr().out)
     assert st["last_run"]["status"] == "ok" and st["published"]["published"]
+    assert st["attention"] == []
     assert st["stages"]["ingest"] is True and st["stages"]["render"] is False
     m = json.loads((out / "manifest.json").read_text())
     assert m["command_line"] == ["route-risk", "run", str(cfg.source), "--force", "-q"]
@@ -312,6 +320,13 @@ def test_status_and_history_commands(small_demo, tmp_path, capsys):
     assert len(lines) == 2 and lines[1].startswith("* " + m["run_id"])
     assert main(["status", str(tmp_path / "nothing")]) == 2
     assert "holds no route-risk run" in capsys.readouterr().err
+    assert main(["history", str(tmp_path / "nothing")]) == 2
+    assert "holds no route-risk run" in capsys.readouterr().err
+    # a monitor's limit on the map's age: exit 1 with the reason once the map is older
+    assert main(["status", str(out), "--max-map-age", "1"]) == 0
+    assert "ATTENTION" not in capsys.readouterr().out
+    assert main(["status", str(out), "--max-map-age", "0", "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["attention"][0].startswith("the map is ")
 
 
 def test_full_disk_is_one_line_exit_74_and_keeps_the_set(small_demo, tmp_path, monkeypatch, capsys):

@@ -97,7 +97,12 @@ def run_history(out_dir: str | os.PathLike) -> list[dict[str, Any]]:
     return [_run_record(d, published) for d in P.run_dirs(out)]
 
 
-def run_status(out_dir: str | os.PathLike, *, now: dt.datetime | None = None) -> dict[str, Any]:
+def run_status(
+    out_dir: str | os.PathLike,
+    *,
+    now: dt.datetime | None = None,
+    max_map_age_hours: float | None = None,
+) -> dict[str, Any]:
     """Report whether the last run succeeded, how old the map is and how fresh the inputs are.
 
     Parameters
@@ -106,6 +111,8 @@ def run_status(out_dir: str | os.PathLike, *, now: dt.datetime | None = None) ->
         An output folder of :func:`run_pipeline`.
     now : datetime, optional
         The moment ages are measured from (default: now, UTC).
+    max_map_age_hours : float, optional
+        A published map older than this needs attention (default: no limit).
 
     Returns
     -------
@@ -114,7 +121,10 @@ def run_status(out_dir: str | os.PathLike, *, now: dt.datetime | None = None) ->
         published run's record plus ``map_age_hours``), ``inputs`` (per input file of the
         published run: ``age_days``, ``stale`` under its ``run.max_input_age_days`` and
         ``changed_since_run``), ``stages`` (name to ``cached``) and ``running`` (a staging
-        folder exists: a run is in progress, or was killed and the next one cleans up).
+        folder exists: a run is in progress, or was killed and the next one cleans up) and
+        ``attention``: one line per reason a monitor should look (the last run did not
+        succeed, nothing is published, the map is older than ``max_map_age_hours``, an input
+        is stale or missing); empty when all is well.
 
     Raises
     ------
@@ -136,7 +146,11 @@ def run_status(out_dir: str | os.PathLike, *, now: dt.datetime | None = None) ->
         "inputs": [],
         "stages": {},
         "running": running,
+        "attention": [],
     }
+    last = history[-1]
+    if last["status"] != "ok":
+        status["attention"].append(f"the last run {last['run_id']} is {last['status']}")
     folder = out / P.RUNS / str(published_id)
     if published_id is not None and (folder.is_symlink() or not folder.is_dir()):
         raise ConfigError(
@@ -150,6 +164,7 @@ def run_status(out_dir: str | os.PathLike, *, now: dt.datetime | None = None) ->
     )
     rec = next((r for r in history if r["run_id"] == published_id), None)
     if manifest is None or rec is None:
+        status["attention"].append("no map is published")
         return status
     finished = dt.datetime.fromisoformat(manifest["finished"])
     status["published"] = rec | {
@@ -175,5 +190,16 @@ def run_status(out_dir: str | os.PathLike, *, now: dt.datetime | None = None) ->
             age | {"exists": cur["modified"] is not None, "changed_since_run": changed}
         )
     status["max_input_age_days"] = limit
+    hours = (now - finished).total_seconds() / 3600
+    if max_map_age_hours is not None and hours > max_map_age_hours:
+        status["attention"].append(f"the map is {hours:.2f} h old (limit {max_map_age_hours} h)")
+    for f in status["inputs"]:
+        if not f["exists"]:
+            status["attention"].append(f"input {f['path']} is missing")
+        elif f["stale"]:
+            status["attention"].append(
+                f"input {f['path']} has not changed for {f['age_days']} days "
+                f"(run.max_input_age_days {limit})"
+            )
     status["stages"] = {k: bool(v.get("cached")) for k, v in manifest.get("stages", {}).items()}
     return status
