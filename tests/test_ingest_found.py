@@ -21,7 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pipeline.errors import InputError
-from pipeline.ingest import read_seizures
+from pipeline.ingest import read_seizures, read_tracks
 from pipeline.ingest._common import dms_to_degrees
 from pipeline.ingest._dates import parse_clock, parse_times
 from pipeline.ingest.stream import read_buckets, spill_tracks
@@ -237,3 +237,65 @@ def test_stdout_closed_by_its_reader_ends_quietly(tmp_path):
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=300) == 141, err
     assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+# --------------------------------------------------------------------------- mixed encodings
+
+_LETTERS = "abcXYZ 019,.-ØøéüßÇ€’"
+
+
+@given(
+    st.lists(
+        st.tuples(st.text(alphabet=_LETTERS, max_size=12), st.sampled_from(["utf-8", "cp1252"])),
+        min_size=1,
+        max_size=8,
+    ),
+    st.sampled_from(["\n", "\r\n", "\r"]),
+)
+def test_each_line_keeps_its_own_encoding(lines, eol):
+    """A UTF-8 export appended to a cp1252 one (or the reverse): every line reads right."""
+    from pipeline.ingest._common import decode_lines
+
+    encoded = [text.encode(enc) for text, enc in lines]
+    for (_, enc), raw in zip(lines, encoded, strict=True):
+        if enc == "cp1252" and not raw.isascii():
+            try:  # a cp1252 line that is also valid UTF-8 is read as UTF-8 by design
+                raw.decode("utf-8")
+                return
+            except UnicodeDecodeError:
+                pass
+    data = eol.encode().join(encoded)
+    got = decode_lines(data)
+    assert got.text == eol.join(text for text, _ in lines)
+    legacy = [
+        i
+        for i, ((_, enc), raw) in enumerate(zip(lines, encoded, strict=True))
+        if enc == "cp1252" and not raw.isascii()
+    ]
+    assert got.legacy_lines == len(legacy)
+    assert got.first_legacy == (legacy[0] + 1 if legacy else 0)
+    if all(enc == "cp1252" for _, enc in lines):  # a legacy file throughout: as decoded whole
+        assert got.text == data.decode("cp1252") and not got.utf8_non_ascii
+
+
+def test_a_file_of_two_encodings_keeps_its_vessels_apart_only_by_id(tmp_path):
+    """Before: decoded whole as cp1252, 'SKØLD' (UTF-8) became 'SKÃ˜LD', a second vessel."""
+    head = "vessel,timestamp,lat,lon\n"
+    old = "".join(f"SKØLD,2024-01-01T0{h}:00:00Z,60.{h},5.0\n" for h in range(3))
+    new = "".join(f"SKØLD,2024-01-02T0{h}:00:00Z,61.{h},5.0\n" for h in range(3))
+    for order, data in (
+        ("cp1252 first", (head + old).encode("cp1252") + new.encode()),
+        ("utf-8 first", (head + new).encode() + old.encode("cp1252")),
+    ):
+        path = tmp_path / "mixed.csv"
+        path.write_bytes(data)
+        res = read_tracks(path)
+        assert set(res.frame["vessel_id"]) == {"SKØLD"} and len(res.frame) == 6, order
+        assert res.assumptions["encoding"] == "utf-8+cp1252"
+        (note,) = [n for n in res.notes if "mixes encodings" in n]
+        assert "3 line(s) are not valid UTF-8" in note
+        assert f"the first is line {2 if order == 'cp1252 first' else 5}" in note
+        spill = spill_tracks(path, tmp_path / f"spill-{order}", chunk_rows=2, n_buckets=2)
+        assert spill.notes == res.notes
+        streamed = read_buckets([sorted(spill.buckets.values())])
+        pd.testing.assert_frame_equal(streamed.reset_index(drop=True), res.frame)

@@ -10,10 +10,13 @@ dates such as ``12 Jan 2020``) or over rejected rows when their messages are for
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
 import io
 import logging
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,8 +128,124 @@ class TextTable:
     header_line: int = 1  # physical line of the header (after a title, see find_header)
 
 
+#: The encoding recorded for a file whose lines are partly UTF-8 and partly cp1252 (two exports
+#: appended to one file): each line is decoded on its own, see :func:`decode_lines`.
+MIXED_ENCODING = "utf-8+cp1252"
+_BAD_LINE_HANDLER = "route-risk-bad-line"
+_bad_lines = threading.local()
+
+
+def _collect_bad_line(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: note the physical line of an invalid UTF-8 byte and skip the line."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    data, at, eol = exc.object, exc.start, _bad_lines.eol
+    start = data.rfind(eol, 0, at) + 1
+    end = data.find(eol, at)
+    end = len(data) if end < 0 else end
+    _bad_lines.spans.append((start, end))
+    return "", end
+
+
+codecs.register_error(_BAD_LINE_HANDLER, _collect_bad_line)
+
+
+def _legacy_text(line: bytes) -> str:
+    """Decode one line that is not UTF-8: cp1252, else latin-1 (cp1252 leaves 5 bytes unset)."""
+    try:
+        return line.decode("cp1252")
+    except UnicodeDecodeError:
+        return line.decode("latin-1")
+
+
+def _may_hold_utf8(data: bytes) -> bool:
+    """Return whether a UTF-8 lead byte is followed by a continuation byte anywhere in ``data``.
+
+    A superset of the places that hold a UTF-8 letter (vectorised); False means no line can
+    read differently as UTF-8 than as cp1252.
+    """
+    arr = np.frombuffer(data, dtype=np.uint8)
+    lead = np.flatnonzero((arr[:-1] >= 0xC2) & (arr[:-1] <= 0xF4))
+    return bool(((arr[lead + 1] & 0xC0) == 0x80).any())
+
+
+@dataclass
+class DecodedLines:
+    """Text decoded line by line: UTF-8 where a line is valid UTF-8, cp1252 where it is not."""
+
+    text: str
+    legacy_lines: int  # lines decoded as cp1252 or latin-1
+    first_legacy: int  # physical line (1-based) of the first of them (0: none)
+    utf8_non_ascii: bool  # a valid UTF-8 line holds non-ASCII text: the file mixes encodings
+
+
+def decode_lines(data: bytes) -> DecodedLines:
+    """Decode ``data`` one physical line at a time (LF, CR LF or CR line ends).
+
+    A line that is valid UTF-8 is read as UTF-8, any other line as cp1252.  For a file that is
+    cp1252 throughout this equals decoding it whole as cp1252 (its ASCII lines read the same
+    either way); for a file that appends a UTF-8 export to a cp1252 one, each part keeps its own
+    letters (``SKØLD`` stays one vessel).  The scan runs in the codec; Python code runs only per
+    invalid line.
+    """
+    eol = b"\n" if b"\n" in data else b"\r"  # CR-only files end their lines in CR
+    if not _may_hold_utf8(data):  # no UTF-8 letter anywhere: one legacy text (fast)
+        with contextlib.suppress(UnicodeDecodeError):
+            text = data.decode("cp1252")
+            arr = np.frombuffer(data, dtype=np.uint8)
+            line = np.searchsorted(np.flatnonzero(arr == eol[0]), np.flatnonzero(arr >= 0x80))
+            if not line.size:  # ASCII throughout
+                return DecodedLines(text, 0, 0, False)
+            lines = int(np.count_nonzero(np.diff(line))) + 1  # line is sorted
+            return DecodedLines(text, lines, int(line[0]) + 1, False)
+    spans: list[tuple[int, int]] = []
+    _bad_lines.spans = spans
+    _bad_lines.eol = eol
+    try:
+        data.decode("utf-8", errors=_BAD_LINE_HANDLER)
+    finally:
+        del _bad_lines.spans
+    parts, pos, non_ascii = [], 0, False
+    for start, end in spans:
+        good = data[pos:start]
+        non_ascii = non_ascii or not good.isascii()
+        parts += [good.decode("utf-8"), _legacy_text(data[start:end])]
+        pos = end
+    rest = data[pos:]
+    parts.append(rest.decode("utf-8"))
+    non_ascii = non_ascii or not rest.isascii()
+    first = data.count(eol, 0, spans[0][0]) + 1 if spans else 0
+    return DecodedLines("".join(parts), len(spans), first, non_ascii)
+
+
+def legacy_note(
+    name: str, decoded: DecodedLines, bad: tuple[int, bytes], lines_before: int = 0
+) -> str:
+    """Say how a file that is not valid UTF-8 was decoded.
+
+    ``bad`` is the offset and value of the first invalid byte; ``lines_before`` the physical
+    lines before the decoded text (a streamed file's earlier pieces).
+    """
+    at, byte = bad
+    if not decoded.utf8_non_ascii:
+        return (
+            f"{name}: not valid UTF-8 (byte {byte!r} at offset {at}); decoded as cp1252. "
+            "Set encoding in the config if this is wrong."
+        )
+    return (
+        f"{name}: mixes encodings: {decoded.legacy_lines} line(s) are not valid UTF-8 (the "
+        f"first is line {decoded.first_legacy + lines_before}, byte {byte!r} at offset {at}) and were decoded as cp1252, "
+        "the other lines as UTF-8. Set encoding in the config if this is wrong."
+    )
+
+
 def decode_bytes(data: bytes, name: str, encoding: str | None) -> tuple[bytes, str, list[str]]:
-    """Return UTF-8 bytes, the encoding used and notes, trying UTF-8 then cp1252, latin-1."""
+    """Return UTF-8 bytes, the encoding used and notes.
+
+    An explicit ``encoding`` is used as given; a UTF-16 byte-order mark is followed; otherwise
+    the file is UTF-8, and a file that is not valid UTF-8 is decoded line by line
+    (:func:`decode_lines`: cp1252 for the lines that are not UTF-8), with a note.
+    """
     notes: list[str] = []
     if encoding:
         try:
@@ -144,18 +263,11 @@ def decode_bytes(data: bytes, name: str, encoding: str | None) -> tuple[bytes, s
         data.decode("utf-8")
         return data, "utf-8", notes
     except UnicodeDecodeError as exc:
-        first_bad = exc.start
-    for enc in ("cp1252", "latin-1"):
-        try:
-            text = data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-        notes.append(
-            f"{name}: not valid UTF-8 (byte {data[first_bad : first_bad + 1]!r} at offset "
-            f"{first_bad}); decoded as {enc}. Set encoding in the config if this is wrong."
-        )
-        return text.encode("utf-8"), enc, notes
-    raise SourceUnreadable(f"{name}: cannot decode text")  # pragma: no cover (latin-1 total)
+        first_bad = (exc.start, data[exc.start : exc.start + 1])
+    decoded = decode_lines(data)
+    notes.append(legacy_note(name, decoded, first_bad))
+    enc = MIXED_ENCODING if decoded.utf8_non_ascii else "cp1252"
+    return decoded.text.encode("utf-8"), enc, notes
 
 
 def sniff_delimiter(sample: str) -> str:

@@ -120,7 +120,9 @@ class SeizureSource(BaseModel):
     encoding: str | None = Field(
         None,
         description="Text encoding of a CSV; None tries UTF-8 (with or without BOM), UTF-16 by "
-        "BOM, then falls back to cp1252 and latin-1 (noted in the result).",
+        "BOM; a file that is not UTF-8 is read line by line: each line that is not valid UTF-8 "
+        "as cp1252 (latin-1 for bytes cp1252 leaves unset), the others as UTF-8, so a file "
+        "appending exports of two encodings keeps both right (noted in the result).",
     )
     delimiter: str | None = Field(
         None, description="CSV delimiter; None sniffs among , ; tab and |."

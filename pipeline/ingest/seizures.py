@@ -1,7 +1,7 @@
 """Read seizure records (dated point events) from any supported file into the contract table.
 
 Formats: CSV (delimiter sniffed, decimal comma detected per column, UTF-8 with or without BOM,
-UTF-16 by BOM, cp1252/latin-1 fallback), JSON Lines or a JSON array of objects (read as a
+UTF-16 by BOM, cp1252 for the lines that are not UTF-8), JSON Lines or a JSON array of objects (read as a
 text table, :mod:`pipeline.ingest._json`), GeoJSON, GeoPackage, GeoParquet (or plain Parquet
 with coordinate columns), Shapefile, Excel ``.xlsx``, and a ``.zip`` holding a CSV or any of
 the vector formats (size-bounded, see :mod:`pipeline.ingest._archive`).

@@ -8,7 +8,7 @@ is still accounted for exactly as :func:`read_tracks` accounts for it:
    the same :func:`~pipeline.ingest._common.read_text_table` with the header in front, so
    ragged rows, unclosed quotes, blank lines and CR line ends are handled identically and
    every reject keeps its physical line.  The encoding is decided on the whole file first
-   (UTF-8, else cp1252, else latin-1, as for a file read whole); the columns, their units and
+   (UTF-8, else line by line UTF-8 or cp1252, as for a file read whole); the columns, their units and
    the date order are recognised on the first chunk and kept for the others.  A plain
    Parquet file is read in record batches.  Other formats (GPX, vector layers, GeoParquet, a
    UTF-16 CSV) are read whole by :func:`read_tracks` and spilled.
@@ -55,7 +55,16 @@ import pyarrow.parquet as pq
 from ..errors import AmbiguousDateOrder, InputError, SourceUnreadable
 from ..io import atomic_path, neutralise_formulas, round_floats, write_csv
 from ..schema import COG, LAT, LON, REJECT_COLUMNS, SOG, TIME, VESSEL_ID
-from ._common import as_source, decide_misplaced, first_failing, read_text_table
+from ._common import (
+    MIXED_ENCODING,
+    DecodedLines,
+    as_source,
+    decide_misplaced,
+    decode_lines,
+    first_failing,
+    legacy_note,
+    read_text_table,
+)
 from .options import TrackSource
 from .tracks import (
     MISPLACED_FIX,
@@ -424,6 +433,7 @@ class _Survey:
     encoding: str
     note: str | None
     eol: bytes  # b"\n", or b"\r" for a file whose lines end with CR only
+    by_line: bool = False  # not UTF-8: each piece is decoded by decode_lines
 
 
 def _survey(fh: IO[bytes], name: str, encoding: str | None) -> _Survey | None:
@@ -463,20 +473,27 @@ def _survey(fh: IO[bytes], name: str, encoding: str | None) -> _Survey | None:
     eol = b"\r" if has_cr and not has_lf else b"\n"
     if first_bad is None:
         return _Survey(enc, None, eol)
-    for fallback in ("cp1252", "latin-1"):
-        fh.seek(0)
-        dec = codecs.getincrementaldecoder(fallback)()
-        try:
-            while block := fh.read(_SURVEY_BLOCK):
-                dec.decode(block)
-        except UnicodeDecodeError:
-            continue
-        note = (
-            f"{name}: not valid UTF-8 (byte {first_bad[1]!r} at offset {first_bad[0]}); "
-            f"decoded as {fallback}. Set encoding in the config if this is wrong."
-        )
-        return _Survey(fallback, note, eol)
-    return None  # pragma: no cover (latin-1 decodes anything)
+    # not UTF-8: each line is UTF-8 or cp1252 on its own (decode_lines), read in whole lines
+    fh.seek(0)
+    buf, lines_before, legacy, first, mixed = b"", 0, 0, 0, False
+    while True:
+        block = fh.read(_SURVEY_BLOCK)
+        buf += block
+        cut = len(buf) if not block else buf.rfind(eol) + 1
+        if cut > 0:
+            piece, buf = buf[:cut], buf[cut:]
+            got = decode_lines(piece)
+            if got.first_legacy and not first:
+                first = lines_before + got.first_legacy
+            legacy += got.legacy_lines
+            mixed = mixed or got.utf8_non_ascii
+            lines_before += piece.count(eol)
+        if not block:
+            break
+    whole = DecodedLines("", legacy, first, mixed)  # the file's verdict for its note
+    return _Survey(
+        MIXED_ENCODING if mixed else "cp1252", legacy_note(name, whole, first_bad), eol, True
+    )
 
 
 def _pieces(fh: IO[bytes], chunk_bytes: int, eol: bytes) -> Iterator[bytes]:
@@ -532,6 +549,8 @@ def _csv_spans(fh: IO[bytes], survey: _Survey, chunk_rows: int) -> Iterator[tupl
 
 
 def _utf8(piece: bytes, survey: _Survey) -> bytes:
+    if survey.by_line:
+        return decode_lines(piece).text.encode("utf-8")
     return piece if survey.encoding == "utf-8" else piece.decode(survey.encoding).encode("utf-8")
 
 
