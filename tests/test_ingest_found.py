@@ -299,3 +299,71 @@ def test_a_file_of_two_encodings_keeps_its_vessels_apart_only_by_id(tmp_path):
         assert spill.notes == res.notes
         streamed = read_buckets([sorted(spill.buckets.values())])
         pd.testing.assert_frame_equal(streamed.reset_index(drop=True), res.frame)
+
+
+# --------------------------------------------------------------------------- vertex times
+
+
+def _feature(name, geometry, **props):
+    return {"type": "Feature", "properties": {"name": name, **props}, "geometry": geometry}
+
+
+def test_routes_keep_the_vertex_times_a_converter_wrote(tmp_path):
+    """togeojson's shapes of a GPX/KML track; before, every vertex was untimed."""
+    import json
+
+    line = {"type": "LineString", "coordinates": [[5.0, 60.0], [5.1, 60.0], [5.1, 60.2]]}
+    # the second part runs back to the first's end: line_merge would reverse it
+    multi = {
+        "type": "MultiLineString",
+        "coordinates": [[[7.0, 62.0], [7.1, 62.0]], [[7.3, 62.0], [7.1, 62.0]]],
+    }
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            _feature(
+                "A",
+                line,
+                coordTimes=[
+                    "2024-01-01T00:00:00Z",
+                    "2024-01-01T01:00:00Z",
+                    "2024-01-01T03:00:00+01:00",
+                ],
+            ),
+            _feature(
+                "B",
+                {"type": "LineString", "coordinates": [[6.0, 61.0], [6.1, 61.0]]},
+                coordinateProperties={"times": ["2024-01-02T00:00:00Z", "garbage"]},
+            ),
+            _feature(
+                "C",
+                multi,
+                coordTimes=[
+                    ["2024-01-03T00:00:00Z", "2024-01-03T01:00:00Z"],
+                    ["2024-01-03T05:00:00Z", "2024-01-03T06:00:00Z"],
+                ],
+            ),
+            _feature("D", line, coordTimes=["2024-01-04T00:00:00Z"]),  # 1 time, 3 vertices
+        ],
+    }
+    path = tmp_path / "tracks.geojson"
+    path.write_text(json.dumps(doc))
+    res = read_tracks(path)
+    f = res.frame.set_index("vessel_id")
+    assert f.loc["A", "time"].dt.strftime("%d %H").tolist() == ["01 00", "01 01", "01 02"]
+    assert f.loc[["C"], ["lon", "time"]].values.tolist() == [
+        [7.0, _utc("2024-01-03T00:00:00Z")],
+        [7.1, _utc("2024-01-03T01:00:00Z")],
+        [7.3, _utc("2024-01-03T05:00:00Z")],
+        [7.1, _utc("2024-01-03T06:00:00Z")],
+    ]
+    assert f.loc[["B"], "time"].tolist() == [_utc("2024-01-02T00:00:00Z")]
+    assert f.loc["D", "time"].isna().all()  # a route of its own, untimed, with a note
+    # the reject names the columns the times came from (this layer uses both)
+    assert res.rejects[["row", "column", "value", "rule"]].values.tolist() == [
+        [2, "coordTimes / coordinateProperties", "garbage", "time_unparseable"]
+    ]
+    assert res.n_read == len(res.frame) + len(res.rejects) == 12
+    assert any("vertices of 3 route feature(s)" in n for n in res.notes)
+    assert any("1 feature(s) list a number of times" in n for n in res.notes)
+    assert not any("untimed routes" in n for n in res.notes)

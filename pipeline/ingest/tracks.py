@@ -19,6 +19,11 @@ AIS CSV schemas recognised from the header (or forced with ``schema``):
     ``route_id``, ``latitude``, ``longitude``, ``bearing``, ``speed`` in **m/s**, ``timestamp``
     in epoch seconds.  Speed is converted to knots.
 
+LineString (or MultiLineString) layers give one ping per vertex.  Their times are the vertex
+times GPX/KML-to-GeoJSON converters write (``coordTimes``, or ``coordinateProperties.times``;
+a MultiLineString's as a list per part), else interpolated by distance between the feature's
+start and end times, else the route is untimed (noted).
+
 Columns are recognised by name and content (:mod:`pipeline.ingest._columns`).  A vessel id must
 be an identity: a column with a different value on every row (a record id, or a one-poll
 snapshot of a bus feed) is refused with a message naming the columns whose values do repeat.
@@ -613,9 +618,14 @@ def _read_vector_tracks(
     if lines.any():
         pick["vessel_id"] = choice.get("route_id")
     if lines.any():
-        # LineString routes: one ping per vertex; times interpolated by distance between the
-        # feature's start and end times when it has them, else an untimed route.
-        lines_g = shapely.line_merge(geoms[lines]) if (types == 5).any() else geoms[lines]
+        # LineString routes: one ping per vertex.  Times: the vertex times a converter wrote
+        # (togeojson's coordTimes / coordinateProperties.times), else interpolated by
+        # distance between the feature's start and end times, else an untimed route.
+        vertex = _vertex_time_lists(attrs, cols, lines)
+        if vertex is not None or not (types == 5).any():
+            lines_g = geoms[lines]  # vertex times follow the vertices as written: no merge
+        else:
+            lines_g = shapely.line_merge(geoms[lines])
         coords, owner = shapely.get_coordinates(lines_g, return_index=True)
         feat = np.flatnonzero(lines)[owner]
         start = find_column(
@@ -644,10 +654,13 @@ def _read_vector_tracks(
             notes.append(
                 f"{name}: route times interpolated by distance between {start!r} and {end!r}"
             )
-        else:
+        elif vertex is None:
             notes.append(
                 f"{name}: LineString routes without start/end times kept as untimed routes"
             )
+        if vertex is not None:
+            times, vnotes = _with_vertex_times(vertex, times, owner, name)
+            notes += vnotes
         if pick["vessel_id"]:
             vid = attrs[pick["vessel_id"]].astype("str").to_numpy()[feat]
         else:
@@ -666,6 +679,8 @@ def _read_vector_tracks(
             lon_col="geometry",
         )
         parts["crs_by"] = crs_by
+        if vertex is not None:  # rejects name the column(s) the times came from
+            parts["time_col"] = vertex[0]
         parts["pre"] = _featureless_rejects(geoms, types, lines, feat, name)
         if len(parts["pre"]):
             notes.append(
@@ -722,6 +737,91 @@ def _read_vector_tracks(
     if (~pts).any():
         notes.append(f"{name}: {int((~pts).sum())} non-point feature(s) have no position")
     return raw, np.arange(1, len(raw) + 1, dtype="int64"), parts, notes, crs
+
+
+#: Per-feature lists of vertex times written by GPX/KML-to-GeoJSON converters.
+_VERTEX_TIME_NAMES = ("coordtimes", "coordinateproperties", "times")
+
+
+def _vertex_time_lists(
+    attrs: pd.DataFrame, cols: list[str], lines: np.ndarray
+) -> tuple[str, list[list[Any] | None]] | None:
+    """Return (columns, vertex time list per line feature) if the layer carries vertex times.
+
+    ``coordTimes`` holds a list of times per feature (a list of lists for a MultiLineString);
+    ``coordinateProperties`` an object whose ``times`` is such a list (as a dict, or as JSON
+    text where GDAL gives nested objects as text).  None when no line feature has any.
+    """
+    import json
+
+    found = [c for c in cols if c.lower().replace("_", "") in _VERTEX_TIME_NAMES]
+    if not found:
+        return None
+
+    def flat(value: Any) -> list[Any] | None:
+        if isinstance(value, str) and value.lstrip().startswith(("{", "[")):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                return None
+        if isinstance(value, dict):
+            value = value.get("times")
+        if isinstance(value, np.ndarray):
+            value = value.tolist()
+        if not isinstance(value, list):
+            return None
+        out: list[Any] = []
+        for v in value:  # a MultiLineString's parts one after the other
+            out += flat(v) or [] if isinstance(v, list | np.ndarray) else [v]
+        return out
+
+    per: list[list[Any] | None] = [None] * int(lines.sum())
+    used = []
+    for col in found:  # a feature's first column that has its times
+        values = attrs[col].to_numpy(dtype=object)[lines]
+        got = [p or flat(v) for p, v in zip(per, values, strict=True)]
+        if sum(map(bool, got)) > sum(map(bool, per)):
+            used.append(col)
+        per = got
+    return (" / ".join(used), per) if used else None
+
+
+def _with_vertex_times(
+    vertex: tuple[str, list[list[Any] | None]],
+    interpolated: pd.Series,
+    owner: np.ndarray,
+    name: str,
+) -> tuple[pd.Series, list[str]]:
+    """Return the vertices' times as text, with notes.
+
+    A feature's own vertex times where it lists as many as it has vertices, else its
+    interpolated time (ISO text), else missing.
+    """
+    col, per = vertex
+    n_vertices = np.bincount(owner, minlength=len(per))
+    text = pd.Series(
+        [t.isoformat() if not pd.isna(t) else None for t in interpolated], dtype=object
+    )
+    starts = np.r_[0, np.cumsum(n_vertices)[:-1]]
+    mismatched = 0
+    for f, values in enumerate(per):
+        if not values:
+            continue
+        if len(values) != n_vertices[f]:
+            mismatched += 1
+            text.iloc[starts[f] : starts[f] + n_vertices[f]] = None
+            continue
+        text.iloc[starts[f] : starts[f] + n_vertices[f]] = [
+            None if v is None else str(v) for v in values
+        ]
+    used = sum(1 for v in per if v) - mismatched
+    notes = [f"{name}: times of the vertices of {used} route feature(s) read from {col!r}"]
+    if mismatched:
+        notes.append(
+            f"{name}: {mismatched} feature(s) list a number of times in {col!r} other than "
+            "their number of vertices: their vertices have no time"
+        )
+    return text, notes
 
 
 def _featureless_rejects(
