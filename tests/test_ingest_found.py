@@ -367,3 +367,39 @@ def test_routes_keep_the_vertex_times_a_converter_wrote(tmp_path):
     assert any("vertices of 3 route feature(s)" in n for n in res.notes)
     assert any("1 feature(s) list a number of times" in n for n in res.notes)
     assert not any("untimed routes" in n for n in res.notes)
+
+
+# --------------------------------------------------------------------------- KML placemark times
+
+_KML = """<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>
+<Placemark><name>B</name><TimeStamp><when>2021-03-05</when></TimeStamp>
+<Point><coordinates>-7.2,4.6</coordinates></Point></Placemark>
+<Placemark><name>C</name><ExtendedData><Data name="date"><value>2021-03-07</value></Data>
+<Data name="commodity"><value>cocaine</value></Data></ExtendedData>
+<Point><coordinates>-7.3,4.7</coordinates></Point></Placemark>
+<Placemark><name>A</name><TimeSpan><begin>2021-03-01</begin><end>2021-03-03</end></TimeSpan>
+<Point><coordinates>-7.1,4.5</coordinates></Point></Placemark>
+<Placemark><name>D</name><TimeSpan><begin>2021-03-02T10:00:00Z</begin></TimeSpan>
+<Point><coordinates>-7.4,4.5</coordinates></Point></Placemark>
+<Placemark><name>E</name><TimeSpan><begin>2021-03-04</begin><end>2021-03-04</end></TimeSpan>
+<Point><coordinates>-7.5,4.5</coordinates></Point></Placemark>
+</Document></kml>"""
+
+
+def test_kml_time_spans_and_extended_data_dates_are_placemark_times(tmp_path):
+    """Before: TimeSpan placemarks and a placemark dated only in ExtendedData were rejected
+    as date_missing once another placemark had a TimeStamp."""
+    path = tmp_path / "seizures.kml"
+    path.write_text(_KML)
+    res = read_seizures(path)
+    got = dict(zip(res.frame["lon"], res.frame["time"].dt.strftime("%m-%d %H:%M"), strict=True))
+    assert got == {
+        -7.2: "03-05 00:00",
+        -7.3: "03-07 00:00",
+        -7.4: "03-02 10:00",
+        -7.5: "03-04 00:00",
+    }
+    # a span of several days is a range: refused, as in a CSV, not placed at one end
+    assert res.rejects[["row", "rule"]].values.tolist() == [[3, "date_unparseable"]]
+    assert res.rejects["value"].iloc[0].startswith("2021-03-01T00:00:00")
+    assert any("range of days" in n for n in res.notes)

@@ -233,8 +233,60 @@ def _read_kml(target: str, name: str, max_uncompressed_mb: float | None):
     if not parts:
         raise SourceUnreadable(f"{name}: no placemark found")
     gdf = pd.concat(parts, ignore_index=True)
-    empty = [c for c in ("begin", "end") if c in gdf.columns and gdf[c].isna().all()]
-    return gpd.GeoDataFrame(gdf.drop(columns=empty), geometry="geometry", crs=parts[0].crs)
+    if "begin" in gdf.columns or "end" in gdf.columns:
+        gdf = _fold_time_span(gdf)
+    if "timestamp" in gdf.columns:
+        gdf = _fold_extended_date(gdf)
+    return gpd.GeoDataFrame(gdf, geometry="geometry", crs=parts[0].crs)
+
+
+def _fold_extended_date(gdf: pd.DataFrame) -> pd.DataFrame:
+    """Give a placemark without a time element the date of its ``ExtendedData``.
+
+    Some placemarks carry ``TimeStamp``, others only a ``<Data name="date">``: the column
+    chosen for the time would leave the latter missing.  When exactly one ExtendedData
+    column is named as a date or time (``date``, ``Date of seizure``, ``datetime``, not
+    ``end date`` or ``created``), its value fills the blanks of ``timestamp``; a placemark
+    with both keeps its time element.
+    """
+    from ._columns import QUALIFIERS, name_tokens
+
+    when = gdf["timestamp"]
+    if when.notna().all() or when.isna().all():  # all or none: the columns speak for themselves
+        return gdf
+    named = [
+        c
+        for c in gdf.columns
+        if c not in ("timestamp", "geometry", "folder")
+        and {"date", "time", "datetime", "timestamp"} & set(toks := name_tokens(c))
+        and not QUALIFIERS & set(toks)
+    ]
+    if len(named) != 1:
+        return gdf
+    other = gdf[named[0]].astype(object)
+    other = other.where(other.notna() & (other.astype(str).str.strip() != ""), None)
+    gdf["timestamp"] = when.where(when.notna(), other).astype(object)
+    return gdf
+
+
+def _fold_time_span(gdf: pd.DataFrame) -> pd.DataFrame:
+    """Put a placemark's ``TimeSpan`` into its ``timestamp`` (the ``TimeStamp`` column).
+
+    A span with one bound, or equal bounds, is that moment; a span of two different bounds
+    is written ``begin/end``, which the date reader rejects as a range (as it does
+    ``2021-03-01/2021-03-03`` in a CSV) rather than pick a moment inside it.
+    """
+    nothing = pd.Series(None, index=gdf.index, dtype=object)
+    begin = gdf["begin"] if "begin" in gdf.columns else nothing
+    end = gdf["end"] if "end" in gdf.columns else nothing
+    # bounds are this module's ISO text, with Z where GDAL read a zone (none means UTC)
+    both = begin.notna() & end.notna() & (begin.str.rstrip("Z") != end.str.rstrip("Z"))
+    span = begin.where(begin.notna(), end).astype(object)
+    span[both] = begin[both].astype(str) + "/" + end[both].astype(str)
+    when = gdf["timestamp"] if "timestamp" in gdf.columns else nothing
+    gdf = gdf.drop(columns=[c for c in ("begin", "end") if c in gdf.columns])
+    gdf["timestamp"] = when.where(when.notna(), span).astype(object)
+    return gdf
 
 
 def _check_whole_size(path: Path, fmt: str, what: str, limit_mb: float) -> None:
