@@ -230,7 +230,11 @@ def run_pipeline(
         Its ``outputs`` are the top-level paths (links through ``current``).
     """
     out = Path(os.path.abspath(out_dir if out_dir is not None else config.run.out_dir))
-    P.check_out_dir(out, input_paths(config))
+    try:
+        P.check_out_dir(out, input_paths(config))
+    except ConfigError as exc:
+        _record_refusal(out, exc, command_line)
+        raise
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -243,6 +247,36 @@ def run_pipeline(
 
     with P.lock(out), threadpool_limits(limits=1, user_api="blas"):
         return _locked_run(config, as_of, out, progress, force or cold, cmd, cold)
+
+
+def _record_refusal(out: Path, exc: ConfigError, command_line: list[str] | None) -> None:
+    """Record a run refused for its output folder in that folder's history, if it has one.
+
+    A nightly job refused every night (a file put where an output goes) must show in
+    ``route-risk status``, not only in the scheduler's exit code.  Only a folder that already
+    holds runs (a real ``runs/``) is written to, and only through :func:`P.write_status`,
+    which follows no link; if another run holds the lock, nothing is written.
+    """
+    runs = out / P.RUNS
+    if not runs.is_dir() or runs.is_symlink() or out.is_symlink():
+        return
+    now = dt.datetime.now(dt.UTC)
+    run_id = P.new_run_id(now)
+    with contextlib.suppress(Exception), P.lock(out):
+        P.write_status(
+            out,
+            run_id,
+            {
+                "run_id": run_id,
+                "status": "refused",
+                "error": f"{type(exc).__name__}: {exc}",
+                "started": now.isoformat(timespec="seconds"),
+                "finished": now.isoformat(timespec="seconds"),
+                "previous_run": P.current_run(out),
+                "command_line": command_line,
+                "published": P.current_run(out),
+            },
+        )
 
 
 def _locked_run(

@@ -154,6 +154,16 @@ def test_files_and_folders_route_risk_did_not_make_are_refused_before_any_work(
     assert {p.name for p in (out / "current").iterdir()} - {"manifest.json", "rejects"} <= set(
         OUTPUT_NAMES
     )
+    # once the folder holds runs, a refused run is in its history (a nightly job refused
+    # every night shows in `status`, not only in the scheduler's exit code)
+    (out / "scores.csv").unlink()
+    (out / "scores.csv").mkdir()
+    with pytest.raises(ConfigError, match=r"scores.csv.*a folder route-risk did not publish"):
+        pipeline.run_pipeline(cfg, force=True)
+    last = run_history(out)[-1]
+    assert last["status"] == "refused" and "scores.csv" in last["error"]
+    assert run_status(out)["attention"] == [f"the last run {last['run_id']} is refused"]
+    assert (out / "scores.csv").is_dir() and os.readlink(out / "current").endswith(res.run_id)
 
 
 def test_status_and_history_of_a_damaged_folder_say_so_in_one_line(small_demo, tmp_path, capsys):

@@ -88,8 +88,8 @@ def run_history(out_dir: str | os.PathLike) -> list[dict[str, Any]]:
     Returns
     -------
     list of dict
-        ``run_id``, ``status`` (``ok``, ``failed``, ``stopped``, ``interrupted``, ``killed``
-        or ``unknown``), ``published``, ``started``, ``finished`` and, for a finished run,
+        ``run_id``, ``status`` (``ok``, ``failed``, ``refused`` (for its output folder),
+        ``stopped``, ``interrupted``, ``killed`` or ``unknown``), ``published``, ``started``, ``finished`` and, for a finished run,
         ``as_of``, ``seconds``, ``cells`` and ``stages_cached``; ``error`` for a failed one.
     """
     out = Path(out_dir)
