@@ -480,6 +480,8 @@ def _survey(fh: IO[bytes], name: str, encoding: str | None) -> _Survey | None:
         block = fh.read(_SURVEY_BLOCK)
         buf += block
         cut = len(buf) if not block else buf.rfind(eol) + 1
+        if cut == 0 and len(buf) > 4 * _SURVEY_BLOCK:  # a line without end: bound the memory
+            cut = len(buf)
         if cut > 0:
             piece, buf = buf[:cut], buf[cut:]
             got = decode_lines(piece)
