@@ -6,7 +6,7 @@ import h3
 import numpy as np
 import pytest
 from _property import examples
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pipeline import sphere
@@ -38,12 +38,17 @@ def test_haversine_known_values_and_antimeridian():
 
 @settings(max_examples=examples(200), deadline=None)
 @given(LON, LAT, LON, LAT)
+@example(0.0, 0.0, 180.0, 2.895000979162344e-07)  # make fuzz: haversine's arcsin at antipodes
 def test_formulas_agree(lon1, lat1, lon2, lat2):
     a, b = sphere.lonlat_to_xyz(lon1, lat1), sphere.lonlat_to_xyz(lon2, lat2)
     d = sphere.haversine_km(lon1, lat1, lon2, lat2)
-    assert sphere.central_angle(a, b) * sphere.EARTH_RADIUS_KM == pytest.approx(d, abs=1e-6)
+    # arcsin near 1 keeps only half the digits: haversine and chord_to_arc are good to ~0.1 m
+    # at antipodes (routes never are), the atan2 of central_angle to full precision
+    near_antipodes = d > 0.999 * np.pi * sphere.EARTH_RADIUS_KM
+    tol = 1e-3 if near_antipodes else 1e-6
+    assert sphere.central_angle(a, b) * sphere.EARTH_RADIUS_KM == pytest.approx(d, abs=tol)
     chord = np.linalg.norm(a - b) * sphere.EARTH_RADIUS_KM
-    assert sphere.chord_to_arc_km(chord) == pytest.approx(d, abs=1e-5)
+    assert sphere.chord_to_arc_km(chord) == pytest.approx(d, abs=max(tol, 1e-5))
     assert sphere.arc_to_chord_km(d) == pytest.approx(chord, abs=1e-6)
     lon, lat = sphere.xyz_to_lonlat(a)
     assert sphere.haversine_km(lon, lat, lon1, lat1) < 1e-6
