@@ -64,9 +64,95 @@ def read_area(bbox, polygon_path: Path | None) -> Area:
         raise SourceUnreadable(f"cannot read area polygon {str(polygon_path)!r}: {exc}") from None
     if frame.crs is None:
         raise InputError(f"area polygon {str(polygon_path)!r} has no CRS")
-    frame = frame.to_crs("EPSG:4326")
+    frame = _to_lonlat(frame, str(polygon_path))
     bounds = tuple(float(v) for v in frame.total_bounds)
     return Area(bounds, frame, shapely.union_all(frame.geometry.to_numpy()))  # type: ignore[arg-type]
+
+
+#: Vertices added per edge of a projected area's outline before it is reprojected, so its
+#: straight edges stay (nearly) where they were drawn.
+_DENSIFY_STEPS = 64
+
+
+def _to_lonlat(frame, name: str):
+    """Return the area's polygons in EPSG:4326 within [-180, 180] longitude.
+
+    A projected polygon that straddles 180° (UTM zone 60, a Pacific Albers) reprojects to
+    rings that jump from +179° to -179°: taken as written, the polygon is a band around the
+    globe.  Each ring is unwrapped to continuous longitudes, and any polygon that reaches
+    past ±180° (so also a lon/lat file written with longitudes to 184°) is split at the
+    antimeridian into the parts each side (RFC 7946 § 3.1.9).  A ring that winds around a
+    pole has no such split and is refused.
+    """
+    import shapely
+
+    projected = not frame.crs.is_geographic
+    if projected:
+        b = frame.bounds
+        size = np.nanmax(b[["maxx", "maxy"]].to_numpy() - b[["minx", "miny"]].to_numpy())
+        if np.isfinite(size) and size > 0:
+            frame = frame.set_geometry(frame.geometry.segmentize(size / _DENSIFY_STEPS))
+    frame = frame.to_crs("EPSG:4326")
+    geoms = list(frame.geometry.to_numpy())
+    if projected:  # a lon/lat file's edges are as drawn: one from 180 to -180 spans the globe
+        geoms = [_unwrapped(g, name) for g in geoms]
+    fixed = np.array([_split_at_antimeridian(g) for g in geoms], dtype=object)
+    if not any(g is not None and shapely.area(g) > 0 for g in fixed):
+        raise InputError(
+            f"area polygon {name!r} encloses no area (its vertices are on one line or one "
+            "latitude, as a ring drawn around a pole in longitude and latitude is); give a "
+            "polygon with an inside, or a bbox"
+        )
+    return frame.set_geometry(fixed, crs="EPSG:4326")
+
+
+def _unwrapped(geom, name: str):
+    """Return a (multi)polygon whose rings have continuous longitudes (may pass ±180°)."""
+    import shapely
+
+    if geom is None or geom.is_empty or shapely.get_type_id(geom) not in (3, 6):
+        return geom
+
+    def ring(coords: np.ndarray) -> np.ndarray:
+        lon = coords[:, 0]
+        if not len(lon) or np.abs(np.diff(lon)).max(initial=0.0) <= 180:
+            return coords
+        lon = np.unwrap(lon, period=360.0)
+        if abs(lon[-1] - lon[0]) > 180:
+            raise InputError(
+                f"area polygon {name!r}: a ring winds around a pole once in longitude and "
+                "latitude; give the area as a polygon that does not enclose a pole, or a bbox"
+            )
+        return np.column_stack([lon, coords[:, 1:]])
+
+    def polygon(p):
+        return shapely.Polygon(
+            ring(np.asarray(p.exterior.coords)), [ring(np.asarray(r.coords)) for r in p.interiors]
+        )
+
+    parts = [polygon(p) for p in shapely.get_parts(geom)]
+    return parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
+
+
+def _split_at_antimeridian(geom):
+    """Move the parts of a geometry past ±180° longitude back into [-180, 180]."""
+    import shapely
+
+    if geom is None or geom.is_empty:
+        return geom
+    minx, _, maxx, _ = geom.bounds
+    if minx >= -180 and maxx <= 180:
+        return geom
+    pieces = []
+    for shift in range(int(np.floor((minx + 180) / 360)), int(np.floor((maxx + 180) / 360)) + 1):
+        window = shapely.box(-180 + 360 * shift, -90, 180 + 360 * shift, 90)
+        piece = shapely.intersection(geom, window)
+        if not piece.is_empty:
+            pieces.append(shapely.transform(piece, lambda xy, k=shift: xy - [360.0 * k, 0.0]))
+    parts = [
+        p for piece in pieces for p in shapely.get_parts(piece) if shapely.get_dimensions(p) == 2
+    ]
+    return parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
 
 
 def region_cells(
