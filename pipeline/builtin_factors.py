@@ -358,6 +358,29 @@ default_registry.register_family(_raster_family)
 _SAMPLE_DEG = 0.02
 
 
+def _unwrapped_lines(lines: np.ndarray) -> np.ndarray:
+    """Return the lines' parts with continuous longitudes (a step of over 180° wraps).
+
+    A lane from Yokohama to Los Angeles steps from 179.5° to -179.5°: 1° of ocean, not
+    359° round the world.  Longitudes past ±180° are fine for the distance, which works on
+    unit vectors.
+    """
+    import shapely
+
+    parts = shapely.get_parts(lines)
+    if not parts.size:
+        return parts
+    xy, owner = shapely.get_coordinates(parts, return_index=True)
+    step = np.diff(xy[:, 0], prepend=xy[:1, 0])
+    step[np.r_[True, owner[1:] != owner[:-1]]] = 0.0  # no step into a new part
+    turn = -360.0 * np.round(step / 360.0)
+    shift = np.cumsum(turn)
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    shift -= np.repeat(shift[starts] - turn[starts], np.diff(np.r_[starts, owner.size]))
+    xy[:, 0] += shift
+    return shapely.linestrings(xy, indices=owner)
+
+
 def distance_to_features_km(lon, lat, geometries, *, inside_is_zero: bool = False) -> np.ndarray:
     """Great-circle distance (km) from each point to the nearest of ``geometries``.
 
@@ -376,7 +399,7 @@ def distance_to_features_km(lon, lat, geometries, *, inside_is_zero: bool = Fals
         return np.full(lon.shape, np.nan)
     is_point = shapely.get_type_id(geoms) == 0
     edges = shapely.boundary(geoms[~is_point & (shapely.get_dimensions(geoms) == 2)])
-    lines = geoms[~is_point & (shapely.get_dimensions(geoms) == 1)]
+    lines = _unwrapped_lines(geoms[~is_point & (shapely.get_dimensions(geoms) == 1)])
     sampled = shapely.segmentize(np.concatenate([edges, lines]), _SAMPLE_DEG)
     xy = np.concatenate(
         [shapely.get_coordinates(geoms[is_point]), shapely.get_coordinates(sampled)]

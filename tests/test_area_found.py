@@ -1,8 +1,9 @@
-"""Area polygons that crossed the antimeridian or a pole gave wrong areas, silently.
+"""Area polygons and context layers that crossed the antimeridian or a pole, found wrong.
 
 Found by a hostile sweep: a Pacific area written with longitudes to 184° dropped every
 record east of 180° as outside_aoi; the same area saved in UTM zone 60S became a band
-around the globe; a polar polygon became one cell.
+around the globe; a polar polygon became one cell; a trans-Pacific lane put the whole globe
+within 13 km of a lane; a port at 0°, 0° was accepted.
 """
 
 from __future__ import annotations
@@ -107,3 +108,22 @@ def test_a_polygon_around_a_pole_is_refused_not_one_cell(tmp_path):
         tmp_path / "box.geojson", [[(-180.0, 60.0), (180.0, 60.0), (180.0, 90.0), (-180.0, 90.0)]]
     )
     assert len(_cells(box, 2)) > 100
+
+
+def test_a_lane_across_the_antimeridian_is_near_only_to_itself():
+    from pipeline.builtin_factors import distance_to_features_km
+
+    lane = shapely.LineString([(139.6, 35.4), (170, 40), (179.5, 42), (-179.5, 42), (-118.3, 33.7)])
+    km = distance_to_features_km([-30.0, 50.0, 180.0, -179.9], [47.0, 42.0, 42.0, 42.0], [lane])
+    assert km[0] > 5000 and km[1] > 5000  # mid-Atlantic, Caspian: before, 13 km and 8 km
+    assert km[2] < 1.2 and km[3] < 1.2  # on the lane: before, 32 km
+
+
+def test_a_port_at_null_island_is_rejected(tmp_path):
+    from pipeline.ingest import read_context
+
+    path = tmp_path / "ports.csv"
+    path.write_text("name,lat,lon\nLome,6.13,1.28\nunknown,0,0\nTema,5.63,0.01\n")
+    res = read_context(path, kind="ports")
+    assert res.frame["name"].tolist() == ["Lome", "Tema"]
+    assert res.rejects[["row", "rule"]].values.tolist() == [[3, "null_island"]]

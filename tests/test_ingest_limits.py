@@ -169,7 +169,9 @@ def test_a_seizure_or_context_file_read_whole_is_bounded(tmp_path):
         read_seizures(big, as_of="2024-12-31", max_uncompressed_mb=1)
     assert len(read_seizures(big, as_of="2024-12-31", max_uncompressed_mb=3).frame) == 60_000
     ports = tmp_path / "ports.csv"
-    ports.write_text("name,lon,lat\n" + "\n".join(f"p{i},{i % 90},{i % 45}" for i in range(90_000)))
+    ports.write_text(
+        "name,lon,lat\n" + "\n".join(f"p{i},{1 + i % 90},{i % 45}" for i in range(90_000))
+    )
     with pytest.raises(SourceUnreadable, match="a context layer is read whole"):
         read_context(ports, "ports", max_uncompressed_mb=1)
     assert len(read_context(ports, "ports", max_uncompressed_mb=3).frame) == 90_000

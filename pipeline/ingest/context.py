@@ -17,7 +17,8 @@ Rule ids (first failing rule per feature): ``ragged_row``, ``unbalanced_quote``,
 ``coord_missing``, ``coord_unparseable``, ``lat_out_of_range``, ``lon_out_of_range``,
 ``geometry_unparseable`` (WKT), ``geometry_wrong_type`` (a line in a ports layer, a point in a
 land layer, ...), ``geometry_invalid`` (non-finite coordinates or an unrepairable polygon),
-``coord_out_of_crs`` (cannot be transformed to EPSG:4326).
+``coord_out_of_crs`` (cannot be transformed to EPSG:4326), ``null_island`` (a point at
+exactly 0°, 0°: a missing position written as zeros).
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ CONTEXT_RULES = (
     "geometry_wrong_type",
     "geometry_invalid",
     "coord_out_of_crs",
+    "null_island",
 )
 _TYPE_NAMES = {
     0: "Point",
@@ -378,12 +380,27 @@ def _finish(raw, rows, geoms, rules, crs, src: ContextSource, name: str, assumpt
             raise InputError(f"{name}: cannot transform from {crs!r} to EPSG:4326: {exc}") from exc
         b = to4326.bounds.to_numpy()
         failed = usable & ~np.isfinite(b).all(axis=1)
+    # a point at exactly 0°, 0° is a missing position written as zeros (as in the seizures):
+    # a port there would silence loitering and encounters around it
+    null = usable & ~failed & (types == 0)
+    if null.any():
+        b = to4326.bounds.to_numpy()
+        null &= (b[:, 0] == 0) & (b[:, 1] == 0)
     rules.append(
         Rule(
             "coord_out_of_crs",
             failed,
             "geometry",
             f"geometry {{value}} cannot be transformed from {crs!s} to EPSG:4326",
+            wkt.str.slice(0, 120),
+        )
+    )
+    rules.append(
+        Rule(
+            "null_island",
+            null,
+            "geometry",
+            "point {value} is at 0°, 0° (Null Island): a missing position written as zeros",
             wkt.str.slice(0, 120),
         )
     )
