@@ -250,9 +250,20 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from .runner.plan import planned_stages
 
     config = load_config(args.config)
-    missing = [str(p) for p in input_paths(config) if not Path(p).is_file()]
-    if missing:
-        raise _MissingInputs(f"{args.config}: input file(s) not found: {', '.join(missing)}")
+
+    def problem(path: Path) -> str | None:
+        if path.is_file():
+            return None
+        if path.is_symlink() and not path.exists():
+            return "a broken link or a link loop"
+        return "a folder, not a file" if path.is_dir() else "not found"
+
+    bad = [(str(p), why) for p in input_paths(config) if (why := problem(Path(p)))]
+    if bad:
+        raise _MissingInputs(
+            f"{args.config}: input file(s) not usable: "
+            + ", ".join(f"{path} ({why})" for path, why in bad)
+        )
     print(
         f"{args.config}: valid ({len(config.inputs.seizures)} seizure, "
         f"{len(config.inputs.tracks)} track, {len(config.inputs.rasters)} raster input(s))"

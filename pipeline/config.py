@@ -600,7 +600,12 @@ def _resolve_paths(node: Any, base: Path, key: str | None = None) -> Any:
         return [_resolve_paths(v, base, key) for v in node]
     if isinstance(node, str) and key in _PATH_KEYS:
         p = Path(_expand(node)).expanduser()
-        return str(p if p.is_absolute() else (base / p).resolve())
+        if p.is_absolute():
+            return str(p)
+        try:
+            return str((base / p).resolve())
+        except (RuntimeError, OSError) as exc:  # a symlink loop, a path too long
+            raise ConfigError(f"{key}: cannot resolve {node!r}: {exc}") from None
     return node
 
 

@@ -141,3 +141,31 @@ def test_the_dask_engines_info_lines_need_vv(capsys):
     finally:
         root.handlers, _ = saved[0], root.setLevel(saved[1])
         chatty.setLevel(saved[2])
+
+
+def test_a_link_loop_or_a_folder_as_input_is_one_line_exit_2(tmp_path, capsys):
+    """Before: RuntimeError 'Symlink loop' tracebacks from validate and run (exit 1)."""
+    from pipeline.cli import main
+
+    (tmp_path / "loopA").symlink_to("loopB")
+    (tmp_path / "loopB").symlink_to("loopA")
+    (tmp_path / "folder").mkdir()
+    head = "run: {as_of: 2026-06-30, out_dir: out}\narea: {bbox: [-85, -10, 10, 45]}\n"
+    for name, path, verdict in (
+        ("relative", "loopA", "Symlink loop"),
+        ("absolute", str(tmp_path / "loopA"), "Symlink loop"),
+        ("folder", "folder", "is not a file"),
+    ):
+        cfg = tmp_path / f"{name}.yaml"
+        cfg.write_text(head + f"inputs: {{seizures: [{{path: {path}}}]}}\n")
+        for command in ("validate", "run"):
+            capsys.readouterr()
+            assert main([command, str(cfg), "-q"]) == 2, (name, command)
+            err = capsys.readouterr().err
+            assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+            if command == "validate" and name == "folder":
+                assert "a folder, not a file" in err
+            elif command == "validate" and name == "absolute":
+                assert "a broken link or a link loop" in err
+            else:
+                assert verdict in err, (name, command, err)

@@ -244,6 +244,14 @@ def _check_not_occupied(out: Path) -> None:
         )
 
 
+def _resolved(path: Path) -> Path:
+    """Return ``path`` with its links followed; a link loop is the user's (ConfigError)."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError) as exc:  # Python < 3.13 raises RuntimeError on a loop
+        raise ConfigError(f"cannot resolve {str(path)!r}: {exc}") from None
+
+
 def check_out_dir(out: Path, inputs: Iterable[str | os.PathLike]) -> None:
     """Refuse an output folder where the run could overwrite or delete an input or follow a link.
 
@@ -254,10 +262,10 @@ def check_out_dir(out: Path, inputs: Iterable[str | os.PathLike]) -> None:
         did not make sits at a name the run uses, or ``current`` is not route-risk's link.
     """
     out = Path(out)
-    resolved = out.resolve()
+    resolved = _resolved(out)
     guarded = [resolved, *(resolved / d for d in WRITTEN_SUBFOLDERS)]
     for raw in inputs:
-        p = Path(raw).resolve()
+        p = _resolved(Path(raw))
         if p == resolved or p.parent in guarded:
             raise ConfigError(
                 f"output folder {str(resolved)!r} holds the input {str(raw)!r} where the run "
