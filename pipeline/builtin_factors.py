@@ -17,6 +17,7 @@ Coverage:
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 
 import numpy as np
@@ -317,6 +318,13 @@ def _raster_factor(raster: str, stat: str):
             )
 
         table = ctx.shared(f"raster:{raster}", build).set_index(S.CELL)
+        if f"{raster}_mean" not in table.columns:  # zonal gave one column per band
+            pattern = re.compile(rf"{re.escape(raster)}_b(\d+)_mean")
+            bands = sorted(int(m[1]) for c in table.columns if (m := pattern.fullmatch(c)))
+            raise ConfigError(
+                f"raster {raster!r} has {len(bands)} bands; a factor reads one: set band: "
+                f"(one of {bands}) on its entry in inputs.rasters"
+            )
         values = table[f"{raster}_{stat}"].reindex(ctx.cells).to_numpy(dtype="float64")
         covered = ~np.isnan(table[f"{raster}_mean"].reindex(ctx.cells).to_numpy(dtype="float64"))
         return FactorValues(values, covered)
