@@ -12,7 +12,7 @@ import pytest
 from conftest import small_config
 
 import pipeline
-from pipeline.errors import ConfigError, DataQualityError
+from pipeline.errors import ConfigError, DataQualityError, InputError
 from pipeline.io import sha256_file
 from pipeline.run import run_history, run_status
 
@@ -515,3 +515,23 @@ def test_a_failed_pings_write_ends_the_run_before_the_model(small_demo, tmp_path
         pipeline.run_pipeline(small_config(small_demo, tmp_path))
     assert reached == [], "the run went on to the model after the write had failed"
     assert time.perf_counter() - before < 60
+
+
+def test_a_run_whose_every_record_was_rejected_keeps_its_rejects(small_demo, tmp_path):
+    """Before: 'see the rejects files', and the files were removed with the staging folder."""
+    import pandas as pd
+
+    cfg = small_config(
+        small_demo,
+        tmp_path,
+        area={"bbox": [100, -10, 110, 0]},
+        inputs={"rasters": []},
+        score={"factors": {"seizure_density": {"weight": 1}}},
+    )
+    with pytest.raises(InputError, match="no seizure record survived") as info:
+        pipeline.run_pipeline(cfg)
+    where = Path(str(info.value).rsplit("in '", 1)[1].rstrip("'"))
+    assert where.parent.parent == tmp_path / "out" / "runs"
+    seizures = pd.read_csv(where / "seizures-seizures.csv")
+    assert len(seizures) > 100 and set(seizures["rule"]) == {"outside_aoi"}
+    assert run_history(tmp_path / "out")[-1]["status"] == "failed"

@@ -438,15 +438,33 @@ def ingest(state: RunState) -> None:
     _context(state, names)
     state.rasters = [_raster(state, r) for r in cfg.inputs.rasters]
     if cfg.inputs.seizures and state.seizures.empty:
-        raise InputError("no seizure record survived ingest; see the rejects files")
+        raise InputError(f"no seizure record survived ingest; {_kept_rejects(state)}")
     if cfg.inputs.tracks and not cfg.inputs.seizures and state.pings.empty:
-        raise InputError("no AIS/GPS position survived ingest; see the rejects files")
+        raise InputError(f"no AIS/GPS position survived ingest; {_kept_rejects(state)}")
     if state.as_of is None:  # the day of the last event (or position, in a tracks-only run)
         last = state.seizures[S.TIME].max() if len(state.seizures) else _time_max(state.pings)
         state.as_of = last.normalize() + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
     state.seizures = state.seizures[state.seizures[S.TIME] <= state.as_of].reset_index(drop=True)
     if len(state.pings):  # final now: written on the second core while the stages compute
         state.background.submit("pings", _write_pings, state.pings, state.staging / "pings.parquet")
+
+
+def _kept_rejects(state: RunState) -> str:
+    """Move the run's rejects files where a failed run leaves them; say where they are.
+
+    The staging folder of a failed run is removed: the rejects that explain the failure
+    must outlive it (as for a run stopped by ``ingest.max_reject_rate``).
+    """
+    source = state.staging / "rejects"
+    target = (state.failed_dir or state.out) / "rejects"
+    files = sorted(source.glob("*.csv")) if source.is_dir() else []
+    if not files:
+        return "no record was read"
+    target.mkdir(parents=True, exist_ok=True)
+    for f in files:
+        check_no_links(state.out, target / f.name)
+        os.replace(f, target / f.name)
+    return f"the rejected records are in {str(target)!r}"
 
 
 def _write_pings(pings: pd.DataFrame | PingStore, path: Path, stop=None) -> Path:
