@@ -499,8 +499,24 @@ def _open_netcdf(
     if geographic and xs.size and np.nanmax(xs) > 180:
         wrapped = ((xs + 180) % 360) - 180
         order = np.argsort(wrapped, kind="stable")
-        da = da.isel(x=order).assign_coords(x=wrapped[order])
-        assumptions["longitudes"] = "0..360 wrapped to -180..180"
+        if _uneven(wrapped[order], da["x"].dtype) is None:
+            da = da.isel(x=order).assign_coords(x=wrapped[order])
+            assumptions["longitudes"] = "0..360 wrapped to -180..180"
+        else:
+            # A regional grid across the antimeridian (150..250°E) wrapped and sorted would
+            # be two pieces with a gap between; its transform would stretch it over the globe.
+            assumptions["longitudes"] = (
+                f"kept as {np.nanmin(xs):g}..{np.nanmax(xs):g} (east of 180 across the "
+                "antimeridian; wrapped they would not be one contiguous grid)"
+            )
+    for dim, axis in (("x", lon), ("y", lat)):
+        worst = _uneven(da[dim].to_numpy(), da[dim].dtype)
+        if worst is not None:
+            raise InputError(
+                f"{name}: {axis!r} coordinates are not evenly spaced ({worst}); only regular "
+                "grids are read (a Mercator or other stretched grid would be misplaced): "
+                "regrid it to a regular lat/lon grid first (e.g. cdo remapbil or gdalwarp)"
+            )
     ys = da["y"].to_numpy()
     if ys.size > 1 and ys[0] < ys[-1]:
         da = da.isel(y=slice(None, None, -1))
@@ -513,6 +529,32 @@ def _open_netcdf(
         _refuse_unplaced(da, src, name)
     da = da.rio.write_transform(da.rio.transform(recalc=True))
     return da
+
+
+def _uneven(coord: np.ndarray, dtype) -> str | None:
+    """Say how far a 1-D coordinate is from evenly spaced, or None when it is even.
+
+    The tolerance is 1 % of the step plus the rounding of the stored coordinates (float32
+    longitudes near 360 carry ~3e-5°).
+    """
+    c = np.asarray(coord, dtype="float64")
+    n = c.size
+    if n < 3:
+        return None
+    step = (c[-1] - c[0]) / (n - 1)
+    if not np.isfinite(step) or step == 0 or not np.isfinite(c).all():
+        return f"first {c[0]:g}, last {c[-1]:g} over {n} values"
+    resid = np.abs(c - (c[0] + step * np.arange(n)))
+    ulp = np.finfo(dtype).eps if np.issubdtype(dtype, np.floating) else 0.0
+    tol = 0.01 * abs(step) + 4 * ulp * float(np.max(np.abs(c)))
+    k = int(np.argmax(resid))
+    if resid[k] <= tol:
+        return None
+    gaps = np.diff(c)
+    return (
+        f"steps from {gaps.min():g} to {gaps.max():g}; value {k} is {c[k]:g}, "
+        f"{resid[k]:g} from an even grid of step {step:g}"
+    )
 
 
 def _refuse_unplaced(da: xr.DataArray, src: RasterSource, name: str) -> None:
@@ -646,13 +688,32 @@ def raster_windows(da: xr.DataArray, *, memory_budget_mb: float | None = None):
 
 
 def _lonlat_bounds(da: xr.DataArray) -> tuple[float, float, float, float]:
-    """Lon/lat bounds clipped to the globe; a grid 360° wide spans all longitudes."""
+    """Lon/lat bounds on the globe; a grid 360° wide spans all longitudes.
+
+    Longitudes beyond ±180 (a grid in 0..360) are wrapped, so a grid across the antimeridian
+    (150..250°E) has ``lon_min > lon_max`` (150, -110), as an area across it does.
+    """
     b = [float(v) for v in da.rio.transform_bounds("EPSG:4326", densify_pts=21)]
     if b[2] - b[0] >= 360.0 - 1e-9:
         b[0], b[2] = -180.0, 180.0
+    else:
+        b[0] = (b[0] + 180.0) % 360.0 - 180.0
+        b[2] = 180.0 - (180.0 - b[2]) % 360.0
     return tuple(  # type: ignore[return-value]
         float(np.clip(v, -lim, lim)) for v, lim in zip(b, (180, 90, 180, 90), strict=True)
     )
+
+
+def _periodic_degrees(crs) -> bool:
+    """Whether ``crs`` is geographic in degrees from Greenwich: x wraps every 360."""
+    from pyproj import CRS
+
+    c = CRS.from_user_input(crs)
+    if not c.is_geographic:
+        return False
+    pm = c.prime_meridian
+    unit = c.axis_info[0].unit_name if c.axis_info else "degree"
+    return (pm is None or float(pm.longitude) == 0.0) and unit.startswith("degree")
 
 
 def check_raster_pixels(da: xr.DataArray, max_pixels: int | None, what: str = "raster") -> None:
@@ -807,13 +868,20 @@ def raster_coverage(
             )
         window = _clip_to_bbox(da, (ax0, ay0, ax1, ay1))
     check_raster_pixels(window, max_pixels, "window over the area" if aoi_bbox else "raster")
+    # The window is one range of columns; on a 0..360 grid it may hold columns between the
+    # area's two ends (an area -85..10 on 0..360 reads 0..10 and 275..360): not counted.
+    cols: np.ndarray | slice = slice(None)
+    if aoi_bbox is not None and _periodic_degrees(da.rio.crs):
+        cols = np.flatnonzero(_in_lon_range(window["x"].to_numpy().astype("float64"), ax0, ax1))
+        if cols.size == 0 or cols.size == window.sizes["x"]:
+            cols = slice(None)
     valid = 0
     total = 0
     declared = _declares_nodata(da)
     sentinels = np.zeros(len(_SENTINELS), dtype="int64")
     if window.size:
         for _, w in raster_windows(window):
-            arr = w.to_numpy()
+            arr = w.to_numpy()[..., cols]
             valid += int(np.count_nonzero(~np.isnan(arr)))
             total += arr.size
             if not declared:
@@ -879,12 +947,34 @@ def _declares_nodata(da: xr.DataArray) -> bool:
     )
 
 
+def _in_lon_range(xs: np.ndarray, lon_min: float, lon_max: float) -> np.ndarray:
+    """Which longitudes (any period: 0..360, -180..180) lie in ``lon_min..lon_max``.
+
+    ``lon_min > lon_max`` crosses the antimeridian; a range 360° wide holds every longitude.
+    """
+    if lon_max - lon_min >= 360.0:
+        return np.ones(xs.shape, bool)
+    return (xs - lon_min) % 360.0 <= (lon_max - lon_min) % 360.0
+
+
 def _clip_to_bbox(da: xr.DataArray, bbox: tuple[float, float, float, float]) -> xr.DataArray:
     """Return the raster rows/columns inside a lon/lat bbox (in the raster CRS), lazily."""
     from pyproj import Transformer
 
     ax0, ay0, ax1, ay1 = bbox
     crs = da.rio.crs
+    if _periodic_degrees(crs):
+        # Columns by longitude modulo 360: a grid in 0..360 holds the area's west (-60°) at
+        # 300°; an area across the antimeridian is one range too.
+        xs = da["x"].to_numpy().astype("float64")
+        ys = da["y"].to_numpy().astype("float64")
+        cols = np.flatnonzero(_in_lon_range(xs, ax0, ax1))
+        rows = np.flatnonzero((ys >= ay0) & (ys <= ay1))
+        if not cols.size or not rows.size:
+            mid = ax0 + ((ax1 - ax0) % 360.0) / 2
+            cols = np.array([int(np.argmin(np.abs((xs - mid + 180.0) % 360.0 - 180.0)))])
+            rows = np.array([int(np.argmin(np.abs(ys - (ay0 + ay1) / 2)))])
+        return da.isel(x=slice(cols.min(), cols.max() + 1), y=slice(rows.min(), rows.max() + 1))
     if ax0 > ax1:  # across the antimeridian: the whole width, latitudes only
         ax0, ax1 = -180.0, 180.0
     tr = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
