@@ -16,6 +16,7 @@ from rasterio.transform import from_origin
 from pipeline.errors import InputError
 from pipeline.grid import points_to_cells, region_to_cells
 from pipeline.ingest import clip_raster, describe_raster, open_raster, raster_coverage
+from pipeline.ingest.options import RasterSource
 from pipeline.zonal import zonal_stats_to_cells
 
 
@@ -144,3 +145,72 @@ def test_netcdf_with_uneven_latitudes_is_refused(tmp_path):
     lat = (10.0 + 0.001 * np.arange(50)).astype("float32")
     da = open_raster(write_nc(tmp_path / "fine.nc", lat, lon, np.ones((50, 400), "float32")))
     assert da.sizes["x"] == 400
+
+
+# ----------------------------------------------------------------------------- packed and CF ranges
+
+
+def packed_tif(tmp_path):
+    stored = np.full((40, 60), 2500, "int16")  # 25.00 once decoded
+    stored[:, :12] = -9999  # a swath of fill, undeclared
+    return write_tif(
+        tmp_path / "packed.tif", stored, from_origin(-30, 20, 0.5, 0.5), dtype="int16", scale=0.01
+    )
+
+
+def test_config_nodata_of_a_packed_geotiff_is_the_stored_value(tmp_path):
+    path = packed_tif(tmp_path)
+    da = open_raster(RasterSource(path=path, nodata=-9999))
+    vals = da.to_numpy()
+    assert np.isnan(vals[0, :, :12]).all() and (vals[0, :, 12:] == np.float32(25.0)).all()
+    assert "decoded it is -99.99" in da.attrs["assumptions"]["nodata"]["evidence"]
+    # an integer the stored int16 cannot hold matches no cell
+    assert not np.isnan(open_raster(RasterSource(path=path, nodata=-99.99)).to_numpy()).any()
+
+
+def test_undeclared_stored_sentinel_of_a_packed_geotiff_is_refused(tmp_path):
+    da = open_raster(packed_tif(tmp_path))
+    with pytest.raises(InputError, match=r"hold -9999 stored \(packed; decoded -99.99\)"):
+        raster_coverage(da, (-30.0, 0.0, 0.0, 20.0))
+
+
+def valid_range_nc(tmp_path, attrs, values=None, packed=False):
+    lat = np.arange(0.25, 10, 0.5)
+    lon = np.arange(-29.75, 0, 0.5)
+    v = np.full((lat.size, lon.size), 0.5, "float32") if values is None else values
+    v[:, :18] = -5.0 if packed else -999.0
+    ds = xr.Dataset(
+        {"chl": (("lat", "lon"), v, attrs)},
+        coords={
+            "lat": ("lat", lat, {"units": "degrees_north"}),
+            "lon": ("lon", lon, {"units": "degrees_east"}),
+        },
+    )
+    enc = {"chl": {"dtype": "int16", "scale_factor": 0.01, "_FillValue": -32767}} if packed else {}
+    return ds.to_netcdf(tmp_path / "vr.nc", engine="scipy", encoding=enc) or tmp_path / "vr.nc"
+
+
+@pytest.mark.parametrize(
+    "attrs",
+    [
+        {"valid_range": np.array([0.0, 100.0], "float32")},
+        {"valid_min": np.float32(0.0)},
+        {"valid_min": 0.0, "valid_max": 100.0},
+    ],
+)
+def test_netcdf_values_outside_the_valid_range_are_missing(tmp_path, attrs):
+    path = valid_range_nc(tmp_path, attrs)
+    da, cov, means, _ = run_like_pipeline(path, (-30.0, 0.0, 0.0, 10.0), [(-27.0, 5.0)])
+    assert np.isnan(means).all()
+    assert cov["valid_fraction_in_area"] == pytest.approx(0.7, abs=0.01)
+    assert da.attrs["assumptions"]["valid_range"]["by"] == "file"
+    assert np.nanmin(da.to_numpy()) == np.float32(0.5)
+
+
+def test_valid_range_of_a_packed_netcdf_is_in_stored_units(tmp_path):
+    v = np.full((20, 60), 0.5, "float32")
+    v[:, 40:] = 2.0  # stored 200, outside a stored valid_range [0, 100]
+    path = valid_range_nc(tmp_path, {"valid_range": np.array([0, 100], "int16")}, v, packed=True)
+    vals = open_raster(path).to_numpy()[0]
+    assert np.isnan(vals[:, :18]).all() and np.isnan(vals[:, 40:]).all()
+    assert np.allclose(vals[:, 18:40], 0.5)

@@ -7,9 +7,13 @@ so a window ``da.isel(y=slice(a, b))`` reads only those rows; :func:`raster_wind
 slices sized to a memory budget and :func:`describe_raster` computes its statistics window by
 window.  When dask is installed the array is dask-chunked to the same budget instead.
 
-NetCDF specifics: longitudes in 0..360 are wrapped to -180..180 and sorted, latitude is made
-descending (north-up), packed ``scale_factor``/``add_offset`` and ``_FillValue`` are decoded by
-xarray, and a time dimension is reduced per :class:`~pipeline.ingest.options.RasterSource`:
+NetCDF specifics: longitudes in 0..360 are wrapped to -180..180 and sorted when that leaves
+one contiguous grid (a regional grid across the antimeridian, 150..250°E, keeps its 0..360
+longitudes: clipping, coverage and zonal statistics take longitudes modulo 360), latitude is
+made descending (north-up), an axis not evenly spaced (a Mercator grid's latitudes) is refused,
+packed ``scale_factor``/``add_offset`` and ``_FillValue`` are decoded by xarray, values outside
+CF ``valid_range``/``valid_min``/``valid_max`` (stored units) are missing, and a time
+dimension is reduced per :class:`~pipeline.ingest.options.RasterSource`:
 the latest step, the step on a date, or a mean/max/sum over a window (computed window by
 window).  Any other dimension (a pressure level, an ensemble member) is picked with
 ``select`` by coordinate value or index.
@@ -17,7 +21,8 @@ window).  Any other dimension (a pressure level, an ensemble member) is picked w
 A raster is never placed on the Earth by a guess: a file without a CRS is refused unless its
 axes are latitude/longitude by CF metadata or by name *and* their values lie in degree ranges,
 or the source gives ``crs``; bounds impossible in the CRS (a latitude beyond ±90) are refused
-in one line.  :func:`raster_coverage` checks a raster against the area: no overlap, or no valid
+in one line.  A configured ``nodata`` is compared with the stored values, before a
+scale/offset, as GDAL's nodata is.  :func:`raster_coverage` checks a raster against the area: no overlap, or no valid
 cell inside it, is refused at ingest; partial coverage is reported.  Every such decision is in
 ``da.attrs["assumptions"]``.
 """
@@ -138,6 +143,8 @@ def open_raster(
                 "GeoTIFF has bands only (use band: N)"
             )
         da = _open_tiff(src)
+        if stored := _stored_packing(da.encoding):
+            da.attrs["packing"] = stored
         packed = _packing(da)
         if packed:
             assumptions["scale_offset"] = packed
@@ -165,19 +172,22 @@ def open_raster(
             "evidence": "the file has no CRS; crs set in the config",
         }
     _check_bounds(da, src.path.name)
-    if src.nodata is not None:
-        da = da.where(~_is_sentinel(da, float(src.nodata)))
-        assumptions["nodata"] = {
-            "value": src.nodata,
-            "by": "config",
-            "evidence": "cells equal to it are missing",
-        }
+    packing = da.attrs.get("packing")
     itemsize = np.dtype(da.dtype).itemsize
     declared_mb = da.size * itemsize / 2**20
     rows = _budget_rows(da.sizes["x"], da.sizes["band"], itemsize, memory_budget_mb)
     windowed = declared_mb > memory_budget_mb
     if windowed and importlib.util.find_spec("dask") is not None:
         da = da.chunk({"band": -1, "y": rows, "x": -1})
+    if src.nodata is not None:
+        # As GDAL's nodata: the stored value, before a scale/offset (int16 -9999 x 0.01 is
+        # decoded to -99.99, and it is -9999 that marks the missing cells)
+        da = da.where(~_is_stored(da, float(src.nodata), packing))
+        evidence = "cells whose stored value equals it are missing"
+        if packing:
+            decoded = float(src.nodata) * packing["scale"] + packing["offset"]
+            evidence += f" (compared before the scale/offset; decoded it is {decoded:g})"
+        assumptions["nodata"] = {"value": src.nodata, "by": "config", "evidence": evidence}
     da.attrs.update(
         source_file=src.path.name,
         name=src.name,
@@ -436,6 +446,8 @@ def _open_netcdf(
             "in the raster's config"
         )
     da = ds[var]
+    packing = _stored_packing(da.encoding)
+    da = _mask_valid_range(da, name, packing, memory_budget_mb, assumptions)
     lat = _pick_dim(da, _LAT_NAMES, "latitude")
     lon = _pick_dim(da, _LON_NAMES, "longitude")
     if lat is None or lon is None:
@@ -528,6 +540,63 @@ def _open_netcdf(
     else:
         _refuse_unplaced(da, src, name)
     da = da.rio.write_transform(da.rio.transform(recalc=True))
+    if packing:
+        da.attrs["packing"] = packing
+    return da
+
+
+def _mask_valid_range(
+    da: xr.DataArray,
+    name: str,
+    packing: dict[str, Any] | None,
+    memory_budget_mb: float,
+    assumptions: dict[str, Any],
+) -> xr.DataArray:
+    """Make values outside CF ``valid_range`` / ``valid_min`` / ``valid_max`` missing.
+
+    CF (and GDAL's HONOUR_VALID_RANGE) read them as missing; the bounds are in stored units,
+    so a packed variable's bounds are decoded first.  Masked lazily (dask, row blocks) before
+    any time step is picked or averaged.
+    """
+    attrs = da.attrs
+    lo, hi = -np.inf, np.inf
+    if "valid_range" in attrs:
+        rng = np.asarray(attrs["valid_range"], dtype="float64").ravel()
+        if rng.size != 2 or not np.all(np.isfinite(rng)) or rng[0] > rng[1]:
+            raise InputError(
+                f"{name}: valid_range {attrs['valid_range']!r} is not two increasing numbers; "
+                "fix the file's valid_range attribute"
+            )
+        lo, hi = float(rng[0]), float(rng[1])
+    else:
+        if "valid_min" in attrs:
+            lo = float(np.asarray(attrs["valid_min"]).ravel()[0])
+        if "valid_max" in attrs:
+            hi = float(np.asarray(attrs["valid_max"]).ravel()[0])
+    if lo == -np.inf and hi == np.inf:
+        return da
+    given = [lo, hi]
+    tol = 0.0
+    if packing:
+        scale, offset = float(packing["scale"]), float(packing["offset"])
+        lo, hi = sorted((lo * scale + offset, hi * scale + offset))
+        if np.dtype(packing["dtype"]).kind in "iu":
+            tol = 0.5 * abs(scale)
+    # float32 values at a bound written in float64 differ by rounding
+    tol = max(tol, 1e-6 * max(abs(v) for v in (lo, hi) if np.isfinite(v)))
+    if importlib.util.find_spec("dask") is not None and da.ndim:
+        row_bytes = max(da.size // max(da.sizes[da.dims[0]], 1) * 8, 1)
+        rows = max(1, int(memory_budget_mb * 2**20 // 4 // row_bytes))
+        da = da.chunk({da.dims[0]: rows})
+    attrs = dict(da.attrs)
+    da = da.where((da >= lo - tol) & (da <= hi + tol))
+    da.attrs = attrs
+    what = "valid_range" if "valid_range" in attrs else "valid_min/valid_max"
+    assumptions["valid_range"] = {
+        "value": [float(v) for v in given],
+        "by": "file",
+        "evidence": f"CF {what}: values outside [{lo:g}, {hi:g}] are missing",
+    }
     return da
 
 
@@ -878,6 +947,7 @@ def raster_coverage(
     valid = 0
     total = 0
     declared = _declares_nodata(da)
+    packing = da.attrs.get("packing")
     sentinels = np.zeros(len(_SENTINELS), dtype="int64")
     if window.size:
         for _, w in raster_windows(window):
@@ -885,15 +955,21 @@ def raster_coverage(
             valid += int(np.count_nonzero(~np.isnan(arr)))
             total += arr.size
             if not declared:
-                sentinels += [int(np.count_nonzero(_is_sentinel(arr, v))) for v in _SENTINELS]
+                sentinels += [
+                    int(np.count_nonzero(_is_stored(arr, v, packing))) for v in _SENTINELS
+                ]
     where = "inside the area" if aoi_bbox is not None else ""
     if not declared and total:
         k = int(np.argmax(sentinels))
         if sentinels[k] and sentinels[k] >= _SENTINEL_SHARE * total:
             v = _SENTINELS[k]
+            stored = ""
+            if packing:
+                dec = v * packing["scale"] + packing["offset"]
+                stored = f" stored (packed; decoded {dec:g})"
             raise InputError(
                 f"{name}: {sentinels[k]} of {total} cells {where + ' ' if where else ''}hold "
-                f"{v:g}, a common nodata value, but the file declares no nodata; set nodata: "
+                f"{v:g}{stored}, a common nodata value, but the file declares no nodata; set nodata: "
                 f"{v!r} for this raster in the config, or --nodata {v!r} with route-risk "
                 "ingest (its cells are then missing, not values)"
             )
@@ -933,6 +1009,35 @@ def _is_sentinel(arr, value: float):
         ratio = arr / value
         return (ratio > 1 - 1e-6) & (ratio < 1 + 1e-6)
     return arr == value
+
+
+def _stored_packing(encoding: dict) -> dict[str, Any] | None:
+    """Return the stored dtype, scale and offset of packed values, or None when unpacked."""
+    scale = float(encoding.get("scale_factor", 1.0))
+    offset = float(encoding.get("add_offset", 0.0))
+    if scale == 1.0 and offset == 0.0:
+        return None
+    dtype = str(np.dtype(encoding.get("rasterio_dtype", encoding.get("dtype", "float64"))))
+    return {"dtype": dtype, "scale": scale, "offset": offset}
+
+
+def _is_stored(arr, value: float, packing: dict[str, Any] | None):
+    """Cells of decoded ``arr`` whose *stored* value (before scale/offset) is ``value``.
+
+    Stored integers decode ``|scale|`` apart, so half of it tells them apart whatever the
+    float rounding of the decoding; a value the stored integer type cannot hold matches none.
+    """
+    if not packing:
+        return _is_sentinel(arr, value)
+    dtype = np.dtype(packing["dtype"])
+    scale, offset = float(packing["scale"]), float(packing["offset"])
+    decoded = value * scale + offset
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        if not (float(value).is_integer() and info.min <= value <= info.max):
+            return arr < -np.inf  # all False (NaN included), numpy or xarray alike
+        return abs(arr - decoded) <= 0.5 * abs(scale)
+    return abs(arr - decoded) <= 1e-6 * abs(decoded) if decoded else arr == 0
 
 
 def _declares_nodata(da: xr.DataArray) -> bool:
