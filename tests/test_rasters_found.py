@@ -214,3 +214,32 @@ def test_valid_range_of_a_packed_netcdf_is_in_stored_units(tmp_path):
     vals = open_raster(path).to_numpy()[0]
     assert np.isnan(vals[:, :18]).all() and np.isnan(vals[:, 40:]).all()
     assert np.allclose(vals[:, 18:40], 0.5)
+
+
+# ----------------------------------------------------------------------------- zonal dynamic range
+
+
+@pytest.mark.parametrize("big", [1e14, 1e20, -1e17])
+@pytest.mark.parametrize("method", ["exact", "centre"])
+def test_one_huge_pixel_leaves_the_cells_below_it_exact(tmp_path, big, method):
+    res, h, w = 0.25, 120, 80
+    v = np.full((h, w), 5.0, "float32")
+    v[4, 40] = big  # lon -10 + 40.5 * 0.25 = 0.125, lat 28.875
+    path = write_tif(tmp_path / "big.tif", v, from_origin(-10, 30, res, res))
+    da = open_raster(path)
+    below = region_to_cells((-1.0, 2.0, 1.5, 26.0), 4)
+    t = zonal_stats_to_cells(da, below, method=method, stats=("mean", "sum", "count"), name="r")
+    np.testing.assert_allclose(t["r_mean"], 5.0, rtol=1e-9)
+    np.testing.assert_allclose(t["r_sum"], 5.0 * t["r_count"], rtol=1e-9)
+    if method == "exact":  # the cell holding it: as exactextract, in float64
+        exactextract = pytest.importorskip("exactextract")
+        from pipeline.grid import cells_to_geodataframe
+
+        cell = points_to_cells([0.125], [28.875], 4)
+        ours = zonal_stats_to_cells(da, cell, stats=("mean", "sum"), name="r")
+        ref = exactextract.exact_extract(
+            str(path), cells_to_geodataframe(cell), ["mean", "sum"], output="pandas"
+        )
+        # exactextract rounds coverage fractions to ~1e-8
+        np.testing.assert_allclose(ours["r_sum"], ref["sum"], rtol=1e-6)
+        np.testing.assert_allclose(ours["r_mean"], ref["mean"], rtol=1e-6)
