@@ -243,3 +243,16 @@ def test_one_huge_pixel_leaves_the_cells_below_it_exact(tmp_path, big, method):
         # exactextract rounds coverage fractions to ~1e-8
         np.testing.assert_allclose(ours["r_sum"], ref["sum"], rtol=1e-6)
         np.testing.assert_allclose(ours["r_mean"], ref["mean"], rtol=1e-6)
+
+
+# ----------------------------------------------------------------------------- rotated grids
+
+
+def test_rotated_geotiff_is_refused_in_one_line(tmp_path):
+    from affine import Affine
+
+    t = Affine.translation(-10, 20) * Affine.rotation(15) * Affine.scale(0.25, -0.25)
+    path = write_tif(tmp_path / "rot.tif", np.ones((40, 60)), t, nodata=-9999)
+    with pytest.raises(InputError, match=r"rot.tif: raster grid is rotated or sheared") as err:
+        open_raster(path)
+    assert "\n" not in str(err.value) and "gdalwarp" in str(err.value)

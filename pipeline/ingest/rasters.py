@@ -307,6 +307,14 @@ def _open_tiff(src: RasterSource) -> xr.DataArray:
         ) from exc
     if isinstance(da, list | xr.Dataset):  # pragma: no cover (subdatasets)
         raise SourceUnreadable(f"{name}: has subdatasets; convert it to a single GeoTIFF")
+    t = da.rio.transform()
+    if t.b != 0 or t.d != 0:
+        # Its x/y coordinates (by which the area's window and coverage are found) would not
+        # be where its pixels are.
+        raise InputError(
+            f"{name}: raster grid is rotated or sheared (geotransform {tuple(t)[:6]!r}); only "
+            "north-up grids are read: warp it to one first (gdalwarp in.tif north_up.tif)"
+        )
     if src.band is not None:
         if src.band > count:
             raise InputError(f"{name}: band {src.band!r} requested, file has bands 1..{count}")
