@@ -7,9 +7,13 @@ so a window ``da.isel(y=slice(a, b))`` reads only those rows; :func:`raster_wind
 slices sized to a memory budget and :func:`describe_raster` computes its statistics window by
 window.  When dask is installed the array is dask-chunked to the same budget instead.
 
-NetCDF specifics: longitudes in 0..360 are wrapped to -180..180 and sorted, latitude is made
-descending (north-up), packed ``scale_factor``/``add_offset`` and ``_FillValue`` are decoded by
-xarray, and a time dimension is reduced per :class:`~pipeline.ingest.options.RasterSource`:
+NetCDF specifics: longitudes in 0..360 are wrapped to -180..180 and sorted when that leaves
+one contiguous grid (a regional grid across the antimeridian, 150..250°E, keeps its 0..360
+longitudes: clipping, coverage and zonal statistics take longitudes modulo 360), latitude is
+made descending (north-up), an axis not evenly spaced (a Mercator grid's latitudes) is refused,
+packed ``scale_factor``/``add_offset`` and ``_FillValue`` are decoded by xarray, values outside
+CF ``valid_range``/``valid_min``/``valid_max`` (stored units) are missing, and a time
+dimension is reduced per :class:`~pipeline.ingest.options.RasterSource`:
 the latest step, the step on a date, or a mean/max/sum over a window (computed window by
 window).  Any other dimension (a pressure level, an ensemble member) is picked with
 ``select`` by coordinate value or index.
@@ -17,7 +21,8 @@ window).  Any other dimension (a pressure level, an ensemble member) is picked w
 A raster is never placed on the Earth by a guess: a file without a CRS is refused unless its
 axes are latitude/longitude by CF metadata or by name *and* their values lie in degree ranges,
 or the source gives ``crs``; bounds impossible in the CRS (a latitude beyond ±90) are refused
-in one line.  :func:`raster_coverage` checks a raster against the area: no overlap, or no valid
+in one line.  A configured ``nodata`` is compared with the stored values, before a
+scale/offset, as GDAL's nodata is.  :func:`raster_coverage` checks a raster against the area: no overlap, or no valid
 cell inside it, is refused at ingest; partial coverage is reported.  Every such decision is in
 ``da.attrs["assumptions"]``.
 """
@@ -138,6 +143,8 @@ def open_raster(
                 "GeoTIFF has bands only (use band: N)"
             )
         da = _open_tiff(src)
+        if stored := _stored_packing(da.encoding):
+            da.attrs["packing"] = stored
         packed = _packing(da)
         if packed:
             assumptions["scale_offset"] = packed
@@ -165,19 +172,22 @@ def open_raster(
             "evidence": "the file has no CRS; crs set in the config",
         }
     _check_bounds(da, src.path.name)
-    if src.nodata is not None:
-        da = da.where(~_is_sentinel(da, float(src.nodata)))
-        assumptions["nodata"] = {
-            "value": src.nodata,
-            "by": "config",
-            "evidence": "cells equal to it are missing",
-        }
+    packing = da.attrs.get("packing")
     itemsize = np.dtype(da.dtype).itemsize
     declared_mb = da.size * itemsize / 2**20
     rows = _budget_rows(da.sizes["x"], da.sizes["band"], itemsize, memory_budget_mb)
     windowed = declared_mb > memory_budget_mb
     if windowed and importlib.util.find_spec("dask") is not None:
         da = da.chunk({"band": -1, "y": rows, "x": -1})
+    if src.nodata is not None:
+        # As GDAL's nodata: the stored value, before a scale/offset (int16 -9999 x 0.01 is
+        # decoded to -99.99, and it is -9999 that marks the missing cells)
+        da = da.where(~_is_stored(da, float(src.nodata), packing))
+        evidence = "cells whose stored value equals it are missing"
+        if packing:
+            decoded = float(src.nodata) * packing["scale"] + packing["offset"]
+            evidence += f" (compared before the scale/offset; decoded it is {decoded:g})"
+        assumptions["nodata"] = {"value": src.nodata, "by": "config", "evidence": evidence}
     da.attrs.update(
         source_file=src.path.name,
         name=src.name,
@@ -297,6 +307,14 @@ def _open_tiff(src: RasterSource) -> xr.DataArray:
         ) from exc
     if isinstance(da, list | xr.Dataset):  # pragma: no cover (subdatasets)
         raise SourceUnreadable(f"{name}: has subdatasets; convert it to a single GeoTIFF")
+    t = da.rio.transform()
+    if t.b != 0 or t.d != 0:
+        # Its x/y coordinates (by which the area's window and coverage are found) would not
+        # be where its pixels are.
+        raise InputError(
+            f"{name}: raster grid is rotated or sheared (geotransform {tuple(t)[:6]!r}); only "
+            "north-up grids are read: warp it to one first (gdalwarp in.tif north_up.tif)"
+        )
     if src.band is not None:
         if src.band > count:
             raise InputError(f"{name}: band {src.band!r} requested, file has bands 1..{count}")
@@ -436,6 +454,8 @@ def _open_netcdf(
             "in the raster's config"
         )
     da = ds[var]
+    packing = _stored_packing(da.encoding)
+    da = _mask_valid_range(da, name, packing, memory_budget_mb, assumptions)
     lat = _pick_dim(da, _LAT_NAMES, "latitude")
     lon = _pick_dim(da, _LON_NAMES, "longitude")
     if lat is None or lon is None:
@@ -499,8 +519,24 @@ def _open_netcdf(
     if geographic and xs.size and np.nanmax(xs) > 180:
         wrapped = ((xs + 180) % 360) - 180
         order = np.argsort(wrapped, kind="stable")
-        da = da.isel(x=order).assign_coords(x=wrapped[order])
-        assumptions["longitudes"] = "0..360 wrapped to -180..180"
+        if _uneven(wrapped[order], da["x"].dtype) is None:
+            da = da.isel(x=order).assign_coords(x=wrapped[order])
+            assumptions["longitudes"] = "0..360 wrapped to -180..180"
+        else:
+            # A regional grid across the antimeridian (150..250°E) wrapped and sorted would
+            # be two pieces with a gap between; its transform would stretch it over the globe.
+            assumptions["longitudes"] = (
+                f"kept as {np.nanmin(xs):g}..{np.nanmax(xs):g} (east of 180 across the "
+                "antimeridian; wrapped they would not be one contiguous grid)"
+            )
+    for dim, axis in (("x", lon), ("y", lat)):
+        worst = _uneven(da[dim].to_numpy(), da[dim].dtype)
+        if worst is not None:
+            raise InputError(
+                f"{name}: {axis!r} coordinates are not evenly spaced ({worst}); only regular "
+                "grids are read (a Mercator or other stretched grid would be misplaced): "
+                "regrid it to a regular lat/lon grid first (e.g. cdo remapbil or gdalwarp)"
+            )
     ys = da["y"].to_numpy()
     if ys.size > 1 and ys[0] < ys[-1]:
         da = da.isel(y=slice(None, None, -1))
@@ -512,7 +548,90 @@ def _open_netcdf(
     else:
         _refuse_unplaced(da, src, name)
     da = da.rio.write_transform(da.rio.transform(recalc=True))
+    if packing:
+        da.attrs["packing"] = packing
     return da
+
+
+def _mask_valid_range(
+    da: xr.DataArray,
+    name: str,
+    packing: dict[str, Any] | None,
+    memory_budget_mb: float,
+    assumptions: dict[str, Any],
+) -> xr.DataArray:
+    """Make values outside CF ``valid_range`` / ``valid_min`` / ``valid_max`` missing.
+
+    CF (and GDAL's HONOUR_VALID_RANGE) read them as missing; the bounds are in stored units,
+    so a packed variable's bounds are decoded first.  Masked lazily (dask, row blocks) before
+    any time step is picked or averaged.
+    """
+    attrs = da.attrs
+    lo, hi = -np.inf, np.inf
+    if "valid_range" in attrs:
+        rng = np.asarray(attrs["valid_range"], dtype="float64").ravel()
+        if rng.size != 2 or not np.all(np.isfinite(rng)) or rng[0] > rng[1]:
+            raise InputError(
+                f"{name}: valid_range {attrs['valid_range']!r} is not two increasing numbers; "
+                "fix the file's valid_range attribute"
+            )
+        lo, hi = float(rng[0]), float(rng[1])
+    else:
+        if "valid_min" in attrs:
+            lo = float(np.asarray(attrs["valid_min"]).ravel()[0])
+        if "valid_max" in attrs:
+            hi = float(np.asarray(attrs["valid_max"]).ravel()[0])
+    if lo == -np.inf and hi == np.inf:
+        return da
+    given = [lo, hi]
+    tol = 0.0
+    if packing:
+        scale, offset = float(packing["scale"]), float(packing["offset"])
+        lo, hi = sorted((lo * scale + offset, hi * scale + offset))
+        if np.dtype(packing["dtype"]).kind in "iu":
+            tol = 0.5 * abs(scale)
+    # float32 values at a bound written in float64 differ by rounding
+    tol = max(tol, 1e-6 * max(abs(v) for v in (lo, hi) if np.isfinite(v)))
+    if importlib.util.find_spec("dask") is not None and da.ndim:
+        row_bytes = max(da.size // max(da.sizes[da.dims[0]], 1) * 8, 1)
+        rows = max(1, int(memory_budget_mb * 2**20 // 4 // row_bytes))
+        da = da.chunk({da.dims[0]: rows})
+    attrs = dict(da.attrs)
+    da = da.where((da >= lo - tol) & (da <= hi + tol))
+    da.attrs = attrs
+    what = "valid_range" if "valid_range" in attrs else "valid_min/valid_max"
+    assumptions["valid_range"] = {
+        "value": [float(v) for v in given],
+        "by": "file",
+        "evidence": f"CF {what}: values outside [{lo:g}, {hi:g}] are missing",
+    }
+    return da
+
+
+def _uneven(coord: np.ndarray, dtype) -> str | None:
+    """Say how far a 1-D coordinate is from evenly spaced, or None when it is even.
+
+    The tolerance is 1 % of the step plus the rounding of the stored coordinates (float32
+    longitudes near 360 carry ~3e-5°).
+    """
+    c = np.asarray(coord, dtype="float64")
+    n = c.size
+    if n < 3:
+        return None
+    step = (c[-1] - c[0]) / (n - 1)
+    if not np.isfinite(step) or step == 0 or not np.isfinite(c).all():
+        return f"first {c[0]:g}, last {c[-1]:g} over {n} values"
+    resid = np.abs(c - (c[0] + step * np.arange(n)))
+    ulp = np.finfo(dtype).eps if np.issubdtype(dtype, np.floating) else 0.0
+    tol = 0.01 * abs(step) + 4 * ulp * float(np.max(np.abs(c)))
+    k = int(np.argmax(resid))
+    if resid[k] <= tol:
+        return None
+    gaps = np.diff(c)
+    return (
+        f"steps from {gaps.min():g} to {gaps.max():g}; value {k} is {c[k]:g}, "
+        f"{resid[k]:g} from an even grid of step {step:g}"
+    )
 
 
 def _refuse_unplaced(da: xr.DataArray, src: RasterSource, name: str) -> None:
@@ -646,13 +765,32 @@ def raster_windows(da: xr.DataArray, *, memory_budget_mb: float | None = None):
 
 
 def _lonlat_bounds(da: xr.DataArray) -> tuple[float, float, float, float]:
-    """Lon/lat bounds clipped to the globe; a grid 360° wide spans all longitudes."""
+    """Lon/lat bounds on the globe; a grid 360° wide spans all longitudes.
+
+    Longitudes beyond ±180 (a grid in 0..360) are wrapped, so a grid across the antimeridian
+    (150..250°E) has ``lon_min > lon_max`` (150, -110), as an area across it does.
+    """
     b = [float(v) for v in da.rio.transform_bounds("EPSG:4326", densify_pts=21)]
     if b[2] - b[0] >= 360.0 - 1e-9:
         b[0], b[2] = -180.0, 180.0
+    else:
+        b[0] = (b[0] + 180.0) % 360.0 - 180.0
+        b[2] = 180.0 - (180.0 - b[2]) % 360.0
     return tuple(  # type: ignore[return-value]
         float(np.clip(v, -lim, lim)) for v, lim in zip(b, (180, 90, 180, 90), strict=True)
     )
+
+
+def _periodic_degrees(crs) -> bool:
+    """Whether ``crs`` is geographic in degrees from Greenwich: x wraps every 360."""
+    from pyproj import CRS
+
+    c = CRS.from_user_input(crs)
+    if not c.is_geographic:
+        return False
+    pm = c.prime_meridian
+    unit = c.axis_info[0].unit_name if c.axis_info else "degree"
+    return (pm is None or float(pm.longitude) == 0.0) and unit.startswith("degree")
 
 
 def check_raster_pixels(da: xr.DataArray, max_pixels: int | None, what: str = "raster") -> None:
@@ -807,25 +945,39 @@ def raster_coverage(
             )
         window = _clip_to_bbox(da, (ax0, ay0, ax1, ay1))
     check_raster_pixels(window, max_pixels, "window over the area" if aoi_bbox else "raster")
+    # The window is one range of columns; on a 0..360 grid it may hold columns between the
+    # area's two ends (an area -85..10 on 0..360 reads 0..10 and 275..360): not counted.
+    cols: np.ndarray | slice = slice(None)
+    if aoi_bbox is not None and _periodic_degrees(da.rio.crs):
+        cols = np.flatnonzero(_in_lon_range(window["x"].to_numpy().astype("float64"), ax0, ax1))
+        if cols.size == 0 or cols.size == window.sizes["x"]:
+            cols = slice(None)
     valid = 0
     total = 0
     declared = _declares_nodata(da)
+    packing = da.attrs.get("packing")
     sentinels = np.zeros(len(_SENTINELS), dtype="int64")
     if window.size:
         for _, w in raster_windows(window):
-            arr = w.to_numpy()
+            arr = w.to_numpy()[..., cols]
             valid += int(np.count_nonzero(~np.isnan(arr)))
             total += arr.size
             if not declared:
-                sentinels += [int(np.count_nonzero(_is_sentinel(arr, v))) for v in _SENTINELS]
+                sentinels += [
+                    int(np.count_nonzero(_is_stored(arr, v, packing))) for v in _SENTINELS
+                ]
     where = "inside the area" if aoi_bbox is not None else ""
     if not declared and total:
         k = int(np.argmax(sentinels))
         if sentinels[k] and sentinels[k] >= _SENTINEL_SHARE * total:
             v = _SENTINELS[k]
+            stored = ""
+            if packing:
+                dec = v * packing["scale"] + packing["offset"]
+                stored = f" stored (packed; decoded {dec:g})"
             raise InputError(
                 f"{name}: {sentinels[k]} of {total} cells {where + ' ' if where else ''}hold "
-                f"{v:g}, a common nodata value, but the file declares no nodata; set nodata: "
+                f"{v:g}{stored}, a common nodata value, but the file declares no nodata; set nodata: "
                 f"{v!r} for this raster in the config, or --nodata {v!r} with route-risk "
                 "ingest (its cells are then missing, not values)"
             )
@@ -867,6 +1019,35 @@ def _is_sentinel(arr, value: float):
     return arr == value
 
 
+def _stored_packing(encoding: dict) -> dict[str, Any] | None:
+    """Return the stored dtype, scale and offset of packed values, or None when unpacked."""
+    scale = float(encoding.get("scale_factor", 1.0))
+    offset = float(encoding.get("add_offset", 0.0))
+    if scale == 1.0 and offset == 0.0:
+        return None
+    dtype = str(np.dtype(encoding.get("rasterio_dtype", encoding.get("dtype", "float64"))))
+    return {"dtype": dtype, "scale": scale, "offset": offset}
+
+
+def _is_stored(arr, value: float, packing: dict[str, Any] | None):
+    """Cells of decoded ``arr`` whose *stored* value (before scale/offset) is ``value``.
+
+    Stored integers decode ``|scale|`` apart, so half of it tells them apart whatever the
+    float rounding of the decoding; a value the stored integer type cannot hold matches none.
+    """
+    if not packing:
+        return _is_sentinel(arr, value)
+    dtype = np.dtype(packing["dtype"])
+    scale, offset = float(packing["scale"]), float(packing["offset"])
+    decoded = value * scale + offset
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        if not (float(value).is_integer() and info.min <= value <= info.max):
+            return arr < -np.inf  # all False (NaN included), numpy or xarray alike
+        return abs(arr - decoded) <= 0.5 * abs(scale)
+    return abs(arr - decoded) <= 1e-6 * abs(decoded) if decoded else arr == 0
+
+
 def _declares_nodata(da: xr.DataArray) -> bool:
     """Whether the file (or the config) says which value means no data."""
     assumed = da.attrs.get("assumptions", {})
@@ -879,12 +1060,34 @@ def _declares_nodata(da: xr.DataArray) -> bool:
     )
 
 
+def _in_lon_range(xs: np.ndarray, lon_min: float, lon_max: float) -> np.ndarray:
+    """Which longitudes (any period: 0..360, -180..180) lie in ``lon_min..lon_max``.
+
+    ``lon_min > lon_max`` crosses the antimeridian; a range 360° wide holds every longitude.
+    """
+    if lon_max - lon_min >= 360.0:
+        return np.ones(xs.shape, bool)
+    return (xs - lon_min) % 360.0 <= (lon_max - lon_min) % 360.0
+
+
 def _clip_to_bbox(da: xr.DataArray, bbox: tuple[float, float, float, float]) -> xr.DataArray:
     """Return the raster rows/columns inside a lon/lat bbox (in the raster CRS), lazily."""
     from pyproj import Transformer
 
     ax0, ay0, ax1, ay1 = bbox
     crs = da.rio.crs
+    if _periodic_degrees(crs):
+        # Columns by longitude modulo 360: a grid in 0..360 holds the area's west (-60°) at
+        # 300°; an area across the antimeridian is one range too.
+        xs = da["x"].to_numpy().astype("float64")
+        ys = da["y"].to_numpy().astype("float64")
+        cols = np.flatnonzero(_in_lon_range(xs, ax0, ax1))
+        rows = np.flatnonzero((ys >= ay0) & (ys <= ay1))
+        if not cols.size or not rows.size:
+            mid = ax0 + ((ax1 - ax0) % 360.0) / 2
+            cols = np.array([int(np.argmin(np.abs((xs - mid + 180.0) % 360.0 - 180.0)))])
+            rows = np.array([int(np.argmin(np.abs(ys - (ay0 + ay1) / 2)))])
+        return da.isel(x=slice(cols.min(), cols.max() + 1), y=slice(rows.min(), rows.max() + 1))
     if ax0 > ax1:  # across the antimeridian: the whole width, latitudes only
         ax0, ax1 = -180.0, 180.0
     tr = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
