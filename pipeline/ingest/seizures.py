@@ -248,7 +248,14 @@ def read_seizures(
         if fmt == "csv":
             assumptions["delimiter"] = table.delimiter
     elif fmt == "xlsx":
-        raw, serials, titles = _read_excel(src, max_uncompressed_mb)
+        raw, serials, titles, sheet_report = _read_excel(src, max_uncompressed_mb)
+        assumptions["sheet"] = sheet_report
+        if sheet_report.get("hidden_with_records"):
+            notes.append(
+                f"{name}: hidden sheet(s) {sheet_report['hidden_with_records']!r} hold rows "
+                f"and were not read; sheet {sheet_report['value']!r} was read (set sheet: to "
+                "read another)"
+            )
         rows = np.arange(2 + titles, len(raw) + 2 + titles, dtype="int64")
         if titles:
             assumptions["header_line"] = titles + 1
@@ -335,7 +342,7 @@ def _excel_serials(
 
 def _read_excel(
     src: SeizureSource, max_uncompressed_mb: float
-) -> tuple[pd.DataFrame, dict[str, Any], int]:
+) -> tuple[pd.DataFrame, dict[str, Any], int, dict[str, Any]]:
     try:
         with open(src.path, "rb") as f:
             magic = f.read(4)
@@ -346,9 +353,11 @@ def _read_excel(
             )
         # A workbook is a zip: its sheets are bounded like any zipped input before reading.
         check_zip_expansion(src.path, f"{src.path.name}: the workbook", max_uncompressed_mb)
+        sheet: str | int
         if src.sheet is None:
-            _one_data_sheet(src.path)
-        sheet = src.sheet if src.sheet is not None else 0
+            sheet, report = _data_sheet(src.path)
+        else:
+            sheet, report = src.sheet, {"value": src.sheet, "by": "config"}
         top = pd.read_excel(src.path, sheet_name=sheet, header=None, nrows=25, dtype=object)
         titles = _excel_title_rows(top)
         frame = pd.read_excel(src.path, sheet_name=sheet, dtype=object, header=titles)
@@ -373,15 +382,17 @@ def _read_excel(
         if isdate.any():
             text = text.where(~isdate, pd.to_datetime(col[isdate]).dt.strftime("%Y-%m-%dT%H:%M:%S"))
         out[c] = text.where(col.notna(), "")
-    return pd.DataFrame(out, index=frame.index), serials, titles
+    return pd.DataFrame(out, index=frame.index), serials, titles, report
 
 
-def _one_data_sheet(path: Path) -> None:
-    """Refuse a workbook whose visible sheets hold records in more than one sheet.
+def _data_sheet(path: Path) -> tuple[str | int, dict[str, Any]]:
+    """Return the title of the one visible sheet holding records, and why it was chosen.
 
-    Without ``sheet`` the first sheet is read; yearly sheets (``2023``, ``2024``) would then
-    lose all but one without a word.  Empty sheets (Excel's ``Sheet2``) and those holding a
-    header alone do not count.
+    Hidden sheets are never read without ``sheet``: they hold old copies, dropdown lists and
+    lookups, not the records a person sees on opening the file.  More than one visible sheet
+    of records is refused: yearly sheets (``2023``, ``2024``) would otherwise lose all but
+    one without a word.  Empty sheets (Excel's ``Sheet2``) and those holding a header alone
+    do not count; with none holding records, the first visible sheet is read.
     """
     from itertools import islice
 
@@ -389,12 +400,15 @@ def _one_data_sheet(path: Path) -> None:
 
     wb = load_workbook(path, read_only=True)
     try:
-        used = [
-            ws.title
-            for ws in wb.worksheets
-            if ws.sheet_state == "visible"
-            and sum(1 for row in islice(ws.iter_rows(values_only=True), 30) if any(row)) > 1
-        ]
+        visible, used, hidden = [], [], []
+        for ws in wb.worksheets:
+            rows = sum(1 for row in islice(ws.iter_rows(values_only=True), 30) if any(row))
+            if ws.sheet_state == "visible":
+                visible.append(ws.title)
+                if rows > 1:
+                    used.append(ws.title)
+            elif rows > 0:
+                hidden.append(ws.title)
     finally:
         wb.close()
     if len(used) > 1:
@@ -402,6 +416,18 @@ def _one_data_sheet(path: Path) -> None:
             f"{path.name}: {len(used)} sheets hold records {used[:10]!r}; set sheet: to the one "
             "to read (one input per sheet)"
         )
+    if not visible:
+        raise InputError(f"{path.name}: every sheet is hidden; set sheet: to the one to read")
+    title = used[0] if used else visible[0]
+    report: dict[str, Any] = {
+        "value": title,
+        "by": "the only visible sheet holding records"
+        if used
+        else "the first visible sheet (none holds records)",
+    }
+    if hidden:
+        report["hidden_with_records"] = hidden
+    return title, report
 
 
 def _excel_title_rows(top: pd.DataFrame) -> int:
