@@ -13,6 +13,7 @@ import datetime as dt
 import pytest
 from openpyxl import Workbook
 
+from pipeline.errors import InputError
 from pipeline.ingest import read_seizures
 
 HEADER = ["date", "lat", "lon", "commodity", "quantity"]
@@ -55,3 +56,95 @@ def test_a_hidden_first_sheet_is_not_read(tmp_path, hidden_rows):
     assert res.assumptions["sheet"]["value"] == "seizures"
     if hidden_rows != "empty":
         assert any("hidden sheet(s) ['hidden']" in n for n in res.notes)
+
+
+# ----------------------------------------------------------------------------- typed numbers
+
+
+def _book(tmp_path, header, rows):
+    wb = Workbook()
+    wb.active.append(header)
+    for r in rows:
+        wb.active.append(r)
+    path = tmp_path / "book.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_a_numeric_cell_is_not_read_with_the_texts_decimal_comma(tmp_path):
+    # 1.234 is a number in the workbook; the coordinates' '53,55' text must not make it 1234.
+    path = _book(
+        tmp_path,
+        ["date", "lat", "lon", "commodity", "quantity_kg"],
+        [
+            ["2023-03-04", "53,55", "9,99", "cocaine", 1.234],
+            ["2023-05-06", "53,56", "9,98", "cocaine", 12.345],
+            ["2023-07-08", "53,57", "9,97", "heroin", 250],
+        ],
+    )
+    res = read_seizures(path)
+    assert res.frame["quantity"].tolist() == [1.234, 12.345, 250.0]
+    assert res.frame["lat"].tolist() == [53.55, 53.56, 53.57]
+
+
+def test_numeric_cells_beside_german_text_in_one_column(tmp_path):
+    path = _book(
+        tmp_path,
+        ["date", "lat", "lon", "commodity", "quantity_kg"],
+        [
+            ["2023-03-04", 53.55, 9.99, "cocaine", 1.234],
+            ["2023-05-06", 53.56, 9.98, "cocaine", 2.5],
+            ["2023-07-08", 53.57, 9.97, "heroin", "1.200,5"],
+        ],
+    )
+    res = read_seizures(path)
+    assert res.frame["quantity"].tolist() == [1.234, 2.5, 1200.5]
+
+
+def test_numeric_coordinates_do_not_decide_the_marks_of_text_quantities(tmp_path):
+    # '1.234 kg' in a German workbook is 1234 kg; typed 53.55 says nothing of how text is written.
+    path = _book(
+        tmp_path,
+        ["date", "lat", "lon", "commodity", "quantity"],
+        [
+            ["2023-03-04", 53.55, 9.99, "cocaine", "1.234"],
+            ["2023-05-06", 53.56, 9.98, "cocaine", "12.000"],
+        ],
+    )
+    with pytest.raises(InputError, match="nothing in the file decides"):
+        read_seizures(path)
+
+
+@pytest.mark.parametrize("lat", ['"53,55"', "53"])
+def test_a_json_number_is_the_number_it_is(tmp_path, lat):
+    path = tmp_path / "s.jsonl"
+    path.write_text(
+        f'{{"date":"2023-03-04","lat":{lat},"lon":10,"commodity":"cocaine","quantity_kg":1.234}}\n'
+        f'{{"date":"2023-05-06","lat":{lat},"lon":9,"commodity":"cocaine","quantity_kg":12.345}}\n',
+        encoding="utf-8",
+    )
+    res = read_seizures(path)
+    assert res.frame["quantity"].tolist() == [1.234, 12.345]
+
+
+def test_a_parquet_decimal_is_the_number_it_is(tmp_path):
+    import decimal
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table(
+        {
+            "date": ["2023-03-04", "2023-05-06"],
+            "lat": [10, 11],  # whole numbers: no decimal mark to borrow
+            "lon": [20, 21],
+            "commodity": ["a", "b"],
+            "quantity_kg": pa.array(
+                [decimal.Decimal("1.250"), decimal.Decimal("12.500")], pa.decimal128(10, 3)
+            ),
+        }
+    )
+    path = tmp_path / "s.parquet"
+    pq.write_table(table, path)
+    res = read_seizures(path)
+    assert res.frame["quantity"].tolist() == [1.25, 12.5]

@@ -94,8 +94,8 @@ from ._common import (
     split_pair,
 )
 from ._dates import NS_RANGE, times_with_clock
-from ._json import read_json_records
-from ._quantity import decimal_mark_of, parse_quantities
+from ._json import JsonTable, read_json_records
+from ._quantity import decimal_mark_of, parse_quantities, typed_number_cells
 from ._vector import open_source, read_vector
 from .categories import normalise_categories
 from .options import SeizureSource
@@ -227,6 +227,8 @@ def read_seizures(
     crs: Any = src.crs
     crs_by = "config" if src.crs is not None else "default"
     n_pre = 0
+    #: Column -> cells that were typed numbers in the source (read as numbers, not as text).
+    typed: dict[str, np.ndarray] = {}
     if fmt in ("csv", "json"):
         table = (
             read_text_table(
@@ -240,6 +242,8 @@ def read_seizures(
             else read_json_records(src.path, data=opened.data, encoding=src.encoding)
         )
         raw, rows, pre_rejects = table.frame, table.lines, table.bad_rows
+        if isinstance(table, JsonTable):
+            typed = table.typed_numbers
         if table.header_line > 1:
             assumptions["header_line"] = table.header_line
         notes += table.notes
@@ -248,7 +252,7 @@ def read_seizures(
         if fmt == "csv":
             assumptions["delimiter"] = table.delimiter
     elif fmt == "xlsx":
-        raw, serials, titles, sheet_report = _read_excel(src, max_uncompressed_mb)
+        raw, serials, titles, sheet_report, typed = _read_excel(src, max_uncompressed_mb)
         assumptions["sheet"] = sheet_report
         if sheet_report.get("hidden_with_records"):
             notes.append(
@@ -275,6 +279,11 @@ def read_seizures(
             opened.target, name, fmt, src.layer, max_uncompressed_mb=max_uncompressed_mb
         )
         rows = np.arange(1, len(raw) + 1, dtype="int64")
+        typed = {
+            str(c): mask
+            for c in raw.columns
+            if raw[c].dtype.kind == "O" and (mask := typed_number_cells(raw[c])).any()
+        }
         if file_crs is not None:
             if src.crs is not None:
                 notes.append(f"{name}: file declares a CRS; config crs {src.crs!r} ignored")
@@ -282,7 +291,15 @@ def read_seizures(
         elif geometry is not None and src.crs is None:
             crs_by = "none"
     frame, rejects, more_notes, more = _normalise(
-        raw, rows, geometry, src=src, crs=crs, crs_by=crs_by, as_of=as_of, aoi_bbox=aoi_bbox
+        raw,
+        rows,
+        geometry,
+        src=src,
+        crs=crs,
+        crs_by=crs_by,
+        as_of=as_of,
+        aoi_bbox=aoi_bbox,
+        typed=typed,
     )
     notes += more_notes
     assumptions.update(more)
@@ -342,7 +359,7 @@ def _excel_serials(
 
 def _read_excel(
     src: SeizureSource, max_uncompressed_mb: float
-) -> tuple[pd.DataFrame, dict[str, Any], int, dict[str, Any]]:
+) -> tuple[pd.DataFrame, dict[str, Any], int, dict[str, Any], dict[str, np.ndarray]]:
     try:
         with open(src.path, "rb") as f:
             magic = f.read(4)
@@ -372,17 +389,21 @@ def _read_excel(
     frame.columns = [str(c) for c in frame.columns]
     out = {}
     serials: dict[str, Any] = {}
+    typed: dict[str, np.ndarray] = {}
     system: list[str] = []
     for c in frame.columns:
         col, found = _excel_serials(frame[c], c, src.path, system)
         if found:
             serials[c] = found
+        numeric = typed_number_cells(col)
+        if numeric.any():
+            typed[c] = numeric
         isdate = col.map(lambda v: isinstance(v, dt.datetime | pd.Timestamp))  # per cell: openpyxl
         text = col.astype("str")
         if isdate.any():
             text = text.where(~isdate, pd.to_datetime(col[isdate]).dt.strftime("%Y-%m-%dT%H:%M:%S"))
         out[c] = text.where(col.notna(), "")
-    return pd.DataFrame(out, index=frame.index), serials, titles, report
+    return pd.DataFrame(out, index=frame.index), serials, titles, report, typed
 
 
 def _data_sheet(path: Path) -> tuple[str | int, dict[str, Any]]:
@@ -447,6 +468,7 @@ def _normalise(
     crs_by: str,
     as_of,
     aoi_bbox,
+    typed: dict[str, np.ndarray] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str], dict[str, Any]]:
     name = src.path.name
     notes: list[str] = []
@@ -707,10 +729,14 @@ def _normalise(
     if qcol is not None:
         qraw = raw[qcol]
         qmiss = missing_mask(qraw)
+        typed = typed or {}
+        # A typed coordinate says nothing of how the file writes its text (see _quantity).
+        coord_typed = [typed.get(lat_col), typed.get(lon_col)]
         q, in_value, q_report = parse_quantities(
             qraw if qraw.dtype.kind in "fiub" else qraw.where(~qmiss, ""),
-            file_decimal=decimal_mark_of(lat_raw, lon_raw),
+            file_decimal=decimal_mark_of(lat_raw, lon_raw, typed=coord_typed),
             where=f"{name} column {qcol!r}",
+            typed=typed.get(qcol),
         )
         rules.append(
             Rule(
