@@ -148,3 +148,33 @@ def test_a_parquet_decimal_is_the_number_it_is(tmp_path):
     pq.write_table(table, path)
     res = read_seizures(path)
     assert res.frame["quantity"].tolist() == [1.25, 12.5]
+
+
+# ----------------------------------------------------------------------------- quantity column
+
+
+@pytest.mark.parametrize(
+    ("header", "values"),
+    [
+        ("Amount (USD),Net weight (kg)", ("250000,12.5", "90000,3.25")),
+        ("Quantity,Weight (kg)", ("3,12.5", "40,3.25")),
+        ("Amount EUR,Gross weight", ("250000,12.5", "90000,3.25")),
+    ],
+)
+def test_the_quantity_is_a_mass_not_money_or_a_count(tmp_path, header, values):
+    res = _csv(
+        tmp_path,
+        f"date,lat,lon,commodity,{header}\n"
+        f"2023-03-04,10.51,20.25,cocaine,{values[0]}\n"
+        f"2023-05-06,11.52,21.25,heroin,{values[1]}\n",
+    )
+    assert res.frame["quantity"].tolist() == [12.5, 3.25]
+
+
+def test_money_alone_is_no_quantity(tmp_path):
+    res = _csv(
+        tmp_path,
+        "date,lat,lon,commodity,Amount (USD)\n2023-03-04,10.51,20.25,cocaine,250000\n",
+    )
+    assert res.frame["quantity"].isna().all()
+    assert "quantity" not in res.assumptions["columns"]

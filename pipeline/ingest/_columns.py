@@ -100,6 +100,8 @@ class Role:
     #: Tokens that name *the* record's own value of the role: a header with one outranks
     #: every header without (``event_date`` over a record-keeping ``timestamp``).
     primary: frozenset[str] = frozenset()
+    #: What a ``primary`` token says, for the evidence ("" = the record's own value).
+    primary_says: str = ""
 
 
 def _fs(words: str) -> frozenset[str]:
@@ -113,6 +115,11 @@ _VESSEL_NOUNS = _fs(
     "transponder asset hull car bus tag animal individual"
 )
 _ID_SUFFIX = _fs("id no num nr nbr number code ref key name label")
+#: Header tokens that name a mass or a unit of mass (``Weight (kg)``, ``Net weight``, ``peso``).
+_MASS_TOKENS = _fs(
+    "kg kgs kilo kilos kilogram kilograms g gr grs gm gms gram grams gramme grammes mg t "
+    "tonne tonnes ton tons lb lbs pound pounds oz ounce ounces weight mass gewicht peso poids"
+)
 
 ROLES: dict[str, Role] = {
     "lat": Role(
@@ -277,7 +284,16 @@ ROLES: dict[str, Role] = {
             "quantity qty amount weight mass menge gewicht cantidad peso quantite poids "
             "quantidade hoeveelheid gewicht quantita"
         ),
-        veto=_fs("unit units"),
+        # Money is never a quantity of goods: 'Amount (USD)', 'street value', 'price per kg'.
+        veto=_fs(
+            "unit units usd eur euro euros gbp dollar dollars us aud cad chf jpy cny inr brl "
+            "mxn cop currency money value valor valeur wert worth price prices cost costs fee "
+            "fine fines fx"
+        ),
+        # A header naming a mass outranks a bare count ('Quantity' of packages beside
+        # 'Weight (kg)').
+        primary=_MASS_TOKENS,
+        primary_says="a mass",
     ),
     "quantity_unit": Role(
         exact=(
@@ -493,6 +509,7 @@ def _ranked(columns: Sequence[str], role: str, used: set[str]) -> list[tuple[flo
     one; the score returned stays the name's own (it says how much the name is trusted).
     """
     primary = ROLES[role].primary
+    says = ROLES[role].primary_says or f"the record's own {role}"
     scored = []
     for i, c in enumerate(columns):
         if c in used:
@@ -501,7 +518,7 @@ def _ranked(columns: Sequence[str], role: str, used: set[str]) -> list[tuple[flo
         if score > 0:
             first = bool(primary & set(name_tokens(c)))
             if first:
-                why += " that names the record's own " + role
+                why += " that names " + says
             scored.append((first, score - i * 1e-3, c, why))
     scored.sort(key=lambda t: (not t[0], -t[1]))
     return [(score, c, why) for _, score, c, why in scored]
