@@ -178,3 +178,15 @@ def test_money_alone_is_no_quantity(tmp_path):
     )
     assert res.frame["quantity"].isna().all()
     assert "quantity" not in res.assumptions["columns"]
+
+
+@pytest.mark.parametrize("header", ["Quantity seized", "Net weight"])
+def test_quantities_with_units_under_a_header_that_is_not_a_known_name(tmp_path, header):
+    res = _csv(
+        tmp_path,
+        f"date,lat,lon,commodity,{header}\n"
+        "2023-03-04,10.51,20.25,cocaine,1200 kg\n"
+        "2023-05-06,11.52,21.25,cocaine,500 g\n"
+        '2023-07-08,12.53,22.25,heroin,"1,234.5 kg"\n',
+    )
+    assert res.frame["quantity"].tolist() == [1200.0, 0.5, 1234.5]

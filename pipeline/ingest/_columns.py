@@ -28,6 +28,7 @@ import pandas as pd
 from ..errors import InputError
 from ._common import as_text, missing_mask, normalise_name, parse_coordinate
 from ._dates import parse_clock, parse_times
+from ._quantity import quantity_fit
 
 __all__ = [
     "ColumnChoice",
@@ -737,7 +738,12 @@ def _content_ok(
     if role == "time_of_day":
         share = clock_fit(values)
         return share >= 0.8, f"{share:.0%} of sampled values are times of day"
-    if role in ("sog", "cog", "quantity"):
+    if role == "quantity":  # '1200 kg', '1,234.5': the quantity parser's shapes
+        share = quantity_fit(_sample(values))
+        return share >= 0.5 or exact or not len(_sample(values)), (
+            f"{share:.0%} of sampled values are quantities (a number, maybe with a unit)"
+        )
+    if role in ("sog", "cog"):
         share = number_fit(values)
         return share >= 0.5 or exact or not len(_sample(values)), (
             f"{share:.0%} of sampled values are numbers"

@@ -33,7 +33,7 @@ import pyarrow.compute as pc
 
 from ..errors import InputError
 
-__all__ = ["decimal_mark_of", "parse_quantities", "typed_number_cells"]
+__all__ = ["decimal_mark_of", "parse_quantities", "quantity_fit", "typed_number_cells"]
 
 _GROUP_SPACES = "[ '\u00a0\u202f\u2009]"
 _QTY = (
@@ -64,6 +64,22 @@ def _match(arr: pa.Array, patterns) -> np.ndarray:
         hit = pc.match_substring_regex(arr, p).fill_null(False)
         out |= np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
     return out
+
+
+def quantity_fit(values: pd.Series) -> float:
+    """Share of the non-blank ``values`` written as a quantity: a number, maybe with a unit.
+
+    ``1200 kg``, ``1,234.5``, ``~3 kg`` and ``12 cartons`` fit; a word or a date does not.
+    """
+    if values.dtype.kind in "fiub":
+        return 1.0
+    text = values.astype("str").where(values.notna(), "").str.strip()
+    text = text[text != ""]
+    if not len(text):
+        return 0.0
+    arr = pa.array(text.to_numpy(dtype=object), type=pa.string())
+    got = pc.extract_regex(arr, _QTY)
+    return float(np.asarray(got.is_valid().to_numpy(zero_copy_only=False), dtype=bool).mean())
 
 
 def typed_number_cells(values: pd.Series) -> np.ndarray:
