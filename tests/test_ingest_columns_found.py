@@ -190,3 +190,16 @@ def test_quantities_with_units_under_a_header_that_is_not_a_known_name(tmp_path,
         '2023-07-08,12.53,22.25,heroin,"1,234.5 kg"\n',
     )
     assert res.frame["quantity"].tolist() == [1200.0, 0.5, 1234.5]
+
+
+def test_the_unit_written_with_the_number_wins_over_the_unit_column(tmp_path):
+    res = _csv(
+        tmp_path,
+        "date,lat,lon,commodity,quantity,unit\n"
+        "2023-03-04,10.51,20.25,cocaine,300 g,kg\n"
+        "2023-05-06,11.52,21.25,heroin,2.5,kg\n"
+        "2023-05-07,11.53,21.26,heroin,1500 grams,g\n",
+    )
+    assert res.frame["quantity"].tolist() == [0.3, 2.5, 1.5]
+    assert res.assumptions["quantity_unit"]["unit_conflicts"]["count"] == 1
+    assert any("differs from column 'unit'" in n for n in res.notes)

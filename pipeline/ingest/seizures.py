@@ -759,14 +759,27 @@ def _normalise(
         )
         ucol = pick[QUANTITY_UNIT]
         units = raw[ucol] if ucol else None
-        if (in_value != "").any():  # '300 kg': the unit written with the number
-            given = as_text(units) if units is not None else pd.Series("", index=qraw.index)
-            blank = given.str.strip().eq("").to_numpy()
-            units = given.where(~blank, in_value.to_numpy())
-            ucol = f"{ucol} or the unit after the number" if ucol else f"{qcol} (after the number)"
+        unit_conflicts = None
+        if (in_value != "").any():  # '300 kg': the unit written with the number wins
+            own = pd.Series(in_value.to_numpy(), index=qraw.index)
+            has_own = own.str.strip().ne("").to_numpy()
+            if units is not None:
+                unit_conflicts = _unit_conflicts(own, as_text(units), has_own)
+                units = as_text(units).where(~has_own, own)
+                ucol = f"{ucol}, unless a unit follows the number in {qcol}"
+            else:
+                units = own
+                ucol = f"{qcol} (after the number)"
         per_kg, unit_report = _quantity_units(units, qcol, ucol)
         q = q * per_kg  # the rules above judged the value as written
         unit_notes = unit_report.pop("notes")
+        if unit_conflicts:
+            unit_report["unit_conflicts"] = unit_conflicts
+            unit_notes.append(
+                f"{unit_conflicts['count']} quantit(ies) of {qcol!r} carry a unit that "
+                f"differs from column {pick[QUANTITY_UNIT]!r} (such as "
+                f"{unit_conflicts['examples'][0]!r}): the unit written with the number was used"
+            )
         notes += [f"{name}: {t}" for t in unit_notes]
         if q_report.get("grouped") or q_report.get("decided_by"):
             notes.append(
@@ -868,6 +881,22 @@ def _normalise(
 def _unit_key(values: pd.Series) -> pd.Series:
     """Fold unit spellings: trimmed, lower-case, dots and brackets dropped."""
     return as_text(values).str.lower().str.replace(r"[.()\[\]]", "", regex=True).str.strip()
+
+
+def _unit_conflicts(own: pd.Series, given: pd.Series, has_own: np.ndarray) -> dict[str, Any]:
+    """Count the quantities whose own unit ('300 g') says another thing than the unit column.
+
+    Spellings of one unit of mass (``g``, ``grams``) agree; anything else that differs is a
+    conflict.
+    """
+    a, b = _unit_key(own), _unit_key(given)
+    fa, fb = a.map(MASS_UNITS_KG), b.map(MASS_UNITS_KG)
+    same = (a == b) | (fa.notna() & (fa == fb))
+    clash = has_own & (b != "").to_numpy() & ~same.to_numpy()
+    if not clash.any():
+        return {}
+    pairs = (own[clash].str.strip() + " vs " + given[clash]).head(3).tolist()
+    return {"count": int(clash.sum()), "examples": pairs}
 
 
 def _quantity_units(
