@@ -116,6 +116,9 @@ _VESSEL_NOUNS = _fs(
     "transponder asset hull car bus tag animal individual"
 )
 _ID_SUFFIX = _fs("id no num nr nbr number code ref key name label")
+#: Tokens that name the event a record is about: its date and place outrank a plain one
+#: (``incident_date`` over ``date``, ``incident_lat`` over a ``lat`` that may be the port's).
+_EVENT_TOKENS = _fs("event incident seizure seized occurred occurrence occ attack interdiction")
 #: Header tokens that name a mass or a unit of mass (``Weight (kg)``, ``Net weight``, ``peso``).
 _MASS_TOKENS = _fs(
     "kg kgs kilo kilos kilogram kilograms g gr grs gm gms gram grams gramme grammes mg t "
@@ -142,6 +145,7 @@ ROLES: dict[str, Role] = {
         strong=_fs("lat latitude breedtegraad latitud breite ycoord northing"),
         weak=_fs("y"),
         veto=_fs("lon lng long longitude x"),
+        primary=_EVENT_TOKENS,
     ),
     "lon": Role(
         exact=(
@@ -164,6 +168,7 @@ ROLES: dict[str, Role] = {
         strong=_fs("lon lng longitude lengtegraad longitud laenge lange xcoord easting"),
         weak=_fs("x long"),
         veto=_fs("lat latitude y name"),  # 'long' + 'name' is a long name, not a longitude
+        primary=_EVENT_TOKENS,
     ),
     "coords": Role(
         exact=(
@@ -183,6 +188,7 @@ ROLES: dict[str, Role] = {
             "geometry",
         ),
         strong=_fs("coords coordinates coordinate position"),
+        primary=_EVENT_TOKENS,
     ),
     "time": Role(
         exact=(
@@ -209,7 +215,7 @@ ROLES: dict[str, Role] = {
         weak=_fs("year t"),
         # ACLED's 'timestamp' is the row's upload time beside 'event_date'; an incident list's
         # 'report_date' or 'timestamp' is when it was written down, not when it happened.
-        primary=_fs("event incident seizure seized occurred occurrence occ attack interdiction"),
+        primary=_EVENT_TOKENS,
     ),
     "time_of_day": Role(
         exact=("time", "time_utc", "time_of_day", "hour", "clock", "utc_time", "local_time"),

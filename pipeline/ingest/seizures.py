@@ -70,6 +70,7 @@ from ..schema import (
 )
 from ._archive import check_zip_expansion
 from ._columns import (
+    QUALIFIERS,
     compose_coordinate,
     coordinate_parts,
     infer_columns,
@@ -503,6 +504,25 @@ def _normalise(
             evidence[role] = {"column": "geometry", "by": "geometry", "evidence": "point geometry"}
     else:
         lat_pick, lon_pick, coords_pick = pick[LAT], pick[LON], pick["coords"]
+        if (
+            lat_pick
+            and lon_pick
+            and coords_pick
+            and not (over.get(LAT) or over.get(LON) or over.get("coords"))
+            and _qualified(lat_pick) | _qualified(lon_pick)
+            and not _qualified(coords_pick)
+            and _pairs_share(raw[coords_pick]) >= 0.5
+        ):  # 'Latitude of port' beside 'position': the record's place is the pair's
+            evidence["coords"] = {
+                **evidence["coords"],
+                "evidence": f"{evidence['coords']['evidence']}; preferred over "
+                f"{lat_pick!r}/{lon_pick!r}, whose headers name another place",
+            }
+            notes.append(
+                f"{name}: positions read from {coords_pick!r}; {lat_pick!r}/{lon_pick!r} "
+                "name another place (a port, a destination ...) and were not used"
+            )
+            lat_pick = lon_pick = None
         if lat_pick and lon_pick and not over.get("coords"):
             lat_col, lon_col = lat_pick, lon_pick
             lat_raw, lon_raw = raw[lat_col], raw[lon_col]
@@ -876,6 +896,22 @@ def _normalise(
     for note in _column_notes(name, assumptions["columns"]):
         notes.append(note)
     return frame, rejects, notes, assumptions
+
+
+def _pairs_share(values: pd.Series) -> float:
+    """Share of the non-blank values of a pair column that split into two coordinates."""
+    text = as_text(values)
+    text = text[text != ""]
+    if not len(text):
+        return 0.0
+    lat, lon, _ = split_pair(text)
+    both = parse_coordinate(lat, "lat")[0].notna() & parse_coordinate(lon, "lon")[0].notna()
+    return float(both.mean())
+
+
+def _qualified(column: str) -> bool:
+    """Whether a header names a secondary place or time (``port``, ``destination``, ...)."""
+    return bool(set(name_tokens(column)) & QUALIFIERS)
 
 
 def _unit_key(values: pd.Series) -> pd.Series:
