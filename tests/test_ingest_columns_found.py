@@ -229,3 +229,17 @@ def test_an_incident_latitude_beats_a_plain_one(tmp_path):
     )
     assert res.frame["lat"].tolist() == [10.51, 11.52]
     assert res.frame["lon"].tolist() == [20.25, 21.25]
+
+
+@pytest.mark.parametrize("header", ["coordinates (lon/lat)", "lon_lat", "position x/y"])
+def test_a_pair_columns_header_decides_its_order(tmp_path, header):
+    res = _csv(
+        tmp_path,
+        f'date,"{header}",commodity\n'
+        '2023-03-04,"20.25, 10.51",cocaine\n'
+        '2023-05-06,"21.25 11.52",heroin\n'
+        "2023-05-07,POINT (22.25 12.53),heroin\n",
+    )
+    assert res.frame["lat"].tolist() == [10.51, 11.52, 12.53]
+    assert res.frame["lon"].tolist() == [20.25, 21.25, 22.25]
+    assert any("longitude first" in n for n in res.notes)

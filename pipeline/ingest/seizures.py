@@ -546,7 +546,19 @@ def _normalise(
         elif coords_pick:
             lat_col = lon_col = coords_pick
             pair = raw[lat_col]
-            lat_raw, lon_raw, _ = split_pair(as_text(pair))
+            lat_raw, lon_raw, stated = split_pair(as_text(pair))
+            if _pair_order(lat_col) == "lon":  # 'coordinates (lon/lat)': the header says
+                swap = ~stated  # WKT and E/W letters say for themselves
+                lat_raw, lon_raw = lat_raw.where(~swap, lon_raw), lon_raw.where(~swap, lat_raw)
+                evidence["coords"] = {
+                    **evidence["coords"],
+                    "order": "lon, lat",
+                    "evidence": f"{evidence['coords']['evidence']}; its header names the "
+                    "longitude first",
+                }
+                notes.append(
+                    f"{name}: pairs of {lat_col!r} read longitude first, as its header says"
+                )
             lat_raw = lat_raw.where(~missing_mask(pair), "")
             lon_raw = lon_raw.where(~missing_mask(pair), "")
             evidence.pop(LAT, None)
@@ -907,6 +919,20 @@ def _pairs_share(values: pd.Series) -> float:
     lat, lon, _ = split_pair(text)
     both = parse_coordinate(lat, "lat")[0].notna() & parse_coordinate(lon, "lon")[0].notna()
     return float(both.mean())
+
+
+_LAT_WORDS = frozenset({"lat", "latitude", "y"})
+_LON_WORDS = frozenset({"lon", "lng", "long", "longitude", "x"})
+
+
+def _pair_order(column: str) -> str | None:
+    """'lon' or 'lat': the axis a pair column's header names first (``lon/lat``, ``x y``)."""
+    toks = name_tokens(column)
+    lat = [i for i, t in enumerate(toks) if t in _LAT_WORDS]
+    lon = [i for i, t in enumerate(toks) if t in _LON_WORDS]
+    if not lat or not lon:
+        return None
+    return "lon" if lon[0] < lat[0] else "lat"
 
 
 def _qualified(column: str) -> bool:
