@@ -243,3 +243,27 @@ def test_a_pair_columns_header_decides_its_order(tmp_path, header):
     assert res.frame["lat"].tolist() == [10.51, 11.52, 12.53]
     assert res.frame["lon"].tolist() == [20.25, 21.25, 22.25]
     assert any("longitude first" in n for n in res.notes)
+
+
+# ----------------------------------------------------------------------------- languages
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "fecha_registro,fecha_incautacion,latitud,longitud,droga,cantidad,unidad",
+        "data do registro,data da apreensão,latitude,longitude,substância,quantidade,unidade",
+        "Erfassung Datum,Datum der Beschlagnahme,Breite,Länge,Droge,Menge,Einheit",
+        "date d'enregistrement,date de saisie,latitude,longitude,produit,quantité,unité",
+    ],
+)
+def test_headers_in_spanish_portuguese_german_and_french(tmp_path, header):
+    res = _csv(
+        tmp_path,
+        f"{header}\n"
+        "2023-06-30,2023-03-04,10.51,-75.25,cocaína,500,g\n"
+        "2023-06-30,2023-05-06,11.52,-74.25,cocaína,2.5,kg\n",
+    )
+    assert res.frame["time"].dt.strftime("%Y-%m-%d").tolist() == ["2023-03-04", "2023-05-06"]
+    assert res.frame["commodity"].tolist() == ["cocaína", "cocaína"]
+    assert res.frame["quantity"].tolist() == [0.5, 2.5]

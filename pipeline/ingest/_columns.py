@@ -46,7 +46,11 @@ UNIT_TOKENS = frozenset(
 #: Tokens that make a column a secondary position or time (start, port, shore, ...).
 QUALIFIERS = frozenset(
     "shore port home dest destination start end origin from to prev previous next nearest "
-    "min max centroid center centre eta created updated modified inserted received".split()
+    "min max centroid center centre eta created updated modified inserted received "
+    # the record-keeping words in Spanish, Portuguese, French and German ('fecha_registro')
+    "registro registo creacion criacao actualizacion atualizacao modificacion modificacao "
+    "recepcion recebimento enregistrement creation modification reception erfassung "
+    "erstellt aktualisiert geandert eingang".split()
 )
 _GLUED = (
     ("basedatetime", ("base", "date", "time")),
@@ -120,7 +124,12 @@ _VESSEL_NOUNS = _fs(
 _ID_SUFFIX = _fs("id no num nr nbr number code ref key name label")
 #: Tokens that name the event a record is about: its date and place outrank a plain one
 #: (``incident_date`` over ``date``, ``incident_lat`` over a ``lat`` that may be the port's).
-_EVENT_TOKENS = _fs("event incident seizure seized occurred occurrence occ attack interdiction")
+_EVENT_TOKENS = _fs(
+    "event incident seizure seized occurred occurrence occ attack interdiction "
+    # es, pt, fr, de (accents folded): incautación, decomiso, apreensão, saisie, Beschlagnahme
+    "incautacion incautado decomiso aprehension evento incidente hecho suceso apreensao "
+    "apreendido ocorrencia saisie evenement beschlagnahme sicherstellung vorfall ereignis"
+)
 #: Header tokens that name a mass or a unit of mass (``Weight (kg)``, ``Net weight``, ``peso``).
 _MASS_TOKENS = _fs(
     "kg kgs kilo kilos kilogram kilograms g gr grs gm gms gram grams gramme grammes mg t "
@@ -217,7 +226,10 @@ ROLES: dict[str, Role] = {
             "utc",
             "year",
         ),
-        strong=_fs("timestamp datetime date time ts dt occurred occurrence occ when fecha datum"),
+        # 'data' is the Portuguese and Italian date ('data da apreensão'); its values decide.
+        strong=_fs(
+            "timestamp datetime date time ts dt occurred occurrence occ when fecha datum data"
+        ),
         weak=_fs("year t"),
         # ACLED's 'timestamp' is the row's upload time beside 'event_date'; an incident list's
         # 'report_date' or 'timestamp' is when it was written down, not when it happened.
@@ -286,7 +298,11 @@ ROLES: dict[str, Role] = {
         ),
         strong=_fs(
             "commodity drug drugs substance product goods cargo category hostility aggressor "
-            "attack incident offence offense crime"
+            "attack incident offence offense crime "
+            # es, pt, fr, de (accents folded): droga, sustancia, substância, mercadoria, Droge
+            "droga drogas producto productos sustancia sustancias mercancia mercancias "
+            "substancia substancias produto produtos mercadoria mercadorias drogue drogues "
+            "produit produits marchandise marchandises droge drogen substanz stoff ware waren"
         ),
         weak=_fs("type kind class item"),
         veto=_fs("vessel ship mobile status id description desc descriptio name"),
@@ -299,7 +315,8 @@ ROLES: dict[str, Role] = {
         ),
         # Money is never a quantity of goods: 'Amount (USD)', 'street value', 'price per kg'.
         veto=_fs(
-            "unit units usd eur euro euros gbp dollar dollars us aud cad chf jpy cny inr brl "
+            "unit units unidad unidades unidade unite unites einheit einheiten "
+            "usd eur euro euros gbp dollar dollars us aud cad chf jpy cny inr brl "
             "mxn cop currency money value valor valeur wert worth price prices cost costs fee "
             "fine fines fx"
         ),
@@ -321,7 +338,9 @@ ROLES: dict[str, Role] = {
             "weight_unit",
             "measure",
         ),
-        strong=_fs("unit units uom"),
+        strong=_fs(
+            "unit units uom unidad unidades unidade unite unites einheit einheiten medida mesure"
+        ),
         veto=_fs("price cost value"),
     ),
     "agency": Role(
