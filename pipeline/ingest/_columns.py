@@ -28,6 +28,7 @@ import pandas as pd
 from ..errors import InputError
 from ._common import as_text, missing_mask, normalise_name, parse_coordinate
 from ._dates import parse_clock, parse_times
+from ._quantity import quantity_fit
 
 __all__ = [
     "ColumnChoice",
@@ -45,7 +46,11 @@ UNIT_TOKENS = frozenset(
 #: Tokens that make a column a secondary position or time (start, port, shore, ...).
 QUALIFIERS = frozenset(
     "shore port home dest destination start end origin from to prev previous next nearest "
-    "min max centroid center centre eta created updated modified inserted received".split()
+    "min max centroid center centre eta created updated modified inserted received "
+    # the record-keeping words in Spanish, Portuguese, French and German ('fecha_registro')
+    "registro registo creacion criacao actualizacion atualizacao modificacion modificacao "
+    "recepcion recebimento enregistrement creation modification reception erfassung "
+    "erstellt aktualisiert geandert eingang".split()
 )
 _GLUED = (
     ("basedatetime", ("base", "date", "time")),
@@ -54,6 +59,8 @@ _GLUED = (
     ("timestamp", ("timestamp",)),
     ("latlon", ("lat", "lon")),
     ("latlng", ("lat", "lng")),
+    ("lonlat", ("lon", "lat")),
+    ("lnglat", ("lng", "lat")),
     ("userid", ("user", "id")),
     ("shipid", ("ship", "id")),
     ("callsign", ("callsign",)),
@@ -100,6 +107,8 @@ class Role:
     #: Tokens that name *the* record's own value of the role: a header with one outranks
     #: every header without (``event_date`` over a record-keeping ``timestamp``).
     primary: frozenset[str] = frozenset()
+    #: What a ``primary`` token says, for the evidence ("" = the record's own value).
+    primary_says: str = ""
 
 
 def _fs(words: str) -> frozenset[str]:
@@ -113,6 +122,19 @@ _VESSEL_NOUNS = _fs(
     "transponder asset hull car bus tag animal individual"
 )
 _ID_SUFFIX = _fs("id no num nr nbr number code ref key name label")
+#: Tokens that name the event a record is about: its date and place outrank a plain one
+#: (``incident_date`` over ``date``, ``incident_lat`` over a ``lat`` that may be the port's).
+_EVENT_TOKENS = _fs(
+    "event incident seizure seized occurred occurrence occ attack interdiction "
+    # es, pt, fr, de (accents folded): incautación, decomiso, apreensão, saisie, Beschlagnahme
+    "incautacion incautado decomiso aprehension evento incidente hecho suceso apreensao "
+    "apreendido ocorrencia saisie evenement beschlagnahme sicherstellung vorfall ereignis"
+)
+#: Header tokens that name a mass or a unit of mass (``Weight (kg)``, ``Net weight``, ``peso``).
+_MASS_TOKENS = _fs(
+    "kg kgs kilo kilos kilogram kilograms g gr grs gm gms gram grams gramme grammes mg t "
+    "tonne tonnes ton tons lb lbs pound pounds oz ounce ounces weight mass gewicht peso poids"
+)
 
 ROLES: dict[str, Role] = {
     "lat": Role(
@@ -134,6 +156,7 @@ ROLES: dict[str, Role] = {
         strong=_fs("lat latitude breedtegraad latitud breite ycoord northing"),
         weak=_fs("y"),
         veto=_fs("lon lng long longitude x"),
+        primary=_EVENT_TOKENS,
     ),
     "lon": Role(
         exact=(
@@ -156,6 +179,7 @@ ROLES: dict[str, Role] = {
         strong=_fs("lon lng longitude lengtegraad longitud laenge lange xcoord easting"),
         weak=_fs("x long"),
         veto=_fs("lat latitude y name"),  # 'long' + 'name' is a long name, not a longitude
+        primary=_EVENT_TOKENS,
     ),
     "coords": Role(
         exact=(
@@ -167,6 +191,10 @@ ROLES: dict[str, Role] = {
             "lat_lon",
             "latlng",
             "lat_lng",
+            "lonlat",
+            "lon_lat",
+            "lnglat",
+            "lng_lat",
             "location_coordinates",
             "geo_position",
             "wkt",
@@ -175,6 +203,7 @@ ROLES: dict[str, Role] = {
             "geometry",
         ),
         strong=_fs("coords coordinates coordinate position"),
+        primary=_EVENT_TOKENS,
     ),
     "time": Role(
         exact=(
@@ -197,11 +226,14 @@ ROLES: dict[str, Role] = {
             "utc",
             "year",
         ),
-        strong=_fs("timestamp datetime date time ts dt occurred occurrence occ when fecha datum"),
+        # 'data' is the Portuguese and Italian date ('data da apreensão'); its values decide.
+        strong=_fs(
+            "timestamp datetime date time ts dt occurred occurrence occ when fecha datum data"
+        ),
         weak=_fs("year t"),
         # ACLED's 'timestamp' is the row's upload time beside 'event_date'; an incident list's
         # 'report_date' or 'timestamp' is when it was written down, not when it happened.
-        primary=_fs("event incident seizure seized occurred occurrence occ attack interdiction"),
+        primary=_EVENT_TOKENS,
     ),
     "time_of_day": Role(
         exact=("time", "time_utc", "time_of_day", "hour", "clock", "utc_time", "local_time"),
@@ -266,7 +298,11 @@ ROLES: dict[str, Role] = {
         ),
         strong=_fs(
             "commodity drug drugs substance product goods cargo category hostility aggressor "
-            "attack incident offence offense crime"
+            "attack incident offence offense crime "
+            # es, pt, fr, de (accents folded): droga, sustancia, substância, mercadoria, Droge
+            "droga drogas producto productos sustancia sustancias mercancia mercancias "
+            "substancia substancias produto produtos mercadoria mercadorias drogue drogues "
+            "produit produits marchandise marchandises droge drogen substanz stoff ware waren"
         ),
         weak=_fs("type kind class item"),
         veto=_fs("vessel ship mobile status id description desc descriptio name"),
@@ -277,7 +313,17 @@ ROLES: dict[str, Role] = {
             "quantity qty amount weight mass menge gewicht cantidad peso quantite poids "
             "quantidade hoeveelheid gewicht quantita"
         ),
-        veto=_fs("unit units"),
+        # Money is never a quantity of goods: 'Amount (USD)', 'street value', 'price per kg'.
+        veto=_fs(
+            "unit units unidad unidades unidade unite unites einheit einheiten "
+            "usd eur euro euros gbp dollar dollars us aud cad chf jpy cny inr brl "
+            "mxn cop currency money value valor valeur wert worth price prices cost costs fee "
+            "fine fines fx"
+        ),
+        # A header naming a mass outranks a bare count ('Quantity' of packages beside
+        # 'Weight (kg)').
+        primary=_MASS_TOKENS,
+        primary_says="a mass",
     ),
     "quantity_unit": Role(
         exact=(
@@ -292,7 +338,9 @@ ROLES: dict[str, Role] = {
             "weight_unit",
             "measure",
         ),
-        strong=_fs("unit units uom"),
+        strong=_fs(
+            "unit units uom unidad unidades unidade unite unites einheit einheiten medida mesure"
+        ),
         veto=_fs("price cost value"),
     ),
     "agency": Role(
@@ -493,6 +541,7 @@ def _ranked(columns: Sequence[str], role: str, used: set[str]) -> list[tuple[flo
     one; the score returned stays the name's own (it says how much the name is trusted).
     """
     primary = ROLES[role].primary
+    says = ROLES[role].primary_says or f"the record's own {role}"
     scored = []
     for i, c in enumerate(columns):
         if c in used:
@@ -501,7 +550,7 @@ def _ranked(columns: Sequence[str], role: str, used: set[str]) -> list[tuple[flo
         if score > 0:
             first = bool(primary & set(name_tokens(c)))
             if first:
-                why += " that names the record's own " + role
+                why += " that names " + says
             scored.append((first, score - i * 1e-3, c, why))
     scored.sort(key=lambda t: (not t[0], -t[1]))
     return [(score, c, why) for _, score, c, why in scored]
@@ -720,7 +769,12 @@ def _content_ok(
     if role == "time_of_day":
         share = clock_fit(values)
         return share >= 0.8, f"{share:.0%} of sampled values are times of day"
-    if role in ("sog", "cog", "quantity"):
+    if role == "quantity":  # '1200 kg', '1,234.5': the quantity parser's shapes
+        share = quantity_fit(_sample(values))
+        return share >= 0.5 or exact or not len(_sample(values)), (
+            f"{share:.0%} of sampled values are quantities (a number, maybe with a unit)"
+        )
+    if role in ("sog", "cog"):
         share = number_fit(values)
         return share >= 0.5 or exact or not len(_sample(values)), (
             f"{share:.0%} of sampled values are numbers"

@@ -5,7 +5,9 @@ Position feeds and incident APIs hand out JSON more often than CSV: one object p
 API response saved to a file).  Each record becomes a row of text, exactly as a CSV row
 would, and goes through the same column detection, parsing and rejects:
 
-* numbers keep their text as written (``"12.50"``, an MMSI of 9 digits: never a float);
+* numbers keep their text as written (``"12.50"``, an MMSI of 9 digits: never a float),
+  and the table says which cells were numbers (:attr:`JsonTable.typed_numbers`): a JSON
+  number is never locale text, ``1.234`` is one and a quarter whatever the strings say;
   ``true``/``false`` become ``"true"``/``"false"``; ``null`` and a missing key are missing;
 * a nested object is flattened into dotted columns (``{"position": {"lat": 1}}`` gives
   ``position.lat``); an array value is kept as its JSON text (no column is read from it);
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,12 +35,28 @@ from ..errors import SourceUnreadable
 from ..schema import REJECT_COLUMNS
 from ._common import TextTable, decode_bytes, source_bytes
 
-__all__ = ["looks_like_json_records", "read_json_records"]
+__all__ = ["JsonTable", "looks_like_json_records", "read_json_records"]
 
 _WS = re.compile(r"[ \t\n\r]*")
 #: The dtype of the text columns :func:`~pipeline.ingest._common.read_text_table` gives.
 _TEXT = pd.StringDtype(na_value=np.nan)
-_DECODER = json.JSONDecoder(parse_float=str, parse_int=str, parse_constant=str)
+
+
+class _JsonNumber(str):
+    """The text of a JSON number as written: a typed number, never locale text."""
+
+    __slots__ = ()
+
+
+_DECODER = json.JSONDecoder(parse_float=_JsonNumber, parse_int=_JsonNumber, parse_constant=str)
+
+
+@dataclass
+class JsonTable(TextTable):
+    """JSON records as a text table, with the cells that were JSON numbers."""
+
+    #: Column -> True for each record whose value was a JSON number (columns with one only).
+    typed_numbers: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def looks_like_json_records(head: bytes) -> bool:
@@ -58,8 +77,10 @@ def looks_like_json_records(head: bytes) -> bool:
     return isinstance(first, dict) and first.get("type") not in ("Feature", "FeatureCollection")
 
 
-def read_json_records(path: Path, *, data: bytes | None = None, encoding: str | None = None):
-    """Read JSON Lines or an array of objects as a :class:`~pipeline.ingest._common.TextTable`.
+def read_json_records(
+    path: Path, *, data: bytes | None = None, encoding: str | None = None
+) -> JsonTable:
+    """Read JSON Lines or an array of objects as a :class:`JsonTable` (a text table).
 
     Raises
     ------
@@ -84,12 +105,18 @@ def read_json_records(path: Path, *, data: bytes | None = None, encoding: str | 
     if not records:
         why = f"; line {bad[0][0]}: {bad[0][3]}" if bad else ""
         raise SourceUnreadable(f"{name}: no JSON object records found{why}")
-    frame = pd.DataFrame.from_records(records)
+    # object dtype: a JSON number's text keeps its type (str inference would drop it)
+    frame = pd.DataFrame(records, dtype=object)
     if not all(
         pd.api.types.infer_dtype(frame[c], skipna=True) in ("string", "empty") for c in frame
     ):  # nested objects, arrays, true/false somewhere: each record to one text per key
-        frame = pd.DataFrame.from_records([_flatten(r) for r in records])
+        frame = pd.DataFrame([_flatten(r) for r in records], dtype=object)
     frame.columns = [str(c) for c in frame.columns]
+    typed = {}
+    for i, c in enumerate(frame.columns):
+        mask = frame.iloc[:, i].map(type).eq(_JsonNumber).to_numpy(dtype=bool)
+        if mask.any():
+            typed[c] = mask
     # the text dtype a CSV is read with (pyarrow strings), missing as ""
     frame = frame.where(frame.notna(), "").astype(_TEXT)
     notes.append(f"{name}: read as {layout}: {len(records)} record(s), {frame.shape[1]} key(s)")
@@ -104,8 +131,16 @@ def read_json_records(path: Path, *, data: bytes | None = None, encoding: str | 
         },
         columns=list(REJECT_COLUMNS),
     )
-    table = TextTable(frame, np.asarray(lines, dtype="int64"), bad_df, notes, "json", len(bad))
-    table.encoding = enc
+    table = JsonTable(
+        frame,
+        np.asarray(lines, dtype="int64"),
+        bad_df,
+        notes,
+        "json",
+        len(bad),
+        encoding=enc,
+        typed_numbers=typed,
+    )
     return table
 
 

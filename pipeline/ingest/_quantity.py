@@ -13,11 +13,17 @@ optional unit (``kg``, ``cartons``); the decimal mark is decided for the whole c
 * values that stay ambiguous (``1,200`` with nothing else to go by) are refused with the
   column and examples, never guessed; evidence both ways is refused too.
 
+A typed number (a numeric spreadsheet cell, a JSON number, a Parquet decimal) is never locale
+text: it is read as the number it is, and it is no evidence of a decimal mark, neither of its
+own column's nor of the file's.  The readers hand over which cells were typed
+(:func:`typed_number_cells`), since they reach this module as text.
+
 Every decision is returned as a report with its evidence (the summary and the manifest).
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -27,7 +33,7 @@ import pyarrow.compute as pc
 
 from ..errors import InputError
 
-__all__ = ["decimal_mark_of", "parse_quantities"]
+__all__ = ["decimal_mark_of", "parse_quantities", "quantity_fit", "typed_number_cells"]
 
 _GROUP_SPACES = "[ '\u00a0\u202f\u2009]"
 _QTY = (
@@ -60,14 +66,53 @@ def _match(arr: pa.Array, patterns) -> np.ndarray:
     return out
 
 
-def decimal_mark_of(*columns: pd.Series) -> str | None:
+def quantity_fit(values: pd.Series) -> float:
+    """Share of the non-blank ``values`` written as a quantity: a number, maybe with a unit.
+
+    ``1200 kg``, ``1,234.5``, ``~3 kg`` and ``12 cartons`` fit; a word or a date does not.
+    """
+    if values.dtype.kind in "fiub":
+        return 1.0
+    text = values.astype("str").where(values.notna(), "").str.strip()
+    text = text[text != ""]
+    if not len(text):
+        return 0.0
+    arr = pa.array(text.to_numpy(dtype=object), type=pa.string())
+    got = pc.extract_regex(arr, _QTY)
+    return float(np.asarray(got.is_valid().to_numpy(zero_copy_only=False), dtype=bool).mean())
+
+
+def typed_number_cells(values: pd.Series) -> np.ndarray:
+    """Return True for each cell holding a typed number (int, float, Decimal; not a bool).
+
+    A column of numeric dtype is typed throughout; a column of text has no typed cells.
+    """
+    if values.dtype.kind in "fiuc":
+        return np.ones(len(values), dtype=bool)
+    if values.dtype.kind != "O":
+        return np.zeros(len(values), dtype=bool)
+    return values.map(
+        lambda v: (
+            isinstance(v, int | float | Decimal | np.number) and not isinstance(v, bool | np.bool_)
+        )
+    ).to_numpy(dtype=bool)
+
+
+def decimal_mark_of(*columns: pd.Series, typed: Any = ()) -> str | None:
     """Return the decimal mark of the fractions in ``columns`` (e.g. coordinates), if one.
 
     ``"."`` or ``","`` when values like ``36.512`` or ``36,512`` occur and only one of the
-    two; None when neither or both do.
+    two; None when neither or both do.  Typed numbers are no evidence: a column of numeric
+    dtype is skipped, and so are the cells ``typed`` (one boolean array or None per column)
+    marks.
     """
     point = comma = False
-    for col in columns:
+    masks = list(typed) + [None] * (len(columns) - len(typed))
+    for col, mask in zip(columns, masks, strict=True):
+        if col.dtype.kind in "fiub":
+            continue
+        if mask is not None:
+            col = col[~np.asarray(mask, dtype=bool)]
         arr = pa.array(col.astype("str").str.strip().to_numpy(dtype=object), type=pa.string())
         point |= bool(_match(arr, r"^[+-]?\d+\.\d+$").any())
         comma |= bool(_match(arr, r"^[+-]?\d+,\d+$").any())
@@ -77,7 +122,11 @@ def decimal_mark_of(*columns: pd.Series) -> str | None:
 
 
 def parse_quantities(
-    values: pd.Series, *, file_decimal: str | None = None, where: str = ""
+    values: pd.Series,
+    *,
+    file_decimal: str | None = None,
+    where: str = "",
+    typed: np.ndarray | None = None,
 ) -> tuple[np.ndarray, pd.Series, dict[str, Any]]:
     """Split quantity text into numbers and units.
 
@@ -90,6 +139,9 @@ def parse_quantities(
         decides when the column itself does not.
     where : str
         File and column, for messages.
+    typed : numpy.ndarray of bool, optional
+        Cells that were typed numbers in the source (written here as text such as ``1.234``
+        or ``1e-05``): read as numbers, never as locale text, and no evidence of the mark.
 
     Returns
     -------
@@ -109,6 +161,11 @@ def parse_quantities(
     if values.dtype.kind in "fiub":
         return values.to_numpy(dtype="float64"), pd.Series([""] * n, dtype=object), report
     text = values.astype("str").where(values.notna(), "")
+    is_typed = np.zeros(n, dtype=bool) if typed is None else np.asarray(typed, dtype=bool)
+    typed_values = pd.to_numeric(text[is_typed].str.strip(), errors="coerce").to_numpy(
+        dtype="float64"
+    )
+    text = text.where(~is_typed, "")
     arr = pa.array(text.to_numpy(dtype=object), type=pa.string())
     got = pc.extract_regex(arr, _QTY)
     matched = np.asarray(got.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
@@ -162,6 +219,9 @@ def parse_quantities(
         ),
     )
     out[~(matched & well_formed)] = np.nan
+    if is_typed.any():
+        out[is_typed] = typed_values
+        report["typed_numbers"] = int(is_typed.sum())
     unit = pd.Series(got.field("unit").to_numpy(zero_copy_only=False), dtype=object)
     unit = unit.where(matched & unit.notna().to_numpy(), "").fillna("").astype(object)
     approx = matched & (

@@ -70,6 +70,7 @@ from ..schema import (
 )
 from ._archive import check_zip_expansion
 from ._columns import (
+    QUALIFIERS,
     compose_coordinate,
     coordinate_parts,
     infer_columns,
@@ -94,8 +95,8 @@ from ._common import (
     split_pair,
 )
 from ._dates import NS_RANGE, times_with_clock
-from ._json import read_json_records
-from ._quantity import decimal_mark_of, parse_quantities
+from ._json import JsonTable, read_json_records
+from ._quantity import decimal_mark_of, parse_quantities, typed_number_cells
 from ._vector import open_source, read_vector
 from .categories import normalise_categories
 from .options import SeizureSource
@@ -227,6 +228,8 @@ def read_seizures(
     crs: Any = src.crs
     crs_by = "config" if src.crs is not None else "default"
     n_pre = 0
+    #: Column -> cells that were typed numbers in the source (read as numbers, not as text).
+    typed: dict[str, np.ndarray] = {}
     if fmt in ("csv", "json"):
         table = (
             read_text_table(
@@ -240,6 +243,8 @@ def read_seizures(
             else read_json_records(src.path, data=opened.data, encoding=src.encoding)
         )
         raw, rows, pre_rejects = table.frame, table.lines, table.bad_rows
+        if isinstance(table, JsonTable):
+            typed = table.typed_numbers
         if table.header_line > 1:
             assumptions["header_line"] = table.header_line
         notes += table.notes
@@ -248,7 +253,14 @@ def read_seizures(
         if fmt == "csv":
             assumptions["delimiter"] = table.delimiter
     elif fmt == "xlsx":
-        raw, serials, titles = _read_excel(src, max_uncompressed_mb)
+        raw, serials, titles, sheet_report, typed = _read_excel(src, max_uncompressed_mb)
+        assumptions["sheet"] = sheet_report
+        if sheet_report.get("hidden_with_records"):
+            notes.append(
+                f"{name}: hidden sheet(s) {sheet_report['hidden_with_records']!r} hold rows "
+                f"and were not read; sheet {sheet_report['value']!r} was read (set sheet: to "
+                "read another)"
+            )
         rows = np.arange(2 + titles, len(raw) + 2 + titles, dtype="int64")
         if titles:
             assumptions["header_line"] = titles + 1
@@ -268,6 +280,11 @@ def read_seizures(
             opened.target, name, fmt, src.layer, max_uncompressed_mb=max_uncompressed_mb
         )
         rows = np.arange(1, len(raw) + 1, dtype="int64")
+        typed = {
+            str(c): mask
+            for c in raw.columns
+            if raw[c].dtype.kind == "O" and (mask := typed_number_cells(raw[c])).any()
+        }
         if file_crs is not None:
             if src.crs is not None:
                 notes.append(f"{name}: file declares a CRS; config crs {src.crs!r} ignored")
@@ -275,7 +292,15 @@ def read_seizures(
         elif geometry is not None and src.crs is None:
             crs_by = "none"
     frame, rejects, more_notes, more = _normalise(
-        raw, rows, geometry, src=src, crs=crs, crs_by=crs_by, as_of=as_of, aoi_bbox=aoi_bbox
+        raw,
+        rows,
+        geometry,
+        src=src,
+        crs=crs,
+        crs_by=crs_by,
+        as_of=as_of,
+        aoi_bbox=aoi_bbox,
+        typed=typed,
     )
     notes += more_notes
     assumptions.update(more)
@@ -335,7 +360,7 @@ def _excel_serials(
 
 def _read_excel(
     src: SeizureSource, max_uncompressed_mb: float
-) -> tuple[pd.DataFrame, dict[str, Any], int]:
+) -> tuple[pd.DataFrame, dict[str, Any], int, dict[str, Any], dict[str, np.ndarray]]:
     try:
         with open(src.path, "rb") as f:
             magic = f.read(4)
@@ -346,9 +371,11 @@ def _read_excel(
             )
         # A workbook is a zip: its sheets are bounded like any zipped input before reading.
         check_zip_expansion(src.path, f"{src.path.name}: the workbook", max_uncompressed_mb)
+        sheet: str | int
         if src.sheet is None:
-            _one_data_sheet(src.path)
-        sheet = src.sheet if src.sheet is not None else 0
+            sheet, report = _data_sheet(src.path)
+        else:
+            sheet, report = src.sheet, {"value": src.sheet, "by": "config"}
         top = pd.read_excel(src.path, sheet_name=sheet, header=None, nrows=25, dtype=object)
         titles = _excel_title_rows(top)
         frame = pd.read_excel(src.path, sheet_name=sheet, dtype=object, header=titles)
@@ -363,25 +390,31 @@ def _read_excel(
     frame.columns = [str(c) for c in frame.columns]
     out = {}
     serials: dict[str, Any] = {}
+    typed: dict[str, np.ndarray] = {}
     system: list[str] = []
     for c in frame.columns:
         col, found = _excel_serials(frame[c], c, src.path, system)
         if found:
             serials[c] = found
+        numeric = typed_number_cells(col)
+        if numeric.any():
+            typed[c] = numeric
         isdate = col.map(lambda v: isinstance(v, dt.datetime | pd.Timestamp))  # per cell: openpyxl
         text = col.astype("str")
         if isdate.any():
             text = text.where(~isdate, pd.to_datetime(col[isdate]).dt.strftime("%Y-%m-%dT%H:%M:%S"))
         out[c] = text.where(col.notna(), "")
-    return pd.DataFrame(out, index=frame.index), serials, titles
+    return pd.DataFrame(out, index=frame.index), serials, titles, report, typed
 
 
-def _one_data_sheet(path: Path) -> None:
-    """Refuse a workbook whose visible sheets hold records in more than one sheet.
+def _data_sheet(path: Path) -> tuple[str | int, dict[str, Any]]:
+    """Return the title of the one visible sheet holding records, and why it was chosen.
 
-    Without ``sheet`` the first sheet is read; yearly sheets (``2023``, ``2024``) would then
-    lose all but one without a word.  Empty sheets (Excel's ``Sheet2``) and those holding a
-    header alone do not count.
+    Hidden sheets are never read without ``sheet``: they hold old copies, dropdown lists and
+    lookups, not the records a person sees on opening the file.  More than one visible sheet
+    of records is refused: yearly sheets (``2023``, ``2024``) would otherwise lose all but
+    one without a word.  Empty sheets (Excel's ``Sheet2``) and those holding a header alone
+    do not count; with none holding records, the first visible sheet is read.
     """
     from itertools import islice
 
@@ -389,12 +422,15 @@ def _one_data_sheet(path: Path) -> None:
 
     wb = load_workbook(path, read_only=True)
     try:
-        used = [
-            ws.title
-            for ws in wb.worksheets
-            if ws.sheet_state == "visible"
-            and sum(1 for row in islice(ws.iter_rows(values_only=True), 30) if any(row)) > 1
-        ]
+        visible, used, hidden = [], [], []
+        for ws in wb.worksheets:
+            rows = sum(1 for row in islice(ws.iter_rows(values_only=True), 30) if any(row))
+            if ws.sheet_state == "visible":
+                visible.append(ws.title)
+                if rows > 1:
+                    used.append(ws.title)
+            elif rows > 0:
+                hidden.append(ws.title)
     finally:
         wb.close()
     if len(used) > 1:
@@ -402,6 +438,18 @@ def _one_data_sheet(path: Path) -> None:
             f"{path.name}: {len(used)} sheets hold records {used[:10]!r}; set sheet: to the one "
             "to read (one input per sheet)"
         )
+    if not visible:
+        raise InputError(f"{path.name}: every sheet is hidden; set sheet: to the one to read")
+    title = used[0] if used else visible[0]
+    report: dict[str, Any] = {
+        "value": title,
+        "by": "the only visible sheet holding records"
+        if used
+        else "the first visible sheet (none holds records)",
+    }
+    if hidden:
+        report["hidden_with_records"] = hidden
+    return title, report
 
 
 def _excel_title_rows(top: pd.DataFrame) -> int:
@@ -421,6 +469,7 @@ def _normalise(
     crs_by: str,
     as_of,
     aoi_bbox,
+    typed: dict[str, np.ndarray] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str], dict[str, Any]]:
     name = src.path.name
     notes: list[str] = []
@@ -455,6 +504,25 @@ def _normalise(
             evidence[role] = {"column": "geometry", "by": "geometry", "evidence": "point geometry"}
     else:
         lat_pick, lon_pick, coords_pick = pick[LAT], pick[LON], pick["coords"]
+        if (
+            lat_pick
+            and lon_pick
+            and coords_pick
+            and not (over.get(LAT) or over.get(LON) or over.get("coords"))
+            and _qualified(lat_pick) | _qualified(lon_pick)
+            and not _qualified(coords_pick)
+            and _pairs_share(raw[coords_pick]) >= 0.5
+        ):  # 'Latitude of port' beside 'position': the record's place is the pair's
+            evidence["coords"] = {
+                **evidence["coords"],
+                "evidence": f"{evidence['coords']['evidence']}; preferred over "
+                f"{lat_pick!r}/{lon_pick!r}, whose headers name another place",
+            }
+            notes.append(
+                f"{name}: positions read from {coords_pick!r}; {lat_pick!r}/{lon_pick!r} "
+                "name another place (a port, a destination ...) and were not used"
+            )
+            lat_pick = lon_pick = None
         if lat_pick and lon_pick and not over.get("coords"):
             lat_col, lon_col = lat_pick, lon_pick
             lat_raw, lon_raw = raw[lat_col], raw[lon_col]
@@ -478,7 +546,19 @@ def _normalise(
         elif coords_pick:
             lat_col = lon_col = coords_pick
             pair = raw[lat_col]
-            lat_raw, lon_raw, _ = split_pair(as_text(pair))
+            lat_raw, lon_raw, stated = split_pair(as_text(pair))
+            if _pair_order(lat_col) == "lon":  # 'coordinates (lon/lat)': the header says
+                swap = ~stated  # WKT and E/W letters say for themselves
+                lat_raw, lon_raw = lat_raw.where(~swap, lon_raw), lon_raw.where(~swap, lat_raw)
+                evidence["coords"] = {
+                    **evidence["coords"],
+                    "order": "lon, lat",
+                    "evidence": f"{evidence['coords']['evidence']}; its header names the "
+                    "longitude first",
+                }
+                notes.append(
+                    f"{name}: pairs of {lat_col!r} read longitude first, as its header says"
+                )
             lat_raw = lat_raw.where(~missing_mask(pair), "")
             lon_raw = lon_raw.where(~missing_mask(pair), "")
             evidence.pop(LAT, None)
@@ -681,10 +761,14 @@ def _normalise(
     if qcol is not None:
         qraw = raw[qcol]
         qmiss = missing_mask(qraw)
+        typed = typed or {}
+        # A typed coordinate says nothing of how the file writes its text (see _quantity).
+        coord_typed = [typed.get(lat_col), typed.get(lon_col)]
         q, in_value, q_report = parse_quantities(
             qraw if qraw.dtype.kind in "fiub" else qraw.where(~qmiss, ""),
-            file_decimal=decimal_mark_of(lat_raw, lon_raw),
+            file_decimal=decimal_mark_of(lat_raw, lon_raw, typed=coord_typed),
             where=f"{name} column {qcol!r}",
+            typed=typed.get(qcol),
         )
         rules.append(
             Rule(
@@ -707,14 +791,27 @@ def _normalise(
         )
         ucol = pick[QUANTITY_UNIT]
         units = raw[ucol] if ucol else None
-        if (in_value != "").any():  # '300 kg': the unit written with the number
-            given = as_text(units) if units is not None else pd.Series("", index=qraw.index)
-            blank = given.str.strip().eq("").to_numpy()
-            units = given.where(~blank, in_value.to_numpy())
-            ucol = f"{ucol} or the unit after the number" if ucol else f"{qcol} (after the number)"
+        unit_conflicts = None
+        if (in_value != "").any():  # '300 kg': the unit written with the number wins
+            own = pd.Series(in_value.to_numpy(), index=qraw.index)
+            has_own = own.str.strip().ne("").to_numpy()
+            if units is not None:
+                unit_conflicts = _unit_conflicts(own, as_text(units), has_own)
+                units = as_text(units).where(~has_own, own)
+                ucol = f"{ucol}, unless a unit follows the number in {qcol}"
+            else:
+                units = own
+                ucol = f"{qcol} (after the number)"
         per_kg, unit_report = _quantity_units(units, qcol, ucol)
         q = q * per_kg  # the rules above judged the value as written
         unit_notes = unit_report.pop("notes")
+        if unit_conflicts:
+            unit_report["unit_conflicts"] = unit_conflicts
+            unit_notes.append(
+                f"{unit_conflicts['count']} quantit(ies) of {qcol!r} carry a unit that "
+                f"differs from column {pick[QUANTITY_UNIT]!r} (such as "
+                f"{unit_conflicts['examples'][0]!r}): the unit written with the number was used"
+            )
         notes += [f"{name}: {t}" for t in unit_notes]
         if q_report.get("grouped") or q_report.get("decided_by"):
             notes.append(
@@ -813,9 +910,55 @@ def _normalise(
     return frame, rejects, notes, assumptions
 
 
+def _pairs_share(values: pd.Series) -> float:
+    """Share of the non-blank values of a pair column that split into two coordinates."""
+    text = as_text(values)
+    text = text[text != ""]
+    if not len(text):
+        return 0.0
+    lat, lon, _ = split_pair(text)
+    both = parse_coordinate(lat, "lat")[0].notna() & parse_coordinate(lon, "lon")[0].notna()
+    return float(both.mean())
+
+
+_LAT_WORDS = frozenset({"lat", "latitude", "y"})
+_LON_WORDS = frozenset({"lon", "lng", "long", "longitude", "x"})
+
+
+def _pair_order(column: str) -> str | None:
+    """'lon' or 'lat': the axis a pair column's header names first (``lon/lat``, ``x y``)."""
+    toks = name_tokens(column)
+    lat = [i for i, t in enumerate(toks) if t in _LAT_WORDS]
+    lon = [i for i, t in enumerate(toks) if t in _LON_WORDS]
+    if not lat or not lon:
+        return None
+    return "lon" if lon[0] < lat[0] else "lat"
+
+
+def _qualified(column: str) -> bool:
+    """Whether a header names a secondary place or time (``port``, ``destination``, ...)."""
+    return bool(set(name_tokens(column)) & QUALIFIERS)
+
+
 def _unit_key(values: pd.Series) -> pd.Series:
     """Fold unit spellings: trimmed, lower-case, dots and brackets dropped."""
     return as_text(values).str.lower().str.replace(r"[.()\[\]]", "", regex=True).str.strip()
+
+
+def _unit_conflicts(own: pd.Series, given: pd.Series, has_own: np.ndarray) -> dict[str, Any]:
+    """Count the quantities whose own unit ('300 g') says another thing than the unit column.
+
+    Spellings of one unit of mass (``g``, ``grams``) agree; anything else that differs is a
+    conflict.
+    """
+    a, b = _unit_key(own), _unit_key(given)
+    fa, fb = a.map(MASS_UNITS_KG), b.map(MASS_UNITS_KG)
+    same = (a == b) | (fa.notna() & (fa == fb))
+    clash = has_own & (b != "").to_numpy() & ~same.to_numpy()
+    if not clash.any():
+        return {}
+    pairs = (own[clash].str.strip() + " vs " + given[clash]).head(3).tolist()
+    return {"count": int(clash.sum()), "examples": pairs}
 
 
 def _quantity_units(
