@@ -974,10 +974,11 @@ def _quantity_units(
     whole column; with neither, quantities stay as reported.
     """
     key = _unit_key(units) if units is not None else None
+    toks = [t for t in name_tokens(qcol) if t in MASS_UNITS_KG]
+    header_unit = toks[0] if len(toks) == 1 else None
     if key is None or not (key != "").any():
-        toks = [t for t in name_tokens(qcol) if t in MASS_UNITS_KG]
-        if len(toks) == 1:
-            unit = toks[0]
+        if header_unit is not None:
+            unit = header_unit
             return MASS_UNITS_KG[unit], {
                 "column": qcol,
                 "unit": "kg",
@@ -992,10 +993,29 @@ def _quantity_units(
     counts = key[given].value_counts()
     if len(counts) == 1:
         factor[~given] = factor[given][0]  # blanks take the file's one unit
+    notes = []
+    if header_unit is not None:
+        # the header names a unit: it holds where the column names none (blank, or not a
+        # unit at all: a 'Unit' column of agency names); where both name a mass and differ,
+        # the record's own unit is used and the disagreement said
+        head = MASS_UNITS_KG[header_unit]
+        clash = given & ~np.isnan(factor) & (factor != head)
+        if clash.any():
+            notes.append(
+                f"{int(clash.sum())} quantit(ies) of {qcol!r}: the unit in column {ucol!r} "
+                f"differs from the header's {header_unit!r}; the column's unit is used"
+            )
+        taken = np.isnan(factor)
+        if taken.any():
+            factor[taken] = head
+            notes.append(
+                f"{int(taken.sum())} quantit(ies) whose unit in column {ucol!r} is blank or "
+                f"not a mass take the header's unit {header_unit!r}"
+            )
     kept = np.isnan(factor)
     other = {str(k): int(v) for k, v in counts.items() if k not in MASS_UNITS_KG}
+    other = other if header_unit is None else {}
     blank = int((~given & kept).sum())
-    notes = []
     moved = {str(k): int(v) for k, v in counts.items() if MASS_UNITS_KG.get(k, 1.0) != 1.0}
     if moved:
         notes.append(
@@ -1012,7 +1032,8 @@ def _quantity_units(
         "column": qcol,
         "unit_column": ucol,
         "unit": "kg where the unit is a mass, else as reported",
-        "by": f"unit column {ucol!r}",
+        "by": f"unit column {ucol!r}"
+        + ("" if header_unit is None else f", else the header's unit {header_unit!r}"),
         "converted_to_kg": {str(k): int(v) for k, v in counts.items() if k in MASS_UNITS_KG},
         "kept_as_reported": kept_as,
         "notes": notes,
