@@ -290,3 +290,22 @@ def test_headers_in_spanish_portuguese_german_and_french(tmp_path, header):
     assert res.frame["time"].dt.strftime("%Y-%m-%d").tolist() == ["2023-03-04", "2023-05-06"]
     assert res.frame["commodity"].tolist() == ["cocaína", "cocaína"]
     assert res.frame["quantity"].tolist() == [0.5, 2.5]
+
+
+# ----------------------------------------------------------------------------- tracks
+
+
+def test_a_point_counter_id_is_not_the_vessel(tmp_path):
+    """An 'id' counting each track's points (1, 2, 3 per ship) made 3 vessels of 2 ships."""
+    from pipeline.ingest import read_tracks
+
+    path = tmp_path / "t.csv"
+    rows = [
+        f"{i},{ship},2024-01-01T0{i}:00:00Z,{60 + k + i / 10},5.{i}"
+        for k, ship in enumerate(["OCEAN ONE", "SEA STAR"])
+        for i in (1, 2, 3)
+    ]
+    path.write_text("id,vessel_name,timestamp,lat,lon\n" + "\n".join(rows) + "\n")
+    res = read_tracks(path)
+    assert res.frame["vessel_id"].value_counts().to_dict() == {"OCEAN ONE": 3, "SEA STAR": 3}
+    assert res.by_rule == {}

@@ -268,6 +268,10 @@ ROLES: dict[str, Role] = {
             "unnamed column fid objectid oid row rownum rowid index idx record seq sequence"
         ),
         pairs=((_VESSEL_NOUNS, _ID_SUFFIX),),
+        # A header naming the moving thing (vessel_name, ship, MMSI) outranks a bare 'id' or
+        # 'name', which may count the points of each track (1, 2, 3, ... per vessel).
+        primary=_VESSEL_NOUNS | _fs("mmsi imo callsign ssvid userid"),
+        primary_says="the vessel",
     ),
     # The feature id of a layer of LineString routes: one route per feature.
     "route_id": Role(
