@@ -256,3 +256,24 @@ def test_rotated_geotiff_is_refused_in_one_line(tmp_path):
     with pytest.raises(InputError, match=r"rot.tif: raster grid is rotated or sheared") as err:
         open_raster(path)
     assert "\n" not in str(err.value) and "gdalwarp" in str(err.value)
+
+
+@pytest.mark.parametrize("fill", [1e20, -3.4028234663852886e38, 9.969209968386869e36])
+def test_one_cell_of_a_huge_fill_is_refused_while_a_few_minus_9999_are_not(tmp_path, fill):
+    """A 1e20 fill over 0.077 % of a raster was averaged in (cells read 3.7e19)."""
+    values = np.full((100, 100), 5.0, "float32")
+    values[3, 7] = fill
+    path = tmp_path / "f.tif"
+    profile = dict(driver="GTiff", width=100, height=100, count=1, dtype="float32")
+    with rasterio.open(
+        path, "w", crs="EPSG:4326", transform=from_origin(-30, 20, 0.2, 0.2), **profile
+    ) as dst:
+        dst.write(values, 1)
+    with pytest.raises(InputError, match="a common nodata value, but the file declares no nodata"):
+        raster_coverage(open_raster(RasterSource(path=path)), (-30.0, 0.0, -10.0, 20.0))
+    values[3, 7] = -9999.0  # one cell of 10,000: could be a value, below the 0.1 % share
+    with rasterio.open(
+        path, "w", crs="EPSG:4326", transform=from_origin(-30, 20, 0.2, 0.2), **profile
+    ) as dst:
+        dst.write(values, 1)
+    assert raster_coverage(open_raster(RasterSource(path=path)), (-30.0, 0.0, -10.0, 20.0))

@@ -968,8 +968,11 @@ def raster_coverage(
                 ]
     where = "inside the area" if aoi_bbox is not None else ""
     if not declared and total:
-        k = int(np.argmax(sentinels))
-        if sentinels[k] and sentinels[k] >= _SENTINEL_SHARE * total:
+        # -9999 or -32768 may be a value in a few cells; 1e20 or -3.4e38 never is: one is fill
+        need = [1 if abs(v) >= 1e20 else _SENTINEL_SHARE * total for v in _SENTINELS]
+        found = [k for k, (n, m) in enumerate(zip(sentinels, need, strict=True)) if n and n >= m]
+        if found:
+            k = max(found, key=lambda i: sentinels[i])
             v = _SENTINELS[k]
             stored = ""
             if packing:
@@ -1001,8 +1004,9 @@ def raster_coverage(
 
 
 #: Values exports use for "no data" (GDAL/ArcGIS -9999 and -3.4e38, int16 -32768, netCDF's
-#: default fill 9.97e36, 1e20 and -1e20 of climate models): a raster that holds one in at
-#: least ``_SENTINEL_SHARE`` of its cells without declaring a nodata is refused.
+#: default fill 9.97e36, 1e20 and -1e20 of climate models): a raster that holds -9999 or
+#: -32768 in at least ``_SENTINEL_SHARE`` of its cells, or any cell of one of the huge fills
+#: (no measured quantity is 1e20), without declaring a nodata is refused.
 _SENTINELS = (-9999.0, -32768.0, -3.4028234663852886e38, 9.969209968386869e36, 1e20, -1e20)
 _SENTINEL_SHARE = 0.001
 
