@@ -129,11 +129,22 @@ class _Polygons:
         inv = ~transform
         vcol = inv.a * x + inv.b * y + inv.c
         vrow = inv.d * x + inv.e * y + inv.f
-        if not (np.isfinite(vcol).all() and np.isfinite(vrow).all()):
-            raise InputError(
-                f"some cells cannot be projected to the raster CRS {crs.to_string()!r} "
-                "(outside its area of use)"
-            )
+        bad = ~(np.isfinite(vcol) & np.isfinite(vrow))
+        self.unprojected = 0
+        if bad.any():
+            # Cells the raster's CRS cannot hold (a UTM raster under an ocean-wide area:
+            # 85° from its meridian) are far outside the raster: they get no value, as every
+            # cell outside it does, instead of failing the run.
+            drop = np.unique(poly[bad[vid]])
+            if drop.size == np.unique(poly).size:
+                raise InputError(
+                    f"no cell can be projected to the raster CRS {crs.to_string()!r} "
+                    "(all are outside its area of use)"
+                )
+            keep = ~np.isin(poly, drop)
+            self.unprojected = int(np.unique(cell_of[drop]).size)
+            kept_polys, poly = np.unique(poly[keep], return_inverse=True)
+            cell_of, vid = cell_of[kept_polys], vid[keep]
         col, row = vcol[vid], vrow[vid]
         self.cell_of = cell_of.astype("int64")
         same = poly[1:] == poly[:-1]
@@ -872,8 +883,10 @@ def _frame(columns, stats, prefix, band_labels, state, back) -> pd.DataFrame:
             continue
         accs, polys = state
         acc = accs[k]
+        # a cell's area in pixels: any of its polygons (copies 360° away are the same shape);
+        # a cell whose polygon could not be projected keeps 0
         area = np.zeros(acc.sum.size)
-        area[:] = polys.area_px[: acc.sum.size]
+        np.maximum.at(area, polys.cell_of, polys.area_px)
         # Coverage sums cancel to ~1e-9 of a pixel (more on wide windows, whose prefix sums
         # are large) where a cell misses every valid pixel; below 1e-6 px the "valid area" is
         # round-off, and its mean would be round-off divided by round-off.

@@ -277,3 +277,26 @@ def test_one_cell_of_a_huge_fill_is_refused_while_a_few_minus_9999_are_not(tmp_p
     ) as dst:
         dst.write(values, 1)
     assert raster_coverage(open_raster(RasterSource(path=path)), (-30.0, 0.0, -10.0, 20.0))
+
+
+def test_cells_a_utm_raster_cannot_hold_get_no_value_not_a_failed_run(tmp_path):
+    """A UTM raster under an ocean-wide area failed the run ('outside its area of use')."""
+    path = tmp_path / "utm.tif"
+    values = np.arange(100 * 100, dtype="float32").reshape(100, 100)
+    profile = dict(driver="GTiff", width=100, height=100, count=1, dtype="float32")
+    # 10 km of UTM 18N (meridian 75°W) around 20°N
+    with rasterio.open(
+        path, "w", crs="EPSG:32618", transform=from_origin(450_000, 2_220_000, 100, 100), **profile
+    ) as dst:
+        dst.write(values, 1)
+    da = open_raster(RasterSource(path=path))
+    near = region_to_cells((-75.5, 19.9, -74.5, 20.1), 6)
+    # 83° and 90° from the meridian on the equator: no UTM 18N coordinates (inf)
+    far = np.unique(points_to_cells(np.array([8.0, 15.0]), np.array([0.0, 0.0]), 6))
+    alone = zonal_stats_to_cells(da, near, name="r")
+    both = zonal_stats_to_cells(da, np.r_[near, far], name="r").set_index("cell")
+    assert both.loc[far, "r_mean"].isna().all()
+    assert np.array_equal(
+        both.loc[near, "r_mean"].to_numpy(), alone["r_mean"].to_numpy(), equal_nan=True
+    )
+    assert alone["r_mean"].notna().sum() > 0
