@@ -279,15 +279,11 @@ def test_tracks_only_run_and_context_layers(small_demo, tmp_path):
 
 def test_a_multi_band_raster_without_band_is_one_config_error(small_demo, tmp_path):
     """Before: KeyError 'rgb_mean' traceback (exit 1) after validate had said valid."""
-    import rasterio
+    from _rasters import write_tif
     from rasterio.transform import from_bounds
 
-    path = tmp_path / "two_bands.tif"
     data = np.stack([np.full((40, 40), 1.0), np.full((40, 40), 2.0)]).astype("float32")
-    profile = dict(driver="GTiff", width=40, height=40, count=2, dtype="float32")
-    profile |= dict(crs="EPSG:4326", transform=from_bounds(-85, -10, 10, 45, 40, 40))
-    with rasterio.open(path, "w", **profile) as dst:
-        dst.write(data)
+    path = write_tif(tmp_path / "two_bands.tif", data, from_bounds(-85, -10, 10, 45, 40, 40))
     cfg = small_config(
         small_demo,
         tmp_path,

@@ -205,27 +205,29 @@ def test_the_unit_written_with_the_number_wins_over_the_unit_column(tmp_path):
     assert any("differs from column 'unit'" in n for n in res.notes)
 
 
-def test_the_headers_unit_holds_where_the_unit_column_names_none(tmp_path):
-    """A 'Unit' column of agency names beside 'Weight (g)': before, grams were read as kg."""
+@pytest.mark.parametrize(
+    ("header", "rows", "want", "said"),
+    [
+        # a 'Unit' column of agency names beside 'Weight (g)': before, grams were read as kg
+        (
+            "Weight (g)",
+            ("1250,Narcotics Unit", "325,Coast Guard"),
+            [1.25, 0.325],
+            "take the header's unit 'g'",
+        ),
+        # a unit column that contradicts the header: the record's unit, and it is said
+        ("Quantity (kg)", ("12.5,g", "3.25,kg"), [0.0125, 3.25], "differs from the header's 'kg'"),
+    ],
+)
+def test_the_headers_unit_and_the_unit_column(tmp_path, header, rows, want, said):
     res = _csv(
         tmp_path,
-        "date,lat,lon,commodity,Weight (g),Unit\n"
-        "2023-03-04,10.51,20.25,cocaine,1250,Narcotics Unit\n"
-        "2023-05-06,11.52,21.25,heroin,325,Coast Guard\n",
+        f"date,lat,lon,commodity,{header},Unit\n"
+        f"2023-03-04,10.51,20.25,cocaine,{rows[0]}\n"
+        f"2023-05-06,11.52,21.25,heroin,{rows[1]}\n",
     )
-    assert res.frame["quantity"].tolist() == [1.25, 0.325]
-    assert any("take the header's unit 'g'" in n for n in res.notes)
-
-
-def test_a_unit_column_that_contradicts_the_header_is_said(tmp_path):
-    res = _csv(
-        tmp_path,
-        "date,lat,lon,commodity,Quantity (kg),unit\n"
-        "2023-03-04,10.51,20.25,cocaine,12.5,g\n"
-        "2023-05-06,11.52,21.25,heroin,3.25,kg\n",
-    )
-    assert res.frame["quantity"].tolist() == [0.0125, 3.25]
-    assert any("1 quantit(ies)" in n and "differs from the header's 'kg'" in n for n in res.notes)
+    assert res.frame["quantity"].tolist() == want
+    assert any(said in n for n in res.notes)
 
 
 # ----------------------------------------------------------------------------- positions

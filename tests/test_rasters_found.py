@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import rasterio
 import rioxarray  # noqa: F401  (registers the .rio accessor)
 import xarray as xr
+from _rasters import write_tif
 from rasterio.transform import from_origin
 
 from pipeline.errors import InputError
@@ -27,27 +27,6 @@ def write_nc(path, lat, lon, values, name="v", attrs=None):
     }
     da = xr.DataArray(values, dims=("lat", "lon"), attrs=attrs or {})
     xr.Dataset({name: da}, coords=coords).to_netcdf(path, engine="scipy")
-    return path
-
-
-def write_tif(path, values, transform, nodata=None, dtype="float32", scale=None):
-    values = np.asarray(values)
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        width=values.shape[1],
-        height=values.shape[0],
-        count=1,
-        dtype=dtype,
-        crs="EPSG:4326",
-        transform=transform,
-        nodata=nodata,
-    ) as ds:
-        ds.write(values.astype(dtype), 1)
-        if scale is not None:
-            ds.scales = (scale,)
-            ds.offsets = (0.0,)
     return path
 
 
@@ -263,32 +242,20 @@ def test_one_cell_of_a_huge_fill_is_refused_while_a_few_minus_9999_are_not(tmp_p
     """A 1e20 fill over 0.077 % of a raster was averaged in (cells read 3.7e19)."""
     values = np.full((100, 100), 5.0, "float32")
     values[3, 7] = fill
-    path = tmp_path / "f.tif"
-    profile = dict(driver="GTiff", width=100, height=100, count=1, dtype="float32")
-    with rasterio.open(
-        path, "w", crs="EPSG:4326", transform=from_origin(-30, 20, 0.2, 0.2), **profile
-    ) as dst:
-        dst.write(values, 1)
+    path = write_tif(tmp_path / "f.tif", values, from_origin(-30, 20, 0.2, 0.2))
     with pytest.raises(InputError, match="a common nodata value, but the file declares no nodata"):
         raster_coverage(open_raster(RasterSource(path=path)), (-30.0, 0.0, -10.0, 20.0))
     values[3, 7] = -9999.0  # one cell of 10,000: could be a value, below the 0.1 % share
-    with rasterio.open(
-        path, "w", crs="EPSG:4326", transform=from_origin(-30, 20, 0.2, 0.2), **profile
-    ) as dst:
-        dst.write(values, 1)
+    write_tif(path, values, from_origin(-30, 20, 0.2, 0.2))
     assert raster_coverage(open_raster(RasterSource(path=path)), (-30.0, 0.0, -10.0, 20.0))
 
 
 def test_cells_a_utm_raster_cannot_hold_get_no_value_not_a_failed_run(tmp_path):
     """A UTM raster under an ocean-wide area failed the run ('outside its area of use')."""
-    path = tmp_path / "utm.tif"
     values = np.arange(100 * 100, dtype="float32").reshape(100, 100)
-    profile = dict(driver="GTiff", width=100, height=100, count=1, dtype="float32")
     # 10 km of UTM 18N (meridian 75°W) around 20°N
-    with rasterio.open(
-        path, "w", crs="EPSG:32618", transform=from_origin(450_000, 2_220_000, 100, 100), **profile
-    ) as dst:
-        dst.write(values, 1)
+    transform = from_origin(450_000, 2_220_000, 100, 100)
+    path = write_tif(tmp_path / "utm.tif", values, transform, crs="EPSG:32618")
     da = open_raster(RasterSource(path=path))
     near = region_to_cells((-75.5, 19.9, -74.5, 20.1), 6)
     # 83° and 90° from the meridian on the equator: no UTM 18N coordinates (inf)

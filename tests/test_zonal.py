@@ -9,6 +9,7 @@ import rasterio
 import rioxarray  # noqa: F401  (registers the .rio accessor)
 import shapely
 import xarray as xr
+from _rasters import write_tif
 from affine import Affine
 
 from pipeline.errors import ConfigError, InputError
@@ -34,26 +35,6 @@ def assert_close_to_ee(ours, ref, ours_prefix, ee_prefix, stats=("mean", "sum", 
         np.testing.assert_allclose(a[ok], r[ok], rtol=1e-6, atol=atol, err_msg=stat)
     if "max" in ref:
         np.testing.assert_array_equal(ours[f"{ours_prefix}_max"], ref[f"{ee_prefix}max"])
-
-
-def write_tif(path, data, transform, crs, nodata=None):
-    data = np.asarray(data)
-    if data.ndim == 2:
-        data = data[None]
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        width=data.shape[2],
-        height=data.shape[1],
-        count=data.shape[0],
-        dtype=data.dtype,
-        crs=crs,
-        transform=transform,
-        nodata=nodata,
-    ) as dst:
-        dst.write(data)
-    return path
 
 
 # ----------------------------------------------------------------------------- real rasters
