@@ -233,24 +233,25 @@ def test_the_headers_unit_and_the_unit_column(tmp_path, header, rows, want, said
 # ----------------------------------------------------------------------------- positions
 
 
-def test_the_events_position_beats_the_ports_latitude_and_longitude(tmp_path):
+@pytest.mark.parametrize(
+    ("header", "rows"),
+    [
+        # the event's position pair beats the port's latitude and longitude
+        (
+            "date,position,port,Latitude of port,Longitude of port,commodity",
+            ('"10.51, 20.25",Port A,12.00,22.00', '"11.52, 21.25",Port A,12.00,22.00'),
+        ),
+        # an incident latitude beats a plain one
+        (
+            "date,lat,lon,incident_lat,incident_lon,commodity",
+            ("12.00,22.00,10.51,20.25", "12.00,22.00,11.52,21.25"),
+        ),
+    ],
+)
+def test_the_events_own_position_beats_another_place(tmp_path, header, rows):
     res = _csv(
         tmp_path,
-        "date,position,port,Latitude of port,Longitude of port,commodity,quantity\n"
-        '2023-03-04,"10.51, 20.25",Port A,12.00,22.00,cocaine,12.5\n'
-        '2023-05-06,"11.52, 21.25",Port A,12.00,22.00,heroin,3.25\n',
-    )
-    assert res.frame["lat"].tolist() == [10.51, 11.52]
-    assert res.frame["lon"].tolist() == [20.25, 21.25]
-    assert res.assumptions["columns"]["coords"]["column"] == "position"
-
-
-def test_an_incident_latitude_beats_a_plain_one(tmp_path):
-    res = _csv(
-        tmp_path,
-        "date,lat,lon,incident_lat,incident_lon,commodity\n"
-        "2023-03-04,12.00,22.00,10.51,20.25,cocaine\n"
-        "2023-05-06,12.00,22.00,11.52,21.25,heroin\n",
+        f"{header}\n2023-03-04,{rows[0]},cocaine\n2023-05-06,{rows[1]},heroin\n",
     )
     assert res.frame["lat"].tolist() == [10.51, 11.52]
     assert res.frame["lon"].tolist() == [20.25, 21.25]
