@@ -474,9 +474,26 @@ def _gap_events(tr: _Tracks, sl, same, hours, kn, gap_hours, gap_min_speed_kn, r
     )
 
 
-def _loiter_events(tr, sl, same, hours, sog_eff, loiter_speed_kn, loiter_hours, max_seg_h, res):
+#: Distance (nautical miles, ~100 m) a segment between two slow pings may span whatever its
+#: duration: position noise of seconds-apart pings is not movement.
+_STAY_NOISE_NM = 0.054
+
+
+def _stays(kn, hours, speed_kn) -> np.ndarray:
+    """Whether each segment's own distance fits a vessel slower than ``speed_kn``.
+
+    Within twice the speed (a drift's positions wander), or within the noise floor.  Two slow
+    pings hours apart with 50 nm between them (a vessel that went dark and moved on), or a
+    convoy at 12 kn whose SOG field is stuck at 0, are not one stay.
+    """
+    nm = np.where(np.isfinite(kn), kn, 0.0) * hours
+    return nm <= np.maximum(_STAY_NOISE_NM, 2.0 * speed_kn * hours)
+
+
+def _loiter_events(tr, sl, same, hours, kn, sog_eff, loiter_speed_kn, loiter_hours, max_seg_h, res):
     slow = sog_eff < loiter_speed_kn
     link = same & (hours <= max_seg_h) & slow[:-1] & slow[1:]
+    link &= _stays(kn, hours, loiter_speed_kn)
     starts = np.flatnonzero(slow & ~np.r_[False, link])
     ends = np.flatnonzero(slow & ~np.r_[link, False])
     t = tr.t[sl]
@@ -504,16 +521,23 @@ def _loiter_events(tr, sl, same, hours, sog_eff, loiter_speed_kn, loiter_hours, 
     )
 
 
-def _encounter_points(tr, sl, slow, same, hours, kn, max_seg_h, max_speed_kn):
+def _encounter_points(tr, sl, sog_eff, speed_kn, same, hours, kn, max_seg_h):
     """Positions of slow vessels on the common time grid: (grid index, lon, lat, vessel code).
 
-    Per chunk of whole vessels: the segments between two slow pings of a vessel (short and
-    plausible), interpolated at every ``_ENCOUNTER_STEP_MIN`` grid time they span.
+    Per chunk of whole vessels: the segments between two pings slower than ``speed_kn`` whose
+    own distance fits that speed (:func:`_stays`; short and plausible), interpolated at every
+    ``_ENCOUNTER_STEP_MIN`` grid time they span.
     """
     step = _ENCOUNTER_STEP_MIN * 60 * 1_000_000_000
     empty = (np.empty(0, "int64"), np.empty(0), np.empty(0), np.empty(0, "int64"))
+    slow = sog_eff < speed_kn
     seg = np.flatnonzero(
-        same & (hours <= max_seg_h) & (kn <= max_speed_kn) & slow[:-1] & slow[1:] & (hours > 0)
+        same
+        & (hours <= max_seg_h)
+        & _stays(kn, hours, speed_kn)
+        & slow[:-1]
+        & slow[1:]
+        & (hours > 0)
     )
     if seg.size == 0:
         return empty
@@ -1260,6 +1284,7 @@ def _transit_partition(part: pd.DataFrame, names, p: _PartParams, reads=(), out=
                 sl,
                 same,
                 hours,
+                kn,
                 sog_eff,
                 p.loiter_speed_kn,
                 p.loiter_hours,
@@ -1269,14 +1294,7 @@ def _transit_partition(part: pd.DataFrame, names, p: _PartParams, reads=(), out=
         )
         res.points.append(
             _encounter_points(
-                tr,
-                sl,
-                sog_eff < p.encounter_speed_kn,
-                same,
-                hours,
-                kn,
-                p.max_segment_hours,
-                p.max_speed_kn,
+                tr, sl, sog_eff, p.encounter_speed_kn, same, hours, kn, p.max_segment_hours
             )
         )
     del old

@@ -537,3 +537,31 @@ def test_a_cell_beyond_the_fixed_point_range_is_refused(monkeypatch):
     pings = make_pings("a", [0, 60], [3.0, 3.0001], [42.0, 42.0], 0.1)
     with pytest.raises(InputError, match=r"a cell totals 1\.0 vessel-hours, more than the 0\.5"):
         transit_features(pings, 5)
+
+
+def test_slow_pings_far_apart_are_no_stay_and_a_stuck_sog_no_meeting():
+    """Found by a sweep: two 2 h drifts 50 nm apart (the vessel dark in between) were one
+    9 h loiter; a convoy at 12 kn whose SOG was stuck at 0 loitered and met for 6 h."""
+    mins = np.arange(0, 121, 30.0)
+    lon_b = -5.0 + 50 / 60 / np.cos(np.radians(36.0))
+    dark = pd.concat(
+        [
+            make_pings("a", mins, np.full(mins.size, -5.0), np.full(mins.size, 36.0), 0.5),
+            make_pings("a", mins + 420, np.full(mins.size, lon_b), np.full(mins.size, 36.0), 0.5),
+        ]
+    )
+    hours = np.arange(0, 7) * 60.0
+    step = 12 / 60 / np.cos(np.radians(36.0))  # 12 kn east, one ping an hour
+    convoy = pd.concat(
+        [
+            make_pings(v, hours, -4.0 + step * np.arange(7), np.full(7, lat), 0.0)
+            for v, lat in (("b", 36.5), ("c", 36.5027))
+        ]
+    )
+    for pings in (dark, convoy):
+        res = transit_features(pings.reset_index(drop=True), 6)
+        assert not len(res.events[res.events["event_type"].isin(["loiter", "encounter"])])
+    # the same pings standing still are a stay and a meeting
+    still = convoy.assign(**{LON: np.where(convoy[VESSEL_ID] == "b", -4.0, -4.0005)})
+    kinds = transit_features(still.reset_index(drop=True), 6).events["event_type"].tolist()
+    assert sorted(kinds) == ["encounter", "loiter", "loiter"]
