@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,7 @@ import pandas as pd
 
 from . import schema as S
 from .config import Config
-from .errors import ConfigError
+from .errors import ConfigError, FutureDateWarning
 from .io import sha256_file
 from .runner import manifest as M
 from .runner import publish as P
@@ -230,6 +231,15 @@ def run_pipeline(
         Its ``outputs`` are the top-level paths (links through ``current``).
     """
     out = Path(os.path.abspath(out_dir if out_dir is not None else config.run.out_dir))
+    if as_of is not None:  # an override is checked as run.as_of is when the config loads
+        day = resolve_as_of(as_of)
+        if day is not None and day.date() > dt.datetime.now(dt.UTC).date():
+            warnings.warn(
+                f"as_of {day.date().isoformat()} is in the future; time decay and windows "
+                "will treat every event as old",
+                FutureDateWarning,
+                stacklevel=2,
+            )
     try:
         P.check_out_dir(out, input_paths(config))
     except ConfigError as exc:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import small_config
 
@@ -535,3 +537,22 @@ def test_a_run_whose_every_record_was_rejected_keeps_its_rejects(small_demo, tmp
     seizures = pd.read_csv(where / "seizures-seizures.csv")
     assert len(seizures) > 100 and set(seizures["rule"]) == {"outside_aoi"}
     assert run_history(tmp_path / "out")[-1]["status"] == "failed"
+
+
+def test_as_of_is_a_utc_day_an_instant_is_refused_a_future_day_warned(small_demo, tmp_path):
+    """Before: '2026-03-31T20:00:00-05:00' became the whole of 1 April (UTC), so records after
+    the instant counted; a future --as-of gave no warning (run.as_of in a config does)."""
+    from pipeline.errors import FutureDateWarning
+    from pipeline.runner.stages import resolve_as_of
+
+    cfg = small_config(small_demo, tmp_path)
+    for value in ("2026-03-31T20:00:00-05:00", "2026-03-31 12:00", "2026-03-31T00:00:00+02:00"):
+        with pytest.raises(InputError, match="as_of is a day"):
+            pipeline.run_pipeline(cfg, as_of=value)
+    end = pd.Timestamp("2026-03-31T23:59:59.999999", tz="UTC")
+    for value in ("2026-03-31", dt.date(2026, 3, 31), "2026-03-31T00:00:00Z"):
+        assert resolve_as_of(value) == end
+    (tmp_path / "a_file").write_text("")  # the run stops right after the check: no work
+    with pytest.warns(FutureDateWarning, match="2099-01-01 is in the future"):
+        with pytest.raises(ConfigError, match="cannot use output folder"):
+            pipeline.run_pipeline(cfg, as_of="2099-01-01", out_dir=tmp_path / "a_file" / "x")

@@ -88,7 +88,13 @@ class RunState:
 
 
 def resolve_as_of(value: Any) -> pd.Timestamp | None:
-    """Return the end of the ``as_of`` day in UTC (the whole day counts)."""
+    """Return the end of the ``as_of`` day in UTC (the whole day counts).
+
+    ``as_of`` is a day: records up to the end of that UTC day are used, and the time decay
+    measures ages from that moment (a record of 00:00 that day is one day old).  A value
+    with a time of day or a zone other than UTC would be rounded to a whole UTC day, so a
+    record after the instant given could count: it is refused.
+    """
     if value is None:
         return None
     try:
@@ -97,6 +103,12 @@ def resolve_as_of(value: Any) -> pd.Timestamp | None:
         raise InputError(f"as_of must be a date like 2026-06-30, got {value!r}") from None
     if ts is pd.NaT:
         raise InputError(f"as_of must be a date like 2026-06-30, got {value!r}")
+    offset = ts.utcoffset()
+    if ts != ts.normalize() or (offset is not None and offset != pd.Timedelta(0)):
+        raise InputError(
+            f"as_of is a day (records up to its end, UTC, are used), got {value!r} with a time "
+            "or a time zone; give the UTC date, e.g. 2026-06-30"
+        )
     ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
     return ts.normalize() + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
 
