@@ -13,8 +13,11 @@ for explainability:
     the percentile rank among cells with a non-zero value (0 for zero).
 
 Classes use fixed breaks on the 0-100 score, stated in the legend.  ``observed`` is false for
-a cell with no observation in any factor: such a cell is shown as "no data", never as low
-risk.
+a cell with no observation of the activity itself: no seizure, and no value in any *support*
+factor (the density within its support, vessel-hours: :func:`pipeline.features.support_mask`).
+A context factor alone (a raster covering the whole area, a distance to a port) is no
+observation.  Such a cell is shown as "no data", never as low risk, on the map and in every
+month of the timeline.
 """
 
 from __future__ import annotations

@@ -126,8 +126,17 @@ def timeline_factors(
     history: dict[str, list[str]] = {}
 
     def score_period(past: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
-        dens, _ = density_on_cells(past, cells, cutoff, density, window_cells)
-        frame = pd.DataFrame({S.CELL: cells, S.SEIZURE_DENSITY: dens})
+        if past.empty:  # a month before the first record: no data, not a density of zero
+            dens = np.full(cells.size, np.nan)
+        else:
+            dens, _ = density_on_cells(past, cells, cutoff, density, window_cells)
+        frame = pd.DataFrame(
+            {
+                S.CELL: cells,
+                S.SEIZURE_DENSITY: dens,
+                S.SEIZURE_DENSITY + S.COVERED_SUFFIX: np.full(cells.size, not past.empty),
+            }
+        )
         label = cutoff.tz_localize(None).to_period("M").strftime("%Y-%m")
         start = pd.Period(label, freq="M").start_time.tz_localize("UTC")
         got = tracks(cutoff, start) if tracks is not None else None
@@ -204,6 +213,7 @@ def score_timeline(
     weights: Mapping[str, FactorWeight],
     *,
     scale: str = "fixed",
+    observed: np.ndarray | None = None,
     **score_options,
 ) -> pd.DataFrame | None:
     """Score every month on one scale: the cell x month table of the slider and the export.
@@ -224,6 +234,10 @@ def score_timeline(
     scale : {"fixed", "quantile", "natural", "equal"}
         See :func:`timeline_breaks`; the labels of a pooled scale are ``class_labels`` spread
         over its classes.
+    observed : numpy.ndarray of bool, optional
+        Aligned with ``features``: the cells observed today (the score's ``observed``).  A
+        cell unobserved today was unobserved in every month (the months hold less data):
+        its risk is missing ("no data") in every month, as on today's map.
     **score_options
         ``normalisation``, ``cap_quantile``, ``class_breaks``, ``class_labels`` of the score.
 
@@ -279,7 +293,12 @@ def score_timeline(
                     m[col].fillna(False).to_numpy(dtype=bool) if col in m.columns else True
                 )
         present[period] = [n for n in used if n not in own]
-    risk = np.round(_pooled_risk(values, covered, ws, score_options), 2).ravel()
+    risk = np.round(_pooled_risk(values, covered, ws, score_options), 2)
+    if observed is not None:
+        order = np.argsort(features[S.CELL].to_numpy(dtype="uint64"), kind="stable")
+        seen = np.asarray(observed, dtype=bool)[order]  # as ``feats``, sorted by cell
+        risk[:, ~seen] = np.nan
+    risk = risk.ravel()
     class_breaks = score_options.get("class_breaks", (0, 20, 40, 60, 80, 100))
     class_labels = list(score_options.get("class_labels", DEFAULT_LABELS))
     breaks = timeline_breaks(risk, scale, class_breaks, max(len(class_labels), 1))

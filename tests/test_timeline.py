@@ -369,3 +369,27 @@ def test_timeline_factors_take_the_months_own_tracks_or_none():
     by = tf.table.groupby(S.PERIOD)[S.VESSEL_HOURS]
     assert by.apply(lambda v: v.isna().all())["2026-04"]
     assert (by.max()[["2026-05", "2026-06"]] == [5.0, 6.0]).all()
+
+
+def test_months_before_the_first_record_and_cells_unobserved_today_are_no_data():
+    """Found by a sweep: months before the first seizure were published as risk 0 ('very
+    low'), and cells shown as 'no data' on today's map were classed in every month."""
+    cells = area_cells()
+    ev = seizures()  # from 2026-01-01 on
+    tf = timeline_factors(ev, cells, AS_OF, 9, DENSITY, None)  # 2025-10 .. 2026-06
+    assert tf is not None
+    weights = {S.SEIZURE_DENSITY: FactorWeight(weight=1.0)}
+    features = _features(cells).iloc[::-1].reset_index(drop=True)  # not in cell order
+    observed = np.ones(cells.size, dtype=bool)
+    observed[:5] = False  # rows of the last five cells (features are reversed)
+    tl = score_timeline(features, tf, weights, observed=observed, **OPTS)
+    assert tl is not None
+    before = tl[S.PERIOD].astype(str) < "2026-01"
+    assert before.sum() == 3 * cells.size
+    assert tl.loc[before, S.RISK].isna().all()
+    assert (tl.loc[before, S.RISK_CLASS] == "no data").all()
+    after = tl[~before]
+    unseen = np.isin(after[S.CELL], features[S.CELL].to_numpy()[:5])
+    assert after.loc[unseen, S.RISK].isna().all()
+    assert (after.loc[unseen, S.RISK_CLASS] == "no data").all()
+    assert after.loc[~unseen, S.RISK].notna().all()

@@ -833,6 +833,7 @@ def score(state: RunState) -> None:
         state.timeline_density,
         sc.factors,
         scale=cfg.render.classes if cfg.timeline.scale == "map" else cfg.timeline.scale,
+        observed=observed,
         **opts,
     )
 
