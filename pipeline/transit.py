@@ -241,8 +241,19 @@ def _spikes(code, t, lon, lat, max_speed_kn) -> np.ndarray:
     return out
 
 
-def _effective_sog(sog, same, kn):
-    """SOG with unknown values filled from the implied speed of the adjacent segments."""
+#: Shortest span (seconds) over which a speed is read from positions alone: over a second,
+#: 3 m of GPS noise is 6 kn; over a minute, 0.1 kn.
+_BASELINE_S = 60.0
+
+
+def _effective_sog(sog, same, kn, code=None, t=None, xyz=None):
+    """SOG with unknown values filled from the implied speed of the adjacent segments.
+
+    Where both adjacent segments are shorter than :data:`_BASELINE_S` (a phone logging every
+    second, no SOG), the speed is read over the span from the ping to the first of its
+    vessel's pings at least that much later (or earlier, at a track's end): position noise
+    is then not speed, and a boat at anchor is slow.
+    """
     out = sog.copy()
     miss = np.isnan(out)
     if miss.any() and len(out) > 1:
@@ -250,6 +261,44 @@ def _effective_sog(sog, same, kn):
         nxt = np.r_[k, np.nan]
         prv = np.r_[np.nan, k]
         out[miss] = np.where(np.isnan(prv[miss]), nxt[miss], prv[miss])
+        if code is not None:
+            out[miss] = _baseline_kn(code, t, xyz, np.flatnonzero(miss), out[miss])
+    return out
+
+
+def _baseline_kn(code, t, xyz, idx, fallback):
+    """Speed (kn) at pings ``idx`` over a span of at least :data:`_BASELINE_S` of their vessel.
+
+    Only pings whose adjacent steps are both shorter than the span get it; the others (and
+    a vessel whose whole track is shorter) keep ``fallback``.
+    """
+    n = code.size
+    ts = (t - t.min()).astype("float64") / 1e9
+    step = np.diff(ts)
+    same = code[1:] == code[:-1]
+    long_prev = np.r_[False, same & (step >= _BASELINE_S)]
+    long_next = np.r_[same & (step >= _BASELINE_S), False]
+    short = ~long_prev[idx] & ~long_next[idx]
+    if not short.any():
+        return fallback
+    i = idx[short]
+    # one sorted key over all vessels: a vessel's times, offset past the previous vessel's
+    key = code.astype("float64") * (ts.max() + 2 * _BASELINE_S + 1.0) + ts
+    j = np.searchsorted(key, key[i] + _BASELINE_S, side="left")
+    ok = (j < n) & (code[np.minimum(j, n - 1)] == code[i])
+    back = np.searchsorted(key, key[i] - _BASELINE_S, side="right") - 1
+    use_back = ~ok & (back >= 0) & (code[np.maximum(back, 0)] == code[i])
+    other = np.where(ok, np.minimum(j, n - 1), np.maximum(back, 0))
+    found = ok | use_back
+    a, b = np.minimum(i, other), np.maximum(i, other)
+    hours = (t[b] - t[a]) / _NS_PER_HOUR
+    km = EARTH_RADIUS_KM * central_angle(xyz[a], xyz[b])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        speed = np.where(found & (hours > 0), km / KM_PER_NM / hours, np.nan)
+    out = fallback.copy()
+    sub = out[short]
+    sub[np.isfinite(speed)] = speed[np.isfinite(speed)]
+    out[short] = sub
     return out
 
 
@@ -1239,7 +1288,7 @@ def _transit_partition(part: pd.DataFrame, names, p: _PartParams, reads=(), out=
         code, t, lon, lat = tr.code[sl], tr.t[sl], tr.lon[sl], tr.lat[sl]
         xyz = lonlat_to_xyz(lon, lat)
         same, hours, km, kn = _segment_speed_kn(code, t, lon, lat, xyz)
-        sog_eff = _effective_sog(tr.sog[sl], same, kn)
+        sog_eff = _effective_sog(tr.sog[sl], same, kn, code, t, xyz)
         usable = same & (hours > 0) & (hours <= p.max_segment_hours) & (kn <= p.max_speed_kn)
         block, starts, hashes, _days, new = _day_blocks(code, t, lon, lat, tr.names, known)
         fresh = new[block]

@@ -565,3 +565,23 @@ def test_slow_pings_far_apart_are_no_stay_and_a_stuck_sog_no_meeting():
     still = convoy.assign(**{LON: np.where(convoy[VESSEL_ID] == "b", -4.0, -4.0005)})
     kinds = transit_features(still.reset_index(drop=True), 6).events["event_type"].tolist()
     assert sorted(kinds) == ["encounter", "loiter", "loiter"]
+
+
+def test_a_phone_logging_every_second_at_anchor_loiters_and_a_moving_one_does_not():
+    """Found by a sweep: 3 m of GPS noise at 1 Hz is ~10 kn between consecutive fixes, so a
+    GPX track without SOG never loitered or met; the speed is now read over a minute."""
+    rng = np.random.default_rng(1)
+    secs = np.arange(5 * 3600) / 60.0  # minutes, one fix a second
+    noise = rng.normal(0, 3 / 111_320, (4, secs.size))
+    anchored = pd.concat(
+        [
+            make_pings(v, secs, lon + noise[k], 36.0 + noise[k + 2], np.nan)
+            for k, (v, lon) in enumerate((("a", -5.0), ("b", -5.0006)))
+        ]
+    )
+    kinds = transit_features(anchored.reset_index(drop=True), 6).events["event_type"]
+    assert sorted(kinds) == ["encounter", "loiter", "loiter"]
+    # the same noise on a boat under way at 8 kn: no loiter
+    under_way = anchored[anchored[VESSEL_ID] == "a"].copy()
+    under_way[LON] += 8 * 1.852 / 111.32 / np.cos(np.radians(36.0)) * secs / 60.0
+    assert not len(transit_features(under_way.reset_index(drop=True), 6).events)
