@@ -211,7 +211,7 @@ def test_z_equals_esda_on_pirate_attack_counts(shared_data):
     counts = cell_counts(event_cells, cells)
     assert counts.sum() == len(raw)
     w = cells_to_weights(cells, k_rings=1)
-    ours = gi_star(cells, counts, {"permutations": 0}, weights=w)
+    ours = gi_star(cells, counts, {"permutations": 0, "p_value": "normal"}, weights=w)
     ref = esda_g(counts, w)  # cells are already sorted
     np.testing.assert_allclose(ours[GI_Z].to_numpy(), ref.Zs, rtol=0, atol=1e-9)
     # the classes come from scipy's FDR decision on the two-sided normal p-values

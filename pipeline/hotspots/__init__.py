@@ -4,8 +4,9 @@ The library core of issue 13, pure and vectorised (frames and arrays in, frames 
 
 * :func:`cells_to_weights` -- sparse star weights on H3 cells (k rings or a distance band in km;
   binary or quartic kernel).
-* :func:`gi_star` -- Getis-Ord Gi* z-scores, conditional-permutation pseudo p-values, the
-  Benjamini-Hochberg correction by default and ArcGIS's 90/95/99 % hot/cold classes.
+* :func:`gi_star` -- Getis-Ord Gi* z-scores, exact conditional-randomization p-values
+  (:func:`exact_p`) and permutation pseudo p-values, the Benjamini-Hochberg correction by
+  default and ArcGIS's 90/95/99 % hot/cold classes.
 * :func:`emerging_hotspots` -- Gi* per slice of a space-time cube over a space-time
   neighbourhood, a Mann-Kendall trend per cell and ArcGIS's emerging hot-spot categories.
 * :func:`bootstrap_cells` -- per-cell intervals and class stability from a bootstrap of the
@@ -34,6 +35,7 @@ from ._emerging import (
     SpaceTimeCube,
     classify_emerging,
     emerging_hotspots,
+    emerging_skipped,
     emerging_summary,
     mann_kendall,
     space_time_cube,
@@ -45,10 +47,12 @@ from ._gistar import (
     GI_NEIGHBOURS,
     GI_P,
     GI_P_ADJUSTED,
+    GI_P_EXACT,
     GI_P_SIM,
     GI_Z,
     bin_labels,
     cell_counts,
+    exact_p,
     fdr_bh,
     gi_star,
     gi_star_z,
@@ -98,6 +102,7 @@ __all__ = [
     "SpaceTimeCube",
     "classify_emerging",
     "emerging_hotspots",
+    "emerging_skipped",
     "emerging_summary",
     "mann_kendall",
     "space_time_cube",
@@ -107,6 +112,7 @@ __all__ = [
     "GI_NEIGHBOURS",
     "GI_P",
     "GI_P_ADJUSTED",
+    "GI_P_EXACT",
     "GI_P_SIM",
     "GI_Z",
     "CellWeights",
@@ -116,6 +122,7 @@ __all__ = [
     "bin_labels",
     "cell_counts",
     "cells_to_weights",
+    "exact_p",
     "fdr_bh",
     "gi_star",
     "gi_star_z",

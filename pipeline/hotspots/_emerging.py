@@ -70,6 +70,7 @@ __all__ = [
     "SpaceTimeCube",
     "classify_emerging",
     "emerging_hotspots",
+    "emerging_skipped",
     "emerging_summary",
     "mann_kendall",
     "space_time_cube",
@@ -372,11 +373,9 @@ def emerging_hotspots(
     opts = validate_options(options)
     em = opts.emerging
     n_cells, t = cube.values.shape
-    if t < em.min_periods:
-        raise InputError(
-            f"the cube has {t} period(s); the trend needs at least {em.min_periods}"
-            " (emerging.min_periods): use a shorter period or a longer history"
-        )
+    short = emerging_skipped(cube, opts)
+    if short is not None:
+        raise InputError(short["skipped"])
     w = weights if weights is not None else weights_from_options(cube.cells, opts)
     if not np.array_equal(w.cells, cube.cells):
         raise InputError("weights were built on other cells than the cube's")
@@ -474,4 +473,40 @@ def emerging_summary(result: EmergingResult, options: HotspotOptions | dict | No
         "fdr": bool(opts.fdr),
         "neighbourhood": dict([opts.neighbourhood]),
         "weights": opts.weights,
+    }
+
+
+def emerging_skipped(
+    cube: SpaceTimeCube, options: HotspotOptions | dict | None = None
+) -> dict | None:
+    """Return the summary of an emerging analysis the cube is too short for, else None.
+
+    A run with less history than ``emerging.min_periods`` publishes the Gi* hot spots and this
+    in place of :func:`emerging_summary`: ``skipped`` says why (the periods there are and
+    those needed), the other keys are those of :func:`emerging_summary` with no category.
+
+    Parameters
+    ----------
+    cube : SpaceTimeCube
+        The space-time cube (:func:`space_time_cube`).
+    options : HotspotOptions or dict, optional
+        ``emerging.min_periods`` and ``emerging.period``.
+
+    Returns
+    -------
+    dict or None
+    """
+    opts = validate_options(options)
+    em = opts.emerging
+    t = len(cube.periods)
+    if t >= em.min_periods:
+        return None
+    result = EmergingResult(
+        pd.DataFrame({"cell": [], EMERGING_CATEGORY: []}), None, list(cube.periods)
+    )
+    return {
+        **emerging_summary(result, opts),
+        "cells": int(cube.cells.size),
+        "skipped": f"the cube has {t} {em.period}(s) of history; the trend needs at least"
+        f" {em.min_periods} (hotspots.emerging.min_periods): no emerging categories",
     }

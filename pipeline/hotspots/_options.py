@@ -97,10 +97,13 @@ class HotspotOptions(_Model):
     permutations: int = Field(
         999, ge=0, le=99_999, description="Conditional permutations for pseudo p-values (0: none)."
     )
-    p_value: Literal["normal", "permutation"] = Field(
-        "normal",
-        description="Which p-value makes the classes: 'normal', the two-sided p of the"
-        " analytic z-score (ArcGIS), or 'permutation', twice the folded pseudo p (capped at 1).",
+    p_value: Literal["exact", "normal", "permutation"] = Field(
+        "exact",
+        description="Which p-value makes the classes: 'exact', twice the exact conditional"
+        " randomization p (binary weights on counts; otherwise the permutation p, or the"
+        " normal one without permutations); 'normal', the two-sided p of the analytic z-score"
+        " (ArcGIS; wrong for sparse counts: one event alone makes a 99 % hot spot); or"
+        " 'permutation', twice the folded pseudo p (capped at 1).",
     )
     fdr: bool = Field(
         True, description="Benjamini-Hochberg false-discovery-rate correction of that p-value."

@@ -844,6 +844,7 @@ def hotspots(state: RunState) -> None:
     from ..hotspots import (
         cell_counts,
         emerging_hotspots,
+        emerging_skipped,
         emerging_summary,
         gi_star,
         gi_summary,
@@ -874,6 +875,9 @@ def hotspots(state: RunState) -> None:
         cube = space_time_cube(
             ev, state.seizures[S.TIME], cells_, period=opts.emerging.period, end=state.as_of
         )
+        short = emerging_skipped(cube, opts)
+        if short is not None:  # too little history for a trend: the Gi* hot spots alone
+            return HotspotResult(gi, {"gi_star": gi_summary(gi, opts), "emerging": short})
         emerging = emerging_hotspots(cube, opts)
         return HotspotResult(
             gi.merge(emerging.cells, on=S.CELL, how="left"),

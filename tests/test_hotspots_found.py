@@ -1,0 +1,147 @@
+"""Hot-spot findings of sweep 3: lone events as 99 % hot spots (F2), short history (F8)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import sparse, stats
+
+from pipeline import grid
+from pipeline.errors import InputError
+from pipeline.hotspots import (
+    GI_BIN,
+    GI_P_ADJUSTED,
+    GI_P_EXACT,
+    GI_P_SIM,
+    cells_to_weights,
+    emerging_hotspots,
+    emerging_skipped,
+    exact_p,
+    gi_star,
+    gi_summary,
+    space_time_cube,
+)
+
+esda = pytest.importorskip("esda")
+libpysal = pytest.importorskip("libpysal")
+
+
+def lattice(radius: int, res: int = 5) -> np.ndarray:
+    return np.sort(grid.grid_disk_cells(grid.points_to_cells([-6.0], [35.0], res), radius))
+
+
+def neighbour_sums(w, x):
+    """Off-diagonal neighbour count and neighbour sum of each cell (binary weights)."""
+    off = sparse.csr_array(w.matrix).copy()
+    off.setdiag(0)
+    off.eliminate_zeros()
+    k = np.diff(off.indptr)
+    return k, (off != 0).astype("float64") @ x
+
+
+@pytest.mark.parametrize("events", [[0], [0, 200], [0, 150, 300, 420]])
+def test_lone_events_make_no_hot_spot(events):
+    cells = lattice(14)  # 631 cells, as the sweep's 651
+    x = np.zeros(cells.size)
+    x[events] = 1.0
+    g = gi_star(cells, x, {"permutations": 99})
+    assert (g[GI_BIN] == 0).all()
+    # the normal approximation called them 99 % hot spots: z = sqrt((n - 1) / k) for one event
+    normal = gi_star(cells, x, {"permutations": 0, "p_value": "normal"})
+    assert (normal[GI_BIN] == 3).sum() >= 5 * len(events)
+    assert gi_summary(g)["p_value_used"] == "exact"
+
+
+def test_a_real_cluster_stays_a_hot_spot():
+    cells = lattice(14)
+    rng = np.random.default_rng(3)
+    x = rng.poisson(0.05, cells.size).astype("float64")
+    w = cells_to_weights(cells, k_rings=1)
+    middle = np.searchsorted(cells, grid.points_to_cells([-6.0], [35.0], 5)[0])
+    centre = np.flatnonzero(w.matrix[[middle]].toarray().ravel())  # the cell and its ring
+    assert centre.size == 7
+    x[centre] += 6.0
+    g = gi_star(cells, x, {"permutations": 0}, weights=w)
+    assert (g[GI_BIN].to_numpy()[centre] == 3).all()
+
+
+def test_exact_p_equals_the_hypergeometric_tail_for_0_1_values():
+    cells = lattice(14)
+    w = cells_to_weights(cells, k_rings=1)
+    x = (np.random.default_rng(1).random(cells.size) < 0.05).astype("float64")
+    k, s = neighbour_sums(w, x)
+    others = x.sum() - x  # ones among the other n - 1 cells
+    n = cells.size
+    upper = stats.hypergeom.sf(s - 1, n - 1, others, k)
+    lower = stats.hypergeom.cdf(s, n - 1, others, k)
+    np.testing.assert_allclose(exact_p(w.matrix, x), np.minimum(upper, lower), rtol=0, atol=1e-12)
+
+
+def test_exact_p_is_the_limit_of_esda_conditional_permutations():
+    cells = lattice(9)
+    w = cells_to_weights(cells, k_rings=1)
+    rng = np.random.default_rng(5)
+    x = rng.negative_binomial(0.3, 0.3, cells.size).astype("float64")  # sparse, skewed
+    ours = exact_p(w.matrix, x)
+    off = w.matrix.copy()
+    off.setdiag(0)
+    off.eliminate_zeros()
+    perms = 9999
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lw = libpysal.weights.WSP(sparse.csr_matrix(off)).to_W(silence_warnings=True)
+        ref = esda.G_Local(x, lw, transform="B", star=True, permutations=perms, seed=7)
+    # esda folds #sim >= obs against #sim < obs; in the upper tail (p < 0.3) both are P(S >= s)
+    k, s = neighbour_sums(w, x)
+    upper = ours < 0.3
+    upper &= s > k * x.mean()
+    assert upper.sum() >= 20
+    se = np.sqrt(ours * (1 - ours) / perms)
+    assert (np.abs(ref.p_sim[upper] - ours[upper]) <= 5 * se[upper] + 2 / (perms + 1)).all()
+
+
+def test_classes_agree_with_the_published_p_values():
+    cells = lattice(14)
+    x = np.zeros(cells.size)
+    x[[0, 1, 2, 300]] = [9.0, 7.0, 8.0, 1.0]
+    g = gi_star(cells, x, {"permutations": 999})
+    hot = g[GI_BIN].to_numpy() > 0
+    assert hot.any()
+    q = stats.false_discovery_control(np.minimum(1, 2 * g[GI_P_EXACT].to_numpy()))
+    np.testing.assert_allclose(g[GI_P_ADJUSTED], q, rtol=1e-12)
+    assert (g[GI_P_ADJUSTED][hot] <= 0.10).all()
+    assert (g[GI_P_SIM][hot] <= 0.05).all()  # the permutation p agrees: never 0.99 and "99 %"
+
+
+@pytest.mark.parametrize(
+    "options", [{"weights": "kernel", "permutations": 199}, {"values": "risk", "permutations": 199}]
+)
+def test_exact_falls_back_to_the_permutation_p(options):
+    cells = lattice(6)
+    x = np.zeros(cells.size)
+    x[0] = 1.0
+    if options.get("values") == "risk":
+        x = x * 0.37 + 0.01
+    g = gi_star(cells, x, options)
+    assert GI_P_EXACT not in g or options.get("weights") != "kernel"
+    s = gi_summary(g, options)
+    assert s["p_value_used"] == ("exact" if GI_P_EXACT in g else "permutation")
+    assert (g[GI_BIN] == 0).all()
+
+
+def test_short_history_skips_the_trend_with_a_note():
+    cells = lattice(3)
+    ev = np.repeat(cells[:3], 2)
+    times = pd.to_datetime(["2026-03-02"] * 6)
+    cube = space_time_cube(ev, times, cells, period="month", end=pd.Timestamp("2026-03-31"))
+    note = emerging_skipped(cube, {})
+    assert note is not None
+    assert "1 month(s)" in note["skipped"] and "at least 4" in note["skipped"]
+    assert note["cells"] == cells.size and note["periods"] == 1
+    with pytest.raises(InputError, match="at least 4"):
+        emerging_hotspots(cube)
+    longer = space_time_cube(ev, times, cells, period="month", end=pd.Timestamp("2026-06-30"))
+    assert emerging_skipped(longer, {}) is None
