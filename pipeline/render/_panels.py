@@ -321,7 +321,11 @@ def hotspots_section(hotspots: dict) -> str:
                 else ""
             )
             + ":</p>"
-            + (f'<ul class="rr-notes">{listed}</ul>' if listed else "<p>no category.</p>")
+            + (
+                f"<p>{escape_text(em['skipped'])}</p>"
+                if em.get("skipped")
+                else (f'<ul class="rr-notes">{listed}</ul>' if listed else "<p>no category.</p>")
+            )
         )
     return (
         '<details class="rr-section" id="rr-hotspots" open><summary>Hot spots</summary>'
