@@ -922,6 +922,8 @@ def _finish_layout(state: _State) -> None:
     state.assumptions["crs"] = crs_report(state.crs, crs_by)
     if parts.get("speed_unit"):
         state.assumptions["speed_unit"] = parts["speed_unit"]
+    if parts.get("speed_note"):
+        state.note(parts["speed_note"])
 
 
 def _csv_date_order(

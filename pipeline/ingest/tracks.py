@@ -129,7 +129,13 @@ TRACK_RULES = (
 ROLES = ("lat", "lon", "time", "time_of_day", "vessel_id", "sog", "cog")
 #: Contract column -> role name of :mod:`pipeline.ingest._columns`.
 _ROLE_OF = {VESSEL_ID: "vessel_id", TIME: "time", LAT: "lat", LON: "lon", SOG: "sog", COG: "cog"}
-_SPEED_TO_KN = {"kn": 1.0, "m/s": 3600 / 1852, "km/h": 1 / 1.852}
+_SPEED_TO_KN = {
+    "kn": 1.0,
+    "m/s": 3600 / 1852,
+    "km/h": 1 / 1.852,
+    "mph": 1609.344 / 1852,
+    "0.1 kn": 0.1,
+}
 
 _PLACEHOLDERS = {"000000000", "123456789", "012345678", "987654321", "123456780"}
 _KNOT_KM = 1.852
@@ -307,6 +313,8 @@ def read_tracks(
     assumptions["crs"] = crs_report(crs, parts.get("crs_by", "config" if crs else "default"))
     if parts.get("speed_unit"):
         assumptions["speed_unit"] = parts["speed_unit"]
+    if parts.get("speed_note"):
+        notes.append(parts["speed_note"])
     frame, rejects, more, time_info = _normalise_pings(
         raw,
         rows,
@@ -364,22 +372,112 @@ def _vessel_error(name: str, cols: list[str], evidence: dict[str, Any]) -> Input
     return InputError("; ".join(parts))
 
 
-def _speed_unit(src: TrackSource, sog_col: str | None, schema: str) -> tuple[str, str]:
-    """Return (unit, evidence) of the speed column."""
+#: Header words (tokens) that name a speed unit.
+_UNIT_WORDS = {
+    **dict.fromkeys(("kn", "kt", "kts", "knot", "knots", "knop", "knob"), "kn"),
+    **dict.fromkeys(("mps", "ms"), "m/s"),
+    **dict.fromkeys(("kmh", "kph", "kmph", "kmt", "kmhr"), "km/h"),
+    **dict.fromkeys(("mph", "mih"), "mph"),
+}
+#: Pairs of header tokens that name a speed unit (``km/t`` is Norwegian km per hour).
+_UNIT_PAIRS = {
+    ("m", "s"): "m/s",
+    ("m", "sec"): "m/s",
+    ("km", "h"): "km/h",
+    ("km", "hr"): "km/h",
+    ("km", "t"): "km/h",
+    ("mi", "h"): "mph",
+    ("mi", "hr"): "mph",
+    ("nm", "h"): "kn",
+}
+#: Words of a speed header that name the quantity, not a unit.
+_SPEED_WORDS = frozenset(
+    "sog speed spd over ground velocity vel fart geschwindigkeit vitesse velocidad snelheid "
+    "hastighet nopeus reported avg average mean gps ais vessel ship boat true value raw "
+    "current inst instant".split()
+)
+#: A value scale written in a header: ``0.1 kn``, ``1/10``, ``x10``, ``*10``, ``tenths``.
+_TENTHS = re.compile(
+    r"0[.,]1(?![0-9])|(?<![0-9])1\s*/\s*10(?![0-9])|(?:\*|(?<![a-z0-9])x)\s*10(?![0-9])|tenth",
+    re.IGNORECASE,
+)
+_BRACKETED = re.compile(r"[(\[{]([^)\]}]*)[)\]}]")
+
+
+def _speed_unit(src: TrackSource, sog_col: str | None, schema: str, name: str = "") -> dict:
+    """Return the unit of the speed column: ``unit``, ``factor`` (to knots), ``by``, ``evidence``.
+
+    A scale written in the header (``SOG [0.1 kn]``, ``speed_knots_x10``, ``sog_tenths``)
+    multiplies the factor by 0.1.  A header whose brackets name a unit not known here is
+    refused; other unknown words leave knots assumed, with a ``note``.
+    """
     if src.speed_unit != "auto":
-        return src.speed_unit, "speed_unit set in the config"
+        unit = str(src.speed_unit)
+        return {
+            "unit": unit,
+            "factor": _SPEED_TO_KN[unit],
+            "by": "config",
+            "evidence": "speed_unit set in the config",
+        }
     if sog_col is None:
-        return "kn", "no speed column"
-    toks = set(name_tokens(sog_col))
-    if toks & {"mps", "ms"} or "m_s" in normalise_name(sog_col):
-        return "m/s", f"header {sog_col!r} says m/s"
-    if toks & {"kmh", "kph"} or "km_h" in normalise_name(sog_col):
-        return "km/h", f"header {sog_col!r} says km/h"
-    if toks & {"kn", "kt", "kts", "knot", "knots"} or "sog" in toks:
-        return "kn", f"header {sog_col!r} says knots (SOG)"
-    if schema == "gtfs_rt":
-        return "m/s", "GTFS-realtime Position.speed is metres per second"
-    return "kn", f"header {sog_col!r} names no unit; knots assumed (the AIS unit)"
+        return {"unit": "kn", "factor": 1.0, "by": "default", "evidence": "no speed column"}
+    toks = name_tokens(sog_col)
+    tenths = bool(_TENTHS.search(str(sog_col)))
+    units = [_UNIT_WORDS[t] for t in toks if t in _UNIT_WORDS]
+    units += [_UNIT_PAIRS[p] for p in zip(toks, toks[1:], strict=False) if p in _UNIT_PAIRS]
+    found = list(dict.fromkeys(units))
+    if len(found) > 1:
+        raise InputError(
+            f"{name}: speed column {sog_col!r} names several units ({', '.join(found)}); "
+            f"set speed_unit to one of 'kn', 'm/s', 'km/h'"
+        )
+    unit: str | None = found[0] if found else None
+    by = "header" if found or tenths else "default"
+    scale = " (values in tenths, as written in the header)" if tenths else ""
+    if unit is None:
+        scale_words = {"0", "1", "10", "x10", "tenth", "tenths"}
+        inside = [t for part in _BRACKETED.findall(str(sog_col)) for t in name_tokens(part)]
+        unknown = [t for t in inside if t not in scale_words and t not in _SPEED_WORDS]
+        if unknown:
+            raise InputError(
+                f"{name}: speed column {sog_col!r} names a unit not known here "
+                f"({' '.join(unknown)!r}); known: knots (kn, kt, knots), m/s, km/h (kmh, kph, "
+                "km/t), mph; set speed_unit in the config to read it anyway"
+            )
+        if schema == "gtfs_rt":
+            unit, why = "m/s", "GTFS-realtime Position.speed is metres per second"
+        else:
+            other = [t for t in toks if t not in _SPEED_WORDS and t not in scale_words]
+            unit = "kn"
+            why = (
+                f"header {sog_col!r} names no unit"
+                + (f" known here (its words {' '.join(other)!r} are none)" if other else "")
+                + "; knots assumed (the AIS unit)"
+            )
+    else:
+        why = f"header {sog_col!r} says {unit}"
+    factor = _SPEED_TO_KN[unit] * (0.1 if tenths else 1.0)
+    out = {
+        "unit": f"0.1 {unit}" if tenths else unit,
+        "factor": factor,
+        "by": by,
+        "evidence": why + scale,
+    }
+    if by == "default" and "known here" in why:
+        out["note"] = f"{name}: speed column {sog_col!r}: {why}; set speed_unit if it is not"
+    return out
+
+
+def _course_factor(cog_col: str | None) -> float:
+    """Return 0.1 when the course header says its values are tenths of a degree, else 1."""
+    return 0.1 if cog_col is not None and _TENTHS.search(str(cog_col)) else 1.0
+
+
+def _speed_report(speed: dict, sog_col: str | None) -> dict | None:
+    """Return the ``speed_unit`` assumption (None without a speed column)."""
+    if sog_col is None:
+        return None
+    return {k: speed[k] for k in ("unit", "by", "evidence")}
 
 
 def _columns_from_table(raw: pd.DataFrame, src: TrackSource, name: str, schema: str) -> dict:
@@ -422,7 +520,7 @@ def _columns_from_table(raw: pd.DataFrame, src: TrackSource, name: str, schema: 
         dayfirst, order_by = None, "values"
     vid_col = pick["vessel_id"]
     vid = raw[vid_col] if vid_col else pd.Series(src.vessel_id, index=raw.index)
-    unit, unit_why = _speed_unit(src, pick["sog"], schema)
+    speed = _speed_unit(src, pick["sog"], schema, name)
     return {
         "vessel": vid,
         "vessel_col": vid_col or "",
@@ -441,8 +539,13 @@ def _columns_from_table(raw: pd.DataFrame, src: TrackSource, name: str, schema: 
         "order_by": order_by,
         "evidence": {k: v for k, v in evidence.items() if v.get("column") is not None}
         | ({"vessel_id": evidence["vessel_id"]} if src.vessel_id is not None else {}),
-        "speed_unit": {"unit": unit, "evidence": unit_why} if pick["sog"] else None,
-        "speed_factor": _SPEED_TO_KN[unit],
+        "speed_unit": _speed_report(speed, pick["sog"]),
+        "speed_factor": speed["factor"],
+        "speed_checked": speed["by"] != "config",
+        "speed_note": speed.get("note") if pick["sog"] else None,
+        "sog_col": pick["sog"],
+        "cog_col": pick["cog"],
+        "cog_factor": _course_factor(pick["cog"]),
         "picks": pick,
     }
 
@@ -731,9 +834,13 @@ def _read_vector_tracks(
         "evidence": evidence,
         "crs_by": crs_by,
     }
-    unit, why = _speed_unit(src, pick["sog"], "generic")
-    parts["speed_unit"] = {"unit": unit, "evidence": why} if pick["sog"] else None
-    parts["speed_factor"] = _SPEED_TO_KN[unit]
+    speed = _speed_unit(src, pick["sog"], "generic", name)
+    parts["speed_unit"] = _speed_report(speed, pick["sog"])
+    parts["speed_factor"] = speed["factor"]
+    parts["speed_checked"] = speed["by"] != "config"
+    parts["speed_note"] = speed.get("note") if pick["sog"] else None
+    parts["sog_col"], parts["cog_col"] = pick["sog"], pick["cog"]
+    parts["cog_factor"] = _course_factor(pick["cog"])
     if (~pts).any():
         notes.append(f"{name}: {int((~pts).sum())} non-point feature(s) have no position")
     return raw, np.arange(1, len(raw) + 1, dtype="int64"), parts, notes, crs
@@ -1068,14 +1175,16 @@ def check_ping_rows(
     )
     out_bbox = aoi[0].mask if aoi_bbox is not None else np.zeros(n, dtype=bool)
     out_polygon = aoi[-1].mask if aoi_polygon is not None else np.zeros(n, dtype=bool)
+    # AIS 'not available' (SOG 102.3 kn, COG 360 degrees) is judged after the scale
     factor = parts.get("speed_factor", 1.0)
     sog = (
         _ais_measure(parts["sog"], n, upper=102.2 / factor) * factor
         if parts["sog"] is not None
         else np.full(n, np.nan)
     )
+    cfactor = parts.get("cog_factor", 1.0)
     cog = (
-        _ais_measure(parts["cog"], n, upper=359.999999)
+        _ais_measure(parts["cog"], n, upper=359.999999 / cfactor) * cfactor
         if parts["cog"] is not None
         else np.full(n, np.nan)
     )

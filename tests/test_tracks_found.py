@@ -1,0 +1,90 @@
+"""Silent wrong answers of track ingest found by the third sweep, each read the right way now.
+
+Speed in tenths of a knot or in mph/km/t, one ship's id written as an integer in one file and
+as a float in another, a float32 MMSI column, an AIS "UTC second" column named ``timestamp``,
+epoch times in micro- and nanoseconds.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.errors import InputError
+from pipeline.ingest import TrackSource, read_tracks
+
+
+def _eastward(knots: float, n: int = 7, step_h: float = 1.0, lat: float = 60.0) -> list[float]:
+    """Longitudes of a ship sailing east at ``knots`` along ``lat``, one ping per ``step_h``."""
+    deg = knots * 1.852 * step_h / (111.195 * math.cos(math.radians(lat)))
+    return [5.0 + i * deg for i in range(n)]
+
+
+def _csv(path, header: str, lons: list[float], sog: float, step_h: float = 1.0) -> str:
+    rows = [f"mmsi,timestamp,lat,lon,{header}"]
+    t0 = pd.Timestamp("2024-01-01T00:00:00Z")
+    for i, lon in enumerate(lons):
+        t = (t0 + pd.Timedelta(hours=i * step_h)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        rows.append(f"257000000,{t},60.0,{lon:.6f},{sog}")
+    path.write_text("\n".join(rows) + "\n")
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("header", "value", "knots"),
+    [
+        ("SOG [0.1 kn]", "10", 1.0),
+        ("sog_tenths", "85", 8.5),
+        ("speed_knots_x10", "85", 8.5),
+        ("SOG [kn*10]", "85", 8.5),
+        ("speed_mph", "11.5", 11.5 * 1609.344 / 1852),
+        ("Speed (mph)", "11.5", 11.5 * 1609.344 / 1852),
+        ("speed_kmph", "18.5", 18.5 / 1.852),
+        ("SOG(km/t)", "18.5", 18.5 / 1.852),
+        ("speed_kph", "18.5", 18.5 / 1.852),
+    ],
+)
+def test_speed_header_unit_and_scale_are_honoured(tmp_path, header, value, knots):
+    path = _csv(tmp_path / "t.csv", header, _eastward(knots), value)
+    res = read_tracks(path)
+    assert res.frame["sog_kn"].to_numpy() == pytest.approx(knots, rel=1e-6)
+    assert res.assumptions["speed_unit"]["by"] == "header"
+
+
+def test_tenths_sentinel_is_judged_after_the_scale(tmp_path):
+    # 1023 tenths is AIS 'not available'; 150 tenths is 15 kn, not a sentinel
+    path = tmp_path / "t.csv"
+    lons = _eastward(15.0, n=3)
+    path.write_text(
+        "mmsi,timestamp,lat,lon,SOG [0.1 kn]\n"
+        f"257000000,2024-01-01T00:00:00Z,60.0,{lons[0]:.6f},150\n"
+        f"257000000,2024-01-01T01:00:00Z,60.0,{lons[1]:.6f},1023\n"
+        f"257000000,2024-01-01T02:00:00Z,60.0,{lons[2]:.6f},150\n"
+    )
+    sog = read_tracks(str(path)).frame["sog_kn"].to_numpy()
+    assert sog[[0, 2]] == pytest.approx(15.0)
+    assert np.isnan(sog[1])
+
+
+def test_speed_header_naming_an_unknown_unit_is_refused(tmp_path):
+    path = _csv(tmp_path / "t.csv", "speed (furlongs)", _eastward(10.0), "10")
+    with pytest.raises(InputError, match=r"'speed \(furlongs\)'.*unit not known"):
+        read_tracks(path)
+    # the config says what the unit is: read as told
+    res = read_tracks(TrackSource(path=path, speed_unit="kn"))
+    assert res.frame["sog_kn"].to_numpy() == pytest.approx(10.0)
+
+
+def test_speed_header_with_unknown_words_notes_the_assumption(tmp_path):
+    path = _csv(tmp_path / "t.csv", "speed_fps", _eastward(10.0), "10")
+    res = read_tracks(path)
+    assert any("'speed_fps'" in n and "knots assumed" in n for n in res.notes)
+    assert "'fps'" in res.assumptions["speed_unit"]["evidence"]
+
+
+def test_course_header_in_tenths_is_scaled(tmp_path):
+    path = _csv(tmp_path / "t.csv", "sog,COG [0.1 deg]", _eastward(10.0, n=3), "10,900")
+    assert read_tracks(path).frame["cog_deg"].to_numpy() == pytest.approx(90.0)
