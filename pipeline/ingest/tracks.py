@@ -412,10 +412,9 @@ def _speed_unit(src: TrackSource, sog_col: str | None, schema: str, name: str = 
     refused; other unknown words leave knots assumed, with a ``note``.
     """
     if src.speed_unit != "auto":
-        unit = str(src.speed_unit)
         return {
-            "unit": unit,
-            "factor": _SPEED_TO_KN[unit],
+            "unit": src.speed_unit,
+            "factor": _SPEED_TO_KN[src.speed_unit],
             "by": "config",
             "evidence": "speed_unit set in the config",
         }
