@@ -15,6 +15,7 @@ import pytest
 
 from pipeline.errors import InputError
 from pipeline.ingest import TrackSource, read_tracks
+from pipeline.ingest.stream import spill_tracks
 
 
 def _eastward(knots: float, n: int = 7, step_h: float = 1.0, lat: float = 60.0) -> list[float]:
@@ -88,3 +89,26 @@ def test_speed_header_with_unknown_words_notes_the_assumption(tmp_path):
 def test_course_header_in_tenths_is_scaled(tmp_path):
     path = _csv(tmp_path / "t.csv", "sog,COG [0.1 deg]", _eastward(10.0, n=3), "10,900")
     assert read_tracks(path).frame["cog_deg"].to_numpy() == pytest.approx(90.0)
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_plain_sog_in_tenths_is_refused(tmp_path, stream):
+    # 85 under 'sog' while the positions give 8.5 kn: tenths of a knot, not knots
+    path = _csv(tmp_path / "t.csv", "sog", _eastward(8.5), "85")
+    with pytest.raises(InputError, match=r"'sog'.*ten times.*median ratio 10\.0"):
+        if stream:
+            spill_tracks(path, tmp_path / "spill", chunk_rows=1000)
+        else:
+            read_tracks(path)
+    told = read_tracks(TrackSource(path=path, speed_unit="kn"))
+    assert told.frame["sog_kn"].to_numpy() == pytest.approx(85.0)
+    # knots that roughly agree with the positions, fast or slow, are read as they are
+    for knots, sog in ((8.5, "8.5"), (8.5, "7.9"), (1.0, "1.2")):
+        res = read_tracks(_csv(tmp_path / "k.csv", "sog", _eastward(knots), sog))
+        assert res.frame["sog_kn"].to_numpy() == pytest.approx(float(sog))
+
+
+def test_header_scale_contradicted_by_positions_is_refused(tmp_path):
+    path = _csv(tmp_path / "t.csv", "SOG [0.1 kn]", _eastward(8.5), "8.5")
+    with pytest.raises(InputError, match=r"a tenth of"):
+        read_tracks(path)

@@ -1176,11 +1176,14 @@ def check_ping_rows(
     out_polygon = aoi[-1].mask if aoi_polygon is not None else np.zeros(n, dtype=bool)
     # AIS 'not available' (SOG 102.3 kn, COG 360 degrees) is judged after the scale
     factor = parts.get("speed_factor", 1.0)
-    sog = (
-        _ais_measure(parts["sog"], n, upper=102.2 / factor) * factor
-        if parts["sog"] is not None
-        else np.full(n, np.nan)
-    )
+    sog = np.full(n, np.nan)
+    if parts["sog"] is not None:
+        reported = _ais_measure(parts["sog"], n, upper=np.inf)
+        sog = np.where(reported > 102.2 / factor, np.nan, reported) * factor
+        if parts.get("speed_checked", True):
+            _check_speed_scale(
+                vid.to_numpy(dtype=object), naive, lon, lat, reported * factor, parts, name
+            )
     cfactor = parts.get("cog_factor", 1.0)
     cog = (
         _ais_measure(parts["cog"], n, upper=359.999999 / cfactor) * cfactor
@@ -1430,6 +1433,77 @@ def _normalise_pings(
     notes = checks.notes + misplaced
     notes.append(f"{name}: {frame[VESSEL_ID].nunique()} vessel(s)/track(s)")
     return frame, pd.concat([rejects, rej2], ignore_index=True), notes, checks.info
+
+
+#: Records whose reported speed is compared with their positions' (the file's first ones).
+_SCALE_SAMPLE = 200_000
+
+
+def _speed_ratios(
+    vid: np.ndarray, t: np.ndarray, lon: np.ndarray, lat: np.ndarray, sog_kn: np.ndarray
+) -> np.ndarray:
+    """Return reported / positional speed over the moving stretches between pings.
+
+    A stretch is two successive pings of one vessel 1 min to 3 h apart whose positions
+    give 1 to 60 kn and whose reported speeds are both above zero.
+    """
+    m = min(len(vid), _SCALE_SAMPLE)
+    tn = np.asarray(t[:m], dtype="datetime64[ns]")
+    x, y, s = lon[:m], lat[:m], sog_kn[:m]
+    idx = np.flatnonzero(~np.isnat(tn) & np.isfinite(x) & np.isfinite(y) & (s > 0))
+    if idx.size < 2:
+        return np.empty(0)
+    code = pd.factorize(pd.Series(vid[:m][idx]).astype(str))[0]
+    ti = tn[idx].view("int64")
+    i = idx[np.lexsort((ti, code))]
+    c = np.sort(code)
+    ts = tn[i].view("int64")
+    dt_h = (ts[1:] - ts[:-1]) / 3.6e12
+    pos_kn = (
+        haversine_km(x[i[:-1]], y[i[:-1]], x[i[1:]], y[i[1:]])
+        / _KNOT_KM
+        / np.where(dt_h > 0, dt_h, np.nan)
+    )
+    use = (c[1:] == c[:-1]) & (dt_h >= 1 / 60) & (dt_h <= 3) & (pos_kn >= 1) & (pos_kn <= 60)
+    rep = (s[i[:-1]] + s[i[1:]]) / 2
+    return rep[use] / pos_kn[use]
+
+
+def _check_speed_scale(
+    vid: np.ndarray,
+    t: np.ndarray,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    sog_kn: np.ndarray,
+    parts: dict,
+    name: str,
+) -> None:
+    """Refuse a speed column that reads ten times (or a tenth of) what the positions give.
+
+    A speed in tenths of a knot (AIS raw units) under a plain ``sog`` header would be taken
+    as knots: every ship ten times as fast.  Decided by the median over the moving stretches
+    of the records checked together (a chunk of a streamed file, or the whole file), when
+    most of them agree.
+    """
+    ratio = _speed_ratios(vid, t, lon, lat, sog_kn)
+    if ratio.size < 3:
+        return
+    med = float(np.median(ratio))
+    for lo, hi, what in ((7.0, 14.0, "ten times"), (1 / 14, 1 / 7, "a tenth of")):
+        if lo <= med <= hi and np.mean((ratio >= lo) & (ratio <= hi)) >= 0.6:
+            col = parts.get("sog_col") or "speed"
+            unit = (parts.get("speed_unit") or {}).get("unit", "kn")
+            raise InputError(
+                f"{name}: speed column {col!r} read as {unit!r} gives {what} the speed the "
+                f"positions give (median ratio {med:.1f} over {ratio.size} moving stretches); "
+                + (
+                    "tenths of a knot (AIS raw units)? write the scale in the header "
+                    f"({col + ' [0.1 kn]'!r}) or convert the column to knots"
+                    if lo > 1
+                    else "the header's scale or unit is wrong? correct it"
+                )
+                + "; set speed_unit in the config to read the column as it is anyway"
+            )
 
 
 def _ais_measure(values: pd.Series, n: int, *, upper: float) -> np.ndarray:
