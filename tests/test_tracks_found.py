@@ -15,7 +15,7 @@ import pytest
 
 from pipeline.errors import InputError
 from pipeline.ingest import TrackSource, read_tracks
-from pipeline.ingest.stream import spill_tracks
+from pipeline.ingest.stream import PingStore, spill_tracks
 
 
 def _eastward(knots: float, n: int = 7, step_h: float = 1.0, lat: float = 60.0) -> list[float]:
@@ -112,3 +112,32 @@ def test_header_scale_contradicted_by_positions_is_refused(tmp_path):
     path = _csv(tmp_path / "t.csv", "SOG [0.1 kn]", _eastward(8.5), "8.5")
     with pytest.raises(InputError, match=r"a tenth of"):
         read_tracks(path)
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_integral_float_vessel_id_is_the_integer(tmp_path, stream):
+    # one ship, its id written 257000000 and 257000000.0 (a float export), under 'vessel_id'
+    csv = tmp_path / "t.csv"
+    csv.write_text(
+        "vessel_id,timestamp,lat,lon\n"
+        "257000000,2024-01-01T00:00:00Z,60.0,5.0\n"
+        "257000000.0,2024-01-01T01:00:00Z,60.0,5.3\n"
+        "257000000.00,2024-01-01T02:00:00Z,60.0,5.6\n"
+    )
+    pq = tmp_path / "t.parquet"
+    pd.DataFrame(
+        {
+            "vessel_id": [257000000.0, 257000000.0, np.nan],
+            "timestamp": pd.to_datetime(["2024-01-01T03:00Z"] * 2 + ["2024-01-01T04:00Z"]),
+            "lat": [60.0, 60.0, 60.0],
+            "lon": [6.0, 6.0, 6.3],
+        }
+    ).to_parquet(pq)
+    for path in (csv, pq):
+        if stream:
+            folder = tmp_path / f"s-{path.suffix}"
+            spill = spill_tracks(str(path), folder, chunk_rows=2)
+            frame = PingStore([spill], root=folder).to_frame()
+        else:
+            frame = read_tracks(str(path)).frame
+        assert set(frame["vessel_id"]) == {"257000000"}

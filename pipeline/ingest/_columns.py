@@ -530,9 +530,14 @@ def _code_like(values: pd.Series) -> bool:
 
 
 def repeats(values: pd.Series) -> tuple[int, int]:
-    """Return (distinct non-missing values, non-missing values)."""
+    """Return (distinct non-missing values, non-missing values).
+
+    An integral float (``257000000.0``) is the same value as its integer, as the reader
+    writes it (a float export of an integer id).
+    """
     v = values[~missing_mask(values)]
-    return int(v.astype("str").str.strip().nunique()), len(v)
+    text = v.astype("str").str.strip().str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
+    return int(text.nunique()), len(v)
 
 
 # ---------------------------------------------------------------------- inference

@@ -613,6 +613,24 @@ def _vertex_parts(
     }
 
 
+def _id_text(values: pd.Series) -> pd.Series:
+    """Return vessel ids as text, an integral float written as its integer (``257000000``).
+
+    One ship's id is an integer in one export and a float in another (a column with a
+    missing value becomes float): ``257000000.0`` must not be a second vessel.
+    """
+    if values.dtype.kind == "f":
+        v = values.to_numpy(dtype="float64")
+        whole = np.isfinite(v) & (v == np.round(v)) & (np.abs(v) < 2**53)
+        text = as_text(values)
+        if whole.any():
+            text = text.where(
+                ~whole, pd.Series(v[whole].astype("int64"), index=values.index[whole]).astype(str)
+            )
+        return text
+    return as_text(values).str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc)
     return text.splitlines()[0][:160] if text else ""
@@ -1067,10 +1085,9 @@ def check_ping_rows(
     rules: list[Rule] = []
     vraw = parts["vessel"]
     vmiss = missing_mask(vraw)
-    vid = as_text(vraw)
+    vid = _id_text(vraw)
     rules.append(Rule("vessel_missing", vmiss, vcol, "vessel id is missing", vraw))
     if is_mmsi:
-        vid = vid.str.replace(r"\.0+$", "", regex=True)
         invalid, not_vessel, reason = classify_mmsi(vid)
         rules.append(
             Rule("mmsi_invalid", invalid & ~vmiss, vcol, "MMSI {value} is not 9 digits", vraw)
