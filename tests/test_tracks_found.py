@@ -141,3 +141,22 @@ def test_integral_float_vessel_id_is_the_integer(tmp_path, stream):
         else:
             frame = read_tracks(str(path)).frame
         assert set(frame["vessel_id"]) == {"257000000"}
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_narrow_float_mmsi_column_is_refused(tmp_path, stream):
+    # float32 holds 257123457 and 257123459 both as 257123456: two ships made one
+    path = tmp_path / "t.parquet"
+    pd.DataFrame(
+        {
+            "mmsi": np.array([257123457, 257123457, 257123459, 257123459], dtype="float32"),
+            "timestamp": pd.to_datetime(["2024-01-01T00:00Z", "2024-01-01T01:00Z"] * 2),
+            "lat": [60.0, 60.0, 58.0, 58.0],
+            "lon": [5.0, 5.33, 10.0, 10.33],
+        }
+    ).to_parquet(path)
+    with pytest.raises(InputError, match=r"'mmsi' is stored as 'float32'"):
+        if stream:
+            spill_tracks(str(path), tmp_path / "spill", chunk_rows=2)
+        else:
+            read_tracks(str(path))

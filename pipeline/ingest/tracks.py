@@ -613,6 +613,28 @@ def _vertex_parts(
     }
 
 
+def refuse_narrow_ids(attrs: pd.DataFrame, column: str | None, name: str) -> None:
+    """Refuse a vessel id column stored as float16/float32, which cannot hold nine digits.
+
+    A float32 has 24 bits of mantissa: MMSIs 257123457 and 257123459 both read 257123456,
+    two ships made one.
+
+    Raises
+    ------
+    InputError
+        If ``column`` of ``attrs`` is a float narrower than 64 bits.
+    """
+    if not column or column not in attrs.columns:
+        return
+    dtype = attrs[column].dtype
+    if dtype.kind == "f" and dtype.itemsize < 8:
+        raise InputError(
+            f"{name}: vessel id column {column!r} is stored as {dtype.name!r}, which cannot "
+            "hold a nine-digit id (MMSIs a few units apart become one); write it as an "
+            "integer or text column"
+        )
+
+
 def _id_text(values: pd.Series) -> pd.Series:
     """Return vessel ids as text, an integral float written as its integer (``257000000``).
 
@@ -708,6 +730,7 @@ def _read_vector_tracks(
     if geoms_or_none is None:
         raw = attrs.astype(object).where(attrs.notna(), "").astype("str")
         parts = _columns_from_table(raw, src, name, "generic")
+        refuse_narrow_ids(attrs, parts["vessel_col"], name)
         parts["crs_by"] = "config"
         return raw, np.arange(1, len(raw) + 1, dtype="int64"), parts, notes, src.crs
     geoms = geoms_or_none
@@ -826,6 +849,7 @@ def _read_vector_tracks(
     if pick["vessel_id"] is None and src.vessel_id is None:
         raise _vessel_error(name, cols, choice.evidence)
     vid_col = pick["vessel_id"]
+    refuse_narrow_ids(attrs, vid_col, name)
     evidence = {k: v for k, v in choice.evidence.items() if v.get("column") is not None}
     evidence["lat"] = evidence["lon"] = {
         "column": "geometry",
