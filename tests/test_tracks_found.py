@@ -160,3 +160,16 @@ def test_narrow_float_mmsi_column_is_refused(tmp_path, stream):
             spill_tracks(str(path), tmp_path / "spill", chunk_rows=2)
         else:
             read_tracks(str(path))
+
+
+def test_ais_utc_second_named_timestamp_is_not_the_time(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text(
+        "mmsi,received_at,timestamp,lat,lon\n"
+        "257000001,2024-01-01T00:00:07Z,5,60.0,5.0\n"
+        "257000001,2024-01-01T01:00:12Z,10,60.0,5.3\n"
+        "257000001,2024-01-01T02:00:03Z,1,60.0,5.6\n"
+    )
+    res = read_tracks(str(path))
+    assert res.assumptions["columns"]["time"]["column"] == "received_at"
+    assert list(res.frame["time"].dt.strftime("%H:%M:%S")) == ["00:00:07", "01:00:12", "02:00:03"]
