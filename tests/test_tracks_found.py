@@ -173,3 +173,17 @@ def test_ais_utc_second_named_timestamp_is_not_the_time(tmp_path):
     res = read_tracks(str(path))
     assert res.assumptions["columns"]["time"]["column"] == "received_at"
     assert list(res.frame["time"].dt.strftime("%H:%M:%S")) == ["00:00:07", "01:00:12", "02:00:03"]
+
+
+@pytest.mark.parametrize("scale", [10**6, 10**9])
+def test_epoch_micro_and_nanoseconds_are_read(tmp_path, scale):
+    path = tmp_path / "t.csv"
+    path.write_text(
+        "mmsi,timestamp,lat,lon\n"
+        f"257000000,{1704067200 * scale},60.0,5.0\n"
+        f"257000000,{1704070800 * scale},60.0,5.3\n"
+    )
+    res = read_tracks(str(path))
+    assert list(res.frame["time"]) == list(
+        pd.to_datetime(["2024-01-01T00:00Z", "2024-01-01T01:00Z"], utc=True)
+    )
