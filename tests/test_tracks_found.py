@@ -108,12 +108,6 @@ def test_plain_sog_in_tenths_is_refused(tmp_path, stream):
         assert res.frame["sog_kn"].to_numpy() == pytest.approx(float(sog))
 
 
-def test_header_scale_contradicted_by_positions_is_refused(tmp_path):
-    path = _csv(tmp_path / "t.csv", "SOG [0.1 kn]", _eastward(8.5), "8.5")
-    with pytest.raises(InputError, match=r"a tenth of"):
-        read_tracks(path)
-
-
 @pytest.mark.parametrize("stream", [False, True])
 def test_integral_float_vessel_id_is_the_integer(tmp_path, stream):
     # one ship, its id written 257000000 and 257000000.0 (a float export), under 'vessel_id'

@@ -1519,7 +1519,7 @@ def _check_speed_scale(
     parts: dict,
     name: str,
 ) -> None:
-    """Refuse a speed column that reads ten times (or a tenth of) what the positions give.
+    """Refuse a speed column that reads ten times what the positions give.
 
     A speed in tenths of a knot (AIS raw units) under a plain ``sog`` header would be taken
     as knots: every ship ten times as fast.  Decided by the median over the moving stretches
@@ -1530,21 +1530,16 @@ def _check_speed_scale(
     if ratio.size < 3:
         return
     med = float(np.median(ratio))
-    for lo, hi, what in ((7.0, 14.0, "ten times"), (1 / 14, 1 / 7, "a tenth of")):
-        if lo <= med <= hi and np.mean((ratio >= lo) & (ratio <= hi)) >= 0.6:
-            col = parts.get("sog_col") or "speed"
-            unit = (parts.get("speed_unit") or {}).get("unit", "kn")
-            raise InputError(
-                f"{name}: speed column {col!r} read as {unit!r} gives {what} the speed the "
-                f"positions give (median ratio {med:.1f} over {ratio.size} moving stretches); "
-                + (
-                    "tenths of a knot (AIS raw units)? write the scale in the header "
-                    f"({col + ' [0.1 kn]'!r}) or convert the column to knots"
-                    if lo > 1
-                    else "the header's scale or unit is wrong? correct it"
-                )
-                + "; set speed_unit in the config to read the column as it is anyway"
-            )
+    if 7.0 <= med <= 14.0 and np.mean((ratio >= 7.0) & (ratio <= 14.0)) >= 0.6:
+        col = parts.get("sog_col") or "speed"
+        unit = (parts.get("speed_unit") or {}).get("unit", "kn")
+        raise InputError(
+            f"{name}: speed column {col!r} read as {unit!r} gives ten times the speed the "
+            f"positions give (median ratio {med:.1f} over {ratio.size} moving stretches); "
+            "tenths of a knot (AIS raw units)? write the scale in the header "
+            f"({col + ' [0.1 kn]'!r}) or convert the column to knots; set speed_unit in the "
+            "config to read the column as it is anyway"
+        )
 
 
 def _ais_measure(values: pd.Series, n: int, *, upper: float) -> np.ndarray:
