@@ -436,6 +436,19 @@ def _sample(values: pd.Series) -> pd.Series:
     return v
 
 
+def _utc_seconds(values: pd.Series) -> bool:
+    """Every sampled value is a whole number 0..60: the AIS ``timestamp`` field (UTC second).
+
+    AIS position reports carry the second of the minute, 0-59 (60-63: not available or
+    positioning mode), under the name ``timestamp``: an epoch time it is not.
+    """
+    v = _sample(values)
+    if not len(v) or values.dtype.kind == "M" or isinstance(values.dtype, pd.DatetimeTZDtype):
+        return False
+    nums = pd.to_numeric(v.astype("str").str.strip(), errors="coerce").to_numpy(dtype="float64")
+    return bool(np.all((nums >= 0) & (nums <= 63) & (nums == np.round(nums))))
+
+
 def coordinate_fit(values: pd.Series, axis: str) -> tuple[float, float, int]:
     """Return (share parsed as a coordinate, share within ±90 / ±180 of those, count)."""
     v = _sample(values)
@@ -530,9 +543,14 @@ def _code_like(values: pd.Series) -> bool:
 
 
 def repeats(values: pd.Series) -> tuple[int, int]:
-    """Return (distinct non-missing values, non-missing values)."""
+    """Return (distinct non-missing values, non-missing values).
+
+    An integral float (``257000000.0``) is the same value as its integer, as the reader
+    writes it (a float export of an integer id).
+    """
     v = values[~missing_mask(values)]
-    return int(v.astype("str").str.strip().nunique()), len(v)
+    text = v.astype("str").str.strip().str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
+    return int(text.nunique()), len(v)
 
 
 # ---------------------------------------------------------------------- inference
@@ -759,6 +777,8 @@ def _content_ok(
             return True, "no values to check"
         return parsed >= 0.1 or exact, f"{parsed:.0%} of {n} sampled values are coordinates"
     if role == "time":
+        if _utc_seconds(values):
+            return False, "every value is a whole number 0-60 (the AIS UTC second), not a time"
         if values.dtype.kind in "fiuM" or isinstance(values.dtype, pd.DatetimeTZDtype):
             return True, "numeric or datetime values"
         if not len(_sample(values)):

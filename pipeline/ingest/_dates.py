@@ -519,8 +519,8 @@ def parse_times(
     Understood, per value: ISO 8601 and ``yyyy/mm/dd`` with optional time, fraction and zone
     (``Z``, ``UTC``, ``+00``, ``+0530``, ``-08:00``; naive means UTC); ``dd/mm/yyyy`` and
     ``mm/dd/yyyy`` with optional 24- or 12-hour time (``2/1/2018 5:30:00 PM``); ``yyyymmdd``;
-    epoch seconds (9-11 digits) and milliseconds (12-14 digits); a bare year (placed on
-    1 January, precision noted); ``yyyy-mm`` (first of the month, noted); and free text such as
+    epoch seconds (9-11 digits), milliseconds (12-14), microseconds (15-17) and nanoseconds
+    (18-20); a bare year (placed on 1 January, precision noted); ``yyyy-mm`` (first of the month, noted); and free text such as
     ``12 Jan 2020`` or ``Tue, 01 Feb 2018 17:30:00 GMT`` (dateutil, per distinct value; text
     without a year or month is unparseable, never completed from today's date).
 
@@ -814,6 +814,8 @@ def _numbers(
     compact = _compact_dates(text.to_numpy(dtype=object), ndig, whole)
     secs = (ndig >= 9) & (ndig <= 11) & ~compact
     ms = (ndig >= 12) & (ndig <= 14) & ~compact
+    us = (ndig >= 15) & (ndig <= 17)
+    ns = (ndig >= 18) & (ndig <= 20)
     out = np.full(rows.size, np.nan)
     if compact.any():
         digits = pd.Series(text.to_numpy(dtype=object)[compact]).str.pad(14, "right", "0")
@@ -847,6 +849,12 @@ def _numbers(
     if ms.any():
         out[ms] = x[ms] / 1000.0
         formats["epoch milliseconds"] = int(ms.sum())
+    if us.any():
+        out[us] = x[us] / 1e6
+        formats["epoch microseconds"] = int(us.sum())
+    if ns.any():
+        out[ns] = x[ns] / 1e9
+        formats["epoch nanoseconds"] = int(ns.sum())
     serial = (ndig == 5) & (x > 0)
     if serial.any():  # left unparseable: a CSV does not say its workbook's date system
         notes.append(

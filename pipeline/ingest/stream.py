@@ -76,6 +76,7 @@ from .tracks import (
     open_track_source,
     parts_like,
     read_tracks,
+    refuse_narrow_ids,
     table_layout,
     used_columns,
 )
@@ -922,6 +923,8 @@ def _finish_layout(state: _State) -> None:
     state.assumptions["crs"] = crs_report(state.crs, crs_by)
     if parts.get("speed_unit"):
         state.assumptions["speed_unit"] = parts["speed_unit"]
+    if parts.get("speed_note"):
+        state.note(parts["speed_note"])
 
 
 def _csv_date_order(
@@ -1028,13 +1031,14 @@ def _parquet_chunk(
         raw = attrs.astype(object).astype("str")
     else:
         raw = attrs.astype(object).where(attrs.notna(), "").astype("str")
-    del attrs
     if k == 0:
         state.layout = table_layout(raw, state.src, state.name, "generic")
+        refuse_narrow_ids(attrs, state.layout["vessel_col"], state.name)
         state.layout["crs_by"] = "config"
         if writers is not None:
             state.crs = state.src.crs
         _finish_layout(state)
+    del attrs
     if writers is None:
         return
     rows = start + np.arange(1, len(raw) + 1, dtype="int64")

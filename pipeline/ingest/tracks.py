@@ -129,7 +129,13 @@ TRACK_RULES = (
 ROLES = ("lat", "lon", "time", "time_of_day", "vessel_id", "sog", "cog")
 #: Contract column -> role name of :mod:`pipeline.ingest._columns`.
 _ROLE_OF = {VESSEL_ID: "vessel_id", TIME: "time", LAT: "lat", LON: "lon", SOG: "sog", COG: "cog"}
-_SPEED_TO_KN = {"kn": 1.0, "m/s": 3600 / 1852, "km/h": 1 / 1.852}
+_SPEED_TO_KN = {
+    "kn": 1.0,
+    "m/s": 3600 / 1852,
+    "km/h": 1 / 1.852,
+    "mph": 1609.344 / 1852,
+    "0.1 kn": 0.1,
+}
 
 _PLACEHOLDERS = {"000000000", "123456789", "012345678", "987654321", "123456780"}
 _KNOT_KM = 1.852
@@ -307,6 +313,8 @@ def read_tracks(
     assumptions["crs"] = crs_report(crs, parts.get("crs_by", "config" if crs else "default"))
     if parts.get("speed_unit"):
         assumptions["speed_unit"] = parts["speed_unit"]
+    if parts.get("speed_note"):
+        notes.append(parts["speed_note"])
     frame, rejects, more, time_info = _normalise_pings(
         raw,
         rows,
@@ -364,22 +372,111 @@ def _vessel_error(name: str, cols: list[str], evidence: dict[str, Any]) -> Input
     return InputError("; ".join(parts))
 
 
-def _speed_unit(src: TrackSource, sog_col: str | None, schema: str) -> tuple[str, str]:
-    """Return (unit, evidence) of the speed column."""
+#: Header words (tokens) that name a speed unit.
+_UNIT_WORDS = {
+    **dict.fromkeys(("kn", "kt", "kts", "knot", "knots", "knop", "knob"), "kn"),
+    **dict.fromkeys(("mps", "ms"), "m/s"),
+    **dict.fromkeys(("kmh", "kph", "kmph", "kmt", "kmhr"), "km/h"),
+    **dict.fromkeys(("mph", "mih"), "mph"),
+}
+#: Pairs of header tokens that name a speed unit (``km/t`` is Norwegian km per hour).
+_UNIT_PAIRS = {
+    ("m", "s"): "m/s",
+    ("m", "sec"): "m/s",
+    ("km", "h"): "km/h",
+    ("km", "hr"): "km/h",
+    ("km", "t"): "km/h",
+    ("mi", "h"): "mph",
+    ("mi", "hr"): "mph",
+    ("nm", "h"): "kn",
+}
+#: Words of a speed header that name the quantity, not a unit.
+_SPEED_WORDS = frozenset(
+    "sog speed spd over ground velocity vel fart geschwindigkeit vitesse velocidad snelheid "
+    "hastighet nopeus reported avg average mean gps ais vessel ship boat true value raw "
+    "current inst instant".split()
+)
+#: A value scale written in a header: ``0.1 kn``, ``1/10``, ``x10``, ``*10``, ``tenths``.
+_TENTHS = re.compile(
+    r"0[.,]1(?![0-9])|(?<![0-9])1\s*/\s*10(?![0-9])|(?:\*|(?<![a-z0-9])x)\s*10(?![0-9])|tenth",
+    re.IGNORECASE,
+)
+_BRACKETED = re.compile(r"[(\[{]([^)\]}]*)[)\]}]")
+
+
+def _speed_unit(src: TrackSource, sog_col: str | None, schema: str, name: str = "") -> dict:
+    """Return the unit of the speed column: ``unit``, ``factor`` (to knots), ``by``, ``evidence``.
+
+    A scale written in the header (``SOG [0.1 kn]``, ``speed_knots_x10``, ``sog_tenths``)
+    multiplies the factor by 0.1.  A header whose brackets name a unit not known here is
+    refused; other unknown words leave knots assumed, with a ``note``.
+    """
     if src.speed_unit != "auto":
-        return src.speed_unit, "speed_unit set in the config"
+        return {
+            "unit": src.speed_unit,
+            "factor": _SPEED_TO_KN[src.speed_unit],
+            "by": "config",
+            "evidence": "speed_unit set in the config",
+        }
     if sog_col is None:
-        return "kn", "no speed column"
-    toks = set(name_tokens(sog_col))
-    if toks & {"mps", "ms"} or "m_s" in normalise_name(sog_col):
-        return "m/s", f"header {sog_col!r} says m/s"
-    if toks & {"kmh", "kph"} or "km_h" in normalise_name(sog_col):
-        return "km/h", f"header {sog_col!r} says km/h"
-    if toks & {"kn", "kt", "kts", "knot", "knots"} or "sog" in toks:
-        return "kn", f"header {sog_col!r} says knots (SOG)"
-    if schema == "gtfs_rt":
-        return "m/s", "GTFS-realtime Position.speed is metres per second"
-    return "kn", f"header {sog_col!r} names no unit; knots assumed (the AIS unit)"
+        return {"unit": "kn", "factor": 1.0, "by": "default", "evidence": "no speed column"}
+    toks = name_tokens(sog_col)
+    tenths = bool(_TENTHS.search(str(sog_col)))
+    units = [_UNIT_WORDS[t] for t in toks if t in _UNIT_WORDS]
+    units += [_UNIT_PAIRS[p] for p in zip(toks, toks[1:], strict=False) if p in _UNIT_PAIRS]
+    found = list(dict.fromkeys(units))
+    if len(found) > 1:
+        raise InputError(
+            f"{name}: speed column {sog_col!r} names several units ({', '.join(found)}); "
+            f"set speed_unit to one of 'kn', 'm/s', 'km/h'"
+        )
+    unit: str | None = found[0] if found else None
+    by = "header" if found or tenths else "default"
+    scale = " (values in tenths, as written in the header)" if tenths else ""
+    if unit is None:
+        scale_words = {"0", "1", "10", "x10", "tenth", "tenths"}
+        inside = [t for part in _BRACKETED.findall(str(sog_col)) for t in name_tokens(part)]
+        unknown = [t for t in inside if t not in scale_words and t not in _SPEED_WORDS]
+        if unknown:
+            raise InputError(
+                f"{name}: speed column {sog_col!r} names a unit not known here "
+                f"({' '.join(unknown)!r}); known: knots (kn, kt, knots), m/s, km/h (kmh, kph, "
+                "km/t), mph; set speed_unit in the config to read it anyway"
+            )
+        if schema == "gtfs_rt":
+            unit, why = "m/s", "GTFS-realtime Position.speed is metres per second"
+        else:
+            other = [t for t in toks if t not in _SPEED_WORDS and t not in scale_words]
+            unit = "kn"
+            why = (
+                f"header {sog_col!r} names no unit"
+                + (f" known here (its words {' '.join(other)!r} are none)" if other else "")
+                + "; knots assumed (the AIS unit)"
+            )
+    else:
+        why = f"header {sog_col!r} says {unit}"
+    factor = _SPEED_TO_KN[unit] * (0.1 if tenths else 1.0)
+    out = {
+        "unit": f"0.1 {unit}" if tenths else unit,
+        "factor": factor,
+        "by": by,
+        "evidence": why + scale,
+    }
+    if by == "default" and "known here" in why:
+        out["note"] = f"{name}: speed column {sog_col!r}: {why}; set speed_unit if it is not"
+    return out
+
+
+def _course_factor(cog_col: str | None) -> float:
+    """Return 0.1 when the course header says its values are tenths of a degree, else 1."""
+    return 0.1 if cog_col is not None and _TENTHS.search(str(cog_col)) else 1.0
+
+
+def _speed_report(speed: dict, sog_col: str | None) -> dict | None:
+    """Return the ``speed_unit`` assumption (None without a speed column)."""
+    if sog_col is None:
+        return None
+    return {k: speed[k] for k in ("unit", "by", "evidence")}
 
 
 def _columns_from_table(raw: pd.DataFrame, src: TrackSource, name: str, schema: str) -> dict:
@@ -422,7 +519,7 @@ def _columns_from_table(raw: pd.DataFrame, src: TrackSource, name: str, schema: 
         dayfirst, order_by = None, "values"
     vid_col = pick["vessel_id"]
     vid = raw[vid_col] if vid_col else pd.Series(src.vessel_id, index=raw.index)
-    unit, unit_why = _speed_unit(src, pick["sog"], schema)
+    speed = _speed_unit(src, pick["sog"], schema, name)
     return {
         "vessel": vid,
         "vessel_col": vid_col or "",
@@ -441,8 +538,13 @@ def _columns_from_table(raw: pd.DataFrame, src: TrackSource, name: str, schema: 
         "order_by": order_by,
         "evidence": {k: v for k, v in evidence.items() if v.get("column") is not None}
         | ({"vessel_id": evidence["vessel_id"]} if src.vessel_id is not None else {}),
-        "speed_unit": {"unit": unit, "evidence": unit_why} if pick["sog"] else None,
-        "speed_factor": _SPEED_TO_KN[unit],
+        "speed_unit": _speed_report(speed, pick["sog"]),
+        "speed_factor": speed["factor"],
+        "speed_checked": speed["by"] != "config",
+        "speed_note": speed.get("note") if pick["sog"] else None,
+        "sog_col": pick["sog"],
+        "cog_col": pick["cog"],
+        "cog_factor": _course_factor(pick["cog"]),
         "picks": pick,
     }
 
@@ -509,6 +611,46 @@ def _vertex_parts(
             "lon": {"column": lon_col, "by": "geometry", "evidence": "vertex coordinates"},
         },
     }
+
+
+def refuse_narrow_ids(attrs: pd.DataFrame, column: str | None, name: str) -> None:
+    """Refuse a vessel id column stored as float16/float32, which cannot hold nine digits.
+
+    A float32 has 24 bits of mantissa: MMSIs 257123457 and 257123459 both read 257123456,
+    two ships made one.
+
+    Raises
+    ------
+    InputError
+        If ``column`` of ``attrs`` is a float narrower than 64 bits.
+    """
+    if not column or column not in attrs.columns:
+        return
+    dtype = attrs[column].dtype
+    if dtype.kind == "f" and dtype.itemsize < 8:
+        raise InputError(
+            f"{name}: vessel id column {column!r} is stored as {dtype.name!r}, which cannot "
+            "hold a nine-digit id (MMSIs a few units apart become one); write it as an "
+            "integer or text column"
+        )
+
+
+def _id_text(values: pd.Series) -> pd.Series:
+    """Return vessel ids as text, an integral float written as its integer (``257000000``).
+
+    One ship's id is an integer in one export and a float in another (a column with a
+    missing value becomes float): ``257000000.0`` must not be a second vessel.
+    """
+    if values.dtype.kind == "f":
+        v = values.to_numpy(dtype="float64")
+        whole = np.isfinite(v) & (v == np.round(v)) & (np.abs(v) < 2**53)
+        text = as_text(values)
+        if whole.any():
+            text = text.where(
+                ~whole, pd.Series(v[whole].astype("int64"), index=values.index[whole]).astype(str)
+            )
+        return text
+    return as_text(values).str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -588,6 +730,7 @@ def _read_vector_tracks(
     if geoms_or_none is None:
         raw = attrs.astype(object).where(attrs.notna(), "").astype("str")
         parts = _columns_from_table(raw, src, name, "generic")
+        refuse_narrow_ids(attrs, parts["vessel_col"], name)
         parts["crs_by"] = "config"
         return raw, np.arange(1, len(raw) + 1, dtype="int64"), parts, notes, src.crs
     geoms = geoms_or_none
@@ -706,6 +849,7 @@ def _read_vector_tracks(
     if pick["vessel_id"] is None and src.vessel_id is None:
         raise _vessel_error(name, cols, choice.evidence)
     vid_col = pick["vessel_id"]
+    refuse_narrow_ids(attrs, vid_col, name)
     evidence = {k: v for k, v in choice.evidence.items() if v.get("column") is not None}
     evidence["lat"] = evidence["lon"] = {
         "column": "geometry",
@@ -731,9 +875,13 @@ def _read_vector_tracks(
         "evidence": evidence,
         "crs_by": crs_by,
     }
-    unit, why = _speed_unit(src, pick["sog"], "generic")
-    parts["speed_unit"] = {"unit": unit, "evidence": why} if pick["sog"] else None
-    parts["speed_factor"] = _SPEED_TO_KN[unit]
+    speed = _speed_unit(src, pick["sog"], "generic", name)
+    parts["speed_unit"] = _speed_report(speed, pick["sog"])
+    parts["speed_factor"] = speed["factor"]
+    parts["speed_checked"] = speed["by"] != "config"
+    parts["speed_note"] = speed.get("note") if pick["sog"] else None
+    parts["sog_col"], parts["cog_col"] = pick["sog"], pick["cog"]
+    parts["cog_factor"] = _course_factor(pick["cog"])
     if (~pts).any():
         notes.append(f"{name}: {int((~pts).sum())} non-point feature(s) have no position")
     return raw, np.arange(1, len(raw) + 1, dtype="int64"), parts, notes, crs
@@ -961,10 +1109,9 @@ def check_ping_rows(
     rules: list[Rule] = []
     vraw = parts["vessel"]
     vmiss = missing_mask(vraw)
-    vid = as_text(vraw)
+    vid = _id_text(vraw)
     rules.append(Rule("vessel_missing", vmiss, vcol, "vessel id is missing", vraw))
     if is_mmsi:
-        vid = vid.str.replace(r"\.0+$", "", regex=True)
         invalid, not_vessel, reason = classify_mmsi(vid)
         rules.append(
             Rule("mmsi_invalid", invalid & ~vmiss, vcol, "MMSI {value} is not 9 digits", vraw)
@@ -1068,14 +1215,19 @@ def check_ping_rows(
     )
     out_bbox = aoi[0].mask if aoi_bbox is not None else np.zeros(n, dtype=bool)
     out_polygon = aoi[-1].mask if aoi_polygon is not None else np.zeros(n, dtype=bool)
+    # AIS 'not available' (SOG 102.3 kn, COG 360 degrees) is judged after the scale
     factor = parts.get("speed_factor", 1.0)
-    sog = (
-        _ais_measure(parts["sog"], n, upper=102.2 / factor) * factor
-        if parts["sog"] is not None
-        else np.full(n, np.nan)
-    )
+    sog = np.full(n, np.nan)
+    if parts["sog"] is not None:
+        reported = _ais_measure(parts["sog"], n, upper=np.inf)
+        sog = np.where(reported > 102.2 / factor, np.nan, reported) * factor
+        if parts.get("speed_checked", True):
+            _check_speed_scale(
+                vid.to_numpy(dtype=object), naive, lon, lat, reported * factor, parts, name
+            )
+    cfactor = parts.get("cog_factor", 1.0)
     cog = (
-        _ais_measure(parts["cog"], n, upper=359.999999)
+        _ais_measure(parts["cog"], n, upper=359.999999 / cfactor) * cfactor
         if parts["cog"] is not None
         else np.full(n, np.nan)
     )
@@ -1322,6 +1474,72 @@ def _normalise_pings(
     notes = checks.notes + misplaced
     notes.append(f"{name}: {frame[VESSEL_ID].nunique()} vessel(s)/track(s)")
     return frame, pd.concat([rejects, rej2], ignore_index=True), notes, checks.info
+
+
+#: Records whose reported speed is compared with their positions' (the file's first ones).
+_SCALE_SAMPLE = 200_000
+
+
+def _speed_ratios(
+    vid: np.ndarray, t: np.ndarray, lon: np.ndarray, lat: np.ndarray, sog_kn: np.ndarray
+) -> np.ndarray:
+    """Return reported / positional speed over the moving stretches between pings.
+
+    A stretch is two successive pings of one vessel 1 min to 3 h apart whose positions
+    give 1 to 60 kn and whose reported speeds are both above zero.
+    """
+    m = min(len(vid), _SCALE_SAMPLE)
+    tn = np.asarray(t[:m], dtype="datetime64[ns]")
+    x, y, s = lon[:m], lat[:m], sog_kn[:m]
+    idx = np.flatnonzero(~np.isnat(tn) & np.isfinite(x) & np.isfinite(y) & (s > 0))
+    if idx.size < 2:
+        return np.empty(0)
+    code = pd.factorize(pd.Series(vid[:m][idx]).astype(str))[0]
+    ti = tn[idx].view("int64")
+    i = idx[np.lexsort((ti, code))]
+    c = np.sort(code)
+    ts = tn[i].view("int64")
+    dt_h = (ts[1:] - ts[:-1]) / 3.6e12
+    pos_kn = (
+        haversine_km(x[i[:-1]], y[i[:-1]], x[i[1:]], y[i[1:]])
+        / _KNOT_KM
+        / np.where(dt_h > 0, dt_h, np.nan)
+    )
+    use = (c[1:] == c[:-1]) & (dt_h >= 1 / 60) & (dt_h <= 3) & (pos_kn >= 1) & (pos_kn <= 60)
+    rep = (s[i[:-1]] + s[i[1:]]) / 2
+    return rep[use] / pos_kn[use]
+
+
+def _check_speed_scale(
+    vid: np.ndarray,
+    t: np.ndarray,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    sog_kn: np.ndarray,
+    parts: dict,
+    name: str,
+) -> None:
+    """Refuse a speed column that reads ten times what the positions give.
+
+    A speed in tenths of a knot (AIS raw units) under a plain ``sog`` header would be taken
+    as knots: every ship ten times as fast.  Decided by the median over the moving stretches
+    of the records checked together (a chunk of a streamed file, or the whole file), when
+    most of them agree.
+    """
+    ratio = _speed_ratios(vid, t, lon, lat, sog_kn)
+    if ratio.size < 3:
+        return
+    med = float(np.median(ratio))
+    if 7.0 <= med <= 14.0 and np.mean((ratio >= 7.0) & (ratio <= 14.0)) >= 0.6:
+        col = parts.get("sog_col") or "speed"
+        unit = (parts.get("speed_unit") or {}).get("unit", "kn")
+        raise InputError(
+            f"{name}: speed column {col!r} read as {unit!r} gives ten times the speed the "
+            f"positions give (median ratio {med:.1f} over {ratio.size} moving stretches); "
+            "tenths of a knot (AIS raw units)? write the scale in the header "
+            f"({col + ' [0.1 kn]'!r}) or convert the column to knots; set speed_unit in the "
+            "config to read the column as it is anyway"
+        )
 
 
 def _ais_measure(values: pd.Series, n: int, *, upper: float) -> np.ndarray:
