@@ -210,11 +210,13 @@ class TrackSource(BaseModel):
     )
     encoding: str | None = Field(None, description="Text encoding of a CSV (None: detect).")
     delimiter: str | None = Field(None, description="CSV delimiter (None: sniff).")
-    speed_unit: Literal["auto", "kn", "m/s", "km/h"] = Field(
+    speed_unit: Literal["auto", "kn", "m/s", "km/h", "mph", "0.1 kn"] = Field(
         "auto",
         description="Unit of the speed column; 'auto' reads it from the header (sog_kn, "
-        "speed_mps, speed_kmh) or the schema (gtfs_rt: m/s), else knots (AIS); converted to "
-        "knots.",
+        "speed_mps, speed_kmh, speed_mph, km/t, 'SOG [0.1 kn]', x10, tenths) or the schema "
+        "(gtfs_rt: m/s), else knots (AIS), and refuses a column reading about ten times the "
+        "speed its positions give (tenths of a knot under a plain 'sog'); a value here is "
+        "used as told and skips that check. Converted to knots.",
     )
 
     @field_validator("columns")
