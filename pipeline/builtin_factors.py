@@ -146,6 +146,7 @@ def transit_result(ctx: FactorContext):
         ports=ctx.ports,
         port_radius_km=t.port_radius_km,
         max_speed_kn=t.max_speed_kn,
+        until=ctx.as_of,
     )
 
 

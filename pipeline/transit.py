@@ -983,6 +983,7 @@ def transit_features(
     engine=None,
     memo=None,
     pairs_memo=None,
+    until: pd.Timestamp | None = None,
 ) -> TransitResult:
     """Turn vessel pings into per-cell transit factors and an event table.
 
@@ -1035,6 +1036,9 @@ def transit_features(
         Encounter pairs of each UTC day of an earlier run, by the hash of the day's grid
         points (slow vessels every 10 minutes): a day whose points did not change is taken
         from it.  The result is the same with or without it.
+    until : pandas.Timestamp, optional
+        The run's ``as_of`` (end of the day, UTC): positions after it are not used (a map as
+        of a past day must not see later tracks); the count left out is in the notes.
 
     Returns
     -------
@@ -1086,6 +1090,7 @@ def transit_features(
         loiter_hours=loiter_hours,
         encounter_speed_kn=encounter_speed_kn,
         max_speed_kn=max_speed_kn,
+        until=None if until is None else pd.Timestamp(until),
     )
     if memo is not None and not memo.enabled:
         memo = None
@@ -1111,10 +1116,12 @@ def transit_features(
     points = _EncounterPoints(max_points, spill_dir)
     n = dropped = 0
     vessel_names = np.empty(0, dtype=object)
+    later = 0
     for part in parts:  # the combine: in partition order, as one pass over the tracks would
         vessel_names = part.names
         n += part.n
         dropped += part.dropped
+        later += part.later
         from_memo += part.from_memo
         computed += part.computed
         shards.append(part.shard)
@@ -1126,6 +1133,11 @@ def transit_features(
         del part
     if dropped:
         notes.append(f"{dropped} ping(s) dropped as position jumps (> {max_speed_kn} kn both ways)")
+    if later:
+        notes.append(
+            f"{later} position(s) after as_of ({pd.Timestamp(until).isoformat()}) not used: "
+            "a map as of a past day sees only the tracks up to it"
+        )
     if names is not None:
         vessel_names = names
     if memo is not None:
@@ -1183,6 +1195,7 @@ class _PartParams:
     loiter_hours: float
     encounter_speed_kn: float
     max_speed_kn: float
+    until: Any = None  # positions after it are left out (the run's as_of)
 
 
 @dataclass
@@ -1204,6 +1217,7 @@ class _Partial:
     loiter: list[pd.DataFrame] = field(default_factory=list)
     points: list[tuple[np.ndarray, ...]] = field(default_factory=list)
     cells: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    later: int = 0  # positions after the run's as_of, left out
 
 
 def _store_tasks(pings, chunk_rows: int, memo) -> list[tuple]:
@@ -1276,8 +1290,15 @@ def _transit_partition(part: pd.DataFrame, names, p: _PartParams, reads=(), out=
     (``reads``) hold is taken from them, and with ``out`` every block's rows are written to
     this partition's shard.
     """
+    later = 0
+    if p.until is not None and len(part):
+        after = (part[TIME] > p.until).to_numpy()
+        later = int(after.sum())
+        if later:
+            part = part[~after]
     tr = _prepare(part, p.max_speed_kn, names)
     res = _Partial(tr.names, int(tr.code.size), int(tr.dropped_spikes))
+    res.later = later
     old = _OldBlocks(reads) if (reads or out is not None) else None
     known = old.known if old is not None else frozenset()
     rows: list[list[np.ndarray]] = [[], [], []]  # (cell, vessel, hours) of every block here

@@ -314,3 +314,21 @@ def test_hotspots_reach_the_scores_and_the_manifest(small_demo, tmp_path):
     counts = cell_counts(points_to_cells(seizures["lon"], seizures["lat"], 4), cells)
     np.testing.assert_allclose(s["gi_z"], gi_star(cells, counts)["gi_z"], rtol=1e-12)
     assert res.manifest["hotspots"]["emerging"]["cells"] == len(s)
+
+
+def test_a_run_as_of_a_past_day_uses_no_later_position(small_demo, tmp_path):
+    """Found by a sweep: positions after as_of made vessel-hours and events (dated after the
+    map's day), silently; the transit cache must not serve one as_of's cut to another."""
+    ais = pd.read_csv(small_demo / "inputs" / "ais.csv")
+    times = pd.to_datetime(ais[next(c for c in ais.columns if "time" in c.lower())], utc=True)
+    day = (times.max() - pd.Timedelta(days=2)).date().isoformat()
+    cfg = small_config(small_demo, tmp_path)
+    full = pipeline.run_pipeline(cfg)  # as_of after every position: the cache is filled
+    past = pipeline.run_pipeline(cfg, as_of=day)
+    events = pd.read_parquet(past.outputs["events"])
+    end = pd.Timestamp(day, tz="UTC") + pd.Timedelta(days=1)
+    assert len(events) and (events["end_time"] < end).all()
+    hours = [r.scores["vessel_hours"].sum() for r in (full, past)]
+    assert hours[1] < hours[0]
+    notes = json.dumps(past.manifest)
+    assert "after as_of" in notes

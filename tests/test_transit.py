@@ -585,3 +585,23 @@ def test_a_phone_logging_every_second_at_anchor_loiters_and_a_moving_one_does_no
     under_way = anchored[anchored[VESSEL_ID] == "a"].copy()
     under_way[LON] += 8 * 1.852 / 111.32 / np.cos(np.radians(36.0)) * secs / 60.0
     assert not len(transit_features(under_way.reset_index(drop=True), 6).events)
+
+
+def test_positions_after_until_are_left_out_and_counted(tmp_path):
+    """Found by a sweep: a run as of a past day used the later positions (and their events)."""
+    a = track("a", 0, -5.0, 36.0, 90, 10, 10, 600)  # 10 h
+    b = track("b", 120, -4.0, 36.5, 0, 0.5, 0.5, 600)
+    pings = pd.concat([a, b], ignore_index=True).sort_values([VESSEL_ID, TIME], kind="stable")
+    pings = pings.reset_index(drop=True)
+    until = T0 + pd.Timedelta(hours=5)
+    cut = transit_features(pings, 7, until=until)
+    ref = transit_features(pings[pings[TIME] <= until].reset_index(drop=True), 7)
+    pd.testing.assert_frame_equal(cut.features, ref.features)
+    pd.testing.assert_frame_equal(cut.events, ref.events)
+    later = int((pings[TIME] > until).sum())
+    assert any(f"{later} position(s) after as_of" in n for n in cut.notes)
+    assert not any("after as_of" in n for n in ref.notes)
+    # pings on disk (a run's spill), read a partition at a time: the same
+    store = transit_features(_store_of(pings, tmp_path, 3, 50), 7, until=until)
+    pd.testing.assert_frame_equal(store.features, ref.features)
+    pd.testing.assert_frame_equal(store.events, ref.events)

@@ -741,7 +741,7 @@ def write_shard(
         if vessel.size
         else np.empty(0, "int64")
     )
-    stops = np.r_[starts[1:], vessel.size].astype("int64")
+    stops = np.r_[starts[1:], vessel.size].astype("int64")[: starts.size]  # none if empty
     if pd.Series(vessel[starts]).duplicated().any():
         raise ValueError("a shard's parts must hold each vessel's parts together")
     shas = []
