@@ -127,8 +127,9 @@ class _Polygons:
         transformer = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
         x, y = transformer.transform(uniq.real, uniq.imag)
         inv = ~transform
-        vcol = inv.a * x + inv.b * y + inv.c
-        vrow = inv.d * x + inv.e * y + inv.f
+        with np.errstate(invalid="ignore"):  # inf * 0 for vertices the CRS cannot hold
+            vcol = inv.a * x + inv.b * y + inv.c
+            vrow = inv.d * x + inv.e * y + inv.f
         bad = ~(np.isfinite(vcol) & np.isfinite(vrow))
         self.unprojected = 0
         if bad.any():
