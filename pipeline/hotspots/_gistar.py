@@ -344,9 +344,38 @@ def exact_p(matrix: sparse.csr_array, values) -> np.ndarray | None:
     first = np.concatenate([[0], np.cumsum(card)])[:-1]
     if w_off.size and not (w_off == w_off[first[rows_off]]).all():
         return None
+    sums = np.bincount(rows_off, weights=y[cols_off], minlength=n)
+    return exact_p_of_sums(y, card, sums)
+
+
+def exact_p_of_sums(values, card, sums) -> np.ndarray | None:
+    """Return :func:`exact_p` from each cell's number of neighbours and their sum.
+
+    For neighbourhoods that are not a stored matrix (the space-time bins of the emerging
+    trend): ``card[i]`` other cells, whose values sum to ``sums[i]``, drawn from the others.
+
+    Parameters
+    ----------
+    values : array_like of float, shape (n,)
+        All the cells' values (integers, or the p is not exact: None).
+    card : array_like of int, shape (n,)
+        Number of neighbours of each cell, itself not included.
+    sums : array_like of float, shape (n,)
+        Sum of their values.
+
+    Returns
+    -------
+    numpy.ndarray of float64 or None
+        As :func:`exact_p`.
+    """
+    y = np.asarray(values, dtype="float64")
+    n = y.size
+    if n < 2 or not np.array_equal(y, np.round(y)):
+        return None
+    card = np.asarray(card, dtype="int64")
     base = y.min()
     x = (y - base).astype("int64")
-    obs = np.bincount(rows_off, weights=x[cols_off], minlength=n).astype("int64")
+    obs = np.rint(np.asarray(sums, dtype="float64") - base * card).astype("int64")
     k_max = int(card.max()) if n else 0
     s_max = int(obs.max()) if n else 0
     u, inverse, mult = np.unique(x, return_inverse=True, return_counts=True)
