@@ -181,3 +181,13 @@ def test_epoch_micro_and_nanoseconds_are_read(tmp_path, scale):
     assert list(res.frame["time"]) == list(
         pd.to_datetime(["2024-01-01T00:00Z", "2024-01-01T01:00Z"], utc=True)
     )
+
+
+def test_a_speed_column_named_in_another_language_is_the_speed(tmp_path):
+    """'Fart (knop)' of a Norwegian export was not recognised as the speed at all."""
+    path = tmp_path / "t.csv"
+    rows = [f"257000001,2024-01-01T0{h}:00:00Z,60.0,{5 + h / 3:.3f},10.0" for h in range(3)]
+    path.write_text("mmsi,tidspunkt,lat,lon,Fart (knop)\n" + "\n".join(rows) + "\n")
+    res = read_tracks(path)
+    assert res.assumptions["columns"]["sog"]["column"] == "Fart (knop)"
+    assert res.frame["sog_kn"].tolist() == [10.0, 10.0, 10.0]

@@ -281,8 +281,9 @@ ROLES: dict[str, Role] = {
     ),
     "sog": Role(
         exact=("sog", "sog_knots", "sog_kn", "speed", "speed_knots", "speed_over_ground"),
-        strong=_fs("sog speed spd velocity"),
-        veto=_fs("max min limit wind current"),
+        # speed in Norwegian/Danish/Swedish (fart), Spanish, Portuguese, French, German
+        strong=_fs("sog speed spd velocity fart velocidad velocidade vitesse geschwindigkeit"),
+        veto=_fs("max min limit wind current maks maxima maximale"),
     ),
     "cog": Role(
         exact=("cog", "cog_degrees", "cog_deg", "course", "course_over_ground", "bearing"),
