@@ -135,11 +135,14 @@ class TransitResult:
         One row per event, columns :data:`EVENT_COLUMNS`, sorted by start time, type, vessel.
     notes : list of str
         Caveats the manifest should carry (e.g. no ports layer).
+    after_until : int
+        Positions left out for being after ``until`` (the run's ``as_of``).
     """
 
     features: pd.DataFrame
     events: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    after_until: int = 0
 
 
 # ----------------------------------------------------------------------------- preparation
@@ -1179,7 +1182,7 @@ def transit_features(
         len(loiter),
         len(enc),
     )
-    return TransitResult(features=features, events=events, notes=notes)
+    return TransitResult(features=features, events=events, notes=notes, after_until=later)
 
 
 @dataclass(frozen=True)

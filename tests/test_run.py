@@ -332,3 +332,9 @@ def test_a_run_as_of_a_past_day_uses_no_later_position(small_demo, tmp_path):
     assert hours[1] < hours[0]
     notes = json.dumps(past.manifest)
     assert "after as_of" in notes
+    counts = past.manifest["counts"]
+    assert counts["pings_after_as_of"] == int((times > end).sum()) > 0
+    assert (
+        counts["pings_used"] + counts["pings_after_as_of"] == full.manifest["counts"]["pings_used"]
+    )
+    assert full.manifest["counts"]["pings_after_as_of"] == 0

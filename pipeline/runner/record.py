@@ -84,7 +84,8 @@ def build_manifest(
         "inputs": _inputs_entry(state, run.files),
         "counts": {
             "seizures_used": len(state.seizures),
-            "pings_used": len(state.pings),
+            "pings_used": len(state.pings) - _pings_after_as_of(state),
+            "pings_after_as_of": _pings_after_as_of(state),
             "cells": len(scores),
             "cells_observed": int(scores[S.OBSERVED].sum()),
             "events": {}
@@ -116,3 +117,10 @@ def build_manifest(
             "no ports layer: loitering and encounters are not filtered by port distance"
         ]
     return manifest
+
+
+def _pings_after_as_of(state) -> int:
+    """Positions the transit pass left out for being after ``as_of`` (0 without tracks)."""
+    shared = state.features.shared if state.features is not None else {}
+    tr = shared.get("transit")
+    return int(getattr(tr, "after_until", 0)) if tr is not None else 0
