@@ -943,6 +943,11 @@ class _EncounterPoints:
 # ----------------------------------------------------------------------------- public API
 
 
+def _utc(ts: pd.Timestamp) -> pd.Timestamp:
+    """Return the time in UTC (a naive one is taken as UTC, as everywhere in the pings)."""
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
 def _check_positive(**params: float) -> None:
     for name, value in params.items():
         if not (isinstance(value, int | float) and np.isfinite(value) and value > 0):
@@ -1093,7 +1098,7 @@ def transit_features(
         loiter_hours=loiter_hours,
         encounter_speed_kn=encounter_speed_kn,
         max_speed_kn=max_speed_kn,
-        until=None if until is None else pd.Timestamp(until),
+        until=None if until is None else _utc(pd.Timestamp(until)),
     )
     if memo is not None and not memo.enabled:
         memo = None

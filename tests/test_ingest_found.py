@@ -403,3 +403,41 @@ def test_kml_time_spans_and_extended_data_dates_are_placemark_times(tmp_path):
     assert res.rejects[["row", "rule"]].values.tolist() == [[3, "date_unparseable"]]
     assert res.rejects["value"].iloc[0].startswith("2021-03-01T00:00:00")
     assert any("range of days" in n for n in res.notes)
+
+
+def _legacy_file(name: str) -> bytes:
+    rows = [f"60.{i:02d},5.0,2024-01-01T{i % 24:02d}:00:00Z,SHIP{i % 3}" for i in range(40)]
+    rows[7] = rows[7].replace("60.07", "north")  # a reject: its column must be named right
+    if name == "bom, cp1252 header":
+        return b"\xef\xbb\xbf" + ("lat,lon,timestamp,n\xe4me\n" + "\n".join(rows) + "\n").encode(
+            "cp1252"
+        )
+    if name == "bom, cp1252 rows":
+        rows = [r.replace("SHIP", "SK\xc5NE") for r in rows]
+        return b"\xef\xbb\xbf" + ("lat,lon,timestamp,name\n" + "\n".join(rows) + "\n").encode(
+            "cp1252"
+        )
+    # the only non-UTF-8 byte is the file's last, a cp1252 letter with no newline after it
+    return ("lat,lon,timestamp,name\n" + "\n".join(rows) + "\xe9").encode("cp1252")
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["bom, cp1252 header", "bom, cp1252 rows", "cp1252 last byte, no final newline"],
+)
+def test_streamed_legacy_text_reads_as_the_whole_file(tmp_path, name):
+    """Found by a review: the streamed reader decoded a BOM as cp1252 ('ï»¿lat') or counted
+    it as UTF-8 text; and a cp1252 letter ending a file without a newline was a UTF-8 error."""
+    from pipeline.ingest import write_rejects
+
+    path = tmp_path / "t.csv"
+    path.write_bytes(_legacy_file(name))
+    whole = read_tracks(path)
+    spill = spill_tracks(path, tmp_path / "spill", chunk_rows=7, n_buckets=2)
+    assert spill.notes == whole.notes and spill.n_read == whole.n_read == 40
+    assert whole.assumptions["encoding"] == "cp1252"
+    a = write_rejects(whole, tmp_path / "a").read_bytes()
+    assert a == spill.write_rejects(tmp_path / "b").read_bytes()
+    assert b",lat,north," in a
+    streamed = read_buckets([sorted(spill.buckets.values())]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(streamed, whole.frame)

@@ -601,6 +601,8 @@ def test_positions_after_until_are_left_out_and_counted(tmp_path):
     later = int((pings[TIME] > until).sum())
     assert any(f"{later} position(s) after as_of" in n for n in cut.notes)
     assert not any("after as_of" in n for n in ref.notes)
+    naive = transit_features(pings, 7, until=until.tz_convert(None))  # naive: taken as UTC
+    pd.testing.assert_frame_equal(naive.features, ref.features)
     # pings on disk (a run's spill), read a partition at a time: the same
     store = transit_features(_store_of(pings, tmp_path, 3, 50), 7, until=until)
     pd.testing.assert_frame_equal(store.features, ref.features)

@@ -188,6 +188,8 @@ def decode_lines(data: bytes) -> DecodedLines:
     letters (``SKØLD`` stays one vessel).  The scan runs in the codec; Python code runs only per
     invalid line.
     """
+    if data[:3] == b"\xef\xbb\xbf":  # a UTF-8 byte-order mark opens the file, not a line
+        data = data[3:]
     eol = b"\n" if b"\n" in data else b"\r"  # CR-only files end their lines in CR
     if not _may_hold_utf8(data):  # no UTF-8 letter anywhere: one legacy text (fast)
         with contextlib.suppress(UnicodeDecodeError):

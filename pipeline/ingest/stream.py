@@ -471,6 +471,14 @@ def _survey(fh: IO[bytes], name: str, encoding: str | None) -> _Survey | None:
                 at = offset - pending + exc.start
                 first_bad = (at, bytes(exc.object[exc.start : exc.start + 1]))
         offset += len(block)
+    if first_bad is None:  # a lead byte at the very end waits for bytes that never come
+        pending = len(decoder.getstate()[0])
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            if encoding is not None:
+                raise SourceUnreadable(f"{name}: cannot decode as {encoding!r}: {exc}") from exc
+            first_bad = (offset - pending + exc.start, bytes(exc.object[exc.start : exc.start + 1]))
     eol = b"\r" if has_cr and not has_lf else b"\n"
     if first_bad is None:
         return _Survey(enc, None, eol)
