@@ -126,9 +126,14 @@ def _unwrapped(geom, name: str):
         return np.column_stack([lon, coords[:, 1:]])
 
     def polygon(p):
-        return shapely.Polygon(
-            ring(np.asarray(p.exterior.coords)), [ring(np.asarray(r.coords)) for r in p.interiors]
-        )
+        shell = ring(np.asarray(p.exterior.coords))
+        centre = shell[:, 0].mean()
+        holes = []
+        for r in p.interiors:  # a hole sits by its own shell, not 360° away from it
+            hole = ring(np.asarray(r.coords))
+            turn = 360.0 * np.round((hole[:, 0].mean() - centre) / 360.0)
+            holes.append(np.column_stack([hole[:, 0] - turn, hole[:, 1:]]))
+        return shapely.Polygon(shell, holes)
 
     parts = [polygon(p) for p in shapely.get_parts(geom)]
     return parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)

@@ -127,3 +127,22 @@ def test_a_port_at_null_island_is_rejected(tmp_path):
     res = read_context(path, kind="ports")
     assert res.frame["name"].tolist() == ["Lome", "Tema"]
     assert res.rejects[["row", "rule"]].values.tolist() == [[3, "null_island"]]
+
+
+def test_a_hole_east_of_180_stays_a_hole(tmp_path):
+    """Found by a review: a projected area across 180° lost a hole lying east of 180°."""
+    from pyproj import Transformer
+
+    to_utm = Transformer.from_crs("EPSG:4326", "EPSG:32660", always_xy=True)  # meridian 177°E
+
+    def ring(points):
+        x, y = to_utm.transform(*np.asarray(points, dtype=float).T)
+        return list(zip(x, y, strict=True))
+
+    shell = ring([(175, 10), (183, 10), (183, 20), (175, 20)])
+    hole = ring([(180.5, 14), (182, 14), (182, 16), (180.5, 16)])
+    path = tmp_path / "aoi.gpkg"
+    gpd.GeoDataFrame(geometry=[shapely.Polygon(shell, [hole])], crs="EPSG:32660").to_file(path)
+    area = read_area(None, path).polygon
+    assert not shapely.contains_xy(area, -179.0, 15.0)  # in the hole
+    assert shapely.contains_xy(area, 176.0, 12.0) and shapely.contains_xy(area, -178.0, 18.0)
