@@ -178,3 +178,26 @@ def test_sparse_noise_makes_no_emerging_hot_spot_a_planted_cluster_does():
     hot = emerging_hotspots(cube2).cells.set_index("cell")
     assert hot.loc[centre, "hot_periods"] >= 3
     assert hot.loc[centre, "emerging_category"] != "no pattern detected"
+
+
+def test_the_class_side_is_the_tail_the_conditional_p_tests():
+    """Found by a review: a busy cell whose neighbours are significantly empty was classed
+    'hot' (z counts the cell's own value; the exact p tests its neighbours, value held)."""
+    from pipeline.hotspots import SpaceTimeCube
+
+    cells = lattice(6)  # 127 cells
+    centre = grid.points_to_cells([-6.0], [35.0], 5)[0]
+    ring = grid.grid_disk_cells(np.array([centre], dtype="uint64"), 1)
+    t = 4
+    vals = np.full((cells.size, t), 2.0)
+    vals[np.isin(cells, ring)] = 0.0  # its neighbours are empty in every period
+    vals[cells == centre] = 60.0  # the cell itself is busy
+    w = cells_to_weights(cells, k_rings=1)
+    periods = ["2024-01", "2024-02", "2024-03", "2024-04"]
+    opts = {"p_value": "exact", "fdr": False, "emerging": {"min_periods": 2}}
+    bins = emerging_hotspots(SpaceTimeCube(cells, periods, vals), opts, weights=w, keep_bins=True)
+    first = bins.bins[(bins.bins["cell"] == centre) & (bins.bins["period"] == "2024-01")].iloc[0]
+    assert first[GI_BIN] < 0 < first["gi_z"]  # significant, and on the low side
+    gi = gi_star(cells, vals[:, 0], {"p_value": "exact", "fdr": False}, weights=w)
+    row = gi[gi["cell"] == centre].iloc[0]
+    assert row["gi_z"] > 0 and row[GI_BIN] <= 0

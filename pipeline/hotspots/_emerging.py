@@ -64,6 +64,7 @@ from ._gistar import (
     GI_Z,
     exact_p_of_sums,
     fdr_bh,
+    neighbour_side,
     significance_bins,
     z_from_sums,
 )
@@ -398,19 +399,20 @@ def emerging_hotspots(
         raise InputError("weights were built on other cells than the cube's")
     z = space_time_z(w, cube.values, em.time_step_window)
     p = 2.0 * ndtr(-np.abs(z))
-    used = "normal"
+    used, side = "normal", z
     if opts.p_value == "exact":
         exact = _space_time_exact_p(w, cube.values, em.time_step_window)
         if exact is not None:
-            p, used = np.minimum(1.0, 2.0 * exact).reshape(z.shape), "exact"
+            p, used = np.minimum(1.0, 2.0 * exact[0]).reshape(z.shape), "exact"
+            side = exact[1].reshape(z.shape)  # the tail tested: the neighbours' side
     p_used = fdr_bh(p.ravel()).reshape(p.shape) if opts.fdr else p
     sig = p_used <= em.alpha
-    hot = sig & (z > 0)
-    cold = sig & (z < 0)
+    hot = sig & (side > 0)
+    cold = sig & (side < 0)
     mk = mann_kendall(np.round(z, 9))
     trend_sig = mk.p <= em.trend_alpha
     code = classify_emerging(hot, cold, mk.s, trend_sig)
-    final_bin, _ = significance_bins(z[:, -1], p_used[:, -1], opts.alphas, fdr=False)
+    final_bin, _ = significance_bins(side[:, -1], p_used[:, -1], opts.alphas, fdr=False)
     table = pd.DataFrame(
         {
             "cell": cube.cells,
@@ -427,7 +429,7 @@ def emerging_hotspots(
     )
     bins = None
     if keep_bins:
-        b, _ = significance_bins(z.ravel(), p_used.ravel(), opts.alphas, fdr=False)
+        b, _ = significance_bins(side.ravel(), p_used.ravel(), opts.alphas, fdr=False)
         bins = pd.DataFrame(
             {
                 "cell": np.repeat(cube.cells, t),
@@ -536,7 +538,10 @@ def emerging_skipped(
 
 
 def _space_time_exact_p(weights: CellWeights, values: np.ndarray, window: int):
-    """Exact conditional-randomization p of each bin's space-time Gi* (None: not exact).
+    """Return the exact conditional-randomization p of each bin's space-time Gi* and its side.
+
+    Returns (p, side) or None where the p is not exact; ``side`` is +1/-1/0 as the bin's
+    neighbour sum is above, below or at its conditional mean (the tail the p tests).
 
     The space-time neighbourhood of a bin is its spatial neighbours (itself included) in its
     slice and the ``window`` slices before (:func:`space_time_z`); with binary weights its
@@ -557,7 +562,9 @@ def _space_time_exact_p(weights: CellWeights, values: np.ndarray, window: int):
     slices = np.minimum(np.arange(t), window) + 1
     degree = np.asarray(unit.sum(axis=1)).ravel()
     card = degree[:, None].astype("int64") * slices[None, :] - 1
-    return exact_p_of_sums(x.ravel(), card.ravel(), (lag - x).ravel())
+    sums = (lag - x).ravel()
+    p = exact_p_of_sums(x.ravel(), card.ravel(), sums)
+    return None if p is None else (p, neighbour_side(x.ravel(), card.ravel(), sums))
 
 
 def _binary(matrix):

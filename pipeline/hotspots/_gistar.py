@@ -63,6 +63,7 @@ __all__ = [
     "bin_labels",
     "cell_counts",
     "exact_p",
+    "neighbour_side",
     "fdr_bh",
     "gi_star",
     "gi_star_z",
@@ -346,6 +347,35 @@ def exact_p(matrix: sparse.csr_array, values) -> np.ndarray | None:
         return None
     sums = np.bincount(rows_off, weights=y[cols_off], minlength=n)
     return exact_p_of_sums(y, card, sums)
+
+
+def _neighbour_side(matrix, values: np.ndarray) -> np.ndarray:
+    """Return the side of each cell's neighbour sum (itself left out) against its mean.
+
+    +1/-1/0 as it is above, below or at its mean under the conditional null (the others'
+    values drawn at random), from the stored weights.
+    """
+    m = sparse.csr_array(matrix)
+    diag = m.diagonal()
+    weights = np.asarray(m.sum(axis=1)).ravel() - diag
+    sums = m @ values - diag * values
+    return neighbour_side(values, weights, sums)
+
+
+def neighbour_side(values, weights, sums) -> np.ndarray:
+    """Return the side of each cell's neighbour sum against its conditional mean (+1, -1, 0).
+
+    ``weights`` is the total weight of a cell's neighbours (itself left out) and ``sums`` their
+    weighted sum; under the conditional null the mean is ``weights × (Σy − y_i) / (n − 1)``.
+    """
+    y = np.asarray(values, dtype="float64")
+    n = y.size
+    if n < 2:
+        return np.zeros(n)
+    mean = np.asarray(weights, dtype="float64") * (y.sum() - y) / (n - 1)
+    gap = np.asarray(sums, dtype="float64") - mean
+    scale = np.maximum(np.abs(mean), 1.0) * 1e-12  # round-off is no side
+    return np.where(np.abs(gap) <= scale, 0.0, np.sign(gap))
 
 
 def exact_p_of_sums(values, card, sums) -> np.ndarray | None:
@@ -638,7 +668,10 @@ def gi_star(
         if p_exact is not None:
             out[GI_P_EXACT] = p_exact
             p_class = np.minimum(1.0, 2.0 * p_exact)
-    bins, p_used = significance_bins(z, p_class, opts.alphas, opts.fdr)
+    # a conditional p (exact or permutation) tests the neighbours' sum with the cell's own value
+    # held: hot or cold is the side of that sum, not the sign of z (which counts the cell)
+    side = z if p_class is p_norm else _neighbour_side(w.matrix, x)
+    bins, p_used = significance_bins(side, p_class, opts.alphas, opts.fdr)
     out[GI_P_ADJUSTED] = p_used
     out[GI_BIN] = bins
     out[GI_CLASS] = bin_labels(bins)
