@@ -549,6 +549,8 @@ def test_as_of_is_a_utc_day_an_instant_is_refused_a_future_day_warned(small_demo
     for value in ("2026-03-31T20:00:00-05:00", "2026-03-31 12:00", "2026-03-31T00:00:00+02:00"):
         with pytest.raises(InputError, match="as_of is a day"):
             pipeline.run_pipeline(cfg, as_of=value)
+    with pytest.raises(InputError, match="got the number 20260331"):
+        resolve_as_of(20260331)  # not nanoseconds since 1970
     end = pd.Timestamp("2026-03-31T23:59:59.999999", tz="UTC")
     for value in ("2026-03-31", dt.date(2026, 3, 31), "2026-03-31T00:00:00Z"):
         assert resolve_as_of(value) == end

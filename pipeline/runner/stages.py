@@ -97,6 +97,8 @@ def resolve_as_of(value: Any) -> pd.Timestamp | None:
     """
     if value is None:
         return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise InputError(f"as_of must be a date like 2026-06-30, got the number {value!r}")
     try:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError):
@@ -472,9 +474,10 @@ def _kept_rejects(state: RunState) -> str:
     files = sorted(source.glob("*.csv")) if source.is_dir() else []
     if not files:
         return "no record was read"
+    for f in files:  # before anything is made: a link on the way is refused, not written through
+        check_no_links(state.out, target / f.name)
     target.mkdir(parents=True, exist_ok=True)
     for f in files:
-        check_no_links(state.out, target / f.name)
         os.replace(f, target / f.name)
     return f"the rejected records are in {str(target)!r}"
 
