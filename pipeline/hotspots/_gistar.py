@@ -310,10 +310,9 @@ def exact_p(matrix: sparse.csr_array, values) -> np.ndarray | None:
 
     Parameters
     ----------
-    matrix : scipy.sparse.csr_array, shape (n, n)
-        Weights with the self-weight on the diagonal.
-    values : array_like of float, shape (n,)
-        Values in the matrix's row order.
+    matrix, values
+        As for :func:`permutation_p`: the weights (self-weight on the diagonal) and the
+        values in their row order.
 
     Returns
     -------
