@@ -388,3 +388,15 @@ def test_seizure_weights_errors():
 
 def test_rules_constant_lists_every_rule():
     assert set(BANDWIDTH_RULES) == {"cv", "scott", "silverman", "spatial"}
+
+
+def test_cv_bandwidth_refusal_counts_the_isolated_points_in_plain_numbers():
+    # one record 3,000 km from the rest: under a compact kernel its leave-one-out density is
+    # 0 at every candidate; the refusal says so (it printed np.float64(...) reprs)
+    lon, lat = _normal_points(400, 20.0, seed=3)
+    lon, lat = np.append(lon, 27.0), np.append(lat, 0.0)
+    with pytest.raises(ConfigError) as err:
+        select_bandwidth((lon, lat), "cv", bandwidth_range_km=(1.0, 60.0))
+    assert "1 of the 401 points tested have no neighbour within 60 km" in str(err.value)
+    assert "np.float64" not in str(err.value)
+    assert "rule 'spatial'" in str(err.value)

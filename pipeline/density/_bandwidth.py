@@ -124,10 +124,17 @@ def _cv_bandwidth(lon, lat, w, kernel, bounds) -> float:
     grid = np.geomspace(lo, hi, 13)
     scores = np.array([score(h) for h in grid])
     if not np.isfinite(scores).any():
+        # A point alone within the largest candidate has a leave-one-out density of 0 under
+        # a compact kernel: every candidate's likelihood is -inf.  Leaving such points out
+        # would only move the choice to the smallest bandwidth that reaches the next most
+        # isolated one (thousands of km on a world-wide history): refuse instead.
+        f, _ = evaluate(lon[targets], lat[targets], lon, lat, w, hi, kernel, "direct")
+        alone = int((f - w[targets] * kernel_at_zero(kernel, hi) <= 1e-9 * f).sum())
         raise ConfigError(
-            f"likelihood cross-validation found no bandwidth in {bounds!r} km where every point "
-            f"has a neighbour under the {kernel!r} kernel; widen bandwidth_range_km or use "
-            "kernel 'gaussian'"
+            f"likelihood cross-validation cannot choose a bandwidth: {alone} of the {targets.size} "
+            f"points tested have no neighbour within {hi:.4g} km, the largest bandwidth of its range "
+            f"({lo:.4g}, {hi:.4g}) km, under the {kernel!r} kernel; give bandwidth_km or the "
+            "rule 'spatial', which resists isolated points"
         )
     best = int(np.nanargmax(np.where(np.isfinite(scores), scores, -np.inf)))
     a, b = grid[max(best - 1, 0)], grid[min(best + 1, grid.size - 1)]
@@ -135,5 +142,5 @@ def _cv_bandwidth(lon, lat, w, kernel, bounds) -> float:
     fine_scores = np.array([score(h) for h in fine])
     h = float(fine[int(np.argmax(np.where(np.isfinite(fine_scores), fine_scores, -np.inf)))])
     if best in (0, grid.size - 1):
-        log.warning("cv bandwidth %.4g km is at the edge of the range %r", h, bounds)
+        log.warning("cv bandwidth %.4g km is at the edge of the range (%.4g, %.4g) km", h, lo, hi)
     return h
