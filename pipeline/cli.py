@@ -116,6 +116,8 @@ def _say(text: str) -> None:
 
 
 def _report(result) -> None:
+    from .ingest import top_rules
+
     if result.up_to_date:
         _say(
             f"up to date: inputs, config and as_of are unchanged since run "
@@ -129,6 +131,7 @@ def _report(result) -> None:
             _say(
                 f"{Path(e['path']).name} ({kind}): read {e['read']}, "
                 f"accepted {e['accepted']}, rejected {e['rejected']}"
+                + (f" ({top_rules(e['by_rule'], 4)})" if e.get("by_rule") else "")
                 + (f" -> {e['rejects_file']}" if e["rejected"] else "")
             )
             for note in e.get("notes", []):

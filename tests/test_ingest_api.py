@@ -92,8 +92,8 @@ def test_write_rejects_and_ceiling(tmp_path):
     check_reject_rate(res, 0.8)
     with pytest.raises(
         DataQualityError,
-        match=r"5 of 7 records in the area rejected \(71.4%\).*"
-        r"coord_missing \(4\)",
+        match=r"5 of 7 records in scope rejected \(71.4%\).*"
+        r"coord_missing 4",
     ):
         check_reject_rate(res, 0.5)
 

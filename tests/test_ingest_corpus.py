@@ -38,7 +38,7 @@ SEIZURE_CASES = {
     "s_dms.csv": (7, 4, {"coord_unparseable": 2, "latlon_swapped": 1}),
     "s_dms_pair.csv": (4, 3, {"coord_missing": 1}),
     "s_dates_mixed.csv": (11, 8, {"date_missing": 1, "date_unparseable": 2}),
-    "s_future.csv": (4, 2, {"date_future": 2}),
+    "s_future.csv": (4, 2, {"after_as_of": 1, "date_future": 1}),
     "s_out_of_range.csv": (
         5,
         2,
@@ -283,6 +283,8 @@ def test_ambiguous_dates_without_dayfirst_are_refused_not_guessed():
 def test_future_boundary_is_end_of_as_of_day():
     res = read_seizures(CORPUS / "s_future.csv", as_of=dt.date(2024, 6, 30))
     assert res.rejects["row"].tolist() == [4, 5]
+    # 2024-07-01 is real, only after the map's day; 2099 cannot have happened yet
+    assert res.rejects["rule"].tolist() == ["after_as_of", "date_future"]
     assert read_seizures(CORPUS / "s_future.csv").by_rule == {}  # no as_of, no check
 
 

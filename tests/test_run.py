@@ -81,6 +81,31 @@ def test_reject_ceiling_fails_closed_and_keeps_last_map(small_demo, tmp_path):
     assert set(rejects["column"]) == {"lat"}
 
 
+def test_a_map_of_an_earlier_day_leaves_later_records_out_without_failing(small_demo, tmp_path):
+    # A map as of an earlier day: the records after it are real, out of the run's time as
+    # outside_aoi records are out of its area; they used to count against the reject ceiling
+    # and refuse the run (date_future), which only a date after today deserves.
+    when = pd.to_datetime(pd.read_csv(small_demo / "inputs" / "seizures.csv")["date"], utc=True)
+    as_of = when.quantile(0.3).date().isoformat()
+    later = int((when >= pd.Timestamp(as_of, tz="UTC") + pd.Timedelta(days=1)).sum())
+    assert later > 0.6 * len(when)
+    res = pipeline.run_pipeline(config(small_demo, tmp_path), as_of=as_of)
+    entry = res.manifest["inputs"]["seizures"][0]
+    assert entry["by_rule"] == {"after_as_of": later}
+    assert res.manifest["counts"]["seizures_used"] == len(when) - later
+    rejects = pd.read_csv(res.out_dir / "rejects" / "seizures-seizures.csv")
+    assert set(rejects["rule"]) == {"after_as_of"} and len(rejects) == later
+
+
+def test_no_record_before_as_of_is_refused_saying_why(small_demo, tmp_path):
+    with pytest.raises(
+        pipeline.InputError,
+        match=r"no seizure record survived ingest "
+        r"\(after_as_of 800\); the rejected records are in",
+    ):
+        pipeline.run_pipeline(config(small_demo, tmp_path), as_of="2000-01-01")
+
+
 def test_outside_area_is_rejected_but_not_a_quality_failure(small_demo, tmp_path):
     res = pipeline.run_pipeline(
         config(

@@ -36,6 +36,7 @@ from .summary import (
     format_summary,
     json_safe,
     summarise_ingest,
+    top_rules,
     write_rejects,
 )
 from .tracks import TRACK_RULES, classify_mmsi, read_tracks
@@ -71,5 +72,6 @@ __all__ = [
     "reject_repeated_records",
     "read_tracks",
     "summarise_ingest",
+    "top_rules",
     "write_rejects",
 ]

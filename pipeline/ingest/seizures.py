@@ -32,7 +32,10 @@ Rule ids (each rejected record gets its *first* failing rule, in this order):
 ``date_unparseable``   a date no supported spelling matches
 ``date_out_of_range``  a real date outside 1677-09-22..2262-04-11, the range the table holds
                        (e.g. 1583): rejected, never wrapped
-``date_future``        after ``as_of``
+``date_future``        after ``as_of`` and after today (UTC, a day of slack): it cannot
+                       have happened
+``after_as_of``        after ``as_of`` but not after today: a real record outside a map of
+                       an earlier day (out of scope: the reject ceiling does not count it)
 ``quantity_unparseable``  quantity present but not a number
 ``quantity_negative``  quantity < 0
 ``quantity_not_finite``   infinite or beyond 1e15
@@ -122,6 +125,7 @@ SEIZURE_RULES = (
     "date_unparseable",
     "date_out_of_range",
     "date_future",
+    "after_as_of",
     "quantity_unparseable",
     "quantity_negative",
     "quantity_not_finite",
@@ -180,8 +184,8 @@ def read_seizures(
     source : SeizureSource, str or Path
         The file, or its options.
     as_of : date, datetime or str, optional
-        Records dated after the end of this day are rejected (``date_future``); None skips
-        the check.
+        Records dated after the end of this day are rejected: ``after_as_of``, or
+        ``date_future`` when also after today; None skips the check.
     aoi_bbox : tuple of 4 floats, optional
         ``(lon_min, lat_min, lon_max, lat_max)``; records outside are rejected
         (``outside_aoi``).  ``lon_min > lon_max`` crosses the antimeridian.
@@ -746,12 +750,27 @@ def _normalise(
         limit = limit.tz_localize("UTC") if limit.tzinfo is None else limit.tz_convert("UTC")
         if limit == limit.normalize():
             limit = limit + pd.Timedelta(days=1) - pd.Timedelta(1, "ns")
+        # A record after today (in any zone: a day of slack) cannot have happened: bad data.
+        # One between as_of and today is a real record outside a map of an earlier day: out
+        # of the run's time, as outside_aoi is out of its area (the reject ceiling skips it).
+        today = pd.Timestamp.now(tz="UTC").normalize() + pd.Timedelta(days=2)
+        later = (times > limit).to_numpy()
+        future = later & (times >= max(today, limit)).to_numpy()
         rules.append(
             Rule(
                 "date_future",
-                (times > limit).to_numpy(),
+                future,
                 tcol,
-                f"date {{value}} is after as_of {limit.date().isoformat()}",
+                f"date {{value}} is after as_of {limit.date().isoformat()} and after today",
+                raw[tcol],
+            )
+        )
+        rules.append(
+            Rule(
+                "after_as_of",
+                later & ~future,
+                tcol,
+                f"date {{value}} is after as_of {limit.date().isoformat()}: outside the map's time",
                 raw[tcol],
             )
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -22,6 +23,7 @@ __all__ = [
     "format_summary",
     "json_safe",
     "summarise_ingest",
+    "top_rules",
     "write_rejects",
 ]
 
@@ -39,6 +41,13 @@ def write_rejects(result: IngestResult, out_dir: Path, name: str | None = None) 
     return write_csv(frame[list(REJECT_COLUMNS)], path)
 
 
+def top_rules(by_rule: Mapping[str, int], limit: int = 3) -> str:
+    """Return ``"rule n, rule n, ..."``: the rules that rejected most records, most first."""
+    top = sorted(by_rule.items(), key=lambda kv: (-kv[1], kv[0]))
+    said = ", ".join(f"{k} {v}" for k, v in top[:limit])
+    return said + (", ..." if len(top) > limit else "")
+
+
 def check_reject_rate(result: IngestResult | TrackSpill, max_rate: float) -> None:
     """Raise :class:`DataQualityError` when the share of rejected records exceeds ``max_rate``.
 
@@ -53,20 +62,26 @@ def check_reject_rate(result: IngestResult | TrackSpill, max_rate: float) -> Non
         raise InputError(f"max_reject_rate must be in [0, 1], got {max_rate!r}")
     # Records outside the area of interest are out of scope, not bad data: they are written
     # to the rejects file like any other, but a run on a sub-area must not fail closed for them.
-    # Nor must a file that overlaps an earlier one (its repeats are rejected, not bad).
-    scope = result.by_rule.get("outside_aoi", 0) + result.by_rule.get("duplicate_across_files", 0)
+    # Nor must a file that overlaps an earlier one (its repeats are rejected, not bad), nor a
+    # map of an earlier day for the later records (after_as_of; a date after today is bad).
+    scope_rules = {
+        "outside_aoi": "outside the area",
+        "after_as_of": "after as_of",
+        "duplicate_across_files": "given by an earlier file",
+    }
+    scope = sum(result.by_rule.get(r, 0) for r in scope_rules)
     bad = result.n_rejected - scope
     in_scope = result.n_read - scope
     rate = bad / in_scope if in_scope else 0.0
     if rate > max_rate:
-        top = sorted(
-            ((k, v) for k, v in result.by_rule.items() if k != "outside_aoi"),
-            key=lambda kv: (-kv[1], kv[0]),
-        )[:3]
-        rules = ", ".join(f"{k} ({v})" for k, v in top)
+        rules = top_rules({k: v for k, v in result.by_rule.items() if k not in scope_rules})
+        besides = ", ".join(
+            f"{n} {what}" for r, what in scope_rules.items() if (n := result.by_rule.get(r, 0))
+        )
         raise DataQualityError(
-            f"{result.source}: {bad} of {in_scope} records in the area rejected "
+            f"{result.source}: {bad} of {in_scope} records in scope rejected "
             f"({rate:.1%}), above the ceiling max_reject_rate={max_rate:g}; top rules: {rules}"
+            + (f" (not counted: {besides})" if besides else "")
         )
 
 

@@ -14,6 +14,7 @@ import logging
 import os
 import shutil
 import weakref
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -422,7 +423,7 @@ class _Spiller:
 
 def ingest(state: RunState) -> None:
     """Read every input (cached per file), reject outside the area, open the rasters."""
-    from ..ingest import read_seizures
+    from ..ingest import read_seizures, top_rules
     from ..ingest.stream import PingStore
 
     cfg = state.config
@@ -452,7 +453,11 @@ def ingest(state: RunState) -> None:
     _context(state, names)
     state.rasters = [_raster(state, r) for r in cfg.inputs.rasters]
     if cfg.inputs.seizures and state.seizures.empty:
-        raise InputError(f"no seizure record survived ingest; {_kept_rejects(state)}")
+        total: Counter[str] = Counter()
+        for e in state.ingest_report["seizures"]:
+            total.update(e["by_rule"])
+        why = f" ({top_rules(total)})" if total else ""
+        raise InputError(f"no seizure record survived ingest{why}; {_kept_rejects(state)}")
     if cfg.inputs.tracks and not cfg.inputs.seizures and state.pings.empty:
         raise InputError(f"no AIS/GPS position survived ingest; {_kept_rejects(state)}")
     if state.as_of is None:  # the day of the last event (or position, in a tracks-only run)
