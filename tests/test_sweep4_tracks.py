@@ -1,0 +1,122 @@
+"""Silent wrong answers of track inputs found by the fourth sweep, each read the right way now.
+
+Inputs are shaped like real exports: an untimed GPX route beside timed AIS, ...
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from pipeline.builtin_factors import ais_coverage
+from pipeline.grid import points_to_cells
+from pipeline.ingest import read_tracks
+from pipeline.ingest.stream import PingStore, spill_tracks
+from pipeline.schema import LAT, LON, TIME
+from pipeline.transit import transit_features
+
+T0 = pd.Timestamp("2024-03-01T00:00:00Z")
+
+
+def _ais_rows(mmsi: int, lat: float, n: int = 12, lon0: float = 5.0) -> list[str]:
+    """CSV rows of a ship sailing east at about 10 kn, a ping every 10 minutes."""
+    return [
+        f"{mmsi},{(T0 + pd.Timedelta(minutes=10 * i)).strftime('%Y-%m-%dT%H:%M:%SZ')},"
+        f"{lat},{lon0 + i * 0.03:.4f},10.0"
+        for i in range(n)
+    ]
+
+
+# ----------------------------------------------------------------------------- untimed routes
+
+
+def _timed_and_untimed(tmp_path):
+    """An AIS export where one vessel's positions carry no time (a planned route pasted in)."""
+    path = tmp_path / "ais.csv"
+    untimed = [f"257000002,,44.5,{6.0 + i * 0.05:.3f},10.0" for i in range(8)]
+    path.write_text(
+        "mmsi,timestamp,lat,lon,sog\n" + "\n".join(_ais_rows(257000001, 43.0) + untimed) + "\n"
+    )
+    return path
+
+
+def test_untimed_positions_are_counted_as_unused_not_silently_dropped(tmp_path):
+    """An untimed route's positions were dropped by the transit pass without a word."""
+    pings = read_tracks(_timed_and_untimed(tmp_path)).frame
+    n_untimed = int(pings[TIME].isna().sum())
+    assert n_untimed == 8  # kept by ingest as an untimed route
+    res = transit_features(pings, 5)
+    assert res.untimed == n_untimed
+    assert any(f"{n_untimed} position(s) without a time" in n for n in res.notes)
+    # the timed vessel alone gives the same features
+    ref = transit_features(pings[pings[TIME].notna()].reset_index(drop=True), 5)
+    pd.testing.assert_frame_equal(res.features, ref.features)
+    assert ref.untimed == 0 and not any("without a time" in n for n in ref.notes)
+
+
+def test_untimed_positions_give_no_ais_coverage(tmp_path):
+    """Cells only an untimed route reached read '0 vessel-hours, 0 vessels' as if observed.
+
+    Coverage is where positions were received; a position without a time says nothing of
+    when, so those cells are 'no AIS coverage' (missing), not zero.
+    """
+    path = _timed_and_untimed(tmp_path)
+    pings = read_tracks(path).frame
+    untimed = pings[pings[TIME].isna()]
+    route_cells = np.unique(points_to_cells(untimed[LON].to_numpy(), untimed[LAT].to_numpy(), 5))
+    timed = pings[pings[TIME].notna()]
+    ship_cells = np.unique(points_to_cells(timed[LON].to_numpy(), timed[LAT].to_numpy(), 5))
+    cells = np.concatenate([route_cells, ship_cells])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        spill = spill_tracks(str(path), tmp_path / "spill", chunk_rows=5, n_buckets=2)
+    store = PingStore([spill], root=tmp_path / "spill")
+    for source in (pings, store):
+        covered = ais_coverage(source, cells, 5, radius_km=1.0)
+        assert covered[route_cells.size :].all()
+        assert not covered[: route_cells.size].any()
+    # a file of untimed routes only: nothing is covered (no error)
+    only = ais_coverage(untimed.reset_index(drop=True), cells, 5, radius_km=1.0)
+    assert not only.any()
+
+
+def _tiny_run(tmp_path, tracks: list[dict], **sections):
+    """Run the pipeline on a few seizures and ``tracks`` with the slow stages off."""
+    import yaml
+
+    import pipeline
+
+    seizures = tmp_path / "seizures.csv"
+    seizures.write_text(
+        "date,lat,lon,commodity,quantity,unit\n"
+        + "".join(
+            f"2024-0{1 + i}-10,{43 + 0.1 * i},{5 + 0.1 * i},cocaine,10,kg\n" for i in range(5)
+        )
+    )
+    raw = {
+        "run": {"as_of": "2024-12-31", "out_dir": str(tmp_path / "out")},
+        "area": {"bbox": [0.0, 40.0, 10.0, 46.0], "resolution": 5},
+        "inputs": {"seizures": [{"path": str(seizures)}], "tracks": tracks},
+        "ingest": {"chunk_rows": None},
+        "score": {"factors": {"seizure_density": {"weight": 1}, "vessel_hours": {"weight": 1}}},
+        "evaluate": {"enabled": False},
+        "hotspots": {"enabled": False},
+        "timeline": {"months": 0},
+        "render": {"geojson": False, "preview_png": False, "flatgeobuf": False},
+    }
+    for k, v in sections.items():
+        raw.setdefault(k, {}).update(v)
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return pipeline.run_pipeline(pipeline.load_config(path))
+
+
+def test_untimed_positions_are_not_counted_as_used_in_the_manifest(tmp_path):
+    """pings_used counted an untimed route's positions, which the map never used."""
+    res = _tiny_run(tmp_path, [{"path": str(_timed_and_untimed(tmp_path))}])
+    counts = res.manifest["counts"]
+    assert counts["pings_untimed"] == 8
+    assert counts["pings_used"] == 12
+    assert any("without a time" in n for n in res.manifest["features"]["transit_notes"])
