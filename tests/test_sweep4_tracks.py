@@ -1,6 +1,7 @@
 """Silent wrong answers of track inputs found by the fourth sweep, each read the right way now.
 
-Inputs are shaped like real exports: an untimed GPX route beside timed AIS, ...
+Inputs are shaped like real exports: an untimed route beside timed AIS; a logger's local
+times with a UTC offset or time-zone column; ...
 """
 
 from __future__ import annotations
@@ -9,10 +10,12 @@ import warnings
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from pipeline.builtin_factors import ais_coverage
+from pipeline.errors import InputError
 from pipeline.grid import points_to_cells
-from pipeline.ingest import read_tracks
+from pipeline.ingest import read_tracks, write_rejects
 from pipeline.ingest.stream import PingStore, spill_tracks
 from pipeline.schema import LAT, LON, TIME
 from pipeline.transit import transit_features
@@ -120,3 +123,94 @@ def test_untimed_positions_are_not_counted_as_used_in_the_manifest(tmp_path):
     assert counts["pings_untimed"] == 8
     assert counts["pings_used"] == 12
     assert any("without a time" in n for n in res.manifest["features"]["transit_notes"])
+
+
+# ----------------------------------------------------------------------------- local times
+
+_LOCAL = (
+    "mmsi,time_local,{zone},lat,lon\n"
+    "257000001,2024-03-31 01:30:00,{a},60.0,5.00\n"  # CET: 00:30 UTC
+    "257000001,2024-03-31 02:30:00,{a},60.0,5.05\n"  # skipped by the DST change: unusable
+    "257000001,2024-03-31 03:30:00,{a},60.0,5.10\n"  # CEST: 01:30 UTC
+    "257000001,2024-03-31 04:30:00,{b},60.0,5.15\n"
+    "257000001,2024-03-31 05:30:00,,60.0,5.20\n"  # no offset: cannot be placed
+    "257000001,2024-03-31 06:30:00,GMT-05:30,60.0,5.25\n"
+    "257000001,2024-03-31 07:30:00,+0200,60.0,5.30\n"
+    "257000001,2024-03-31 08:30:00,+2,60.0,5.35\n"
+    "257000001,2024-03-31T09:30:00Z,+2,60.0,5.40\n"  # names its zone: the column is not applied
+)
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_local_times_are_placed_in_utc_by_their_offset_column(tmp_path, stream):
+    """A logger's 'time_local' beside 'timezone' was read as UTC: every ping 1-2 h off."""
+    path = tmp_path / "t.csv"
+    path.write_text(_LOCAL.format(zone="timezone", a="Europe/Oslo", b="Mars/Olympus"))
+    if stream:
+        folder = tmp_path / "spill"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = spill_tracks(str(path), folder, chunk_rows=4)
+        frame = PingStore([res], root=folder).to_frame()
+    else:
+        res = read_tracks(str(path))
+        frame = res.frame
+    got = list(frame[TIME].dt.strftime("%H:%M"))
+    assert got == ["00:30", "01:30", "05:30", "06:30", "09:30", "12:00"]
+    assert res.by_rule == {"time_zone_unknown": 3}
+    assert any("'timezone'" in n and "placed in UTC" in n for n in res.notes)
+    if not stream:
+        assert res.assumptions["columns"]["utc_offset"]["column"] == "timezone"
+        assert res.assumptions["utc_offset"]["placed"] == 5
+        rejects = pd.read_csv(write_rejects(res, tmp_path / "rej"))
+        assert sorted(rejects["row"]) == [3, 5, 6]
+        assert set(rejects["column"]) == {"timezone"}
+
+
+@pytest.mark.parametrize(
+    ("header", "value", "hhmm"),
+    [
+        ("utc_offset", "+02:00", "08:00"),
+        ("UTCOffset", "-5", "15:00"),
+        ("tz_offset_min", "120", "08:00"),
+    ],
+)
+def test_offset_spellings_and_units(tmp_path, header, value, hhmm):
+    path = tmp_path / "t.csv"
+    path.write_text(
+        f"mmsi,LocalTime,{header},lat,lon\n"
+        f"257000001,2024-01-01 10:00:00,{value},60.0,5.0\n"
+        f"257000001,2024-01-01 11:00:00,{value},60.0,5.3\n"
+    )
+    assert read_tracks(str(path)).frame[TIME].dt.strftime("%H:%M").iloc[0] == hhmm
+
+
+def test_local_time_header_without_an_offset_is_refused(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text(
+        "mmsi,LocalTime,lat,lon\n"
+        "257000001,2024-01-01 12:00:00,60.0,5.0\n"
+        "257000001,2024-01-01 13:00:00,60.0,5.3\n"
+    )
+    with pytest.raises(InputError, match=r"'LocalTime' says local time.*offset"):
+        read_tracks(str(path))
+    # the same times with their offset written in the values are read
+    path.write_text(
+        "mmsi,LocalTime,lat,lon\n"
+        "257000001,2024-01-01T12:00:00+02:00,60.0,5.0\n"
+        "257000001,2024-01-01T13:00:00+02:00,60.0,5.3\n"
+    )
+    assert read_tracks(str(path)).frame[TIME].dt.hour.tolist() == [10, 11]
+
+
+def test_a_utc_time_column_outranks_a_local_one(tmp_path):
+    """'LocalTime' before 'UTCTime' was taken as the time (the first of two equal names)."""
+    path = tmp_path / "t.csv"
+    path.write_text(
+        "mmsi,LocalTime,UTCTime,lat,lon\n"
+        "257000001,2024-01-01 12:00:00,2024-01-01 10:00:00,60.0,5.0\n"
+        "257000001,2024-01-01 13:00:00,2024-01-01 11:00:00,60.0,5.3\n"
+    )
+    res = read_tracks(str(path))
+    assert res.assumptions["columns"]["time"]["column"] == "UTCTime"
+    assert res.frame[TIME].dt.hour.tolist() == [10, 11]
