@@ -214,3 +214,31 @@ def test_a_utc_time_column_outranks_a_local_one(tmp_path):
     res = read_tracks(str(path))
     assert res.assumptions["columns"]["time"]["column"] == "UTCTime"
     assert res.frame[TIME].dt.hour.tolist() == [10, 11]
+
+
+# ----------------------------------------------------------------------------- clock resets
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_receiver_clock_reset_to_the_epoch_is_rejected(tmp_path, stream):
+    """Pings stamped 1970-01-01 (a reset clock) were accepted: a 54-year 'going dark' event."""
+    rows = _ais_rows(257000001, 43.0, n=30)
+    for i in (12, 13, 14):  # the receiver's clock restarts at the Unix epoch
+        stamp = (pd.Timestamp("1970-01-01") + pd.Timedelta(seconds=30 * (i - 12))).isoformat()
+        parts = rows[i].split(",")
+        rows[i] = ",".join([parts[0], stamp + "Z", *parts[2:]])
+    path = tmp_path / "ais.csv"
+    path.write_text("mmsi,timestamp,lat,lon,sog\n" + "\n".join(rows) + "\n")
+    if stream:
+        folder = tmp_path / "spill"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = spill_tracks(str(path), folder, chunk_rows=7)
+        frame = PingStore([res], root=folder).to_frame()
+    else:
+        res = read_tracks(str(path))
+        frame = res.frame
+    assert res.by_rule == {"time_before_gps": 3}
+    assert (frame[TIME] >= T0).all() and len(frame) == 27
+    events = transit_features(frame, 5, gap_hours=6).events
+    assert not (events["event_type"] == "gap").any()

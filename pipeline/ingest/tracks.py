@@ -40,7 +40,9 @@ LineString route layer without any vertex: empty, or not a line), ``vessel_missi
 handheld 8xxxxxxxx, placeholders such as 123456789 or a repeated digit), ``position_unavailable``
 (sentinel 91/181), ``coord_missing``, ``coord_unparseable``, ``lat_out_of_range``,
 ``lon_out_of_range``, ``null_island``, ``time_unparseable``, ``time_out_of_range`` (a real
-date outside the nanosecond range, never wrapped), ``time_zone_unknown`` (a local time whose
+date outside the nanosecond range, never wrapped), ``time_before_gps`` (before 1980-01-06, the
+start of GPS time: a device or receiver clock reset to the Unix epoch, 1970-01-01, never a
+fix), ``time_zone_unknown`` (a local time whose
 UTC offset column is empty or not an offset), ``time_missing`` (an untimed point
 in a timed track; a track without any time is kept as an untimed route), ``outside_aoi``,
 ``duplicate`` (same vessel, time and position as an earlier ping), ``duplicate_time`` (same
@@ -119,6 +121,7 @@ TRACK_RULES = (
     "null_island",
     "time_unparseable",
     "time_out_of_range",
+    "time_before_gps",
     "time_zone_unknown",
     "time_missing",
     "outside_aoi",
@@ -138,6 +141,9 @@ _SPEED_TO_KN = {
     "mph": 1609.344 / 1852,
     "0.1 kn": 0.1,
 }
+
+#: The start of GPS time: no satellite fix, so no ping, is older.
+GPS_EPOCH = np.datetime64("1980-01-06T00:00:00", "ns")
 
 _PLACEHOLDERS = {"000000000", "123456789", "012345678", "987654321", "123456780"}
 _KNOT_KM = 1.852
@@ -1319,6 +1325,16 @@ def check_ping_rows(
             parsed.out_of_range,
             tcol,
             f"time {{value}} is outside {NS_RANGE}, the range of dates the tables hold",
+            parts["time"],
+        )
+    )
+    rules.append(
+        Rule(
+            "time_before_gps",
+            ~np.isnat(naive) & (naive < GPS_EPOCH),
+            tcol,
+            "time {value} is before 1980-01-06, the start of GPS time: a clock that was not "
+            "set (reset to 1970-01-01), not the time of a fix",
             parts["time"],
         )
     )
