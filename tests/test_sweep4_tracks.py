@@ -242,3 +242,23 @@ def test_a_receiver_clock_reset_to_the_epoch_is_rejected(tmp_path, stream):
     assert (frame[TIME] >= T0).all() and len(frame) == 27
     events = transit_features(frame, 5, gap_hours=6).events
     assert not (events["event_type"] == "gap").any()
+
+
+# ----------------------------------------------------------------------------- header scales
+
+
+@pytest.mark.parametrize(
+    ("header", "value", "knots"),
+    [("Speed over ground [kn/10]", "85", 8.5), ("SOG (knots / 10)", "85", 8.5)],
+)
+def test_speed_in_knots_over_ten_is_tenths(tmp_path, header, value, knots):
+    """'[kn/10]' (the unit is a tenth of a knot) was read as knots: every ship ten times as fast."""
+    path = tmp_path / "t.csv"
+    rows = [
+        f"257000001,{(T0 + pd.Timedelta(hours=h)).isoformat()},60.0,{5 + h * 0.28:.3f},{value},900"
+        for h in range(4)
+    ]
+    path.write_text(f'mmsi,timestamp,lat,lon,"{header}",COG [deg/10]\n' + "\n".join(rows) + "\n")
+    res = read_tracks(str(path))
+    assert res.frame["sog_kn"].to_numpy() == pytest.approx(knots)
+    assert res.frame["cog_deg"].to_numpy() == pytest.approx(90.0)

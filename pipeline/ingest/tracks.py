@@ -404,9 +404,11 @@ _SPEED_WORDS = frozenset(
     "hastighet nopeus reported avg average mean gps ais vessel ship boat true value raw "
     "current inst instant".split()
 )
-#: A value scale written in a header: ``0.1 kn``, ``1/10``, ``x10``, ``*10``, ``tenths``.
+#: A value scale written in a header: ``0.1 kn``, ``1/10``, ``kn/10``, ``x10``, ``*10``,
+#: ``tenths``.
 _TENTHS = re.compile(
-    r"0[.,]1(?![0-9])|(?<![0-9])1\s*/\s*10(?![0-9])|(?:\*|(?<![a-z0-9])x)\s*10(?![0-9])|tenth",
+    r"0[.,]1(?![0-9])|(?<![0-9])1\s*/\s*10(?![0-9])|(?:\*|(?<![a-z0-9])x)\s*10(?![0-9])|tenth"
+    r"|(?:kn|kt|kts|knots?|deg|degrees?)\s*/\s*10(?![0-9])",
     re.IGNORECASE,
 )
 _BRACKETED = re.compile(r"[(\[{]([^)\]}]*)[)\]}]")
