@@ -159,7 +159,7 @@ def ais_coverage(
     received_memo=None,
     near_memo=None,
 ):
-    """Cells whose centre is within ``radius_km`` of a cell where a position was received.
+    """Cells whose centre is within ``radius_km`` of a cell where a timed position was received.
 
     ``pings`` is the pings table or a :class:`~pipeline.ingest.stream.PingStore`.  The
     memos (:class:`~pipeline.runner.cache.PartMemo`, optional) keep the received cells of
@@ -171,11 +171,15 @@ def ais_coverage(
     if pings.empty:
         return np.zeros(len(cells), dtype=bool)
     if isinstance(pings, pd.DataFrame):
+        # a position without a time (an untimed route) says nothing of when AIS was received
+        timed = pings[pings[S.TIME].notna()] if S.TIME in pings else pings
         received = np.unique(
-            points_to_cells(pings[S.LON].to_numpy(), pings[S.LAT].to_numpy(), resolution)
+            points_to_cells(timed[S.LON].to_numpy(), timed[S.LAT].to_numpy(), resolution)
         )
     else:  # pings on disk (a PingStore): read a bucket at a time
         received = pings.received_cells(resolution, memo=received_memo)
+    if received.size == 0:  # only untimed positions: nothing was received at a known time
+        return np.zeros(len(cells), dtype=bool)
     known = near_memo.known() if near_memo is not None else frozenset()
     prev = None
     near_parts = [p for p in known if p.startswith("near:")]

@@ -137,12 +137,16 @@ class TransitResult:
         Caveats the manifest should carry (e.g. no ports layer).
     after_until : int
         Positions left out for being after ``until`` (the run's ``as_of``).
+    untimed : int
+        Positions without a time (an untimed route), left out: they give no time, no
+        vessel and no event.
     """
 
     features: pd.DataFrame
     events: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     after_until: int = 0
+    untimed: int = 0
 
 
 # ----------------------------------------------------------------------------- preparation
@@ -1124,12 +1128,13 @@ def transit_features(
     points = _EncounterPoints(max_points, spill_dir)
     n = dropped = 0
     vessel_names = np.empty(0, dtype=object)
-    later = 0
+    later = untimed = 0
     for part in parts:  # the combine: in partition order, as one pass over the tracks would
         vessel_names = part.names
         n += part.n
         dropped += part.dropped
         later += part.later
+        untimed += part.untimed
         from_memo += part.from_memo
         computed += part.computed
         shards.append(part.shard)
@@ -1145,6 +1150,11 @@ def transit_features(
         notes.append(
             f"{later} position(s) after as_of ({pd.Timestamp(until).isoformat()}) not used: "
             "a map as of a past day sees only the tracks up to it"
+        )
+    if untimed:
+        notes.append(
+            f"{untimed} position(s) without a time (untimed routes) not used: they give no "
+            "vessel-hours, no vessel and no event, and no AIS coverage"
         )
     if names is not None:
         vessel_names = names
@@ -1187,7 +1197,9 @@ def transit_features(
         len(loiter),
         len(enc),
     )
-    return TransitResult(features=features, events=events, notes=notes, after_until=later)
+    return TransitResult(
+        features=features, events=events, notes=notes, after_until=later, untimed=untimed
+    )
 
 
 @dataclass(frozen=True)
@@ -1226,6 +1238,7 @@ class _Partial:
     points: list[tuple[np.ndarray, ...]] = field(default_factory=list)
     cells: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     later: int = 0  # positions after the run's as_of, left out
+    untimed: int = 0  # positions without a time (untimed routes), left out
 
 
 def _store_tasks(pings, chunk_rows: int, memo) -> list[tuple]:
@@ -1299,6 +1312,7 @@ def _transit_partition(part: pd.DataFrame, names, p: _PartParams, reads=(), out=
     this partition's shard.
     """
     later = 0
+    untimed = int(part[TIME].isna().sum()) if len(part) else 0
     if p.until is not None and len(part):
         after = (part[TIME] > p.until).to_numpy()
         later = int(after.sum())
@@ -1307,6 +1321,7 @@ def _transit_partition(part: pd.DataFrame, names, p: _PartParams, reads=(), out=
     tr = _prepare(part, p.max_speed_kn, names)
     res = _Partial(tr.names, int(tr.code.size), int(tr.dropped_spikes))
     res.later = later
+    res.untimed = untimed
     old = _OldBlocks(reads) if (reads or out is not None) else None
     known = old.known if old is not None else frozenset()
     rows: list[list[np.ndarray]] = [[], [], []]  # (cell, vessel, hours) of every block here

@@ -399,6 +399,8 @@ def name_score(column: str, role: str) -> tuple[float, str]:
     core = [t for t in toks if t not in UNIT_TOKENS]
     qual = [t for t in core if t in QUALIFIERS]
     penalty = 10.0 * len(qual)
+    if role == "time" and {"local", "lt"} & set(toks):
+        penalty += 5.0  # a local (wall-clock) time: a UTC one beside it is the time
     hits = [t for t in core if t in spec.strong]
     if hits:
         return 60.0 - penalty - len(core), f"header {column!r} has token(s) {hits!r}"

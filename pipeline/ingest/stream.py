@@ -2148,7 +2148,7 @@ class PingStore:
         return pd.DataFrame({LON: [x0, x1], LAT: [y0, y1]})
 
     def received_cells(self, resolution: int, memo: Any = None) -> np.ndarray:
-        """Sorted distinct H3 cells (at ``resolution``) holding at least one ping.
+        """Sorted distinct H3 cells (at ``resolution``) holding at least one timed ping.
 
         ``memo`` (a :class:`~pipeline.runner.cache.PartMemo`, optional) keeps each track
         file's cells under its :attr:`TrackSpill.content_key` (else the hash of its bucket
@@ -2176,9 +2176,13 @@ class PingStore:
                 else:
                     parts = [np.empty(0, dtype="uint64")]
                     for k in sorted(spill.buckets):
-                        t = pq.read_table(spill.buckets[k], columns=[LON, LAT])
+                        t = pq.read_table(spill.buckets[k], columns=[TIME, LON, LAT])
+                        # an untimed position (a route) says nothing of when AIS was received
+                        timed = t.column(TIME).is_valid().to_numpy(zero_copy_only=False)
                         got = points_to_cells(
-                            t.column(LON).to_numpy(), t.column(LAT).to_numpy(), resolution
+                            t.column(LON).to_numpy()[timed],
+                            t.column(LAT).to_numpy()[timed],
+                            resolution,
                         )
                         parts = [np.unique(np.concatenate([*parts, got]))]
                     cells = parts[0]

@@ -40,7 +40,10 @@ LineString route layer without any vertex: empty, or not a line), ``vessel_missi
 handheld 8xxxxxxxx, placeholders such as 123456789 or a repeated digit), ``position_unavailable``
 (sentinel 91/181), ``coord_missing``, ``coord_unparseable``, ``lat_out_of_range``,
 ``lon_out_of_range``, ``null_island``, ``time_unparseable``, ``time_out_of_range`` (a real
-date outside the nanosecond range, never wrapped), ``time_missing`` (an untimed point
+date outside the nanosecond range, never wrapped), ``time_before_gps`` (before 1980-01-06, the
+start of GPS time: a device or receiver clock reset to the Unix epoch, 1970-01-01, never a
+fix), ``time_zone_unknown`` (a local time whose
+UTC offset column is empty or not an offset), ``time_missing`` (an untimed point
 in a timed track; a track without any time is kept as an untimed route), ``outside_aoi``,
 ``duplicate`` (same vessel, time and position as an earlier ping), ``duplicate_time`` (same
 vessel and time, another position: the first ping is kept), ``impossible_speed`` (a ping
@@ -118,6 +121,8 @@ TRACK_RULES = (
     "null_island",
     "time_unparseable",
     "time_out_of_range",
+    "time_before_gps",
+    "time_zone_unknown",
     "time_missing",
     "outside_aoi",
     "duplicate",
@@ -136,6 +141,9 @@ _SPEED_TO_KN = {
     "mph": 1609.344 / 1852,
     "0.1 kn": 0.1,
 }
+
+#: The start of GPS time: no satellite fix, so no ping, is older.
+GPS_EPOCH = np.datetime64("1980-01-06T00:00:00", "ns")
 
 _PLACEHOLDERS = {"000000000", "123456789", "012345678", "987654321", "123456780"}
 _KNOT_KM = 1.852
@@ -396,9 +404,11 @@ _SPEED_WORDS = frozenset(
     "hastighet nopeus reported avg average mean gps ais vessel ship boat true value raw "
     "current inst instant".split()
 )
-#: A value scale written in a header: ``0.1 kn``, ``1/10``, ``x10``, ``*10``, ``tenths``.
+#: A value scale written in a header: ``0.1 kn``, ``1/10``, ``kn/10``, ``x10``, ``*10``,
+#: ``tenths``.
 _TENTHS = re.compile(
-    r"0[.,]1(?![0-9])|(?<![0-9])1\s*/\s*10(?![0-9])|(?:\*|(?<![a-z0-9])x)\s*10(?![0-9])|tenth",
+    r"0[.,]1(?![0-9])|(?<![0-9])1\s*/\s*10(?![0-9])|(?:\*|(?<![a-z0-9])x)\s*10(?![0-9])|tenth"
+    r"|(?:kn|kt|kts|knots?|deg|degrees?)\s*/\s*10(?![0-9])",
     re.IGNORECASE,
 )
 _BRACKETED = re.compile(r"[(\[{]([^)\]}]*)[)\]}]")
@@ -467,6 +477,83 @@ def _speed_unit(src: TrackSource, sog_col: str | None, schema: str, name: str = 
     return out
 
 
+#: Header words saying a time is local (wall-clock) time, not UTC.
+_LOCAL_WORDS = frozenset({"local", "lt"})
+#: Whole header names (normalised) of a UTC offset or time zone column.
+_OFFSET_NAMES = frozenset(
+    {"timezone", "time_zone", "tz", "zone", "tzoffset", "utcoffset", "gmtoffset", "tzone"}
+)
+
+
+def _offset_column(cols: list[str], taken: set, name: str) -> str | None:
+    """Return the column that gives the records' UTC offset or time zone, if the header has one.
+
+    ``utc_offset``, ``UTCOffset``, ``tz_offset``, ``GMT offset``, ``timezone``, ``Time Zone``,
+    ``tz``.  Two such columns are refused (which one applies?).
+    """
+    found = []
+    for c in cols:
+        if c in taken:
+            continue
+        toks = set(name_tokens(c))
+        if normalise_name(c) in _OFFSET_NAMES or (
+            "offset" in toks and toks & {"utc", "gmt", "tz", "zone", "timezone", "time"}
+        ):
+            found.append(c)
+    if len(found) > 1:
+        raise InputError(
+            f"{name}: several columns name a UTC offset or time zone ({found!r}); keep one, "
+            "or write the times in UTC"
+        )
+    return found[0] if found else None
+
+
+def _offset_unit_s(col: str | None) -> float:
+    """Seconds of one unit of a numeric offset: minutes or seconds if the header says so."""
+    toks = set(name_tokens(col)) if col else set()
+    if toks & {"min", "mins", "minute", "minutes"}:
+        return 60.0
+    if toks & {"s", "sec", "secs", "second", "seconds"}:
+        return 1.0
+    return 3600.0
+
+
+_OFFSET_TEXT = re.compile(
+    r"^(?P<prefix>UTC|GMT|UT)?(?P<sign>[+-])(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?$"
+)
+
+
+def utc_offset_seconds(values: pd.Series, unit_s: float = 3600.0) -> tuple[np.ndarray, np.ndarray]:
+    """Return (offset seconds east of UTC, IANA zone name) of an offset or time-zone column.
+
+    Offsets are ``+02:00``, ``+0200``, ``UTC+2``, ``GMT-05:30``, ``Z``/``UTC``/``GMT``
+    (zero), or numbers (``2``, ``-5``, ``5.5``) in ``unit_s`` seconds (hours unless the
+    header says minutes or seconds).  A zone name (``Europe/Oslo``) gives NaN seconds and
+    its name, to be applied with its daylight-saving rules.  Offsets beyond ±14 h, empty and
+    unknown values are NaN with an empty name.
+    """
+    text = as_text(values)
+    s = text.str.upper().str.replace(r"\s+", "", regex=True)
+    out = np.full(len(s), np.nan)
+    out[s.isin(["Z", "UTC", "GMT", "UT"]).to_numpy()] = 0.0
+    plain = s.str.fullmatch(r"[+-]?\d+(?:\.\d+)?").to_numpy()
+    if plain.any():
+        out[plain] = pd.to_numeric(s[plain], errors="coerce").to_numpy(dtype="float64") * unit_s
+    m = s.str.extract(_OFFSET_TEXT)
+    clock = (m["sign"].notna() & (m["m"].notna() | m["prefix"].notna())).to_numpy()
+    if clock.any():
+        sign = np.where(m["sign"].to_numpy(dtype=object) == "-", -1.0, 1.0)
+        hh = pd.to_numeric(m["h"], errors="coerce").to_numpy(dtype="float64")
+        mm = pd.to_numeric(m["m"], errors="coerce").fillna(0).to_numpy(dtype="float64")
+        sec = sign * (hh * 3600 + mm * 60)
+        sec[mm >= 60] = np.nan
+        out[clock] = sec[clock]
+    out[np.abs(out) > 14 * 3600] = np.nan
+    named = s.str.contains("/", regex=False).to_numpy()
+    zone = np.where(named, text.to_numpy(dtype=object), "").astype(object)
+    return out, zone
+
+
 def _course_factor(cog_col: str | None) -> float:
     """Return 0.1 when the course header says its values are tenths of a degree, else 1."""
     return 0.1 if cog_col is not None and _TENTHS.search(str(cog_col)) else 1.0
@@ -520,6 +607,15 @@ def _columns_from_table(raw: pd.DataFrame, src: TrackSource, name: str, schema: 
     vid_col = pick["vessel_id"]
     vid = raw[vid_col] if vid_col else pd.Series(src.vessel_id, index=raw.index)
     speed = _speed_unit(src, pick["sog"], schema, name)
+    offset_col = _offset_column(cols, set(pick.values()), name)
+    pick["utc_offset"] = offset_col
+    if offset_col is not None:
+        evidence["utc_offset"] = {
+            "column": offset_col,
+            "by": "name",
+            "evidence": f"header {offset_col!r} names a UTC offset or time zone; applied to "
+            "the times that name no zone",
+        }
     return {
         "vessel": vid,
         "vessel_col": vid_col or "",
@@ -545,6 +641,10 @@ def _columns_from_table(raw: pd.DataFrame, src: TrackSource, name: str, schema: 
         "sog_col": pick["sog"],
         "cog_col": pick["cog"],
         "cog_factor": _course_factor(pick["cog"]),
+        "offset": raw[offset_col] if offset_col else None,
+        "offset_col": offset_col,
+        "offset_unit_s": _offset_unit_s(offset_col),
+        "time_is_local": bool(_LOCAL_WORDS & set(name_tokens(pick["time"]))),
         "picks": pick,
     }
 
@@ -565,6 +665,7 @@ def parts_like(layout: dict, raw: pd.DataFrame, src: TrackSource) -> dict:
     out["lon"] = raw[pick["lon"]]
     out["sog"] = raw[pick["sog"]] if pick["sog"] else None
     out["cog"] = raw[pick["cog"]] if pick["cog"] else None
+    out["offset"] = raw[pick["utc_offset"]] if pick.get("utc_offset") else None
     return out
 
 
@@ -1191,6 +1292,25 @@ def check_ping_rows(
         clock_column=parts.get("clock_col"),
     )
     notes += parsed.notes
+    zone_bad = np.zeros(n, dtype=bool)
+    local = parsed.times.notna().to_numpy() & parsed.has_clock & ~np.asarray(parsed.zoned, bool)
+    if parts.get("offset") is not None:
+        zone_bad, zone_report = _place_local_times(
+            parsed, parts["offset"], local, parts.get("offset_unit_s", 3600.0)
+        )
+        zone_report["column"] = parts["offset_col"]
+        notes.append(
+            f"{name}: {zone_report['placed']} local time(s) placed in UTC by their offset or "
+            f"zone in column {parts['offset_col']!r}"
+            + (f"; {int(zone_bad.sum())} without a usable one rejected" if zone_bad.any() else "")
+        )
+    elif parts.get("time_is_local") and local.any():
+        raise InputError(
+            f"{name}: time column {tcol!r} says local time and {int(local.sum())} of its values "
+            f"name no zone or offset (e.g. {str(parts['time'][local].iloc[0])!r}); a local "
+            "time cannot be placed in UTC: add a UTC offset column (utc_offset: +02:00, or "
+            "timezone: Europe/Oslo) or write the times in UTC"
+        )
     naive = parsed.times.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]")
     rules.append(
         Rule(
@@ -1210,6 +1330,27 @@ def check_ping_rows(
             parts["time"],
         )
     )
+    rules.append(
+        Rule(
+            "time_before_gps",
+            ~np.isnat(naive) & (naive < GPS_EPOCH),
+            tcol,
+            "time {value} is before 1980-01-06, the start of GPS time: a clock that was not "
+            "set (reset to 1970-01-01), not the time of a fix",
+            parts["time"],
+        )
+    )
+    if parts.get("offset") is not None:
+        rules.append(
+            Rule(
+                "time_zone_unknown",
+                zone_bad,
+                parts["offset_col"],
+                "UTC offset {value} of a local time is missing, or not an offset (+02:00) "
+                "or a zone (Europe/Oslo)",
+                parts["offset"],
+            )
+        )
     aoi = outside_aoi_rules(
         lon, lat, ok, aoi_bbox, column=pair_col, values=pair, aoi_polygon=aoi_polygon
     )
@@ -1237,6 +1378,8 @@ def check_ping_rows(
     }
     if clock_report is not None:
         info["time_of_day"] = clock_report
+    if parts.get("offset") is not None:
+        info["utc_offset"] = zone_report
     return PingChecks(
         rules=rules,
         vid=vid.to_numpy(dtype=object),
@@ -1255,6 +1398,54 @@ def check_ping_rows(
         notes=notes,
         info=info,
     )
+
+
+def _place_local_times(
+    parsed, offsets: pd.Series, local: np.ndarray, unit_s: float
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Move the ``local`` times of ``parsed`` to UTC by their offset or zone; in place.
+
+    Returns the rows whose offset is missing or unusable (their local time cannot be placed)
+    and a report for the assumptions.  A zone name is applied with its daylight-saving
+    rules; a wall-clock time it skips or repeats is unusable.
+    """
+    off, zone = utc_offset_seconds(offsets, unit_s)
+    ns = parsed.times.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]").view("int64").copy()
+    fixed = local & np.isfinite(off)
+    ns[fixed] -= np.round(off[fixed] * 1e9).astype("int64")
+    placed = fixed.copy()
+    named = local & ~fixed & (zone != "")
+    for z in np.unique(zone[named].astype(str)):
+        idx = np.flatnonzero(named & (zone == z))
+        try:
+            at = pd.DatetimeIndex(ns[idx].view("datetime64[ns]")).tz_localize(
+                z, ambiguous="NaT", nonexistent="NaT"
+            )
+        except (KeyError, ValueError):  # not a zone name
+            continue
+        good = ~at.isna()
+        ns[idx[good]] = at[good].tz_convert("UTC").tz_localize(None).asi8
+        placed[idx[good]] = True
+    bad = local & ~placed
+    ns[bad] = np.iinfo("int64").min
+    parsed.times = pd.Series(
+        pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC"), index=parsed.times.index
+    )
+    good = parsed.times.notna().to_numpy()
+    was_zoned = np.asarray(parsed.zoned, bool) & good
+    parsed.zoned = was_zoned | placed
+    report = {"placed": int(placed.sum()), "by_zone_name": int((placed & named).sum())}
+    sentence = [f"{report['placed']} local time(s) placed in UTC by their offset or zone column"]
+    n_naive = int((~parsed.zoned & parsed.has_clock & good).sum())
+    n_dates = int((~parsed.has_clock & good).sum())
+    if was_zoned.any():
+        sentence.append(f"{int(was_zoned.sum())} value(s) name their zone or offset (UTC)")
+    if n_naive:
+        sentence.append(f"{n_naive} value(s) without zone taken as UTC")
+    if n_dates:
+        sentence.append(f"{n_dates} value(s) are dates without a time (00:00 UTC)")
+    parsed.assumptions["time_zone"] = "; ".join(sentence)
+    return bad, report
 
 
 def check_ping_vessels(

@@ -84,8 +84,9 @@ def build_manifest(
         "inputs": _inputs_entry(state, run.files),
         "counts": {
             "seizures_used": len(state.seizures),
-            "pings_used": len(state.pings) - _pings_after_as_of(state),
+            "pings_used": len(state.pings) - _pings_after_as_of(state) - _pings_untimed(state),
             "pings_after_as_of": _pings_after_as_of(state),
+            "pings_untimed": _pings_untimed(state),
             "cells": len(scores),
             "cells_observed": int(scores[S.OBSERVED].sum()),
             "events": {}
@@ -117,6 +118,13 @@ def build_manifest(
             "no ports layer: loitering and encounters are not filtered by port distance"
         ]
     return manifest
+
+
+def _pings_untimed(state) -> int:
+    """Positions without a time (untimed routes) the transit pass left out (0 without tracks)."""
+    shared = state.features.shared if state.features is not None else {}
+    tr = shared.get("transit")
+    return int(getattr(tr, "untimed", 0)) if tr is not None else 0
 
 
 def _pings_after_as_of(state) -> int:
