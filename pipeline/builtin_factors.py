@@ -158,13 +158,16 @@ def ais_coverage(
     *,
     received_memo=None,
     near_memo=None,
+    until=None,
 ):
     """Cells whose centre is within ``radius_km`` of a cell where a timed position was received.
 
     ``pings`` is the pings table or a :class:`~pipeline.ingest.stream.PingStore`.  The
     memos (:class:`~pipeline.runner.cache.PartMemo`, optional) keep the received cells of
     each track file and the last run's neighbourhood: a night whose pings only add received
-    cells grows the neighbourhood by theirs (the same cells as computed afresh).
+    cells grows the neighbourhood by theirs (the same cells as computed afresh).  ``until``
+    (the run's ``as_of``, optional): a position received later does not cover a map of that
+    day (it would read "0 vessel-hours" where nothing was known then).
     """
     from .grid import cell_area_km2, grid_disk_cells, points_to_cells
 
@@ -173,11 +176,14 @@ def ais_coverage(
     if isinstance(pings, pd.DataFrame):
         # a position without a time (an untimed route) says nothing of when AIS was received
         timed = pings[pings[S.TIME].notna()] if S.TIME in pings else pings
+        if until is not None and S.TIME in timed:
+            cut = pd.Timestamp(until)
+            timed = timed[timed[S.TIME] <= (cut.tz_localize("UTC") if cut.tzinfo is None else cut)]
         received = np.unique(
             points_to_cells(timed[S.LON].to_numpy(), timed[S.LAT].to_numpy(), resolution)
         )
     else:  # pings on disk (a PingStore): read a bucket at a time
-        received = pings.received_cells(resolution, memo=received_memo)
+        received = pings.received_cells(resolution, memo=received_memo, until=until)
     if received.size == 0:  # only untimed positions: nothing was received at a known time
         return np.zeros(len(cells), dtype=bool)
     known = near_memo.known() if near_memo is not None else frozenset()
@@ -274,6 +280,7 @@ def _transit_factor(name: str):
                 radius,
                 received_memo=c.memo("ais received", [c.resolution]),
                 near_memo=c.memo(f"ais near {radius:g}km", [c.resolution]),
+                until=c.as_of,
             ),
         )
         return FactorValues(values, covered)

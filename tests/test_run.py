@@ -106,6 +106,36 @@ def test_no_record_before_as_of_is_refused_saying_why(small_demo, tmp_path):
         pipeline.run_pipeline(config(small_demo, tmp_path), as_of="2000-01-01")
 
 
+@pytest.mark.parametrize("chunk_rows", [None, 2_000], ids=["whole", "spilled"])
+def test_positions_after_as_of_cover_nothing_on_the_map_of_that_day(
+    small_demo, tmp_path, chunk_rows
+):
+    # A cell whose AIS was all received after as_of was "covered: 0 vessel-hours" on the map of
+    # that day; it must read as the map made with the tracks of that day only: no coverage.
+    ais = pd.read_csv(small_demo / "inputs" / "ais.csv", dtype=str)
+    when = pd.to_datetime(ais["timestamp"], utc=True)
+    as_of = (when.min() + (when.max() - when.min()) / 2).date().isoformat()
+    cut = tmp_path / "ais-until.csv"
+    ais[when < pd.Timestamp(as_of, tz="UTC") + pd.Timedelta(days=1)].to_csv(cut, index=False)
+    quick = {
+        "timeline": {"months": 0},
+        "evaluate": {"enabled": False},
+        "hotspots": {"enabled": False},
+        "ingest": {"chunk_rows": chunk_rows},
+    }
+    runs = []
+    for name, tracks in (("later", small_demo / "inputs" / "ais.csv"), ("cut", cut)):
+        inputs = {"tracks": [{"path": str(tracks)}], "rasters": []}
+        factors = {"factors": {"seizure_density": {"weight": 1}, "vessel_hours": {"weight": 1}}}
+        cfg = config(small_demo, tmp_path / name, inputs=inputs, score=factors, **quick)
+        runs.append(pipeline.run_pipeline(cfg, as_of=as_of).scores.set_index("cell"))
+    later, cut_ = runs
+    col = "vessel_hours__covered"
+    assert (later[col] != cut_[col].reindex(later.index)).sum() == 0
+    assert cut_[col].sum() < len(cut_)  # some cells are outside the day's coverage
+    pd.testing.assert_series_equal(later["vessel_hours"], cut_["vessel_hours"].reindex(later.index))
+
+
 def test_outside_area_is_rejected_but_not_a_quality_failure(small_demo, tmp_path):
     res = pipeline.run_pipeline(
         config(

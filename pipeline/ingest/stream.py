@@ -1878,7 +1878,7 @@ class PingStore:
             if ext
             else None
         )
-        self._cells: dict[int, np.ndarray] = {}
+        self._cells: dict[tuple[int, Any], np.ndarray] = {}
         self._finalizer = (
             weakref.finalize(self, shutil.rmtree, str(root), True) if root is not None else None
         )
@@ -2147,23 +2147,30 @@ class PingStore:
         x0, y0, x1, y1 = self.extent
         return pd.DataFrame({LON: [x0, x1], LAT: [y0, y1]})
 
-    def received_cells(self, resolution: int, memo: Any = None) -> np.ndarray:
+    def received_cells(self, resolution: int, memo: Any = None, until: Any = None) -> np.ndarray:
         """Sorted distinct H3 cells (at ``resolution``) holding at least one timed ping.
 
         ``memo`` (a :class:`~pipeline.runner.cache.PartMemo`, optional) keeps each track
         file's cells under its :attr:`TrackSpill.content_key` (else the hash of its bucket
-        files): an unchanged file is not read.
+        files): an unchanged file is not read.  ``until`` (UTC, optional): only pings up to
+        it count (the run's ``as_of``); a file that ends before it keeps its memo entry.
         """
         import hashlib
 
         from ..grid import points_to_cells
 
-        if resolution not in self._cells:
+        until = None if until is None else pd.Timestamp(until)
+        if until is not None and until.tzinfo is None:
+            until = until.tz_localize("UTC")
+        if (resolution, until) not in self._cells:
             known = memo.known() if memo is not None else frozenset()
             found = [np.empty(0, dtype="uint64")]
             reused = 0
             for spill in self.spills:
                 h = hashlib.sha256(f"{resolution}".encode())
+                cut = until is not None and (spill.time_max is None or spill.time_max > until)
+                if cut:  # only then is the file's entry a function of until
+                    h.update(f":until={until.isoformat()}".encode())
                 if spill.content_key is not None:
                     h.update(f":{spill.content_key}".encode())
                 else:
@@ -2179,6 +2186,9 @@ class PingStore:
                         t = pq.read_table(spill.buckets[k], columns=[TIME, LON, LAT])
                         # an untimed position (a route) says nothing of when AIS was received
                         timed = t.column(TIME).is_valid().to_numpy(zero_copy_only=False)
+                        if cut:  # nor was one after as_of received by the map's day
+                            times = pd.Series(t.column(TIME).to_pandas())
+                            timed &= (times <= until).to_numpy(dtype=bool, na_value=False)
                         got = points_to_cells(
                             t.column(LON).to_numpy()[timed],
                             t.column(LAT).to_numpy()[timed],
@@ -2196,8 +2206,8 @@ class PingStore:
                     reused,
                     len(self.spills) - reused,
                 )
-            self._cells[resolution] = found[0]
-        return self._cells[resolution]
+            self._cells[resolution, until] = found[0]
+        return self._cells[resolution, until]
 
 
 def read_bucket(paths: Sequence[Path]) -> pd.DataFrame:
