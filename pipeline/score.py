@@ -33,7 +33,9 @@ from . import schema as S
 from .errors import ConfigError
 
 __all__ = [
+    "RATE_RTOL",
     "FactorWeight",
+    "area_percentile",
     "classify",
     "confidence_labels",
     "display_name",
@@ -121,6 +123,45 @@ def normalise(
         out[nz] = ranks
     else:
         raise ConfigError(f"normalisation must be one of ['cap', 'rank'], got {method!r}")
+    return out
+
+
+#: Rates within this relative distance of the next lower one are one rate (rounding noise).
+RATE_RTOL = 1e-9
+
+
+def area_percentile(rate: np.ndarray, rtol: float = RATE_RTOL) -> np.ndarray:
+    """Return the percentile (0-100] of each cell's rate among the cells: its share of the area.
+
+    A cell's percentile is 100 × (cells with a lower rate + 1) / cells: the lowest rate is
+    about 0, the highest 100, and tied cells share the lowest rank of their block.  Rates
+    equal up to ``rtol`` (relative, chained along the sorted rates) are tied: a fitted model
+    gives every quiet cell one rate, but ``exp(log area + ...) / area`` differs between them
+    in the last bits, and ranked as distinct those bits spread identical cells over the
+    whole scale.  Ties take the lowest rank: a block of quiet cells (most of a large area)
+    is the least risky, not ranked as high as the block's top.  NaN stays NaN.
+
+    Parameters
+    ----------
+    rate : numpy.ndarray
+        Expected events per km² (any non-negative rate).
+    rtol : float, default :data:`RATE_RTOL`
+
+    Returns
+    -------
+    numpy.ndarray of float64
+    """
+    x = np.asarray(rate, dtype="float64")
+    out = np.full(x.shape, np.nan)
+    ok = np.flatnonzero(np.isfinite(x))
+    if ok.size == 0:
+        return out
+    order = ok[np.argsort(x[ok], kind="stable")]
+    v = x[order]
+    new_block = np.r_[True, np.diff(v) > rtol * np.maximum(np.abs(v[1:]), np.abs(v[:-1]))]
+    first = np.flatnonzero(new_block)  # position (in sorted order) where each block starts
+    block = np.cumsum(new_block) - 1
+    out[order] = (first[block] + 1) / ok.size * 100.0
     return out
 
 

@@ -136,6 +136,30 @@ def test_positions_after_as_of_cover_nothing_on_the_map_of_that_day(
     pd.testing.assert_series_equal(later["vessel_hours"], cut_["vessel_hours"].reindex(later.index))
 
 
+def test_fitted_cells_at_one_rate_share_one_risk_at_the_bottom(small_demo, tmp_path):
+    # Every cell of the area (cells: all): most are quiet, at one rate of the model; the last
+    # bits of exp(log area + ...) / area differed between them, and ranked as distinct rates
+    # they were spread over the whole scale (risk 25, 46, 68, 90 ... for one rate)
+    cfg = config(
+        small_demo,
+        tmp_path,
+        area={"resolution": 3, "cells": "all"},
+        inputs={"tracks": [], "rasters": []},
+        score={"model": "fitted", "factors": {"seizure_density": {"weight": 1}}},
+        evaluate={"enabled": False},
+        timeline={"months": 0},
+        hotspots={"uncertainty": {"n_resamples": 20}},
+    )
+    s = pipeline.run_pipeline(cfg).scores
+    rate = s["expected_per_km2"].map("{:.7g}".format)
+    block = rate == rate.value_counts().index[0]
+    assert block.sum() > 0.3 * len(s)
+    assert s.loc[block, "risk"].nunique() == 1
+    assert s.loc[block, "risk"].iloc[0] == s["risk"].min() < 1.0
+    # the interval's draws rank the same way: the quiet block's interval is one interval
+    assert s.loc[block, "risk_upper"].nunique() == 1
+
+
 def test_outside_area_is_rejected_but_not_a_quality_failure(small_demo, tmp_path):
     res = pipeline.run_pipeline(
         config(

@@ -102,3 +102,24 @@ def test_cell_no_factor_covers_is_no_data():
     f = pd.DataFrame({"cell": points_to_cells([0, 1], [0, 1], 5), "a": [np.nan, 1.0]})
     s = score_cells(f, {"a": 1}).set_index("cell").loc[f["cell"]]
     assert np.isnan(s["risk"].iloc[0]) and s["risk_class"].iloc[0] == "no data"
+
+
+def test_area_percentile_ties_near_equal_rates_at_their_lowest_rank():
+    from scipy import stats
+
+    from pipeline.score import area_percentile
+
+    rng = np.random.default_rng(2)
+    distinct = rng.gamma(0.5, 1e-7, 500)
+    ref = stats.rankdata(distinct, method="min") / distinct.size * 100
+    np.testing.assert_allclose(area_percentile(distinct), ref)
+    # a block of quiet cells at one rate, computed as exp(log area + c) / area: the last
+    # bits differ, the cells do not
+    area = rng.uniform(1e4, 1.3e4, 4000)
+    quiet = np.exp(np.log(area) + np.log(3.17e-8)) / area
+    assert np.unique(quiet).size > 1
+    rates = np.concatenate([quiet, distinct + 1e-6])
+    got = area_percentile(rates)
+    assert np.unique(got[:4000]).size == 1 and got[0] == pytest.approx(100 / rates.size)
+    np.testing.assert_allclose(got[4000:], (4000 + ref / 100 * 500) / rates.size * 100)
+    assert np.isnan(area_percentile(np.array([np.nan, 1.0])))[0]

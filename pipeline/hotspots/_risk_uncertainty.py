@@ -28,14 +28,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 from scipy import sparse
 from scipy.spatial import cKDTree
 
 from ..density import kernel_profile, kernel_support_km
 from ..errors import InputError
 from ..grid import cells_to_latlng
-from ..score import normalise
+from ..score import area_percentile, normalise
 from ..sphere import EARTH_RADIUS_KM, arc_to_chord_km, chord_to_arc_km, lonlat_to_xyz
 from ._uncertainty import Statistic
 
@@ -226,8 +225,8 @@ class FittedCoefficients:
 def fitted_risk_statistic(coefficients: FittedCoefficients) -> Callable[[np.ndarray], np.ndarray]:
     """Return ``coefficients -> risk per cell`` of a fitted count model.
 
-    The risk is the percentile (0-100, ties at their highest rank) of the expected events per
-    km² among the model's cells, as the run publishes it.
+    The risk is the percentile (0-100, :func:`pipeline.score.area_percentile`) of the expected
+    events per km² among the model's cells, as the run publishes it.
 
     Parameters
     ----------
@@ -246,6 +245,6 @@ def fitted_risk_statistic(coefficients: FittedCoefficients) -> Callable[[np.ndar
         beta = np.asarray(beta, dtype="float64")
         mu = np.exp(np.clip(beta[0] + c.offset + c.z @ beta[1:], -700.0, 700.0))
         mu = np.where(c.region, mu, c.quiet_mu)
-        return pd.Series(mu / c.area).rank(method="max", pct=True).to_numpy() * 100.0
+        return area_percentile(mu / c.area)
 
     return statistic

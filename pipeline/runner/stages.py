@@ -763,14 +763,15 @@ def _fitted_scores(
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Publish the fitted model: expected events, P(at least one), relative risk and shares.
 
-    ``risk`` becomes the percentile (0-100) of the expected events per km² among the cells,
+    ``risk`` becomes the percentile (0-100) of the expected events per km² among the cells
+    (:func:`pipeline.score.area_percentile`: near-equal rates tie, at their lowest rank),
     so the classes are shares of the area; each selected feature's multiplicative share of the
     cell's relative risk is ``<feature>__share``.  The weighted view's columns (values,
     ``__norm``, ``__contrib``, ``__covered``) stay beside them.
     """
     from ..hotspots import FittedCoefficients
     from ..model import FittedModel
-    from ..score import classify
+    from ..score import area_percentile, classify
 
     cfg = state.config
     cells_ = table[S.CELL].to_numpy(dtype="uint64")
@@ -799,7 +800,7 @@ def _fitted_scores(
     )
     # what the uncertainty draws from (small arrays: the model's training rows are let go)
     state.fitted_coefficients = FittedCoefficients.from_model(model)
-    pct = out["expected_per_km2"].rank(method="max", pct=True).to_numpy() * 100.0
+    pct = area_percentile(out["expected_per_km2"].to_numpy(dtype="float64"))
     out[S.RISK] = np.round(pct, 6)
     out[S.RISK_CLASS] = classify(pct, cfg.score.class_breaks, cfg.score.class_labels)
     share_cols = [c for c in shares.columns if c != S.CELL and c != "area__share"]
