@@ -1,0 +1,82 @@
+"""Hostile sweep of the published outputs: spreadsheet formulas in disguise, text that is not
+text (NUL, lone surrogates) on the map, and the cells around the poles in the GIS exports."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from pipeline.grid import cell_area_km2, cells_to_geodataframe, points_to_cells
+from pipeline.io import write_csv, write_geojson
+from pipeline.render import RenderOptions, write_map
+from pipeline.render._escaping import escape_many, escape_text
+from pipeline.testing import sample_map_data
+
+#: Formulas a spreadsheet still runs: full-width signs (East Asian locales) and signs behind
+#: blanks that importers trim (a space, a no-break space, an ideographic space, a zero-width
+#: space, a BOM, a line feed, a right-to-left override).
+DISGUISED = [
+    '\uff1dHYPERLINK("http://evil.example","x")',
+    "\uff0bcmd|' /C calc'!A0",
+    "\uff0d2+3",
+    "\uff20SUM(A1)",
+    " =1+2",
+    "   @SUM(A1)",
+    "\u00a0=1+2",
+    "\u3000+cmd",
+    "\u200b=1+2",
+    "\ufeff=1+2",
+    "\n=1+2",
+    "\u202e=1+2",
+]
+#: Texts that only look like them: no sign after the blanks, or a sign later on.
+HARMLESS = [" 1+2", "\u00a0x", "a=1", "x\uff1d1", "", "  "]
+
+
+def _rows(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.reader(f))
+
+
+def test_disguised_formulas_are_quoted_in_cells_and_column_names(tmp_path):
+    n = len(DISGUISED) + len(HARMLESS)
+    frame = pd.DataFrame(
+        {
+            "text": pd.Series(DISGUISED + HARMLESS, dtype="str"),
+            "obj": pd.Series(DISGUISED + HARMLESS, dtype=object),
+            "x": np.linspace(-1.0, 1.0, n),
+            " =name": 1,
+            "\uff1dname": 2,
+        }
+    )
+    header, *rows = _rows(write_csv(frame, tmp_path / "t.csv"))
+    assert header == ["text", "obj", "x", "' =name", "'\uff1dname"]
+    want = ["'" + t for t in DISGUISED] + HARMLESS
+    assert [r[0] for r in rows] == want
+    assert [r[1] for r in rows] == want
+    assert not [r[2] for r in rows if r[2].startswith("'")]  # numbers stay numbers
+
+
+def test_rejected_disguised_formula_reaches_the_rejects_file_quoted(tmp_path):
+    from pipeline.ingest import read_seizures
+    from pipeline.ingest.summary import write_rejects
+
+    src = tmp_path / "s.csv"
+    src.write_text(
+        "date,lat,lon,commodity,quantity\n"
+        "2024-01-02,10.5,-20.25,cocaine,5\n"
+        "2024-01-03,\uff1d1+2,-20.25,cocaine,5\n"
+        '2024-01-04,10.5,\u00a0=HYPERLINK("http://e"),cocaine,5\n',
+        encoding="utf-8",
+    )
+    result = read_seizures(src)
+    assert result.n_rejected == 2
+    cells = [c for r in _rows(write_rejects(result, tmp_path / "out"))[1:] for c in r]
+    assert "'\uff1d1+2" in cells and '\'\u00a0=HYPERLINK("http://e")' in cells
+    assert "\uff1d1+2" not in cells
+
+
