@@ -80,3 +80,39 @@ def test_rejected_disguised_formula_reaches_the_rejects_file_quoted(tmp_path):
     assert "\uff1d1+2" not in cells
 
 
+@pytest.mark.parametrize("bad", ["lone \ud800 surrogate", "file\udcff\udcfe.csv", "nul\x00byte"])
+def test_text_that_is_not_text_still_writes_the_map(tmp_path, bad):
+    """A title, run id or input name with a NUL or a lone surrogate (a YAML "\\uD800" escape,
+    a file name that is not UTF-8) gave a UnicodeEncodeError traceback instead of a map."""
+    data = sample_map_data(20, n_seizures=4, n_events=2, n_periods=2)
+    path = write_map(
+        data,
+        tmp_path / "m.html",
+        as_of="2024-06-30",
+        run_id=bad,
+        inputs=[bad, "ais.csv"],
+        options=RenderOptions(title=bad),
+    )
+    raw = path.read_bytes()
+    html = raw.decode("utf-8")  # strict: the page is valid UTF-8
+    assert b"\x00" not in raw
+    # shown as U+FFFD, as the browser shows &#0; or &#xD800;; the rest verbatim
+    shown = "".join("&#65533;" if c == "\x00" or 0xD800 <= ord(c) < 0xE000 else c for c in bad)
+    assert escape_text(bad) == shown
+    assert f"<title>{shown} - risk as of 2024-06-30</title>" in html
+
+
+def test_escape_many_of_surrogates_numbers_and_missing():
+    values = ["a\ud800", None, 1.5, float("nan"), "<b>", True, 1, "a\ud800"]
+    assert escape_many(values) == [
+        "a&#65533;",
+        "",
+        "1.5",
+        "",
+        "&lt;b&gt;",
+        "True",
+        "1",
+        "a&#65533;",
+    ]
+
+
