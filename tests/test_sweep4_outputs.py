@@ -116,3 +116,23 @@ def test_escape_many_of_surrogates_numbers_and_missing():
     ]
 
 
+@pytest.mark.parametrize("resolution", [0, 1, 2, 3])
+@pytest.mark.parametrize("lat", [90.0, -90.0])
+def test_the_cell_around_a_pole_covers_it(tmp_path, resolution, lat):
+    """The cell around a pole was split like a cell across 180°: at resolution 0 its two
+    'halves' left out the polar cap (half the cell), at 1 GEOS raised a TopologyException."""
+    from pyproj import Geod
+
+    cell = points_to_cells(np.array([0.0]), np.array([lat]), resolution)
+    near = points_to_cells(np.array([170.0]), np.array([lat * 0.5]), resolution)
+    gdf = cells_to_geodataframe(np.r_[cell, near])
+    polar = gdf.geometry.iloc[0]
+    assert shapely.is_valid(polar) and polar.geom_type == "Polygon"
+    for lon in (-179.9, -90.0, 0.0, 90.0, 179.9):
+        assert polar.covers(shapely.Point(lon, lat * 0.9999))
+    area = abs(Geod(ellps="WGS84").geometry_area_perimeter(polar)[0]) / 1e6
+    assert area == pytest.approx(float(cell_area_km2(cell)[0]), rel=0.06)
+    back = pd.read_json(write_geojson(gdf, tmp_path / "p.geojson"))["features"][0]
+    ring = np.asarray(back["geometry"]["coordinates"][0])
+    assert (ring[:, 1].max() if lat > 0 else ring[:, 1].min()) == lat
+    assert shapely.Polygon(ring).covers(shapely.Point(0.0, lat * 0.9999))
