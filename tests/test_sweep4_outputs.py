@@ -4,13 +4,18 @@ text (NUL, lone surrogates) on the map, and the cells around the poles in the GI
 from __future__ import annotations
 
 import csv
+import dataclasses
 
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
 
-from pipeline.grid import cell_area_km2, cells_to_geodataframe, points_to_cells
+from pipeline import schema as S
+from pipeline.builtin_factors import DensityOptions  # registers the density factor
+from pipeline.factors import FactorContext, InputsView, default_registry
+from pipeline.features import compute_features
+from pipeline.grid import cell_area_km2, cells_to_geodataframe, points_to_cells, region_to_cells
 from pipeline.io import write_csv, write_geojson
 from pipeline.render import RenderOptions, write_map
 from pipeline.render._escaping import escape_many, escape_text
@@ -136,3 +141,36 @@ def test_the_cell_around_a_pole_covers_it(tmp_path, resolution, lat):
     ring = np.asarray(back["geometry"]["coordinates"][0])
     assert (ring[:, 1].max() if lat > 0 else ring[:, 1].min()) == lat
     assert shapely.Polygon(ring).covers(shapely.Point(0.0, lat * 0.9999))
+
+
+def test_a_cell_holding_a_seizure_is_never_cut_from_the_scores():
+    """With ``cells: support`` a cell whose seizure gave it no density at its centre (a cell
+    wider than the bandwidth, or an old seizure decayed below 1e-3 of the busiest cell) was
+    cut: its seizures were in seizures_used but in no cell of the scores or the map."""
+    as_of = pd.Timestamp("2026-06-30", tz="UTC")
+    rng = np.random.default_rng(3)
+    lon = np.r_[rng.normal(-30.0, 0.05, 30), -20.0, -10.0]
+    lat = np.r_[rng.normal(20.0, 0.05, 30), 21.0, 22.0]
+    times = [as_of - pd.Timedelta(days=1)] * 30 + [as_of - pd.Timedelta(days=3000)] * 2
+    seizures = pd.DataFrame({S.TIME: times, S.LON: lon, S.LAT: lat})
+    seizures[S.COMMODITY] = "cocaine"
+    resolution = 3
+    region = region_to_cells((-31.0, 19.0, -9.0, 23.0), resolution)
+    base = FactorContext(
+        cells=region, resolution=resolution, as_of=as_of, seizures=seizures, pings=pd.DataFrame()
+    )
+    (factor,) = default_registry.resolve(
+        [S.SEIZURE_DENSITY], InputsView(needs=frozenset({"seizures"}))
+    )
+    options = DensityOptions(bandwidth_km=25.0, half_life_days=90.0)
+    table = compute_features(
+        [factor],
+        dataclasses.replace(base, window_cells=region),
+        area_given=True,
+        cells_mode="support",
+        options_for=lambda f: options,
+        key_for=lambda f: None,
+    ).table
+    held = np.unique(points_to_cells(lon, lat, resolution))
+    assert np.isin(held, table[S.CELL].to_numpy()).all()
+    assert len(table) < len(region)  # still cut to the observed cells
