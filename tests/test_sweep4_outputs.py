@@ -174,3 +174,34 @@ def test_a_cell_holding_a_seizure_is_never_cut_from_the_scores():
     held = np.unique(points_to_cells(lon, lat, resolution))
     assert np.isin(held, table[S.CELL].to_numpy()).all()
     assert len(table) < len(region)  # still cut to the observed cells
+
+
+@pytest.mark.browser
+def test_seizure_popup_says_a_mass_is_in_kg(page, tmp_path):
+    """Ingest converts quantities in a unit of mass to kg (500 g is 0.5); the popup said
+    '0.5 (unit as reported)', which reads as 0.5 g."""
+    from pipeline.ingest import read_seizures
+
+    src = tmp_path / "q.csv"
+    src.write_text(
+        "date,lat,lon,commodity,quantity,unit\n"
+        "2024-01-02,10.5,-20.25,cocaine,500,g\n"
+        "2024-01-04,10.7,-20.0,people,3,persons\n",
+        encoding="utf-8",
+    )
+    seizures = read_seizures(src).frame
+    assert seizures[S.QUANTITY].tolist() == [0.5, 3.0]
+    data = sample_map_data(20, n_seizures=2, n_events=0, n_periods=0)
+    data.seizures = seizures
+    path = write_map(data, tmp_path / "m.html", as_of="2024-06-30", run_id="r", inputs=["q.csv"])
+    page.goto(path.as_uri())
+    page.wait_for_function("() => window.routeRisk && window.routeRisk.ready === true")
+    popups = page.evaluate(
+        """() => routeRisk.layers.seizures.getLayers().map(m => {
+              const p = L.popup().setLatLng(m.getLatLng())
+                .setContent(m.getPopup()._content(m)).openOn(routeRisk.map);
+              return p.getElement().querySelector('.leaflet-popup-content').textContent; })"""
+    )
+    mass = [p for p in popups if "cocaine" in p]
+    assert len(mass) == 1 and "Quantity0.5 (kg if reported as a mass" in mass[0], popups
+    assert page.errors == []
