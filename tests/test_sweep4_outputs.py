@@ -205,3 +205,33 @@ def test_seizure_popup_says_a_mass_is_in_kg(page, tmp_path):
     mass = [p for p in popups if "cocaine" in p]
     assert len(mass) == 1 and "Quantity0.5 (kg if reported as a mass" in mass[0], popups
     assert page.errors == []
+
+
+@pytest.mark.parametrize("method", ["quantile", "natural"])
+def test_legend_states_the_runs_class_method_not_fixed(tmp_path, method):
+    """A run classes the risk once (map_classes with render.classes) and draws the map with
+    classes='fixed' (the classes as given): the legend said 'Breaks: fixed breaks' under
+    quantile breaks of the run, which the manifest called 'quantile'."""
+    from pipeline.render._payload import map_classes
+
+    data = map_classes(sample_map_data(60, n_seizures=5, n_events=0, n_periods=0), method)
+    html = write_map(
+        data,
+        tmp_path / "m.html",
+        as_of="2024-06-30",
+        run_id="r",
+        inputs=["s.csv"],
+        options=RenderOptions(classes="fixed"),
+    ).read_text(encoding="utf-8")
+    note = html[html.index('id="rr-legend-risk-note">') :][:200]
+    assert "fixed breaks" not in note
+    assert ("quantile classes of this run" if method == "quantile" else "natural breaks") in note
+    fixed = write_map(
+        sample_map_data(60, n_seizures=5, n_events=0, n_periods=0),
+        tmp_path / "f.html",
+        as_of="2024-06-30",
+        run_id="r",
+        inputs=["s.csv"],
+        options=RenderOptions(classes="fixed"),
+    ).read_text(encoding="utf-8")
+    assert 'id="rr-legend-risk-note">Breaks: fixed breaks.' in fixed
