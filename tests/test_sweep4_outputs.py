@@ -235,3 +235,30 @@ def test_legend_states_the_runs_class_method_not_fixed(tmp_path, method):
         options=RenderOptions(classes="fixed"),
     ).read_text(encoding="utf-8")
     assert 'id="rr-legend-risk-note">Breaks: fixed breaks.' in fixed
+
+
+@pytest.mark.parametrize("method", ["exact", "centre"])
+@pytest.mark.parametrize("bad", [np.inf, -np.inf])
+def test_infinite_pixels_are_not_valid_like_nan(method, bad):
+    """An infinite pixel (a float raster's overflow or 1/0) was counted in ``count`` and
+    ``valid_fraction`` but summed as 0: the cell's mean fell from 2.0 to 1.52, its max became
+    NaN ('not covered'), without a word."""
+    import rioxarray  # noqa: F401 - the .rio accessor
+    import xarray as xr
+
+    from pipeline.zonal import zonal_stats_to_cells
+
+    x = -30 + 0.01 * (np.arange(100) + 0.5)
+    y = 21 - 0.01 * (np.arange(100) + 0.5)
+    cell = points_to_cells(np.array([-29.5]), np.array([20.5]), 6)
+    stats = ("mean", "max", "min", "sum", "count", "valid_fraction")
+
+    def zonal(value):
+        a = np.full((100, 100), 2.0)
+        a[48:52, 48:52] = value
+        da = xr.DataArray(a, dims=("y", "x"), coords={"y": y, "x": x}).rio.write_crs(4326)
+        return zonal_stats_to_cells(da, cell, stats=stats, method=method)
+
+    got, want = zonal(bad), zonal(np.nan)
+    assert want["raster_valid_fraction"].iloc[0] < 0.9  # the block is inside the cell
+    pd.testing.assert_frame_equal(got, want)
