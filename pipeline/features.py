@@ -3,8 +3,8 @@
 Which cells: the area's cells (``region``); when the config gives no area, the cells that
 support factors observed (the cells tracks cross) join them.  Support factors (seizure
 density, transit) are computed on every candidate cell; with ``area.cells: support`` the
-table is then cut to cells with any observation before the costlier factors (rasters,
-plug-ins) run on what is left.
+table is then cut to cells with any observation (a seizure in the cell, or a support
+factor's value) before the costlier factors (rasters, plug-ins) run on what is left.
 
 The result has one row per cell, sorted by cell: ``cell``, one float64 column per factor (NaN
 where the factor does not cover the cell) and one bool ``<factor>__covered`` column each.
@@ -76,6 +76,26 @@ def support_mask(table: pd.DataFrame, factors: Sequence[Factor]) -> np.ndarray:
         else:
             keep |= v > 0
     return keep
+
+
+def _holds_a_seizure(cells: np.ndarray, base: FactorContext) -> np.ndarray:
+    """Mask of the cells a seizure lies in: observed, whatever their density at the centre.
+
+    A seizure far from its cell's centre (a cell wider than the bandwidth) or old (decayed
+    to below the support fraction of the busiest cell) gives its cell no density there; the
+    cut would drop the cell, and the seizure with it, from the scores and the map.
+    """
+    seizures = base.seizures
+    if seizures is None or not len(seizures):
+        return np.zeros(len(cells), dtype=bool)
+    from .grid import points_to_cells
+
+    held = points_to_cells(
+        seizures[S.LON].to_numpy(dtype="float64"),
+        seizures[S.LAT].to_numpy(dtype="float64"),
+        base.resolution,
+    )
+    return np.isin(cells, held)
 
 
 def compute_features(
@@ -168,7 +188,7 @@ def compute_features(
     info: dict[str, Any] = {}
     for group, todo in (("support", support), ("rest", rest)):
         if group == "rest" and cells_mode == "support" and len(cells):
-            keep = support_mask(pd.DataFrame(columns), support)
+            keep = support_mask(pd.DataFrame(columns), support) | _holds_a_seizure(cells, base)
             cells = cells[keep]
             columns = {k: v[keep] for k, v in columns.items()}
             covered = {k: v[keep] for k, v in covered.items()}

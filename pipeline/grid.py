@@ -426,12 +426,21 @@ def cells_to_geodataframe(cells, **columns) -> gpd.GeoDataFrame:
     geopandas.GeoDataFrame
         Columns ``hex_id`` then ``columns``; geometry in EPSG:4326.  A cell that crosses
         the antimeridian becomes a MultiPolygon of its two halves, never a polygon wrapping
-        around the globe.
+        around the globe; the cell around a pole is the polygon from its ring to the pole
+        (edges along -180°, +180° and the pole's latitude), which covers the pole.
     """
     cells = np.asarray(cells, dtype="uint64")
     wkb = _np(cells_to_wkb_polygons(pa.array(cells))) if cells.size else np.empty(0, object)
     geoms = shapely.from_wkb(wkb)
+    polar = _polar_cells(cells)
+    if polar.any():
+        # a cell around a pole spans every longitude: it is no polygon to split, but the
+        # band between its ring and the pole (the halves found by splitting it missed the
+        # cap, or were no valid polygon at all)
+        geoms = np.where(polar, None, geoms)
     geoms = split_antimeridian(geoms)
+    if polar.any():
+        geoms[polar] = _polar_polygons(np.asarray(wkb, dtype=object)[polar])
     data = {"hex_id": cells_to_strings(cells), **columns}
     return gpd.GeoDataFrame(data, geometry=geoms, crs="EPSG:4326")
 
@@ -498,6 +507,39 @@ def _ragged_local(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     owner = np.repeat(np.arange(counts.size), counts)
     local = np.arange(total, dtype="int64") - np.repeat(np.cumsum(counts) - counts, counts)
     return owner, local
+
+
+def _polar_cells(cells: np.ndarray) -> np.ndarray:
+    """Mask of the cells that contain the north or the south pole."""
+    if cells.size == 0:
+        return np.zeros(0, dtype=bool)
+    res = cells_resolutions(cells)
+    poles = [
+        h3.str_to_int(h3.latlng_to_cell(lat, 0.0, int(r)))
+        for r in np.unique(res)
+        for lat in (90, -90)
+    ]
+    return np.isin(cells, np.asarray(poles, dtype="uint64"))
+
+
+def _polar_polygons(wkb: np.ndarray) -> np.ndarray:
+    """Return the lon/lat polygons of cells around a pole: their ring, closed at the pole.
+
+    The ring's vertices are taken in order of longitude, from the meridian -180° to +180°
+    (crossed at the latitude where the ring's last edge meets it), then along +180° to the
+    pole, along the pole's latitude to -180° and back down.
+    """
+    out = np.empty(len(wkb), dtype=object)
+    for i, ring in enumerate(shapely.from_wkb(wkb)):  # at most two cells: the two poles
+        xy = shapely.get_coordinates(shapely.get_exterior_ring(ring))[:-1]
+        xy = xy[np.argsort(xy[:, 0], kind="stable")]
+        pole = 90.0 if xy[:, 1].mean() > 0 else -90.0
+        (x0, y0), (x1, y1) = xy[-1], xy[0] + (360.0, 0.0)
+        y = y0 + (y1 - y0) * (180.0 - x0) / (x1 - x0) if x1 != x0 else y0
+        out[i] = shapely.Polygon(
+            [(-180.0, y), *map(tuple, xy), (180.0, y), (180.0, pole), (-180.0, pole)]
+        )
+    return out
 
 
 def split_antimeridian(geoms: np.ndarray) -> np.ndarray:

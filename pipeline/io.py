@@ -36,6 +36,7 @@ __all__ = [
     "CSV_FLOAT_FORMAT",
     "FLOAT_DECIMALS",
     "FORMULA_PREFIXES",
+    "FULLWIDTH_FORMULA_PREFIXES",
     "SIGNIFICANT_DIGITS",
     "atomic_path",
     "atomic_write_bytes",
@@ -64,7 +65,16 @@ GPKG_LAST_CHANGE = "2000-01-01T00:00:00.000Z"
 #: First characters that make a spreadsheet read a text cell as a formula (OWASP, "CSV
 #: Injection"): equals, plus, minus, at, tab and carriage return.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-_FORMULA_START = "^[=+\\-@\t\r]"
+#: The full-width forms of equals, plus, minus and at (U+FF1D, U+FF0B, U+FF0D, U+FF20), which
+#: spreadsheets in East Asian locales take for the ASCII ones.
+FULLWIDTH_FORMULA_PREFIXES = ("\uff1d", "\uff0b", "\uff0d", "\uff20")
+# A cell is quoted when it starts with a prefix, or with blanks (any Unicode white space, and
+# the invisible format characters: zero-width spaces and joiners, direction marks and
+# overrides, word joiners, BOM) before an equals, plus, minus or at: importers that trim the
+# blanks (LibreOffice, Google Sheets) then see the formula.
+_SIGNS = "=+\\-@\uff1d\uff0b\uff0d\uff20"
+_BLANKS = "\\s\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff"
+_FORMULA_START = f"^(?:[{_SIGNS}\t\r]|[{_BLANKS}]+[{_SIGNS}])"
 
 
 @contextlib.contextmanager
@@ -260,9 +270,12 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """Return a copy whose text cells and column names cannot run as spreadsheet formulas.
 
     Every *text* value (in object, string or categorical columns, and the column names) that
-    starts with one of :data:`FORMULA_PREFIXES` gets a leading single quote, as OWASP
-    advises: ``=1+2`` becomes ``'=1+2``, ``@SUM(A1)`` becomes ``'@SUM(A1)``, ``-2+3``
-    becomes ``'-2+3``.  A spreadsheet then shows the text instead of evaluating it.  Numbers
+    starts with one of :data:`FORMULA_PREFIXES` or :data:`FULLWIDTH_FORMULA_PREFIXES`, or
+    with blanks before an equals, plus, minus or at sign (``" =1+2"``, a no-break space, a
+    zero-width space: importers that trim them see the formula) gets a leading single quote,
+    as OWASP advises: ``=1+2`` becomes ``'=1+2``, ``@SUM(A1)`` becomes ``'@SUM(A1)``,
+    ``-2+3`` becomes ``'-2+3``, ``＝1+2`` becomes ``'＝1+2``.  A spreadsheet then shows the
+    text instead of evaluating it.  Numbers
     are not text: a negative float or integer column is left alone (``-1.5`` stays a
     number), and so are non-string values inside an object column.
 
@@ -296,9 +309,8 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         if hit.any():
             values[hit] = "'" + values[hit]
             out.isetitem(i, pd.Series(values, index=out.index, dtype=object))
-    out.columns = [
-        "'" + c if isinstance(c, str) and c.startswith(FORMULA_PREFIXES) else c for c in out.columns
-    ]
+    hit = _text_matches(np.fromiter(out.columns, dtype=object, count=out.shape[1]), _FORMULA_START)
+    out.columns = ["'" + c if h else c for c, h in zip(out.columns, hit, strict=True)]
     return out
 
 
@@ -331,8 +343,8 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
     Floats are rounded by :func:`round_array` (at least :data:`SIGNIFICANT_DIGITS`
     significant digits and :data:`FLOAT_DECIMALS` decimals) and written as the shortest
     text that reads back the rounded value.  Text cells (and column names)
-    starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return are prefixed with a
-    single quote (:func:`neutralise_formulas`), so opening the file in a spreadsheet never
+    starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return, their full-width forms,
+    or blanks before a sign, are prefixed with a single quote (:func:`neutralise_formulas`), so opening the file in a spreadsheet never
     runs a formula that came from the data (a note, an input file name, a rejected value).
     Numbers are never prefixed.  Timezone-aware timestamps are written as ISO 8601 UTC
     (``2024-06-30T00:00:00Z``).  The CSV is for people; the Parquet outputs keep the

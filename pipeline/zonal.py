@@ -715,8 +715,8 @@ def zonal_stats_to_cells(
     raster : xarray.DataArray
         Dims ``(y, x)`` or ``(band, y, x)``, with a CRS and transform through rioxarray
         (``.rio.crs``, ``.rio.transform()``); may be lazy (dask or file-backed): it is read
-        window by window.  Pixels equal to ``.rio.nodata`` (or ``encoded_nodata``) or NaN are
-        not valid.
+        window by window.  Pixels equal to ``.rio.nodata`` (or ``encoded_nodata``), NaN or
+        infinite are not valid.
     cells : array_like
         H3 cells (uint64 or hex strings).
     stats : sequence of str, default ("mean", "max", "sum", "valid_fraction")
@@ -864,7 +864,7 @@ def _read_partial(read, polys: _Polygons, poly_ok: np.ndarray, spec: _ReadSpec):
         if not pw.any():
             continue
         block = raw[:, r0 - q0 : r1 - q0]
-        invalid = np.isnan(block) if block.dtype.kind == "f" else np.zeros(block.shape, bool)
+        invalid = ~np.isfinite(block) if block.dtype.kind == "f" else np.zeros(block.shape, bool)
         if spec.nodata is not None and _representable(spec.nodata, block.dtype):
             invalid |= block == np.asarray(spec.nodata).astype(block.dtype)
         window(polys, pw, r0, block, invalid, accs, n_cells)

@@ -36,8 +36,9 @@ FORMULAS = [
     "-2+3",
     "\t=1+2",
     "\r=1+2",
+    " =1+2",  # importers that trim blanks (LibreOffice, Google Sheets) see the formula
 ]
-SAFE = ["plain", "a=1", " =1+2", "1-2", "", "'=already quoted"]
+SAFE = ["plain", "a=1", " 1+2", "1-2", "", "'=already quoted"]
 
 
 def _rows(path):

@@ -571,7 +571,7 @@
     return pointLayer(d, function (i) {
       return '<div class="rr-card"><div class="rr-card-title">Seizure</div><table>' +
         row('Date', d.date[i]) + row('Commodity', d.kinds[d.kind[i]]) +
-        row('Quantity', fmt(d.quantity[i]) + ' (unit as reported)') + row('Agency', d.agency[i]) +
+        row('Quantity', fmt(d.quantity[i]) + ' (kg if reported as a mass, else as reported)') + row('Agency', d.agency[i]) +
         row('Note', d.note[i]) + '</table></div>';
     });
   };

@@ -25,6 +25,11 @@ _ESCAPES = str.maketrans(
         "\r": "&#13;",
         "\u2028": "&#8232;",
         "\u2029": "&#8233;",
+        # NUL and lone surrogates (a file name or a YAML "\\uD800" escape decoded badly) are
+        # not text: UTF-8 cannot encode a surrogate (the page could not be written) and the
+        # HTML parser drops a NUL.  Both show as U+FFFD, as a browser shows &#0; or &#xD800;
+        "\x00": "&#65533;",
+        **{chr(c): "&#65533;" for c in range(0xD800, 0xE000)},
     }
 )
 
@@ -36,7 +41,9 @@ def escape_text(value) -> str:
     title and footer all pass through it.  ``& < > " '`` are HTML-escaped and the characters
     that could end or interpolate a JavaScript literal (backtick, ``$``, backslash, braces,
     CR, LF, U+2028, U+2029) become numeric character references too, so the output contains
-    none of them; the browser turns the references back into the original characters.
+    none of them; the browser turns the references back into the original characters.  A
+    NUL or a lone surrogate (not text: no UTF-8 for it) becomes the replacement character
+    U+FFFD, as the browser shows their references.
 
     Parameters
     ----------
@@ -65,8 +72,14 @@ def escape_many(values) -> list[str]:
     """Vectorised :func:`escape_text` over a column (missing values become "")."""
     s = pd.Series(values, dtype=object)
     missing = s.isna().to_numpy()
-    out = s.where(~missing, "").astype(str).str.translate(_ESCAPES)
-    return out.tolist()
+    # each distinct value once, by Python's str (pandas' str dtype is Arrow's UTF-8: a lone
+    # surrogate would raise there)
+    values = s.where(~missing, "").to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=False) != "string":
+        values = np.array([str(v) for v in values], dtype=object)  # 1 and True: two texts
+    codes, uniques = pd.factorize(values)
+    texts = np.array([u.translate(_ESCAPES) for u in uniques], dtype=object)
+    return texts[codes].tolist()
 
 
 def to_js(obj) -> str:

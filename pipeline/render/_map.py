@@ -211,7 +211,7 @@ def build_map(
             raster_legend,
             significance=significance,
             emerging=emerging_legend,
-            class_method=options.classes,
+            class_method=data.class_method or options.classes,
             n_observed=int(np.sum(np.asarray(risk["observed"]) == 1)),
         )
     ).add_to(m)

@@ -129,6 +129,10 @@ class MapData:
         Context: ``name``, ``lon``, ``lat`` of ports, drawn as small squares named on hover.
     lanes : geopandas.GeoDataFrame, optional
         Context: shipping lanes (lines, EPSG:4326 or any CRS), drawn as thin dashed lines.
+    class_method : str, optional
+        How ``class_breaks`` were made, as the legend states it: set by
+        :func:`~pipeline.render.map_classes` (``"quantile"``, ``"natural"``); None: the
+        ``RenderOptions.classes`` the map is drawn with.
 
     Notes
     -----
@@ -156,6 +160,7 @@ class MapData:
     hotspots: dict | None = None
     ports: pd.DataFrame | None = None
     lanes: gpd.GeoDataFrame | None = None
+    class_method: str | None = None
 
 
 @dataclass(frozen=True)

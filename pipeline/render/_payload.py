@@ -196,7 +196,9 @@ def map_classes(data: MapData, method: str) -> MapData:
     ``"quantile"`` and ``"natural"`` break the observed cells' risk
     (:func:`~pipeline.classes.risk_class_breaks`) into as many classes as there are
     labels (fewer when scores tie, with labels spread from lowest to highest) and classify
-    every observed cell again.  No-data cells keep no class.
+    every observed cell again, recording the method in ``class_method`` (the legend states
+    it, also when the map is then drawn with ``classes="fixed"``, the classes as given).
+    No-data cells keep no class.
 
     Raises
     ------
@@ -219,7 +221,13 @@ def map_classes(data: MapData, method: str) -> MapData:
     )
     cls = np.asarray(labels, dtype=object)[codes]
     scores[S.RISK_CLASS] = np.where(observed & np.isfinite(risk), cls, None)
-    return replace(data, scores=scores, class_breaks=breaks.tolist(), class_labels=labels)
+    return replace(
+        data,
+        scores=scores,
+        class_breaks=breaks.tolist(),
+        class_labels=labels,
+        class_method=method,
+    )
 
 
 def class_codes(scores: pd.DataFrame, labels) -> np.ndarray:
