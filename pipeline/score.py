@@ -169,13 +169,16 @@ def classify(risk: np.ndarray, breaks: Sequence[float], labels: Sequence[str]) -
     """Return the class label of each risk value.
 
     A class holds scores from its lower break (included) to its upper break (excluded); the
-    top class also holds its upper break (100).  The map's legend states the same rule.
+    top class also holds its upper break (100).  The map's legend states the same rule.  The
+    risk is classed as the map shows it, rounded to 0.1 (19.96 shows as 20.0 and is in the
+    class from 20), as the quantile and natural classes of the run are.
     """
     if len(labels) != len(breaks) - 1:
         raise ConfigError(
             f"need {len(breaks) - 1} labels for {len(breaks)} breaks, got {len(labels)}"
         )
-    idx = np.searchsorted(np.asarray(breaks[1:-1], dtype="float64"), risk, side="right")
+    shown = np.round(np.asarray(risk, dtype="float64"), 1)
+    idx = np.searchsorted(np.asarray(breaks[1:-1], dtype="float64"), shown, side="right")
     return np.asarray(labels, dtype=object)[idx]
 
 

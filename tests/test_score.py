@@ -63,9 +63,13 @@ def test_normalise_cap_and_rank():
 
 def test_classify_lower_break_included():
     labels = classify(
-        np.array([0, 19.99, 20, 20.01, 79.99, 80, 100]), [0, 20, 40, 60, 80, 100], list("abcde")
+        np.array([0, 19.94, 20, 20.01, 79.94, 80, 100]), [0, 20, 40, 60, 80, 100], list("abcde")
     )
     assert labels.tolist() == ["a", "a", "b", "b", "d", "e", "e"]
+    # classed as the map shows the risk, at 0.1, as quantile and natural classes are: 19.96
+    # reads 20.0 on the map and in the legend's class from 20 (it was 'a' beside '20.0')
+    labels = classify(np.array([19.96, 79.951]), [0, 20, 40, 60, 80, 100], list("abcde"))
+    assert labels.tolist() == ["b", "e"]
 
 
 def test_missing_factor_lists_available():
