@@ -47,3 +47,49 @@ def test_a_lowercase_south_after_the_seconds_is_the_hemisphere(tmp_path, lat, lo
     _accounted(res)
     got = tuple(res.frame[["lat", "lon"]].round(4).iloc[0])
     assert got == want
+
+
+# ------------------------------------------------------------------- which column is the place
+
+
+def test_an_empty_coordinate_column_gives_way_to_a_filled_one(tmp_path):
+    # An incident export keeps its legacy 'Latitude'/'Longitude' columns empty and writes the
+    # positions to 'Lat DD'/'Lon DD': every record was rejected as coord_missing.
+    text = (
+        "Date,Latitude,Longitude,Lat DD,Lon DD,Type\n"
+        "2024-03-01,,,1.25,104.1,Robbery\n"
+        "2024-03-02,,,1.35,104.2,Robbery\n"
+        "2024-03-03,,,-1.45,104.3,Hijack\n"
+    )
+    res = read_seizures(_write(tmp_path, "recaap.csv", text))
+    _accounted(res)
+    assert res.by_rule == {}
+    assert res.frame["lat"].tolist() == [1.25, 1.35, -1.45]
+    assert res.frame["lon"].tolist() == [104.1, 104.2, 104.3]
+    cols = res.assumptions["columns"]
+    assert (cols["lat"]["column"], cols["lon"]["column"]) == ("Lat DD", "Lon DD")
+    assert "'Latitude'] missing" in cols["lat"]["evidence"]
+
+
+def test_empty_coordinate_columns_give_way_to_a_filled_position(tmp_path):
+    text = (
+        "Date,Latitude,Longitude,Position,Type\n"
+        "2024-03-01,,,\"1°15'N 104°06'E\",Robbery\n"
+        "2024-03-02,,,\"1°21'S 104°12'E\",Robbery\n"
+    )
+    res = read_seizures(_write(tmp_path, "imb.csv", text))
+    _accounted(res)
+    assert res.frame["lat"].round(2).tolist() == [1.25, -1.35]
+    assert res.frame["lon"].round(2).tolist() == [104.1, 104.2]
+    assert res.assumptions["columns"]["coords"]["column"] == "Position"
+    assert any("hold no value" in n for n in res.notes)
+
+
+def test_with_no_value_anywhere_the_header_alone_decides(tmp_path):
+    # The converse: when every candidate is empty the best name is kept, and each record is
+    # rejected as coord_missing (nothing to prefer).
+    text = "Date,Latitude,Longitude,Lat DD,Lon DD\n2024-03-01,,,,\n2024-03-02,,,,\n"
+    res = read_seizures(_write(tmp_path, "h.csv", text))
+    _accounted(res)
+    assert res.by_rule == {"coord_missing": 2}
+    assert res.assumptions["columns"]["lat"]["column"] == "Latitude"

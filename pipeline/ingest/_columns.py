@@ -695,12 +695,20 @@ def _pick(
 ) -> dict[str, Any] | None:
     refused: list[str] = []
     ranked = _ranked(columns, role, used)
+    # A column with no value at all (an export's empty 'Latitude' beside its filled 'Lat DD')
+    # fits every header and holds nothing: a candidate further down that holds values wins.
+    filled = [c for _, c, _ in ranked if len(_sample(raw[c]))]
+    if filled and len(filled) < len(ranked):
+        empty = [c for _, c, _ in ranked if c not in filled]
+        ranked = [r for r in ranked if r[1] in filled] + [r for r in ranked if r[1] in empty]
     for k, (score, col, why) in enumerate(ranked):
         ok, detail = _content_ok(raw[col], role, identity, exact=score > 80, column=col)
         if ok:
             passed = [c for _, c, _ in ranked[k + 1 :]]
             if passed:
                 detail += f"; preferred over {passed!r}"
+            if any(c not in filled for c in passed) and filled:
+                detail += f" (every value of {[c for c in passed if c not in filled]!r} missing)"
             return {"column": col, "by": "name", "evidence": f"{why}; {detail}"}
         refused.append(f"{col!r} ({detail})")
     if role == "time":

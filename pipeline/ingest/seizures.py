@@ -523,6 +523,25 @@ def _normalise(
                 "name another place (a port, a destination ...) and were not used"
             )
             lat_pick = lon_pick = None
+        if (
+            lat_pick
+            and lon_pick
+            and coords_pick
+            and not (over.get(LAT) or over.get(LON) or over.get("coords"))
+            and missing_mask(raw[lat_pick]).all()
+            and missing_mask(raw[lon_pick]).all()
+            and not missing_mask(raw[coords_pick]).all()
+        ):  # an export's empty 'Latitude'/'Longitude' beside its filled 'Position'
+            evidence["coords"] = {
+                **evidence["coords"],
+                "evidence": f"{evidence['coords']['evidence']}; preferred over "
+                f"{lat_pick!r}/{lon_pick!r}, which hold no value",
+            }
+            notes.append(
+                f"{name}: positions read from {coords_pick!r}; {lat_pick!r}/{lon_pick!r} "
+                "hold no value and were not used"
+            )
+            lat_pick = lon_pick = None
         if lat_pick and lon_pick and not over.get("coords"):
             lat_col, lon_col = lat_pick, lon_pick
             lat_raw, lon_raw = raw[lat_col], raw[lon_col]
