@@ -93,3 +93,79 @@ def test_with_no_value_anywhere_the_header_alone_decides(tmp_path):
     _accounted(res)
     assert res.by_rule == {"coord_missing": 2}
     assert res.assumptions["columns"]["lat"]["column"] == "Latitude"
+
+
+# ---------------------------------------------------------------- which column is the category
+
+
+def test_an_imb_narrative_is_not_the_incident_category(tmp_path):
+    # IMB-like list: 'Incident Details' (the narrative) came first and won the category on
+    # the 'incident' token; every record became a category of its own.
+    text = (
+        "Date,Incident Details,Attack Type,Lat,Lon\n"
+        '2024-03-01,"Six robbers armed with knives boarded the tanker at anchor, stole '
+        'ship stores and escaped.",Boarded,1.1,104.1\n'
+        '2024-03-02,"Robbers boarded a bulk carrier underway and stole engine spares.",'
+        "Boarded,1.2,104.2\n"
+        '2024-03-03,"Pirates fired upon a tanker underway; the crew retreated to the '
+        'citadel.",Fired Upon,1.3,104.3\n'
+    )
+    res = read_seizures(_write(tmp_path, "imb.csv", text))
+    _accounted(res)
+    assert res.assumptions["columns"]["commodity"]["column"] == "Attack Type"
+    assert res.frame["commodity"].tolist() == ["boarded", "boarded", "fired upon"]
+    assert res.assumptions["columns"]["note"]["column"] == "Incident Details"
+
+
+def test_a_recaap_incident_number_is_not_the_category(tmp_path):
+    # ReCAAP-like list: 'Incident No.' (one per record) was taken as the category.
+    text = (
+        "Incident No.,Date of Incident,Incident Narrative,Lat,Lon\n"
+        'R1,2024-03-01,"Six robbers armed with knives boarded the tanker at anchor.",1.1,104.1\n'
+        'R2,2024-03-02,"Robbers boarded a bulk carrier underway and stole spares.",1.2,104.2\n'
+    )
+    res = read_seizures(_write(tmp_path, "recaap.csv", text))
+    _accounted(res)
+    assert res.assumptions["columns"].get("commodity", {}).get("column") != "Incident No."
+    assert not res.frame["commodity"].isin(["r1", "r2"]).any()
+
+
+def test_free_text_under_a_category_word_gives_way_to_a_short_category(tmp_path):
+    narrative = "Armed men in a skiff approached the vessel and boarded it near the anchorage"
+    text = "Date,Incident,Type,Lat,Lon\n" + "".join(
+        f'2024-03-0{i},"{narrative} {i}",{kind},1.{i},104.{i}\n'
+        for i, kind in ((1, "Robbery"), (2, "Robbery"), (3, "Hijack"))
+    )
+    res = read_seizures(_write(tmp_path, "inc.csv", text))
+    _accounted(res)
+    assert res.assumptions["columns"]["commodity"]["column"] == "Type"
+    assert res.frame["commodity"].tolist() == ["robbery", "robbery", "hijack"]
+
+
+def test_a_column_named_commodity_is_kept_even_when_wordy(tmp_path):
+    wordy = "cocaine in bales wrapped in plastic found hidden in the hold of the vessel"
+    text = f'date,lat,lon,commodity\n2024-03-01,1.1,104.1,"{wordy}"\n'
+    res = read_seizures(_write(tmp_path, "c.csv", text))
+    assert res.frame["commodity"].tolist() == [wordy]
+
+
+# ------------------------------------------------------------------------------------ dates
+
+
+def test_a_file_whose_every_date_is_one_day_says_so(tmp_path):
+    # An incident list whose only 'Date' is the day it was generated: every event got that
+    # day and nothing said so.
+    rows = "".join(f"2024-05-01,Boarding {i} Mar 2024,1.{i},104.{i},Robbery\n" for i in range(6))
+    res = read_seizures(_write(tmp_path, "list.csv", "Date,Incident,Lat,Lon,Type\n" + rows))
+    _accounted(res)
+    assert res.assumptions["dates"]["same_day"] == "2024-05-01"
+    assert any("all 6 dated records fall on one day (2024-05-01)" in n for n in res.notes)
+
+
+def test_dates_of_several_days_or_few_records_say_nothing_of_one_day(tmp_path):
+    rows = "".join(f"2024-05-0{1 + i // 3},1.{i},104.{i},x\n" for i in range(6))
+    res = read_seizures(_write(tmp_path, "a.csv", "Date,Lat,Lon,Type\n" + rows))
+    assert "same_day" not in res.assumptions["dates"]
+    rows = "".join(f"2024-05-01 0{i}:00,1.{i},104.{i},x\n" for i in range(4))
+    res = read_seizures(_write(tmp_path, "b.csv", "Date,Lat,Lon,Type\n" + rows))
+    assert "same_day" not in res.assumptions["dates"]

@@ -310,7 +310,13 @@ ROLES: dict[str, Role] = {
             "produit produits marchandise marchandises droge drogen substanz stoff ware waren"
         ),
         weak=_fs("type kind class item"),
-        veto=_fs("vessel ship mobile status id description desc descriptio name"),
+        # 'Incident No.' / 'Incident Ref' number the records and 'Incident Details' tells
+        # them: neither is the incident's category (ReCAAP, IMB lists).
+        veto=_fs(
+            "vessel ship mobile status id description desc descriptio name "
+            "no nr num number ref reference details detail narrative summary remarks "
+            "comment comments note notes"
+        ),
     ),
     "quantity": Role(
         exact=("quantity", "qty", "amount", "weight", "weight_kg", "quantity_kg", "kg", "mass"),
@@ -769,6 +775,10 @@ def _pick(
     return None
 
 
+#: A category ('Armed robbery', 'Cocaine HCl') is a few words; a narrative is more.
+_CATEGORY_WORDS = 8
+
+
 def _content_ok(
     values: pd.Series, role: str, identity: bool, *, exact: bool = False, column: str = ""
 ) -> tuple[bool, str]:
@@ -812,6 +822,11 @@ def _content_ok(
         return share >= 0.5 or exact or not len(_sample(values)), (
             f"{share:.0%} of sampled values are numbers"
         )
+    if role == "commodity":
+        words = _sample(values).astype("str").str.split().str.len()
+        if not exact and len(words) and float(words.median()) > _CATEGORY_WORDS:
+            return False, f"free text (a median of {words.median():g} words), not a category"
+        return True, "text"
     if identity:
         nu, nn = repeats(values)
         if nn == 0:
