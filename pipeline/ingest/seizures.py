@@ -760,6 +760,10 @@ def _normalise(
             raw[tcol],
         )
     )
+    same_day = _one_day(times, tcol, name)
+    if same_day is not None:
+        parsed.assumptions["same_day"] = same_day["day"]
+        notes.append(same_day["note"])
     if as_of is not None:
         limit = pd.Timestamp(as_of)
         limit = limit.tz_localize("UTC") if limit.tzinfo is None else limit.tz_convert("UTC")
@@ -927,6 +931,33 @@ def _normalise(
     for note in _column_notes(name, assumptions["columns"]):
         notes.append(note)
     return frame, rejects, notes, assumptions
+
+
+#: Dated records from which one shared day is worth a word: fewer may well be one operation.
+_SAME_DAY_MIN = 5
+
+
+def _one_day(times: pd.Series, tcol: str, name: str) -> dict[str, str] | None:
+    """Return the day and a note when every dated record falls on one day, else None.
+
+    An export's or report's own date column ('Date' = the day the list was generated) taken
+    for the events' dates gives every record that day: not an error (one operation can
+    make many seizures), but the run's ages and windows then rest on a single day, so the
+    summary says so.
+    """
+    valid = times.dropna()
+    if len(valid) < _SAME_DAY_MIN:
+        return None
+    days = valid.dt.floor("D")
+    if (days != days.iloc[0]).any():
+        return None
+    day = days.iloc[0].date().isoformat()
+    return {
+        "day": day,
+        "note": f"{name} column {tcol!r}: all {len(valid)} dated records fall on one day "
+        f"({day}); if that is the date of the export or report rather than of each event, "
+        "set columns: {time: ...} in the config to the events' date column",
+    }
 
 
 def _pairs_share(values: pd.Series) -> float:
