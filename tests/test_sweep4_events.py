@@ -169,3 +169,36 @@ def test_dates_of_several_days_or_few_records_say_nothing_of_one_day(tmp_path):
     rows = "".join(f"2024-05-01 0{i}:00,1.{i},104.{i},x\n" for i in range(4))
     res = read_seizures(_write(tmp_path, "b.csv", "Date,Lat,Lon,Type\n" + rows))
     assert "same_day" not in res.assumptions["dates"]
+
+
+UCDP = (
+    "id,relid,year,active_year,type_of_violence,where_prec,latitude,longitude,country,"
+    "date_prec,date_start,date_end,best\n"
+    "244657,SOM-1,2023,1,1,1,2.0371,45.3438,Somalia,1,2023-03-05 00:00:00.000,"
+    "2023-03-05 00:00:00.000,3\n"
+    "244658,SOM-2,2023,1,1,4,1.8,44.5,Somalia,3,2023-06-01 00:00:00.000,"
+    "2023-06-30 00:00:00.000,1\n"
+    "244659,SOM-3,2022,1,1,1,-0.35,42.54,Somalia,1,2022-11-20 00:00:00.000,"
+    "2022-11-20 00:00:00.000,5\n"
+)
+
+
+def test_ucdp_date_start_wins_over_the_year(tmp_path):
+    # UCDP GED: the exact name 'year' won and every event was placed on 1 January.
+    res = read_seizures(_write(tmp_path, "ged.csv", UCDP))
+    _accounted(res)
+    assert res.assumptions["columns"]["time"]["column"] == "date_start"
+    assert "only years" in res.assumptions["columns"]["time"]["evidence"]
+    assert res.frame["time"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2023-03-05",
+        "2023-06-01",
+        "2022-11-20",
+    ]
+
+
+def test_a_year_column_alone_is_still_the_time(tmp_path):
+    # The converse: with no column of whole dates the years are read (placed on 1 January).
+    text = "year,active_year,latitude,longitude\n2023,1,2.0,45.3\n2022,1,1.8,44.5\n"
+    res = read_seizures(_write(tmp_path, "y.csv", text))
+    assert res.assumptions["columns"]["time"]["column"] == "year"
+    assert res.frame["time"].dt.year.tolist() == [2023, 2022]

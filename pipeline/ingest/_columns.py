@@ -709,6 +709,22 @@ def _pick(
         ranked = [r for r in ranked if r[1] in filled] + [r for r in ranked if r[1] in empty]
     for k, (score, col, why) in enumerate(ranked):
         ok, detail = _content_ok(raw[col], role, identity, exact=score > 80, column=col)
+        if ok and role == "time" and _years_only(raw[col]):
+            # UCDP's 'year' beside its 'date_start': a column of whole dates, further down
+            # the names, says more than the year every record was placed on 1 January of.
+            for score2, col2, why2 in ranked[k + 1 :]:
+                if _years_only(raw[col2]) or not len(_sample(raw[col2])):
+                    continue
+                ok2, detail2 = _content_ok(
+                    raw[col2], role, identity, exact=score2 > 80, column=col2
+                )
+                if ok2 and date_fit(raw[col2]) >= 0.5:
+                    return {
+                        "column": col2,
+                        "by": "name",
+                        "evidence": f"{why2}; {detail2}; preferred over {col!r}, which gives "
+                        "only years",
+                    }
         if ok:
             passed = [c for _, c, _ in ranked[k + 1 :]]
             if passed:
@@ -773,6 +789,17 @@ def _pick(
             "evidence": "headers fit but values do not: " + "; ".join(refused),
         }
     return None
+
+
+def _years_only(values: pd.Series) -> bool:
+    """Whether every sampled value is a bare four-digit year (``2023``, ``2023.0``)."""
+    v = _sample(values)
+    if not len(v) or values.dtype.kind == "M" or isinstance(values.dtype, pd.DatetimeTZDtype):
+        return False
+    if v.dtype.kind in "fiu":
+        x = v.to_numpy(dtype="float64")
+        return bool(((x == np.trunc(x)) & (x >= 1000) & (x <= 2999)).all())
+    return bool(v.astype("str").str.fullmatch(r"\s*[12]\d{3}(?:\.0)?\s*").all())
 
 
 #: A category ('Armed robbery', 'Cocaine HCl') is a few words; a narrative is more.
