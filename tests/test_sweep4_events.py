@@ -202,3 +202,21 @@ def test_a_year_column_alone_is_still_the_time(tmp_path):
     res = read_seizures(_write(tmp_path, "y.csv", text))
     assert res.assumptions["columns"]["time"]["column"] == "year"
     assert res.frame["time"].dt.year.tolist() == [2023, 2022]
+
+
+def test_iso_week_dates_are_read_not_called_ranges(tmp_path):
+    # '2024-W11-5' (Friday of ISO week 11) was rejected as "a range of days or two dates".
+    values = ["2024-W11-5", "2024W115", "2020-W53-7", "2024-W12", "2021-W53-1"]
+    rows = "".join(f"{v},1.{i},104.{i},x\n" for i, v in enumerate(values))
+    res = read_seizures(_write(tmp_path, "w.csv", "event_date,lat,lon,type\n" + rows))
+    _accounted(res)
+    assert res.frame["time"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2024-03-15",
+        "2024-03-15",
+        "2021-01-03",
+        "2024-03-18",
+    ]
+    # 2021 has 52 ISO weeks: its week 53 is no date
+    assert res.rejects[["row", "rule"]].values.tolist() == [[6, "date_unparseable"]]
+    assert not any("range of days" in n for n in res.notes)
+    assert any("placed on the week's Monday" in n for n in res.notes)

@@ -59,6 +59,8 @@ _ABY = r"^\s*(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.](?P<y>\d{4}|\d{2})" + _TIME +
 #: A year and month only: 2020-03.
 _YM = r"^\s*(?P<y>\d{4})-(?P<m>\d{1,2})\s*$"
 _NUMBER = r"^\s*(?P<n>[+-]?\d+(?:\.\d+)?)\s*$"
+#: An ISO 8601 week date: 2024-W11-5, 2024W115, 2024-W11 (the week's Monday).
+_ISO_WEEK = r"^\s*(?P<y>\d{4})-?[Ww](?P<w>\d{2})(?:-?(?P<d>[1-7]))?\s*$"
 #: A time of day: 14:30, 14:30:15, 1430Z, 14:30 UTC, 2:30 PM, 1430 hrs, 14h30, 0230 LT.
 #: A bare offset needs four digits (+03:00, +0300) so that a code such as 2019-101 is not
 #: read as 20:19 at offset -1:01.
@@ -220,6 +222,23 @@ def _days(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
     vals = date.astype("int64").astype("float64")
     vals[~real] = np.nan
     out[ok] = vals
+    return out
+
+
+def _iso_week_days(year: np.ndarray, week: np.ndarray, weekday: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 of ISO week dates (NaN for week 0, or 53 in a 52-week year).
+
+    Week 1 is the week holding 4 January; weeks start on Monday (weekday 1).
+    """
+
+    def monday_of_week_1(y: np.ndarray) -> np.ndarray:
+        jan4 = _days(y, np.ones(y.size), np.full(y.size, 4.0))
+        return jan4 - np.mod(jan4 + 3, 7)  # 1970-01-01 was a Thursday (weekday 3 from 0)
+
+    start = monday_of_week_1(year)
+    out = start + (week - 1) * 7 + (weekday - 1)
+    bad = (week < 1) | (out >= monday_of_week_1(year + 1))
+    out[bad] = np.nan
     return out
 
 
@@ -690,6 +709,24 @@ def parse_times(
                 f"{where}: {int(hit.sum())} value(s) give only a year and month; placed on "
                 "the 1st (precision: month)"
             )
+
+    parts = _extract_pending(s, _ISO_WEEK, acc.done)
+    if parts is not None:
+        hit = parts["__match"] & ~acc.done
+        if hit.any():
+            rows = np.flatnonzero(hit)
+            y = _num(parts["y"][hit], rows.size)
+            week = _num(parts["w"][hit], rows.size)
+            wday = _num(parts["d"][hit], rows.size)
+            acc.secs[rows] = _iso_week_days(y, week, np.nan_to_num(wday, nan=1.0)) * 86400.0
+            acc.done[rows] = True
+            formats["ISO week date"] = int(hit.sum())
+            n_weeks = int(np.isnan(wday).sum())
+            if n_weeks:
+                notes.append(
+                    f"{where}: {n_weeks} ISO week(s) without a weekday (2024-W11) placed on "
+                    "the week's Monday (precision: week)"
+                )
 
     num = _extract_pending(s, _NUMBER, acc.done)
     if num is not None:
