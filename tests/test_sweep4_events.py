@@ -220,3 +220,17 @@ def test_iso_week_dates_are_read_not_called_ranges(tmp_path):
     assert res.rejects[["row", "rule"]].values.tolist() == [[6, "date_unparseable"]]
     assert not any("range of days" in n for n in res.notes)
     assert any("placed on the week's Monday" in n for n in res.notes)
+
+
+def test_a_weekday_the_date_does_not_fall_on_is_rejected(tmp_path):
+    # dateutil drops the weekday: 'Friday, 16 March 2024' (a Saturday) was read as the 16th.
+    values = ["Friday, 15 March 2024", "Friday, 16 March 2024", "Sat, 16 Mar 2024 14:00:00 GMT"]
+    rows = "".join(f'"{v}",1.{i},104.{i},x\n' for i, v in enumerate(values))
+    res = read_seizures(_write(tmp_path, "wd.csv", "event_date,lat,lon,type\n" + rows))
+    _accounted(res)
+    assert res.frame["time"].dt.strftime("%Y-%m-%d %H:%M").tolist() == [
+        "2024-03-15 00:00",
+        "2024-03-16 14:00",
+    ]
+    assert res.rejects[["row", "rule"]].values.tolist() == [[3, "date_unparseable"]]
+    assert any("name a weekday the date does not fall on" in n for n in res.notes)

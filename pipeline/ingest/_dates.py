@@ -430,6 +430,15 @@ _RANGE = re.compile(
 )
 
 
+#: A weekday name or its common abbreviation, as a whole word.
+_WEEKDAY = re.compile(
+    r"\b(mon(?:day)?|tue(?:s|sday)?|wed(?:nesday)?|thu(?:r|rs|rsday)?|fri(?:day)?|"
+    r"sat(?:urday)?|sun(?:day)?)\b\.?",
+    re.IGNORECASE,
+)
+_WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+
+
 def _range_or_two_dates(text: str) -> bool:
     """Whether a free-text date is a range (``12-13 March 2021``) or two dates in one value.
 
@@ -457,6 +466,8 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool) -> dic
         "zone_examples": [],
         "ranges": 0,
         "range_examples": [],
+        "weekday_conflicts": 0,
+        "weekday_examples": [],
     }
     texts = s.iloc[rows]
     uniq = pd.unique(texts.to_numpy(dtype=object))
@@ -465,6 +476,7 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool) -> dic
     seen: dict[str, tuple[float, bool, bool, bool]] = {}
     unknown_zone: set[str] = set()
     ranges: set[str] = set()
+    weekday_conflicts: set[str] = set()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for u in uniq:  # distinct free-text dates only
@@ -498,6 +510,12 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool) -> dic
             if years and p1.year not in years:  # the year was read as something else
                 seen[text] = (np.nan, False, False, False)
                 continue
+            named = _WEEKDAY.search(text)
+            if named and _WEEKDAYS[named.group(1)[:3].lower()] != p1.weekday():
+                # 'Friday, 16 March 2024' (a Saturday): the day or the weekday is wrong
+                seen[text] = (np.nan, False, False, False)
+                weekday_conflicts.add(text)
+                continue
             month_only = p1.day != p2.day
             p = p1.replace(day=1) if month_only else p1
             zoned = p.tzinfo is not None
@@ -522,6 +540,9 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool) -> dic
     if ranges:
         counts["ranges"] = int(texts.astype("str").isin(ranges).sum())
         counts["range_examples"] = sorted(ranges)[:3]
+    if weekday_conflicts:
+        counts["weekday_conflicts"] = int(texts.astype("str").isin(weekday_conflicts).sum())
+        counts["weekday_examples"] = sorted(weekday_conflicts)[:3]
     return counts
 
 
@@ -751,6 +772,12 @@ def parse_times(
                 + ", ".join(sorted(ZONE_ABBREVIATIONS))
                 + "); rejected as date_unparseable rather than taken as UTC: write an offset "
                 "such as -05:00"
+            )
+        if counts["weekday_conflicts"]:
+            notes.append(
+                f"{where}: {counts['weekday_conflicts']} value(s) such as "
+                f"{counts['weekday_examples']!r} name a weekday the date does not fall on; "
+                "rejected as date_unparseable (the day or the weekday is wrong)"
             )
         if counts["ranges"]:
             notes.append(
