@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION
 
-from pipeline.ingest import read_seizures
+from pipeline.ingest import format_summary, read_seizures, summarise_ingest
 
 pytestmark = IGNORE_PENDING_DEPRECATION
 
@@ -234,3 +234,18 @@ def test_a_weekday_the_date_does_not_fall_on_is_rejected(tmp_path):
     ]
     assert res.rejects[["row", "rule"]].values.tolist() == [[3, "date_unparseable"]]
     assert any("name a weekday the date does not fall on" in n for n in res.notes)
+
+
+# ------------------------------------------------------------------------------ the summary
+
+
+def test_the_ingest_summary_states_the_quantity_unit_and_one_day(tmp_path):
+    # `route-risk ingest` printed the columns, dates, zone and CRS but not how quantities
+    # were read (unit, decimal mark), which sheet, nor a single shared day.
+    rows = "".join(f'01.05.2024;1,{i};104,{i};Kokain;"1.234,5 kg"\n' for i in range(5))
+    path = _write(tmp_path, "de.csv", "Datum;lat;lon;Droge;Menge\n" + rows)
+    text = format_summary(summarise_ingest("seizures", path))
+    lines = [ln.strip() for ln in text.splitlines()]
+    qty = [ln for ln in lines if ln.startswith("quantity ")]
+    assert len(qty) == 1 and "'Menge'" in qty[0] and "decimal ','" in qty[0], text
+    assert "one day        every dated record falls on 2024-05-01" in lines, text
