@@ -249,3 +249,30 @@ def test_the_ingest_summary_states_the_quantity_unit_and_one_day(tmp_path):
     qty = [ln for ln in lines if ln.startswith("quantity ")]
     assert len(qty) == 1 and "'Menge'" in qty[0] and "decimal ','" in qty[0], text
     assert "one day        every dated record falls on 2024-05-01" in lines, text
+
+
+# ------------------------------------------------------------------------------- encodings
+
+
+def test_a_record_saved_through_a_cp1252_round_trip_is_the_same_record(tmp_path):
+    # A concatenated export: one system wrote UTF-8, the other decoded it as cp1252 and
+    # saved it again. 'CocaÃ\xadna' was a category of its own and the record counted twice.
+    good = "2024-03-01,1.1,104.1,Cocaína,Policía Nacional\n"
+    mangled = good.encode("utf-8").decode("cp1252")
+    degree = '2024-03-02,"1°15\'N","104°06\'E",Cocaína,Marinha\n'.encode().decode("cp1252")
+    path = _write(tmp_path, "two.csv", "date,lat,lon,drug,agency\n" + good + mangled + degree)
+    res = read_seizures(path)
+    _accounted(res)
+    assert res.by_rule == {"duplicate": 1}
+    assert res.frame["commodity"].tolist() == ["cocaína", "cocaína"]
+    assert res.frame["agency"].tolist() == ["Policía Nacional", "Marinha"]
+    assert res.frame["lat"].round(2).tolist() == [1.1, 1.25]
+    assert any("mojibake" in n for n in res.notes)
+
+
+def test_mojibake_is_repaired_and_real_accents_are_not(tmp_path):
+    text = "date,lat,lon,drug,agency\n2024-03-01,1.1,104.1,Ã¡cido,São Paulo\n"
+    res = read_seizures(_write(tmp_path, "pt.csv", text))
+    # 'Ã¡' is valid mojibake of 'á' ('ácido'), 'São' is no mojibake at all
+    assert res.frame["agency"].tolist() == ["São Paulo"]
+    assert res.frame["commodity_original"].tolist() == ["ácido"]

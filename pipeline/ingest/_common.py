@@ -730,6 +730,75 @@ def as_text(values: pd.Series) -> pd.Series:
     return s.where(~miss, "")
 
 
+#: A lead byte of a two- or three-byte UTF-8 letter read as cp1252 (Ã, Â, â ...) followed by a
+#: continuation byte read so: the marks text leaves when UTF-8 was decoded as cp1252 and
+#: saved again ('CocaÃ\xadna' for 'Cocaína', 'Â°' for '°').
+_MOJIBAKE = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192"
+    "\u02c6\u02dc\u2013\u2014\u2018-\u201a\u201c-\u201e\u2020-\u2022\u2026\u2030"
+    "\u2039\u203a\u20ac\u2122]"
+)
+
+
+def _unmangled(text: str) -> str | None:
+    """Return ``text`` decoded back from cp1252 (or Latin-1) mojibake, None if it is none."""
+    for legacy in ("cp1252", "latin-1"):
+        try:
+            fixed = text.encode(legacy).decode("utf-8")
+        except UnicodeError:
+            continue
+        return fixed if fixed != text else None
+    return None
+
+
+def repair_mojibake(values: pd.Series) -> tuple[pd.Series, int, str | None]:
+    """Undo UTF-8 text that was decoded as cp1252 and saved again (``CocaÃ­na``).
+
+    A value is repaired only when the whole of it decodes strictly as UTF-8 once encoded back
+    to cp1252 (or Latin-1): text that merely holds an 'Ã' stays as it is.  Only values with
+    the marks of mojibake are looked at (one vectorised pass), each distinct one once.
+
+    Returns
+    -------
+    values : pandas.Series
+        With the repaired values replaced.
+    count : int
+        Values repaired.
+    example : str or None
+        One repair, ``'before' -> 'after'``.
+    """
+    if not len(values) or not (
+        values.dtype == object or pd.api.types.is_string_dtype(values.dtype)
+    ):
+        return values, 0, None
+    import pyarrow.compute as pc
+
+    try:  # a str column is Arrow already: no copy
+        arr = pa.array(values, from_pandas=True)
+        if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+            raise pa.ArrowTypeError("not text")
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # numbers among the texts
+        arr = pa.array(as_text(values).to_numpy(dtype=object), type=pa.string())
+    found = pc.match_substring_regex(arr, _MOJIBAKE.pattern).fill_null(False)
+    hit = np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
+    if not hit.any():
+        return values, 0, None
+    cand = values[hit]
+    fixes = {
+        u: f
+        for u in pd.unique(cand.to_numpy(dtype=object))
+        if (f := _unmangled(str(u))) is not None
+    }
+    if not fixes:
+        return values, 0, None
+    text = values.astype(object)
+    mapped = text.map(fixes)
+    done = mapped.notna().to_numpy()
+    first = next(iter(fixes.items()))
+    out = values.astype(object).where(~done, mapped).astype(values.dtype)
+    return out, int(done.sum()), f"{first[0]!r} -> {first[1]!r}"
+
+
 def normalise_name(name: str) -> str:
     """Return a column name lower-cased, with non-alphanumerics collapsed to ``_``."""
     return re.sub(r"[^0-9a-z]+", "_", str(name).lower()).strip("_")

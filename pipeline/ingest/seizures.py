@@ -91,6 +91,7 @@ from ._common import (
     parse_coordinate,
     range_rules,
     read_text_table,
+    repair_mojibake,
     reproject_xy,
     split_pair,
 )
@@ -479,6 +480,9 @@ def _normalise(
         empty = empty_seizures()
         empty[COMMODITY_ORIGINAL] = pd.Series([], dtype="object")
         return empty, pd.DataFrame(), notes, {}
+    raw, repaired = _repair_text(raw, name)
+    if repaired:
+        notes.append(repaired["note"])
     cols = list(raw.columns)
     over = dict(src.columns)
     use_geometry = geometry is not None and over.get(LAT) is None and over.get("coords") is None
@@ -931,6 +935,32 @@ def _normalise(
     for note in _column_notes(name, assumptions["columns"]):
         notes.append(note)
     return frame, rejects, notes, assumptions
+
+
+def _repair_text(raw: pd.DataFrame, name: str) -> tuple[pd.DataFrame, dict[str, Any] | None]:
+    """Repair mojibake in every text column; return the table and a report (None if none).
+
+    The same record exported once as UTF-8 and once through a cp1252 round trip
+    ('CocaÃ­na', 'PolicÃ­a') was two records and two categories.
+    """
+    counts: dict[str, int] = {}
+    example = None
+    out = raw
+    for col in raw.columns:
+        fixed, k, ex = repair_mojibake(raw[col])
+        if k:
+            if out is raw:
+                out = raw.copy()
+            out[col] = fixed
+            counts[str(col)] = k
+            example = example or ex
+    if not counts:
+        return raw, None
+    return out, {
+        "columns": counts,
+        "note": f"{name}: {sum(counts.values())} value(s) in column(s) {sorted(counts)!r} were "
+        f"UTF-8 text decoded as cp1252 and saved again (mojibake), repaired (e.g. {example})",
+    }
 
 
 #: Dated records from which one shared day is worth a word: fewer may well be one operation.
