@@ -276,3 +276,24 @@ def test_mojibake_is_repaired_and_real_accents_are_not(tmp_path):
     # 'Ã¡' is valid mojibake of 'á' ('ácido'), 'São' is no mojibake at all
     assert res.frame["agency"].tolist() == ["São Paulo"]
     assert res.frame["commodity_original"].tolist() == ["ácido"]
+
+
+def test_a_time_cell_exported_with_the_spreadsheet_day_zero_is_the_time_of_day(tmp_path):
+    # Access/Excel write a time-only cell as '1899-12-30 14:30:00' or '12/30/1899 2:30:00 PM':
+    # the column was not read as times of day (every event at 00:00) and, for its
+    # 'Incident' token, was taken as the incident category instead.
+    text = (
+        "Incident Date,Incident Time,lat,lon,type\n"
+        "2024-03-15,1899-12-30 14:30:00,1.1,104.1,Robbery\n"
+        "2024-03-16,1899-12-30 02:15:00,1.2,104.2,Robbery\n"
+        "2024-03-17,12/30/1899 2:30:00 PM,1.3,104.3,Hijack\n"
+    )
+    res = read_seizures(_write(tmp_path, "access.csv", text))
+    _accounted(res)
+    assert res.assumptions["columns"]["time_of_day"]["column"] == "Incident Time"
+    assert res.assumptions["columns"]["commodity"]["column"] == "type"
+    assert res.frame["time"].dt.strftime("%Y-%m-%d %H:%M").tolist() == [
+        "2024-03-15 14:30",
+        "2024-03-16 02:15",
+        "2024-03-17 14:30",
+    ]

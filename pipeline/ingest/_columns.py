@@ -315,7 +315,7 @@ ROLES: dict[str, Role] = {
         veto=_fs(
             "vessel ship mobile status id description desc descriptio name "
             "no nr num number ref reference details detail narrative summary remarks "
-            "comment comments note notes"
+            "comment comments note notes date time datetime timestamp hour clock"
         ),
     ),
     "quantity": Role(

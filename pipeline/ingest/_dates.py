@@ -379,6 +379,9 @@ def parse_clock(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     n = len(values)
     miss = missing_mask(values)
     s = values.astype("str").str.strip().where(~miss, "")
+    # A time-only spreadsheet or Access cell exported as a date-time carries the day zero of
+    # its date system (1899-12-30 14:30:00, 12/30/1899 2:30:00 PM): the clock is the value.
+    s = s.str.replace(_DAY_ZERO, "", regex=True)
     parts = _extract(s, _CLOCK)
     if parts is None:
         z = np.zeros(n, dtype=bool)
@@ -396,6 +399,13 @@ def parse_clock(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     ok = hit & ~np.isnan(sec)
     out = np.where(ok & ~local, sec, np.nan)
     return out, ok & zoned, ok & local, ~miss & ~ok
+
+
+#: The day zero of spreadsheet and Access date systems, written before a time-only value.
+_DAY_ZERO = (
+    r"^(?:1899-12-3[01]|1899/12/3[01]|12/3[01]/1899|3[01]/12/1899|3[01]\.12\.1899|1900-01-00)"
+    r"(?:[ T]+)(?=\d)"
+)
 
 
 #: Time-zone abbreviations with one meaning, in hours east of UTC.  dateutil alone knows
