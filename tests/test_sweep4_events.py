@@ -268,6 +268,7 @@ def test_a_record_saved_through_a_cp1252_round_trip_is_the_same_record(tmp_path)
     assert res.frame["agency"].tolist() == ["Policía Nacional", "Marinha"]
     assert res.frame["lat"].round(2).tolist() == [1.1, 1.25]
     assert any("mojibake" in n for n in res.notes)
+    assert res.assumptions["mojibake_repaired"] == {"drug": 2, "agency": 1, "lat": 1, "lon": 1}
 
 
 def test_mojibake_is_repaired_and_real_accents_are_not(tmp_path):
@@ -297,3 +298,14 @@ def test_a_time_cell_exported_with_the_spreadsheet_day_zero_is_the_time_of_day(t
         "2024-03-16 02:15",
         "2024-03-17 14:30",
     ]
+
+
+def test_precision_codes_of_an_event_dataset_are_stated(tmp_path):
+    # UCDP's where_prec 4 (a region's centroid) and date_prec 3 (some day of the month) were
+    # used as exact without a word; the summary now says how many of each grade were used.
+    res = read_seizures(_write(tmp_path, "ged.csv", UCDP))
+    assert res.assumptions["precision_columns"] == {
+        "where_prec": {"1": 2, "4": 1},
+        "date_prec": {"1": 2, "3": 1},
+    }
+    assert sum("grades the precision" in n for n in res.notes) == 2

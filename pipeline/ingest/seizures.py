@@ -932,9 +932,46 @@ def _normalise(
         assumptions["quantity_unit"] = evidence_units
     if pick[COMMODITY] is not None:
         assumptions["categories"] = {"column": pick[COMMODITY], **cat_report}
+    if repaired:
+        assumptions["mojibake_repaired"] = repaired["columns"]
+    graded = _precision_columns(raw, name, accepted=accepted)
+    if graded:
+        assumptions["precision_columns"] = graded["columns"]
+        notes += graded["notes"]
     for note in _column_notes(name, assumptions["columns"]):
         notes.append(note)
     return frame, rejects, notes, assumptions
+
+
+#: Header words of a column grading how exact a record's place or date is (ACLED
+#: geo_precision/time_precision, UCDP where_prec/date_prec, GTD specificity).
+_PRECISION_TOKENS = frozenset({"precision", "prec", "specificity", "accuracy"})
+
+
+def _precision_columns(raw: pd.DataFrame, name: str, accepted: np.ndarray) -> dict[str, Any] | None:
+    """Report columns that grade the precision of positions or dates; None if there are none.
+
+    Such a code (ACLED geo_precision 3: the province's centroid; UCDP date_prec 3: some day
+    of the month) says a position or date is approximate; the records are used at the
+    position and date they give, and the summary says so with the counts of each code.
+    """
+    columns: dict[str, dict[str, int]] = {}
+    notes: list[str] = []
+    for col in raw.columns:
+        if not set(name_tokens(str(col))) & _PRECISION_TOKENS:
+            continue
+        values = as_text(raw[col])[accepted]
+        counts = values[values != ""].value_counts()
+        if counts.empty:
+            continue
+        shown = {str(k): int(v) for k, v in counts.head(8).items()}
+        columns[str(col)] = shown
+        notes.append(
+            f"{name}: column {col!r} grades the precision of the records (accepted, by code: "
+            f"{shown}); every record is used at the position and date it gives, whatever "
+            "its grade"
+        )
+    return {"columns": columns, "notes": notes} if columns else None
 
 
 def _repair_text(raw: pd.DataFrame, name: str) -> tuple[pd.DataFrame, dict[str, Any] | None]:
