@@ -309,3 +309,23 @@ def test_precision_codes_of_an_event_dataset_are_stated(tmp_path):
         "date_prec": {"1": 2, "3": 1},
     }
     assert sum("grades the precision" in n for n in res.notes) == 2
+
+
+def test_a_minus_sign_against_a_north_or_east_letter_is_rejected(tmp_path):
+    # '-1.25 N' was put south and '-104.1 E' west: the sign won over the letter unsaid.
+    text = (
+        "date,latitude,longitude,type\n"
+        "2024-03-01,-1.25 N,104.1 E,x\n"
+        '2024-03-02,"-1°15\'N","104°06\'E",x\n'
+        "2024-03-03,1.25 S,-104.1 E,x\n"
+        "2024-03-04,-1.25 S,104.1 E,x\n"
+    )
+    res = read_seizures(_write(tmp_path, "signs.csv", text))
+    _accounted(res)
+    assert res.rejects[["row", "rule"]].values.tolist() == [
+        [2, "coord_unparseable"],
+        [3, "coord_unparseable"],
+        [4, "coord_unparseable"],
+    ]
+    # a sign that agrees with its letter stays
+    assert res.frame[["lat", "lon"]].values.tolist() == [[-1.25, 104.1]]

@@ -959,6 +959,9 @@ def dms_to_degrees(values: pd.Series, axis: str) -> tuple[pd.Series, np.ndarray]
     negative = parts["d"].fillna("").str.lstrip().str.startswith("-").to_numpy(dtype=bool)
     negative = negative | np.signbit(deg.to_numpy(dtype="float64"))
     sign = np.where(negative | hemi.isin(["S", "W"]).to_numpy(dtype=bool), -1.0, 1.0)
+    # '-1.25 N' or '-104.1 E': the sign and the letter disagree, and either may be the
+    # slip; taken as south/west it was a guess. ('-1.25 S' says south twice: kept.)
+    ok &= ~(negative & hemi.isin(["N", "E"]).to_numpy(dtype=bool))
     out = pd.Series(np.where(ok, sign * magnitude, np.nan), index=values.index)
     other = ["E", "W"] if axis == "lat" else ["N", "S"]
     wrong = hemi.isin(other).to_numpy() & ok.to_numpy()
