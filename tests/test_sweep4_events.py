@@ -329,3 +329,28 @@ def test_a_minus_sign_against_a_north_or_east_letter_is_rejected(tmp_path):
     ]
     # a sign that agrees with its letter stays
     assert res.frame[["lat", "lon"]].values.tolist() == [[-1.25, 104.1]]
+
+
+# ------------------------------------------------------------------------------ JSON Lines
+
+
+def test_geojson_features_one_per_line_are_read_longitude_first(tmp_path):
+    # GeoJSON Lines (ogr2ogr -f GeoJSONSeq, many APIs' .jsonl): the reader keeps
+    # geometry.coordinates as the text '[lon, lat]'; every record was rejected coord_missing.
+    lines = [
+        '{"type":"Feature","geometry":{"type":"Point","coordinates":[104.1,1.1,5.0]},'
+        '"properties":{"date":"2024-03-01","drug":"cocaine"}}',
+        '{"type":"Feature","geometry":{"type":"LineString","coordinates":[[104.2,-1.2],'
+        '[104.3,-1.3]]},"properties":{"date":"2024-03-02","drug":"heroin"}}',
+        '{"type":"Feature","geometry":null,"properties":{"date":"2024-03-03","drug":"x"}}',
+        '{"type":"Feature","geometry":{"type":"Point","coordinates":[-61.5,10.7]},'
+        '"properties":{"date":"2024-03-04","drug":"heroin"}}',
+    ]
+    res = read_seizures(_write(tmp_path, "features.jsonl", "\n".join(lines) + "\n"))
+    _accounted(res)
+    assert res.frame[["lon", "lat"]].values.tolist() == [[104.1, 1.1], [-61.5, 10.7]]
+    assert res.rejects[["row", "rule"]].values.tolist() == [
+        [2, "coord_unparseable"],
+        [3, "coord_missing"],
+    ]
+    assert res.assumptions["columns"]["coords"]["order"] == "lon, lat"

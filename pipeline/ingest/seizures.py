@@ -570,6 +570,20 @@ def _normalise(
             lat_col = lon_col = coords_pick
             pair = raw[lat_col]
             lat_raw, lon_raw, stated = split_pair(as_text(pair))
+            geojson = _geojson_positions(raw, lat_col)
+            if geojson is not None:  # newline-delimited GeoJSON features: [lon, lat]
+                lat_raw, lon_raw, n_gj = geojson
+                stated = np.ones(n, dtype=bool)
+                evidence["coords"] = {
+                    **evidence["coords"],
+                    "order": "lon, lat",
+                    "evidence": f"{evidence['coords']['evidence']}; {n_gj} GeoJSON point "
+                    "position(s), longitude first (RFC 7946)",
+                }
+                notes.append(
+                    f"{name}: {n_gj} position(s) of {lat_col!r} read as GeoJSON points "
+                    "[longitude, latitude]"
+                )
             if _pair_order(lat_col) == "lon":  # 'coordinates (lon/lat)': the header says
                 swap = ~stated  # WKT and E/W letters say for themselves
                 lat_raw, lon_raw = lat_raw.where(~swap, lon_raw), lon_raw.where(~swap, lat_raw)
@@ -1040,6 +1054,38 @@ def _pairs_share(values: pd.Series) -> float:
 
 _LAT_WORDS = frozenset({"lat", "latitude", "y"})
 _LON_WORDS = frozenset({"lon", "lng", "long", "longitude", "x"})
+
+
+#: A JSON array of two or three numbers (as the JSON reader keeps it: numbers may be quoted).
+_JSON_POSITION = (
+    r'^\[\s*"?(?P<x>[^",\[\]\s]+)"?\s*,\s*"?(?P<y>[^",\[\]\s]+)"?'
+    r'(?:\s*,\s*"?[^",\[\]\s]+"?)?\s*\]$'
+)
+
+
+def _geojson_positions(raw: pd.DataFrame, col: str) -> tuple[pd.Series, pd.Series, int] | None:
+    """Return (lat text, lon text, count) of GeoJSON Point positions in a JSON-records column.
+
+    A GeoJSON feature read as a JSON record (GeoJSON Lines, ``ogr2ogr -f GeoJSONSeq``) keeps
+    its ``geometry.coordinates`` as the array text ``[lon, lat]``, longitude first by the
+    specification; read as a 'lat lon' pair it lost every record.  Only a column named
+    ``...coordinates`` beside its ``...type`` of ``Point`` is taken so; a value that is no
+    such array is left as written (and rejected as it would be).
+    """
+    if not col.endswith("coordinates"):
+        return None
+    type_col = col[: -len("coordinates")] + "type"
+    if type_col not in raw.columns:
+        return None
+    text = as_text(raw[col])
+    parts = text.str.extract(_JSON_POSITION)
+    point = as_text(raw[type_col]).eq("Point").to_numpy()
+    hit = parts["x"].notna().to_numpy() & point
+    if not hit.any():
+        return None
+    lon = parts["x"].where(hit, text)
+    lat = parts["y"].where(hit, text)
+    return lat, lon, int(hit.sum())
 
 
 def _pair_order(column: str) -> str | None:
