@@ -310,7 +310,13 @@ ROLES: dict[str, Role] = {
             "produit produits marchandise marchandises droge drogen substanz stoff ware waren"
         ),
         weak=_fs("type kind class item"),
-        veto=_fs("vessel ship mobile status id description desc descriptio name"),
+        # 'Incident No.' / 'Incident Ref' number the records and 'Incident Details' tells
+        # them: neither is the incident's category (ReCAAP, IMB lists).
+        veto=_fs(
+            "vessel ship mobile status id description desc descriptio name "
+            "no nr num number ref reference details detail narrative summary remarks "
+            "comment comments note notes date time datetime timestamp hour clock"
+        ),
     ),
     "quantity": Role(
         exact=("quantity", "qty", "amount", "weight", "weight_kg", "quantity_kg", "kg", "mass"),
@@ -697,12 +703,36 @@ def _pick(
 ) -> dict[str, Any] | None:
     refused: list[str] = []
     ranked = _ranked(columns, role, used)
+    # A column with no value at all (an export's empty 'Latitude' beside its filled 'Lat DD')
+    # fits every header and holds nothing: a candidate further down that holds values wins.
+    filled = [c for _, c, _ in ranked if len(_sample(raw[c]))]
+    if filled and len(filled) < len(ranked):
+        empty = [c for _, c, _ in ranked if c not in filled]
+        ranked = [r for r in ranked if r[1] in filled] + [r for r in ranked if r[1] in empty]
     for k, (score, col, why) in enumerate(ranked):
         ok, detail = _content_ok(raw[col], role, identity, exact=score > 80, column=col)
+        if ok and role == "time" and _years_only(raw[col]):
+            # UCDP's 'year' beside its 'date_start': a column of whole dates, further down
+            # the names, says more than the year every record was placed on 1 January of.
+            for score2, col2, why2 in ranked[k + 1 :]:
+                if _years_only(raw[col2]) or not len(_sample(raw[col2])):
+                    continue
+                ok2, detail2 = _content_ok(
+                    raw[col2], role, identity, exact=score2 > 80, column=col2
+                )
+                if ok2 and date_fit(raw[col2]) >= 0.5:
+                    return {
+                        "column": col2,
+                        "by": "name",
+                        "evidence": f"{why2}; {detail2}; preferred over {col!r}, which gives "
+                        "only years",
+                    }
         if ok:
             passed = [c for _, c, _ in ranked[k + 1 :]]
             if passed:
                 detail += f"; preferred over {passed!r}"
+            if any(c not in filled for c in passed) and filled:
+                detail += f" (every value of {[c for c in passed if c not in filled]!r} missing)"
             return {"column": col, "by": "name", "evidence": f"{why}; {detail}"}
         refused.append(f"{col!r} ({detail})")
     if role == "time":
@@ -763,6 +793,21 @@ def _pick(
     return None
 
 
+def _years_only(values: pd.Series) -> bool:
+    """Whether every sampled value is a bare four-digit year (``2023``, ``2023.0``)."""
+    v = _sample(values)
+    if not len(v) or values.dtype.kind == "M" or isinstance(values.dtype, pd.DatetimeTZDtype):
+        return False
+    if v.dtype.kind in "fiu":
+        x = v.to_numpy(dtype="float64")
+        return bool(((x == np.trunc(x)) & (x >= 1000) & (x <= 2999)).all())
+    return bool(v.astype("str").str.fullmatch(r"\s*[12]\d{3}(?:\.0)?\s*").all())
+
+
+#: A category ('Armed robbery', 'Cocaine HCl') is a few words; a narrative is more.
+_CATEGORY_WORDS = 8
+
+
 def _content_ok(
     values: pd.Series, role: str, identity: bool, *, exact: bool = False, column: str = ""
 ) -> tuple[bool, str]:
@@ -806,6 +851,11 @@ def _content_ok(
         return share >= 0.5 or exact or not len(_sample(values)), (
             f"{share:.0%} of sampled values are numbers"
         )
+    if role == "commodity":
+        words = _sample(values).astype("str").str.split().str.len()
+        if not exact and len(words) and float(words.median()) > _CATEGORY_WORDS:
+            return False, f"free text (a median of {words.median():g} words), not a category"
+        return True, "text"
     if identity:
         nu, nn = repeats(values)
         if nn == 0:

@@ -730,6 +730,75 @@ def as_text(values: pd.Series) -> pd.Series:
     return s.where(~miss, "")
 
 
+#: A lead byte of a two- or three-byte UTF-8 letter read as cp1252 (Ã, Â, â ...) followed by a
+#: continuation byte read so: the marks text leaves when UTF-8 was decoded as cp1252 and
+#: saved again ('CocaÃ\xadna' for 'Cocaína', 'Â°' for '°').
+_MOJIBAKE = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192"
+    "\u02c6\u02dc\u2013\u2014\u2018-\u201a\u201c-\u201e\u2020-\u2022\u2026\u2030"
+    "\u2039\u203a\u20ac\u2122]"
+)
+
+
+def _unmangled(text: str) -> str | None:
+    """Return ``text`` decoded back from cp1252 (or Latin-1) mojibake, None if it is none."""
+    for legacy in ("cp1252", "latin-1"):
+        try:
+            fixed = text.encode(legacy).decode("utf-8")
+        except UnicodeError:
+            continue
+        return fixed if fixed != text else None
+    return None
+
+
+def repair_mojibake(values: pd.Series) -> tuple[pd.Series, int, str | None]:
+    """Undo UTF-8 text that was decoded as cp1252 and saved again (``CocaÃ­na``).
+
+    A value is repaired only when the whole of it decodes strictly as UTF-8 once encoded back
+    to cp1252 (or Latin-1): text that merely holds an 'Ã' stays as it is.  Only values with
+    the marks of mojibake are looked at (one vectorised pass), each distinct one once.
+
+    Returns
+    -------
+    values : pandas.Series
+        With the repaired values replaced.
+    count : int
+        Values repaired.
+    example : str or None
+        One repair, ``'before' -> 'after'``.
+    """
+    if not len(values) or not (
+        values.dtype == object or pd.api.types.is_string_dtype(values.dtype)
+    ):
+        return values, 0, None
+    import pyarrow.compute as pc
+
+    try:  # a str column is Arrow already: no copy
+        arr = pa.array(values, from_pandas=True)
+        if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+            raise pa.ArrowTypeError("not text")
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # numbers among the texts
+        arr = pa.array(as_text(values).to_numpy(dtype=object), type=pa.string())
+    found = pc.match_substring_regex(arr, _MOJIBAKE.pattern).fill_null(False)
+    hit = np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
+    if not hit.any():
+        return values, 0, None
+    cand = values[hit]
+    fixes = {
+        u: f
+        for u in pd.unique(cand.to_numpy(dtype=object))
+        if (f := _unmangled(str(u))) is not None
+    }
+    if not fixes:
+        return values, 0, None
+    text = values.astype(object)
+    mapped = text.map(fixes)
+    done = mapped.notna().to_numpy()
+    first = next(iter(fixes.items()))
+    out = values.astype(object).where(~done, mapped).astype(values.dtype)
+    return out, int(done.sum()), f"{first[0]!r} -> {first[1]!r}"
+
+
 def normalise_name(name: str) -> str:
     """Return a column name lower-cased, with non-alphanumerics collapsed to ``_``."""
     return re.sub(r"[^0-9a-z]+", "_", str(name).lower()).strip("_")
@@ -825,8 +894,8 @@ def to_numbers(values: pd.Series, *, decimal_comma: bool | None = None) -> pd.Se
 _DMS = re.compile(
     r"""^\s*(?P<h1>[NSEWnsew])?\s*
     (?P<d>[+-]?\d+(?:[.,]\d+)?)\s*(?:°|º|˚|deg|d|:)?\s*
-    (?:(?P<m>\d+(?:[.,]\d+)?)\s*(?:'|′|’|min|m|:)?\s*)?
-    (?:(?P<s>\d+(?:[.,]\d+)?)\s*(?:"|″|''|”|sec|s)?\s*)?
+    (?:(?P<m>\d+(?:[.,]\d+)?)\s*(?P<mu>'|′|’|min|m|:)?\s*)?
+    (?:(?P<s>\d+(?:[.,]\d+)?)\s*(?P<su>"|″|''|”|sec|s)?\s*)?
     (?P<h2>[NSEWnsew])?\s*$""",
     re.VERBOSE,
 )
@@ -869,6 +938,13 @@ def dms_to_degrees(values: pd.Series, axis: str) -> tuple[pd.Series, np.ndarray]
     deg = to_numbers(parts["d"].fillna(""), decimal_comma=True)
     mins = to_numbers(parts["m"].fillna(""), decimal_comma=True)
     secs = to_numbers(parts["s"].fillna(""), decimal_comma=True)
+    # A lone lowercase 's' after the seconds is the seconds' unit only in the letter style
+    # (1d15m30s); after minutes marked otherwise or not at all ('01 15 30 s', 1°15'30s) it
+    # is the south hemisphere, which read as a unit put the point north of the equator.
+    south = (parts["su"].eq("s") & ~parts["mu"].isin(["m", "min"]) & parts["h1"].isna()) & parts[
+        "h2"
+    ].isna()
+    parts["h2"] = parts["h2"].mask(south, "S")
     hemi = parts["h1"].fillna(parts["h2"]).fillna("").str.upper()
     # 60 in the minutes or seconds field is how some official logs write the next whole
     # unit (5°60'00"S for 6°S): accepted and carried; above 60 is an error.
@@ -883,6 +959,9 @@ def dms_to_degrees(values: pd.Series, axis: str) -> tuple[pd.Series, np.ndarray]
     negative = parts["d"].fillna("").str.lstrip().str.startswith("-").to_numpy(dtype=bool)
     negative = negative | np.signbit(deg.to_numpy(dtype="float64"))
     sign = np.where(negative | hemi.isin(["S", "W"]).to_numpy(dtype=bool), -1.0, 1.0)
+    # '-1.25 N' or '-104.1 E': the sign and the letter disagree, and either may be the
+    # slip; taken as south/west it was a guess. ('-1.25 S' says south twice: kept.)
+    ok &= ~(negative & hemi.isin(["N", "E"]).to_numpy(dtype=bool))
     out = pd.Series(np.where(ok, sign * magnitude, np.nan), index=values.index)
     other = ["E", "W"] if axis == "lat" else ["N", "S"]
     wrong = hemi.isin(other).to_numpy() & ok.to_numpy()

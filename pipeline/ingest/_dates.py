@@ -59,6 +59,8 @@ _ABY = r"^\s*(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.](?P<y>\d{4}|\d{2})" + _TIME +
 #: A year and month only: 2020-03.
 _YM = r"^\s*(?P<y>\d{4})-(?P<m>\d{1,2})\s*$"
 _NUMBER = r"^\s*(?P<n>[+-]?\d+(?:\.\d+)?)\s*$"
+#: An ISO 8601 week date: 2024-W11-5, 2024W115, 2024-W11 (the week's Monday).
+_ISO_WEEK = r"^\s*(?P<y>\d{4})-?[Ww](?P<w>\d{2})(?:-?(?P<d>[1-7]))?\s*$"
 #: A time of day: 14:30, 14:30:15, 1430Z, 14:30 UTC, 2:30 PM, 1430 hrs, 14h30, 0230 LT.
 #: A bare offset needs four digits (+03:00, +0300) so that a code such as 2019-101 is not
 #: read as 20:19 at offset -1:01.
@@ -223,6 +225,23 @@ def _days(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
     return out
 
 
+def _iso_week_days(year: np.ndarray, week: np.ndarray, weekday: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 of ISO week dates (NaN for week 0, or 53 in a 52-week year).
+
+    Week 1 is the week holding 4 January; weeks start on Monday (weekday 1).
+    """
+
+    def monday_of_week_1(y: np.ndarray) -> np.ndarray:
+        jan4 = _days(y, np.ones(y.size), np.full(y.size, 4.0))
+        return jan4 - np.mod(jan4 + 3, 7)  # 1970-01-01 was a Thursday (weekday 3 from 0)
+
+    start = monday_of_week_1(year)
+    out = start + (week - 1) * 7 + (weekday - 1)
+    bad = (week < 1) | (out >= monday_of_week_1(year + 1))
+    out[bad] = np.nan
+    return out
+
+
 def _all_dotted(values: pd.Series) -> bool:
     """Return whether every value is written ``dd.mm.yy(yy)`` (dots, not slashes or dashes)."""
     return bool(values.astype("str").str.match(r"^\s*\d{1,2}\.\d{1,2}\.\d{2,4}\b").all())
@@ -360,6 +379,9 @@ def parse_clock(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     n = len(values)
     miss = missing_mask(values)
     s = values.astype("str").str.strip().where(~miss, "")
+    # A time-only spreadsheet or Access cell exported as a date-time carries the day zero of
+    # its date system (1899-12-30 14:30:00, 12/30/1899 2:30:00 PM): the clock is the value.
+    s = s.str.replace(_DAY_ZERO, "", regex=True)
     parts = _extract(s, _CLOCK)
     if parts is None:
         z = np.zeros(n, dtype=bool)
@@ -377,6 +399,13 @@ def parse_clock(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     ok = hit & ~np.isnan(sec)
     out = np.where(ok & ~local, sec, np.nan)
     return out, ok & zoned, ok & local, ~miss & ~ok
+
+
+#: The day zero of spreadsheet and Access date systems, written before a time-only value.
+_DAY_ZERO = (
+    r"^(?:1899-12-3[01]|1899/12/3[01]|12/3[01]/1899|3[01]/12/1899|3[01]\.12\.1899|1900-01-00)"
+    r"(?:[ T]+)(?=\d)"
+)
 
 
 #: Time-zone abbreviations with one meaning, in hours east of UTC.  dateutil alone knows
@@ -411,6 +440,15 @@ _RANGE = re.compile(
 )
 
 
+#: A weekday name or its common abbreviation, as a whole word.
+_WEEKDAY = re.compile(
+    r"\b(mon(?:day)?|tue(?:s|sday)?|wed(?:nesday)?|thu(?:r|rs|rsday)?|fri(?:day)?|"
+    r"sat(?:urday)?|sun(?:day)?)\b\.?",
+    re.IGNORECASE,
+)
+_WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+
+
 def _range_or_two_dates(text: str) -> bool:
     """Whether a free-text date is a range (``12-13 March 2021``) or two dates in one value.
 
@@ -438,6 +476,8 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool) -> dic
         "zone_examples": [],
         "ranges": 0,
         "range_examples": [],
+        "weekday_conflicts": 0,
+        "weekday_examples": [],
     }
     texts = s.iloc[rows]
     uniq = pd.unique(texts.to_numpy(dtype=object))
@@ -446,6 +486,7 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool) -> dic
     seen: dict[str, tuple[float, bool, bool, bool]] = {}
     unknown_zone: set[str] = set()
     ranges: set[str] = set()
+    weekday_conflicts: set[str] = set()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for u in uniq:  # distinct free-text dates only
@@ -479,6 +520,12 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool) -> dic
             if years and p1.year not in years:  # the year was read as something else
                 seen[text] = (np.nan, False, False, False)
                 continue
+            named = _WEEKDAY.search(text)
+            if named and _WEEKDAYS[named.group(1)[:3].lower()] != p1.weekday():
+                # 'Friday, 16 March 2024' (a Saturday): the day or the weekday is wrong
+                seen[text] = (np.nan, False, False, False)
+                weekday_conflicts.add(text)
+                continue
             month_only = p1.day != p2.day
             p = p1.replace(day=1) if month_only else p1
             zoned = p.tzinfo is not None
@@ -503,6 +550,9 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool) -> dic
     if ranges:
         counts["ranges"] = int(texts.astype("str").isin(ranges).sum())
         counts["range_examples"] = sorted(ranges)[:3]
+    if weekday_conflicts:
+        counts["weekday_conflicts"] = int(texts.astype("str").isin(weekday_conflicts).sum())
+        counts["weekday_examples"] = sorted(weekday_conflicts)[:3]
     return counts
 
 
@@ -691,6 +741,24 @@ def parse_times(
                 "the 1st (precision: month)"
             )
 
+    parts = _extract_pending(s, _ISO_WEEK, acc.done)
+    if parts is not None:
+        hit = parts["__match"] & ~acc.done
+        if hit.any():
+            rows = np.flatnonzero(hit)
+            y = _num(parts["y"][hit], rows.size)
+            week = _num(parts["w"][hit], rows.size)
+            wday = _num(parts["d"][hit], rows.size)
+            acc.secs[rows] = _iso_week_days(y, week, np.nan_to_num(wday, nan=1.0)) * 86400.0
+            acc.done[rows] = True
+            formats["ISO week date"] = int(hit.sum())
+            n_weeks = int(np.isnan(wday).sum())
+            if n_weeks:
+                notes.append(
+                    f"{where}: {n_weeks} ISO week(s) without a weekday (2024-W11) placed on "
+                    "the week's Monday (precision: week)"
+                )
+
     num = _extract_pending(s, _NUMBER, acc.done)
     if num is not None:
         hit = num["__match"] & ~acc.done
@@ -714,6 +782,12 @@ def parse_times(
                 + ", ".join(sorted(ZONE_ABBREVIATIONS))
                 + "); rejected as date_unparseable rather than taken as UTC: write an offset "
                 "such as -05:00"
+            )
+        if counts["weekday_conflicts"]:
+            notes.append(
+                f"{where}: {counts['weekday_conflicts']} value(s) such as "
+                f"{counts['weekday_examples']!r} name a weekday the date does not fall on; "
+                "rejected as date_unparseable (the day or the weekday is wrong)"
             )
         if counts["ranges"]:
             notes.append(

@@ -94,6 +94,7 @@ from ._common import (
     parse_coordinate,
     range_rules,
     read_text_table,
+    repair_mojibake,
     reproject_xy,
     split_pair,
 )
@@ -483,6 +484,9 @@ def _normalise(
         empty = empty_seizures()
         empty[COMMODITY_ORIGINAL] = pd.Series([], dtype="object")
         return empty, pd.DataFrame(), notes, {}
+    raw, repaired = _repair_text(raw, name)
+    if repaired:
+        notes.append(repaired["note"])
     cols = list(raw.columns)
     over = dict(src.columns)
     use_geometry = geometry is not None and over.get(LAT) is None and over.get("coords") is None
@@ -527,6 +531,25 @@ def _normalise(
                 "name another place (a port, a destination ...) and were not used"
             )
             lat_pick = lon_pick = None
+        if (
+            lat_pick
+            and lon_pick
+            and coords_pick
+            and not (over.get(LAT) or over.get(LON) or over.get("coords"))
+            and missing_mask(raw[lat_pick]).all()
+            and missing_mask(raw[lon_pick]).all()
+            and not missing_mask(raw[coords_pick]).all()
+        ):  # an export's empty 'Latitude'/'Longitude' beside its filled 'Position'
+            evidence["coords"] = {
+                **evidence["coords"],
+                "evidence": f"{evidence['coords']['evidence']}; preferred over "
+                f"{lat_pick!r}/{lon_pick!r}, which hold no value",
+            }
+            notes.append(
+                f"{name}: positions read from {coords_pick!r}; {lat_pick!r}/{lon_pick!r} "
+                "hold no value and were not used"
+            )
+            lat_pick = lon_pick = None
         if lat_pick and lon_pick and not over.get("coords"):
             lat_col, lon_col = lat_pick, lon_pick
             lat_raw, lon_raw = raw[lat_col], raw[lon_col]
@@ -551,6 +574,20 @@ def _normalise(
             lat_col = lon_col = coords_pick
             pair = raw[lat_col]
             lat_raw, lon_raw, stated = split_pair(as_text(pair))
+            geojson = _geojson_positions(raw, lat_col)
+            if geojson is not None:  # newline-delimited GeoJSON features: [lon, lat]
+                lat_raw, lon_raw, n_gj = geojson
+                stated = np.ones(n, dtype=bool)
+                evidence["coords"] = {
+                    **evidence["coords"],
+                    "order": "lon, lat",
+                    "evidence": f"{evidence['coords']['evidence']}; {n_gj} GeoJSON point "
+                    "position(s), longitude first (RFC 7946)",
+                }
+                notes.append(
+                    f"{name}: {n_gj} position(s) of {lat_col!r} read as GeoJSON points "
+                    "[longitude, latitude]"
+                )
             if _pair_order(lat_col) == "lon":  # 'coordinates (lon/lat)': the header says
                 swap = ~stated  # WKT and E/W letters say for themselves
                 lat_raw, lon_raw = lat_raw.where(~swap, lon_raw), lon_raw.where(~swap, lat_raw)
@@ -745,6 +782,10 @@ def _normalise(
             raw[tcol],
         )
     )
+    same_day = _one_day(times, tcol, name)
+    if same_day is not None:
+        parsed.assumptions["same_day"] = same_day["day"]
+        notes.append(same_day["note"])
     if as_of is not None:
         limit = pd.Timestamp(as_of)
         limit = limit.tz_localize("UTC") if limit.tzinfo is None else limit.tz_convert("UTC")
@@ -924,9 +965,99 @@ def _normalise(
         assumptions["quantity_unit"] = evidence_units
     if pick[COMMODITY] is not None:
         assumptions["categories"] = {"column": pick[COMMODITY], **cat_report}
+    if repaired:
+        assumptions["mojibake_repaired"] = repaired["columns"]
+    graded = _precision_columns(raw, name, accepted=accepted)
+    if graded:
+        assumptions["precision_columns"] = graded["columns"]
+        notes += graded["notes"]
     for note in _column_notes(name, assumptions["columns"]):
         notes.append(note)
     return frame, rejects, notes, assumptions
+
+
+#: Header words of a column grading how exact a record's place or date is (ACLED
+#: geo_precision/time_precision, UCDP where_prec/date_prec, GTD specificity).
+_PRECISION_TOKENS = frozenset({"precision", "prec", "specificity", "accuracy"})
+
+
+def _precision_columns(raw: pd.DataFrame, name: str, accepted: np.ndarray) -> dict[str, Any] | None:
+    """Report columns that grade the precision of positions or dates; None if there are none.
+
+    Such a code (ACLED geo_precision 3: the province's centroid; UCDP date_prec 3: some day
+    of the month) says a position or date is approximate; the records are used at the
+    position and date they give, and the summary says so with the counts of each code.
+    """
+    columns: dict[str, dict[str, int]] = {}
+    notes: list[str] = []
+    for col in raw.columns:
+        if not set(name_tokens(str(col))) & _PRECISION_TOKENS:
+            continue
+        values = as_text(raw[col])[accepted]
+        counts = values[values != ""].value_counts()
+        if counts.empty:
+            continue
+        shown = {str(k): int(v) for k, v in counts.head(8).items()}
+        columns[str(col)] = shown
+        notes.append(
+            f"{name}: column {col!r} grades the precision of the records (accepted, by code: "
+            f"{shown}); every record is used at the position and date it gives, whatever "
+            "its grade"
+        )
+    return {"columns": columns, "notes": notes} if columns else None
+
+
+def _repair_text(raw: pd.DataFrame, name: str) -> tuple[pd.DataFrame, dict[str, Any] | None]:
+    """Repair mojibake in every text column; return the table and a report (None if none).
+
+    The same record exported once as UTF-8 and once through a cp1252 round trip
+    ('CocaÃ­na', 'PolicÃ­a') was two records and two categories.
+    """
+    counts: dict[str, int] = {}
+    example = None
+    out = raw
+    for col in raw.columns:
+        fixed, k, ex = repair_mojibake(raw[col])
+        if k:
+            if out is raw:
+                out = raw.copy()
+            out[col] = fixed
+            counts[str(col)] = k
+            example = example or ex
+    if not counts:
+        return raw, None
+    return out, {
+        "columns": counts,
+        "note": f"{name}: {sum(counts.values())} value(s) in column(s) {sorted(counts)!r} were "
+        f"UTF-8 text decoded as cp1252 and saved again (mojibake), repaired (e.g. {example})",
+    }
+
+
+#: Dated records from which one shared day is worth a word: fewer may well be one operation.
+_SAME_DAY_MIN = 5
+
+
+def _one_day(times: pd.Series, tcol: str, name: str) -> dict[str, str] | None:
+    """Return the day and a note when every dated record falls on one day, else None.
+
+    An export's or report's own date column ('Date' = the day the list was generated) taken
+    for the events' dates gives every record that day: not an error (one operation can
+    make many seizures), but the run's ages and windows then rest on a single day, so the
+    summary says so.
+    """
+    valid = times.dropna()
+    if len(valid) < _SAME_DAY_MIN:
+        return None
+    days = valid.dt.floor("D")
+    if (days != days.iloc[0]).any():
+        return None
+    day = days.iloc[0].date().isoformat()
+    return {
+        "day": day,
+        "note": f"{name} column {tcol!r}: all {len(valid)} dated records fall on one day "
+        f"({day}); if that is the date of the export or report rather than of each event, "
+        "set columns: {time: ...} in the config to the events' date column",
+    }
 
 
 def _pairs_share(values: pd.Series) -> float:
@@ -942,6 +1073,38 @@ def _pairs_share(values: pd.Series) -> float:
 
 _LAT_WORDS = frozenset({"lat", "latitude", "y"})
 _LON_WORDS = frozenset({"lon", "lng", "long", "longitude", "x"})
+
+
+#: A JSON array of two or three numbers (as the JSON reader keeps it: numbers may be quoted).
+_JSON_POSITION = (
+    r'^\[\s*"?(?P<x>[^",\[\]\s]+)"?\s*,\s*"?(?P<y>[^",\[\]\s]+)"?'
+    r'(?:\s*,\s*"?[^",\[\]\s]+"?)?\s*\]$'
+)
+
+
+def _geojson_positions(raw: pd.DataFrame, col: str) -> tuple[pd.Series, pd.Series, int] | None:
+    """Return (lat text, lon text, count) of GeoJSON Point positions in a JSON-records column.
+
+    A GeoJSON feature read as a JSON record (GeoJSON Lines, ``ogr2ogr -f GeoJSONSeq``) keeps
+    its ``geometry.coordinates`` as the array text ``[lon, lat]``, longitude first by the
+    specification; read as a 'lat lon' pair it lost every record.  Only a column named
+    ``...coordinates`` beside its ``...type`` of ``Point`` is taken so; a value that is no
+    such array is left as written (and rejected as it would be).
+    """
+    if not col.endswith("coordinates"):
+        return None
+    type_col = col[: -len("coordinates")] + "type"
+    if type_col not in raw.columns:
+        return None
+    text = as_text(raw[col])
+    parts = text.str.extract(_JSON_POSITION)
+    point = as_text(raw[type_col]).eq("Point").to_numpy()
+    hit = parts["x"].notna().to_numpy() & point
+    if not hit.any():
+        return None
+    lon = parts["x"].where(hit, text)
+    lat = parts["y"].where(hit, text)
+    return lat, lon, int(hit.sum())
 
 
 def _pair_order(column: str) -> str | None:

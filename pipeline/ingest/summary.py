@@ -313,6 +313,8 @@ def _assumption_lines(a: dict[str, Any]) -> list[str]:
         )
     if dates.get("two_digit_years"):
         out.append(f"    two-digit years {dates['two_digit_years']}")
+    if dates.get("same_day"):
+        out.append(f"    one day        every dated record falls on {dates['same_day']}")
     tod = a.get("time_of_day")
     if tod:
         out.append(
@@ -327,6 +329,20 @@ def _assumption_lines(a: dict[str, Any]) -> list[str]:
         out.append(
             f"    CRS            {crs.get('value')} ({crs.get('by')}: {crs.get('evidence')})"
         )
+    qty = a.get("quantity_unit")
+    if qty:
+        fmt = qty.get("number_format") or {}
+        mark = f"; decimal {fmt['decimal_mark']!r}" if fmt.get("decimal_mark") else ""
+        decided = f" ({fmt['decided_by']})" if fmt.get("decided_by") else ""
+        out.append(
+            f"    quantity       {qty.get('column')!r} in {qty.get('unit')} "
+            f"({qty.get('by')}){mark}{decided}"
+        )
+    sheet = a.get("sheet")
+    if sheet:
+        out.append(f"    sheet          {sheet.get('value')!r} ({sheet.get('by')})")
+    if a.get("header_line"):
+        out.append(f"    header line    {a['header_line']}")
     nodata = a.get("nodata")
     if nodata:
         out.append(
