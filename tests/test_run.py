@@ -160,6 +160,22 @@ def test_fitted_cells_at_one_rate_share_one_risk_at_the_bottom(small_demo, tmp_p
     assert s.loc[block, "risk_upper"].nunique() == 1
 
 
+def test_as_of_is_never_taken_from_a_record_dated_after_today(small_demo, tmp_path):
+    # Without run.as_of the map is of the latest record's day; a two-digit year read as 2068
+    # made the run date itself 2068 and age every real record by 40 years, silently.
+    seizures = pd.read_csv(small_demo / "inputs" / "seizures.csv", dtype=str)
+    seizures.loc[3, "date"] = "2068-03-18"
+    path = tmp_path / "seizures-2068.csv"
+    seizures.to_csv(path, index=False)
+    cfg = config(small_demo, tmp_path, inputs={"seizures": [{"path": str(path)}]})
+    cfg = cfg.model_copy(update={"run": cfg.run.model_copy(update={"as_of": None})})
+    with pytest.raises(
+        pipeline.InputError,
+        match=r"1 seizure record\(s\) are dated after today, the latest 2068-03-18",
+    ):
+        pipeline.run_pipeline(cfg)
+
+
 def test_outside_area_is_rejected_but_not_a_quality_failure(small_demo, tmp_path):
     res = pipeline.run_pipeline(
         config(

@@ -462,10 +462,40 @@ def ingest(state: RunState) -> None:
         raise InputError(f"no AIS/GPS position survived ingest; {_kept_rejects(state)}")
     if state.as_of is None:  # the day of the last event (or position, in a tracks-only run)
         last = state.seizures[S.TIME].max() if len(state.seizures) else _time_max(state.pings)
+        _refuse_a_future_as_of(state, last)
         state.as_of = last.normalize() + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
     state.seizures = state.seizures[state.seizures[S.TIME] <= state.as_of].reset_index(drop=True)
     if len(state.pings):  # final now: written on the second core while the stages compute
         state.background.submit("pings", _write_pings, state.pings, state.staging / "pings.parquet")
+
+
+def _refuse_a_future_as_of(state: RunState, last: pd.Timestamp) -> None:
+    """Refuse to take ``as_of`` from a record dated after today (UTC, a day of slack).
+
+    Without ``run.as_of`` the map is of the day of the latest record; a record after today
+    cannot have happened (a two-digit year read in the wrong century, a wrong date column),
+    and taking its day would age every real record by the difference, silently.
+
+    Raises
+    ------
+    InputError
+        Naming the latest date, how many records are after today and what to do.
+    """
+    if pd.isna(last):
+        return
+    today = pd.Timestamp.now(tz="UTC").normalize() + pd.Timedelta(days=2)
+    if last < today:
+        return
+    if len(state.seizures):
+        n = int((state.seizures[S.TIME] >= today).sum())
+        what = f"{n} seizure record(s) are dated after today, the latest {last.date()}"
+    else:
+        what = f"positions are dated after today, the latest {last.date()}"
+    raise InputError(
+        f"run.as_of is not set and would be taken from the latest record, but {what}: a date "
+        "read in the wrong century or from the wrong column? Check the dates (the ingest "
+        "summary names the date column and formats) or set run.as_of (--as-of)"
+    )
 
 
 def _kept_rejects(state: RunState) -> str:
