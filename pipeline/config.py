@@ -609,6 +609,39 @@ def _resolve_paths(node: Any, base: Path, key: str | None = None) -> Any:
     return node
 
 
+def _check_text(node: Any, path: Path, where: str = "") -> None:
+    r"""Refuse a config string that is not text: a lone surrogate or a NUL.
+
+    A file name that is not UTF-8 (a byte such as 0xff, which Python keeps as a lone
+    surrogate) or a YAML ``"\\uD800"`` escape cannot be written to the tables, the manifest
+    (strict JSON) or the map; refused here in one line instead of a traceback at the end of
+    the run.
+
+    Raises
+    ------
+    ConfigError
+        Naming the key and the value as ASCII.
+    """
+    if isinstance(node, Mapping):
+        for k, v in node.items():
+            _check_text(v, path, f"{where}.{k}" if where else str(k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            _check_text(v, path, f"{where}[{i}]")
+    elif isinstance(node, str):
+        try:
+            node.encode("utf-8")
+            bad = "\0" in node
+        except UnicodeEncodeError:
+            bad = True
+        if bad:
+            raise ConfigError(
+                f"{path}: {where}: {ascii(node)} is not text (a NUL, or a byte or escape that is "
+                "not UTF-8, such as a file name written in another encoding); rename the file "
+                "or fix the value"
+            )
+
+
 def _format_error(err: ValidationError, path: Path | str) -> str:
     first = err.errors()[0]
     loc = ".".join(str(p) for p in first["loc"]) or "(top level)"
@@ -695,6 +728,7 @@ def load_config(path: str | os.PathLike, overrides: Mapping[str, Any] | None = N
         node[last] = value
     base = path.resolve().parent
     raw = _resolve_paths(raw, base)
+    _check_text(raw, path)
     raw["source"] = str(path.resolve())
     try:
         config = Config.model_validate(raw)

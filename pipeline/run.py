@@ -231,6 +231,13 @@ def run_pipeline(
         Its ``outputs`` are the top-level paths (links through ``current``).
     """
     out = Path(os.path.abspath(out_dir if out_dir is not None else config.run.out_dir))
+    try:  # as the config's paths are (pipeline.config): the manifest and tables hold it
+        str(out).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ConfigError(
+            f"output folder {ascii(str(out))} is not UTF-8 text (a byte of another encoding "
+            "in its name); choose another folder"
+        ) from None
     if as_of is not None:  # an override is checked as run.as_of is when the config loads
         day = resolve_as_of(as_of)
         if day is not None and day.date() > dt.datetime.now(dt.UTC).date():

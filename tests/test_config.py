@@ -138,3 +138,30 @@ def test_custom_tiles_with_attribution_and_future_as_of(tmp_path):
     path.write_text("run: {as_of: 2099-01-01}\n" + BASE)
     with pytest.warns(FutureDateWarning, match="in the future"):
         load_config(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "env", "where"),
+    [
+        ("inputs:\n  seizures:\n    - path: ${RR_FILE}\n", "/data/seiz\udcff.csv", "path"),
+        ('run:\n  name: "bad \\uD800"\n' + MINIMAL, None, "run.name"),
+        ('run:\n  name: "nul \\0 inside"\n' + MINIMAL, None, "run.name"),
+    ],
+    ids=["file-name-not-utf8", "surrogate-escape", "nul"],
+)
+def test_text_that_is_not_text_is_refused_at_load(tmp_path, monkeypatch, text, env, where):
+    # a file name in another encoding (Python keeps its byte as a lone surrogate) ended the
+    # run in a UnicodeEncodeError traceback when the tables were written
+    if env is not None:
+        monkeypatch.setenv("RR_FILE", env)
+    with pytest.raises(ConfigError, match=rf"{where}.*is not text"):
+        load_config(write(tmp_path, text))
+
+
+def test_an_output_folder_that_is_not_utf8_is_refused(tmp_path):
+    import pipeline
+
+    cfg = load_config(write(tmp_path, MINIMAL))
+    with pytest.raises(ConfigError, match=r"output folder .* is not UTF-8 text"):
+        pipeline.run_pipeline(cfg, out_dir=str(tmp_path / "o\udcff"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.yaml"]
