@@ -613,7 +613,7 @@ def _check_text(node: Any, path: Path, where: str = "") -> None:
     r"""Refuse a config string that is not text: a lone surrogate or a NUL.
 
     A file name that is not UTF-8 (a byte such as 0xff, which Python keeps as a lone
-    surrogate) or a YAML ``"\\uD800"`` escape cannot be written to the tables, the manifest
+    surrogate) or a YAML ``"\uD800"`` escape cannot be written to the tables, the manifest
     (strict JSON) or the map; refused here in one line instead of a traceback at the end of
     the run.
 
