@@ -354,3 +354,33 @@ def test_geojson_features_one_per_line_are_read_longitude_first(tmp_path):
         [3, "coord_missing"],
     ]
     assert res.assumptions["columns"]["coords"]["order"] == "lon, lat"
+
+
+def test_a_date_split_over_year_month_day_columns_is_joined(tmp_path):
+    # The Global Terrorism Database keeps its date in iyear/imonth/iday (0 = unknown): no
+    # column was taken as the date and every record was refused; a 'year' column alone put
+    # every record on 1 January
+    path = tmp_path / "gtd.csv"
+    path.write_text(
+        "eventid,iyear,imonth,iday,country_txt,latitude,longitude\n"
+        "201901010001,2019,1,1,Nigeria,6.45,3.39\n"
+        "201903150002,2019,3,15,Somalia,2.04,45.34\n"
+        "201906000003,2019,6,0,Yemen,12.78,45.03\n"
+        "201900000004,2019,0,0,Kenya,-4.05,39.66\n"
+        "202002290005,2020,2,29,Nigeria,4.8,7.0\n"
+        "202002300006,2020,2,30,Nigeria,4.8,7.1\n"
+    )
+    res = read_seizures(path)
+    days = res.frame["time"].dt.strftime("%Y-%m-%d").tolist()
+    assert days == ["2019-01-01", "2019-03-15", "2019-06-01", "2019-01-01", "2020-02-29"]
+    assert res.by_rule == {"date_unparseable": 1}  # 30 February
+    assert res.rejects["value"].tolist() == ["2020-02-30"]
+    assert any("joined from the columns 'iyear/imonth/iday'" in n for n in res.notes)
+    assert any("precision: year" in n for n in res.notes)
+    # year, month, day under plain names, beside other numbers
+    plain = tmp_path / "plain.csv"
+    plain.write_text(
+        "id,year,month,day,lat,lon,kg\n1,2021,7,4,10.0,100.0,5\n2,2021,12,31,10,100,3\n"
+    )
+    got = read_seizures(plain).frame["time"].dt.strftime("%Y-%m-%d").tolist()
+    assert got == ["2021-07-04", "2021-12-31"]

@@ -90,6 +90,7 @@ from ._common import (
     first_failing,
     misplaced_counts,
     missing_mask,
+    normalise_name,
     outside_aoi_rules,
     parse_coordinate,
     range_rules,
@@ -740,6 +741,12 @@ def _normalise(
 
     # --- time
     tcol = pick[TIME]
+    split = _split_date(raw, tcol, over)
+    if split is not None:  # GTD's iyear/imonth/iday: one date of three columns
+        date_values, tcol, split_note = split
+        notes.append(f"{name}: {split_note}")
+        evidence[TIME] = {"column": tcol, "evidence": split_note}
+        raw = raw.assign(**{tcol: date_values})
     if tcol is None:
         why = evidence.get(TIME, {}).get("evidence")
         raise InputError(
@@ -749,8 +756,9 @@ def _normalise(
             "or set columns: {time: ...} in the config"
         )
     clock_col = pick["time_of_day"]
+    date_values = raw[tcol]
     parsed, clock_report = times_with_clock(
-        raw[tcol],
+        date_values,
         raw[clock_col] if clock_col else None,
         dayfirst=src.dayfirst,
         order_by="config",
@@ -1035,6 +1043,75 @@ def _repair_text(raw: pd.DataFrame, name: str) -> tuple[pd.DataFrame, dict[str, 
 
 #: Dated records from which one shared day is worth a word: fewer may well be one operation.
 _SAME_DAY_MIN = 5
+
+
+#: Headers of a date's month and day columns beside a year column (GTD: imonth, iday).
+_YEAR_NAMES = frozenset({"year", "iyear", "ano", "jahr", "annee", "yr", "event_year"})
+_MONTH_NAMES = frozenset({"month", "imonth", "mes", "monat", "mois", "mm", "event_month"})
+_DAY_NAMES = frozenset({"day", "iday", "dia", "tag", "jour", "dd", "event_day", "day_of_month"})
+
+
+def _split_date(
+    raw: pd.DataFrame, tcol: str | None, over: dict
+) -> tuple[pd.Series, str, str] | None:
+    """Join a year column with the month and day columns beside it into one date column.
+
+    An export that keeps a date in three columns (the Global Terrorism Database's ``iyear``,
+    ``imonth``, ``iday``; ``year, month, day``) would otherwise put every record on 1
+    January of its year.  Only when the date column holds bare years, was not named in the
+    config, and columns named as a month (1-12) and a day (1-31) hold whole numbers; a month
+    or day of 0 or missing (GTD's "unknown") leaves the date at year or month precision,
+    which the date reader notes.  Without a date column, a column named as a year is the
+    year.  Returns the joined text, its column label and a note.
+    """
+    if over.get(TIME) is not None:
+        return None
+    if tcol is None:
+        named = [c for c in raw.columns if normalise_name(c) in _YEAR_NAMES]
+        if len(named) != 1:
+            return None
+        tcol = named[0]
+    years = raw[tcol].astype("string").str.strip()
+    filled = years.notna() & (years != "")
+    if not filled.any() or not years[filled].str.fullmatch(r"\d{4}(?:\.0+)?").all():
+        return None
+    by_name = {normalise_name(c): c for c in raw.columns if c != tcol}
+
+    def part(names: frozenset[str], top: int) -> pd.Series | None:
+        found = [by_name[n] for n in sorted(names) if n in by_name]
+        if len(found) != 1:
+            return None
+        text = raw[found[0]].astype("string").str.strip()
+        number = pd.to_numeric(text.str.replace(r"\.0+$", "", regex=True), errors="coerce")
+        given = text.notna() & (text != "")
+        whole = number.notna() & (number == number.round()) & (number >= 0) & (number <= top)
+        if not given.any() or not whole[given].all():
+            return None
+        return number.astype("Int64").rename(found[0])
+
+    month, day = part(_MONTH_NAMES, 12), part(_DAY_NAMES, 31)
+    if month is None:
+        return None
+    year = years.str.replace(r"\.0+$", "", regex=True)
+    m_ok = month.fillna(0) > 0
+    d_ok = m_ok & (day.fillna(0) > 0) if day is not None else pd.Series(False, index=raw.index)
+    text = year.where(~m_ok, year + "-" + month.astype("string").str.zfill(2))
+    if day is not None:
+        text = text.where(~d_ok, text + "-" + day.astype("string").str.zfill(2))
+    text = text.where(filled, years)
+    label = "/".join([tcol, str(month.name), *([str(day.name)] if day is not None else [])])
+    unknown = int((filled & ~d_ok).sum())
+    note = (
+        f"dates joined from the columns {label!r} (year, month"
+        + (", day" if day is not None else "")
+        + ")"
+        + (
+            f"; {unknown} with no month or day (0 or empty) kept at year or month precision"
+            if unknown
+            else ""
+        )
+    )
+    return text.astype(object).where(text.notna(), None), label, note
 
 
 def _one_day(times: pd.Series, tcol: str, name: str) -> dict[str, str] | None:
