@@ -176,6 +176,27 @@ def test_as_of_is_never_taken_from_a_record_dated_after_today(small_demo, tmp_pa
         pipeline.run_pipeline(cfg)
 
 
+def test_use_quantity_says_when_it_adds_quantities_of_different_units(small_demo, tmp_path):
+    # the demo's seizures are in kg, its people in persons: weighted by quantity, 40 persons
+    # weighed as 40 kg without a word
+    quick = {"timeline": {"months": 0}, "evaluate": {"enabled": False}}
+    res = pipeline.run_pipeline(
+        config(
+            small_demo,
+            tmp_path,
+            density={"use_quantity": True},
+            hotspots={"enabled": False},
+            **quick,
+        )
+    )
+    said = [n for n in res.manifest.get("notes", []) if "different units" in n]
+    assert len(said) == 1 and "kg (" in said[0] and "persons (" in said[0]
+    plain = pipeline.run_pipeline(
+        config(small_demo, tmp_path / "b", hotspots={"enabled": False}, **quick)
+    )
+    assert not any("different units" in n for n in plain.manifest.get("notes", []))
+
+
 def test_outside_area_is_rejected_but_not_a_quality_failure(small_demo, tmp_path):
     res = pipeline.run_pipeline(
         config(

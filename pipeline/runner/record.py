@@ -113,10 +113,11 @@ def build_manifest(
     }
     if run.killed:
         manifest["cleaned_up"] = {"killed_runs": run.killed}
+    notes = list(state.notes)
     if "ports" not in state.context and len(state.pings):
-        manifest["notes"] = [
-            "no ports layer: loitering and encounters are not filtered by port distance"
-        ]
+        notes.append("no ports layer: loitering and encounters are not filtered by port distance")
+    if notes:
+        manifest["notes"] = notes
     return manifest
 
 

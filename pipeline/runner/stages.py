@@ -73,6 +73,7 @@ class RunState:
     fitted_coefficients: Any = None
     density_choice: dict[str, Any] | None = None
     class_breaks: dict[str, Any] | None = None
+    notes: list[str] = field(default_factory=list)  # what the run says of itself (manifest)
     outputs: dict[str, Path] = field(default_factory=dict)
     #: Outputs written while the later stages run (the pings, once ingest is done).
     background: Background = field(default_factory=Background)
@@ -443,6 +444,8 @@ def ingest(state: RunState) -> None:
     }
     if frames["seizures"]:
         state.seizures = pd.concat(frames["seizures"], ignore_index=True)
+    if cfg.density.use_quantity:
+        _say_mixed_units(state)
     if frames["tracks"] and state.spill_root is not None:
         rows = _chunk_rows(state)
         assert rows is not None
@@ -467,6 +470,37 @@ def ingest(state: RunState) -> None:
     state.seizures = state.seizures[state.seizures[S.TIME] <= state.as_of].reset_index(drop=True)
     if len(state.pings):  # final now: written on the second core while the stages compute
         state.background.submit("pings", _write_pings, state.pings, state.staging / "pings.parquet")
+
+
+def _say_mixed_units(state: RunState) -> None:
+    """Warn (log and manifest) when ``use_quantity`` weighs quantities of different units.
+
+    Ingest converts masses to kg and keeps any other unit as reported (persons, packets,
+    litres); the seizures table keeps no unit per record, so the density adds them as plain
+    numbers: 12 packets weigh as 12 kg.  Across commodities that is what
+    ``density.commodity_weights`` scales; it must not go unsaid.
+    """
+    units: Counter[str] = Counter()
+    for e in state.ingest_report.get("seizures", []):
+        q = (e.get("assumptions") or {}).get("quantity_unit")
+        if not q:
+            continue
+        if q.get("unit") == "kg":
+            units["kg"] += int(e["accepted"])
+        elif q.get("unit") == "as reported":
+            units["no unit stated"] += int(e["accepted"])
+        else:
+            units["kg"] += sum(q.get("converted_to_kg", {}).values())
+            units.update(q.get("kept_as_reported", {}))
+    if len(units) > 1:
+        said = ", ".join(f"{k} ({v})" for k, v in units.most_common())
+        note = (
+            f"density.use_quantity weighs each seizure by its quantity, but the quantities are "
+            f"in different units: {said}; they are added as numbers (12 packets weigh as 12 "
+            "kg): scale each commodity with density.commodity_weights, or set use_quantity: false"
+        )
+        log.warning(note)
+        state.notes.append(note)
 
 
 def _refuse_a_future_as_of(state: RunState, last: pd.Timestamp) -> None:
