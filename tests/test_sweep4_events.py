@@ -384,3 +384,32 @@ def test_a_date_split_over_year_month_day_columns_is_joined(tmp_path):
     )
     got = read_seizures(plain).frame["time"].dt.strftime("%Y-%m-%d").tolist()
     assert got == ["2021-07-04", "2021-12-31"]
+
+
+def test_month_names_of_other_languages_are_read(tmp_path):
+    # Spanish, Portuguese, French, German and Italian reports were refused date by date
+    # ('5 de marzo de 2024' unparseable); words that are English too ('out', 'set') are not
+    # taken as months
+    path = tmp_path / "es.csv"
+    dates = [
+        "5 de marzo de 2024",
+        "17 de dezembro de 2019",
+        "le 14 juillet 2021",
+        "12. März 2023",
+        "7 dicembre 2020",
+        "1 okt 2018",
+        "2 out 2020",
+    ]
+    path.write_text("fecha,lat,lon\n" + "".join(f'"{d}",10.{i},100\n' for i, d in enumerate(dates)))
+    res = read_seizures(path)
+    got = res.frame["time"].dt.strftime("%Y-%m-%d").tolist()
+    assert got == [
+        "2024-03-05",
+        "2019-12-17",
+        "2021-07-14",
+        "2023-03-12",
+        "2020-12-07",
+        "2018-10-01",
+    ]
+    assert res.by_rule == {"date_unparseable": 1}
+    assert res.rejects["value"].tolist() == ["2 out 2020"]

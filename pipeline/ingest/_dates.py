@@ -423,6 +423,65 @@ ZONE_ABBREVIATIONS: dict[str, float] = {
 }  # fmt: skip
 _TZINFOS = {k: int(v * 3600) for k, v in ZONE_ABBREVIATIONS.items()}
 
+#: Month names of the languages incident reports come in (Spanish, Portuguese, French,
+#: German, Italian, Dutch), beside dateutil's English ones: whole names and abbreviations
+#: that are no English word ('ago', 'set', 'out', 'mag' ... are left out).
+_MONTH_WORDS = (
+    ("enero", "ene", "janeiro", "janvier", "janv", "januar", "jänner", "gennaio", "gen", "januari"),
+    (
+        "febrero",
+        "fevereiro",
+        "fev",
+        "février",
+        "fevrier",
+        "févr",
+        "februar",
+        "febbraio",
+        "februari",
+    ),
+    ("marzo", "março", "marco", "mars", "märz", "maerz", "mär", "maart", "mrt"),
+    ("abril", "abr", "avril", "avr", "aprile"),
+    ("mayo", "maio", "mai", "maggio", "mei"),
+    ("junio", "junho", "juin", "juni", "giugno", "giu"),
+    ("julio", "julho", "juillet", "juil", "juli", "luglio", "lug"),
+    ("agosto", "août", "aout", "august", "augustus"),
+    ("septiembre", "setiembre", "setembro", "septembre", "settembre", "sett"),
+    ("octubre", "outubro", "octobre", "oktober", "okt", "ottobre", "ott"),
+    ("noviembre", "novembro", "novembre", "november"),
+    (
+        "diciembre",
+        "dic",
+        "dezembro",
+        "décembre",
+        "decembre",
+        "déc",
+        "dezember",
+        "dez",
+        "dicembre",
+        "december",
+    ),
+)
+
+
+def _multilingual_parserinfo():
+    """Return a dateutil ``parserinfo`` that also knows :data:`_MONTH_WORDS`.
+
+    The connecting words of those languages' dates (``5 de marzo de 2024``, ``le 5 mars``)
+    are skipped like English ``of``.
+    """
+    from dateutil import parser as du
+
+    class _Info(du.parserinfo):
+        MONTHS = [
+            (*en, *other) for en, other in zip(du.parserinfo.MONTHS, _MONTH_WORDS, strict=True)
+        ]
+        JUMP = [*du.parserinfo.JUMP, "de", "del", "do", "da", "le", "du", "der", "des"]
+
+    return _Info()
+
+
+_PARSERINFO = _multilingual_parserinfo()
+
 
 #: A year of four digits (1600-2199), alone.
 _YEAR_TOKEN = re.compile(r"(?<![\d:])(?:1[6-9]|2[01])\d\d(?![\d:])")
@@ -499,10 +558,18 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool) -> dic
             del caught[:]
             try:
                 p1 = du.parse(
-                    text, default=a, dayfirst=dayfirst and not yearfirst, tzinfos=_TZINFOS
+                    text,
+                    _PARSERINFO,
+                    default=a,
+                    dayfirst=dayfirst and not yearfirst,
+                    tzinfos=_TZINFOS,
                 )
                 p2 = du.parse(
-                    text, default=b, dayfirst=dayfirst and not yearfirst, tzinfos=_TZINFOS
+                    text,
+                    _PARSERINFO,
+                    default=b,
+                    dayfirst=dayfirst and not yearfirst,
+                    tzinfos=_TZINFOS,
                 )
             except (ValueError, OverflowError, TypeError):
                 seen[text] = (np.nan, False, False, False)
