@@ -413,3 +413,24 @@ def test_month_names_of_other_languages_are_read(tmp_path):
     ]
     assert res.by_rule == {"date_unparseable": 1}
     assert res.rejects["value"].tolist() == ["2 out 2020"]
+
+
+def test_a_header_line_repeated_mid_file_is_named_as_such(tmp_path):
+    # two exports joined end to end: the second header was a record rejected as an
+    # unparseable coordinate ('latitude'), and counted against the file
+    path = tmp_path / "joined.csv"
+    path.write_text(
+        "Date,Latitude,Longitude,Drug\n"
+        "2024-01-05,10.1,100.1,cocaine\n"
+        "date,latitude , LONGITUDE,Drug\n"
+        "2024-02-06,10.2,100.2,heroin\n"
+        "2024-03-07,10.3,100.3,Drug\n"
+    )
+    res = read_seizures(path)
+    assert res.by_rule == {"repeated_header": 1}
+    assert res.rejects["row"].tolist() == [3]
+    assert res.frame["time"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2024-01-05",
+        "2024-02-06",
+        "2024-03-07",
+    ]

@@ -17,6 +17,7 @@ Rule ids (each rejected record gets its *first* failing rule, in this order):
 ``ragged_row``         CSV line with more or fewer fields than the header
 ``unbalanced_quote``   CSV line opening a quote that is not closed before lines that read
                        as records (or before the end): reading restarts on the next line
+``repeated_header``    the header line again (two exports joined end to end)
 ``geometry_missing``   feature without geometry (vector formats)
 ``geometry_invalid``   invalid polygon, or a point with non-finite coordinates
 ``geometry_not_point`` line/polygon feature (unless ``polygons_to_points``)
@@ -113,6 +114,7 @@ log = logging.getLogger(__name__)
 SEIZURE_RULES = (
     "ragged_row",
     "unbalanced_quote",
+    "repeated_header",
     "geometry_missing",
     "geometry_invalid",
     "geometry_not_point",
@@ -492,10 +494,23 @@ def _normalise(
     over = dict(src.columns)
     use_geometry = geometry is not None and over.get(LAT) is None and over.get("coords") is None
     roles = [r for r in ROLES if not (use_geometry and r in (LAT, LON, "coords"))]
-    choice = infer_columns(raw, roles, over, name, id_roles=())
+    header_again = _repeated_header(raw)
+    choice = infer_columns(
+        raw[~header_again] if header_again.any() else raw, roles, over, name, id_roles=()
+    )
     pick = {r: choice.get(r) for r in ROLES}
     evidence: dict[str, Any] = dict(choice.evidence)
     rules: list[Rule] = []
+    if header_again.any():  # two exports joined end to end: the second one's header line
+        rules.append(
+            Rule(
+                "repeated_header",
+                header_again,
+                "*",
+                "the header line again (files joined end to end): not a record",
+                pd.Series(np.full(n, ",".join(map(str, cols)), dtype=object), index=raw.index),
+            )
+        )
 
     # --- coordinates
     if use_geometry:
@@ -1049,6 +1064,25 @@ _SAME_DAY_MIN = 5
 _YEAR_NAMES = frozenset({"year", "iyear", "ano", "jahr", "annee", "yr", "event_year"})
 _MONTH_NAMES = frozenset({"month", "imonth", "mes", "monat", "mois", "mm", "event_month"})
 _DAY_NAMES = frozenset({"day", "iday", "dia", "tag", "jour", "dd", "event_day", "day_of_month"})
+
+
+def _repeated_header(raw: pd.DataFrame) -> np.ndarray:
+    """Mask of the records that are the header line again (two exports joined end to end).
+
+    A record is one when at least two of its fields, and every field it fills, are the
+    names of their columns (case and surrounding blanks aside).
+    """
+    n = len(raw)
+    same = np.zeros(n, dtype="int64")
+    filled = np.zeros(n, dtype="int64")
+    for c in raw.columns:
+        text = as_text(raw[c]).str.strip()
+        has = (text != "").to_numpy()
+        filled += has
+        same += (has & (text.str.casefold() == str(c).strip().casefold()).to_numpy()).astype(
+            "int64"
+        )
+    return (same >= 2) & (same == filled)
 
 
 def _split_date(
