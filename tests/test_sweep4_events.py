@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION
 
+from pipeline.errors import SourceUnreadable
 from pipeline.ingest import format_summary, read_seizures, summarise_ingest
 
 pytestmark = IGNORE_PENDING_DEPRECATION
@@ -434,3 +435,20 @@ def test_a_header_line_repeated_mid_file_is_named_as_such(tmp_path):
         "2024-02-06",
         "2024-03-07",
     ]
+
+
+def test_a_header_line_longer_than_the_sample_is_read_whole(tmp_path):
+    # the header was read from the first 64 KiB only: a wide table with long names lost its
+    # last names and every record was 'ragged'; a table of thousands of columns is refused
+    extra = [f"attribute_{i:04d}_" + "x" * 170 for i in range(400)]
+    path = tmp_path / "wide.csv"
+    lines = [",".join(["date", "lat", "lon", *extra])]
+    lines += [",".join([f"2024-01-0{k}", f"10.{k}", "100.1", *["x"] * len(extra)]) for k in (1, 2)]
+    path.write_text("\n".join(lines) + "\n")
+    assert len(lines[0]) > 1 << 16
+    res = read_seizures(path)
+    assert res.n_accepted == 2 and res.by_rule == {}
+    wider = tmp_path / "wider.csv"
+    wider.write_text(",".join(["date", "lat", "lon", *(f"c{i}" for i in range(5000))]) + "\n")
+    with pytest.raises(SourceUnreadable, match=r"5003 columns, more than 1000"):
+        read_seizures(wider)

@@ -381,6 +381,9 @@ def read_text_table(
             head = data[: 1 << 16].decode("utf-8", errors="ignore")
     else:
         delim = delimiter or sniff_delimiter(head)
+    first_end = data.find(b"\n")
+    if first_end >= len(head.encode("utf-8")) - 1:  # a header line longer than the sample
+        head = data[: first_end + 1].decode("utf-8", errors="ignore")
     try:
         header = next(csv.reader(io.StringIO(head), delimiter=delim), [])
     except csv.Error as exc:
@@ -395,6 +398,11 @@ def read_text_table(
     names = _unique_names(header)
     if not names:
         raise SourceUnreadable(f"{name}: no header line found")
+    if len(names) > MAX_COLUMNS:  # every column is looked at by the inference: bound it
+        raise SourceUnreadable(
+            f"{name}: the header names {len(names)} columns, more than {MAX_COLUMNS}: not a "
+            "table of records as exported; keep the columns the records need"
+        )
     keep = [c for c in names if c in set(usecols)] if usecols is not None else None
     table = _parse_table(data, name, names, delim, notes, keep)
     table.encoding = enc
@@ -403,6 +411,10 @@ def read_text_table(
         table.bad_rows["row"] = table.bad_rows["row"] + skipped
         table.header_line = skipped + 1
     return table
+
+
+#: Columns a delimited table may have (GTD, among the widest incident exports, has ~135).
+MAX_COLUMNS = 1000
 
 
 def _title_lines(head: str, delimiter: str | None) -> tuple[int, str]:
