@@ -54,3 +54,43 @@ def test_a_zone_column_of_offsets_still_places_local_times(tmp_path):
     got = read_tracks(_ais(tmp_path, "Zone", ["+02:00", "UTC-5", "Europe/Oslo", "-3"]))
     assert got.n_rejected == 0
     assert sorted(got.frame["time"].dt.hour.tolist()) == [8, 9, 13, 15]
+
+
+def _points_geojson(tmp_path, props: list[dict]):
+    import json
+
+    feats = [
+        {
+            "type": "Feature",
+            "properties": p,
+            "geometry": {"type": "Point", "coordinates": [10.0 + i * 0.01, 60.0]},
+        }
+        for i, p in enumerate(props)
+    ]
+    path = tmp_path / "gps.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    return path
+
+
+def test_a_point_layer_places_local_times_by_its_offset_column(tmp_path):
+    # the same pings as a CSV were placed in UTC by their utc_offset column; as GeoJSON (or
+    # a GeoPackage, a shapefile) the column was not looked at: read as UTC, two hours off
+    from pipeline.ingest import read_tracks
+
+    props = [
+        {"mmsi": "257000001", "local_time": f"2023-06-01 1{i}:00:00", "utc_offset": "+02:00"}
+        for i in range(4)
+    ]
+    got = read_tracks(_points_geojson(tmp_path, props))
+    assert got.n_rejected == 0
+    assert got.frame["time"].dt.hour.tolist() == [8, 9, 10, 11]
+    assert got.assumptions["columns"]["utc_offset"]["column"] == "utc_offset"
+
+
+def test_a_point_layer_of_local_times_without_an_offset_is_refused(tmp_path):
+    from pipeline.errors import InputError
+    from pipeline.ingest import read_tracks
+
+    props = [{"mmsi": "257000001", "LocalTime": f"2023-06-01 1{i}:00:00"} for i in range(4)]
+    with pytest.raises(InputError, match="says local time"):
+        read_tracks(_points_geojson(tmp_path, props))

@@ -1036,6 +1036,8 @@ def _read_vector_tracks(
     parts["speed_note"] = speed.get("note") if pick["sog"] else None
     parts["sog_col"], parts["cog_col"] = pick["sog"], pick["cog"]
     parts["cog_factor"] = _course_factor(pick["cog"])
+    # local times beside an offset column: placed as in a table of pings
+    parts.update(_offset_layout(attrs, cols, pick, name, evidence))
     if (~pts).any():
         notes.append(f"{name}: {int((~pts).sum())} non-point feature(s) have no position")
     return raw, np.arange(1, len(raw) + 1, dtype="int64"), parts, notes, crs
