@@ -94,3 +94,23 @@ def test_a_point_layer_of_local_times_without_an_offset_is_refused(tmp_path):
     props = [{"mmsi": "257000001", "LocalTime": f"2023-06-01 1{i}:00:00"} for i in range(4)]
     with pytest.raises(InputError, match="says local time"):
         read_tracks(_points_geojson(tmp_path, props))
+
+
+# --------------------------------------------------------------------- coordinates: DMS
+
+
+def test_an_s_after_the_seconds_of_a_longitude_is_their_unit(tmp_path):
+    # a lowercase 's' after the seconds became the south hemisphere: right for a latitude
+    # ('01 15 30 s'), but a longitude has no south: '103 45 12s' was rejected as
+    # latlon_swapped (the record lost), though 's' can only be the seconds' unit there
+    from pipeline.ingest import read_seizures
+
+    path = tmp_path / "dms.csv"
+    path.write_text(
+        "date,latitude,longitude,drug\n"
+        "2020-01-01,01 15 30 N,103 45 12s,cocaine\n"
+        "2020-01-02,01 16 30 N,103 46 00s,cocaine\n"
+    )
+    got = read_seizures(path)
+    assert got.n_rejected == 0
+    assert got.frame["lon"].round(4).tolist() == [103.7533, 103.7667]
