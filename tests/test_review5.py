@@ -114,3 +114,31 @@ def test_an_s_after_the_seconds_of_a_longitude_is_their_unit(tmp_path):
     got = read_seizures(path)
     assert got.n_rejected == 0
     assert got.frame["lon"].round(4).tolist() == [103.7533, 103.7667]
+
+
+# --------------------------------------------------------------------- dates and times
+
+
+def test_a_midnight_time_cell_written_as_the_day_zero_alone_keeps_the_clock_column(tmp_path):
+    # a time-only cell of 00:00 is written as its day zero with no time ('1899-12-30'), as
+    # any midnight date-time is: that one value made the 'Incident Time' column no clock
+    # column at all, and every event was put at 00:00, silently
+    from pipeline.ingest import read_seizures
+
+    path = tmp_path / "access.csv"
+    path.write_text(
+        "Incident Date,Incident Time,lat,lon,type\n"
+        "2024-03-15,1899-12-30 14:30:00,1.1,104.1,Robbery\n"
+        "2024-03-16,1899-12-30 02:15:00,1.2,104.2,Robbery\n"
+        "2024-03-17,1899-12-30,1.3,104.3,Hijack\n"
+        "2024-03-18,12/30/1899,1.4,104.4,Hijack\n"
+    )
+    got = read_seizures(path)
+    assert got.n_rejected == 0
+    assert got.assumptions["columns"]["time_of_day"]["column"] == "Incident Time"
+    assert got.frame["time"].dt.strftime("%d %H:%M").tolist() == [
+        "15 14:30",
+        "16 02:15",
+        "17 00:00",
+        "18 00:00",
+    ]
