@@ -624,22 +624,32 @@ def _check_text(node: Any, path: Path, where: str = "") -> None:
     """
     if isinstance(node, Mapping):
         for k, v in node.items():
+            if isinstance(k, str) and _not_text(k):
+                # a key the user names (commodity_weights: {category: weight}) reaches the
+                # tables and the density as well as a value does
+                raise ConfigError(
+                    f"{path}: {where or '(top level)'}: the key {ascii(k)} is not text (a NUL, "
+                    "or an escape that is not UTF-8); fix the key"
+                )
             _check_text(v, path, f"{where}.{k}" if where else str(k))
     elif isinstance(node, list):
         for i, v in enumerate(node):
             _check_text(v, path, f"{where}[{i}]")
-    elif isinstance(node, str):
-        try:
-            node.encode("utf-8")
-            bad = "\0" in node
-        except UnicodeEncodeError:
-            bad = True
-        if bad:
-            raise ConfigError(
-                f"{path}: {where}: {ascii(node)} is not text (a NUL, or a byte or escape that is "
-                "not UTF-8, such as a file name written in another encoding); rename the file "
-                "or fix the value"
-            )
+    elif isinstance(node, str) and _not_text(node):
+        raise ConfigError(
+            f"{path}: {where}: {ascii(node)} is not text (a NUL, or a byte or escape that is "
+            "not UTF-8, such as a file name written in another encoding); rename the file "
+            "or fix the value"
+        )
+
+
+def _not_text(text: str) -> bool:
+    """Whether ``text`` holds a NUL or a lone surrogate (no UTF-8 for it)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return "\0" in text
 
 
 def _format_error(err: ValidationError, path: Path | str) -> str:

@@ -952,11 +952,16 @@ def dms_to_degrees(values: pd.Series, axis: str) -> tuple[pd.Series, np.ndarray]
     secs = to_numbers(parts["s"].fillna(""), decimal_comma=True)
     # A lone lowercase 's' after the seconds is the seconds' unit only in the letter style
     # (1d15m30s); after minutes marked otherwise or not at all ('01 15 30 s', 1°15'30s) it
-    # is the south hemisphere, which read as a unit put the point north of the equator.
-    south = (parts["su"].eq("s") & ~parts["mu"].isin(["m", "min"]) & parts["h1"].isna()) & parts[
-        "h2"
-    ].isna()
-    parts["h2"] = parts["h2"].mask(south, "S")
+    # is the south hemisphere, which read as a unit put the point north of the equator.  A
+    # longitude has no south: there the 's' is the seconds' unit whatever the style.
+    if axis == "lat":
+        south = (
+            parts["su"].eq("s")
+            & ~parts["mu"].isin(["m", "min"])
+            & parts["h1"].isna()
+            & parts["h2"].isna()
+        )
+        parts["h2"] = parts["h2"].mask(south, "S")
     hemi = parts["h1"].fillna(parts["h2"]).fillna("").str.upper()
     # 60 in the minutes or seconds field is how some official logs write the next whole
     # unit (5°60'00"S for 6°S): accepted and carried; above 60 is an error.

@@ -381,7 +381,7 @@ def parse_clock(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     s = values.astype("str").str.strip().where(~miss, "")
     # A time-only spreadsheet or Access cell exported as a date-time carries the day zero of
     # its date system (1899-12-30 14:30:00, 12/30/1899 2:30:00 PM): the clock is the value.
-    s = s.str.replace(_DAY_ZERO, "", regex=True)
+    s = s.str.replace(_DAY_ZERO, "", regex=True).str.replace(_DAY_ZERO_ALONE, "00:00", regex=True)
     parts = _extract(s, _CLOCK)
     if parts is None:
         z = np.zeros(n, dtype=bool)
@@ -402,10 +402,12 @@ def parse_clock(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
 
 
 #: The day zero of spreadsheet and Access date systems, written before a time-only value.
-_DAY_ZERO = (
-    r"^(?:1899-12-3[01]|1899/12/3[01]|12/3[01]/1899|3[01]/12/1899|3[01]\.12\.1899|1900-01-00)"
-    r"(?:[ T]+)(?=\d)"
+_DAY_ZERO_DATES = (
+    r"(?:1899-12-3[01]|1899/12/3[01]|12/3[01]/1899|3[01]/12/1899|3[01]\.12\.1899|1900-01-00)"
 )
+_DAY_ZERO = rf"^{_DAY_ZERO_DATES}(?:[ T]+)(?=\d)"
+#: The day zero alone: the time-only cell of midnight, its time left out as a date's is.
+_DAY_ZERO_ALONE = rf"^{_DAY_ZERO_DATES}$"
 
 
 #: Time-zone abbreviations with one meaning, in hours east of UTC.  dateutil alone knows

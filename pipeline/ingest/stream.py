@@ -933,6 +933,8 @@ def _finish_layout(state: _State) -> None:
         state.assumptions["speed_unit"] = parts["speed_unit"]
     if parts.get("speed_note"):
         state.note(parts["speed_note"])
+    if parts.get("offset_note"):
+        state.note(parts["offset_note"])
 
 
 def _csv_date_order(

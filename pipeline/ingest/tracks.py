@@ -323,6 +323,8 @@ def read_tracks(
         assumptions["speed_unit"] = parts["speed_unit"]
     if parts.get("speed_note"):
         notes.append(parts["speed_note"])
+    if parts.get("offset_note"):
+        notes.append(parts["offset_note"])
     frame, rejects, more, time_info = _normalise_pings(
         raw,
         rows,
@@ -485,13 +487,29 @@ _OFFSET_NAMES = frozenset(
 )
 
 
-def _offset_column(cols: list[str], taken: set, name: str) -> str | None:
-    """Return the column that gives the records' UTC offset or time zone, if the header has one.
+#: Whole header names that also name something else: a UTM zone, a map or fishing zone
+#: ('Zone': 17, MarineCadastre's AIS came by UTM zone).  Such a column is the records' time
+#: zone only when its values are offsets or zone names.
+_AMBIGUOUS_OFFSET_NAMES = frozenset({"zone"})
+#: An offset as written in an offset column: Z, UTC, +02:00, UTC-5, -3, +5.5 (signed).
+_OFFSET_LIKE = (
+    r"(?:Z|UTC?|GMT|(?:UTC?|GMT)?[+-]\d{1,2}(?::?\d{2})?|[+-]\d+(?:\.\d+)?"
+    r"|[A-Z_]+/[A-Z0-9_/+-]+)"
+)
+
+
+def _offset_column(
+    raw: pd.DataFrame, cols: list[str], taken: set, name: str
+) -> tuple[str | None, str | None]:
+    """Return the column that gives the records' UTC offset or time zone, and a note.
 
     ``utc_offset``, ``UTCOffset``, ``tz_offset``, ``GMT offset``, ``timezone``, ``Time Zone``,
-    ``tz``.  Two such columns are refused (which one applies?).
+    ``tz``.  Two such columns are refused (which one applies?).  A bare ``Zone`` is taken
+    only when its values are offsets or zone names (signed, ``+02:00``, ``Europe/Oslo``):
+    unsigned numbers there are a UTM or map zone, and the note says it was not applied.
     """
     found = []
+    passed = []
     for c in cols:
         if c in taken:
             continue
@@ -499,13 +517,33 @@ def _offset_column(cols: list[str], taken: set, name: str) -> str | None:
         if normalise_name(c) in _OFFSET_NAMES or (
             "offset" in toks and toks & {"utc", "gmt", "tz", "zone", "timezone", "time"}
         ):
-            found.append(c)
+            if normalise_name(c) in _AMBIGUOUS_OFFSET_NAMES and not _offset_like(raw[c]):
+                passed.append(c)
+            else:
+                found.append(c)
     if len(found) > 1:
         raise InputError(
             f"{name}: several columns name a UTC offset or time zone ({found!r}); keep one, "
             "or write the times in UTC"
         )
-    return found[0] if found else None
+    note = None
+    if passed:
+        text = as_text(raw[passed[0]])
+        example = text[text.str.strip() != ""]
+        note = (
+            f"{name}: column {passed[0]!r} holds no UTC offset or time-zone name"
+            + (f" (e.g. {example.iloc[0]!r}: a UTM or map zone?)" if len(example) else "")
+            + "; not applied to the times"
+        )
+    return (found[0] if found else None), note
+
+
+def _offset_like(values: pd.Series) -> bool:
+    """Whether every non-blank value is a signed offset, Z/UTC/GMT or a zone name."""
+    text = pd.Series(pd.unique(as_text(values).to_numpy(dtype=object)), dtype=object)
+    text = text.astype("str").str.upper().str.replace(r"\s+", "", regex=True)
+    text = text[text != ""]
+    return bool(len(text)) and bool(text.str.fullmatch(_OFFSET_LIKE).all())
 
 
 def _offset_unit_s(col: str | None) -> float:
@@ -607,15 +645,7 @@ def _columns_from_table(raw: pd.DataFrame, src: TrackSource, name: str, schema: 
     vid_col = pick["vessel_id"]
     vid = raw[vid_col] if vid_col else pd.Series(src.vessel_id, index=raw.index)
     speed = _speed_unit(src, pick["sog"], schema, name)
-    offset_col = _offset_column(cols, set(pick.values()), name)
-    pick["utc_offset"] = offset_col
-    if offset_col is not None:
-        evidence["utc_offset"] = {
-            "column": offset_col,
-            "by": "name",
-            "evidence": f"header {offset_col!r} names a UTC offset or time zone; applied to "
-            "the times that name no zone",
-        }
+    zone = _offset_layout(raw, cols, pick, name, evidence)
     return {
         "vessel": vid,
         "vessel_col": vid_col or "",
@@ -641,11 +671,34 @@ def _columns_from_table(raw: pd.DataFrame, src: TrackSource, name: str, schema: 
         "sog_col": pick["sog"],
         "cog_col": pick["cog"],
         "cog_factor": _course_factor(pick["cog"]),
+        **zone,
+        "picks": pick,
+    }
+
+
+def _offset_layout(
+    raw: pd.DataFrame, cols: list[str], pick: dict, name: str, evidence: dict
+) -> dict[str, Any]:
+    """Find the UTC offset column; return its layout entries (``pick``, ``evidence`` updated).
+
+    Every table of pings (CSV, JSON, Parquet and the point layers of vector files) places its
+    local times by the same rule.
+    """
+    offset_col, note = _offset_column(raw, cols, {c for c in pick.values() if c}, name)
+    pick["utc_offset"] = offset_col
+    if offset_col is not None:
+        evidence["utc_offset"] = {
+            "column": offset_col,
+            "by": "name",
+            "evidence": f"header {offset_col!r} names a UTC offset or time zone; applied to "
+            "the times that name no zone",
+        }
+    return {
         "offset": raw[offset_col] if offset_col else None,
         "offset_col": offset_col,
         "offset_unit_s": _offset_unit_s(offset_col),
+        "offset_note": note,
         "time_is_local": bool(_LOCAL_WORDS & set(name_tokens(pick["time"]))),
-        "picks": pick,
     }
 
 
@@ -983,6 +1036,8 @@ def _read_vector_tracks(
     parts["speed_note"] = speed.get("note") if pick["sog"] else None
     parts["sog_col"], parts["cog_col"] = pick["sog"], pick["cog"]
     parts["cog_factor"] = _course_factor(pick["cog"])
+    # local times beside an offset column: placed as in a table of pings
+    parts.update(_offset_layout(attrs, cols, pick, name, evidence))
     if (~pts).any():
         notes.append(f"{name}: {int((~pts).sum())} non-point feature(s) have no position")
     return raw, np.arange(1, len(raw) + 1, dtype="int64"), parts, notes, crs
