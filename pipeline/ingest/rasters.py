@@ -288,8 +288,12 @@ def _open_tiff(src: RasterSource) -> xr.DataArray:
 
     name = src.path.name
     try:
-        with rasterio.open(src.path) as ds:
+        with warnings.catch_warnings():  # a file without a geotransform: refused below
+            warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
+            ds = rasterio.open(src.path)
+        with ds:
             count, height, width = ds.count, ds.height, ds.width
+            _refuse_ungeoreferenced(ds, name)
             # Read the last and the first pixel of every band: a truncated file fails here,
             # not later.  One pixel decodes one block; a whole row of a tiled raster 200,000
             # pixels wide would decode (and cache) hundreds of megabytes of tiles.
@@ -322,6 +326,36 @@ def _open_tiff(src: RasterSource) -> xr.DataArray:
     if da.dtype.kind != "f":
         da = da.astype("float32")
     return da
+
+
+def _refuse_ungeoreferenced(ds, name: str) -> None:
+    """Refuse a GeoTIFF whose pixels have no geotransform (GDAL's identity matrix).
+
+    Without one, GDAL gives pixel (col, row) the coordinates (col, row): a CRS from the file
+    (GCPs carry one) or from the config would place a scene taken anywhere at 0°, 0°, one
+    pixel a degree, south up.  Its pixels are placed by ground control points (a Sentinel-1
+    or scanned map), by rational polynomials, or nowhere (a plain TIFF whose world file is
+    missing).
+    """
+    if not ds.transform.is_identity:
+        return
+    gcps, _ = ds.gcps
+    if gcps:
+        how = (
+            f"its pixels are placed by {len(gcps)} ground control points; warp it to a "
+            "north-up grid first (gdalwarp -tps in.tif north_up.tif)"
+        )
+    elif ds.rpcs is not None:
+        how = (
+            "its pixels are placed by rational polynomial coefficients; orthorectify it "
+            "first (gdalwarp -rpc in.tif north_up.tif)"
+        )
+    else:
+        how = (
+            "it is a plain image: put its world file (.tfw) beside it or georeference it "
+            "(gdal_translate -a_ullr ... -a_srs ...)"
+        )
+    raise InputError(f"{name}: raster has no geotransform (its pixels have no position); {how}")
 
 
 def _packing(da: xr.DataArray) -> str | None:
