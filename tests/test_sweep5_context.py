@@ -6,13 +6,17 @@ scene, a multi-layer GeoPackage, a coastline given as the land layer...).
 
 from __future__ import annotations
 
+import json
 import warnings
 
+import geopandas as gpd
 import numpy as np
 import pytest
 import rasterio
+import shapely
 from rasterio.control import GroundControlPoint
 
+from pipeline.area import read_area
 from pipeline.errors import InputError
 from pipeline.ingest import open_raster
 from pipeline.ingest.options import RasterSource
@@ -56,3 +60,66 @@ def test_a_tiff_without_a_geotransform_is_refused_not_placed_at_0_0(tmp_path, ki
     path.with_suffix(".tfw").write_text("0.1\n0\n0\n-0.1\n-74.95\n14.95\n")
     da = open_raster(src)
     assert da.rio.bounds() == pytest.approx((-75.0, 7.0, -65.0, 15.0))
+
+
+# ----------------------------------------------------------------------------- area polygon
+
+
+def _feature_collection(path, geometries):
+    features = [{"type": "Feature", "properties": {}, "geometry": g} for g in geometries]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    return path
+
+
+BOX = [[-72.0, 10.5], [-68.5, 10.5], [-68.5, 13.5], [-72.0, 13.5], [-72.0, 10.5]]
+
+
+def test_an_area_geopackage_of_several_layers_is_refused_not_its_first_layer_read(tmp_path):
+    """An EEZ-like GeoPackage (a small layer first) gave the area of its first layer, unsaid."""
+    path = tmp_path / "eez.gpkg"
+    gpd.GeoDataFrame(geometry=[shapely.box(-60, 10.5, -58.5, 13.5)], crs=4326).to_file(
+        path, layer="eez_24nm"
+    )
+    gpd.GeoDataFrame(geometry=[shapely.box(-72, 10.5, -68.5, 13.5)], crs=4326).to_file(
+        path, layer="eez"
+    )
+    with pytest.raises(InputError, match=r"holds 2 layers \['eez_24nm', 'eez'\]"):
+        read_area(None, path)
+
+
+def test_an_area_polygon_invalid_beyond_repair_is_refused_and_a_self_touching_ring_is_read(
+    tmp_path,
+):
+    """A hole drawn outside its shell gave 88 cells for the box's 84 (the 'hole' filled)."""
+    hole_out = [BOX, [[-60.0, 10.0], [-59.0, 10.0], [-59.0, 11.0], [-60.0, 10.0]]]
+    bowtie = [[[-72.0, 10.5], [-68.5, 13.5], [-68.5, 10.5], [-71.0, 13.5], [-72.0, 10.5]]]
+    for name, rings, reason in [
+        ("hole_out", hole_out, "Hole lies outside shell"),
+        ("bowtie", bowtie, "Self-intersection"),
+    ]:
+        path = _feature_collection(tmp_path / f"{name}.geojson", [_polygon(rings)])
+        with pytest.raises(InputError, match=rf"not a valid polygon \({reason}"):
+            read_area(None, path)
+    # an ESRI-style ring touching itself (an inverted hole) encloses the same as its repair
+    ring = [[0, 0], [10, 0], [10, 10], [5, 10], [7, 5], [5, 3], [3, 5], [5, 10], [0, 10], [0, 0]]
+    path = _feature_collection(tmp_path / "touch.geojson", [_polygon([ring])])
+    area = read_area(None, path)
+    assert area.polygon.is_valid and area.polygon.area == pytest.approx(shapely.Polygon(ring).area)
+    assert not shapely.contains_xy(area.polygon, 5.0, 5.0)  # the inverted hole stays a hole
+
+
+def _polygon(rings):
+    return {"type": "Polygon", "coordinates": rings}
+
+
+def test_an_area_in_degrees_beyond_90_or_of_lines_is_refused(tmp_path):
+    """A lon/lat area reaching latitude 95 was read (bbox to 95°N, cells past the pole)."""
+    beyond = [[[-72.0, 10.5], [-68.5, 10.5], [-68.5, 95.0], [-72.0, 95.0], [-72.0, 10.5]]]
+    path = _feature_collection(tmp_path / "lat95.geojson", [_polygon(beyond)])
+    with pytest.raises(InputError, match=r"latitudes reach 95, beyond ±90"):
+        read_area(None, path)
+    # a boundary drawn as a closed line: refused naming what it is, not "no area"
+    line = {"type": "LineString", "coordinates": BOX}
+    path = _feature_collection(tmp_path / "ring.geojson", [line])
+    with pytest.raises(InputError, match=r"are LineString, not polygons \(a closed line"):
+        read_area(None, path)
