@@ -123,3 +123,58 @@ def test_an_area_in_degrees_beyond_90_or_of_lines_is_refused(tmp_path):
     path = _feature_collection(tmp_path / "ring.geojson", [line])
     with pytest.raises(InputError, match=r"are LineString, not polygons \(a closed line"):
         read_area(None, path)
+
+
+# ----------------------------------------------------------------------------- context layers
+
+
+def test_a_layer_in_epsg_4326_with_impossible_degrees_rejects_those_features(tmp_path):
+    """With crs: EPSG:4326 set (or declared by the file) nothing was range-checked.
+
+    A port at latitude 95 or longitude 200 was accepted (a point mirrored over the pole), while
+    the same CSV without crs rejected them.
+    """
+    from pipeline.ingest import read_context
+
+    path = tmp_path / "ports.csv"
+    path.write_text("name,lat,lon\nWillemstad,12.1,-68.93\nB,12.2,200\nC,95,10\n")
+    res = read_context(path, "ports", crs="EPSG:4326")
+    assert res.frame["name"].tolist() == ["Willemstad"]
+    assert res.rejects[["row", "rule"]].values.tolist() == [
+        [3, "lon_out_of_range"],
+        [4, "lat_out_of_range"],
+    ]
+    lanes = gpd.GeoDataFrame(
+        {"name": ["pacific", "beyond"]},
+        geometry=[
+            shapely.LineString([(170, 40), (190, 42)]),  # past 180 across the antimeridian: fine
+            shapely.LineString([(10, 80), (12, 91)]),
+        ],
+        crs="EPSG:4326",
+    )
+    lanes.to_file(tmp_path / "lanes.gpkg")
+    res = read_context(tmp_path / "lanes.gpkg", "lanes")
+    assert res.frame["name"].tolist() == ["pacific"]
+    assert res.by_rule == {"lat_out_of_range": 1}
+
+
+def test_a_coastline_given_as_the_land_layer_measures_the_distance_to_the_coast(tmp_path):
+    """Natural Earth's coastline (lines) as `land` was rejected whole, unsaid in the run.
+
+    Every feature went to the rejects as geometry_wrong_type, the run went on, and the
+    weighted distance_to_coast_km factor was missing in every cell; the config's own text
+    says a coastline is accepted for the distance to the coast.
+    """
+    from pipeline.builtin_factors import distance_to_features_km
+    from pipeline.ingest import read_context
+
+    island = shapely.Polygon([(-70.2, 12.4), (-69.8, 12.4), (-69.8, 12.7), (-70.2, 12.7)])
+    coast = {"type": "LineString", "coordinates": [list(c) for c in island.exterior.coords]}
+    res = read_context(_feature_collection(tmp_path / "coastline.geojson", [coast]), "land")
+    assert len(res.frame) == 1 and not len(res.rejects)
+    assert any("holds lines (a coastline)" in n for n in res.notes)
+    lon, lat = np.array([-71.0, -69.0, -70.0]), np.array([12.5, 12.0, 13.5])
+    got = distance_to_features_km(lon, lat, res.frame.geometry.to_numpy())
+    want = distance_to_features_km(lon, lat, [island])
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    assert (got > 40).all()
