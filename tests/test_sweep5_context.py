@@ -178,3 +178,31 @@ def test_a_coastline_given_as_the_land_layer_measures_the_distance_to_the_coast(
     want = distance_to_features_km(lon, lat, [island])
     np.testing.assert_allclose(got, want, rtol=1e-12)
     assert (got > 40).all()
+
+
+def test_an_8_bit_raster_with_an_undeclared_255_fill_is_refused_not_averaged(tmp_path):
+    """Tree cover 0..100 % with 255 over the sea, no nodata declared: cells read 255 %.
+
+    A 0/255 mask and an image whose values reach 254 keep 255 as a value.
+    """
+    from _rasters import write_tif
+    from rasterio.transform import from_origin
+
+    from pipeline.ingest import raster_coverage
+
+    cover = (np.arange(100)[None, :] % 101 * np.ones((80, 1))).astype("uint8")
+    cover[:, 60:] = 255
+    bbox = (-75.0, 7.0, -65.0, 15.0)
+    path = write_tif(tmp_path / "cover.tif", cover, from_origin(-75, 15, 0.1, 0.1), dtype="uint8")
+    with pytest.raises(InputError, match=r"hold 255, the largest uint8 value.*stop at 59"):
+        raster_coverage(open_raster(path), bbox)
+    declared = RasterSource(path=path, name="r", nodata=255)
+    assert raster_coverage(open_raster(declared), bbox)["valid_fraction_in_area"] == 0.6
+    for name, values in [
+        ("mask", np.where(cover == 255, 255, 0)),
+        ("image", np.where(cover == 255, 255, np.minimum(cover * 5, 254))),  # to 254
+    ]:
+        path = write_tif(
+            tmp_path / f"{name}.tif", values, from_origin(-75, 15, 0.1, 0.1), dtype="uint8"
+        )
+        assert raster_coverage(open_raster(path), bbox)["valid_fraction_in_area"] == 1.0
