@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import schema as S
-from .errors import InputError, SourceUnreadable
+from .errors import InputError
 
 __all__ = [
     "Area",
@@ -51,22 +51,126 @@ class Area:
         return self.bbox is not None or self.frame is not None
 
 
-def read_area(bbox, polygon_path: Path | None) -> Area:
-    """Read the config's area: a polygon file wins over the bbox."""
+def read_area(bbox, polygon_path: Path | None, *, max_uncompressed_mb: float = 2048.0) -> Area:
+    """Read the config's area: a polygon file wins over the bbox.
+
+    The file is opened as the inputs are (a zipped Shapefile, GeoJSON, GeoPackage, KML,
+    GeoParquet; ``max_uncompressed_mb`` bounds a zip or a file read whole).  It must hold
+    one layer of polygons with a CRS, in coordinates its CRS can hold.  An invalid polygon is
+    repaired when the repair keeps its area (a ring touching itself, a duplicated vertex);
+    one whose repair would change what it encloses (a bow-tie, a hole outside its shell) is
+    refused, as the cells of such a polygon depend on the tool that reads it.
+
+    Raises
+    ------
+    SourceUnreadable
+        Missing, unreadable or oversized file.
+    InputError
+        Several layers, no CRS, no polygon, features that are not polygons, latitudes beyond
+        ±90 in degrees, an invalid polygon, or a ring around a pole.
+    """
     if polygon_path is None:
         return Area(tuple(bbox) if bbox is not None else None)
     import geopandas as gpd
     import shapely
 
-    try:
-        frame = gpd.read_file(polygon_path)
-    except Exception as exc:
-        raise SourceUnreadable(f"cannot read area polygon {str(polygon_path)!r}: {exc}") from None
-    if frame.crs is None:
-        raise InputError(f"area polygon {str(polygon_path)!r} has no CRS")
-    frame = _to_lonlat(frame, str(polygon_path))
+    from .ingest._vector import open_source, read_vector
+
+    path = Path(polygon_path)
+    name = str(path)
+    opened = open_source(
+        path,
+        "auto",
+        allowed=("geojson", "gpkg", "shapefile", "kml", "parquet"),
+        max_uncompressed_mb=max_uncompressed_mb,
+        read_whole="an area polygon",
+    )
+    _refuse_several_layers(opened.target, opened.fmt, name)
+    raw, geoms, crs = read_vector(
+        opened.target, path.name, opened.fmt, max_uncompressed_mb=max_uncompressed_mb
+    )
+    if geoms is None:
+        raise InputError(f"area polygon {name!r} holds no geometry (a plain table?)")
+    if crs is None:
+        raise InputError(
+            f"area polygon {name!r} has no CRS (a Shapefile without its .prj?); save it with "
+            "its CRS; a CRS is never assumed"
+        )
+    frame = gpd.GeoDataFrame(raw, geometry=geoms, crs=crs)
+    frame = frame[~(frame.geometry.isna() | frame.geometry.is_empty)].reset_index(drop=True)
+    frame = _checked_polygons(frame, name)
+    frame = _to_lonlat(frame, name)
     bounds = tuple(float(v) for v in frame.total_bounds)
     return Area(bounds, frame, shapely.union_all(frame.geometry.to_numpy()))  # type: ignore[arg-type]
+
+
+def _refuse_several_layers(target: str, fmt: str, name: str) -> None:
+    """Refuse a file of several layers: reading the first would take an area unsaid."""
+    if fmt in ("kml", "parquet"):  # KML folders are one area; Parquet has one table
+        return
+    import pyogrio
+
+    try:
+        layers = [str(x) for x in pyogrio.list_layers(target)[:, 0]]
+    except Exception:  # an unreadable file: read_vector says why
+        return
+    if len(layers) > 1:
+        raise InputError(
+            f"area polygon {name!r} holds {len(layers)} layers {layers[:10]!r}; the area is "
+            "read from a file of one layer: save the area's layer alone (ogr2ogr aoi.gpkg "
+            f"{name} LAYER)"
+        )
+
+
+def _checked_polygons(frame, name: str):
+    """Return the area's polygons, repaired where the repair keeps what they enclose."""
+    import shapely
+
+    geoms = frame.geometry.to_numpy()
+    if not len(geoms):
+        raise InputError(f"area polygon {name!r} holds no geometry")
+    kinds = shapely.get_type_id(geoms)
+    other = ~np.isin(kinds, (3, 6))
+    if other.any():
+        types = sorted({g.geom_type for g in geoms[other]})
+        hint = (
+            " (a closed line is a boundary, not an area: convert it, e.g. QGIS 'Lines to polygons')"
+            if {"LineString", "MultiLineString", "LinearRing"} & set(types)
+            else ""
+        )
+        raise InputError(
+            f"area polygon {name!r}: {int(other.sum())} of {len(geoms)} features are "
+            f"{'/'.join(types)}, not polygons{hint}; the area file must hold polygons only"
+        )
+    if frame.crs.is_geographic:
+        lat = shapely.bounds(geoms)[:, [1, 3]]
+        if (np.abs(lat) > 90 + 1e-9).any():
+            raise InputError(
+                f"area polygon {name!r}: latitudes reach {float(np.abs(lat).max()):g}, beyond "
+                f"±90, impossible in {frame.crs.to_string()}; its coordinates are not "
+                "degrees or are in (lat, lon) order: save it with its true CRS"
+            )
+    bad = ~shapely.is_valid(geoms)
+    if not bad.any():
+        return frame
+    fixed = geoms.copy()
+    for i in np.flatnonzero(bad):  # at most a few features
+        made = shapely.make_valid(geoms[i])
+        parts = [p for p in shapely.get_parts(made) if shapely.get_dimensions(p) == 2]
+        made = shapely.union_all(parts) if parts else None
+        before = float(shapely.area(geoms[i]))
+        after = float(shapely.area(made)) if made is not None else 0.0
+        if before == 0 and after == 0:  # no inside either way: refused as enclosing no area
+            continue
+        if made is None or not abs(after - before) <= 1e-9 * max(after, before, 1e-300):
+            raise InputError(
+                f"area polygon {name!r}: feature {i + 1} is not a valid polygon "
+                f"({shapely.is_valid_reason(geoms[i])}), and repairing it would change what "
+                "it encloses; fix it (QGIS 'Fix geometries', ogr2ogr -makevalid) and check "
+                "the result is the area meant"
+            )
+        fixed[i] = made
+    return frame.set_geometry(fixed, crs=frame.crs)
 
 
 #: Vertices added per edge of a projected area's outline before it is reprojected, so its

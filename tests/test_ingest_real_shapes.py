@@ -779,7 +779,9 @@ def test_context_from_shared_natural_earth(shared_data):
     assert (land.n_read, len(land.frame)) == (127, 127)
     assert land.assumptions["repaired_geometries"] == 1
     coast = read_context(shared_data / "context" / "ne_110m_coastline.json", "land")
-    assert coast.by_rule == {"geometry_wrong_type": 134}  # coastlines are lines, not land
+    # a coastline (lines) is a land layer for the distance to the coast, with a note
+    assert (coast.n_read, len(coast.frame), coast.by_rule) == (134, 134, {})
+    assert any("holds lines (a coastline)" in n for n in coast.notes)
 
 
 def test_context_unknown_kind():

@@ -1,4 +1,4 @@
-"""Read context layers: ports (points), shipping lanes (lines), land (polygons).
+"""Read context layers: ports (points), shipping lanes (lines), land (polygons or coastlines).
 
 Any vector format GDAL reads (GeoJSON, GeoPackage, Shapefile, GeoParquet, a ``.zip`` holding
 one), or a CSV: latitude/longitude columns for ports, or a WKT column for any kind.  Every
@@ -12,13 +12,18 @@ the assumptions.  Invalid polygons (Natural Earth's 1:110m land has a self-inter
 are repaired with :func:`shapely.make_valid` and counted; a polygon that cannot be repaired is
 rejected.
 
+A land layer may be a coastline (lines): distances to the coast are then measured to it, and
+a note says that no cell is known to be on land.
+
 Rule ids (first failing rule per feature): ``ragged_row``, ``unbalanced_quote``,
-``geometry_missing``,
-``coord_missing``, ``coord_unparseable``, ``lat_out_of_range``, ``lon_out_of_range``,
-``geometry_unparseable`` (WKT), ``geometry_wrong_type`` (a line in a ports layer, a point in a
-land layer, ...), ``geometry_invalid`` (non-finite coordinates or an unrepairable polygon),
-``coord_out_of_crs`` (cannot be transformed to EPSG:4326), ``null_island`` (a point at
-exactly 0°, 0°: a missing position written as zeros).
+``geometry_missing``, ``coord_missing``, ``coord_unparseable``, ``lat_out_of_range``,
+``lon_out_of_range``, ``geometry_unparseable`` (WKT), ``geometry_wrong_type`` (a line in a
+ports layer, a point in a land layer, ...), ``geometry_invalid`` (non-finite coordinates or an
+unrepairable polygon), ``coord_out_of_crs`` (cannot be transformed to EPSG:4326),
+``lat_out_of_range`` and ``lon_out_of_range`` again after the transform (a layer declared or
+configured in EPSG:4326 is not transformed: a latitude beyond ±90 anywhere, a point's longitude
+beyond ±180), ``null_island`` (a point at exactly 0°, 0°: a missing position written as
+zeros).
 """
 
 from __future__ import annotations
@@ -55,7 +60,7 @@ log = logging.getLogger(__name__)
 CONTEXT_KINDS: dict[str, tuple[tuple[int, ...], str]] = {
     "ports": ((0, 4), "points"),
     "lanes": ((1, 5), "lines"),
-    "land": ((3, 6), "polygons"),
+    "land": ((1, 3, 5, 6), "polygons or coastline lines"),
 }
 CONTEXT_RULES = (
     "ragged_row",
@@ -380,6 +385,16 @@ def _finish(raw, rows, geoms, rules, crs, src: ContextSource, name: str, assumpt
             raise InputError(f"{name}: cannot transform from {crs!r} to EPSG:4326: {exc}") from exc
         b = to4326.bounds.to_numpy()
         failed = usable & ~np.isfinite(b).all(axis=1)
+    # Degrees only where degrees can be: a configured or declared EPSG:4326 is not
+    # transformed, and a latitude of 95 would be a point mirrored across the pole.  A line or
+    # polygon may reach past ±180° (a lane across the antimeridian); a point may not.
+    lat_out = np.zeros(n, dtype=bool)
+    lon_out = np.zeros(n, dtype=bool)
+    if usable.any():
+        b = to4326.bounds.to_numpy()
+        placed = usable & ~failed
+        lat_out = placed & ((b[:, 1] < -90) | (b[:, 3] > 90))
+        lon_out = placed & ~lat_out & np.isin(types, (0, 4)) & ((b[:, 0] < -180) | (b[:, 2] > 180))
     # a point at exactly 0°, 0° is a missing position written as zeros (as in the seizures):
     # a port there would silence loitering and encounters around it
     null = usable & ~failed & (types == 0)
@@ -392,6 +407,24 @@ def _finish(raw, rows, geoms, rules, crs, src: ContextSource, name: str, assumpt
             failed,
             "geometry",
             f"geometry {{value}} cannot be transformed from {crs!s} to EPSG:4326",
+            wkt.str.slice(0, 120),
+        )
+    )
+    rules.append(
+        Rule(
+            "lat_out_of_range",
+            lat_out,
+            "geometry",
+            "geometry {value} reaches a latitude beyond ±90 (not degrees, or lat/lon swapped?)",
+            wkt.str.slice(0, 120),
+        )
+    )
+    rules.append(
+        Rule(
+            "lon_out_of_range",
+            lon_out,
+            "geometry",
+            "point {value} has a longitude beyond ±180 in EPSG:4326",
             wkt.str.slice(0, 120),
         )
     )
@@ -432,6 +465,15 @@ def _finish(raw, rows, geoms, rules, crs, src: ContextSource, name: str, assumpt
         geometry=to4326.iloc[take].to_numpy() if len(to4326) else [],
         crs="EPSG:4326",
     )
+    if src.kind == "land" and len(frame):
+        if not (shapely.get_dimensions(frame.geometry.to_numpy()) == 2).any():
+            notes.append(
+                f"{name}: the land layer holds lines (a coastline) and no polygons: the distance "
+                "to the coast is measured to them, but no cell is known to be on land "
+                "(area.exclude_land keeps every cell; a cell on land is not at 0 km); give land "
+                "polygons for that"
+            )
+            assumptions["land"] = "coastline lines only: land cells are not known"
     crs_text = _crs_name(crs)
     assumptions.setdefault("crs", {})["value"] = crs_text
     assumptions["kind"] = src.kind

@@ -288,8 +288,12 @@ def _open_tiff(src: RasterSource) -> xr.DataArray:
 
     name = src.path.name
     try:
-        with rasterio.open(src.path) as ds:
+        with warnings.catch_warnings():  # a file without a geotransform: refused below
+            warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
+            ds = rasterio.open(src.path)
+        with ds:
             count, height, width = ds.count, ds.height, ds.width
+            _refuse_ungeoreferenced(ds, name)
             # Read the last and the first pixel of every band: a truncated file fails here,
             # not later.  One pixel decodes one block; a whole row of a tiled raster 200,000
             # pixels wide would decode (and cache) hundreds of megabytes of tiles.
@@ -322,6 +326,36 @@ def _open_tiff(src: RasterSource) -> xr.DataArray:
     if da.dtype.kind != "f":
         da = da.astype("float32")
     return da
+
+
+def _refuse_ungeoreferenced(ds, name: str) -> None:
+    """Refuse a GeoTIFF whose pixels have no geotransform (GDAL's identity matrix).
+
+    Without one, GDAL gives pixel (col, row) the coordinates (col, row): a CRS from the file
+    (GCPs carry one) or from the config would place a scene taken anywhere at 0°, 0°, one
+    pixel a degree, south up.  Its pixels are placed by ground control points (a Sentinel-1
+    or scanned map), by rational polynomials, or nowhere (a plain TIFF whose world file is
+    missing).
+    """
+    if not ds.transform.is_identity:
+        return
+    gcps, _ = ds.gcps
+    if gcps:
+        how = (
+            f"its pixels are placed by {len(gcps)} ground control points; warp it to a "
+            "north-up grid first (gdalwarp -tps in.tif north_up.tif)"
+        )
+    elif ds.rpcs is not None:
+        how = (
+            "its pixels are placed by rational polynomial coefficients; orthorectify it "
+            "first (gdalwarp -rpc in.tif north_up.tif)"
+        )
+    else:
+        how = (
+            "it is a plain image: put its world file (.tfw) beside it or georeference it "
+            "(gdal_translate -a_ullr ... -a_srs ...)"
+        )
+    raise InputError(f"{name}: raster has no geotransform (its pixels have no position); {how}")
 
 
 def _packing(da: xr.DataArray) -> str | None:
@@ -957,6 +991,8 @@ def raster_coverage(
     declared = _declares_nodata(da)
     packing = da.attrs.get("packing")
     sentinels = np.zeros(len(_SENTINELS), dtype="int64")
+    top = None if declared or packing else _unsigned_top(da)
+    at_top, below = 0, [np.inf, -np.inf]  # cells at the type's top; the range of the others
     if window.size:
         for _, w in raster_windows(window):
             arr = w.to_numpy()[..., cols]
@@ -966,6 +1002,12 @@ def raster_coverage(
                 sentinels += [
                     int(np.count_nonzero(_is_stored(arr, v, packing))) for v in _SENTINELS
                 ]
+            if top is not None:
+                is_top = arr == top
+                at_top += int(np.count_nonzero(is_top))
+                rest = arr[~is_top & ~np.isnan(arr)]
+                if rest.size:
+                    below = [min(below[0], float(rest.min())), max(below[1], float(rest.max()))]
     where = "inside the area" if aoi_bbox is not None else ""
     if not declared and total:
         # -9999 or -32768 may be a value in a few cells; 1e20 or -3.4e38 never is: one is fill
@@ -984,6 +1026,20 @@ def raster_coverage(
                 f"{v!r} for this raster in the config, or --nodata {v!r} with route-risk "
                 "ingest (its cells are then missing, not values)"
             )
+    if (
+        top is not None
+        and at_top >= _SENTINEL_SHARE * total
+        and below[0] < below[1] <= top - _TOP_GAP
+    ):
+        # an 8-bit land cover or index (0..100) with 255 where nothing was measured: the
+        # values stop well below the type's top, which alone holds many cells
+        raise InputError(
+            f"{name}: {at_top} of {total} cells {where + ' ' if where else ''}hold {top:g}, "
+            f"the largest {_stored_dtype(da)} value, while the others stop at {below[1]:g}: a "
+            f"fill, but the file declares no nodata; set nodata: {top:g} for this raster in "
+            f"the config (or --nodata {top:g} with route-risk ingest); if {top:g} is a value, "
+            "set nodata to a value the raster never holds"
+        )
     if valid == 0:
         raise InputError(
             f"{name}: every value {where + ' ' if where else ''}is nodata; the raster "
@@ -1009,6 +1065,28 @@ def raster_coverage(
 #: (no measured quantity is 1e20), without declaring a nodata is refused.
 _SENTINELS = (-9999.0, -32768.0, -3.4028234663852886e38, 9.969209968386869e36, 1e20, -1e20)
 _SENTINEL_SHARE = 0.001
+
+
+#: An unsigned raster whose values stop at least this far below its type's top (255, 65535)
+#: while the top holds ``_SENTINEL_SHARE`` of its cells uses the top as an undeclared fill.
+_TOP_GAP = 5
+
+
+def _stored_dtype(da: xr.DataArray) -> str:
+    """Return the raster's stored (undecoded) dtype name."""
+    enc = da.encoding
+    return str(enc.get("rasterio_dtype", enc.get("dtype", da.dtype)))
+
+
+def _unsigned_top(da: xr.DataArray) -> float | None:
+    """Return the top of an 8- or 16-bit unsigned raster's stored type, else None."""
+    try:
+        dtype = np.dtype(_stored_dtype(da))
+    except TypeError:
+        return None
+    if dtype.kind != "u" or dtype.itemsize > 2:
+        return None
+    return float(np.iinfo(dtype).max)
 
 
 def _is_sentinel(arr, value: float):
