@@ -197,6 +197,44 @@ def test_use_quantity_says_when_it_adds_quantities_of_different_units(small_demo
     assert not any("different units" in n for n in plain.manifest.get("notes", []))
 
 
+def test_a_context_layer_of_mostly_bad_features_stops_the_run(small_demo, tmp_path):
+    # a ports file whose positions are mostly unreadable was taken with what was left, and a
+    # layer rejected whole never stopped the run: the ceiling holds for context layers too
+    ports = tmp_path / "ports.csv"
+    ports.write_text("name,lat,lon\nA,10.4,-75.6\n" + "".join(f"P{i},x,y\n" for i in range(9)))
+    cfg = config(small_demo, tmp_path, inputs={"ports": str(ports)})
+    with pytest.raises(DataQualityError, match=r"ports.csv: 9 of 10 records in scope rejected"):
+        pipeline.run_pipeline(cfg)
+
+
+def test_a_multipoint_port_keeps_events_away_from_its_points(small_demo, tmp_path):
+    # a port given as a MultiPoint (a harbour as its berths) was accepted as a layer but left
+    # out of the 'away from ports' test, silently
+    quick = {
+        "timeline": {"months": 0},
+        "evaluate": {"enabled": False},
+        "hotspots": {"enabled": False},
+    }
+    base = pipeline.run_pipeline(config(small_demo, tmp_path / "a", **quick))
+    events = pd.read_parquet(base.out_dir / "events.parquet")
+    loiter = events[events["event_type"] == "loiter"]
+    assert len(loiter) > 0
+    coords = ", ".join(f"[{x}, {y}]" for x, y in zip(loiter["lon"], loiter["lat"], strict=True))
+    ports = tmp_path / "berths.geojson"
+    ports.write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": '
+        '{"name": "all berths"}, "geometry": {"type": "MultiPoint", "coordinates": ['
+        + coords
+        + "]}}]}"
+    )
+    res = pipeline.run_pipeline(
+        config(small_demo, tmp_path / "b", inputs={"ports": str(ports)}, **quick)
+    )
+    after = pd.read_parquet(res.out_dir / "events.parquet")
+    assert (after["event_type"] == "loiter").sum() == 0
+    assert (after["event_type"] == "gap").sum() == (events["event_type"] == "gap").sum()
+
+
 def test_outside_area_is_rejected_but_not_a_quality_failure(small_demo, tmp_path):
     res = pipeline.run_pipeline(
         config(

@@ -125,7 +125,7 @@ def _ingest_one(
     ``earlier`` (seizures) holds the accepted records of the files before this one: a record
     one of them gave is rejected here, not counted twice, and this file's are added to it.
     """
-    from ..ingest import check_reject_rate, reject_repeated_records, write_rejects
+    from ..ingest import reject_repeated_records, write_rejects
 
     cfg = state.config
     path = Path(src.path)
@@ -156,7 +156,12 @@ def _ingest_one(
     if streamed:  # read in chunks into the run's spill folder, cached per file as tables
         result, hit = _spilled(state, reader, src, key, kwargs)
     else:
-        result, hit = state.cached(f"ingest {kind}", key, lambda: reader(src, **kwargs))
+        # A seizure after a fixed as_of is after_as_of, or date_future once after today: the
+        # day of the reading decides its rule (not the table: both are rejects).
+        today = (
+            str(pd.Timestamp.now(tz="UTC").date()) if kind == "seizures" and state.as_of else None
+        )
+        result, hit = state.cached(f"ingest {kind}", [*key, today], lambda: reader(src, **kwargs))
     # what the table depends on, stable whether it was parsed or read from the cache
     state.digests[kind] = digest(
         [state.digests.get(kind), key, str(state.as_of), polygon_sha(state)]
@@ -174,14 +179,7 @@ def _ingest_one(
             result = reject_repeated_records(result, earlier)
             earlier.append(result.frame)
         rejects_path = write_rejects(result, state.staging, name)
-    try:
-        check_reject_rate(result, cfg.ingest.max_reject_rate)
-    except DataQualityError as exc:  # the user must see why: publish the rejects beside the error
-        target = (state.failed_dir or state.out) / "rejects" / rejects_path.name
-        check_no_links(state.out, target)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(rejects_path, target)
-        raise DataQualityError(f"{exc}; the rejected records are in {str(target)!r}") from None
+    _within_ceiling(state, result, rejects_path)
     state.ingest_report.setdefault(kind, []).append(
         {
             "path": str(path),
@@ -255,6 +253,28 @@ def polygon_sha(state: RunState) -> str | None:
     return sha256_file(p) if p is not None else None
 
 
+def _within_ceiling(state: RunState, result, rejects_path: Path) -> None:
+    """Stop the run when an input rejects more than ``ingest.max_reject_rate`` of its records.
+
+    The user must see why: the rejects file is published beside the error (in the failed
+    run's folder) and named in the message.
+
+    Raises
+    ------
+    DataQualityError
+    """
+    from ..ingest import check_reject_rate
+
+    try:
+        check_reject_rate(result, state.config.ingest.max_reject_rate)
+    except DataQualityError as exc:
+        target = (state.failed_dir or state.out) / "rejects" / rejects_path.name
+        check_no_links(state.out, target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(rejects_path, target)
+        raise DataQualityError(f"{exc}; the rejected records are in {str(target)!r}") from None
+
+
 def _context(state: RunState, names: set[str]) -> None:
     """Read the context layers (ports, lanes, land) with their rejects, one frame per kind."""
     import geopandas as gpd
@@ -279,6 +299,7 @@ def _context(state: RunState, names: set[str]) -> None:
             name += "-2"
         names.add(name)
         rejects = write_rejects(result, state.staging, name)
+        _within_ceiling(state, result, rejects)  # a layer of mostly bad features is no layer
         state.ingest_report.setdefault("context", []).append(
             {
                 "kind": src.kind,
@@ -301,6 +322,8 @@ def _context(state: RunState, names: set[str]) -> None:
     state.context = {k: pd.concat(v, ignore_index=True) for k, v in by_kind.items()}
     if "ports" in state.context:
         pts = state.context["ports"]
+        # a MultiPoint port (a harbour given as its berths) is its points, not left out
+        pts = pts[pts.geometry.geom_type.isin(["Point", "MultiPoint"])].explode(index_parts=False)
         pts = pts[pts.geometry.geom_type == "Point"]
         state.ports = pd.DataFrame(
             {
