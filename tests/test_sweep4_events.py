@@ -452,3 +452,16 @@ def test_a_header_line_longer_than_the_sample_is_read_whole(tmp_path):
     wider.write_text(",".join(["date", "lat", "lon", *(f"c{i}" for i in range(5000))]) + "\n")
     with pytest.raises(SourceUnreadable, match=r"5003 columns, more than 1000"):
         read_seizures(wider)
+
+
+def test_a_rejected_value_shows_as_the_file_holds_it_not_as_repaired(tmp_path):
+    # the mojibake repair ran before the rules, so a rejected value was shown repaired
+    # ("1°15'Q"): the user could not find it in the file
+    path = tmp_path / "mj.csv"
+    path.write_text(
+        "date,lat,lon,drug\n2020-01-01,1Â°15'Q,20,CocaÃ­na\n2020-01-02,1Â°15' N,20,CocaÃ­na\n",
+        encoding="utf-8",
+    )
+    res = read_seizures(path)
+    assert res.frame["lat"].tolist() == [1.25]
+    assert res.rejects[["row", "column", "value"]].values.tolist() == [[2, "lat", "1Â°15'Q"]]

@@ -487,6 +487,7 @@ def _normalise(
         empty = empty_seizures()
         empty[COMMODITY_ORIGINAL] = pd.Series([], dtype="object")
         return empty, pd.DataFrame(), notes, {}
+    as_read = raw
     raw, repaired = _repair_text(raw, name)
     if repaired:
         notes.append(repaired["note"])
@@ -938,6 +939,12 @@ def _normalise(
     )
 
     accepted, rejects = first_failing(rules, n=n, source_file=name, rows=rows)
+    if repaired and len(rejects):  # a rejected value is shown as the file holds it
+        for col in repaired["columns"]:
+            at = (rejects["column"] == col).to_numpy()
+            if at.any():
+                held = pd.Series(as_text(as_read[col]).to_numpy(), index=np.asarray(rows))
+                rejects.loc[at, "value"] = rejects.loc[at, "row"].map(held).to_numpy()
     take = np.flatnonzero(accepted)
 
     def text(key: str, default: str) -> pd.Series:
