@@ -206,3 +206,20 @@ def test_an_8_bit_raster_with_an_undeclared_255_fill_is_refused_not_averaged(tmp
             tmp_path / f"{name}.tif", values, from_origin(-75, 15, 0.1, 0.1), dtype="uint8"
         )
         assert raster_coverage(open_raster(path), bbox)["valid_fraction_in_area"] == 1.0
+
+
+def test_a_world_port_index_port_is_named_by_its_main_port_name(tmp_path):
+    # 'Region Name' came first and won by its 'name' token: every port was named after its
+    # region ('Curacao -- 9270'); the region, country or sea a port lies in is not its name
+    from pipeline.ingest import read_context
+
+    path = tmp_path / "UpdatedPub150.csv"
+    path.write_text(
+        "World Port Index Number,Region Name,Country Name,Main Port Name,Alternate Port Name,"
+        "Latitude,Longitude\n"
+        "1,Curacao -- 9270,Curacao,Willemstad,,12.1,-68.93\n"
+        "2,Netherlands -- 29750,Netherlands,Rotterdam,,51.9,4.1\n"
+    )
+    res = read_context(path, "ports")
+    assert res.frame["name"].tolist() == ["Willemstad", "Rotterdam"]
+    assert res.assumptions["columns"]["name"]["column"] == "Main Port Name"

@@ -387,6 +387,10 @@ ROLES: dict[str, Role] = {
         exact=("name", "port_name", "port", "label", "title"),
         strong=_fs("name"),
         weak=_fs("port label title"),
+        # the name of the region, country or sea a feature lies in is not its own name
+        # (the World Port Index's 'Region Name' before its 'Main Port Name')
+        veto=_fs("region country area zone state province district county ocean sea basin"),
+        primary=_fs("main"),
     ),
 }
 
