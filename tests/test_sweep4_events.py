@@ -465,3 +465,15 @@ def test_a_rejected_value_shows_as_the_file_holds_it_not_as_repaired(tmp_path):
     res = read_seizures(path)
     assert res.frame["lat"].tolist() == [1.25]
     assert res.rejects[["row", "column", "value"]].values.tolist() == [[2, "lat", "1Â°15'Q"]]
+
+
+def test_compact_degree_minute_positions_are_read(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text(
+        "date,position\n2024-01-01,0115.5N 10345.2E\n2024-01-02,011530S 1034512E\n"
+        "2024-01-03,1260N 10345E\n"
+    )
+    res = read_seizures(path)
+    got = res.frame[["lat", "lon"]].round(6).values.tolist()
+    assert got == [[1.258333, 103.753333], [-1.258333, 103.753333]]
+    assert res.by_rule == {"lat_out_of_range": 1}  # 60 minutes: not a compact position

@@ -223,3 +223,16 @@ def test_a_world_port_index_port_is_named_by_its_main_port_name(tmp_path):
     res = read_context(path, "ports")
     assert res.frame["name"].tolist() == ["Willemstad", "Rotterdam"]
     assert res.assumptions["columns"]["name"]["column"] == "Main Port Name"
+
+
+def test_un_locode_coordinates_are_read(tmp_path):
+    # UN/LOCODE writes 12°06'N 68°56'W as '1206N', '06856W': read as 1206 degrees, refused as
+    # 'projected?'; ship logs write 0115.5N (degrees, minutes.m) and 011530N (d, m, s)
+    from pipeline.ingest import read_context
+
+    path = tmp_path / "locode.csv"
+    path.write_text("Name,Lat,Lon\nWillemstad,1206N,06856W\nSingapore,0117N,10350E\n")
+    res = read_context(path, "ports")
+    assert res.by_rule == {}
+    assert res.frame.geometry.y.round(6).tolist() == [12.1, 1.283333]
+    assert res.frame.geometry.x.round(6).tolist() == [-68.933333, 103.833333]

@@ -996,11 +996,55 @@ def parse_coordinate(values: pd.Series, axis: str) -> tuple[pd.Series, np.ndarra
     wrong = np.zeros(len(values), dtype=bool)
     todo = np.flatnonzero(nums.isna().to_numpy() & ~miss)
     if todo.size:
+        compact = _compact_degrees(values.iloc[todo], axis)
+        done = compact.notna().to_numpy()
+        nums.iloc[todo[done]] = compact.to_numpy()[done]
+        todo = todo[~done]
+    if todo.size:
         sub = values.iloc[todo]
         deg, wr = dms_to_degrees(sub, axis)
         nums.iloc[todo] = deg.to_numpy()
         wrong[todo] = wr
     return nums, miss, wrong
+
+
+#: Degrees and minutes (and seconds) written as one number with a hemisphere letter, as
+#: UN/LOCODE (``1206N``, ``06856W``) and ship logs (``0115.5N``, ``011530N``) write them.
+_COMPACT = re.compile(
+    r"^\s*(?P<h1>[NSEWnsew])?\s*(?P<n>\d{4,7})(?:[.,](?P<f>\d+))?\s*(?P<h2>[NSEWnsew])?\s*$"
+)
+
+
+def _compact_degrees(values: pd.Series, axis: str) -> pd.Series:
+    """Return degrees of compact ``DDMM[SS]`` / ``DDDMM[SS]`` values with their letter (else NaN).
+
+    Only a value with exactly one hemisphere letter of the axis, and as many digits as the
+    axis's degrees (2 for latitude, 3 for longitude) plus 2 or 4, is read: ``1206N`` is
+    12°06'N, ``06856W`` 68°56'W, ``011530N`` 1°15'30"N; a fraction belongs to the last unit.
+    Minutes or seconds of 60 or more leave the value to the other readers.
+    """
+    parts = values.astype("str").str.extract(_COMPACT)
+    out = pd.Series(np.nan, index=values.index, dtype="float64")
+    letter = parts["h1"].fillna("").str.upper() + parts["h2"].fillna("").str.upper()
+    axis_letters = ("N", "S") if axis == "lat" else ("E", "W")
+    width = 2 if axis == "lat" else 3
+    digits = parts["n"].fillna("")
+    ok = letter.isin(axis_letters) & digits.str.len().isin([width + 2, width + 4])
+    if not ok.any():
+        return out
+    d = digits[ok]
+    frac = ("0." + parts["f"][ok].fillna("0")).astype("float64")
+    deg = d.str[:width].astype("float64")
+    mins = d.str[width : width + 2].astype("float64")
+    secs = d.str[width + 2 :].replace("", "0").astype("float64")
+    has_secs = (d.str.len() == width + 4).to_numpy()
+    mins = mins + np.where(has_secs, 0.0, frac)
+    secs = secs + np.where(has_secs, frac, 0.0)
+    good = ((mins < 60) & (secs < 60)).to_numpy()
+    value = deg + mins / 60.0 + secs / 3600.0
+    value = value.where(~letter[ok].isin(["S", "W"]), -value)
+    out.loc[ok[ok].index[good]] = value.to_numpy()[good]
+    return out
 
 
 def split_pair(values: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:
