@@ -65,6 +65,10 @@ def risk_class_breaks(risk, method: str, n_classes: int) -> np.ndarray:
     if method == "quantile":
         inner = np.quantile(v, np.linspace(0, 1, n_classes + 1)[1:-1], method="lower")
         starts = np.unique(np.round(inner, 1))
+        if n_classes > 1 and not (starts > lo).any():
+            # every quantile in the block of the lowest score (most cells tied there): the
+            # cells above it are a class of their own, never the lowest class with the block
+            starts = v[v > lo].min(keepdims=True)
     else:
         starts = _fisher_starts(v, n_classes)
     starts = starts[starts > lo]

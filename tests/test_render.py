@@ -1029,3 +1029,16 @@ def test_verbatim_macro_text_is_what_jinja_would_give(text):
     from pipeline.render._layers import _Verbatim
 
     assert _Verbatim(text).render() == Element(text).render()
+
+
+def test_quantile_classes_of_a_tied_block_keep_the_top_cells_out_of_the_lowest_class():
+    # 516 cells at risk 0 and 2 at 100: every quantile fell in the block, the breaks merged
+    # into one class and the cells at 100 were published 'very low' with the block
+    from pipeline.classes import class_labels_for, risk_class_breaks
+
+    risk = np.r_[np.zeros(516), [100.0, 100.0]]
+    breaks = risk_class_breaks(risk, "quantile", 5)
+    labels = class_labels_for(["very low", "low", "medium", "high", "very high"], breaks.size - 1)
+    codes = np.clip(np.searchsorted(breaks, risk, side="right") - 1, 0, len(labels) - 1)
+    assert [labels[c] for c in codes[-2:]] == ["very high", "very high"]
+    assert labels[codes[0]] == "very low"
