@@ -1043,7 +1043,9 @@ def _compact_degrees(values: pd.Series, axis: str) -> pd.Series:
     good = ((mins < 60) & (secs < 60)).to_numpy()
     value = deg + mins / 60.0 + secs / 3600.0
     value = value.where(~letter[ok].isin(["S", "W"]), -value)
-    out.loc[ok[ok].index[good]] = value.to_numpy()[good]
+    # by position: an index may repeat (a Parquet file keeps the pandas index it was saved with)
+    at = np.flatnonzero(ok.to_numpy())[good]
+    out.iloc[at] = value.to_numpy()[good]
     return out
 
 
