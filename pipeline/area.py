@@ -85,9 +85,13 @@ def read_area(bbox, polygon_path: Path | None, *, max_uncompressed_mb: float = 2
         max_uncompressed_mb=max_uncompressed_mb,
         read_whole="an area polygon",
     )
-    _refuse_several_layers(opened.target, opened.fmt, name)
+    layer = _the_layer(opened.target, opened.fmt, name)
     raw, geoms, crs = read_vector(
-        opened.target, path.name, opened.fmt, max_uncompressed_mb=max_uncompressed_mb
+        opened.target,
+        path.name,
+        opened.fmt,
+        layer=layer,
+        max_uncompressed_mb=max_uncompressed_mb,
     )
     if geoms is None:
         raise InputError(f"area polygon {name!r} holds no geometry (a plain table?)")
@@ -104,22 +108,34 @@ def read_area(bbox, polygon_path: Path | None, *, max_uncompressed_mb: float = 2
     return Area(bounds, frame, shapely.union_all(frame.geometry.to_numpy()))  # type: ignore[arg-type]
 
 
-def _refuse_several_layers(target: str, fmt: str, name: str) -> None:
-    """Refuse a file of several layers: reading the first would take an area unsaid."""
+def _the_layer(target: str, fmt: str, name: str) -> str | None:
+    """Return the file's one layer of geometries (None: the only one, or not listed).
+
+    A file of several such layers is refused: reading the first would take an area unsaid.
+    Tables without geometry are not areas and are passed over: QGIS saves a layer's style
+    into its GeoPackage as the table ``layer_styles``.
+    """
     if fmt in ("kml", "parquet"):  # KML folders are one area; Parquet has one table
-        return
+        return None
     import pyogrio
 
     try:
-        layers = [str(x) for x in pyogrio.list_layers(target)[:, 0]]
+        listed = pyogrio.list_layers(target)
     except Exception:  # an unreadable file: read_vector says why
-        return
+        return None
+    if len(listed) < 2:
+        return None
+    spatial = [str(lyr) for lyr, kind in listed if kind is not None]
+    if len(spatial) == 1:
+        return spatial[0]
+    layers = spatial or [str(x) for x in listed[:, 0]]
     if len(layers) > 1:
         raise InputError(
             f"area polygon {name!r} holds {len(layers)} layers {layers[:10]!r}; the area is "
             "read from a file of one layer: save the area's layer alone (ogr2ogr aoi.gpkg "
             f"{name} LAYER)"
         )
+    return None
 
 
 def _checked_polygons(frame, name: str):

@@ -32,3 +32,30 @@ def test_compact_degrees_in_a_parquet_file_saved_with_its_pandas_index_are_read(
     assert got.n_rejected == 0
     assert got.frame["lat"].round(4).tolist() == [12.1, 13.0, -1.2583]
     assert got.frame["lon"].round(4).tolist() == [-68.9333, -69.0, 103.75]
+
+
+# ------------------------------------------------------------------------- area polygon
+
+
+def test_an_area_geopackage_with_its_qgis_style_table_is_read(tmp_path):
+    # QGIS saves a layer's style into its GeoPackage as the table 'layer_styles' (no
+    # geometry): the several-layers check counted it and refused the area
+    import geopandas as gpd
+    import pyogrio
+    import shapely
+
+    from pipeline.area import read_area
+
+    path = tmp_path / "aoi.gpkg"
+    gpd.GeoDataFrame({"name": ["aoi"]}, geometry=[shapely.box(-80, 20, -70, 30)], crs=4326).to_file(
+        path, layer="aoi"
+    )
+    styles = pd.DataFrame({"f_table_name": ["aoi"], "styleName": ["aoi"], "styleQML": ["<q/>"]})
+    pyogrio.write_dataframe(styles, path, layer="layer_styles")
+    area = read_area(None, path)
+    assert area.bbox == (-80.0, 20.0, -70.0, 30.0)
+    # two layers of geometries are still refused
+    gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 1, 1)], crs=4326).to_file(path, layer="other")
+    with pytest.raises(InputError, match="holds 2 layers"):
+        read_area(None, path)
+
