@@ -171,6 +171,14 @@ def _checked_polygons(frame, name: str):
         return frame
     fixed = geoms.copy()
     for i in np.flatnonzero(bad):  # at most a few features
+        whole = shapely.get_parts(geoms[i])
+        if len(whole) > 1 and shapely.is_valid(whole).all() and not _nested(whole):
+            # a MultiPolygon of valid parts that overlap or share an edge (QGIS 'Collect
+            # geometries' of overlapping polygons) encloses their union, as separate features
+            # would: its area() counts the overlap twice, so it is not the measure.  A part
+            # inside another may be a hole written as a part: that one stays refused.
+            fixed[i] = shapely.union_all(whole)
+            continue
         made = shapely.make_valid(geoms[i])
         parts = [p for p in shapely.get_parts(made) if shapely.get_dimensions(p) == 2]
         made = shapely.union_all(parts) if parts else None
@@ -187,6 +195,14 @@ def _checked_polygons(frame, name: str):
             )
         fixed[i] = made
     return frame.set_geometry(fixed, crs=frame.crs)
+
+
+def _nested(parts) -> bool:
+    """Whether one of the polygons ``parts`` lies within another."""
+    import shapely
+
+    pairs = shapely.STRtree(parts).query(parts, predicate="within")
+    return bool((pairs[0] != pairs[1]).any())
 
 
 #: Vertices added per edge of a projected area's outline before it is reprojected, so its

@@ -59,3 +59,25 @@ def test_an_area_geopackage_with_its_qgis_style_table_is_read(tmp_path):
     with pytest.raises(InputError, match="holds 2 layers"):
         read_area(None, path)
 
+
+def test_an_area_multipolygon_of_overlapping_parts_is_their_union(tmp_path):
+    # QGIS 'Collect geometries' of two overlapping polygons gives one MultiPolygon whose
+    # parts overlap (invalid: 'Self-intersection'); its area() counts the overlap twice, so
+    # the repair looked like a change and the area was refused, while the same two polygons
+    # as two features were read as their union
+    import geopandas as gpd
+    import shapely
+
+    from pipeline.area import read_area
+
+    parts = [shapely.box(0, 0, 2, 2), shapely.box(1, 1, 3, 3)]
+    path = tmp_path / "aoi.geojson"
+    gpd.GeoDataFrame(geometry=[shapely.MultiPolygon(parts)], crs=4326).to_file(path)
+    area = read_area(None, path)
+    assert area.bbox == (0.0, 0.0, 3.0, 3.0)
+    assert shapely.equals(area.polygon, shapely.union_all(parts))
+    # a part inside another may be a hole written as a part: still refused
+    nested = shapely.MultiPolygon([shapely.box(0, 0, 4, 4), shapely.box(1, 1, 2, 2)])
+    gpd.GeoDataFrame(geometry=[nested], crs=4326).to_file(path)
+    with pytest.raises(InputError, match="not a valid polygon"):
+        read_area(None, path)
