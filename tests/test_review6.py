@@ -81,3 +81,58 @@ def test_an_area_multipolygon_of_overlapping_parts_is_their_union(tmp_path):
     gpd.GeoDataFrame(geometry=[nested], crs=4326).to_file(path)
     with pytest.raises(InputError, match="not a valid polygon"):
         read_area(None, path)
+
+
+# --------------------------------------------------------------------- tracks: UTC offsets
+
+
+def _ais_with(tmp_path, header: str, values: list[str]):
+    rows = [f"MMSI,BaseDateTime,LAT,LON,SOG,COG,{header}"]
+    for i, v in enumerate(values):
+        rows.append(f"36600000{i % 2},2023-01-0{1 + i}T10:00:00,{30 + i * 0.1},-80,10,90,{v}")
+    path = tmp_path / "ais.csv"
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("values", "hours"),
+    [
+        (["+1", "0", "-5", "+2"], [9, 10, 15, 8]),  # UTC written as a bare 0
+        (["CET", "CEST", "cet", "JST"], [9, 8, 9, 1]),  # abbreviations of one meaning
+    ],
+    ids=["bare-zero", "abbreviations"],
+)
+def test_a_zone_column_of_offsets_with_a_bare_zero_or_of_abbreviations_places_the_times(
+    tmp_path, values, hours
+):
+    # the UTM-zone guard took a bare '0' (UTC) or 'CET' for a map zone: the whole 'Zone'
+    # column was passed over and every time read as UTC, off by its offset, with a note
+    # naming '+1' as 'a UTM or map zone?'; a 'timezone' column of 'CET' rejected every ping
+    from pipeline.ingest import read_tracks
+    from pipeline.ingest.stream import spill_tracks
+
+    for header in ("Zone", "timezone"):
+        path = _ais_with(tmp_path, header, values)
+        got = read_tracks(path)
+        assert got.n_rejected == 0, header
+        # one ping a day, in the file's order: the hours in day order are the rows'
+        assert got.frame.sort_values("time")["time"].dt.hour.tolist() == hours
+        assert any("placed in UTC" in n and repr(header) in n for n in got.notes)
+    spilled = spill_tracks(path, tmp_path / "spill", chunk_rows=2, n_buckets=2)
+    assert spilled.n_accepted == 4
+    assert any("placed in UTC" in n for n in spilled.notes)
+
+
+def test_a_zone_column_of_ambiguous_abbreviations_is_rejected_not_passed_over(tmp_path):
+    # 'EST' (US or Australian eastern) is a time zone, not a map zone: the column is taken
+    # and its values rejected as time_zone_unknown; passed over, every ping was read as UTC
+    from pipeline.ingest import read_tracks
+
+    got = read_tracks(_ais_with(tmp_path, "Zone", ["EST"] * 4))
+    assert got.n_rejected == 4
+    assert set(got.rejects["rule"]) == {"time_zone_unknown"}
+    # UTM zone numbers and fishing zones are still passed over, naming a value they hold
+    got = read_tracks(_ais_with(tmp_path, "Zone", ["A1", "B2", "+1", "C"]))
+    assert got.n_rejected == 0
+    assert any("'Zone'" in n and "'A1'" in n for n in got.notes)
