@@ -136,3 +136,25 @@ def test_a_zone_column_of_ambiguous_abbreviations_is_rejected_not_passed_over(tm
     got = read_tracks(_ais_with(tmp_path, "Zone", ["A1", "B2", "+1", "C"]))
     assert got.n_rejected == 0
     assert any("'Zone'" in n and "'A1'" in n for n in got.notes)
+
+
+# ------------------------------------------------------------------ files joined end to end
+
+
+def test_two_excel_utf8_exports_joined_end_to_end_reject_the_second_header(tmp_path):
+    # Excel's 'CSV UTF-8' starts each file with a BOM: 'cat a.csv b.csv' puts the second
+    # one's BOM at the start of its header line, read into the first field ('\ufeffdate'),
+    # so the line was not seen as the header again and was rejected as an unparseable
+    # latitude ('latitude')
+    from pipeline.ingest import read_seizures
+
+    one = "date,latitude,longitude,commodity,quantity_kg\r\n2023-01-05,12.1,-68.9,cocaine,1\r\n"
+    two = "date,latitude,longitude,commodity,quantity_kg\r\n2023-02-07,13.5,-70.2,heroin,2\r\n"
+    path = tmp_path / "joined.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + one.encode() + b"\xef\xbb\xbf" + two.encode())
+    got = read_seizures(path)
+    assert got.n_accepted == 2
+    assert got.rejects[["row", "rule"]].to_dict("records") == [
+        {"row": 3, "rule": "repeated_header"}
+    ]
+    assert got.frame["commodity"].tolist() == ["cocaine", "heroin"]
