@@ -85,9 +85,13 @@ def read_area(bbox, polygon_path: Path | None, *, max_uncompressed_mb: float = 2
         max_uncompressed_mb=max_uncompressed_mb,
         read_whole="an area polygon",
     )
-    _refuse_several_layers(opened.target, opened.fmt, name)
+    layer = _the_layer(opened.target, opened.fmt, name)
     raw, geoms, crs = read_vector(
-        opened.target, path.name, opened.fmt, max_uncompressed_mb=max_uncompressed_mb
+        opened.target,
+        path.name,
+        opened.fmt,
+        layer=layer,
+        max_uncompressed_mb=max_uncompressed_mb,
     )
     if geoms is None:
         raise InputError(f"area polygon {name!r} holds no geometry (a plain table?)")
@@ -104,22 +108,34 @@ def read_area(bbox, polygon_path: Path | None, *, max_uncompressed_mb: float = 2
     return Area(bounds, frame, shapely.union_all(frame.geometry.to_numpy()))  # type: ignore[arg-type]
 
 
-def _refuse_several_layers(target: str, fmt: str, name: str) -> None:
-    """Refuse a file of several layers: reading the first would take an area unsaid."""
+def _the_layer(target: str, fmt: str, name: str) -> str | None:
+    """Return the file's one layer of geometries (None: the only one, or not listed).
+
+    A file of several such layers is refused: reading the first would take an area unsaid.
+    Tables without geometry are not areas and are passed over: QGIS saves a layer's style
+    into its GeoPackage as the table ``layer_styles``.
+    """
     if fmt in ("kml", "parquet"):  # KML folders are one area; Parquet has one table
-        return
+        return None
     import pyogrio
 
     try:
-        layers = [str(x) for x in pyogrio.list_layers(target)[:, 0]]
+        listed = pyogrio.list_layers(target)
     except Exception:  # an unreadable file: read_vector says why
-        return
+        return None
+    if len(listed) < 2:
+        return None
+    spatial = [str(lyr) for lyr, kind in listed if kind is not None]
+    if len(spatial) == 1:
+        return spatial[0]
+    layers = spatial or [str(x) for x in listed[:, 0]]
     if len(layers) > 1:
         raise InputError(
             f"area polygon {name!r} holds {len(layers)} layers {layers[:10]!r}; the area is "
             "read from a file of one layer: save the area's layer alone (ogr2ogr aoi.gpkg "
             f"{name} LAYER)"
         )
+    return None
 
 
 def _checked_polygons(frame, name: str):
@@ -155,6 +171,14 @@ def _checked_polygons(frame, name: str):
         return frame
     fixed = geoms.copy()
     for i in np.flatnonzero(bad):  # at most a few features
+        whole = shapely.get_parts(geoms[i])
+        if len(whole) > 1 and shapely.is_valid(whole).all() and not _nested(whole):
+            # a MultiPolygon of valid parts that overlap or share an edge (QGIS 'Collect
+            # geometries' of overlapping polygons) encloses their union, as separate features
+            # would: its area() counts the overlap twice, so it is not the measure.  A part
+            # inside another may be a hole written as a part: that one stays refused.
+            fixed[i] = shapely.union_all(whole)
+            continue
         made = shapely.make_valid(geoms[i])
         parts = [p for p in shapely.get_parts(made) if shapely.get_dimensions(p) == 2]
         made = shapely.union_all(parts) if parts else None
@@ -171,6 +195,14 @@ def _checked_polygons(frame, name: str):
             )
         fixed[i] = made
     return frame.set_geometry(fixed, crs=frame.crs)
+
+
+def _nested(parts) -> bool:
+    """Whether one of the polygons ``parts`` lies within another."""
+    import shapely
+
+    pairs = shapely.STRtree(parts).query(parts, predicate="within")
+    return bool((pairs[0] != pairs[1]).any())
 
 
 #: Vertices added per edge of a projected area's outline before it is reprojected, so its

@@ -449,7 +449,10 @@ def _title_lines(head: str, delimiter: str | None) -> tuple[int, str]:
 
 
 def _normalise_text(data: bytes, name: str) -> tuple[bytes, list[str]]:
-    """Return the text with every line end as LF and a DOS end-of-file mark (Ctrl-Z) removed."""
+    """Return the text with every line end as LF, a DOS end-of-file mark (Ctrl-Z) removed.
+
+    A byte-order mark starting a line inside the file (files joined end to end) is removed.
+    """
     notes = []
     if data.endswith(b"\x1a"):
         data = data.rstrip(b"\x1a")
@@ -460,6 +463,15 @@ def _normalise_text(data: bytes, name: str) -> tuple[bytes, list[str]]:
         # One line end everywhere: the CSV parser takes a lone CR as a line end too, and the
         # physical line numbers of records and rejects must count what it counts.
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    boms = data.count(b"\n\xef\xbb\xbf")
+    if boms:
+        # files joined end to end (cat a.csv b.csv): the second one's BOM starts a line and
+        # would be read into its first field ('\ufeffdate' is not the header 'date')
+        data = data.replace(b"\n\xef\xbb\xbf", b"\n")
+        notes.append(
+            f"{name}: {boms} byte-order mark(s) at the start of a line inside the file (files "
+            "joined end to end?) removed"
+        )
     if not data.endswith(b"\n"):
         data += b"\n"  # the last record ends like the others (and a lone header parses)
     return data, notes
@@ -1043,7 +1055,9 @@ def _compact_degrees(values: pd.Series, axis: str) -> pd.Series:
     good = ((mins < 60) & (secs < 60)).to_numpy()
     value = deg + mins / 60.0 + secs / 3600.0
     value = value.where(~letter[ok].isin(["S", "W"]), -value)
-    out.loc[ok[ok].index[good]] = value.to_numpy()[good]
+    # by position: an index may repeat (a Parquet file keeps the pandas index it was saved with)
+    at = np.flatnonzero(ok.to_numpy())[good]
+    out.iloc[at] = value.to_numpy()[good]
     return out
 
 

@@ -96,7 +96,7 @@ from ._common import (
     reproject_xy,
     to_numbers,
 )
-from ._dates import NS_RANGE, parse_times, times_with_clock
+from ._dates import NS_RANGE, ZONE_ABBREVIATIONS, parse_times, times_with_clock
 from ._json import read_json_records
 from ._vector import open_source, read_vector
 from .options import TrackSource
@@ -491,11 +491,8 @@ _OFFSET_NAMES = frozenset(
 #: ('Zone': 17, MarineCadastre's AIS came by UTM zone).  Such a column is the records' time
 #: zone only when its values are offsets or zone names.
 _AMBIGUOUS_OFFSET_NAMES = frozenset({"zone"})
-#: An offset as written in an offset column: Z, UTC, +02:00, UTC-5, -3, +5.5 (signed).
-_OFFSET_LIKE = (
-    r"(?:Z|UTC?|GMT|(?:UTC?|GMT)?[+-]\d{1,2}(?::?\d{2})?|[+-]\d+(?:\.\d+)?"
-    r"|[A-Z_]+/[A-Z0-9_/+-]+)"
-)
+#: A zone name as written in an offset column (Europe/Oslo, Etc/GMT+5).
+_ZONE_NAME = r"[A-Z_]+/[A-Z0-9_/+-]+"
 
 
 def _offset_column(
@@ -529,7 +526,7 @@ def _offset_column(
     note = None
     if passed:
         text = as_text(raw[passed[0]])
-        example = text[text.str.strip() != ""]
+        example = text[(text.str.strip() != "").to_numpy() & ~_offset_values(text)]
         note = (
             f"{name}: column {passed[0]!r} holds no UTC offset or time-zone name"
             + (f" (e.g. {example.iloc[0]!r}: a UTM or map zone?)" if len(example) else "")
@@ -539,11 +536,24 @@ def _offset_column(
 
 
 def _offset_like(values: pd.Series) -> bool:
-    """Whether every non-blank value is a signed offset, Z/UTC/GMT or a zone name."""
+    """Whether every non-blank value is an offset, a zone abbreviation or a zone name.
+
+    Unsigned numbers other than 0 are not (a UTM zone is 1-60); 0 is UTC either way.
+    """
     text = pd.Series(pd.unique(as_text(values).to_numpy(dtype=object)), dtype=object)
-    text = text.astype("str").str.upper().str.replace(r"\s+", "", regex=True)
-    text = text[text != ""]
-    return bool(len(text)) and bool(text.str.fullmatch(_OFFSET_LIKE).all())
+    text = text[text.astype("str").str.strip() != ""]
+    return bool(len(text)) and bool(_offset_values(text).all())
+
+
+def _offset_values(text: pd.Series) -> np.ndarray:
+    """Mask of the values that read as a UTC offset or zone (see :func:`_offset_like`)."""
+    s = text.astype("str").str.upper().str.replace(r"\s+", "", regex=True)
+    sec, _ = utc_offset_seconds(s)
+    unsigned = s.str.fullmatch(r"\d+(?:\.\d+)?").to_numpy() & (sec != 0)
+    # an abbreviation of several zones (EST, IST) is a time zone too: taken, its values are
+    # rejected as time_zone_unknown rather than the column passed over as a map zone
+    zoneish = s.str.fullmatch(_ZONE_NAME) | s.str.fullmatch(r"[A-Z]{1,4}[SD]?T")
+    return (np.isfinite(sec) & ~unsigned) | zoneish.to_numpy()
 
 
 def _offset_unit_s(col: str | None) -> float:
@@ -565,7 +575,8 @@ def utc_offset_seconds(values: pd.Series, unit_s: float = 3600.0) -> tuple[np.nd
     """Return (offset seconds east of UTC, IANA zone name) of an offset or time-zone column.
 
     Offsets are ``+02:00``, ``+0200``, ``UTC+2``, ``GMT-05:30``, ``Z``/``UTC``/``GMT``
-    (zero), or numbers (``2``, ``-5``, ``5.5``) in ``unit_s`` seconds (hours unless the
+    (zero), the zone abbreviations of one meaning (``CET``: +1, see
+    :data:`~pipeline.ingest._dates.ZONE_ABBREVIATIONS`), or numbers (``2``, ``-5``, ``5.5``) in ``unit_s`` seconds (hours unless the
     header says minutes or seconds).  A zone name (``Europe/Oslo``) gives NaN seconds and
     its name, to be applied with its daylight-saving rules.  Offsets beyond ±14 h, empty and
     unknown values are NaN with an empty name.
@@ -573,7 +584,10 @@ def utc_offset_seconds(values: pd.Series, unit_s: float = 3600.0) -> tuple[np.nd
     text = as_text(values)
     s = text.str.upper().str.replace(r"\s+", "", regex=True)
     out = np.full(len(s), np.nan)
-    out[s.isin(["Z", "UTC", "GMT", "UT"]).to_numpy()] = 0.0
+    # UTC, Z and the abbreviations with one meaning (CET, JST), as in a time column
+    abbr = s.map(ZONE_ABBREVIATIONS).to_numpy(dtype="float64")
+    known = np.isfinite(abbr)
+    out[known] = abbr[known] * 3600.0
     plain = s.str.fullmatch(r"[+-]?\d+(?:\.\d+)?").to_numpy()
     if plain.any():
         out[plain] = pd.to_numeric(s[plain], errors="coerce").to_numpy(dtype="float64") * unit_s
