@@ -1,0 +1,34 @@
+"""Sweep 6: config values at and beyond their edges, as a user or a scheduler gives them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pipeline.errors import InputError
+from pipeline.grid import grid_disk_cells, region_to_cells
+
+MINIMAL = "inputs:\n  seizures:\n    - path: s.csv\n"
+
+
+def _load(tmp_path, text):
+    import pipeline
+
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    return pipeline.load_config(path)
+
+
+def test_a_margin_wider_than_the_globe_covers_the_globe_without_a_crash():
+    # margin_km 100000 asked for a disk of ~2,600 rings around every cell at once: the
+    # process died allocating terabytes ("memory allocation of 3846012303744 bytes failed")
+    cells = region_to_cells((-70, 10, -60, 20), 2, margin_km=1e9)
+    assert cells.size == 5882  # every cell of resolution 2
+    with pytest.raises(InputError, match="margin"):
+        region_to_cells((-70, 10, -60, 20), 7, margin_km=1e5)
+
+
+def test_a_modest_margin_is_the_same_disk_as_before():
+    base = region_to_cells((-70, 10, -60, 20), 5)
+    grown = region_to_cells((-70, 10, -60, 20), 5, margin_km=60)
+    assert np.array_equal(grown, grid_disk_cells(base, 5))  # 60 km / (9.8 km * sqrt 3) -> 4.x
