@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline.errors import InputError
+from pipeline.errors import ConfigError, InputError
 from pipeline.grid import grid_disk_cells, region_to_cells
 
 MINIMAL = "inputs:\n  seizures:\n    - path: s.csv\n"
@@ -32,3 +32,12 @@ def test_a_modest_margin_is_the_same_disk_as_before():
     base = region_to_cells((-70, 10, -60, 20), 5)
     grown = region_to_cells((-70, 10, -60, 20), 5, margin_km=60)
     assert np.array_equal(grown, grid_disk_cells(base, 5))  # 60 km / (9.8 km * sqrt 3) -> 4.x
+
+
+def test_a_bandwidth_far_below_the_cell_size_is_refused(tmp_path):
+    # bandwidth_km 0.01 at resolution 4 (26 km cells): the density at every cell centre was 0
+    # and the run published a risk without its main factor, silently
+    with pytest.raises(ConfigError, match=r"bandwidth_km 0.01 .*area.resolution 4"):
+        _load(tmp_path, MINIMAL + "area:\n  resolution: 4\ndensity:\n  bandwidth_km: 0.01\n")
+    ok = _load(tmp_path, MINIMAL + "area:\n  resolution: 9\ndensity:\n  bandwidth_km: 0.1\n")
+    assert ok.density.bandwidth_km == 0.1
