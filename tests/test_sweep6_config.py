@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from pipeline.density import seizure_weights
 from pipeline.errors import ConfigError, InputError
 from pipeline.grid import grid_disk_cells, region_to_cells
 
@@ -41,3 +43,12 @@ def test_a_bandwidth_far_below_the_cell_size_is_refused(tmp_path):
         _load(tmp_path, MINIMAL + "area:\n  resolution: 4\ndensity:\n  bandwidth_km: 0.01\n")
     ok = _load(tmp_path, MINIMAL + "area:\n  resolution: 9\ndensity:\n  bandwidth_km: 0.1\n")
     assert ok.density.bandwidth_km == 0.1
+
+
+def test_a_half_life_that_decays_every_weight_to_zero_is_refused():
+    # half_life_days 1e-9: every weight underflowed to 0 and the density was 0 everywhere
+    s = pd.DataFrame({"time": pd.to_datetime(["2026-06-01", "2026-06-20"], utc=True)})
+    with pytest.raises(ConfigError, match="half_life_days 1e-09: every seizure's weight"):
+        seizure_weights(s, as_of="2026-06-30", half_life_days=1e-9)
+    w = seizure_weights(s, as_of="2026-06-30", half_life_days=1.0)
+    assert w[1] > 0
