@@ -489,6 +489,26 @@ class Config(_Model):
         return raw
 
     @model_validator(mode="after")
+    def _bandwidth_reaches_centres(self) -> Config:
+        # the density is evaluated at cell centres: a kernel much narrower than a cell reaches
+        # no centre from most events, and a density of 0 everywhere was published as a factor
+        h = self.density.bandwidth_km
+        if isinstance(h, float | int):
+            from .grid import average_hexagon_edge_length as edge_km
+
+            res = self.area.resolution
+            if h < edge_km(res) / 4:
+                finer = next((r for r in range(res, 16) if edge_km(r) <= 4 * h), None)
+                hint = f"area.resolution {finer} or finer" if finer is not None else "a wider one"
+                raise ValueError(
+                    f"density.bandwidth_km {h:g} is less than a quarter of the {edge_km(res):.3g} km "
+                    f"edge of the cells at area.resolution {res}: the density, taken at cell "
+                    "centres, would miss almost every seizure (0 in most cells); use a bandwidth of "
+                    f"at least {edge_km(res) / 4:.3g} km or {hint}"
+                )
+        return self
+
+    @model_validator(mode="after")
     def _inputs(self) -> Config:
         if not self.inputs.seizures and not self.inputs.tracks:
             raise ValueError("inputs needs at least one seizures or tracks file")

@@ -326,9 +326,55 @@ def region_to_cells(
     cells = np.unique(np.concatenate(parts)).astype("uint64")
     if margin_km > 0 and cells.size:
         edge_km = float(np.sqrt(np.median(cell_area_km2(cells[:1000])) * 2 / (3 * np.sqrt(3))))
-        k = int(np.ceil(margin_km / (edge_km * np.sqrt(3))))
-        cells = grid_disk_cells(cells, k)
+        # at most as many rings as half the globe's circumference: farther is everywhere
+        rings = min(margin_km, np.pi * EARTH_RADIUS_KM) / (edge_km * np.sqrt(3))
+        cells = _grow_rings(cells, int(np.ceil(rings)), max_cells, region, resolution)
     return cells
+
+
+def _grow_rings(
+    cells: np.ndarray, k: int, max_cells: int | None, region, resolution: int
+) -> np.ndarray:
+    """Return ``cells`` and every cell within ``k`` grid steps, one ring at a time.
+
+    A disk of ``k`` steps around every cell holds ``3k(k+1)+1`` cells each, which for a wide
+    margin is terabytes before the duplicates go; ring by ring only the outer ring is grown
+    (a neighbour of a cell ``d`` steps from the set is ``d - 1``, ``d`` or ``d + 1`` steps
+    away), the growth stops when the globe is covered, and ``max_cells`` is checked as it grows.
+    """
+    if max_cells is not None and k > 0:
+        # a spherical cap of the margin around one cell is the least the growth adds
+        reach = min(k * edge_step_km(resolution), np.pi * EARTH_RADIUS_KM)
+        cap = 2 * np.pi * EARTH_RADIUS_KM**2 * (1 - np.cos(reach / EARTH_RADIUS_KM))
+        if 0.5 * cap / h3.average_hexagon_area(resolution, unit="km^2") > max_cells:
+            _too_many(region, max_cells, resolution)
+    total = cells.size
+    outer, inner = cells, np.empty(0, dtype="uint64")
+    parts = [cells]
+    for _ in range(k):
+        ring = grid_disk_cells(outer, 1)
+        ring = ring[~np.isin(ring, outer) & ~np.isin(ring, inner)]
+        if ring.size == 0:  # the whole globe
+            break
+        total += ring.size
+        if max_cells is not None and total > max_cells:
+            _too_many(region, max_cells, resolution)
+        parts.append(ring)
+        inner, outer = outer, ring
+    return np.unique(np.concatenate(parts)).astype("uint64")
+
+
+def edge_step_km(resolution: int) -> float:
+    """Return the mean distance between neighbouring cell centres at ``resolution`` (km)."""
+    return float(h3.average_hexagon_edge_length(resolution, unit="km") * np.sqrt(3))
+
+
+def _too_many(region, max_cells: int, resolution: int) -> None:
+    raise InputError(
+        f"region {_describe_region(region)} grown by its margin holds more than "
+        f"{max_cells:,} H3 cells at resolution {resolution}; use a smaller area.margin_km, "
+        "a coarser resolution or a smaller area"
+    )
 
 
 def _strips(geom) -> list:

@@ -71,6 +71,13 @@ def seizure_weights(
         age = (ref - times).dt.total_seconds().to_numpy() / 86400.0
         decay = 1.0 if hl is None else 0.5 ** (np.maximum(age, 0.0) / hl)
         w = np.where(age >= 0, decay, 0.0)
+        if hl is not None and (age >= 0).any() and not w.any():
+            # every weight underflowed: the density would be 0 everywhere, silently
+            raise ConfigError(
+                f"half_life_days {half_life_days!r}: every seizure's weight decays to 0 (the "
+                f"newest is {float(age[age >= 0].min()):.3g} days before as_of); use a longer "
+                "half-life, or null for no decay"
+            )
     if use_quantity:
         w = w * seizure_quantities(seizures)[0]
     if commodity_weights:

@@ -1,0 +1,54 @@
+"""Sweep 6: config values at and beyond their edges, as a user or a scheduler gives them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.density import seizure_weights
+from pipeline.errors import ConfigError, InputError
+from pipeline.grid import grid_disk_cells, region_to_cells
+
+MINIMAL = "inputs:\n  seizures:\n    - path: s.csv\n"
+
+
+def _load(tmp_path, text):
+    import pipeline
+
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    return pipeline.load_config(path)
+
+
+def test_a_margin_wider_than_the_globe_covers_the_globe_without_a_crash():
+    # margin_km 100000 asked for a disk of ~2,600 rings around every cell at once: the
+    # process died allocating terabytes ("memory allocation of 3846012303744 bytes failed")
+    cells = region_to_cells((-70, 10, -60, 20), 2, margin_km=1e9)
+    assert cells.size == 5882  # every cell of resolution 2
+    with pytest.raises(InputError, match="margin"):
+        region_to_cells((-70, 10, -60, 20), 7, margin_km=1e5)
+
+
+def test_a_modest_margin_is_the_same_disk_as_before():
+    base = region_to_cells((-70, 10, -60, 20), 5)
+    grown = region_to_cells((-70, 10, -60, 20), 5, margin_km=60)
+    assert np.array_equal(grown, grid_disk_cells(base, 5))  # 60 km / (9.8 km * sqrt 3) -> 4.x
+
+
+def test_a_bandwidth_far_below_the_cell_size_is_refused(tmp_path):
+    # bandwidth_km 0.01 at resolution 4 (26 km cells): the density at every cell centre was 0
+    # and the run published a risk without its main factor, silently
+    with pytest.raises(ConfigError, match=r"bandwidth_km 0.01 .*area.resolution 4"):
+        _load(tmp_path, MINIMAL + "area:\n  resolution: 4\ndensity:\n  bandwidth_km: 0.01\n")
+    ok = _load(tmp_path, MINIMAL + "area:\n  resolution: 9\ndensity:\n  bandwidth_km: 0.1\n")
+    assert ok.density.bandwidth_km == 0.1
+
+
+def test_a_half_life_that_decays_every_weight_to_zero_is_refused():
+    # half_life_days 1e-9: every weight underflowed to 0 and the density was 0 everywhere
+    s = pd.DataFrame({"time": pd.to_datetime(["2026-06-01", "2026-06-20"], utc=True)})
+    with pytest.raises(ConfigError, match="half_life_days 1e-09: every seizure's weight"):
+        seizure_weights(s, as_of="2026-06-30", half_life_days=1e-9)
+    w = seizure_weights(s, as_of="2026-06-30", half_life_days=1.0)
+    assert w[1] > 0
