@@ -324,7 +324,7 @@ def _context(state: RunState, names: set[str]) -> None:
         pts = state.context["ports"]
         # a MultiPoint port (a harbour given as its berths) is its points, not left out
         pts = pts[pts.geometry.geom_type.isin(["Point", "MultiPoint"])].explode(index_parts=False)
-        pts = pts[pts.geometry.geom_type == "Point"]
+        pts = pts[(pts.geometry.geom_type == "Point") & ~pts.geometry.is_empty]
         state.ports = pd.DataFrame(
             {
                 "name": pts["name"].astype(str).to_numpy(),
