@@ -491,19 +491,31 @@ class Config(_Model):
     @model_validator(mode="after")
     def _bandwidth_reaches_centres(self) -> Config:
         # the density is evaluated at cell centres: a kernel much narrower than a cell reaches
-        # no centre from most events, and a density of 0 everywhere was published as a factor
-        h = self.density.bandwidth_km
-        if isinstance(h, float | int):
-            from .grid import average_hexagon_edge_length as edge_km
+        # no centre from most events, and a density of 0 everywhere was published as a factor;
+        # so do the fitted model's smoothed counts, the back-test's KDE baseline and smoothed
+        # transit events
+        used: list[tuple[str, float]] = []
+        if isinstance(self.density.bandwidth_km, float | int):
+            used.append(("density.bandwidth_km", float(self.density.bandwidth_km)))
+        if self.score.model == "fitted":
+            used += [
+                ("score.fitted.bandwidths_km", float(h)) for h in self.score.fitted.bandwidths_km
+            ]
+        if self.evaluate.enabled:
+            used.append(("evaluate.kde_bandwidth_km", float(self.evaluate.kde_bandwidth_km)))
+        if self.inputs.tracks and self.transit.smooth_events_km > 0:
+            used.append(("transit.smooth_events_km", float(self.transit.smooth_events_km)))
+        from .grid import average_hexagon_edge_length as edge_km
 
-            res = self.area.resolution
+        res = self.area.resolution
+        for name, h in used:
             if h < edge_km(res) / 4:
                 finer = next((r for r in range(res, 16) if edge_km(r) <= 4 * h), None)
                 hint = f"area.resolution {finer} or finer" if finer is not None else "a wider one"
                 raise ValueError(
-                    f"density.bandwidth_km {h:g} is less than a quarter of the {edge_km(res):.3g} km "
-                    f"edge of the cells at area.resolution {res}: the density, taken at cell "
-                    "centres, would miss almost every seizure (0 in most cells); use a bandwidth of "
+                    f"{name} {h:g} is less than a quarter of the {edge_km(res):.3g} km "
+                    f"edge of the cells at area.resolution {res}: a kernel taken at cell "
+                    "centres would miss almost every point (0 in most cells); use a bandwidth of "
                     f"at least {edge_km(res) / 4:.3g} km or {hint}"
                 )
         return self

@@ -45,6 +45,31 @@ def test_a_bandwidth_far_below_the_cell_size_is_refused(tmp_path):
     assert ok.density.bandwidth_km == 0.1
 
 
+@pytest.mark.parametrize(
+    ("section", "name"),
+    [
+        (
+            "score:\n  model: fitted\n  fitted:\n    bandwidths_km: [0.5, 50]\n",
+            "score.fitted.bandwidths_km 0.5",
+        ),
+        ("evaluate:\n  kde_bandwidth_km: 0.5\n", "evaluate.kde_bandwidth_km 0.5"),
+        (
+            "transit:\n  smooth_events_km: 0.5\ninputs:\n  seizures:\n    - path: s.csv\n"
+            "  tracks:\n    - path: t.csv\n",
+            "transit.smooth_events_km 0.5",
+        ),
+    ],
+    ids=["fitted", "kde-baseline", "smoothed-events"],
+)
+def test_every_kernel_far_below_the_cell_size_is_refused(tmp_path, section, name):
+    # the fitted model's smoothed counts, the back-test's KDE baseline and smoothed transit
+    # events are kernels taken at cell centres too: 0.5 km at resolution 4 gave 0 in most cells
+    base = "area:\n  resolution: 4\ndensity:\n  bandwidth_km: 40\n" + section
+    text = base if "inputs:" in section else MINIMAL + base
+    with pytest.raises(ConfigError, match=rf"{name} is less than a quarter .* area.resolution 4"):
+        _load(tmp_path, text)
+
+
 def test_a_half_life_that_decays_every_weight_to_zero_is_refused():
     # half_life_days 1e-9: every weight underflowed to 0 and the density was 0 everywhere
     s = pd.DataFrame({"time": pd.to_datetime(["2026-06-01", "2026-06-20"], utc=True)})
