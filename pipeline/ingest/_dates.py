@@ -119,6 +119,19 @@ def _extract(s: pd.Series, pattern: str) -> dict[str, np.ndarray] | None:
     return out
 
 
+def _pending_rows(
+    s: pd.Series, pattern: str, done: np.ndarray
+) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
+    """Return the rows not yet parsed that ``pattern`` matches and their fields (or None)."""
+    parts = _extract_pending(s, pattern, done)
+    if parts is None:
+        return None
+    hit = parts["__match"] & ~done
+    if not hit.any():
+        return None
+    return np.flatnonzero(hit), {k: v[hit] for k, v in parts.items()}
+
+
 def _extract_pending(s: pd.Series, pattern: str, done: np.ndarray) -> dict[str, np.ndarray] | None:
     """:func:`_extract` on the values not yet parsed (full-length arrays, no match elsewhere).
 
@@ -693,146 +706,138 @@ def parse_times(
             formats["year-month-day"] = int(hit.sum())
 
     order: str | None = None
-    parts = _extract_pending(s, _ABY, acc.done)
-    if parts is not None:
-        hit = parts["__match"] & ~acc.done
-        if hit.any():
-            rows = np.flatnonzero(hit)
-            sub = {k: v[hit] for k, v in parts.items()}
-            a = _num(sub["a"], rows.size)
-            b = _num(sub["b"], rows.size)
-            yf = (
-                _year_first(a, b, _num(sub["y"], rows.size), sub, s.iloc[rows], where, assumptions)
-                if dayfirst is None
-                else np.zeros(rows.size, dtype=bool)
+    got = _pending_rows(s, _ABY, acc.done)
+    if got is not None:
+        rows, sub = got
+        a = _num(sub["a"], rows.size)
+        b = _num(sub["b"], rows.size)
+        yf = (
+            _year_first(a, b, _num(sub["y"], rows.size), sub, s.iloc[rows], where, assumptions)
+            if dayfirst is None
+            else np.zeros(rows.size, dtype=bool)
+        )
+        if yf.any():
+            formats["year-month-day (two-digit year)"] = int(yf.sum())
+            notes.append(f"{where}: {assumptions['year_first']}")
+        elif "year_first_evidence" in assumptions:
+            notes.append(f"{where}: {assumptions['year_first_evidence']}")
+        proves_day = (a > 12) & (b <= 12) & ~yf
+        proves_month = (b > 12) & (a <= 12) & ~yf
+        ambiguous = (a <= 12) & (b <= 12) & (a != b) & ~yf
+        n_day, n_month, n_amb = (
+            int(proves_day.sum()),
+            int(proves_month.sum()),
+            int(ambiguous.sum()),
+        )
+        examples = list(pd.unique(s.iloc[rows[ambiguous]].to_numpy(dtype=object))[:3])
+        evidence = (
+            f"{n_day} value(s) have a first field > 12 (day-first), {n_month} a second "
+            f"field > 12 (month-first), {n_amb} could be either"
+        )
+        if dayfirst is not None:
+            df = bool(dayfirst)
+            assumptions["order_by"] = order_by
+        elif n_amb == 0:
+            df = n_day >= n_month
+            assumptions["order_by"] = "values"
+        elif n_day and not n_month:
+            df = True
+            assumptions["order_by"] = "values"
+        elif n_month and not n_day:
+            df = False
+            assumptions["order_by"] = "values"
+        elif not n_day and _all_dotted(s.iloc[rows[ambiguous]]):
+            # dd.mm.yyyy: the dotted form of Germany, Russia, Poland, Scandinavia,
+            # Turkey ...; no locale writes month.day.year
+            df = True
+            assumptions["order_by"] = "convention (dotted dates are day.month.year)"
+        else:
+            why = (
+                "no value decides"
+                if not (n_day or n_month)
+                else f"values decide both ways ({n_day} day-first, {n_month} month-first)"
             )
-            if yf.any():
-                formats["year-month-day (two-digit year)"] = int(yf.sum())
-                notes.append(f"{where}: {assumptions['year_first']}")
-            elif "year_first_evidence" in assumptions:
-                notes.append(f"{where}: {assumptions['year_first_evidence']}")
-            proves_day = (a > 12) & (b <= 12) & ~yf
-            proves_month = (b > 12) & (a <= 12) & ~yf
-            ambiguous = (a <= 12) & (b <= 12) & (a != b) & ~yf
-            n_day, n_month, n_amb = (
-                int(proves_day.sum()),
-                int(proves_month.sum()),
-                int(ambiguous.sum()),
+            raise (InputError if n_day or n_month else AmbiguousDateOrder)(
+                f"{where}: {n_amb} date(s) such as {examples!r} could be day-first or "
+                f"month-first and {why}; set dayfirst: true (31/12/2020) or false "
+                "(12/31/2020) for this input in the config, or --dayfirst/--monthfirst "
+                "with route-risk ingest"
             )
-            examples = list(pd.unique(s.iloc[rows[ambiguous]].to_numpy(dtype=object))[:3])
-            evidence = (
-                f"{n_day} value(s) have a first field > 12 (day-first), {n_month} a second "
-                f"field > 12 (month-first), {n_amb} could be either"
-            )
-            if dayfirst is not None:
-                df = bool(dayfirst)
-                assumptions["order_by"] = order_by
-            elif n_amb == 0:
-                df = n_day >= n_month
-                assumptions["order_by"] = "values"
-            elif n_day and not n_month:
-                df = True
-                assumptions["order_by"] = "values"
-            elif n_month and not n_day:
-                df = False
-                assumptions["order_by"] = "values"
-            elif not n_day and _all_dotted(s.iloc[rows[ambiguous]]):
-                # dd.mm.yyyy: the dotted form of Germany, Russia, Poland, Scandinavia,
-                # Turkey ...; no locale writes month.day.year
-                df = True
-                assumptions["order_by"] = "convention (dotted dates are day.month.year)"
-            else:
-                why = (
-                    "no value decides"
-                    if not (n_day or n_month)
-                    else f"values decide both ways ({n_day} day-first, {n_month} month-first)"
-                )
-                raise (InputError if n_day or n_month else AmbiguousDateOrder)(
-                    f"{where}: {n_amb} date(s) such as {examples!r} could be day-first or "
-                    f"month-first and {why}; set dayfirst: true (31/12/2020) or false "
-                    "(12/31/2020) for this input in the config, or --dayfirst/--monthfirst "
-                    "with route-risk ingest"
-                )
-            if n_amb or n_day or n_month:
-                order = "day-first" if df else "month-first"
-                if n_day and n_month and not n_amb and dayfirst is None:
-                    order = "mixed (each date read as written)"
-                assumptions["order"] = order
-                assumptions["order_evidence"] = evidence
-                if n_amb:
-                    notes.append(
-                        f"{where}: {n_amb} date(s) like {examples[0]!r} read {order} "
-                        f"(decided by {assumptions['order_by']}; {evidence})"
-                    )
-                if n_day and n_month:
-                    notes.append(
-                        f"{where}: mixes day-first ({n_day}) and month-first ({n_month}) dates; "
-                        "each unambiguous one is read as written"
-                    )
-                contra = n_month if df else n_day
-                if dayfirst is not None and contra:
-                    notes.append(
-                        f"{where}: {contra} date(s) contradict dayfirst={dayfirst} and are "
-                        "read as written"
-                    )
-            day_is_a = (a > 12) | ((b <= 12) & df)
-            year, n_short = _two_digit(_num(sub["y"], rows.size), sub["y"])
-            lead, _ = _two_digit(a, sub["a"])
-            if n_short:
-                assumptions["two_digit_years"] = "69-99 -> 1969-1999, 00-68 -> 2000-2068"
+        if n_amb or n_day or n_month:
+            order = "day-first" if df else "month-first"
+            if n_day and n_month and not n_amb and dayfirst is None:
+                order = "mixed (each date read as written)"
+            assumptions["order"] = order
+            assumptions["order_evidence"] = evidence
+            if n_amb:
                 notes.append(
-                    f"{where}: {n_short} two-digit year(s) read as 1969-2068 (e.g. 18 -> 2018)"
+                    f"{where}: {n_amb} date(s) like {examples[0]!r} read {order} "
+                    f"(decided by {assumptions['order_by']}; {evidence})"
                 )
-            _put_components(
-                acc,
-                rows,
-                sub,
-                np.where(yf, lead, year),
-                np.where(yf, b, np.where(day_is_a, b, a)),
-                np.where(yf, _num(sub["y"], rows.size), np.where(day_is_a, a, b)),
+            if n_day and n_month:
+                notes.append(
+                    f"{where}: mixes day-first ({n_day}) and month-first ({n_month}) dates; "
+                    "each unambiguous one is read as written"
+                )
+            contra = n_month if df else n_day
+            if dayfirst is not None and contra:
+                notes.append(
+                    f"{where}: {contra} date(s) contradict dayfirst={dayfirst} and are "
+                    "read as written"
+                )
+        day_is_a = (a > 12) | ((b <= 12) & df)
+        year, n_short = _two_digit(_num(sub["y"], rows.size), sub["y"])
+        lead, _ = _two_digit(a, sub["a"])
+        if n_short:
+            assumptions["two_digit_years"] = "69-99 -> 1969-1999, 00-68 -> 2000-2068"
+            notes.append(
+                f"{where}: {n_short} two-digit year(s) read as 1969-2068 (e.g. 18 -> 2018)"
             )
-            if (~yf).any():
-                formats["day/month/year"] = int((~yf).sum())
+        _put_components(
+            acc,
+            rows,
+            sub,
+            np.where(yf, lead, year),
+            np.where(yf, b, np.where(day_is_a, b, a)),
+            np.where(yf, _num(sub["y"], rows.size), np.where(day_is_a, a, b)),
+        )
+        if (~yf).any():
+            formats["day/month/year"] = int((~yf).sum())
     assumptions["order"] = order
 
-    parts = _extract_pending(s, _YM, acc.done)
-    if parts is not None:
-        hit = parts["__match"] & ~acc.done
-        if hit.any():
-            rows = np.flatnonzero(hit)
-            y = _num(parts["y"][hit], rows.size)
-            m = _num(parts["m"][hit], rows.size)
-            acc.secs[rows] = _days(y, m, np.ones(rows.size)) * 86400.0
-            acc.done[rows] = True
-            formats["year-month"] = int(hit.sum())
+    got = _pending_rows(s, _YM, acc.done)
+    if got is not None:
+        rows, parts = got
+        y = _num(parts["y"], rows.size)
+        m = _num(parts["m"], rows.size)
+        acc.secs[rows] = _days(y, m, np.ones(rows.size)) * 86400.0
+        acc.done[rows] = True
+        formats["year-month"] = int(rows.size)
+        notes.append(
+            f"{where}: {rows.size} value(s) give only a year and month; placed on "
+            "the 1st (precision: month)"
+        )
+
+    got = _pending_rows(s, _ISO_WEEK, acc.done)
+    if got is not None:
+        rows, parts = got
+        y = _num(parts["y"], rows.size)
+        week = _num(parts["w"], rows.size)
+        wday = _num(parts["d"], rows.size)
+        acc.secs[rows] = _iso_week_days(y, week, np.nan_to_num(wday, nan=1.0)) * 86400.0
+        acc.done[rows] = True
+        formats["ISO week date"] = int(rows.size)
+        n_weeks = int(np.isnan(wday).sum())
+        if n_weeks:
             notes.append(
-                f"{where}: {int(hit.sum())} value(s) give only a year and month; placed on "
-                "the 1st (precision: month)"
+                f"{where}: {n_weeks} ISO week(s) without a weekday (2024-W11) placed on "
+                "the week's Monday (precision: week)"
             )
 
-    parts = _extract_pending(s, _ISO_WEEK, acc.done)
-    if parts is not None:
-        hit = parts["__match"] & ~acc.done
-        if hit.any():
-            rows = np.flatnonzero(hit)
-            y = _num(parts["y"][hit], rows.size)
-            week = _num(parts["w"][hit], rows.size)
-            wday = _num(parts["d"][hit], rows.size)
-            acc.secs[rows] = _iso_week_days(y, week, np.nan_to_num(wday, nan=1.0)) * 86400.0
-            acc.done[rows] = True
-            formats["ISO week date"] = int(hit.sum())
-            n_weeks = int(np.isnan(wday).sum())
-            if n_weeks:
-                notes.append(
-                    f"{where}: {n_weeks} ISO week(s) without a weekday (2024-W11) placed on "
-                    "the week's Monday (precision: week)"
-                )
-
-    num = _extract_pending(s, _NUMBER, acc.done)
-    if num is not None:
-        hit = num["__match"] & ~acc.done
-        if hit.any():
-            _numbers(acc, s, np.flatnonzero(hit), formats, notes, where)
+    got = _pending_rows(s, _NUMBER, acc.done)
+    if got is not None:
+        rows, _ = got
+        _numbers(acc, s, rows, formats, notes, where)
 
     rest = np.flatnonzero(~acc.done)
     if rest.size:
