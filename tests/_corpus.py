@@ -10,3 +10,18 @@ CORPUS = Path(__file__).resolve().parent / "data" / "ingest"
 
 #: Module mark of the ingest tests: the readers' dependencies emit PendingDeprecationWarning.
 IGNORE_PENDING_DEPRECATION = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
+
+
+def write_ais_with(
+    tmp_path: Path, header: str, values: list[str], time_header: str = "BaseDateTime"
+) -> Path:
+    """Write a MarineCadastre-like AIS CSV of two vessels with one extra column (a value a row).
+
+    Row ``i`` is at 10:00 on 2023-01-0``i+1`` (a time without zone), latitude ``30 + i/10``.
+    """
+    rows = [f"MMSI,{time_header},LAT,LON,SOG,COG,{header}"]
+    for i, v in enumerate(values):
+        rows.append(f"36600000{i % 2},2023-01-0{1 + i}T10:00:00,{30 + i * 0.1},-80,10,90,{v}")
+    path = tmp_path / "ais.csv"
+    path.write_text("\n".join(rows) + "\n")
+    return path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from _corpus import write_ais_with
 
 from pipeline.config import load_config
 from pipeline.errors import ConfigError
@@ -26,22 +27,13 @@ def test_a_config_key_that_is_not_text_is_refused_at_load(tmp_path, key):
 # --------------------------------------------------------------------- tracks: UTC offsets
 
 
-def _ais(tmp_path, extra_header: str, extra_values: list[str], time_header="BaseDateTime"):
-    rows = [f"MMSI,{time_header},LAT,LON,SOG,COG,{extra_header}"]
-    for i, v in enumerate(extra_values):
-        rows.append(f"36600000{i % 2},2023-01-0{1 + i}T10:00:00,{30 + i * 0.1},-80,10,90,{v}")
-    path = tmp_path / "ais.csv"
-    path.write_text("\n".join(rows) + "\n")
-    return path
-
-
 def test_a_zone_column_of_utm_zone_numbers_does_not_move_the_times(tmp_path):
     # MarineCadastre's AIS came by UTM zone (1-20 for the US): a 'Zone' column of 10 was read
     # as UTC+10 and every ping moved ten hours back, silently (17 and above: every ping
     # rejected as time_zone_unknown)
     from pipeline.ingest import read_tracks
 
-    got = read_tracks(_ais(tmp_path, "Zone", ["10"] * 4))
+    got = read_tracks(write_ais_with(tmp_path, "Zone", ["10"] * 4))
     assert got.n_rejected == 0
     hours = got.frame["time"].dt.hour.unique().tolist()
     assert hours == [10]
@@ -51,7 +43,7 @@ def test_a_zone_column_of_utm_zone_numbers_does_not_move_the_times(tmp_path):
 def test_a_zone_column_of_offsets_still_places_local_times(tmp_path):
     from pipeline.ingest import read_tracks
 
-    got = read_tracks(_ais(tmp_path, "Zone", ["+02:00", "UTC-5", "Europe/Oslo", "-3"]))
+    got = read_tracks(write_ais_with(tmp_path, "Zone", ["+02:00", "UTC-5", "Europe/Oslo", "-3"]))
     assert got.n_rejected == 0
     assert sorted(got.frame["time"].dt.hour.tolist()) == [8, 9, 13, 15]
 

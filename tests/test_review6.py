@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from _corpus import write_ais_with
 
 from pipeline.errors import InputError
 
@@ -86,15 +87,6 @@ def test_an_area_multipolygon_of_overlapping_parts_is_their_union(tmp_path):
 # --------------------------------------------------------------------- tracks: UTC offsets
 
 
-def _ais_with(tmp_path, header: str, values: list[str]):
-    rows = [f"MMSI,BaseDateTime,LAT,LON,SOG,COG,{header}"]
-    for i, v in enumerate(values):
-        rows.append(f"36600000{i % 2},2023-01-0{1 + i}T10:00:00,{30 + i * 0.1},-80,10,90,{v}")
-    path = tmp_path / "ais.csv"
-    path.write_text("\n".join(rows) + "\n")
-    return path
-
-
 @pytest.mark.parametrize(
     ("values", "hours"),
     [
@@ -113,7 +105,7 @@ def test_a_zone_column_of_offsets_with_a_bare_zero_or_of_abbreviations_places_th
     from pipeline.ingest.stream import spill_tracks
 
     for header in ("Zone", "timezone"):
-        path = _ais_with(tmp_path, header, values)
+        path = write_ais_with(tmp_path, header, values)
         got = read_tracks(path)
         assert got.n_rejected == 0, header
         # one ping a day, in the file's order: the hours in day order are the rows'
@@ -129,11 +121,11 @@ def test_a_zone_column_of_ambiguous_abbreviations_is_rejected_not_passed_over(tm
     # and its values rejected as time_zone_unknown; passed over, every ping was read as UTC
     from pipeline.ingest import read_tracks
 
-    got = read_tracks(_ais_with(tmp_path, "Zone", ["EST"] * 4))
+    got = read_tracks(write_ais_with(tmp_path, "Zone", ["EST"] * 4))
     assert got.n_rejected == 4
     assert set(got.rejects["rule"]) == {"time_zone_unknown"}
     # UTM zone numbers and fishing zones are still passed over, naming a value they hold
-    got = read_tracks(_ais_with(tmp_path, "Zone", ["A1", "B2", "+1", "C"]))
+    got = read_tracks(write_ais_with(tmp_path, "Zone", ["A1", "B2", "+1", "C"]))
     assert got.n_rejected == 0
     assert any("'Zone'" in n and "'A1'" in n for n in got.notes)
 

@@ -214,26 +214,19 @@ def test_legend_states_the_runs_class_method_not_fixed(tmp_path, method):
     quantile breaks of the run, which the manifest called 'quantile'."""
     from pipeline.render._payload import map_classes
 
-    data = map_classes(sample_map_data(60, n_seizures=5, n_events=0, n_periods=0), method)
-    html = write_map(
-        data,
-        tmp_path / "m.html",
-        as_of="2024-06-30",
-        run_id="r",
-        inputs=["s.csv"],
-        options=RenderOptions(classes="fixed"),
-    ).read_text(encoding="utf-8")
+    def page(data, name: str) -> str:  # the map drawn with the classes as given
+        opts = RenderOptions(classes="fixed")
+        out = write_map(
+            data, tmp_path / name, as_of="2024-06-30", run_id="r", inputs=["s.csv"], options=opts
+        )
+        return out.read_text(encoding="utf-8")
+
+    sample = sample_map_data(60, n_seizures=5, n_events=0, n_periods=0)
+    html = page(map_classes(sample, method), "m.html")
     note = html[html.index('id="rr-legend-risk-note">') :][:200]
     assert "fixed breaks" not in note
     assert ("quantile classes of this run" if method == "quantile" else "natural breaks") in note
-    fixed = write_map(
-        sample_map_data(60, n_seizures=5, n_events=0, n_periods=0),
-        tmp_path / "f.html",
-        as_of="2024-06-30",
-        run_id="r",
-        inputs=["s.csv"],
-        options=RenderOptions(classes="fixed"),
-    ).read_text(encoding="utf-8")
+    fixed = page(sample, "f.html")
     assert 'id="rr-legend-risk-note">Breaks: fixed breaks.' in fixed
 
 

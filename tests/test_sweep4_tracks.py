@@ -45,6 +45,18 @@ def _timed_and_untimed(tmp_path):
     return path
 
 
+def _read(path, tmp_path, stream: bool, chunk_rows: int):
+    """Read a track file whole, or in chunks of ``chunk_rows`` into a spill; (result, pings)."""
+    if not stream:
+        res = read_tracks(str(path))
+        return res, res.frame
+    folder = tmp_path / "spill"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = spill_tracks(str(path), folder, chunk_rows=chunk_rows)
+    return res, PingStore([res], root=folder).to_frame()
+
+
 def test_untimed_positions_are_counted_as_unused_not_silently_dropped(tmp_path):
     """An untimed route's positions were dropped by the transit pass without a word."""
     pings = read_tracks(_timed_and_untimed(tmp_path)).frame
@@ -146,15 +158,7 @@ def test_local_times_are_placed_in_utc_by_their_offset_column(tmp_path, stream):
     """A logger's 'time_local' beside 'timezone' was read as UTC: every ping 1-2 h off."""
     path = tmp_path / "t.csv"
     path.write_text(_LOCAL.format(zone="timezone", a="Europe/Oslo", b="Mars/Olympus"))
-    if stream:
-        folder = tmp_path / "spill"
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res = spill_tracks(str(path), folder, chunk_rows=4)
-        frame = PingStore([res], root=folder).to_frame()
-    else:
-        res = read_tracks(str(path))
-        frame = res.frame
+    res, frame = _read(path, tmp_path, stream, chunk_rows=4)
     got = list(frame[TIME].dt.strftime("%H:%M"))
     assert got == ["00:30", "01:30", "05:30", "06:30", "09:30", "12:00"]
     assert res.by_rule == {"time_zone_unknown": 3}
@@ -229,15 +233,7 @@ def test_a_receiver_clock_reset_to_the_epoch_is_rejected(tmp_path, stream):
         rows[i] = ",".join([parts[0], stamp + "Z", *parts[2:]])
     path = tmp_path / "ais.csv"
     path.write_text("mmsi,timestamp,lat,lon,sog\n" + "\n".join(rows) + "\n")
-    if stream:
-        folder = tmp_path / "spill"
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res = spill_tracks(str(path), folder, chunk_rows=7)
-        frame = PingStore([res], root=folder).to_frame()
-    else:
-        res = read_tracks(str(path))
-        frame = res.frame
+    res, frame = _read(path, tmp_path, stream, chunk_rows=7)
     assert res.by_rule == {"time_before_gps": 3}
     assert (frame[TIME] >= T0).all() and len(frame) == 27
     events = transit_features(frame, 5, gap_hours=6).events
