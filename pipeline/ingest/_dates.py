@@ -119,6 +119,13 @@ def _extract(s: pd.Series, pattern: str) -> dict[str, np.ndarray] | None:
     return out
 
 
+def _place(acc: _Acc, rows: np.ndarray, days: np.ndarray, formats: dict, label: str) -> None:
+    """Set ``rows`` to ``days`` (since 1970-01-01) as parsed, counted under ``label``."""
+    acc.secs[rows] = days * 86400.0
+    acc.done[rows] = True
+    formats[label] = int(rows.size)
+
+
 def _pending_rows(
     s: pd.Series, pattern: str, done: np.ndarray
 ) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
@@ -810,9 +817,7 @@ def parse_times(
         rows, parts = got
         y = _num(parts["y"], rows.size)
         m = _num(parts["m"], rows.size)
-        acc.secs[rows] = _days(y, m, np.ones(rows.size)) * 86400.0
-        acc.done[rows] = True
-        formats["year-month"] = int(rows.size)
+        _place(acc, rows, _days(y, m, np.ones(rows.size)), formats, "year-month")
         notes.append(
             f"{where}: {rows.size} value(s) give only a year and month; placed on "
             "the 1st (precision: month)"
@@ -824,9 +829,8 @@ def parse_times(
         y = _num(parts["y"], rows.size)
         week = _num(parts["w"], rows.size)
         wday = _num(parts["d"], rows.size)
-        acc.secs[rows] = _iso_week_days(y, week, np.nan_to_num(wday, nan=1.0)) * 86400.0
-        acc.done[rows] = True
-        formats["ISO week date"] = int(rows.size)
+        days = _iso_week_days(y, week, np.nan_to_num(wday, nan=1.0))
+        _place(acc, rows, days, formats, "ISO week date")
         n_weeks = int(np.isnan(wday).sum())
         if n_weeks:
             notes.append(
