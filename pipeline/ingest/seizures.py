@@ -1134,6 +1134,9 @@ def _split_date(
     if month is None:
         return None
     year = years.str.replace(r"\.0+$", "", regex=True)
+    weekday = _weekday_column(raw, by_name, year, month, day)
+    if weekday is not None:
+        day = None
     m_ok = month.fillna(0) > 0
     d_ok = m_ok & (day.fillna(0) > 0) if day is not None else pd.Series(False, index=raw.index)
     text = year.where(~m_ok, year + "-" + month.astype("string").str.zfill(2))
@@ -1146,13 +1149,72 @@ def _split_date(
         f"dates joined from the columns {label!r} (year, month"
         + (", day" if day is not None else "")
         + ")"
+        + (f"; {weekday}" if weekday else "")
         + (
             f"; {unknown} with no month or day (0 or empty) kept at year or month precision"
+            if unknown and not weekday
+            else f"; {unknown} kept at year or month precision"
             if unknown
             else ""
         )
     )
     return text.astype(object).where(text.notna(), None), label, note
+
+
+#: Weekday names and abbreviations (English, Spanish, Portuguese, French, German).
+_WEEKDAYS = (
+    r"(?i)^\s*(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|rsday|urday)?"
+    r"|lunes|martes|mi[eé]rcoles|jueves|viernes|s[aá]bado|domingo"
+    r"|(?:segunda|ter[cç]a|quarta|quinta|sexta)(?:-feira)?"
+    r"|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
+    r"|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonnabend|sonntag)\.?\s*$"
+)
+#: A day column whose values never pass 7 over this many records and two months or more
+#: is taken for weekday numbers: real days of the month would all fall in the first week
+#: with odds of (7/31)^8, about 1 in 150,000.
+_WEEKDAY_MIN_RECORDS = 8
+
+
+def _weekday_column(
+    raw: pd.DataFrame,
+    by_name: dict[str, str],
+    year: pd.Series,
+    month: pd.Series,
+    day: pd.Series | None,
+) -> str | None:
+    """Say why a day column beside year and month columns is not the day of the month.
+
+    A split date's ``Day`` may hold the weekday (``Monday``, or 1-7): read as the day of
+    the month it put every record in the first week of its month, silently.  Returns the
+    statement (the column is then not used), or None when it holds days of the month (or
+    is not there).
+    """
+    found = [by_name[n] for n in sorted(_DAY_NAMES) if n in by_name]
+    if len(found) != 1:
+        return None
+    col = found[0]
+    text = as_text(raw[col])
+    given = text != ""
+    if not given.any():
+        return None
+    if day is None:
+        names = text[given].str.contains(_WEEKDAYS, regex=True)
+        if names.mean() > 0.5:
+            example = str(text[given][names].iloc[0])
+            return (
+                f"column {col!r} holds weekday names (e.g. {example!r}), not days of the "
+                "month: not used"
+            )
+        example = str(text[given].iloc[0])
+        return f"column {col!r} holds no days of the month (e.g. {example!r}): not used"
+    days = day[day.fillna(0) > 0]
+    months = (year + "-" + month.astype("string"))[day.fillna(0) > 0].nunique()
+    if len(days) >= _WEEKDAY_MIN_RECORDS and months >= 2 and int(days.max()) <= 7:
+        return (
+            f"column {col!r} never passes 7 over {len(days)} records in {months} months: "
+            "weekday numbers, not days of the month: not used"
+        )
+    return None
 
 
 def _one_day(times: pd.Series, tcol: str, name: str) -> dict[str, str] | None:
