@@ -117,6 +117,11 @@ def _the_layer(target: str, fmt: str, name: str) -> str | None:
     """
     if fmt in ("kml", "parquet"):  # KML folders are one area; Parquet has one table
         return None
+    from .ingest._vector import spatial_layer
+
+    one, _ = spatial_layer(target, fmt, name, None)
+    if one is not None:
+        return one
     import pyogrio
 
     try:
@@ -126,8 +131,6 @@ def _the_layer(target: str, fmt: str, name: str) -> str | None:
     if len(listed) < 2:
         return None
     spatial = [str(lyr) for lyr, kind in listed if kind is not None]
-    if len(spatial) == 1:
-        return spatial[0]
     layers = spatial or [str(x) for x in listed[:, 0]]
     if len(layers) > 1:
         raise InputError(

@@ -67,3 +67,33 @@ def test_days_of_the_month_that_pass_7_are_read(tmp_path):
     days = [3, 5, 1, 7, 2, 6, 4, 3, 1, 5, 2, 28]
     res = read_seizures(_write(tmp_path, "split.csv", _split_dates(days)))
     assert res.frame["time"].dt.day.tolist() == days
+
+
+# ------------------------------------------------------ QGIS's layer_styles is no layer
+
+
+def _styled(path, frame) -> None:
+    frame.to_file(path, layer=path.stem, driver="GPKG")
+    styles = pd.DataFrame({"f_table_name": [path.stem], "styleQML": ["<qgis/>"]})
+    pyogrio.write_dataframe(styles, path, layer="layer_styles", driver="GPKG")
+
+
+def test_a_seizure_geopackage_with_a_qgis_style_table_is_read(tmp_path):
+    # saved from QGIS with its style: refused as '2 layers'
+    path = tmp_path / "incidents.gpkg"
+    points = [shapely.Point(104 + i / 10, 1 + i / 10) for i in range(3)]
+    dates = ["2024-01-15", "2024-02-15", "2024-03-15"]
+    _styled(path, gpd.GeoDataFrame({"date": dates}, geometry=points, crs=4326))
+    res = read_seizures(path)
+    _accounted(res)
+    assert res.frame["lon"].round(4).tolist() == [104.0, 104.1, 104.2]
+    assert any("['layer_styles'] hold no geometry" in n for n in res.notes)
+
+
+def test_a_ports_geopackage_with_a_qgis_style_table_is_read(tmp_path):
+    path = tmp_path / "ports.gpkg"
+    points = [shapely.Point(104, 1.2), shapely.Point(104.5, 1.5)]
+    _styled(path, gpd.GeoDataFrame({"name": ["A", "B"]}, geometry=points, crs=4326))
+    res = read_context(path, "ports")
+    assert res.frame["name"].tolist() == ["A", "B"]
+    assert res.assumptions["layer"]["value"] == "ports"

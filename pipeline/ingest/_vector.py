@@ -24,7 +24,7 @@ from ._archive import (
 )
 from ._json import looks_like_json_records
 
-__all__ = ["OpenedSource", "open_source", "read_vector"]
+__all__ = ["OpenedSource", "open_source", "read_vector", "spatial_layer"]
 
 #: Suffix -> the format family readers understand.
 SUFFIX_FORMAT = {
@@ -302,6 +302,36 @@ def _check_whole_size(path: Path, fmt: str, what: str, limit_mb: float) -> None:
             "machine has the memory, or check the file is what the config says it is (AIS/GPS "
             "positions go under inputs.tracks, which are read a block at a time)"
         )
+
+
+def spatial_layer(
+    target: str, fmt: str, name: str, layer: str | None
+) -> tuple[str | None, str | None]:
+    """Return (the layer to read, a note): the one layer of geometries among tables without.
+
+    QGIS saves a layer's style into its GeoPackage as the table ``layer_styles`` (no
+    geometry): a file of one layer of features and such tables is read from that layer,
+    the tables named in the note.  A configured ``layer``, a file of one table, or of
+    several layers of geometries (refused by :func:`read_vector`) gives ``(layer, None)``.
+    """
+    if layer is not None or fmt in ("kml", "parquet"):
+        return layer, None
+    import pyogrio
+
+    try:
+        listed = pyogrio.list_layers(target)
+    except Exception:  # an unreadable file: read_vector says why
+        return None, None
+    if len(listed) < 2:
+        return None, None
+    spatial = [str(lyr) for lyr, kind in listed if kind is not None]
+    if len(spatial) != 1:
+        return None, None
+    tables = [str(lyr) for lyr, kind in listed if kind is None]
+    return spatial[0], (
+        f"{name}: layer {spatial[0]!r} read; table(s) {tables[:10]!r} hold no geometry "
+        "(a QGIS style, metadata) and were not read"
+    )
 
 
 def read_vector(

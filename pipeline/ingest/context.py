@@ -49,7 +49,7 @@ from ._common import (
     range_rules,
     read_text_table,
 )
-from ._vector import open_source, read_vector
+from ._vector import open_source, read_vector, spatial_layer
 from .options import ContextSource
 
 __all__ = ["CONTEXT_KINDS", "CONTEXT_RULES", "read_context"]
@@ -162,8 +162,12 @@ def read_context(
         geoms, rules, layer_crs, more = _geometry_from_table(raw, src, name)
         assumptions.update(more)
     else:
+        layer, layer_note = spatial_layer(opened.target, opened.fmt, name, src.layer)
+        if layer_note:
+            table_notes.append(layer_note)
+            assumptions["layer"] = {"value": layer, "by": "file", "evidence": layer_note}
         raw, geoms_or_none, file_crs = read_vector(
-            opened.target, name, opened.fmt, src.layer, max_uncompressed_mb=max_uncompressed_mb
+            opened.target, name, opened.fmt, layer, max_uncompressed_mb=max_uncompressed_mb
         )
         rows = np.arange(1, len(raw) + 1, dtype="int64")
         more = {}

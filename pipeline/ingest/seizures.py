@@ -103,7 +103,7 @@ from ._common import (
 from ._dates import NS_RANGE, times_with_clock
 from ._json import JsonTable, read_json_records
 from ._quantity import decimal_mark_of, parse_quantities, typed_number_cells
-from ._vector import open_source, read_vector
+from ._vector import open_source, read_vector, spatial_layer
 from .categories import normalise_categories
 from .options import SeizureSource
 
@@ -284,8 +284,12 @@ def read_seizures(
                 for c, v in serials.items()
             ]
     else:
+        layer, layer_note = spatial_layer(opened.target, fmt, name, src.layer)
+        if layer_note:
+            notes.append(layer_note)
+            assumptions["layer"] = {"value": layer, "by": "file", "evidence": layer_note}
         raw, geometry, file_crs = read_vector(
-            opened.target, name, fmt, src.layer, max_uncompressed_mb=max_uncompressed_mb
+            opened.target, name, fmt, layer, max_uncompressed_mb=max_uncompressed_mb
         )
         rows = np.arange(1, len(raw) + 1, dtype="int64")
         typed = {
