@@ -61,7 +61,6 @@ SEIZURE_CASES = {
     "s_ragged.csv": (4, 2, {"ragged_row": 2}),
     "s_header_only.csv": (0, 0, {}),
     "s_blank_lines_multiline.csv": (4, 2, {"lat_out_of_range": 1, "null_island": 1}),
-    "s_projected_utm.csv": (2, 0, {"lat_out_of_range": 2}),
     "s_aoi.csv": (4, 4, {}),
     "s_points.geojson": (
         6,
@@ -82,6 +81,7 @@ SEIZURE_ERRORS = {
     "s_dates_ambiguous.csv": (InputError, "set dayfirst"),
     "s_corrupt.gpkg": (SourceUnreadable, "s_corrupt.gpkg: cannot read as gpkg"),
     "s_truncated.xlsx": (SourceUnreadable, "s_truncated.xlsx"),
+    "s_projected_utm.csv": (InputError, "hold projected coordinates"),
 }
 
 TRACK_CASES = {
@@ -322,8 +322,8 @@ def test_line_numbers_with_blank_lines_and_multiline_values():
 
 
 def test_projected_csv_with_crs():
-    res = read_seizures(CORPUS / "s_projected_utm.csv")
-    assert any("look projected" in n for n in res.notes)
+    with pytest.raises(InputError, match="set crs"):
+        read_seizures(CORPUS / "s_projected_utm.csv")
     res = read_seizures(SeizureSource(path=CORPUS / "s_projected_utm.csv", crs="EPSG:32633"))
     assert res.by_rule == {}
     np.testing.assert_allclose(res.frame["lon"].iloc[0], 15.0, atol=1e-6)

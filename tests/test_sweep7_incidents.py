@@ -33,6 +33,45 @@ def _accounted(res) -> None:
     assert res.n_read == len(res.frame) + len(res.rejects)
 
 
+# --------------------------------------------------------- DMS: a lowercase 's' per file
+
+
+def test_seconds_ending_in_s_on_both_axes_are_the_unit_not_south(tmp_path):
+    # A position list off Singapore writes every second with its unit: '103 45 12s' (a
+    # longitude has no south) and '01 15 30s'.  Each latitude's 's' was read as south,
+    # putting the whole file 280 km across the equator, silently.
+    rows = [
+        ("2024-03-15", "01 15 30s", "103 45 12s"),
+        ("2024-04-15", "01 16 30s", "103 46 12s"),
+        ("2024-05-15", "01 17 30s", "103 47 12s"),
+    ]
+    text = "date,latitude,longitude,type\n" + "".join(f"{d},{a},{o},Robbery\n" for d, a, o in rows)
+    res = read_seizures(_write(tmp_path, "dms.csv", text))
+    _accounted(res)
+    assert res.by_rule == {}
+    assert res.frame["lat"].round(4).tolist() == [1.2583, 1.275, 1.2917]
+    assert any("seconds' unit" in n for n in res.notes)
+
+
+def test_an_s_after_the_seconds_of_a_file_with_hemisphere_letters_stays_south(tmp_path):
+    # the other side of the per-file decision: 'n' on other latitudes says letters are used
+    text = (
+        "date,latitude,longitude,type\n"
+        "2024-03-15,01 15 30 s,104 05 30,Robbery\n"
+        "2024-03-16,01 15 30 n,104 05 30,Robbery\n"
+    )
+    res = read_seizures(_write(tmp_path, "dms.csv", text))
+    assert res.frame["lat"].round(4).tolist() == [-1.2583, 1.2583]
+
+
+def test_an_s_after_the_seconds_that_nothing_in_the_file_explains_is_refused(tmp_path):
+    # decimal longitudes, no letter anywhere: '01 15 30 s' may be south or the unit
+    text = "date,latitude,longitude,type\n2024-03-15,01 15 30 s,104.09,Robbery\n"
+    with pytest.raises(InputError, match=r"lowercase 's'.*write the hemisphere") as err:
+        read_seizures(_write(tmp_path, "dms.csv", text))
+    assert "\n" not in str(err.value)
+
+
 # ----------------------------------------------------- split dates: a weekday is no day
 
 
@@ -69,6 +108,38 @@ def test_days_of_the_month_that_pass_7_are_read(tmp_path):
     assert res.frame["time"].dt.day.tolist() == days
 
 
+# ------------------------------------------------------------------ projected coordinates
+
+
+def _utm_rows(n: int = 4) -> list[tuple[float, float]]:
+    to_utm = Transformer.from_crs(4326, 32648, always_xy=True)
+    return [to_utm.transform(104 + i / 10, 1 + i / 10) for i in range(n)]
+
+
+def test_utm_eastings_and_northings_with_letters_are_refused_not_half_read(tmp_path):
+    # 'UTM Northing' 110547N was read as 11°05'47"N (compact DDMMSS) beside eastings that
+    # went to lon_out_of_range: half read as degrees, never named as projected.
+    lines = ["date,UTM Easting,UTM Northing,type"]
+    lines += [f"2024-0{i + 1}-15,{x:.0f}E,{y:.0f}N,Robbery" for i, (x, y) in enumerate(_utm_rows())]
+    path = _write(tmp_path, "utm.csv", "\n".join(lines) + "\n")
+    with pytest.raises(InputError, match=r"projected coordinates.*set crs") as err:
+        read_seizures(path)
+    assert "\n" not in str(err.value)
+    # with its crs declared the letters are units: read as metres, not as degrees
+    res = read_seizures(SeizureSource(path=path, crs="EPSG:32648"))
+    assert res.by_rule == {}
+    assert res.frame["lat"].round(4).tolist() == [1.0, 1.1, 1.2, 1.3]
+    assert res.frame["lon"].round(4).tolist() == [104.0, 104.1, 104.2, 104.3]
+
+
+def test_a_ports_table_of_eastings_and_northings_with_letters_is_refused(tmp_path):
+    lines = ["name,Easting,Northing"]
+    lines += [f"P{i},{x:.0f}E,{y:.0f}N" for i, (x, y) in enumerate(_utm_rows())]
+    path = _write(tmp_path, "ports.csv", "\n".join(lines) + "\n")
+    with pytest.raises(InputError, match=r"projected coordinates"):
+        read_context(path, "ports")
+
+
 # ------------------------------------------------------ QGIS's layer_styles is no layer
 
 
@@ -97,3 +168,17 @@ def test_a_ports_geopackage_with_a_qgis_style_table_is_read(tmp_path):
     res = read_context(path, "ports")
     assert res.frame["name"].tolist() == ["A", "B"]
     assert res.assumptions["layer"]["value"] == "ports"
+
+
+# ---------------------------------------------- a ports table with one coordinate column
+
+
+def test_a_ports_table_with_one_coordinates_column_is_split(tmp_path):
+    # a seizure file's 'Coordinates' is split; a ports list's was refused
+    text = 'name,Coordinates\nPort A,"1.20, 104.00"\nPort B,"1.50, 104.50"\nPort C,\n'
+    res = read_context(_write(tmp_path, "ports.csv", text), "ports")
+    _accounted(res)
+    assert res.frame["name"].tolist() == ["Port A", "Port B"]
+    assert [(p.y, p.x) for p in res.frame.geometry] == [(1.2, 104.0), (1.5, 104.5)]
+    assert res.by_rule == {"coord_missing": 1}
+    assert res.assumptions["columns"]["coords"]["column"] == "Coordinates"

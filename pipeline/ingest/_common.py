@@ -940,7 +940,9 @@ _WKT_POINT = re.compile(
 _MINUS_SIGNS = "[\u2212\uff0d]"
 
 
-def dms_to_degrees(values: pd.Series, axis: str) -> tuple[pd.Series, np.ndarray]:
+def dms_to_degrees(
+    values: pd.Series, axis: str, *, s_south: bool | None = None
+) -> tuple[pd.Series, np.ndarray]:
     """Parse decimal or degree-minute-second text into signed degrees.
 
     Parameters
@@ -949,6 +951,10 @@ def dms_to_degrees(values: pd.Series, axis: str) -> tuple[pd.Series, np.ndarray]
         Text such as ``13°43'00"N``, ``121 02 30 E``, ``-13.5`` or ``13.5S``.
     axis : {"lat", "lon"}
         Which hemisphere letters are valid (N/S for lat, E/W for lon).
+    s_south : bool, optional
+        What a latitude's lone lowercase ``s`` after unmarked seconds (``01 15 30s``) is,
+        as the file decided it (:func:`lowercase_s_meaning`): True south, False the
+        seconds' unit; None decides per value (south).
 
     Returns
     -------
@@ -966,14 +972,8 @@ def dms_to_degrees(values: pd.Series, axis: str) -> tuple[pd.Series, np.ndarray]
     # (1d15m30s); after minutes marked otherwise or not at all ('01 15 30 s', 1°15'30s) it
     # is the south hemisphere, which read as a unit put the point north of the equator.  A
     # longitude has no south: there the 's' is the seconds' unit whatever the style.
-    if axis == "lat":
-        south = (
-            parts["su"].eq("s")
-            & ~parts["mu"].isin(["m", "min"])
-            & parts["h1"].isna()
-            & parts["h2"].isna()
-        )
-        parts["h2"] = parts["h2"].mask(south, "S")
+    if axis == "lat" and s_south is not False:
+        parts["h2"] = parts["h2"].mask(_lone_s(parts), "S")
     hemi = parts["h1"].fillna(parts["h2"]).fillna("").str.upper()
     # 60 in the minutes or seconds field is how some official logs write the next whole
     # unit (5°60'00"S for 6°S): accepted and carried; above 60 is an error.
@@ -997,11 +997,78 @@ def dms_to_degrees(values: pd.Series, axis: str) -> tuple[pd.Series, np.ndarray]
     return out, wrong
 
 
-def parse_coordinate(values: pd.Series, axis: str) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+def _lone_s(parts: pd.DataFrame) -> pd.Series:
+    """Mask of DMS parts whose only letter is a lowercase ``s`` after unmarked seconds."""
+    return (
+        parts["su"].eq("s")
+        & ~parts["mu"].isin(["m", "min"])
+        & parts["h1"].isna()
+        & parts["h2"].isna()
+    )
+
+
+def lowercase_s_meaning(
+    lat: pd.Series, lon: pd.Series, *, lat_col: str, name: str
+) -> tuple[bool | None, str | None]:
+    """Decide, for the whole file, what a latitude's lowercase ``s`` after its seconds is.
+
+    ``01 15 30 s`` is south in a file that writes hemisphere letters (``104 05 30 e``, or
+    ``n``/``s`` on other latitudes), and the seconds' unit in one whose longitudes end in
+    the same ``s`` (``103 45 12s``: a longitude has no south) and whose latitudes carry no
+    hemisphere letter.  Decided per value it put a whole file of northern positions south
+    of the equator.
+
+    Returns
+    -------
+    s_south : bool or None
+        True south, False the seconds' unit, None when no latitude ends so.
+    note : str or None
+        How it was decided.
+
+    Raises
+    ------
+    InputError
+        Latitudes end so and the file says neither, or both.
+    """
+    lat_t = as_text(lat)
+    lat_t = lat_t[(lat_t != "") & to_numbers(lat_t).isna()]
+    lat_p = lat_t.str.replace(_MINUS_SIGNS, "-", regex=True).str.extract(_DMS)
+    lone = _lone_s(lat_p)
+    if not lone.any():
+        return None, None
+    lon_t = as_text(lon)
+    lon_t = lon_t[(lon_t != "") & to_numbers(lon_t).isna()]
+    lon_p = lon_t.str.replace(_MINUS_SIGNS, "-", regex=True).str.extract(_DMS)
+    lat_letters = int((lat_p["h1"].notna() | lat_p["h2"].notna()).sum())
+    lon_letters = int((lon_p["h1"].notna() | lon_p["h2"].notna()).sum())
+    lon_unit = int(lon_p["su"].eq("s").sum())
+    example = str(lat_t[lone].iloc[0])
+    if (lat_letters or lon_letters) and not lon_unit:
+        return True, (
+            f"{name}: {int(lone.sum())} latitude(s) of {lat_col!r} end in a lowercase 's' "
+            f"after the seconds ({example!r}): read as south, since the file writes "
+            "hemisphere letters"
+        )
+    if lon_unit and not (lat_letters or lon_letters):
+        return False, (
+            f"{name}: {int(lone.sum())} latitude(s) of {lat_col!r} end in a lowercase 's' "
+            f"after the seconds ({example!r}): read as the seconds' unit (north), since the "
+            "longitudes end in it too and no value carries a hemisphere letter"
+        )
+    raise InputError(
+        f"{name}: latitudes of {lat_col!r} end in a lowercase 's' after the seconds "
+        f"({example!r}) and the file does not say whether it is south or the seconds' unit; "
+        "write the hemisphere as N/S (or a sign) in the export"
+    )
+
+
+def parse_coordinate(
+    values: pd.Series, axis: str, *, s_south: bool | None = None
+) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     """Return (degrees, missing, wrong_axis) for a raw coordinate column.
 
     Numbers go through the fast numeric path; only the values that are not plain numbers are
-    tried as degree-minute-second text.
+    tried as degree-minute-second text.  ``s_south`` is as in :func:`dms_to_degrees`.
     """
     miss = missing_mask(values)
     nums = to_numbers(values)
@@ -1014,7 +1081,7 @@ def parse_coordinate(values: pd.Series, axis: str) -> tuple[pd.Series, np.ndarra
         todo = todo[~done]
     if todo.size:
         sub = values.iloc[todo]
-        deg, wr = dms_to_degrees(sub, axis)
+        deg, wr = dms_to_degrees(sub, axis, s_south=s_south)
         nums.iloc[todo] = deg.to_numpy()
         wrong[todo] = wr
     return nums, miss, wrong

@@ -45,10 +45,10 @@ from ._common import (
     as_text,
     finish_rejects,
     first_failing,
-    parse_coordinate,
     range_rules,
     read_text_table,
 )
+from ._positions import read_positions, split_pair_column
 from ._vector import open_source, read_vector, spatial_layer
 from .options import ContextSource
 
@@ -159,7 +159,8 @@ def read_context(
         table = read_text_table(src.path, data=opened.data)
         raw, rows, table_notes = table.frame, table.lines, table.notes
         pre, n_pre = table.bad_rows, table.n_bad
-        geoms, rules, layer_crs, more = _geometry_from_table(raw, src, name)
+        geoms, rules, layer_crs, more, table_more = _geometry_from_table(raw, src, name)
+        table_notes = table_notes + table_more
         assumptions.update(more)
     else:
         layer, layer_note = spatial_layer(opened.target, opened.fmt, name, src.layer)
@@ -172,9 +173,10 @@ def read_context(
         rows = np.arange(1, len(raw) + 1, dtype="int64")
         more = {}
         if geoms_or_none is None:
-            geoms, rules, layer_crs, more = _geometry_from_table(
+            geoms, rules, layer_crs, more, table_more = _geometry_from_table(
                 raw.astype(object).where(raw.notna(), "").astype("str"), src, name
             )
+            table_notes = table_notes + table_more
             assumptions.update(more)
         else:
             geoms, rules = geoms_or_none, []
@@ -202,8 +204,9 @@ def _geometry_from_table(raw: pd.DataFrame, src: ContextSource, name: str):
     n = len(raw)
     over = dict(src.columns)
     assumptions: dict[str, Any] = {}
+    notes: list[str] = []
     wkt_col = over.get("geometry")
-    if wkt_col is None and not (over.get("lat") or over.get("lon")):
+    if wkt_col is None and not (over.get("lat") or over.get("lon") or over.get("coords")):
         lower = {str(c).strip().lower(): c for c in raw.columns}
         wkt_col = next((lower[k] for k in _WKT_NAMES if k in lower), None)
     if wkt_col is not None:
@@ -233,45 +236,59 @@ def _geometry_from_table(raw: pd.DataFrame, src: ContextSource, name: str):
                 "evidence": "WKT text",
             }
         }
-        return geoms, rules, _table_crs(src, None, assumptions), assumptions
+        return geoms, rules, _table_crs(src, None, assumptions), assumptions, notes
     if src.kind != "ports":
         raise InputError(
             f"{name}: a {src.kind} layer from a table needs a WKT geometry column (e.g. "
             f"'geometry', 'wkt'); found {list(raw.columns)!r}; set columns: {{geometry: ...}} "
             "or give a vector file"
         )
-    choice = infer_columns(raw, ("lat", "lon"), over, name, id_roles=())
+    choice = infer_columns(raw, ("lat", "lon", "coords"), over, name, id_roles=())
     lat_col, lon_col = choice.get("lat"), choice.get("lon")
-    if lat_col is None or lon_col is None:
+    texts: dict[str, pd.Series] = {}
+    if (lat_col is None or lon_col is None) and choice.get("coords") is not None:
+        # one 'Coordinates' column of "lat, lon" pairs: split as a seizure file's is
+        lat_col = lon_col = str(choice.get("coords"))
+        texts["lat"], texts["lon"], choice.evidence["coords"], more = split_pair_column(
+            raw, lat_col, name, choice.evidence["coords"]
+        )
+        notes += more
+        choice.evidence.pop("lat", None)
+        choice.evidence.pop("lon", None)
+        pair = raw[lat_col].astype("str")
+    elif lat_col is None or lon_col is None:
         why = choice.evidence.get("lat", {}).get("evidence")
         raise InputError(
             f"{name}: no latitude/longitude columns among {list(raw.columns)!r}"
             + (f" ({why})" if why else "")
-            + "; set columns: {lat: ..., lon: ...}"
+            + "; set columns: {lat: ..., lon: ...} (or {coords: ...} for one column of "
+            "'lat, lon' pairs)"
         )
-    texts = {}
-    taken = {lat_col, lon_col} | {c for c in (choice.get("name"),) if c}
-    for axis, col in (("lat", lat_col), ("lon", lon_col)):
-        parts = coordinate_parts(raw, col, axis, taken)
-        taken |= set(parts.values())
-        texts[axis] = compose_coordinate(raw, col, parts) if parts else raw[col]
-        if parts:
-            choice.evidence[axis] = {**choice.evidence[axis], "parts": parts}
-    lat_s, lat_miss, _ = parse_coordinate(texts["lat"], "lat")
-    lon_s, lon_miss, _ = parse_coordinate(texts["lon"], "lon")
-    lat = lat_s.to_numpy(dtype="float64")
-    lon = lon_s.to_numpy(dtype="float64")
-    miss = lat_miss | lon_miss
+    else:
+        choice.evidence.pop("coords", None)
+        taken = {lat_col, lon_col} | {c for c in (choice.get("name"),) if c}
+        for axis, col in (("lat", lat_col), ("lon", lon_col)):
+            parts = coordinate_parts(raw, col, axis, taken)
+            taken |= set(parts.values())
+            texts[axis] = compose_coordinate(raw, col, parts) if parts else raw[col]
+            if parts:
+                choice.evidence[axis] = {**choice.evidence[axis], "parts": parts}
+        pair = raw[lat_col].astype("str") + " " + raw[lon_col].astype("str")
+    read = read_positions(
+        texts["lat"], texts["lon"], crs=src.crs, lat_col=lat_col, lon_col=lon_col, name=name
+    )
+    notes += read.notes
+    lat = read.lat.to_numpy(dtype="float64")
+    lon = read.lon.to_numpy(dtype="float64")
+    miss = read.lat_missing | read.lon_missing
     ok = np.isfinite(lat) & np.isfinite(lon)
-    pair = raw[lat_col].astype("str") + " " + raw[lon_col].astype("str")
+    label = lat_col if lat_col == lon_col else f"{lat_col}/{lon_col}"
     rules = [
-        Rule(
-            "coord_missing", miss, f"{lat_col}/{lon_col}", "latitude or longitude is missing", pair
-        ),
+        Rule("coord_missing", miss, label, "latitude or longitude is missing", pair),
         Rule(
             "coord_unparseable",
             ~miss & ~ok,
-            f"{lat_col}/{lon_col}",
+            label,
             "{value} is not a position",
             pair,
         ),
@@ -292,7 +309,7 @@ def _geometry_from_table(raw: pd.DataFrame, src: ContextSource, name: str):
     assumptions["columns"] = {
         k: v for k, v in choice.evidence.items() if v.get("column") is not None
     }
-    return geoms, rules, crs if crs is not None else "EPSG:4326", assumptions
+    return geoms, rules, crs if crs is not None else "EPSG:4326", assumptions, notes
 
 
 def _table_crs(src: ContextSource, latlon, assumptions: dict[str, Any]):

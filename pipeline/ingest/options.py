@@ -41,8 +41,9 @@ SEIZURE_COLUMN_KEYS = (
 )
 #: Contract names a ``columns`` mapping may use for tracks.
 TRACK_COLUMN_KEYS = ("vessel_id", "time", "time_of_day", "lon", "lat", "sog_kn", "cog_deg")
-#: Names a ``columns`` mapping may use for context layers (ports, lanes, land).
-CONTEXT_COLUMN_KEYS = ("lat", "lon", "name", "geometry")
+#: Names a ``columns`` mapping may use for context layers (ports, lanes, land; ``coords``
+#: for one "lat, lon" column of a ports table).
+CONTEXT_COLUMN_KEYS = ("lat", "lon", "coords", "name", "geometry")
 
 
 def _check_columns(value: dict[str, str], valid: tuple[str, ...]) -> dict[str, str]:

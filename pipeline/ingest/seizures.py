@@ -102,6 +102,7 @@ from ._common import (
 )
 from ._dates import NS_RANGE, times_with_clock
 from ._json import JsonTable, read_json_records
+from ._positions import read_positions, split_pair_column
 from ._quantity import decimal_mark_of, parse_quantities, typed_number_cells
 from ._vector import open_source, read_vector, spatial_layer
 from .categories import normalise_categories
@@ -593,36 +594,10 @@ def _normalise(
                     )
         elif coords_pick:
             lat_col = lon_col = coords_pick
-            pair = raw[lat_col]
-            lat_raw, lon_raw, stated = split_pair(as_text(pair))
-            geojson = _geojson_positions(raw, lat_col)
-            if geojson is not None:  # newline-delimited GeoJSON features: [lon, lat]
-                lat_raw, lon_raw, n_gj = geojson
-                stated = np.ones(n, dtype=bool)
-                evidence["coords"] = {
-                    **evidence["coords"],
-                    "order": "lon, lat",
-                    "evidence": f"{evidence['coords']['evidence']}; {n_gj} GeoJSON point "
-                    "position(s), longitude first (RFC 7946)",
-                }
-                notes.append(
-                    f"{name}: {n_gj} position(s) of {lat_col!r} read as GeoJSON points "
-                    "[longitude, latitude]"
-                )
-            if _pair_order(lat_col) == "lon":  # 'coordinates (lon/lat)': the header says
-                swap = ~stated  # WKT and E/W letters say for themselves
-                lat_raw, lon_raw = lat_raw.where(~swap, lon_raw), lon_raw.where(~swap, lat_raw)
-                evidence["coords"] = {
-                    **evidence["coords"],
-                    "order": "lon, lat",
-                    "evidence": f"{evidence['coords']['evidence']}; its header names the "
-                    "longitude first",
-                }
-                notes.append(
-                    f"{name}: pairs of {lat_col!r} read longitude first, as its header says"
-                )
-            lat_raw = lat_raw.where(~missing_mask(pair), "")
-            lon_raw = lon_raw.where(~missing_mask(pair), "")
+            lat_raw, lon_raw, evidence["coords"], pair_notes = split_pair_column(
+                raw, lat_col, name, evidence["coords"]
+            )
+            notes += pair_notes
             evidence.pop(LAT, None)
             evidence.pop(LON, None)
         else:
@@ -634,14 +609,17 @@ def _normalise(
                 "(WGS84)', 'y_coord'/'x_coord') or one 'coordinates' column, or set "
                 "columns: {lat: ..., lon: ...} in the config"
             )
-        lat_v, lat_miss, lat_wrong = parse_coordinate(lat_raw, "lat")
-        lon_v, lon_miss, lon_wrong = parse_coordinate(lon_raw, "lon")
-        lat = lat_v.to_numpy(dtype="float64")
-        lon = lon_v.to_numpy(dtype="float64")
+        read = read_positions(
+            lat_raw, lon_raw, crs=crs, lat_col=lat_col, lon_col=lon_col, name=name
+        )
+        notes += read.notes
+        lat_miss, lon_miss = read.lat_missing, read.lon_missing
+        lat = read.lat.to_numpy(dtype="float64")
+        lon = read.lon.to_numpy(dtype="float64")
         miss = lat_miss | lon_miss
         lat_bad = ~miss & np.isnan(lat)
         lon_bad = ~miss & ~lat_bad & np.isnan(lon)
-        wrong_axis = lat_wrong | lon_wrong
+        wrong_axis = read.wrong_axis
         pair_col = lat_col if lat_col == lon_col else f"{lat_col}/{lon_col}"
         rules.append(
             Rule(
@@ -1253,52 +1231,6 @@ def _pairs_share(values: pd.Series) -> float:
     lat, lon, _ = split_pair(text)
     both = parse_coordinate(lat, "lat")[0].notna() & parse_coordinate(lon, "lon")[0].notna()
     return float(both.mean())
-
-
-_LAT_WORDS = frozenset({"lat", "latitude", "y"})
-_LON_WORDS = frozenset({"lon", "lng", "long", "longitude", "x"})
-
-
-#: A JSON array of two or three numbers (as the JSON reader keeps it: numbers may be quoted).
-_JSON_POSITION = (
-    r'^\[\s*"?(?P<x>[^",\[\]\s]+)"?\s*,\s*"?(?P<y>[^",\[\]\s]+)"?'
-    r'(?:\s*,\s*"?[^",\[\]\s]+"?)?\s*\]$'
-)
-
-
-def _geojson_positions(raw: pd.DataFrame, col: str) -> tuple[pd.Series, pd.Series, int] | None:
-    """Return (lat text, lon text, count) of GeoJSON Point positions in a JSON-records column.
-
-    A GeoJSON feature read as a JSON record (GeoJSON Lines, ``ogr2ogr -f GeoJSONSeq``) keeps
-    its ``geometry.coordinates`` as the array text ``[lon, lat]``, longitude first by the
-    specification; read as a 'lat lon' pair it lost every record.  Only a column named
-    ``...coordinates`` beside its ``...type`` of ``Point`` is taken so; a value that is no
-    such array is left as written (and rejected as it would be).
-    """
-    if not col.endswith("coordinates"):
-        return None
-    type_col = col[: -len("coordinates")] + "type"
-    if type_col not in raw.columns:
-        return None
-    text = as_text(raw[col])
-    parts = text.str.extract(_JSON_POSITION)
-    point = as_text(raw[type_col]).eq("Point").to_numpy()
-    hit = parts["x"].notna().to_numpy() & point
-    if not hit.any():
-        return None
-    lon = parts["x"].where(hit, text)
-    lat = parts["y"].where(hit, text)
-    return lat, lon, int(hit.sum())
-
-
-def _pair_order(column: str) -> str | None:
-    """'lon' or 'lat': the axis a pair column's header names first (``lon/lat``, ``x y``)."""
-    toks = name_tokens(column)
-    lat = [i for i, t in enumerate(toks) if t in _LAT_WORDS]
-    lon = [i for i, t in enumerate(toks) if t in _LON_WORDS]
-    if not lat or not lon:
-        return None
-    return "lon" if lon[0] < lat[0] else "lat"
 
 
 def _qualified(column: str) -> bool:

@@ -1,0 +1,215 @@
+"""Positions from a table's text columns, shared by the seizure and context readers.
+
+One column holding both coordinates (``"1.25, 104.1"``, a WKT point, a GeoJSON position) is
+split the same way for every reader; columns of projected coordinates (UTM eastings and
+northings) are refused without a ``crs`` and read as plain numbers with one, never half read
+as degrees (``110547N`` is a northing beside ``388736E``, not 11°05'47"N); a latitude's
+lowercase ``s`` after its seconds is decided once for the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ._columns import name_tokens
+from ._common import (
+    as_text,
+    lowercase_s_meaning,
+    missing_mask,
+    parse_coordinate,
+    split_pair,
+    to_numbers,
+)
+
+__all__ = ["Positions", "read_positions", "split_pair_column"]
+
+_LAT_WORDS = frozenset({"lat", "latitude", "y"})
+_LON_WORDS = frozenset({"lon", "lng", "long", "longitude", "x"})
+#: Header words that name projected coordinates (metres, not degrees).
+_PROJECTED_WORDS = frozenset({"easting", "eastings", "northing", "northings", "utm"})
+
+#: A JSON array of two or three numbers (as the JSON reader keeps it: numbers may be quoted).
+_JSON_POSITION = (
+    r'^\[\s*"?(?P<x>[^",\[\]\s]+)"?\s*,\s*"?(?P<y>[^",\[\]\s]+)"?'
+    r'(?:\s*,\s*"?[^",\[\]\s]+"?)?\s*\]$'
+)
+
+
+def _geojson_positions(raw: pd.DataFrame, col: str) -> tuple[pd.Series, pd.Series, int] | None:
+    """Return (lat text, lon text, count) of GeoJSON Point positions in a JSON-records column.
+
+    A GeoJSON feature read as a JSON record (GeoJSON Lines, ``ogr2ogr -f GeoJSONSeq``) keeps
+    its ``geometry.coordinates`` as the array text ``[lon, lat]``, longitude first by the
+    specification; read as a 'lat lon' pair it lost every record.  Only a column named
+    ``...coordinates`` beside its ``...type`` of ``Point`` is taken so; a value that is no
+    such array is left as written (and rejected as it would be).
+    """
+    if not col.endswith("coordinates"):
+        return None
+    type_col = col[: -len("coordinates")] + "type"
+    if type_col not in raw.columns:
+        return None
+    text = as_text(raw[col])
+    parts = text.str.extract(_JSON_POSITION)
+    point = as_text(raw[type_col]).eq("Point").to_numpy()
+    hit = parts["x"].notna().to_numpy() & point
+    if not hit.any():
+        return None
+    lon = parts["x"].where(hit, text)
+    lat = parts["y"].where(hit, text)
+    return lat, lon, int(hit.sum())
+
+
+def _pair_order(column: str) -> str | None:
+    """'lon' or 'lat': the axis a pair column's header names first (``lon/lat``, ``x y``)."""
+    toks = name_tokens(column)
+    lat = [i for i, t in enumerate(toks) if t in _LAT_WORDS]
+    lon = [i for i, t in enumerate(toks) if t in _LON_WORDS]
+    if not lat or not lon:
+        return None
+    return "lon" if lon[0] < lat[0] else "lat"
+
+
+def split_pair_column(
+    raw: pd.DataFrame, col: str, name: str, evidence: dict[str, Any]
+) -> tuple[pd.Series, pd.Series, dict[str, Any], list[str]]:
+    """Split one column of coordinate pairs into (lat text, lon text, evidence, notes).
+
+    ``"1.25, 104.1"`` and ``1°15'N 104°06'E`` are latitude first; a pair whose first part
+    ends in E/W, a WKT point and a GeoJSON position (``geometry.coordinates`` beside a
+    ``geometry.type`` of ``Point``) are longitude first, as is every pair of a column whose
+    header names the longitude first (``coordinates (lon/lat)``).  ``evidence`` is the
+    column's evidence, returned with the order added when it was decided.
+    """
+    pair = raw[col]
+    lat_raw, lon_raw, stated = split_pair(as_text(pair))
+    geojson = _geojson_positions(raw, col)
+    if geojson is not None:  # newline-delimited GeoJSON features: [lon, lat]
+        lat_raw, lon_raw, n_gj = geojson
+        stated = np.ones(len(raw), dtype=bool)
+        evidence = {
+            **evidence,
+            "order": "lon, lat",
+            "evidence": f"{evidence.get('evidence', '')}; {n_gj} GeoJSON point "
+            "position(s), longitude first (RFC 7946)",
+        }
+        notes = [
+            f"{name}: {n_gj} position(s) of {col!r} read as GeoJSON points [longitude, latitude]"
+        ]
+    else:
+        notes = []
+    if _pair_order(col) == "lon":  # 'coordinates (lon/lat)': the header says
+        swap = ~stated  # WKT and E/W letters say for themselves
+        lat_raw, lon_raw = lat_raw.where(~swap, lon_raw), lon_raw.where(~swap, lat_raw)
+        evidence = {
+            **evidence,
+            "order": "lon, lat",
+            "evidence": f"{evidence.get('evidence', '')}; its header names the longitude first",
+        }
+        notes.append(f"{name}: pairs of {col!r} read longitude first, as its header says")
+    gone = missing_mask(pair)
+    return lat_raw.where(~gone, ""), lon_raw.where(~gone, ""), evidence, notes
+
+
+def _metres(values: pd.Series, letter: str) -> pd.Series:
+    """Numbers of projected coordinates, an ``m`` and the axis's letter dropped (``388736E``)."""
+    text = as_text(values).str.replace(
+        rf"^\s*(?:{letter}\s*)?(?P<v>[^A-Za-z]*?)\s*(?:m\s*)?(?:{letter})?\s*$",
+        r"\g<v>",
+        regex=True,
+        case=False,
+    )
+    return to_numbers(text)
+
+
+def _is_projected(crs) -> bool:
+    if crs is None:
+        return False
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        return bool(CRS.from_user_input(crs).is_projected)
+    except CRSError:  # reproject_xy names the bad CRS
+        return False
+
+
+def _refuse_projected(
+    lat: pd.Series, lon: pd.Series, lat_deg: pd.Series, lon_deg: pd.Series, cols: str, name: str
+) -> None:
+    """Refuse coordinates that are projected (metres) when no CRS says which projection."""
+    header = sorted(set(name_tokens(cols)) & _PROJECTED_WORDS)
+    why = ""
+    for raw, deg, letter, top in ((lon, lon_deg, "E", 180.0), (lat, lat_deg, "N", 90.0)):
+        given = ~missing_mask(raw)
+        if not given.any():
+            continue
+        metres = _metres(raw, letter).abs().to_numpy(dtype="float64")
+        as_deg = np.abs(deg.to_numpy(dtype="float64")) <= top
+        big = given & (metres > 1000) & ~as_deg
+        plain = np.abs(to_numbers(raw).to_numpy(dtype="float64")) <= top
+        example = str(as_text(raw)[given].iloc[0])
+        if big.sum() > 0.5 * given.sum():
+            why = f"{example!r} is no degree value"
+        elif header and not plain[given].all():
+            bad = str(as_text(raw)[given & ~plain].iloc[0])
+            why = f"the header says {'/'.join(header)} and {bad!r} is not a plain degree value"
+        if why:
+            break
+    if why:
+        raise InputError(
+            f"{name}: {cols} hold projected coordinates (metres: {why}), not degrees; set crs: "
+            "to their CRS in the config (e.g. 'EPSG:32648' for UTM zone 48N) to read them"
+        )
+
+
+@dataclass
+class Positions:
+    """Coordinates read from text: degrees (or metres under a projected ``crs``)."""
+
+    lat: pd.Series
+    lon: pd.Series
+    lat_missing: np.ndarray
+    lon_missing: np.ndarray
+    wrong_axis: np.ndarray
+    notes: list[str] = field(default_factory=list)
+
+
+def read_positions(
+    lat: pd.Series, lon: pd.Series, *, crs, lat_col: str, lon_col: str, name: str
+) -> Positions:
+    """Read a table's latitude and longitude text as the file writes them.
+
+    Under a projected ``crs`` the values are numbers (an ``m`` or an ``E``/``N`` after them
+    dropped); never degree text.  Without a ``crs``, projected values (most beyond ±1000 and
+    no degree text, or a header naming eastings/northings/UTM over values that are not plain
+    degrees) are refused.  Otherwise degrees, decimal or degree-minute-second text, with a
+    lowercase ``s`` after a latitude's seconds decided for the file.
+
+    Raises
+    ------
+    InputError
+        Projected coordinates without a ``crs``, or a lowercase ``s`` nothing decides.
+    """
+    if _is_projected(crs):
+        return Positions(
+            _metres(lat, "N"),
+            _metres(lon, "E"),
+            missing_mask(lat),
+            missing_mask(lon),
+            np.zeros(len(lat), dtype=bool),
+        )
+    cols = repr(lat_col) if lat_col == lon_col else f"{lat_col!r}/{lon_col!r}"
+    s_south, note = lowercase_s_meaning(lat, lon, lat_col=lat_col, name=name)
+    lat_v, lat_miss, lat_wrong = parse_coordinate(lat, "lat", s_south=s_south)
+    lon_v, lon_miss, lon_wrong = parse_coordinate(lon, "lon")
+    if crs is None:
+        _refuse_projected(lat, lon, lat_v, lon_v, cols, name)
+    return Positions(
+        lat_v, lon_v, lat_miss, lon_miss, lat_wrong | lon_wrong, [note] if note else []
+    )
