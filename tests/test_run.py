@@ -154,10 +154,44 @@ def test_fitted_cells_at_one_rate_share_one_risk_at_the_bottom(small_demo, tmp_p
     rate = s["expected_per_km2"].map("{:.7g}".format)
     block = rate == rate.value_counts().index[0]
     assert block.sum() > 0.3 * len(s)
-    assert s.loc[block, "risk"].nunique() == 1
-    assert s.loc[block, "risk"].iloc[0] == s["risk"].min() < 1.0
+    # the block's cells with an observation (the others have no risk: no data)
+    seen = block & s["observed"].to_numpy(dtype=bool)
+    assert seen.sum() >= 10
+    assert s.loc[seen, "risk"].nunique() == 1
+    assert s.loc[seen, "risk"].iloc[0] == s["risk"].min() < 1.0
     # the interval's draws rank the same way: the quiet block's interval is one interval
-    assert s.loc[block, "risk_upper"].nunique() == 1
+    assert s.loc[seen, "risk_upper"].nunique() == 1
+
+
+@pytest.mark.parametrize("model", ["weighted", "fitted"])
+def test_a_cell_with_no_observation_has_no_risk_in_the_tables(small_demo, tmp_path, model):
+    # cells: all, with a raster over the whole area: the map showed the cells with no
+    # observation as "no data" while the tables gave them a risk - weighted points from the
+    # raster alone (a low risk), or the fitted model's percentile (up to 99)
+    cfg = config(
+        small_demo,
+        tmp_path,
+        area={"resolution": 3, "cells": "all"},
+        inputs={"tracks": []},
+        score={
+            "model": model,
+            "factors": {"seizure_density": {"weight": 3}, "nightlights_mean": {"weight": 1}},
+        },
+        evaluate={"enabled": False},
+        timeline={"months": 0},
+        hotspots={"uncertainty": {"n_resamples": 20}},
+    )
+    res = pipeline.run_pipeline(cfg)
+    table = pd.read_parquet(res.out_dir / "scores.parquet")
+    unseen = ~table["observed"].to_numpy(dtype=bool)
+    assert 0 < unseen.sum() < len(table)
+    assert table.loc[unseen, "nightlights_mean"].notna().any()  # the raster covers them
+    for col in ("risk", "risk_class", "top_factor", "risk_lower", "risk_upper"):
+        assert table.loc[unseen, col].isna().all(), col
+    assert table.loc[~unseen, "risk"].notna().all()
+    assert table.loc[~unseen, "risk_class"].notna().all()
+    csv = pd.read_csv(res.out_dir / "scores.csv", dtype={"risk": str}, keep_default_na=False)
+    assert (csv.loc[unseen, "risk"] == "").all()
 
 
 def test_as_of_is_never_taken_from_a_record_dated_after_today(small_demo, tmp_path):

@@ -901,6 +901,27 @@ def _fitted_scores(
     return out, model.report()
 
 
+def _no_risk_where_unobserved(scores: pd.DataFrame) -> pd.DataFrame:
+    """Blank ``risk``, ``risk_class`` and ``top_factor`` of the cells with no observation.
+
+    The map shows such a cell as "no data" and the timeline has no risk for it in any month;
+    the tables said the same only through ``observed``, beside a number: a context raster
+    alone gave it weighted points (a low risk), and the fitted model's extrapolation (its
+    "raster missing" term, say) a percentile up to 99.  The factor values, and the fitted
+    model's ``expected_events`` and shares, stay: they are what the model says, not an
+    observation.  The fitted percentile still ranks every cell of the area.
+    """
+    unseen = ~scores[S.OBSERVED].to_numpy(dtype=bool)
+    if not unseen.any():
+        return scores
+    out = scores.copy()
+    out[S.RISK] = np.where(unseen, np.nan, out[S.RISK].to_numpy(dtype="float64"))
+    for col in (S.RISK_CLASS, "top_factor"):
+        if col in out.columns:
+            out[col] = out[col].astype(object).where(~unseen, None)
+    return out
+
+
 def score(state: RunState) -> None:
     """Score the cells (contributions, coverage, confidence) and the months of the slider."""
     from ..score import confidence_labels, score_cells, seizure_cell_stats, seizures_within
@@ -924,6 +945,7 @@ def score(state: RunState) -> None:
     scores = score_cells(table, sc.factors, observed=observed, covered=table, **opts)
     if sc.model == "fitted":
         scores, state.model_report = _fitted_scores(state, table, scores)
+    scores = _no_risk_where_unobserved(scores)
     scores = scores.merge(stats, on=S.CELL, how="left")
     bandwidth = ft.info.get(S.SEIZURE_DENSITY, {}).get("bandwidth_km")
     near = seizures_within(state.seizures, scores[S.CELL].to_numpy(dtype="uint64"), bandwidth)
