@@ -194,6 +194,35 @@ def test_a_cell_with_no_observation_has_no_risk_in_the_tables(small_demo, tmp_pa
     assert (csv.loc[unseen, "risk"] == "").all()
 
 
+def test_hot_spots_of_the_risk_leave_out_the_cells_with_no_risk(small_demo, tmp_path):
+    # hotspots.values: risk took a cell with no observation as risk 0: a cold value that
+    # pulled the Gi* of its observed neighbours down
+    from pipeline.hotspots import gi_star
+
+    cfg = config(
+        small_demo,
+        tmp_path,
+        area={"resolution": 3, "cells": "all"},
+        inputs={"tracks": []},
+        score={"factors": {"seizure_density": {"weight": 3}, "nightlights_mean": {"weight": 1}}},
+        evaluate={"enabled": False},
+        timeline={"months": 0},
+        hotspots={"values": "risk", "uncertainty": {"n_resamples": 20}},
+    )
+    res = pipeline.run_pipeline(cfg)
+    s = pd.read_parquet(res.out_dir / "scores.parquet")
+    seen = s["observed"].to_numpy(dtype=bool)
+    assert 0 < seen.sum() < len(s)
+    assert s.loc[~seen, "gi_z"].isna().all()
+    want = gi_star(
+        s.loc[seen, "cell"].to_numpy(dtype="uint64"), s.loc[seen, "risk"].to_numpy(), cfg.hotspots
+    )
+    np.testing.assert_allclose(s.loc[seen, "gi_z"], want["gi_z"], rtol=1e-5)  # as published
+    # the trends of the seizure counts still cover every cell
+    assert s["emerging_category"].notna().all()
+    assert res.map_path.stat().st_size > 0
+
+
 def test_as_of_is_never_taken_from_a_record_dated_after_today(small_demo, tmp_path):
     # Without run.as_of the map is of the latest record's day; a two-digit year read as 2068
     # made the run date itself 2068 and age every real record by 40 years, silently.

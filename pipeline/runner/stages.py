@@ -992,10 +992,15 @@ def hotspots(state: RunState) -> None:
 
     def build() -> HotspotResult:
         if opts.values == "risk":
-            values = np.nan_to_num(scores[S.RISK].to_numpy(dtype="float64"))
+            # over the cells with a risk: one with no observation is no data, not a risk of 0
+            # pulling its neighbours towards a cold spot (its Gi* columns stay empty)
+            values = scores[S.RISK].to_numpy(dtype="float64")
+            has = np.isfinite(values)
+            if not has.any():  # no cell has a risk: none is a hot spot
+                has, values = np.ones(len(values), dtype=bool), np.zeros(len(values))
+            gi = gi_star(cells_[has], values[has], opts)
         else:
-            values = cell_counts(ev, cells_)
-        gi = gi_star(cells_, values, opts)
+            gi = gi_star(cells_, cell_counts(ev, cells_), opts)
         cube = space_time_cube(
             ev, state.seizures[S.TIME], cells_, period=opts.emerging.period, end=state.as_of
         )
@@ -1004,7 +1009,7 @@ def hotspots(state: RunState) -> None:
             return HotspotResult(gi, {"gi_star": gi_summary(gi, opts), "emerging": short})
         emerging = emerging_hotspots(cube, opts)
         return HotspotResult(
-            gi.merge(emerging.cells, on=S.CELL, how="left"),
+            gi.merge(emerging.cells, on=S.CELL, how="outer").sort_values(S.CELL, ignore_index=True),
             {"gi_star": gi_summary(gi, opts), "emerging": emerging_summary(emerging, opts)},
         )
 
