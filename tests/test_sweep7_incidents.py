@@ -182,3 +182,42 @@ def test_a_ports_table_with_one_coordinates_column_is_split(tmp_path):
     assert [(p.y, p.x) for p in res.frame.geometry] == [(1.2, 104.0), (1.5, 104.5)]
     assert res.by_rule == {"coord_missing": 1}
     assert res.assumptions["columns"]["coords"]["column"] == "Coordinates"
+
+
+# --------------------------------------------------------- date ranges (UCDP GED)
+
+
+def test_a_date_that_starts_a_range_says_how_many_records_span_days(tmp_path):
+    # UCDP GED's date_start/date_end: an event known to a month spans 30 days; it was placed
+    # on its first day with no word that the dates are ranges
+    path = _write(
+        tmp_path,
+        "ged.csv",
+        "id,year,date_start,date_end,latitude,longitude,type_of_violence,best\n"
+        "1,2024,2024-03-01,2024-03-31,1.1,104.1,1,3\n"
+        "2,2024,2024-03-05,2024-03-05,1.2,104.2,1,2\n"
+        "3,2024,2024-04-02,2024-04-03,1.3,104.0,2,1\n"
+        "4,2024,2024-05-02,2024-05-01,1.0,104.3,2,1\n",
+    )
+    res = read_seizures(path)
+    _accounted(res)
+    assert res.frame["time"].dt.day.tolist() == [1, 5, 2, 2]  # the start days
+    got = res.assumptions["dates"]["date_range"]
+    assert got["end_column"] == "date_end" and got["placed_on"] == "start"
+    assert got["records_spanning_days"] == 2 and got["longest_days"] == 30.0
+    assert got["end_before_start"] == 1
+    said = [n for n in res.notes if "date range" in n]
+    assert len(said) == 1 and "2 of 4" in said[0] and "end before they start" in said[0]
+
+
+def test_an_end_column_equal_to_the_start_says_nothing(tmp_path):
+    path = _write(
+        tmp_path,
+        "ged.csv",
+        "id,date_start,date_end,latitude,longitude\n"
+        "1,2024-03-01,2024-03-01,1.1,104.1\n"
+        "2,2024-03-05,2024-03-05,1.2,104.2\n",
+    )
+    res = read_seizures(path)
+    assert "date_range" not in res.assumptions["dates"]
+    assert not [n for n in res.notes if "date range" in n]

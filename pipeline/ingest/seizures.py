@@ -100,7 +100,7 @@ from ._common import (
     reproject_xy,
     split_pair,
 )
-from ._dates import NS_RANGE, times_with_clock
+from ._dates import NS_RANGE, parse_times, times_with_clock
 from ._json import JsonTable, read_json_records
 from ._positions import read_positions, split_pair_column
 from ._quantity import decimal_mark_of, parse_quantities, typed_number_cells
@@ -792,6 +792,10 @@ def _normalise(
     if same_day is not None:
         parsed.assumptions["same_day"] = same_day["day"]
         notes.append(same_day["note"])
+    span = _date_ranges(raw, tcol, times, parsed.assumptions.get("order"), src.dayfirst, name)
+    if span is not None:
+        parsed.assumptions["date_range"] = span["report"]
+        notes.append(span["note"])
     if as_of is not None:
         limit = pd.Timestamp(as_of)
         limit = limit.tz_localize("UTC") if limit.tzinfo is None else limit.tz_convert("UTC")
@@ -1220,6 +1224,62 @@ def _one_day(times: pd.Series, tcol: str, name: str) -> dict[str, str] | None:
         f"({day}); if that is the date of the export or report rather than of each event, "
         "set columns: {time: ...} in the config to the events' date column",
     }
+
+
+#: Header words marking a date column as the start, and its partner as the end, of a range.
+_RANGE_START = {"start": "end", "begin": "end", "from": "to", "first": "last", "min": "max"}
+
+
+def _date_ranges(
+    raw: pd.DataFrame,
+    tcol: str,
+    times: pd.Series,
+    order: str | None,
+    dayfirst: bool | None,
+    name: str,
+) -> dict[str, Any] | None:
+    """Say how many records span several days when the date column starts a range.
+
+    UCDP GED's ``date_start``/``date_end`` (and any ``*_start``/``*_end``, ``from``/``to``
+    pair) give a period, not a day: an event known only to a month spans 30 days.  The
+    record is placed on the start day; the summary says how many records span days and how
+    many, so a reader knows the dates are ranges.  None when there is no end column or no
+    record spans more than its day.
+    """
+    tokens = name_tokens(str(tcol))
+    starts = [i for i, t in enumerate(tokens) if t in _RANGE_START]
+    if len(starts) != 1:
+        return None
+    want = list(tokens)
+    want[starts[0]] = _RANGE_START[tokens[starts[0]]]
+    end = next((c for c in raw.columns if name_tokens(str(c)) == want), None)
+    if end is None:
+        return None
+    first = order == "day-first" if order in ("day-first", "month-first") else dayfirst
+    try:
+        ends = parse_times(raw[end], dayfirst=first, name=name, column=str(end)).times
+    except InputError:  # an end column that does not parse as one decides nothing
+        return None
+    both = times.notna().to_numpy() & ends.notna().to_numpy()
+    days = ((ends - times).dt.total_seconds() / 86400.0).to_numpy()[both]
+    wide, back = int((days >= 1).sum()), int((days < 0).sum())
+    if not wide and not back:
+        return None
+    report = {
+        "end_column": str(end),
+        "placed_on": "start",
+        "records_spanning_days": wide,
+        "longest_days": round(float(days.max()), 1),
+        "end_before_start": back,
+    }
+    note = (
+        f"{name}: {tcol!r} starts a date range that {end!r} ends; {wide} of {int(both.sum())} "
+        f"dated records span a day or more (up to {report['longest_days']:g} days), and each "
+        "is placed on its start day"
+    )
+    if back:
+        note += f"; {back} record(s) end before they start"
+    return {"report": report, "note": note}
 
 
 def _pairs_share(values: pd.Series) -> float:
