@@ -221,3 +221,38 @@ def test_an_end_column_equal_to_the_start_says_nothing(tmp_path):
     res = read_seizures(path)
     assert "date_range" not in res.assumptions["dates"]
     assert not [n for n in res.notes if "date range" in n]
+
+
+# --------------------------------------------------------- a row of column groups
+
+
+def test_a_row_of_column_groups_over_the_header_is_skipped(tmp_path):
+    # A spreadsheet's merged group cells saved as CSV: 'Incident,,Location,' over the real
+    # header. Every record was rejected as ragged_row, the note blaming a trailing ','.
+    path = _write(
+        tmp_path,
+        "merged.csv",
+        "Incident,,Location,\nDate,Type,Lat,Lon\n"
+        "2024-03-15,Robbery,1.1,104.1\n2024-03-16,Boarding,1.2,104.2\n",
+    )
+    res = read_seizures(path)
+    _accounted(res)
+    assert res.frame["lat"].tolist() == [1.1, 1.2]
+    assert res.frame["source_row"].tolist() == [3, 4]  # physical lines
+    assert any("row of column groups" in n and "header is line 2" in n for n in res.notes)
+    assert not any("ends with" in n for n in res.notes)
+
+
+def test_a_blank_header_cell_over_records_is_still_the_header(tmp_path):
+    # pandas' to_csv with its index: the header's first cell is blank and the next line is
+    # a record, not a header (it holds numbers)
+    path = _write(
+        tmp_path,
+        "indexed.csv",
+        ",date,type,lat,lon\n0,2024-03-15,Robbery,1.1,104.1\n1,2024-03-16,Boarding,1.2,104.2\n",
+    )
+    res = read_seizures(path)
+    _accounted(res)
+    assert res.frame["lat"].tolist() == [1.1, 1.2]
+    assert res.frame["source_row"].tolist() == [2, 3]
+    assert not any("column groups" in n for n in res.notes)

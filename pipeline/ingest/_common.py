@@ -374,8 +374,8 @@ def read_text_table(
                 cut = data.index(b"\n", cut) + 1
             titles = [t for t in head.split("\n")[:skipped] if t.strip()]
             notes.append(
-                f"{name}: {skipped} line(s) above the header skipped as a title "
-                f"({titles[:2]!r}); the header is line {skipped + 1}"
+                f"{name}: {skipped} line(s) above the header skipped as a title or a row "
+                f"of column groups ({titles[:2]!r}); the header is line {skipped + 1}"
             )
             data = data[cut:]
             head = data[: 1 << 16].decode("utf-8", errors="ignore")
@@ -440,12 +440,44 @@ def _title_lines(head: str, delimiter: str | None) -> tuple[int, str]:
             if len([f for f in fields if f.strip()]) < 2:
                 continue
             if k == 0:
-                return plain
+                return (1, delim) if _group_row(fields, rest, delim) else plain
             if counts and sum(c == len(fields) for c in counts) >= 0.8 * len(counts):
                 return k, delim
         if k and any(len([f for f in lines[k].split(d) if f.strip()]) >= 2 for d in candidates):
             return plain  # a line of several values that heads no table: not a title
     return plain
+
+
+def _group_row(fields: list[str], rest: list[str], delim: str) -> bool:
+    """Tell whether a first line is a group row over the header (a spreadsheet's merged cells).
+
+    ``Incident,,Location,`` over ``Date,Type,Lat,Lon``: the first line names groups of
+    columns, blank where a merged cell spans several, and the second line is the header.
+    It is one only when the first line has blank cells between or after its values, the
+    second line names every column (text, none a number) with more names than the first,
+    and the records below it have the second line's fields and hold numbers.
+    """
+    named = [f.strip() for f in fields]
+    if all(named) or len(rest) < 2:
+        return False
+    try:
+        lines = list(csv.reader(rest[:20], delimiter=delim))
+    except csv.Error:
+        return False
+    header, records = [f.strip() for f in lines[0]], lines[1:]
+    if len(header) < 2 or not all(header) or len(set(header)) < len(header):
+        return False
+    if len(header) <= len([f for f in named if f]):
+        return False
+    if any(_NUMBER_CELL.fullmatch(f) or not re.search(r"[^\W\d_]", f) for f in header):
+        return False
+    fit = [r for r in records if len(r) == len(header)]
+    if len(fit) < 0.8 * len(records):
+        return False
+    return any(_NUMBER_CELL.fullmatch(v.strip()) for r in fit for v in r)
+
+
+_NUMBER_CELL = re.compile(r"[-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][-+]?\d+)?")
 
 
 def _normalise_text(data: bytes, name: str) -> tuple[bytes, list[str]]:
