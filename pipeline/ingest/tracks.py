@@ -45,7 +45,8 @@ start of GPS time: a device or receiver clock reset to the Unix epoch, 1970-01-0
 fix), ``time_zone_unknown`` (a local time whose
 UTC offset column is empty or not an offset), ``time_missing`` (an untimed point
 in a timed track; a track without any time is kept as an untimed route), ``outside_aoi``,
-``duplicate`` (same vessel, time and position as an earlier ping), ``duplicate_time`` (same
+``gps_week_rollover`` (a ping dated a whole number of 1024-week GPS cycles, 7168 days,
+before its vessel's other pings: a receiver's week-number rollover), ``duplicate`` (same vessel, time and position as an earlier ping), ``duplicate_time`` (same
 vessel and time, another position: the first ping is kept), ``impossible_speed`` (a ping
 reached and left, or only reached at a track's end, faster than ``max_speed_kn``; great-circle
 distances, so a track crossing the antimeridian is a short hop, never a trip around the globe).
@@ -125,6 +126,7 @@ TRACK_RULES = (
     "time_zone_unknown",
     "time_missing",
     "outside_aoi",
+    "gps_week_rollover",
     "duplicate",
     "duplicate_time",
     "impossible_speed",
@@ -1588,6 +1590,20 @@ def check_ping_vessels(
             pair,
         )
     )
+    t_ns = cand["t"].to_numpy(dtype="datetime64[ns]")
+    for k, rolled in enumerate(_week_rollover(v, t_ns, ~_any_failing(rules, n)), start=1):
+        if rolled.any():
+            rules.append(
+                Rule(
+                    "gps_week_rollover",
+                    rolled,
+                    time_col,
+                    f"time {{value}} is {k * 1024} weeks ({k * _ROLLOVER_DAYS} days) before "
+                    "this vessel's other pings: a GPS receiver's week-number rollover "
+                    "(1024-week cycle), not the time of the fix",
+                    time_raw,
+                )
+            )
     taken_ok, rejects = first_failing(rules, n=n, source_file=name, rows=rows)
     # Duplicates among the records still in: the first of them (in file order) is kept.
     order = np.argsort(cand["i"].to_numpy(), kind="stable")
@@ -1673,6 +1689,64 @@ def check_ping_vessels(
         else pd.DataFrame({c: pd.Series([], dtype="object") for c in REJECT_COLUMNS})
     )
     return frame[list(PING_COLUMNS)], rej
+
+
+#: Days of one GPS week-number cycle (1024 weeks): a receiver with the rollover bug dates its
+#: fixes a whole number of cycles early.
+_ROLLOVER_DAYS = 7168
+_ROLLOVER_NS = _ROLLOVER_DAYS * 86_400 * 10**9
+#: Cycles looked for (the bug of 1999 and of 2019 on an old receiver is 2 cycles).
+_ROLLOVER_CYCLES = 3
+#: Slack around the vessel's other pings within which a shifted ping must land.
+_ROLLOVER_SLACK_NS = 86_400 * 10**9
+
+
+def _any_failing(rules: list[Rule], n: int) -> np.ndarray:
+    """Return the records that fail any of ``rules``."""
+    bad = np.zeros(n, dtype=bool)
+    for r in rules:
+        bad |= np.asarray(r.mask, dtype=bool)
+    return bad
+
+
+def _week_rollover(v: np.ndarray, t: np.ndarray, live: np.ndarray) -> list[np.ndarray]:
+    """Mark pings dated 1, 2 or 3 GPS week cycles (1024 weeks each) before their vessel's.
+
+    A receiver with the week-number rollover bug stamps a fix ``k`` x 7168 days early.  Per
+    vessel, the *recent* pings are those within half a cycle of its latest one; a ping more
+    than half a cycle before them is rolled over by ``k`` cycles when ``k`` cycles later it
+    falls among them (within a day of their span).  A vessel whose recent pings span more
+    than a quarter of a cycle (five years) is not judged.  Vectorised over all vessels.
+
+    Returns one mask per ``k`` (1..3) over the records; only ``live`` ones are marked.
+    """
+    n = len(v)
+    out = [np.zeros(n, dtype=bool) for _ in range(_ROLLOVER_CYCLES)]
+    ti = t.view("int64")
+    ok = live & ~np.isnat(t)
+    if ok.sum() < 2:
+        return out
+    idx = np.flatnonzero(ok)
+    code = pd.factorize(pd.Series(v[idx]).astype(str))[0]
+    tt = ti[idx]
+    latest = pd.Series(tt).groupby(code).transform("max").to_numpy()
+    recent = tt > latest - _ROLLOVER_NS // 2
+    first_recent = (
+        pd.Series(np.where(recent, tt, np.iinfo("int64").max)).groupby(code).transform("min")
+    ).to_numpy()
+    judged = (latest - first_recent) <= _ROLLOVER_NS // 4
+    early = ~recent & judged
+    if not early.any():
+        return out
+    for k in range(1, _ROLLOVER_CYCLES + 1):
+        shifted = tt + k * _ROLLOVER_NS
+        hit = (
+            early
+            & (shifted >= first_recent - _ROLLOVER_SLACK_NS)
+            & (shifted <= latest + _ROLLOVER_SLACK_NS)
+        )
+        out[k - 1][idx[hit]] = True
+    return out
 
 
 #: What to do about a track file whose positions fit the area only when misread.
