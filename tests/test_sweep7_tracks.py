@@ -13,9 +13,10 @@ import warnings
 import pandas as pd
 import pytest
 
+from pipeline.errors import InputError
 from pipeline.ingest import read_tracks
 from pipeline.ingest.stream import PingStore, spill_tracks
-from pipeline.schema import TIME
+from pipeline.schema import COG, SOG, TIME
 from pipeline.transit import transit_features
 
 T0 = pd.Timestamp("2024-03-01T00:00:00Z")
@@ -78,3 +79,56 @@ def test_a_long_track_and_an_old_ping_of_another_span_are_not_taken_for_rollover
     path.write_text("mmsi,timestamp,lat,lon,sog\n" + "\n".join(rows) + "\n")
     res = read_tracks(str(path))
     assert "gps_week_rollover" not in res.by_rule
+
+
+# ------------------------------------------------------------------ AIS raw tenths
+
+
+def _raw_decoder_export(tmp_path, sog_header="SOG", cog_header="COG", n=40):
+    """A raw NMEA decoder's export: SOG in tenths of a knot, COG in tenths of a degree.
+
+    Pings 4 h apart (satellite AIS), so the positions give no speed to compare with.
+    """
+    rows = [f"MMSI,BaseDateTime,LAT,LON,{sog_header},{cog_header}"]
+    for i in range(n):
+        t = (T0 + pd.Timedelta(hours=4 * i)).strftime("%Y-%m-%dT%H:%M:%S")
+        sog = [0, 35, 87, 123, 1023, 142][i % 6]  # 0, 3.5, 8.7, 12.3 kn, n/a, 14.2 kn
+        cog = [0, 250, 900, 1805, 3600, 3412][i % 6]  # 0, 25, 90, 180.5 deg, n/a, 341.2 deg
+        rows.append(f"{366000000 + i % 3},{t},{30 + i * 0.01:.2f},-70,{sog},{cog}")
+    path = tmp_path / "raw.csv"
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_sog_and_cog_in_raw_tenths_under_plain_headers_are_refused(tmp_path, stream):
+    """SOG 87 (8.7 kn) was taken as 87 kn and COG 250 (25 deg) as 250 deg, silently."""
+    path = _raw_decoder_export(tmp_path)
+    with pytest.raises(InputError, match=r"speed column 'SOG'.*tenths of a knot"):
+        _read(path, tmp_path, stream)
+    path = _raw_decoder_export(tmp_path, sog_header="SOG [0.1 kn]")
+    with pytest.raises(InputError, match=r"course column 'COG'.*tenths of a degree"):
+        _read(path, tmp_path, stream)
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_raw_tenths_with_the_scale_in_the_header_are_read_as_knots_and_degrees(tmp_path, stream):
+    """The scale written in the header is honoured; 1023 and 3600 are 'not available'."""
+    path = _raw_decoder_export(tmp_path, sog_header="SOG [0.1 kn]", cog_header="COG [0.1 deg]")
+    res, pings, _ = _read(path, tmp_path, stream)
+    assert len(pings) == 40
+    assert sorted(pings[SOG].dropna().round(1).unique()) == [0.0, 3.5, 8.7, 12.3, 14.2]
+    assert sorted(pings[COG].dropna().round(1).unique()) == [0.0, 25.0, 90.0, 180.5, 341.2]
+    assert pings[SOG].isna().sum() == pings[COG].isna().sum() > 0  # the n/a rows
+
+
+def test_knots_with_the_ais_not_available_value_are_not_taken_for_tenths(tmp_path):
+    """SOG 102.3 (AIS 'not available') is missing, never a speed, and no reason to refuse."""
+    path = tmp_path / "ais.csv"
+    rows = [
+        r[: -len("10.0")] + ("102.3" if i % 2 else "10.0")
+        for i, r in enumerate(_ais(257000001, 43.0))
+    ]
+    path.write_text("mmsi,timestamp,lat,lon,sog\n" + "\n".join(rows) + "\n")
+    pings = read_tracks(str(path)).frame
+    assert pings[SOG].isna().sum() == 6 and (pings[SOG].dropna() == 10.0).all()

@@ -1432,12 +1432,19 @@ def check_ping_rows(
     sog = np.full(n, np.nan)
     if parts["sog"] is not None:
         reported = _ais_measure(parts["sog"], n, upper=np.inf)
+        if parts.get("speed_checked", True) and factor == 1.0:
+            _refuse_raw_tenths(reported, parts.get("sog_col") or "speed", "speed", name)
         sog = np.where(reported > 102.2 / factor, np.nan, reported) * factor
         if parts.get("speed_checked", True):
-            _check_speed_scale(
-                vid.to_numpy(dtype=object), naive, lon, lat, reported * factor, parts, name
-            )
+            _check_speed_scale(vid.to_numpy(dtype=object), naive, lon, lat, sog, parts, name)
     cfactor = parts.get("cog_factor", 1.0)
+    if parts["cog"] is not None and cfactor == 1.0:
+        _refuse_raw_tenths(
+            _ais_measure(parts["cog"], n, upper=np.inf),
+            parts.get("cog_col") or "course",
+            "course",
+            name,
+        )
     cog = (
         _ais_measure(parts["cog"], n, upper=359.999999 / cfactor) * cfactor
         if parts["cog"] is not None
@@ -1874,6 +1881,41 @@ def _check_speed_scale(
             f"({col + ' [0.1 kn]'!r}) or convert the column to knots; set speed_unit in the "
             "config to read the column as it is anyway"
         )
+
+
+#: AIS raw units: (largest value in degrees or knots, raw 'not available', unit, header).
+_RAW_TENTHS = {
+    "speed": (102.3, 1023.0, "tenths of a knot", "SOG [0.1 kn]"),
+    "course": (360.0, 3600.0, "tenths of a degree", "COG [0.1 deg]"),
+}
+
+
+def _refuse_raw_tenths(values: np.ndarray, col: str, what: str, name: str) -> None:
+    """Refuse a SOG or COG column in AIS raw tenths under a header that names no scale.
+
+    Raw NMEA decoders export SOG as 0..1023 (1023: not available) and COG as 0..3600
+    (3600: not available).  Read as knots and degrees, every value up to 102.2 (360) would
+    be taken ten times too large and the rest dropped as 'not available', silently.  The
+    values decide: at least 3 and 5 % of them above the largest knots (degrees) value and
+    none above the raw 'not available'.  Checked on the records read together (the file,
+    or a chunk of a streamed one).
+    """
+    top, raw_na, unit, header = _RAW_TENTHS[what]
+    v = values[np.isfinite(values)]
+    if not v.size:
+        return
+    above = (v > top) & (v <= raw_na)
+    if above.sum() < 3 or above.mean() < 0.05 or (v > raw_na).any():
+        return
+    fix = f"write the scale in the header ({header!r}) or convert the column"
+    if what == "speed":
+        fix = "set speed_unit: '0.1 kn' in the config, " + fix
+    raise InputError(
+        f"{name}: {what} column {col!r} holds {int(above.sum())} value(s) between {top:g} and "
+        f"{raw_na:g} (up to {v.max():g}), none above: {unit} (AIS raw units, {raw_na:g} = not "
+        f"available), which read as {'knots' if what == 'speed' else 'degrees'} would be ten "
+        f"times too large; {fix}"
+    )
 
 
 def _ais_measure(values: pd.Series, n: int, *, upper: float) -> np.ndarray:
