@@ -132,3 +132,46 @@ def test_knots_with_the_ais_not_available_value_are_not_taken_for_tenths(tmp_pat
     path.write_text("mmsi,timestamp,lat,lon,sog\n" + "\n".join(rows) + "\n")
     pings = read_tracks(str(path)).frame
     assert pings[SOG].isna().sum() == 6 and (pings[SOG].dropna() == 10.0).all()
+
+
+# ------------------------------------------------------------------ streamed read = whole read
+
+
+def _logger(tmp_path, zone, n: int = 3200, sog=lambda i: "10.0"):
+    """A logger export of two vessels, ``n`` records (several 64 KiB chunks), a 'Zone' column."""
+    rows = ["mmsi,timestamp,lat,lon,sog,Zone"]
+    for i in range(n):
+        t = (T0 + pd.Timedelta(minutes=10 * (i // 2))).strftime("%Y-%m-%dT%H:%M:%S")
+        rows.append(
+            f"{257000001 + i % 2},{t},{43 + i % 2},{5 + (i // 2) * 0.03:.4f},{sog(i)},{zone(i)}"
+        )
+    path = tmp_path / "logger.csv"
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    "zone",
+    [
+        lambda i: "+02:00" if i < 1600 else "31",  # offsets first, UTM zones later
+        lambda i: "31" if i < 1600 else "+02:00",  # UTM zones first, offsets later
+    ],
+)
+def test_a_zone_column_of_offsets_and_map_zones_is_refused_whole_and_streamed(tmp_path, zone):
+    """Streamed, the first chunk decided: offsets applied to half the file, the rest rejected.
+
+    Read whole, the same file had its offsets ignored (times 2 h off, silently).
+    """
+    path = _logger(tmp_path, zone)
+    for stream in (False, True):
+        with pytest.raises(InputError, match=r"column 'Zone' holds UTC offsets .* and other"):
+            _read(path, tmp_path, stream)
+
+
+def test_a_zone_column_of_offsets_throughout_is_applied_alike_whole_and_streamed(tmp_path):
+    path = _logger(tmp_path, lambda i: "+02:00")
+    whole, w, _ = _read(path, tmp_path, False)
+    streamed, s, _ = _read(path, tmp_path, True)
+    assert whole.by_rule == streamed.by_rule == {}
+    pd.testing.assert_frame_equal(w.reset_index(drop=True), s.reset_index(drop=True))
+    assert w[TIME].min() == T0 - pd.Timedelta(hours=2)

@@ -516,10 +516,12 @@ def _offset_column(
         if normalise_name(c) in _OFFSET_NAMES or (
             "offset" in toks and toks & {"utc", "gmt", "tz", "zone", "timezone", "time"}
         ):
-            if normalise_name(c) in _AMBIGUOUS_OFFSET_NAMES and not _offset_like(raw[c]):
-                passed.append(c)
-            else:
-                found.append(c)
+            if normalise_name(c) in _AMBIGUOUS_OFFSET_NAMES:
+                zone_kind(raw[c], c, name)  # refuses a column of offsets and map zones both
+                if not _offset_like(raw[c]):
+                    passed.append(c)
+                    continue
+            found.append(c)
     if len(found) > 1:
         raise InputError(
             f"{name}: several columns name a UTC offset or time zone ({found!r}); keep one, "
@@ -535,6 +537,35 @@ def _offset_column(
             + "; not applied to the times"
         )
     return (found[0] if found else None), note
+
+
+def zone_kind(values: pd.Series, column: str, name: str) -> str:
+    """Return ``offsets``, ``map zones`` or ``blank`` for a bare ``Zone`` column's values.
+
+    A column holding both (``+02:00`` on some rows, ``31`` on others) is refused: whether
+    its offsets apply is not decidable from its name, and deciding on the first rows only
+    (a file read in chunks) or on all of them would read the same file two ways.
+
+    Raises
+    ------
+    InputError
+        Some values are offsets or zone names and others are not.
+    """
+    text = pd.Series(pd.unique(as_text(values).to_numpy(dtype=object)), dtype=object)
+    text = text[text.astype("str").str.strip() != ""]
+    if not len(text):
+        return "blank"
+    offs = _offset_values(text)
+    if offs.all():
+        return "offsets"
+    if not offs.any():
+        return "map zones"
+    raise InputError(
+        f"{name}: column {column!r} holds UTC offsets or zone names "
+        f"({text[offs].iloc[0]!r}) and other values ({text[~offs].iloc[0]!r}: a UTM or map "
+        "zone?); whether it places the times is a guess: rename it utc_offset if it holds "
+        "offsets (and fix the other values), or leave it out of the export"
+    )
 
 
 def _offset_like(values: pd.Series) -> bool:
@@ -702,6 +733,12 @@ def _offset_layout(
     """
     offset_col, note = _offset_column(raw, cols, {c for c in pick.values() if c}, name)
     pick["utc_offset"] = offset_col
+    # a bare 'Zone' column (applied or not) is checked again in every later chunk of a
+    # file read in chunks: one that turns out to hold both kinds is refused, as when whole
+    zone = [
+        c for c in cols if normalise_name(c) in _AMBIGUOUS_OFFSET_NAMES and c not in pick.values()
+    ]
+    pick["zone_checked"] = offset_col if _is_bare_zone(offset_col) else (zone[0] if zone else None)
     if offset_col is not None:
         evidence["utc_offset"] = {
             "column": offset_col,
@@ -716,6 +753,10 @@ def _offset_layout(
         "offset_note": note,
         "time_is_local": bool(_LOCAL_WORDS & set(name_tokens(pick["time"]))),
     }
+
+
+def _is_bare_zone(col: str | None) -> bool:
+    return col is not None and normalise_name(col) in _AMBIGUOUS_OFFSET_NAMES
 
 
 def parts_like(layout: dict, raw: pd.DataFrame, src: TrackSource) -> dict:
@@ -735,6 +776,17 @@ def parts_like(layout: dict, raw: pd.DataFrame, src: TrackSource) -> dict:
     out["sog"] = raw[pick["sog"]] if pick["sog"] else None
     out["cog"] = raw[pick["cog"]] if pick["cog"] else None
     out["offset"] = raw[pick["utc_offset"]] if pick.get("utc_offset") else None
+    zone = pick.get("zone_checked")
+    if zone and zone in raw.columns:
+        kind = zone_kind(raw[zone], zone, src.path.name)
+        was = "offsets" if zone == pick.get("utc_offset") else "map zones"
+        if kind not in ("blank", was):
+            raise InputError(
+                f"{src.path.name}: column {zone!r} holds UTC offsets or zone names in some "
+                "records and other values (a UTM or map zone?) in others; whether it places "
+                "the times is a guess: rename it utc_offset if it holds offsets (and fix the "
+                "other values), or leave it out of the export"
+            )
     return out
 
 
