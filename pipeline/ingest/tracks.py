@@ -29,7 +29,9 @@ be an identity: a column with a different value on every row (a record id, or a 
 snapshot of a bus feed) is refused with a message naming the columns whose values do repeat.
 
 AIS "not available" sentinels are missing values, never positions: latitude 91, longitude
-181, SOG 102.3 (any SOG > 102.2), COG 360 (any COG >= 360); heading 511 is not kept.
+181, SOG 102.3 (any SOG > 102.2), COG 360 (any COG >= 360); heading 511 is not kept.  SOG in
+tenths of a knot (0..1023) and COG in tenths of a degree (0..3600) under headers that name
+no scale are refused by their values (:func:`_refuse_raw_tenths`).
 
 Rule ids (first failing rule per ping, in this order): ``ragged_row``, ``unbalanced_quote``
 (a quote opened and not closed before lines that read as records: the line is rejected and
