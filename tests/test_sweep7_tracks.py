@@ -175,3 +175,23 @@ def test_a_zone_column_of_offsets_throughout_is_applied_alike_whole_and_streamed
     assert whole.by_rule == streamed.by_rule == {}
     pd.testing.assert_frame_equal(w.reset_index(drop=True), s.reset_index(drop=True))
     assert w[TIME].min() == T0 - pd.Timedelta(hours=2)
+
+
+# ------------------------------------------------------------------ overlapping track files
+
+
+def test_pings_given_by_two_overlapping_track_files_are_counted_once_and_said(tmp_path):
+    """A history file and a day file that overlap: transit dropped the repeats without a word."""
+    day = tmp_path / "day.csv"
+    day.write_text("mmsi,timestamp,lat,lon,sog\n" + "\n".join(_ais(257000001, 43.0)) + "\n")
+    history = tmp_path / "history.csv"
+    history.write_text(
+        "mmsi,timestamp,lat,lon,sog\n" + "\n".join(_ais(257000001, 43.0, n=8)) + "\n"
+    )
+    both = pd.concat([read_tracks(str(history)).frame, read_tracks(str(day)).frame])
+    once = read_tracks(str(day)).frame
+    res = transit_features(both.reset_index(drop=True), 5)
+    ref = transit_features(once, 5)
+    pd.testing.assert_frame_equal(res.features, ref.features)
+    assert any(n.startswith("8 ping(s) at the same time as another ping") for n in res.notes)
+    assert not any("same time as another ping" in n for n in ref.notes)
