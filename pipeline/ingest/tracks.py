@@ -541,32 +541,45 @@ def _offset_column(
     return (found[0] if found else None), note
 
 
-def zone_kind(values: pd.Series, column: str, name: str) -> str:
-    """Return ``offsets``, ``map zones`` or ``blank`` for a bare ``Zone`` column's values.
+#: An offset no map zone is written as: ``+02:00``, ``-0530``, ``UTC+2``, a zone name.
+_STRONG_OFFSET = re.compile(
+    rf"^(?:(?:UTC|GMT|UT)[+-]\d{{1,2}}(?::?\d{{2}})?|[+-]\d{{1,2}}:?\d{{2}}|{_ZONE_NAME})$"
+)
 
-    A column holding both (``+02:00`` on some rows, ``31`` on others) is refused: whether
-    its offsets apply is not decidable from its name, and deciding on the first rows only
-    (a file read in chunks) or on all of them would read the same file two ways.
+
+def zone_kind(values: pd.Series, column: str, name: str) -> tuple[bool, bool, bool]:
+    """Return (blank, all offsets, offsets written as no map zone is) of a bare ``Zone`` column.
+
+    A column that holds offsets written as no map zone is (``+02:00``, ``UTC+2``,
+    ``Europe/Oslo``) beside values that are no offset (``31``, ``A1``) is refused: whether
+    its offsets apply is a guess, and deciding on the first rows only (a file read in
+    chunks) or on all of them would read the same file two ways.  A bare ``+1`` among
+    fishing zones (``A1``, ``B2``) is a zone like them.
 
     Raises
     ------
     InputError
-        Some values are offsets or zone names and others are not.
+        Such offsets and values that are no offset both.
     """
     text = pd.Series(pd.unique(as_text(values).to_numpy(dtype=object)), dtype=object)
     text = text[text.astype("str").str.strip() != ""]
     if not len(text):
-        return "blank"
+        return True, False, False
     offs = _offset_values(text)
-    if offs.all():
-        return "offsets"
-    if not offs.any():
-        return "map zones"
-    raise InputError(
-        f"{name}: column {column!r} holds UTC offsets or zone names "
-        f"({text[offs].iloc[0]!r}) and other values ({text[~offs].iloc[0]!r}: a UTM or map "
-        "zone?); whether it places the times is a guess: rename it utc_offset if it holds "
-        "offsets (and fix the other values), or leave it out of the export"
+    norm = text.astype("str").str.upper().str.replace(r"\s+", "", regex=True)
+    strong = offs & norm.str.fullmatch(_STRONG_OFFSET).to_numpy(dtype=bool)
+    if strong.any() and not offs.all():
+        raise mixed_zone_error(name, column, text[strong].iloc[0], text[~offs].iloc[0])
+    return False, bool(offs.all()), bool(strong.any())
+
+
+def mixed_zone_error(name: str, column: str, offset: Any, other: Any) -> InputError:
+    """Return the refusal of a ``Zone`` column of offsets and map zones both."""
+    return InputError(
+        f"{name}: column {column!r} holds UTC offsets or zone names ({offset!r}) and other "
+        f"values ({other!r}: a UTM or map zone?); whether it places the times is a guess: "
+        "rename it utc_offset if it holds offsets (and fix the other values), or leave it "
+        "out of the export"
     )
 
 
@@ -741,6 +754,7 @@ def _offset_layout(
         c for c in cols if normalise_name(c) in _AMBIGUOUS_OFFSET_NAMES and c not in pick.values()
     ]
     pick["zone_checked"] = offset_col if _is_bare_zone(offset_col) else (zone[0] if zone else None)
+    zone_blank = bool(pick["zone_checked"]) and zone_kind(raw[pick["zone_checked"]], "", name)[0]
     if offset_col is not None:
         evidence["utc_offset"] = {
             "column": offset_col,
@@ -753,6 +767,7 @@ def _offset_layout(
         "offset_col": offset_col,
         "offset_unit_s": _offset_unit_s(offset_col),
         "offset_note": note,
+        "zone_blank": zone_blank,
         "time_is_local": bool(_LOCAL_WORDS & set(name_tokens(pick["time"]))),
     }
 
@@ -780,14 +795,18 @@ def parts_like(layout: dict, raw: pd.DataFrame, src: TrackSource) -> dict:
     out["offset"] = raw[pick["utc_offset"]] if pick.get("utc_offset") else None
     zone = pick.get("zone_checked")
     if zone and zone in raw.columns:
-        kind = zone_kind(raw[zone], zone, src.path.name)
-        was = "offsets" if zone == pick.get("utc_offset") else "map zones"
-        if kind not in ("blank", was):
+        # what the first chunk decided must hold for the whole file, as when it is read whole
+        blank, offsets, strong = zone_kind(raw[zone], zone, src.path.name)
+        applied = zone == pick.get("utc_offset")
+        first_blank = layout.get("zone_blank", False)
+        if not blank and (
+            (applied and not offsets) or (not applied and strong) or (first_blank and offsets)
+        ):
             raise InputError(
                 f"{src.path.name}: column {zone!r} holds UTC offsets or zone names in some "
-                "records and other values (a UTM or map zone?) in others; whether it places "
-                "the times is a guess: rename it utc_offset if it holds offsets (and fix the "
-                "other values), or leave it out of the export"
+                "records and other values (a UTM or map zone?), or none, in others; whether "
+                "it places the times is a guess: rename it utc_offset if it holds offsets "
+                "(and fix the other values), or leave it out of the export"
             )
     return out
 
