@@ -161,6 +161,7 @@ class _Tracks:
     lat: np.ndarray
     sog: np.ndarray
     dropped_spikes: int
+    repeated: int = 0  # pings at the time of an earlier ping of their vessel, dropped
 
 
 def _prepare(pings: pd.DataFrame, max_speed_kn: float, names=None) -> _Tracks:
@@ -202,17 +203,22 @@ def _prepare(pings: pd.DataFrame, max_speed_kn: float, names=None) -> _Tracks:
         codes, t, lon, lat, sog, ok = (a[order] for a in (codes, t, lon, lat, sog, ok))
     if not ok.all():
         codes, t, lon, lat, sog = (a[ok] for a in (codes, t, lon, lat, sog))
-    # Exact duplicates in time: keep the first ping.
+    # Exact duplicates in time (two overlapping track files, one file listed twice): keep the
+    # first ping, and count them so the notes say so.
+    repeated = 0
     if len(codes) > 1:
         dup = np.r_[False, (codes[1:] == codes[:-1]) & (t[1:] == t[:-1])]
         if dup.any():
+            repeated = int(dup.sum())
             keep = ~dup
             codes, t, lon, lat, sog = (a[keep] for a in (codes, t, lon, lat, sog))
     spikes = _spikes(codes, t, lon, lat, max_speed_kn)
     if spikes.any():
         keep = ~spikes
         codes, t, lon, lat, sog = (a[keep] for a in (codes, t, lon, lat, sog))
-    return _Tracks(codes, np.asarray(names, dtype=object), t, lon, lat, sog, int(spikes.sum()))
+    return _Tracks(
+        codes, np.asarray(names, dtype=object), t, lon, lat, sog, int(spikes.sum()), repeated
+    )
 
 
 def _segment_speed_kn(code, t, lon, lat, xyz=None):
@@ -1126,13 +1132,14 @@ def transit_features(
     totals = _CellTotals()
     gap_parts, loiter_parts = [], []
     points = _EncounterPoints(max_points, spill_dir)
-    n = dropped = 0
+    n = dropped = repeated = 0
     vessel_names = np.empty(0, dtype=object)
     later = untimed = 0
     for part in parts:  # the combine: in partition order, as one pass over the tracks would
         vessel_names = part.names
         n += part.n
         dropped += part.dropped
+        repeated += part.repeated
         later += part.later
         untimed += part.untimed
         from_memo += part.from_memo
@@ -1144,6 +1151,12 @@ def transit_features(
         for pts in part.points:
             points.add(pts)
         del part
+    if repeated:
+        notes.append(
+            f"{repeated} ping(s) at the same time as another ping of their vessel (track files "
+            "that overlap, or one file given twice) counted once; pings.parquet and the "
+            "pings_used count still hold them"
+        )
     if dropped:
         notes.append(f"{dropped} ping(s) dropped as position jumps (> {max_speed_kn} kn both ways)")
     if later:
@@ -1230,6 +1243,7 @@ class _Partial:
     names: np.ndarray
     n: int
     dropped: int
+    repeated: int = 0
     from_memo: int = 0
     computed: int = 0
     shard: tuple | None = None
@@ -1319,7 +1333,7 @@ def _transit_partition(part: pd.DataFrame, names, p: _PartParams, reads=(), out=
         if later:
             part = part[~after]
     tr = _prepare(part, p.max_speed_kn, names)
-    res = _Partial(tr.names, int(tr.code.size), int(tr.dropped_spikes))
+    res = _Partial(tr.names, int(tr.code.size), int(tr.dropped_spikes), int(tr.repeated))
     res.later = later
     res.untimed = untimed
     old = _OldBlocks(reads) if (reads or out is not None) else None

@@ -29,7 +29,9 @@ be an identity: a column with a different value on every row (a record id, or a 
 snapshot of a bus feed) is refused with a message naming the columns whose values do repeat.
 
 AIS "not available" sentinels are missing values, never positions: latitude 91, longitude
-181, SOG 102.3 (any SOG > 102.2), COG 360 (any COG >= 360); heading 511 is not kept.
+181, SOG 102.3 (any SOG > 102.2), COG 360 (any COG >= 360); heading 511 is not kept.  SOG in
+tenths of a knot (0..1023) and COG in tenths of a degree (0..3600) under headers that name
+no scale are refused by their values (:func:`_refuse_raw_tenths`).
 
 Rule ids (first failing rule per ping, in this order): ``ragged_row``, ``unbalanced_quote``
 (a quote opened and not closed before lines that read as records: the line is rejected and
@@ -45,7 +47,8 @@ start of GPS time: a device or receiver clock reset to the Unix epoch, 1970-01-0
 fix), ``time_zone_unknown`` (a local time whose
 UTC offset column is empty or not an offset), ``time_missing`` (an untimed point
 in a timed track; a track without any time is kept as an untimed route), ``outside_aoi``,
-``duplicate`` (same vessel, time and position as an earlier ping), ``duplicate_time`` (same
+``gps_week_rollover`` (a ping dated a whole number of 1024-week GPS cycles, 7168 days,
+before its vessel's other pings: a receiver's week-number rollover), ``duplicate`` (same vessel, time and position as an earlier ping), ``duplicate_time`` (same
 vessel and time, another position: the first ping is kept), ``impossible_speed`` (a ping
 reached and left, or only reached at a track's end, faster than ``max_speed_kn``; great-circle
 distances, so a track crossing the antimeridian is a short hop, never a trip around the globe).
@@ -125,6 +128,7 @@ TRACK_RULES = (
     "time_zone_unknown",
     "time_missing",
     "outside_aoi",
+    "gps_week_rollover",
     "duplicate",
     "duplicate_time",
     "impossible_speed",
@@ -514,10 +518,12 @@ def _offset_column(
         if normalise_name(c) in _OFFSET_NAMES or (
             "offset" in toks and toks & {"utc", "gmt", "tz", "zone", "timezone", "time"}
         ):
-            if normalise_name(c) in _AMBIGUOUS_OFFSET_NAMES and not _offset_like(raw[c]):
-                passed.append(c)
-            else:
-                found.append(c)
+            if normalise_name(c) in _AMBIGUOUS_OFFSET_NAMES:
+                zone_kind(raw[c], c, name)  # refuses a column of offsets and map zones both
+                if not _offset_like(raw[c]):
+                    passed.append(c)
+                    continue
+            found.append(c)
     if len(found) > 1:
         raise InputError(
             f"{name}: several columns name a UTC offset or time zone ({found!r}); keep one, "
@@ -533,6 +539,48 @@ def _offset_column(
             + "; not applied to the times"
         )
     return (found[0] if found else None), note
+
+
+#: An offset no map zone is written as: ``+02:00``, ``-0530``, ``UTC+2``, a zone name.
+_STRONG_OFFSET = re.compile(
+    rf"^(?:(?:UTC|GMT|UT)[+-]\d{{1,2}}(?::?\d{{2}})?|[+-]\d{{1,2}}:?\d{{2}}|{_ZONE_NAME})$"
+)
+
+
+def zone_kind(values: pd.Series, column: str, name: str) -> tuple[bool, bool, bool]:
+    """Return (blank, all offsets, offsets written as no map zone is) of a bare ``Zone`` column.
+
+    A column that holds offsets written as no map zone is (``+02:00``, ``UTC+2``,
+    ``Europe/Oslo``) beside values that are no offset (``31``, ``A1``) is refused: whether
+    its offsets apply is a guess, and deciding on the first rows only (a file read in
+    chunks) or on all of them would read the same file two ways.  A bare ``+1`` among
+    fishing zones (``A1``, ``B2``) is a zone like them.
+
+    Raises
+    ------
+    InputError
+        Such offsets and values that are no offset both.
+    """
+    text = pd.Series(pd.unique(as_text(values).to_numpy(dtype=object)), dtype=object)
+    text = text[text.astype("str").str.strip() != ""]
+    if not len(text):
+        return True, False, False
+    offs = _offset_values(text)
+    norm = text.astype("str").str.upper().str.replace(r"\s+", "", regex=True)
+    strong = offs & norm.str.fullmatch(_STRONG_OFFSET).to_numpy(dtype=bool)
+    if strong.any() and not offs.all():
+        raise mixed_zone_error(name, column, text[strong].iloc[0], text[~offs].iloc[0])
+    return False, bool(offs.all()), bool(strong.any())
+
+
+def mixed_zone_error(name: str, column: str, offset: Any, other: Any) -> InputError:
+    """Return the refusal of a ``Zone`` column of offsets and map zones both."""
+    return InputError(
+        f"{name}: column {column!r} holds UTC offsets or zone names ({offset!r}) and other "
+        f"values ({other!r}: a UTM or map zone?); whether it places the times is a guess: "
+        "rename it utc_offset if it holds offsets (and fix the other values), or leave it "
+        "out of the export"
+    )
 
 
 def _offset_like(values: pd.Series) -> bool:
@@ -700,6 +748,13 @@ def _offset_layout(
     """
     offset_col, note = _offset_column(raw, cols, {c for c in pick.values() if c}, name)
     pick["utc_offset"] = offset_col
+    # a bare 'Zone' column (applied or not) is checked again in every later chunk of a
+    # file read in chunks: one that turns out to hold both kinds is refused, as when whole
+    zone = [
+        c for c in cols if normalise_name(c) in _AMBIGUOUS_OFFSET_NAMES and c not in pick.values()
+    ]
+    pick["zone_checked"] = offset_col if _is_bare_zone(offset_col) else (zone[0] if zone else None)
+    zone_blank = bool(pick["zone_checked"]) and zone_kind(raw[pick["zone_checked"]], "", name)[0]
     if offset_col is not None:
         evidence["utc_offset"] = {
             "column": offset_col,
@@ -712,8 +767,13 @@ def _offset_layout(
         "offset_col": offset_col,
         "offset_unit_s": _offset_unit_s(offset_col),
         "offset_note": note,
+        "zone_blank": zone_blank,
         "time_is_local": bool(_LOCAL_WORDS & set(name_tokens(pick["time"]))),
     }
+
+
+def _is_bare_zone(col: str | None) -> bool:
+    return col is not None and normalise_name(col) in _AMBIGUOUS_OFFSET_NAMES
 
 
 def parts_like(layout: dict, raw: pd.DataFrame, src: TrackSource) -> dict:
@@ -733,6 +793,21 @@ def parts_like(layout: dict, raw: pd.DataFrame, src: TrackSource) -> dict:
     out["sog"] = raw[pick["sog"]] if pick["sog"] else None
     out["cog"] = raw[pick["cog"]] if pick["cog"] else None
     out["offset"] = raw[pick["utc_offset"]] if pick.get("utc_offset") else None
+    zone = pick.get("zone_checked")
+    if zone and zone in raw.columns:
+        # what the first chunk decided must hold for the whole file, as when it is read whole
+        blank, offsets, strong = zone_kind(raw[zone], zone, src.path.name)
+        applied = zone == pick.get("utc_offset")
+        first_blank = layout.get("zone_blank", False)
+        if not blank and (
+            (applied and not offsets) or (not applied and strong) or (first_blank and offsets)
+        ):
+            raise InputError(
+                f"{src.path.name}: column {zone!r} holds UTC offsets or zone names in some "
+                "records and other values (a UTM or map zone?), or none, in others; whether "
+                "it places the times is a guess: rename it utc_offset if it holds offsets "
+                "(and fix the other values), or leave it out of the export"
+            )
     return out
 
 
@@ -1430,12 +1505,19 @@ def check_ping_rows(
     sog = np.full(n, np.nan)
     if parts["sog"] is not None:
         reported = _ais_measure(parts["sog"], n, upper=np.inf)
+        if parts.get("speed_checked", True) and factor == 1.0:
+            _refuse_raw_tenths(reported, parts.get("sog_col") or "speed", "speed", name)
         sog = np.where(reported > 102.2 / factor, np.nan, reported) * factor
         if parts.get("speed_checked", True):
-            _check_speed_scale(
-                vid.to_numpy(dtype=object), naive, lon, lat, reported * factor, parts, name
-            )
+            _check_speed_scale(vid.to_numpy(dtype=object), naive, lon, lat, sog, parts, name)
     cfactor = parts.get("cog_factor", 1.0)
+    if parts["cog"] is not None and cfactor == 1.0:
+        _refuse_raw_tenths(
+            _ais_measure(parts["cog"], n, upper=np.inf),
+            parts.get("cog_col") or "course",
+            "course",
+            name,
+        )
     cog = (
         _ais_measure(parts["cog"], n, upper=359.999999 / cfactor) * cfactor
         if parts["cog"] is not None
@@ -1588,6 +1670,20 @@ def check_ping_vessels(
             pair,
         )
     )
+    t_ns = cand["t"].to_numpy(dtype="datetime64[ns]")
+    for k, rolled in enumerate(_week_rollover(v, t_ns, ~_any_failing(rules, n)), start=1):
+        if rolled.any():
+            rules.append(
+                Rule(
+                    "gps_week_rollover",
+                    rolled,
+                    time_col,
+                    f"time {{value}} is {k * 1024} weeks ({k * _ROLLOVER_DAYS} days) before "
+                    "this vessel's other pings: a GPS receiver's week-number rollover "
+                    "(1024-week cycle), not the time of the fix",
+                    time_raw,
+                )
+            )
     taken_ok, rejects = first_failing(rules, n=n, source_file=name, rows=rows)
     # Duplicates among the records still in: the first of them (in file order) is kept.
     order = np.argsort(cand["i"].to_numpy(), kind="stable")
@@ -1673,6 +1769,64 @@ def check_ping_vessels(
         else pd.DataFrame({c: pd.Series([], dtype="object") for c in REJECT_COLUMNS})
     )
     return frame[list(PING_COLUMNS)], rej
+
+
+#: Days of one GPS week-number cycle (1024 weeks): a receiver with the rollover bug dates its
+#: fixes a whole number of cycles early.
+_ROLLOVER_DAYS = 7168
+_ROLLOVER_NS = _ROLLOVER_DAYS * 86_400 * 10**9
+#: Cycles looked for (the bug of 1999 and of 2019 on an old receiver is 2 cycles).
+_ROLLOVER_CYCLES = 3
+#: Slack around the vessel's other pings within which a shifted ping must land.
+_ROLLOVER_SLACK_NS = 86_400 * 10**9
+
+
+def _any_failing(rules: list[Rule], n: int) -> np.ndarray:
+    """Return the records that fail any of ``rules``."""
+    bad = np.zeros(n, dtype=bool)
+    for r in rules:
+        bad |= np.asarray(r.mask, dtype=bool)
+    return bad
+
+
+def _week_rollover(v: np.ndarray, t: np.ndarray, live: np.ndarray) -> list[np.ndarray]:
+    """Mark pings dated 1, 2 or 3 GPS week cycles (1024 weeks each) before their vessel's.
+
+    A receiver with the week-number rollover bug stamps a fix ``k`` x 7168 days early.  Per
+    vessel, the *recent* pings are those within half a cycle of its latest one; a ping more
+    than half a cycle before them is rolled over by ``k`` cycles when ``k`` cycles later it
+    falls among them (within a day of their span).  A vessel whose recent pings span more
+    than a quarter of a cycle (five years) is not judged.  Vectorised over all vessels.
+
+    Returns one mask per ``k`` (1..3) over the records; only ``live`` ones are marked.
+    """
+    n = len(v)
+    out = [np.zeros(n, dtype=bool) for _ in range(_ROLLOVER_CYCLES)]
+    ti = t.view("int64")
+    ok = live & ~np.isnat(t)
+    if ok.sum() < 2:
+        return out
+    idx = np.flatnonzero(ok)
+    code = pd.factorize(pd.Series(v[idx]).astype(str))[0]
+    tt = ti[idx]
+    latest = pd.Series(tt).groupby(code).transform("max").to_numpy()
+    recent = tt > latest - _ROLLOVER_NS // 2
+    first_recent = (
+        pd.Series(np.where(recent, tt, np.iinfo("int64").max)).groupby(code).transform("min")
+    ).to_numpy()
+    judged = (latest - first_recent) <= _ROLLOVER_NS // 4
+    early = ~recent & judged
+    if not early.any():
+        return out
+    for k in range(1, _ROLLOVER_CYCLES + 1):
+        shifted = tt + k * _ROLLOVER_NS
+        hit = (
+            early
+            & (shifted >= first_recent - _ROLLOVER_SLACK_NS)
+            & (shifted <= latest + _ROLLOVER_SLACK_NS)
+        )
+        out[k - 1][idx[hit]] = True
+    return out
 
 
 #: What to do about a track file whose positions fit the area only when misread.
@@ -1800,6 +1954,41 @@ def _check_speed_scale(
             f"({col + ' [0.1 kn]'!r}) or convert the column to knots; set speed_unit in the "
             "config to read the column as it is anyway"
         )
+
+
+#: AIS raw units: (largest value in degrees or knots, raw 'not available', unit, header).
+_RAW_TENTHS = {
+    "speed": (102.3, 1023.0, "tenths of a knot", "SOG [0.1 kn]"),
+    "course": (360.0, 3600.0, "tenths of a degree", "COG [0.1 deg]"),
+}
+
+
+def _refuse_raw_tenths(values: np.ndarray, col: str, what: str, name: str) -> None:
+    """Refuse a SOG or COG column in AIS raw tenths under a header that names no scale.
+
+    Raw NMEA decoders export SOG as 0..1023 (1023: not available) and COG as 0..3600
+    (3600: not available).  Read as knots and degrees, every value up to 102.2 (360) would
+    be taken ten times too large and the rest dropped as 'not available', silently.  The
+    values decide: at least 3 and 5 % of them above the largest knots (degrees) value and
+    none above the raw 'not available'.  Checked on the records read together (the file,
+    or a chunk of a streamed one).
+    """
+    top, raw_na, unit, header = _RAW_TENTHS[what]
+    v = values[np.isfinite(values)]
+    if not v.size:
+        return
+    above = (v > top) & (v <= raw_na)
+    if above.sum() < 3 or above.mean() < 0.05 or (v > raw_na).any():
+        return
+    fix = f"write the scale in the header ({header!r}) or convert the column"
+    if what == "speed":
+        fix = "set speed_unit: '0.1 kn' in the config, " + fix
+    raise InputError(
+        f"{name}: {what} column {col!r} holds {int(above.sum())} value(s) between {top:g} and "
+        f"{raw_na:g} (up to {v.max():g}), none above: {unit} (AIS raw units, {raw_na:g} = not "
+        f"available), which read as {'knots' if what == 'speed' else 'degrees'} would be ten "
+        f"times too large; {fix}"
+    )
 
 
 def _ais_measure(values: pd.Series, n: int, *, upper: float) -> np.ndarray:
