@@ -195,3 +195,37 @@ def test_pings_given_by_two_overlapping_track_files_are_counted_once_and_said(tm
     pd.testing.assert_frame_equal(res.features, ref.features)
     assert any(n.startswith("8 ping(s) at the same time as another ping") for n in res.notes)
     assert not any("same time as another ping" in n for n in ref.notes)
+
+
+# --------------------------------------------------------- positions read as seizures' are
+
+
+def _log(tmp_path, lat: list[str], lon: list[str], header: str = "Latitude,Longitude"):
+    rows = [f"vessel,time,{header}"]
+    for i, (a, b) in enumerate(zip(lat, lon, strict=True)):
+        t = T0 + pd.Timedelta(minutes=10 * i)
+        rows.append(f"V1,{t.strftime('%Y-%m-%dT%H:%M:%SZ')},{a},{b}")
+    path = tmp_path / "log.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_logs_seconds_written_with_their_s_are_north_as_the_file_says(tmp_path, stream):
+    # A position log that writes every second with its unit: '01 15 30s' beside
+    # '103 45 12s'. Read per value, each latitude was put south of the equator.
+    lat = [f"01 15 {30 + i}s" for i in range(6)]
+    lon = [f"103 45 {12 + i}s" for i in range(6)]
+    res, pings, _ = _read(_log(tmp_path, lat, lon), tmp_path, stream)
+    assert len(pings) == 6
+    assert (pings["lat"] > 1.25).all() and (pings["lat"] < 1.27).all()
+    assert any("seconds' unit" in n for n in res.notes)
+
+
+def test_a_log_of_utm_eastings_and_northings_is_refused_not_half_read(tmp_path):
+    # '110547N' was read as 11°05'47"N while its easting failed as a longitude
+    lat = [f"{110547 + 10 * i}N" for i in range(6)]
+    lon = [f"{388736 + 10 * i}E" for i in range(6)]
+    path = _log(tmp_path, lat, lon, header="UTM Northing,UTM Easting")
+    with pytest.raises(InputError, match="projected coordinates"):
+        read_tracks(str(path))

@@ -93,7 +93,6 @@ from ._common import (
     missing_mask,
     normalise_name,
     outside_aoi_rules,
-    parse_coordinate,
     range_rules,
     read_text_table,
     reproject_xy,
@@ -101,6 +100,7 @@ from ._common import (
 )
 from ._dates import NS_RANGE, ZONE_ABBREVIATIONS, parse_times, times_with_clock
 from ._json import read_json_records
+from ._positions import read_positions
 from ._vector import open_source, read_vector
 from .options import TrackSource
 
@@ -1369,8 +1369,11 @@ def check_ping_rows(
                 Rule("mmsi_not_vessel", not_vessel, vcol, "MMSI {value}, not a vessel", vals)
             )
     lat_raw, lon_raw = parts["lat"], parts["lon"]
-    lat_s, lat_miss, _ = parse_coordinate(lat_raw, "lat")
-    lon_s, lon_miss, _ = parse_coordinate(lon_raw, "lon")
+    # as a seizure file's: a latitude's lowercase 's' decided for the file, eastings and
+    # northings refused without a crs (never half read as degrees)
+    pos = read_positions(lat_raw, lon_raw, crs=crs, lat_col=lat_col, lon_col=lon_col, name=name)
+    lat_s, lat_miss, lon_s, lon_miss = pos.lat, pos.lat_missing, pos.lon, pos.lon_missing
+    notes += pos.notes
     lat = lat_s.to_numpy(dtype="float64")
     lon = lon_s.to_numpy(dtype="float64")
     pair = (
