@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import os
 import re
 import warnings
@@ -487,6 +488,53 @@ class Config(_Model):
                 raw = {**raw, "render": render}
                 raw["timeline"] = {"months": months, **dict(raw.get("timeline") or {})}
         return raw
+
+    @model_validator(mode="before")
+    @classmethod
+    def _widen_default_kernels(cls, raw: Any) -> Any:
+        # The back-test's KDE baseline and the fitted model's smoothed counts have defaults
+        # (25 km; 25, 50, 100 km) made for cells of resolution 3 or finer: on coarser cells,
+        # a user who set only density.bandwidth_km was refused for keys never written.  A
+        # default too narrow for the cells is widened to the smallest bandwidth that reaches
+        # them (rounded up to 5 km), with a warning; a value the user wrote is checked as is.
+        if not isinstance(raw, dict):
+            return raw
+        area = raw.get("area") if isinstance(raw.get("area"), dict) else {}
+        res = area.get("resolution", AreaConfig.model_fields["resolution"].default)
+        if isinstance(res, bool) or not isinstance(res, int) or not 0 <= res <= 15:
+            return raw  # the field's own check says what is wrong
+        from .grid import average_hexagon_edge_length as edge_km
+
+        least = edge_km(res) / 4
+        wide = 5.0 * math.ceil(least / 5.0)
+        out = dict(raw)
+        evaluate = out.get("evaluate", {})
+        default = BacktestOptions.model_fields["kde_bandwidth_km"].default
+        if isinstance(evaluate, dict) and "kde_bandwidth_km" not in evaluate and default < least:
+            out["evaluate"] = {**evaluate, "kde_bandwidth_km": wide}
+            log.warning(
+                "evaluate.kde_bandwidth_km is not set and its default %g km would reach few "
+                "centres of the %.3g km cells of area.resolution %d: %g km is used",
+                default,
+                edge_km(res),
+                res,
+                wide,
+            )
+        score = out.get("score", {})
+        fitted = score.get("fitted", {}) if isinstance(score, dict) else None
+        defaults = FittedOptions.model_fields["bandwidths_km"].default
+        if isinstance(fitted, dict) and "bandwidths_km" not in fitted and min(defaults) < least:
+            used = sorted({max(float(h), wide) for h in defaults})
+            out["score"] = {**score, "fitted": {**fitted, "bandwidths_km": used}}
+            log.warning(
+                "score.fitted.bandwidths_km is not set and its defaults %s km would reach few "
+                "centres of the %.3g km cells of area.resolution %d: %s km are used",
+                list(defaults),
+                edge_km(res),
+                res,
+                used,
+            )
+        return out
 
     @model_validator(mode="after")
     def _bandwidth_reaches_centres(self) -> Config:
