@@ -499,7 +499,8 @@ class Config(_Model):
         # them (rounded up to 5 km), with a warning; a value the user wrote is checked as is.
         if not isinstance(raw, dict):
             return raw
-        area = raw.get("area") if isinstance(raw.get("area"), dict) else {}
+        area = raw.get("area")
+        area = area if isinstance(area, dict) else {}
         res = area.get("resolution", AreaConfig.model_fields["resolution"].default)
         if isinstance(res, bool) or not isinstance(res, int) or not 0 <= res <= 15:
             return raw  # the field's own check says what is wrong
