@@ -34,6 +34,7 @@ __all__ = [
     "ColumnChoice",
     "compose_coordinate",
     "coordinate_parts",
+    "fallback_column",
     "infer_columns",
     "name_tokens",
 ]
@@ -589,6 +590,43 @@ def _ranked(columns: Sequence[str], role: str, used: set[str]) -> list[tuple[flo
             scored.append((first, score - i * 1e-3, c, why))
     scored.sort(key=lambda t: (not t[0], -t[1]))
     return [(score, c, why) for _, score, c, why in scored]
+
+
+#: Header tokens that name a latitude or a longitude itself (not a northing, not 'y').
+_AXIS_TOKENS = {
+    "lat": frozenset({"lat", "latitude"}),
+    "lon": frozenset({"lon", "long", "longitude", "lng"}),
+}
+
+
+def fallback_column(columns: Sequence[str], role: str, pick: str, used: set[str]) -> str | None:
+    """Return the column read where ``pick`` (a latitude or longitude) is blank, if any.
+
+    An export with two spellings of one coordinate (``Latitude`` beside ``Lat DD``) may leave
+    one blank for a stretch of records.  Which one was picked then depended on the records
+    looked at (the first chunk of a file read in chunks, or the whole file), and the blank
+    stretch was rejected in one reading and not in the other.  The next header with a known
+    latitude (longitude) name, no qualifier (``Start Lat``, ``Port Latitude`` do not count),
+    fills the blanks in either reading.
+
+    Parameters
+    ----------
+    columns : sequence of str
+        The table's columns.
+    role : {"lat", "lon"}
+        The coordinate.
+    pick : str
+        The column picked for it by its name.
+    used : set of str
+        Columns taken by other roles.
+    """
+    axis = _AXIS_TOKENS.get(role)
+    if axis is None or not axis & set(name_tokens(pick)):
+        return None
+    for score, col, _ in _ranked(columns, role, used | {pick}):
+        if score > 80 and axis & set(name_tokens(col)):
+            return col
+    return None
 
 
 def _override(

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import dataclasses
 import io
 import logging
 import shutil
@@ -54,7 +55,7 @@ import pyarrow.parquet as pq
 
 from ..errors import AmbiguousDateOrder, InputError, SourceUnreadable
 from ..io import atomic_path, neutralise_formulas, round_floats, write_csv
-from ..schema import COG, LAT, LON, REJECT_COLUMNS, SOG, TIME, VESSEL_ID
+from ..schema import COG, LAT, LON, PING_COLUMNS, REJECT_COLUMNS, SOG, SOURCE_ROW, TIME, VESSEL_ID
 from ._common import (
     MIXED_ENCODING,
     DecodedLines,
@@ -95,6 +96,7 @@ __all__ = [
     "as_cached",
     "kept_to_spill",
     "rebucket_spill",
+    "reject_repeated_spill",
     "spill_files",
     "spill_folder",
     "spill_to_kept",
@@ -140,6 +142,8 @@ _PING_SCHEMA = pa.schema(
         (COG, pa.float64()),
     ]
 )
+#: A bucket file: the pings and the line of each (where a repeat in a later file is from).
+_BUCKET_SCHEMA = _PING_SCHEMA.append(pa.field(SOURCE_ROW, pa.int64()))
 _REJECT_SCHEMA = pa.schema(
     [
         ("source_file", pa.string()),
@@ -795,7 +799,7 @@ def _check_bucket(
         empty = np.empty(0, dtype=object)
         return _Bucket(key, 0, by_rule, empty, np.empty(0, "int64"), None, ext, None), by_chunk
     path = folder / f"pings-{key:05d}.parquet"
-    pq.write_table(_table(frame, _PING_SCHEMA), path, row_group_size=_ROW_GROUP)
+    pq.write_table(_table(frame, _BUCKET_SCHEMA), path, row_group_size=_ROW_GROUP)
     counts = frame[VESSEL_ID].value_counts(sort=False)
     t = frame[TIME].max()
     ext = np.minimum(ext, [frame[LON].min(), frame[LAT].min(), np.inf, np.inf])
@@ -933,6 +937,8 @@ def _finish_layout(state: _State) -> None:
         state.assumptions["speed_unit"] = parts["speed_unit"]
     if parts.get("speed_note"):
         state.note(parts["speed_note"])
+    if parts.get("fill_note"):
+        state.note(parts["fill_note"])
     if parts.get("offset_note"):
         state.note(parts["offset_note"])
 
@@ -1073,14 +1079,16 @@ def _spill_whole(state: _State, max_speed_kn: float, max_uncompressed_mb: float)
         rej[c] = rej[c].astype(str)
     rej["row"] = pd.to_numeric(rej["row"], errors="coerce").astype("Int64")
     pq.write_table(_table(rej[list(REJECT_COLUMNS)], _REJECT_SCHEMA), path)
-    frame = res.frame
+    frame = res.frame.assign(**{SOURCE_ROW: res.lines})
     out: dict[int, Path] = {}
     if len(frame):
         bucket = _bucket_of(frame[VESSEL_ID].to_numpy(), state.n_buckets)
         for key in np.unique(bucket):
             out[int(key)] = folder / f"pings-{int(key):05d}.parquet"
             pq.write_table(
-                _table(frame[bucket == key], _PING_SCHEMA), out[int(key)], row_group_size=_ROW_GROUP
+                _table(frame[bucket == key], _BUCKET_SCHEMA),
+                out[int(key)],
+                row_group_size=_ROW_GROUP,
             )
     counts = frame[VESSEL_ID].value_counts(sort=False)
     v = counts.index.to_numpy(dtype=object)
@@ -1207,8 +1215,9 @@ class SpillRecord(_FileCounts):
     Attributes
     ----------
     pings : pandas.DataFrame
-        The accepted pings (:data:`~pipeline.schema.PING_COLUMNS`), sorted by vessel then
-        time, file order on ties (every vessel's rows as its bucket file holds them).
+        The accepted pings (:data:`~pipeline.schema.PING_COLUMNS` and ``source_row``, the
+        line of each), sorted by vessel then time, file order on ties (every vessel's rows
+        as its bucket file holds them).
     rejects : pandas.DataFrame
         The rejects in the order :meth:`TrackSpill.iter_rejects` yields them, with the
         ``chunk`` (index of the chunk of the file whose lines they are).
@@ -1232,10 +1241,9 @@ def _json_data(value: Any) -> Any:
 def spill_to_record(spill: TrackSpill) -> SpillRecord:
     """Return the plain :class:`SpillRecord` of a spill (its bucket files are read)."""
     frames = [pq.read_table(spill.buckets[k]) for k in sorted(spill.buckets)]
-    table = (
-        pa.concat_tables(frames) if frames else pa.Table.from_pandas(_empty_pings(), _PING_SCHEMA)
-    )
-    pings = _pings_frame(table)
+    table = pa.concat_tables(frames) if frames else _BUCKET_SCHEMA.empty_table()
+    pings = table.to_pandas()  # with each ping's line
+    pings[VESSEL_ID] = pings[VESSEL_ID].astype(object)
     # each vessel lies in one bucket, sorted there: a stable sort by vessel keeps the rest
     pings = pings.iloc[np.argsort(pings[VESSEL_ID].to_numpy(dtype=str), kind="stable")]
     parts = []
@@ -1283,7 +1291,9 @@ def record_to_spill(record: SpillRecord, folder: Path, n_buckets: int) -> TrackS
         rows = counts.astype("int64")
         per_row = np.repeat(_bucket_of(vessels, int(n_buckets)), counts)
         order = np.argsort(per_row, kind="stable")
-        table = _table(pings, _PING_SCHEMA).take(pa.array(order))
+        if SOURCE_ROW not in pings:  # a record without the lines: unknown (-1)
+            pings = pings.assign(**{SOURCE_ROW: np.full(len(pings), -1, dtype="int64")})
+        table = _table(pings, _BUCKET_SCHEMA).take(pa.array(order))
         keys = per_row[order]
         cuts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
         for a, b in zip(cuts, np.r_[cuts[1:], len(keys)], strict=True):
@@ -1476,6 +1486,175 @@ def rebucket_spill(spill: TrackSpill, folder: Path, n_buckets: int) -> TrackSpil
         time_max=spill.time_max,
         extent=spill.extent,
     )
+
+
+def reject_repeated_spill(
+    spill: TrackSpill, earlier: Sequence[TrackSpill], folder: Path
+) -> TrackSpill:
+    """Move the pings an earlier track file's spill already holds to the rejects.
+
+    The spill counterpart of :func:`~pipeline.ingest.tracks.reject_repeated_pings` (same
+    rule, ``duplicate_across_files``, same value: the earlier file and line).  Every spill of
+    a run has the same buckets, so a bucket of ``spill`` is checked against the same bucket
+    of the earlier spills only: memory of a bucket.  The spill's own files are not changed
+    (they may be the cache's): a bucket that loses pings is written anew into ``folder``,
+    the rejects too (each with the chunk its line is in, so the rejects file stays in line
+    order).
+
+    Parameters
+    ----------
+    spill : TrackSpill
+        One track file as spilled.
+    earlier : sequence of TrackSpill
+        The files before it, in config order, each already without its repeats.
+    folder : Path
+        A new folder for the files written.
+
+    Returns
+    -------
+    TrackSpill
+        ``spill`` itself when nothing repeats, else a copy without the repeats.
+    """
+    from .tracks import REPEATED_MESSAGE, repeated_note, repeated_pings
+
+    before = [e for e in earlier if e.buckets]
+    if not spill.buckets or not before:
+        return spill
+    for e in before:
+        if e.n_buckets != spill.n_buckets:
+            raise ValueError(
+                f"{spill.source}: {spill.n_buckets} buckets, {e.source}: {e.n_buckets}; the "
+                "spills of one run must have the same buckets"
+            )
+    cols = [VESSEL_ID, TIME, LON, LAT]
+    buckets = dict(spill.buckets)
+    rejected: list[pd.DataFrame] = []
+    removed: list[np.ndarray] = []
+    for key, path in sorted(spill.buckets.items()):
+        olds = [e for e in before if key in e.buckets]
+        if not olds:
+            continue
+        table = pq.read_table(path)
+        new = table.select(cols).to_pandas()
+        old = pd.concat(
+            [
+                pq.read_table(e.buckets[key], columns=[*cols, SOURCE_ROW])
+                .to_pandas()
+                .rename(columns={SOURCE_ROW: "line"})
+                .assign(file=e.source)
+                for e in olds
+            ],
+            ignore_index=True,
+        )
+        old = old[old[VESSEL_ID].isin(new[VESSEL_ID].unique())]
+        repeated, value = repeated_pings(new, old)
+        if not repeated.any():
+            continue
+        rows = table.column(SOURCE_ROW).to_numpy(zero_copy_only=False)
+        kept = table.filter(pa.array(~repeated))
+        if kept.num_rows:
+            buckets[key] = folder / f"pings-{key:05d}.parquet"
+            folder.mkdir(parents=True, exist_ok=True)
+            pq.write_table(kept, buckets[key], row_group_size=_ROW_GROUP)
+        else:
+            del buckets[key]
+        removed.append(new[VESSEL_ID].to_numpy(dtype=object)[repeated])
+        rejected.append(
+            pd.DataFrame(
+                {
+                    "source_file": spill.source,
+                    "row": pd.array(rows[repeated], dtype="Int64"),
+                    "column": "*",
+                    "value": value.astype(str),
+                    "rule": "duplicate_across_files",
+                    "message": REPEATED_MESSAGE,
+                }
+            )
+        )
+    if not rejected:
+        return spill
+    rej = pd.concat(rejected, ignore_index=True)
+    n = len(rej)
+    folder.mkdir(parents=True, exist_ok=True)
+    reject_parts = _with_rejects(spill.reject_parts, rej, folder)
+    gone = pd.Series(np.concatenate(removed)).astype(str).value_counts()
+    left = pd.Series(spill.vessel_rows, index=np.asarray(spill.vessels).astype(str))
+    left = left.sub(gone.reindex(left.index, fill_value=0))
+    left = left[left > 0]
+    time_max, extent = _time_and_extent(list(buckets.values()))
+    by_rule = dict(spill.by_rule)
+    by_rule["duplicate_across_files"] = by_rule.get("duplicate_across_files", 0) + n
+    return dataclasses.replace(
+        spill,
+        n_accepted=int(spill.n_accepted) - n,
+        by_rule=dict(sorted(by_rule.items())),
+        notes=[*spill.notes, repeated_note(spill.source, n)],
+        assumptions=dict(spill.assumptions),
+        buckets=dict(sorted(buckets.items())),
+        reject_parts=reject_parts,
+        vessels=left.index.to_numpy(dtype=object),
+        vessel_rows=left.to_numpy(dtype="int64"),
+        time_max=time_max,
+        extent=extent,
+    )
+
+
+def _with_rejects(parts: list[list[Path]], rej: pd.DataFrame, folder: Path) -> list[list[Path]]:
+    """Return ``parts`` (per chunk) with ``rej`` added, each reject to the chunk of its line.
+
+    A chunk's rejects are of its own lines, chunks in file order: a line goes with the last
+    chunk whose first rejected line is not after it, and the rejects stay in line order.
+    """
+    firsts: list[int | None] = []
+    for chunk in parts:
+        low = None
+        for p in chunk:
+            if not p.exists():
+                continue
+            got = pd.to_numeric(pq.read_table(p, columns=["row"]).column("row").to_pandas())
+            if got.notna().any():
+                low = int(got.min()) if low is None else min(low, int(got.min()))
+        firsts.append(low)
+    known = [(j, f) for j, f in enumerate(firsts) if f is not None]
+    out = [list(chunk) for chunk in parts]
+    rows = rej["row"].to_numpy(dtype="float64", na_value=np.nan)
+    if not known:
+        where = np.zeros(len(rej), dtype="int64")
+        if not out:
+            out.append([])
+    else:
+        idx = np.searchsorted(np.array([f for _, f in known], dtype="float64"), rows, "right") - 1
+        where = np.array([j for j, _ in known], dtype="int64")[np.maximum(idx, 0)]
+    for j in np.unique(where):
+        path = folder / f"rejects-repeated-{int(j):05d}.parquet"
+        part = rej[where == j]
+        pq.write_table(_table(part[list(REJECT_COLUMNS)], _REJECT_SCHEMA), path)
+        out[int(j)].append(path)
+    return out
+
+
+def _time_and_extent(
+    paths: Sequence[Path],
+) -> tuple[pd.Timestamp | None, tuple[float, float, float, float] | None]:
+    """Return the latest time and the lon/lat extent of the pings of bucket files."""
+    tmax = None
+    ext = np.array([np.inf, np.inf, -np.inf, -np.inf])
+    n = 0
+    for p in paths:
+        t = pq.read_table(p, columns=[TIME, LON, LAT])
+        if not t.num_rows:
+            continue
+        n += t.num_rows
+        times = pd.Series(t.column(TIME).to_pandas())
+        last = times.max()
+        if not pd.isna(last):
+            tmax = last if tmax is None else max(tmax, last)
+        x = t.column(LON).to_numpy(zero_copy_only=False)
+        y = t.column(LAT).to_numpy(zero_copy_only=False)
+        ext = np.r_[
+            np.minimum(ext[:2], [x.min(), y.min()]), np.maximum(ext[2:], [x.max(), y.max()])
+        ]
+    return tmax, (_extent(ext.tolist()) if n else None)
 
 
 def _extent(values: Sequence[float]) -> tuple[float, float, float, float]:
@@ -1979,9 +2158,9 @@ class PingStore:
             "pings in vessel order by %s (a scan would read %d rows of %d)", method, scan, len(self)
         )
         if method == "scan":
-            yield from self._sorted_by_scan(ranges, stats)
+            yield from map(_pings_only, self._sorted_by_scan(ranges, stats))
         elif method == "split":
-            yield from self._sorted_by_split(ranges)
+            yield from map(_pings_only, self._sorted_by_split(ranges))
         else:
             raise ValueError(f"method must be 'scan' or 'split', got {method!r}")
 
@@ -2300,10 +2479,17 @@ def _write_group(writer, path, table: pa.Table):
 
 
 def _pings_frame(table: pa.Table) -> pd.DataFrame:
-    """Return a pings table as the readers do (vessel ids as Python strings)."""
-    frame = table.to_pandas()
+    """Return a pings table as the readers do (vessel ids as Python strings, no lines)."""
+    frame = _pings_only(table).to_pandas()
     frame[VESSEL_ID] = frame[VESSEL_ID].astype(object)
     return frame
+
+
+def _pings_only(table: pa.Table) -> pa.Table:
+    """Return the ping columns of a bucket file's table (without each ping's line)."""
+    if SOURCE_ROW in table.column_names:
+        table = table.select(list(PING_COLUMNS))
+    return table
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

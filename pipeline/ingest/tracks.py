@@ -52,13 +52,16 @@ before its vessel's other pings: a receiver's week-number rollover), ``duplicate
 vessel and time, another position: the first ping is kept), ``impossible_speed`` (a ping
 reached and left, or only reached at a track's end, faster than ``max_speed_kn``; great-circle
 distances, so a track crossing the antimeridian is a short hop, never a trip around the globe).
+Across files (the runner, :func:`reject_repeated_pings`): ``duplicate_across_files`` (same
+vessel and time as a ping of an earlier input file, whose file and line are the value).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -74,11 +77,12 @@ from ..schema import (
     PING_COLUMNS,
     REJECT_COLUMNS,
     SOG,
+    SOURCE_ROW,
     TIME,
     VESSEL_ID,
     empty_pings,
 )
-from ._columns import infer_columns, name_tokens
+from ._columns import fallback_column, infer_columns, name_tokens
 from ._common import (
     IngestResult,
     Rule,
@@ -104,7 +108,14 @@ from ._positions import read_positions
 from ._vector import open_source, read_vector
 from .options import TrackSource
 
-__all__ = ["read_tracks", "TRACK_RULES", "classify_mmsi"]
+__all__ = [
+    "read_tracks",
+    "reject_repeated_pings",
+    "repeated_pings",
+    "TRACK_RULES",
+    "TrackResult",
+    "classify_mmsi",
+]
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +143,7 @@ TRACK_RULES = (
     "duplicate",
     "duplicate_time",
     "impossible_speed",
+    "duplicate_across_files",
 )
 
 #: Roles of a position table's columns, in the order they claim columns.
@@ -234,6 +246,21 @@ def open_track_source(src: TrackSource, max_uncompressed_mb: float):
     )
 
 
+@dataclass
+class TrackResult(IngestResult):
+    """An :class:`~pipeline.ingest.IngestResult` of a track file, with its pings' lines.
+
+    Attributes
+    ----------
+    lines : numpy.ndarray of int64
+        The physical line (or feature/record number) of each row of ``frame``, in its
+        order: where a ping of a later file that repeats one of this file's is said to be
+        from (:func:`reject_repeated_pings`).
+    """
+
+    lines: np.ndarray = field(default_factory=lambda: np.empty(0, dtype="int64"))
+
+
 def read_tracks(
     source: TrackSource | str | Path,
     *,
@@ -241,7 +268,7 @@ def read_tracks(
     aoi_polygon: Any = None,
     max_speed_kn: float = 60.0,
     max_uncompressed_mb: float = 2048.0,
-) -> IngestResult:
+) -> TrackResult:
     """Read a track file into pings sorted by vessel then time, rejecting bad pings by rule.
 
     Parameters
@@ -260,8 +287,8 @@ def read_tracks(
 
     Returns
     -------
-    IngestResult
-        ``frame`` has the columns ``PING_COLUMNS``; ``vessel_id`` is the MMSI as a string
+    TrackResult
+        ``frame`` has the columns ``PING_COLUMNS`` (``lines``: the line of each); ``vessel_id`` is the MMSI as a string
         (or the GPX track name, the route id, or ``source.vessel_id``); time is UTC (naive
         times are taken as UTC); ``assumptions`` holds every inferred column with its
         evidence, the schema, the date order, the time zone, the speed unit and the CRS.
@@ -327,6 +354,8 @@ def read_tracks(
         assumptions["speed_unit"] = parts["speed_unit"]
     if parts.get("speed_note"):
         notes.append(parts["speed_note"])
+    if parts.get("fill_note"):
+        notes.append(parts["fill_note"])
     if parts.get("offset_note"):
         notes.append(parts["offset_note"])
     frame, rejects, more, time_info = _normalise_pings(
@@ -345,7 +374,143 @@ def read_tracks(
     rejects, by_rule = finish_rejects(pre, rejects)
     n_read = len(raw) + n_pre
     log.info("%s: %d pings read, %d accepted, %d rejected", name, n_read, len(frame), len(rejects))
-    return IngestResult(frame, rejects, by_rule, name, n_read, notes, assumptions)
+    lines = frame.pop(SOURCE_ROW).to_numpy(dtype="int64")
+    return TrackResult(frame, rejects, by_rule, name, n_read, notes, assumptions, lines=lines)
+
+
+#: What the rejects of ``duplicate_across_files`` say (the value: the earlier file and line).
+REPEATED_MESSAGE = (
+    "same vessel and time (untimed: position) as a ping of an earlier input file, whose "
+    "file and line are the value; counted once"
+)
+
+
+def repeated_pings(new: pd.DataFrame, old: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Find the pings of ``new`` that an earlier file's pings ``old`` already gave.
+
+    A ping repeats another when both have the same vessel and time (what transit counts
+    once: the first is kept, whatever the position); untimed pings (a route) when they have
+    the same vessel and position.
+
+    Parameters
+    ----------
+    new : pandas.DataFrame
+        Pings of one file: ``vessel_id``, ``time``, ``lon``, ``lat``.
+    old : pandas.DataFrame
+        Accepted pings of the files before it, in config order: the same columns and
+        ``file`` and ``line`` (where each is from).
+
+    Returns
+    -------
+    repeated : numpy.ndarray of bool
+        One per row of ``new``.
+    value : numpy.ndarray of str
+        For each repeated ping, ``'<file> line <n>'`` of the first earlier ping it repeats.
+    """
+    none = np.zeros(len(new), dtype=bool)
+    if not len(new) or not len(old):
+        return none, np.empty(0, dtype=object)
+
+    def key(f: pd.DataFrame) -> pd.DataFrame:
+        t = f[TIME]
+        untimed = t.isna().to_numpy()
+        x = f[LON].to_numpy(dtype="float64").copy()
+        y = f[LAT].to_numpy(dtype="float64").copy()
+        x[~untimed] = np.nan  # timed: vessel and time alone
+        y[~untimed] = np.nan
+        return pd.DataFrame(
+            {"v": f[VESSEL_ID].astype(str).to_numpy(), "t": t.to_numpy(), "x": x, "y": y}
+        )
+
+    both = pd.concat([key(old), key(new)], ignore_index=True)
+    group = both.groupby(["v", "t", "x", "y"], dropna=False, sort=False).ngroup().to_numpy()
+    was, now = group[: len(old)], group[len(old) :]
+    repeated = np.isin(now, was)
+    if not repeated.any():
+        return none, np.empty(0, dtype=object)
+    first = pd.Series(np.arange(len(old)), index=was).groupby(level=0).min()
+    where = first.reindex(now[repeated]).to_numpy()
+    value = (
+        old["file"].to_numpy(dtype=object)[where].astype(str)
+        + " line "
+        + old["line"].to_numpy()[where].astype("int64").astype(str)
+    )
+    return repeated, value.astype(object)
+
+
+def reject_repeated_pings(result: TrackResult, earlier: list[TrackResult]) -> TrackResult:
+    """Move the pings an earlier track file already gave to the rejects.
+
+    A history file and a day file that overlap, or one file listed twice under two names,
+    give some pings twice; counted twice, they were published twice in ``pings.parquet``
+    and in ``pings_used`` while transit used them once.  A ping of ``result`` with the
+    vessel and time of an accepted ping of an earlier file (:func:`repeated_pings`) is
+    rejected as ``duplicate_across_files``, its value the file and line of that ping.
+
+    Parameters
+    ----------
+    result : TrackResult
+        One track file as read.
+    earlier : list of TrackResult
+        The files before it, in config order, each already without its repeats.
+
+    Returns
+    -------
+    TrackResult
+        ``result`` with the repeats moved to ``rejects`` (``n_read`` unchanged).
+    """
+    frame = result.frame
+    before = [r for r in earlier if len(r.frame)]
+    if frame.empty or not before:
+        return result
+    old = pd.concat(
+        [
+            r.frame[[VESSEL_ID, TIME, LON, LAT]].assign(file=Path(r.source).name, line=_lines_of(r))
+            for r in before
+        ],
+        ignore_index=True,
+    )
+    repeated, value = repeated_pings(frame, old)
+    if not repeated.any():
+        return result
+    n = int(repeated.sum())
+    lines = _lines_of(result)
+    extra = pd.DataFrame(
+        {
+            "source_file": Path(result.source).name,
+            "row": lines[repeated],
+            "column": "*",
+            "value": value,
+            "rule": "duplicate_across_files",
+            "message": REPEATED_MESSAGE,
+        }
+    )
+    by_rule = dict(result.by_rule)
+    by_rule["duplicate_across_files"] = by_rule.get("duplicate_across_files", 0) + n
+    return dataclasses.replace(
+        result,
+        frame=frame[~repeated].reset_index(drop=True),
+        rejects=pd.concat([result.rejects, extra], ignore_index=True),
+        by_rule=dict(sorted(by_rule.items())),
+        notes=[*result.notes, repeated_note(Path(result.source).name, n)],
+        lines=lines[~repeated],
+    )
+
+
+def repeated_note(name: str, n: int) -> str:
+    """Return the note of a track file with ``n`` pings an earlier file gave."""
+    return (
+        f"{name}: {n} ping(s) repeat pings of an earlier input file (same vessel and time) "
+        "and were not counted twice (rule duplicate_across_files)"
+    )
+
+
+def _lines_of(result: IngestResult) -> np.ndarray:
+    """Return the line of each accepted ping (missing, -1, when the result has none)."""
+    lines = getattr(result, "lines", None)
+    if lines is None or len(lines) != len(result.frame):
+        return np.full(len(result.frame), -1, dtype="int64")
+    return np.asarray(lines, dtype="int64")
 
 
 def crs_report(crs, by: str) -> dict[str, Any]:
@@ -707,6 +872,7 @@ def _columns_from_table(raw: pd.DataFrame, src: TrackSource, name: str, schema: 
     vid_col = pick["vessel_id"]
     vid = raw[vid_col] if vid_col else pd.Series(src.vessel_id, index=raw.index)
     speed = _speed_unit(src, pick["sog"], schema, name)
+    fill_note = _fallback_coordinates(cols, pick, evidence, name)
     zone = _offset_layout(raw, cols, pick, name, evidence)
     return {
         "vessel": vid,
@@ -715,12 +881,13 @@ def _columns_from_table(raw: pd.DataFrame, src: TrackSource, name: str, schema: 
         "time_col": pick["time"],
         "clock": raw[pick["time_of_day"]] if pick["time_of_day"] else None,
         "clock_col": pick["time_of_day"],
-        "lat": raw[pick["lat"]],
+        "lat": _coordinate(raw, pick, "lat"),
         "lat_col": pick["lat"],
-        "lon": raw[pick["lon"]],
+        "lon": _coordinate(raw, pick, "lon"),
         "lon_col": pick["lon"],
         "sog": raw[pick["sog"]] if pick["sog"] else None,
         "cog": raw[pick["cog"]] if pick["cog"] else None,
+        "fill_note": fill_note,
         "is_mmsi": vid_col is not None and "mmsi" in name_tokens(vid_col),
         "dayfirst": dayfirst,
         "order_by": order_by,
@@ -736,6 +903,45 @@ def _columns_from_table(raw: pd.DataFrame, src: TrackSource, name: str, schema: 
         **zone,
         "picks": pick,
     }
+
+
+def _fallback_coordinates(cols: list[str], pick: dict, evidence: dict, name: str) -> str | None:
+    """Pick the columns read where the latitude/longitude picked by name is blank.
+
+    ``pick`` gains ``lat_fill``/``lon_fill`` (None when there is none; a column picked by
+    the config or by its content has none) and ``evidence`` says so; returns the note.
+    """
+    said = []
+    for role in ("lat", "lon"):
+        pick[f"{role}_fill"] = None
+        col = pick.get(role)
+        if col is None or evidence.get(role, {}).get("by") != "name":
+            continue
+        alt = fallback_column(cols, role, col, {c for c in pick.values() if c})
+        if alt is None:
+            continue
+        pick[f"{role}_fill"] = alt
+        evidence[role] = {**evidence[role], "blank_filled_from": alt}
+        said.append(f"{col!r} from {alt!r}")
+    if not said:
+        return None
+    return (
+        f"{name}: where a coordinate is blank it is read from the other column of the same "
+        f"name ({'; '.join(said)}): both spell the position, whatever records decided which "
+        "is read first"
+    )
+
+
+def _coordinate(raw: pd.DataFrame, pick: dict, role: str) -> pd.Series:
+    """Return the raw values of a coordinate, blanks filled from its fallback column."""
+    values = raw[pick[role]]
+    alt = pick.get(f"{role}_fill")
+    if alt is None or alt not in raw.columns:
+        return values
+    blank = missing_mask(values)
+    if not blank.any():
+        return values
+    return values.astype(object).where(~blank, raw[alt].astype(object))
 
 
 def _offset_layout(
@@ -788,8 +994,8 @@ def parts_like(layout: dict, raw: pd.DataFrame, src: TrackSource) -> dict:
     out["vessel"] = raw[vid_col] if vid_col else pd.Series(src.vessel_id, index=raw.index)
     out["time"] = raw[pick["time"]]
     out["clock"] = raw[pick["time_of_day"]] if pick["time_of_day"] else None
-    out["lat"] = raw[pick["lat"]]
-    out["lon"] = raw[pick["lon"]]
+    out["lat"] = _coordinate(raw, pick, "lat")
+    out["lon"] = _coordinate(raw, pick, "lon")
     out["sog"] = raw[pick["sog"]] if pick["sog"] else None
     out["cog"] = raw[pick["cog"]] if pick["cog"] else None
     out["offset"] = raw[pick["utc_offset"]] if pick.get("utc_offset") else None
@@ -1633,13 +1839,14 @@ def check_ping_vessels(
     Returns
     -------
     frame : pandas.DataFrame
-        Accepted pings, columns :data:`PING_COLUMNS`, sorted by vessel, time, file order.
+        Accepted pings, columns :data:`PING_COLUMNS` and ``source_row`` (each ping's line),
+        sorted by vessel, time, file order.
     rejects : pandas.DataFrame
         One row per rejected record (``REJECT_COLUMNS``), in no particular order.
     """
     n = len(cand)
     if n == 0:
-        return empty_pings(), pd.DataFrame(columns=list(REJECT_COLUMNS))
+        return _with_rows(empty_pings()), pd.DataFrame(columns=list(REJECT_COLUMNS))
     rows = cand["row"].to_numpy(dtype="int64")
     pair = cand["pair"].reset_index(drop=True)
     time_raw = cand["time_raw"].reset_index(drop=True)
@@ -1762,7 +1969,9 @@ def check_ping_vessels(
             )
         )
         frame = frame[~bad_speed]
-    frame = frame.drop(columns=["__row", "__i", "__k"]).reset_index(drop=True)
+    frame = frame.rename(columns={"__row": SOURCE_ROW}).drop(columns=["__i", "__k"])
+    frame = frame.reset_index(drop=True)
+    frame[SOURCE_ROW] = frame[SOURCE_ROW].astype("int64")
     frame[TIME] = frame[TIME].astype("datetime64[ns]").dt.tz_localize("UTC")
     frame[VESSEL_ID] = frame[VESSEL_ID].astype("object")
     parts = [p for p in parts if len(p)]
@@ -1771,7 +1980,14 @@ def check_ping_vessels(
         if parts
         else pd.DataFrame({c: pd.Series([], dtype="object") for c in REJECT_COLUMNS})
     )
-    return frame[list(PING_COLUMNS)], rej
+    return frame[[*PING_COLUMNS, SOURCE_ROW]], rej
+
+
+def _with_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return pings with an (empty or given) ``source_row`` column."""
+    if SOURCE_ROW not in frame:
+        frame = frame.assign(**{SOURCE_ROW: pd.Series(np.zeros(len(frame), "int64"))})
+    return frame
 
 
 #: Days of one GPS week-number cycle (1024 weeks): a receiver with the rollover bug dates its
@@ -1873,7 +2089,7 @@ def _normalise_pings(
     """Check the whole file at once: the row-local checks, then the per-vessel ones."""
     n = len(raw)
     if n == 0:
-        return empty_pings(), pd.DataFrame(), [f"{name}: no pings"], {}
+        return _with_rows(empty_pings()), pd.DataFrame(), [f"{name}: no pings"], {}
     checks = check_ping_rows(
         raw, parts, name=name, crs=crs, is_mmsi=is_mmsi, aoi_bbox=aoi_bbox, aoi_polygon=aoi_polygon
     )

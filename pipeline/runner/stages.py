@@ -122,10 +122,15 @@ def _ingest_one(
 ) -> pd.DataFrame:
     """Read one input file (cached), write its rejects, check the ceiling, report it.
 
-    ``earlier`` (seizures) holds the accepted records of the files before this one: a record
-    one of them gave is rejected here, not counted twice, and this file's are added to it.
+    ``earlier`` holds what the files before this one accepted (seizures: their records;
+    tracks: their results or spills): a record or ping one of them gave is rejected here
+    (``duplicate_across_files``), not counted twice, and this file's are added to it.  The
+    file's own reading stays cached by its own key; what this removes depends on the
+    earlier files, and a spill's ``content_key`` says so.
     """
     from ..ingest import reject_repeated_records, write_rejects
+    from ..ingest.stream import reject_repeated_spill
+    from ..ingest.tracks import reject_repeated_pings
 
     cfg = state.config
     path = Path(src.path)
@@ -172,12 +177,21 @@ def _ingest_one(
         name, k = f"{base}-{k}", k + 1
     names.add(name)
     if streamed:
+        if earlier is not None:
+            kept = reject_repeated_spill(result, earlier, reader.new_folder())
+            if kept is not result:  # its pings are a function of the earlier files' too
+                kept.content_key = digest([result.content_key, *(e.content_key for e in earlier)])
+            result = kept
+            earlier.append(result)
         rejects_path = result.write_rejects(state.staging, name)
     else:
         result = reject_outside_polygon(result, state.area.polygon)
-        if earlier is not None:
+        if earlier is not None and kind == "seizures":
             result = reject_repeated_records(result, earlier)
             earlier.append(result.frame)
+        elif earlier is not None:
+            result = reject_repeated_pings(result, earlier)
+            earlier.append(result)
         rejects_path = write_rejects(result, state.staging, name)
     _within_ceiling(state, result, rejects_path)
     state.ingest_report.setdefault(kind, []).append(
@@ -455,9 +469,10 @@ def ingest(state: RunState) -> None:
     state.ingest_report = {"seizures": [], "tracks": []}
     names: set[str] = set()
     seen: list[pd.DataFrame] = []  # the seizures accepted so far, for records given twice
+    tracks: list = []  # the track files read so far, for pings given twice
     frames = {
         kind: [
-            _ingest_one(state, kind, src, reader, names, seen if kind == "seizures" else None)
+            _ingest_one(state, kind, src, reader, names, seen if kind == "seizures" else tracks)
             for src in sources
         ]
         for kind, sources, reader in (
