@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import time
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import pytest
+import shapely
 from _corpus import IGNORE_PENDING_DEPRECATION
 
-from pipeline.ingest import read_seizures
+from pipeline.errors import RouteRiskError
+from pipeline.ingest import read_context, read_seizures
 from pipeline.ingest._positions import read_positions
+from pipeline.ingest.options import SeizureSource
 
 pytestmark = IGNORE_PENDING_DEPRECATION
 
@@ -69,3 +74,40 @@ def test_a_header_with_a_blank_name_over_a_record_of_text_is_still_the_header(tm
     assert res.frame["lat"].round(4).tolist() == [12.5, 12.5, 12.6]
     assert res.frame["lon"].round(4).tolist() == [45.1667, 45.1, 45.2]
     assert not any("column groups" in n for n in res.notes)
+
+
+# ------------------------------------------ a GeoPackage's table of records is not passed over
+
+
+def _area_and_records(path) -> None:
+    """A study area polygon layer and an incidents table without geometry (lat/lon columns)."""
+    area = gpd.GeoDataFrame(
+        {"name": ["study area"]}, geometry=[shapely.box(100, 0, 110, 5)], crs=4326
+    )
+    area.to_file(path, layer="study_area", driver="GPKG")
+    records = pd.DataFrame(
+        {
+            "name": ["A", "B"],
+            "date": ["2024-01-05", "2024-02-01"],
+            "lat": [1.2, 1.5],
+            "lon": [104.0, 104.5],
+        }
+    )
+    pyogrio.write_dataframe(records, path, layer="incidents", driver="GPKG")
+
+
+@pytest.mark.parametrize("kind", ["seizures", "ports"])
+def test_a_geopackage_table_of_records_beside_an_area_layer_is_not_passed_over(tmp_path, kind):
+    """The records' table (no geometry) was skipped as if a QGIS style, the area layer read.
+
+    Seizures were refused for a missing date column of the area; ports were taken from the
+    study area's polygon, silently.  Both are refused naming the layers, as before the change.
+    """
+    path = tmp_path / f"{kind}.gpkg"
+    _area_and_records(path)
+    with pytest.raises(RouteRiskError, match=r"2 layers.*study_area.*incidents.*set layer"):
+        read_seizures(path) if kind == "seizures" else read_context(path, "ports")
+    # told which layer, the records are read
+    if kind == "seizures":
+        res = read_seizures(SeizureSource(path=path, layer="incidents"))
+        assert res.frame["lat"].tolist() == [1.2, 1.5]
