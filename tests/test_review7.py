@@ -7,6 +7,7 @@ MarineCadastre, UCDP GED event tables, ports tables, QGIS GeoPackages) and built
 from __future__ import annotations
 
 import time
+import warnings
 
 import geopandas as gpd
 import numpy as np
@@ -17,9 +18,11 @@ import shapely
 from _corpus import IGNORE_PENDING_DEPRECATION
 
 from pipeline.errors import RouteRiskError
-from pipeline.ingest import read_context, read_seizures
+from pipeline.ingest import read_context, read_seizures, read_tracks
 from pipeline.ingest._positions import read_positions
 from pipeline.ingest.options import SeizureSource
+from pipeline.ingest.stream import PingStore, spill_tracks
+from pipeline.schema import TIME
 
 pytestmark = IGNORE_PENDING_DEPRECATION
 
@@ -111,3 +114,62 @@ def test_a_geopackage_table_of_records_beside_an_area_layer_is_not_passed_over(t
     if kind == "seizures":
         res = read_seizures(SeizureSource(path=path, layer="incidents"))
         assert res.frame["lat"].tolist() == [1.2, 1.5]
+
+
+# ------------------------------------------- GPS week rollover: an old voyage is no rollover
+
+
+def _voyage(mmsi: int, start: str, lat0: float, lon0: float, n: int) -> list[str]:
+    """DMA-shaped rows of a ship at 10 kn, a ping every 10 minutes (day-first timestamps)."""
+    out = []
+    for i in range(n):
+        t = pd.Timestamp(start) + pd.Timedelta(minutes=10 * i)
+        lon = lon0 + i * 0.0045  # ~1.6 nm east per 10 minutes at 55 N
+        out.append(
+            f"{t:%d/%m/%Y %H:%M:%S},Class A,{mmsi},{lat0:.6f},{lon:.6f},"
+            "Under way using engine,0.0,10.0,90.0,90"
+        )
+    return out
+
+
+_DMA_HEADER = (
+    "# Timestamp,Type of mobile,MMSI,Latitude,Longitude,Navigational status,ROT,SOG,COG,Heading"
+)
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_an_archived_voyage_of_twenty_years_ago_is_no_gps_week_rollover(tmp_path, stream):
+    """An archive of one MMSI: a voyage off Skagen in 2004 and voyages off Bornholm in 2024.
+
+    2004-06-10 is 7168 days (1024 GPS weeks) before 2024-01-25, within the 2024 span: every
+    2004 ping was rejected as gps_week_rollover. Shifted, they land 300 km from where the
+    ship was at that time, so they are no fixes of the 2024 track and are kept.
+    """
+    rows = _voyage(219000001, "2004-06-10 08:00", 57.8, 10.0, 12)
+    rows += _voyage(219000001, "2024-01-25 07:00", 55.1, 14.5, 24)
+    rows += _voyage(219000001, "2024-03-01 07:00", 55.2, 14.6, 24)
+    path = _write(tmp_path, "aisdk.csv", _DMA_HEADER + "\n" + "\n".join(rows) + "\n")
+    if stream:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = spill_tracks(str(path), tmp_path / "spill", chunk_rows=20)
+        pings = PingStore([res], root=tmp_path / "spill").to_frame()
+    else:
+        res = read_tracks(str(path))
+        pings = res.frame
+    assert res.by_rule == {}
+    assert len(pings) == res.n_read == 60
+    assert pings[TIME].dt.year.value_counts().to_dict() == {2024: 48, 2004: 12}
+
+
+def test_a_rolled_over_ping_inside_a_dense_track_is_still_rejected(tmp_path):
+    """The ping of a receiver with the rollover bug, among its vessel's pings: rejected."""
+    rows = _voyage(219000001, "2024-01-25 07:00", 55.1, 14.5, 24)
+    fields = rows[10].split(",")
+    t = pd.to_datetime(fields[0], dayfirst=True)
+    fields[0] = f"{t - pd.Timedelta(days=7168):%d/%m/%Y %H:%M:%S}"
+    rows[10] = ",".join(fields)
+    path = _write(tmp_path, "aisdk.csv", _DMA_HEADER + "\n" + "\n".join(rows) + "\n")
+    res = read_tracks(str(path))
+    assert res.by_rule == {"gps_week_rollover": 1}
+    assert res.rejects["row"].tolist() == [12]
