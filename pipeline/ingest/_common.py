@@ -1075,7 +1075,8 @@ def lowercase_s_meaning(
         return None, None
     # only a latitude with a lowercase 's' in it can end so: a file of millions of plain
     # numbers (a track) is passed over in one vectorised pass
-    lat = lat[regex_mask(lat, "s")]
+    if not regex_mask(lat, "s").any():
+        return None, None
     lat_t = as_text(lat)
     lat_t = lat_t[(lat_t != "") & to_numbers(lat_t).isna()]
     lat_p = lat_t.str.replace(_MINUS_SIGNS, "-", regex=True).str.extract(_DMS)
