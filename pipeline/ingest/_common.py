@@ -455,7 +455,8 @@ def _group_row(fields: list[str], rest: list[str], delim: str) -> bool:
     columns, blank where a merged cell spans several, and the second line is the header.
     It is one only when the first line has blank cells between or after its values, the
     second line names every column (text, none a number) with more names than the first,
-    and the records below it have the second line's fields and hold numbers.
+    none with digits where the records below mostly have them (that line is a record), and
+    the records below it have the second line's fields and hold numbers.
     """
     named = [f.strip() for f in fields]
     if all(named) or len(rest) < 2:
@@ -474,6 +475,14 @@ def _group_row(fields: list[str], rest: list[str], delim: str) -> bool:
     fit = [r for r in records if len(r) == len(header)]
     if len(fit) < 0.8 * len(records):
         return False
+    # a header with a blank name (``Date,Vessel,,Lat,Lon``) over a first record of text
+    # (``5-Jan-2024,MV Alpha,boarded,12°30'N,45°10'E``): that record is no header when a
+    # cell of it has digits as the cells below it mostly do (a date, a DMS position)
+    for j, cell in enumerate(header):
+        if re.search(r"\d", cell):
+            below = [bool(re.search(r"\d", r[j])) for r in fit]
+            if below and sum(below) >= 0.5 * len(below):
+                return False
     return any(_NUMBER_CELL.fullmatch(v.strip()) for r in fit for v in r)
 
 
@@ -1062,6 +1071,12 @@ def lowercase_s_meaning(
     InputError
         Latitudes end so and the file says neither, or both.
     """
+    if lat.dtype.kind in "fiub":  # numbers: no text, no 's'
+        return None, None
+    # only a latitude with a lowercase 's' in it can end so: a file of millions of plain
+    # numbers (a track) is passed over in one vectorised pass
+    if not regex_mask(lat, "s").any():
+        return None, None
     lat_t = as_text(lat)
     lat_t = lat_t[(lat_t != "") & to_numbers(lat_t).isna()]
     lat_p = lat_t.str.replace(_MINUS_SIGNS, "-", regex=True).str.extract(_DMS)

@@ -117,14 +117,24 @@ def split_pair_column(
 
 
 def _metres(values: pd.Series, letter: str) -> pd.Series:
-    """Numbers of projected coordinates, an ``m`` and the axis's letter dropped (``388736E``)."""
-    text = as_text(values).str.replace(
-        rf"^\s*(?:{letter}\s*)?(?P<v>[^A-Za-z]*?)\s*(?:m\s*)?(?:{letter})?\s*$",
-        r"\g<v>",
-        regex=True,
-        case=False,
-    )
-    return to_numbers(text)
+    """Numbers of projected coordinates, an ``m`` and the axis's letter dropped (``388736E``).
+
+    Plain numbers are read as they are; only the other texts go through the letters' pattern
+    (a track of millions of plain eastings is one vectorised pass).
+    """
+    if values.dtype.kind in "fiub":
+        return values.astype("float64")
+    nums = to_numbers(values)
+    todo = nums.isna().to_numpy() & ~missing_mask(values)
+    if todo.any():
+        text = as_text(values[todo]).str.replace(
+            rf"^\s*(?:{letter}\s*)?(?P<v>[^A-Za-z]*?)\s*(?:m\s*)?(?:{letter})?\s*$",
+            r"\g<v>",
+            regex=True,
+            case=False,
+        )
+        nums[todo] = to_numbers(text).to_numpy(dtype="float64")
+    return nums
 
 
 def _is_projected(crs) -> bool:
@@ -140,25 +150,36 @@ def _is_projected(crs) -> bool:
 
 
 def _refuse_projected(
-    lat: pd.Series, lon: pd.Series, lat_deg: pd.Series, lon_deg: pd.Series, cols: str, name: str
+    raws: tuple[pd.Series, pd.Series],
+    degrees: tuple[pd.Series, pd.Series],
+    missing: tuple[np.ndarray, np.ndarray],
+    cols: str,
+    name: str,
 ) -> None:
-    """Refuse coordinates that are projected (metres) when no CRS says which projection."""
+    """Refuse coordinates that are projected (metres) when no CRS says which projection.
+
+    ``raws``, ``degrees`` and ``missing`` are (lat, lon) each.  Only the values that are no
+    degree value are looked at again, so a file of plain degrees costs one comparison.
+    """
     header = sorted(set(name_tokens(cols)) & _PROJECTED_WORDS)
     why = ""
-    for raw, deg, letter, top in ((lon, lon_deg, "E", 180.0), (lat, lat_deg, "N", 90.0)):
-        given = ~missing_mask(raw)
+    axes = zip(raws[::-1], degrees[::-1], missing[::-1], ("E", "N"), (180.0, 90.0), strict=True)
+    for raw, deg, miss, letter, top in axes:
+        given = ~np.asarray(miss, dtype=bool)
         if not given.any():
             continue
-        metres = _metres(raw, letter).abs().to_numpy(dtype="float64")
         as_deg = np.abs(deg.to_numpy(dtype="float64")) <= top
-        big = given & (metres > 1000) & ~as_deg
-        plain = np.abs(to_numbers(raw).to_numpy(dtype="float64")) <= top
-        example = str(as_text(raw)[given].iloc[0])
+        other = given & ~as_deg  # no degree value: metres, or junk
+        big = np.zeros(len(raw), dtype=bool)
+        if other.any():
+            big[other] = _metres(raw[other], letter).abs().to_numpy(dtype="float64") > 1000
         if big.sum() > 0.5 * given.sum():
-            why = f"{example!r} is no degree value"
-        elif header and not plain[given].all():
-            bad = str(as_text(raw)[given & ~plain].iloc[0])
-            why = f"the header says {'/'.join(header)} and {bad!r} is not a plain degree value"
+            why = f"{str(raw[given].iloc[0]).strip()!r} is no degree value"
+        elif header:
+            plain = np.abs(to_numbers(raw).to_numpy(dtype="float64")) <= top
+            if not plain[given].all():
+                bad = str(raw[given & ~plain].iloc[0]).strip()
+                why = f"the header says {'/'.join(header)} and {bad!r} is not a plain degree value"
         if why:
             break
     if why:
@@ -209,7 +230,7 @@ def read_positions(
     lat_v, lat_miss, lat_wrong = parse_coordinate(lat, "lat", s_south=s_south)
     lon_v, lon_miss, lon_wrong = parse_coordinate(lon, "lon")
     if crs is None:
-        _refuse_projected(lat, lon, lat_v, lon_v, cols, name)
+        _refuse_projected((lat, lon), (lat_v, lon_v), (lat_miss, lon_miss), cols, name)
     return Positions(
         lat_v, lon_v, lat_miss, lon_miss, lat_wrong | lon_wrong, [note] if note else []
     )

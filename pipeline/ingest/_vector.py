@@ -304,8 +304,12 @@ def _check_whole_size(path: Path, fmt: str, what: str, limit_mb: float) -> None:
         )
 
 
+#: Tables without geometry that GIS software saves beside a layer: QGIS' styles and projects.
+_STYLE_TABLES = frozenset({"layer_styles", "qgis_projects"})
+
+
 def spatial_layer(
-    target: str, fmt: str, name: str, layer: str | None
+    target: str, fmt: str, name: str, layer: str | None, *, records: bool = False
 ) -> tuple[str | None, str | None]:
     """Return (the layer to read, a note): the one layer of geometries among tables without.
 
@@ -313,6 +317,13 @@ def spatial_layer(
     geometry): a file of one layer of features and such tables is read from that layer,
     the tables named in the note.  A configured ``layer``, a file of one table, or of
     several layers of geometries (refused by :func:`read_vector`) gives ``(layer, None)``.
+
+    ``records``: the file is read for records (seizures, ports), where a table without
+    geometry may be the data itself (an incidents table of lat/lon columns beside a layer
+    of the study area): then only the tables QGIS saves (``layer_styles``,
+    ``qgis_projects``) are passed over, and any other gives ``(layer, None)`` (refused by
+    :func:`read_vector`, which names the layers).  An area is read from the one layer of
+    geometries whatever the other tables.
     """
     if layer is not None or fmt in ("kml", "parquet"):
         return layer, None
@@ -325,9 +336,11 @@ def spatial_layer(
     if len(listed) < 2:
         return None, None
     spatial = [str(lyr) for lyr, kind in listed if kind is not None]
-    if len(spatial) != 1:
-        return None, None
     tables = [str(lyr) for lyr, kind in listed if kind is None]
+    # only tables known to hold styles or projects are passed over: a table of records
+    # (lat/lon columns, no geometry) beside a layer of areas may be the data itself
+    if len(spatial) != 1 or (records and any(t.lower() not in _STYLE_TABLES for t in tables)):
+        return None, None
     return spatial[0], (
         f"{name}: layer {spatial[0]!r} read; table(s) {tables[:10]!r} hold no geometry "
         "(a QGIS style, metadata) and were not read"

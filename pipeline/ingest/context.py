@@ -163,7 +163,7 @@ def read_context(
         table_notes = table_notes + table_more
         assumptions.update(more)
     else:
-        layer, layer_note = spatial_layer(opened.target, opened.fmt, name, src.layer)
+        layer, layer_note = spatial_layer(opened.target, opened.fmt, name, src.layer, records=True)
         if layer_note:
             table_notes.append(layer_note)
             assumptions["layer"] = {"value": layer, "by": "file", "evidence": layer_note}

@@ -285,7 +285,7 @@ def read_seizures(
                 for c, v in serials.items()
             ]
     else:
-        layer, layer_note = spatial_layer(opened.target, fmt, name, src.layer)
+        layer, layer_note = spatial_layer(opened.target, fmt, name, src.layer, records=True)
         if layer_note:
             notes.append(layer_note)
             assumptions["layer"] = {"value": layer, "by": "file", "evidence": layer_note}

@@ -1881,7 +1881,9 @@ def check_ping_vessels(
         )
     )
     t_ns = cand["t"].to_numpy(dtype="datetime64[ns]")
-    for k, rolled in enumerate(_week_rollover(v, t_ns, ~_any_failing(rules, n)), start=1):
+    xy = (cand["lon"].to_numpy(dtype="float64"), cand["lat"].to_numpy(dtype="float64"))
+    rollover = _week_rollover(v, t_ns, ~_any_failing(rules, n), xy, max_speed_kn)
+    for k, rolled in enumerate(rollover, start=1):
         if rolled.any():
             rules.append(
                 Rule(
@@ -1998,6 +2000,9 @@ _ROLLOVER_NS = _ROLLOVER_DAYS * 86_400 * 10**9
 _ROLLOVER_CYCLES = 3
 #: Slack around the vessel's other pings within which a shifted ping must land.
 _ROLLOVER_SLACK_NS = 86_400 * 10**9
+#: Hours from the nearest of them within which a shifted ping must land (a satellite AIS
+#: track may have hours between its pings).
+_ROLLOVER_GAP_H = 6.0
 
 
 def _any_failing(rules: list[Rule], n: int) -> np.ndarray:
@@ -2008,13 +2013,22 @@ def _any_failing(rules: list[Rule], n: int) -> np.ndarray:
     return bad
 
 
-def _week_rollover(v: np.ndarray, t: np.ndarray, live: np.ndarray) -> list[np.ndarray]:
+def _week_rollover(
+    v: np.ndarray,
+    t: np.ndarray,
+    live: np.ndarray,
+    xy: tuple[np.ndarray, np.ndarray],
+    max_speed_kn: float,
+) -> list[np.ndarray]:
     """Mark pings dated 1, 2 or 3 GPS week cycles (1024 weeks each) before their vessel's.
 
     A receiver with the week-number rollover bug stamps a fix ``k`` x 7168 days early.  Per
     vessel, the *recent* pings are those within half a cycle of its latest one; a ping more
-    than half a cycle before them is rolled over by ``k`` cycles when ``k`` cycles later it
-    falls among them (within a day of their span).  A vessel whose recent pings span more
+    than half a cycle before them is rolled over by ``k`` cycles when, ``k`` cycles later,
+    it falls among them as a fix of that track: within six hours of the nearest recent ping
+    in time, and reachable from that ping's position (``xy``: lon, lat) at ``max_speed_kn``
+    (plus a nautical mile).  A ping of an older voyage of the same vessel (an archive of
+    twenty years) lands somewhere else and is kept.  A vessel whose recent pings span more
     than a quarter of a cycle (five years) is not judged.  Vectorised over all vessels.
 
     Returns one mask per ``k`` (1..3) over the records; only ``live`` ones are marked.
@@ -2022,7 +2036,7 @@ def _week_rollover(v: np.ndarray, t: np.ndarray, live: np.ndarray) -> list[np.nd
     n = len(v)
     out = [np.zeros(n, dtype=bool) for _ in range(_ROLLOVER_CYCLES)]
     ti = t.view("int64")
-    ok = live & ~np.isnat(t)
+    ok = live & ~np.isnat(t) & np.isfinite(xy[0]) & np.isfinite(xy[1])
     if ok.sum() < 2:
         return out
     idx = np.flatnonzero(ok)
@@ -2037,6 +2051,11 @@ def _week_rollover(v: np.ndarray, t: np.ndarray, live: np.ndarray) -> list[np.nd
     early = ~recent & judged
     if not early.any():
         return out
+    x, y = xy[0][idx], xy[1][idx]
+    ref = pd.DataFrame(
+        {"t": tt[recent], "c": code[recent], "t_ref": tt[recent], "x_ref": x[recent]}
+    ).assign(y_ref=y[recent])
+    ref = ref.sort_values("t", kind="stable")
     for k in range(1, _ROLLOVER_CYCLES + 1):
         shifted = tt + k * _ROLLOVER_NS
         hit = (
@@ -2044,7 +2063,16 @@ def _week_rollover(v: np.ndarray, t: np.ndarray, live: np.ndarray) -> list[np.nd
             & (shifted >= first_recent - _ROLLOVER_SLACK_NS)
             & (shifted <= latest + _ROLLOVER_SLACK_NS)
         )
-        out[k - 1][idx[hit]] = True
+        if not hit.any():
+            continue
+        at = np.flatnonzero(hit)
+        q = pd.DataFrame({"t": shifted[at], "c": code[at], "at": at}).sort_values("t")
+        near = pd.merge_asof(q, ref, on="t", by="c", direction="nearest")
+        gap_h = np.abs(near["t"].to_numpy() - near["t_ref"].to_numpy()) / 3.6e12
+        at = near["at"].to_numpy()
+        km = haversine_km(x[at], y[at], near["x_ref"].to_numpy(), near["y_ref"].to_numpy())
+        fits = (gap_h <= _ROLLOVER_GAP_H) & (km <= (max_speed_kn * gap_h + 1.0) * _KNOT_KM)
+        out[k - 1][idx[at[fits]]] = True
     return out
 
 
