@@ -17,7 +17,7 @@ import pytest
 import shapely
 from _corpus import IGNORE_PENDING_DEPRECATION
 
-from pipeline.errors import RouteRiskError
+from pipeline.errors import InputError, RouteRiskError
 from pipeline.ingest import read_context, read_seizures, read_tracks
 from pipeline.ingest._positions import read_positions
 from pipeline.ingest.options import SeizureSource
@@ -173,3 +173,30 @@ def test_a_rolled_over_ping_inside_a_dense_track_is_still_rejected(tmp_path):
     res = read_tracks(str(path))
     assert res.by_rule == {"gps_week_rollover": 1}
     assert res.rejects["row"].tolist() == [12]
+
+
+def _fast_log(tmp_path, speed: float, minutes: int) -> str:
+    """A go-fast boat at 58 kn east at 10 N, pings ``minutes`` apart."""
+    rows = []
+    t0 = pd.Timestamp("2024-03-01T00:00:00Z")
+    for i in range(60):
+        t = t0 + pd.Timedelta(minutes=minutes * i)
+        lon = -80 + i * minutes * 58 / 60 / 60 / 0.9848
+        rows.append(f"gofast1,{t:%Y-%m-%dT%H:%M:%SZ},10.0,{lon:.5f},{speed if i % 4 else 95.0}")
+    path = tmp_path / "log.csv"
+    path.write_text("vessel,time,lat,lon,speed\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def test_speeds_above_102_kn_are_told_apart_by_the_positions(tmp_path):
+    # 107 km/h (58 kn) under a plain 'speed' header was refused as tenths of a knot with the
+    # advice speed_unit: '0.1 kn', which would read the boat at 11 kn
+    with pytest.raises(InputError, match=r"km/h\? set speed_unit: 'km/h'") as got:
+        read_tracks(_fast_log(tmp_path, 107.4, 1))
+    assert "0.1 kn" not in str(got.value)
+    # tenths of a knot (580 for 58 kn) are still told to be tenths
+    with pytest.raises(InputError, match=r"tenths of a knot .*set speed_unit: '0.1 kn'"):
+        read_tracks(_fast_log(tmp_path, 580.0, 1))
+    # pings 4 h apart say nothing: both readings are named
+    with pytest.raises(InputError, match=r"tenths of a knot \(AIS raw units\) or km/h\?"):
+        read_tracks(_fast_log(tmp_path, 107.4, 240))

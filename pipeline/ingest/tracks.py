@@ -61,6 +61,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -1715,7 +1716,13 @@ def check_ping_rows(
     if parts["sog"] is not None:
         reported = _ais_measure(parts["sog"], n, upper=np.inf)
         if parts.get("speed_checked", True) and factor == 1.0:
-            _refuse_raw_tenths(reported, parts.get("sog_col") or "speed", "speed", name)
+            _refuse_raw_tenths(
+                reported,
+                parts.get("sog_col") or "speed",
+                "speed",
+                name,
+                ratios=lambda: _speed_ratios(vid.to_numpy(dtype=object), naive, lon, lat, reported),
+            )
         sog = np.where(reported > 102.2 / factor, np.nan, reported) * factor
         if parts.get("speed_checked", True):
             _check_speed_scale(vid.to_numpy(dtype=object), naive, lon, lat, sog, parts, name)
@@ -2210,7 +2217,14 @@ _RAW_TENTHS = {
 }
 
 
-def _refuse_raw_tenths(values: np.ndarray, col: str, what: str, name: str) -> None:
+def _refuse_raw_tenths(
+    values: np.ndarray,
+    col: str,
+    what: str,
+    name: str,
+    *,
+    ratios: Callable[[], np.ndarray] | None = None,
+) -> None:
     """Refuse a SOG or COG column in AIS raw tenths under a header that names no scale.
 
     Raw NMEA decoders export SOG as 0..1023 (1023: not available) and COG as 0..3600
@@ -2218,7 +2232,9 @@ def _refuse_raw_tenths(values: np.ndarray, col: str, what: str, name: str) -> No
     be taken ten times too large and the rest dropped as 'not available', silently.  The
     values decide: at least 3 and 5 % of them above the largest knots (degrees) value and
     none above the raw 'not available'.  Checked on the records read together (the file,
-    or a chunk of a streamed one).
+    or a chunk of a streamed one).  Speeds above 102.3 may also be km/h (a fast boat's GPS
+    log): ``ratios`` (reported / positional speed, :func:`_speed_ratios`) then decide which,
+    and when the positions do not decide, the message names both.
     """
     top, raw_na, unit, header = _RAW_TENTHS[what]
     v = values[np.isfinite(values)]
@@ -2229,6 +2245,27 @@ def _refuse_raw_tenths(values: np.ndarray, col: str, what: str, name: str) -> No
         return
     fix = f"write the scale in the header ({header!r}) or convert the column"
     if what == "speed":
+        r = ratios() if ratios is not None else np.empty(0)
+        med = float(np.median(r)) if r.size >= 3 else None
+        if med is not None and 1.5 <= med <= 2.3:  # km/h read as knots: 1.852 times
+            raise InputError(
+                f"{name}: speed column {col!r} holds {int(above.sum())} value(s) above "
+                f"{top:g} (up to {v.max():g}) and reads {med:.2f} times the speed the positions "
+                f"give (over {r.size} moving stretches): km/h? set speed_unit: 'km/h' in the "
+                "config, or write the unit in the header ('speed [km/h]')"
+            )
+        if med is None or not 7.0 <= med <= 14.0:
+            why = (
+                "the positions do not say which"
+                if med is None
+                else f"the positions give {med:.2f} times less, neither"
+            )
+            raise InputError(
+                f"{name}: speed column {col!r} holds {int(above.sum())} value(s) between "
+                f"{top:g} and {raw_na:g} (up to {v.max():g}), more than any ship's knots: "
+                f"tenths of a knot (AIS raw units) or km/h? {why}; set speed_unit in the "
+                "config ('0.1 kn' or 'km/h') or write the unit in the header"
+            )
         fix = "set speed_unit: '0.1 kn' in the config, " + fix
     raise InputError(
         f"{name}: {what} column {col!r} holds {int(above.sum())} value(s) between {top:g} and "
