@@ -1086,16 +1086,19 @@ def _lines_grid(theatre: _Theatre, res_deg: float, t: float) -> np.ndarray:
     return out
 
 
-def _nightlights(theatre: _Theatre, rng, pings: pd.DataFrame) -> np.ndarray:
+def _nightlights(
+    theatre: _Theatre, rng, pings: pd.DataFrame, res_deg: float = _RASTER_RES_DEG
+) -> np.ndarray:
     from scipy.ndimage import distance_transform_edt, gaussian_filter
 
-    lon, lat = _grid(_RASTER_RES_DEG)
-    land = _rasterize_land(_RASTER_RES_DEG)
+    lon, lat = _grid(res_deg)
+    land = _rasterize_land(res_deg)
+    px = _RASTER_RES_DEG / res_deg  # the smoothing lengths below are pixels at 0.05 degrees
     shape = land.shape
 
     def cells(plon, plat):
-        col = np.floor((np.asarray(plon) - DEMO_BBOX[0]) / _RASTER_RES_DEG).astype(int)
-        row = np.floor((DEMO_BBOX[3] - np.asarray(plat)) / _RASTER_RES_DEG).astype(int)
+        col = np.floor((np.asarray(plon) - DEMO_BBOX[0]) / res_deg).astype(int)
+        row = np.floor((DEMO_BBOX[3] - np.asarray(plat)) / res_deg).astype(int)
         ok = (col >= 0) & (col < shape[1]) & (row >= 0) & (row < shape[0])
         return row[ok], col[ok], ok
 
@@ -1104,17 +1107,17 @@ def _nightlights(theatre: _Theatre, rng, pings: pd.DataFrame) -> np.ndarray:
     row, col, _ = cells(theatre.port_lon, theatre.port_lat)
     np.add.at(towns, (row, col), rng.uniform(400, 1200, row.size))
     coast_px = distance_transform_edt(land)
-    weight = np.where(land, np.exp(-coast_px / 25.0), 0.0).ravel()
+    weight = np.where(land, np.exp(-coast_px / (25.0 * px)), 0.0).ravel()
     pick = rng.choice(weight.size, size=900, p=weight / weight.sum())
     np.add.at(towns.ravel(), pick, rng.lognormal(3.0, 1.0, pick.size))
-    city = gaussian_filter(towns, 2.0)
+    city = gaussian_filter(towns, 2.0 * px)
 
     # vessel lights from the AIS pings, lane glow, fishing fleets (squid jiggers are bright)
     vessels = np.zeros(shape)
     row, col, _ = cells(pings[LON].to_numpy(), pings[LAT].to_numpy())
     np.add.at(vessels, (row, col), 1.0)
-    vessels = gaussian_filter(vessels, 1.0) * 0.4
-    lanes = gaussian_filter(_lines_grid(theatre, _RASTER_RES_DEG, 0.95), 4.0) * 6.0
+    vessels = gaussian_filter(vessels, 1.0 * px) * 0.4
+    lanes = gaussian_filter(_lines_grid(theatre, res_deg, 0.95), 4.0 * px) * 6.0
     glon, glat = np.meshgrid(lon, lat)
     fleets = np.zeros(shape)
     for flon, flat, amp, sig in (
@@ -1250,7 +1253,7 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
     )
 
 
-def _write_geotiff(array: np.ndarray, path: Path) -> Path:
+def _write_geotiff(array: np.ndarray, path: Path, res_deg: float = _RASTER_RES_DEG) -> Path:
     import rasterio
 
     profile = {
@@ -1260,7 +1263,7 @@ def _write_geotiff(array: np.ndarray, path: Path) -> Path:
         "count": 1,
         "dtype": "float32",
         "crs": "EPSG:4326",
-        "transform": _transform(_RASTER_RES_DEG),
+        "transform": _transform(res_deg),
         "nodata": _NODATA,
         "compress": "deflate",
         "tiled": True,
@@ -1303,6 +1306,7 @@ def generate_demo(
     n_vessels: int = 220,
     days: int = 30,
     as_of: _dt.date = DEMO_AS_OF,
+    raster_res_deg: float = _RASTER_RES_DEG,
 ) -> DemoFiles:
     """Write the seeded demo data set into ``out_dir`` and return the paths.
 
@@ -1321,6 +1325,9 @@ def generate_demo(
         Length of the AIS window in days, ending ``as_of`` 23:59:59 UTC (at least 2).
     as_of : datetime.date, default DEMO_AS_OF
         Last day covered; the demo never looks at today's date.
+    raster_res_deg : float, default 0.05
+        Pixel size of ``nightlights.tif`` in degrees (0.05 gives 1,900 x 1,100 pixels); a
+        coarser grid (at most 1 degree) makes a smaller file, faster to read and to draw.
 
     Returns
     -------
@@ -1332,7 +1339,8 @@ def generate_demo(
     Raises
     ------
     ConfigError
-        If an argument is not an integer in range or ``as_of`` is not a date.
+        If an argument is not an integer in range, ``raster_res_deg`` is not in [0.01, 1] or
+        ``as_of`` is not a date.
 
     Examples
     --------
@@ -1341,6 +1349,12 @@ def generate_demo(
     500
     """
     as_of = _check_args(seed, n_seizures, n_vessels, days, as_of)
+    if isinstance(raster_res_deg, bool) or not (
+        isinstance(raster_res_deg, int | float) and 0.01 <= raster_res_deg <= 1.0
+    ):
+        raise ConfigError(
+            f"raster_res_deg must be a number of degrees in [0.01, 1], got {raster_res_deg!r}"
+        )
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(int(seed))
@@ -1348,7 +1362,7 @@ def generate_demo(
 
     seizures = _make_seizures(theatre, rng, int(n_seizures), as_of)
     pings, planted = _make_tracks(theatre, rng, int(n_vessels), int(days))
-    lights = _nightlights(theatre, rng, pings)
+    lights = _nightlights(theatre, rng, pings, float(raster_res_deg))
     sar, sar_encoding = _sar(theatre, rng, as_of)
 
     window_start = np.datetime64(as_of, "s") - np.timedelta64(int(days) - 1, "D")
@@ -1389,7 +1403,7 @@ def generate_demo(
         seizures=_write_csv(seizures, out / "seizures.csv"),
         tracks=_write_csv(ais, out / "ais.csv"),
         ports=_write_csv(ports, out / "ports.csv"),
-        nightlights=_write_geotiff(lights, out / "nightlights.tif"),
+        nightlights=_write_geotiff(lights, out / "nightlights.tif", float(raster_res_deg)),
         sar=_replace_into(
             out / "sar_detections.nc",
             lambda p: sar.to_netcdf(p, engine="h5netcdf", encoding=sar_encoding),

@@ -71,11 +71,16 @@ def page(chromium_browser):
 
 @pytest.fixture(scope="session")
 def small_demo(tmp_path_factory) -> Path:
-    """A small generated theatre (800 seizures, 12 vessels over 4 days), made once per session."""
+    """A small generated theatre (800 seizures, 12 vessels over 4 days), made once per session.
+
+    Its night-lights raster has 0.2-degree pixels (475 x 275), not the demo's 0.05: still
+    several pixels per resolution-4 cell, and each run that reads and draws it is about a
+    second faster.
+    """
     from pipeline.demo import generate_demo
 
     d = tmp_path_factory.mktemp("small")
-    generate_demo(d / "inputs", n_seizures=800, n_vessels=12, days=4)
+    generate_demo(d / "inputs", n_seizures=800, n_vessels=12, days=4, raster_res_deg=0.2)
     return d
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -25,6 +27,37 @@ def cli(*args, cwd=None, env=None):
         env={**os.environ, **(env or {})},
         timeout=900,
     )
+
+
+def cli_here(capsys, *args):
+    """Run ``route-risk ARGS`` in this process; return (exit code, stdout, stderr).
+
+    For the tests that check only the exit code and the messages (a real process costs two
+    seconds of imports): the warning filters are Python's defaults, as in a ``route-risk``
+    process, and the command routes warnings into its log as there, so a warning shows on
+    stderr and counts against the one-line checks.  The tests that need a real process
+    (the demo run, signals, locks across processes, ``test_run_with_missing_input_exits_2``
+    for the exit status of the interpreter itself) use :func:`cli`.
+    """
+    capsys.readouterr()
+    with warnings.catch_warnings():
+        warnings.resetwarnings()
+        for category in (
+            DeprecationWarning,
+            PendingDeprecationWarning,
+            ImportWarning,
+            ResourceWarning,
+        ):
+            warnings.simplefilter("ignore", category)
+        logging.captureWarnings(False)  # the command's setup_logging captures them anew
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as exc:  # argparse
+            code = exc.code
+        finally:
+            logging.captureWarnings(False)
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 def pipeline_config():
@@ -105,21 +138,23 @@ def test_scores_tables(demo_run):
     assert list(gdf["hex_id"]) == list(csv["hex_id"])
 
 
-def test_rerun_is_idempotent(demo_run, tmp_path):
+def test_rerun_is_idempotent(demo_run, tmp_path, monkeypatch, capsys):
     out, _ = demo_run
     before = json.loads((out / "manifest.json").read_text())
-    env = {"ROUTE_RISK_DEMO_DATA": str(out / "inputs")}
+    monkeypatch.setenv("ROUTE_RISK_DEMO_DATA", str(out / "inputs"))
     map_mtime = (out / "risk_map.html").stat().st_mtime_ns
     # nothing changed: the published run is returned as it is
-    proc = cli("run", REPO / "configs" / "demo.yaml", "--out", out, env=env)
-    assert proc.returncode == 0, proc.stderr
-    assert "up to date" in proc.stderr and before["run_id"] in proc.stderr
-    assert proc.stdout.strip() == str(out / "risk_map.html")
+    code, stdout, stderr = cli_here(capsys, "run", REPO / "configs" / "demo.yaml", "--out", out)
+    assert code == 0, stderr
+    assert "up to date" in stderr and before["run_id"] in stderr
+    assert stdout.strip() == str(out / "risk_map.html")
     assert json.loads((out / "manifest.json").read_text()) == before
     assert (out / "risk_map.html").stat().st_mtime_ns == map_mtime
     # --force recomputes, and the tables come out byte-identical
-    proc = cli("run", REPO / "configs" / "demo.yaml", "--out", out, "--force", env=env)
-    assert proc.returncode == 0, proc.stderr
+    code, _, stderr = cli_here(
+        capsys, "run", REPO / "configs" / "demo.yaml", "--out", out, "--force"
+    )
+    assert code == 0, stderr
     after = json.loads((out / "manifest.json").read_text())
     assert after["run_id"] != before["run_id"]
     assert after["run_key"] == before["run_key"]
@@ -136,14 +171,14 @@ def test_rerun_is_idempotent(demo_run, tmp_path):
         ("this is: [not yaml\n", "not valid YAML"),
     ],
 )
-def test_validate_user_errors_exit_2_with_one_line(tmp_path, text, needle):
+def test_validate_user_errors_exit_2_with_one_line(tmp_path, capsys, text, needle):
     cfg = tmp_path / "c.yaml"
     cfg.write_text(text)
-    proc = cli("validate", cfg)
-    assert proc.returncode == 2
-    assert needle in proc.stderr
-    assert "Traceback" not in proc.stderr
-    assert len(proc.stderr.strip().splitlines()) == 1
+    code, _, stderr = cli_here(capsys, "validate", cfg)
+    assert code == 2
+    assert needle in stderr
+    assert "Traceback" not in stderr
+    assert len(stderr.strip().splitlines()) == 1
 
 
 def test_run_with_missing_input_exits_2(tmp_path):
@@ -154,29 +189,21 @@ def test_run_with_missing_input_exits_2(tmp_path):
     assert not (tmp_path / "o" / "risk_map.html").exists()
 
 
-def test_run_bad_as_of_exits_2(demo_run):
+def test_run_bad_as_of_exits_2(demo_run, monkeypatch, capsys):
     out, _ = demo_run
-    proc = cli(
-        "run",
-        REPO / "configs" / "demo.yaml",
-        "--out",
-        out / "x",
-        "--as-of",
-        "someday",
-        env={"ROUTE_RISK_DEMO_DATA": str(out / "inputs")},
+    monkeypatch.setenv("ROUTE_RISK_DEMO_DATA", str(out / "inputs"))
+    code, _, stderr = cli_here(
+        capsys, "run", REPO / "configs" / "demo.yaml", "--out", out / "x", "--as-of", "someday"
     )
-    assert proc.returncode == 2 and "as_of" in proc.stderr
+    assert code == 2 and "as_of" in stderr
 
 
-def test_validate_ok(demo_run):
+def test_validate_ok(demo_run, monkeypatch, capsys):
     out, _ = demo_run
-    proc = cli(
-        "validate",
-        REPO / "configs" / "demo.yaml",
-        env={"ROUTE_RISK_DEMO_DATA": str(out / "inputs")},
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert "valid" in proc.stdout
+    monkeypatch.setenv("ROUTE_RISK_DEMO_DATA", str(out / "inputs"))
+    code, stdout, stderr = cli_here(capsys, "validate", REPO / "configs" / "demo.yaml")
+    assert code == 0, stderr
+    assert "valid" in stdout
 
 
 def test_help_for_every_command(capsys):
@@ -256,35 +283,40 @@ def test_demo_map_draws_in_chromium_offline(demo_run, page):
     page.screenshot(path=str(shots / "demo-map.png"))
 
 
-def test_ingest_command_json(demo_run, tmp_path):
-    out, _ = demo_run
-    proc = cli("ingest", "seizures", out / "inputs" / "seizures.csv", "--json", "--out", tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    summary = json.loads(proc.stdout)
-    assert summary["accepted"] + summary["rejected"] == 6000
+def test_ingest_command_json(small_demo, tmp_path, capsys):
+    """The demo's files, at the small size (the command reads a file the same way)."""
+    inputs = small_demo / "inputs"
+    code, stdout, stderr = cli_here(
+        capsys, "ingest", "seizures", inputs / "seizures.csv", "--json", "--out", tmp_path
+    )
+    assert code == 0, stderr
+    summary = json.loads(stdout)
+    assert summary["accepted"] + summary["rejected"] == 800
     assert {"accepted", "rejected", "rejects_file", "by_rule"} <= set(summary)
-    proc = cli("ingest", "raster", out / "inputs" / "nightlights.tif", "--json")
-    assert proc.returncode == 0, proc.stderr
-    info = json.loads(proc.stdout)
+    code, stdout, stderr = cli_here(
+        capsys, "ingest", "raster", inputs / "nightlights.tif", "--json"
+    )
+    assert code == 0, stderr
+    info = json.loads(stdout)
     assert "4326" in str(info["crs"]) and 0 < info["valid_fraction"] <= 1
-    proc = cli("ingest", "tracks", out / "inputs" / "ais.csv")
-    assert proc.returncode == 0 and "accepted" in proc.stdout.lower()
+    code, stdout, _ = cli_here(capsys, "ingest", "tracks", inputs / "ais.csv")
+    assert code == 0 and "accepted" in stdout.lower()
 
 
 @pytest.mark.parametrize("kind", ["seizures", "tracks", "raster"])
-def test_ingest_command_unusable_file_exits_2(tmp_path, kind):
+def test_ingest_command_unusable_file_exits_2(tmp_path, capsys, kind):
     bad = tmp_path / ("x.tif" if kind == "raster" else "x.csv")
     bad.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
-    proc = cli("ingest", kind, bad)
-    assert proc.returncode == 2, (proc.stdout, proc.stderr)
-    assert "x." in proc.stderr and "Traceback" not in proc.stderr
-    assert len(proc.stderr.strip().splitlines()) == 1
-    missing = cli("ingest", kind, tmp_path / "missing.csv")
-    assert missing.returncode == 2 and "missing.csv" in missing.stderr
+    code, stdout, stderr = cli_here(capsys, "ingest", kind, bad)
+    assert code == 2, (stdout, stderr)
+    assert "x." in stderr and "Traceback" not in stderr
+    assert len(stderr.strip().splitlines()) == 1
+    code, _, stderr = cli_here(capsys, "ingest", kind, tmp_path / "missing.csv")
+    assert code == 2 and "missing.csv" in stderr
 
 
 @pytest.mark.parametrize("case", ["input_is_folder", "empty_ports", "out_is_file", "bad_factor"])
-def test_more_user_errors_exit_2_with_one_line(demo_run, tmp_path, case):
+def test_more_user_errors_exit_2_with_one_line(demo_run, tmp_path, capsys, case):
     out, _ = demo_run
     seizures = out / "inputs" / "seizures.csv"
     text = f"inputs:\n  seizures:\n    - path: {seizures}\n"
@@ -301,17 +333,17 @@ def test_more_user_errors_exit_2_with_one_line(demo_run, tmp_path, case):
         text += "score:\n  factors: {vessel_hours: {weight: 1}}\n"
     cfg = tmp_path / "c.yaml"
     cfg.write_text(text)
-    proc = cli("run", cfg, "--out", target)
-    assert proc.returncode == 2, proc.stderr
-    assert "Traceback" not in proc.stderr
-    assert len(proc.stderr.strip().splitlines()) == 1
+    code, _, stderr = cli_here(capsys, "run", cfg, "--out", target)
+    assert code == 2, stderr
+    assert "Traceback" not in stderr
+    assert len(stderr.strip().splitlines()) == 1
 
 
-def test_validate_checks_ports_and_polygon_exist(demo_run, tmp_path):
+def test_validate_checks_ports_and_polygon_exist(demo_run, tmp_path, capsys):
     out, _ = demo_run
     cfg = tmp_path / "c.yaml"
     cfg.write_text(
         f"inputs:\n  seizures:\n    - path: {out / 'inputs' / 'seizures.csv'}\n  ports: nope.csv\n"
     )
-    proc = cli("validate", cfg)
-    assert proc.returncode == 2 and "nope.csv" in proc.stderr
+    code, _, stderr = cli_here(capsys, "validate", cfg)
+    assert code == 2 and "nope.csv" in stderr

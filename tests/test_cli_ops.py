@@ -77,26 +77,29 @@ def test_sigterm_exits_143_and_keeps_the_last_good_set(small_demo, tmp_path, pub
         assert again.wait(timeout=300) == 0
 
 
-@pytest.mark.slow  # a CLI subprocess per case
+@pytest.mark.slow  # a CLI process per case
 def test_json_logs_and_verbosity_after_the_subcommand(small_demo, tmp_path):
+    """Every line the command writes to its stderr descriptor is JSON (Python's and C's).
+
+    Each command is its own process, forked from a server that imported the command once.
+    """
+    from _forked import run_forked
+
     cfg = small_config(small_demo, tmp_path)
-    proc = _cli("validate", cfg.source, "-v", "--log-format", "json")
-    out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 0, err
+    logs = tmp_path / "logs"
+    code, out, err = run_forked(["validate", str(cfg.source), "-v", "--log-format", "json"], logs)
+    assert code == 0, err
     assert "valid" in out
-    proc = _cli("run", cfg.source, "-v", "--log-format", "json")
-    _, err = proc.communicate(timeout=300)
-    assert proc.returncode == 0, err
+    code, _, err = run_forked(["run", str(cfg.source), "-v", "--log-format", "json"], logs)
+    assert code == 0, err
     records = [json.loads(line) for line in err.splitlines()]  # every line, the summary too
     assert any(r.get("message", "").startswith("stage ") for r in records)
     assert any(r["message"].endswith(f"outputs in {tmp_path / 'out'}") for r in records)
     assert all({"time", "level", "logger", "message"} <= set(r) for r in records)
-    again = _cli("run", cfg.source, "--log-format", "json")  # up to date
-    _, err = again.communicate(timeout=300)
-    assert again.returncode == 0 and "up to date" in json.loads(err.splitlines()[-1])["message"]
-    quiet = _cli("run", cfg.source, "-q", "--force")
-    _, err = quiet.communicate(timeout=300)
-    assert quiet.returncode == 0
+    code, _, err = run_forked(["run", str(cfg.source), "--log-format", "json"], logs)  # up to date
+    assert code == 0 and "up to date" in json.loads(err.splitlines()[-1])["message"]
+    code, _, err = run_forked(["run", str(cfg.source), "-q", "--force"], logs)
+    assert code == 0
     assert err == ""  # -q: errors only
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -366,6 +367,32 @@ def test_same_seed_same_bytes_other_seed_other_bytes(small, tmp_path):
             assert _sha(a) != _sha(b), a.name
 
 
+def test_a_coarser_raster_is_the_same_theatre_in_bigger_pixels(small, tmp_path):
+    """``raster_res_deg`` (the test fixtures' smaller night lights) changes only the rasters.
+
+    The records are drawn first and are the same bytes; the SAR grid, drawn after the night
+    lights from the same generator, has other noise.
+    """
+    coarse = generate_demo(tmp_path, **SMALL, raster_res_deg=0.2)
+    for a, b in zip(_files(small), _files(coarse), strict=True):
+        if a.suffix == ".csv":
+            assert _sha(a) == _sha(b), a.name
+    with rasterio.open(small.nightlights) as fine, rasterio.open(coarse.nightlights) as big:
+        assert (fine.width, fine.height) == (1900, 1100)
+        assert (big.width, big.height) == (475, 275) and big.res == (0.2, 0.2)
+        assert big.bounds == fine.bounds and big.crs == fine.crs and big.nodata == fine.nodata
+        a = fine.read(1, masked=True)
+        b = big.read(1, masked=True)
+    # the same picture (land, cities, lanes, clouds where they were), its own per-pixel noise
+    assert 0 < b.mask.mean() < 0.5 and abs(b.mask.mean() - a.mask.mean()) < 0.05
+    blocks = a.filled(np.nan).reshape(275, 4, 475, 4)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # all-nodata blocks
+        means = np.nanmean(blocks, axis=(1, 3))
+    both = ~b.mask & np.isfinite(means)
+    assert np.corrcoef(np.log1p(b.data[both]), np.log1p(means[both]))[0, 1] > 0.5
+
+
 def test_as_of_drives_every_date(tmp_path):
     as_of = dt.date(2024, 2, 29)
     files = generate_demo(tmp_path, seed=3, n_seizures=300, n_vessels=10, days=3, as_of=as_of)
@@ -386,6 +413,10 @@ def test_as_of_drives_every_date(tmp_path):
         {"n_seizures": 0},
         {"n_seizures": 10.5},
         {"as_of": "2026-06-30"},
+        {"raster_res_deg": 0},
+        {"raster_res_deg": 2.0},
+        {"raster_res_deg": float("nan")},
+        {"raster_res_deg": "0.1"},
     ],
 )
 def test_bad_arguments_raise_config_error_naming_the_value(tmp_path, kwargs):

@@ -1,6 +1,7 @@
 """SIGKILL at every step of a run: the published set is always one whole run.
 
-Each attempt is a real ``route-risk run`` that kills itself with SIGKILL at a failpoint
+Each attempt is a real ``route-risk run`` in its own process (forked from a server that
+imported the command once: see ``_forked.py``) that kills itself with SIGKILL at a failpoint
 (:func:`pipeline.runner.publish.failpoint`): at the start of stages from ingest to export, after the manifest
 is staged, after the run folder is renamed into ``runs/``, after the links, just before and
 just after ``current`` is switched, and while old runs are pruned.  After every kill the
@@ -11,12 +12,10 @@ files; the next attempt needs no cleanup.
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 
 import pytest
+from _forked import run_forked
 from conftest import small_config
 from test_nightly import assert_published_set_is_whole
 
@@ -39,28 +38,16 @@ MOMENTS = [
 ]
 
 
+class _Ran:
+    """The exit code and stderr of one attempt (the names of a finished subprocess)."""
+
+    def __init__(self, returncode, stdout, stderr):
+        self.returncode, self.stderr = returncode, stderr
+
+
 def _run(cfg, out, failpoint=None):
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    env.pop(FAILPOINT_ENV, None)
-    if failpoint:
-        env[FAILPOINT_ENV] = failpoint
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pipeline.cli",
-            "run",
-            str(cfg.source),
-            "--out",
-            str(out),
-            "-q",
-            "--force",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
+    argv = ["run", str(cfg.source), "--out", str(out), "-q", "--force"]
+    return _Ran(*run_forked(argv, out.parent / "attempts", env={FAILPOINT_ENV: failpoint}))
 
 
 def test_sigkill_at_any_moment_leaves_one_whole_set(small_demo, tmp_path):

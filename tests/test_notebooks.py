@@ -23,6 +23,8 @@ def test_notebook_runs(path, tmp_path, monkeypatch, request):
         if cell.cell_type == "code":
             assert not cell.outputs, f"{path.name} is stored with outputs; clear them"
     monkeypatch.setenv("ROUTE_RISK_NOTEBOOK_DIR", str(tmp_path))
+    # a smaller draw of the data, the same steps (each notebook documents what it changes)
+    monkeypatch.setenv("ROUTE_RISK_NOTEBOOK_QUICK", "1")
     from conftest import SHARED_DATA
 
     monkeypatch.setenv("ROUTE_RISK_SHARED_DATA", str(SHARED_DATA))

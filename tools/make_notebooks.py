@@ -35,7 +35,9 @@ def quickstart() -> list:
             "in well under a minute; `make demo` runs the full size with the same config. It\n"
             "shows the map inline, lists the ten riskiest H3 cells with the share of\n"
             "every factor in their risk, and reads the back-test against naive counts and a plain\n"
-            "KDE. It is executed by `make test` (stored without outputs)."
+            "KDE. It is executed by `make test` (stored without outputs), with\n"
+            "`ROUTE_RISK_NOTEBOOK_QUICK=1`: a smaller draw still (800 seizures, 12 vessels over 4\n"
+            "days, a coarser night-lights raster) through the same steps; unset, the sizes below."
         ),
         new_code_cell(
             """import json
@@ -49,7 +51,10 @@ import pandas as pd
 import pipeline
 
 work = Path(os.environ.get("ROUTE_RISK_NOTEBOOK_DIR") or tempfile.mkdtemp(prefix="route-risk-"))
-files = pipeline.generate_demo(work / "inputs", n_seizures=3000, n_vessels=60, days=10)
+size = dict(n_seizures=3000, n_vessels=60, days=10)
+if os.environ.get("ROUTE_RISK_NOTEBOOK_QUICK") == "1":  # set by `make test`
+    size = dict(n_seizures=800, n_vessels=12, days=4, raster_res_deg=0.2)
+files = pipeline.generate_demo(work / "inputs", **size)
 files"""
         ),
         new_markdown_cell(
@@ -133,11 +138,18 @@ def add_a_risk_factor() -> list:
             "A factor is one definition: a name, a unit, a one-line description, the inputs it\n"
             "needs and a `compute(ctx)` that returns one value per cell **and where it was\n"
             "observable** (NaN = not covered). Here we add *distance to the nearest port*, run\n"
-            "the pipeline with it, and see it in the scores, the manifest and the map's card."
+            "the pipeline with it, and see it in the scores, the manifest and the map's card.\n"
+            "(`make test` executes it with `ROUTE_RISK_NOTEBOOK_QUICK=1`: a smaller draw of the\n"
+            "demo data, the same steps.)"
         ),
         new_code_cell(
             SETUP
-            + '\nfiles = pipeline.generate_demo(work / "inputs", n_seizures=1500, n_vessels=20, days=5)\nfiles'
+            + """
+size = dict(n_seizures=1500, n_vessels=20, days=5)
+if os.environ.get("ROUTE_RISK_NOTEBOOK_QUICK") == "1":  # set by `make test`
+    size = dict(n_seizures=800, n_vessels=12, days=4, raster_res_deg=0.2)
+files = pipeline.generate_demo(work / "inputs", **size)
+files"""
         ),
         new_markdown_cell(
             "`@pipeline.factor` turns a function into a registered `Factor`. `ctx` carries the\n"
@@ -238,7 +250,9 @@ def tune_and_back_test() -> list:
             "through one **rolling-origin back-test** (train on the two years before each origin,\n"
             "test on the next three months) and keeps the pair with the best mean hit rate; then\n"
             "`pipeline.evaluate.rolling_back_test` compares the density with the baselines every\n"
-            "evaluation must include: all prior counts, recent counts and a plain KDE."
+            "evaluation must include: all prior counts, recent counts and a plain KDE.\n"
+            "(`make test` executes it with `ROUTE_RISK_NOTEBOOK_QUICK=1`: fewer seizures and a\n"
+            "coarser raster in the draw, the same grid of parameters and the same back-test.)"
         ),
         new_code_cell(
             SETUP
@@ -251,7 +265,10 @@ import matplotlib.pyplot as plt
 from pipeline.evaluate import BacktestOptions, rolling_back_test
 from pipeline.model import select_density_parameters
 
-files = pipeline.generate_demo(work / "inputs", n_seizures=3000, n_vessels=8, days=2)
+size = dict(n_seizures=3000, n_vessels=8, days=2)
+if os.environ.get("ROUTE_RISK_NOTEBOOK_QUICK") == "1":  # set by `make test`
+    size = dict(n_seizures=1500, n_vessels=8, days=2, raster_res_deg=0.2)
+files = pipeline.generate_demo(work / "inputs", **size)
 events = pipeline.read_seizures(files.seizures).frame
 options = BacktestOptions(origins=4, horizon_days=91, train_days=730, area_fractions=(0.01, 0.05, 0.1))
 len(events), events["time"].min(), events["time"].max()"""
@@ -335,7 +352,8 @@ def real_incidents() -> list:
             "`../shared/data/events/pirate_attacks.csv` (IMB-derived, CC BY 4.0) through the whole\n"
             "pipeline: what ingest assumed, the fitted model and its report, the rolling back-test\n"
             "against counting and a plain KDE, and the Gi* hot spots. `make test` skips this\n"
-            "notebook when `../shared` is absent."
+            "notebook when `../shared` is absent, and runs it with `ROUTE_RISK_NOTEBOOK_QUICK=1`:\n"
+            "four back-test origins instead of twelve, the rest the same."
         ),
         new_code_cell(
             SETUP
@@ -356,13 +374,14 @@ print(ingested.n_read, "read,", len(ingested.frame), "accepted,", len(ingested.r
 {k: ingested.assumptions[k] for k in ("columns", "dates", "time_zone") if k in ingested.assumptions}"""
         ),
         new_code_cell(
-            """raw = {
+            """origins = 4 if os.environ.get("ROUTE_RISK_NOTEBOOK_QUICK") == "1" else 12  # `make test`: 4
+raw = {
     "run": {"name": "Maritime piracy (IMB-derived)", "out_dir": str(work / "out")},
     "area": {"resolution": 5},
     "inputs": {"seizures": [{"path": str(source), "columns": {"commodity": "attack_type"}}]},
     "density": {"bandwidth_km": 25, "half_life_days": 365},
     "score": {"model": "fitted", "factors": {"seizure_density": {"weight": 1}}},
-    "evaluate": {"origins": 12, "horizon_days": 91, "train_days": 730},
+    "evaluate": {"origins": origins, "horizon_days": 91, "train_days": 730},
     "timeline": {"months": 0},
     "render": {"geojson": False, "preview_png": False},
 }
