@@ -1153,9 +1153,10 @@ def transit_features(
         del part
     if repeated:
         notes.append(
-            f"{repeated} ping(s) at the same time as another ping of their vessel (track files "
-            "that overlap, or one file given twice) counted once; pings.parquet and the "
-            "pings_used count still hold them"
+            f"{repeated} ping(s) at the same time as another ping of their vessel (two "
+            "receivers, or a time repeated in a file; a run rejects those of overlapping "
+            "files at ingest as duplicate_across_files) counted once; pings.parquet keeps "
+            "each as read"
         )
     if dropped:
         notes.append(f"{dropped} ping(s) dropped as position jumps (> {max_speed_kn} kn both ways)")
