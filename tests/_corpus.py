@@ -25,3 +25,15 @@ def write_ais_with(
     path = tmp_path / "ais.csv"
     path.write_text("\n".join(rows) + "\n")
     return path
+
+
+def write_text(tmp_path: Path, name: str, text: str) -> Path:
+    """Write ``text`` as UTF-8 into ``tmp_path/name`` byte for byte (no newline translation)."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8", newline="")
+    return path
+
+
+def assert_accounted(res) -> None:
+    """Every record read is accepted or rejected: ``read = accepted + rejected``."""
+    assert res.n_read == len(res.frame) + len(res.rejects)

@@ -11,22 +11,12 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from _corpus import IGNORE_PENDING_DEPRECATION
+from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted, write_text
 
 from pipeline.errors import InputError
 from pipeline.ingest import SeizureSource, read_seizures, read_tracks
 
 pytestmark = IGNORE_PENDING_DEPRECATION
-
-
-def _write(tmp_path, name: str, text: str):
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8", newline="")
-    return path
-
-
-def _accounted(res) -> None:
-    assert res.n_read == len(res.frame) + len(res.rejects)
 
 
 # ------------------------------------------------------------------ which column is the time
@@ -44,8 +34,8 @@ ACLED = (
 
 def test_acled_event_date_wins_over_the_upload_timestamp(tmp_path):
     # ACLED's `timestamp` is when the row was last uploaded (epoch seconds), not the event.
-    res = read_seizures(_write(tmp_path, "acled.csv", ACLED))
-    _accounted(res)
+    res = read_seizures(write_text(tmp_path, "acled.csv", ACLED))
+    assert_accounted(res)
     assert res.assumptions["columns"]["time"]["column"] == "event_date"
     assert "timestamp" in res.assumptions["columns"]["time"]["evidence"]
     assert res.frame["time"].dt.strftime("%Y-%m-%d").tolist() == [
@@ -66,8 +56,8 @@ def test_acled_event_date_wins_over_the_upload_timestamp(tmp_path):
 def test_year_only_column_is_years_not_times_of_day(tmp_path, header, values):
     # 2019 also reads as the clock 20:19; under a header naming a year or a date it is a year.
     rows = "".join(f"{v},{10 + i},-60.{i},cocaine\n" for i, v in enumerate(values))
-    res = read_seizures(_write(tmp_path, "y.csv", f"{header},lat,lon,drug\n{rows}"))
-    _accounted(res)
+    res = read_seizures(write_text(tmp_path, "y.csv", f"{header},lat,lon,drug\n{rows}"))
+    assert_accounted(res)
     assert res.assumptions["columns"]["time"]["column"] == header
     assert res.frame["time"].dt.year.tolist() == [int(v) for v in values]
 
@@ -77,7 +67,7 @@ def test_clock_values_under_a_time_header_stay_times_of_day(tmp_path):
     text = (
         "Incident Date,Incident Time,lat,lon\n2023-01-15,1430,1.2,104.1\n2023-01-16,0230,1.3,104\n"
     )
-    res = read_seizures(_write(tmp_path, "t.csv", text))
+    res = read_seizures(write_text(tmp_path, "t.csv", text))
     assert res.assumptions["columns"]["time"]["column"] == "Incident Date"
     assert res.frame["time"].dt.strftime("%d %H:%M").tolist() == ["15 14:30", "16 02:30"]
 
@@ -99,8 +89,8 @@ GFW = (
 def test_gfw_ssvid_is_the_vessel_not_the_segment(tmp_path):
     # A GFW segment ends where the vessel went dark: taking seg_id as the vessel splits one
     # vessel in two and hides exactly the AIS gap the transit factors look for.
-    res = read_tracks(_write(tmp_path, "gfw.csv", GFW))
-    _accounted(res)
+    res = read_tracks(write_text(tmp_path, "gfw.csv", GFW))
+    assert_accounted(res)
     assert res.assumptions["columns"]["vessel_id"]["column"] == "ssvid"
     assert sorted(res.frame["vessel_id"].unique()) == ["219000001", "219000002"]
     assert len(res.frame) == 6
@@ -115,7 +105,7 @@ def test_a_segment_or_voyage_id_is_never_taken_for_a_vessel(tmp_path, header):
         "s2,2023-01-01T09:00:00Z,55.5,10.5\n"
     )
     with pytest.raises(InputError, match="vessel"):
-        read_tracks(_write(tmp_path, "seg.csv", text))
+        read_tracks(write_text(tmp_path, "seg.csv", text))
 
 
 # ------------------------------------------------------------------ one header, two columns
@@ -134,19 +124,19 @@ def test_a_segment_or_voyage_id_is_never_taken_for_a_vessel(tmp_path, header):
 )
 def test_a_header_naming_two_different_columns_is_refused(tmp_path, text, role):
     with pytest.raises(InputError, match="names 2 columns") as info:
-        read_seizures(_write(tmp_path, "dup.csv", text))
+        read_seizures(write_text(tmp_path, "dup.csv", text))
     assert "columns:" in str(info.value) and role in str(info.value)
 
 
 def test_a_repeated_identical_column_is_not_ambiguous(tmp_path):
     text = "date,lat,lon,lat\n2023-01-05,10.5,-60.2,10.5\n2023-01-06,11.5,-61.2,11.5\n"
-    res = read_seizures(_write(tmp_path, "same.csv", text))
+    res = read_seizures(write_text(tmp_path, "same.csv", text))
     assert res.frame["lat"].tolist() == [10.5, 11.5]
 
 
 def test_a_duplicated_header_is_read_with_a_columns_override(tmp_path):
     text = "date,lat,lon,lat,lon\n2023-01-05,0,0,10.5,-60.2\n2023-01-06,0,0,11.5,-61.2\n"
-    path = _write(tmp_path, "dup.csv", text)
+    path = write_text(tmp_path, "dup.csv", text)
     res = read_seizures(SeizureSource(path=path, columns={"lat": "lat.1", "lon": "lon.1"}))
     assert res.frame["lat"].tolist() == [10.5, 11.5]
     assert res.frame["lon"].tolist() == [-60.2, -61.2]
@@ -188,7 +178,7 @@ def test_seizures_that_fit_the_area_only_misread_are_refused(tmp_path, text, bbo
     # Before: every record rejected as outside_aoi (not counted by the reject ceiling) and
     # the run went on without the file.
     with pytest.raises(InputError, match=what) as info:
-        read_seizures(_write(tmp_path, "m.csv", text), aoi_bbox=bbox)
+        read_seizures(write_text(tmp_path, "m.csv", text), aoi_bbox=bbox)
     assert "outside the area" in str(info.value)
 
 
@@ -213,7 +203,7 @@ def test_tracks_that_fit_the_area_only_swapped_are_refused(tmp_path):
     rows = "".join(
         f"219000001,2023-01-01T00:{i:02d}:00Z,{10 + i / 1000},{55 + i / 1000}\n" for i in range(5)
     )
-    path = _write(tmp_path, "t.csv", "mmsi,time,lat,lon\n" + rows)
+    path = write_text(tmp_path, "t.csv", "mmsi,time,lat,lon\n" + rows)
     with pytest.raises(InputError, match="swapped"):
         read_tracks(path, aoi_bbox=DENMARK)
 
@@ -228,7 +218,7 @@ def test_tracks_read_in_chunks_or_tasks_refuse_a_swapped_file_too(tmp_path):
         f"{55 + i / 1000}\n"
         for i in range(40)
     )
-    path = _write(tmp_path, "t.csv", "mmsi,time,lat,lon\n" + rows)
+    path = write_text(tmp_path, "t.csv", "mmsi,time,lat,lon\n" + rows)
     with pytest.raises(InputError, match="swapped") as whole:
         read_tracks(path, aoi_bbox=DENMARK)
     with pytest.raises(InputError, match="swapped") as chunked:
@@ -241,7 +231,7 @@ def test_tracks_read_in_chunks_or_tasks_refuse_a_swapped_file_too(tmp_path):
         )
     assert str(tasks.value) == str(whole.value)
     # the same positions the right way round are read by every path
-    right = _write(tmp_path, "r.csv", "mmsi,time,lon,lat\n" + rows)
+    right = write_text(tmp_path, "r.csv", "mmsi,time,lon,lat\n" + rows)
     n = len(read_tracks(right, aoi_bbox=DENMARK).frame)
     assert (
         spill_tracks(right, tmp_path / "c", chunk_rows=7, n_buckets=3, aoi_bbox=DENMARK).n_accepted
@@ -253,15 +243,15 @@ def test_tracks_read_in_chunks_or_tasks_refuse_a_swapped_file_too(tmp_path):
 def test_a_file_of_another_area_is_rejected_with_a_note_not_refused(tmp_path):
     # Gulf of Guinea points in a Danish run: no misreading brings them in.
     text = _points([(4 + i / 10, 7 + i / 10) for i in range(4)])
-    res = read_seizures(_write(tmp_path, "far.csv", text), aoi_bbox=DENMARK)
-    _accounted(res)
+    res = read_seizures(write_text(tmp_path, "far.csv", text), aoi_bbox=DENMARK)
+    assert_accounted(res)
     assert res.by_rule == {"outside_aoi": 4}
     assert any("none of the 4 positions" in n for n in res.notes)
 
 
 def test_a_file_mostly_in_the_area_is_left_alone(tmp_path):
     pts = [(55 + i / 10, 10 + i / 10) for i in range(8)] + [(10.0, 55.0), (10.5, 55.5)]
-    res = read_seizures(_write(tmp_path, "ok.csv", _points(pts)), aoi_bbox=DENMARK)
+    res = read_seizures(write_text(tmp_path, "ok.csv", _points(pts)), aoi_bbox=DENMARK)
     assert len(res.frame) == 8 and res.by_rule == {"outside_aoi": 2}
     assert not any("positions" in n for n in res.notes)
 
@@ -281,8 +271,8 @@ def test_zone_abbreviations_are_applied_or_refused_never_dropped(tmp_path):
         "2023-01-05 23:30 EST,10,-60.4\n"  # US or Australian eastern
         "2023-01-05 23:30 PST,10,-60.5\n"  # US Pacific or Philippine
     )
-    res = read_seizures(_write(tmp_path, "tz.csv", text))
-    _accounted(res)
+    res = read_seizures(write_text(tmp_path, "tz.csv", text))
+    assert_accounted(res)
     got = res.frame["time"].dt.strftime("%Y-%m-%d %H:%M").tolist()
     assert got == ["2023-01-05 22:30", "2023-01-05 14:30", "2023-01-05 23:30"]
     assert res.by_rule == {"date_unparseable": 3}
@@ -317,7 +307,7 @@ def test_excel_serial_numbers_in_a_date_column_are_dates(tmp_path, date1904):
     path = tmp_path / "serial.xlsx"
     wb.save(path)
     res = read_seizures(path)
-    _accounted(res)
+    assert_accounted(res)
     got = res.frame["time"].dt.strftime("%Y-%m-%d %H:%M").tolist()
     if date1904:
         assert got == ["2027-01-02 00:00", "2027-02-02 06:00"]  # 1,462 days later
@@ -329,7 +319,7 @@ def test_excel_serial_numbers_in_a_date_column_are_dates(tmp_path, date1904):
 
 
 def test_excel_serial_numbers_in_a_csv_are_rejected_with_a_reason(tmp_path):
-    res = read_seizures(_write(tmp_path, "s.csv", "date,lat,lon\n44927,10,-60\n44928,10,-61\n"))
+    res = read_seizures(write_text(tmp_path, "s.csv", "date,lat,lon\n44927,10,-60\n44928,10,-61\n"))
     assert res.by_rule == {"date_unparseable": 2}
     assert any("Excel serial" in n for n in res.notes)
 
@@ -348,8 +338,8 @@ def test_csv_title_lines_above_the_header_are_skipped_lines_stay_physical(tmp_pa
         "2023-02-05;11,5;-61,2;cannabis;3\n"
         "Total;;;;8\n"
     )
-    res = read_seizures(_write(tmp_path, "report.csv", text))
-    _accounted(res)
+    res = read_seizures(write_text(tmp_path, "report.csv", text))
+    assert_accounted(res)
     assert res.assumptions["header_line"] == 4
     assert res.frame["source_row"].tolist() == [5, 6]
     assert res.frame["lat"].tolist() == [10.5, 11.5]
@@ -389,7 +379,7 @@ def test_quantities_in_units_of_mass_are_converted_to_kg(tmp_path):
         "2023-01-09,10,-60.4,cocaine,7,\n"
         "2023-01-10,10,-60.5,cocaine,3,Kg.\n"
     )
-    res = read_seizures(_write(tmp_path, "units.csv", text))
+    res = read_seizures(write_text(tmp_path, "units.csv", text))
     assert res.frame["quantity"].tolist() == [5.0, 0.3, 2000.0, 1200.0, 7.0, 3.0]
     report = res.assumptions["quantity_unit"]
     assert report["converted_to_kg"] == {"kg": 2, "g": 1, "t": 1}
@@ -402,7 +392,7 @@ def test_quantities_in_units_of_mass_are_converted_to_kg(tmp_path):
 )
 def test_a_unit_in_the_quantity_header_converts_it(tmp_path, header, value, kg):
     res = read_seizures(
-        _write(tmp_path, "h.csv", f"date,lat,lon,{header}\n2023-01-05,10,-60,{value}\n")
+        write_text(tmp_path, "h.csv", f"date,lat,lon,{header}\n2023-01-05,10,-60,{value}\n")
     )
     assert res.frame["quantity"].tolist() == [kg]
     assert res.assumptions["quantity_unit"]["unit"] == "kg"
@@ -417,7 +407,7 @@ def test_a_row_number_that_restarts_is_never_a_vessel(tmp_path, header):
         for i in range(9)
     )
     with pytest.raises(InputError, match="no vessel id column"):
-        read_tracks(_write(tmp_path, "idx.csv", f"{header},time,lat,lon\n{rows}"))
+        read_tracks(write_text(tmp_path, "idx.csv", f"{header},time,lat,lon\n{rows}"))
 
 
 # ------------------------------------------------------------------ coordinates split over columns
@@ -434,7 +424,7 @@ def test_degrees_minutes_and_hemisphere_columns_are_composed(tmp_path, header):
     # Before: the whole degrees alone were read, minutes and hemisphere dropped: (-10.5,
     # -60.25) became (10, 60), a hemisphere away.
     text = f"{header}\n2023-01-05,10,30,S,60,15,W\n2023-01-06,11,45,N,61,10,W\n"
-    res = read_seizures(_write(tmp_path, "dm.csv", text))
+    res = read_seizures(write_text(tmp_path, "dm.csv", text))
     assert res.frame["lat"].round(6).tolist() == [-10.5, 11.75]
     assert res.frame["lon"].round(6).tolist() == [-60.25, -61.166667]
     assert set(res.assumptions["columns"]["lat"]["parts"]) == {"minutes", "hemisphere"}
@@ -442,20 +432,20 @@ def test_degrees_minutes_and_hemisphere_columns_are_composed(tmp_path, header):
 
 def test_a_hemisphere_column_signs_decimal_degrees(tmp_path):
     text = "date,latitude,ns,longitude,ew\n2023-01-05,10.5,S,60.25,W\n2023-01-06,11.75,N,61.1,E\n"
-    res = read_seizures(_write(tmp_path, "hem.csv", text))
+    res = read_seizures(write_text(tmp_path, "hem.csv", text))
     assert res.frame["lat"].tolist() == [-10.5, 11.75]
     assert res.frame["lon"].tolist() == [-60.25, 61.1]
 
 
 def test_a_flag_column_of_n_is_not_a_hemisphere(tmp_path):
     text = "date,lat,lon,armed\n2023-01-05,-10.5,-60.25,N\n2023-01-06,-11.75,-61.1,N\n"
-    res = read_seizures(_write(tmp_path, "flag.csv", text))
+    res = read_seizures(write_text(tmp_path, "flag.csv", text))
     assert res.frame["lat"].tolist() == [-10.5, -11.75]
     assert "parts" not in res.assumptions["columns"]["lat"]
 
 
 def test_a_negative_five_digit_number_is_not_called_an_excel_serial(tmp_path):
-    res = read_seizures(_write(tmp_path, "n.csv", "date,lat,lon\n-86400,10,-60\n"))
+    res = read_seizures(write_text(tmp_path, "n.csv", "date,lat,lon\n-86400,10,-60\n"))
     assert res.by_rule == {"date_unparseable": 1}
     assert not any("Excel" in n for n in res.notes)
 
@@ -469,8 +459,8 @@ def test_wkt_points_in_a_csv_are_longitude_first(tmp_path):
         "2023-01-06,SRID=4326;POINT Z (-62 12 5)\n"
         "2023-01-07,SRID=3857;POINT(-6702000 1175000)\n"  # not degrees: never read as such
     )
-    res = read_seizures(_write(tmp_path, "wkt.csv", text))
-    _accounted(res)
+    res = read_seizures(write_text(tmp_path, "wkt.csv", text))
+    assert_accounted(res)
     assert res.frame["lon"].tolist() == [-60.2, -62.0]
     assert res.frame["lat"].tolist() == [10.5, 12.0]
     assert res.by_rule == {"coord_unparseable": 1}
@@ -478,7 +468,9 @@ def test_wkt_points_in_a_csv_are_longitude_first(tmp_path):
 
 def test_excel_sep_line_above_the_header_is_skipped(tmp_path):
     # Excel writes 'sep=;' as the first line of a CSV it should open with that delimiter.
-    res = read_seizures(_write(tmp_path, "sep.csv", "sep=;\ndate;lat;lon\n2023-01-05;10,5;-60,2\n"))
+    res = read_seizures(
+        write_text(tmp_path, "sep.csv", "sep=;\ndate;lat;lon\n2023-01-05;10,5;-60,2\n")
+    )
     assert (res.frame["lat"].tolist(), res.frame["source_row"].tolist()) == ([10.5], [3])
 
 
@@ -488,11 +480,11 @@ def test_a_long_narrative_in_the_last_record_is_read(tmp_path, kind):
     # held a long quoted text.
     note = "A" * 200_000
     if kind == "seizures":
-        path = _write(tmp_path, "s.csv", f'date,lat,lon,note\n2023-01-01,10,20,"{note}"\n')
+        path = write_text(tmp_path, "s.csv", f'date,lat,lon,note\n2023-01-01,10,20,"{note}"\n')
         res = read_seizures(path)
         assert res.frame["note"].str.len().tolist() == [200_000]
     else:
-        path = _write(
+        path = write_text(
             tmp_path,
             "t.csv",
             f'mmsi,time,lat,lon,note\n219000001,2023-01-01T00:00:00Z,10,20,"{note}"\n',
@@ -509,7 +501,7 @@ def test_unnamed_gpx_tracks_of_two_files_are_two_vessels(tmp_path):
     )
     ids = set()
     for i, lat in enumerate((55, 56)):
-        path = _write(tmp_path, f"phone{i}.gpx", body.format(lat=lat))
+        path = write_text(tmp_path, f"phone{i}.gpx", body.format(lat=lat))
         ids |= set(read_tracks(path).frame["vessel_id"])
     assert ids == {"phone0:track_0", "phone1:track_0"}
 
@@ -540,14 +532,16 @@ def test_degrees_labelled_web_mercator_are_refused(tmp_path):
 
 
 def test_degrees_with_a_projected_crs_in_the_config_are_refused(tmp_path):
-    path = _write(tmp_path, "c.csv", "date,lat,lon\n2023-01-05,10.5,-60.2\n")
+    path = write_text(tmp_path, "c.csv", "date,lat,lon\n2023-01-05,10.5,-60.2\n")
     with pytest.raises(InputError, match="look like degrees"):
         read_seizures(SeizureSource(path=path, crs="EPSG:32620"))
 
 
 def test_a_year_with_a_fraction_is_not_a_year(tmp_path):
     # '2021.12' (December 2021?) was read as 1 January 2021; '2019.0' from a spreadsheet stays.
-    res = read_seizures(_write(tmp_path, "y.csv", "year,lat,lon\n2021.12,10,-60\n2019.0,10,-61\n"))
+    res = read_seizures(
+        write_text(tmp_path, "y.csv", "year,lat,lon\n2021.12,10,-60\n2019.0,10,-61\n")
+    )
     assert res.frame["time"].dt.year.tolist() == [2019]
     assert res.by_rule == {"date_unparseable": 1}
 
@@ -563,7 +557,7 @@ def test_a_year_with_a_fraction_is_not_a_year(tmp_path):
     ],
 )
 def test_only_the_last_dms_field_has_a_fraction(tmp_path, value, lat):
-    res = read_seizures(_write(tmp_path, "d.csv", f'date,lat,lon\n2023-01-05,"{value}",-60\n'))
+    res = read_seizures(write_text(tmp_path, "d.csv", f'date,lat,lon\n2023-01-05,"{value}",-60\n'))
     got = res.frame["lat"].round(6).tolist()
     assert got == ([] if lat is None else [lat])
     assert res.by_rule == ({"coord_unparseable": 1} if lat is None else {})
@@ -673,7 +667,7 @@ def test_world_port_index_split_columns_place_ports_right(tmp_path):
         "LONGITUDE_DEGREES,LONGITUDE_MINUTES,LONGITUDE_HEMISPHERE\n"
         "SANTOS,23,57,S,46,19,W\nROTTERDAM,51,54,N,4,29,E\n"
     )
-    res = read_context(_write(tmp_path, "wpi.csv", text), "ports")
+    res = read_context(write_text(tmp_path, "wpi.csv", text), "ports")
     xy = [(round(p.x, 4), round(p.y, 4)) for p in res.frame.geometry]
     assert xy == [(-46.3167, -23.95), (4.4833, 51.9)]
 

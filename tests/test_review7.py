@@ -15,7 +15,7 @@ import pandas as pd
 import pyogrio
 import pytest
 import shapely
-from _corpus import IGNORE_PENDING_DEPRECATION
+from _corpus import IGNORE_PENDING_DEPRECATION, write_text
 
 from pipeline.errors import InputError, RouteRiskError
 from pipeline.ingest import read_context, read_seizures, read_tracks
@@ -51,19 +51,13 @@ def test_positions_of_a_track_of_plain_numbers_are_read_in_one_vectorised_pass(c
 # ------------------------------------------------- a header with a blank name is the header
 
 
-def _write(tmp_path, name: str, text: str):
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8", newline="")
-    return path
-
-
 def test_a_header_with_a_blank_name_over_a_record_of_text_is_still_the_header(tmp_path):
     """A piracy log: one unnamed column, and its first record all text (DMS positions).
 
     The row-of-column-groups rule took the real header for a group row and the first record
     for the header: the file was refused (no coordinate columns among '5-Jan-2024', ...).
     """
-    path = _write(
+    path = write_text(
         tmp_path,
         "log.csv",
         "Date,Vessel,,Latitude,Longitude\n"
@@ -148,7 +142,7 @@ def test_an_archived_voyage_of_twenty_years_ago_is_no_gps_week_rollover(tmp_path
     rows = _voyage(219000001, "2004-06-10 08:00", 57.8, 10.0, 12)
     rows += _voyage(219000001, "2024-01-25 07:00", 55.1, 14.5, 24)
     rows += _voyage(219000001, "2024-03-01 07:00", 55.2, 14.6, 24)
-    path = _write(tmp_path, "aisdk.csv", _DMA_HEADER + "\n" + "\n".join(rows) + "\n")
+    path = write_text(tmp_path, "aisdk.csv", _DMA_HEADER + "\n" + "\n".join(rows) + "\n")
     if stream:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -169,7 +163,7 @@ def test_a_rolled_over_ping_inside_a_dense_track_is_still_rejected(tmp_path):
     t = pd.to_datetime(fields[0], dayfirst=True)
     fields[0] = f"{t - pd.Timedelta(days=7168):%d/%m/%Y %H:%M:%S}"
     rows[10] = ",".join(fields)
-    path = _write(tmp_path, "aisdk.csv", _DMA_HEADER + "\n" + "\n".join(rows) + "\n")
+    path = write_text(tmp_path, "aisdk.csv", _DMA_HEADER + "\n" + "\n".join(rows) + "\n")
     res = read_tracks(str(path))
     assert res.by_rule == {"gps_week_rollover": 1}
     assert res.rejects["row"].tolist() == [12]

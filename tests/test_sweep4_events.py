@@ -9,22 +9,12 @@ lists, ACLED/UCDP event CSVs, spreadsheets saved as CSV).
 from __future__ import annotations
 
 import pytest
-from _corpus import IGNORE_PENDING_DEPRECATION
+from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted, write_text
 
 from pipeline.errors import SourceUnreadable
 from pipeline.ingest import format_summary, read_seizures, summarise_ingest
 
 pytestmark = IGNORE_PENDING_DEPRECATION
-
-
-def _write(tmp_path, name: str, text: str):
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8", newline="")
-    return path
-
-
-def _accounted(res) -> None:
-    assert res.n_read == len(res.frame) + len(res.rejects)
 
 
 # ----------------------------------------------------------------------------- coordinates
@@ -44,8 +34,8 @@ def test_a_lowercase_south_after_the_seconds_is_the_hemisphere(tmp_path, lat, lo
     # Lower-cased exports write '01 15 30 s'; the 's' was taken for the seconds' unit and the
     # incident landed north of the equator.
     text = f'date,latitude,longitude,hostility\n2024-03-15,"{lat}","{lon}",Pirates\n'
-    res = read_seizures(_write(tmp_path, "asam.csv", text))
-    _accounted(res)
+    res = read_seizures(write_text(tmp_path, "asam.csv", text))
+    assert_accounted(res)
     got = tuple(res.frame[["lat", "lon"]].round(4).iloc[0])
     assert got == want
 
@@ -62,8 +52,8 @@ def test_an_empty_coordinate_column_gives_way_to_a_filled_one(tmp_path):
         "2024-03-02,,,1.35,104.2,Robbery\n"
         "2024-03-03,,,-1.45,104.3,Hijack\n"
     )
-    res = read_seizures(_write(tmp_path, "recaap.csv", text))
-    _accounted(res)
+    res = read_seizures(write_text(tmp_path, "recaap.csv", text))
+    assert_accounted(res)
     assert res.by_rule == {}
     assert res.frame["lat"].tolist() == [1.25, 1.35, -1.45]
     assert res.frame["lon"].tolist() == [104.1, 104.2, 104.3]
@@ -78,8 +68,8 @@ def test_empty_coordinate_columns_give_way_to_a_filled_position(tmp_path):
         "2024-03-01,,,\"1°15'N 104°06'E\",Robbery\n"
         "2024-03-02,,,\"1°21'S 104°12'E\",Robbery\n"
     )
-    res = read_seizures(_write(tmp_path, "imb.csv", text))
-    _accounted(res)
+    res = read_seizures(write_text(tmp_path, "imb.csv", text))
+    assert_accounted(res)
     assert res.frame["lat"].round(2).tolist() == [1.25, -1.35]
     assert res.frame["lon"].round(2).tolist() == [104.1, 104.2]
     assert res.assumptions["columns"]["coords"]["column"] == "Position"
@@ -90,8 +80,8 @@ def test_with_no_value_anywhere_the_header_alone_decides(tmp_path):
     # The converse: when every candidate is empty the best name is kept, and each record is
     # rejected as coord_missing (nothing to prefer).
     text = "Date,Latitude,Longitude,Lat DD,Lon DD\n2024-03-01,,,,\n2024-03-02,,,,\n"
-    res = read_seizures(_write(tmp_path, "h.csv", text))
-    _accounted(res)
+    res = read_seizures(write_text(tmp_path, "h.csv", text))
+    assert_accounted(res)
     assert res.by_rule == {"coord_missing": 2}
     assert res.assumptions["columns"]["lat"]["column"] == "Latitude"
 
@@ -111,8 +101,8 @@ def test_an_imb_narrative_is_not_the_incident_category(tmp_path):
         '2024-03-03,"Pirates fired upon a tanker underway; the crew retreated to the '
         'citadel.",Fired Upon,1.3,104.3\n'
     )
-    res = read_seizures(_write(tmp_path, "imb.csv", text))
-    _accounted(res)
+    res = read_seizures(write_text(tmp_path, "imb.csv", text))
+    assert_accounted(res)
     assert res.assumptions["columns"]["commodity"]["column"] == "Attack Type"
     assert res.frame["commodity"].tolist() == ["boarded", "boarded", "fired upon"]
     assert res.assumptions["columns"]["note"]["column"] == "Incident Details"
@@ -125,8 +115,8 @@ def test_a_recaap_incident_number_is_not_the_category(tmp_path):
         'R1,2024-03-01,"Six robbers armed with knives boarded the tanker at anchor.",1.1,104.1\n'
         'R2,2024-03-02,"Robbers boarded a bulk carrier underway and stole spares.",1.2,104.2\n'
     )
-    res = read_seizures(_write(tmp_path, "recaap.csv", text))
-    _accounted(res)
+    res = read_seizures(write_text(tmp_path, "recaap.csv", text))
+    assert_accounted(res)
     assert res.assumptions["columns"].get("commodity", {}).get("column") != "Incident No."
     assert not res.frame["commodity"].isin(["r1", "r2"]).any()
 
@@ -137,8 +127,8 @@ def test_free_text_under_a_category_word_gives_way_to_a_short_category(tmp_path)
         f'2024-03-0{i},"{narrative} {i}",{kind},1.{i},104.{i}\n'
         for i, kind in ((1, "Robbery"), (2, "Robbery"), (3, "Hijack"))
     )
-    res = read_seizures(_write(tmp_path, "inc.csv", text))
-    _accounted(res)
+    res = read_seizures(write_text(tmp_path, "inc.csv", text))
+    assert_accounted(res)
     assert res.assumptions["columns"]["commodity"]["column"] == "Type"
     assert res.frame["commodity"].tolist() == ["robbery", "robbery", "hijack"]
 
@@ -146,7 +136,7 @@ def test_free_text_under_a_category_word_gives_way_to_a_short_category(tmp_path)
 def test_a_column_named_commodity_is_kept_even_when_wordy(tmp_path):
     wordy = "cocaine in bales wrapped in plastic found hidden in the hold of the vessel"
     text = f'date,lat,lon,commodity\n2024-03-01,1.1,104.1,"{wordy}"\n'
-    res = read_seizures(_write(tmp_path, "c.csv", text))
+    res = read_seizures(write_text(tmp_path, "c.csv", text))
     assert res.frame["commodity"].tolist() == [wordy]
 
 
@@ -157,18 +147,18 @@ def test_a_file_whose_every_date_is_one_day_says_so(tmp_path):
     # An incident list whose only 'Date' is the day it was generated: every event got that
     # day and nothing said so.
     rows = "".join(f"2024-05-01,Boarding {i} Mar 2024,1.{i},104.{i},Robbery\n" for i in range(6))
-    res = read_seizures(_write(tmp_path, "list.csv", "Date,Incident,Lat,Lon,Type\n" + rows))
-    _accounted(res)
+    res = read_seizures(write_text(tmp_path, "list.csv", "Date,Incident,Lat,Lon,Type\n" + rows))
+    assert_accounted(res)
     assert res.assumptions["dates"]["same_day"] == "2024-05-01"
     assert any("all 6 dated records fall on one day (2024-05-01)" in n for n in res.notes)
 
 
 def test_dates_of_several_days_or_few_records_say_nothing_of_one_day(tmp_path):
     rows = "".join(f"2024-05-0{1 + i // 3},1.{i},104.{i},x\n" for i in range(6))
-    res = read_seizures(_write(tmp_path, "a.csv", "Date,Lat,Lon,Type\n" + rows))
+    res = read_seizures(write_text(tmp_path, "a.csv", "Date,Lat,Lon,Type\n" + rows))
     assert "same_day" not in res.assumptions["dates"]
     rows = "".join(f"2024-05-01 0{i}:00,1.{i},104.{i},x\n" for i in range(4))
-    res = read_seizures(_write(tmp_path, "b.csv", "Date,Lat,Lon,Type\n" + rows))
+    res = read_seizures(write_text(tmp_path, "b.csv", "Date,Lat,Lon,Type\n" + rows))
     assert "same_day" not in res.assumptions["dates"]
 
 
@@ -186,8 +176,8 @@ UCDP = (
 
 def test_ucdp_date_start_wins_over_the_year(tmp_path):
     # UCDP GED: the exact name 'year' won and every event was placed on 1 January.
-    res = read_seizures(_write(tmp_path, "ged.csv", UCDP))
-    _accounted(res)
+    res = read_seizures(write_text(tmp_path, "ged.csv", UCDP))
+    assert_accounted(res)
     assert res.assumptions["columns"]["time"]["column"] == "date_start"
     assert "only years" in res.assumptions["columns"]["time"]["evidence"]
     assert res.frame["time"].dt.strftime("%Y-%m-%d").tolist() == [
@@ -200,7 +190,7 @@ def test_ucdp_date_start_wins_over_the_year(tmp_path):
 def test_a_year_column_alone_is_still_the_time(tmp_path):
     # The converse: with no column of whole dates the years are read (placed on 1 January).
     text = "year,active_year,latitude,longitude\n2023,1,2.0,45.3\n2022,1,1.8,44.5\n"
-    res = read_seizures(_write(tmp_path, "y.csv", text))
+    res = read_seizures(write_text(tmp_path, "y.csv", text))
     assert res.assumptions["columns"]["time"]["column"] == "year"
     assert res.frame["time"].dt.year.tolist() == [2023, 2022]
 
@@ -209,8 +199,8 @@ def test_iso_week_dates_are_read_not_called_ranges(tmp_path):
     # '2024-W11-5' (Friday of ISO week 11) was rejected as "a range of days or two dates".
     values = ["2024-W11-5", "2024W115", "2020-W53-7", "2024-W12", "2021-W53-1"]
     rows = "".join(f"{v},1.{i},104.{i},x\n" for i, v in enumerate(values))
-    res = read_seizures(_write(tmp_path, "w.csv", "event_date,lat,lon,type\n" + rows))
-    _accounted(res)
+    res = read_seizures(write_text(tmp_path, "w.csv", "event_date,lat,lon,type\n" + rows))
+    assert_accounted(res)
     assert res.frame["time"].dt.strftime("%Y-%m-%d").tolist() == [
         "2024-03-15",
         "2024-03-15",
@@ -227,8 +217,8 @@ def test_a_weekday_the_date_does_not_fall_on_is_rejected(tmp_path):
     # dateutil drops the weekday: 'Friday, 16 March 2024' (a Saturday) was read as the 16th.
     values = ["Friday, 15 March 2024", "Friday, 16 March 2024", "Sat, 16 Mar 2024 14:00:00 GMT"]
     rows = "".join(f'"{v}",1.{i},104.{i},x\n' for i, v in enumerate(values))
-    res = read_seizures(_write(tmp_path, "wd.csv", "event_date,lat,lon,type\n" + rows))
-    _accounted(res)
+    res = read_seizures(write_text(tmp_path, "wd.csv", "event_date,lat,lon,type\n" + rows))
+    assert_accounted(res)
     assert res.frame["time"].dt.strftime("%Y-%m-%d %H:%M").tolist() == [
         "2024-03-15 00:00",
         "2024-03-16 14:00",
@@ -244,7 +234,7 @@ def test_the_ingest_summary_states_the_quantity_unit_and_one_day(tmp_path):
     # `route-risk ingest` printed the columns, dates, zone and CRS but not how quantities
     # were read (unit, decimal mark), which sheet, nor a single shared day.
     rows = "".join(f'01.05.2024;1,{i};104,{i};Kokain;"1.234,5 kg"\n' for i in range(5))
-    path = _write(tmp_path, "de.csv", "Datum;lat;lon;Droge;Menge\n" + rows)
+    path = write_text(tmp_path, "de.csv", "Datum;lat;lon;Droge;Menge\n" + rows)
     text = format_summary(summarise_ingest("seizures", path))
     lines = [ln.strip() for ln in text.splitlines()]
     qty = [ln for ln in lines if ln.startswith("quantity ")]
@@ -261,9 +251,9 @@ def test_a_record_saved_through_a_cp1252_round_trip_is_the_same_record(tmp_path)
     good = "2024-03-01,1.1,104.1,Cocaína,Policía Nacional\n"
     mangled = good.encode("utf-8").decode("cp1252")
     degree = '2024-03-02,"1°15\'N","104°06\'E",Cocaína,Marinha\n'.encode().decode("cp1252")
-    path = _write(tmp_path, "two.csv", "date,lat,lon,drug,agency\n" + good + mangled + degree)
+    path = write_text(tmp_path, "two.csv", "date,lat,lon,drug,agency\n" + good + mangled + degree)
     res = read_seizures(path)
-    _accounted(res)
+    assert_accounted(res)
     assert res.by_rule == {"duplicate": 1}
     assert res.frame["commodity"].tolist() == ["cocaína", "cocaína"]
     assert res.frame["agency"].tolist() == ["Policía Nacional", "Marinha"]
@@ -274,7 +264,7 @@ def test_a_record_saved_through_a_cp1252_round_trip_is_the_same_record(tmp_path)
 
 def test_mojibake_is_repaired_and_real_accents_are_not(tmp_path):
     text = "date,lat,lon,drug,agency\n2024-03-01,1.1,104.1,Ã¡cido,São Paulo\n"
-    res = read_seizures(_write(tmp_path, "pt.csv", text))
+    res = read_seizures(write_text(tmp_path, "pt.csv", text))
     # 'Ã¡' is valid mojibake of 'á' ('ácido'), 'São' is no mojibake at all
     assert res.frame["agency"].tolist() == ["São Paulo"]
     assert res.frame["commodity_original"].tolist() == ["ácido"]
@@ -290,8 +280,8 @@ def test_a_time_cell_exported_with_the_spreadsheet_day_zero_is_the_time_of_day(t
         "2024-03-16,1899-12-30 02:15:00,1.2,104.2,Robbery\n"
         "2024-03-17,12/30/1899 2:30:00 PM,1.3,104.3,Hijack\n"
     )
-    res = read_seizures(_write(tmp_path, "access.csv", text))
-    _accounted(res)
+    res = read_seizures(write_text(tmp_path, "access.csv", text))
+    assert_accounted(res)
     assert res.assumptions["columns"]["time_of_day"]["column"] == "Incident Time"
     assert res.assumptions["columns"]["commodity"]["column"] == "type"
     assert res.frame["time"].dt.strftime("%Y-%m-%d %H:%M").tolist() == [
@@ -304,7 +294,7 @@ def test_a_time_cell_exported_with_the_spreadsheet_day_zero_is_the_time_of_day(t
 def test_precision_codes_of_an_event_dataset_are_stated(tmp_path):
     # UCDP's where_prec 4 (a region's centroid) and date_prec 3 (some day of the month) were
     # used as exact without a word; the summary now says how many of each grade were used.
-    res = read_seizures(_write(tmp_path, "ged.csv", UCDP))
+    res = read_seizures(write_text(tmp_path, "ged.csv", UCDP))
     assert res.assumptions["precision_columns"] == {
         "where_prec": {"1": 2, "4": 1},
         "date_prec": {"1": 2, "3": 1},
@@ -321,8 +311,8 @@ def test_a_minus_sign_against_a_north_or_east_letter_is_rejected(tmp_path):
         "2024-03-03,1.25 S,-104.1 E,x\n"
         "2024-03-04,-1.25 S,104.1 E,x\n"
     )
-    res = read_seizures(_write(tmp_path, "signs.csv", text))
-    _accounted(res)
+    res = read_seizures(write_text(tmp_path, "signs.csv", text))
+    assert_accounted(res)
     assert res.rejects[["row", "rule"]].values.tolist() == [
         [2, "coord_unparseable"],
         [3, "coord_unparseable"],
@@ -347,8 +337,8 @@ def test_geojson_features_one_per_line_are_read_longitude_first(tmp_path):
         '{"type":"Feature","geometry":{"type":"Point","coordinates":[-61.5,10.7]},'
         '"properties":{"date":"2024-03-04","drug":"heroin"}}',
     ]
-    res = read_seizures(_write(tmp_path, "features.jsonl", "\n".join(lines) + "\n"))
-    _accounted(res)
+    res = read_seizures(write_text(tmp_path, "features.jsonl", "\n".join(lines) + "\n"))
+    assert_accounted(res)
     assert res.frame[["lon", "lat"]].values.tolist() == [[104.1, 1.1], [-61.5, 10.7]]
     assert res.rejects[["row", "rule"]].values.tolist() == [
         [2, "coord_unparseable"],

@@ -13,7 +13,7 @@ import pandas as pd
 import pyogrio
 import pytest
 import shapely
-from _corpus import IGNORE_PENDING_DEPRECATION
+from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted, write_text
 from pyproj import Transformer
 
 from pipeline.errors import InputError
@@ -21,16 +21,6 @@ from pipeline.ingest import read_context, read_seizures
 from pipeline.ingest.options import SeizureSource
 
 pytestmark = IGNORE_PENDING_DEPRECATION
-
-
-def _write(tmp_path, name: str, text: str):
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8", newline="")
-    return path
-
-
-def _accounted(res) -> None:
-    assert res.n_read == len(res.frame) + len(res.rejects)
 
 
 # --------------------------------------------------------- DMS: a lowercase 's' per file
@@ -46,8 +36,8 @@ def test_seconds_ending_in_s_on_both_axes_are_the_unit_not_south(tmp_path):
         ("2024-05-15", "01 17 30s", "103 47 12s"),
     ]
     text = "date,latitude,longitude,type\n" + "".join(f"{d},{a},{o},Robbery\n" for d, a, o in rows)
-    res = read_seizures(_write(tmp_path, "dms.csv", text))
-    _accounted(res)
+    res = read_seizures(write_text(tmp_path, "dms.csv", text))
+    assert_accounted(res)
     assert res.by_rule == {}
     assert res.frame["lat"].round(4).tolist() == [1.2583, 1.275, 1.2917]
     assert any("seconds' unit" in n for n in res.notes)
@@ -60,7 +50,7 @@ def test_an_s_after_the_seconds_of_a_file_with_hemisphere_letters_stays_south(tm
         "2024-03-15,01 15 30 s,104 05 30,Robbery\n"
         "2024-03-16,01 15 30 n,104 05 30,Robbery\n"
     )
-    res = read_seizures(_write(tmp_path, "dms.csv", text))
+    res = read_seizures(write_text(tmp_path, "dms.csv", text))
     assert res.frame["lat"].round(4).tolist() == [-1.2583, 1.2583]
 
 
@@ -68,7 +58,7 @@ def test_an_s_after_the_seconds_that_nothing_in_the_file_explains_is_refused(tmp
     # decimal longitudes, no letter anywhere: '01 15 30 s' may be south or the unit
     text = "date,latitude,longitude,type\n2024-03-15,01 15 30 s,104.09,Robbery\n"
     with pytest.raises(InputError, match=r"lowercase 's'.*write the hemisphere") as err:
-        read_seizures(_write(tmp_path, "dms.csv", text))
+        read_seizures(write_text(tmp_path, "dms.csv", text))
     assert "\n" not in str(err.value)
 
 
@@ -86,8 +76,8 @@ def test_a_day_column_of_weekday_numbers_is_not_the_day_of_the_month(tmp_path):
     # Year/Month/Day where Day is the weekday (1-7) over a year of records: each record
     # was put on the 1st-7th of its month as if the weekday were the date.
     days = [3, 5, 1, 7, 2, 6, 4, 3, 1, 5, 2, 6]
-    res = read_seizures(_write(tmp_path, "split.csv", _split_dates(days)))
-    _accounted(res)
+    res = read_seizures(write_text(tmp_path, "split.csv", _split_dates(days)))
+    assert_accounted(res)
     assert res.by_rule == {}
     assert res.frame["time"].dt.day.tolist() == [1] * 12  # month precision, not the weekday
     assert any("weekday numbers" in n for n in res.notes)
@@ -96,15 +86,15 @@ def test_a_day_column_of_weekday_numbers_is_not_the_day_of_the_month(tmp_path):
 def test_a_day_column_of_weekday_names_is_said_to_be_one(tmp_path):
     # 'Monday' in Day was dropped with the note blaming '0 or empty' days
     names = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-    res = read_seizures(_write(tmp_path, "split.csv", _split_dates(names + names[:3])))
-    _accounted(res)
+    res = read_seizures(write_text(tmp_path, "split.csv", _split_dates(names + names[:3])))
+    assert_accounted(res)
     assert any("weekday names (e.g. 'Monday')" in n for n in res.notes)
     assert not any("0 or empty" in n for n in res.notes)
 
 
 def test_days_of_the_month_that_pass_7_are_read(tmp_path):
     days = [3, 5, 1, 7, 2, 6, 4, 3, 1, 5, 2, 28]
-    res = read_seizures(_write(tmp_path, "split.csv", _split_dates(days)))
+    res = read_seizures(write_text(tmp_path, "split.csv", _split_dates(days)))
     assert res.frame["time"].dt.day.tolist() == days
 
 
@@ -121,7 +111,7 @@ def test_utm_eastings_and_northings_with_letters_are_refused_not_half_read(tmp_p
     # went to lon_out_of_range: half read as degrees, never named as projected.
     lines = ["date,UTM Easting,UTM Northing,type"]
     lines += [f"2024-0{i + 1}-15,{x:.0f}E,{y:.0f}N,Robbery" for i, (x, y) in enumerate(_utm_rows())]
-    path = _write(tmp_path, "utm.csv", "\n".join(lines) + "\n")
+    path = write_text(tmp_path, "utm.csv", "\n".join(lines) + "\n")
     with pytest.raises(InputError, match=r"projected coordinates.*set crs") as err:
         read_seizures(path)
     assert "\n" not in str(err.value)
@@ -135,7 +125,7 @@ def test_utm_eastings_and_northings_with_letters_are_refused_not_half_read(tmp_p
 def test_a_ports_table_of_eastings_and_northings_with_letters_is_refused(tmp_path):
     lines = ["name,Easting,Northing"]
     lines += [f"P{i},{x:.0f}E,{y:.0f}N" for i, (x, y) in enumerate(_utm_rows())]
-    path = _write(tmp_path, "ports.csv", "\n".join(lines) + "\n")
+    path = write_text(tmp_path, "ports.csv", "\n".join(lines) + "\n")
     with pytest.raises(InputError, match=r"projected coordinates"):
         read_context(path, "ports")
 
@@ -156,7 +146,7 @@ def test_a_seizure_geopackage_with_a_qgis_style_table_is_read(tmp_path):
     dates = ["2024-01-15", "2024-02-15", "2024-03-15"]
     _styled(path, gpd.GeoDataFrame({"date": dates}, geometry=points, crs=4326))
     res = read_seizures(path)
-    _accounted(res)
+    assert_accounted(res)
     assert res.frame["lon"].round(4).tolist() == [104.0, 104.1, 104.2]
     assert any("['layer_styles'] hold no geometry" in n for n in res.notes)
 
@@ -176,8 +166,8 @@ def test_a_ports_geopackage_with_a_qgis_style_table_is_read(tmp_path):
 def test_a_ports_table_with_one_coordinates_column_is_split(tmp_path):
     # a seizure file's 'Coordinates' is split; a ports list's was refused
     text = 'name,Coordinates\nPort A,"1.20, 104.00"\nPort B,"1.50, 104.50"\nPort C,\n'
-    res = read_context(_write(tmp_path, "ports.csv", text), "ports")
-    _accounted(res)
+    res = read_context(write_text(tmp_path, "ports.csv", text), "ports")
+    assert_accounted(res)
     assert res.frame["name"].tolist() == ["Port A", "Port B"]
     assert [(p.y, p.x) for p in res.frame.geometry] == [(1.2, 104.0), (1.5, 104.5)]
     assert res.by_rule == {"coord_missing": 1}
@@ -190,7 +180,7 @@ def test_a_ports_table_with_one_coordinates_column_is_split(tmp_path):
 def test_a_date_that_starts_a_range_says_how_many_records_span_days(tmp_path):
     # UCDP GED's date_start/date_end: an event known to a month spans 30 days; it was placed
     # on its first day with no word that the dates are ranges
-    path = _write(
+    path = write_text(
         tmp_path,
         "ged.csv",
         "id,year,date_start,date_end,latitude,longitude,type_of_violence,best\n"
@@ -200,7 +190,7 @@ def test_a_date_that_starts_a_range_says_how_many_records_span_days(tmp_path):
         "4,2024,2024-05-02,2024-05-01,1.0,104.3,2,1\n",
     )
     res = read_seizures(path)
-    _accounted(res)
+    assert_accounted(res)
     assert res.frame["time"].dt.day.tolist() == [1, 5, 2, 2]  # the start days
     got = res.assumptions["dates"]["date_range"]
     assert got["end_column"] == "date_end" and got["placed_on"] == "start"
@@ -211,7 +201,7 @@ def test_a_date_that_starts_a_range_says_how_many_records_span_days(tmp_path):
 
 
 def test_an_end_column_equal_to_the_start_says_nothing(tmp_path):
-    path = _write(
+    path = write_text(
         tmp_path,
         "ged.csv",
         "id,date_start,date_end,latitude,longitude\n"
@@ -229,14 +219,14 @@ def test_an_end_column_equal_to_the_start_says_nothing(tmp_path):
 def test_a_row_of_column_groups_over_the_header_is_skipped(tmp_path):
     # A spreadsheet's merged group cells saved as CSV: 'Incident,,Location,' over the real
     # header. Every record was rejected as ragged_row, the note blaming a trailing ','.
-    path = _write(
+    path = write_text(
         tmp_path,
         "merged.csv",
         "Incident,,Location,\nDate,Type,Lat,Lon\n"
         "2024-03-15,Robbery,1.1,104.1\n2024-03-16,Boarding,1.2,104.2\n",
     )
     res = read_seizures(path)
-    _accounted(res)
+    assert_accounted(res)
     assert res.frame["lat"].tolist() == [1.1, 1.2]
     assert res.frame["source_row"].tolist() == [3, 4]  # physical lines
     assert any("row of column groups" in n and "header is line 2" in n for n in res.notes)
@@ -246,13 +236,13 @@ def test_a_row_of_column_groups_over_the_header_is_skipped(tmp_path):
 def test_a_blank_header_cell_over_records_is_still_the_header(tmp_path):
     # pandas' to_csv with its index: the header's first cell is blank and the next line is
     # a record, not a header (it holds numbers)
-    path = _write(
+    path = write_text(
         tmp_path,
         "indexed.csv",
         ",date,type,lat,lon\n0,2024-03-15,Robbery,1.1,104.1\n1,2024-03-16,Boarding,1.2,104.2\n",
     )
     res = read_seizures(path)
-    _accounted(res)
+    assert_accounted(res)
     assert res.frame["lat"].tolist() == [1.1, 1.2]
     assert res.frame["source_row"].tolist() == [2, 3]
     assert not any("column groups" in n for n in res.notes)
