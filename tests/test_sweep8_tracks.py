@@ -124,6 +124,28 @@ def test_spilled_files_reject_the_same_pings_and_keep_their_cached_files(tmp_pat
     assert text[2].startswith("day.csv,3,*,history.csv line 2,duplicate_across_files,")
 
 
+def test_a_day_file_after_the_history_is_checked_without_reading_the_history(tmp_path, monkeypatch):
+    # the nightly case: the day's pings all come after the history's; the check for repeats
+    # read every history bucket, every night (3 s of a demo night's ingest)
+    import pyarrow.parquet as pq
+
+    history = tmp_path / "history.csv"
+    history.write_text(HEADER + "\n" + "\n".join(_ais(257000001, 43.0, 8)) + "\n")
+    day = tmp_path / "day.csv"
+    day.write_text(HEADER + "\n" + "\n".join(_ais(257000001, 43.0, 6, start=100)) + "\n")
+    first, spill = _spill(history, tmp_path / "a"), _spill(day, tmp_path / "b")
+    read = []
+    real = pq.read_table
+    monkeypatch.setattr(pq, "read_table", lambda p, *a, **k: read.append(p) or real(p, *a, **k))
+    kept = reject_repeated_spill(spill, [first], tmp_path / "c")
+    assert kept is spill and not read
+    # a day that reaches back into the history's times is read and checked
+    back = tmp_path / "back.csv"
+    back.write_text(HEADER + "\n" + "\n".join(_ais(257000001, 43.0, 6, start=5)) + "\n")
+    kept = reject_repeated_spill(_spill(back, tmp_path / "d"), [first], tmp_path / "e")
+    assert read and kept.by_rule.get("duplicate_across_files") == 3
+
+
 def _ingest(tmp_path, label: str, tracks: list, chunk_rows: int | None):
     """Run the ingest stage alone on a tracks-only config (cache in ``tmp_path/label``)."""
     import yaml

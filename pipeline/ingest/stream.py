@@ -1488,6 +1488,34 @@ def rebucket_spill(spill: TrackSpill, folder: Path, n_buckets: int) -> TrackSpil
     )
 
 
+def _time_span(path: Path) -> tuple[Any, Any] | None:
+    """Return the first and last time of a bucket file from its footer, None if unknown.
+
+    None also when a ping has no time (an untimed route's repeats are matched by position).
+    """
+    md = pq.ParquetFile(path).metadata
+    names = [md.schema.column(i).name for i in range(md.num_columns)]
+    if TIME not in names:
+        return None
+    j = names.index(TIME)
+    lo = hi = None
+    for g in range(md.num_row_groups):
+        st = md.row_group(g).column(j).statistics
+        if st is None or not st.has_min_max or st.null_count:
+            return None
+        lo = st.min if lo is None else min(lo, st.min)
+        hi = st.max if hi is None else max(hi, st.max)
+    return (lo, hi) if lo is not None else None
+
+
+def _spans_meet(span: tuple[Any, Any] | None, other: Path) -> bool:
+    """Whether a bucket of times ``span`` may share a time with the bucket file ``other``."""
+    if span is None:
+        return True
+    theirs = _time_span(other)
+    return theirs is None or (theirs[0] <= span[1] and span[0] <= theirs[1])
+
+
 def reject_repeated_spill(
     spill: TrackSpill, earlier: Sequence[TrackSpill], folder: Path
 ) -> TrackSpill:
@@ -1531,7 +1559,11 @@ def reject_repeated_spill(
     rejected: list[pd.DataFrame] = []
     removed: list[np.ndarray] = []
     for key, path in sorted(spill.buckets.items()):
-        olds = [e for e in before if key in e.buckets]
+        # a repeat shares its time with the ping it repeats: an earlier bucket whose times
+        # (its Parquet statistics) do not meet this one's is not read; a night's day file
+        # beside the history is checked without reading the history
+        span = _time_span(path)
+        olds = [e for e in before if key in e.buckets and _spans_meet(span, e.buckets[key])]
         if not olds:
             continue
         table = pq.read_table(path)
