@@ -1727,18 +1727,12 @@ def check_ping_rows(
         if parts.get("speed_checked", True):
             _check_speed_scale(vid.to_numpy(dtype=object), naive, lon, lat, sog, parts, name)
     cfactor = parts.get("cog_factor", 1.0)
-    if parts["cog"] is not None and cfactor == 1.0:
-        _refuse_raw_tenths(
-            _ais_measure(parts["cog"], n, upper=np.inf),
-            parts.get("cog_col") or "course",
-            "course",
-            name,
-        )
-    cog = (
-        _ais_measure(parts["cog"], n, upper=359.999999 / cfactor) * cfactor
-        if parts["cog"] is not None
-        else np.full(n, np.nan)
-    )
+    cog = np.full(n, np.nan)
+    if parts["cog"] is not None:
+        course = _ais_measure(parts["cog"], n, upper=np.inf)  # parsed once
+        if cfactor == 1.0:
+            _refuse_raw_tenths(course, parts.get("cog_col") or "course", "course", name)
+        cog = np.where(course > 359.999999 / cfactor, np.nan, course) * cfactor
     info: dict[str, Any] = {
         "dates": {k: v for k, v in parsed.assumptions.items() if k != "time_zone"},
         "time_zone": parsed.assumptions.get("time_zone"),
