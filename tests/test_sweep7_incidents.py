@@ -246,3 +246,14 @@ def test_a_blank_header_cell_over_records_is_still_the_header(tmp_path):
     assert res.frame["lat"].tolist() == [1.1, 1.2]
     assert res.frame["source_row"].tolist() == [2, 3]
     assert not any("column groups" in n for n in res.notes)
+
+
+def test_a_plain_date_beside_an_end_date_is_a_range_too(tmp_path):
+    path = write_text(
+        tmp_path,
+        "events.csv",
+        "id,date,end_date,latitude,longitude\n"
+        "1,2024-03-01,2024-03-31,1.1,104.1\n2,2024-03-05,2024-03-05,1.2,104.2\n",
+    )
+    got = read_seizures(path).assumptions["dates"]["date_range"]
+    assert got["end_column"] == "end_date" and got["records_spanning_days"] == 1

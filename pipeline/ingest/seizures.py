@@ -1246,13 +1246,16 @@ def _date_ranges(
     many, so a reader knows the dates are ranges.  None when there is no end column or no
     record spans more than its day.
     """
-    tokens = name_tokens(str(tcol))
+    tokens = list(name_tokens(str(tcol)))
     starts = [i for i, t in enumerate(tokens) if t in _RANGE_START]
-    if len(starts) != 1:
+    if len(starts) > 1:
         return None
-    want = list(tokens)
-    want[starts[0]] = _RANGE_START[tokens[starts[0]]]
-    end = next((c for c in raw.columns if name_tokens(str(c)) == want), None)
+    if starts:
+        want = [list(tokens)]
+        want[0][starts[0]] = _RANGE_START[tokens[starts[0]]]
+    else:  # 'date' beside 'end_date' / 'date_end'
+        want = [["end", *tokens], [*tokens, "end"]]
+    end = next((c for c in raw.columns if c != tcol and list(name_tokens(str(c))) in want), None)
     if end is None:
         return None
     first = order == "day-first" if order in ("day-first", "month-first") else dayfirst
