@@ -524,7 +524,14 @@ class Config(_Model):
         score = out.get("score", {})
         fitted = score.get("fitted", {}) if isinstance(score, dict) else None
         defaults = FittedOptions.model_fields["bandwidths_km"].default
-        if isinstance(fitted, dict) and "bandwidths_km" not in fitted and min(defaults) < least:
+        default_model = ScoreConfig.model_fields["model"].default
+        model = score.get("model", default_model) if isinstance(score, dict) else None
+        if (
+            isinstance(fitted, dict)
+            and model == "fitted"  # the weighted score never uses them: nothing to say
+            and "bandwidths_km" not in fitted
+            and min(defaults) < least
+        ):
             used = sorted({max(float(h), wide) for h in defaults})
             out["score"] = {**score, "fitted": {**fitted, "bandwidths_km": used}}
             log.warning(

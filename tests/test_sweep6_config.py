@@ -99,3 +99,9 @@ def test_kernel_defaults_too_narrow_for_coarse_cells_are_widened_and_said(tmp_pa
     assert fine.score.fitted.bandwidths_km == (25.0, 50.0, 100.0)
     with pytest.raises(ConfigError, match=r"evaluate.kde_bandwidth_km 25 is less than a quarter"):
         _load(tmp_path, text + "evaluate:\n  kde_bandwidth_km: 25\n")
+    # the weighted score never uses the fitted model's bandwidths: nothing said of them
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        _load(tmp_path, text.replace("  model: fitted\n", "  model: weighted\n"))
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert "evaluate.kde_bandwidth_km" in said and "score.fitted" not in said
