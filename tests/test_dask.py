@@ -280,14 +280,24 @@ def test_density_tiles_as_tasks_equal_the_local_engine(cluster_engine):
     from pipeline.engine import use_engine
 
     rng = np.random.default_rng(3)
-    p_lon, p_lat = rng.uniform(-60, 20, 4000), rng.uniform(-20, 50, 4000)  # several tiles
-    t_lon, t_lat = rng.uniform(-60, 20, 20000), rng.uniform(-20, 50, 20000)
+    # 30 x 25 degrees: 40 tiles of 25 km (80 x 70 degrees made 221 tiles, 10 s of tasks)
+    p_lon, p_lat = rng.uniform(-30, 0, 4000), rng.uniform(0, 25, 4000)
+    t_lon, t_lat = rng.uniform(-30, 0, 20000), rng.uniform(0, 25, 20000)
     w = rng.uniform(0.5, 2, 4000)
-    local = density_fft(t_lon, t_lat, p_lon, p_lat, w, 25.0)
+    tasks: list[int] = []
+
+    class Counting(LocalEngine):
+        def map(self, func, items, *args):
+            tasks.append(len(items))
+            return super().map(func, items, *args)
+
+    with use_engine(Counting()):
+        local = density_fft(t_lon, t_lat, p_lon, p_lat, w, 25.0)
     with use_engine(cluster_engine):
         dist = density_fft(t_lon, t_lat, p_lon, p_lat, w, 25.0)
     np.testing.assert_array_equal(local, dist)
     assert local.max() > 0
+    assert tasks[0] > 10, tasks  # many more tiles than workers
 
 
 @pytest.mark.slow
