@@ -44,22 +44,28 @@ def _exec(code: str, argv: list[str], stdout_path: str, stderr_path: str) -> Non
     sys.stdout.flush()
 
 
-def _start(target, args: tuple, folder: Path, timeout, label: str) -> tuple[int | None, str, str]:
-    """Run ``target(*args, STDOUT_PATH, STDERR_PATH)`` forked; return its code and output."""
-    n = next(_CALLS)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = [folder / f"{n}.stdout", folder / f"{n}.stderr"]
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(_PRELOAD)  # no effect once the server runs: it has them
-    proc = ctx.Process(target=target, args=(*args, *map(str, paths)))
-    proc.start()
-    proc.join(timeout)
-    if proc.exitcode is None:
-        proc.kill()
-        proc.join()
-        raise TimeoutError(f"{label} ran over {timeout} s")
-    out, err = (p.read_text(errors="replace") for p in paths)
-    return proc.exitcode, out, err
+class Forked:
+    """A started forked process and the files its stdout and stderr go to."""
+
+    def __init__(self, target, args: tuple, folder: Path, label: str) -> None:
+        n = next(_CALLS)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.stdout, self.stderr = folder / f"{n}.stdout", folder / f"{n}.stderr"
+        self.label = label
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(_PRELOAD)  # no effect once the server runs: it has them
+        self.proc = ctx.Process(target=target, args=(*args, str(self.stdout), str(self.stderr)))
+        self.proc.start()
+
+    def wait(self, timeout=300) -> tuple[int | None, str, str]:
+        """Wait for the process; return its exit code, stdout and stderr."""
+        self.proc.join(timeout)
+        if self.proc.exitcode is None:
+            self.proc.kill()
+            self.proc.join()
+            raise TimeoutError(f"{self.label} ran over {timeout} s")
+        out, err = (p.read_text(errors="replace") for p in (self.stdout, self.stderr))
+        return self.proc.exitcode, out, err
 
 
 def run_code_forked(code: str, argv: list[str], folder: Path, timeout=600) -> str:
@@ -68,7 +74,7 @@ def run_code_forked(code: str, argv: list[str], folder: Path, timeout=600) -> st
     Return its stdout; raise :class:`RuntimeError` with its stderr when it exits non-zero.
     The process is forked from the forkserver, which has imported the pipeline.
     """
-    code_, out, err = _start(_exec, (code, list(argv)), folder, timeout, "a forked script")
+    code_, out, err = Forked(_exec, (code, list(argv)), folder, "a forked script").wait(timeout)
     if code_ != 0:
         raise RuntimeError(f"forked script exited {code_}:\n{err}")
     return out
@@ -84,5 +90,13 @@ def run_forked(
     ``env`` sets (or, with ``None``, removes) environment variables in the child only.
     The output is kept in ``folder`` (``N.stdout`` and ``N.stderr``, N counting the calls).
     """
+    return start_forked(argv, folder, env).wait(timeout)
+
+
+def start_forked(argv: list[str], folder: Path, env: dict[str, str | None] | None = None) -> Forked:
+    """Start ``route-risk ARGV`` as :func:`run_forked` does; return it running.
+
+    Its stderr is written to ``Forked.stderr`` as it goes (a test can wait for a line).
+    """
     args = (list(argv), dict(env or {}))
-    return _start(_main, args, folder, timeout, f"route-risk {' '.join(argv)}")
+    return Forked(_main, args, folder, f"route-risk {' '.join(argv)}")
