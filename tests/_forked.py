@@ -32,7 +32,8 @@ def _main(argv: list[str], env: dict[str, str | None], stdout_path: str, stderr_
         os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), fd)
     from pipeline.cli import main
 
-    sys.exit(main(argv))
+    sys.argv = ["route-risk", *argv]  # as the console script: main() reads sys.argv
+    sys.exit(main())
 
 
 def _exec(code: str, argv: list[str], stdout_path: str, stderr_path: str) -> None:
