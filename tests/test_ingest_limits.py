@@ -177,20 +177,15 @@ def test_a_seizure_or_context_file_read_whole_is_bounded(tmp_path):
     assert len(read_context(ports, "ports", max_uncompressed_mb=3).frame) == 90_000
 
 
-def test_a_too_large_seizure_file_ends_the_run_in_one_line(small_demo, tmp_path):
+def test_a_too_large_seizure_file_ends_the_run_in_one_line(small_demo, tmp_path, capsys):
     from conftest import small_config
+    from test_cli import cli_here  # the command in this process: only its code and message
 
     cfg = small_config(small_demo, tmp_path, ingest={"max_uncompressed_mb": 0.01})
-    proc = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "run", str(cfg.source), "-q"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )
-    assert proc.returncode == 2, proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and "seizure table is read whole" in lines[0], proc.stderr
+    code, _, err = cli_here(capsys, "run", cfg.source, "-q")
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "seizure table is read whole" in lines[0], err
 
 
 def test_track_files_read_whole_are_bounded_and_streamed_ones_are_not(tmp_path):
