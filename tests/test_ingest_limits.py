@@ -130,9 +130,11 @@ def test_run_reads_only_the_area_window_of_a_huge_raster(small_demo, tmp_path):
 
     seiz = pd.read_csv(small_demo / "inputs" / "seizures.csv")
     inside = seiz[seiz["lon"].between(-69, -61) & seiz["lat"].between(11, 19)].iloc[0]
-    # the one valid tile (0.92 x 0.46 degrees) centred on a seizure, so its cell is scored
-    corner = (float(inside["lon"]) - 0.46, float(inside["lat"]) + 0.23)
-    tif = _sparse_tiff(tmp_path / "huge.tif", 200_000, corner)
+    # 100,000 x 100,000 pixels (4e10 bytes of float32): the area's window alone is 7.7e6
+    # pixels; the one valid tile (1.84 x 0.92 degrees) centred on a seizure, so its cell is
+    # scored
+    corner = (float(inside["lon"]) - 0.92, float(inside["lat"]) + 0.46)
+    tif = _sparse_tiff(tmp_path / "huge.tif", 100_000, corner)
     cfg = small_config(small_demo, tmp_path)
     raw = yaml.safe_load((tmp_path / "c.yaml").read_text())
     raw["area"]["bbox"] = [-70, 10, -60, 20]
