@@ -5,6 +5,8 @@ before it does anything.  The crash tests start a dozen runs and kill each one, 
 them instead from a multiprocessing *forkserver* that imported the command once: every
 attempt is still a separate process (its own memory, file descriptors and locks, killed by
 a real SIGKILL), started from a clean single-threaded parent rather than from pytest.
+:func:`run_code_forked` runs a script the same way (the memory test measures each read in
+a process of its own).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import os
 import sys
 from pathlib import Path
 
-_PRELOAD = ["pipeline.cli", "pipeline.run"]
+_PRELOAD = ["pipeline.cli", "pipeline.run", "pipeline.transit"]
 _CALLS = itertools.count()
 
 
@@ -30,7 +32,53 @@ def _main(argv: list[str], env: dict[str, str | None], stdout_path: str, stderr_
         os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), fd)
     from pipeline.cli import main
 
-    sys.exit(main(argv))
+    sys.argv = ["route-risk", *argv]  # as the console script: main() reads sys.argv
+    sys.exit(main())
+
+
+def _exec(code: str, argv: list[str], stdout_path: str, stderr_path: str) -> None:
+    """Run the script ``code`` with ``sys.argv[1:]`` = ``argv``, its output into files."""
+    for fd, path in ((1, stdout_path), (2, stderr_path)):
+        os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), fd)
+    sys.argv = ["-c", *argv]
+    exec(compile(code, "<forked>", "exec"), {"__name__": "__main__"})
+    sys.stdout.flush()
+
+
+class Forked:
+    """A started forked process and the files its stdout and stderr go to."""
+
+    def __init__(self, target, args: tuple, folder: Path, label: str) -> None:
+        n = next(_CALLS)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.stdout, self.stderr = folder / f"{n}.stdout", folder / f"{n}.stderr"
+        self.label = label
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(_PRELOAD)  # no effect once the server runs: it has them
+        self.proc = ctx.Process(target=target, args=(*args, str(self.stdout), str(self.stderr)))
+        self.proc.start()
+
+    def wait(self, timeout=300) -> tuple[int | None, str, str]:
+        """Wait for the process; return its exit code, stdout and stderr."""
+        self.proc.join(timeout)
+        if self.proc.exitcode is None:
+            self.proc.kill()
+            self.proc.join()
+            raise TimeoutError(f"{self.label} ran over {timeout} s")
+        out, err = (p.read_text(errors="replace") for p in (self.stdout, self.stderr))
+        return self.proc.exitcode, out, err
+
+
+def run_code_forked(code: str, argv: list[str], folder: Path, timeout=600) -> str:
+    """Run the Python script ``code`` (as ``python -c CODE ARGV``) in a forked process.
+
+    Return its stdout; raise :class:`RuntimeError` with its stderr when it exits non-zero.
+    The process is forked from the forkserver, which has imported the pipeline.
+    """
+    code_, out, err = Forked(_exec, (code, list(argv)), folder, "a forked script").wait(timeout)
+    if code_ != 0:
+        raise RuntimeError(f"forked script exited {code_}:\n{err}")
+    return out
 
 
 def run_forked(
@@ -43,17 +91,13 @@ def run_forked(
     ``env`` sets (or, with ``None``, removes) environment variables in the child only.
     The output is kept in ``folder`` (``N.stdout`` and ``N.stderr``, N counting the calls).
     """
-    n = next(_CALLS)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = [folder / f"{n}.stdout", folder / f"{n}.stderr"]
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(_PRELOAD)  # no effect once the server runs: it has them
-    proc = ctx.Process(target=_main, args=(list(argv), dict(env or {}), *map(str, paths)))
-    proc.start()
-    proc.join(timeout)
-    if proc.exitcode is None:
-        proc.kill()
-        proc.join()
-        raise TimeoutError(f"route-risk {' '.join(argv)} ran over {timeout} s")
-    out, err = (p.read_text(errors="replace") for p in paths)
-    return proc.exitcode, out, err
+    return start_forked(argv, folder, env).wait(timeout)
+
+
+def start_forked(argv: list[str], folder: Path, env: dict[str, str | None] | None = None) -> Forked:
+    """Start ``route-risk ARGV`` as :func:`run_forked` does; return it running.
+
+    Its stderr is written to ``Forked.stderr`` as it goes (a test can wait for a line).
+    """
+    args = (list(argv), dict(env or {}))
+    return Forked(_main, args, folder, f"route-risk {' '.join(argv)}")

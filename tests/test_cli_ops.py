@@ -6,8 +6,6 @@ import fcntl
 import json
 import os
 import signal
-import subprocess
-import sys
 
 import pytest
 from conftest import small_config
@@ -15,66 +13,61 @@ from conftest import small_config
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
 
 
-def _cli(*args, **kw):
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "pipeline.cli", *map(str, args)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        **kw,
-    )
-
-
 def test_overlapping_run_exits_75(small_demo, tmp_path):
+    from _forked import run_forked  # another process (the lock is per open file)
+
     cfg = small_config(small_demo, tmp_path)
     out = tmp_path / "out"
     out.mkdir()
     with open(out / ".route-risk.lock", "a+") as f:
         fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        proc = _cli("run", cfg.source, "--out", out)
-        _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 75, err
+        code, _, err = run_forked(["run", str(cfg.source), "--out", str(out)], tmp_path / "logs")
+    assert code == 75, err
     assert "another route-risk run" in err and "Traceback" not in err
 
 
 @pytest.fixture(scope="module")
 def published(small_demo, tmp_path_factory):
     """One good published run to interrupt the next ones over."""
+    from _forked import run_forked
+
     tmp = tmp_path_factory.mktemp("published")
     cfg = small_config(small_demo, tmp)
-    proc = _cli("run", cfg.source, "--out", tmp / "out")
-    assert proc.wait(timeout=300) == 0, proc.stderr.read()
+    code, _, err = run_forked(["run", str(cfg.source), "--out", str(tmp / "out")], tmp / "logs")
+    assert code == 0, err
     return tmp / "out"
 
 
-@pytest.mark.slow  # a CLI subprocess per case
+@pytest.mark.slow  # a CLI process per case (forked: see _forked.py)
 @pytest.mark.parametrize("stage", ["stage cells", "stage features", "stage render"])
 def test_sigterm_exits_143_and_keeps_the_last_good_set(small_demo, tmp_path, published, stage):
     import shutil
+    import time
+
+    from _forked import run_forked, start_forked
 
     out = tmp_path / "out"
     shutil.copytree(published, out, symlinks=True)
     before = (out / "manifest.json").read_bytes()
     changed = small_config(small_demo, tmp_path / "b", density={"bandwidth_km": 33})
-    proc = _cli("run", changed.source, "--out", out, "-v", "--log-format", "json")
-    seen = []
-    assert proc.stderr is not None
-    for line in proc.stderr:  # stop it as soon as it reaches the stage
-        seen.append(line)
-        if stage in line:
-            proc.send_signal(signal.SIGTERM)
+    argv = ["run", str(changed.source), "--out", str(out)]
+    run = start_forked([*argv, "-v", "--log-format", "json"], tmp_path / "logs")
+    deadline = time.monotonic() + 120
+    while True:  # stop it as soon as it reaches the stage (its log lines, as they are written)
+        err = run.stderr.read_text(errors="replace") if run.stderr.exists() else ""
+        if stage in err:
+            os.kill(run.proc.pid, signal.SIGTERM)
             break
-    rest = proc.communicate(timeout=120)[1]
-    err = "".join(seen) + rest
-    assert proc.returncode == 143, err
+        assert run.proc.is_alive() and time.monotonic() < deadline, err
+        time.sleep(0.01)
+    code, _, err = run.wait(120)
+    assert code == 143, err
     assert "terminated" in err and "Traceback" not in err
     assert (out / "manifest.json").read_bytes() == before
     assert not list(out.glob("runs/.staging-*"))
     if stage == "stage render":  # the next run needs no cleanup
-        again = _cli("run", changed.source, "--out", out)
-        assert again.wait(timeout=300) == 0
+        code, _, err = run_forked(argv, tmp_path / "logs")
+        assert code == 0, err
 
 
 @pytest.mark.slow  # a CLI process per case
@@ -104,14 +97,15 @@ def test_json_logs_and_verbosity_after_the_subcommand(small_demo, tmp_path):
 
 
 def test_demo_leaves_the_inputs_of_a_running_run_alone(tmp_path):
+    from _forked import run_forked  # another process (the lock is per open file)
+
     out = tmp_path / "demo"
     (out / "inputs").mkdir(parents=True)
     (out / "inputs" / "seizures.csv").write_text("being read\n")
     with open(out / ".route-risk.lock", "a+") as f:
         fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        proc = _cli("demo", "--out", out)
-        _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 75, err
+        code, _, err = run_forked(["demo", "--out", str(out)], tmp_path / "logs")
+    assert code == 75, err
     assert (out / "inputs" / "seizures.csv").read_text() == "being read\n"
 
 

@@ -130,9 +130,11 @@ def test_run_reads_only_the_area_window_of_a_huge_raster(small_demo, tmp_path):
 
     seiz = pd.read_csv(small_demo / "inputs" / "seizures.csv")
     inside = seiz[seiz["lon"].between(-69, -61) & seiz["lat"].between(11, 19)].iloc[0]
-    # the one valid tile (0.92 x 0.46 degrees) centred on a seizure, so its cell is scored
-    corner = (float(inside["lon"]) - 0.46, float(inside["lat"]) + 0.23)
-    tif = _sparse_tiff(tmp_path / "huge.tif", 200_000, corner)
+    # 100,000 x 100,000 pixels (4e10 bytes of float32): the area's window alone is 7.7e6
+    # pixels; the one valid tile (1.84 x 0.92 degrees) centred on a seizure, so its cell is
+    # scored
+    corner = (float(inside["lon"]) - 0.92, float(inside["lat"]) + 0.46)
+    tif = _sparse_tiff(tmp_path / "huge.tif", 100_000, corner)
     cfg = small_config(small_demo, tmp_path)
     raw = yaml.safe_load((tmp_path / "c.yaml").read_text())
     raw["area"]["bbox"] = [-70, 10, -60, 20]
@@ -177,20 +179,15 @@ def test_a_seizure_or_context_file_read_whole_is_bounded(tmp_path):
     assert len(read_context(ports, "ports", max_uncompressed_mb=3).frame) == 90_000
 
 
-def test_a_too_large_seizure_file_ends_the_run_in_one_line(small_demo, tmp_path):
+def test_a_too_large_seizure_file_ends_the_run_in_one_line(small_demo, tmp_path, capsys):
     from conftest import small_config
+    from test_cli import cli_here  # the command in this process: only its code and message
 
     cfg = small_config(small_demo, tmp_path, ingest={"max_uncompressed_mb": 0.01})
-    proc = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "run", str(cfg.source), "-q"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )
-    assert proc.returncode == 2, proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and "seizure table is read whole" in lines[0], proc.stderr
+    code, _, err = cli_here(capsys, "run", cfg.source, "-q")
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "seizure table is read whole" in lines[0], err
 
 
 def test_track_files_read_whole_are_bounded_and_streamed_ones_are_not(tmp_path):
