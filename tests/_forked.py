@@ -17,7 +17,8 @@ import os
 import sys
 from pathlib import Path
 
-_PRELOAD = ["pipeline.cli", "pipeline.run", "pipeline.transit"]
+# pipeline.render: folium compiles its ~100 Jinja templates on import (1.5 s a process)
+_PRELOAD = ["pipeline.cli", "pipeline.run", "pipeline.transit", "pipeline.render"]
 _CALLS = itertools.count()
 
 

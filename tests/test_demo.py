@@ -69,11 +69,6 @@ def small(tmp_path_factory) -> demo.DemoFiles:
 
 
 @pytest.fixture(scope="module")
-def full(tmp_path_factory) -> demo.DemoFiles:
-    return generate_demo(tmp_path_factory.mktemp("demo_full"))
-
-
-@pytest.fixture(scope="module")
 def small_ais(small) -> pd.DataFrame:
     return _read_ais(small.tracks)
 
@@ -137,7 +132,12 @@ def test_seizures_are_at_sea(small):
         assert (_km(s.lon, s.lat, lon, lat) > 100).all()
 
 
-def test_hot_spots_move_and_grow_over_the_three_years(full):
+def hot_spots_move_and_grow_over_the_three_years(full: demo.DemoFiles) -> None:
+    """Check the full-size seizures: the Caribbean hot spot drifts, two hubs grow.
+
+    Called by ``test_cli`` on the data ``route-risk demo`` wrote (the default seed and size),
+    so the full-size draw is generated once per test run.
+    """
     s = pd.read_csv(full.seizures, parse_dates=["date"])
     year = ((s.date - pd.Timestamp(2023, 7, 1)).dt.days // 366).clip(upper=2)
     assert len(s) >= 5000 and set(year) == {0, 1, 2}
@@ -277,7 +277,8 @@ def test_planted_encounters_are_found_in_the_pings(small, small_ais, small_ports
     assert _encounter_pairs(small_ais, small_ports) == expected
 
 
-def test_full_size_counts_and_planted_behaviours(full):
+def full_size_counts_and_planted_behaviours(full: demo.DemoFiles) -> None:
+    """Check the full-size counts and planted AIS behaviours (called by ``test_cli``)."""
     s = pd.read_csv(full.seizures)
     ais = _read_ais(full.tracks)
     planted = _planted(full)

@@ -425,10 +425,20 @@ def test_a_cache_entry_never_imports_foreign_code(tmp_path):
 
 
 def test_a_cold_run_reads_nothing_from_the_cache_and_gives_the_same_tables(small_demo, tmp_path):
-    """``--cold``: the full run one flag away; the nightly path must equal it."""
+    """``--cold``: the full run one flag away; the nightly path must equal it.
+
+    Two full computations of the same inputs give byte-identical tables: the fitted model,
+    with the tracks read in chunks (the spilled path), as the demo runs.
+    """
     from pipeline.cli import main
 
-    cfg = small_config(small_demo, tmp_path, timeline={"months": 0})
+    cfg = small_config(
+        small_demo,
+        tmp_path,
+        timeline={"months": 0},
+        score={"model": "fitted"},
+        ingest={"chunk_rows": 400},
+    )
     first = pipeline.run_pipeline(cfg)
     out = first.out_dir
     assert main(["run", str(cfg.source), "-q", "--cold"]) == 0
@@ -436,7 +446,8 @@ def test_a_cold_run_reads_nothing_from_the_cache_and_gives_the_same_tables(small
     assert cold["run_id"] != first.run_id and cold["cache"] == "not read (a cold run)"
     assert not any(s["cached"] for s in cold["stages"].values())
     assert not any(v for s in cold["stages"].values() for v in s.get("parts", {}).values())
-    for name in ("scores_csv", "features", "events", "seizures", "pings"):
+    tables = ("scores_csv", "scores_parquet", "scores_gpkg", "features", "events", "seizures")
+    for name in (*tables, "pings", "model_report", "evaluation"):
         assert cold["outputs"][name]["sha256"] == first.manifest["outputs"][name]["sha256"], name
     # the cold run stored what it computed: the next forced run is served from the cache
     assert main(["run", str(cfg.source), "-q", "--force"]) == 0
