@@ -50,9 +50,18 @@ test-deps:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends chromium chromium-driver; }
 
 # The package's own bytecode is compiled before each test run (its sources change between runs).
-test: $(STAMP) test-deps lint
+# mypy (one core, about 30 s without its cache, as in CI) checks the types beside the tests
+# rather than before them: the two test workers leave a core idle for part of the run.
+test: $(STAMP) test-deps
+	$(VENV)/bin/ruff check pipeline tests bench tools
+	$(VENV)/bin/ruff format --check pipeline tests bench tools
 	@$(PY) -m compileall -q pipeline >/dev/null
-	$(PY) -m pytest $(XDIST) --hypothesis-profile=ci $(PYTEST_ARGS)
+	@echo "$(VENV)/bin/mypy pipeline (beside the tests; its report follows them)"
+	@$(VENV)/bin/mypy pipeline > $(VENV)/mypy.out 2>&1 & types_pid=$$!; \
+	  $(PY) -m pytest $(XDIST) --hypothesis-profile=ci $(PYTEST_ARGS); tests=$$?; \
+	  wait $$types_pid; types=$$?; cat $(VENV)/mypy.out; \
+	  if [ $$types -ne 0 ]; then echo "mypy failed"; fi; \
+	  if [ $$tests -ne 0 ]; then exit $$tests; fi; exit $$types
 
 test-fast: $(STAMP)
 	@$(PY) -m compileall -q pipeline >/dev/null
