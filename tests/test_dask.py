@@ -197,7 +197,7 @@ def test_partitioned_ingest_equals_one_pass(tmp_path, name, chunk_rows):
 
 
 @settings(
-    max_examples=examples(40),
+    max_examples=examples(25),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )

@@ -123,7 +123,7 @@ def ais_csv(draw) -> str:
 
 
 @settings(
-    max_examples=examples(60),
+    max_examples=examples(35),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
