@@ -147,6 +147,7 @@ def transit_result(ctx: FactorContext):
         port_radius_km=t.port_radius_km,
         max_speed_kn=t.max_speed_kn,
         until=ctx.as_of,
+        vessel_identity=ctx.vessel_identity,
     )
 
 

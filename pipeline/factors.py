@@ -248,6 +248,9 @@ class FactorContext:
         EPSG:4326.
     window_cells : numpy.ndarray
         Cells of the area (the density's edge-correction window).
+    vessel_identity : pandas.DataFrame or None
+        Each vessel id's ship identity keys read beside the pings (``vessel_id``, ``kind``,
+        ``key``, ``n``; :mod:`pipeline.ingest.identity`): which vessel ids are one ship.
     options : pydantic.BaseModel
         This factor's validated options (set by the runner before each compute).
     """
@@ -261,6 +264,7 @@ class FactorContext:
     ports: pd.DataFrame | None = None
     context: Mapping[str, Any] = field(default_factory=dict)
     window_cells: np.ndarray | None = None
+    vessel_identity: pd.DataFrame | None = None
     options: BaseModel = field(default_factory=NoOptions)
     cache_hook: Callable[[str, Callable[[], Any]], Any] | None = field(default=None, repr=False)
     cells_hook: Callable[[str, Callable[[], Any]], Any] | None = field(default=None, repr=False)

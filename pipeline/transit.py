@@ -47,6 +47,7 @@ per cell, not per (vessel-day, cell): its memory is set by the area, not by the 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -1002,6 +1003,7 @@ def transit_features(
     memo=None,
     pairs_memo=None,
     until: pd.Timestamp | None = None,
+    vessel_identity: pd.DataFrame | None = None,
 ) -> TransitResult:
     """Turn vessel pings into per-cell transit factors and an event table.
 
@@ -1057,6 +1059,13 @@ def transit_features(
     until : pandas.Timestamp, optional
         The run's ``as_of`` (end of the day, UTC): positions after it are not used (a map as
         of a past day must not see later tracks); the count left out is in the notes.
+    vessel_identity : pandas.DataFrame, optional
+        Each vessel id's ship identity keys (``vessel_id``, ``kind``, ``key``, ``n``: a valid
+        IMO, or name and call sign; :func:`pipeline.ingest.identity.identity_table`), the
+        store's ``vessel_identity`` when None.  Vessel ids of one ship
+        (:func:`pipeline.ingest.identity.ship_groups`: one ship transmitting under two MMSIs)
+        never meet each other (no encounter between them) and count as one vessel in
+        ``distinct_vessels`` where both report in a cell; the notes say which and why.
 
     Returns
     -------
@@ -1112,6 +1121,20 @@ def transit_features(
     )
     if memo is not None and not memo.enabled:
         memo = None
+    from .ingest.identity import ShipGroups, ship_groups
+
+    if vessel_identity is None:
+        vessel_identity = getattr(pings, "vessel_identity", None)
+    groups = ShipGroups()
+    if vessel_identity is not None and len(vessel_identity):
+        if isinstance(pings, pd.DataFrame):
+            require_columns(pings, (VESSEL_ID,), "pings")
+        groups = ship_groups(
+            vessel_identity,
+            pings[VESSEL_ID].unique() if isinstance(pings, pd.DataFrame) else pings.vessel_ids,
+        )
+    if len(groups):
+        params = dataclasses.replace(params, aliased=groups.ids)
     if isinstance(pings, pd.DataFrame):
         names = None
         max_points = max(len(pings), 1)
@@ -1135,8 +1158,11 @@ def transit_features(
     n = dropped = repeated = 0
     vessel_names = np.empty(0, dtype=object)
     later = untimed = 0
+    alias_parts: list[tuple[np.ndarray, np.ndarray]] = []
     for part in parts:  # the combine: in partition order, as one pass over the tracks would
         vessel_names = part.names
+        if part.alias_cells is not None:
+            alias_parts.append(part.alias_cells)
         n += part.n
         dropped += part.dropped
         repeated += part.repeated
@@ -1191,6 +1217,12 @@ def transit_features(
             _far_from_ports(loiter[LON].to_numpy(), loiter[LAT].to_numpy(), tree, port_radius_km)
         ]
         enc = enc[_far_from_ports(enc[LON].to_numpy(), enc[LAT].to_numpy(), tree, port_radius_km)]
+    self_met = _empty_events()
+    if len(groups) and len(enc):
+        one = groups.ship_of(enc[VESSEL_ID].to_numpy()) == groups.ship_of(
+            enc[OTHER_VESSEL_ID].to_numpy()
+        )
+        self_met, enc = enc[one], enc[~one]
     gaps = _concat_events(gap_parts)
     events = _concat_events([gaps, loiter, enc])
     events = events.sort_values(
@@ -1203,6 +1235,20 @@ def transit_features(
         enc,
         resolution,
     )
+    if len(groups):
+        twice = _counted_twice(alias_parts, vessel_names, groups)
+        if twice is not None:
+            at = pd.Index(features[CELL].to_numpy(dtype="uint64")).get_indexer(twice[0])
+            distinct = features[DISTINCT_VESSELS].to_numpy(dtype="float64").copy()
+            distinct[at] -= twice[1]
+            features[DISTINCT_VESSELS] = distinct
+        notes.append(_one_ship_note(groups, self_met, 0 if twice is None else twice[0].size))
+    if groups.refused:
+        notes.append(
+            "identity keys given by more vessel ids than one ship has (a default or "
+            f"placeholder) join no vessel ids: {'; '.join(groups.refused[:5])}"
+            + (f" and {len(groups.refused) - 5} more" if len(groups.refused) > 5 else "")
+        )
     log.info(
         "transit: %d pings, %d cells, %d gap, %d loiter, %d encounter events",
         n,
@@ -1230,6 +1276,7 @@ class _PartParams:
     encounter_speed_kn: float
     max_speed_kn: float
     until: Any = None  # positions after it are left out (the run's as_of)
+    aliased: Any = None  # vessel ids sharing their ship with another id (sorted), or None
 
 
 @dataclass
@@ -1254,6 +1301,8 @@ class _Partial:
     cells: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     later: int = 0  # positions after the run's as_of, left out
     untimed: int = 0  # positions without a time (untimed routes), left out
+    #: (cell, vessel code) of the vessels in ``_PartParams.aliased``, one row per pair
+    alias_cells: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def _store_tasks(pings, chunk_rows: int, memo) -> list[tuple]:
@@ -1414,13 +1463,75 @@ def _transit_partition(part: pd.DataFrame, names, p: _PartParams, reads=(), out=
             for x, d in zip(shard, (object, object, "int64", "uint64", "float64"), strict=True)
         )
         res.shard = write_shard(out, hsh, ves, {"cell": c, "hours": h}, n)
-    res.cells = _cell_totals(
-        *(
-            np.concatenate(x) if x else np.empty(0, d)
-            for x, d in zip(rows, _ROW_DTYPES, strict=True)
-        )
+    cells_, vess_, hours_ = (
+        np.concatenate(x) if x else np.empty(0, d) for x, d in zip(rows, _ROW_DTYPES, strict=True)
     )
+    if p.aliased is not None and cells_.size:
+        mine = np.isin(np.asarray(tr.names, dtype=object).astype(str), p.aliased)[vess_]
+        if mine.any():
+            pairs = pd.DataFrame({"c": cells_[mine], "v": vess_[mine]}).drop_duplicates()
+            res.alias_cells = (
+                pairs["c"].to_numpy(dtype="uint64"),
+                pairs["v"].to_numpy(dtype="int64"),
+            )
+    res.cells = _cell_totals(cells_, vess_, hours_)
     return res
+
+
+def _counted_twice(alias_parts, names, groups) -> tuple[np.ndarray, np.ndarray] | None:
+    """Return (cell, extra count) where two ids of one ship both count in ``distinct_vessels``.
+
+    ``alias_parts`` hold the (cell, vessel code) pairs of the ids that share their ship
+    (each vessel lies in one partition, so the pairs are distinct across partitions).
+    """
+    if not alias_parts:
+        return None
+    cells = np.concatenate([a[0] for a in alias_parts])
+    codes = np.concatenate([a[1] for a in alias_parts])
+    if not cells.size:
+        return None
+    ship = groups.ship_of(np.asarray(names, dtype=object)[codes]).astype(str)
+    f = pd.DataFrame({"c": cells, "v": codes, "s": ship}).drop_duplicates(["c", "v"])
+    ids = f.groupby("c", sort=True).size()
+    ships = f.drop_duplicates(["c", "s"]).groupby("c", sort=True).size()
+    extra = (ids - ships.reindex(ids.index)).to_numpy(dtype="int64")
+    keep = extra > 0
+    if not keep.any():
+        return None
+    return ids.index.to_numpy(dtype="uint64")[keep], extra[keep]
+
+
+def _one_ship_note(groups, self_met: pd.DataFrame, cells: int) -> str:
+    """Say which vessel ids were found to be one ship, by which rule, and what it changed."""
+    ships = pd.Series(groups.ship).astype(str)
+    rules = pd.Series(groups.rule).astype(str)
+    n_ships = int(ships.nunique())
+    by_imo = int(ships[rules.str.startswith("IMO")].nunique())
+    if len(self_met):  # the example: a pair whose time together is not an encounter
+        first = self_met.sort_values([START_TIME, VESSEL_ID], kind="stable").iloc[0]
+        a, b = str(first[VESSEL_ID]), str(first[OTHER_VESSEL_ID])
+        why = str(rules[ships == str(groups.ship_of(np.array([a], dtype=object))[0])].iloc[0])
+        hours = float(
+            self_met[DURATION_HOURS][
+                (self_met[VESSEL_ID] == first[VESSEL_ID])
+                & (self_met[OTHER_VESSEL_ID] == first[OTHER_VESSEL_ID])
+            ].sum()
+        )
+        example = (
+            f"e.g. vessel ids {a} and {b} are one ship ({why}): their {hours:.1f} h together "
+            "are not an encounter"
+        )
+    else:
+        s0 = ships.iloc[0]
+        ids = pd.Series(groups.ids).astype(str)[ships == s0].tolist()
+        example = f"e.g. vessel ids {' and '.join(ids)} are one ship ({rules[ships == s0].iloc[0]})"
+    return (
+        f"{len(groups)} vessel ids are {n_ships} ship(s) by their identity columns "
+        f"({by_imo} by a shared valid IMO number, {n_ships - by_imo} by the same name and call "
+        f"sign; a name alone joins none), {example}; {len(self_met)} encounter(s) between two "
+        "ids of one ship dropped, and a ship counts once in distinct_vessels where its ids "
+        f"report in one cell ({cells} cell(s))"
+    )
 
 
 _ROW_DTYPES = ("uint64", "int64", "float64")

@@ -66,13 +66,16 @@ from ._common import (
     legacy_note,
     read_text_table,
 )
+from .identity import combine_identity, empty_identity
 from .options import TrackSource
 from .tracks import (
+    IDENTITY_PARTS,
     MISPLACED_FIX,
     check_ping_rows,
     check_ping_vessels,
     crs_report,
     detect_ais_schema,
+    identity_of,
     misplaced_of,
     open_track_source,
     parts_like,
@@ -314,6 +317,8 @@ class _FileCounts:
     by_rule: dict[str, int]
     notes: list[str]
     assumptions: dict[str, Any]
+    #: Each vessel id's ship identity keys (:func:`~pipeline.ingest.identity.identity_table`).
+    identity: pd.DataFrame = field(default_factory=empty_identity, kw_only=True)
 
     @property
     def n_rejected(self) -> int:
@@ -617,6 +622,7 @@ class _State:
     by_rule: dict[str, int] = field(default_factory=dict)
     candidates: list[_ChunkFile] = field(default_factory=list)  # one per chunk, in order
     misplaced: Any = None  # misplaced_counts summed over the chunks (decided once, at the end)
+    identity: list[pd.DataFrame] = field(default_factory=list)  # per chunk, added up at the end
     # reads the whole file's date column for a deciding value (day-first or month-first)
     order_scan: Callable[[str], bool | None] | None = None
 
@@ -725,6 +731,7 @@ def _chunk(
         keep, rej = first_failing(checks.rules, n=n, source_file=state.name, rows=rows)
         rejects.append(rej)
         state.timed.update(checks.timed_vessels().tolist())
+        state.identity.append(identity_of(parts))
         cand = checks.candidates(keep, rows, first + np.arange(n))
         bucket = _bucket_of(cand["v"].to_numpy(), state.n_buckets)
         order_ = np.argsort(bucket, kind="stable")
@@ -907,6 +914,7 @@ def _spill_of(state: _State, buckets: Sequence[_Bucket]) -> TrackSpill:
         vessel_rows=vr[order],
         time_max=max(times) if times else None,
         extent=tuple(float(x) for x in ext) if n_acc else None,  # type: ignore[arg-type]
+        identity=combine_identity(state.identity),
     )
 
 
@@ -941,6 +949,8 @@ def _finish_layout(state: _State) -> None:
         state.note(parts["fill_note"])
     if parts.get("offset_note"):
         state.note(parts["offset_note"])
+    if parts.get("identity_cols"):
+        state.assumptions["identity_columns"] = dict(parts["identity_cols"])
 
 
 def _csv_date_order(
@@ -1104,6 +1114,7 @@ def _spill_whole(state: _State, max_speed_kn: float, max_uncompressed_mb: float)
         buckets=out,
         reject_parts=[[path]],
         n_buckets=state.n_buckets,
+        identity=res.identity,
         vessels=v[order],
         vessel_rows=counts.to_numpy(dtype="int64")[order],
         time_max=None if tmax is None or pd.isna(tmax) else tmax,
@@ -1266,6 +1277,7 @@ def spill_to_record(spill: TrackSpill) -> SpillRecord:
         by_rule={str(k): int(v) for k, v in spill.by_rule.items()},
         notes=_json_data(list(spill.notes)),
         assumptions=_json_data(spill.assumptions),
+        identity=spill.identity,
     )
 
 
@@ -1320,6 +1332,7 @@ def record_to_spill(record: SpillRecord, folder: Path, n_buckets: int) -> TrackS
             reject_parts.append([path])
     return TrackSpill(
         **record.counts(),
+        identity=record.identity,
         buckets=buckets,
         reject_parts=reject_parts,
         n_buckets=int(n_buckets),
@@ -1390,6 +1403,7 @@ def spill_to_kept(spill: TrackSpill, folder: str, files: dict[str, str]) -> Kept
     """
     return KeptSpill(
         **spill.counts(),
+        identity=spill.identity,
         folder=folder,
         files=dict(files),
         buckets={str(k): p.name for k, p in spill.buckets.items()},
@@ -1411,6 +1425,7 @@ def kept_to_spill(kept: KeptSpill, folder: Path) -> TrackSpill:
     )
     return TrackSpill(
         **counts,
+        identity=kept.identity,
         buckets={int(k): folder / f for k, f in kept.buckets.items()},
         reject_parts=[[folder / f for f in part] for part in kept.reject_parts],
         n_buckets=int(kept.n_buckets),
@@ -1478,6 +1493,7 @@ def rebucket_spill(spill: TrackSpill, folder: Path, n_buckets: int) -> TrackSpil
             shutil.copyfile(p, folder / p.name, follow_symlinks=False)
     return TrackSpill(
         **spill.counts(),
+        identity=spill.identity,
         buckets=dict(sorted(buckets.items())),
         reject_parts=reject_parts,
         n_buckets=new,
@@ -1752,6 +1768,7 @@ class _ChunkDone:
     delim: str | None
     usecols: list[str] | None
     misplaced: Any = None
+    identity: pd.DataFrame = field(default_factory=empty_identity)
 
 
 def _chunk_task(item: tuple[int, tuple], files: list[_FileTask]) -> _ChunkDone:
@@ -1795,11 +1812,12 @@ def _chunk_task(item: tuple[int, tuple], files: list[_FileTask]) -> _ChunkDone:
         delim=state.delim,
         usecols=state.usecols,
         misplaced=state.misplaced,
+        identity=combine_identity(state.identity),
     )
 
 
 #: The parts of a layout that hold a chunk's values (``parts_like`` reads them anew).
-_CHUNK_PARTS = ("vessel", "time", "clock", "lat", "lon", "sog", "cog")
+_CHUNK_PARTS = ("vessel", "time", "clock", "lat", "lon", "sog", "cog", *IDENTITY_PARTS)
 
 
 def _layout_only(layout: dict | None) -> dict | None:
@@ -1945,6 +1963,7 @@ def spill_tracks_partitioned(
             st.by_rule[rule] = st.by_rule.get(rule, 0) + n
         st.note(*r.notes)
         st.timed |= r.timed
+        st.identity.append(r.identity)
         st.add_misplaced(r.misplaced)
         if "pair_col" not in st.assumptions:  # this chunk decided (see _chunk)
             st.assumptions.update(r.assumptions)
@@ -2066,6 +2085,8 @@ class PingStore:
             for k, p in s.buckets.items():
                 files.setdefault(k, []).append(p)
         self.files = dict(sorted(files.items()))
+        #: Every vessel id's ship identity keys, all files added up (a row per id and key).
+        self.vessel_identity = combine_identity(s.identity for s in self.spills)
         v = [s.vessels for s in self.spills]
         r = [s.vessel_rows for s in self.spills]
         allv = np.concatenate(v) if v else np.empty(0, dtype=object)

@@ -107,6 +107,7 @@ from ._dates import NS_RANGE, ZONE_ABBREVIATIONS, parse_times, times_with_clock
 from ._json import read_json_records
 from ._positions import read_positions
 from ._vector import open_source, read_vector
+from .identity import empty_identity, find_identity_columns, identity_table
 from .options import TrackSource
 
 __all__ = [
@@ -260,6 +261,7 @@ class TrackResult(IngestResult):
     """
 
     lines: np.ndarray = field(default_factory=lambda: np.empty(0, dtype="int64"))
+    identity: pd.DataFrame = field(default_factory=empty_identity)
 
 
 def read_tracks(
@@ -359,6 +361,8 @@ def read_tracks(
         notes.append(parts["fill_note"])
     if parts.get("offset_note"):
         notes.append(parts["offset_note"])
+    if parts.get("identity_cols"):
+        assumptions["identity_columns"] = dict(parts["identity_cols"])
     frame, rejects, more, time_info = _normalise_pings(
         raw,
         rows,
@@ -376,7 +380,10 @@ def read_tracks(
     n_read = len(raw) + n_pre
     log.info("%s: %d pings read, %d accepted, %d rejected", name, n_read, len(frame), len(rejects))
     lines = frame.pop(SOURCE_ROW).to_numpy(dtype="int64")
-    return TrackResult(frame, rejects, by_rule, name, n_read, notes, assumptions, lines=lines)
+    identity = identity_of(parts) if len(raw) else empty_identity()
+    return TrackResult(
+        frame, rejects, by_rule, name, n_read, notes, assumptions, lines=lines, identity=identity
+    )
 
 
 #: What the rejects of ``duplicate_across_files`` say (the value: the earlier file and line).
@@ -875,7 +882,9 @@ def _columns_from_table(raw: pd.DataFrame, src: TrackSource, name: str, schema: 
     speed = _speed_unit(src, pick["sog"], schema, name)
     fill_note = _fallback_coordinates(cols, pick, evidence, name)
     zone = _offset_layout(raw, cols, pick, name, evidence)
+    ident = _identity_layout(raw, cols, pick)
     return {
+        **ident,
         "vessel": vid,
         "vessel_col": vid_col or "",
         "time": raw[pick["time"]],
@@ -983,6 +992,39 @@ def _is_bare_zone(col: str | None) -> bool:
     return col is not None and normalise_name(col) in _AMBIGUOUS_OFFSET_NAMES
 
 
+#: The parts holding the identity columns, and their role in ``picks``.
+IDENTITY_PARTS = {"id_imo": "imo", "id_name": "ship_name", "id_call": "callsign"}
+
+
+def _identity_layout(raw: pd.DataFrame, cols: list[str], pick: dict) -> dict[str, Any]:
+    """Find the ship identity columns (IMO, name, call sign); ``pick`` gains their roles.
+
+    They are secondary columns: the vessel id stays the one picked; they only say which
+    vessel ids are one ship (:mod:`pipeline.ingest.identity`).
+    """
+    found = find_identity_columns(cols, [c for c in pick.values() if isinstance(c, str)])
+    out: dict[str, Any] = {}
+    for part, role in IDENTITY_PARTS.items():
+        pick[role] = found.get(role)
+        out[part] = raw[found[role]] if role in found else None
+    out["identity_cols"] = found
+    return out
+
+
+def identity_of(parts: dict) -> pd.DataFrame:
+    """Return the identity table of a table's records (:func:`~.identity.identity_table`)."""
+    if not any(parts.get(p) is not None for p in IDENTITY_PARTS):
+        return empty_identity()
+    vraw = parts["vessel"]
+    return identity_table(
+        _id_text(vraw).to_numpy(dtype=object),
+        ~missing_mask(vraw),
+        parts.get("id_imo"),
+        parts.get("id_name"),
+        parts.get("id_call"),
+    )
+
+
 def parts_like(layout: dict, raw: pd.DataFrame, src: TrackSource) -> dict:
     """Return the parts of ``raw`` read with the columns ``layout`` picked (a later chunk).
 
@@ -1000,6 +1042,8 @@ def parts_like(layout: dict, raw: pd.DataFrame, src: TrackSource) -> dict:
     out["sog"] = raw[pick["sog"]] if pick["sog"] else None
     out["cog"] = raw[pick["cog"]] if pick["cog"] else None
     out["offset"] = raw[pick["utc_offset"]] if pick.get("utc_offset") else None
+    for part, role in IDENTITY_PARTS.items():
+        out[part] = raw[pick[role]] if pick.get(role) else None
     zone = pick.get("zone_checked")
     if zone and zone in raw.columns:
         # what the first chunk decided must hold for the whole file, as when it is read whole
@@ -1334,6 +1378,7 @@ def _read_vector_tracks(
     parts["cog_factor"] = _course_factor(pick["cog"])
     # local times beside an offset column: placed as in a table of pings
     parts.update(_offset_layout(attrs, cols, pick, name, evidence))
+    parts.update(_identity_layout(raw, cols, pick))
     if (~pts).any():
         notes.append(f"{name}: {int((~pts).sum())} non-point feature(s) have no position")
     return raw, np.arange(1, len(raw) + 1, dtype="int64"), parts, notes, crs

@@ -55,6 +55,8 @@ class RunState:
     area: Area = field(default_factory=lambda: Area(None))
     seizures: pd.DataFrame = field(default_factory=S.empty_seizures)
     pings: pd.DataFrame | PingStore = field(default_factory=S.empty_pings)
+    #: Each vessel id's ship identity keys (IMO, name and call sign), all track files added up
+    vessel_identity: pd.DataFrame | None = None
     spill_root: Path | None = None
     engine: Any = None  # the run's executor (pipeline.engine), opened by ingest
     ports: pd.DataFrame | None = None
@@ -194,6 +196,10 @@ def _ingest_one(
             earlier.append(result)
         rejects_path = write_rejects(result, state.staging, name)
     _within_ceiling(state, result, rejects_path)
+    if kind == "tracks":
+        from ..ingest.identity import combine_identity
+
+        state.vessel_identity = combine_identity([state.vessel_identity, result.identity])
     state.ingest_report.setdefault(kind, []).append(
         {
             "path": str(path),
@@ -726,6 +732,7 @@ def features(state: RunState) -> None:
         as_of=state.as_of,
         seizures=state.seizures,
         pings=pings,
+        vessel_identity=state.vessel_identity,
         rasters={r["name"]: r["data"] for r in state.rasters},
         ports=state.ports,
         context=state.context,
@@ -845,6 +852,7 @@ def _track_history(state: RunState, cells_: np.ndarray, transit: list):
             as_of=cutoff,
             seizures=state.seizures[state.seizures[S.TIME] <= cutoff],
             pings=past,
+            vessel_identity=state.vessel_identity,
             ports=state.ports,
             context=state.context,
             window_cells=state.cells,

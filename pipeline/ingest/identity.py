@@ -1,0 +1,340 @@
+"""Ship identity beside the vessel id: which vessel ids of a run are one ship.
+
+AIS exports carry the ship's static identity next to the MMSI (MarineCadastre: ``IMO``,
+``VesselName``, ``CallSign``; the Danish Maritime Authority: ``IMO``, ``Callsign``,
+``Name``; Global Fishing Watch: ``imo``, ``shipname``, ``callsign``).  One ship can
+transmit under two MMSIs at once (a class A and a class B transponder, a second transponder
+after a refit, a flag change with an overlap): keyed by MMSI, its two ids sail together for
+hours and would be an "encounter at sea", and a cell would count the ship twice.
+
+The vessel id stays what it is; the identity columns are read as *secondary* columns into a
+small per-vessel table (:func:`identity_table`: vessel id, kind, key, records), never a
+column on every ping.  A key is:
+
+``imo``
+    A valid IMO number: 7 digits (an ``IMO`` prefix and a trailing ``.0`` are dropped) whose
+    last digit is the check digit, no leading zero, not a placeholder (``0000000``,
+    ``1234567``, one digit repeated).
+``name_call``
+    The ship name *and* its call sign, both trimmed, inner spaces collapsed and case-folded,
+    neither a placeholder (``''``, ``UNKNOWN``, ``N/A``, ``0`` ...).  A name alone is no
+    identity: many ships share a name; a name and call sign given by ids of two different
+    valid IMO numbers joins none of them.
+
+:func:`ship_groups` then joins the vessel ids of a run that give the same key (each id's
+most frequent key of each kind, so one garbled static message does not join two ships),
+up to :data:`MAX_IDS_PER_SHIP` ids: a key more ids give is a default a vendor wrote, not one
+ship.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ._common import MISSING_TOKENS, missing_mask, normalise_name
+
+__all__ = [
+    "IDENTITY_COLUMNS",
+    "MAX_IDS_PER_SHIP",
+    "ShipGroups",
+    "combine_identity",
+    "empty_identity",
+    "find_identity_columns",
+    "identity_table",
+    "imo_keys",
+    "ship_groups",
+    "text_keys",
+]
+
+#: The columns of a per-vessel identity table.
+IDENTITY_COLUMNS = ("vessel_id", "kind", "key", "n")
+
+#: A key given by more vessel ids than this is not one ship (a default, a placeholder).
+MAX_IDS_PER_SHIP = 4
+
+#: Header spellings (normalised: lower case, non-alphanumerics as ``_``) of each column.
+_NAMES = {
+    "imo": ("imo", "imo_number", "imonumber", "imo_no", "imo_nr", "imo_num", "lrimo", "lr_imo"),
+    "ship_name": ("vesselname", "vessel_name", "shipname", "ship_name", "name", "ship"),
+    "callsign": ("callsign", "call_sign", "radio_call_sign", "ircs", "call_sign_ircs"),
+}
+
+_TEXT_PLACEHOLDERS = MISSING_TOKENS | {
+    "0",
+    "00",
+    "000",
+    "0000000",
+    "unknown",
+    "unknow",
+    "not available",
+    "notavailable",
+    "no name",
+    "noname",
+    "test",
+    "default",
+    "undefined",
+    "xxx",
+}
+_IMO_PLACEHOLDERS = frozenset({"0000000", "1234567", "7654321", "0123456", "9876543"})
+
+
+def empty_identity() -> pd.DataFrame:
+    """Return an identity table without rows."""
+    return pd.DataFrame(
+        {
+            "vessel_id": pd.Series([], dtype=object),
+            "kind": pd.Series([], dtype=object),
+            "key": pd.Series([], dtype=object),
+            "n": pd.Series([], dtype="int64"),
+        }
+    )
+
+
+def find_identity_columns(columns: Sequence[str], taken: Iterable[str | None]) -> dict[str, str]:
+    """Return the identity columns of a table by header (case-insensitive), role -> column.
+
+    Columns already serving a role (``taken``) are not used.  Only headers that name the
+    identity are recognised; a file without them gives an empty dict.
+    """
+    used = {c for c in taken if c}
+    norm: dict[str, str] = {}
+    for c in columns:
+        key = normalise_name(c)
+        if c not in used and key not in norm:
+            norm[key] = str(c)
+    out: dict[str, str] = {}
+    for role, names in _NAMES.items():
+        for cand in names:
+            col = norm.get(cand)
+            if col is not None and col not in out.values():
+                out[role] = col
+                break
+    return out
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """Return the values as stripped text, missing ones as ``""``, integral floats as integers."""
+    miss = missing_mask(values)
+    if values.dtype.kind == "f":
+        v = values.to_numpy(dtype="float64")
+        whole = np.isfinite(v) & (v == np.round(v)) & (np.abs(v) < 2**53)
+        text = pd.Series(
+            np.where(whole, np.where(whole, v, 0).astype("int64").astype(str), ""),
+            index=values.index,
+            dtype=object,
+        )
+    else:
+        text = values.astype("str").str.strip()
+    return text.where(~miss, "")
+
+
+def imo_keys(values: pd.Series) -> pd.Series:
+    """Return each value's IMO number as 7 digits, or ``""`` where it is no valid IMO.
+
+    Examples
+    --------
+    >>> imo_keys(pd.Series(["IMO9074729", "9074729", "0", "1111111", "9074728"])).tolist()
+    ['9074729', '9074729', '', '', '']
+    """
+    text = _text(values).str.upper()
+    text = text.str.replace(r"^IMO[\s:#-]*", "", regex=True).str.replace(
+        r"^(\d+)\.0+$", r"\1", regex=True
+    )
+    shaped = text.str.fullmatch(r"[1-9]\d{6}").fillna(False).to_numpy(dtype=bool)
+    out = np.full(len(text), "", dtype=object)
+    if not shaped.any():
+        return pd.Series(out, index=values.index, dtype=object)
+    cand = text.to_numpy(dtype=object)[shaped].astype("U7")
+    digits = np.frombuffer(cand.tobytes(), dtype=np.uint32).reshape(-1, 7).astype("int64") - 48
+    check = (digits[:, :6] * np.arange(7, 1, -1)).sum(axis=1) % 10
+    repeated = (digits == digits[:, :1]).all(axis=1)
+    ok = (check == digits[:, 6]) & ~repeated & ~np.isin(cand, list(_IMO_PLACEHOLDERS))
+    idx = np.flatnonzero(shaped)[ok]
+    out[idx] = cand[ok].astype(object)
+    return pd.Series(out, index=values.index, dtype=object)
+
+
+def text_keys(values: pd.Series) -> pd.Series:
+    """Return names or call signs trimmed, spaces collapsed, case-folded; placeholders ``""``.
+
+    Examples
+    --------
+    >>> text_keys(pd.Series(["  Nordic  Star ", "UNKNOWN", "N/A", "0", "", "@@@"])).tolist()
+    ['nordic star', '', '', '', '', '']
+    """
+    text = _text(values).str.replace(r"\s+", " ", regex=True).str.strip().str.casefold()
+    bare = text.str.replace(r"[^0-9a-z\u00c0-\uffff]+", "", regex=True)
+    bad = (
+        text.isin(_TEXT_PLACEHOLDERS)
+        | bare.isin(_TEXT_PLACEHOLDERS)
+        | (bare == "")
+        | bare.str.fullmatch(r"0+").fillna(False)
+    )
+    return text.where(~bad.to_numpy(dtype=bool), "")
+
+
+def identity_table(
+    vessel: np.ndarray,
+    usable: np.ndarray,
+    imo: pd.Series | None = None,
+    ship_name: pd.Series | None = None,
+    callsign: pd.Series | None = None,
+) -> pd.DataFrame:
+    """Count each vessel id's identity keys over its records (``usable``: a vessel id given).
+
+    Returns one row per (vessel id, kind, key) with the number of records giving it; the
+    counts of several chunks or files add up (:func:`combine_identity`).
+    """
+    usable = np.asarray(usable, dtype=bool)
+    vessel = np.asarray(vessel, dtype=object)
+    parts = []
+    if imo is not None:
+        parts.append(("imo", imo_keys(imo).to_numpy(dtype=object)))
+    if ship_name is not None and callsign is not None:
+        nm = text_keys(ship_name).to_numpy(dtype=object)
+        cs = text_keys(callsign).to_numpy(dtype=object)
+        both = (nm != "") & (cs != "")
+        key = np.full(len(nm), "", dtype=object)
+        if both.any():
+            key[both] = (
+                pd.Series(nm[both], dtype=object) + "|" + pd.Series(cs[both], dtype=object)
+            ).to_numpy(dtype=object)
+        parts.append(("name_call", key))
+    frames = []
+    for kind, key in parts:
+        keep = usable & (key != "")
+        if not keep.any():
+            continue
+        f = pd.DataFrame({"vessel_id": vessel[keep].astype(str), "key": key[keep]})
+        got = f.groupby(["vessel_id", "key"], sort=True).size().reset_index(name="n")
+        got.insert(1, "kind", kind)
+        frames.append(got)
+    return combine_identity(frames)
+
+
+def combine_identity(tables: Iterable[pd.DataFrame | None]) -> pd.DataFrame:
+    """Add up identity tables (chunks of a file, files of a run): one row per vessel/kind/key."""
+    frames = [t[list(IDENTITY_COLUMNS)] for t in tables if t is not None and len(t)]
+    if not frames:
+        return empty_identity()
+    f = pd.concat(frames, ignore_index=True)
+    f = f.astype({"vessel_id": str, "kind": str, "key": str, "n": "int64"})
+    out = f.groupby(["vessel_id", "kind", "key"], sort=True)["n"].sum().reset_index()
+    return out.astype({"vessel_id": object, "kind": object, "key": object, "n": "int64"})
+
+
+@dataclass(frozen=True)
+class ShipGroups:
+    """Vessel ids of a run found to be one ship.
+
+    Attributes
+    ----------
+    ids : numpy.ndarray of object
+        The vessel ids that share their ship with another id, sorted.
+    ship : numpy.ndarray of object
+        The ship of each of ``ids``: the smallest vessel id of its group.
+    rule : numpy.ndarray of object
+        Per id, how its group was joined: ``"IMO 9074729"``, ``"name and call sign ..."``.
+    refused : list of str
+        Keys given by more than :data:`MAX_IDS_PER_SHIP` ids, taken as no identity.
+    """
+
+    ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
+    ship: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
+    rule: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
+    refused: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return int(self.ids.size)
+
+    def ship_of(self, vessels: np.ndarray) -> np.ndarray:
+        """Return each vessel id's ship: its group's smallest id, or itself."""
+        v = np.asarray(vessels, dtype=object)
+        out = v.copy()
+        if self.ids.size and v.size:
+            k = pd.Index(self.ids).get_indexer(v.astype(str))
+            hit = k >= 0
+            out[hit] = self.ship[k[hit]]
+        return out
+
+    def is_aliased(self, vessels: np.ndarray) -> np.ndarray:
+        """Return True for the vessel ids that share their ship with another id."""
+        v = np.asarray(vessels, dtype=object)
+        if not self.ids.size:
+            return np.zeros(v.size, dtype=bool)
+        return pd.Index(self.ids).get_indexer(v.astype(str)) >= 0
+
+
+def _describe(kind: str, key: str) -> str:
+    if kind == "imo":
+        return f"IMO {key}"
+    name, _, call = key.partition("|")
+    return f"name {name!r} and call sign {call!r}"
+
+
+def ship_groups(identity: pd.DataFrame | None, vessels: np.ndarray) -> ShipGroups:
+    """Join the vessel ids (of ``vessels``) that give one ship's identity.
+
+    Each id is represented by its most frequent key of each kind (ties: the smallest key);
+    ids sharing a key, directly or through another id, are one ship.  A key given by more
+    than :data:`MAX_IDS_PER_SHIP` ids, or a group grown beyond it, joins nothing.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    if identity is None or not len(identity) or not len(vessels):
+        return ShipGroups()
+    names = pd.Index(np.unique(np.asarray(vessels, dtype=object).astype(str)))
+    f = identity[identity["vessel_id"].astype(str).isin(names)]
+    if not len(f):
+        return ShipGroups()
+    f = f.sort_values(["vessel_id", "kind", "n", "key"], ascending=[True, True, False, True])
+    top = f.drop_duplicates(["vessel_id", "kind"], keep="first")
+    # a name and call sign shared by ids of two valid IMO numbers are two ships' (sisters)
+    imo_of = top[top["kind"] == "imo"].set_index("vessel_id")["key"]
+    nc = top["kind"] == "name_call"
+    their_imo = top["vessel_id"].map(imo_of).where(nc)
+    imos = their_imo.groupby(top["key"].where(nc)).transform("nunique")
+    top = top[~(nc & (imos.reindex(top.index).fillna(0) > 1))]
+    size = top.groupby(["kind", "key"])["vessel_id"].transform("size").to_numpy()
+    refused = sorted(
+        {
+            _describe(k, v) + f" ({n} vessel ids)"
+            for k, v, n in zip(top["kind"], top["key"], size, strict=True)
+            if n > MAX_IDS_PER_SHIP
+        }
+    )
+    top = top[(size >= 2) & (size <= MAX_IDS_PER_SHIP)]
+    if not len(top):
+        return ShipGroups(refused=refused)
+    code = names.get_indexer(top["vessel_id"].astype(str))
+    kk = pd.factorize(top["kind"].astype(str) + "\0" + top["key"].astype(str))[0]
+    n_v = len(names)
+    # a bipartite graph: vessel ids and keys; components are ships
+    graph = coo_matrix(
+        (np.ones(code.size), (code, n_v + kk)), shape=(n_v + kk.max() + 1,) * 2
+    ).tocsr()
+    _, label = connected_components(graph, directed=False)
+    vl = label[:n_v]
+    members = np.bincount(vl, minlength=label.max() + 1)
+    # a group's ids: those sharing a component with another id, groups not over the cap
+    ok = (members[vl] >= 2) & (members[vl] <= MAX_IDS_PER_SHIP)
+    if not ok.any():
+        return ShipGroups(refused=refused)
+    ids = names.to_numpy(dtype=object)[ok]
+    lab = vl[ok]
+    first = pd.Series(ids).groupby(lab).transform("min").to_numpy(dtype=object)
+    # the rule: the key of the id's own rows that joins it (the first kind, IMO before names)
+    t = top.assign(_lab=vl[code]).sort_values(["kind", "key"])
+    t = t[np.isin(t["_lab"].to_numpy(), lab)]
+    by_group = t.drop_duplicates("_lab", keep="first")
+    desc = {
+        int(g): _describe(k, v)
+        for g, k, v in zip(by_group["_lab"], by_group["kind"], by_group["key"], strict=True)
+    }
+    rule = np.array([desc.get(int(g), "") for g in lab], dtype=object)
+    return ShipGroups(ids=ids, ship=first, rule=rule, refused=refused)
