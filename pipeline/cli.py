@@ -136,6 +136,13 @@ def _report(result) -> None:
             )
             for note in e.get("notes", []):
                 _say(f"  note: {note}")
+    # what the run itself assumed or left out (transit: positions after as_of, vessel ids of
+    # one ship; no ports layer ...): in the manifest and here
+    for note in [
+        *result.manifest.get("features", {}).get("transit_notes", []),
+        *result.manifest.get("notes", []),
+    ]:
+        _say(f"note: {note}")
     _say(
         f"{counts['cells']} cells scored, {counts['seizures_used']} seizures, "
         f"{counts['pings_used']} pings; outputs in {result.out_dir}"

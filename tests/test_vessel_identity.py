@@ -286,3 +286,23 @@ def test_the_identity_of_a_track_file_read_from_the_cache_is_the_parsed_ones(tmp
     pd.testing.assert_frame_equal(got[0], got[1])
     groups = ship_groups(got[1], np.array([str(SHIP_A), str(SHIP_B)], dtype=object))
     assert groups.ship_of(np.array([str(SHIP_B)], dtype=object)).tolist() == [str(SHIP_A)]
+
+
+def test_the_run_summary_says_which_vessel_ids_are_one_ship(tmp_path, capsys):
+    """What transit assumed is stated in the summary on stderr, not only in the manifest."""
+    from test_cli import cli_here
+
+    path = _one_ship_and_another(tmp_path)
+    raw = {
+        "run": {"out_dir": str(tmp_path / "out")},
+        "area": {"bbox": [-60.05, 9.95, -59.9, 10.05], "resolution": 7},
+        "inputs": {"tracks": [{"path": str(path)}]},
+        "score": {"factors": {"encounter_events": {"weight": 1}}},
+    }
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(raw))
+    code, _, err = cli_here(capsys, "run", tmp_path / "c.yaml", "--log-format", "text")
+    assert code == 0, err
+    said = [line.split("note: ", 1)[1] for line in err.splitlines() if " note: " in f" {line}"]
+    assert any(f"{SHIP_A} and {SHIP_B} are one ship (IMO 9074729)" in n for n in said), err
+    # said once (transit's note; the manifest's run notes do not repeat it)
+    assert sum("no ports layer" in n for n in said) == 1, err

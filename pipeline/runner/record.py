@@ -114,8 +114,11 @@ def build_manifest(
     if run.killed:
         manifest["cleaned_up"] = {"killed_runs": run.killed}
     notes = list(state.notes)
-    if "ports" not in state.context and len(state.pings):
-        notes.append("no ports layer: loitering and encounters are not filtered by port distance")
+    from ..transit import NO_PORTS_NOTE  # said once: by transit where it ran
+
+    transit_notes = manifest["features"]["transit_notes"]
+    if "ports" not in state.context and len(state.pings) and NO_PORTS_NOTE not in transit_notes:
+        notes.append(NO_PORTS_NOTE)
     if notes:
         manifest["notes"] = notes
     return manifest
