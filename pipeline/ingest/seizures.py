@@ -1268,17 +1268,21 @@ def _date_ranges(
     wide, back = int((days >= 1).sum()), int((days < 0).sum())
     if not wide and not back:
         return None
+    # the longest span is over the records that end after they start: one that ends
+    # before its start spans no days (a note of 'up to -3 days' said nothing true)
+    longest = round(float(days.max()), 1) if wide else 0.0
     report = {
         "end_column": str(end),
         "placed_on": "start",
         "records_spanning_days": wide,
-        "longest_days": round(float(days.max()), 1),
+        "longest_days": longest,
         "end_before_start": back,
     }
     note = (
-        f"{name}: {tcol!r} starts a date range that {end!r} ends; {wide} of {int(both.sum())} "
-        f"dated records span a day or more (up to {report['longest_days']:g} days), and each "
-        "is placed on its start day"
+        f"{name}: {tcol!r} starts a date range that {end!r} ends; {wide} of "
+        f"{int(both.sum())} records with both dates span a day or more"
+        + (f" (up to {longest:g} days)" if wide else "")
+        + ", and each record is placed on its start day"
     )
     if back:
         note += f"; {back} record(s) end before they start"
