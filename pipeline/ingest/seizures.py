@@ -1093,8 +1093,16 @@ def _split_date(
     """
     if over.get(TIME) is not None:
         return None
+    named = [c for c in raw.columns if normalise_name(c) in _YEAR_NAMES]
+    if tcol is not None and tcol not in named and len(named) == 1:
+        # a date column that is blank where the year column is not (GTD's 'approxdate',
+        # filled only for approximate dates, taken for the date by its values) is no date
+        # of every record: read so, every exact-dated record was rejected as date_missing
+        given = raw[tcol].astype("string").str.strip().fillna("") != ""
+        has_year = raw[named[0]].astype("string").str.strip().fillna("") != ""
+        if (has_year & ~given).any():
+            tcol = None
     if tcol is None:
-        named = [c for c in raw.columns if normalise_name(c) in _YEAR_NAMES]
         if len(named) != 1:
             return None
         tcol = named[0]
