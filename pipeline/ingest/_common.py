@@ -984,6 +984,15 @@ _PAIR = re.compile(
 )
 
 
+#: A pair of two degree texts, each ending with its hemisphere letter (no other letter).
+_LETTERED_LAT_FIRST = re.compile(
+    r"^\s*(?P<a>[+-]?\d[^A-Za-z]*?[NSns])\s*(?:[,;/\u2013\u2014]|\s-\s)?\s*(?P<b>[+-]?\d[^A-Za-z]*[EWew])\s*$"
+)
+_LETTERED_LON_FIRST = re.compile(
+    r"^\s*(?P<a>[+-]?\d[^A-Za-z]*?[EWew])\s*(?:[,;/\u2013\u2014]|\s-\s)?\s*(?P<b>[+-]?\d[^A-Za-z]*[NSns])\s*$"
+)
+
+
 #: A WKT/EWKT point (x y = lon lat by definition), in EPSG:4326 or with no SRID.
 _WKT_POINT = re.compile(
     r"^\s*(?:SRID=4326;)?\s*POINT\s*(?:ZM|Z|M)?\s*\(\s*(?P<x>[^\s()]+)\s+(?P<y>[^\s()]+)"
@@ -1198,6 +1207,14 @@ def split_pair(values: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:
     """
     s = values.astype("str").str.strip()
     parts = s.str.extract(_PAIR)
+    # a pair whose parts each end with their hemisphere letter splits after the first
+    # letter: '12° 30.00' N, 061° 45.00' W' (ReCAAP, IMB) split at its first space into
+    # '12°' and '30.00' N, 061° ...', and the record was rejected as unparseable
+    for lettered in (_LETTERED_LAT_FIRST, _LETTERED_LON_FIRST):
+        hit = s.str.extract(lettered)
+        found = hit["a"].notna()
+        if found.any():
+            parts = parts.mask(found, hit[["a", "b"]].set_axis(["a", "b"], axis=1))
     a = parts["a"].fillna("")
     b = parts["b"].fillna("")
     lon_first = (a.str.strip().str[-1:].str.upper().isin(["E", "W"])).to_numpy()
