@@ -177,3 +177,98 @@ def test_a_header_alone_ending_with_the_delimiter_is_not_said_to_be_every_line(t
     said = [n for n in res.notes if "ends with" in n or "end with" in n]
     assert len(said) == 1 and "every line" not in said[0]
     assert "the header and 0 of the 2 lines below it" in said[0]
+
+
+# --------------------------------------------------------------- the hostile corpus
+
+
+def test_a_geojson_property_holding_an_object_is_read_not_a_traceback(tmp_path):
+    """``"meta": {"agency": "Navy"}`` (a nested property) was a dict: unhashable, a traceback."""
+    import json
+
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"date": "2024-03-05", "meta": {"agency": "Navy"}},
+                "geometry": {"type": "Point", "coordinates": [-61.75, 12.5]},
+            },
+            {
+                "type": "Feature",
+                "properties": {"date": "2024-03-06", "meta": {"agency": "Navy"}},
+                "geometry": None,
+            },
+            {
+                "type": "Feature",
+                "properties": {"date": "2024-03-07", "meta": {"agency": "Coast Guard"}},
+                "geometry": {"type": "Point", "coordinates": [-60.5, 13.25]},
+            },
+        ],
+    }
+    path = write_text(tmp_path, "nested.geojson", json.dumps(fc))
+    res = read_seizures(path)
+    assert_accounted(res)
+    assert res.frame["lat"].tolist() == [12.5, 13.25]
+    assert res.rejects["rule"].tolist() == ["geometry_missing"]
+
+
+def test_a_parquet_table_with_list_and_struct_columns_is_read_not_a_traceback(tmp_path):
+    """A plain Parquet table's list and struct columns came as arrays and dicts: a traceback."""
+    import pandas as pd
+
+    path = tmp_path / "incidents.parquet"
+    pd.DataFrame(
+        {
+            "date": ["2024-03-05", "2024-03-06"],
+            "lat": [12.5, 13.25],
+            "lon": [-61.75, -60.5],
+            "tags": [["boarding", "night"], ["theft"]],
+            "source": [{"agency": "Navy"}, {"agency": "Coast Guard"}],
+        }
+    ).to_parquet(path)
+    res = read_seizures(path)
+    assert_accounted(res)
+    assert res.frame["lat"].tolist() == [12.5, 13.25]
+    assert len(res.rejects) == 0
+
+
+def test_a_gtd_export_is_dated_by_its_year_month_day_not_by_its_sparse_approxdate(tmp_path):
+    """GTD's ``approxdate`` (filled only for approximate dates) was taken for the date by its
+    values: every exactly dated record was rejected as date_missing."""
+    path = write_text(
+        tmp_path,
+        "gtd.csv",
+        "eventid,iyear,imonth,iday,approxdate,extended,resolution,country_txt,latitude,"
+        "longitude,specificity,attacktype1_txt,nkill\n"
+        "202403050001,2024,3,5,,0,,Haiti,18.539,-72.336,1,Armed Assault,2\n"
+        '202403000002,2024,3,0,"March 2024",0,,Haiti,19.759,-72.199,1,Hijacking,0\n'
+        "202403100003,2024,3,10,,1,03/20/2024,Haiti,19.759,-72.199,1,Hostage Taking,0\n",
+    )
+    res = read_seizures(path)
+    assert_accounted(res)
+    assert len(res.rejects) == 0
+    assert res.frame["time"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2024-03-05",
+        "2024-03-01",
+        "2024-03-10",
+    ]
+    assert any("iyear/imonth/iday" in n for n in res.notes)
+
+
+def test_a_recaap_position_of_spaced_degree_minutes_with_letters_splits_after_its_n(tmp_path):
+    """``12° 30.00' N, 061° 45.00' W`` split at its first space ('12°' and the rest): every
+    record was rejected as coord_unparseable."""
+    path = write_text(
+        tmp_path,
+        "recaap.csv",
+        "Incident No,Date of Incident,Ship Name,Position,Classification\n"
+        "SEA-2024-01,05-Mar-24,MV ALPHA,\"12° 30.00' N, 061° 45.00' W\",CAT 4\n"
+        "SEA-2024-02,13-Mar-24,MT BETA,\"13° 15.00' S - 060° 30.00' W\",CAT 3\n"
+        "SEA-2024-03,14-Mar-24,MT GAMMA,\"103° 39.00' E, 01° 03.00' N\",CAT 3\n",
+    )
+    res = read_seizures(path)
+    assert_accounted(res)
+    assert len(res.rejects) == 0
+    assert res.frame["lat"].tolist() == [12.5, -13.25, 1.05]
+    assert res.frame["lon"].tolist() == [-61.75, -60.5, 103.65]
