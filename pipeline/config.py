@@ -458,6 +458,24 @@ class RenderConfig(_Model):
         return self
 
 
+def _lax_int(value: Any) -> int | None:
+    """Return ``value`` as the int the field's lax validation makes of it, else None.
+
+    ``resolution: 1.0`` and ``resolution: "1"`` are the integer 1 to the ``int`` field: a
+    check made before it must read them so too (it passed over them and the run was refused
+    for defaults the user never wrote).
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
+        return int(value)
+    return None
+
+
 class Config(_Model):
     """A whole, validated run configuration."""
 
@@ -501,8 +519,8 @@ class Config(_Model):
             return raw
         area = raw.get("area")
         area = area if isinstance(area, dict) else {}
-        res = area.get("resolution", AreaConfig.model_fields["resolution"].default)
-        if isinstance(res, bool) or not isinstance(res, int) or not 0 <= res <= 15:
+        res = _lax_int(area.get("resolution", AreaConfig.model_fields["resolution"].default))
+        if res is None or not 0 <= res <= 15:
             return raw  # the field's own check says what is wrong
         from .grid import average_hexagon_edge_length as edge_km
 

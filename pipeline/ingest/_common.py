@@ -393,8 +393,17 @@ def read_text_table(
         # forget it on the last line: drop one trailing delimiter from every line instead
         # of losing that record as ragged.
         header = header[:-1]
-        data = _strip_trailing_delimiter(data, delim)
-        notes.append(f"{name}: every line ends with {delim!r}; the empty last column is ignored")
+        lines = data.count(b"\n") + (not data.endswith(b"\n"))
+        data, ended = _strip_trailing_delimiter(data, delim)
+        if ended >= lines - 1:  # the last line may have forgotten it
+            notes.append(
+                f"{name}: every line ends with {delim!r}; the empty last column is ignored"
+            )
+        else:  # a header that alone ends so was said to be every line
+            notes.append(
+                f"{name}: the header and {ended - 1} of the {lines - 1} lines below it end "
+                f"with {delim!r}; the empty last column is ignored"
+            )
     names = _unique_names(header)
     if not names:
         raise SourceUnreadable(f"{name}: no header line found")
@@ -466,7 +475,9 @@ def _group_row(fields: list[str], rest: list[str], delim: str) -> bool:
     except csv.Error:
         return False
     header, records = [f.strip() for f in lines[0]], lines[1:]
-    if len(header) < 2 or not all(header) or len(set(header)) < len(header):
+    # a name may repeat under different groups ('Date' under 'Reported' and under 'Seized'):
+    # the header is still that line (its repeated names are then read as the header says)
+    if len(header) < 2 or not all(header):
         return False
     if len(header) <= len([f for f in named if f]):
         return False
@@ -518,11 +529,15 @@ def _normalise_text(data: bytes, name: str) -> tuple[bytes, list[str]]:
     return data, notes
 
 
-def _strip_trailing_delimiter(data: bytes, delim: str) -> bytes:
-    """Remove one delimiter right before each line end (and at the very end)."""
+def _strip_trailing_delimiter(data: bytes, delim: str) -> tuple[bytes, int]:
+    """Remove one delimiter right before each line end (and at the very end).
+
+    Returns the data and the number of lines that ended with the delimiter.
+    """
     d = re.escape(delim.encode("utf-8"))
-    data = re.sub(d + rb"(\r?\n)", rb"\1", data)
-    return re.sub(d + rb"\Z", b"", data)
+    data, inner = re.subn(d + rb"(\r?\n)", rb"\1", data)
+    data, last = re.subn(d + rb"\Z", b"", data)
+    return data, inner + last
 
 
 #: Bytes pyarrow parses at a time; one record must fit in a block.
@@ -969,6 +984,15 @@ _PAIR = re.compile(
 )
 
 
+#: A pair of two degree texts, each ending with its hemisphere letter (no other letter).
+_LETTERED_LAT_FIRST = re.compile(
+    r"^\s*(?P<a>[+-]?\d[^A-Za-z]*?[NSns])\s*(?:[,;/\u2013\u2014]|\s-\s)?\s*(?P<b>[+-]?\d[^A-Za-z]*[EWew])\s*$"
+)
+_LETTERED_LON_FIRST = re.compile(
+    r"^\s*(?P<a>[+-]?\d[^A-Za-z]*?[EWew])\s*(?:[,;/\u2013\u2014]|\s-\s)?\s*(?P<b>[+-]?\d[^A-Za-z]*[NSns])\s*$"
+)
+
+
 #: A WKT/EWKT point (x y = lon lat by definition), in EPSG:4326 or with no SRID.
 _WKT_POINT = re.compile(
     r"^\s*(?:SRID=4326;)?\s*POINT\s*(?:ZM|Z|M)?\s*\(\s*(?P<x>[^\s()]+)\s+(?P<y>[^\s()]+)"
@@ -1183,6 +1207,14 @@ def split_pair(values: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:
     """
     s = values.astype("str").str.strip()
     parts = s.str.extract(_PAIR)
+    # a pair whose parts each end with their hemisphere letter splits after the first
+    # letter: '12° 30.00' N, 061° 45.00' W' (ReCAAP, IMB) split at its first space into
+    # '12°' and '30.00' N, 061° ...', and the record was rejected as unparseable
+    for lettered in (_LETTERED_LAT_FIRST, _LETTERED_LON_FIRST):
+        hit = s.str.extract(lettered)
+        found = hit["a"].notna()
+        if found.any():
+            parts = parts.mask(found, hit[["a", "b"]].set_axis(["a", "b"], axis=1))
     a = parts["a"].fillna("")
     b = parts["b"].fillna("")
     lon_first = (a.str.strip().str[-1:].str.upper().isin(["E", "W"])).to_numpy()

@@ -40,6 +40,11 @@ _JSON_POSITION = (
 )
 
 
+#: A part of a pair that carries a latitude's (longitude's) hemisphere letter before or after it.
+_LAT_LETTER = r"(?i)^\s*[NS]\s*[+-]?\d|\d\s*[°º'\"′″]?\s*[NS]\s*$"
+_LON_LETTER = r"(?i)^\s*[EW]\s*[+-]?\d|\d\s*[°º'\"′″]?\s*[EW]\s*$"
+
+
 def _geojson_positions(raw: pd.DataFrame, col: str) -> tuple[pd.Series, pd.Series, int] | None:
     """Return (lat text, lon text, count) of GeoJSON Point positions in a JSON-records column.
 
@@ -88,6 +93,12 @@ def split_pair_column(
     """
     pair = raw[col]
     lat_raw, lon_raw, stated = split_pair(as_text(pair))
+    # '1°27'N 103°54'E' says its order by its letters as '103°54'E 1°27'N' does: a header
+    # naming the longitude first swapped it (and lost the record to lat_out_of_range)
+    stated = stated | (
+        lat_raw.str.contains(_LAT_LETTER, regex=True, na=False).to_numpy(dtype=bool)
+        & lon_raw.str.contains(_LON_LETTER, regex=True, na=False).to_numpy(dtype=bool)
+    )
     geojson = _geojson_positions(raw, col)
     if geojson is not None:  # newline-delimited GeoJSON features: [lon, lat]
         lat_raw, lon_raw, n_gj = geojson

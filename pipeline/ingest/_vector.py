@@ -389,7 +389,7 @@ def read_vector(
                     )
             meta = pq.read_schema(target).metadata or {}
             if b"geo" not in meta:
-                return pd.read_parquet(target), None, None
+                return _nested_as_text(pd.read_parquet(target)), None, None
             gdf = gpd.read_parquet(target)
         elif fmt == "kml":
             gdf = _read_kml(target, name, max_uncompressed_mb)
@@ -413,9 +413,40 @@ def read_vector(
             f"{name}: cannot read as {fmt}: {type(exc).__name__}: {first}"
         ) from exc
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
-        return pd.DataFrame(gdf), None, None
+        return _nested_as_text(pd.DataFrame(gdf)), None, None
     geom = gdf.geometry
     if geom.isna().all() and len(gdf):
-        return pd.DataFrame(gdf.drop(columns=geom.name)), None, None
-    raw = pd.DataFrame(gdf.drop(columns=geom.name))
+        return _nested_as_text(pd.DataFrame(gdf.drop(columns=geom.name))), None, None
+    raw = _nested_as_text(pd.DataFrame(gdf.drop(columns=geom.name)))
     return raw, np.asarray(geom.values, dtype=object), gdf.crs
+
+
+def _nested_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` with nested values (objects, arrays) as their JSON text.
+
+    A GeoJSON property holding an object (``"meta": {"agency": "Navy"}``) or an array, and a
+    Parquet struct or list column, are read as Python dicts, lists or arrays: every value
+    rule and the duplicate check hash cells, and a dict is unhashable (a traceback).  Only
+    the object columns that do not hash are converted, value by value; the others are kept.
+    """
+    import json
+
+    def text(v: Any) -> Any:
+        if isinstance(v, np.ndarray):
+            v = v.tolist()
+        if isinstance(v, (dict, list, tuple)):
+            return json.dumps(v, ensure_ascii=False, default=str)
+        return v
+
+    out = frame
+    for col in frame.columns:
+        values = frame[col]
+        if values.dtype != object:
+            continue
+        try:
+            pd.util.hash_pandas_object(values, index=False)
+        except TypeError:  # dicts, lists or arrays among the values
+            if out is frame:
+                out = frame.copy()
+            out[col] = values.map(text)
+    return out

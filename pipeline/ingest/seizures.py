@@ -1093,8 +1093,16 @@ def _split_date(
     """
     if over.get(TIME) is not None:
         return None
+    named = [c for c in raw.columns if normalise_name(c) in _YEAR_NAMES]
+    if tcol is not None and tcol not in named and len(named) == 1:
+        # a date column that is blank where the year column is not (GTD's 'approxdate',
+        # filled only for approximate dates, taken for the date by its values) is no date
+        # of every record: read so, every exact-dated record was rejected as date_missing
+        given = raw[tcol].astype("string").str.strip().fillna("") != ""
+        has_year = raw[named[0]].astype("string").str.strip().fillna("") != ""
+        if (has_year & ~given).any():
+            tcol = None
     if tcol is None:
-        named = [c for c in raw.columns if normalise_name(c) in _YEAR_NAMES]
         if len(named) != 1:
             return None
         tcol = named[0]
@@ -1268,17 +1276,21 @@ def _date_ranges(
     wide, back = int((days >= 1).sum()), int((days < 0).sum())
     if not wide and not back:
         return None
+    # the longest span is over the records that end after they start: one that ends
+    # before its start spans no days (a note of 'up to -3 days' said nothing true)
+    longest = round(float(days.max()), 1) if wide else 0.0
     report = {
         "end_column": str(end),
         "placed_on": "start",
         "records_spanning_days": wide,
-        "longest_days": round(float(days.max()), 1),
+        "longest_days": longest,
         "end_before_start": back,
     }
     note = (
-        f"{name}: {tcol!r} starts a date range that {end!r} ends; {wide} of {int(both.sum())} "
-        f"dated records span a day or more (up to {report['longest_days']:g} days), and each "
-        "is placed on its start day"
+        f"{name}: {tcol!r} starts a date range that {end!r} ends; {wide} of "
+        f"{int(both.sum())} records with both dates span a day or more"
+        + (f" (up to {longest:g} days)" if wide else "")
+        + ", and each record is placed on its start day"
     )
     if back:
         note += f"; {back} record(s) end before they start"

@@ -399,17 +399,22 @@ def png_data_url(rgba: np.ndarray) -> str:
     """Return an RGBA image (rows north to south) as a PNG ``data:`` URL for the map.
 
     The PNG folium writes (8-bit RGBA, no row filter, one zlib stream) at zlib level
-    :data:`PNG_LEVEL` instead of 9; the bytes depend only on the pixels.
+    :data:`PNG_LEVEL` instead of 9; the bytes depend only on the pixels.  Pixels are uint8, or
+    floats in [0, 1] (one that is no number is 0); an empty image or other types are refused.
     """
     import base64
     import struct
     import zlib
 
     a = np.asarray(rgba)
-    if a.ndim != 3 or a.shape[2] != 4:
+    if a.ndim != 3 or a.shape[2] != 4 or 0 in a.shape:
+        # a PNG has at least one row and one column: an empty one is no image a browser shows
         raise InputError(f"an overlay must be rows x columns x RGBA, got shape {a.shape!r}")
-    if a.dtype != np.uint8:  # floats in [0, 1], as folium takes them
-        a = np.round(np.clip(a, 0.0, 1.0) * 255.0).astype(np.uint8)
+    if a.dtype.kind == "f":  # floats in [0, 1]; a value that is no number is 0 (transparent)
+        a = np.round(np.clip(np.nan_to_num(a, nan=0.0, posinf=1.0, neginf=0.0), 0, 1) * 255.0)
+        a = a.astype(np.uint8)
+    elif a.dtype != np.uint8:  # 0-255 integers or [0, 1] floats: a guess would draw others
+        raise InputError(f"an overlay's pixels must be uint8 or floats in [0, 1], got {a.dtype}")
     h, w = a.shape[:2]
     rows = np.zeros((h, 1 + 4 * w), dtype=np.uint8)  # a 0 (no filter) before each row
     rows[:, 1:] = a.reshape(h, 4 * w)
