@@ -272,3 +272,32 @@ def test_a_recaap_position_of_spaced_degree_minutes_with_letters_splits_after_it
     assert len(res.rejects) == 0
     assert res.frame["lat"].tolist() == [12.5, -13.25, 1.05]
     assert res.frame["lon"].tolist() == [-61.75, -60.5, 103.65]
+
+
+def test_a_multipoint_of_one_point_is_that_point_and_of_two_is_still_refused(tmp_path):
+    """Shapefile/ArcGIS layers keep points as MultiPoint: one position per record, read so.
+
+    Each such record was rejected as ``geometry_not_point`` (a point layer lost whole); a
+    MultiPoint of two positions has no one place and is still rejected.
+    """
+    import json
+
+    def feature(date, geometry):
+        return {"type": "Feature", "properties": {"date": date}, "geometry": geometry}
+
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            feature("2024-03-05", {"type": "MultiPoint", "coordinates": [[-61.75, 12.5]]}),
+            feature("2024-03-06", {"type": "Point", "coordinates": [-60.5, 13.25]}),
+            feature(
+                "2024-03-07",
+                {"type": "MultiPoint", "coordinates": [[-61.0, 12.0], [-62.0, 11.0]]},
+            ),
+        ],
+    }
+    res = read_seizures(write_text(tmp_path, "multi.geojson", json.dumps(fc)))
+    assert_accounted(res)
+    assert res.frame["lat"].tolist() == [12.5, 13.25]
+    assert res.frame["lon"].tolist() == [-61.75, -60.5]
+    assert res.rejects["rule"].tolist() == ["geometry_not_point"]

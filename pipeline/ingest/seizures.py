@@ -1470,6 +1470,14 @@ def _points_from_geometry(geoms: np.ndarray, to_points: bool, name: str):
     n = len(geoms)
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     types = shapely.get_type_id(geoms)
+    # A MultiPoint of one point is that point: layers a GIS keeps as MultiPoint (shapefiles,
+    # ArcGIS exports) hold one position per record; rejected as not a point, each was lost.
+    one = (types == 4) & ~missing & (shapely.get_num_geometries(geoms) == 1)
+    if one.any():
+        geoms = geoms.copy()
+        geoms[one] = shapely.get_geometry(geoms[one], 0)
+        missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+        types = shapely.get_type_id(geoms)
     is_point = types == 0
     valid = np.ones(n, dtype=bool)
     present = ~missing
