@@ -301,3 +301,25 @@ def test_a_multipoint_of_one_point_is_that_point_and_of_two_is_still_refused(tmp
     assert res.frame["lat"].tolist() == [12.5, 13.25]
     assert res.frame["lon"].tolist() == [-61.75, -60.5]
     assert res.rejects["rule"].tolist() == ["geometry_not_point"]
+
+
+def test_an_empty_spreadsheet_row_is_no_record_as_a_blank_csv_line_is_none(tmp_path):
+    """A row left empty between records was rejected as coord_missing; a CSV's is skipped."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Date", "Latitude", "Longitude", "Drug"])
+    ws.append(["2023-01-05", 10.5, -60.2, "cocaine"])
+    ws.append([])
+    ws.append([None, None, None, None])
+    ws.append(["2023-01-06", 11.5, -61.2, "heroin"])
+    ws.append(["2023-01-07", None, -61.0, "heroin"])  # a record with no latitude: rejected
+    path = tmp_path / "gaps.xlsx"
+    wb.save(path)
+    res = read_seizures(path)
+    assert_accounted(res)
+    assert res.n_read == 3
+    assert res.frame["source_row"].tolist() == [2, 5]
+    assert res.rejects["rule"].tolist() == ["coord_missing"]
+    assert res.rejects["row"].tolist() == [6]

@@ -271,6 +271,12 @@ def read_seizures(
                 "read another)"
             )
         rows = np.arange(2 + titles, len(raw) + 2 + titles, dtype="int64")
+        # an empty row is no record, as a blank line of a CSV is none (it had been rejected
+        # as coord_missing); the others keep their row numbers
+        empty = (raw == "").all(axis=1).to_numpy(dtype=bool)
+        if empty.any():
+            raw, rows = raw[~empty], rows[~empty]
+            typed = {c: m[~empty] for c, m in typed.items()}
         if titles:
             assumptions["header_line"] = titles + 1
             notes.append(
