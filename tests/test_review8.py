@@ -323,3 +323,22 @@ def test_an_empty_spreadsheet_row_is_no_record_as_a_blank_csv_line_is_none(tmp_p
     assert res.frame["source_row"].tolist() == [2, 5]
     assert res.rejects["rule"].tolist() == ["coord_missing"]
     assert res.rejects["row"].tolist() == [6]
+
+
+def test_a_range_end_that_is_no_date_is_counted_in_the_note_not_dropped_silently(tmp_path):
+    """An end such as '45000' (an Excel serial) left its record out of 'of N' unsaid."""
+    path = write_text(
+        tmp_path,
+        "ged.csv",
+        "id,date_start,date_end,latitude,longitude\n"
+        "1,2024-03-01,2024-03-05,1.1,104.1\n"
+        "2,2024-04-01,soon,1.2,104.2\n"
+        "3,2024-05-01,,1.3,104.3\n",
+    )
+    res = read_seizures(path)
+    assert_accounted(res)
+    got = res.assumptions["dates"]["date_range"]
+    assert got["records_spanning_days"] == 1 and got["end_unreadable"] == 1
+    said = [n for n in res.notes if "date range" in n]
+    assert len(said) == 1 and "1 of 1 records" in said[0]
+    assert "1 end date(s) could not be read as dates (e.g. 'soon')" in said[0]

@@ -1300,6 +1300,15 @@ def _date_ranges(
     )
     if back:
         note += f"; {back} record(s) end before they start"
+    # an end that is written but not read as a date leaves its record out of "of N": say so
+    text = as_text(raw[end])
+    unread = times.notna().to_numpy() & (text != "").to_numpy() & ends.isna().to_numpy()
+    if unread.any():
+        report["end_unreadable"] = int(unread.sum())
+        note += (
+            f"; {int(unread.sum())} end date(s) could not be read as dates (e.g. "
+            f"{text[unread].iloc[0]!r}), their records placed on their start day alone"
+        )
     return {"report": report, "note": note}
 
 
