@@ -260,3 +260,32 @@ def test_a_silence_split_by_the_other_id_into_short_ones_is_no_gap(tmp_path):
     )
     tr = _three_ways(tmp_path, path)
     assert len(_kind(tr.events, "gap")) == 0
+
+
+def test_a_nightly_run_from_the_memo_counts_the_ship_once_as_a_fresh_run(tmp_path):
+    """The hours of blocks taken from the memo count the ship once, as computed ones do."""
+    from pipeline.runner.cache import StageCache
+
+    def memo(name):
+        return StageCache(tmp_path / ".cache").memo(name, [1], sharded=name == "m")
+
+    minutes = np.arange(0, 2 * 24 * 60, 30)
+    res = _read(
+        _csv(
+            tmp_path / "AIS.csv",
+            _track(SHIP_A, minutes, 0.0, kn=1.0),
+            _track(SHIP_B, minutes[minutes % 60 == 0], 20.0, kn=1.0),
+        )
+    )
+    pings, ident = res.frame, res.identity
+    day = pings["time"].dt.floor("D")
+    before = pings[day < day.max()].reset_index(drop=True)
+    transit_features(before, 7, vessel_identity=ident, memo=memo("m"), pairs_memo=memo("p"))
+    nightly = transit_features(
+        pings, 7, vessel_identity=ident, memo=memo("m"), pairs_memo=memo("p")
+    )
+    fresh = transit_features(pings, 7, vessel_identity=ident)
+    pd.testing.assert_frame_equal(nightly.features, fresh.features, check_exact=True)
+    pd.testing.assert_frame_equal(nightly.events, fresh.events)
+    per_id = transit_features(pings, 7).features  # no identity: the ship once per id
+    assert fresh.features[VESSEL_HOURS].sum() < 0.6 * per_id[VESSEL_HOURS].sum()
