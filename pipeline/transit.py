@@ -25,6 +25,12 @@ From the pings table (see :mod:`pipeline.schema`) this module derives, per H3 ce
     candidate pairs are found by joining on (time step, H3 cell and its neighbours), never by
     comparing every pair of vessels.
 
+One ship under several vessel ids (two MMSIs at once: :mod:`pipeline.ingest.identity`) counts
+once: its ids never meet each other; its ids' encounters with one other ship, loiter events
+and gaps that overlap in time are one event (the longest); a gap of one id while another id of
+the ship kept reporting is none; and a cell counts the ship once in ``distinct_vessels`` and
+with the hours of its id with the most hours there in ``vessel_hours``.
+
 Positions are handled as unit vectors on the sphere, so segments and means are antimeridian-safe.
 Pings that jump to an impossible position and straight back (implied speed above
 ``max_speed_kn`` on both sides) are dropped; any other segment faster than ``max_speed_kn`` gives
