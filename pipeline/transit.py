@@ -25,6 +25,12 @@ From the pings table (see :mod:`pipeline.schema`) this module derives, per H3 ce
     candidate pairs are found by joining on (time step, H3 cell and its neighbours), never by
     comparing every pair of vessels.
 
+One ship under several vessel ids (two MMSIs at once: :mod:`pipeline.ingest.identity`) counts
+once: its ids never meet each other; its ids' encounters with one other ship, loiter events
+and gaps that overlap in time are one event (the longest); a gap of one id while another id of
+the ship kept reporting is none; and a cell counts the ship once in ``distinct_vessels`` and
+with the hours of its id with the most hours there in ``vessel_hours``.
+
 Positions are handled as unit vectors on the sphere, so segments and means are antimeridian-safe.
 Pings that jump to an impossible position and straight back (implied speed above
 ``max_speed_kn`` on both sides) are dropped; any other segment faster than ``max_speed_kn`` gives
@@ -1064,8 +1070,13 @@ def transit_features(
         IMO, or name and call sign; :func:`pipeline.ingest.identity.identity_table`), the
         store's ``vessel_identity`` when None.  Vessel ids of one ship
         (:func:`pipeline.ingest.identity.ship_groups`: one ship transmitting under two MMSIs)
-        never meet each other (no encounter between them) and count as one vessel in
-        ``distinct_vessels`` where both report in a cell; the notes say which and why.
+        never meet each other (no encounter between them); its ids' encounters with one
+        other ship, loiter events and gaps that overlap in time are one event (the longest
+        kept); a gap of one id while another id of the ship kept reporting (no
+        ``gap_hours`` without a ping of the ship) is none; and the ship counts as one
+        vessel in ``distinct_vessels`` and with the hours of its id with the most hours
+        there in ``vessel_hours`` where its ids report in one cell.  The notes say which
+        ids, why, and what it changed.
 
     Returns
     -------
@@ -1158,11 +1169,13 @@ def transit_features(
     n = dropped = repeated = 0
     vessel_names = np.empty(0, dtype=object)
     later = untimed = 0
-    alias_parts: list[tuple[np.ndarray, np.ndarray]] = []
+    alias_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    cover_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray] | None] = []
     for part in parts:  # the combine: in partition order, as one pass over the tracks would
         vessel_names = part.names
         if part.alias_cells is not None:
             alias_parts.append(part.alias_cells)
+        cover_parts.append(part.alias_cover)
         n += part.n
         dropped += part.dropped
         repeated += part.repeated
@@ -1217,32 +1230,34 @@ def transit_features(
             _far_from_ports(loiter[LON].to_numpy(), loiter[LAT].to_numpy(), tree, port_radius_km)
         ]
         enc = enc[_far_from_ports(enc[LON].to_numpy(), enc[LAT].to_numpy(), tree, port_radius_km)]
-    self_met = _empty_events()
-    if len(groups) and len(enc):
-        one = groups.ship_of(enc[VESSEL_ID].to_numpy()) == groups.ship_of(
-            enc[OTHER_VESSEL_ID].to_numpy()
-        )
-        self_met, enc = enc[one], enc[~one]
     gaps = _concat_events(gap_parts)
+    cell_totals = totals.result()
+    if len(groups):  # one ship under several ids: what it did counts once
+        one_ship = _OneShip(_empty_events())
+        if len(enc):
+            one = groups.ship_of(enc[VESSEL_ID].to_numpy()) == groups.ship_of(
+                enc[OTHER_VESSEL_ID].to_numpy()
+            )
+            one_ship.self_met, enc = enc[one], enc[~one]
+        enc, one_ship.encounters = _once_per_ship(enc, *_ship_key(groups, enc, pair=True))
+        loiter, one_ship.loiter = _once_per_ship(loiter, *_ship_key(groups, loiter, pair=False))
+        gaps, one_ship.covered_gaps = _covered_gaps(
+            gaps, groups, vessel_names, cover_parts, gap_hours
+        )
+        gaps, one_ship.gaps = _once_per_ship(gaps, *_ship_key(groups, gaps, pair=False))
+        twice = _one_ship_cells(alias_parts, vessel_names, groups)
+        if twice is not None:
+            cells_t, fx_t, nv_t = cell_totals
+            at = pd.Index(cells_t).get_indexer(twice[0])
+            nv_t[at] -= twice[1]
+            fx_t[at] -= twice[2]
+            one_ship.cells = int(twice[0].size)
+        notes.append(_one_ship_note(groups, one_ship, gap_hours))
     events = _concat_events([gaps, loiter, enc])
     events = events.sort_values(
         [START_TIME, EVENT_TYPE, VESSEL_ID], kind="stable", ignore_index=True
     )
-    features = _features_table(
-        totals.result(),
-        gaps,
-        loiter,
-        enc,
-        resolution,
-    )
-    if len(groups):
-        twice = _counted_twice(alias_parts, vessel_names, groups)
-        if twice is not None:
-            at = pd.Index(features[CELL].to_numpy(dtype="uint64")).get_indexer(twice[0])
-            distinct = features[DISTINCT_VESSELS].to_numpy(dtype="float64").copy()
-            distinct[at] -= twice[1]
-            features[DISTINCT_VESSELS] = distinct
-        notes.append(_one_ship_note(groups, self_met, 0 if twice is None else twice[0].size))
+    features = _features_table(cell_totals, gaps, loiter, enc, resolution)
     if groups.refused:
         notes.append(
             "identity keys given by more vessel ids than one ship has (a default or "
@@ -1301,8 +1316,12 @@ class _Partial:
     cells: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     later: int = 0  # positions after the run's as_of, left out
     untimed: int = 0  # positions without a time (untimed routes), left out
-    #: (cell, vessel code) of the vessels in ``_PartParams.aliased``, one row per pair
-    alias_cells: tuple[np.ndarray, np.ndarray] | None = None
+    #: (cell, vessel code, fixed-point hours) of the vessels in ``_PartParams.aliased``, one
+    #: row per pair
+    alias_cells: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    #: (vessel code, first, last ping time) of the aliased vessels' reporting spans
+    #: (:func:`_reporting_spans`)
+    alias_cover: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
 
 def _store_tasks(pings, chunk_rows: int, memo) -> list[tuple]:
@@ -1466,43 +1485,216 @@ def _transit_partition(part: pd.DataFrame, names, p: _PartParams, reads=(), out=
     cells_, vess_, hours_ = (
         np.concatenate(x) if x else np.empty(0, d) for x, d in zip(rows, _ROW_DTYPES, strict=True)
     )
-    if p.aliased is not None and cells_.size:
-        mine = np.isin(np.asarray(tr.names, dtype=object).astype(str), p.aliased)[vess_]
-        if mine.any():
-            pairs = pd.DataFrame({"c": cells_[mine], "v": vess_[mine]}).drop_duplicates()
+    if p.aliased is not None:
+        aliased = np.isin(np.asarray(tr.names, dtype=object).astype(str), p.aliased)
+        mine = aliased[vess_]
+        if mine.any():  # (cell, vessel) of the aliased ids, with their fixed-point hours
+            pairs = (
+                pd.DataFrame({"c": cells_[mine], "v": vess_[mine], "fx": _fixed(hours_[mine])})
+                .groupby(["c", "v"], sort=True)["fx"]
+                .sum()
+                .reset_index()
+            )
             res.alias_cells = (
                 pairs["c"].to_numpy(dtype="uint64"),
                 pairs["v"].to_numpy(dtype="int64"),
+                pairs["fx"].to_numpy(dtype="int64"),
             )
+        res.alias_cover = _reporting_spans(tr.code, tr.t, aliased, p.gap_hours)
     res.cells = _cell_totals(cells_, vess_, hours_)
     return res
 
 
-def _counted_twice(alias_parts, names, groups) -> tuple[np.ndarray, np.ndarray] | None:
-    """Return (cell, extra count) where two ids of one ship both count in ``distinct_vessels``.
+def _fixed(hours: np.ndarray) -> np.ndarray:
+    """Return hours in the fixed point of the cell totals (units of ``1 / _HOURS_FX`` h)."""
+    return np.rint(np.asarray(hours, dtype="float64") * _HOURS_FX).astype("int64")
 
-    ``alias_parts`` hold the (cell, vessel code) pairs of the ids that share their ship
-    (each vessel lies in one partition, so the pairs are distinct across partitions).
+
+def _reporting_spans(code, t, aliased, gap_hours: float):
+    """Return (vessel code, first, last ping time) of the spans the ``aliased`` vessels report.
+
+    A span is a run of a vessel's pings each less than ``gap_hours`` after the one before
+    (the complement of its silences that could be gaps): within a span, no stretch of
+    ``gap_hours`` passes without a ping of it.  ``code``, ``t`` are sorted by vessel then
+    time (:class:`_Tracks`); ``aliased`` marks the vessel codes.  None when none is there.
+    """
+    sel = aliased[code] if code.size else np.zeros(0, dtype=bool)
+    if not sel.any():
+        return None
+    c, tt = code[sel], t[sel]
+    brk = np.r_[True, (c[1:] != c[:-1]) | ((tt[1:] - tt[:-1]) / _NS_PER_HOUR >= gap_hours)]
+    starts = np.flatnonzero(brk)
+    ends = np.r_[starts[1:], c.size] - 1
+    return c[starts].astype("int64"), tt[starts], tt[ends]
+
+
+def _one_ship_cells(alias_parts, names, groups) -> tuple[np.ndarray, ...] | None:
+    """Return (cell, extra ids, extra fixed-point hours) where ids of one ship share a cell.
+
+    ``alias_parts`` hold the (cell, vessel code, fixed-point hours) of the ids that share
+    their ship (each vessel lies in one partition, so the pairs are distinct across
+    partitions).  Per cell and ship, the extra ids are its ids there less one, and the
+    extra hours the sum of its ids' hours less the largest: the ship counts once in
+    ``distinct_vessels`` and with the hours of its id with the most hours in the cell in
+    ``vessel_hours``.
+
+    The largest rather than the union of the ids' time intervals: the ids are one hull, so
+    over a time both report they report the same hours in the cell, and the id with more
+    is the more complete record (a class B transponder reports less often and drops out).
+    A silence shorter than ``max_segment_hours`` still gives its time (the segment across
+    it), so the largest falls short of the union only where one id reported in the cell
+    alone for longer than that while the other was silent; the sum would count every hour
+    of both ids twice.  The per-id hours are integers, so the result is exact in any
+    partition order.
     """
     if not alias_parts:
         return None
     cells = np.concatenate([a[0] for a in alias_parts])
-    codes = np.concatenate([a[1] for a in alias_parts])
     if not cells.size:
         return None
+    codes = np.concatenate([a[1] for a in alias_parts])
+    fx = np.concatenate([a[2] for a in alias_parts])
     ship = groups.ship_of(np.asarray(names, dtype=object)[codes]).astype(str)
-    f = pd.DataFrame({"c": cells, "v": codes, "s": ship}).drop_duplicates(["c", "v"])
-    ids = f.groupby("c", sort=True).size()
-    ships = f.drop_duplicates(["c", "s"]).groupby("c", sort=True).size()
-    extra = (ids - ships.reindex(ids.index)).to_numpy(dtype="int64")
-    keep = extra > 0
+    f = pd.DataFrame({"c": cells, "s": ship, "fx": fx})
+    per = f.groupby(["c", "s"], sort=True)["fx"].agg(["size", "sum", "max"])
+    extra = pd.DataFrame(
+        {"n": per["size"].to_numpy() - 1, "fx": (per["sum"] - per["max"]).to_numpy()},
+        index=per.index.get_level_values("c"),
+    )
+    by_cell = extra.groupby(level=0, sort=True).sum()
+    keep = by_cell["n"].to_numpy() > 0
     if not keep.any():
         return None
-    return ids.index.to_numpy(dtype="uint64")[keep], extra[keep]
+    return (
+        by_cell.index.to_numpy(dtype="uint64")[keep],
+        by_cell["n"].to_numpy(dtype="int64")[keep],
+        by_cell["fx"].to_numpy(dtype="int64")[keep],
+    )
 
 
-def _one_ship_note(groups, self_met: pd.DataFrame, cells: int) -> str:
+def _ns(times: pd.Series) -> np.ndarray:
+    """Return UTC datetimes as int64 nanoseconds since the epoch."""
+    return pd.DatetimeIndex(times).asi8.astype("int64")
+
+
+def _once_per_ship(events: pd.DataFrame, key: np.ndarray, mine: np.ndarray):
+    """Keep one of each set of events of one ship (``key``) overlapping in time: the longest.
+
+    Only the events ``mine`` (those of an id sharing its ship) are looked at; others keep
+    theirs (one id's events of one kind never overlap).  Events overlap when one starts
+    before another ends (touching ones stay two); a chain of overlaps is one set.  The
+    longest is kept as it is, an event of one of the ids (ties: the earliest start, then the
+    smallest vessel ids), so the choice does not depend on the events' order.  Returns
+    (events kept, in their order; how many were dropped).
+    """
+    if int(mine.sum()) < 2:
+        return events, 0
+    idx = np.flatnonzero(mine)
+    sub = events.iloc[idx]
+    f = pd.DataFrame(
+        {
+            "k": np.asarray(key, dtype=object)[idx].astype(str),
+            "t0": _ns(sub[START_TIME]),
+            "t1": _ns(sub[END_TIME]),
+            "v": sub[VESSEL_ID].astype(str).to_numpy(),
+            "o": sub[OTHER_VESSEL_ID].fillna("").astype(str).to_numpy(),
+            "i": idx,
+        }
+    ).sort_values(["k", "t0", "t1", "v", "o"], kind="stable", ignore_index=True)
+    reach = f.groupby("k", sort=False)["t1"].cummax()
+    before = reach.groupby(f["k"], sort=False).shift()  # the set's end so far
+    f["set"] = (before.isna() | (f["t0"] >= before)).cumsum()
+    f["d"] = f["t1"] - f["t0"]
+    best = f.sort_values(
+        ["set", "d", "t0", "v", "o"], ascending=[True, False, True, True, True], kind="stable"
+    ).drop_duplicates("set")
+    keep = np.ones(len(events), dtype=bool)
+    keep[idx] = False
+    keep[best["i"].to_numpy(dtype="int64")] = True
+    return events[keep], int(idx.size - len(best))
+
+
+def _ship_key(groups, events: pd.DataFrame, pair: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Return (ship key, whether an id of the event shares its ship) of each event.
+
+    The key is the ship of ``vessel_id``, and with ``pair`` the two ships in order.
+    """
+    v = events[VESSEL_ID].to_numpy(dtype=object)
+    key = groups.ship_of(v).astype(str)
+    mine = groups.is_aliased(v)
+    if pair:
+        o = events[OTHER_VESSEL_ID].to_numpy(dtype=object)
+        ko = groups.ship_of(o).astype(str)
+        key = np.where(key <= ko, key + "\0" + ko, ko + "\0" + key)
+        mine = mine | groups.is_aliased(o)
+    return key, mine
+
+
+def _covered_gaps(gaps: pd.DataFrame, groups, names, cover_parts, gap_hours: float):
+    """Drop the gaps of an id while another id of its ship kept reporting through them.
+
+    A gap of ``[t0, t1]`` stays when the ship (its other ids' reporting spans,
+    :func:`_reporting_spans`, and the two pings of the gap itself) still has a stretch of
+    ``gap_hours`` or more without a ping in it; otherwise the ship did not go dark.
+    Returns (the gaps kept, in their order; how many were dropped).
+    """
+    mine = groups.is_aliased(gaps[VESSEL_ID].to_numpy(dtype=object)) if len(gaps) else None
+    parts = [c for c in cover_parts if c is not None]
+    if mine is None or not mine.any() or not parts:
+        return gaps, 0
+    cv = np.concatenate([c[0] for c in parts])
+    vid = np.asarray(names, dtype=object)[cv]
+    cover = pd.DataFrame(
+        {
+            "ship": groups.ship_of(vid).astype(str),
+            "by": vid.astype(str),
+            "s": np.concatenate([c[1] for c in parts]),
+            "e": np.concatenate([c[2] for c in parts]),
+        }
+    )
+    idx = np.flatnonzero(mine)
+    sub = gaps.iloc[idx]
+    g = pd.DataFrame(
+        {
+            "i": idx,
+            "ship": groups.ship_of(sub[VESSEL_ID].to_numpy(dtype=object)).astype(str),
+            "v": sub[VESSEL_ID].astype(str).to_numpy(),
+            "t0": _ns(sub[START_TIME]),
+            "t1": _ns(sub[END_TIME]),
+        }
+    )
+    j = g.merge(cover, on="ship")
+    j = j[(j["by"] != j["v"]) & (j["e"] >= j["t0"]) & (j["s"] <= j["t1"])]
+    if not len(j):
+        return gaps, 0
+    j = j.assign(s=j["s"].clip(lower=j["t0"]), e=j["e"].clip(upper=j["t1"]))
+    j = j.sort_values(["i", "s", "e"], kind="stable", ignore_index=True)
+    reach = j.groupby("i", sort=False)["e"].cummax()
+    before = reach.groupby(j["i"], sort=False).shift().fillna(j["t0"])
+    silent = (j["s"] - before).groupby(j["i"], sort=True).max()
+    last = j.groupby("i", sort=True).agg(e=("e", "max"), t1=("t1", "first"))
+    longest = np.maximum(silent.to_numpy(), (last["t1"] - last["e"]).to_numpy())
+    covered = last.index.to_numpy(dtype="int64")[longest / _NS_PER_HOUR < gap_hours]
+    keep = np.ones(len(gaps), dtype=bool)
+    keep[covered] = False
+    return gaps[keep], int(covered.size)
+
+
+@dataclass
+class _OneShip:
+    """What counting one ship once changed, for the note."""
+
+    self_met: pd.DataFrame
+    cells: int = 0
+    encounters: int = 0
+    loiter: int = 0
+    gaps: int = 0
+    covered_gaps: int = 0
+
+
+def _one_ship_note(groups, done: _OneShip, gap_hours: float) -> str:
     """Say which vessel ids were found to be one ship, by which rule, and what it changed."""
+    self_met = done.self_met
     ships = pd.Series(groups.ship).astype(str)
     rules = pd.Series(groups.rule).astype(str)
     n_ships = int(ships.nunique())
@@ -1529,8 +1721,13 @@ def _one_ship_note(groups, self_met: pd.DataFrame, cells: int) -> str:
         f"{len(groups)} vessel ids are {n_ships} ship(s) by their identity columns "
         f"({by_imo} by a shared valid IMO number, {n_ships - by_imo} by the same name and call "
         f"sign; a name alone joins none), {example}; {len(self_met)} encounter(s) between two "
-        "ids of one ship dropped, and a ship counts once in distinct_vessels where its ids "
-        f"report in one cell ({cells} cell(s))"
+        "ids of one ship dropped; events of one ship's ids overlapping in time are one event "
+        f"(the longest kept): {done.encounters} encounter(s), {done.loiter} loiter event(s) "
+        f"and {done.gaps} gap(s) fewer; "
+        f"{done.covered_gaps} gap(s) of one id dropped while another id of its ship kept "
+        f"reporting (no {gap_hours:g} h without a ping of the ship: it did not go dark); and a "
+        "ship counts once in distinct_vessels and in vessel_hours (the hours of its id with "
+        f"the most hours in the cell) where its ids report in one cell ({done.cells} cell(s))"
     )
 
 
@@ -1545,7 +1742,7 @@ def _cell_totals(cells, vess, hours):
     """
     if cells.size == 0:
         return np.empty(0, "uint64"), np.empty(0, "int64"), np.empty(0, "int64")
-    fx = np.rint(hours * _HOURS_FX).astype("int64")
+    fx = _fixed(hours)
     o = np.lexsort((vess, cells))
     cells, vess, fx = cells[o], vess[o], fx[o]
     first = np.flatnonzero(np.r_[True, cells[1:] != cells[:-1]])
