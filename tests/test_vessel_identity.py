@@ -233,7 +233,8 @@ def test_partitions_that_split_one_ship_count_it_once(tmp_path):
 # --------------------------------------------------------------------------- a run
 
 
-def _run(tmp_path: Path, path: Path, chunk_rows):
+def _config_file(tmp_path: Path, path: Path, chunk_rows=None) -> Path:
+    """A run of the encounters alone on ``path``, in the ships' small area."""
     raw = {
         "run": {"out_dir": str(tmp_path / "out")},
         "area": {"bbox": [-60.05, 9.95, -59.9, 10.05], "resolution": 7},
@@ -242,7 +243,13 @@ def _run(tmp_path: Path, path: Path, chunk_rows):
         "score": {"factors": {"encounter_events": {"weight": 1}}},
     }
     (tmp_path / "c.yaml").write_text(yaml.safe_dump(raw))
-    return pipeline.run_pipeline(pipeline.load_config(tmp_path / "c.yaml"), force=True)
+    return tmp_path / "c.yaml"
+
+
+def _run(tmp_path: Path, path: Path, chunk_rows):
+    return pipeline.run_pipeline(
+        pipeline.load_config(_config_file(tmp_path, path, chunk_rows)), force=True
+    )
 
 
 @pytest.mark.parametrize("chunk_rows", [None, 20], ids=["whole", "spilled"])
@@ -265,15 +272,7 @@ def test_the_identity_of_a_track_file_read_from_the_cache_is_the_parsed_ones(tmp
 
     path = _one_ship_and_another(tmp_path)
     out = tmp_path / "out"
-    raw = {
-        "run": {"out_dir": str(out)},
-        "area": {"bbox": [-60.05, 9.95, -59.9, 10.05], "resolution": 7},
-        "inputs": {"tracks": [{"path": str(path)}]},
-        "ingest": {"chunk_rows": chunk_rows},
-        "score": {"factors": {"encounter_events": {"weight": 1}}},
-    }
-    (tmp_path / "c.yaml").write_text(yaml.safe_dump(raw))
-    cfg = pipeline.load_config(tmp_path / "c.yaml")
+    cfg = pipeline.load_config(_config_file(tmp_path, path, chunk_rows))
     got = []
     for night in (1, 2):
         staging = out / f"staging{night}"
@@ -294,14 +293,7 @@ def test_the_run_summary_says_which_vessel_ids_are_one_ship(tmp_path, capsys):
     from test_cli import cli_here
 
     path = _one_ship_and_another(tmp_path)
-    raw = {
-        "run": {"out_dir": str(tmp_path / "out")},
-        "area": {"bbox": [-60.05, 9.95, -59.9, 10.05], "resolution": 7},
-        "inputs": {"tracks": [{"path": str(path)}]},
-        "score": {"factors": {"encounter_events": {"weight": 1}}},
-    }
-    (tmp_path / "c.yaml").write_text(yaml.safe_dump(raw))
-    code, _, err = cli_here(capsys, "run", tmp_path / "c.yaml", "--log-format", "text")
+    code, _, err = cli_here(capsys, "run", _config_file(tmp_path, path), "--log-format", "text")
     assert code == 0, err
     said = [line.split("note: ", 1)[1] for line in err.splitlines() if " note: " in f" {line}"]
     assert any(f"{SHIP_A} and {SHIP_B} are one ship (IMO 9074729)" in n for n in said), err
