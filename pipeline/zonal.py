@@ -699,6 +699,27 @@ def _raster_parts(raster: xr.DataArray):
     return crs, transform, nodata
 
 
+def _refuse_class_codes(raster: xr.DataArray, stats: Sequence[str]) -> None:
+    """Refuse a mean, sum, max or min of class codes (a land cover), in one line.
+
+    :func:`pipeline.ingest.open_raster` marks a raster whose values are classes
+    (``attrs["categorical"]``: a colour table, CF ``flag_values``); a mean of codes 10 (trees)
+    and 80 (water) is 45, a class that does not exist.  ``count`` and ``valid_fraction`` say
+    only where it has values, and stay allowed.
+    """
+    why = raster.attrs.get("categorical")
+    numeric = [s for s in stats if s not in ("count", "valid_fraction")]
+    if not why or not numeric:
+        return
+    name = raster.attrs.get("source_file") or raster.name or "raster"
+    raise InputError(
+        f"{name}: holds class codes ({why}), not quantities: its {'/'.join(numeric)} per "
+        "cell would be a meaningless mix of codes, so none is computed; turn one class into "
+        f"a quantity first, e.g. its share: gdal_calc.py -A {name} --calc='A==80' "
+        "--type=Float32 --outfile=class80.tif (the mean per cell is then that class's share)"
+    )
+
+
 def zonal_stats_to_cells(
     raster: xr.DataArray,
     cells,
@@ -742,7 +763,9 @@ def zonal_stats_to_cells(
     Raises
     ------
     InputError
-        If the raster lacks a CRS or has the wrong dims, or a cell id is invalid.
+        If the raster lacks a CRS or has the wrong dims, or a cell id is invalid, or it holds
+        class codes (``attrs["categorical"]``, set by :func:`pipeline.ingest.open_raster`)
+        and a stat other than ``count``/``valid_fraction`` is asked.
     ConfigError
         If a stat or the method is unknown, or the memory budget is not positive.
     """
@@ -755,6 +778,7 @@ def zonal_stats_to_cells(
     if not (isinstance(memory_budget_mb, int | float) and memory_budget_mb > 0):
         raise ConfigError(f"memory_budget_mb must be > 0, got {memory_budget_mb!r}")
     crs, transform, nodata = _raster_parts(raster)
+    _refuse_class_codes(raster, stats)
     cells_in = to_cells(cells)
     _check_cells(cells_in)
     ucells, back = np.unique(cells_in, return_inverse=True)

@@ -158,6 +158,7 @@ def open_raster(
         da = _open_netcdf(
             src, "h5netcdf" if kind == "netcdf4" else "scipy", memory_budget_mb, assumptions
         )
+    categorical = da.attrs.get("categorical")
     if da.rio.crs is None:
         if src.crs is None:
             raise InputError(
@@ -196,6 +197,9 @@ def open_raster(
         window_rows=int(rows),
         assumptions=assumptions,
     )
+    if categorical:
+        # zonal statistics refuse to average it (pipeline.zonal)
+        da.attrs["categorical"] = categorical
     if windowed:
         log.info(
             "%s: %.0f MB > budget %.0f MB: read in windows of %d rows",
@@ -294,6 +298,11 @@ def _open_tiff(src: RasterSource) -> xr.DataArray:
         with ds:
             count, height, width = ds.count, ds.height, ds.width
             _refuse_ungeoreferenced(ds, name)
+            palette = [
+                k + 1
+                for k, c in enumerate(ds.colorinterp)
+                if c == rasterio.enums.ColorInterp.palette
+            ]
             # Read the last and the first pixel of every band: a truncated file fails here,
             # not later.  One pixel decodes one block; a whole row of a tiled raster 200,000
             # pixels wide would decode (and cache) hundreds of megabytes of tiles.
@@ -323,6 +332,10 @@ def _open_tiff(src: RasterSource) -> xr.DataArray:
         if src.band > count:
             raise InputError(f"{name}: band {src.band!r} requested, file has bands 1..{count}")
         da = da.isel(band=[src.band - 1])
+    kept = [src.band] if src.band is not None else list(range(1, count + 1))
+    if used := [b for b in kept if b in palette]:
+        # a land cover (ESA WorldCover, a classified scene) carries its classes' colours
+        da.attrs["categorical"] = f"band {used[0]} has a colour table (palette)"
     if da.dtype.kind != "f":
         da = da.astype("float32")
     return da
@@ -488,6 +501,10 @@ def _open_netcdf(
             "in the raster's config"
         )
     da = ds[var]
+    flags = [k for k in ("flag_values", "flag_masks", "flag_meanings") if k in da.attrs]
+    if flags:
+        # CF flags: the values are classes (ESA CCI land cover's lccs_class) or bit masks
+        da.attrs["categorical"] = f"variable {var!r} has CF {flags[0]}"
     packing = _stored_packing(da.encoding)
     da = _mask_valid_range(da, name, packing, memory_budget_mb, assumptions)
     lat = _pick_dim(da, _LAT_NAMES, "latitude")
@@ -1059,11 +1076,19 @@ def raster_coverage(
     }
 
 
-#: Values exports use for "no data" (GDAL/ArcGIS -9999 and -3.4e38, int16 -32768, netCDF's
-#: default fill 9.97e36, 1e20 and -1e20 of climate models): a raster that holds -9999 or
-#: -32768 in at least ``_SENTINEL_SHARE`` of its cells, or any cell of one of the huge fills
-#: (no measured quantity is 1e20), without declaring a nodata is refused.
-_SENTINELS = (-9999.0, -32768.0, -3.4028234663852886e38, 9.969209968386869e36, 1e20, -1e20)
+#: Values exports use for "no data" (GDAL/ArcGIS -9999 and -3.4e38, int16 -32768, WorldPop's
+#: -99999, netCDF's default fill 9.97e36, 1e20 and -1e20 of climate models): a raster that
+#: holds -9999, -32768 or -99999 in at least ``_SENTINEL_SHARE`` of its cells, or any cell of
+#: one of the huge fills (no measured quantity is 1e20), without declaring a nodata is refused.
+_SENTINELS = (
+    -9999.0,
+    -32768.0,
+    -99999.0,
+    -3.4028234663852886e38,
+    9.969209968386869e36,
+    1e20,
+    -1e20,
+)
 _SENTINEL_SHARE = 0.001
 
 
@@ -1131,15 +1156,29 @@ def _is_stored(arr, value: float, packing: dict[str, Any] | None):
 
 
 def _declares_nodata(da: xr.DataArray) -> bool:
-    """Whether the file (or the config) says which value means no data."""
+    """Whether the file (or the config) says which value means no data.
+
+    A declared NaN says nothing about the fill the cells hold: NaN is missing anyway, and a
+    float GeoTIFF tagged ``nodata=nan`` (or a NetCDF written by xarray, whose float
+    ``_FillValue`` is NaN by default) may still hold -9999 where nothing was measured.
+    """
     assumed = da.attrs.get("assumptions", {})
-    return (
-        da.rio.nodata is not None
-        or da.rio.encoded_nodata is not None
-        or "_FillValue" in da.encoding
-        or "missing_value" in da.encoding
-        or "nodata" in assumed
+    enc = da.encoding
+    declared = (
+        da.rio.nodata,
+        da.rio.encoded_nodata,
+        enc.get("_FillValue"),
+        enc.get("missing_value"),
     )
+    return "nodata" in assumed or any(_names_a_value(v) for v in declared)
+
+
+def _names_a_value(value) -> bool:
+    """Whether a declared nodata/fill names a value a cell can hold (not None, not NaN)."""
+    if value is None:
+        return False
+    arr = np.asarray(value, dtype="float64").ravel()
+    return bool(arr.size) and not bool(np.isnan(arr).all())
 
 
 def _in_lon_range(xs: np.ndarray, lon_min: float, lon_max: float) -> np.ndarray:

@@ -345,6 +345,9 @@ def _context(state: RunState, names: set[str]) -> None:
         # a MultiPoint port (a harbour given as its berths) is its points, not left out
         pts = pts[pts.geometry.geom_type.isin(["Point", "MultiPoint"])].explode(index_parts=False)
         pts = pts[(pts.geometry.geom_type == "Point") & ~pts.geometry.is_empty]
+        # ... for the distance to the nearest port too, which measures to Points only (a
+        # layer of MultiPoints put every cell 20,015 km, half the Earth, from any port)
+        state.context["ports"] = pts.reset_index(drop=True)
         state.ports = pd.DataFrame(
             {
                 "name": pts["name"].astype(str).to_numpy(),
