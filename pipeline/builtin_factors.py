@@ -405,8 +405,9 @@ def _unwrapped_lines(lines: np.ndarray) -> np.ndarray:
 def distance_to_features_km(lon, lat, geometries, *, inside_is_zero: bool = False) -> np.ndarray:
     """Great-circle distance (km) from each point to the nearest of ``geometries``.
 
-    Points are used as they are; lines and polygon boundaries are sampled every
-    0.02 degrees, so a distance is at most about 1.1 km too large.  With ``inside_is_zero``
+    Points (and the points of a MultiPoint) are used as they are; lines and polygon
+    boundaries are sampled every 0.02 degrees, so a distance is at most about 1.1 km too
+    large.  With ``inside_is_zero``
     a point inside a polygon is at distance 0 (a cell on land is 0 km from the coast).
     """
     import shapely
@@ -418,7 +419,7 @@ def distance_to_features_km(lon, lat, geometries, *, inside_is_zero: bool = Fals
     lon, lat = np.asarray(lon, dtype="float64"), np.asarray(lat, dtype="float64")
     if geoms.size == 0 or lon.size == 0:
         return np.full(lon.shape, np.nan)
-    is_point = shapely.get_type_id(geoms) == 0
+    is_point = shapely.get_dimensions(geoms) == 0  # a MultiPoint's points too (a port's berths)
     edges = shapely.boundary(geoms[~is_point & (shapely.get_dimensions(geoms) == 2)])
     lines = _unwrapped_lines(geoms[~is_point & (shapely.get_dimensions(geoms) == 1)])
     sampled = shapely.segmentize(np.concatenate([edges, lines]), _SAMPLE_DEG)

@@ -209,3 +209,17 @@ def test_a_ports_layer_of_multipoints_gives_the_distance_to_its_points(tmp_path)
     points = shapely.get_parts(berths)
     np.testing.assert_allclose(km, distance_to_features_km([-10.2, -10.0], [10.5, 10.0], points))
     assert km[1] < 1e-6 and 40 < km[0] < 70
+
+
+def test_the_distance_to_a_multipoint_is_to_its_nearest_point():
+    """A library caller's MultiPoint (a harbour as its berths) was 20,015 km from everything."""
+    import shapely
+
+    from pipeline.builtin_factors import distance_to_features_km
+
+    berths = shapely.MultiPoint([(-10.0, 10.0), (-10.0, 10.2)])
+    got = distance_to_features_km([-10.0, 0.0], [10.2, 0.0], [berths])
+    points = [shapely.Point(-10.0, 10.0), shapely.Point(-10.0, 10.2)]
+    alone = distance_to_features_km([-10.0, 0.0], [10.2, 0.0], points)
+    assert got[0] < 1e-6
+    assert got == pytest.approx(alone)
