@@ -547,11 +547,12 @@ def _vessel_error(name: str, cols: list[str], evidence: dict[str, Any]) -> Input
     parts = [f"{name}: no vessel id column among {cols!r}"]
     if refused:
         parts.append("refused: " + "; ".join(refused))
-    parts.append(
-        f"columns whose values repeat across rows: {cands!r}"
-        if cands
-        else "no column has values that repeat across rows"
-    )
+    if not info.get("snapshot"):
+        parts.append(
+            f"columns whose values repeat across rows: {cands!r}"
+            if cands
+            else "no column has values that repeat across rows"
+        )
     parts.append(
         "set columns: {vessel_id: ...} (one of those, if it names a vessel) or vessel_id: "
         "<one constant id> for a single-vessel file"
