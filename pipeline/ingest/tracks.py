@@ -1609,8 +1609,12 @@ def check_ping_rows(
     vmiss = missing_mask(vraw)
     vid = _id_text(vraw)
     rules.append(Rule("vessel_missing", vmiss, vcol, "vessel id is missing", vraw))
+    # Records of a ship: only theirs say what scale the speed and course columns are in
+    # (a SAR aircraft's 140 kn, in a Danish Maritime Authority file, is no tenths of a knot).
+    ship = ~np.asarray(vmiss, dtype=bool)
     if is_mmsi:
         invalid, not_vessel, reason = classify_mmsi(vid)
+        ship &= ~invalid & ~not_vessel
         rules.append(
             Rule("mmsi_invalid", invalid & ~vmiss, vcol, "MMSI {value} is not 9 digits", vraw)
         )
@@ -1761,23 +1765,24 @@ def check_ping_rows(
     sog = np.full(n, np.nan)
     if parts["sog"] is not None:
         reported = _ais_measure(parts["sog"], n, upper=np.inf)
+        vs = vid.to_numpy(dtype=object)[ship]
         if parts.get("speed_checked", True) and factor == 1.0:
             _refuse_raw_tenths(
-                reported,
+                reported[ship],
                 parts.get("sog_col") or "speed",
                 "speed",
                 name,
-                ratios=lambda: _speed_ratios(vid.to_numpy(dtype=object), naive, lon, lat, reported),
+                ratios=lambda: _speed_ratios(vs, naive[ship], lon[ship], lat[ship], reported[ship]),
             )
         sog = np.where(reported > 102.2 / factor, np.nan, reported) * factor
         if parts.get("speed_checked", True):
-            _check_speed_scale(vid.to_numpy(dtype=object), naive, lon, lat, sog, parts, name)
+            _check_speed_scale(vs, naive[ship], lon[ship], lat[ship], sog[ship], parts, name)
     cfactor = parts.get("cog_factor", 1.0)
     cog = np.full(n, np.nan)
     if parts["cog"] is not None:
         course = _ais_measure(parts["cog"], n, upper=np.inf)  # parsed once
         if cfactor == 1.0:
-            _refuse_raw_tenths(course, parts.get("cog_col") or "course", "course", name)
+            _refuse_raw_tenths(course[ship], parts.get("cog_col") or "course", "course", name)
         cog = np.where(course > 359.999999 / cfactor, np.nan, course) * cfactor
     info: dict[str, Any] = {
         "dates": {k: v for k, v in parsed.assumptions.items() if k != "time_zone"},
