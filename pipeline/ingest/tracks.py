@@ -1013,14 +1013,22 @@ def _identity_layout(raw: pd.DataFrame, cols: list[str], pick: dict) -> dict[str
 
 
 def identity_of(parts: dict) -> pd.DataFrame:
-    """Return the identity table of a table's records (:func:`~.identity.identity_table`)."""
-    if not any(parts.get(p) is not None for p in IDENTITY_PARTS):
-        return empty_identity()
+    """Return the identity table of a table's records (:func:`~.identity.identity_table`).
+
+    A vessel id column that is the IMO number (``imo``, ``IMO number``) is also the ship's
+    IMO key: another file keying the same ship by its MMSI, with an IMO column, is then the
+    same ship, not a second one sailing beside it.
+    """
     vraw = parts["vessel"]
+    imo = parts.get("id_imo")
+    if imo is None and "imo" in name_tokens(parts.get("vessel_col") or ""):
+        imo = vraw
+    if imo is None and not any(parts.get(p) is not None for p in IDENTITY_PARTS):
+        return empty_identity()
     return identity_table(
         _id_text(vraw).to_numpy(dtype=object),
         ~missing_mask(vraw),
-        parts.get("id_imo"),
+        imo,
         parts.get("id_name"),
         parts.get("id_call"),
     )
