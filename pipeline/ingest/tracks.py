@@ -168,7 +168,12 @@ _KNOT_KM = 1.852
 
 
 def detect_ais_schema(columns: list[str]) -> str:
-    """Return ``dma``, ``marinecadastre``, ``gtfs_rt`` or ``generic`` from a CSV header."""
+    """Return ``dma``, ``marinecadastre``, ``gtfs_rt``, ``fit`` or ``generic`` from a CSV header.
+
+    ``fit``: a Garmin FIT activity's records as CSV (FitCSVTool, fitparse/fitdecode dumps):
+    ``timestamp``, ``position_lat``, ``position_long``, ``speed``/``enhanced_speed``, maybe
+    as ``record.position_lat[semicircles]``.
+    """
     first = columns[0].strip().lower() if columns else ""
     norm = {normalise_name(c) for c in columns}
     toks = {t for c in columns for t in name_tokens(c)}
@@ -178,6 +183,9 @@ def detect_ais_schema(columns: list[str]) -> str:
         return "marinecadastre"
     if "trip" in toks and toks & {"vehicle", "route"} and "mmsi" not in norm:
         return "gtfs_rt"
+    fields = {re.sub(r"\[.*\]$", "", c.strip()).rsplit(".", 1)[-1].lower() for c in columns}
+    if {"position_lat", "position_long"} <= fields:
+        return "fit"
     return "generic"
 
 
@@ -635,6 +643,9 @@ def _speed_unit(src: TrackSource, sog_col: str | None, schema: str, name: str = 
             )
         if schema == "gtfs_rt":
             unit, why = "m/s", "GTFS-realtime Position.speed is metres per second"
+        elif schema == "fit":
+            unit, why = "m/s", "a FIT record's speed and enhanced_speed are metres per second"
+            by = "schema"
         else:
             other = [t for t in toks if t not in _SPEED_WORDS and t not in scale_words]
             unit = "kn"
@@ -878,6 +889,8 @@ def _columns_from_table(raw: pd.DataFrame, src: TrackSource, name: str, schema: 
         dayfirst, order_by = True, "schema"
     else:
         dayfirst, order_by = None, "values"
+    if schema == "fit":
+        _refuse_fit_epoch(raw[pick["time"]], pick["time"], name)
     vid_col = pick["vessel_id"]
     vid = raw[vid_col] if vid_col else pd.Series(src.vessel_id, index=raw.index)
     speed = _speed_unit(src, pick["sog"], schema, name)
@@ -914,6 +927,31 @@ def _columns_from_table(raw: pd.DataFrame, src: TrackSource, name: str, schema: 
         **zone,
         "picks": pick,
     }
+
+
+#: Seconds from the Unix epoch (1970-01-01) to the FIT epoch (1989-12-31T00:00:00Z).
+FIT_EPOCH_S = 631_065_600
+
+
+def _refuse_fit_epoch(values: pd.Series, col: str, name: str) -> None:
+    """Refuse the whole-second numbers of a FIT record export's time column.
+
+    A FIT ``timestamp`` counts seconds from 1989-12-31 (FitCSVTool writes it as it is); read
+    as Unix seconds, every time would be 20 years early (2024 read as 2004), and a number
+    alone does not say which count a converter wrote.
+    """
+    text = as_text(values).dropna().astype("str").str.strip()
+    whole = text.str.fullmatch(r"\d{8,10}(?:\.0+)?").fillna(False).to_numpy(dtype=bool)
+    if not whole.any():
+        return
+    v = float(text[whole].iloc[0])
+    raise InputError(
+        f"{name}: time column {col!r} of a FIT record export holds seconds "
+        f"({text[whole].iloc[0]!r}): a FIT timestamp counts from 1989-12-31 "
+        f"({pd.Timestamp(v + FIT_EPOCH_S, unit='s')} UTC), Unix time from 1970 "
+        f"({pd.Timestamp(v, unit='s')} UTC); which one is a guess: write the times as dates "
+        f"(or add {FIT_EPOCH_S} to FIT seconds) in the export"
+    )
 
 
 def _fallback_coordinates(cols: list[str], pick: dict, evidence: dict, name: str) -> str | None:
