@@ -18,6 +18,10 @@ AIS CSV schemas recognised from the header (or forced with ``schema``):
     Flattened GTFS-realtime vehicle positions: ``vehicle_id`` (or ``vehicle.id``), ``trip_id``,
     ``route_id``, ``latitude``, ``longitude``, ``bearing``, ``speed`` in **m/s**, ``timestamp``
     in epoch seconds.  Speed is converted to knots.
+``fit``
+    A Garmin FIT activity's records as CSV: ``timestamp``, ``position_lat``,
+    ``position_long``, ``speed``/``enhanced_speed`` in **m/s**.  Whole-second timestamps
+    (FIT counts from 1989-12-31, Unix from 1970: a guess) are refused.
 
 LineString (or MultiLineString) layers give one ping per vertex.  Their times are the vertex
 times GPX/KML-to-GeoJSON converters write (``coordTimes``, or ``coordinateProperties.times``;
