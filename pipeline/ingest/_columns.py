@@ -232,6 +232,9 @@ ROLES: dict[str, Role] = {
             "timestamp datetime date time ts dt occurred occurrence occ when fecha datum data"
         ),
         weak=_fs("year t"),
+        # An identity's numbers (a 9-digit MMSI, a 7-digit IMO) parse as epoch seconds: a
+        # header naming one ('staticData.mmsi', whose 'data' is no date) is never the time.
+        veto=_fs("mmsi imo ssvid callsign"),
         # ACLED's 'timestamp' is the row's upload time beside 'event_date'; an incident list's
         # 'report_date' or 'timestamp' is when it was written down, not when it happened.
         primary=_EVENT_TOKENS,
@@ -777,6 +780,26 @@ def _pick(
                 detail += f" (every value of {[c for c in passed if c not in filled]!r} missing)"
             return {"column": col, "by": "name", "evidence": f"{why}; {detail}"}
         refused.append(f"{col!r} ({detail})")
+        if identity and _per_row(raw[col]) and _SHIP_IDENTITY & set(name_tokens(col)):
+            # Each row is another vessel (a one-poll snapshot): a column further down that
+            # repeats (a call sign, a name) is shared by several vessels, no identity of one.
+            left = [c for _, c, _ in ranked[k + 1 :]]
+            nu, _ = repeats(raw[col])
+            refused[-1] = (
+                f"{col!r} (a different value on every row ({nu} of {nu}): it names the vessel, "
+                "so each row is another vessel, one position each, no track"
+                + (f"; {left!r} not tried: a value shared by several vessels" if left else "")
+                + ")"
+            )
+            choice.evidence[role] = {
+                "column": None,
+                "by": "none",
+                "evidence": f"{col!r} names the vessel and differs on every row",
+                "refused": refused,
+                "candidates": [],
+                "snapshot": True,
+            }
+            return None
     if role == "time":
         for col in columns:
             if col in used:
@@ -833,6 +856,16 @@ def _pick(
             "evidence": "headers fit but values do not: " + "; ".join(refused),
         }
     return None
+
+
+#: Header tokens that name a ship's own identity (not a record's, a device's, an object's).
+_SHIP_IDENTITY = _fs("mmsi imo ssvid callsign vessel ship boat")
+
+
+def _per_row(values: pd.Series) -> bool:
+    """Whether at least 3 values are given and every one differs (a per-row id)."""
+    nu, nn = repeats(values)
+    return bool(nn >= 3 and nu == nn)
 
 
 def _years_only(values: pd.Series) -> bool:

@@ -18,6 +18,10 @@ AIS CSV schemas recognised from the header (or forced with ``schema``):
     Flattened GTFS-realtime vehicle positions: ``vehicle_id`` (or ``vehicle.id``), ``trip_id``,
     ``route_id``, ``latitude``, ``longitude``, ``bearing``, ``speed`` in **m/s**, ``timestamp``
     in epoch seconds.  Speed is converted to knots.
+``fit``
+    A Garmin FIT activity's records as CSV: ``timestamp``, ``position_lat``,
+    ``position_long``, ``speed``/``enhanced_speed`` in **m/s**.  Whole-second timestamps
+    (FIT counts from 1989-12-31, Unix from 1970: a guess) are refused.
 
 LineString (or MultiLineString) layers give one ping per vertex.  Their times are the vertex
 times GPX/KML-to-GeoJSON converters write (``coordTimes``, or ``coordinateProperties.times``;
@@ -168,7 +172,12 @@ _KNOT_KM = 1.852
 
 
 def detect_ais_schema(columns: list[str]) -> str:
-    """Return ``dma``, ``marinecadastre``, ``gtfs_rt`` or ``generic`` from a CSV header."""
+    """Return ``dma``, ``marinecadastre``, ``gtfs_rt``, ``fit`` or ``generic`` from a CSV header.
+
+    ``fit``: a Garmin FIT activity's records as CSV (FitCSVTool, fitparse/fitdecode dumps):
+    ``timestamp``, ``position_lat``, ``position_long``, ``speed``/``enhanced_speed``, maybe
+    as ``record.position_lat[semicircles]``.
+    """
     first = columns[0].strip().lower() if columns else ""
     norm = {normalise_name(c) for c in columns}
     toks = {t for c in columns for t in name_tokens(c)}
@@ -178,6 +187,9 @@ def detect_ais_schema(columns: list[str]) -> str:
         return "marinecadastre"
     if "trip" in toks and toks & {"vehicle", "route"} and "mmsi" not in norm:
         return "gtfs_rt"
+    fields = {re.sub(r"\[.*\]$", "", c.strip()).rsplit(".", 1)[-1].lower() for c in columns}
+    if {"position_lat", "position_long"} <= fields:
+        return "fit"
     return "generic"
 
 
@@ -547,11 +559,12 @@ def _vessel_error(name: str, cols: list[str], evidence: dict[str, Any]) -> Input
     parts = [f"{name}: no vessel id column among {cols!r}"]
     if refused:
         parts.append("refused: " + "; ".join(refused))
-    parts.append(
-        f"columns whose values repeat across rows: {cands!r}"
-        if cands
-        else "no column has values that repeat across rows"
-    )
+    if not info.get("snapshot"):
+        parts.append(
+            f"columns whose values repeat across rows: {cands!r}"
+            if cands
+            else "no column has values that repeat across rows"
+        )
     parts.append(
         "set columns: {vessel_id: ...} (one of those, if it names a vessel) or vessel_id: "
         "<one constant id> for a single-vessel file"
@@ -634,6 +647,9 @@ def _speed_unit(src: TrackSource, sog_col: str | None, schema: str, name: str = 
             )
         if schema == "gtfs_rt":
             unit, why = "m/s", "GTFS-realtime Position.speed is metres per second"
+        elif schema == "fit":
+            unit, why = "m/s", "a FIT record's speed and enhanced_speed are metres per second"
+            by = "schema"
         else:
             other = [t for t in toks if t not in _SPEED_WORDS and t not in scale_words]
             unit = "kn"
@@ -877,6 +893,8 @@ def _columns_from_table(raw: pd.DataFrame, src: TrackSource, name: str, schema: 
         dayfirst, order_by = True, "schema"
     else:
         dayfirst, order_by = None, "values"
+    if schema == "fit":
+        _refuse_fit_epoch(raw[pick["time"]], pick["time"], name)
     vid_col = pick["vessel_id"]
     vid = raw[vid_col] if vid_col else pd.Series(src.vessel_id, index=raw.index)
     speed = _speed_unit(src, pick["sog"], schema, name)
@@ -913,6 +931,31 @@ def _columns_from_table(raw: pd.DataFrame, src: TrackSource, name: str, schema: 
         **zone,
         "picks": pick,
     }
+
+
+#: Seconds from the Unix epoch (1970-01-01) to the FIT epoch (1989-12-31T00:00:00Z).
+FIT_EPOCH_S = 631_065_600
+
+
+def _refuse_fit_epoch(values: pd.Series, col: str, name: str) -> None:
+    """Refuse the whole-second numbers of a FIT record export's time column.
+
+    A FIT ``timestamp`` counts seconds from 1989-12-31 (FitCSVTool writes it as it is); read
+    as Unix seconds, every time would be 20 years early (2024 read as 2004), and a number
+    alone does not say which count a converter wrote.
+    """
+    text = as_text(values).dropna().astype("str").str.strip()
+    whole = text.str.fullmatch(r"\d{8,10}(?:\.0+)?").fillna(False).to_numpy(dtype=bool)
+    if not whole.any():
+        return
+    v = float(text[whole].iloc[0])
+    raise InputError(
+        f"{name}: time column {col!r} of a FIT record export holds seconds "
+        f"({text[whole].iloc[0]!r}): a FIT timestamp counts from 1989-12-31 "
+        f"({pd.Timestamp(v + FIT_EPOCH_S, unit='s')} UTC), Unix time from 1970 "
+        f"({pd.Timestamp(v, unit='s')} UTC); which one is a guess: write the times as dates "
+        f"(or add {FIT_EPOCH_S} to FIT seconds) in the export"
+    )
 
 
 def _fallback_coordinates(cols: list[str], pick: dict, evidence: dict, name: str) -> str | None:
@@ -1012,14 +1055,22 @@ def _identity_layout(raw: pd.DataFrame, cols: list[str], pick: dict) -> dict[str
 
 
 def identity_of(parts: dict) -> pd.DataFrame:
-    """Return the identity table of a table's records (:func:`~.identity.identity_table`)."""
-    if not any(parts.get(p) is not None for p in IDENTITY_PARTS):
-        return empty_identity()
+    """Return the identity table of a table's records (:func:`~.identity.identity_table`).
+
+    A vessel id column that is the IMO number (``imo``, ``IMO number``) is also the ship's
+    IMO key: another file keying the same ship by its MMSI, with an IMO column, is then the
+    same ship, not a second one sailing beside it.
+    """
     vraw = parts["vessel"]
+    imo = parts.get("id_imo")
+    if imo is None and "imo" in name_tokens(parts.get("vessel_col") or ""):
+        imo = vraw
+    if imo is None and not any(parts.get(p) is not None for p in IDENTITY_PARTS):
+        return empty_identity()
     return identity_table(
         _id_text(vraw).to_numpy(dtype=object),
         ~missing_mask(vraw),
-        parts.get("id_imo"),
+        imo,
         parts.get("id_name"),
         parts.get("id_call"),
     )
@@ -1608,8 +1659,12 @@ def check_ping_rows(
     vmiss = missing_mask(vraw)
     vid = _id_text(vraw)
     rules.append(Rule("vessel_missing", vmiss, vcol, "vessel id is missing", vraw))
+    # Records of a ship: only theirs say what scale the speed and course columns are in
+    # (a SAR aircraft's 140 kn, in a Danish Maritime Authority file, is no tenths of a knot).
+    ship = ~np.asarray(vmiss, dtype=bool)
     if is_mmsi:
         invalid, not_vessel, reason = classify_mmsi(vid)
+        ship &= ~invalid & ~not_vessel
         rules.append(
             Rule("mmsi_invalid", invalid & ~vmiss, vcol, "MMSI {value} is not 9 digits", vraw)
         )
@@ -1760,23 +1815,24 @@ def check_ping_rows(
     sog = np.full(n, np.nan)
     if parts["sog"] is not None:
         reported = _ais_measure(parts["sog"], n, upper=np.inf)
+        vs = vid.to_numpy(dtype=object)[ship]
         if parts.get("speed_checked", True) and factor == 1.0:
             _refuse_raw_tenths(
-                reported,
+                reported[ship],
                 parts.get("sog_col") or "speed",
                 "speed",
                 name,
-                ratios=lambda: _speed_ratios(vid.to_numpy(dtype=object), naive, lon, lat, reported),
+                ratios=lambda: _speed_ratios(vs, naive[ship], lon[ship], lat[ship], reported[ship]),
             )
         sog = np.where(reported > 102.2 / factor, np.nan, reported) * factor
         if parts.get("speed_checked", True):
-            _check_speed_scale(vid.to_numpy(dtype=object), naive, lon, lat, sog, parts, name)
+            _check_speed_scale(vs, naive[ship], lon[ship], lat[ship], sog[ship], parts, name)
     cfactor = parts.get("cog_factor", 1.0)
     cog = np.full(n, np.nan)
     if parts["cog"] is not None:
         course = _ais_measure(parts["cog"], n, upper=np.inf)  # parsed once
         if cfactor == 1.0:
-            _refuse_raw_tenths(course, parts.get("cog_col") or "course", "course", name)
+            _refuse_raw_tenths(course[ship], parts.get("cog_col") or "course", "course", name)
         cog = np.where(course > 359.999999 / cfactor, np.nan, course) * cfactor
     info: dict[str, Any] = {
         "dates": {k: v for k, v in parsed.assumptions.items() if k != "time_zone"},
