@@ -224,3 +224,20 @@ def test_fit_speed_is_metres_per_second(tmp_path):
     assert res.frame["sog_kn"].tolist() == pytest.approx([5.1 * 3600 / 1852] * 6)
     assert res.frame[TIME].min() == pd.Timestamp("2024-03-01", tz="UTC")
     _streamed(src, tmp_path)
+
+
+def test_a_vms_export_is_keyed_by_its_cfr_not_by_the_vessel_name(tmp_path):
+    """EU VMS exports name a boat by its CFR (fleet register number); two boats of one name
+    were one vessel with a 111 km jump between its pings."""
+    path = tmp_path / "vms.csv"
+    path.write_text(
+        "CFR,Vessel Name,IRCS,Latitude,Longitude,Date Time,Speed,Course\n"
+        "ESP000012345,SANTA MARIA,EA1234,43.10,-9.50,2024-03-01 00:00,8.0,90\n"
+        "ESP000012345,SANTA MARIA,EA1234,43.10,-9.20,2024-03-01 02:00,8.0,90\n"
+        "ESP000099999,SANTA MARIA,EA9999,42.10,-9.50,2024-03-01 00:00,8.0,90\n"
+        "ESP000099999,SANTA MARIA,EA9999,42.10,-9.20,2024-03-01 02:00,8.0,90\n"
+    )
+    res = read_tracks(path)
+    assert res.assumptions["columns"]["vessel_id"]["column"] == "CFR"
+    assert sorted(res.frame["vessel_id"].unique()) == ["ESP000012345", "ESP000099999"]
+    assert len(res.frame) == 4

@@ -259,7 +259,7 @@ ROLES: dict[str, Role] = {
             "id",
             "name",
         ),
-        strong=_fs("mmsi imo callsign userid ssvid"),
+        strong=_fs("mmsi imo callsign userid ssvid cfr uvi"),
         weak=_fs("id name label vessel ship boat"),
         # A segment, voyage or leg id changes while the vessel stays the same (Global Fishing
         # Watch starts a new seg_id where a vessel went dark): never a vessel's identity.
@@ -274,7 +274,7 @@ ROLES: dict[str, Role] = {
         pairs=((_VESSEL_NOUNS, _ID_SUFFIX),),
         # A header naming the moving thing (vessel_name, ship, MMSI) outranks a bare 'id' or
         # 'name', which may count the points of each track (1, 2, 3, ... per vessel).
-        primary=_VESSEL_NOUNS | _fs("mmsi imo callsign ssvid userid"),
+        primary=_VESSEL_NOUNS | _fs("mmsi imo callsign ssvid userid cfr uvi"),
         primary_says="the vessel",
     ),
     # The feature id of a layer of LineString routes: one route per feature.
