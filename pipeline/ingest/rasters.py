@@ -1039,7 +1039,8 @@ def raster_coverage(
                 stored = f" stored (packed; decoded {dec:g})"
             raise InputError(
                 f"{name}: {sentinels[k]} of {total} cells {where + ' ' if where else ''}hold "
-                f"{v:g}{stored}, a common nodata value, but the file declares no nodata; set nodata: "
+                f"{v:g}{stored}, a common nodata value, but the file declares no nodata"
+                f"{' value other than NaN' if _declares_nan(da) else ''}; set nodata: "
                 f"{v!r} for this raster in the config, or --nodata {v!r} with route-risk "
                 "ingest (its cells are then missing, not values)"
             )
@@ -1053,7 +1054,9 @@ def raster_coverage(
         raise InputError(
             f"{name}: {at_top} of {total} cells {where + ' ' if where else ''}hold {top:g}, "
             f"the largest {_stored_dtype(da)} value, while the others stop at {below[1]:g}: a "
-            f"fill, but the file declares no nodata; set nodata: {top:g} for this raster in "
+            f"fill, but the file declares no nodata"
+            f"{' value other than NaN' if _declares_nan(da) else ''}; set nodata: {top:g} for "
+            "this raster in "
             f"the config (or --nodata {top:g} with route-risk ingest); if {top:g} is a value, "
             "set nodata to a value the raster never holds"
         )
@@ -1171,6 +1174,17 @@ def _declares_nodata(da: xr.DataArray) -> bool:
         enc.get("missing_value"),
     )
     return "nodata" in assumed or any(_names_a_value(v) for v in declared)
+
+
+def _declares_nan(da: xr.DataArray) -> bool:
+    """Whether the file declares NaN as its nodata/fill (a float GeoTIFF's ``nodata=nan``)."""
+    enc = da.encoding
+    for value in (da.rio.nodata, da.rio.encoded_nodata, enc.get("_FillValue")):
+        if value is not None:
+            arr = np.asarray(value, dtype="float64").ravel()
+            if arr.size and bool(np.isnan(arr).any()):
+                return True
+    return False
 
 
 def _names_a_value(value) -> bool:
