@@ -77,6 +77,7 @@ def normalise(
     method: str = "cap",
     cap_quantile: float = 0.99,
     transform: str = "linear",
+    name: str | None = None,
 ) -> np.ndarray:
     """Map non-negative factor values to [0, 1].
 
@@ -90,10 +91,18 @@ def normalise(
         Quantile of the non-zero values that maps to 1 (``cap`` only).
     transform : {'linear', 'log'}
         ``log`` applies ``log1p`` first.
+    name : str, optional
+        The factor's name, for the refusal of negative values (its ways out name it).
 
     Returns
     -------
     numpy.ndarray of float64 in [0, 1]
+
+    Raises
+    ------
+    ConfigError
+        A value below 0 (beyond round-off): one line with the most negative value, the
+        number of cells below 0 and the ways out (no transform takes negative values).
     """
     raw = np.asarray(values, dtype="float64")
     missing = np.isnan(raw)
@@ -102,7 +111,7 @@ def normalise(
     # largest value where the truth is 0: that is noise, not a negative observation.
     tol = 1e-6 * float(np.abs(x).max(initial=0.0))
     if (x < -tol).any():
-        raise ConfigError(f"factor values must be >= 0 to be scored; got {float(x.min())!r}")
+        raise ConfigError(_negative_message(x, name))
     x = np.maximum(x, 0.0)
     if transform == "log":
         x = np.log1p(x)
@@ -124,6 +133,26 @@ def normalise(
     else:
         raise ConfigError(f"normalisation must be one of ['cap', 'rank'], got {method!r}")
     return out
+
+
+def _negative_message(x: np.ndarray, name: str | None) -> str:
+    """Say that a factor holds negative values, its most negative one, and the ways out.
+
+    Neither transform fits (``linear`` and ``log`` both take values >= 0 only): a signed
+    quantity (GEBCO elevations, negative at sea) is scored through its negation.
+    """
+    neg = int(np.count_nonzero(x < 0))
+    what = repr(name) if name else "the factor"
+    negated = f"-{name}" if name else "its negation"
+    return (
+        f"factor values must be >= 0 to be scored; the most negative is {float(x.min())!r} "
+        f"({neg} of {x.size} cells below 0: a signed quantity, such as GEBCO elevations, "
+        "negative at sea?); neither score transform (linear, log) takes negative values: "
+        f"score {negated} with a plug-in factor (factors.plugins; see README 'Add a risk "
+        f"factor') that returns -1 x {what}, or negate the raster itself first "
+        "(gdal_calc.py -A in.tif --calc=-A --outfile=depth.tif), or drop it from "
+        "score.factors"
+    )
 
 
 #: Rates within this relative distance of the next lower one are one rate (rounding noise).
@@ -256,6 +285,7 @@ def score_cells(
                 method=normalisation,
                 cap_quantile=cap_quantile,
                 transform=w.transform,
+                name=name,
             )
         except ConfigError as exc:
             raise ConfigError(f"score factor {name!r}: {exc}") from None

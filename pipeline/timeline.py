@@ -355,6 +355,7 @@ def _pooled_risk(
                 method=score_options.get("normalisation", "cap"),
                 cap_quantile=score_options.get("cap_quantile", 0.99),
                 transform=weights[n].transform,
+                name=n,
             ).reshape(shape)
         except ConfigError as exc:
             raise ConfigError(f"score factor {n!r}: {exc}") from None

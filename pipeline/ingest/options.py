@@ -19,6 +19,7 @@ __all__ = [
     "ContextSource",
     "DimSelect",
     "IngestOptions",
+    "RasterMask",
     "RasterSource",
     "SeizureSource",
     "TimeWindow",
@@ -269,6 +270,36 @@ class DimSelect(BaseModel):
         return self
 
 
+class RasterMask(BaseModel):
+    """A companion raster saying where the main raster observed nothing (VIIRS ``cf_cvg``).
+
+    Pixels where the companion is below ``min``, or nodata, are missing in the main raster
+    ("no observation"), never its value there: a VIIRS DNB monthly composite holds 0 radiance
+    where no cloud-free observation was made, which is not "dark".
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: Path = Field(
+        description="The companion GeoTIFF/COG or NetCDF, on the main raster's grid (same "
+        "shape, transform and CRS; another grid is refused)."
+    )
+    min: float = Field(
+        1.0,
+        allow_inf_nan=False,
+        description="Pixels where the companion holds less than this (or nodata) are missing "
+        "in the main raster (for cf_cvg, the number of cloud-free observations: 1).",
+    )
+    variable: str | None = Field(
+        None,
+        description="NetCDF variable of the companion (None: its only gridded variable); "
+        "path may then be the main raster's own file (e.g. variable: cf_cvg).",
+    )
+    band: int | None = Field(
+        None, ge=1, description="1-based band of the companion (needed when it has several)."
+    )
+
+
 class RasterSource(BaseModel):
     """Where a raster (GeoTIFF/COG or NetCDF) is and which part of it to use."""
 
@@ -304,6 +335,12 @@ class RasterSource(BaseModel):
         "is a coordinate value when the dimension has it, else a 0-based index (negative "
         "from the end); {index: i} or {value: v} says which explicitly.  A time dimension "
         "given here overrides 'time'.",
+    )
+    mask: RasterMask | None = Field(
+        None,
+        description="A companion raster on the same grid whose pixels below mask.min (or "
+        "nodata) make this raster's pixels missing, e.g. {path: cf_cvg.tif, min: 1} for a "
+        "VIIRS DNB composite whose 0 radiance under clouds means no observation.",
     )
 
     @field_validator("name")

@@ -40,6 +40,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import xarray as xr
+from xarray.backends import BackendArray
+from xarray.core.indexing import (
+    IndexingSupport,
+    LazilyIndexedArray,
+    explicit_indexing_adapter,
+)
 
 from ..errors import InputError, SourceUnreadable
 from ._common import as_source
@@ -133,6 +139,13 @@ def open_raster(
     src = as_source(source, RasterSource)
     if not memory_budget_mb > 0:
         raise InputError(f"memory_budget_mb must be > 0, got {memory_budget_mb!r}")
+    if src.mask is not None and isinstance(src.time, TimeWindow):
+        raise InputError(
+            f"{src.path.name}: mask {_mask_label(src)} with a time window "
+            f"({src.time.aggregate} of {src.time.start}..{src.time.end}) is not supported: the "
+            "mask would have to apply to each time step before the aggregate; pick one step "
+            "(time: latest or a date)"
+        )
     _bound_gdal_cache(memory_budget_mb)
     kind = _kind(src.path)
     assumptions: dict[str, Any] = {}
@@ -178,6 +191,17 @@ def open_raster(
     declared_mb = da.size * itemsize / 2**20
     rows = _budget_rows(da.sizes["x"], da.sizes["band"], itemsize, memory_budget_mb)
     windowed = declared_mb > memory_budget_mb
+    if src.mask is not None:
+        # before any chunking: a window of the result reads that window of both files
+        da = _apply_mask(src, da, memory_budget_mb)
+        mname = _mask_label(src)
+        assumptions["mask"] = {
+            "value": f"{mname} >= {src.mask.min:g}",
+            "by": "config",
+            "evidence": f"pixels where {mname} is below {src.mask.min:g} or nodata are "
+            "missing (no observation), never a value; its grid is the raster's (shape, "
+            "transform and CRS checked)",
+        }
     if windowed and importlib.util.find_spec("dask") is not None:
         da = da.chunk({"band": -1, "y": rows, "x": -1})
     if src.nodata is not None:
@@ -197,6 +221,10 @@ def open_raster(
         window_rows=int(rows),
         assumptions=assumptions,
     )
+    if src.mask is not None:
+        # what raster_coverage needs to count the pixels the mask made missing
+        da.attrs["mask_source"] = src.model_dump(mode="json")
+        da.attrs["mask_budget_mb"] = float(memory_budget_mb)
     if categorical:
         # zonal statistics refuse to average it (pipeline.zonal)
         da.attrs["categorical"] = categorical
@@ -209,6 +237,138 @@ def open_raster(
             rows,
         )
     return da
+
+
+def _mask_label(src: RasterSource) -> str:
+    """Return how messages name the companion mask: its file, and its variable when given."""
+    assert src.mask is not None
+    name = src.mask.path.name
+    return f"{name}:{src.mask.variable}" if src.mask.variable else name
+
+
+def _open_mask(src: RasterSource, memory_budget_mb: float) -> xr.DataArray:
+    """Open the companion ``src.mask`` lazily as dims (band, y, x), as the raster is opened.
+
+    A NetCDF companion takes the raster's time step and selection; one band only (kept as a
+    dimension: an integer index on it would make a dask window read whole rows of chunks).
+    """
+    mask = src.mask
+    assert mask is not None
+    msrc = RasterSource(
+        path=mask.path,
+        name=src.name,
+        variable=mask.variable,
+        band=mask.band,
+        crs=src.crs,
+        time=src.time,
+        select=src.select if _kind(mask.path) != "tiff" else {},
+    )
+    m = open_raster(msrc, memory_budget_mb=memory_budget_mb)
+    if m.sizes["band"] != 1:
+        raise InputError(
+            f"{src.path.name}: mask {_mask_label(src)} has {m.sizes['band']} bands; set "
+            "mask.band to the one to use"
+        )
+    return m
+
+
+def _check_same_grid(src: RasterSource, da: xr.DataArray, m: xr.DataArray) -> None:
+    """Refuse, in one line naming both files, a companion mask not on the raster's grid."""
+    from pyproj import CRS
+
+    where = f"{src.path.name}: mask {_mask_label(src)}"
+    ny, nx = int(da.sizes["y"]), int(da.sizes["x"])
+    my, mx = int(m.sizes["y"]), int(m.sizes["x"])
+    fix = (
+        "the mask must be on the raster's grid (same shape, transform and CRS): warp it "
+        f"onto it first (gdalwarp -te <raster bounds> -ts {nx} {ny} -t_srs <raster CRS>)"
+    )
+    if (my, mx) != (ny, nx):
+        raise InputError(
+            f"{where} is on another grid: {my} x {mx} pixels, the raster {ny} x {nx}; {fix}"
+        )
+    if CRS.from_user_input(m.rio.crs) != CRS.from_user_input(da.rio.crs):
+        raise InputError(
+            f"{where} is on another grid: CRS {_crs_text(m.rio.crs)}, the raster "
+            f"{_crs_text(da.rio.crs)}; {fix}"
+        )
+    t, u = da.rio.transform(), m.rio.transform()
+    res = min(abs(t.a), abs(t.e))
+    if (
+        abs(t.a - u.a) > 1e-6 * abs(t.a)
+        or abs(t.e - u.e) > 1e-6 * abs(t.e)
+        or abs(t.c - u.c) > 1e-3 * res
+        or abs(t.f - u.f) > 1e-3 * res
+    ):
+        raise InputError(
+            f"{where} is on another grid: origin ({u.c:g}, {u.f:g}) and pixel "
+            f"{u.a:g} x {u.e:g}, the raster ({t.c:g}, {t.f:g}) and {t.a:g} x {t.e:g}; {fix}"
+        )
+    for c in set(da.coords) & set(m.coords):
+        a, b = da[c], m[c]
+        if a.ndim == 0 and np.issubdtype(a.dtype, np.datetime64) and a.values != b.values:
+            raise InputError(
+                f"{where} is of another {c!r} step ({pd.Timestamp(b.values).isoformat()}), "
+                f"the raster {pd.Timestamp(a.values).isoformat()}; select the same step"
+            )
+
+
+class _MaskedArray(BackendArray):
+    """The raster's values, missing where its companion is below ``min`` or NaN: lazily.
+
+    Indexing reads the same pixels of both (a window of the result reads that window of
+    each file, never more), so the result can be chunked or windowed as the raster is.
+    """
+
+    def __init__(self, values: xr.Variable, companion: xr.Variable, minimum: float) -> None:
+        self.values = values  # dims (band, y, x)
+        self.companion = companion  # dims (1, y, x)
+        self.minimum = float(minimum)
+        self.shape = tuple(values.shape)
+        self.dtype = values.dtype
+
+    def __getitem__(self, key):
+        return explicit_indexing_adapter(key, self.shape, IndexingSupport.BASIC, self._read)
+
+    def _read(self, key: tuple) -> np.ndarray:
+        vals = np.asarray(self.values[key].values)
+        seen = np.asarray(self.companion[(slice(None), *key[1:])].values)[0] >= self.minimum
+        # the companion's nodata (NaN) compares False: missing too
+        return np.where(seen, vals, np.nan).astype(self.dtype, copy=False)
+
+
+def _apply_mask(src: RasterSource, da: xr.DataArray, memory_budget_mb: float) -> xr.DataArray:
+    """Return ``da`` with the pixels its companion ``src.mask`` did not observe missing."""
+    assert src.mask is not None
+    m = _open_mask(src, memory_budget_mb)
+    _check_same_grid(src, da, m)
+    lazy = LazilyIndexedArray(_MaskedArray(da.variable, m.variable, src.mask.min))
+    out = xr.DataArray(
+        xr.Variable(da.dims, lazy, attrs=da.attrs, encoding=da.encoding),
+        coords=da.coords,
+        name=da.name,
+    )
+    return out
+
+
+def _mask_window(window: xr.DataArray) -> tuple[xr.DataArray, float, str] | None:
+    """Return the companion's values under ``window`` (lazy, dims (1, y, x)), min and label.
+
+    ``window`` is a raster from :func:`open_raster` with a mask, or rows and columns of one;
+    None without a mask.  The companion is on the raster's grid (checked at open), so the
+    window's pixels are found by their offset from its origin.
+    """
+    dumped = window.attrs.get("mask_source")
+    if not dumped:
+        return None
+    src = RasterSource.model_validate(dumped)
+    assert src.mask is not None
+    m = _open_mask(src, float(window.attrs.get("mask_budget_mb", 512)))
+    t, u = window.rio.transform(), m.rio.transform()
+    row0 = int(round((t.f - u.f) / u.e))
+    col0 = int(round((t.c - u.c) / u.a))
+    part = m.isel(y=slice(row0, row0 + window.sizes["y"]), x=slice(col0, col0 + window.sizes["x"]))
+    return part, float(src.mask.min), _mask_label(src)
 
 
 def _bound_gdal_cache(memory_budget_mb: float) -> None:
@@ -970,7 +1130,9 @@ def raster_coverage(
     dict
         ``overlap_fraction`` (share of the area's bbox inside the raster's bounds),
         ``valid_fraction_in_area`` (share of the raster cells inside the area that hold a
-        value) and ``note`` (a sentence when coverage is partial, else None).
+        value) and ``note`` (a sentence when coverage is partial, else None); for a raster
+        with a companion ``mask``, ``masked_in_area`` (pixels of the area's window the mask
+        made missing), ``pixels_in_area`` and ``mask_note`` (a sentence saying so).
 
     Raises
     ------
@@ -1010,11 +1172,16 @@ def raster_coverage(
     sentinels = np.zeros(len(_SENTINELS), dtype="int64")
     top = None if declared or packing else _unsigned_top(da)
     at_top, below = 0, [np.inf, -np.inf]  # cells at the type's top; the range of the others
+    companion = _mask_window(window)
+    masked = 0  # pixels of the window the companion mask made missing
     if window.size:
-        for _, w in raster_windows(window):
+        for sl, w in raster_windows(window):
             arr = w.to_numpy()[..., cols]
             valid += int(np.count_nonzero(~np.isnan(arr)))
             total += arr.size
+            if companion is not None:
+                seen = companion[0].isel(y=sl).to_numpy()[0][..., cols] >= companion[1]
+                masked += int(np.count_nonzero(~seen))
             if not declared:
                 sentinels += [
                     int(np.count_nonzero(_is_stored(arr, v, packing))) for v in _SENTINELS
@@ -1039,7 +1206,8 @@ def raster_coverage(
                 stored = f" stored (packed; decoded {dec:g})"
             raise InputError(
                 f"{name}: {sentinels[k]} of {total} cells {where + ' ' if where else ''}hold "
-                f"{v:g}{stored}, a common nodata value, but the file declares no nodata; set nodata: "
+                f"{v:g}{stored}, a common nodata value, but the file declares no nodata"
+                f"{' value other than NaN' if _declares_nan(da) else ''}; set nodata: "
                 f"{v!r} for this raster in the config, or --nodata {v!r} with route-risk "
                 "ingest (its cells are then missing, not values)"
             )
@@ -1053,7 +1221,9 @@ def raster_coverage(
         raise InputError(
             f"{name}: {at_top} of {total} cells {where + ' ' if where else ''}hold {top:g}, "
             f"the largest {_stored_dtype(da)} value, while the others stop at {below[1]:g}: a "
-            f"fill, but the file declares no nodata; set nodata: {top:g} for this raster in "
+            f"fill, but the file declares no nodata"
+            f"{' value other than NaN' if _declares_nan(da) else ''}; set nodata: {top:g} for "
+            "this raster in "
             f"the config (or --nodata {top:g} with route-risk ingest); if {top:g} is a value, "
             "set nodata to a value the raster never holds"
         )
@@ -1069,11 +1239,19 @@ def raster_coverage(
             f"{name}: raster covers {overlap:.0%} of the area's bbox and {frac:.0%} of its "
             "cells there hold a value; cells outside get no value for this factor"
         )
-    return {
+    out: dict[str, Any] = {
         "overlap_fraction": round(overlap, 6),
         "valid_fraction_in_area": round(frac, 6),
         "note": note,
     }
+    if companion is not None:
+        out["masked_in_area"] = masked
+        out["pixels_in_area"] = total
+        out["mask_note"] = (
+            f"{name}: {masked:,} of {total:,} pixels {where or 'of the raster'} are missing by "
+            f"the mask: {companion[2]} below {companion[1]:g} or nodata (no observation, not 0)"
+        )
+    return out
 
 
 #: Values exports use for "no data" (GDAL/ArcGIS -9999 and -3.4e38, int16 -32768, WorldPop's
@@ -1171,6 +1349,17 @@ def _declares_nodata(da: xr.DataArray) -> bool:
         enc.get("missing_value"),
     )
     return "nodata" in assumed or any(_names_a_value(v) for v in declared)
+
+
+def _declares_nan(da: xr.DataArray) -> bool:
+    """Whether the file declares NaN as its nodata/fill (a float GeoTIFF's ``nodata=nan``)."""
+    enc = da.encoding
+    for value in (da.rio.nodata, da.rio.encoded_nodata, enc.get("_FillValue")):
+        if value is not None:
+            arr = np.asarray(value, dtype="float64").ravel()
+            if arr.size and bool(np.isnan(arr).any()):
+                return True
+    return False
 
 
 def _names_a_value(value) -> bool:

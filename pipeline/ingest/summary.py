@@ -147,6 +147,7 @@ def summarise_ingest(
         coverage = raster_coverage(da, aoi_bbox, max_pixels=opts.max_raster_pixels)
         desc = describe_raster(da, max_pixels=opts.max_raster_pixels)
         notes = [n for n in (desc.pop("note", None), coverage["note"]) if n]
+        notes += [coverage.pop("mask_note")] if "mask_note" in coverage else []
         return json_safe(
             {
                 "kind": kind,
@@ -275,6 +276,11 @@ def format_summary(summary: dict[str, Any]) -> str:
             lines.append(
                 f"  area coverage  {cov.get('overlap_fraction', 0):.0%} of the bbox, "
                 f"{cov.get('valid_fraction_in_area', 0):.0%} of its cells valid"
+            )
+        if "masked_in_area" in cov:
+            lines.append(
+                f"  masked         {cov['masked_in_area']:,} of {cov.get('pixels_in_area', 0):,} "
+                "pixels (the companion mask: no observation)"
             )
         if summary.get("windowed"):
             lines.append("  larger than the memory budget: read in windows")

@@ -24,9 +24,12 @@ log = logging.getLogger(__name__)
 
 
 def input_paths(config: Config) -> list[Path]:
-    """Every input file a config names (tables, rasters, ports, area polygon)."""
+    """Every input file a config names (tables, rasters and their masks, ports, area polygon)."""
     groups = (config.inputs.seizures, config.inputs.tracks, config.inputs.rasters)
     files = [Path(s.path) for g in groups for s in g]
+    # a raster's companion mask (VIIRS cf_cvg) decides which of its pixels are values
+    masks = [Path(r.mask.path) for r in config.inputs.rasters if r.mask is not None]
+    files += [m for m in dict.fromkeys(masks) if m not in files]
     files += [Path(c.path) for c in config.inputs.context_sources()]
     return files + [Path(config.area.polygon)] if config.area.polygon is not None else files
 

@@ -366,6 +366,8 @@ def _raster(state: RunState, r) -> dict[str, Any]:
     cfg = state.config
     da = open_raster(r, memory_budget_mb=cfg.ingest.memory_budget_mb)
     coverage = raster_coverage(da, state.area.bbox, max_pixels=cfg.ingest.max_raster_pixels)
+    if coverage.get("mask_note"):  # the pixels a companion mask made missing: stated
+        state.notes.append(coverage["mask_note"])
     # only the area's window is ever read (zonal statistics, the map's overlay); the cells on
     # the bbox's edge reach about one edge beyond it
     edge_km = average_hexagon_edge_length(cfg.area.resolution, unit="km")
@@ -698,8 +700,13 @@ def density_parameters(state: RunState) -> None:
 def _input_digests(state: RunState) -> dict[str, str]:
     out = dict(state.digests)
     for r in state.rasters:
+        mask = r["source"].mask  # a companion mask's bytes change the raster's values too
         out[f"raster:{r['name']}"] = digest(
-            [sha256_file(r["path"]), r["source"].model_dump(mode="json")]
+            [
+                sha256_file(r["path"]),
+                r["source"].model_dump(mode="json"),
+                *([sha256_file(mask.path)] if mask is not None else []),
+            ]
         )
     return out
 
