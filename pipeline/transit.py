@@ -29,7 +29,10 @@ One ship under several vessel ids (two MMSIs at once: :mod:`pipeline.ingest.iden
 once: its ids never meet each other; its ids' encounters with one other ship, loiter events
 and gaps that overlap in time are one event (the longest); a gap of one id while another id of
 the ship kept reporting is none; and a cell counts the ship once in ``distinct_vessels`` and
-with the hours of its id with the most hours there in ``vessel_hours``.
+with the hours of its id with the most hours there in ``vessel_hours``.  The identity columns'
+claim is checked by the positions: ids of one group farther apart than
+:data:`ONE_SHIP_MAX_KM` while both report (a tug and its barge, two boats of a fleet giving
+one name and call sign) are two ships, and nothing is counted once for them.
 
 Positions are handled as unit vectors on the sphere, so segments and means are antimeridian-safe.
 Pings that jump to an impossible position and straight back (implied speed above
@@ -99,7 +102,13 @@ from .sphere import (
     xyz_to_lonlat,
 )
 
-__all__ = ["EVENT_COLUMNS", "FEATURE_COLUMNS", "TransitResult", "transit_features"]
+__all__ = [
+    "EVENT_COLUMNS",
+    "FEATURE_COLUMNS",
+    "ONE_SHIP_MAX_KM",
+    "TransitResult",
+    "transit_features",
+]
 
 log = logging.getLogger(__name__)
 
@@ -1075,8 +1084,10 @@ def transit_features(
         kept); a gap of one id while another id of the ship kept reporting (no
         ``gap_hours`` without a ping of the ship) is none; and the ship counts as one
         vessel in ``distinct_vessels`` and with the hours of its id with the most hours
-        there in ``vessel_hours`` where its ids report in one cell.  The notes say which
-        ids, why, and what it changed.
+        there in ``vessel_hours`` where its ids report in one cell.  A group whose ids
+        were more than :data:`ONE_SHIP_MAX_KM` apart (median) while both reported is not
+        joined.  The notes say which ids, why, and what it changed, and name the vessel
+        ids that carry two ships' valid IMO numbers (one MMSI two ships share).
 
     Returns
     -------
