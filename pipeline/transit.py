@@ -29,7 +29,10 @@ One ship under several vessel ids (two MMSIs at once: :mod:`pipeline.ingest.iden
 once: its ids never meet each other; its ids' encounters with one other ship, loiter events
 and gaps that overlap in time are one event (the longest); a gap of one id while another id of
 the ship kept reporting is none; and a cell counts the ship once in ``distinct_vessels`` and
-with the hours of its id with the most hours there in ``vessel_hours``.
+with the hours of its id with the most hours there in ``vessel_hours``.  The identity columns'
+claim is checked by the positions: ids of one group farther apart than
+:data:`ONE_SHIP_MAX_KM` while both report (a tug and its barge, two boats of a fleet giving
+one name and call sign) are two ships, and nothing is counted once for them.
 
 Positions are handled as unit vectors on the sphere, so segments and means are antimeridian-safe.
 Pings that jump to an impossible position and straight back (implied speed above
@@ -99,7 +102,13 @@ from .sphere import (
     xyz_to_lonlat,
 )
 
-__all__ = ["EVENT_COLUMNS", "FEATURE_COLUMNS", "TransitResult", "transit_features"]
+__all__ = [
+    "EVENT_COLUMNS",
+    "FEATURE_COLUMNS",
+    "ONE_SHIP_MAX_KM",
+    "TransitResult",
+    "transit_features",
+]
 
 log = logging.getLogger(__name__)
 
@@ -1075,8 +1084,10 @@ def transit_features(
         kept); a gap of one id while another id of the ship kept reporting (no
         ``gap_hours`` without a ping of the ship) is none; and the ship counts as one
         vessel in ``distinct_vessels`` and with the hours of its id with the most hours
-        there in ``vessel_hours`` where its ids report in one cell.  The notes say which
-        ids, why, and what it changed.
+        there in ``vessel_hours`` where its ids report in one cell.  A group whose ids
+        were more than :data:`ONE_SHIP_MAX_KM` apart (median) while both reported is not
+        joined.  The notes say which ids, why, and what it changed, and name the vessel
+        ids that carry two ships' valid IMO numbers (one MMSI two ships share).
 
     Returns
     -------
@@ -1132,7 +1143,7 @@ def transit_features(
     )
     if memo is not None and not memo.enabled:
         memo = None
-    from .ingest.identity import ShipGroups, ship_groups
+    from .ingest.identity import ShipGroups, ids_of_two_ships, ship_groups
 
     if vessel_identity is None:
         vessel_identity = getattr(pings, "vessel_identity", None)
@@ -1171,11 +1182,14 @@ def transit_features(
     later = untimed = 0
     alias_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     cover_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray] | None] = []
+    where_parts: list[tuple[np.ndarray, ...]] = []
     for part in parts:  # the combine: in partition order, as one pass over the tracks would
         vessel_names = part.names
         if part.alias_cells is not None:
             alias_parts.append(part.alias_cells)
         cover_parts.append(part.alias_cover)
+        if part.alias_where is not None:
+            where_parts.append(part.alias_where)
         n += part.n
         dropped += part.dropped
         repeated += part.repeated
@@ -1232,6 +1246,11 @@ def transit_features(
         enc = enc[_far_from_ports(enc[LON].to_numpy(), enc[LAT].to_numpy(), tree, port_radius_km)]
     gaps = _concat_events(gap_parts)
     cell_totals = totals.result()
+    if len(groups):  # a join the positions refute (two ships far apart at one time) is undone
+        apart = _apart_while_both_report(where_parts, vessel_names, groups)
+        if len(apart):
+            groups = groups.without(np.r_[apart["a"].to_numpy(), apart["b"].to_numpy()])
+            notes.append(_apart_note(apart))
     if len(groups):  # one ship under several ids: what it did counts once
         one_ship = _OneShip(_empty_events())
         if len(enc):
@@ -1264,6 +1283,13 @@ def transit_features(
             f"placeholder) join no vessel ids: {'; '.join(groups.refused[:5])}"
             + (f" and {len(groups.refused) - 5} more" if len(groups.refused) > 5 else "")
         )
+    if vessel_identity is not None and len(vessel_identity):
+        two = ids_of_two_ships(
+            vessel_identity,
+            pings[VESSEL_ID].unique() if isinstance(pings, pd.DataFrame) else pings.vessel_ids,
+        )
+        if len(two):
+            notes.append(_two_ships_note(two))
     log.info(
         "transit: %d pings, %d cells, %d gap, %d loiter, %d encounter events",
         n,
@@ -1322,6 +1348,9 @@ class _Partial:
     #: (vessel code, first, last ping time) of the aliased vessels' reporting spans
     #: (:func:`_reporting_spans`)
     alias_cover: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    #: (vessel code, grid time, lon, lat) of the aliased vessels at grid times
+    #: (:func:`_positions_on_grid`), a bounded number per vessel
+    alias_where: tuple[np.ndarray, ...] | None = None
 
 
 def _store_tasks(pings, chunk_rows: int, memo) -> list[tuple]:
@@ -1501,6 +1530,9 @@ def _transit_partition(part: pd.DataFrame, names, p: _PartParams, reads=(), out=
                 pairs["fx"].to_numpy(dtype="int64"),
             )
         res.alias_cover = _reporting_spans(tr.code, tr.t, aliased, p.gap_hours)
+        res.alias_where = _positions_on_grid(
+            tr.code, tr.t, tr.lon, tr.lat, aliased, p.max_speed_kn, p.max_segment_hours
+        )
     res.cells = _cell_totals(cells_, vess_, hours_)
     return res
 
@@ -1526,6 +1558,158 @@ def _reporting_spans(code, t, aliased, gap_hours: float):
     starts = np.flatnonzero(brk)
     ends = np.r_[starts[1:], c.size] - 1
     return c[starts].astype("int64"), tt[starts], tt[ends]
+
+
+#: Grid (minutes) of the times at which the positions of two ids of one ship are compared.
+_TOGETHER_STEP_MIN = 10
+#: Grid times kept per vessel id for the comparison, at most: beyond, only those whose grid
+#: index is a multiple of the smallest power of two that keeps this many or fewer (ids with
+#: different powers still share the times of the larger), so a partition's summary of an id
+#: is bounded (a year at 10 minutes is 52,560 times, 1,024 of them kept: one every ~11 h).
+_TOGETHER_TIMES = 1024
+#: A segment gives its vessel's position at the grid times it spans when it is no longer
+#: than this (minutes) or spans no more than :data:`_TOGETHER_SEG_KM` (a ship at anchor):
+#: the position interpolated along it is then within a few hundred metres of the truth.
+_TOGETHER_SEG_MIN = 10.0
+#: See :data:`_TOGETHER_SEG_MIN`.
+_TOGETHER_SEG_KM = 1.0
+#: Two ids of one ship are farther apart than this (km, the median over the grid times both
+#: report at) only if they are two ships.  One hull's two transponders report metres apart
+#: (antenna offsets, GPS error: a few hundred metres at worst); a clock a few minutes off at
+#: 20 kn, or a position interpolated across a turn, adds a kilometre or two; 5 km is well
+#: beyond all of these and well below the distance of a fleet's boats or a tug and a barge
+#: it is not towing.  A tug and the barge it tows (within a hawser's length) stay one.
+ONE_SHIP_MAX_KM = 5.0
+#: Grid times both ids must report at before their distance can undo their join: fewer is
+#: no evidence (a transponder swapped, with a short overlap), and the join stays.
+_TOGETHER_MIN_TIMES = 3
+
+
+def _positions_on_grid(code, t, lon, lat, aliased, max_speed_kn, max_segment_hours):
+    """Return (vessel code, grid time, lon, lat) of the ``aliased`` vessels, or None.
+
+    The positions at the :data:`_TOGETHER_STEP_MIN` grid times spanned by each segment that
+    is short (:data:`_TOGETHER_SEG_MIN`, :data:`_TOGETHER_SEG_KM`) and plausible, interpolated
+    along it; a vessel keeps at most :data:`_TOGETHER_TIMES` of them (the grid indices that
+    are multiples of a power of two).  A vessel lies in one partition and its positions
+    depend on its own pings alone, so the summary is the same whatever the partitions.
+    """
+    sel = aliased[code] if code.size else np.zeros(0, dtype=bool)
+    if not sel.any():
+        return None
+    c, tt, lo, la = code[sel], t[sel], lon[sel], lat[sel]
+    same, hours, km, kn = _segment_speed_kn(c, tt, lo, la)
+    short = (hours * 60.0 <= _TOGETHER_SEG_MIN) | (km <= _TOGETHER_SEG_KM)
+    seg = np.flatnonzero(
+        same & (hours > 0) & (hours <= max_segment_hours) & (kn <= max_speed_kn) & short
+    )
+    step = _TOGETHER_STEP_MIN * 60 * 1_000_000_000
+    g0 = -(-tt[seg] // step)  # the grid times in [t0, t1): a vessel's segments do not overlap
+    cnt = np.maximum(-(-tt[seg + 1] // step) - g0, 0)
+    if not cnt.sum():
+        return None
+    rep = np.repeat(np.arange(seg.size), cnt)
+    g = g0[rep] + (np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt))
+    s = seg[rep]
+    frac = (g * step - tt[s]) / (tt[s + 1] - tt[s])
+    a, b = lonlat_to_xyz(lo[s], la[s]), lonlat_to_xyz(lo[s + 1], la[s + 1])
+    plon, plat = xyz_to_lonlat(slerp(a, b, frac, central_angle(a, b)))
+    vc = c[s].astype("int64")
+    # each time's power of two (trailing zero bits of its grid index; 62 for index 0)
+    low = g & -g
+    tz = np.where(low > 0, np.log2(np.maximum(low, 1)).astype("int64"), 62)
+    vk, local = np.unique(vc, return_inverse=True)
+    hist = np.bincount(local * 64 + tz, minlength=vk.size * 64).reshape(vk.size, 64)
+    at_least = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1]  # times with power >= k
+    k = np.argmax(at_least <= _TOGETHER_TIMES, axis=1)
+    keep = tz >= k[local]
+    return vc[keep], g[keep].astype("int64"), plon[keep], plat[keep]
+
+
+def _apart_while_both_report(where_parts, names, groups) -> pd.DataFrame:
+    """Return the pairs of ids of one ship found apart: ``a``, ``b``, ``times``, ``km``, ``rule``.
+
+    Per pair of ids of a group, the distance between their positions at each grid time both
+    report at (:func:`_positions_on_grid`); a pair with :data:`_TOGETHER_MIN_TIMES` or more
+    such times whose median distance exceeds :data:`ONE_SHIP_MAX_KM` is two ships.  Each
+    vessel's positions come whole from its one partition and are joined by grid time here,
+    and a median does not depend on the order of its values: the answer is the same in any
+    partition order.
+    """
+    cols = {"a": object, "b": object, "times": "int64", "km": "float64", "rule": object}
+    empty = pd.DataFrame({c: pd.Series([], dtype=d) for c, d in cols.items()})
+    if not where_parts:
+        return empty
+    vid = np.asarray(names, dtype=object)[np.concatenate([w[0] for w in where_parts])]
+    f = pd.DataFrame(
+        {
+            "ship": groups.ship_of(vid).astype(str),
+            "v": vid.astype(str),
+            "g": np.concatenate([w[1] for w in where_parts]),
+            "lon": np.concatenate([w[2] for w in where_parts]),
+            "lat": np.concatenate([w[3] for w in where_parts]),
+        }
+    )
+    f = f[groups.is_aliased(f["v"].to_numpy(dtype=object))]
+    j = f.merge(f, on=["ship", "g"], suffixes=("_a", "_b"))
+    j = j[j["v_a"] < j["v_b"]]
+    if not len(j):
+        return empty
+    j = j.assign(
+        km=haversine_km(
+            j["lon_a"].to_numpy(),
+            j["lat_a"].to_numpy(),
+            j["lon_b"].to_numpy(),
+            j["lat_b"].to_numpy(),
+        )
+    )
+    per = j.groupby(["v_a", "v_b"], sort=True)["km"].agg(["size", "median"]).reset_index()
+    far = per[(per["size"] >= _TOGETHER_MIN_TIMES) & (per["median"] > ONE_SHIP_MAX_KM)]
+    if not len(far):
+        return empty
+    rule = pd.Series(groups.rule, index=pd.Index(groups.ids).astype(str)).astype(str)
+    return pd.DataFrame(
+        {
+            "a": far["v_a"].to_numpy(dtype=object),
+            "b": far["v_b"].to_numpy(dtype=object),
+            "times": far["size"].to_numpy(dtype="int64"),
+            "km": far["median"].to_numpy(dtype="float64"),
+            "rule": rule.reindex(far["v_a"]).to_numpy(dtype=object),
+        }
+    ).astype(cols)
+
+
+def _apart_note(apart: pd.DataFrame) -> str:
+    """Say which ids the identity columns made one ship but the positions did not."""
+    said = [
+        f"vessel ids {a} and {b} ({rule}) were {km:.1f} km apart while both reported "
+        f"(median of {n} time(s))"
+        for a, b, n, km, rule in apart[["a", "b", "times", "km", "rule"]].itertuples(index=False)
+    ]
+    more = f" and {len(said) - 5} more pair(s)" if len(said) > 5 else ""
+    return (
+        "vessel ids that give one ship's identity but were far apart while both reported are "
+        f"two ships, not joined (nothing counted once for them): {'; '.join(said[:5])}{more}; "
+        f"two ids of one hull report within a few hundred metres (taken as two ships beyond "
+        f"{ONE_SHIP_MAX_KM:g} km, compared every {_TOGETHER_STEP_MIN} minutes)"
+    )
+
+
+def _two_ships_note(two: pd.DataFrame) -> str:
+    """Say which vessel ids carry two or more ships' IMO numbers."""
+    said = []
+    for vid, rows in two.groupby("vessel_id", sort=True):
+        imos = ", ".join(
+            f"IMO {k}: {n} record(s)" for k, n in zip(rows["key"], rows["n"], strict=True)
+        )
+        said.append(f"{vid} ({imos})")
+    more = f" and {len(said) - 5} more" if len(said) > 5 else ""
+    return (
+        f"{len(said)} vessel id(s) carry two or more valid IMO numbers, each on a real share of "
+        f"their records: {'; '.join(said[:5])}{more}; two ships share such an id (a reassigned "
+        "or default MMSI), and their pings are read as one track: a jump between the ships may "
+        "show as a gap or be dropped as a position error, and their hours count as one vessel's"
+    )
 
 
 def _one_ship_cells(alias_parts, names, groups) -> tuple[np.ndarray, ...] | None:

@@ -24,7 +24,13 @@ column on every ping.  A key is:
 :func:`ship_groups` then joins the vessel ids of a run that give the same key (each id's
 most frequent key of each kind, so one garbled static message does not join two ships),
 up to :data:`MAX_IDS_PER_SHIP` ids: a key more ids give is a default a vendor wrote, not one
-ship.
+ship.  The join is a claim the identity columns make; :mod:`pipeline.transit` checks it by
+the positions (two ids of one hull report at one place) and undoes it where they disagree
+(:meth:`ShipGroups.without`).
+
+The other way round, :func:`ids_of_two_ships` names the vessel ids that give two or more
+valid IMO numbers, each on a real share of their records: one MMSI two ships share (a
+reassigned MMSI, a default one), whose pings are one track.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ __all__ = [
     "empty_identity",
     "find_identity_columns",
     "identity_table",
+    "ids_of_two_ships",
     "imo_keys",
     "ship_groups",
     "text_keys",
@@ -55,6 +62,14 @@ IDENTITY_COLUMNS = ("vessel_id", "kind", "key", "n")
 
 #: A key given by more vessel ids than this is not one ship (a default, a placeholder).
 MAX_IDS_PER_SHIP = 4
+
+#: A vessel id's second valid IMO number is a second ship's when it is given by at least this
+#: share of the id's records that give a valid IMO number, and by at least
+#: :data:`TWO_SHIPS_MIN_RECORDS` records: one garbled static message is not a second ship.
+TWO_SHIPS_MIN_SHARE = 0.10
+
+#: See :data:`TWO_SHIPS_MIN_SHARE`.
+TWO_SHIPS_MIN_RECORDS = 3
 
 #: Header spellings (normalised: lower case, non-alphanumerics as ``_``) of each column.
 _NAMES = {
@@ -300,6 +315,18 @@ class ShipGroups:
             return np.zeros(v.size, dtype=bool)
         return pd.Index(self.ids).get_indexer(v.astype(str)) >= 0
 
+    def without(self, ids: Iterable[str]) -> ShipGroups:
+        """Return the groups less the groups of ``ids`` (all their ids are their own ship again).
+
+        A group losing one id is undone whole: what its identity columns claimed was found
+        false, so none of its ids is joined by it.
+        """
+        drop = np.isin(self.ship, self.ship_of(np.asarray(list(ids), dtype=object)).astype(str))
+        if not drop.any():
+            return self
+        keep = ~drop
+        return ShipGroups(self.ids[keep], self.ship[keep], self.rule[keep], self.refused)
+
 
 def _describe(kind: str, key: str) -> str:
     if kind == "imo":
@@ -370,3 +397,25 @@ def ship_groups(identity: pd.DataFrame | None, vessels: np.ndarray) -> ShipGroup
     }
     rule = np.array([desc.get(int(g), "") for g in lab], dtype=object)
     return ShipGroups(ids=ids, ship=first, rule=rule, refused=refused)
+
+
+def ids_of_two_ships(identity: pd.DataFrame | None, vessels: np.ndarray) -> pd.DataFrame:
+    """Return the vessel ids (of ``vessels``) giving two or more valid IMO numbers.
+
+    An IMO number counts when at least :data:`TWO_SHIPS_MIN_RECORDS` records and
+    :data:`TWO_SHIPS_MIN_SHARE` of the id's records with a valid IMO give it.  Returns one
+    row per (vessel id, IMO number) of those ids: ``vessel_id``, ``key``, ``n`` (records),
+    sorted by vessel id, then most records first.
+    """
+    cols = ["vessel_id", "key", "n"]
+    if identity is None or not len(identity) or not len(vessels):
+        return empty_identity()[cols]
+    names = np.unique(np.asarray(vessels, dtype=object).astype(str))
+    f = identity[(identity["kind"] == "imo") & identity["vessel_id"].astype(str).isin(names)]
+    if not len(f):
+        return empty_identity()[cols]
+    total = f.groupby("vessel_id")["n"].transform("sum")
+    f = f[(f["n"] >= TWO_SHIPS_MIN_RECORDS) & (f["n"] >= TWO_SHIPS_MIN_SHARE * total)]
+    f = f[f.groupby("vessel_id")["key"].transform("size") >= 2]
+    f = f.sort_values(["vessel_id", "n", "key"], ascending=[True, False, True])
+    return f[cols].reset_index(drop=True)
