@@ -1106,7 +1106,7 @@ def transit_features(
     >>> pings = pd.DataFrame({"vessel_id": ["a", "a"],
     ...     "time": pd.to_datetime(["2024-01-01 00:00", "2024-01-01 01:00"], utc=True),
     ...     "lon": [0.0, 0.1], "lat": [0.0, 0.0], "sog_kn": [5.0, 5.0]})
-    >>> round(transit_features(pings, 6).features["vessel_hours"].sum(), 6)
+    >>> float(round(transit_features(pings, 6).features["vessel_hours"].sum(), 6))
     1.0
     """
     _check_positive(
