@@ -184,35 +184,33 @@ def test_a_netcdf_raster_takes_its_mask_from_a_variable_of_the_same_file(tmp_pat
         open_raster(RasterSource.model_validate({**src.model_dump(), "time": window}))
 
 
-def test_the_mask_of_a_huge_raster_is_read_only_over_the_area(tmp_path, monkeypatch):
-    """The companion of a 400-million-pixel raster is read window by window, never whole."""
+def _sparse(path, dtype, tile, nodata):
+    """A 20,000 x 20,000 tiled GeoTIFF whose one written 512 x 512 tile is ``tile``."""
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=20_000,
+        height=20_000,
+        count=1,
+        dtype=dtype,
+        nodata=nodata,
+        crs="EPSG:4326",
+        transform=from_origin(-180.0, 90.0, 0.018, 0.009),
+        tiled=True,
+        blockxsize=512,
+        blockysize=512,
+        compress="deflate",
+        SPARSE_OK="TRUE",
+    ) as ds:
+        ds.write(tile.astype(dtype)[None], window=((8_800, 9_312), (10_500, 11_012)))
+    return path
+
+
+def _count_reads(monkeypatch) -> list[int]:
+    """Record the pixels of every read rioxarray makes of a file."""
     import rioxarray._io as rio_io
 
-    def sparse(path, dtype, tile, nodata):
-        with rasterio.open(
-            path,
-            "w",
-            driver="GTiff",
-            width=20_000,
-            height=20_000,
-            count=1,
-            dtype=dtype,
-            nodata=nodata,
-            crs="EPSG:4326",
-            transform=from_origin(-180.0, 90.0, 0.018, 0.009),
-            tiled=True,
-            blockxsize=512,
-            blockysize=512,
-            compress="deflate",
-            SPARSE_OK="TRUE",
-        ) as ds:
-            ds.write(tile.astype(dtype)[None], window=((8_800, 9_312), (10_500, 11_012)))
-        return path
-
-    avg = sparse(tmp_path / "avg.tif", "float32", np.full((512, 512), 5.0), -9999)
-    seen = np.full((512, 512), 2)
-    seen[:, 256:] = 0  # the tile's east half: no cloud-free observation (0 is its nodata)
-    cvg = sparse(tmp_path / "cvg.tif", "uint8", seen, 0)
     reads: list[int] = []
     real = rio_io.RasterioArrayWrapper._getitem
 
@@ -222,6 +220,16 @@ def test_the_mask_of_a_huge_raster_is_read_only_over_the_area(tmp_path, monkeypa
         return out
 
     monkeypatch.setattr(rio_io.RasterioArrayWrapper, "_getitem", spy)
+    return reads
+
+
+def test_the_mask_of_a_huge_raster_is_read_only_over_the_area(tmp_path, monkeypatch):
+    """The companion of a 400-million-pixel raster is read window by window, never whole."""
+    avg = _sparse(tmp_path / "avg.tif", "float32", np.full((512, 512), 5.0), -9999)
+    seen = np.full((512, 512), 2)
+    seen[:, 256:] = 0  # the tile's east half: no cloud-free observation (0 is its nodata)
+    cvg = _sparse(tmp_path / "cvg.tif", "uint8", seen, 0)
+    reads = _count_reads(monkeypatch)
     da = open_raster(RasterSource(path=avg, mask={"path": cvg}), memory_budget_mb=64)
     assert da.attrs["windowed"]
     area = (13.0, 9.0, 14.0, 10.0)  # across the middle of the tile (13.6 degrees east)
@@ -317,3 +325,19 @@ def test_nodata_declared_nan_holding_minus_9999_says_no_value_other_than_nan(tmp
     bare = write_tif(tmp_path / "bare.tif", v, GRID)
     with pytest.raises(InputError, match=r"declares no nodata; set nodata: -9999"):
         raster_coverage(open_raster(bare), BBOX)
+
+
+def test_a_configured_nodata_of_a_huge_raster_reads_only_the_area(tmp_path, monkeypatch):
+    """``nodata:`` from the config masked a chunked raster after chunking: a window read
+    whole rows of chunks (2 million pixels here) instead of the window."""
+    tile = np.full((512, 512), 5.0)
+    tile[:, 256:] = -9999.0  # the file declares no nodata: the config names it
+    avg = _sparse(tmp_path / "avg.tif", "float32", tile, None)
+    reads = _count_reads(monkeypatch)
+    da = open_raster(RasterSource(path=avg, nodata=-9999), memory_budget_mb=64)
+    assert da.attrs["windowed"]
+    clip = clip_raster(da, (13.0, 9.0, 14.0, 10.0), margin_km=20)
+    values = clip.to_numpy()[0]
+    east = clip["x"].to_numpy() > -180.0 + 0.018 * (10_500 + 256)
+    assert (values[:, ~east] == 5.0).all() and np.isnan(values[:, east]).all()
+    assert max(reads) < 1_000_000, f"a read of {max(reads):,} pixels"

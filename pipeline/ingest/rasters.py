@@ -202,17 +202,18 @@ def open_raster(
             "missing (no observation), never a value; its grid is the raster's (shape, "
             "transform and CRS checked)",
         }
-    if windowed and importlib.util.find_spec("dask") is not None:
-        da = da.chunk({"band": -1, "y": rows, "x": -1})
     if src.nodata is not None:
         # As GDAL's nodata: the stored value, before a scale/offset (int16 -9999 x 0.01 is
-        # decoded to -99.99, and it is -9999 that marks the missing cells)
-        da = da.where(~_is_stored(da, float(src.nodata), packing))
+        # decoded to -99.99, and it is -9999 that marks the missing cells).  Lazily and
+        # before any chunking, as the mask: a window of the result reads that window only
+        da = _lazily_where(da, lambda v: ~_is_stored(v, float(src.nodata), packing))
         evidence = "cells whose stored value equals it are missing"
         if packing:
             decoded = float(src.nodata) * packing["scale"] + packing["offset"]
             evidence += f" (compared before the scale/offset; decoded it is {decoded:g})"
         assumptions["nodata"] = {"value": src.nodata, "by": "config", "evidence": evidence}
+    if windowed and importlib.util.find_spec("dask") is not None:
+        da = da.chunk({"band": -1, "y": rows, "x": -1})
     da.attrs.update(
         source_file=src.path.name,
         name=src.name,
@@ -335,6 +336,37 @@ class _MaskedArray(BackendArray):
         seen = np.asarray(self.companion[(slice(None), *key[1:])].values)[0] >= self.minimum
         # the companion's nodata (NaN) compares False: missing too
         return np.where(seen, vals, np.nan).astype(self.dtype, copy=False)
+
+
+class _WhereArray(BackendArray):
+    """The raster's values, missing where ``keep`` of them is False: lazily, pixel for pixel."""
+
+    def __init__(self, values: xr.Variable, keep) -> None:
+        self.values = values
+        self.keep = keep
+        self.shape = tuple(values.shape)
+        self.dtype = values.dtype
+
+    def __getitem__(self, key):
+        return explicit_indexing_adapter(key, self.shape, IndexingSupport.BASIC, self._read)
+
+    def _read(self, key: tuple) -> np.ndarray:
+        vals = np.asarray(self.values[key].values)
+        return np.where(self.keep(vals), vals, np.nan).astype(self.dtype, copy=False)
+
+
+def _lazily_where(da: xr.DataArray, keep) -> xr.DataArray:
+    """Return ``da`` missing where ``keep(values)`` is False, read window by window.
+
+    ``DataArray.where`` on a chunked raster reads whole chunks (full-width rows) for any
+    window of it; this reads the window asked for and nothing more.
+    """
+    lazy = LazilyIndexedArray(_WhereArray(da.variable, keep))
+    return xr.DataArray(
+        xr.Variable(da.dims, lazy, attrs=da.attrs, encoding=da.encoding),
+        coords=da.coords,
+        name=da.name,
+    )
 
 
 def _apply_mask(src: RasterSource, da: xr.DataArray, memory_budget_mb: float) -> xr.DataArray:
