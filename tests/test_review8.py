@@ -342,3 +342,44 @@ def test_a_range_end_that_is_no_date_is_counted_in_the_note_not_dropped_silently
     said = [n for n in res.notes if "date range" in n]
     assert len(said) == 1 and "1 of 1 records" in said[0]
     assert "1 end date(s) could not be read as dates (e.g. 'soon')" in said[0]
+
+
+@pytest.mark.parametrize(
+    ("bbox", "refused"),
+    [((-2.0, 50.5, -0.8, 51.0), False), ((-5.0, -5.0, 5.0, 5.0), True)],
+    ids=["area-without-0-0", "area-around-0-0"],
+)
+def test_a_placeholder_at_0_0_outside_the_area_is_out_of_the_runs_scope(tmp_path, bbox, refused):
+    """A world-wide incident file's one (0, 0) record refused a run on the Solent: '1 of 1
+    records in scope rejected (null_island)'. Outside the area it is out of scope, as the
+    records elsewhere are; an area around (0, 0) still counts it."""
+    import yaml
+
+    import pipeline
+    from pipeline.errors import DataQualityError
+
+    rows = ["date,lat,lon"]
+    rows += [f"2020-01-{d:02d},{10 + d},{40 + d}" for d in range(1, 10)]  # far away
+    rows += ["2020-02-01,0,0"]
+    rows += [f"2020-03-{d:02d},{bbox[1] + 0.1 * d:.2f},{bbox[0] + 0.1 * d:.2f}" for d in (1, 2)]
+    path = write_text(tmp_path, "incidents.csv", "\n".join(rows) + "\n")
+    raw = {
+        "run": {"as_of": "2020-12-31", "out_dir": str(tmp_path / "out")},
+        "area": {"bbox": list(bbox), "resolution": 5},
+        "inputs": {"seizures": [{"path": str(path)}]},
+        "ingest": {"max_reject_rate": 0.2},
+        "evaluate": {"enabled": False},
+        "hotspots": {"enabled": False},
+        "timeline": {"months": 0},
+    }
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(raw))
+    cfg = pipeline.load_config(tmp_path / "c.yaml")
+    if refused:
+        with pytest.raises(
+            DataQualityError, match=r"1 of 3 records in scope rejected.*null_island"
+        ):
+            pipeline.run_pipeline(cfg)
+    else:
+        res = pipeline.run_pipeline(cfg)
+        entry = res.manifest["inputs"]["seizures"][0]
+        assert entry["by_rule"]["null_island"] == 1 and res.manifest["counts"]["seizures_used"] == 2

@@ -48,8 +48,15 @@ def top_rules(by_rule: Mapping[str, int], limit: int = 3) -> str:
     return said + (", ..." if len(top) > limit else "")
 
 
-def check_reject_rate(result: IngestResult | TrackSpill, max_rate: float) -> None:
+def check_reject_rate(
+    result: IngestResult | TrackSpill,
+    max_rate: float,
+    out_of_scope: dict[str, str] | None = None,
+) -> None:
     """Raise :class:`DataQualityError` when the share of rejected records exceeds ``max_rate``.
+
+    ``out_of_scope`` adds rules whose records the run does not count (rule -> what it says),
+    as records outside the area are not.
 
     Raises
     ------
@@ -68,6 +75,7 @@ def check_reject_rate(result: IngestResult | TrackSpill, max_rate: float) -> Non
         "outside_aoi": "outside the area",
         "after_as_of": "after as_of",
         "duplicate_across_files": "given by an earlier file",
+        **(out_of_scope or {}),
     }
     scope = sum(result.by_rule.get(r, 0) for r in scope_rules)
     bad = result.n_rejected - scope
