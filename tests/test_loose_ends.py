@@ -1,0 +1,108 @@
+"""Small loose ends in inputs (task hM).
+
+The raster companion mask from ``route-risk ingest``, its short form in a config, per-vertex
+epoch times on a GeoJSON route, and FitCSVTool's ``position_long``/``position_lat`` columns.
+Inputs are built in ``tmp_path`` in the shapes the real exports take.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import yaml
+from _corpus import IGNORE_PENDING_DEPRECATION
+from _rasters import write_tif
+from rasterio.transform import from_origin
+
+import pipeline
+from pipeline.cli import main
+from pipeline.ingest import summarise_ingest
+from pipeline.ingest.options import RasterSource
+
+RES = 0.05
+N = 120
+GRID = from_origin(-3.0, 13.0, RES, RES)
+BBOX = (-2.0, 8.0, 2.0, 12.0)
+
+pytestmark = IGNORE_PENDING_DEPRECATION
+
+
+def viirs_pair(folder):
+    """``avg_rade9h`` (float32) with 0 where ``cf_cvg`` (uint8, no nodata) is 0; 3 elsewhere."""
+    lat = 13.0 - RES * (np.arange(N) + 0.5)
+    rad = np.repeat((lat + 100)[:, None], N, axis=1).astype("float32")
+    cf = np.full((N, N), 3, dtype="uint8")
+    cf[40:50, :] = 0
+    cf[:, 0:30] = 0
+    cf[60:70, 60:90] = 2  # observed twice: kept at min 1, missing at min 3
+    rad[cf == 0] = 0.0
+    avg = write_tif(folder / "avg_rade9h.tif", rad, GRID)
+    cvg = write_tif(folder / "cf_cvg.tif", cf, GRID, dtype="uint8")
+    return avg, cvg, cf
+
+
+def write_config(folder, raster: dict):
+    """Write ``folder/c.yaml`` with one seizures file and this raster entry; load it."""
+    (folder / "seizures.csv").write_text("date,lat,lon\n2024-01-02,9.5,0.5\n")
+    raw = {
+        "area": {"bbox": list(BBOX), "resolution": 4},
+        "inputs": {"seizures": [{"path": "seizures.csv"}], "rasters": [raster]},
+    }
+    (folder / "c.yaml").write_text(yaml.safe_dump(raw))
+    return pipeline.load_config(folder / "c.yaml")
+
+
+def ingest_json(capsys, *args) -> dict:
+    capsys.readouterr()
+    code = main(["ingest", *map(str, args), "--json"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    return json.loads(out)
+
+
+# --------------------------------------------------------------- 1. ingest raster --mask
+
+
+def test_ingest_raster_takes_the_companion_mask_as_a_run_does(tmp_path, capsys):
+    avg, cvg, cf = viirs_pair(tmp_path)
+    got = ingest_json(capsys, "raster", avg, "--mask", cvg)
+    want = summarise_ingest("raster", RasterSource(path=avg, mask={"path": cvg}))
+    assert got == json.loads(json.dumps(want, allow_nan=False))
+    assert got["assumptions"]["mask"]["value"] == "cf_cvg.tif >= 1"
+    assert got["coverage"]["masked_in_area"] == int((cf == 0).sum())
+    # --mask-min: the threshold, also over a config's entry (the run's own summary)
+
+
+def test_ingest_raster_mask_min_and_a_configs_mask_give_the_runs_summary(tmp_path, capsys):
+    avg, cvg, cf = viirs_pair(tmp_path)
+    cfg = write_config(tmp_path, {"path": str(avg), "name": "r", "mask": {"path": str(cvg)}})
+    run = summarise_ingest(
+        "raster", cfg.inputs.rasters[0], options=cfg.ingest, as_of=cfg.run.as_of, aoi_bbox=BBOX
+    )
+    flag = ingest_json(capsys, "raster", avg, "--config", tmp_path / "c.yaml")
+    assert flag["coverage"] == json.loads(json.dumps(run["coverage"], allow_nan=False))
+    over = ingest_json(capsys, "raster", avg, "--config", tmp_path / "c.yaml", "--mask-min", 3)
+    window = (slice(20, 100), slice(20, 100))
+    assert flag["coverage"]["masked_in_area"] == int((cf[window] == 0).sum())
+    assert over["coverage"]["masked_in_area"] == int((cf[window] < 3).sum())
+
+
+@pytest.mark.parametrize(
+    "args, said",
+    [
+        (["raster", "{avg}", "--mask-min", "2"], "--mask-min needs --mask"),
+        (["tracks", "{csv}", "--mask", "{cvg}"], "apply to rasters"),
+        (["raster", "{avg}", "--mask", "{cvg}", "--mask-min", "nan"], "mask.min"),
+    ],
+)
+def test_mask_flags_misused_are_refused_in_one_line(tmp_path, capsys, args, said):
+    avg, cvg, _ = viirs_pair(tmp_path)
+    csv = tmp_path / "t.csv"
+    csv.write_text("time,lat,lon,mmsi\n2024-01-01T00:00:00Z,1,1,1\n")
+    capsys.readouterr()
+    code = main(["ingest", *(a.format(avg=avg, cvg=cvg, csv=csv) for a in args)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert said in err and "Traceback" not in err
