@@ -106,3 +106,24 @@ def test_mask_flags_misused_are_refused_in_one_line(tmp_path, capsys, args, said
     err = capsys.readouterr().err
     assert code == 2
     assert said in err and "Traceback" not in err
+
+
+# ------------------------------------------------------ 2. the short form mask: PATH
+
+
+def test_a_bare_mask_path_is_the_mask_with_defaults_relative_to_the_config(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    data.mkdir()
+    avg, cvg, cf = viirs_pair(data)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # relative to the config's folder, not the working one
+    (data / "sub").mkdir()
+    short = write_config(data / "sub", {"path": "../avg_rade9h.tif", "mask": "../cf_cvg.tif"})
+    long = write_config(tmp_path, {"path": str(avg), "mask": {"path": str(cvg)}})
+    got, want = short.inputs.rasters[0], long.inputs.rasters[0]
+    assert got.mask == want.mask
+    assert got.mask is not None and got.mask.path == cvg.resolve() and got.mask.min == 1
+    summary = summarise_ingest("raster", got, aoi_bbox=BBOX)
+    assert summary["coverage"]["masked_in_area"] == int((cf[20:100, 20:100] == 0).sum())
+    assert summary == summarise_ingest("raster", want, aoi_bbox=BBOX)
