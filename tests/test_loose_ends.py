@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from _corpus import IGNORE_PENDING_DEPRECATION
@@ -18,8 +19,9 @@ from rasterio.transform import from_origin
 
 import pipeline
 from pipeline.cli import main
-from pipeline.ingest import summarise_ingest
+from pipeline.ingest import read_tracks, summarise_ingest
 from pipeline.ingest.options import RasterSource
+from pipeline.ingest.stream import read_buckets, spill_tracks
 
 RES = 0.05
 N = 120
@@ -127,3 +129,75 @@ def test_a_bare_mask_path_is_the_mask_with_defaults_relative_to_the_config(tmp_p
     summary = summarise_ingest("raster", got, aoi_bbox=BBOX)
     assert summary["coverage"]["masked_in_area"] == int((cf[20:100, 20:100] == 0).sum())
     assert summary == summarise_ingest("raster", want, aoi_bbox=BBOX)
+
+
+# ------------------------------------------- 3. per-vertex epoch times on a GeoJSON route
+
+T0 = 1709251200  # 2024-03-01T00:00:00Z
+#: 1.5 km steps east at 60 N: 10 minutes apart, about 5 knots
+LINE = {"type": "LineString", "coordinates": [[5.0, 60.0], [5.027, 60.0], [5.054, 60.0]]}
+
+
+def route_layer(path, *features):
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {"name": n, **props}, "geometry": LINE}
+            for n, props in features
+        ],
+    }
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_a_routes_epoch_timestamps_are_its_vertex_times(tmp_path):
+    """Before: every vertex of these routes was untimed, without a word."""
+    steps = [T0, T0 + 600, T0 + 1200]
+    path = route_layer(
+        tmp_path / "routes.geojson",
+        ("S", {"timestamps": steps}),
+        ("M", {"timestamps": [t * 1000 for t in steps]}),  # milliseconds
+        ("X", {"timestamps": steps[:2]}),  # 2 times for 3 vertices
+    )
+    res = read_tracks(path)
+    want = pd.to_datetime(steps, unit="s", utc=True).tolist()
+    f = res.frame.set_index("vessel_id")
+    assert f.loc["S", "time"].tolist() == want
+    assert f.loc["M", "time"].tolist() == want
+    assert "X" not in f.index
+    assert res.rejects[["row", "column", "value", "rule"]].values.tolist() == [
+        [3, "timestamps", "2 time(s) for 3 vertices", "vertex_times_count"]
+    ]
+    assert res.n_read == len(res.frame) + len(res.rejects) == 7
+    assert any("vertices of 2 route feature(s) read from 'timestamps'" in n for n in res.notes)
+    assert any("1 route feature(s) list a number of times" in n for n in res.notes)
+    assert not any("untimed" in n for n in res.notes)
+    # streamed as the run reads it: the same pings and notes
+    spill = spill_tracks(path, tmp_path / "spill", chunk_rows=2, n_buckets=2)
+    assert spill.notes == res.notes
+    streamed = read_buckets([sorted(spill.buckets.values())])
+    pd.testing.assert_frame_equal(
+        streamed.sort_values(["vessel_id", "time"]).reset_index(drop=True),
+        res.frame.sort_values(["vessel_id", "time"]).reset_index(drop=True),
+    )
+
+
+def test_only_the_way_each_route_was_timed_is_said(tmp_path):
+    span = {"start": "2024-03-01T00:00:00Z", "end": "2024-03-01T00:20:00Z"}
+    listed = [f"2024-03-01T0{h}:00:00Z" for h in (1, 2, 3)]
+    both = route_layer(tmp_path / "both.geojson", ("A", {**span, "times": listed}))
+    res = read_tracks(both)
+    assert res.frame["time"].dt.hour.tolist() == [1, 2, 3]  # the list, not the span
+    assert any("read from 'times'" in n for n in res.notes)
+    assert not any("interpolated" in n for n in res.notes)
+    # a layer mixing the three: each counted once
+    mixed = route_layer(
+        tmp_path / "mixed.geojson",
+        ("A", {**span, "times": listed}),
+        ("B", span),
+        ("C", {}),
+    )
+    res = read_tracks(mixed)
+    assert any("vertices of 1 route feature(s) read from 'times'" in n for n in res.notes)
+    assert any("route times of 1 feature(s) interpolated" in n for n in res.notes)
+    assert any("1 LineString route feature(s) without" in n for n in res.notes)
