@@ -19,8 +19,9 @@ from rasterio.transform import from_origin
 
 import pipeline
 from pipeline.cli import main
+from pipeline.errors import InputError
 from pipeline.ingest import read_tracks, summarise_ingest
-from pipeline.ingest.options import RasterSource
+from pipeline.ingest.options import RasterSource, TrackSource
 from pipeline.ingest.stream import read_buckets, spill_tracks
 
 RES = 0.05
@@ -201,3 +202,58 @@ def test_only_the_way_each_route_was_timed_is_said(tmp_path):
     assert any("vertices of 1 route feature(s) read from 'times'" in n for n in res.notes)
     assert any("route times of 1 feature(s) interpolated" in n for n in res.notes)
     assert any("1 LineString route feature(s) without" in n for n in res.notes)
+
+
+# ------------------------------------------------- 4. FIT's position_long is the longitude
+
+
+def fit_records(path, lat_col, lon_col, lat, lon, extra=""):
+    """A FIT activity's records as a FitCSVTool-style table (ISO times, one device)."""
+    head = f"record.timestamp,{lat_col},{lon_col},record.enhanced_speed[m/s]{extra}"
+    rows = [
+        f"2024-03-01T00:{i:02d}:00Z,{a},{o},2.5{',7.5,Buoy' if extra else ''}"
+        for i, (a, o) in enumerate(zip(lat, lon, strict=True))
+    ]
+    path.write_text("\n".join([head, *rows]) + "\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    "lat_col, lon_col",
+    [
+        ("record.position_lat[degrees]", "record.position_long[degrees]"),
+        ("record.position_lat", "record.position_long"),
+        ("position_lat", "position_long"),
+    ],
+)
+def test_fit_position_long_is_the_longitude(tmp_path, lat_col, lon_col):
+    """Before: 'record.position_long' named no longitude (refused: no lat/lon columns)."""
+    lat = [60.0 + i * 0.001 for i in range(6)]
+    lon = [5.0 + i * 0.002 for i in range(6)]
+    # beside them, an accuracy in degrees and a long name: neither is the longitude
+    path = fit_records(
+        tmp_path / "activity.csv", lat_col, lon_col, lat, lon, ",longitude_error,long_name"
+    )
+    res = read_tracks(TrackSource(path=path, vessel_id="FR945"))
+    cols = res.assumptions["columns"]
+    assert (cols["lat"]["column"], cols["lon"]["column"]) == (lat_col, lon_col)
+    assert res.frame["lon"].tolist() == pytest.approx(lon)
+    assert res.frame["lat"].tolist() == pytest.approx(lat)
+
+
+def test_fit_semicircles_under_position_long_are_still_refused(tmp_path):
+    deg = 2**31 / 180  # semicircles per degree
+    lat = [round((60.0 + i * 0.001) * deg) for i in range(6)]
+    lon = [round((5.0 + i * 0.002) * deg) for i in range(6)]
+    path = fit_records(
+        tmp_path / "activity.csv",
+        "record.position_lat[semicircles]",
+        "record.position_long[semicircles]",
+        lat,
+        lon,
+    )
+    with pytest.raises(InputError) as err:
+        read_tracks(TrackSource(path=path, vessel_id="FR945"))
+    assert "\n" not in str(err.value)
+    # said as what they are: a projected crs (the hint for metres) would misread them
+    assert "FIT semicircles" in str(err.value) and "set crs" not in str(err.value)

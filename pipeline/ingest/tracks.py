@@ -25,8 +25,10 @@ AIS CSV schemas recognised from the header (or forced with ``schema``):
 
 LineString (or MultiLineString) layers give one ping per vertex.  Their times are the vertex
 times GPX/KML-to-GeoJSON converters write (``coordTimes``, or ``coordinateProperties.times``;
-a MultiLineString's as a list per part), else interpolated by distance between the feature's
-start and end times, else the route is untimed (noted).
+a MultiLineString's as a list per part) or a ``timestamps`` list of epoch seconds or
+milliseconds (told apart by magnitude), else interpolated by distance between the feature's
+start and end times, else the route is untimed (noted).  A list whose length is not the
+feature's number of vertices rejects the feature (``vertex_times_count``).
 
 Columns are recognised by name and content (:mod:`pipeline.ingest._columns`).  A vessel id must
 be an identity: a column with a different value on every row (a record id, or a one-poll
