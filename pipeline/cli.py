@@ -340,9 +340,15 @@ def _ingest_source(args: argparse.Namespace, cfg):
             }
         if args.nodata is not None:
             data["nodata"] = args.nodata
+        if args.mask is not None:
+            data["mask"] = {"path": Path(args.mask)}
+        if args.mask_min is not None:
+            if not data.get("mask"):
+                raise ConfigError("--mask-min needs --mask (or a mask on the config's entry)")
+            data["mask"] = {**data["mask"], "min": args.mask_min}
     else:
-        if select or args.nodata is not None:
-            raise ConfigError("--select and --nodata apply to rasters")
+        if select or args.nodata is not None or args.mask is not None or args.mask_min is not None:
+            raise ConfigError("--select, --nodata, --mask and --mask-min apply to rasters")
         if columns:
             data["columns"] = {**data.get("columns", {}), **columns}
         if args.dayfirst is not None:
@@ -528,6 +534,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="VALUE",
         type=float,
         help="rasters: a value meaning no data that the file does not declare (e.g. -9999)",
+    )
+    p.add_argument(
+        "--mask",
+        metavar="PATH",
+        help="rasters: a companion on the same grid whose pixels below --mask-min (or "
+        "nodata) are missing, e.g. a VIIRS cf_cvg.tif (replaces the config's mask)",
+    )
+    p.add_argument(
+        "--mask-min",
+        metavar="N",
+        type=float,
+        help="rasters: the companion's threshold (default: the mask option's, 1)",
     )
     p.add_argument("--out", metavar="DIR", help="write rejects/<source>.csv here")
     p.add_argument("--json", action="store_true", help="print one JSON object")

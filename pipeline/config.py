@@ -696,7 +696,9 @@ def _expand(value: str) -> str:
     return _VAR.sub(repl, value)
 
 
-_PATH_KEYS = {"path", "out_dir", "polygon", "ports"}
+#: Keys whose text values are paths (``mask``: a raster's companion in its short form, a bare
+#: path; its long form's ``path`` is resolved as any other).
+_PATH_KEYS = {"path", "out_dir", "polygon", "ports", "mask"}
 
 
 def _resolve_paths(node: Any, base: Path, key: str | None = None) -> Any:

@@ -358,14 +358,15 @@ def test_routes_keep_the_vertex_times_a_converter_wrote(tmp_path):
         [7.1, _utc("2024-01-03T06:00:00Z")],
     ]
     assert f.loc[["B"], "time"].tolist() == [_utc("2024-01-02T00:00:00Z")]
-    assert f.loc["D", "time"].isna().all()  # a route of its own, untimed, with a note
-    # the reject names the columns the times came from (this layer uses both)
+    assert "D" not in f.index  # which of its vertices its one time is for is unknown
+    # the rejects name the columns the times came from (this layer uses both); D is one row
     assert res.rejects[["row", "column", "value", "rule"]].values.tolist() == [
-        [2, "coordTimes / coordinateProperties", "garbage", "time_unparseable"]
+        [2, "coordTimes / coordinateProperties", "garbage", "time_unparseable"],
+        [4, "coordTimes / coordinateProperties", "1 time(s) for 3 vertices", "vertex_times_count"],
     ]
-    assert res.n_read == len(res.frame) + len(res.rejects) == 12
+    assert res.n_read == len(res.frame) + len(res.rejects) == 10
     assert any("vertices of 3 route feature(s)" in n for n in res.notes)
-    assert any("1 feature(s) list a number of times" in n for n in res.notes)
+    assert any("1 route feature(s) list a number of times" in n for n in res.notes)
     assert not any("untimed routes" in n for n in res.notes)
 
 

@@ -137,6 +137,9 @@ _MASS_TOKENS = _fs(
     "tonne tonnes ton tons lb lbs pound pounds oz ounce ounces weight mass gewicht peso poids"
 )
 
+#: Tokens of a coordinate's quality, not the coordinate (``longitude_error``, ``lat_accuracy``).
+_NOT_A_POSITION = _fs("error err accuracy precision uncertainty")
+
 ROLES: dict[str, Role] = {
     "lat": Role(
         exact=(
@@ -156,7 +159,7 @@ ROLES: dict[str, Role] = {
         ),
         strong=_fs("lat latitude breedtegraad latitud breite ycoord northing"),
         weak=_fs("y"),
-        veto=_fs("lon lng long longitude x"),
+        veto=_fs("lon lng long longitude x") | _NOT_A_POSITION,
         primary=_EVENT_TOKENS,
     ),
     "lon": Role(
@@ -179,7 +182,10 @@ ROLES: dict[str, Role] = {
         ),
         strong=_fs("lon lng longitude lengtegraad longitud laenge lange xcoord easting"),
         weak=_fs("x long"),
-        veto=_fs("lat latitude y name"),  # 'long' + 'name' is a long name, not a longitude
+        # 'long' + 'name' is a long name, not a longitude; an error is no position
+        veto=_fs("lat latitude y name") | _NOT_A_POSITION,
+        # FIT's field, also under its message's name (FitCSVTool's 'record.position_long')
+        pairs=((_fs("position"), _fs("long")),),
         primary=_EVENT_TOKENS,
     ),
     "coords": Role(

@@ -193,6 +193,12 @@ def _refuse_projected(
                 why = f"the header says {'/'.join(header)} and {bad!r} is not a plain degree value"
         if why:
             break
+    if why and {"semicircle", "semicircles"} & set(name_tokens(cols)):
+        # a FIT file's position_lat/position_long: setting a projected crs would misread them
+        raise InputError(
+            f"{name}: {cols} hold FIT semicircles (degrees x 2^31/180), not degrees; export "
+            "them in degrees, or convert them (degrees = value x 180 / 2147483648)"
+        )
     if why:
         raise InputError(
             f"{name}: {cols} hold projected coordinates (metres: {why}), not degrees; set crs: "

@@ -340,8 +340,17 @@ class RasterSource(BaseModel):
         None,
         description="A companion raster on the same grid whose pixels below mask.min (or "
         "nodata) make this raster's pixels missing, e.g. {path: cf_cvg.tif, min: 1} for a "
-        "VIIRS DNB composite whose 0 radiance under clouds means no observation.",
+        "VIIRS DNB composite whose 0 radiance under clouds means no observation; a bare "
+        "path (mask: cf_cvg.tif) means {path: cf_cvg.tif} with the defaults.",
     )
+
+    @field_validator("mask", mode="before")
+    @classmethod
+    def _mask_short_form(cls, value: object) -> object:
+        # ``mask: cf_cvg.tif`` is ``mask: {path: cf_cvg.tif}`` (min 1, its only band/variable)
+        if isinstance(value, (str, Path)):
+            return {"path": value}
+        return value
 
     @field_validator("name")
     @classmethod

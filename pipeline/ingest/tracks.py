@@ -25,8 +25,10 @@ AIS CSV schemas recognised from the header (or forced with ``schema``):
 
 LineString (or MultiLineString) layers give one ping per vertex.  Their times are the vertex
 times GPX/KML-to-GeoJSON converters write (``coordTimes``, or ``coordinateProperties.times``;
-a MultiLineString's as a list per part), else interpolated by distance between the feature's
-start and end times, else the route is untimed (noted).
+a MultiLineString's as a list per part) or a ``timestamps`` list of epoch seconds or
+milliseconds (told apart by magnitude), else interpolated by distance between the feature's
+start and end times, else the route is untimed (noted).  A list whose length is not the
+feature's number of vertices rejects the feature (``vertex_times_count``).
 
 Columns are recognised by name and content (:mod:`pipeline.ingest._columns`).  A vessel id must
 be an identity: a column with a different value on every row (a record id, or a one-poll
@@ -40,7 +42,9 @@ no scale are refused by their values (:func:`_refuse_raw_tenths`).
 Rule ids (first failing rule per ping, in this order): ``ragged_row``, ``unbalanced_quote``
 (a quote opened and not closed before lines that read as records: the line is rejected and
 reading restarts after it), ``geometry_missing`` and ``geometry_wrong_type`` (a feature of a
-LineString route layer without any vertex: empty, or not a line), ``vessel_missing``,
+LineString route layer without any vertex: empty, or not a line), ``vertex_times_count`` (a
+route feature whose list of vertex times is not as long as its vertices: one row per feature,
+none of its vertices kept), ``vessel_missing``,
 ``mmsi_invalid`` (not 9 digits), ``mmsi_not_vessel`` (base station 00MIDxxxx, group call
 0MIDxxxxx, aid to navigation 99MIDxxxx, SAR aircraft 111MIDxxx, SART/MOB/EPIRB 97xxxxxxx,
 handheld 8xxxxxxxx, placeholders such as 123456789 or a repeated digit), ``position_unavailable``
@@ -130,6 +134,7 @@ TRACK_RULES = (
     "unbalanced_quote",
     "geometry_missing",
     "geometry_wrong_type",
+    "vertex_times_count",
     "vessel_missing",
     "mmsi_invalid",
     "mmsi_not_vessel",
@@ -1321,6 +1326,8 @@ def _read_vector_tracks(
         )
         end = find_column(cols, ("end_time", "end", "arrival", "t1", "time_end"), None, name, "end")
         times = pd.Series(pd.NaT, index=range(len(coords)), dtype="datetime64[ns, UTC]")
+        n_lines = int(lines.sum())
+        spanned = np.zeros(n_lines, dtype=bool)  # line features with a start and an end time
         if start and end:
             t0 = parse_times(attrs[start], name=name, column=start).times
             t1 = parse_times(attrs[end], name=name, column=end).times
@@ -1339,16 +1346,34 @@ def _read_vector_tracks(
             ok = ~np.isnat(t0[feat]) & ~np.isnat(t1[feat])
             tt = np.where(ok, a + frac * (b - a), np.nan)
             times = pd.Series(pd.to_datetime(tt, unit="ns", utc=True))
-            notes.append(
-                f"{name}: route times interpolated by distance between {start!r} and {end!r}"
-            )
-        elif vertex is None:
-            notes.append(
-                f"{name}: LineString routes without start/end times kept as untimed routes"
-            )
+            spanned = ~np.isnat(t0[lines]) & ~np.isnat(t1[lines])
+        listed = np.zeros(n_lines, dtype=bool)  # line features timed by their vertex list
+        wrong = np.zeros(n_lines, dtype=bool)  # line features whose list has another length
         if vertex is not None:
-            times, vnotes = _with_vertex_times(vertex, times, owner, name)
+            times, vnotes, listed, wrong = _with_vertex_times(vertex, times, owner, name)
             notes += vnotes
+        has_vertex = np.bincount(owner, minlength=n_lines) > 0
+        n_spanned = int((spanned & ~listed & ~wrong & has_vertex).sum())
+        n_untimed = int((~spanned & ~listed & ~wrong & has_vertex).sum())
+        if n_spanned:
+            notes.append(
+                f"{name}: route times of {n_spanned} feature(s) interpolated by distance "
+                f"between {start!r} and {end!r}"
+            )
+        if n_untimed:
+            notes.append(
+                f"{name}: {n_untimed} LineString route feature(s) without start/end times "
+                "or vertex times kept as untimed routes"
+            )
+        vertex_rejects = None
+        featureless = _featureless_rejects(geoms, types, lines, feat, name)
+        if wrong.any():  # rejected whole, one row per feature: its vertices are not kept
+            keep = ~wrong[owner]
+            vertex_rejects = _vertex_count_rejects(
+                vertex, attrs, lines, wrong, np.bincount(owner, minlength=n_lines), name
+            )
+            coords, owner, feat = coords[keep], owner[keep], feat[keep]
+            times = times[keep].reset_index(drop=True)
         if pick["vessel_id"]:
             vid = attrs[pick["vessel_id"]].astype("str").to_numpy()[feat]
         else:
@@ -1369,12 +1394,14 @@ def _read_vector_tracks(
         parts["crs_by"] = crs_by
         if vertex is not None:  # rejects name the column(s) the times came from
             parts["time_col"] = vertex[0]
-        parts["pre"] = _featureless_rejects(geoms, types, lines, feat, name)
+        parts["pre"] = featureless
         if len(parts["pre"]):
             notes.append(
                 f"{name}: {len(parts['pre'])} feature(s) of a route layer give no vertex (not a "
                 "line, or empty): rejected"
             )
+        if vertex_rejects is not None:
+            parts["pre"] = pd.concat([parts["pre"], vertex_rejects], ignore_index=True)
         return raw, rows, parts, notes, crs
     pts = types == 0
     x = np.full(len(geoms), np.nan)
@@ -1436,7 +1463,8 @@ def _read_vector_tracks(
 
 
 #: Per-feature lists of vertex times written by GPX/KML-to-GeoJSON converters.
-_VERTEX_TIME_NAMES = ("coordtimes", "coordinateproperties", "times")
+#: ``timestamps``: a list of epoch seconds or milliseconds per vertex.
+_VERTEX_TIME_NAMES = ("coordtimes", "coordinateproperties", "times", "timestamps")
 
 
 def _vertex_time_lists(
@@ -1487,11 +1515,14 @@ def _with_vertex_times(
     interpolated: pd.Series,
     owner: np.ndarray,
     name: str,
-) -> tuple[pd.Series, list[str]]:
-    """Return the vertices' times as text, with notes.
+) -> tuple[pd.Series, list[str], np.ndarray, np.ndarray]:
+    """Return the vertices' times as text, notes, and which features listed them or not.
 
     A feature's own vertex times where it lists as many as it has vertices, else its
-    interpolated time (ISO text), else missing.
+    interpolated time (ISO text), else missing.  Epoch numbers are written as their digits,
+    which the time parser reads as seconds or milliseconds by their magnitude (9-11 digits,
+    12-14).  The second array marks the features whose list has another length (rejected
+    by the caller).
     """
     col, per = vertex
     n_vertices = np.bincount(owner, minlength=len(per))
@@ -1499,25 +1530,67 @@ def _with_vertex_times(
         [t.isoformat() if not pd.isna(t) else None for t in interpolated], dtype=object
     )
     starts = np.r_[0, np.cumsum(n_vertices)[:-1]]
-    mismatched = 0
+    listed = np.zeros(len(per), dtype=bool)
+    wrong = np.zeros(len(per), dtype=bool)
     for f, values in enumerate(per):
-        if not values:
+        if not values or not n_vertices[f]:
             continue
         if len(values) != n_vertices[f]:
-            mismatched += 1
-            text.iloc[starts[f] : starts[f] + n_vertices[f]] = None
+            wrong[f] = True
             continue
-        text.iloc[starts[f] : starts[f] + n_vertices[f]] = [
-            None if v is None else str(v) for v in values
-        ]
-    used = sum(1 for v in per if v) - mismatched
-    notes = [f"{name}: times of the vertices of {used} route feature(s) read from {col!r}"]
-    if mismatched:
+        listed[f] = True
+        text.iloc[starts[f] : starts[f] + n_vertices[f]] = [_vertex_time_text(v) for v in values]
+    notes = []
+    if listed.any():
         notes.append(
-            f"{name}: {mismatched} feature(s) list a number of times in {col!r} other than "
-            "their number of vertices: their vertices have no time"
+            f"{name}: times of the vertices of {int(listed.sum())} route feature(s) read "
+            f"from {col!r}"
         )
-    return text, notes
+    if wrong.any():
+        notes.append(
+            f"{name}: {int(wrong.sum())} route feature(s) list a number of times in {col!r} "
+            "other than their number of vertices: rejected (vertex_times_count)"
+        )
+    return text, notes, listed, wrong
+
+
+def _vertex_time_text(value: Any) -> str | None:
+    """Return one listed vertex time as text: an epoch number as its digits."""
+    if value is None or isinstance(value, bool):
+        return None if value is None else str(value)
+    if isinstance(value, int | float | np.integer | np.floating):
+        if not np.isfinite(value):
+            return None
+        if float(value).is_integer():
+            return str(int(value))
+    return str(value)
+
+
+def _vertex_count_rejects(
+    vertex: tuple[str, list[list[Any] | None]] | None,
+    attrs: pd.DataFrame,
+    lines: np.ndarray,
+    wrong: np.ndarray,
+    n_vertices: np.ndarray,
+    name: str,
+) -> pd.DataFrame:
+    """Reject the route features whose vertex time list has another length (one row each)."""
+    col, per = vertex if vertex is not None else ("", [])
+    idx = np.flatnonzero(wrong)
+    counts = np.array([len(per[i] or []) for i in idx], dtype="int64")
+    verts = n_vertices[idx]
+    return pd.DataFrame(
+        {
+            "source_file": name,
+            "row": np.flatnonzero(lines)[idx] + 1,
+            "column": col,
+            "value": [f"{c} time(s) for {v} vertices" for c, v in zip(counts, verts, strict=True)],
+            "rule": "vertex_times_count",
+            "message": "a route feature's list of vertex times is not as long as its vertices: "
+            "which time is which vertex's is unknown",
+        },
+        columns=list(REJECT_COLUMNS),
+    )
 
 
 def _featureless_rejects(
