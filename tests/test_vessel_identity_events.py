@@ -12,15 +12,12 @@ partitions (LocalEngine): the three give the same tables.
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _ships import read_quietly, transit_three_ways
 
-from pipeline.engine import LocalEngine
-from pipeline.ingest import read_tracks
-from pipeline.ingest.stream import PingStore, spill_tracks, spill_tracks_partitioned
 from pipeline.schema import (
     CELL,
     DISTINCT_VESSELS,
@@ -75,34 +72,11 @@ def _csv(path: Path, *tracks) -> Path:
 
 
 def _read(path: Path):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return read_tracks(path)
+    return read_quietly(path)
 
 
 def _three_ways(tmp_path: Path, path: Path, **kw):
-    """Transit of ``path`` read whole, spilled (streamed) and partitioned: all three equal."""
-    whole = _read(path)
-    tr = transit_features(whole.frame, 7, vessel_identity=whole.identity, **kw)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        spill = spill_tracks(path, tmp_path / "spill", chunk_rows=7, n_buckets=3)
-        (parted,) = spill_tracks_partitioned(
-            [path], [tmp_path / "p"], LocalEngine(), chunk_rows=9, n_buckets=8
-        )
-    streamed = transit_features(PingStore([spill], chunk_rows=7), 7, **kw)
-    store = PingStore([parted], chunk_rows=3)  # a bucket a partition
-    ids = np.array([str(SHIP_A), str(SHIP_B)], dtype=object)
-    if set(ids) <= set(whole.frame[VESSEL_ID]):
-        groups = store.bucket_group_keys(3)
-        where = [next(i for i, g in enumerate(groups) if b in g) for b in store.bucket_of(ids)]
-        assert where[0] != where[1]  # the ship's two ids are in two partitions
-    part = transit_features(store, 7, engine=LocalEngine(), **kw)
-    for other in (streamed, part):
-        pd.testing.assert_frame_equal(other.events, tr.events)
-        pd.testing.assert_frame_equal(other.features, tr.features)
-        assert other.notes == tr.notes
-    return tr
+    return transit_three_ways(tmp_path, path, (SHIP_A, SHIP_B), **kw)
 
 
 def _one_ship_note(tr) -> str:

@@ -30,6 +30,7 @@ cell inside it, is refused at ingest; partial coverage is reported.  Every such 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib.util
 import logging
 import warnings
@@ -206,7 +207,8 @@ def open_raster(
         # As GDAL's nodata: the stored value, before a scale/offset (int16 -9999 x 0.01 is
         # decoded to -99.99, and it is -9999 that marks the missing cells).  Lazily and
         # before any chunking, as the mask: a window of the result reads that window only
-        da = _lazily_where(da, lambda v: ~_is_stored(v, float(src.nodata), packing))
+        keep = functools.partial(_not_stored, nodata=float(src.nodata), packing=packing)
+        da = _lazily_where(da, keep)
         evidence = "cells whose stored value equals it are missing"
         if packing:
             decoded = float(src.nodata) * packing["scale"] + packing["offset"]
@@ -314,35 +316,17 @@ def _check_same_grid(src: RasterSource, da: xr.DataArray, m: xr.DataArray) -> No
             )
 
 
-class _MaskedArray(BackendArray):
-    """The raster's values, missing where its companion is below ``min`` or NaN: lazily.
+class _WhereArray(BackendArray):
+    """The raster's values, missing where ``keep(values, key)`` is False: lazily.
 
-    Indexing reads the same pixels of both (a window of the result reads that window of
-    each file, never more), so the result can be chunked or windowed as the raster is.
+    Indexing reads the pixels asked for (a window of the result reads that window, and a
+    companion mask that window of its file, never more), so the result can be chunked or
+    windowed as the raster is.  ``keep`` is a module-level function or a partial of one, so
+    the array pickles (Dask ships it to workers).
     """
 
-    def __init__(self, values: xr.Variable, companion: xr.Variable, minimum: float) -> None:
-        self.values = values  # dims (band, y, x)
-        self.companion = companion  # dims (1, y, x)
-        self.minimum = float(minimum)
-        self.shape = tuple(values.shape)
-        self.dtype = values.dtype
-
-    def __getitem__(self, key):
-        return explicit_indexing_adapter(key, self.shape, IndexingSupport.BASIC, self._read)
-
-    def _read(self, key: tuple) -> np.ndarray:
-        vals = np.asarray(self.values[key].values)
-        seen = np.asarray(self.companion[(slice(None), *key[1:])].values)[0] >= self.minimum
-        # the companion's nodata (NaN) compares False: missing too
-        return np.where(seen, vals, np.nan).astype(self.dtype, copy=False)
-
-
-class _WhereArray(BackendArray):
-    """The raster's values, missing where ``keep`` of them is False: lazily, pixel for pixel."""
-
     def __init__(self, values: xr.Variable, keep) -> None:
-        self.values = values
+        self.values = values  # dims (band, y, x)
         self.keep = keep
         self.shape = tuple(values.shape)
         self.dtype = values.dtype
@@ -352,11 +336,11 @@ class _WhereArray(BackendArray):
 
     def _read(self, key: tuple) -> np.ndarray:
         vals = np.asarray(self.values[key].values)
-        return np.where(self.keep(vals), vals, np.nan).astype(self.dtype, copy=False)
+        return np.where(self.keep(vals, key), vals, np.nan).astype(self.dtype, copy=False)
 
 
 def _lazily_where(da: xr.DataArray, keep) -> xr.DataArray:
-    """Return ``da`` missing where ``keep(values)`` is False, read window by window.
+    """Return ``da`` missing where ``keep(values, key)`` is False, read window by window.
 
     ``DataArray.where`` on a chunked raster reads whole chunks (full-width rows) for any
     window of it; this reads the window asked for and nothing more.
@@ -369,18 +353,27 @@ def _lazily_where(da: xr.DataArray, keep) -> xr.DataArray:
     )
 
 
+def _not_stored(values: np.ndarray, key: tuple, nodata: float, packing) -> np.ndarray:
+    """``keep`` of a configured nodata: the cells whose stored value is not ``nodata``."""
+    return ~_is_stored(values, nodata, packing)
+
+
+def _observed(values: np.ndarray, key: tuple, companion: xr.Variable, minimum: float):
+    """``keep`` of a companion mask: its pixels under ``key`` at ``minimum`` or above.
+
+    The companion's nodata (NaN) compares False: missing too.
+    """
+    return np.asarray(companion[(slice(None), *key[1:])].values)[0] >= minimum
+
+
 def _apply_mask(src: RasterSource, da: xr.DataArray, memory_budget_mb: float) -> xr.DataArray:
     """Return ``da`` with the pixels its companion ``src.mask`` did not observe missing."""
     assert src.mask is not None
     m = _open_mask(src, memory_budget_mb)
     _check_same_grid(src, da, m)
-    lazy = LazilyIndexedArray(_MaskedArray(da.variable, m.variable, src.mask.min))
-    out = xr.DataArray(
-        xr.Variable(da.dims, lazy, attrs=da.attrs, encoding=da.encoding),
-        coords=da.coords,
-        name=da.name,
+    return _lazily_where(
+        da, functools.partial(_observed, companion=m.variable, minimum=float(src.mask.min))
     )
-    return out
 
 
 def _mask_window(window: xr.DataArray) -> tuple[xr.DataArray, float, str] | None:
