@@ -257,3 +257,31 @@ def test_fit_semicircles_under_position_long_are_still_refused(tmp_path):
     assert "\n" not in str(err.value)
     # said as what they are: a projected crs (the hint for metres) would misread them
     assert "FIT semicircles" in str(err.value) and "set crs" not in str(err.value)
+
+
+def test_fit_semicircles_without_a_unit_in_the_header_are_named_not_taken_for_metres(tmp_path):
+    """``record.position_lat`` of 715827883 (60 degrees) was refused as projected metres with
+    the advice to set a UTM crs, which would misread every position."""
+    from pipeline.ingest import read_tracks
+    from pipeline.ingest.options import TrackSource
+
+    path = tmp_path / "activity.csv"
+    path.write_text(
+        "record.timestamp,record.position_lat,record.position_long\n"
+        "2024-03-01T00:00:00Z,715827883,59652324\n"
+        "2024-03-01T00:01:00Z,715828883,59653324\n"
+        "2024-03-01T00:02:00Z,715829883,59654324\n"
+    )
+    with pytest.raises(InputError, match="FIT semicircles") as got:
+        read_tracks(TrackSource(path=path, vessel_id="X"))
+    assert "EPSG" not in str(got.value)
+    # UTM metres (northings within 10,000 km) still get the metres advice
+    utm = tmp_path / "utm.csv"
+    utm.write_text(
+        "id,time,northing,easting\n"
+        "a,2024-03-01T00:00:00Z,5000000,500000\n"
+        "a,2024-03-01T00:01:00Z,5000100,500100\n"
+    )
+    with pytest.raises(InputError, match="projected coordinates"):
+        cols = {"vessel_id": "id", "lat": "northing", "lon": "easting", "time": "time"}
+        read_tracks(TrackSource(path=utm, columns=cols))

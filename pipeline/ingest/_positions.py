@@ -193,7 +193,7 @@ def _refuse_projected(
                 why = f"the header says {'/'.join(header)} and {bad!r} is not a plain degree value"
         if why:
             break
-    if why and {"semicircle", "semicircles"} & set(name_tokens(cols)):
+    if why and ({"semicircle", "semicircles"} & set(name_tokens(cols)) or _semicircles(raws)):
         # a FIT file's position_lat/position_long: setting a projected crs would misread them
         raise InputError(
             f"{name}: {cols} hold FIT semicircles (degrees x 2^31/180), not degrees; export "
@@ -204,6 +204,25 @@ def _refuse_projected(
             f"{name}: {cols} hold projected coordinates (metres: {why}), not degrees; set crs: "
             "to their CRS in the config (e.g. 'EPSG:32648' for UTM zone 48N) to read them"
         )
+
+
+#: Beyond every projection's metres: Web Mercator's northings end at 20,037,508 m.
+_NO_METRES = 2.1e7
+
+
+def _semicircles(raws) -> bool:
+    """Whether (lat, lon) numbers are FIT semicircles (degrees x 2^31 / 180), not metres.
+
+    Latitudes whose median size is beyond every projection's northings (Web Mercator ends at
+    20,037,508 m) yet within 2^30 (90 degrees), beside longitudes within 2^31: a FIT export
+    without the unit in its header (``record.position_lat``), where setting a projected crs,
+    as the metres' advice says, would misread every position.
+    """
+    lat, lon = (np.abs(to_numbers(r).to_numpy(dtype="float64")) for r in raws)
+    lat, lon = lat[np.isfinite(lat)], lon[np.isfinite(lon)]
+    if not lat.size or not lon.size:
+        return False
+    return bool(np.median(lat) > _NO_METRES and lat.max() <= 2.0**30 and lon.max() <= 2.0**31)
 
 
 @dataclass
