@@ -50,3 +50,28 @@ def transit_three_ways(tmp_path: Path, path: Path, ids, **kw):
         pd.testing.assert_frame_equal(other.features, tr.features)
         assert other.notes == tr.notes
     return tr
+
+
+#: The header of a MarineCadastre AIS CSV, and the moment the tests' minutes count from.
+MC_COLUMNS = (
+    "MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,IMO,CallSign,VesselType,Status,"
+    "Length,Width,Draft,Cargo,TransceiverClass"
+)
+T0 = pd.Timestamp("2024-03-01T00:00:00")
+
+
+def marinecadastre_csv(path: Path, rows) -> Path:
+    """Write a MarineCadastre-shaped CSV of ``rows``.
+
+    Each row is (mmsi, minutes after :data:`T0`, lat, lon, sog, (imo, name, call sign,
+    transceiver class)); the vessel type, size and cargo columns hold one ship's values.
+    """
+    lines = [MC_COLUMNS]
+    for mmsi, m, lat, lon, sog, (imo, name, call, cls) in rows:
+        t = (T0 + pd.Timedelta(minutes=float(m))).strftime("%Y-%m-%dT%H:%M:%S")
+        lines.append(
+            f"{mmsi},{t},{lat:.7f},{lon:.7f},{sog},90.0,90,{name},{imo},{call},70,0,180,30,"
+            f"9.1,70,{cls}"
+        )
+    path.write_text("\n".join(lines) + "\n")
+    return path

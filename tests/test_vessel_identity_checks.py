@@ -20,17 +20,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _ships import read_quietly, transit_three_ways
+from _ships import marinecadastre_csv, read_quietly, transit_three_ways
 
 from pipeline.ingest.identity import ids_of_two_ships
 from pipeline.schema import CELL, DISTINCT_VESSELS, EVENT_TYPE, VESSEL_HOURS, VESSEL_ID
 from pipeline.transit import ONE_SHIP_MAX_KM, transit_features
 
-T0 = pd.Timestamp("2024-03-01T00:00:00")
-MC_COLUMNS = (
-    "MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,IMO,CallSign,VesselType,Status,"
-    "Length,Width,Draft,Cargo,TransceiverClass"
-)
 #: Two MMSIs giving one name and call sign (a tug and its barge), and a real other ship.
 SHIP_A, SHIP_B, OTHER = 538001234, 538009876, 235000001
 TUG = ("", "ATLANTIC PRIDE", "WDC4512", "A")
@@ -55,16 +50,7 @@ def _track(mmsi, minutes, north_m=0.0, kn=0.5, ident=None, behind_m=0.0):
 
 def _csv(path: Path, *tracks) -> Path:
     """A MarineCadastre-shaped CSV of the tracks."""
-    lines = [MC_COLUMNS]
-    for track in tracks:
-        for mmsi, m, lat, lon, sog, (imo, name, call, cls) in track:
-            t = (T0 + pd.Timedelta(minutes=float(m))).strftime("%Y-%m-%dT%H:%M:%S")
-            lines.append(
-                f"{mmsi},{t},{lat:.7f},{lon:.7f},{sog},90.0,90,{name},{imo},{call},31,0,30,10,"
-                f"3.1,0,{cls}"
-            )
-    path.write_text("\n".join(lines) + "\n")
-    return path
+    return marinecadastre_csv(path, [row for track in tracks for row in track])
 
 
 def _read(path: Path):

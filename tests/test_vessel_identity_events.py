@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _ships import read_quietly, transit_three_ways
+from _ships import marinecadastre_csv, read_quietly, transit_three_ways
 
 from pipeline.schema import (
     CELL,
@@ -30,11 +30,6 @@ from pipeline.schema import (
 )
 from pipeline.transit import transit_features
 
-T0 = pd.Timestamp("2024-03-01T00:00:00")
-MC_COLUMNS = (
-    "MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,IMO,CallSign,VesselType,Status,"
-    "Length,Width,Draft,Cargo,TransceiverClass"
-)
 #: One ship's two MMSIs (class A and class B) and a real other ship.
 SHIP_A, SHIP_B, OTHER = 538001234, 538009876, 235000001
 IDENT = {
@@ -58,17 +53,8 @@ def _track(mmsi, minutes, lane_m=0.0, kn=0.5):
 
 def _csv(path: Path, *tracks) -> Path:
     """A MarineCadastre-shaped CSV of the tracks (rows: mmsi, minute, lat, lon, sog)."""
-    lines = [MC_COLUMNS]
-    for track in tracks:
-        for mmsi, m, lat, lon, sog in track:
-            imo, name, call, cls = IDENT[mmsi]
-            t = (T0 + pd.Timedelta(minutes=float(m))).strftime("%Y-%m-%dT%H:%M:%S")
-            lines.append(
-                f"{mmsi},{t},{lat:.7f},{lon:.7f},{sog},90.0,90,{name},{imo},{call},70,0,180,30,"
-                f"9.1,70,{cls}"
-            )
-    path.write_text("\n".join(lines) + "\n")
-    return path
+    rows = [(*row, IDENT[row[0]]) for track in tracks for row in track]
+    return marinecadastre_csv(path, rows)
 
 
 def _read(path: Path):
