@@ -121,8 +121,9 @@ def small_config(small_demo: Path, tmp_path: Path, **sections):
 _DEMO_SIZE = ("demo_run", "full")
 
 
-#: Files whose tests take minutes: started first, so that the parallel workers (one file each,
-#: ``--dist loadfile``) do not wait on one of them at the end of the run.
+#: Files whose tests take minutes: first in the collection, so the first worker of
+#: ``--dist worksteal`` runs them from the start (its half of the tests is stolen from the end)
+#: and their module fixtures (the demo run, a Dask cluster) are built on one worker only.
 _LONG_FILES = ("test_notebooks.py", "test_nightly_kill.py", "test_cli.py", "test_dask.py")
 
 
