@@ -1001,6 +1001,27 @@ _WKT_POINT = re.compile(
 )
 
 
+#: A point as hexadecimal (E)WKB (PostGIS's text output of a geometry, ``\\x`` for bytea):
+#: a byte-order byte 00/01, then at least 20 more bytes (type, maybe an SRID, x and y).
+_HEX_WKB = re.compile(r"^\s*(?:\\x)?(?P<hex>0[01][0-9A-Fa-f]{40,})\s*$")
+
+
+def _hex_wkb_points(hexed: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Return (x, y) of hex (E)WKB points in EPSG:4326 or without an SRID; NaN otherwise.
+
+    Another geometry type, another SRID (``SRID=3857``: metres, not degrees) or bytes that
+    are no WKB are NaN, so their records are rejected with their value.
+    """
+    import shapely
+
+    geoms = shapely.from_wkb(hexed.to_numpy(dtype=object), on_invalid="ignore")
+    ok = (shapely.get_type_id(geoms) == 0) & ~shapely.is_empty(geoms)
+    ok &= np.isin(shapely.get_srid(geoms), (0, 4326))
+    x = np.where(ok, shapely.get_x(geoms), np.nan)
+    y = np.where(ok, shapely.get_y(geoms), np.nan)
+    return x, y
+
+
 #: Minus signs of typeset text (U+2212, fullwidth U+FF0D) read as '-'.
 _MINUS_SIGNS = "[\u2212\uff0d]"
 
@@ -1203,7 +1224,8 @@ def split_pair(values: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:
     """Split one text column holding both coordinates into (lat text, lon text, lon_first).
 
     ``13°43'00"N 121°02'00"E`` and ``13.7, 121.0`` give lat then lon; a pair whose first part
-    ends in E/W is taken as lon first.
+    ends in E/W is taken as lon first, as are a WKT point and a hexadecimal (E)WKB point
+    (PostGIS) in EPSG:4326.  A value that is none of these gives two empty texts.
     """
     s = values.astype("str").str.strip()
     parts = s.str.extract(_PAIR)
@@ -1224,6 +1246,17 @@ def split_pair(values: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:
         a = a.where(~is_wkt, wkt["x"])
         b = b.where(~is_wkt, wkt["y"])
         lon_first = lon_first | is_wkt
+    hexed = s.str.extract(_HEX_WKB)["hex"]
+    is_hex = hexed.notna().to_numpy()
+    if is_hex.any():  # '0101000020E6100000...': a PostGIS point, x y as WKT's
+        x, y = _hex_wkb_points(hexed[is_hex])
+        good = np.zeros(len(s), dtype=bool)
+        good[is_hex] = np.isfinite(x)
+        if good.any():
+            a, b = a.copy(), b.copy()
+            a.iloc[np.flatnonzero(good)] = x[np.isfinite(x)].astype("str")  # shortest repr
+            b.iloc[np.flatnonzero(good)] = y[np.isfinite(y)].astype("str")
+            lon_first = lon_first | good
     lat = a.where(~lon_first, b)
     lon = b.where(~lon_first, a)
     return lat, lon, lon_first

@@ -26,7 +26,7 @@ from ._common import (
     to_numbers,
 )
 
-__all__ = ["Positions", "read_positions", "split_pair_column"]
+__all__ = ["PAIR_UNREADABLE", "Positions", "read_positions", "split_pair_column"]
 
 _LAT_WORDS = frozenset({"lat", "latitude", "y"})
 _LON_WORDS = frozenset({"lon", "lng", "long", "longitude", "x"})
@@ -80,16 +80,27 @@ def _pair_order(column: str) -> str | None:
     return "lon" if lon[0] < lat[0] else "lat"
 
 
+#: The reject of a written value that is no pair: its rule is not coord_missing (the value
+#: had been lost from the rejects file, shown as '' under "latitude or longitude is missing").
+PAIR_UNREADABLE = (
+    "coord_unparseable",
+    "{value} is not a coordinate pair ('lat, lon', degrees with N/S and E/W), a WKT point "
+    "or a hexadecimal WKB point in EPSG:4326",
+)
+
+
 def split_pair_column(
     raw: pd.DataFrame, col: str, name: str, evidence: dict[str, Any]
-) -> tuple[pd.Series, pd.Series, dict[str, Any], list[str]]:
-    """Split one column of coordinate pairs into (lat text, lon text, evidence, notes).
+) -> tuple[pd.Series, pd.Series, dict[str, Any], list[str], np.ndarray]:
+    """Split one column of coordinate pairs into (lat text, lon text, evidence, notes, unread).
 
     ``"1.25, 104.1"`` and ``1°15'N 104°06'E`` are latitude first; a pair whose first part
     ends in E/W, a WKT point and a GeoJSON position (``geometry.coordinates`` beside a
     ``geometry.type`` of ``Point``) are longitude first, as is every pair of a column whose
     header names the longitude first (``coordinates (lon/lat)``).  ``evidence`` is the
-    column's evidence, returned with the order added when it was decided.
+    column's evidence, returned with the order added when it was decided.  ``unread`` is
+    True where a value is written but splits into no pair (``near the port``, a single
+    number): reject it as :data:`PAIR_UNREADABLE` with its value, before any missing rule.
     """
     pair = raw[col]
     lat_raw, lon_raw, stated = split_pair(as_text(pair))
@@ -124,7 +135,9 @@ def split_pair_column(
         }
         notes.append(f"{name}: pairs of {col!r} read longitude first, as its header says")
     gone = missing_mask(pair)
-    return lat_raw.where(~gone, ""), lon_raw.where(~gone, ""), evidence, notes
+    lat_raw, lon_raw = lat_raw.where(~gone, ""), lon_raw.where(~gone, "")
+    unread = ~gone & (lat_raw.eq("") & lon_raw.eq("")).to_numpy(dtype=bool)
+    return lat_raw, lon_raw, evidence, notes, unread
 
 
 def _metres(values: pd.Series, letter: str) -> pd.Series:

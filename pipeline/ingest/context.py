@@ -48,7 +48,7 @@ from ._common import (
     range_rules,
     read_text_table,
 )
-from ._positions import read_positions, split_pair_column
+from ._positions import PAIR_UNREADABLE, read_positions, split_pair_column
 from ._vector import open_source, read_vector, spatial_layer
 from .options import ContextSource
 
@@ -246,10 +246,11 @@ def _geometry_from_table(raw: pd.DataFrame, src: ContextSource, name: str):
     choice = infer_columns(raw, ("lat", "lon", "coords"), over, name, id_roles=())
     lat_col, lon_col = choice.get("lat"), choice.get("lon")
     texts: dict[str, pd.Series] = {}
+    unread = np.zeros(len(raw), dtype=bool)
     if (lat_col is None or lon_col is None) and choice.get("coords") is not None:
         # one 'Coordinates' column of "lat, lon" pairs: split as a seizure file's is
         lat_col = lon_col = str(choice.get("coords"))
-        texts["lat"], texts["lon"], choice.evidence["coords"], more = split_pair_column(
+        texts["lat"], texts["lon"], choice.evidence["coords"], more, unread = split_pair_column(
             raw, lat_col, name, choice.evidence["coords"]
         )
         notes += more
@@ -284,6 +285,7 @@ def _geometry_from_table(raw: pd.DataFrame, src: ContextSource, name: str):
     ok = np.isfinite(lat) & np.isfinite(lon)
     label = lat_col if lat_col == lon_col else f"{lat_col}/{lon_col}"
     rules = [
+        Rule(PAIR_UNREADABLE[0], unread, label, PAIR_UNREADABLE[1], pair),
         Rule("coord_missing", miss, label, "latitude or longitude is missing", pair),
         Rule(
             "coord_unparseable",

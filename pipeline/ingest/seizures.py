@@ -102,7 +102,7 @@ from ._common import (
 )
 from ._dates import NS_RANGE, parse_times, times_with_clock
 from ._json import JsonTable, read_json_records
-from ._positions import read_positions, split_pair_column
+from ._positions import PAIR_UNREADABLE, read_positions, split_pair_column
 from ._quantity import decimal_mark_of, parse_quantities, typed_number_cells
 from ._vector import open_source, read_vector, spatial_layer
 from .categories import normalise_categories
@@ -600,8 +600,11 @@ def _normalise(
                     )
         elif coords_pick:
             lat_col = lon_col = coords_pick
-            lat_raw, lon_raw, evidence["coords"], pair_notes = split_pair_column(
+            lat_raw, lon_raw, evidence["coords"], pair_notes, unread = split_pair_column(
                 raw, lat_col, name, evidence["coords"]
+            )
+            rules.append(
+                Rule(PAIR_UNREADABLE[0], unread, lat_col, PAIR_UNREADABLE[1], raw[lat_col])
             )
             notes += pair_notes
             evidence.pop(LAT, None)
