@@ -429,8 +429,8 @@ def scheduler_process(tmp_path):
             if p.poll() is None:
                 p.terminate()
         for p in procs:
-            try:
-                p.wait(timeout=15)
+            try:  # a worker whose scheduler is going may wait on it: killed after 5 s
+                p.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
