@@ -63,7 +63,9 @@ def looks_like_json_records(head: bytes) -> bool:
     """Whether the start of a ``.json`` file is JSON records rather than GeoJSON.
 
     An array (``[``) is records; an object is GeoJSON when its first line is not a whole
-    object (a pretty-printed FeatureCollection) or is a Feature or FeatureCollection.
+    object (a pretty-printed FeatureCollection) or is a Feature or FeatureCollection, and a
+    vector layer for GDAL when it is Esri JSON (an ArcGIS REST query's ``features`` of
+    ``attributes`` and ``geometry`` with its ``spatialReference``, written on one line).
     """
     text = head.decode("utf-8", errors="ignore").lstrip("\ufeff \t\r\n")
     if text.startswith("["):
@@ -74,7 +76,12 @@ def looks_like_json_records(head: bytes) -> bool:
         first = json.loads(text.split("\n", 1)[0])
     except ValueError:
         return False
-    return isinstance(first, dict) and first.get("type") not in ("Feature", "FeatureCollection")
+    if not isinstance(first, dict) or first.get("type") in ("Feature", "FeatureCollection"):
+        return False
+    return not (  # Esri JSON: read by GDAL's ESRIJSON driver, its CRS and date fields typed
+        isinstance(first.get("features"), list)
+        and {"geometryType", "spatialReference", "fields"} & set(first)
+    )
 
 
 def read_json_records(
