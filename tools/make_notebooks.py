@@ -37,7 +37,8 @@ def quickstart() -> list:
             "every factor in their risk, and reads the back-test against naive counts and a plain\n"
             "KDE. It is executed by `make test` (stored without outputs), with\n"
             "`ROUTE_RISK_NOTEBOOK_QUICK=1`: a smaller draw still (800 seizures, 12 vessels over 4\n"
-            "days, a coarser night-lights raster) through the same steps; unset, the sizes below."
+            "days, a coarser night-lights raster) on resolution-4 cells (about 1,500 instead of\n"
+            "9,000) through the same steps; unset, the sizes below."
         ),
         new_code_cell(
             """import json
@@ -51,8 +52,9 @@ import pandas as pd
 import pipeline
 
 work = Path(os.environ.get("ROUTE_RISK_NOTEBOOK_DIR") or tempfile.mkdtemp(prefix="route-risk-"))
+quick = os.environ.get("ROUTE_RISK_NOTEBOOK_QUICK") == "1"  # set by `make test`
 size = dict(n_seizures=3000, n_vessels=60, days=10)
-if os.environ.get("ROUTE_RISK_NOTEBOOK_QUICK") == "1":  # set by `make test`
+if quick:
     size = dict(n_seizures=800, n_vessels=12, days=4, raster_res_deg=0.2)
 files = pipeline.generate_demo(work / "inputs", **size)
 files"""
@@ -66,7 +68,10 @@ files"""
         ),
         new_code_cell(
             """os.environ["ROUTE_RISK_DEMO_DATA"] = str(work / "inputs")
-config = pipeline.load_config(Path(pipeline.__file__).parent / "configs" / "demo.yaml")
+overrides = {"area.resolution": 4} if quick else {}  # `make test`: coarser cells
+config = pipeline.load_config(
+    Path(pipeline.__file__).parent / "configs" / "demo.yaml", overrides=overrides
+)
 config.score.model, config.score.fitted.horizon_days"""
         ),
         new_code_cell(
