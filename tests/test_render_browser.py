@@ -304,7 +304,8 @@ def test_offline_render_hexagons_hover_and_layers(page, tmp_path):
     path = _write(tmp_path, data)
     seen = _open(page, path)
     assert page.evaluate("() => [routeRisk.hexTotal, routeRisk.hexCount]") == [n, n]
-    assert page.evaluate("() => routeRisk.layers.basemap.getLayers().length") == 6
+    # land and borders of the middle world copy (the others wait until the view reaches them)
+    assert page.evaluate("() => routeRisk.layers.basemap.getLayers().length") == 2
     # clusters are off at first view: on, they sit above the hexagons and take the hover
     assert page.locator(".marker-cluster").count() == 0
     assert page.locator(".leaflet-control-layers-overlays input").count() == 7
@@ -430,6 +431,51 @@ def test_antimeridian_and_polar_cells_draw_whole(page, tmp_path, name, lon, lat)
         # both halves (west and east of 180°) are drawn side by side in the same view
         x180 = page.evaluate("() => routeRisk.map.latLngToContainerPoint([0, 180]).x")
         assert cols.min() < x180 - 5 and cols.max() > x180 + 5
+    assert page.errors == []
+
+
+#: Land fill and sea background of the offline basemap (route_risk.js, route_risk.css).
+LAND_RGB, SEA_RGB = (0xEC, 0xEF, 0xF1), (0xCF, 0xE3, 0xEF)
+
+
+def _basemap_pixel(page, lat: float, lon: float) -> str:
+    """Return "land", "sea" or "other": the colour the map shows at (lat, lon)."""
+    import matplotlib.image as mpimg
+
+    x, y = page.evaluate(
+        "([a, b]) => { const p = routeRisk.map.latLngToContainerPoint([a, b]);"
+        " const r = routeRisk.map.getContainer().getBoundingClientRect();"
+        " return [Math.round(p.x + r.left), Math.round(p.y + r.top)]; }",
+        [lat, lon],
+    )
+    rgb = tuple(int(round(v * 255)) for v in mpimg.imread(io.BytesIO(page.screenshot()))[y, x, :3])
+    near = lambda ref: max(abs(a - b) for a, b in zip(rgb, ref, strict=True)) <= 3  # noqa: E731
+    return "land" if near(LAND_RGB) else "sea" if near(SEA_RGB) else f"other {rgb}"
+
+
+def test_basemap_world_copies_are_drawn_where_the_view_reaches(page, tmp_path):
+    """A map framed away from 180° draws one world copy of the basemap; panned across 180°
+    east or west, the copy there is added and its land is filled (Chukotka on both sides);
+    Antarctica, a ring round the pole, is land and the open sea is sea."""
+    data = sample_map_data(200, n_seizures=0, n_events=0, n_periods=0)
+    data.seizures = data.events = data.transit = data.timeline = None
+    data.rasters = []
+    _open(page, _write(tmp_path, data, options=RenderOptions(hex_opacity=0.0)))
+    count = "() => routeRisk.layers.basemap.getLayers().length"
+    assert page.evaluate(count) == 2
+    go = "([a, b, z]) => { routeRisk.map.setView([a, b], z, {animate: false}); }"
+    page.evaluate(go, [-5.0, -30.0, 5])
+    assert _basemap_pixel(page, -5.0, -30.0) == "sea"
+    page.evaluate(go, [-82.0, 40.0, 4])
+    assert _basemap_pixel(page, -82.0, 40.0) == "land"  # Antarctica
+    assert page.evaluate(count) == 2
+    page.evaluate(go, [67.0, 183.0, 6])  # Chukotka east of 180 (-177)
+    assert page.evaluate(count) == 4
+    assert _basemap_pixel(page, 67.0, 183.0) == "land"
+    page.evaluate(go, [67.0, -183.0, 6])  # Chukotka west of -180 (177)
+    assert page.evaluate(count) == 6
+    assert _basemap_pixel(page, 67.0, -183.0) == "land"
+    assert page.evaluate(BASEMAP_JUMP, "basemap") < 30
     assert page.errors == []
 
 

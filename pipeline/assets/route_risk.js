@@ -612,31 +612,101 @@
     }
     return r;
   }
-  function unwrapGeometry(g) {
+  /* Move unwrapped rings (a polygon's, or one line) by whole turns, all by the same, so that
+   * the middle of the first one's longitudes lies in [-180, 180): a ring round a pole
+   * unwrapped to -540..-180 is moved back to -180..180.  ``ext`` ([min, max] longitude) is
+   * widened to every vertex: rings reach a little past ±180 where they cross 180°. */
+  function placeRings(rings, ext) {
+    var first = rings[0] || [], lo = Infinity, hi = -Infinity, i, j, x;
+    for (j = 0; j < first.length; j++) {
+      x = first[j][0];
+      if (x < lo) { lo = x; }
+      if (x > hi) { hi = x; }
+    }
+    var shift = first.length ? -360 * Math.floor(((lo + hi) / 2 + 180) / 360) : 0;
+    for (i = 0; i < rings.length; i++) {
+      for (j = 0; j < rings[i].length; j++) {
+        x = rings[i][j][0] + shift;
+        rings[i][j][0] = x;  // vertices are new arrays made by unwrapLine
+        if (x < ext[0]) { ext[0] = x; }
+        if (x > ext[1]) { ext[1] = x; }
+      }
+    }
+    return rings;
+  }
+  function turnWide(ring) {
+    var lo = Infinity, hi = -Infinity;
+    for (var j = 0; j < ring.length; j++) {
+      if (ring[j][0] < lo) { lo = ring[j][0]; }
+      if (ring[j][0] > hi) { hi = ring[j][0]; }
+    }
+    return hi - lo >= 359.999;
+  }
+  /* A polygon's rings unwrapped and placed; an inner ring round a pole (world-atlas gives
+   * Antarctica one) becomes a polygon of its own, filled as three world copies filled it. */
+  function unwrapPolygon(p, ext) {
+    if (!p.length) { return [p]; }
+    var rings = p.map(unwrapRing), out = [[rings[0]]];
+    for (var i = 1; i < rings.length; i++) {
+      if (turnWide(rings[i])) { out.push([rings[i]]); } else { out[0].push(rings[i]); }
+    }
+    return out.map(function (q) { return placeRings(q, ext); });
+  }
+  function unwrapGeometry(g, ext) {
     if (!g) { return g; }
-    var c = g.coordinates;
+    var c = g.coordinates, ps;
+    var line = function (l) { return placeRings([unwrapLine(l)], ext)[0]; };
     switch (g.type) {
-      case 'Polygon': return {type: g.type, coordinates: c.map(unwrapRing)};
+      case 'Polygon':
+        ps = unwrapPolygon(c, ext);
+        return ps.length === 1 ? {type: g.type, coordinates: ps[0]} : {type: 'MultiPolygon', coordinates: ps};
       case 'MultiPolygon':
-        return {type: g.type, coordinates: c.map(function (p) { return p.map(unwrapRing); })};
-      case 'LineString': return {type: g.type, coordinates: unwrapLine(c)};
-      case 'MultiLineString': return {type: g.type, coordinates: c.map(unwrapLine)};
-      case 'GeometryCollection': return {type: g.type, geometries: g.geometries.map(unwrapGeometry)};
+        return {type: g.type, coordinates: [].concat.apply([], c.map(function (p) { return unwrapPolygon(p, ext); }))};
+      case 'LineString': return {type: g.type, coordinates: line(c)};
+      case 'MultiLineString': return {type: g.type, coordinates: c.map(line)};
+      case 'GeometryCollection':
+        return {type: g.type, geometries: g.geometries.map(function (x) { return unwrapGeometry(x, ext); })};
       default: return g;
     }
   }
-  function unwrapGeoJSON(obj) {
+  function unwrapGeoJSON(obj, ext) {
+    ext = ext || [Infinity, -Infinity];
     if (obj.type === 'FeatureCollection') {
-      return {type: obj.type, features: obj.features.map(unwrapGeoJSON)};
+      return {type: obj.type, features: obj.features.map(function (f) { return unwrapGeoJSON(f, ext); })};
     }
     if (obj.type === 'Feature') {
-      return {type: 'Feature', properties: obj.properties || {}, geometry: unwrapGeometry(obj.geometry)};
+      return {type: 'Feature', properties: obj.properties || {}, geometry: unwrapGeometry(obj.geometry, ext)};
     }
-    return unwrapGeometry(obj);
+    return unwrapGeometry(obj, ext);
+  }
+
+  /* Draw unwrapped features in the middle world copy, and in the copy 360° east or west
+   * only once the view reaches where that copy shows (a map framed away from the
+   * antimeridian never needs them: a third of the vertices to project when it opens).
+   * ``build(shift)`` returns the layers of one copy; ``extent`` is the [min, max] longitude
+   * of the unwrapped data.  The view is first checked when it is framed (the page's
+   * fitBounds), else just after the page's script. */
+  function worldCopies(map, group, extent, build) {
+    var made = {};
+    function make(shift) {
+      if (made[shift]) { return; }
+      made[shift] = true;
+      build(shift).forEach(function (layer) { group.addLayer(layer); });
+    }
+    make(0);
+    if (!(extent[0] <= extent[1])) { return; }  // nothing to draw
+    function reach() {
+      var b = map.getBounds();
+      if (b.getEast() > extent[0] + 360) { make(360); }
+      if (b.getWest() < extent[1] - 360) { make(-360); }
+      if (made[360] && made[-360]) { map.off('moveend viewreset', reach); }
+    }
+    map.on('moveend viewreset', reach);
+    setTimeout(function () { map.whenReady(reach); }, 0);
   }
 
   /* Offline basemap: TopoJSON (Natural Earth 1:50m by default) or GeoJSON, unwrapped across
-   * the antimeridian, drawn in three world copies. */
+   * the antimeridian, drawn in the world copies the view reaches (worldCopies). */
   RR.basemap = function (map, d) {
     if (!map.getPane('rr-base')) { map.createPane('rr-base').style.zIndex = 250; }
     var land, borders = null;
@@ -646,21 +716,23 @@
     } else {
       land = d.geojson;
     }
-    land = unwrapGeoJSON(land);
-    if (borders) { borders = unwrapGeoJSON(borders); }
+    var extent = [Infinity, -Infinity];
+    land = unwrapGeoJSON(land, extent);
+    if (borders) { borders = unwrapGeoJSON(borders, extent); }
     var group = L.featureGroup();
     /* One canvas for the whole basemap: thousands of SVG paths at 1:50m would make every
      * pan and zoom slow. */
     var renderer = L.canvas({pane: 'rr-base', padding: 0.2});
-    [-360, 0, 360].forEach(function (shift) {
+    worldCopies(map, group, extent, function (shift) {
       var c2l = function (c) { return L.latLng(c[1], c[0] + shift); };
       var opts = {coordsToLatLng: c2l, interactive: false, pane: 'rr-base', renderer: renderer};
-      group.addLayer(L.geoJSON(land, L.extend({style: {
+      var layers = [L.geoJSON(land, L.extend({style: {
         color: '#8d99a6', weight: 0.8, fillColor: '#eceff1', fillOpacity: 1
-      }}, opts)));
+      }}, opts))];
       if (borders) {
-        group.addLayer(L.geoJSON(borders, L.extend({style: {color: '#b0bac4', weight: 0.5, fill: false}}, opts)));
+        layers.push(L.geoJSON(borders, L.extend({style: {color: '#b0bac4', weight: 0.5, fill: false}}, opts)));
       }
+      return layers;
     });
     RR.layers.basemap = group;
     return group;

@@ -34,8 +34,10 @@ are shown as missing, never as 0.
 longitude range around the area (past 180° for Fiji); seizure points, the heat layer, events
 and ports are moved by whole turns into it, raster overlays are re-ordered and cut to their
 data, the basemap's stitched rings and lanes are unwrapped vertex to vertex (a ring round a
-pole closed along the map's edge) and drawn in three world copies, and the PNG preview is
-framed the same way.
+pole closed along the map's edge); lanes are drawn in three world copies, the basemap in the
+middle copy and in the copies east or west of it once the view reaches them (a third of the
+vertices to project when a map framed away from 180° opens), and the PNG preview is framed
+the same way.
 
 *Meaning and controls (issue 14).*  Risk classes are quantiles or natural breaks of the run
 (:attr:`RenderOptions.classes`; fixed breaks still possible), stated in the legend with their

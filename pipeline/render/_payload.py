@@ -781,7 +781,8 @@ def basemap_payload(basemap: gpd.GeoDataFrame | None, scale: str = "50m") -> dic
 
     Either way route_risk.js unwraps every ring and line across the antimeridian (world-atlas
     stitches Natural Earth's polygons, so Fiji and Chukotka cross it and Antarctica circles
-    the pole) and draws it in three world copies.
+    the pole) and draws it in the world copies the view reaches (the middle one, and the one
+    east or west of it once the view crosses 180°).
     """
     if basemap is None:
         return {"topology": basemap_topology(scale)}
