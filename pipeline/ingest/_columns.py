@@ -36,6 +36,7 @@ __all__ = [
     "compose_coordinate",
     "coordinate_parts",
     "fallback_column",
+    "hemisphere_missing",
     "infer_columns",
     "name_tokens",
 ]
@@ -1077,27 +1078,49 @@ _PART_TOKENS = {
 }
 
 
-def _numbers_within(values: pd.Series, lo: float, hi: float, whole: bool) -> bool:
+def _share_within(values: pd.Series, lo: float, hi: float, whole: bool) -> float:
+    """Return the share of the non-blank values that are numbers in ``[lo, hi)`` (0 if none)."""
     text = as_text(values)
     x = pd.to_numeric(text[text != ""].str.replace(",", ".", regex=False), errors="coerce")
-    if not len(x) or x.isna().any():
-        return False
+    if not len(x):
+        return 0.0
     ok = (x >= lo) & (x < hi)
-    return bool(ok.all() and (not whole or (x == x.round()).all()))
+    if whole:
+        ok &= x == x.round()
+    return float(ok.mean())
+
+
+#: Share of a part column's values that must fit it.  A named part is kept when most of its
+#: values fit; those that do not make their record fail when the composed text is parsed.
+#: Requiring every value to fit dropped the part for the whole file over one odd value (a
+#: minute of 75, a hemisphere 'X'): every other record lost its minutes or its sign.
+_PART_SHARE = 0.5
+#: Hemisphere words, as the letters the degree-minute-second parser reads.
+_HEMISPHERE_LETTERS = {"NORTH": "N", "SOUTH": "S", "EAST": "E", "WEST": "W"}
+#: A compass point between the cardinal ones: a column holding one is a direction.
+_COMPASS_POINT = r"[NS]{1,2}[EW]|[NSEW][NS][EW]|(?:NORTH|SOUTH)[ -]?(?:EAST|WEST)"
+#: Values of a yes/no column, whose 'N' is no north.
+_FLAG_VALUES = frozenset({"Y", "YES", "NO", "T", "F", "TRUE", "FALSE", "0", "1"})
 
 
 def coordinate_parts(raw: pd.DataFrame, col: str, axis: str, taken: set[str]) -> dict[str, str]:
     """Find the columns completing a coordinate split over several (IMB/ASAM-style lists).
 
     ``Lat Deg`` of whole degrees beside ``Lat Min`` (0-60) and maybe ``Lat Sec``, and a
-    column holding only hemisphere letters (N/S for a latitude, E/W for a longitude): read
+    column holding hemisphere letters (N/S for a latitude, E/W for a longitude): read
     alone, the degrees lose their minutes and their sign, and the position lands up to a
-    hemisphere away.
+    hemisphere away.  The header names a part and most of its values must fit it; a record
+    whose value does not fit is rejected when the composed text is parsed, never read
+    without that part.  ``lat_min`` beside ``lat_max`` is a lower bound, not minutes.
     """
     others = [str(c) for c in raw.columns if str(c) not in taken and str(c) != col]
     parts: dict[str, str] = {}
     base = [t for t in name_tokens(col) if t not in _DEGREE_TOKENS]
-    if _numbers_within(raw[col], -180, 181, whole=True):
+    bounds = any(
+        "max" in (toks := name_tokens(c)) and [t for t in toks if t != "max"] == base
+        for c in others
+    )
+    if _share_within(raw[col], -180, 181, whole=True) > _PART_SHARE:
         for part, words in _PART_TOKENS.items():
             if part == "seconds" and "minutes" not in parts:
                 break
@@ -1106,7 +1129,8 @@ def coordinate_parts(raw: pd.DataFrame, col: str, axis: str, taken: set[str]) ->
                 if (
                     set(toks) & words
                     and [t for t in toks if t not in words] == base
-                    and _numbers_within(raw[c], 0, 60, whole=False)
+                    and not (bounds and "min" in toks)
+                    and _share_within(raw[c], 0, 60, whole=False) > _PART_SHARE
                 ):
                     parts[part] = c
                     break
@@ -1115,8 +1139,15 @@ def coordinate_parts(raw: pd.DataFrame, col: str, axis: str, taken: set[str]) ->
         if not set(name_tokens(c)) & _HEMISPHERE_HEADERS[axis]:
             continue  # a Y/N flag that is 'N' on every row is no hemisphere
         text = as_text(raw[c]).str.upper()
-        seen = set(text[text != ""])
-        if seen and seen <= _HEMISPHERES[axis]:
+        seen = text[text != ""]
+        # a compass point between the four (NE, SSW) makes it a direction, a Y beside the
+        # N a yes/no flag ('armed_ind'), not a hemisphere
+        if (
+            len(seen)
+            and seen.isin(_HEMISPHERES[axis]).mean() > _PART_SHARE
+            and not seen.str.fullmatch(_COMPASS_POINT).any()
+            and not seen.isin(_FLAG_VALUES).any()
+        ):
             hemis.append(c)
     if len(hemis) == 1:
         parts["hemisphere"] = hemis[0]
@@ -1129,5 +1160,31 @@ def compose_coordinate(raw: pd.DataFrame, col: str, parts: dict[str, str]) -> pd
     text = deg
     for part in ("minutes", "seconds", "hemisphere"):
         if part in parts:
-            text = text + " " + as_text(raw[parts[part]])
+            value = as_text(raw[parts[part]])
+            if part == "hemisphere":  # 'North' as the parser's 'N'
+                upper = value.str.upper()
+                word = upper.isin(_HEMISPHERE_LETTERS.keys())
+                value = value.where(~word, upper.map(_HEMISPHERE_LETTERS))
+            text = text + " " + value
     return text.str.strip().where(deg != "", "")
+
+
+def hemisphere_missing(raw: pd.DataFrame, col: str, parts: dict[str, str]) -> np.ndarray:
+    """Return True where a record's hemisphere cell is blank and nothing else gives the sign.
+
+    Composed without its letter, ``10 30`` reads as north (east) of the equator: a guess,
+    half the time a hemisphere away.  A signed degree (``-10``) or a position of zero
+    degrees needs no letter.
+    """
+    n = len(raw)
+    if "hemisphere" not in parts:
+        return np.zeros(n, dtype=bool)
+    deg = as_text(raw[col])
+    blank = as_text(raw[parts["hemisphere"]]) == ""
+    signed = deg.str.match(r"[-+\u2212]")
+    size = np.zeros(n)
+    for c in [col] + [parts[p] for p in ("minutes", "seconds") if p in parts]:
+        text = as_text(raw[c]).str.replace(",", ".", regex=False)
+        number = pd.to_numeric(text, errors="coerce").where(text != "", 0.0)
+        size += number.abs().fillna(1.0).to_numpy(dtype="float64")  # text: not zero
+    return ((deg != "") & blank & ~signed).to_numpy(dtype=bool) & (size != 0)

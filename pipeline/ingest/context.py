@@ -38,7 +38,7 @@ import pandas as pd
 import shapely
 
 from ..errors import InputError
-from ._columns import compose_coordinate, coordinate_parts, infer_columns
+from ._columns import compose_coordinate, coordinate_parts, hemisphere_missing, infer_columns
 from ._common import (
     IngestResult,
     Rule,
@@ -247,6 +247,7 @@ def _geometry_from_table(raw: pd.DataFrame, src: ContextSource, name: str):
     lat_col, lon_col = choice.get("lat"), choice.get("lon")
     texts: dict[str, pd.Series] = {}
     unread = np.zeros(len(raw), dtype=bool)
+    no_hemisphere = np.zeros(len(raw), dtype=bool)
     if (lat_col is None or lon_col is None) and choice.get("coords") is not None:
         # one 'Coordinates' column of "lat, lon" pairs: split as a seizure file's is
         lat_col = lon_col = str(choice.get("coords"))
@@ -272,6 +273,7 @@ def _geometry_from_table(raw: pd.DataFrame, src: ContextSource, name: str):
             parts = coordinate_parts(raw, col, axis, taken)
             taken |= set(parts.values())
             texts[axis] = compose_coordinate(raw, col, parts) if parts else raw[col]
+            no_hemisphere |= hemisphere_missing(raw, col, parts)
             if parts:
                 choice.evidence[axis] = {**choice.evidence[axis], "parts": parts}
         pair = raw[lat_col].astype("str") + " " + raw[lon_col].astype("str")
@@ -292,6 +294,13 @@ def _geometry_from_table(raw: pd.DataFrame, src: ContextSource, name: str):
             ~miss & ~ok,
             label,
             "{value} is not a position",
+            pair,
+        ),
+        Rule(
+            "coord_missing",
+            no_hemisphere & ok,
+            label,
+            "{value} has a blank hemisphere (north or south? east or west?)",
             pair,
         ),
     ]

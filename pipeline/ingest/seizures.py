@@ -50,6 +50,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,7 @@ from ._columns import (
     QUALIFIERS,
     compose_coordinate,
     coordinate_parts,
+    hemisphere_missing,
     infer_columns,
     name_score,
     name_tokens,
@@ -270,6 +272,20 @@ def read_seizures(
                 f"and were not read; sheet {sheet_report['value']!r} was read (set sheet: to "
                 "read another)"
             )
+        merged = sheet_report.get("merged_cells") or {}
+        if merged.get("cells"):
+            notes.append(
+                f"{name}: {sum(merged['cells'].values())} blank cell(s) under merged cells "
+                f"(e.g. {merged['example']}) take the merged cell's value: "
+                + ", ".join(f"{c!r} {k}" for c, k in merged["cells"].items())
+            )
+        if merged.get("left_blank"):
+            notes.append(
+                f"{name}: {sum(merged['left_blank'].values())} cell(s) under merged numbers "
+                "left blank (a number merged over several records may be their total): "
+                + ", ".join(f"{c!r} {k}" for c, k in merged["left_blank"].items())
+                + "; give each record its own value"
+            )
         rows = np.arange(2 + titles, len(raw) + 2 + titles, dtype="int64")
         # an empty row is no record, as a blank line of a CSV is none (it had been rejected
         # as coord_missing); the others keep their row numbers
@@ -398,6 +414,7 @@ def _read_excel(
         top = pd.read_excel(src.path, sheet_name=sheet, header=None, nrows=25, dtype=object)
         titles = _excel_title_rows(top)
         frame = pd.read_excel(src.path, sheet_name=sheet, dtype=object, header=titles)
+        merged = _fill_merged_cells(frame, _merged_ranges(src.path, sheet), titles + 1)
     except SourceUnreadable:
         raise
     except ValueError as exc:
@@ -407,6 +424,8 @@ def _read_excel(
             f"{src.path.name}: cannot read workbook: {type(exc).__name__}: {exc}"
         ) from exc
     frame.columns = [str(c) for c in frame.columns]
+    if merged:
+        report["merged_cells"] = merged
     out = {}
     serials: dict[str, Any] = {}
     typed: dict[str, np.ndarray] = {}
@@ -424,6 +443,113 @@ def _read_excel(
             text = text.where(~isdate, pd.to_datetime(col[isdate]).dt.strftime("%Y-%m-%dT%H:%M:%S"))
         out[c] = text.where(col.notna(), "")
     return pd.DataFrame(out, index=frame.index), serials, titles, report, typed
+
+
+#: A cell reference range of a sheet's ``<mergeCell ref="D2:D4"/>``.
+_CELL_RANGE = re.compile(r"([A-Z]{1,3})([0-9]+):([A-Z]{1,3})([0-9]+)")
+
+
+def _column_number(letters: str) -> int:
+    """Return the 1-based number of a column's letters (``A`` -> 1, ``AA`` -> 27)."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _merged_ranges(path: Path, sheet: str | int) -> list[tuple[int, int, int, int]]:
+    """Return the merged cell ranges of a sheet as 1-based (col1, row1, col2, row2).
+
+    ``pd.read_excel`` gives a merged cell's value to its top-left cell only; the ranges are
+    read from the sheet's XML (the workbook, its relationships, then the sheet streamed).
+    """
+    import posixpath
+    import zipfile
+    from xml.etree import ElementTree as ET
+
+    rel_ns = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    with zipfile.ZipFile(path) as zf:
+        book = ET.fromstring(zf.read("xl/workbook.xml"))
+        sheets = [e for e in book.iter() if e.tag.rsplit("}", 1)[-1] == "sheet"]
+        if isinstance(sheet, int):
+            if not 0 <= sheet < len(sheets):
+                return []
+            entry = sheets[sheet]
+        else:
+            named = [e for e in sheets if e.get("name") == sheet]
+            if not named:
+                return []
+            entry = named[0]
+        rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+        target = next(
+            (e.get("Target", "") for e in rels if e.get("Id") == entry.get(f"{rel_ns}id")), ""
+        )
+        member = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+        member = posixpath.normpath(member)
+        if member not in zf.namelist():
+            return []
+        out = []
+        with zf.open(member) as f:
+            for _, el in ET.iterparse(f):
+                tag = el.tag.rsplit("}", 1)[-1]
+                if tag == "mergeCell":
+                    m = _CELL_RANGE.fullmatch(el.get("ref", "").replace("$", ""))
+                    if m:
+                        c1, r1, c2, r2 = m.groups()
+                        out.append((_column_number(c1), int(r1), _column_number(c2), int(r2)))
+                elif tag in ("row", "c", "v", "is", "t", "f"):
+                    el.clear()  # the cells are pandas' to read: keep memory flat
+        return out
+
+
+def _fill_merged_cells(
+    frame: pd.DataFrame, ranges: list[tuple[int, int, int, int]], header_row: int
+) -> dict[str, Any] | None:
+    """Give the rows under a merged cell its value, in place; return what was filled.
+
+    A date, a commodity or an agency merged over the records it applies to (one cell over
+    three rows of the same day) reads as blank below its first row: those records lost
+    their date (rejected) or their commodity and agency (read as unknown) without a word.
+    The value goes to the rows the range spans in its first column; ranges in or above the
+    header row, and those of one row, are left alone.  A quantity, or a number under a
+    header that names no date or position, is left blank and reported: merged over several
+    records it may be their total, which copied to each would count it again.
+    """
+    filled: dict[str, int] = {}
+    left: dict[str, int] = {}
+    example = ""
+    first = header_row + 1  # the sheet row of the frame's first record
+    for c1, r1, _c2, r2 in ranges:
+        if r1 <= header_row or r2 <= r1 or c1 > frame.shape[1] or r1 - first >= len(frame):
+            continue
+        top, bottom = r1 - first, min(r2 - first, len(frame) - 1)
+        col = str(frame.columns[c1 - 1])
+        below = frame.iloc[top + 1 : bottom + 1, c1 - 1]
+        blank = below.isna()
+        value = frame.iat[top, c1 - 1]
+        if not blank.any() or pd.isna(value):
+            continue
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if name_score(col, "quantity")[0] > 0 or (
+            number and max(name_score(col, r)[0] for r in ("time", "lat", "lon")) <= 0
+        ):
+            left[col] = left.get(col, 0) + int(blank.sum())
+            continue
+        frame.iloc[top + 1 : bottom + 1, c1 - 1] = below.where(~blank, value)
+        filled[col] = filled.get(col, 0) + int(blank.sum())
+        example = example or f"{_column_letters(c1)}{r1}:{_column_letters(c1)}{r2}"
+    if not filled and not left:
+        return None
+    return {"cells": filled, "example": example, "left_blank": left}
+
+
+def _column_letters(n: int) -> str:
+    """Return the letters of a 1-based column number (27 -> ``AA``)."""
+    out = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
 
 
 def _data_sheet(path: Path) -> tuple[str | int, dict[str, Any]]:
@@ -578,6 +704,7 @@ def _normalise(
                 "hold no value and were not used"
             )
             lat_pick = lon_pick = None
+        no_hemisphere: dict[str, tuple[np.ndarray, str, pd.Series]] = {}
         if lat_pick and lon_pick and not over.get("coords"):
             lat_col, lon_col = lat_pick, lon_pick
             lat_raw, lon_raw = raw[lat_col], raw[lon_col]
@@ -589,6 +716,9 @@ def _normalise(
                 if parts:
                     taken |= set(parts.values())
                     composed = compose_coordinate(raw, col, parts)
+                    if "hemisphere" in parts:
+                        blank = hemisphere_missing(raw, col, parts)
+                        no_hemisphere[axis] = (blank, parts["hemisphere"], composed)
                     if axis == "lat":
                         lat_raw = composed
                     else:
@@ -662,6 +792,18 @@ def _normalise(
                 lon_raw,
             )
         )
+        for axis, (blank, hem_col, composed) in no_hemisphere.items():
+            word = "latitude" if axis == "lat" else "longitude"
+            which = "north or south" if axis == "lat" else "east or west"
+            rules.append(
+                Rule(
+                    "coord_missing",
+                    blank & ~miss,
+                    hem_col,
+                    f"{word} {{value}} has no hemisphere: {hem_col!r} is blank ({which}?)",
+                    composed,
+                )
+            )
         if crs is not None:
             plon, plat = reproject_xy(lon, lat, crs, name)
             failed = ~np.isnan(lat) & ~np.isnan(lon) & (np.isnan(plat) | np.isnan(plon))
