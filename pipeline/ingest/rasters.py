@@ -22,8 +22,12 @@ A raster is never placed on the Earth by a guess: a file without a CRS is refuse
 axes are latitude/longitude by CF metadata or by name *and* their values lie in degree ranges,
 or the source gives ``crs``; bounds impossible in the CRS (a latitude beyond ±90) are refused
 in one line.  A configured ``nodata`` is compared with the stored values, before a
-scale/offset, as GDAL's nodata is.  :func:`raster_coverage` checks a raster against the area: no overlap, or no valid
-cell inside it, is refused at ingest; partial coverage is reported.  Every such decision is in
+scale/offset, as GDAL's nodata is.  GeoTIFF metadata tags GDAL does not apply are not
+ignored either: a ``_FillValue``/``missing_value`` tag is a nodata, and integers whose
+``scale_factor``/``add_offset`` only a tag states are refused (which way it applies is the
+product's convention).  :func:`raster_coverage` checks a raster against the area: no
+overlap, or no valid cell inside it, is refused at ingest; partial coverage is reported; a
+common fill (-9999, -3.4e38) the declared nodata does not name is refused.  Every such decision is in
 ``da.attrs["assumptions"]``.
 """
 
@@ -203,6 +207,18 @@ def open_raster(
             "missing (no observation), never a value; its grid is the raster's (shape, "
             "transform and CRS checked)",
         }
+    for fill in da.attrs.pop("tag_fills", []):
+        # a fill stated by a tag GDAL ignores: missing, as the stored value GDAL's nodata is
+        keep = functools.partial(_not_stored, nodata=float(fill["value"]), packing=packing)
+        da = _lazily_where(da, keep)
+        assumptions.setdefault("fill_tags", []).append(
+            {
+                "value": fill["value"],
+                "by": "file",
+                "evidence": f"{fill['tag']} (GDAL declares no nodata): cells whose stored "
+                "value equals it are missing",
+            }
+        )
     if src.nodata is not None:
         # As GDAL's nodata: the stored value, before a scale/offset (int16 -9999 x 0.01 is
         # decoded to -99.99, and it is -9999 that marks the missing cells).  Lazily and
@@ -493,6 +509,11 @@ def _open_tiff(src: RasterSource) -> xr.DataArray:
             # pixels wide would decode (and cache) hundreds of megabytes of tiles.
             ds.read(window=((height - 1, height), (width - 1, width)))
             ds.read(window=((0, 1), (0, 1)))
+            # metadata tags GDAL does not apply (a band out of range is refused below)
+            bands = list(range(1, count + 1)) if src.band is None else [src.band]
+            bands = [b for b in bands if b <= count]
+            _refuse_tagged_packing(ds, name, bands)
+            fills = _tagged_fills(ds, bands)
         with warnings.catch_warnings():  # "scales differ across bands": each band is decoded
             warnings.filterwarnings("ignore", "(Scales|Offsets) differ across bands")
             # packed values (a band scale/offset: MODIS NDVI x 0.0001, a reflectance x
@@ -523,7 +544,76 @@ def _open_tiff(src: RasterSource) -> xr.DataArray:
         da.attrs["categorical"] = f"band {used[0]} has a colour table (palette)"
     if da.dtype.kind != "f":
         da = da.astype("float32")
+    if fills:
+        da.attrs["tag_fills"] = fills
     return da
+
+
+#: Metadata keys (a NetCDF or HDF attribute copied into GeoTIFF tags, ``VAR#scale_factor`` as
+#: GDAL names an HDF4 variable's) that say how stored values decode; GDAL applies none of them.
+_PACK_TAGS = {"scale_factor": 1.0, "add_offset": 0.0}
+_FILL_TAGS = ("_FillValue", "missing_value")
+
+
+def _tag_numbers(tags: dict[str, str], names, prefixed: bool) -> dict[str, float]:
+    """Return the numeric tags named one of ``names`` (``VAR#name`` too when ``prefixed``)."""
+    wanted = {n.lower() for n in names}
+    out = {}
+    for key, text in tags.items():
+        base = key.rsplit("#", 1)[-1] if prefixed else key
+        if base.lower() not in wanted:
+            continue
+        try:
+            value = float(str(text).strip().strip("[]()").split(",")[0])
+        except ValueError:
+            continue
+        if np.isfinite(value):
+            out[key] = value
+    return out
+
+
+def _refuse_tagged_packing(ds, name: str, bands: list[int]) -> None:
+    """Refuse integers whose scale/offset only metadata tags state, GDAL's band none.
+
+    GDAL decodes a band by its own scale and offset only; a ``scale_factor`` in the tags (a
+    MODIS LST of kelvin x 50 written with its HDF attributes as tags) would be read as its
+    stored integers (14,500 for 290 K).  Which way a tag applies is a product's convention
+    (CF multiplies, MODIS NDVI's 10000 divides): never guessed.
+    """
+    for b in bands:
+        if np.dtype(ds.dtypes[b - 1]).kind not in "iu":
+            continue  # a float band is not packed
+        if ds.scales[b - 1] != 1.0 or ds.offsets[b - 1] != 0.0:
+            continue  # GDAL decodes it by its own scale/offset
+        said = {
+            **_tag_numbers(ds.tags(), _PACK_TAGS, prefixed=True),
+            **_tag_numbers(ds.tags(b), _PACK_TAGS, prefixed=True),
+        }
+        odd = {k: v for k, v in said.items() if v != _PACK_TAGS[k.rsplit("#", 1)[-1].lower()]}
+        if odd:
+            tags = ", ".join(f"{k}={v:g}" for k, v in odd.items())
+            raise InputError(
+                f"{name}: band {b} holds stored {ds.dtypes[b - 1]} values whose metadata says "
+                f"{tags}, but the band declares no scale/offset, so they would be read as the "
+                "stored integers; declare them on the band as the product's documentation "
+                f"defines them (e.g. gdal_edit.py -scale <s> -offset <o> {name}: value = "
+                "stored x s + o), or remove the tags if the values are already in units"
+            )
+
+
+def _tagged_fills(ds, bands: list[int]) -> list[dict[str, Any]]:
+    """Return the fill values metadata tags state where GDAL declares no nodata.
+
+    A ``_FillValue`` or ``missing_value`` tag (a NetCDF attribute copied as a tag) says which
+    stored value means no data as plainly as GDAL's nodata does; GDAL ignores it.
+    """
+    if ds.nodata is not None:
+        return []
+    found: dict[float, str] = {}
+    for scope, tags in [("file", ds.tags())] + [(f"band {b}", ds.tags(b)) for b in bands]:
+        for key, value in _tag_numbers(tags, _FILL_TAGS, prefixed=False).items():
+            found.setdefault(value, f"{scope} tag {key}={value:g}")
+    return [{"value": v, "tag": t} for v, t in found.items()]
 
 
 def _refuse_ungeoreferenced(ds, name: str) -> None:
@@ -1207,10 +1297,8 @@ def raster_coverage(
             if companion is not None:
                 seen = companion[0].isel(y=sl).to_numpy()[0][..., cols] >= companion[1]
                 masked += int(np.count_nonzero(~seen))
-            if not declared:
-                sentinels += [
-                    int(np.count_nonzero(_is_stored(arr, v, packing))) for v in _SENTINELS
-                ]
+            # after the declared nodata is masked: a fill it does not name stays a value
+            sentinels += [int(np.count_nonzero(_is_stored(arr, v, packing))) for v in _SENTINELS]
             if top is not None:
                 is_top = arr == top
                 at_top += int(np.count_nonzero(is_top))
@@ -1218,8 +1306,10 @@ def raster_coverage(
                 if rest.size:
                     below = [min(below[0], float(rest.min())), max(below[1], float(rest.max()))]
     where = "inside the area" if aoi_bbox is not None else ""
-    if not declared and total:
-        # -9999 or -32768 may be a value in a few cells; 1e20 or -3.4e38 never is: one is fill
+    if total:
+        # -9999 or -32768 may be a value in a few cells; 1e20 or -3.4e38 never is: one is fill.
+        # Checked when a nodata is declared too: a float64 copy declaring -3.4e38 whose fill
+        # is float32's lowest (-3.4028e38), or a nodata of -9999 over cells of -3.4e38
         need = [1 if abs(v) >= 1e20 else _SENTINEL_SHARE * total for v in _SENTINELS]
         found = [k for k, (n, m) in enumerate(zip(sentinels, need, strict=True)) if n and n >= m]
         if found:
@@ -1231,8 +1321,10 @@ def raster_coverage(
                 stored = f" stored (packed; decoded {dec:g})"
             raise InputError(
                 f"{name}: {sentinels[k]} of {total} cells {where + ' ' if where else ''}hold "
-                f"{v:g}{stored}, a common nodata value, but the file declares no nodata"
-                f"{' value other than NaN' if _declares_nan(da) else ''}; set nodata: "
+                f"{v:.9g}{stored}, a common nodata value, but "
+                f"{_declared_text(da) or 'the file declares no nodata'}"
+                f"{' value other than NaN' if _declares_nan(da) and not declared else ''}; "
+                "set nodata: "
                 f"{v!r} for this raster in the config, or --nodata {v!r} with route-risk "
                 "ingest (its cells are then missing, not values)"
             )
@@ -1373,7 +1465,26 @@ def _declares_nodata(da: xr.DataArray) -> bool:
         enc.get("_FillValue"),
         enc.get("missing_value"),
     )
-    return "nodata" in assumed or any(_names_a_value(v) for v in declared)
+    return bool({"nodata", "fill_tags"} & set(assumed)) or any(_names_a_value(v) for v in declared)
+
+
+def _declared_text(da: xr.DataArray) -> str:
+    """Say which nodata the file, its tags and the config declare; empty when none."""
+    assumed = da.attrs.get("assumptions", {})
+    enc = da.encoding
+    file_values = (da.rio.nodata, da.rio.encoded_nodata, enc.get("_FillValue"))
+    said = [
+        float(np.asarray(v, dtype="float64").ravel()[0])
+        for v in (*file_values, enc.get("missing_value"))
+        if _names_a_value(v)
+    ]
+    said += [float(f["value"]) for f in assumed.get("fill_tags", [])]
+    parts = [f"the file declares nodata {v!r}" for v in dict.fromkeys(said)]
+    if "nodata" in assumed:
+        parts.append(f"the config nodata is {float(assumed['nodata']['value'])!r}")
+    if not parts:
+        return ""
+    return " and ".join(parts) + ", which it is not"
 
 
 def _declares_nan(da: xr.DataArray) -> bool:
