@@ -722,8 +722,8 @@ def ports_payload(ports: pd.DataFrame, centre: float) -> dict:
 def lanes_payload(lanes: gpd.GeoDataFrame) -> dict:
     """Shipping lanes for route_risk.js as GeoJSON lines (1e-3 degree precision).
 
-    route_risk.js unwraps them across the antimeridian and draws three world copies, as for
-    the basemap.
+    route_risk.js unwraps them across the antimeridian and draws three world copies (the
+    basemap draws the copies east and west of the middle one only once the view reaches them).
     """
     gs = lanes.geometry
     if gs.crs is not None and not gs.crs.equals("EPSG:4326"):
