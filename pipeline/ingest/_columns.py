@@ -50,6 +50,9 @@ UNIT_TOKENS = frozenset(
 QUALIFIERS = frozenset(
     "shore port home dest destination start end origin from to prev previous next nearest "
     "min max centroid center centre eta created updated modified inserted received "
+    # when a server or a platform got the record, not when it was fixed (Traccar's
+    # 'serverTime' beside 'fixTime', a tracker log's 'server_time' beside 'gps_time')
+    "server receipt recv ingested uploaded imported "
     # the record-keeping words in Spanish, Portuguese, French and German ('fecha_registro')
     "registro registo creacion criacao actualizacion atualizacao modificacion modificacao "
     "recepcion recebimento enregistrement creation modification reception erfassung "
@@ -138,6 +141,9 @@ _MASS_TOKENS = _fs(
     "kg kgs kilo kilos kilogram kilograms g gr grs gm gms gram grams gramme grammes mg t "
     "tonne tonnes ton tons lb lbs pound pounds oz ounce ounces weight mass gewicht peso poids"
 )
+
+#: Tokens naming the time of a position fix itself (``fixTime``, ``gps_time``, ``GNSS time``).
+_FIX_TOKENS = _fs("fix gps gnss")
 
 #: Tokens of a coordinate's quality, not the coordinate (``longitude_error``, ``lat_accuracy``).
 _NOT_A_POSITION = _fs("error err accuracy precision uncertainty")
@@ -267,14 +273,18 @@ ROLES: dict[str, Role] = {
             "id",
             "name",
         ),
-        strong=_fs("mmsi imo callsign userid ssvid cfr uvi"),
-        weak=_fs("id name label vessel ship boat"),
+        strong=_fs("mmsi imo callsign userid ssvid cfr uvi imei"),
+        # a fleet export's 'Vehicle', 'Asset', 'Device' or 'Plate' column (values 'Truck 7')
+        weak=_fs("id name label vessel ship boat vehicle asset device tracker plate"),
         # A segment, voyage or leg id changes while the vessel stays the same (Global Fishing
         # Watch starts a new seg_id where a vessel went dark): never a vessel's identity.
         veto=_fs(
             "type class status length width draft draught flag cargo category kind size "
             "speed course heading sog cog destination route trip entity seg segment segments "
             "voyage leg journey "
+            # A time zone ('Time Zone': EST) repeats like an id; a driver drives several
+            # vehicles (and one vehicle has several drivers): neither names the vehicle.
+            "zone tz timezone offset driver drivers operator time date timestamp "
             # A row number (pandas' 'Unnamed: 0', a blank header, GIS 'FID'/'OBJECTID') that
             # restarts in each concatenated export repeats like an id and is none.
             "unnamed column fid objectid oid row rownum rowid index idx record seq sequence"
@@ -282,7 +292,7 @@ ROLES: dict[str, Role] = {
         pairs=((_VESSEL_NOUNS, _ID_SUFFIX),),
         # A header naming the moving thing (vessel_name, ship, MMSI) outranks a bare 'id' or
         # 'name', which may count the points of each track (1, 2, 3, ... per vessel).
-        primary=_VESSEL_NOUNS | _fs("mmsi imo callsign ssvid userid cfr uvi"),
+        primary=_VESSEL_NOUNS | _fs("mmsi imo callsign ssvid userid cfr uvi imei plate"),
         primary_says="the vessel",
     ),
     # The feature id of a layer of LineString routes: one route per feature.
@@ -423,6 +433,8 @@ def name_score(column: str, role: str) -> tuple[float, str]:
     penalty = 10.0 * len(qual)
     if role == "time" and {"local", "lt"} & set(toks):
         penalty += 5.0  # a local (wall-clock) time: a UTC one beside it is the time
+    if role == "time" and _FIX_TOKENS & set(toks):
+        penalty -= 1.0  # the time of the position fix ('fixTime') over the device's clock
     hits = [t for t in core if t in spec.strong]
     if hits:
         return 60.0 - penalty - len(core), f"header {column!r} has token(s) {hits!r}"

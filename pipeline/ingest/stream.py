@@ -1817,7 +1817,7 @@ def _chunk_task(item: tuple[int, tuple], files: list[_FileTask]) -> _ChunkDone:
 
 
 #: The parts of a layout that hold a chunk's values (``parts_like`` reads them anew).
-_CHUNK_PARTS = ("vessel", "time", "clock", "lat", "lon", "sog", "cog", *IDENTITY_PARTS)
+_CHUNK_PARTS = ("vessel", "time", "clock", "lat", "lon", "sog", "cog", "valid", *IDENTITY_PARTS)
 
 
 def _layout_only(layout: dict | None) -> dict | None:

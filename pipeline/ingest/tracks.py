@@ -49,7 +49,9 @@ none of its vertices kept), ``vessel_missing``,
 0MIDxxxxx, aid to navigation 99MIDxxxx, SAR aircraft 111MIDxxx, SART/MOB/EPIRB 97xxxxxxx,
 handheld 8xxxxxxxx, placeholders such as 123456789 or a repeated digit), ``position_unavailable``
 (sentinel 91/181), ``coord_missing``, ``coord_unparseable``, ``lat_out_of_range``,
-``lon_out_of_range``, ``null_island``, ``time_unparseable``, ``time_out_of_range`` (a real
+``lon_out_of_range``, ``null_island``, ``fix_invalid`` (the device's own validity flag,
+a ``valid`` column, says the fix is not valid: Traccar keeps the last position on such a
+record), ``time_unparseable``, ``time_out_of_range`` (a real
 date outside the nanosecond range, never wrapped), ``time_before_gps`` (before 1980-01-06, the
 start of GPS time: a device or receiver clock reset to the Unix epoch, 1970-01-01, never a
 fix), ``time_zone_unknown`` (a local time whose
@@ -144,6 +146,7 @@ TRACK_RULES = (
     "lat_out_of_range",
     "lon_out_of_range",
     "null_island",
+    "fix_invalid",
     "time_unparseable",
     "time_out_of_range",
     "time_before_gps",
@@ -679,6 +682,46 @@ def _speed_unit(src: TrackSource, sog_col: str | None, schema: str, name: str = 
 
 #: Header words saying a time is local (wall-clock) time, not UTC.
 _LOCAL_WORDS = frozenset({"local", "lt"})
+#: Zone abbreviations that name several zones (US or Australian eastern, US Pacific or
+#: Philippine, ...): a header naming one says local time without saying which.
+_AMBIGUOUS_ZONES = frozenset(
+    "EST EDT CST CDT PST PDT MST MDT AST ADT IST BST NST NDT ET CT MT PT".split()
+)
+#: A zone or offset a time header names: ``Time (CET)``, ``Date Time [UTC+2]``, ``Time PST``,
+#: ``time (Europe/Berlin)``.
+_HEADER_OFFSET = re.compile(r"(?<![A-Za-z])(?:UTC|GMT)\s*[+\-\u2212]\s*\d{1,2}(?::?\d{2})?", re.I)
+_HEADER_ZONE_NAME = re.compile(r"[A-Za-z_]+/[A-Za-z0-9_/+\-]+")
+
+
+def header_zone(column: str | None) -> tuple[str | None, str | None]:
+    """Return (zone or offset text, abbreviation of several zones) that a time header names.
+
+    The text is what :func:`utc_offset_seconds` reads (``CET``, ``UTC+2``, ``Europe/Berlin``);
+    an abbreviation of several zones (``EST``, ``PST``) comes second, to be refused.  Words
+    are read where a header puts its unit: in brackets, or written in capitals.
+    """
+    if not column:
+        return None, None
+    text = str(column)
+    m = _HEADER_OFFSET.search(text)
+    if m:
+        return m.group(0).replace("\u2212", "-").replace(" ", "").upper(), None
+    bracketed = " ".join(re.findall(r"[(\[{]([^)\]}]*)[)\]}]", text))
+    m = _HEADER_ZONE_NAME.search(bracketed)
+    if m:
+        return m.group(0), None
+    words = {w.upper() for w in re.findall(r"[A-Za-z]+", bracketed)}
+    words |= set(re.findall(r"(?<![A-Za-z])[A-Z]{2,5}(?![A-Za-z])", text))
+    words -= {"UTC", "UT", "GMT", "Z"}
+    for w in sorted(words):
+        if w in _AMBIGUOUS_ZONES:
+            return None, w
+    for w in sorted(words):
+        if w in ZONE_ABBREVIATIONS:
+            return w, None
+    return None, None
+
+
 #: Whole header names (normalised) of a UTC offset or time zone column.
 _OFFSET_NAMES = frozenset(
     {"timezone", "time_zone", "tz", "zone", "tzoffset", "utcoffset", "gmtoffset", "tzone"}
@@ -905,9 +948,19 @@ def _columns_from_table(raw: pd.DataFrame, src: TrackSource, name: str, schema: 
     speed = _speed_unit(src, pick["sog"], schema, name)
     fill_note = _fallback_coordinates(cols, pick, evidence, name)
     zone = _offset_layout(raw, cols, pick, name, evidence)
+    pick["valid"] = _validity_column(raw, cols, {c for c in pick.values() if c})
+    if pick["valid"] is not None:
+        evidence["valid"] = {
+            "column": pick["valid"],
+            "by": "name",
+            "evidence": f"header {pick['valid']!r} names the fix's validity and every value "
+            "is a flag; records it marks false are rejected (fix_invalid)",
+        }
     ident = _identity_layout(raw, cols, pick)
     return {
         **ident,
+        "valid": raw[pick["valid"]] if pick["valid"] else None,
+        "valid_col": pick["valid"],
         "vessel": vid,
         "vessel_col": vid_col or "",
         "time": raw[pick["time"]],
@@ -1026,14 +1079,64 @@ def _offset_layout(
             "evidence": f"header {offset_col!r} names a UTC offset or time zone; applied to "
             "the times that name no zone",
         }
+    time_cols = [c for c in (pick["time"], pick.get("time_of_day")) if c]
+    named = [(c, *header_zone(c)) for c in time_cols]
+    zone_text = next(((c, z) for c, z, _ in named if z), None)
+    several = next(((c, a) for c, _, a in named if a), None)
+    if zone_text is not None and offset_col is None and several is None:
+        evidence["utc_offset"] = {
+            "column": zone_text[0],
+            "by": "header",
+            "evidence": f"header {zone_text[0]!r} names the zone or offset {zone_text[1]!r}; "
+            "applied to the times that name no zone",
+        }
     return {
         "offset": raw[offset_col] if offset_col else None,
         "offset_col": offset_col,
         "offset_unit_s": _offset_unit_s(offset_col),
         "offset_note": note,
         "zone_blank": zone_blank,
-        "time_is_local": bool(_LOCAL_WORDS & set(name_tokens(pick["time"]))),
+        "header_zone": None if several else zone_text,
+        "header_zone_several": several,
+        "time_is_local": bool(
+            several or any(_LOCAL_WORDS & set(name_tokens(c)) for c in time_cols)
+        ),
+        "local_col": next(
+            (c for c in time_cols if _LOCAL_WORDS & set(name_tokens(c))), pick["time"]
+        ),
     }
+
+
+#: Whole header names (normalised) of a fix's validity flag (Traccar's ``valid``).
+_VALIDITY_NAMES = frozenset(
+    {"valid", "is_valid", "fix_valid", "gps_valid", "valid_fix", "gps_fix_valid", "validity"}
+)
+_FLAG_TRUE = frozenset({"TRUE", "T", "1", "YES", "Y", "A"})
+_FLAG_FALSE = frozenset({"FALSE", "F", "0", "NO", "N", "V"})
+
+
+def _validity_column(raw: pd.DataFrame, cols: list[str], taken: set) -> str | None:
+    """Return the column flagging each record's fix as valid or not, if every value is a flag.
+
+    A tracker that has no fix still reports, with its last position (Traccar: ``valid``
+    false): that position is not where the vehicle was at the record's time.
+    """
+    for c in cols:
+        if c in taken or normalise_name(c) not in _VALIDITY_NAMES:
+            continue
+        text = as_text(raw[c]).str.strip().str.upper()
+        given = text[text != ""]
+        if len(given) and given.isin(_FLAG_TRUE | _FLAG_FALSE).all():
+            return c
+    return None
+
+
+def _invalid_fix(values: pd.Series | None, n: int) -> np.ndarray:
+    """Return the mask of records whose validity flag is false."""
+    if values is None:
+        return np.zeros(n, dtype=bool)
+    text = as_text(values).str.strip().str.upper()
+    return text.isin(_FLAG_FALSE).to_numpy()
 
 
 def _is_bare_zone(col: str | None) -> bool:
@@ -1098,6 +1201,7 @@ def parts_like(layout: dict, raw: pd.DataFrame, src: TrackSource) -> dict:
     out["sog"] = raw[pick["sog"]] if pick["sog"] else None
     out["cog"] = raw[pick["cog"]] if pick["cog"] else None
     out["offset"] = raw[pick["utc_offset"]] if pick.get("utc_offset") else None
+    out["valid"] = raw[pick["valid"]] if pick.get("valid") else None
     for part, role in IDENTITY_PARTS.items():
         out[part] = raw[pick[role]] if pick.get(role) else None
     zone = pick.get("zone_checked")
@@ -1809,6 +1913,17 @@ def check_ping_rows(
             pair,
         )
     )
+    if parts.get("valid") is not None:
+        rules.append(
+            Rule(
+                "fix_invalid",
+                _invalid_fix(parts["valid"], n),
+                parts.get("valid_col") or "valid",
+                "the device flags this fix invalid ({value}): its position (the last known "
+                "one) is not where it was at the record's time",
+                parts["valid"],
+            )
+        )
     parsed, clock_report = times_with_clock(
         parts["time"],
         parts.get("clock"),
@@ -1831,9 +1946,30 @@ def check_ping_rows(
             f"zone in column {parts['offset_col']!r}"
             + (f"; {int(zone_bad.sum())} without a usable one rejected" if zone_bad.any() else "")
         )
+    elif parts.get("header_zone") and local.any():
+        zcol, ztext = parts["header_zone"]
+        zone_bad, _ = _place_local_times(parsed, pd.Series(ztext, index=raw.index), local, 3600.0)
+        notes.append(
+            f"{name}: {int((local & ~zone_bad).sum())} local time(s) placed in UTC by the zone "
+            f"or offset {ztext!r} that header {zcol!r} names"
+            + (
+                f"; {int(zone_bad.sum())} that zone skips or repeats rejected"
+                if zone_bad.any()
+                else ""
+            )
+        )
+    elif parts.get("header_zone_several") and local.any():
+        zcol, abbr = parts["header_zone_several"]
+        raise InputError(
+            f"{name}: time column {zcol!r} names the zone {abbr!r}, an abbreviation of several "
+            f"zones, and {int(local.sum())} of the times name no zone or offset (e.g. "
+            f"{str(parts['time'][local].iloc[0])!r}); which zone is a guess: add a UTC offset "
+            "column (utc_offset: -05:00, or timezone: America/New_York, say) or write the times in UTC"
+        )
     elif parts.get("time_is_local") and local.any():
         raise InputError(
-            f"{name}: time column {tcol!r} says local time and {int(local.sum())} of its values "
+            f"{name}: time column {parts.get('local_col') or tcol!r} says local time and "
+            f"{int(local.sum())} of the times "
             f"name no zone or offset (e.g. {str(parts['time'][local].iloc[0])!r}); a local "
             "time cannot be placed in UTC: add a UTC offset column (utc_offset: +02:00, or "
             "timezone: Europe/Oslo) or write the times in UTC"
@@ -1876,6 +2012,17 @@ def check_ping_rows(
                 "UTC offset {value} of a local time is missing, or not an offset (+02:00) "
                 "or a zone (Europe/Oslo)",
                 parts["offset"],
+            )
+        )
+    elif parts.get("header_zone"):
+        rules.append(
+            Rule(
+                "time_zone_unknown",
+                zone_bad,
+                tcol,
+                f"local time {{value}} is skipped or repeated by the zone "
+                f"{parts['header_zone'][1]!r} its header names",
+                parts["time"],
             )
         )
     aoi = outside_aoi_rules(
