@@ -198,3 +198,28 @@ def test_vehicle_exports_in_chunks_equal_whole(tmp_path, which, chunk_rows):
     assert spill.by_rule == whole.by_rule
     assert spill.n_read == whole.n_read
     pd.testing.assert_frame_equal(store.to_frame(), whole.frame)
+
+
+def test_degrees_times_ten_million_are_named_as_such_not_only_as_semicircles(tmp_path):
+    """A tracker log's latitude/longitude as whole numbers of 10^-7 degree (Teltonika) were
+    refused with only the FIT semicircle formula, which would misplace them by 16 %."""
+    p = tmp_path / "teltonika.csv"
+    p.write_text(
+        "imei,gps_time,latitude,longitude\n"
+        "356307042441013,2024-03-01T10:00:00Z,525200000,134050000\n"
+        "356307042441013,2024-03-01T10:01:00Z,525210000,134060000\n"
+    )
+    with pytest.raises(InputError) as err:
+        _read(p)
+    text = str(err.value)
+    assert "\n" not in text and "10^7" in text and "/ 10000000" in text
+    assert "semicircles" in text  # values within both ranges: both readings named
+    # beyond 90 degrees x 10^7 they can only be semicircles (85 degrees = 1,014,178,000)
+    p.write_text(
+        "imei,gps_time,latitude,longitude\n"
+        "356307042441013,2024-03-01T10:00:00Z,1014178000,59652324\n"
+        "356307042441013,2024-03-01T10:01:00Z,1014179000,59653324\n"
+    )
+    with pytest.raises(InputError) as err:
+        _read(p)
+    assert "FIT semicircles" in str(err.value) and "10^7" not in str(err.value)

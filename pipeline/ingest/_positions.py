@@ -206,11 +206,20 @@ def _refuse_projected(
                 why = f"the header says {'/'.join(header)} and {bad!r} is not a plain degree value"
         if why:
             break
-    if why and ({"semicircle", "semicircles"} & set(name_tokens(cols)) or _semicircles(raws)):
-        # a FIT file's position_lat/position_long: setting a projected crs would misread them
+    named = bool({"semicircle", "semicircles"} & set(name_tokens(cols)))
+    if why and (named or _semicircles(raws)):
+        # a FIT file's position_lat/position_long, or a tracker's degrees x 10^7: setting a
+        # projected crs would misread them
+        if named or _beyond_1e7_degrees(raws):
+            raise InputError(
+                f"{name}: {cols} hold FIT semicircles (degrees x 2^31/180), not degrees; "
+                "export them in degrees, or convert them (degrees = value x 180 / 2147483648)"
+            )
         raise InputError(
-            f"{name}: {cols} hold FIT semicircles (degrees x 2^31/180), not degrees; export "
-            "them in degrees, or convert them (degrees = value x 180 / 2147483648)"
+            f"{name}: {cols} hold scaled whole numbers, not degrees: degrees x 10^7 (Teltonika "
+            "and other trackers, OSM, MAVLink: degrees = value / 10000000) or FIT semicircles "
+            "(degrees = value x 180 / 2147483648); convert them as the device's documentation "
+            "says, or export them in degrees"
         )
     if why:
         raise InputError(
@@ -236,6 +245,12 @@ def _semicircles(raws) -> bool:
     if not lat.size or not lon.size:
         return False
     return bool(np.median(lat) > _NO_METRES and lat.max() <= 2.0**30 and lon.max() <= 2.0**31)
+
+
+def _beyond_1e7_degrees(raws) -> bool:
+    """Whether scaled (lat, lon) numbers pass 90 or 180 degrees x 10^7: semicircles then."""
+    lat, lon = (np.abs(to_numbers(r).to_numpy(dtype="float64")) for r in raws)
+    return bool(np.nanmax(lat, initial=0.0) > 9e8 or np.nanmax(lon, initial=0.0) > 1.8e9)
 
 
 @dataclass
