@@ -917,8 +917,24 @@ def _pick(
             "column": None,
             "by": "none",
             "evidence": "headers fit but values do not: " + "; ".join(refused),
+            "unfit": [r.split("'")[1] for r in refused],
         }
     return None
+
+
+def unfit_column_notes(evidence: dict[str, dict[str, Any]], name: str) -> list[str]:
+    """One note per role whose header names a column that was not used for its values.
+
+    A 'time' column of which too few values are times of day, or a 'speed' column of words:
+    the records are read without it, and the summary says so rather than dropping it unseen.
+    """
+    return [
+        f"{name}: column(s) {e['unfit']!r} named like the {role.replace('_', ' ')} were not "
+        f"used, their values do not fit ({e['evidence'].removeprefix('headers fit but values do not: ')}); "
+        f"set columns: {{{role}: ...}} in the config to use one"
+        for role, e in evidence.items()
+        if e.get("unfit") and e.get("column") is None
+    ]
 
 
 #: Header tokens that name a ship's own identity (not a record's, a device's, an object's).
@@ -976,9 +992,9 @@ def _content_ok(
             return False, f"{clocks:.0%} of sampled values are times of day without a date"
         share = date_fit(values, numbers=True)
         return share >= 0.1 or exact, f"{share:.0%} of sampled values parse as dates"
-    if role == "time_of_day":
+    if role == "time_of_day":  # under a known name, values that are no clock keep their day
         share = clock_fit(values)
-        return share >= 0.8, f"{share:.0%} of sampled values are times of day"
+        return share >= (0.5 if exact else 0.8), f"{share:.0%} of sampled values are times of day"
     if role == "quantity":  # '1200 kg', '1,234.5': the quantity parser's shapes
         share = quantity_fit(_sample(values))
         return share >= 0.5 or exact or not len(_sample(values)), (

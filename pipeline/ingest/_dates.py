@@ -200,7 +200,10 @@ def _zone_seconds(z: np.ndarray | None, n: int) -> tuple[np.ndarray, np.ndarray,
 def _clock_seconds(
     hh: np.ndarray, mm: np.ndarray, ss: np.ndarray, ampm: np.ndarray | None
 ) -> np.ndarray:
-    """Seconds since midnight from components (NaN where impossible); 12-hour clocks too."""
+    """Seconds since midnight from components (NaN where impossible); 12-hour clocks too.
+
+    ``24:00`` is 86,400 seconds: the end of the day, which is the next day's midnight.
+    """
     n = hh.size
     h = hh.copy()
     if ampm is not None:
@@ -212,7 +215,11 @@ def _clock_seconds(
         h = np.where(am & (h == 12), 0.0, h)
         h = np.where(pm & (h < 12), h + 12, h)
     s = np.nan_to_num(ss) if ss.size else np.zeros(n)
-    bad = (h > 23) | (mm > 59) | (s > 60)
+    # 24:00 (ISO 8601) is the end of the day: the next day's midnight, not a bad clock
+    end_of_day = (h == 24) & (mm == 0) & (s == 0)
+    if ampm is not None:
+        end_of_day &= ~twelve
+    bad = ((h > 23) & ~end_of_day) | (mm > 59) | (s > 60)
     out = h * 3600 + mm * 60 + s
     out[bad] = np.nan
     return out

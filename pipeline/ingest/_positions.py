@@ -206,26 +206,40 @@ def _refuse_projected(
                 why = f"the header says {'/'.join(header)} and {bad!r} is not a plain degree value"
         if why:
             break
+    if not why:
+        return
+    sentinel = _ais_not_available(raws)
+    if sentinel:
+        raise InputError(
+            f"{name}: {cols} hold AIS's own units, 1/10,000 minute (AISHub's format 0, "
+            f"decoded AIS messages: {sentinel}), not degrees; export them in degrees "
+            "(AISHub: format=1), or convert them (degrees = value / 600000; the speed is then "
+            "in 1/10 knot and the course in 1/10 degree)"
+        )
     named = bool({"semicircle", "semicircles"} & set(name_tokens(cols)))
-    if why and (named or _semicircles(raws)):
-        # a FIT file's position_lat/position_long, or a tracker's degrees x 10^7: setting a
-        # projected crs would misread them
+    if named or _semicircles(raws) or _beyond_metres(raws):
+        # a FIT file's position_lat/position_long, a tracker's degrees x 10^7 or AIS's
+        # 1/10,000 minute: setting a projected crs, as for metres, would misread them
         if named or _beyond_1e7_degrees(raws):
             raise InputError(
                 f"{name}: {cols} hold FIT semicircles (degrees x 2^31/180), not degrees; "
                 "export them in degrees, or convert them (degrees = value x 180 / 2147483648)"
             )
+        ais = (
+            "; AIS's own units, 1/10,000 minute (AISHub's format 0: degrees = value / 600000)"
+            if _within_ais_units(raws)
+            else ""
+        )
         raise InputError(
             f"{name}: {cols} hold scaled whole numbers, not degrees: degrees x 10^7 (Teltonika "
-            "and other trackers, OSM, MAVLink: degrees = value / 10000000) or FIT semicircles "
-            "(degrees = value x 180 / 2147483648); convert them as the device's documentation "
-            "says, or export them in degrees"
+            "and other trackers, OSM, MAVLink: degrees = value / 10000000); FIT semicircles "
+            f"(degrees = value x 180 / 2147483648){ais}; convert them as the source's "
+            "documentation says, or export them in degrees"
         )
-    if why:
-        raise InputError(
-            f"{name}: {cols} hold projected coordinates (metres: {why}), not degrees; set crs: "
-            "to their CRS in the config (e.g. 'EPSG:32648' for UTM zone 48N) to read them"
-        )
+    raise InputError(
+        f"{name}: {cols} hold projected coordinates (metres: {why}), not degrees; set crs: "
+        "to their CRS in the config (e.g. 'EPSG:32648' for UTM zone 48N) to read them"
+    )
 
 
 #: Beyond every projection's metres: Web Mercator's northings end at 20,037,508 m.
@@ -245,6 +259,45 @@ def _semicircles(raws) -> bool:
     if not lat.size or not lon.size:
         return False
     return bool(np.median(lat) > _NO_METRES and lat.max() <= 2.0**30 and lon.max() <= 2.0**31)
+
+
+def _whole_sizes(raws) -> tuple[float, float] | None:
+    """Return the largest size of the (lat, lon) numbers; None unless every one is whole."""
+    lat, lon = (np.abs(to_numbers(r).to_numpy(dtype="float64")) for r in raws)
+    lat, lon = lat[np.isfinite(lat)], lon[np.isfinite(lon)]
+    if not ((lat == np.trunc(lat)).all() and (lon == np.trunc(lon)).all()):
+        return None
+    return float(lat.max(initial=0.0)), float(lon.max(initial=0.0))
+
+
+def _beyond_metres(raws) -> bool:
+    """Whether the numbers are whole and one is beyond every projection's metres."""
+    sizes = _whole_sizes(raws)
+    return sizes is not None and max(sizes) > _NO_METRES
+
+
+#: AIS's 'not available' position, 91 and 181 degrees, in its own 1/10,000 minute.
+_AIS_LAT_NA, _AIS_LON_NA = 91 * 600_000, 181 * 600_000
+
+
+def _ais_not_available(raws) -> str:
+    """Return the AIS "not available" value (1/10,000 minute) the numbers hold, or "".
+
+    54,600,000 and 108,600,000 are 91 and 181 degrees in AIS's own unit: no projection's
+    metres and no device's scaled degrees write them.
+    """
+    lat, lon = (to_numbers(r).to_numpy(dtype="float64") for r in raws)
+    if (lat == _AIS_LAT_NA).any():
+        return f"{_AIS_LAT_NA} is its 'latitude not available', 91 degrees"
+    if (lon == _AIS_LON_NA).any():
+        return f"{_AIS_LON_NA} is its 'longitude not available', 181 degrees"
+    return ""
+
+
+def _within_ais_units(raws) -> bool:
+    """Whether every number is a whole number within AIS's range in 1/10,000 minute."""
+    sizes = _whole_sizes(raws)
+    return sizes is not None and sizes[0] <= _AIS_LAT_NA and sizes[1] <= _AIS_LON_NA
 
 
 def _beyond_1e7_degrees(raws) -> bool:

@@ -82,6 +82,7 @@ from ._columns import (
     infer_columns,
     name_score,
     name_tokens,
+    unfit_column_notes,
 )
 from ._common import (
     IngestResult,
@@ -1140,6 +1141,7 @@ def _normalise(
         notes += graded["notes"]
     for note in _column_notes(name, assumptions["columns"]):
         notes.append(note)
+    notes += unfit_column_notes(unresolved, name)
     return frame, rejects, notes, assumptions
 
 

@@ -73,9 +73,9 @@ from .tracks import (
     MISPLACED_FIX,
     check_ping_rows,
     check_ping_vessels,
-    crs_report,
     detect_ais_schema,
     identity_of,
+    layout_report,
     misplaced_of,
     open_track_source,
     parts_like,
@@ -929,28 +929,9 @@ def _start_csv_layout(state: _State, raw: pd.DataFrame, table) -> None:
 
 def _finish_layout(state: _State) -> None:
     assert state.layout is not None
-    parts = state.layout
-    state.assumptions["columns"] = parts.get("evidence", {})
-    state.note(
-        *(
-            f"{state.name}: {role} taken from column {e['column']!r} by its values "
-            f"({e['evidence']})"
-            for role, e in state.assumptions["columns"].items()
-            if e.get("by") == "content"
-        )
-    )
-    crs_by = parts.get("crs_by", "config" if state.crs else "default")
-    state.assumptions["crs"] = crs_report(state.crs, crs_by)
-    if parts.get("speed_unit"):
-        state.assumptions["speed_unit"] = parts["speed_unit"]
-    if parts.get("speed_note"):
-        state.note(parts["speed_note"])
-    if parts.get("fill_note"):
-        state.note(parts["fill_note"])
-    if parts.get("offset_note"):
-        state.note(parts["offset_note"])
-    if parts.get("identity_cols"):
-        state.assumptions["identity_columns"] = dict(parts["identity_cols"])
+    stated, notes = layout_report(state.layout, state.name, state.crs)
+    state.assumptions.update(stated)
+    state.note(*notes)
 
 
 def _csv_date_order(

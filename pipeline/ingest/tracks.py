@@ -93,7 +93,7 @@ from ..schema import (
     VESSEL_ID,
     empty_pings,
 )
-from ._columns import fallback_column, infer_columns, name_tokens
+from ._columns import fallback_column, infer_columns, name_tokens, unfit_column_notes
 from ._common import (
     IngestResult,
     Rule,
@@ -366,23 +366,9 @@ def read_tracks(
         if "pre" in parts:
             pre = parts.pop("pre")
             n_pre = len(pre)
-    assumptions["columns"] = parts.get("evidence", {})
-    notes += [
-        f"{name}: {role} taken from column {e['column']!r} by its values ({e['evidence']})"
-        for role, e in assumptions["columns"].items()
-        if e.get("by") == "content"
-    ]
-    assumptions["crs"] = crs_report(crs, parts.get("crs_by", "config" if crs else "default"))
-    if parts.get("speed_unit"):
-        assumptions["speed_unit"] = parts["speed_unit"]
-    if parts.get("speed_note"):
-        notes.append(parts["speed_note"])
-    if parts.get("fill_note"):
-        notes.append(parts["fill_note"])
-    if parts.get("offset_note"):
-        notes.append(parts["offset_note"])
-    if parts.get("identity_cols"):
-        assumptions["identity_columns"] = dict(parts["identity_cols"])
+    stated, more = layout_report(parts, name, crs)
+    assumptions.update(stated)
+    notes += more
     frame, rejects, more, time_info = _normalise_pings(
         raw,
         rows,
@@ -903,6 +889,28 @@ def _speed_report(speed: dict, sog_col: str | None) -> dict | None:
     return {k: speed[k] for k in ("unit", "by", "evidence")}
 
 
+def layout_report(parts: dict, name: str, crs) -> tuple[dict[str, Any], list[str]]:
+    """Return the assumptions and notes a table's column layout gives, read whole or streamed.
+
+    ``parts`` is what the layout of the table's columns found (its evidence per role, the
+    speed unit, the CRS's origin ...); ``crs`` is the one the records are read in.
+    """
+    stated: dict[str, Any] = {"columns": parts.get("evidence", {})}
+    notes = [
+        f"{name}: {role} taken from column {e['column']!r} by its values ({e['evidence']})"
+        for role, e in stated["columns"].items()
+        if e.get("by") == "content"
+    ]
+    stated["crs"] = crs_report(crs, parts.get("crs_by", "config" if crs else "default"))
+    if parts.get("speed_unit"):
+        stated["speed_unit"] = parts["speed_unit"]
+    notes += [parts[k] for k in ("speed_note", "fill_note", "offset_note") if parts.get(k)]
+    notes += parts.get("unfit_notes", [])
+    if parts.get("identity_cols"):
+        stated["identity_columns"] = dict(parts["identity_cols"])
+    return stated, notes
+
+
 def _columns_from_table(raw: pd.DataFrame, src: TrackSource, name: str, schema: str) -> dict:
     cols = list(raw.columns)
     over = {_ROLE_OF.get(k, k): v for k, v in src.columns.items()}
@@ -983,6 +991,7 @@ def _columns_from_table(raw: pd.DataFrame, src: TrackSource, name: str, schema: 
         "speed_factor": speed["factor"],
         "speed_checked": speed["by"] != "config",
         "speed_note": speed.get("note") if pick["sog"] else None,
+        "unfit_notes": unfit_column_notes(evidence, name),
         "sog_col": pick["sog"],
         "cog_col": pick["cog"],
         "cog_factor": _course_factor(pick["cog"]),
