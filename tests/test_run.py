@@ -16,8 +16,14 @@ from pipeline.errors import DataQualityError
 config = small_config
 
 
-def test_small_run_end_to_end(small_demo, tmp_path):
-    res = pipeline.run_pipeline(config(small_demo, tmp_path))
+@pytest.fixture(scope="module")
+def plain_run(small_demo, tmp_path_factory):
+    """One run of the small config for the tests that only read what it published."""
+    return pipeline.run_pipeline(config(small_demo, tmp_path_factory.mktemp("plain")))
+
+
+def test_small_run_end_to_end(plain_run):
+    res = plain_run
     s = res.scores
     assert len(s) > 100
     assert {"nightlights_mean", "nightlights_mean__contrib", "vessel_hours__norm"} <= set(s.columns)
@@ -322,10 +328,10 @@ def test_confidence_counts_seizures_within_one_bandwidth():
     assert labels.tolist() == ["low", "low", "medium", "medium", "high"]
 
 
-def test_scores_carry_confidence(small_demo, tmp_path):
+def test_scores_carry_confidence(plain_run):
     from pipeline.grid import cells_to_latlng
 
-    res = pipeline.run_pipeline(config(small_demo, tmp_path))
+    res = plain_run
     s = res.scores
     assert set(s["confidence"]) <= {"low", "medium", "high"}
     seiz = pd.read_parquet(res.out_dir / "seizures.parquet")
@@ -515,11 +521,11 @@ def test_unchanged_rerun_is_up_to_date_until_an_input_or_option_changes(small_de
     assert (fixed.out_dir / "scores.csv").read_text() != "tampered"
 
 
-def test_hotspots_reach_the_scores_and_the_manifest(small_demo, tmp_path):
+def test_hotspots_reach_the_scores_and_the_manifest(plain_run):
     from pipeline.grid import points_to_cells
     from pipeline.hotspots import cell_counts, gi_star
 
-    res = pipeline.run_pipeline(config(small_demo, tmp_path))
+    res = plain_run
     s = res.scores
     assert {"gi_z", "gi_p_adjusted", "gi_bin", "gi_class", "emerging_category", "trend"} <= set(s)
     summary = res.manifest["hotspots"]["gi_star"]
