@@ -170,6 +170,21 @@ MASS_UNITS_KG = {
     "metric tons": 1000.0, "metric tonne": 1000.0, "metric tonnes": 1000.0,
     "lb": 0.45359237, "lbs": 0.45359237, "pound": 0.45359237, "pounds": 0.45359237,
     "oz": 0.028349523125, "ounce": 0.028349523125, "ounces": 0.028349523125,
+    # es, pt, fr, de, it, the languages whose headers are read: 'KILOGRAMO', 'Gramas',
+    # 'Toneladas' (a tonelada, tonne, Tonne or tonnellata is metric; a 'libra' is not
+    # always 0.4536 kg, and an English 'ton' is none: neither is converted)
+    "kilogramo": 1.0, "kilogramos": 1.0, "quilo": 1.0, "quilos": 1.0, "quilograma": 1.0,
+    "quilogramas": 1.0, "kilogramm": 1.0, "chilogrammo": 1.0,
+    "chilogrammi": 1.0, "chilo": 1.0,
+    "gramo": 1e-3, "gramos": 1e-3, "grama": 1e-3, "gramas": 1e-3, "gramm": 1e-3,
+    "grammo": 1e-3, "grammi": 1e-3,
+    "miligramo": 1e-6, "miligramos": 1e-6, "miligrama": 1e-6, "miligramas": 1e-6,
+    "milligramm": 1e-6, "milligramme": 1e-6, "milligrammes": 1e-6, "milligrammo": 1e-6,
+    "milligrammi": 1e-6,
+    "tonelada": 1000.0, "toneladas": 1000.0, "tonelada métrica": 1000.0,
+    "toneladas métricas": 1000.0, "tonelada metrica": 1000.0, "toneladas metricas": 1000.0,
+    "tm": 1000.0, "tonne métrique": 1000.0, "tonnes métriques": 1000.0, "tonnen": 1000.0,
+    "tonnellata": 1000.0, "tonnellate": 1000.0,
 }  # fmt: skip
 #: Column of the seizures table keeping the category as spelled in the source.
 COMMODITY_ORIGINAL = "commodity_original"
