@@ -13,6 +13,7 @@ import numpy as np
 from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted, write_text
 
 from pipeline.ingest import read_seizures
+from pipeline.ingest.options import SeizureSource
 
 pytestmark = IGNORE_PENDING_DEPRECATION
 
@@ -69,3 +70,27 @@ def test_a_unit_written_after_the_number_in_spanish_is_converted(tmp_path):
     )
     res = read_seizures(write_text(tmp_path, "inline.csv", text))
     np.testing.assert_allclose(res.frame["quantity"], [0.35, 2.0])
+
+
+# ------------------------------------------------------------- Socrata's '(lat, lon)' pair
+
+
+def _socrata(tmp_path):
+    text = (
+        "ID,Case Number,Date,Primary Type,Location\n"
+        '1,JG1,03/01/2024 10:15:00 PM,NARCOTICS,"(41.891398861, -87.744384567)"\n'
+        '2,JG2,03/13/2024 10:15:00 PM,NARCOTICS,"(41.773371528, -87.665319468)"\n'
+        "3,JG3,03/14/2024 10:15:00 PM,NARCOTICS,\n"
+    )
+    return write_text(tmp_path, "crimes.csv", text)
+
+
+def test_a_socrata_location_pair_in_parentheses_is_read_latitude_first(tmp_path):
+    # Every '(41.89, -87.74)' was rejected as coord_unparseable: the brackets stuck to the
+    # numbers.
+    res = read_seizures(SeizureSource(path=_socrata(tmp_path), columns={"coords": "Location"}))
+    assert_accounted(res)
+    assert len(res.frame) == 2
+    np.testing.assert_allclose(res.frame["lat"], [41.891398861, 41.773371528])
+    np.testing.assert_allclose(res.frame["lon"], [-87.744384567, -87.665319468])
+    assert res.by_rule == {"coord_missing": 1}

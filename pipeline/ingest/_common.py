@@ -1228,6 +1228,11 @@ def split_pair(values: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:
     (PostGIS) in EPSG:4326.  A value that is none of these gives two empty texts.
     """
     s = values.astype("str").str.strip()
+    # a pair in parentheses, as Socrata portals (Chicago, datos.gov.co) write a 'Location'
+    # and Google's LatLng prints one: '(41.88, -87.62)' is latitude first; the brackets had
+    # stuck to the numbers and every record was rejected as unparseable.  Square brackets
+    # stay unread: a JSON array is [lon, lat] in GeoJSON and [lat, lon] elsewhere
+    s = s.str.replace(r"^\(\s*([^()]*?)\s*\)$", r"\1", regex=True)
     parts = s.str.extract(_PAIR)
     # a pair whose parts each end with their hemisphere letter splits after the first
     # letter: '12° 30.00' N, 061° 45.00' W' (ReCAAP, IMB) split at its first space into
