@@ -10,8 +10,10 @@ a country and a year, and tables of totals per municipality and month disguised 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted, write_text
 
+from pipeline.errors import InputError
 from pipeline.ingest import read_seizures
 from pipeline.ingest.options import SeizureSource
 
@@ -94,3 +96,68 @@ def test_a_socrata_location_pair_in_parentheses_is_read_latitude_first(tmp_path)
     np.testing.assert_allclose(res.frame["lat"], [41.891398861, 41.773371528])
     np.testing.assert_allclose(res.frame["lon"], [-87.744384567, -87.665319468])
     assert res.by_rule == {"coord_missing": 1}
+
+
+def test_a_file_whose_only_position_is_an_unnamed_pair_column_is_told_its_name(tmp_path):
+    # The refusal asked for latitude/longitude columns; the file has a pair column.
+    with pytest.raises(InputError, match=r"'Location' holds coordinate pairs.*coords: 'Location'"):
+        read_seizures(_socrata(tmp_path))
+
+
+# ------------------------------------------------------ records placed by area, not point
+
+
+def test_a_table_placed_by_municipality_code_only_is_refused_saying_so(tmp_path):
+    # A datos.gov.co seizure table with a DANE municipality code and no coordinates: the
+    # refusal asked to "set columns: {lat: ..., lon: ...}", columns the file does not have.
+    text = (
+        "FECHA HECHO;DEPARTAMENTO;MUNICIPIO;CODIGO DANE;CANTIDAD;UNIDAD\n"
+        "15/01/2023;ANTIOQUIA;MEDELLÍN;05001000;12,5;KILOGRAMO\n"
+        "16/01/2023;NARIÑO;TUMACO;52835000;1.250,75;KILOGRAMO\n"
+    )
+    with pytest.raises(InputError, match=r"placed only by area \('DEPARTAMENTO', 'MUNICIPIO'"):
+        read_seizures(_latin1(tmp_path, "sin_coordenadas.csv", text))
+
+
+# ------------------------------------------------------------ totals disguised as records
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["NUMERO DE CASOS", "cantidad de incautaciones", "Number of seizures", "incident_count"],
+)
+def test_a_table_of_event_counts_per_row_is_refused(tmp_path, header):
+    # One row per municipality and month with its number of cases: each row was read as one
+    # event (14 cases counted once), and 'cantidad de incautaciones' was even taken as the
+    # seized quantity, silently.
+    text = (
+        f"fecha,municipio,latitud,longitud,{header},droga\n"
+        "2023-01-31,Medellin,6.2442,-75.5812,14,cocaina\n"
+        "2023-02-28,Medellin,6.2442,-75.5812,9,cocaina\n"
+        "2023-01-31,Tumaco,1.7986,-78.8156,3,cocaina\n"
+    )
+    with pytest.raises(InputError, match=f"{header!r} counts events per row"):
+        read_seizures(write_text(tmp_path, "totales.csv", text))
+
+
+def test_an_id_named_like_a_count_or_a_count_the_user_maps_is_no_table_of_totals(tmp_path):
+    text = (
+        "Case Number,date,latitude,longitude,number of seizures,type\n"
+        "20240001,2023-01-31,6.2442,-75.5812,2,cocaine\n"
+        "20240002,2023-02-28,6.2442,-75.5812,1,cocaine\n"
+    )
+    path = write_text(tmp_path, "cases.csv", text)
+    res = read_seizures(SeizureSource(path=path, columns={"note": "number of seizures"}))
+    assert_accounted(res)
+    assert len(res.frame) == 2
+
+
+def test_a_bare_count_column_is_said_not_to_be_used(tmp_path):
+    text = (
+        "date,district,latitude,longitude,count,crime_type\n"
+        "2023-01-31,Central,51.50,-0.12,14,drugs\n"
+        "2023-02-28,Central,51.50,-0.12,9,drugs\n"
+    )
+    res = read_seizures(write_text(tmp_path, "counts.csv", text))
+    assert len(res.frame) == 2
+    assert any("'count' holds counts such as 14, 9" in n for n in res.notes)

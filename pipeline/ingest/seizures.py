@@ -654,6 +654,15 @@ def _normalise(
     )
     pick = {r: choice.get(r) for r in ROLES}
     evidence: dict[str, Any] = dict(choice.evidence)
+    records = raw[~header_again] if header_again.any() else raw
+    _refuse_event_counts(records, over, name)
+    counted = _event_count_column(records, over, bare=True)
+    if counted is not None and counted[0] not in set(pick.values()):
+        notes.append(
+            f"{name}: column {counted[0]!r} holds counts such as {', '.join(counted[1])} and "
+            "was not used: each row is read as one record; if it counts events per row (a "
+            "table of totals), give one row per event"
+        )
     rules: list[Rule] = []
     if header_again.any():  # two exports joined end to end: the second one's header line
         rules.append(
@@ -760,9 +769,7 @@ def _normalise(
             raise InputError(
                 f"{name}: no coordinate columns found among {cols!r}"
                 + (f" ({why})" if why else "")
-                + "; expected latitude and longitude columns (e.g. 'lat'/'lon', 'Latitude "
-                "(WGS84)', 'y_coord'/'x_coord') or one 'coordinates' column, or set "
-                "columns: {lat: ..., lon: ...} in the config"
+                + _no_position_advice(raw, cols)
             )
         read = read_positions(
             lat_raw, lon_raw, crs=crs, lat_col=lat_col, lon_col=lon_col, name=name
@@ -1483,6 +1490,130 @@ def _pairs_share(values: pd.Series) -> float:
     lat, lon, _ = split_pair(text)
     both = parse_coordinate(lat, "lat")[0].notna() & parse_coordinate(lon, "lon")[0].notna()
     return float(both.mean())
+
+
+#: Header tokens naming an administrative area or its code: a record placed by area only.
+_AREA_TOKENS = frozenset(
+    "country countries pais paises departamento departamentos depto municipio municipios "
+    "municipality municipalities mpio provincia province provinces estado state states uf "
+    "county counties district districts distrito region regions lsoa msoa dane "
+    "ubigeo comuna canton parroquia entidad cve commune communes land kreis gemeinde "
+    "nuts iso3 iso ward".split()
+)
+#: Header tokens counting something (``Number of seizures``, ``numero de casos``,
+#: ``incident_count``, ``Anzahl Fälle``) ...
+_COUNT_WORDS = frozenset(
+    "count counts number numero num nb n no nr cantidad total totals totales qtd quantidade "
+    "anzahl nombre frequency frecuencia frequencia conteo".split()
+)
+#: ... counting events, one row then standing for several (an aggregate table).  Arrests,
+#: persons or victims counted beside one seizure are not events.
+_EVENT_NOUNS = frozenset(
+    "seizures incautaciones decomisos aprehensiones casos cases incidents incidentes events "
+    "eventos hechos delitos crimes offences offenses ocorrencias apreensoes saisies faits "
+    "delits falle straftaten sicherstellungen denuncias reports".split()
+)
+#: One event, counted only by a plain count word (``incident_count``, ``Anzahl Fall``).
+_EVENT_NOUN = frozenset(
+    "seizure incautacion decomiso caso case incident incidente event evento hecho delito "
+    "crime offence offense ocorrencia apreensao saisie fait delit fall straftat".split()
+)
+#: Count words that are also an id's suffix (``Case Number``, ``incident_no``): they count
+#: only before their noun (``number of cases``), never after it.
+_COUNT_BEFORE_ONLY = frozenset("number numero num nb n no nr nombre".split())
+#: Headers that are a count word alone: of events or of items, the header does not say.
+_BARE_COUNTS = frozenset("count counts conteo frecuencia frequency anzahl".split())
+
+
+def _event_count_column(
+    raw: pd.DataFrame, over: dict[str, str], *, bare: bool = False
+) -> tuple[str, list[str]] | None:
+    """Return a column counting events per row (an aggregate table) and example values.
+
+    A header naming a count of events (``NUMERO DE CASOS``, ``cantidad de incautaciones``,
+    ``incident_count``, ``Casos``) over whole numbers, some above 1, says each row stands for
+    several events; a column named in ``columns:`` is the user's and never counts.  With
+    ``bare``, a header that is a count word alone (``count``, ``Frequency``) counts too: it
+    may count events, or items of one seizure, so it is only said, not refused.
+    """
+    mine = set(over.values())
+    for col in raw.columns:
+        col = str(col)
+        if col in mine:
+            continue
+        toks = name_tokens(col)
+        nouns = [i for i, t in enumerate(toks) if t in _EVENT_NOUNS] or [
+            i  # 'incident_count', never 'incident_no' nor 'total seizure' (a mass)
+            for i, t in enumerate(toks)
+            if t in _EVENT_NOUN and set(toks) & _BARE_COUNTS
+        ]
+        if not nouns and (len(toks) != 1 or toks[0] not in _BARE_COUNTS or not bare):
+            continue
+        counts = [i for i, t in enumerate(toks) if t in _COUNT_WORDS]
+        alone = len(toks) == 1  # 'Casos', 'Incidents': a column of counts by its name
+        before = any(toks[i] not in _COUNT_BEFORE_ONLY or i < j for i in counts for j in nouns)
+        if not (alone or before):
+            continue
+        text = as_text(raw[col]).str.strip()
+        text = text[text != ""]
+        if not len(text):
+            continue
+        whole = text.str.fullmatch(r"\d{1,9}")
+        if whole.mean() < 0.95:
+            continue
+        values = text[whole].astype("int64")
+        if (values > 1).any():
+            return col, text[values > 1].head(3).tolist()
+    return None
+
+
+def _refuse_event_counts(raw: pd.DataFrame, over: dict[str, str], name: str) -> None:
+    """Refuse a table of event counts per row (per place and period), never under-counted."""
+    found = _event_count_column(raw, over)
+    if found is None:
+        return
+    col, examples = found
+    raise InputError(
+        f"{name}: column {col!r} counts events per row (values such as "
+        f"{', '.join(examples)}): this is a table of totals (by place and period), not one "
+        "record per event, and reading it would count each row as one event; give one row "
+        f"per event, or name {col!r} in columns: (e.g. note: {col!r}) if it counts something "
+        "else"
+    )
+
+
+def _no_position_advice(raw: pd.DataFrame, cols: list[str]) -> str:
+    """Say how to give a file without coordinate columns its positions (the refusal's end).
+
+    A column of coordinate pairs under a header no role names (Socrata's ``Location``,
+    ``(41.88, -87.62)``) is named with its ``columns: {coords: ...}``; a file placing its
+    records by area alone (``MUNICIPIO``, ``CODIGO DANE``, ``Country``) is said to have no
+    position, instead of asking for latitude/longitude columns it does not have.
+    """
+    for col in cols:
+        text = as_text(raw[col]).str.strip()
+        text = text[text != ""].head(200)
+        # '12,5' and '1.250,75' are one number with a decimal comma, not a pair
+        if len(text) and not text.str.fullmatch(r"[+-]?[\d.,]+").any():
+            if _pairs_share(text) >= 0.9:
+                return (
+                    f"; column {col!r} holds coordinate pairs such as {text.iloc[0]!r}: set "
+                    f"columns: {{coords: {col!r}}} in the config to read them (latitude first "
+                    "unless each pair says otherwise)"
+                )
+    areas = [c for c in cols if set(name_tokens(c)) & _AREA_TOKENS]
+    if areas:
+        return (
+            f"; its records are placed only by area ({', '.join(map(repr, areas))}), with no "
+            "position of their own: route-risk does not put an area's records on a guessed "
+            "point. Give each record its latitude/longitude (or join each area's point "
+            "yourself, knowingly) and set columns: {lat: ..., lon: ...} in the config"
+        )
+    return (
+        "; expected latitude and longitude columns (e.g. 'lat'/'lon', 'Latitude "
+        "(WGS84)', 'y_coord'/'x_coord') or one 'coordinates' column, or set "
+        "columns: {lat: ..., lon: ...} in the config"
+    )
 
 
 def _qualified(column: str) -> bool:
