@@ -161,3 +161,33 @@ def test_a_bare_count_column_is_said_not_to_be_used(tmp_path):
     res = read_seizures(write_text(tmp_path, "counts.csv", text))
     assert len(res.frame) == 2
     assert any("'count' holds counts such as 14, 9" in n for n in res.notes)
+
+
+def test_a_total_of_seizures_by_mass_is_a_quantity_not_a_count_of_events(tmp_path):
+    """'Total seizures (kg)' over whole numbers names a mass: read as the quantity."""
+    text = (
+        "date,latitude,longitude,Total seizures (kg),drug\n"
+        "2023-01-31,6.2442,-75.5812,120,cocaine\n"
+        "2023-02-28,6.2442,-75.5812,45,cocaine\n"
+    )
+    res = read_seizures(write_text(tmp_path, "kg.csv", text))
+    assert_accounted(res)
+    assert res.frame["quantity"].tolist() == [120.0, 45.0]
+
+
+def test_a_header_naming_only_a_unit_of_mass_is_the_quantity_and_several_are_named(tmp_path):
+    """'Seized (kg)' had no quantity word and was dropped without a word; one column per
+    drug ('Cocaine (kg)', 'Heroin (kg)') is no one quantity: the summary names them."""
+    text = "date,latitude,longitude,Seized (kg),drug\n2023-01-31,6.24,-75.58,120,cocaine\n"
+    res = read_seizures(write_text(tmp_path, "one.csv", text))
+    assert res.frame["quantity"].tolist() == [120.0]
+    assert res.assumptions["quantity_unit"]["unit"] == "kg"
+    text = (
+        "date,latitude,longitude,Cocaine (kg),Heroin (kg),drug\n"
+        "2023-01-31,6.24,-75.58,120,,cocaine\n"
+        "2023-02-28,6.24,-75.58,,45,heroin\n"
+    )
+    res = read_seizures(write_text(tmp_path, "wide.csv", text))
+    assert res.frame["quantity"].isna().all()
+    note = [n for n in res.notes if "['Cocaine (kg)', 'Heroin (kg)']" in n]
+    assert note and "would be a guess" in note[0], res.notes

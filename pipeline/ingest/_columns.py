@@ -886,6 +886,10 @@ def _pick(
                     "by": "content",
                     "evidence": f"{share:.0%} of the values of {col!r} are times of day",
                 }
+    if role == "quantity" and not refused:
+        found = _mass_header(raw, columns, used, choice)
+        if found is not None:
+            return found
     if identity:
         cands = [c for c in columns if c not in used and _looks_like_id(raw[c])]
         spec = ROLES[role]
@@ -922,16 +926,55 @@ def _pick(
     return None
 
 
+def _mass_header(
+    raw: _Frame, columns: list[str], used: set[str], choice: ColumnChoice
+) -> dict[str, Any] | None:
+    """Pick the one column whose header names a unit of mass (``Seized (kg)``) as the quantity.
+
+    No header named a quantity; a header naming a mass over quantities is one.  Several such
+    columns (one per drug, or a total beside its parts) are not chosen between: the evidence
+    names them, and the summary says none was used.
+    """
+    fitting = []
+    for col in columns:
+        toks = set(name_tokens(col))
+        if col in used or not toks & _MASS_TOKENS or toks & ROLES["quantity"].veto:
+            continue
+        if len(toks) == 1 and len(col.strip()) <= 2:  # a bare 'T' or 'g' says too little
+            continue
+        sample = _sample(raw[col])
+        if len(sample) and quantity_fit(sample) >= 0.5:
+            fitting.append(col)
+    if len(fitting) == 1:
+        col = fitting[0]
+        return {
+            "column": col,
+            "by": "name",
+            "evidence": f"header {col!r} names a unit of mass and no header names a quantity; "
+            f"{quantity_fit(_sample(raw[col])):.0%} of sampled values are quantities",
+        }
+    if fitting:
+        choice.evidence["quantity"] = {
+            "column": None,
+            "by": "none",
+            "evidence": f"{len(fitting)} headers name a unit of mass (one column per "
+            "commodity, or a total beside its parts): which one is the record's quantity "
+            "would be a guess",
+            "unfit": fitting,
+        }
+    return None
+
+
 def unfit_column_notes(evidence: dict[str, dict[str, Any]], name: str) -> list[str]:
     """One note per role whose header names a column that was not used for its values.
 
-    A 'time' column of which too few values are times of day, or a 'speed' column of words:
-    the records are read without it, and the summary says so rather than dropping it unseen.
+    A 'time' column of which too few values are times of day, or several columns naming a
+    mass: the records are read without them, and the summary says so rather than drop them
+    unseen.
     """
     return [
         f"{name}: column(s) {e['unfit']!r} named like the {role.replace('_', ' ')} were not "
-        f"used, their values do not fit ({e['evidence'].removeprefix('headers fit but values do not: ')}); "
-        f"set columns: {{{role}: ...}} in the config to use one"
+        f"used: {e['evidence']}; set columns: {{{role}: ...}} in the config to use one"
         for role, e in evidence.items()
         if e.get("unfit") and e.get("column") is None
     ]

@@ -1521,6 +1521,8 @@ _EVENT_NOUN = frozenset(
 #: Count words that are also an id's suffix (``Case Number``, ``incident_no``): they count
 #: only before their noun (``number of cases``), never after it.
 _COUNT_BEFORE_ONLY = frozenset("number numero num nb n no nr nombre".split())
+#: Words of a unit of mass: a header naming one holds a quantity, whatever else it says.
+_MASS_WORDS = frozenset(w for unit in MASS_UNITS_KG for w in name_tokens(unit))
 #: Headers that are a count word alone: of events or of items, the header does not say.
 _BARE_COUNTS = frozenset("count counts conteo frecuencia frequency anzahl".split())
 
@@ -1542,6 +1544,8 @@ def _event_count_column(
         if col in mine:
             continue
         toks = name_tokens(col)
+        if set(toks) & _MASS_WORDS:  # 'Total seizures (kg)': a mass, not a count
+            continue
         nouns = [i for i, t in enumerate(toks) if t in _EVENT_NOUNS] or [
             i  # 'incident_count', never 'incident_no' nor 'total seizure' (a mass)
             for i, t in enumerate(toks)
