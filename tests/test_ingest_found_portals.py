@@ -191,3 +191,21 @@ def test_a_header_naming_only_a_unit_of_mass_is_the_quantity_and_several_are_nam
     assert res.frame["quantity"].isna().all()
     note = [n for n in res.notes if "['Cocaine (kg)', 'Heroin (kg)']" in n]
     assert note and "would be a guess" in note[0], res.notes
+
+
+def test_a_date_split_over_ano_mes_dia_with_month_names_is_joined(tmp_path):
+    """'AÑO'/'MES'/'DIA' (an accented header; months written out) was no date at all."""
+    text = (
+        "AÑO;MES;DIA;LATITUD;LONGITUD;DROGA;CANTIDAD\n"
+        "2023;ENERO;15;6,2442;-75,5812;COCAINA;12,5\n"
+        "2023;Febrero;3;6,2442;-75,5812;COCAINA;3\n"
+        "2023;MARZO;;6,25;-75,58;MARIHUANA;2\n"
+    )
+    res = read_seizures(_latin1(tmp_path, "anomes.csv", text))
+    assert_accounted(res)
+    assert [t.date().isoformat() for t in res.frame["time"]] == [
+        "2023-01-15",
+        "2023-02-03",
+        "2023-03-01",
+    ]
+    assert any("placed on the 1st (precision: month)" in n for n in res.notes), res.notes

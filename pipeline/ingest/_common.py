@@ -17,6 +17,7 @@ import io
 import logging
 import re
 import threading
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -880,8 +881,14 @@ def repair_mojibake(values: pd.Series) -> tuple[pd.Series, int, str | None]:
 
 
 def normalise_name(name: str) -> str:
-    """Return a column name lower-cased, with non-alphanumerics collapsed to ``_``."""
-    return re.sub(r"[^0-9a-z]+", "_", str(name).lower()).strip("_")
+    """Return a column name lower-cased, accents folded, other signs collapsed to ``_``.
+
+    ``AÑO`` is ``ano`` and ``Día`` is ``dia``, as :func:`name_tokens` folds them (before,
+    the letter was a separator: ``a_o``, and no known name matched).
+    """
+    s = unicodedata.normalize("NFKD", str(name))
+    s = "".join(ch for ch in s if not unicodedata.combining(ch))
+    return re.sub(r"[^0-9a-z]+", "_", s.lower()).strip("_")
 
 
 def find_column(

@@ -512,6 +512,18 @@ def _multilingual_parserinfo():
 _PARSERINFO = _multilingual_parserinfo()
 
 
+def month_numbers(values: pd.Series) -> pd.Series:
+    """Return the month (1-12) each value names (``ENERO``, ``Feb``, ``março``); NA if none.
+
+    English names and those of :data:`_MONTH_WORDS`, whole or abbreviated, any case; each
+    distinct value is looked up once.
+    """
+    text = values.astype("string").str.strip().str.rstrip(".")
+    names = text.dropna().unique()
+    lookup = {v: _PARSERINFO.month(v) for v in names if v}
+    return text.map(lookup).astype("Int64")
+
+
 #: A year of four digits (1600-2199), alone.
 _YEAR_TOKEN = re.compile(r"(?<![\d:])(?:1[6-9]|2[01])\d\d(?![\d:])")
 _RANGE_WORD = r"(?:\s[-\u2013\u2014]{1,2}\s|[\u2013\u2014]|--|\s(?:to|until|till)\s)"

@@ -103,7 +103,7 @@ from ._common import (
     reproject_xy,
     split_pair,
 )
-from ._dates import NS_RANGE, parse_times, times_with_clock
+from ._dates import NS_RANGE, month_numbers, parse_times, times_with_clock
 from ._json import JsonTable, read_json_records
 from ._positions import PAIR_UNREADABLE, read_positions, split_pair_column
 from ._quantity import decimal_mark_of, parse_quantities, typed_number_cells
@@ -1293,6 +1293,8 @@ def _split_date(
             return None
         text = raw[found[0]].astype("string").str.strip()
         number = pd.to_numeric(text.str.replace(r"\.0+$", "", regex=True), errors="coerce")
+        if top == 12:  # a month may be named: 'ENERO', 'Feb', 'março'
+            number = number.fillna(month_numbers(text).astype("Float64"))
         given = text.notna() & (text != "")
         whole = number.notna() & (number == number.round()) & (number >= 0) & (number <= top)
         if not given.any() or not whole[given].all():
