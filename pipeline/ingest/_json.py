@@ -103,9 +103,17 @@ def read_json_records(
     text = data.decode("utf-8")
     start = _WS.match(text).end()  # type: ignore[union-attr]
     if text.startswith("[", start):
-        records, lines = _array(text, start, name)
+        records, lines, headers = _array(text, start, name)
         bad: list[tuple[int, str, str, str]] = []
         layout = "an array of objects"
+        if headers:
+            _refuse_error_answer(headers, name)
+            layout = (
+                f"the array of objects after a header object ({_header_text(headers)}), "
+                "as a web service answers"
+            )
+        elif len(records) == 1:
+            _refuse_error_answer(records, name)
     else:
         records, lines, bad = _lines(text)
         layout = "JSON Lines"
@@ -151,6 +159,42 @@ def read_json_records(
     return table
 
 
+#: Header keys that report a web service's error (AISHub's ``ERROR``, most APIs' ``error``).
+_ERROR_KEYS = ("error", "errors")
+#: Keys of the message that explains the error.
+_MESSAGE_KEYS = ("error_message", "errormessage", "message", "msg", "detail", "description")
+
+
+def _refuse_error_answer(objects: list[dict], name: str) -> None:
+    """Refuse a saved web-service answer that reports an error instead of records.
+
+    AISHub answers ``[{"ERROR": true, "ERROR_MESSAGE": "Too frequent requests!", ...}]``;
+    read as one record it would be refused for lacking positions, which misleads.
+    """
+    for obj in objects:
+        keys = {str(k).lower(): v for k, v in obj.items()}
+        flag = next((keys[k] for k in _ERROR_KEYS if k in keys), None)
+        if flag is None or flag is False or str(flag).strip().lower() in ("", "false", "0"):
+            continue
+        why = next((keys[k] for k in _MESSAGE_KEYS if keys.get(k)), flag)
+        why = why if isinstance(why, str) else json.dumps(why, ensure_ascii=False)
+        raise SourceUnreadable(
+            f"{name}: the saved answer reports an error, not records: {why[:200]!r}; "
+            "request the data again and save the answer that holds the records"
+        )
+
+
+def _header_text(headers: list[dict]) -> str:
+    """Return a header object's scalar keys as ``KEY=value`` text (for the note)."""
+    items = [
+        f"{k}={json.dumps(v) if isinstance(v, bool) else v}"
+        for h in headers
+        for k, v in h.items()
+        if not isinstance(v, dict | list) and v is not None
+    ]
+    return ", ".join(items[:12])
+
+
 def _lines(text: str) -> tuple[list[dict], list[int], list[tuple[int, str, str, str]]]:
     """Return the records of JSON Lines, their physical lines, and the lines rejected.
 
@@ -189,29 +233,20 @@ def _lines(text: str) -> tuple[list[dict], list[int], list[tuple[int, str, str, 
     return records, lines, bad
 
 
-def _array(text: str, start: int, name: str) -> tuple[list[dict], list[int]]:
-    """Return the objects of a JSON array and their lines; a syntax error refuses the file."""
+def _array(text: str, start: int, name: str) -> tuple[list[dict], list[int], list[dict]]:
+    """Return the objects of a JSON array, their lines and its header objects.
+
+    A web service's answer may put its records one level down, after a header object:
+    AISHub's JSON is ``[{"ERROR": false, "FORMAT": "HUMAN", "RECORDS": 2, ...}, [{...},
+    {...}]]``.  An array whose elements are objects and exactly one array of objects is read
+    as that inner array's records, the objects beside it returned as headers (they are no
+    records).  A syntax error, or any other element, refuses the file.
+    """
     starts: list[int] = []
     records: list[dict] = []
-    pos = _WS.match(text, start + 1).end()  # type: ignore[union-attr]
+    inner: list[tuple[list[dict], list[int]]] = []
     try:
-        if text.startswith("]", pos):
-            pos += 1
-        else:
-            while True:
-                value, end = _DECODER.raw_decode(text, pos)
-                if not isinstance(value, dict):
-                    raise json.JSONDecodeError("an element is not an object", text, pos)
-                records.append(value)
-                starts.append(pos)
-                pos = _WS.match(text, end).end()  # type: ignore[union-attr]
-                if text.startswith(",", pos):
-                    pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
-                elif text.startswith("]", pos):
-                    pos += 1
-                    break
-                else:
-                    raise json.JSONDecodeError("expected ',' or ']'", text, pos)
+        pos = _elements(text, start, records, starts, inner)
         if text[pos:].strip():
             raise json.JSONDecodeError("text after the array", text, pos)
     except RecursionError:
@@ -221,8 +256,52 @@ def _array(text: str, start: int, name: str) -> tuple[list[dict], list[int]]:
             f"{name}: not a valid JSON array of objects at line {exc.lineno} column "
             f"{exc.colno}: {exc.msg}"
         ) from None
+    headers: list[dict] = []
+    if inner:
+        if len(inner) > 1:
+            raise SourceUnreadable(
+                f"{name}: not a JSON array of objects: it holds {len(inner)} arrays of "
+                "records beside each other; save each as its own file"
+            )
+        headers, (records, starts) = records, inner[0]
     newlines = np.flatnonzero(np.frombuffer(text.encode("utf-32-le"), dtype="<u4") == 10)
-    return records, (np.searchsorted(newlines, starts) + 1).tolist()
+    return records, (np.searchsorted(newlines, starts) + 1).tolist(), headers
+
+
+def _elements(
+    text: str,
+    start: int,
+    records: list[dict],
+    starts: list[int],
+    inner: list[tuple[list[dict], list[int]]] | None,
+) -> int:
+    """Decode the array at ``start`` into ``records``/``starts``; return the end position.
+
+    With ``inner`` given, an element that is itself an array of objects is decoded into a
+    new entry of ``inner`` (one level only); any other element that is not an object is a
+    :class:`json.JSONDecodeError`.
+    """
+    pos = _WS.match(text, start + 1).end()  # type: ignore[union-attr]
+    if text.startswith("]", pos):
+        return pos + 1
+    while True:
+        if inner is not None and text.startswith("[", pos):
+            group: tuple[list[dict], list[int]] = ([], [])
+            end = _elements(text, pos, group[0], group[1], None)
+            inner.append(group)
+        else:
+            value, end = _DECODER.raw_decode(text, pos)
+            if not isinstance(value, dict):
+                raise json.JSONDecodeError("an element is not an object", text, pos)
+            records.append(value)
+            starts.append(pos)
+        pos = _WS.match(text, end).end()  # type: ignore[union-attr]
+        if text.startswith(",", pos):
+            pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+        elif text.startswith("]", pos):
+            return pos + 1
+        else:
+            raise json.JSONDecodeError("expected ',' or ']'", text, pos)
 
 
 #: Objects nested deeper than this stay one column of JSON text.

@@ -236,6 +236,17 @@ def _refuse_projected(
             f"(degrees = value x 180 / 2147483648){ais}; convert them as the source's "
             "documentation says, or export them in degrees"
         )
+    if not header and _within_ais_units(raws):
+        # whole numbers under plain latitude/longitude headers: AISHub's format 0 south of
+        # 35 degrees (25.1 N is 15,060,000) fits every projection's metres too
+        raise InputError(
+            f"{name}: {cols} hold projected coordinates (metres: {why}) or AIS's own units, "
+            "1/10,000 minute (AISHub's format 0, decoded AIS messages: whole numbers as "
+            "these are), not degrees, and the values do not say which: if metres, set crs: "
+            "to their CRS in the config (e.g. 'EPSG:32648' for UTM zone 48N); if AIS units, "
+            "export them in degrees (AISHub: format=1) or convert them (degrees = value / "
+            "600000; the speed is then in 1/10 knot and the course in 1/10 degree)"
+        )
     raise InputError(
         f"{name}: {cols} hold projected coordinates (metres: {why}), not degrees; set crs: "
         "to their CRS in the config (e.g. 'EPSG:32648' for UTM zone 48N) to read them"

@@ -61,6 +61,8 @@ _NOT_READ = {
     "GPX, GeoJSON or CSV",
     ".kmz": "KMZ tracks are not read (GDAL drops the times of a gx:Track); export them as "
     "GPX, GeoJSON or CSV",
+    ".xml": "XML records are not read (no format setting reads them); request or export the "
+    "same records as CSV or JSON (a web service's output=csv or output=json)",
 }
 
 

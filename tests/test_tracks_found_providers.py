@@ -1,0 +1,131 @@
+"""Track files as AIS data providers publish them, each read as the provider means it.
+
+AISHub's web service answers in JSON with a header object before the array of records;
+Digitraffic (Finland) puts a vessel's ``mmsi`` beside a GeoJSON Feature's properties;
+Global Fishing Watch publishes hours per grid cell and day, which look like pings but are
+not.  Each test failed before its fix: a refusal that misled, a refusal whose advice would
+misplace every ping, or cell corners read as positions without a word.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import InputError, SourceUnreadable
+from pipeline.ingest import IngestOptions, TrackSource, read_tracks, summarise_ingest
+
+
+def _read(path: Path, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return read_tracks(TrackSource(path=path, **kw) if kw else path)
+
+
+def _stream(path: Path, out: Path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return summarise_ingest("tracks", path, options=IngestOptions(chunk_rows=2), out_dir=out)
+
+
+# ----------------------------------------------------------------------------- AISHub JSON
+
+_AISHUB_KEYS = (
+    "MMSI,TIME,LONGITUDE,LATITUDE,COG,SOG,HEADING,ROT,NAVSTAT,IMO,NAME,CALLSIGN,TYPE,A,B,C,D,"
+    "DRAUGHT,DEST,ETA"
+).split(",")
+
+
+def _aishub_record(mmsi, time, lon, lat, sog, cog, name):
+    values = [mmsi, time, lon, lat, cog, sog, 511, -128, 0, 0, name, "", 70, 0, 0, 0, 0, 0, "", ""]
+    return dict(zip(_AISHUB_KEYS, values, strict=True))
+
+
+def _aishub_answer(path: Path, records: list[dict], **header) -> None:
+    """AISHub's format=1 JSON: ``[{header}, [records]]``, one record a line as it prints."""
+    head = {"ERROR": False, "USERNAME": "AH_TEST", "FORMAT": "HUMAN", "RECORDS": len(records)}
+    lines = [json.dumps(r) for r in records]
+    path.write_text(
+        "[" + json.dumps(head | header) + ",\n[" + ",\n".join(lines) + "]]\n", encoding="utf-8"
+    )
+
+
+_AISHUB_RECORDS = [
+    _aishub_record(244650123, "2024-03-01 10:00:00 GMT", 4.5, 25.1, 10.0, 90.0, "SEA STAR"),
+    _aishub_record(244650123, "2024-03-01 11:00:00 GMT", 4.68, 25.1, 10.0, 90.0, "SEA STAR"),
+    _aishub_record(235000111, "2024-03-01 10:30:00 GMT", 5.0, 26.0, 12.0, 180.0, "OTHER"),
+    _aishub_record(235000111, "2024-03-01 11:30:00 GMT", 5.0, 25.8, 12.0, 180.0, "OTHER"),
+]
+
+
+def test_aishub_json_answer_reads_the_records_after_its_header(tmp_path):
+    """The header object is no record; the records keep their physical lines and times."""
+    path = tmp_path / "aishub.json"
+    records = list(_AISHUB_RECORDS)
+    records.insert(2, _aishub_record(244650123, "2024-03-01 12:00:00 GMT", 4.86, 91, 10, 90, "X"))
+    _aishub_answer(path, records)
+    res = _read(path)
+    assert res.n_read == 5 and len(res.frame) == 4
+    assert res.by_rule == {"position_unavailable": 1}
+    assert int(res.rejects.iloc[0]["row"]) == 4  # line 1 is the header, records from line 2
+    got = res.frame.sort_values(["vessel_id", "time"])
+    assert list(got["vessel_id"]) == ["235000111", "235000111", "244650123", "244650123"]
+    assert [t.strftime("%H:%M") for t in got["time"]] == ["10:30", "11:30", "10:00", "11:00"]
+    assert list(got["lat"]) == [26.0, 25.8, 25.1, 25.1]
+    assert any("header object" in n and "FORMAT=HUMAN" in n for n in res.notes), res.notes
+    summary = _stream(path, tmp_path / "out")
+    assert (summary["read"], summary["accepted"], summary["rejected"]) == (5, 4, 1)
+
+
+def test_aishub_error_answer_is_refused_with_its_message(tmp_path):
+    """``ERROR: true`` is an answer without records: its message, not 'no latitude'."""
+    path = tmp_path / "aishub.json"
+    path.write_text(
+        '[{"ERROR":true,"USERNAME":"AH_TEST","FORMAT":"HUMAN",'
+        '"ERROR_MESSAGE":"Too frequent requests!"}]\n'
+    )
+    with pytest.raises(SourceUnreadable, match="reports an error.*Too frequent requests"):
+        _read(path)
+
+
+def test_a_json_array_of_two_record_arrays_is_refused(tmp_path):
+    """Only one inner array of records is an answer's body; two are two files."""
+    path = tmp_path / "two.json"
+    path.write_text(json.dumps([_AISHUB_RECORDS[:2], _AISHUB_RECORDS[2:]]))
+    with pytest.raises(SourceUnreadable, match="2 arrays of records"):
+        _read(path)
+
+
+def test_aishub_format_0_south_of_35_degrees_names_ais_units_not_only_crs(tmp_path):
+    """AIS units at 25 N (15,060,000) fit a projection's metres; 'set crs' alone misleads."""
+    path = tmp_path / "aishub0.json"
+    rows = []
+    for k, r in enumerate(_AISHUB_RECORDS):
+        r = dict(r, TIME=1709287200 + 1800 * k, SOG=100, COG=900)
+        r["LONGITUDE"] = round(r["LONGITUDE"] * 600000)
+        r["LATITUDE"] = round(r["LATITUDE"] * 600000)
+        rows.append(r)
+    _aishub_answer(path, rows, FORMAT="AIS")
+    with pytest.raises(InputError) as err:
+        _read(path)
+    msg = str(err.value)
+    assert "value / 600000" in msg and "1/10,000 minute" in msg, msg
+    assert "set crs" in msg  # metres remain one reading the values allow
+
+
+def test_aishub_xml_is_refused_naming_csv_or_json_not_a_format_setting(tmp_path):
+    """No ``format:`` reads XML: the refusal names the output that is read instead."""
+    path = tmp_path / "aishub.xml"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<VESSELS>\n<vessel MMSI="244650123" '
+        'TIME="2024-03-01 10:00:00 GMT" LONGITUDE="4.5" LATITUDE="25.1" COG="90" SOG="10"/>\n'
+        "</VESSELS>\n"
+    )
+    with pytest.raises(SourceUnreadable) as err:
+        _read(path)
+    assert "CSV or JSON" in str(err.value) and "set format" not in str(err.value)
+
+
