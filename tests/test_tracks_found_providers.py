@@ -129,3 +129,49 @@ def test_aishub_xml_is_refused_naming_csv_or_json_not_a_format_setting(tmp_path)
     assert "CSV or JSON" in str(err.value) and "set format" not in str(err.value)
 
 
+# --------------------------------------------------------------------- Digitraffic GeoJSON
+
+
+def _digitraffic(path: Path, *, mmsi_in_properties: bool) -> None:
+    """Digitraffic's AIS locations: ``mmsi`` beside ``properties`` (and, lately, inside)."""
+    feats = []
+    for mmsi, lon0, second, ext in (
+        (230112970, 21.034, 45, 1709287245000),
+        (230112970, 21.334, 44, 1709290844000),
+        (265546940, 18.4474, 12, 1709287212000),
+        (265546940, 18.4475, 13, 1709290813000),
+    ):
+        props = {"sog": 10.0, "cog": 90.0, "navStat": 0, "rot": 0, "posAcc": False}
+        props |= {"raim": False, "heading": 90, "timestamp": second, "timestampExternal": ext}
+        if mmsi_in_properties:
+            props = {"mmsi": mmsi} | props
+        feats.append(
+            {
+                "mmsi": mmsi,
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [lon0, 60.304]},
+                "properties": props,
+            }
+        )
+    doc = {"type": "FeatureCollection", "dataUpdatedTime": "2024-03-01T11:00:05Z"}
+    path.write_text(json.dumps(doc | {"features": feats}, indent=1))
+
+
+@pytest.mark.parametrize("inside", [False, True])
+def test_digitraffic_mmsi_beside_properties_names_the_vessel(tmp_path, inside):
+    """The vessel id GDAL drops by default is read; the time is ``timestampExternal``."""
+    path = tmp_path / "locations.json"
+    _digitraffic(path, mmsi_in_properties=inside)
+    res = _read(path)
+    assert res.assumptions["columns"]["vessel_id"]["column"] == "mmsi"
+    assert res.assumptions["columns"]["time"]["column"] == "timestampExternal"
+    got = res.frame.sort_values(["vessel_id", "time"])
+    assert list(got["vessel_id"]) == ["230112970"] * 2 + ["265546940"] * 2
+    assert [t.strftime("%H:%M:%S") for t in got["time"]] == [
+        "10:00:45",
+        "11:00:44",
+        "10:00:12",
+        "11:00:13",
+    ]
+
+

@@ -405,7 +405,11 @@ def read_vector(
                         f"{name}: holds {len(layers)} layers {layers[:10]!r}; set layer: to "
                         "the one to read (one input per layer)"
                     )
-            kwargs = {"layer": layer} if layer is not None else {}
+            kwargs: dict[str, Any] = {"layer": layer} if layer is not None else {}
+            if fmt == "geojson":
+                # a Feature's keys beside its properties are read too: Digitraffic's AIS
+                # locations carry the vessel's "mmsi" there, which GDAL drops by default
+                kwargs["FOREIGN_MEMBERS"] = "ALL"
             gdf = gpd.read_file(target, engine="pyogrio", **kwargs)
     except SourceUnreadable:
         raise
