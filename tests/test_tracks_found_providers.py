@@ -175,3 +175,90 @@ def test_digitraffic_mmsi_beside_properties_names_the_vessel(tmp_path, inside):
     ]
 
 
+# ------------------------------------------------------------ Global Fishing Watch grids
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+_GFW_MMSI = (
+    "date,cell_ll_lat,cell_ll_lon,mmsi,hours,fishing_hours\n"
+    "2024-03-01,25.1,4.5,244650123,3.2,1.5\n"
+    "2024-03-01,25.2,4.5,244650123,2.1,0.0\n"
+    "2024-03-02,25.1,4.6,244650123,5.0,4.0\n"
+    "2024-03-01,26.0,5.0,235000111,1.0,1.0\n"
+    "2024-03-02,26.0,5.1,235000111,24.0,20.0\n"
+)
+
+
+def test_gfw_effort_by_mmsi_is_refused_not_read_as_pings_at_cell_corners(tmp_path):
+    """Hours per 0.1-degree cell and day by MMSI: no ping is at a cell's corner at midnight."""
+    path = _write(tmp_path / "mmsi-daily-csvs-10-v3-2024-03-01.csv", _GFW_MMSI)
+    with pytest.raises(InputError, match="gridded product, not positions") as err:
+        _read(path)
+    assert "cell_ll_lat" in str(err.value) and "not a track" in str(err.value)
+    with pytest.raises(InputError, match="gridded product"):
+        _stream(path, tmp_path / "out")
+
+
+def test_gfw_fleet_grid_is_refused_before_the_vessel_id_advice(tmp_path):
+    """The fleet table has no MMSI: 'set vessel_id: <one constant id>' would make it a track."""
+    path = _write(
+        tmp_path / "fleet-daily.csv",
+        "date,cell_ll_lat,cell_ll_lon,flag,geartype,hours,fishing_hours,mmsi_present\n"
+        "2024-03-01,25.10,4.50,ESP,trawlers,3.2,1.5,2\n"
+        "2024-03-01,25.11,4.50,FRA,set_longlines,2.1,0.0,1\n"
+        "2024-03-02,25.10,4.51,ESP,trawlers,5.0,4.0,3\n",
+    )
+    with pytest.raises(InputError, match="gridded product") as err:
+        _read(path)
+    assert "vessel_id" not in str(err.value)
+
+
+def test_gfw_v1_bins_are_refused_as_a_grid_not_as_projected_metres(tmp_path):
+    """v1's ``lat_bin`` in 1/100 degree: the 'set crs: UTM' advice would misplace them."""
+    path = _write(
+        tmp_path / "2016-01-01.csv",
+        "date,lat_bin,lon_bin,mmsi,fishing_hours\n"
+        "2016-01-01,2510,450,244650123,1.5\n"
+        "2016-01-01,2520,450,244650123,0.2\n"
+        "2016-01-02,2510,460,244650123,4.0\n",
+    )
+    with pytest.raises(InputError, match="gridded product") as err:
+        _read(path)
+    assert "crs" not in str(err.value)
+
+
+def test_gfw_map_download_hours_by_day_are_refused(tmp_path):
+    """The map's CSV says ``Lat``/``Lon``, but its hours per day mark a grid."""
+    path = _write(
+        tmp_path / "layer.csv",
+        "Lat,Lon,Time Range,MMSI,Apparent Fishing Hours\n"
+        "25.1,4.5,2024-03-01,244650123,1.5\n"
+        "25.2,4.5,2024-03-01,244650123,0.2\n"
+        "25.1,4.6,2024-03-02,244650123,4.0\n",
+    )
+    with pytest.raises(InputError, match="'Apparent Fishing Hours' sums the hours"):
+        _read(path)
+
+
+def test_pings_with_an_hours_column_and_clock_times_are_still_pings(tmp_path):
+    """A position with its time of day is a ping, whatever hours column sits beside it."""
+    path = _write(
+        tmp_path / "pings.csv",
+        "mmsi,timestamp,lat,lon,vessel_hours\n"
+        "244650123,2024-03-01 10:00:00,25.1,4.5,0.5\n"
+        "244650123,2024-03-01 11:00:00,25.1,4.68,1.5\n",
+    )
+    assert len(_read(path).frame) == 2
+
+
+def test_grid_corners_named_in_the_config_are_read_as_told(tmp_path):
+    """``columns: {lat: cell_ll_lat, lon: cell_ll_lon}`` is the user's word."""
+    path = _write(tmp_path / "grid.csv", _GFW_MMSI)
+    res = _read(path, columns={"lat": "cell_ll_lat", "lon": "cell_ll_lon"})
+    assert res.n_read == 5
+
+

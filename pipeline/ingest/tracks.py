@@ -919,6 +919,7 @@ def _columns_from_table(raw: pd.DataFrame, src: TrackSource, name: str, schema: 
     choice = infer_columns(raw, roles, over, name, id_roles=id_roles)
     pick = {r: choice.get(r) for r in ROLES}
     evidence = dict(choice.evidence)
+    _refuse_gridded(raw, pick, evidence, name)
     if pick["lat"] is None or pick["lon"] is None:
         why = evidence.get("lat", {}).get("evidence") or evidence.get("lon", {}).get("evidence")
         raise InputError(
@@ -998,6 +999,63 @@ def _columns_from_table(raw: pd.DataFrame, src: TrackSource, name: str, schema: 
         **zone,
         "picks": pick,
     }
+
+
+#: Header words of a grid cell's position (``cell_ll_lat``, ``lat_bin``, ``grid_lon``).
+_CELL_WORDS = frozenset({"cell", "bin", "bins", "grid"})
+#: Header words that, beside ``hours``, name time summed over a cell (``fishing_hours``,
+#: ``vessel_hours``, ``Apparent Fishing Hours``), never a position's attribute.
+_EFFORT_WORDS = frozenset({"fishing", "vessel", "vessels", "presence", "effort", "apparent"})
+
+
+def _refuse_gridded(raw: pd.DataFrame, pick: dict, evidence: dict, name: str) -> None:
+    """Refuse a gridded product (hours per cell and day) that only looks like pings.
+
+    Global Fishing Watch's fishing effort and vessel presence tables (``date``,
+    ``cell_ll_lat``, ``cell_ll_lon``, ``mmsi``, ``hours``/``fishing_hours``; v1's
+    ``lat_bin``/``lon_bin``; the map's ``Lat``, ``Lon``, ``Time Range``, ``Apparent Fishing
+    Hours``) hold a cell's lower-left corner and the hours vessels spent in it per day: read
+    as pings, each vessel would sit at cell corners at midnight, one position a day, and its
+    hours would be lost.  Refused when a position header names a cell, bin or grid, or when a
+    column sums hours (``hours`` with a word such as fishing, vessel or presence) and the
+    time column holds days without a clock.  Columns named in the config are taken as told.
+    """
+    coords = [
+        pick[r]
+        for r in ("lat", "lon")
+        if pick.get(r) is not None and evidence.get(r, {}).get("by") != "config"
+    ]
+    if len(coords) < 2:  # named in the config (or not found: refused next, as missing)
+        return
+    cell = [c for c in coords if _CELL_WORDS & set(name_tokens(c))]
+    hours = [
+        c for c in raw.columns if "hours" in (toks := set(name_tokens(c))) and _EFFORT_WORDS & toks
+    ]
+    time_col = pick.get("time")
+    if not cell and hours:  # hours beside plain positions: a grid only if its times are days
+        days_only = False
+        if time_col is not None and pick.get("time_of_day") is None:
+            text = raw[time_col].astype("string").str.strip()
+            text = text[text.fillna("").ne("")]
+            clock = text.str.contains(":", regex=False) | text.str.fullmatch(r"\d{9,}(\.\d*)?")
+            days_only = len(text) > 0 and not clock.fillna(False).any()  # no epoch numbers
+        if not days_only:
+            hours = []
+    if not cell and not hours:
+        return
+    what = []
+    if cell:
+        what.append(f"{'/'.join(repr(c) for c in cell)} name grid cells (their corners)")
+    if hours:
+        what.append(f"{hours[0]!r} sums the hours spent in a cell")
+    raise InputError(
+        f"{name}: a gridded product, not positions: {' and '.join(what)} (as Global Fishing "
+        "Watch's fishing effort and vessel presence tables); read as pings every vessel "
+        "would sit at a cell corner once a day and its hours would be lost. A grid of hours "
+        "is not a track: give the AIS positions it was made from, or rasterise the hours "
+        "(gdal_rasterize) and add them as a raster input; set columns: {lat: ..., lon: ...} "
+        "only if these are positions after all"
+    )
 
 
 #: Seconds from the Unix epoch (1970-01-01) to the FIT epoch (1989-12-31T00:00:00Z).
