@@ -262,3 +262,54 @@ def test_grid_corners_named_in_the_config_are_read_as_told(tmp_path):
     assert res.n_read == 5
 
 
+# ---------------------------------------------------------------------------- exactEarth
+
+_EXACTEARTH = (
+    "MMSI,IMO,Vessel_Name,Callsign,Vessel_Type,Destination,ETA,ts_static_utc,dt_static_utc,"
+    "Longitude,Latitude,SOG,COG,Heading,ts_pos_utc,dt_pos_utc,Message_ID\n"
+    "244650123,9074729,SEA STAR,PBXY,Cargo,ROTTERDAM,20240305120000,20240228080000,"
+    "2024-02-28 08:00:00,4.5,25.1,10.0,90.0,90,20240301100000,2024-03-01 10:00:00,1\n"
+    "244650123,9074729,SEA STAR,PBXY,Cargo,ROTTERDAM,20240305120000,20240228080000,"
+    "2024-02-28 08:00:00,4.68,25.1,10.0,90.0,90,20240301110000,2024-03-01 11:00:00,1\n"
+    "235000111,,OTHER,,Fishing,,,20240229220000,2024-02-29 22:00:00,5.0,26.0,12.0,180.0,180,"
+    "20240301103000,2024-03-01 10:30:00,1\n"
+    "235000111,,OTHER,,Fishing,,,20240229220000,2024-02-29 22:00:00,5.0,25.8,12.0,180.0,180,"
+    "20240301113000,2024-03-01 11:30:00,1\n"
+)
+_EXACTEARTH_TIMES = [
+    "2024-03-01 10:30",
+    "2024-03-01 11:30",
+    "2024-03-01 10:00",
+    "2024-03-01 11:00",
+]
+
+
+def _times(res) -> list[str]:
+    got = res.frame.sort_values(["vessel_id", "time"])
+    return [t.strftime("%Y-%m-%d %H:%M") for t in got["time"]]
+
+
+def test_exactearth_position_time_is_ts_pos_utc_not_the_static_message_time(tmp_path):
+    """``ts_static_utc`` (first) is when the name and destination were sent: every ping of a
+    vessel would share it, and all but one go as ``duplicate_time``."""
+    path = _write(tmp_path / "exactearth.csv", _EXACTEARTH)
+    res = _read(path)
+    assert res.assumptions["columns"]["time"]["column"] == "ts_pos_utc"
+    assert _times(res) == _EXACTEARTH_TIMES and res.by_rule == {}
+    summary = _stream(path, tmp_path / "out")
+    assert (summary["accepted"], summary["rejected"]) == (4, 0)
+
+
+def test_exactearth_shapefile_truncated_static_header_is_not_the_time(tmp_path):
+    """The shapefile's DBF cuts headers to ten letters: ``ts_static_`` still says static."""
+    gpd = pytest.importorskip("geopandas")
+    import pandas as pd
+
+    frame = pd.read_csv(pd.io.common.StringIO(_EXACTEARTH), dtype=str)
+    points = gpd.points_from_xy(frame["Longitude"].astype(float), frame["Latitude"].astype(float))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the DBF's ten-letter names
+        gpd.GeoDataFrame(frame, geometry=points, crs=4326).to_file(tmp_path / "ee.shp")
+    res = _read(tmp_path / "ee.shp")
+    assert res.assumptions["columns"]["time"]["column"] == "ts_pos_utc"
+    assert _times(res) == _EXACTEARTH_TIMES

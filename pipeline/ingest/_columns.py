@@ -53,6 +53,9 @@ QUALIFIERS = frozenset(
     # when a server or a platform got the record, not when it was fixed (Traccar's
     # 'serverTime' beside 'fixTime', a tracker log's 'server_time' beside 'gps_time')
     "server receipt recv ingested uploaded imported "
+    # the time of an AIS static and voyage message (exactEarth's 'ts_static_utc' beside
+    # 'ts_pos_utc'): when the name and destination were sent, not the position
+    "static "
     # the record-keeping words in Spanish, Portuguese, French and German ('fecha_registro')
     "registro registo creacion criacao actualizacion atualizacao modificacion modificacao "
     "recepcion recebimento enregistrement creation modification reception erfassung "
