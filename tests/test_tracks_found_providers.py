@@ -99,6 +99,77 @@ def test_a_json_array_of_two_record_arrays_is_refused(tmp_path):
         _read(path)
 
 
+_SPIRE_GRAPHQL = {
+    "data": {
+        "vessels": {
+            "pageInfo": {"hasNextPage": False, "endCursor": "abc"},
+            "nodes": [
+                {
+                    "staticData": {"mmsi": mmsi, "name": name, "callsign": None},
+                    "lastPositionUpdate": {
+                        "latitude": lat,
+                        "longitude": lon,
+                        "timestamp": time,
+                        "updateTimestamp": "2024-03-01T12:00:00.000Z",
+                        "collectionType": "SATELLITE",
+                        "speed": 10.0,
+                        "course": 90.0,
+                    },
+                }
+                for mmsi, name, lat, lon, time in (
+                    (244650123, "SEA STAR", 25.1, 4.5, "2024-03-01T10:00:00.000Z"),
+                    (235000111, "OTHER", 26.0, 5.0, "2024-03-01T10:30:00.000Z"),
+                    (235000111, "OTHER", 91, 181, "2024-03-01T11:30:00.000Z"),
+                )
+            ],
+        }
+    }
+}
+
+
+@pytest.mark.parametrize("indent", [None, 2])
+def test_an_api_answer_object_reads_its_one_array_of_records(tmp_path, indent):
+    """Spire's GraphQL answer holds its records at ``data.vessels.nodes``; pretty-printed it
+    was taken for GeoJSON ('not recognized'), on one line for one record without positions."""
+    path = tmp_path / "spire.json"
+    path.write_text(json.dumps(_SPIRE_GRAPHQL, indent=indent))
+    res = _read(path)
+    assert res.n_read == 3 and res.by_rule == {"position_unavailable": 1}
+    assert res.assumptions["columns"]["time"]["column"] == "lastPositionUpdate.timestamp"
+    got = res.frame.sort_values("vessel_id")
+    assert list(got["vessel_id"]) == ["235000111", "244650123"]
+    assert [t.strftime("%H:%M") for t in got["time"]] == ["10:30", "10:00"]
+    assert any("'data.vessels.nodes'" in n for n in res.notes), res.notes
+    row = int(res.rejects.iloc[0]["row"])  # the line where the third record starts
+    lines = path.read_text().splitlines()
+    starts = [
+        i + 1
+        for i, line in enumerate(lines)
+        if line.strip() == "{" and i + 1 < len(lines) and '"staticData"' in lines[i + 1]
+    ]
+    assert row == (starts[2] if indent else 1)
+
+
+def test_an_api_error_answer_object_is_refused_with_its_message(tmp_path):
+    """GraphQL's ``errors`` list: the answer holds no records; its message is the reason."""
+    path = tmp_path / "spire.json"
+    path.write_text(
+        json.dumps({"errors": [{"message": "Unauthorized: token expired"}], "data": None}, indent=2)
+    )
+    with pytest.raises(SourceUnreadable, match="reports an error.*token expired"):
+        _read(path)
+
+
+def test_a_position_error_measure_is_no_error_answer(tmp_path):
+    """A one-record file whose ``error`` is a number (metres) is a record, not an answer."""
+    path = tmp_path / "one.json"
+    path.write_text(
+        '[{"mmsi": 257000000, "time": "2024-03-01T10:00:00Z", "lat": 69.65, "lon": 18.95, '
+        '"error": 0.5}]'
+    )
+    assert len(_read(path).frame) == 1
+
+
 def test_aishub_format_0_south_of_35_degrees_names_ais_units_not_only_crs(tmp_path):
     """AIS units at 25 N (15,060,000) fit a projection's metres; 'set crs' alone misleads."""
     path = tmp_path / "aishub0.json"
@@ -173,6 +244,9 @@ def test_digitraffic_mmsi_beside_properties_names_the_vessel(tmp_path, inside):
         "10:00:12",
         "11:00:13",
     ]
+
+
+# ------------------------------------------------------------------- BarentsWatch JSON
 
 
 # ------------------------------------------------------------ Global Fishing Watch grids

@@ -59,11 +59,22 @@ class JsonTable(TextTable):
     typed_numbers: dict[str, np.ndarray] = field(default_factory=dict)
 
 
+#: What marks a pretty-printed object as GeoJSON or Esri JSON: a GeoJSON ``type``, or a
+#: ``features``/``geometry``/``coordinates`` key (an API answer of records has none).
+_GEO_KEYS = re.compile(
+    r'"type"\s*:\s*"(?:Feature|FeatureCollection|GeometryCollection|Point|MultiPoint|'
+    r'LineString|MultiLineString|Polygon|MultiPolygon|Topology)"|"(?:features|geometry|'
+    r'coordinates|geometries|spatialReference|arcs)"\s*:'
+)
+
+
 def looks_like_json_records(head: bytes) -> bool:
     """Whether the start of a ``.json`` file is JSON records rather than GeoJSON.
 
     An array (``[``) is records; an object is GeoJSON when its first line is not a whole
-    object (a pretty-printed FeatureCollection) or is a Feature or FeatureCollection, and a
+    object and its start names GeoJSON's or Esri JSON's keys (a pretty-printed
+    FeatureCollection; a pretty-printed API answer of records names none), or when its first
+    line is a Feature or FeatureCollection, and a
     vector layer for GDAL when it is Esri JSON (an ArcGIS REST query's ``features`` of
     ``attributes`` and ``geometry`` with its ``spatialReference``, written on one line).
     """
@@ -74,8 +85,8 @@ def looks_like_json_records(head: bytes) -> bool:
         return False
     try:
         first = json.loads(text.split("\n", 1)[0])
-    except ValueError:
-        return False
+    except ValueError:  # pretty-printed: GeoJSON or Esri JSON say so near their start
+        return _GEO_KEYS.search(text) is None
     if not isinstance(first, dict) or first.get("type") in ("Feature", "FeatureCollection"):
         return False
     return not (  # Esri JSON: read by GDAL's ESRIJSON driver, its CRS and date fields typed
@@ -117,6 +128,16 @@ def read_json_records(
     else:
         records, lines, bad = _lines(text)
         layout = "JSON Lines"
+        lines_told = {".jsonl", ".ndjson"} & {x.lower() for x in path.suffixes}
+        whole = None if lines_told else _one_object(text, start)
+        if whole is not None:  # one object: an API answer holding its records, or one record
+            _refuse_error_answer([whole], name)
+            found = _object_records(text, start, name)
+            if found is not None:
+                records, lines, layout = found
+            else:  # one record, perhaps written over several lines
+                records, lines, layout = [whole], [text.count("\n", 0, start) + 1], "one object"
+            bad = []
     if not records:
         why = f"; line {bad[0][0]}: {bad[0][3]}" if bad else ""
         raise SourceUnreadable(f"{name}: no JSON object records found{why}")
@@ -174,8 +195,17 @@ def _refuse_error_answer(objects: list[dict], name: str) -> None:
     for obj in objects:
         keys = {str(k).lower(): v for k, v in obj.items()}
         flag = next((keys[k] for k in _ERROR_KEYS if k in keys), None)
-        if flag is None or flag is False or str(flag).strip().lower() in ("", "false", "0"):
+        if isinstance(flag, list | dict):
+            if not flag:
+                continue
+        elif flag is not True and (
+            not isinstance(flag, str)
+            or isinstance(flag, _JsonNumber)  # a position's error, 0.5 m: a measure
+            or flag.strip().lower() in ("", "false", "none", "null", "no")
+        ):
             continue
+        if isinstance(flag, list) and isinstance(flag[0], dict):  # GraphQL's errors
+            flag = {str(k).lower(): v for k, v in flag[0].items()}.get("message", flag)
         why = next((keys[k] for k in _MESSAGE_KEYS if keys.get(k)), flag)
         why = why if isinstance(why, str) else json.dumps(why, ensure_ascii=False)
         raise SourceUnreadable(
@@ -193,6 +223,98 @@ def _header_text(headers: list[dict]) -> str:
         if not isinstance(v, dict | list) and v is not None
     ]
     return ", ".join(items[:12])
+
+
+def _one_object(text: str, start: int) -> dict | None:
+    """Return the file's object when the whole text is one JSON object, else None."""
+    if not text.startswith("{", start):
+        return None
+    try:
+        value, end = _DECODER.raw_decode(text, start)
+    except (json.JSONDecodeError, RecursionError):
+        return None
+    return value if isinstance(value, dict) and not text[end:].strip() else None
+
+
+def _object_records(text: str, start: int, name: str) -> tuple[list[dict], list[int], str] | None:
+    """Return the records an object holds in one array of objects, their lines, the layout.
+
+    An API answer saved as it came: ``{"data": {"vessels": {"nodes": [{...}, ...]}}}``
+    (Spire's GraphQL), ``{"results": [...]}``.  The one array of objects at any depth is the
+    records, each keeping the line where it starts; the plain values beside it (a count, a
+    status, a cursor) are no record's and only noted.  None when no array of objects is
+    there (the object is then one record); two or more are refused.
+    """
+    found: list[tuple[str, list[dict], list[int]]] = []
+    meta: list[tuple[str, Any]] = []
+    try:
+        _walk_object(text, start, "", 0, found, meta)
+    except RecursionError:
+        raise SourceUnreadable(f"{name}: the JSON object is nested too deeply") from None
+    if not found:
+        return None
+    if len(found) > 1:
+        paths = ", ".join(repr(f[0]) for f in found[:5])
+        raise SourceUnreadable(
+            f"{name}: the JSON object holds {len(found)} arrays of records ({paths}); save "
+            "the one to read as its own file"
+        )
+    path, records, starts = found[0]
+    newlines = np.flatnonzero(np.frombuffer(text.encode("utf-32-le"), dtype="<u4") == 10)
+    lines = (np.searchsorted(newlines, starts) + 1).tolist()
+    layout = f"the array of objects at {path!r} in one JSON object (an API answer)"
+    beside = [
+        f"{k}={json.dumps(v) if isinstance(v, bool) else v}"
+        for k, v in meta
+        if not isinstance(v, list) and v is not None
+    ]
+    if beside:
+        layout += f"; beside it, not read: {', '.join(beside[:8])}"
+    return records, lines, layout
+
+
+def _walk_object(
+    text: str,
+    pos: int,
+    path: str,
+    depth: int,
+    found: list[tuple[str, list[dict], list[int]]],
+    meta: list[tuple[str, Any]],
+) -> int:
+    """Walk the object at ``pos``: collect its arrays of objects and plain values; return end."""
+    pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+    if text.startswith("}", pos):
+        return pos + 1
+    while True:
+        key, pos = _DECODER.raw_decode(text, pos)
+        pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+        if not text.startswith(":", pos):
+            raise json.JSONDecodeError("expected ':'", text, pos)
+        pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+        here = f"{path}{key}"
+        if text.startswith("[", pos):
+            records: list[dict] = []
+            starts: list[int] = []
+            try:
+                end = _elements(text, pos, records, starts, None)
+            except json.JSONDecodeError:  # an array of other things: passed over
+                _, end = _DECODER.raw_decode(text, pos)
+            else:
+                if records:
+                    found.append((here, records, starts))
+        elif text.startswith("{", pos) and depth < _MAX_DEPTH:
+            end = _walk_object(text, pos, here + ".", depth + 1, found, meta)
+        else:
+            value, end = _DECODER.raw_decode(text, pos)
+            if not isinstance(value, dict):
+                meta.append((here, value))
+        pos = _WS.match(text, end).end()  # type: ignore[union-attr]
+        if text.startswith(",", pos):
+            pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+        elif text.startswith("}", pos):
+            return pos + 1
+        else:
+            raise json.JSONDecodeError("expected ',' or '}'", text, pos)
 
 
 def _lines(text: str) -> tuple[list[dict], list[int], list[tuple[int, str, str, str]]]:
