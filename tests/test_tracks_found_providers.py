@@ -170,6 +170,19 @@ def test_a_position_error_measure_is_no_error_answer(tmp_path):
     assert len(_read(path).frame) == 1
 
 
+def test_aishub_gzip_answer_is_read_like_the_plain_one(tmp_path):
+    """``compress=2`` gives ``.json.gz``: JSON records compressed, refused as GeoJSON before."""
+    import gzip
+
+    plain = tmp_path / "aishub.json"
+    _aishub_answer(plain, _AISHUB_RECORDS)
+    packed = tmp_path / "aishub.json.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    res = _read(packed)
+    assert res.n_read == 4 and len(res.frame) == 4
+    assert res.frame.equals(_read(plain).frame)
+
+
 def test_aishub_format_0_south_of_35_degrees_names_ais_units_not_only_crs(tmp_path):
     """AIS units at 25 N (15,060,000) fit a projection's metres; 'set crs' alone misleads."""
     path = tmp_path / "aishub0.json"

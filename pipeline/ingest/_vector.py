@@ -187,6 +187,8 @@ def _open_compressed(
         if inner in (".tar", ".tgz"):
             raise SourceUnreadable(f"{name}: a tar archive is not read; extract it or use .zip")
         fmt = SUFFIX_FORMAT.get(inner, "")
+        if fmt == "geojson" and inner == ".json" and "json" in allowed:
+            fmt = "json"  # JSON records or GeoJSON: its content decides, once decompressed
     if fmt not in _COMPRESSIBLE or fmt not in allowed:
         what = f"{inner or 'a file without a type'} ({fmt})" if fmt else inner or "a file"
         raise SourceUnreadable(
