@@ -262,6 +262,45 @@ def test_digitraffic_mmsi_beside_properties_names_the_vessel(tmp_path, inside):
 # ------------------------------------------------------------------- BarentsWatch JSON
 
 
+def test_barentswatch_positions_with_a_geojson_geometry_are_read_lon_first(tmp_path):
+    """Records whose position is only a GeoJSON ``geometry`` (no latitude/longitude keys)
+    were refused for lacking coordinates, advising columns no key could fill."""
+    rows = [
+        {"courseOverGround": 90.0, "speedOverGround": 10.0, "mmsi": 257000000, "msgtime": t}
+        | {"geometry": {"type": "Point", "coordinates": [lon, 69.65]}}
+        for lon, t in ((18.95, "2024-03-01T11:00:00+01:00"), (19.42, "2024-03-01T12:00:00+01:00"))
+    ]
+    path = tmp_path / "barentswatch.json"
+    path.write_text(json.dumps(rows))
+    res = _read(path)
+    assert list(res.frame["lon"]) == [18.95, 19.42] and list(res.frame["lat"]) == [69.65] * 2
+    assert [t.strftime("%H:%M") for t in res.frame["time"]] == ["10:00", "11:00"]  # UTC
+
+
+def test_geojson_sequence_features_read_as_json_lines_keep_their_points(tmp_path):
+    """``ogr2ogr -f GeoJSONSeq`` as ``.jsonl``: one Feature a line; a null geometry is a
+    reject at its line, the others are read, whole and streamed alike."""
+    lines = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [lon, 69.65]} if lon else None,
+            "properties": {"mmsi": 257000000, "time": t, "sog": 10.0},
+        }
+        for lon, t in (
+            (18.95, "2024-03-01T10:00:00Z"),
+            (None, "2024-03-01T10:30:00Z"),
+            (19.42, "2024-03-01T11:00:00Z"),
+        )
+    ]
+    path = tmp_path / "track.jsonl"
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    res = _read(path)
+    assert list(res.frame["lon"]) == [18.95, 19.42]
+    assert res.by_rule == {"coord_missing": 1} and int(res.rejects.iloc[0]["row"]) == 2
+    summary = _stream(path, tmp_path / "out")
+    assert (summary["read"], summary["accepted"], summary["rejected"]) == (3, 2, 1)
+
+
 # ------------------------------------------------------------ Global Fishing Watch grids
 
 

@@ -115,7 +115,7 @@ from ._common import (
 )
 from ._dates import NS_RANGE, ZONE_ABBREVIATIONS, parse_times, times_with_clock
 from ._json import read_json_records
-from ._positions import read_positions
+from ._positions import read_positions, split_pair_column
 from ._vector import open_source, read_vector
 from .identity import empty_identity, find_identity_columns, identity_table
 from .options import TrackSource
@@ -920,6 +920,18 @@ def _columns_from_table(raw: pd.DataFrame, src: TrackSource, name: str, schema: 
     pick = {r: choice.get(r) for r in ROLES}
     evidence = dict(choice.evidence)
     _refuse_gridded(raw, pick, evidence, name)
+    pick["pair"] = None
+    if (pick["lat"] is None or pick["lon"] is None) and not {"lat", "lon"} & set(over):
+        pair = _geojson_point_column(raw)
+        if pair is not None:  # GeoJSON features read as JSON records: [lon, lat]
+            pick["lat"] = pick["lon"] = pick["pair"] = pair
+            for role in ("lat", "lon"):
+                evidence[role] = {
+                    "column": pair,
+                    "by": "geometry",
+                    "evidence": f"GeoJSON point positions in {pair!r} (beside its 'type' "
+                    "of Point), longitude first (RFC 7946)",
+                }
     if pick["lat"] is None or pick["lon"] is None:
         why = evidence.get("lat", {}).get("evidence") or evidence.get("lon", {}).get("evidence")
         raise InputError(
@@ -1110,8 +1122,32 @@ def _fallback_coordinates(cols: list[str], pick: dict, evidence: dict, name: str
     )
 
 
+def _geojson_point_column(raw: pd.DataFrame) -> str | None:
+    """Return the ``...coordinates`` column of GeoJSON points in JSON records, or None.
+
+    A feature saved as a JSON record (BarentsWatch's positions with a ``geometry``,
+    ``ogr2ogr -f GeoJSONSeq``) keeps ``geometry.coordinates`` as the text ``[lon, lat]``
+    beside ``geometry.type``; without it no latitude/longitude column is found.  Taken when
+    most of the type column's written values are ``Point``.
+    """
+    for col in raw.columns:
+        if not str(col).endswith("coordinates"):
+            continue
+        kind = str(col)[: -len("coordinates")] + "type"
+        if kind not in raw.columns:
+            continue
+        types = as_text(raw[kind])
+        written = types[~missing_mask(raw[kind])]
+        if len(written) and written.eq("Point").mean() > 0.5:
+            return str(col)
+    return None
+
+
 def _coordinate(raw: pd.DataFrame, pick: dict, role: str) -> pd.Series:
     """Return the raw values of a coordinate, blanks filled from its fallback column."""
+    if pick.get("pair") is not None:  # one column of GeoJSON [lon, lat] positions
+        lat, lon, _, _, _ = split_pair_column(raw, pick["pair"], "", {})
+        return lat if role == "lat" else lon
     values = raw[pick[role]]
     alt = pick.get(f"{role}_fill")
     if alt is None or alt not in raw.columns:
