@@ -370,6 +370,30 @@ def test_gfw_map_download_hours_by_day_are_refused(tmp_path):
         _read(path)
 
 
+def test_gfw_4wings_presence_by_vessel_id_with_bare_hours_is_refused(tmp_path):
+    """The 4Wings report by vessel: plain ``lat``/``lon``, a day and ``hours`` in a cell."""
+    path = _write(
+        tmp_path / "4wings.csv",
+        "lat,lon,date,vessel_id,hours\n"
+        "25.1,4.5,2024-03-01,8c7304226-6c71-edbe-0b63-c246734b3c01,1.5\n"
+        "25.2,4.5,2024-03-02,8c7304226-6c71-edbe-0b63-c246734b3c01,0.2\n"
+        "25.1,4.6,2024-03-03,8c7304226-6c71-edbe-0b63-c246734b3c01,4.0\n",
+    )
+    with pytest.raises(InputError, match="'hours' sums the hours"):
+        _read(path)
+
+
+def test_a_daily_position_report_with_engine_hours_is_still_a_track(tmp_path):
+    """``engine_hours`` beside daily positions (a vehicle's or ship's day report) is no grid."""
+    path = _write(
+        tmp_path / "daily.csv",
+        "date,vessel,lat,lon,engine_hours\n"
+        "2024-03-01,MV A,25.1,4.5,1200.5\n"
+        "2024-03-02,MV A,25.6,4.9,1224.5\n",
+    )
+    assert len(_read(path).frame) == 2
+
+
 def test_pings_with_an_hours_column_and_clock_times_are_still_pings(tmp_path):
     """A position with its time of day is a ping, whatever hours column sits beside it."""
     path = _write(

@@ -1029,8 +1029,10 @@ def _refuse_gridded(raw: pd.DataFrame, pick: dict, evidence: dict, name: str) ->
     Hours``) hold a cell's lower-left corner and the hours vessels spent in it per day: read
     as pings, each vessel would sit at cell corners at midnight, one position a day, and its
     hours would be lost.  Refused when a position header names a cell, bin or grid, or when a
-    column sums hours (``hours`` with a word such as fishing, vessel or presence) and the
-    time column holds days without a clock.  Columns named in the config are taken as told.
+    column sums hours (a bare ``hours``, or ``hours`` with a word such as fishing, vessel or
+    presence: never ``engine_hours``) and the time column holds days without a clock (the
+    4Wings API's ``lat``, ``lon``, ``date``, ``vessel_id``, ``hours``).  Columns named in
+    the config are taken as told.
     """
     coords = [
         pick[r]
@@ -1041,7 +1043,9 @@ def _refuse_gridded(raw: pd.DataFrame, pick: dict, evidence: dict, name: str) ->
         return
     cell = [c for c in coords if _CELL_WORDS & set(name_tokens(c))]
     hours = [
-        c for c in raw.columns if "hours" in (toks := set(name_tokens(c))) and _EFFORT_WORDS & toks
+        c
+        for c in raw.columns
+        if "hours" in (toks := set(name_tokens(c))) and (_EFFORT_WORDS & toks or toks == {"hours"})
     ]
     time_col = pick.get("time")
     if not cell and hours:  # hours beside plain positions: a grid only if its times are days
