@@ -183,6 +183,26 @@ def test_aishub_gzip_answer_is_read_like_the_plain_one(tmp_path):
     assert res.frame.equals(_read(plain).frame)
 
 
+def test_aishub_zip_answer_is_read_like_the_plain_one(tmp_path):
+    """``compress=1`` gives a zip of the ``.json`` answer: it went to GDAL as GeoJSON and was
+    refused ('not recognized'); a zipped GeoJSON ``.json`` is still GeoJSON."""
+    import zipfile
+
+    plain = tmp_path / "aishub.json"
+    _aishub_answer(plain, _AISHUB_RECORDS)
+    packed = tmp_path / "aishub.zip"
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.write(plain, "data.json")
+    res = _read(packed)
+    assert res.n_read == 4 and len(res.frame) == 4
+    assert res.frame.equals(_read(plain).frame)
+    geo = tmp_path / "geo.zip"
+    with zipfile.ZipFile(geo, "w") as zf:
+        zf.writestr("data.json", '{"type": "FeatureCollection", "features": []}')
+    with pytest.raises(InputError, match="no"):  # read by GDAL as GeoJSON: no positions
+        _read(geo)
+
+
 def test_aishub_format_0_south_of_35_degrees_names_ais_units_not_only_crs(tmp_path):
     """AIS units at 25 N (15,060,000) fit a projection's metres; 'set crs' alone misleads."""
     path = tmp_path / "aishub0.json"

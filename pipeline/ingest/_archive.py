@@ -36,6 +36,23 @@ VECTOR_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".gpx", ".parquet", ".g
 _SHP_SIDECARS = (".shx", ".dbf", ".prj", ".cpg")
 
 
+def read_member(path: Path, member: str, limit: int | None = None) -> bytes:
+    """Return a zip member's bytes, or its first ``limit`` bytes (its size was bounded first).
+
+    Raises
+    ------
+    SourceUnreadable
+        The member cannot be read (a damaged archive).
+    """
+    try:
+        with zipfile.ZipFile(path) as zf, zf.open(member) as fh:
+            return fh.read() if limit is None else fh.read(limit)
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, KeyError) as exc:
+        raise SourceUnreadable(
+            f"{path.name}: cannot read {member!r} from the archive: {exc}"
+        ) from exc
+
+
 @dataclass
 class ZipMember:
     """The member of a zip to read.

@@ -21,6 +21,7 @@ from ._archive import (
     check_zip_expansion,
     open_zip_member,
     read_compressed,
+    read_member,
 )
 from ._json import looks_like_json_records
 
@@ -157,8 +158,14 @@ def open_source(
     accept = tuple(s for s, f in SUFFIX_FORMAT.items() if f in allowed and f not in ("zip", "xlsx"))
     m = open_zip_member(path, max_uncompressed_mb=max_uncompressed_mb, member=member, accept=accept)
     inner = SUFFIX_FORMAT[m.suffix]
-    if inner == "geojson" and m.suffix == ".json" and "json" in allowed and m.data is not None:
-        inner = "json" if looks_like_json_records(m.data[: 1 << 16]) else inner
+    if inner == "geojson" and m.suffix == ".json" and "json" in allowed:
+        # a .json member may hold JSON records (AISHub's compress=1) or GeoJSON: its content
+        # decides, as for a plain file; records are read as bytes (their size is bounded)
+        head = m.data[: 1 << 16] if m.data is not None else read_member(path, m.name, 1 << 16)
+        if looks_like_json_records(head):
+            inner = "json"
+            if m.data is None:
+                m.data, m.vsi = read_member(path, m.name), None
     info = {
         "archive_member": {
             "member": m.name,
