@@ -209,3 +209,21 @@ def test_a_date_split_over_ano_mes_dia_with_month_names_is_joined(tmp_path):
         "2023-03-01",
     ]
     assert any("placed on the 1st (precision: month)" in n for n in res.notes), res.notes
+
+
+def test_state_plane_feet_are_refused_naming_feet_and_read_with_their_crs(tmp_path):
+    """A city portal's 'X Coordinate'/'Y Coordinate' in US survey feet: the refusal no
+    longer says metres only, and the CRS it names reads them to the published degrees."""
+    text = (
+        "Date,X Coordinate,Y Coordinate,Primary Type\n"
+        "03/13/2024 10:15:00 PM,1177323,1898056,NARCOTICS\n"
+        "03/14/2024 09:00:00 AM,1144602,1903566,NARCOTICS\n"
+        "03/15/2024 01:30:00 PM,1170135,1925111,NARCOTICS\n"
+    )
+    path = write_text(tmp_path, "chicago.csv", text)
+    with pytest.raises(InputError, match="metres or feet.*EPSG:3435"):
+        read_seizures(path)
+    res = read_seizures(SeizureSource(path=path, crs="EPSG:3435"))
+    assert_accounted(res)
+    np.testing.assert_allclose(res.frame["lat"], [41.8756, 41.8914, 41.95], atol=1e-4)
+    np.testing.assert_allclose(res.frame["lon"], [-87.6244, -87.7444, -87.65], atol=1e-4)

@@ -240,17 +240,24 @@ def _refuse_projected(
         # whole numbers under plain latitude/longitude headers: AISHub's format 0 south of
         # 35 degrees (25.1 N is 15,060,000) fits every projection's metres too
         raise InputError(
-            f"{name}: {cols} hold projected coordinates (metres: {why}) or AIS's own units, "
-            "1/10,000 minute (AISHub's format 0, decoded AIS messages: whole numbers as "
-            "these are), not degrees, and the values do not say which: if metres, set crs: "
-            "to their CRS in the config (e.g. 'EPSG:32648' for UTM zone 48N); if AIS units, "
+            f"{name}: {cols} hold projected coordinates (metres or feet: {why}) or AIS's own "
+            "units, 1/10,000 minute (AISHub's format 0, decoded AIS messages: whole numbers "
+            "as these are), not degrees, and the values do not say which: if projected, set "
+            f"crs: to their CRS in the config ({_CRS_EXAMPLES}); if AIS units, "
             "export them in degrees (AISHub: format=1) or convert them (degrees = value / "
             "600000; the speed is then in 1/10 knot and the course in 1/10 degree)"
         )
     raise InputError(
-        f"{name}: {cols} hold projected coordinates (metres: {why}), not degrees; set crs: "
-        "to their CRS in the config (e.g. 'EPSG:32648' for UTM zone 48N) to read them"
+        f"{name}: {cols} hold projected coordinates (metres or feet: {why}), not degrees; "
+        f"set crs: to their CRS in the config ({_CRS_EXAMPLES}) to read them"
     )
+
+
+#: Projected CRSs a refusal names as examples: metres and the US survey feet of a State Plane.
+_CRS_EXAMPLES = (
+    "e.g. 'EPSG:32648' for UTM zone 48N in metres, 'EPSG:3435' for Illinois East State "
+    "Plane in US feet"
+)
 
 
 #: Beyond every projection's metres: Web Mercator's northings end at 20,037,508 m.
