@@ -223,3 +223,30 @@ def test_degrees_times_ten_million_are_named_as_such_not_only_as_semicircles(tmp
     with pytest.raises(InputError) as err:
         _read(p)
     assert "FIT semicircles" in str(err.value) and "10^7" not in str(err.value)
+
+
+def test_a_zone_in_the_header_beside_an_offset_column_is_said_not_to_be_applied(tmp_path):
+    """'Time (CET)' beside a 'utc_offset' column: the row's offset wins, and the summary says
+    the header's zone was not applied (before, nothing said so), read whole or streamed."""
+    from pipeline.ingest import IngestOptions, summarise_ingest
+
+    path = tmp_path / "both.csv"
+    path.write_text(
+        "vehicle,Time (CET),lat,lon,utc_offset\n"
+        "V1,2024-03-01 10:00:00,52.5,13.4,+00:00\n"
+        "V1,2024-03-01 10:30:00,52.51,13.41,+00:00\n"
+    )
+    got = read_tracks(path)
+    assert [t.isoformat() for t in got.frame["time"]] == [
+        "2024-03-01T10:00:00+00:00",
+        "2024-03-01T10:30:00+00:00",
+    ]
+    said = [n for n in got.notes if "names the zone 'CET'" in n]
+    assert said and "'utc_offset'" in said[0] and "is not" in said[0], got.notes
+    for chunk_rows in (None, 1):
+        out = tmp_path / f"o{chunk_rows}"
+        out.mkdir()
+        summary = summarise_ingest(
+            "tracks", path, options=IngestOptions(chunk_rows=chunk_rows), out_dir=out
+        )
+        assert [n for n in summary["notes"] if "names the zone 'CET'" in n] == said

@@ -1190,6 +1190,21 @@ def _offset_layout(
     named = [(c, *header_zone(c)) for c in time_cols]
     zone_text = next(((c, z) for c, z, _ in named if z), None)
     several = next(((c, a) for c, _, a in named if a), None)
+    header_said = zone_text or several
+    if offset_col is not None and header_said is not None:
+        # the row's own offset is applied; the header's zone is said not to be
+        header, said = header_said
+        note = "; ".join(
+            filter(
+                None,
+                [
+                    note,
+                    f"{name}: header {header!r} names the zone {said!r}, but column "
+                    f"{offset_col!r} gives each row's offset, and it is the one applied (the "
+                    "header's zone is not); set the offsets right if the two disagree",
+                ],
+            )
+        )
     if zone_text is not None and offset_col is None and several is None:
         evidence["utc_offset"] = {
             "column": zone_text[0],
