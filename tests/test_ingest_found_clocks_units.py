@@ -120,26 +120,23 @@ def _aishub(path, *, not_available: bool) -> None:
     path.write_text("\n".join(rows) + "\n")
 
 
-def test_ais_units_with_the_not_available_value_are_refused_with_their_conversion(tmp_path):
+@pytest.mark.parametrize(
+    ("not_available", "says", "never"),
+    [
+        # AIS's 'not available' proves the unit: its conversion, no advice to set a crs
+        (True, ("1/10,000 minute", "value / 600000", "54600000"), ("projected", "EPSG")),
+        # beyond any projection, unproven: every scaling is named, none of them 'set crs'
+        (False, ("value / 600000", "value / 10000000", "2147483648"), ("set crs",)),
+    ],
+    ids=["not-available-proves-it", "beyond-metres"],
+)
+def test_ais_units_are_refused_with_their_conversion(tmp_path, not_available, says, never):
     path = tmp_path / "aishub.csv"
-    _aishub(path, not_available=True)
+    _aishub(path, not_available=not_available)
     with pytest.raises(InputError) as err:
         read_tracks(path)
     msg = str(err.value)
-    assert "1/10,000 minute" in msg and "value / 600000" in msg and "54600000" in msg, msg
-    assert "projected" not in msg and "EPSG" not in msg  # no advice to set a crs
-
-
-def test_ais_units_beyond_any_projection_are_listed_among_the_scalings(tmp_path):
-    """Without the 'not available' value the unit is not proven: every reading is named,
-    and none of them is 'set crs' (the metres advice, which would misplace each ping)."""
-    path = tmp_path / "aishub.csv"
-    _aishub(path, not_available=False)
-    with pytest.raises(InputError) as err:
-        read_tracks(path)
-    msg = str(err.value)
-    assert "value / 600000" in msg and "value / 10000000" in msg and "2147483648" in msg, msg
-    assert "set crs" not in msg
+    assert all(s in msg for s in says) and not any(n in msg for n in never), msg
 
 
 def test_metres_are_still_metres(tmp_path):

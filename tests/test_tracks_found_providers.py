@@ -349,80 +349,70 @@ def test_gfw_effort_by_mmsi_is_refused_not_read_as_pings_at_cell_corners(tmp_pat
         _stream(path, tmp_path / "out")
 
 
-def test_gfw_fleet_grid_is_refused_before_the_vessel_id_advice(tmp_path):
-    """The fleet table has no MMSI: 'set vessel_id: <one constant id>' would make it a track."""
-    path = _write(
-        tmp_path / "fleet-daily.csv",
+_GFW_SHAPES = {
+    # the fleet table has no MMSI: 'set vessel_id: <one constant id>' would make it a track
+    "fleet": (
         "date,cell_ll_lat,cell_ll_lon,flag,geartype,hours,fishing_hours,mmsi_present\n"
         "2024-03-01,25.10,4.50,ESP,trawlers,3.2,1.5,2\n"
         "2024-03-01,25.11,4.50,FRA,set_longlines,2.1,0.0,1\n"
         "2024-03-02,25.10,4.51,ESP,trawlers,5.0,4.0,3\n",
-    )
-    with pytest.raises(InputError, match="gridded product") as err:
-        _read(path)
-    assert "vessel_id" not in str(err.value)
-
-
-def test_gfw_v1_bins_are_refused_as_a_grid_not_as_projected_metres(tmp_path):
-    """v1's ``lat_bin`` in 1/100 degree: the 'set crs: UTM' advice would misplace them."""
-    path = _write(
-        tmp_path / "2016-01-01.csv",
+        "gridded product",
+        "vessel_id",
+    ),
+    # v1's lat_bin in 1/100 degree: the 'set crs: UTM' advice would misplace them
+    "v1-bins": (
         "date,lat_bin,lon_bin,mmsi,fishing_hours\n"
         "2016-01-01,2510,450,244650123,1.5\n"
         "2016-01-01,2520,450,244650123,0.2\n"
         "2016-01-02,2510,460,244650123,4.0\n",
-    )
-    with pytest.raises(InputError, match="gridded product") as err:
-        _read(path)
-    assert "crs" not in str(err.value)
-
-
-def test_gfw_map_download_hours_by_day_are_refused(tmp_path):
-    """The map's CSV says ``Lat``/``Lon``, but its hours per day mark a grid."""
-    path = _write(
-        tmp_path / "layer.csv",
+        "gridded product",
+        "crs",
+    ),
+    # the map's CSV says Lat/Lon, but its hours per day mark a grid
+    "map-download": (
         "Lat,Lon,Time Range,MMSI,Apparent Fishing Hours\n"
         "25.1,4.5,2024-03-01,244650123,1.5\n"
         "25.2,4.5,2024-03-01,244650123,0.2\n"
         "25.1,4.6,2024-03-02,244650123,4.0\n",
-    )
-    with pytest.raises(InputError, match="'Apparent Fishing Hours' sums the hours"):
-        _read(path)
-
-
-def test_gfw_4wings_presence_by_vessel_id_with_bare_hours_is_refused(tmp_path):
-    """The 4Wings report by vessel: plain ``lat``/``lon``, a day and ``hours`` in a cell."""
-    path = _write(
-        tmp_path / "4wings.csv",
+        "'Apparent Fishing Hours' sums the hours",
+        None,
+    ),
+    # the 4Wings report by vessel: plain lat/lon, a day and 'hours' in a cell
+    "4wings": (
         "lat,lon,date,vessel_id,hours\n"
         "25.1,4.5,2024-03-01,8c7304226-6c71-edbe-0b63-c246734b3c01,1.5\n"
         "25.2,4.5,2024-03-02,8c7304226-6c71-edbe-0b63-c246734b3c01,0.2\n"
         "25.1,4.6,2024-03-03,8c7304226-6c71-edbe-0b63-c246734b3c01,4.0\n",
-    )
-    with pytest.raises(InputError, match="'hours' sums the hours"):
-        _read(path)
+        "'hours' sums the hours",
+        None,
+    ),
+}
 
 
-def test_a_daily_position_report_with_engine_hours_is_still_a_track(tmp_path):
-    """``engine_hours`` beside daily positions (a vehicle's or ship's day report) is no grid."""
-    path = _write(
-        tmp_path / "daily.csv",
+@pytest.mark.parametrize("shape", sorted(_GFW_SHAPES))
+def test_gfw_grids_are_refused_as_grids_not_with_another_advice(tmp_path, shape):
+    text, says, never = _GFW_SHAPES[shape]
+    with pytest.raises(InputError, match=says) as err:
+        _read(_write(tmp_path / f"{shape}.csv", text))
+    assert never is None or never not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # engine_hours beside daily positions (a vehicle's or ship's day report) is no grid
         "date,vessel,lat,lon,engine_hours\n"
         "2024-03-01,MV A,25.1,4.5,1200.5\n"
         "2024-03-02,MV A,25.6,4.9,1224.5\n",
-    )
-    assert len(_read(path).frame) == 2
-
-
-def test_pings_with_an_hours_column_and_clock_times_are_still_pings(tmp_path):
-    """A position with its time of day is a ping, whatever hours column sits beside it."""
-    path = _write(
-        tmp_path / "pings.csv",
+        # a position with its time of day is a ping, whatever hours column sits beside it
         "mmsi,timestamp,lat,lon,vessel_hours\n"
         "244650123,2024-03-01 10:00:00,25.1,4.5,0.5\n"
         "244650123,2024-03-01 11:00:00,25.1,4.68,1.5\n",
-    )
-    assert len(_read(path).frame) == 2
+    ],
+    ids=["engine-hours-by-day", "hours-beside-clock-times"],
+)
+def test_positions_beside_an_hours_column_are_still_a_track(tmp_path, text):
+    assert len(_read(_write(tmp_path / "t.csv", text)).frame) == 2
 
 
 def test_grid_corners_named_in_the_config_are_read_as_told(tmp_path):

@@ -308,13 +308,9 @@ def _walk_object(
             value, end = _DECODER.raw_decode(text, pos)
             if not isinstance(value, dict):
                 meta.append((here, value))
-        pos = _WS.match(text, end).end()  # type: ignore[union-attr]
-        if text.startswith(",", pos):
-            pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
-        elif text.startswith("}", pos):
-            return pos + 1
-        else:
-            raise json.JSONDecodeError("expected ',' or '}'", text, pos)
+        pos, closed = _after_value(text, end, "}")
+        if closed:
+            return pos
 
 
 def _lines(text: str) -> tuple[list[dict], list[int], list[tuple[int, str, str, str]]]:
@@ -417,13 +413,23 @@ def _elements(
                 raise json.JSONDecodeError("an element is not an object", text, pos)
             records.append(value)
             starts.append(pos)
-        pos = _WS.match(text, end).end()  # type: ignore[union-attr]
-        if text.startswith(",", pos):
-            pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
-        elif text.startswith("]", pos):
-            return pos + 1
-        else:
-            raise json.JSONDecodeError("expected ',' or ']'", text, pos)
+        pos, closed = _after_value(text, end, "]")
+        if closed:
+            return pos
+
+
+def _after_value(text: str, end: int, close: str) -> tuple[int, bool]:
+    """Step over the separator after a value ending at ``end``: (next position, closed).
+
+    ``closed`` is True when ``close`` (``]`` or ``}``) ends the container; the position is
+    then just after it.
+    """
+    pos = _WS.match(text, end).end()  # type: ignore[union-attr]
+    if text.startswith(",", pos):
+        return _WS.match(text, pos + 1).end(), False  # type: ignore[union-attr]
+    if text.startswith(close, pos):
+        return pos + 1, True
+    raise json.JSONDecodeError(f"expected ',' or '{close}'", text, pos)
 
 
 #: Objects nested deeper than this stay one column of JSON text.
