@@ -473,3 +473,19 @@ def test_exactearth_shapefile_truncated_static_header_is_not_the_time(tmp_path):
     res = _read(tmp_path / "ee.shp")
     assert res.assumptions["columns"]["time"]["column"] == "ts_pos_utc"
     assert _times(res) == _EXACTEARTH_TIMES
+
+
+def test_norwegian_headers_name_the_time_and_position(tmp_path):
+    """'tidspunkt', 'breddegrad', 'lengdegrad' (a Norwegian AIS extract) were no columns."""
+    path = _write(
+        tmp_path / "kystverket.csv",
+        "mmsi;tidspunkt;breddegrad;lengdegrad;fart\n"
+        "257000000;2024-03-01 10:00:00;69,65;18,95;10,5\n"
+        "257000000;2024-03-01 10:10:00;69,66;18,97;10,2\n",
+    )
+    frame = _read(path).frame
+    assert frame["lat"].tolist() == [69.65, 69.66] and frame["lon"].tolist() == [18.95, 18.97]
+    assert [t.isoformat() for t in frame["time"]] == [
+        "2024-03-01T10:00:00+00:00",
+        "2024-03-01T10:10:00+00:00",
+    ]

@@ -168,7 +168,9 @@ ROLES: dict[str, Role] = {
             "point_y",
             "northing",
         ),
-        strong=_fs("lat latitude breedtegraad latitud breite ycoord northing"),
+        strong=_fs(
+            "lat latitude breedtegraad latitud breite breddegrad leveysaste ycoord northing"
+        ),
         weak=_fs("y"),
         veto=_fs("lon lng long longitude x") | _NOT_A_POSITION,
         primary=_EVENT_TOKENS,
@@ -191,7 +193,10 @@ ROLES: dict[str, Role] = {
             "point_x",
             "easting",
         ),
-        strong=_fs("lon lng longitude lengtegraad longitud laenge lange xcoord easting"),
+        strong=_fs(
+            "lon lng longitude lengtegraad longitud laenge lange lengdegrad pituusaste xcoord "
+            "easting"
+        ),
         weak=_fs("x long"),
         # 'long' + 'name' is a long name, not a longitude; an error is no position
         veto=_fs("lat latitude y name") | _NOT_A_POSITION,
@@ -246,7 +251,9 @@ ROLES: dict[str, Role] = {
         ),
         # 'data' is the Portuguese and Italian date ('data da apreensão'); its values decide.
         strong=_fs(
-            "timestamp datetime date time ts dt occurred occurrence occ when fecha datum data"
+            "timestamp datetime date time ts dt occurred occurrence occ when fecha datum data "
+            # Norwegian/Danish, Swedish, German and French words for a moment ('tidspunkt')
+            "dato tidspunkt tidpunkt zeitpunkt zeitstempel horodatage"
         ),
         weak=_fs("year t"),
         # An identity's numbers (a 9-digit MMSI, a 7-digit IMO) parse as epoch seconds: a
