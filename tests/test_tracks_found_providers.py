@@ -80,6 +80,17 @@ def test_aishub_json_answer_reads_the_records_after_its_header(tmp_path):
     assert (summary["read"], summary["accepted"], summary["rejected"]) == (5, 4, 1)
 
 
+def test_an_answer_that_counts_more_records_than_it_holds_says_so(tmp_path):
+    """``RECORDS: 1200`` over 4 records: one page of a larger answer, said in the notes."""
+    path = tmp_path / "page.json"
+    _aishub_answer(path, _AISHUB_RECORDS, RECORDS=1200)
+    res = _read(path)
+    assert len(res.frame) == 4
+    assert any("RECORDS=1,200 but the answer holds 4" in n for n in res.notes), res.notes
+    _aishub_answer(path, _AISHUB_RECORDS)  # the count it holds: nothing to say
+    assert not any("the answer holds" in n for n in _read(path).notes)
+
+
 def test_aishub_error_answer_is_refused_with_its_message(tmp_path):
     """``ERROR: true`` is an answer without records: its message, not 'no latitude'."""
     path = tmp_path / "aishub.json"

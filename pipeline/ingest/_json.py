@@ -113,6 +113,7 @@ def read_json_records(
     data, enc, notes = decode_bytes(data, name, encoding)
     text = data.decode("utf-8")
     start = _WS.match(text).end()  # type: ignore[union-attr]
+    notes_told: list[str] = []
     if text.startswith("[", start):
         records, lines, headers = _array(text, start, name)
         bad: list[tuple[int, str, str, str]] = []
@@ -123,6 +124,7 @@ def read_json_records(
                 f"the array of objects after a header object ({_header_text(headers)}), "
                 "as a web service answers"
             )
+            notes_told = _told_count(headers, len(records), name)
         elif len(records) == 1:
             _refuse_error_answer(records, name)
     else:
@@ -156,6 +158,7 @@ def read_json_records(
     # the text dtype a CSV is read with (pyarrow strings), missing as ""
     frame = frame.where(frame.notna(), "").astype(_TEXT)
     notes.append(f"{name}: read as {layout}: {len(records)} record(s), {frame.shape[1]} key(s)")
+    notes += notes_told
     bad_df = pd.DataFrame(
         {
             "source_file": name,
@@ -212,6 +215,33 @@ def _refuse_error_answer(objects: list[dict], name: str) -> None:
             f"{name}: the saved answer reports an error, not records: {why[:200]!r}; "
             "request the data again and save the answer that holds the records"
         )
+
+
+#: Header keys giving the number of records an answer holds (AISHub's ``RECORDS``).
+_COUNT_KEYS = frozenset({"records", "count", "total", "totalcount", "total_count"})
+
+
+def _told_count(headers: list[dict], found: int, name: str) -> list[str]:
+    """Say when a header object counts other than the records the answer holds.
+
+    An answer that says ``RECORDS: 12000`` and holds 1,000 is one page of a larger one (or
+    was cut short by the service): the records outside the file are not in the map.
+    """
+    for header in headers:
+        for key, value in header.items():
+            if str(key).lower() not in _COUNT_KEYS or isinstance(value, bool):
+                continue
+            try:
+                told = int(str(value))
+            except ValueError:
+                continue
+            if told != found:
+                return [
+                    f"{name}: the header says {key}={told:,} but the answer holds {found:,} "
+                    "record(s): the others (another page, or an answer cut short) are not "
+                    "in this file and not in the map"
+                ]
+    return []
 
 
 def _header_text(headers: list[dict]) -> str:
