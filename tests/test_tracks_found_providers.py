@@ -86,9 +86,14 @@ def test_an_answer_that_counts_more_records_than_it_holds_says_so(tmp_path):
     _aishub_answer(path, _AISHUB_RECORDS, RECORDS=1200)
     res = _read(path)
     assert len(res.frame) == 4
-    assert any("RECORDS=1,200 but the answer holds 4" in n for n in res.notes), res.notes
+    assert any("RECORDS=1,200 but holds 4" in n for n in res.notes), res.notes
     _aishub_answer(path, _AISHUB_RECORDS)  # the count it holds: nothing to say
-    assert not any("the answer holds" in n for n in _read(path).notes)
+    assert not any("not in this file" in n for n in _read(path).notes)
+    node = {"mmsi": 257000000, "timestamp": "2024-03-01T10:00:00Z", "lat": 69.6, "lon": 18.9}
+    page = {"data": {"vessels": {"pageInfo": {"hasNextPage": True}, "nodes": [node]}}}
+    path.write_text(json.dumps(page, indent=1))  # a GraphQL page with more after it
+    notes = _read(path).notes
+    assert any("hasNextPage=true: more pages" in n for n in notes), notes
 
 
 def test_aishub_error_answer_is_refused_with_its_message(tmp_path):

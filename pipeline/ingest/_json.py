@@ -124,7 +124,9 @@ def read_json_records(
                 f"the array of objects after a header object ({_header_text(headers)}), "
                 "as a web service answers"
             )
-            notes_told = _told_count(headers, len(records), name)
+            notes_told = _told_count(
+                [(k, v) for h in headers for k, v in h.items()], len(records), name
+            )
         elif len(records) == 1:
             _refuse_error_answer(records, name)
     else:
@@ -136,7 +138,7 @@ def read_json_records(
             _refuse_error_answer([whole], name)
             found = _object_records(text, start, name)
             if found is not None:
-                records, lines, layout = found
+                records, lines, layout, notes_told = found
             else:  # one record, perhaps written over several lines
                 records, lines, layout = [whole], [text.count("\n", 0, start) + 1], "one object"
             bad = []
@@ -221,26 +223,36 @@ def _refuse_error_answer(objects: list[dict], name: str) -> None:
 _COUNT_KEYS = frozenset({"records", "count", "total", "totalcount", "total_count"})
 
 
-def _told_count(headers: list[dict], found: int, name: str) -> list[str]:
-    """Say when a header object counts other than the records the answer holds.
+def _told_count(pairs: list[tuple[str, Any]], found: int, name: str) -> list[str]:
+    """Say when an answer's own values say it holds only part of the records.
 
-    An answer that says ``RECORDS: 12000`` and holds 1,000 is one page of a larger one (or
-    was cut short by the service): the records outside the file are not in the map.
+    ``RECORDS: 12000`` over 1,000 records (AISHub), ``totalCount.value: 5000`` or
+    ``pageInfo.hasNextPage: true`` (a GraphQL page): the records outside the file (another
+    page, or an answer the service cut short) are not in the map.  ``pairs`` are the
+    (key or dotted path, value) the answer gives beside its records.
     """
-    for header in headers:
-        for key, value in header.items():
-            if str(key).lower() not in _COUNT_KEYS or isinstance(value, bool):
-                continue
-            try:
-                told = int(str(value))
-            except ValueError:
-                continue
-            if told != found:
-                return [
-                    f"{name}: the header says {key}={told:,} but the answer holds {found:,} "
-                    "record(s): the others (another page, or an answer cut short) are not "
-                    "in this file and not in the map"
-                ]
+    for key, value in pairs:
+        parts = str(key).lower().split(".")
+        if parts[-1] == "hasnextpage" and value is True:
+            return [
+                f"{name}: the answer says {key}=true: more pages of records exist, not in "
+                "this file and not in the map"
+            ]
+        counted = parts[-1] in _COUNT_KEYS or (
+            parts[-1] == "value" and len(parts) > 1 and parts[-2] in _COUNT_KEYS
+        )
+        if not counted or isinstance(value, bool):
+            continue
+        try:
+            told = int(str(value))
+        except ValueError:
+            continue
+        if told != found:
+            return [
+                f"{name}: the answer says {key}={told:,} but holds {found:,} record(s): the "
+                "others (another page, or an answer cut short) are not in this file and not "
+                "in the map"
+            ]
     return []
 
 
@@ -266,8 +278,12 @@ def _one_object(text: str, start: int) -> dict | None:
     return value if isinstance(value, dict) and not text[end:].strip() else None
 
 
-def _object_records(text: str, start: int, name: str) -> tuple[list[dict], list[int], str] | None:
-    """Return the records an object holds in one array of objects, their lines, the layout.
+def _object_records(
+    text: str, start: int, name: str
+) -> tuple[list[dict], list[int], str, list[str]] | None:
+    """Return the records an object's one array of objects holds, their lines, layout, notes.
+
+    The notes are those of its paging values (:func:`_told_count`).
 
     An API answer saved as it came: ``{"data": {"vessels": {"nodes": [{...}, ...]}}}``
     (Spire's GraphQL), ``{"results": [...]}``.  The one array of objects at any depth is the
@@ -300,7 +316,7 @@ def _object_records(text: str, start: int, name: str) -> tuple[list[dict], list[
     ]
     if beside:
         layout += f"; beside it, not read: {', '.join(beside[:8])}"
-    return records, lines, layout
+    return records, lines, layout, _told_count(meta, len(records), name)
 
 
 def _walk_object(
