@@ -333,6 +333,7 @@ def test_geojson_sequence_features_read_as_json_lines_keep_their_points(tmp_path
     res = _read(path)
     assert list(res.frame["lon"]) == [18.95, 19.42]
     assert res.by_rule == {"coord_missing": 1} and int(res.rejects.iloc[0]["row"]) == 2
+    assert res.rejects.iloc[0]["value"] == ""  # as written: nothing, never 'nan nan'
     summary = _stream(path, tmp_path / "out")
     assert (summary["read"], summary["accepted"], summary["rejected"]) == (3, 2, 1)
 

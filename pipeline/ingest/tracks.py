@@ -1982,13 +1982,14 @@ def check_ping_rows(
     notes += pos.notes
     lat = lat_s.to_numpy(dtype="float64")
     lon = lon_s.to_numpy(dtype="float64")
-    pair = (
-        lat_raw.astype("str") + " " + lon_raw.astype("str")
-        if lat_col != lon_col
-        else pd.Series(
+    if lat_col != lon_col:
+        pair = lat_raw.astype("str") + " " + lon_raw.astype("str")
+    elif lat_col in raw.columns:  # one column of pairs: its value as written
+        pair = as_text(raw[lat_col])
+    else:
+        pair = pd.Series(
             np.char.add(np.char.add(lat.astype("U"), " "), lon.astype("U")), index=raw.index
         )
-    )
     pair_col = lat_col if lat_col == lon_col else f"{lat_col}/{lon_col}"
     sentinel = (lat == 91) | (lon == 181)
     rules.append(
