@@ -84,6 +84,7 @@ def read_area(bbox, polygon_path: Path | None, *, max_uncompressed_mb: float = 2
         allowed=("geojson", "gpkg", "shapefile", "kml", "parquet"),
         max_uncompressed_mb=max_uncompressed_mb,
         read_whole="an area polygon",
+        format_setting=False,
     )
     layer = _the_layer(opened.target, opened.fmt, name)
     raw, geoms, crs = read_vector(
@@ -104,8 +105,37 @@ def read_area(bbox, polygon_path: Path | None, *, max_uncompressed_mb: float = 2
     frame = frame[~(frame.geometry.isna() | frame.geometry.is_empty)].reset_index(drop=True)
     frame = _checked_polygons(frame, name)
     frame = _to_lonlat(frame, name)
-    bounds = tuple(float(v) for v in frame.total_bounds)
-    return Area(bounds, frame, shapely.union_all(frame.geometry.to_numpy()))  # type: ignore[arg-type]
+    return Area(
+        _lonlat_bounds(frame.geometry.to_numpy()),
+        frame,
+        shapely.union_all(frame.geometry.to_numpy()),
+    )  # type: ignore[arg-type]
+
+
+def _lonlat_bounds(geoms) -> tuple[float, float, float, float]:
+    """Return the smallest lon/lat box around ``geoms``, crossing 180° when that is smaller.
+
+    An area across the antimeridian is stored as parts each side of it (Fiji's EEZ from
+    Marine Regions: 177°E to 180° and -180° to -178°): their plain bounds are -180 to 180,
+    a band around the globe, and every raster read over the area's box is read around the
+    globe.  The box is the complement of the widest longitude gap between the parts; when
+    that gap is not the one across ±180° the box crosses it (``lon_min > lon_max``, as a
+    configured bbox may).
+    """
+    import shapely
+
+    parts = shapely.get_parts(geoms)
+    b = shapely.bounds(parts[~shapely.is_empty(parts)])
+    lat0, lat1 = float(b[:, 1].min()), float(b[:, 3].max())
+    spans = b[np.argsort(b[:, 0]), :][:, [0, 2]]
+    reach = np.maximum.accumulate(spans[:, 1])  # the eastmost longitude reached so far
+    gaps = spans[1:, 0] - reach[:-1]  # gap before each part: > 0 when nothing covers it
+    wrap = spans[0, 0] + 360.0 - reach[-1]  # the gap across ±180
+    lon0, lon1 = float(spans[0, 0]), float(reach[-1])
+    if len(gaps) and gaps.max() > max(wrap, 0.0):
+        i = int(np.argmax(gaps))
+        lon0, lon1 = float(spans[i + 1, 0]), float(reach[i])
+    return (lon0, lat0, lon1, lat1)
 
 
 def _the_layer(target: str, fmt: str, name: str) -> str | None:

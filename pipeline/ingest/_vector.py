@@ -62,6 +62,8 @@ _NOT_READ = {
     "GPX, GeoJSON or CSV",
     ".kmz": "KMZ tracks are not read (GDAL drops the times of a gx:Track); export them as "
     "GPX, GeoJSON or CSV",
+    ".wkt": "WKT text is not read as a file (it carries no CRS); save the geometry as "
+    "GeoJSON or GeoPackage with its CRS (QGIS, or ogr2ogr from a CSV with a WKT column)",
     ".xml": "XML records are not read (no format setting reads them); request or export the "
     "same records as CSV or JSON (a web service's output=csv or output=json)",
 }
@@ -113,6 +115,7 @@ def open_source(
     member: str | None = None,
     read_whole: str | None = None,
     whole_formats: tuple[str, ...] = ("csv", "json", "geojson", "gpkg", "shapefile", "kml"),
+    format_setting: bool = True,
 ) -> OpenedSource:
     """Decide the format of ``path`` (``fmt`` 'auto' from the name), unwrapping a zip.
 
@@ -122,6 +125,8 @@ def open_source(
     are bounded by their declared uncompressed sizes where they are read).  A ``.json``
     file holding JSON records (lines, or an array of objects) rather than GeoJSON is the
     ``json`` format when the caller allows it.
+    ``format_setting``: the caller's source has a ``format`` setting that a refusal of an
+    unknown file type may point to (a context layer or an area has none).
 
     Raises
     ------
@@ -132,7 +137,7 @@ def open_source(
     name = path.name
     suffix = path.suffix.lower()
     if suffix in COMPRESSION_SUFFIXES:
-        return _open_compressed(path, fmt, allowed, max_uncompressed_mb)
+        return _open_compressed(path, fmt, allowed, max_uncompressed_mb, format_setting)
     if fmt == "auto":
         if suffix in _NOT_READ and SUFFIX_FORMAT.get(suffix) not in allowed:
             raise SourceUnreadable(f"{name}: {_NOT_READ[suffix]}")
@@ -141,10 +146,12 @@ def open_source(
             fmt = "zip"
         if fmt not in allowed and fmt != "zip":
             known = sorted(s for s, f in SUFFIX_FORMAT.items() if f in allowed or f == "zip")
+            packed = [_PACKED_NAMES[f] for f in _COMPRESSIBLE if f in allowed]
             raise SourceUnreadable(
-                f"{name}: unknown file type {suffix!r}; expected one of {' '.join(known)} "
-                "(CSV, JSON records and GPX also as .gz, .bz2, .xz or .zst), or set format "
-                "in the config"
+                f"{name}: unknown file type {suffix!r}; expected one of {' '.join(known)}"
+                + (f" ({', '.join(packed)} also as .gz, .bz2, .xz or .zst)" if packed else "")
+                # a context layer or an area has no format setting: never advise one
+                + (", or set format in the config" if format_setting else "")
             )
     if fmt == "shapefile" and suffix == ".zip":
         fmt = "zip"
@@ -181,10 +188,15 @@ def open_source(
 
 #: What a compressed single file may hold: the formats read from bytes by our own parsers.
 _COMPRESSIBLE = ("csv", "json", "gpx")
+_PACKED_NAMES = {"csv": "CSV", "json": "JSON records", "gpx": "GPX"}
 
 
 def _open_compressed(
-    path: Path, fmt: str, allowed: tuple[str, ...], max_uncompressed_mb: float
+    path: Path,
+    fmt: str,
+    allowed: tuple[str, ...],
+    max_uncompressed_mb: float,
+    format_setting: bool = True,
 ) -> OpenedSource:
     """Decompress ``ais.csv.gz`` (bounded) and say what it holds, from the inner suffix."""
     name = path.name
@@ -198,9 +210,17 @@ def _open_compressed(
             fmt = "json"  # JSON records or GeoJSON: its content decides, once decompressed
     if fmt not in _COMPRESSIBLE or fmt not in allowed:
         what = f"{inner or 'a file without a type'} ({fmt})" if fmt else inner or "a file"
+        packed = [_PACKED_NAMES[f] for f in _COMPRESSIBLE if f in allowed]
         raise SourceUnreadable(
-            f"{name}: {codec}-compressed {what} is not read; CSV, JSON records and GPX are "
-            "(name the file like ais.csv.gz or set format in the config), or decompress it"
+            f"{name}: {codec}-compressed {what} is not read; "
+            + (
+                f"{', '.join(packed)} {'is' if len(packed) == 1 else 'are'} (name the file like "
+                + next(f"ais.{f}.gz" for f in _COMPRESSIBLE if f in allowed)
+                + (" or set format in the config" if format_setting else "")
+                + "), or decompress it"
+                if packed
+                else "decompress it"
+            )
         )
     data = read_compressed(path, codec, max_uncompressed_mb)
     if fmt == "geojson" or (fmt == "json" and inner == ".json"):
@@ -424,6 +444,13 @@ def read_vector(
         raise
     except Exception as exc:  # pyogrio, GDAL and pyarrow raise many types for bad files
         first = str(exc).splitlines()[0][:160] if str(exc) else ""
+        if "closed linestring" in first:  # GDAL passes an unclosed ring on, GEOS refuses it
+            raise SourceUnreadable(
+                f"{name}: a polygon ring is not closed (its last position is not its first, "
+                "as GeoJSON, KML and WKT require): the file was cut short or hand-written; "
+                "repeat the first position at the end of each ring (QGIS 'Fix geometries' "
+                "does it) and check the shape is the one meant"
+            ) from exc
         raise SourceUnreadable(
             f"{name}: cannot read as {fmt}: {type(exc).__name__}: {first}"
         ) from exc

@@ -28,6 +28,7 @@ zeros).
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -49,7 +50,7 @@ from ._common import (
     read_text_table,
 )
 from ._positions import PAIR_UNREADABLE, read_positions, split_pair_column
-from ._vector import open_source, read_vector, spatial_layer
+from ._vector import OpenedSource, open_source, read_vector, spatial_layer
 from .options import ContextSource
 
 __all__ = ["CONTEXT_KINDS", "CONTEXT_RULES", "read_context"]
@@ -150,6 +151,7 @@ def read_context(
         max_uncompressed_mb=max_uncompressed_mb,
         member=src.member,
         read_whole="a context layer",
+        format_setting=False,
     )
     assumptions: dict[str, Any] = dict(opened.assumptions)
     pre = pd.DataFrame()
@@ -162,6 +164,16 @@ def read_context(
         geoms, rules, layer_crs, more, table_more = _geometry_from_table(raw, src, name)
         table_notes = table_notes + table_more
         assumptions.update(more)
+    elif (osm := _overpass_layer(opened, src, name)) is not None:
+        raw, geoms, rules, osm_notes = osm
+        rows = np.arange(1, len(raw) + 1, dtype="int64")
+        layer_crs = "EPSG:4326"
+        table_notes += osm_notes
+        assumptions["format"] = "Overpass API JSON (OpenStreetMap elements)"
+        assumptions["crs"] = {
+            "by": "format",
+            "evidence": "Overpass API JSON gives WGS 84 latitude/longitude",
+        }
     else:
         layer, layer_note = spatial_layer(opened.target, opened.fmt, name, src.layer, records=True)
         if layer_note:
@@ -197,6 +209,127 @@ def read_context(
     n_read = len(raw) + n_pre
     log.info("%s: %d read, %d accepted, %d rejected", name, n_read, len(frame), len(rejects))
     return IngestResult(frame, rejects, by_rule, name, n_read, notes, assumptions)
+
+
+def _overpass_layer(opened: OpenedSource, src: ContextSource, name: str):
+    """Read an Overpass API JSON answer (``[out:json]``): one row per OSM element, or None.
+
+    GDAL does not read this format (a ``.json`` of ``{"elements": [...]}`` is refused as
+    an unknown format).  Nodes are points at their ``lat``/``lon``; a way or relation is
+    placed by what the query asked for: ``out center`` gives its ``center`` (a point: what a
+    ports layer takes), ``out geom`` its ``geometry`` (a line, a polygon for a closed way
+    in a land layer; a relation's member ways are its lines).  A way of a ``geom(bbox)``
+    query has ``null`` for its nodes outside the box: a line is split there (never drawn
+    straight across the gap), a polygon cannot be closed and is rejected.  An element
+    without the coordinates its layer needs is rejected naming the ``out`` clause that
+    gives them; an answer that reports a runtime error (a timeout: the elements are cut
+    short) is refused.
+    """
+    target = Path(opened.target)
+    if opened.fmt != "geojson" or opened.data is not None or not target.is_file():
+        return None
+    with open(target, "rb") as fh:
+        head = fh.read(1 << 16)
+    if not head.lstrip()[:1] == b"{" or b'"elements"' not in head or b'"features"' in head:
+        return None
+    try:
+        answer = json.loads(target.read_bytes())
+    except ValueError:
+        return None  # GDAL says why it cannot read it
+    if not isinstance(answer, dict) or not isinstance(answer.get("elements"), list):
+        return None
+    notes: list[str] = []
+    remark = str(answer.get("remark") or "")
+    if "error" in remark.lower():
+        raise InputError(
+            f"{name}: the Overpass answer reports {remark[:160]!r}: its elements are cut "
+            "short; run the query again (a larger [timeout:...] or a smaller area)"
+        )
+    if remark:
+        notes.append(f"{name}: the Overpass answer remarks {remark[:160]!r}")
+    elements = [e if isinstance(e, dict) else {} for e in answer["elements"]]
+    polygons = src.kind == "land"
+    lines = src.kind in ("lanes", "land")
+
+    def num(v: Any) -> float:
+        return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else np.nan
+
+    def point(d: Any):
+        if not isinstance(d, dict):
+            return None
+        lon, lat = num(d.get("lon")), num(d.get("lat"))
+        return shapely.Point(lon, lat) if np.isfinite([lon, lat]).all() else None
+
+    def runs(nodes: Any) -> list[list[tuple[float, float]]]:
+        out: list[list[tuple[float, float]]] = [[]]
+        for nd in nodes if isinstance(nodes, list) else []:
+            p = point(nd)
+            if p is None:
+                out.append([])
+            else:
+                out[-1].append((p.x, p.y))
+        return out
+
+    def shape(e: dict) -> tuple[Any, str]:
+        kind = e.get("type")
+        if kind == "node":
+            return point(e), "a node without lat/lon"
+        if not lines:
+            return point(e.get("center")), "query with 'out center;' to give it a point"
+        if kind == "way" and "geometry" in e:
+            parts = runs(e["geometry"])
+            whole = [p for p in parts if len(p) >= 2]
+            if polygons and len(parts) == 1 and len(whole) == 1 and whole[0][0] == whole[0][-1]:
+                if len(whole[0]) >= 4:
+                    return shapely.Polygon(whole[0]), ""
+            if polygons and len(parts) > 1:
+                return None, "nodes outside the query's bbox (null): its ring cannot be closed"
+            if not whole:
+                return None, "fewer than two positioned nodes"
+            return (
+                shapely.LineString(whole[0]) if len(whole) == 1 else shapely.MultiLineString(whole)
+            ), ""
+        members = e.get("members")
+        if kind == "relation" and isinstance(members, list):
+            whole = [
+                p
+                for m in members
+                if isinstance(m, dict)
+                for p in runs(m.get("geometry"))
+                if len(p) >= 2
+            ]
+            if whole:
+                lines_ = shapely.MultiLineString(whole)
+                if polygons:
+                    area = shapely.build_area(shapely.node(lines_))
+                    return (area if not area.is_empty else lines_), ""
+                return lines_, ""
+        centre = point(e.get("center"))
+        return centre, "query with 'out geom;' to give its coordinates"
+
+    made = [shape(e) for e in elements]
+    geoms = np.array([g for g, _ in made], dtype=object)
+    why = pd.Series([w for _, w in made], dtype=object)
+    ident = pd.Series([f"{e.get('type', '?')}/{e.get('id', '?')}" for e in elements], dtype=object)
+    tags = pd.DataFrame.from_records(
+        [e.get("tags") if isinstance(e.get("tags"), dict) else {} for e in elements],
+        index=range(len(elements)),
+    )
+    raw = pd.concat(
+        [pd.DataFrame({"@id": ident}), tags.drop(columns="@id", errors="ignore")], axis=1
+    )
+    raw = raw.astype(object).where(raw.notna(), "").astype("str")
+    missing = shapely.is_missing(geoms)
+    rules = [
+        Rule(
+            "geometry_missing",
+            missing,
+            "geometry",
+            "OSM element {value} has no coordinates",
+            ident + ": " + why,
+        )
+    ]
+    return raw, geoms, rules, notes
 
 
 def _geometry_from_table(raw: pd.DataFrame, src: ContextSource, name: str):
