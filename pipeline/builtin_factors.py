@@ -454,7 +454,11 @@ for _name, _kind, _desc in (
         "ports",
         "Great-circle distance from the cell centre to the nearest port.",
     ),
-    ("distance_to_lane_km", "lanes", "Great-circle distance to the nearest shipping lane."),
+    (
+        "distance_to_lane_km",
+        "lanes",
+        "Great-circle distance to the nearest shipping lane (0 inside a lane given as an area).",
+    ),
     ("distance_to_coast_km", "land", "Great-circle distance to the coast (0 on land)."),
 ):
     default_registry.register(
@@ -462,7 +466,8 @@ for _name, _kind, _desc in (
             name=_name,
             unit="km",
             description=_desc,
-            compute=_distance_factor(_kind, inside_is_zero=_kind == "land"),
+            # a lane given as an area (NOAA fairways, IMO separation zones) holds its cells
+            compute=_distance_factor(_kind, inside_is_zero=_kind in ("land", "lanes")),
             needs=(f"context:{_kind}",),
             time_dependent=False,
         )

@@ -224,3 +224,47 @@ def test_world_port_index_dms_text_columns_are_read(tmp_path):
     )
     assert list(res.frame["name"]) == ["Kushiro", "Santos"]
     assert res.by_rule == {"null_island": 1}
+
+
+def _noaa_lanes(path: Path) -> Path:
+    """NOAA's 'Shipping Fairways, Lanes, and Zones': polygons in NAD83, a THEMELAYER each."""
+    zones = [box(-71.0, 40.0, -70.8, 41.0), box(-70.7, 40.0, -70.5, 41.0)]
+    layer = gpd.GeoDataFrame(
+        {"THEMELAYER": ["Traffic Lanes", "Traffic Separation Zones"], "OBJL": [148, 150]},
+        geometry=zones,
+        crs="EPSG:4269",
+    )
+    layer.to_file(path)
+    return path
+
+
+def test_lanes_given_as_areas_are_read_and_a_cell_inside_is_0_km_from_a_lane(tmp_path):
+    import pandas as pd
+
+    import pipeline.builtin_factors  # noqa: F401  (registers distance_to_lane_km)
+    from pipeline.factors import FactorContext, InputsView, default_registry
+    from pipeline.grid import points_to_cells
+    from pipeline.render._payload import lanes_payload
+
+    res = read_context(_noaa_lanes(tmp_path / "shippinglanes.shp"), "lanes")
+    assert len(res.frame) == 2 and res.by_rule == {}
+    assert any("0 km from the lane" in n for n in res.notes)
+    cells = np.unique(points_to_cells(np.array([-70.9, -69.0]), np.array([40.5, 40.5]), 7))
+    ctx = FactorContext(
+        cells=cells,
+        resolution=7,
+        as_of=pd.Timestamp("2026-06-30", tz="UTC"),
+        seizures=pd.DataFrame(),
+        pings=pd.DataFrame(),
+        context={"lanes": res.frame},
+    )
+    (factor,) = default_registry.resolve(
+        ["distance_to_lane_km"], InputsView(needs=frozenset({"context:lanes"}))
+    )
+    lon, _ = ctx.cell_centres()
+    km = dict(zip(np.round(lon).astype(int), factor.compute(ctx), strict=True))
+    assert km[-71] == 0.0  # inside the traffic lane, not 8 km from its edge
+    assert 100 < km[-69] < 200
+    # the map draws them as outlines
+    drawn = lanes_payload(res.frame)["geojson"]["features"]
+    assert len(drawn) == 2 and {f["geometry"]["type"] for f in drawn} == {"LineString"}

@@ -15,6 +15,10 @@ rejected.
 A land layer may be a coastline (lines): distances to the coast are then measured to it, and
 a note says that no cell is known to be on land.
 
+A lanes layer may hold lines or areas: NOAA's shipping fairways and lanes and the IMO traffic
+separation schemes of the charts are polygons (a lane, a separation zone, a fairway), and a
+cell inside one is 0 km from the lane (a note says so).
+
 Rule ids (first failing rule per feature): ``ragged_row``, ``unbalanced_quote``,
 ``geometry_missing``, ``coord_missing``, ``coord_unparseable``, ``lat_out_of_range``,
 ``lon_out_of_range``, ``geometry_unparseable`` (WKT), ``geometry_wrong_type`` (a line in a
@@ -60,7 +64,7 @@ log = logging.getLogger(__name__)
 #: Kind -> the geometry types it accepts (shapely type ids) and their name.
 CONTEXT_KINDS: dict[str, tuple[tuple[int, ...], str]] = {
     "ports": ((0, 4), "points"),
-    "lanes": ((1, 5), "lines"),
+    "lanes": ((1, 3, 5, 6), "lines or lane areas (polygons)"),
     "land": ((1, 3, 5, 6), "polygons or coastline lines"),
 }
 CONTEXT_RULES = (
@@ -639,6 +643,14 @@ def _finish(raw, rows, geoms, rules, crs, src: ContextSource, name: str, assumpt
                 "polygons for that"
             )
             assumptions["land"] = "coastline lines only: land cells are not known"
+    if src.kind == "lanes" and len(frame):
+        areas = int((shapely.get_dimensions(frame.geometry.to_numpy()) == 2).sum())
+        if areas:
+            notes.append(
+                f"{name}: {areas} lane(s) are areas (polygons: a traffic lane, separation zone "
+                "or fairway): a cell inside one is 0 km from the lane"
+            )
+            assumptions["lane_areas"] = areas
     crs_text = _crs_name(crs)
     assumptions.setdefault("crs", {})["value"] = crs_text
     assumptions["kind"] = src.kind

@@ -729,6 +729,9 @@ def lanes_payload(lanes: gpd.GeoDataFrame) -> dict:
     if gs.crs is not None and not gs.crs.equals("EPSG:4326"):
         gs = gs.to_crs("EPSG:4326")
     gs = gs[gs.notna() & ~gs.is_empty]
+    # a lane given as an area (a fairway, a separation zone) is drawn as its outline
+    areas = gs.geom_type.isin(["Polygon", "MultiPolygon"])
+    gs = gs.where(~areas, gs.boundary)
     gs = gs[gs.geom_type.isin(["LineString", "MultiLineString"])].set_precision(0.001)
     geojson = json.loads(gpd.GeoDataFrame(geometry=gs.reset_index(drop=True)).to_json(drop_id=True))
     for feat in geojson["features"]:
