@@ -268,3 +268,29 @@ def test_lanes_given_as_areas_are_read_and_a_cell_inside_is_0_km_from_a_lane(tmp
     # the map draws them as outlines
     drawn = lanes_payload(res.frame)["geojson"]["features"]
     assert len(drawn) == 2 and {f["geometry"]["type"] for f in drawn} == {"LineString"}
+
+
+def _lane_features(n: int) -> list[dict]:
+    return [
+        {
+            "type": "Feature",
+            "geometry": {"type": "LineString", "coordinates": [[1.5, 51.0], [1.8, 51.2 + i / 10]]},
+            "properties": {"@id": f"way/{i}", "seamark:type": "separation_lane"},
+        }
+        for i in range(n)
+    ]
+
+
+def test_an_osmium_geojson_sequence_is_read_and_one_cut_short_is_refused(tmp_path):
+    # `osmium export -f geojsonseq`: a record separator before each Feature (RFC 8142)
+    records = ["\x1e" + json.dumps(f) + "\n" for f in _lane_features(4)]
+    good = tmp_path / "lanes.geojsonseq"
+    good.write_text("".join(records))
+    res = read_context(good, "lanes")
+    assert res.n_read == 4 and len(res.frame) == 4
+    records[3] = records[3][:40] + "\n"  # the export stopped mid-record
+    cut = tmp_path / "cut.geojsonseq"
+    cut.write_text("".join(records))
+    # GDAL passes over the broken record without a word: 3 lanes of 4, unsaid
+    with pytest.raises(SourceUnreadable, match="holds 4 records and 3"):
+        read_context(cut, "lanes")

@@ -35,6 +35,8 @@ SUFFIX_FORMAT = {
     ".tab": "csv",
     ".geojson": "geojson",
     ".json": "geojson",
+    ".geojsonseq": "geojson",  # osmium export -f geojsonseq: one Feature a line (RFC 8142)
+    ".geojsonl": "geojson",
     ".gpkg": "gpkg",
     ".parquet": "parquet",
     ".geoparquet": "parquet",
@@ -162,7 +164,11 @@ def open_source(
         if read_whole and fmt in whole_formats:
             _check_whole_size(path, fmt, read_whole, max_uncompressed_mb)
         return OpenedSource(fmt, str(path))
-    accept = tuple(s for s, f in SUFFIX_FORMAT.items() if f in allowed and f not in ("zip", "xlsx"))
+    accept = tuple(
+        s
+        for s, f in SUFFIX_FORMAT.items()
+        if f in allowed and f not in ("zip", "xlsx") and s not in _SEQ_SUFFIXES
+    )
     m = open_zip_member(path, max_uncompressed_mb=max_uncompressed_mb, member=member, accept=accept)
     inner = SUFFIX_FORMAT[m.suffix]
     if inner == "geojson" and m.suffix == ".json" and "json" in allowed:
@@ -435,11 +441,13 @@ def read_vector(
                         "the one to read (one input per layer)"
                     )
             kwargs: dict[str, Any] = {"layer": layer} if layer is not None else {}
-            if fmt == "geojson":
+            if fmt == "geojson" and not target.lower().endswith(_SEQ_SUFFIXES):
                 # a Feature's keys beside its properties are read too: Digitraffic's AIS
                 # locations carry the vessel's "mmsi" there, which GDAL drops by default
                 kwargs["FOREIGN_MEMBERS"] = "ALL"
             gdf = gpd.read_file(target, engine="pyogrio", **kwargs)
+        if target.lower().endswith(_SEQ_SUFFIXES):
+            _check_sequence(target, name, len(gdf))
     except SourceUnreadable:
         raise
     except Exception as exc:  # pyogrio, GDAL and pyarrow raise many types for bad files
@@ -461,6 +469,41 @@ def read_vector(
         return _nested_as_text(pd.DataFrame(gdf.drop(columns=geom.name))), None, None
     raw = _nested_as_text(pd.DataFrame(gdf.drop(columns=geom.name)))
     return raw, np.asarray(geom.values, dtype=object), gdf.crs
+
+
+#: GeoJSON text sequences (RFC 8142), read by GDAL's GeoJSONSeq driver; never from a zip
+#: (their records are counted from the file, see :func:`_check_sequence`).
+_SEQ_SUFFIXES = (".geojsonseq", ".geojsonl")
+
+
+def _check_sequence(target: str, name: str, n_read: int) -> None:
+    """Refuse a GeoJSON sequence of which GDAL read fewer features than it holds records.
+
+    GDAL's GeoJSONSeq driver passes over a record it cannot parse (a line cut short when
+    ``osmium export`` was stopped) without a word: the records are counted here, one per
+    non-blank line or record separator, and a file with records GDAL did not read is
+    refused naming the first of them (the features cannot be told apart reliably).
+    """
+    import json
+
+    with open(target, "rb") as fh:
+        data = fh.read()
+    sep = b"\x1e" if b"\x1e" in data[:4096] else b"\n"
+    records = [r for r in data.split(sep) if r.strip()]
+    if len(records) == n_read:
+        return
+    first = None
+    for i, r in enumerate(records):  # only on the way to a refusal
+        try:
+            json.loads(r)
+        except ValueError:
+            first = i + 1
+            break
+    where = f"; record {first} is not valid JSON" if first else ""
+    raise SourceUnreadable(
+        f"{name}: holds {len(records)} records and {n_read} could be read as features"
+        f"{where} (an export cut short?); export it again or drop the broken records"
+    )
 
 
 def _nested_as_text(frame: pd.DataFrame) -> pd.DataFrame:
