@@ -294,3 +294,13 @@ def test_an_osmium_geojson_sequence_is_read_and_one_cut_short_is_refused(tmp_pat
     # GDAL passes over the broken record without a word: 3 lanes of 4, unsaid
     with pytest.raises(SourceUnreadable, match="holds 4 records and 3"):
         read_context(cut, "lanes")
+
+
+def test_an_error_page_saved_as_geojson_is_refused_without_gdal_driver_advice(tmp_path):
+    # a WFS or Overpass error answer saved under the name the query asked for
+    page = tmp_path / "lanes.geojson"
+    page.write_text("<!DOCTYPE html><html><body><h1>504 Gateway Time-out</h1></body></html>")
+    for call in (lambda: read_context(page, "lanes"), lambda: read_area(None, page)):
+        with pytest.raises(SourceUnreadable, match="HTML page") as err:
+            call()
+        assert "prefixing" not in str(err.value)

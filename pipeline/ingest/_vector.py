@@ -452,6 +452,18 @@ def read_vector(
         raise
     except Exception as exc:  # pyogrio, GDAL and pyarrow raise many types for bad files
         first = str(exc).splitlines()[0][:160] if str(exc) else ""
+        if "not recognized as being in a supported file format" in first:
+            # GDAL's advice to prefix a driver name has no place in a config: say what it is
+            head = b""
+            if not target.startswith("/vsi"):
+                with open(target, "rb") as fh:
+                    head = fh.read(512).lstrip().lower()
+            what = (
+                "an HTML page (a web service's error or login page saved under this name?)"
+                if head.startswith((b"<!doctype html", b"<html"))
+                else "not a file of this type (another format saved under this name?)"
+            )
+            raise SourceUnreadable(f"{name}: cannot read as {fmt}: its content is {what}") from exc
         if "closed linestring" in first:  # GDAL passes an unclosed ring on, GEOS refuses it
             raise SourceUnreadable(
                 f"{name}: a polygon ring is not closed (its last position is not its first, "
