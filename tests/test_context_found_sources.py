@@ -304,3 +304,42 @@ def test_an_error_page_saved_as_geojson_is_refused_without_gdal_driver_advice(tm
         with pytest.raises(SourceUnreadable, match="HTML page") as err:
             call()
         assert "prefixing" not in str(err.value)
+
+
+_PORTS = [(-60.0, 10.5), (-70.2, 18.4), (-75.1, 20.0), (-61.5, 15.9), (-77.0, 25.1)]
+
+
+def test_a_ports_layer_with_latitude_and_longitude_swapped_is_refused(tmp_path):
+    """Written 'lat,lon' the other way round, every port lies at 60-77 S: each distance to
+    a port was measured to the wrong side of the world, without a word."""
+    from pipeline.ingest.context import check_ports_placement
+
+    area = (-85.0, -10.0, 10.0, 45.0)
+    right = tmp_path / "ports.csv"
+    right.write_text(
+        "name,lat,lon\n" + "".join(f"P{i},{y},{x}\n" for i, (x, y) in enumerate(_PORTS))
+    )
+    swapped = tmp_path / "swapped.csv"
+    swapped.write_text(
+        "name,lat,lon\n" + "".join(f"P{i},{x},{y}\n" for i, (x, y) in enumerate(_PORTS))
+    )
+    assert check_ports_placement(read_context(right, "ports"), area) == []
+    with pytest.raises(InputError, match="swapped.csv: 5 of 5 positions lie outside"):
+        check_ports_placement(read_context(swapped, "ports"), area)
+    far = check_ports_placement(read_context(right, "ports"), (100.0, -10.0, 120.0, 10.0))
+    assert far and "none of its 5 ports lies inside" in far[0]
+
+
+def test_a_run_with_swapped_ports_stops_in_one_line(small_demo, tmp_path, capsys):
+    from conftest import small_config
+
+    from pipeline.cli import main
+
+    ports = tmp_path / "ports.csv"
+    ports.write_text(
+        "name,lat,lon\n" + "".join(f"P{i},{x},{y}\n" for i, (x, y) in enumerate(_PORTS))
+    )
+    small_config(small_demo, tmp_path, inputs={"ports": str(ports)})
+    assert main(["run", str(tmp_path / "c.yaml"), "-q"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "would lie inside with" in err[0], err

@@ -48,8 +48,10 @@ from ._common import (
     IngestResult,
     Rule,
     as_text,
+    decide_misplaced,
     finish_rejects,
     first_failing,
+    misplaced_counts,
     range_rules,
     read_text_table,
 )
@@ -57,7 +59,7 @@ from ._positions import PAIR_UNREADABLE, read_positions, split_pair_column
 from ._vector import OpenedSource, open_source, read_vector, spatial_layer
 from .options import ContextSource
 
-__all__ = ["CONTEXT_KINDS", "CONTEXT_RULES", "read_context"]
+__all__ = ["CONTEXT_KINDS", "CONTEXT_RULES", "check_ports_placement", "read_context"]
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +94,44 @@ _TYPE_NAMES = {
     7: "GeometryCollection",
 }
 _WKT_NAMES = ("wkt", "geometry", "geom", "the_geom", "shape", "wkt_geom")
+
+
+def check_ports_placement(
+    ports: IngestResult, aoi_bbox: tuple[float, float, float, float] | None
+) -> list[str]:
+    """Refuse a ports layer that misses the area only when misread; note one that misses it.
+
+    A ports list exported with its latitude and longitude exchanged (Rotterdam at 4.1 N,
+    51.9 E, in the Gulf of Aden) gives valid points elsewhere: every distance to a port
+    would be measured to the wrong side of the world.  As for seizures, at most a tenth
+    of the ports inside the area while a misreading puts nine tenths inside is refused;
+    none inside at all is said (distances are then measured to ports beyond the area).
+
+    Raises
+    ------
+    InputError
+        When a misreading explains the layer.
+    """
+    frame = ports.frame
+    if aoi_bbox is None or not len(frame):
+        return []
+    geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
+    point = (shapely.get_type_id(geoms) == 0) & ~shapely.is_empty(geoms)
+    lon, lat = np.full(len(geoms), np.nan), np.full(len(geoms), np.nan)
+    lon[point], lat[point] = shapely.get_x(geoms[point]), shapely.get_y(geoms[point])
+    name = str(frame["source_file"].iloc[0]) if "source_file" in frame else "ports layer"
+    notes = decide_misplaced(
+        misplaced_counts(lon, lat, point, aoi_bbox),
+        aoi_bbox,
+        name,
+        fix="if its latitude and longitude are swapped, set columns: {lat: ..., lon: ...} "
+        "for this layer the other way round",
+    )
+    return [
+        f"{name}: none of its {int(point.sum())} ports lies inside the area of interest "
+        f"{tuple(aoi_bbox)!r}; distances are measured to the nearest of them all the same"
+        for _ in notes
+    ]
 
 
 def read_context(

@@ -311,6 +311,7 @@ def _context(state: RunState, names: set[str]) -> None:
     import geopandas as gpd
 
     from ..ingest import read_context, write_rejects
+    from ..ingest.context import check_ports_placement
 
     by_kind: dict[str, list] = {}
     for src in state.config.inputs.context_sources():
@@ -329,6 +330,7 @@ def _context(state: RunState, names: set[str]) -> None:
         while name in names:
             name += "-2"
         names.add(name)
+        placement = check_ports_placement(result, state.area.bbox) if src.kind == "ports" else []
         rejects = write_rejects(result, state.staging, name)
         _within_ceiling(state, result, rejects)  # a layer of mostly bad features is no layer
         state.ingest_report.setdefault("context", []).append(
@@ -341,7 +343,7 @@ def _context(state: RunState, names: set[str]) -> None:
                 "rejected": int(result.n_read - len(result.frame)),
                 "by_rule": dict(sorted(result.by_rule.items())),
                 "rejects_file": str(rejects.relative_to(state.staging)),
-                "notes": list(result.notes),
+                "notes": [*result.notes, *placement],
                 "assumptions": result.assumptions,
                 "cached": hit,
             }
