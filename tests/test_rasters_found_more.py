@@ -13,6 +13,7 @@ import h3
 import numpy as np
 import pytest
 
+from pipeline.errors import InputError
 from pipeline.grid import region_to_cells
 from pipeline.ingest import clip_raster, open_raster, raster_coverage
 from pipeline.ingest.options import RasterSource
@@ -35,6 +36,47 @@ def zonal_like_the_run(source, bbox=BBOX, res=4):
 def cell_latitudes(cells) -> np.ndarray:
     """Return the latitude of each cell's centre."""
     return np.array([h3.cell_to_latlng(h3.int_to_str(int(c)))[0] for c in cells])
+
+
+# ----------------------------------------------------------------------------- HDF5 groups
+
+
+def write_vnp46a2(path) -> None:
+    """Write a VNP46A2 (v2) tile piece: grids and lat/lon inside HDF-EOS5 groups."""
+    import h5py
+
+    n, res = 40, 0.1
+    with h5py.File(path, "w") as f:
+        g = f.create_group("HDFEOS/GRIDS/VNP_Grid_DNB/Data Fields")
+        ntl = g.create_dataset("Gap_Filled_DNB_BRDF-Corrected_NTL", data=np.full((n, n), 5.0, "f4"))
+        ntl.attrs["_FillValue"] = np.float32(-999.9)
+        qf = g.create_dataset("Mandatory_Quality_Flag", data=np.zeros((n, n), "u1"))
+        qf.attrs["_FillValue"] = np.uint8(255)
+        g.create_dataset("lat", data=13 - res / 2 - res * np.arange(n))
+        g.create_dataset("lon", data=-3 + res / 2 + res * np.arange(n))
+        f.create_group("HDFEOS INFORMATION").create_dataset(
+            "StructMetadata.0", data=np.bytes_("GROUP=GridStructure")
+        )
+
+
+@pytest.mark.parametrize(
+    "variable", [None, "Gap_Filled_DNB_BRDF-Corrected_NTL", "Mandatory_Quality_Flag"]
+)
+def test_an_hdf5_product_with_its_grids_in_groups_is_refused_naming_them(tmp_path, variable):
+    # Before: "0 gridded variables []; set variable", and with variable set "not found; it
+    # has []": advice that cannot work, since no variable name reaches into a group.
+    path = tmp_path / "VNP46A2.A2024001.h17v07.002.2024010101010.h5"
+    write_vnp46a2(path)
+    with pytest.raises(InputError) as err:
+        open_raster(RasterSource(path=path, variable=variable))
+    text = str(err.value)
+    assert "\n" not in text
+    assert "HDFEOS/GRIDS/VNP_Grid_DNB/Data Fields/Gap_Filled_DNB_BRDF-Corrected_NTL" in text
+    assert "groups" in text and "gdal_translate" in text
+    # GDAL names the subdataset with underscores for the spaces of the group names
+    assert "://HDFEOS/GRIDS/VNP_Grid_DNB/Data_Fields/" in text
+    if variable is not None:
+        assert f"variable {variable!r} is not at its root" in text
 
 
 # ----------------------------------------------------------------------------- read lazily

@@ -804,6 +804,22 @@ def _open_netcdf(
     # NetCDF variable names are strings; xarray types them as Hashable.
     names = [str(v) for v in ds.data_vars]
     data_vars = [v for v in names if ds[v].ndim >= 2]
+    if (src.variable is None and not data_vars) or (
+        src.variable is not None and src.variable not in names
+    ):
+        grouped = _grouped_grids(src.path) if engine == "h5netcdf" else []
+        if grouped:
+            # An HDF5/HDF-EOS5 product (VIIRS Black Marble VNP46A2, a MODIS/VIIRS .h5) keeps
+            # its grids in groups: naming one in ``variable`` cannot reach it
+            shown = ", ".join(repr(g) for g in grouped[:6])
+            more = f" and {len(grouped) - 6} more" if len(grouped) > 6 else ""
+            asked = f"variable {src.variable!r} is not at its root: " if src.variable else ""
+            raise InputError(
+                f"{name}: {asked}the file has {len(names)} variable(s) at its root and its "
+                f"gridded datasets are in HDF5 groups ({shown}{more}), which are not read; "
+                "export the one to use with its georeferencing to a GeoTIFF first (gdal_translate "
+                f"'HDF5:\"{name}\"://{grouped[0].replace(' ', '_')}' out.tif) and give that file"
+            )
     if src.variable is not None:
         if src.variable not in names:
             raise InputError(
@@ -919,6 +935,27 @@ def _open_netcdf(
     if packing:
         da.attrs["packing"] = packing
     return da
+
+
+def _grouped_grids(path: Path) -> list[str]:
+    """Return the paths of the 2-D or larger datasets inside HDF5 groups (not at the root).
+
+    Empty when the file cannot be walked (the caller's refusal then stands as it is).
+    """
+    import h5py
+
+    found: list[str] = []
+
+    def visit(obj_name: str, obj) -> None:
+        if "/" in obj_name and isinstance(obj, h5py.Dataset) and obj.ndim >= 2:
+            found.append(obj_name)
+
+    try:
+        with h5py.File(path, "r") as f:
+            f.visititems(visit)
+    except (OSError, ValueError, RuntimeError):  # h5py's errors for a file it cannot walk
+        return []
+    return found
 
 
 def _mask_valid_range(
