@@ -11,7 +11,12 @@ from __future__ import annotations
 
 import h3
 import numpy as np
+import pandas as pd
 import pytest
+import rasterio
+import xarray as xr
+from pyproj import Transformer
+from rasterio.transform import from_origin
 
 from pipeline.errors import InputError
 from pipeline.grid import region_to_cells
@@ -77,6 +82,99 @@ def test_an_hdf5_product_with_its_grids_in_groups_is_refused_naming_them(tmp_pat
     assert "://HDFEOS/GRIDS/VNP_Grid_DNB/Data_Fields/" in text
     if variable is not None:
         assert f"variable {variable!r} is not at its root" in text
+
+
+# ----------------------------------------------------------------------------- which step
+
+
+def write_cmems(path) -> None:
+    """Write a Copernicus Marine subset: thetao(time, depth, latitude, longitude), packed."""
+    times = pd.date_range("2024-01-01", periods=3, freq="D")
+    depth = np.array([0.494025, 1.541375, 2.645669], dtype="float32")
+    lat = np.arange(6.0, 14.01, 0.25, dtype="float32")
+    lon = np.arange(-4.0, 4.01, 0.25, dtype="float32")
+    # value = 10 x (day + 1) + depth index: the step read is known from the value
+    vals = (10.0 * (np.arange(3)[:, None] + 1) + np.arange(3)[None, :]).astype("float32")
+    cube = np.broadcast_to(vals[:, :, None, None], (3, 3, lat.size, lon.size))
+    ds = xr.Dataset(
+        {"thetao": (("time", "depth", "latitude", "longitude"), cube, {"units": "degrees_C"})},
+        coords={
+            "time": ("time", times),
+            "depth": ("depth", depth, {"units": "m", "positive": "down"}),
+            "latitude": ("latitude", lat, {"units": "degrees_north"}),
+            "longitude": ("longitude", lon, {"units": "degrees_east"}),
+        },
+    )
+    enc = {"dtype": "int16", "scale_factor": 0.001, "add_offset": 20.0, "_FillValue": -32767}
+    ds.to_netcdf(path, engine="h5netcdf", encoding={"thetao": enc})
+
+
+def test_a_netcdf_band_that_is_a_depth_states_which_depth_it_is(tmp_path):
+    # Before: "dimension 'depth' read as bands" and nothing on which depth band 2 is.
+    path = tmp_path / "cmems_mod_glo_phy-thetao_anfc_0.083deg_P1D-m.nc"
+    write_cmems(path)
+    da, table = zonal_like_the_run(RasterSource(path=path, band=2))
+    np.testing.assert_allclose(table["r_mean"], 31.0, atol=1e-3)  # latest day, 2nd depth
+    chosen = da.attrs["assumptions"]["selection"]
+    assert chosen["depth"] == "band 2 -> index 1 (1.54138 m)"
+    assert "2024-01-03" in chosen["time"]
+
+
+def test_a_geotiff_band_is_stated_with_its_description(tmp_path):
+    # Before: band 3 was read (rightly) but nothing said which band, or what it holds.
+    path = tmp_path / "s2_indices.tif"
+    profile = dict(driver="GTiff", width=100, height=100, count=3, dtype="float32")
+    profile.update(crs="EPSG:4326", transform=from_origin(-3.0, 13.0, 0.06, 0.06))
+    with rasterio.open(path, "w", **profile) as dst:
+        for b in (1, 2, 3):
+            dst.write(np.full((100, 100), 10.0 * b, "float32"), b)
+        dst.descriptions = ("red", "nir", "ndvi")
+    da, table = zonal_like_the_run(RasterSource(path=path, band=3))
+    np.testing.assert_allclose(table["r_mean"], 30.0)
+    assert da.attrs["assumptions"]["band"] == "band 3 ('ndvi') of 3"
+    every = open_raster(RasterSource(path=path))
+    assert every.attrs["assumptions"]["band"] == "bands 1 ('red'), 2 ('nir'), 3 ('ndvi')"
+
+
+# ----------------------------------------------------------------------------- placed right
+
+
+def test_a_polar_stereographic_raster_gives_each_cell_its_own_latitude(tmp_path):
+    # NSIDC's EPSG:3413 grid: the cells of an Arctic area read the pixels under them
+    bbox = (-20.0, 70.0, 20.0, 80.0)
+    fwd = Transformer.from_crs("EPSG:4326", "EPSG:3413", always_xy=True)
+    xs, ys = fwd.transform([-20, 20, -20, 20, 0], [70, 70, 80, 80, 70])
+    res = 10_000.0
+    x0, y1 = min(xs) - 2e5, max(ys) + 2e5
+    nx, ny = int((max(xs) + 2e5 - x0) / res), int((y1 - min(ys) + 2e5) / res)
+    gx, gy = np.meshgrid(x0 + res * (np.arange(nx) + 0.5), y1 - res * (np.arange(ny) + 0.5))
+    _, lat = Transformer.from_crs("EPSG:3413", "EPSG:4326", always_xy=True).transform(gx, gy)
+    path = tmp_path / "polar.tif"
+    profile = dict(driver="GTiff", width=nx, height=ny, count=1, dtype="float32")
+    with rasterio.open(
+        path, "w", crs="EPSG:3413", transform=from_origin(x0, y1, res, res), **profile
+    ) as dst:
+        dst.write(lat.astype("float32"), 1)
+    _, table = zonal_like_the_run(RasterSource(path=path), bbox=bbox)
+    assert table["r_mean"].notna().all()
+    np.testing.assert_allclose(table["r_mean"], cell_latitudes(table["cell"]), atol=0.05)
+
+
+def test_a_pixel_is_point_geotiff_is_not_shifted_by_half_a_pixel(tmp_path):
+    # SRTM/ETOPO-style AREA_OR_POINT=Point: the tie point is the first pixel's centre
+    res = 0.5
+    lon = -3.0 + res * np.arange(13)
+    data = np.tile(lon, (13, 1)).astype("float32")  # value = the pixel centre's longitude
+    path = tmp_path / "point.tif"
+    profile = dict(driver="GTiff", width=13, height=13, count=1, dtype="float32")
+    with rasterio.open(
+        path, "w", crs="EPSG:4326", transform=from_origin(-3.25, 13.25, res, res), **profile
+    ) as dst:
+        dst.write(data, 1)
+        dst.update_tags(AREA_OR_POINT="Point")
+    da = open_raster(RasterSource(path=path))
+    np.testing.assert_allclose(da["x"].to_numpy(), lon)
+    assert float(da.sel(x=0.0, y=10.0, method="nearest").squeeze()) == 0.0
 
 
 # ----------------------------------------------------------------------------- read lazily

@@ -16,7 +16,11 @@ CF ``valid_range``/``valid_min``/``valid_max`` (stored units) are missing, and a
 dimension is reduced per :class:`~pipeline.ingest.options.RasterSource`:
 the latest step, the step on a date, or a mean/max/sum over a window (computed window by
 window).  Any other dimension (a pressure level, an ensemble member) is picked with
-``select`` by coordinate value or index.
+``select`` by coordinate value or index; one left over is read as bands, and the step a
+``band`` picks (a depth of 0.494 m) is stated, as a GeoTIFF band's description is.  A 2-D
+or integer variable gets its band axis and float type lazily (a window reads that window of
+a global grid).  An HDF5 product whose grids are in groups (VIIRS Black Marble VNP46A2) is
+refused naming them, with the way to export one.
 
 A raster is never placed on the Earth by a guess: a file without a CRS is refused unless its
 axes are latitude/longitude by CF metadata or by name *and* their values lie in degree ranges,
@@ -163,6 +167,8 @@ def open_raster(
         da = _open_tiff(src)
         if stored := _stored_packing(da.encoding):
             da.attrs["packing"] = stored
+        if band_used := da.attrs.pop("band_used", None):
+            assumptions["band"] = band_used
         packed = _packing(da)
         if packed:
             assumptions["scale_offset"] = packed
@@ -556,6 +562,7 @@ def _open_tiff(src: RasterSource) -> xr.DataArray:
             bands = [b for b in bands if b <= count]
             _refuse_tagged_packing(ds, name, bands)
             fills = _tagged_fills(ds, bands)
+            descriptions = list(ds.descriptions)
         with warnings.catch_warnings():  # "scales differ across bands": each band is decoded
             warnings.filterwarnings("ignore", "(Scales|Offsets) differ across bands")
             # packed values (a band scale/offset: MODIS NDVI x 0.0001, a reflectance x
@@ -580,6 +587,12 @@ def _open_tiff(src: RasterSource) -> xr.DataArray:
         if src.band > count:
             raise InputError(f"{name}: band {src.band!r} requested, file has bands 1..{count}")
         da = da.isel(band=[src.band - 1])
+    if src.band is not None or count > 1:
+        # which band is read, by the name the file gives it (a band's description)
+        said = [f"{b} ({descriptions[b - 1]!r})" if descriptions[b - 1] else str(b) for b in bands]
+        da.attrs["band_used"] = (
+            f"band {said[0]} of {count}" if src.band is not None else f"bands {', '.join(said)}"
+        )
     kept = [src.band] if src.band is not None else list(range(1, count + 1))
     if used := [b for b in kept if b in palette]:
         # a land cover (ESA WorldCover, a classified scene) carries its classes' colours
@@ -895,6 +908,19 @@ def _open_netcdf(
                 )
             da = da.isel(band=[src.band - 1])
         assumptions["bands"] = f"dimension {extra[0]!r} read as bands"
+        if src.band is not None:
+            # which step of it band N is (a depth of 0.494 m, a level of 850 hPa): stated
+            step = da["band"].to_numpy()[0] if "band" in da.coords else src.band - 1
+            text = str(step.item() if hasattr(step, "item") else step)
+            if np.issubdtype(np.asarray(step).dtype, np.floating):
+                text = f"{float(step):.6g}"
+            elif np.issubdtype(np.asarray(step).dtype, np.datetime64):
+                text = pd.Timestamp(step).isoformat()
+            units = da["band"].attrs.get("units", "") if "band" in da.coords else ""
+            chosen[extra[0]] = (
+                f"band {src.band} -> index {src.band - 1} ({text}{' ' + units if units else ''})"
+            )
+            assumptions["selection"] = chosen
     else:
         da = _lazily_float(da, add_band=True)
     da = da.transpose("band", "y", "x")
