@@ -116,8 +116,20 @@ def test_a_netcdf_band_that_is_a_depth_states_which_depth_it_is(tmp_path):
     da, table = zonal_like_the_run(RasterSource(path=path, band=2))
     np.testing.assert_allclose(table["r_mean"], 31.0, atol=1e-3)  # latest day, 2nd depth
     chosen = da.attrs["assumptions"]["selection"]
-    assert chosen["depth"] == "band 2 -> index 1 (1.54138 m)"
+    assert chosen["depth"] == "band 2 -> index 1 (1.541375 m)"
     assert "2024-01-03" in chosen["time"]
+
+
+def test_a_float32_depth_is_stated_and_listed_as_the_file_holds_it(tmp_path):
+    # Before: "value 1.541375 -> index 1 (1.5413750410079956)", and a refusal listing
+    # [0.4940249919891357, ...]: float32 depths widened to float64 digits no file holds.
+    path = tmp_path / "cmems_mod_glo_phy-thetao_anfc_0.083deg_P1D-m.nc"
+    write_cmems(path)
+    da, table = zonal_like_the_run(RasterSource(path=path, select={"depth": 1.541375}))
+    np.testing.assert_allclose(table["r_mean"], 31.0, atol=1e-3)
+    assert da.attrs["assumptions"]["selection"]["depth"] == "value 1.541375 -> index 1 (1.541375)"
+    with pytest.raises(InputError, match=r"from \[0\.494025, 1\.541375, 2\.645669\]"):
+        open_raster(RasterSource(path=path, select={"depth": 5.0}))
 
 
 def test_a_geotiff_band_is_stated_with_its_description(tmp_path):
@@ -131,9 +143,9 @@ def test_a_geotiff_band_is_stated_with_its_description(tmp_path):
         dst.descriptions = ("red", "nir", "ndvi")
     da, table = zonal_like_the_run(RasterSource(path=path, band=3))
     np.testing.assert_allclose(table["r_mean"], 30.0)
-    assert da.attrs["assumptions"]["band"] == "band 3 ('ndvi') of 3"
+    assert da.attrs["assumptions"]["bands"] == "band 3 ('ndvi') of 3"
     every = open_raster(RasterSource(path=path))
-    assert every.attrs["assumptions"]["band"] == "bands 1 ('red'), 2 ('nir'), 3 ('ndvi')"
+    assert every.attrs["assumptions"]["bands"] == "bands 1 ('red'), 2 ('nir'), 3 ('ndvi')"
 
 
 # ----------------------------------------------------------------------------- placed right

@@ -168,7 +168,7 @@ def open_raster(
         if stored := _stored_packing(da.encoding):
             da.attrs["packing"] = stored
         if band_used := da.attrs.pop("band_used", None):
-            assumptions["band"] = band_used
+            assumptions["bands"] = band_used
         packed = _packing(da)
         if packed:
             assumptions["scale_offset"] = packed
@@ -588,7 +588,8 @@ def _open_tiff(src: RasterSource) -> xr.DataArray:
             raise InputError(f"{name}: band {src.band!r} requested, file has bands 1..{count}")
         da = da.isel(band=[src.band - 1])
     if src.band is not None or count > 1:
-        # which band is read, by the name the file gives it (a band's description)
+        # which band is read, by the name the file gives it (a band's description); under
+        # "bands", as a NetCDF dimension read as bands is
         said = [f"{b} ({descriptions[b - 1]!r})" if descriptions[b - 1] else str(b) for b in bands]
         da.attrs["band_used"] = (
             f"band {said[0]} of {count}" if src.band is not None else f"bands {', '.join(said)}"
@@ -913,7 +914,7 @@ def _open_netcdf(
             step = da["band"].to_numpy()[0] if "band" in da.coords else src.band - 1
             text = str(step.item() if hasattr(step, "item") else step)
             if np.issubdtype(np.asarray(step).dtype, np.floating):
-                text = f"{float(step):.6g}"
+                text = str(float(str(step)))  # as the file holds it (float32: 1.541375)
             elif np.issubdtype(np.asarray(step).dtype, np.datetime64):
                 text = pd.Timestamp(step).isoformat()
             units = da["band"].attrs.get("units", "") if "band" in da.coords else ""
@@ -1085,11 +1086,14 @@ def _select_dim(da: xr.DataArray, dim: str, spec, name: str) -> tuple[xr.DataArr
     n = int(da.sizes[dim])
     coord = da[dim].to_numpy() if dim in da.coords else np.arange(n)
     is_time = np.issubdtype(coord.dtype, np.datetime64)
-    listing = (
-        [str(pd.Timestamp(v).date()) for v in coord[:8]]
-        if is_time
-        else [v.item() if hasattr(v, "item") else v for v in coord[:8]]
-    )
+    listing: list[Any]
+    if is_time:
+        listing = [str(pd.Timestamp(v).date()) for v in coord[:8]]
+    elif np.issubdtype(coord.dtype, np.floating):
+        # as the file holds them: a float32 depth of 1.541 is 1.541, not 1.5410000085830688
+        listing = [float(str(v)) for v in coord[:8]]
+    else:
+        listing = [v.item() if hasattr(v, "item") else v for v in coord[:8]]
 
     def by_value(value) -> int | None:
         if is_time:
