@@ -148,6 +148,56 @@ def test_a_geotiff_band_is_stated_with_its_description(tmp_path):
     assert every.attrs["assumptions"]["bands"] == "bands 1 ('red'), 2 ('nir'), 3 ('ndvi')"
 
 
+def write_climate_model(path, units: str | None, calendar: str | None) -> None:
+    """Write tos(time, lat, lon) as a CMIP6 model does: a noleap or 360_day calendar.
+
+    Step k holds the value k everywhere, so the step read is known from the value.
+    """
+    import h5netcdf
+
+    with h5netcdf.File(path, "w") as f:
+        f.dimensions = {"time": 3, "lat": 33, "lon": 33}
+        t = f.create_variable("time", ("time",), "f8")
+        t[:] = [15.5, 45.0, 74.5]  # mid-month days of a noleap year
+        if units:
+            t.attrs["units"] = units
+        if calendar:
+            t.attrs["calendar"] = calendar
+        lat = f.create_variable("lat", ("lat",), "f4")
+        lat[:] = np.arange(6.0, 14.01, 0.25)
+        lat.attrs["units"] = "degrees_north"
+        lon = f.create_variable("lon", ("lon",), "f4")
+        lon[:] = np.arange(-4.0, 4.01, 0.25)
+        lon.attrs["units"] = "degrees_east"
+        tos = f.create_variable("tos", ("time", "lat", "lon"), "f4")
+        tos[:] = np.arange(3.0)[:, None, None] * np.ones((1, 33, 33))
+
+
+@pytest.mark.parametrize(
+    ("units", "calendar"),
+    [("days since 1850-01-01", "noleap"), ("days since 1850-01-01", "360_day"), (None, None)],
+)
+def test_a_time_axis_that_is_not_dates_gives_its_latest_step_and_says_so(tmp_path, units, calendar):
+    # Before: a noleap/360_day calendar was "unreadable NetCDF: ... Try opening your dataset
+    # with decode_times=False or installing cftime" (advice for a programmer, no setting can
+    # follow it); a time without units was read as nanoseconds after 1970 and stated so.
+    path = tmp_path / "tos_Omon_MODEL_ssp585_r1i1p1f1_gn_201501-201503.nc"
+    write_climate_model(path, units, calendar)
+    da, table = zonal_like_the_run(RasterSource(path=path))
+    np.testing.assert_allclose(table["r_mean"], 2.0)  # the last step
+    said = da.attrs["assumptions"]["selection"]["time"]
+    assert said.startswith("latest step of 3: ")
+    assert "1970" not in said and "not read as dates" in said
+    if units:
+        assert f"74.5 {units}" in said and repr(calendar) in said
+    # a date cannot be matched: refused with the way to pick a step
+    with pytest.raises(InputError, match=r"select: \{time: \{index: N\}\}") as err:
+        open_raster(RasterSource(path=path, time="2015-02-14"))
+    assert "\n" not in str(err.value)
+    first = open_raster(RasterSource(path=path, select={"time": {"index": 0}}))
+    assert float(first.isel(band=0, y=0, x=0)) == 0.0
+
+
 # ----------------------------------------------------------------------------- placed right
 
 

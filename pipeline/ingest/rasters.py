@@ -15,7 +15,9 @@ packed ``scale_factor``/``add_offset`` and ``_FillValue`` are decoded by xarray,
 CF ``valid_range``/``valid_min``/``valid_max`` (stored units) are missing, and a time
 dimension is reduced per :class:`~pipeline.ingest.options.RasterSource`:
 the latest step, the step on a date, or a mean/max/sum over a window (computed window by
-window).  Any other dimension (a pressure level, an ensemble member) is picked with
+window).  Steps that are not dates (a climate model's noleap or 360_day calendar, "months
+since", no units) are never turned into dates by a guess: the latest is the largest number,
+and a date or window is refused with the way to pick a step by index.  Any other dimension (a pressure level, an ensemble member) is picked with
 ``select`` by coordinate value or index; one left over is read as bands, and the step a
 ``band`` picks (a depth of 0.494 m) is stated, as a GeoTIFF band's description is.  A 2-D
 or integer variable gets its band axis and float type lazily (a window reads that window of
@@ -808,9 +810,19 @@ def _open_netcdf(
 ) -> xr.DataArray:
     name = src.path.name
     try:
-        ds = xr.open_dataset(
-            src.path, engine=engine, mask_and_scale=True, decode_times=True, cache=False
-        )
+        try:
+            ds = xr.open_dataset(
+                src.path, engine=engine, mask_and_scale=True, decode_times=True, cache=False
+            )
+        except ValueError as exc:
+            if "decode time" not in str(exc):
+                raise
+            # A calendar pandas has no dates for (a climate model's noleap or 360_day), or
+            # units it cannot convert ("months since"): the steps are kept as the numbers
+            # the file holds, never turned into dates by a guess (see _select_undated_time)
+            ds = xr.open_dataset(
+                src.path, engine=engine, mask_and_scale=True, decode_times=False, cache=False
+            )
     except Exception as exc:  # netCDF backends raise many types for bad files
         raise SourceUnreadable(
             f"{name}: unreadable NetCDF: {type(exc).__name__}: {_first_line(exc)}"
@@ -878,7 +890,11 @@ def _open_netcdf(
     )
     if time_dim is None:
         time_dim = next((d for d in other if d.lower() in ("time", "t")), None)
-    if time_dim is not None:
+    if time_dim is not None and not (
+        time_dim in da.coords and np.issubdtype(da[time_dim].dtype, np.datetime64)
+    ):
+        da, chosen[time_dim] = _select_undated_time(da, time_dim, src)
+    elif time_dim is not None:
         steps = pd.to_datetime(da[time_dim].to_numpy()) if time_dim in da.coords else None
         da = _select_time(da, time_dim, src, memory_budget_mb)
         if da.attrs.get("time_window"):
@@ -1136,6 +1152,40 @@ def _select_dim(da: xr.DataArray, dim: str, spec, name: str) -> tuple[xr.DataArr
     if isinstance(spec, DimSelect) and how == "value":
         given = spec.value
     return da.isel({dim: idx}), f"{how} {given!r} -> index {idx} ({label})"
+
+
+def _select_undated_time(da: xr.DataArray, dim: str, src: RasterSource) -> tuple[xr.DataArray, str]:
+    """Pick the latest step of a time dimension whose steps are not dates; say which.
+
+    Its steps are numbers (a noleap calendar's "days since", "months since", no units at
+    all): read as dates they would be nanoseconds after 1970.  The latest is the largest
+    number (the last step without a coordinate); a date or a window cannot be matched and
+    is refused with the way to pick a step by index.
+    """
+    n = int(da.sizes[dim])
+    coord = da[dim] if dim in da.coords else None
+    units = str(coord.attrs.get("units", "")) if coord is not None else ""
+    calendar = coord.attrs.get("calendar") if coord is not None else None
+    why = (f"units {units!r}" if units else "no units") + (
+        f", calendar {calendar!r}" if calendar else ""
+    )
+    if src.time != "latest":
+        asked = "a time window" if isinstance(src.time, TimeWindow) else f"time {src.time!s}"
+        raise InputError(
+            f"{src.path.name}: time dimension {dim!r} ({why}) is not read as dates, so "
+            f"{asked} cannot be matched; pick its step by index with select: "
+            f"{{{dim}: {{index: N}}}} (0-based, {n} steps; -1 is the last)"
+        )
+    values = coord.to_numpy() if coord is not None else None
+    if values is not None and np.issubdtype(values.dtype, np.number) and np.isfinite(values).any():
+        idx = int(np.nanargmax(values))
+        label = f"{float(str(values[idx])):g}{' ' + units if units else ''}"
+        how = "the largest value"
+    else:
+        idx, label, how = n - 1, f"index {n - 1}", "the last step"
+    return da.isel({dim: idx}), (
+        f"latest step of {n}: {label} ({how}; its {why} are not read as dates)"
+    )
 
 
 def _select_time(da: xr.DataArray, dim: Hashable, src: RasterSource, memory_budget_mb: float):
