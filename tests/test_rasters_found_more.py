@@ -84,6 +84,36 @@ def test_an_hdf5_product_with_its_grids_in_groups_is_refused_naming_them(tmp_pat
         assert f"variable {variable!r} is not at its root" in text
 
 
+def test_a_quality_flag_whose_0_is_best_masks_the_pixels_above_its_max(tmp_path):
+    # VNP46A2 exported to GeoTIFFs: Mandatory_Quality_Flag 0 high, 1 poor, 2 gap-filled (a
+    # radiance carried over from an earlier night), 255 fill.  Before: a mask kept the pixels
+    # at min or above only, so "drop 2" could not be said (max was refused as unknown).
+    from pydantic import ValidationError
+
+    n = 120
+    profile = dict(driver="GTiff", width=n, height=n, count=1)
+    profile.update(crs="EPSG:4326", transform=from_origin(-3.0, 13.0, 0.05, 0.05))
+    qf = np.zeros((n, n), "uint8")
+    qf[30:70, 40:90] = 2  # gap-filled over a block wider than several cells
+    qf[:, :10] = 1  # poor quality: kept
+    ntl = np.where(qf == 2, 500.0, 5.0).astype("float32")
+    with rasterio.open(tmp_path / "qf.tif", "w", dtype="uint8", nodata=255, **profile) as dst:
+        dst.write(qf, 1)
+    with rasterio.open(tmp_path / "ntl.tif", "w", dtype="float32", nodata=-999.9, **profile) as d:
+        d.write(ntl, 1)
+    mask = {"path": tmp_path / "qf.tif", "min": 0, "max": 1}
+    source = RasterSource(path=tmp_path / "ntl.tif", mask=mask)
+    da, table = zonal_like_the_run(source)
+    has = table["r_valid_fraction"] > 0
+    assert (~has).sum() >= 3  # the cells inside the gap-filled block: missing, not 500
+    np.testing.assert_allclose(table.loc[has, "r_mean"], 5.0)
+    assert da.attrs["assumptions"]["mask"]["value"] == "qf.tif >= 0 and <= 1"
+    coverage = raster_coverage(open_raster(source), BBOX)
+    assert coverage["masked_in_area"] > 0 and "qf.tif outside 0..1" in coverage["mask_note"]
+    with pytest.raises(ValidationError, match="below its min"):
+        RasterSource(path=tmp_path / "ntl.tif", mask={**mask, "min": 2})
+
+
 # ----------------------------------------------------------------------------- which step
 
 

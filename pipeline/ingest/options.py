@@ -273,9 +273,9 @@ class DimSelect(BaseModel):
 class RasterMask(BaseModel):
     """A companion raster saying where the main raster observed nothing (VIIRS ``cf_cvg``).
 
-    Pixels where the companion is below ``min``, or nodata, are missing in the main raster
-    ("no observation"), never its value there: a VIIRS DNB monthly composite holds 0 radiance
-    where no cloud-free observation was made, which is not "dark".
+    Pixels where the companion is below ``min`` (or above ``max``), or nodata, are missing in
+    the main raster ("no observation"), never its value there: a VIIRS DNB monthly composite
+    holds 0 radiance where no cloud-free observation was made, which is not "dark".
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -290,6 +290,13 @@ class RasterMask(BaseModel):
         description="Pixels where the companion holds less than this (or nodata) are missing "
         "in the main raster (for cf_cvg, the number of cloud-free observations: 1).",
     )
+    max: float | None = Field(
+        None,
+        allow_inf_nan=False,
+        description="Pixels where the companion holds more than this are missing too: a "
+        "quality flag whose 0 is best (VNP46A2's Mandatory_Quality_Flag: min: 0, max: 1 "
+        "keeps high and poor quality, drops gap-filled 2).  None: no upper bound.",
+    )
     variable: str | None = Field(
         None,
         description="NetCDF variable of the companion (None: its only gridded variable); "
@@ -298,6 +305,14 @@ class RasterMask(BaseModel):
     band: int | None = Field(
         None, ge=1, description="1-based band of the companion (needed when it has several)."
     )
+
+    @model_validator(mode="after")
+    def _range(self) -> RasterMask:
+        if self.max is not None and self.max < self.min:
+            raise ValueError(
+                f"mask max {self.max:g} is below its min {self.min:g}: no pixel would be kept"
+            )
+        return self
 
 
 class RasterSource(BaseModel):

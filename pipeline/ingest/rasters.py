@@ -208,10 +208,11 @@ def open_raster(
         # before any chunking: a window of the result reads that window of both files
         da = _apply_mask(src, da, memory_budget_mb)
         mname = _mask_label(src)
+        lo, hi = src.mask.min, src.mask.max
         assumptions["mask"] = {
-            "value": f"{mname} >= {src.mask.min:g}",
+            "value": f"{mname} >= {lo:g}" + (f" and <= {hi:g}" if hi is not None else ""),
             "by": "config",
-            "evidence": f"pixels where {mname} is below {src.mask.min:g} or nodata are "
+            "evidence": f"pixels where {mname} is {_outside_text(lo, hi)} or nodata are "
             "missing (no observation), never a value; its grid is the raster's (shape, "
             "transform and CRS checked)",
         }
@@ -424,12 +425,29 @@ def _not_stored(values: np.ndarray, key: tuple, nodata: float, packing) -> np.nd
     return ~_is_stored(values, nodata, packing)
 
 
-def _observed(values: np.ndarray, key: tuple, companion: xr.Variable, minimum: float):
-    """``keep`` of a companion mask: its pixels under ``key`` at ``minimum`` or above.
+def _outside_text(minimum: float, maximum: float | None) -> str:
+    """Say which companion values make a pixel missing: "below 1", "outside 0..1"."""
+    return f"below {minimum:g}" if maximum is None else f"outside {minimum:g}..{maximum:g}"
 
-    The companion's nodata (NaN) compares False: missing too.
+
+def _seen(values: np.ndarray, minimum: float, maximum: float | None) -> np.ndarray:
+    """Companion values that keep a pixel: ``minimum`` or above (and ``maximum`` or below).
+
+    NaN (the companion's nodata) compares False: missing too.
     """
-    return np.asarray(companion[(slice(None), *key[1:])].values)[0] >= minimum
+    kept = values >= minimum
+    return kept if maximum is None else kept & (values <= maximum)
+
+
+def _observed(
+    values: np.ndarray,
+    key: tuple,
+    companion: xr.Variable,
+    minimum: float,
+    maximum: float | None = None,
+):
+    """``keep`` of a companion mask: its pixels under ``key`` within ``minimum..maximum``."""
+    return _seen(np.asarray(companion[(slice(None), *key[1:])].values)[0], minimum, maximum)
 
 
 def _apply_mask(src: RasterSource, da: xr.DataArray, memory_budget_mb: float) -> xr.DataArray:
@@ -438,12 +456,20 @@ def _apply_mask(src: RasterSource, da: xr.DataArray, memory_budget_mb: float) ->
     m = _open_mask(src, memory_budget_mb)
     _check_same_grid(src, da, m)
     return _lazily_where(
-        da, functools.partial(_observed, companion=m.variable, minimum=float(src.mask.min))
+        da,
+        functools.partial(
+            _observed,
+            companion=m.variable,
+            minimum=float(src.mask.min),
+            maximum=None if src.mask.max is None else float(src.mask.max),
+        ),
     )
 
 
-def _mask_window(window: xr.DataArray) -> tuple[xr.DataArray, float, str] | None:
-    """Return the companion's values under ``window`` (lazy, dims (1, y, x)), min and label.
+def _mask_window(
+    window: xr.DataArray,
+) -> tuple[xr.DataArray, float, str, float | None] | None:
+    """Return the companion's values under ``window`` (lazy, dims (1, y, x)), min, label, max.
 
     ``window`` is a raster from :func:`open_raster` with a mask, or rows and columns of one;
     None without a mask.  The companion is on the raster's grid (checked at open), so the
@@ -459,7 +485,7 @@ def _mask_window(window: xr.DataArray) -> tuple[xr.DataArray, float, str] | None
     row0 = int(round((t.f - u.f) / u.e))
     col0 = int(round((t.c - u.c) / u.a))
     part = m.isel(y=slice(row0, row0 + window.sizes["y"]), x=slice(col0, col0 + window.sizes["x"]))
-    return part, float(src.mask.min), _mask_label(src)
+    return part, float(src.mask.min), _mask_label(src), src.mask.max
 
 
 def _bound_gdal_cache(memory_budget_mb: float) -> None:
@@ -1454,7 +1480,8 @@ def raster_coverage(
             valid += int(np.count_nonzero(~np.isnan(arr)))
             total += arr.size
             if companion is not None:
-                seen = companion[0].isel(y=sl).to_numpy()[0][..., cols] >= companion[1]
+                values = companion[0].isel(y=sl).to_numpy()[0][..., cols]
+                seen = _seen(values, companion[1], companion[3])
                 masked += int(np.count_nonzero(~seen))
             # after the declared nodata is masked: a fill it does not name stays a value
             sentinels += [int(np.count_nonzero(_is_stored(arr, v, packing))) for v in _SENTINELS]
@@ -1525,7 +1552,8 @@ def raster_coverage(
         out["pixels_in_area"] = total
         out["mask_note"] = (
             f"{name}: {masked:,} of {total:,} pixels {where or 'of the raster'} are missing by "
-            f"the mask: {companion[2]} below {companion[1]:g} or nodata (no observation, not 0)"
+            f"the mask: {companion[2]} {_outside_text(companion[1], companion[3])} or nodata "
+            "(no observation, not 0)"
         )
     return out
 
