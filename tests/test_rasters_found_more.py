@@ -228,6 +228,44 @@ def test_a_time_axis_that_is_not_dates_gives_its_latest_step_and_says_so(tmp_pat
     assert float(first.isel(band=0, y=0, x=0)) == 0.0
 
 
+def write_daily_with_gaps(path) -> None:
+    """Write a daily L4-like sst(time, lat, lon): 10 days of 1.0, a block seen on day 10 only."""
+    lat = np.arange(6.0, 14.01, 0.1, dtype="float32")
+    lon = np.arange(-4.0, 4.01, 0.1, dtype="float32")
+    sst = np.ones((10, lat.size, lon.size), "float32")
+    block = (slice(None, 9), slice(25, 55), slice(25, 55))  # lat 8.5..11.4, lon -1.5..1.4
+    sst[block] = np.nan  # cloud or ice: no retrieval on days 1..9
+    ds = xr.Dataset(
+        {"sst": (("time", "lat", "lon"), sst)},
+        coords={
+            "time": pd.date_range("2024-01-01", periods=10, freq="D"),
+            "lat": ("lat", lat, {"units": "degrees_north"}),
+            "lon": ("lon", lon, {"units": "degrees_east"}),
+        },
+    )
+    ds.to_netcdf(path, engine="h5netcdf", encoding={"sst": {"_FillValue": -999.0}})
+
+
+def test_a_window_sum_over_missing_steps_is_missing_and_a_mean_says_so(tmp_path):
+    # Before: the sum of a pixel seen on 1 day of 10 was that day's value (1.0 beside 10.0
+    # around it: a missing day read as 0), and "sum of 10 steps" was all the run said; a
+    # mean over 1 step was stated as a "mean of 10 steps".
+    path = tmp_path / "sst_daily.nc"
+    write_daily_with_gaps(path)
+    window = {"start": "2024-01-01", "end": "2024-01-10"}
+    da, table = zonal_like_the_run(RasterSource(path=path, time={**window, "aggregate": "sum"}))
+    has = table["r_valid_fraction"] > 0
+    assert (~has).sum() >= 3  # the cells inside the block: missing, not a sum of 1 day
+    np.testing.assert_allclose(table.loc[has, "r_mean"], 10.0, rtol=1e-6)
+    said = da.attrs["assumptions"]["selection"]["time"]
+    assert "sum of 10 steps; 900 pixels hold a value in fewer of them (as few as 1)" in said
+    assert "sum is missing" in said
+    da, table = zonal_like_the_run(RasterSource(path=path, time={**window, "aggregate": "mean"}))
+    np.testing.assert_allclose(table["r_mean"], 1.0, rtol=1e-6)
+    said = da.attrs["assumptions"]["selection"]["time"]
+    assert "mean of 10 steps; 900 pixels hold a value in fewer of them (as few as 1)" in said
+
+
 # ----------------------------------------------------------------------------- placed right
 
 

@@ -240,7 +240,10 @@ class TimeWindow(BaseModel):
     start: dt.date = Field(description="First day of the window (inclusive).")
     end: dt.date = Field(description="Last day of the window (inclusive).")
     aggregate: Literal["mean", "max", "sum"] = Field(
-        "mean", description="How the time steps inside the window are combined (NaN-aware)."
+        "mean",
+        description="How the time steps inside the window are combined: mean and max of the "
+        "steps holding a value (the pixels holding fewer are counted in the statement); sum "
+        "only where every step holds one (a missing step is not 0).",
     )
 
     @model_validator(mode="after")

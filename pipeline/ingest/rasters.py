@@ -1246,17 +1246,31 @@ def _select_time(da: xr.DataArray, dim: Hashable, src: RasterSource, memory_budg
     row_bytes = max(sub.size // max(sub.sizes[ydim], 1) * 8, 1)
     step = max(1, int(memory_budget_mb * 2**20 // 4 // row_bytes))
     out = []
+    partial, fewest = 0, sel.size  # pixels with a value in some steps, not all; their fewest
     for a in range(0, sub.sizes[ydim], step):  # window by window: never the whole cube
         block = sub.isel({ydim: slice(a, a + step)}).load()
+        held = block.notnull().sum([dim]).to_numpy()
         agg = getattr(block, win.aggregate)(dim=dim, skipna=True)
         if win.aggregate == "sum":
-            agg = agg.where(block.notnull().any([dim]))
+            # a step without a value (cloud, ice, a gap) is unknown, not 0: the sum of the
+            # others would read as a smaller total; that pixel's sum is missing
+            agg = agg.where(held == sel.size)
+        some = (held > 0) & (held < sel.size)
+        if some.any():
+            partial += int(np.count_nonzero(some))
+            fewest = min(fewest, int(held[some].min()))
         out.append(agg)
     res = xr.concat(out, dim=ydim)
     res.attrs = da.attrs
-    res.attrs["time_window"] = (
-        f"{win.start.isoformat()}/{win.end.isoformat()} {win.aggregate} of {sel.size} steps"
-    )
+    text = f"{win.start.isoformat()}/{win.end.isoformat()} {win.aggregate} of {sel.size} steps"
+    if partial:
+        what = (
+            "their sum is missing (a step without a value is not 0)"
+            if win.aggregate == "sum"
+            else f"their {win.aggregate} is of the steps that hold one"
+        )
+        text += f"; {partial:,} pixels hold a value in fewer of them (as few as {fewest}): {what}"
+    res.attrs["time_window"] = text
     return res
 
 
