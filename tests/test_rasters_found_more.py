@@ -266,6 +266,54 @@ def test_a_window_sum_over_missing_steps_is_missing_and_a_mean_says_so(tmp_path)
     assert "mean of 10 steps; 900 pixels hold a value in fewer of them (as few as 1)" in said
 
 
+def write_sea_ice(path, valid_max: int = 100) -> None:
+    """Write a sea ice concentration as NSIDC's CDR (G02202) codes it: 0..100 % x 0.01, flags.
+
+    Its flag_values 251..255 (pole hole, lakes, coastal, land, missing) lie outside its
+    valid_range 0..100.  On a lat/lon grid (the reader's polar grids are tested apart): 80 %
+    everywhere but a block of land (254) inside the area.
+    """
+    lat = np.arange(6.0, 14.01, 0.1)
+    lon = np.arange(-4.0, 4.01, 0.1)
+    conc = np.full((1, lat.size, lon.size), 80, "u1")
+    conc[0, 25:55, 25:55] = 254  # land_mask: lat 8.5..11.4, lon -1.5..1.4
+    attrs = {
+        "flag_values": np.array([251, 252, 253, 254, 255], "u1"),
+        "flag_meanings": "pole_hole lakes coastal land_mask missing_data",
+        "valid_range": np.array([0, valid_max], "u1"),
+        "scale_factor": 0.01,
+        "_FillValue": np.uint8(255),
+        "standard_name": "sea_ice_area_fraction",
+    }
+    ds = xr.Dataset(
+        {"cdr_seaice_conc": (("time", "lat", "lon"), conc, attrs)},
+        coords={
+            "time": pd.date_range("2023-09-01", periods=1),
+            "lat": ("lat", lat, {"units": "degrees_north"}),
+            "lon": ("lon", lon, {"units": "degrees_east"}),
+        },
+    )
+    ds.to_netcdf(path, engine="h5netcdf")
+
+
+def test_flag_values_outside_the_valid_range_beside_a_quantity_are_missing_not_classes(tmp_path):
+    # Before: CF flag_values made any variable "class codes": a sea ice concentration was
+    # refused (no mean per cell) with advice to turn "class 80" into a share.
+    path = tmp_path / "seaice_conc_monthly_nh_202309_f17_v04r00.nc"
+    write_sea_ice(path)
+    da, table = zonal_like_the_run(RasterSource(path=path))
+    assert "categorical" not in da.attrs
+    said = da.attrs["assumptions"]["flag_values"]
+    assert said["value"] == [251.0, 252.0, 253.0, 254.0, 255.0]
+    assert "land_mask" in said["evidence"] and "[0, 100]" in said["evidence"]
+    has = table["r_valid_fraction"] > 0
+    assert (~has).sum() >= 3  # the cells over land: missing, not 2.54
+    np.testing.assert_allclose(table.loc[has, "r_mean"], 0.8, rtol=1e-6)
+    # flags inside the valid range are class codes still (ESA CCI land cover's lccs_class)
+    write_sea_ice(tmp_path / "classes.nc", valid_max=254)
+    assert "categorical" in open_raster(tmp_path / "classes.nc").attrs
+
+
 # ----------------------------------------------------------------------------- placed right
 
 

@@ -887,7 +887,18 @@ def _open_netcdf(
         )
     da = ds[var]
     flags = [k for k in ("flag_values", "flag_masks", "flag_meanings") if k in da.attrs]
-    if flags:
+    special = _special_flag_values(da.attrs)
+    if special is not None:
+        # flags beside a quantity (NSIDC sea ice concentration: 0..100 %, with 251 pole
+        # hole .. 254 land): outside its valid range, so missing, and the rest is a quantity
+        assumptions["flag_values"] = {
+            "value": special[0],
+            "by": "file",
+            "evidence": f"CF flag_values ({special[1]}) lie outside the valid range "
+            f"{special[2]} (stored units): special values, missing; the other values are "
+            "a quantity, not classes",
+        }
+    elif flags:
         # CF flags: the values are classes (ESA CCI land cover's lccs_class) or bit masks
         da.attrs["categorical"] = f"variable {var!r} has CF {flags[0]}"
     packing = _stored_packing(da.encoding)
@@ -1004,6 +1015,33 @@ def _open_netcdf(
     if packing:
         da.attrs["packing"] = packing
     return da
+
+
+def _special_flag_values(attrs: dict) -> tuple[list[float], str, str] | None:
+    """Return CF ``flag_values`` that are special values beside a quantity, else None.
+
+    They are when every one lies outside the variable's ``valid_range`` (or
+    ``valid_min``/``valid_max``): those cells are missing by that range, and the values in it
+    are a quantity (a concentration), not class codes.  ``flag_masks`` (bits) never are.
+    Returns the values, their meanings and the range as text.
+    """
+    if "flag_values" not in attrs or "flag_masks" in attrs:
+        return None
+    try:
+        values = np.asarray(attrs["flag_values"], dtype="float64").ravel()
+        if "valid_range" in attrs:
+            lo, hi = (float(v) for v in np.asarray(attrs["valid_range"], "float64").ravel()[:2])
+        else:
+            lo = float(np.asarray(attrs.get("valid_min", -np.inf), "float64").ravel()[0])
+            hi = float(np.asarray(attrs.get("valid_max", np.inf), "float64").ravel()[0])
+    except (TypeError, ValueError):
+        return None
+    if not values.size or (lo == -np.inf and hi == np.inf) or not np.isfinite(values).all():
+        return None
+    if np.any((values >= lo) & (values <= hi)):
+        return None
+    meanings = str(attrs.get("flag_meanings", "")).strip() or "no meanings given"
+    return [float(v) for v in values], meanings, f"[{lo:g}, {hi:g}]"
 
 
 def _grouped_grids(path: Path) -> list[str]:
