@@ -314,6 +314,44 @@ def test_flag_values_outside_the_valid_range_beside_a_quantity_are_missing_not_c
     assert "categorical" in open_raster(tmp_path / "classes.nc").attrs
 
 
+def write_tagged_classes(path, band_tags: dict[str, str]) -> None:
+    """Write a uint8 land cover as gdal_translate NETCDF:...:lccs_class out.tif writes it.
+
+    No colour table; the variable's CF attributes are band tags (GDAL's ``{a,b}`` arrays),
+    and the file carries another variable's as ``processed_flag#...``.  Classes 10 (crop)
+    and 210 (water) in halves: a mean would be a class 110 (shrubland) that is not there.
+    """
+    data = np.full((120, 120), 10, "uint8")
+    data[:, 60:] = 210
+    profile = dict(driver="GTiff", width=120, height=120, count=1, dtype="uint8", nodata=0)
+    profile.update(crs="EPSG:4326", transform=from_origin(-3.0, 13.0, 0.05, 0.05))
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(data, 1)
+        dst.update_tags(**{"processed_flag#flag_values": "{0,1}", "NC_GLOBAL#title": "ESA CCI"})
+        dst.update_tags(1, **band_tags)
+
+
+def test_a_land_cover_geotiff_whose_cf_flags_are_tags_is_not_averaged(tmp_path):
+    # Before: with no colour table, the flag_values GDAL copied into the band's tags were
+    # not read: classes 10 and 210 were averaged into 110, a class that is not there.
+    path = tmp_path / "ESACCI-LC-L4-LCCS-Map-300m-P1Y-2015-v2.0.7_lccs_class.tif"
+    tags = {
+        "flag_values": "{0,10,11,12,20,30,40,50,60,190,200,210,220}",
+        "flag_meanings": "no_data cropland_rainfed ... bare_areas water snow_and_ice",
+        "valid_min": "1",
+        "valid_max": "220",
+        "long_name": "Land cover class defined in LCCS",
+    }
+    write_tagged_classes(path, tags)
+    with pytest.raises(InputError, match="band 1 tag flag_values") as err:
+        zonal_like_the_run(RasterSource(path=path))
+    assert "class codes" in str(err.value) and "\n" not in str(err.value)
+    # flags all outside a tagged valid range are special values beside a quantity; another
+    # variable's flags in the file's tags (processed_flag#flag_values) say nothing of it
+    write_tagged_classes(tmp_path / "q.tif", {"flag_values": "{251,254}", "valid_range": "{0,250}"})
+    assert "categorical" not in open_raster(tmp_path / "q.tif").attrs
+
+
 # ----------------------------------------------------------------------------- placed right
 
 

@@ -591,6 +591,7 @@ def _open_tiff(src: RasterSource) -> xr.DataArray:
             _refuse_tagged_packing(ds, name, bands)
             fills = _tagged_fills(ds, bands)
             descriptions = list(ds.descriptions)
+            flagged = _tagged_flags(ds, bands)
         with warnings.catch_warnings():  # "scales differ across bands": each band is decoded
             warnings.filterwarnings("ignore", "(Scales|Offsets) differ across bands")
             # packed values (a band scale/offset: MODIS NDVI x 0.0001, a reflectance x
@@ -626,6 +627,10 @@ def _open_tiff(src: RasterSource) -> xr.DataArray:
     if used := [b for b in kept if b in palette]:
         # a land cover (ESA WorldCover, a classified scene) carries its classes' colours
         da.attrs["categorical"] = f"band {used[0]} has a colour table (palette)"
+    elif flagged:
+        # a CF variable exported to a GeoTIFF (gdal_translate NETCDF:...:lccs_class) keeps
+        # its flag_values as metadata tags: class codes, as in the NetCDF
+        da.attrs["categorical"] = flagged
     if da.dtype.kind != "f":
         da = da.astype("float32")
     if fills:
@@ -698,6 +703,40 @@ def _tagged_fills(ds, bands: list[int]) -> list[dict[str, Any]]:
         for key, value in _tag_numbers(tags, _FILL_TAGS, prefixed=False).items():
             found.setdefault(value, f"{scope} tag {key}={value:g}")
     return [{"value": v, "tag": t} for v, t in found.items()]
+
+
+def _tag_array(text: str) -> list[float] | None:
+    """Parse a numeric array tag as GDAL writes one (``{0,10,11}``, ``0 10 11``), else None."""
+    parts = str(text).strip().strip("{}[]()").replace(",", " ").split()
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        return None
+    return values or None
+
+
+def _tagged_flags(ds, bands: list[int]) -> str | None:
+    """Say which CF flag tags mark the bands as class codes, or None.
+
+    GDAL copies a NetCDF variable's attributes into a GeoTIFF band's tags (``flag_values``).
+    The file's ``var#flag_values`` tags are not read: GDAL copies every variable's there (a
+    land cover's ``processed_flag`` beside the exported ``lccs_class``).  Flag values that
+    all lie outside a tagged valid range are special values beside a quantity (see
+    :func:`_special_flag_values`).
+    """
+    for scope, tags in [("file", ds.tags())] + [(f"band {b}", ds.tags(b)) for b in bands]:
+        attrs: dict[str, Any] = {}
+        for base, text in tags.items():
+            if base in ("flag_values", "flag_masks", "valid_range", "valid_min", "valid_max"):
+                values = _tag_array(text)
+                if values is not None:
+                    attrs[base] = values
+            elif base == "flag_meanings":
+                attrs[base] = text
+        flags = [k for k in ("flag_values", "flag_masks", "flag_meanings") if k in attrs]
+        if flags and _special_flag_values(attrs) is None:
+            return f"{scope} tag {flags[0]} (CF flags: class codes)"
+    return None
 
 
 def _refuse_ungeoreferenced(ds, name: str) -> None:
