@@ -348,8 +348,13 @@ def test_a_land_cover_geotiff_whose_cf_flags_are_tags_is_not_averaged(tmp_path):
     assert "class codes" in str(err.value) and "\n" not in str(err.value)
     # flags all outside a tagged valid range are special values beside a quantity; another
     # variable's flags in the file's tags (processed_flag#flag_values) say nothing of it
-    write_tagged_classes(tmp_path / "q.tif", {"flag_values": "{251,254}", "valid_range": "{0,250}"})
-    assert "categorical" not in open_raster(tmp_path / "q.tif").attrs
+    write_tagged_classes(tmp_path / "q.tif", {"flag_values": "{10,254}", "valid_range": "{20,250}"})
+    quantity = open_raster(tmp_path / "q.tif")
+    assert "categorical" not in quantity.attrs
+    # GDAL applies no valid range: the flag (10 here) is missing, never a value
+    assert np.isnan(quantity.to_numpy()[0, :, :60]).all()
+    assert (quantity.to_numpy()[0, :, 60:] == 210).all()
+    assert [f["value"] for f in quantity.attrs["assumptions"]["fill_tags"]] == [10.0, 254.0]
 
 
 # ----------------------------------------------------------------------------- placed right

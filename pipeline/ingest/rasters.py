@@ -224,8 +224,7 @@ def open_raster(
             {
                 "value": fill["value"],
                 "by": "file",
-                "evidence": f"{fill['tag']} (GDAL declares no nodata): cells whose stored "
-                "value equals it are missing",
+                "evidence": f"{fill['tag']}: cells whose stored value equals it are missing",
             }
         )
     if src.nodata is not None:
@@ -591,7 +590,8 @@ def _open_tiff(src: RasterSource) -> xr.DataArray:
             _refuse_tagged_packing(ds, name, bands)
             fills = _tagged_fills(ds, bands)
             descriptions = list(ds.descriptions)
-            flagged = _tagged_flags(ds, bands)
+            flagged, special = _tagged_flags(ds, bands)
+            fills += [f for f in special if f["value"] not in {g["value"] for g in fills}]
         with warnings.catch_warnings():  # "scales differ across bands": each band is decoded
             warnings.filterwarnings("ignore", "(Scales|Offsets) differ across bands")
             # packed values (a band scale/offset: MODIS NDVI x 0.0001, a reflectance x
@@ -701,7 +701,7 @@ def _tagged_fills(ds, bands: list[int]) -> list[dict[str, Any]]:
     found: dict[float, str] = {}
     for scope, tags in [("file", ds.tags())] + [(f"band {b}", ds.tags(b)) for b in bands]:
         for key, value in _tag_numbers(tags, _FILL_TAGS, prefixed=False).items():
-            found.setdefault(value, f"{scope} tag {key}={value:g}")
+            found.setdefault(value, f"{scope} tag {key}={value:g} (GDAL declares no nodata)")
     return [{"value": v, "tag": t} for v, t in found.items()]
 
 
@@ -715,15 +715,17 @@ def _tag_array(text: str) -> list[float] | None:
     return values or None
 
 
-def _tagged_flags(ds, bands: list[int]) -> str | None:
-    """Say which CF flag tags mark the bands as class codes, or None.
+def _tagged_flags(ds, bands: list[int]) -> tuple[str | None, list[dict[str, Any]]]:
+    """Say which CF flag tags mark the bands as class codes (or None), and the special values.
 
     GDAL copies a NetCDF variable's attributes into a GeoTIFF band's tags (``flag_values``).
     The file's ``var#flag_values`` tags are not read: GDAL copies every variable's there (a
     land cover's ``processed_flag`` beside the exported ``lccs_class``).  Flag values that
     all lie outside a tagged valid range are special values beside a quantity (see
-    :func:`_special_flag_values`).
+    :func:`_special_flag_values`): GDAL applies no valid range, so they are returned as
+    fills (``{"value", "tag"}``), missing as a ``_FillValue`` tag's value is.
     """
+    special: list[dict[str, Any]] = []
     for scope, tags in [("file", ds.tags())] + [(f"band {b}", ds.tags(b)) for b in bands]:
         attrs: dict[str, Any] = {}
         for base, text in tags.items():
@@ -734,9 +736,15 @@ def _tagged_flags(ds, bands: list[int]) -> str | None:
             elif base == "flag_meanings":
                 attrs[base] = text
         flags = [k for k in ("flag_values", "flag_masks", "flag_meanings") if k in attrs]
-        if flags and _special_flag_values(attrs) is None:
-            return f"{scope} tag {flags[0]} (CF flags: class codes)"
-    return None
+        outside = _special_flag_values(attrs)
+        if flags and outside is None:
+            return f"{scope} tag {flags[0]} (CF flags: class codes)", []
+        if outside is not None:
+            special += [
+                {"value": v, "tag": f"{scope} tag flag_values {v:g} (outside {outside[2]})"}
+                for v in outside[0]
+            ]
+    return None, special
 
 
 def _refuse_ungeoreferenced(ds, name: str) -> None:
