@@ -357,6 +357,30 @@ def test_a_land_cover_geotiff_whose_cf_flags_are_tags_is_not_averaged(tmp_path):
     assert [f["value"] for f in quantity.attrs["assumptions"]["fill_tags"]] == [10.0, 254.0]
 
 
+@pytest.mark.parametrize(
+    "tags",
+    [{"valid_range": "{0,100}"}, {"valid_min": "0", "valid_max": "100"}],
+)
+def test_a_geotiff_valid_range_tag_makes_the_codes_outside_it_missing(tmp_path, tags):
+    # MOD10A1 NDSI_Snow_Cover exported to a GeoTIFF: 0..100 is snow cover, 200..254 are
+    # codes (250 cloud, 239 ocean), 255 fill; its valid range is a tag GDAL does not apply.
+    # Before: the cloud code 250 was averaged as a snow cover of 250 %.
+    data = np.full((120, 120), 40, "uint8")
+    data[30:70, 40:90] = 250  # cloud
+    profile = dict(driver="GTiff", width=120, height=120, count=1, dtype="uint8")
+    profile.update(crs="EPSG:4326", transform=from_origin(-3.0, 13.0, 0.05, 0.05))
+    path = tmp_path / "MOD10A1.A2024032.h17v07.061_NDSI_Snow_Cover.tif"
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(data, 1)
+        dst.update_tags(1, _FillValue="255", long_name="NDSI snow cover", **tags)
+    da, table = zonal_like_the_run(RasterSource(path=path))
+    has = table["r_valid_fraction"] > 0
+    assert (~has).sum() >= 3  # the cells under the cloud: missing, not 250
+    np.testing.assert_allclose(table.loc[has, "r_mean"], 40.0)
+    said = da.attrs["assumptions"]["valid_range"]
+    assert said["value"] == [0.0, 100.0] and "outside [0, 100] are missing" in said["evidence"]
+
+
 # ----------------------------------------------------------------------------- placed right
 
 

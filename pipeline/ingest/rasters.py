@@ -29,7 +29,9 @@ axes are latitude/longitude by CF metadata or by name *and* their values lie in 
 or the source gives ``crs``; bounds impossible in the CRS (a latitude beyond ±90) are refused
 in one line.  A configured ``nodata`` is compared with the stored values, before a
 scale/offset, as GDAL's nodata is.  GeoTIFF metadata tags GDAL does not apply are not
-ignored either: a ``_FillValue``/``missing_value`` tag is a nodata, and integers whose
+ignored either: a ``_FillValue``/``missing_value`` tag is a nodata, a ``valid_range`` /
+``valid_min``/``valid_max`` tag masks what lies outside it, CF ``flag_values`` tags mark
+class codes (or, all outside the valid range, special values: missing), and integers whose
 ``scale_factor``/``add_offset`` only a tag states are refused (which way it applies is the
 product's convention).  :func:`raster_coverage` checks a raster against the area: no
 overlap, or no valid cell inside it, is refused at ingest; partial coverage is reported; a
@@ -227,6 +229,26 @@ def open_raster(
                 "evidence": f"{fill['tag']}: cells whose stored value equals it are missing",
             }
         )
+    if valid := da.attrs.pop("tag_valid_range", None):
+        # a CF valid range in the tags (GDAL applies none): outside it is missing, as in
+        # NetCDF; in stored units, so decoded by the band's scale/offset first
+        lo = -np.inf if valid["lo"] is None else float(valid["lo"])
+        hi = np.inf if valid["hi"] is None else float(valid["hi"])
+        tol = 0.0
+        if packing:
+            scale, offset = float(packing["scale"]), float(packing["offset"])
+            lo, hi = sorted((lo * scale + offset, hi * scale + offset))
+            if np.dtype(packing["dtype"]).kind in "iu":
+                tol = 0.5 * abs(scale)
+        finite = [abs(v) for v in (lo, hi) if np.isfinite(v)]
+        tol = max(tol, 1e-6 * max(finite, default=0.0))
+        da = _lazily_where(da, functools.partial(_in_range, lo=lo - tol, hi=hi + tol))
+        assumptions["valid_range"] = {
+            "value": [valid["lo"], valid["hi"]],
+            "by": "file",
+            "evidence": f"{valid['tag']} (GDAL applies none): values outside "
+            f"[{lo:g}, {hi:g}] are missing",
+        }
     if src.nodata is not None:
         # As GDAL's nodata: the stored value, before a scale/offset (int16 -9999 x 0.01 is
         # decoded to -99.99, and it is -9999 that marks the missing cells).  Lazily and
@@ -591,6 +613,7 @@ def _open_tiff(src: RasterSource) -> xr.DataArray:
             fills = _tagged_fills(ds, bands)
             descriptions = list(ds.descriptions)
             flagged, special = _tagged_flags(ds, bands)
+            valid = _tagged_valid_range(ds, bands)
             fills += [f for f in special if f["value"] not in {g["value"] for g in fills}]
         with warnings.catch_warnings():  # "scales differ across bands": each band is decoded
             warnings.filterwarnings("ignore", "(Scales|Offsets) differ across bands")
@@ -635,7 +658,48 @@ def _open_tiff(src: RasterSource) -> xr.DataArray:
         da = da.astype("float32")
     if fills:
         da.attrs["tag_fills"] = fills
+    if valid is not None:
+        da.attrs["tag_valid_range"] = valid
     return da
+
+
+def _tagged_valid_range(ds, bands: list[int]) -> dict[str, Any] | None:
+    """Return the CF valid range the bands' tags (or the file's plain tags) state, or None.
+
+    A NetCDF variable exported to a GeoTIFF keeps ``valid_range`` (or ``valid_min`` /
+    ``valid_max``) as tags, in stored units; GDAL applies none of them.  None when no tag
+    states one, or the bands state different ones.
+    """
+
+    def first(text: str | None) -> float | None:
+        values = _tag_array(text) if text is not None else None
+        return values[0] if values else None
+
+    found: list[dict[str, Any]] = []
+    for scope, tags in [(f"band {b}", ds.tags(b)) for b in bands] + [("file", ds.tags())]:
+        attrs = {k: v for k, v in tags.items() if k in ("valid_range", "valid_min", "valid_max")}
+        if not attrs:
+            continue
+        rng = _tag_array(attrs["valid_range"]) if "valid_range" in attrs else None
+        lo: float | None
+        hi: float | None
+        if rng is not None and len(rng) == 2:
+            lo, hi = rng[0], rng[1]
+        else:
+            lo, hi = first(attrs.get("valid_min")), first(attrs.get("valid_max"))
+        if lo is None and hi is None:
+            continue
+        said = ", ".join(f"{k}={v}" for k, v in attrs.items())
+        found.append({"lo": lo, "hi": hi, "tag": f"{scope} tags {said}", "band": scope != "file"})
+    use = [f for f in found if f["band"]] or found
+    if not use or len({(f["lo"], f["hi"]) for f in use}) != 1:
+        return None
+    return use[0]
+
+
+def _in_range(values: np.ndarray, key: tuple, lo: float, hi: float) -> np.ndarray:
+    """``keep`` of a valid range: the cells within ``lo..hi`` (decoded units, tolerance in)."""
+    return (values >= lo) & (values <= hi)
 
 
 #: Metadata keys (a NetCDF or HDF attribute copied into GeoTIFF tags, ``VAR#scale_factor`` as
