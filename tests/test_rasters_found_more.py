@@ -477,3 +477,49 @@ def test_a_global_netcdf_grid_is_not_loaded_whole_to_read_the_area(tmp_path, dty
     assert window.dims == ("band", "y", "x") and window.dtype.kind == "f"
     assert float(window.sel(x=0.0, y=10.0, method="nearest").squeeze()) == -3000.0
     assert float(window.sel(x=1.9, y=12.3, method="nearest").squeeze()) == 0.0
+
+
+def test_latest_is_the_latest_step_not_after_the_runs_day(tmp_path):
+    """A forecast file (CMEMS) holds days after the run's as_of: its 'latest' was the last
+    forecast day, on the map of an earlier day; now the latest step on or before as_of,
+    stated; a file of later days only is refused."""
+    path = tmp_path / "sst_daily.nc"
+    write_daily_with_gaps(path)  # 2024-01-01 .. 2024-01-10
+    src = RasterSource(path=path, time="latest")
+    end_of = pd.Timestamp("2024-01-04", tz="UTC") + pd.Timedelta(days=1) - pd.Timedelta(1, "us")
+    da = open_raster(src, as_of=end_of)
+    said = da.attrs["assumptions"]["selection"]["time"]
+    assert "2024-01-04T00:00:00" in said and "6 later step(s)" in said, said
+    assert "2024-01-10" in open_raster(src).attrs["assumptions"]["selection"]["time"]
+    with pytest.raises(InputError, match="every time step .* is after the run's as_of"):
+        open_raster(src, as_of=pd.Timestamp("2023-12-31T23:59:59", tz="UTC"))
+
+
+def test_a_run_reads_the_step_of_its_as_of_not_a_cached_later_one(small_demo, tmp_path):
+    """Two runs of one config as of two days read the step of each day (the step read is
+    also part of the raster's key, so no cache serves the other day's)."""
+    from conftest import small_config
+
+    import pipeline
+
+    path = tmp_path / "sst.nc"
+    lat = np.arange(-10.0, 45.01, 0.5, dtype="float32")
+    lon = np.arange(-85.0, 10.01, 0.5, dtype="float32")
+    days = pd.date_range("2026-06-27", periods=4, freq="D")
+    values = np.stack([np.full((lat.size, lon.size), float(k + 1), "float32") for k in range(4)])
+    xr.Dataset(
+        {"sst": (("time", "lat", "lon"), values)},
+        coords={"time": days, "lat": lat, "lon": lon},
+    ).to_netcdf(path, engine="h5netcdf")
+    raster = {"path": str(path), "name": "sst", "variable": "sst", "time": "latest"}
+    cfg = small_config(
+        small_demo,
+        tmp_path,
+        inputs={"rasters": [raster]},
+        score={"factors": {"seizure_density": {"weight": 1}, "sst_mean": {"weight": 1}}},
+    )
+    late = pipeline.run_pipeline(cfg, as_of="2026-06-30").scores["sst_mean"]
+    early = pipeline.run_pipeline(cfg, as_of="2026-06-28").scores["sst_mean"]
+    assert late.notna().sum() > 100 and early.notna().sum() > 100
+    np.testing.assert_allclose(late.dropna(), 4.0, rtol=1e-6)
+    np.testing.assert_allclose(early.dropna(), 2.0, rtol=1e-6)

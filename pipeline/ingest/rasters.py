@@ -120,7 +120,10 @@ def _budget_rows(width: int, bands: int, itemsize: int, memory_budget_mb: float)
 
 
 def open_raster(
-    source: RasterSource | str | Path, *, memory_budget_mb: float = 512
+    source: RasterSource | str | Path,
+    *,
+    memory_budget_mb: float = 512,
+    as_of: pd.Timestamp | None = None,
 ) -> xr.DataArray:
     """Open a raster lazily as a float DataArray with dims ``(band, y, x)`` and a CRS.
 
@@ -132,6 +135,10 @@ def open_raster(
         A raster whose decoded size exceeds this is marked ``attrs["windowed"] = True`` and
         must be consumed window by window (see :func:`raster_windows`); it is never loaded
         whole here.
+    as_of : pandas.Timestamp, optional
+        The run's moment (the end of its ``as_of`` day, UTC): ``time: latest`` is then the
+        latest step not after it (a forecast file's later days are left out, stated), and a
+        file whose every step is after it is refused.
 
     Returns
     -------
@@ -184,7 +191,7 @@ def open_raster(
             }
     else:
         da = _open_netcdf(
-            src, "h5netcdf" if kind == "netcdf4" else "scipy", memory_budget_mb, assumptions
+            src, "h5netcdf" if kind == "netcdf4" else "scipy", memory_budget_mb, assumptions, as_of
         )
     categorical = da.attrs.get("categorical")
     if da.rio.crs is None:
@@ -943,7 +950,11 @@ def _netcdf_crs(ds, da, src, lat: str, lon: str, assumptions: dict[str, Any]):
 
 
 def _open_netcdf(
-    src: RasterSource, engine: str, memory_budget_mb: float, assumptions: dict[str, Any]
+    src: RasterSource,
+    engine: str,
+    memory_budget_mb: float,
+    assumptions: dict[str, Any],
+    as_of: pd.Timestamp | None = None,
 ) -> xr.DataArray:
     name = src.path.name
     try:
@@ -1044,12 +1055,18 @@ def _open_netcdf(
         da, chosen[time_dim] = _select_undated_time(da, time_dim, src)
     elif time_dim is not None:
         steps = pd.to_datetime(da[time_dim].to_numpy()) if time_dim in da.coords else None
-        da = _select_time(da, time_dim, src, memory_budget_mb)
+        da = _select_time(da, time_dim, src, memory_budget_mb, as_of)
+        later = da.attrs.pop("steps_after_as_of", 0)
         if da.attrs.get("time_window"):
             chosen[time_dim] = str(da.attrs["time_window"])
         elif time_dim in da.coords and steps is not None:
             when = pd.Timestamp(np.asarray(da[time_dim].to_numpy()).reshape(-1)[0]).isoformat()
             chosen[time_dim] = f"{src.time!s} step of {len(steps)}: {when}"
+            if later:
+                chosen[time_dim] += (
+                    f" (the latest on or before as_of; {later} later step(s), after the "
+                    "run's day, left out)"
+                )
     if chosen:
         assumptions["selection"] = chosen
     extra = [str(d) for d in da.dims if d not in (lat, lon)]
@@ -1363,14 +1380,36 @@ def _select_undated_time(da: xr.DataArray, dim: str, src: RasterSource) -> tuple
     )
 
 
-def _select_time(da: xr.DataArray, dim: Hashable, src: RasterSource, memory_budget_mb: float):
+def _select_time(
+    da: xr.DataArray,
+    dim: Hashable,
+    src: RasterSource,
+    memory_budget_mb: float,
+    as_of: pd.Timestamp | None = None,
+):
     name = src.path.name
     times = pd.to_datetime(da[dim].to_numpy())
     if times.size == 0:
         raise InputError(f"{name}: time dimension {dim!r} is empty")
     choice = src.time
     if choice == "latest":
-        return da.isel({dim: int(np.argmax(times))})
+        if as_of is None:
+            return da.isel({dim: int(np.argmax(times))})
+        # a forecast or a file updated since: its days after the run's day are no 'latest'
+        # of a map of that day (the run's records after as_of are left out alike)
+        limit = as_of.tz_convert("UTC").tz_localize(None) if as_of.tzinfo else as_of
+        before = np.flatnonzero(np.asarray(times <= limit))
+        if before.size == 0:
+            raise InputError(
+                f"{name}: every time step ({times.min().isoformat()} to "
+                f"{times.max().isoformat()}) is after the run's as_of "
+                f"({limit.date().isoformat()}); give the file of that day, or a date: "
+                "time: YYYY-MM-DD"
+            )
+        pick = before[int(np.argmax(times[before]))]
+        latest = da.isel({dim: int(pick)})
+        latest.attrs = {**da.attrs, "steps_after_as_of": int((times > limit).sum())}
+        return latest
     if isinstance(choice, dt.date) and not isinstance(choice, TimeWindow):
         hit = np.flatnonzero(times.normalize() == pd.Timestamp(choice))
         if hit.size == 0:

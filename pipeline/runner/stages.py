@@ -377,7 +377,7 @@ def _raster(state: RunState, r) -> dict[str, Any]:
     from ..ingest import clip_raster, open_raster, raster_coverage
 
     cfg = state.config
-    da = open_raster(r, memory_budget_mb=cfg.ingest.memory_budget_mb)
+    da = open_raster(r, memory_budget_mb=cfg.ingest.memory_budget_mb, as_of=state.as_of)
     coverage = raster_coverage(da, state.area.bbox, max_pixels=cfg.ingest.max_raster_pixels)
     if coverage.get("mask_note"):  # the pixels a companion mask made missing: stated
         state.notes.append(coverage["mask_note"])
@@ -714,11 +714,14 @@ def _input_digests(state: RunState) -> dict[str, str]:
     out = dict(state.digests)
     for r in state.rasters:
         mask = r["source"].mask  # a companion mask's bytes change the raster's values too
+        # the step read ('time: latest' is the latest not after as_of) is part of the values
+        selection = (r["assumptions"] or {}).get("selection")
         out[f"raster:{r['name']}"] = digest(
             [
                 sha256_file(r["path"]),
                 r["source"].model_dump(mode="json"),
                 *([sha256_file(mask.path)] if mask is not None else []),
+                *([selection] if selection else []),
             ]
         )
     return out
