@@ -239,16 +239,11 @@ def open_raster(
     if valid := da.attrs.pop("tag_valid_range", None):
         # a CF valid range in the tags (GDAL applies none): outside it is missing, as in
         # NetCDF; in stored units, so decoded by the band's scale/offset first
-        lo = -np.inf if valid["lo"] is None else float(valid["lo"])
-        hi = np.inf if valid["hi"] is None else float(valid["hi"])
-        tol = 0.0
-        if packing:
-            scale, offset = float(packing["scale"]), float(packing["offset"])
-            lo, hi = sorted((lo * scale + offset, hi * scale + offset))
-            if np.dtype(packing["dtype"]).kind in "iu":
-                tol = 0.5 * abs(scale)
-        finite = [abs(v) for v in (lo, hi) if np.isfinite(v)]
-        tol = max(tol, 1e-6 * max(finite, default=0.0))
+        lo, hi, tol = _decoded_range(
+            -np.inf if valid["lo"] is None else float(valid["lo"]),
+            np.inf if valid["hi"] is None else float(valid["hi"]),
+            packing,
+        )
         da = _lazily_where(da, functools.partial(_in_range, lo=lo - tol, hi=hi + tol))
         assumptions["valid_range"] = {
             "value": [valid["lo"], valid["hi"]],
@@ -1224,14 +1219,7 @@ def _mask_valid_range(
     if lo == -np.inf and hi == np.inf:
         return da
     given = [lo, hi]
-    tol = 0.0
-    if packing:
-        scale, offset = float(packing["scale"]), float(packing["offset"])
-        lo, hi = sorted((lo * scale + offset, hi * scale + offset))
-        if np.dtype(packing["dtype"]).kind in "iu":
-            tol = 0.5 * abs(scale)
-    # float32 values at a bound written in float64 differ by rounding
-    tol = max(tol, 1e-6 * max(abs(v) for v in (lo, hi) if np.isfinite(v)))
+    lo, hi, tol = _decoded_range(lo, hi, packing)
     if importlib.util.find_spec("dask") is not None and da.ndim:
         row_bytes = max(da.size // max(da.sizes[da.dims[0]], 1) * 8, 1)
         rows = max(1, int(memory_budget_mb * 2**20 // 4 // row_bytes))
@@ -1246,6 +1234,23 @@ def _mask_valid_range(
         "evidence": f"CF {what}: values outside [{lo:g}, {hi:g}] are missing",
     }
     return da
+
+
+def _decoded_range(lo: float, hi: float, packing) -> tuple[float, float, float]:
+    """Return a valid range in stored units as decoded values (lo, hi) and its tolerance.
+
+    The band's scale/offset decodes the bounds (a negative scale swaps them); integers
+    stored are half a step apart, and float32 values at a bound written in float64 differ
+    by rounding: the tolerance covers both.
+    """
+    tol = 0.0
+    if packing:
+        scale, offset = float(packing["scale"]), float(packing["offset"])
+        lo, hi = sorted((lo * scale + offset, hi * scale + offset))
+        if np.dtype(packing["dtype"]).kind in "iu":
+            tol = 0.5 * abs(scale)
+    finite = [abs(v) for v in (lo, hi) if np.isfinite(v)]
+    return lo, hi, max(tol, 1e-6 * max(finite, default=0.0))
 
 
 def _uneven(coord: np.ndarray, dtype) -> str | None:
