@@ -379,6 +379,12 @@ def test_a_geotiff_valid_range_tag_makes_the_codes_outside_it_missing(tmp_path, 
     np.testing.assert_allclose(table.loc[has, "r_mean"], 40.0)
     said = da.attrs["assumptions"]["valid_range"]
     assert said["value"] == [0.0, 100.0] and "outside [0, 100] are missing" in said["evidence"]
+    # ... and the ingest summary's text says so, as it says the nodata (before: JSON only)
+    from pipeline.ingest import format_summary, summarise_ingest
+
+    text = format_summary(summarise_ingest("raster", path, out_dir=tmp_path / "s"))
+    assert "valid range" in text and "outside [0, 100] are missing" in text, text
+    assert "fill tag" in text and "_FillValue" in text, text
 
 
 # ----------------------------------------------------------------------------- placed right

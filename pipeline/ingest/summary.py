@@ -364,6 +364,15 @@ def _assumption_lines(a: dict[str, Any]) -> list[str]:
         )
     if a.get("scale_offset"):
         out.append(f"    packed values  {a['scale_offset']}")
+    # a raster's rules of missing values: its companion mask, valid range, fill tags, flags
+    ruled = [(k, a.get(k)) for k in ("mask", "valid_range", "flag_values")]
+    ruled += [("fill tag", f) for f in a.get("fill_tags") or []]
+    for label, rule in ruled:
+        if rule:
+            out.append(
+                f"    {label.replace('_', ' '):<14} {rule.get('value')!r} "
+                f"({rule.get('by')}: {rule.get('evidence')})"
+            )
     for key in ("schema", "encoding", "delimiter", "selection", "bands", "longitudes"):
         if a.get(key) not in (None, "", {}):
             out.append(
