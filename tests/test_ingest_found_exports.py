@@ -118,6 +118,35 @@ def test_a_ports_table_split_over_columns_rejects_the_odd_port_only(tmp_path):
     assert res.by_rule == {"coord_missing": 1, "coord_unparseable": 1}
 
 
+def test_blank_minutes_or_seconds_beside_degrees_reject_the_record(tmp_path):
+    # Before: a blank minutes cell was composed away, '10  S' read as 10°00'S, up to a
+    # degree (111 km) from the position whose minutes were lost; a zero is written 0.
+    text = (
+        "date,lat_deg,lat_min,lat_sec,lat_hem,lon_deg,lon_min,lon_sec,lon_hem\n"
+        "2023-01-05,10,30,0,S,60,15,0,W\n"
+        "2023-01-06,10,,0,S,60,15,0,W\n"  # lat minutes lost
+        "2023-01-07,10,0,0,S,60,0,0,W\n"  # whole degrees, written so
+        "2023-01-08,10,30,0,S,60,15,,W\n"  # lon seconds lost
+        "2023-01-09,11,15,30,N,61,10,0,E\n"
+    )
+    res = read_seizures(write_text(tmp_path, "dms.csv", text))
+    assert_accounted(res)
+    assert res.by_rule == {"coord_missing": 2}
+    assert res.rejects["row"].tolist() == [3, 5]
+    assert res.rejects["column"].tolist() == ["lat_min", "lon_sec"]
+    assert "blank" in res.rejects["message"].iloc[0]
+    assert res.frame["lat"].tolist() == pytest.approx([-10.5, -10.0, 11 + 15 / 60 + 30 / 3600])
+    ports = (
+        "port_name,lat_deg,lat_min,lat_hem,lon_deg,lon_min,lon_hem\n"
+        "Alpha,11,15,N,61,10,E\n"
+        "Beta,12,,S,62,10,W\n"
+    )
+    res = read_context(ContextSource(path=write_text(tmp_path, "p.csv", ports), kind="ports"))
+    assert_accounted(res)
+    assert res.by_rule == {"coord_missing": 1}
+    assert res.frame.geometry.y.round(6).tolist() == [11.25]
+
+
 # ------------------------------------------------------------------ Excel merged cells
 
 

@@ -39,6 +39,7 @@ __all__ = [
     "hemisphere_missing",
     "infer_columns",
     "name_tokens",
+    "part_missing",
 ]
 
 #: Tokens that say a unit, a datum or a format, never what the column is.
@@ -1248,6 +1249,24 @@ def compose_coordinate(raw: pd.DataFrame, col: str, parts: dict[str, str]) -> pd
                 value = value.where(~word, upper.map(_HEMISPHERE_LETTERS))
             text = text + " " + value
     return text.str.strip().where(deg != "", "")
+
+
+def part_missing(raw: pd.DataFrame, col: str, parts: dict[str, str]) -> dict[str, np.ndarray]:
+    """Return, per minutes or seconds column, where its cell is blank beside the degrees.
+
+    Composed without it, ``10 N`` reads as 10°00'N: up to a degree (111 km) from a position
+    whose minutes were lost, and nothing in the record tells a lost part from a zero one
+    (a zero is written ``0``).  A record is counted at its first blank part only.
+    """
+    deg = (as_text(raw[col]) != "").to_numpy(dtype=bool)
+    found = np.zeros(len(raw), dtype=bool)
+    out: dict[str, np.ndarray] = {}
+    for part in ("minutes", "seconds"):
+        if part in parts:
+            blank = deg & ~found & (as_text(raw[parts[part]]) == "").to_numpy(dtype=bool)
+            out[parts[part]] = blank
+            found |= blank
+    return out
 
 
 def hemisphere_missing(raw: pd.DataFrame, col: str, parts: dict[str, str]) -> np.ndarray:

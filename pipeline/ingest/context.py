@@ -43,7 +43,13 @@ import pandas as pd
 import shapely
 
 from ..errors import InputError
-from ._columns import compose_coordinate, coordinate_parts, hemisphere_missing, infer_columns
+from ._columns import (
+    compose_coordinate,
+    coordinate_parts,
+    hemisphere_missing,
+    infer_columns,
+    part_missing,
+)
 from ._common import (
     IngestResult,
     Rule,
@@ -425,6 +431,7 @@ def _geometry_from_table(raw: pd.DataFrame, src: ContextSource, name: str):
     texts: dict[str, pd.Series] = {}
     unread = np.zeros(len(raw), dtype=bool)
     no_hemisphere = np.zeros(len(raw), dtype=bool)
+    no_part = np.zeros(len(raw), dtype=bool)
     if (lat_col is None or lon_col is None) and choice.get("coords") is not None:
         # one 'Coordinates' column of "lat, lon" pairs: split as a seizure file's is
         lat_col = lon_col = str(choice.get("coords"))
@@ -451,6 +458,8 @@ def _geometry_from_table(raw: pd.DataFrame, src: ContextSource, name: str):
             taken |= set(parts.values())
             texts[axis] = compose_coordinate(raw, col, parts) if parts else raw[col]
             no_hemisphere |= hemisphere_missing(raw, col, parts)
+            for blank in part_missing(raw, col, parts).values():
+                no_part |= blank
             if parts:
                 choice.evidence[axis] = {**choice.evidence[axis], "parts": parts}
         pair = raw[lat_col].astype("str") + " " + raw[lon_col].astype("str")
@@ -478,6 +487,13 @@ def _geometry_from_table(raw: pd.DataFrame, src: ContextSource, name: str):
             no_hemisphere & ok,
             label,
             "{value} has a blank hemisphere (north or south? east or west?)",
+            pair,
+        ),
+        Rule(
+            "coord_missing",
+            no_part & ok,
+            label,
+            "{value} has blank minutes or seconds beside its degrees (a zero is written 0)",
             pair,
         ),
     ]

@@ -82,6 +82,7 @@ from ._columns import (
     infer_columns,
     name_score,
     name_tokens,
+    part_missing,
     unfit_column_notes,
 )
 from ._common import (
@@ -730,6 +731,7 @@ def _normalise(
             )
             lat_pick = lon_pick = None
         no_hemisphere: dict[str, tuple[np.ndarray, str, pd.Series]] = {}
+        no_part: list[tuple[str, np.ndarray, str, pd.Series]] = []
         if lat_pick and lon_pick and not over.get("coords"):
             lat_col, lon_col = lat_pick, lon_pick
             lat_raw, lon_raw = raw[lat_col], raw[lon_col]
@@ -741,6 +743,8 @@ def _normalise(
                 if parts:
                     taken |= set(parts.values())
                     composed = compose_coordinate(raw, col, parts)
+                    for part_col, blank in part_missing(raw, col, parts).items():
+                        no_part.append((axis, blank, part_col, composed))
                     if "hemisphere" in parts:
                         blank = hemisphere_missing(raw, col, parts)
                         no_hemisphere[axis] = (blank, parts["hemisphere"], composed)
@@ -815,6 +819,18 @@ def _normalise(
                 lon_raw,
             )
         )
+        for axis, blank, part_col, composed in no_part:
+            word = "latitude" if axis == "lat" else "longitude"
+            rules.append(
+                Rule(
+                    "coord_missing",
+                    blank & ~miss,
+                    part_col,
+                    f"{word} {{value}} is missing a part: {part_col!r} is blank (a zero is "
+                    "written 0)",
+                    composed,
+                )
+            )
         for axis, (blank, hem_col, composed) in no_hemisphere.items():
             word = "latitude" if axis == "lat" else "longitude"
             which = "north or south" if axis == "lat" else "east or west"
