@@ -529,3 +529,54 @@ def test_a_run_reads_the_step_of_its_as_of_not_a_cached_later_one(small_demo, tm
     assert late.notna().sum() > 100 and early.notna().sum() > 100
     np.testing.assert_allclose(late.dropna(), 4.0, rtol=1e-6)
     np.testing.assert_allclose(early.dropna(), 2.0, rtol=1e-6)
+
+
+# ------------------------------------------------------------------ a meridian held twice
+
+
+@pytest.mark.parametrize("kind", ["tiff", "netcdf"])
+def test_a_grid_holding_both_ends_of_the_globe_reads_that_meridian_once(tmp_path, kind):
+    # 361 columns of 1 degree (-180..180, or 0..360 in a NetCDF): the meridian at the two
+    # ends is one place on the globe. Before: a cell on it summed its pixels twice (and
+    # the NetCDF, whose wrapped columns collided at 0, was kept as 0..360 with both).
+    xs = np.arange(-180.0, 180.5, 1.0) if kind == "tiff" else np.arange(0.0, 360.5, 1.0)
+    ys = np.arange(10.0, -10.5, -1.0)
+    data = np.ones((ys.size, xs.size), "float32")
+    if kind == "tiff":
+        path = tmp_path / "glob.tif"
+        with rasterio.open(
+            path, "w", driver="GTiff", width=xs.size, height=ys.size, count=1, dtype="float32",
+            crs="EPSG:4326", transform=from_origin(-180.5, 10.5, 1.0, 1.0),
+        ) as dst:  # fmt: skip
+            dst.write(data, 1)
+        meridian = 180.0
+    else:
+        path = tmp_path / "glob.nc"
+        xr.Dataset({"v": (("lat", "lon"), data)}, coords={"lat": ys, "lon": xs}).to_netcdf(
+            path, engine="scipy"
+        )
+        meridian = 0.0
+    da = open_raster(RasterSource(path=path))
+    assert da.sizes["x"] == 360
+    assert "repeated_meridian" in da.attrs["assumptions"]
+    bbox = (
+        (meridian - 3.0, -3.0, meridian + 3.0, 3.0)
+        if kind == "netcdf"
+        else (177.0, -3.0, -177.0, 3.0)
+    )
+    table = zonal_stats_to_cells(da, region_to_cells(bbox, 2), stats=("sum", "count"), name="r")
+    # every pixel is 1, so a cell's sum is its (area-weighted) pixel count: a cell on the
+    # meridian has no more pixels per area than its neighbours off it
+    np.testing.assert_allclose(table["r_sum"], table["r_count"])
+    lons = np.array([h3.cell_to_latlng(h3.int_to_str(int(c)))[1] for c in table["cell"]])
+    on = np.abs(((lons - meridian + 180) % 360) - 180) < 0.7
+    off = ~on & (np.abs(((lons - meridian + 180) % 360) - 180) < 2.5)
+    assert on.any() and off.any()
+    density = table["r_count"] / np.array(
+        [h3.cell_area(h3.int_to_str(int(c))) for c in table["cell"]]
+    )
+    assert density[on].mean() == pytest.approx(density[off].mean(), rel=0.25)
+    from pipeline.ingest import format_summary, summarise_ingest
+
+    text = format_summary(summarise_ingest("raster", path, out_dir=tmp_path / "s"))
+    assert "repeated meridian" in text and "read once" in text

@@ -208,6 +208,7 @@ def open_raster(
             "evidence": "the file has no CRS; crs set in the config",
         }
     _check_bounds(da, src.path.name)
+    da = _without_repeated_meridian(da, da.rio.crs, assumptions)
     packing = da.attrs.get("packing")
     itemsize = np.dtype(da.dtype).itemsize
     declared_mb = da.size * itemsize / 2**20
@@ -1102,6 +1103,8 @@ def _open_netcdf(
         da = _lazily_float(da, add_band=True)
     da = da.transpose("band", "y", "x")
     geographic = crs is not None and crs.is_geographic
+    if geographic:
+        da = _without_repeated_meridian(da, crs, assumptions)
     xs = da["x"].to_numpy().astype("float64")
     if geographic and xs.size and np.nanmax(xs) > 180:
         wrapped = ((xs + 180) % 360) - 180
@@ -1251,6 +1254,28 @@ def _decoded_range(lo: float, hi: float, packing) -> tuple[float, float, float]:
             tol = 0.5 * abs(scale)
     finite = [abs(v) for v in (lo, hi) if np.isfinite(v)]
     return lo, hi, max(tol, 1e-6 * max(finite, default=0.0))
+
+
+def _without_repeated_meridian(da: xr.DataArray, crs, assumptions: dict[str, Any]) -> xr.DataArray:
+    """Drop a last column that repeats the first 360° east, and say so.
+
+    Grids written with both ends of the globe (-180 and 180, or 0 and 360: 361 columns of
+    1°) hold that meridian twice; wrapped, the two columns are one place, and a cell there
+    would count its pixels twice in a ``sum`` or ``count``.
+    """
+    xs = da["x"].to_numpy().astype("float64")
+    if crs is None or xs.size < 3 or not np.isfinite(xs[[0, -1]]).all():
+        return da
+    step = abs(xs[-1] - xs[0]) / (xs.size - 1)
+    if abs(abs(xs[-1] - xs[0]) - 360.0) > 0.01 * step or not _periodic_degrees(crs):
+        return da
+    assumptions["repeated_meridian"] = {
+        "value": f"{xs[-1]:g}",
+        "by": "file",
+        "evidence": f"the last column (x = {xs[-1]:g}) repeats the first (x = {xs[0]:g}) "
+        "360° away: read once",
+    }
+    return da.isel(x=slice(0, -1))
 
 
 def _uneven(coord: np.ndarray, dtype) -> str | None:
