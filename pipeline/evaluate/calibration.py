@@ -3,9 +3,13 @@
 A model that publishes expected events per cell (and the probability of at least one) is
 calibrated when, among the cells it gives about ``m`` expected events, about ``m`` happen.  Cells
 are put in ten bins of equal cell count by their prediction (deciles of the cells ordered by
-prediction, ties kept in storage order); per bin we report the mean prediction and the mean
-observation.  Across origins the bins are pooled (sums over origins, then means), so the curve
-has one point per decile.
+prediction); per bin we report the mean prediction and the mean observation.  A group of tied
+predictions that straddles a bin edge is split across the bins in proportion to the share of
+its cells each bin takes, with the same share of its observed events: the expected result under
+a random order of the tied cells, so the curve does not depend on the cells' storage order (a
+model that predicts the same value for most cells, as the fallback's zeros, would otherwise put
+the events of the low cell ids in the lowest decile).  Across origins the bins are pooled (sums
+over origins, then means), so the curve has one point per decile.
 """
 
 from __future__ import annotations
@@ -33,15 +37,26 @@ def decile_bins(pred: np.ndarray, n_bins: int = N_BINS) -> np.ndarray:
 
 
 def _accumulate(pred: np.ndarray, obs: np.ndarray, n_bins: int) -> np.ndarray:
-    """Per bin: cells, sum of predictions, sum of observations."""
-    b = decile_bins(pred, n_bins)
-    return np.stack(
-        [
-            np.bincount(b, minlength=n_bins).astype("float64"),
-            np.bincount(b, weights=pred, minlength=n_bins),
-            np.bincount(b, weights=obs, minlength=n_bins),
-        ]
-    )
+    """Per bin: cells, sum of predictions, sum of observations (tied groups split evenly).
+
+    The cumulative sums over the cells ordered by prediction are taken at the boundaries of
+    the groups of equal predictions and interpolated linearly at the bin edges, the edges of
+    :func:`decile_bins` (``ceil(j n / n_bins)`` cells): without ties this is exactly the sum
+    over the cells of each bin, with ties each bin gets its share of a straddling group.
+    """
+    n = pred.size
+    if n == 0:
+        return np.zeros((3, n_bins))
+    _, group = np.unique(pred, return_inverse=True)
+    size_g = np.bincount(group).astype("float64")
+    knots = np.concatenate([[0.0], np.cumsum(size_g)])
+    edges = -((-np.arange(n_bins + 1) * n) // n_bins)  # ceil(j n / n_bins)
+    out = np.empty((3, n_bins))
+    out[0] = np.diff(edges)
+    for row, values in ((1, pred), (2, obs)):
+        cum = np.concatenate([[0.0], np.cumsum(np.bincount(group, weights=values))])
+        out[row] = np.diff(np.interp(edges, knots, cum))
+    return out
 
 
 def reliability(
