@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+import pytest
 
+from pipeline import grid
 from pipeline.evaluate import reliability
 from pipeline.evaluate.calibration import decile_bins
+from pipeline.hotspots import (
+    EMERGING_CATEGORY,
+    emerging_hotspots,
+    emerging_summary,
+    space_time_cube,
+)
 
 
 def _binned_by_order(pred: np.ndarray, obs: np.ndarray, n_bins: int) -> np.ndarray:
@@ -45,3 +54,84 @@ def test_reliability_of_tied_predictions_does_not_depend_on_the_cell_order():
     distinct = np.sort(rng.random(n))
     got = reliability([distinct], [obs], n_bins=n_bins)["counts"]["mean_observed"]
     np.testing.assert_allclose(got, _binned_by_order(distinct, obs, n_bins), rtol=1e-12)
+
+
+# --- emerging hot spots: a running final period ---------------------------------------------
+
+
+def _pirate_events(shared_data) -> pd.DataFrame:
+    raw = pd.read_csv(
+        shared_data / "events" / "pirate_attacks.csv",
+        usecols=["date", "longitude", "latitude"],
+        na_values=["NA"],
+    ).dropna()
+    raw = raw[(raw.longitude != 0) | (raw.latitude != 0)]
+    return raw.assign(time=pd.to_datetime(raw.date, utc=True))
+
+
+def _as_of(day: str) -> pd.Timestamp:
+    """The runner's ``as_of``: the end of that UTC day."""
+    return pd.Timestamp(day, tz="UTC") + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+
+
+@pytest.mark.shared
+def test_a_run_days_into_a_quarter_keeps_the_emerging_hot_spots(shared_data):
+    # pirate attacks 2010-2015 by quarter: run at the end of 2015, then a few days later; the
+    # running quarter held 1 event and every hot spot vanished ("no pattern detected")
+    raw = _pirate_events(shared_data)
+    ev = grid.points_to_cells(raw.longitude.to_numpy(), raw.latitude.to_numpy(), 3)
+    cells = np.unique(grid.grid_disk_cells(np.unique(ev), 1))
+    since = raw.time >= pd.Timestamp("2010-01-01", tz="UTC")
+    results = {}
+    for day in ("2015-12-31", "2016-01-03", "2016-01-31"):
+        end = _as_of(day)
+        keep = (since & (raw.time <= end)).to_numpy()
+        cube = space_time_cube(ev[keep], raw.time[keep], cells, period="quarter", end=end)
+        results[day] = emerging_hotspots(cube)
+    complete = results["2015-12-31"]
+    assert complete.left_out is None
+    assert (complete.cells[EMERGING_CATEGORY] != "no pattern detected").sum() >= 5
+    for day in ("2016-01-03", "2016-01-31"):
+        got = results[day]
+        assert got.periods == complete.periods  # the running 2016Q1 is not a slice
+        pd.testing.assert_frame_equal(got.cells, complete.cells)
+        summary = emerging_summary(got, {})
+        assert summary["last_period"] == "2015Q4"
+        assert (
+            "2016Q1" in summary["left_out"] and f"{int(day[-2:])} of 91 days" in summary["left_out"]
+        )
+
+
+def test_a_running_final_month_is_not_read_as_a_drop():
+    cells = np.sort(grid.grid_disk_cells(grid.points_to_cells([10.0], [40.0], 6), 6))
+    rng = np.random.default_rng(4)
+    centre = cells[cells.size // 2]
+    ring = grid.grid_disk_cells(np.array([centre], dtype="uint64"), 1)
+    months = pd.date_range("2025-01-01", periods=9, freq="MS", tz="UTC")
+    # a cluster of 12 events a month in one neighbourhood, 20 lone events a month elsewhere
+    ev, times = [], []
+    for m in months:
+        days = 30 if m != months[-1] else 4  # the run is on the 4th of the ninth month
+        ev += [rng.choice(ring, 12), rng.choice(cells, 20)]
+        times.append(m + pd.to_timedelta(rng.integers(0, days, 32), unit="D"))
+    ev_cells = np.concatenate(ev)
+    t = pd.Series(np.concatenate([x.to_numpy() for x in times]))
+    end = _as_of("2025-09-04")
+    running = emerging_hotspots(space_time_cube(ev_cells, t, cells, period="month", end=end))
+    before = t < pd.Timestamp("2025-09-01", tz="UTC")
+    done = emerging_hotspots(
+        space_time_cube(
+            ev_cells[before], t[before], cells, period="month", end=_as_of("2025-08-31")
+        )
+    )
+    assert running.periods == done.periods == [f"2025-{m:02d}" for m in range(1, 9)]
+    pd.testing.assert_frame_equal(running.cells, done.cells)
+    assert done.cells.set_index("cell").loc[centre, EMERGING_CATEGORY] in {
+        "persistent hot spot",
+        "intensifying hot spot",
+    }
+    assert "4 of 30 days" in running.left_out
+    # the cube itself still holds the running month, marked
+    cube = space_time_cube(ev_cells, t, cells, period="month", end=end)
+    assert cube.periods[-1] == "2025-09" and cube.final_days == (4, 30)
+    assert space_time_cube(ev_cells, t, cells, period="month").final_days is None

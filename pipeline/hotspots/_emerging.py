@@ -128,11 +128,16 @@ class SpaceTimeCube:
         Period labels, oldest first (columns), e.g. ``"2024-03"`` for months.
     values : numpy.ndarray of float64, shape (cells, periods)
         Event counts (or any values) per bin.
+    final_days : tuple of int or None
+        ``(days covered, days in the period)`` when the final period was still running at the
+        cube's ``end`` (its counts are of those days only); None when it is complete or the
+        end is not known.
     """
 
     cells: np.ndarray
     periods: list[str]
     values: np.ndarray
+    final_days: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         cells = np.asarray(self.cells, dtype="uint64")
@@ -175,7 +180,8 @@ def space_time_cube(
     start, end : datetime-like, optional
         First and last period to include (the periods containing them); default: those of the
         first and last event.  Events outside are not counted.  A final period that is still
-        running (``end`` inside it) is counted as it stands.
+        running at ``end`` (``end`` before its last day) is counted as it stands and marked
+        in ``final_days``; :func:`emerging_hotspots` leaves it out.
 
     Returns
     -------
@@ -210,7 +216,15 @@ def space_time_cube(
     ok[ok] = cube_cells[row[ok]] == ev[ok]
     counts = np.zeros((cube_cells.size, index.size))
     np.add.at(counts, (row[ok], col[ok]), 1.0)
-    return SpaceTimeCube(cube_cells, [str(x) for x in index], counts)
+    final_days = None
+    if end is not None and index.size:
+        last_day = index[-1].end_time.normalize()
+        end_day = _period(end, "D").start_time
+        if end_day < last_day:
+            first_day = index[-1].start_time
+            covered = (end_day - first_day).days + 1
+            final_days = (int(covered), int((last_day - first_day).days + 1))
+    return SpaceTimeCube(cube_cells, [str(x) for x in index], counts, final_days)
 
 
 def _period(value, freq: str) -> pd.Period:
@@ -343,6 +357,8 @@ class EmergingResult:
         The cube's periods.
     p_value : str
         ``"exact"`` or ``"normal"``: the p-value the bins were classed on.
+    left_out : str or None
+        Why the cube's final period was left out (it was still running), or None.
     """
 
     cells: pd.DataFrame
@@ -350,6 +366,7 @@ class EmergingResult:
     periods: list[str]
     #: The p-value the bins were classed on: "exact" or "normal" (see :func:`emerging_hotspots`).
     p_value: str = "normal"
+    left_out: str | None = None
 
 
 def emerging_hotspots(
@@ -382,6 +399,10 @@ def emerging_hotspots(
     Returns
     -------
     EmergingResult
+        A final period still running at the cube's end (``cube.final_days``) is left out and
+        ``left_out`` says so: its bins hold the counts of a few days against whole periods,
+        so every cell's final bin would read as a drop and no cell could be a new, consecutive,
+        persistent or intensifying hot spot.
 
     Raises
     ------
@@ -390,6 +411,7 @@ def emerging_hotspots(
     """
     opts = validate_options(options)
     em = opts.emerging
+    cube, left_out = _complete_periods(cube, opts)
     n_cells, t = cube.values.shape
     short = emerging_skipped(cube, opts)
     if short is not None:
@@ -440,7 +462,23 @@ def emerging_hotspots(
                 GI_BIN: b,
             }
         )
-    return EmergingResult(table, bins, list(cube.periods), used)
+    return EmergingResult(table, bins, list(cube.periods), used, left_out)
+
+
+def _complete_periods(
+    cube: SpaceTimeCube, opts: HotspotOptions
+) -> tuple[SpaceTimeCube, str | None]:
+    """Return the cube without a final period still running, and the note saying so."""
+    if cube.final_days is None or not cube.periods:
+        return cube, None
+    covered, days = cube.final_days
+    note = (
+        f"the final {opts.emerging.period} {cube.periods[-1]} was still running at the end of"
+        f" the data ({covered} of {days} days): left out of the trend and categories (a partial"
+        f" slice reads as a drop); its {cube.values[:, -1].sum():g} event(s) are in the Gi* hot"
+        " spots"
+    )
+    return SpaceTimeCube(cube.cells, cube.periods[:-1], cube.values[:, :-1]), note
 
 
 def space_time_z(weights: CellWeights, values: np.ndarray, window: int) -> np.ndarray:
@@ -498,6 +536,7 @@ def emerging_summary(result: EmergingResult, options: HotspotOptions | dict | No
         "p_value_used": result.p_value,
         "neighbourhood": dict([opts.neighbourhood]),
         "weights": opts.weights,
+        "left_out": result.left_out,
     }
 
 
@@ -523,11 +562,15 @@ def emerging_skipped(
     """
     opts = validate_options(options)
     em = opts.emerging
+    cube, left_out = _complete_periods(cube, opts)
     t = len(cube.periods)
     if t >= em.min_periods:
         return None
     result = EmergingResult(
-        pd.DataFrame({"cell": [], EMERGING_CATEGORY: []}), None, list(cube.periods)
+        pd.DataFrame({"cell": [], EMERGING_CATEGORY: []}),
+        None,
+        list(cube.periods),
+        left_out=left_out,
     )
     return {
         **emerging_summary(result, opts),
