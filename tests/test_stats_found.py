@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from pipeline import grid
 from pipeline.evaluate import reliability
@@ -13,6 +14,7 @@ from pipeline.hotspots import (
     EMERGING_CATEGORY,
     emerging_hotspots,
     emerging_summary,
+    mann_kendall,
     space_time_cube,
 )
 
@@ -135,3 +137,41 @@ def test_a_running_final_month_is_not_read_as_a_drop():
     cube = space_time_cube(ev_cells, t, cells, period="month", end=end)
     assert cube.periods[-1] == "2025-09" and cube.final_days == (4, 30)
     assert space_time_cube(ev_cells, t, cells, period="month").final_days is None
+
+
+# --- Mann-Kendall: ties and missing periods ----------------------------------------------------
+
+
+def test_mann_kendall_leaves_missing_periods_out_and_matches_kendalltau():
+    # sparse counts (many tied zeros) with periods not reported (NaN), as a monthly export with
+    # gaps; the reference is Kendall's tau against time over the periods that have a value
+    rng = np.random.default_rng(7)
+    x = rng.poisson(0.6, size=(60, 14)).astype("float64")
+    x[:, 7:] += rng.poisson(0.8, size=(60, 7))  # an upward step in half the rows
+    x[rng.random(x.shape) < 0.2] = np.nan
+    x[0, :] = np.nan
+    x[0, 3] = 2.0  # a single value: no test
+    x[1, :5] = np.nan  # missing at the start
+    got = mann_kendall(x, continuity=False)
+    cont = mann_kendall(x)
+    time = np.arange(x.shape[1])
+    for i, row in enumerate(x):
+        ok = ~np.isnan(row)
+        if ok.sum() < 2:
+            assert np.isnan(got.p[i]) and np.isnan(got.tau[i])
+            continue
+        xs, ts = row[ok], time[ok]
+        s = sum(np.sign(xs[b] - xs[a]) for a in range(xs.size) for b in range(a + 1, xs.size))
+        assert got.s[i] == s
+        if np.ptp(xs) == 0:
+            assert got.p[i] == 1.0
+            continue
+        ref = stats.kendalltau(ts, xs, method="asymptotic")
+        np.testing.assert_allclose(got.p[i], ref.pvalue, rtol=1e-9)
+        n = ok.sum()
+        np.testing.assert_allclose(got.tau[i], s / (n * (n - 1) / 2), rtol=1e-12)
+        # with the continuity correction: |S| - 1 over the same tie-corrected variance
+        np.testing.assert_allclose(cont.z[i], (s - np.sign(s)) / np.sqrt(got.var_s[i]), rtol=1e-12)
+    # a missing period is not a zero
+    filled = np.nan_to_num(x[1])
+    assert mann_kendall(filled[None]).s[0] != got.s[1]

@@ -250,7 +250,10 @@ def mann_kendall(series, continuity: bool = True) -> MannKendall:
     Parameters
     ----------
     series : array_like of float, shape (rows, T)
-        Time series, oldest first; ``T >= 2``.
+        Time series, oldest first; ``T >= 2``.  NaN is a missing period: it is left out (the
+        pairs it belongs to are not counted and ``n``, the periods with a value, replaces ``T``
+        in the variance and in tau), never read as 0, as in Hirsch & Slack (1984) and
+        pymannkendall.
     continuity : bool, default True
         Subtract ``sign(S)`` from ``S`` in ``Z`` (Kendall 1975; pymannkendall's default).
         False gives the p-value of ``scipy.stats.kendalltau(range(T), row)``.
@@ -259,7 +262,8 @@ def mann_kendall(series, continuity: bool = True) -> MannKendall:
     -------
     MannKendall
         ``s`` (concordant minus discordant pairs), ``var_s`` (tie-corrected), ``z``, ``p``
-        (two-sided normal) and ``tau`` (``S / (T(T−1)/2)``, Kendall's tau-a).
+        (two-sided normal) and ``tau`` (``S / (n(n−1)/2)``, Kendall's tau-a); ``z``, ``p`` and
+        ``tau`` are NaN for a row with fewer than 2 values.
     """
     x = np.atleast_2d(np.asarray(series, dtype="float64"))
     rows, t = x.shape
@@ -267,14 +271,18 @@ def mann_kendall(series, continuity: bool = True) -> MannKendall:
         raise InputError(f"a trend needs at least 2 periods, got {t}")
     s = np.zeros(rows)
     for lag in range(1, t):
-        s += np.sign(x[:, lag:] - x[:, :-lag]).sum(axis=1)
-    ties = _tie_term(x)
-    var_s = (t * (t - 1) * (2 * t + 5) - ties) / 18.0
+        s += np.nan_to_num(np.sign(x[:, lag:] - x[:, :-lag]), nan=0.0).sum(axis=1)
+    n = (~np.isnan(x)).sum(axis=1).astype("float64")
+    ties = _tie_term(x)  # a NaN never equals anything: no tie group
+    var_s = (n * (n - 1) * (2 * n + 5) - ties) / 18.0
     num = s - np.sign(s) if continuity else s
     ok = var_s > 0
     z = np.where(ok, num / np.sqrt(np.where(ok, var_s, 1.0)), 0.0)
+    tested = n >= 2
+    z = np.where(tested, z, np.nan)
     p = 2.0 * ndtr(-np.abs(z))
-    return MannKendall(s, var_s, z, p, s / (t * (t - 1) / 2.0))
+    pairs = np.where(tested, n * (n - 1) / 2.0, np.nan)
+    return MannKendall(s, var_s, z, p, s / pairs)
 
 
 def _tie_term(x: np.ndarray) -> np.ndarray:
