@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import h3
 import numpy as np
 import pandas as pd
 import pytest
@@ -175,3 +176,20 @@ def test_mann_kendall_leaves_missing_periods_out_and_matches_kendalltau():
     # a missing period is not a zero
     filled = np.nan_to_num(x[1])
     assert mann_kendall(filled[None]).s[0] != got.s[1]
+
+
+def test_a_final_month_as_long_as_a_complete_one_is_kept():
+    # 30 of 31 days of a month is no more partial than a whole April or February among the
+    # months: dropping it would leave the latest month of events out of every trend.
+    rng = np.random.default_rng(5)
+    cells = np.array([h3.str_to_int(c) for c in h3.grid_disk(h3.latlng_to_cell(10.0, 60.0, 5), 2)])
+    t = pd.to_datetime("2024-10-01", utc=True) + pd.to_timedelta(
+        np.sort(rng.uniform(0, 395, 600)), unit="D"
+    )
+    ev = rng.choice(cells, t.size)
+    late = space_time_cube(ev, t, cells, period="month", end=_as_of("2025-10-30"))
+    assert late.final_days is None and late.periods[-1] == "2025-10"
+    assert emerging_hotspots(late).left_out is None
+    assert emerging_hotspots(late).periods[-1] == "2025-10"
+    early = space_time_cube(ev, t, cells, period="month", end=_as_of("2025-10-27"))
+    assert "27 of 31 days" in emerging_hotspots(early).left_out

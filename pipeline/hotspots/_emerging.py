@@ -130,8 +130,9 @@ class SpaceTimeCube:
         Event counts (or any values) per bin.
     final_days : tuple of int or None
         ``(days covered, days in the period)`` when the final period was still running at the
-        cube's ``end`` (its counts are of those days only); None when it is complete or the
-        end is not known.
+        cube's ``end`` (its counts are of those days only) and covers fewer days than every
+        complete period before it; None when it is complete, no shorter than a complete one
+        (30 days of a 31-day month among months of 28 to 31 days) or the end is not known.
     """
 
     cells: np.ndarray
@@ -220,10 +221,14 @@ def space_time_cube(
     if end is not None and index.size:
         last_day = index[-1].end_time.normalize()
         end_day = _period(end, "D").start_time
-        if end_day < last_day:
-            first_day = index[-1].start_time
-            covered = (end_day - first_day).days + 1
-            final_days = (int(covered), int((last_day - first_day).days + 1))
+        first_day = index[-1].start_time
+        covered = (end_day - first_day).days + 1
+        days = (last_day - first_day).days + 1
+        # no more partial than a February among months (30 of 31 days): kept
+        whole = index[:-1]
+        shortest = int(((whole.end_time - whole.start_time).days + 1).min()) if whole.size else days
+        if covered < min(days, shortest):
+            final_days = (int(covered), int(days))
     return SpaceTimeCube(cube_cells, [str(x) for x in index], counts, final_days)
 
 
