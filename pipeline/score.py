@@ -159,22 +159,29 @@ def _negative_message(x: np.ndarray, name: str | None) -> str:
 RATE_RTOL = 1e-9
 
 
-def area_percentile(rate: np.ndarray, rtol: float = RATE_RTOL) -> np.ndarray:
-    """Return the percentile (0-100] of each cell's rate among the cells: its share of the area.
+def area_percentile(
+    rate: np.ndarray, rtol: float = RATE_RTOL, area: np.ndarray | None = None
+) -> np.ndarray:
+    """Return the percentile (0-100] of each cell's rate: the share of the area at or below it.
 
-    A cell's percentile is 100 × (cells with a lower rate + 1) / cells: the lowest rate is
-    about 0, the highest 100, and tied cells share the lowest rank of their block.  Rates
+    A cell's percentile is 100 × (area of the cells with a lower rate + its own area) / the
+    area of all cells: the lowest rate is about 0, the highest 100.  H3 cells of one
+    resolution differ in area (by up to 2.4 times over a wide theatre), so a share of the
+    cells is not a share of the area; without ``area`` every cell counts as one.  Rates
     equal up to ``rtol`` (relative, chained along the sorted rates) are tied: a fitted model
     gives every quiet cell one rate, but ``exp(log area + ...) / area`` differs between them
     in the last bits, and ranked as distinct those bits spread identical cells over the
-    whole scale.  Ties take the lowest rank: a block of quiet cells (most of a large area)
-    is the least risky, not ranked as high as the block's top.  NaN stays NaN.
+    whole scale.  Tied cells share the lowest rank of their block (the area below it plus
+    the block's mean cell area): a block of quiet cells (most of a large area) is the least
+    risky, not ranked as high as the block's top.  NaN stays NaN.
 
     Parameters
     ----------
     rate : numpy.ndarray
         Expected events per km² (any non-negative rate).
     rtol : float, default :data:`RATE_RTOL`
+    area : numpy.ndarray, optional
+        Each cell's area (km²); default one per cell (a share of the cells).
 
     Returns
     -------
@@ -185,12 +192,17 @@ def area_percentile(rate: np.ndarray, rtol: float = RATE_RTOL) -> np.ndarray:
     ok = np.flatnonzero(np.isfinite(x))
     if ok.size == 0:
         return out
+    w = np.ones(x.shape) if area is None else np.asarray(area, dtype="float64")
+    if w.shape != x.shape or not (np.isfinite(w[ok]) & (w[ok] > 0)).all():
+        raise ValueError("area must be one positive, finite area per rate")
     order = ok[np.argsort(x[ok], kind="stable")]
     v = x[order]
     new_block = np.r_[True, np.diff(v) > rtol * np.maximum(np.abs(v[1:]), np.abs(v[:-1]))]
-    first = np.flatnonzero(new_block)  # position (in sorted order) where each block starts
     block = np.cumsum(new_block) - 1
-    out[order] = (first[block] + 1) / ok.size * 100.0
+    block_area = np.bincount(block, weights=w[order])
+    block_size = np.bincount(block)
+    below = np.r_[0.0, np.cumsum(block_area)[:-1]]  # area of the blocks with a lower rate
+    out[order] = (below[block] + (block_area / block_size)[block]) / block_area.sum() * 100.0
     return out
 
 

@@ -167,6 +167,16 @@ def test_fitted_cells_at_one_rate_share_one_risk_at_the_bottom(small_demo, tmp_p
     assert s.loc[seen, "risk"].iloc[0] == s["risk"].min() < 1.0
     # the interval's draws rank the same way: the quiet block's interval is one interval
     assert s.loc[seen, "risk_upper"].nunique() == 1
+    # the risk is the share of the area at or below the cell's rate, not of the cells
+    # (resolution-3 cells differ in area)
+    from pipeline.grid import cell_area_km2
+    from pipeline.score import area_percentile
+
+    area = cell_area_km2(s["cell"].to_numpy(dtype="uint64"))
+    want = area_percentile(s["expected_per_km2"].to_numpy(dtype="float64"), area=area)
+    ok = s["risk"].notna().to_numpy()
+    np.testing.assert_allclose(s.loc[ok, "risk"], want[ok], atol=1e-5)
+    assert not np.allclose(s.loc[ok, "risk"], area_percentile(s["expected_per_km2"])[ok])
 
 
 @pytest.mark.parametrize("model", ["weighted", "fitted"])

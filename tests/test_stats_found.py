@@ -193,3 +193,32 @@ def test_a_final_month_as_long_as_a_complete_one_is_kept():
     assert emerging_hotspots(late).periods[-1] == "2025-10"
     early = space_time_cube(ev, t, cells, period="month", end=_as_of("2025-10-27"))
     assert "27 of 31 days" in emerging_hotspots(early).left_out
+
+
+def test_risk_percentile_is_a_share_of_the_area_not_of_the_cells():
+    # H3 cells of one resolution differ in area (equator vs 70 N): the share of the cells
+    # below a cell is not the share of the area, and a class break (top 1 % of the area)
+    # would hold more or less area than it says. Ties (quiet cells) share the lowest rank.
+    from pipeline.score import area_percentile
+
+    cells = np.concatenate(
+        [
+            grid.region_to_cells((0.0, 0.0, 6.0, 3.0), 4),
+            grid.region_to_cells((0.0, 68.0, 6.0, 71.0), 4),
+        ]
+    )
+    area = grid.cell_area_km2(cells)
+    assert area.max() / area.min() > 1.2
+    rng = np.random.default_rng(3)
+    rate = np.where(rng.random(cells.size) < 0.4, 0.0, rng.gamma(1.0, 1.0, cells.size))
+    got = area_percentile(rate, area=area)
+    lowest = np.array([rate[rate < v].size for v in rate])  # tie blocks share their start
+    block_mean = np.array([area[rate == v].mean() for v in rate])
+    want = (np.array([area[rate < v].sum() for v in rate]) + block_mean) / area.sum() * 100
+    np.testing.assert_allclose(got, want)
+    assert np.ptp(got[rate == 0]) == 0 and got.max() == pytest.approx(100.0)
+    # the cells above the 99th percentile hold 1 % of the area (to one cell), not 1 % of cells
+    top = got > 99.0
+    assert area[top].sum() / area.sum() <= 0.01 + area.max() / area.sum()
+    # without areas: the old share of the cells
+    np.testing.assert_allclose(area_percentile(rate), (lowest + 1) / cells.size * 100.0)

@@ -245,6 +245,6 @@ def fitted_risk_statistic(coefficients: FittedCoefficients) -> Callable[[np.ndar
         beta = np.asarray(beta, dtype="float64")
         mu = np.exp(np.clip(beta[0] + c.offset + c.z @ beta[1:], -700.0, 700.0))
         mu = np.where(c.region, mu, c.quiet_mu)
-        return area_percentile(mu / c.area)
+        return area_percentile(mu / c.area, area=c.area)
 
     return statistic

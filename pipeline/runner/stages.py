@@ -905,6 +905,7 @@ def _fitted_scores(
     cell's relative risk is ``<feature>__share``.  The weighted view's columns (values,
     ``__norm``, ``__contrib``, ``__covered``) stay beside them.
     """
+    from ..grid import cell_area_km2
     from ..hotspots import FittedCoefficients
     from ..model import FittedModel
     from ..score import area_percentile, classify
@@ -936,7 +937,9 @@ def _fitted_scores(
     )
     # what the uncertainty draws from (small arrays: the model's training rows are let go)
     state.fitted_coefficients = FittedCoefficients.from_model(model)
-    pct = area_percentile(out["expected_per_km2"].to_numpy(dtype="float64"))
+    pct = area_percentile(
+        out["expected_per_km2"].to_numpy(dtype="float64"), area=cell_area_km2(out[S.CELL])
+    )
     out[S.RISK] = np.round(pct, 6)
     out[S.RISK_CLASS] = classify(pct, cfg.score.class_breaks, cfg.score.class_labels)
     share_cols = [c for c in shares.columns if c != S.CELL and c != "area__share"]
