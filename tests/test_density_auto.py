@@ -36,6 +36,27 @@ def test_auto_parameters_are_chosen_by_the_back_test_used_and_reported(small_dem
     # the density the run published was computed with the chosen bandwidth
     assert man["features"]["density"]["bandwidth_km"] == pytest.approx(choice["bandwidth_km"])
     assert "density-parameters" in man["stages"]
+    # the back-test does not score the choice on the origins that made it: each origin's
+    # density takes the pair chosen on the origins whose test windows had ended by then
+    ev = json.loads((result.map_path.parent / "evaluation.json").read_text())
+    nested = ev["density_parameters_by_origin"]
+    assert [n["origin"] for n in nested] == [o["origin"] for o in ev["origins"]]
+    ends = [pd.Timestamp(o["test_end"]) for o in choice["by_origin"]]
+    for n in nested:
+        known = [i for i, e in enumerate(ends) if e <= pd.Timestamp(n["origin"])]
+        assert n["origins"] == len(known)
+        if not known:  # nothing prefers a pair: the smoothest
+            assert (n["bandwidth_km"], n["half_life_days"]) == (120, None)
+            continue
+        crit = [
+            sum(choice["by_origin"][i]["criterion"][k] for i in known) / len(known)
+            for k in range(len(choice["pairs"]))
+        ]
+        best = max(crit)
+        tied = [tuple(choice["pairs"][k]) for k, c in enumerate(crit) if c >= best]
+        smooth = max(tied, key=lambda bh: (bh[0], float("inf") if bh[1] is None else bh[1]))
+        assert (n["bandwidth_km"], n["half_life_days"]) == smooth
+    assert any("nested" in note for note in ev["notes"])
     # a rerun with a changed score only: the choice comes from the cache
     cfg2 = small_config(
         small_demo,
@@ -90,3 +111,30 @@ def test_bad_candidates_fail_at_load(small_demo, tmp_path):
         small_config(small_demo, tmp_path, density={"auto_bandwidths_km": []})
     with pytest.raises(ConfigError, match="half_life_days"):
         small_config(small_demo, tmp_path, density={"half_life_days": -3})
+
+
+def test_a_nested_choice_never_sees_a_later_origin():
+    from pipeline.model import density_parameters_at
+
+    # pair 0 wins the first two origins, pair 1 wins the last two by far
+    choice = {
+        "pairs": [[30.0, None], [120.0, 60.0]],
+        "tolerance": 0.0,
+        "by_origin": [
+            {"origin": "2026-01-01", "test_end": "2026-03-01", "criterion": [0.4, 0.1]},
+            {"origin": "2026-03-01", "test_end": "2026-05-01", "criterion": [0.3, 0.2]},
+            {"origin": "2026-05-01", "test_end": "2026-07-01", "criterion": [0.0, 0.9]},
+            {"origin": "2026-07-01", "test_end": "2026-09-01", "criterion": [0.0, 0.9]},
+        ],
+    }
+    first = density_parameters_at(choice, "2026-01-01")
+    assert first == {"bandwidth_km": 120.0, "half_life_days": 60.0, "origins": 0}  # smoothest
+    assert density_parameters_at(choice, "2026-05-01")["bandwidth_km"] == 30.0
+    # an origin whose test window has not ended does not count (2026-07-01 ends 2026-09-01)
+    at = density_parameters_at(choice, "2026-08-01")
+    assert at["origins"] == 3 and at["bandwidth_km"] == 120.0
+    none_scored = {
+        **choice,
+        "by_origin": [{**o, "criterion": [None, None]} for o in choice["by_origin"]],
+    }
+    assert density_parameters_at(none_scored, "2027-01-01")["bandwidth_km"] == 120.0

@@ -9,7 +9,7 @@ from .base import RiskModel, as_method
 from .features import LaggedFeatures, build_lagged_features, smoothed_counts
 from .fitted import FittedModel, cluster_robust_cov, fit_log_link, loglike_obs, nb2_alpha
 from .options import FittedOptions
-from .tuning import select_density_parameters
+from .tuning import density_parameters_at, select_density_parameters
 from .weighted import WeightedModel
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "fitted_method",
     "loglike_obs",
     "nb2_alpha",
+    "density_parameters_at",
     "select_density_parameters",
     "smoothed_counts",
 ]

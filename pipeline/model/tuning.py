@@ -8,6 +8,12 @@ and the criterion's area shares (default: those of the back-test options).  The 
 highest criterion wins; a pair within ``tolerance`` of the best counts as tied, and among ties
 the smoothest wins (largest bandwidth, then longest half-life), because the evidence does not
 prefer the rougher one.  The whole table is reported, so the choice can be checked.
+
+The run's back-test must not score the parameters on the origins that chose them (an
+in-sample choice makes the density's hit rates optimistic): :func:`density_parameters_at`
+gives, for each of its origins, the pair this selection makes from the origins whose test
+windows had ended by then only (nested rolling origins), from the per-origin criteria the
+selection keeps (``by_origin``).
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from ..errors import ConfigError, InputError
 from ..evaluate.backtest import CellsArg, rolling_back_test
 from ..evaluate.options import BacktestOptions
 
-__all__ = ["select_density_parameters"]
+__all__ = ["density_parameters_at", "select_density_parameters"]
 
 
 def _kde_method(bandwidth_km: float, half_life_days: float | None, kernel: str):
@@ -136,15 +142,26 @@ def select_density_parameters(
             }
         )
     crit = np.array([r["criterion"] for r in rows], dtype="float64")
-    smooth = [
-        (r["bandwidth_km"], np.inf if r["half_life_days"] is None else r["half_life_days"])
-        for r in rows
-    ]
-    tied = np.flatnonzero(crit >= crit.max() - tolerance)
-    chosen = rows[int(max(tied, key=lambda i: smooth[i]))]
+    pair_list = [[r["bandwidth_km"], r["half_life_days"]] for r in rows]
+    best, tied = _best(crit, pair_list, tolerance)
+    chosen = rows[best]
     rows = [rows[i] for i in np.argsort(-crit, kind="stable")]
     n_origins = len(result["origins"])
+    by_origin = []
+    for o in result["origins"]:
+        per_pair = []
+        for key in pairs:
+            hits = [
+                m["hit_rate"]
+                for m in o["methods"][key]["metrics"]
+                if m["area_fraction"] in fr and m["hit_rate"] is not None
+            ]
+            per_pair.append(float(np.mean(hits)) if hits else None)
+        by_origin.append({"origin": o["origin"], "test_end": o["test_end"], "criterion": per_pair})
     return {
+        "pairs": [list(v) for v in pairs.values()],
+        "tolerance": tolerance,
+        "by_origin": by_origin,
         "bandwidth_km": chosen["bandwidth_km"],
         "half_life_days": chosen["half_life_days"],
         "criterion": "mean hit rate over origins and area shares "
@@ -155,4 +172,47 @@ def select_density_parameters(
         "why": f"highest mean hit rate over {n_origins} rolling origins "
         f"({chosen['criterion']:.4f}); {len(tied)} pair(s) within {tolerance:g} of the best, "
         "the smoothest of them kept",
+    }
+
+
+def _best(crit: np.ndarray, pairs: list, tolerance: float) -> tuple[int, np.ndarray]:
+    """Return the index of the chosen pair (the smoothest of the tied best) and the tied."""
+    smooth = [(b, np.inf if h is None else h) for b, h in pairs]
+    tied = np.flatnonzero(crit >= crit.max() - tolerance)
+    return int(max(tied, key=lambda i: smooth[i])), tied
+
+
+def density_parameters_at(choice: dict, origin) -> dict:
+    """Return the pair :func:`select_density_parameters` would have chosen at ``origin``.
+
+    Only the origins whose test window had ended by ``origin`` count (nested rolling
+    origins): a back-test origin is scored with parameters chosen without its own test
+    events or any later ones.  With no such origin, nothing prefers one pair and the
+    smoothest is taken, as for ties.
+
+    Parameters
+    ----------
+    choice : dict
+        The result of :func:`select_density_parameters`.
+    origin : datetime-like
+        The back-test origin.
+
+    Returns
+    -------
+    dict
+        ``bandwidth_km``, ``half_life_days`` and ``origins`` (how many chose them).
+    """
+    t = pd.Timestamp(origin)
+    known = [o for o in choice["by_origin"] if pd.Timestamp(o["test_end"]) <= t]
+    pairs = choice["pairs"]
+    crit = np.full(len(pairs), -np.inf)
+    for i in range(len(pairs)):
+        vals = [o["criterion"][i] for o in known if o["criterion"][i] is not None]
+        if vals:
+            crit[i] = float(np.mean(vals))
+    best, _ = _best(crit, pairs, float(choice.get("tolerance", 0.0)))
+    return {
+        "bandwidth_km": pairs[best][0],
+        "half_life_days": pairs[best][1],
+        "origins": len(known),
     }

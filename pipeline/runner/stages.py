@@ -1285,16 +1285,37 @@ def _features_at(state: RunState, train: pd.DataFrame, cells, origin) -> pd.Data
     """
     from ..builtin_factors import density_on_cells
 
-    cfg, ft = state.config, state.features
+    ft = state.features
     assert ft is not None
     cells = np.asarray(cells, dtype="uint64")
     table = ft.table.set_index(S.CELL).reindex(pd.Index(cells, name=S.CELL)).reset_index()
     for c in table.columns:
         if c.endswith(S.COVERED_SUFFIX):
             table[c] = table[c].fillna(False).astype(bool)
-    table[S.SEIZURE_DENSITY] = density_on_cells(train, cells, origin, cfg.density, cells)[0]
+    table[S.SEIZURE_DENSITY] = density_on_cells(
+        train, cells, origin, _density_at(state, origin), cells
+    )[0]
     table[S.SEIZURE_DENSITY + S.COVERED_SUFFIX] = True
     return table
+
+
+def _density_at(state: RunState, origin):
+    """Return the density options a back-test origin uses.
+
+    With ``density: auto`` the run's parameters were chosen on the back-test's own origins;
+    scored on them, the density's hit rates would be optimistic.  Each origin takes the
+    parameters chosen on the origins whose test windows had ended by then only (nested,
+    :func:`pipeline.model.density_parameters_at`).
+    """
+    from ..model import density_parameters_at
+
+    d = state.config.density
+    if state.density_choice is None:
+        return d
+    at = density_parameters_at(state.density_choice, origin)
+    return d.model_copy(
+        update={"bandwidth_km": at["bandwidth_km"], "half_life_days": at["half_life_days"]}
+    )
 
 
 def published_method(state: RunState):
@@ -1320,11 +1341,13 @@ def back_test(state: RunState) -> None:
     """Back-test the published score over rolling origins against counts, KDE and density."""
     from ..builtin_factors import density_on_cells
     from ..evaluate import BacktestOptions, rolling_back_test
+    from ..model import density_parameters_at
 
     cfg, ft = state.config, state.features
     assert ft is not None and state.as_of is not None
     key = [
         state.digests["seizures"],
+        "nested density choice" if state.density_choice is not None else None,
         cfg.density.model_dump(mode="json"),
         cfg.score.model_dump(mode="json"),
         cfg.evaluate.model_dump(mode="json"),
@@ -1334,16 +1357,27 @@ def back_test(state: RunState) -> None:
     options = BacktestOptions(**cfg.evaluate.model_dump(exclude={"enabled"}))
 
     def build() -> dict[str, Any]:
-        return rolling_back_test(
+        result = rolling_back_test(
             state.seizures,
             None,
             methods={"published": published_method(state)},
             options=options,
             resolution=cfg.area.resolution,
-            density_fn=lambda train, c, origin: density_on_cells(train, c, origin, cfg.density, c)[
-                0
-            ],
+            density_fn=lambda train, c, origin: density_on_cells(
+                train, c, origin, _density_at(state, origin), c
+            )[0],
         )
+        if state.density_choice is not None:
+            result["density_parameters_by_origin"] = [
+                {"origin": o["origin"], **density_parameters_at(state.density_choice, o["origin"])}
+                for o in result.get("origins", [])
+            ]
+            result.setdefault("notes", []).append(
+                "density: auto: each origin's density (the baseline and the density factor) "
+                "uses the bandwidth and half-life chosen on the origins whose test windows had "
+                "ended by then (nested), not the run's choice, which saw every origin"
+            )
+        return result
 
     state.evaluation, _ = state.cached("back-test", key, build)
 
