@@ -671,3 +671,46 @@ def sha256_file(path: str | os.PathLike, chunk_bytes: int = 1 << 20) -> str:
         for block in iter(lambda: f.read(chunk_bytes), b""):
             h.update(block)
     return h.hexdigest()
+
+
+#: The largest JSON file :func:`read_json_object` reads: a manifest of a national run is a few
+#: MB; a file far beyond that was not written by route-risk (or is damaged) and is not parsed.
+MAX_JSON_BYTES = 64 << 20
+
+
+def read_json_object(
+    path: str | os.PathLike, *, follow_links: bool = False, max_bytes: int = MAX_JSON_BYTES
+) -> dict | None:
+    """Return the JSON object stored in a file, or None when it cannot be one route-risk wrote.
+
+    None for a missing, unreadable, non-regular, oversized, truncated, non-UTF-8 or too
+    deeply nested file (Python's parser recurses: ``[[[[...`` raises RecursionError), and for
+    JSON whose top level is not an object.  A manifest damaged or edited by hand must never
+    end a command in a traceback; what it says is then unknown.
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+    follow_links : bool, default False
+        Read through a symbolic link (only for links route-risk made itself).
+    max_bytes : int
+        Larger files are not read.
+
+    Returns
+    -------
+    dict or None
+        The object, or None.
+    """
+    import json
+    import stat as st_mod
+
+    p = Path(path)
+    try:
+        st = p.stat() if follow_links else os.lstat(p)
+        if not st_mod.S_ISREG(st.st_mode) or st.st_size > max_bytes:
+            return None
+        data = json.loads(p.read_bytes()[: max_bytes + 1].decode("utf-8"))
+    except (OSError, ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        return None
+    return data if isinstance(data, dict) else None

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import logging
 import os
 import time
@@ -27,7 +26,7 @@ import pandas as pd
 from . import schema as S
 from .config import Config
 from .errors import ConfigError, FutureDateWarning
-from .io import sha256_file
+from .io import read_json_object, sha256_file
 from .runner import manifest as M
 from .runner import publish as P
 from .runner.cache import StageCache
@@ -88,17 +87,16 @@ def _up_to_date(out: Path, key: str) -> RunResult | None:
     if run_id is None:
         return None
     folder = out / P.RUNS / run_id
-    path = folder / "manifest.json"
-    try:
-        if path.is_symlink():
-            return None
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    manifest = read_json_object(folder / "manifest.json")  # never through a link
+    if manifest is None or manifest.get("run_key") != key or manifest.get("status") != "ok":
         return None
-    if manifest.get("run_key") != key or manifest.get("status") != "ok":
+    if manifest.get("run_id") != run_id:  # a manifest copied from another run
         return None
+    listed = manifest.get("outputs")
+    if not isinstance(listed, dict) or not all(isinstance(v, dict) for v in listed.values()):
+        return None  # edited by hand: not a set route-risk can vouch for, so run again
     outputs = {}
-    for name, info in manifest.get("outputs", {}).items():
+    for name, info in listed.items():
         file = Path(str(info.get("path", ""))).name
         target = folder / file
         if target.is_symlink() or not target.is_file() or sha256_file(target) != info.get("sha256"):

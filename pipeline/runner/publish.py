@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, RunLockedError
+from ..io import read_json_object
 
 __all__ = [
     "CURRENT",
@@ -185,11 +186,10 @@ def _previous_outputs(out: Path) -> list[str]:
     path = out / MANIFEST
     if path.is_symlink() and not _is_our_link(out, MANIFEST):
         return []  # refused by the caller's check of MANIFEST itself
-    try:
-        outputs = json.loads(path.read_text(encoding="utf-8")).get("outputs", {})
-        return [Path(str(v.get("path", ""))).name for v in outputs.values() if isinstance(v, dict)]
-    except (OSError, ValueError, AttributeError):
+    outputs = (read_json_object(path, follow_links=True) or {}).get("outputs", {})
+    if not isinstance(outputs, dict):
         return []
+    return [Path(str(v.get("path", ""))).name for v in outputs.values() if isinstance(v, dict)]
 
 
 #: Every top-level name a run may publish (each a link to ``current/<name>``).
@@ -218,7 +218,9 @@ def _legacy_names(out: Path) -> set[str]:
     if manifest.is_symlink() or not manifest.is_file():
         return set()
     try:
-        old = json.loads(manifest.read_text(encoding="utf-8"))
+        old = read_json_object(manifest)
+        if old is None:
+            return set()
         if not re.fullmatch(RUN_ID_PATTERN, str(old["run_id"])):
             return set()
         names = {Path(str(v["path"])).name for v in old.get("outputs", {}).values()}
@@ -430,8 +432,10 @@ def _adopt_legacy(out: Path) -> None:
     manifest = out / MANIFEST
     if manifest.is_symlink() or not manifest.is_file():
         return
+    old = read_json_object(manifest)
+    if old is None:
+        return
     try:
-        old = json.loads(manifest.read_text(encoding="utf-8"))
         rid = str(old["run_id"])
         names = [Path(str(v["path"])).name for v in old.get("outputs", {}).values()]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):

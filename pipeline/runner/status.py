@@ -3,27 +3,33 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from ..io import read_json_object
 from . import publish as P
 from .inputs import input_freshness
 
 __all__ = ["run_history", "run_status"]
 
 
+#: The outcomes a run folder can record; any other value was not written by route-risk.
+STATUSES = ("ok", "failed", "refused", "stopped", "interrupted", "killed")
+
+
 def _read_json(path: Path) -> dict[str, Any] | None:
     """Return the JSON object in a regular file (never read through a link), or None."""
-    try:
-        if path.is_symlink() or not path.is_file():
-            return None
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
+    return read_json_object(path)
+
+
+def _aware(text: Any) -> dt.datetime:
+    """Return an ISO time with its UTC offset; raise ValueError for one without (or no text)."""
+    when = dt.datetime.fromisoformat(text)
+    if when.tzinfo is None:
+        raise ValueError(f"{text!r} has no UTC offset")
+    return when
 
 
 def _read_manifest(path: Path) -> dict[str, Any] | None:
@@ -35,10 +41,11 @@ def _read_manifest(path: Path) -> dict[str, Any] | None:
     if m is None:
         return None
     try:
-        dt.datetime.fromisoformat(m["finished"])
+        _aware(m["finished"])  # a time without an offset cannot be compared with now
+        ok = m.get("status", "ok") == "ok"
         tables = [m.get(k, {}) for k in ("stages", "timings_s", "counts", "outputs", "config")]
         files = m.get("input_files", [])
-        ok = all(isinstance(t, dict) for t in tables) and isinstance(files, list)
+        ok = ok and all(isinstance(t, dict) for t in tables) and isinstance(files, list)
         ok = ok and isinstance(m.get("config", {}).get("run", {}), dict)
         ok = ok and all(isinstance(v, dict) for v in m.get("stages", {}).values())
         ok = ok and all(isinstance(v, dict) for v in m.get("outputs", {}).values())
@@ -60,7 +67,7 @@ def _run_record(folder: Path, published: str | None) -> dict[str, Any]:
     if manifest is not None:
         stages = manifest.get("stages", {})
         rec |= {
-            "status": manifest.get("status", "ok"),
+            "status": "ok",
             "started": manifest.get("started"),
             "finished": manifest.get("finished"),
             "as_of": manifest.get("as_of"),
@@ -72,6 +79,8 @@ def _run_record(folder: Path, published: str | None) -> dict[str, Any]:
         }
     elif status is not None:
         rec |= {k: status.get(k) for k in ("status", "started", "finished", "error")}
+        if rec["status"] not in STATUSES:  # a hand-edited or foreign status.json
+            rec["status"] = "unknown"
     else:
         rec["status"] = "unknown"
     return rec
