@@ -191,7 +191,7 @@ def _when(rec: dict) -> str:
 def _cmd_status(args: argparse.Namespace) -> int:
     from .run import run_status
 
-    st = run_status(args.out_dir, max_map_age_hours=args.max_map_age)
+    st = run_status(args.out_dir, max_map_age_hours=args.max_map_age, verify=not args.no_verify)
     verdict = EXIT_ATTENTION if st["attention"] else EXIT_OK
     if args.json:
         print(json.dumps(st, indent=2, allow_nan=False))
@@ -208,6 +208,10 @@ def _cmd_status(args: argparse.Namespace) -> int:
         lines.append(
             f"published      {pub['run_id']}  as_of {pub.get('as_of')}  "
             f"map age {_ago(pub['map_age_hours'])}  ({pub['map']})"
+        )
+        verified = {True: "yes: every output matches its manifest", None: "not checked"}
+        lines.append(
+            "verified       " + verified.get(pub["verified"], "NO: " + "; ".join(pub["problems"]))
         )
         limit = st.get("max_input_age_days")
         for i, f in enumerate(st["inputs"]):
@@ -469,6 +473,12 @@ def build_parser() -> argparse.ArgumentParser:
                 metavar="HOURS",
                 type=float,
                 help="a published map older than this needs attention (exit 1)",
+            )
+            p.add_argument(
+                "--no-verify",
+                action="store_true",
+                help="do not hash the published outputs against the manifest (faster; "
+                "reported as 'not checked')",
             )
         p.set_defaults(func=func)
 

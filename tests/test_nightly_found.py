@@ -76,3 +76,33 @@ def test_a_rerun_over_a_hand_edited_published_manifest_runs_again(published, tmp
     (out / "runs" / again.run_id / "manifest.json").write_text(DEEP)
     third = pipeline.run_pipeline(cfg, out_dir=out)
     assert not third.up_to_date and third.run_id != again.run_id
+
+
+def test_status_never_says_ok_for_a_published_set_changed_after_the_run(
+    published, tmp_path, capsys
+):
+    out, manifest = _copy(published, tmp_path)
+    folder = manifest.parent
+    assert run_status(out)["published"]["verified"] is True
+    assert run_status(out)["attention"] == []
+    scores = folder / "scores.csv"
+    original = scores.read_bytes()
+    scores.write_bytes(original.replace(b"1", b"2", 1))  # same size, other bytes
+    st = run_status(out)
+    assert st["published"]["verified"] is False
+    assert "'scores.csv' does not match" in st["attention"][0]
+    assert main(["status", str(out)]) == 1
+    assert "verified       NO: 'scores.csv'" in capsys.readouterr().out
+    # not checked is said, never 'ok'
+    assert main(["status", str(out), "--no-verify", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["published"]["verified"] is None
+    # a run file swapped for a link, a top-level link pointed elsewhere
+    scores.unlink()
+    scores.symlink_to(tmp_path / "elsewhere.csv")
+    (tmp_path / "elsewhere.csv").write_bytes(original)
+    (out / "risk_map.html").unlink()
+    (out / "risk_map.html").symlink_to(tmp_path / "elsewhere.csv")
+    problems = run_status(out)["published"]["problems"]
+    assert len(problems) == 2
+    assert "'scores.csv' is missing or not a plain file" in problems[0] + problems[1]
+    assert "risk_map.html' is not route-risk's link" in problems[0] + problems[1]

@@ -60,6 +60,7 @@ __all__ = [
     "check_out_dir",
     "current_run",
     "failpoint",
+    "is_route_risk_link",
     "lock",
     "new_run_id",
     "prune_runs",
@@ -129,6 +130,11 @@ def _is_our_link(out: Path, name: str) -> bool:
     if name == CURRENT:
         return re.fullmatch(f"{RUNS}/{RUN_ID_PATTERN}", target) is not None
     return target == f"{CURRENT}/{name}"
+
+
+def is_route_risk_link(out: Path, name: str) -> bool:
+    """Tell whether ``out/name`` is a link route-risk made (``current`` or ``current/<name>``)."""
+    return _is_our_link(Path(out), name)
 
 
 def _check_top_level(out: Path, names: Iterable[str]) -> None:

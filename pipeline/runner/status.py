@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from ..io import read_json_object
+from ..io import read_json_object, sha256_file
 from . import publish as P
 from .inputs import input_freshness
 
@@ -86,6 +86,26 @@ def _run_record(folder: Path, published: str | None) -> dict[str, Any]:
     return rec
 
 
+def _verify(out: Path, folder: Path, manifest: dict[str, Any]) -> list[str]:
+    """Return what in the published set no longer matches its manifest (empty: all matches).
+
+    Each output listed must be a regular file in the run folder with the recorded size and
+    sha256, and its top-level name must be route-risk's link to ``current/<name>``: a file
+    replaced, truncated or swapped for a link after the run is found here, never reported ok.
+    """
+    problems = []
+    for info in manifest.get("outputs", {}).values():
+        name = Path(str(info.get("path", ""))).name
+        p = folder / name
+        if not name or p.is_symlink() or not p.is_file():
+            problems.append(f"{name or info.get('path')!r} is missing or not a plain file")
+        elif p.stat().st_size != info.get("bytes") or sha256_file(p) != info.get("sha256"):
+            problems.append(f"{name!r} does not match its size or sha256 in the manifest")
+        elif not P.is_route_risk_link(out, name):
+            problems.append(f"{str(out / name)!r} is not route-risk's link to {P.CURRENT}/{name}")
+    return problems
+
+
 def run_history(out_dir: str | os.PathLike) -> list[dict[str, Any]]:
     """One record per kept run of an output folder, oldest first.
 
@@ -111,6 +131,7 @@ def run_status(
     *,
     now: dt.datetime | None = None,
     max_map_age_hours: float | None = None,
+    verify: bool = True,
 ) -> dict[str, Any]:
     """Report whether the last run succeeded, how old the map is and how fresh the inputs are.
 
@@ -122,6 +143,10 @@ def run_status(
         The moment ages are measured from (default: now, UTC).
     max_map_age_hours : float, optional
         A published map older than this needs attention (default: no limit).
+    verify : bool, default True
+        Check every published output against the size and sha256 its manifest records
+        (``published["verified"]``: True, False - with ``published["problems"]`` and an
+        attention line - or None when not checked).
 
     Returns
     -------
@@ -180,6 +205,13 @@ def run_status(
         "map_age_hours": round((now - finished).total_seconds() / 3600, 2),
         "map": str(out / manifest.get("outputs", {}).get("map", {}).get("path", "risk_map.html")),
     }
+    problems = _verify(out, folder, manifest) if verify else []
+    status["published"] |= {"verified": not problems if verify else None, "problems": problems}
+    if problems:
+        status["attention"].append(
+            "the published set does not match its manifest (changed after the run): "
+            + "; ".join(problems)
+        )
     limit = manifest.get("config", {}).get("run", {}).get("max_input_age_days")
     recorded = manifest.get("input_files", [])
     now_files = []
