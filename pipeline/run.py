@@ -276,7 +276,7 @@ def _record_refusal(out: Path, exc: ConfigError, command_line: list[str] | None)
     if not runs.is_dir() or runs.is_symlink() or out.is_symlink():
         return
     now = dt.datetime.now(dt.UTC)
-    run_id = P.new_run_id(now)
+    run_id, _ = P.next_run_id(out, now)
     with contextlib.suppress(Exception), P.lock(out):
         P.write_status(
             out,
@@ -305,7 +305,9 @@ def _locked_run(
 ) -> RunResult:
     """Clean up after killed runs, return the published set if up to date, else run."""
     started = dt.datetime.now(dt.UTC)
-    run_id = P.new_run_id(started)
+    run_id, clock_note = P.next_run_id(out, started)
+    if clock_note:
+        log.warning("%s", clock_note)
     killed = P.remove_stale_staging(out)
     if killed:
         log.warning("removed the staging folders of killed runs: %s", killed)
@@ -320,6 +322,7 @@ def _locked_run(
             log.info("outputs in %s are up to date (run %s)", out, done.run_id)
             return done
         info = RunInfo(run_id, key, started, files, freshness, previous, command_line, killed, cold)
+        info.notes = [clock_note] if clock_note else []
         with P.staging_dir(out, run_id) as staging:
             return _run(config, as_of, out, staging, info, progress)
     except BaseException as exc:

@@ -106,3 +106,32 @@ def test_status_never_says_ok_for_a_published_set_changed_after_the_run(
     assert len(problems) == 2
     assert "'scores.csv' is missing or not a plain file" in problems[0] + problems[1]
     assert "risk_map.html' is not route-risk's link" in problems[0] + problems[1]
+
+
+def test_a_clock_set_back_keeps_the_last_run_last_and_says_so(published, tmp_path):
+    import datetime as dt
+
+    cfg, _, run_id = published
+    out, _ = _copy(published, tmp_path)
+    # a run made while the clock was two hours ahead (then NTP stepped it back); it failed
+    ahead = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
+    failed = ahead.strftime("%Y%m%dT%H%M%SZ") + "-abcdef"
+    (out / "runs" / failed).mkdir()
+    (out / "runs" / failed / "status.json").write_text(
+        json.dumps({"run_id": failed, "status": "failed", "error": "boom"})
+    )
+    res = pipeline.run_pipeline(cfg, out_dir=out, force=True)
+    assert res.run_id > failed
+    hist = run_history(out)
+    assert [h["run_id"] for h in hist] == [run_id, failed, res.run_id]
+    st = run_status(out)
+    assert st["last_run"]["run_id"] == res.run_id and st["last_run"]["status"] == "ok"
+    assert any("clock" in n and failed in n for n in res.manifest["notes"])
+    # a published map that 'finished' in the future has no age to trust
+    manifest = out / "runs" / res.run_id / "manifest.json"
+    m = json.loads(manifest.read_text())
+    m["finished"] = (ahead + dt.timedelta(days=1)).isoformat(timespec="seconds")
+    manifest.write_text(json.dumps(m))
+    st = run_status(out)
+    assert st["published"]["map_age_hours"] < 0
+    assert any("clock went backwards" in a for a in st["attention"])

@@ -63,6 +63,7 @@ __all__ = [
     "is_route_risk_link",
     "lock",
     "new_run_id",
+    "next_run_id",
     "prune_runs",
     "publish",
     "remove_stale_staging",
@@ -87,10 +88,41 @@ _LEGACY_PREVIOUS = ".manifest.previous.json"
 _TEMP_LINK = rf"\.{CURRENT}-{RUN_ID_PATTERN}|\..+\.link-[0-9a-f]{{8}}"
 
 
-def new_run_id(now: dt.datetime | None = None) -> str:
-    """Return a fresh run id (UTC start time plus a random suffix)."""
+_ID_TIME = "%Y%m%dT%H%M%SZ"
+
+
+def new_run_id(now: dt.datetime | None = None, after: str | None = None) -> str:
+    """Return a fresh run id (UTC start time plus a random suffix).
+
+    With ``after`` (the newest run id of the folder), the id sorts after it even when the
+    clock went backwards: its time is then one second after ``after``'s.
+    """
     now = now or dt.datetime.now(dt.UTC)
-    return now.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+    if after is not None and re.fullmatch(RUN_ID_PATTERN, after):
+        last = dt.datetime.strptime(after[: len("20260101T000000Z")], _ID_TIME)
+        last = last.replace(tzinfo=dt.UTC)
+        if now.astimezone(dt.UTC).replace(microsecond=0) <= last:
+            now = last + dt.timedelta(seconds=1)
+    return now.strftime(_ID_TIME) + "-" + uuid.uuid4().hex[:6]
+
+
+def next_run_id(out: Path, now: dt.datetime) -> tuple[str, str | None]:
+    """Return the id of a new run of ``out`` and a note when the clock is behind its runs.
+
+    Run ids order the history (the last run, what is pruned), so a new id always sorts
+    after every run folder of ``out``: a clock set back (NTP step, a restored VM) must not
+    make ``status`` report an older run as the last one, nor make pruning take the new run
+    for an old one.  When that needs an id later than the clock, the note says so.
+    """
+    latest = max((d.name for d in run_dirs(out)), default=None)
+    run_id = new_run_id(now, after=latest)
+    if run_id[:16] == now.astimezone(dt.UTC).strftime(_ID_TIME):
+        return run_id, None
+    return run_id, (
+        f"the system clock ({now.isoformat(timespec='seconds')}) is behind the newest run "
+        f"folder {latest}: the clock went backwards, or that folder was made with a clock "
+        f"that was ahead; this run is {run_id} so that it sorts after it"
+    )
 
 
 def failpoint(name: str) -> None:

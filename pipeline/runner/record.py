@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ class RunInfo:
     command_line: list[str] | None
     killed: list[str]
     cold: bool = False  # nothing read from the stage cache
+    notes: list[str] = field(default_factory=list)  # what the run noticed before its stages
 
 
 def _inputs_entry(state: RunState, files: list[dict[str, Any]]) -> dict[str, Any]:
@@ -113,7 +114,7 @@ def build_manifest(
     }
     if run.killed:
         manifest["cleaned_up"] = {"killed_runs": run.killed}
-    notes = list(state.notes)
+    notes = [*run.notes, *state.notes]
     from ..transit import NO_PORTS_NOTE  # said once: by transit where it ran
 
     transit_notes = manifest["features"]["transit_notes"]

@@ -19,6 +19,11 @@ __all__ = ["run_history", "run_status"]
 STATUSES = ("ok", "failed", "refused", "stopped", "interrupted", "killed")
 
 
+#: Clocks of one machine disagree by seconds; a map "finished" further in the future than
+#: this means the clock went backwards (or was ahead when the run finished).
+_CLOCK_SLACK_HOURS = 5 / 60
+
+
 def _read_json(path: Path) -> dict[str, Any] | None:
     """Return the JSON object in a regular file (never read through a link), or None."""
     return read_json_object(path)
@@ -232,6 +237,11 @@ def run_status(
         )
     status["max_input_age_days"] = limit
     hours = (now - finished).total_seconds() / 3600
+    if hours < -_CLOCK_SLACK_HOURS:
+        status["attention"].append(
+            f"the published run finished at {manifest['finished']}, after now "
+            f"({status['now']}): the clock went backwards or was ahead; its age is unknown"
+        )
     if max_map_age_hours is not None and hours > max_map_age_hours:
         status["attention"].append(f"the map is {hours:.2f} h old (limit {max_map_age_hours} h)")
     for f in status["inputs"]:
