@@ -135,3 +135,41 @@ def test_a_clock_set_back_keeps_the_last_run_last_and_says_so(published, tmp_pat
     st = run_status(out)
     assert st["published"]["map_age_hours"] < 0
     assert any("clock went backwards" in a for a in st["attention"])
+
+
+def test_an_input_modified_in_the_future_is_not_fresh(published, small_demo, tmp_path, capsys):
+    import time
+
+    from pipeline.errors import DataQualityError
+
+    cfg, _, _ = published
+    copied = tmp_path / "inputs"
+    shutil.copytree(small_demo / "inputs", copied)
+    ahead = time.time() + 10 * 86400  # a feed host whose clock is ten days ahead
+    os.utime(copied / "ais.csv", (ahead, ahead))
+    inputs = {
+        "seizures": [{"path": str(copied / "seizures.csv")}],
+        "tracks": [{"path": str(copied / "ais.csv")}],
+        "rasters": [{"path": str(copied / "nightlights.tif"), "name": "nightlights"}],
+    }
+    fail = small_config(
+        small_demo,
+        tmp_path / "fail",
+        inputs=inputs,
+        run={"max_input_age_days": 7, "freshness": "fail"},
+    )
+    with pytest.raises(DataQualityError, match=r"'ais.csv' \(modified 10.0 days in the future"):
+        pipeline.run_pipeline(fail)
+    # status of a published run whose inputs are these files, under the same policy
+    out, manifest = _copy(published, tmp_path)
+    m = json.loads(manifest.read_text())
+    for f in m["input_files"]:
+        f["path"] = str(copied / Path(f["path"]).name)
+    m["config"]["run"]["max_input_age_days"] = 7
+    manifest.write_text(json.dumps(m))
+    st = run_status(out)
+    ais = next(f for f in st["inputs"] if f["path"].endswith("ais.csv"))
+    assert ais["future"] and ais["stale"]
+    assert any("ais.csv was modified 10.0 days in the future" in a for a in st["attention"])
+    assert main(["status", str(out)]) == 1
+    assert "in the future" in capsys.readouterr().out

@@ -91,22 +91,38 @@ def input_freshness(
     Returns
     -------
     list of dict
-        ``path``, ``age_days`` (None for a missing file) and ``stale`` per file.
+        ``path``, ``age_days`` (None for a missing file), ``stale`` and ``future`` (modified
+        after ``now`` by more than a few minutes: a clock is wrong, so its age - and whether
+        the feed still runs - is unknown; under a policy such a file counts as stale).
     """
     out = []
     for f in files:
         age = None
         if f.get("modified"):
             age = (now - dt.datetime.fromisoformat(f["modified"])).total_seconds() / 86400
-        stale = max_age_days is not None and age is not None and age > max_age_days
+        future = age is not None and age < -FUTURE_SLACK_DAYS
+        stale = max_age_days is not None and age is not None and (age > max_age_days or future)
         out.append(
             {
                 "path": f["path"],
                 "age_days": None if age is None else round(age, 2),
                 "stale": bool(stale),
+                "future": bool(future),
             }
         )
     return out
+
+
+#: Modification times this far after now are a wrong clock (here or on the machine that
+#: wrote the file), not a fresh file.
+FUTURE_SLACK_DAYS = 5 / (24 * 60)
+
+
+def _describe(a: dict[str, Any]) -> str:
+    name = repr(Path(a["path"]).name)
+    if a["future"]:
+        return f"{name} (modified {-a['age_days']} days in the future: a clock is wrong)"
+    return f"{name} ({a['age_days']} days)"
 
 
 def check_freshness(config: Config, files: list[dict[str, Any]], now: dt.datetime) -> dict:
@@ -115,10 +131,10 @@ def check_freshness(config: Config, files: list[dict[str, Any]], now: dt.datetim
     ages = input_freshness(files, limit, now)
     stale = [a for a in ages if a["stale"]]
     if stale:
-        text = ", ".join(f"{Path(a['path']).name!r} ({a['age_days']} days)" for a in stale)
+        text = ", ".join(_describe(a) for a in stale)
         message = (
-            f"input(s) not modified for more than run.max_input_age_days = {limit!r} days: "
-            f"{text}; is the feed that updates them still running?"
+            f"input(s) not shown to be modified within run.max_input_age_days = {limit!r} "
+            f"days: {text}; is the feed that updates them still running?"
         )
         if config.run.freshness == "fail":
             raise DataQualityError(message + " (run.freshness: fail; the last set stays)")

@@ -247,6 +247,11 @@ def run_status(
     for f in status["inputs"]:
         if not f["exists"]:
             status["attention"].append(f"input {f['path']} is missing")
+        elif f["future"] and limit is not None:
+            status["attention"].append(
+                f"input {f['path']} was modified {-f['age_days']} days in the future "
+                "(a clock is wrong): its freshness is unknown"
+            )
         elif f["stale"]:
             status["attention"].append(
                 f"input {f['path']} has not changed for {f['age_days']} days "
