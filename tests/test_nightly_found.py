@@ -173,3 +173,21 @@ def test_an_input_modified_in_the_future_is_not_fresh(published, small_demo, tmp
     assert any("ais.csv was modified 10.0 days in the future" in a for a in st["attention"])
     assert main(["status", str(out)]) == 1
     assert "in the future" in capsys.readouterr().out
+
+
+def test_pruning_leaves_a_folder_route_risk_did_not_make(published, tmp_path, caplog):
+    from pipeline.runner.publish import prune_runs
+
+    _, _, run_id = published
+    out, _ = _copy(published, tmp_path)
+    planted = out / "runs" / "20000101T000000Z-abcdef"  # named like a run, holds no record
+    planted.mkdir()
+    (planted / "notes.txt").write_text("mine")
+    old_failed = out / "runs" / "20000102T000000Z-abcdef"
+    old_failed.mkdir()
+    (old_failed / "status.json").write_text('{"status": "failed"}')
+    with caplog.at_level("WARNING", logger="pipeline.runner.publish"):
+        assert prune_runs(out, 1) == [old_failed.name]
+    assert (planted / "notes.txt").read_text() == "mine"
+    assert "20000101T000000Z-abcdef" in caplog.text and "did not make" in caplog.text
+    assert sorted(p.name for p in (out / "runs").iterdir()) == [planted.name, run_id]

@@ -556,14 +556,33 @@ def publish(staging: Path, out: Path, run_id: str, names: Iterable[str]) -> Path
     return folder
 
 
+def _made_by_route_risk(folder: Path) -> bool:
+    """Tell whether a run folder holds a run's record (a regular manifest.json or status.json)."""
+    return any(
+        (folder / name).is_file() and not (folder / name).is_symlink()
+        for name in (MANIFEST, "status.json")
+    )
+
+
 def prune_runs(out: Path, keep: int) -> list[str]:
     """Delete all but the newest ``keep`` run folders (never the published one).
 
-    Only real folders named like a run id inside ``out/runs`` are deleted, without following
-    any link inside them.  Returns the ids removed.
+    Only real folders named like a run id inside ``out/runs`` that hold a run's record
+    (``manifest.json`` or ``status.json``) are deleted, without following any link inside
+    them; another folder there is left alone with a warning.  Returns the ids removed.
     """
     published = current_run(out)
-    dirs = run_dirs(out)
+    dirs: list[Path] = []
+    foreign: list[Path] = []
+    for d in run_dirs(out):
+        (dirs if _made_by_route_risk(d) else foreign).append(d)
+    if foreign:  # named like a run, but no record of one: someone else's, never deleted
+        log.warning(
+            "not pruning %s: no manifest.json or status.json, so route-risk did not make "
+            "them; move them out of %s",
+            [d.name for d in foreign],
+            out / RUNS,
+        )
     removed = []
     for d in dirs[: max(len(dirs) - keep, 0)]:
         if d.name == published:
