@@ -114,7 +114,8 @@ def next_run_id(out: Path, now: dt.datetime) -> tuple[str, str | None]:
     make ``status`` report an older run as the last one, nor make pruning take the new run
     for an old one.  When that needs an id later than the clock, the note says so.
     """
-    latest = max((d.name for d in run_dirs(out)), default=None)
+    # only runs' own folders: one planted far in the future must not drag every id after it
+    latest = max((d.name for d in run_dirs(out) if _made_by_route_risk(d)), default=None)
     run_id = new_run_id(now, after=latest)
     if run_id[:16] == now.astimezone(dt.UTC).strftime(_ID_TIME):
         return run_id, None
