@@ -164,7 +164,9 @@ def test_files_and_folders_route_risk_did_not_make_are_refused_before_any_work(
         pipeline.run_pipeline(cfg, force=True)
     last = run_history(out)[-1]
     assert last["status"] == "refused" and "scores.csv" in last["error"]
-    assert run_status(out)["attention"] == [f"the last run {last['run_id']} is refused"]
+    attention = run_status(out)["attention"]  # and OUT/scores.csv no longer opens the set
+    assert attention[0] == f"the last run {last['run_id']} is refused"
+    assert len(attention) == 2 and "scores.csv' is not route-risk's link" in attention[1]
     assert (out / "scores.csv").is_dir() and os.readlink(out / "current").endswith(res.run_id)
 
 
