@@ -663,6 +663,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
+    except PermissionError as exc:
+        # a folder or file this user may not write (or read): theirs to fix, one line
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(
+            f"route-risk: error: {exc.strerror or exc}{where}: run as a user who may write "
+            "there, or choose another folder; the last published set is unchanged",
+            file=sys.stderr,
+        )
+        return EXIT_USER_ERROR
     except OSError as exc:
         if exc.errno not in _ENVIRONMENT_ERRNOS:
             raise

@@ -191,3 +191,48 @@ def test_pruning_leaves_a_folder_route_risk_did_not_make(published, tmp_path, ca
     assert (planted / "notes.txt").read_text() == "mine"
     assert "20000101T000000Z-abcdef" in caplog.text and "did not make" in caplog.text
     assert sorted(p.name for p in (out / "runs").iterdir()) == [planted.name, run_id]
+
+
+def test_an_old_run_that_cannot_be_removed_is_a_warning_after_a_good_publish(
+    published, tmp_path, caplog, monkeypatch
+):
+    # Before: a PermissionError from pruning (an old run folder made read-only, or owned by
+    # another user) ended a run whose new set was already published in a traceback.
+    import pipeline.runner.publish as P
+
+    out, _ = _copy(published, tmp_path)
+    old = out / "runs" / "20000102T000000Z-abcdef"
+    old.mkdir()
+    (old / "status.json").write_text('{"status": "failed"}')
+
+    def refuse(path, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(P.shutil, "rmtree", refuse)
+    with caplog.at_level("WARNING", logger="pipeline.runner.publish"):
+        assert P.prune_runs(out, 1) == []
+    assert old.is_dir() and "could not remove" in caplog.text and "Permission denied" in caplog.text
+
+
+def test_a_folder_the_user_may_not_write_is_one_line_and_exit_2(tmp_path, capsys, monkeypatch):
+    # Before: a PermissionError (the lock file in a folder this user may not write) left
+    # main() as a traceback; it is the user's to fix, like any other wrong folder.
+    import pipeline.cli as cli
+
+    def denied(args):
+        raise PermissionError(13, "Permission denied", str(tmp_path / "out" / ".lock"))
+
+    parser = cli.build_parser()
+    monkeypatch.setattr(cli, "_cmd_status", denied)
+    monkeypatch.setattr(cli, "build_parser", lambda: _with_status(parser, denied))
+    code = main(["status", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and "Permission denied" in err and ".lock" in err
+
+
+def _with_status(parser, func):
+    """The parser with ``status`` bound to ``func`` (its subparser keeps the function)."""
+    sub = next(a for a in parser._actions if a.dest == "command")
+    sub.choices["status"].set_defaults(func=func)
+    return parser

@@ -588,7 +588,15 @@ def prune_runs(out: Path, keep: int) -> list[str]:
     for d in dirs[: max(len(dirs) - keep, 0)]:
         if d.name == published:
             continue
-        shutil.rmtree(d)
+        try:
+            shutil.rmtree(d)
+        except OSError as exc:  # the new set is published: an old folder left is a warning
+            log.warning(
+                "could not remove the old run folder %s (%s); it stays until it can be removed",
+                d,
+                exc.strerror or exc,
+            )
+            continue
         removed.append(d.name)
         failpoint("publish: pruning")
     return removed
