@@ -22,6 +22,7 @@ import errno
 import json
 import logging
 import os
+import re
 import signal
 import sys
 from collections.abc import Sequence
@@ -198,10 +199,9 @@ def _cmd_status(args: argparse.Namespace) -> int:
         return verdict
     last, pub = st["last_run"], st["published"]
     lines = [f"output folder  {st['out_dir']}"]
-    line = f"last run       {last['run_id']}  {last['status']}  finished {_when(last)}"
+    lines.append(f"last run       {last['run_id']}  {last['status']}  finished {_when(last)}")
     if last.get("error"):
-        line += f"\n               error: {last['error']}"
-    lines.append(line)
+        lines.append(f"               error: {last['error']}")
     if pub is None:
         lines.append("published      nothing (no complete run yet)")
     else:
@@ -231,8 +231,20 @@ def _cmd_status(args: argparse.Namespace) -> int:
         lines.append("running        a staging folder exists: a run is in progress (or was killed)")
     for i, reason in enumerate(st["attention"]):
         lines.append(("ATTENTION      " if i == 0 else " " * 15) + reason)
-    print("\n".join(lines))
+    print("\n".join(map(_one_line, lines)))
     return verdict
+
+
+def _one_line(text: str) -> str:
+    """Return ``text`` as one printable line, its control characters and odd bytes escaped.
+
+    A newline in a folder or file name or in an error message is written as its escape,
+    and so is an undecodable byte of a file name: a line-oriented reader (a monitor,
+    ``grep``) sees one line per field, and a name that is not UTF-8 cannot end ``status``
+    in an encoding error.
+    """
+    text = re.sub(r"[\x00-\x1f\x7f]", lambda m: repr(m.group())[1:-1], str(text))
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _cmd_history(args: argparse.Namespace) -> int:
@@ -254,7 +266,7 @@ def _cmd_history(args: argparse.Namespace) -> int:
             if r["status"] == "ok"
             else str(r.get("error") or "")
         )
-        print(f"{mark} {r['run_id']}  {r['status']:<11} {_when(r)}  {detail}".rstrip())
+        print(_one_line(f"{mark} {r['run_id']}  {r['status']:<11} {_when(r)}  {detail}".rstrip()))
     return EXIT_OK
 
 

@@ -236,3 +236,22 @@ def _with_status(parser, func):
     sub = next(a for a in parser._actions if a.dest == "command")
     sub.choices["status"].set_defaults(func=func)
     return parser
+
+
+def test_status_and_history_print_one_line_per_field_for_odd_folder_names(
+    published, tmp_path, capsys
+):
+    # Before: a newline in the folder's name split the 'output folder' line in two, and a
+    # byte that is not UTF-8 (a name from another system) could not be printed.
+    _, out, _ = published
+    odd = Path(os.fsdecode(bytes(tmp_path) + b"/o\nX\xff"))
+    shutil.copytree(out, odd, symlinks=True)
+    capsys.readouterr()
+    assert main(["status", "--no-verify", str(odd)]) in (0, 1)
+    text = capsys.readouterr().out
+    first = text.splitlines()[0]
+    assert first.startswith("output folder") and first.endswith("o\\nX\\udcff")
+    assert not any(line.startswith("X") for line in text.splitlines())
+    assert main(["history", str(odd)]) == 0
+    hist = capsys.readouterr().out
+    assert len(hist.splitlines()) == len(run_history(odd))
