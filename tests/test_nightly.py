@@ -194,7 +194,7 @@ def test_status_and_history_of_a_damaged_folder_say_so_in_one_line(small_demo, t
     capsys.readouterr()
     assert main(["status", str(out)]) == 2
     err = capsys.readouterr().err
-    assert "is not a run folder route-risk made" in err and "Traceback" not in err
+    assert "is a link, not a run folder route-risk made" in err and "Traceback" not in err
 
 
 def test_an_impossible_date_in_the_config_is_one_line(tmp_path, capsys):

@@ -255,3 +255,19 @@ def test_status_and_history_print_one_line_per_field_for_odd_folder_names(
     assert main(["history", str(odd)]) == 0
     hist = capsys.readouterr().out
     assert len(hist.splitlines()) == len(run_history(odd))
+
+
+def test_a_deleted_published_run_is_attention_not_a_user_error(published, tmp_path, capsys):
+    # Before: exit 2 ("not a run folder route-risk made"), as for a mistyped folder; a
+    # monitor must hear "needs attention" (exit 1): nothing is published any more.
+    _, _, run_id = published
+    out, _ = _copy(published, tmp_path)
+    shutil.rmtree(out / "runs" / run_id)
+    (out / "runs" / "20000102T000000Z-abcdef").mkdir()  # an older failed run is still there
+    (out / "runs" / "20000102T000000Z-abcdef" / "status.json").write_text('{"status": "failed"}')
+    capsys.readouterr()
+    assert main(["status", str(out)]) == 1
+    text = capsys.readouterr().out
+    assert "published      nothing" in text and "is missing" in text
+    st = run_status(out)
+    assert st["published"] is None and any("missing" in a for a in st["attention"])

@@ -191,10 +191,22 @@ def run_status(
     if last["status"] != "ok":
         status["attention"].append(f"the last run {last['run_id']} is {last['status']}")
     folder = out / P.RUNS / str(published_id)
-    if published_id is not None and (folder.is_symlink() or not folder.is_dir()):
+    if published_id is not None and folder.is_symlink():
         raise ConfigError(
-            f"the published run {str(folder)!r} is not a run folder "
-            "route-risk made (a link or missing); it is not read"
+            f"the published run {str(folder)!r} is a link, not a run folder route-risk made; "
+            "it is not read"
+        )
+    if published_id is not None and not folder.exists():
+        # deleted by hand (or by another tool): the map's links lead nowhere; a monitor
+        # must hear it as 'needs attention', and the next good run publishes again
+        status["attention"].append(
+            f"no map is published: the published run's folder {str(folder)!r} is missing "
+            "(deleted after the run); the next good run publishes a new set"
+        )
+        return status
+    if published_id is not None and not folder.is_dir():
+        raise ConfigError(
+            f"the published run {str(folder)!r} is not a run folder route-risk made; it is not read"
         )
     manifest = (
         None
