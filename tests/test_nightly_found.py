@@ -271,3 +271,20 @@ def test_a_deleted_published_run_is_attention_not_a_user_error(published, tmp_pa
     assert "published      nothing" in text and "is missing" in text
     st = run_status(out)
     assert st["published"] is None and any("missing" in a for a in st["attention"])
+
+
+def test_an_output_folder_without_locks_is_refused_in_one_line(tmp_path, monkeypatch):
+    # Before: flock on NFS without a lock daemon (ENOLCK) ended the run in a traceback;
+    # running unlocked would let two runs publish into one folder.
+    import errno
+
+    import pipeline.runner.publish as P
+    from pipeline.errors import ConfigError
+
+    def no_locks(f, op):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(P.fcntl, "flock", no_locks)
+    with pytest.raises(ConfigError, match="cannot lock .*No locks available.*local disk"):
+        with P.lock(tmp_path / "out"):
+            pass

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import fcntl
 import json
 import logging
@@ -356,6 +357,15 @@ def lock(out: Path) -> Iterator[None]:
         except BlockingIOError:
             raise RunLockedError(
                 f"another route-risk run holds {str(path)!r}; wait for it to finish"
+            ) from None
+        except OSError as exc:
+            if exc.errno not in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS):
+                raise
+            # NFS without a lock daemon, some FUSE mounts: without a lock, two runs could
+            # publish into one folder at once; refused, never run unlocked
+            raise ConfigError(
+                f"cannot lock {str(path)!r}: {exc.strerror or exc} (a network or FUSE file "
+                "system without locks?); use an output folder on a local disk"
             ) from None
         try:
             yield
