@@ -848,9 +848,18 @@
       schemes.push({key: 'factor-' + k, label: f.label + (f.unit ? ' (' + f.unit + ')' : ''),
         values: f.values, unit: f.unit});
     });
-    if (d.hotspot && d.hotspot.z) {
+    if (d.hotspot && d.hotspot.bin) {
+      /* The published Gi* class (gi_bin, from the corrected exact p): the same class as the
+       * tables and the outlines; "At least" filters on the z-score. */
+      schemes.push({key: 'gi', label: 'Gi* hot and cold spots (class as published; “At least”: Gi* z-score)',
+        codes: d.hotspot.bin.map(function (b) { return b === null ? -1 : b + 3; }),
+        names: d.hotspot.binLabels, colors: P.diverging, values: d.hotspot.z || null,
+        note: 'Gi* classes as in the tables (gi_class), from the ' +
+          (d.hotspot.pLabel || 'p') + '; the z-score alone does not make a spot.'});
+    } else if (d.hotspot && d.hotspot.z) {
       schemes.push({key: 'gi', label: 'Gi* z-score (standard deviations)', values: d.hotspot.z,
-        fixed: [-1e9, -2.58, -1.96, -1.65, 1.65, 1.96, 2.58, 1e9], unit: 'SD'});
+        fixed: [-1e9, -2.58, -1.96, -1.65, 1.65, 1.96, 2.58, 1e9], unit: 'SD',
+        note: 'Gi* z-score bands at ±1.65, ±1.96 and ±2.58 SD (not the published significance).'});
     }
     if (d.hotspot && d.hotspot.trend) {
       schemes.push({key: 'trend', label: 'Trend (Mann-Kendall)', codes: d.hotspot.trend,
@@ -873,9 +882,10 @@
         layer.setColouring('risk', null, colors);
       } else if (sc.codes) {
         cls = Int16Array.from(sc.codes);
-        colors = sc.names.map(function (_, k) { return P.categorical[k % P.categorical.length]; });
+        colors = sc.colors ? sc.colors.slice(0, sc.names.length) :
+          sc.names.map(function (_, k) { return P.categorical[k % P.categorical.length]; });
         labels = sc.names.slice();
-        state.values = null;
+        state.values = sc.values || null;
         layer.setColouring(sc.key, cls, colors);
       } else {
         var q = sc.fixed ? {breaks: sc.fixed, cls: classesOf(sc.values, sc.fixed)} :
@@ -897,9 +907,8 @@
         riskTitle.hidden = riskRows.hidden = riskNote.hidden = !own;
         alt.hidden = own;
         alt.innerHTML = own ? '' : '<div class="rr-legend-title">Colour: ' + sc.label + '</div>' +
-          legendRows(colors, labels) + '<div class="rr-legend-note">' + (sc.codes ?
-            'Categories of the cell.' : sc.fixed ?
-            'Gi* z-score classes at 90, 95 and 99 % confidence.' :
+          legendRows(colors, labels) + '<div class="rr-legend-note">' + (sc.note ? sc.note :
+            sc.codes ? 'Categories of the cell.' :
             'Quantile classes of the cells with a value (about equal counts).') + '</div>';
       }
       renderClasses(colors, labels);

@@ -54,6 +54,16 @@ GI_CLASS = "gi_class"
 EMERGING_CATEGORY = "emerging_category"
 TREND = "trend"
 TREND_P = "trend_p"
+#: The Gi* classes by ``gi_bin`` -3..3, as the hot-spot analysis names them in ``gi_class``.
+GI_BIN_LABELS = (
+    "cold spot 99%",
+    "cold spot 95%",
+    "cold spot 90%",
+    "not significant",
+    "hot spot 90%",
+    "hot spot 95%",
+    "hot spot 99%",
+)
 #: Emerging categories that mean "nothing to draw".
 NO_PATTERN = ("no pattern detected", "no pattern")
 #: Shares travel as round(SHARE_SCALE * ln(share)): integers, 1 % resolution.
@@ -458,6 +468,16 @@ def hotspot_payload(scores: pd.DataFrame) -> dict | None:
         )
     if GI_CLASS in has:
         out["cls"], out["clsLabels"] = _codes(scores[GI_CLASS])
+    if GI_BIN in has:
+        # the published class by confidence (-3..3, None where not computed): "Colour by"
+        # Gi* colours by it, never by z thresholds of its own (the class comes from the
+        # exact, corrected p, so a z of 3 is often "not significant")
+        bins = pd.to_numeric(scores[GI_BIN], errors="coerce").to_numpy(dtype="float64")
+        known = np.isin(bins, np.arange(-3, 4))
+        code = np.where(known, bins, 0).astype("int64").astype(object)
+        code[~known] = None
+        out["bin"] = code.tolist()
+        out["binLabels"] = escape_many(list(GI_BIN_LABELS))
     if EMERGING_CATEGORY in has:
         out["category"], out["categories"] = _codes(scores[EMERGING_CATEGORY])
     if TREND in has:
