@@ -38,9 +38,11 @@ from .score import FactorWeight, normalise
 __all__ = [
     "PRESENT_DATA",
     "PRESENT_DATA_FACTORS",
+    "RISK_DECIMALS",
     "TIMELINE_CLASS",
     "TimelineFactors",
     "month_periods",
+    "on_risk_grid",
     "score_timeline",
     "timeline_breaks",
     "timeline_factors",
@@ -171,6 +173,29 @@ def timeline_factors(
 SCALES = ("fixed", "quantile", "natural", "equal")
 
 
+#: Decimals of the timeline's risk (the table's and the slider's precision).
+RISK_DECIMALS = 2
+
+
+def on_risk_grid(breaks: Sequence[float]) -> list[float]:
+    """Return ``breaks`` moved up to the risk's 0.01 grid, the classes they make unchanged.
+
+    The timeline's risk is rounded to :data:`RISK_DECIMALS`; a pooled quantile break between
+    two such values (``5.382``) classes them as the next grid value (``5.39``) does, but the
+    slider would state it as ``5.382`` beside a cell reading ``5.38``, and a break of
+    ``13.202`` reads ``13.2``, the value of a cell it leaves in the class below.  Breaks that
+    would meet (no risk value between them) are merged.
+
+    Examples
+    --------
+    >>> on_risk_grid([0.05, 1.36, 5.382000000000002, 13.201999999999998, 97.58])
+    [0.05, 1.36, 5.39, 13.21, 97.58]
+    """
+    scale = 10.0**RISK_DECIMALS
+    b = np.ceil(np.round(np.asarray(breaks, dtype="float64") * scale, 6)) / scale
+    return [float(x) for x in np.unique(b)]
+
+
 def timeline_breaks(risk, scale: str, class_breaks: Sequence[float], classes: int) -> list[float]:
     """Return the one set of class breaks of every month.
 
@@ -293,7 +318,7 @@ def score_timeline(
                     m[col].fillna(False).to_numpy(dtype=bool) if col in m.columns else True
                 )
         present[period] = [n for n in used if n not in own]
-    risk = np.round(_pooled_risk(values, covered, ws, score_options), 2)
+    risk = np.round(_pooled_risk(values, covered, ws, score_options), RISK_DECIMALS)
     if observed is not None:
         order = np.argsort(features[S.CELL].to_numpy(dtype="uint64"), kind="stable")
         seen = np.asarray(observed, dtype=bool)[order]  # as ``feats``, sorted by cell
@@ -301,7 +326,7 @@ def score_timeline(
     risk = risk.ravel()
     class_breaks = score_options.get("class_breaks", (0, 20, 40, 60, 80, 100))
     class_labels = list(score_options.get("class_labels", DEFAULT_LABELS))
-    breaks = timeline_breaks(risk, scale, class_breaks, max(len(class_labels), 1))
+    breaks = on_risk_grid(timeline_breaks(risk, scale, class_breaks, max(len(class_labels), 1)))
     # classed as exported (the rounded risk), so a value has one class in the table
     cls = np.searchsorted(np.asarray(breaks[1:-1]), risk, side="right").astype("int8")
     cls[~np.isfinite(risk)] = -1

@@ -16,6 +16,7 @@ from pipeline.score import FactorWeight
 from pipeline.timeline import (
     TimelineFactors,
     month_periods,
+    on_risk_grid,
     score_timeline,
     timeline_breaks,
     timeline_factors,
@@ -160,14 +161,19 @@ def test_pooled_scales_break_all_months_together(scale):
     assert tl is not None
     pooled = tl[S.RISK].to_numpy()  # both months together
     if scale == "natural":
-        want = risk_class_breaks(pooled, "natural", 5).tolist()
+        raw = risk_class_breaks(pooled, "natural", 5).tolist()
     else:
-        want = global_breaks(pooled, 5, scale)
+        raw = global_breaks(pooled, 5, scale)
+    want = on_risk_grid(raw)  # on the risk's 0.01 grid, as the slider states them
     assert tl.attrs["breaks"] == want and tl.attrs["scale"] == scale
     n = len(want) - 1
     assert len(tl.attrs["labels"]) == n and tl.attrs["labels"][-1] == "very high"
     np.testing.assert_array_equal(
         tl["class"], np.searchsorted(np.asarray(want[1:-1]), pooled, side="right")
+    )
+    # moving the breaks to the grid changed no class
+    np.testing.assert_array_equal(
+        tl["class"], np.searchsorted(np.asarray(raw[1:-1]), pooled, side="right")
     )
     # the later, denser month sits in the upper classes of the pooled scale
     by_month = tl.groupby(S.PERIOD)["class"].mean()

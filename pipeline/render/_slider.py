@@ -7,6 +7,7 @@ import pandas as pd
 
 from .. import schema as S
 from ..grid import to_cells
+from ..timeline import RISK_DECIMALS
 from ._escaping import escape_many, escape_text, to_js
 
 #: Optional columns of the timeline table (see :func:`pipeline.timeline.score_timeline`).
@@ -52,7 +53,8 @@ def timeline_payload(timeline: pd.DataFrame | None, cells: np.ndarray) -> dict |
     -------
     dict or None
         ``periods`` (escaped, sorted), ``risk`` (one list per period, aligned with ``cells``,
-        rounded to 0.1, None where the cell has no value that month), ``cls`` (the same for
+        rounded to 0.01 as the table is, or to 0.1 without a ``class`` column, None where
+        the cell has no value that month), ``cls`` (the same for
         the class; None without a ``class`` column: the page classes the risk with the map's
         breaks), ``breaks`` (the scale's breaks, or None for the map's), ``present`` (per
         period, the escaped factors taken from today, "" for none).
@@ -80,7 +82,11 @@ def timeline_payload(timeline: pd.DataFrame | None, cells: np.ndarray) -> dict |
     counts = np.bincount(flat[valid], minlength=size)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
-    matrix = np.round(mean.reshape(len(periods), n_cells), 1)
+    # With the table's classes the risk keeps the table's precision (its breaks lie on that
+    # grid: 1.35 under a break of 1.36 must not read "1.4"); without them the page classes
+    # the risk with the map's breaks, which class the risk rounded to 0.1.
+    decimals = RISK_DECIMALS if TIMELINE_CLASS in timeline.columns else 1
+    matrix = np.round(mean.reshape(len(periods), n_cells), decimals)
     risk_rows = matrix.astype(object)
     risk_rows[np.isnan(matrix)] = None
     out: dict = {

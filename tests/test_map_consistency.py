@@ -1,0 +1,125 @@
+"""Does the map say what the tables say? The page of one small run against its own tables."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from conftest import small_config
+
+from pipeline import schema as S
+
+READY = "() => window.routeRisk && window.routeRisk.ready === true"
+
+
+@pytest.fixture(scope="module")
+def run(small_demo, tmp_path_factory) -> Path:
+    """One small run (weighted score, hot spots, three months on the slider): its out_dir."""
+    import pipeline
+
+    cfg = small_config(small_demo, tmp_path_factory.mktemp("consistency"))
+    pipeline.run_pipeline(cfg)
+    return Path(cfg.run.out_dir)
+
+
+def _risk_payload(out: Path) -> dict:
+    page = (out / "risk_map.html").read_text("utf-8")
+    found = re.findall(r"L\.routeRiskHexLayer\((\{.*?\})\);", page, re.DOTALL)
+    return next(p for p in map(json.loads, found) if p["key"] == "risk")
+
+
+def _decode(groups) -> np.ndarray:
+    """The cell decoder of route_risk.js, in Python."""
+    out = []
+    for g in groups:
+        shift = 3 * (15 - g["res"])
+        acc = int(g["first"], 16) >> shift
+        out.append(int(g["first"], 16))
+        for tok in g["deltas"].split(",") if g["deltas"] else []:
+            acc += int(tok, 36)
+            out.append((acc << shift) | ((1 << shift) - 1))
+    return np.array(out, dtype="uint64")
+
+
+def _js_fmt(v: float) -> str:
+    """route_risk.js's fmt() for values below 1000: four significant digits, shortest."""
+    return f"{float(f'{v:.4g}'):g}"
+
+
+def test_slider_shows_each_months_risk_as_the_timeline_table_with_its_class(run):
+    """A month's risk on the card is the table's, and reads as the class it is coloured."""
+    d = _risk_payload(run)
+    tl = d["timeline"]
+    cells = _decode(d["cells"])
+    table = pd.read_parquet(run / "timeline.parquet")
+    breaks = json.loads(pq.read_metadata(run / "timeline.parquet").metadata[b"PANDAS_ATTRS"])
+    breaks = breaks["breaks"]
+    assert tl["breaks"] == breaks
+    # the breaks the slider states are the breaks that class the cells (no hidden digits)
+    assert [float(_js_fmt(b)) for b in breaks] == breaks
+    compared = 0
+    for k, period in enumerate(tl["periods"]):
+        month = table[table[S.PERIOD] == period].set_index(S.CELL).reindex(cells)
+        shown = np.array([np.nan if v is None else v for v in tl["risk"][k]], dtype="float64")
+        want = month[S.RISK].to_numpy(dtype="float64")
+        assert np.array_equal(np.isnan(shown), np.isnan(want)), period
+        ok = ~np.isnan(want)
+        # the card's "Risk in <month>" is the table's number (not 1.4 for a table's 1.35) ...
+        text = np.array([_js_fmt(v) for v in shown[ok]])
+        assert (text == np.array([_js_fmt(v) for v in want[ok]])).all(), period
+        # ... and the number as read classes, on the stated breaks, as the cell is coloured
+        read = np.array([float(t) for t in text])
+        cls = np.searchsorted(np.asarray(breaks[1:-1]), read, side="right")
+        assert (cls == np.asarray(tl["cls"][k])[ok]).all(), period
+        assert (cls == month["class"].to_numpy()[ok]).all(), period
+        compared += int(ok.sum())
+    assert compared == len(table)
+
+
+def test_gi_star_payload_carries_the_published_class_of_every_cell(run):
+    d = _risk_payload(run)
+    scores = pd.read_parquet(run / "scores.parquet").set_index(S.CELL)
+    scores = scores.loc[_decode(d["cells"])]
+    h = d["hotspot"]
+    shown = [None if b is None else h["binLabels"][b + 3] for b in h["bin"]]
+    assert shown == scores["gi_class"].tolist()
+    # the run has cells whose z alone passes 2.58 but whose corrected exact p does not
+    assert ((scores["gi_z"] > 2.58) & (scores["gi_class"] == "not significant")).any()
+
+
+@pytest.mark.browser
+def test_colouring_by_gi_star_draws_the_tables_class_not_z_thresholds(run, page):
+    page.route(
+        "**/*", lambda r: r.continue_() if r.request.url.startswith("file://") else r.abort()
+    )
+    page.goto((run / "risk_map.html").resolve().as_uri())
+    page.wait_for_function(READY, timeout=20_000)
+    page.select_option("#rr-colour-by", "gi")
+    ids = page.evaluate("() => routeRisk.layers.risk.ids")
+    cls = page.evaluate("() => Array.from(routeRisk.layers.risk.cls)")
+    labels = page.evaluate(
+        "() => Array.from(document.querySelectorAll('#rr-legend-colour > div:not([class])'))"
+        ".map(e => e.textContent)"
+    )
+    scores = pd.read_parquet(run / "scores.parquet").set_index(S.HEX_ID).loc[ids]
+    drawn = [labels[k] if k >= 0 else None for k in cls]
+    assert drawn == scores["gi_class"].tolist()
+    note = page.evaluate("() => document.querySelector('#rr-legend-colour').textContent")
+    assert "99 % confidence" not in note
+    # "At least" still filters on the z-score
+    page.fill("#rr-filter-min", "2.58")
+    page.dispatch_event("#rr-filter-min", "change")
+    assert page.evaluate("() => routeRisk.hexCount") == int((scores["gi_z"] >= 2.58).sum())
+    # the slider's note states the breaks that class the month
+    page.evaluate(
+        "() => { const s = routeRisk.slider; s.value = 0; s.dispatchEvent(new Event('input')); }"
+    )
+    note = page.evaluate("() => document.querySelector('.rr-slider-note').textContent")
+    attrs = json.loads(pq.read_metadata(run / "timeline.parquet").metadata[b"PANDAS_ATTRS"])
+    assert " – ".join(_js_fmt(b) for b in attrs["breaks"]) in note
+    assert page.errors == []
