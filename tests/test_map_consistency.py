@@ -123,3 +123,27 @@ def test_colouring_by_gi_star_draws_the_tables_class_not_z_thresholds(run, page)
     attrs = json.loads(pq.read_metadata(run / "timeline.parquet").metadata[b"PANDAS_ATTRS"])
     assert " – ".join(_js_fmt(b) for b in attrs["breaks"]) in note
     assert page.errors == []
+
+
+def test_card_shares_multiply_to_the_relative_risk_of_the_table():
+    """The shown shares and "others" multiply to the table's relative risk (within 0.5 %)."""
+    from pipeline.render._payload import fitted_payload
+    from pipeline.testing import sample_map_data
+
+    scores = sample_map_data(300, fitted=True, seed=5).scores
+    shares = [c for c in scores.columns if c.endswith("__share")]
+    assert len(shares) > 5  # more than the card lists: the rest is one "others" row
+    # the table's relative risk is the product of its shares (as the fitted stage writes it)
+    scores["relative_risk"] = np.exp(np.log(scores[shares]).sum(axis=1))
+    got = fitted_payload(scores, {})
+    assert got is not None
+    sent = got["shares"]
+    total = np.zeros(len(scores))
+    for codes in sent["codes"]:
+        total += np.array([0 if c is None else c for c in codes], dtype="float64")
+    total += np.array([0 if c is None else c for c in sent["others"]], dtype="float64")
+    product = np.exp(total / got["shareScale"])
+    listed = np.array([c is not None for c in sent["codes"][0]])  # the card lists shares
+    assert listed.sum() > 250
+    gap = np.abs(np.log(product / scores["relative_risk"].to_numpy()))[listed]
+    assert gap.max() <= 0.5 / got["shareScale"] + 1e-9

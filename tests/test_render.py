@@ -527,7 +527,9 @@ def test_fitted_payload_missing_values_stay_missing_never_zero():
         true = np.round(100 * np.log(table[i]))
         order = sorted(range(len(true)), key=lambda j: -abs(true[j]))  # stable, like the page
         assert ranks == order[:5] and codes == [int(true[j]) for j in order[:5]]
-        assert shares["others"][i] == int(sum(true[j] for j in order[5:]))
+        # "others" is the rest of the product of all shares, so the column multiplies to it
+        total = np.round(100 * np.nansum(np.log(table[i])))
+        assert shares["others"][i] == int(total - sum(codes))
         # 1 % resolution of every share
         np.testing.assert_allclose(np.exp(np.array(codes) / 100), table[i, order[:5]], rtol=5.1e-3)
 

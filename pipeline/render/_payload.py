@@ -340,7 +340,8 @@ def fitted_payload(scores: pd.DataFrame, report: dict | None) -> dict | None:
     The card shows each cell's :data:`TOP_SHARES` largest multiplicative shares (by
     ``|ln share|``) and the product of the rest, so only those travel: per rank ``k`` the
     share's index into ``labels`` and its code ``round(SHARE_SCALE * ln(share))`` (an integer),
-    and the sum of the other codes.  A cell without any factor share (a quiet cell, the
+    and "others", the code of the product of all shares less the codes shown (so the card's
+    column multiplies to the relative risk within 0.5 %, not one rounding per share).  A cell without any factor share (a quiet cell, the
     fallback) has None everywhere: its relative risk is not area times factors, so the
     cell-area share alone is not shown either.
 
@@ -406,18 +407,20 @@ def _top_shares(scores: pd.DataFrame) -> dict:
     cols = [c for c in scores.columns if str(c).endswith(SHARE_SUFFIX) and c != AREA_SHARE]
     if AREA_SHARE in scores.columns:
         cols.append(AREA_SHARE)
-    labels, codes, is_factor = [], [], []
+    labels, codes, is_factor, exact = [], [], [], []
     for c in cols:
         v = pd.to_numeric(scores[c], errors="coerce").to_numpy(dtype="float64")
         ok = np.isfinite(v) & (v > 0)
         if not ok.any():
             continue
         labels.append("cell area" if c == AREA_SHARE else str(c)[: -len(SHARE_SUFFIX)])
-        codes.append(np.where(ok, np.round(SHARE_SCALE * np.log(np.where(ok, v, 1.0))), np.nan))
+        exact.append(np.where(ok, np.log(np.where(ok, v, 1.0)), np.nan))
+        codes.append(np.round(SHARE_SCALE * exact[-1]))
         is_factor.append(c != AREA_SHARE)
     if not codes:
         return {"labels": [], "rank": [], "codes": [], "others": None}
     m = np.column_stack(codes)
+    logs = np.column_stack(exact)
     has_factor = np.isfinite(m[:, np.asarray(is_factor)]).any(axis=1)
     # largest |code| first, missing last; ties keep the column order (a stable sort)
     order = np.argsort(np.where(np.isfinite(m), -np.abs(m), np.inf), axis=1, kind="stable")
@@ -435,7 +438,12 @@ def _top_shares(scores: pd.DataFrame) -> dict:
     if m.shape[1] > k:
         rest = np.take_along_axis(m, order[:, k:], axis=1)
         any_rest = np.isfinite(rest).any(axis=1) & has_factor
-        others = column(np.nansum(np.where(np.isfinite(rest), rest, 0.0), axis=1), any_rest)
+        # "others" is what the shown shares leave of the product of all shares (the
+        # relative risk), so the card's column multiplies to it within 0.5 %: a sum of
+        # the rounded codes of the rest would add up to one rounding error per share
+        total = np.round(SHARE_SCALE * np.nansum(np.where(np.isfinite(logs), logs, 0.0), axis=1))
+        shown_sum = np.nansum(np.where(shown, top_codes, 0.0), axis=1)
+        others = column(total - shown_sum, any_rest)
     return {
         "labels": escape_many(labels),
         "rank": [column(top[:, j], shown[:, j]) for j in range(k)],
