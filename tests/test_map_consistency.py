@@ -147,3 +147,56 @@ def test_card_shares_multiply_to_the_relative_risk_of_the_table():
     assert listed.sum() > 250
     gap = np.abs(np.log(product / scores["relative_risk"].to_numpy()))[listed]
     assert gap.max() <= 0.5 / got["shareScale"] + 1e-9
+
+
+def _legend(page: str) -> str:
+    found = re.search(r'<details class="rr-legend".*?</details>', page, re.DOTALL)
+    assert found is not None
+    return found.group(0)
+
+
+def _legend_rows(page: str) -> list[str]:
+    rows = re.search(
+        r'id="rr-legend-risk-rows">(.*?)</div><div><i class="rr-nodata-swatch"', page, re.DOTALL
+    )
+    assert rows is not None
+    return [re.sub(r"<[^>]+>", "", r) for r in re.findall(r"<div>(.*?)</div>", rows.group(1))]
+
+
+def test_legend_counts_are_the_tables_class_counts(run):
+    page = (run / "risk_map.html").read_text("utf-8")
+    scores = pd.read_parquet(run / "scores.parquet")
+    counts = scores[S.RISK_CLASS].value_counts()
+    manifest = json.loads((run / "manifest.json").read_text("utf-8"))
+    labels = manifest["counts"]["risk_class_breaks"]["labels"]
+    rows = _legend_rows(page)
+    assert len(rows) == len(labels)
+    for row, label in zip(rows, labels, strict=True):
+        n = int(counts.get(label, 0))
+        assert row.startswith(label + " (") and row.endswith(f", {n:,} cells)"), row
+    assert "about equal counts" in _legend(page)  # this run's quantile classes hold about as many
+
+
+def test_legend_does_not_claim_equal_counts_when_tied_scores_fill_one_class(tmp_path):
+    """A fallback-like run: most cells share the lowest score; the legend says so."""
+    from pipeline.render import RenderOptions, write_map
+    from pipeline.testing import sample_map_data
+
+    data = sample_map_data(400, seed=2)
+    s = data.scores
+    s["observed"] = True
+    s.loc[s.index[: int(0.6 * len(s))], S.RISK] = 0.0  # quiet cells tie at the bottom
+    path = write_map(
+        data,
+        tmp_path / "map.html",
+        as_of="2026-06-30",
+        run_id="run-1",
+        inputs=["seizures.csv"],
+        options=RenderOptions(classes="quantile"),
+    )
+    page = path.read_text("utf-8")
+    rows = _legend_rows(page)
+    first = re.search(r", ([\d,]+) cells\)$", rows[0])
+    assert first is not None and int(first.group(1).replace(",", "")) >= 0.6 * len(s)
+    assert "about equal counts" not in _legend(page)
+    assert "unequal counts where scores tie" in _legend(page)

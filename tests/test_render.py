@@ -797,10 +797,10 @@ def test_quantile_classes_hold_about_equal_counts_and_the_legend_states_them():
     data = sample_map_data(400)
     page = _html(data, options=RenderOptions(classes="quantile"))
     legend = page[page.index('id="rr-legend"') :]
-    assert "quantile classes of this run" in legend and "points)" in legend
+    assert "quantile classes of this run" in legend and "points, " in legend
     observed = data.scores.loc[data.scores["observed"], S.RISK]
     b = risk_class_breaks(observed, "quantile", 5)
-    assert f"({b[0]:.4g}–{b[1]:.4g} points)" in legend
+    assert f"({b[0]:.4g}–{b[1]:.4g} points, " in legend
 
 
 def test_natural_breaks_find_the_gaps():

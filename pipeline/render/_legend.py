@@ -91,7 +91,7 @@ def class_colours(n: int, options: RenderOptions) -> list[str]:
 
 
 CLASS_METHOD_NOTES = {
-    "quantile": "quantile classes of this run ({n:,} observed cells, about equal counts)",
+    "quantile": "quantile classes of this run ({n:,} observed cells{spread})",
     "natural": "natural breaks (Fisher-Jenks) of this run's {n:,} observed cells",
     "fixed": "fixed breaks",
 }
@@ -107,20 +107,33 @@ def legend_markup(
     emerging: list[tuple[str, str, int]] | None = None,
     class_method: str = "fixed",
     n_observed: int = 0,
+    class_counts: list[int] | None = None,
 ) -> str:
     """Return the collapsible legend: a block per layer, ``data-layer`` naming its key.
 
     route_risk.js shows a block only while its layer is on the map.  ``significance`` is the
     significance payload (its ``present`` classes), ``emerging`` the categories present as
-    ``(name, colour, cells)``.
+    ``(name, colour, cells)``.  ``class_counts`` (cells drawn in each risk class) are stated
+    in the class rows; quantile classes are said to hold about equal counts only when they
+    do (tied scores stay in one class, so one class may hold most cells).
     """
     breaks = data.class_breaks
+    counts = list(class_counts) if class_counts is not None else None
+
+    def cells(k: int) -> str:
+        if counts is None or k >= len(counts):
+            return ""
+        return f", {counts[k]:,} cell{'' if counts[k] == 1 else 's'}"
+
     rows = "".join(
         f'<div><i style="background:{colours[k]}"></i>{escape_text(label)} '
-        f"({format_number(breaks[k])}–{format_number(breaks[k + 1])} points)</div>"
+        f"({format_number(breaks[k])}–{format_number(breaks[k + 1])} points{cells(k)})</div>"
         for k, label in enumerate(data.class_labels)
     )
-    method_note = CLASS_METHOD_NOTES.get(class_method, "").format(n=n_observed)
+    spread = ", about equal counts"
+    if counts and sum(counts) and max(counts) > 1.5 * sum(counts) / len(counts) + 1:
+        spread = ", unequal counts where scores tie"
+    method_note = CLASS_METHOD_NOTES.get(class_method, "").format(n=n_observed, spread=spread)
     blocks = [
         '<div class="rr-legend-block" data-layer="risk"><div class="rr-legend-title" '
         'id="rr-legend-risk-title">Risk score (points of 100)</div>'

@@ -213,6 +213,10 @@ def build_map(
             emerging=emerging_legend,
             class_method=data.class_method or options.classes,
             n_observed=int(np.sum(np.asarray(risk["observed"]) == 1)),
+            class_counts=np.bincount(
+                np.asarray(risk["cls"], dtype="int64")[np.asarray(risk["cls"]) >= 0],
+                minlength=len(risk["labels"]),
+            ).tolist(),
         )
     ).add_to(m)
     panel = panel_markup(data)
