@@ -50,6 +50,8 @@ def risk_class_breaks(risk, method: str, n_classes: int) -> np.ndarray:
     --------
     >>> risk_class_breaks([1, 2, 3, 10, 11, 12, 50, 51], "natural", 3).tolist()
     [1.0, 10.0, 50.0, 51.0]
+    >>> risk_class_breaks([0, 0, 0, 0, 0, 0, 10, 40, 75, 90], "quantile", 5).tolist()
+    [0.0, 10.0, 40.0, 90.0]
     """
     if method not in ("quantile", "natural"):
         raise InputError(f"class method must be 'quantile' or 'natural', got {method!r}")
@@ -65,10 +67,12 @@ def risk_class_breaks(risk, method: str, n_classes: int) -> np.ndarray:
     if method == "quantile":
         inner = np.quantile(v, np.linspace(0, 1, n_classes + 1)[1:-1], method="lower")
         starts = np.unique(np.round(inner, 1))
-        if n_classes > 1 and not (starts > lo).any():
-            # every quantile in the block of the lowest score (most cells tied there): the
-            # cells above it are a class of their own, never the lowest class with the block
-            starts = v[v > lo].min(keepdims=True)
+        if n_classes > 1 and starts[0] <= lo:
+            # a quantile in the block of the lowest score (a class's share of cells or more
+            # tied there, as the fitted model's quiet cells): the cells above the block start
+            # a class of their own, never the lowest class with it (a fallback run published
+            # cells of risk 75.9 'very low' beside the block at 0.0)
+            starts = np.union1d(starts, v[v > lo].min(keepdims=True))
     else:
         starts = _fisher_starts(v, n_classes)
     starts = starts[starts > lo]

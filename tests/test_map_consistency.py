@@ -200,3 +200,22 @@ def test_legend_does_not_claim_equal_counts_when_tied_scores_fill_one_class(tmp_
     assert first is not None and int(first.group(1).replace(",", "")) >= 0.6 * len(s)
     assert "about equal counts" not in _legend(page)
     assert "unequal counts where scores tie" in _legend(page)
+
+
+def test_a_tied_block_at_the_bottom_never_takes_higher_scores_into_its_class():
+    """Real piracy incidents, fitted model: 2/3 of the cells tie at the lowest rate.
+
+    The quantiles at 20, 40 and 60 % all fell in that block and merged, so every cell up to
+    the 80 % quantile (risk 75.9 of 100) was published 'very low' with it.
+    """
+    from pipeline.classes import class_labels_for, risk_class_breaks
+
+    rng = np.random.default_rng(1)
+    risk = np.r_[np.full(2600, 0.03), rng.uniform(0.1, 100.0, 1300)]
+    breaks = risk_class_breaks(risk, "quantile", 5)
+    labels = class_labels_for(["very low", "low", "medium", "high", "very high"], breaks.size - 1)
+    codes = np.clip(np.searchsorted(breaks, np.round(risk, 1), side="right") - 1, 0, None)
+    block = np.round(risk, 1) == np.round(risk, 1).min()
+    assert (codes[block] == 0).all() and (codes[~block] > 0).all()
+    assert labels[0] == "very low" and labels[-1] == "very high"
+    assert breaks.size - 1 <= 5
