@@ -219,3 +219,21 @@ def test_a_tied_block_at_the_bottom_never_takes_higher_scores_into_its_class():
     assert (codes[block] == 0).all() and (codes[~block] > 0).all()
     assert labels[0] == "very low" and labels[-1] == "very high"
     assert breaks.size - 1 <= 5
+
+
+@pytest.mark.browser
+def test_a_p_value_never_reads_as_the_threshold_it_is_below(run, page):
+    # Before: to 3 significant digits rounded to nearest, a corrected p of 0.09996 read "0.1"
+    # on a card that says "hot spot 90%" (p < 0.1); rounded down, it reads 0.0999.
+    page.route(
+        "**/*", lambda r: r.continue_() if r.request.url.startswith("file://") else r.abort()
+    )
+    page.goto((run / "risk_map.html").resolve().as_uri())
+    page.wait_for_function(READY, timeout=20_000)
+    cases = [0.09996, 0.0499999, 0.05, 0.1, 0.00999, 0.01, 0.1234, 0.7, 0.0029, 0.0004]
+    got = page.evaluate("(ps) => ps.map(routeRisk.format.p)", cases)
+    assert got == [
+        "0.0999", "0.0499", "0.05", "0.1", "0.00999", "0.01", "0.123", "0.7", "0.0029", "&lt;0.001"
+    ]  # fmt: skip
+    for p, text in zip(cases[:-1], got[:-1], strict=True):
+        assert float(text) <= p and (float(text) < 0.1) == (p < 0.1)

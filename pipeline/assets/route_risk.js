@@ -85,7 +85,14 @@
   function fmtTimes(v) {
     return '×' + (v >= 10 ? Math.round(v).toLocaleString('en-US') : String(+v.toPrecision(2)));
   }
-  function fmtP(p) { return p < 0.001 ? '&lt;0.001' : String(+p.toPrecision(3)); }
+  /* A p-value to 3 significant digits, rounded DOWN: a class is decided by p < 0.1, 0.05,
+   * 0.01, and 0.09996 rounded to nearest would read 0.1 beside 'hot spot 90%'. */
+  function fmtP(p) {
+    if (p < 0.001) { return '&lt;0.001'; }
+    var step = Math.pow(10, Math.floor(Math.log10(p)) - 2);
+    return String(+(Math.floor(p / step + 1e-9) * step).toPrecision(3));
+  }
+  RR.format = {p: fmtP};
   function fmtPct(p) { return p < 0.001 ? '&lt;0.1 %' : String(+(100 * p).toPrecision(3)) + ' %'; }
 
   /* The fitted model's rows of a card: expected events, P(at least one), relative risk and
