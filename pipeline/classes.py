@@ -11,7 +11,10 @@ import numpy as np
 
 from .errors import InputError
 
-__all__ = ["CLASS_METHODS", "class_labels_for", "risk_class_breaks"]
+__all__ = ["ALL_EQUAL", "CLASS_METHODS", "class_labels_for", "risk_class_breaks"]
+
+#: The one class of a run whose every cell has the same score.
+ALL_EQUAL = "all cells equal"
 
 #: How the map's risk classes are made (RenderOptions.classes, render.classes).
 CLASS_METHODS = ("quantile", "natural", "fixed")
@@ -106,7 +109,21 @@ def _fisher_starts(v: np.ndarray, k: int) -> np.ndarray:
 
 
 def class_labels_for(labels: list[str], n_classes: int) -> list[str]:
-    """Return ``n_classes`` of ``labels`` spread evenly, lowest and highest kept."""
+    """Return ``n_classes`` of ``labels`` spread evenly, lowest and highest kept.
+
+    One class of several labels means every cell has the same score: nothing ranks one cell
+    above another, so the class is :data:`ALL_EQUAL`, not the lowest label (a run whose
+    every cell scored 42 would read "very low").
+
+    Examples
+    --------
+    >>> class_labels_for(["very low", "low", "medium", "high", "very high"], 3)
+    ['very low', 'medium', 'very high']
+    >>> class_labels_for(["very low", "low", "medium", "high", "very high"], 1)
+    ['all cells equal']
+    """
+    if n_classes == 1 and len(labels) > 1:
+        return [ALL_EQUAL]
     if n_classes >= len(labels):
         return list(labels)
     idx = np.round(np.linspace(0, len(labels) - 1, n_classes)).astype(int)

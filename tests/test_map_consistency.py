@@ -237,3 +237,15 @@ def test_a_p_value_never_reads_as_the_threshold_it_is_below(run, page):
     ]  # fmt: skip
     for p, text in zip(cases[:-1], got[:-1], strict=True):
         assert float(text) <= p and (float(text) < 0.1) == (p < 0.1)
+
+
+def test_a_run_whose_cells_all_score_alike_is_not_called_very_low(small_demo, tmp_path):
+    # Before: one class, labelled with the lowest label: every cell at 42 read "very low".
+    from pipeline.runner.stages import published_classes
+
+    cfg = small_config(small_demo, tmp_path, render={"classes": "quantile"})
+    scores = pd.DataFrame({S.RISK: np.full(50, 42.0), S.OBSERVED: True})
+    breaks, labels = published_classes(cfg, scores)
+    assert labels == ["all cells equal"] and len(breaks) == 2
+    varied = scores.assign(**{S.RISK: np.linspace(1, 99, 50)})
+    assert published_classes(cfg, varied)[1] == list(cfg.score.class_labels)
