@@ -1041,8 +1041,9 @@ def _numbers(
         frac[ms] = np.round((x[ms] - whole[ms] * 1000.0) * 1e6).astype("int64")
     acc.secs[rows] = whole
     acc.frac_ns[rows] = frac
-    acc.has_clock[rows] = (secs | ms | compact) & np.isfinite(out)
-    acc.zoned[rows] = (secs | ms) & np.isfinite(out)  # epoch time is UTC by definition
+    epoch = secs | ms | us | ns
+    acc.has_clock[rows] = (epoch | compact) & np.isfinite(out)
+    acc.zoned[rows] = epoch & np.isfinite(out)  # epoch time is UTC by definition
     acc.done[rows] = True
 
 
