@@ -39,6 +39,7 @@ import contextlib
 import dataclasses
 import io
 import logging
+import re
 import shutil
 import tempfile
 import threading
@@ -647,6 +648,63 @@ class _State:
             self.by_rule[str(rule)] = self.by_rule.get(str(rule), 0) + int(n)
 
 
+#: A counted part of a statement: "12 value(s) without zone taken as UTC".
+_COUNTED = re.compile(r"^(\d+) (.+)$")
+#: The order in which the whole-file reader gives the parts of its time zone statement.
+_ZONE_ORDER = ("local time(s) placed", "value(s) name their zone", "value(s) without zone")
+
+
+def _add_sentences(a: str | None, b: str | None) -> str | None:
+    """Add two counted statements (``"2 value(s) ...; 1 value(s) ..."``) part by part.
+
+    The parts that start with a count are summed by their words; a part without a count is
+    kept once; ``"no values"`` counts nothing.
+    """
+    if not b or b == "no values":
+        return a
+    if not a or a == "no values":
+        return b
+    counts: dict[str, int | None] = {}
+    for part in (*a.split("; "), *b.split("; ")):
+        m = _COUNTED.match(part)
+        if m is None:
+            counts.setdefault(part, None)
+        else:
+            counts[m[2]] = (counts.get(m[2]) or 0) + int(m[1])
+
+    def rank(words: str) -> int:
+        return next((i for i, w in enumerate(_ZONE_ORDER) if words.startswith(w)), len(_ZONE_ORDER))
+
+    words = sorted(counts, key=rank)  # stable: other parts keep their order
+    return "; ".join(w if counts[w] is None else f"{counts[w]} {w}" for w in words)
+
+
+def _add_chunk_statements(assumptions: dict[str, Any], info: dict[str, Any]) -> None:
+    """Add what a later chunk of a file says about its dates to the file's ``assumptions``.
+
+    The first chunk with records states the dates (order, formats, time zone); a later
+    chunk adds its counts: the spellings seen, the time zone statement (its values named
+    their zone, were taken as UTC, or are dates without a time: a file whose first chunk
+    names its zone and whose later ones do not says so), and the counts of the time of day
+    and UTC offset reports.
+    """
+    seen = assumptions.setdefault("dates", {}).setdefault("formats", {})
+    for fmt, count in (info.get("dates", {}).get("formats") or {}).items():
+        seen[fmt] = seen.get(fmt, 0) + count
+    if info.get("time_zone"):
+        assumptions["time_zone"] = _add_sentences(assumptions.get("time_zone"), info["time_zone"])
+    for key in ("time_of_day", "utc_offset"):
+        more = info.get(key)
+        if not isinstance(more, dict):
+            continue
+        have = assumptions.setdefault(key, {})
+        for k, v in more.items():
+            if isinstance(v, int) and not isinstance(v, bool):
+                have[k] = int(have.get(k, 0)) + v
+            else:
+                have.setdefault(k, v)
+
+
 def _write_rejects_part(state: _State, frames: list[pd.DataFrame], path: Path) -> Path:
     frames = [f for f in frames if len(f)]
     rej = (
@@ -722,10 +780,8 @@ def _chunk(
             if order in ("day-first", "month-first") and state.layout.get("dayfirst") is None:
                 # the first chunk decided the order: every other chunk reads dates alike
                 state.layout = dict(state.layout, dayfirst=order == "day-first")
-        else:  # the spellings seen, counted over the whole file
-            seen = state.assumptions.setdefault("dates", {}).setdefault("formats", {})
-            for fmt, count in (checks.info.get("dates", {}).get("formats") or {}).items():
-                seen[fmt] = seen.get(fmt, 0) + count
+        else:  # the spellings and zones seen, counted over the whole file
+            _add_chunk_statements(state.assumptions, checks.info)
         state.note(*checks.notes)
         state.add_misplaced(misplaced_of(checks, state.aoi_bbox))
         keep, rej = first_failing(checks.rules, n=n, source_file=state.name, rows=rows)
@@ -1949,9 +2005,7 @@ def spill_tracks_partitioned(
         if "pair_col" not in st.assumptions:  # this chunk decided (see _chunk)
             st.assumptions.update(r.assumptions)
         else:
-            seen = st.assumptions.setdefault("dates", {}).setdefault("formats", {})
-            for fmt, count in (r.assumptions.get("dates", {}).get("formats") or {}).items():
-                seen[fmt] = seen.get(fmt, 0) + count
+            _add_chunk_statements(st.assumptions, r.assumptions)
         st.layout, st.crs, st.delim, st.usecols = r.layout, r.crs, r.delim, r.usecols
         st.chunk_first.append(r.first_row)
         st.reject_parts.append([r.reject_part])
