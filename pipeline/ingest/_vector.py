@@ -68,7 +68,21 @@ _NOT_READ = {
     "GeoJSON or GeoPackage with its CRS (QGIS, or ogr2ogr from a CSV with a WKT column)",
     ".xml": "XML records are not read (no format setting reads them); request or export the "
     "same records as CSV or JSON (a web service's output=csv or output=json)",
+    **dict.fromkeys(
+        (".feather", ".arrow", ".arrows", ".ipc"),
+        "an Arrow IPC (Feather) file is not read (no format setting reads it); write the table "
+        "as Parquet (pyarrow.parquet.write_table(pyarrow.feather.read_table(path), "
+        "'out.parquet'), or polars/DuckDB's Parquet export)",
+    ),
+    ".orc": "an ORC file is not read (no format setting reads it); write the table as Parquet "
+    "(pyarrow.parquet.write_table(pyarrow.orc.read_table(path), 'out.parquet'), or Spark/Hive's "
+    "Parquet output)",
+    ".avro": "an Avro file (a BigQuery or Kafka export) is not read (no format setting reads "
+    "it); export the table as Parquet or CSV instead (BigQuery: EXPORT DATA ... format='PARQUET')",
 }
+
+#: Files a folder given as an input may hold: a dataset written as parts (Spark, DuckDB, Hive).
+_PART_SUFFIXES = (".parquet", ".pq", ".csv", ".json", ".orc", ".avro", ".arrow", ".feather")
 
 
 @dataclass
@@ -101,11 +115,43 @@ def check_file(path: Path) -> None:
     if not path.exists():
         raise SourceUnreadable(f"{path}: file not found")
     if path.is_dir():
-        raise SourceUnreadable(f"{path}: is a folder, expected a file")
+        raise SourceUnreadable(f"{path}: is a folder, expected a file" + _parts_hint(path))
     if not path.is_file():
         raise SourceUnreadable(
             f"{path}: not a regular file (a device, pipe or socket); expected a data file"
         )
+
+
+def _parts_hint(folder: Path) -> str:
+    """Say what a folder given as an input holds when it is a dataset of part files.
+
+    Spark, DuckDB and Hive write a table as a folder of parts, partitioned into
+    ``key=value`` sub-folders whose values are in the folder names, not in the parts.
+    """
+    import itertools
+
+    parts = [
+        p
+        for p in itertools.islice(folder.rglob("*"), 10_000)
+        if p.suffix.lower() in _PART_SUFFIXES and p.is_file() and not p.name.startswith((".", "_"))
+    ]
+    if not parts:
+        return ""
+    keys = sorted(
+        {q.split("=", 1)[0] for p in parts for q in p.relative_to(folder).parts[:-1] if "=" in q}
+    )
+    kinds = sorted({p.suffix.lower() for p in parts})
+    return (
+        f" (it holds {len(parts)} part file(s) {' '.join(kinds)}: a dataset written in parts by "
+        "Spark, DuckDB or Hive?); list each part file as an input, or write the table as one "
+        "file"
+        + (
+            f"; partition column(s) {keys!r} are only in the folder names, not in the parts: "
+            "a value held only there (a date) is not read"
+            if keys
+            else ""
+        )
+    )
 
 
 def open_source(
