@@ -156,3 +156,21 @@ def test_an_empty_folder_is_still_just_a_folder(tmp_path):
     (tmp_path / "ais").mkdir()
     with pytest.raises(SourceUnreadable, match=r"is a folder, expected a file$"):
         read_tracks(str(tmp_path / "ais"))
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+def test_a_file_of_no_rows_is_no_pings_not_a_missing_vessel_column(tmp_path, suffix):
+    # an empty day of a nightly Spark/DuckDB export (a schema, no rows) was refused: "no
+    # vessel id column ... 'mmsi' (every value missing) ... set columns: {vessel_id: ...}"
+    path = tmp_path / f"ais{suffix}"
+    empty = _pings(_mixed_zones()).slice(0, 0)
+    if suffix == ".parquet":
+        pq.write_table(empty, path)
+    else:
+        path.write_text(",".join(empty.column_names) + "\n")
+    whole = read_tracks(str(path))
+    spill = spill_tracks(str(path), tmp_path / "s", chunk_rows=2, n_buckets=2)
+    for res in (whole, spill):
+        assert res.n_read == 0 and f"ais{suffix}: no pings" in res.notes
+    assert len(whole.frame) == 0 and spill.n_accepted == 0
+    assert whole.assumptions["columns"]["vessel_id"]["column"] == "mmsi"
