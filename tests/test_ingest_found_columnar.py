@@ -174,3 +174,25 @@ def test_a_file_of_no_rows_is_no_pings_not_a_missing_vessel_column(tmp_path, suf
         assert res.n_read == 0 and f"ais{suffix}: no pings" in res.notes
     assert len(whole.frame) == 0 and spill.n_accepted == 0
     assert whole.assumptions["columns"]["vessel_id"]["column"] == "mmsi"
+
+
+@pytest.mark.parametrize("partitioned", [False, True])
+def test_a_streamed_counted_note_adds_every_chunks_count(tmp_path, partitioned):
+    # Notes were de-duplicated by their text: "2 date(s) outside ... rejected" from each of
+    # two chunks read as one note of 2 beside a by_rule of 4; the whole read says 4.
+    late = pd.Timestamp("2500-01-01", tz="UTC")
+    good = [T0 + pd.Timedelta(hours=i) for i in range(3)]
+    times = pa.array([late, late, *good, late, late], pa.timestamp("us", "UTC"))
+    path = tmp_path / "ais.parquet"
+    pq.write_table(_pings(times), path)
+    if partitioned:
+        spill = spill_tracks_partitioned(
+            [str(path)], [tmp_path / "p"], LocalEngine(), chunk_rows=2, n_buckets=2
+        )[0]
+    else:
+        spill = spill_tracks(str(path), tmp_path / "s", chunk_rows=2, n_buckets=2)
+    whole = read_tracks(str(path))
+    assert spill.by_rule == whole.by_rule == {"time_out_of_range": 4}
+    counted = [n for n in spill.notes if "outside" in n]
+    assert counted == [n for n in whole.notes if "outside" in n]
+    assert ": 4 date(s) outside" in counted[0]

@@ -639,15 +639,41 @@ class _State:
             )
 
     def note(self, *texts: str) -> None:
+        """Add notes; a chunk's counted note adds its count to the same note of earlier chunks.
+
+        ``"f.csv: 2 date(s) outside ... rejected"`` from two chunks is one note of 4, as the
+        whole file's read would say, never the first chunk's 2 (de-duplicated by its text).
+        """
         for t in texts:
-            if t not in self.notes:
+            if t in self.notes and not _COUNTED_NOTE.match(t):
+                continue
+            m = _COUNTED_NOTE.match(t)
+            same = next(
+                (
+                    i
+                    for i, old in enumerate(self.notes)
+                    if m
+                    and (o := _COUNTED_NOTE.match(old))
+                    and o["head"] == m["head"]
+                    and o["rest"] == m["rest"]
+                ),
+                None,
+            )
+            if same is None:
                 self.notes.append(t)
+            else:
+                o = _COUNTED_NOTE.match(self.notes[same])
+                assert o is not None and m is not None
+                total = int(o["n"]) + int(m["n"])
+                self.notes[same] = f"{m['head']}: {total} {m['rest']}"
 
     def count(self, rejects: pd.DataFrame) -> None:
         for rule, n in rejects["rule"].value_counts().items():
             self.by_rule[str(rule)] = self.by_rule.get(str(rule), 0) + int(n)
 
 
+#: A note that counts records: "f.csv: 12 date(s) outside 1980..2100 rejected".
+_COUNTED_NOTE = re.compile(r"^(?P<head>[^:]+): (?P<n>\d+) (?P<rest>.+)$", re.S)
 #: A counted part of a statement: "12 value(s) without zone taken as UTC".
 _COUNTED = re.compile(r"^(\d+) (.+)$")
 #: The order in which the whole-file reader gives the parts of its time zone statement.
