@@ -196,3 +196,49 @@ def test_a_streamed_counted_note_adds_every_chunks_count(tmp_path, partitioned):
     counted = [n for n in spill.notes if "outside" in n]
     assert counted == [n for n in whole.notes if "outside" in n]
     assert ": 4 date(s) outside" in counted[0]
+
+
+def _geoparquet_without_crs_key(path, x, y) -> None:
+    """A GeoParquet of pings whose 'geo' metadata has no 'crs' key (so: OGC:CRS84)."""
+    import json
+
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    n = len(x)
+    frame = gpd.GeoDataFrame(
+        {"mmsi": ["257000001"] * n, "timestamp": [T0 + pd.Timedelta(hours=i) for i in range(n)]},
+        geometry=shapely.points(np.asarray(x), np.asarray(y)),
+        crs="EPSG:25832",
+    )
+    frame.to_parquet(path)
+    table = pq.read_table(path)
+    meta = dict(table.schema.metadata)
+    geo = json.loads(meta[b"geo"])
+    del geo["columns"]["geometry"]["crs"]
+    meta[b"geo"] = json.dumps(geo).encode()
+    pq.write_table(table.replace_schema_metadata(meta), path)
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_a_layer_declaring_degrees_over_metres_is_refused_naming_its_crs(tmp_path, streamed):
+    # A GeoParquet of UTM metres written without its 'crs' key is OGC:CRS84 by the spec:
+    # every ping was rejected as lat_out_of_range and the file's real fault went unsaid.
+    from pipeline.errors import InputError
+
+    path = tmp_path / "ais.parquet"
+    _geoparquet_without_crs_key(path, [500000.0 + 100 * i for i in range(5)], [6650000.0] * 5)
+    with pytest.raises(InputError, match="declares 'OGC:CRS84'.*5 of 5 features.*no 'crs' key"):
+        if streamed:
+            spill_tracks(str(path), tmp_path / "s", chunk_rows=2, n_buckets=2)
+        else:
+            read_tracks(str(path))
+
+
+def test_a_few_stray_points_under_degrees_are_rejected_not_the_file(tmp_path):
+    # the guard: one point in metres among degrees is that record's error, not the CRS's
+    path = tmp_path / "ais.parquet"
+    _geoparquet_without_crs_key(path, [5.0, 5.1, 5.2, 500000.0], [60.0, 60.0, 60.0, 6650000.0])
+    res = read_tracks(str(path))
+    assert res.by_rule == {"lat_out_of_range": 1} and len(res.frame) == 3

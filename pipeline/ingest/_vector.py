@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import SourceUnreadable
+from ..errors import InputError, SourceUnreadable
 from ._archive import (
     COMPRESSION_SUFFIXES,
     check_zip_expansion,
@@ -526,7 +526,48 @@ def read_vector(
     if geom.isna().all() and len(gdf):
         return _nested_as_text(pd.DataFrame(gdf.drop(columns=geom.name))), None, None
     raw = _nested_as_text(pd.DataFrame(gdf.drop(columns=geom.name)))
-    return raw, np.asarray(geom.values, dtype=object), gdf.crs
+    geoms = np.asarray(geom.values, dtype=object)
+    _refuse_degrees_that_are_not(geoms, gdf.crs, name, fmt)
+    return raw, geoms, gdf.crs
+
+
+def _refuse_degrees_that_are_not(geoms: np.ndarray, crs: Any, name: str, fmt: str) -> None:
+    """Refuse a layer that declares degrees while most of its coordinates cannot be degrees.
+
+    A GeoParquet without a ``crs`` key is OGC:CRS84 by its specification, and a shapefile
+    may carry a wrong ``.prj``: metre coordinates (500000, 6650000) under a geographic CRS
+    were each rejected as out of range, the file's real error unsaid.  The file's CRS is
+    what is wrong, so the file is refused saying so (a config ``crs`` never overrides a
+    CRS the file declares).
+    """
+    import shapely
+    from pyproj import CRS
+
+    if crs is None or not len(geoms) or not CRS.from_user_input(crs).is_geographic:
+        return
+    b = shapely.bounds(geoms)  # NaN for empty or missing geometries
+    given = np.isfinite(b).all(axis=1)
+    if not given.any():
+        return
+    with np.errstate(invalid="ignore"):
+        # beyond 1000: metres or feet, not a degree a typo made (95 N is its own error)
+        beyond = given & (np.abs(b) > 1000).any(axis=1)
+    if beyond.sum() <= 0.5 * given.sum():
+        return
+    first = b[np.flatnonzero(beyond)[0]]
+    x, y = (first[0] if abs(first[0]) > 1000 else first[2]), first[1]
+    missing_key = (
+        " (a GeoParquet whose metadata has no 'crs' key is OGC:CRS84 by its specification)"
+        if fmt == "parquet"
+        else ""
+    )
+    raise InputError(
+        f"{name}: the file declares {CRS.from_user_input(crs).to_string()!r} (degrees), but "
+        f"{int(beyond.sum())} of {int(given.sum())} features lie beyond any degree value "
+        f"(x {x:.6g}, y {y:.6g}): its CRS is wrong or missing{missing_key}; write the file "
+        "with its real CRS (ogr2ogr -a_srs EPSG:<code>, or geopandas set_crs(..., "
+        "allow_override=True)) and read it again"
+    )
 
 
 #: GeoJSON text sequences (RFC 8142), read by GDAL's GeoJSONSeq driver; never from a zip
