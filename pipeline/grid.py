@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import geopandas as gpd
 import h3
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import shapely
 import shapely.affinity
@@ -41,6 +42,7 @@ from .errors import InputError
 from .sphere import EARTH_RADIUS_KM
 
 __all__ = [
+    "align_to_cells",
     "are_valid_cells",
     "average_hexagon_edge_length",
     "cell_area_km2",
@@ -68,8 +70,10 @@ def _np(arrow_like) -> np.ndarray:
 
 
 def _check_resolution(resolution: int) -> int:
-    if not isinstance(resolution, int | np.integer) or not (
-        MIN_RESOLUTION <= int(resolution) <= MAX_RESOLUTION
+    if (
+        isinstance(resolution, bool | np.bool_)
+        or not isinstance(resolution, int | np.integer)
+        or not (MIN_RESOLUTION <= int(resolution) <= MAX_RESOLUTION)
     ):
         raise InputError(f"H3 resolution must be an integer in [0, 15], got {resolution!r}")
     return int(resolution)
@@ -95,11 +99,36 @@ def points_to_cells(lon, lat, resolution: int) -> np.ndarray:
     dtype('uint64')
     """
     resolution = _check_resolution(resolution)
-    lon = np.ascontiguousarray(lon, dtype="float64")
-    lat = np.ascontiguousarray(lat, dtype="float64")
+    lon = np.ascontiguousarray(lon, dtype="float64").ravel()
+    lat = np.ascontiguousarray(lat, dtype="float64").ravel()
+    if lon.shape != lat.shape:
+        raise InputError(f"lon and lat differ in length: {lon.size} != {lat.size}")
     if lon.size == 0:
         return np.empty(0, dtype="uint64")
+    check_lonlat(lon, lat, "point")
     return _np(coordinates_to_cells(lat, lon, resolution)).astype("uint64", copy=False)
+
+
+#: Longitudes beyond this are not degrees (H3 would wrap them round the globe, silently).
+MAX_ABS_LON = 360.0
+
+
+def check_lonlat(lon: np.ndarray, lat: np.ndarray, what: str) -> None:
+    """Raise :class:`InputError` unless every lon/lat is finite degrees.
+
+    Latitudes must lie in [-90, 90] and longitudes in [-360, 360] (0-360 longitudes are
+    degrees too); anything else is swapped axes (``lat, lon``) or projected metres, which
+    H3 would otherwise wrap into some cell without a word.
+    """
+    bad = ~np.isfinite(lon) | ~np.isfinite(lat) | (np.abs(lat) > 90) | (np.abs(lon) > MAX_ABS_LON)
+    if bad.any():
+        idx = np.flatnonzero(bad)
+        i = int(idx[0])
+        raise InputError(
+            f"{what} {i} has invalid coordinates (lon={float(lon[i])!r}, lat={float(lat[i])!r})"
+            f"; expected finite degrees, lat in [-90, 90] and lon in [-360, 360] ({idx.size} "
+            "such); swapped (lat, lon) axes or projected metres? pass lon first, in EPSG:4326"
+        )
 
 
 def to_cells(cells) -> np.ndarray:
@@ -111,8 +140,24 @@ def to_cells(cells) -> np.ndarray:
         If any id is not a valid H3 cell.
     """
     arr = np.asarray(cells)
+    if arr.ndim == 0:
+        arr = arr.reshape(1)
+    elif arr.ndim > 1:
+        raise InputError(f"cells must be a 1-D list of H3 ids, got an array of shape {arr.shape}")
     if arr.size == 0:
         return np.empty(0, dtype="uint64")
+    if arr.dtype.kind in "fcb":
+        why = "floats cannot hold a 64-bit id exactly: " if arr.dtype.kind != "b" else ""
+        raise InputError(
+            f"cells must be H3 ids as integers (uint64) or 15-character hex strings, got "
+            f"{arr.dtype} values ({why}read the ids as strings or int64, e.g. "
+            "dtype={'hex_id': str})"
+        )
+    if arr.dtype.kind == "i" and (arr < 0).any():
+        raise InputError(
+            f"not an H3 cell id: {int(arr[arr < 0][0])!r}; H3 ids are never negative "
+            f"({int((arr < 0).sum())} such)"
+        )
     if arr.dtype.kind in "US" or arr.dtype == object:
         parsed = cells_parse(pa.array(arr.astype(str)), set_failing_to_invalid=True)
         out = _np(parsed)
@@ -126,6 +171,94 @@ def to_cells(cells) -> np.ndarray:
         bad = np.flatnonzero(~valid)
         raise InputError(f"not an H3 cell id: {int(out[bad[0]])!r} (and {bad.size - 1} more)")
     return out
+
+
+def align_to_cells(values, cells: np.ndarray, what: str, *, fill=np.nan):
+    """Return ``values`` in the order of ``cells``, matching a pandas index to the cells.
+
+    A pandas Series (or its index) carries labels that numpy would drop: taking it by position
+    gives each cell another cell's value when its order differs from ``cells``.  So:
+
+    * a Series indexed by H3 cells (uint64, int64 or hex strings) is matched by cell id; a cell
+      it lacks gets ``fill`` (missing, not zero), ids of other cells at the same resolution are
+      dropped; ids at another resolution, or repeated ids, are an error;
+    * a Series indexed by positions ``0 .. n-1`` (any order) is taken by position label;
+    * anything else that is not pandas (arrays, lists) is returned unchanged: positional.
+
+    Parameters
+    ----------
+    values : array_like or pandas.Series
+        Values for the cells.
+    cells : numpy.ndarray of uint64
+        The cells the values are for, in their order.
+    what : str
+        What the values are, for the error messages (``"factor 'x'"``).
+    fill : scalar, default NaN
+        Value of a cell the Series does not hold.
+
+    Returns
+    -------
+    numpy.ndarray or the input
+        A numpy array aligned with ``cells`` when ``values`` is a Series, else ``values``.
+
+    Raises
+    ------
+    InputError
+        A Series whose index is neither cells nor positions, repeats a cell, or holds cells at
+        another resolution.
+    """
+    if not isinstance(values, pd.Series):
+        return values
+    cells = np.asarray(cells, dtype="uint64")
+    n = cells.size
+    index = values.index
+    if isinstance(index, pd.RangeIndex) and index.equals(pd.RangeIndex(n)):
+        return values.to_numpy()
+    labels = index.to_numpy()
+    if labels.dtype.kind in "iu" and labels.size == n and n:
+        as_int = labels.astype("int64", copy=False)
+        if as_int.min() >= 0 and as_int.max() < n and np.unique(as_int).size == n:
+            out = np.empty(n, dtype=values.dtype if values.dtype != object else object)
+            out[as_int] = values.to_numpy()
+            return out
+    try:
+        ids = to_cells(labels)
+    except InputError:
+        raise InputError(
+            f"{what} is a pandas Series whose index is neither H3 cells nor the positions "
+            f"0..{n - 1} of the cells (first labels {labels[:3].tolist()!r}); index it by "
+            "cell, or pass .to_numpy() if it is already in the order of the cells"
+        ) from None
+    uniq, counts = np.unique(ids, return_counts=True)
+    if (counts > 1).any():
+        dup = cells_to_strings(uniq[counts > 1][:1])[0]
+        raise InputError(f"{what}: cell {dup!r} appears {int(counts.max())} times in the index")
+    if ids.size and n:
+        got, want = np.unique(cells_resolutions(uniq)), np.unique(cells_resolutions(cells))
+        other = np.setdiff1d(got, want)
+        if other.size:
+            raise InputError(
+                f"{what} is indexed by cells at H3 resolution {other.tolist()!r}, the cells "
+                f"asked for are at {want.tolist()!r}; use change_resolution or compute on "
+                "the cells given"
+            )
+    pos = pd.Index(ids).get_indexer(pd.Index(cells))
+    raw = values.to_numpy()
+    if (pos < 0).any():
+        ok = pos >= 0
+        numeric = raw.dtype.kind in "iuf" and isinstance(fill, float)
+        out = np.full(n, fill, dtype="float64" if numeric else object)
+        out[ok] = raw[pos[ok]]
+        return out
+    return raw[pos]
+
+
+def _ids(cells) -> np.ndarray:
+    """Return cells as uint64: hex strings are parsed (and checked), integers taken as they are."""
+    arr = np.asarray(cells)
+    if arr.dtype.kind in "USO":
+        return to_cells(arr)
+    return arr.astype("uint64", copy=False)
 
 
 def are_valid_cells(cells) -> np.ndarray:
@@ -154,7 +287,7 @@ def cells_to_strings(cells) -> np.ndarray:
 
 def cells_to_latlng(cells) -> tuple[np.ndarray, np.ndarray]:
     """Return the centre of each cell as ``(lat, lon)`` arrays in degrees."""
-    cells = np.asarray(cells, dtype="uint64")
+    cells = _ids(cells)
     if cells.size == 0:
         return np.empty(0), np.empty(0)
     batch = pa.record_batch(cells_to_coordinates(pa.array(cells)))
@@ -166,7 +299,7 @@ def cells_to_latlng(cells) -> tuple[np.ndarray, np.ndarray]:
 
 def cell_area_km2(cells) -> np.ndarray:
     """Return the exact spherical area of each cell in km²."""
-    cells = np.asarray(cells, dtype="uint64")
+    cells = _ids(cells)
     if cells.size == 0:
         return np.empty(0)
     return _np(cells_area_km2(pa.array(cells)))
@@ -310,6 +443,9 @@ def region_to_cells(
     122
     """
     resolution = _check_resolution(resolution)
+    number = isinstance(margin_km, int | float | np.integer | np.floating)
+    if isinstance(margin_km, bool | np.bool_) or not number or not float(margin_km) >= 0:
+        raise InputError(f"margin_km must be a distance >= 0 in km, got {margin_km!r}")
     geoms = _region_geometries(region)
     pieces = [_strips(g) for g in geoms]
     if max_cells is not None:
@@ -425,6 +561,19 @@ def _describe_region(region) -> str:
     return type(region).__name__
 
 
+def _check_degrees(geoms: np.ndarray, crs) -> None:
+    """Raise unless the geometries' extent is lon/lat degrees (not metres, not lat/lon)."""
+    x0, y0, x1, y1 = shapely.total_bounds(geoms)
+    if not np.isfinite([x0, y0, x1, y1]).all():
+        return  # empty or non-finite: reported by the strips
+    if y0 < -90 or y1 > 90 or x0 < -MAX_ABS_LON or x1 > MAX_ABS_LON:
+        raise InputError(
+            f"region extent ({x0:.6g}, {y0:.6g}, {x1:.6g}, {y1:.6g}) is not lon/lat degrees "
+            f"(crs {crs!s}); a projected geometry needs its CRS (gdf.set_crs(...)) or "
+            "gdf.to_crs('EPSG:4326'), and x must be the longitude"
+        )
+
+
 def _region_geometries(region) -> list:
     if isinstance(region, gpd.GeoDataFrame | gpd.GeoSeries):
         if region.crs is not None and not region.crs.equals("EPSG:4326"):
@@ -432,11 +581,13 @@ def _region_geometries(region) -> list:
         geoms = [g for g in region.geometry if g is not None and not g.is_empty]
         if not geoms:
             raise InputError("region has no geometry")
+        _check_degrees(np.asarray(geoms, dtype=object), region.crs)
         if all(g.geom_type == "Point" for g in geoms):
             x, y = shapely.get_coordinates(np.asarray(geoms)).T
             return _region_geometries((x.min(), y.min(), x.max(), y.max()))
         return [shapely.make_valid(g) for g in geoms]
     if isinstance(region, shapely.Geometry):
+        _check_degrees(np.asarray([region], dtype=object), None)
         return [shapely.make_valid(region)]
     if isinstance(region, Sequence | np.ndarray) and len(region) == 4:
         try:
@@ -475,7 +626,7 @@ def cells_to_geodataframe(cells, **columns) -> gpd.GeoDataFrame:
         around the globe; the cell around a pole is the polygon from its ring to the pole
         (edges along -180°, +180° and the pole's latitude), which covers the pole.
     """
-    cells = np.asarray(cells, dtype="uint64")
+    cells = _ids(cells)
     wkb = _np(cells_to_wkb_polygons(pa.array(cells))) if cells.size else np.empty(0, object)
     geoms = shapely.from_wkb(wkb)
     polar = _polar_cells(cells)
