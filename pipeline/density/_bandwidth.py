@@ -78,9 +78,11 @@ def select_bandwidth(
     n_eff = wsum**2 / (w * w).sum()
     r = np.hypot(x, y)
     sd = float(np.sqrt((w * r * r).sum() / wsum))
-    if sd <= 0:
+    if sd < MIN_BANDWIDTH_KM:
+        # rounding leaves a spread of ~1e-30 km between equal points: no spread to scale by
         raise InputError(
-            "cannot choose a bandwidth from points that all coincide; give bandwidth_km"
+            f"cannot choose a bandwidth from points that all coincide ({lon.size} points "
+            f"within {MIN_BANDWIDTH_KM * 1000:g} m of one place); give bandwidth_km in km"
         )
     if rule == "scott":
         h = sd / np.sqrt(2) * n_eff ** (-1 / 6)

@@ -9,6 +9,7 @@ import shapely
 
 from .. import schema
 from ..errors import ConfigError, InputError
+from ..grid import check_lonlat
 
 #: Smallest bandwidth accepted (km).
 MIN_BANDWIDTH_KM = 1e-3
@@ -56,14 +57,7 @@ def points_to_lonlat(points) -> tuple[np.ndarray, np.ndarray]:
     lat = np.asarray(lat, dtype="float64").ravel()
     if lon.shape != lat.shape:
         raise InputError(f"lon and lat differ in length: {lon.size} != {lat.size}")
-    bad = np.flatnonzero(~np.isfinite(lon) | ~np.isfinite(lat) | (np.abs(lat) > 90))
-    if bad.size:
-        i = int(bad[0])
-        raise InputError(
-            f"point {i} has invalid coordinates (lon={float(lon[i])!r}, "
-            f"lat={float(lat[i])!r}); expected finite lon and lat in [-90, 90] "
-            f"({bad.size} such points)"
-        )
+    check_lonlat(lon, lat, "point")
     return lon, lat
 
 
@@ -75,6 +69,17 @@ def point_weights(weights, n: int, points) -> np.ndarray:
         if not isinstance(points, pd.DataFrame) or weights not in points.columns:
             raise InputError(f"weights column {weights!r} is not a column of points")
         weights = points[weights].to_numpy()
+    if isinstance(weights, pd.Series) and isinstance(points, pd.DataFrame | gpd.GeoSeries):
+        # a Series of weights goes with the points by label, as pandas would align it
+        if not weights.index.equals(points.index):
+            if not (weights.index.is_unique and points.index.is_unique) or not (
+                weights.index.sort_values().equals(points.index.sort_values())
+            ):
+                raise InputError(
+                    "weights is a Series whose index is not the points' index; pass "
+                    "weights=points['column'], or .to_numpy() if it is in the points' order"
+                )
+            weights = weights.reindex(points.index)
     w = np.asarray(weights, dtype="float64").ravel()
     if w.size != n:
         raise InputError(f"weights must have one value per point ({n}), got {w.size}")
@@ -90,7 +95,7 @@ def point_weights(weights, n: int, points) -> np.ndarray:
 def check_bandwidth(h) -> float:
     """Return a bandwidth in km as a float >= :data:`MIN_BANDWIDTH_KM`, else raise."""
     try:
-        val = float(h)
+        val = float("nan") if isinstance(h, bool | np.bool_) else float(h)
     except (TypeError, ValueError):
         val = float("nan")
     if not np.isfinite(val) or val < MIN_BANDWIDTH_KM:

@@ -272,7 +272,13 @@ def _edge_factor(cells, t_lon, t_lat, window, h, kernel, method) -> np.ndarray:
         coarse_res = max(res_w - 3, 0)
         coarse = region_to_cells(window, coarse_res)
     else:
-        coarse = to_cells(window)
+        try:
+            coarse = to_cells(window)
+        except InputError as exc:
+            raise InputError(
+                "window must be a shapely geometry, a GeoDataFrame/GeoSeries or H3 cells "
+                f"(a bbox: shapely.box(lon_min, lat_min, lon_max, lat_max)); {exc}"
+            ) from None
         if coarse.size == 0:
             raise InputError("window has no cells")
         coarse_res = int(cells_resolutions(coarse).max())
