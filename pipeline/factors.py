@@ -86,8 +86,15 @@ class FactorValues:
     info: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def coerce(cls, result: Any, n_cells: int, name: str) -> FactorValues:
-        """Accept what a ``compute`` returns: FactorValues, an array or a Series, or (values, covered)."""
+    def coerce(
+        cls, result: Any, n_cells: int, name: str, cells: np.ndarray | None = None
+    ) -> FactorValues:
+        """Accept what a ``compute`` returns: FactorValues, an array or a Series, or (values, covered).
+
+        With ``cells`` (the context's cells), a pandas Series indexed by cells is matched to
+        them by id (:func:`pipeline.grid.align_to_cells`): a cell it lacks is not covered,
+        never 0.  A one-column DataFrame is its column.
+        """
         covered = None
         info: dict[str, Any] = {}
         if isinstance(result, FactorValues):
@@ -96,15 +103,28 @@ class FactorValues:
             values, covered = result
         else:
             values = result
-        values = np.asarray(values, dtype="float64").reshape(-1)
+        what = f"factor {name!r}"
+        if values is None:
+            raise InputError(
+                f"{what}: compute() returned None; return one value per cell of ctx.cells "
+                "(a missing 'return'?)"
+            )
+        values = _one_column(values, what)
+        if cells is not None:
+            from .grid import align_to_cells
+
+            values = align_to_cells(values, cells, what)
+            covered = align_to_cells(_one_column(covered, what), cells, what, fill=False)
+        values = _as_float_values(values, what)
         if len(values) != n_cells:
             raise InputError(
                 f"factor {name!r} returned {len(values)} values for {n_cells} cells; "
                 "compute() must return one value per cell of ctx.cells, in that order"
             )
-        covered = (
-            ~np.isnan(values) if covered is None else np.asarray(covered, dtype=bool).reshape(-1)
-        )
+        if covered is None:
+            covered = ~np.isnan(values)
+        else:
+            covered = _as_mask(covered, what)
         if len(covered) != n_cells:
             raise InputError(f"factor {name!r} returned a coverage mask of the wrong length")
         if np.isinf(values).any():
@@ -112,6 +132,59 @@ class FactorValues:
         values = np.where(covered, values, np.nan)
         covered = covered & ~np.isnan(values)
         return cls(values, covered, info)
+
+
+def _one_column(values: Any, what: str) -> Any:
+    """Return the one column of a DataFrame (an error for several), anything else unchanged."""
+    if isinstance(values, pd.DataFrame):
+        if values.shape[1] != 1:
+            raise InputError(
+                f"{what} returned a DataFrame with columns {list(values.columns)!r}; return one "
+                "value per cell: a Series indexed by cell, or an array in the order of ctx.cells"
+            )
+        return values.iloc[:, 0]
+    return values
+
+
+def _as_float_values(values: Any, what: str) -> np.ndarray:
+    """Return ``values`` as a flat float64 array; refuse times, complex and text."""
+    if isinstance(values, pd.Series | pd.Index) and not isinstance(
+        values.dtype, np.dtype
+    ):  # nullable pandas dtypes: <NA> is missing
+        if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+            values = values.astype("float64")
+    if isinstance(values, pd.Series | pd.Index) and pd.api.types.is_datetime64_any_dtype(
+        values.dtype
+    ):
+        values = np.asarray(values, dtype="datetime64[ns]")
+    arr = np.asarray(values)
+    if arr.dtype.kind in "mMc":
+        kind = {"m": "durations", "M": "dates", "c": "complex numbers"}[arr.dtype.kind]
+        raise InputError(
+            f"{what} returned {kind} ({arr.dtype}); return plain numbers in the factor's unit "
+            "(a duration in hours: .dt.total_seconds() / 3600)"
+        )
+    try:
+        return np.asarray(arr, dtype="float64").reshape(-1)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{what} returned values that are not numbers: {exc}") from None
+
+
+def _as_mask(covered: Any, what: str) -> np.ndarray:
+    """Return a coverage mask as bool; only booleans or 0/1 are accepted."""
+    arr = np.asarray(covered)
+    if arr.dtype == object:
+        flat = pd.Series(arr.reshape(-1))
+        if flat.isin([True, False]).all():
+            return flat.astype(bool).to_numpy()
+    elif arr.dtype.kind == "b":
+        return arr.reshape(-1)
+    elif arr.dtype.kind in "iuf" and np.isin(arr, (0, 1)).all():
+        return arr.astype(bool).reshape(-1)
+    raise InputError(
+        f"{what} returned a coverage mask of {arr.dtype} that is not True/False (or 0/1) "
+        f"everywhere, e.g. {arr.ravel()[:3].tolist()!r}; covered must be booleans"
+    )
 
 
 class NoOptions(BaseModel):
@@ -153,7 +226,9 @@ class Factor:
         One line shown in the map card and the manifest.
     compute : callable
         ``compute(ctx: FactorContext)`` returning :class:`FactorValues`, an array of one value
-        per ``ctx.cells`` (NaN = not covered), or ``(values, covered)``.
+        per ``ctx.cells`` (NaN = not covered), or ``(values, covered)``.  A pandas Series
+        indexed by cell is matched to ``ctx.cells`` by id: a cell it lacks is not covered
+        (never 0; fill it yourself where absence means zero).
     needs : tuple of str
         Inputs it needs (``"seizures"``, ``"tracks"``, ``"ports"``, ``"raster:<name>"``); a
         factor whose needs the config does not meet is not available.
@@ -219,7 +294,9 @@ class Factor:
 
     def __call__(self, ctx: FactorContext) -> FactorValues:
         """Compute the factor on ``ctx`` and return values with coverage."""
-        return FactorValues.coerce(self.compute(ctx), len(ctx.cells), self.name)
+        return FactorValues.coerce(
+            self.compute(ctx), len(ctx.cells), self.name, cells=np.asarray(ctx.cells)
+        )
 
 
 @dataclass
@@ -473,7 +550,16 @@ def factor(
             options=options,
             missing_text=missing_text,
         )
-        return default_registry.register(f, replace=True) if register else f
+        if not register:
+            return f
+        old = default_registry._factors.get(name)
+        if old is not None and old.builtin and not f.builtin:
+            # replace=True is for a notebook cell run again, not for shadowing a built-in
+            raise ConfigError(
+                f"a built-in factor is named {name!r} ({old.description}); give your factor "
+                "another name (or register_factor(f, replace=True) to replace it on purpose)"
+            )
+        return default_registry.register(f, replace=True)
 
     return wrap
 
