@@ -27,13 +27,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
 
 from .. import schema as S
 from ..errors import ConfigError, InputError
-from ..grid import cell_area_km2, cells_resolutions, points_to_cells, to_cells
+from ..grid import (
+    align_to_cells,
+    cell_area_km2,
+    cells_resolutions,
+    points_to_cells,
+    to_cells,
+)
 from ._json import json_safe
 from .baselines import Method, baseline_methods, cell_areas, events_to_counts
 from .calibration import reliability
@@ -90,6 +97,14 @@ def prepare_events(events: pd.DataFrame) -> pd.DataFrame:
     """
     S.require_columns(events, [S.TIME, S.LON, S.LAT], "events")
     ev = events.copy()
+    raw = ev[S.TIME]
+    numeric = pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype)
+    if numeric and raw.notna().any():  # an empty column is float64 too
+        # pandas reads a number as nanoseconds since 1970: ms or s epochs become 1970 dates
+        raise InputError(
+            f"events column {S.TIME!r} holds numbers ({raw.dtype}), not dates; convert them "
+            "with pd.to_datetime(events['time'], unit='s' or 'ms', utc=True)"
+        )
     try:
         ev[S.TIME] = pd.to_datetime(ev[S.TIME], utc=True)
     except (TypeError, ValueError) as exc:
@@ -225,7 +240,8 @@ def rolling_back_test(
         ``options.universe_from``).
     methods : mapping of str to callable, optional
         ``name -> method(train_events, cells, origin)`` returning a score per cell (higher =
-        riskier) or a :class:`Forecast`.  Names must not clash with the baselines'.
+        riskier) or a :class:`Forecast`; a pandas Series indexed by cell is matched to the
+        cells by id (a cell it lacks is NaN: ranked last).  Names must not clash with the baselines'.
     options : BacktestOptions, optional
         Origins, windows, area shares, baselines; defaults as documented there.
     resolution : int, optional
@@ -342,7 +358,14 @@ def rolling_back_test(
         }
         for name, fn in all_methods.items():
             out = fn(train, universe, t)
-            fc = out if isinstance(out, Forecast) else Forecast(score=np.asarray(out))
+            fc = out if isinstance(out, Forecast) else Forecast(score=cast(np.ndarray, out))
+            what = f"method {name!r}"
+            fc = Forecast(
+                score=align_to_cells(fc.score, universe, what),
+                expected=align_to_cells(fc.expected, universe, what),
+                p_any=align_to_cells(fc.p_any, universe, what),
+                info=fc.info,
+            )
             score = np.asarray(fc.score, dtype="float64").ravel()
             if score.size != universe.size:
                 raise InputError(

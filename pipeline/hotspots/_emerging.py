@@ -57,6 +57,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
+from .. import grid
 from ..errors import InputError
 from ._gistar import (
     GI_BIN,
@@ -195,7 +196,14 @@ def space_time_cube(
     """
     if period not in _FREQ:
         raise InputError(f"period must be one of {sorted(_FREQ)!r}, got {period!r}")
-    ev = np.asarray(event_cells, dtype="uint64")
+    ev = grid.to_cells(event_cells)
+    raw_times = np.asarray(event_times)
+    if raw_times.dtype.kind in "iuf" and raw_times.size:
+        # pandas reads numbers as nanoseconds since 1970: s or ms epochs become 1970 dates
+        raise InputError(
+            f"event_times are numbers ({raw_times.dtype}), not dates; convert them with "
+            "pd.to_datetime(times, unit='s' or 'ms', utc=True)"
+        )
     times = pd.DatetimeIndex(pd.to_datetime(event_times, utc=True))
     if times.size != ev.size:
         raise InputError(f"{times.size} event times for {ev.size} event cells")
@@ -211,7 +219,7 @@ def space_time_cube(
         raise InputError(f"end {end!r} lies before start {start!r}")
     index = pd.period_range(first, last, freq=freq)
     col = p.asi8 - first.ordinal
-    cube_cells = np.unique(ev) if cells is None else np.unique(np.asarray(cells, dtype="uint64"))
+    cube_cells = np.unique(ev) if cells is None else np.unique(grid.to_cells(cells))
     row = np.searchsorted(cube_cells, ev)
     ok = (row < cube_cells.size) & (col >= 0) & (col < index.size)
     ok[ok] = cube_cells[row[ok]] == ev[ok]

@@ -617,8 +617,9 @@ def gi_star(
     cells : array_like of uint64
         Unique cells of one resolution (the study area: cells without events must be there
         with value 0, as in ArcGIS's aggregation of incidents).
-    values : array_like of float
-        Value per cell, aligned with ``cells`` (counts, or the risk).
+    values : array_like of float or pandas.Series
+        Value per cell, aligned with ``cells`` (counts, or the risk); a Series indexed by cell
+        is matched to ``cells`` by id (a cell it lacks is an error: give it 0 if it had none).
     options : HotspotOptions or dict, optional
         Neighbourhood, weights, permutations, p-value, FDR, levels, seed (defaults: 1 ring,
         binary, 999 permutations, FDR on the exact randomization p-values).
@@ -642,7 +643,7 @@ def gi_star(
     """
     opts = validate_options(options)
     cells_in = grid.to_cells(np.asarray(cells))
-    x_in = np.asarray(values, dtype="float64")
+    x_in = np.asarray(grid.align_to_cells(values, cells_in, "Gi* values"), dtype="float64")
     if x_in.shape != cells_in.shape:
         raise InputError(f"{x_in.size} values for {cells_in.size} cells")
     if not np.isfinite(x_in).all():
