@@ -47,7 +47,7 @@ from ..grid import cells_resolutions, cells_to_latlng, points_to_cells, to_cells
 from ..sphere import EARTH_RADIUS_KM, arc_to_chord_km, chord_to_arc_km, lonlat_to_xyz
 from .options import FittedOptions
 
-__all__ = ["LaggedFeatures", "build_lagged_features", "smoothed_counts"]
+__all__ = ["LaggedFeatures", "build_lagged_features", "factors_by_cell", "smoothed_counts"]
 
 DAY = pd.Timedelta(days=1)
 
@@ -232,6 +232,52 @@ def _row_max(pattern: sparse.csr_matrix, values: np.ndarray) -> np.ndarray:
     return out
 
 
+def factors_by_cell(factors: pd.DataFrame, cells: np.ndarray) -> pd.DataFrame:
+    """Return a per-cell factors table indexed by ``cells`` (uint64), one row per cell.
+
+    The table's cells come from its ``cell`` column, else its ``hex_id`` column, else its
+    index, as uint64 ids or hex strings (:func:`pipeline.grid.to_cells`); the ``hex_id``
+    column is an identifier, not a factor.  A cell the table lacks gets NaN (not covered).
+
+    Raises
+    ------
+    InputError
+        No cell ids, ids that are not H3 cells, a cell twice, or no cell in common with
+        ``cells`` (another resolution, another area).
+    """
+    frame = factors
+    if S.CELL in frame.columns:
+        keys, frame = frame[S.CELL], frame.drop(columns=[S.CELL])
+    elif S.HEX_ID in frame.columns:
+        keys = frame[S.HEX_ID]
+    elif isinstance(frame.index, pd.RangeIndex):
+        raise InputError(
+            f"the factors table needs its cells: a {S.CELL!r} or {S.HEX_ID!r} column, or an "
+            f"index of H3 cells; it has columns {list(map(str, frame.columns))!r}"
+        )
+    else:
+        keys = frame.index.to_series()
+    if S.HEX_ID in frame.columns:
+        frame = frame.drop(columns=[S.HEX_ID])
+    try:
+        ids = to_cells(keys.to_numpy())
+    except InputError as exc:
+        raise InputError(f"the factors table's cells: {exc}") from None
+    index = pd.Index(ids)
+    if not index.is_unique:
+        dup = int(index[index.duplicated()][0])
+        raise InputError(f"the factors table has cell {dup} more than once; one row per cell")
+    cells = np.asarray(cells, dtype="uint64")
+    if len(index) and cells.size and not index.isin(cells).any():
+        raise InputError(
+            f"none of the factors table's {len(index)} cells is among the {cells.size} cells "
+            f"modelled (resolution {sorted(set(cells_resolutions(ids[:1000]).tolist()))!r} vs "
+            f"{sorted(set(cells_resolutions(cells[:1000]).tolist()))!r})"
+        )
+    frame = frame.set_axis(index, axis=0)
+    return frame.reindex(pd.Index(cells, name=S.CELL))
+
+
 def _factor_columns(
     factors: pd.DataFrame | None, cells: np.ndarray, options: FittedOptions
 ) -> tuple[dict[str, np.ndarray], dict[str, str], dict[str, np.ndarray]]:
@@ -242,10 +288,7 @@ def _factor_columns(
     masks: dict[bytes, list[str]] = {}
     if factors is None or len(factors.columns) == 0:
         return cols, desc, raw
-    frame = factors
-    if S.CELL in frame.columns:
-        frame = frame.set_index(S.CELL)
-    frame = frame.reindex(pd.Index(cells.astype("uint64")))
+    frame = factors_by_cell(factors, cells)
     unknown = sorted(set(options.factor_transforms) - set(frame.columns))
     if unknown:
         raise InputError(

@@ -545,10 +545,13 @@ class FittedModel:
         cells = np.unique(to_cells(np.asarray(cells)))
         if cells.size == 0:
             raise InputError("cells is empty; the model needs at least one cell")
+        given = origin
         try:
             origin = pd.Timestamp(origin)
         except (TypeError, ValueError):
             raise InputError(f"origin must be a date or timestamp, got {origin!r}") from None
+        if pd.isna(origin):
+            raise InputError(f"origin must be a date or timestamp, got {given!r}")
         origin = origin.tz_localize("UTC") if origin.tzinfo is None else origin.tz_convert("UTC")
         feats = build_lagged_features(events, cells, origin, opts, factors)
         self.cells_ = cells
@@ -953,7 +956,10 @@ class FittedModel:
             ``relative_risk``.
         """
         self._check()
-        c = to_cells(np.atleast_1d(np.asarray(cell)))[0]
+        ids = to_cells(np.atleast_1d(np.asarray(cell)))
+        if ids.size != 1:
+            raise InputError(f"explain takes one cell, got {ids.size}; call it once per cell")
+        c = ids[0]
         i = int(np.searchsorted(self.cells_, c))
         if i >= self.cells_.size or self.cells_[i] != c:
             raise InputError(f"cell {cell!r} is not one of the model's cells")

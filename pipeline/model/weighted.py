@@ -16,6 +16,7 @@ from .. import schema as S
 from ..errors import InputError
 from ..grid import cells_to_strings, to_cells
 from ..score import FactorWeight, display_name
+from .features import factors_by_cell
 
 __all__ = ["WeightedModel"]
 
@@ -54,8 +55,7 @@ class WeightedModel:
         if factors is None:
             raise InputError("the weighted model needs the features table as factors")
         cells = np.unique(to_cells(np.asarray(cells)))
-        table = factors if S.CELL in factors.columns else factors.reset_index()
-        table = table.set_index(S.CELL).reindex(pd.Index(cells, name=S.CELL)).reset_index()
+        table = factors_by_cell(factors, cells).reset_index()
         self._scores = score_cells(table, self.weights, covered=table, **self.score_options)
         self.origin_ = origin
         return self
@@ -80,7 +80,10 @@ class WeightedModel:
     def explain(self, cell) -> dict:
         """Each factor's raw value, normalised value and points of the cell's risk."""
         s = self._check()
-        c = to_cells(np.atleast_1d(np.asarray(cell)))[0]
+        ids = to_cells(np.atleast_1d(np.asarray(cell)))
+        if ids.size != 1:
+            raise InputError(f"explain takes one cell, got {ids.size}; call it once per cell")
+        c = ids[0]
         row = s[s[S.CELL] == c]
         if row.empty:
             raise InputError(f"cell {cell!r} is not one of the model's cells")
