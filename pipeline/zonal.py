@@ -679,6 +679,36 @@ def _representable(value, dtype) -> bool:
     return True
 
 
+#: Dimension names taken for the raster's y and x when rioxarray does not know them.
+_Y_NAMES = ("lat", "latitude", "y", "northing", "rlat")
+_X_NAMES = ("lon", "long", "longitude", "x", "easting", "rlon")
+
+
+def _with_spatial_dims(raster):
+    """Return ``raster`` with rioxarray told its spatial dims (``lat``/``lon`` included).
+
+    rioxarray finds ``y``/``x`` and ``latitude``/``longitude`` alone; for other names its
+    ``transform()`` is the identity (1-unit pixels at the origin), which would put every pixel
+    in the wrong place without a word.
+    """
+    if not isinstance(raster, xr.DataArray) or raster.ndim not in (2, 3):
+        return raster  # refused by _raster_parts
+    try:
+        raster.rio.x_dim, raster.rio.y_dim  # noqa: B018  (raises when rioxarray cannot tell)
+        return raster
+    except Exception:  # rioxarray raises its own errors when it cannot tell
+        pass
+    lower = {str(d).lower(): d for d in raster.dims}
+    y = next((lower[n] for n in _Y_NAMES if n in lower), None)
+    x = next((lower[n] for n in _X_NAMES if n in lower), None)
+    if x is None or y is None:
+        raise InputError(
+            f"raster dims {tuple(map(str, raster.dims))!r} do not say which are y and x; "
+            "name them: raster.rio.set_spatial_dims(x_dim=..., y_dim=...)"
+        )
+    return raster.rio.set_spatial_dims(x_dim=x, y_dim=y)
+
+
 def _raster_parts(raster: xr.DataArray):
     if not isinstance(raster, xr.DataArray):
         raise InputError(f"raster must be an xarray.DataArray, got {type(raster).__name__}")
@@ -777,6 +807,7 @@ def zonal_stats_to_cells(
         raise ConfigError(f"zonal method must be one of {METHODS!r}, got {method!r}")
     if not (isinstance(memory_budget_mb, int | float) and memory_budget_mb > 0):
         raise ConfigError(f"memory_budget_mb must be > 0, got {memory_budget_mb!r}")
+    raster = _with_spatial_dims(raster)
     crs, transform, nodata = _raster_parts(raster)
     _refuse_class_codes(raster, stats)
     cells_in = to_cells(cells)
