@@ -67,7 +67,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from .errors import ConfigError, InputError
-from .grid import average_hexagon_edge_length, grid_disks, points_to_cells
+from .grid import average_hexagon_edge_length, check_lonlat, grid_disks, points_to_cells
 from .schema import (
     CELL,
     DISTINCT_VESSELS,
@@ -1122,7 +1122,19 @@ def transit_features(
     )
     if not (isinstance(gap_min_speed_kn, int | float) and gap_min_speed_kn >= 0):
         raise ConfigError(f"gap_min_speed_kn must be a number >= 0, got {gap_min_speed_kn!r}")
-    if not isinstance(resolution, int | np.integer) or not 0 <= int(resolution) <= 15:
+    if isinstance(pings, pd.DataFrame) and LON in pings and LAT in pings and len(pings):
+        # a ping with no position would be dropped below without a word: the caller's table
+        # is not ingested (ingest writes such rows to the rejects), so say so instead
+        check_lonlat(
+            pd.to_numeric(pings[LON], errors="coerce").to_numpy(dtype="float64"),
+            pd.to_numeric(pings[LAT], errors="coerce").to_numpy(dtype="float64"),
+            "ping",
+        )
+    if (
+        isinstance(resolution, bool | np.bool_)
+        or not isinstance(resolution, int | np.integer)
+        or not 0 <= int(resolution) <= 15
+    ):
         raise ConfigError(f"resolution must be an integer in [0, 15], got {resolution!r}")
     resolution = int(resolution)
     tree = _ports_tree(ports)
