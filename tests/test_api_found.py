@@ -1,0 +1,361 @@
+"""A researcher's probe of the public API: the mistakes made from a notebook in a hurry.
+
+Each test is one hostile call that used to give a silent wrong answer or a traceback that
+does not say what to fix (swapped axes, projected metres, a pandas Series in another order,
+epoch numbers as times, hex ids where uint64 were expected, ...).
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+import pipeline
+from pipeline import grid
+from pipeline.errors import ConfigError, InputError
+from pipeline.evaluate import rolling_back_test
+from pipeline.factors import Factor, FactorContext, default_registry, factor, load_plugins
+from pipeline.hotspots import gi_star
+from pipeline.model import FittedModel, WeightedModel
+
+pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
+
+#: A 1°x0.6° box around Würzburg: a few cells at resolution 4-6.
+BOX = (9.5, 49.7, 10.5, 50.3)
+
+
+def _events(n: int = 300, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    times = pd.Timestamp("2022-01-01", tz="UTC") + pd.to_timedelta(rng.uniform(0, 730, n), unit="D")
+    return pd.DataFrame(
+        {"time": times, "lon": 10 + rng.normal(0, 0.15, n), "lat": 50 + rng.normal(0, 0.15, n)}
+    )
+
+
+def _ctx(cells: np.ndarray) -> FactorContext:
+    return FactorContext(
+        cells=cells,
+        resolution=int(grid.cells_resolutions(cells[:1])[0]),
+        as_of=pd.Timestamp("2024-01-01", tz="UTC"),
+        seizures=pd.DataFrame(),
+        pings=pd.DataFrame(),
+    )
+
+
+# --------------------------------------------------------------------------- grid
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat"),
+    [
+        (10.0, 100.0),  # (lat, lon) swapped where the longitude exceeds 90
+        (570_000.0, 5_540_000.0),  # UTM metres
+        (400.0, 10.0),  # not degrees
+        (10.0, float("nan")),
+    ],
+)
+def test_points_to_cells_refuses_coordinates_that_are_not_degrees(lon, lat):
+    with pytest.raises(InputError, match=r"point 0 has invalid coordinates.*lat, lon"):
+        grid.points_to_cells([lon], [lat], 5)
+
+
+def test_points_to_cells_refuses_lon_and_lat_of_different_lengths():
+    with pytest.raises(InputError, match="differ in length: 2 != 1"):
+        grid.points_to_cells([10.0, 11.0], [50.0], 5)
+
+
+def test_region_to_cells_refuses_a_projected_region_without_its_crs():
+    metres = gpd.GeoDataFrame(geometry=[shapely.box(500_000, 5_500_000, 600_000, 5_600_000)])
+    with pytest.raises(InputError, match="not lon/lat degrees"):
+        grid.region_to_cells(metres, 4)
+    with pytest.raises(InputError, match="not lon/lat degrees"):
+        grid.region_to_cells(shapely.box(10, 100, 20, 120), 2)  # (lat, lon) of the Java Sea
+
+
+@pytest.mark.parametrize("margin", [-5.0, float("nan"), "10"])
+def test_region_to_cells_refuses_a_margin_that_is_not_a_distance(margin):
+    with pytest.raises(InputError, match="margin_km must be a distance"):
+        grid.region_to_cells(BOX, 4, margin_km=margin)
+
+
+def test_a_boolean_resolution_is_refused():
+    with pytest.raises(InputError, match="resolution must be an integer"):
+        grid.points_to_cells([10.0], [50.0], True)
+
+
+def test_to_cells_says_why_float_and_negative_ids_are_refused():
+    cell = grid.points_to_cells([10.0], [50.0], 5)
+    with pytest.raises(InputError, match="floats cannot hold a 64-bit id"):
+        grid.to_cells(cell.astype("float64"))
+    with pytest.raises(InputError, match="not an H3 cell id: -1; H3 ids are never negative"):
+        grid.to_cells(np.array([-1], dtype="int64"))
+
+
+def test_to_cells_takes_one_id_as_a_scalar():
+    cell = grid.points_to_cells([10.0], [50.0], 5)
+    assert grid.to_cells(cell[0]).tolist() == cell.tolist()
+    assert grid.to_cells(grid.cells_to_strings(cell)[0]).tolist() == cell.tolist()
+
+
+def test_cells_to_geodataframe_and_areas_take_hex_strings():
+    cells = grid.region_to_cells(BOX, 5)
+    hexes = grid.cells_to_strings(cells)
+    gdf = grid.cells_to_geodataframe(hexes)
+    assert gdf["hex_id"].tolist() == list(hexes)
+    assert np.allclose(grid.cell_area_km2(hexes), grid.cell_area_km2(cells))
+
+
+# --------------------------------------------------------------------------- density
+
+
+def test_kernel_density_aligns_a_weights_series_with_the_points_by_label():
+    cells = grid.region_to_cells(BOX, 6)
+    points = pd.DataFrame({"lon": [10.0, 10.3], "lat": [50.0, 50.2]}, index=[5, 6])
+    # the first point has weight 0 by label, although 1.0 comes first in the Series
+    weights = pd.Series([1.0, 0.0], index=[6, 5])
+    got = pipeline.kernel_density(points, cells, bandwidth_km=5, weights=weights)
+    only_second = pipeline.kernel_density(points.iloc[1:], cells, bandwidth_km=5)
+    assert np.allclose(got, only_second)
+    with pytest.raises(InputError, match="not the points' index"):
+        pipeline.kernel_density(
+            points, cells, bandwidth_km=5, weights=pd.Series([1.0, 1.0], index=[0, 1])
+        )
+
+
+@pytest.mark.parametrize("rule", ["scott", "silverman", "spatial", "cv"])
+def test_a_bandwidth_rule_refuses_points_that_all_coincide(rule):
+    cells = grid.region_to_cells(BOX, 6)
+    with pytest.raises(InputError, match="all coincide"):
+        pipeline.kernel_density(([10.0] * 5, [50.0] * 5), cells, bandwidth_km=rule)
+
+
+def test_kernel_density_refuses_a_boolean_bandwidth():
+    cells = grid.region_to_cells(BOX, 5)
+    with pytest.raises(ConfigError, match="bandwidth_km must be a number"):
+        pipeline.kernel_density(([10.0], [50.0]), cells, bandwidth_km=True)
+
+
+def test_kernel_density_says_a_bbox_window_must_be_a_geometry():
+    cells = grid.region_to_cells(BOX, 5)
+    with pytest.raises(InputError, match=r"window must be a shapely geometry.*shapely\.box"):
+        pipeline.kernel_density(
+            ([10.0], [50.0]), cells, bandwidth_km=10, window=BOX, edge_correction=True
+        )
+
+
+# --------------------------------------------------------------------------- factors
+
+
+@pytest.mark.parametrize("as_hex", [False, True])
+def test_a_factor_series_indexed_by_cell_is_matched_to_the_cells_by_id(as_hex):
+    cells = grid.region_to_cells(BOX, 5)
+    index = grid.cells_to_strings(cells) if as_hex else cells
+    series = pd.Series(np.arange(cells.size, dtype="float64"), index=index)
+    f = Factor("probe", "u", "d", lambda ctx: series.iloc[::-1])
+    got = f(_ctx(cells))
+    assert got.values.tolist() == list(range(cells.size))
+
+
+def test_a_cell_missing_from_a_factor_series_is_not_covered_not_zero():
+    cells = grid.region_to_cells(BOX, 5)
+    series = pd.Series(1.0, index=cells[1:])
+    got = Factor("probe", "u", "d", lambda ctx: series)(_ctx(cells))
+    assert np.isnan(got.values[0]) and not got.covered[0]
+    assert got.covered[1:].all() and (got.values[1:] == 1.0).all()
+
+
+def test_a_factor_series_of_positions_in_another_order_is_taken_by_label():
+    cells = grid.region_to_cells(BOX, 5)
+    values = pd.Series(np.arange(cells.size, dtype="float64")).sort_values(ascending=False)
+    got = Factor("probe", "u", "d", lambda ctx: values)(_ctx(cells))
+    assert got.values.tolist() == list(range(cells.size))
+
+
+def test_a_factor_series_at_another_resolution_is_refused():
+    cells = grid.region_to_cells(BOX, 5)
+    finer = np.unique(grid.change_resolution(cells, 6))
+    f = Factor("probe", "u", "d", lambda ctx: pd.Series(1.0, index=finer))
+    with pytest.raises(InputError, match=r"resolution \[6\].*asked for are at \[5\]"):
+        f(_ctx(cells))
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda n: pd.Series(pd.to_timedelta(np.arange(n), unit="h")), "durations"),
+        (lambda n: pd.Series(pd.date_range("2020", periods=n)), "dates"),
+        (lambda n: np.ones(n) * 1j, "complex"),
+        (lambda n: np.array(["n/a"] * n, dtype=object), "not numbers"),
+        (lambda n: pd.DataFrame({"hex_id": ["x"] * n, "v": 1.0}), "DataFrame with columns"),
+        (lambda n: (np.ones(n), np.full(n, np.nan)), "coverage mask"),
+        (lambda n: (np.ones(n), np.array(["False"] * n)), "coverage mask"),
+        (lambda n: None, "returned None"),
+    ],
+)
+def test_a_factor_result_that_is_not_numbers_per_cell_is_refused(make, message):
+    cells = grid.region_to_cells(BOX, 5)
+    f = Factor("probe", "u", "d", lambda ctx: make(len(ctx.cells)))
+    with pytest.raises(InputError, match=message):
+        f(_ctx(cells))
+
+
+def test_the_factor_decorator_does_not_silently_replace_a_builtin():
+    load_plugins()
+    before = default_registry._factors["seizure_density"]
+    try:
+        with pytest.raises(ConfigError, match="built-in factor is named 'seizure_density'"):
+
+            @factor(name="seizure_density", unit="count", description="mine")
+            def mine(ctx):
+                return np.zeros(len(ctx.cells))
+    finally:
+        default_registry._factors["seizure_density"] = before
+
+
+# --------------------------------------------------------------------------- evaluate
+
+
+def test_a_back_test_method_series_in_another_order_is_matched_by_cell():
+    ev = _events()
+
+    def counts(train, cells, origin):
+        own = grid.points_to_cells(train["lon"], train["lat"], 6)
+        return np.asarray(pd.Series(own).value_counts().reindex(cells, fill_value=0))
+
+    def counts_series_sorted(train, cells, origin):
+        own = grid.points_to_cells(train["lon"], train["lat"], 6)
+        return pd.Series(own).value_counts().reindex(cells, fill_value=0).sort_values()
+
+    out = rolling_back_test(
+        ev,
+        resolution=6,
+        methods={"array": counts, "series": counts_series_sorted},
+        origins=2,
+        train_days=180,
+        horizon_days=30,
+        baselines=("uniform",),
+    )
+    for o in out["origins"]:
+        assert o["methods"]["series"]["metrics"] == o["methods"]["array"]["metrics"]
+
+
+@pytest.mark.parametrize("unit", ["ms", "s"])
+def test_a_back_test_refuses_epoch_numbers_as_times(unit):
+    ev = _events()
+    ev["time"] = ev["time"].astype("int64") // (10**6 if unit == "ms" else 10**9)
+    with pytest.raises(InputError, match="holds numbers.*unit="):
+        rolling_back_test(ev, resolution=6, origins=2, train_days=180, horizon_days=30)
+
+
+# --------------------------------------------------------------------------- hotspots
+
+
+def test_gi_star_matches_a_values_series_to_the_cells_by_id():
+    cells = grid.region_to_cells(BOX, 6)
+    rng = np.random.default_rng(1)
+    values = pd.Series(rng.poisson(1.0, cells.size).astype("float64"), index=cells)
+    a = gi_star(cells, values.to_numpy(), {"permutations": 0})
+    b = gi_star(cells, values.sort_values(), {"permutations": 0})
+    assert np.allclose(a["gi_z"], b["gi_z"])
+
+
+# --------------------------------------------------------------------------- models
+
+
+@pytest.mark.parametrize("key", ["cell as hex", "hex_id", "hex index"])
+def test_a_weighted_model_reads_a_factors_table_keyed_by_hex_ids(key):
+    cells = grid.region_to_cells(BOX, 5)
+    a = np.random.default_rng(2).uniform(0, 1, cells.size)
+    expected = WeightedModel({"a": 1.0}).fit(
+        None, cells, "2024-01-01", pd.DataFrame({"cell": cells, "a": a})
+    )
+    hexes = grid.cells_to_strings(cells)
+    table = {
+        "cell as hex": pd.DataFrame({"cell": hexes, "a": a}),
+        "hex_id": pd.DataFrame({"hex_id": hexes, "a": a}),
+        "hex index": pd.DataFrame({"a": a}, index=pd.Index(hexes, name="cell")),
+    }[key]
+    got = WeightedModel({"a": 1.0}).fit(None, cells, "2024-01-01", table)
+    assert np.allclose(got.predict()["score"], expected.predict()["score"])
+
+
+def test_a_fitted_model_uses_a_factors_table_keyed_by_hex_ids():
+    cells = grid.region_to_cells(BOX, 5)
+    a = np.random.default_rng(3).uniform(0, 1, cells.size)
+    table = pd.DataFrame({"hex_id": grid.cells_to_strings(cells), "a": a})
+    model = FittedModel(inference=False).fit(_events(), cells, "2023-06-01", table)
+    names = [f["name"] for f in model.report()["factors"]]
+    assert "a" in names
+
+
+def test_a_factors_table_on_other_cells_is_refused():
+    cells = grid.region_to_cells(BOX, 5)
+    finer = np.unique(grid.change_resolution(cells, 6))
+    table = pd.DataFrame({"cell": finer, "a": 1.0})
+    with pytest.raises(InputError, match="none of the factors table's"):
+        WeightedModel({"a": 1.0}).fit(None, cells, "2024-01-01", table)
+
+
+def test_a_fitted_model_refuses_a_missing_origin_and_explains_one_cell_at_a_time():
+    cells = grid.region_to_cells(BOX, 5)
+    with pytest.raises(InputError, match="origin must be a date or timestamp, got None"):
+        FittedModel(inference=False).fit(_events(), cells, None)
+    model = FittedModel(inference=False).fit(_events(), cells, "2023-06-01")
+    with pytest.raises(InputError, match="explain takes one cell, got 2"):
+        model.explain(cells[:2])
+
+
+# --------------------------------------------------------------------------- zonal
+
+
+def test_zonal_stats_place_a_netcdf_raster_with_lat_lon_dims(tmp_path):
+    xr = pytest.importorskip("xarray")
+    pytest.importorskip("rioxarray")
+    lon = np.arange(-179.0, 180, 2.0)
+    lat = np.arange(89.0, -90, -2.0)
+    # a global grid: 1 in the western hemisphere, 2 in the eastern one (CF lat/lon netCDF)
+    data = np.where(lon[None, :] < 0, 1.0, 2.0) * np.ones((lat.size, 1))
+    xr.DataArray(data, dims=("lat", "lon"), coords={"lat": lat, "lon": lon}, name="v").to_netcdf(
+        tmp_path / "v.nc", engine="scipy"
+    )
+    raster = xr.open_dataarray(tmp_path / "v.nc", engine="scipy").rio.write_crs("EPSG:4326")
+    cells = grid.points_to_cells([-30.0, 30.0, -150.0, 150.0], [10.0, 10.0, -40.0, 40.0], 4)
+    out = pipeline.zonal_stats_to_cells(raster, cells, stats=("mean", "valid_fraction"))
+    assert out["v_mean"].tolist() == [1.0, 2.0, 1.0, 2.0]
+    assert np.allclose(out["v_valid_fraction"], 1.0)
+    odd = raster.rename({"lat": "row", "lon": "col"})
+    with pytest.raises(InputError, match="do not say which are y and x"):
+        pipeline.zonal_stats_to_cells(odd, cells)
+
+
+def test_a_space_time_cube_takes_hex_ids_and_refuses_epoch_numbers():
+    from pipeline.hotspots import space_time_cube
+
+    ev = _events()
+    cells = grid.points_to_cells(ev["lon"], ev["lat"], 6)
+    as_ids = space_time_cube(cells, ev["time"])
+    as_hex = space_time_cube(grid.cells_to_strings(cells), ev["time"])
+    assert np.array_equal(as_ids.values, as_hex.values)
+    assert np.array_equal(as_ids.cells, as_hex.cells)
+    with pytest.raises(InputError, match="numbers.*not dates"):
+        space_time_cube(cells, ev["time"].astype("int64") // 10**6)
+
+
+@pytest.mark.parametrize(("lon", "lat"), [(0.1, float("nan")), (0.1, 100.0)])
+def test_transit_features_refuses_pings_without_a_position_instead_of_dropping_them(lon, lat):
+    pings = pd.DataFrame(
+        {
+            "vessel_id": ["a"] * 3,
+            "time": pd.to_datetime(
+                ["2024-01-01 00:00", "2024-01-01 01:00", "2024-01-01 02:00"], utc=True
+            ),
+            "lon": [0.0, lon, 0.2],
+            "lat": [0.0, lat, 0.0],
+            "sog_kn": [5.0, 5.0, 5.0],
+        }
+    )
+    with pytest.raises(InputError, match="ping 1 has invalid coordinates"):
+        pipeline.transit_features(pings, 6)
