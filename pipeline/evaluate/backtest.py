@@ -233,8 +233,9 @@ def rolling_back_test(
     ----------
     events : pandas.DataFrame
         Dated events: ``time``, ``lon``, ``lat`` (:mod:`pipeline.schema`).
-    cells : numpy.ndarray, callable or None
-        The universe: fixed cells (the area's cells, known before any test window), a callable
+    cells : array_like, callable or None
+        The universe: fixed cells (the area's cells, known before any test window: an array,
+        list, set, Series or a table with a ``cell``/``hex_id`` column), a callable
         ``(train_events, origin) -> cells`` (cells known at the origin), or None for the cells
         within ``options.universe_km`` of an earlier event at ``resolution`` (see
         ``options.universe_from``).
@@ -294,8 +295,8 @@ def rolling_back_test(
         notes.append("baseline 'density' left out: no density_fn was given")
 
     fixed: np.ndarray | None = None
-    if isinstance(cells, np.ndarray | list | tuple | pd.Index):
-        fixed = np.unique(to_cells(np.asarray(cells)))
+    if cells is not None and not callable(cells):
+        fixed = np.unique(_fixed_cells(cells))
         if fixed.size == 0:
             raise InputError("cells is empty; give the area's cells or None")
         res_found = np.unique(cells_resolutions(fixed))
@@ -366,7 +367,12 @@ def rolling_back_test(
                 p_any=align_to_cells(fc.p_any, universe, what),
                 info=fc.info,
             )
-            score = np.asarray(fc.score, dtype="float64").ravel()
+            try:
+                score = np.asarray(fc.score, dtype="float64").ravel()
+            except (TypeError, ValueError) as exc:
+                raise InputError(
+                    f"method {name!r} returned scores that are not numbers: {exc}"
+                ) from None
             if score.size != universe.size:
                 raise InputError(
                     f"method {name!r} returned {score.size} scores for {universe.size} cells"
@@ -434,6 +440,29 @@ def rolling_back_test(
         for name, c in calib.items()
     }
     return json_safe(result)
+
+
+def _fixed_cells(cells) -> np.ndarray:
+    """Return the caller's fixed universe as uint64 ids, from any container of cell ids.
+
+    A table gives its ``cell`` (else ``hex_id``) column; a set, Series or Index its items.
+    """
+    if isinstance(cells, pd.DataFrame):
+        column = next((c for c in (S.CELL, S.HEX_ID) if c in cells.columns), None)
+        if column is None:
+            raise InputError(
+                f"cells is a table without a {S.CELL!r} or {S.HEX_ID!r} column (it has "
+                f"{list(map(str, cells.columns))!r}); pass the column of cell ids"
+            )
+        cells = cells[column]
+    if isinstance(cells, set | frozenset):
+        cells = sorted(cells)
+    try:
+        return to_cells(np.asarray(cells))
+    except InputError as exc:
+        raise InputError(
+            f"cells must be H3 ids, a callable (train_events, origin) -> cells, or None: {exc}"
+        ) from None
 
 
 def _values(per_origin: list[dict], method: str, metric: str, i: int) -> np.ndarray:
