@@ -72,9 +72,9 @@ def select_density_parameters(
         ``time``, ``lon``, ``lat``.
     cells, resolution
         The universe, as for :func:`~pipeline.evaluate.rolling_back_test`.
-    bandwidths_km : sequence of float
+    bandwidths_km : float or sequence of float
         Candidate bandwidths (a single value fixes it).
-    half_lives_days : sequence of float or None
+    half_lives_days : float, None or sequence of float or None
         Candidate half-lives; ``None`` = no decay (a single value fixes it).
     kernel : str, default "quartic"
         Kernel of the density.
@@ -99,8 +99,8 @@ def select_density_parameters(
     InputError
         No origin could be scored (too little data): give the parameters instead.
     """
-    bws = [float(b) for b in bandwidths_km]
-    hls = [None if h is None else float(h) for h in half_lives_days]
+    bws = [b for b in _grid_values("bandwidths_km", bandwidths_km, none_ok=False) if b is not None]
+    hls = _grid_values("half_lives_days", half_lives_days, none_ok=True)
     if not bws or any(not np.isfinite(b) or b <= 0 for b in bws):
         raise ConfigError(f"bandwidths_km must be a non-empty list of values > 0, got {bws!r}")
     if not hls or any(h is not None and (not np.isfinite(h) or h <= 0) for h in hls):
@@ -175,6 +175,25 @@ def select_density_parameters(
     }
 
 
+def _grid_values(name: str, values, *, none_ok: bool) -> list[float | None]:
+    """Return a candidate grid as floats (None kept where allowed); one value is a grid of one."""
+    if values is None or isinstance(values, int | float | str | np.number):
+        values = [values]
+    out: list[float | None] = []
+    for v in values:  # a handful of candidates
+        if v is None and none_ok:
+            out.append(None)
+            continue
+        try:
+            out.append(float(v))
+        except (TypeError, ValueError):
+            raise ConfigError(
+                f"{name} must be numbers{' or None' if none_ok else ''} (in "
+                f"{'days' if none_ok else 'km'}), got {v!r}"
+            ) from None
+    return out
+
+
 def _best(crit: np.ndarray, pairs: list, tolerance: float) -> tuple[int, np.ndarray]:
     """Return the index of the chosen pair (the smoothest of the tied best) and the tied."""
     smooth = [(b, np.inf if h is None else h) for b, h in pairs]
@@ -195,7 +214,7 @@ def density_parameters_at(choice: dict, origin) -> dict:
     choice : dict
         The result of :func:`select_density_parameters`.
     origin : datetime-like
-        The back-test origin.
+        The back-test origin (naive: UTC, as the back-test's origins are).
 
     Returns
     -------
@@ -203,6 +222,7 @@ def density_parameters_at(choice: dict, origin) -> dict:
         ``bandwidth_km``, ``half_life_days`` and ``origins`` (how many chose them).
     """
     t = pd.Timestamp(origin)
+    t = t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")  # origins are UTC
     known = [o for o in choice["by_origin"] if pd.Timestamp(o["test_end"]) <= t]
     pairs = choice["pairs"]
     crit = np.full(len(pairs), -np.inf)
