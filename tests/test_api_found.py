@@ -359,3 +359,59 @@ def test_transit_features_refuses_pings_without_a_position_instead_of_dropping_t
     )
     with pytest.raises(InputError, match="ping 1 has invalid coordinates"):
         pipeline.transit_features(pings, 6)
+
+
+@pytest.mark.parametrize("container", ["Series", "set", "table", "GeoDataFrame"])
+def test_a_back_test_keeps_the_fixed_cells_in_any_container(container):
+    ev = _events()
+    area = grid.region_to_cells((9.0, 49.0, 11.0, 51.0), 6)
+    cells = {
+        "Series": lambda: pd.Series(area),
+        "set": lambda: set(area.tolist()),
+        "table": lambda: pd.DataFrame({"cell": area}),
+        "GeoDataFrame": lambda: grid.cells_to_geodataframe(area),
+    }[container]()
+    out = rolling_back_test(
+        ev, cells, origins=2, train_days=180, horizon_days=30, baselines=("uniform",)
+    )
+    assert out["universe"] == "fixed cells"
+    assert {o["n_cells"] for o in out["origins"]} == {area.size}
+
+
+def test_a_back_test_method_returning_text_is_refused():
+    ev = _events()
+    area = grid.region_to_cells((9.0, 49.0, 11.0, 51.0), 6)
+    with pytest.raises(InputError, match="method 'm' returned scores that are not numbers"):
+        rolling_back_test(
+            ev,
+            area,
+            methods={"m": lambda train, cells, origin: np.array(["high"] * cells.size)},
+            origins=2,
+            train_days=180,
+            horizon_days=30,
+            baselines=("uniform",),
+        )
+
+
+def test_density_tuning_takes_single_values_and_naive_origins():
+    from pipeline.evaluate import BacktestOptions
+    from pipeline.model import density_parameters_at, select_density_parameters
+
+    options = BacktestOptions(origins=2, train_days=180, horizon_days=30)
+    one = select_density_parameters(
+        _events(), resolution=6, bandwidths_km=25, half_lives_days=None, options=options
+    )
+    assert (one["bandwidth_km"], one["half_life_days"]) == (25.0, None)
+    with pytest.raises(ConfigError, match="bandwidths_km must be numbers"):
+        select_density_parameters(_events(), resolution=6, bandwidths_km=("25 km",))
+    two = select_density_parameters(
+        _events(), resolution=6, bandwidths_km=(10, 25), half_lives_days=None, options=options
+    )
+    naive = density_parameters_at(two, "2023-12-01")
+    assert naive == density_parameters_at(two, pd.Timestamp("2023-12-01", tz="UTC"))
+
+
+def test_gi_star_says_values_must_be_one_per_cell_for_a_column_vector():
+    cells = grid.region_to_cells(BOX, 6)
+    with pytest.raises(InputError, match=r"values of shape \(\d+, 1\)"):
+        gi_star(cells, np.ones((cells.size, 1)), {"permutations": 0})
