@@ -645,9 +645,8 @@ def gi_star(
     cells_in = grid.to_cells(np.asarray(cells))
     x_in = np.asarray(grid.align_to_cells(values, cells_in, "Gi* values"), dtype="float64")
     if x_in.shape != cells_in.shape:
-        raise InputError(
-            f"values of shape {x_in.shape} for {cells_in.size} cells; give one value per cell"
-        )
+        got = f"{x_in.size} values" if x_in.ndim == 1 else f"values of shape {x_in.shape}"
+        raise InputError(f"{got} for {cells_in.size} cells; give one value per cell")
     if not np.isfinite(x_in).all():
         bad = x_in[~np.isfinite(x_in)][0]
         raise InputError(f"Gi* values must be finite, got {bad!r}")

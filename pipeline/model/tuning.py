@@ -194,6 +194,12 @@ def _grid_values(name: str, values, *, none_ok: bool) -> list[float | None]:
     return out
 
 
+def _utc(value) -> pd.Timestamp:
+    """Return a timestamp in UTC; a naive one is taken as UTC (the back-test's origins are)."""
+    t = pd.Timestamp(value)
+    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+
+
 def _best(crit: np.ndarray, pairs: list, tolerance: float) -> tuple[int, np.ndarray]:
     """Return the index of the chosen pair (the smoothest of the tied best) and the tied."""
     smooth = [(b, np.inf if h is None else h) for b, h in pairs]
@@ -221,9 +227,8 @@ def density_parameters_at(choice: dict, origin) -> dict:
     dict
         ``bandwidth_km``, ``half_life_days`` and ``origins`` (how many chose them).
     """
-    t = pd.Timestamp(origin)
-    t = t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")  # origins are UTC
-    known = [o for o in choice["by_origin"] if pd.Timestamp(o["test_end"]) <= t]
+    t = _utc(origin)
+    known = [o for o in choice["by_origin"] if _utc(o["test_end"]) <= t]
     pairs = choice["pairs"]
     crit = np.full(len(pairs), -np.inf)
     for i in range(len(pairs)):
