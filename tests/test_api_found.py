@@ -415,3 +415,28 @@ def test_gi_star_says_values_must_be_one_per_cell_for_a_column_vector():
     cells = grid.region_to_cells(BOX, 6)
     with pytest.raises(InputError, match=r"values of shape \(\d+, 1\)"):
         gi_star(cells, np.ones((cells.size, 1)), {"permutations": 0})
+
+
+def _seizures(quantity) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "time": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01"], utc=True),
+            "quantity": quantity,
+            "commodity": ["cocaine"] * 3,
+        }
+    )
+
+
+def test_seizure_weights_refuse_a_quantity_that_is_text_not_a_missing_one():
+    # "1,200" is a known amount: filling it with the median (10) would shrink it 120-fold
+    with pytest.raises(InputError, match="row 1: quantity '1,200' is not a number"):
+        pipeline.seizure_weights(_seizures(["10", "1,200", None]), use_quantity=True)
+    blank = pipeline.seizure_weights(_seizures(["10", " ", None]), use_quantity=True)
+    assert blank.tolist() == [10.0, 10.0, 10.0]  # blank and None are missing: the median
+
+
+def test_seizure_weights_refuse_epoch_numbers_as_times():
+    s = _seizures([1.0, 1.0, 1.0])
+    s["time"] = s["time"].astype("int64") // 10**6
+    with pytest.raises(InputError, match="holds numbers.*not dates"):
+        pipeline.seizure_weights(s, as_of="2024-06-01", half_life_days=30)

@@ -64,7 +64,13 @@ def seizure_weights(
         except (TypeError, ValueError):
             raise ConfigError(f"as_of must be a date or timestamp, got {as_of!r}") from None
         ref = ref.tz_localize("UTC") if ref.tzinfo is None else ref.tz_convert("UTC")
-        times = pd.to_datetime(seizures[schema.TIME], utc=True)
+        raw_times = seizures[schema.TIME]
+        if pd.api.types.is_numeric_dtype(raw_times.dtype) and raw_times.notna().any():
+            raise InputError(
+                f"seizures column {schema.TIME!r} holds numbers ({raw_times.dtype}), not dates; "
+                "convert them with pd.to_datetime(..., unit='s' or 'ms', utc=True)"
+            )
+        times = pd.to_datetime(raw_times, utc=True)
         if times.isna().any():
             i = int(np.flatnonzero(times.isna().to_numpy())[0])
             raise InputError(f"seizures row {i}: time is missing; as_of needs every time")
@@ -115,7 +121,21 @@ def seizure_quantities(seizures: pd.DataFrame) -> tuple[np.ndarray, str | None]:
         A negative quantity, or no seizure with a known quantity.
     """
     schema.require_columns(seizures, [schema.QUANTITY], "seizures")
-    q = pd.to_numeric(seizures[schema.QUANTITY], errors="coerce").to_numpy(dtype="float64")
+    raw = seizures[schema.QUANTITY]
+    parsed = pd.to_numeric(raw, errors="coerce")
+    if raw.dtype == object or isinstance(raw.dtype, pd.StringDtype):
+        # text that is no number ("1,200", "12 kg") is not a missing quantity: filling it
+        # with the median would replace a known amount without a word
+        text = raw.astype("string").str.strip()
+        unparsed = np.flatnonzero((parsed.isna() & text.notna() & (text != "")).to_numpy())
+        if unparsed.size:
+            i = int(unparsed[0])
+            raise InputError(
+                f"seizures row {i}: quantity {raw.iloc[i]!r} is not a number ({unparsed.size} "
+                "such rows); convert the column to numbers (pd.to_numeric) in one unit, or "
+                "read the file with pipeline.read_seizures"
+            )
+    q = parsed.to_numpy(dtype="float64", na_value=np.nan)
     bad = np.flatnonzero(q < 0)
     if bad.size:
         raise InputError(
