@@ -440,3 +440,13 @@ def test_seizure_weights_refuse_epoch_numbers_as_times():
     s["time"] = s["time"].astype("int64") // 10**6
     with pytest.raises(InputError, match="holds numbers.*not dates"):
         pipeline.seizure_weights(s, as_of="2024-06-01", half_life_days=30)
+
+
+def test_kernel_density_says_text_coordinates_and_weights_are_not_numbers():
+    cells = grid.region_to_cells(BOX, 5)
+    decimal_comma = pd.DataFrame({"lon": ["10,1"], "lat": ["50,0"], "w": ["1"]})
+    with pytest.raises(InputError, match="must be numbers in degrees.*decimal comma"):
+        pipeline.kernel_density(decimal_comma, cells, bandwidth_km=10)
+    points = pd.DataFrame({"lon": [10.1], "lat": [50.0], "w": ["1,200"]})
+    with pytest.raises(InputError, match="weights must be numbers"):
+        pipeline.kernel_density(points, cells, weights="w", bandwidth_km=10)

@@ -53,8 +53,14 @@ def points_to_lonlat(points) -> tuple[np.ndarray, np.ndarray]:
             f"{schema.LON!r}/{schema.LAT!r} columns, a (lon, lat) pair of arrays or an (n, 2) "
             f"array, got {type(points).__name__}"
         )
-    lon = np.asarray(lon, dtype="float64").ravel()
-    lat = np.asarray(lat, dtype="float64").ravel()
+    try:
+        lon = np.asarray(lon, dtype="float64").ravel()
+        lat = np.asarray(lat, dtype="float64").ravel()
+    except (TypeError, ValueError) as exc:
+        raise InputError(
+            f"point coordinates must be numbers in degrees: {exc} (a decimal comma? convert "
+            "with pd.to_numeric(s.str.replace(',', '.')))"
+        ) from None
     if lon.shape != lat.shape:
         raise InputError(f"lon and lat differ in length: {lon.size} != {lat.size}")
     check_lonlat(lon, lat, "point")
@@ -80,7 +86,10 @@ def point_weights(weights, n: int, points) -> np.ndarray:
                     "weights=points['column'], or .to_numpy() if it is in the points' order"
                 )
             weights = weights.reindex(points.index)
-    w = np.asarray(weights, dtype="float64").ravel()
+    try:
+        w = np.asarray(weights, dtype="float64").ravel()
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"weights must be numbers: {exc}") from None
     if w.size != n:
         raise InputError(f"weights must have one value per point ({n}), got {w.size}")
     bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
