@@ -450,3 +450,17 @@ def test_kernel_density_says_text_coordinates_and_weights_are_not_numbers():
     points = pd.DataFrame({"lon": [10.1], "lat": [50.0], "w": ["1,200"]})
     with pytest.raises(InputError, match="weights must be numbers"):
         pipeline.kernel_density(points, cells, weights="w", bandwidth_km=10)
+
+
+def test_cell_counts_takes_hex_ids_and_refuses_events_at_another_resolution():
+    from pipeline.hotspots import cell_counts
+
+    cells = grid.region_to_cells(BOX, 6)
+    ev = grid.points_to_cells([10.0, 10.0, 10.2], [50.0, 50.0, 50.1], 6)
+    as_ids = cell_counts(ev, cells)
+    assert as_ids.sum() == 3
+    hexes = cell_counts(grid.cells_to_strings(ev), grid.cells_to_strings(cells))
+    assert np.array_equal(hexes, as_ids)
+    finer = grid.points_to_cells([10.0, 10.0, 10.2], [50.0, 50.0, 50.1], 7)
+    with pytest.raises(InputError, match=r"resolution \[7\], the cells at \[6\]"):
+        cell_counts(finer, cells)  # every count would be 0: no hot spot anywhere

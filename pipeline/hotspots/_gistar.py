@@ -108,17 +108,26 @@ def cell_counts(event_cells, cells) -> np.ndarray:
 
     Parameters
     ----------
-    event_cells : array_like of uint64
-        The cell of each event.
-    cells : array_like of uint64
+    event_cells : array_like of uint64 or hex strings
+        The cell of each event, at the cells' resolution (another one is an error).
+    cells : array_like of uint64 or hex strings
         The cells to count in, any order; the result is aligned with them.
 
     Returns
     -------
     numpy.ndarray of float64
     """
-    cells = np.asarray(cells, dtype="uint64")
-    ev = np.asarray(event_cells, dtype="uint64")
+    cells = grid.to_cells(cells)
+    ev = grid.to_cells(event_cells)
+    if ev.size and cells.size:
+        # an event cell at another resolution never matches: every count would be 0
+        got = np.unique(grid.cells_resolutions(ev))
+        want = np.unique(grid.cells_resolutions(cells))
+        if np.setdiff1d(got, want).size:
+            raise InputError(
+                f"event cells are at H3 resolution {got.tolist()!r}, the cells at "
+                f"{want.tolist()!r}; compute the events' cells at the cells' resolution"
+            )
     order = np.argsort(cells, kind="stable")
     sc = cells[order]
     j = np.searchsorted(sc, ev)
