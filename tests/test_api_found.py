@@ -464,3 +464,28 @@ def test_cell_counts_takes_hex_ids_and_refuses_events_at_another_resolution():
     finer = grid.points_to_cells([10.0, 10.0, 10.2], [50.0, 50.0, 50.1], 7)
     with pytest.raises(InputError, match=r"resolution \[7\], the cells at \[6\]"):
         cell_counts(finer, cells)  # every count would be 0: no hot spot anywhere
+
+
+def test_a_timeline_reads_cells_by_id_and_refuses_values_by_position():
+    from pipeline.hotspots import timeline_table
+
+    ev = _events(200)
+    cells = grid.region_to_cells((9.0, 49.0, 11.0, 51.0), 5)
+
+    def counts(past, cutoff):
+        own = grid.points_to_cells(past["lon"], past["lat"], 5)
+        return pd.Series(own).value_counts().reindex(cells, fill_value=0).astype("float64")
+
+    def by_hex(past, cutoff):
+        s = counts(past, cutoff)
+        return s.set_axis(grid.cells_to_strings(s.index.to_numpy()))
+
+    def by_position(past, cutoff):  # an array's Series: the index is 0..n-1, not cells
+        return pd.Series(counts(past, cutoff).to_numpy())
+
+    periods = ["2022-06", "2022-12"]
+    ids = timeline_table(ev, periods, counts).table
+    hexes = timeline_table(ev, periods, by_hex).table
+    pd.testing.assert_frame_equal(ids, hexes)
+    with pytest.raises(InputError, match="by H3 cell.*not by position"):
+        timeline_table(ev, periods, by_position)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .. import grid
 from ..errors import InputError
 
 __all__ = ["Timeline", "global_breaks", "timeline_summary", "timeline_table"]
@@ -195,10 +196,21 @@ def _utc(value) -> pd.Timestamp:
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
+def _period_cells(ids) -> np.ndarray:
+    """Return score_period's cell ids as uint64 (hex strings too); positions are refused."""
+    try:
+        return grid.to_cells(ids)
+    except InputError as exc:
+        raise InputError(
+            f"score_period must give its values by H3 cell (a Series indexed by cell, or a "
+            f"'cell' column), not by position: {exc}"
+        ) from None
+
+
 def _as_frame(result, value: str) -> pd.DataFrame:
     if isinstance(result, pd.Series):
         frame = pd.DataFrame(
-            {"cell": result.index.to_numpy(dtype="uint64"), value: result.to_numpy()}
+            {"cell": _period_cells(result.index.to_numpy()), value: result.to_numpy()}
         )
     elif isinstance(result, pd.DataFrame):
         missing = [c for c in ("cell", value) if c not in result.columns]
@@ -207,7 +219,7 @@ def _as_frame(result, value: str) -> pd.DataFrame:
                 f"score_period returned columns {list(result.columns)!r}, missing {missing!r}"
             )
         frame = result.reset_index(drop=True).copy()
-        frame["cell"] = frame["cell"].to_numpy(dtype="uint64")
+        frame["cell"] = _period_cells(frame["cell"].to_numpy())
         frame = frame[["cell", *[c for c in frame.columns if c != "cell"]]]
     else:
         raise InputError(
