@@ -267,6 +267,9 @@ class Factor:
     shared_key: str | None = None
 
     def __post_init__(self) -> None:
+        # needs="seizures" is one input, not the letters s, e, i, z, ... (never available)
+        needs = (self.needs,) if isinstance(self.needs, str) else tuple(self.needs)
+        object.__setattr__(self, "needs", needs)
         if not self.name.isidentifier() or self.name.startswith("_") or "__" in self.name:
             raise ConfigError(
                 f"factor name must be a Python identifier without '__' or a leading '_', "
@@ -546,7 +549,7 @@ def factor(
             unit=unit,
             description=description,
             compute=fn,
-            needs=tuple(needs),
+            needs=(needs,) if isinstance(needs, str) else tuple(needs),
             options=options,
             missing_text=missing_text,
         )

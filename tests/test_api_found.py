@@ -489,3 +489,16 @@ def test_a_timeline_reads_cells_by_id_and_refuses_values_by_position():
     pd.testing.assert_frame_equal(ids, hexes)
     with pytest.raises(InputError, match="by H3 cell.*not by position"):
         timeline_table(ev, periods, by_position)
+
+
+def test_a_factor_needing_one_input_given_as_a_string_is_available():
+    from pipeline.factors import FactorRegistry, InputsView
+
+    f = factor(name="probe_needs", unit="u", description="d", needs="seizures", register=False)(
+        lambda ctx: np.ones(len(ctx.cells))
+    )
+    assert f.needs == ("seizures",)
+    assert Factor("probe_ports", "u", "d", lambda ctx: 0, needs="ports").needs == ("ports",)
+    reg = FactorRegistry()
+    reg.register(f)
+    assert list(reg.available(InputsView(frozenset({"seizures"})))) == ["probe_needs"]
