@@ -709,6 +709,20 @@ def _with_spatial_dims(raster):
     return raster.rio.set_spatial_dims(x_dim=x, y_dim=y)
 
 
+def _check_degrees(raster: xr.DataArray, crs, transform) -> None:
+    """Refuse a raster labelled geographic whose extent is not degrees (metres, say)."""
+    height, width = raster.shape[-2], raster.shape[-1]
+    xs = [transform.c, transform.c + transform.a * width]
+    ys = [transform.f, transform.f + transform.e * height]
+    slack = max(1.0, abs(transform.e), abs(transform.a))  # pixels centred on a pole or ±180
+    if max(map(abs, ys)) > 90 + slack or max(map(abs, xs)) > 540 + slack:
+        raise InputError(
+            f"raster is labelled {crs.to_string()} (degrees) but spans x {min(xs):.6g} to "
+            f"{max(xs):.6g}, y {min(ys):.6g} to {max(ys):.6g}: not degrees; write its real "
+            "CRS (raster.rio.write_crs('EPSG:...'))"
+        )
+
+
 def _raster_parts(raster: xr.DataArray):
     if not isinstance(raster, xr.DataArray):
         raise InputError(f"raster must be an xarray.DataArray, got {type(raster).__name__}")
@@ -723,6 +737,8 @@ def _raster_parts(raster: xr.DataArray):
         )
     crs = CRS.from_user_input(crs)
     transform = raster.rio.transform()
+    if crs.is_geographic:
+        _check_degrees(raster, crs, transform)
     nodata = raster.rio.nodata
     if nodata is None:
         nodata = raster.rio.encoded_nodata

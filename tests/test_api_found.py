@@ -502,3 +502,16 @@ def test_a_factor_needing_one_input_given_as_a_string_is_available():
     reg = FactorRegistry()
     reg.register(f)
     assert list(reg.available(InputsView(frozenset({"seizures"})))) == ["probe_needs"]
+
+
+def test_zonal_stats_refuse_a_metre_raster_labelled_in_degrees():
+    xr = pytest.importorskip("xarray")
+    pytest.importorskip("rioxarray")
+    x = np.arange(500_500.0, 600_000.0, 1000.0)  # UTM 32N metres around Würzburg
+    y = np.arange(5_599_500.0, 5_500_000.0, -1000.0)
+    raster = xr.DataArray(
+        np.ones((y.size, x.size)), dims=("y", "x"), coords={"y": y, "x": x}
+    ).rio.write_crs("EPSG:4326")
+    cells = grid.points_to_cells([10.0], [50.0], 6)
+    with pytest.raises(InputError, match=r"labelled EPSG:4326 \(degrees\).*not degrees"):
+        pipeline.zonal_stats_to_cells(raster, cells)  # was: no coverage, NaN, silently
