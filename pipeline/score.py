@@ -30,7 +30,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import schema as S
-from .errors import ConfigError
+from .errors import ConfigError, InputError
 
 __all__ = [
     "RATE_RTOL",
@@ -223,6 +223,26 @@ def classify(risk: np.ndarray, breaks: Sequence[float], labels: Sequence[str]) -
     return np.asarray(labels, dtype=object)[idx]
 
 
+def _coverage_flags(flags: pd.Series, column: str) -> np.ndarray:
+    """Return a ``<factor>__covered`` column as booleans; a missing flag is not covered.
+
+    Text ("False") or numbers other than 0/1 are refused: ``astype(bool)`` makes every
+    non-empty string and every non-zero number True, so a cell marked "False" was scored.
+    """
+    if pd.api.types.is_bool_dtype(flags.dtype):
+        return flags.fillna(False).to_numpy(dtype=bool)
+    if pd.api.types.is_numeric_dtype(flags.dtype):
+        v = flags.to_numpy(dtype="float64", na_value=np.nan)
+        if np.isin(v[~np.isnan(v)], (0.0, 1.0)).all():
+            return v == 1.0
+    raise InputError(
+        f"covered column {column!r} must hold booleans (True/False), got {flags.dtype} values "
+        f"such as {flags.dropna().iloc[0]!r}"
+        if flags.notna().any()
+        else f"covered column {column!r} must hold booleans, got {flags.dtype}"
+    )
+
+
 def score_cells(
     features: pd.DataFrame,
     factors: Mapping[str, FactorWeight | float],
@@ -290,7 +310,7 @@ def score_cells(
         mask = ~np.isnan(raw)
         col = name + S.COVERED_SUFFIX
         if cov is not None and col in cov:
-            mask &= cov[col].to_numpy(dtype=bool)
+            mask &= _coverage_flags(cov[col], col)
         try:
             norm = normalise(
                 np.where(mask, raw, np.nan),

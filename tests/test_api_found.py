@@ -515,3 +515,22 @@ def test_zonal_stats_refuse_a_metre_raster_labelled_in_degrees():
     cells = grid.points_to_cells([10.0], [50.0], 6)
     with pytest.raises(InputError, match=r"labelled EPSG:4326 \(degrees\).*not degrees"):
         pipeline.zonal_stats_to_cells(raster, cells)  # was: no coverage, NaN, silently
+
+
+def test_score_cells_refuses_coverage_flags_that_are_not_booleans():
+    # "False" strings were cast with astype(bool): every cell read as covered and scored
+    from pipeline import grid as G
+    from pipeline import score_cells
+    from pipeline.errors import InputError
+
+    c = G.region_to_cells((9.5, 49.7, 10.5, 50.3), 5)
+    feats = pd.DataFrame({"cell": c, "a": np.linspace(0, 1, c.size)})
+    with pytest.raises(InputError, match="covered column 'a__covered' must hold booleans"):
+        score_cells(feats, {"a": 1}, covered=pd.DataFrame({"a__covered": ["False"] * c.size}))
+    half = np.arange(c.size) % 2 == 0
+    for flags in (half, half.astype(int), pd.array(half, dtype="boolean")):
+        got = score_cells(feats, {"a": 1}, covered=pd.DataFrame({"a__covered": flags}))
+        assert got["a__covered"].sum() == half.sum()
+    nullable = pd.array([True, None] * (c.size // 2) + [True] * (c.size % 2), dtype="boolean")
+    got = score_cells(feats, {"a": 1}, covered=pd.DataFrame({"a__covered": nullable}))
+    assert got["a__covered"].sum() == int(nullable.fillna(False).sum())  # unknown: not covered
