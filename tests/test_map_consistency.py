@@ -10,11 +10,10 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from _maps import decode_like_js, open_offline
 from conftest import small_config
 
 from pipeline import schema as S
-
-READY = "() => window.routeRisk && window.routeRisk.ready === true"
 
 
 @pytest.fixture(scope="module")
@@ -33,19 +32,6 @@ def _risk_payload(out: Path) -> dict:
     return next(p for p in map(json.loads, found) if p["key"] == "risk")
 
 
-def _decode(groups) -> np.ndarray:
-    """The cell decoder of route_risk.js, in Python."""
-    out = []
-    for g in groups:
-        shift = 3 * (15 - g["res"])
-        acc = int(g["first"], 16) >> shift
-        out.append(int(g["first"], 16))
-        for tok in g["deltas"].split(",") if g["deltas"] else []:
-            acc += int(tok, 36)
-            out.append((acc << shift) | ((1 << shift) - 1))
-    return np.array(out, dtype="uint64")
-
-
 def _js_fmt(v: float) -> str:
     """route_risk.js's fmt() for values below 1000: four significant digits, shortest."""
     return f"{float(f'{v:.4g}'):g}"
@@ -55,7 +41,7 @@ def test_slider_shows_each_months_risk_as_the_timeline_table_with_its_class(run)
     """A month's risk on the card is the table's, and reads as the class it is coloured."""
     d = _risk_payload(run)
     tl = d["timeline"]
-    cells = _decode(d["cells"])
+    cells = decode_like_js(d["cells"])
     table = pd.read_parquet(run / "timeline.parquet")
     breaks = json.loads(pq.read_metadata(run / "timeline.parquet").metadata[b"PANDAS_ATTRS"])
     breaks = breaks["breaks"]
@@ -84,7 +70,7 @@ def test_slider_shows_each_months_risk_as_the_timeline_table_with_its_class(run)
 def test_gi_star_payload_carries_the_published_class_of_every_cell(run):
     d = _risk_payload(run)
     scores = pd.read_parquet(run / "scores.parquet").set_index(S.CELL)
-    scores = scores.loc[_decode(d["cells"])]
+    scores = scores.loc[decode_like_js(d["cells"])]
     h = d["hotspot"]
     shown = [None if b is None else h["binLabels"][b + 3] for b in h["bin"]]
     assert shown == scores["gi_class"].tolist()
@@ -94,11 +80,7 @@ def test_gi_star_payload_carries_the_published_class_of_every_cell(run):
 
 @pytest.mark.browser
 def test_colouring_by_gi_star_draws_the_tables_class_not_z_thresholds(run, page):
-    page.route(
-        "**/*", lambda r: r.continue_() if r.request.url.startswith("file://") else r.abort()
-    )
-    page.goto((run / "risk_map.html").resolve().as_uri())
-    page.wait_for_function(READY, timeout=20_000)
+    open_offline(page, run / "risk_map.html")
     page.select_option("#rr-colour-by", "gi")
     ids = page.evaluate("() => routeRisk.layers.risk.ids")
     cls = page.evaluate("() => Array.from(routeRisk.layers.risk.cls)")
@@ -225,11 +207,7 @@ def test_a_tied_block_at_the_bottom_never_takes_higher_scores_into_its_class():
 def test_a_p_value_never_reads_as_the_threshold_it_is_below(run, page):
     # Before: to 3 significant digits rounded to nearest, a corrected p of 0.09996 read "0.1"
     # on a card that says "hot spot 90%" (p < 0.1); rounded down, it reads 0.0999.
-    page.route(
-        "**/*", lambda r: r.continue_() if r.request.url.startswith("file://") else r.abort()
-    )
-    page.goto((run / "risk_map.html").resolve().as_uri())
-    page.wait_for_function(READY, timeout=20_000)
+    open_offline(page, run / "risk_map.html")
     cases = [0.09996, 0.0499999, 0.05, 0.1, 0.00999, 0.01, 0.1234, 0.7, 0.0029, 0.0004]
     got = page.evaluate("(ps) => ps.map(routeRisk.format.p)", cases)
     assert got == [

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from _maps import decode_like_js
 from _property import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -78,19 +79,6 @@ def test_escape_text_is_inert_and_reversible(text):
 # ------------------------------------------------------------------ compact cells
 
 
-def _decode_like_js(groups):
-    """The decoder of route_risk.js, in Python."""
-    out = []
-    for g in groups:
-        shift = 3 * (15 - g["res"])
-        acc = int(g["first"], 16) >> shift
-        out.append(int(g["first"], 16))
-        for tok in g["deltas"].split(",") if g["deltas"] else []:
-            acc += int(tok, 36)
-            out.append((acc << shift) | ((1 << shift) - 1))
-    return np.array(out, dtype="uint64")
-
-
 def test_base36_matches_python():
     values = np.array([0, 1, 35, 36, 2**40 + 7, 2**52 - 1], dtype="uint64")
     assert base36(values).split(",") == [np.base_repr(int(v), 36).lower() for v in values]
@@ -110,7 +98,7 @@ def test_encode_cells_round_trips_mixed_resolutions(points):
 
     order = np.lexsort((cells, cells_resolutions(cells)))
     cells = cells[order]
-    assert np.array_equal(_decode_like_js(encode_cells(cells)), cells)
+    assert np.array_equal(decode_like_js(encode_cells(cells)), cells)
 
 
 # ------------------------------------------------------------------ the page

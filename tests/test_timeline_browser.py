@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from _maps import open_offline
 
 from pipeline import schema as S
 from pipeline.render import RenderOptions, write_map
@@ -16,16 +15,7 @@ from pipeline.timeline import TimelineFactors, score_timeline
 
 pytestmark = pytest.mark.browser
 
-READY = "() => window.routeRisk && window.routeRisk.ready === true"
 PERIODS = ["2026-04", "2026-05", "2026-06"]
-
-
-def _open(page, path: Path) -> None:
-    page.route(
-        "**/*", lambda r: r.continue_() if r.request.url.startswith("file://") else r.abort()
-    )
-    page.goto(path.as_uri())
-    page.wait_for_function(READY, timeout=20_000)
 
 
 def _timeline(data, scale: str) -> pd.DataFrame:
@@ -75,7 +65,7 @@ def test_slider_colours_come_from_each_months_data_on_one_scale(page, tmp_path, 
         inputs=["seizures.csv"],
         options=RenderOptions(),
     )
-    _open(page, path)
+    open_offline(page, path)
     ids = page.evaluate("() => routeRisk.layers.risk.ids")
     breaks = tl.attrs["breaks"]
     n_classes, n_colours = len(breaks) - 1, len(data.class_labels)
@@ -165,7 +155,7 @@ def test_card_shows_the_risk_interval_and_class_stability(page, tmp_path):
         inputs=["seizures.csv"],
         options=RenderOptions(),
     )
-    _open(page, path)
+    open_offline(page, path)
     # a cell near the middle of the view
     hex_id = page.evaluate(
         """() => { const L0 = routeRisk.layers.risk, map = routeRisk.map, c = map.getCenter();

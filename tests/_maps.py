@@ -1,0 +1,32 @@
+"""Helpers of the map tests: open a map offline in Chromium, decode its cells as the JS does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+#: True once route_risk.js has added every layer.
+READY = "() => window.routeRisk && window.routeRisk.ready === true"
+
+
+def open_offline(page, path: Path) -> None:
+    """Open ``path`` with every request that is not a local file aborted; wait until drawn."""
+    page.route(
+        "**/*", lambda r: r.continue_() if r.request.url.startswith("file://") else r.abort()
+    )
+    page.goto(Path(path).resolve().as_uri())
+    page.wait_for_function(READY, timeout=20_000)
+
+
+def decode_like_js(groups) -> np.ndarray:
+    """Return the cells of an encoded layer, decoded as route_risk.js's decodeCells does."""
+    out = []
+    for g in groups:
+        shift = 3 * (15 - g["res"])
+        acc = int(g["first"], 16) >> shift
+        out.append(int(g["first"], 16))
+        for tok in g["deltas"].split(",") if g["deltas"] else []:
+            acc += int(tok, 36)
+            out.append((acc << shift) | ((1 << shift) - 1))
+    return np.array(out, dtype="uint64")
