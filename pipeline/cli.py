@@ -358,13 +358,21 @@ def _ingest_source(args: argparse.Namespace, cfg):
             data["nodata"] = args.nodata
         if args.mask is not None:
             data["mask"] = {"path": Path(args.mask)}
-        if args.mask_min is not None:
+        for flag, key, value in (
+            ("--mask-min", "min", args.mask_min),
+            ("--mask-max", "max", args.mask_max),
+        ):
+            if value is None:
+                continue
             if not data.get("mask"):
-                raise ConfigError("--mask-min needs --mask (or a mask on the config's entry)")
-            data["mask"] = {**data["mask"], "min": args.mask_min}
+                raise ConfigError(f"{flag} needs --mask (or a mask on the config's entry)")
+            data["mask"] = {**data["mask"], key: value}
     else:
-        if select or args.nodata is not None or args.mask is not None or args.mask_min is not None:
-            raise ConfigError("--select, --nodata, --mask and --mask-min apply to rasters")
+        raster_only = (args.nodata, args.mask, args.mask_min, args.mask_max)
+        if select or any(v is not None for v in raster_only):
+            raise ConfigError(
+                "--select, --nodata, --mask, --mask-min and --mask-max apply to rasters"
+            )
         if columns:
             data["columns"] = {**data.get("columns", {}), **columns}
         if args.dayfirst is not None:
@@ -568,6 +576,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         type=float,
         help="rasters: the companion's threshold (default: the mask option's, 1)",
+    )
+    p.add_argument(
+        "--mask-max",
+        metavar="N",
+        type=float,
+        help="rasters: the companion's upper bound: pixels above it are missing too (a quality "
+        "flag whose 0 is best, e.g. --mask-min 0 --mask-max 1)",
     )
     p.add_argument("--out", metavar="DIR", help="write rejects/<source>.csv here")
     p.add_argument("--json", action="store_true", help="print one JSON object")

@@ -90,12 +90,22 @@ def test_ingest_raster_mask_min_and_a_configs_mask_give_the_runs_summary(tmp_pat
     window = (slice(20, 100), slice(20, 100))
     assert flag["coverage"]["masked_in_area"] == int((cf[window] == 0).sum())
     assert over["coverage"]["masked_in_area"] == int((cf[window] < 3).sum())
+    # --mask-max: pixels above the bound are missing too (a config's mask: {max: ...})
+    both = ingest_json(
+        capsys, "raster", avg, "--config", tmp_path / "c.yaml", "--mask-min", 1, "--mask-max", 2
+    )
+    masked = int(((cf[window] < 1) | (cf[window] > 2)).sum())
+    assert masked > over["coverage"]["masked_in_area"] > flag["coverage"]["masked_in_area"]
+    assert both["coverage"]["masked_in_area"] == masked
+    assert both["assumptions"]["mask"]["value"] == "cf_cvg.tif >= 1 and <= 2"
 
 
 @pytest.mark.parametrize(
     "args, said",
     [
         (["raster", "{avg}", "--mask-min", "2"], "--mask-min needs --mask"),
+        (["raster", "{avg}", "--mask-max", "2"], "--mask-max needs --mask"),
+        (["tracks", "{csv}", "--mask-max", "2"], "apply to rasters"),
         (["tracks", "{csv}", "--mask", "{cvg}"], "apply to rasters"),
         (["raster", "{avg}", "--mask", "{cvg}", "--mask-min", "nan"], "mask.min"),
     ],
