@@ -30,3 +30,21 @@ def decode_like_js(groups) -> np.ndarray:
             acc += int(tok, 36)
             out.append((acc << shift) | ((1 << shift) - 1))
     return np.array(out, dtype="uint64")
+
+
+def write_sample_map(data, folder: Path, **options) -> Path:
+    """Write ``data`` (a :func:`pipeline.testing.sample_map_data`) as ``folder/map.html``.
+
+    The run's fields are fixed (as_of 2026-06-30, run id ``run-1``); ``options`` are
+    :class:`pipeline.render.RenderOptions` fields.
+    """
+    from pipeline.render import RenderOptions, write_map
+
+    return write_map(
+        data,
+        Path(folder) / "map.html",
+        as_of="2026-06-30",
+        run_id="run-1",
+        inputs=["seizures.csv"],
+        options=RenderOptions(**options),
+    )

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from _maps import decode_like_js, open_offline
+from _maps import decode_like_js, open_offline, write_sample_map
 from conftest import small_config
 
 from pipeline import schema as S
@@ -161,21 +161,13 @@ def test_legend_counts_are_the_tables_class_counts(run):
 
 def test_legend_does_not_claim_equal_counts_when_tied_scores_fill_one_class(tmp_path):
     """A fallback-like run: most cells share the lowest score; the legend says so."""
-    from pipeline.render import RenderOptions, write_map
     from pipeline.testing import sample_map_data
 
     data = sample_map_data(400, seed=2)
     s = data.scores
     s["observed"] = True
     s.loc[s.index[: int(0.6 * len(s))], S.RISK] = 0.0  # quiet cells tie at the bottom
-    path = write_map(
-        data,
-        tmp_path / "map.html",
-        as_of="2026-06-30",
-        run_id="run-1",
-        inputs=["seizures.csv"],
-        options=RenderOptions(classes="quantile"),
-    )
+    path = write_sample_map(data, tmp_path, classes="quantile")
     page = path.read_text("utf-8")
     rows = _legend_rows(page)
     first = re.search(r", ([\d,]+) cells\)$", rows[0])

@@ -5,10 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from _maps import open_offline
+from _maps import open_offline, write_sample_map
 
 from pipeline import schema as S
-from pipeline.render import RenderOptions, write_map
 from pipeline.score import FactorWeight
 from pipeline.testing import sample_map_data
 from pipeline.timeline import TimelineFactors, score_timeline
@@ -57,14 +56,7 @@ def test_slider_colours_come_from_each_months_data_on_one_scale(page, tmp_path, 
     data = sample_map_data(600, seed=3)
     tl = _timeline(data, scale)
     data.timeline = tl
-    path = write_map(
-        data,
-        tmp_path / "map.html",
-        as_of="2026-06-30",
-        run_id="run-1",
-        inputs=["seizures.csv"],
-        options=RenderOptions(),
-    )
+    path = write_sample_map(data, tmp_path)
     open_offline(page, path)
     ids = page.evaluate("() => routeRisk.layers.risk.ids")
     breaks = tl.attrs["breaks"]
@@ -147,14 +139,7 @@ def test_card_shows_the_risk_interval_and_class_stability(page, tmp_path):
     s.loc[missing, ["risk_lower", "risk_upper", "risk_class_stability"]] = np.nan
     data.hotspots = {"uncertainty": {"interval": [0.05, 0.95], "method": "bootstrap"}}
     data.timeline = _timeline(data, "fixed")
-    path = write_map(
-        data,
-        tmp_path / "map.html",
-        as_of="2026-06-30",
-        run_id="run-1",
-        inputs=["seizures.csv"],
-        options=RenderOptions(),
-    )
+    path = write_sample_map(data, tmp_path)
     open_offline(page, path)
     # a cell near the middle of the view
     hex_id = page.evaluate(
