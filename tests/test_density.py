@@ -400,3 +400,30 @@ def test_cv_bandwidth_refusal_counts_the_isolated_points_in_plain_numbers():
     assert "1 of the 401 points tested have no neighbour within 60 km" in str(err.value)
     assert "np.float64" not in str(err.value)
     assert "rule 'spatial'" in str(err.value)
+
+
+@pytest.mark.parametrize("kernel", ["gaussian", "epanechnikov"])
+def test_a_target_s_direct_sum_has_the_same_bits_whatever_is_evaluated_with_it(kernel):
+    # a nightly run evaluates a few tiles, a full run all of them: each target's sum must
+    # not depend on the company it is computed in (the tiles' memo relies on it)
+    from pipeline.density._direct import density_tree
+    from pipeline.density._kernels import kernel_support_km
+
+    rng = np.random.default_rng(7)
+    p_lon, p_lat = rng.normal(-75, 1.0, 3000), rng.normal(10, 1.0, 3000)
+    w = rng.gamma(2.0, 1.5, 3000)
+    t_lon, t_lat = rng.uniform(-78, -72, 4000), rng.uniform(7, 13, 4000)
+    whole = density_tree(t_lon, t_lat, p_lon, p_lat, w, 40.0, kernel)
+    corner = np.flatnonzero((t_lon < -76.5) & (t_lat < 8.5))
+    assert (whole > 0).mean() > 0.5 and corner.size > 50
+    for part in (corner, np.arange(0, 4000, 7), rng.permutation(4000)[:300]):
+        alone = density_tree(t_lon[part], t_lat[part], p_lon, p_lat, w, 40.0, kernel)
+        assert np.array_equal(alone.view("int64"), whole[part].view("int64"))
+        # and over only the points within reach of those targets (a tile's inputs), in order
+        d = haversine_km(t_lon[part, None], t_lat[part, None], p_lon, p_lat).min(axis=0)
+        near = np.flatnonzero(d < kernel_support_km(kernel, 40.0) + 20)
+        assert 0 < near.size
+        some = density_tree(
+            t_lon[part], t_lat[part], p_lon[near], p_lat[near], w[near], 40.0, kernel
+        )
+        assert np.array_equal(some.view("int64"), whole[part].view("int64"))

@@ -106,9 +106,14 @@ def density_by_tiles(t_lon, t_lat, p_lon, p_lat, w, h, kernel, memo, cells=None)
     by_tile = np.argsort(tile, kind="stable")
     starts = np.flatnonzero(np.r_[True, tile[by_tile][1:] != tile[by_tile][:-1]])
     centres, radii = _caps(lonlat_to_xyz(t_lon, t_lat)[by_tile], starts)
-    reach = arc_to_chord_km(np.minimum(radii + support, np.pi * EARTH_RADIUS_KM))
+    # a tile's inputs: the points within its cap widened by the support, and a margin that
+    # keeps a point on the support's edge (to rounding) among them
+    reach = arc_to_chord_km(
+        np.minimum(radii + support * (1 + 1e-9) + 1e-6, np.pi * EARTH_RADIUS_KM)
+    )
     near = ptree.query_ball_point(centres * EARTH_RADIUS_KM, reach)
-    head = f"{kernel}|{float(h)!r}".encode()
+    # v2: a target's terms added in the order of the points (density_tree), tiles together
+    head = f"v2|{kernel}|{float(h)!r}".encode()
     known = memo.known()
     todo: list[tuple[str, np.ndarray, np.ndarray]] = []
     done: list[tuple[str, np.ndarray]] = []
@@ -129,8 +134,14 @@ def density_by_tiles(t_lon, t_lat, p_lon, p_lat, w, h, kernel, memo, cells=None)
         keys = [k for k, _ in done]
         cols, _ = memo.reuse(keys)
         out[np.concatenate([i for _, i in done])] = cols["density"]
-    for key, idx, sel in todo:
-        dens = density_tree(t_lon[idx], t_lat[idx], p_lon[sel], p_lat[sel], w[sel], h, kernel)
+    if todo:
+        # the tiles to compute, in one pass over every point: a target's sum takes the same
+        # terms in the same order as over its tile's points alone (see density_tree)
+        idx = np.concatenate([i for _, i, _ in todo])
+        dens = density_tree(t_lon[idx], t_lat[idx], p_lon, p_lat, w, h, kernel)
         out[idx] = dens
-        memo.add(np.full(idx.size, key, dtype=object), {"density": dens})
+        sizes = [i.size for _, i, _ in todo]
+        memo.add(
+            np.repeat(np.array([k for k, _, _ in todo], dtype=object), sizes), {"density": dens}
+        )
     return out
