@@ -222,3 +222,43 @@ def test_risk_percentile_is_a_share_of_the_area_not_of_the_cells():
     assert area[top].sum() / area.sum() <= 0.01 + area.max() / area.sum()
     # without areas: the old share of the cells
     np.testing.assert_allclose(area_percentile(rate), (lowest + 1) / cells.size * 100.0)
+
+
+def _daily_events(first: str, last: str, per_day: int, cells: np.ndarray, seed: int):
+    rng = np.random.default_rng(seed)
+    days = pd.date_range(first, last, freq="D", tz="UTC")
+    t = days.repeat(per_day) + pd.to_timedelta(rng.uniform(0, 86_399, days.size * per_day), "s")
+    return rng.choice(cells, t.size), pd.Series(t)
+
+
+def test_a_first_month_the_data_start_within_is_left_out_like_a_running_final_one():
+    # an export that starts on 20 January: January holds 12 days of events against whole
+    # months after it, so every cell's series starts low and reads as a rise
+    cells = np.array([h3.str_to_int(c) for c in h3.grid_disk(h3.latlng_to_cell(10.0, 60.0, 5), 2)])
+    ev, t = _daily_events("2024-01-20", "2025-06-30", 4, cells, 1)
+    cube = space_time_cube(ev, t, cells, period="month", end=_as_of("2025-06-30"))
+    assert cube.periods[0] == "2024-01" and cube.first_days == (12, 31)
+    got = emerging_hotspots(cube)
+    assert got.periods[0] == "2024-02" and got.periods[-1] == "2025-06"
+    assert "first month 2024-01" in got.left_out and "12 of 31 days" in got.left_out
+    # the same data from 1 January: nothing is left out
+    ev2, t2 = _daily_events("2024-01-01", "2025-06-30", 4, cells, 1)
+    whole = space_time_cube(ev2, t2, cells, period="month", end=_as_of("2025-06-30"))
+    assert whole.first_days is None and emerging_hotspots(whole).left_out is None
+    # a start given explicitly is taken as it is, events or not
+    given = space_time_cube(ev2, t2, cells, period="month", start="2024-01-25")
+    assert given.first_days == (7, 31)
+
+
+def test_a_late_first_event_of_sparse_data_is_not_taken_for_the_start():
+    # events a fortnight or more apart: a first one on the 15th is what complete coverage
+    # gives too, so the first month stays
+    cells = np.array([h3.str_to_int(c) for c in h3.grid_disk(h3.latlng_to_cell(10.0, 60.0, 5), 1)])
+    t = pd.Series(pd.date_range("2024-01-15", "2025-06-30", freq="16D", tz="UTC"))
+    ev = np.resize(cells, t.size)
+    cube = space_time_cube(ev, t, cells, period="month", end=_as_of("2025-06-30"))
+    assert cube.first_days is None and cube.periods[0] == "2024-01"
+    # and with a week's gaps, a first event on the 25th is a late start
+    t = pd.Series(pd.date_range("2024-01-25", "2025-06-30", freq="7D", tz="UTC"))
+    cube = space_time_cube(np.resize(cells, t.size), t, cells, period="month")
+    assert cube.first_days == (7, 31)

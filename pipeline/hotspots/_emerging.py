@@ -134,12 +134,19 @@ class SpaceTimeCube:
         cube's ``end`` (its counts are of those days only) and covers fewer days than every
         complete period before it; None when it is complete, no shorter than a complete one
         (30 days of a 31-day month among months of 28 to 31 days) or the end is not known.
+    first_days : tuple of int or None
+        ``(days covered, days in the period)`` when the data likely start within the first
+        period, which then covers fewer days than every later complete period: from ``start``
+        when it is given, else from the first event, when it comes later after the period's
+        first day than any two event days are apart anywhere else in the cube (with events
+        on at least :data:`MIN_EVENT_DAYS_FOR_START` days).  None otherwise.
     """
 
     cells: np.ndarray
     periods: list[str]
     values: np.ndarray
     final_days: tuple[int, int] | None = None
+    first_days: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         cells = np.asarray(self.cells, dtype="uint64")
@@ -183,7 +190,9 @@ def space_time_cube(
         First and last period to include (the periods containing them); default: those of the
         first and last event.  Events outside are not counted.  A final period that is still
         running at ``end`` (``end`` before its last day) is counted as it stands and marked
-        in ``final_days``; :func:`emerging_hotspots` leaves it out.
+        in ``final_days``; :func:`emerging_hotspots` leaves it out.  Likewise a first
+        period the data start within (``start`` after its first day; without ``start``, a
+        first event later than the data's gaps explain) is marked in ``first_days``.
 
     Returns
     -------
@@ -237,7 +246,42 @@ def space_time_cube(
         shortest = int(((whole.end_time - whole.start_time).days + 1).min()) if whole.size else days
         if covered < min(days, shortest):
             final_days = (int(covered), int(days))
-    return SpaceTimeCube(cube_cells, [str(x) for x in index], counts, final_days)
+    first_days = _first_days(index, times[ok], start, final_days is not None)
+    return SpaceTimeCube(cube_cells, [str(x) for x in index], counts, final_days, first_days)
+
+
+#: Days with events needed before a late first event is read as the data's start.
+MIN_EVENT_DAYS_FOR_START = 10
+
+
+def _first_days(index: pd.PeriodIndex, times: pd.DatetimeIndex, start, final_partial: bool):
+    """``(days covered, days)`` of a first period the data start within, else None.
+
+    The data's start is ``start`` when given; otherwise the first event's day when the
+    wait from the period's first day to it is longer than every gap between consecutive
+    event days after it: with complete coverage, the first period would have had its
+    events as often as the rest of the data does.
+    """
+    complete = index[1:-1] if final_partial else index[1:]
+    if complete.size == 0:
+        return None
+    first_day = index[0].start_time
+    days = (index[0].end_time.normalize() - first_day).days + 1
+    if start is not None:
+        begin = _period(start, "D").start_time
+    else:
+        event_days = np.unique(times.tz_convert(None).to_numpy().astype("datetime64[D]"))
+        if event_days.size < MIN_EVENT_DAYS_FOR_START:
+            return None
+        gaps = np.diff(event_days).astype("int64")
+        begin = pd.Timestamp(event_days[0])
+        if (begin - first_day).days <= int(gaps.max()):
+            return None
+    covered = days - (begin - first_day).days
+    shortest = int(((complete.end_time - complete.start_time).days + 1).min())
+    if covered < min(days, shortest):
+        return (int(covered), int(days))
+    return None
 
 
 def _period(value, freq: str) -> pd.Period:
@@ -379,7 +423,8 @@ class EmergingResult:
     p_value : str
         ``"exact"`` or ``"normal"``: the p-value the bins were classed on.
     left_out : str or None
-        Why the cube's final period was left out (it was still running), or None.
+        Why the cube's first or final period was left out (the data start within it, or it
+        was still running), or None.
     """
 
     cells: pd.DataFrame
@@ -423,7 +468,8 @@ def emerging_hotspots(
         A final period still running at the cube's end (``cube.final_days``) is left out and
         ``left_out`` says so: its bins hold the counts of a few days against whole periods,
         so every cell's final bin would read as a drop and no cell could be a new, consecutive,
-        persistent or intensifying hot spot.
+        persistent or intensifying hot spot.  A first period the data start within
+        (``cube.first_days``) is left out alike: it would read as a rise.
 
     Raises
     ------
@@ -489,17 +535,34 @@ def emerging_hotspots(
 def _complete_periods(
     cube: SpaceTimeCube, opts: HotspotOptions
 ) -> tuple[SpaceTimeCube, str | None]:
-    """Return the cube without a final period still running, and the note saying so."""
-    if cube.final_days is None or not cube.periods:
+    """Return the cube without partial first and final periods, and the note saying so."""
+    notes = []
+    keep = slice(0, len(cube.periods))
+    period = opts.emerging.period
+    if cube.first_days is not None and len(cube.periods) > 1:
+        covered, days = cube.first_days
+        notes.append(
+            f"the first {period} {cube.periods[0]} holds data for only its last {covered} of"
+            f" {days} days (the data start within it): left out of the trend and categories (a"
+            f" partial slice reads as a rise); its {cube.values[:, 0].sum():g} event(s) are in"
+            " the Gi* hot spots"
+        )
+        keep = slice(1, keep.stop)
+    if cube.final_days is not None and keep.stop > keep.start:
+        covered, days = cube.final_days
+        notes.append(
+            f"the final {period} {cube.periods[-1]} was still running at the end of the data"
+            f" ({covered} of {days} days): left out of the trend and categories (a partial slice"
+            f" reads as a drop); its {cube.values[:, -1].sum():g} event(s) are in the Gi* hot"
+            " spots"
+        )
+        keep = slice(keep.start, keep.stop - 1)
+    if not notes:
         return cube, None
-    covered, days = cube.final_days
-    note = (
-        f"the final {opts.emerging.period} {cube.periods[-1]} was still running at the end of"
-        f" the data ({covered} of {days} days): left out of the trend and categories (a partial"
-        f" slice reads as a drop); its {cube.values[:, -1].sum():g} event(s) are in the Gi* hot"
-        " spots"
+    return (
+        SpaceTimeCube(cube.cells, cube.periods[keep], cube.values[:, keep]),
+        "; ".join(notes),
     )
-    return SpaceTimeCube(cube.cells, cube.periods[:-1], cube.values[:, :-1]), note
 
 
 def space_time_z(weights: CellWeights, values: np.ndarray, window: int) -> np.ndarray:
