@@ -427,3 +427,23 @@ def test_a_target_s_direct_sum_has_the_same_bits_whatever_is_evaluated_with_it(k
             t_lon[part], t_lat[part], p_lon[near], p_lat[near], w[near], 40.0, kernel
         )
         assert np.array_equal(some.view("int64"), whole[part].view("int64"))
+
+
+def test_points_out_of_every_cell_s_reach_are_named_not_silently_zero(caplog):
+    # (lat, lon) pairs given as (lon, lat): both within 90 degrees, so they are valid points,
+    # somewhere else on the globe; the zeros alone would not say so
+    cells = region_to_cells((-80.0, 5.0, -70.0, 15.0), 4)
+    lat = np.array([10.2, 11.0, 9.5])
+    lon = np.array([-75.1, -74.0, -76.3])
+    with caplog.at_level("WARNING", logger="pipeline.density"):
+        swapped = kernel_density((lat, lon), cells, bandwidth_km=20)
+    assert not swapped.any()
+    assert "none of the 3 weighted point(s)" in caplog.text
+    assert "3 of them would: are longitude and latitude swapped?" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="pipeline.density"):
+        far = kernel_density(([100.0], [-40.0]), cells, bandwidth_km=20)
+        right = kernel_density((lon, lat), cells, bandwidth_km=20)
+    assert not far.any() and right.any()
+    assert "none of the 1 weighted point(s)" in caplog.text and "swapped" not in caplog.text
+    assert caplog.text.count("kernel density is 0") == 1

@@ -25,7 +25,7 @@ from ..grid import (
 from ._bandwidth import select_bandwidth
 from ._evaluate import METHODS, evaluate
 from ._inputs import BANDWIDTH_RULES, check_bandwidth, check_choice, point_weights, points_to_lonlat
-from ._kernels import KERNELS
+from ._kernels import KERNELS, kernel_support_km
 from ._tiles import density_memo
 
 log = logging.getLogger(__name__)
@@ -226,6 +226,8 @@ def kernel_density(
     if edge_correction:
         density = density * _edge_factor(cells, t_lon, t_lat, window, h, kernel, method)
     total = float(w.sum())
+    if total > 0 and cells.size and not density.any():
+        _warn_out_of_reach(p_lon, p_lat, w, t_lon, t_lat, h, kernel)
     log.debug(
         "kernel_density: %d points, %d cells, h=%.4g km (%s), %s, %s",
         p_lon.size,
@@ -245,6 +247,41 @@ def kernel_density(
             method=used,
         )
     return density
+
+
+def _warn_out_of_reach(p_lon, p_lat, w, t_lon, t_lat, h, kernel) -> None:
+    """Warn that no weighted point reaches a cell (the density is 0 everywhere).
+
+    Swapped coordinates are the usual cause: points given as (lat, lon) both within 90
+    degrees land elsewhere on the globe, and nothing in the zeros says so.
+    """
+    from scipy.spatial import cKDTree
+
+    from ..sphere import EARTH_RADIUS_KM, arc_to_chord_km, lonlat_to_xyz
+
+    support = float(kernel_support_km(kernel, h))
+    used = np.asarray(w) > 0
+    hint = ""
+    if np.all(np.abs(p_lon[used]) <= 90):
+        tree = cKDTree(lonlat_to_xyz(t_lon, t_lat))
+        dist, _ = tree.query(
+            lonlat_to_xyz(p_lat[used], p_lon[used]),
+            distance_upper_bound=float(arc_to_chord_km(support)) / EARTH_RADIUS_KM,
+        )
+        near = int(np.isfinite(dist).sum())
+        if near:
+            hint = (
+                f"; read as (lat, lon) instead, {near} of them would: are longitude and"
+                " latitude swapped?"
+            )
+    log.warning(
+        "kernel density is 0 in every cell: none of the %d weighted point(s) lies within the"
+        " kernel's reach (%.4g km) of the %d cell(s)%s",
+        int(used.sum()),
+        support,
+        t_lon.size,
+        hint,
+    )
 
 
 _LAST_CENTRES: list[tuple[bytes, np.ndarray, np.ndarray]] = []
