@@ -30,7 +30,8 @@ def seizure_weights(
     as_of : datetime, Timestamp or date string, optional
         Analysis date (naive times are taken as UTC).  Events after ``as_of`` get weight 0
         (they are in its future; they are kept, so the weights stay aligned with the rows).
-        Required with ``half_life_days``.
+        Required with ``half_life_days``.  An ``as_of`` before every event is an error
+        (every weight 0 would be a density of zero, where there is no data at all).
     half_life_days : float, optional
         Half-life of the decay ``0.5 ** (age_days / half_life_days)``; None: no decay.
     use_quantity : bool, default False
@@ -44,6 +45,13 @@ def seizure_weights(
     -------
     numpy.ndarray of float64
         One non-negative weight per row.
+
+    Raises
+    ------
+    InputError
+        ``as_of`` precedes every seizure, a time is missing or numeric, a bad quantity.
+    ConfigError
+        A bad ``half_life_days``, ``as_of`` or commodity weight.
     """
     n = len(seizures)
     w = np.ones(n)
@@ -75,6 +83,15 @@ def seizure_weights(
             i = int(np.flatnonzero(times.isna().to_numpy())[0])
             raise InputError(f"seizures row {i}: time is missing; as_of needs every time")
         age = (ref - times).dt.total_seconds().to_numpy() / 86400.0
+        if n and not (age >= 0).any():
+            # every weight 0: a density of zero everywhere, which reads as "no seizure risk";
+            # before the first record there is no seizure data (missing, not zero)
+            raise InputError(
+                f"as_of {ref.isoformat()} is before every seizure (the {n} seizure(s) are "
+                f"dated {times.min().isoformat()} to {times.max().isoformat()}): every weight "
+                "would be 0 and the density zero everywhere, not 'no data'; give as_of on or "
+                "after the first seizure, or only the seizures up to as_of (none: no density)"
+            )
         decay = 1.0 if hl is None else 0.5 ** (np.maximum(age, 0.0) / hl)
         w = np.where(age >= 0, decay, 0.0)
         if hl is not None and (age >= 0).any() and not w.any():
