@@ -226,6 +226,10 @@ def classify_mmsi(ids: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Series]:
     # RE2 lacks, so pandas matched it in Python, value by value)
     repeated = s.str.slice(0, 1).str.repeat(9) == s
     checks = [
+        (
+            (s.isin(_PLACEHOLDERS) | repeated) & s.str.startswith("0"),
+            "a placeholder (0-prefixed: coast stations 00MIDxxxx and group calls 0MIDxxxxx)",
+        ),
         (s.isin(_PLACEHOLDERS) | repeated, "a placeholder"),
         (s.str.startswith("00"), "a coast/base station (00MIDxxxx)"),
         (s.str.startswith("0"), "a group call (0MIDxxxxx)"),
@@ -1964,15 +1968,37 @@ def check_ping_rows(
     if is_mmsi:
         invalid, not_vessel, reason = classify_mmsi(vid)
         ship &= ~invalid & ~not_vessel
+        # an MMSI column stored as numbers drops the leading zeros of the 0-prefixed MMSIs
+        # (not vessels): 8 digits was a group call, 7 a coast station; said as such
+        plain = vid.astype("str").str.strip()
+        all_digits = plain.str.fullmatch(r"\d+").fillna(False).to_numpy(dtype=bool)
+        digits = np.where(all_digits, plain.str.len().to_numpy(dtype="int64"), 0)
+        for n_digits, what in ((8, "a group call (0MIDxxxxx)"), (7, "a coast station (00MIDxxxx)")):
+            rules.append(
+                Rule(
+                    "mmsi_invalid",
+                    invalid & ~vmiss & (digits == n_digits),
+                    vcol,
+                    f"MMSI {{value}} is not 9 digits but {n_digits}: an MMSI stored as a number "
+                    f"loses its leading zeros, and a {'0' * (9 - n_digits)}-prefixed one is "
+                    f"{what}, not a vessel (a ship's MMSI is 9 digits, the first 2-7); store "
+                    "MMSIs as text",
+                    vraw,
+                )
+            )
         rules.append(
             Rule("mmsi_invalid", invalid & ~vmiss, vcol, "MMSI {value} is not 9 digits", vraw)
         )
-        if not_vessel.any():
-            idx = np.flatnonzero(not_vessel)
-            vals = pd.Series("", index=vraw.index, dtype="str")
-            vals.iloc[idx] = (vid.iloc[idx] + " is " + reason.iloc[idx]).to_numpy()
+        # one rule per kind of station (a handful): the value is the MMSI as written
+        for why in pd.unique(reason[not_vessel]) if not_vessel.any() else ():
             rules.append(
-                Rule("mmsi_not_vessel", not_vessel, vcol, "MMSI {value}, not a vessel", vals)
+                Rule(
+                    "mmsi_not_vessel",
+                    not_vessel & (reason == why).to_numpy(),
+                    vcol,
+                    f"MMSI {{value}} is {why}, not a vessel",
+                    vraw,
+                )
             )
     lat_raw, lon_raw = parts["lat"], parts["lon"]
     # as a seizure file's: a latitude's lowercase 's' decided for the file, eastings and

@@ -1,0 +1,120 @@
+"""Loose ends of ingest and weights: Arrow IPC files, MultiPoint pings, as_of before every
+seizure, MMSIs that lost their leading zeros."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.errors import InputError
+from pipeline.ingest import read_tracks
+
+T0 = pd.Timestamp("2024-03-01T00:00:00Z")
+
+
+# ------------------------------------------------------------------ MMSI without leading zeros
+
+
+def _mmsi_csv(path: Path, ids: list[str]) -> Path:
+    rows = ["mmsi,timestamp,lat,lon"]
+    for i, v in enumerate(ids):
+        rows.append(f"{v},{(T0 + pd.Timedelta(minutes=10 * i)).isoformat()},50.0,{1 + i / 100}")
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_an_mmsi_that_lost_its_leading_zeros_is_said_to_be_a_group_call_or_coast_station(
+    tmp_path,
+):
+    # an export that stored MMSI as an integer: 024700001 (group call) -> 24700001, and
+    # 002470001 (coast station) -> 2470001; neither is a ship, and the message said only
+    # "is not 9 digits", nothing of the zeros a number column drops
+    path = _mmsi_csv(tmp_path / "ais.csv", ["247000001", "247000001", "24700001", "2470001"])
+    res = read_tracks(str(path))
+    assert res.n_read == 4 and len(res.frame) == 2
+    by_value = res.rejects.set_index("value")
+    assert set(by_value["rule"]) == {"mmsi_invalid"}
+    group, coast = by_value.loc["24700001", "message"], by_value.loc["2470001", "message"]
+    assert "not 9 digits" in group and "group call" in group and "leading zero" in group
+    assert "not 9 digits" in coast and "coast station" in coast and "leading zero" in coast
+
+
+def test_a_zero_prefixed_mmsi_as_text_keeps_its_value_and_says_what_it_is(tmp_path):
+    # the value column held "012345678 is a placeholder" (the reason glued to the value), and
+    # the message never said that a 0-prefixed MMSI is no vessel
+    ids = ["247000001", "247000001", "012345678", "024700001", "002470001"]
+    res = read_tracks(str(_mmsi_csv(tmp_path / "ais.csv", ids)))
+    rej = res.rejects.set_index("row")
+    assert list(rej["rule"]) == ["mmsi_not_vessel"] * 3
+    assert list(rej["value"]) == ids[2:]
+    assert "group call" in rej.loc[4, "message"] and "placeholder" in rej.loc[4, "message"]
+    assert "group call" in rej.loc[5, "message"]
+    assert "coast" in rej.loc[6, "message"]
+
+
+# ------------------------------------------------------------------ as_of before every seizure
+
+
+def _seizures(times: list[str]) -> pd.DataFrame:
+    n = len(times)
+    return pd.DataFrame(
+        {
+            "time": pd.to_datetime(times, utc=True),
+            "lon": np.linspace(-80.0, -79.0, n),
+            "lat": np.linspace(10.0, 11.0, n),
+        }
+    )
+
+
+@pytest.mark.parametrize("half_life", [None, 30.0])
+def test_as_of_before_every_seizure_is_refused_naming_the_dates(half_life):
+    # gave every weight 0 without a word: a density of zero everywhere (no risk), where there
+    # is no data at all
+    from pipeline.density import seizure_weights
+
+    s = _seizures(["2024-03-01", "2024-04-01"])
+    with pytest.raises(InputError) as err:
+        seizure_weights(s, as_of="2024-01-01", half_life_days=half_life)
+    msg = str(err.value)
+    assert "2024-01-01" in msg and "2024-03-01" in msg and "2024-04-01" in msg
+    # one seizure at or before as_of: weights as documented (the later one 0)
+    w = seizure_weights(s, as_of="2024-03-15", half_life_days=half_life)
+    assert w[0] > 0 and w[1] == 0
+    assert seizure_weights(s.iloc[:0], as_of="2024-01-01").size == 0
+
+
+def test_a_timeline_whose_first_month_precedes_the_first_seizure_has_no_data_that_month():
+    # the run's timeline scores each month from the seizures up to its end: a month before
+    # the first seizure has no seizure density (missing, never 0) and the others are scored
+    import h3
+
+    from pipeline.config import DensityConfig
+    from pipeline.timeline import timeline_factors
+
+    s = _seizures(["2026-05-03", "2026-05-20", "2026-06-02", "2026-06-15"])
+    cells = np.array(
+        sorted({int(h3.latlng_to_cell(la, lo, 5), 16) for la, lo in zip(s.lat, s.lon)}),
+        dtype="uint64",
+    )
+    got = timeline_factors(
+        s,
+        cells,
+        pd.Timestamp("2026-06-30T23:59:59Z"),
+        3,
+        DensityConfig(bandwidth_km=20.0, half_life_days=60.0),
+        None,
+    )
+    assert got is not None
+    table = got.table.set_index("period")
+    density = table["seizure_density"].groupby(level=0)
+    assert density.apply(lambda d: d.isna().all()).to_dict() == {
+        "2026-04": True,
+        "2026-05": False,
+        "2026-06": False,
+    }
+    assert (density.max().loc[["2026-05", "2026-06"]] > 0).all()
+    covered = table["seizure_density__covered"].groupby(level=0).any().to_dict()
+    assert covered == {"2026-04": False, "2026-05": True, "2026-06": True}
