@@ -96,7 +96,9 @@ def test_a_timeline_whose_first_month_precedes_the_first_seizure_has_no_data_tha
 
     s = _seizures(["2026-05-03", "2026-05-20", "2026-06-02", "2026-06-15"])
     cells = np.array(
-        sorted({int(h3.latlng_to_cell(la, lo, 5), 16) for la, lo in zip(s.lat, s.lon)}),
+        sorted(
+            {int(h3.latlng_to_cell(la, lo, 5), 16) for la, lo in zip(s.lat, s.lon, strict=True)}
+        ),
         dtype="uint64",
     )
     got = timeline_factors(
@@ -118,3 +120,48 @@ def test_a_timeline_whose_first_month_precedes_the_first_seizure_has_no_data_tha
     assert (density.max().loc[["2026-05", "2026-06"]] > 0).all()
     covered = table["seizure_density__covered"].groupby(level=0).any().to_dict()
     assert covered == {"2026-04": False, "2026-05": True, "2026-06": True}
+
+
+# ------------------------------------------------------------------ MultiPoint pings
+
+
+def _feature(mmsi: str, minutes: int, geometry: dict) -> dict:
+    when = (T0 + pd.Timedelta(minutes=minutes)).isoformat()
+    return {"type": "Feature", "properties": {"mmsi": mmsi, "time": when}, "geometry": geometry}
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".gpkg"])
+def test_a_multipoint_ping_is_rejected_as_multipoint_not_as_a_missing_position(tmp_path, suffix):
+    # a QGIS export that merged a track's positions into one feature: it was coord_missing
+    # ("latitude or longitude is missing") beside a note, its points unsaid
+    import json
+
+    def pt(x):
+        return {"type": "Point", "coordinates": [x, 50.0]}
+
+    feats = [
+        _feature("247000001", 0, pt(1.0)),
+        _feature("247000001", 10, pt(1.01)),
+        _feature("247000001", 20, {"type": "MultiPoint", "coordinates": [[1.02, 50], [1.03, 50]]}),
+        _feature("247000001", 30, {"type": "MultiPoint", "coordinates": [[1.04, 50.0]]}),
+        _feature(
+            "247000001",
+            40,
+            {"type": "Polygon", "coordinates": [[[1, 50], [1.1, 50], [1.1, 50.1], [1, 50]]]},
+        ),
+    ]
+    path = tmp_path / "pings.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    if suffix == ".gpkg":
+        import geopandas as gpd
+
+        gpd.read_file(path).to_file(tmp_path / "pings.gpkg", driver="GPKG")
+        path = tmp_path / "pings.gpkg"
+    res = read_tracks(str(path))
+    assert res.n_read == 5 == len(res.frame) + len(res.rejects)
+    assert len(res.frame) == 3  # a MultiPoint of one point is that point
+    rej = res.rejects.set_index("row")
+    assert rej.loc[3, "rule"] == "multipoint" and rej.loc[3, "column"] == "geometry"
+    assert "MULTIPOINT" in rej.loc[3, "value"]
+    assert "one point per row" in rej.loc[3, "message"]
+    assert rej.loc[5, "rule"] == "geometry_wrong_type" and "POLYGON" in rej.loc[5, "value"]

@@ -42,7 +42,9 @@ no scale are refused by their values (:func:`_refuse_raw_tenths`).
 Rule ids (first failing rule per ping, in this order): ``ragged_row``, ``unbalanced_quote``
 (a quote opened and not closed before lines that read as records: the line is rejected and
 reading restarts after it), ``geometry_missing`` and ``geometry_wrong_type`` (a feature of a
-LineString route layer without any vertex: empty, or not a line), ``vertex_times_count`` (a
+LineString route layer without any vertex: empty, or not a line; a polygon in a layer of
+points), ``multipoint`` (a MultiPoint feature of several points in a layer of pings: one time
+for all its points; one of a single point is that point), ``vertex_times_count`` (a
 route feature whose list of vertex times is not as long as its vertices: one row per feature,
 none of its vertices kept), ``vessel_missing``,
 ``mmsi_invalid`` (not 9 digits), ``mmsi_not_vessel`` (base station 00MIDxxxx, group call
@@ -136,6 +138,7 @@ TRACK_RULES = (
     "unbalanced_quote",
     "geometry_missing",
     "geometry_wrong_type",
+    "multipoint",
     "vertex_times_count",
     "vessel_missing",
     "mmsi_invalid",
@@ -1633,6 +1636,13 @@ def _read_vector_tracks(
         if vertex_rejects is not None:
             parts["pre"] = pd.concat([parts["pre"], vertex_rejects], ignore_index=True)
         return raw, rows, parts, notes, crs
+    # a MultiPoint of one point is that point (as for seizures); one of several points holds
+    # several positions under one time and is rejected as such, never as a missing position
+    one = (types == 4) & (shapely.get_num_geometries(geoms) == 1)
+    if one.any():
+        geoms = geoms.copy()
+        geoms[one] = shapely.get_geometry(geoms[one], 0)
+        types = shapely.get_type_id(geoms)
     pts = types == 0
     x = np.full(len(geoms), np.nan)
     y = np.full(len(geoms), np.nan)
@@ -1687,9 +1697,48 @@ def _read_vector_tracks(
     # local times beside an offset column: placed as in a table of pings
     parts.update(_offset_layout(attrs, cols, pick, name, evidence))
     parts.update(_identity_layout(raw, cols, pick))
-    if (~pts).any():
-        notes.append(f"{name}: {int((~pts).sum())} non-point feature(s) have no position")
+    parts["geometry_rules"] = _point_layer_rules(geoms, types)
+    if (types == 4).any():
+        notes.append(
+            f"{name}: {int((types == 4).sum())} MultiPoint feature(s) of several points (no "
+            "time per point): rejected as multipoint"
+        )
     return raw, np.arange(1, len(raw) + 1, dtype="int64"), parts, notes, crs
+
+
+def _point_layer_rules(geoms: np.ndarray, types: np.ndarray) -> list[Rule]:
+    """Return the rules of the features of a layer of pings that are not points.
+
+    A MultiPoint of several points (a GIS export of a track's positions as one feature)
+    has one time and one set of attributes for all its points: which point was where when
+    is unknown, so it is ``multipoint``, not a missing position.  A polygon is
+    ``geometry_wrong_type``.  A feature without geometry stays ``coord_missing``.
+    """
+    multi = types == 4
+    other = (types > 0) & ~multi
+    wkt = pd.Series("", index=range(len(geoms)), dtype="str")
+    if (multi | other).any():
+        idx = np.flatnonzero(multi | other)
+        wkt.iloc[idx] = shapely.to_wkt(geoms[idx], rounding_precision=8)
+        wkt = wkt.str.slice(0, 120)
+    return [
+        Rule(
+            "multipoint",
+            multi,
+            "geometry",
+            "a MultiPoint feature of several points: one time for all, none per point, so "
+            "which position was when is unknown; export one point per row, each with its own "
+            "time (the points of the track, not a merged feature)",
+            wkt,
+        ),
+        Rule(
+            "geometry_wrong_type",
+            other,
+            "geometry",
+            "a polygon or collection in a layer of point pings: it is no one position",
+            wkt,
+        ),
+    ]
 
 
 #: Per-feature lists of vertex times written by GPX/KML-to-GeoJSON converters.
@@ -1957,7 +2006,8 @@ def check_ping_rows(
         parts["vessel_col"],
         parts["time_col"],
     )
-    rules: list[Rule] = []
+    # a vector layer's features that are no point (a MultiPoint of several) come first
+    rules: list[Rule] = list(parts.get("geometry_rules") or ())
     vraw = parts["vessel"]
     vmiss = missing_mask(vraw)
     vid = _id_text(vraw)
