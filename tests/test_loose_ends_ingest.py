@@ -165,3 +165,80 @@ def test_a_multipoint_ping_is_rejected_as_multipoint_not_as_a_missing_position(t
     assert "MULTIPOINT" in rej.loc[3, "value"]
     assert "one point per row" in rej.loc[3, "message"]
     assert rej.loc[5, "rule"] == "geometry_wrong_type" and "POLYGON" in rej.loc[5, "value"]
+
+
+# ------------------------------------------------------------------ Arrow IPC (Feather) files
+
+
+def _ping_frame() -> pd.DataFrame:
+    n = 9
+    return pd.DataFrame(
+        {
+            "mmsi": ["247000001"] * 5 + ["247000002"] * 3 + [""],
+            "timestamp": pd.date_range("2024-03-01", periods=n, freq="10min", tz="UTC"),
+            "lat": [50.0 + i / 100 for i in range(n)],
+            "lon": [1.0] * 7 + [np.nan, 1.0],
+        }
+    )
+
+
+def _write_ipc(frame: pd.DataFrame, path: Path, how: str) -> None:
+    import warnings
+
+    import pyarrow as pa
+    import pyarrow.feather as feather
+    import pyarrow.ipc as ipc
+
+    if how == "pandas":  # pandas to_feather: Feather V2, LZ4
+        frame.to_feather(path)
+    elif how == "zstd":  # R arrow write_feather(compression = "zstd"), in batches of 4
+        feather.write_feather(frame, str(path), compression="zstd", chunksize=4)
+    elif how == "stream":  # polars write_ipc_stream: the IPC stream format
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        opts = ipc.IpcWriteOptions(compression="lz4")
+        with ipc.new_stream(str(path), table.schema, options=opts) as w:
+            w.write_table(table, max_chunksize=4)
+    else:  # old pandas: Feather V1 (no time zone in the format)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            naive = frame.assign(timestamp=frame["timestamp"].dt.tz_localize(None))
+            feather.write_feather(naive, str(path), version=1)
+
+
+@pytest.mark.parametrize(
+    ("suffix", "how"),
+    [(".feather", "pandas"), (".arrow", "zstd"), (".arrows", "stream"), (".feather", "v1")],
+)
+def test_an_arrow_ipc_track_file_is_read_as_its_parquet_is(tmp_path, suffix, how):
+    # refused before ("an Arrow IPC (Feather) file is not read ... write the table as Parquet")
+    from pipeline.ingest.stream import spill_tracks
+
+    frame = _ping_frame()
+    frame.to_parquet(tmp_path / "ais.parquet")
+    path = tmp_path / f"ais{suffix}"
+    _write_ipc(frame, path, how)
+    want = read_tracks(str(tmp_path / "ais.parquet"))
+    got = read_tracks(str(path))
+    spill = spill_tracks(str(path), tmp_path / "spill", chunk_rows=3, n_buckets=2)
+    assert got.n_read == want.n_read == 9 == spill.n_read
+    assert got.by_rule == want.by_rule == spill.by_rule == {"coord_missing": 1, "vessel_missing": 1}
+    assert list(got.rejects["row"]) == list(want.rejects["row"]) == [8, 9]
+    pd.testing.assert_frame_equal(got.frame, want.frame)
+    assert spill.n_accepted == len(want.frame)
+
+
+def test_an_arrow_ipc_seizure_file_is_read_and_bounded(tmp_path):
+    from pipeline.errors import SourceUnreadable
+    from pipeline.ingest import read_seizures
+
+    frame = pd.DataFrame(
+        {"date": ["2024-01-02", "2024-01-03"], "lat": [10.0, 11.0], "lon": [100.0, 101.0]}
+    )
+    frame.to_feather(tmp_path / "seizures.feather")
+    res = read_seizures(str(tmp_path / "seizures.feather"))
+    assert len(res.frame) == 2 and list(res.frame["lat"]) == [10.0, 11.0]
+    # compressed columns declare no size: read batch by batch, refused past the bound
+    big = pd.DataFrame({"date": ["2024-01-02"] * 200_000, "lat": 10.0, "lon": 100.0})
+    big.to_feather(tmp_path / "big.feather", compression="zstd")
+    with pytest.raises(SourceUnreadable, match="max_uncompressed_mb"):
+        read_seizures(str(tmp_path / "big.feather"), max_uncompressed_mb=1)

@@ -41,6 +41,11 @@ SUFFIX_FORMAT = {
     ".parquet": "parquet",
     ".geoparquet": "parquet",
     ".pq": "parquet",
+    # Arrow IPC (Feather) files and streams: typed columns read as Parquet's (see _columnar)
+    ".feather": "parquet",
+    ".arrow": "parquet",
+    ".arrows": "parquet",
+    ".ipc": "parquet",
     ".shp": "shapefile",
     ".gpx": "gpx",
     ".kml": "kml",
@@ -68,12 +73,6 @@ _NOT_READ = {
     "GeoJSON or GeoPackage with its CRS (QGIS, or ogr2ogr from a CSV with a WKT column)",
     ".xml": "XML records are not read (no format setting reads them); request or export the "
     "same records as CSV or JSON (a web service's output=csv or output=json)",
-    **dict.fromkeys(
-        (".feather", ".arrow", ".arrows", ".ipc"),
-        "an Arrow IPC (Feather) file is not read (no format setting reads it); write the table "
-        "as Parquet (pyarrow.parquet.write_table(pyarrow.feather.read_table(path), "
-        "'out.parquet'), or polars/DuckDB's Parquet export)",
-    ),
     ".orc": "an ORC file is not read (no format setting reads it); write the table as Parquet "
     "(pyarrow.parquet.write_table(pyarrow.orc.read_table(path), 'out.parquet'), or Spark/Hive's "
     "Parquet output)",
@@ -454,9 +453,18 @@ def read_vector(
         if fmt == "parquet":
             import pyarrow.parquet as pq
 
+            from ._columnar import arrow_kind, read_bounded
+
             if target.startswith("/vsizip/"):
-                raise SourceUnreadable(f"{name}: a Parquet file inside a zip is not supported")
-            if max_uncompressed_mb is not None:
+                raise SourceUnreadable(
+                    f"{name}: a Parquet or Arrow IPC file inside a zip is not supported"
+                )
+            if arrow_kind(target) != "parquet":  # Arrow IPC: batch by batch, bounded
+                table = read_bounded(target, max_uncompressed_mb, name)
+                if b"geo" not in (table.schema.metadata or {}):
+                    return _nested_as_text(table.to_pandas()), None, None
+                gdf = gpd.read_feather(target)
+            elif max_uncompressed_mb is not None:
                 md = pq.ParquetFile(target).metadata
                 # Dictionary and run-length encodings hide the size in memory: count at
                 # least 8 bytes per value.
@@ -470,10 +478,11 @@ def read_vector(
                         f"ingest.max_uncompressed_mb={max_uncompressed_mb:g}; raise the limit "
                         "if the file is genuine"
                     )
-            meta = pq.read_schema(target).metadata or {}
-            if b"geo" not in meta:
-                return _nested_as_text(pd.read_parquet(target)), None, None
-            gdf = gpd.read_parquet(target)
+            if arrow_kind(target) == "parquet":
+                meta = pq.read_schema(target).metadata or {}
+                if b"geo" not in meta:
+                    return _nested_as_text(pd.read_parquet(target)), None, None
+                gdf = gpd.read_parquet(target)
         elif fmt == "kml":
             gdf = _read_kml(target, name, max_uncompressed_mb)
         else:

@@ -39,6 +39,7 @@ import contextlib
 import dataclasses
 import io
 import logging
+import os
 import re
 import shutil
 import tempfile
@@ -57,6 +58,7 @@ import pyarrow.parquet as pq
 from ..errors import AmbiguousDateOrder, InputError, SourceUnreadable
 from ..io import atomic_path, neutralise_formulas, round_floats, write_csv
 from ..schema import COG, LAT, LON, PING_COLUMNS, REJECT_COLUMNS, SOG, SOURCE_ROW, TIME, VESSEL_ID
+from ._columnar import IPC_SUFFIXES, arrow_kind, iter_batches, table_schema
 from ._common import (
     MIXED_ENCODING,
     DecodedLines,
@@ -180,6 +182,8 @@ def estimate_records(path: str | Path) -> int:
             return n
         if suffix in (".parquet", ".geoparquet", ".pq"):
             return int(pq.ParquetFile(path).metadata.num_rows)
+        if suffix in IPC_SUFFIXES:  # rows are counted batch by batch: about 40 bytes a row
+            return os.path.getsize(path) // 40
         if suffix == ".zip":
             with zipfile.ZipFile(path) as zf:
                 return sum(i.file_size for i in zf.infolist()) // 60
@@ -1099,16 +1103,16 @@ def _csv_chunk(
 
 
 def _stream_parquet(state: _State, path: str, chunk_rows: int) -> None:
-    pf = pq.ParquetFile(path)
+    """Check a Parquet or Arrow IPC file a record batch of ``chunk_rows`` at a time."""
     k = -1
-    for k, batch in enumerate(pf.iter_batches(batch_size=chunk_rows)):
+    for k, batch in enumerate(iter_batches(path, chunk_rows)):
         writer = _ChunkCandidates(state.folder, k)
         try:
             _parquet_chunk(state, k, batch, state.n_read, writer)
         finally:
             state.candidates.append(writer.close())
     if k < 0:  # no row at all: the layout comes from the empty table
-        _parquet_chunk(state, 0, pf.schema_arrow.empty_table(), 0, None)
+        _parquet_chunk(state, 0, table_schema(path).empty_table(), 0, None)
 
 
 def _parquet_chunk(
@@ -1254,7 +1258,7 @@ def spill_tracks(
 
                 _stream_csv(state, fh, survey, chunk_rows, reopen)
         elif opened.fmt == "parquet" and not opened.target.startswith("/vsizip/"):
-            meta = pq.read_schema(opened.target).metadata or {}
+            meta = table_schema(opened.target).metadata or {}
             if b"geo" in meta:
                 return _spill_whole(state, max_speed_kn, max_uncompressed_mb)
             _stream_parquet(state, opened.target, chunk_rows)
@@ -1939,7 +1943,11 @@ def _plan_file(f: _FileTask, chunk_rows: int, max_uncompressed_mb: float) -> lis
                     spans.append((len(spans), offset, len(piece), line if spans else 0))
                 f.kind = "csv"
                 return spans
-    elif opened.fmt == "parquet" and not opened.target.startswith("/vsizip/"):
+    elif (
+        opened.fmt == "parquet"
+        and not opened.target.startswith("/vsizip/")
+        and arrow_kind(opened.target) == "parquet"  # an Arrow IPC file: one task, streamed
+    ):
         pf = pq.ParquetFile(opened.target)
         if b"geo" not in (pf.schema_arrow.metadata or {}):
             n = int(pf.metadata.num_rows)
