@@ -23,7 +23,6 @@ __all__ = [
     "IPC_SUFFIXES",
     "arrow_kind",
     "iter_batches",
-    "num_rows",
     "read_bounded",
     "table_schema",
 ]
@@ -63,14 +62,6 @@ def table_schema(path: str | Path) -> pa.Schema:
     if kind == "ipc_stream":
         return ipc.open_stream(str(path)).schema
     return _feather_v1(path).schema
-
-
-def num_rows(path: str | Path) -> int:
-    """Return the number of rows (Parquet: from its metadata; IPC: batch by batch)."""
-    kind = arrow_kind(path)
-    if kind == "parquet":
-        return int(pq.ParquetFile(path).metadata.num_rows)
-    return sum(b.num_rows for b in iter_batches(path, 1 << 20))
 
 
 def iter_batches(path: str | Path, batch_size: int) -> Iterator[pa.RecordBatch]:
