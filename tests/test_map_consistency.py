@@ -131,6 +131,33 @@ def test_card_shares_multiply_to_the_relative_risk_of_the_table():
     assert gap.max() <= 0.5 / got["shareScale"] + 1e-9
 
 
+def test_card_shares_all_shown_multiply_to_the_relative_risk_too():
+    """With five shares or fewer there is no "others" row: they are rounded together."""
+    from pipeline.render._payload import AREA_SHARE, TOP_SHARES, fitted_payload
+    from pipeline.testing import sample_map_data
+
+    scores = sample_map_data(300, fitted=True, seed=6).scores
+    shares = [c for c in scores.columns if c.endswith("__share")][:TOP_SHARES]
+    scores = scores.drop(columns=[c for c in scores.columns if c.endswith("__share")][TOP_SHARES:])
+    assert len(shares) == TOP_SHARES
+    scores["relative_risk"] = np.exp(np.log(scores[shares]).sum(axis=1))
+    got = fitted_payload(scores, {})
+    assert got is not None and got["shares"]["others"] is None
+    sent = got["shares"]
+    codes = np.array([[np.nan if c is None else c for c in col] for col in sent["codes"]]).T
+    listed = np.isfinite(codes).all(axis=1)
+    assert listed.sum() > 250
+    product = np.exp(codes[listed].sum(axis=1) / got["shareScale"])
+    gap = np.abs(np.log(product / scores["relative_risk"].to_numpy()[listed]))
+    assert gap.max() <= 0.5 / got["shareScale"] + 1e-9
+    # and each share stays within one unit of its own value
+    rank = np.array([[-1 if c is None else c for c in col] for col in sent["rank"]]).T[listed]
+    by_label = [AREA_SHARE if x == "cell area" else f"{x}__share" for x in sent["labels"]]
+    exact = np.log(scores[by_label].to_numpy()[listed]) * got["shareScale"]
+    mine = np.take_along_axis(exact, rank, axis=1)
+    assert np.abs(codes[listed] - mine).max() < 1
+
+
 def _legend(page: str) -> str:
     found = re.search(r'<details class="rr-legend".*?</details>', page, re.DOTALL)
     assert found is not None

@@ -435,6 +435,13 @@ def _top_shares(scores: pd.DataFrame) -> dict:
         return out.tolist()
 
     others = None
+    if m.shape[1] <= k:
+        # every share is shown: their codes are rounded together (largest remainder), so the
+        # column multiplies to the relative risk within 0.5 %, as with an "others" row; each
+        # rounded alone would be up to 0.5 % off per share
+        top_codes = np.where(
+            shown, _rounded_together(SHARE_SCALE * np.take_along_axis(logs, top, axis=1)), np.nan
+        )
     if m.shape[1] > k:
         rest = np.take_along_axis(m, order[:, k:], axis=1)
         any_rest = np.isfinite(rest).any(axis=1) & has_factor
@@ -450,6 +457,24 @@ def _top_shares(scores: pd.DataFrame) -> dict:
         "codes": [column(np.nan_to_num(top_codes[:, j]), shown[:, j]) for j in range(k)],
         "others": others,
     }
+
+
+def _rounded_together(x: np.ndarray) -> np.ndarray:
+    """Round each row's finite values so that they sum to the row's rounded sum.
+
+    Largest remainder: each value is floored, and the units the floors lack go to the
+    values with the largest fractions (the first of equal ones).  Each value stays within
+    1 of itself; NaN stays NaN.
+    """
+    ok = np.isfinite(x)
+    v = np.where(ok, x, 0.0)
+    low = np.floor(v)
+    need = (np.round(v.sum(axis=1)) - low.sum(axis=1)).astype("int64")
+    frac = np.where(ok, v - low, -1.0)
+    order = np.argsort(-frac, axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(x.shape[1])[None, :].repeat(len(x), 0), axis=1)
+    return np.where(ok, low + (rank < need[:, None]), np.nan)
 
 
 #: How the card and the panel name the model families of FittedModel.report().
