@@ -438,3 +438,27 @@ def test_readme_columns_are_published(published):
     assert (fitted | hot) - scores - {"hotspots", "counts", "exact", "normal", "fitted"} == set()
     for name in ("features.parquet", "events.parquet", "seizures.parquet"):
         assert {"cell", "hex_id"} <= set(pq.read_schema(published / name).names), name
+
+
+def test_make_targets_named_in_readme_exist():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    targets = set(re.findall(r"^([\w-]+):", makefile, re.M))
+    named = set(re.findall(r"`make ([\w-]+)`", README)) | set(
+        re.findall(r"^make ([\w-]+)", README, re.M)
+    )
+    assert {"demo", "test", "test-fast", "fuzz", "bench", "lint"} <= named
+    assert named - targets == set()
+
+
+def test_nightly_schedule_shown_is_the_deployed_one():
+    block = re.search(r"```bash\n(.*?)```", _section("Nightly runs"), re.S)
+    assert block
+    cron = [line for line in block.group(1).splitlines() if re.match(r"[\d*]+ [\d*]+ ", line)]
+    deployed = (ROOT / "deploy" / "crontab").read_text(encoding="utf-8").splitlines()
+    assert cron and set(cron) <= set(deployed)
+    # "exit 75 from an overlapping manual run counted as success"
+    assert re.search(r"exit (\d+) from an overlapping", README).group(1) == str(cli.EXIT_TEMPFAIL)
+    service = (ROOT / "deploy" / "route-risk.service").read_text(encoding="utf-8")
+    assert re.search(r"^SuccessExitStatus=.*\b(\d+)\b", service, re.M).group(1) == str(
+        cli.EXIT_TEMPFAIL
+    )
