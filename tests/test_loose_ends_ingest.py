@@ -242,3 +242,22 @@ def test_an_arrow_ipc_seizure_file_is_read_and_bounded(tmp_path):
     big.to_feather(tmp_path / "big.feather", compression="zstd")
     with pytest.raises(SourceUnreadable, match="max_uncompressed_mb"):
         read_seizures(str(tmp_path / "big.feather"), max_uncompressed_mb=1)
+
+
+def test_json_lines_rejects_are_among_the_published_rules(tmp_path):
+    # the rule lists are what the docs and the accounting tests take as every rule there is
+    from pipeline.ingest import SEIZURE_RULES, TRACK_RULES, read_seizures, read_tracks
+
+    s = tmp_path / "s.jsonl"
+    s.write_text('{"date":"2024-01-02","lat":10.5,"lon":-60.2}\nnot json\n[1,2]\n')
+    got = read_seizures(s)
+    assert {"malformed_json", "not_a_json_object"} <= set(got.by_rule) <= set(SEIZURE_RULES)
+    t = tmp_path / "t.jsonl"
+    t.write_text(
+        '{"mmsi":247000001,"t":"2024-01-02T00:00:00Z","lat":10.5,"lon":-60.2}\n'
+        '{"mmsi":247000001,"t":"2024-01-02T00:10:00Z","lat":10.6,"lon":-60.2}\n'
+        "{broken\n"
+        '"a string"\n'
+    )
+    got = read_tracks(t)
+    assert {"malformed_json", "not_a_json_object"} <= set(got.by_rule) <= set(TRACK_RULES)

@@ -120,6 +120,8 @@ SEIZURE_RULES = (
     "ragged_row",
     "unbalanced_quote",
     "repeated_header",
+    "malformed_json",
+    "not_a_json_object",
     "geometry_missing",
     "geometry_invalid",
     "geometry_not_point",

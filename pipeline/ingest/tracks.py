@@ -136,6 +136,8 @@ log = logging.getLogger(__name__)
 TRACK_RULES = (
     "ragged_row",
     "unbalanced_quote",
+    "malformed_json",
+    "not_a_json_object",
     "geometry_missing",
     "geometry_wrong_type",
     "multipoint",
