@@ -216,7 +216,9 @@ def timeline_breaks(risk, scale: str, class_breaks: Sequence[float], classes: in
 
     if scale == "fixed":
         return [float(b) for b in class_breaks]
-    if scale in ("quantile", "equal"):
+    if scale == "quantile":
+        return _tied_ends_apart(risk, global_breaks(risk, classes, scale), classes)
+    if scale == "equal":
         return global_breaks(risk, classes, scale)
     if scale == "natural":
         from .classes import risk_class_breaks
@@ -225,8 +227,40 @@ def timeline_breaks(risk, scale: str, class_breaks: Sequence[float], classes: in
     raise ConfigError(f"timeline.scale must be one of {sorted(SCALES)!r}, got {scale!r}")
 
 
+def _tied_ends_apart(risk, breaks: list[float], classes: int) -> list[float]:
+    """Return pooled quantile ``breaks`` whose tied lowest and highest blocks are classes apart.
+
+    As the map's quantile classes (:func:`pipeline.classes.risk_class_breaks`): quantiles that
+    fall in the block of the lowest risk merge there, and the first risk above the block
+    starts a class of its own (it would otherwise share the lowest class: a fitted model's
+    quiet cells, two thirds of the months' cells, put a risk of 75.9 in 'very low'); a
+    quantile at the highest risk makes the top risk a class of its own, ending just past it.
+    """
+    v = np.asarray(risk, dtype="float64")
+    v = v[np.isfinite(v)]
+    if classes < 2 or v.size == 0 or v.min() == v.max():
+        return breaks
+    lo, hi = float(v.min()), float(v.max())
+    inner = np.quantile(v, np.linspace(0.0, 1.0, classes + 1)[1:-1])
+    starts = {float(b) for b in breaks[1:-1] if lo < b < hi}
+    if (inner <= lo).any():
+        starts.add(float(v[v > lo].min()))
+    if (inner >= hi).any():
+        starts.add(hi)
+    end = hi + 10.0**-RISK_DECIMALS if starts and max(starts) >= hi else hi
+    return [lo, *sorted(starts), end]
+
+
 def _spread_labels(labels: Sequence[str], n: int) -> list[str]:
-    """Return ``n`` of ``labels`` spread evenly, lowest and highest kept (as the map does)."""
+    """Return ``n`` of ``labels`` spread evenly, lowest and highest kept (as the map does).
+
+    One class of several labels is every risk equal: :data:`pipeline.classes.ALL_EQUAL`, as
+    on the map, not the lowest label.
+    """
+    if n == 1 and len(labels) > 1:
+        from .classes import ALL_EQUAL
+
+        return [ALL_EQUAL]
     if n >= len(labels):
         return list(labels)[:n]
     return [labels[i] for i in np.round(np.linspace(0, len(labels) - 1, n)).astype(int)]

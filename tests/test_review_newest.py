@@ -1,0 +1,70 @@
+"""Review of the newest commits: bugs they brought or left in a twin, each with its test."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipeline import schema as S
+from pipeline.classes import ALL_EQUAL, class_labels_for, risk_class_breaks
+from pipeline.grid import grid_disk_cells, points_to_cells
+from pipeline.score import FactorWeight
+from pipeline.timeline import TimelineFactors, score_timeline
+
+LABELS = ["very low", "low", "medium", "high", "very high"]
+OPTS = {
+    "normalisation": "cap",
+    "cap_quantile": 1.0,
+    "class_breaks": [0, 20, 40, 60, 80, 100],
+    "class_labels": LABELS,
+}
+
+
+def _timeline(density: np.ndarray, months: int = 2) -> pd.DataFrame:
+    """Score ``months`` months that all hold ``density`` (one value per cell)."""
+    cells = np.sort(grid_disk_cells(points_to_cells([-60.0], [15.0], 4), 6))
+    density = np.resize(density, cells.size)
+    features = pd.DataFrame(
+        {S.CELL: cells, S.SEIZURE_DENSITY: density, S.SEIZURE_DENSITY + S.COVERED_SUFFIX: True}
+    )
+    names = [f"2026-{m + 1:02d}" for m in range(months)]
+    table = pd.concat(
+        [pd.DataFrame({S.CELL: cells, S.PERIOD: p, S.SEIZURE_DENSITY: density}) for p in names],
+        ignore_index=True,
+    )
+    periods = pd.DataFrame({S.PERIOD: names, "cutoff": "", "history": S.SEIZURE_DENSITY})
+    tl = score_timeline(
+        features,
+        TimelineFactors(table, periods),
+        {S.SEIZURE_DENSITY: FactorWeight(weight=1.0)},
+        scale="quantile",
+        **OPTS,
+    )
+    assert tl is not None
+    return tl
+
+
+def test_timeline_quantile_scale_keeps_risks_above_a_tied_lowest_block_out_of_its_class():
+    # the map's quantile classes (pipeline.classes, commit 631a64e) start a class above a
+    # tied lowest block; the slider's pooled quantiles (the default timeline.scale 'map'
+    # with render.classes 'quantile') merged every quantile there and classed a risk of
+    # 100 'very low' beside the quiet cells
+    density = np.r_[np.zeros(17), 0.4, 1.0]  # most cells quiet, two busy ones
+    tl = _timeline(density)
+    top = tl[S.RISK] == tl[S.RISK].max()
+    quiet = tl[S.RISK] == tl[S.RISK].min()
+    assert set(tl.loc[top, S.RISK_CLASS]) == {"very high"}
+    assert set(tl.loc[quiet, S.RISK_CLASS]) == {"very low"}
+    # the same classes as the map's quantile classes of the same risk
+    breaks = risk_class_breaks(tl[S.RISK].to_numpy(), "quantile", len(LABELS))
+    want = class_labels_for(LABELS, len(breaks) - 1)
+    assert tl.attrs["labels"] == want
+    mid = (tl[S.RISK] > tl[S.RISK].min()) & (tl[S.RISK] < tl[S.RISK].max())
+    assert not (tl.loc[mid, S.RISK_CLASS] == "very low").any()
+
+
+def test_timeline_whose_every_risk_is_equal_says_so_as_the_map_does():
+    tl = _timeline(np.full(7, 0.5))
+    assert tl[S.RISK].nunique() == 1
+    assert tl.attrs["labels"] == [ALL_EQUAL] == class_labels_for(LABELS, 1)
+    assert set(tl[S.RISK_CLASS]) == {ALL_EQUAL}
