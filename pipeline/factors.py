@@ -114,7 +114,10 @@ class FactorValues:
             from .grid import align_to_cells
 
             values = align_to_cells(values, cells, what)
-            covered = align_to_cells(_one_column(covered, what), cells, what, fill=False)
+            covered = _one_column(covered, what)
+            if isinstance(covered, pd.Series) and not isinstance(covered.dtype, np.dtype):
+                covered = pd.Series(_as_mask(covered, what), index=covered.index)
+            covered = align_to_cells(covered, cells, what, fill=False)
         values = _as_float_values(values, what)
         if len(values) != n_cells:
             raise InputError(
@@ -171,7 +174,15 @@ def _as_float_values(values: Any, what: str) -> np.ndarray:
 
 
 def _as_mask(covered: Any, what: str) -> np.ndarray:
-    """Return a coverage mask as bool; only booleans or 0/1 are accepted."""
+    """Return a coverage mask as bool; only booleans or 0/1 are accepted.
+
+    A missing flag of a nullable boolean (``<NA>``) is not covered, as in
+    :func:`pipeline.score.score_cells`.
+    """
+    if isinstance(covered, pd.Series | pd.Index | pd.api.extensions.ExtensionArray) and (
+        pd.api.types.is_bool_dtype(covered.dtype) and not isinstance(covered.dtype, np.dtype)
+    ):
+        covered = pd.Series(covered).fillna(False).to_numpy(dtype=bool)
     arr = np.asarray(covered)
     if arr.dtype == object:
         flat = pd.Series(arr.reshape(-1))

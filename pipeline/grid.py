@@ -218,8 +218,9 @@ def align_to_cells(values, cells: np.ndarray, what: str, *, fill=np.nan):
     if labels.dtype.kind in "iu" and labels.size == n and n:
         as_int = labels.astype("int64", copy=False)
         if as_int.min() >= 0 and as_int.max() < n and np.unique(as_int).size == n:
-            out = np.empty(n, dtype=values.dtype if values.dtype != object else object)
-            out[as_int] = values.to_numpy()
+            raw = values.to_numpy()  # a nullable pandas dtype is no numpy dtype: its array's
+            out = np.empty(n, dtype=raw.dtype)
+            out[as_int] = raw
             return out
     try:
         ids = to_cells(labels)

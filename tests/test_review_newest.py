@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from pipeline import schema as S
 from pipeline.classes import ALL_EQUAL, class_labels_for, risk_class_breaks
-from pipeline.grid import grid_disk_cells, points_to_cells
+from pipeline.errors import InputError
+from pipeline.factors import FactorValues
+from pipeline.grid import align_to_cells, grid_disk_cells, points_to_cells
 from pipeline.score import FactorWeight
 from pipeline.timeline import TimelineFactors, score_timeline
 
@@ -68,3 +71,31 @@ def test_timeline_whose_every_risk_is_equal_says_so_as_the_map_does():
     assert tl[S.RISK].nunique() == 1
     assert tl.attrs["labels"] == [ALL_EQUAL] == class_labels_for(LABELS, 1)
     assert set(tl[S.RISK_CLASS]) == {ALL_EQUAL}
+
+
+def _three_cells() -> np.ndarray:
+    return np.sort(points_to_cells([0.0, 1.0, 2.0], [0.0, 1.0, 2.0], 5))
+
+
+@pytest.mark.parametrize("dtype", ["Float64", "Int64", "float64"])
+def test_a_series_of_a_nullable_dtype_indexed_by_shuffled_positions_is_aligned(dtype):
+    # a Series from a sorted frame (convert_dtypes or a pyarrow-backed read gives Float64)
+    cells = _three_cells()
+    values = pd.Series([30, 10, 20], index=[2, 0, 1], dtype=dtype)
+    got = np.asarray(align_to_cells(values, cells, "factor 'x'"), dtype="float64")
+    np.testing.assert_array_equal(got, [10.0, 20.0, 30.0])
+    fv = FactorValues.coerce(values, 3, "x", cells)
+    np.testing.assert_array_equal(fv.values, [10.0, 20.0, 30.0])
+
+
+def test_a_factor_s_nullable_coverage_flag_that_is_missing_is_not_covered():
+    # score_cells reads <NA> in a nullable boolean '__covered' column as not covered
+    # (commit 612f59c); a factor returning (values, covered) with the same flags was refused
+    cells = _three_cells()
+    flags = pd.array([True, pd.NA, False], dtype="boolean")
+    for covered in (flags, pd.Series(flags, index=cells), pd.Series(flags)):
+        fv = FactorValues.coerce((np.array([1.0, 2.0, 3.0]), covered), 3, "x", cells)
+        assert fv.covered.tolist() == [True, False, False]
+    # text flags stay refused
+    with pytest.raises(InputError, match="coverage mask"):
+        FactorValues.coerce((np.array([1.0, 2.0, 3.0]), np.array(["True", "False", "x"])), 3, "x")
