@@ -11,6 +11,7 @@ from pipeline.classes import ALL_EQUAL, class_labels_for, risk_class_breaks
 from pipeline.errors import InputError
 from pipeline.factors import FactorValues
 from pipeline.grid import align_to_cells, grid_disk_cells, points_to_cells
+from pipeline.hotspots import emerging_hotspots, space_time_cube
 from pipeline.score import FactorWeight
 from pipeline.timeline import TimelineFactors, score_timeline
 
@@ -99,3 +100,37 @@ def test_a_factor_s_nullable_coverage_flag_that_is_missing_is_not_covered():
     # text flags stay refused
     with pytest.raises(InputError, match="coverage mask"):
         FactorValues.coerce((np.array([1.0, 2.0, 3.0]), np.array(["True", "False", "x"])), 3, "x")
+
+
+def _area_and_outside() -> tuple[np.ndarray, np.ndarray]:
+    cells = np.sort(grid_disk_cells(points_to_cells([0.0], [0.0], 5), 2))
+    return cells, points_to_cells([1.5], [0.5], 5)  # a cell beyond the area (land, say)
+
+
+def test_emerging_first_period_rule_counts_days_from_the_export_s_first_event():
+    # the cube's first period is that of the first event of the export; an event outside the
+    # cube's cells (a port seizure with exclude_land) opened it two months before the first
+    # event inside: the rule measured the start from the inside one and left January out as
+    # 'its last -29 of 31 days'
+    cells, outside = _area_and_outside()
+    rng = np.random.default_rng(1)
+    days = pd.Timestamp("2024-03-01", tz="UTC") + pd.to_timedelta(np.arange(0, 365, 2), unit="D")
+    ev = np.r_[outside, rng.choice(cells, days.size)]
+    times = pd.DatetimeIndex([pd.Timestamp("2024-01-10", tz="UTC")]).append(days)
+    cube = space_time_cube(ev, times, cells, period="month", end="2025-02-28")
+    assert cube.periods[0] == "2024-01" and cube.values[:, 0].sum() == 0
+    # the export's data start on 10 January; a gap of 50 days follows: no partial start
+    assert cube.first_days is None
+    result = emerging_hotspots(cube, {"emerging": {"min_periods": 5}, "p_value": "normal"})
+    assert result.left_out is None
+
+
+def test_emerging_partial_first_period_is_measured_from_the_first_event_of_the_export():
+    cells, outside = _area_and_outside()
+    rng = np.random.default_rng(2)
+    days = pd.Timestamp("2024-01-21", tz="UTC") + pd.to_timedelta(np.arange(0, 400), unit="D")
+    ev = np.r_[outside, rng.choice(cells, days.size)]
+    times = pd.DatetimeIndex([pd.Timestamp("2024-01-20", tz="UTC")]).append(days)
+    cube = space_time_cube(ev, times, cells, period="month", end="2025-02-23")
+    # the export holds data from 20 January: 12 of January's 31 days
+    assert cube.first_days == (12, 31)

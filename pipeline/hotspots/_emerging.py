@@ -246,7 +246,10 @@ def space_time_cube(
         shortest = int(((whole.end_time - whole.start_time).days + 1).min()) if whole.size else days
         if covered < min(days, shortest):
             final_days = (int(covered), int(days))
-    first_days = _first_days(index, times[ok], start, final_days is not None)
+    # the data's start is the export's, not the cube cells': an event outside them (on land,
+    # beyond a polygon area) opened the first period, so it counts for the start and gaps
+    in_time = (col >= 0) & (col < index.size)
+    first_days = _first_days(index, times[in_time], start, final_days is not None)
     return SpaceTimeCube(cube_cells, [str(x) for x in index], counts, final_days, first_days)
 
 
