@@ -12,6 +12,8 @@ from pipeline.errors import InputError
 from pipeline.factors import FactorValues
 from pipeline.grid import align_to_cells, grid_disk_cells, points_to_cells
 from pipeline.hotspots import emerging_hotspots, space_time_cube
+from pipeline.model import WeightedModel
+from pipeline.model.features import factors_by_cell
 from pipeline.score import FactorWeight
 from pipeline.timeline import TimelineFactors, score_timeline
 
@@ -134,3 +136,23 @@ def test_emerging_partial_first_period_is_measured_from_the_first_event_of_the_e
     cube = space_time_cube(ev, times, cells, period="month", end="2025-02-23")
     # the export holds data from 20 January: 12 of January's 31 days
     assert cube.first_days == (12, 31)
+
+
+def test_weighted_model_scores_a_cell_its_factors_table_lacks_as_not_covered():
+    # factors_by_cell (c98e552) promises NaN, not covered, for a cell the table lacks; the
+    # reindexed '__covered' column held NaN among booleans (object dtype) and score_cells,
+    # which now reads booleans only (612f59c), refused the table
+    cells = np.sort(grid_disk_cells(points_to_cells([0.0], [0.0], 5), 2))
+    table = pd.DataFrame({S.CELL: cells[:-3], "x": np.arange(cells.size - 3.0), "x__covered": True})
+    model = WeightedModel({"x": 1.0}).fit(
+        pd.DataFrame({S.TIME: [], S.LON: [], S.LAT: []}),
+        cells,
+        pd.Timestamp("2024-01-01", tz="UTC"),
+        factors=table,
+    )
+    scores = model.predict().set_index(S.CELL)["score"]
+    # the three cells the table lacks have no risk (missing, not 0); the others are scored
+    assert scores.loc[cells[-3:]].isna().all()
+    assert scores.loc[cells[:-3]].notna().all() and scores.max() > scores.min()
+    by_cell = factors_by_cell(table, cells)
+    assert by_cell["x__covered"].tolist() == [True] * (cells.size - 3) + [False] * 3

@@ -274,8 +274,13 @@ def factors_by_cell(factors: pd.DataFrame, cells: np.ndarray) -> pd.DataFrame:
             f"modelled (resolution {sorted(set(cells_resolutions(ids[:1000]).tolist()))!r} vs "
             f"{sorted(set(cells_resolutions(cells[:1000]).tolist()))!r})"
         )
-    frame = frame.set_axis(index, axis=0)
-    return frame.reindex(pd.Index(cells, name=S.CELL))
+    frame = frame.set_axis(index, axis=0).reindex(pd.Index(cells, name=S.CELL))
+    for c in frame.columns:
+        if str(c).endswith(S.COVERED_SUFFIX) and frame[c].isna().any():
+            # a cell the table lacks has no flag (NaN in an object column): not covered, as
+            # score_cells reads only booleans (text flags stay text, refused there)
+            frame[c] = frame[c].where(frame[c].notna(), False).infer_objects()
+    return frame
 
 
 def _factor_columns(
