@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -156,3 +158,23 @@ def test_weighted_model_scores_a_cell_its_factors_table_lacks_as_not_covered():
     assert scores.loc[cells[:-3]].notna().all() and scores.max() > scores.min()
     by_cell = factors_by_cell(table, cells)
     assert by_cell["x__covered"].tolist() == [True] * (cells.size - 3) + [False] * 3
+
+
+def test_a_run_started_within_the_second_of_the_last_one_is_not_told_the_clock_went_back(
+    tmp_path,
+):
+    # 6ce1116: a new run id sorts after every run folder; a refused run then a rerun in the
+    # same second got an id one second on - right - and the note 'the system clock is behind
+    # the newest run folder: the clock went backwards' - wrong - in its log and manifest
+    from pipeline.runner import publish as P
+
+    now = dt.datetime(2026, 3, 1, 12, 0, 0, 400000, tzinfo=dt.UTC)
+    first, note = P.next_run_id(tmp_path, now)
+    assert note is None
+    (tmp_path / P.RUNS / first).mkdir(parents=True)
+    (tmp_path / P.RUNS / first / "status.json").write_text("{}", encoding="utf-8")
+    second, note = P.next_run_id(tmp_path, now + dt.timedelta(milliseconds=300))
+    assert second > first and note is None
+    # a clock really set back is still said
+    third, note = P.next_run_id(tmp_path, now - dt.timedelta(hours=1))
+    assert third > first and note is not None and "behind" in note

@@ -118,7 +118,10 @@ def next_run_id(out: Path, now: dt.datetime) -> tuple[str, str | None]:
     # only runs' own folders: one planted far in the future must not drag every id after it
     latest = max((d.name for d in run_dirs(out) if _made_by_route_risk(d)), default=None)
     run_id = new_run_id(now, after=latest)
-    if run_id[:16] == now.astimezone(dt.UTC).strftime(_ID_TIME):
+    clock = now.astimezone(dt.UTC).strftime(_ID_TIME)
+    # a run started within the second of the newest one (a refusal, then a rerun) sorts
+    # after it one second on: the clock is not behind, nothing to say
+    if run_id[:16] == clock or latest is None or clock >= latest[:16]:
         return run_id, None
     return run_id, (
         f"the system clock ({now.isoformat(timespec='seconds')}) is behind the newest run "
