@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 
 import numpy as np
 import pandas as pd
@@ -178,3 +180,23 @@ def test_a_run_started_within_the_second_of_the_last_one_is_not_told_the_clock_w
     # a clock really set back is still said
     third, note = P.next_run_id(tmp_path, now - dt.timedelta(hours=1))
     assert third > first and note is not None and "behind" in note
+
+
+def test_status_of_a_folder_whose_only_published_run_was_deleted_needs_attention(tmp_path, capsys):
+    # 604222d: a published run whose folder was deleted is 'no map is published', exit 1;
+    # with keep_runs: 1 (or a first run) that folder is the only one, and status said
+    # 'holds no route-risk run' with exit 2, as for a mistyped folder
+    from pipeline.cli import main
+
+    out = tmp_path / "out"
+    (out / "runs").mkdir(parents=True)
+    os.symlink("runs/20260301T120000Z-abcdef", out / "current")
+    os.symlink("current/risk_map.html", out / "risk_map.html")
+    assert main(["status", str(out)]) == 1
+    text = capsys.readouterr().out
+    assert "no map is published" in text and "20260301T120000Z-abcdef" in text
+    assert main(["status", "--json", str(out)]) == 1
+    got = json.loads(capsys.readouterr().out)
+    assert got["published"] is None and any("no map is published" in a for a in got["attention"])
+    # a folder that never held a run is still a mistake: exit 2
+    assert main(["status", str(tmp_path / "typo")]) == 2

@@ -173,10 +173,15 @@ def run_status(
     out = Path(out_dir)
     now = now or dt.datetime.now(dt.UTC)
     history = run_history(out)
-    if not history:
-        raise ConfigError(f"{str(out)!r} holds no route-risk run (no {P.RUNS}/<run_id> folder)")
     published_id = P.current_run(out)
-    running = any(p.name.startswith(".staging-") for p in (out / P.RUNS).iterdir())
+    if not history:
+        if published_id is None:
+            raise ConfigError(f"{str(out)!r} holds no route-risk run (no {P.RUNS}/<run_id> folder)")
+        # route-risk's 'current' link names a run whose folder, the only one (keep_runs: 1),
+        # was deleted: a published map gone (needs attention), not a mistyped folder
+        history = [{"run_id": published_id, "published": True, "status": "unknown"}]
+    runs = out / P.RUNS
+    running = runs.is_dir() and any(p.name.startswith(".staging-") for p in runs.iterdir())
     status: dict[str, Any] = {
         "out_dir": str(out),
         "now": now.isoformat(timespec="seconds"),
