@@ -360,7 +360,14 @@ def score_timeline(
     risk = risk.ravel()
     class_breaks = score_options.get("class_breaks", (0, 20, 40, 60, 80, 100))
     class_labels = list(score_options.get("class_labels", DEFAULT_LABELS))
-    breaks = on_risk_grid(timeline_breaks(risk, scale, class_breaks, max(len(class_labels), 1)))
+    raw_breaks = timeline_breaks(risk, scale, class_breaks, max(len(class_labels), 1))
+    breaks = on_risk_grid(raw_breaks)
+    if scale == "fixed" and len(breaks) < len(raw_breaks):
+        raise ConfigError(
+            f"class breaks {[float(b) for b in raw_breaks]!r} include breaks less than "
+            f"{10.0**-RISK_DECIMALS:g} apart: the timeline keeps the risk to {RISK_DECIMALS} "
+            "decimals, so they would class the same values; space the breaks further apart"
+        )
     # classed as exported (the rounded risk), so a value has one class in the table
     cls = np.searchsorted(np.asarray(breaks[1:-1]), risk, side="right").astype("int8")
     cls[~np.isfinite(risk)] = -1

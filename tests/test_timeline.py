@@ -399,3 +399,15 @@ def test_months_before_the_first_record_and_cells_unobserved_today_are_no_data()
     assert after.loc[unseen, S.RISK].isna().all()
     assert (after.loc[unseen, S.RISK_CLASS] == "no data").all()
     assert after.loc[~unseen, S.RISK].notna().all()
+
+
+def test_fixed_breaks_closer_than_the_timeline_s_precision_are_named():
+    # the timeline keeps its risk to 0.01: breaks 20.001 and 20.004 class the same values,
+    # which ended in "need 5 class labels for the breaks ..." about breaks the user never gave
+    cells = area_cells()
+    base = np.linspace(0.0, 1.0, cells.size)
+    tf = _months(cells, {"2026-01": base}, {"2026-01": S.SEIZURE_DENSITY})
+    weights = {S.SEIZURE_DENSITY: FactorWeight(weight=1.0)}
+    opts = {**OPTS, "class_breaks": [0, 20.001, 20.004, 60, 80, 100]}
+    with pytest.raises(ConfigError, match=r"less than 0.01 apart.*space the breaks"):
+        score_timeline(_features(cells), tf, weights, **opts)
