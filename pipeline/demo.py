@@ -44,6 +44,7 @@ from .schema import AGENCY, COMMODITY, LAT, LON, NOTE, QUANTITY
 from .sphere import (
     EARTH_RADIUS_KM,
     KM_PER_DEGREE,
+    arc_to_chord_km,
     chord_to_arc_km,
     haversine_km,
     initial_bearing_deg,
@@ -500,11 +501,18 @@ class _Theatre:
         outside = (lon <= lon_min) | (lon >= lon_max) | (lat <= lat_min) | (lat >= lat_max)
         return outside | shapely.contains_xy(self.land, lon, lat)
 
-    def nearest_port(self, lon, lat) -> tuple[np.ndarray, np.ndarray]:
-        """Return (km to the nearest port, its index) for each point."""
+    def nearest_port(self, lon, lat, within_km: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
+        """Return (km to the nearest port, its index) for each point.
+
+        With ``within_km``, a point with no port that close gets ``inf`` km and index
+        ``n_ports`` (the tree search stops early: much faster for points far offshore).
+        """
         xyz = lonlat_to_xyz(np.atleast_1d(lon), np.atleast_1d(lat))
-        chord_km, idx = self._port_tree.query(xyz * EARTH_RADIUS_KM)
-        return chord_to_arc_km(chord_km), idx
+        bound = np.inf
+        if np.isfinite(within_km):  # a hair wider, so points just inside keep their exact km
+            bound = float(arc_to_chord_km(within_km)) * (1 + 1e-9) + 1e-9
+        chord_km, idx = self._port_tree.query(xyz * EARTH_RADIUS_KM, distance_upper_bound=bound)
+        return np.where(np.isfinite(chord_km), chord_to_arc_km(chord_km), np.inf), idx
 
 
 def _path_cumkm(lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
@@ -700,6 +708,23 @@ class _Voyage:
         t = self.now + cum[1:][keep] / (speed_kn * _KN_KMH) * 3600.0
         self._append(t, lons[1:][keep], lats[1:][keep])
 
+    def sail_each(self, lons, lats, speeds_kn) -> None:
+        """Sail to each point in turn, leg ``i`` at ``speeds_kn[i]``: ``sail`` once per point.
+
+        Vectorised: the legs start at the previous point, so the times are one running sum
+        (in the same order of additions as point-by-point sailing).  A leg under 1 mm, which
+        ``sail`` would skip, makes the next leg start elsewhere: then the points go one by one.
+        """
+        lon0, lat0 = self.here
+        lons, lats = np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)
+        leg_km = haversine_km(np.r_[lon0, lons[:-1]], np.r_[lat0, lats[:-1]], lons, lats)
+        if not (leg_km > 1e-6).all():
+            for lo, la, v in zip(lons, lats, np.asarray(speeds_kn), strict=True):
+                self.sail([lo], [la], float(v))
+            return
+        dt = leg_km / (np.asarray(speeds_kn, dtype=float) * _KN_KMH) * 3600.0
+        self._append(np.cumsum(np.r_[self.now, dt])[1:], lons, lats)
+
     def drift(self, rng, seconds: float, speed_kn: tuple[float, float], step_s: float = 2400.0):
         """Random-walk at low speed for ``seconds``; returns the keyframes added (t, lon, lat)."""
         n = max(2, int(np.ceil(seconds / step_s)))
@@ -790,8 +815,7 @@ def _fish(theatre, rng, voy: _Voyage, vessel: _Vessel, end_s: float) -> None:
         wet = ~theatre.on_land(zlon, zlat)
         stop = n if wet.all() else int(np.argmin(wet))
         if stop:
-            for lo, la, k in zip(zlon[:stop], zlat[:stop], km[:stop], strict=True):
-                voy.sail([lo], [la], k / (_KN_KMH * 1.5))
+            voy.sail_each(zlon[:stop], zlat[:stop], km[:stop] / (_KN_KMH * 1.5))
         blon, blat = _berth(theatre, vessel, home)
         voy.sail([blon], [blat], vessel.speed_kn)
 
@@ -917,15 +941,16 @@ def _pings(theatre, rng, voy: _Voyage, end_s: float):
     lon = np.interp(t, kt, klon)
     lat = np.interp(t, kt, klat)
     k = np.clip(np.searchsorted(kt, t, side="right") - 1, 0, kt.size - 2)
-    seg_dt = np.maximum(kt[k + 1] - kt[k], 1.0)
-    seg_km = haversine_km(klon[k], klat[k], klon[k + 1], klat[k + 1])
-    sog = seg_km / _KN_KMH / (seg_dt / 3600.0)
-    cog = initial_bearing_deg(klon[k], klat[k], klon[k + 1], klat[k + 1])
+    # speed and course of each keyframe segment, then of the segment each ping falls in
+    seg_dt = np.maximum(kt[1:] - kt[:-1], 1.0)
+    seg_km = haversine_km(klon[:-1], klat[:-1], klon[1:], klat[1:])
+    sog = (seg_km / _KN_KMH / (seg_dt / 3600.0))[k]
+    cog = initial_bearing_deg(klon[:-1], klat[:-1], klon[1:], klat[1:])[k]
     still = sog < 0.3
     sog = np.clip(sog + rng.normal(0, 0.1, t.size), 0.0, None)
     cog = np.where(still, rng.uniform(0, 360, t.size), cog + rng.normal(0, 1.5, t.size))
     lon, lat = _offset_deg(lon, lat, rng.normal(0, 0.005, t.size), rng.normal(0, 0.005, t.size))
-    port_km, _ = theatre.nearest_port(lon, lat)
+    port_km, _ = theatre.nearest_port(lon, lat, within_km=_COASTAL_KM)
     keep_p = np.where(
         (port_km < _MOORED_KM) & still,
         _AIS_KEEP_MOORED,
@@ -1253,6 +1278,135 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
     )
 
 
+_CSV_CHUNK_ROWS = 1 << 17
+_CSV_SPECIAL = np.frombuffer(b',"\r\n', dtype=np.uint8)
+
+
+_DIGIT_PAIRS = np.array([[48 + i // 10, 48 + i % 10] for i in range(100)], np.uint8).view("<u2")
+
+
+def _zero_padded(v: np.ndarray, width: int) -> np.ndarray:
+    """Return the ASCII digits of non-negative integers ``v`` < 10**width, zero-padded."""
+    pairs = (width + 1) // 2
+    out = np.empty((pairs, v.size), dtype="<u2")  # one row per two digits, last pair first
+    rest = v.astype(np.uint32 if width <= 9 else np.uint64)
+    for p in range(pairs - 1, -1, -1):
+        rest, two = np.divmod(rest, 100)
+        out[p] = _DIGIT_PAIRS[two, 0]
+    return np.ascontiguousarray(out.T).view(np.uint8)[:, 2 * pairs - width :]
+
+
+def _digit_bytes(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the ASCII digits of non-negative int64 ``v``, right-aligned, and which to keep."""
+    width = len(str(int(v.max()))) if v.size else 1
+    digits = _zero_padded(v, width)
+    keep = np.logical_or.accumulate(digits != ord("0"), axis=1)
+    keep[:, -1] = True
+    return digits, keep
+
+
+def _text_field(text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the bytes of strings, left-aligned, and which to keep; ValueError if not plain.
+
+    Plain means ASCII without a comma, quote or line break: what a CSV writer writes unquoted.
+    """
+    try:
+        raw = np.asarray(text, dtype=str).astype(np.bytes_)
+    except UnicodeEncodeError as err:
+        raise ValueError("not ASCII") from err
+    width = max(raw.dtype.itemsize, 1)
+    chars = np.ascontiguousarray(raw).view(np.uint8).reshape(raw.size, -1)
+    if chars.shape[1] == 0:
+        chars = np.zeros((raw.size, 1), dtype=np.uint8)
+    if any((chars == c).any() for c in _CSV_SPECIAL):
+        raise ValueError("needs quoting")
+    keep = np.logical_or.accumulate((chars != 0)[:, ::-1], axis=1)[:, ::-1]  # NUL padding
+    return chars[:, :width], keep[:, :width]
+
+
+def _float_field(x: np.ndarray, decimals: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return the bytes of floats as ``str(float)`` writes them (what pandas' CSV writer does).
+
+    ``x`` holds values rounded to ``decimals`` places: for those, the shortest repr is the
+    rounded decimal with its trailing zeros dropped (one digit kept after the point), written
+    here with integer arithmetic.  Values that are not so rounded, not finite, below 1e-4 in
+    magnitude (repr switches to exponent notation) or too large fall back to ``str``.
+    """
+    scale = 10.0**decimals
+    with np.errstate(invalid="ignore", over="ignore"):
+        k = np.rint(x * scale)
+        plain = np.isfinite(x) & (np.abs(k) < 1e15) & (k / scale == x)
+        plain &= (x == 0) | (np.abs(x) >= 1e-4)
+    ki = np.where(plain, np.abs(k), 0).astype(np.int64)
+    whole, frac = np.divmod(ki, np.int64(10**decimals))
+    w_digits, w_keep = _digit_bytes(whole)
+    f_digits = _zero_padded(frac, decimals)
+    # drop trailing zeros, keeping the first decimal
+    f_keep = np.logical_or.accumulate((f_digits != ord("0"))[:, ::-1], axis=1)[:, ::-1]
+    f_keep[:, 0] = True
+    n = x.size
+    sign = np.full((n, 1), ord("-"), dtype=np.uint8)
+    chars = np.concatenate([sign, w_digits, np.full((n, 1), ord("."), np.uint8), f_digits], 1)
+    keep = np.concatenate([np.signbit(x)[:, None], w_keep, np.ones((n, 1), bool), f_keep], 1)
+    odd = np.flatnonzero(~plain)
+    if odd.size:  # NaN would be an empty field in pandas; the demo writes none
+        text = np.where(np.isnan(x[odd]), "", x[odd].astype(str))
+        o_chars, o_keep = _text_field(text)
+        width = max(chars.shape[1], o_chars.shape[1])
+        chars = np.pad(chars, ((0, 0), (0, width - chars.shape[1])))
+        keep = np.pad(keep, ((0, 0), (0, width - keep.shape[1])))
+        chars[odd] = 0
+        keep[odd] = False
+        chars[odd, : o_chars.shape[1]] = o_chars
+        keep[odd, : o_keep.shape[1]] = o_keep
+    return chars, keep
+
+
+def _csv_chunk(columns: dict[str, np.ndarray], decimals: dict[str, int]) -> bytes:
+    fields = []
+    for name, values in columns.items():
+        if name in decimals:
+            fields.append(_float_field(np.asarray(values, dtype=np.float64), decimals[name]))
+        elif np.asarray(values).dtype.kind in "iu":
+            v = np.asarray(values, dtype=np.int64)
+            digits, keep = _digit_bytes(np.abs(v))
+            sign = np.full((v.size, 1), ord("-"), dtype=np.uint8)
+            fields.append((np.concatenate([sign, digits], 1), np.hstack([v[:, None] < 0, keep])))
+        else:
+            fields.append(_text_field(np.asarray(values)))
+    parts, keeps = [], []
+    for i, (chars, keep) in enumerate(fields):
+        end = ord("\n") if i == len(fields) - 1 else ord(",")
+        parts += [chars, np.full((chars.shape[0], 1), end, dtype=np.uint8)]
+        keeps += [keep, np.ones((chars.shape[0], 1), dtype=bool)]
+    return np.concatenate(parts, axis=1)[np.concatenate(keeps, axis=1)].tobytes()
+
+
+def _write_plain_csv(columns: dict[str, np.ndarray], decimals: dict[str, int], path: Path) -> Path:
+    """Write a CSV of plain columns byte for byte as ``DataFrame.to_csv(index=False)`` would.
+
+    Columns are int, float (``decimals`` gives each one's rounding) or ASCII strings that need
+    no quoting; the text is built with numpy in chunks, not by formatting every float in
+    Python.  Anything else (non-ASCII, a comma or quote in a string) goes to pandas' writer.
+    """
+    n = len(next(iter(columns.values())))
+    chunks: list[bytes] = []
+    try:
+        for lo in range(0, n, _CSV_CHUNK_ROWS):
+            part = {k: np.asarray(v)[lo : lo + _CSV_CHUNK_ROWS] for k, v in columns.items()}
+            chunks.append(_csv_chunk(part, decimals))
+    except ValueError:
+        return _write_csv(pd.DataFrame(columns), path)
+    header = (",".join(columns) + "\n").encode("utf-8")
+
+    def write(p: Path) -> None:
+        with open(p, "wb") as f:
+            f.write(header)
+            f.writelines(chunks)
+
+    return _replace_into(path, write)
+
+
 def _write_geotiff(array: np.ndarray, path: Path, res_deg: float = _RASTER_RES_DEG) -> Path:
     import rasterio
 
@@ -1366,21 +1520,19 @@ def generate_demo(
     sar, sar_encoding = _sar(theatre, rng, as_of)
 
     window_start = np.datetime64(as_of, "s") - np.timedelta64(int(days) - 1, "D")
-    ais = pd.DataFrame(
-        {
-            MMSI: pings[MMSI].to_numpy(),
-            TIMESTAMP: np.char.add(
-                np.datetime_as_string(
-                    window_start + pings["t"].to_numpy().astype("timedelta64[s]"), unit="s"
-                ),
-                "Z",
+    ais = {
+        MMSI: pings[MMSI].to_numpy(),
+        TIMESTAMP: np.char.add(
+            np.datetime_as_string(
+                window_start + pings["t"].to_numpy().astype("timedelta64[s]"), unit="s"
             ),
-            LAT: np.round(pings[LAT].to_numpy(), 6),
-            LON: np.round(pings[LON].to_numpy(), 6),
-            SOG: np.round(pings[SOG].to_numpy(), 1),
-            COG: np.round(pings[COG].to_numpy(), 1) % 360.0,
-        }
-    )
+            "Z",
+        ),
+        LAT: np.round(pings[LAT].to_numpy(), 6),
+        LON: np.round(pings[LON].to_numpy(), 6),
+        SOG: np.round(pings[SOG].to_numpy(), 1),
+        COG: np.round(pings[COG].to_numpy(), 1) % 360.0,
+    }
 
     def iso(seconds):
         stamps = window_start + np.round(np.asarray(seconds, dtype=float)).astype("timedelta64[s]")
@@ -1401,7 +1553,7 @@ def generate_demo(
 
     files = DemoFiles(
         seizures=_write_csv(seizures, out / "seizures.csv"),
-        tracks=_write_csv(ais, out / "ais.csv"),
+        tracks=_write_plain_csv(ais, {LAT: 6, LON: 6, SOG: 1, COG: 1}, out / "ais.csv"),
         ports=_write_csv(ports, out / "ports.csv"),
         nightlights=_write_geotiff(lights, out / "nightlights.tif", float(raster_res_deg)),
         sar=_replace_into(
@@ -1412,6 +1564,6 @@ def generate_demo(
     _write_csv(planted_out, out / PLANTED_FILENAME)
     logger.info(
         "demo written to %s: %d seizures, %d pings of %d vessels, %d planted behaviours",
-        out, len(seizures), len(ais), n_vessels, len(planted_out),
+        out, len(seizures), len(pings), n_vessels, len(planted_out),
     )  # fmt: skip
     return files
