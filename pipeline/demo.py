@@ -938,6 +938,19 @@ def _pings(theatre, rng, voy: _Voyage, end_s: float):
     t = t0 + rng.uniform(0, _AIS_BASE_INTERVAL_S) + np.cumsum(gaps)
     t = np.floor(t[(t < end_s) & (t <= kt[-1])])
     t = np.unique(t)
+    # Every draw is made for every candidate, in a fixed order, but the pings are only
+    # worked out for the candidates the keep draw can let through: the keep chance is one of
+    # three levels, so a draw above the highest drops the candidate wherever it is, and the
+    # nearest port is only looked up between the lowest and the highest.
+    sog_noise = rng.normal(0, 0.1, t.size)
+    still_cog = rng.uniform(0, 360, t.size)
+    cog_noise = rng.normal(0, 1.5, t.size)
+    east_km = rng.normal(0, 0.005, t.size)
+    north_km = rng.normal(0, 0.005, t.size)
+    draw = rng.random(t.size)
+    levels = (_AIS_KEEP_MOORED, _AIS_KEEP_COASTAL, _AIS_KEEP_OFFSHORE)
+    cand = np.flatnonzero(draw < max(levels))
+    t, draw = t[cand], draw[cand]
     lon = np.interp(t, kt, klon)
     lat = np.interp(t, kt, klat)
     k = np.clip(np.searchsorted(kt, t, side="right") - 1, 0, kt.size - 2)
@@ -947,16 +960,18 @@ def _pings(theatre, rng, voy: _Voyage, end_s: float):
     sog = (seg_km / _KN_KMH / (seg_dt / 3600.0))[k]
     cog = initial_bearing_deg(klon[:-1], klat[:-1], klon[1:], klat[1:])[k]
     still = sog < 0.3
-    sog = np.clip(sog + rng.normal(0, 0.1, t.size), 0.0, None)
-    cog = np.where(still, rng.uniform(0, 360, t.size), cog + rng.normal(0, 1.5, t.size))
-    lon, lat = _offset_deg(lon, lat, rng.normal(0, 0.005, t.size), rng.normal(0, 0.005, t.size))
-    port_km, _ = theatre.nearest_port(lon, lat, within_km=_COASTAL_KM)
+    sog = np.clip(sog + sog_noise[cand], 0.0, None)
+    cog = np.where(still, still_cog[cand], cog + cog_noise[cand])
+    lon, lat = _offset_deg(lon, lat, east_km[cand], north_km[cand])
+    keep = draw < min(levels)
+    ask = np.flatnonzero(~keep)
+    port_km, _ = theatre.nearest_port(lon[ask], lat[ask], within_km=_COASTAL_KM)
     keep_p = np.where(
-        (port_km < _MOORED_KM) & still,
+        (port_km < _MOORED_KM) & still[ask],
         _AIS_KEEP_MOORED,
         np.where(port_km < _COASTAL_KM, _AIS_KEEP_COASTAL, _AIS_KEEP_OFFSHORE),
     )
-    keep = rng.random(t.size) < keep_p
+    keep[ask] = draw[ask] < keep_p
     return t[keep], lon[keep], lat[keep], sog[keep], cog[keep]
 
 
