@@ -1041,11 +1041,14 @@ def _make_tracks(
                 )
                 t, lon, lat, sog, cog = (a[~inside] for a in (t, lon, lat, sog, cog))
         parts.append(
-            pd.DataFrame(
-                {MMSI: vessel.mmsi, "t": t.astype(np.int64), LAT: lat, LON: lon, SOG: sog, COG: cog}
-            )
+            (np.full(t.size, vessel.mmsi, dtype=np.int64), t.astype(np.int64), lat, lon, sog, cog)
         )
-    pings = pd.concat(parts, ignore_index=True)
+    pings = pd.DataFrame(
+        {
+            name: np.concatenate([part[c] for part in parts])
+            for c, name in enumerate((MMSI, "t", LAT, LON, SOG, COG))
+        }
+    )
     planted = pd.DataFrame(events, columns=["behaviour", MMSI, "other_mmsi", "t0", "t1", LON, LAT])
     return pings, planted
 
@@ -1117,13 +1120,25 @@ def _lines_grid(theatre: _Theatre, res_deg: float, t: float) -> np.ndarray:
             shapes, out_shape=(lat.size, lon.size), transform=transform, dtype="float64",
             all_touched=True, merge_alg=MergeAlg.add,
         )  # fmt: skip
-    glon, glat = np.meshgrid(lon, lat)
     for h in range(len(_HOTSPOTS)):
         clon, clat = _hotspot_centres(h, np.array(t))
         sig_deg = _HOTSPOTS[h][2] / KM_PER_DEGREE
-        r2 = ((glon - clon) * np.cos(np.radians(clat))) ** 2 + (glat - clat) ** 2
-        out += 0.6 * w[len(_CORRIDORS) + h] * np.exp(-r2 / (2 * sig_deg**2))
+        out += _gaussian_bump(
+            lon, lat, clon, clat, sig_deg, np.cos(np.radians(clat)), 0.6 * w[len(_CORRIDORS) + h]
+        )
     return out
+
+
+def _gaussian_bump(lon, lat, clon, clat, sigma_deg, lon_factor, amp) -> np.ndarray:
+    """Return ``amp * exp(-r2 / (2 sigma²))`` on the grid ``lat`` x ``lon`` (rows x columns).
+
+    ``r2 = ((lon - clon) * lon_factor)² + (lat - clat)²``; the Gaussian is the outer product
+    of its two one-dimensional factors (no grid-sized ``exp``).
+    """
+    den = 2 * sigma_deg**2
+    across = np.exp(-(((lon - clon) * lon_factor) ** 2) / den)
+    down = amp * np.exp(-((lat - clat) ** 2) / den)
+    return down[:, None] * across[None, :]
 
 
 def _nightlights(
@@ -1158,14 +1173,13 @@ def _nightlights(
     np.add.at(vessels, (row, col), 1.0)
     vessels = gaussian_filter(vessels, 1.0 * px) * 0.4
     lanes = gaussian_filter(_lines_grid(theatre, res_deg, 0.95), 4.0 * px) * 6.0
-    glon, glat = np.meshgrid(lon, lat)
     fleets = np.zeros(shape)
     for flon, flat, amp, sig in (
         (-18.2, 20.5, 4.0, 0.8),
         (-17.9, 13.0, 3.0, 0.6),
         (-36.5, -3.0, 2.0, 0.7),
     ):
-        fleets += amp * np.exp(-(((glon - flon) ** 2 + (glat - flat) ** 2) / (2 * sig**2)))
+        fleets += _gaussian_bump(lon, lat, flon, flat, sig, 1.0, amp)
     fleets *= rng.gamma(2.0, 0.5, shape) * ~land
 
     airglow = rng.gamma(3.0, 0.08, shape)
@@ -1178,10 +1192,17 @@ def _nightlights(
             rng.uniform(DEMO_BBOX[1], DEMO_BBOX[3]),
         )
         a, b, rot = rng.uniform(1.0, 4.0), rng.uniform(0.5, 2.0), rng.uniform(0, np.pi)
-        dx, dy = glon - clon, glat - clat
+        # only the pixels within the larger semi-axis (and a pixel) can be in the ellipse
+        reach = max(a, b) + 2 * res_deg
+        cols = np.flatnonzero(np.abs(lon - clon) <= reach)
+        rows = np.flatnonzero(np.abs(lat - clat) <= reach)
+        if cols.size == 0 or rows.size == 0:
+            continue
+        box = np.s_[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+        dx, dy = lon[box[1]][None, :] - clon, lat[box[0]][:, None] - clat
         u = dx * np.cos(rot) + dy * np.sin(rot)
         v = -dx * np.sin(rot) + dy * np.cos(rot)
-        radiance[(u / a) ** 2 + (v / b) ** 2 <= 1.0] = _NODATA
+        radiance[box][(u / a) ** 2 + (v / b) ** 2 <= 1.0] = _NODATA
     return radiance
 
 
@@ -1320,20 +1341,45 @@ def _digit_bytes(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return digits, keep
 
 
+def _iso_z(stamps: np.ndarray) -> np.ndarray:
+    """Return ``YYYY-MM-DDTHH:MM:SSZ`` (ASCII bytes) of datetime64 values taken as UTC.
+
+    Same text as ``np.datetime_as_string(stamps, unit="s")`` plus ``Z``, built from the few
+    distinct days and digit pairs instead of formatting every value.
+    """
+    secs = np.asarray(stamps).astype("datetime64[s]")
+    day, sod = np.divmod(secs.astype(np.int64), 86400)
+    days, inv = np.unique(day, return_inverse=True)
+    dates = np.datetime_as_string(days.astype("datetime64[D]"))
+    if np.isnat(secs).any() or (np.char.str_len(dates) != 10).any():  # NaT, years past 9999
+        return np.char.add(np.datetime_as_string(secs, unit="s"), "Z").astype(np.bytes_)
+    n = secs.size
+    out = np.empty((n, 20), dtype=np.uint8)
+    out[:, :10] = np.asarray(dates, dtype="S10").view(np.uint8).reshape(-1, 10)[inv.ravel()]
+    out[:, [10, 13, 16, 19]] = np.frombuffer(b"T::Z", dtype=np.uint8)
+    hh, rest = np.divmod(sod, 3600)
+    for col, v in ((11, hh), (14, rest // 60), (17, rest % 60)):
+        out[:, col : col + 2] = _zero_padded(v, 2)
+    return out.view("S20").ravel()
+
+
 def _text_field(text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return the bytes of strings, left-aligned, and which to keep; ValueError if not plain.
 
     Plain means ASCII without a comma, quote or line break: what a CSV writer writes unquoted.
+    Byte strings (``S`` arrays) are taken as ASCII text.
     """
-    try:
-        raw = np.asarray(text, dtype=str).astype(np.bytes_)
-    except UnicodeEncodeError as err:
-        raise ValueError("not ASCII") from err
+    raw = np.asarray(text)
+    if raw.dtype.kind != "S":
+        try:
+            raw = raw.astype(str).astype(np.bytes_)
+        except UnicodeEncodeError as err:
+            raise ValueError("not ASCII") from err
     width = max(raw.dtype.itemsize, 1)
     chars = np.ascontiguousarray(raw).view(np.uint8).reshape(raw.size, -1)
     if chars.shape[1] == 0:
         chars = np.zeros((raw.size, 1), dtype=np.uint8)
-    if any((chars == c).any() for c in _CSV_SPECIAL):
+    if (chars > 127).any() or any((chars == c).any() for c in _CSV_SPECIAL):
         raise ValueError("needs quoting")
     keep = np.logical_or.accumulate((chars != 0)[:, ::-1], axis=1)[:, ::-1]  # NUL padding
     return chars[:, :width], keep[:, :width]
@@ -1382,13 +1428,17 @@ def _csv_chunk(columns: dict[str, np.ndarray], decimals: dict[str, int]) -> byte
     for name, values in columns.items():
         if name in decimals:
             fields.append(_float_field(np.asarray(values, dtype=np.float64), decimals[name]))
-        elif np.asarray(values).dtype.kind in "iu":
-            v = np.asarray(values, dtype=np.int64)
+        elif values.dtype.kind == "i" or (values.dtype.kind == "u" and values.dtype.itemsize < 8):
+            v = values.astype(np.int64)
+            if v.size and v.min() == np.iinfo(np.int64).min:  # no absolute value
+                raise ValueError(f"column {name!r} holds -2**63")
             digits, keep = _digit_bytes(np.abs(v))
             sign = np.full((v.size, 1), ord("-"), dtype=np.uint8)
             fields.append((np.concatenate([sign, digits], 1), np.hstack([v[:, None] < 0, keep])))
-        else:
-            fields.append(_text_field(np.asarray(values)))
+        elif values.dtype.kind in "US":
+            fields.append(_text_field(values))
+        else:  # object, bool, float without its rounding, ...: pandas' writer
+            raise ValueError(f"column {name!r} is {values.dtype}")
     parts, keeps = [], []
     for i, (chars, keep) in enumerate(fields):
         end = ord("\n") if i == len(fields) - 1 else ord(",")
@@ -1407,11 +1457,14 @@ def _write_plain_csv(columns: dict[str, np.ndarray], decimals: dict[str, int], p
     n = len(next(iter(columns.values())))
     chunks: list[bytes] = []
     try:
+        _text_field(np.array(list(columns), dtype=str))  # the header needs no quoting either
         for lo in range(0, n, _CSV_CHUNK_ROWS):
             part = {k: np.asarray(v)[lo : lo + _CSV_CHUNK_ROWS] for k, v in columns.items()}
             chunks.append(_csv_chunk(part, decimals))
     except ValueError:
-        return _write_csv(pd.DataFrame(columns), path)
+        arrays = {k: np.asarray(v) for k, v in columns.items()}
+        text = {k: np.char.decode(v) if v.dtype.kind == "S" else v for k, v in arrays.items()}
+        return _write_csv(pd.DataFrame(text), path)
     header = (",".join(columns) + "\n").encode("utf-8")
 
     def write(p: Path) -> None:
@@ -1537,12 +1590,7 @@ def generate_demo(
     window_start = np.datetime64(as_of, "s") - np.timedelta64(int(days) - 1, "D")
     ais = {
         MMSI: pings[MMSI].to_numpy(),
-        TIMESTAMP: np.char.add(
-            np.datetime_as_string(
-                window_start + pings["t"].to_numpy().astype("timedelta64[s]"), unit="s"
-            ),
-            "Z",
-        ),
+        TIMESTAMP: _iso_z(window_start + pings["t"].to_numpy().astype("timedelta64[s]")),
         LAT: np.round(pings[LAT].to_numpy(), 6),
         LON: np.round(pings[LON].to_numpy(), 6),
         SOG: np.round(pings[SOG].to_numpy(), 1),
