@@ -1336,9 +1336,8 @@ def _digit_bytes(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return the ASCII digits of non-negative int64 ``v``, right-aligned, and which to keep."""
     width = len(str(int(v.max()))) if v.size else 1
     digits = _zero_padded(v, width)
-    keep = np.logical_or.accumulate(digits != ord("0"), axis=1)
-    keep[:, -1] = True
-    return digits, keep
+    n_digits = 1 + np.searchsorted(10 ** np.arange(1, width, dtype=np.int64), v, side="right")
+    return digits, np.arange(width) >= (width - n_digits)[:, None]
 
 
 def _iso_z(stamps: np.ndarray) -> np.ndarray:
@@ -1402,9 +1401,11 @@ def _float_field(x: np.ndarray, decimals: int) -> tuple[np.ndarray, np.ndarray]:
     whole, frac = np.divmod(ki, np.int64(10**decimals))
     w_digits, w_keep = _digit_bytes(whole)
     f_digits = _zero_padded(frac, decimals)
-    # drop trailing zeros, keeping the first decimal
-    f_keep = np.logical_or.accumulate((f_digits != ord("0"))[:, ::-1], axis=1)[:, ::-1]
-    f_keep[:, 0] = True
+    trailing = np.zeros(frac.size, dtype=np.int8)  # trailing zeros after the first decimal
+    frac32 = frac.astype(np.uint32)
+    for p in range(1, decimals):
+        trailing += frac32 % np.uint32(10**p) == 0
+    f_keep = np.arange(decimals) < (decimals - trailing)[:, None]
     n = x.size
     sign = np.full((n, 1), ord("-"), dtype=np.uint8)
     chars = np.concatenate([sign, w_digits, np.full((n, 1), ord("."), np.uint8), f_digits], 1)
@@ -1444,7 +1445,8 @@ def _csv_chunk(columns: dict[str, np.ndarray], decimals: dict[str, int]) -> byte
         end = ord("\n") if i == len(fields) - 1 else ord(",")
         parts += [chars, np.full((chars.shape[0], 1), end, dtype=np.uint8)]
         keeps += [keep, np.ones((chars.shape[0], 1), dtype=bool)]
-    return np.concatenate(parts, axis=1)[np.concatenate(keeps, axis=1)].tobytes()
+    keep = np.concatenate(keeps, axis=1).ravel()
+    return np.compress(keep, np.concatenate(parts, axis=1).ravel()).tobytes()
 
 
 def _write_plain_csv(columns: dict[str, np.ndarray], decimals: dict[str, int], path: Path) -> Path:
