@@ -1192,18 +1192,28 @@ def _nightlights(
             rng.uniform(DEMO_BBOX[1], DEMO_BBOX[3]),
         )
         a, b, rot = rng.uniform(1.0, 4.0), rng.uniform(0.5, 2.0), rng.uniform(0, np.pi)
-        # only the pixels within the larger semi-axis (and a pixel) can be in the ellipse
-        reach = max(a, b) + 2 * res_deg
-        cols = np.flatnonzero(np.abs(lon - clon) <= reach)
-        rows = np.flatnonzero(np.abs(lat - clat) <= reach)
-        if cols.size == 0 or rows.size == 0:
-            continue
-        box = np.s_[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-        dx, dy = lon[box[1]][None, :] - clon, lat[box[0]][:, None] - clat
-        u = dx * np.cos(rot) + dy * np.sin(rot)
-        v = -dx * np.sin(rot) + dy * np.cos(rot)
-        radiance[box][(u / a) ** 2 + (v / b) ** 2 <= 1.0] = _NODATA
+        _fill_ellipse(radiance, lon, lat, (clon, clat, a, b, rot), _NODATA)
     return radiance
+
+
+def _fill_ellipse(grid: np.ndarray, lon, lat, ellipse, value) -> None:
+    """Set the pixels of ``grid`` (rows ``lat``, columns ``lon``) inside an ellipse to ``value``.
+
+    ``ellipse`` is (centre lon, centre lat, semi-axis a, semi-axis b, rotation in radians);
+    only the pixels within the larger semi-axis (and a margin) of the centre are tested.
+    """
+    clon, clat, a, b, rot = ellipse
+    reach = max(a, b) * (1 + 1e-9) + 1e-9
+    cols = np.flatnonzero(np.abs(lon - clon) <= reach)
+    rows = np.flatnonzero(np.abs(lat - clat) <= reach)
+    if cols.size == 0 or rows.size == 0:
+        return
+    box = grid[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    dx = lon[cols[0] : cols[-1] + 1][None, :] - clon
+    dy = lat[rows[0] : rows[-1] + 1][:, None] - clat
+    u = dx * np.cos(rot) + dy * np.sin(rot)
+    v = -dx * np.sin(rot) + dy * np.cos(rot)
+    box[(u / a) ** 2 + (v / b) ** 2 <= 1.0] = value
 
 
 def _sar(theatre: _Theatre, rng, as_of: _dt.date):

@@ -440,3 +440,204 @@ def test_same_bytes_whatever_gdal_cache_ingest_left(tmp_path):
     finally:
         set_gdal_config("GDAL_CACHEMAX", old)
     assert _sha(a.nightlights) == _sha(b.nightlights)
+
+
+# ------------------------------------------------------------------------------ fast paths
+# The generator's vectorised paths against the straightforward code they replace: the same
+# text, the same keyframes, the same pixels.
+
+
+def _pandas_csv(columns: dict, path: Path) -> bytes:
+    pd.DataFrame(columns).to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+    return path.read_bytes()
+
+
+def test_plain_csv_writer_writes_what_pandas_writes(tmp_path, monkeypatch):
+    monkeypatch.setattr(demo, "_CSV_CHUNK_ROWS", 7)  # several chunks, widths differing by chunk
+    rng = np.random.default_rng(5)
+    n = 60
+    lat = np.round(rng.uniform(-90, 90, n), 6)
+    # repr switches to exponents below 1e-4; signed zero; the largest and smallest digits
+    lat[:14] = [0.0, -0.0, 5e-05, -5e-05, 1e-06, 1e-4, -1e-4, 99.999999, -1e-06, 0.1,
+                12.000001, 3e-05, 0.000123, 90.0]  # fmt: skip
+    sog = np.round(rng.uniform(0, 30, n), 1)
+    sog[:4] = [0.0, -0.0, 0.1, 25.0]
+    cog = np.round(rng.normal(180, 200, n), 1) % 360.0  # a few 359.x from negatives
+    odd = np.round(rng.uniform(-180, 180, n), 6)
+    odd[:8] = [np.nan, np.inf, -np.inf, 1e20, 0.1234567, 1 / 3, 2e15, -7.5e-07]  # not rounded
+    stamps = np.datetime64("2024-02-28T23:59:58") + rng.integers(0, 3 * 86400, n).astype(
+        "timedelta64[s]"
+    )
+    columns = {
+        "mmsi": rng.integers(-(10**12), 10**12, n),
+        "small": rng.integers(0, 10, n).astype(np.uint8),
+        "timestamp": demo._iso_z(stamps),
+        "name": np.array([f"v{i}" for i in range(n)]),
+        "lat": lat,
+        "lon": odd,
+        "sog": sog,
+        "cog": cog,
+    }
+    ours = demo._write_plain_csv(columns, {"lat": 6, "lon": 6, "sog": 1, "cog": 1}, tmp_path / "a")
+    text = {k: np.char.decode(v) if v.dtype.kind == "S" else v for k, v in columns.items()}
+    assert ours.read_bytes() == _pandas_csv(text, tmp_path / "b")
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        np.array(["plain", "a, with comma", "x"]),  # needs quoting
+        np.array(["Açores", "b", "c"]),  # not ASCII
+        np.array(['say "hi"', "b", "c"]),
+        np.array([1, None, 3], dtype=object),
+        np.array([True, False, True]),
+        np.array([np.iinfo(np.int64).min, 0, 1]),
+        np.array([1.25, 2.5, 3.0]),  # a float column without its rounding
+    ],
+)
+def test_plain_csv_writer_hands_other_columns_to_pandas(tmp_path, column):
+    columns = {"id": np.arange(3), "value": column}
+    ours = demo._write_plain_csv(columns, {}, tmp_path / "a")
+    assert ours.read_bytes() == _pandas_csv(columns, tmp_path / "b")
+
+
+def test_plain_csv_writer_quotes_a_header_as_pandas_does(tmp_path):
+    columns = {"id": np.arange(3), "lat, deg": np.array([0.5, 1.0, -2.25])}
+    ours = demo._write_plain_csv(columns, {"lat, deg": 2}, tmp_path / "a")
+    assert ours.read_bytes() == _pandas_csv(columns, tmp_path / "b")
+
+
+def test_ais_csv_is_what_pandas_writes_for_the_same_values(small, tmp_path):
+    ais = pd.read_csv(small.tracks, dtype={"timestamp": str})
+    assert small.tracks.read_bytes() == _pandas_csv(
+        {c: ais[c].to_numpy() for c in ais.columns}, tmp_path / "b"
+    )
+
+
+def test_iso_z_is_datetime_as_string_with_z():
+    rng = np.random.default_rng(3)
+    secs = np.concatenate(
+        [
+            rng.integers(-(10**10), 10**10, 500),  # 1653 .. 2286
+            [0, -1, 86399, 86400, 951782400, 253402300799],  # epoch, 2000-02-29, 9999-12-31
+        ]
+    )
+    stamps = secs.astype("datetime64[s]")
+    expected = np.char.add(np.datetime_as_string(stamps, unit="s"), "Z").astype(np.bytes_)
+    assert (demo._iso_z(stamps) == expected).all()
+    far = np.array([253402300800, 0], dtype="datetime64[s]")  # year 10000: other widths
+    assert demo._iso_z(far).tolist() == [b"10000-01-01T00:00:00Z", b"1970-01-01T00:00:00Z"]
+    with_nat = np.array(["2026-06-30T12:00:00", "NaT"], dtype="datetime64[s]")
+    assert demo._iso_z(with_nat).tolist() == [b"2026-06-30T12:00:00Z", b"NaTZ"]
+
+
+def _sailed_one_by_one(lons, lats, speeds) -> tuple[np.ndarray, ...]:
+    voy = demo._Voyage(1000.0, -20.0, 15.0)
+    for lo, la, v in zip(lons, lats, speeds, strict=True):
+        voy.sail([lo], [la], float(v))
+    return voy.arrays()
+
+
+@pytest.mark.parametrize("repeat_a_point", [False, True])
+def test_sail_each_is_sailing_point_by_point(repeat_a_point):
+    rng = np.random.default_rng(11)
+    lons = -20.0 + np.cumsum(rng.normal(0, 0.05, 40))
+    lats = 15.0 + np.cumsum(rng.normal(0, 0.05, 40))
+    if repeat_a_point:  # a leg of length zero is skipped by sail, so the next leg starts back
+        lons[7], lats[7] = lons[6], lats[6]
+    speeds = rng.uniform(2.5, 5.0, 40)
+    voy = demo._Voyage(1000.0, -20.0, 15.0)
+    voy.sail_each(lons, lats, speeds)
+    for got, want in zip(voy.arrays(), _sailed_one_by_one(lons, lats, speeds), strict=True):
+        assert np.array_equal(got, want)
+
+
+def test_nearest_port_within_km_keeps_every_distance_inside():
+    theatre = demo._Theatre()
+    rng = np.random.default_rng(2)
+    port = rng.integers(0, theatre.n_ports, 4000)
+    brg = np.radians(rng.uniform(0, 360, port.size))
+    km = np.concatenate([rng.uniform(0, 400, 2000), 150.0 + rng.normal(0, 1e-6, 2000)])
+    lon, lat = demo._offset_deg(
+        theatre.port_lon[port], theatre.port_lat[port], km * np.sin(brg), km * np.cos(brg)
+    )
+    full_km, full_idx = theatre.nearest_port(lon, lat)
+    near_km, near_idx = theatre.nearest_port(lon, lat, within_km=150.0)
+    inside = full_km < 150.0
+    assert inside.any() and (~inside).any()
+    assert np.array_equal(near_km[inside], full_km[inside])
+    assert np.array_equal(near_idx[inside], full_idx[inside])
+    assert (near_km[~inside] > 150.0).all()
+
+
+def _pings_all_candidates(theatre, rng, voy, end_s):
+    """Reference: every candidate ping worked out, then thinned (the generator before it
+    was vectorised); the same draws in the same order."""
+    kt, klon, klat = voy.arrays()
+    order = np.argsort(kt, kind="stable")
+    kt, klon, klat = kt[order], klon[order], klat[order]
+    t0 = max(kt[0], 0.0)
+    n = int((end_s - t0) / demo._AIS_BASE_INTERVAL_S * 1.2) + 10
+    gaps = rng.gamma(4.0, demo._AIS_BASE_INTERVAL_S / 4.0, n)
+    t = t0 + rng.uniform(0, demo._AIS_BASE_INTERVAL_S) + np.cumsum(gaps)
+    t = np.unique(np.floor(t[(t < end_s) & (t <= kt[-1])]))
+    lon, lat = np.interp(t, kt, klon), np.interp(t, kt, klat)
+    k = np.clip(np.searchsorted(kt, t, side="right") - 1, 0, kt.size - 2)
+    seg_dt = np.maximum(kt[k + 1] - kt[k], 1.0)
+    sog = _km(klon[k], klat[k], klon[k + 1], klat[k + 1]) / 1.852 / (seg_dt / 3600.0)
+    lo1, la1, lo2, la2 = (np.radians(a) for a in (klon[k], klat[k], klon[k + 1], klat[k + 1]))
+    y = np.sin(lo2 - lo1) * np.cos(la2)
+    x = np.cos(la1) * np.sin(la2) - np.sin(la1) * np.cos(la2) * np.cos(lo2 - lo1)
+    cog = np.degrees(np.arctan2(y, x)) % 360.0
+    still = sog < 0.3
+    sog = np.clip(sog + rng.normal(0, 0.1, t.size), 0.0, None)
+    cog = np.where(still, rng.uniform(0, 360, t.size), cog + rng.normal(0, 1.5, t.size))
+    lon, lat = demo._offset_deg(
+        lon, lat, rng.normal(0, 0.005, t.size), rng.normal(0, 0.005, t.size)
+    )
+    port_km = _port_km(pd.DataFrame({"lon": theatre.port_lon, "lat": theatre.port_lat}), lon, lat)
+    keep_p = np.where(
+        (port_km < demo._MOORED_KM) & still,
+        demo._AIS_KEEP_MOORED,
+        np.where(port_km < demo._COASTAL_KM, demo._AIS_KEEP_COASTAL, demo._AIS_KEEP_OFFSHORE),
+    )
+    keep = rng.random(t.size) < keep_p
+    return [a[keep] for a in (t, lon, lat, sog, cog)]
+
+
+def test_pings_are_the_all_candidates_reference():
+    theatre = demo._Theatre()
+    vessel = demo._Vessel(538123456, "regional", 10.0, theatre.port_index("Dakar"), (0.3, 0.4))
+    voy = demo._Voyage(-86400.0, *demo._berth(theatre, vessel, vessel.home))
+    demo._trade(theatre, np.random.default_rng(4), voy, vessel, vessel.home, 4 * 86400.0)
+    got = demo._pings(theatre, np.random.default_rng(9), voy, 4 * 86400.0)
+    want = _pings_all_candidates(theatre, np.random.default_rng(9), voy, 4 * 86400.0)
+    assert got[0].size > 100
+    assert np.array_equal(got[0], want[0])
+    for a, b in zip(got[1:], want[1:], strict=True):  # the test's own km and bearings
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-9)
+
+
+def test_gaussian_bump_is_the_grid_formula():
+    lon, lat = demo._grid(0.25)
+    glon, glat = np.meshgrid(lon, lat)
+    clon, clat, sig, factor, amp = -30.3, 12.1, 0.7, np.cos(np.radians(12.1)), 2.5
+    r2 = ((glon - clon) * factor) ** 2 + (glat - clat) ** 2
+    want = amp * np.exp(-r2 / (2 * sig**2))
+    got = demo._gaussian_bump(lon, lat, clon, clat, sig, factor, amp)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-300)
+
+
+def test_fill_ellipse_marks_the_pixels_the_whole_grid_test_marks():
+    lon, lat = demo._grid(0.05)
+    glon, glat = np.meshgrid(lon, lat)
+    rng = np.random.default_rng(6)
+    for clon, clat in ((-40.0, 20.0), (-84.9, 44.9), (9.99, -9.99), (-100.0, 0.0)):
+        a, b, rot = rng.uniform(1.0, 4.0), rng.uniform(0.5, 2.0), rng.uniform(0, np.pi)
+        dx, dy = glon - clon, glat - clat
+        u = dx * np.cos(rot) + dy * np.sin(rot)
+        v = -dx * np.sin(rot) + dy * np.cos(rot)
+        want = (u / a) ** 2 + (v / b) ** 2 <= 1.0
+        grid = np.zeros(glon.shape, dtype=np.float32)
+        demo._fill_ellipse(grid, lon, lat, (clon, clat, a, b, rot), -1.0)
+        assert np.array_equal(grid == -1.0, want)
