@@ -380,6 +380,7 @@ _AIS_KEEP_MOORED = _AIS_BASE_INTERVAL_S / (30 * 60)
 _COASTAL_KM = 150.0
 _MOORED_KM = 15.0
 _FAR_FROM_PORT_KM = 150.0
+_PORT_GRID_DEG = 0.25  # cells of the coarse nearest-port grid (Theatre.near_port)
 
 
 @dataclass(frozen=True)
@@ -442,6 +443,7 @@ class _Theatre:
         self.port_lat = np.array([p[2] for p in _PORTS])
         self.port_agencies = [p[3] for p in _PORTS]
         self._port_tree = cKDTree(lonlat_to_xyz(self.port_lon, self.port_lat) * EARTH_RADIUS_KM)
+        self._port_grid: tuple[np.ndarray, np.ndarray] | None = None
 
         lon_min, lat_min, lon_max, lat_max = DEMO_BBOX
         glon, glat = np.meshgrid(
@@ -500,6 +502,39 @@ class _Theatre:
         lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
         outside = (lon <= lon_min) | (lon >= lon_max) | (lat <= lat_min) | (lat >= lat_max)
         return outside | shapely.contains_xy(self.land, lon, lat)
+
+    def near_port(self, lon, lat, km: float) -> np.ndarray:
+        """Return whether each point is less than ``km`` from a port (``nearest_port`` < km).
+
+        A coarse grid of the nearest-port distance at cell centres settles the points whose
+        cell lies wholly inside or wholly outside ``km`` (the distance to the nearest port
+        changes by at most the centre-to-corner distance within a cell); only the rest are
+        looked up exactly.
+        """
+        lon, lat = np.atleast_1d(lon), np.atleast_1d(lat)
+        if self._port_grid is None:
+            lon_min, lat_min, lon_max, lat_max = DEMO_BBOX
+            step = _PORT_GRID_DEG
+            clon = lon_min + (np.arange(round((lon_max - lon_min) / step)) + 0.5) * step
+            clat = lat_min + (np.arange(round((lat_max - lat_min) / step)) + 0.5) * step
+            glon, glat = np.meshgrid(clon, clat)
+            centre_km = self.nearest_port(glon.ravel(), glat.ravel())[0].reshape(glon.shape)
+            h = step / 2
+            corner_km = np.maximum(
+                haversine_km(0.0, clat, h, clat + h), haversine_km(0.0, clat, h, clat - h)
+            )
+            self._port_grid = (centre_km, (corner_km * 1.01 + 1e-6)[:, None])  # with a margin
+        centre_km, reach_km = self._port_grid
+        lon_min, lat_min, lon_max, lat_max = DEMO_BBOX
+        col = np.floor((lon - lon_min) / _PORT_GRID_DEG).astype(np.int64)
+        row = np.floor((lat - lat_min) / _PORT_GRID_DEG).astype(np.int64)
+        inside = (col >= 0) & (col < centre_km.shape[1]) & (row >= 0) & (row < centre_km.shape[0])
+        col, row = np.where(inside, col, 0), np.where(inside, row, 0)
+        d, r = centre_km[row, col], reach_km[row, 0]
+        near = inside & (d + r < km)
+        ask = np.flatnonzero(inside & (d + r >= km) & (d - r < km) | ~inside)
+        near[ask] = self.nearest_port(lon[ask], lat[ask], within_km=km)[0] < km
+        return near
 
     def nearest_port(self, lon, lat, within_km: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
         """Return (km to the nearest port, its index) for each point.
@@ -965,11 +1000,11 @@ def _pings(theatre, rng, voy: _Voyage, end_s: float):
     lon, lat = _offset_deg(lon, lat, east_km[cand], north_km[cand])
     keep = draw < min(levels)
     ask = np.flatnonzero(~keep)
-    port_km, _ = theatre.nearest_port(lon[ask], lat[ask], within_km=_COASTAL_KM)
+    coastal = theatre.near_port(lon[ask], lat[ask], _COASTAL_KM)
+    moored = still[ask] & coastal
+    moored[moored] = theatre.near_port(lon[ask][moored], lat[ask][moored], _MOORED_KM)
     keep_p = np.where(
-        (port_km < _MOORED_KM) & still[ask],
-        _AIS_KEEP_MOORED,
-        np.where(port_km < _COASTAL_KM, _AIS_KEEP_COASTAL, _AIS_KEEP_OFFSHORE),
+        moored, _AIS_KEEP_MOORED, np.where(coastal, _AIS_KEEP_COASTAL, _AIS_KEEP_OFFSHORE)
     )
     keep[ask] = draw[ask] < keep_p
     return t[keep], lon[keep], lat[keep], sog[keep], cog[keep]

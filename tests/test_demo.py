@@ -570,6 +570,24 @@ def test_nearest_port_within_km_keeps_every_distance_inside():
     assert (near_km[~inside] > 150.0).all()
 
 
+@pytest.mark.parametrize("km", [15.0, 150.0, 700.0])
+def test_near_port_is_nearest_port_closer_than_km(km):
+    theatre = demo._Theatre()
+    rng = np.random.default_rng(int(km))
+    port = rng.integers(0, theatre.n_ports, 6000)
+    brg = np.radians(rng.uniform(0, 360, port.size))
+    # around the threshold (to a micrometre), anywhere, and off the theatre's edges
+    dist = np.concatenate([km + rng.normal(0, 1e-9, 2000), rng.uniform(0, 2 * km, 4000)])
+    lon, lat = demo._offset_deg(
+        theatre.port_lon[port], theatre.port_lat[port], dist * np.sin(brg), dist * np.cos(brg)
+    )
+    lon = np.concatenate([lon, rng.uniform(-100, 25, 3000)])
+    lat = np.concatenate([lat, rng.uniform(-25, 60, 3000)])
+    want = theatre.nearest_port(lon, lat)[0] < km
+    assert want.any() and (~want).any()
+    assert np.array_equal(theatre.near_port(lon, lat, km), want)
+
+
 def _pings_all_candidates(theatre, rng, voy, end_s):
     """Reference: every candidate ping worked out, then thinned (the generator before it
     was vectorised); the same draws in the same order."""
