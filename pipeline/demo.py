@@ -1473,7 +1473,9 @@ def _csv_chunk(columns: dict[str, np.ndarray], decimals: dict[str, int]) -> byte
     fields = []
     for name, values in columns.items():
         if name in decimals:
-            fields.append(_float_field(np.asarray(values, dtype=np.float64), decimals[name]))
+            if values.dtype != np.float64 or not 1 <= decimals[name] <= 9:
+                raise ValueError(f"column {name!r} is {values.dtype}, {decimals[name]} places")
+            fields.append(_float_field(values, decimals[name]))
         elif values.dtype.kind == "i" or (values.dtype.kind == "u" and values.dtype.itemsize < 8):
             v = values.astype(np.int64)
             if v.size and v.min() == np.iinfo(np.int64).min:  # no absolute value
@@ -1497,9 +1499,10 @@ def _csv_chunk(columns: dict[str, np.ndarray], decimals: dict[str, int]) -> byte
 def _write_plain_csv(columns: dict[str, np.ndarray], decimals: dict[str, int], path: Path) -> Path:
     """Write a CSV of plain columns byte for byte as ``DataFrame.to_csv(index=False)`` would.
 
-    Columns are int, float (``decimals`` gives each one's rounding) or ASCII strings that need
-    no quoting; the text is built with numpy in chunks, not by formatting every float in
-    Python.  Anything else (non-ASCII, a comma or quote in a string) goes to pandas' writer.
+    Columns are int, float64 (``decimals`` gives each one's rounding, 1 to 9 places) or ASCII
+    strings that need no quoting; the text is built with numpy in chunks, not by formatting
+    every float in Python.  Anything else (non-ASCII, a comma or quote in a string, an object
+    or float32 column...) goes to pandas' writer, as :func:`_write_csv` writes it.
     """
     n = len(next(iter(columns.values())))
     chunks: list[bytes] = []

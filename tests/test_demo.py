@@ -501,6 +501,21 @@ def test_plain_csv_writer_hands_other_columns_to_pandas(tmp_path, column):
     assert ours.read_bytes() == _pandas_csv(columns, tmp_path / "b")
 
 
+@pytest.mark.parametrize(
+    ("column", "places"),
+    [
+        (np.array([1, 2, 30]), 1),  # ints are written as ints, not 1.0
+        (np.array([0.1, 0.25, 3.5], dtype=np.float32), 2),  # float32's own repr
+        (np.array([1.0, 2.0, 3.0]), 0),  # repr keeps one decimal
+        (np.round(np.array([0.1234567891234, 2.0, 3.5]), 12), 12),
+    ],
+)
+def test_plain_csv_writer_declared_roundings_it_cannot_write_go_to_pandas(tmp_path, column, places):
+    columns = {"id": np.arange(3), "value": column}
+    ours = demo._write_plain_csv(columns, {"value": places}, tmp_path / "a")
+    assert ours.read_bytes() == _pandas_csv(columns, tmp_path / "b")
+
+
 def test_plain_csv_writer_quotes_a_header_as_pandas_does(tmp_path):
     columns = {"id": np.arange(3), "lat, deg": np.array([0.5, 1.0, -2.25])}
     ours = demo._write_plain_csv(columns, {"lat, deg": 2}, tmp_path / "a")
