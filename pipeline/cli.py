@@ -202,7 +202,9 @@ def _cmd_status(args: argparse.Namespace) -> int:
     lines.append(f"last run       {last['run_id']}  {last['status']}  finished {_when(last)}")
     if last.get("error"):
         lines.append(f"               error: {last['error']}")
-    if pub is None:
+    if pub is None and last.get("published"):
+        lines.append("published      nothing (the published run's folder is missing)")
+    elif pub is None:
         lines.append("published      nothing (no complete run yet)")
     else:
         lines.append(

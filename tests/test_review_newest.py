@@ -195,6 +195,9 @@ def test_status_of_a_folder_whose_only_published_run_was_deleted_needs_attention
     assert main(["status", str(out)]) == 1
     text = capsys.readouterr().out
     assert "no map is published" in text and "20260301T120000Z-abcdef" in text
+    # the run was complete and published: not "no complete run yet"
+    assert "published      nothing (the published run's folder is missing)" in text
+    assert "no complete run yet" not in text
     assert main(["status", "--json", str(out)]) == 1
     got = json.loads(capsys.readouterr().out)
     assert got["published"] is None and any("no map is published" in a for a in got["attention"])
