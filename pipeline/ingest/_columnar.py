@@ -11,9 +11,12 @@ read whole: it has no batches), a continuation marker (IPC stream), else Parquet
 
 from __future__ import annotations
 
+import os
+import struct
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.ipc as ipc
@@ -22,6 +25,7 @@ import pyarrow.parquet as pq
 __all__ = [
     "IPC_SUFFIXES",
     "arrow_kind",
+    "check_expansion",
     "iter_batches",
     "read_bounded",
     "table_schema",
@@ -52,49 +56,282 @@ def _feather_v1(path: str | Path) -> pa.Table:
         return feather.read_table(str(path))
 
 
-def table_schema(path: str | Path) -> pa.Schema:
-    """Return the Arrow schema of a columnar file (its metadata holds GeoParquet's ``geo``)."""
-    kind = arrow_kind(path)
-    if kind == "parquet":
-        return pq.read_schema(path)
-    if kind == "ipc_file":
-        return ipc.open_file(str(path)).schema
-    if kind == "ipc_stream":
-        return ipc.open_stream(str(path)).schema
-    return _feather_v1(path).schema
+def _unreadable(path: str | Path, name: str | None, exc: Exception):
+    """Return the one-line refusal of a columnar file pyarrow cannot read."""
+    from ..errors import SourceUnreadable
+
+    what = {"parquet": "Parquet", "feather_v1": "Feather V1"}.get(
+        arrow_kind(path), "Arrow IPC (Feather)"
+    )
+    first = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+    return SourceUnreadable(
+        f"{name or Path(path).name}: cannot read as {what}: {first} (the file is cut short, "
+        "damaged or of another format saved under this name)"
+    )
 
 
-def iter_batches(path: str | Path, batch_size: int) -> Iterator[pa.RecordBatch]:
-    """Yield the rows of a columnar file as record batches of at most ``batch_size`` rows."""
-    kind = arrow_kind(path)
-    if kind == "parquet":
-        yield from pq.ParquetFile(path).iter_batches(batch_size=batch_size)
-        return
-    if kind == "feather_v1":  # no batches in the format: read whole
-        yield from _feather_v1(path).to_batches(max_chunksize=batch_size)
-        return
-    if kind == "ipc_file":
-        reader = ipc.open_file(pa.memory_map(str(path)))
-        batches: Iterator[pa.RecordBatch] = (
-            reader.get_batch(i) for i in range(reader.num_record_batches)
+def _refuse_duplicates(schema: pa.Schema, path: str | Path, name: str | None) -> None:
+    from ..errors import SourceUnreadable
+
+    names = list(schema.names)
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise SourceUnreadable(
+            f"{name or Path(path).name}: column name(s) {twice[:10]!r} appear more than once; "
+            "which one holds the values would be a guess: rename them in the export"
         )
-    else:
-        batches = iter(ipc.open_stream(pa.memory_map(str(path))))
-    for batch in batches:
-        for start in range(0, batch.num_rows, batch_size):
-            yield batch.slice(start, batch_size)
+
+
+def table_schema(path: str | Path, name: str | None = None) -> pa.Schema:
+    """Return the Arrow schema of a columnar file (its metadata holds GeoParquet's ``geo``).
+
+    Raises
+    ------
+    SourceUnreadable
+        The file cannot be read (cut short, damaged, another format), or names a column
+        twice.
+    """
+    kind = arrow_kind(path)
+    try:
+        if kind == "parquet":
+            schema = pq.read_schema(path)
+        elif kind == "ipc_file":
+            schema = ipc.open_file(str(path)).schema
+        elif kind == "ipc_stream":
+            schema = ipc.open_stream(str(path)).schema
+        else:
+            schema = _feather_v1(path).schema
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise _unreadable(path, name, exc) from exc
+    _refuse_duplicates(schema, path, name)
+    return schema
+
+
+# ---------------------------------------------------------------- the size of an IPC body
+# A compressed buffer of an IPC message declares its uncompressed length in its first 8
+# bytes, and where the buffers are is in the message's metadata (a flatbuffer): both are
+# read here, so a batch is refused before pyarrow decompresses it.
+
+_EOS = b"\xff\xff\xff\xff\x00\x00\x00\x00"
+
+
+class _Flat:
+    """The few flatbuffer reads the IPC metadata needs (tables, structs, vectors)."""
+
+    def __init__(self, buf: bytes | memoryview) -> None:
+        self.buf = buf
+
+    def i(self, fmt: str, pos: int) -> int:
+        return int(struct.unpack_from("<" + fmt, self.buf, pos)[0])
+
+    def field(self, table: int, k: int) -> int | None:
+        """Return where field ``k`` of the table at ``table`` is, or None when absent."""
+        vtable = table - self.i("i", table)
+        if 4 + 2 * k >= self.i("H", vtable):
+            return None
+        off = self.i("H", vtable + 4 + 2 * k)
+        return table + off if off else None
+
+    def ref(self, table: int, k: int) -> int | None:
+        """Return where the table or vector field ``k`` points to, or None."""
+        at = self.field(table, k)
+        return None if at is None else at + self.i("I", at)
+
+    def root(self, pos: int = 0) -> int:
+        return pos + self.i("I", pos)
+
+
+def _body_expansion(meta: bytes, fh: BinaryIO, body: int) -> int:
+    """Return the bytes a message decompresses to (0 for one whose buffers are not)."""
+    fb = _Flat(meta)
+    msg = fb.root()
+    htype = fb.field(msg, 1)
+    kind = fb.i("B", htype) if htype is not None else 0
+    batch = fb.ref(msg, 2)
+    if batch is None or kind not in (2, 3):  # only record and dictionary batches have a body
+        return 0
+    if kind == 2:  # DictionaryBatch: its data is a record batch
+        batch = fb.ref(batch, 1)
+        if batch is None:
+            return 0
+    if fb.field(batch, 3) is None:  # no compression: read in place (memory map)
+        return 0
+    buffers = fb.ref(batch, 2)
+    if buffers is None:
+        return 0
+    total = 0
+    for j in range(fb.i("I", buffers)):
+        off = fb.i("q", buffers + 4 + 16 * j)
+        length = fb.i("q", buffers + 4 + 16 * j + 8)
+        if length >= 8:
+            fh.seek(body + off)
+            (size,) = struct.unpack("<q", fh.read(8))
+            total += length - 8 if size < 0 else size
+    return total
+
+
+def _message_at(fh: BinaryIO, pos: int, end: int) -> tuple[bytes, int, int] | None:
+    """Return (metadata, body start, body length) of the message at ``pos``; None at an EOS."""
+    fh.seek(pos)
+    (length,) = struct.unpack("<i", fh.read(4))
+    if length == -1:  # continuation marker, then the metadata length
+        (length,) = struct.unpack("<i", fh.read(4))
+        pos += 4
+    if length == 0:  # end of stream
+        return None
+    if length < 0 or pos + 4 + length > end:
+        raise ValueError("a message's metadata runs past the end of the file")
+    meta = fh.read(length)
+    fb = _Flat(meta)
+    at = fb.field(fb.root(), 3)
+    body_len = fb.i("q", at) if at is not None else 0
+    start = pos + 4 + length
+    if body_len < 0 or start + body_len > end:
+        raise ValueError("a message's body runs past the end of the file")
+    return meta, start, body_len
+
+
+def _is_batch(meta: bytes) -> bool:
+    fb = _Flat(meta)
+    at = fb.field(fb.root(), 1)
+    return at is not None and fb.i("B", at) == 3
+
+
+def _expansions(path: str | Path, kind: str) -> list[tuple[bool, int]]:
+    """Return (is a record batch, bytes it decompresses to) for each message of an IPC file.
+
+    Raises
+    ------
+    ValueError
+        A stream without its end-of-stream marker (cut short at a message's end: the
+        batches after it would be lost without a word), or metadata pointing outside it.
+    """
+    out: list[tuple[bool, int]] = []
+    end = os.path.getsize(path)
+    with open(path, "rb") as fh:
+        if kind == "ipc_stream":
+            pos = 0
+            while True:
+                if pos + 4 > end:
+                    raise ValueError(
+                        "the stream does not end with its end-of-stream marker: it was cut "
+                        "short (an export stopped, a partial copy), batches may be missing"
+                    )
+                found = _message_at(fh, pos, end)
+                if found is None:
+                    return out
+                meta, start, body_len = found
+                out.append((_is_batch(meta), _body_expansion(meta, fh, start)))
+                pos = start + body_len
+        fh.seek(end - 10)
+        (footer_len,) = struct.unpack("<i", fh.read(4))
+        if not 0 < footer_len <= end - 10:
+            raise ValueError("the footer's length is out of the file")
+        fh.seek(end - 10 - footer_len)
+        fb = _Flat(fh.read(footer_len))
+        footer = fb.root()
+        for k in (2, 3):  # dictionaries, then record batches
+            blocks = fb.ref(footer, k)
+            if blocks is None:
+                continue
+            for j in range(fb.i("I", blocks)):
+                found = _message_at(fh, fb.i("q", blocks + 4 + 24 * j), end)
+                if found is None:
+                    raise ValueError("a block of the footer is an end-of-stream marker")
+                meta, start, _ = found
+                out.append((k == 3, _body_expansion(meta, fh, start)))
+    return out
+
+
+def check_expansion(path: str | Path, limit_mb: float | None, name: str, *, whole: bool) -> None:
+    """Refuse an Arrow IPC file whose compressed batches decompress beyond ``limit_mb`` MiB.
+
+    ``whole``: the batches are held together (all of them count), else one at a time (a
+    streamed read: its dictionaries and its largest batch count).  Read from the messages'
+    metadata before any body is decompressed: a few kilobytes of ZSTD can declare
+    gigabytes.  Parquet and Feather V1 files (no compressed batches) pass.
+
+    Raises
+    ------
+    SourceUnreadable
+        Above the bound, or the file cannot be read (cut short, damaged).
+    """
+    from ..errors import SourceUnreadable
+
+    kind = arrow_kind(path)
+    if kind not in ("ipc_file", "ipc_stream"):
+        return
+    try:
+        sizes = _expansions(path, kind)
+    except (ValueError, struct.error, IndexError, OSError) as exc:
+        raise _unreadable(path, name, exc) from exc
+    if limit_mb is None:
+        return
+    fixed = sum(n for is_batch, n in sizes if not is_batch)
+    batches = [n for is_batch, n in sizes if is_batch] or [0]
+    size = fixed + (sum(batches) if whole else max(batches))
+    if size / 2**20 > limit_mb:
+        held = "" if whole else " in one record batch (a streamed read holds a batch whole)"
+        raise SourceUnreadable(
+            f"{name}: its compressed columns expand to {size / 2**20:,.0f} MiB{held}, above "
+            f"ingest.max_uncompressed_mb={limit_mb:g}; raise the limit if the file is genuine"
+            + ("" if whole else ", or write it in smaller batches")
+        )
+
+
+def iter_batches(
+    path: str | Path,
+    batch_size: int,
+    limit_mb: float | None = None,
+    name: str | None = None,
+) -> Iterator[pa.RecordBatch]:
+    """Yield the rows of a columnar file as record batches of at most ``batch_size`` rows.
+
+    An Arrow IPC file whose batch decompresses beyond ``limit_mb`` MiB is refused before it
+    is read (see :func:`check_expansion`); a file pyarrow cannot read is refused in one line.
+
+    Raises
+    ------
+    SourceUnreadable
+        As :func:`table_schema` and :func:`check_expansion`.
+    """
+    label = name or Path(path).name
+    kind = arrow_kind(path)
+    table_schema(path, label)  # unreadable or duplicated names: refused before any row
+    check_expansion(path, limit_mb, label, whole=False)
+    try:
+        if kind == "parquet":
+            yield from pq.ParquetFile(path).iter_batches(batch_size=batch_size)
+            return
+        if kind == "feather_v1":  # no batches in the format: read whole
+            yield from _feather_v1(path).to_batches(max_chunksize=batch_size)
+            return
+        if kind == "ipc_file":
+            reader = ipc.open_file(pa.memory_map(str(path)))
+            batches: Iterator[pa.RecordBatch] = (
+                reader.get_batch(i) for i in range(reader.num_record_batches)
+            )
+        else:
+            batches = iter(ipc.open_stream(pa.memory_map(str(path))))
+        for batch in batches:
+            for start in range(0, batch.num_rows, batch_size):
+                yield batch.slice(start, batch_size)
+    except (pa.ArrowException, OSError) as exc:
+        raise _unreadable(path, label, exc) from exc
 
 
 def read_bounded(path: str | Path, limit_mb: float | None, name: str) -> pa.Table:
     """Read a whole Arrow IPC file, refused once its batches pass ``limit_mb`` MiB in memory.
 
-    Its columns may be compressed (LZ4, ZSTD) with no uncompressed size declared: batches
-    are read one at a time, so no more than the limit and one batch is ever held.
+    Its columns may be compressed (LZ4, ZSTD) with no size in the schema: the sizes its
+    batches declare are added before any is decompressed (:func:`check_expansion`), and
+    the batches read are counted as they come.
     """
     from ..errors import SourceUnreadable
 
+    check_expansion(path, limit_mb, name, whole=True)
     batches, size = [], 0
-    for batch in iter_batches(path, 1 << 20):
+    for batch in iter_batches(path, 1 << 20, name=name):
         size += batch.nbytes
         if limit_mb is not None and size / 2**20 > limit_mb:
             raise SourceUnreadable(
@@ -103,4 +340,4 @@ def read_bounded(path: str | Path, limit_mb: float | None, name: str) -> pa.Tabl
                 "genuine"
             )
         batches.append(batch)
-    return pa.Table.from_batches(batches, schema=table_schema(path))
+    return pa.Table.from_batches(batches, schema=table_schema(path, name))

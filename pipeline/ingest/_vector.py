@@ -453,12 +453,13 @@ def read_vector(
         if fmt == "parquet":
             import pyarrow.parquet as pq
 
-            from ._columnar import arrow_kind, read_bounded
+            from ._columnar import arrow_kind, read_bounded, table_schema
 
             if target.startswith("/vsizip/"):
                 raise SourceUnreadable(
                     f"{name}: a Parquet or Arrow IPC file inside a zip is not supported"
                 )
+            table_schema(target, name)  # cut short, damaged, a column named twice: refused
             if arrow_kind(target) != "parquet":  # Arrow IPC: batch by batch, bounded
                 table = read_bounded(target, max_uncompressed_mb, name)
                 if b"geo" not in (table.schema.metadata or {}):

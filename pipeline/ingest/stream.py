@@ -1102,17 +1102,23 @@ def _csv_chunk(
     _chunk(state, table.frame, rows, pre, line0 if k else 0, writers, k=k, first=first)
 
 
-def _stream_parquet(state: _State, path: str, chunk_rows: int) -> None:
-    """Check a Parquet or Arrow IPC file a record batch of ``chunk_rows`` at a time."""
+def _stream_parquet(
+    state: _State, path: str, chunk_rows: int, max_uncompressed_mb: float | None = None
+) -> None:
+    """Check a Parquet or Arrow IPC file a record batch of ``chunk_rows`` at a time.
+
+    An IPC record batch is decompressed whole: one that would pass ``max_uncompressed_mb``
+    is refused before it is read.
+    """
     k = -1
-    for k, batch in enumerate(iter_batches(path, chunk_rows)):
+    for k, batch in enumerate(iter_batches(path, chunk_rows, max_uncompressed_mb, state.name)):
         writer = _ChunkCandidates(state.folder, k)
         try:
             _parquet_chunk(state, k, batch, state.n_read, writer)
         finally:
             state.candidates.append(writer.close())
     if k < 0:  # no row at all: the layout comes from the empty table
-        _parquet_chunk(state, 0, table_schema(path).empty_table(), 0, None)
+        _parquet_chunk(state, 0, table_schema(path, state.name).empty_table(), 0, None)
 
 
 def _parquet_chunk(
@@ -1258,10 +1264,10 @@ def spill_tracks(
 
                 _stream_csv(state, fh, survey, chunk_rows, reopen)
         elif opened.fmt == "parquet" and not opened.target.startswith("/vsizip/"):
-            meta = table_schema(opened.target).metadata or {}
+            meta = table_schema(opened.target, state.name).metadata or {}
             if b"geo" in meta:
                 return _spill_whole(state, max_speed_kn, max_uncompressed_mb)
-            _stream_parquet(state, opened.target, chunk_rows)
+            _stream_parquet(state, opened.target, chunk_rows, max_uncompressed_mb)
         else:
             return _spill_whole(state, max_speed_kn, max_uncompressed_mb)
     except BaseException:
@@ -1948,6 +1954,7 @@ def _plan_file(f: _FileTask, chunk_rows: int, max_uncompressed_mb: float) -> lis
         and not opened.target.startswith("/vsizip/")
         and arrow_kind(opened.target) == "parquet"  # an Arrow IPC file: one task, streamed
     ):
+        table_schema(opened.target, f.name)  # cut short, damaged, a column named twice
         pf = pq.ParquetFile(opened.target)
         if b"geo" not in (pf.schema_arrow.metadata or {}):
             n = int(pf.metadata.num_rows)

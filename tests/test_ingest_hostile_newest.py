@@ -1,0 +1,182 @@
+"""Hostile files against the newest ingest code: Arrow IPC (Feather) files cut short, named
+twice, or compressed to expand far beyond their size; MultiPoint pings; MMSIs as numbers."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.ipc as ipc
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline.errors import SourceUnreadable
+from pipeline.ingest import read_tracks
+from pipeline.ingest.stream import spill_tracks
+
+
+def _pings(n: int = 9) -> pa.Table:
+    return pa.table(
+        {
+            "mmsi": ["247000001"] * 5 + ["247000002"] * (n - 5),
+            "timestamp": pa.array(pd.date_range("2024-03-01", periods=n, freq="10min", tz="UTC")),
+            "lat": [50.0 + i / 100 for i in range(n)],
+            "lon": [1.0] * n,
+        }
+    )
+
+
+def _ipc_file(table: pa.Table, path: Path, **options) -> Path:
+    opts = ipc.IpcWriteOptions(**options)
+    with ipc.new_file(str(path), table.schema, options=opts) as w:
+        w.write_table(table, max_chunksize=4)
+    return path
+
+
+def _both(path: Path, tmp_path: Path, **kwargs) -> list:
+    """Read ``path`` whole and streamed; return each result or the SourceUnreadable raised."""
+    out: list = []
+    for read in (
+        lambda: read_tracks(str(path), **kwargs),
+        lambda: spill_tracks(str(path), tmp_path / "spill", chunk_rows=3, n_buckets=2, **kwargs),
+    ):
+        try:
+            out.append(read())
+        except SourceUnreadable as exc:
+            out.append(exc)
+    return out
+
+
+# ------------------------------------------------------------------ damaged or mislabelled
+
+
+@pytest.mark.parametrize("cut", [7, 16, 100, 0.5, -10, -1])
+def test_a_cut_arrow_file_is_one_line_refused_whole_and_streamed(tmp_path, cut):
+    # the streamed read (every `route-risk run` of tracks) let pyarrow's ArrowInvalid
+    # ("Not an Arrow file", "File is too small") out as a traceback
+    whole = _ipc_file(_pings(), tmp_path / "full.arrow").read_bytes()
+    end = int(len(whole) * cut) if isinstance(cut, float) else cut
+    path = tmp_path / "ais.arrow"
+    path.write_bytes(whole[:end])
+    for got in _both(path, tmp_path):
+        assert isinstance(got, SourceUnreadable)
+        assert "ais.arrow" in str(got) and "\n" not in str(got)
+
+
+def test_a_csv_saved_as_feather_is_one_line_refused_when_streamed(tmp_path):
+    path = tmp_path / "ais.feather"
+    _pings().to_pandas().to_csv(path, index=False)
+    for got in _both(path, tmp_path):
+        assert isinstance(got, SourceUnreadable) and "ais.feather" in str(got)
+
+
+def test_an_ipc_stream_cut_at_the_end_of_a_batch_is_refused_not_read_short(tmp_path):
+    # a stream has no footer: an export stopped after its second batch (or a partial
+    # copy) lacks only the end-of-stream marker, and its first 8 of 12 pings were read
+    # as the whole file, the rest lost without a word
+    table = _pings(12)
+    sink = io.BytesIO()
+    ends = []
+    with ipc.new_stream(sink, table.schema) as w:
+        for batch in table.to_batches(max_chunksize=4):
+            w.write_batch(batch)
+            ends.append(sink.tell())
+    whole = sink.getvalue()
+    full = tmp_path / "full.arrows"
+    full.write_bytes(whole)
+    assert [r.n_read for r in _both(full, tmp_path)] == [12, 12]
+    path = tmp_path / "ais.arrows"
+    path.write_bytes(whole[: ends[1]])
+    for got in _both(path, tmp_path):
+        assert isinstance(got, SourceUnreadable), got
+        assert "ais.arrows" in str(got) and "end-of-stream" in str(got)
+
+
+@pytest.mark.parametrize("fmt", ["arrow", "parquet"])
+def test_a_column_named_twice_is_refused_naming_it(tmp_path, fmt):
+    # a Parquet or IPC file may name two columns 'lat' (a join written out as is): the
+    # whole read said "AttributeError: 'DataFrame' object has no attribute 'dtype'" or
+    # "Multiple matches for FieldRef", the streamed read raised a traceback
+    t = _pings()
+    t = pa.table([*t.columns, pa.array([0.0] * 9)], names=[*t.column_names, "lat"])
+    path = tmp_path / f"ais.{fmt}"
+    if fmt == "parquet":
+        pq.write_table(t, path)
+    else:
+        _ipc_file(t, path)
+    for got in _both(path, tmp_path):
+        assert isinstance(got, SourceUnreadable), got
+        assert "'lat'" in str(got) and "more than once" in str(got)
+
+
+# ------------------------------------------------------------------ bounded memory
+
+
+def _zstd_bomb(path: Path, rows: int, batch_rows: int) -> Path:
+    """Write pings of one repeated value: a few kilobytes of ZSTD per hundred MiB."""
+    zeros = np.zeros(rows, dtype="int64")
+    table = pa.table(
+        {
+            "mmsi": pa.array(zeros + 247000001),
+            "date": pa.array(zeros).cast(pa.timestamp("s", tz="UTC")),
+            "lat": pa.array(zeros + 10.0),
+            "lon": pa.array(zeros + 100.0),
+        }
+    )
+    opts = ipc.IpcWriteOptions(compression="zstd")
+    with ipc.new_file(str(path), table.schema, options=opts) as w:
+        w.write_table(table, max_chunksize=batch_rows)
+    return path
+
+
+def test_a_compressed_ipc_batch_is_refused_before_it_is_decompressed(tmp_path):
+    # one record batch of 128 MiB in 20 KB: the whole read decompressed it, then found it
+    # above the bound (peak memory +128 MiB for a limit of 16)
+    path = _zstd_bomb(tmp_path / "bomb.arrow", 4_000_000, 4_000_000)
+    assert path.stat().st_size < 1 << 20
+    if not Path("/proc/self/status").exists():
+        pytest.skip("peak memory is read from /proc (Linux)")
+    # the peak of the child's own memory (VmHWM): getrusage's ru_maxrss keeps the peak of
+    # the pytest process it was forked from, which wrote the bomb
+    code = textwrap.dedent(
+        f"""
+        import re
+        from pipeline.errors import SourceUnreadable
+        from pipeline.ingest import read_seizures, read_tracks
+        def peak():
+            with open("/proc/self/status") as fh:
+                return int(re.search(r"VmHWM:\\s+(\\d+)", fh.read()).group(1))
+        base = peak()
+        for read in (read_seizures, read_tracks):
+            try:
+                read({str(path)!r}, max_uncompressed_mb=16)
+            except SourceUnreadable as exc:
+                assert "max_uncompressed_mb=16" in str(exc), exc
+            else:
+                raise SystemExit("read")
+        print((peak() - base) // 1024)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert int(done.stdout.split()[-1]) < 48  # MiB more than after the imports
+
+
+def test_a_streamed_ipc_file_of_one_huge_compressed_batch_is_refused(tmp_path):
+    # the streamed read decompressed a record batch whole before cutting it into chunks,
+    # with no bound at all: 1 batch of any size was held in memory
+    path = _zstd_bomb(tmp_path / "bomb.arrow", 50_000, 50_000)  # 1.5 MiB in one batch
+    with pytest.raises(SourceUnreadable, match="max_uncompressed_mb=1"):
+        spill_tracks(str(path), tmp_path / "spill", chunk_rows=50_000, max_uncompressed_mb=1)
+    # pings in batches of 1,000 stream within the bound
+    small = _zstd_bomb(tmp_path / "small.arrow", 3_000, 1_000)
+    spill = spill_tracks(str(small), tmp_path / "s2", chunk_rows=50_000, max_uncompressed_mb=1)
+    assert spill.n_read == 3_000
