@@ -180,3 +180,69 @@ def test_a_streamed_ipc_file_of_one_huge_compressed_batch_is_refused(tmp_path):
     small = _zstd_bomb(tmp_path / "small.arrow", 3_000, 1_000)
     spill = spill_tracks(str(small), tmp_path / "s2", chunk_rows=50_000, max_uncompressed_mb=1)
     assert spill.n_read == 3_000
+
+
+# ------------------------------------------------------------------ MultiPoint pings
+
+
+def _ping_layer(path: Path, wkts: list[str]) -> Path:
+    import geopandas as gpd
+    import shapely
+
+    n = len(wkts)
+    frame = gpd.GeoDataFrame(
+        {
+            "mmsi": ["247000001"] * n,
+            "timestamp": pd.date_range("2024-03-01", periods=n, freq="10min", tz="UTC")
+            .strftime("%Y-%m-%dT%H:%M:%SZ")
+            .tolist(),
+        },
+        geometry=list(shapely.from_wkt(wkts)),
+        crs="EPSG:4326",
+    )
+    if path.suffix == ".gpkg":
+        frame.to_file(path, driver="GPKG")
+    else:
+        frame.to_parquet(path)
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".parquet"])
+def test_an_empty_point_among_pings_is_a_missing_position_not_a_traceback(tmp_path, suffix):
+    # GeoPackage and GeoParquet keep a ping without position as POINT EMPTY (and a
+    # MULTIPOINT of a NaN point as MULTIPOINT (EMPTY)): GEOS refused its x, a
+    # GEOSException out of read_tracks; MULTIPOINT EMPTY was 'multipoint', "a MultiPoint
+    # feature of several points"
+    wkts = [
+        "POINT (1 50)",
+        "POINT EMPTY",
+        "MULTIPOINT ((NaN NaN))",
+        "MULTIPOINT EMPTY",
+        "POINT (1 50.1)",
+    ]
+    path = _ping_layer(tmp_path / f"pings{suffix}", wkts)
+    for res in (read_tracks(str(path)), spill_tracks(str(path), tmp_path / "s", n_buckets=2)):
+        assert res.n_read == 5 and res.n_accepted == 2
+        assert res.by_rule == {"coord_missing": 3}
+
+
+def test_collections_of_points_at_one_position_are_that_point(tmp_path):
+    # a MultiPoint or GeometryCollection whose points all lie at one position holds one
+    # position for its one time (a MultiPoint of one point already was that point);
+    # several positions stay multipoint, whatever the collection's type
+    wkts = [
+        "POINT (1 50)",
+        "GEOMETRYCOLLECTION (POINT (1 50.1))",
+        "MULTIPOINT ((1 50.2), (1 50.2))",
+        "MULTIPOINT Z ((1 50.3 4))",
+        "GEOMETRYCOLLECTION (POINT (1 50.4), POINT (1 50.5))",
+        "MULTIPOINT ((1 50.6), (1 50.7))",
+        "GEOMETRYCOLLECTION (POINT (1 50.8), LINESTRING (1 50, 1 51))",
+    ]
+    path = _ping_layer(tmp_path / "pings.parquet", wkts)
+    res = read_tracks(str(path))
+    assert res.n_read == 7 == res.n_accepted + len(res.rejects)
+    assert sorted(res.frame["lat"].round(6)) == [50.0, 50.1, 50.2, 50.3]
+    rule = res.rejects.set_index("row")["rule"].to_dict()
+    assert rule == {5: "multipoint", 6: "multipoint", 7: "geometry_wrong_type"}
+    assert "GEOMETRYCOLLECTION" in res.rejects.set_index("row").loc[5, "value"]

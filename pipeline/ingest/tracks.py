@@ -1638,14 +1638,10 @@ def _read_vector_tracks(
         if vertex_rejects is not None:
             parts["pre"] = pd.concat([parts["pre"], vertex_rejects], ignore_index=True)
         return raw, rows, parts, notes, crs
-    # a MultiPoint of one point is that point (as for seizures); one of several points holds
-    # several positions under one time and is rejected as such, never as a missing position
-    one = (types == 4) & (shapely.get_num_geometries(geoms) == 1)
-    if one.any():
-        geoms = geoms.copy()
-        geoms[one] = shapely.get_geometry(geoms[one], 0)
-        types = shapely.get_type_id(geoms)
-    pts = types == 0
+    geoms, types = _one_point_collections(geoms, types)
+    # an empty point (GeoPackage, GeoParquet and WKB write a missing position as POINT
+    # EMPTY) has no position: GEOS refuses its x (a traceback), it is coord_missing
+    pts = (types == 0) & ~shapely.is_empty(geoms)
     x = np.full(len(geoms), np.nan)
     y = np.full(len(geoms), np.nan)
     x[pts] = shapely.get_x(geoms[pts])
@@ -1706,6 +1702,41 @@ def _read_vector_tracks(
             "time per point): rejected as multipoint"
         )
     return raw, np.arange(1, len(raw) + 1, dtype="int64"), parts, notes, crs
+
+
+def _one_point_collections(geoms: np.ndarray, types: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return (geometries, type ids) with collections of points read as their position.
+
+    A MultiPoint, or a GeometryCollection of points only, whose points (empty ones left
+    out) lie at one position is that point, as for seizures; one of no point is no
+    position (None: ``coord_missing``); one of several positions is left for the
+    ``multipoint`` rule (its type id is MultiPoint's, the geometry kept as written).  A
+    collection holding anything but points stays ``geometry_wrong_type``.
+    """
+    coll = (types == 4) | (types == 7)
+    if not coll.any():
+        return geoms, types
+    idx = np.flatnonzero(coll)
+    parts, owner = shapely.get_parts(geoms[idx], return_index=True)
+    n = len(idx)
+    point_part = shapely.get_type_id(parts) == 0
+    only_points = np.bincount(owner[~point_part], minlength=n) == 0
+    real = point_part & ~shapely.is_empty(parts)
+    parts, owner = parts[real], owner[real]
+    count = np.bincount(owner, minlength=n)
+    xy = shapely.get_coordinates(parts)  # one row per point, in part order
+    first = np.searchsorted(owner, np.arange(n))  # owner is sorted: each one's first point
+    same = np.ones(n, dtype=bool)
+    if len(parts):
+        differs = (xy != xy[np.minimum(first, len(parts) - 1)[owner]]).any(axis=1)
+        same = np.bincount(owner[differs], minlength=n) == 0
+    geoms = geoms.copy()
+    one = only_points & (count > 0) & same
+    geoms[idx[one]] = parts[first[one]]
+    geoms[idx[only_points & (count == 0)]] = None
+    types = shapely.get_type_id(geoms)
+    types[idx[only_points & (count > 0) & ~same]] = 4  # several positions: as a MultiPoint
+    return geoms, types
 
 
 def _point_layer_rules(geoms: np.ndarray, types: np.ndarray) -> list[Rule]:
