@@ -246,3 +246,22 @@ def test_collections_of_points_at_one_position_are_that_point(tmp_path):
     rule = res.rejects.set_index("row")["rule"].to_dict()
     assert rule == {5: "multipoint", 6: "multipoint", 7: "geometry_wrong_type"}
     assert "GEOMETRYCOLLECTION" in res.rejects.set_index("row").loc[5, "value"]
+
+
+# ------------------------------------------------------------------ MMSI digits
+
+
+def test_an_mmsi_of_fullwidth_digits_is_invalid_not_another_vessel(tmp_path):
+    # a Japanese or Chinese spreadsheet may type MMSIs in fullwidth digits: '\\d' matched
+    # them, so '２４７０００００１' was a ninth-digit vessel beside '247000001', and the
+    # group call '０２４７００００１' (its '0' is no ASCII '0') was taken for a ship
+    ids = ["247000001", "247000001", "２４７０００００１", "０２４７００００１", "２４７００００１"]
+    rows = ["mmsi,timestamp,lat,lon"]
+    for i, v in enumerate(ids):
+        rows.append(f"{v},2024-03-01T00:{10 * i:02d}:00Z,50.0,{1 + i / 100}")
+    path = tmp_path / "ais.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    res = read_tracks(str(path))
+    assert res.n_read == 5 and list(res.frame["vessel_id"].unique()) == ["247000001"]
+    assert res.by_rule == {"mmsi_invalid": 3}
+    assert list(res.rejects["value"]) == ids[2:]  # as written

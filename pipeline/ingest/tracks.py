@@ -212,7 +212,9 @@ def classify_mmsi(ids: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Series]:
     Parameters
     ----------
     ids : pandas.Series of str
-        MMSIs as text (a trailing ``.0`` from a float export is tolerated).
+        MMSIs as text (a trailing ``.0`` from a float export is tolerated).  Nine ASCII
+        digits: a fullwidth or another script's digit (a regex digit class matches them) is
+        no MMSI a receiver sends.
 
     Returns
     -------
@@ -225,7 +227,7 @@ def classify_mmsi(ids: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Series]:
         What the MMSI is, for the reject message.
     """
     s = ids.astype("str").str.strip().str.replace(r"\.0+$", "", regex=True)
-    nine = s.str.fullmatch(r"\d{9}").to_numpy()
+    nine = s.str.fullmatch(r"[0-9]{9}").to_numpy()
     reason = pd.Series("", index=ids.index, dtype="str")
     # one digit nine times (111111111): its first character repeated, no backreference (which
     # RE2 lacks, so pandas matched it in Python, value by value)
@@ -2054,7 +2056,7 @@ def check_ping_rows(
         # an MMSI column stored as numbers drops the leading zeros of the 0-prefixed MMSIs
         # (not vessels): 8 digits was a group call, 7 a coast station; said as such
         plain = vid.astype("str").str.strip()
-        all_digits = plain.str.fullmatch(r"\d+").fillna(False).to_numpy(dtype=bool)
+        all_digits = plain.str.fullmatch(r"[0-9]+").fillna(False).to_numpy(dtype=bool)
         digits = np.where(all_digits, plain.str.len().to_numpy(dtype="int64"), 0)
         for n_digits, what in ((8, "a group call (0MIDxxxxx)"), (7, "a coast station (00MIDxxxx)")):
             rules.append(
