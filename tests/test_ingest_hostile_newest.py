@@ -265,3 +265,27 @@ def test_an_mmsi_of_fullwidth_digits_is_invalid_not_another_vessel(tmp_path):
     assert res.n_read == 5 and list(res.frame["vessel_id"].unique()) == ["247000001"]
     assert res.by_rule == {"mmsi_invalid": 3}
     assert list(res.rejects["value"]) == ids[2:]  # as written
+
+
+# ------------------------------------------------------------------ JSON Lines
+
+
+def test_json_lines_of_a_cut_record_and_a_doubled_line_are_each_rejected(tmp_path):
+    # a record cut over lines 2-3 and a line 4 of two objects: joined into one array the
+    # four lines decoded to four objects, all accepted at the wrong lines (the one of
+    # line 4 at line 3); read line by line, lines 2, 3 and 4 are each no JSON object
+    rec = '{{"mmsi":247000001,"t":"2024-01-02T00:{m:02d}:00Z","lat":{lat},"lon":-60.2}}'
+    lines = [
+        rec.format(m=0, lat=10.5),
+        rec.format(m=10, lat=10.6).replace(',"lon":-60.2}', ""),
+        '"lon":-60.2}',
+        rec.format(m=20, lat=10.7) + "," + rec.format(m=30, lat=10.8),
+        rec.format(m=40, lat=10.9),
+    ]
+    path = tmp_path / "ais.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    res = read_tracks(str(path))
+    assert res.n_read == 5 == len(res.frame) + len(res.rejects)
+    assert list(res.lines) == [1, 5] and list(res.frame["lat"]) == [10.5, 10.9]
+    assert list(res.rejects["row"]) == [2, 3, 4]
+    assert set(res.rejects["rule"]) == {"malformed_json"}

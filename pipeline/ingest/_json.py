@@ -362,17 +362,25 @@ def _walk_object(
 def _lines(text: str) -> tuple[list[dict], list[int], list[tuple[int, str, str, str]]]:
     """Return the records of JSON Lines, their physical lines, and the lines rejected.
 
-    Well-formed files (the usual case) are decoded in one call, as the elements of one
-    array; only when that fails is each line decoded on its own, to find the bad ones.
+    Well-formed files (the usual case) are decoded in one call, each line as the one
+    element of its own array (``[[line1],[line2]]``, a newline after each comma so that no
+    string spans two lines): a record cut over two lines and a line of two objects joined
+    by a comma cannot pair up into as many values as lines (``{"a": 1`` + ``"b": 2}`` is
+    one object of two lines, valid once joined by a comma).
+    Only when that fails is each line decoded on its own, to find the bad ones.
     """
     split = text.split("\n")
     kept = [i for i, line in enumerate(split, start=1) if line.strip()]
     try:
-        values = _DECODER.decode("[" + ",".join(split[i - 1] for i in kept) + "]")
+        wrapped = _DECODER.decode("[[" + "],\n[".join(split[i - 1] for i in kept) + "]]")
     except (json.JSONDecodeError, RecursionError):
-        values = None
-    if values is not None and len(values) == len(kept) and all(type(v) is dict for v in values):
-        return values, kept, []
+        wrapped = None
+    if (
+        wrapped is not None
+        and len(wrapped) == len(kept)
+        and all(type(v) is list and len(v) == 1 and type(v[0]) is dict for v in wrapped)
+    ):
+        return [v[0] for v in wrapped], kept, []
     records: list[dict] = []
     lines: list[int] = []
     bad: list[tuple[int, str, str, str]] = []
