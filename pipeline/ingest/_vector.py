@@ -464,7 +464,10 @@ def read_vector(
                 table = read_bounded(target, max_uncompressed_mb, name)
                 if b"geo" not in (table.schema.metadata or {}):
                     return _nested_as_text(table.to_pandas()), None, None
-                gdf = gpd.read_feather(target)
+                if arrow_kind(target) == "ipc_stream":  # read_feather reads no stream
+                    gdf = gpd.GeoDataFrame.from_arrow(table)
+                else:
+                    gdf = gpd.read_feather(target)
             elif max_uncompressed_mb is not None:
                 md = pq.ParquetFile(target).metadata
                 # Dictionary and run-length encodings hide the size in memory: count at
