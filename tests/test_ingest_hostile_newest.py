@@ -74,6 +74,7 @@ def test_a_csv_saved_as_feather_is_one_line_refused_when_streamed(tmp_path):
     _pings().to_pandas().to_csv(path, index=False)
     for got in _both(path, tmp_path):
         assert isinstance(got, SourceUnreadable) and "ais.feather" in str(got)
+        assert "Arrow IPC (Feather)" in str(got)  # its name says so, not only Parquet
 
 
 def test_an_ipc_stream_cut_at_the_end_of_a_batch_is_refused_not_read_short(tmp_path):
@@ -289,3 +290,28 @@ def test_json_lines_of_a_cut_record_and_a_doubled_line_are_each_rejected(tmp_pat
     assert list(res.lines) == [1, 5] and list(res.frame["lat"]) == [10.5, 10.9]
     assert list(res.rejects["row"]) == [2, 3, 4]
     assert set(res.rejects["rule"]) == {"malformed_json"}
+
+
+def test_a_geoarrow_ipc_stream_of_pings_is_read_as_its_file_is(tmp_path):
+    # an IPC stream with GeoParquet's 'geo' metadata (GDAL's Arrow driver FORMAT=STREAM,
+    # a table of geopandas to_arrow written as a stream) was refused: "cannot read as
+    # parquet: ArrowInvalid: Not a Feather V1 or Arrow IPC file" (read_feather reads files)
+    import geopandas as gpd
+    import shapely
+
+    frame = gpd.GeoDataFrame(
+        {
+            "mmsi": ["247000001"] * 3,
+            "timestamp": ["2024-03-01T00:00:00Z", "2024-03-01T00:10:00Z", "2024-03-01T00:20:00Z"],
+        },
+        geometry=[shapely.Point(1, 50), shapely.Point(1.01, 50), shapely.Point(1.02, 50.01)],
+        crs="EPSG:4326",
+    )
+    frame.to_feather(tmp_path / "ais.feather")
+    table = ipc.open_file(str(tmp_path / "ais.feather")).read_all()
+    with ipc.new_stream(str(tmp_path / "ais.arrows"), table.schema) as w:
+        w.write_table(table)
+    want = read_tracks(str(tmp_path / "ais.feather"))
+    got = read_tracks(str(tmp_path / "ais.arrows"))
+    assert got.n_read == want.n_read == 3 == len(got.frame)
+    pd.testing.assert_frame_equal(got.frame, want.frame)

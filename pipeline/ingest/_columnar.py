@@ -60,9 +60,10 @@ def _unreadable(path: str | Path, name: str | None, exc: Exception):
     """Return the one-line refusal of a columnar file pyarrow cannot read."""
     from ..errors import SourceUnreadable
 
-    what = {"parquet": "Parquet", "feather_v1": "Feather V1"}.get(
-        arrow_kind(path), "Arrow IPC (Feather)"
-    )
+    kind = arrow_kind(path)
+    what = {"parquet": "Parquet", "feather_v1": "Feather V1"}.get(kind, "Arrow IPC (Feather)")
+    if kind == "parquet" and Path(path).suffix.lower() in IPC_SUFFIXES:
+        what = "Arrow IPC (Feather), its first bytes are no IPC's, nor as Parquet"
     first = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
     return SourceUnreadable(
         f"{name or Path(path).name}: cannot read as {what}: {first} (the file is cut short, "
