@@ -315,3 +315,22 @@ def test_a_geoarrow_ipc_stream_of_pings_is_read_as_its_file_is(tmp_path):
     got = read_tracks(str(tmp_path / "ais.arrows"))
     assert got.n_read == want.n_read == 3 == len(got.frame)
     pd.testing.assert_frame_equal(got.frame, want.frame)
+
+
+def test_a_json_record_giving_a_key_twice_is_rejected_not_read_by_its_last_value(tmp_path):
+    # '"lat":10.5,"lat":55.5' (an exporter writing the raw and the corrected value under
+    # one name) was read as 55.5 without a word; a CSV header naming 'lat' twice is refused
+    path = tmp_path / "ais.jsonl"
+    path.write_text(
+        '{"mmsi":247000001,"t":"2024-01-02T00:00:00Z","lat":10.5,"lon":-60.2}\n'
+        '{"mmsi":247000001,"t":"2024-01-02T00:10:00Z","lat":10.6,"lat":55.5,"lon":-60.2}\n'
+        '{"mmsi":247000001,"t":"2024-01-02T00:20:00Z","lat":10.7,"lon":-60.2}\n'
+    )
+    res = read_tracks(str(path))
+    assert res.n_read == 3 and list(res.lines) == [1, 3]
+    assert res.by_rule == {"malformed_json": 1}
+    assert "'lat'" in res.rejects["message"].iloc[0] and res.rejects["row"].iloc[0] == 2
+    array = tmp_path / "ais.json"
+    array.write_text("[" + ",".join(path.read_text().splitlines()) + "]")
+    with pytest.raises(SourceUnreadable, match="'lat' is given twice"):
+        read_tracks(str(array))

@@ -48,7 +48,33 @@ class _JsonNumber(str):
     __slots__ = ()
 
 
-_DECODER = json.JSONDecoder(parse_float=_JsonNumber, parse_int=_JsonNumber, parse_constant=str)
+class _DuplicateKey(json.JSONDecodeError):
+    """An object gives a key twice: which of its values is meant is unknown."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            f"the key {key!r} is given twice in one object (which value holds is unknown)", "", 0
+        )
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Return the object of ``pairs``; a key given twice is an error, never the last wins."""
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return out
+
+
+_DECODER = json.JSONDecoder(
+    parse_float=_JsonNumber,
+    parse_int=_JsonNumber,
+    parse_constant=str,
+    object_pairs_hook=_unique_keys,
+)
 
 
 @dataclass
@@ -423,6 +449,8 @@ def _array(text: str, start: int, name: str) -> tuple[list[dict], list[int], lis
             raise json.JSONDecodeError("text after the array", text, pos)
     except RecursionError:
         raise SourceUnreadable(f"{name}: the JSON array is nested too deeply") from None
+    except _DuplicateKey as exc:
+        raise SourceUnreadable(f"{name}: not a valid JSON array of objects: {exc.msg}") from None
     except json.JSONDecodeError as exc:
         raise SourceUnreadable(
             f"{name}: not a valid JSON array of objects at line {exc.lineno} column "
