@@ -334,3 +334,10 @@ def test_a_json_record_giving_a_key_twice_is_rejected_not_read_by_its_last_value
     array.write_text("[" + ",".join(path.read_text().splitlines()) + "]")
     with pytest.raises(SourceUnreadable, match="'lat' is given twice"):
         read_tracks(str(array))
+    # an API answer (one object holding the records) is refused as the array is, not read
+    # line by line as JSON Lines (its lines are no records)
+    answer = tmp_path / "answer.json"
+    clean = path.read_text().splitlines()[::2]  # the two records without a key twice
+    answer.write_text('{"count": 2, "count": 3,\n "data": [' + ",\n".join(clean) + "]}\n")
+    with pytest.raises(SourceUnreadable, match="'count' is given twice"):
+        read_tracks(str(answer))

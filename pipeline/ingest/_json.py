@@ -75,6 +75,8 @@ _DECODER = json.JSONDecoder(
     parse_constant=str,
     object_pairs_hook=_unique_keys,
 )
+#: The decoder without the check of keys: only to tell where a value ends.
+_LENIENT = json.JSONDecoder(parse_float=_JsonNumber, parse_int=_JsonNumber, parse_constant=str)
 
 
 @dataclass
@@ -159,7 +161,7 @@ def read_json_records(
         records, lines, bad = _lines(text)
         layout = "JSON Lines"
         lines_told = {".jsonl", ".ndjson"} & {x.lower() for x in path.suffixes}
-        whole = None if lines_told else _one_object(text, start)
+        whole = None if lines_told else _one_object(text, start, name)
         if whole is not None:  # one object: an API answer holding its records, or one record
             _refuse_error_answer([whole], name)
             found = _object_records(text, start, name)
@@ -293,12 +295,26 @@ def _header_text(headers: list[dict]) -> str:
     return ", ".join(items[:12])
 
 
-def _one_object(text: str, start: int) -> dict | None:
-    """Return the file's object when the whole text is one JSON object, else None."""
+def _one_object(text: str, start: int, name: str) -> dict | None:
+    """Return the file's object when the whole text is one JSON object, else None.
+
+    Raises
+    ------
+    SourceUnreadable
+        The whole text is one object that gives a key twice (its lines are no records).
+    """
     if not text.startswith("{", start):
         return None
     try:
         value, end = _DECODER.raw_decode(text, start)
+    except _DuplicateKey as exc:  # one object of the whole text, or a first line's?
+        try:
+            _, end = _LENIENT.raw_decode(text, start)
+        except (json.JSONDecodeError, RecursionError):
+            return None
+        if text[end:].strip():
+            return None
+        raise SourceUnreadable(f"{name}: not a valid JSON object: {exc.msg}") from None
     except (json.JSONDecodeError, RecursionError):
         return None
     return value if isinstance(value, dict) and not text[end:].strip() else None
