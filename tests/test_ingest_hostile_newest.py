@@ -341,3 +341,18 @@ def test_a_json_record_giving_a_key_twice_is_rejected_not_read_by_its_last_value
     answer.write_text('{"count": 2, "count": 3,\n "data": [' + ",\n".join(clean) + "]}\n")
     with pytest.raises(SourceUnreadable, match="'count' is given twice"):
         read_tracks(str(answer))
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".parquet"])
+def test_a_stray_line_among_pings_is_one_reject_not_a_layer_of_routes(tmp_path, suffix):
+    # one LineString (a drawn annotation) made the whole layer a route layer: every point
+    # was rejected as geometry_wrong_type
+    wkts = [f"POINT (1 {50 + i / 100})" for i in range(8)] + ["LINESTRING (1 50, 1 51)"]
+    got = read_tracks(_ping_layer(tmp_path / f"p{suffix}", wkts))
+    assert got.n_read == 9 and got.n_accepted == 8
+    assert got.by_rule == {"geometry_wrong_type": 1}
+    assert any("1 line feature(s) in a layer of 8 point(s)" in n for n in got.notes)
+    # a layer of routes with a stray point stays a layer of routes
+    routes = [f"LINESTRING (1 {50 + i}, 1.5 {50.5 + i})" for i in range(3)] + ["POINT (1 50)"]
+    got = read_tracks(_ping_layer(tmp_path / f"r{suffix}", routes))
+    assert got.by_rule.get("geometry_wrong_type") == 1 and got.n_accepted >= 6

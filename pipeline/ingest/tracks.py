@@ -1528,6 +1528,16 @@ def _read_vector_tracks(
     cols = [str(c) for c in attrs.columns]
     types = shapely.get_type_id(geoms)
     lines = np.isin(types, [1, 5])
+    points = np.isin(types, [0, 4, 7])  # points, multipoints, collections (of points)
+    if lines.any() and lines.sum() <= points.sum():
+        # a layer of pings with a stray line (a drawn annotation, a merged track) is still
+        # a layer of pings: the line is a feature of the wrong type, not a reason to read
+        # every point as one
+        notes.append(
+            f"{name}: {int(lines.sum())} line feature(s) in a layer of {int(points.sum())} "
+            "point(s): read as a layer of pings, the lines rejected as geometry_wrong_type"
+        )
+        lines = np.zeros_like(lines)
     over = {_ROLE_OF.get(k, k): v for k, v in src.columns.items()}
     vroles = ("time", "time_of_day", "vessel_id", "sog", "cog")
     if lines.any() and "vessel_id" in over:
@@ -1770,7 +1780,7 @@ def _point_layer_rules(geoms: np.ndarray, types: np.ndarray) -> list[Rule]:
             "geometry_wrong_type",
             other,
             "geometry",
-            "a polygon or collection in a layer of point pings: it is no one position",
+            "a line, polygon or collection in a layer of point pings: it is no one position",
             wkt,
         ),
     ]
