@@ -183,6 +183,27 @@ def test_a_streamed_ipc_file_of_one_huge_compressed_batch_is_refused(tmp_path):
     assert spill.n_read == 3_000
 
 
+def test_a_streamed_parquet_file_of_one_huge_row_group_is_refused(tmp_path):
+    # the streamed read decodes a row group whole: one row group of any size was held
+    n = 60_000
+    table = pa.table(
+        {
+            "mmsi": pa.array(np.repeat(np.arange(247000001, 247000061), n // 60).astype(str)),
+            "timestamp": pa.array(pd.date_range("2024-03-01", periods=n, freq="s", tz="UTC")),
+            "lat": np.full(n, 50.0),
+            "lon": np.full(n, 1.0),
+        }
+    )
+    big = tmp_path / "big.parquet"
+    pq.write_table(table, big, row_group_size=n, compression="zstd")
+    with pytest.raises(SourceUnreadable, match=r"row group 0 .*max_uncompressed_mb=1"):
+        spill_tracks(str(big), tmp_path / "spill", chunk_rows=50_000, max_uncompressed_mb=1)
+    small = tmp_path / "small.parquet"
+    pq.write_table(table, small, row_group_size=5_000, compression="zstd")
+    spill = spill_tracks(str(small), tmp_path / "s2", chunk_rows=50_000, max_uncompressed_mb=1)
+    assert spill.n_read == n
+
+
 # ------------------------------------------------------------------ MultiPoint pings
 
 

@@ -244,13 +244,40 @@ def _expansions(path: str | Path, kind: str) -> list[tuple[bool, int]]:
     return out
 
 
+def _check_row_groups(path: str | Path, limit_mb: float, name: str) -> None:
+    """Refuse a Parquet file one of whose row groups decodes beyond ``limit_mb`` MiB.
+
+    A streamed read holds one row group's columns at a time; its size is what the footer
+    declares uncompressed, and at least 8 bytes per value (dictionary and run-length
+    encodings hide the size in memory), as the whole read counts the file.
+    """
+    from ..errors import SourceUnreadable
+
+    try:
+        md = pq.ParquetFile(path).metadata
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise _unreadable(path, name, exc) from exc
+    for i in range(md.num_row_groups):
+        rg = md.row_group(i)
+        size = max(rg.total_byte_size, rg.num_rows * rg.num_columns * 8)
+        if size / 2**20 > limit_mb:
+            raise SourceUnreadable(
+                f"{name}: its row group {i} expands to {size / 2**20:,.0f} MiB uncompressed (a "
+                f"streamed read holds a row group whole), above ingest.max_uncompressed_mb="
+                f"{limit_mb:g}; raise the limit if the file is genuine, or write it in smaller "
+                "row groups"
+            )
+
+
 def check_expansion(path: str | Path, limit_mb: float | None, name: str, *, whole: bool) -> None:
     """Refuse an Arrow IPC file whose compressed batches decompress beyond ``limit_mb`` MiB.
 
     ``whole``: the batches are held together (all of them count), else one at a time (a
     streamed read: its dictionaries and its largest batch count).  Read from the messages'
     metadata before any body is decompressed: a few kilobytes of ZSTD can declare
-    gigabytes.  Parquet and Feather V1 files (no compressed batches) pass.
+    gigabytes.  A streamed Parquet file is bounded by its largest row group (the sizes its
+    footer declares); a whole one is counted by the reader, and Feather V1 has no
+    compressed batches.
 
     Raises
     ------
@@ -260,6 +287,9 @@ def check_expansion(path: str | Path, limit_mb: float | None, name: str, *, whol
     from ..errors import SourceUnreadable
 
     kind = arrow_kind(path)
+    if kind == "parquet" and not whole and limit_mb is not None:
+        _check_row_groups(path, limit_mb, name)
+        return
     if kind not in ("ipc_file", "ipc_stream"):
         return
     try:

@@ -407,7 +407,8 @@ class IngestOptions(StrictModel):
         description="A zipped input whose data file declares more than this many MiB "
         "uncompressed is refused before anything is expanded (zip bombs); so is a seizure "
         "table or context layer (CSV, GeoJSON, GeoPackage, Shapefile) larger than this on "
-        "disk, since it is read whole (tracks are read a block at a time).",
+        "disk, since it is read whole (tracks are read a block at a time: a Parquet row "
+        "group or Arrow IPC batch of tracks larger than this uncompressed is refused too).",
     )
     chunk_rows: int | None = Field(
         250_000,
