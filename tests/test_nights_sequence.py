@@ -1,0 +1,222 @@
+"""A week of nights in one output folder: every night publishes what a cold full run does.
+
+tests/test_incremental.py and tests/test_nightly.py check one night after one history.  Real
+operations are a sequence: the per-stage cache and the memos of parts (density tiles, transit
+vessel-day blocks, encounter pairs per day, each track file's spill, AIS received cells) keep
+generations from night to night.  Here a tiny theatre goes through a sequence of nights, each
+with another kind of change, and after each night the published tables (scores, features,
+events, seizures, pings, timeline, evaluation, model report), the rejects files and what the
+manifest says of the inputs are compared byte for byte with a ``cold`` run of the same inputs
+and config into a fresh folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from _corpus import IGNORE_PENDING_DEPRECATION
+
+pytestmark = [pytest.mark.slow, IGNORE_PENDING_DEPRECATION]
+
+#: The manifest's sections about what the run computed (not when, where or how fast).
+_SECTIONS = ("as_of", "inputs", "counts", "factors", "features", "evaluation", "hotspots")
+
+
+@pytest.fixture(scope="module")
+def theatre(tmp_path_factory) -> Path:
+    """A tiny generated theatre: 300 seizures, 8 vessels over 3 days, a coarse raster."""
+    from pipeline.demo import generate_demo
+
+    d = tmp_path_factory.mktemp("theatre")
+    generate_demo(d, n_seizures=300, n_vessels=8, days=3, raster_res_deg=0.5)
+    return d
+
+
+def _strip_cached(x):
+    """``x`` without the ``cached`` flags (whether a part came from the cache)."""
+    if isinstance(x, dict):
+        return {k: _strip_cached(v) for k, v in x.items() if k != "cached"}
+    if isinstance(x, list):
+        return [_strip_cached(v) for v in x]
+    return x
+
+
+def _published(res) -> dict:
+    """What a run published: each output's bytes (not the map: it names its run), the
+    rejects files' bytes and the manifest's sections about the inputs and results."""
+    out = Path(res.out_dir)
+    m = res.manifest
+    files = {k: v["sha256"] for k, v in m["outputs"].items() if k != "map"}
+    run = out / "runs" / m["run_id"]
+    rejects = {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted((run / "rejects").glob("*"))
+    }
+    sections = {k: _strip_cached(m.get(k)) for k in _SECTIONS}
+    for e in sections["inputs"].get("seizures", []) + sections["inputs"].get("tracks", []):
+        e["path"] = Path(e["path"]).name  # the cold run reads the same files
+    return {"files": files, "rejects": rejects, "manifest": json.loads(json.dumps(sections))}
+
+
+class _Nights:
+    """One output folder run night after night, each compared with a cold run."""
+
+    def __init__(self, theatre: Path, root: Path) -> None:
+        self.theatre, self.root = theatre, root
+        self.data = root / "data"
+        self.data.mkdir(parents=True)
+        self.out = root / "out"
+        self.refs: dict[str, dict] = {}  # the cold run of each (inputs, config), made once
+        self.timings: list[tuple[str, float, float | None, bool]] = []
+
+    def config(self, tracks: list[str], as_of: str = "2026-06-30", **sections):
+        import yaml
+
+        import pipeline
+
+        raw = {
+            "run": {"as_of": as_of, "out_dir": str(self.out)},
+            "area": {"bbox": [-85, -10, 10, 45], "resolution": 3},
+            "inputs": {
+                "seizures": [{"path": str(self.data / "seizures.csv")}],
+                "tracks": [{"path": str(self.data / t)} for t in tracks],
+                "rasters": [
+                    {"path": str(self.theatre / "nightlights.tif"), "name": "nightlights"}
+                ],
+            },
+            # read in chunks: each track file's spill is kept in the cache
+            "ingest": {"chunk_rows": 1000},
+            "transit": {"smooth_events_km": 0},
+            "density": {"kernel": "quartic", "bandwidth_km": 150.0},
+            "score": {
+                "model": "fitted",
+                "fitted": {"min_events": 5},
+                "factors": {
+                    "seizure_density": {"weight": 2},
+                    "vessel_hours": {"weight": 1},
+                    "gap_events": {"weight": 1},
+                    "loiter_events": {"weight": 1},
+                    "encounter_events": {"weight": 1},
+                    "nightlights_mean": {"weight": 1},
+                },
+            },
+            "timeline": {"months": 2},
+            "evaluate": {"enabled": True, "origins": 2},
+            "hotspots": {"enabled": False},
+            "render": {"geojson": False, "preview_png": False, "flatgeobuf": False},
+        }
+        for k, v in sections.items():
+            raw[k] = {**raw.get(k, {}), **v}
+        path = self.root / "night.yaml"
+        path.write_text(yaml.safe_dump(raw))
+        return pipeline.load_config(path), raw
+
+    def night(self, label: str, tracks: list[str], **kw):
+        """Run a night into the folder; compare it with a cold run of the same inputs."""
+        import pipeline
+
+        cfg, raw = self.config(tracks, **kw)
+        t0 = time.perf_counter()
+        res = pipeline.run_pipeline(cfg)
+        took = time.perf_counter() - t0
+        # the reference: the bytes of every input (as the test wrote them) and the config
+        names = ["seizures.csv", *tracks]
+        key = hashlib.sha256(
+            json.dumps(
+                [[n, hashlib.sha256((self.data / n).read_bytes()).hexdigest()] for n in names]
+                + [raw]
+            ).encode()
+        ).hexdigest()
+        cold_s = None
+        if key not in self.refs:
+            folder = self.root / f"cold-{len(self.timings)}"
+            t0 = time.perf_counter()
+            cold = pipeline.run_pipeline(cfg, out_dir=folder, cold=True)
+            cold_s = time.perf_counter() - t0
+            self.refs[key] = _published(cold)
+            shutil.rmtree(folder)
+        self.timings.append((label, took, cold_s, res.up_to_date))
+        got, want = _published(res), self.refs[key]
+        for part in ("files", "rejects", "manifest"):
+            bad = sorted(k for k in set(got[part]) | set(want[part]) if got[part].get(k) != want[part].get(k))
+            assert not bad, f"night {len(self.timings)} ({label}): {part} differ: {bad}"
+        return res
+
+
+def test_a_week_of_nights_each_equals_a_cold_full_run(theatre, tmp_path, capsys):
+    seizures = pd.read_csv(theatre / "seizures.csv", dtype=str, keep_default_na=False)
+    ais = pd.read_csv(theatre / "ais.csv", dtype=str, keep_default_na=False)
+    day = ais["timestamp"].str[:10]
+    d1, d2, d3 = sorted(day.unique())
+    n = _Nights(theatre, tmp_path)
+    data = n.data
+
+    def write_seizures(frame: pd.DataFrame) -> None:
+        frame.to_csv(data / "seizures.csv", index=False)
+
+    write_seizures(seizures.iloc[:-20])
+    ais[day == d1].to_csv(data / "ais-1.csv", index=False)
+    n.night("history", ["ais-1.csv"])
+
+    write_seizures(seizures)
+    res = n.night("seizures appended", ["ais-1.csv"])
+    assert [e["cached"] for e in res.manifest["inputs"]["tracks"]] == [True]
+
+    ais[day == d2].to_csv(data / "ais-2.csv", index=False)
+    n.night("a day of pings in a new file", ["ais-1.csv", "ais-2.csv"])
+
+    with open(data / "ais-2.csv", "a") as f:  # the next day appended to that file
+        ais[day == d3].to_csv(f, index=False, header=False)
+    both = ["ais-1.csv", "ais-2.csv"]
+    n.night("a day of pings appended to a track file", both)
+
+    assert n.night("no change", both).up_to_date
+
+    fixed = seizures.copy()  # an old record corrected in place: moved and re-dated
+    fixed.loc[40, "lat"] = f"{float(fixed.loc[40, 'lat']) + 0.8:.6f}"
+    fixed.loc[40, "date"] = "2026-06-02"
+    write_seizures(fixed)
+    n.night("a seizure corrected in place", both)
+
+    fixed = fixed.drop(index=77)
+    write_seizures(fixed)
+    n.night("a seizure deleted", both)
+
+    n.night("a track file removed from the config", ["ais-2.csv"])
+
+    os.rename(data / "ais-2.csv", data / "ais-b.csv")  # the same bytes, another name
+    both = ["ais-1.csv", "ais-b.csv"]
+    n.night("a track file renamed", both)
+
+    n.night("as_of a day back", both, as_of="2026-06-29")
+    n.night("as_of forward again", both)
+
+    n.night("an option changed", both, transit={"gap_hours": 4, "smooth_events_km": 0})
+    n.night("the option changed back", both)
+
+    shutil.rmtree(n.out / ".cache")
+    write_seizures(fixed.iloc[3:])
+    n.night("the cache folder deleted", both)
+
+    for p in sorted((n.out / ".cache").rglob("*")):  # every cache file cut short
+        if p.is_file() and not p.is_symlink() and p.suffix in (".parquet", ".arrow", ".json"):
+            p.write_bytes(p.read_bytes()[: p.stat().st_size // 2])
+    write_seizures(fixed)
+    n.night("every cache file truncated", both)
+
+    for name in ("seizures.csv", *both):
+        os.utime(data / name, (1_700_000_000, 1_700_000_000))
+    assert n.night("only the files' modification times changed", both).up_to_date
+
+    with capsys.disabled():  # the timings, for the record (pytest -s shows them)
+        print("\nnight                                      nightly s  cold s")
+        for label, took, cold_s, up in n.timings:
+            cold = "-" if cold_s is None else f"{cold_s:6.2f}"
+            print(f"{label[:42]:42s} {took:8.2f}  {cold:>6s}{'  (up to date)' if up else ''}")
