@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION
 
-pytestmark = [pytest.mark.slow, IGNORE_PENDING_DEPRECATION]
+pytestmark = IGNORE_PENDING_DEPRECATION
 
 #: The manifest's sections about what the run computed (not when, where or how fast).
 _SECTIONS = ("as_of", "inputs", "counts", "factors", "features", "evaluation", "hotspots")
@@ -87,9 +87,7 @@ class _Nights:
             "inputs": {
                 "seizures": [{"path": str(self.data / "seizures.csv")}],
                 "tracks": [{"path": str(self.data / t)} for t in tracks],
-                "rasters": [
-                    {"path": str(self.theatre / "nightlights.tif"), "name": "nightlights"}
-                ],
+                "rasters": [{"path": str(self.theatre / "nightlights.tif"), "name": "nightlights"}],
             },
             # read in chunks: each track file's spill is kept in the cache
             "ingest": {"chunk_rows": 1000},
@@ -145,11 +143,14 @@ class _Nights:
         self.timings.append((label, took, cold_s, res.up_to_date))
         got, want = _published(res), self.refs[key]
         for part in ("files", "rejects", "manifest"):
-            bad = sorted(k for k in set(got[part]) | set(want[part]) if got[part].get(k) != want[part].get(k))
+            bad = sorted(
+                k for k in set(got[part]) | set(want[part]) if got[part].get(k) != want[part].get(k)
+            )
             assert not bad, f"night {len(self.timings)} ({label}): {part} differ: {bad}"
         return res
 
 
+@pytest.mark.slow
 def test_a_week_of_nights_each_equals_a_cold_full_run(theatre, tmp_path, capsys):
     seizures = pd.read_csv(theatre / "seizures.csv", dtype=str, keep_default_na=False)
     ais = pd.read_csv(theatre / "ais.csv", dtype=str, keep_default_na=False)
@@ -220,3 +221,83 @@ def test_a_week_of_nights_each_equals_a_cold_full_run(theatre, tmp_path, capsys)
         for label, took, cold_s, up in n.timings:
             cold = "-" if cold_s is None else f"{cold_s:6.2f}"
             print(f"{label[:42]:42s} {took:8.2f}  {cold:>6s}{'  (up to date)' if up else ''}")
+
+
+# ----------------------------------------------------------------------------- memo generations
+
+
+def test_a_part_computed_again_replaces_its_stored_rows(tmp_path):
+    """A part a run adds although the memo held it (a part kept under a fixed name) is
+    stored with the new rows: the generation holding the old ones is not kept, and its
+    other parts the run used stay in the memo."""
+    import numpy as np
+
+    from pipeline.runner.cache import StageCache
+
+    root = tmp_path / "out" / ".cache"
+    root.parent.mkdir()
+
+    def memo():
+        return StageCache(root).memo("memo x", [1])
+
+    m = memo()
+    m.add(np.array(["last", "last", "a", "a", "a", "a"], object), {"v": np.arange(6.0)})
+    m.flush()
+    m = memo()
+    assert m.take(["last"])[0]["v"].tolist() == [0.0, 1.0]
+    m.reuse(["a"])
+    m.add(np.array(["last"] * 3, object), {"v": np.array([7.0, 8.0, 9.0])})
+    m.flush()
+    m = memo()
+    assert m.known() == {"last", "a"}
+    assert m.take(["last"])[0]["v"].tolist() == [7.0, 8.0, 9.0]
+    assert m.take(["a"])[0]["v"].tolist() == [2.0, 3.0, 4.0, 5.0]
+    files = sorted(root.glob("memo_x-*.parquet"))
+    assert len(files) == 1  # the old generation is gone
+    # the same rows added again count as reused: the generation stands, nothing is written
+    m.add(np.array(["last"] * 3, object), {"v": np.array([7.0, 8.0, 9.0])})
+    m.reuse(["a"])
+    m.flush()
+    assert sorted(root.glob("memo_x-*.parquet")) == files
+    assert memo().take(["last"])[0]["v"].tolist() == [7.0, 8.0, 9.0]
+
+
+def test_the_ais_neighbourhood_grows_from_the_last_night_s(tmp_path, caplog):
+    """Night after night the AIS coverage grows the last run's neighbourhood by the cells
+    received since that run (not since the first night), and equals one computed afresh."""
+    import logging
+    import re
+
+    import numpy as np
+
+    from pipeline import schema as S
+    from pipeline.builtin_factors import ais_coverage
+    from pipeline.grid import grid_disk_cells, points_to_cells
+    from pipeline.runner.cache import StageCache
+
+    root = tmp_path / "out" / ".cache"
+    root.parent.mkdir()
+    lon = np.linspace(-30.0, -20.0, 30)
+    pings = pd.DataFrame(
+        {
+            S.TIME: pd.date_range("2026-06-01", periods=30, freq="h", tz="UTC"),
+            S.LON: lon,
+            S.LAT: np.full(30, 10.0),
+        }
+    )
+    cells = np.unique(grid_disk_cells(points_to_cells(lon, np.full(30, 10.0), 4), 3))
+    seen = np.empty(0, dtype="uint64")  # the cells received by the last night's pings
+    for night, n in enumerate((10, 20, 30)):
+        got = pings.iloc[:n]
+        memo = StageCache(root).memo("memo ais near 40km", [4])
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG, logger="pipeline"):
+            covered = ais_coverage(got, cells, 4, 40.0, near_memo=memo)
+        assert covered.tolist() == ais_coverage(got, cells, 4, 40.0).tolist()
+        ((received, fresh),) = re.findall(r"(\d+) received cell\(s\), (\d+) new", caplog.text)
+        now = np.unique(points_to_cells(got[S.LON].to_numpy(), got[S.LAT].to_numpy(), 4))
+        assert int(received) == now.size
+        assert int(fresh) == np.setdiff1d(now, seen).size, f"night {night + 1}"
+        if night:
+            assert "grown from the last run's" in caplog.text
+        seen = now

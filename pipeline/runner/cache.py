@@ -459,6 +459,11 @@ class PartMemo:
     day writes that day, not the history.  A kept generation may hold parts the inputs no
     longer have (harmless: a part's rows are a function of its hash) until it falls below
     half, or the memo reaches ``MAX_GENERATIONS`` and is rewritten as one.
+
+    A part added although the memo held it counts as reused when its rows are the stored
+    ones; with other rows (a caller that keeps one part under a fixed name, such as the last
+    run's AIS neighbourhood) it replaces them: a generation holding it is not kept (its other
+    parts still used are moved to the new one).
     """
 
     #: Generations beyond which a flush rewrites the memo as one.
@@ -476,6 +481,7 @@ class PartMemo:
         self._rows: list[dict[str, np.ndarray]] = []
         self._added: set[str] = set()
         self._reused: set[str] = set()  # parts of the memo this run used as they are
+        self._replaced: set[str] = set()  # parts of the memo this run added with other rows
         self._gens: dict[str, dict] = {}  # generation -> sha, objects, rows, parts
         frames = []
         for gen, info, frame in generations or []:
@@ -519,19 +525,48 @@ class PartMemo:
     def add(self, part_of_row: np.ndarray, columns: dict[str, np.ndarray]) -> None:
         """Add parts this run used (each part's rows together, ``part_of_row`` its hash).
 
-        A part added or reused before in this run is not added again.
+        A part added or reused before in this run is not added again.  A part the memo
+        holds is compared with its stored rows: the same rows count as reused, other rows
+        replace them (see the class).
         """
         part_of_row = np.asarray(part_of_row, dtype=object)
         if part_of_row.size == 0:
             return
+        columns = {c: np.asarray(v) for c, v in columns.items()}
         parts = pd.unique(part_of_row).tolist()
         again = [p for p in parts if p in self._added or p in self._reused]
+        for p in parts:  # a handful at most: callers add the parts the memo lacked
+            if p in self._where and p not in again:
+                if self._same_rows(p, {c: v[part_of_row == p] for c, v in columns.items()}):
+                    self._reused.add(p)
+                    again.append(p)
+                else:
+                    self._replaced.add(p)
         if again:
             fresh = ~pd.Series(part_of_row).isin(again).to_numpy()
             part_of_row = part_of_row[fresh]
-            columns = {c: np.asarray(v)[fresh] for c, v in columns.items()}
-        self._added.update(parts)
-        self._rows.append({"part": part_of_row, **{c: np.asarray(v) for c, v in columns.items()}})
+            columns = {c: v[fresh] for c, v in columns.items()}
+        self._added.update(p for p in parts if p not in self._reused)
+        self._rows.append({"part": part_of_row, **columns})
+
+    def _same_rows(self, part: str, columns: dict[str, np.ndarray]) -> bool:
+        """Whether ``columns`` are the rows the memo holds for ``part`` (NaN equal to NaN)."""
+        stored, _ = self.take([part])
+        if set(stored) != set(columns):
+            return False
+        for c, v in columns.items():
+            a = stored[c]
+            if a.shape != v.shape:
+                return False
+            try:
+                same = bool(
+                    np.array_equal(a, v, equal_nan=a.dtype.kind in "fc" and v.dtype.kind in "fc")
+                )
+            except TypeError:
+                same = pd.Series(a, dtype=object).equals(pd.Series(v, dtype=object))
+            if not same:
+                return False
+        return True
 
     def flush(self) -> None:
         """Store the parts added in this run (if any): see the class for what is rewritten.
@@ -541,12 +576,15 @@ class PartMemo:
         """
         rows, reused = self._rows, self._reused
         used = self._added | reused
-        self._rows, self._added, self._reused = [], set(), set()
+        again = self._replaced  # parts the memo held, added with other rows
+        self._rows, self._added, self._reused, self._replaced = [], set(), set(), set()
         if self.cache is None or not self.cache.enabled or not used:
             return
         kept: dict[str, dict] = {}
         if len(self._gens) < self.MAX_GENERATIONS:
             for gen, g in self._gens.items():
+                if g["parts"] & again:  # its rows of those parts are replaced
+                    continue
                 live = g["parts"] & used
                 live_rows = sum(self._where[p][1] - self._where[p][0] for p in live)
                 if live and 2 * live_rows >= g["rows"]:
