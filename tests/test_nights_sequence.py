@@ -88,6 +88,7 @@ class _Nights:
                 "seizures": [{"path": str(self.data / "seizures.csv")}],
                 "tracks": [{"path": str(self.data / t)} for t in tracks],
                 "rasters": [{"path": str(self.theatre / "nightlights.tif"), "name": "nightlights"}],
+                "ports": str(self.data / "ports.csv"),
             },
             # read in chunks: each track file's spill is kept in the cache
             "ingest": {"chunk_rows": 1000},
@@ -125,7 +126,7 @@ class _Nights:
         res = pipeline.run_pipeline(cfg)
         took = time.perf_counter() - t0
         # the reference: the bytes of every input (as the test wrote them) and the config
-        names = ["seizures.csv", *tracks]
+        names = ["seizures.csv", "ports.csv", *tracks]
         key = hashlib.sha256(
             json.dumps(
                 [[n, hashlib.sha256((self.data / n).read_bytes()).hexdigest()] for n in names]
@@ -163,6 +164,7 @@ def test_a_week_of_nights_each_equals_a_cold_full_run(theatre, tmp_path, capsys)
         frame.to_csv(data / "seizures.csv", index=False)
 
     write_seizures(seizures.iloc[:-20])
+    shutil.copyfile(theatre / "ports.csv", data / "ports.csv")
     ais[day == d1].to_csv(data / "ais-1.csv", index=False)
     n.night("history", ["ais-1.csv"])
 
@@ -199,6 +201,13 @@ def test_a_week_of_nights_each_equals_a_cold_full_run(theatre, tmp_path, capsys)
     n.night("as_of a day back", both, as_of="2026-06-29")
     n.night("as_of forward again", both)
 
+    ports = (data / "ports.csv").read_text()
+    loiter = pd.read_csv(theatre / "ais_planted.csv").query("behaviour == 'loiter'").iloc[0]
+    (data / "ports.csv").write_text(ports + f"Loiter Bay,{loiter['lat']},{loiter['lon']}\n")
+    res = n.night("a port added where a vessel loitered", both)
+    assert [e["cached"] for e in res.manifest["inputs"]["tracks"]] == [True, True]
+    (data / "ports.csv").write_text(ports)
+
     n.night("an option changed", both, transit={"gap_hours": 4, "smooth_events_km": 0})
     n.night("the option changed back", both)
 
@@ -212,7 +221,7 @@ def test_a_week_of_nights_each_equals_a_cold_full_run(theatre, tmp_path, capsys)
     write_seizures(fixed)
     n.night("every cache file truncated", both)
 
-    for name in ("seizures.csv", *both):
+    for name in ("seizures.csv", "ports.csv", *both):
         os.utime(data / name, (1_700_000_000, 1_700_000_000))
     assert n.night("only the files' modification times changed", both).up_to_date
 
@@ -301,3 +310,78 @@ def test_the_ais_neighbourhood_grows_from_the_last_night_s(tmp_path, caplog):
         if night:
             assert "grown from the last run's" in caplog.text
         seen = now
+
+
+# ----------------------------------------------------------------------------- cache keys
+
+
+def _loiter_theatre(d: Path) -> dict:
+    """Seizures, one vessel loitering 6 h at sea and one sailing past, and a ports file."""
+    import numpy as np
+
+    d.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(7)
+    pd.DataFrame(
+        {
+            "date": [f"2026-0{1 + i % 6}-{1 + i % 27:02d}" for i in range(40)],
+            "lat": 10 + rng.normal(0, 1.5, 40).round(4),
+            "lon": -30 + rng.normal(0, 1.5, 40).round(4),
+        }
+    ).to_csv(d / "seizures.csv", index=False)
+    t = pd.date_range("2026-06-29T00:00Z", periods=13, freq="30min")
+    stay = pd.DataFrame(
+        {
+            "mmsi": 211000001,
+            "timestamp": t.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "lat": 10.0 + np.arange(13) * 0.0005,
+            "lon": -30.0,
+            "sog": 0.5,
+        }
+    )
+    sail = stay.assign(mmsi=211000002, lat=9.0, lon=-32.0 + np.arange(13) * 0.1, sog=11.0)
+    pd.concat([stay, sail]).to_csv(d / "ais.csv", index=False)
+    (d / "ports.csv").write_text("name,lat,lon\nFar Away,20.0,-20.0\n")
+    return {
+        "seizures": [{"path": str(d / "seizures.csv")}],
+        "tracks": [{"path": str(d / "ais.csv")}],
+        "ports": str(d / "ports.csv"),
+    }
+
+
+@pytest.mark.slow  # two runs (~2 s each)
+def test_a_changed_ports_file_changes_the_events_of_a_nightly_run(tmp_path):
+    """Loitering and encounters count only away from ports: a night whose only change is
+    a port added where a vessel loitered has no loitering event, as a cold run has none
+    (the sequence above compares every night with a cold run byte for byte)."""
+    import yaml
+
+    import pipeline
+
+    inputs = _loiter_theatre(tmp_path / "data")
+
+    def config(out: Path):
+        raw = {
+            "run": {"as_of": "2026-06-30", "out_dir": str(out)},
+            "area": {"bbox": [-40, 0, -20, 20], "resolution": 3},
+            "inputs": inputs,
+            "density": {"bandwidth_km": 150.0},
+            "score": {
+                "factors": {"seizure_density": {"weight": 1}, "loiter_events": {"weight": 1}}
+            },
+            "timeline": {"months": 0},
+            "evaluate": {"enabled": False},
+            "hotspots": {"enabled": False},
+            "render": {"geojson": False, "preview_png": False, "flatgeobuf": False},
+        }
+        path = tmp_path / "c.yaml"
+        path.write_text(yaml.safe_dump(raw))
+        return pipeline.load_config(path)
+
+    first = pipeline.run_pipeline(config(tmp_path / "out"))
+    assert first.manifest["counts"]["events"].get("loiter") == 1
+    with open(tmp_path / "data" / "ports.csv", "a") as f:
+        f.write("Loiter Bay,10.0,-30.0\n")  # a port where the vessel waited
+    night = pipeline.run_pipeline(config(tmp_path / "out"))
+    # the loitering is now at a port: no event (as a cold run of these inputs has none)
+    assert not night.manifest["counts"]["events"].get("loiter")
+    assert not night.manifest["stages"]["features"]["cached"]

@@ -744,7 +744,13 @@ def features(state: RunState) -> None:
         opts = factor_options(cfg, f).model_dump(mode="json")
         cut = f.time_dependent or (tracks_after and "tracks" in f.needs)
         when = str(state.as_of) if cut else None
-        return [f.name, f.code_digest(), opts, [digests.get(n) for n in f.needs], when]
+        needs = list(f.needs)
+        if "tracks" in needs and "ports" not in needs:
+            # the pass over the tracks reads the ports (loitering and encounters count only
+            # away from them): a changed ports file changes its events (as the timeline's
+            # key says), though no tracks factor names the ports among its needs
+            needs.append("ports")
+        return [f.name, f.code_digest(), opts, [digests.get(n) for n in needs], when]
 
     assert state.as_of is not None
     pings = state.pings
