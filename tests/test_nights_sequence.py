@@ -385,3 +385,55 @@ def test_a_changed_ports_file_changes_the_events_of_a_nightly_run(tmp_path):
     # the loitering is now at a port: no event (as a cold run of these inputs has none)
     assert not night.manifest["counts"]["events"].get("loiter")
     assert not night.manifest["stages"]["features"]["cached"]
+
+
+@pytest.mark.slow  # three runs (~2 s each)
+def test_an_area_polygon_edited_in_place_gives_the_cells_of_a_cold_run(tmp_path):
+    """The area polygon rewritten at the same path with the same extent (a notch cut out):
+    the nightly run's cells, features and scores are a cold run's, not the old polygon's."""
+    import yaml
+
+    import pipeline
+
+    inputs = _loiter_theatre(tmp_path / "data")
+    poly = tmp_path / "data" / "aoi.geojson"
+
+    def write(ring):
+        geometry = {"type": "Polygon", "coordinates": [ring]}
+        poly.write_text(
+            json.dumps(
+                {
+                    "type": "FeatureCollection",
+                    "crs": {"type": "name", "properties": {"name": "EPSG:4326"}},
+                    "features": [{"type": "Feature", "properties": {}, "geometry": geometry}],
+                }
+            )
+        )
+
+    def config(out: Path):
+        raw = {
+            "run": {"as_of": "2026-06-30", "out_dir": str(out)},
+            "area": {"polygon": str(poly), "resolution": 3},
+            "inputs": inputs,
+            "density": {"bandwidth_km": 150.0},
+            "score": {
+                "factors": {"seizure_density": {"weight": 1}, "loiter_events": {"weight": 1}}
+            },
+            "timeline": {"months": 0},
+            "evaluate": {"enabled": False},
+            "hotspots": {"enabled": False},
+            "render": {"geojson": False, "preview_png": False, "flatgeobuf": False},
+        }
+        path = tmp_path / "c.yaml"
+        path.write_text(yaml.safe_dump(raw))
+        return pipeline.load_config(path)
+
+    write([[-40, 0], [-20, 0], [-20, 20], [-40, 20], [-40, 0]])
+    pipeline.run_pipeline(config(tmp_path / "out"))
+    # the same extent, a notch cut into the east side
+    write([[-40, 0], [-20, 0], [-20, 8], [-31, 10], [-20, 12], [-20, 20], [-40, 20], [-40, 0]])
+    night = pipeline.run_pipeline(config(tmp_path / "out"))
+    cold = pipeline.run_pipeline(config(tmp_path / "cold"), cold=True)
+    assert night.manifest["counts"]["cells"] == cold.manifest["counts"]["cells"]
+    for k in ("features", "scores_csv", "scores_parquet", "events", "seizures", "pings"):
+        assert night.manifest["outputs"][k]["sha256"] == cold.manifest["outputs"][k]["sha256"], k

@@ -637,7 +637,9 @@ def _extent(pings) -> pd.DataFrame:
 def cells(state: RunState) -> None:
     """Find the H3 cells of the area, or of the data's extent."""
     a = state.config.area
-    key: list[Any] = [a.model_dump(mode="json"), state.area.bbox]
+    # the polygon's bytes, not only its path: one edited in place (the same extent) gives
+    # other cells
+    key: list[Any] = [a.model_dump(mode="json"), state.area.bbox, polygon_sha(state)]
     if not state.area.given:
         key.append([state.digests.get("seizures"), state.digests.get("tracks")])
     frame, _ = state.cached(
