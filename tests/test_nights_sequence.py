@@ -348,34 +348,40 @@ def _loiter_theatre(d: Path) -> dict:
     }
 
 
+def _loiter_config(tmp_path: Path, inputs: dict, area: dict, out: Path):
+    """The loitering theatre's config: density and loitering, no timeline, back-test or map."""
+    import yaml
+
+    import pipeline
+
+    raw = {
+        "run": {"as_of": "2026-06-30", "out_dir": str(out)},
+        "area": {**area, "resolution": 3},
+        "inputs": inputs,
+        "density": {"bandwidth_km": 150.0},
+        "score": {"factors": {"seizure_density": {"weight": 1}, "loiter_events": {"weight": 1}}},
+        "timeline": {"months": 0},
+        "evaluate": {"enabled": False},
+        "hotspots": {"enabled": False},
+        "render": {"geojson": False, "preview_png": False, "flatgeobuf": False},
+    }
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return pipeline.load_config(path)
+
+
 @pytest.mark.slow  # two runs (~2 s each)
 def test_a_changed_ports_file_changes_the_events_of_a_nightly_run(tmp_path):
     """Loitering and encounters count only away from ports: a night whose only change is
     a port added where a vessel loitered has no loitering event, as a cold run has none
     (the sequence above compares every night with a cold run byte for byte)."""
-    import yaml
 
     import pipeline
 
     inputs = _loiter_theatre(tmp_path / "data")
 
     def config(out: Path):
-        raw = {
-            "run": {"as_of": "2026-06-30", "out_dir": str(out)},
-            "area": {"bbox": [-40, 0, -20, 20], "resolution": 3},
-            "inputs": inputs,
-            "density": {"bandwidth_km": 150.0},
-            "score": {
-                "factors": {"seizure_density": {"weight": 1}, "loiter_events": {"weight": 1}}
-            },
-            "timeline": {"months": 0},
-            "evaluate": {"enabled": False},
-            "hotspots": {"enabled": False},
-            "render": {"geojson": False, "preview_png": False, "flatgeobuf": False},
-        }
-        path = tmp_path / "c.yaml"
-        path.write_text(yaml.safe_dump(raw))
-        return pipeline.load_config(path)
+        return _loiter_config(tmp_path, inputs, {"bbox": [-40, 0, -20, 20]}, out)
 
     first = pipeline.run_pipeline(config(tmp_path / "out"))
     assert first.manifest["counts"]["events"].get("loiter") == 1
@@ -391,7 +397,6 @@ def test_a_changed_ports_file_changes_the_events_of_a_nightly_run(tmp_path):
 def test_an_area_polygon_edited_in_place_gives_the_cells_of_a_cold_run(tmp_path):
     """The area polygon rewritten at the same path with the same extent (a notch cut out):
     the nightly run's cells, features and scores are a cold run's, not the old polygon's."""
-    import yaml
 
     import pipeline
 
@@ -411,22 +416,7 @@ def test_an_area_polygon_edited_in_place_gives_the_cells_of_a_cold_run(tmp_path)
         )
 
     def config(out: Path):
-        raw = {
-            "run": {"as_of": "2026-06-30", "out_dir": str(out)},
-            "area": {"polygon": str(poly), "resolution": 3},
-            "inputs": inputs,
-            "density": {"bandwidth_km": 150.0},
-            "score": {
-                "factors": {"seizure_density": {"weight": 1}, "loiter_events": {"weight": 1}}
-            },
-            "timeline": {"months": 0},
-            "evaluate": {"enabled": False},
-            "hotspots": {"enabled": False},
-            "render": {"geojson": False, "preview_png": False, "flatgeobuf": False},
-        }
-        path = tmp_path / "c.yaml"
-        path.write_text(yaml.safe_dump(raw))
-        return pipeline.load_config(path)
+        return _loiter_config(tmp_path, inputs, {"polygon": str(poly)}, out)
 
     write([[-40, 0], [-20, 0], [-20, 20], [-40, 20], [-40, 0]])
     pipeline.run_pipeline(config(tmp_path / "out"))
