@@ -372,6 +372,12 @@ def test_missing_quantities_take_their_commoditys_median_and_are_stated():
     np.testing.assert_array_equal(seizure_quantities(no_commodity)[0][[1, 4, 5]], [300.0] * 3)
     with pytest.raises(InputError, match="use_quantity is true but no seizure has a quantity"):
         seizure_quantities(s.assign(quantity=np.nan))
+    # placeholders in a text column are missing quantities, as the readers take them; text
+    # that is no number is still refused
+    texts = s.assign(quantity=["100", "N/A", "300", "5000", "-", " nan "])
+    np.testing.assert_array_equal(seizure_quantities(texts)[0], q)
+    with pytest.raises(InputError, match="'12 kg' is not a number"):
+        seizure_quantities(texts.assign(quantity=["100", "N/A", "12 kg", "5000", "-", ""]))
 
 
 def test_seizure_weights_errors():

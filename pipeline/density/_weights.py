@@ -143,8 +143,12 @@ def seizure_quantities(seizures: pd.DataFrame) -> tuple[np.ndarray, str | None]:
     if raw.dtype == object or isinstance(raw.dtype, pd.StringDtype):
         # text that is no number ("1,200", "12 kg") is not a missing quantity: filling it
         # with the median would replace a known amount without a word
+        from ..ingest._common import MISSING_TOKENS
+
         text = raw.astype("string").str.strip()
-        unparsed = np.flatnonzero((parsed.isna() & text.notna() & (text != "")).to_numpy())
+        # a placeholder ("N/A", "-", "nan") is a missing quantity, as the readers take it
+        placeholder = text.str.lower().isin(MISSING_TOKENS).fillna(False)
+        unparsed = np.flatnonzero((parsed.isna() & text.notna() & ~placeholder).to_numpy())
         if unparsed.size:
             i = int(unparsed[0])
             raise InputError(
