@@ -432,6 +432,9 @@ def _lines(text: str) -> tuple[list[dict], list[int], list[tuple[int, str, str, 
             continue
         try:
             value = _DECODER.decode(line)
+        except _DuplicateKey as exc:  # valid JSON, but which value holds is unknown
+            bad.append((i, line[:200], "malformed_json", exc.msg))
+            continue
         except json.JSONDecodeError as exc:
             bad.append((i, line[:200], "malformed_json", f"not valid JSON: {exc.msg}"))
             continue
