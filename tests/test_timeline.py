@@ -411,3 +411,29 @@ def test_fixed_breaks_closer_than_the_timeline_s_precision_are_named():
     opts = {**OPTS, "class_breaks": [0, 20.001, 20.004, 60, 80, 100]}
     with pytest.raises(ConfigError, match=r"less than 0.01 apart.*space the breaks"):
         score_timeline(_features(cells), tf, weights, **opts)
+
+
+def test_a_run_names_the_timeline_months_before_the_first_seizure(small_demo, tmp_path):
+    # April has no seizure on record by its end: its density is not covered, and the
+    # manifest says so (it said nothing)
+    from tests.conftest import small_config
+
+    seizures = pd.read_csv(small_demo / "inputs" / "seizures.csv")
+    late = seizures[pd.to_datetime(seizures.iloc[:, 0], errors="coerce") >= "2026-05-01"]
+    assert 20 < len(late) < len(seizures)
+    path = tmp_path / "late.csv"
+    late.to_csv(path, index=False)
+    cfg = small_config(
+        small_demo,
+        tmp_path,
+        inputs={"seizures": [{"path": str(path)}]},
+        hotspots={"enabled": False},
+        evaluate={"enabled": False},
+    )
+    res = pipeline.run_pipeline(cfg)
+    notes = [n for n in res.manifest["notes"] if n.startswith("timeline:")]
+    assert notes == [
+        "timeline: no seizure is on record by the end of 2026-04: their seizure density is "
+        "not covered (no data, not a density of zero) and their risk on the slider comes from "
+        "the other factors alone"
+    ]

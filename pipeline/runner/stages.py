@@ -839,6 +839,16 @@ def timeline(state: RunState) -> None:
 
     got, _ = state.cached("timeline", key, build)
     state.timeline_density = got if len(got.table) else None
+    covered = S.SEIZURE_DENSITY + S.COVERED_SUFFIX
+    if len(got.table) and covered in got.table.columns:
+        by_month = got.table.groupby(S.PERIOD, sort=True)[covered].any()
+        empty = [str(p) for p, any_ in by_month.items() if not any_]
+        if empty:
+            state.notes.append(
+                f"timeline: no seizure is on record by the end of {', '.join(empty)}: "
+                "their seizure density is not covered (no data, not a density of zero) and "
+                "their risk on the slider comes from the other factors alone"
+            )
 
 
 def _timeline_transit_factors(state: RunState) -> list:
