@@ -81,7 +81,30 @@ class _Timer:
             self.timings[name] = round(time.perf_counter() - t0, 3)
 
 
-def _up_to_date(out: Path, key: str) -> RunResult | None:
+#: Reject rules decided against the day of the run: the same inputs may read otherwise later.
+_RULES_OF_THE_DAY = ("date_future",)
+
+
+def _decided_by_an_earlier_day(manifest: dict, today: dt.date) -> bool:
+    """Whether the run rejected records for lying after its day, and that day is past.
+
+    A record dated after the day of reading is ``date_future``; on a later day the same
+    record may be in range (or ``after_as_of``, outside the reject ceiling), and without a
+    fixed ``as_of`` it may even move it: the unchanged inputs are not the same run.
+    """
+    started = str(manifest.get("started") or "")[:10]
+    if started == today.isoformat():
+        return False
+    inputs = manifest.get("inputs")
+    for entries in inputs.values() if isinstance(inputs, dict) else ():
+        for entry in entries if isinstance(entries, list) else ():
+            by_rule = entry.get("by_rule") if isinstance(entry, dict) else None
+            if isinstance(by_rule, dict) and any(by_rule.get(r) for r in _RULES_OF_THE_DAY):
+                return True
+    return False
+
+
+def _up_to_date(out: Path, key: str, today: dt.date) -> RunResult | None:
     """Return the published run if it was made from the same key and is intact."""
     run_id = P.current_run(out)
     if run_id is None:
@@ -89,6 +112,13 @@ def _up_to_date(out: Path, key: str) -> RunResult | None:
     folder = out / P.RUNS / run_id
     manifest = read_json_object(folder / "manifest.json")  # never through a link
     if manifest is None or manifest.get("run_key") != key or manifest.get("status") != "ok":
+        return None
+    if _decided_by_an_earlier_day(manifest, today):
+        log.info(
+            "run %s rejected records dated after its day (date_future); a later day may read "
+            "them otherwise: running again",
+            run_id,
+        )
         return None
     if manifest.get("run_id") != run_id:  # a manifest copied from another run
         return None
@@ -318,7 +348,7 @@ def _locked_run(
         # before "up to date": a feed that stopped leaves the inputs unchanged, which is
         # exactly when the policy must speak
         freshness = check_freshness(config, files, started)
-        if not force and (done := _up_to_date(out, key)) is not None:
+        if not force and (done := _up_to_date(out, key, started.date())) is not None:
             log.info("outputs in %s are up to date (run %s)", out, done.run_id)
             return done
         info = RunInfo(run_id, key, started, files, freshness, previous, command_line, killed, cold)

@@ -288,3 +288,36 @@ def test_an_output_folder_without_locks_is_refused_in_one_line(tmp_path, monkeyp
     with pytest.raises(ConfigError, match="cannot lock .*No locks available.*local disk"):
         with P.lock(tmp_path / "out"):
             pass
+
+
+def test_a_run_that_rejected_records_dated_after_its_day_is_not_up_to_date_a_day_later(
+    small_demo, tmp_path
+):
+    # a record dated after the day of reading is date_future; on a later day the same record
+    # may be in range: unchanged inputs were "up to date" and kept yesterday's reading
+    import pandas as pd
+
+    seizures = pd.read_csv(small_demo / "inputs" / "seizures.csv")
+    future = seizures.iloc[:1].copy()
+    future.iloc[0, 0] = (pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=5)).strftime("%Y-%m-%d")
+    path = tmp_path / "s.csv"
+    pd.concat([seizures, future]).to_csv(path, index=False)
+    cfg = small_config(
+        small_demo,
+        tmp_path,
+        inputs={"seizures": [{"path": str(path)}]},
+        hotspots={"enabled": False},
+        evaluate={"enabled": False},
+        timeline={"months": 0},
+    )
+    first = pipeline.run_pipeline(cfg)
+    assert first.manifest["inputs"]["seizures"][0]["by_rule"].get("date_future") == 1
+    assert pipeline.run_pipeline(cfg).up_to_date  # the same day: nothing to read otherwise
+    # the published run as if made yesterday
+    manifest = first.out_dir / "runs" / first.run_id / "manifest.json"
+    doc = json.loads(manifest.read_text())
+    day = pd.Timestamp(doc["started"]) - pd.Timedelta(days=1)
+    doc["started"] = day.isoformat()
+    manifest.write_text(json.dumps(doc))
+    again = pipeline.run_pipeline(cfg)
+    assert not again.up_to_date and again.run_id != first.run_id
