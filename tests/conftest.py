@@ -117,6 +117,18 @@ def small_config(small_demo: Path, tmp_path: Path, **sections):
     return pipeline.load_config(path)
 
 
+def small_config_with_seizures(small_demo: Path, tmp_path: Path, seizures, **sections):
+    """A ``small_config`` reading ``seizures`` (a frame in the demo's layout) in place of the
+    demo's file, without hot spots or back-test unless ``sections`` say otherwise."""
+    path = tmp_path / "seizures_given.csv"
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    seizures.to_csv(path, index=False)
+    sections = {"hotspots": {"enabled": False}, "evaluate": {"enabled": False}, **sections}
+    return small_config(
+        small_demo, tmp_path, inputs={"seizures": [{"path": str(path)}]}, **sections
+    )
+
+
 # Demo-size fixtures: the tests that use them are slow (make test-fast leaves them out).
 _DEMO_SIZE = ("demo_run", "full")
 

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import small_config
+from conftest import small_config, small_config_with_seizures
 
 import pipeline
 from pipeline.cli import main
@@ -300,15 +300,8 @@ def test_a_run_that_rejected_records_dated_after_its_day_is_not_up_to_date_a_day
     seizures = pd.read_csv(small_demo / "inputs" / "seizures.csv")
     future = seizures.iloc[:1].copy()
     future.iloc[0, 0] = (pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=5)).strftime("%Y-%m-%d")
-    path = tmp_path / "s.csv"
-    pd.concat([seizures, future]).to_csv(path, index=False)
-    cfg = small_config(
-        small_demo,
-        tmp_path,
-        inputs={"seizures": [{"path": str(path)}]},
-        hotspots={"enabled": False},
-        evaluate={"enabled": False},
-        timeline={"months": 0},
+    cfg = small_config_with_seizures(
+        small_demo, tmp_path, pd.concat([seizures, future]), timeline={"months": 0}
     )
     first = pipeline.run_pipeline(cfg)
     assert first.manifest["inputs"]["seizures"][0]["by_rule"].get("date_future") == 1

@@ -416,20 +416,12 @@ def test_fixed_breaks_closer_than_the_timeline_s_precision_are_named():
 def test_a_run_names_the_timeline_months_before_the_first_seizure(small_demo, tmp_path):
     # April has no seizure on record by its end: its density is not covered, and the
     # manifest says so (it said nothing)
-    from tests.conftest import small_config
+    from tests.conftest import small_config_with_seizures
 
     seizures = pd.read_csv(small_demo / "inputs" / "seizures.csv")
     late = seizures[pd.to_datetime(seizures.iloc[:, 0], errors="coerce") >= "2026-05-01"]
     assert 20 < len(late) < len(seizures)
-    path = tmp_path / "late.csv"
-    late.to_csv(path, index=False)
-    cfg = small_config(
-        small_demo,
-        tmp_path,
-        inputs={"seizures": [{"path": str(path)}]},
-        hotspots={"enabled": False},
-        evaluate={"enabled": False},
-    )
+    cfg = small_config_with_seizures(small_demo, tmp_path, late)
     res = pipeline.run_pipeline(cfg)
     notes = [n for n in res.manifest["notes"] if n.startswith("timeline:")]
     assert notes == [
