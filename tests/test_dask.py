@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 from _corpus import CORPUS, IGNORE_PENDING_DEPRECATION
 from _property import examples
+from _speed_dask import wait_on_worker
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_ingest_stream import SAME_TABLES, ais_csv
@@ -255,20 +256,15 @@ def cluster_engine():
         yield eng
 
 
-def _busy(seconds: float) -> int:
-    import time
-
-    end = time.monotonic() + seconds
-    n = 0
-    while time.monotonic() < end:
-        n += 1
-    return n
-
-
 def test_local_cluster_workers_keep_no_profile_history(cluster_engine):
     """The workers' statistical profiler is off: its call trees (one a second, 1,000 kept)
-    would grow a worker's memory with the run's length, not its partitions."""
-    assert all(n > 0 for n in cluster_engine.map(_busy, [1.3, 1.3]))
+    would grow a worker's memory with the run's length, not its partitions.
+
+    Both workers hold a task for 1.3 s, more than a profile cycle: with the profiler on, each
+    would have a cycle in its history by then.  (The task sleeps: the cycle needs the time,
+    not a busy CPU; and it lives in ``_speed_dask``, so the workers do not import this
+    module.)"""
+    assert all(n > 0 for n in cluster_engine.map(wait_on_worker, [1.3, 1.3]))
 
     def history(dask_worker):
         return len(dask_worker.profile_history) + len(dask_worker.profile_keys_history)
@@ -340,21 +336,6 @@ def test_zonal_reads_as_tasks_equal_the_local_engine(cluster_engine, tmp_path, l
     pd.testing.assert_frame_equal(local, whole, rtol=1e-9)  # reads only split the sums
 
 
-@pytest.mark.slow
-def test_dask_tasks_equal_one_pass_and_transit(cluster_engine, tmp_path):
-    """Ingest and transit as tasks on 2 workers: the bytes and features of one pass."""
-    src = CORPUS / "t_generic.csv"
-    one, part = _spills(src, tmp_path, cluster_engine, chunk_rows=3)
-    _assert_same_spill(one, part, tmp_path)
-    a = transit_features(PingStore([one], chunk_rows=5), 6, engine=LocalEngine())
-    b = transit_features(PingStore([part], chunk_rows=5), 6, engine=cluster_engine)
-    pd.testing.assert_frame_equal(a.features, b.features)
-    pd.testing.assert_frame_equal(a.events, b.events)
-    assert a.notes == b.notes
-    with pytest.raises(ValueError, match="invalid literal"):  # a task's error is the error
-        list(cluster_engine.map(int, ["1", "x"]))
-
-
 @pytest.fixture(scope="module")
 def local_run(small_demo, tmp_path_factory):
     """The small demo on the local engine (the reference of the Dask runs).
@@ -375,20 +356,48 @@ def local_run(small_demo, tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_demo_run_on_a_local_cluster_equals_local(small_demo, tmp_path, local_run):
-    from conftest import small_config
+def test_demo_run_on_a_local_cluster_equals_local(small_demo, tmp_path, local_run, cluster_engine):
+    """The small demo on the module's 2-worker LocalCluster: the local engine's tables.
 
+    The run connects to the cluster's scheduler (a cluster of its own would start two more
+    worker processes that import the pipeline again, ~8 s of CPU); ``cluster_engine`` is
+    started by ``DaskEngine.start`` as ``run.engine: dask`` starts one, and the run's tasks
+    are seen on its workers.  (Before the test whose failing task closes that cluster.)
+    """
+    from conftest import small_config
+    from distributed import get_task_stream
+
+    address = cluster_engine.client.scheduler.address
+    assert len(cluster_engine.workers) == 2
     cfg = small_config(
         small_demo,
         tmp_path,
         run={"engine": "dask"},
-        dask={"workers": 2, "partition_rows": PARTITION_ROWS, "memory_limit": "1GiB"},
+        dask={"scheduler": address, "partition_rows": PARTITION_ROWS},
         **LEAN,
     )
-    res = pipeline.run_pipeline(cfg)
+    with get_task_stream(cluster_engine.client) as stream:
+        res = pipeline.run_pipeline(cfg)
     _same_run(local_run, res)
     assert res.manifest["counts"]["pings_used"] > 2 * PARTITION_ROWS  # several partitions
     assert not list((res.out_dir / ".spill").glob("*")), "spill folder left behind"
+    ran_on = {t["worker"] for t in stream.data}
+    assert ran_on and ran_on <= set(cluster_engine.workers), ran_on  # the run's tasks ran there
+
+
+@pytest.mark.slow
+def test_dask_tasks_equal_one_pass_and_transit(cluster_engine, tmp_path):
+    """Ingest and transit as tasks on 2 workers: the bytes and features of one pass."""
+    src = CORPUS / "t_generic.csv"
+    one, part = _spills(src, tmp_path, cluster_engine, chunk_rows=3)
+    _assert_same_spill(one, part, tmp_path)
+    a = transit_features(PingStore([one], chunk_rows=5), 6, engine=LocalEngine())
+    b = transit_features(PingStore([part], chunk_rows=5), 6, engine=cluster_engine)
+    pd.testing.assert_frame_equal(a.features, b.features)
+    pd.testing.assert_frame_equal(a.events, b.events)
+    assert a.notes == b.notes
+    with pytest.raises(ValueError, match="invalid literal"):  # a task's error is the error
+        list(cluster_engine.map(int, ["1", "x"]))
 
 
 @pytest.fixture()
