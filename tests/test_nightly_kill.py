@@ -50,13 +50,30 @@ def _run(cfg, out, failpoint=None):
     return _Ran(*run_forked(argv, out.parent / "attempts", env={FAILPOINT_ENV: failpoint}))
 
 
-def test_sigkill_at_any_moment_leaves_one_whole_set(small_demo, tmp_path):
+@pytest.fixture(scope="module")
+def tiny_demo(tmp_path_factory):
+    """A smaller theatre than ``small_demo``: 200 seizures, 8 vessels over 2 days.
+
+    The thirteen runs below read its seizures and tracks (the pings are still written on
+    their background thread while the stages run), not its raster: a raster costs each forked
+    run about half a second of imports and reading, and publishing is the same without it.
+    """
+    from pipeline.demo import generate_demo
+
+    d = tmp_path_factory.mktemp("tiny")
+    generate_demo(d / "inputs", n_seizures=200, n_vessels=8, days=2, raster_res_deg=1.0)
+    return d
+
+
+def test_sigkill_at_any_moment_leaves_one_whole_set(tiny_demo, tmp_path):
     out = tmp_path / "out"
     configs = [
         small_config(  # light stages: the kills are about publishing, not the statistics
-            small_demo,
+            tiny_demo,
             tmp_path / f"c{bw}",
             run={"keep_runs": 3},
+            inputs={"rasters": []},
+            score={"factors": {"seizure_density": {"weight": 2}, "vessel_hours": {"weight": 1}}},
             density={"bandwidth_km": bw},
             timeline={"months": 0},
             evaluate={"enabled": False},
