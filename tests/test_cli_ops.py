@@ -26,13 +26,25 @@ def test_overlapping_run_exits_75(small_demo, tmp_path):
     assert "another route-risk run" in err and "Traceback" not in err
 
 
+#: The interrupted runs' settings: the stages a signal is sent at (cells, features, render)
+#: and the publishing are all there; the raster, the timeline, the hot spots and the back-test
+#: are not (a signal's handling does not depend on them, and each costs every forked run).
+_LIGHT = {
+    "inputs": {"rasters": []},
+    "score": {"factors": {"seizure_density": {"weight": 2}, "vessel_hours": {"weight": 1}}},
+    "timeline": {"months": 0},
+    "hotspots": {"enabled": False},
+    "evaluate": {"enabled": False},
+}
+
+
 @pytest.fixture(scope="module")
 def published(small_demo, tmp_path_factory):
     """One good published run to interrupt the next ones over."""
     from _forked import run_forked
 
     tmp = tmp_path_factory.mktemp("published")
-    cfg = small_config(small_demo, tmp)
+    cfg = small_config(small_demo, tmp, **_LIGHT)
     code, _, err = run_forked(["run", str(cfg.source), "--out", str(tmp / "out")], tmp / "logs")
     assert code == 0, err
     return tmp / "out"
@@ -49,7 +61,7 @@ def test_sigterm_exits_143_and_keeps_the_last_good_set(small_demo, tmp_path, pub
     out = tmp_path / "out"
     shutil.copytree(published, out, symlinks=True)
     before = (out / "manifest.json").read_bytes()
-    changed = small_config(small_demo, tmp_path / "b", density={"bandwidth_km": 33})
+    changed = small_config(small_demo, tmp_path / "b", density={"bandwidth_km": 33}, **_LIGHT)
     argv = ["run", str(changed.source), "--out", str(out)]
     run = start_forked([*argv, "-v", "--log-format", "json"], tmp_path / "logs")
     deadline = time.monotonic() + 120
