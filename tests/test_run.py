@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -15,11 +17,52 @@ from pipeline.errors import DataQualityError
 
 config = small_config
 
+#: Stages a test's claim does not involve (only where it reads none of their outputs).
+QUICK = {
+    "timeline": {"months": 0},
+    "evaluate": {"enabled": False},
+    "hotspots": {"enabled": False},
+}
+
 
 @pytest.fixture(scope="module")
-def plain_run(small_demo, tmp_path_factory):
+def plain(small_demo, tmp_path_factory):
+    """One run of the small config, with the stages it reported and their BLAS threads.
+
+    It runs under a limit of two BLAS threads, as the progress test needs; the tests that
+    only read what it published use :func:`plain_run`, the ones that run again over it
+    :func:`copy_of_plain`.
+    """
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    cfg = config(small_demo, tmp_path_factory.mktemp("plain"))
+    seen: list[str] = []
+    blas: list[list[int]] = []
+
+    def progress(stage: str) -> None:
+        seen.append(stage)
+        blas.append([i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"])
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        res = pipeline.run_pipeline(cfg, progress=progress)
+    return SimpleNamespace(config=cfg, result=res, stages=seen, blas=blas)
+
+
+@pytest.fixture(scope="module")
+def plain_run(plain):
     """One run of the small config for the tests that only read what it published."""
-    return pipeline.run_pipeline(config(small_demo, tmp_path_factory.mktemp("plain")))
+    return plain.result
+
+
+def copy_of_plain(plain, tmp_path: Path) -> Path:
+    """Copy the plain run's output folder (runs, links, cache) to ``tmp_path/out``.
+
+    ``config(small_demo, tmp_path)`` writes there: a test that runs again over a published
+    default run (its cache filled, its map published) starts from this copy.
+    """
+    out = tmp_path / "out"
+    shutil.copytree(plain.result.out_dir, out, symlinks=True)
+    return out
 
 
 def test_small_run_end_to_end(plain_run):
@@ -39,14 +82,15 @@ def test_small_run_end_to_end(plain_run):
         assert origin["n_test"] == origin["n_test_in_universe"] + origin["n_test_outside"]
 
 
-def test_edge_correction_and_bandwidth_rule_reach_the_density(small_demo, tmp_path):
-    plain = pipeline.run_pipeline(config(small_demo, tmp_path / "a"))
+def test_edge_correction_and_bandwidth_rule_reach_the_density(small_demo, tmp_path, plain_run):
+    plain = plain_run
     edge = pipeline.run_pipeline(
         config(
             small_demo,
             tmp_path / "b",
             density={"edge_correction": True, "bandwidth_km": "silverman"},
             area={"bbox": [-70, 10, -55, 25], "resolution": 4},
+            **QUICK,
         )
     )
     info = edge.manifest["features"]["density"]
@@ -55,15 +99,15 @@ def test_edge_correction_and_bandwidth_rule_reach_the_density(small_demo, tmp_pa
 
 
 def test_as_of_moves_the_window(small_demo, tmp_path):
-    early = pipeline.run_pipeline(config(small_demo, tmp_path), as_of="2025-06-30")
+    early = pipeline.run_pipeline(config(small_demo, tmp_path, **QUICK), as_of="2025-06-30")
     assert early.manifest["as_of"] == "2025-06-30"
     seiz = pd.read_parquet(early.out_dir / "seizures.parquet")
     assert seiz["time"].max() <= pd.Timestamp("2025-07-01", tz="UTC")
 
 
-def test_reject_ceiling_fails_closed_and_keeps_last_map(small_demo, tmp_path):
-    good = pipeline.run_pipeline(config(small_demo, tmp_path))
-    before = good.map_path.read_bytes()
+def test_reject_ceiling_fails_closed_and_keeps_last_map(small_demo, tmp_path, plain):
+    out = copy_of_plain(plain, tmp_path)  # a good run published there
+    before = (out / "risk_map.html").read_bytes()
     broken = pd.read_csv(small_demo / "inputs" / "seizures.csv", dtype=str)
     broken.loc[broken.index % 4 == 0, "lat"] = "not a number"
     path = tmp_path / "broken.csv"
@@ -76,12 +120,10 @@ def test_reject_ceiling_fails_closed_and_keeps_last_map(small_demo, tmp_path):
     )
     with pytest.raises(DataQualityError, match=r"broken.csv: 200 of 800 .*25.0%.*rejects") as info:
         pipeline.run_pipeline(bad)
-    assert good.map_path.read_bytes() == before
+    assert (out / "risk_map.html").read_bytes() == before
     # the user can see why: the error names the failed run's rejects file, every row with a line
     named = Path(str(info.value).rsplit(" in ", 1)[1].strip("'"))
-    assert (
-        named.parent.parent.parent == good.out_dir / "runs" and named.name == "seizures-broken.csv"
-    )
+    assert named.parent.parent.parent == out / "runs" and named.name == "seizures-broken.csv"
     rejects = pd.read_csv(named)
     assert len(rejects) == 200 and rejects["row"].notna().all()
     assert set(rejects["column"]) == {"lat"}
@@ -95,7 +137,7 @@ def test_a_map_of_an_earlier_day_leaves_later_records_out_without_failing(small_
     as_of = when.quantile(0.3).date().isoformat()
     later = int((when >= pd.Timestamp(as_of, tz="UTC") + pd.Timedelta(days=1)).sum())
     assert later > 0.6 * len(when)
-    res = pipeline.run_pipeline(config(small_demo, tmp_path), as_of=as_of)
+    res = pipeline.run_pipeline(config(small_demo, tmp_path, **QUICK), as_of=as_of)
     entry = res.manifest["inputs"]["seizures"][0]
     assert entry["by_rule"] == {"after_as_of": later}
     assert res.manifest["counts"]["seizures_used"] == len(when) - later
@@ -255,7 +297,9 @@ def test_as_of_is_never_taken_from_a_record_dated_after_today(small_demo, tmp_pa
         pipeline.run_pipeline(cfg)
 
 
-def test_use_quantity_says_when_it_adds_quantities_of_different_units(small_demo, tmp_path):
+def test_use_quantity_says_when_it_adds_quantities_of_different_units(
+    small_demo, tmp_path, plain_run
+):
     # the demo's seizures are in kg, its people in persons: weighted by quantity, 40 persons
     # weighed as 40 kg without a word
     quick = {"timeline": {"months": 0}, "evaluate": {"enabled": False}}
@@ -270,9 +314,7 @@ def test_use_quantity_says_when_it_adds_quantities_of_different_units(small_demo
     )
     said = [n for n in res.manifest.get("notes", []) if "different units" in n]
     assert len(said) == 1 and "kg (" in said[0] and "persons (" in said[0]
-    plain = pipeline.run_pipeline(
-        config(small_demo, tmp_path / "b", hotspots={"enabled": False}, **quick)
-    )
+    plain = plain_run  # the same inputs without use_quantity
     assert not any("different units" in n for n in plain.manifest.get("notes", []))
 
 
@@ -286,15 +328,10 @@ def test_a_context_layer_of_mostly_bad_features_stops_the_run(small_demo, tmp_pa
         pipeline.run_pipeline(cfg)
 
 
-def test_a_multipoint_port_keeps_events_away_from_its_points(small_demo, tmp_path):
+def test_a_multipoint_port_keeps_events_away_from_its_points(small_demo, tmp_path, plain_run):
     # a port given as a MultiPoint (a harbour as its berths) was accepted as a layer but left
     # out of the 'away from ports' test, silently
-    quick = {
-        "timeline": {"months": 0},
-        "evaluate": {"enabled": False},
-        "hotspots": {"enabled": False},
-    }
-    base = pipeline.run_pipeline(config(small_demo, tmp_path / "a", **quick))
+    base = plain_run  # the same tracks without the port
     events = pd.read_parquet(base.out_dir / "events.parquet")
     loiter = events[events["event_type"] == "loiter"]
     assert len(loiter) > 0
@@ -307,7 +344,7 @@ def test_a_multipoint_port_keeps_events_away_from_its_points(small_demo, tmp_pat
         + "]}}]}"
     )
     res = pipeline.run_pipeline(
-        config(small_demo, tmp_path / "b", inputs={"ports": str(ports)}, **quick)
+        config(small_demo, tmp_path / "b", inputs={"ports": str(ports)}, **QUICK)
     )
     after = pd.read_parquet(res.out_dir / "events.parquet")
     assert (after["event_type"] == "loiter").sum() == 0
@@ -317,7 +354,11 @@ def test_a_multipoint_port_keeps_events_away_from_its_points(small_demo, tmp_pat
 def test_outside_area_is_rejected_but_not_a_quality_failure(small_demo, tmp_path):
     res = pipeline.run_pipeline(
         config(
-            small_demo, tmp_path, area={"bbox": [-70, 5, -50, 25]}, ingest={"max_reject_rate": 0.05}
+            small_demo,
+            tmp_path,
+            area={"bbox": [-70, 5, -50, 25]},
+            ingest={"max_reject_rate": 0.05},
+            **QUICK,
         )
     )
     entry = res.manifest["inputs"]["seizures"][0]
@@ -355,21 +396,12 @@ def test_scores_carry_confidence(plain_run):
     assert np.abs(sample["n_seizures_within_bandwidth"].to_numpy() - brute).max() <= 1
 
 
-def test_progress_reports_every_stage_the_cli_counts(small_demo, tmp_path):
-    from threadpoolctl import threadpool_info, threadpool_limits
-
+def test_progress_reports_every_stage_the_cli_counts(plain):
     from pipeline.cli import _stage_count
 
-    cfg = config(small_demo, tmp_path)
-    seen: list[str] = []
-    blas: list[list[int]] = []
-
-    def progress(stage: str) -> None:
-        seen.append(stage)
-        blas.append([i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"])
-
-    with threadpool_limits(limits=2, user_api="blas"):
-        pipeline.run_pipeline(cfg, progress=progress)
+    # the plain run reported its stages (every one: timeline, hot spots, back-test too) to a
+    # progress callback, under a limit of two BLAS threads
+    cfg, seen, blas = plain.config, plain.stages, plain.blas
     assert len(seen) == _stage_count(cfg)
     assert seen[0] == "ingest" and seen[-1] == "export"
     # every stage runs with one BLAS thread (one summation order on any machine)
@@ -386,7 +418,7 @@ def test_polygon_area_scores_only_cells_inside_and_rejects_the_rest(small_demo, 
     poly = tmp_path / "tri.geojson"
     gpd.GeoDataFrame(geometry=[tri], crs="EPSG:4326").to_file(poly)
     raw_area = {"polygon": str(poly), "resolution": 4, "bbox": None}
-    res = pipeline.run_pipeline(config(small_demo, tmp_path, area=raw_area))
+    res = pipeline.run_pipeline(config(small_demo, tmp_path, area=raw_area, **QUICK))
     allowed = set(region_to_cells(gpd.GeoSeries([tri], crs="EPSG:4326"), 4).tolist())
     assert set(res.scores["cell"].tolist()) <= allowed
     for kind in ("seizures", "tracks"):
@@ -417,7 +449,7 @@ def test_inputs_sharing_a_stem_keep_separate_rejects(small_demo, tmp_path):
             {"path": str(tmp_path / "a" / "s.csv")},
         ]
     }
-    res = pipeline.run_pipeline(config(small_demo, tmp_path, inputs=inputs))
+    res = pipeline.run_pipeline(config(small_demo, tmp_path, inputs=inputs, **QUICK))
     files = [e["rejects_file"] for e in res.manifest["inputs"]["seizures"]]
     assert len(set(files)) == 2
     counts = [len(pd.read_csv(res.out_dir / f)) for f in files]
@@ -442,11 +474,15 @@ def test_overlapping_exports_count_each_record_once(small_demo, tmp_path):
                     {"path": str(tmp_path / "apr-dec.csv")},
                 ]
             },
+            **QUICK,
         )
     )
     one = pipeline.run_pipeline(
         config(
-            small_demo, tmp_path / "one", inputs={"seizures": [{"path": str(tmp_path / "all.csv")}]}
+            small_demo,
+            tmp_path / "one",
+            inputs={"seizures": [{"path": str(tmp_path / "all.csv")}]},
+            **QUICK,
         )
     )
     first, second = two.manifest["inputs"]["seizures"]
@@ -484,6 +520,7 @@ def test_rerun_removes_stale_outputs_and_reuses_cache_sensibly(small_demo, tmp_p
             tmp_path,
             inputs={"seizures": [{"path": str(renamed)}], "tracks": []},
             score={"factors": {"seizure_density": {"weight": 1}}},
+            **QUICK,  # the first run's evaluation, timeline and hot spots go stale too
         ),
         as_of="2026-06-29",
     )
@@ -500,8 +537,8 @@ def test_rerun_removes_stale_outputs_and_reuses_cache_sensibly(small_demo, tmp_p
     assert len(list(cache.glob("ingest_seizures-*.json"))) == 1  # unused entries pruned
 
 
-def test_tracks_cache_survives_a_new_as_of(small_demo, tmp_path):
-    pipeline.run_pipeline(config(small_demo, tmp_path))
+def test_tracks_cache_survives_a_new_as_of(small_demo, tmp_path, plain):
+    copy_of_plain(plain, tmp_path)  # a run of this config, its cache filled
     again = pipeline.run_pipeline(config(small_demo, tmp_path), as_of="2026-06-29")
     assert again.manifest["inputs"]["tracks"][0]["cached"] is True
     assert again.manifest["inputs"]["seizures"][0]["cached"] is False
@@ -516,9 +553,13 @@ def test_score_factor_not_produced_is_a_config_error(small_demo, tmp_path):
         config(small_demo, tmp_path, score={"factors": {"gap_evnts": {"weight": 1}}})
 
 
-def test_unchanged_rerun_is_up_to_date_until_an_input_or_option_changes(small_demo, tmp_path):
-    first = pipeline.run_pipeline(config(small_demo, tmp_path))
-    again = pipeline.run_pipeline(config(small_demo, tmp_path))
+def test_unchanged_rerun_is_up_to_date_until_an_input_or_option_changes(
+    small_demo, tmp_path, plain
+):
+    first = plain.result
+    out = copy_of_plain(plain, tmp_path)
+    # the same config file read again (its run.out_dir is the plain run's: given here)
+    again = pipeline.run_pipeline(pipeline.load_config(plain.config.source), out_dir=out)
     assert again.up_to_date and again.run_id == first.run_id
     pd.testing.assert_series_equal(again.scores["risk"], first.scores["risk"], check_dtype=False)
     assert (again.scores["cell"] == first.scores["cell"]).all()
@@ -549,14 +590,15 @@ def test_hotspots_reach_the_scores_and_the_manifest(plain_run):
     assert res.manifest["hotspots"]["emerging"]["cells"] == len(s)
 
 
-def test_a_run_as_of_a_past_day_uses_no_later_position(small_demo, tmp_path):
+def test_a_run_as_of_a_past_day_uses_no_later_position(small_demo, tmp_path, plain):
     """Found by a sweep: positions after as_of made vessel-hours and events (dated after the
     map's day), silently; the transit cache must not serve one as_of's cut to another."""
     ais = pd.read_csv(small_demo / "inputs" / "ais.csv")
     times = pd.to_datetime(ais[next(c for c in ais.columns if "time" in c.lower())], utc=True)
     day = (times.max() - pd.Timedelta(days=2)).date().isoformat()
     cfg = small_config(small_demo, tmp_path)
-    full = pipeline.run_pipeline(cfg)  # as_of after every position: the cache is filled
+    full = plain.result  # as_of after every position: the cache is filled
+    copy_of_plain(plain, tmp_path)
     past = pipeline.run_pipeline(cfg, as_of=day)
     events = pd.read_parquet(past.outputs["events"])
     end = pd.Timestamp(day, tz="UTC") + pd.Timedelta(days=1)
