@@ -21,6 +21,35 @@ from pipeline.run import run_history, run_status
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
 
 
+#: Stages a test's claim does not involve (only where it reads none of their outputs).
+QUICK = {
+    "timeline": {"months": 0},
+    "evaluate": {"enabled": False},
+    "hotspots": {"enabled": False},
+}
+
+
+@pytest.fixture(scope="module")
+def first_run(small_demo, tmp_path_factory):
+    """One published run of the small config (its command line ``x y``), never changed.
+
+    The tests that start from a folder holding one good run take a copy of its folder
+    (:func:`copy_of_first`).
+    """
+    tmp = tmp_path_factory.mktemp("first")
+    return pipeline.run_pipeline(small_config(small_demo, tmp), command_line=["x", "y"])
+
+
+def copy_of_first(first_run, tmp_path: Path) -> Path:
+    """Copy the first run's output folder (runs, links, cache) to ``tmp_path/out``.
+
+    ``small_config(small_demo, tmp_path)`` writes there.
+    """
+    out = tmp_path / "out"
+    shutil.copytree(first_run.out_dir, out, symlinks=True)
+    return out
+
+
 def _inputs_copy(small_demo: Path, tmp_path: Path) -> dict:
     """Copies of the small demo's inputs (tests change their modification times)."""
     d = tmp_path / "inputs"
@@ -46,9 +75,11 @@ def assert_published_set_is_whole(out: Path) -> dict:
     return manifest
 
 
-def test_each_run_is_a_folder_switched_in_by_one_link(small_demo, tmp_path):
-    first = pipeline.run_pipeline(small_config(small_demo, tmp_path), command_line=["x", "y"])
-    out = first.out_dir
+def test_each_run_is_a_folder_switched_in_by_one_link(small_demo, tmp_path, first_run):
+    first = first_run
+    # the result's paths are the stable top-level ones
+    assert first.map_path == first.out_dir / "risk_map.html"
+    out = copy_of_first(first, tmp_path)
     second = pipeline.run_pipeline(
         small_config(small_demo, tmp_path, density={"bandwidth_km": 33}), command_line=None
     )
@@ -70,8 +101,7 @@ def test_each_run_is_a_folder_switched_in_by_one_link(small_demo, tmp_path):
     for info in old_manifest["outputs"].values():
         assert sha256_file(old / info["path"]) == info["sha256"]
     assert old_manifest["outputs"]["scores_csv"]["sha256"] != m["outputs"]["scores_csv"]["sha256"]
-    # the result's paths are the stable top-level ones
-    assert first.map_path == out / "risk_map.html"
+    assert second.map_path == out / "risk_map.html"
     assert sorted(p.name for p in (out / "runs").iterdir()) == sorted([first.run_id, second.run_id])
     hist = run_history(out)
     assert [(h["run_id"], h["status"], h["published"]) for h in hist] == [
@@ -80,27 +110,30 @@ def test_each_run_is_a_folder_switched_in_by_one_link(small_demo, tmp_path):
     ]
 
 
-def test_keep_runs_prunes_old_runs_but_never_the_published_one(small_demo, tmp_path):
-    ids = []
-    for bw in (30, 31, 32):
-        cfg = small_config(small_demo, tmp_path, run={"keep_runs": 2}, density={"bandwidth_km": bw})
+def test_keep_runs_prunes_old_runs_but_never_the_published_one(small_demo, tmp_path, first_run):
+    out = copy_of_first(first_run, tmp_path)  # the oldest of three runs
+    ids = [first_run.run_id]
+    for bw in (31, 32):
+        cfg = small_config(
+            small_demo, tmp_path, run={"keep_runs": 2}, density={"bandwidth_km": bw}, **QUICK
+        )
         ids.append(pipeline.run_pipeline(cfg).run_id)
-    out = tmp_path / "out"
     assert sorted(p.name for p in (out / "runs").iterdir()) == ids[1:]
     assert os.readlink(out / "current") == f"runs/{ids[2]}"
     # an operations-only option does not make a new run
     again = pipeline.run_pipeline(
-        small_config(small_demo, tmp_path, run={"keep_runs": 5}, density={"bandwidth_km": 32})
+        small_config(
+            small_demo, tmp_path, run={"keep_runs": 5}, density={"bandwidth_km": 32}, **QUICK
+        )
     )
     assert again.up_to_date and again.run_id == ids[2]
 
 
-def test_links_route_risk_did_not_make_are_refused_and_left_alone(small_demo, tmp_path):
+def test_links_route_risk_did_not_make_are_refused_and_left_alone(small_demo, tmp_path, first_run):
     victim = tmp_path / "victim.html"
     victim.write_text("mine")
     cfg = small_config(small_demo, tmp_path)
-    pipeline.run_pipeline(cfg)
-    out = tmp_path / "out"
+    out = copy_of_first(first_run, tmp_path)  # a published run
     (out / "risk_map.html").unlink()
     (out / "risk_map.html").symlink_to(victim)
     with pytest.raises(ConfigError, match=r"risk_map.html.*symbolic link.*victim"):
@@ -170,13 +203,14 @@ def test_files_and_folders_route_risk_did_not_make_are_refused_before_any_work(
     assert (out / "scores.csv").is_dir() and os.readlink(out / "current").endswith(res.run_id)
 
 
-def test_status_and_history_of_a_damaged_folder_say_so_in_one_line(small_demo, tmp_path, capsys):
+def test_status_and_history_of_a_damaged_folder_say_so_in_one_line(
+    small_demo, tmp_path, capsys, first_run
+):
     from pipeline.cli import main
 
     cfg = small_config(small_demo, tmp_path)
-    res = pipeline.run_pipeline(cfg)
-    out = tmp_path / "out"
-    manifest = out / "runs" / res.run_id / "manifest.json"
+    out = copy_of_first(first_run, tmp_path)  # one published run
+    manifest = out / "runs" / first_run.run_id / "manifest.json"
     good = manifest.read_text()
     for bad in ("{}", '{"finished": null}', json.dumps({**json.loads(good), "stages": []})):
         manifest.write_text(bad)
@@ -207,9 +241,9 @@ def test_an_impossible_date_in_the_config_is_one_line(tmp_path, capsys):
         assert "is no date" in capsys.readouterr().err
 
 
-def test_outputs_published_before_run_folders_become_a_run(small_demo, tmp_path):
+def test_outputs_published_before_run_folders_become_a_run(small_demo, tmp_path, first_run):
     """An old folder (outputs at the top level) is adopted without losing its map."""
-    res = pipeline.run_pipeline(small_config(small_demo, tmp_path / "a"))
+    res = first_run  # read only: its run folder is copied
     legacy = tmp_path / "legacy"
     shutil.copytree(res.out_dir / "runs" / res.run_id, legacy)  # plain files, as before
     (legacy / ".manifest.previous.json").write_text("{}")
@@ -226,12 +260,15 @@ def test_outputs_published_before_run_folders_become_a_run(small_demo, tmp_path)
     assert [h["run_id"] for h in run_history(legacy)] == [res.run_id, new.run_id]
 
 
-def test_a_failed_run_is_recorded_and_keeps_the_published_set(small_demo, tmp_path, monkeypatch):
+def test_a_failed_run_is_recorded_and_keeps_the_published_set(
+    small_demo, tmp_path, monkeypatch, first_run
+):
     import pipeline.runner.stages as stages_mod
 
     cfg = small_config(small_demo, tmp_path)
-    good = pipeline.run_pipeline(cfg)
-    before = (good.out_dir / "manifest.json").read_bytes()
+    good = first_run
+    out = copy_of_first(good, tmp_path)  # a good run published there
+    before = (out / "manifest.json").read_bytes()
 
     def boom(state):
         raise RuntimeError("disk full")
@@ -239,7 +276,6 @@ def test_a_failed_run_is_recorded_and_keeps_the_published_set(small_demo, tmp_pa
     monkeypatch.setitem(stages_mod.STAGE_FUNCTIONS, "export", boom)
     with pytest.raises(RuntimeError, match="disk full"):
         pipeline.run_pipeline(cfg, force=True)
-    out = good.out_dir
     assert (out / "manifest.json").read_bytes() == before
     assert not list((out / "runs").glob(".staging-*"))
     hist = run_history(out)
@@ -276,7 +312,7 @@ def test_freshness_policy_warns_or_fails(small_demo, tmp_path, caplog):
     inputs = _inputs_copy(small_demo, tmp_path)
     old = time.time() - 30 * 86400
     os.utime(inputs["tracks"][0]["path"], (old, old))
-    warn = small_config(small_demo, tmp_path, inputs=inputs, run={"max_input_age_days": 7})
+    warn = small_config(small_demo, tmp_path, inputs=inputs, run={"max_input_age_days": 7}, **QUICK)
     with caplog.at_level("WARNING", logger="pipeline.run"):
         res = pipeline.run_pipeline(warn)
     assert "ais.csv" in caplog.text and "max_input_age_days" in caplog.text
@@ -295,6 +331,7 @@ def test_freshness_policy_warns_or_fails(small_demo, tmp_path, caplog):
         tmp_path,
         inputs=inputs,
         run={"max_input_age_days": 7, "freshness": "fail"},
+        **QUICK,
     )
     # the same inputs and settings: up to date, but a stopped feed must still fail the run
     with pytest.raises(DataQualityError, match=r"'ais.csv' \(30.0 days\)"):
@@ -309,13 +346,12 @@ def test_freshness_policy_warns_or_fails(small_demo, tmp_path, caplog):
     assert [f["changed_since_run"] for f in st["inputs"]] == [True, False, False]
 
 
-def test_status_and_history_commands(small_demo, tmp_path, capsys):
+def test_status_and_history_commands(small_demo, tmp_path, capsys, first_run):
     from pipeline.cli import main
 
     cfg = small_config(small_demo, tmp_path)
-    assert main(["run", str(cfg.source), "-q"]) == 0
+    out = copy_of_first(first_run, tmp_path)  # a first run, its cache filled
     assert main(["run", str(cfg.source), "--force", "-q"]) == 0
-    out = tmp_path / "out"
     capsys.readouterr()
     assert main(["status", str(out), "--json"]) == 0
     st = json.loads(capsys.readouterr().out)
@@ -343,15 +379,16 @@ def test_status_and_history_commands(small_demo, tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["attention"][0].startswith("the map is ")
 
 
-def test_full_disk_is_one_line_exit_74_and_keeps_the_set(small_demo, tmp_path, monkeypatch, capsys):
+def test_full_disk_is_one_line_exit_74_and_keeps_the_set(
+    small_demo, tmp_path, monkeypatch, capsys, first_run
+):
     import errno
 
     import pipeline.runner.stages as stages_mod
     from pipeline.cli import EXIT_IOERR, main
 
     cfg = small_config(small_demo, tmp_path)
-    assert main(["run", str(cfg.source), "-q"]) == 0
-    out = tmp_path / "out"
+    out = copy_of_first(first_run, tmp_path)  # a good run published there
     before = (out / "manifest.json").read_bytes()
 
     def full(state):
@@ -388,33 +425,36 @@ _CACHE_SCRIPT = """
 import sys
 from pipeline.runner.cache import StageCache
 cache = StageCache(sys.argv[1])
-if sys.argv[2] == "store":
-    import pandas as pd
-    from pipeline.transit import TransitResult
-    frame = pd.DataFrame({"a": [1]})
-    cache.get_or_build("transit", [1], lambda: TransitResult(frame, frame, ["a note"]))
-else:
-    assert "pipeline.transit" not in sys.modules
-    value, hit = cache.get_or_build("transit", [1], lambda: None)
-    print(hit, type(value).__module__, value.notes[0].replace(" ", "_"))
+assert "pipeline.transit" not in sys.modules
+value, hit = cache.get_or_build("transit", [1], lambda: None)
+print(hit, type(value).__module__, value.notes[0].replace(" ", "_"))
 """
 
 
 def test_a_cached_dataclass_loads_in_a_process_that_has_not_imported_its_module(tmp_path):
-    """A fresh run reads the transit result before anything imports pipeline.transit."""
+    """A fresh run reads the transit result before anything imports pipeline.transit.
+
+    The entry is stored here (this process may have imported anything); only the load needs
+    a fresh interpreter.
+    """
     import subprocess
     import sys
 
-    def run(mode):
-        return subprocess.run(
-            [sys.executable, "-c", _CACHE_SCRIPT, str(tmp_path / ".cache"), mode],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.split()
+    from pipeline.runner.cache import StageCache
+    from pipeline.transit import TransitResult
 
-    run("store")
-    assert run("load") == ["True", "pipeline.transit", "a_note"]
+    frame = pd.DataFrame({"a": [1]})
+    _, hit = StageCache(tmp_path / ".cache").get_or_build(
+        "transit", [1], lambda: TransitResult(frame, frame, ["a note"])
+    )
+    assert not hit  # stored
+    loaded = subprocess.run(
+        [sys.executable, "-c", _CACHE_SCRIPT, str(tmp_path / ".cache")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert loaded == ["True", "pipeline.transit", "a_note"]
 
 
 def test_a_cache_entry_never_imports_foreign_code(tmp_path):
