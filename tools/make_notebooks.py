@@ -38,7 +38,8 @@ def quickstart() -> list:
             "KDE. It is executed by `make test` (stored without outputs), with\n"
             "`ROUTE_RISK_NOTEBOOK_QUICK=1`: a smaller draw still (800 seizures, 12 vessels over 4\n"
             "days, a coarser night-lights raster) on resolution-4 cells (about 1,500 instead of\n"
-            "9,000) through the same steps; unset, the sizes below."
+            "9,000), without the GeoJSON and FlatGeobuf exports and the PNG previews (this notebook\n"
+            "opens none of them), through the same steps; unset, the sizes below."
         ),
         new_code_cell(
             """import json
@@ -68,7 +69,14 @@ files"""
         ),
         new_code_cell(
             """os.environ["ROUTE_RISK_DEMO_DATA"] = str(work / "inputs")
-overrides = {"area.resolution": 4} if quick else {}  # `make test`: coarser cells
+overrides = {}
+if quick:  # `make test`: coarser cells; no exports that this notebook does not open
+    overrides = {
+        "area.resolution": 4,
+        "render.geojson": False,
+        "render.flatgeobuf": False,
+        "render.preview_png": False,
+    }
 config = pipeline.load_config(
     Path(pipeline.__file__).parent / "configs" / "demo.yaml", overrides=overrides
 )
@@ -212,7 +220,7 @@ raw = {
     },
     "timeline": {"months": 0},
     "evaluate": {"enabled": False},
-    "render": {"geojson": False, "preview_png": False},
+    "render": {"geojson": False, "flatgeobuf": False, "preview_png": False},
 }
 (work / "port.yaml").write_text(yaml.safe_dump(raw))
 config = pipeline.load_config(work / "port.yaml")
@@ -358,7 +366,9 @@ def real_incidents() -> list:
             "pipeline: what ingest assumed, the fitted model and its report, the rolling back-test\n"
             "against counting and a plain KDE, and the Gi* hot spots. `make test` skips this\n"
             "notebook when `../shared` is absent, and runs it with `ROUTE_RISK_NOTEBOOK_QUICK=1`:\n"
-            "four back-test origins instead of twelve, the rest the same."
+            "resolution-4 cells instead of 5 (about 1,900 instead of 3,900), four back-test origins\n"
+            "instead of twelve and quarterly instead of monthly time slices for the emerging hot\n"
+            "spots (112 instead of 336), the rest the same."
         ),
         new_code_cell(
             SETUP
@@ -379,16 +389,19 @@ print(ingested.n_read, "read,", len(ingested.frame), "accepted,", len(ingested.r
 {k: ingested.assumptions[k] for k in ("columns", "dates", "time_zone") if k in ingested.assumptions}"""
         ),
         new_code_cell(
-            """origins = 4 if os.environ.get("ROUTE_RISK_NOTEBOOK_QUICK") == "1" else 12  # `make test`: 4
+            """quick = os.environ.get("ROUTE_RISK_NOTEBOOK_QUICK") == "1"  # set by `make test`
+resolution, origins = (4, 4) if quick else (5, 12)
+period = "quarter" if quick else "month"  # the emerging hot spots' time slices
 raw = {
     "run": {"name": "Maritime piracy (IMB-derived)", "out_dir": str(work / "out")},
-    "area": {"resolution": 5},
+    "area": {"resolution": resolution},
     "inputs": {"seizures": [{"path": str(source), "columns": {"commodity": "attack_type"}}]},
     "density": {"bandwidth_km": 25, "half_life_days": 365},
     "score": {"model": "fitted", "factors": {"seizure_density": {"weight": 1}}},
     "evaluate": {"origins": origins, "horizon_days": 91, "train_days": 730},
+    "hotspots": {"emerging": {"period": period}},
     "timeline": {"months": 0},
-    "render": {"geojson": False, "preview_png": False},
+    "render": {"geojson": False, "flatgeobuf": False, "preview_png": False},
 }
 (work / "piracy.yaml").write_text(yaml.safe_dump(raw))
 result = pipeline.run_pipeline(pipeline.load_config(work / "piracy.yaml"))
