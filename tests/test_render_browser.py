@@ -51,46 +51,6 @@ XSS = [
 ]
 
 
-#: The viewport of a test's page (conftest's ``page``), restored before each test.
-VIEWPORT = {"width": 1280, "height": 900}
-
-
-@pytest.fixture(scope="module")
-def _module_page(chromium_browser):
-    """One browser context and page for the module's tests (see :func:`page`)."""
-    context = chromium_browser.new_context(viewport=VIEWPORT)
-    pg = context.new_page()
-    pg.errors = []  # type: ignore[attr-defined]
-    pg.request_listeners = []  # type: ignore[attr-defined]
-    pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)
-    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
-    yield pg
-    context.close()
-
-
-@pytest.fixture()
-def page(_module_page):
-    """The module's page, as a fresh one would be: each test opens its own map in it.
-
-    A new context per test (conftest's ``page``) starts a new renderer process that compiles
-    the map's scripts again: about 1.5 s of CPU a test.  Here one page is reused; each test
-    gets it on ``about:blank`` (no document, script, timer or listener of the test before),
-    at the default viewport, with the pointer outside the view (nothing hovered), no route
-    and an empty ``page.errors``; the map's script keeps no state outside its document (no
-    storage).
-    """
-    pg = _module_page
-    pg.set_viewport_size(VIEWPORT)
-    pg.mouse.move(-1, -1)
-    pg.errors.clear()
-    yield pg
-    pg.unroute_all(behavior="ignoreErrors")
-    while pg.request_listeners:
-        pg.remove_listener("request", pg.request_listeners.pop())
-    pg.mouse.move(-1, -1)
-    pg.goto("about:blank")
-
-
 def _open(page, path: Path) -> list[str]:
     """Open a map with every non-file request aborted; return every URL the page asked for."""
     seen: list[str] = []
