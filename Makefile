@@ -33,10 +33,13 @@ help:
 # Bytecode is compiled once here: where PYTHONDONTWRITEBYTECODE is set (CI), every Python
 # process - each CLI test, notebook kernel and xdist worker - would otherwise compile pandas,
 # geopandas, matplotlib ... from source again (3.9 s instead of 1.5 s to import the pipeline).
+# The packages' own test folders (a third of their modules, never imported) are left out:
+# 25 s instead of 34 s on 2 cores.
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check "uv==$(UV_VERSION)"
-	$(UV) pip sync -q --compile-bytecode --python $(PY) requirements.lock
+	$(UV) pip sync -q --python $(PY) requirements.lock
+	$(PY) -m compileall -q -j 0 -x '/tests?/' "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" >/dev/null
 	$(UV) pip install -q --python $(PY) --no-deps -e .
 	@touch $@
 
