@@ -69,6 +69,29 @@ def small(tmp_path_factory) -> demo.DemoFiles:
 
 
 @pytest.fixture(scope="module")
+def small_again_low_gdal_cache(tmp_path_factory) -> demo.DemoFiles:
+    """``small`` generated again (the same seed) under a 16 MB GDAL cache, as ingest leaves it.
+
+    Two claims read it: the same seed writes the same bytes, and the night lights do not
+    depend on the cache GDAL rasterizes with (each used to generate its own pair).
+    """
+    from rasterio.env import get_gdal_config, set_gdal_config
+
+    old = get_gdal_config("GDAL_CACHEMAX")
+    set_gdal_config("GDAL_CACHEMAX", 16)
+    try:
+        return generate_demo(tmp_path_factory.mktemp("demo_again"), **SMALL)
+    finally:
+        set_gdal_config("GDAL_CACHEMAX", old)
+
+
+@pytest.fixture(scope="module")
+def small_coarse(tmp_path_factory) -> demo.DemoFiles:
+    """``small`` with 0.2-degree night lights: the same records, smaller rasters."""
+    return generate_demo(tmp_path_factory.mktemp("demo_coarse"), **SMALL, raster_res_deg=0.2)
+
+
+@pytest.fixture(scope="module")
 def small_ais(small) -> pd.DataFrame:
     return _read_ais(small.tracks)
 
@@ -358,23 +381,27 @@ def test_tables_pass_the_ingest_readers_without_rejects(small):
 # ------------------------------------------------------------------------------ determinism, args
 
 
-def test_same_seed_same_bytes_other_seed_other_bytes(small, tmp_path):
-    again = generate_demo(tmp_path / "again", **SMALL)
-    for a, b in zip(_files(small), _files(again), strict=True):
+def test_same_seed_same_bytes_other_seed_other_bytes(
+    small, small_again_low_gdal_cache, small_coarse, tmp_path
+):
+    """Every file, the 0.05-degree night lights included, is the same bytes for the same seed;
+    another seed changes every file but the ports (compared at 0.2-degree night lights: the
+    seed drives the noise whatever the pixel size, and the coarse theatre is 4x faster)."""
+    for a, b in zip(_files(small), _files(small_again_low_gdal_cache), strict=True):
         assert _sha(a) == _sha(b), a.name
-    other = generate_demo(tmp_path / "other", **{**SMALL, "seed": 8})
-    for a, b in zip(_files(small), _files(other), strict=True):
+    other = generate_demo(tmp_path / "other", **{**SMALL, "seed": 8, "raster_res_deg": 0.2})
+    for a, b in zip(_files(small_coarse), _files(other), strict=True):
         if a.name != "ports.csv":
             assert _sha(a) != _sha(b), a.name
 
 
-def test_a_coarser_raster_is_the_same_theatre_in_bigger_pixels(small, tmp_path):
+def test_a_coarser_raster_is_the_same_theatre_in_bigger_pixels(small, small_coarse):
     """``raster_res_deg`` (the test fixtures' smaller night lights) changes only the rasters.
 
     The records are drawn first and are the same bytes; the SAR grid, drawn after the night
     lights from the same generator, has other noise.
     """
-    coarse = generate_demo(tmp_path, **SMALL, raster_res_deg=0.2)
+    coarse = small_coarse
     for a, b in zip(_files(small), _files(coarse), strict=True):
         if a.suffix == ".csv":
             assert _sha(a) == _sha(b), a.name
@@ -396,7 +423,10 @@ def test_a_coarser_raster_is_the_same_theatre_in_bigger_pixels(small, tmp_path):
 
 def test_as_of_drives_every_date(tmp_path):
     as_of = dt.date(2024, 2, 29)
-    files = generate_demo(tmp_path, seed=3, n_seizures=300, n_vessels=10, days=3, as_of=as_of)
+    # 1-degree night lights: the dates do not depend on the pixels (a second, not three)
+    files = generate_demo(
+        tmp_path, seed=3, n_seizures=300, n_vessels=10, days=3, as_of=as_of, raster_res_deg=1.0
+    )
     s = pd.read_csv(files.seizures, parse_dates=["date"])
     assert s.date.max() <= pd.Timestamp(as_of) and s.date.min() >= pd.Timestamp(2021, 3, 1)
     ais = _read_ais(files.tracks)
@@ -428,18 +458,13 @@ def test_bad_arguments_raise_config_error_naming_the_value(tmp_path, kwargs):
     assert not any(tmp_path.iterdir())
 
 
-def test_same_bytes_whatever_gdal_cache_ingest_left(tmp_path):
-    """GDAL rasterizes in cache-sized chunks; raster ingest lowers the cache for memory."""
-    from rasterio.env import get_gdal_config, set_gdal_config
+def test_same_bytes_whatever_gdal_cache_ingest_left(small, small_again_low_gdal_cache):
+    """GDAL rasterizes in cache-sized chunks; raster ingest lowers the cache for memory.
 
-    a = demo.generate_demo(tmp_path / "a", n_seizures=200, n_vessels=8, days=2)
-    old = get_gdal_config("GDAL_CACHEMAX")
-    set_gdal_config("GDAL_CACHEMAX", 16)
-    try:
-        b = demo.generate_demo(tmp_path / "b", n_seizures=200, n_vessels=8, days=2)
-    finally:
-        set_gdal_config("GDAL_CACHEMAX", old)
-    assert _sha(a.nightlights) == _sha(b.nightlights)
+    ``small`` is generated with the cache as found, its twin under a 16 MB cache (both
+    1,900 x 1,100 pixels: several cache-sized chunks at 16 MB).
+    """
+    assert _sha(small.nightlights) == _sha(small_again_low_gdal_cache.nightlights)
 
 
 # ------------------------------------------------------------------------------ fast paths
