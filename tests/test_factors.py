@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -120,9 +121,29 @@ def test_bad_plugin_reference_is_one_config_error(small_demo, tmp_path):
         small_config(small_demo, tmp_path, factors={"plugins": ["numpy:pi"]})
 
 
-def test_changing_only_the_score_recomputes_only_score_and_render(small_demo, tmp_path):
-    first = pipeline.run_pipeline(small_config(small_demo, tmp_path))
+@pytest.fixture(scope="module")
+def default_run(small_demo, tmp_path_factory):
+    """One run of the default small config, with its cache, for the tests that run again.
+
+    Read only: a test copies its folder (:func:`_copy_of`) and runs again in the copy.
+    """
+    return pipeline.run_pipeline(small_config(small_demo, tmp_path_factory.mktemp("default")))
+
+
+def _copy_of(run, tmp_path: Path) -> Path:
+    """Copy ``run``'s output folder (cache included) to ``tmp_path/out``, where
+    ``small_config(small_demo, tmp_path)`` writes; the links in it are relative."""
+    out = tmp_path / "out"
+    shutil.copytree(run.out_dir, out, symlinks=True)
+    return out
+
+
+def test_changing_only_the_score_recomputes_only_score_and_render(
+    small_demo, tmp_path, default_run
+):
+    first = default_run
     assert not any(v["cached"] for v in first.manifest["stages"].values())
+    _copy_of(first, tmp_path)  # the second run finds the first one's cache where it writes
     cfg = small_config(
         small_demo,
         tmp_path,
@@ -169,11 +190,12 @@ def test_no_ais_coverage_is_missing_not_zero(small_demo, tmp_path):
     assert "no AIS coverage" in (res.out_dir / "risk_map.html").read_text()
 
 
-def test_planted_or_corrupt_cache_entries_are_ignored(small_demo, tmp_path):
+def test_planted_or_corrupt_cache_entries_are_ignored(small_demo, tmp_path, default_run):
     import pickle
 
-    first = pipeline.run_pipeline(small_config(small_demo, tmp_path))
-    cache = first.out_dir / ".cache"
+    first = default_run
+    cache = _copy_of(first, tmp_path) / ".cache"  # tampered in the copy the next run reads
+    assert sorted(cache.glob("*.json")) and sorted(cache.glob("*.parquet"))
     marker = tmp_path / "pwned"
     # a pickle that would create a file if it were ever unpickled
     payload = pickle.dumps(type("X", (), {"__reduce__": lambda s: (open, (str(marker), "w"))})())
