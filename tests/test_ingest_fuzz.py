@@ -124,6 +124,11 @@ VALUES = [
 ]
 
 
+# Built once: a strategy made anew for each drawn field costs more than the draw.
+_HEADER_CELL = st.sampled_from(HEADERS) | st.text(max_size=8)
+_VALUE_CELL = st.sampled_from(VALUES) | st.text(max_size=12)
+
+
 @st.composite
 def hostile_csv(draw) -> bytes:
     delim = draw(st.sampled_from([",", ";", "\t", "|"]))
@@ -132,15 +137,13 @@ def hostile_csv(draw) -> bytes:
         header = draw(st.permutations(["date", "lat", "lon", "mmsi", "time", "commodity"]))
         header = header[: draw(st.integers(3, 6))]
     else:
-        header = [draw(st.sampled_from(HEADERS) | st.text(max_size=8)) for _ in range(6)]
+        header = [draw(_HEADER_CELL) for _ in range(6)]
         header = header[: draw(st.integers(1, 6))]
     ncol = len(header)
     rows = []
     for _ in range(draw(st.integers(0, 8))):
         width = draw(st.sampled_from([ncol, ncol, ncol, ncol - 1, ncol + 1]))
-        rows.append(
-            [draw(st.sampled_from(VALUES) | st.text(max_size=12)) for _ in range(max(width, 0))]
-        )
+        rows.append([draw(_VALUE_CELL) for _ in range(max(width, 0))])
     trailing = delim if draw(st.booleans()) else ""
     lines = [delim.join(header) + trailing] + [delim.join(r) + trailing for r in rows]
     text = eol.join(lines) + (eol if draw(st.booleans()) else "")
@@ -275,6 +278,12 @@ def _head(kind: str, i: int) -> str:
     return ""
 
 
+_RECORD_KINDS = st.lists(st.sampled_from(_KINDS), min_size=1, max_size=12)
+_BLANKS = st.integers(0, 2)
+_COIN = st.booleans()
+_INNER_LINES = st.lists(st.sampled_from(["more", "", "x y z"]), min_size=1, max_size=3)
+
+
 @st.composite
 def csv_with_lines(draw, kind: str) -> tuple[bytes, dict[int, str], int]:
     """A CSV of ``kind`` and, per record, its first physical line and expected outcome.
@@ -283,12 +292,12 @@ def csv_with_lines(draw, kind: str) -> tuple[bytes, dict[int, str], int]:
     ``L<line>`` so an accepted record can be matched to the line it came from.
     """
     eol = draw(st.sampled_from(["\n", "\r\n", "\r"]))
-    kinds = draw(st.lists(st.sampled_from(_KINDS), min_size=1, max_size=12))
+    kinds = draw(_RECORD_KINDS)
     out: list[str] = [_HEADERS[kind]]
     line = 2
     expected: dict[int, str] = {}
     for i, what in enumerate(kinds):
-        for _ in range(draw(st.integers(0, 2)) if draw(st.booleans()) else 0):
+        for _ in range(draw(_BLANKS) if draw(_COIN) else 0):
             out.append("")  # blank lines between records
             line += 1
         pos = f"{_head(kind, i)}{1 + i / 100:.2f},2.5"
@@ -299,7 +308,7 @@ def csv_with_lines(draw, kind: str) -> tuple[bytes, dict[int, str], int]:
         elif what == "ok_doubled":
             text, outcome = f'{pos},"L{line} said ""hi"""', "accepted"
         elif what == "ok_multiline":
-            inner = draw(st.lists(st.sampled_from(["more", "", "x y z"]), min_size=1, max_size=3))
+            inner = draw(_INNER_LINES)
             text, outcome = f'{pos},"L{line}' + "\n".join(["", *inner]) + '"', "accepted"
         elif what == "bad_lat":
             text, outcome = f"{_head(kind, i)}north,2.5,L{line}", "coord_unparseable"
@@ -310,8 +319,8 @@ def csv_with_lines(draw, kind: str) -> tuple[bytes, dict[int, str], int]:
         expected[line] = outcome
         out.append(text)
         line += text.count("\n") + 1
-    text = eol.join(x.replace("\n", eol) for x in out) + (eol if draw(st.booleans()) else "")
-    bom = "\ufeff" if draw(st.booleans()) else ""
+    text = eol.join(x.replace("\n", eol) for x in out) + (eol if draw(_COIN) else "")
+    bom = "\ufeff" if draw(_COIN) else ""
     return (bom + text).encode("utf-8"), expected, len(kinds)
 
 
