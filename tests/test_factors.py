@@ -93,6 +93,9 @@ def test_plugins_from_entry_point_and_module_reference_reach_scores_manifest_and
                 "dist_equator_km": {"weight": 1},
             }
         },
+        # not checked here: the factors reach the scores, the manifest and the map without them
+        hotspots={"enabled": False},
+        evaluate={"enabled": False},
     )
     res = pipeline.run_pipeline(cfg)
     s = res.scores
@@ -175,7 +178,9 @@ def test_changing_only_the_score_recomputes_only_score_and_render(
 
 
 def test_no_ais_coverage_is_missing_not_zero(small_demo, tmp_path):
-    cfg = small_config(small_demo, tmp_path, transit={"coverage_km": 30})
+    # hot spots and the back-test are not checked: the coverage is the features' and score's
+    off = {"hotspots": {"enabled": False}, "evaluate": {"enabled": False}}
+    cfg = small_config(small_demo, tmp_path, transit={"coverage_km": 30}, **off)
     res = pipeline.run_pipeline(cfg)
     s = res.scores
     blind = ~s["vessel_hours__covered"]
