@@ -123,6 +123,15 @@ def small_demo(tmp_path_factory) -> Path:
     return d
 
 
+#: The stages a small run's test may leave out when its claim reads none of their outputs
+#: (``small_config(..., **QUICK)``): the monthly timeline, the back-test and the hot spots.
+QUICK = {
+    "timeline": {"months": 0},
+    "evaluate": {"enabled": False},
+    "hotspots": {"enabled": False},
+}
+
+
 def small_config(small_demo: Path, tmp_path: Path, **sections):
     """A config on ``small_demo`` writing into ``tmp_path/out``; ``sections`` update it."""
     import yaml

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import small_config
+from conftest import QUICK, small_config
 
 import pipeline
 from pipeline.errors import ConfigError, DataQualityError, InputError
@@ -19,14 +19,6 @@ from pipeline.io import sha256_file
 from pipeline.run import run_history, run_status
 
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
-
-
-#: Stages a test's claim does not involve (only where it reads none of their outputs).
-QUICK = {
-    "timeline": {"months": 0},
-    "evaluate": {"enabled": False},
-    "hotspots": {"enabled": False},
-}
 
 
 @pytest.fixture(scope="module")

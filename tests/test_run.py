@@ -10,19 +10,12 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import small_config
+from conftest import QUICK, small_config
 
 import pipeline
 from pipeline.errors import DataQualityError
 
 config = small_config
-
-#: Stages a test's claim does not involve (only where it reads none of their outputs).
-QUICK = {
-    "timeline": {"months": 0},
-    "evaluate": {"enabled": False},
-    "hotspots": {"enabled": False},
-}
 
 
 @pytest.fixture(scope="module")
