@@ -427,3 +427,102 @@ def test_an_area_polygon_edited_in_place_gives_the_cells_of_a_cold_run(tmp_path)
     assert night.manifest["counts"]["cells"] == cold.manifest["counts"]["cells"]
     for k in ("features", "scores_csv", "scores_parquet", "events", "seizures", "pings"):
         assert night.manifest["outputs"][k]["sha256"] == cold.manifest["outputs"][k]["sha256"], k
+
+
+def test_companion_files_are_those_a_reader_takes_beside_the_file(tmp_path):
+    """A Shapefile's sidecars, a GeoPackage's write-ahead log and GDAL's raster companions
+    are found (and hashed); a CSV has none, and a stray file of another stem is not one."""
+    from pipeline.runner.inputs import companion_files, companion_hashes
+
+    names = ["s.shp", "s.shx", "s.dbf", "s.prj", "s.cpg", "s.qmd", "t.dbf", "s.csv"]
+    names += ["g.gpkg", "g.gpkg-wal", "r.tif", "r.tif.aux.xml", "r.tfw", "r.tif.msk"]
+    for name in names:
+        (tmp_path / name).write_text(name)
+
+    def found(name: str) -> list[str]:
+        return [p.name for p in companion_files(tmp_path / name)]
+
+    assert found("s.shp") == ["s.cpg", "s.dbf", "s.prj", "s.shx"]
+    assert found("g.gpkg") == ["g.gpkg-wal"]
+    assert found("r.tif") == ["r.tfw", "r.tif.aux.xml", "r.tif.msk"]
+    assert found("s.csv") == []
+    before = companion_hashes(tmp_path / "s.shp")
+    (tmp_path / "s.dbf").write_text("edited")
+    after = companion_hashes(tmp_path / "s.shp")
+    assert set(before) == set(after) and before["s.dbf"] != after["s.dbf"]
+    assert before["s.prj"] == after["s.prj"]
+
+
+@pytest.mark.slow  # three runs (~2 s each)
+def test_a_night_that_edits_only_a_companion_file_gives_a_cold_run_s_tables(tmp_path):
+    """The seizures as a Shapefile whose .dbf alone is edited (a record re-dated, a quantity
+    corrected: the .shp of the points is the same bytes), and a raster given an .aux.xml
+    (scale and offset, which GDAL applies): the night is neither "up to date" nor served the
+    old tables from the cache; it publishes what a cold run of the edited files does."""
+    import geopandas as gpd
+    import numpy as np
+    import rasterio
+    import yaml
+    from rasterio.transform import from_origin
+
+    import pipeline
+
+    data = tmp_path / "data"
+    inputs = _loiter_theatre(data)
+    seizures = pd.read_csv(data / "seizures.csv").assign(quantity=10.0)
+
+    def write_shapefile(frame: pd.DataFrame) -> None:
+        points = gpd.points_from_xy(frame["lon"], frame["lat"])
+        gpd.GeoDataFrame(
+            frame.drop(columns=["lon", "lat"]), geometry=points, crs="EPSG:4326"
+        ).to_file(data / "seizures.shp")
+
+    write_shapefile(seizures)
+    raster = data / "lights.tif"
+    with rasterio.open(
+        raster,
+        "w",
+        driver="GTiff",
+        width=20,
+        height=20,
+        count=1,
+        dtype="uint16",
+        crs="EPSG:4326",
+        transform=from_origin(-40, 20, 1, 1),
+    ) as dst:
+        dst.write(np.arange(400, dtype="uint16").reshape(1, 20, 20))
+    raw = {
+        "run": {"as_of": "2026-06-30", "out_dir": str(tmp_path / "out")},
+        "area": {"bbox": [-40, 0, -20, 20], "resolution": 3},
+        "inputs": {
+            **inputs,
+            "seizures": [{"path": str(data / "seizures.shp")}],
+            "rasters": [{"path": str(raster), "name": "lights"}],
+        },
+        "density": {"bandwidth_km": 150.0, "use_quantity": True},
+        "score": {"factors": {"seizure_density": {"weight": 1}, "lights_mean": {"weight": 1}}},
+        "timeline": {"months": 0},
+        "evaluate": {"enabled": False},
+        "hotspots": {"enabled": False},
+        "render": {"geojson": False, "preview_png": False, "flatgeobuf": False},
+    }
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    config = pipeline.load_config(path)
+    pipeline.run_pipeline(config)
+    shp = (data / "seizures.shp").read_bytes()
+    seizures.loc[3, "date"] = "2026-06-29"
+    seizures.loc[4, "quantity"] = 900.0
+    write_shapefile(seizures)
+    assert (data / "seizures.shp").read_bytes() == shp  # the points are the same bytes
+    (data / "lights.tif.aux.xml").write_text(
+        '<PAMDataset><PAMRasterBand band="1"><Offset>5</Offset><Scale>3</Scale>'
+        "</PAMRasterBand></PAMDataset>"
+    )
+    night = pipeline.run_pipeline(config)
+    cold = pipeline.run_pipeline(config, out_dir=tmp_path / "cold", cold=True)
+    assert not night.up_to_date
+    assert not night.manifest["inputs"]["seizures"][0]["cached"]
+    for k in ("seizures", "features", "scores_parquet"):
+        assert night.manifest["outputs"][k]["sha256"] == cold.manifest["outputs"][k]["sha256"], k
+    assert night.manifest["input_files"] == cold.manifest["input_files"]

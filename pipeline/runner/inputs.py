@@ -3,6 +3,12 @@
 The manifest records the hashes taken when the run starts, never at its end: an input rewritten
 while the run reads it must not be recorded with bytes the run never saw.  The freshness policy
 (``run.max_input_age_days``, ``run.freshness``) warns or fails on inputs that stopped changing.
+
+An input is more than the file the config names where its reader takes files beside it
+(:func:`companion_files`): a Shapefile's records are in its ``.dbf``, and GDAL reads a raster's
+nodata, scale and georeferencing from an ``.aux.xml``.  Their hashes go into the run key and
+the cache keys with the file's own, so a night that edits only a companion is not served the
+tables of the old one.
 """
 
 from __future__ import annotations
@@ -18,9 +24,56 @@ from ..io import sha256_file
 from . import manifest as M
 from .cache import digest
 
-__all__ = ["check_freshness", "input_files", "input_freshness", "input_paths", "run_key"]
+__all__ = [
+    "check_freshness",
+    "companion_files",
+    "companion_hashes",
+    "input_files",
+    "input_freshness",
+    "input_paths",
+    "run_key",
+]
 
 log = logging.getLogger(__name__)
+
+
+#: Files beside a data file that its reader reads with it, by the file's suffix: a
+#: Shapefile's index, attributes (every field of every record), projection and code page;
+#: the write-ahead log of a GeoPackage (SQLite), holding edits not yet written into the file.
+_COMPANION_SUFFIXES = {
+    ".shp": (".shx", ".dbf", ".prj", ".cpg", ".SHX", ".DBF", ".PRJ", ".CPG"),
+}
+_COMPANION_ENDINGS = {".gpkg": ("-wal",), ".sqlite": ("-wal",)}
+#: GDAL's companions of any dataset it opens (a raster): auxiliary metadata (nodata, scale,
+#: offset, georeferencing, which override the file's own), an external mask, overviews.
+_GDAL_ENDINGS = (".aux.xml", ".msk", ".ovr")
+#: World files (a raster's georeferencing) replace the suffix.
+_WORLD_SUFFIXES = (".tfw", ".tifw", ".tiffw", ".wld")
+
+
+def companion_files(path: str | Path) -> list[Path]:
+    """Return the files beside ``path`` that its reader reads with it (those that exist).
+
+    A Shapefile's ``.shx``, ``.dbf``, ``.prj`` and ``.cpg``; a GeoPackage's ``-wal``;
+    GDAL's ``.aux.xml``, ``.msk``, ``.ovr`` and world files.  Sorted by name.
+
+    Examples
+    --------
+    >>> companion_files("/nonexistent/seizures.shp")
+    []
+    """
+    p = Path(path)
+    suffix = p.suffix.lower()
+    names = [p.with_suffix(s) for s in (*_COMPANION_SUFFIXES.get(suffix, ()), *_WORLD_SUFFIXES)]
+    names += [
+        p.with_name(p.name + e) for e in (*_COMPANION_ENDINGS.get(suffix, ()), *_GDAL_ENDINGS)
+    ]
+    return sorted({c for c in names if c != p and c.is_file()}, key=lambda c: c.name)
+
+
+def companion_hashes(path: str | Path) -> dict[str, str]:
+    """Return ``{file name: sha256}`` of the :func:`companion_files` of ``path`` (may be empty)."""
+    return {c.name: sha256_file(c) for c in companion_files(path)}
 
 
 def input_paths(config: Config) -> list[Path]:
@@ -37,6 +90,8 @@ def input_paths(config: Config) -> list[Path]:
 def input_files(config: Config) -> list[dict[str, Any]]:
     """Path, sha256, size and modification time of every input, taken now (a run's start).
 
+    An input with :func:`companion_files` also has ``companions``: their sha256 by name.
+
     The manifest records these, not hashes taken at the end: an input rewritten while the
     run reads it must not be recorded with bytes the run never saw.
     """
@@ -49,16 +104,18 @@ def input_files(config: Config) -> list[dict[str, Any]]:
         except OSError:
             out.append({"path": str(p), "sha256": None, "bytes": None, "modified": None})
             continue
-        out.append(
-            {
-                "path": str(p),
-                "sha256": sha256_file(p),
-                "bytes": st.st_size,
-                "modified": dt.datetime.fromtimestamp(st.st_mtime, dt.UTC).isoformat(
-                    timespec="seconds"
-                ),
-            }
-        )
+        entry = {
+            "path": str(p),
+            "sha256": sha256_file(p),
+            "bytes": st.st_size,
+            "modified": dt.datetime.fromtimestamp(st.st_mtime, dt.UTC).isoformat(
+                timespec="seconds"
+            ),
+        }
+        companions = companion_hashes(p)
+        if companions:  # a Shapefile's .dbf holds its records: edited alone, still a change
+            entry["companions"] = companions
+        out.append(entry)
     return out
 
 
@@ -70,7 +127,9 @@ def run_key(config: Config, as_of: dt.date | str | None, files: list[dict[str, A
     """Hash of everything a run's outputs depend on: inputs, config, as_of, code version."""
     cfg = config_to_dict(config)
     cfg["run"] = {k: v for k, v in cfg["run"].items() if k not in _OPERATIONS_ONLY}
-    digests = [(f["path"], f["sha256"]) for f in files]
+    digests = [
+        (f["path"], f["sha256"], *([f["companions"]] if f.get("companions") else [])) for f in files
+    ]
     return digest([digests, cfg, None if as_of is None else str(as_of), M.code_version()])
 
 

@@ -32,6 +32,7 @@ from ..ingest.stream import PingStore
 from ..io import sha256_file
 from .background import Background
 from .cache import StageCache, digest, frame_digest
+from .inputs import companion_hashes
 from .manifest import code_version
 from .plan import factor_options, factors_to_compute
 from .publish import check_no_links
@@ -141,6 +142,8 @@ def _ingest_one(
             f"{kind} input {str(path)!r} {'is not a file' if path.exists() else 'does not exist'}"
         )
     sha = sha256_file(path)
+    # the files read with it (a Shapefile's .dbf holds its records): edited alone, a change
+    companions = companion_hashes(path)
     kwargs: dict[str, Any] = {
         "aoi_bbox": state.area.bbox,
         "max_uncompressed_mb": cfg.ingest.max_uncompressed_mb,
@@ -159,6 +162,7 @@ def _ingest_one(
         str(state.as_of) if kind == "seizures" else None,
         state.area.bbox,
         polygon_sha(state) if kind == "tracks" else None,
+        *([companions] if companions else []),
     ]
     if streamed:  # read in chunks into the run's spill folder, cached per file as tables
         result, hit = _spilled(state, reader, src, key, kwargs)
@@ -204,6 +208,7 @@ def _ingest_one(
         {
             "path": str(path),
             "sha256": sha,
+            **({"companions": companions} if companions else {}),
             "bytes": path.stat().st_size,
             "read": int(result.n_read),
             "accepted": int(result.n_accepted),
@@ -268,9 +273,12 @@ def _spilled(state: RunState, reader, src, key: list, kwargs: dict[str, Any]):
 
 
 def polygon_sha(state: RunState) -> str | None:
-    """sha256 of the area polygon file, if any."""
+    """sha256 of the area polygon file (with its companions, if it has any), if any."""
     p = state.config.area.polygon
-    return sha256_file(p) if p is not None else None
+    if p is None:
+        return None
+    sha, companions = sha256_file(p), companion_hashes(p)
+    return digest([sha, companions]) if companions else sha
 
 
 def _within_ceiling(state: RunState, result, rejects_path: Path) -> None:
@@ -318,10 +326,15 @@ def _context(state: RunState, names: set[str]) -> None:
         path = Path(src.path)
         if not path.is_file():
             raise SourceUnreadable(f"{src.kind} layer {str(path)!r} does not exist")
-        sha = sha256_file(path)
+        sha, companions = sha256_file(path), companion_hashes(path)
         result, hit = state.cached(
             f"ingest {src.kind}",
-            [sha, path.name, src.model_dump(mode="json", exclude={"path"})],
+            [
+                sha,
+                path.name,
+                src.model_dump(mode="json", exclude={"path"}),
+                *([companions] if companions else []),
+            ],
             functools.partial(
                 read_context, src, max_uncompressed_mb=state.config.ingest.max_uncompressed_mb
             ),
@@ -338,6 +351,7 @@ def _context(state: RunState, names: set[str]) -> None:
                 "kind": src.kind,
                 "path": str(path),
                 "sha256": sha,
+                **({"companions": companions} if companions else {}),
                 "read": int(result.n_read),
                 "accepted": int(len(result.frame)),
                 "rejected": int(result.n_read - len(result.frame)),
@@ -349,7 +363,7 @@ def _context(state: RunState, names: set[str]) -> None:
             }
         )
         state.digests[f"context:{src.kind}"] = digest(
-            [state.digests.get(f"context:{src.kind}"), sha]
+            [state.digests.get(f"context:{src.kind}"), sha, *([companions] if companions else [])]
         )
         by_kind.setdefault(src.kind, []).append(gpd.GeoDataFrame(result.frame, crs="EPSG:4326"))
     state.context = {k: pd.concat(v, ignore_index=True) for k, v in by_kind.items()}
@@ -718,12 +732,15 @@ def _input_digests(state: RunState) -> dict[str, str]:
         mask = r["source"].mask  # a companion mask's bytes change the raster's values too
         # the step read ('time: latest' is the latest not after as_of) is part of the values
         selection = (r["assumptions"] or {}).get("selection")
+        # GDAL reads an .aux.xml (nodata, scale, georeferencing) or world file beside them
+        companions = [companion_hashes(p) for p in [r["path"], *([mask.path] if mask else [])]]
         out[f"raster:{r['name']}"] = digest(
             [
                 sha256_file(r["path"]),
                 r["source"].model_dump(mode="json"),
                 *([sha256_file(mask.path)] if mask is not None else []),
                 *([selection] if selection else []),
+                *([companions] if any(companions) else []),
             ]
         )
     return out
