@@ -22,6 +22,7 @@ FlatGeobuf (through pyogrio), and GeoJSON.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import tempfile
@@ -260,10 +261,39 @@ def write_flatgeobuf(frame: gpd.GeoDataFrame, path: str | os.PathLike) -> Path:
 
 
 def _write_ogr(frame: gpd.GeoDataFrame, path: Path, **options) -> None:
-    """Write through GDAL's Arrow interface (GDAL >= 3.8): the same bytes in half the time."""
-    import pyogrio
+    """Write through GDAL's Arrow interface (GDAL >= 3.8): the same bytes in half the time.
 
-    pyogrio.write_dataframe(frame, path, promote_to_multi=True, use_arrow=True, **options)
+    GDAL reports a full disk in its driver's words ("no such table: gpkg_contents" from
+    SQLite, "Unexpected I/O failure" from FlatGeobuf), as a pyogrio error: when the disk
+    is then (nearly) full, that is what it is, an :class:`OSError` ``ENOSPC``.
+    """
+    import pyogrio
+    from pyogrio.errors import DataLayerError, DataSourceError
+
+    try:
+        pyogrio.write_dataframe(frame, path, promote_to_multi=True, use_arrow=True, **options)
+    except (DataLayerError, DataSourceError) as exc:
+        free = _free_bytes(path.parent)
+        if free is not None and free < _NEARLY_FULL_BYTES:
+            raise OSError(
+                errno.ENOSPC,
+                f"No space left on device ({free} bytes free) while GDAL wrote it: {exc}",
+                str(path),
+            ) from exc
+        raise
+
+
+#: Free space under which a GDAL write error is taken for a full disk.
+_NEARLY_FULL_BYTES = 1 << 20
+
+
+def _free_bytes(folder: Path) -> int | None:
+    """Return the bytes this user may still write on ``folder``'s file system (None: unknown)."""
+    try:
+        st = os.statvfs(folder)
+    except OSError:
+        return None
+    return st.f_bavail * st.f_frsize
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
