@@ -230,7 +230,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
             f"computed: {', '.join(fresh) or '-'}"
         )
     if st["running"]:
-        lines.append("running        a staging folder exists: a run is in progress (or was killed)")
+        lines.append("running        a run is in progress (it holds the folder's lock)")
     for i, reason in enumerate(st["attention"]):
         lines.append(("ATTENTION      " if i == 0 else " " * 15) + reason)
     print("\n".join(map(_one_line, lines)))

@@ -43,6 +43,7 @@ import os
 import re
 import shutil
 import signal
+import time
 import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -63,6 +64,7 @@ __all__ = [
     "failpoint",
     "is_route_risk_link",
     "lock",
+    "lock_held",
     "new_run_id",
     "next_run_id",
     "prune_runs",
@@ -70,6 +72,7 @@ __all__ = [
     "remove_stale_staging",
     "run_dirs",
     "signals_held",
+    "staged_run_ids",
     "staging_dir",
 ]
 
@@ -356,7 +359,7 @@ def lock(out: Path) -> Iterator[None]:
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
     with os.fdopen(fd, "a+") as f:
         try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _flock_within(f, _LOCK_PATIENCE_S)
         except BlockingIOError:
             raise RunLockedError(
                 f"another route-risk run holds {str(path)!r}; wait for it to finish"
@@ -374,6 +377,62 @@ def lock(out: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(f, fcntl.LOCK_UN)
+
+
+#: How long a run waits for the lock before it is busy (exit 75): ``route-risk status`` takes
+#: it shared for an instant (:func:`lock_held`), which must never cost a night's run.
+_LOCK_PATIENCE_S = 1.0
+
+
+def _flock_within(f, seconds: float) -> None:
+    """Take ``f``'s exclusive lock, trying again for ``seconds``; raise BlockingIOError after."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
+
+
+def lock_held(out: Path) -> bool | None:
+    """Tell whether a process holds the lock of ``out`` now (None: this user cannot tell).
+
+    The lock is taken shared for an instant, never waited for, and never created; a run
+    starting in that instant waits for it (:func:`lock`).  A staging folder while nobody
+    holds the lock is a killed run's (:func:`staged_run_ids`).
+    """
+    try:
+        fd = os.open(Path(out) / LOCK, os.O_RDONLY | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        return False
+    except OSError:  # not ours to read, or a link
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:  # a file system without locks
+        return None
+    finally:
+        os.close(fd)  # closing releases a lock taken
+    return False
+
+
+def staged_run_ids(out: Path) -> list[str]:
+    """Run ids whose staging folder ``runs/.staging-<run_id>`` exists (oldest first)."""
+    root = Path(out) / RUNS
+    if not root.is_dir() or root.is_symlink():
+        return []
+    with os.scandir(root) as it:
+        ids = [
+            e.name.removeprefix(".staging-")
+            for e in it
+            if e.name.startswith(".staging-") and e.is_dir(follow_symlinks=False)
+        ]
+    return sorted(rid for rid in ids if re.fullmatch(_STAGING_ID, rid))
 
 
 def _runs_root(out: Path) -> Path:
@@ -583,13 +642,23 @@ def prune_runs(out: Path, keep: int) -> list[str]:
 
     Only real folders named like a run id inside ``out/runs`` that hold a run's record
     (``manifest.json`` or ``status.json``) are deleted, without following any link inside
-    them; another folder there is left alone with a warning.  Returns the ids removed.
+    them; an empty one (a run stopped before its record was written) is removed too, and
+    another folder there is left alone with a warning.  Returns the ids removed (not the
+    empty folders).
     """
     published = current_run(out)
     dirs: list[Path] = []
     foreign: list[Path] = []
     for d in run_dirs(out):
-        (dirs if _made_by_route_risk(d) else foreign).append(d)
+        if _made_by_route_risk(d):
+            dirs.append(d)
+        elif d.name != published:
+            # an empty one is a run's that stopped before its record was written: nothing
+            # in it to lose (rmdir removes only an empty folder)
+            with contextlib.suppress(OSError):
+                d.rmdir()
+                continue
+            foreign.append(d)
     if foreign:  # named like a run, but no record of one: someone else's, never deleted
         log.warning(
             "not pruning %s: no manifest.json or status.json, so route-risk did not make "

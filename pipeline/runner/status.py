@@ -159,11 +159,13 @@ def run_status(
         ``last_run`` (the newest run's record, see :func:`run_history`), ``published`` (the
         published run's record plus ``map_age_hours``), ``inputs`` (per input file of the
         published run: ``age_days``, ``stale`` under its ``run.max_input_age_days`` and
-        ``changed_since_run``), ``stages`` (name to ``cached``) and ``running`` (a staging
-        folder exists: a run is in progress, or was killed and the next one cleans up) and
-        ``attention``: one line per reason a monitor should look (the last run did not
-        succeed, nothing is published, the map is older than ``max_map_age_hours``, an input
-        is stale or missing); empty when all is well.
+        ``changed_since_run``), ``stages`` (name to ``cached``), ``running`` (a process
+        holds the folder's lock: a run is in progress; where the lock cannot be read, a
+        staging folder exists), ``killed`` (ids of runs newer than the last recorded one
+        whose staging folder remains while nobody holds the lock: killed, and the newest
+        is then ``last_run``, ``killed``) and ``attention``: one line per reason a monitor
+        should look (the last run did not succeed, nothing is published, the map is older
+        than ``max_map_age_hours``, an input is stale or missing); empty when all is well.
 
     Raises
     ------
@@ -174,25 +176,39 @@ def run_status(
     now = now or dt.datetime.now(dt.UTC)
     history = run_history(out)
     published_id = P.current_run(out)
-    if not history:
-        if published_id is None:
-            raise ConfigError(f"{str(out)!r} holds no route-risk run (no {P.RUNS}/<run_id> folder)")
+    staged = P.staged_run_ids(out)
+    held = P.lock_held(out)
+    if not history and published_id is not None:
         # route-risk's 'current' link names a run whose folder, the only one (keep_runs: 1),
         # was deleted: a published map gone (needs attention), not a mistyped folder
         history = [{"run_id": published_id, "published": True, "status": "unknown"}]
-    runs = out / P.RUNS
-    running = runs.is_dir() and any(p.name.startswith(".staging-") for p in runs.iterdir())
+    elif not history and not (staged and held is False):  # a first run killed is a run
+        raise ConfigError(f"{str(out)!r} holds no route-risk run (no {P.RUNS}/<run_id> folder)")
+    # a staging folder while no process holds the lock is a killed run's (SIGKILL, out of
+    # memory, power loss): the next run records it, and until then it is the last run
+    newest = history[-1]["run_id"] if history else ""
+    killed = [rid for rid in staged if rid > newest] if held is False else []
     status: dict[str, Any] = {
         "out_dir": str(out),
         "now": now.isoformat(timespec="seconds"),
-        "last_run": history[-1],
+        "last_run": history[-1] if history else None,
         "published": None,
         "inputs": [],
         "stages": {},
-        "running": running,
+        "running": bool(held) if held is not None else bool(staged),
+        "killed": killed,
         "attention": [],
     }
-    last = history[-1]
+    if killed:
+        status["last_run"] = {
+            "run_id": killed[-1],
+            "published": False,
+            "status": "killed",
+            "error": "the process ended without finishing or cleaning up (SIGKILL, out of "
+            "memory, power loss): its staging folder remains; the next run records it and "
+            "removes it",
+        }
+    last = status["last_run"]
     if last["status"] != "ok":
         status["attention"].append(f"the last run {last['run_id']} is {last['status']}")
     folder = out / P.RUNS / str(published_id)
