@@ -4,14 +4,20 @@ Exit codes (for schedulers): 0 success; 2 a user error (bad config, unreadable o
 input, too many rejects), reported as one line on stderr without a traceback; 75
 (``EX_TEMPFAIL``) another run holds the output folder's lock - try again later; 74
 (``EX_IOERR``) the disk is full, over quota, read-only or failing (one line); 130
-interrupted (Ctrl-C); 143 stopped by SIGTERM.  After 130 or 143 the last published set is
-untouched: the signals are held back while a set is being published.  Anything else is a bug
-and keeps its traceback.
+interrupted (Ctrl-C); 143 stopped by SIGTERM; 129 by SIGHUP (a lost terminal; unless
+ignored, as under ``nohup``); 141 stdout's reader went away.  After 129, 130 or 143 the
+last published set is untouched: the signals are held back while a set is being published
+(one that arrives then stops the command once the new set is published, and its line says
+so), and a second stop signal does not interrupt the cleanup of the first.  70
+(``EX_SOFTWARE``) is anything else: a bug, reported with its traceback.
 
 Logs go to stderr: human lines with timestamps on a terminal, JSON lines (python-json-logger)
 when stderr is not a terminal or with ``--log-format json``; ``-q`` keeps errors only, ``-v``
 adds info (``-vv`` debug), both accepted before or after the subcommand.  Library warnings
-(pandas, pyogrio, ...) are captured into the log.
+(pandas, pyogrio, ...) are captured into the log, and the command's own last line (the
+reason for its exit code, a bug's traceback included) takes the logs' form too: in JSON
+mode every line on stderr is one JSON object.  A stderr that cannot be written (a full
+disk) never changes the exit code.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import os
 import re
 import signal
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -39,6 +46,8 @@ EXIT_IOERR = 74
 EXIT_TEMPFAIL = 75
 # the machine, not the data: a full disk or quota, a read-only or vanished mount
 _ENVIRONMENT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO})
+EXIT_SOFTWARE = 70  # (EX_SOFTWARE) an exception route-risk did not foresee: a bug
+EXIT_HUNG_UP = 129  # 128 + SIGHUP
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: stdout closed by its reader
 EXIT_TERMINATED = 143
@@ -92,7 +101,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         )
     finally:
         progress.close()  # type: ignore[attr-defined]
-    _report(result)
+    _report_published(result)
     return EXIT_OK
 
 
@@ -106,14 +115,44 @@ def _say(text: str) -> None:
     The summary is for the person or the log collector reading stderr, so it takes the
     logs' form: a JSON-lines consumer never meets a plain line.
     """
-    if _SUMMARY["quiet"]:
-        return
+    if not _SUMMARY["quiet"]:
+        _line(text, logging.INFO)
+
+
+def _line(text: str, level: int, exc: BaseException | None = None, **extra: Any) -> None:
+    """Write one line to stderr in the logs' form (a JSON line when logs are JSON).
+
+    ``exc`` adds its traceback (in JSON: the record's ``exc_info``, inside the one line);
+    ``extra`` adds fields to a JSON line (``exit_code``).  A stderr that cannot be written
+    (a full disk, closed) is skipped: the exit code is then the report, and it stays the
+    run's - a log that cannot be written never turns a published run into a failure.
+    """
     handler = _SUMMARY["handler"]
     if handler is None:
-        print(f"route-risk: {text}", file=sys.stderr)
-        return
-    record = logging.LogRecord("route-risk", logging.INFO, __file__, 0, text, None, None)
-    print(handler.format(record), file=sys.stderr)
+        text = f"route-risk: {text}"
+        if exc is not None:
+            text += "\n" + "".join(traceback.format_exception(exc)).rstrip("\n")
+    else:
+        exc_info = (type(exc), exc, exc.__traceback__) if exc is not None else None
+        record = logging.LogRecord("route-risk", level, __file__, 0, text, None, exc_info)
+        record.__dict__.update(extra)
+        text = handler.format(record)
+    try:
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        _to_devnull(2)  # what the stream still holds would fail again at exit (exit 120)
+
+
+def _report_published(result) -> None:
+    """Report a finished run; an error in writing the report names the run it published."""
+    try:
+        _report(result)
+        sys.stdout.flush()  # the map's path, before the command says how it went
+    except BaseException as exc:
+        if not result.up_to_date:
+            exc.published_run = result.run_id  # type: ignore[attr-defined]
+        raise
 
 
 def _report(result) -> None:
@@ -173,7 +212,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         )
     finally:
         progress.close()  # type: ignore[attr-defined]
-    _report(result)
+    _report_published(result)
     return EXIT_OK
 
 
@@ -424,9 +463,47 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+class _UsageError(Exception):
+    """A command line argparse refused; ``parser`` is the (sub)command's parser."""
+
+    def __init__(self, message: str, parser: argparse.ArgumentParser) -> None:
+        super().__init__(message)
+        self.parser = parser
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose refusals reach :func:`main`, to be said in the logs' form."""
+
+    def error(self, message: str):  # type: ignore[override]
+        raise _UsageError(message, self)
+
+
+def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """Parse ``argv``; a refused command line is one line in the logs' form, exit 2.
+
+    Without this, argparse writes its usage text to stderr: a JSON-lines log (cron,
+    journald) would meet plain lines for a mistyped option in the unit or crontab.
+    """
+    try:
+        return parser.parse_args(argv)
+    except _UsageError as exc:
+        loose = _Parser(add_help=False)  # the log format, however wrong the rest
+        loose.add_argument("--log-format", default="auto")
+        try:
+            form = loose.parse_known_args(argv)[0].log_format
+        except _UsageError:
+            form = "auto"
+        setup_logging(0, False, form if form in ("text", "json") else "auto")
+        if _SUMMARY["handler"] is None:  # text: argparse's own usage lines
+            with contextlib.suppress(OSError, ValueError):
+                exc.parser.print_usage(sys.stderr)
+        _line(f"error: {exc} (see {exc.parser.prog} --help)", logging.ERROR, exit_code=2)
+        raise SystemExit(EXIT_USER_ERROR) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``route-risk`` command."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="route-risk",
         description="H3 hexagon risk scores from seizures, vessel tracks and rasters, "
         "published as an offline HTML map plus GIS tables.",
@@ -434,7 +511,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     _log_options(parser, argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     _log_options(common, argparse.SUPPRESS)
 
     p = sub.add_parser(
@@ -660,64 +737,178 @@ def setup_logging(verbose: int = 0, quiet: bool = False, log_format: str = "auto
 class Terminated(BaseException):
     """SIGTERM arrived (a scheduler or ``systemctl stop``): unwind, clean up, exit 143."""
 
+    exit_code = EXIT_TERMINATED
+    word = "terminated"
 
-def _on_sigterm(signum, frame) -> None:
-    raise Terminated()
+
+class HungUp(Terminated):
+    """SIGHUP arrived (the terminal of a manual run went away): as SIGTERM, exit 129."""
+
+    exit_code = EXIT_HUNG_UP
+    word = "hung up (SIGHUP)"
+
+
+#: The stop signals the command handles, and what each raises.
+_STOPS: dict[int, type[BaseException]] = {
+    signal.SIGTERM: Terminated,
+    signal.SIGINT: KeyboardInterrupt,
+    signal.SIGHUP: HungUp,
+}
+
+
+def _on_stop(signum: int, frame) -> None:
+    """Raise the stop signal's exception; from now on, further stop signals are ignored.
+
+    A second SIGTERM (``kill`` twice, a scheduler's retry) or Ctrl-C would land in the
+    cleanup of the first - leaving a run folder without its ``status.json`` - not stop more.
+    """
+    for sig in _STOPS:
+        signal.signal(sig, signal.SIG_IGN)
+    raise _STOPS[signum]()
+
+
+def _handle_stops() -> dict[int, Any]:
+    """Install :func:`_on_stop` for the stop signals; return the handlers it replaced.
+
+    A signal ignored when the command starts stays ignored (``nohup``, a background job's
+    SIGINT): the caller asked for that.
+    """
+    previous = {}
+    for sig in _STOPS:
+        old = signal.getsignal(sig)
+        if old is not signal.SIG_IGN:
+            previous[sig] = signal.signal(sig, _on_stop)
+    return previous
+
+
+def _standard_streams() -> None:
+    """Give closed standard descriptors ``/dev/null`` (and Python its streams over them).
+
+    A command started with stdout or stderr closed (``>&-``, some daemons) would otherwise
+    hand descriptor 1 or 2 to the next file it opens - a lock, an output - and a library's
+    message on "stderr" would be written into it.
+    """
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            got = os.open(os.devnull, os.O_RDWR)
+            if got != fd:  # only when a lower one was closed too: it became that one
+                os.dup2(got, fd)
+    for name, fd in (("stdout", 1), ("stderr", 2)):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(fd, "w", closefd=False, errors="backslashreplace"))  # noqa: SIM115
+
+
+def _outcome(exc: BaseException) -> str:
+    """Return what became of the published set when ``exc`` ended the command.
+
+    A run raises after it published only when a stop arrived while the set was being
+    published (signals are held then), or when its report could not be written: its
+    exception then names the run (``published_run``), and the line must not say otherwise.
+    """
+    run_id = getattr(exc, "published_run", None)
+    if run_id:
+        return f"run {run_id} had been published, whole, before that"
+    return "the last published set is unchanged"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``route-risk`` command; returns the exit code."""
+    _standard_streams()
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = parser.parse_args(argv)
+    args = _parse(parser, argv)
     args.command_line = ["route-risk", *argv]
     setup_logging(
         getattr(args, "verbose", 0),
         getattr(args, "quiet", False),
         getattr(args, "log_format", "auto"),
     )
-    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    previous = _handle_stops()
     try:
-        return args.func(args)
+        code = args.func(args)
+        # what was printed reaches its reader now, not at exit, where a reader gone or a
+        # full disk would end in "Exception ignored" and exit 120
+        sys.stdout.flush()
+        return code
     except RunLockedError as exc:
-        print(f"route-risk: busy: {exc}", file=sys.stderr)
+        _line(f"busy: {exc}", logging.WARNING, exit_code=EXIT_TEMPFAIL)
         return EXIT_TEMPFAIL
     except RouteRiskError as exc:
-        print(f"route-risk: error: {exc}", file=sys.stderr)
+        _line(f"error: {exc}", logging.ERROR, exit_code=EXIT_USER_ERROR)
         return EXIT_USER_ERROR
     except BrokenPipeError:
         # the reader of stdout went away (`route-risk ingest ... | head -1`): stop quietly,
         # as a shell tool killed by SIGPIPE does; nothing more can be written there
-        with contextlib.suppress(OSError, ValueError):
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+        _stdout_to_devnull()
         return EXIT_BROKEN_PIPE
     except PermissionError as exc:
         # a folder or file this user may not write (or read): theirs to fix, one line
         where = f" ({exc.filename})" if exc.filename else ""
-        print(
-            f"route-risk: error: {exc.strerror or exc}{where}: run as a user who may write "
-            "there, or choose another folder; the last published set is unchanged",
-            file=sys.stderr,
+        _line(
+            f"error: {exc.strerror or exc}{where}: run as a user who may write "
+            f"there, or choose another folder; {_outcome(exc)}",
+            logging.ERROR,
+            exit_code=EXIT_USER_ERROR,
         )
         return EXIT_USER_ERROR
     except OSError as exc:
         if exc.errno not in _ENVIRONMENT_ERRNOS:
-            raise
+            return _bug(exc)
+        _stdout_to_devnull()  # stdout's own disk may be the full one: nothing more goes there
         where = f" ({exc.filename})" if exc.filename else ""
-        print(
-            f"route-risk: error: {exc.strerror or exc}{where}; the last published set is unchanged",
-            file=sys.stderr,
+        _line(
+            f"error: {exc.strerror or exc}{where}; {_outcome(exc)}",
+            logging.ERROR,
+            exit_code=EXIT_IOERR,
         )
         return EXIT_IOERR
-    except KeyboardInterrupt:
-        print("route-risk: interrupted; the last published set is unchanged", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        _line(f"interrupted; {_outcome(exc)}", logging.WARNING, exit_code=EXIT_INTERRUPTED)
         return EXIT_INTERRUPTED
-    except Terminated:
-        print("route-risk: terminated; the last published set is unchanged", file=sys.stderr)
-        return EXIT_TERMINATED
+    except Terminated as exc:
+        _line(f"{exc.word}; {_outcome(exc)}", logging.WARNING, exit_code=exc.exit_code)
+        return exc.exit_code
+    except Exception as exc:
+        return _bug(exc)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        try:  # the log's last lines; a stderr that cannot take them must not end in exit 120
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            _to_devnull(2)
+
+
+def _stdout_to_devnull() -> None:
+    """Point stdout at ``/dev/null``: what Python still holds for it is dropped at exit."""
+    _to_devnull(1)
+
+
+def _to_devnull(fd: int) -> None:
+    """Point descriptor ``fd`` at ``/dev/null`` (a stream that failed: nothing more goes there)."""
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        if devnull != fd:
+            os.dup2(devnull, fd)
+            os.close(devnull)
+
+
+def _bug(exc: BaseException) -> int:
+    """Report an exception route-risk did not foresee - a bug - with its traceback; exit 70.
+
+    In the logs' form: a JSON-lines log gets one line (the traceback in ``exc_info``), not
+    a page of text.  A run records it in its ``status.json`` (failed) before this.
+    """
+    _line(
+        f"internal error (a bug, please report it with this traceback): "
+        f"{type(exc).__name__}: {exc}; {_outcome(exc)}",
+        logging.CRITICAL,
+        exc,
+        exit_code=EXIT_SOFTWARE,
+    )
+    return EXIT_SOFTWARE
 
 
 if __name__ == "__main__":

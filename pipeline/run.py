@@ -257,6 +257,14 @@ def run_pipeline(
     -------
     RunResult
         Its ``outputs`` are the top-level paths (links through ``current``).
+
+    Raises
+    ------
+    BaseException
+        Whatever stopped the run.  A failed, stopped or interrupted run is recorded in its
+        ``status.json``; the only exception raised after the new set was published is a
+        stop signal held back during the publish (then delivered), and it carries the
+        run's id as ``published_run``.
     """
     out = Path(os.path.abspath(out_dir if out_dir is not None else config.run.out_dir))
     try:  # as the config's paths are (pipeline.config): the manifest and tables hold it
@@ -356,6 +364,13 @@ def _locked_run(
         with P.staging_dir(out, run_id) as staging:
             return _run(config, as_of, out, staging, info, progress)
     except BaseException as exc:
+        if _published(out, run_id):
+            # a stop held back while the set was published, delivered right after it: the
+            # run is whole and its manifest says so; a status.json saying "stopped" in its
+            # folder would contradict it
+            exc.published_run = run_id  # type: ignore[attr-defined]
+            log.warning("run %s was published before it stopped (%s)", run_id, type(exc).__name__)
+            raise
         with contextlib.suppress(Exception):
             P.write_status(
                 out,
@@ -373,3 +388,11 @@ def _locked_run(
             )
             P.prune_runs(out, config.run.keep_runs)
         raise
+
+
+def _published(out: Path, run_id: str) -> bool:
+    """Tell whether ``run_id`` is the run ``out/current`` names (False when unreadable)."""
+    try:
+        return P.current_run(out) == run_id
+    except Exception:
+        return False

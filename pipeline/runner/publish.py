@@ -43,6 +43,7 @@ import os
 import re
 import shutil
 import signal
+import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator
@@ -331,23 +332,42 @@ def check_out_dir(out: Path, inputs: Iterable[str | os.PathLike]) -> None:
     _check_not_occupied(out)
 
 
+#: The stop signals held back while a set is published.
+_HELD = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
 @contextlib.contextmanager
 def signals_held() -> Iterator[None]:
-    """Hold SIGTERM and SIGINT back for the block (delivered right after it).
+    """Hold SIGTERM, SIGINT and SIGHUP back for the block (delivered right after it).
 
     A stop in the middle of a publish would leave links half made; SIGKILL cannot be held,
     which is why :func:`publish` orders its steps so that every moment is a complete set.
+    The signals are held by a Python handler that notes them, not by the thread's signal
+    mask: the kernel gives a process's signal to any thread that does not block it (Arrow's,
+    GDAL's, BLAS's own threads), and Python then runs the handler in the main thread
+    whatever that thread's mask (a SIGTERM under the mask stopped the publish half-way).
+    A signal ignored stays ignored.
     """
-    held = {signal.SIGTERM, signal.SIGINT}
-    try:
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    except (AttributeError, ValueError, OSError):  # not the main thread / not POSIX
-        yield
+    if threading.current_thread() is not threading.main_thread():
+        yield  # handlers can only be set from the main thread
         return
+    pending: list[int] = []
+
+    def note(signum: int, frame: Any) -> None:
+        pending.append(signum)
+
+    previous = {}
+    for sig in _HELD:
+        # None: a handler set outside Python, which could not be put back
+        if signal.getsignal(sig) not in (signal.SIG_IGN, None):
+            previous[sig] = signal.signal(sig, note)
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if pending:  # the first: the stop it asked for now happens (the others add nothing)
+            signal.raise_signal(pending[0])
 
 
 @contextlib.contextmanager

@@ -1573,7 +1573,9 @@ def export(state: RunState) -> None:
     pings = state.pings
     written: dict[str, Future | Path] = {}
     workers = max(1, min(3, (os.cpu_count() or 1) - 1))
-    with ThreadPoolExecutor(workers, thread_name_prefix="export") as pool:
+    # no writer may outlive a stop: the staging folder it writes into is removed next
+    pool = ThreadPoolExecutor(workers, thread_name_prefix="export")
+    try:
         written["scores_parquet"] = pool.submit(write_geoparquet, gdf, staging / "scores.parquet")
         written["scores_gpkg"] = pool.submit(
             write_geopackage, gdf, staging / "scores.gpkg", layer="scores"
@@ -1617,25 +1619,29 @@ def export(state: RunState) -> None:
                 written["evaluation_png"] = staging / "evaluation.png"
         if state.model_report is not None:
             written["model_report"] = write_json(staging / "model_report.json", state.model_report)
-    order = (
-        "scores_csv",
-        "scores_parquet",
-        "scores_gpkg",
-        "scores_fgb",
-        "scores_geojson",
-        "features",
-        "seizures",
-        "pings",
-        "events",
-        "evaluation",
-        "evaluation_png",
-        "model_report",
-        "timeline",
-    )
-    for name in order:
-        if name in written:
-            got = written[name]
-            state.outputs[name] = got.result() if isinstance(got, Future) else got
+        for name in _EXPORT_ORDER:
+            if name in written:
+                got = written[name]
+                state.outputs[name] = got.result() if isinstance(got, Future) else got
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+_EXPORT_ORDER = (
+    "scores_csv",
+    "scores_parquet",
+    "scores_gpkg",
+    "scores_fgb",
+    "scores_geojson",
+    "features",
+    "seizures",
+    "pings",
+    "events",
+    "evaluation",
+    "evaluation_png",
+    "model_report",
+    "timeline",
+)
 
 
 STAGE_FUNCTIONS: dict[str, Callable[..., None]] = {
