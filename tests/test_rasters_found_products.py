@@ -157,3 +157,43 @@ def test_a_fill_the_declared_nodata_does_not_name_is_refused_not_averaged(
         zonal_like_the_run(path)
     # the way out the message gives: the fill as the config's nodata
     assert_constant_with_a_hole(zonal_like_the_run(RasterSource(path=path, nodata=fill)), 12.5)
+
+
+# ------------------------------------------------------------- float32 with an .aux.xml scale
+
+FLOAT32_LOWEST = float(np.finfo("float32").min)
+
+
+def with_aux_scale(path, scale: float, offset: float):
+    """Give ``path`` GDAL's .aux.xml with a band scale and offset (GDAL applies them)."""
+    path.with_name(path.name + ".aux.xml").write_text(
+        f'<PAMDataset><PAMRasterBand band="1"><Offset>{offset}</Offset><Scale>{scale}</Scale>'
+        "</PAMRasterBand></PAMDataset>"
+    )
+    return path
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_a_float32_raster_scaled_by_an_aux_xml_compares_fills_without_overflow(tmp_path):
+    # before: float32's lowest (-3.4e38, a fill checked for in every raster) x 3 + 5 was cast
+    # to float32 beside the cells: "overflow encountered in cast"
+    path = with_aux_scale(write(tmp_path / "r.tif", np.full((N, N), 2.0), "float32"), 3.0, 5.0)
+    table = zonal_like_the_run(path)
+    np.testing.assert_allclose(table["r_mean"], 11.0)
+    np.testing.assert_allclose(table["r_valid_fraction"], 1.0)
+
+
+# rioxarray decodes float32 in float32: its own multiply overflows to -inf on the fill
+@pytest.mark.filterwarnings("ignore:overflow encountered in multiply:RuntimeWarning")
+def test_float32_lowest_scaled_beyond_float32_is_found_as_the_fill_it_is(tmp_path):
+    # before: the fill cells, decoded to -inf, matched no fill: the raster was not refused and
+    # its coverage counted them as values (valid_fraction 1.0)
+    data = np.where(hole(), FLOAT32_LOWEST, 2.0)
+    path = with_aux_scale(write(tmp_path / "r.tif", data, "float32"), 3.0, 5.0)
+    with pytest.raises(InputError, match=r"hold -3.40282347e\+38 stored .*set nodata: -3.4"):
+        zonal_like_the_run(path)
+    source = RasterSource(path=path, nodata=FLOAT32_LOWEST)
+    cov = raster_coverage(open_raster(source), BBOX)["valid_fraction_in_area"]
+    plain = write(tmp_path / "plain.tif", np.where(hole(), -1, 2), "float32", nodata=-1)
+    assert cov == raster_coverage(open_raster(plain), BBOX)["valid_fraction_in_area"] < 0.9
+    assert_constant_with_a_hole(zonal_like_the_run(source), 11.0)

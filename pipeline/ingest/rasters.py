@@ -1855,6 +1855,12 @@ def _is_stored(arr, value: float, packing: dict[str, Any] | None):
 
     Stored integers decode ``|scale|`` apart, so half of it tells them apart whatever the
     float rounding of the decoding; a value the stored integer type cannot hold matches none.
+
+    The decoded value is compared in ``arr``'s float type, as the decoding made it: a stored
+    value whose decoded value that type cannot hold (float32's -3.4e38 fill with a scale of
+    3 in an ``.aux.xml``; rioxarray decodes float32 in float32) was decoded to an infinity
+    of its sign, so the cells holding that infinity match.  They are all the stored values
+    beyond the type's range once decoded (a stored infinity among them), none a measurement.
     """
     if not packing:
         return _is_sentinel(arr, value)
@@ -1865,8 +1871,14 @@ def _is_stored(arr, value: float, packing: dict[str, Any] | None):
         info = np.iinfo(dtype)
         if not (float(value).is_integer() and info.min <= value <= info.max):
             return arr < -np.inf  # all False (NaN included), numpy or xarray alike
-        return abs(arr - decoded) <= 0.5 * abs(scale)
-    return abs(arr - decoded) <= 1e-6 * abs(decoded) if decoded else arr == 0
+    kind = np.dtype(arr.dtype)
+    with np.errstate(over="ignore"):  # the overflow to infinity is what is looked for
+        held = float(kind.type(decoded)) if kind.kind == "f" else decoded
+    if np.isinf(held):
+        return arr == held
+    if dtype.kind in "iu":
+        return abs(arr - held) <= 0.5 * abs(scale)
+    return abs(arr - held) <= 1e-6 * abs(held) if held else arr == 0
 
 
 def _declares_nodata(da: xr.DataArray) -> bool:
