@@ -31,11 +31,14 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import importlib.metadata
 import inspect
 import logging
+import os
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -276,6 +279,11 @@ class Factor:
     time_dependent: bool = True
     adds_cells: Callable[[FactorContext], np.ndarray] | None = None
     shared_key: str | None = None
+    #: Hash of the plug-in's code taken when it is made (its module is being imported):
+    #: the code this process runs, not a file edited since (see :meth:`code_digest`).
+    _source: str = field(default="", init=False, repr=False, compare=False)
+    #: ``name==version`` of the installed distribution that declared it (entry points).
+    _distribution: str | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # needs="seizures" is one input, not the letters s, e, i, z, ... (never available)
@@ -289,6 +297,8 @@ class Factor:
         for s in (S.NORM_SUFFIX, S.CONTRIB_SUFFIX, S.COVERED_SUFFIX):
             if self.name.endswith(s):
                 raise ConfigError(f"factor name {self.name!r} ends with reserved {s!r}")
+        if not self.builtin:
+            object.__setattr__(self, "_source", _source_digest(self.compute))
 
     @property
     def builtin(self) -> bool:
@@ -296,21 +306,52 @@ class Factor:
         return (getattr(self.compute, "__module__", "") or "").startswith("pipeline.")
 
     def code_digest(self) -> str:
-        """Hash of the compute function's source (plug-ins) or the package version."""
-        module = getattr(self.compute, "__module__", "") or ""
-        if module.startswith("pipeline."):
+        """Return what a change of the factor's code changes: part of its cache key and the run key.
+
+        A built-in: the package version (the run key and every cache key also hold the hash
+        of the package's source).  A plug-in: the sha256 of the whole source file of the
+        module that defines ``compute`` (its helpers, constants and imports with it), as it
+        was when the factor was made - the code this process runs; where there is no file
+        (a notebook's ``__main__``), the source of ``compute`` alone.  An entry-point
+        plug-in adds its distribution's name and version.
+        """
+        if self.builtin:
             return __version__
-        try:
-            src = inspect.getsource(self.compute)
-        except (OSError, TypeError):
-            src = f"{module}:{getattr(self.compute, '__qualname__', repr(self.compute))}"
-        return hashlib.sha256(src.encode()).hexdigest()[:16]
+        if self._distribution is None:
+            return self._source
+        return hashlib.sha256(f"{self._source} {self._distribution}".encode()).hexdigest()[:16]
 
     def __call__(self, ctx: FactorContext) -> FactorValues:
         """Compute the factor on ``ctx`` and return values with coverage."""
         return FactorValues.coerce(
             self.compute(ctx), len(ctx.cells), self.name, cells=np.asarray(ctx.cells)
         )
+
+
+def _source_digest(compute: Callable[..., Any]) -> str:
+    """Hash the source file of the module defining ``compute``, else its own source.
+
+    Taken when the factor is made, usually while that module is imported: the bytes hashed
+    are the code that runs.  A helper the module imports from another file of its package
+    is not in it (an entry-point plug-in's distribution version stands for that file).
+    """
+    fn = compute
+    while isinstance(fn, functools.partial):
+        fn = fn.func
+    module_name = getattr(fn, "__module__", None) or type(fn).__module__
+    module = sys.modules.get(module_name)
+    try:
+        path = inspect.getsourcefile(module) if module is not None else None
+    except TypeError:  # a module without a file: a notebook's __main__, a built-in module
+        path = None
+    if path is not None and os.path.isfile(path):
+        with open(path, "rb") as fh:
+            return hashlib.sha256(fh.read()).hexdigest()[:16]
+    try:
+        text = inspect.getsource(fn)
+    except (OSError, TypeError):
+        text = f"{module_name}:{getattr(fn, '__qualname__', type(fn).__qualname__)}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 @dataclass
@@ -488,6 +529,12 @@ class FactorRegistry:
                 raise ConfigError(
                     f"factor plug-in entry point {ep.name!r} ({ep.value}) failed to load: {exc}"
                 ) from None
+            dist = ep.dist
+            if dist is not None:
+                for f in _factors_in(obj):
+                    # a release of the package changes what the factor computes, whichever
+                    # of its files the change is in
+                    object.__setattr__(f, "_distribution", f"{dist.name}=={dist.version}")
             self._add_object(obj, ep.value)
             self._loaded.add(ref)
 
@@ -521,6 +568,15 @@ class FactorRegistry:
             f"factor plug-in {ref!r} is a {type(obj).__name__}, not a pipeline.factors.Factor "
             "(decorate the function with @pipeline.factor(...))"
         )
+
+
+def _factors_in(obj: Any) -> list[Factor]:
+    """Return the factors of a plug-in object (a Factor or nested lists of them)."""
+    if isinstance(obj, Factor):
+        return [obj]
+    if isinstance(obj, list | tuple):
+        return [f for o in obj for f in _factors_in(o)]
+    return []
 
 
 default_registry = FactorRegistry()

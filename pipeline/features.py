@@ -18,6 +18,7 @@ with a few new events recomputes little and gives the bits of a full run.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -98,6 +99,11 @@ def _holds_a_seizure(cells: np.ndarray, base: FactorContext) -> np.ndarray:
     return np.isin(cells, held)
 
 
+def _memo_with_code(hook: Callable[..., Any], code: list[str], key: str, parts: Any, **kw: Any):
+    """Call the runner's memo hook with a plug-in's code digest among the key's parts."""
+    return hook(key, [parts, *code], **kw)
+
+
 def compute_features(
     factors: Sequence[Factor],
     base: FactorContext,
@@ -154,12 +160,17 @@ def compute_features(
     def compute(f: Factor, cells: np.ndarray) -> FactorValues:
         ctx = dataclasses.replace(base, cells=cells, options=options_for(f), _shared=shared)
         key = [f.name, key_for(f), frame_digest(cells), frame_digest(region)]
+        # what a plug-in builds or memoises is its code's: kept under its code digest too
+        # (the runner's keys hold the package's code version, not the plug-in's)
+        code = [] if f.builtin else [f.code_digest()]
+        if code and ctx.memo_hook is not None:
+            ctx.memo_hook = functools.partial(_memo_with_code, ctx.memo_hook, code)
         if cached is not None:
             ctx.cache_hook = lambda k, build: cached(
                 f"features: {k}", [k, key_for(f), frame_digest(cells)], build
             )[0]
             ctx.cells_hook = lambda k, build: cached(
-                f"features: {k}", [k, frame_digest(cells)], build
+                f"features: {k}", [k, frame_digest(cells), *code], build
             )[0]
             if f.shared_key is not None:
                 # derived from a cached shared computation: cheap, and the shared products

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import linecache
 import shutil
 import sys
 from pathlib import Path
@@ -10,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import small_config
+from conftest import QUICK, small_config
 
 import pipeline
 from pipeline.errors import ConfigError, InputError
@@ -122,6 +124,111 @@ def test_bad_plugin_reference_is_one_config_error(small_demo, tmp_path):
         small_config(small_demo, tmp_path, factors={"plugins": ["no_such_module:f"]})
     with pytest.raises(ConfigError, match="not a pipeline.factors.Factor"):
         small_config(small_demo, tmp_path, factors={"plugins": ["numpy:pi"]})
+
+
+PLUGIN_MODULE = """
+import numpy as np
+
+import pipeline
+
+
+def _scale():
+    return {scale}
+
+
+@pipeline.factor(name="edited_lat", unit="degrees", description="Latitude, scaled by a helper.")
+def edited_lat(ctx):
+    # kept by the runner under the cells (and the plug-in's code) alone
+    scale = ctx.shared("edited_scale", lambda c: np.full(len(c.cells), _scale()), cells_only=True)
+    return np.abs(ctx.cell_centres()[1]) * scale
+"""
+
+
+@pytest.fixture()
+def plugin_module(tmp_path, monkeypatch):
+    """Write a plug-in module in ``tmp_path/mods``; return ``write(scale)`` that (re)writes it.
+
+    Each write drops the module from ``sys.modules`` (the next import reads the file, as the
+    next night's process does); no bytecode is written, so none can be stale.
+    """
+    from pipeline.factors import default_registry
+
+    mods = tmp_path / "mods"
+    mods.mkdir()
+    monkeypatch.syspath_prepend(str(mods))
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+
+    def write(scale: str) -> None:
+        (mods / "edited_plugin.py").write_text(PLUGIN_MODULE.format(scale=scale))
+        sys.modules.pop("edited_plugin", None)
+        importlib.invalidate_caches()
+
+    yield write
+    sys.modules.pop("edited_plugin", None)
+    default_registry._factors.pop("edited_lat", None)
+    default_registry._entries.remove("edited_lat")
+
+
+@pytest.mark.slow  # three small runs (~1.5 s each)
+def test_an_edited_plugin_module_reruns_and_recomputes_its_factor(
+    small_demo, tmp_path, plugin_module
+):
+    # before: only compute's own source was hashed, and the run key held no plug-in code: an
+    # edited helper left the night "up to date" (and a forced run reused the cached values)
+    def run():
+        cfg = small_config(
+            small_demo,
+            tmp_path,
+            factors={"plugins": ["edited_plugin:edited_lat"]},
+            score={"factors": {"seizure_density": {"weight": 1}, "edited_lat": {"weight": 1}}},
+            **QUICK,
+        )
+        return pipeline.run_pipeline(cfg)
+
+    plugin_module("1.0")
+    first = run()
+    plugin_module("1.0")
+    assert run().up_to_date  # the same code, imported again: nothing to do
+    plugin_module("20.0")
+    second = run()
+    assert not second.up_to_date
+    parts = second.manifest["stages"]["features"]["parts"]
+    assert parts["features: edited_lat"] is False and parts["features: seizure_density"] is True
+    np.testing.assert_allclose(second.scores["edited_lat"], 20 * first.scores["edited_lat"])
+    codes = [r.manifest["factors"]["edited_lat"]["code_digest"] for r in (first, second)]
+    assert codes[0] != codes[1]
+    assert "code_digest" not in second.manifest["factors"]["seizure_density"]
+
+
+def test_a_plugin_digest_covers_its_module_file_or_its_own_source_and_its_distribution(
+    tmp_path, entry_point_package
+):
+    import types
+
+    from pipeline.factors import default_registry
+
+    def cell(source: str, name: str):
+        """Run ``source`` as a notebook cell does: a module without a file, its source in
+        linecache under the cell's name."""
+        linecache.cache[name] = (len(source), None, source.splitlines(True), name)
+        made = types.ModuleType("notebook_like")
+        exec(compile(source, name, "exec"), made.__dict__)
+        return Factor("nb", "u", "d", made.f)
+
+    try:
+        one = cell("def f(ctx):\n    return ctx.cells * 1.0\n", "<cell-1>")
+        again = cell("def f(ctx):\n    return ctx.cells * 1.0\n", "<cell-2>")
+        edited = cell("def f(ctx):\n    return ctx.cells * 2.0\n", "<cell-3>")
+    finally:
+        for name in ("<cell-1>", "<cell-2>", "<cell-3>"):
+            linecache.cache.pop(name, None)
+    assert one.code_digest() == again.code_digest() != edited.code_digest()
+    # an entry point's factor: its module file and its distribution's version
+    default_registry.load_entry_points()
+    ep = default_registry._factors["abs_latitude"]
+    bare = Factor("abs_latitude_copy", ep.unit, ep.description, ep.compute)
+    assert bare.code_digest() != ep.code_digest()
+    assert ep._distribution == "tiny-factors==0.1"
 
 
 @pytest.fixture(scope="module")

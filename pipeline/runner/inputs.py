@@ -31,6 +31,7 @@ __all__ = [
     "input_files",
     "input_freshness",
     "input_paths",
+    "plugin_digests",
     "run_key",
 ]
 
@@ -123,14 +124,32 @@ def input_files(config: Config) -> list[dict[str, Any]]:
 _OPERATIONS_ONLY = ("keep_runs", "max_input_age_days", "freshness")
 
 
+def plugin_digests(config: Config) -> dict[str, str]:
+    """Return the code digest of each plug-in factor a run of ``config`` computes, by name.
+
+    Built-in factors are left out: the package's :func:`~pipeline.runner.manifest.code_version`
+    covers them.  See :meth:`pipeline.factors.Factor.code_digest`.
+    """
+    from .plan import factors_to_compute
+
+    return {f.name: f.code_digest() for f in factors_to_compute(config) if not f.builtin}
+
+
 def run_key(config: Config, as_of: dt.date | str | None, files: list[dict[str, Any]]) -> str:
-    """Hash of everything a run's outputs depend on: inputs, config, as_of, code version."""
+    """Hash of everything a run's outputs depend on: inputs, config, as_of, code version.
+
+    The code is the package's and that of every plug-in factor the run computes
+    (:func:`plugin_digests`): an edited plug-in module reruns, never "up to date".
+    """
     cfg = config_to_dict(config)
     cfg["run"] = {k: v for k, v in cfg["run"].items() if k not in _OPERATIONS_ONLY}
     digests = [
         (f["path"], f["sha256"], *([f["companions"]] if f.get("companions") else [])) for f in files
     ]
-    return digest([digests, cfg, None if as_of is None else str(as_of), M.code_version()])
+    code: list[Any] = [M.code_version()]
+    if plugins := plugin_digests(config):  # none: the key of a run without plug-ins is kept
+        code.append(sorted(plugins.items()))
+    return digest([digests, cfg, None if as_of is None else str(as_of), *code])
 
 
 def input_freshness(

@@ -113,7 +113,10 @@ def output_entries(published: dict[str, Path]) -> dict[str, dict[str, Any]]:
 
 
 def factor_entries(table, available) -> dict[str, dict[str, Any]]:
-    """Return unit, description and coverage of each factor in the features table."""
+    """Return unit, description and coverage of each factor in the features table.
+
+    A plug-in's entry also has its ``code_digest`` (:meth:`pipeline.factors.Factor.code_digest`).
+    """
     from .. import schema as S
 
     out = {}
@@ -129,4 +132,6 @@ def factor_entries(table, available) -> dict[str, dict[str, Any]]:
             "cells_covered": int(covered.sum()),
             "cells_not_covered": int((~covered).sum()),
         }
+        if not f.builtin:  # which code of the plug-in made its column
+            out[n]["code_digest"] = f.code_digest()
     return out
