@@ -258,6 +258,8 @@ def _cmd_status(args: argparse.Namespace) -> int:
         for i, f in enumerate(st["inputs"]):
             age = "missing" if not f["exists"] else f"modified {_ago(f['age_days'] * 24)} ago"
             flags = ["changed since the run" if f["changed_since_run"] else "unchanged"]
+            if f.get("companions_changed"):  # only or also a file beside it: say which
+                flags[0] += f" ({', '.join(f['companions_changed'])})"
             if f["stale"]:
                 flags.append(f"STALE (run.max_input_age_days {limit})")
             head = "inputs        " if i == 0 else "              "

@@ -338,6 +338,64 @@ def test_freshness_policy_warns_or_fails(small_demo, tmp_path, caplog):
     assert [f["changed_since_run"] for f in st["inputs"]] == [True, False, False]
 
 
+def test_status_reports_an_edit_of_only_a_companion_file_hashing_it_only_when_needed(
+    small_demo, tmp_path, capsys, monkeypatch
+):
+    # before: only the named file's time and size were compared: an edited .aux.xml (GDAL
+    # reads the raster's scale and nodata from it) left every input "unchanged"
+    import pipeline.runner.status as status_module
+    from pipeline.cli import main
+
+    inputs = _inputs_copy(small_demo, tmp_path)
+    raster = Path(inputs["rasters"][0]["path"])
+    aux = raster.with_name(raster.name + ".aux.xml")
+    first_text = '<PAMDataset><Metadata><MDI key="note">a</MDI></Metadata></PAMDataset>'
+    aux.write_text(first_text)
+    res = pipeline.run_pipeline(small_config(small_demo, tmp_path, inputs=inputs, **QUICK))
+    entry = next(f for f in res.manifest["input_files"] if f["path"] == str(raster))
+    assert entry["companion_stats"][aux.name]["bytes"] == aux.stat().st_size
+    hashed: list[str] = []
+
+    def counted(path):
+        hashed.append(Path(path).name)
+        return sha256_file(path)
+
+    monkeypatch.setattr(status_module, "sha256_file", counted)
+
+    def changed() -> dict[str, list[str] | bool]:
+        st = run_status(res.out_dir, verify=False)
+        return {
+            Path(f["path"]).name: f["changed_since_run"] and f["companions_changed"]
+            for f in st["inputs"]
+        }
+
+    unchanged = {"seizures.csv": False, "ais.csv": False, "nightlights.tif": False}
+    assert changed() == unchanged and hashed == []  # times and sizes as recorded: not read
+    later = aux.stat().st_mtime + 5
+    os.utime(aux, (later, later))  # touched, not changed: its hash says so
+    assert changed() == unchanged and hashed == [aux.name]
+    aux.write_text(aux.read_text().replace(">a<", ">b<"))  # the same size, other bytes
+    assert changed() == unchanged | {"nightlights.tif": [aux.name]}
+    assert main(["status", str(res.out_dir)]) == 0
+    assert f"changed since the run ({aux.name})" in capsys.readouterr().out
+    hashed.clear()
+    aux.write_text(aux.read_text() + " ")  # another size: changed without reading it
+    assert changed() == unchanged | {"nightlights.tif": [aux.name]} and hashed == []
+    aux.unlink()  # gone, and a world file that was not there
+    raster.with_suffix(".tfw").write_text("0.2\n0\n0\n-0.2\n-85\n45\n")
+    assert changed() == unchanged | {"nightlights.tif": ["nightlights.tfw", aux.name]}
+    # a manifest written before the companions' times were: their hashes are compared
+    aux.write_text(first_text)  # the bytes the run read, back
+    raster.with_suffix(".tfw").unlink()
+    manifest = res.out_dir / "runs" / res.run_id / "manifest.json"
+    m = json.loads(manifest.read_text())
+    for f in m["input_files"]:
+        f.pop("companion_stats")
+    manifest.write_text(json.dumps(m))
+    hashed.clear()
+    assert changed() == unchanged and hashed == [aux.name]
+
+
 def test_status_and_history_commands(small_demo, tmp_path, capsys, first_run):
     from pipeline.cli import main
 

@@ -28,6 +28,7 @@ __all__ = [
     "check_freshness",
     "companion_files",
     "companion_hashes",
+    "companion_stats",
     "input_files",
     "input_freshness",
     "input_paths",
@@ -88,10 +89,25 @@ def input_paths(config: Config) -> list[Path]:
     return files + [Path(config.area.polygon)] if config.area.polygon is not None else files
 
 
+def companion_stats(path: str | Path) -> dict[str, dict[str, int]]:
+    """Return ``{file name: {"bytes": size, "mtime_ns": modified}}`` of its companions.
+
+    What ``route-risk status`` compares first to tell whether a companion changed since a
+    run without hashing it (:func:`pipeline.runner.status.run_status`).
+    """
+    out = {}
+    for c in companion_files(path):
+        st = c.stat()
+        out[c.name] = {"bytes": st.st_size, "mtime_ns": st.st_mtime_ns}
+    return out
+
+
 def input_files(config: Config) -> list[dict[str, Any]]:
     """Path, sha256, size and modification time of every input, taken now (a run's start).
 
     An input with :func:`companion_files` also has ``companions``: their sha256 by name.
+    Every input found has ``companion_stats`` (:func:`companion_stats`, taken before the
+    hashes; empty without companions).
 
     The manifest records these, not hashes taken at the end: an input rewritten while the
     run reads it must not be recorded with bytes the run never saw.
@@ -113,9 +129,11 @@ def input_files(config: Config) -> list[dict[str, Any]]:
                 timespec="seconds"
             ),
         }
+        stats = companion_stats(p)  # before the hashes: a later write shows in the times
         companions = companion_hashes(p)
         if companions:  # a Shapefile's .dbf holds its records: edited alone, still a change
             entry["companions"] = companions
+        entry["companion_stats"] = stats
         out.append(entry)
     return out
 

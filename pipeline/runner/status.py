@@ -10,7 +10,7 @@ from typing import Any
 from ..errors import ConfigError
 from ..io import read_json_object, sha256_file
 from . import publish as P
-from .inputs import input_freshness
+from .inputs import companion_files, input_freshness
 
 __all__ = ["run_history", "run_status"]
 
@@ -62,6 +62,37 @@ def _read_manifest(path: Path) -> dict[str, Any] | None:
     except (KeyError, TypeError, ValueError):
         return None
     return m if ok else None
+
+
+def _companions_changed(recorded: dict[str, Any]) -> list[str]:
+    """Return the companion files of an input that changed since the run recorded it.
+
+    A companion that appeared or vanished changed; one whose size differs changed; one whose
+    size and modification time (nanoseconds) are those recorded did not - the test ``make``
+    and ``rsync`` rely on, defeated only by a rewrite of the same size that sets the old
+    time back.  Otherwise (only its time differs, or a manifest from before the times were
+    recorded) its sha256 is compared: a touched file is not a changed one, and no big file
+    (a Shapefile's ``.dbf``) is read while nothing happened to it.  An entry of a manifest
+    written before companions were recorded has none: one found now counts as changed.
+    """
+    hashes = recorded.get("companions") or {}
+    stats = recorded.get("companion_stats") or {}
+    if not isinstance(hashes, dict) or not isinstance(stats, dict):
+        return ["(unreadable companions in the manifest)"]
+    now = {c.name: c for c in companion_files(recorded["path"])}
+    changed = sorted(set(now) ^ set(hashes))
+    for name in sorted(set(now) & set(hashes)):
+        try:
+            st = now[name].stat()
+            was = stats.get(name) or {}
+            if was.get("bytes") is not None and st.st_size != was["bytes"]:
+                changed.append(name)
+            elif (was.get("bytes"), was.get("mtime_ns")) != (st.st_size, st.st_mtime_ns):
+                if sha256_file(now[name]) != hashes[name]:
+                    changed.append(name)
+        except OSError:  # gone since it was listed
+            changed.append(name)
+    return sorted(changed)
 
 
 def _run_record(folder: Path, published: str | None) -> dict[str, Any]:
@@ -158,14 +189,16 @@ def run_status(
     dict
         ``last_run`` (the newest run's record, see :func:`run_history`), ``published`` (the
         published run's record plus ``map_age_hours``), ``inputs`` (per input file of the
-        published run: ``age_days``, ``stale`` under its ``run.max_input_age_days`` and
-        ``changed_since_run``), ``stages`` (name to ``cached``), ``running`` (a process
-        holds the folder's lock: a run is in progress; where the lock cannot be read, a
-        staging folder exists), ``killed`` (ids of runs newer than the last recorded one
-        whose staging folder remains while nobody holds the lock: killed, and the newest
-        is then ``last_run``, ``killed``) and ``attention``: one line per reason a monitor
-        should look (the last run did not succeed, nothing is published, the map is older
-        than ``max_map_age_hours``, an input is stale or missing); empty when all is well.
+        published run: ``age_days``, ``stale`` under its ``run.max_input_age_days``,
+        ``changed_since_run`` - the file's modification time or size, or one of its companion
+        files (a Shapefile's ``.dbf``, a raster's ``.aux.xml``) - and ``companions_changed``,
+        their names), ``stages`` (name to ``cached``), ``running`` (a process holds the
+        folder's lock: a run is in progress; where the lock cannot be read, a staging folder
+        exists), ``killed`` (ids of runs newer than the last recorded one whose staging
+        folder remains while nobody holds the lock: killed, and the newest is then
+        ``last_run``, ``killed``) and ``attention``: one line per reason a monitor should
+        look (the last run did not succeed, nothing is published, the map is older than
+        ``max_map_age_hours``, an input is stale or missing); empty when all is well.
 
     Raises
     ------
@@ -265,8 +298,14 @@ def run_status(
         recorded, now_files, input_freshness(now_files, limit, now), strict=True
     ):
         changed = (cur["modified"], cur["bytes"]) != (f.get("modified"), f.get("bytes"))
+        companions = _companions_changed(f) if cur["modified"] is not None else []
         status["inputs"].append(
-            age | {"exists": cur["modified"] is not None, "changed_since_run": changed}
+            age
+            | {
+                "exists": cur["modified"] is not None,
+                "changed_since_run": changed or bool(companions),
+                "companions_changed": companions,
+            }
         )
     status["max_input_age_days"] = limit
     hours = (now - finished).total_seconds() / 3600
