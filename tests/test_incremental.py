@@ -9,6 +9,7 @@ the nightly run equal those of a full run of the same inputs byte for byte.
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
 import warnings
 from pathlib import Path
@@ -411,6 +412,111 @@ def test_kept_files_entries_are_checked_and_pruned(tmp_path):
     other.get_or_build("features", [1], lambda: pd.DataFrame({"x": [1]}))
     other.prune()
     assert not second.exists() and not list(root.glob("*.kept"))
+
+
+def _entry_files(root: Path, name: str) -> list[Path]:
+    return sorted(p for p in root.iterdir() if p.name.split(".", 1)[0] == name)
+
+
+def _rename_entry(root: Path, old: str, new: str) -> None:
+    """Give entry ``old``'s files the names of entry ``new`` (its own are deleted first)."""
+    for p in _entry_files(root, new):
+        p.unlink()
+    for p in _entry_files(root, old):
+        p.rename(root / (new + "." + p.name.split(".", 1)[1]))
+
+
+@pytest.mark.parametrize("kind", ["stage", "memo"])
+def test_an_entry_copied_under_another_key_is_a_miss(tmp_path, kind):
+    """The sha256 in an entry's JSON vouches for its tables, not for its key: another key's
+    entry renamed to this one's (another output folder's cache, a swap) used to be served,
+    its tables matching their hashes, and a run published another input's seizures."""
+    import numpy as np
+
+    from pipeline.runner.cache import StageCache
+
+    root = tmp_path / ".cache"
+    cache = StageCache(root)
+    if kind == "stage":
+        names = [cache.touch("s", [k]) for k in (1, 2)]
+        for k in (1, 2):
+            cache.get_or_build("s", [k], lambda k=k: pd.DataFrame({"v": [k]}))
+        _rename_entry(root, names[0], names[1])
+        value, hit = StageCache(root).get_or_build("s", [2], lambda: pd.DataFrame({"v": [2]}))
+        assert not hit and value["v"].tolist() == [2]
+    else:
+        for k in (1, 2):
+            cache.memo("m", [k]).save(np.array([f"p{k}"], object), {"v": np.array([k])})
+        names = [cache.touch("m", [k]) for k in (1, 2)]
+        _rename_entry(root, names[0], names[1])
+        assert StageCache(root).memo("m", [2]).known() == frozenset()
+
+
+_EDITS = {  # the text an entry's JSON is replaced with, from its content
+    "objects removed": lambda m: json.dumps({k: v for k, v in m.items() if k != "objects"}),
+    "objects emptied": lambda m: json.dumps({**m, "objects": {}}),
+    "data a list": lambda m: json.dumps({**m, "data": []}),
+    "tables a list": lambda m: json.dumps({**m, "tables": []}),
+    "a table name a path": lambda m: json.dumps({**m, "tables": {"../x": "0" * 64}}),
+    "a list": lambda m: json.dumps([m]),
+    "deeply nested": lambda m: "[" * 100_000 + "]" * 100_000,
+    "a huge number": lambda m: json.dumps(m)[:-1] + ', "n": ' + "9" * 5000 + "}",
+}
+
+
+@pytest.mark.parametrize("edit", sorted(_EDITS))
+@pytest.mark.parametrize("kind", ["stage", "memo"])
+def test_an_entry_whose_json_was_edited_is_rebuilt_not_a_traceback(tmp_path, kind, edit):
+    """Its tables still match their sha256, but the JSON was edited: a miss.  A memo's JSON
+    with no ``objects`` or a list as ``data`` raised a KeyError / AttributeError out of the
+    run; a stage entry without its ``objects`` gave text columns of another Parquet type
+    (another ``seizures.parquet``)."""
+    import numpy as np
+
+    from pipeline.runner.cache import StageCache
+
+    root = tmp_path / ".cache"
+    frame = pd.DataFrame({"id": np.array(["a", "b"], dtype=object), "v": [1, 2]})
+    cache = StageCache(root)
+    if kind == "stage":
+        cache.get_or_build("s", [1], lambda: frame)
+        name = cache.touch("s", [1])
+    else:
+        cache.memo("m", [1]).save(np.array(["p", "p"], object), {"v": np.array([1, 2])})
+        name = cache.touch("m", [1])
+    path = root / f"{name}.json"
+    path.write_text(_EDITS[edit](json.loads(path.read_text())))
+    if kind == "stage":
+        value, hit = StageCache(root).get_or_build("s", [1], lambda: frame)
+        assert not hit
+        value, hit = StageCache(root).get_or_build("s", [1], lambda: 1 / 0)  # stored again
+        assert hit and value["id"].tolist() == ["a", "b"]
+    else:
+        assert StageCache(root).memo("m", [1]).known() == frozenset()
+
+
+def test_a_shard_index_names_only_its_own_memo_s_shards(tmp_path):
+    """A (well-formed) index of one sharded memo naming another memo's shards folder is not
+    opened: the shards are read only from the folder the memo itself wrote."""
+    import numpy as np
+
+    from pipeline.runner.cache import ShardIndex, StageCache, write_shard
+
+    root = tmp_path / ".cache"
+    m = StageCache(root).memo("m", [1], sharded=True)
+    prefix = m.output(0)
+    assert prefix is not None
+    one = np.array(["p"], dtype=object)
+    w = write_shard(prefix, one, np.array(["v"], object), {"x": np.array([1.0])}, np.array([1]))
+    m.commit([w])
+    assert StageCache(root).memo("m", [1], sharded=True).reads_for(np.array(["v"], object))
+    cache = StageCache(root)
+    index = cache._load(m.name)
+    assert isinstance(index, ShardIndex)
+    other = cache.touch("n", [1])
+    cache._store(other, ShardIndex(index.vessels, index.folder, index.shas))
+    got = StageCache(root).memo("n", [1], sharded=True)
+    assert got.reads_for(np.array(["v"], object)) == []
 
 
 # ----------------------------------------------------------------------------- parts and memos

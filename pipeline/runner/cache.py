@@ -1,12 +1,16 @@
 """The per-stage cache: data only, content-hashed, never followed through a link.
 
 An entry is a JSON file ``<stage>-<key>.json`` (plain data plus the sha256 of each table) and
-one Parquet file per table ``<stage>-<key>.<table>.parquet``.  Nothing is unpickled: a cache
-folder that someone else can write to can at worst make the run recompute.  Before an entry
-is used its tables' sha256 are checked against the JSON; a corrupt, foreign or linked entry is
-ignored (and rebuilt).  The key is the hash of everything the stage's result depends on: the
-content of its inputs, its own options and the code version, so changing the score weights
-does not recompute transit.
+one Parquet file per table ``<stage>-<key>.<table>.parquet``.  Nothing is unpickled or
+imported: no cache file can make the run execute code.  Before an entry is used its tables'
+sha256 are checked against the JSON; a corrupt, foreign or linked entry is ignored (and
+rebuilt).  The JSON names its own entry and holds the sha256 of its text, so an entry copied
+or renamed from another key (another output folder's cache, another track file's spill) or a
+JSON edited by hand is a miss too.  None of this authenticates a writer: whoever may write
+the cache folder can write a consistent entry holding other values, so it must be writable
+only by the user who runs route-risk (``--cold`` reads nothing from it).  The key is the hash
+of everything the stage's result depends on: the content of its inputs, its own options and
+the code version, so changing the score weights does not recompute transit.
 
 Two kinds of entry hold files of their own, each listed with its sha256 in the entry's JSON
 and checked before use: a sharded memo (``*.shards``, :class:`ShardMemo`) and a folder of
@@ -57,6 +61,8 @@ _MAX_META_BYTES = 16 << 20
 #: Suffix of the folder of files of an entry stored by :meth:`StageCache.keep`.
 _KEPT = ".kept"
 _SAFE_FILE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+#: A table's name in an entry (a field name, ``frame``, a memo's generation ``g<hex>``).
+_TABLE = re.compile(r"[A-Za-z0-9_]+")
 
 
 def digest(obj: Any) -> str:
@@ -153,6 +159,46 @@ def _read_table(path: Path) -> pd.DataFrame:
 
         return gpd.read_parquet(path)
     return pd.read_parquet(path)
+
+
+def _entry_json(name: str, meta: dict[str, Any]) -> bytes:
+    """Return the JSON of entry ``name``: ``meta`` with the entry's name and their sha256.
+
+    The name binds the JSON to its key (a copy under another name is a miss) and the sha256
+    to its text (an edit is a miss); see :func:`_entry_meta`.
+    """
+    body = json.loads(json.dumps({"entry": name, **meta}, default=str))
+    body["sha256"] = hashlib.sha256(json.dumps(body).encode()).hexdigest()
+    return json.dumps(body).encode()
+
+
+def _entry_meta(name: str, text: bytes) -> dict[str, Any]:
+    """Return the meta data of entry ``name`` from its JSON, checked (see :func:`_entry_json`).
+
+    Raises
+    ------
+    ValueError
+        If the JSON is not this entry's, was edited, or is not of the shape this module writes.
+    """
+    meta = json.loads(text)
+    if not isinstance(meta, dict):
+        raise ValueError("its JSON is not an object")
+    sha = meta.pop("sha256", None)
+    if meta.get("entry") != name:
+        raise ValueError(f"its JSON is the entry {meta.get('entry')!r}'s, not this one's")
+    if sha != hashlib.sha256(json.dumps(meta).encode()).hexdigest():
+        raise ValueError("its JSON does not match its sha256 (edited or damaged)")
+    tables, objects = meta.get("tables"), meta.get("objects")
+    if not (
+        isinstance(tables, dict)
+        and all(isinstance(t, str) and _TABLE.fullmatch(t) for t in tables)
+        and all(isinstance(v, str) for v in tables.values())
+        and isinstance(objects, dict)
+        and all(isinstance(v, list) for v in objects.values())
+        and isinstance(meta.get("data"), dict)
+    ):
+        raise ValueError("its JSON is not of the shape route-risk writes")
+    return meta
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -345,9 +391,9 @@ class StageCache:
         try:
             if not stat.S_ISREG(st.st_mode) or st.st_size > _MAX_META_BYTES:
                 raise ValueError("not a regular file of bounded size")
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            meta = _entry_meta(name, meta_path.read_bytes())
             frames = {}
-            objects = meta.get("objects", {})
+            objects = meta["objects"]
             for part, sha in meta["tables"].items():
                 path = self.root / f"{name}.{part}.parquet"
                 if not stat.S_ISREG(os.lstat(path).st_mode) or sha256_file(path) != sha:
@@ -378,15 +424,16 @@ class StageCache:
                 "sha": sha,
                 "objects": [str(c) for c in frame.columns if frame[c].dtype == object],
             }
-        meta = json.dumps(
+        meta = _entry_json(
+            name,
             {
                 "tables": {g: v["sha"] for g, v in gens.items()},
                 "data": {"__kind__": "memo"},
                 "objects": {g: v["objects"] for g, v in gens.items()},
-            }
+            },
         )
         check_no_links(self.root, self.root / f"{name}.json")
-        _write(self.root / f"{name}.json", meta.encode())
+        _write(self.root / f"{name}.json", meta)
         with os.scandir(self.root) as it:  # generations no longer listed
             for entry in it:
                 stem, _, rest = entry.name.partition(".")
@@ -412,9 +459,9 @@ class StageCache:
             tables[part] = hashlib.sha256(data_bytes).hexdigest()
             objects[part] = [str(c) for c in frame.columns if frame[c].dtype == object]
         # key order is kept: a cached report must serialise like a fresh one
-        meta = json.dumps({"tables": tables, "data": data, "objects": objects}, default=str)
+        meta = _entry_json(name, {"tables": tables, "data": data, "objects": objects})
         check_no_links(self.root, self.root / f"{name}.json")
-        _write(self.root / f"{name}.json", meta.encode())
+        _write(self.root / f"{name}.json", meta)
 
     def prune(self, keep: Iterable[str] | None = None) -> None:
         """Delete regular cache files of entries this run did not use (links are left alone).
@@ -672,7 +719,9 @@ class ShardMemo:
     def _open(self, index: ShardIndex) -> None:
         assert self.cache is not None
         folder = self.cache.root / index.folder
-        if not re.fullmatch(rf"[A-Za-z0-9_-]+\.[0-9a-f]+{re.escape(_SHARDS)}", index.folder):
+        if not re.fullmatch(
+            rf"{re.escape(self.name)}\.[0-9a-f]+{re.escape(_SHARDS)}", index.folder
+        ):
             return
         good = []
         for shard, shas in enumerate(index.shas):
