@@ -195,6 +195,32 @@ def test_files_and_folders_route_risk_did_not_make_are_refused_before_any_work(
     assert (out / "scores.csv").is_dir() and os.readlink(out / "current").endswith(res.run_id)
 
 
+@pytest.mark.parametrize("name", ["runs", ".cache", ".spill"])
+@pytest.mark.parametrize("kind", ["file", "fifo"])
+def test_a_file_where_the_run_writes_a_folder_is_refused_in_one_line(
+    small_demo, tmp_path, monkeypatch, capsys, name, kind
+):
+    """A file or FIFO at ``.cache`` or ``.spill`` failed the run mid-way as an internal error
+    (exit 70, a FileExistsError traceback); it is the user's to move, like one at ``runs``."""
+    import pipeline.run as run_module
+    from pipeline.cli import main
+
+    cfg = small_config(small_demo, tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    if kind == "file":
+        (out / name).write_text("x")
+    else:
+        os.mkfifo(out / name)
+    ran = []
+    monkeypatch.setattr(run_module, "_run", lambda *a, **k: ran.append(1))
+    capsys.readouterr()
+    assert main(["run", str(cfg.source), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{name}' must be the folder" in err, err
+    assert not ran and sorted(p.name for p in out.iterdir()) == [name]
+
+
 def test_status_and_history_of_a_damaged_folder_say_so_in_one_line(
     small_demo, tmp_path, capsys, first_run
 ):

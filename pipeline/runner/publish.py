@@ -43,6 +43,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import threading
 import time
 import uuid
@@ -324,8 +325,16 @@ def check_out_dir(out: Path, inputs: Iterable[str | os.PathLike]) -> None:
         return
     for name in (*WRITTEN_SUBFOLDERS, LOCK):
         check_no_links(out, out / name)
-    if (out / RUNS).exists() and not (out / RUNS).is_dir():
-        raise ConfigError(f"{str(out / RUNS)!r} must be the folder of the runs, not a file")
+    for name in WRITTEN_SUBFOLDERS:  # a file (or FIFO) there would fail the run mid-way
+        try:
+            mode = os.lstat(out / name).st_mode
+        except FileNotFoundError:
+            continue
+        if not stat.S_ISDIR(mode):
+            raise ConfigError(
+                f"{str(out / name)!r} must be the folder route-risk writes its {name.lstrip('.')}"
+                " in, not a file; move it away"
+            )
     current_run(out)
     _check_top_level(out, [MANIFEST, REJECTS])
     _check_top_level(out, _previous_outputs(out))
