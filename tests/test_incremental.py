@@ -519,6 +519,20 @@ def test_a_shard_index_names_only_its_own_memo_s_shards(tmp_path):
     assert got.reads_for(np.array(["v"], object)) == []
 
 
+def test_a_track_file_parsed_again_makes_the_ingest_stage_not_cached(tmp_path):
+    """A miss of a kept entry counts: the manifest said ``ingest`` came from the cache on
+    nights that parsed a new track file beside a kept one (engine switched, a new file)."""
+    from pipeline.runner.cache import StageCache
+
+    (tmp_path / "a.bin").write_bytes(b"a")
+    cache = StageCache(tmp_path / ".cache")
+    cache.keep("ingest tracks", [1], {"a.bin": tmp_path / "a.bin"}, _Kept)
+    again = StageCache(tmp_path / ".cache")
+    assert again.kept("ingest tracks", [1]) is not None and again.hits["ingest tracks"]
+    assert again.kept("ingest tracks", [2]) is None and not again.hits["ingest tracks"]
+    assert again.kept("ingest tracks", [1]) is not None and not again.hits["ingest tracks"]
+
+
 # ----------------------------------------------------------------------------- parts and memos
 
 

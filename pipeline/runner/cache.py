@@ -299,8 +299,12 @@ class StageCache:
         changed, or not a regular file (a link), or a folder that is a link, is a miss.
         """
         name = self.touch(stage, key_parts)
-        if not (self.enabled and self.read):
-            return None
+        got = self._kept(name) if self.enabled and self.read else None
+        # a miss is built by the caller: the stage did not come whole from the cache
+        self.hits[stage] = False if got is None else self.hits.get(stage, True)
+        return got
+
+    def _kept(self, name: str) -> tuple[Any, Path] | None:
         value = self._load(name)
         folder_name, files = getattr(value, "folder", None), getattr(value, "files", None)
         if not (
@@ -321,7 +325,6 @@ class StageCache:
         if not ok:
             log.warning("cache entry %s: its files do not match their hashes; rebuilt", name)
             return None
-        self.hits[stage] = self.hits.get(stage, True)
         return value, folder
 
     def keep(

@@ -247,6 +247,7 @@ def _spilled(state: RunState, reader, src, key: list, kwargs: dict[str, Any]):
     got = state.cache.kept("ingest tracks", [[*key, how], code_version()])
     if got is not None and not (isinstance(got[0], KeptSpill) and got[0].complete()):
         got = None  # not an entry this code wrote: parsed again
+        state.cache.hits["ingest tracks"] = False
     if got is not None and got[0].n_buckets == reader.n_buckets:
         spill, hit = kept_to_spill(*got), True
         log.info("tracks %s: its spill's files kept in the cache are used", name)
