@@ -16,7 +16,13 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from ._ctype import use_ascii_case
+
 __version__ = "0.1.0"
+
+# Before GEOS, GDAL or PROJ is loaded (here, or in a Dask worker that imports a stage):
+# their keywords must case-fold as in C under any locale (pipeline/_ctype.py).
+use_ascii_case()
 
 _EXPORTS: dict[str, str] = {
     # config and running

@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from . import schema as S
+from ._ctype import replaced_ctype
 from .config import Config
 from .errors import ConfigError, FutureDateWarning
 from .io import read_json_object, sha256_file
@@ -349,6 +350,8 @@ def _locked_run(
     killed = P.remove_stale_staging(out)
     if killed:
         log.warning("removed the staging folders of killed runs: %s", killed)
+    if (ctype := replaced_ctype()) is not None:
+        log.info("LC_CTYPE %s case-folds ASCII letters unlike C: run under C's rules", ctype)
     files = input_files(config)
     key = run_key(config, as_of, files)
     previous = P.current_run(out)
