@@ -10,10 +10,12 @@ returns at once.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import datetime as dt
 import logging
 import os
+import sys
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -275,6 +277,15 @@ def run_pipeline(
             f"output folder {ascii(str(out))} is not UTF-8 text (a byte of another encoding "
             "in its name); choose another folder"
         ) from None
+    if not str(out).isascii() and codecs.lookup(sys.getfilesystemencoding()).name != "utf-8":
+        # Python names files in the locale's encoding, Arrow and GDAL in UTF-8: they would
+        # write into another folder (a staging file "not found", exit 70)
+        raise ConfigError(
+            f"output folder {str(out)!r} is not ASCII and this process names files in "
+            f"{sys.getfilesystemencoding()} (its locale), which Arrow and GDAL do not: run "
+            "under a UTF-8 locale (LC_ALL=C.UTF-8) or with PYTHONUTF8=1, or choose an ASCII "
+            "folder"
+        )
     if as_of is not None:  # an override is checked as run.as_of is when the config loads
         day = resolve_as_of(as_of)
         if day is not None and day.date() > dt.datetime.now(dt.UTC).date():

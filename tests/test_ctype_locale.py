@@ -100,3 +100,20 @@ def test_a_ctype_with_other_ascii_case_rules_is_replaced_by_c(monkeypatch):
         locale.setlocale(locale.LC_CTYPE, before)
     monkeypatch.setattr(_ctype, "ascii_case_is_c", lambda: True)
     assert _ctype.use_ascii_case() is None
+
+
+def test_a_non_ascii_output_folder_under_a_non_utf8_file_system_encoding_is_refused(
+    small_demo, tmp_path, monkeypatch
+):
+    """Under ``LC_ALL=tr_TR.ISO-8859-9`` Python named the folder in Latin-5 and Arrow its
+    files in UTF-8: the run died writing a staging file (exit 70) instead of one line."""
+    from conftest import small_config
+
+    import pipeline
+    from pipeline.errors import ConfigError
+
+    cfg = small_config(small_demo, tmp_path)
+    monkeypatch.setattr(sys, "getfilesystemencoding", lambda: "iso8859-9")
+    with pytest.raises(ConfigError, match="is not ASCII .* PYTHONUTF8=1"):
+        pipeline.run_pipeline(cfg, out_dir=tmp_path / "çıktı")
+    assert not (tmp_path / "çıktı").exists()
