@@ -106,6 +106,32 @@ def test_single_dates_in_free_text_still_read(text, want):
 
 
 @pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        # an offset after UTC/GMT is east when positive, however the rest is spelled; dateutil
+        # alone read 'UTC+5' as 5 h west and dropped 'UTC +5' (blank before the sign)
+        ("12 Mar 2021 10:00 UTC+5", "2021-03-12 05:00"),
+        ("12 Mar 2021 10:00 UTC +5", "2021-03-12 05:00"),
+        ("12 Mar 2021 10:00 GMT-3", "2021-03-12 13:00"),
+        ("12 Mar 2021 10:00 GMT+0530", "2021-03-12 04:30"),
+        ("12 March 2021 10:00 (UTC+05:30)", "2021-03-12 04:30"),
+        ("Friday 12 March 2021 02:00 utc+5", "2021-03-11 21:00"),  # the weekday of the 12th
+        ("12/03/2021 10:00 UTC +5", "2021-03-12 05:00"),
+        ("2021-03-12 10:00 UTC +05:00", "2021-03-12 05:00"),
+    ],
+)
+def test_an_offset_after_utc_or_gmt_is_east_when_positive(text, want):
+    got = _times([text, "25/12/2021"])
+    assert got.times.iloc[0] == _utc(want)
+
+
+@pytest.mark.parametrize("text", ["12 Mar 2021 10:00 UTC+15", "12 Mar 2021 10:00 GMT-5:75"])
+def test_an_offset_no_place_uses_is_unparseable(text):
+    got = _times([text, "25/12/2021"])
+    assert pd.isna(got.times.iloc[0]) and got.unparseable[0]
+
+
+@pytest.mark.parametrize(
     ("values", "want", "form"),
     [
         (["202103011430", "202103051500"], ["2021-03-01 14:30", "2021-03-05 15:00"], "HHMM"),

@@ -549,6 +549,44 @@ _WEEKDAY = re.compile(
 _WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 
 
+#: ``UTC+5``, ``GMT -03:00``, ``(UTC+05:30)``: an offset written after UTC/GMT/UT, east of
+#: UTC when positive, as people (and the offset columns and time headers here) write it.
+#: dateutil reads it the POSIX way, west when positive (``UTC+5`` -> 5 h *behind*), and a
+#: blank before the sign (``UTC +5``) makes it drop the offset; ``Etc/GMT+5`` (a zone name,
+#: POSIX-signed on purpose) is not this.
+_NAMED_OFFSET = re.compile(
+    r"(?<![/\w])\(?\s*(?:UTC|GMT|UT)\s*([+-])\s*(\d{1,2})(?:(?::|h)?(\d{2}))?(?![\d:])\s*\)?",
+    re.IGNORECASE,
+)
+
+
+def _offsets_as_iso(text: str) -> str | None:
+    """Return ``text`` with its ``UTC+5``-style offsets written as ISO offsets (``+05:00``).
+
+    None when an offset is beyond ±14 h or its minutes beyond 59: no offset in use, so the
+    value is unparseable rather than read some other way.
+
+    Examples
+    --------
+    >>> _offsets_as_iso("12 Jan 2025 10:00 UTC+5")
+    '12 Jan 2025 10:00 +05:00'
+    >>> _offsets_as_iso("12 Jan 2025 10:00 (GMT -3:30)")
+    '12 Jan 2025 10:00 -03:30'
+    >>> _offsets_as_iso("12 Jan 2025 10:00 UTC+15") is None
+    True
+    """
+    bad = False
+
+    def iso(m: re.Match) -> str:
+        nonlocal bad
+        hours, minutes = int(m.group(2)), int(m.group(3) or 0)
+        bad |= minutes > 59 or hours * 60 + minutes > 14 * 60
+        return f" {m.group(1)}{hours:02d}:{minutes:02d}"
+
+    out = _NAMED_OFFSET.sub(iso, text).strip()
+    return None if bad else out
+
+
 def _range_or_two_dates(text: str) -> bool:
     """Whether a free-text date is a range (``12-13 March 2021``) or two dates in one value.
 
@@ -596,17 +634,21 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool) -> dic
                 ranges.add(text)
                 continue
             yearfirst = text[:4].isdigit()
+            clean = _offsets_as_iso(text)  # 'UTC+5' is 5 h east, not dateutil's POSIX west
+            if clean is None:  # an offset no place uses ('UTC+15')
+                seen[text] = (np.nan, False, False, False)
+                continue
             del caught[:]
             try:
                 p1 = du.parse(
-                    text,
+                    clean,
                     _PARSERINFO,
                     default=a,
                     dayfirst=dayfirst and not yearfirst,
                     tzinfos=_TZINFOS,
                 )
                 p2 = du.parse(
-                    text,
+                    clean,
                     _PARSERINFO,
                     default=b,
                     dayfirst=dayfirst and not yearfirst,
@@ -624,11 +666,11 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool) -> dic
             if p1.year != p2.year or p1.month != p2.month:
                 seen[text] = (np.nan, False, False, False)  # no year or month: not a date
                 continue
-            years = {int(y) for y in _YEAR_TOKEN.findall(text)}
+            years = {int(y) for y in _YEAR_TOKEN.findall(clean)}
             if years and p1.year not in years:  # the year was read as something else
                 seen[text] = (np.nan, False, False, False)
                 continue
-            named = _WEEKDAY.search(text)
+            named = _WEEKDAY.search(clean)
             if named and _WEEKDAYS[named.group(1)[:3].lower()] != p1.weekday():
                 # 'Friday, 16 March 2024' (a Saturday): the day or the weekday is wrong
                 seen[text] = (np.nan, False, False, False)
@@ -680,7 +722,10 @@ def parse_times(
     epoch seconds (9-11 digits), milliseconds (12-14), microseconds (15-17) and nanoseconds
     (18-20); a bare year (placed on 1 January, precision noted); ``yyyy-mm`` (first of the month, noted); and free text such as
     ``12 Jan 2020`` or ``Tue, 01 Feb 2018 17:30:00 GMT`` (dateutil, per distinct value; text
-    without a year or month is unparseable, never completed from today's date).
+    without a year or month is unparseable, never completed from today's date).  An offset
+    after UTC or GMT is east of UTC when positive, as people write it (``10:00 UTC+5`` is
+    05:00 UTC; dateutil alone reads it the POSIX way, west), and one beyond ±14 h is
+    unparseable.
 
     Parameters
     ----------
