@@ -626,6 +626,35 @@ def test_prune_keeps_memos_the_run_did_not_open(tmp_path):
     assert StageCache(root).memo("memo transit hours", [2]).known() == {"b"}
 
 
+def test_prune_removes_the_temporary_files_of_writes_a_killed_run_left(tmp_path):
+    """A run killed while it wrote a cache file leaves ``atomic_path``'s temporary file;
+    each such kill added one to ``.cache`` for good (a month of nights with a kill a week:
+    one more file a week, as large as the table being written)."""
+    from pipeline.io import atomic_path
+    from pipeline.runner.cache import StageCache
+
+    root = tmp_path / ".cache"
+    first = StageCache(root)
+    first.get_or_build("features", [1], lambda: pd.DataFrame({"x": [1]}))
+    name = first.touch("features", [1])
+    # the killed write: atomic_path's own temporary file, left as SIGKILL leaves it
+    killed = atomic_path(root / f"{name}.frame.parquet")
+    tmp = killed.__enter__()
+    tmp.write_bytes(b"half a table")
+    (root / "notes.tmp").write_text("a user's file")
+    (root / ".notes.tmp").write_text("not a name atomic_path gives")
+    second = StageCache(root)
+    got, hit = second.get_or_build("features", [1], lambda: pd.DataFrame({"x": [2]}))
+    assert hit and got["x"].tolist() == [1]
+    second.prune()
+    assert not tmp.exists()
+    assert sorted(p.name for p in root.iterdir() if p.name.endswith(".tmp")) == [
+        ".notes.tmp",
+        "notes.tmp",
+    ]
+    assert StageCache(root).get_or_build("features", [1], lambda: None)[1]
+
+
 def test_density_tiles_from_a_memo_equal_a_fresh_evaluation(tmp_path):
     import numpy as np
 

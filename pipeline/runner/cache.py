@@ -63,6 +63,9 @@ _KEPT = ".kept"
 _SAFE_FILE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 #: A table's name in an entry (a field name, ``frame``, a memo's generation ``g<hex>``).
 _TABLE = re.compile(r"[A-Za-z0-9_]+")
+#: A temporary file :func:`_write` makes beside a cache file (``atomic_path``'s mkstemp name):
+#: one a killed run left is deleted by :meth:`StageCache.prune`.
+_TEMP = re.compile(r"\.[A-Za-z0-9_][A-Za-z0-9_.-]*\.[a-z0-9_]{8}\.tmp")
 
 
 def digest(obj: Any) -> str:
@@ -471,7 +474,9 @@ class StageCache:
 
         Memos of parts (``memo_*``) the run did not open are kept: a run whose factor was
         served whole from the cache (only the score changed) must not cost the next night
-        its parts.  A memo is deleted once the run opened another key of its kind.
+        its parts.  A memo is deleted once the run opened another key of its kind.  The
+        temporary files of cache writes that a killed run left (``.<file>.<random>.tmp``)
+        go too: the run lock keeps any other writer out, and nothing else removes them.
         """
         if not self.enabled or not self.root.is_dir() or self.root.is_symlink():
             return
@@ -481,6 +486,9 @@ class StageCache:
         opened = {name.rsplit("-", 1)[0] for name in keep}
         with os.scandir(self.root) as it:
             for entry in it:
+                if _TEMP.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+                    os.unlink(entry.path)  # a write a killed run did not finish
+                    continue
                 stem = entry.name.split(".", 1)[0]
                 if stem in keep:
                     continue
