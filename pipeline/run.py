@@ -298,7 +298,7 @@ def run_pipeline(
     try:
         P.check_out_dir(out, input_paths(config))
     except ConfigError as exc:
-        _record_refusal(out, exc, command_line)
+        _record_refusal(out, exc, command_line, config.run.keep_runs)
         raise
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -314,13 +314,17 @@ def run_pipeline(
         return _locked_run(config, as_of, out, progress, force or cold, cmd, cold)
 
 
-def _record_refusal(out: Path, exc: ConfigError, command_line: list[str] | None) -> None:
+def _record_refusal(
+    out: Path, exc: ConfigError, command_line: list[str] | None, keep_runs: int
+) -> None:
     """Record a run refused for its output folder in that folder's history, if it has one.
 
     A nightly job refused every night (a file put where an output goes) must show in
     ``route-risk status``, not only in the scheduler's exit code.  Only a folder that already
     holds runs (a real ``runs/``) is written to, and only through :func:`P.write_status`,
-    which follows no link; if another run holds the lock, nothing is written.
+    which follows no link; if another run holds the lock, nothing is written.  The history
+    is then pruned to ``keep_runs`` as after a failed run (never the published run): a
+    month of refused nights leaves ``keep_runs`` records, not one folder a night.
     """
     runs = out / P.RUNS
     if not runs.is_dir() or runs.is_symlink() or out.is_symlink():
@@ -342,6 +346,7 @@ def _record_refusal(out: Path, exc: ConfigError, command_line: list[str] | None)
                 "published": P.current_run(out),
             },
         )
+        P.prune_runs(out, keep_runs)
 
 
 def _locked_run(

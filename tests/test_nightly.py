@@ -221,6 +221,26 @@ def test_a_file_where_the_run_writes_a_folder_is_refused_in_one_line(
     assert not ran and sorted(p.name for p in out.iterdir()) == [name]
 
 
+def test_refused_nights_are_pruned_to_keep_runs(small_demo, tmp_path, first_run):
+    """A nightly job refused every night (here a file at ``.spill``) recorded one run folder
+    a night and never pruned them: 12 refusals left 19 folders with ``keep_runs`` 7.  They
+    are pruned as failed runs are: the newest ``keep_runs`` and the published run stay."""
+    from pipeline.runner.publish import run_dirs
+
+    cfg = small_config(small_demo, tmp_path, run={"keep_runs": 3})
+    out = copy_of_first(first_run, tmp_path)
+    shutil.rmtree(out / ".spill", ignore_errors=True)
+    (out / ".spill").write_text("x")
+    for _ in range(5):
+        with pytest.raises(ConfigError, match=r"\.spill' must be the folder"):
+            pipeline.run_pipeline(cfg)
+    history = run_history(out)  # the newest 3, and the published run: never pruned
+    assert len(run_dirs(out)) == len(history) == 4
+    assert history[0]["run_id"] == first_run.run_id
+    assert [h["status"] for h in history[1:]] == ["refused"] * 3
+    assert os.readlink(out / "current").endswith(first_run.run_id)
+
+
 def test_status_and_history_of_a_damaged_folder_say_so_in_one_line(
     small_demo, tmp_path, capsys, first_run
 ):
