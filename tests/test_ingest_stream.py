@@ -394,7 +394,10 @@ def test_ingest_summary_of_a_large_track_file_is_read_in_chunks(tmp_path):
     assert not list((tmp_path / "b").glob(".spill-*"))
 
 
-def test_a_killed_runs_spill_is_removed_by_the_next(small_demo, tmp_path):
+@pytest.mark.parametrize("chunk_rows", [700, None], ids=["spilled", "read-whole"])
+def test_a_killed_runs_spill_is_removed_by_the_next(small_demo, tmp_path, chunk_rows):
+    """Also by a run that reads its tracks whole (no spill of its own, as after
+    ``ingest.chunk_rows`` was removed): each killed run's spill would otherwise stay."""
     from conftest import small_config
 
     import pipeline
@@ -403,7 +406,7 @@ def test_a_killed_runs_spill_is_removed_by_the_next(small_demo, tmp_path):
     cfg = small_config(
         small_demo,
         tmp_path,
-        ingest={"chunk_rows": 700},
+        ingest={"chunk_rows": chunk_rows},
         hotspots={"enabled": False},
         evaluate={"enabled": False},
         timeline={"months": 0},

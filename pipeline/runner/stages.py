@@ -447,15 +447,17 @@ def _track_reader(state: RunState):
     chunk_rows = _chunk_rows(state)
     paths = [Path(s.path) for s in cfg.inputs.tracks if Path(s.path).is_file()]
     dask = cfg.run.engine == "dask"
-    if not dask and (chunk_rows is None or sum(estimate_records(p) for p in paths) <= chunk_rows):
-        return read_tracks
-    assert chunk_rows is not None
     parent = state.out / ".spill"
     check_no_links(state.out, parent)
-    if parent.is_dir():  # left by a run that was killed (the run lock keeps others out)
+    # left by a run that was killed (the run lock keeps others out); removed whether or not
+    # this run spills, or a night that reads its tracks whole would keep them for good
+    if parent.is_dir():
         for old in parent.iterdir():
             if old.name.startswith(".spill-") and old.is_dir() and not old.is_symlink():
                 shutil.rmtree(old, ignore_errors=True)
+    if not dask and (chunk_rows is None or sum(estimate_records(p) for p in paths) <= chunk_rows):
+        return read_tracks
+    assert chunk_rows is not None
     root = spill_folder(parent)
     state.spill_root = root
     # removed with the run's state, whether it ends well or not
