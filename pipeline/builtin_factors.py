@@ -59,7 +59,7 @@ def density_on_cells(
     window_cells: np.ndarray | None,
 ) -> tuple[np.ndarray, dict]:
     """Return the seizure density on ``cells`` (per km²) and how it was computed."""
-    from .density import kernel_density, seizure_quantities, seizure_weights
+    from .density import decay_anchor, kernel_density, seizure_quantities, seizure_weights
 
     d = options
     if d.bandwidth_km == "auto" or d.half_life_days == "auto":
@@ -69,12 +69,19 @@ def density_on_cells(
         )
     if seizures.empty:
         return np.zeros(len(cells)), {"bandwidth_km": None, "note": "no seizures"}
+    # decayed from an anchor that stays put while as_of moves on, night after night: the
+    # weights, and so the density memo's map tiles, stay those of the night before away
+    # from new seizures; the common factor to as_of is applied to the sums
+    anchor, scale = (
+        (None, 1.0) if d.half_life_days is None else decay_anchor(as_of, float(d.half_life_days))
+    )
     weights = seizure_weights(
         seizures,
         as_of=as_of,
         half_life_days=d.half_life_days,
         use_quantity=d.use_quantity,
         commodity_weights=d.commodity_weights or None,
+        decay_from=anchor,
     )
     res = kernel_density(
         (seizures[S.LON].to_numpy(), seizures[S.LAT].to_numpy()),
@@ -92,13 +99,13 @@ def density_on_cells(
         "bandwidth_rule": res.bandwidth_rule,
         "kernel": res.kernel,
         "method": res.method,
-        "total_weight": round(float(res.total_weight), 6),
+        "total_weight": round(float(res.total_weight) * scale, 6),
     }
     if d.use_quantity:
         note = seizure_quantities(seizures)[1]
         if note:
             info["quantity_note"] = note
-    return np.asarray(res.density, dtype="float64"), info
+    return np.asarray(res.density, dtype="float64") * scale, info
 
 
 def _seizure_density(ctx: FactorContext) -> FactorValues:

@@ -680,6 +680,61 @@ def test_density_tiles_from_a_memo_equal_a_fresh_evaluation(tmp_path):
     assert not np.array_equal(nightly, first)
 
 
+def test_a_night_a_day_later_takes_every_density_tile_from_the_memo(tmp_path, caplog):
+    """as_of moves a day each night: decayed from as_of, every seizure's weight changed and
+    no map tile of the memo served; decayed from a fixed anchor, a night without new
+    seizures computes no tile, and its density has the bits of a fresh evaluation."""
+    import logging
+    import re
+
+    import numpy as np
+
+    from pipeline.builtin_factors import density_on_cells
+    from pipeline.config import DensityConfig
+    from pipeline.density import density_memo
+    from pipeline.grid import region_to_cells
+
+    rng = np.random.default_rng(5)
+    cells = region_to_cells((0.0, 0.0, 8.0, 6.0), 5)
+    n = 300
+    seizures = pd.DataFrame(
+        {
+            "time": pd.Timestamp("2024-01-01", tz="UTC")
+            + pd.to_timedelta(rng.uniform(0, 700, n), unit="D"),
+            "lon": rng.uniform(0, 8, n),
+            "lat": rng.uniform(0, 6, n),
+        }
+    )
+    opts = DensityConfig(kernel="quartic", bandwidth_km=30.0, half_life_days=90.0)
+    day1 = pd.Timestamp("2025-12-31 23:59:59", tz="UTC")
+    day2 = day1 + pd.Timedelta(days=1)
+
+    def computed() -> int:
+        got = [re.search(r"(\d+) computed", r.getMessage()) for r in caplog.records]
+        return sum(int(m.group(1)) for m in got if m)
+
+    with caplog.at_level(logging.DEBUG, logger="pipeline.density"):
+        with density_memo(_memo(tmp_path)):
+            first, _ = density_on_cells(seizures, cells, day1, opts, None)
+        assert computed() > 0
+        caplog.clear()
+        with density_memo(_memo(tmp_path)):
+            nightly, _ = density_on_cells(seizures, cells, day2, opts, None)
+        assert computed() == 0  # every tile from the memo
+    with density_memo(_memo(tmp_path / "fresh")):  # a cold run's: its own memo
+        fresh, _ = density_on_cells(seizures, cells, day2, opts, None)
+    assert np.array_equal(nightly, fresh)
+    # a day's decay, and the values of a density decayed from as_of itself
+    np.testing.assert_allclose(nightly, first * 0.5 ** (1 / 90.0), rtol=1e-12)
+    from pipeline.density import kernel_density, seizure_weights
+
+    w = seizure_weights(seizures, as_of=day2, half_life_days=90.0)
+    plain = kernel_density(
+        (seizures["lon"], seizures["lat"]), cells, weights=w, bandwidth_km=30.0, kernel="quartic"
+    )
+    np.testing.assert_allclose(nightly, plain, rtol=1e-12, atol=1e-300)
+
+
 def test_transit_blocks_from_a_memo_equal_a_fresh_pass(tmp_path, caplog):
     import logging
     import re

@@ -65,7 +65,7 @@ from ._inputs import BANDWIDTH_RULES
 from ._kde import DensityResult, kernel_density, kernel_density_exact
 from ._kernels import KERNELS, kernel_profile, kernel_support_km
 from ._tiles import density_memo
-from ._weights import seizure_quantities, seizure_weights
+from ._weights import decay_anchor, seizure_quantities, seizure_weights
 
 __all__ = [
     "BANDWIDTH_RULES",
@@ -79,5 +79,6 @@ __all__ = [
     "kernel_support_km",
     "seizure_quantities",
     "seizure_weights",
+    "decay_anchor",
     "select_bandwidth",
 ]

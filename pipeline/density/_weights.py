@@ -19,6 +19,7 @@ def seizure_weights(
     half_life_days: float | None = None,
     use_quantity: bool = False,
     commodity_weights: Mapping[str, float] | None = None,
+    decay_from: datetime | pd.Timestamp | None = None,
 ) -> np.ndarray:
     """Weight of each seizure: commodity weight × quantity × exponential time decay.
 
@@ -40,6 +41,11 @@ def seizure_weights(
     commodity_weights : mapping of str to float, optional
         Weight per commodity (case-insensitive, surrounding blanks ignored); commodities not
         listed weigh ``commodity_weights["default"]`` if given, else 1.
+    decay_from : datetime or Timestamp, optional
+        Count the decay's ages from this time instead of ``as_of`` (events after ``as_of``
+        still weigh 0): the weights are then ``0.5 ** ((as_of - decay_from) / half_life)``
+        times the ones from ``as_of``, a factor common to all, which
+        :func:`decay_anchor` uses to keep a night's weights those of the night before.
 
     Returns
     -------
@@ -92,9 +98,16 @@ def seizure_weights(
                 "would be 0 and the density zero everywhere, not 'no data'; give as_of on or "
                 "after the first seizure, or only the seizures up to as_of (none: no density)"
             )
-        decay = 1.0 if hl is None else 0.5 ** (np.maximum(age, 0.0) / hl)
+        if hl is None:
+            decay = 1.0
+        elif decay_from is None:
+            decay = 0.5 ** (np.maximum(age, 0.0) / hl)
+        else:
+            start = pd.Timestamp(decay_from)
+            start = start.tz_localize("UTC") if start.tzinfo is None else start.tz_convert("UTC")
+            decay = 0.5 ** ((start - times).dt.total_seconds().to_numpy() / 86400.0 / hl)
         w = np.where(age >= 0, decay, 0.0)
-        if hl is not None and (age >= 0).any() and not w.any():
+        if hl is not None and (age >= 0).any() and not 0.5 ** (age[age >= 0].min() / hl) > 0:
             # every weight underflowed: the density would be 0 everywhere, silently
             raise ConfigError(
                 f"half_life_days {half_life_days!r}: every seizure's weight decays to 0 (the "
@@ -192,3 +205,38 @@ def seizure_quantities(seizures: pd.DataFrame) -> tuple[np.ndarray, str | None]:
         )
     )
     return out, note
+
+
+#: Half-lives per period of :func:`decay_anchor`: weights from the anchor stay within
+#: 2**±256 over a period, far inside float64's range.
+_ANCHOR_HALF_LIVES = 256
+
+
+def decay_anchor(
+    as_of: datetime | pd.Timestamp, half_life_days: float
+) -> tuple[pd.Timestamp, float]:
+    """Return the time a density's decay is counted from for ``as_of``, and the factor to it.
+
+    Weights decayed from ``as_of`` all change when ``as_of`` moves a day, and with them every
+    map tile of a run's density memo.  Decayed from a fixed anchor (the start of the period
+    of ``256 * half_life_days`` days since 1970 that holds ``as_of``) they stay the same, the
+    density is the kernel sum times the factor ``0.5 ** ((as_of - anchor) / half_life_days)``,
+    and a night recomputes only the tiles near new seizures.  The anchor depends only on
+    ``as_of`` and the half-life, so a full run computes the same bits.
+
+    Examples
+    --------
+    >>> anchor, factor = decay_anchor(pd.Timestamp("2026-06-30", tz="UTC"), 365.0)
+    >>> str(anchor), bool(np.isclose(factor, 0.5 ** (20634 / 365.0)))  # 20,634 days since
+    ('1970-01-01 00:00:00+00:00', True)
+    >>> decay_anchor(pd.Timestamp("2026-06-30"), 1.0)[0] <= pd.Timestamp("2026-06-30", tz="UTC")
+    True
+    """
+    t = pd.Timestamp(as_of)
+    t = t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+    epoch = pd.Timestamp("1970-01-01", tz="UTC")
+    period = _ANCHOR_HALF_LIVES * float(half_life_days)  # days
+    days = (t - epoch).total_seconds() / 86400.0
+    anchor = epoch + pd.Timedelta(days=float(np.floor(days / period) * period))
+    factor = 0.5 ** ((t - anchor).total_seconds() / 86400.0 / float(half_life_days))
+    return anchor, float(factor)
