@@ -859,7 +859,8 @@ def utc_offset_seconds(values: pd.Series, unit_s: float = 3600.0) -> tuple[np.nd
     Offsets are ``+02:00``, ``+0200``, ``UTC+2``, ``GMT-05:30``, ``Z``/``UTC``/``GMT``
     (zero), the zone abbreviations of one meaning (``CET``: +1, see
     :data:`~pipeline.ingest._dates.ZONE_ABBREVIATIONS`), or numbers (``2``, ``-5``, ``5.5``) in ``unit_s`` seconds (hours unless the
-    header says minutes or seconds).  A zone name (``Europe/Oslo``) gives NaN seconds and
+    header says minutes or seconds; there ``-300`` is -300 minutes, where an hours column
+    reads a signed ``-0300`` or ``+530`` as hhmm).  A zone name (``Europe/Oslo``) gives NaN seconds and
     its name, to be applied with its daylight-saving rules.  Offsets beyond ±14 h, empty and
     unknown values are NaN with an empty name.
     """
@@ -875,6 +876,8 @@ def utc_offset_seconds(values: pd.Series, unit_s: float = 3600.0) -> tuple[np.nd
         out[plain] = pd.to_numeric(s[plain], errors="coerce").to_numpy(dtype="float64") * unit_s
     m = s.str.extract(_OFFSET_TEXT)
     clock = (m["sign"].notna() & (m["m"].notna() | m["prefix"].notna())).to_numpy()
+    if unit_s != 3600.0:  # '-300' in minutes is -5 h, not -3:00 written hhmm
+        clock = clock & ~plain
     if clock.any():
         sign = np.where(m["sign"].to_numpy(dtype=object) == "-", -1.0, 1.0)
         hh = pd.to_numeric(m["h"], errors="coerce").to_numpy(dtype="float64")
