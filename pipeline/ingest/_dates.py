@@ -583,7 +583,7 @@ def _offsets_as_iso(text: str) -> str | None:
         bad |= minutes > 59 or hours * 60 + minutes > 14 * 60
         return f" {m.group(1)}{hours:02d}:{minutes:02d}"
 
-    out = _NAMED_OFFSET.sub(iso, text).strip()
+    out = re.sub(r"\s{2,}", " ", _NAMED_OFFSET.sub(iso, text)).strip()
     return None if bad else out
 
 
@@ -596,14 +596,29 @@ def _range_or_two_dates(text: str) -> bool:
     return _RANGE.search(text) is not None
 
 
-def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool) -> dict[str, Any]:
+#: A date written year first (``2021-03-05``, ``2021/03/05``) anywhere in a free-text value,
+#: after a weekday too (``Fri 2021-03-05``): month then day, whatever ``dayfirst`` says.
+_YEAR_FIRST_DATE = re.compile(r"(?<![\d.])\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?![\d.])")
+#: The fraction of a second after a clock (``10:00:00.123456789``): dateutil keeps microseconds.
+_FRACTION = re.compile(r"(?<!\d)\d{1,2}:\d{2}:\d{2}[.,](\d{1,9})(?!\d)")
+_UNREAD = (np.nan, False, False, False, 0.0)
+
+
+def _names_month(text: str) -> bool:
+    """Whether ``text`` names its month in words (then no day/month order is needed)."""
+    return any(_PARSERINFO.month(w) for w in re.findall(r"[^\W\d_]{3,}", text))
+
+
+def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool | None) -> dict[str, Any]:
     """Parse distinct free-text dates (``12 Jan 2020``) with dateutil; counts of precisions.
 
     A value naming a zone abbreviation outside :data:`ZONE_ABBREVIATIONS` is left
     unparseable (counted under ``zone_unknown``, examples under ``zone_examples``): taking
     it as UTC would shift it by hours, and dateutil's reading of it depends on the machine.
-    So is a range of days or two dates in one value (``ranges``, ``range_examples``), and a
-    value whose one four-digit year dateutil did not read as its year.
+    So is a range of days or two dates in one value (``ranges``, ``range_examples``), a
+    value whose one four-digit year dateutil did not read as its year, and, where
+    ``dayfirst`` is None (neither given nor decided by the column), a value that reads as
+    two dates day-first and month-first (``order_unknown``, ``order_examples``).
     """
     from dateutil import parser as du
     from dateutil import tz as dtz
@@ -616,93 +631,115 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool) -> dic
         "range_examples": [],
         "weekday_conflicts": 0,
         "weekday_examples": [],
+        "order_unknown": 0,
+        "order_examples": [],
     }
     texts = s.iloc[rows]
     uniq = pd.unique(texts.to_numpy(dtype=object))
     a = dt.datetime(2000, 1, 1)
-    b = dt.datetime(2001, 2, 2)
-    seen: dict[str, tuple[float, bool, bool, bool]] = {}
+    # another hour too: a clock written as 00:00 is a clock (placed by an offset column),
+    # as it is in the ISO spellings, not a date alone
+    b = dt.datetime(2001, 2, 2, 13)
+    seen: dict[str, tuple[float, bool, bool, bool, float]] = {}
     unknown_zone: set[str] = set()
     ranges: set[str] = set()
     weekday_conflicts: set[str] = set()
+    order_unknown: set[str] = set()
+
+    def parse(text: str, default: dt.datetime, first: bool, yearfirst: bool) -> dt.datetime:
+        return du.parse(
+            text,
+            _PARSERINFO,
+            default=default,
+            dayfirst=first,
+            yearfirst=yearfirst,
+            tzinfos=_TZINFOS,
+        )
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for u in uniq:  # distinct free-text dates only
             text = str(u)
             if _range_or_two_dates(text):
-                seen[text] = (np.nan, False, False, False)
+                seen[text] = _UNREAD
                 ranges.add(text)
                 continue
-            yearfirst = text[:4].isdigit()
             clean = _offsets_as_iso(text)  # 'UTC+5' is 5 h east, not dateutil's POSIX west
             if clean is None:  # an offset no place uses ('UTC+15')
-                seen[text] = (np.nan, False, False, False)
+                seen[text] = _UNREAD
                 continue
+            # a year-first date is year-month-day, after a weekday too ('Fri 2021-03-05':
+            # dateutil reads it 2021-05-03 day-first)
+            yearfirst = _YEAR_FIRST_DATE.search(clean) is not None
+            first = bool(dayfirst) and not yearfirst
             del caught[:]
             try:
-                p1 = du.parse(
-                    clean,
-                    _PARSERINFO,
-                    default=a,
-                    dayfirst=dayfirst and not yearfirst,
-                    tzinfos=_TZINFOS,
-                )
-                p2 = du.parse(
-                    clean,
-                    _PARSERINFO,
-                    default=b,
-                    dayfirst=dayfirst and not yearfirst,
-                    tzinfos=_TZINFOS,
+                p1 = parse(clean, a, first, yearfirst)
+                p2 = parse(clean, b, first, yearfirst)
+                other = (
+                    parse(clean, a, not first, yearfirst)
+                    if dayfirst is None and not yearfirst and not _names_month(clean)
+                    else p1
                 )
             except (ValueError, OverflowError, TypeError):
-                seen[text] = (np.nan, False, False, False)
+                seen[text] = _UNREAD
                 continue
             if isinstance(p1.tzinfo, dtz.tzlocal) or any(
                 issubclass(w.category, du.UnknownTimezoneWarning) for w in caught
             ):
-                seen[text] = (np.nan, False, False, False)
+                seen[text] = _UNREAD
                 unknown_zone.add(text)
                 continue
             if p1.year != p2.year or p1.month != p2.month:
-                seen[text] = (np.nan, False, False, False)  # no year or month: not a date
+                seen[text] = _UNREAD  # no year or month: not a date
+                continue
+            if other != p1:  # 03/05/2021 14:30 CET in a column that does not say its order
+                seen[text] = _UNREAD
+                order_unknown.add(text)
                 continue
             years = {int(y) for y in _YEAR_TOKEN.findall(clean)}
             if years and p1.year not in years:  # the year was read as something else
-                seen[text] = (np.nan, False, False, False)
+                seen[text] = _UNREAD
                 continue
             named = _WEEKDAY.search(clean)
             if named and _WEEKDAYS[named.group(1)[:3].lower()] != p1.weekday():
                 # 'Friday, 16 March 2024' (a Saturday): the day or the weekday is wrong
-                seen[text] = (np.nan, False, False, False)
+                seen[text] = _UNREAD
                 weekday_conflicts.add(text)
                 continue
             month_only = p1.day != p2.day
             p = p1.replace(day=1) if month_only else p1
             zoned = p.tzinfo is not None
-            off = p.utcoffset().total_seconds() if zoned and p.utcoffset() else 0.0
+            delta = p.utcoffset()
+            off = delta.total_seconds() if delta is not None else 0.0
             naive = p.replace(tzinfo=None)
             days = (naive.date() - dt.date(1970, 1, 1)).days
             secs = days * 86400.0 + naive.hour * 3600 + naive.minute * 60 + naive.second - off
-            has_clock = (naive.hour, naive.minute, naive.second) != (0, 0, 0)
-            seen[text] = (secs, zoned, has_clock, month_only)
+            has_clock = p1.hour == p2.hour
+            frac_ns = naive.microsecond * 1000
+            digits = _FRACTION.search(clean)
+            if digits and int(digits.group(1)[:6].ljust(6, "0")) == naive.microsecond:
+                frac_ns = int(digits.group(1).ljust(9, "0"))  # nanoseconds too, as ISO's
+            seen[text] = (secs, zoned, has_clock, month_only, float(frac_ns))
     keys = list(seen)
-    table = np.array([seen[k] for k in keys], dtype="float64").reshape(-1, 4)
+    table = np.array([seen[k] for k in keys], dtype="float64").reshape(-1, 5)
     at = pd.Index(keys).get_indexer(texts.astype("str").to_numpy(dtype=object))
     got = table[at]
     acc.secs[rows] = got[:, 0]
     acc.zoned[rows] = got[:, 1].astype(bool)
     acc.has_clock[rows] = got[:, 2].astype(bool)
+    acc.frac_ns[rows] = got[:, 4].astype("int64")
     acc.done[rows] = True
     counts["month_precision"] = int((got[:, 3].astype(bool) & np.isfinite(got[:, 0])).sum())
-    if unknown_zone:
-        counts["zone_unknown"] = int(texts.astype("str").isin(unknown_zone).sum())
-        counts["zone_examples"] = sorted(unknown_zone)[:3]
-    if ranges:
-        counts["ranges"] = int(texts.astype("str").isin(ranges).sum())
-        counts["range_examples"] = sorted(ranges)[:3]
-    if weekday_conflicts:
-        counts["weekday_conflicts"] = int(texts.astype("str").isin(weekday_conflicts).sum())
-        counts["weekday_examples"] = sorted(weekday_conflicts)[:3]
+    for count, examples, found in (
+        ("zone_unknown", "zone_examples", unknown_zone),
+        ("ranges", "range_examples", ranges),
+        ("weekday_conflicts", "weekday_examples", weekday_conflicts),
+        ("order_unknown", "order_examples", order_unknown),
+    ):
+        if found:
+            counts[count] = int(texts.astype("str").isin(found).sum())
+            counts[examples] = sorted(found)[:3]
     return counts
 
 
@@ -909,7 +946,11 @@ def parse_times(
 
     rest = np.flatnonzero(~acc.done)
     if rest.size:
-        counts = _free_text(acc, s, rest, bool(dayfirst) if dayfirst is not None else True)
+        # free text such as '03/05/2021 14:30 CET' is read in the order the numeric dates
+        # of its column decided (or dayfirst gave); with none decided, only where both
+        # orders give the same date
+        decided = {"day-first": True, "month-first": False}.get(order or "")
+        counts = _free_text(acc, s, rest, bool(dayfirst) if dayfirst is not None else decided)
         formats["free text"] = int(np.isfinite(acc.secs[rest]).sum())
         if counts["month_precision"]:
             notes.append(
@@ -930,6 +971,13 @@ def parse_times(
                 f"{where}: {counts['weekday_conflicts']} value(s) such as "
                 f"{counts['weekday_examples']!r} name a weekday the date does not fall on; "
                 "rejected as date_unparseable (the day or the weekday is wrong)"
+            )
+        if counts["order_unknown"]:
+            notes.append(
+                f"{where}: {counts['order_unknown']} value(s) such as "
+                f"{counts['order_examples']!r} could be day-first or month-first and no "
+                "numeric date of the column decides; rejected as date_unparseable: set "
+                "dayfirst: true (31/12/2020) or false (12/31/2020) for this input"
             )
         if counts["ranges"]:
             notes.append(
@@ -1081,15 +1129,51 @@ def _numbers(
         )
     whole = np.floor(out)
     frac = np.where(np.isfinite(out), np.round((out - whole) * 1e9), 0).astype("int64")
-    if ms.any():  # milliseconds exactly: 1615000001430 is .430 s, not .430000007
-        whole[ms] = np.floor(x[ms] / 1000.0)
-        frac[ms] = np.round((x[ms] - whole[ms] * 1000.0) * 1e6).astype("int64")
+    # epoch time exactly, from its digits: 1615000001430 ms is .430 s, not .430000007, and
+    # 1614934800.123 s is .123 s, not the .122999907 of its nearest double
+    raw = s.iloc[rows].to_numpy(dtype=object)
+    fits = (ndig <= 18) | ((ndig == 19) & (text <= "9223372036854775807").to_numpy())
+    for exponent, unit in ((0, secs), (3, ms), (6, us), (9, ns & fits)):
+        if unit.any():
+            whole[unit], frac[unit] = _epoch_digits(raw[unit], exponent)
     acc.secs[rows] = whole
     acc.frac_ns[rows] = frac
     epoch = secs | ms | us | ns
     acc.has_clock[rows] = (epoch | compact) & np.isfinite(out)
     acc.zoned[rows] = epoch & np.isfinite(out)  # epoch time is UTC by definition
     acc.done[rows] = True
+
+
+def _epoch_digits(text: np.ndarray, exponent: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return (whole seconds, nanoseconds) of epoch numbers in units of 10**-exponent s.
+
+    Integer arithmetic on the digits as written (an int64 before the point): no rounding
+    through a double.
+
+    Examples
+    --------
+    >>> whole, ns = _epoch_digits(np.array(["1614934800.123", "-1.5"], dtype=object), 0)
+    >>> whole.astype("int64").tolist(), ns.tolist()
+    ([1614934800, -2], [123000000, 500000000])
+    """
+    parts = (
+        pd.Series(text, dtype=object)
+        .astype("str")
+        .str.extract(r"^\s*(?P<sign>[+-]?)(?P<i>\d+)(?:\.(?P<f>\d*))?\s*$")
+    )
+    ticks = parts["i"].astype("int64").to_numpy()
+    per_second = 10**exponent
+    whole = ticks // per_second
+    frac = (ticks % per_second) * 10 ** (9 - exponent)
+    if exponent < 9:
+        width = 9 - exponent
+        sub = parts["f"].fillna("").str.slice(0, width).str.pad(width, "right", "0")
+        frac = frac + sub.astype("int64").to_numpy()
+    negative = (parts["sign"] == "-").to_numpy()
+    borrow = negative & (frac > 0)
+    whole = np.where(negative, -whole - borrow, whole)
+    frac = np.where(borrow, 1_000_000_000 - frac, frac)
+    return whole.astype("float64"), frac.astype("int64")
 
 
 def _from_datetimes(values: pd.Series, assumptions: dict[str, Any]) -> ParsedTimes:
