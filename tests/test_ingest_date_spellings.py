@@ -256,7 +256,7 @@ def test_every_spelling_of_an_instant_parses_to_it_or_not_at_all(case):
 
 # ------------------------------------------------------------------ through the readers
 
-#: A naive local wall clock, as a track file writes it beside a zone: (header, dayfirst).
+#: Spellings of a naive local wall clock, as a track file writes it beside a zone (dayfirst).
 LOCAL_FORMS = ["iso", "iso T", "free text", "12-hour", "dd/mm/yyyy", "compact", "date + clock"]
 
 
