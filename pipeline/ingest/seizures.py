@@ -33,6 +33,9 @@ Rule ids (each rejected record gets its *first* failing rule, in this order):
 ``date_unparseable``   a date no supported spelling matches
 ``date_out_of_range``  a real date outside 1677-09-22..2262-04-11, the range the table holds
                        (e.g. 1583): rejected, never wrapped
+``time_zone_unknown``  a local time whose UTC offset column value is missing or no offset,
+                       or that the zone its header names skips or repeats (see
+                       :mod:`pipeline.ingest.zones`)
 ``date_future``        after ``as_of`` and after today (UTC, a day of slack): it cannot
                        have happened
 ``after_as_of``        after ``as_of`` but not after today: a real record outside a map of
@@ -111,6 +114,7 @@ from ._quantity import decimal_mark_of, parse_quantities, typed_number_cells
 from ._vector import open_source, read_vector, spatial_layer
 from .categories import normalise_categories
 from .options import SeizureSource
+from .zones import apply_time_zone, zone_layout
 
 __all__ = ["COMMODITY_ORIGINAL", "read_seizures", "reject_repeated_records", "SEIZURE_RULES"]
 
@@ -135,6 +139,7 @@ SEIZURE_RULES = (
     "date_missing",
     "date_unparseable",
     "date_out_of_range",
+    "time_zone_unknown",
     "date_future",
     "after_as_of",
     "quantity_unparseable",
@@ -959,6 +964,12 @@ def _normalise(
     if clock_col and clock_report and not clock_report["combined"]:
         evidence.pop("time_of_day", None)
     notes += parsed.notes
+    # a zone the time header names, or a UTC offset column, places naive times as for pings
+    zones = zone_layout(raw, cols, {**pick, TIME: tcol}, name, evidence)
+    _, zone_notes, zone_report, zone_rule = apply_time_zone(parsed, zones, raw[tcol], name, tcol)
+    notes += zone_notes
+    if zones["offset_note"]:
+        notes.append(zones["offset_note"])
     times = parsed.times
     rules.append(Rule("date_missing", parsed.missing, tcol, "date is missing", raw[tcol]))
     rules.append(
@@ -980,6 +991,8 @@ def _normalise(
             raw[tcol],
         )
     )
+    if zone_rule is not None:
+        rules.append(zone_rule)
     same_day = _one_day(times, tcol, name)
     if same_day is not None:
         parsed.assumptions["same_day"] = same_day["day"]
@@ -1169,6 +1182,8 @@ def _normalise(
         assumptions["columns_not_found"] = unresolved
     if clock_report is not None:
         assumptions["time_of_day"] = clock_report
+    if zone_report is not None:
+        assumptions["utc_offset"] = zone_report
     if evidence_units is not None:
         assumptions["quantity_unit"] = evidence_units
     if pick[COMMODITY] is not None:

@@ -115,12 +115,13 @@ from ._common import (
     reproject_xy,
     to_numbers,
 )
-from ._dates import NS_RANGE, ZONE_ABBREVIATIONS, parse_times, times_with_clock
+from ._dates import NS_RANGE, parse_times, times_with_clock
 from ._json import read_json_records
 from ._positions import read_positions, split_pair_column
 from ._vector import open_source, read_vector
 from .identity import empty_identity, find_identity_columns, identity_table
 from .options import TrackSource
+from .zones import apply_time_zone, zone_kind, zone_layout
 
 __all__ = [
     "read_tracks",
@@ -677,220 +678,6 @@ def _speed_unit(src: TrackSource, sog_col: str | None, schema: str, name: str = 
     return out
 
 
-#: Header words saying a time is local (wall-clock) time, not UTC.
-_LOCAL_WORDS = frozenset({"local", "lt"})
-#: Zone abbreviations that name several zones (US or Australian eastern, US Pacific or
-#: Philippine, ...): a header naming one says local time without saying which.
-_AMBIGUOUS_ZONES = frozenset(
-    "EST EDT CST CDT PST PDT MST MDT AST ADT IST BST NST NDT ET CT MT PT".split()
-)
-#: A zone or offset a time header names: ``Time (CET)``, ``Date Time [UTC+2]``, ``Time PST``,
-#: ``time (Europe/Berlin)``.
-_HEADER_OFFSET = re.compile(r"(?<![A-Za-z])(?:UTC|GMT)\s*[+\-\u2212]\s*\d{1,2}(?::?\d{2})?", re.I)
-_HEADER_ZONE_NAME = re.compile(r"[A-Za-z_]+/[A-Za-z0-9_/+\-]+")
-
-
-def header_zone(column: str | None) -> tuple[str | None, str | None]:
-    """Return (zone or offset text, abbreviation of several zones) that a time header names.
-
-    The text is what :func:`utc_offset_seconds` reads (``CET``, ``UTC+2``, ``Europe/Berlin``);
-    an abbreviation of several zones (``EST``, ``PST``) comes second, to be refused.  Words
-    are read where a header puts its unit: in brackets, or written in capitals.
-    """
-    if not column:
-        return None, None
-    text = str(column)
-    m = _HEADER_OFFSET.search(text)
-    if m:
-        return m.group(0).replace("\u2212", "-").replace(" ", "").upper(), None
-    bracketed = " ".join(re.findall(r"[(\[{]([^)\]}]*)[)\]}]", text))
-    m = _HEADER_ZONE_NAME.search(bracketed)
-    if m:
-        return m.group(0), None
-    words = {w.upper() for w in re.findall(r"[A-Za-z]+", bracketed)}
-    words |= set(re.findall(r"(?<![A-Za-z])[A-Z]{2,5}(?![A-Za-z])", text))
-    words -= {"UTC", "UT", "GMT", "Z"}
-    for w in sorted(words):
-        if w in _AMBIGUOUS_ZONES:
-            return None, w
-    for w in sorted(words):
-        if w in ZONE_ABBREVIATIONS:
-            return w, None
-    return None, None
-
-
-#: Whole header names (normalised) of a UTC offset or time zone column.
-_OFFSET_NAMES = frozenset(
-    {"timezone", "time_zone", "tz", "zone", "tzoffset", "utcoffset", "gmtoffset", "tzone"}
-)
-
-
-#: Whole header names that also name something else: a UTM zone, a map or fishing zone
-#: ('Zone': 17, MarineCadastre's AIS came by UTM zone).  Such a column is the records' time
-#: zone only when its values are offsets or zone names.
-_AMBIGUOUS_OFFSET_NAMES = frozenset({"zone"})
-#: A zone name as written in an offset column (Europe/Oslo, Etc/GMT+5).
-_ZONE_NAME = r"[A-Z_]+/[A-Z0-9_/+-]+"
-
-
-def _offset_column(
-    raw: pd.DataFrame, cols: list[str], taken: set, name: str
-) -> tuple[str | None, str | None]:
-    """Return the column that gives the records' UTC offset or time zone, and a note.
-
-    ``utc_offset``, ``UTCOffset``, ``tz_offset``, ``GMT offset``, ``timezone``, ``Time Zone``,
-    ``tz``.  Two such columns are refused (which one applies?).  A bare ``Zone`` is taken
-    only when its values are offsets or zone names (signed, ``+02:00``, ``Europe/Oslo``):
-    unsigned numbers there are a UTM or map zone, and the note says it was not applied.
-    """
-    found = []
-    passed = []
-    for c in cols:
-        if c in taken:
-            continue
-        toks = set(name_tokens(c))
-        if normalise_name(c) in _OFFSET_NAMES or (
-            "offset" in toks and toks & {"utc", "gmt", "tz", "zone", "timezone", "time"}
-        ):
-            if normalise_name(c) in _AMBIGUOUS_OFFSET_NAMES:
-                zone_kind(raw[c], c, name)  # refuses a column of offsets and map zones both
-                if not _offset_like(raw[c]):
-                    passed.append(c)
-                    continue
-            found.append(c)
-    if len(found) > 1:
-        raise InputError(
-            f"{name}: several columns name a UTC offset or time zone ({found!r}); keep one, "
-            "or write the times in UTC"
-        )
-    note = None
-    if passed:
-        text = as_text(raw[passed[0]])
-        example = text[(text.str.strip() != "").to_numpy() & ~_offset_values(text)]
-        note = (
-            f"{name}: column {passed[0]!r} holds no UTC offset or time-zone name"
-            + (f" (e.g. {example.iloc[0]!r}: a UTM or map zone?)" if len(example) else "")
-            + "; not applied to the times"
-        )
-    return (found[0] if found else None), note
-
-
-#: An offset no map zone is written as: ``+02:00``, ``-0530``, ``UTC+2``, a zone name.
-_STRONG_OFFSET = re.compile(
-    rf"^(?:(?:UTC|GMT|UT)[+-]\d{{1,2}}(?::?\d{{2}})?|[+-]\d{{1,2}}:?\d{{2}}|{_ZONE_NAME})$"
-)
-
-
-def zone_kind(values: pd.Series, column: str, name: str) -> tuple[bool, bool, bool]:
-    """Return (blank, all offsets, offsets written as no map zone is) of a bare ``Zone`` column.
-
-    A column that holds offsets written as no map zone is (``+02:00``, ``UTC+2``,
-    ``Europe/Oslo``) beside values that are no offset (``31``, ``A1``) is refused: whether
-    its offsets apply is a guess, and deciding on the first rows only (a file read in
-    chunks) or on all of them would read the same file two ways.  A bare ``+1`` among
-    fishing zones (``A1``, ``B2``) is a zone like them.
-
-    Raises
-    ------
-    InputError
-        Such offsets and values that are no offset both.
-    """
-    text = pd.Series(pd.unique(as_text(values).to_numpy(dtype=object)), dtype=object)
-    text = text[text.astype("str").str.strip() != ""]
-    if not len(text):
-        return True, False, False
-    offs = _offset_values(text)
-    norm = text.astype("str").str.upper().str.replace(r"\s+", "", regex=True)
-    strong = offs & norm.str.fullmatch(_STRONG_OFFSET).to_numpy(dtype=bool)
-    if strong.any() and not offs.all():
-        raise mixed_zone_error(name, column, text[strong].iloc[0], text[~offs].iloc[0])
-    return False, bool(offs.all()), bool(strong.any())
-
-
-def mixed_zone_error(name: str, column: str, offset: Any, other: Any) -> InputError:
-    """Return the refusal of a ``Zone`` column of offsets and map zones both."""
-    return InputError(
-        f"{name}: column {column!r} holds UTC offsets or zone names ({offset!r}) and other "
-        f"values ({other!r}: a UTM or map zone?); whether it places the times is a guess: "
-        "rename it utc_offset if it holds offsets (and fix the other values), or leave it "
-        "out of the export"
-    )
-
-
-def _offset_like(values: pd.Series) -> bool:
-    """Whether every non-blank value is an offset, a zone abbreviation or a zone name.
-
-    Unsigned numbers other than 0 are not (a UTM zone is 1-60); 0 is UTC either way.
-    """
-    text = pd.Series(pd.unique(as_text(values).to_numpy(dtype=object)), dtype=object)
-    text = text[text.astype("str").str.strip() != ""]
-    return bool(len(text)) and bool(_offset_values(text).all())
-
-
-def _offset_values(text: pd.Series) -> np.ndarray:
-    """Mask of the values that read as a UTC offset or zone (see :func:`_offset_like`)."""
-    s = text.astype("str").str.upper().str.replace(r"\s+", "", regex=True)
-    sec, _ = utc_offset_seconds(s)
-    unsigned = s.str.fullmatch(r"\d+(?:\.\d+)?").to_numpy() & (sec != 0)
-    # an abbreviation of several zones (EST, IST) is a time zone too: taken, its values are
-    # rejected as time_zone_unknown rather than the column passed over as a map zone
-    zoneish = s.str.fullmatch(_ZONE_NAME) | s.str.fullmatch(r"[A-Z]{1,4}[SD]?T")
-    return (np.isfinite(sec) & ~unsigned) | zoneish.to_numpy()
-
-
-def _offset_unit_s(col: str | None) -> float:
-    """Seconds of one unit of a numeric offset: minutes or seconds if the header says so."""
-    toks = set(name_tokens(col)) if col else set()
-    if toks & {"min", "mins", "minute", "minutes"}:
-        return 60.0
-    if toks & {"s", "sec", "secs", "second", "seconds"}:
-        return 1.0
-    return 3600.0
-
-
-_OFFSET_TEXT = re.compile(
-    r"^(?P<prefix>UTC|GMT|UT)?(?P<sign>[+-])(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?$"
-)
-
-
-def utc_offset_seconds(values: pd.Series, unit_s: float = 3600.0) -> tuple[np.ndarray, np.ndarray]:
-    """Return (offset seconds east of UTC, IANA zone name) of an offset or time-zone column.
-
-    Offsets are ``+02:00``, ``+0200``, ``UTC+2``, ``GMT-05:30``, ``Z``/``UTC``/``GMT``
-    (zero), the zone abbreviations of one meaning (``CET``: +1, see
-    :data:`~pipeline.ingest._dates.ZONE_ABBREVIATIONS`), or numbers (``2``, ``-5``, ``5.5``) in ``unit_s`` seconds (hours unless the
-    header says minutes or seconds; there ``-300`` is -300 minutes, where an hours column
-    reads a signed ``-0300`` or ``+530`` as hhmm).  A zone name (``Europe/Oslo``) gives NaN seconds and
-    its name, to be applied with its daylight-saving rules.  Offsets beyond ±14 h, empty and
-    unknown values are NaN with an empty name.
-    """
-    text = as_text(values)
-    s = text.str.upper().str.replace(r"\s+", "", regex=True)
-    out = np.full(len(s), np.nan)
-    # UTC, Z and the abbreviations with one meaning (CET, JST), as in a time column
-    abbr = s.map(ZONE_ABBREVIATIONS).to_numpy(dtype="float64")
-    known = np.isfinite(abbr)
-    out[known] = abbr[known] * 3600.0
-    plain = s.str.fullmatch(r"[+-]?\d+(?:\.\d+)?").to_numpy()
-    if plain.any():
-        out[plain] = pd.to_numeric(s[plain], errors="coerce").to_numpy(dtype="float64") * unit_s
-    m = s.str.extract(_OFFSET_TEXT)
-    clock = (m["sign"].notna() & (m["m"].notna() | m["prefix"].notna())).to_numpy()
-    if unit_s != 3600.0:  # '-300' in minutes is -5 h, not -3:00 written hhmm
-        clock = clock & ~plain
-    if clock.any():
-        sign = np.where(m["sign"].to_numpy(dtype=object) == "-", -1.0, 1.0)
-        hh = pd.to_numeric(m["h"], errors="coerce").to_numpy(dtype="float64")
-        mm = pd.to_numeric(m["m"], errors="coerce").fillna(0).to_numpy(dtype="float64")
-        sec = sign * (hh * 3600 + mm * 60)
-        sec[mm >= 60] = np.nan
-        out[clock] = sec[clock]
-    out[np.abs(out) > 14 * 3600] = np.nan
-    named = s.str.contains("/", regex=False).to_numpy()
-    zone = np.where(named, text.to_numpy(dtype=object), "").astype(object)
-    return out, zone
-
-
 def _course_factor(cog_col: str | None) -> float:
     """Return 0.1 when the course header says its values are tenths of a degree, else 1."""
     return 0.1 if cog_col is not None and _TENTHS.search(str(cog_col)) else 1.0
@@ -982,7 +769,7 @@ def _columns_from_table(raw: pd.DataFrame, src: TrackSource, name: str, schema: 
     vid = raw[vid_col] if vid_col else pd.Series(src.vessel_id, index=raw.index)
     speed = _speed_unit(src, pick["sog"], schema, name)
     fill_note = _fallback_coordinates(cols, pick, evidence, name)
-    zone = _offset_layout(raw, cols, pick, name, evidence)
+    zone = zone_layout(raw, cols, pick, name, evidence)
     pick["valid"] = _validity_column(raw, cols, {c for c in pick.values() if c})
     if pick["valid"] is not None:
         evidence["valid"] = {
@@ -1176,73 +963,6 @@ def _coordinate(raw: pd.DataFrame, pick: dict, role: str) -> pd.Series:
     return values.astype(object).where(~blank, raw[alt].astype(object))
 
 
-def _offset_layout(
-    raw: pd.DataFrame, cols: list[str], pick: dict, name: str, evidence: dict
-) -> dict[str, Any]:
-    """Find the UTC offset column; return its layout entries (``pick``, ``evidence`` updated).
-
-    Every table of pings (CSV, JSON, Parquet and the point layers of vector files) places its
-    local times by the same rule.
-    """
-    offset_col, note = _offset_column(raw, cols, {c for c in pick.values() if c}, name)
-    pick["utc_offset"] = offset_col
-    # a bare 'Zone' column (applied or not) is checked again in every later chunk of a
-    # file read in chunks: one that turns out to hold both kinds is refused, as when whole
-    zone = [
-        c for c in cols if normalise_name(c) in _AMBIGUOUS_OFFSET_NAMES and c not in pick.values()
-    ]
-    pick["zone_checked"] = offset_col if _is_bare_zone(offset_col) else (zone[0] if zone else None)
-    zone_blank = bool(pick["zone_checked"]) and zone_kind(raw[pick["zone_checked"]], "", name)[0]
-    if offset_col is not None:
-        evidence["utc_offset"] = {
-            "column": offset_col,
-            "by": "name",
-            "evidence": f"header {offset_col!r} names a UTC offset or time zone; applied to "
-            "the times that name no zone",
-        }
-    time_cols = [c for c in (pick["time"], pick.get("time_of_day")) if c]
-    named = [(c, *header_zone(c)) for c in time_cols]
-    zone_text = next(((c, z) for c, z, _ in named if z), None)
-    several = next(((c, a) for c, _, a in named if a), None)
-    header_said = zone_text or several
-    if offset_col is not None and header_said is not None:
-        # the row's own offset is applied; the header's zone is said not to be
-        header, said = header_said
-        note = "; ".join(
-            filter(
-                None,
-                [
-                    note,
-                    f"{name}: header {header!r} names the zone {said!r}, but column "
-                    f"{offset_col!r} gives each row's offset, and it is the one applied (the "
-                    "header's zone is not); set the offsets right if the two disagree",
-                ],
-            )
-        )
-    if zone_text is not None and offset_col is None and several is None:
-        evidence["utc_offset"] = {
-            "column": zone_text[0],
-            "by": "header",
-            "evidence": f"header {zone_text[0]!r} names the zone or offset {zone_text[1]!r}; "
-            "applied to the times that name no zone",
-        }
-    return {
-        "offset": raw[offset_col] if offset_col else None,
-        "offset_col": offset_col,
-        "offset_unit_s": _offset_unit_s(offset_col),
-        "offset_note": note,
-        "zone_blank": zone_blank,
-        "header_zone": None if several else zone_text,
-        "header_zone_several": several,
-        "time_is_local": bool(
-            several or any(_LOCAL_WORDS & set(name_tokens(c)) for c in time_cols)
-        ),
-        "local_col": next(
-            (c for c in time_cols if _LOCAL_WORDS & set(name_tokens(c))), pick["time"]
-        ),
-    }
-
-
 #: Whole header names (normalised) of a fix's validity flag (Traccar's ``valid``).
 _VALIDITY_NAMES = frozenset(
     {"valid", "is_valid", "fix_valid", "gps_valid", "valid_fix", "gps_fix_valid", "validity"}
@@ -1273,10 +993,6 @@ def _invalid_fix(values: pd.Series | None, n: int) -> np.ndarray:
         return np.zeros(n, dtype=bool)
     text = as_text(values).str.strip().str.upper()
     return text.isin(_FLAG_FALSE).to_numpy()
-
-
-def _is_bare_zone(col: str | None) -> bool:
-    return col is not None and normalise_name(col) in _AMBIGUOUS_OFFSET_NAMES
 
 
 #: The parts holding the identity columns, and their role in ``picks``.
@@ -1708,7 +1424,7 @@ def _read_vector_tracks(
     parts["sog_col"], parts["cog_col"] = pick["sog"], pick["cog"]
     parts["cog_factor"] = _course_factor(pick["cog"])
     # local times beside an offset column: placed as in a table of pings
-    parts.update(_offset_layout(attrs, cols, pick, name, evidence))
+    parts.update(zone_layout(attrs, cols, pick, name, evidence))
     parts.update(_identity_layout(raw, cols, pick))
     parts["geometry_rules"] = _point_layer_rules(geoms, types)
     if (types == 4).any():
@@ -2181,46 +1897,10 @@ def check_ping_rows(
         clock_column=parts.get("clock_col"),
     )
     notes += parsed.notes
-    zone_bad = np.zeros(n, dtype=bool)
-    local = parsed.times.notna().to_numpy() & parsed.has_clock & ~np.asarray(parsed.zoned, bool)
-    if parts.get("offset") is not None:
-        zone_bad, zone_report = _place_local_times(
-            parsed, parts["offset"], local, parts.get("offset_unit_s", 3600.0)
-        )
-        zone_report["column"] = parts["offset_col"]
-        notes.append(
-            f"{name}: {zone_report['placed']} local time(s) placed in UTC by their offset or "
-            f"zone in column {parts['offset_col']!r}"
-            + (f"; {int(zone_bad.sum())} without a usable one rejected" if zone_bad.any() else "")
-        )
-    elif parts.get("header_zone") and local.any():
-        zcol, ztext = parts["header_zone"]
-        zone_bad, _ = _place_local_times(parsed, pd.Series(ztext, index=raw.index), local, 3600.0)
-        notes.append(
-            f"{name}: {int((local & ~zone_bad).sum())} local time(s) placed in UTC by the zone "
-            f"or offset {ztext!r} that header {zcol!r} names"
-            + (
-                f"; {int(zone_bad.sum())} that zone skips or repeats rejected"
-                if zone_bad.any()
-                else ""
-            )
-        )
-    elif parts.get("header_zone_several") and local.any():
-        zcol, abbr = parts["header_zone_several"]
-        raise InputError(
-            f"{name}: time column {zcol!r} names the zone {abbr!r}, an abbreviation of several "
-            f"zones, and {int(local.sum())} of the times name no zone or offset (e.g. "
-            f"{str(parts['time'][local].iloc[0])!r}); which zone is a guess: add a UTC offset "
-            "column (utc_offset: -05:00, or timezone: America/New_York, say) or write the times in UTC"
-        )
-    elif parts.get("time_is_local") and local.any():
-        raise InputError(
-            f"{name}: time column {parts.get('local_col') or tcol!r} says local time and "
-            f"{int(local.sum())} of the times "
-            f"name no zone or offset (e.g. {str(parts['time'][local].iloc[0])!r}); a local "
-            "time cannot be placed in UTC: add a UTC offset column (utc_offset: +02:00, or "
-            "timezone: Europe/Oslo) or write the times in UTC"
-        )
+    zone_bad, zone_notes, zone_report, zone_rule = apply_time_zone(
+        parsed, parts, parts["time"], name, tcol
+    )
+    notes += zone_notes
     naive = parsed.times.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]")
     rules.append(
         Rule(
@@ -2250,28 +1930,8 @@ def check_ping_rows(
             parts["time"],
         )
     )
-    if parts.get("offset") is not None:
-        rules.append(
-            Rule(
-                "time_zone_unknown",
-                zone_bad,
-                parts["offset_col"],
-                "UTC offset {value} of a local time is missing, or not an offset (+02:00) "
-                "or a zone (Europe/Oslo)",
-                parts["offset"],
-            )
-        )
-    elif parts.get("header_zone"):
-        rules.append(
-            Rule(
-                "time_zone_unknown",
-                zone_bad,
-                tcol,
-                f"local time {{value}} is skipped or repeated by the zone "
-                f"{parts['header_zone'][1]!r} its header names",
-                parts["time"],
-            )
-        )
+    if zone_rule is not None:
+        rules.append(zone_rule)
     aoi = outside_aoi_rules(
         lon, lat, ok, aoi_bbox, column=pair_col, values=pair, aoi_polygon=aoi_polygon
     )
@@ -2307,7 +1967,7 @@ def check_ping_rows(
     }
     if clock_report is not None:
         info["time_of_day"] = clock_report
-    if parts.get("offset") is not None:
+    if zone_report is not None:
         info["utc_offset"] = zone_report
     return PingChecks(
         rules=rules,
@@ -2327,54 +1987,6 @@ def check_ping_rows(
         notes=notes,
         info=info,
     )
-
-
-def _place_local_times(
-    parsed, offsets: pd.Series, local: np.ndarray, unit_s: float
-) -> tuple[np.ndarray, dict[str, Any]]:
-    """Move the ``local`` times of ``parsed`` to UTC by their offset or zone; in place.
-
-    Returns the rows whose offset is missing or unusable (their local time cannot be placed)
-    and a report for the assumptions.  A zone name is applied with its daylight-saving
-    rules; a wall-clock time it skips or repeats is unusable.
-    """
-    off, zone = utc_offset_seconds(offsets, unit_s)
-    ns = parsed.times.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]").view("int64").copy()
-    fixed = local & np.isfinite(off)
-    ns[fixed] -= np.round(off[fixed] * 1e9).astype("int64")
-    placed = fixed.copy()
-    named = local & ~fixed & (zone != "")
-    for z in np.unique(zone[named].astype(str)):
-        idx = np.flatnonzero(named & (zone == z))
-        try:
-            at = pd.DatetimeIndex(ns[idx].view("datetime64[ns]")).tz_localize(
-                z, ambiguous="NaT", nonexistent="NaT"
-            )
-        except (KeyError, ValueError):  # not a zone name
-            continue
-        good = ~at.isna()
-        ns[idx[good]] = at[good].tz_convert("UTC").tz_localize(None).asi8
-        placed[idx[good]] = True
-    bad = local & ~placed
-    ns[bad] = np.iinfo("int64").min
-    parsed.times = pd.Series(
-        pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC"), index=parsed.times.index
-    )
-    good = parsed.times.notna().to_numpy()
-    was_zoned = np.asarray(parsed.zoned, bool) & good
-    parsed.zoned = was_zoned | placed
-    report = {"placed": int(placed.sum()), "by_zone_name": int((placed & named).sum())}
-    sentence = [f"{report['placed']} local time(s) placed in UTC by their offset or zone column"]
-    n_naive = int((~parsed.zoned & parsed.has_clock & good).sum())
-    n_dates = int((~parsed.has_clock & good).sum())
-    if was_zoned.any():
-        sentence.append(f"{int(was_zoned.sum())} value(s) name their zone or offset (UTC)")
-    if n_naive:
-        sentence.append(f"{n_naive} value(s) without zone taken as UTC")
-    if n_dates:
-        sentence.append(f"{n_dates} value(s) are dates without a time (00:00 UTC)")
-    parsed.assumptions["time_zone"] = "; ".join(sentence)
-    return bad, report
 
 
 def check_ping_vessels(
