@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION
+from conftest import QUICK
 
 pytestmark = IGNORE_PENDING_DEPRECATION
 
@@ -348,26 +349,33 @@ def _loiter_theatre(d: Path) -> dict:
     }
 
 
-def _loiter_config(tmp_path: Path, inputs: dict, area: dict, out: Path):
-    """The loitering theatre's config: density and loitering, no timeline, back-test or map."""
+def _light_config(tmp_path: Path, **sections):
+    """Write and load ``tmp_path/c.yaml``: ``sections``, without timeline, back-test, hot spots
+    or the optional exports."""
     import yaml
 
     import pipeline
 
     raw = {
-        "run": {"as_of": "2026-06-30", "out_dir": str(out)},
-        "area": {**area, "resolution": 3},
-        "inputs": inputs,
-        "density": {"bandwidth_km": 150.0},
-        "score": {"factors": {"seizure_density": {"weight": 1}, "loiter_events": {"weight": 1}}},
-        "timeline": {"months": 0},
-        "evaluate": {"enabled": False},
-        "hotspots": {"enabled": False},
+        **sections,
+        **QUICK,
         "render": {"geojson": False, "preview_png": False, "flatgeobuf": False},
     }
     path = tmp_path / "c.yaml"
     path.write_text(yaml.safe_dump(raw))
     return pipeline.load_config(path)
+
+
+def _loiter_config(tmp_path: Path, inputs: dict, area: dict, out: Path):
+    """The loitering theatre's config: density and loitering, no timeline, back-test or map."""
+    return _light_config(
+        tmp_path,
+        run={"as_of": "2026-06-30", "out_dir": str(out)},
+        area={**area, "resolution": 3},
+        inputs=inputs,
+        density={"bandwidth_km": 150.0},
+        score={"factors": {"seizure_density": {"weight": 1}, "loiter_events": {"weight": 1}}},
+    )
 
 
 @pytest.mark.slow  # two runs (~2 s each)
@@ -462,7 +470,6 @@ def test_a_night_that_edits_only_a_companion_file_gives_a_cold_run_s_tables(tmp_
     import geopandas as gpd
     import numpy as np
     import rasterio
-    import yaml
     from rasterio.transform import from_origin
 
     import pipeline
@@ -491,24 +498,18 @@ def test_a_night_that_edits_only_a_companion_file_gives_a_cold_run_s_tables(tmp_
         transform=from_origin(-40, 20, 1, 1),
     ) as dst:
         dst.write(np.arange(400, dtype="uint16").reshape(1, 20, 20))
-    raw = {
-        "run": {"as_of": "2026-06-30", "out_dir": str(tmp_path / "out")},
-        "area": {"bbox": [-40, 0, -20, 20], "resolution": 3},
-        "inputs": {
+    config = _light_config(
+        tmp_path,
+        run={"as_of": "2026-06-30", "out_dir": str(tmp_path / "out")},
+        area={"bbox": [-40, 0, -20, 20], "resolution": 3},
+        inputs={
             **inputs,
             "seizures": [{"path": str(data / "seizures.shp")}],
             "rasters": [{"path": str(raster), "name": "lights"}],
         },
-        "density": {"bandwidth_km": 150.0, "use_quantity": True},
-        "score": {"factors": {"seizure_density": {"weight": 1}, "lights_mean": {"weight": 1}}},
-        "timeline": {"months": 0},
-        "evaluate": {"enabled": False},
-        "hotspots": {"enabled": False},
-        "render": {"geojson": False, "preview_png": False, "flatgeobuf": False},
-    }
-    path = tmp_path / "c.yaml"
-    path.write_text(yaml.safe_dump(raw))
-    config = pipeline.load_config(path)
+        density={"bandwidth_km": 150.0, "use_quantity": True},
+        score={"factors": {"seizure_density": {"weight": 1}, "lights_mean": {"weight": 1}}},
+    )
     pipeline.run_pipeline(config)
     shp = (data / "seizures.shp").read_bytes()
     seizures.loc[3, "date"] = "2026-06-29"

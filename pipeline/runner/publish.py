@@ -215,18 +215,20 @@ def current_run(out: Path) -> str | None:
     return Path(os.readlink(p)).name
 
 
-def run_dirs(out: Path) -> list[Path]:
-    """Run folders of ``out`` (real folders named like a run id), oldest first."""
+def _run_folder_names(out: Path, pattern: str) -> list[str]:
+    """Names matching ``pattern`` of the real folders (not links) in ``out/runs``, sorted."""
     root = Path(out) / RUNS
     if not root.is_dir() or root.is_symlink():
         return []
     with os.scandir(root) as it:
-        found = [
-            Path(e.path)
-            for e in it
-            if re.fullmatch(RUN_ID_PATTERN, e.name) and e.is_dir(follow_symlinks=False)
-        ]
-    return sorted(found, key=lambda p: p.name)
+        return sorted(
+            e.name for e in it if re.fullmatch(pattern, e.name) and e.is_dir(follow_symlinks=False)
+        )
+
+
+def run_dirs(out: Path) -> list[Path]:
+    """Run folders of ``out`` (real folders named like a run id), oldest first."""
+    return [Path(out) / RUNS / name for name in _run_folder_names(out, RUN_ID_PATTERN)]
 
 
 def _previous_outputs(out: Path) -> list[str]:
@@ -452,16 +454,8 @@ def lock_held(out: Path) -> bool | None:
 
 def staged_run_ids(out: Path) -> list[str]:
     """Run ids whose staging folder ``runs/.staging-<run_id>`` exists (oldest first)."""
-    root = Path(out) / RUNS
-    if not root.is_dir() or root.is_symlink():
-        return []
-    with os.scandir(root) as it:
-        ids = [
-            e.name.removeprefix(".staging-")
-            for e in it
-            if e.name.startswith(".staging-") and e.is_dir(follow_symlinks=False)
-        ]
-    return sorted(rid for rid in ids if re.fullmatch(_STAGING_ID, rid))
+    names = _run_folder_names(out, rf"\.staging-{_STAGING_ID}")
+    return [name.removeprefix(".staging-") for name in names]
 
 
 def _runs_root(out: Path) -> Path:
