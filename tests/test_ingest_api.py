@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import rasterio
 from _corpus import CORPUS, IGNORE_PENDING_DEPRECATION
+from _rasters import write_tif
 from rasterio.transform import from_origin
 
 from pipeline.errors import DataQualityError
@@ -120,19 +120,7 @@ def test_large_raster_is_windowed(tmp_path):
     path = tmp_path / "big.tif"
     arr = np.ones((1, 400, 300), dtype="float32")
     arr[0, 100:200] = -1
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        width=300,
-        height=400,
-        count=1,
-        dtype="float32",
-        crs="EPSG:4326",
-        nodata=-1,
-        transform=from_origin(0, 40, 0.1, 0.1),
-    ) as ds:
-        ds.write(arr)
+    write_tif(path, arr, from_origin(0, 40, 0.1, 0.1), nodata=-1)
     da = open_raster(path, memory_budget_mb=0.1)
     assert da.attrs["windowed"] and da.attrs["window_rows"] < 400
     assert not isinstance(da.variable._data, np.ndarray)  # still lazy

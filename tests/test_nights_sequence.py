@@ -469,7 +469,7 @@ def test_a_night_that_edits_only_a_companion_file_gives_a_cold_run_s_tables(tmp_
     old tables from the cache; it publishes what a cold run of the edited files does."""
     import geopandas as gpd
     import numpy as np
-    import rasterio
+    from _rasters import write_tif
     from rasterio.transform import from_origin
 
     import pipeline
@@ -486,18 +486,7 @@ def test_a_night_that_edits_only_a_companion_file_gives_a_cold_run_s_tables(tmp_
 
     write_shapefile(seizures)
     raster = data / "lights.tif"
-    with rasterio.open(
-        raster,
-        "w",
-        driver="GTiff",
-        width=20,
-        height=20,
-        count=1,
-        dtype="uint16",
-        crs="EPSG:4326",
-        transform=from_origin(-40, 20, 1, 1),
-    ) as dst:
-        dst.write(np.arange(400, dtype="uint16").reshape(1, 20, 20))
+    write_tif(raster, np.arange(400, dtype="uint16").reshape(20, 20), from_origin(-40, 20, 1, 1))
     config = _light_config(
         tmp_path,
         run={"as_of": "2026-06-30", "out_dir": str(tmp_path / "out")},

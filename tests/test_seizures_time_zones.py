@@ -15,6 +15,11 @@ def _csv(tmp_path, header: str, *rows: str, name: str = "s.csv"):
     return path
 
 
+def _seizures(tmp_path, columns: str, *values: str):
+    """A seizures CSV of one place and drug, ``columns`` and ``values`` after them per row."""
+    return _csv(tmp_path, f"lat,lon,drug,{columns}", *(f"10.5,-61.2,cocaine,{v}" for v in values))
+
+
 def _times(result) -> list[pd.Timestamp]:
     return list(result.frame["time"])
 
@@ -33,7 +38,7 @@ def _utc(text: str) -> pd.Timestamp:
     ],
 )
 def test_a_zone_the_header_names_applies_to_naive_times(tmp_path, header, value, expected):
-    res = read_seizures(_csv(tmp_path, f"lat,lon,drug,{header}", f"10.5,-61.2,cocaine,{value}"))
+    res = read_seizures(_seizures(tmp_path, header, value))
     assert _times(res) == [_utc(expected)]
     assert res.assumptions["columns"]["utc_offset"]["by"] == "header"
     assert any("placed in UTC by the zone or offset" in n for n in res.notes)
@@ -41,12 +46,12 @@ def test_a_zone_the_header_names_applies_to_naive_times(tmp_path, header, value,
 
 def test_a_value_with_its_own_offset_keeps_it_beside_a_header_zone(tmp_path):
     res = read_seizures(
-        _csv(
+        _seizures(
             tmp_path,
-            'lat,lon,drug,"Date (UTC+5)"',
-            "10.5,-61.2,cocaine,2021-03-05T10:00+02:00",
-            "10.5,-61.2,cocaine,2021-03-05T10:00Z",
-            "10.5,-61.2,cocaine,2021-03-05 10:00",
+            '"Date (UTC+5)"',
+            "2021-03-05T10:00+02:00",
+            "2021-03-05T10:00Z",
+            "2021-03-05 10:00",
         )
     )
     assert _times(res) == [
@@ -59,14 +64,14 @@ def test_a_value_with_its_own_offset_keeps_it_beside_a_header_zone(tmp_path):
 
 def test_an_offset_column_places_each_row_and_rejects_a_row_without_one(tmp_path):
     res = read_seizures(
-        _csv(
+        _seizures(
             tmp_path,
-            "lat,lon,drug,date,utc_offset",
-            "10.5,-61.2,cocaine,2021-03-05 10:00,+02:00",
-            "10.5,-61.2,cocaine,2021-03-05 10:00,-5",
-            "10.5,-61.2,cocaine,2021-03-05T10:00+01:00,+02:00",
-            "10.5,-61.2,cocaine,2021-03-05 10:00,",
-            "10.5,-61.2,cocaine,2021-03-05,+02:00",
+            "date,utc_offset",
+            "2021-03-05 10:00,+02:00",
+            "2021-03-05 10:00,-5",
+            "2021-03-05T10:00+01:00,+02:00",
+            "2021-03-05 10:00,",
+            "2021-03-05,+02:00",
         )
     )
     assert _times(res) == [
@@ -87,22 +92,18 @@ def test_an_offset_column_places_each_row_and_rejects_a_row_without_one(tmp_path
     [("date_local", "says local time"), ('"Date (EST)"', "abbreviation of several zones")],
 )
 def test_a_header_saying_local_time_without_a_known_zone_is_refused(tmp_path, header, says):
-    path = _csv(tmp_path, f"lat,lon,drug,{header}", "10.5,-61.2,cocaine,2021-03-05 10:00")
+    path = _seizures(tmp_path, header, "2021-03-05 10:00")
     with pytest.raises(InputError, match=says):
         read_seizures(path)
 
 
 def test_a_local_header_with_zoned_values_is_read(tmp_path):
-    res = read_seizures(
-        _csv(tmp_path, "lat,lon,drug,date_local", "10.5,-61.2,cocaine,2021-03-05T10:00+02:00")
-    )
+    res = read_seizures(_seizures(tmp_path, "date_local", "2021-03-05T10:00+02:00"))
     assert _times(res) == [_utc("2021-03-05 08:00")]
 
 
 def test_seizures_and_pings_place_a_header_zone_alike(tmp_path):
-    seiz = read_seizures(
-        _csv(tmp_path, 'lat,lon,drug,"Time [CET]"', "10.5,-61.2,cocaine,2021-03-05 10:00")
-    )
+    seiz = read_seizures(_seizures(tmp_path, '"Time [CET]"', "2021-03-05 10:00"))
     pings = read_tracks(
         _csv(
             tmp_path,
