@@ -1,8 +1,9 @@
 """A night of new data: the run on top of the last one against a full run (issue 15).
 
 Night 1 runs the demo without its last day of AIS pings (kept in a separate daily file) and
-without 1 % of its seizures (random rows).  Night 2 adds both: the daily file joins
-``inputs.tracks`` and the seizure rows are appended to the CSV.  Night 2 runs twice:
+without 1 % of its seizures (random rows).  Night 2 adds both: the daily file arrives in the
+feed folder the config's ``inputs.tracks`` pattern (``feed/ais-*.csv``) reads, and the seizure
+rows are appended to the CSV; the config is the same both nights.  Night 2 runs twice:
 
 * ``nightly``: into night 1's output folder, reusing its per-stage cache (what the scheduler
   does every night);
@@ -55,8 +56,13 @@ TABLES = (
 TARGET_RATIO = 0.25
 
 
-def _nights(root: Path, quick: bool, vessels: int | None = None) -> tuple[Path, Path, dict]:
-    """Write the demo data split into night 1 and night 2; return the configs and sizes."""
+def _nights(root: Path, quick: bool, vessels: int | None = None) -> tuple[Path, list, dict]:
+    """Write the demo data and one config for both nights; return it, the nights and sizes.
+
+    The config names the seizures file of a feed folder and its AIS files by a pattern
+    (``feed/ais-*.csv``), as a nightly job's does: each night copies its seizures into the
+    feed and night 2 drops the day's AIS file beside the history, the config unchanged.
+    """
     from pipeline.demo import generate_demo
 
     data = root / "inputs"
@@ -70,34 +76,31 @@ def _nights(root: Path, quick: bool, vessels: int | None = None) -> tuple[Path, 
     rng = np.random.default_rng(15)
     new = np.zeros(len(seizures), dtype=bool)
     new[rng.choice(len(seizures), size=max(1, len(seizures) // 100), replace=False)] = True
-    night1 = root / "night1"
-    night2 = root / "night2"
-    for d in (night1, night2):
-        d.mkdir()
-    seizures[~new].to_csv(night1 / "seizures.csv", index=False)
-    pd.concat([seizures[~new], seizures[new]]).to_csv(night2 / "seizures.csv", index=False)
+    seizures[~new].to_csv(data / "seizures-night1.csv", index=False)
+    pd.concat([seizures[~new], seizures[new]]).to_csv(data / "seizures-night2.csv", index=False)
 
     ais = pd.read_csv(data / "ais.csv", dtype=str, keep_default_na=False)
     day = ais["timestamp"].str[:10]
     last = day.max()
     ais[day != last].to_csv(data / "ais-history.csv", index=False)
     ais[day == last].to_csv(data / f"ais-{last}.csv", index=False)
+    feed = root / "feed"
+    feed.mkdir()
+
+    def night(n: int) -> None:
+        shutil.copyfile(data / f"seizures-night{n}.csv", feed / "seizures.csv")
+        for name in ["ais-history.csv"] + ([f"ais-{last}.csv"] if n == 2 else []):
+            if not (feed / name).exists():
+                shutil.copyfile(data / name, feed / name)
 
     text = (REPO / "pipeline" / "configs" / "demo.yaml").read_text()
     raw = yaml.safe_load(text.replace("${ROUTE_RISK_DEMO_DATA:-../../out/demo/inputs}", str(data)))
-    configs = []
-    for night, tracks in (
-        (night1, ["ais-history.csv"]),
-        (night2, ["ais-history.csv", f"ais-{last}.csv"]),
-    ):
-        cfg = dict(raw)
-        cfg["inputs"] = dict(raw["inputs"])
-        cfg["inputs"]["seizures"] = [{"path": str(night / "seizures.csv")}]
-        cfg["inputs"]["tracks"] = [{"path": str(data / t)} for t in tracks]
-        cfg["run"] = {**raw["run"], "out_dir": str(root / "out")}
-        path = night / "config.yaml"
-        path.write_text(yaml.safe_dump(cfg, allow_unicode=True))
-        configs.append(path)
+    raw["inputs"] = dict(raw["inputs"])
+    raw["inputs"]["seizures"] = [{"path": str(feed / "seizures.csv")}]
+    raw["inputs"]["tracks"] = [{"path": str(feed / "ais-*.csv")}]
+    raw["run"] = {**raw["run"], "out_dir": str(root / "out")}
+    config = root / "config.yaml"
+    config.write_text(yaml.safe_dump(raw, allow_unicode=True))
     sizes = {
         "seizures": len(seizures),
         "new_seizures": int(new.sum()),
@@ -105,7 +108,7 @@ def _nights(root: Path, quick: bool, vessels: int | None = None) -> tuple[Path, 
         "new_day": last,
         "new_pings": int((day == last).sum()),
     }
-    return configs[0], configs[1], sizes
+    return config, [lambda: night(1), lambda: night(2)], sizes
 
 
 def _run(config: Path, out: Path, force: bool) -> tuple[float, dict]:
@@ -132,10 +135,12 @@ def main() -> None:
     root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-nightly-"))
     root.mkdir(parents=True, exist_ok=True)
     try:
-        night1, night2, sizes = _nights(root, args.quick, args.vessels)
-        base_s, _ = _run(night1, root / "out", force=False)
-        nightly_s, nightly = _run(night2, root / "out", force=False)
-        full_s, full = _run(night2, root / "out-full", force=True)
+        config, nights, sizes = _nights(root, args.quick, args.vessels)
+        nights[0]()
+        base_s, _ = _run(config, root / "out", force=False)
+        nights[1]()  # the same config: the day's file joins the pattern
+        nightly_s, nightly = _run(config, root / "out", force=False)
+        full_s, full = _run(config, root / "out-full", force=True)
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)

@@ -255,15 +255,10 @@ def _cmd_status(args: argparse.Namespace) -> int:
             "verified       " + verified.get(pub["verified"], "NO: " + "; ".join(pub["problems"]))
         )
         limit = st.get("max_input_age_days")
-        for i, f in enumerate(st["inputs"]):
-            age = "missing" if not f["exists"] else f"modified {_ago(f['age_days'] * 24)} ago"
-            flags = ["changed since the run" if f["changed_since_run"] else "unchanged"]
-            if f.get("companions_changed"):  # only or also a file beside it: say which
-                flags[0] += f" ({', '.join(f['companions_changed'])})"
-            if f["stale"]:
-                flags.append(f"STALE (run.max_input_age_days {limit})")
-            head = "inputs        " if i == 0 else "              "
-            lines.append(f"{head} {Path(f['path']).name}  {age}  {', '.join(flags)}")
+        shown = [_input_line(f, limit) for f in st["inputs"] if not f.get("pattern")]
+        shown += [_pattern_line(m, st["inputs"], limit) for m in st.get("patterns", [])]
+        for i, text in enumerate(shown):
+            lines.append(("inputs        " if i == 0 else "              ") + " " + text)
         cached = [k for k, v in st["stages"].items() if v]
         fresh = [k for k, v in st["stages"].items() if not v]
         lines.append(
@@ -276,6 +271,33 @@ def _cmd_status(args: argparse.Namespace) -> int:
         lines.append(("ATTENTION      " if i == 0 else " " * 15) + reason)
     print("\n".join(map(_one_line, lines)))
     return verdict
+
+
+def _input_line(f: dict, limit: float | None) -> str:
+    """One input of ``route-risk status``: its name, age and whether it changed."""
+    age = "missing" if not f["exists"] else f"modified {_ago(f['age_days'] * 24)} ago"
+    flags = ["changed since the run" if f["changed_since_run"] else "unchanged"]
+    if f.get("companions_changed"):  # only or also a file beside it: say which
+        flags[0] += f" ({', '.join(f['companions_changed'])})"
+    if f["stale"]:
+        flags.append(f"STALE (run.max_input_age_days {limit})")
+    return f"{Path(f['path']).name}  {age}  {', '.join(flags)}"
+
+
+def _pattern_line(m: dict, inputs: list[dict], limit: float | None) -> str:
+    """One input pattern of ``route-risk status``: its files now, new, gone and changed."""
+    mine = [f for f in inputs if f.get("pattern") == m["pattern"]]
+    ages = [f["age_days"] for f in mine if f["exists"] and f["age_days"] is not None]
+    changed = sum(f["exists"] and f["changed_since_run"] for f in mine)
+    flags = [
+        f"{m['files']} file(s) now",
+        f"newest read modified {_ago(min(ages) * 24)} ago" if ages else "none read is left",
+        f"{len(m['new_since_run'])} new, {len(m['gone_since_run'])} gone, {changed} changed "
+        "since the run",
+    ]
+    if any(f["stale"] for f in mine):
+        flags.append(f"STALE (run.max_input_age_days {limit})")
+    return f"{m['pattern']}  {', '.join(flags)}"
 
 
 def _one_line(text: str) -> str:
@@ -316,9 +338,10 @@ def _cmd_history(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from .config import load_config
     from .run import input_paths
+    from .runner.inputs import expand_patterns
     from .runner.plan import planned_stages
 
-    config = load_config(args.config)
+    config, patterns = expand_patterns(load_config(args.config))  # as a run would now
 
     def problem(path: Path) -> str | None:
         if path.is_file():
@@ -341,6 +364,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         from .area import read_area
 
         read_area(None, config.area.polygon)
+    for m in patterns:
+        print(_one_line(f"inputs.{m['input']} {m['pattern']!r}: {len(m['files'])} file(s)"))
     print("stages: " + ", ".join(planned_stages(config)))
     return EXIT_OK
 

@@ -33,7 +33,14 @@ from .io import read_json_object, sha256_file
 from .runner import manifest as M
 from .runner import publish as P
 from .runner.cache import StageCache
-from .runner.inputs import check_freshness, input_files, input_freshness, input_paths, run_key
+from .runner.inputs import (
+    check_freshness,
+    expand_patterns,
+    input_files,
+    input_freshness,
+    input_paths,
+    run_key,
+)
 from .runner.plan import planned_stages
 from .runner.record import RunInfo, build_manifest
 from .runner.stages import STAGE_FUNCTIONS, RunState, resolve_as_of
@@ -296,10 +303,22 @@ def run_pipeline(
                 stacklevel=2,
             )
     try:
-        P.check_out_dir(out, input_paths(config))
+        # the files of a pattern as they are now: a night's new file is read, not the config's
+        # list of yesterday (and a pattern matching nothing is refused, never an empty input)
+        config, patterns = expand_patterns(config)
+        inputs = [*input_paths(config), *(Path(m["pattern"]) for m in patterns)]
+        P.check_out_dir(out, inputs)
     except ConfigError as exc:
         _record_refusal(out, exc, command_line, config.run.keep_runs)
         raise
+    for m in patterns:
+        log.info(
+            "inputs.%s %r: %d file(s)%s",
+            m["input"],
+            m["pattern"],
+            len(m["files"]),
+            f", {len(m['folders_skipped'])} folder(s) left out" if m["folders_skipped"] else "",
+        )
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -311,7 +330,7 @@ def run_pipeline(
     from threadpoolctl import threadpool_limits
 
     with P.lock(out), threadpool_limits(limits=1, user_api="blas"):
-        return _locked_run(config, as_of, out, progress, force or cold, cmd, cold)
+        return _locked_run(config, as_of, out, progress, force or cold, cmd, cold, patterns)
 
 
 def _record_refusal(
@@ -357,6 +376,7 @@ def _locked_run(
     force: bool,
     command_line: list[str] | None,
     cold: bool = False,
+    patterns: list[dict[str, Any]] | None = None,
 ) -> RunResult:
     """Clean up after killed runs, return the published set if up to date, else run."""
     started = dt.datetime.now(dt.UTC)
@@ -368,7 +388,7 @@ def _locked_run(
         log.warning("removed the staging folders of killed runs: %s", killed)
     if (ctype := replaced_ctype()) is not None:
         log.info("LC_CTYPE %s case-folds ASCII letters unlike C: run under C's rules", ctype)
-    files = input_files(config)
+    files = input_files(config, patterns)
     key = run_key(config, as_of, files)
     previous = P.current_run(out)
     try:
@@ -380,6 +400,7 @@ def _locked_run(
             return done
         info = RunInfo(run_id, key, started, files, freshness, previous, command_line, killed, cold)
         info.notes = [clock_note] if clock_note else []
+        info.patterns = patterns or []
         with P.staging_dir(out, run_id) as staging:
             return _run(config, as_of, out, staging, info, progress)
     except BaseException as exc:

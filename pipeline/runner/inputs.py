@@ -9,17 +9,27 @@ An input is more than the file the config names where its reader takes files bes
 nodata, scale and georeferencing from an ``.aux.xml``.  Their hashes go into the run key and
 the cache keys with the file's own, so a night that edits only a companion is not served the
 tables of the old one.
+
+A seizure or track input may name its files by a pattern (``/data/ais/aisdk-*.csv``,
+``exports/**/*.zip``): :func:`expand_patterns` turns it into one input per file, sorted by
+path, each with the pattern's options, when the run starts.  A nightly job then needs no
+config change when a day's file arrives (it is the only file parsed: the others come from the
+ingest cache) or an old one is removed; the manifest records each pattern and what it matched.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import glob
+import itertools
 import logging
+import os
+import re
 from pathlib import Path
 from typing import Any
 
 from ..config import Config, config_to_dict
-from ..errors import DataQualityError
+from ..errors import ConfigError, DataQualityError
 from ..io import sha256_file
 from . import manifest as M
 from .cache import digest
@@ -29,9 +39,13 @@ __all__ = [
     "companion_files",
     "companion_hashes",
     "companion_stats",
+    "describe_stale",
+    "expand_patterns",
     "input_files",
     "input_freshness",
     "input_paths",
+    "is_pattern",
+    "pattern_matches",
     "plugin_digests",
     "run_key",
 ]
@@ -78,6 +92,107 @@ def companion_hashes(path: str | Path) -> dict[str, str]:
     return {c.name: sha256_file(c) for c in companion_files(path)}
 
 
+#: The characters that make an input's path a pattern (:mod:`glob`'s).
+_MAGIC = re.compile(r"[*?[]")
+#: A pattern matching more files than this is refused: one cache entry and one rejects file
+#: per file, and a pattern this wide is more likely a mistake (``/**``) than a feed.
+MAX_PATTERN_FILES = 100_000
+#: The inputs that may be patterns: tables of records, one input per file.  A raster is named
+#: (``rasters[].name``, one layer each) and a context layer is one file.
+PATTERN_KINDS = ("seizures", "tracks")
+
+
+def is_pattern(path: str | os.PathLike) -> bool:
+    """Tell whether an input's path is a pattern (:mod:`glob`'s ``*``, ``?`` or ``[``).
+
+    A path naming a file that exists is not one: a file named ``ais[1].csv`` is read as named.
+
+    Examples
+    --------
+    >>> is_pattern("/data/ais/aisdk-*.csv"), is_pattern("/data/ais/aisdk-2024-01-01.csv")
+    (True, False)
+    """
+    text = os.fspath(path)
+    return bool(_MAGIC.search(text)) and not os.path.lexists(text)
+
+
+def pattern_matches(pattern: str) -> tuple[list[str], list[str], bool]:
+    """Return the files and the folders ``pattern`` matches now, each sorted by path.
+
+    The third value says the pattern matched more than :data:`MAX_PATTERN_FILES` entries
+    (the lists then stop there).  Names starting with ``.`` are never matched; a broken
+    link is a file here (its reader says it does not exist, rather than it being skipped).
+    """
+    found = list(itertools.islice(glob.iglob(pattern, recursive=True), MAX_PATTERN_FILES + 1))
+    too_many = len(found) > MAX_PATTERN_FILES
+    folders = sorted(f for f in found if os.path.isdir(f))
+    return sorted(f for f in found if not os.path.isdir(f)), folders, too_many
+
+
+def _matches(kind: str, i: int, pattern: str) -> tuple[list[str], list[str]]:
+    """Return what :func:`pattern_matches` finds; refuse too many files, or none."""
+    files, folders, too_many = pattern_matches(pattern)
+    if too_many:
+        raise ConfigError(
+            f"inputs.{kind}[{i}].path: {pattern!r} matches more than {MAX_PATTERN_FILES:,} "
+            "files; narrow the pattern"
+        )
+    if not files:
+        where = f" (only folders: {', '.join(map(repr, folders[:3]))})" if folders else ""
+        raise ConfigError(
+            f"inputs.{kind}[{i}].path: no file matches {pattern!r}{where}; is the folder "
+            "mounted and the feed that fills it running?"
+        )
+    return files, folders
+
+
+def expand_patterns(config: Config) -> tuple[Config, list[dict[str, Any]]]:
+    """Return ``config`` with each seizure or track pattern replaced by one input per file.
+
+    The files a pattern matches (:func:`glob.glob`, ``**`` spans folders, names starting
+    with ``.`` are not matched: editors' and downloaders' temporary files) are sorted by path
+    and each becomes an input with the pattern's options; folders it matches are left out.
+    A path that is not a pattern (:func:`is_pattern`) is kept as it is.
+
+    Returns
+    -------
+    (Config, list of dict)
+        The config to run, and per pattern: ``input`` (``tracks[0]``), ``pattern``, ``files``
+        and ``folders_skipped``.  A config without patterns is returned unchanged, with ``[]``.
+
+    Raises
+    ------
+    ConfigError
+        A pattern matches no file (a feed that stopped, a folder not mounted: a nightly run
+        must not publish a map without them), or more than :data:`MAX_PATTERN_FILES`.
+    """
+    patterns: list[dict[str, Any]] = []
+    update: dict[str, list] = {}
+    for kind in PATTERN_KINDS:
+        sources = getattr(config.inputs, kind)
+        if not any(is_pattern(s.path) for s in sources):
+            continue
+        out = []
+        for i, src in enumerate(sources):
+            if not is_pattern(src.path):
+                out.append(src)
+                continue
+            files, folders = _matches(kind, i, os.fspath(src.path))
+            out += [src.model_copy(update={"path": Path(f)}) for f in files]
+            patterns.append(
+                {
+                    "input": f"{kind}[{i}]",
+                    "pattern": os.fspath(src.path),
+                    "files": files,
+                    "folders_skipped": folders,
+                }
+            )
+        update[kind] = out
+    if not update:
+        return config, []
+    return config.model_copy(update={"inputs": config.inputs.model_copy(update=update)}), patterns
+
+
 def input_paths(config: Config) -> list[Path]:
     """Every input file a config names (tables, rasters and their masks, ports, area polygon)."""
     groups = (config.inputs.seizures, config.inputs.tracks, config.inputs.rasters)
@@ -102,17 +217,21 @@ def companion_stats(path: str | Path) -> dict[str, dict[str, int]]:
     return out
 
 
-def input_files(config: Config) -> list[dict[str, Any]]:
+def input_files(
+    config: Config, patterns: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
     """Path, sha256, size and modification time of every input, taken now (a run's start).
 
     An input with :func:`companion_files` also has ``companions``: their sha256 by name.
     Every input found has ``companion_stats`` (:func:`companion_stats`, taken before the
-    hashes; empty without companions).
+    hashes; empty without companions).  ``config`` is one :func:`expand_patterns` returned,
+    ``patterns`` what it matched: a file a pattern matched has that ``pattern``.
 
     The manifest records these, not hashes taken at the end: an input rewritten while the
     run reads it must not be recorded with bytes the run never saw.
     """
     out: list[dict[str, Any]] = []
+    matched = {f: m["pattern"] for m in patterns or () for f in m["files"]}
     for p in input_paths(config):
         try:
             st = p.stat()
@@ -135,6 +254,9 @@ def input_files(config: Config) -> list[dict[str, Any]]:
             entry["companions"] = companions
         entry["companion_stats"] = stats
         out.append(entry)
+    for entry in out:
+        if (pattern := matched.get(entry["path"])) is not None:
+            entry["pattern"] = pattern
     return out
 
 
@@ -189,7 +311,9 @@ def input_freshness(
     list of dict
         ``path``, ``age_days`` (None for a missing file), ``stale`` and ``future`` (modified
         after ``now`` by more than a few minutes: a clock is wrong, so its age - and whether
-        the feed still runs - is unknown; under a policy such a file counts as stale).
+        the feed still runs - is unknown; under a policy such a file counts as stale).  The
+        files of one pattern (``pattern``) are one feed: last month's daily file is old by
+        right, so they are stale together when the newest of them is, and then only.
     """
     out = []
     for f in files:
@@ -204,8 +328,19 @@ def input_freshness(
                 "age_days": None if age is None else round(age, 2),
                 "stale": bool(stale),
                 "future": bool(future),
+                **({"pattern": f["pattern"]} if f.get("pattern") else {}),
             }
         )
+    feeds: dict[str, list[dict[str, Any]]] = {}
+    for a in out:
+        if a.get("pattern"):
+            feeds.setdefault(a["pattern"], []).append(a)
+    for members in feeds.values():
+        ages = [a["age_days"] for a in members if a["age_days"] is not None and not a["future"]]
+        stale = max_age_days is not None and bool(ages) and min(ages) > max_age_days
+        for a in members:
+            if not a["future"] and a["age_days"] is not None:  # a wrong clock stays its own
+                a["stale"] = stale
     return out
 
 
@@ -214,11 +349,25 @@ def input_freshness(
 FUTURE_SLACK_DAYS = 5 / (24 * 60)
 
 
-def _describe(a: dict[str, Any]) -> str:
-    name = repr(Path(a["path"]).name)
-    if a["future"]:
-        return f"{name} (modified {-a['age_days']} days in the future: a clock is wrong)"
-    return f"{name} ({a['age_days']} days)"
+def describe_stale(stale: list[dict[str, Any]]) -> list[str]:
+    """Return what to say of stale inputs (:func:`input_freshness`), a pattern's files once.
+
+    Examples
+    --------
+    >>> describe_stale([{"path": "/d/a.csv", "age_days": 3.0, "future": False, "stale": True}])
+    ["'a.csv' (3.0 days)"]
+    """
+    said: list[str] = []
+    feeds: dict[str, float] = {}
+    for a in stale:
+        name = repr(Path(a["path"]).name)
+        if a["future"]:
+            said.append(f"{name} (modified {-a['age_days']} days in the future: a clock is wrong)")
+        elif a.get("pattern"):
+            feeds[a["pattern"]] = min(feeds.get(a["pattern"], a["age_days"]), a["age_days"])
+        else:
+            said.append(f"{name} ({a['age_days']} days)")
+    return said + [f"{p!r} (its newest file {age} days)" for p, age in feeds.items()]
 
 
 def check_freshness(config: Config, files: list[dict[str, Any]], now: dt.datetime) -> dict:
@@ -227,7 +376,7 @@ def check_freshness(config: Config, files: list[dict[str, Any]], now: dt.datetim
     ages = input_freshness(files, limit, now)
     stale = [a for a in ages if a["stale"]]
     if stale:
-        text = ", ".join(_describe(a) for a in stale)
+        text = ", ".join(describe_stale(stale))
         message = (
             f"input(s) not shown to be modified within run.max_input_age_days = {limit!r} "
             f"days: {text}; is the feed that updates them still running?"

@@ -318,7 +318,9 @@ def check_out_dir(out: Path, inputs: Iterable[str | os.PathLike]) -> None:
     guarded = [resolved, *(resolved / d for d in WRITTEN_SUBFOLDERS)]
     for raw in inputs:
         p = _resolved(Path(raw))
-        if p == resolved or p.parent in guarded:
+        # inside runs/ (a published set: pruned one day), .cache/ or .spill/ at any depth
+        inside = any(p.is_relative_to(g) for g in guarded[1:])
+        if p == resolved or p.parent in guarded or inside:
             raise ConfigError(
                 f"output folder {str(resolved)!r} holds the input {str(raw)!r} where the run "
                 "writes; choose an output folder that does not contain the inputs"

@@ -31,6 +31,8 @@ class RunInfo:
     killed: list[str]
     cold: bool = False  # nothing read from the stage cache
     notes: list[str] = field(default_factory=list)  # what the run noticed before its stages
+    #: the input patterns and the files each matched (:func:`.inputs.expand_patterns`)
+    patterns: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _inputs_entry(state: RunState, files: list[dict[str, Any]]) -> dict[str, Any]:
@@ -81,6 +83,7 @@ def build_manifest(
         "config": config_to_dict(cfg),
         "versions": M.versions(),
         "input_files": run.files,
+        **({"input_patterns": run.patterns} if run.patterns else {}),
         "freshness": run.freshness,
         "inputs": _inputs_entry(state, run.files),
         "counts": {

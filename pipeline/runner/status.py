@@ -10,7 +10,7 @@ from typing import Any
 from ..errors import ConfigError
 from ..io import read_json_object, sha256_file
 from . import publish as P
-from .inputs import companion_files, input_freshness
+from .inputs import companion_files, describe_stale, input_freshness, pattern_matches
 
 __all__ = ["run_history", "run_status"]
 
@@ -93,6 +93,57 @@ def _companions_changed(recorded: dict[str, Any]) -> list[str]:
         except OSError:  # gone since it was listed
             changed.append(name)
     return sorted(changed)
+
+
+def _file_now(path: str, pattern: str | None) -> dict[str, Any]:
+    """Return an input's modification time and size now (None, None: it is gone)."""
+    entry: dict[str, Any] = {"path": path, "modified": None, "bytes": None}
+    if pattern:
+        entry["pattern"] = pattern
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return entry
+    modified = dt.datetime.fromtimestamp(st.st_mtime, dt.UTC).isoformat(timespec="seconds")
+    return entry | {"modified": modified, "bytes": st.st_size}
+
+
+def _patterns_now(manifest: dict[str, Any], status: dict[str, Any]) -> list[dict[str, Any]]:
+    """Match the published run's input patterns again: files new and gone since the run.
+
+    Fills ``status["patterns"]``; a pattern that matches no file now needs attention (the
+    next run is refused).  Entries not of the shape route-risk writes are left out.
+    """
+    out = []
+    for m in manifest.get("input_patterns") or []:
+        if not (
+            isinstance(m, dict)
+            and isinstance(m.get("pattern"), str)
+            and isinstance(m.get("files"), list)
+            and all(isinstance(f, str) for f in m["files"])
+        ):
+            continue
+        files, _, too_many = pattern_matches(m["pattern"])
+        entry = {
+            "input": m.get("input"),
+            "pattern": m["pattern"],
+            "files": len(files),
+            "new_since_run": sorted(set(files) - set(m["files"])),
+            "gone_since_run": sorted(set(m["files"]) - set(files)),
+        }
+        out.append(entry)
+        if not files:
+            status["attention"].append(
+                f"input pattern {m['pattern']!r} matches no file now: the next run will be "
+                "refused (is the folder mounted?)"
+            )
+        elif too_many:
+            status["attention"].append(
+                f"input pattern {m['pattern']!r} matches too many files now: the next run "
+                "will be refused"
+            )
+    status["patterns"] = out
+    return out
 
 
 def _run_record(folder: Path, published: str | None) -> dict[str, Any]:
@@ -227,6 +278,7 @@ def run_status(
         "last_run": history[-1] if history else None,
         "published": None,
         "inputs": [],
+        "patterns": [],
         "stages": {},
         "running": bool(held) if held is not None else bool(staged),
         "killed": killed,
@@ -285,18 +337,12 @@ def run_status(
         )
     limit = manifest.get("config", {}).get("run", {}).get("max_input_age_days")
     recorded = manifest.get("input_files", [])
-    now_files = []
-    for f in recorded:
-        p = Path(f["path"])
-        try:
-            st = p.stat()
-            modified = dt.datetime.fromtimestamp(st.st_mtime, dt.UTC).isoformat(timespec="seconds")
-            now_files.append({"path": f["path"], "modified": modified, "bytes": st.st_size})
-        except OSError:
-            now_files.append({"path": f["path"], "modified": None, "bytes": None})
-    for f, cur, age in zip(
-        recorded, now_files, input_freshness(now_files, limit, now), strict=True
-    ):
+    patterns = _patterns_now(manifest, status)
+    now_files = [_file_now(f["path"], f.get("pattern")) for f in recorded]
+    # a file a pattern matched since the run is part of its feed's freshness
+    arrived = [_file_now(new, m["pattern"]) for m in patterns for new in m["new_since_run"]]
+    ages = input_freshness(now_files + arrived, limit, now)
+    for f, cur, age in zip(recorded, now_files, ages[: len(recorded)], strict=True):
         changed = (cur["modified"], cur["bytes"]) != (f.get("modified"), f.get("bytes"))
         companions = _companions_changed(f) if cur["modified"] is not None else []
         status["inputs"].append(
@@ -316,7 +362,10 @@ def run_status(
         )
     if max_map_age_hours is not None and hours > max_map_age_hours:
         status["attention"].append(f"the map is {hours:.2f} h old (limit {max_map_age_hours} h)")
+    stale_feeds = []
     for f in status["inputs"]:
+        if not f["exists"] and f.get("pattern"):
+            continue  # a file gone from a pattern's feed (rolled off): the pattern is said below
         if not f["exists"]:
             status["attention"].append(f"input {f['path']} is missing")
         elif f["future"] and limit is not None:
@@ -324,10 +373,17 @@ def run_status(
                 f"input {f['path']} was modified {-f['age_days']} days in the future "
                 "(a clock is wrong): its freshness is unknown"
             )
+        elif f["stale"] and f.get("pattern"):
+            stale_feeds.append(f)
         elif f["stale"]:
             status["attention"].append(
                 f"input {f['path']} has not changed for {f['age_days']} days "
                 f"(run.max_input_age_days {limit})"
             )
+    for text in describe_stale(stale_feeds):
+        status["attention"].append(
+            f"input pattern {text}: no file it matches changed within "
+            f"run.max_input_age_days {limit}"
+        )
     status["stages"] = {k: bool(v.get("cached")) for k, v in manifest.get("stages", {}).items()}
     return status

@@ -1,0 +1,296 @@
+"""Inputs named by a pattern: a folder a feed fills with a file a day, read by one config.
+
+A nightly job reads an AIS feed that drops one file a day (``aisdk-2024-01-01.csv``, the
+Danish Maritime Authority's daily files; MarineCadastre's ``AIS_2024_01_01.zip``) and an
+export folder of seizure records.  ``inputs.tracks[].path: /data/ais/aisdk-*.csv`` names
+them all: each run reads the files it matches then (sorted by path, one input each with the
+pattern's options), so a day's file is picked up without a config change, it is the only file
+parsed (the others come from the per-file ingest cache), and the published tables are those
+of a cold run given the same files one by one.  A pattern matching nothing is refused (exit
+2): a folder not mounted must not publish a map without its data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from _corpus import IGNORE_PENDING_DEPRECATION
+from conftest import QUICK, small_config
+from test_cli import cli_here
+
+pytestmark = IGNORE_PENDING_DEPRECATION
+
+
+@pytest.fixture(scope="module")
+def daily(small_demo: Path, tmp_path_factory) -> Path:
+    """The small demo's AIS pings split into one file a day (``ais/ais-YYYY-MM-DD.csv``)."""
+    root = tmp_path_factory.mktemp("daily")
+    ais = pd.read_csv(small_demo / "inputs" / "ais.csv", dtype=str, keep_default_na=False)
+    days = ais["timestamp"].str[:10]
+    folder = root / "all-days"
+    folder.mkdir()
+    for day in sorted(days.unique()):
+        ais[days == day].to_csv(folder / f"ais-{day}.csv", index=False)
+    return folder
+
+
+def _feed(daily: Path, where: Path, n: int) -> Path:
+    """A feed folder holding the first ``n`` daily files (copies: their times are theirs)."""
+    where.mkdir(parents=True, exist_ok=True)
+    for f in sorted(daily.glob("ais-*.csv"))[:n]:
+        if not (where / f.name).exists():
+            shutil.copyfile(f, where / f.name)
+    return where
+
+
+def _config(small_demo, tmp_path, tracks, out: Path, **sections):
+    cfg = small_config(small_demo, tmp_path, inputs={"tracks": tracks}, **QUICK, **sections)
+    return cfg.model_copy(update={"run": cfg.run.model_copy(update={"out_dir": out})})
+
+
+# -- expanding a pattern ---------------------------------------------------------------------
+
+
+def test_a_pattern_becomes_one_input_per_file_sorted_with_its_options(small_demo, tmp_path):
+    from pipeline.runner.inputs import expand_patterns
+
+    feed = tmp_path / "feed"
+    (feed / "2024" / "02").mkdir(parents=True)
+    for name in ("b.csv", "a.csv", ".a.csv.swp", "notes.txt", "2024/02/c.csv"):
+        (feed / name).write_text("x\n")
+    (feed / "folder.csv").mkdir()  # a folder the pattern matches is left out
+    explicit = small_demo / "inputs" / "ais.csv"
+    cfg = _config(
+        small_demo,
+        tmp_path,
+        [
+            {"path": str(explicit)},
+            {"path": str(feed / "*.csv"), "speed_unit": "kn", "dayfirst": True},
+            {"path": str(feed / "**" / "c.csv")},
+        ],
+        tmp_path / "out",
+    )
+    expanded, patterns = expand_patterns(cfg)
+    paths = [str(s.path) for s in expanded.inputs.tracks]
+    assert paths == [
+        str(explicit),
+        str(feed / "a.csv"),  # sorted; the hidden swap file and the .txt are not matched
+        str(feed / "b.csv"),
+        str(feed / "2024" / "02" / "c.csv"),  # ** spans folders
+    ]
+    assert [(s.speed_unit, s.dayfirst) for s in expanded.inputs.tracks[1:3]] == [("kn", True)] * 2
+    assert [m["input"] for m in patterns] == ["tracks[1]", "tracks[2]"]
+    assert patterns[0]["folders_skipped"] == [str(feed / "folder.csv")]
+    assert expanded.inputs.seizures == cfg.inputs.seizures  # no pattern: as written
+    # a config without patterns is returned as it is
+    same, none = expand_patterns(expanded)
+    assert same is expanded and none == []
+
+
+def test_a_file_whose_name_looks_like_a_pattern_is_read_as_named(small_demo, tmp_path):
+    from pipeline.runner.inputs import expand_patterns, is_pattern
+
+    odd = tmp_path / "ais[1].csv"
+    odd.write_text("x\n")
+    (tmp_path / "ais1.csv").write_text("x\n")  # what [1] would match as a pattern
+    assert not is_pattern(odd) and is_pattern(tmp_path / "ais[12].csv")
+    cfg = _config(small_demo, tmp_path, [{"path": str(odd)}], tmp_path / "out")
+    expanded, patterns = expand_patterns(cfg)
+    assert [s.path for s in expanded.inputs.tracks] == [odd] and patterns == []
+
+
+def test_a_pattern_matching_nothing_or_too_much_is_refused(small_demo, tmp_path, monkeypatch):
+    from pipeline.errors import ConfigError
+    from pipeline.runner import inputs as I
+
+    (tmp_path / "feed").mkdir()
+    cfg = _config(
+        small_demo, tmp_path, [{"path": str(tmp_path / "feed" / "*.csv")}], tmp_path / "out"
+    )
+    with pytest.raises(ConfigError, match=r"inputs\.tracks\[0\]\.path: no file matches"):
+        I.expand_patterns(cfg)
+    (tmp_path / "feed" / "only-a-folder.csv").mkdir()
+    with pytest.raises(ConfigError, match="only folders"):
+        I.expand_patterns(cfg)
+    for i in range(3):
+        (tmp_path / "feed" / f"{i}.csv").write_text("x\n")
+    monkeypatch.setattr(I, "MAX_PATTERN_FILES", 2)
+    with pytest.raises(ConfigError, match="more than 2 files; narrow the pattern"):
+        I.expand_patterns(cfg)
+
+
+def test_a_run_whose_pattern_matches_nothing_exits_2_in_one_line_and_is_in_the_history(
+    small_demo, daily, tmp_path, capsys
+):
+    import yaml
+
+    feed = _feed(daily, tmp_path / "feed", 1)
+    out = tmp_path / "out"
+    cfg = _config(small_demo, tmp_path, [{"path": str(feed / "ais-*.csv")}], out)
+    path = tmp_path / "night.yaml"
+    raw = cfg.model_dump(mode="json", exclude={"source"})
+    path.write_text(yaml.safe_dump(raw))
+    code, _, err = cli_here(capsys, "run", str(path), "-q")
+    assert code == 0, err
+    for f in feed.iterdir():
+        f.unlink()  # the feed's folder is empty tonight (not mounted, a feed that stopped)
+    code, _, err = cli_here(capsys, "run", str(path), "-q")
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1 and "no file matches" in err
+    code, text, _ = cli_here(capsys, "history", str(out), "--json")
+    import json
+
+    runs = json.loads(text)
+    assert [r["status"] for r in runs] == ["ok", "refused"]
+    assert "no file matches" in runs[-1]["error"]
+
+
+def test_a_pattern_reaching_into_the_output_folder_is_refused(small_demo, daily, tmp_path):
+    """``/data/**/*.csv`` with the output folder under /data would read the published
+    ``scores.csv`` (and a run folder pruned one day): refused, as an input in ``runs/`` is."""
+    import pipeline
+    from pipeline.errors import ConfigError
+
+    data = tmp_path / "data"
+    _feed(daily, data / "ais", 1)
+    out = data / "out"
+    cfg = _config(small_demo, tmp_path, [{"path": str(data / "ais" / "*.csv")}], out)
+    res = pipeline.run_pipeline(cfg)
+    published = out / "runs" / res.run_id / "scores.csv"
+    assert published.is_file()
+    for tracks in (
+        [{"path": str(data / "**" / "*.csv")}],
+        [{"path": str(data / "ais" / "*.csv")}, {"path": str(published)}],
+    ):
+        with pytest.raises(ConfigError, match="holds the input"):
+            pipeline.run_pipeline(_config(small_demo, tmp_path, tracks, out))
+
+
+# -- nights ----------------------------------------------------------------------------------
+
+
+@pytest.mark.slow  # three small runs
+def test_a_days_file_joining_the_pattern_is_the_only_file_parsed_and_equals_a_cold_run(
+    small_demo, daily, tmp_path
+):
+    import pipeline
+
+    feed = _feed(daily, tmp_path / "feed", 2)
+    out = tmp_path / "out"
+    cfg = _config(small_demo, tmp_path, [{"path": str(feed / "ais-*.csv")}], out)
+    first = pipeline.run_pipeline(cfg)
+    assert [Path(f).name for f in first.manifest["input_patterns"][0]["files"]] == sorted(
+        p.name for p in feed.iterdir()
+    )
+    _feed(daily, feed, 3)  # the night's file arrives; the config is the same
+    night = pipeline.run_pipeline(cfg)
+    assert not night.up_to_date
+    files = night.manifest["input_patterns"][0]["files"]
+    assert len(files) == 3
+    cached = {Path(e["path"]).name: e["cached"] for e in night.manifest["inputs"]["tracks"]}
+    assert cached == {
+        Path(files[0]).name: True,
+        Path(files[1]).name: True,
+        Path(files[2]).name: False,
+    }
+    assert all(
+        f.get("pattern") == str(feed / "ais-*.csv") for f in night.manifest["input_files"][1:4]
+    )
+    # the same files named one by one, cold, into a fresh folder: the same tables
+    cold_cfg = _config(small_demo, tmp_path / "c", [{"path": f} for f in files], tmp_path / "cold")
+    cold = pipeline.run_pipeline(cold_cfg, cold=True)
+    for name, entry in cold.manifest["outputs"].items():
+        if name != "map":
+            assert night.manifest["outputs"][name]["sha256"] == entry["sha256"], name
+    # an unchanged feed is up to date; the pattern itself is not what the key holds
+    assert pipeline.run_pipeline(cfg).up_to_date
+
+
+# -- status and freshness --------------------------------------------------------------------
+
+
+def _age(path: Path, days: float) -> None:
+    t = time.time() - days * 86400
+    os.utime(path, (t, t))
+
+
+def test_the_files_of_a_pattern_are_fresh_while_its_newest_file_is(tmp_path):
+    from pipeline.runner.inputs import describe_stale, input_freshness
+
+    now = dt.datetime.now(dt.UTC)
+
+    def entry(name, days, pattern="/feed/*.csv"):
+        when = (now - dt.timedelta(days=days)).isoformat(timespec="seconds")
+        return {"path": f"/feed/{name}", "modified": when, "pattern": pattern}
+
+    feed = [entry("a.csv", 30), entry("b.csv", 10), entry("c.csv", 0.5)]
+    alone = {"path": "/x/ports.csv", "modified": (now - dt.timedelta(days=9)).isoformat()}
+    ages = input_freshness([*feed, alone], 2, now)
+    assert [a["stale"] for a in ages] == [False, False, False, True]
+    ages = input_freshness([*feed[:2], alone], 2, now)  # the newest file stopped coming
+    assert [a["stale"] for a in ages] == [True, True, True]
+    said = describe_stale([a for a in ages if a["stale"]])
+    assert said == ["'ports.csv' (9.0 days)", "'/feed/*.csv' (its newest file 10.0 days)"]
+
+
+def test_status_says_what_a_pattern_matches_now(small_demo, daily, tmp_path, capsys):
+    import json
+
+    import pipeline
+    from pipeline.runner.inputs import pattern_matches
+
+    feed = _feed(daily, tmp_path / "feed", 2)
+    out = tmp_path / "out"
+    pattern = str(feed / "ais-*.csv")
+    cfg = _config(small_demo, tmp_path, [{"path": pattern}], out, run={"max_input_age_days": 2})
+    pipeline.run_pipeline(cfg)
+    code, text, _ = cli_here(capsys, "status", str(out), "--json")
+    st = json.loads(text)
+    assert code == 0, st["attention"]
+    assert st["patterns"][0]["files"] == 2 and st["patterns"][0]["new_since_run"] == []
+    # a day arrives, the oldest rolls off: no attention (the next run reads the new set)
+    first = sorted(feed.iterdir())[0]
+    first.unlink()
+    third = sorted(daily.glob("ais-*.csv"))[2]
+    shutil.copyfile(third, feed / third.name)
+    code, text, _ = cli_here(capsys, "status", str(out), "--json")
+    st = json.loads(text)
+    assert code == 0, st["attention"]
+    (p,) = st["patterns"]
+    assert p["gone_since_run"] == [str(first)] and len(p["new_since_run"]) == 1
+    code, text, _ = cli_here(capsys, "status", str(out))
+    assert f"{pattern}  2 file(s) now" in text and "1 new, 1 gone" in text
+    assert text.count("ais-") == 1  # one line for the pattern, not one per file
+    # every file old: the feed is stale, said once for the pattern
+    for f in pattern_matches(pattern)[0]:
+        _age(Path(f), 5)
+    code, text, _ = cli_here(capsys, "status", str(out), "--json")
+    st = json.loads(text)
+    assert code == 1
+    assert [a for a in st["attention"] if "input pattern" in a] == [
+        f"input pattern {pattern!r} (its newest file 5.0 days): no file it matches changed "
+        "within run.max_input_age_days 2.0"
+    ]
+    # the folder emptied: the next run is refused, and status says so now
+    for f in feed.iterdir():
+        f.unlink()
+    code, text, _ = cli_here(capsys, "status", str(out), "--json")
+    assert code == 1 and any("matches no file now" in a for a in json.loads(text)["attention"])
+
+
+def test_validate_lists_what_a_pattern_matches(small_demo, daily, tmp_path, capsys):
+    import yaml
+
+    feed = _feed(daily, tmp_path / "feed", 3)
+    cfg = _config(small_demo, tmp_path, [{"path": str(feed / "ais-*.csv")}], tmp_path / "out")
+    path = tmp_path / "v.yaml"
+    path.write_text(yaml.safe_dump(cfg.model_dump(mode="json", exclude={"source"})))
+    code, text, err = cli_here(capsys, "validate", str(path))
+    assert code == 0, err
+    assert "3 track" in text and f"inputs.tracks[0] {str(feed / 'ais-*.csv')!r}: 3 file(s)" in text
