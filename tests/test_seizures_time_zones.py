@@ -114,3 +114,45 @@ def test_seizures_and_pings_place_a_header_zone_alike(tmp_path):
         )
     )
     assert _times(seiz)[0] == pings.frame["time"].iloc[0]
+
+
+@pytest.mark.parametrize(
+    ("columns", "value", "old_rule"),
+    [
+        # 00:30 to 23:30 of one day at UTC+12 spans 23 h; the end read as UTC made it 35 h
+        ('"date_start (UTC+12)","date_end (UTC+12)"', "2024-03-01 00:30,2024-03-01 23:30", "wide"),
+        # the end's own header says nothing: the start's zone is the range's
+        ('"date_start (UTC+12)",date_end', "2024-03-01 00:30,2024-03-01 23:30", "wide"),
+        # 23:00 to 01:00 at UTC-12 ends 2 h after it starts, not 10 h before
+        ('"date_start (UTC-12)","date_end (UTC-12)"', "2024-03-01 23:00,2024-03-02 01:00", "back"),
+        # a row's offset column places both ends
+        ("date_start,date_end,utc_offset", "2024-03-01 23:00,2024-03-02 01:00,-12", "back"),
+    ],
+)
+def test_the_end_of_a_date_range_is_placed_in_the_zone_of_its_start(
+    tmp_path, columns, value, old_rule
+):
+    """The end column of a range only feeds the count of records spanning days, but that
+    count is in the summary: read as UTC while its start was placed by a zone, a range of
+    hours showed as a day or more, or as ending before it starts."""
+    res = read_seizures(_seizures(tmp_path, columns, value))
+    assert len(res.frame) == 1
+    assert "date_range" not in res.assumptions["dates"]  # none spans a day, none ends early
+    assert not any("date range" in n for n in res.notes)
+
+
+def test_a_range_whose_end_names_another_zone_is_read_in_that_zone(tmp_path):
+    """Start 2024-03-01 20:00 at UTC-10 (06:00 UTC on the 2nd), end 2024-03-02 08:00 at
+    UTC+2 (06:00 UTC on the 2nd): no time between them, not the 12 h the end's own header
+    being ignored would give."""
+    res = read_seizures(
+        _seizures(
+            tmp_path,
+            '"date_start (UTC-10)","date_end (UTC+2)"',
+            "2024-03-01 20:00,2024-03-02 08:00",
+            "2024-03-01 20:00,2024-03-04 08:00",
+        )
+    )
+    report = res.assumptions["dates"]["date_range"]
+    assert report["records_spanning_days"] == 1 and report["longest_days"] == 2.0
+    assert report["end_before_start"] == 0

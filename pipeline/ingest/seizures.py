@@ -114,7 +114,7 @@ from ._quantity import decimal_mark_of, parse_quantities, typed_number_cells
 from ._vector import open_source, read_vector, spatial_layer
 from .categories import normalise_categories
 from .options import SeizureSource
-from .zones import apply_time_zone, zone_layout
+from .zones import apply_time_zone, header_zone, zone_layout
 
 __all__ = ["COMMODITY_ORIGINAL", "read_seizures", "reject_repeated_records", "SEIZURE_RULES"]
 
@@ -997,7 +997,8 @@ def _normalise(
     if same_day is not None:
         parsed.assumptions["same_day"] = same_day["day"]
         notes.append(same_day["note"])
-    span = _date_ranges(raw, tcol, times, parsed.assumptions.get("order"), src.dayfirst, name)
+    order = parsed.assumptions.get("order")
+    span = _date_ranges(raw, tcol, times, order, src.dayfirst, name, zones)
     if span is not None:
         parsed.assumptions["date_range"] = span["report"]
         notes.append(span["note"])
@@ -1455,6 +1456,7 @@ def _date_ranges(
     order: str | None,
     dayfirst: bool | None,
     name: str,
+    zones: dict[str, Any] | None = None,
 ) -> dict[str, Any] | None:
     """Say how many records span several days when the date column starts a range.
 
@@ -1462,9 +1464,15 @@ def _date_ranges(
     pair) give a period, not a day: an event known only to a month spans 30 days.  The
     record is placed on the start day; the summary says how many records span days and how
     many, so a reader knows the dates are ranges.  None when there is no end column or no
-    record spans more than its day.
+    record spans more than its day.  The end's local times are placed in UTC as the start's
+    are (``zones``, :func:`~pipeline.ingest.zones.zone_layout`: the row's offset column, else
+    the zone the end's own header names, else the start's header's): a range in UTC+5 of
+    10:00 to 23:00 spans 13 hours, not a day.
     """
-    tokens = list(name_tokens(str(tcol)))
+    def bare(column: Any) -> list[str]:  # without a bracketed zone or unit: (UTC+5), [CET]
+        return list(name_tokens(re.sub(r"[(\[{][^)\]}]*[)\]}]", " ", str(column))))
+
+    tokens = bare(tcol)
     starts = [i for i, t in enumerate(tokens) if t in _RANGE_START]
     if len(starts) > 1:
         return None
@@ -1473,12 +1481,22 @@ def _date_ranges(
         want[0][starts[0]] = _RANGE_START[tokens[starts[0]]]
     else:  # 'date' beside 'end_date' / 'date_end'
         want = [["end", *tokens], [*tokens, "end"]]
-    end = next((c for c in raw.columns if c != tcol and list(name_tokens(str(c))) in want), None)
+    end = next((c for c in raw.columns if c != tcol and bare(c) in want), None)
     if end is None:
         return None
     first = order == "day-first" if order in ("day-first", "month-first") else dayfirst
     try:
-        ends = parse_times(raw[end], dayfirst=first, name=name, column=str(end)).times
+        parsed_end = parse_times(raw[end], dayfirst=first, name=name, column=str(end))
+        if zones is not None:
+            own, several = header_zone(str(end))
+            layout = zones
+            if (own or several) and zones.get("offset") is None:  # its own header's zone
+                said = {"header_zone": (str(end), own) if own else None}
+                layout = {**zones, **said, "header_zone_several": (str(end), several)}
+                if own:
+                    layout["header_zone_several"] = None
+            apply_time_zone(parsed_end, layout, raw[end], name, str(end))
+        ends = parsed_end.times
     except InputError:  # an end column that does not parse as one decides nothing
         return None
     both = times.notna().to_numpy() & ends.notna().to_numpy()
