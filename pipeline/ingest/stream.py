@@ -37,6 +37,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import dataclasses
+import functools
 import io
 import logging
 import os
@@ -1581,7 +1582,17 @@ def _time_span(path: Path) -> tuple[Any, Any] | None:
     """Return the first and last time of a bucket file from its footer, None if unknown.
 
     None also when a ping has no time (an untimed route's repeats are matched by position).
+    Remembered by the file's identity and time: each track file is checked against every
+    earlier one's buckets, so a feed of a file a day would read the footers of a year of
+    buckets once per file, n² footers a run, without it.
     """
+    st = os.stat(path)
+    return _footer_time_span(str(path), st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=65536)
+def _footer_time_span(path: str, ino: int, mtime_ns: int, size: int) -> tuple[Any, Any] | None:
+    """:func:`_time_span` of a file as it is (the arguments after ``path`` key the cache)."""
     md = pq.ParquetFile(path).metadata
     names = [md.schema.column(i).name for i in range(md.num_columns)]
     if TIME not in names:
