@@ -39,6 +39,7 @@ import inspect
 import logging
 import os
 import sys
+import types
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -328,25 +329,126 @@ class Factor:
         )
 
 
+def _file_digest(path: str) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.sha256(fh.read()).hexdigest()[:16]
+
+
+def _module_file(module: types.ModuleType) -> str | None:
+    """Return the source file of ``module``, None without one (a notebook's ``__main__``)."""
+    try:
+        path = inspect.getsourcefile(module)
+    except TypeError:  # a built-in module
+        return None
+    return path if path is not None and os.path.isfile(path) else None
+
+
+@functools.cache
+def _installed_roots() -> tuple[str, ...]:
+    """Folders of code a version stands for: the standard library, site-packages, route-risk."""
+    import site
+    import sysconfig
+
+    roots = {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+    roots |= set(site.getsitepackages()) | {site.getusersitepackages()}
+    roots.add(os.path.dirname(os.path.abspath(__file__)))  # the package hash covers pipeline
+    return tuple(sorted(os.path.realpath(r) + os.sep for r in roots))
+
+
+#: The most local modules one plug-in's digest follows (a bound on a walk over imports).
+_MAX_LOCAL_MODULES = 256
+
+
+def _imported_names(module: types.ModuleType, path: str) -> list[str]:
+    """Return the modules the source of ``module`` imports, by name (relative ones resolved).
+
+    ``from .helpers import SCALE`` names ``pkg.helpers`` (and ``pkg.helpers.SCALE``, in case
+    it is a module); imports inside functions count too.  A file that does not parse names
+    none (it was imported, so it parses; this is for a file edited since).
+    """
+    import ast
+
+    try:
+        with open(path, "rb") as fh:
+            tree = ast.parse(fh.read(), filename=path)
+    except (OSError, SyntaxError, ValueError):
+        return []
+    package = module.__package__ or ""
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".") if package else []
+                keep = len(parts) - (node.level - 1)
+                if keep <= 0 and node.level > 1:
+                    continue
+                base = ".".join([*parts[: max(keep, 0)], *([base] if base else [])])
+            if base:
+                names.append(base)
+                names += [f"{base}.{a.name}" for a in node.names if a.name != "*"]
+    return names
+
+
+def _local_modules(module: types.ModuleType) -> list[tuple[str, str]]:
+    """Return ``(name, file)`` of ``module`` and of the local modules it reaches.
+
+    Local: a file outside the standard library, site-packages and route-risk (a helper
+    beside the plug-in, another module of the user's project).  A local module reaches the
+    modules its source imports (``from .helpers import SCALE``, ``import helpers``; those
+    imported by now) and those of the functions, classes and modules among its globals.
+    """
+    roots = _installed_roots()
+    out: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    todo = [module]
+    while todo and len(out) < _MAX_LOCAL_MODULES:
+        mod = todo.pop(0)
+        if mod.__name__ in seen:
+            continue
+        seen.add(mod.__name__)
+        path = _module_file(mod)
+        if path is None or os.path.realpath(path).startswith(roots):
+            continue
+        out.append((mod.__name__, path))
+        deps: list[Any] = [sys.modules.get(n) for n in _imported_names(mod, path)]
+        for value in list(vars(mod).values()):
+            if isinstance(value, types.ModuleType):
+                deps.append(value)
+                continue
+            try:
+                deps.append(sys.modules.get(getattr(value, "__module__", None) or ""))
+            except Exception:  # an object whose attributes raise
+                continue
+        todo += [d for d in deps if isinstance(d, types.ModuleType) and d.__name__ not in seen]
+    return out
+
+
 def _source_digest(compute: Callable[..., Any]) -> str:
-    """Hash the source file of the module defining ``compute``, else its own source.
+    """Hash the source files of the module defining ``compute`` and its local helpers.
 
     Taken when the factor is made, usually while that module is imported: the bytes hashed
-    are the code that runs.  A helper the module imports from another file of its package
-    is not in it (an entry-point plug-in's distribution version stands for that file).
+    are the code that runs.  The helpers are the local modules its globals reach
+    (:func:`_local_modules`: ``from .helpers import scale`` in the plug-in's package or a
+    module beside it); installed packages are covered by their versions.  A module without
+    a file (a notebook's ``__main__``): the source of ``compute`` alone.  A module imported
+    only inside a function, when it runs, is not seen.
     """
     fn = compute
     while isinstance(fn, functools.partial):
         fn = fn.func
     module_name = getattr(fn, "__module__", None) or type(fn).__module__
     module = sys.modules.get(module_name)
-    try:
-        path = inspect.getsourcefile(module) if module is not None else None
-    except TypeError:  # a module without a file: a notebook's __main__, a built-in module
-        path = None
-    if path is not None and os.path.isfile(path):
-        with open(path, "rb") as fh:
-            return hashlib.sha256(fh.read()).hexdigest()[:16]
+    path = _module_file(module) if module is not None else None
+    if module is not None and path is not None:
+        files = [(name, _file_digest(f)) for name, f in _local_modules(module)] or [
+            (module_name, _file_digest(path))  # a plug-in installed in site-packages
+        ]
+        if len(files) == 1:  # the digest a module without local helpers always had
+            return files[0][1]
+        return hashlib.sha256(repr(files).encode()).hexdigest()[:16]
     try:
         text = inspect.getsource(fn)
     except (OSError, TypeError):

@@ -426,3 +426,60 @@ def test_a_multi_band_raster_without_band_is_one_config_error(small_demo, tmp_pa
     )
     with pytest.raises(ConfigError, match=r"'rgb' has 2 bands.*set band: \(one of \[1, 2\]\)"):
         pipeline.run_pipeline(cfg)
+
+
+@pytest.mark.parametrize(
+    ("factor_source", "helper"),
+    [
+        ("from .helpers import SCALE\n", "SCALE = {v}\n"),  # a constant: no __module__
+        ("from . import helpers\nSCALE = None\n", "SCALE = {v}\n"),
+        ("from .sub.helpers import scale as SCALE\n", "def scale():\n    return {v}\n"),
+        ("import flat_helpers_for_digest as helpers\nSCALE = None\n", "SCALE = {v}\n"),
+    ],
+)
+def test_a_plugin_digest_covers_the_local_helpers_it_imports(
+    tmp_path, monkeypatch, factor_source, helper
+):
+    """Editing only a helper module the plug-in imports (its package's, or one beside it)
+    changes the plug-in's digest, so the run key and its caches; before, only the module
+    that defines ``compute`` was hashed and the night stayed "up to date"."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    pkg = tmp_path / "plug_for_digest"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "sub" / "__init__.py").write_text("")
+    where = (
+        tmp_path / "flat_helpers_for_digest.py"
+        if "flat_helpers" in factor_source
+        else pkg / "sub" / "helpers.py"
+        if ".sub." in factor_source
+        else pkg / "helpers.py"
+    )
+    (pkg / "factor.py").write_text(factor_source + "\n\ndef f(ctx):\n    return ctx.cells * 1.0\n")
+    names = ("plug_for_digest", "flat_helpers_for_digest")
+
+    def digest(value: str) -> str:
+        where.write_text(helper.format(v=value))
+        for name in [m for m in sys.modules if m.startswith(names)]:
+            sys.modules.pop(name)
+        importlib.invalidate_caches()
+        module = importlib.import_module("plug_for_digest.factor")
+        return Factor("helped", "u", "d", module.f).code_digest()
+
+    try:
+        one, same, edited = digest("1.0"), digest("1.0"), digest("2.0")
+    finally:
+        for name in [m for m in sys.modules if m.startswith(names)]:
+            sys.modules.pop(name)
+    assert one == same != edited
+
+
+def test_a_plugin_digest_leaves_installed_packages_to_their_versions():
+    """numpy, the standard library and route-risk itself are not walked or hashed: their
+    versions (and the package's source hash) stand for them."""
+    import pipeline.builtin_factors as builtin
+    from pipeline.factors import _local_modules
+
+    assert _local_modules(builtin) == []
+    assert _local_modules(np) == [] and _local_modules(importlib) == []
