@@ -146,6 +146,40 @@ def test_a_day_file_after_the_history_is_checked_without_reading_the_history(tmp
     assert read and kept.by_rule.get("duplicate_across_files") == 3
 
 
+def test_a_feed_of_day_files_is_checked_day_by_day_and_a_late_repeat_still_found(
+    tmp_path, monkeypatch
+):
+    """Read whole (no spill), each file was checked against every earlier file's pings: a
+    year of daily files (an input pattern) took 6 minutes of ingest a night.  Files whose
+    times do not meet are not compared; a file repeating a day long before it still is."""
+    import pipeline.ingest.tracks as T
+
+    days = []
+    for d in range(6):
+        path = tmp_path / f"ais-{d}.csv"
+        path.write_text(HEADER + "\n" + "\n".join(_ais(257000001, 43.0, 6, start=200 * d)) + "\n")
+        days.append(read_tracks(str(path)))
+    compared = []
+    real = T.repeated_pings
+    monkeypatch.setattr(
+        T, "repeated_pings", lambda new, old: compared.append(len(old)) or real(new, old)
+    )
+    earlier = []
+    for r in days:
+        kept = reject_repeated_pings(r, earlier)
+        assert kept is r  # nothing repeats
+        earlier.append(kept)
+    assert compared == []  # no day was compared with another
+    # a re-export of day 1 (its last 2 pings, and 2 new ones) after day 5: found, by line
+    late = tmp_path / "late.csv"
+    late.write_text(HEADER + "\n" + "\n".join(_ais(257000001, 43.0, 4, start=204)) + "\n")
+    res = reject_repeated_pings(read_tracks(str(late)), earlier)
+    assert compared == [6]  # day 1's pings only
+    assert res.by_rule == {"duplicate_across_files": 2}
+    rep = res.rejects[res.rejects["rule"] == "duplicate_across_files"]
+    assert rep["value"].tolist() == ["ais-1.csv line 6", "ais-1.csv line 7"]
+
+
 def _ingest(tmp_path, label: str, tracks: list, chunk_rows: int | None):
     """Run the ingest stage alone on a tracks-only config (cache in ``tmp_path/label``)."""
     import yaml

@@ -438,15 +438,13 @@ def repeated_pings(new: pd.DataFrame, old: pd.DataFrame) -> tuple[np.ndarray, np
         return none, np.empty(0, dtype=object)
 
     def key(f: pd.DataFrame) -> pd.DataFrame:
-        t = f[TIME]
-        untimed = t.isna().to_numpy()
+        t = _times_ns(f[TIME])  # not Timestamp objects: a year of files made 10^7 of them
+        untimed = t == np.iinfo("int64").min
         x = f[LON].to_numpy(dtype="float64").copy()
         y = f[LAT].to_numpy(dtype="float64").copy()
         x[~untimed] = np.nan  # timed: vessel and time alone
         y[~untimed] = np.nan
-        return pd.DataFrame(
-            {"v": f[VESSEL_ID].astype(str).to_numpy(), "t": t.to_numpy(), "x": x, "y": y}
-        )
+        return pd.DataFrame({"v": f[VESSEL_ID].astype(str).to_numpy(), "t": t, "x": x, "y": y})
 
     both = pd.concat([key(old), key(new)], ignore_index=True)
     group = both.groupby(["v", "t", "x", "y"], dropna=False, sort=False).ngroup().to_numpy()
@@ -486,7 +484,11 @@ def reject_repeated_pings(result: TrackResult, earlier: list[TrackResult]) -> Tr
         ``result`` with the repeats moved to ``rejects`` (``n_read`` unchanged).
     """
     frame = result.frame
-    before = [r for r in earlier if len(r.frame)]
+    span = _ping_span(result)
+    # a ping repeats one of the same time (or, untimed, of none): a file whose times do not
+    # meet this one's is not read - a feed of a file a day is checked day by day, not each
+    # file against the whole history before it
+    before = [r for r in earlier if len(r.frame) and _spans_meet(span, _ping_span(r))]
     if frame.empty or not before:
         return result
     old = pd.concat(
@@ -521,6 +523,33 @@ def reject_repeated_pings(result: TrackResult, earlier: list[TrackResult]) -> Tr
         notes=[*result.notes, repeated_note(Path(result.source).name, n)],
         lines=lines[~repeated],
     )
+
+
+def _times_ns(times: pd.Series) -> np.ndarray:
+    """Return UTC times as int64 nanoseconds (NaT: the int64 minimum), whatever the unit."""
+    values = times.to_numpy(dtype="datetime64[ns]") if len(times) else np.empty(0, "M8[ns]")
+    return values.view("int64")
+
+
+def _ping_span(result: TrackResult) -> tuple[int, int, bool]:
+    """Return (first time, last time, has untimed pings) of a file's pings, remembered on it."""
+    cached = result.__dict__.get("_span")
+    if cached is not None and cached[0] is result.frame:
+        return cached[1]
+    t = _times_ns(result.frame[TIME])
+    timed = t[t != np.iinfo("int64").min]
+    span = (
+        int(timed.min()) if len(timed) else 0,
+        int(timed.max()) if len(timed) else -1,
+        len(timed) < len(t),
+    )
+    result.__dict__["_span"] = (result.frame, span)
+    return span
+
+
+def _spans_meet(a: tuple[int, int, bool], b: tuple[int, int, bool]) -> bool:
+    """Whether files of ping spans ``a`` and ``b`` (:func:`_ping_span`) may share a ping."""
+    return (a[0] <= b[1] and b[0] <= a[1]) or (a[2] and b[2])
 
 
 def repeated_note(name: str, n: int) -> str:
