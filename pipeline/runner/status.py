@@ -54,11 +54,10 @@ def _read_manifest(path: Path) -> dict[str, Any] | None:
         ok = ok and isinstance(m.get("config", {}).get("run", {}), dict)
         ok = ok and all(isinstance(v, dict) for v in m.get("stages", {}).values())
         ok = ok and all(isinstance(v, dict) for v in m.get("outputs", {}).values())
-        ok = ok and all(
-            isinstance(v, int | float) and not isinstance(v, bool)
-            for v in m.get("timings_s", {}).values()
-        )
+        ok = ok and all(_is_number(v) for v in m.get("timings_s", {}).values())
         ok = ok and all(isinstance(f, dict) and isinstance(f.get("path"), str) for f in files)
+        limit = m.get("config", {}).get("run", {}).get("max_input_age_days")
+        ok = ok and (limit is None or _is_number(limit))
     except (KeyError, TypeError, ValueError):
         return None
     return m if ok else None
@@ -95,6 +94,16 @@ def _companions_changed(recorded: dict[str, Any]) -> list[str]:
     return sorted(changed)
 
 
+def _is_number(value: Any) -> bool:
+    """Tell whether a JSON value is a number (``true`` is not one)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _text_or_none(value: Any) -> str | None:
+    """Return ``value`` if it is text (a manifest entry edited by hand may hold anything)."""
+    return value if isinstance(value, str) else None
+
+
 def _file_now(path: str, pattern: str | None) -> dict[str, Any]:
     """Return an input's modification time and size now (None, None: it is gone)."""
     entry: dict[str, Any] = {"path": path, "modified": None, "bytes": None}
@@ -115,7 +124,8 @@ def _patterns_now(manifest: dict[str, Any], status: dict[str, Any]) -> list[dict
     next run is refused).  Entries not of the shape route-risk writes are left out.
     """
     out = []
-    for m in manifest.get("input_patterns") or []:
+    recorded = manifest.get("input_patterns")
+    for m in recorded if isinstance(recorded, list) else []:
         if not (
             isinstance(m, dict)
             and isinstance(m.get("pattern"), str)
@@ -338,7 +348,7 @@ def run_status(
     limit = manifest.get("config", {}).get("run", {}).get("max_input_age_days")
     recorded = manifest.get("input_files", [])
     patterns = _patterns_now(manifest, status)
-    now_files = [_file_now(f["path"], f.get("pattern")) for f in recorded]
+    now_files = [_file_now(f["path"], _text_or_none(f.get("pattern"))) for f in recorded]
     # a file a pattern matched since the run is part of its feed's freshness
     arrived = [_file_now(new, m["pattern"]) for m in patterns for new in m["new_since_run"]]
     ages = input_freshness(now_files + arrived, limit, now)
