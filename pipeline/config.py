@@ -15,6 +15,7 @@ the packaged demo config at freshly generated data.
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import logging
 import math
 import os
@@ -699,6 +700,8 @@ def _expand(value: str) -> str:
 #: Keys whose text values are paths (``mask``: a raster's companion in its short form, a bare
 #: path; its long form's ``path`` is resolved as any other).
 _PATH_KEYS = {"path", "out_dir", "polygon", "ports", "mask"}
+#: What makes a path a pattern (glob's ``*``, ``?`` and ``[``).
+_GLOB_MAGIC = re.compile(r"[*?[]")
 
 
 def _resolve_paths(node: Any, base: Path, key: str | None = None) -> Any:
@@ -711,7 +714,14 @@ def _resolve_paths(node: Any, base: Path, key: str | None = None) -> Any:
         if p.is_absolute():
             return str(p)
         try:
-            return str((base / p).resolve())
+            resolved = (base / p).resolve()
+            if key != "path" or not _GLOB_MAGIC.search(str(p)) or os.path.lexists(resolved):
+                return str(resolved)
+            # an input pattern (pipeline.runner.inputs): only what the user wrote is one, the
+            # config's folder is a name (proj[1]/ais/*.csv must not read proj1/ais/)
+            n = next(i for i, part in enumerate(p.parts) if _GLOB_MAGIC.search(part))
+            head = (base / Path(*p.parts[:n])).resolve()
+            return os.path.join(glob.escape(str(head)), *p.parts[n:])
         except (RuntimeError, OSError) as exc:  # a symlink loop, a path too long
             raise ConfigError(f"{key}: cannot resolve {node!r}: {exc}") from None
     return node

@@ -36,6 +36,27 @@ def _config(small_demo, tmp_path, tracks, out: Path, **sections):
     return cfg.model_copy(update={"run": cfg.run.model_copy(update={"out_dir": out})})
 
 
+# -- what a pattern matches ------------------------------------------------------------------
+
+
+def test_a_relative_pattern_is_matched_in_the_configs_folder_whatever_its_name(tmp_path):
+    """A config in ``proj[1]/`` naming ``ais/*.csv`` read ``proj1/ais/`` (the folder's
+    brackets read as a pattern): the config's folder is a name, only what the user wrote
+    is a pattern."""
+    import yaml
+
+    import pipeline
+    from pipeline.runner.inputs import expand_patterns
+
+    home = tmp_path / "proj[1]"
+    _touch(home / "ais" / "day.csv", tmp_path / "proj1" / "ais" / "other-project.csv")
+    _touch(home / "seizures.csv")
+    raw = {"inputs": {"seizures": [{"path": "seizures.csv"}], "tracks": [{"path": "ais/*.csv"}]}}
+    (home / "c.yaml").write_text(yaml.safe_dump(raw))
+    expanded, _ = expand_patterns(pipeline.load_config(home / "c.yaml"))
+    assert [str(s.path) for s in expanded.inputs.tracks] == [str(home / "ais" / "day.csv")]
+
+
 # -- runs ------------------------------------------------------------------------------------
 
 
