@@ -338,7 +338,7 @@ def _cmd_history(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from .config import load_config
     from .run import input_paths
-    from .runner.inputs import expand_patterns
+    from .runner.inputs import describe_pattern, expand_patterns
     from .runner.plan import planned_stages
 
     config, patterns = expand_patterns(load_config(args.config))  # as a run would now
@@ -365,7 +365,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
         read_area(None, config.area.polygon)
     for m in patterns:
-        print(_one_line(f"inputs.{m['input']} {m['pattern']!r}: {len(m['files'])} file(s)"))
+        print(_one_line(describe_pattern(m)))
     print("stages: " + ", ".join(planned_stages(config)))
     return EXIT_OK
 

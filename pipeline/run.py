@@ -35,6 +35,7 @@ from .runner import publish as P
 from .runner.cache import StageCache
 from .runner.inputs import (
     check_freshness,
+    describe_pattern,
     expand_patterns,
     input_files,
     input_freshness,
@@ -312,13 +313,7 @@ def run_pipeline(
         _record_refusal(out, exc, command_line, config.run.keep_runs)
         raise
     for m in patterns:
-        log.info(
-            "inputs.%s %r: %d file(s)%s",
-            m["input"],
-            m["pattern"],
-            len(m["files"]),
-            f", {len(m['folders_skipped'])} folder(s) left out" if m["folders_skipped"] else "",
-        )
+        log.log(logging.WARNING if m.get("unreadable") else logging.INFO, "%s", describe_pattern(m))
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

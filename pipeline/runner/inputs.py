@@ -20,13 +20,14 @@ ingest cache) or an old one is removed; the manifest records each pattern and wh
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import glob
-import itertools
 import logging
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..config import Config, config_to_dict
 from ..errors import ConfigError, DataQualityError
@@ -39,6 +40,7 @@ __all__ = [
     "companion_files",
     "companion_hashes",
     "companion_stats",
+    "describe_pattern",
     "describe_stale",
     "expand_patterns",
     "input_files",
@@ -46,6 +48,7 @@ __all__ = [
     "input_paths",
     "is_pattern",
     "pattern_matches",
+    "pattern_refusal",
     "plugin_digests",
     "run_key",
 ]
@@ -116,55 +119,236 @@ def is_pattern(path: str | os.PathLike) -> bool:
     return bool(_MAGIC.search(text)) and not os.path.lexists(text)
 
 
-def pattern_matches(pattern: str) -> tuple[list[str], list[str], bool]:
+class PatternMatches(NamedTuple):
+    """What an input pattern matches now (:func:`pattern_matches`)."""
+
+    #: the files, sorted by path, each file once
+    files: list[str]
+    #: the folders matched, left out
+    folders: list[str]
+    #: more than :data:`MAX_PATTERN_FILES` entries matched, or folders walked (lists cut there)
+    too_many: bool
+    #: the names left out because they lead to a file or folder already matched or walked
+    #: (a linked folder, a link beside its file, a link looping back): each is read once
+    repeated: list[str] = []
+    #: the folders that could not be listed (no permission): what they hold is not matched
+    unreadable: list[str] = []
+    #: the parts of the pattern (``feed[eu]``) that name an existing file or folder as written
+    literal_names: list[str] = []
+
+
+def pattern_matches(pattern: str) -> PatternMatches:
     """Return the files and the folders ``pattern`` matches now, each sorted by path.
 
-    The third value says the pattern matched more than :data:`MAX_PATTERN_FILES` entries
-    (the lists then stop there).  Names starting with ``.`` are never matched; a broken
-    link is a file here (its reader says it does not exist, rather than it being skipped).
+    As :func:`glob.glob` with ``recursive=True`` (``*``, ``?``, ``[...]`` within a name,
+    ``**`` across folders; names starting with ``.`` are matched only by a part starting
+    with ``.``), except that a file or folder is matched once: ``**`` follows a link to a
+    folder only to a folder not walked yet (glob walked a link looping back forty levels
+    deep, each file once per level), and of several names of one file (a linked folder, a
+    link beside its file) the one without a link is kept.  A broken link is a file here
+    (its reader says it does not exist, rather than it being skipped).
+
+    Examples
+    --------
+    >>> pattern_matches("/nonexistent/*.csv").files
+    []
     """
-    found = list(itertools.islice(glob.iglob(pattern, recursive=True), MAX_PATTERN_FILES + 1))
-    too_many = len(found) > MAX_PATTERN_FILES
-    folders = sorted(f for f in found if os.path.isdir(f))
-    return sorted(f for f in found if not os.path.isdir(f)), folders, too_many
+    found = _PatternWalk(pattern, MAX_PATTERN_FILES).run()
+    folders = sorted(f for f in found.names if os.path.isdir(f))
+    names = [] if pattern.endswith(os.sep) else found.names  # a/*/ matches folders only
+    files, repeated = _one_name_per_file(f for f in names if not os.path.isdir(f))
+    return PatternMatches(
+        files,
+        folders,
+        found.too_many,
+        sorted(repeated + found.repeated_folders),
+        sorted(found.unreadable),
+        sorted(set(found.literal_names)),
+    )
 
 
-def _matches(kind: str, i: int, pattern: str) -> tuple[list[str], list[str]]:
-    """Return what :func:`pattern_matches` finds; refuse too many files, or none."""
-    files, folders, too_many = pattern_matches(pattern)
-    if too_many:
-        raise ConfigError(
-            f"inputs.{kind}[{i}].path: {pattern!r} matches more than {MAX_PATTERN_FILES:,} "
-            "files; narrow the pattern"
+def _one_name_per_file(names: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Return the names of distinct files (the name without a link first) and the others."""
+    by_file: dict[Any, list[str]] = {}
+    for name in names:
+        try:
+            st = os.stat(name)
+        except OSError:  # a broken link, a name gone: itself
+            key: Any = name
+        else:
+            key = (st.st_dev, st.st_ino)
+        by_file.setdefault(key, []).append(name)
+    kept, repeated = [], []
+    for same in by_file.values():
+        same.sort(key=lambda n: (os.path.realpath(n) != os.path.abspath(n), n))
+        kept.append(same[0])
+        repeated += same[1:]
+    return sorted(kept), sorted(repeated)
+
+
+class _PatternWalk:
+    """One walk of a pattern's folders, part by part (see :func:`pattern_matches`)."""
+
+    def __init__(self, pattern: str, limit: int) -> None:
+        self.absolute = pattern.startswith(os.sep)
+        self.parts = [p for p in pattern.split(os.sep) if p]
+        self.limit = limit
+        self.names: list[str] = []
+        self.repeated_folders: list[str] = []
+        self.unreadable: list[str] = []
+        self.literal_names: list[str] = []
+        self.too_many = False
+        self.walked = 0
+
+    def run(self) -> _PatternWalk:
+        pending = [(os.sep if self.absolute else "", 0)]
+        while pending and not self.too_many:
+            folder, i = pending.pop()
+            part, last = self.parts[i], i == len(self.parts) - 1
+            if part == "**":
+                while not last and self.parts[i + 1] == "**":  # a/**/**/b is a/**/b
+                    i, last = i + 1, i + 2 == len(self.parts)
+                for sub in self._tree(folder):
+                    if last:  # a/**: everything below a
+                        self._found(*(os.path.join(sub, e.name) for e in self._visible(sub)))
+                    else:
+                        pending.append((sub, i + 1))
+            elif _MAGIC.search(part):
+                if os.path.lexists(os.path.join(folder, part)):
+                    self.literal_names.append(os.path.join(folder, part))
+                names = fnmatch.filter([e.name for e in self._visible(folder, part)], part)
+                for name in names:
+                    path = os.path.join(folder, name)
+                    if last:
+                        self._found(path)
+                    elif os.path.isdir(path):
+                        pending.append((path, i + 1))
+            else:
+                path = os.path.join(folder, part)
+                if last and os.path.lexists(path):
+                    self._found(path)
+                elif not last and os.path.isdir(path):
+                    pending.append((path, i + 1))
+        return self
+
+    def _found(self, *names: str) -> None:
+        self.names += names
+        self.too_many = self.too_many or len(self.names) > self.limit
+
+    def _visible(self, folder: str, part: str = "") -> list[os.DirEntry]:
+        """Return the entries of ``folder`` a part may match: hidden ones for ``.x`` only."""
+        try:
+            with os.scandir(folder or os.curdir) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        except OSError:  # no permission: said with the pattern, never matched in silence
+            self.unreadable.append(folder or os.curdir)
+            return []
+        return entries if part.startswith(".") else [e for e in entries if e.name[0] != "."]
+
+    def _tree(self, root: str) -> list[str]:
+        """Return ``root`` and every folder below it that is not hidden, each folder once.
+
+        Folders are told apart by device and inode: a link to a folder already walked (a
+        link looping back, a second name of a folder) is not entered again, and links are
+        walked after every folder reached without one, so a folder keeps its own name.
+        """
+        seen: set[tuple[int, int]] = set()
+        out: list[str] = []
+        pending: list[str] = [root]
+        links: list[str] = []
+        while pending or links:
+            folder = pending.pop() if pending else links.pop(0)
+            try:
+                st = os.stat(folder or os.curdir)
+            except OSError:
+                continue
+            if (st.st_dev, st.st_ino) in seen:
+                self.repeated_folders.append(folder)
+                continue
+            seen.add((st.st_dev, st.st_ino))
+            out.append(folder)
+            self.walked += 1
+            if self.walked > self.limit:
+                self.too_many = True
+                break
+            for e in self._visible(folder):
+                try:
+                    if e.is_dir(follow_symlinks=False):
+                        pending.append(os.path.join(folder, e.name))
+                    elif e.is_symlink() and e.is_dir():
+                        links.append(os.path.join(folder, e.name))
+                except OSError:
+                    continue
+        return out
+
+
+def pattern_refusal(pattern: str, found: PatternMatches) -> str | None:
+    """Return why a run refuses what ``pattern`` matches (:func:`pattern_matches`), or None.
+
+    No file, too many, a file whose name is not UTF-8, or a part of the pattern that names
+    an existing file or folder as written (``feed[eu]``: its brackets match ``feede``).
+    """
+    for name in found.literal_names:
+        part = os.path.basename(name)
+        what = "folder" if os.path.isdir(name) else "file"
+        return (
+            f"in {pattern!r}, {part!r} is the name of a {what} that exists, yet it reads as a "
+            f"pattern (*, ? and [...] match other names); write it as {glob.escape(part)!r} "
+            f"to name that {what}, or rename it"
         )
-    if not files:
-        where = f" (only folders: {', '.join(map(repr, folders[:3]))})" if folders else ""
-        raise ConfigError(
-            f"inputs.{kind}[{i}].path: no file matches {pattern!r}{where}; is the folder "
-            "mounted and the feed that fills it running?"
+    if found.too_many:
+        n = len(found.files) + len(found.folders) + len(found.repeated)
+        what = (
+            "matches more than {:,} files"
+            if n > MAX_PATTERN_FILES
+            else "walks more than {:,} folders"
         )
-    return files, folders
+        return f"{pattern!r} {what.format(MAX_PATTERN_FILES)}; narrow the pattern"
+    if not found.files:
+        folders = found.folders
+        only = f" (only folders: {', '.join(map(repr, folders[:3]))})" if folders else ""
+        return (
+            f"no file matches {pattern!r}{only}; is the folder mounted and the feed that "
+            "fills it running?"
+        )
+    for name in found.files:
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError:  # refused as a config naming it is (pipeline.config),
+            # not in a traceback when the name reaches the tables
+            return (
+                f"{pattern!r} matches {ascii(name)}, whose name is not UTF-8 text (a byte "
+                "of another encoding); rename the file"
+            )
+    return None
 
 
 def expand_patterns(config: Config) -> tuple[Config, list[dict[str, Any]]]:
     """Return ``config`` with each seizure or track pattern replaced by one input per file.
 
-    The files a pattern matches (:func:`glob.glob`, ``**`` spans folders, names starting
-    with ``.`` are not matched: editors' and downloaders' temporary files) are sorted by path
-    and each becomes an input with the pattern's options; folders it matches are left out.
-    A path that is not a pattern (:func:`is_pattern`) is kept as it is.
+    The files a pattern matches (:func:`pattern_matches`: as :func:`glob.glob`, ``**``
+    spans folders, names starting with ``.`` are not matched: editors' and downloaders'
+    temporary files; each file once) are sorted by path and each becomes an input with the
+    pattern's options; folders it matches are left out.  A path that is not a pattern
+    (:func:`is_pattern`) is kept as it is.
 
     Returns
     -------
     (Config, list of dict)
         The config to run, and per pattern: ``input`` (``tracks[0]``), ``pattern``, ``files``
-        and ``folders_skipped``.  A config without patterns is returned unchanged, with ``[]``.
+        and ``folders_skipped``; ``repeated`` (the second names of files and folders, left
+        out) and ``unreadable`` (folders that could not be listed) when there are any.  A
+        config without patterns is returned unchanged, with ``[]``.
 
     Raises
     ------
     ConfigError
         A pattern matches no file (a feed that stopped, a folder not mounted: a nightly run
-        must not publish a map without them), or more than :data:`MAX_PATTERN_FILES`.
+        must not publish a map without them), more than :data:`MAX_PATTERN_FILES`, a file
+        whose name is not UTF-8, or a part of it names an existing file or folder as written
+        (``feed[eu]``: the brackets would match ``feede``).
     """
     patterns: list[dict[str, Any]] = []
     update: dict[str, list] = {}
@@ -177,20 +361,50 @@ def expand_patterns(config: Config) -> tuple[Config, list[dict[str, Any]]]:
             if not is_pattern(src.path):
                 out.append(src)
                 continue
-            files, folders = _matches(kind, i, os.fspath(src.path))
-            out += [src.model_copy(update={"path": Path(f)}) for f in files]
+            found = pattern_matches(os.fspath(src.path))
+            if (refused := pattern_refusal(os.fspath(src.path), found)) is not None:
+                raise ConfigError(f"inputs.{kind}[{i}].path: {refused}")
+            out += [src.model_copy(update={"path": Path(f)}) for f in found.files]
             patterns.append(
                 {
                     "input": f"{kind}[{i}]",
                     "pattern": os.fspath(src.path),
-                    "files": files,
-                    "folders_skipped": folders,
+                    "files": found.files,
+                    "folders_skipped": found.folders,
+                    **({"repeated": found.repeated} if found.repeated else {}),
+                    **({"unreadable": found.unreadable} if found.unreadable else {}),
                 }
             )
         update[kind] = out
     if not update:
         return config, []
     return config.model_copy(update={"inputs": config.inputs.model_copy(update=update)}), patterns
+
+
+def describe_pattern(matched: dict[str, Any]) -> str:
+    """Return one line on what a pattern matched (an entry :func:`expand_patterns` returns).
+
+    Examples
+    --------
+    >>> describe_pattern({"input": "tracks[0]", "pattern": "/ais/*.csv", "files": ["/ais/a.csv"]})
+    "inputs.tracks[0] '/ais/*.csv': 1 file(s)"
+    """
+    said = [f"{len(matched['files'])} file(s)"]
+    if folders := matched.get("folders_skipped"):
+        said.append(f"{len(folders)} folder(s) left out")
+    if repeated := matched.get("repeated"):
+        said.append(
+            f"{len(repeated)} more name(s) of a file or folder matched once (a link): "
+            + ", ".join(map(repr, repeated[:3]))
+            + (", ..." if len(repeated) > 3 else "")
+        )
+    if unreadable := matched.get("unreadable"):
+        said.append(
+            f"{len(unreadable)} folder(s) that could not be listed, what they hold NOT read: "
+            + ", ".join(map(repr, unreadable[:3]))
+            + (", ..." if len(unreadable) > 3 else "")
+        )
+    return f"inputs.{matched['input']} {matched['pattern']!r}: " + ", ".join(said)
 
 
 def input_paths(config: Config) -> list[Path]:

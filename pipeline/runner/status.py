@@ -10,7 +10,13 @@ from typing import Any
 from ..errors import ConfigError
 from ..io import read_json_object, sha256_file
 from . import publish as P
-from .inputs import companion_files, describe_stale, input_freshness, pattern_matches
+from .inputs import (
+    companion_files,
+    describe_stale,
+    input_freshness,
+    pattern_matches,
+    pattern_refusal,
+)
 
 __all__ = ["run_history", "run_status"]
 
@@ -133,7 +139,8 @@ def _patterns_now(manifest: dict[str, Any], status: dict[str, Any]) -> list[dict
             and all(isinstance(f, str) for f in m["files"])
         ):
             continue
-        files, _, too_many = pattern_matches(m["pattern"])
+        found = pattern_matches(m["pattern"])
+        files = found.files
         entry = {
             "input": m.get("input"),
             "pattern": m["pattern"],
@@ -147,10 +154,9 @@ def _patterns_now(manifest: dict[str, Any], status: dict[str, Any]) -> list[dict
                 f"input pattern {m['pattern']!r} matches no file now: the next run will be "
                 "refused (is the folder mounted?)"
             )
-        elif too_many:
+        elif (refused := pattern_refusal(m["pattern"], found)) is not None:
             status["attention"].append(
-                f"input pattern {m['pattern']!r} matches too many files now: the next run "
-                "will be refused"
+                f"input pattern {m['pattern']!r}: the next run will be refused: {refused}"
             )
     status["patterns"] = out
     return out
