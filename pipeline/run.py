@@ -28,7 +28,7 @@ import pandas as pd
 from . import schema as S
 from ._ctype import replaced_ctype
 from .config import Config
-from .errors import ConfigError, FutureDateWarning
+from .errors import ConfigError, FutureDateWarning, SourceUnreadable
 from .io import read_json_object, sha256_file
 from .runner import manifest as M
 from .runner import publish as P
@@ -39,7 +39,9 @@ from .runner.inputs import (
     expand_patterns,
     input_files,
     input_freshness,
+    input_identities,
     input_paths,
+    inputs_changed,
     run_key,
 )
 from .runner.plan import planned_stages
@@ -184,7 +186,13 @@ def _stages(state: RunState, run_id: str, timer: _Timer, progress: ProgressFn | 
 
 
 def _run(
-    config: Config, as_of, out: Path, staging: Path, run: RunInfo, progress: ProgressFn | None
+    config: Config,
+    as_of,
+    out: Path,
+    staging: Path,
+    run: RunInfo,
+    progress: ProgressFn | None,
+    identities: dict[str, tuple[int, ...] | None],
 ) -> RunResult:
     timer = _Timer()
     state = RunState(
@@ -202,6 +210,15 @@ def _run(
         state.background.cancel()  # no thread may write into the staging folder it removes
         raise
     state.background.close()
+    if changed := inputs_changed(identities):
+        # the tables hold some of the bytes, the manifest the hash of others: never published
+        raise SourceUnreadable(
+            f"input {', '.join(map(repr, changed[:3]))}{', ...' if len(changed) > 3 else ''} "
+            "was modified while the run read it (a file still being written, such as a "
+            "download writing in place): nothing is published, the last set stays; run again "
+            "once it is complete (a writer that writes to another name, x.csv.part or .x.csv, "
+            "and renames the file when done is never read half-written)"
+        )
     manifest = build_manifest(state, run, stages, state.outputs)
     M.write_json(staging / "manifest.json", manifest)  # last: a run folder with one is whole
     P.failpoint("publish: manifest written")
@@ -383,6 +400,7 @@ def _locked_run(
         log.warning("removed the staging folders of killed runs: %s", killed)
     if (ctype := replaced_ctype()) is not None:
         log.info("LC_CTYPE %s case-folds ASCII letters unlike C: run under C's rules", ctype)
+    identities = input_identities(input_paths(config))  # before the hashes: see _run
     files = input_files(config, patterns)
     key = run_key(config, as_of, files)
     previous = P.current_run(out)
@@ -397,7 +415,7 @@ def _locked_run(
         info.notes = [clock_note] if clock_note else []
         info.patterns = patterns or []
         with P.staging_dir(out, run_id) as staging:
-            return _run(config, as_of, out, staging, info, progress)
+            return _run(config, as_of, out, staging, info, progress, identities)
     except BaseException as exc:
         if _published(out, run_id):
             # a stop held back while the set was published, delivered right after it: the

@@ -191,3 +191,39 @@ def test_status_says_when_the_next_run_will_refuse_what_a_pattern_matches(night,
     assert code == 1, err
     (said,) = [a for a in json.loads(text)["attention"] if "next run will be refused" in a]
     assert "caf\\udce9.csv" in said and "not UTF-8" in said
+
+
+def test_an_input_written_while_the_run_reads_it_is_not_published(
+    small_demo, night, tmp_path, capsys, monkeypatch
+):
+    """``curl -o feed/ais-day.csv`` writing in place as the run starts: the run read part
+    of the file and published it as if whole, its manifest naming the hash of other bytes.
+    It now ends in one line, exit 2, the published set as it was."""
+    import yaml
+
+    from pipeline.runner import stages
+
+    out = tmp_path / "out"
+    shutil.copytree(night / "out", out, symlinks=True)
+    feed = tmp_path / "feed"
+    shutil.copytree(night / "feed", feed)
+    before = os.readlink(out / "current")
+    day = sorted(feed.iterdir())[-1]
+    ingest = stages.STAGE_FUNCTIONS["ingest"]
+
+    def ingest_while_written(state):
+        ingest(state)
+        with day.open("a") as f:  # the writer goes on after the run read the file
+            f.write(day.read_text().splitlines()[-1] + "\n")
+
+    monkeypatch.setitem(stages.STAGE_FUNCTIONS, "ingest", ingest_while_written)
+    cfg = _config(small_demo, tmp_path, [{"path": str(feed / "ais-*.csv")}], out)
+    path = tmp_path / "night.yaml"
+    path.write_text(yaml.safe_dump(cfg.model_dump(mode="json", exclude={"source"})))
+    code, _, err = cli_here(capsys, "run", str(path), "-q")
+    assert code == 2, err
+    assert len(err.strip().splitlines()) == 1
+    assert f"{str(day)!r} was modified while the run read it" in err
+    assert os.readlink(out / "current") == before
+    code, text, _ = cli_here(capsys, "history", str(out), "--json")
+    assert json.loads(text)[-1]["status"] == "failed"

@@ -45,7 +45,9 @@ __all__ = [
     "expand_patterns",
     "input_files",
     "input_freshness",
+    "input_identities",
     "input_paths",
+    "inputs_changed",
     "is_pattern",
     "pattern_matches",
     "pattern_refusal",
@@ -472,6 +474,30 @@ def input_files(
         if (pattern := matched.get(entry["path"])) is not None:
             entry["pattern"] = pattern
     return out
+
+
+def input_identities(paths: Iterable[str | os.PathLike]) -> dict[str, tuple[int, ...] | None]:
+    """Return each input's device, inode, size and modification time (ns); None: not found.
+
+    Taken when a run starts, before the hashes, and compared with :func:`inputs_changed`
+    after its stages: a file written while the run read it (a download writing in place)
+    changes them, however little of it the run read.
+    """
+    out: dict[str, tuple[int, ...] | None] = {}
+    for p in paths:
+        try:
+            st = os.stat(p)
+        except OSError:
+            out[os.fspath(p)] = None
+        else:
+            out[os.fspath(p)] = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    return out
+
+
+def inputs_changed(before: dict[str, tuple[int, ...] | None]) -> list[str]:
+    """Return the inputs whose :func:`input_identities` differ now from ``before``."""
+    now = input_identities(before)
+    return [p for p, was in before.items() if now[p] != was]
 
 
 # run options that change how runs are kept or judged, never what they compute
