@@ -18,6 +18,7 @@ import logging
 import re
 import threading
 import unicodedata
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1577,3 +1578,48 @@ def reproject_xy(x: np.ndarray, y: np.ndarray, crs, name: str) -> tuple[np.ndarr
     lon[bad] = np.nan
     lat[bad] = np.nan
     return lon, lat
+
+
+#: A span of times: (first, last) in int64 UTC nanoseconds (first > last: none timed) and
+#: whether some times are missing.
+TimeSpan = tuple[int, int, bool]
+_SPANS: dict[int, tuple[weakref.ref, TimeSpan]] = {}
+
+
+def time_span(frame: pd.DataFrame, column: str) -> TimeSpan:
+    """Return the span of ``frame[column]`` (:data:`TimeSpan`), remembered for that frame.
+
+    A file's records are checked for repeats against the earlier files' whose times meet
+    its own (:func:`spans_meet`): a feed of a file a day is checked day by day, not against
+    its whole history.  The span of a frame is taken once (frames are not changed in
+    place once read), so n files cost n spans, not n².
+    """
+    hit = _SPANS.get(id(frame))
+    if hit is not None and hit[0]() is frame:
+        return hit[1]
+    times = frame[column]
+    ns = times.to_numpy(dtype="datetime64[ns]").view("int64") if len(times) else np.empty(0, "i8")
+    timed = ns[ns != np.iinfo("int64").min]
+    span = (
+        int(timed.min()) if len(timed) else 0,
+        int(timed.max()) if len(timed) else -1,
+        len(timed) < len(ns),
+    )
+    key = id(frame)
+
+    def forget(_: weakref.ref) -> None:  # the frame is gone: its id may be reused
+        _SPANS.pop(key, None)
+
+    _SPANS[key] = (weakref.ref(frame, forget), span)
+    return span
+
+
+def spans_meet(a: TimeSpan, b: TimeSpan) -> bool:
+    """Whether records of spans ``a`` and ``b`` may share a time (or both have untimed ones).
+
+    Examples
+    --------
+    >>> spans_meet((0, 10, False), (11, 20, False)), spans_meet((0, 10, True), (11, 20, True))
+    (False, True)
+    """
+    return (a[0] <= b[1] and b[0] <= a[1]) or (a[2] and b[2])

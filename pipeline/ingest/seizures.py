@@ -105,7 +105,9 @@ from ._common import (
     read_text_table,
     repair_mojibake,
     reproject_xy,
+    spans_meet,
     split_pair,
+    time_span,
 )
 from ._dates import NS_RANGE, month_numbers, parse_times, times_with_clock
 from ._json import JsonTable, read_json_records
@@ -1919,7 +1921,10 @@ def reject_repeated_records(result: IngestResult, earlier: Sequence[pd.DataFrame
         ``result`` with the repeated records moved to ``rejects`` (``n_read`` unchanged).
     """
     frame = result.frame
-    before = [f for f in earlier if len(f)]
+    span = time_span(frame, TIME)
+    # a repeat has the record's time: a file whose times do not meet this one's is not read
+    # (a feed of monthly exports is checked month by month, not against its whole history)
+    before = [f for f in earlier if len(f) and spans_meet(span, time_span(f, TIME))]
     if frame.empty or not before:
         return result
     seen = pd.concat([f[[*REPEAT_KEY, SOURCE_FILE, SOURCE_ROW]] for f in before], ignore_index=True)

@@ -113,6 +113,8 @@ from ._common import (
     range_rules,
     read_text_table,
     reproject_xy,
+    spans_meet,
+    time_span,
     to_numbers,
 )
 from ._dates import NS_RANGE, parse_times, times_with_clock
@@ -484,11 +486,11 @@ def reject_repeated_pings(result: TrackResult, earlier: list[TrackResult]) -> Tr
         ``result`` with the repeats moved to ``rejects`` (``n_read`` unchanged).
     """
     frame = result.frame
-    span = _ping_span(result)
+    span = time_span(frame, TIME)
     # a ping repeats one of the same time (or, untimed, of none): a file whose times do not
     # meet this one's is not read - a feed of a file a day is checked day by day, not each
     # file against the whole history before it
-    before = [r for r in earlier if len(r.frame) and _spans_meet(span, _ping_span(r))]
+    before = [r for r in earlier if len(r.frame) and spans_meet(span, time_span(r.frame, TIME))]
     if frame.empty or not before:
         return result
     old = pd.concat(
@@ -529,27 +531,6 @@ def _times_ns(times: pd.Series) -> np.ndarray:
     """Return UTC times as int64 nanoseconds (NaT: the int64 minimum), whatever the unit."""
     values = times.to_numpy(dtype="datetime64[ns]") if len(times) else np.empty(0, "M8[ns]")
     return values.view("int64")
-
-
-def _ping_span(result: TrackResult) -> tuple[int, int, bool]:
-    """Return (first time, last time, has untimed pings) of a file's pings, remembered on it."""
-    cached = result.__dict__.get("_span")
-    if cached is not None and cached[0] is result.frame:
-        return cached[1]
-    t = _times_ns(result.frame[TIME])
-    timed = t[t != np.iinfo("int64").min]
-    span = (
-        int(timed.min()) if len(timed) else 0,
-        int(timed.max()) if len(timed) else -1,
-        len(timed) < len(t),
-    )
-    result.__dict__["_span"] = (result.frame, span)
-    return span
-
-
-def _spans_meet(a: tuple[int, int, bool], b: tuple[int, int, bool]) -> bool:
-    """Whether files of ping spans ``a`` and ``b`` (:func:`_ping_span`) may share a ping."""
-    return (a[0] <= b[1] and b[0] <= a[1]) or (a[2] and b[2])
 
 
 def repeated_note(name: str, n: int) -> str:
