@@ -846,8 +846,8 @@ class _Bucket:
     path: Path | None
 
 
-def _check_bucket(
-    key: int,
+def _check_buckets(
+    keys: Sequence[int],
     table: pa.Table,
     timed: np.ndarray,
     *,
@@ -858,10 +858,14 @@ def _check_bucket(
     max_speed_kn: float,
     aoi_bbox: Any,
     firsts: np.ndarray,
-) -> tuple[_Bucket, dict[int, pd.DataFrame]]:
-    """Per-vessel checks of one bucket's candidates; accepted pings written sorted.
+    n_buckets: int,
+) -> tuple[list[_Bucket], dict[int, pd.DataFrame]]:
+    """Per-vessel checks of the candidates of buckets ``keys``; accepted pings written sorted.
 
-    Returns the bucket's summary and its rejects by chunk (the chunk their line is in).
+    The rules are per vessel and each vessel lies in one bucket, so the buckets of a small
+    file are checked in one call (a call's fixed cost is that of a few thousand pings) and
+    their accepted pings split by bucket afterwards.  Returns a summary per bucket (the
+    rules counted on the first) and the rejects by chunk (the chunk their line is in).
     """
     cand = table.drop_columns(["pair", "time_raw"]).to_pandas()
     cand["pair"] = pd.Series(pd.arrays.ArrowExtensionArray(table["pair"]))
@@ -888,17 +892,47 @@ def _check_bucket(
         for rule, n in rej["rule"].value_counts().items():
             by_rule[str(rule)] = int(n)
         by_chunk = {int(c): rej[idx == c] for c in np.unique(idx)}
-    ext = np.array([np.inf, np.inf, -np.inf, -np.inf])
     if not len(frame):
+        return [
+            _bucket_summary(int(k), frame, None, r, folder)
+            for k, r in _rules_on_first(keys, by_rule)
+        ], by_chunk
+    table = _table(frame, _BUCKET_SCHEMA)  # once: a bucket's rows are taken from it
+    if len(keys) == 1:
+        return [_bucket_summary(int(keys[0]), frame, table, by_rule, folder)], by_chunk
+    # sorted by vessel: one hash per vessel, and a bucket's rows keep their order
+    vid = frame[VESSEL_ID].to_numpy(dtype=object)
+    starts = np.flatnonzero(np.r_[True, vid[1:] != vid[:-1]])
+    per_row = np.repeat(_bucket_of(vid[starts], n_buckets), np.diff(np.r_[starts, len(vid)]))
+    out = []
+    for k, rules in _rules_on_first(keys, by_rule):
+        idx = np.flatnonzero(per_row == k)
+        out.append(_bucket_summary(int(k), frame.iloc[idx], table.take(idx), rules, folder))
+    return out, by_chunk
+
+
+def _rules_on_first(
+    keys: Sequence[int], by_rule: dict[str, int]
+) -> list[tuple[int, dict[str, int]]]:
+    """Pair each key with the rules to count on its bucket: all on the first, none after."""
+    return [(k, by_rule if j == 0 else {}) for j, k in enumerate(keys)]
+
+
+def _bucket_summary(
+    key: int, frame: pd.DataFrame, table: pa.Table | None, by_rule: dict[str, int], folder: Path
+) -> _Bucket:
+    """Write one bucket's accepted pings (``frame``, sorted; ``table`` the same) and sum it up."""
+    ext = np.array([np.inf, np.inf, -np.inf, -np.inf])
+    if not len(frame) or table is None:
         empty = np.empty(0, dtype=object)
-        return _Bucket(key, 0, by_rule, empty, np.empty(0, "int64"), None, ext, None), by_chunk
+        return _Bucket(key, 0, by_rule, empty, np.empty(0, "int64"), None, ext, None)
     path = folder / f"pings-{key:05d}.parquet"
-    pq.write_table(_table(frame, _BUCKET_SCHEMA), path, row_group_size=_ROW_GROUP)
+    pq.write_table(table, path, row_group_size=_ROW_GROUP)
     counts = frame[VESSEL_ID].value_counts(sort=False)
     t = frame[TIME].max()
     ext = np.minimum(ext, [frame[LON].min(), frame[LAT].min(), np.inf, np.inf])
     ext = np.maximum(ext, [-np.inf, -np.inf, frame[LON].max(), frame[LAT].max()])
-    bucket = _Bucket(
+    return _Bucket(
         key,
         len(frame),
         by_rule,
@@ -908,11 +942,10 @@ def _check_bucket(
         ext,
         path,
     )
-    return bucket, by_chunk
 
 
-def _check_context(state: _State, max_speed_kn: float) -> dict[str, Any]:
-    """Return what the per-vessel checks of a file's buckets need (:func:`_check_bucket`)."""
+def _check_context(state: _State, max_speed_kn: float, chunk_rows: int) -> dict[str, Any]:
+    """Return what the per-vessel checks of a file's buckets need (:func:`_check_buckets`)."""
     return {
         "timed": np.array(sorted(state.timed), dtype=object),
         "name": state.name,
@@ -922,6 +955,10 @@ def _check_context(state: _State, max_speed_kn: float) -> dict[str, Any]:
         "max_speed_kn": max_speed_kn,
         "aoi_bbox": state.aoi_bbox,
         "firsts": np.asarray(state.chunk_first, dtype="int64"),
+        "n_buckets": state.n_buckets,
+        # buckets checked in one call: up to a quarter of a chunk of candidates, the least a
+        # bucket holds at scale (n_buckets_for), so memory stays that of a bucket there
+        "batch_rows": max(1, chunk_rows // 4),
     }
 
 
@@ -934,16 +971,34 @@ class _BucketDone:
 def _check_group(
     group: Sequence[tuple[int, Sequence[tuple[Path, int, int]]]], c: dict[str, Any]
 ) -> _BucketDone:
-    """Per-vessel checks of consecutive buckets, one at a time: memory of one bucket."""
+    """Per-vessel checks of consecutive buckets, a batch of small ones at a time.
+
+    Buckets are read and checked together while their candidates add up to at most
+    ``batch_rows`` (a bucket larger than that alone): memory of one bucket at scale, and
+    one call, not one per bucket, for the few thousand pings of a daily file.
+    """
+    c = dict(c)
+    batch_rows = c.pop("batch_rows")
     buckets = []
     by_chunk: dict[int, list[pd.DataFrame]] = {}
-    for key, slices in group:
-        table = _read_candidates(slices)
-        bucket, rejects = _check_bucket(key, table, **c)
-        del table
-        buckets.append(bucket)
+    batch: list[tuple[int, pa.Table]] = []
+
+    def check() -> None:
+        table = pa.concat_tables([t for _, t in batch]) if len(batch) > 1 else batch[0][1]
+        done, rejects = _check_buckets([k for k, _ in batch], table, **c)
+        batch.clear()
+        buckets.extend(done)
         for k, rej in rejects.items():
             by_chunk.setdefault(k, []).append(rej)
+
+    for key, slices in group:
+        table = _read_candidates(slices)
+        if batch and sum(t.num_rows for _, t in batch) + table.num_rows > batch_rows:
+            check()
+        batch.append((key, table))
+        del table
+    if batch:
+        check()
     out = {}
     for k, frames in by_chunk.items():
         out[k] = c["folder"] / f"rejects-b-{group[0][0]:05d}-{k:05d}.parquet"
@@ -954,7 +1009,7 @@ def _check_group(
 
 def _finish_buckets(state: _State, max_speed_kn: float, chunk_rows: int) -> TrackSpill:
     """Per-vessel checks bucket by bucket; accepted pings sorted, rejects to their chunk."""
-    ctx = _check_context(state, max_speed_kn)
+    ctx = _check_context(state, max_speed_kn, chunk_rows)
     buckets = []
     try:
         state.decide_misplaced()
@@ -2109,7 +2164,7 @@ def spill_tracks_partitioned(
     whole_ids = [i for i, f in enumerate(files) if f.kind == "whole"]
     wholes = dict(zip(whole_ids, engine.map(_whole_task, whole_ids, files, kwargs), strict=True))
     # the per-vessel checks, groups of consecutive buckets of a file (about a chunk each)
-    ctx = [_check_context(st, max_speed_kn) for st in states]
+    ctx = [_check_context(st, max_speed_kn, chunk_rows) for st in states]
     items: list[tuple[int, list]] = []
     for i, (f, st) in enumerate(zip(files, states, strict=True)):
         if f.kind != "whole":
