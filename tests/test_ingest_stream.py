@@ -485,3 +485,30 @@ def test_pings_in_vessel_order_by_scan_and_by_split_are_the_same_rows(tmp_path, 
     shared = pa.concat_tables(store.sorted_tables(12, method="split"))
     assert shared.equals(scan)
     assert not list((tmp_path / "spill").rglob("pings-sort-*"))
+
+
+def test_a_spills_rejects_csv_is_the_same_held_read_twice_or_copied(tmp_path, monkeypatch):
+    """The rejects CSV of many chunks: frames held between its two passes or read again,
+    or written once (kept in the cache with the spill) and copied: the same bytes."""
+    import pipeline.ingest.stream as stream
+    from pipeline.io import write_csv
+    from pipeline.schema import REJECT_COLUMNS
+
+    src = _write_ais(tmp_path / "a.csv", 12, 400)  # chunks of at least 64 KiB: 4 of them
+    lines = src.read_text().splitlines()
+    for i in range(5, len(lines), 17):  # repeats, and lines of another shape: a quoted field
+        lines[i] = lines[i - 1] if i % 2 else lines[i] + ',"=1+1\r"'  # on two lines
+    src.write_text("\n".join(lines) + "\n")
+    spill = spill_tracks(src, tmp_path / "spill", chunk_rows=40, n_buckets=4)
+    assert len(spill.reject_parts) >= 3 and {"duplicate", "ragged_row"} <= set(spill.by_rule)
+    held = spill.write_rejects(tmp_path / "held").read_bytes()
+    monkeypatch.setattr(stream, "_HELD_ROWS", 1)
+    assert spill.write_rejects(tmp_path / "twice").read_bytes() == held
+    assert held.count(b'""=1+1\n""') == spill.by_rule["ragged_row"]
+    # no rejects: the header alone, as write_csv writes a table of no rows
+    empty = pd.DataFrame({c: pd.Series([], dtype="object") for c in REJECT_COLUMNS})
+    none = stream.write_csv_chunks(lambda: iter(()), tmp_path / "none.csv", REJECT_COLUMNS)
+    assert none.read_bytes() == write_csv(empty, tmp_path / "empty.csv").read_bytes()
+    stream.with_rejects_csv(spill, tmp_path / "once" / "rejects.csv")
+    monkeypatch.setattr(stream, "write_csv_chunks", None)  # copied, not written
+    assert spill.write_rejects(tmp_path / "copied").read_bytes() == held

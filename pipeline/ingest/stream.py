@@ -109,6 +109,7 @@ __all__ = [
     "spill_to_kept",
     "spill_tracks",
     "spill_tracks_partitioned",
+    "with_rejects_csv",
     "write_csv_chunks",
 ]
 
@@ -368,6 +369,11 @@ class TrackSpill(_FileCounts):
         sha256 and the reading options), set by the runner.  Memos of per-file results key
         on it, whatever the number of buckets of the spill that holds the pings (a spill
         bucketed anew has other bucket files).  None: memos key on the bucket files' bytes.
+    rejects_csv : Path or None
+        The rejects CSV of exactly ``reject_parts``, written once (:func:`with_rejects_csv`)
+        and kept in the cache with the spill: :meth:`write_rejects` copies it, so a night
+        does not write the CSV of every unchanged file of a feed anew.  None: written from
+        the parts.
     """
 
     buckets: dict[int, Path]
@@ -378,6 +384,7 @@ class TrackSpill(_FileCounts):
     time_max: pd.Timestamp | None = None
     extent: tuple[float, float, float, float] | None = None
     content_key: str | None = None
+    rejects_csv: Path | None = None
 
     @property
     def reject_rate(self) -> float:
@@ -395,31 +402,42 @@ class TrackSpill(_FileCounts):
         Chunk by chunk: the same bytes as the in-memory writer, in bounded memory.
         """
         path = Path(out_dir) / "rejects" / f"{name or Path(self.source).stem}.csv"
+        if self.rejects_csv is not None:  # written once from these parts (the same bytes)
+            with atomic_path(path, ".csv") as tmp:
+                shutil.copyfile(self.rejects_csv, tmp, follow_symlinks=False)
+            return path
         return write_csv_chunks(self.iter_rejects, path, list(REJECT_COLUMNS))
 
 
 def write_csv_chunks(chunks, path: Path, columns: Sequence[str]) -> Path:
     """Write the frames ``chunks()`` yields as one CSV, as :func:`~pipeline.io.write_csv` would.
 
-    ``chunks`` is called twice (a first pass finds whether any text holds a carriage return,
-    which decides the line end of the whole file).
+    A first pass finds whether any text holds a carriage return, which decides the line end
+    of the whole file; the frames it made ready are written as they are when they are few
+    (``chunks`` is called a second time only for more than :data:`_HELD_ROWS` rows).
     """
     from ..io import CSV_FLOAT_FORMAT
 
-    first = None
     cr = False
+    held: list[pd.DataFrame] | None = []
+    n = 0
     for frame in chunks():
         safe = neutralise_formulas(round_floats(frame))
         cr = cr or _has_cr(safe)
-        if first is None:
-            first = frame.iloc[:0]
-    if first is None:
-        return write_csv(pd.DataFrame({c: pd.Series([], dtype="object") for c in columns}), path)
+        n += len(safe)
+        if held is not None:
+            held.append(safe)
+            if n > _HELD_ROWS:
+                held = None
+    if held is not None and not held:
+        with atomic_path(path, ".csv") as tmp:
+            tmp.write_bytes(_empty_csv(tuple(columns)))
+        return Path(path)
     eol = "\r\n" if cr else "\n"
+    ready = held if held is not None else (neutralise_formulas(round_floats(f)) for f in chunks())
     with atomic_path(path, ".csv") as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
         header = True
-        for frame in chunks():
-            safe = neutralise_formulas(round_floats(frame))
+        for safe in ready:
             safe.to_csv(
                 fh,
                 index=False,
@@ -429,6 +447,18 @@ def write_csv_chunks(chunks, path: Path, columns: Sequence[str]) -> Path:
             )
             header = False
     return Path(path)
+
+
+#: Rejects kept ready between the two passes of :func:`write_csv_chunks` (tens of MB at most).
+_HELD_ROWS = 100_000
+
+
+@functools.lru_cache(maxsize=8)
+def _empty_csv(columns: tuple[str, ...]) -> bytes:
+    """Return what :func:`~pipeline.io.write_csv` writes for a table of no rows."""
+    with tempfile.TemporaryDirectory() as d:
+        empty = pd.DataFrame({c: pd.Series([], dtype="object") for c in columns})
+        return write_csv(empty, Path(d) / "empty.csv").read_bytes()
 
 
 def _has_cr(frame: pd.DataFrame) -> bool:
@@ -1495,6 +1525,8 @@ class KeptSpill(_FileCounts):
         As :class:`TrackSpill`.
     time_max : str or None
         :attr:`TrackSpill.time_max` as ISO text.
+    rejects_csv : str or None
+        :attr:`TrackSpill.rejects_csv`, a file name.
     """
 
     folder: str
@@ -1506,11 +1538,14 @@ class KeptSpill(_FileCounts):
     vessel_rows: np.ndarray
     time_max: str | None
     extent: list[float] | None
+    rejects_csv: str | None = None
 
     def complete(self) -> bool:
         """Whether every file it names is one of its checked ``files``."""
         named = set(map(str, self.buckets.values()))
         named.update(str(f) for part in self.reject_parts for f in part)
+        if self.rejects_csv is not None:
+            named.add(str(self.rejects_csv))
         return named <= set(self.files)
 
 
@@ -1520,6 +1555,9 @@ def spill_files(spill: TrackSpill) -> dict[str, Path]:
     for part in spill.reject_parts:
         files.update((p.name, p) for p in part)
     n = len(spill.buckets) + sum(len(part) for part in spill.reject_parts)
+    if spill.rejects_csv is not None:
+        files[spill.rejects_csv.name] = spill.rejects_csv
+        n += 1
     if len(files) != n:
         raise ValueError("a spill's files must have distinct names")
     return files
@@ -1542,6 +1580,7 @@ def spill_to_kept(spill: TrackSpill, folder: str, files: dict[str, str]) -> Kept
         vessel_rows=np.asarray(spill.vessel_rows, dtype="int64"),
         time_max=None if spill.time_max is None else pd.Timestamp(spill.time_max).isoformat(),
         extent=None if spill.extent is None else [float(x) for x in spill.extent],
+        rejects_csv=None if spill.rejects_csv is None else spill.rejects_csv.name,
     )
 
 
@@ -1562,7 +1601,20 @@ def kept_to_spill(kept: KeptSpill, folder: Path) -> TrackSpill:
         vessel_rows=np.asarray(kept.vessel_rows, dtype="int64"),
         time_max=None if kept.time_max is None else pd.Timestamp(kept.time_max),
         extent=None if kept.extent is None else _extent(kept.extent),
+        rejects_csv=None if kept.rejects_csv is None else folder / kept.rejects_csv,
     )
+
+
+def with_rejects_csv(spill: TrackSpill, path: Path) -> TrackSpill:
+    """Write the rejects CSV of ``spill`` to ``path`` once; return it as its ``rejects_csv``.
+
+    :meth:`TrackSpill.write_rejects` then copies the file: a feed's unchanged files, their
+    spills kept in the cache with it (:func:`spill_files`), do not write their CSV anew
+    every night.
+    """
+    if spill.rejects_csv is None:
+        spill.rejects_csv = write_csv_chunks(spill.iter_rejects, Path(path), list(REJECT_COLUMNS))
+    return spill
 
 
 def as_cached(spill: TrackSpill) -> TrackSpill:
@@ -1620,6 +1672,10 @@ def rebucket_spill(spill: TrackSpill, folder: Path, n_buckets: int) -> TrackSpil
         reject_parts.append([folder / p.name for p in part])
         for p in part:
             shutil.copyfile(p, folder / p.name, follow_symlinks=False)
+    csv = None
+    if spill.rejects_csv is not None:
+        csv = folder / spill.rejects_csv.name
+        shutil.copyfile(spill.rejects_csv, csv, follow_symlinks=False)
     return TrackSpill(
         **spill.counts(),
         identity=spill.identity,
@@ -1630,6 +1686,7 @@ def rebucket_spill(spill: TrackSpill, folder: Path, n_buckets: int) -> TrackSpil
         vessel_rows=np.asarray(spill.vessel_rows, dtype="int64"),
         time_max=spill.time_max,
         extent=spill.extent,
+        rejects_csv=csv,
     )
 
 
@@ -1783,6 +1840,7 @@ def reject_repeated_spill(
         vessel_rows=left.to_numpy(dtype="int64"),
         time_max=time_max,
         extent=extent,
+        rejects_csv=None,  # more rejects than the CSV written for the file alone
     )
 
 

@@ -226,10 +226,11 @@ def _ingest_one(
 def _spilled(state: RunState, reader, src, key: list, kwargs: dict[str, Any]):
     """Spill one track file, or take its spill from the cache.
 
-    The cache keeps each file's spill as it is, its bucket and rejects files in a folder
-    (:class:`~pipeline.ingest.stream.KeptSpill`, under the file's sha256 and reading
-    options): a night that adds a day reads the history's bucket files where they lie, after
-    checking their hashes, instead of parsing the file again.  When the number of vessel
+    The cache keeps each file's spill as it is, its bucket and rejects files (and its
+    rejects CSV) in a folder (:class:`~pipeline.ingest.stream.KeptSpill`, under the file's
+    sha256 and reading options): a night that adds a day reads the history's bucket files
+    where they lie, after checking their hashes, and copies their rejects CSV, instead of
+    parsing the file again.  When the number of vessel
     buckets changed (the track inputs doubled), the kept spill is bucketed anew from its own
     files (:func:`~pipeline.ingest.stream.rebucket_spill`), still without parsing.
     """
@@ -240,6 +241,7 @@ def _spilled(state: RunState, reader, src, key: list, kwargs: dict[str, Any]):
         rebucket_spill,
         spill_files,
         spill_to_kept,
+        with_rejects_csv,
     )
 
     how = ["spill", _chunk_rows(state), state.config.run.engine]
@@ -258,6 +260,8 @@ def _spilled(state: RunState, reader, src, key: list, kwargs: dict[str, Any]):
         else:
             spill = reader(src, **kwargs)
         spill, hit = as_cached(spill), got is not None
+        # its rejects CSV, written once and kept with it: a night copies it
+        spill = with_rejects_csv(spill, reader.new_folder() / "rejects.csv")
         try:
             files = spill_files(spill)
         except ValueError as exc:  # the run goes on; the next one parses the file again
