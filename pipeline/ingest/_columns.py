@@ -479,9 +479,8 @@ _SAMPLE = 2000
 #: The samples taken while :func:`infer_columns` runs, by the id of their column's Series
 #: (kept beside its sample, so no id is reused meanwhile): each column is tested for several
 #: roles, and its missing values were found again for every test (a third of the time).
-_SAMPLES: ContextVar[dict[int, tuple[pd.Series, pd.Series]] | None] = ContextVar(
-    "_SAMPLES", default=None
-)
+#: :func:`number_fit` keeps its share there too, under ``("number_fit", id)``.
+_SAMPLES: ContextVar[dict[Any, tuple[pd.Series, Any]] | None] = ContextVar("_SAMPLES", default=None)
 
 
 def _sample(values: pd.Series) -> pd.Series:
@@ -570,13 +569,23 @@ def date_fit(values: pd.Series, *, numbers: bool = False) -> float:
 
 def number_fit(values: pd.Series) -> float:
     """Share of a sample that parses as a plain number."""
+    memo = _SAMPLES.get()
+    key = ("number_fit", id(values))
+    if memo is not None:  # a column is asked as a clock's neighbour and for its own role
+        hit = memo.get(key)
+        if hit is not None and hit[0] is values:
+            return float(hit[1])
     v = _sample(values)
     if not len(v):
-        return 0.0
-    if v.dtype.kind in "fiub":
-        return 1.0
-    text = v.astype("str").str.strip().str.replace(",", ".", regex=False)
-    return float(pd.to_numeric(text, errors="coerce").notna().mean())
+        share = 0.0
+    elif v.dtype.kind in "fiub":
+        share = 1.0
+    else:
+        text = v.astype("str").str.strip().str.replace(",", ".", regex=False)
+        share = float(pd.to_numeric(text, errors="coerce").notna().mean())
+    if memo is not None:
+        memo[key] = (values, share)
+    return share
 
 
 #: Header tokens naming a calendar date or year (a column of bare ``2019`` is then years).

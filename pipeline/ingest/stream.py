@@ -239,20 +239,21 @@ class _ChunkCandidates:
         self.batches: list[int] = [0]
         self.rows: list[int] = []
 
-    def write(self, key: int, frame: pd.DataFrame) -> None:
-        if not len(frame):
+    def write(self, key: int, table: pa.Table) -> None:
+        """Write the candidates of bucket ``key`` (a table of :data:`_CANDIDATE_SCHEMA`)."""
+        if not table.num_rows:
             return
         if self.keys and key <= self.keys[-1]:
             raise ValueError(f"bucket {key!r} written after bucket {self.keys[-1]!r}")
         if self.writer is None:
             opts = pa.ipc.IpcWriteOptions(compression="lz4")
             self.writer = pa.ipc.new_file(str(self.path), _CANDIDATE_SCHEMA, options=opts)
-        batches = _table(frame, _CANDIDATE_SCHEMA).to_batches()
+        batches = table.to_batches()
         for b in batches:
             self.writer.write_batch(b)
         self.keys.append(key)
         self.batches.append(self.batches[-1] + len(batches))
-        self.rows.append(len(frame))
+        self.rows.append(table.num_rows)
 
     def close(self) -> _ChunkFile:
         if self.writer is not None:
@@ -768,17 +769,26 @@ def _add_chunk_statements(assumptions: dict[str, Any], info: dict[str, Any]) -> 
 
 def _write_rejects_part(state: _State, frames: list[pd.DataFrame], path: Path) -> Path:
     frames = [f for f in frames if len(f)]
-    rej = (
-        pd.concat(frames, ignore_index=True)[list(REJECT_COLUMNS)]
-        if frames
-        else pd.DataFrame({c: pd.Series([], dtype="object") for c in REJECT_COLUMNS})
-    )
-    if len(rej):
-        state.count(rej)
+    if not frames:  # most chunks of a clean feed: the one table of no rejects
+        pq.write_table(_no_rejects(), path)
+        return path
+    rej = pd.concat(frames, ignore_index=True)[list(REJECT_COLUMNS)]
+    state.count(rej)
+    pq.write_table(_reject_table(rej), path)
+    return path
+
+
+def _reject_table(rej: pd.DataFrame) -> pa.Table:
+    """Return rejects as the Arrow table of a rejects part (text columns, ``row`` Int64)."""
     rej = rej.astype({"source_file": str, "column": str, "value": str, "rule": str, "message": str})
     rej["row"] = pd.to_numeric(rej["row"], errors="coerce").astype("Int64")
-    pq.write_table(_table(rej, _REJECT_SCHEMA), path)
-    return path
+    return _table(rej, _REJECT_SCHEMA)
+
+
+@functools.lru_cache(maxsize=1)
+def _no_rejects() -> pa.Table:
+    """Return the rejects part of a chunk without rejects (made once: a table is immutable)."""
+    return _reject_table(pd.DataFrame({c: pd.Series([], dtype="object") for c in REJECT_COLUMNS}))
 
 
 def _chunk(
@@ -852,11 +862,12 @@ def _chunk(
         cand = checks.candidates(keep, rows, first + np.arange(n))
         bucket = _bucket_of(cand["v"].to_numpy(), state.n_buckets)
         order_ = np.argsort(bucket, kind="stable")
-        cand, bucket = cand.iloc[order_], bucket[order_]
-        if len(bucket):
+        bucket = bucket[order_]
+        if len(bucket):  # one table of the chunk's candidates, a slice of it per bucket
+            table = _table(cand.iloc[order_], _CANDIDATE_SCHEMA)
             cuts = np.flatnonzero(np.r_[True, bucket[1:] != bucket[:-1]])
             for a, b in zip(cuts, np.r_[cuts[1:], len(bucket)], strict=True):
-                writers.write(int(bucket[a]), cand.iloc[a:b])
+                writers.write(int(bucket[a]), table.slice(a, b - a))
     rejects.append(pre)
     path = state.folder / f"rejects-{k:05d}-a.parquet"
     state.reject_parts.append([_write_rejects_part(state, rejects, path)])
@@ -1521,7 +1532,10 @@ class KeptSpill(_FileCounts):
         The file of each bucket (the key as text, as JSON keeps it).
     reject_parts : list of list of str
         As :attr:`TrackSpill.reject_parts`, file names.
-    n_buckets, vessels, vessel_rows, extent
+    vessels : pandas.DataFrame
+        :attr:`TrackSpill.vessels` (``vessel_id``) and :attr:`TrackSpill.vessel_rows`
+        (``rows``) in one table: one table of the cache entry to read, not two.
+    n_buckets, extent
         As :class:`TrackSpill`.
     time_max : str or None
         :attr:`TrackSpill.time_max` as ISO text.
@@ -1534,8 +1548,7 @@ class KeptSpill(_FileCounts):
     buckets: dict[str, str]
     reject_parts: list[list[str]]
     n_buckets: int
-    vessels: np.ndarray
-    vessel_rows: np.ndarray
+    vessels: pd.DataFrame
     time_max: str | None
     extent: list[float] | None
     rejects_csv: str | None = None
@@ -1576,8 +1589,12 @@ def spill_to_kept(spill: TrackSpill, folder: str, files: dict[str, str]) -> Kept
         buckets={str(k): p.name for k, p in spill.buckets.items()},
         reject_parts=[[p.name for p in part] for part in spill.reject_parts],
         n_buckets=int(spill.n_buckets),
-        vessels=np.asarray(spill.vessels, dtype=object),
-        vessel_rows=np.asarray(spill.vessel_rows, dtype="int64"),
+        vessels=pd.DataFrame(
+            {
+                "vessel_id": np.asarray(spill.vessels, dtype=object),
+                "rows": np.asarray(spill.vessel_rows, dtype="int64"),
+            }
+        ),
         time_max=None if spill.time_max is None else pd.Timestamp(spill.time_max).isoformat(),
         extent=None if spill.extent is None else [float(x) for x in spill.extent],
         rejects_csv=None if spill.rejects_csv is None else spill.rejects_csv.name,
@@ -1597,8 +1614,8 @@ def kept_to_spill(kept: KeptSpill, folder: Path) -> TrackSpill:
         buckets={int(k): folder / f for k, f in kept.buckets.items()},
         reject_parts=[[folder / f for f in part] for part in kept.reject_parts],
         n_buckets=int(kept.n_buckets),
-        vessels=np.asarray(kept.vessels, dtype=object),
-        vessel_rows=np.asarray(kept.vessel_rows, dtype="int64"),
+        vessels=kept.vessels["vessel_id"].to_numpy(dtype=object),
+        vessel_rows=kept.vessels["rows"].to_numpy(dtype="int64"),
         time_max=None if kept.time_max is None else pd.Timestamp(kept.time_max),
         extent=None if kept.extent is None else _extent(kept.extent),
         rejects_csv=None if kept.rejects_csv is None else folder / kept.rejects_csv,
