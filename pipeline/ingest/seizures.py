@@ -1471,6 +1471,7 @@ def _date_ranges(
     the zone the end's own header names, else the start's header's): a range in UTC+5 of
     10:00 to 23:00 spans 13 hours, not a day.
     """
+
     def bare(column: Any) -> list[str]:  # without a bracketed zone or unit: (UTC+5), [CET]
         return list(name_tokens(re.sub(r"[(\[{][^)\]}]*[)\]}]", " ", str(column))))
 

@@ -375,6 +375,10 @@ class TrackSpill(_FileCounts):
         and kept in the cache with the spill: :meth:`write_rejects` copies it, so a night
         does not write the CSV of every unchanged file of a feed anew.  None: written from
         the parts.
+    bucket_spans : dict of Path to tuple or None
+        The time span of each bucket file looked at by :func:`reject_repeated_spill`, by
+        its path (a spill's files are written once): each file of a feed is checked
+        against every earlier one's buckets, and the span of each is looked up, not read.
     """
 
     buckets: dict[int, Path]
@@ -386,6 +390,7 @@ class TrackSpill(_FileCounts):
     extent: tuple[float, float, float, float] | None = None
     content_key: str | None = None
     rejects_csv: Path | None = None
+    bucket_spans: dict[Path, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def reject_rate(self) -> float:
@@ -1737,11 +1742,14 @@ def _footer_time_span(path: str, ino: int, mtime_ns: int, size: int) -> tuple[An
     return (lo, hi) if lo is not None else None
 
 
-def _spans_meet(span: tuple[Any, Any] | None, other: Path) -> bool:
-    """Whether a bucket of times ``span`` may share a time with the bucket file ``other``."""
+def _spans_meet(span: tuple[Any, Any] | None, other: TrackSpill, key: int) -> bool:
+    """Whether a bucket of times ``span`` may share a time with bucket ``key`` of ``other``."""
     if span is None:
         return True
-    theirs = _time_span(other)
+    path = other.buckets[key]
+    if path not in other.bucket_spans:
+        other.bucket_spans[path] = _time_span(path)
+    theirs = other.bucket_spans[path]
     return theirs is None or (theirs[0] <= span[1] and span[0] <= theirs[1])
 
 
@@ -1792,7 +1800,7 @@ def reject_repeated_spill(
         # (its Parquet statistics) do not meet this one's is not read; a night's day file
         # beside the history is checked without reading the history
         span = _time_span(path)
-        olds = [e for e in before if key in e.buckets and _spans_meet(span, e.buckets[key])]
+        olds = [e for e in before if key in e.buckets and _spans_meet(span, e, key)]
         if not olds:
             continue
         table = pq.read_table(path)

@@ -108,6 +108,7 @@ from ._common import (
     haversine_km,
     misplaced_counts,
     missing_mask,
+    no_rejects,
     normalise_name,
     outside_aoi_rules,
     range_rules,
@@ -2168,11 +2169,7 @@ def check_ping_vessels(
     frame[TIME] = frame[TIME].astype("datetime64[ns]").dt.tz_localize("UTC")
     frame[VESSEL_ID] = frame[VESSEL_ID].astype("object")
     parts = [p for p in parts if len(p)]
-    rej = (
-        pd.concat(parts, ignore_index=True)
-        if parts
-        else pd.DataFrame({c: pd.Series([], dtype="object") for c in REJECT_COLUMNS})
-    )
+    rej = pd.concat(parts, ignore_index=True) if parts else no_rejects()
     return frame[[*PING_COLUMNS, SOURCE_ROW]], rej
 
 

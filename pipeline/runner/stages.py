@@ -144,6 +144,7 @@ def _ingest_one(
     sha = sha256_file(path)
     # the files read with it (a Shapefile's .dbf holds its records): edited alone, a change
     companions = companion_hashes(path)
+    polygon = polygon_sha(state)  # hashed once a file (it was twice: key and digest)
     kwargs: dict[str, Any] = {
         "aoi_bbox": state.area.bbox,
         "max_uncompressed_mb": cfg.ingest.max_uncompressed_mb,
@@ -161,7 +162,7 @@ def _ingest_one(
         cfg.ingest.model_dump(mode="json"),
         str(state.as_of) if kind == "seizures" else None,
         state.area.bbox,
-        polygon_sha(state) if kind == "tracks" else None,
+        polygon if kind == "tracks" else None,
         *([companions] if companions else []),
     ]
     if streamed:  # read in chunks into the run's spill folder, cached per file as tables
@@ -174,9 +175,7 @@ def _ingest_one(
         )
         result, hit = state.cached(f"ingest {kind}", [*key, today], lambda: reader(src, **kwargs))
     # what the table depends on, stable whether it was parsed or read from the cache
-    state.digests[kind] = digest(
-        [state.digests.get(kind), key, str(state.as_of), polygon_sha(state)]
-    )
+    state.digests[kind] = digest([state.digests.get(kind), key, str(state.as_of), polygon])
     name = base = f"{kind}-{path.stem}"
     k = 2
     while name in names:  # two inputs with one stem keep two rejects files
