@@ -525,8 +525,14 @@ def _utc_seconds(values: pd.Series) -> bool:
     v = _sample(values)
     if not len(v) or values.dtype.kind == "M" or isinstance(values.dtype, pd.DatetimeTZDtype):
         return False
-    nums = pd.to_numeric(v.astype("str").str.strip(), errors="coerce").to_numpy(dtype="float64")
-    return bool(np.all((nums >= 0) & (nums <= 63) & (nums == np.round(nums))))
+    text = v.astype("str").str.strip()
+
+    def seconds(t: pd.Series) -> bool:
+        nums = pd.to_numeric(t, errors="coerce").to_numpy(dtype="float64")
+        return bool(np.all((nums >= 0) & (nums <= 63) & (nums == np.round(nums))))
+
+    # every value must be one: the first decides a column of dates (the most asked) alone
+    return seconds(text.iloc[:1]) and seconds(text)
 
 
 def coordinate_fit(values: pd.Series, axis: str) -> tuple[float, float, int]:

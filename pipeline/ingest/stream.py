@@ -939,21 +939,23 @@ def _check_buckets(
             by_rule[str(rule)] = int(n)
         by_chunk = {int(c): rej[idx == c] for c in np.unique(idx)}
     if not len(frame):
-        return [
-            _bucket_summary(int(k), frame, None, r, folder)
-            for k, r in _rules_on_first(keys, by_rule)
-        ], by_chunk
+        return [_empty_bucket(int(k), r) for k, r in _rules_on_first(keys, by_rule)], by_chunk
     table = _table(frame, _BUCKET_SCHEMA)  # once: a bucket's rows are taken from it
+    cols = _SummaryColumns(
+        frame[VESSEL_ID].to_numpy(dtype=object),
+        frame[TIME].to_numpy(dtype="datetime64[ns]"),  # UTC
+        frame[LON].to_numpy(dtype="float64"),
+        frame[LAT].to_numpy(dtype="float64"),
+    )
     if len(keys) == 1:
-        return [_bucket_summary(int(keys[0]), frame, table, by_rule, folder)], by_chunk
+        return [_bucket_summary(int(keys[0]), table, cols, by_rule, folder)], by_chunk
     # sorted by vessel: one hash per vessel, and a bucket's rows keep their order
-    vid = frame[VESSEL_ID].to_numpy(dtype=object)
-    starts = np.flatnonzero(np.r_[True, vid[1:] != vid[:-1]])
-    per_row = np.repeat(_bucket_of(vid[starts], n_buckets), np.diff(np.r_[starts, len(vid)]))
+    starts = np.flatnonzero(np.r_[True, cols.vid[1:] != cols.vid[:-1]])
+    per_row = np.repeat(_bucket_of(cols.vid[starts], n_buckets), np.diff(np.r_[starts, len(frame)]))
     out = []
     for k, rules in _rules_on_first(keys, by_rule):
         idx = np.flatnonzero(per_row == k)
-        out.append(_bucket_summary(int(k), frame.iloc[idx], table.take(idx), rules, folder))
+        out.append(_bucket_summary(int(k), table.take(idx), cols.take(idx), rules, folder))
     return out, by_chunk
 
 
@@ -964,28 +966,46 @@ def _rules_on_first(
     return [(k, by_rule if j == 0 else {}) for j, k in enumerate(keys)]
 
 
-def _bucket_summary(
-    key: int, frame: pd.DataFrame, table: pa.Table | None, by_rule: dict[str, int], folder: Path
-) -> _Bucket:
-    """Write one bucket's accepted pings (``frame``, sorted; ``table`` the same) and sum it up."""
+@dataclass
+class _SummaryColumns:
+    """The columns of accepted pings (sorted by vessel) a bucket's summary reads."""
+
+    vid: np.ndarray
+    time: np.ndarray  # datetime64[ns], UTC
+    lon: np.ndarray
+    lat: np.ndarray
+
+    def take(self, idx: np.ndarray) -> _SummaryColumns:
+        return _SummaryColumns(self.vid[idx], self.time[idx], self.lon[idx], self.lat[idx])
+
+
+def _empty_bucket(key: int, by_rule: dict[str, int]) -> _Bucket:
     ext = np.array([np.inf, np.inf, -np.inf, -np.inf])
-    if not len(frame) or table is None:
-        empty = np.empty(0, dtype=object)
-        return _Bucket(key, 0, by_rule, empty, np.empty(0, "int64"), None, ext, None)
+    empty = np.empty(0, dtype=object)
+    return _Bucket(key, 0, by_rule, empty, np.empty(0, "int64"), None, ext, None)
+
+
+def _bucket_summary(
+    key: int, table: pa.Table, cols: _SummaryColumns, by_rule: dict[str, int], folder: Path
+) -> _Bucket:
+    """Write one bucket's accepted pings (``table``, sorted by vessel) and sum it up."""
+    if not table.num_rows:
+        return _empty_bucket(key, by_rule)
     path = folder / f"pings-{key:05d}.parquet"
     pq.write_table(table, path, row_group_size=_ROW_GROUP)
-    counts = frame[VESSEL_ID].value_counts(sort=False)
-    t = frame[TIME].max()
-    ext = np.minimum(ext, [frame[LON].min(), frame[LAT].min(), np.inf, np.inf])
-    ext = np.maximum(ext, [-np.inf, -np.inf, frame[LON].max(), frame[LAT].max()])
+    starts = np.flatnonzero(np.r_[True, cols.vid[1:] != cols.vid[:-1]])  # a run per vessel
+    timed = cols.time[~np.isnat(cols.time)]
+    # fmin/fmax skip a NaN as pandas' min/max do
+    lo = [np.fmin.reduce(cols.lon), np.fmin.reduce(cols.lat)]
+    hi = [np.fmax.reduce(cols.lon), np.fmax.reduce(cols.lat)]
     return _Bucket(
         key,
-        len(frame),
+        table.num_rows,
         by_rule,
-        counts.index.to_numpy(dtype=object),
-        counts.to_numpy(dtype="int64"),
-        None if pd.isna(t) else t,
-        ext,
+        cols.vid[starts],
+        np.diff(np.r_[starts, len(cols.vid)]).astype("int64"),
+        pd.Timestamp(timed.max()).tz_localize("UTC") if timed.size else None,
+        np.r_[np.minimum([np.inf, np.inf], lo), np.maximum([-np.inf, -np.inf], hi)],
         path,
     )
 
