@@ -154,3 +154,22 @@ def test_a_feed_of_daily_files_publishes_the_pings_and_rejects_of_one_file(
         # the counts of the report add up to the one file's
         assert sum(e["read"] for e in report) == single.ingest_report["tracks"][0]["read"]
         assert sum(e["accepted"] for e in report) == single.ingest_report["tracks"][0]["accepted"]
+
+
+@pytest.mark.parametrize("chunk_rows", [None, 4], ids=["whole", "spilled"])
+def test_a_later_file_repeating_an_untimed_route_is_caught_whatever_its_days(tmp_path, chunk_rows):
+    """Files whose times do not meet are not compared, except by their untimed pings: a
+    route (a vessel without any time) given again by a later day's file is a repeat."""
+    route = ["257000009,,43.5,3.1,", "257000009,,43.6,3.2,", "257000009,,43.7,3.3,"]
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text("\n".join([HEADER, *_day_rows(7)[:6], *route]) + "\n")
+    b.write_text("\n".join([HEADER, *_day_rows(11)[:6], route[1], route[2]]) + "\n")
+    state = _ingest(tmp_path, "out", [a, b], chunk_rows)
+    one, two = state.ingest_report["tracks"]
+    assert one["by_rule"] == {}
+    assert two["by_rule"] == {"duplicate_across_files": 2}
+    rej = pd.read_csv(state.staging / "rejects" / "tracks-b.csv", dtype=str)
+    assert rej["row"].tolist() == ["8", "9"]
+    assert rej["value"].tolist() == ["a.csv line 9", "a.csv line 10"]
+    pings = pd.read_parquet(state.staging / "pings.parquet")
+    assert len(pings) == 6 + 3 + 6 and pings["time"].isna().sum() == 3

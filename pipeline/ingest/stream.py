@@ -57,7 +57,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import AmbiguousDateOrder, InputError, SourceUnreadable
-from ..io import atomic_path, neutralise_formulas, round_floats, write_csv
+from ..io import atomic_path, neutralise_formulas, round_floats
 from ..schema import COG, LAT, LON, PING_COLUMNS, REJECT_COLUMNS, SOG, SOURCE_ROW, TIME, VESSEL_ID
 from ._columnar import IPC_SUFFIXES, arrow_kind, iter_batches, table_schema
 from ._common import (
@@ -66,6 +66,7 @@ from ._common import (
     as_source,
     decide_misplaced,
     decode_lines,
+    empty_csv,
     first_failing,
     legacy_note,
     read_text_table,
@@ -437,7 +438,7 @@ def write_csv_chunks(chunks, path: Path, columns: Sequence[str]) -> Path:
                 held = None
     if held is not None and not held:
         with atomic_path(path, ".csv") as tmp:
-            tmp.write_bytes(_empty_csv(tuple(columns)))
+            tmp.write_bytes(empty_csv(tuple(columns)))
         return Path(path)
     eol = "\r\n" if cr else "\n"
     ready = held if held is not None else (neutralise_formulas(round_floats(f)) for f in chunks())
@@ -457,14 +458,6 @@ def write_csv_chunks(chunks, path: Path, columns: Sequence[str]) -> Path:
 
 #: Rejects kept ready between the two passes of :func:`write_csv_chunks` (tens of MB at most).
 _HELD_ROWS = 100_000
-
-
-@functools.lru_cache(maxsize=8)
-def _empty_csv(columns: tuple[str, ...]) -> bytes:
-    """Return what :func:`~pipeline.io.write_csv` writes for a table of no rows."""
-    with tempfile.TemporaryDirectory() as d:
-        empty = pd.DataFrame({c: pd.Series([], dtype="object") for c in columns})
-        return write_csv(empty, Path(d) / "empty.csv").read_bytes()
 
 
 def _has_cr(frame: pd.DataFrame) -> bool:

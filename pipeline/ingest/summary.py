@@ -7,12 +7,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
-
 from ..errors import ConfigError, DataQualityError, InputError
-from ..io import write_csv
+from ..io import atomic_path, write_csv
 from ..schema import REJECT_COLUMNS
-from ._common import IngestResult
+from ._common import IngestResult, empty_csv
 from .options import IngestOptions, RasterSource, SeizureSource, TrackSource
 
 if TYPE_CHECKING:
@@ -36,8 +34,10 @@ def write_rejects(result: IngestResult, out_dir: Path, name: str | None = None) 
     """
     path = Path(out_dir) / "rejects" / f"{name or Path(result.source).stem}.csv"
     frame = result.rejects
-    if frame.empty:
-        frame = pd.DataFrame({c: pd.Series([], dtype="object") for c in REJECT_COLUMNS})
+    if frame.empty:  # the header alone, as write_csv writes it (made once)
+        with atomic_path(path, ".csv") as tmp:
+            tmp.write_bytes(empty_csv(tuple(REJECT_COLUMNS)))
+        return path
     return write_csv(frame[list(REJECT_COLUMNS)], path)
 
 

@@ -529,7 +529,13 @@ def reject_repeated_pings(result: TrackResult, earlier: list[TrackResult]) -> Tr
 
 
 def _times_ns(times: pd.Series) -> np.ndarray:
-    """Return UTC times as int64 nanoseconds (NaT: the int64 minimum), whatever the unit."""
+    """Return UTC times as int64 nanoseconds (NaT: the int64 minimum), whatever the unit.
+
+    Not ``Series.to_numpy()`` of a zone-aware column: a Timestamp object per value.  A
+    column of no times (all missing, as read) is all NaT.
+    """
+    if times.dtype.kind != "M" and not isinstance(times.dtype, pd.DatetimeTZDtype):
+        times = pd.to_datetime(times, utc=True)
     values = times.to_numpy(dtype="datetime64[ns]") if len(times) else np.empty(0, "M8[ns]")
     return values.view("int64")
 
