@@ -230,9 +230,18 @@ def classify_mmsi(ids: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Series]:
     reason : pandas.Series of str
         What the MMSI is, for the reject message.
     """
-    s = ids.astype("str").str.strip().str.replace(r"\.0+$", "", regex=True)
+    # each distinct text once (a file's pings repeat a few hundred ids), then per record
+    codes, texts = pd.factorize(ids.astype("str").to_numpy(dtype=object), use_na_sentinel=False)
+    invalid, not_vessel, why = _classify_texts(pd.Series(texts, dtype="str"))
+    reason = pd.Series(why.to_numpy(dtype=object)[codes], index=ids.index, dtype="str")
+    return invalid[codes], not_vessel[codes], reason
+
+
+def _classify_texts(texts: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Series]:
+    """:func:`classify_mmsi` of distinct texts."""
+    s = texts.str.strip().str.replace(r"\.0+$", "", regex=True)
     nine = s.str.fullmatch(r"[0-9]{9}").to_numpy()
-    reason = pd.Series("", index=ids.index, dtype="str")
+    reason = pd.Series("", index=texts.index, dtype="str")
     # one digit nine times (111111111): its first character repeated, no backreference (which
     # RE2 lacks, so pandas matched it in Python, value by value)
     repeated = s.str.slice(0, 1).str.repeat(9) == s
