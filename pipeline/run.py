@@ -204,6 +204,8 @@ def _run(
         progress,
         failed_dir=out / P.RUNS / run.run_id,
     )
+    # the hashes the manifest records are the ones the caches are keyed by: taken once
+    state.input_hashes = {f["path"]: f["sha256"] for f in run.files if f.get("sha256")}
     try:
         stages = _stages(state, run.run_id, timer, progress)
     except BaseException:

@@ -325,3 +325,26 @@ def test_a_feed_of_seizure_exports_rejects_a_late_repeat_with_its_first_file_and
     assert rep["row"].tolist() == [2, 3]
     assert rep["value"].tolist() == ["m2.csv line 3", "wide.csv line 3"]
     assert len(late_res.frame) == 1
+
+
+def test_a_run_hashes_each_input_file_once(small_demo, daily, tmp_path, monkeypatch):
+    """The manifest's hashes (taken at the start) key the ingest caches too: a year of
+    daily files was read twice a night, once for the manifest and once for the cache key."""
+    import pipeline
+    import pipeline.io
+    from pipeline.runner import inputs as I
+    from pipeline.runner import stages as ST
+
+    feed = _feed(daily, tmp_path / "feed", 3)
+    cfg = _config(small_demo, tmp_path, [{"path": str(feed / "ais-*.csv")}], tmp_path / "out")
+    hashed: list[str] = []
+
+    def counting(path, *a, **k):
+        hashed.append(os.fspath(path))
+        return pipeline.io.sha256_file(path, *a, **k)
+
+    monkeypatch.setattr(I, "sha256_file", counting)
+    monkeypatch.setattr(ST, "sha256_file", counting)
+    res = pipeline.run_pipeline(cfg)
+    inputs = [f["path"] for f in res.manifest["input_files"]]
+    assert sorted(hashed) == sorted(inputs)  # each once: tracks, seizures, the raster

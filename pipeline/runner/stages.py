@@ -80,6 +80,16 @@ class RunState:
     outputs: dict[str, Path] = field(default_factory=dict)
     #: Outputs written while the later stages run (the pings, once ingest is done).
     background: Background = field(default_factory=Background)
+    #: sha256 of each input file taken when the run started (:func:`.inputs.input_files`),
+    #: by path: the stages key their caches by these, not by hashing every file again (a
+    #: year of daily AIS files was read twice a night).  A file changed since is caught when
+    #: the stages end (:func:`.inputs.inputs_changed`) and the run publishes nothing.
+    input_hashes: dict[str, str] = field(default_factory=dict)
+
+    def file_sha(self, path: str | os.PathLike) -> str:
+        """Return the sha256 of an input file: the one taken at the run's start, if any."""
+        known = self.input_hashes.get(os.fspath(path))
+        return known if known is not None else sha256_file(path)
 
     def cached(self, stage: str, key_parts: Any, build: Callable[[], Any]) -> tuple[Any, bool]:
         """Serve ``stage`` from the cache (key: parts + code version) or build it."""
@@ -141,7 +151,7 @@ def _ingest_one(
         raise SourceUnreadable(
             f"{kind} input {str(path)!r} {'is not a file' if path.exists() else 'does not exist'}"
         )
-    sha = sha256_file(path)
+    sha = state.file_sha(path)
     # the files read with it (a Shapefile's .dbf holds its records): edited alone, a change
     companions = companion_hashes(path)
     polygon = polygon_sha(state)  # hashed once a file (it was twice: key and digest)
@@ -281,7 +291,7 @@ def polygon_sha(state: RunState) -> str | None:
     p = state.config.area.polygon
     if p is None:
         return None
-    sha, companions = sha256_file(p), companion_hashes(p)
+    sha, companions = state.file_sha(p), companion_hashes(p)
     return digest([sha, companions]) if companions else sha
 
 
@@ -330,7 +340,7 @@ def _context(state: RunState, names: set[str]) -> None:
         path = Path(src.path)
         if not path.is_file():
             raise SourceUnreadable(f"{src.kind} layer {str(path)!r} does not exist")
-        sha, companions = sha256_file(path), companion_hashes(path)
+        sha, companions = state.file_sha(path), companion_hashes(path)
         result, hit = state.cached(
             f"ingest {src.kind}",
             [
@@ -742,9 +752,9 @@ def _input_digests(state: RunState) -> dict[str, str]:
         companions = [companion_hashes(p) for p in [r["path"], *([mask.path] if mask else [])]]
         out[f"raster:{r['name']}"] = digest(
             [
-                sha256_file(r["path"]),
+                state.file_sha(r["path"]),
                 r["source"].model_dump(mode="json"),
-                *([sha256_file(mask.path)] if mask is not None else []),
+                *([state.file_sha(mask.path)] if mask is not None else []),
                 *([selection] if selection else []),
                 *([companions] if any(companions) else []),
             ]
