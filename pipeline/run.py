@@ -206,6 +206,7 @@ def _run(
     )
     # the hashes the manifest records are the ones the caches are keyed by: taken once
     state.input_hashes = {f["path"]: f["sha256"] for f in run.files if f.get("sha256")}
+    state.input_identities = identities
     try:
         stages = _stages(state, run.run_id, timer, progress)
     except BaseException:

@@ -348,3 +348,22 @@ def test_a_run_hashes_each_input_file_once(small_demo, daily, tmp_path, monkeypa
     res = pipeline.run_pipeline(cfg)
     inputs = [f["path"] for f in res.manifest["input_files"]]
     assert sorted(hashed) == sorted(inputs)  # each once: tracks, seizures, the raster
+
+
+def test_a_file_changed_since_the_start_is_hashed_again_for_its_cache_key(small_demo, tmp_path):
+    """The start-of-run hash keys a cache entry only while the file is as it was hashed:
+    a file rewritten since is hashed again (and the run ends unpublished, cfc50be)."""
+    from pipeline.io import sha256_file
+    from pipeline.runner.inputs import input_identities
+    from pipeline.runner.stages import RunState
+
+    path = tmp_path / "day.csv"
+    path.write_text("mmsi,timestamp,lat,lon\n1,2024-01-01T00:00:00Z,10,10\n")
+    state = RunState.__new__(RunState)
+    state.input_hashes = {str(path): sha256_file(path)}
+    state.input_identities = input_identities([path])
+    assert state.file_sha(path) == sha256_file(path)
+    state.input_hashes[str(path)] = "0" * 64  # what a start hash of other bytes would be
+    assert state.file_sha(path) == "0" * 64  # unchanged file: the start hash is used
+    path.write_text("mmsi,timestamp,lat,lon\n22,2024-01-01T00:00:00Z,10,10\n")  # rewritten
+    assert state.file_sha(path) == sha256_file(path)

@@ -32,7 +32,7 @@ from ..ingest.stream import PingStore
 from ..io import sha256_file
 from .background import Background
 from .cache import StageCache, digest, frame_digest
-from .inputs import companion_hashes
+from .inputs import companion_hashes, input_identities
 from .manifest import code_version
 from .plan import factor_options, factors_to_compute
 from .publish import check_no_links
@@ -85,11 +85,22 @@ class RunState:
     #: year of daily AIS files was read twice a night).  A file changed since is caught when
     #: the stages end (:func:`.inputs.inputs_changed`) and the run publishes nothing.
     input_hashes: dict[str, str] = field(default_factory=dict)
+    #: Each input's device, inode, size and modification time (ns) taken before those
+    #: hashes (:func:`.inputs.input_identities`).
+    input_identities: dict[str, Any] = field(default_factory=dict)
 
     def file_sha(self, path: str | os.PathLike) -> str:
-        """Return the sha256 of an input file: the one taken at the run's start, if any."""
-        known = self.input_hashes.get(os.fspath(path))
-        return known if known is not None else sha256_file(path)
+        """Return the sha256 of an input file: the one taken at the run's start, if any.
+
+        Only while the file is as it was then (device, inode, size, modification time): one
+        changed since is hashed again, so a cache entry is never keyed by bytes it was not
+        built from (the run then ends without publishing, :func:`.inputs.inputs_changed`).
+        """
+        key = os.fspath(path)
+        known = self.input_hashes.get(key)
+        if known is not None and input_identities([key])[key] == self.input_identities.get(key):
+            return known
+        return sha256_file(path)
 
     def cached(self, stage: str, key_parts: Any, build: Callable[[], Any]) -> tuple[Any, bool]:
         """Serve ``stage`` from the cache (key: parts + code version) or build it."""
