@@ -13,6 +13,7 @@ import warnings
 
 import pandas as pd
 import pytest
+from _ingest_stage import ingest_alone as _ingest
 
 from pipeline.ingest import read_tracks
 from pipeline.ingest.stream import PingStore, reject_repeated_spill, spill_tracks
@@ -178,32 +179,6 @@ def test_a_feed_of_day_files_is_checked_day_by_day_and_a_late_repeat_still_found
     assert res.by_rule == {"duplicate_across_files": 2}
     rep = res.rejects[res.rejects["rule"] == "duplicate_across_files"]
     assert rep["value"].tolist() == ["ais-1.csv line 6", "ais-1.csv line 7"]
-
-
-def _ingest(tmp_path, label: str, tracks: list, chunk_rows: int | None):
-    """Run the ingest stage alone on a tracks-only config (cache in ``tmp_path/label``)."""
-    import yaml
-
-    import pipeline
-    from pipeline.runner.cache import StageCache
-    from pipeline.runner.stages import RunState, ingest
-
-    out = tmp_path / label
-    raw = {
-        "run": {"out_dir": str(out)},
-        "area": {"bbox": [0, 40, 10, 46], "resolution": 5},
-        "inputs": {"tracks": [{"path": str(p)} for p in tracks]},
-        "ingest": {"chunk_rows": chunk_rows},
-        "score": {"factors": {"vessel_hours": {"weight": 1}}},
-    }
-    (tmp_path / "c.yaml").write_text(yaml.safe_dump(raw))
-    cfg = pipeline.load_config(tmp_path / "c.yaml")
-    staging = out / "staging"
-    staging.mkdir(parents=True, exist_ok=True)
-    state = RunState(cfg, None, out, staging, StageCache(out / ".cache"))
-    ingest(state)
-    state.background.take("pings").result()
-    return state
 
 
 @pytest.mark.parametrize("chunk_rows", [None, 5], ids=["whole", "spilled"])

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-import yaml
+from _ingest_stage import ingest_alone as _ingest
 
 T0 = pd.Timestamp("2024-03-01T00:00:00Z")
 HEADER = "mmsi,timestamp,lat,lon,sog"
@@ -54,34 +54,6 @@ def _feed(tmp_path) -> tuple[list, object]:
     one.parent.mkdir()
     one.write_text(HEADER + "\n" + "\n".join(r for rows in days for r in rows) + "\n")
     return paths, one
-
-
-def _ingest(tmp_path, label: str, tracks: list, chunk_rows: int | None):
-    """Run the ingest stage alone (its cache in ``tmp_path/label``) and return its state."""
-    import pipeline
-    from pipeline.runner.cache import StageCache
-    from pipeline.runner.stages import RunState, ingest
-
-    out = tmp_path / label
-    raw = {
-        "run": {"out_dir": str(out)},
-        "area": {"bbox": [0, 40, 10, 46], "resolution": 5},
-        "inputs": {"tracks": [{"path": str(p)} for p in tracks]},
-        "ingest": {"chunk_rows": chunk_rows},
-        "score": {"factors": {"vessel_hours": {"weight": 1}}},
-    }
-    (tmp_path / f"{label}.yaml").write_text(yaml.safe_dump(raw))
-    cfg = pipeline.load_config(tmp_path / f"{label}.yaml")
-    staging = out / "staging"
-    if staging.exists():
-        import shutil
-
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
-    state = RunState(cfg, None, out, staging, StageCache(out / ".cache"))
-    ingest(state)
-    state.background.take("pings").result()
-    return state
 
 
 def _rejects_by_line(state, paths) -> pd.DataFrame:
