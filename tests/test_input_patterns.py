@@ -367,3 +367,32 @@ def test_a_file_changed_since_the_start_is_hashed_again_for_its_cache_key(small_
     assert state.file_sha(path) == "0" * 64  # unchanged file: the start hash is used
     path.write_text("mmsi,timestamp,lat,lon\n22,2024-01-01T00:00:00Z,10,10\n")  # rewritten
     assert state.file_sha(path) == sha256_file(path)
+
+
+def test_a_file_named_and_matched_is_read_once_as_named(small_demo, tmp_path):
+    """A file the config names (with its own options) and a pattern also matches, or two
+    patterns both match, was read twice: the second reading rejected whole as repeats."""
+    from pipeline.runner.inputs import describe_pattern, expand_patterns
+
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    for name in ("ais-1.csv", "ais-2.csv", "ais-3.csv"):
+        (feed / name).write_text("x\n")
+    cfg = _config(
+        small_demo,
+        tmp_path,
+        [
+            {"path": str(feed / "ais-*.csv")},
+            {"path": str(feed / "ais-2.csv"), "speed_unit": "kn"},  # named after the pattern
+            {"path": str(feed / "*-3.csv")},  # all its files an earlier pattern matched
+        ],
+        tmp_path / "out",
+    )
+    expanded, patterns = expand_patterns(cfg)
+    got = [(Path(s.path).name, s.speed_unit) for s in expanded.inputs.tracks]
+    assert got == [("ais-1.csv", "auto"), ("ais-3.csv", "auto"), ("ais-2.csv", "kn")]
+    assert patterns[0]["named_elsewhere"] == [str(feed / "ais-2.csv")]
+    assert patterns[1]["files"] == [] and patterns[1]["named_elsewhere"] == [
+        str(feed / "ais-3.csv")
+    ]
+    assert "1 read as another input names them" in describe_pattern(patterns[0])

@@ -359,6 +359,9 @@ def expand_patterns(config: Config) -> tuple[Config, list[dict[str, Any]]]:
         if not any(is_pattern(s.path) for s in sources):
             continue
         out = []
+        # a file the config names, or an earlier pattern matched, is read once, as named there
+        # (with its options): a second reading would reject all of it as duplicate_across_files
+        taken = {_file_identity(s.path) for s in sources if not is_pattern(s.path)} - {None}
         for i, src in enumerate(sources):
             if not is_pattern(src.path):
                 out.append(src)
@@ -366,13 +369,20 @@ def expand_patterns(config: Config) -> tuple[Config, list[dict[str, Any]]]:
             found = pattern_matches(os.fspath(src.path))
             if (refused := pattern_refusal(os.fspath(src.path), found)) is not None:
                 raise ConfigError(f"inputs.{kind}[{i}].path: {refused}")
-            out += [src.model_copy(update={"path": Path(f)}) for f in found.files]
+            ids = [_file_identity(f) for f in found.files]
+            files = [
+                f for f, k in zip(found.files, ids, strict=True) if k is None or k not in taken
+            ]
+            elsewhere = [f for f in found.files if f not in files]
+            taken |= set(ids) - {None}
+            out += [src.model_copy(update={"path": Path(f)}) for f in files]
             patterns.append(
                 {
                     "input": f"{kind}[{i}]",
                     "pattern": os.fspath(src.path),
-                    "files": found.files,
+                    "files": files,
                     "folders_skipped": found.folders,
+                    **({"named_elsewhere": elsewhere} if elsewhere else {}),
                     **({"repeated": found.repeated} if found.repeated else {}),
                     **({"unreadable": found.unreadable} if found.unreadable else {}),
                 }
@@ -381,6 +391,15 @@ def expand_patterns(config: Config) -> tuple[Config, list[dict[str, Any]]]:
     if not update:
         return config, []
     return config.model_copy(update={"inputs": config.inputs.model_copy(update=update)}), patterns
+
+
+def _file_identity(path: str | os.PathLike) -> tuple[int, int] | None:
+    """Return a file's device and inode (None: not found), what tells two names of it apart."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
 
 
 def describe_pattern(matched: dict[str, Any]) -> str:
@@ -394,6 +413,8 @@ def describe_pattern(matched: dict[str, Any]) -> str:
     said = [f"{len(matched['files'])} file(s)"]
     if folders := matched.get("folders_skipped"):
         said.append(f"{len(folders)} folder(s) left out")
+    if elsewhere := matched.get("named_elsewhere"):
+        said.append(f"{len(elsewhere)} read as another input names them")
     if repeated := matched.get("repeated"):
         said.append(
             f"{len(repeated)} more name(s) of a file or folder matched once (a link): "

@@ -100,6 +100,12 @@ def _companions_changed(recorded: dict[str, Any]) -> list[str]:
     return sorted(changed)
 
 
+def _texts(entry: dict[str, Any]) -> list[str]:
+    """Return a pattern's files another input names (``named_elsewhere``), if any is text."""
+    named = entry.get("named_elsewhere")
+    return [f for f in named if isinstance(f, str)] if isinstance(named, list) else []
+
+
 def _is_number(value: Any) -> bool:
     """Tell whether a JSON value is a number (``true`` is not one)."""
     return isinstance(value, int | float) and not isinstance(value, bool)
@@ -145,7 +151,7 @@ def _patterns_now(manifest: dict[str, Any], status: dict[str, Any]) -> list[dict
             "input": m.get("input"),
             "pattern": m["pattern"],
             "files": len(files),
-            "new_since_run": sorted(set(files) - set(m["files"])),
+            "new_since_run": sorted(set(files) - set(m["files"]) - set(_texts(m))),
             "gone_since_run": sorted(set(m["files"]) - set(files)),
         }
         out.append(entry)
