@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 from pipeline.errors import InputError
@@ -20,12 +19,16 @@ def _seizures(tmp_path, columns: str, *values: str):
     return _csv(tmp_path, f"lat,lon,drug,{columns}", *(f"10.5,-61.2,cocaine,{v}" for v in values))
 
 
-def _times(result) -> list[pd.Timestamp]:
-    return list(result.frame["time"])
+def _read(tmp_path, columns: str, *values: str):
+    """Read the seizures of :func:`_seizures`."""
+    return read_seizures(_seizures(tmp_path, columns, *values))
 
 
-def _utc(text: str) -> pd.Timestamp:
-    return pd.Timestamp(text, tz="UTC")
+def _times(result) -> list[str]:
+    """The records' times as ``yyyy-mm-dd HH:MM`` of UTC (checked to be UTC)."""
+    times = result.frame["time"]
+    assert str(times.dt.tz) == "UTC"
+    return list(times.dt.strftime("%Y-%m-%d %H:%M"))
 
 
 @pytest.mark.parametrize(
@@ -38,47 +41,40 @@ def _utc(text: str) -> pd.Timestamp:
     ],
 )
 def test_a_zone_the_header_names_applies_to_naive_times(tmp_path, header, value, expected):
-    res = read_seizures(_seizures(tmp_path, header, value))
-    assert _times(res) == [_utc(expected)]
+    res = _read(tmp_path, header, value)
+    assert _times(res) == [expected]
     assert res.assumptions["columns"]["utc_offset"]["by"] == "header"
     assert any("placed in UTC by the zone or offset" in n for n in res.notes)
 
 
 def test_a_value_with_its_own_offset_keeps_it_beside_a_header_zone(tmp_path):
-    res = read_seizures(
-        _seizures(
-            tmp_path,
-            '"Date (UTC+5)"',
-            "2021-03-05T10:00+02:00",
-            "2021-03-05T10:00Z",
-            "2021-03-05 10:00",
-        )
+    res = _read(
+        tmp_path,
+        '"Date (UTC+5)"',
+        "2021-03-05T10:00+02:00",
+        "2021-03-05T10:00Z",
+        "2021-03-05 10:00",
     )
-    assert _times(res) == [
-        _utc("2021-03-05 08:00"),
-        _utc("2021-03-05 10:00"),
-        _utc("2021-03-05 05:00"),
-    ]
+    assert _times(res) == ["2021-03-05 08:00", "2021-03-05 10:00", "2021-03-05 05:00"]
     assert any("1 local time(s) placed" in n for n in res.notes)
 
 
 def test_an_offset_column_places_each_row_and_rejects_a_row_without_one(tmp_path):
-    res = read_seizures(
-        _seizures(
-            tmp_path,
-            "date,utc_offset",
-            "2021-03-05 10:00,+02:00",
-            "2021-03-05 10:00,-5",
-            "2021-03-05T10:00+01:00,+02:00",
-            "2021-03-05 10:00,",
-            "2021-03-05,+02:00",
-        )
+    res = _read(
+        tmp_path,
+        "date,utc_offset",
+        "2021-03-05 10:00,+02:00",
+        "2021-03-05 10:00,-5",
+        "2021-03-05T10:00+01:00,+02:00",
+        "2021-03-05 10:00,",
+        "2021-03-05,+02:00",
     )
+    # the last: a date without a time of day stays midnight UTC
     assert _times(res) == [
-        _utc("2021-03-05 08:00"),
-        _utc("2021-03-05 15:00"),
-        _utc("2021-03-05 09:00"),
-        _utc("2021-03-05 00:00"),  # a date without a time of day stays midnight UTC
+        "2021-03-05 08:00",
+        "2021-03-05 15:00",
+        "2021-03-05 09:00",
+        "2021-03-05 00:00",
     ]
     assert res.rejects[["row", "rule", "column"]].to_dict("records") == [
         {"row": 5, "rule": "time_zone_unknown", "column": "utc_offset"}
@@ -98,12 +94,12 @@ def test_a_header_saying_local_time_without_a_known_zone_is_refused(tmp_path, he
 
 
 def test_a_local_header_with_zoned_values_is_read(tmp_path):
-    res = read_seizures(_seizures(tmp_path, "date_local", "2021-03-05T10:00+02:00"))
-    assert _times(res) == [_utc("2021-03-05 08:00")]
+    res = _read(tmp_path, "date_local", "2021-03-05T10:00+02:00")
+    assert _times(res) == ["2021-03-05 08:00"]
 
 
 def test_seizures_and_pings_place_a_header_zone_alike(tmp_path):
-    seiz = read_seizures(_seizures(tmp_path, '"Time [CET]"', "2021-03-05 10:00"))
+    seiz = _read(tmp_path, '"Time [CET]"', "2021-03-05 10:00")
     pings = read_tracks(
         _csv(
             tmp_path,
@@ -113,7 +109,7 @@ def test_seizures_and_pings_place_a_header_zone_alike(tmp_path):
             name="t.csv",
         )
     )
-    assert _times(seiz)[0] == pings.frame["time"].iloc[0]
+    assert _times(seiz)[0] == _times(pings)[0]
 
 
 @pytest.mark.parametrize(
@@ -135,7 +131,7 @@ def test_the_end_of_a_date_range_is_placed_in_the_zone_of_its_start(
     """The end column of a range only feeds the count of records spanning days, but that
     count is in the summary: read as UTC while its start was placed by a zone, a range of
     hours showed as a day or more, or as ending before it starts."""
-    res = read_seizures(_seizures(tmp_path, columns, value))
+    res = _read(tmp_path, columns, value)
     assert len(res.frame) == 1
     assert "date_range" not in res.assumptions["dates"]  # none spans a day, none ends early
     assert not any("date range" in n for n in res.notes)
@@ -145,13 +141,11 @@ def test_a_range_whose_end_names_another_zone_is_read_in_that_zone(tmp_path):
     """Start 2024-03-01 20:00 at UTC-10 (06:00 UTC on the 2nd), end 2024-03-02 08:00 at
     UTC+2 (06:00 UTC on the 2nd): no time between them, not the 12 h the end's own header
     being ignored would give."""
-    res = read_seizures(
-        _seizures(
-            tmp_path,
-            '"date_start (UTC-10)","date_end (UTC+2)"',
-            "2024-03-01 20:00,2024-03-02 08:00",
-            "2024-03-01 20:00,2024-03-04 08:00",
-        )
+    res = _read(
+        tmp_path,
+        '"date_start (UTC-10)","date_end (UTC+2)"',
+        "2024-03-01 20:00,2024-03-02 08:00",
+        "2024-03-01 20:00,2024-03-04 08:00",
     )
     report = res.assumptions["dates"]["date_range"]
     assert report["records_spanning_days"] == 1 and report["longest_days"] == 2.0
