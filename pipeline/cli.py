@@ -295,6 +295,8 @@ def _pattern_line(m: dict, inputs: list[dict], limit: float | None) -> str:
         f"{len(m['new_since_run'])} new, {len(m['gone_since_run'])} gone, {changed} changed "
         "since the run",
     ]
+    if left := m.get("left_unsettled"):
+        flags.append(f"{len(left)} being written at the run, left for the next")
     if any(f["stale"] for f in mine):
         flags.append(f"STALE (run.max_input_age_days {limit})")
     return f"{m['pattern']}  {', '.join(flags)}"

@@ -215,12 +215,21 @@ def _run(
     state.background.close()
     if changed := inputs_changed(identities):
         # the tables hold some of the bytes, the manifest the hash of others: never published
+        fed = {f: m for m in run.patterns for f in m["files"]}
+        hint = [fed[f] for f in changed if f in fed][:1]
         raise SourceUnreadable(
             f"input {', '.join(map(repr, changed[:3]))}{', ...' if len(changed) > 3 else ''} "
             "was modified while the run read it (a file still being written, such as a "
             "download writing in place): nothing is published, the last set stays; run again "
             "once it is complete (a writer that writes to another name, x.csv.part or .x.csv, "
-            "and renames the file when done is never read half-written)"
+            "and renames the file when done is never read half-written"
+            + "".join(
+                f"; a feed whose newest file is appended to all day: "
+                f"{'raise' if 'settle_minutes' in m else 'set'} inputs.{m['input']}"
+                ".settle_minutes, and a run leaves a file modified that recently for a later run"
+                for m in hint
+            )
+            + ")"
         )
     manifest = build_manifest(state, run, stages, state.outputs)
     M.write_json(staging / "manifest.json", manifest)  # last: a run folder with one is whole

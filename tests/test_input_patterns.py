@@ -396,3 +396,128 @@ def test_a_file_named_and_matched_is_read_once_as_named(small_demo, tmp_path):
         str(feed / "ais-3.csv")
     ]
     assert "1 read as another input names them" in describe_pattern(patterns[0])
+
+
+# -- a feed whose newest file is still being written (settle_minutes) ------------------------
+
+
+def test_a_file_modified_within_settle_minutes_is_left_for_a_later_run(small_demo, tmp_path):
+    """A logger appending to the day's file all day made every night that read it end
+    'modified while the run read it' (exit 2): with ``settle_minutes`` such a file is left
+    out, said, and read once it has settled."""
+    from pipeline.errors import ConfigError
+    from pipeline.runner.inputs import describe_pattern, expand_patterns
+
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    for name in ("ais-1.csv", "ais-2.csv", "ais-3.csv"):
+        (feed / name).write_text("x\n")
+    now = time.time()
+    for name, minutes_ago in (("ais-1.csv", 600), ("ais-2.csv", 31), ("ais-3.csv", 5)):
+        os.utime(feed / name, (now - minutes_ago * 60,) * 2)
+    pattern = str(feed / "ais-*.csv")
+
+    def expand(settle, when=now, path=pattern):
+        cfg = _config(
+            small_demo, tmp_path, [{"path": path, "settle_minutes": settle}], tmp_path / "out"
+        )
+        return expand_patterns(cfg, now=when)
+
+    expanded, (m,) = expand(30)
+    assert [Path(s.path).name for s in expanded.inputs.tracks] == ["ais-1.csv", "ais-2.csv"]
+    assert m["settle_minutes"] == 30 and [u["path"] for u in m["unsettled"]] == [
+        str(feed / "ais-3.csv")
+    ]
+    assert m["unsettled"][0]["modified"].endswith("+00:00")
+    assert "1 modified within settle_minutes (30) left for a later run" in describe_pattern(m)
+    assert "'ais-3.csv'" in describe_pattern(m)
+    # the minutes are the option's: 60 leaves two, none leaves none (key absent)
+    assert len(expand(60)[1][0]["unsettled"]) == 2
+    _, (plain,) = expand(None)
+    assert len(plain["files"]) == 3 and "unsettled" not in plain
+    # a file modified after the run's start (a write since, or a writer's clock ahead)
+    assert len(expand(1, when=now - 3600)[1][0]["unsettled"]) == 2
+    with pytest.raises(ConfigError, match=r"every file .* matches \(3\) was modified within"):
+        expand(24 * 60)
+    with pytest.raises(ConfigError, match="settle_minutes applies to a path that is a pattern"):
+        expand(10, path=str(feed / "ais-1.csv"))
+
+
+def test_a_companion_written_last_keeps_its_file_unsettled(tmp_path):
+    from pipeline.runner.inputs import unsettled_files
+
+    shp = tmp_path / "tracks.shp"
+    for suffix in (".shp", ".shx", ".dbf"):
+        shp.with_suffix(suffix).write_bytes(b"x")
+    now = time.time()
+    for suffix in (".shp", ".shx"):
+        os.utime(shp.with_suffix(suffix), (now - 3600,) * 2)
+    os.utime(shp.with_suffix(".dbf"), (now - 60,) * 2)  # the records, written last
+    assert list(unsettled_files([str(shp)], 10, now)) == [str(shp)]
+    assert unsettled_files([str(shp)], 0.5, now) == {}
+    assert unsettled_files([str(tmp_path / "gone.shp")], 10, now) == {}
+
+
+def test_a_nightly_feed_with_a_file_being_written_reads_it_the_night_it_settled(
+    small_demo, daily, tmp_path, capsys
+):
+    import json
+
+    import pipeline
+
+    feed = _feed(daily, tmp_path / "feed", 3)
+    for f in sorted(feed.iterdir())[:2]:
+        _age(f, 1)
+    today = sorted(feed.iterdir())[2]  # just written: the logger is still appending
+    out = tmp_path / "out"
+    pattern = str(feed / "ais-*.csv")
+    cfg = _config(small_demo, tmp_path, [{"path": pattern, "settle_minutes": 30}], out)
+    first = pipeline.run_pipeline(cfg)
+    (m,) = first.manifest["input_patterns"]
+    assert [Path(f).name for f in m["files"]] == [f.name for f in sorted(feed.iterdir())[:2]]
+    assert [u["path"] for u in m["unsettled"]] == [str(today)]
+    assert str(today) not in {f["path"] for f in first.manifest["input_files"]}
+    # status: the file is not "new since the run" but the one being written then
+    code, text, _ = cli_here(capsys, "status", str(out), "--json")
+    (p,) = json.loads(text)["patterns"]
+    assert code == 0 and p["new_since_run"] == [] and p["left_unsettled"] == [str(today)]
+    code, text, _ = cli_here(capsys, "status", str(out))
+    assert "0 new, 0 gone, 0 changed since the run, 1 being written at the run" in text
+    # still being written: the same inputs, up to date
+    assert pipeline.run_pipeline(cfg).up_to_date
+    # settled: read, the other two from the ingest cache, and a longer settle_minutes
+    # changes which files are read, not how (no file parsed again for it)
+    _age(today, 1)
+    longer = cfg.model_copy(
+        update={
+            "inputs": cfg.inputs.model_copy(
+                update={"tracks": [cfg.inputs.tracks[0].model_copy(update={"settle_minutes": 45})]}
+            )
+        }
+    )
+    night = pipeline.run_pipeline(longer)
+    assert not night.up_to_date
+    (m,) = night.manifest["input_patterns"]
+    assert len(m["files"]) == 3 and m["unsettled"] == []
+    cached = {Path(e["path"]).name: e["cached"] for e in night.manifest["inputs"]["tracks"]}
+    assert cached == {f.name: f != today for f in sorted(feed.iterdir())}
+
+
+def test_a_feed_file_written_during_the_run_names_settle_minutes(
+    small_demo, daily, tmp_path, monkeypatch
+):
+    """The refusal of a file written while the run read it names the option that avoids it
+    when the file came from a pattern."""
+    import pipeline
+    import pipeline.run as R
+    from pipeline.errors import SourceUnreadable
+
+    feed = _feed(daily, tmp_path / "feed", 2)
+    cfg = _config(small_demo, tmp_path, [{"path": str(feed / "ais-*.csv")}], tmp_path / "out")
+    written = str(sorted(feed.iterdir())[1])
+    # what the check says when the file's size or time moved during the run
+    monkeypatch.setattr(R, "inputs_changed", lambda before: [written])
+    with pytest.raises(SourceUnreadable) as err:
+        pipeline.run_pipeline(cfg)
+    assert "was modified while the run read it" in str(err.value)
+    assert "set inputs.tracks[0].settle_minutes" in str(err.value)

@@ -25,6 +25,7 @@ import glob
 import logging
 import os
 import re
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -53,6 +54,7 @@ __all__ = [
     "pattern_refusal",
     "plugin_digests",
     "run_key",
+    "unsettled_files",
 ]
 
 log = logging.getLogger(__name__)
@@ -327,22 +329,29 @@ def pattern_refusal(pattern: str, found: PatternMatches) -> str | None:
     return None
 
 
-def expand_patterns(config: Config) -> tuple[Config, list[dict[str, Any]]]:
+def expand_patterns(
+    config: Config, now: float | None = None
+) -> tuple[Config, list[dict[str, Any]]]:
     """Return ``config`` with each seizure or track pattern replaced by one input per file.
 
     The files a pattern matches (:func:`pattern_matches`: as :func:`glob.glob`, ``**``
     spans folders, names starting with ``.`` are not matched: editors' and downloaders'
     temporary files; each file once) are sorted by path and each becomes an input with the
     pattern's options; folders it matches are left out.  A path that is not a pattern
-    (:func:`is_pattern`) is kept as it is.
+    (:func:`is_pattern`) is kept as it is.  With the input's ``settle_minutes``, a file
+    modified (it or a companion) less than that long before ``now`` (seconds since the
+    epoch, the run's start; the clock when None), or after it, is still being written and
+    is left for a later run (:func:`unsettled_files`).
 
     Returns
     -------
     (Config, list of dict)
         The config to run, and per pattern: ``input`` (``tracks[0]``), ``pattern``, ``files``
         and ``folders_skipped``; ``repeated`` (the second names of files and folders, left
-        out) and ``unreadable`` (folders that could not be listed) when there are any.  A
-        config without patterns is returned unchanged, with ``[]``.
+        out) and ``unreadable`` (folders that could not be listed) when there are any;
+        ``settle_minutes`` and ``unsettled`` (the files left for a later run, with their
+        modification time) with the option.  A config without patterns is returned
+        unchanged, with ``[]``.
 
     Raises
     ------
@@ -350,12 +359,23 @@ def expand_patterns(config: Config) -> tuple[Config, list[dict[str, Any]]]:
         A pattern matches no file (a feed that stopped, a folder not mounted: a nightly run
         must not publish a map without them), more than :data:`MAX_PATTERN_FILES`, a file
         whose name is not UTF-8, or a part of it names an existing file or folder as written
-        (``feed[eu]``: the brackets would match ``feede``).
+        (``feed[eu]``: the brackets would match ``feede``); every file it matches is still
+        being written (``settle_minutes``); ``settle_minutes`` is given for a path that is
+        not a pattern.
     """
+    now = time.time() if now is None else now
     patterns: list[dict[str, Any]] = []
     update: dict[str, list] = {}
     for kind in PATTERN_KINDS:
         sources = getattr(config.inputs, kind)
+        for i, src in enumerate(sources):
+            if src.settle_minutes is not None and not is_pattern(src.path):
+                raise ConfigError(
+                    f"inputs.{kind}[{i}].settle_minutes applies to a path that is a pattern "
+                    f"(a feed folder's files, one left for a later run while it is being "
+                    f"written); {str(src.path)!r} names one file: name its folder's files by a "
+                    "pattern, or remove settle_minutes"
+                )
         if not any(is_pattern(s.path) for s in sources):
             continue
         out = []
@@ -375,6 +395,21 @@ def expand_patterns(config: Config) -> tuple[Config, list[dict[str, Any]]]:
             ]
             elsewhere = [f for f in found.files if f not in files]
             taken |= set(ids) - {None}
+            settle: dict[str, Any] = {}
+            if src.settle_minutes is not None:
+                unsettled = unsettled_files(files, src.settle_minutes, now)
+                if len(unsettled) == len(files) and files:
+                    raise ConfigError(
+                        f"inputs.{kind}[{i}].path: every file {os.fspath(src.path)!r} "
+                        f"matches ({len(files)}) was modified within settle_minutes "
+                        f"({src.settle_minutes:g}) of the run's start: all still being "
+                        "written? Nothing is read; run again later"
+                    )
+                files = [f for f in files if f not in unsettled]
+                settle = {
+                    "settle_minutes": src.settle_minutes,
+                    "unsettled": [{"path": f, "modified": m} for f, m in unsettled.items()],
+                }
             out += [src.model_copy(update={"path": Path(f)}) for f in files]
             patterns.append(
                 {
@@ -385,12 +420,37 @@ def expand_patterns(config: Config) -> tuple[Config, list[dict[str, Any]]]:
                     **({"named_elsewhere": elsewhere} if elsewhere else {}),
                     **({"repeated": found.repeated} if found.repeated else {}),
                     **({"unreadable": found.unreadable} if found.unreadable else {}),
+                    **settle,
                 }
             )
         update[kind] = out
     if not update:
         return config, []
     return config.model_copy(update={"inputs": config.inputs.model_copy(update=update)}), patterns
+
+
+def unsettled_files(files: Iterable[str], minutes: float, now: float) -> dict[str, str]:
+    """Return the files still being written: modified within ``minutes`` before ``now``.
+
+    A file's time is the latest of its own and its companions' (:func:`companion_files`: a
+    Shapefile's ``.dbf`` written last).  A time after ``now`` (a writer's clock ahead, or a
+    write since) counts as being written.  Returns ``{path: modification time, ISO UTC}``
+    in the order of ``files``.
+
+    Examples
+    --------
+    >>> unsettled_files([], 10, 0.0)
+    {}
+    """
+    out = {}
+    for f in files:
+        try:
+            times = [os.stat(f).st_mtime, *(c.stat().st_mtime for c in companion_files(f))]
+        except OSError:  # gone since it was matched: its reader says so
+            continue
+        if now - max(times) < minutes * 60:
+            out[f] = dt.datetime.fromtimestamp(max(times), dt.UTC).isoformat(timespec="seconds")
+    return out
 
 
 def _file_identity(path: str | os.PathLike) -> tuple[int, int] | None:
@@ -420,6 +480,14 @@ def describe_pattern(matched: dict[str, Any]) -> str:
             f"{len(repeated)} more name(s) of a file or folder matched once (a link): "
             + ", ".join(map(repr, repeated[:3]))
             + (", ..." if len(repeated) > 3 else "")
+        )
+    if unsettled := matched.get("unsettled"):
+        said.append(
+            f"{len(unsettled)} modified within settle_minutes "
+            f"({matched.get('settle_minutes', 0):g}) left for a later run (still being "
+            "written): "
+            + ", ".join(repr(os.path.basename(u["path"])) for u in unsettled[:3])
+            + (", ..." if len(unsettled) > 3 else "")
         )
     if unreadable := matched.get("unreadable"):
         said.append(

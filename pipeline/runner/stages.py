@@ -179,7 +179,8 @@ def _ingest_one(
     key = [
         sha,
         path.name,
-        src.model_dump(mode="json", exclude={"path"}),
+        # which files a pattern reads now (settle_minutes) is not how a file is read
+        src.model_dump(mode="json", exclude={"path", "settle_minutes"}),
         cfg.ingest.model_dump(mode="json"),
         str(state.as_of) if kind == "seizures" else None,
         state.area.bbox,

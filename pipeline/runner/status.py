@@ -106,6 +106,14 @@ def _texts(entry: dict[str, Any]) -> list[str]:
     return [f for f in named if isinstance(f, str)] if isinstance(named, list) else []
 
 
+def _unsettled(entry: dict[str, Any]) -> list[str]:
+    """Return a pattern's files the run left for a later one (``unsettled``: being written)."""
+    left = entry.get("unsettled")
+    if not isinstance(left, list):
+        return []
+    return [u["path"] for u in left if isinstance(u, dict) and isinstance(u.get("path"), str)]
+
+
 def _is_number(value: Any) -> bool:
     """Tell whether a JSON value is a number (``true`` is not one)."""
     return isinstance(value, int | float) and not isinstance(value, bool)
@@ -147,12 +155,15 @@ def _patterns_now(manifest: dict[str, Any], status: dict[str, Any]) -> list[dict
             continue
         found = pattern_matches(m["pattern"])
         files = found.files
+        left = _unsettled(m)
         entry = {
             "input": m.get("input"),
             "pattern": m["pattern"],
             "files": len(files),
-            "new_since_run": sorted(set(files) - set(m["files"]) - set(_texts(m))),
+            "new_since_run": sorted(set(files) - set(m["files"]) - set(_texts(m)) - set(left)),
             "gone_since_run": sorted(set(m["files"]) - set(files)),
+            # still being written when the run started (settle_minutes): for the next run
+            "left_unsettled": sorted(set(left) & set(files)),
         }
         out.append(entry)
         if not files:
@@ -361,8 +372,13 @@ def run_status(
     recorded = manifest.get("input_files", [])
     patterns = _patterns_now(manifest, status)
     now_files = [_file_now(f["path"], _text_or_none(f.get("pattern"))) for f in recorded]
-    # a file a pattern matched since the run is part of its feed's freshness
-    arrived = [_file_now(new, m["pattern"]) for m in patterns for new in m["new_since_run"]]
+    # a file a pattern matched since the run (or one being written then) is part of its
+    # feed's freshness
+    arrived = [
+        _file_now(new, m["pattern"])
+        for m in patterns
+        for new in m["new_since_run"] + m["left_unsettled"]
+    ]
     ages = input_freshness(now_files + arrived, limit, now)
     for f, cur, age in zip(recorded, now_files, ages[: len(recorded)], strict=True):
         changed = (cur["modified"], cur["bytes"]) != (f.get("modified"), f.get("bytes"))
