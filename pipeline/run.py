@@ -34,6 +34,7 @@ from .runner import manifest as M
 from .runner import publish as P
 from .runner.cache import StageCache
 from .runner.inputs import (
+    carry_unsettled_since,
     check_freshness,
     describe_pattern,
     expand_patterns,
@@ -416,6 +417,14 @@ def _locked_run(
     files = input_files(config, patterns)
     key = run_key(config, as_of, files)
     previous = P.current_run(out)
+    if patterns and any(m.get("unsettled") for m in patterns):
+        last = (
+            None
+            if previous is None
+            else read_json_object(out / P.RUNS / previous / "manifest.json")
+        )
+        for line in carry_unsettled_since(patterns, last, started):
+            log.warning("%s", line)
     try:
         # before "up to date": a feed that stopped leaves the inputs unchanged, which is
         # exactly when the policy must speak

@@ -521,3 +521,50 @@ def test_a_feed_file_written_during_the_run_names_settle_minutes(
         pipeline.run_pipeline(cfg)
     assert "was modified while the run read it" in str(err.value)
     assert "set inputs.tracks[0].settle_minutes" in str(err.value)
+
+
+def test_a_file_that_never_settles_is_said_after_two_days(small_demo, daily, tmp_path, capsys):
+    """A logger that never starts a new file keeps its file 'being written' at every run:
+    left out each night, its records would never be read.  The run dates the file by the
+    first run that left it out and warns, and status needs attention, once that is more
+    than two days ago while the file is still being written."""
+    import datetime as dt
+    import json
+
+    from pipeline.runner.inputs import carry_unsettled_since
+
+    feed = _feed(daily, tmp_path / "feed", 2)
+    for f in feed.iterdir():
+        _age(f, 3)
+    live = sorted(feed.iterdir())[1]
+    os.utime(live, None)  # written to now
+    out = tmp_path / "out"
+    pattern = str(feed / "ais-*.csv")
+    cfg = _config(small_demo, tmp_path, [{"path": pattern, "settle_minutes": 30}], out)
+    import pipeline
+
+    first = pipeline.run_pipeline(cfg)
+    (u,) = first.manifest["input_patterns"][0]["unsettled"]
+    assert u["path"] == str(live) and u["since"] == first.manifest["started"]
+    code, text, _ = cli_here(capsys, "status", str(out), "--json")
+    assert code == 0, json.loads(text)["attention"]
+    # as the next runs see it: the date is carried from the published run, not renewed
+    started = dt.datetime.fromisoformat(first.manifest["started"])
+    for days, said in ((1, 0), (2.5, 1)):
+        m = {"pattern": pattern, "unsettled": [{"path": str(live), "modified": "x"}]}
+        lines = carry_unsettled_since([m], first.manifest, started + dt.timedelta(days=days))
+        assert m["unsettled"][0]["since"] == u["since"] and len(lines) == said
+    assert "left out as still being written for 2.5 days" in lines[0]
+    # another file, or the same file of another pattern, is dated anew
+    m = {"pattern": pattern + "x", "unsettled": [{"path": str(live), "modified": "x"}]}
+    assert carry_unsettled_since([m], first.manifest, started + dt.timedelta(days=5)) == []
+    # status, three days on: attention while the file is still being written, none once
+    # it settled (the next run reads it)
+    later = (started + dt.timedelta(days=3)).timestamp()
+    os.utime(live, (later, later))
+    from pipeline.runner.status import run_status
+
+    st = run_status(out, now=started + dt.timedelta(days=3, minutes=5))
+    assert [a for a in st["attention"] if "still being written for 3.0 days" in a], st
+    st = run_status(out, now=started + dt.timedelta(days=3, hours=1))
+    assert not [a for a in st["attention"] if "still being written" in a], st

@@ -37,10 +37,12 @@ from . import manifest as M
 from .cache import digest
 
 __all__ = [
+    "carry_unsettled_since",
     "check_freshness",
     "companion_files",
     "companion_hashes",
     "companion_stats",
+    "describe_long_unsettled",
     "describe_pattern",
     "describe_stale",
     "expand_patterns",
@@ -450,6 +452,54 @@ def unsettled_files(files: Iterable[str], minutes: float, now: float) -> dict[st
             continue
         if now - max(times) < minutes * 60:
             out[f] = dt.datetime.fromtimestamp(max(times), dt.UTC).isoformat(timespec="seconds")
+    return out
+
+
+#: A file left out as still being written for longer than this (days) is one that never
+#: settles (a logger that never starts a new file): its records would never be read.
+UNSETTLED_WARN_DAYS = 2.0
+
+
+def carry_unsettled_since(
+    patterns: list[dict[str, Any]], previous: dict[str, Any] | None, started: dt.datetime
+) -> list[str]:
+    """Date each file left out as unsettled by the first run that left it out; say the old.
+
+    Sets ``since`` (ISO UTC) on each ``unsettled`` entry of ``patterns``: the ``since`` of
+    the same file left out by the same pattern in ``previous`` (the published run's
+    manifest), else ``started``.  Returns a line for each file left out for longer than
+    :data:`UNSETTLED_WARN_DAYS` (:func:`describe_long_unsettled`).
+    """
+    before: dict[tuple[str, str], str] = {}
+    recorded = (previous or {}).get("input_patterns")
+    for m in recorded if isinstance(recorded, list) else []:
+        left = m.get("unsettled") if isinstance(m, dict) else None
+        for u in left if isinstance(left, list) else []:
+            if isinstance(u, dict) and isinstance(u.get("since"), str):
+                before[(str(m.get("pattern")), str(u.get("path")))] = u["since"]
+    now = started.isoformat(timespec="seconds")
+    for m in patterns:
+        for u in m.get("unsettled", []):
+            u["since"] = before.get((m["pattern"], u["path"]), now)
+    return describe_long_unsettled(patterns, started)
+
+
+def describe_long_unsettled(patterns: list[dict[str, Any]], now: dt.datetime) -> list[str]:
+    """Return a line per file left out as unsettled since more than the warning's days."""
+    out = []
+    for m in patterns:
+        for u in m.get("unsettled", []):
+            try:  # a manifest edited by hand may hold anything: no line then
+                days = (now - dt.datetime.fromisoformat(u["since"])).total_seconds() / 86400
+            except (KeyError, TypeError, ValueError):
+                continue
+            if days > UNSETTLED_WARN_DAYS:
+                out.append(
+                    f"{u['path']!r} ({m['pattern']!r}) has been left out as still being "
+                    f"written for {days:.1f} days (modified within settle_minutes of every "
+                    "run since): its records are not read until it stops changing; have "
+                    "the writer start a new file each day"
+                )
     return out
 
 

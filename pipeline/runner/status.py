@@ -12,10 +12,12 @@ from ..io import read_json_object, sha256_file
 from . import publish as P
 from .inputs import (
     companion_files,
+    describe_long_unsettled,
     describe_stale,
     input_freshness,
     pattern_matches,
     pattern_refusal,
+    unsettled_files,
 )
 
 __all__ = ["run_history", "run_status"]
@@ -137,11 +139,15 @@ def _file_now(path: str, pattern: str | None) -> dict[str, Any]:
     return entry | {"modified": modified, "bytes": st.st_size}
 
 
-def _patterns_now(manifest: dict[str, Any], status: dict[str, Any]) -> list[dict[str, Any]]:
+def _patterns_now(
+    manifest: dict[str, Any], status: dict[str, Any], now: dt.datetime
+) -> list[dict[str, Any]]:
     """Match the published run's input patterns again: files new and gone since the run.
 
     Fills ``status["patterns"]``; a pattern that matches no file now needs attention (the
-    next run is refused).  Entries not of the shape route-risk writes are left out.
+    next run is refused), and so does a file left out as still being written for longer
+    than :data:`.inputs.UNSETTLED_WARN_DAYS` that is still being written now (its records
+    are never read).  Entries not of the shape route-risk writes are left out.
     """
     out = []
     recorded = manifest.get("input_patterns")
@@ -166,6 +172,11 @@ def _patterns_now(manifest: dict[str, Any], status: dict[str, Any]) -> list[dict
             "left_unsettled": sorted(set(left) & set(files)),
         }
         out.append(entry)
+        minutes = m.get("settle_minutes")
+        if entry["left_unsettled"] and isinstance(minutes, int | float):
+            still = unsettled_files(entry["left_unsettled"], minutes, now.timestamp())
+            long = [u for u in m["unsettled"] if isinstance(u, dict) and u.get("path") in still]
+            status["attention"] += describe_long_unsettled([{**m, "unsettled": long}], now)
         if not files:
             status["attention"].append(
                 f"input pattern {m['pattern']!r} matches no file now: the next run will be "
@@ -370,7 +381,7 @@ def run_status(
         )
     limit = manifest.get("config", {}).get("run", {}).get("max_input_age_days")
     recorded = manifest.get("input_files", [])
-    patterns = _patterns_now(manifest, status)
+    patterns = _patterns_now(manifest, status, now)
     now_files = [_file_now(f["path"], _text_or_none(f.get("pattern"))) for f in recorded]
     # a file a pattern matched since the run (or one being written then) is part of its
     # feed's freshness
