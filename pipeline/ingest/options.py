@@ -70,6 +70,19 @@ def _check_crs(value: str | None) -> str | None:
     return value
 
 
+def _settle_minutes() -> float | None:
+    """Return the ``settle_minutes`` field of the inputs a pattern may name (seizures, tracks)."""
+    return Field(  # type: ignore[no-any-return]
+        None,
+        ge=0,
+        description="For a path that is a pattern (a feed folder): a matched file modified "
+        "within this many minutes of the run's start is still being written (a logger "
+        "appending to the day's file) and is left for a later run, said in the log, the "
+        "manifest and status; null: every matched file is read, and one written while the "
+        "run reads it ends the run (exit 2, nothing published).",
+    )
+
+
 class SeizureSource(BaseModel):
     """Where a seizures (dated point events) file is and how to read it."""
 
@@ -129,15 +142,7 @@ class SeizureSource(BaseModel):
     delimiter: str | None = Field(
         None, description="CSV delimiter; None sniffs among , ; tab and |."
     )
-    settle_minutes: float | None = Field(
-        None,
-        ge=0,
-        description="For a path that is a pattern (a feed folder): a matched file modified "
-        "within this many minutes of the run's start is still being written (a logger "
-        "appending to the day's file) and is left for a later run, said in the log, the "
-        "manifest and status; null: every matched file is read, and one written while the "
-        "run reads it ends the run (exit 2, nothing published).",
-    )
+    settle_minutes: float | None = _settle_minutes()
 
     @field_validator("columns")
     @classmethod
@@ -221,15 +226,7 @@ class TrackSource(BaseModel):
     )
     encoding: str | None = Field(None, description="Text encoding of a CSV (None: detect).")
     delimiter: str | None = Field(None, description="CSV delimiter (None: sniff).")
-    settle_minutes: float | None = Field(
-        None,
-        ge=0,
-        description="For a path that is a pattern (a feed folder): a matched file modified "
-        "within this many minutes of the run's start is still being written (a logger "
-        "appending to the day's file) and is left for a later run, said in the log, the "
-        "manifest and status; null: every matched file is read, and one written while the "
-        "run reads it ends the run (exit 2, nothing published).",
-    )
+    settle_minutes: float | None = _settle_minutes()
     speed_unit: Literal["auto", "kn", "m/s", "km/h", "mph", "0.1 kn"] = Field(
         "auto",
         description="Unit of the speed column; 'auto' reads it from the header (sog_kn, "
