@@ -256,6 +256,22 @@ def _failure_status(exc: BaseException) -> str:
     return "failed"
 
 
+def _failure_text(exc: BaseException) -> str:
+    """Return the ``error`` a failed or stopped run records: the exception and its message.
+
+    A stop carries no message: the history says which (the CLI's stop exceptions have a
+    ``word``: "terminated" for SIGTERM - ``systemctl stop``, a scheduler's timeout -, "hung
+    up (SIGHUP)").
+    """
+    if str(exc):
+        return f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted (Ctrl-C) before publishing"
+    if word := getattr(exc, "word", None):
+        return f"{word} (a stop signal) before publishing"
+    return type(exc).__name__
+
+
 def run_pipeline(
     config: Config,
     *,
@@ -452,7 +468,7 @@ def _locked_run(
                 {
                     "run_id": run_id,
                     "status": _failure_status(exc),
-                    "error": f"{type(exc).__name__}: {exc}",
+                    "error": _failure_text(exc),
                     "started": started.isoformat(timespec="seconds"),
                     "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                     "previous_run": previous,

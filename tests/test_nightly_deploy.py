@@ -57,11 +57,21 @@ def test_cron_runs_the_units_command():
     words = shlex.split(lines[0])
     schedule, command = words[:5], words[5:]
     assert schedule == ["15", "2", "*", "*", "*"]
+    log = command[command.index(">>") + 1]
     command = command[: command.index(">>")]
-    assert command == exec_start()
+    # timeout(1) with the unit's limits: a hung run is stopped, not left holding the lock
+    service = dict(unit_section(DEPLOY / "route-risk.service", "Service"))
+    assert command[:3] == [
+        "timeout",
+        f"--kill-after={service['TimeoutStopSec']}",
+        service["TimeoutStartSec"],
+    ]
+    assert command[3:] == exec_start()
     timer = dict(unit_section(DEPLOY / "route-risk.timer", "Timer"))
     assert timer["OnCalendar"].startswith("*-*-* 02:15") and timer["Persistent"] == "true"
-    service = dict(unit_section(DEPLOY / "route-risk.service", "Service"))
+    # the cron line's log is the one deploy/route-risk.logrotate rotates
+    rotate = (DEPLOY / "route-risk.logrotate").read_text()
+    assert re.search(rf"^{re.escape(log)} {{$", rotate, re.M) and "create " in rotate
     assert service["Type"] == "oneshot" and service["KillSignal"] == "SIGTERM"
     assert service["SuccessExitStatus"] == str(EXIT_TEMPFAIL)
     assert service["ReadWritePaths"] == exec_start()[exec_start().index("--out") + 1]

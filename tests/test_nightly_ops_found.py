@@ -253,7 +253,10 @@ def test_a_stop_while_the_export_writes_waits_for_its_writers(
     assert main(["run", str(cfg.source), "--log-format", "json"]) == 143
     assert finished  # the writer ended before the run that started it
     out = tmp_path / "out"
-    assert [r["status"] for r in run_history(out)] == ["stopped"]
+    (rec,) = run_history(out)
+    assert rec["status"] == "stopped"
+    # said, not "Terminated: " (a stop carries no message)
+    assert rec["error"] == "terminated (a stop signal) before publishing"
     assert not list((out / "runs").glob(".staging-*"))
 
 
