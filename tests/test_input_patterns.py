@@ -568,3 +568,17 @@ def test_a_file_that_never_settles_is_said_after_two_days(small_demo, daily, tmp
     assert [a for a in st["attention"] if "still being written for 3.0 days" in a], st
     st = run_status(out, now=started + dt.timedelta(days=3, hours=1))
     assert not [a for a in st["attention"] if "still being written" in a], st
+    # a manifest edited by hand (or another tool's) with odd entries: said, never a traceback
+    manifest = out / "runs" / first.run_id / "manifest.json"
+    data = json.loads(manifest.read_text())
+    data["input_patterns"][0]["unsettled"] = [
+        {"path": str(live), "since": "2020-01-01T00:00:00"},  # naive: no date then
+        {"path": [str(live)]},
+        {"path": {"a": 1}, "since": 5},
+        3,
+        None,
+    ]
+    manifest.write_text(json.dumps(data))
+    for args in (("status",), ("status", "--json"), ("history",), ("history", "--json")):
+        code, _, err = cli_here(capsys, args[0], str(out), *args[1:])
+        assert code in (0, 1) and "Traceback" not in err, (args, err)

@@ -175,7 +175,11 @@ def _patterns_now(
         minutes = m.get("settle_minutes")
         if entry["left_unsettled"] and isinstance(minutes, int | float):
             still = unsettled_files(entry["left_unsettled"], minutes, now.timestamp())
-            long = [u for u in m["unsettled"] if isinstance(u, dict) and u.get("path") in still]
+            long = [
+                u
+                for u in m["unsettled"]
+                if isinstance(u, dict) and isinstance(u.get("path"), str) and u["path"] in still
+            ]
             status["attention"] += describe_long_unsettled([{**m, "unsettled": long}], now)
         if not files:
             status["attention"].append(
