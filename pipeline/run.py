@@ -444,7 +444,7 @@ def _locked_run(
     try:
         # before "up to date": a feed that stopped leaves the inputs unchanged, which is
         # exactly when the policy must speak
-        freshness = check_freshness(config, files, started)
+        freshness = check_freshness(config, files, started, patterns)
         if not force and (done := _up_to_date(out, key, started.date())) is not None:
             log.info("outputs in %s are up to date (run %s)", out, done.run_id)
             return done

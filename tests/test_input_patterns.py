@@ -582,3 +582,30 @@ def test_a_file_that_never_settles_is_said_after_two_days(small_demo, daily, tmp
     for args in (("status",), ("status", "--json"), ("history",), ("history", "--json")):
         code, _, err = cli_here(capsys, args[0], str(out), *args[1:])
         assert code in (0, 1) and "Traceback" not in err, (args, err)
+
+
+def test_a_file_being_written_shows_its_feed_runs(small_demo, daily, tmp_path):
+    """The freshness policy counted only the files a run read: a feed whose newest file was
+    left out as still being written (a file a week, appended to) was 'stale: is the feed
+    still running?', and under ``freshness: fail`` no night published.  The file left out
+    is part of its feed's freshness, as in ``status``; one modified in the future is a
+    wrong clock, said as for a file read."""
+    import pipeline
+    from pipeline.errors import DataQualityError
+
+    feed = _feed(daily, tmp_path / "feed", 3)
+    for f in feed.iterdir():
+        _age(f, 3)
+    live = sorted(feed.iterdir())[2]
+    os.utime(live, None)  # the logger is appending to it
+    out = tmp_path / "out"
+    policy = {"max_input_age_days": 2, "freshness": "fail"}
+    tracks = [{"path": str(feed / "ais-*.csv"), "settle_minutes": 30}]
+    cfg = _config(small_demo, tmp_path, tracks, out, run=policy)
+    res = pipeline.run_pipeline(cfg)
+    assert [u["path"] for u in res.manifest["input_patterns"][0]["unsettled"]] == [str(live)]
+    assert res.manifest["freshness"]["stale"] == []
+    ahead = time.time() + 86400  # the writer's clock a day ahead: its feed's age unknown
+    os.utime(live, (ahead, ahead))
+    with pytest.raises(DataQualityError, match=rf"'{live.name}' \(modified [\d.]+ days in the fu"):
+        pipeline.run_pipeline(cfg)

@@ -749,10 +749,26 @@ def describe_stale(stale: list[dict[str, Any]]) -> list[str]:
     return said + [f"{p!r} (its newest file {age} days)" for p, age in feeds.items()]
 
 
-def check_freshness(config: Config, files: list[dict[str, Any]], now: dt.datetime) -> dict:
-    """Apply ``run.max_input_age_days``: warn (logged, in the manifest) or fail the run."""
+def check_freshness(
+    config: Config,
+    files: list[dict[str, Any]],
+    now: dt.datetime,
+    patterns: list[dict[str, Any]] | None = None,
+) -> dict:
+    """Apply ``run.max_input_age_days``: warn (logged, in the manifest) or fail the run.
+
+    The files a pattern left for a later run as still being written (``unsettled`` of
+    ``patterns``, :func:`expand_patterns`) are part of their feed's freshness, as in
+    ``route-risk status``: a file modified within ``settle_minutes`` shows the feed runs,
+    and one modified in the future shows a wrong clock.
+    """
     limit = config.run.max_input_age_days
-    ages = input_freshness(files, limit, now)
+    left = [
+        {"path": u["path"], "modified": u["modified"], "pattern": m["pattern"]}
+        for m in patterns or ()
+        for u in m.get("unsettled", [])
+    ]
+    ages = input_freshness(files + left, limit, now)
     stale = [a for a in ages if a["stale"]]
     if stale:
         text = ", ".join(describe_stale(stale))
