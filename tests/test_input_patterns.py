@@ -609,3 +609,21 @@ def test_a_file_being_written_shows_its_feed_runs(small_demo, daily, tmp_path):
     os.utime(live, (ahead, ahead))
     with pytest.raises(DataQualityError, match=rf"'{live.name}' \(modified [\d.]+ days in the fu"):
         pipeline.run_pipeline(cfg)
+
+
+def test_a_companion_written_while_the_run_reads_it_is_a_change(tmp_path):
+    """The check of inputs written while the run read them looked at the files the config
+    names only: a Shapefile's ``.dbf`` (its records) rewritten during the run was read
+    half-written and published with the hash taken at the start."""
+    from pipeline.runner.inputs import input_identities, inputs_changed
+
+    shp = tmp_path / "tracks.shp"
+    for suffix in (".shp", ".shx", ".dbf"):
+        shp.with_suffix(suffix).write_bytes(b"x")
+    before = input_identities([shp])
+    assert inputs_changed(before) == []
+    with open(shp.with_suffix(".dbf"), "ab") as f:  # the records, written last
+        f.write(b"more records")
+    assert inputs_changed(before) == [str(shp.with_suffix(".dbf"))]
+    shp.with_suffix(".shx").unlink()
+    assert inputs_changed(before) == [str(shp.with_suffix(s)) for s in (".dbf", ".shx")]

@@ -620,23 +620,25 @@ def input_identities(paths: Iterable[str | os.PathLike]) -> dict[str, tuple[int,
 
     Taken when a run starts, before the hashes, and compared with :func:`inputs_changed`
     after its stages: a file written while the run read it (a download writing in place)
-    changes them, however little of it the run read.
+    changes them, however little of it the run read.  The :func:`companion_files` of each
+    input are entries too (a Shapefile's ``.dbf`` holds its records, read with it).
     """
     out: dict[str, tuple[int, ...] | None] = {}
     for p in paths:
-        try:
-            st = os.stat(p)
-        except OSError:
-            out[os.fspath(p)] = None
-        else:
-            out[os.fspath(p)] = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+        for name in (os.fspath(p), *map(os.fspath, companion_files(os.fspath(p)))):
+            try:
+                st = os.stat(name)
+            except OSError:
+                out[name] = None
+            else:
+                out[name] = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
     return out
 
 
 def inputs_changed(before: dict[str, tuple[int, ...] | None]) -> list[str]:
-    """Return the inputs whose :func:`input_identities` differ now from ``before``."""
+    """Return the inputs (or companions) whose :func:`input_identities` differ from ``before``."""
     now = input_identities(before)
-    return [p for p, was in before.items() if now[p] != was]
+    return [p for p, was in before.items() if now.get(p) != was]
 
 
 # run options that change how runs are kept or judged, never what they compute
