@@ -13,6 +13,7 @@ of a cold run given the same files one by one.  A pattern matching nothing is re
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import shutil
 import time
@@ -627,3 +628,35 @@ def test_a_companion_written_while_the_run_reads_it_is_a_change(tmp_path):
     assert inputs_changed(before) == [str(shp.with_suffix(".dbf"))]
     shp.with_suffix(".shx").unlink()
     assert inputs_changed(before) == [str(shp.with_suffix(s)) for s in (".dbf", ".shx")]
+
+
+def test_what_a_file_left_out_costs_is_said_and_only_a_real_date_is_carried():
+    """Three silences of a file left out as still being written: a file the published run
+    read, left out now (its records vanish from the tables for the night), was said at
+    -v only; one modified in the future (a wrong clock: left out until then) likewise; and
+    a ``since`` that is no time with its offset, or is after the run's start (a clock set
+    back), was carried from run to run, holding the two days' warning off for good."""
+    from pipeline.runner.inputs import carry_unsettled_since
+
+    start = dt.datetime(2026, 6, 30, 2, 15, tzinfo=dt.UTC)
+    iso = functools.partial(dt.datetime.isoformat, timespec="seconds")
+
+    def feed(modified=start, **u):
+        left = {"path": "/f/b.csv", "modified": iso(modified), **u}
+        return [{"pattern": "/f/*.csv", "files": ["/f/a.csv"], "unsettled": [left]}]
+
+    later = start + dt.timedelta(days=3)
+    for since in ("2020-01-01T00:00:00", 5, None, iso(start + dt.timedelta(days=30))):
+        now = feed()
+        assert carry_unsettled_since(now, {"input_patterns": feed(since=since)}, later) == []
+        assert now[0]["unsettled"][0]["since"] == iso(later), since
+    now = feed()
+    (said,) = carry_unsettled_since(now, {"input_patterns": feed(since=iso(start))}, later)
+    assert "left out as still being written for 3.0 days" in said
+    # the published run read the file
+    previous = {"input_patterns": [{"pattern": "/f/*.csv", "files": ["/f/a.csv", "/f/b.csv"]}]}
+    (said,) = carry_unsettled_since(feed(), previous, start)
+    assert said.startswith("'/f/b.csv' ('/f/*.csv'), read by the published run, was modified")
+    # modified a day after the run's start
+    (said,) = carry_unsettled_since(feed(start + dt.timedelta(days=1)), None, start)
+    assert "is modified 1.00 days in the future (a clock is wrong" in said

@@ -467,33 +467,70 @@ def carry_unsettled_since(
 
     Sets ``since`` (ISO UTC) on each ``unsettled`` entry of ``patterns``: the ``since`` of
     the same file left out by the same pattern in ``previous`` (the published run's
-    manifest), else ``started``.  Returns a line for each file left out for longer than
-    :data:`UNSETTLED_WARN_DAYS` (:func:`describe_long_unsettled`).
+    manifest), else ``started``; a ``since`` that is not a time with its offset, or is
+    after ``started`` (a clock set back since), is not carried: it would hold the warning
+    off for good.  Returns a line for each file left out for longer than
+    :data:`UNSETTLED_WARN_DAYS` or modified in the future (:func:`describe_long_unsettled`),
+    and for each that ``previous`` read (its records, in the published tables, are missing
+    from this run's until it settles).
     """
     before: dict[tuple[str, str], str] = {}
+    read: set[tuple[str, str]] = set()
     recorded = (previous or {}).get("input_patterns")
     for m in recorded if isinstance(recorded, list) else []:
-        left = m.get("unsettled") if isinstance(m, dict) else None
+        if not isinstance(m, dict):
+            continue
+        files = m.get("files")
+        if isinstance(files, list):
+            read |= {(str(m.get("pattern")), f) for f in files if isinstance(f, str)}
+        left = m.get("unsettled")
         for u in left if isinstance(left, list) else []:
-            if isinstance(u, dict) and isinstance(u.get("since"), str):
+            age = _days_since(u.get("since"), started) if isinstance(u, dict) else None
+            if age is not None and age > -FUTURE_SLACK_DAYS:
                 before[(str(m.get("pattern")), str(u.get("path")))] = u["since"]
     now = started.isoformat(timespec="seconds")
+    said = []
     for m in patterns:
         for u in m.get("unsettled", []):
             u["since"] = before.get((m["pattern"], u["path"]), now)
-    return describe_long_unsettled(patterns, started)
+            if (m["pattern"], u["path"]) in read:
+                said.append(
+                    f"{u['path']!r} ({m['pattern']!r}), read by the published run, was "
+                    "modified within settle_minutes of this run's start: it is left out as "
+                    "still being written, and its records are missing from this run's "
+                    "tables until it settles"
+                )
+    return said + describe_long_unsettled(patterns, started)
+
+
+def _days_since(text: Any, now: dt.datetime) -> float | None:
+    """Return the days from an ISO time with its offset to ``now``; None: not such a time."""
+    try:  # a manifest edited by hand may hold anything
+        return (now - dt.datetime.fromisoformat(text)).total_seconds() / 86400
+    except (TypeError, ValueError):  # not text, not a time, no offset (naive)
+        return None
 
 
 def describe_long_unsettled(patterns: list[dict[str, Any]], now: dt.datetime) -> list[str]:
-    """Return a line per file left out as unsettled since more than the warning's days."""
+    """Return a line per file left out as unsettled that is not about to settle.
+
+    One left out since (``since``) more than :data:`UNSETTLED_WARN_DAYS` before ``now``,
+    or modified (``modified``) more than :data:`FUTURE_SLACK_DAYS` after it: a clock is
+    wrong, and the file is left out until that time.  Entries without such times are
+    passed over.
+    """
     out = []
     for m in patterns:
         for u in m.get("unsettled", []):
-            try:  # a manifest edited by hand may hold anything: no line then
-                days = (now - dt.datetime.fromisoformat(u["since"])).total_seconds() / 86400
-            except (KeyError, TypeError, ValueError):
-                continue
-            if days > UNSETTLED_WARN_DAYS:
+            age = _days_since(u.get("modified"), now)
+            days = _days_since(u.get("since"), now)
+            if age is not None and age < -FUTURE_SLACK_DAYS:
+                out.append(
+                    f"{u['path']!r} ({m['pattern']!r}) is modified {-age:.2f} days in the "
+                    "future (a clock is wrong, here or where the file is written): it is "
+                    "left out as still being written until then"
+                )
+            elif days is not None and days > UNSETTLED_WARN_DAYS:
                 out.append(
                     f"{u['path']!r} ({m['pattern']!r}) has been left out as still being "
                     f"written for {days:.1f} days (modified within settle_minutes of every "
