@@ -72,6 +72,9 @@ def test_cron_runs_the_units_command():
     # the cron line's log is the one deploy/route-risk.logrotate rotates
     rotate = (DEPLOY / "route-risk.logrotate").read_text()
     assert re.search(rf"^{re.escape(log)} {{$", rotate, re.M) and "create " in rotate
+    # as the user that writes it: as root, logrotate skips a folder its group may write
+    user = f"{service['User']} {service['Group']}"
+    assert f"    su {user}\n" in rotate and f"create 0640 {user}\n" in rotate
     assert service["Type"] == "oneshot" and service["KillSignal"] == "SIGTERM"
     assert service["SuccessExitStatus"] == str(EXIT_TEMPFAIL)
     assert service["ReadWritePaths"] == exec_start()[exec_start().index("--out") + 1]
