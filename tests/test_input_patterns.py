@@ -502,6 +502,14 @@ def test_a_nightly_feed_with_a_file_being_written_reads_it_the_night_it_settled(
     assert len(m["files"]) == 3 and m["unsettled"] == []
     cached = {Path(e["path"]).name: e["cached"] for e in night.manifest["inputs"]["tracks"]}
     assert cached == {f.name: f != today for f in sorted(feed.iterdir())}
+    # the tables of the night it settled are those of a cold run naming the same files
+    cold_cfg = _config(
+        small_demo, tmp_path / "c", [{"path": f} for f in m["files"]], tmp_path / "k"
+    )
+    cold = pipeline.run_pipeline(cold_cfg, cold=True).manifest["outputs"]
+    assert {n: e["sha256"] for n, e in night.manifest["outputs"].items() if n != "map"} == {
+        n: e["sha256"] for n, e in cold.items() if n != "map"
+    }
 
 
 def test_a_feed_file_written_during_the_run_names_settle_minutes(
