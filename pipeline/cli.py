@@ -475,11 +475,11 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     aoi = None
     cfg = None
     if args.config:
-        from .config import load_config
+        from .config import as_of_day, load_config
 
         cfg = load_config(args.config)
         options = cfg.ingest
-        as_of = cfg.run.as_of
+        as_of = as_of_day(cfg.run.as_of)
         aoi = cfg.area.bbox
     source = _ingest_source(args, cfg)
     summary = summarise_ingest(
@@ -554,7 +554,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--as-of",
         dest="as_of",
         metavar="DATE",
-        help="reference date (YYYY-MM-DD); overrides run.as_of",
+        help="reference date (YYYY-MM-DD, or today / yesterday: the UTC day of, or before, "
+        "the run's start); overrides run.as_of",
     )
     p.add_argument("--out", metavar="DIR", help="output folder; overrides run.out_dir")
     p.add_argument(

@@ -58,6 +58,8 @@ __all__ = [
     "TimelineConfig",
     "TransitConfig",
     "ZonalConfig",
+    "AS_OF_WORDS",
+    "as_of_day",
     "load_config",
 ]
 
@@ -73,8 +75,12 @@ class RunConfig(_Model):
     """Where and as of when the run happens."""
 
     name: str = Field("route-risk", description="Run name, shown in the map title and manifest.")
-    as_of: dt.date | None = Field(
-        None, description="Reference date for time decay and windows; default: latest seizure."
+    as_of: dt.date | Literal["today", "yesterday"] | None = Field(
+        None,
+        description="Reference date for time decay and windows (records up to the end of "
+        "that UTC day are used); 'yesterday' or 'today': the UTC day before, or of, the "
+        "run's start (a nightly job's map moves a day each night; 'yesterday' maps the last "
+        "complete day); default: the day of the latest seizure.",
     )
     keep_runs: int = Field(
         7,
@@ -862,7 +868,7 @@ def load_config(path: str | os.PathLike, overrides: Mapping[str, Any] | None = N
         config = Config.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(_format_error(exc, path)) from None
-    if config.run.as_of is not None and config.run.as_of > dt.datetime.now(dt.UTC).date():
+    if isinstance(config.run.as_of, dt.date) and config.run.as_of > dt.datetime.now(dt.UTC).date():
         warnings.warn(
             f"{path}: run.as_of {config.run.as_of.isoformat()} is in the future; "
             "time decay and windows will treat every event as old",
@@ -870,6 +876,30 @@ def load_config(path: str | os.PathLike, overrides: Mapping[str, Any] | None = N
             stacklevel=2,
         )
     return config
+
+
+#: The ``as_of`` words a nightly config may give instead of a date, and the days they name.
+AS_OF_WORDS = {"today": 0, "yesterday": 1}
+
+
+def as_of_day(value: Any, now: dt.datetime | None = None) -> Any:
+    """Return ``value`` with ``"today"`` / ``"yesterday"`` as the UTC date they name ``now``.
+
+    ``now`` is the run's start (the clock when None): a run that crosses midnight keeps
+    its day.  Anything else is returned as it is (a date, a date's text, None).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> as_of_day("yesterday", dt.datetime(2026, 12, 2, 2, 15, tzinfo=dt.UTC))
+    datetime.date(2026, 12, 1)
+    >>> as_of_day("2026-06-30")
+    '2026-06-30'
+    """
+    if isinstance(value, str) and value.strip().lower() in AS_OF_WORDS:
+        now = now if now is not None else dt.datetime.now(dt.UTC)
+        return now.astimezone(dt.UTC).date() - dt.timedelta(days=AS_OF_WORDS[value.strip().lower()])
+    return value
 
 
 def config_to_dict(config: Config) -> dict[str, Any]:

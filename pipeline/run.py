@@ -27,7 +27,7 @@ import pandas as pd
 
 from . import schema as S
 from ._ctype import replaced_ctype
-from .config import Config
+from .config import Config, as_of_day
 from .errors import ConfigError, FutureDateWarning, SourceUnreadable
 from .io import read_json_object, sha256_file
 from .runner import manifest as M
@@ -340,7 +340,20 @@ def run_pipeline(
             "under a UTF-8 locale (LC_ALL=C.UTF-8) or with PYTHONUTF8=1, or choose an ASCII "
             "folder"
         )
-    if as_of is not None:  # an override is checked as run.as_of is when the config loads
+    # 'yesterday' / 'today' (config or --as-of) name a day once, at the start: the run key,
+    # the manifest and every stage see that date, and a run crossing midnight keeps it
+    # (as the date itself would be given there: the same run, "up to date" alike)
+    rule = as_of if as_of is not None else config.run.as_of
+    as_of_rule = None
+    if (day := as_of_day(rule)) is not rule:
+        as_of_rule = str(rule).strip().lower()
+        if as_of is not None:
+            as_of = day
+        else:
+            run_cfg = config.run.model_copy(update={"as_of": day})
+            config = config.model_copy(update={"run": run_cfg})
+        log.info("as_of %s: %s (UTC)", as_of_rule, day.isoformat())
+    elif as_of is not None:  # an override is checked as run.as_of is when the config loads
         day = resolve_as_of(as_of)
         if day is not None and day.date() > dt.datetime.now(dt.UTC).date():
             warnings.warn(
@@ -371,7 +384,9 @@ def run_pipeline(
     from threadpoolctl import threadpool_limits
 
     with P.lock(out), threadpool_limits(limits=1, user_api="blas"):
-        return _locked_run(config, as_of, out, progress, force or cold, cmd, cold, patterns)
+        return _locked_run(
+            config, as_of, out, progress, force or cold, cmd, cold, patterns, as_of_rule
+        )
 
 
 def _record_refusal(
@@ -418,6 +433,7 @@ def _locked_run(
     command_line: list[str] | None,
     cold: bool = False,
     patterns: list[dict[str, Any]] | None = None,
+    as_of_rule: str | None = None,
 ) -> RunResult:
     """Clean up after killed runs, return the published set if up to date, else run."""
     started = dt.datetime.now(dt.UTC)
@@ -451,6 +467,7 @@ def _locked_run(
         info = RunInfo(run_id, key, started, files, freshness, previous, command_line, killed, cold)
         info.notes = [clock_note] if clock_note else []
         info.patterns = patterns or []
+        info.as_of_rule = as_of_rule
         with P.staging_dir(out, run_id) as staging:
             return _run(config, as_of, out, staging, info, progress, identities)
     except BaseException as exc:

@@ -42,7 +42,7 @@ def test_minimal_config_resolves_paths_against_the_config(tmp_path):
         (MINIMAL + "bogus: 1\n", "unknown key 'bogus'"),
         ("- a\n- b\n", "must be a mapping"),
         ("a: [\n", "not valid YAML"),
-        (MINIMAL + "run:\n  as_of: yesterday\n", "run.as_of"),
+        (MINIMAL + "run:\n  as_of: last week\n", "run.as_of"),
     ],
 )
 def test_bad_configs_fail_with_one_clear_message(tmp_path, text, needle):

@@ -33,6 +33,8 @@ class RunInfo:
     notes: list[str] = field(default_factory=list)  # what the run noticed before its stages
     #: the input patterns and the files each matched (:func:`.inputs.expand_patterns`)
     patterns: list[dict[str, Any]] = field(default_factory=list)
+    #: the word that named ``as_of`` ("yesterday", "today"), None for a date or none given
+    as_of_rule: str | None = None
 
 
 def _inputs_entry(state: RunState, files: list[dict[str, Any]]) -> dict[str, Any]:
@@ -72,6 +74,7 @@ def build_manifest(
         "run_key": run.key,
         "status": "ok",
         "as_of": state.as_of.date().isoformat(),
+        **({"as_of_rule": f"{run.as_of_rule} (UTC, at the run's start)"} if run.as_of_rule else {}),
         "started": run.started.isoformat(timespec="seconds"),
         "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "previous_run": run.previous,

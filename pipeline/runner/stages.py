@@ -25,7 +25,7 @@ import pandas as pd
 
 from .. import schema as S
 from ..area import Area, read_area, region_cells, reject_outside_polygon, sea_cells
-from ..config import Config
+from ..config import Config, as_of_day
 from ..errors import ConfigError, DataQualityError, InputError, SourceUnreadable
 from ..features import FeatureTable, compute_features
 from ..ingest.stream import PingStore
@@ -121,6 +121,7 @@ def resolve_as_of(value: Any) -> pd.Timestamp | None:
     with a time of day or a zone other than UTC would be rounded to a whole UTC day, so a
     record after the instant given could count: it is refused.
     """
+    value = as_of_day(value)  # "yesterday", "today": the UTC day they name now
     if value is None:
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):

@@ -1,0 +1,82 @@
+"""``as_of: yesterday`` / ``today``: a nightly job's map moves a day each night by itself.
+
+With a fixed ``run.as_of`` the nightly map never moved on (later seizures rejected as
+``after_as_of``, later pings left out); without one it is the day of the latest seizure, so
+the days of pings after it were left out.  The words name the UTC day of, or before, the
+run's start, once: the run key, the manifest and every stage see that date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from conftest import QUICK, small_config
+from test_cli import cli_here
+
+from pipeline.config import as_of_day
+from pipeline.errors import ConfigError
+
+
+def _days(offset: int) -> set[str]:
+    """The UTC day ``offset`` days before now, now and a moment later (a run at midnight)."""
+    now = dt.datetime.now(dt.UTC)
+    return {
+        (t.date() - dt.timedelta(days=offset)).isoformat()
+        for t in (now, now + dt.timedelta(minutes=10))
+    }
+
+
+def test_the_words_name_the_utc_day_of_the_run_start():
+    start = dt.datetime(2026, 12, 2, 0, 30, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    # 00:30 at +02:00 is 22:30 UTC the day before: the UTC day counts
+    assert as_of_day("today", start) == dt.date(2026, 12, 1)
+    assert as_of_day(" Yesterday ", start) == dt.date(2026, 11, 30)
+    for other in ("2026-06-30", dt.date(2026, 6, 30), None, "tomorrow"):
+        assert as_of_day(other, start) is other
+
+
+def test_a_nightly_config_with_as_of_yesterday_maps_the_day_before(small_demo, tmp_path):
+    import pipeline
+    from pipeline.runner.stages import resolve_as_of
+
+    cfg = small_config(small_demo, tmp_path, run={"as_of": "yesterday"}, **QUICK)
+    assert cfg.run.as_of == "yesterday"
+    res = pipeline.run_pipeline(cfg)
+    assert res.manifest["as_of"] in _days(1)
+    assert res.manifest["as_of_rule"] == "yesterday (UTC, at the run's start)"
+    assert res.manifest["config"]["run"]["as_of"] == res.manifest["as_of"]  # the date used
+    # the same day again: up to date (the key holds the date, not the word)
+    assert pipeline.run_pipeline(cfg).up_to_date
+    # the date given as such is the same run
+    dated = small_config(small_demo, tmp_path, run={"as_of": res.manifest["as_of"]}, **QUICK)
+    assert pipeline.run_pipeline(dated).up_to_date
+    end = resolve_as_of("yesterday")
+    assert end.date().isoformat() in _days(1) and end.hour == 23
+
+
+def test_as_of_today_on_the_command_line(small_demo, tmp_path, capsys):
+    import json
+
+    cfg = small_config(small_demo, tmp_path, **QUICK)
+    code, _, err = cli_here(capsys, "run", str(cfg.source), "--as-of", "today", "-q")
+    assert code == 0, err
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["as_of"] in _days(0) and manifest["as_of_rule"].startswith("today")
+
+
+def test_a_word_that_names_no_day_is_refused(small_demo, tmp_path, capsys):
+    with pytest.raises(ConfigError, match="as_of"):
+        small_config(small_demo, tmp_path, run={"as_of": "tomorrow"})
+    cfg = small_config(small_demo, tmp_path, **QUICK)
+    code, _, err = cli_here(capsys, "run", str(cfg.source), "--as-of", "tomorrow")
+    assert code == 2 and "as_of must be a date" in err and len(err.strip().splitlines()) == 1
+
+
+def test_as_of_yesterday_on_the_command_line_is_the_date_given_there(small_demo, tmp_path):
+    import pipeline
+
+    cfg = small_config(small_demo, tmp_path, **QUICK)
+    res = pipeline.run_pipeline(cfg, as_of="yesterday")
+    assert res.manifest["as_of"] in _days(1) and res.manifest["as_of_rule"].startswith("yes")
+    assert pipeline.run_pipeline(cfg, as_of=res.manifest["as_of"]).up_to_date
