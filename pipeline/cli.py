@@ -265,6 +265,14 @@ def _cmd_status(args: argparse.Namespace) -> int:
             f"stages         from cache: {', '.join(cached) or '-'}; "
             f"computed: {', '.join(fresh) or '-'}"
         )
+        if disk := st.get("disk"):
+            from .runner.status import format_bytes as size
+
+            lines.append(
+                f"disk           runs {size(disk['runs_bytes'])} ({disk['runs_kept']} kept, the "
+                f"published {size(disk['published_run_bytes'])}), cache "
+                f"{size(disk['cache_bytes'])}, free {size(disk['free_bytes'])}"
+            )
     if st["running"]:
         lines.append("running        a run is in progress (it holds the folder's lock)")
     for i, reason in enumerate(st["attention"]):

@@ -178,3 +178,43 @@ def test_a_link_loop_or_a_folder_as_input_is_one_line_exit_2(tmp_path, capsys):
                 assert "a broken link or a link loop" in err
             else:
                 assert verdict in err, (name, command, err)
+
+
+def test_status_says_the_disk_use_and_warns_before_the_disk_fills(
+    small_demo, tmp_path, capsys, monkeypatch
+):
+    """'Will tonight's run fit?': the kept runs, the cache and the space left, and attention
+    when less than twice the published run is free (a full disk ends a run with exit 74)."""
+    import collections
+    import shutil
+
+    from conftest import QUICK
+    from test_cli import cli_here
+
+    import pipeline
+    from pipeline.runner import status as S
+
+    cfg = small_config(small_demo, tmp_path, **QUICK)
+    pipeline.run_pipeline(cfg)
+    pipeline.run_pipeline(cfg, force=True)
+    out = tmp_path / "out"
+    code, text, _ = cli_here(capsys, "status", str(out), "--json")
+    disk = json.loads(text)["disk"]
+    runs = sorted(p for p in (out / "runs").iterdir())
+    published = os.path.realpath(out / "current")
+    sizes = {
+        p: sum(f.stat().st_size for f in p.rglob("*") if f.is_file() and not f.is_symlink())
+        for p in runs
+    }
+    assert code == 0 and disk["runs_kept"] == 2
+    assert disk["published_run_bytes"] == sizes[next(p for p in runs if str(p) == published)]
+    assert disk["runs_bytes"] == sum(sizes.values())
+    assert disk["cache_bytes"] > 0 and disk["free_bytes"] == shutil.disk_usage(out).free
+    code, text, _ = cli_here(capsys, "status", str(out))
+    assert code == 0 and "disk           runs " in text and "2 kept" in text
+    usage = collections.namedtuple("usage", "total used free")
+    tight = disk["published_run_bytes"] * 2 - 1
+    monkeypatch.setattr(S.shutil, "disk_usage", lambda path: usage(10**12, 10**12 - tight, tight))
+    code, text, _ = cli_here(capsys, "status", str(out), "--json")
+    attention = json.loads(text)["attention"]
+    assert code == 1 and len(attention) == 1 and "may end 'disk full' (exit 74" in attention[0]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,7 @@ from .inputs import (
     unsettled_files,
 )
 
-__all__ = ["run_history", "run_status"]
+__all__ = ["format_bytes", "run_history", "run_status"]
 
 
 #: The outcomes a run folder can record; any other value was not written by route-risk.
@@ -439,4 +441,62 @@ def run_status(
             f"run.max_input_age_days {limit}"
         )
     status["stages"] = {k: bool(v.get("cached")) for k, v in manifest.get("stages", {}).items()}
+    status["disk"] = disk = _disk_use(out, folder)
+    if disk["free_bytes"] is not None and disk["free_bytes"] < 2 * disk["published_run_bytes"]:
+        status["attention"].append(
+            f"{format_bytes(disk['free_bytes'])} free where the output folder is, less than twice the "
+            f"published run ({format_bytes(disk['published_run_bytes'])}): the next run may end "
+            "'disk full' (exit 74, the last set kept); make room or lower run.keep_runs"
+        )
     return status
+
+
+def format_bytes(n: int | None) -> str:
+    """Return a byte count as text for people: MB below a GB, else GB.
+
+    Examples
+    --------
+    >>> format_bytes(31_400_000), format_bytes(2_104_000_000), format_bytes(None)
+    ('31.4 MB', '2.10 GB', 'unknown')
+    """
+    if n is None:
+        return "unknown"
+    return f"{n / 1e6:.1f} MB" if n < 1e9 else f"{n / 1e9:.2f} GB"
+
+
+def _disk_use(out: Path, published: Path) -> dict[str, Any]:
+    """Return the bytes of the kept runs, the published run and the cache, and those free.
+
+    Regular files only, each counted once (a file linked into two runs is one), no link
+    followed; ``free_bytes`` is None where the file system cannot say.  Twice the
+    published run free is what a next run needs at least (its staging folder, the cache's
+    new parts and the spill of its tracks), the attention line's rule.
+    """
+    seen: set[tuple[int, int]] = set()
+
+    def size(folder: Path) -> int:
+        total = 0
+        for root, _dirs, files in os.walk(folder):  # links to folders are not entered
+            for name in files:
+                try:
+                    st = os.lstat(os.path.join(root, name))
+                except OSError:
+                    continue
+                if stat.S_ISREG(st.st_mode) and (st.st_dev, st.st_ino) not in seen:
+                    seen.add((st.st_dev, st.st_ino))
+                    total += st.st_size
+        return total
+
+    run_bytes = size(published)
+    runs = [p for p in (out / P.RUNS).iterdir() if p.is_dir() and not p.is_symlink()]
+    try:
+        free: int | None = shutil.disk_usage(out).free
+    except OSError:
+        free = None
+    return {
+        "published_run_bytes": run_bytes,
+        "runs_bytes": run_bytes + sum(size(p) for p in runs if p != published),
+        "runs_kept": len(runs),
+        "cache_bytes": size(out / ".cache"),
+        "free_bytes": free,
+    }
