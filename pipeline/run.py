@@ -27,7 +27,7 @@ import pandas as pd
 
 from . import schema as S
 from ._ctype import replaced_ctype
-from .config import Config, as_of_day
+from .config import AS_OF_WORDS, Config, as_of_day
 from .errors import ConfigError, FutureDateWarning, SourceUnreadable
 from .io import read_json_object, sha256_file
 from .runner import manifest as M
@@ -340,20 +340,11 @@ def run_pipeline(
             "under a UTF-8 locale (LC_ALL=C.UTF-8) or with PYTHONUTF8=1, or choose an ASCII "
             "folder"
         )
-    # 'yesterday' / 'today' (config or --as-of) name a day once, at the start: the run key,
-    # the manifest and every stage see that date, and a run crossing midnight keeps it
-    # (as the date itself would be given there: the same run, "up to date" alike)
-    rule = as_of if as_of is not None else config.run.as_of
-    as_of_rule = None
-    if (day := as_of_day(rule)) is not rule:
-        as_of_rule = str(rule).strip().lower()
-        if as_of is not None:
-            as_of = day
-        else:
-            run_cfg = config.run.model_copy(update={"as_of": day})
-            config = config.model_copy(update={"run": run_cfg})
-        log.info("as_of %s: %s (UTC)", as_of_rule, day.isoformat())
-    elif as_of is not None:  # an override is checked as run.as_of is when the config loads
+    # 'yesterday' / 'today' (config or --as-of) name a day once, from the start the run
+    # records (_locked_run): the run key, the manifest and every stage see that date, and a
+    # run crossing midnight keeps it (as the date itself would be given there: the same run)
+    as_of_rule = _as_of_word(as_of if as_of is not None else config.run.as_of)
+    if as_of_rule is None and as_of is not None:  # checked as run.as_of is when loaded
         day = resolve_as_of(as_of)
         if day is not None and day.date() > dt.datetime.now(dt.UTC).date():
             warnings.warn(
@@ -437,6 +428,8 @@ def _locked_run(
 ) -> RunResult:
     """Clean up after killed runs, return the published set if up to date, else run."""
     started = dt.datetime.now(dt.UTC)
+    if as_of_rule is not None:
+        config, as_of = _name_the_day(config, as_of, as_of_rule, started)
     run_id, clock_note = P.next_run_id(out, started)
     if clock_note:
         log.warning("%s", clock_note)
@@ -495,6 +488,29 @@ def _locked_run(
             )
             P.prune_runs(out, config.run.keep_runs)
         raise
+
+
+def _as_of_word(value: Any) -> str | None:
+    """Return the word (``"yesterday"``, ``"today"``) ``value`` is, else None."""
+    word = value.strip().lower() if isinstance(value, str) else None
+    return word if word in AS_OF_WORDS else None
+
+
+def _name_the_day(
+    config: Config, as_of: Any, word: str, started: dt.datetime
+) -> tuple[Config, Any]:
+    """Return ``config`` and ``as_of`` with ``word`` replaced by the UTC day it names at ``started``.
+
+    The word is the override's when one is given (``as_of``), else the config's: the day
+    then replaces ``run.as_of``.  ``started`` is the start the manifest records, so the day
+    is the one before, or of, that start even when the clock crossed midnight since the
+    run was called.
+    """
+    day = as_of_day(word, started)
+    log.info("as_of %s: %s (UTC)", word, day.isoformat())
+    if as_of is not None:
+        return config, day
+    return config.model_copy(update={"run": config.run.model_copy(update={"as_of": day})}), as_of
 
 
 def _published(out: Path, run_id: str) -> bool:

@@ -80,3 +80,42 @@ def test_as_of_yesterday_on_the_command_line_is_the_date_given_there(small_demo,
     res = pipeline.run_pipeline(cfg, as_of="yesterday")
     assert res.manifest["as_of"] in _days(1) and res.manifest["as_of_rule"].startswith("yes")
     assert pipeline.run_pipeline(cfg, as_of=res.manifest["as_of"]).up_to_date
+
+
+class _Clock(dt.datetime):
+    """A ``datetime`` whose ``now`` is ``_Clock.at`` (the run module's clock, faked)."""
+
+    at = dt.datetime(2026, 6, 30, 2, 0, tzinfo=dt.UTC)
+
+    @classmethod
+    def now(cls, tz=None):
+        return cls.at if tz is not None else cls.at.replace(tzinfo=None)
+
+
+def test_two_nights_of_yesterday_publish_the_tables_of_the_dates(small_demo, tmp_path, monkeypatch):
+    """The day is named from the start the manifest records, and night two's run (cached
+    from night one) publishes the bytes of a cold run given that date: no entry of a cache
+    is shared by two days (pings of the day after as_of were left out on night one)."""
+    import importlib
+    import types
+
+    import pipeline
+
+    clock = types.SimpleNamespace(datetime=_Clock, date=dt.date, timedelta=dt.timedelta, UTC=dt.UTC)
+    monkeypatch.setattr(importlib.import_module("pipeline.run"), "dt", clock)
+    nightly = small_config(small_demo, tmp_path / "a", run={"as_of": "yesterday"}, **QUICK)
+    got = []
+    for start in ("2026-06-30T02:00", "2026-07-01T02:00", "2026-07-01T20:00"):
+        _Clock.at = dt.datetime.fromisoformat(start).replace(tzinfo=dt.UTC)
+        got.append(pipeline.run_pipeline(nightly))
+    first, second, later = got
+    assert first.manifest["started"].startswith("2026-06-30T02:00")
+    assert first.manifest["as_of"] == "2026-06-29"  # the UTC day before the start recorded
+    assert first.manifest["counts"]["pings_after_as_of"] > 0  # the demo's AIS ends 06-30
+    assert second.manifest["as_of"] == "2026-06-30" and not second.up_to_date
+    assert later.up_to_date and later.run_id == second.run_id  # the same day: the same run
+    dated = small_config(small_demo, tmp_path / "b", **QUICK)  # as_of 2026-06-30
+    cold = pipeline.run_pipeline(dated)
+    assert cold.manifest["counts"]["pings_after_as_of"] == 0
+    for name in ("scores.csv", "scores.parquet", "features.parquet", "pings.parquet"):
+        assert (second.out_dir / name).read_bytes() == (cold.out_dir / name).read_bytes(), name
