@@ -26,7 +26,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .errors import ConfigError, FutureDateWarning
 from .evaluate import BacktestOptions
@@ -71,6 +78,11 @@ class _Model(StrictModel):
     """Strict options (see :mod:`pipeline.validation`)."""
 
 
+#: The ``as_of`` words a nightly config may give instead of a date, and the days they name.
+AS_OF_WORDS = {"today": 0, "yesterday": 1}
+_DAY = TypeAdapter(dt.date)
+
+
 class RunConfig(_Model):
     """Where and as of when the run happens."""
 
@@ -82,6 +94,24 @@ class RunConfig(_Model):
         "run's start (a nightly job's map moves a day each night; 'yesterday' maps the last "
         "complete day); default: the day of the latest seizure.",
     )
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _day_or_word(cls, value: Any) -> Any:
+        # the words in any case, as --as-of takes them; a text that is neither a day nor a
+        # word is told both forms (not the union's two errors, the words' one hidden)
+        if not isinstance(value, str):
+            return value
+        if (word := value.strip().lower()) in AS_OF_WORDS:
+            return word
+        try:
+            _DAY.validate_python(value)
+        except ValidationError:
+            raise ValueError(
+                f"must be a UTC date like 2026-06-30, or yesterday or today, got {value!r}"
+            ) from None
+        return value
+
     keep_runs: int = Field(
         7,
         ge=1,
@@ -876,10 +906,6 @@ def load_config(path: str | os.PathLike, overrides: Mapping[str, Any] | None = N
             stacklevel=2,
         )
     return config
-
-
-#: The ``as_of`` words a nightly config may give instead of a date, and the days they name.
-AS_OF_WORDS = {"today": 0, "yesterday": 1}
 
 
 def as_of_day(value: Any, now: dt.datetime | None = None) -> Any:

@@ -71,6 +71,23 @@ def test_a_word_that_names_no_day_is_refused(small_demo, tmp_path, capsys):
     cfg = small_config(small_demo, tmp_path, **QUICK)
     code, _, err = cli_here(capsys, "run", str(cfg.source), "--as-of", "tomorrow")
     assert code == 2 and "as_of must be a date" in err and len(err.strip().splitlines()) == 1
+    assert "yesterday or today" in err  # the forms it takes
+
+
+def test_the_config_takes_the_words_as_the_command_line_does(small_demo, tmp_path):
+    # --as-of " Yesterday" was taken, the same in the config refused; a misspelt word was
+    # told "input is too short ... (and 1 more problem)": the words were the hidden problem
+    assert small_config(small_demo, tmp_path, run={"as_of": " Yesterday"}).run.as_of == "yesterday"
+    assert small_config(small_demo, tmp_path, run={"as_of": "TODAY"}).run.as_of == "today"
+    for bad in ("yesterdy", "2026-13-01"):
+        with pytest.raises(ConfigError) as refused:
+            small_config(small_demo, tmp_path, run={"as_of": bad})
+        text = str(refused.value)
+        assert (
+            f"run.as_of: must be a UTC date like 2026-06-30, or yesterday or today, got {bad!r}"
+            in text
+        )
+        assert "more problem" not in text
 
 
 def test_as_of_yesterday_on_the_command_line_is_the_date_given_there(small_demo, tmp_path):

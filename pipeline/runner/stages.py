@@ -125,13 +125,19 @@ def resolve_as_of(value: Any) -> pd.Timestamp | None:
     if value is None:
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
-        raise InputError(f"as_of must be a date like 2026-06-30, got the number {value!r}")
+        raise InputError(
+            f"as_of must be a date like 2026-06-30, or yesterday or today, got the number {value!r}"
+        )
     try:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError):
-        raise InputError(f"as_of must be a date like 2026-06-30, got {value!r}") from None
+        raise InputError(
+            f"as_of must be a date like 2026-06-30, or yesterday or today, got {value!r}"
+        ) from None
     if ts is pd.NaT:
-        raise InputError(f"as_of must be a date like 2026-06-30, got {value!r}")
+        raise InputError(
+            f"as_of must be a date like 2026-06-30, or yesterday or today, got {value!r}"
+        )
     offset = ts.utcoffset()
     if ts != ts.normalize() or (offset is not None and offset != pd.Timedelta(0)):
         raise InputError(
