@@ -42,6 +42,7 @@ __all__ = [
     "atomic_path",
     "atomic_write_bytes",
     "atomic_write_text",
+    "gdal_messages_as_warnings",
     "neutralise_formulas",
     "round_array",
     "round_floats",
@@ -692,6 +693,23 @@ def _polygons_geojson(frame: gpd.GeoDataFrame, last: bool) -> str:
     pieces[(starts[:, None] + np.arange(m)).ravel()] = props.ravel()
     pieces[np.arange(nv) + m * (vertex_feature + 1)] = vertices
     return "".join(pieces.tolist())
+
+
+def gdal_messages_as_warnings() -> None:
+    """Turn the GDAL messages of pyogrio calls made in this thread into Python warnings.
+
+    pyogrio installs its GDAL error handler when it is imported, with GDAL's per-thread
+    ``CPLPushErrorHandler``: in the importing thread only.  In a worker thread (the export's
+    writers) GDAL's default handler printed its warnings straight to stderr (``Warning 1:
+    ...``), past the run's log; with the handler they are ``RuntimeWarning`` s, which the
+    command logs.  Run it first in each such thread (a pool's ``initializer``).  pyogrio
+    names the function privately; without it (another version) nothing changes.
+    """
+    try:
+        from pyogrio._err import _register_error_handler
+    except ImportError:  # pragma: no cover - a pyogrio without it: GDAL's default handler
+        return
+    _register_error_handler()
 
 
 def sha256_file(path: str | os.PathLike, chunk_bytes: int = 1 << 20) -> str:

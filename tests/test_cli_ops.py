@@ -218,3 +218,38 @@ def test_status_says_the_disk_use_and_warns_before_the_disk_fills(
     code, text, _ = cli_here(capsys, "status", str(out), "--json")
     attention = json.loads(text)["attention"]
     assert code == 1 and len(attention) == 1 and "may end 'disk full' (exit 74" in attention[0]
+
+
+def test_gdal_messages_of_the_export_threads_go_to_the_log(
+    small_demo, tmp_path, capfd, monkeypatch
+):
+    """pyogrio's GDAL handler is per thread (CPLPushErrorHandler, at its import): a GDAL
+    warning in an export writer thread was printed on stderr as 'Warning 1: ...', past the
+    JSON log.  The writers now install it too, and the warning is a log line."""
+    import contextlib
+
+    import pyogrio
+    from conftest import QUICK
+    from test_cli import cli_here
+
+    import pipeline.io as io_mod
+
+    ring = tmp_path / "ring.geojson"  # its polygon's first position not repeated: a warning
+    ring.write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, '
+        '"geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1]]]}}]}'
+    )
+    real = io_mod.write_geopackage
+
+    def noisy(frame, path, **kwargs):  # a GDAL warning in the writer's thread
+        with contextlib.suppress(Exception):
+            pyogrio.read_dataframe(ring)
+        return real(frame, path, **kwargs)
+
+    monkeypatch.setattr(io_mod, "write_geopackage", noisy)
+    cfg = small_config(small_demo, tmp_path, **QUICK)
+    code, _, err = cli_here(capfd, "run", cfg.source, "--log-format", "json")
+    assert code == 0, err
+    assert "Warning 1" not in err
+    logged = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    assert [r for r in logged if "Non closed ring" in r["message"]], err

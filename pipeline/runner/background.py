@@ -51,7 +51,11 @@ class Background:
     def submit(self, name: str, fn: Callable[..., Any], *args: Any) -> Future:
         """Run ``fn(*args, stop)`` on the writer thread; its result is :meth:`take`-n by name."""
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(1, thread_name_prefix="background")
+            from ..io import gdal_messages_as_warnings
+
+            self._pool = ThreadPoolExecutor(
+                1, thread_name_prefix="background", initializer=gdal_messages_as_warnings
+            )
         job = self._pool.submit(fn, *args, self.stop)
         self._jobs[name] = job
         return job

@@ -1589,6 +1589,7 @@ def export(state: RunState) -> None:
 
     from ..grid import cells_to_geodataframe, cells_to_latlng
     from ..io import (
+        gdal_messages_as_warnings,
         write_csv,
         write_flatgeobuf,
         write_geojson,
@@ -1609,7 +1610,9 @@ def export(state: RunState) -> None:
     written: dict[str, Future | Path] = {}
     workers = max(1, min(3, (os.cpu_count() or 1) - 1))
     # no writer may outlive a stop: the staging folder it writes into is removed next
-    pool = ThreadPoolExecutor(workers, thread_name_prefix="export")
+    pool = ThreadPoolExecutor(
+        workers, thread_name_prefix="export", initializer=gdal_messages_as_warnings
+    )
     try:
         written["scores_parquet"] = pool.submit(write_geoparquet, gdf, staging / "scores.parquet")
         written["scores_gpkg"] = pool.submit(
