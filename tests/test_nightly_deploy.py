@@ -48,17 +48,17 @@ def exec_start(env_override: dict[str, str] | None = None) -> list[str]:
 
 
 def test_cron_runs_the_units_command():
-    lines = [
-        line
-        for line in (DEPLOY / "crontab").read_text().splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
-    assert len(lines) == 1
-    words = shlex.split(lines[0])
+    crontab = (DEPLOY / "crontab").read_text()
+    lines = [line for line in crontab.splitlines() if line.strip() and not line.startswith("#")]
+    *env_lines, line = lines
+    assert all(re.fullmatch(r"\w+=\S+", e) for e in env_lines), env_lines
+    words = shlex.split(line)
     schedule, command = words[:5], words[5:]
     assert schedule == ["15", "2", "*", "*", "*"]
-    log = command[command.index(">>") + 1]
-    command = command[: command.index(">>")]
+    # the log is stderr alone, JSON lines: stdout (the map's path, a plain line) is not in it
+    command, redirects = command[: command.index(">")], command[command.index(">") :]
+    assert redirects[:3] == [">", "/dev/null", "2>>"] and len(redirects) == 4
+    log = redirects[3]
     # timeout(1) with the unit's limits: a hung run is stopped, not left holding the lock
     service = dict(unit_section(DEPLOY / "route-risk.service", "Service"))
     assert command[:3] == [
@@ -77,7 +77,22 @@ def test_cron_runs_the_units_command():
     assert f"    su {user}\n" in rotate and f"create 0640 {user}\n" in rotate
     assert service["Type"] == "oneshot" and service["KillSignal"] == "SIGTERM"
     assert service["SuccessExitStatus"] == str(EXIT_TEMPFAIL)
+    assert service["StandardOutput"] == "null"  # the journal: JSON lines alone, as the log
     assert service["ReadWritePaths"] == exec_start()[exec_start().index("--out") + 1]
+    # the unit's environment that its ExecStart does not spell is cron's too: matplotlib's
+    # cache, in the folder systemd makes for the unit (CacheDirectory=) and the crontab
+    # says how to make; else a home that is missing or read-only (ProtectHome=) costs two
+    # WARNING lines and a font scan every night
+    unit_env = dict(
+        value.split("=", 1)
+        for key, value in unit_section(DEPLOY / "route-risk.service", "Service")
+        if key == "Environment"
+    )
+    unspelt = {k: v for k, v in unit_env.items() if f"${{{k}}}" not in service["ExecStart"]}
+    assert dict(e.split("=", 1) for e in env_lines) == unspelt
+    cache = f"/var/cache/{service['CacheDirectory']}"
+    assert unit_env["MPLCONFIGDIR"].startswith(cache + "/")
+    assert f"install -d -o {user.replace(' ', ' -g ')} -m 0750 {cache}\n" in crontab
 
 
 @pytest.mark.slow  # a CLI process per case (forked)
