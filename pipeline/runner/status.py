@@ -496,7 +496,7 @@ def _disk_use(out: Path, published: Path) -> dict[str, Any]:
     return {
         "published_run_bytes": run_bytes,
         "runs_bytes": run_bytes + sum(size(p) for p in runs if p != published),
-        "runs_kept": len(runs),
+        "runs_kept": sum(not p.name.startswith(".") for p in runs),  # not a staging folder
         "cache_bytes": size(out / ".cache"),
         "free_bytes": free,
     }
