@@ -209,7 +209,9 @@ def test_status_says_the_disk_use_and_warns_before_the_disk_fills(
     assert code == 0 and disk["runs_kept"] == 2
     assert disk["published_run_bytes"] == sizes[next(p for p in runs if str(p) == published)]
     assert disk["runs_bytes"] == sum(sizes.values())
-    assert disk["cache_bytes"] > 0 and disk["free_bytes"] == shutil.disk_usage(out).free
+    assert disk["cache_bytes"] > 0
+    # the disk's free space as the file system says it (other writers move it meanwhile)
+    assert abs(disk["free_bytes"] - shutil.disk_usage(out).free) < 2e9
     code, text, _ = cli_here(capsys, "status", str(out))
     assert code == 0 and "disk           runs " in text and "2 kept" in text
     usage = collections.namedtuple("usage", "total used free")
