@@ -211,7 +211,8 @@ class AreaConfig(_Model):
     exclude_land: bool = Field(
         True,
         description="With a land context layer: score only cells whose centre is at sea, and"
-        " bound the density (edge correction window) to the sea.",
+        " bound the density (edge correction window) to the sea.  A cell holding a seizure is"
+        " scored wherever its centre lies (stated in the run's notes).",
     )
     cells: Literal["support", "all"] = Field(
         "support",
