@@ -10,9 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import yaml
+from _corpus import IGNORE_PENDING_DEPRECATION
 
 import pipeline
 from pipeline.grid import cells_to_latlng, points_to_cells
+
+pytestmark = IGNORE_PENDING_DEPRECATION
 
 QUICK = {
     "timeline": {"months": 0},
@@ -107,3 +110,36 @@ def test_every_seizure_s_cell_is_scored_on_land_and_at_the_area_s_edge(tmp_path)
     notes = res.manifest["notes"]
     assert any("on the land layer are scored: they hold 6 seizure(s)" in n for n in notes)
     assert any("outside the area are scored: they hold 1 seizure(s)" in n for n in notes)
+
+
+def test_a_weighted_raster_covering_no_scored_cell_is_said_for_the_run(tmp_path):
+    """The Bahamas' UTM scene weighted 0.3 over the Caribbean's piracy cells covered none.
+
+    The risk was the seizure density's alone (the raster's weight rescaled away in every
+    cell) while the run said nothing: only each card's "raster does not cover this cell"
+    and the manifest's per-factor counts told.
+    """
+    from _rasters import write_tif
+    from rasterio.transform import from_origin
+
+    rng = np.random.default_rng(4)
+    _attacks(tmp_path, 102.0 + rng.normal(0, 0.2, 40), 1.0 + rng.normal(0, 0.2, 40))
+    values = rng.uniform(1, 200, (20, 20)).astype("uint8")
+    write_tif(tmp_path / "scene.tif", values, from_origin(105.5, 4.0, 0.025, 0.025), nodata=0)
+    cfg = _config(
+        tmp_path,
+        inputs={
+            "seizures": [{"path": str(tmp_path / "attacks.csv")}],
+            "rasters": [{"path": str(tmp_path / "scene.tif"), "name": "scene"}],
+        },
+        score={"factors": {"seizure_density": {"weight": 0.7}, "scene_mean": {"weight": 0.3}}},
+    )
+    res = pipeline.run_pipeline(cfg)
+    assert not res.scores["scene_mean__covered"].any()
+    n = len(res.scores)
+    assert any(
+        f"'scene_mean' (weight 0.3) cover none of the {n} cells scored" in note
+        for note in res.manifest.get("notes", [])
+    )
+    # a factor covering some cells is not named
+    assert not any("'seizure_density'" in note for note in res.manifest.get("notes", []))

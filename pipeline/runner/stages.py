@@ -1085,6 +1085,30 @@ def _no_risk_where_unobserved(scores: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _say_factors_covering_no_cell(state: RunState, table: pd.DataFrame) -> None:
+    """Note each weighted factor that covers none of the cells scored.
+
+    Its weight is rescaled away in every cell, so the map is the other factors' alone: a
+    raster of the wrong place (a UTM scene of the Bahamas over the Caribbean's seizure cells)
+    or AIS of other days showed only as "not covered" on each card, never for the run.
+    """
+    none = [
+        f"{name!r} (weight {w.weight:g})"
+        for name, w in state.config.score.factors.items()
+        if w.weight > 0
+        and len(table)
+        and name + S.COVERED_SUFFIX in table.columns
+        and not table[name + S.COVERED_SUFFIX].to_numpy(dtype=bool).any()
+    ]
+    if none:
+        note = (
+            f"score factor(s) {', '.join(none)} cover none of the {len(table)} cells scored: "
+            "their weight goes to the other factors in every cell, and the map is theirs alone"
+        )
+        log.warning(note)
+        state.notes.append(note)
+
+
 def score(state: RunState) -> None:
     """Score the cells (contributions, coverage, confidence) and the months of the slider."""
     from ..score import confidence_labels, score_cells, seizure_cell_stats, seizures_within
@@ -1105,6 +1129,7 @@ def score(state: RunState) -> None:
     from ..features import support_mask
 
     observed = (stats["n_seizures"].to_numpy() > 0) | support_mask(table, factors_to_compute(cfg))
+    _say_factors_covering_no_cell(state, table)
     scores = score_cells(table, sc.factors, observed=observed, covered=table, **opts)
     if sc.model == "fitted":
         scores, state.model_report = _fitted_scores(state, table, scores)
