@@ -1,8 +1,8 @@
 """A new analyst's first hour on real public data: what the run got silently wrong.
 
 Each test writes a small file shaped like the real one (IMB piracy points beside a coarse
-Natural Earth coastline, a short AIS sample) and checks what the published tables and the
-run's notes say; the last ones run on ``/work/shared/data`` when it is there.
+Natural Earth coastline, a raster of another place) and checks what the published tables
+and the run's notes say.
 """
 
 from __future__ import annotations
