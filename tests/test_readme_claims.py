@@ -169,6 +169,33 @@ def test_example_yaml_names_every_option():
     assert missing == [], f"configs/example.yaml does not document {missing}"
 
 
+def test_example_yaml_lists_every_column_key():
+    """Each ``columns: {}`` line's "keys:" list names every key the mapping takes."""
+    from pipeline.ingest.options import (
+        CONTEXT_COLUMN_KEYS,
+        SEIZURE_COLUMN_KEYS,
+        TRACK_COLUMN_KEYS,
+    )
+
+    sections = _top_sections(EXAMPLE.read_text(encoding="utf-8"))
+    inputs = sections["inputs"]
+    parts = {
+        "seizures": inputs.split("\n  tracks:")[0],
+        "tracks": inputs.split("\n  tracks:")[1].split("\n  rasters:")[0],
+        "context": inputs.split("\n  context:")[1],
+    }
+    wanted = {
+        "seizures": SEIZURE_COLUMN_KEYS,
+        "tracks": TRACK_COLUMN_KEYS,
+        "context": CONTEXT_COLUMN_KEYS,
+    }
+    for name, text in parts.items():
+        after = text.split("columns:", 1)[1]
+        listed = " ".join(line.split("#", 1)[1] for line in after.splitlines()[:4] if "#" in line)
+        named = set(re.findall(r"[a-z_]+", listed.split("keys:", 1)[1]))
+        assert set(wanted[name]) <= named, (name, set(wanted[name]) - named)
+
+
 def _default(f) -> object:
     value = f.get_default(call_default_factory=True)
     if isinstance(value, pydantic.BaseModel):
