@@ -255,6 +255,8 @@ def _transit_factor(name: str):
     def compute(ctx: FactorContext) -> FactorValues:
         t = ctx.options
         assert isinstance(t, TransitOptions)
+        from .transit import unobservable_events
+
         tr = ctx.shared("transit", transit_result)
         table = tr.features.set_index(S.CELL)[name]
         values = table.reindex(ctx.cells).fillna(0.0).to_numpy(dtype="float64")
@@ -291,6 +293,11 @@ def _transit_factor(name: str):
                 until=c.as_of,
             ),
         )
+        if etype and etype in unobservable_events(
+            tr.longest_track_hours,
+            {"gap": t.gap_hours, "loiter": t.loiter_hours, "encounter": t.encounter_hours},
+        ):  # no track lasts as long as the event takes: a 0 there was never observed
+            covered = np.zeros(len(ctx.cells), dtype=bool)
         return FactorValues(values, covered)
 
     compute.__name__ = f"transit_{name}"

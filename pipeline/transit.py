@@ -108,6 +108,7 @@ __all__ = [
     "ONE_SHIP_MAX_KM",
     "TransitResult",
     "transit_features",
+    "unobservable_events",
 ]
 
 log = logging.getLogger(__name__)
@@ -156,6 +157,10 @@ class TransitResult:
     untimed : int
         Positions without a time (an untimed route), left out: they give no time, no
         vessel and no event.
+    longest_track_hours : float
+        The longest time from a vessel's first used ping to its last (0 without pings): an
+        event that takes longer to happen (:func:`unobservable_events`) could not have
+        been seen in any cell.
     """
 
     features: pd.DataFrame
@@ -163,6 +168,7 @@ class TransitResult:
     notes: list[str] = field(default_factory=list)
     after_until: int = 0
     untimed: int = 0
+    longest_track_hours: float = 0.0
 
 
 # ----------------------------------------------------------------------------- preparation
@@ -1191,7 +1197,7 @@ def transit_features(
     points = _EncounterPoints(max_points, spill_dir)
     n = dropped = repeated = 0
     vessel_names = np.empty(0, dtype=object)
-    later = untimed = 0
+    later = untimed = longest_ns = 0
     alias_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     cover_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray] | None] = []
     where_parts: list[tuple[np.ndarray, ...]] = []
@@ -1207,6 +1213,7 @@ def transit_features(
         repeated += part.repeated
         later += part.later
         untimed += part.untimed
+        longest_ns = max(longest_ns, part.longest_ns)
         from_memo += part.from_memo
         computed += part.computed
         shards.append(part.shard)
@@ -1234,6 +1241,15 @@ def transit_features(
         notes.append(
             f"{untimed} position(s) without a time (untimed routes) not used: they give no "
             "vessel-hours, no vessel and no event, and no AIS coverage"
+        )
+    longest_h = longest_ns / _NS_PER_HOUR
+    thresholds = {"gap": gap_hours, "loiter": loiter_hours, "encounter": encounter_hours}
+    if n and (short := unobservable_events(longest_h, thresholds)):
+        notes.append(
+            f"no vessel's track lasts long enough to show {' or '.join(short)} events (the "
+            f"longest lasts {longest_h:.2f} h; "
+            + ", ".join(f"{k}_hours {thresholds[k]:g}" for k in short)
+            + "): none could be seen, so those factors cover no cell (missing, not 0)"
         )
     if names is not None:
         vessel_names = names
@@ -1311,8 +1327,27 @@ def transit_features(
         len(enc),
     )
     return TransitResult(
-        features=features, events=events, notes=notes, after_until=later, untimed=untimed
+        features=features,
+        events=events,
+        notes=notes,
+        after_until=later,
+        untimed=untimed,
+        longest_track_hours=longest_h,
     )
+
+
+def unobservable_events(longest_track_hours: float, thresholds: dict[str, float]) -> list[str]:
+    """Return the event types no track was long enough to show, in ``thresholds``' order.
+
+    An AIS gap is ``gap_hours`` of silence, loitering ``loiter_hours`` of slow pings, an
+    encounter ``encounter_hours`` side by side: each needs a vessel followed for at least
+    that long.  Where the longest track is shorter (84 minutes of a harbour's AIS against a
+    4-hour loitering threshold), a count of 0 would be no observation, not an observed 0.
+
+    >>> unobservable_events(1.4, {"gap": 6.0, "loiter": 4.0, "encounter": 1.0})
+    ['gap', 'loiter']
+    """
+    return [k for k, hours in thresholds.items() if longest_track_hours < hours]
 
 
 @dataclass(frozen=True)
@@ -1354,6 +1389,7 @@ class _Partial:
     cells: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     later: int = 0  # positions after the run's as_of, left out
     untimed: int = 0  # positions without a time (untimed routes), left out
+    longest_ns: int = 0  # the longest first-to-last ping time of one vessel here
     #: (cell, vessel code, fixed-point hours) of the vessels in ``_PartParams.aliased``, one
     #: row per pair
     alias_cells: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
@@ -1446,6 +1482,10 @@ def _transit_partition(part: pd.DataFrame, names, p: _PartParams, reads=(), out=
     res = _Partial(tr.names, int(tr.code.size), int(tr.dropped_spikes), int(tr.repeated))
     res.later = later
     res.untimed = untimed
+    if tr.code.size:
+        first = np.flatnonzero(np.r_[True, tr.code[1:] != tr.code[:-1]])
+        spans = np.maximum.reduceat(tr.t, first) - np.minimum.reduceat(tr.t, first)
+        res.longest_ns = int(spans.max())
     old = _OldBlocks(reads) if (reads or out is not None) else None
     known = old.known if old is not None else frozenset()
     rows: list[list[np.ndarray]] = [[], [], []]  # (cell, vessel, hours) of every block here

@@ -143,3 +143,67 @@ def test_a_weighted_raster_covering_no_scored_cell_is_said_for_the_run(tmp_path)
     )
     # a factor covering some cells is not named
     assert not any("'seizure_density'" in note for note in res.manifest.get("notes", []))
+
+
+def _short_ais(tmp_path, minutes: int) -> None:
+    """Write a harbour's AIS sample: 5 vessels reporting every minute for ``minutes``."""
+    n = minutes + 1
+    frames = []
+    for v in range(5):
+        frames.append(
+            pd.DataFrame(
+                {
+                    "Time": (
+                        pd.Timestamp("2024-12-30 13:02") + pd.to_timedelta(np.arange(n), "min")
+                    ).strftime("%Y-%m-%d %H:%M:%S"),
+                    "MMSI": 235000001 + v,
+                    "Latitude_degrees": 1.0 + 0.02 * v + np.linspace(0, 0.05, n),
+                    "Longitude_degrees": 102.0 + np.linspace(0, 0.1 * (v % 2), n),
+                    "SOG_knots": 0.5 if v < 2 else 6.0,
+                }
+            )
+        )
+    pd.concat(frames).to_csv(tmp_path / "ais.csv", index=False)
+
+
+def test_events_no_track_is_long_enough_to_show_are_missing_not_zero(tmp_path):
+    """An 84-minute AIS sample (the Solent's) against loiter_hours 4, encounter_hours 2 and
+    gap_hours 6: no loitering, encounter or gap could be seen, yet every cell near the
+    tracks read an observed 0 events.  Those factors now cover no cell, and the run says
+    why; vessel-hours, observed, stay covered.  A longer sample shows the events it can.
+    """
+    rng = np.random.default_rng(5)
+    _attacks(tmp_path, 102.0 + rng.normal(0, 0.05, 30), 1.0 + rng.normal(0, 0.05, 30))
+    _short_ais(tmp_path, 84)
+    factors = {
+        "seizure_density": {"weight": 0.5},
+        "vessel_hours": {"weight": 0.2},
+        "gap_events": {"weight": 0.1},
+        "loiter_events": {"weight": 0.1},
+        "encounter_events": {"weight": 0.1},
+    }
+    cfg = _config(
+        tmp_path,
+        inputs={
+            "seizures": [{"path": str(tmp_path / "attacks.csv")}],
+            "tracks": [{"path": str(tmp_path / "ais.csv")}],
+        },
+        score={"factors": factors},
+        transit={"encounter_hours": 1.0},  # 84 minutes could show an encounter of 1 h
+    )
+    res = pipeline.run_pipeline(cfg)
+    s = res.scores
+    assert s["vessel_hours__covered"].any()
+    assert not s["gap_events__covered"].any() and s["gap_events"].isna().all()
+    assert not s["loiter_events__covered"].any()
+    assert s["encounter_events__covered"].any()  # 1 h fits in 84 minutes
+    notes = res.manifest["features"]["transit_notes"]
+    assert any(
+        "long enough to show gap or loiter events (the longest lasts 1.40 h" in n for n in notes
+    ), notes
+    # a day of the same pings: every event type could be seen
+    _short_ais(tmp_path, 24 * 60)
+    res = pipeline.run_pipeline(cfg)
+    for f in ("gap_events", "loiter_events", "encounter_events"):
+        assert res.scores[f + "__covered"].any(), f
+    assert not any("long enough" in n for n in res.manifest["features"]["transit_notes"])

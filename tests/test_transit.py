@@ -74,7 +74,10 @@ def test_output_contract():
         assert res.features[c].dtype == np.float64
     assert tuple(res.events.columns) == EVENT_COLUMNS
     assert str(res.events["start_time"].dtype) == "datetime64[ns, UTC]"
-    assert res.notes == [NO_PORTS_NOTE]
+    # an hour of pings: too short for a gap (6 h), loitering (4 h) or an encounter (2 h)
+    assert res.notes[0] == NO_PORTS_NOTE and len(res.notes) == 2
+    assert "show gap or loiter or encounter events (the longest lasts 1.00 h" in res.notes[1]
+    assert res.longest_track_hours == 1.0
 
 
 # ----------------------------------------------------------------------------- time attribution
