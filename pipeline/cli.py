@@ -106,7 +106,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 #: How the run's summary reaches stderr: set by :func:`setup_logging`.
-_SUMMARY: dict[str, Any] = {"quiet": False, "handler": None}
+_SUMMARY: dict[str, Any] = {"quiet": False, "handler": None, "json_stdout": False}
 
 
 def _say(text: str) -> None:
@@ -123,11 +123,13 @@ def _line(text: str, level: int, exc: BaseException | None = None, **extra: Any)
     """Write one line to stderr in the logs' form (a JSON line when logs are JSON).
 
     ``exc`` adds its traceback (in JSON: the record's ``exc_info``, inside the one line);
-    ``extra`` adds fields to a JSON line (``exit_code``).  A stderr that cannot be written
+    ``extra`` adds fields to a JSON line (``exit_code``); the line that ends a command
+    given ``--json`` (it has an ``exit_code``) is printed on stdout too, as a JSON object
+    (:func:`_json_failure`).  A stderr that cannot be written
     (a full disk, closed) is skipped: the exit code is then the report, and it stays the
     run's - a log that cannot be written never turns a published run into a failure.
     """
-    handler = _SUMMARY["handler"]
+    handler, message = _SUMMARY["handler"], text
     if handler is None:
         text = f"route-risk: {text}"
         if exc is not None:
@@ -142,6 +144,21 @@ def _line(text: str, level: int, exc: BaseException | None = None, **extra: Any)
         sys.stderr.flush()
     except (OSError, ValueError):
         _to_devnull(2)  # what the stream still holds would fail again at exit (exit 120)
+    if "exit_code" in extra and _SUMMARY["json_stdout"]:
+        _json_failure(message, extra["exit_code"])
+
+
+def _json_failure(text: str, code: int) -> None:
+    """Print the command's end as a JSON object on stdout (``--json``: a reader parses it).
+
+    ``route-risk status OUT --json | jq`` must get JSON on an error too, not an empty
+    stdout; the object has the log line's ``error`` text and the ``exit_code``.
+    """
+    try:
+        print(json.dumps({"error": text, "exit_code": code}))
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        _stdout_to_devnull()
 
 
 def _report_published(result) -> None:
@@ -339,6 +356,8 @@ def _cmd_history(args: argparse.Namespace) -> int:
             f"as_of {r.get('as_of')}  {r.get('seconds')} s  {r.get('cells')} cells  "
             f"cached: {','.join(r.get('stages_cached') or []) or '-'}"
             if r["status"] == "ok"
+            else f"inputs, config and as_of unchanged since run {r.get('matched')}"
+            if r["status"] == "up_to_date"
             else str(r.get("error") or "")
         )
         print(_one_line(f"{mark} {r['run_id']}  {r['status']:<11} {_when(r)}  {detail}".rstrip()))
@@ -531,6 +550,7 @@ def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespa
         except _UsageError:
             form = "auto"
         setup_logging(0, False, form if form in ("text", "json") else "auto")
+        _SUMMARY["json_stdout"] = "--json" in argv  # the reader of stdout parses it
         if _SUMMARY["handler"] is None:  # text: argparse's own usage lines
             with contextlib.suppress(OSError, ValueError):
                 exc.parser.print_usage(sys.stderr)
@@ -854,10 +874,12 @@ def _outcome(exc: BaseException) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``route-risk`` command; returns the exit code."""
     _standard_streams()
+    _SUMMARY["json_stdout"] = False  # a refused command line: its --json is not known
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _parse(parser, argv)
     args.command_line = ["route-risk", *argv]
+    _SUMMARY["json_stdout"] = bool(getattr(args, "json", False))
     setup_logging(
         getattr(args, "verbose", 0),
         getattr(args, "quiet", False),

@@ -456,6 +456,11 @@ def _locked_run(
         freshness = check_freshness(config, files, started, patterns)
         if not force and (done := _up_to_date(out, key, started.date())) is not None:
             log.info("outputs in %s are up to date (run %s)", out, done.run_id)
+            _record_up_to_date(out, run_id, done.run_id, started, command_line)
+            if pruned := P.prune_runs(out, config.run.keep_runs):  # a keep_runs lowered
+                log.info(
+                    "pruned run folders beyond run.keep_runs = %d: %s", config.run.keep_runs, pruned
+                )
             return done
         info = RunInfo(run_id, key, started, files, freshness, previous, command_line, killed, cold)
         info.notes = [clock_note] if clock_note else []
@@ -488,6 +493,40 @@ def _locked_run(
             )
             P.prune_runs(out, config.run.keep_runs)
         raise
+
+
+def _record_up_to_date(
+    out: Path, run_id: str, matched: str, started: dt.datetime, command_line: list[str] | None
+) -> None:
+    """Record a run found up to date when a later run than ``matched`` is in the history.
+
+    A night up to date leaves no folder: ``status`` and ``history`` show the run it
+    matched.  After a failed, refused or stopped night, though, that run is not the last
+    one, and ``status`` would report the failure every morning until an input changed;
+    this night's ``status.json`` (``up_to_date``) then says the folder is well again (once:
+    the nights after it, up to date too, add nothing).
+    """
+    newest = max((d.name for d in P.run_dirs(out) if P.holds_a_record(d)), default=None)
+    if newest is None or newest == matched:
+        return
+    said = read_json_object(out / P.RUNS / newest / "status.json") or {}
+    if said.get("status") == "up_to_date" and said.get("matched") == matched:
+        return
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    P.write_status(
+        out,
+        run_id,
+        {
+            "run_id": run_id,
+            "status": "up_to_date",
+            "matched": matched,
+            "started": started.isoformat(timespec="seconds"),
+            "finished": now,
+            "previous_run": matched,
+            "command_line": command_line,
+            "published": matched,
+        },
+    )
 
 
 def _as_of_word(value: Any) -> str | None:

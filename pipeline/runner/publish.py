@@ -64,6 +64,7 @@ __all__ = [
     "check_out_dir",
     "current_run",
     "failpoint",
+    "holds_a_record",
     "is_route_risk_link",
     "lock",
     "lock_held",
@@ -121,7 +122,7 @@ def next_run_id(out: Path, now: dt.datetime) -> tuple[str, str | None]:
     for an old one.  When that needs an id later than the clock, the note says so.
     """
     # only runs' own folders: one planted far in the future must not drag every id after it
-    latest = max((d.name for d in run_dirs(out) if _made_by_route_risk(d)), default=None)
+    latest = max((d.name for d in run_dirs(out) if holds_a_record(d)), default=None)
     run_id = new_run_id(now, after=latest)
     clock = now.astimezone(dt.UTC).strftime(_ID_TIME)
     # a run started within the second of the newest one (a refusal, then a rerun) sorts
@@ -654,7 +655,7 @@ def publish(staging: Path, out: Path, run_id: str, names: Iterable[str]) -> Path
     return folder
 
 
-def _made_by_route_risk(folder: Path) -> bool:
+def holds_a_record(folder: Path) -> bool:
     """Tell whether a run folder holds a run's record (a regular manifest.json or status.json)."""
     return any(
         (folder / name).is_file() and not (folder / name).is_symlink()
@@ -675,7 +676,7 @@ def prune_runs(out: Path, keep: int) -> list[str]:
     dirs: list[Path] = []
     foreign: list[Path] = []
     for d in run_dirs(out):
-        if _made_by_route_risk(d):
+        if holds_a_record(d):
             dirs.append(d)
         elif d.name != published:
             # an empty one is a run's that stopped before its record was written: nothing

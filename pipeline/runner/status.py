@@ -26,7 +26,10 @@ __all__ = ["format_bytes", "run_history", "run_status"]
 
 
 #: The outcomes a run folder can record; any other value was not written by route-risk.
-STATUSES = ("ok", "failed", "refused", "stopped", "interrupted", "killed")
+STATUSES = ("ok", "failed", "refused", "stopped", "interrupted", "killed", "up_to_date")
+
+#: The outcomes that need no attention: a run published, or a night that found it up to date.
+GOOD = ("ok", "up_to_date")
 
 
 #: Clocks of one machine disagree by seconds; a map "finished" further in the future than
@@ -218,6 +221,8 @@ def _run_record(folder: Path, published: str | None) -> dict[str, Any]:
         rec |= {k: status.get(k) for k in ("status", "started", "finished", "error")}
         if rec["status"] not in STATUSES:  # a hand-edited or foreign status.json
             rec["status"] = "unknown"
+        elif rec["status"] == "up_to_date":  # a night after a failed one: the run it matched
+            rec["matched"] = _text_or_none(status.get("matched"))
     else:
         rec["status"] = "unknown"
     return rec
@@ -255,8 +260,11 @@ def run_history(out_dir: str | os.PathLike) -> list[dict[str, Any]]:
     -------
     list of dict
         ``run_id``, ``status`` (``ok``, ``failed``, ``refused`` (for its output folder),
-        ``stopped``, ``interrupted``, ``killed`` or ``unknown``), ``published``, ``started``, ``finished`` and, for a finished run,
-        ``as_of``, ``seconds``, ``cells`` and ``stages_cached``; ``error`` for a failed one.
+        ``stopped``, ``interrupted``, ``killed``, ``up_to_date`` - a night after one that
+        did not succeed, which found the published run up to date - or ``unknown``),
+        ``published``, ``started``, ``finished`` and, for a finished run, ``as_of``,
+        ``seconds``, ``cells`` and ``stages_cached``; ``error`` for a failed one;
+        ``matched`` (the run it found up to date) for ``up_to_date``.
     """
     out = Path(out_dir)
     published = P.current_run(out)
@@ -344,7 +352,7 @@ def run_status(
             "removes it",
         }
     last = status["last_run"]
-    if last["status"] != "ok":
+    if last["status"] not in GOOD:
         status["attention"].append(f"the last run {last['run_id']} is {last['status']}")
     folder = out / P.RUNS / str(published_id)
     if published_id is not None and folder.is_symlink():
