@@ -513,20 +513,20 @@ def _record_up_to_date(
     if said.get("status") == "up_to_date" and said.get("matched") == matched:
         return
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    P.write_status(
-        out,
-        run_id,
-        {
-            "run_id": run_id,
-            "status": "up_to_date",
-            "matched": matched,
-            "started": started.isoformat(timespec="seconds"),
-            "finished": now,
-            "previous_run": matched,
-            "command_line": command_line,
-            "published": matched,
-        },
-    )
+    record = {
+        "run_id": run_id,
+        "status": "up_to_date",
+        "matched": matched,
+        "started": started.isoformat(timespec="seconds"),
+        "finished": now,
+        "previous_run": matched,
+        "command_line": command_line,
+        "published": matched,
+    }
+    try:
+        P.write_status(out, run_id, record)
+    except OSError as exc:  # the map is up to date all the same: a record is not worth a failure
+        log.warning("could not record the night up to date in %s: %s", out / P.RUNS, exc)
 
 
 def _as_of_word(value: Any) -> str | None:

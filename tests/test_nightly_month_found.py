@@ -99,3 +99,24 @@ def test_json_output_is_json_on_an_error_too(tmp_path, capsys, argv):
         code = exc.code
     printed = json.loads(capsys.readouterr().out)
     assert code == 2 and printed["exit_code"] == 2 and printed["error"].startswith("error: ")
+
+
+def test_a_record_of_a_night_up_to_date_that_cannot_be_written_fails_nothing(
+    small_demo, tmp_path, monkeypatch, caplog
+):
+    """The map is up to date whether or not its night's record is written (a full disk)."""
+    import logging
+
+    from pipeline.runner import publish
+
+    out, run_id = _published(small_demo, tmp_path)
+    _failed_night(small_demo, tmp_path)
+
+    def full(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(publish, "write_status", full)
+    with caplog.at_level(logging.WARNING):
+        res = pipeline.run_pipeline(small_config(small_demo, tmp_path, **LIGHT))
+    assert res.run_id == run_id
+    assert "could not record the night up to date" in caplog.text
