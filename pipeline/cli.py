@@ -193,6 +193,10 @@ def _report(result) -> None:
             )
             for note in e.get("notes", []):
                 _say(f"  note: {note}")
+    for e in result.manifest["inputs"].get("rasters", []):  # how much of the area it informs
+        if note := (e.get("coverage") or {}).get("note"):
+            _say(f"{Path(e['path']).name} (raster {e.get('name')})")
+            _say(f"  note: {note}")
     # what the run itself assumed or left out (transit: positions after as_of, vessel ids of
     # one ship; no ports layer ...): in the manifest and here
     for note in [

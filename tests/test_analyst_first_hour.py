@@ -207,3 +207,29 @@ def test_events_no_track_is_long_enough_to_show_are_missing_not_zero(tmp_path):
     for f in ("gap_events", "loiter_events", "encounter_events"):
         assert res.scores[f + "__covered"].any(), f
     assert not any("long enough" in n for n in res.manifest["features"]["transit_notes"])
+
+
+def test_the_run_s_summary_says_how_much_of_the_area_a_raster_covers(tmp_path, capsys):
+    """'raster covers 1% of the area's bbox' was only in the manifest: the summary an
+    analyst reads said nothing of a raster that informs a corner of the map."""
+    from _rasters import write_tif
+    from rasterio.transform import from_origin
+
+    from pipeline.cli import main
+
+    rng = np.random.default_rng(6)
+    _attacks(tmp_path, 102.0 + rng.normal(0, 0.2, 40), 1.0 + rng.normal(0, 0.2, 40))
+    values = rng.uniform(1, 200, (20, 20)).astype("uint8")
+    write_tif(tmp_path / "corner.tif", values, from_origin(100.0, 4.0, 0.025, 0.025), nodata=0)
+    cfg = _config(
+        tmp_path,
+        inputs={
+            "seizures": [{"path": str(tmp_path / "attacks.csv")}],
+            "rasters": [{"path": str(tmp_path / "corner.tif"), "name": "corner"}],
+        },
+        score={"factors": {"seizure_density": {"weight": 0.7}, "corner_mean": {"weight": 0.3}}},
+    )
+    assert main(["run", str(cfg.source), "--log-format", "text"]) == 0
+    err = capsys.readouterr().err
+    assert "corner.tif (raster corner)" in err
+    assert "note: corner.tif: raster covers 1% of the area's bbox" in err
