@@ -233,3 +233,16 @@ def test_the_run_s_summary_says_how_much_of_the_area_a_raster_covers(tmp_path, c
     err = capsys.readouterr().err
     assert "corner.tif (raster corner)" in err
     assert "note: corner.tif: raster covers 1% of the area's bbox" in err
+
+
+def test_mojibake_mangled_twice_is_repaired_whole():
+    """The IMB descriptions hold 'shipÃ¢â‚¬â„¢s' (UTF-8 read as cp1252 twice): it came out
+    'shipâ€™s' while the run said "repaired"."""
+    from pipeline.ingest._common import repair_mojibake
+
+    once = "ship\u2019s".encode().decode("cp1252")
+    twice = once.encode().decode("cp1252")
+    values = pd.Series([twice, once, "Coca\u00c3\u00adna", "Ã plain", "ship\u2019s"])
+    fixed, n, _ = repair_mojibake(values)
+    assert fixed.tolist() == ["ship\u2019s", "ship\u2019s", "Cocaína", "Ã plain", "ship\u2019s"]
+    assert n == 3

@@ -824,8 +824,13 @@ _MOJIBAKE = re.compile(
 )
 
 
-def _unmangled(text: str) -> str | None:
-    """Return ``text`` decoded back from cp1252 (or Latin-1) mojibake, None if it is none."""
+#: Times a text may have been mangled over: each pass through a cp1252 tool doubles the marks
+#: ('’' -> 'â€™' -> 'Ã¢â‚¬â„¢'); three covers what real exports hold.
+_MOJIBAKE_LAYERS = 3
+
+
+def _unmangled_once(text: str) -> str | None:
+    """Return ``text`` decoded back from one layer of cp1252 (or Latin-1) mojibake, or None."""
     for legacy in ("cp1252", "latin-1"):
         try:
             fixed = text.encode(legacy).decode("utf-8")
@@ -833,6 +838,22 @@ def _unmangled(text: str) -> str | None:
             continue
         return fixed if fixed != text else None
     return None
+
+
+def _unmangled(text: str) -> str | None:
+    """Return ``text`` decoded back from mojibake, every layer of it; None if it is none.
+
+    A layer is undone only while the text still bears the marks and decodes strictly.
+    """
+    out = text
+    for _ in range(_MOJIBAKE_LAYERS):
+        step = _unmangled_once(out)
+        if step is None:
+            break
+        out = step
+        if not _MOJIBAKE.search(out):
+            break
+    return out if out != text else None
 
 
 def repair_mojibake(values: pd.Series) -> tuple[pd.Series, int, str | None]:
