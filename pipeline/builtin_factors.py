@@ -249,6 +249,7 @@ _TRANSIT = {
     S.ENCOUNTER_EVENTS: ("events", "Two vessels slow and close at sea (smoothed if configured)."),
 }
 _EVENT_TYPE = {S.GAP_EVENTS: "gap", S.LOITER_EVENTS: "loiter", S.ENCOUNTER_EVENTS: "encounter"}
+_EVENT_WORDS = {"gap": "an AIS gap", "loiter": "loitering", "encounter": "an encounter"}
 
 
 def _transit_factor(name: str):
@@ -293,11 +294,12 @@ def _transit_factor(name: str):
                 until=c.as_of,
             ),
         )
-        if etype and etype in unobservable_events(
-            tr.longest_track_hours,
-            {"gap": t.gap_hours, "loiter": t.loiter_hours, "encounter": t.encounter_hours},
-        ):  # no track lasts as long as the event takes: a 0 there was never observed
+        takes = {"gap": t.gap_hours, "loiter": t.loiter_hours, "encounter": t.encounter_hours}
+        if etype and etype in unobservable_events(tr.longest_track_hours, takes):
+            # no track lasts as long as the event takes: a 0 there was never observed
             covered = np.zeros(len(ctx.cells), dtype=bool)
+            said = f"no track lasts the {takes[etype]:g} h {_EVENT_WORDS[etype]} takes"
+            return FactorValues(values, covered, {"missing_text": said})
         return FactorValues(values, covered)
 
     compute.__name__ = f"transit_{name}"

@@ -201,6 +201,10 @@ def test_events_no_track_is_long_enough_to_show_are_missing_not_zero(tmp_path):
     assert any(
         "long enough to show gap or loiter events (the longest lasts 1.40 h" in n for n in notes
     ), notes
+    # the map's card says why, not "no AIS coverage" (the cell had AIS)
+    page = res.map_path.read_text(encoding="utf-8")
+    assert "no track lasts the 4 h loitering takes" in page
+    assert "no track lasts the 6 h an AIS gap takes" in page
     # a day of the same pings: every event type could be seen
     _short_ais(tmp_path, 24 * 60)
     res = pipeline.run_pipeline(cfg)

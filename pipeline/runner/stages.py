@@ -1530,8 +1530,11 @@ def _factor_infos(state: RunState) -> list:
         if w.weight <= 0:
             continue
         f = available[name]
+        # a run may know better why a factor is missing (no track long enough for an event)
+        said = state.features.info.get(name) if state.features is not None else None
+        missing = (said or {}).get("missing_text") or f.missing_text
         out.append(
-            FactorInfo(name, display_name(name, w), w.weight, f.unit, f.description, f.missing_text)
+            FactorInfo(name, display_name(name, w), w.weight, f.unit, f.description, missing)
         )
     return out
 
