@@ -112,6 +112,26 @@ def test_every_seizure_s_cell_is_scored_on_land_and_at_the_area_s_edge(tmp_path)
     assert any("outside the area are scored: they hold 1 seizure(s)" in n for n in notes)
 
 
+def _with_raster(tmp_path, name: str, west: float, seed: int) -> pipeline.Config:
+    """Attacks around (102, 1) and a half-degree raster ``name`` whose west edge is ``west``
+    (its north edge the area's), weighted 0.3 beside the seizure density."""
+    from _rasters import write_tif
+    from rasterio.transform import from_origin
+
+    rng = np.random.default_rng(seed)
+    _attacks(tmp_path, 102.0 + rng.normal(0, 0.2, 40), 1.0 + rng.normal(0, 0.2, 40))
+    values = rng.uniform(1, 200, (20, 20)).astype("uint8")
+    write_tif(tmp_path / f"{name}.tif", values, from_origin(west, 4.0, 0.025, 0.025), nodata=0)
+    return _config(
+        tmp_path,
+        inputs={
+            "seizures": [{"path": str(tmp_path / "attacks.csv")}],
+            "rasters": [{"path": str(tmp_path / f"{name}.tif"), "name": name}],
+        },
+        score={"factors": {"seizure_density": {"weight": 0.7}, f"{name}_mean": {"weight": 0.3}}},
+    )
+
+
 def test_a_weighted_raster_covering_no_scored_cell_is_said_for_the_run(tmp_path):
     """The Bahamas' UTM scene weighted 0.3 over the Caribbean's piracy cells covered none.
 
@@ -119,21 +139,7 @@ def test_a_weighted_raster_covering_no_scored_cell_is_said_for_the_run(tmp_path)
     cell) while the run said nothing: only each card's "raster does not cover this cell"
     and the manifest's per-factor counts told.
     """
-    from _rasters import write_tif
-    from rasterio.transform import from_origin
-
-    rng = np.random.default_rng(4)
-    _attacks(tmp_path, 102.0 + rng.normal(0, 0.2, 40), 1.0 + rng.normal(0, 0.2, 40))
-    values = rng.uniform(1, 200, (20, 20)).astype("uint8")
-    write_tif(tmp_path / "scene.tif", values, from_origin(105.5, 4.0, 0.025, 0.025), nodata=0)
-    cfg = _config(
-        tmp_path,
-        inputs={
-            "seizures": [{"path": str(tmp_path / "attacks.csv")}],
-            "rasters": [{"path": str(tmp_path / "scene.tif"), "name": "scene"}],
-        },
-        score={"factors": {"seizure_density": {"weight": 0.7}, "scene_mean": {"weight": 0.3}}},
-    )
+    cfg = _with_raster(tmp_path, "scene", west=105.5, seed=4)
     res = pipeline.run_pipeline(cfg)
     assert not res.scores["scene_mean__covered"].any()
     n = len(res.scores)
@@ -216,23 +222,9 @@ def test_events_no_track_is_long_enough_to_show_are_missing_not_zero(tmp_path):
 def test_the_run_s_summary_says_how_much_of_the_area_a_raster_covers(tmp_path, capsys):
     """'raster covers 1% of the area's bbox' was only in the manifest: the summary an
     analyst reads said nothing of a raster that informs a corner of the map."""
-    from _rasters import write_tif
-    from rasterio.transform import from_origin
-
     from pipeline.cli import main
 
-    rng = np.random.default_rng(6)
-    _attacks(tmp_path, 102.0 + rng.normal(0, 0.2, 40), 1.0 + rng.normal(0, 0.2, 40))
-    values = rng.uniform(1, 200, (20, 20)).astype("uint8")
-    write_tif(tmp_path / "corner.tif", values, from_origin(100.0, 4.0, 0.025, 0.025), nodata=0)
-    cfg = _config(
-        tmp_path,
-        inputs={
-            "seizures": [{"path": str(tmp_path / "attacks.csv")}],
-            "rasters": [{"path": str(tmp_path / "corner.tif"), "name": "corner"}],
-        },
-        score={"factors": {"seizure_density": {"weight": 0.7}, "corner_mean": {"weight": 0.3}}},
-    )
+    cfg = _with_raster(tmp_path, "corner", west=100.0, seed=6)
     assert main(["run", str(cfg.source), "--log-format", "text"]) == 0
     err = capsys.readouterr().err
     assert "corner.tif (raster corner)" in err
