@@ -7,6 +7,8 @@ and the run's notes say.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import yaml
@@ -242,3 +244,58 @@ def test_mojibake_mangled_twice_is_repaired_whole():
     fixed, n, _ = repair_mojibake(values)
     assert fixed.tolist() == ["ship\u2019s", "ship\u2019s", "Cocaína", "Ã plain", "ship\u2019s"]
     assert n == 3
+
+
+def test_the_back_test_ranks_the_cells_a_map_can_show(tmp_path):
+    """With a land layer the back-test's universe held every cell within reach of past
+    attacks, land included (4,080 cells at the first origin against the 913 the map
+    showed): each area share of its hit rates and PAI was a share of land and sea.  Now
+    each origin ranks the area's sea cells near its history, and the cells holding
+    its known events.
+    """
+    import geopandas as gpd
+    import shapely
+
+    from pipeline.evaluate.backtest import cell_universe
+
+    rng = np.random.default_rng(7)
+    n = 400
+    lon = np.r_[103.3 + rng.normal(0, 0.15, n - 20), np.full(20, 104.0)]
+    lat = np.r_[1.0 + rng.normal(0, 0.15, n - 20), np.full(20, 1.0)]
+    frame = _attacks(tmp_path, lon, lat)
+    days = pd.Timestamp("2022-01-01") + pd.to_timedelta(np.arange(n) * 1096 // n, unit="D")
+    frame["date"] = days.strftime("%Y-%m-%d")
+    frame.to_csv(tmp_path / "attacks.csv", index=False)
+    island = (103.5, 0.5, 104.5, 1.5)
+    land = gpd.GeoDataFrame({"name": ["island"]}, geometry=[shapely.box(*island)], crs="EPSG:4326")
+    land.to_file(tmp_path / "land.geojson", driver="GeoJSON")
+    cfg = _config(
+        tmp_path,
+        inputs={
+            "seizures": [{"path": str(tmp_path / "attacks.csv")}],
+            "context": [{"path": str(tmp_path / "land.geojson"), "kind": "land"}],
+        },
+        evaluate={
+            "enabled": True,
+            "origins": 3,
+            "train_days": 365,
+            "horizon_days": 91,
+            "baselines": ["all_prior_counts", "kde"],
+        },
+    )
+    res = pipeline.run_pipeline(cfg)
+    evaluation = json.loads(res.outputs["evaluation"].read_text(encoding="utf-8"))
+    origins = evaluation["origins"]
+    assert origins
+    times = pd.to_datetime(frame["date"]).dt.tz_localize("UTC")
+    for o in origins:
+        t = pd.Timestamp(o["origin"])
+        known = pd.DataFrame({"lon": lon[times < t], "lat": lat[times < t]})
+        near = cell_universe(known, RES, 25.0)  # support_km: the plain KDE's bandwidth
+        c_lat, c_lon = cells_to_latlng(near)
+        at_sea = ~(
+            (c_lon > island[0]) & (c_lon < island[2]) & (c_lat > island[1]) & (c_lat < island[3])
+        )
+        held = np.isin(near, points_to_cells(known["lon"].to_numpy(), known["lat"].to_numpy(), RES))
+        assert (~at_sea).sum() > held[~at_sea].sum()  # land cells near the history: left out
+        assert o["n_cells"] == int((at_sea | held).sum())

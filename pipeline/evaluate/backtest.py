@@ -6,7 +6,8 @@ For each origin ``t`` (placed by :class:`~pipeline.evaluate.options.BacktestOpti
 2. the **cell universe** is fixed from what is known before ``t``: the cells given by the caller
    (the area's cells), or, without them, every cell whose centre lies within ``support_km`` of an
    event before ``t`` (``universe_from: history``, the cells a run at ``t`` would show; or of a
-   training event, ``train``) plus the cells holding such events.  A cell never enters the universe
+   training event, ``train``) plus the cells holding such events, kept to the cells a map can
+   show when the caller says which (``within``: the area's cells at sea).  A cell never enters the universe
    because a test event fell in it; a test event outside the universe is a miss for every
    method and is reported (``n_test_outside``);
 3. every method (the caller's and the baselines) scores the universe from the training events
@@ -225,6 +226,7 @@ def rolling_back_test(
     options: BacktestOptions | None = None,
     resolution: int | None = None,
     density_fn: Method | None = None,
+    within: np.ndarray | None = None,
     **overrides,
 ) -> dict:
     """Score methods and baselines over rolling origins (module docstring).
@@ -250,6 +252,11 @@ def rolling_back_test(
         from ``cells`` otherwise.
     density_fn : callable, optional
         The pipeline's density factor as a method; enables the ``density`` baseline.
+    within : array_like of uint64, optional
+        With ``cells`` None: the cells a map can show (the area's cells, at sea where a land
+        layer leaves out the others).  Each origin's universe keeps only those and the cells
+        holding an event known then, as a run at the origin would: a land cell near past
+        events is no cell of the map, and counting its area would move every share.
     **overrides
         Any :class:`BacktestOptions` field (``origins=16``, ``horizon_days=91``, ...), applied on
         top of ``options``.
@@ -335,6 +342,9 @@ def rolling_back_test(
             assert resolution is not None
             known = train if opts.universe_from == "train" else ev[times < t]
             universe = cell_universe(known, resolution, opts.universe_km)
+            if within is not None:
+                held = points_to_cells(known[S.LON].to_numpy(), known[S.LAT].to_numpy(), resolution)
+                universe = universe[np.isin(universe, within) | np.isin(universe, held)]
         if universe.size == 0:
             skipped.append({"origin": t.isoformat(), "reason": "the cell universe is empty"})
             continue

@@ -66,6 +66,9 @@ class RunState:
     ingest_report: dict[str, Any] = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)
     cells: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="uint64"))
+    #: The area's cells (at sea, with a land layer) before the cells holding a seizure join
+    #: them: those a map can show, whatever the seizures (the back-test's universe).
+    area_cells: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="uint64"))
     features: FeatureTable | None = None
     timeline_density: Any = None
     scores: pd.DataFrame | None = None
@@ -721,6 +724,7 @@ def _with_seizure_cells(state: RunState, region: np.ndarray, land) -> np.ndarray
     from ..grid import points_to_cells
 
     cells_ = region if land is None else sea_cells(region, land)
+    state.area_cells = cells_
     seizures = state.seizures
     if seizures is None or not len(seizures):
         return cells_
@@ -1488,6 +1492,7 @@ def back_test(state: RunState) -> None:
         cfg.score.model_dump(mode="json"),
         cfg.evaluate.model_dump(mode="json"),
         frame_digest(ft.table),
+        frame_digest(state.area_cells),
         str(state.as_of),
     ]
     options = BacktestOptions(**cfg.evaluate.model_dump(exclude={"enabled"}))
@@ -1502,6 +1507,7 @@ def back_test(state: RunState) -> None:
             density_fn=lambda train, c, origin: density_on_cells(
                 train, c, origin, _density_at(state, origin), c
             )[0],
+            within=state.area_cells,
         )
         if state.density_choice is not None:
             result["density_parameters_by_origin"] = [
