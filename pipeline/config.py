@@ -633,6 +633,31 @@ class Config(_Model):
         return self
 
     @model_validator(mode="after")
+    def _back_test_fits_the_model(self) -> Config:
+        # the back-test refits the published model on its own training window and compares
+        # its forecast (expected events, P(>= 1)) with its test window: another horizon made
+        # the calibration read 4x over-prediction, a shorter window starved the model's
+        # history features (its count rates assume train_days of events), both without a word
+        if self.score.model != "fitted" or not self.evaluate.enabled:
+            return self
+        fitted, ev = self.score.fitted, self.evaluate
+        if ev.horizon_days != fitted.horizon_days:
+            raise ValueError(
+                f"evaluate.horizon_days {ev.horizon_days:g} differs from "
+                f"score.fitted.horizon_days {fitted.horizon_days:g}: the back-test would "
+                f"score the model's {fitted.horizon_days:g}-day forecast against "
+                f"{ev.horizon_days:g}-day windows; set both to the same number of days"
+            )
+        if ev.train_days < fitted.train_days:
+            raise ValueError(
+                f"evaluate.train_days {ev.train_days:g} is shorter than "
+                f"score.fitted.train_days {fitted.train_days:g}: the back-test would refit "
+                "the model on less history than its features assume; set evaluate.train_days "
+                "to at least score.fitted.train_days"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _inputs(self) -> Config:
         if not self.inputs.seizures and not self.inputs.tracks:
             raise ValueError("inputs needs at least one seizures or tracks file")

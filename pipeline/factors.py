@@ -697,9 +697,15 @@ def factor(
     needs: Iterable[str] = (),
     options: type[BaseModel] = NoOptions,
     missing_text: str = "not observed",
+    time_dependent: bool = True,
     register: bool = True,
 ) -> Callable[[Callable[[FactorContext], Any]], Factor]:
     """Decorate ``compute(ctx)`` into a :class:`Factor` (registered in the default registry).
+
+    ``time_dependent=False`` says the values do not depend on ``ctx.as_of`` (a distance to
+    the coast): the cache keeps them across days, and a back-test takes them as they are.
+    A time-dependent factor that needs ``"seizures"`` is recomputed at each back-test origin
+    from the seizures before it (its values now would count the test windows' seizures).
 
     Examples
     --------
@@ -721,6 +727,7 @@ def factor(
             needs=(needs,) if isinstance(needs, str) else tuple(needs),
             options=options,
             missing_text=missing_text,
+            time_dependent=time_dependent,
         )
         if not register:
             return f

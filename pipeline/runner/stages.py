@@ -1405,25 +1405,40 @@ class HotspotResult:
 def _extra_factors(table: pd.DataFrame, wanted) -> pd.DataFrame:
     """Return the score's factors other than the seizure density (NaN = not covered).
 
-    The fitted model builds its own lagged seizure features; these join them as candidates,
-    non-negative ones as ``log(1 + x)``.
+    The fitted model builds its own lagged seizure features; these join them as candidates
+    as they are: the model transforms them itself (``score.fitted.factor_transforms``; by
+    default ``log(1 + x)`` for a factor without negative values, as RTM does).
     """
     names = [c for c in wanted if c in table.columns and c != S.SEIZURE_DENSITY]
-    out = table[[S.CELL, *names]].copy()
-    for c in names:  # counts and hours are heavy-tailed: the model sees log(1 + x), as RTM does
-        v = out[c].to_numpy(dtype="float64")
-        if np.nanmin(v, initial=0.0) >= 0:
-            out[c] = np.log1p(v)
-    return out
+    return table[[S.CELL, *names]].copy()
 
 
-def _features_at(state: RunState, train: pd.DataFrame, cells, origin) -> pd.DataFrame:
-    """Return the weighted score's features known at ``origin`` (density from the training events).
+def _seizure_plugins(state: RunState) -> list:
+    """Return the score's plug-in factors that read the seizures as of ``as_of``.
 
-    The other factors (transit, rasters, plug-ins) describe the present and are taken as they
-    are now: a documented look-ahead on those factors only.
+    Their values at ``as_of`` count seizures that fall in the back-test's test windows; the
+    back-test recomputes them at each origin from the seizures before it
+    (:func:`_factors_known_at`).  A factor made ``time_dependent=False`` is taken as it is.
     """
-    from ..builtin_factors import density_on_cells
+    weights = state.config.score.factors
+    return [
+        f
+        for f in factors_to_compute(state.config)
+        if not f.builtin
+        and f.time_dependent
+        and "seizures" in f.needs
+        and f.name in weights
+        and weights[f.name].weight > 0
+    ]
+
+
+def _factors_known_at(state: RunState, cells, origin, plugins: list) -> pd.DataFrame:
+    """Return the features table on ``cells`` with ``plugins`` recomputed as of ``origin``.
+
+    The plug-ins see only the seizures before ``origin`` and ``as_of = origin``; every other
+    factor is taken as it is now (transit, rasters: a documented look-ahead).
+    """
+    from ..factors import FactorContext
 
     ft = state.features
     assert ft is not None
@@ -1432,6 +1447,42 @@ def _features_at(state: RunState, train: pd.DataFrame, cells, origin) -> pd.Data
     for c in table.columns:
         if c.endswith(S.COVERED_SUFFIX):
             table[c] = table[c].fillna(False).astype(bool)
+    if not plugins:
+        return table
+    cfg = state.config
+    pings = state.pings
+    if not isinstance(pings, pd.DataFrame) and any("tracks" in f.needs for f in plugins):
+        pings = pings.to_frame()
+    base = FactorContext(
+        cells=cells,
+        resolution=cfg.area.resolution,
+        as_of=pd.Timestamp(origin),
+        seizures=state.seizures[state.seizures[S.TIME] < origin].reset_index(drop=True),
+        pings=pings,
+        vessel_identity=state.vessel_identity,
+        rasters={r["name"]: r["data"] for r in state.rasters},
+        ports=state.ports,
+        context=state.context,
+        window_cells=state.cells,
+    )
+    for f in plugins:
+        got = f(dataclasses.replace(base, options=factor_options(cfg, f)))
+        table[f.name] = got.values
+        table[f.name + S.COVERED_SUFFIX] = got.covered
+    return table
+
+
+def _features_at(state: RunState, train: pd.DataFrame, cells, origin) -> pd.DataFrame:
+    """Return the weighted score's features known at ``origin`` (density from the training events).
+
+    The density and the plug-ins that read the seizures are recomputed from the events before
+    ``origin``; the other factors (transit, rasters) describe the present and are taken as they
+    are now: a documented look-ahead on those factors only.
+    """
+    from ..builtin_factors import density_on_cells
+
+    table = _factors_known_at(state, cells, origin, _seizure_plugins(state))
+    cells = table[S.CELL].to_numpy(dtype="uint64")
     table[S.SEIZURE_DENSITY] = density_on_cells(
         train, cells, origin, _density_at(state, origin), cells
     )[0]
@@ -1466,10 +1517,16 @@ def published_method(state: RunState):
     sc = cfg.score
     assert state.features is not None
     if sc.model == "fitted":
+        plugins = _seizure_plugins(state)
+        factors: Any = _extra_factors(state.features.table, sc.factors)
+        if plugins:  # their values at as_of hold the test windows' seizures
+
+            def factors(train, cells, origin):
+                table = _factors_known_at(state, cells, origin, plugins)
+                return _extra_factors(table, sc.factors)
+
         # refitted at each origin for its forecast only: no statsmodels refit, no sandwich
-        return fitted_method(
-            sc.fitted, factors=_extra_factors(state.features.table, sc.factors), inference=False
-        )
+        return fitted_method(sc.fitted, factors=factors, inference=False)
     opts = {"normalisation": sc.normalisation, "cap_quantile": sc.cap_quantile}
     return as_method(
         lambda: WeightedModel(sc.factors, **opts),
@@ -1494,6 +1551,8 @@ def back_test(state: RunState) -> None:
         frame_digest(ft.table),
         frame_digest(state.area_cells),
         str(state.as_of),
+        # recomputed at each origin: their values there are not in the features table
+        [f.code_digest() for f in _seizure_plugins(state)],
     ]
     options = BacktestOptions(**cfg.evaluate.model_dump(exclude={"enabled"}))
 

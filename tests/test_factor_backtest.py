@@ -1,0 +1,134 @@
+"""A researcher's own factor in the fitted model and the back-test (found by hBD).
+
+A plug-in that counts seizures as of ``as_of`` counts, at the back-test's origins, the seizures
+of the test windows; the fitted model transforms the extra factors once, as its options say;
+the back-test scores the fitted model on the horizon and history it forecasts for.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from conftest import small_config
+
+import pipeline
+from pipeline import schema as S
+from pipeline.errors import ConfigError
+
+pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
+
+#: (as_of, latest seizure seen) of every call of :func:`seizures_last_year`
+SEEN: list[tuple[pd.Timestamp, pd.Timestamp]] = []
+
+
+@pipeline.factor(
+    name="seizures_last_year",
+    unit="seizures",
+    description="Seizures in the cell in the 365 days before as_of.",
+    needs=("seizures",),
+)
+def seizures_last_year(ctx):
+    s = ctx.seizures
+    s = s[(s[S.TIME] <= ctx.as_of) & (s[S.TIME] > ctx.as_of - pd.Timedelta(days=365))]
+    SEEN.append((ctx.as_of, s[S.TIME].max()))
+    cells = pipeline.points_to_cells(s[S.LON].to_numpy(), s[S.LAT].to_numpy(), ctx.resolution)
+    counts = pd.Series(cells).value_counts()
+    return counts.reindex(ctx.cells, fill_value=0).to_numpy(dtype="float64")
+
+
+def _plugin_config(small_demo, tmp_path, score, **sections):
+    return small_config(
+        small_demo,
+        tmp_path,
+        factors={"plugins": ["test_factor_backtest:seizures_last_year"]},
+        score={
+            "factors": {"seizure_density": {"weight": 1}, "seizures_last_year": {"weight": 1}},
+            **score,
+        },
+        timeline={"months": 0},
+        hotspots={"enabled": False},
+        **sections,
+    )
+
+
+@pytest.mark.parametrize("model", ["weighted", "fitted"])
+def test_a_seizure_factor_is_recomputed_at_each_back_test_origin(small_demo, tmp_path, model):
+    SEEN.clear()
+    cfg = _plugin_config(small_demo, tmp_path, {"model": model}, evaluate={"origins": 3})
+    result = pipeline.run_pipeline(cfg)
+    ev = json.loads((result.out_dir / "evaluation.json").read_text())
+    origins = sorted(pd.Timestamp(o["origin"]) for o in ev["origins"])
+    assert len(origins) == 3
+    at_origins = {a: last for a, last in SEEN if a in origins}
+    # each origin's value of the factor was computed there, from the seizures before it
+    # (the values of as_of counted the test windows' seizures)
+    assert sorted(at_origins) == origins
+    assert all(last < a for a, last in at_origins.items())
+    assert pd.Timestamp("2026-06-30 23:59:59.999999", tz="UTC") in {a for a, _ in SEEN}
+
+
+def test_the_fitted_model_transforms_an_extra_factor_once_as_configured(small_demo, tmp_path):
+    fitted = {"factor_transforms": {"seizures_last_year": "linear"}, "selection": "none"}
+    cfg = _plugin_config(
+        small_demo, tmp_path, {"model": "fitted", "fitted": fitted}, evaluate={"enabled": False}
+    )
+    result = pipeline.run_pipeline(cfg)
+    report = json.loads((result.out_dir / "model_report.json").read_text())
+    row = next(f for f in report["factors"] if f["name"] == "seizures_last_year")
+    values = result.scores["seizures_last_year"]
+    assert values.max() >= 2
+    # 'linear': the model saw the counts themselves (it saw log(1 + counts) before)
+    assert row["training_range"] == pytest.approx([values.min(), values.max()])
+
+
+@pytest.mark.parametrize(
+    ("evaluate", "fitted", "match"),
+    [
+        (
+            {"horizon_days": 30},
+            {},
+            "evaluate.horizon_days 30 differs from score.fitted.horizon_days 91",
+        ),
+        (
+            {"train_days": 365},
+            {},
+            "evaluate.train_days 365 is shorter than score.fitted.train_days 730",
+        ),
+    ],
+)
+def test_the_back_test_of_the_fitted_model_matches_its_horizon_and_history(
+    small_demo, tmp_path, evaluate, fitted, match
+):
+    with pytest.raises(ConfigError, match=match):
+        small_config(
+            small_demo, tmp_path, score={"model": "fitted", "fitted": fitted}, evaluate=evaluate
+        )
+    # the weighted score publishes no counts: any horizon is its to choose
+    small_config(small_demo, tmp_path, evaluate=evaluate)
+    # so may a fitted model whose back-test is off
+    small_config(
+        small_demo, tmp_path, score={"model": "fitted"}, evaluate={**evaluate, "enabled": False}
+    )
+    # and one set alike on both sides
+    small_config(
+        small_demo,
+        tmp_path,
+        score={"model": "fitted", "fitted": {"horizon_days": 30}},
+        evaluate={"horizon_days": 30, "train_days": 730},
+    )
+
+
+def test_a_factor_may_say_it_does_not_depend_on_as_of():
+    @pipeline.factor(
+        name="coast_km_probe",
+        unit="km",
+        description="A distance that no date changes.",
+        time_dependent=False,
+        register=False,
+    )
+    def coast(ctx):
+        return ctx.cell_centres()[1]
+
+    assert coast.time_dependent is False
