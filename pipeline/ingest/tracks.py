@@ -50,7 +50,8 @@ none of its vertices kept), ``vessel_missing``,
 ``mmsi_invalid`` (not 9 digits), ``mmsi_not_vessel`` (base station 00MIDxxxx, group call
 0MIDxxxxx, aid to navigation 99MIDxxxx, SAR aircraft 111MIDxxx, SART/MOB/EPIRB 97xxxxxxx,
 handheld 8xxxxxxxx, placeholders such as 123456789 or a repeated digit), ``position_unavailable``
-(sentinel 91/181), ``coord_missing``, ``coord_unparseable``, ``lat_out_of_range``,
+(sentinel 91/181), ``coord_missing``, ``coord_unparseable``, ``coord_out_of_crs`` (the
+configured CRS cannot place the position), ``lat_out_of_range`` (an infinite value too),
 ``lon_out_of_range``, ``null_island``, ``fix_invalid`` (the device's own validity flag,
 a ``valid`` column, says the fix is not valid: Traccar keeps the last position on such a
 record), ``time_unparseable``, ``time_out_of_range`` (a real
@@ -152,6 +153,7 @@ TRACK_RULES = (
     "position_unavailable",
     "coord_missing",
     "coord_unparseable",
+    "coord_out_of_crs",
     "lat_out_of_range",
     "lon_out_of_range",
     "null_island",
@@ -1888,8 +1890,21 @@ def check_ping_rows(
         )
     )
     if crs is not None:
-        lon, lat = reproject_xy(lon, lat, crs, name)
-    ok = np.isfinite(lat) & np.isfinite(lon)
+        plon, plat = reproject_xy(lon, lat, crs, name)
+        # a position the CRS cannot place (an easting of 1e30) comes back NaN: rejected here,
+        # never kept as a ping without a position
+        rules.append(
+            Rule(
+                "coord_out_of_crs",
+                ~np.isnan(lat) & ~np.isnan(lon) & (np.isnan(plat) | np.isnan(plon)),
+                pair_col,
+                f"coordinates {{value}} cannot be transformed from {crs!r}",
+                pair,
+            )
+        )
+        lon, lat = plon, plat
+    # an infinite number (inf, 1e999, a float column's inf) parsed: out of range, not kept
+    ok = ~np.isnan(lat) & ~np.isnan(lon)
     rules += range_rules(
         lat, lon, ok, lat_col=lat_col, lon_col=lon_col, lat_raw=lat_raw, lon_raw=lon_raw
     )
