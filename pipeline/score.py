@@ -33,6 +33,8 @@ from . import schema as S
 from .errors import ConfigError, InputError
 
 __all__ = [
+    "MAX_COMMODITY_COLUMNS",
+    "OTHER_COMMODITIES",
     "RATE_RTOL",
     "FactorWeight",
     "area_percentile",
@@ -387,8 +389,27 @@ def seizures_within(seizures: pd.DataFrame, cells: np.ndarray, bandwidth_km) -> 
     return np.rint(d * np.pi * float(bandwidth_km) ** 2).astype("int64")
 
 
-def seizure_cell_stats(seizures: pd.DataFrame, cells: np.ndarray, resolution: int) -> pd.DataFrame:
-    """Per cell: ``n_seizures``, ``seizures_<commodity>`` counts and ``latest_event``."""
+#: Per-commodity count columns at most.  A commodity column of free text (a description per
+#: record) gave one column per record: beyond GeoPackage's 2000 fields (the export failed with
+#: a traceback), gigabytes of zeros in memory and a map payload of as many series.
+MAX_COMMODITY_COLUMNS = 50
+#: The commodity label counting the seizures of every commodity beyond the most frequent.
+OTHER_COMMODITIES = "(other commodities)"
+
+
+def seizure_cell_stats(
+    seizures: pd.DataFrame,
+    cells: np.ndarray,
+    resolution: int,
+    max_commodities: int = MAX_COMMODITY_COLUMNS,
+) -> pd.DataFrame:
+    """Per cell: ``n_seizures``, ``seizures_<commodity>`` counts and ``latest_event``.
+
+    With more than ``max_commodities`` distinct commodities, the ``max_commodities - 1`` most
+    frequent (ties by label) keep their columns and the others are counted together under
+    :data:`OTHER_COMMODITIES`, so the table has at most ``max_commodities`` count columns
+    and every seizure is still counted once.
+    """
     from .grid import points_to_cells
 
     out = pd.DataFrame({S.CELL: cells})
@@ -404,7 +425,18 @@ def seizure_cell_stats(seizures: pd.DataFrame, cells: np.ndarray, resolution: in
             S.TIME: seizures[S.TIME].to_numpy(),
         }
     )
+    labels = frame[S.COMMODITY]
+    if labels.nunique() > max_commodities:
+        freq = labels.value_counts()
+        freq = freq.drop(OTHER_COMMODITIES, errors="ignore")  # never a column of its own
+        order = pd.DataFrame({"n": freq.to_numpy(), "label": freq.index}).sort_values(
+            ["n", "label"], ascending=[False, True]
+        )
+        kept = set(order["label"].iloc[: max_commodities - 1])
+        frame[S.COMMODITY] = labels.where(labels.isin(kept), OTHER_COMMODITIES)
     counts = frame.groupby([S.CELL, S.COMMODITY]).size().unstack(fill_value=0)
+    if OTHER_COMMODITIES in counts.columns:  # after the commodities it gathers
+        counts = counts[[c for c in counts.columns if c != OTHER_COMMODITIES] + [OTHER_COMMODITIES]]
     counts.columns = [f"{S.SEIZURES_PREFIX}{c}" for c in counts.columns]
     latest = frame.groupby(S.CELL)[S.TIME].max().rename(S.LATEST_EVENT)
     n = frame.groupby(S.CELL).size().rename("n_seizures")

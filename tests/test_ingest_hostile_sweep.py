@@ -90,3 +90,56 @@ def test_a_track_position_the_crs_cannot_place_is_rejected_not_kept_without_one(
         "y/x",
         "4001000 1e30",
     )
+
+
+# ------------------------------------------------- a commodity column of free text, one per row
+
+
+def test_commodity_count_columns_are_bounded_and_every_seizure_counted():
+    """One column per distinct commodity: 3000 free-text commodities gave 3000 columns over
+    every cell (4 GB, and GeoPackage's 2000-field limit failed the export with a traceback)."""
+    import numpy as np
+    import pandas as pd
+
+    from pipeline import schema as S
+    from pipeline.grid import points_to_cells
+    from pipeline.score import MAX_COMMODITY_COLUMNS, OTHER_COMMODITIES, seizure_cell_stats
+
+    n = 400
+    rng = np.random.default_rng(0)
+    lon, lat = rng.uniform(-10, -9, n), rng.uniform(36, 37, n)
+    commodity = [f"container {i}" for i in range(n)]
+    commodity[:30] = ["cocaine"] * 20 + ["heroin"] * 10  # the frequent ones keep their columns
+    seizures = pd.DataFrame(
+        {
+            S.LON: lon,
+            S.LAT: lat,
+            S.COMMODITY: commodity,
+            S.TIME: pd.Timestamp("2024-01-01", tz="UTC"),
+        }
+    )
+    cells = np.unique(points_to_cells(lon, lat, 5))
+    stats = seizure_cell_stats(seizures, cells, 5)
+    counts = [c for c in stats.columns if c.startswith(S.SEIZURES_PREFIX)]
+    assert len(counts) == MAX_COMMODITY_COLUMNS
+    assert {"seizures_cocaine", "seizures_heroin", S.SEIZURES_PREFIX + OTHER_COMMODITIES} <= set(
+        counts
+    )
+    assert stats[counts].to_numpy().sum() == stats["n_seizures"].sum() == n
+    assert (stats[counts].sum(axis=1) == stats["n_seizures"]).all()
+    assert stats["seizures_cocaine"].sum() == 20
+    # a smaller bound; a commodity written as the merged label is merged too, never doubled
+    seizures.loc[30, S.COMMODITY] = OTHER_COMMODITIES
+    few = seizure_cell_stats(seizures, cells, 5, max_commodities=3)
+    assert [c for c in few.columns if c.startswith(S.SEIZURES_PREFIX)] == [
+        "seizures_cocaine",
+        "seizures_heroin",
+        S.SEIZURES_PREFIX + OTHER_COMMODITIES,
+    ]
+    assert few[S.SEIZURES_PREFIX + OTHER_COMMODITIES].sum() == n - 30
+    # at most the bound, nothing changes
+    plain = seizure_cell_stats(seizures.iloc[:30], cells, 5)
+    assert [c for c in plain.columns if c.startswith(S.SEIZURES_PREFIX)] == [
+        "seizures_cocaine",
+        "seizures_heroin",
+    ]

@@ -1113,6 +1113,23 @@ def _say_factors_covering_no_cell(state: RunState, table: pd.DataFrame) -> None:
         state.notes.append(note)
 
 
+def _say_commodities_merged(state: RunState, stats: pd.DataFrame) -> None:
+    """Warn (and note) when the rarer commodities share one count column."""
+    from ..score import MAX_COMMODITY_COLUMNS, OTHER_COMMODITIES
+
+    if S.SEIZURES_PREFIX + OTHER_COMMODITIES not in stats.columns:
+        return
+    distinct = state.seizures[S.COMMODITY].astype(str).nunique()
+    note = (
+        f"seizures name {distinct} distinct commodities: the {MAX_COMMODITY_COLUMNS - 1} most "
+        f"frequent are counted per cell, the others together as {OTHER_COMMODITIES!r} (a "
+        "commodity column of free text? map the right column with columns: {commodity: ...}, "
+        "or merge spellings with the input's synonyms: setting)"
+    )
+    log.warning(note)
+    state.notes.append(note)
+
+
 def score(state: RunState) -> None:
     """Score the cells (contributions, coverage, confidence) and the months of the slider."""
     from ..score import confidence_labels, score_cells, seizure_cell_stats, seizures_within
@@ -1130,6 +1147,7 @@ def score(state: RunState) -> None:
     table = ft.table
     cells_ = table[S.CELL].to_numpy(dtype="uint64")
     stats = seizure_cell_stats(state.seizures, cells_, cfg.area.resolution)
+    _say_commodities_merged(state, stats)
     from ..features import support_mask
 
     observed = (stats["n_seizures"].to_numpy() > 0) | support_mask(table, factors_to_compute(cfg))
