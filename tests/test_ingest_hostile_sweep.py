@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted, write_text
 
 from pipeline.ingest import TrackSource, read_tracks
@@ -143,3 +144,57 @@ def test_commodity_count_columns_are_bounded_and_every_seizure_counted():
         "seizures_cocaine",
         "seizures_heroin",
     ]
+
+
+# ---------------------------------------------------- a NetCDF declaring an endless time axis
+
+
+def test_a_netcdf_time_axis_beyond_the_memory_budget_is_refused_before_it_is_loaded(tmp_path):
+    """A NetCDF-4 of 8 MB declaring 10^8 unwritten time steps asked for GiBs on opening (its
+    time coordinate is loaded and decoded into an index before any pixel is read)."""
+    import h5netcdf
+    import numpy as np
+
+    from pipeline.errors import SourceUnreadable
+    from pipeline.ingest import open_raster
+
+    path = tmp_path / "endless.nc"
+    with h5netcdf.File(path, "w") as f:
+        f.dimensions = {"time": 10**8, "lat": 4, "lon": 4}
+        t = f.create_variable("time", ("time",), "f8", chunks=(1_000_000,))
+        t.attrs["units"] = "days since 2000-01-01"
+        lat = f.create_variable("lat", ("lat",), "f8")
+        lat[:] = [36, 36.5, 37, 37.5]
+        lon = f.create_variable("lon", ("lon",), "f8")
+        lon[:] = [-10, -9.5, -9, -8.5]
+        v = f.create_variable("v", ("time", "lat", "lon"), "f4", chunks=(1, 4, 4))
+        v[0] = np.ones((4, 4))
+        t[0] = 8000.0
+    assert path.stat().st_size < 16 << 20
+    with pytest.raises(SourceUnreadable, match=r"dimension 'time' declares 100,000,000 steps"):
+        open_raster(path)
+
+
+@pytest.mark.parametrize("engine", ["scipy", "h5netcdf"])
+def test_a_netcdf_axis_is_measured_against_the_budget_given(tmp_path, engine):
+    import numpy as np
+    import pandas as pd
+    import xarray as xr
+
+    from pipeline.errors import SourceUnreadable
+    from pipeline.ingest import open_raster
+
+    n = 40_000  # 40,000 steps x 8 bytes x 4 copies: 1.2 MiB
+    ds = xr.Dataset(
+        {"v": (("time", "lat", "lon"), np.zeros((n, 2, 2), "f4"))},
+        coords={
+            "time": pd.date_range("2000-01-01", periods=n, freq="h"),
+            "lat": [36.0, 36.5],
+            "lon": [-10.0, -9.5],
+        },
+    )
+    path = tmp_path / f"{engine}.nc"
+    ds.to_netcdf(path, engine=engine)
+    with pytest.raises(SourceUnreadable, match="above ingest.memory_budget_mb=1 "):
+        open_raster(path, memory_budget_mb=1)
+    assert open_raster(path, memory_budget_mb=2).shape[-2:] == (2, 2)  # latest step read

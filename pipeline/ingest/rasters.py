@@ -945,6 +945,41 @@ def _netcdf_crs(ds, da, src, lat: str, lon: str, assumptions: dict[str, Any]):
     return None
 
 
+#: Copies of a dimension's coordinate held while it is opened (its values, the decoded
+#: times, the index built on them).
+_AXIS_COPIES = 4
+
+
+def _check_netcdf_axes(path: Path, engine: str, memory_budget_mb: float) -> None:
+    """Refuse a NetCDF file whose dimension coordinates alone exceed the memory budget.
+
+    Opening a dataset loads (and decodes) every dimension coordinate into an index: a
+    file of 8 MB declaring a time axis of 10^9 unwritten steps asked for 7.5 GiB before a
+    pixel was read.  The sizes are read first without building any index.
+    """
+    try:
+        with xr.open_dataset(
+            path, engine=engine, decode_cf=False, create_default_indexes=False, cache=False
+        ) as ds:
+            axes = {
+                str(d): (int(n), ds[d].dtype.itemsize)
+                for d, n in ds.sizes.items()
+                if d in ds.variables and ds[d].ndim == 1
+            }
+    except Exception:  # noqa: BLE001 (an unreadable file: the open that follows says why)
+        return
+    for dim, (n, itemsize) in axes.items():
+        need = n * max(itemsize, 8) * _AXIS_COPIES / 2**20
+        if need > memory_budget_mb:
+            raise SourceUnreadable(
+                f"{path.name}: dimension {dim!r} declares {n:,} steps; opening its coordinate "
+                f"takes about {need:,.0f} MiB, above ingest.memory_budget_mb="
+                f"{memory_budget_mb:g} (a damaged or hostile file, or one far longer than a "
+                "raster's axis); cut the file to the steps needed (cdo seltimestep, ncks -d) "
+                "or raise the budget"
+            )
+
+
 def _open_netcdf(
     src: RasterSource,
     engine: str,
@@ -953,6 +988,7 @@ def _open_netcdf(
     as_of: pd.Timestamp | None = None,
 ) -> xr.DataArray:
     name = src.path.name
+    _check_netcdf_axes(src.path, engine, memory_budget_mb)
     try:
         try:
             ds = xr.open_dataset(
