@@ -176,7 +176,9 @@ def test_a_netcdf_time_axis_beyond_the_memory_budget_is_refused_before_it_is_loa
 
 
 @pytest.mark.parametrize("engine", ["scipy", "h5netcdf"])
-def test_a_netcdf_axis_is_measured_against_the_budget_given(tmp_path, engine):
+def test_a_netcdf_axis_is_measured_against_the_budget_given(tmp_path, engine, monkeypatch):
+    """Above its floor (64 MiB, lowered here to keep the file small) the budget given
+    bounds an axis; a tiny budget alone (windowed reads) refuses no axis."""
     import numpy as np
     import pandas as pd
     import xarray as xr
@@ -195,6 +197,30 @@ def test_a_netcdf_axis_is_measured_against_the_budget_given(tmp_path, engine):
     )
     path = tmp_path / f"{engine}.nc"
     ds.to_netcdf(path, engine=engine)
-    with pytest.raises(SourceUnreadable, match="above ingest.memory_budget_mb=1 "):
+    assert open_raster(path, memory_budget_mb=0.001).shape[-2:] == (2, 2)  # under the floor
+    monkeypatch.setattr("pipeline.ingest.rasters._AXIS_FLOOR_MB", 0.5)
+    with pytest.raises(SourceUnreadable, match=r"above 1 MiB \(ingest.memory_budget_mb=1, "):
         open_raster(path, memory_budget_mb=1)
     assert open_raster(path, memory_budget_mb=2).shape[-2:] == (2, 2)  # latest step read
+
+
+def test_formula_cells_without_a_saved_value_are_said(tmp_path):
+    """A workbook written by a program (openpyxl, a report server) holds formulas and no
+    value of theirs until a spreadsheet calculates it: the coordinates read as empty and
+    every record was rejected coord_missing without the reason."""
+    from openpyxl import Workbook
+
+    from pipeline.ingest import read_seizures
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["date", "latitude", "longitude", "commodity"])
+    for i in range(5):
+        ws.append([f"2024-01-0{i + 1}", f"=10+{i}/10", "=-60.5", "cocaine"])
+    ws.append(["2024-01-09", 12.5, -61.0, "cocaine"])  # typed values: read as they are
+    wb.save(tmp_path / "report.xlsx")
+    res = read_seizures(tmp_path / "report.xlsx")
+    assert_accounted(res)
+    assert len(res.frame) == 1 and set(res.rejects["rule"]) == {"coord_missing"}
+    said = [n for n in res.notes if "formula cell(s) hold no saved value" in n]
+    assert said and said[0].startswith("report.xlsx: 10 formula cell(s)") and "B2" in said[0]

@@ -948,6 +948,10 @@ def _netcdf_crs(ds, da, src, lat: str, lon: str, assumptions: dict[str, Any]):
 #: Copies of a dimension's coordinate held while it is opened (its values, the decoded
 #: times, the index built on them).
 _AXIS_COPIES = 4
+#: The memory an axis may take whatever the budget (MiB): the budget is the pixels' (a
+#: raster above it is read in windows, not refused); 64 MiB is two million steps, far more
+#: than a real axis (hourly over two centuries).
+_AXIS_FLOOR_MB = 64.0
 
 
 def _check_netcdf_axes(path: Path, engine: str, memory_budget_mb: float) -> None:
@@ -968,15 +972,16 @@ def _check_netcdf_axes(path: Path, engine: str, memory_budget_mb: float) -> None
             }
     except Exception:  # noqa: BLE001 (an unreadable file: the open that follows says why)
         return
+    limit = max(memory_budget_mb, _AXIS_FLOOR_MB)
     for dim, (n, itemsize) in axes.items():
         need = n * max(itemsize, 8) * _AXIS_COPIES / 2**20
-        if need > memory_budget_mb:
+        if need > limit:
             raise SourceUnreadable(
                 f"{path.name}: dimension {dim!r} declares {n:,} steps; opening its coordinate "
-                f"takes about {need:,.0f} MiB, above ingest.memory_budget_mb="
-                f"{memory_budget_mb:g} (a damaged or hostile file, or one far longer than a "
-                "raster's axis); cut the file to the steps needed (cdo seltimestep, ncks -d) "
-                "or raise the budget"
+                f"takes about {need:,.0f} MiB, above {limit:g} MiB (ingest.memory_budget_mb="
+                f"{memory_budget_mb:g}, at least {_AXIS_FLOOR_MB:g}) (a damaged or hostile "
+                "file, or one far longer than a raster's axis); cut the file to the steps "
+                "needed (cdo seltimestep, ncks -d) or raise the budget"
             )
 
 

@@ -298,6 +298,14 @@ def read_seizures(
                 f"and were not read; sheet {sheet_report['value']!r} was read (set sheet: to "
                 "read another)"
             )
+        unsaved = sheet_report.get("formulas_without_value") or {}
+        if unsaved:
+            notes.append(
+                f"{name}: {unsaved['count']} formula cell(s) hold no saved value (e.g. "
+                f"{unsaved['example']}): the workbook was written by a program and never "
+                "calculated in a spreadsheet, so they read as empty; open and save it in Excel "
+                "or LibreOffice to store their values"
+            )
         merged = sheet_report.get("merged_cells") or {}
         if merged.get("cells"):
             notes.append(
@@ -440,7 +448,8 @@ def _read_excel(
         top = pd.read_excel(src.path, sheet_name=sheet, header=None, nrows=25, dtype=object)
         titles = _excel_title_rows(top)
         frame = pd.read_excel(src.path, sheet_name=sheet, dtype=object, header=titles)
-        merged = _fill_merged_cells(frame, _merged_ranges(src.path, sheet), titles + 1)
+        unsaved: dict[str, Any] = {}
+        merged = _fill_merged_cells(frame, _merged_ranges(src.path, sheet, unsaved), titles + 1)
     except SourceUnreadable:
         raise
     except ValueError as exc:
@@ -452,6 +461,8 @@ def _read_excel(
     frame.columns = [str(c) for c in frame.columns]
     if merged:
         report["merged_cells"] = merged
+    if unsaved:
+        report["formulas_without_value"] = unsaved
     out = {}
     serials: dict[str, Any] = {}
     typed: dict[str, np.ndarray] = {}
@@ -483,11 +494,16 @@ def _column_number(letters: str) -> int:
     return n
 
 
-def _merged_ranges(path: Path, sheet: str | int) -> list[tuple[int, int, int, int]]:
+def _merged_ranges(
+    path: Path, sheet: str | int, unsaved: dict[str, Any] | None = None
+) -> list[tuple[int, int, int, int]]:
     """Return the merged cell ranges of a sheet as 1-based (col1, row1, col2, row2).
 
     ``pd.read_excel`` gives a merged cell's value to its top-left cell only; the ranges are
     read from the sheet's XML (the workbook, its relationships, then the sheet streamed).
+    ``unsaved`` (a dict, optional) gets ``count`` and ``example`` of the formula cells
+    holding no saved value: a workbook written by a program and never opened in a
+    spreadsheet has none, and such a cell reads as empty.
     """
     import posixpath
     import zipfile
@@ -515,16 +531,30 @@ def _merged_ranges(path: Path, sheet: str | int) -> list[tuple[int, int, int, in
         if member not in zf.namelist():
             return []
         out = []
+        blank = 0
+        first = ""
         with zf.open(member) as f:
             for _, el in ET.iterparse(f):
                 tag = el.tag.rsplit("}", 1)[-1]
-                if tag == "mergeCell":
+                if tag == "c":  # a formula whose value was never saved: no v, or an empty one
+                    kids = {child.tag.rsplit("}", 1)[-1]: child for child in el}
+                    if (
+                        "f" in kids
+                        and "is" not in kids
+                        and not (kids.get("v") is not None and kids["v"].text)
+                    ):
+                        blank += 1
+                        first = first or el.get("r", "")
+                    el.clear()
+                elif tag == "mergeCell":
                     m = _CELL_RANGE.fullmatch(el.get("ref", "").replace("$", ""))
                     if m:
                         c1, r1, c2, r2 = m.groups()
                         out.append((_column_number(c1), int(r1), _column_number(c2), int(r2)))
-                elif tag in ("row", "c", "v", "is", "t", "f"):
+                elif tag == "row":
                     el.clear()  # the cells are pandas' to read: keep memory flat
+        if unsaved is not None and blank:
+            unsaved.update(count=blank, example=first)
         return out
 
 
