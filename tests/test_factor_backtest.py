@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import small_config
@@ -21,6 +22,8 @@ pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
 
 #: (as_of, latest seizure seen) of every call of :func:`seizures_last_year`
 SEEN: list[tuple[pd.Timestamp, pd.Timestamp]] = []
+#: the values it returned, by as_of
+VALUES: dict[pd.Timestamp, np.ndarray] = {}
 
 
 @pipeline.factor(
@@ -35,7 +38,8 @@ def seizures_last_year(ctx):
     SEEN.append((ctx.as_of, s[S.TIME].max()))
     cells = pipeline.points_to_cells(s[S.LON].to_numpy(), s[S.LAT].to_numpy(), ctx.resolution)
     counts = pd.Series(cells).value_counts()
-    return counts.reindex(ctx.cells, fill_value=0).to_numpy(dtype="float64")
+    VALUES[ctx.as_of] = counts.reindex(ctx.cells, fill_value=0).to_numpy(dtype="float64")
+    return VALUES[ctx.as_of]
 
 
 def _plugin_config(small_demo, tmp_path, score, **sections):
@@ -67,9 +71,39 @@ def test_a_seizure_factor_is_recomputed_at_each_back_test_origin(small_demo, tmp
     assert sorted(at_origins) == origins
     assert all(last < a for a, last in at_origins.items())
     assert pd.Timestamp("2026-06-30 23:59:59.999999", tz="UTC") in {a for a, _ in SEEN}
+    if model == "fitted":
+        # and each origin's refit took it at its own training origins, before the origin
+        before = {a for a, last in SEEN if a < origins[0] and last < a}
+        assert len(before) >= 2
+
+
+def test_the_published_fit_takes_a_seizure_factor_at_each_training_origin(small_demo, tmp_path):
+    # its values at as_of count the seizures of the training labels (found by hBE)
+    SEEN.clear()
+    fitted = {"selection": "none"}
+    cfg = _plugin_config(
+        small_demo, tmp_path, {"model": "fitted", "fitted": fitted}, evaluate={"enabled": False}
+    )
+    result = pipeline.run_pipeline(cfg)
+    report = json.loads((result.out_dir / "model_report.json").read_text())
+    as_of = pd.Timestamp("2026-06-30 23:59:59.999999", tz="UTC")
+    wanted = {as_of + pd.Timedelta(days=s) for s in report["training_origins_days"]}
+    assert len(wanted) >= 2
+    seen = dict(SEEN)
+    assert wanted <= set(seen)
+    assert all(seen[a] < a for a in wanted)
+    row = next(f for f in report["factors"] if f["name"] == "seizures_last_year")
+    # honest, the count of last year's seizures in the cell is the model's own count_365d
+    # (with as_of's values in every training row it was selected: RR 3.5 per SD, p 3e-106)
+    assert row["selected"] is False
+    why = next(d["reason"] for d in report["dropped"] if d["name"] == "seizures_last_year")
+    assert why == "a linear combination of 'count_365d' on the training rows"
+    # the map's values are as_of's: what the features table holds
+    assert result.scores["seizures_last_year"].max() >= 2
 
 
 def test_the_fitted_model_transforms_an_extra_factor_once_as_configured(small_demo, tmp_path):
+    VALUES.clear()
     fitted = {"factor_transforms": {"seizures_last_year": "linear"}, "selection": "none"}
     cfg = _plugin_config(
         small_demo, tmp_path, {"model": "fitted", "fitted": fitted}, evaluate={"enabled": False}
@@ -77,7 +111,11 @@ def test_the_fitted_model_transforms_an_extra_factor_once_as_configured(small_de
     result = pipeline.run_pipeline(cfg)
     report = json.loads((result.out_dir / "model_report.json").read_text())
     row = next(f for f in report["factors"] if f["name"] == "seizures_last_year")
-    values = result.scores["seizures_last_year"]
+    # each training row's value is its training origin's (as_of's counted the labels)
+    as_of = pd.Timestamp("2026-06-30 23:59:59.999999", tz="UTC")
+    values = np.concatenate(
+        [VALUES[as_of + pd.Timedelta(days=s)] for s in report["training_origins_days"]]
+    )
     assert values.max() >= 2
     # 'linear': the model saw the counts themselves (it saw log(1 + counts) before)
     assert row["training_range"] == pytest.approx([values.min(), values.max()])

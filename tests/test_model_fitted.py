@@ -311,3 +311,87 @@ def test_without_inference_the_forecast_is_the_same_optimum(cells):
         f["name"] for f in rf["factors"] if f["selected"]
     ]
     np.testing.assert_allclose(quick.predict()["expected"], full.predict()["expected"], rtol=1e-6)
+
+
+def _last_year_counts(events, cells, when):
+    """Events in each cell in the 365 days before ``when``: a plug-in that counts seizures."""
+    t = pd.to_datetime(events["time"], utc=True)
+    recent = events[(t < when) & (t >= when - pd.Timedelta(days=365))]
+    got = points_to_cells(recent["lon"].to_numpy(), recent["lat"].to_numpy(), 5)
+    counts = pd.Series(got).value_counts().reindex(cells, fill_value=0)
+    return pd.DataFrame({"cell": cells, "last_year": counts.to_numpy(dtype="float64")})
+
+
+def test_a_factor_known_per_date_gives_each_training_origin_its_own_values(cells):
+    # One rate everywhere: no count of the past can predict the future.  Taken as of the
+    # forecast origin, the count of last year's events holds the training labels themselves.
+    rng = np.random.default_rng(3)
+    ev = _events_from_rates(rng, cells, np.full(cells.size, 0.5))
+    opts = FittedOptions(**FACTORS_ONLY, min_history_days=365.0, selection="none")
+    calls: list[pd.Timestamp] = []
+
+    def factors_at(when):
+        calls.append(when)
+        return _last_year_counts(ev, cells, when)
+
+    def last_year(m):
+        return next(f for f in m.report()["factors"] if f["name"] == "last_year")
+
+    leaky = FittedModel(opts).fit(ev, cells, ORIGIN, _last_year_counts(ev, cells, ORIGIN))
+    honest = FittedModel(opts).fit(ev, cells, ORIGIN, factors_at)
+    assert last_year(leaky)["rr_per_sd"] > 2.0 and last_year(leaky)["p_value"] < 1e-12
+    lo, hi = last_year(honest)["rr_ci95"]
+    assert lo < 1.0 < hi and last_year(honest)["p_value"] > 0.01
+    # called once per training origin and once at the forecast origin, each row its own
+    origins = honest.features_.training_origins_days
+    assert sorted(calls) == sorted(ORIGIN + pd.Timedelta(days=s) for s in [0.0, *origins])
+    f = honest.features_
+    j = f.names.index("last_year")
+    for k, s in enumerate(origins, start=1):
+        want = np.log1p(_last_year_counts(ev, cells, ORIGIN + pd.Timedelta(days=s))["last_year"])
+        np.testing.assert_array_equal(f.x_train[f.origin_train == k, j], want.to_numpy())
+    np.testing.assert_array_equal(f.x_pred[:, j], leaky.features_.x_pred[:, j])
+    # the raw values explained are the forecast origin's
+    np.testing.assert_array_equal(f.raw_pred["last_year"], leaky.features_.raw_pred["last_year"])
+
+
+def test_a_factor_known_per_date_is_transformed_filled_and_flagged_alike(cells):
+    rng = np.random.default_rng(4)
+    ev = _events_from_rates(rng, cells, np.full(cells.size, 0.3))
+    opts = FittedOptions(**FACTORS_ONLY, min_history_days=365.0, selection="none")
+
+    def factors_at(when):
+        t = _last_year_counts(ev, cells, when)
+        # negative in the past only: the transform is decided on every origin's values
+        t["shifted"] = t["last_year"] - (1.0 if when < ORIGIN else 0.0)
+        # 1 in half the cells at the forecast origin (NaN in the others), 3 everywhere before
+        t["partial"] = np.where(
+            when < ORIGIN, 3.0, np.where(np.arange(cells.size) % 2, np.nan, 1.0)
+        )
+        return t
+
+    f = build_lagged_features(ev, cells, ORIGIN, opts, factors_at)
+    assert f.descriptions["shifted"].endswith("(linear)")
+    assert f.descriptions["last_year"].endswith("(log1p)")
+    miss = f.names.index("partial__missing")
+    assert f.x_pred[:, miss].sum() == cells.size // 2 and f.x_train[:, miss].sum() == 0
+    part = f.names.index("partial")
+    # one fill for all origins: the mean of every origin's covered values, transformed
+    k = len(f.training_origins_days)
+    fill = (np.log1p(1.0) * (cells.size - cells.size // 2) + np.log1p(3.0) * k * cells.size) / (
+        cells.size - cells.size // 2 + k * cells.size
+    )
+    gap = f.x_pred[:, miss] == 1
+    np.testing.assert_allclose(f.x_pred[gap, part], fill)
+    np.testing.assert_array_equal(f.x_pred[~gap, part], np.log1p(1.0))
+    np.testing.assert_array_equal(f.x_train[:, part], np.log1p(3.0))
+
+    def renamed(when):
+        return (
+            factors_at(when).rename(columns={"shifted": "other"})
+            if when < ORIGIN
+            else (factors_at(when))
+        )
+
+    with pytest.raises(InputError, match="the same factors"):
+        build_lagged_features(ev, cells, ORIGIN, opts, renamed)

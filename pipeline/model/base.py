@@ -16,7 +16,7 @@ a method of :func:`pipeline.evaluate.rolling_back_test`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -54,9 +54,7 @@ class RiskModel(Protocol):
 
 def as_method(
     make_model: Callable[[], RiskModel],
-    factors: pd.DataFrame
-    | Callable[[pd.DataFrame, np.ndarray, pd.Timestamp], pd.DataFrame]
-    | None = None,
+    factors: pd.DataFrame | Callable[[pd.DataFrame, np.ndarray, pd.Timestamp], Any] | None = None,
 ) -> Method:
     """Return a back-test method that fits a fresh model at each origin.
 
@@ -66,7 +64,9 @@ def as_method(
         ``() -> RiskModel``, e.g. ``lambda: FittedModel(options)``.
     factors : DataFrame or callable, optional
         Extra per-cell factors: a fixed table, or ``(train_events, cells, origin) -> table``
-        computed from what is known at the origin (the weighted model's features).
+        computed from what is known at the origin (the weighted model's features); for the
+        fitted model that may return ``factors_at(timestamp) -> table`` instead, which it
+        calls at each of its training origins (all before ``origin``).
 
     Returns
     -------

@@ -21,10 +21,17 @@ origin ``s`` every feature sees only the events in ``[-W, s)``:
 
 Transforms: counts and recency ``log1p``; smoothed counts ``log(x + c)`` with ``c`` one hundredth
 of the mean events per cell over the history (a floor, so that a cell outside every kernel has
-a finite value).  Extra per-cell factors (transit, rasters, plug-ins) are time-invariant
-columns; NaN means "not covered": the value is filled with the covered cells' mean and a
-``<factor>__missing`` indicator joins the design, so a gap is never read as a zero (one indicator
-per distinct coverage mask, named after its first factor: the transit factors share one).
+a finite value).  Extra per-cell factors (transit, rasters, plug-ins) come as one table, which
+every row takes (time-invariant: a documented look-ahead at the training origins), or as a
+function of the date, ``factors_at(timestamp) -> table``, called once per training origin and
+once at the forecast origin, each row taking the values as of its own origin: a factor that
+counts the seizures as of a date, taken at the forecast origin, counts the training labels.
+With a function, each factor's transform (``log1p`` unless it has negative values), its fill
+and its coverage masks are decided on all the origins' values together, so one column means
+one thing in every row.  NaN means "not covered": the value is filled with the covered values'
+mean and a ``<factor>__missing`` indicator joins the design, so a gap is never read as a zero
+(one indicator per distinct coverage mask, named after its first factor: the transit factors
+share one).
 
 The kernel sums are sparse matrix products: one KD-tree query for the cell-event pairs within
 the largest radius, one sparse matrix per bandwidth, one product per window and origin.
@@ -32,6 +39,7 @@ the largest radius, one sparse matrix per bandwidth, one product per window and 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -47,9 +55,19 @@ from ..grid import cells_resolutions, cells_to_latlng, points_to_cells, to_cells
 from ..sphere import EARTH_RADIUS_KM, arc_to_chord_km, chord_to_arc_km, lonlat_to_xyz
 from .options import FittedOptions
 
-__all__ = ["LaggedFeatures", "build_lagged_features", "factors_by_cell", "smoothed_counts"]
+__all__ = [
+    "FactorsAt",
+    "LaggedFeatures",
+    "build_lagged_features",
+    "factors_by_cell",
+    "smoothed_counts",
+]
 
 DAY = pd.Timedelta(days=1)
+
+#: Extra per-cell factors as of a date: ``factors_at(timestamp) -> table`` (see
+#: :func:`build_lagged_features`).
+FactorsAt = Callable[[pd.Timestamp], pd.DataFrame]
 
 
 @dataclass
@@ -284,29 +302,46 @@ def factors_by_cell(factors: pd.DataFrame, cells: np.ndarray) -> pd.DataFrame:
 
 
 def _factor_columns(
-    factors: pd.DataFrame | None, cells: np.ndarray, options: FittedOptions
+    tables: list[pd.DataFrame], cells: np.ndarray, options: FittedOptions
 ) -> tuple[dict[str, np.ndarray], dict[str, str], dict[str, np.ndarray]]:
-    """Return the transformed extra factors (NaN filled) and their missing indicators."""
+    """Return the transformed extra factors (NaN filled) and their missing indicators.
+
+    ``tables`` holds the factors at one or more origins (the forecast's first); each column
+    returned stacks them, ``len(tables) × len(cells)`` values, transformed and filled alike.
+    The raw values returned are the first table's.
+    """
     cols: dict[str, np.ndarray] = {}
     desc: dict[str, str] = {}
     raw: dict[str, np.ndarray] = {}
     masks: dict[bytes, list[str]] = {}
-    if factors is None or len(factors.columns) == 0:
+    if not tables or len(tables[0].columns) == 0:
         return cols, desc, raw
-    frame = factors_by_cell(factors, cells)
-    unknown = sorted(set(options.factor_transforms) - set(frame.columns))
+    frames = [factors_by_cell(t, cells) for t in tables]
+    names = list(frames[0].columns)
+    for k, other in enumerate(frames[1:], start=1):
+        if list(other.columns) != names:
+            raise InputError(
+                f"the factors table of training origin {k} has columns "
+                f"{list(map(str, other.columns))!r}, the forecast's {list(map(str, names))!r}; "
+                "a table as of each date needs the same factors"
+            )
+    unknown = sorted(set(options.factor_transforms) - set(names))
     if unknown:
         raise InputError(
             f"factor_transforms names {unknown!r}, which are not factor columns; available: "
-            f"{sorted(map(str, frame.columns))!r}"
+            f"{sorted(map(str, names))!r}"
         )
-    for name in frame.columns:
+    n_all = len(frames) * len(cells)
+    for name in names:
         try:
-            x = pd.to_numeric(frame[name], errors="raise").to_numpy(dtype="float64")
+            parts = [
+                pd.to_numeric(f[name], errors="raise").to_numpy(dtype="float64") for f in frames
+            ]
         except (TypeError, ValueError):
             raise InputError(f"factor {name!r} is not numeric") from None
+        x = parts[0] if len(parts) == 1 else np.concatenate(parts)
         x = np.where(np.isfinite(x), x, np.nan)
-        raw[str(name)] = x
+        raw[str(name)] = x[: len(cells)]
         covered = ~np.isnan(x)
         if not covered.any():
             continue
@@ -329,13 +364,13 @@ def _factor_columns(
             masks.setdefault(key, []).append(str(name))
     # One indicator per distinct coverage mask: factors of one source (the transit factors
     # share the AIS coverage) would otherwise give identical, unidentifiable columns.
-    for key, names in masks.items():
-        missing = np.unpackbits(np.frombuffer(key, dtype=np.uint8), count=len(cells))
-        cols[f"{names[0]}__missing"] = missing.astype("float64")
-        which = ", ".join(repr(n) for n in names)
-        desc[f"{names[0]}__missing"] = (
+    for key, group in masks.items():
+        missing = np.unpackbits(np.frombuffer(key, dtype=np.uint8), count=n_all)
+        cols[f"{group[0]}__missing"] = missing.astype("float64")
+        which = ", ".join(repr(n) for n in group)
+        desc[f"{group[0]}__missing"] = (
             f"1 where factor {which} does not cover the cell"
-            if len(names) == 1
+            if len(group) == 1
             else f"1 where factors {which} do not cover the cell (one shared coverage)"
         )
     return cols, desc, raw
@@ -346,7 +381,7 @@ def build_lagged_features(
     cells: np.ndarray,
     origin: pd.Timestamp,
     options: FittedOptions,
-    factors: pd.DataFrame | None = None,
+    factors: pd.DataFrame | FactorsAt | None = None,
 ) -> LaggedFeatures:
     """Build the stacked training design and the forecast design at ``origin``.
 
@@ -361,9 +396,12 @@ def build_lagged_features(
         The forecast origin.
     options : FittedOptions
         Windows, bandwidths, recency, history.
-    factors : pandas.DataFrame, optional
+    factors : pandas.DataFrame or callable, optional
         Extra per-cell factors: a ``cell`` column (or index) and numeric columns; NaN = not
-        covered.
+        covered.  A table is taken by every row (today's values at the training origins); a
+        callable ``factors_at(timestamp) -> table`` is called once at each training origin
+        (``origin + s`` days) and once at ``origin``, and each row takes its own origin's
+        values: what a factor that counts the seizures as of a date needs.
 
     Returns
     -------
@@ -482,7 +520,13 @@ def build_lagged_features(
 
     x_pred, raw_pred = features_at(0.0)
     active_pred = active_at(0.0)
-    fcols, fdesc, fraw = _factor_columns(factors, cells, options)
+    if factors is None:
+        tables: list[pd.DataFrame] = []
+    elif callable(factors):
+        tables = [factors(origin + s * DAY) for s in [0.0, *train_origins]]
+    else:
+        tables = [factors]
+    fcols, fdesc, fraw = _factor_columns(tables, cells, options)
     p, q, n_train = x_pred.shape[1], len(fcols), len(train_origins)
     # one allocation, filled per training origin: stacking and then joining the factor
     # columns would copy the whole design twice
@@ -498,9 +542,12 @@ def build_lagged_features(
     origin_train = np.repeat(np.arange(1, n_train + 1), n)
     if fcols:
         fx = np.column_stack(list(fcols.values()))
-        x_pred = np.hstack([x_pred, fx])
+        x_pred = np.hstack([x_pred, fx[:n]])
         for k in range(n_train):
-            x_train[k * n : (k + 1) * n, p:] = fx
+            # one table: today's values in every row; one per date: the training origin's
+            x_train[k * n : (k + 1) * n, p:] = (
+                fx if len(tables) == 1 else fx[(k + 1) * n : (k + 2) * n]
+            )
         names += list(fcols)
         desc.update(fdesc)
         raw_pred.update(fraw)

@@ -59,7 +59,7 @@ from scipy import optimize, special, stats
 from .. import schema as S
 from ..errors import InputError
 from ..grid import cells_resolutions, cells_to_strings, points_to_cells, to_cells
-from .features import LaggedFeatures, build_lagged_features, smoothed_counts
+from .features import FactorsAt, LaggedFeatures, build_lagged_features, smoothed_counts
 from .options import FittedOptions
 
 __all__ = [
@@ -517,7 +517,7 @@ class FittedModel:
         events: pd.DataFrame,
         cells,
         origin,
-        factors: pd.DataFrame | None = None,
+        factors: pd.DataFrame | FactorsAt | None = None,
     ) -> FittedModel:
         """Fit on the events before ``origin`` and forecast the next horizon for ``cells``.
 
@@ -529,9 +529,11 @@ class FittedModel:
             H3 cells to model (one resolution).
         origin : date-like
             The forecast origin (``as_of``).
-        factors : pandas.DataFrame, optional
+        factors : pandas.DataFrame or callable, optional
             Extra per-cell factors (``cell`` column or index, numeric columns, NaN = not
-            covered).
+            covered): one table for every training origin, or ``factors_at(timestamp) ->
+            table``, called at each training origin and at ``origin`` (a factor that counts
+            the seizures as of a date; see :func:`~pipeline.model.features.build_lagged_features`).
 
         Returns
         -------

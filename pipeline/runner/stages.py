@@ -1028,7 +1028,10 @@ def _fitted_scores(
     cfg = state.config
     cells_ = table[S.CELL].to_numpy(dtype="uint64")
     model = FittedModel(cfg.score.fitted).fit(
-        state.seizures, cells_, state.as_of, factors=_extra_factors(table, cfg.score.factors)
+        state.seizures,
+        cells_,
+        state.as_of,
+        factors=_fitted_factors(state, _extra_factors(table, cfg.score.factors), cells_),
     )
     pred = model.predict().drop(columns=[S.HEX_ID])
     shares = model.shares().drop(columns=["relative_risk"])
@@ -1431,6 +1434,30 @@ def _extra_factors(table: pd.DataFrame, wanted) -> pd.DataFrame:
     return table[[S.CELL, *names]].copy()
 
 
+def _fitted_factors(state: RunState, at_origin: pd.DataFrame, cells, origin=None) -> Any:
+    """Return the fitted model's extra factors: ``at_origin``, or a function of the date.
+
+    Without a plug-in that counts the seizures every factor is time-invariant and the table
+    is returned as it is (every training origin takes it: a documented look-ahead).  With
+    one, the fitted model gets ``factors_at(timestamp)``: ``at_origin`` at its forecast
+    origin (``origin``, the run's ``as_of`` by default) and, at each training origin before
+    it, the table with the plug-ins recomputed there (:func:`_factors_known_at`), so the
+    training rows' values never count their own labels' seizures.
+    """
+    plugins = _seizure_plugins(state)
+    if not plugins:
+        return at_origin
+    origin = pd.Timestamp(state.as_of if origin is None else origin)
+    wanted = state.config.score.factors
+
+    def factors_at(when: pd.Timestamp) -> pd.DataFrame:
+        if when >= origin:
+            return at_origin
+        return _extra_factors(_factors_known_at(state, cells, when, plugins), wanted)
+
+    return factors_at
+
+
 def _seizure_plugins(state: RunState) -> list:
     """Return the score's plug-in factors that read the seizures as of ``as_of``.
 
@@ -1541,7 +1568,8 @@ def published_method(state: RunState):
 
             def factors(train, cells, origin):
                 table = _factors_known_at(state, cells, origin, plugins)
-                return _extra_factors(table, sc.factors)
+                # and each origin's training rows take theirs at their own training origins
+                return _fitted_factors(state, _extra_factors(table, sc.factors), cells, origin)
 
         # refitted at each origin for its forecast only: no statsmodels refit, no sandwich
         return fitted_method(sc.fitted, factors=factors, inference=False)
