@@ -224,3 +224,23 @@ def test_formula_cells_without_a_saved_value_are_said(tmp_path):
     assert len(res.frame) == 1 and set(res.rejects["rule"]) == {"coord_missing"}
     said = [n for n in res.notes if "formula cell(s) hold no saved value" in n]
     assert said and said[0].startswith("report.xlsx: 10 formula cell(s)") and "B2" in said[0]
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".geojsonseq"])
+def test_a_geojson_feature_giving_a_key_twice_is_refused(tmp_path, suffix):
+    """GDAL keeps the last of two values under one key: a feature with two "date"
+    properties was read with the second without a word (JSON records reject it)."""
+    from pipeline.errors import SourceUnreadable
+    from pipeline.ingest import read_seizures
+
+    good = '{"type": "Feature", "properties": {"date": "2024-01-02"}, "geometry": {"type": "Point", "coordinates": [-60.5, 12.0]}}'
+    twice = '{"type": "Feature", "properties": {"date": "2024-01-03", "date": "1999-01-01"}, "geometry": {"type": "Point", "coordinates": [-60.0, 12.5]}}'
+    path = tmp_path / f"s{suffix}"
+    if suffix == ".geojson":
+        path.write_text('{"type": "FeatureCollection", "features": [' + good + ", " + twice + "]}")
+    else:
+        path.write_text(good + "\n" + twice + "\n")
+    with pytest.raises(SourceUnreadable, match="gives the key 'date' twice"):
+        read_seizures(path)
+    path.write_text(path.read_text().replace('"date": "1999-01-01"', '"note": "x"'))
+    assert len(read_seizures(path).frame) == 2

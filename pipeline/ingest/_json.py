@@ -35,7 +35,7 @@ from ..errors import SourceUnreadable
 from ..schema import REJECT_COLUMNS
 from ._common import TextTable, decode_bytes, source_bytes
 
-__all__ = ["JsonTable", "looks_like_json_records", "read_json_records"]
+__all__ = ["JsonTable", "key_given_twice", "looks_like_json_records", "read_json_records"]
 
 _WS = re.compile(r"[ \t\n\r]*")
 #: The dtype of the text columns :func:`~pipeline.ingest._common.read_text_table` gives.
@@ -52,6 +52,7 @@ class _DuplicateKey(json.JSONDecodeError):
     """An object gives a key twice: which of its values is meant is unknown."""
 
     def __init__(self, key: str) -> None:
+        self.key = key
         super().__init__(
             f"the key {key!r} is given twice in one object (which value holds is unknown)", "", 0
         )
@@ -67,6 +68,34 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
                 raise _DuplicateKey(key)
             seen.add(key)
     return out
+
+
+#: Parses only to find a key given twice: numbers are not converted.
+_KEYS_ONLY = json.JSONDecoder(
+    parse_float=len, parse_int=len, parse_constant=len, object_pairs_hook=_unique_keys
+)
+
+
+def key_given_twice(data: bytes, sequence: bool = False) -> str | None:
+    """Return the first key some object of a JSON text gives twice, or None.
+
+    GDAL (and most JSON readers) keep the last of two values under one key, another reader
+    the first: a GeoJSON feature with two ``date`` properties is read with one of them
+    without a word.  ``sequence``: one JSON text per line or record separator (GeoJSONSeq).
+    Text that is not valid JSON gives None (its reader says what is wrong).
+
+    >>> key_given_twice(b'{"a": 1, "b": {"c": 2, "c": 3}}')
+    'c'
+    """
+    texts = [r for r in re.split(rb"[\x1e\n]", data) if r.strip()] if sequence else [data]
+    for text in texts:
+        try:
+            _KEYS_ONLY.decode(text.decode("utf-8-sig", errors="replace"))
+        except _DuplicateKey as exc:
+            return exc.key
+        except ValueError:
+            continue
+    return None
 
 
 _DECODER = json.JSONDecoder(

@@ -7,6 +7,7 @@ accept the same formats and fail with the same one-line messages.
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,8 @@ from ._archive import (
     read_member,
 )
 from ._json import looks_like_json_records
+
+log = logging.getLogger(__name__)
 
 __all__ = ["OpenedSource", "open_source", "read_vector", "spatial_layer"]
 
@@ -504,6 +507,8 @@ def read_vector(
                 # a Feature's keys beside its properties are read too: Digitraffic's AIS
                 # locations carry the vessel's "mmsi" there, which GDAL drops by default
                 kwargs["FOREIGN_MEMBERS"] = "ALL"
+            if fmt == "geojson":
+                _refuse_a_key_given_twice(target, name)
             gdf = gpd.read_file(target, engine="pyogrio", **kwargs)
         if target.lower().endswith(_SEQ_SUFFIXES):
             _check_sequence(target, name, len(gdf))
@@ -586,6 +591,37 @@ def _refuse_degrees_that_are_not(geoms: np.ndarray, crs: Any, name: str, fmt: st
 #: GeoJSON text sequences (RFC 8142), read by GDAL's GeoJSONSeq driver; never from a zip
 #: (their records are counted from the file, see :func:`_check_sequence`).
 _SEQ_SUFFIXES = (".geojsonseq", ".geojsonl")
+
+
+#: GeoJSON files up to this size are checked for keys given twice (a seizure export is far
+#: smaller; a large context layer is read by GDAL alone).
+_KEY_CHECK_MAX_BYTES = 64 << 20
+
+
+def _refuse_a_key_given_twice(target: str, name: str) -> None:
+    """Refuse a GeoJSON file one of whose objects gives a key twice.
+
+    GDAL keeps the last value: a feature with two ``date`` properties was read with the
+    second, without a word (JSON records reject such a record as ``malformed_json``).  The
+    file's size is bounded before it is read (``ingest.max_uncompressed_mb``).
+    """
+    from ._json import key_given_twice
+
+    if target.startswith("/vsi"):  # a member of an archive: GDAL reads it in place
+        return
+    size = os.path.getsize(target)
+    if size > _KEY_CHECK_MAX_BYTES:  # Python's parse takes ~10x the text: bounded
+        log.info("%s: %d MiB, not checked for keys given twice", name, size >> 20)
+        return
+    with open(target, "rb") as fh:
+        data = fh.read()
+    key = key_given_twice(data, sequence=target.lower().endswith(_SEQ_SUFFIXES))
+    if key is not None:
+        raise SourceUnreadable(
+            f"{name}: an object gives the key {key!r} twice: which of its values is meant is "
+            "unknown (a reader keeps the last, another the first); export the file again or "
+            "remove the repeated key"
+        )
 
 
 def _check_sequence(target: str, name: str, n_read: int) -> None:
