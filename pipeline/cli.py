@@ -130,8 +130,8 @@ def _line(text: str, level: int, exc: BaseException | None = None, **extra: Any)
     run's - a log that cannot be written never turns a published run into a failure.
     """
     handler, message = _SUMMARY["handler"], text
-    if handler is None:
-        text = f"route-risk: {text}"
+    if handler is None:  # one line whatever the text holds (a file name with a newline)
+        text = f"route-risk: {_one_line(text)}"
         if exc is not None:
             text += "\n" + "".join(traceback.format_exception(exc)).rstrip("\n")
     else:
@@ -787,13 +787,25 @@ def setup_logging(verbose: int = 0, quiet: bool = False, log_format: str = "auto
         )
     else:
         handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S")
+            _OneLineFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S")
         )
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level)
     _SUMMARY.update(quiet=quiet, handler=handler if as_json else None)
     logging.captureWarnings(True)  # pandas, pyogrio, our own warnings: into the log
+
+
+class _OneLineFormatter(logging.Formatter):
+    """Text log lines, one per record: control characters of the message escaped.
+
+    A file name holding a newline (or a terminal escape) made one message two lines for
+    the reader (and ``grep``); a traceback that follows the message keeps its lines.
+    """
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
+        record.message = _one_line(record.message)
+        return super().formatMessage(record)
 
 
 class Terminated(BaseException):

@@ -244,3 +244,22 @@ def test_a_geojson_feature_giving_a_key_twice_is_refused(tmp_path, suffix):
         read_seizures(path)
     path.write_text(path.read_text().replace('"date": "1999-01-01"', '"note": "x"'))
     assert len(read_seizures(path).frame) == 2
+
+
+def test_a_file_name_holding_a_newline_stays_one_line_in_text_logs(tmp_path, capsys):
+    """A file named 'bad<newline>name.csv' made each message naming it two lines of the
+    text log and of the ingest summary (a monitor or grep read half a message)."""
+    from pipeline.cli import main
+
+    path = tmp_path / "bad\nname.csv"
+    path.write_text("date,lat,lon\n2024-01-01,12.0,-60.0\n2024-01-02,95,-60\n")
+    code = main(
+        ["ingest", "seizures", str(path), "--log-format", "text", "-v", "--out", str(tmp_path)]
+    )
+    assert code == 0
+    out, err = capsys.readouterr()
+    assert "bad\\nname.csv (seizures)" in out.splitlines()[0]
+    assert "name.csv" not in "".join(line for line in out.splitlines() if "bad" not in line)
+    logged = [line for line in err.splitlines() if line.strip()]
+    assert logged and all(line[:2].isdigit() for line in logged), logged  # each a timestamp
+    assert any("bad\\nname.csv: 2 read" in line for line in logged)

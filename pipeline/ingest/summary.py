@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -269,6 +270,13 @@ def json_safe(value: Any) -> Any:
     return str(value)
 
 
+def _lines(lines: list[str]) -> str:
+    """Join the summary's lines, each kept one line: a file name's newline is escaped."""
+    return "\n".join(
+        re.sub(r"[\x00-\x1f\x7f]", lambda m: repr(m.group())[1:-1], line) for line in lines
+    )
+
+
 def format_summary(summary: dict[str, Any]) -> str:
     """Return the human-readable text of a :func:`summarise_ingest` summary."""
     lines = [f"{summary.get('source')} ({summary.get('kind')})"]
@@ -295,7 +303,7 @@ def format_summary(summary: dict[str, Any]) -> str:
         lines += _assumption_lines(summary.get("assumptions") or {})
         for note in summary.get("notes", []):
             lines.append(f"  note: {note}")
-        return "\n".join(lines)
+        return _lines(lines)
     lines.append(
         f"  read {summary['read']}, accepted {summary['accepted']}, rejected "
         f"{summary['rejected']} ({summary['reject_rate']:.1%})"
@@ -309,7 +317,7 @@ def format_summary(summary: dict[str, Any]) -> str:
     lines += _assumption_lines(summary.get("assumptions") or {})
     for note in summary.get("notes", []):
         lines.append(f"  note: {note}")
-    return "\n".join(lines)
+    return _lines(lines)
 
 
 def _assumption_lines(a: dict[str, Any]) -> list[str]:
