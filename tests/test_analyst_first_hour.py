@@ -70,6 +70,23 @@ def _edge_point() -> tuple[float, float]:
     return float(lon[i]), float(lat[i])
 
 
+def _with_land(tmp_path, box: tuple[float, ...], **sections) -> pipeline.Config:
+    """A config on the attacks with a land layer: one island, the box (lon/lat bounds)."""
+    import geopandas as gpd
+    import shapely
+
+    land = gpd.GeoDataFrame({"name": ["island"]}, geometry=[shapely.box(*box)], crs="EPSG:4326")
+    land.to_file(tmp_path / "land.geojson", driver="GeoJSON")
+    return _config(
+        tmp_path,
+        inputs={
+            "seizures": [{"path": str(tmp_path / "attacks.csv")}],
+            "context": [{"path": str(tmp_path / "land.geojson"), "kind": "land"}],
+        },
+        **sections,
+    )
+
+
 def test_every_seizure_s_cell_is_scored_on_land_and_at_the_area_s_edge(tmp_path):
     """A seizure's cell left the map when its centre was on land or outside the area.
 
@@ -79,8 +96,6 @@ def test_every_seizure_s_cell_is_scored_on_land_and_at_the_area_s_edge(tmp_path)
     drawn, without a word; so was an attack just inside the area's edge whose cell is centred
     beyond it.
     """
-    import geopandas as gpd
-    import shapely
 
     rng = np.random.default_rng(3)
     sea_lon, sea_lat = 102.0 + rng.normal(0, 0.2, 40), 1.0 + rng.normal(0, 0.2, 40)
@@ -89,17 +104,7 @@ def test_every_seizure_s_cell_is_scored_on_land_and_at_the_area_s_edge(tmp_path)
     lon = np.r_[sea_lon, port_lon, edge_lon]
     lat = np.r_[sea_lat, port_lat, edge_lat]
     _attacks(tmp_path, lon, lat)
-    land = gpd.GeoDataFrame(
-        {"name": ["island"]}, geometry=[shapely.box(103.5, 0.5, 104.5, 1.5)], crs="EPSG:4326"
-    )
-    land.to_file(tmp_path / "land.geojson", driver="GeoJSON")
-    cfg = _config(
-        tmp_path,
-        inputs={
-            "seizures": [{"path": str(tmp_path / "attacks.csv")}],
-            "context": [{"path": str(tmp_path / "land.geojson"), "kind": "land"}],
-        },
-    )
+    cfg = _with_land(tmp_path, (103.5, 0.5, 104.5, 1.5))
     res = pipeline.run_pipeline(cfg)
     scored = set(res.scores["cell"].to_numpy(dtype="uint64").tolist())
     held = points_to_cells(lon, lat, RES)
@@ -253,8 +258,6 @@ def test_the_back_test_ranks_the_cells_a_map_can_show(tmp_path):
     each origin ranks the area's sea cells near its history, and the cells holding
     its known events.
     """
-    import geopandas as gpd
-    import shapely
 
     from pipeline.evaluate.backtest import cell_universe
 
@@ -267,14 +270,9 @@ def test_the_back_test_ranks_the_cells_a_map_can_show(tmp_path):
     frame["date"] = days.strftime("%Y-%m-%d")
     frame.to_csv(tmp_path / "attacks.csv", index=False)
     island = (103.5, 0.5, 104.5, 1.5)
-    land = gpd.GeoDataFrame({"name": ["island"]}, geometry=[shapely.box(*island)], crs="EPSG:4326")
-    land.to_file(tmp_path / "land.geojson", driver="GeoJSON")
-    cfg = _config(
+    cfg = _with_land(
         tmp_path,
-        inputs={
-            "seizures": [{"path": str(tmp_path / "attacks.csv")}],
-            "context": [{"path": str(tmp_path / "land.geojson"), "kind": "land"}],
-        },
+        island,
         evaluate={
             "enabled": True,
             "origins": 3,

@@ -826,10 +826,33 @@ def _input_digests(state: RunState) -> dict[str, str]:
     return out
 
 
-def features(state: RunState) -> None:
-    """Every factor on the cells, each cached by its inputs, options and code."""
+def _factor_context(state: RunState, cells, as_of, seizures, plugins) -> Any:
+    """Return the factors' context on ``cells`` as of ``as_of`` with these ``seizures``.
+
+    A plug-in among ``plugins`` that needs the tracks reads the pings table: spilled pings
+    (a store) are then read whole for it.
+    """
     from ..factors import FactorContext
 
+    pings = state.pings
+    if not isinstance(pings, pd.DataFrame) and any("tracks" in f.needs for f in plugins):
+        pings = pings.to_frame()
+    return FactorContext(
+        cells=cells,
+        resolution=state.config.area.resolution,
+        as_of=as_of,
+        seizures=seizures,
+        pings=pings,
+        vessel_identity=state.vessel_identity,
+        rasters={r["name"]: r["data"] for r in state.rasters},
+        ports=state.ports,
+        context=state.context,
+        window_cells=state.cells,
+    )
+
+
+def features(state: RunState) -> None:
+    """Every factor on the cells, each cached by its inputs, options and code."""
     cfg = state.config
     digests = _input_digests(state)
     todo = factors_to_compute(cfg)
@@ -852,22 +875,12 @@ def features(state: RunState) -> None:
         return [f.name, f.code_digest(), opts, [digests.get(n) for n in needs], when]
 
     assert state.as_of is not None
-    pings = state.pings
-    if not isinstance(pings, pd.DataFrame) and any(
-        not f.builtin and "tracks" in f.needs for f in todo
-    ):
-        pings = pings.to_frame()  # a plug-in reads the pings table: it gets it whole
-    base = FactorContext(
-        cells=state.cells,
-        resolution=cfg.area.resolution,
-        as_of=state.as_of,
-        seizures=state.seizures,
-        pings=pings,
-        vessel_identity=state.vessel_identity,
-        rasters={r["name"]: r["data"] for r in state.rasters},
-        ports=state.ports,
-        context=state.context,
-        window_cells=state.cells,
+    base = _factor_context(
+        state,
+        state.cells,
+        state.as_of,
+        state.seizures,
+        [f for f in todo if not f.builtin],  # a plug-in reading the pings gets the table whole
     )
     from ..engine import use_engine
 
@@ -1483,8 +1496,6 @@ def _factors_known_at(state: RunState, cells, origin, plugins: list) -> pd.DataF
     The plug-ins see only the seizures before ``origin`` and ``as_of = origin``; every other
     factor is taken as it is now (transit, rasters: a documented look-ahead).
     """
-    from ..factors import FactorContext
-
     ft = state.features
     assert ft is not None
     cells = np.asarray(cells, dtype="uint64")
@@ -1495,21 +1506,8 @@ def _factors_known_at(state: RunState, cells, origin, plugins: list) -> pd.DataF
     if not plugins:
         return table
     cfg = state.config
-    pings = state.pings
-    if not isinstance(pings, pd.DataFrame) and any("tracks" in f.needs for f in plugins):
-        pings = pings.to_frame()
-    base = FactorContext(
-        cells=cells,
-        resolution=cfg.area.resolution,
-        as_of=pd.Timestamp(origin),
-        seizures=state.seizures[state.seizures[S.TIME] < origin].reset_index(drop=True),
-        pings=pings,
-        vessel_identity=state.vessel_identity,
-        rasters={r["name"]: r["data"] for r in state.rasters},
-        ports=state.ports,
-        context=state.context,
-        window_cells=state.cells,
-    )
+    earlier = state.seizures[state.seizures[S.TIME] < origin].reset_index(drop=True)
+    base = _factor_context(state, cells, pd.Timestamp(origin), earlier, plugins)
     for f in plugins:
         got = f(dataclasses.replace(base, options=factor_options(cfg, f)))
         table[f.name] = got.values
