@@ -297,3 +297,23 @@ def test_the_back_test_ranks_the_cells_a_map_can_show(tmp_path):
         held = np.isin(near, points_to_cells(known["lon"].to_numpy(), known["lat"].to_numpy(), RES))
         assert (~at_sea).sum() > held[~at_sea].sum()  # land cells near the history: left out
         assert o["n_cells"] == int((at_sea | held).sum())
+
+
+def test_a_night_whose_seizure_adds_a_land_cell_equals_a_cold_run(tmp_path):
+    """A night's new seizure in a harbour the coastline covers adds its cell to the map: the
+    nightly run (its caches and memos of the night before) publishes a cold run's tables."""
+    import hashlib
+
+    rng = np.random.default_rng(8)
+    lon, lat = 102.0 + rng.normal(0, 0.3, 60), 1.0 + rng.normal(0, 0.3, 60)
+    frame = _attacks(tmp_path, lon, lat)
+    box = (103.5, 0.5, 104.5, 1.5)
+    pipeline.run_pipeline(_with_land(tmp_path, box))  # the night before
+    night = pd.concat([frame, frame.head(3).assign(longitude=104.05, latitude=1.05)])
+    night.to_csv(tmp_path / "attacks.csv", index=False)
+    nightly = pipeline.run_pipeline(_with_land(tmp_path, box))
+    cold = pipeline.run_pipeline(_with_land(tmp_path, box, run={"out_dir": str(tmp_path / "b")}))
+    assert any("on the land layer are scored: they hold 3" in n for n in nightly.manifest["notes"])
+    for name in ("scores_csv", "features", "seizures"):
+        a, b = (hashlib.sha256(r.outputs[name].read_bytes()).hexdigest() for r in (nightly, cold))
+        assert a == b, name
