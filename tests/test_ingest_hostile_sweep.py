@@ -263,3 +263,21 @@ def test_a_file_name_holding_a_newline_stays_one_line_in_text_logs(tmp_path, cap
     logged = [line for line in err.splitlines() if line.strip()]
     assert logged and all(line[:2].isdigit() for line in logged), logged  # each a timestamp
     assert any("bad\\nname.csv: 2 read" in line for line in logged)
+
+
+def test_a_zip_member_that_is_a_symbolic_link_is_refused(tmp_path):
+    """A zip made with `zip --symlinks` holding a link named seizures.csv: its bytes are the
+    link's target path, read as a CSV of no records (exit 0, nothing said)."""
+    import stat
+    import zipfile
+
+    from pipeline.errors import SourceUnreadable
+    from pipeline.ingest import read_seizures
+
+    path = tmp_path / "export.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        info = zipfile.ZipInfo("seizures.csv")
+        info.external_attr = (stat.S_IFLNK | 0o777) << 16
+        zf.writestr(info, "/etc/passwd")
+    with pytest.raises(SourceUnreadable, match="'seizures.csv' is a symbolic link"):
+        read_seizures(path)

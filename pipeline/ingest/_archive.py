@@ -14,6 +14,7 @@ size is a real bound).
 
 from __future__ import annotations
 
+import stat
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -76,6 +77,11 @@ class ZipMember:
     data: bytes | None
     vsi: str | None
     declared_mb: float
+
+
+def _is_link(info: zipfile.ZipInfo) -> bool:
+    """Whether a member is a symbolic link (``zip --symlinks``: Unix mode in its attributes)."""
+    return stat.S_ISLNK(info.external_attr >> 16)
 
 
 def _is_junk(info: zipfile.ZipInfo) -> bool:
@@ -162,6 +168,12 @@ def open_zip_member(
                 )
         if any(i.flag_bits & 0x1 for i in group):
             raise SourceUnreadable(f"{name}: member {info.filename!r} is encrypted")
+        links = [i.filename for i in group if _is_link(i)]
+        if links:  # its bytes are a path, not data: read as a file it gave "no records"
+            raise SourceUnreadable(
+                f"{name}: member {links[0]!r} is a symbolic link, not a file: links in an "
+                "archive are never followed; zip the file itself"
+            )
         declared = sum(i.file_size for i in group) / 2**20
         if declared > max_uncompressed_mb:
             raise SourceUnreadable(
