@@ -31,6 +31,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import importlib
@@ -323,10 +324,39 @@ class Factor:
         return hashlib.sha256(f"{self._source} {self._distribution}".encode()).hexdigest()[:16]
 
     def __call__(self, ctx: FactorContext) -> FactorValues:
-        """Compute the factor on ``ctx`` and return values with coverage."""
+        """Compute the factor on ``ctx`` and return values with coverage.
+
+        A plug-in that does not declare ``needs=("seizures",)`` gets no seizures: reading
+        them ends the run with one line saying to declare them.  Undeclared, a factor that
+        counts the seizures as of ``as_of`` was taken as it is at every back-test and
+        training origin, counting the seizures it was tested against.
+        """
+        if not self.builtin and "seizures" not in self.needs:
+            ctx = dataclasses.replace(ctx, seizures=_Undeclared(self.name, "seizures"))
         return FactorValues.coerce(
             self.compute(ctx), len(ctx.cells), self.name, cells=np.asarray(ctx.cells)
         )
+
+
+class _Undeclared:
+    """Stands for an input a plug-in did not declare: any use of it is refused, saying why."""
+
+    def __init__(self, factor: str, what: str) -> None:
+        self._say = (
+            f"factor {factor!r} reads ctx.{what} but does not declare it: add "
+            f"needs=({what!r},) to its definition (a factor that reads the seizures is "
+            "recomputed from the seizures before each back-test and training origin)"
+        )
+
+    def _refuse(self, *_args: Any, **_kwargs: Any) -> Any:
+        raise ConfigError(self._say)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        self._refuse()
+
+    __len__ = __getitem__ = __iter__ = __bool__ = __contains__ = __array__ = _refuse
 
 
 def _file_digest(path: str) -> str:

@@ -170,3 +170,43 @@ def test_a_factor_may_say_it_does_not_depend_on_as_of():
         return ctx.cell_centres()[1]
 
     assert coast.time_dependent is False
+
+
+@pipeline.factor(
+    name="seizures_nearby_undeclared",
+    unit="seizures",
+    description="Seizures in the cell, read without declaring them.",
+    needs=("ports",),
+)
+def seizures_nearby_undeclared(ctx):
+    s = ctx.seizures
+    cells = pipeline.points_to_cells(s[S.LON].to_numpy(), s[S.LAT].to_numpy(), ctx.resolution)
+    return pd.Series(cells).value_counts().reindex(ctx.cells, fill_value=0).to_numpy("float64")
+
+
+def test_a_plug_in_reading_seizures_it_did_not_declare_is_told_to(small_demo, tmp_path):
+    """Undeclared, a factor counting the seizures was taken as of as_of at every back-test
+    and training origin (it counted the test windows' seizures) without a word: now the
+    read ends the run in one line naming the fix."""
+    from pipeline.cli import main
+
+    cfg = small_config(
+        small_demo,
+        tmp_path,
+        factors={"plugins": ["test_factor_backtest:seizures_nearby_undeclared"]},
+        inputs={"ports": str(small_demo / "inputs" / "ports.csv")},
+        score={
+            "factors": {
+                "seizure_density": {"weight": 1},
+                "seizures_nearby_undeclared": {"weight": 1},
+            }
+        },
+        timeline={"months": 0},
+        hotspots={"enabled": False},
+        evaluate={"enabled": False},
+    )
+    with pytest.raises(
+        ConfigError, match=r"reads ctx.seizures but does not declare it: add needs=\('seizures',\)"
+    ):
+        pipeline.run_pipeline(cfg)
+    assert main(["run", str(cfg.source), "-q"]) == 2
