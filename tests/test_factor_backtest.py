@@ -210,3 +210,21 @@ def test_a_plug_in_reading_seizures_it_did_not_declare_is_told_to(small_demo, tm
     ):
         pipeline.run_pipeline(cfg)
     assert main(["run", str(cfg.source), "-q"]) == 2
+
+
+def test_the_fitted_model_recomputes_a_seizure_factor_of_weight_zero(small_demo, tmp_path):
+    # the fitted model takes every factor score.factors names as a candidate, whatever its
+    # weight: one of weight 0 was taken with as_of's values in every training row (they
+    # count the training labels) and selected
+    SEEN.clear()
+    factors = {"seizure_density": {"weight": 1}, "seizures_last_year": {"weight": 0}}
+    score = {"model": "fitted", "fitted": {"selection": "none"}, "factors": factors}
+    cfg = _plugin_config(small_demo, tmp_path, score, evaluate={"enabled": False})
+    result = pipeline.run_pipeline(cfg)
+    report = json.loads((result.out_dir / "model_report.json").read_text())
+    assert any(f["name"] == "seizures_last_year" for f in report["factors"])
+    as_of = pd.Timestamp("2026-06-30 23:59:59.999999", tz="UTC")
+    wanted = {as_of + pd.Timedelta(days=s) for s in report["training_origins_days"]}
+    seen = dict(SEEN)
+    assert wanted <= set(seen)
+    assert all(seen[a] < a for a in wanted)

@@ -1477,8 +1477,11 @@ def _seizure_plugins(state: RunState) -> list:
     Their values at ``as_of`` count seizures that fall in the back-test's test windows; the
     back-test recomputes them at each origin from the seizures before it
     (:func:`_factors_known_at`).  A factor made ``time_dependent=False`` is taken as it is.
+    The weighted score uses those of weight > 0; the fitted model takes every factor
+    ``score.factors`` names as a candidate (:func:`_extra_factors`), whatever its weight.
     """
-    weights = state.config.score.factors
+    sc = state.config.score
+    weights = sc.factors
     return [
         f
         for f in factors_to_compute(state.config)
@@ -1486,7 +1489,7 @@ def _seizure_plugins(state: RunState) -> list:
         and f.time_dependent
         and "seizures" in f.needs
         and f.name in weights
-        and weights[f.name].weight > 0
+        and (weights[f.name].weight > 0 or sc.model == "fitted")
     ]
 
 
