@@ -228,3 +228,54 @@ def test_the_fitted_model_recomputes_a_seizure_factor_of_weight_zero(small_demo,
     seen = dict(SEEN)
     assert wanted <= set(seen)
     assert all(seen[a] < a for a in wanted)
+
+
+@pipeline.factor(
+    name="seizures_near_tracks",
+    unit="seizures",
+    description="Seizures in the last 365 days in the cells a vessel was seen in.",
+    needs=("seizures", "tracks"),
+)
+def seizures_near_tracks(ctx):
+    s = ctx.seizures
+    s = s[(s[S.TIME] <= ctx.as_of) & (s[S.TIME] > ctx.as_of - pd.Timedelta(days=365))]
+    seen = set(
+        pipeline.points_to_cells(
+            ctx.pings[S.LON].to_numpy(), ctx.pings[S.LAT].to_numpy(), ctx.resolution
+        ).tolist()
+    )
+    cells = pipeline.points_to_cells(s[S.LON].to_numpy(), s[S.LAT].to_numpy(), ctx.resolution)
+    counts = pd.Series(cells).value_counts().reindex(ctx.cells, fill_value=0)
+    return counts.where(counts.index.isin(seen), 0).to_numpy(dtype="float64")
+
+
+def test_spilled_pings_are_read_whole_once_for_a_factor_recomputed_per_origin(
+    small_demo, tmp_path, monkeypatch
+):
+    # a plug-in that reads the seizures and the tracks is recomputed at every training origin
+    # of the fitted model: each call read the spilled pings (a PingStore) whole again
+    from pipeline.ingest.stream import PingStore
+
+    reads = []
+    to_frame = PingStore.to_frame
+
+    def counted(self):
+        reads.append(1)
+        return to_frame(self)
+
+    monkeypatch.setattr(PingStore, "to_frame", counted)
+    factors = {"seizure_density": {"weight": 1}, "seizures_near_tracks": {"weight": 1}}
+    cfg = small_config(
+        small_demo,
+        tmp_path,
+        factors={"plugins": ["test_factor_backtest:seizures_near_tracks"]},
+        score={"model": "fitted", "fitted": {"selection": "none"}, "factors": factors},
+        ingest={"chunk_rows": 500},
+        timeline={"months": 0},
+        hotspots={"enabled": False},
+        evaluate={"enabled": False},
+    )
+    result = pipeline.run_pipeline(cfg)
+    report = json.loads((result.out_dir / "model_report.json").read_text())
+    assert len(report["training_origins_days"]) >= 2
+    assert len(reads) == 1

@@ -69,6 +69,9 @@ class RunState:
     #: The area's cells (at sea, with a land layer) before the cells holding a seizure join
     #: them: those a map can show, whatever the seizures (the back-test's universe).
     area_cells: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="uint64"))
+    #: Spilled pings read whole once for the plug-ins recomputed at each origin (see
+    #: :func:`_factor_context`); None otherwise.
+    pings_table: pd.DataFrame | None = None
     features: FeatureTable | None = None
     timeline_density: Any = None
     scores: pd.DataFrame | None = None
@@ -830,13 +833,20 @@ def _factor_context(state: RunState, cells, as_of, seizures, plugins) -> Any:
     """Return the factors' context on ``cells`` as of ``as_of`` with these ``seizures``.
 
     A plug-in among ``plugins`` that needs the tracks reads the pings table: spilled pings
-    (a store) are then read whole for it.
+    (a store) are then read whole for it, once a run: when such a plug-in is recomputed at
+    each origin (:func:`_seizure_plugins`) the table is kept for them, not read whole again
+    at every training and back-test origin.
     """
     from ..factors import FactorContext
 
     pings = state.pings
     if not isinstance(pings, pd.DataFrame) and any("tracks" in f.needs for f in plugins):
-        pings = pings.to_frame()
+        if state.pings_table is not None:
+            pings = state.pings_table
+        else:
+            pings = pings.to_frame()
+            if any("tracks" in f.needs for f in _seizure_plugins(state)):
+                state.pings_table = pings
     return FactorContext(
         cells=cells,
         resolution=state.config.area.resolution,
