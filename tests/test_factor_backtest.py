@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import small_config
+from pydantic import BaseModel
 
 import pipeline
 from pipeline import schema as S
@@ -279,3 +280,55 @@ def test_spilled_pings_are_read_whole_once_for_a_factor_recomputed_per_origin(
     report = json.loads((result.out_dir / "model_report.json").read_text())
     assert len(report["training_origins_days"]) >= 2
     assert len(reads) == 1
+
+
+class _HistoryOptions(BaseModel):
+    min_history_days: float = 0.0
+
+
+@pipeline.factor(
+    name="seizures_last_year_after",
+    unit="seizures",
+    description="Seizures in the cell in the 365 days before as_of, given enough history.",
+    needs=("seizures",),
+    options=_HistoryOptions,
+)
+def seizures_last_year_after(ctx):
+    s = ctx.seizures[ctx.seizures[S.TIME] <= ctx.as_of]
+    if not len(s) or (ctx.as_of - s[S.TIME].min()).days < ctx.options.min_history_days:
+        return np.full(len(ctx.cells), np.nan)  # too little history to say
+    s = s[s[S.TIME] > ctx.as_of - pd.Timedelta(days=365)]
+    cells = pipeline.points_to_cells(s[S.LON].to_numpy(), s[S.LAT].to_numpy(), ctx.resolution)
+    return pd.Series(cells).value_counts().reindex(ctx.cells, fill_value=0).to_numpy("float64")
+
+
+def test_a_back_test_cached_before_a_plugin_option_changed_is_not_reused(small_demo, tmp_path):
+    # the plug-in is recomputed at each origin: an option that changes its values there alone
+    # (not at as_of, which the features table holds) changes the back-test all the same
+    seizures = pd.read_csv(small_demo / "inputs" / "seizures.csv", parse_dates=["date"])
+    history = (pd.Timestamp("2026-06-30") - seizures["date"].min()).days
+
+    def config(out, days):
+        factors = {"seizure_density": {"weight": 1}, "seizures_last_year_after": {"weight": 1}}
+        return small_config(
+            small_demo,
+            out,
+            factors={
+                "plugins": ["test_factor_backtest:seizures_last_year_after"],
+                "options": {"seizures_last_year_after": {"min_history_days": days}},
+            },
+            score={"factors": factors},
+            evaluate={"origins": 3},
+            timeline={"months": 0},
+            hotspots={"enabled": False},
+        )
+
+    def evaluation(result):
+        return json.loads((result.out_dir / "evaluation.json").read_text())["origins"]
+
+    pipeline.run_pipeline(config(tmp_path / "warm", 0))
+    # as_of has the history asked for; the back-test's origins (from 91 days before) have not
+    warm = pipeline.run_pipeline(config(tmp_path / "warm", history - 60))
+    cold = pipeline.run_pipeline(config(tmp_path / "cold", history - 60))
+    assert warm.scores.equals(cold.scores)
+    assert evaluation(warm) == evaluation(cold)

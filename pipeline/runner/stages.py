@@ -1599,6 +1599,7 @@ def back_test(state: RunState) -> None:
 
     cfg, ft = state.config, state.features
     assert ft is not None and state.as_of is not None
+    digests = _input_digests(state)
     key = [
         state.digests["seizures"],
         "nested density choice" if state.density_choice is not None else None,
@@ -1608,8 +1609,16 @@ def back_test(state: RunState) -> None:
         frame_digest(ft.table),
         frame_digest(state.area_cells),
         str(state.as_of),
-        # recomputed at each origin: their values there are not in the features table
-        [f.code_digest() for f in _seizure_plugins(state)],
+        # recomputed at each origin: their values there are not in the features table, so
+        # their code, options and inputs are keys of their own
+        [
+            [
+                f.code_digest(),
+                factor_options(cfg, f).model_dump(mode="json"),
+                [digests.get(n) for n in f.needs],
+            ]
+            for f in _seizure_plugins(state)
+        ],
     ]
     options = BacktestOptions(**cfg.evaluate.model_dump(exclude={"enabled"}))
 
