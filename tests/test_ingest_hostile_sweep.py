@@ -226,6 +226,35 @@ def test_formula_cells_without_a_saved_value_are_said(tmp_path):
     assert said and said[0].startswith("report.xlsx: 10 formula cell(s)") and "B2" in said[0]
 
 
+def test_a_formula_whose_saved_value_is_an_empty_string_is_not_said(tmp_path):
+    """Excel saves a formula that gives "" (=IF(...,"",...), common in a notes column) as
+    t="str" with an empty <v/>: a calculated value, not a workbook never calculated."""
+    import zipfile
+
+    from openpyxl import Workbook
+
+    from pipeline.ingest import read_seizures
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["date", "latitude", "longitude", "commodity", "note"])
+    ws.append(["2024-01-01", 12.5, -61.0, "cocaine", '=IF(1=1,"","x")'])
+    wb.save(tmp_path / "made.xlsx")
+    member = "xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(tmp_path / "made.xlsx") as src:
+        files = {n: src.read(n) for n in src.namelist()}
+    assert b'<c r="E2"><f>' in files[member]  # openpyxl: no value saved, said
+    files[member] = files[member].replace(b'<c r="E2"><f>', b'<c r="E2" t="str"><f>')
+    with zipfile.ZipFile(tmp_path / "calculated.xlsx", "w") as out:
+        for n, data in files.items():
+            out.writestr(n, data)
+    said = "formula cell(s) hold no saved value"
+    assert any(said in n for n in read_seizures(tmp_path / "made.xlsx").notes)
+    res = read_seizures(tmp_path / "calculated.xlsx")
+    assert len(res.frame) == 1
+    assert not [n for n in res.notes if said in n]
+
+
 @pytest.mark.parametrize("suffix", [".geojson", ".geojsonseq"])
 def test_a_geojson_feature_giving_a_key_twice_is_refused(tmp_path, suffix):
     """GDAL keeps the last of two values under one key: a feature with two "date"

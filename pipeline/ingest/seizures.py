@@ -538,10 +538,13 @@ def _merged_ranges(
                 tag = el.tag.rsplit("}", 1)[-1]
                 if tag == "c":  # a formula whose value was never saved: no v, or an empty one
                     kids = {child.tag.rsplit("}", 1)[-1]: child for child in el}
+                    v = kids.get("v")
                     if (
                         "f" in kids
                         and "is" not in kids
-                        and not (kids.get("v") is not None and kids["v"].text)
+                        and not (v is not None and v.text)
+                        # a saved empty string (=IF(...,"",...)): Excel writes t="str", <v/>
+                        and not (v is not None and el.get("t") == "str")
                     ):
                         blank += 1
                         first = first or el.get("r", "")
