@@ -295,7 +295,11 @@ def _transit_factor(name: str):
             ),
         )
         takes = {"gap": t.gap_hours, "loiter": t.loiter_hours, "encounter": t.encounter_hours}
-        if etype and etype in unobservable_events(tr.longest_track_hours, takes):
+        if (
+            etype
+            and covered.any()  # no AIS at all (up to as_of): "no AIS coverage" says why
+            and etype in unobservable_events(tr.longest_track_hours, takes)
+        ):
             # no track lasts as long as the event takes: a 0 there was never observed
             covered = np.zeros(len(ctx.cells), dtype=bool)
             said = f"no track lasts the {takes[etype]:g} h {_EVENT_WORDS[etype]} takes"

@@ -317,3 +317,29 @@ def test_a_night_whose_seizure_adds_a_land_cell_equals_a_cold_run(tmp_path):
     for name in ("scores_csv", "features", "seizures"):
         a, b = (hashlib.sha256(r.outputs[name].read_bytes()).hexdigest() for r in (nightly, cold))
         assert a == b, name
+
+
+def test_a_map_before_the_tracks_says_no_ais_coverage_not_that_no_track_is_long_enough(
+    tmp_path,
+):
+    """A day of AIS after the map's as_of: no position is known by then, so the event
+    factors are missing for want of AIS coverage; the card said 'no track lasts the 6 h an
+    AIS gap takes' of tracks that last a day."""
+    rng = np.random.default_rng(5)
+    _attacks(tmp_path, 102.0 + rng.normal(0, 0.05, 30), 1.0 + rng.normal(0, 0.05, 30))
+    _short_ais(tmp_path, 24 * 60)
+    factors = {"seizure_density": {"weight": 0.8}, "gap_events": {"weight": 0.2}}
+    cfg = _config(
+        tmp_path,
+        run={"as_of": "2024-12-29"},
+        inputs={
+            "seizures": [{"path": str(tmp_path / "attacks.csv")}],
+            "tracks": [{"path": str(tmp_path / "ais.csv")}],
+        },
+        score={"factors": factors},
+    )
+    res = pipeline.run_pipeline(cfg)
+    assert not res.scores["gap_events__covered"].any()
+    page = res.map_path.read_text(encoding="utf-8")
+    assert "no track lasts" not in page
+    assert "no AIS coverage" in page
