@@ -310,3 +310,36 @@ def test_a_zip_member_that_is_a_symbolic_link_is_refused(tmp_path):
         zf.writestr(info, "/etc/passwd")
     with pytest.raises(SourceUnreadable, match="'seizures.csv' is a symbolic link"):
         read_seizures(path)
+
+
+def test_the_netcdf_axis_check_holds_on_an_xarray_without_create_default_indexes(
+    tmp_path, monkeypatch
+):
+    """pyproject allows xarray releases whose open_dataset has no create_default_indexes:
+    there the check raised TypeError, was caught, and silently did nothing."""
+    import h5netcdf
+    import numpy as np
+    import xarray as xr
+
+    from pipeline.errors import SourceUnreadable
+    from pipeline.ingest import open_raster
+
+    opened = xr.open_dataset
+
+    def older(*args, **kwargs):
+        if "create_default_indexes" in kwargs:
+            raise TypeError("open_dataset() got an unexpected keyword 'create_default_indexes'")
+        return opened(*args, **kwargs)
+
+    monkeypatch.setattr(xr, "open_dataset", older)
+    path = tmp_path / "endless.nc"
+    with h5netcdf.File(path, "w") as f:
+        f.dimensions = {"time": 10**8, "lat": 2, "lon": 2}
+        t = f.create_variable("time", ("time",), "f8", chunks=(1_000_000,))
+        t.attrs["units"] = "days since 2000-01-01"
+        f.create_variable("lat", ("lat",), "f8")[:] = [36.0, 36.5]
+        f.create_variable("lon", ("lon",), "f8")[:] = [-10.0, -9.5]
+        f.create_variable("v", ("time", "lat", "lon"), "f4", chunks=(1, 2, 2))[0] = np.ones((2, 2))
+        t[0] = 8000.0
+    with pytest.raises(SourceUnreadable, match=r"dimension 'time' declares 100,000,000 steps"):
+        open_raster(path)

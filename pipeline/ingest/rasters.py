@@ -954,6 +954,23 @@ _AXIS_COPIES = 4
 _AXIS_FLOOR_MB = 64.0
 
 
+def _store_dimensions(path: Path, engine: str) -> dict[str, tuple[int, int]]:
+    """Return each dimension's size (and 8 bytes a step) from the backend's store, unread."""
+    from xarray import backends
+
+    store = (
+        backends.H5NetCDFStore.open(str(path))
+        if engine == "h5netcdf"
+        else backends.ScipyDataStore(str(path))
+        if engine == "scipy"
+        else backends.NetCDF4DataStore.open(str(path))
+    )
+    try:
+        return {str(d): (int(n), 8) for d, n in store.get_dimensions().items()}
+    finally:
+        store.close()
+
+
 def _check_netcdf_axes(path: Path, engine: str, memory_budget_mb: float) -> None:
     """Refuse a NetCDF file whose dimension coordinates alone exceed the memory budget.
 
@@ -962,14 +979,17 @@ def _check_netcdf_axes(path: Path, engine: str, memory_budget_mb: float) -> None
     pixel was read.  The sizes are read first without building any index.
     """
     try:
-        with xr.open_dataset(
-            path, engine=engine, decode_cf=False, create_default_indexes=False, cache=False
-        ) as ds:
-            axes = {
-                str(d): (int(n), ds[d].dtype.itemsize)
-                for d, n in ds.sizes.items()
-                if d in ds.variables and ds[d].ndim == 1
-            }
+        try:
+            with xr.open_dataset(
+                path, engine=engine, decode_cf=False, create_default_indexes=False, cache=False
+            ) as ds:
+                axes = {
+                    str(d): (int(n), ds[d].dtype.itemsize)
+                    for d, n in ds.sizes.items()
+                    if d in ds.variables and ds[d].ndim == 1
+                }
+        except TypeError:  # an xarray before create_default_indexes: the backend's sizes
+            axes = _store_dimensions(path, engine)
     except Exception:  # noqa: BLE001 (an unreadable file: the open that follows says why)
         return
     limit = max(memory_budget_mb, _AXIS_FLOOR_MB)
