@@ -966,7 +966,8 @@ def _store_dimensions(path: Path, engine: str) -> dict[str, tuple[int, int]]:
         else backends.NetCDF4DataStore.open(str(path))
     )
     try:
-        return {str(d): (int(n), 8) for d, n in store.get_dimensions().items()}
+        dims = store.get_dimensions().items()  # an unlimited one may say None: unknown
+        return {str(d): (int(n), 8) for d, n in dims if n is not None}
     finally:
         store.close()
 
