@@ -11,6 +11,7 @@ import json
 
 import numpy as np
 import pandas as pd
+import pytest
 import yaml
 from _corpus import IGNORE_PENDING_DEPRECATION
 
@@ -343,3 +344,26 @@ def test_a_map_before_the_tracks_says_no_ais_coverage_not_that_no_track_is_long_
     page = res.map_path.read_text(encoding="utf-8")
     assert "no track lasts" not in page
     assert "no AIS coverage" in page
+
+
+def test_density_auto_chooses_on_the_cells_a_map_can_show(tmp_path, monkeypatch):
+    """`density: auto` chose its bandwidth by a back-test whose universe held land cells
+    near past attacks, unlike the published back-test: it now ranks the same cells."""
+    from pipeline.model import tuning
+
+    seen = {}
+
+    def recorded(*args, **kwargs):
+        seen["within"] = kwargs.get("within")
+        raise RuntimeError("recorded")
+
+    monkeypatch.setattr(tuning, "rolling_back_test", recorded)
+    rng = np.random.default_rng(9)
+    _attacks(tmp_path, 103.3 + rng.normal(0, 0.2, 60), 1.0 + rng.normal(0, 0.2, 60))
+    box = (103.5, 0.5, 104.5, 1.5)
+    with pytest.raises(RuntimeError, match="recorded"):
+        pipeline.run_pipeline(_with_land(tmp_path, box, density={"bandwidth_km": "auto"}))
+    within = seen["within"]
+    assert within is not None and within.size
+    c_lat, c_lon = cells_to_latlng(within)
+    assert not ((c_lon > box[0]) & (c_lon < box[2]) & (c_lat > box[1]) & (c_lat < box[3])).any()

@@ -63,6 +63,7 @@ def select_density_parameters(
     options: BacktestOptions | None = None,
     area_fractions: Sequence[float] | None = None,
     tolerance: float = 0.0,
+    within: np.ndarray | None = None,
 ) -> dict:
     """Pick the density's bandwidth and half-life by the rolling back-test (module docstring).
 
@@ -70,7 +71,7 @@ def select_density_parameters(
     ----------
     events : pandas.DataFrame
         ``time``, ``lon``, ``lat``.
-    cells, resolution
+    cells, resolution, within
         The universe, as for :func:`~pipeline.evaluate.rolling_back_test`.
     bandwidths_km : float or sequence of float
         Candidate bandwidths (a single value fixes it).
@@ -120,7 +121,9 @@ def select_density_parameters(
             key = f"bw{b:g}_hl{'none' if h is None else f'{h:g}'}"
             methods[key] = _kde_method(b, h, kernel)
             pairs[key] = (b, h)
-    result = rolling_back_test(events, cells, methods=methods, options=opts, resolution=resolution)
+    result = rolling_back_test(
+        events, cells, methods=methods, options=opts, resolution=resolution, within=within
+    )
     if "summary" not in result:
         raise InputError(
             f"cannot choose density parameters by back-test: {result.get('skipped')}; give "

@@ -779,6 +779,7 @@ def density_parameters(state: RunState) -> None:
         d.model_dump(mode="json"),
         opts.model_dump(mode="json"),
         cfg.area.resolution,
+        frame_digest(state.area_cells),
     ]
 
     def build() -> dict[str, Any]:
@@ -791,6 +792,7 @@ def density_parameters(state: RunState) -> None:
                 half_lives_days=hls,
                 kernel=d.kernel,
                 options=opts,
+                within=state.area_cells,  # the cells a map can show, as in the back-test
             )
         except InputError as exc:
             raise InputError(f"density: auto: {exc}") from None
