@@ -554,12 +554,33 @@ def test_absent_columns_and_dicts_add_nothing():
     assert hot["trends"] == ["up"] and hot["trend"].count(-1) == 30
 
 
+def test_a_p_value_just_below_a_level_is_never_sent_as_the_level():
+    # Before: the payload rounded p to nearest (3 digits for Gi*, 2 for the trend), so the
+    # demo's cell 8582cbcbfffffff (trend_p 0.0996, trend "up" at trend_alpha 0.1) read
+    # "trend up (Mann-Kendall p 0.1)": route_risk.js rounds down, but 0.1 was all it got.
+    data = sample_map_data(40, hotspots=True)
+    s = data.scores
+    gi = np.r_[0.09996, 0.0499999, 0.00999, 0.8278397, 0.05, 1.0, np.full(len(s) - 6, 0.5)]
+    trend = np.r_[0.0996, 0.04999, 0.0099, 0.0298, 0.1, 1.0, np.full(len(s) - 6, 0.5)]
+    s["gi_p_adjusted"], s["trend_p"] = gi, trend
+    order = np.argsort(s[S.CELL].to_numpy(dtype="uint64"), kind="stable")
+    hot = _payload(data)["hotspot"]
+    sent_gi, sent_trend = np.array(hot["p"], float), np.array(hot["trendP"], float)
+    assert sent_gi[np.argsort(order)][:6].tolist() == [0.0999, 0.0499, 0.00999, 0.827, 0.05, 1.0]
+    assert sent_trend[np.argsort(order)][:6].tolist() == [0.099, 0.049, 0.0099, 0.029, 0.1, 1.0]
+    for level in (0.1, 0.05, 0.01):
+        assert ((sent_gi < level) == (gi[order] < level)).all()
+        assert ((sent_trend < level) == (trend[order] < level)).all()
+
+
 def test_hotspot_card_payload_and_layers():
     data = sample_map_data(400, hotspots=True)
     s = data.scores.sort_values(S.CELL).reset_index(drop=True)
     hot = _payload(data)["hotspot"]
     assert hot["pLabel"] == "corrected p"
-    np.testing.assert_allclose(np.array(hot["p"], float), s["gi_p_adjusted"], rtol=5e-3)
+    sent = np.array(hot["p"], float)  # 3 significant digits, rounded down
+    assert (sent <= s["gi_p_adjusted"]).all()
+    np.testing.assert_allclose(sent, s["gi_p_adjusted"], rtol=1e-2)
     assert [hot["clsLabels"][c] for c in hot["cls"]] == s["gi_class"].tolist()
     assert [hot["categories"][c] for c in hot["category"]] == s["emerging_category"].tolist()
     page = _html(data)

@@ -105,11 +105,14 @@ def rounded(values, significant: int = 5) -> list:
     return out.tolist()
 
 
-def significant(values, digits: int = 3) -> list:
+def significant(values, digits: int = 3, *, down: bool = False) -> list:
     """Round each value to ``digits`` significant digits; NaN and infinities become None.
 
     Unlike :func:`rounded` the precision is per value, so 0.000875 and 3.84 keep theirs; the
-    result is the shortest decimal (byte-stable JSON).
+    result is the shortest decimal (byte-stable JSON).  ``down`` rounds towards minus
+    infinity instead of to nearest: a p-value of 0.0996 is sent as 0.099, not 0.1, because
+    the card states it beside a class or trend decided by p below 0.1 (route_risk.js's
+    ``fmtP`` rounds down too, which a value already rounded up here cannot undo).
     """
     a = np.asarray(values, dtype="float64")
     out = a.copy()
@@ -120,7 +123,12 @@ def significant(values, digits: int = 3) -> list:
     # 10**d is exact up to d = 22: beyond it, keep the value as it is
     for d in np.unique(decimals[nonzero & (np.abs(decimals) <= 22)]):
         m = nonzero & (decimals == d)
-        out[m] = np.round(a[m], int(d))
+        if down:
+            # the epsilon keeps a value already on the grid (0.828 is 827.9999... * 1e-3)
+            scale = 10.0 ** int(d)
+            out[m] = np.floor(a[m] * scale + 1e-9) / scale
+        else:
+            out[m] = np.round(a[m], int(d))
     obj = out.astype(object)
     obj[~finite] = None
     return obj.tolist()
@@ -495,7 +503,7 @@ def hotspot_payload(scores: pd.DataFrame) -> dict | None:
         out["z"] = significant(pd.to_numeric(scores[GI_Z], errors="coerce"), 3)
     p_col = GI_P_ADJUSTED if GI_P_ADJUSTED in has else GI_P if GI_P in has else None
     if p_col is not None:
-        out["p"] = significant(pd.to_numeric(scores[p_col], errors="coerce"), 3)
+        out["p"] = significant(pd.to_numeric(scores[p_col], errors="coerce"), 3, down=True)
         out["pLabel"] = escape_text(
             "corrected p" if p_col == GI_P_ADJUSTED else "p (not corrected)"
         )
@@ -516,7 +524,7 @@ def hotspot_payload(scores: pd.DataFrame) -> dict | None:
     if TREND in has:
         out["trend"], out["trends"] = _codes(scores[TREND])
     if TREND_P in has:
-        out["trendP"] = significant(pd.to_numeric(scores[TREND_P], errors="coerce"), 2)
+        out["trendP"] = significant(pd.to_numeric(scores[TREND_P], errors="coerce"), 2, down=True)
     return out
 
 
