@@ -632,7 +632,9 @@ def test_card_shows_the_fitted_model_and_gi_fields(page, tmp_path):
     assert rows["Expected events"].endswith("(next 91 days)")
     assert _number(rows["Expected events"]) == pytest.approx(row["expected_events"], rel=6e-3)
     assert _number(rows["P(at least one)"]) == pytest.approx(100 * row["p_any_event"], rel=6e-3)
-    assert rows["Relative risk"].endswith(" the average cell")
+    # against the model's reference cell, not the mean: "×2.6 the average cell" was read on
+    # the demo for a cell expecting 0.66 times the mean cell's events
+    assert rows["Relative risk"].endswith(" the geometric-mean cell")
     assert _number(rows["Relative risk"][1:]) == pytest.approx(row["relative_risk"], rel=0.06)
     gi = rows["Gi* hot spot"].split(" · ")
     assert _number(gi[0][2:]) == pytest.approx(row["gi_z"], rel=6e-3)

@@ -111,7 +111,10 @@
       '</div><table class="rr-fitted">';
     h += row('Expected events', ex !== null ? fmt(ex) + ' (' + hz + ')' : missing('not available'));
     h += row('P(at least one)', p !== null ? fmtPct(p) : missing('not available'));
-    h += row('Relative risk', rr !== null ? fmtTimes(rr) + ' the average cell' :
+    /* relative_risk is against the fitted model's reference cell (every factor at its mean:
+     * the geometric-mean cell), not the average cell: on the demo a cell at ×2.6 expects
+     * 0.66 times the mean cell's events. */
+    h += row('Relative risk', rr !== null ? fmtTimes(rr) + ' the geometric-mean cell' :
       missing('not available'));
     h += '</table>';
     var S = F.shares;

@@ -21,10 +21,10 @@ arrays.  ``pipeline/assets/route_risk.js`` draws them on one canvas, in every vi
 (so cells on the antimeridian are whole), and finds the hovered cell with ``latLngToCell``.
 
 *What the run knows.*  With a fitted model (``score.model: fitted``) the explain card shows the
-expected events of the next horizon, P(at least one), the relative risk against the average
-cell and the largest multiplicative shares, beside the weighted view's points; with hot
-spots it shows Gi* z, the FDR-corrected p, the class, the emerging category and the trend.
-Two layers draw the hot/cold outlines by confidence (on) and the emerging categories (off);
+expected events of the next horizon, P(at least one), the relative risk against the
+geometric-mean cell (the model's reference: every factor at its mean) and the largest
+multiplicative shares, beside the weighted view's points; with hot spots it shows Gi* z,
+the FDR-corrected p, the class, the emerging category and the trend.  Two layers draw the hot/cold outlines by confidence (on) and the emerging categories (off);
 the collapsible legend shows the blocks of the layers that are on.  A side panel, beside the
 map and never over it, shows the rolling back-test (hit rate at 1/5/10 % of the area, mean
 ± sd per method, wins per origin), the model report and the hot-spot counts.  Missing values
