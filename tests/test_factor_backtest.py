@@ -37,10 +37,16 @@ def seizures_last_year(ctx):
     s = ctx.seizures
     s = s[(s[S.TIME] <= ctx.as_of) & (s[S.TIME] > ctx.as_of - pd.Timedelta(days=365))]
     SEEN.append((ctx.as_of, s[S.TIME].max()))
-    cells = pipeline.points_to_cells(s[S.LON].to_numpy(), s[S.LAT].to_numpy(), ctx.resolution)
-    counts = pd.Series(cells).value_counts()
-    VALUES[ctx.as_of] = counts.reindex(ctx.cells, fill_value=0).to_numpy(dtype="float64")
+    VALUES[ctx.as_of] = _counts_per_cell(ctx, s)
     return VALUES[ctx.as_of]
+
+
+def _counts_per_cell(ctx, seizures: pd.DataFrame) -> np.ndarray:
+    """The seizures in each of the context's cells."""
+    cells = pipeline.points_to_cells(
+        seizures[S.LON].to_numpy(), seizures[S.LAT].to_numpy(), ctx.resolution
+    )
+    return pd.Series(cells).value_counts().reindex(ctx.cells, fill_value=0).to_numpy("float64")
 
 
 def _plugin_config(small_demo, tmp_path, score, **sections):
@@ -180,9 +186,7 @@ def test_a_factor_may_say_it_does_not_depend_on_as_of():
     needs=("ports",),
 )
 def seizures_nearby_undeclared(ctx):
-    s = ctx.seizures
-    cells = pipeline.points_to_cells(s[S.LON].to_numpy(), s[S.LAT].to_numpy(), ctx.resolution)
-    return pd.Series(cells).value_counts().reindex(ctx.cells, fill_value=0).to_numpy("float64")
+    return _counts_per_cell(ctx, ctx.seizures)
 
 
 def test_a_plug_in_reading_seizures_it_did_not_declare_is_told_to(small_demo, tmp_path):
