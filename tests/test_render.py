@@ -1080,3 +1080,20 @@ def test_overlay_png_decodes_to_its_pixels_and_is_smaller_work_than_folium_s():
     assert np.array_equal(np.asarray(Image.open(io.BytesIO(png))), rgba)
     with pytest.raises(InputError, match="rows x columns x RGBA"):
         png_data_url(rgba[..., :3])
+
+
+def test_the_legend_of_a_fitted_risk_says_percentile_not_points():
+    """Under the fitted model the risk is the percentile of expected events per km²: the
+    legend said "Risk score (points of 100)" and "(0-20 points)" all the same."""
+    from pipeline.testing import sample_model_report
+
+    data = sample_map_data(60)
+    weighted = _html(data)
+    weighted = weighted[weighted.index('id="rr-legend"') :]
+    assert "Risk score (points of 100)" in weighted and " points, " in weighted
+    data.model_report = sample_model_report(["count_365d"])
+    fitted = _html(data)
+    fitted = fitted[fitted.index('id="rr-legend"') :]
+    assert "Risk (percentile of expected events per km², 0-100)" in fitted
+    assert "points of 100" not in fitted.split('id="rr-legend-risk-note"')[0]
+    assert " points, " not in fitted.split('id="rr-legend-risk-note"')[0]

@@ -125,9 +125,18 @@ def legend_markup(
             return ""
         return f", {counts[k]:,} cell{'' if counts[k] == 1 else 's'}"
 
+    # the fitted model's risk (its fallback blend's too) is a percentile of expected events
+    # per km², not points of a weighted score
+    fitted = data.model_report is not None
+    unit = "" if fitted else " points"
+    title = (
+        "Risk (percentile of expected events per km², 0-100)"
+        if fitted
+        else "Risk score (points of 100)"
+    )
     rows = "".join(
         f'<div><i style="background:{colours[k]}"></i>{escape_text(label)} '
-        f"({format_number(breaks[k])}–{format_number(breaks[k + 1])} points{cells(k)})</div>"
+        f"({format_number(breaks[k])}–{format_number(breaks[k + 1])}{unit}{cells(k)})</div>"
         for k, label in enumerate(data.class_labels)
     )
     spread = ", about equal counts"
@@ -136,7 +145,7 @@ def legend_markup(
     method_note = CLASS_METHOD_NOTES.get(class_method, "").format(n=n_observed, spread=spread)
     blocks = [
         '<div class="rr-legend-block" data-layer="risk"><div class="rr-legend-title" '
-        'id="rr-legend-risk-title">Risk score (points of 100)</div>'
+        f'id="rr-legend-risk-title">{title}</div>'
         f'<div id="rr-legend-risk-rows">{rows}</div>'
         '<div><i class="rr-nodata-swatch"></i>no data (no observations)</div>'
         f'<div class="rr-legend-note" id="rr-legend-risk-note">Breaks: {method_note}. A class '
