@@ -493,7 +493,9 @@ def _factor_rows(page) -> dict[str, tuple[str, str, str]]:
 
 
 def test_card_shows_units_descriptions_and_missing_coverage(page, tmp_path):
-    """A factor that could not observe a cell says so ("no AIS coverage"), never "0 h"."""
+    """A factor that could not observe a cell says so ("no AIS coverage"), never "0 h"; its
+    points are "not counted" (not 0), the other factors show the weight applied here (scaled
+    up for the missing one) and a total row adds the points up to the risk."""
     data = sample_map_data(300, n_seizures=0, n_events=0, n_periods=0)
     data.seizures = data.events = data.transit = data.timeline = None
     data.rasters = []
@@ -515,14 +517,26 @@ def test_card_shows_units_descriptions_and_missing_coverage(page, tmp_path):
     _open(page, _write(tmp_path, data))
     _hover_cell(page)
     rows = _factor_rows(page)
-    assert set(rows) == {"Seizure density", "Vessel-hours", "AIS gaps"}
-    desc, value, _ = rows["Vessel-hours"]
-    assert (desc, value) == ("Time spent by vessels", "no AIS coverage")
+    assert set(rows) == {"Seizure density", "Vessel-hours", "AIS gaps", "total"}
+    desc, value, points = rows["Vessel-hours"]
+    assert (desc, value, points) == ("Time spent by vessels", "no AIS coverage", "not counted")
     desc, value, _ = rows["AIS gaps"]
     assert (desc, value) == ("Gaps of 6 h or more", "3 events")
     desc, value, _ = rows["Seizure density"]
     assert desc == "Kernel density" and value.endswith(" events/km²")
-    assert " h" not in _text(page, ".rr-tooltip .rr-factors").replace("6 h", "")
+    text = _text(page, ".rr-tooltip .rr-factors")
+    assert " h" not in text.replace("6 h", "").replace(" here", "")
+    # 0.5 and 0.2 of the 0.7 observing this cell: x 1/0.7 = 0.7143 and 0.2857
+    weights = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.rr-tooltip .rr-factors .rr-w'))"
+        ".map(e => e.textContent)"
+    )
+    assert weights == ["×0.5 → ×0.7143 here", "×0.3", "×0.2 → ×0.2857 here"]
+    assert "Weights scaled ×1.429 here" in _text(page, ".rr-tooltip .rr-card")
+    points = [
+        float(p) for label, (_, _, p) in rows.items() if label not in ("total", "Vessel-hours")
+    ]
+    assert float(rows["total"][2]) == pytest.approx(sum(points), abs=0.05)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "render_card_coverage.png"))
     assert page.errors == []
@@ -629,6 +643,8 @@ def test_card_shows_the_fitted_model_and_gi_fields(page, tmp_path):
     row = s.set_index(S.HEX_ID).loc[hex_id]
     rows = _card_rows(page)
     assert "model (Poisson)" in card and "weighted view" in card
+    # the weighted view's points add up to their own total, not to the model's risk
+    assert "total (weighted view)" in card
     assert rows["Expected events"].endswith("(next 91 days)")
     assert _number(rows["Expected events"]) == pytest.approx(row["expected_events"], rel=6e-3)
     assert _number(rows["P(at least one)"]) == pytest.approx(100 * row["p_any_event"], rel=6e-3)

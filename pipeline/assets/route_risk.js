@@ -413,17 +413,37 @@
         if (wide) { h += '<div class="rr-cols"><div class="rr-col">' + fittedRows(d.fitted, i); }
         if (wide) { h += '</div><div class="rr-col"><div class="rr-section-title">weighted view</div>'; }
         h += '<table class="rr-factors"><tr><th>factor</th><th>value</th><th>points of 100</th></tr>';
+        /* Where a factor cannot observe this cell the score is the weighted mean of the
+         * others: their weights are scaled by (all weights) / (weights of the factors here),
+         * shown beside the configured weight, and the missing factor's points are "not
+         * counted" (not 0: it was left out, not found low).  The points add up to the total. */
+        var wAll = 0, wHere = 0, total = 0;
+        d.factors.forEach(function (f) {
+          if (f.weight > 0) { wAll += f.weight; if (!f.covered || f.covered[i] === 1) { wHere += f.weight; } }
+        });
+        var scale = wHere > 0 && wHere < wAll ? wAll / wHere : null;
         d.factors.forEach(function (f) {
           /* A factor that could not observe this cell shows its "missing" text, never a value:
            * "no AIS coverage" is not "0 vessel-hours". */
           var covered = !f.covered || f.covered[i] === 1;
           var value = covered ? fmt(f.values[i]) + (f.unit ? ' ' + f.unit : '') :
             '<span class="rr-missing">' + f.missing + '</span>';
-          h += '<tr><td>' + f.label + ' <span class="rr-w">×' + fmt(f.weight) + '</span>' +
+          var w = '×' + fmt(f.weight) + (scale && covered && f.weight > 0 ?
+            ' → ×' + fmt(f.weight * scale) + ' here' : '');
+          var pts = covered || !(f.weight > 0) ? fmt(f.contrib[i]) : missing('not counted');
+          if (covered && known(f.contrib, i)) { total += f.contrib[i]; }
+          h += '<tr><td>' + f.label + ' <span class="rr-w">' + w + '</span>' +
             (f.description ? '<div class="rr-desc">' + f.description + '</div>' : '') +
-            '</td><td>' + value + '</td><td>' + fmt(f.contrib[i]) + '</td></tr>';
+            '</td><td>' + value + '</td><td>' + pts + '</td></tr>';
         });
-        h += '</table><table>';
+        h += '<tr class="rr-total"><td>' + (wide ? 'total (weighted view)' : 'total') +
+          '</td><td></td><td>' + (wHere > 0 ? fmt(total) : '–') + '</td></tr>';
+        h += '</table>';
+        if (scale) {
+          h += '<div class="rr-desc">Weights scaled ×' + fmt(scale) + ' here: the factors ' +
+            'that cannot observe this cell are left out, not counted as low.</div>';
+        }
+        h += '<table>';
         if (d.commodities.length) { h += row('Seizures', categoriesText(d.commodities, i)); }
         if (d.latest) { h += row('Latest event', isoDay(d.latest[i])); }
         if (wide) { h += '</table></div></div><table>'; }
