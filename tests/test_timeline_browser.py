@@ -170,10 +170,14 @@ def test_card_shows_the_risk_interval_and_class_stability(page, tmp_path):
     # the table's number (0.01), not one rounded to 0.1 that may read as another class
     assert rows[f"Risk in {PERIODS[0]}"] == f"{float(f'{month[S.RISK]:.4g}'):g}"
     assert rows["Present data"] == "vessel hours as of today (no history that month)"
+    # today's risk and its interval say "now" beside the month's (they are not the month's)
+    assert rows["Risk now"].endswith(" / 100 (" + row[S.RISK_CLASS] + ")")
+    assert rows["Risk interval (now)"] == f"{lo:g} – {hi:g} (90 % interval)"
+    assert "Risk interval" not in rows and "Class stability (now)" in rows
     # a cell without an interval says so
     page.mouse.move(5, 450)
     _hover(page, s.loc[missing, S.HEX_ID])
     rows = _card_rows(page)
-    assert rows["Risk interval"] == "not computed"
-    assert rows["Class stability"] == "not computed"
+    assert rows["Risk interval (now)"] == "not computed"
+    assert rows["Class stability (now)"] == "not computed"
     assert page.errors == []

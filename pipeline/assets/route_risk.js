@@ -155,15 +155,16 @@
 
 
   /* The risk's interval (its coverage from the run) and how often resamples keep the class. */
-  function uncertaintyRows(U, i, label) {
+  function uncertaintyRows(U, i, label, now) {
     var h = '', level = U.level !== null ? fmt(U.level) + ' % interval' : 'interval';
+    var suffix = now ? ' (' + now.trim() + ')' : '';
     if (known(U.lower, i) && known(U.upper, i)) {
-      h += row('Risk interval', fmt(U.lower[i]) + ' – ' + fmt(U.upper[i]) + ' (' + level + ')');
+      h += row('Risk interval' + suffix, fmt(U.lower[i]) + ' – ' + fmt(U.upper[i]) + ' (' + level + ')');
     } else {
-      h += row('Risk interval', missing('not computed'));
+      h += row('Risk interval' + suffix, missing('not computed'));
     }
     if (U.stability) {
-      h += row('Class stability', known(U.stability, i) ?
+      h += row('Class stability' + suffix, known(U.stability, i) ?
         fmtPct(U.stability[i]) + ' of resamples ' + (label ? 'in “' + label + '”' : 'in this class') :
         missing('not computed'));
     }
@@ -387,12 +388,16 @@
           '">copy id</button>' : '') + '</div><table>';
       var observed = d.observed[i] === 1;
       if (d.kind === 'risk') {
+        /* On a month of the slider the card holds that month's risk beside today's: the rows
+         * of today's risk (its interval and class stability too) then say "now". */
+        var month = this.period !== null && this.period !== undefined && !!d.timeline;
+        var now = month ? ' now' : '';
         if (!observed) {
-          h += row('Risk', 'no data', 'rr-v rr-nodata');
+          h += row('Risk' + now, 'no data', 'rr-v rr-nodata');
         } else {
-          h += row('Risk', fmt(d.risk[i]) + ' / 100 (' + (d.cls[i] >= 0 ? d.labels[d.cls[i]] : 'no class') + ')');
+          h += row('Risk' + now, fmt(d.risk[i]) + ' / 100 (' + (d.cls[i] >= 0 ? d.labels[d.cls[i]] : 'no class') + ')');
         }
-        if (this.period !== null && this.period !== undefined && d.timeline) {
+        if (month) {
           var tv = d.timeline.risk[this.period][i], pd = d.timeline.present[this.period];
           h += row('Risk in ' + d.timeline.periods[this.period], tv === null ? 'no data' : fmt(tv));
           if (pd) { h += row('Present data', pd + ' as of today (no history that month)'); }
@@ -405,7 +410,7 @@
           h += row('Confidence', c.labels[c.code[i]] + ' (' + c.near[i] + ' seizure' +
             (c.near[i] === 1 ? '' : 's') + within + ')');
         }
-        if (d.uncertainty) { h += uncertaintyRows(d.uncertainty, i, d.labels[d.cls[i]]); }
+        if (d.uncertainty) { h += uncertaintyRows(d.uncertainty, i, d.labels[d.cls[i]], now); }
         if (d.hotspot) { h += hotspotRows(d.hotspot, i); }
         h += '</table>';
         /* With a fitted model the card has two columns: the model (and hot spots) beside the
