@@ -40,6 +40,8 @@ from ._emerging import (
     mann_kendall,
     space_time_cube,
     space_time_z,
+    window_correlation,
+    window_variance_ratio,
 )
 from ._gistar import (
     GI_BIN,
@@ -107,6 +109,8 @@ __all__ = [
     "mann_kendall",
     "space_time_cube",
     "space_time_z",
+    "window_correlation",
+    "window_variance_ratio",
     "GI_BIN",
     "GI_CLASS",
     "GI_NEIGHBOURS",
