@@ -254,6 +254,7 @@ def test_run_exports_the_timeline_and_the_uncertainty(small_demo, tmp_path):
     assert (csv.loc[ok, "risk_upper"] > csv.loc[ok, "risk_lower"]).any()
     unc = res.manifest["hotspots"]["uncertainty"]
     assert unc["n_resamples"] == 50 and unc["method"].startswith("bootstrap of the seizures")
+    assert unc["basis"] == "seizure resamples"  # what the card says the interval is over
     # the stability is that of the map's classes (render.classes: quantiles of the run)
     from pipeline.runner.stages import published_classes
 
@@ -278,6 +279,8 @@ def test_a_fitted_run_draws_its_interval_from_the_coefficients(small_demo, tmp_p
     s = res.scores
     unc = res.manifest["hotspots"]["uncertainty"]
     assert unc["method"].startswith("draws of the fitted model's coefficients")
+    # the card names it: an interval over coefficient draws, the seizure history held fixed
+    assert unc["basis"] == "coefficient draws"
     assert s["risk_lower"].notna().all() and (s["risk_lower"] <= s["risk_upper"]).all()
     assert ((s["risk_lower"] < s["risk"]) | (s["risk_upper"] > s["risk"])).any()
     assert res.manifest["stages"]["uncertainty"]["cached"] is False

@@ -181,3 +181,24 @@ def test_card_shows_the_risk_interval_and_class_stability(page, tmp_path):
     assert rows["Risk interval (now)"] == "not computed"
     assert rows["Class stability (now)"] == "not computed"
     assert page.errors == []
+
+
+def test_card_says_what_the_risk_interval_is_over(page, tmp_path):
+    """A fitted run's interval is over coefficient draws, not one for the true risk: say so."""
+    data = sample_map_data(100, seed=5)
+    s = data.scores
+    s["risk_lower"] = np.clip(s[S.RISK] - 3, 0, 100)
+    s["risk_upper"] = np.clip(s[S.RISK] + 3, 0, 100)
+    data.hotspots = {
+        "uncertainty": {"interval": [0.05, 0.95], "method": "draws", "basis": "coefficient draws"}
+    }
+    path = write_sample_map(data, tmp_path)
+    open_offline(page, path)
+    hex_id = s[S.HEX_ID].iloc[len(s) // 2]
+    _hover(page, hex_id)
+    row = s.set_index(S.HEX_ID).loc[hex_id]
+    lo, hi = round(row["risk_lower"], 1), round(row["risk_upper"], 1)
+    assert _card_rows(page)["Risk interval"] == (
+        f"{lo:g} – {hi:g} (90 % interval over coefficient draws)"
+    )
+    assert page.errors == []

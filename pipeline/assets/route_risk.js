@@ -157,6 +157,7 @@
   /* The risk's interval (its coverage from the run) and how often resamples keep the class. */
   function uncertaintyRows(U, i, label, now) {
     var h = '', level = U.level !== null ? fmt(U.level) + ' % interval' : 'interval';
+    if (U.basis) { level += ' over ' + U.basis; }  /* what it is of: not the true risk */
     var suffix = now ? ' (' + now.trim() + ')' : '';
     if (known(U.lower, i) && known(U.upper, i)) {
       h += row('Risk interval' + suffix, fmt(U.lower[i]) + ' – ' + fmt(U.upper[i]) + ' (' + level + ')');

@@ -538,8 +538,11 @@ def uncertainty_payload(scores: pd.DataFrame, hotspots: dict | None = None) -> d
 
     ``lower``/``upper`` are rounded to 0.1 like the risk, ``stability`` to 0.001 (a share);
     missing values are None (the card says "not computed").  ``level`` is the interval's
-    coverage in percent and ``method`` how it was made, from ``hotspots["uncertainty"]``
-    (:func:`pipeline.hotspots.bootstrap_summary` plus ``interval`` and ``method``) when given.
+    coverage in percent, ``method`` how it was made and ``basis`` what varies across the
+    resamples (``"coefficient draws"``, ``"seizure resamples"``: the card says "90 % interval
+    over coefficient draws"), from ``hotspots["uncertainty"]``
+    (:func:`pipeline.hotspots.bootstrap_summary` plus ``interval``, ``method`` and ``basis``)
+    when given.
     """
     if not {RISK_LOWER, RISK_UPPER} <= set(scores.columns):
         return None
@@ -559,6 +562,7 @@ def uncertainty_payload(scores: pd.DataFrame, hotspots: dict | None = None) -> d
     if isinstance(interval, list | tuple) and len(interval) == 2:
         level = round(100.0 * (float(interval[1]) - float(interval[0])), 1)
     method = info.get("method")
+    basis = info.get("basis")
     return {
         "lower": column(RISK_LOWER, 1),
         "upper": column(RISK_UPPER, 1),
@@ -567,6 +571,7 @@ def uncertainty_payload(scores: pd.DataFrame, hotspots: dict | None = None) -> d
         ),
         "level": level,
         "method": escape_text(str(method)) if method else "",
+        "basis": escape_text(str(basis)) if basis else "",
     }
 
 

@@ -1360,6 +1360,7 @@ def _build_uncertainty(state: RunState, scores: pd.DataFrame, fitted: bool) -> H
             name=S.RISK,
         )
         method = "draws of the fitted model's coefficients (cluster-robust covariance)"
+        basis = "coefficient draws"
     else:
         w = sc.factors.get(S.SEIZURE_DENSITY)
         if w is None or w.weight <= 0 or S.SEIZURE_DENSITY not in scores.columns:
@@ -1420,6 +1421,7 @@ def _build_uncertainty(state: RunState, scores: pd.DataFrame, fitted: bool) -> H
             name=S.RISK,
         )
         method = "bootstrap of the seizures (density recomputed, other factors fixed)"
+        basis = "seizure resamples"
     table = (
         got.drop(columns=[S.RISK])
         .set_index(S.CELL)
@@ -1433,6 +1435,9 @@ def _build_uncertainty(state: RunState, scores: pd.DataFrame, fitted: bool) -> H
     table["risk_class_stability"] = table["risk_class_stability"].round(4)
     summary = {
         "method": method,
+        # what the interval is of: the card names it (a reader takes "90 % interval" as one
+        # for the cell's true risk, which the coefficient draws are not: README)
+        "basis": basis,
         "n_resamples": opts.uncertainty.n_resamples,
         "interval": list(opts.uncertainty.interval),
         **bootstrap_summary(table[~missing], name=S.RISK),
