@@ -17,7 +17,7 @@ FUZZ_FILES ?= $(shell grep -l '@given' tests/test_*.py)
 # and their module and session fixtures (the demo-size run of test_cli) are built once.
 XDIST := -n 2 --dist worksteal
 
-.PHONY: help venv demo test test-fast fuzz test-deps bench bench-quick lint format lock clean notebooks
+.PHONY: help venv venv-runtime demo test test-fast fuzz test-deps bench bench-quick lint format lock clean notebooks
 
 help:
 	@echo "make demo    - create the environment, generate the demo data, run the pipeline, print the map path"
@@ -26,7 +26,8 @@ help:
 	@echo "make fuzz    - property tests with random seeds and 10x the examples (pin finds with @example)"
 	@echo "make bench   - benchmarks against peer tools (long); bench-quick for a smoke run"
 	@echo "make lint    - ruff check + format check + mypy (part of make test)"
-	@echo "make lock    - re-resolve requirements.lock from pyproject.toml"
+	@echo "make lock    - re-resolve requirements.lock and requirements-runtime.lock from pyproject.toml"
+	@echo "make venv-runtime - .venv with the runtime dependencies only (a server's nightly job)"
 
 # The environment is created from the lock file with uv (pinned): one resolver everywhere
 # and a fresh environment in seconds, which keeps `make demo` inside its time budget.
@@ -96,8 +97,22 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(VENV)/bin/ruff format pipeline tests bench tools
 
+# Two locks: requirements.lock (runtime + test + bench: development and CI) and
+# requirements-runtime.lock (the runtime alone, at the same versions: a production host's
+# nightly job needs neither the browser driver nor the peer tools of the benchmarks).
 lock: $(STAMP)
 	$(UV) pip compile -q pyproject.toml --extra test --extra bench --python-version 3.11 -o requirements.lock
+	$(UV) pip compile -q pyproject.toml --python-version 3.11 -c requirements.lock -o requirements-runtime.lock
+
+# A runtime-only environment (a server running the nightly job): `make venv-runtime`.
+# `make venv`/`make test` afterwards sync it to the full lock again.
+venv-runtime: pyproject.toml requirements-runtime.lock
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(UV) pip sync -q --python $(PY) requirements-runtime.lock
+	$(PY) -m compileall -q -j 0 -x '/tests?/' "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" >/dev/null
+	$(UV) pip install -q --python $(PY) --no-deps -e .
+	rm -f $(STAMP)
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis test-artifacts
