@@ -529,10 +529,13 @@ def reject_repeated_pings(result: TrackResult, earlier: list[TrackResult]) -> Tr
     )
     by_rule = dict(result.by_rule)
     by_rule["duplicate_across_files"] = by_rule.get("duplicate_across_files", 0) + n
+    # in line order with the file's other rejects, as the partitioned ingest (the Dask
+    # engine's) writes them: appended, the two engines published different rejects files
+    rejects, _ = finish_rejects(result.rejects, extra)
     return dataclasses.replace(
         result,
         frame=frame[~repeated].reset_index(drop=True),
-        rejects=pd.concat([result.rejects, extra], ignore_index=True),
+        rejects=rejects,
         by_rule=dict(sorted(by_rule.items())),
         notes=[*result.notes, repeated_note(Path(result.source).name, n)],
         lines=lines[~repeated],
