@@ -22,3 +22,27 @@ def wait_on_worker(seconds: float) -> int:
         time.sleep(0.05)
         n += 1
     return n
+
+
+def warn_on_worker(text: str) -> str:
+    """Warn, and log a warning and an info line on the ``pipeline`` logger; return ``text``.
+
+    What a library (pandas, GDAL through pyogrio) or a stage's code does inside a task.
+    """
+    import logging
+    import warnings
+
+    warnings.warn(f"{text}: a library's warning", RuntimeWarning, stacklevel=1)
+    logging.getLogger("pipeline.task").warning("%s: a stage's warning", text)
+    logging.getLogger("pipeline.task").info("%s: a stage's info line", text)
+    return text
+
+
+def fail_on_worker(text: str) -> str:
+    """Log a warning, then fail as an input refused on a worker does."""
+    import logging
+
+    from pipeline.errors import InputError
+
+    logging.getLogger("pipeline.task").warning("%s: said before failing", text)
+    raise InputError(f"{text}: refused")

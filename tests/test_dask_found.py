@@ -8,9 +8,12 @@ LocalCluster of their own (small memory) and compare published bytes.
 
 from __future__ import annotations
 
+import json
+import logging
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import yaml
 
 import pipeline
@@ -93,3 +96,88 @@ def test_rejects_of_a_file_repeating_an_earlier_one_are_in_line_order_on_every_e
         assert (
             whole.manifest["inputs"]["tracks"][1][key] == parts.manifest["inputs"]["tracks"][1][key]
         )
+
+
+# --------------------------------------------------------------------------- on a Dask cluster
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A LocalCluster of 2 single-thread workers, as ``run.engine: dask`` starts one."""
+    from pipeline.config import DaskConfig
+    from pipeline.engine import open_engine
+
+    with open_engine("dask", DaskConfig(workers=2, memory_limit="1GiB")) as eng:
+        yield eng
+
+
+@pytest.mark.slow
+def test_what_a_task_logs_on_a_worker_is_logged_by_the_client_in_task_order(cluster, caplog):
+    """A task's warnings and log records on a worker were printed by the worker process as
+    bare text on the run's stderr (a JSON log broken by non-JSON lines) or not at all: the
+    worker has no product log.  They now reach the client's log, in task order, at the
+    client's level (an INFO record is dropped at WARNING, kept at INFO)."""
+    from _speed_dask import fail_on_worker, warn_on_worker
+
+    from pipeline.config import DaskConfig
+    from pipeline.engine.dask import DaskEngine
+    from pipeline.errors import InputError
+
+    caplog.set_level(logging.WARNING)
+    assert list(cluster.map(warn_on_worker, ["one", "two", "three"])) == ["one", "two", "three"]
+    said = [(r.name, r.getMessage()) for r in caplog.records if r.name != "py.warnings"]
+    assert said == [("pipeline.task", f"{t}: a stage's warning") for t in ("one", "two", "three")]
+    warned = [r.getMessage() for r in caplog.records if r.name == "py.warnings"]
+    assert any("one: a library's warning" in w and "RuntimeWarning" in w for w in warned)
+    caplog.clear()
+    caplog.set_level(logging.INFO)
+    list(cluster.map(warn_on_worker, ["four"]))
+    assert "four: a stage's info line" in [r.getMessage() for r in caplog.records]
+    caplog.clear()
+    # a failing task closes its engine: one of its own on the module's cluster
+    own = DaskEngine.start(DaskConfig(scheduler=cluster.client.scheduler.address))
+    with pytest.raises(InputError, match="five: refused"):
+        list(own.map(fail_on_worker, ["five"]))
+    assert "five: said before failing" in [r.getMessage() for r in caplog.records]
+
+
+@pytest.mark.slow
+def test_a_gdal_warning_on_a_worker_is_a_json_line_of_a_refused_dask_run(cluster, tmp_path, capsys):
+    """A GeoJSON track layer with an unclosed polygon ring among its points, on Dask: GDAL's
+    warning (a Python warning through pyogrio) was printed by the worker as two bare text
+    lines on stderr, past the JSON log that the local engine's run writes it into; the run
+    still ends refused in one line with exit code 2."""
+    from test_cli import cli_here
+
+    feats = [
+        {
+            "type": "Feature",
+            "properties": {"mmsi": 235000001 + v, "time": f"2016-01-12T23:{10 + i}:00Z"},
+            "geometry": {"type": "Point", "coordinates": [-1.2 + i / 100 + v / 50, 50.7]},
+        }
+        for v in range(3)
+        for i in range(6)
+    ]
+    ring = [[-1.2, 50.7], [-1.1, 50.7], [-1.1, 50.8]]  # its first position not repeated
+    feats.append(
+        {
+            "type": "Feature",
+            "properties": {"mmsi": 235000009, "time": "2016-01-12T23:30:00Z"},
+            "geometry": {"type": "Polygon", "coordinates": [ring]},
+        }
+    )
+    layer = tmp_path / "tracks.geojson"
+    layer.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    cfg = _config(
+        tmp_path,
+        [layer],
+        run={"engine": "dask"},
+        dask={"scheduler": cluster.client.scheduler.address, "partition_rows": 50},
+    )
+    code, _, err = cli_here(capsys, "run", cfg.source, "--log-format", "json")
+    lines = [json.loads(line) for line in err.splitlines()]  # every line a JSON object
+    assert code == 2 and lines[-1]["exit_code"] == 2, err
+    assert "polygon ring is not closed" in lines[-1]["message"]
+    assert any(r["logger"] == "py.warnings" and "Non closed ring" in r["message"] for r in lines), (
+        err
+    )

@@ -16,14 +16,24 @@ Failing closed rather than hanging:
   its nanny) ends the run (:class:`WorkerLost`), even where Dask could retry its tasks
   elsewhere: a run that lost a machine is reported, not published;
 - the loss of the scheduler itself ends the run too.
+
+What a task logs on a worker (a library's warning, GDAL's messages, a ``pipeline`` logger's
+record) is kept with the task's result and logged by the client, in task order, through the
+command's own log (its format, level and JSON lines): a worker process has no such log,
+and printed its warnings as bare text on the run's stderr (:func:`_logged_task`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
+
+from dask.utils import funcname
 
 from ..errors import EngineError, SchedulerUnreachable, WorkerLost
 
@@ -166,8 +176,16 @@ class DaskEngine:
             return
         self.check_workers()
         shipped = [self.client.scatter(a, broadcast=False, hash=False) for a in args]
+        n = len(items)
+        level = logging.getLogger().getEffectiveLevel()  # what the client's log lets through
         futures = self.client.map(
-            func, list(items), *[[s] * len(items) for s in shipped], pure=False
+            _logged_task,
+            list(items),
+            [func] * n,
+            [level] * n,
+            *[[s] * n for s in shipped],
+            key=funcname(func),  # the tasks named by the stage's function, not the wrapper's
+            pure=False,
         )
         try:
             for fut in futures:
@@ -181,13 +199,13 @@ class DaskEngine:
                         last_check = time.monotonic()
                 for f in futures:
                     if f.status == "error":
-                        f.result()  # raises the task's own exception
+                        _result_of(f)  # raises the task's own exception
                 if fut.status != "finished":
                     self.check_workers()
                     raise EngineError(
                         f"a task of {func.__name__} was {fut.status!r} by the cluster"
                     )
-                result = fut.result()
+                result = _result_of(fut)
                 fut.release()
                 yield result
             self.check_workers()
@@ -233,6 +251,129 @@ class DaskEngine:
 
     def __repr__(self) -> str:
         return f"DaskEngine({self.client.scheduler.address!r}, workers={len(self.workers)})"
+
+
+#: The attribute of a task's exception that carries the records the task logged before it.
+_LOGS_ATTR = "route_risk_task_logs"
+
+
+class _TaskLogs(logging.Handler):
+    """The records logged by the tasks running in this worker process, kept per thread.
+
+    One handler on the worker's root logger; a record of a thread that runs no task (the
+    worker's own machinery) goes where it went before: to the worker's own root handlers,
+    else to stderr from WARNING on (:data:`logging.lastResort`).
+    """
+
+    def __init__(self) -> None:
+        super().__init__(logging.NOTSET)
+        self.kept: dict[int, list[dict[str, Any]]] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        kept = self.kept.get(record.thread or 0)
+        if kept is not None:
+            kept.append(_record_dict(record))
+        elif (
+            logging.lastResort is not None
+            and record.levelno >= logging.lastResort.level
+            and logging.getLogger().handlers == [self]  # no handler of the worker's own
+        ):
+            logging.lastResort.handle(record)
+
+
+_task_logs: _TaskLogs | None = None
+_task_logs_lock = threading.Lock()
+_gdal_threads = threading.local()
+
+
+def _worker_logs() -> _TaskLogs:
+    """Install, once a process, the handler that keeps the tasks' records; return it.
+
+    Warnings become records too (``py.warnings``, as the command makes them), and GDAL's
+    messages of pyogrio calls become warnings in every task thread (its handler is per
+    thread: GDAL printed ``Warning 1: ...`` from a thread without it).
+    """
+    global _task_logs
+    with _task_logs_lock:
+        if _task_logs is None:
+            _task_logs = _TaskLogs()
+            logging.getLogger().addHandler(_task_logs)
+            logging.captureWarnings(True)
+    if not getattr(_gdal_threads, "done", False):
+        _gdal_threads.done = True
+        from ..io import gdal_messages_as_warnings
+
+        gdal_messages_as_warnings()
+    return _task_logs
+
+
+def _record_dict(record: logging.LogRecord) -> dict[str, Any]:
+    """Return ``record`` as plain, picklable values: its message formatted, its traceback text."""
+    d = dict(record.__dict__)
+    d["msg"] = record.getMessage()
+    d["args"] = None
+    if record.exc_info:
+        d["exc_text"] = logging.Formatter().formatException(record.exc_info)
+    d["exc_info"] = None
+    d.pop("message", None)
+    for k, v in d.items():
+        if not isinstance(v, (str, int, float, bool, type(None))):
+            d[k] = str(v)
+    return d
+
+
+@dataclass
+class _Logged:
+    """A task's result and the log records it made on its worker."""
+
+    value: Any
+    records: list[dict[str, Any]]
+
+
+def _logged_task(item: Any, func: Callable[..., R], level: int, *args: Any) -> _Logged:
+    """Run ``func(item, *args)`` on a worker, keeping what it logs (at ``level`` and above).
+
+    ``level`` is the client's: a record the client's log would drop is not kept.  A
+    failing task's records travel on its exception (:data:`_LOGS_ATTR`).
+    """
+    logs = _worker_logs()
+    root = logging.getLogger()
+    if root.level != level:
+        root.setLevel(level)
+    thread = threading.get_ident()
+    kept: list[dict[str, Any]] = []
+    logs.kept[thread] = kept
+    try:
+        value = func(item, *args)
+    except BaseException as exc:
+        with contextlib.suppress(AttributeError, TypeError):
+            setattr(exc, _LOGS_ATTR, kept)
+        raise
+    finally:
+        logs.kept.pop(thread, None)
+    return _Logged(value, kept)
+
+
+def _log_here(records: Sequence[dict[str, Any]]) -> None:
+    """Log a task's records through this process's loggers (the command's format and level)."""
+    for d in records:
+        record = logging.makeLogRecord(d)
+        logger = logging.getLogger(record.name)
+        if logger.isEnabledFor(record.levelno):
+            logger.handle(record)
+
+
+def _result_of(fut: Any) -> Any:
+    """Return a finished task's value (raise its exception), logging its records first."""
+    try:
+        got = fut.result()
+    except BaseException as exc:
+        _log_here(getattr(exc, _LOGS_ATTR, None) or [])
+        raise
+    if isinstance(got, _Logged):
+        _log_here(got.records)
+        return got.value
+    return got
 
 
 def _peak_rss_bytes() -> int:
