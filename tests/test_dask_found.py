@@ -181,3 +181,101 @@ def test_a_gdal_warning_on_a_worker_is_a_json_line_of_a_refused_dask_run(cluster
     assert any(r["logger"] == "py.warnings" and "Non closed ring" in r["message"] for r in lines), (
         err
     )
+
+
+SOLENT = (
+    Path(__file__).resolve().parents[2]
+    / "shared"
+    / "data"
+    / "tracks"
+    / "SolentAIS_20160112_130211.csv"
+)
+#: What each engine must publish alike (the rejects files are compared one by one).
+_TABLES = (
+    "scores.csv",
+    "scores.parquet",
+    "features.parquet",
+    "events.parquet",
+    "pings.parquet",
+    "seizures.parquet",
+)
+
+
+def _awkward_solent(folder: Path) -> list[Path]:
+    """Real AIS pings (the Solent, 84 min) moved across UTC midnight, cut into files of five
+    formats: a vessel's pings in several files and buckets, times with offsets, a file
+    repeating another's pings, an empty file, a file of rejects only, one-ping vessels."""
+    d = pd.read_csv(SOLENT)
+    t = pd.to_datetime(d["Time"])
+    t = t + (pd.Timestamp("2016-01-12 23:20") - t.min())
+    d["Time"] = t.dt.strftime("%Y-%m-%d %H:%M:%S.%f").str[:-3]
+    folder.mkdir(parents=True, exist_ok=True)
+    n = len(d)
+    a, b, c = d.iloc[: n // 3], d.iloc[n // 3 : 2 * n // 3].copy(), d.iloc[2 * n // 3 :].copy()
+    paths = [folder / "a.csv", folder / "b.parquet", folder / "c.jsonl"]
+    a.to_csv(paths[0], index=False)
+    b["Time"] = pd.to_datetime(b["Time"]).dt.tz_localize("UTC")
+    b.to_parquet(paths[1], index=False)
+    c = pd.concat([a.iloc[-40:], c])  # repeats a's last pings
+    local = pd.to_datetime(c["Time"]).dt.tz_localize("UTC").dt.tz_convert("Asia/Tokyo")
+    c["Time"] = local.dt.strftime("%Y-%m-%dT%H:%M:%S.%f%z")
+    c.to_json(paths[2], orient="records", lines=True)
+    (folder / "empty.csv").write_text(",".join(d.columns) + "\n")
+    (folder / "rejects_only.csv").write_text(
+        ",".join(d.columns) + "\n2016-01-12 23:30:00,235999201,95.0,-1.2,0,0\n"
+        "not a date,235999202,50.7,-1.2,0,0\n"
+    )
+    pd.DataFrame(
+        {
+            "Time": ["2016-01-13 00:00:00", "2016-01-13 00:00:00", "2016-01-12 23:59:59.999"]
+            + ["2016-01-12 23:50:00", "2016-01-12 23:55:00"],
+            "MMSI": [235999101, 235999102, 235999103, 235999104, 235999104],
+            "Latitude_degrees": [50.7, 50.71, 50.72, 50.73, 50.731],
+            "Longitude_degrees": [-1.2, -1.21, -1.22, -1.23, -1.231],
+            "COG_degrees": [0.0] * 5,
+            "SOG_knots": [0.0] * 5,
+        }
+    ).to_csv(folder / "midnight.csv", index=False)
+    return [*paths, folder / "empty.csv", folder / "rejects_only.csv", folder / "midnight.csv"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SOLENT.is_file(), reason="the shared real data is not here")
+def test_real_ais_in_awkward_files_publishes_the_same_on_dask_as_locally(cluster, tmp_path):
+    """The nightly job moved from the local engine (each file read whole) to Dask (blocks of
+    700 records, tasks on 2 workers): the same tables, rejects files, counts and notes."""
+    files = _awkward_solent(tmp_path / "in")
+    lean = {
+        "score": {"factors": {"vessel_hours": {"weight": 1}, "distinct_vessels": {"weight": 1}}}
+    }
+    local = pipeline.run_pipeline(_config(tmp_path / "local", files, **lean))
+    address = cluster.client.scheduler.address
+    dask = pipeline.run_pipeline(
+        _config(
+            tmp_path / "dask",
+            files,
+            run={"engine": "dask"},
+            dask={"scheduler": address, "partition_rows": 700},
+            **lean,
+        )
+    )
+    for name in _TABLES:
+        assert (local.out_dir / name).read_bytes() == (dask.out_dir / name).read_bytes(), name
+    rejects = sorted(p.name for p in (local.out_dir / "rejects").iterdir())
+    assert rejects == sorted(p.name for p in (dask.out_dir / "rejects").iterdir())
+    for name in rejects:
+        a, b = local.out_dir / "rejects" / name, dask.out_dir / "rejects" / name
+        assert a.read_bytes() == b.read_bytes(), name
+    assert local.manifest["counts"] == dask.manifest["counts"]
+    assert local.manifest["counts"]["pings_used"] > 10 * 700  # many blocks and buckets
+    for key in ("notes", "features"):  # the run's notes, transit's among the features'
+        assert local.manifest.get(key) == dask.manifest.get(key), key
+    for ea, eb in zip(
+        local.manifest["inputs"]["tracks"], dask.manifest["inputs"]["tracks"], strict=True
+    ):
+        assert ea["read"] == ea["accepted"] + ea["rejected"], ea["path"]
+        for key in ("read", "accepted", "rejected", "by_rule", "notes"):
+            assert ea[key] == eb[key], (ea["path"], key)
+    by_rule = {Path(e["path"]).name: e["by_rule"] for e in dask.manifest["inputs"]["tracks"]}
+    assert by_rule["c.jsonl"]["duplicate_across_files"] > 30  # of a's last 40 (some were rejects)
+    assert by_rule["rejects_only.csv"] and by_rule["empty.csv"] == {}
