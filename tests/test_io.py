@@ -435,6 +435,74 @@ def test_geojson_floats_are_the_csvs_text_and_missing_values_are_null(tmp_path):
     assert "NaN" not in text and "Infinity" not in text
 
 
+def _reference_geometry_text(geom) -> str:
+    """A feature's geometry as write_geojson writes it, formatted vertex by vertex."""
+    if geom is None or geom.is_empty:
+        return "null"
+
+    def num(v):
+        return "null" if np.isnan(v) else repr(float(np.round(v, 6)) + 0.0)
+
+    def ring(r):
+        return "[ " + ", ".join(f"[ {num(x)}, {num(y)} ]" for x, y in r.coords) + " ]"
+
+    def polygon(p):
+        p = shapely.orient_polygons(p, exterior_cw=False)
+        return "[ " + ", ".join(ring(r) for r in [p.exterior, *p.interiors]) + " ]"
+
+    if geom.geom_type == "Polygon":
+        return '{ "type": "Polygon", "coordinates": ' + polygon(geom) + " }"
+    parts = ", ".join(polygon(p) for p in geom.geoms)
+    return '{ "type": "MultiPolygon", "coordinates": [ ' + parts + " ] }"
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # the NaN vertex
+def test_geojson_geometry_is_each_vertexs_text_shared_vertices_and_nan_alike(tmp_path):
+    """Each distinct vertex is formatted once: every copy of it, in any feature, reads the same.
+
+    Hexagons share their vertices; the vertex texts are looked up by the bits of (x, y), so
+    a vertex must not take another's text: x and y swapped, a -0.0 rounded to 0.0, NaN.
+    """
+    import geopandas as gpd
+
+    gdf, _ = _awkward_polygons()
+    geoms = list(gdf.geometry)
+    geoms[3] = shapely.Polygon([(1, 2), (2, 1), (2, 2), (1, 2)])  # (1, 2) and (2, 1)
+    geoms[4] = shapely.Polygon([(-4e-7, 0), (0, -4e-7), (1, 1), (-4e-7, 0)])  # -0.0 rounded
+    geoms[5] = shapely.Polygon([(0, 0), (1, np.nan), (1, 1), (0, 0)])
+    geoms[6] = shapely.Polygon()
+    geoms[7] = shapely.MultiPolygon([shapely.box(0, 0, 1, 1), shapely.box(1, 1, 2, 2)])
+    gdf = gpd.GeoDataFrame({"v": np.arange(len(geoms))}, geometry=geoms, crs="EPSG:4326")
+    lines = write_geojson(gdf, tmp_path / "g.geojson").read_text("utf-8").split("\n")[4:-3]
+    assert len(lines) == len(gdf)
+    for line, geom in zip(lines, geoms, strict=True):
+        text = line.split(' }, "geometry": ', 1)[1].removesuffix(",")
+        assert text == _reference_geometry_text(geom) + " }"
+    # without the NaN polygon the vertices go through the lookup of distinct pairs
+    sub = gdf.drop(index=5)
+    lines = write_geojson(sub, tmp_path / "h.geojson").read_text("utf-8").split("\n")[4:-3]
+    for line, geom in zip(lines, sub.geometry, strict=True):
+        text = line.split(' }, "geometry": ', 1)[1].removesuffix(",")
+        assert text == _reference_geometry_text(geom) + " }"
+
+
+def test_round_floats_copies_only_the_float_columns_and_no_writer_changes_its_input(tmp_path):
+    """round_floats shares the columns it does not round; the writers never write into them."""
+    gdf, _ = _awkward_polygons()
+    gdf["cell_u64"] = gdf["cell"].astype("uint64")
+    before = gdf.copy()
+    out = round_floats(gdf)
+    assert np.shares_memory(out["small"].to_numpy(), gdf["small"].to_numpy())
+    assert not np.shares_memory(out["x"].to_numpy(), gdf["x"].to_numpy())
+    plain = pd.DataFrame(gdf.drop(columns="geometry"))
+    write_csv(plain, tmp_path / "t.csv")
+    write_geojson(gdf, tmp_path / "t.geojson")
+    write_geopackage(gdf, tmp_path / "t.gpkg")
+    write_geoparquet(gdf, tmp_path / "t.parquet")
+    pd.testing.assert_frame_equal(gdf, before)
+    pd.testing.assert_frame_equal(plain, pd.DataFrame(before.drop(columns="geometry")))
+
+
 def test_geojson_of_points_goes_through_gdal(tmp_path):
     import geopandas as gpd
     import pyogrio
