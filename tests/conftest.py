@@ -134,10 +134,6 @@ QUICK = {
 
 def small_config(small_demo: Path, tmp_path: Path, **sections):
     """A config on ``small_demo`` writing into ``tmp_path/out``; ``sections`` update it."""
-    import yaml
-
-    import pipeline
-
     inputs = small_demo / "inputs"
     raw = {
         "run": {"as_of": "2026-06-30", "out_dir": str(tmp_path / "out")},
@@ -157,6 +153,15 @@ def small_config(small_demo: Path, tmp_path: Path, **sections):
         "timeline": {"months": 3},
         "render": {"geojson": False, "preview_png": False},
     }
+    return config_from(raw, tmp_path, **sections)
+
+
+def config_from(raw: dict, tmp_path: Path, **sections):
+    """Load ``raw`` (a config's sections; ``sections`` update them) from ``tmp_path/c.yaml``."""
+    import yaml
+
+    import pipeline
+
     for k, v in sections.items():
         raw.setdefault(k, {}).update(v)
     tmp_path.mkdir(parents=True, exist_ok=True)

@@ -12,8 +12,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 from _corpus import IGNORE_PENDING_DEPRECATION
+from conftest import config_from
 
 import pipeline
 from pipeline.grid import cells_to_latlng, points_to_cells
@@ -38,11 +38,7 @@ def _config(tmp_path, **sections) -> pipeline.Config:
         "score": {"factors": {"seizure_density": {"weight": 1}}},
         **QUICK,
     }
-    for k, v in sections.items():
-        raw.setdefault(k, {}).update(v)
-    path = tmp_path / "c.yaml"
-    path.write_text(yaml.safe_dump(raw))
-    return pipeline.load_config(path)
+    return config_from(raw, tmp_path, **sections)
 
 
 def _attacks(tmp_path, lon, lat) -> pd.DataFrame:

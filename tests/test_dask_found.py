@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
+from conftest import config_from
 
 import pipeline
 
@@ -51,12 +51,7 @@ def _config(tmp_path: Path, tracks: list[Path], **sections) -> pipeline.config.C
         "hotspots": {"enabled": False},
         "render": {"geojson": False, "preview_png": False, "flatgeobuf": False},
     }
-    for k, v in sections.items():
-        raw.setdefault(k, {}).update(v)
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    path = tmp_path / "c.yaml"
-    path.write_text(yaml.safe_dump(raw))
-    return pipeline.load_config(path)
+    return config_from(raw, tmp_path, **sections)
 
 
 def _overlapping_files(tmp_path: Path) -> list[Path]:

@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import config_from
 
 from pipeline.builtin_factors import ais_coverage
 from pipeline.errors import InputError
@@ -99,8 +100,6 @@ def test_untimed_positions_give_no_ais_coverage(tmp_path):
 
 def _tiny_run(tmp_path, tracks: list[dict], **sections):
     """Run the pipeline on a few seizures and ``tracks`` with the slow stages off."""
-    import yaml
-
     import pipeline
 
     seizures = tmp_path / "seizures.csv"
@@ -121,11 +120,7 @@ def _tiny_run(tmp_path, tracks: list[dict], **sections):
         "timeline": {"months": 0},
         "render": {"geojson": False, "preview_png": False, "flatgeobuf": False},
     }
-    for k, v in sections.items():
-        raw.setdefault(k, {}).update(v)
-    path = tmp_path / "c.yaml"
-    path.write_text(yaml.safe_dump(raw))
-    return pipeline.run_pipeline(pipeline.load_config(path))
+    return pipeline.run_pipeline(config_from(raw, tmp_path, **sections))
 
 
 def test_untimed_positions_are_not_counted_as_used_in_the_manifest(tmp_path):
