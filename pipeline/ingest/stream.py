@@ -13,7 +13,10 @@ is still accounted for exactly as :func:`read_tracks` accounts for it:
    Parquet file is read in record batches.  Other formats (GPX, vector layers, GeoParquet, a
    UTF-16 CSV) are read whole by :func:`read_tracks` and spilled.
 2. **Row-local rules** (:func:`~pipeline.ingest.tracks.check_ping_rows`) run on each chunk;
-   their rejects go to a spill file of that chunk.  The records that pass go to *buckets* by
+   their rejects go to a spill file of that chunk.  What the values say of the whole file
+   (speeds or courses in AIS raw tenths, positions that fit the area only misread) is counted
+   per chunk, added up, and decided once before the per-vessel rules: a burst of odd values
+   in one chunk never decides for the file, whatever the chunk size.  The records that pass go to *buckets* by
    a hash of the vessel id, so each vessel lies in one bucket: a chunk writes one Arrow IPC
    file of its records sorted by bucket, a record batch per bucket (so the files of a file's
    spill grow as its chunks, not as chunks x buckets), and a bucket reads its batch of every
@@ -76,6 +79,8 @@ from .options import TrackSource
 from .tracks import (
     IDENTITY_PARTS,
     MISPLACED_FIX,
+    SCALE_SAMPLE,
+    ScaleEvidence,
     check_ping_rows,
     check_ping_vessels,
     detect_ais_schema,
@@ -657,6 +662,9 @@ class _State:
     by_rule: dict[str, int] = field(default_factory=dict)
     candidates: list[_ChunkFile] = field(default_factory=list)  # one per chunk, in order
     misplaced: Any = None  # misplaced_counts summed over the chunks (decided once, at the end)
+    # the speed and course columns' scale, added up over the chunks (decided once, at the end)
+    scale: ScaleEvidence = field(default_factory=ScaleEvidence)
+    sample_room: int = SCALE_SAMPLE  # ship records the chunks before left to the scale's sample
     identity: list[pd.DataFrame] = field(default_factory=list)  # per chunk, added up at the end
     # reads the whole file's date column for a deciding value (day-first or month-first)
     order_scan: Callable[[str], bool | None] | None = None
@@ -664,6 +672,11 @@ class _State:
     def add_misplaced(self, counts: np.ndarray | None) -> None:
         if counts is not None:
             self.misplaced = counts if self.misplaced is None else self.misplaced + counts
+
+    def decide_scale(self) -> None:
+        """Refuse the file if its speeds or courses are in AIS raw tenths (see tracks)."""
+        if self.layout is not None:
+            self.scale.decide(self.layout, self.name)
 
     def decide_misplaced(self) -> None:
         """Refuse the file if its positions miss the area only as misread (see tracks)."""
@@ -824,6 +837,7 @@ def _chunk(
                 is_mmsi=parts["is_mmsi"],
                 aoi_bbox=state.aoi_bbox,
                 aoi_polygon=state.aoi_polygon,
+                sample_rows=state.sample_room - state.scale.sampled,
             )
 
         try:
@@ -853,6 +867,7 @@ def _chunk(
             _add_chunk_statements(state.assumptions, checks.info)
         state.note(*checks.notes)
         state.add_misplaced(misplaced_of(checks, state.aoi_bbox))
+        state.scale.add(checks.scale)
         keep, rej = first_failing(checks.rules, n=n, source_file=state.name, rows=rows)
         rejects.append(rej)
         state.timed.update(checks.timed_vessels().tolist())
@@ -1071,6 +1086,7 @@ def _finish_buckets(state: _State, max_speed_kn: float, chunk_rows: int) -> Trac
     ctx = _check_context(state, max_speed_kn, chunk_rows)
     buckets = []
     try:
+        state.decide_scale()
         state.decide_misplaced()
         for group in _bucket_groups(state.candidates, chunk_rows):
             done = _check_group(group, ctx)
@@ -1982,6 +1998,7 @@ class _FileTask:
     delim: str | None = None
     usecols: list[str] | None = None
     assumptions: dict[str, Any] = field(default_factory=dict)
+    sample_room: int = SCALE_SAMPLE  # of the speed scale's sample, after the first chunks
 
 
 @dataclass
@@ -2004,6 +2021,8 @@ class _ChunkDone:
     usecols: list[str] | None
     misplaced: Any = None
     identity: pd.DataFrame = field(default_factory=empty_identity)
+    scale: ScaleEvidence | None = None  # its sample, if any, in scale_sample (on disk)
+    scale_sample: Path | None = None
 
 
 def _chunk_task(item: tuple[int, tuple], files: list[_FileTask]) -> _ChunkDone:
@@ -2014,6 +2033,7 @@ def _chunk_task(item: tuple[int, tuple], files: list[_FileTask]) -> _ChunkDone:
     state = _State(f.name, f.src, f.folder, f.n_buckets, f.aoi_bbox, f.aoi_polygon)
     state.layout, state.crs, state.delim, state.usecols = f.layout, f.crs, f.delim, f.usecols
     state.assumptions = dict(f.assumptions)
+    state.sample_room = f.sample_room
     writers = _ChunkCandidates(f.folder, k)
     first = k << 32  # orders the records of the file: chunk first, then line
     try:
@@ -2031,6 +2051,11 @@ def _chunk_task(item: tuple[int, tuple], files: list[_FileTask]) -> _ChunkDone:
             _parquet_chunk(state, k, _parquet_rows(f.src.path, start, stop), start, writers, first)
     finally:
         candidates = writers.close()
+    scale, sample = state.scale, None
+    if scale.sampled:  # on disk, not in the result: read by the client while room is left
+        sample = f.folder / f"scale-{k:05d}.parquet"
+        pq.write_table(pa.Table.from_pandas(scale.sample, preserve_index=False), sample)
+        scale = dataclasses.replace(scale, sample=None)
     return _ChunkDone(
         k=k,
         n_read=state.n_read,
@@ -2048,6 +2073,8 @@ def _chunk_task(item: tuple[int, tuple], files: list[_FileTask]) -> _ChunkDone:
         usecols=state.usecols,
         misplaced=state.misplaced,
         identity=combine_identity(state.identity),
+        scale=scale,
+        scale_sample=sample,
     )
 
 
@@ -2205,6 +2232,11 @@ def spill_tracks_partitioned(
         st.timed |= r.timed
         st.identity.append(r.identity)
         st.add_misplaced(r.misplaced)
+        if r.scale_sample is not None:
+            if st.scale.sampled < SCALE_SAMPLE and r.scale is not None:
+                r.scale.sample = pd.read_parquet(r.scale_sample)
+            r.scale_sample.unlink(missing_ok=True)
+        st.scale.add(r.scale)
         if "pair_col" not in st.assumptions:  # this chunk decided (see _chunk)
             st.assumptions.update(r.assumptions)
         else:
@@ -2218,6 +2250,7 @@ def spill_tracks_partitioned(
     def ship(i: int) -> None:  # what the next chunks of file i start from
         f, st = files[i], states[i]
         f.layout, f.crs, f.delim, f.usecols = st.layout, st.crs, st.delim, st.usecols
+        f.sample_room = SCALE_SAMPLE - st.scale.sampled
         f.assumptions = (
             {"pair_col": st.assumptions["pair_col"], "time_col": st.assumptions["time_col"]}
             if "pair_col" in st.assumptions
@@ -2269,6 +2302,7 @@ def spill_tracks_partitioned(
     try:
         for i, st in enumerate(states):
             if i not in wholes:
+                st.decide_scale()
                 st.decide_misplaced()
         for (i, _), b in zip(items, engine.map(_bucket_task, items, ctx), strict=True):
             buckets[i].extend(b.buckets)

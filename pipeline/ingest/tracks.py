@@ -1733,6 +1733,7 @@ class PingChecks:
     time_col: str
     notes: list[str]
     info: dict[str, Any]
+    scale: ScaleEvidence = field(default_factory=lambda: ScaleEvidence())
 
     def timed_vessels(self) -> np.ndarray:
         """Vessel ids with at least one record whose time is not missing (sorted, unique)."""
@@ -1775,8 +1776,14 @@ def check_ping_rows(
     is_mmsi: bool,
     aoi_bbox=None,
     aoi_polygon: Any = None,
+    sample_rows: int | None = None,
 ) -> PingChecks:
     """Parse and check the records of a position table one by one (no vessel-level rule).
+
+    What the values say about the scale of the speed and course columns is returned
+    (``scale``), not decided here: the file's :class:`ScaleEvidence`, added up over its
+    chunks, is decided once (:meth:`ScaleEvidence.decide`), so a burst of odd values in one
+    chunk never decides for the file, whatever the chunk size.
 
     Parameters
     ----------
@@ -1792,6 +1799,9 @@ def check_ping_rows(
         The vessel id is an MMSI (checked as such).
     aoi_bbox, aoi_polygon : optional
         The area; outside it a record fails ``outside_aoi`` (decided later, in rule order).
+    sample_rows : int, optional
+        Ship records to keep for the speed scale's sample (the room the chunks before left
+        of :data:`SCALE_SAMPLE`); all up to that by default.
     """
     notes: list[str] = []
     n = len(raw)
@@ -1981,29 +1991,30 @@ def check_ping_rows(
     )
     out_bbox = aoi[0].mask if aoi_bbox is not None else np.zeros(n, dtype=bool)
     out_polygon = aoi[-1].mask if aoi_polygon is not None else np.zeros(n, dtype=bool)
-    # AIS 'not available' (SOG 102.3 kn, COG 360 degrees) is judged after the scale
+    # AIS 'not available' (SOG 102.3 kn, COG 360 degrees) is judged after the scale; the
+    # scale itself is decided for the whole file (ScaleEvidence), never by one chunk's values
     factor = parts.get("speed_factor", 1.0)
     sog = np.full(n, np.nan)
+    scale = ScaleEvidence()
     if parts["sog"] is not None:
         reported = _ais_measure(parts["sog"], n, upper=np.inf)
-        vs = vid.to_numpy(dtype=object)[ship]
-        if parts.get("speed_checked", True) and factor == 1.0:
-            _refuse_raw_tenths(
+        if parts.get("speed_checked", True):
+            scale.speed = _tenths_counts(reported[ship], "speed")
+            scale.sample = _scale_sample(
+                vid.to_numpy(dtype=object)[ship],
+                naive[ship],
+                lon[ship],
+                lat[ship],
                 reported[ship],
-                parts.get("sog_col") or "speed",
-                "speed",
-                name,
-                ratios=lambda: _speed_ratios(vs, naive[ship], lon[ship], lat[ship], reported[ship]),
+                sample_rows,
             )
         sog = np.where(reported > 102.2 / factor, np.nan, reported) * factor
-        if parts.get("speed_checked", True):
-            _check_speed_scale(vs, naive[ship], lon[ship], lat[ship], sog[ship], parts, name)
     cfactor = parts.get("cog_factor", 1.0)
     cog = np.full(n, np.nan)
     if parts["cog"] is not None:
         course = _ais_measure(parts["cog"], n, upper=np.inf)  # parsed once
         if cfactor == 1.0:
-            _refuse_raw_tenths(course[ship], parts.get("cog_col") or "course", "course", name)
+            scale.course = _tenths_counts(course[ship], "course")
         cog = np.where(course > 359.999999 / cfactor, np.nan, course) * cfactor
     info: dict[str, Any] = {
         "dates": {k: v for k, v in parsed.assumptions.items() if k != "time_zone"},
@@ -2030,6 +2041,7 @@ def check_ping_rows(
         time_col=tcol or "",
         notes=notes,
         info=info,
+        scale=scale,
     )
 
 
@@ -2342,6 +2354,7 @@ def _normalise_pings(
     checks = check_ping_rows(
         raw, parts, name=name, crs=crs, is_mmsi=is_mmsi, aoi_bbox=aoi_bbox, aoi_polygon=aoi_polygon
     )
+    checks.scale.decide(parts, name)
     misplaced = decide_misplaced(misplaced_of(checks, aoi_bbox), aoi_bbox, name, fix=MISPLACED_FIX)
     keep, rejects = first_failing(checks.rules, n=n, source_file=name, rows=rows)
     frame, rej2 = check_ping_vessels(
@@ -2359,7 +2372,111 @@ def _normalise_pings(
 
 
 #: Records whose reported speed is compared with their positions' (the file's first ones).
-_SCALE_SAMPLE = 200_000
+SCALE_SAMPLE = 200_000
+
+#: Columns of the speed scale's sample (the file's first ship records, file order).
+_SAMPLE_COLUMNS = ("v", "t", "lon", "lat", "sog")
+
+
+def _tenths_counts(values: np.ndarray, what: str) -> np.ndarray:
+    """Count what :func:`_refuse_raw_tenths` decides on: finite, between, above; and the max.
+
+    A float64 array ``[finite, top < v <= raw_na, v > raw_na, max]`` that chunks add up
+    (:meth:`ScaleEvidence.add`: the counts summed, the max taken).
+    """
+    top, raw_na, _, _ = _RAW_TENTHS[what]
+    v = values[np.isfinite(values)]
+    between = int(((v > top) & (v <= raw_na)).sum())
+    return np.array([v.size, between, int((v > raw_na).sum()), v.max(initial=-np.inf)])
+
+
+def _scale_sample(vid, t, lon, lat, sog, rows: int | None) -> pd.DataFrame:
+    """Return the first ``rows`` (default :data:`SCALE_SAMPLE`) ship records' speed columns."""
+    m = min(len(vid), SCALE_SAMPLE if rows is None else max(rows, 0))
+    return pd.DataFrame(
+        {
+            "v": pd.Series(vid[:m], dtype=object).astype(str),
+            "t": np.asarray(t[:m], dtype="datetime64[ns]"),
+            "lon": np.asarray(lon[:m], dtype="float64"),
+            "lat": np.asarray(lat[:m], dtype="float64"),
+            "sog": np.asarray(sog[:m], dtype="float64"),
+        }
+    )
+
+
+@dataclass
+class ScaleEvidence:
+    """What a file's values say about the scale of its speed and course columns.
+
+    Counted a chunk at a time (:func:`check_ping_rows`) and added up in file order
+    (:meth:`add`), then decided once for the file (:meth:`decide`), as the misplaced
+    positions are: a file read whole, in chunks of any size or as partitions on Dask is
+    refused or read alike.  ``speed`` and ``course`` are :func:`_tenths_counts` (None when
+    not checked); ``sample`` holds the reported speeds (before any scale) of the file's
+    first :data:`SCALE_SAMPLE` ship records, which the ratio to the positions' speed is
+    measured on (bounded memory whatever the file's size).
+    """
+
+    speed: np.ndarray | None = None
+    course: np.ndarray | None = None
+    sample: pd.DataFrame | None = None
+
+    @property
+    def sampled(self) -> int:
+        """Ship records in the sample."""
+        return 0 if self.sample is None else len(self.sample)
+
+    def add(self, other: ScaleEvidence | None) -> None:
+        """Add the evidence of the next chunk (in file order)."""
+        if other is None:
+            return
+        self.speed = _add_counts(self.speed, other.speed)
+        self.course = _add_counts(self.course, other.course)
+        room = SCALE_SAMPLE - self.sampled
+        if other.sample is not None and len(other.sample) and room > 0:
+            more = other.sample.iloc[:room]
+            self.sample = (
+                more
+                if self.sample is None or not len(self.sample)
+                else pd.concat([self.sample, more], ignore_index=True)
+            )
+        elif self.sample is None and other.sample is not None:
+            self.sample = other.sample.iloc[:0]
+
+    def decide(self, parts: dict, name: str) -> None:
+        """Refuse the file when its speeds or courses are in AIS raw tenths (see tracks).
+
+        Raises
+        ------
+        InputError
+            SOG in tenths of a knot (or km/h) or COG in tenths of a degree under a header
+            that names no scale, or speeds ten times the positions'.
+        """
+        factor = parts.get("speed_factor", 1.0)
+        col = parts.get("sog_col") or "speed"
+        s = self.sample if self.sample is not None else pd.DataFrame(columns=_SAMPLE_COLUMNS)
+        cols = (
+            s["v"].to_numpy(dtype=object),
+            s["t"].to_numpy(dtype="datetime64[ns]"),
+            s["lon"].to_numpy(dtype="float64"),
+            s["lat"].to_numpy(dtype="float64"),
+        )
+        reported = s["sog"].to_numpy(dtype="float64")
+        if self.speed is not None and factor == 1.0:
+            _refuse_raw_tenths(
+                self.speed, col, "speed", name, ratios=lambda: _speed_ratios(*cols, reported)
+            )
+        if self.speed is not None:
+            sog = np.where(reported > 102.2 / factor, np.nan, reported) * factor
+            _check_speed_scale(*cols, sog, parts, name)
+        if self.course is not None:
+            _refuse_raw_tenths(self.course, parts.get("cog_col") or "course", "course", name)
+
+
+def _add_counts(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
+    if a is None or b is None:
+        return b if a is None else a
+    return np.r_[a[:3] + b[:3], max(a[3], b[3])]
 
 
 def _speed_ratios(
@@ -2370,7 +2487,7 @@ def _speed_ratios(
     A stretch is two successive pings of one vessel 1 min to 3 h apart whose positions
     give 1 to 60 kn and whose reported speeds are both above zero.
     """
-    m = min(len(vid), _SCALE_SAMPLE)
+    m = min(len(vid), SCALE_SAMPLE)
     tn = np.asarray(t[:m], dtype="datetime64[ns]")
     x, y, s = lon[:m], lat[:m], sog_kn[:m]
     idx = np.flatnonzero(~np.isnat(tn) & np.isfinite(x) & np.isfinite(y) & (s > 0))
@@ -2432,7 +2549,7 @@ _RAW_TENTHS = {
 
 
 def _refuse_raw_tenths(
-    values: np.ndarray,
+    counts: np.ndarray,
     col: str,
     what: str,
     name: str,
@@ -2445,17 +2562,14 @@ def _refuse_raw_tenths(
     (3600: not available).  Read as knots and degrees, every value up to 102.2 (360) would
     be taken ten times too large and the rest dropped as 'not available', silently.  The
     values decide: at least 3 and 5 % of them above the largest knots (degrees) value and
-    none above the raw 'not available'.  Checked on the records read together (the file,
-    or a chunk of a streamed one).  Speeds above 102.3 may also be km/h (a fast boat's GPS
+    none above the raw 'not available'.  ``counts`` are the whole file's
+    :func:`_tenths_counts` (its chunks' added up).  Speeds above 102.3 may also be km/h (a fast boat's GPS
     log): ``ratios`` (reported / positional speed, :func:`_speed_ratios`) then decide which,
     and when the positions do not decide, the message names both.
     """
     top, raw_na, unit, header = _RAW_TENTHS[what]
-    v = values[np.isfinite(values)]
-    if not v.size:
-        return
-    above = (v > top) & (v <= raw_na)
-    if above.sum() < 3 or above.mean() < 0.05 or (v > raw_na).any():
+    n_finite, n_above, n_beyond, v_max = (float(x) for x in counts)
+    if not n_finite or n_above < 3 or n_above / n_finite < 0.05 or n_beyond:
         return
     fix = f"write the scale in the header ({header!r}) or convert the column"
     if what == "speed":
@@ -2463,8 +2577,8 @@ def _refuse_raw_tenths(
         med = float(np.median(r)) if r.size >= 3 else None
         if med is not None and 1.5 <= med <= 2.3:  # km/h read as knots: 1.852 times
             raise InputError(
-                f"{name}: speed column {col!r} holds {int(above.sum())} value(s) above "
-                f"{top:g} (up to {v.max():g}) and reads {med:.2f} times the speed the positions "
+                f"{name}: speed column {col!r} holds {int(n_above)} value(s) above "
+                f"{top:g} (up to {v_max:g}) and reads {med:.2f} times the speed the positions "
                 f"give (over {r.size} moving stretches): km/h? set speed_unit: 'km/h' in the "
                 "config, or write the unit in the header ('speed [km/h]')"
             )
@@ -2475,15 +2589,15 @@ def _refuse_raw_tenths(
                 else f"the positions give {med:.2f} times less, neither"
             )
             raise InputError(
-                f"{name}: speed column {col!r} holds {int(above.sum())} value(s) between "
-                f"{top:g} and {raw_na:g} (up to {v.max():g}), more than any ship's knots: "
+                f"{name}: speed column {col!r} holds {int(n_above)} value(s) between "
+                f"{top:g} and {raw_na:g} (up to {v_max:g}), more than any ship's knots: "
                 f"tenths of a knot (AIS raw units) or km/h? {why}; set speed_unit in the "
                 "config ('0.1 kn' or 'km/h') or write the unit in the header"
             )
         fix = "set speed_unit: '0.1 kn' in the config, " + fix
     raise InputError(
-        f"{name}: {what} column {col!r} holds {int(above.sum())} value(s) between {top:g} and "
-        f"{raw_na:g} (up to {v.max():g}), none above: {unit} (AIS raw units, {raw_na:g} = not "
+        f"{name}: {what} column {col!r} holds {int(n_above)} value(s) between {top:g} and "
+        f"{raw_na:g} (up to {v_max:g}), none above: {unit} (AIS raw units, {raw_na:g} = not "
         f"available), which read as {'knots' if what == 'speed' else 'degrees'} would be ten "
         f"times too large; {fix}"
     )

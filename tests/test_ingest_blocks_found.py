@@ -1,0 +1,261 @@
+"""A track file's file-level decisions do not depend on the block it is read in (found by a
+review, hBJ): the Solent AIS file with a burst of 400 speeds of 200-900 kn in one place (2 %
+of the file, 40 % of one block of 1,000) was read whole by the local engine and refused as
+"tenths of a knot" by the Dask engine reading blocks of 1,000 (``dask.partition_rows``).
+
+The scale of the speed and course columns (AIS raw tenths, speeds ten times the positions')
+was decided on each block's values; it is now counted over the blocks and decided once, as
+the misplaced positions are.  Whole, in chunks (``ingest.chunk_rows``) and as partitions (the
+tasks a Dask run gives its workers) must refuse alike or publish the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from conftest import SHARED_DATA
+
+from pipeline.cli import main
+from pipeline.engine import LocalEngine
+from pipeline.errors import InputError, RouteRiskError
+from pipeline.ingest import read_tracks, write_rejects
+from pipeline.ingest.stream import PingStore, spill_tracks, spill_tracks_partitioned
+from pipeline.io import write_parquet
+
+SOLENT = SHARED_DATA / "tracks" / "SolentAIS_20160112_130211.csv"
+
+_T0 = pd.Timestamp("2016-01-12 10:00:00")
+
+
+def _ships(n_vessels: int, minutes: int, sog: float = 10.0) -> pd.DataFrame:
+    """Ships steaming north-east at 10 kn, a ping a minute each; ``sog`` is what they report."""
+    m = np.repeat(np.arange(minutes), n_vessels)
+    k = np.tile(np.arange(n_vessels), minutes)
+    nm = 10.0 / 60 * m  # nautical miles made good
+    return pd.DataFrame(
+        {
+            "Time": (_T0 + pd.to_timedelta(m, unit="min")).strftime("%Y-%m-%d %H:%M:%S"),
+            "MMSI": (235000000 + k).astype(str),
+            "Latitude_degrees": (50.6 + 0.01 * k + nm / 60 * np.cos(np.pi / 4)).round(6),
+            "Longitude_degrees": (
+                -1.5 + nm / 60 * np.sin(np.pi / 4) / np.cos(np.radians(50.7))
+            ).round(6),
+            "COG_degrees": 45.0,
+            "SOG_knots": float(sog),
+        }
+    )
+
+
+def _outcome(path: Path, how: str, rows: int, tmp: Path):
+    """What reading ``path`` gives: ('refused', message) or its tables' and rejects' bytes."""
+    d = tmp / f"{how}-{rows}"
+    d.mkdir(parents=True)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if how == "whole":
+                r = read_tracks(path)
+                pings = write_parquet(r.frame, d / "p.parquet").read_bytes()
+                return r.by_rule, pings, write_rejects(r, d / "r").read_bytes(), r.notes
+            if how == "chunks":
+                s = spill_tracks(path, d / "s", chunk_rows=rows, n_buckets=3)
+            else:  # the chunk and bucket tasks of a Dask run, on the in-process engine
+                (s,) = spill_tracks_partitioned(
+                    [path], [d / "s"], LocalEngine(), chunk_rows=rows, n_buckets=3
+                )
+        pings = PingStore([s], chunk_rows=64).write_parquet(d / "p.parquet").read_bytes()
+        return s.by_rule, pings, s.write_rejects(d / "r").read_bytes(), s.notes
+    except RouteRiskError as exc:
+        assert isinstance(exc, InputError)  # exit 2, one line
+        return "refused", str(exc)
+
+
+def _assert_block_free(path: Path, tmp: Path, rows: int):
+    """Whole == chunks of ``rows`` == partitions of ``rows``; return the whole outcome."""
+    whole = _outcome(path, "whole", rows, tmp)
+    assert _outcome(path, "chunks", rows, tmp) == whole
+    assert _outcome(path, "parts", rows, tmp) == whole
+    return whole
+
+
+def _burst(frame: pd.DataFrame, at: int, n: int, seed: int = 1) -> pd.DataFrame:
+    """Speeds of 200-900 (no knots, no tenths either) in ``n`` records from record ``at``."""
+    out = frame.copy()
+    rng = np.random.default_rng(seed)
+    out.loc[at : at + n - 1, "SOG_knots"] = rng.uniform(200, 900, n).round(1)
+    return out
+
+
+# Parquet is read in record batches of exactly ``chunk_rows`` (a CSV's pieces are 64 KiB at
+# least), so small blocks cost little here.
+@pytest.mark.parametrize("at", [0, 150, 450])  # the burst in the first, a middle, the last block
+def test_a_burst_of_high_speeds_is_judged_on_the_file_not_its_block(tmp_path, at):
+    """20 speeds above 102.3 in 600 records (3 %): not tenths of a knot for the file, but 40 %
+    of a block of 50; each block refused the file on its own values."""
+    path = tmp_path / "burst.parquet"
+    _burst(_ships(3, 200), at, 20).astype(str).to_parquet(path, index=False)
+    whole = _assert_block_free(path, tmp_path, 50)
+    assert whole[0] != "refused"
+
+
+def test_tenths_spread_thin_are_refused_in_blocks_too(tmp_path):
+    """Raw tenths in 6 % of the records, one in 16: too few in any block of 10 to refuse it
+    (3 at least), so the chunks published speeds the whole file is refused for."""
+    f = _ships(3, 100)
+    f.loc[::16, "SOG_knots"] = 500.0
+    path = tmp_path / "thin.parquet"
+    f.astype(str).to_parquet(path, index=False)
+    whole = _assert_block_free(path, tmp_path, 10)
+    assert whole[0] == "refused" and "between 102.3 and 1023" in whole[1]
+
+
+def test_speeds_ten_times_the_positions_are_measured_across_blocks(tmp_path):
+    """Speeds in tenths of a knot (100 for 10 kn) under a plain header: the ratio to the
+    positions' speed is measured on stretches between a vessel's successive pings, which a
+    block of 4 records (3 vessels) hardly holds; the file is refused read any way."""
+    path = tmp_path / "ratio.parquet"
+    _ships(3, 60, sog=100).astype(str).to_parquet(path, index=False)
+    whole = _assert_block_free(path, tmp_path, 4)
+    assert whole[0] == "refused" and "ten times the speed the positions give" in whole[1]
+
+
+def test_a_first_block_of_blank_speeds_decides_nothing(tmp_path):
+    """The first block's speeds blank, the rest in raw tenths (300): refused alike, with the
+    same reason (the first block had left the ratio rule to decide on the second alone)."""
+    f = _ships(3, 100, sog=300)
+    f["SOG_knots"] = f["SOG_knots"].astype(object)
+    f.loc[:29, "SOG_knots"] = ""
+    path = tmp_path / "blank.parquet"
+    f.astype(str).to_parquet(path, index=False)
+    whole = _assert_block_free(path, tmp_path, 30)
+    assert whole[0] == "refused" and "holds 270 value(s) between 102.3 and 1023" in whole[1]
+
+
+@pytest.mark.parametrize("first", ["0", "", "nan"])
+def test_a_first_block_of_zero_or_missing_speeds_is_read_alike(tmp_path, first):
+    f = _ships(3, 100).astype(str)
+    f.loc[:29, "SOG_knots"] = first
+    path = tmp_path / "first.parquet"
+    f.to_parquet(path, index=False)
+    assert _assert_block_free(path, tmp_path, 30)[0] != "refused"
+
+
+def test_speeds_whose_unit_changes_mid_file_are_decided_for_the_file(tmp_path):
+    """The last half of the file (a second export appended) in tenths of a knot: the blocks
+    of that half were refused on their own ratio, the first half's read, and the whole file
+    (median of both halves) read: one outcome now, whatever the block."""
+    f = _ships(3, 100)
+    f.loc[150:, "SOG_knots"] = 100.0
+    path = tmp_path / "half.parquet"
+    f.astype(str).to_parquet(path, index=False)
+    _assert_block_free(path, tmp_path, 50)
+
+
+def test_a_burst_of_raw_courses_is_judged_on_the_file(tmp_path):
+    """Courses of 360-3600 in 2 % of the file, half of one block: not tenths of a degree."""
+    f = _ships(3, 200)
+    f.loc[300:311, "COG_degrees"] = 2000.0
+    path = tmp_path / "course.parquet"
+    f.astype(str).to_parquet(path, index=False)
+    assert _assert_block_free(path, tmp_path, 24)[0] != "refused"
+
+
+# --------------------------------------------------------------------------- the real file
+
+
+def _solent_burst(tmp_path: Path) -> Path:
+    """The Solent file with 400 speeds of 200-900 kn from record 5,100 (in one block of 1,000)."""
+    f = pd.read_csv(SOLENT, dtype=str)
+    rng = np.random.default_rng(1)
+    f.loc[5100:5499, "SOG_knots"] = rng.uniform(200, 900, 400).round(1).astype(str)
+    path = tmp_path / "burst.csv"
+    f.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.skipif(not SOLENT.is_file(), reason="the shared real data is not here")
+def test_solent_with_a_burst_of_speeds_is_read_alike_whole_and_in_blocks_of_1000(tmp_path):
+    whole = _assert_block_free(_solent_burst(tmp_path), tmp_path, 1000)
+    assert whole[0] != "refused"
+
+
+@pytest.mark.skipif(not SOLENT.is_file(), reason="the shared real data is not here")
+def test_route_risk_ingest_of_the_burst_exits_alike_whole_and_in_chunks(tmp_path, capsys):
+    path = _solent_burst(tmp_path)
+    codes, summaries = [], []
+    for chunk_rows in (None, 1000):
+        cfg = tmp_path / f"c{chunk_rows}.yaml"
+        raw = {
+            "inputs": {"tracks": [{"path": str(path)}]},
+            "area": {"bbox": [-1.6, 50.6, -0.9, 50.95]},
+            "score": {"factors": {"vessel_hours": {"weight": 1}}, "model": "weighted"},
+            "ingest": {"chunk_rows": chunk_rows},
+        }
+        cfg.write_text(yaml.safe_dump(raw))
+        out = tmp_path / f"out{chunk_rows}"
+        out.mkdir()
+        codes.append(
+            main(
+                [
+                    "ingest",
+                    "tracks",
+                    str(path),
+                    "--config",
+                    str(cfg),
+                    "--out",
+                    str(out),
+                    "--json",
+                    "-q",
+                ]
+            )
+        )
+        summaries.append(json.loads(capsys.readouterr().out))
+        summaries[-1].pop("rejects_file")
+        # the columns' evidence counts the rows looked at (the first chunk's when streamed)
+        summaries[-1]["assumptions"].pop("columns")
+    assert codes == [0, 0]
+    assert summaries[0] == summaries[1]
+    a, b = (tmp_path / f"out{c}" / "rejects" / "burst.csv" for c in (None, 1000))
+    assert a.read_bytes() == b.read_bytes()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SOLENT.is_file(), reason="the shared real data is not here")
+def test_solent_burst_on_a_dask_cluster_publishes_what_the_local_engine_does(tmp_path):
+    """The reviewed run itself: local engine (whole) against 2 Dask workers, blocks of 1,000."""
+    import pipeline
+
+    path = _solent_burst(tmp_path)
+
+    def config(name: str, **sections):
+        raw = {
+            "run": {"as_of": "2016-01-14", "out_dir": str(tmp_path / name)},
+            "area": {"bbox": [-1.6, 50.6, -0.9, 50.95], "resolution": 8},
+            "inputs": {"tracks": [{"path": str(path)}]},
+            "score": {"factors": {"vessel_hours": {"weight": 1}}, "model": "weighted"},
+            "timeline": {"months": 0},
+            "evaluate": {"enabled": False},
+            "hotspots": {"enabled": False},
+            "render": {"geojson": False, "preview_png": False, "flatgeobuf": False},
+            **sections,
+        }
+        (tmp_path / f"{name}.yaml").write_text(yaml.safe_dump(raw))
+        return pipeline.load_config(tmp_path / f"{name}.yaml")
+
+    local = pipeline.run_pipeline(config("local"))
+    dask = pipeline.run_pipeline(
+        config(
+            "dask",
+            run={"as_of": "2016-01-14", "out_dir": str(tmp_path / "dask"), "engine": "dask"},
+            dask={"workers": 2, "memory_limit": "1GiB", "partition_rows": 1000},
+        )
+    )
+    for name in ("pings.parquet", "features.parquet", "scores.csv", "rejects/tracks-burst.csv"):
+        assert (local.out_dir / name).read_bytes() == (dask.out_dir / name).read_bytes(), name
+    assert local.manifest["counts"] == dask.manifest["counts"]
