@@ -1158,27 +1158,46 @@ def _csv_date_order(
 
     True for day-first, False for month-first, None when no date decides.
     """
+    with reopen() as fh:
+        columns = (
+            read_text_table(
+                state.src.path, encoding="utf-8", delimiter=state.delim, data=text, usecols=[column]
+            ).frame[column]
+            for k, (text, _line) in enumerate(_csv_chunks(fh, state.name, survey, chunk_rows))
+            if k  # the first chunk did not decide
+        )
+        return _date_order_of(columns, state.name, column)
+
+
+def _date_order_of(columns: Iterator[pd.Series], name: str, column: str) -> bool | None:
+    """Return the date order the first deciding piece of a column gives (None: no piece)."""
     from ._dates import parse_times
 
-    with reopen() as fh:
-        for k, (text, _line) in enumerate(_csv_chunks(fh, state.name, survey, chunk_rows)):
-            if k == 0:
-                continue  # the first chunk did not decide
-            table = read_text_table(
-                state.src.path, encoding="utf-8", delimiter=state.delim, data=text, usecols=[column]
-            )
-            try:
-                got = parse_times(
-                    table.frame[column], dayfirst=None, name=state.name, column=column
-                )
-            except AmbiguousDateOrder:
-                continue
-            except InputError:
-                return None  # values of this chunk decide both ways: the file is refused
-            order = got.assumptions.get("order")
-            if order in ("day-first", "month-first"):
-                return order == "day-first"
+    for values in columns:
+        try:
+            got = parse_times(values, dayfirst=None, name=name, column=column)
+        except AmbiguousDateOrder:
+            continue
+        except InputError:
+            return None  # values of this piece decide both ways: the file is refused
+        order = got.assumptions.get("order")
+        if order in ("day-first", "month-first"):
+            return order == "day-first"
     return None
+
+
+def _parquet_date_order(
+    state: _State, path: str, chunk_rows: int, max_uncompressed_mb: float | None, column: str
+) -> bool | None:
+    """:func:`_csv_date_order` of a Parquet or Arrow IPC file: one column, a batch at a time."""
+    batches = iter_batches(path, chunk_rows, max_uncompressed_mb, state.name)
+    next(batches, None)  # the first batch did not decide
+
+    def text(batch) -> pd.Series:
+        values = batch.column(batch.schema.get_field_index(column)).to_pandas()
+        return values.astype(object).where(values.notna(), "").astype("str")
+
+    return _date_order_of((text(b) for b in batches), state.name, column)
 
 
 def _stream_csv(
@@ -1241,6 +1260,9 @@ def _stream_parquet(
     An IPC record batch is decompressed whole: one that would pass ``max_uncompressed_mb``
     is refused before it is read.
     """
+    state.order_scan = lambda column: _parquet_date_order(
+        state, path, chunk_rows, max_uncompressed_mb, column
+    )
     k = -1
     for k, batch in enumerate(iter_batches(path, chunk_rows, max_uncompressed_mb, state.name)):
         writer = _ChunkCandidates(state.folder, k)
@@ -1999,6 +2021,7 @@ class _FileTask:
     usecols: list[str] | None = None
     assumptions: dict[str, Any] = field(default_factory=dict)
     sample_room: int = SCALE_SAMPLE  # of the speed scale's sample, after the first chunks
+    chunk_rows: int = 1_000_000  # the chunks' size (a date-order scan reads the file so)
 
 
 @dataclass
@@ -2034,6 +2057,15 @@ def _chunk_task(item: tuple[int, tuple], files: list[_FileTask]) -> _ChunkDone:
     state.layout, state.crs, state.delim, state.usecols = f.layout, f.crs, f.delim, f.usecols
     state.assumptions = dict(f.assumptions)
     state.sample_room = f.sample_room
+    if f.kind == "csv" and f.survey is not None:
+        survey = f.survey
+        state.order_scan = lambda column: _csv_date_order(
+            state, lambda: open(f.src.path, "rb"), survey, f.chunk_rows, column
+        )
+    elif f.kind == "parquet":
+        state.order_scan = lambda column: _parquet_date_order(
+            state, str(f.src.path), f.chunk_rows, None, column
+        )
     writers = _ChunkCandidates(f.folder, k)
     first = k << 32  # orders the records of the file: chunk first, then line
     try:
@@ -2206,6 +2238,7 @@ def spill_tracks_partitioned(
         f = _FileTask(
             src.path.name, src, Path(folder), int(n_buckets), aoi_bbox, aoi_polygon, "whole"
         )
+        f.chunk_rows = chunk_rows
         plans.append(_plan_file(f, chunk_rows, max_uncompressed_mb))
         files.append(f)
     states = [
