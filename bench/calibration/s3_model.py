@@ -78,7 +78,7 @@ def run(R, alpha, selection, family, horizon, b1=0.5, b0=-4.0, seed=0):
                     pn += f[k]["p_value"] <= 0.05
     zs = np.array(zs)
     print(
-        f"alpha={alpha} sel={selection} fam={family} h={horizon}: x selected {sel['x']}/{R}, 95% CI covers true {cov['x']}/{max(sel['x'], 1)}"
+        f"b1={b1} alpha={alpha} sel={selection} fam={family} h={horizon}: x selected {sel['x']}/{R}, 95% CI covers true {cov['x']}/{max(sel['x'], 1)}"
         f" = {cov['x'] / max(sel['x'], 1):.3f} (se {np.sqrt(0.05 * 0.95 / max(sel['x'], 1)):.3f}); z mean {zs.mean():.2f} sd {zs.std():.2f};"
         f" noise selected {sel['noise']}/{R}, covers {cov['noise']}/{max(sel['noise'], 1)}, p<=.05 {pn}/{R};"
         f" families {pd.Series(fams).value_counts().to_dict()}; alpha mean {np.mean(alphas):.3f} median {np.median(alphas):.3f} (true {alpha}) [{time.time() - t0:.0f}s]",
@@ -93,5 +93,7 @@ if __name__ == "__main__":
         (0.0, "bic", "auto", 91.0),
         (0.5, "none", "auto", 30.0),
         (0.5, "bic", "auto", 30.0),
+        # a weak true factor: how often selection keeps it (power)
+        (0.0, "bic", "auto", 91.0, 0.05),
     ]:
         run(R, *args)

@@ -78,7 +78,10 @@ class FittedOptions(BaseModel):
         "auto", description="'auto': the family with the lower BIC."
     )
     selection: Literal["bic", "none"] = Field(
-        "bic", description="'bic': backward elimination while BIC decreases; 'none': keep all."
+        "bic",
+        description="'bic': backward elimination on the cluster-robust Wald statistic, dropping"
+        " the feature of smallest robust |z| while z^2 < ln(cells) (BIC's threshold with the cells,"
+        " not the stacked rows, as the sample size); 'none': keep all.",
     )
     max_log_rr_range: float = Field(
         15.0,
