@@ -295,7 +295,15 @@ def test_backtest_ranks_a_real_factor_first_and_a_noise_factor_nowhere():
         )
 
 
-logging.getLogger("pipeline").setLevel(logging.ERROR)
+@pytest.fixture(autouse=True)
+def _quiet_pipeline_log():
+    """Keep the fits' warnings out of this module's output, and only this module's: a level
+    set at import time stayed on the worker and hid the logs later tests look for."""
+    logger = logging.getLogger("pipeline")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    yield
+    logger.setLevel(level)
 
 
 def test_selection_keeps_a_noise_factor_rarely_under_stacked_overlapping_rows():
