@@ -296,3 +296,75 @@ def test_a_csvs_date_order_is_decided_by_a_later_partition_on_dask(tmp_path):
     _dates_decided_late(3000).to_csv(path, index=False)  # a CSV's pieces are 64 KiB at least
     whole = _assert_block_free(path, tmp_path, 1000, notes=False)
     assert whole[0] != "refused"
+
+
+# --------------------------------------------------------------------------- the positions
+
+
+def _dms(frame: pd.DataFrame, lat: str, lon: str, rows: slice = slice(None)) -> pd.DataFrame:
+    """The positions of ``rows`` written as degree-minute-second text ``lat`` / ``lon``."""
+    out = frame.astype(str)
+    out.loc[rows, "Latitude_degrees"] = lat
+    out.loc[rows, "Longitude_degrees"] = lon
+    return out
+
+
+def test_a_lowercase_s_the_blocks_read_both_ways_is_refused_in_blocks_too(tmp_path):
+    """The first block's 's' the seconds' unit (its longitudes end in it, no letter), a
+    later block's latitudes ending so beside longitudes with a W: the whole file says both,
+    and is refused; in blocks of 100 the first was read north, the third south, no word."""
+    f = _dms(_ships(3, 100), "50 42 10 N", "1 30 10 W")
+    f = _dms(f, "50 42 10s", "1 30 10s", slice(0, 99))
+    f.loc[200:, "Latitude_degrees"] = "50 42 10s"
+    path = tmp_path / "s.parquet"
+    f.to_parquet(path, index=False)
+    whole = _assert_block_free(path, tmp_path, 100)
+    assert whole[0] == "refused" and "does not say whether it is south" in whole[1]
+
+
+def test_a_lowercase_s_is_decided_by_letters_of_an_earlier_block(tmp_path):
+    """Hemisphere letters in the first block only, latitudes ending in 's' in the third
+    beside plain longitudes: south for the file (its letters say), refused by the third
+    block alone (nothing in it says)."""
+    f = _dms(_ships(3, 100), "50 42 10 N", "1 30 10 W")
+    f = _dms(f, "50 42 10s", "1 30 10", slice(200, None))
+    path = tmp_path / "s.parquet"
+    f.to_parquet(path, index=False)
+    whole = _assert_block_free(path, tmp_path, 100)
+    assert whole[0] != "refused"
+    assert any("100 latitude(s)" in n and "read as south" in n for n in whole[3])
+
+
+def test_a_csvs_lowercase_s_is_decided_for_the_file(tmp_path):
+    """As above, a CSV in pieces of 1,000 records (64 KiB at least): the CSV's own scan."""
+    f = _dms(_ships(3, 1500), "50 42 10 N", "1 30 10 W")
+    f = _dms(f, "50 42 10s", "1 30 10", slice(1500, None))  # pieces with no letter
+    path = tmp_path / "s.csv"
+    f.to_csv(path, index=False)
+    whole = _assert_block_free(path, tmp_path, 1000)
+    assert whole[0] != "refused"
+
+
+def test_a_burst_of_metres_is_judged_on_the_file_not_its_block(tmp_path):
+    """Eastings and northings in 36 of 300 records (12 %), 72 % of a block of 50: read
+    whole (the values rejected as out of range), refused in blocks as projected."""
+    f = _ships(3, 100).astype(str)
+    f.loc[150:185, "Latitude_degrees"] = "5620000"
+    f.loc[150:185, "Longitude_degrees"] = "620000"
+    path = tmp_path / "metres.parquet"
+    f.to_parquet(path, index=False)
+    whole = _assert_block_free(path, tmp_path, 50)
+    assert whole[0] == {"lat_out_of_range": 36}
+
+
+def test_metres_are_refused_naming_the_files_first_metre_value(tmp_path):
+    """Metres in 40 % of the first block and all of the rest: refused read any way, naming
+    the file's first value that is no degree value (the whole read named the first value,
+    a degree; the blocks the first value of the first block they refused)."""
+    f = _ships(3, 100).astype(str)
+    f.loc[30:, "Latitude_degrees"] = (5620000 + np.arange(270)).astype(str)
+    f.loc[30:, "Longitude_degrees"] = (620000 + np.arange(270)).astype(str)
+    path = tmp_path / "metres.parquet"
+    f.to_parquet(path, index=False)
+    whole = _assert_block_free(path, tmp_path, 75)
+    assert whole[0] == "refused" and "'620000' is no degree value" in whole[1]

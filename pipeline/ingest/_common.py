@@ -1124,8 +1124,109 @@ def _lone_s(parts: pd.DataFrame) -> pd.Series:
     )
 
 
+@dataclass
+class LowercaseS:
+    """What a file's values say about a latitude's lowercase ``s`` after its seconds.
+
+    Counts (added up over a file's blocks, :meth:`add`) of the latitudes ending so
+    (``lone``), of the latitudes and longitudes with a hemisphere letter, and of the
+    longitudes ending in an ``s`` (the seconds' unit: a longitude has no south); ``example``
+    is the file's first latitude ending so.  :meth:`decide` gives the meaning for the file.
+    """
+
+    lone: int = 0
+    lat_letters: int = 0
+    lon_letters: int = 0
+    lon_unit: int = 0
+    example: str | None = None
+
+    def add(self, other: LowercaseS) -> None:
+        """Add the counts of the next block (in file order)."""
+        self.lone += other.lone
+        self.lat_letters += other.lat_letters
+        self.lon_letters += other.lon_letters
+        self.lon_unit += other.lon_unit
+        if self.example is None:
+            self.example = other.example
+
+    def decide(self, lat_col: str, name: str) -> bool | None:
+        """Return True (south), False (the seconds' unit) or None (no latitude ends so).
+
+        Raises
+        ------
+        InputError
+            Latitudes end so and the values say neither, or both.
+        """
+        if not self.lone:
+            return None
+        letters = self.lat_letters or self.lon_letters
+        if letters and not self.lon_unit:
+            return True
+        if self.lon_unit and not letters:
+            return False
+        raise InputError(
+            f"{name}: latitudes of {lat_col!r} end in a lowercase 's' after the seconds "
+            f"({self.example!r}) and the file does not say whether it is south or the seconds' "
+            "unit; write the hemisphere as N/S (or a sign) in the export"
+        )
+
+    def note(self, n: int, s_south: bool | None, lat_col: str, name: str) -> str | None:
+        """Return the note of ``n`` latitudes read as the file decided (None when ``n`` is 0)."""
+        if not n or s_south is None:
+            return None
+        head = (
+            f"{name}: {n} latitude(s) of {lat_col!r} end in a lowercase 's' after the seconds "
+            f"({self.example!r}): "
+        )
+        if s_south:
+            return head + "read as south, since the file writes hemisphere letters"
+        return head + (
+            "read as the seconds' unit (north), since the longitudes end in it too and no "
+            "value carries a hemisphere letter"
+        )
+
+
+def lowercase_s_evidence(lat: pd.Series, lon: pd.Series, *, every: bool = False) -> LowercaseS:
+    """Count what :meth:`LowercaseS.decide` decides on in one block of a file's positions.
+
+    Without ``every`` a block whose latitudes do not end in a lowercase ``s`` is passed over
+    (nothing to decide); ``every`` counts its hemisphere letters and seconds' units too, for
+    the blocks of a file (:meth:`LowercaseS.add`) whose other blocks end so.
+    """
+    if lat.dtype.kind in "fiub" and lon.dtype.kind in "fiub":  # numbers: no text, no 's'
+        return LowercaseS()
+    # only a latitude with a lowercase 's' in it can end so: a file of millions of plain
+    # numbers (a track) is passed over in one vectorised pass
+    if not every and (lat.dtype.kind in "fiub" or not regex_mask(lat, "s").any()):
+        return LowercaseS()
+    lat_p, lat_t = _dms_parts(lat)
+    lone = _lone_s(lat_p)
+    if not every and not lone.any():
+        return LowercaseS()
+    lon_p, _ = _dms_parts(lon)
+    return LowercaseS(
+        lone=int(lone.sum()),
+        lat_letters=int((lat_p["h1"].notna() | lat_p["h2"].notna()).sum()),
+        lon_letters=int((lon_p["h1"].notna() | lon_p["h2"].notna()).sum()),
+        lon_unit=int(lon_p["su"].eq("s").sum()),
+        example=str(lat_t[lone].iloc[0]) if lone.any() else None,
+    )
+
+
+def _dms_parts(values: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
+    """Return the degree-minute-second parts of the texts that are no plain number, and them."""
+    text = as_text(values)
+    text = text[(text != "") & to_numbers(text).isna()]
+    return text.str.replace(_MINUS_SIGNS, "-", regex=True).str.extract(_DMS), text
+
+
 def lowercase_s_meaning(
-    lat: pd.Series, lon: pd.Series, *, lat_col: str, name: str
+    lat: pd.Series,
+    lon: pd.Series,
+    *,
+    lat_col: str,
+    name: str,
+    file: LowercaseS | None = None,
 ) -> tuple[bool | None, str | None]:
     """Decide, for the whole file, what a latitude's lowercase ``s`` after its seconds is.
 
@@ -1133,7 +1234,12 @@ def lowercase_s_meaning(
     ``n``/``s`` on other latitudes), and the seconds' unit in one whose longitudes end in
     the same ``s`` (``103 45 12s``: a longitude has no south) and whose latitudes carry no
     hemisphere letter.  Decided per value it put a whole file of northern positions south
-    of the equator.
+    of the equator; decided per block of a file read in blocks, it read one block's ``s``
+    as the seconds' unit and another's as south.
+
+    ``lat`` and ``lon`` are the file, or one block of it when ``file`` holds the whole
+    file's counts (:class:`LowercaseS`, added up over its blocks): the file decides then,
+    and the note counts the block's latitudes (the blocks' notes add up to the file's).
 
     Returns
     -------
@@ -1147,42 +1253,10 @@ def lowercase_s_meaning(
     InputError
         Latitudes end so and the file says neither, or both.
     """
-    if lat.dtype.kind in "fiub":  # numbers: no text, no 's'
-        return None, None
-    # only a latitude with a lowercase 's' in it can end so: a file of millions of plain
-    # numbers (a track) is passed over in one vectorised pass
-    if not regex_mask(lat, "s").any():
-        return None, None
-    lat_t = as_text(lat)
-    lat_t = lat_t[(lat_t != "") & to_numbers(lat_t).isna()]
-    lat_p = lat_t.str.replace(_MINUS_SIGNS, "-", regex=True).str.extract(_DMS)
-    lone = _lone_s(lat_p)
-    if not lone.any():
-        return None, None
-    lon_t = as_text(lon)
-    lon_t = lon_t[(lon_t != "") & to_numbers(lon_t).isna()]
-    lon_p = lon_t.str.replace(_MINUS_SIGNS, "-", regex=True).str.extract(_DMS)
-    lat_letters = int((lat_p["h1"].notna() | lat_p["h2"].notna()).sum())
-    lon_letters = int((lon_p["h1"].notna() | lon_p["h2"].notna()).sum())
-    lon_unit = int(lon_p["su"].eq("s").sum())
-    example = str(lat_t[lone].iloc[0])
-    if (lat_letters or lon_letters) and not lon_unit:
-        return True, (
-            f"{name}: {int(lone.sum())} latitude(s) of {lat_col!r} end in a lowercase 's' "
-            f"after the seconds ({example!r}): read as south, since the file writes "
-            "hemisphere letters"
-        )
-    if lon_unit and not (lat_letters or lon_letters):
-        return False, (
-            f"{name}: {int(lone.sum())} latitude(s) of {lat_col!r} end in a lowercase 's' "
-            f"after the seconds ({example!r}): read as the seconds' unit (north), since the "
-            "longitudes end in it too and no value carries a hemisphere letter"
-        )
-    raise InputError(
-        f"{name}: latitudes of {lat_col!r} end in a lowercase 's' after the seconds "
-        f"({example!r}) and the file does not say whether it is south or the seconds' unit; "
-        "write the hemisphere as N/S (or a sign) in the export"
-    )
+    block = lowercase_s_evidence(lat, lon)
+    evidence = block if file is None else file
+    s_south = evidence.decide(lat_col, name)
+    return s_south, evidence.note(block.lone, s_south, lat_col, name)
 
 
 def parse_coordinate(

@@ -18,6 +18,7 @@ import pandas as pd
 from ..errors import InputError
 from ._columns import name_tokens
 from ._common import (
+    LowercaseS,
     as_text,
     lowercase_s_meaning,
     missing_mask,
@@ -26,7 +27,14 @@ from ._common import (
     to_numbers,
 )
 
-__all__ = ["PAIR_UNREADABLE", "Positions", "read_positions", "split_pair_column"]
+__all__ = [
+    "PAIR_UNREADABLE",
+    "Positions",
+    "ProjectedEvidence",
+    "projected_evidence",
+    "read_positions",
+    "split_pair_column",
+]
 
 _LAT_WORDS = frozenset({"lat", "latitude", "y"})
 _LON_WORDS = frozenset({"lon", "lng", "long", "longitude", "x"})
@@ -173,42 +181,157 @@ def _is_projected(crs) -> bool:
         return False
 
 
-def _refuse_projected(
+@dataclass
+class ProjectedEvidence:
+    """What a file's positions say about projected coordinates (metres, not degrees).
+
+    Counted a block at a time (:func:`projected_evidence`) and added up in file order
+    (:meth:`add`), then decided once (:meth:`decide`): a burst of eastings in one block is
+    judged on the file, not refused in blocks and read whole.  Per axis (lat, lon): the
+    values given, those beyond 1,000 that are no degree value (``big``), the first of those
+    and the first that is no plain degree value (for a header naming eastings/northings).
+    What tells the kinds of scaled whole numbers apart (semicircles, degrees x 10^7, AIS's
+    1/10,000 minute) is counted on the blocks holding such values (``scaled``).
+    """
+
+    given: tuple[int, int] = (0, 0)
+    big: tuple[int, int] = (0, 0)
+    first_big: tuple[str | None, str | None] = (None, None)
+    first_odd: tuple[str | None, str | None] = (None, None)  # no plain degree value
+    scaled: ScaledNumbers | None = None
+    cols: str = ""  # the position columns, as a refusal names them
+
+    def add(self, other: ProjectedEvidence) -> None:
+        """Add the evidence of the next block (in file order)."""
+        self.cols = self.cols or other.cols
+        self.given = (self.given[0] + other.given[0], self.given[1] + other.given[1])
+        self.big = (self.big[0] + other.big[0], self.big[1] + other.big[1])
+        self.first_big = _first_of(self.first_big, other.first_big)
+        self.first_odd = _first_of(self.first_odd, other.first_odd)
+        if other.scaled is not None:
+            if self.scaled is None:
+                self.scaled = ScaledNumbers()
+            self.scaled.add(other.scaled)
+
+    def decide(self, name: str) -> None:
+        """Refuse projected coordinates (or scaled whole numbers) read as degrees.
+
+        Raises
+        ------
+        InputError
+            Most values of an axis are no degree value, or the header names eastings,
+            northings or UTM over values that are not plain degrees.
+        """
+        cols = self.cols
+        header = sorted(set(name_tokens(cols)) & _PROJECTED_WORDS)
+        why = ""
+        for i in (1, 0):  # the longitudes (eastings) first
+            if self.given[i] and self.big[i] > 0.5 * self.given[i]:
+                why = f"{(self.first_big[i] or '').strip()!r} is no degree value"
+            elif header and (odd := self.first_odd[i]) is not None:
+                bad = odd.strip()
+                why = f"the header says {'/'.join(header)} and {bad!r} is not a plain degree value"
+            if why:
+                break
+        if why:
+            _refuse_projected(self.scaled or ScaledNumbers(), header, why, cols, name)
+
+
+def _first_of(a: tuple, b: tuple) -> tuple:
+    return tuple(x if x is not None else y for x, y in zip(a, b, strict=True))
+
+
+@dataclass
+class ScaledNumbers:
+    """What tells metres from scaled whole-number degrees, added up over blocks.
+
+    Counted on the (lat, lon) numbers of the blocks that hold values no degree value: the
+    finite latitudes and how many pass every projection's northings, the largest sizes,
+    whether every number is whole, and AIS's 'not available' values seen.
+    """
+
+    lat_n: int = 0
+    lon_n: int = 0
+    lat_beyond: int = 0  # latitudes beyond Web Mercator's northings (_NO_METRES)
+    lat_max: float = 0.0
+    lon_max: float = 0.0
+    whole: bool = True
+    ais_lat_na: bool = False
+    ais_lon_na: bool = False
+
+    def add(self, other: ScaledNumbers) -> None:
+        self.lat_n += other.lat_n
+        self.lon_n += other.lon_n
+        self.lat_beyond += other.lat_beyond
+        self.lat_max = max(self.lat_max, other.lat_max)
+        self.lon_max = max(self.lon_max, other.lon_max)
+        self.whole = self.whole and other.whole
+        self.ais_lat_na = self.ais_lat_na or other.ais_lat_na
+        self.ais_lon_na = self.ais_lon_na or other.ais_lon_na
+
+
+def _scaled_numbers(raws: tuple[pd.Series, pd.Series]) -> ScaledNumbers:
+    lat, lon = (to_numbers(r).to_numpy(dtype="float64") for r in raws)
+    lat, lon = lat[np.isfinite(lat)], lon[np.isfinite(lon)]
+    return ScaledNumbers(
+        lat_n=int(lat.size),
+        lon_n=int(lon.size),
+        lat_beyond=int((np.abs(lat) > _NO_METRES).sum()),
+        lat_max=float(np.abs(lat).max(initial=0.0)),
+        lon_max=float(np.abs(lon).max(initial=0.0)),
+        whole=bool((lat == np.trunc(lat)).all() and (lon == np.trunc(lon)).all()),
+        ais_lat_na=bool((lat == _AIS_LAT_NA).any()),
+        ais_lon_na=bool((lon == _AIS_LON_NA).any()),
+    )
+
+
+def projected_evidence(
     raws: tuple[pd.Series, pd.Series],
     degrees: tuple[pd.Series, pd.Series],
     missing: tuple[np.ndarray, np.ndarray],
     cols: str,
-    name: str,
-) -> None:
-    """Refuse coordinates that are projected (metres) when no CRS says which projection.
+) -> ProjectedEvidence:
+    """Count what :meth:`ProjectedEvidence.decide` decides on in one block of positions.
 
     ``raws``, ``degrees`` and ``missing`` are (lat, lon) each.  Only the values that are no
-    degree value are looked at again, so a file of plain degrees costs one comparison.
+    degree value are looked at again, so a block of plain degrees costs one comparison.
     """
-    header = sorted(set(name_tokens(cols)) & _PROJECTED_WORDS)
-    why = ""
-    axes = zip(raws[::-1], degrees[::-1], missing[::-1], ("E", "N"), (180.0, 90.0), strict=True)
-    for raw, deg, miss, letter, top in axes:
+    header = bool(set(name_tokens(cols)) & _PROJECTED_WORDS)
+    given_n, big_n = [0, 0], [0, 0]
+    first_big: list[str | None] = [None, None]
+    first_odd: list[str | None] = [None, None]
+    axes = zip(raws, degrees, missing, ("N", "E"), (90.0, 180.0), strict=True)
+    for i, (raw, deg, miss, letter, top) in enumerate(axes):
         given = ~np.asarray(miss, dtype=bool)
-        if not given.any():
-            continue
+        given_n[i] = int(given.sum())
         as_deg = np.abs(deg.to_numpy(dtype="float64")) <= top
         other = given & ~as_deg  # no degree value: metres, or junk
         big = np.zeros(len(raw), dtype=bool)
         if other.any():
             big[other] = _metres(raw[other], letter).abs().to_numpy(dtype="float64") > 1000
-        if big.sum() > 0.5 * given.sum():
-            why = f"{str(raw[given].iloc[0]).strip()!r} is no degree value"
-        elif header:
+        big_n[i] = int(big.sum())
+        if big_n[i]:
+            first_big[i] = str(raw[big].iloc[0])
+        if header and given.any():
             plain = np.abs(to_numbers(raw).to_numpy(dtype="float64")) <= top
             if not plain[given].all():
-                bad = str(raw[given & ~plain].iloc[0]).strip()
-                why = f"the header says {'/'.join(header)} and {bad!r} is not a plain degree value"
-        if why:
-            break
-    if not why:
-        return
-    sentinel = _ais_not_available(raws)
+                first_odd[i] = str(raw[given & ~plain].iloc[0])
+    odd = any(big_n) or first_odd != [None, None]
+    return ProjectedEvidence(
+        given=(given_n[0], given_n[1]),
+        big=(big_n[0], big_n[1]),
+        first_big=(first_big[0], first_big[1]),
+        first_odd=(first_odd[0], first_odd[1]),
+        scaled=_scaled_numbers(raws) if odd else None,
+        cols=cols,
+    )
+
+
+def _refuse_projected(
+    scaled: ScaledNumbers, header: list[str], why: str, cols: str, name: str
+) -> None:
+    """Refuse coordinates that are projected (metres) when no CRS says which projection."""
+    sentinel = _ais_not_available(scaled)
     if sentinel:
         raise InputError(
             f"{name}: {cols} hold AIS's own units, 1/10,000 minute (AISHub's format 0, "
@@ -217,17 +340,17 @@ def _refuse_projected(
             "in 1/10 knot and the course in 1/10 degree)"
         )
     named = bool({"semicircle", "semicircles"} & set(name_tokens(cols)))
-    if named or _semicircles(raws) or _beyond_metres(raws):
+    if named or _semicircles(scaled) or _beyond_metres(scaled):
         # a FIT file's position_lat/position_long, a tracker's degrees x 10^7 or AIS's
         # 1/10,000 minute: setting a projected crs, as for metres, would misread them
-        if named or _beyond_1e7_degrees(raws):
+        if named or _beyond_1e7_degrees(scaled):
             raise InputError(
                 f"{name}: {cols} hold FIT semicircles (degrees x 2^31/180), not degrees; "
                 "export them in degrees, or convert them (degrees = value x 180 / 2147483648)"
             )
         ais = (
             "; AIS's own units, 1/10,000 minute (AISHub's format 0: degrees = value / 600000)"
-            if _within_ais_units(raws)
+            if _within_ais_units(scaled)
             else ""
         )
         raise InputError(
@@ -236,7 +359,7 @@ def _refuse_projected(
             f"(degrees = value x 180 / 2147483648){ais}; convert them as the source's "
             "documentation says, or export them in degrees"
         )
-    if not header and _within_ais_units(raws):
+    if not header and _within_ais_units(scaled):
         # whole numbers under plain latitude/longitude headers: AISHub's format 0 south of
         # 35 degrees (25.1 N is 15,060,000) fits every projection's metres too
         raise InputError(
@@ -264,33 +387,27 @@ _CRS_EXAMPLES = (
 _NO_METRES = 2.1e7
 
 
-def _semicircles(raws) -> bool:
+def _semicircles(s: ScaledNumbers) -> bool:
     """Whether (lat, lon) numbers are FIT semicircles (degrees x 2^31 / 180), not metres.
 
-    Latitudes whose median size is beyond every projection's northings (Web Mercator ends at
-    20,037,508 m) yet within 2^30 (90 degrees), beside longitudes within 2^31: a FIT export
-    without the unit in its header (``record.position_lat``), where setting a projected crs,
-    as the metres' advice says, would misread every position.
+    Most latitudes beyond every projection's northings (Web Mercator ends at 20,037,508 m)
+    yet within 2^30 (90 degrees), beside longitudes within 2^31: a FIT export without the
+    unit in its header (``record.position_lat``), where setting a projected crs, as the
+    metres' advice says, would misread every position.
     """
-    lat, lon = (np.abs(to_numbers(r).to_numpy(dtype="float64")) for r in raws)
-    lat, lon = lat[np.isfinite(lat)], lon[np.isfinite(lon)]
-    if not lat.size or not lon.size:
+    if not s.lat_n or not s.lon_n:
         return False
-    return bool(np.median(lat) > _NO_METRES and lat.max() <= 2.0**30 and lon.max() <= 2.0**31)
+    return bool(2 * s.lat_beyond > s.lat_n and s.lat_max <= 2.0**30 and s.lon_max <= 2.0**31)
 
 
-def _whole_sizes(raws) -> tuple[float, float] | None:
+def _whole_sizes(s: ScaledNumbers) -> tuple[float, float] | None:
     """Return the largest size of the (lat, lon) numbers; None unless every one is whole."""
-    lat, lon = (np.abs(to_numbers(r).to_numpy(dtype="float64")) for r in raws)
-    lat, lon = lat[np.isfinite(lat)], lon[np.isfinite(lon)]
-    if not ((lat == np.trunc(lat)).all() and (lon == np.trunc(lon)).all()):
-        return None
-    return float(lat.max(initial=0.0)), float(lon.max(initial=0.0))
+    return (s.lat_max, s.lon_max) if s.whole else None
 
 
-def _beyond_metres(raws) -> bool:
+def _beyond_metres(s: ScaledNumbers) -> bool:
     """Whether the numbers are whole and one is beyond every projection's metres."""
-    sizes = _whole_sizes(raws)
+    sizes = _whole_sizes(s)
     return sizes is not None and max(sizes) > _NO_METRES
 
 
@@ -298,30 +415,28 @@ def _beyond_metres(raws) -> bool:
 _AIS_LAT_NA, _AIS_LON_NA = 91 * 600_000, 181 * 600_000
 
 
-def _ais_not_available(raws) -> str:
+def _ais_not_available(s: ScaledNumbers) -> str:
     """Return the AIS "not available" value (1/10,000 minute) the numbers hold, or "".
 
     54,600,000 and 108,600,000 are 91 and 181 degrees in AIS's own unit: no projection's
     metres and no device's scaled degrees write them.
     """
-    lat, lon = (to_numbers(r).to_numpy(dtype="float64") for r in raws)
-    if (lat == _AIS_LAT_NA).any():
+    if s.ais_lat_na:
         return f"{_AIS_LAT_NA} is its 'latitude not available', 91 degrees"
-    if (lon == _AIS_LON_NA).any():
+    if s.ais_lon_na:
         return f"{_AIS_LON_NA} is its 'longitude not available', 181 degrees"
     return ""
 
 
-def _within_ais_units(raws) -> bool:
+def _within_ais_units(s: ScaledNumbers) -> bool:
     """Whether every number is a whole number within AIS's range in 1/10,000 minute."""
-    sizes = _whole_sizes(raws)
+    sizes = _whole_sizes(s)
     return sizes is not None and sizes[0] <= _AIS_LAT_NA and sizes[1] <= _AIS_LON_NA
 
 
-def _beyond_1e7_degrees(raws) -> bool:
+def _beyond_1e7_degrees(s: ScaledNumbers) -> bool:
     """Whether scaled (lat, lon) numbers pass 90 or 180 degrees x 10^7: semicircles then."""
-    lat, lon = (np.abs(to_numbers(r).to_numpy(dtype="float64")) for r in raws)
-    return bool(np.nanmax(lat, initial=0.0) > 9e8 or np.nanmax(lon, initial=0.0) > 1.8e9)
+    return bool(s.lat_max > 9e8 or s.lon_max > 1.8e9)
 
 
 @dataclass
@@ -337,7 +452,15 @@ class Positions:
 
 
 def read_positions(
-    lat: pd.Series, lon: pd.Series, *, crs, lat_col: str, lon_col: str, name: str
+    lat: pd.Series,
+    lon: pd.Series,
+    *,
+    crs,
+    lat_col: str,
+    lon_col: str,
+    name: str,
+    lowercase_s: LowercaseS | None = None,
+    projected: ProjectedEvidence | None = None,
 ) -> Positions:
     """Read a table's latitude and longitude text as the file writes them.
 
@@ -347,10 +470,17 @@ def read_positions(
     degrees) are refused.  Otherwise degrees, decimal or degree-minute-second text, with a
     lowercase ``s`` after a latitude's seconds decided for the file.
 
+    ``lat`` and ``lon`` are the whole file, or one block of a file read in blocks: then
+    ``lowercase_s`` holds the whole file's counts of the lowercase ``s`` (when any block has
+    one), and ``projected`` collects this block's evidence of projected coordinates,
+    decided once for the file by the caller (:meth:`ProjectedEvidence.decide`); neither is
+    decided on the block's values alone.
+
     Raises
     ------
     InputError
-        Projected coordinates without a ``crs``, or a lowercase ``s`` nothing decides.
+        Projected coordinates without a ``crs`` (unless ``projected`` collects them), or a
+        lowercase ``s`` nothing decides.
     """
     if _is_projected(crs):
         return Positions(
@@ -361,11 +491,15 @@ def read_positions(
             np.zeros(len(lat), dtype=bool),
         )
     cols = repr(lat_col) if lat_col == lon_col else f"{lat_col!r}/{lon_col!r}"
-    s_south, note = lowercase_s_meaning(lat, lon, lat_col=lat_col, name=name)
+    s_south, note = lowercase_s_meaning(lat, lon, lat_col=lat_col, name=name, file=lowercase_s)
     lat_v, lat_miss, lat_wrong = parse_coordinate(lat, "lat", s_south=s_south)
     lon_v, lon_miss, lon_wrong = parse_coordinate(lon, "lon")
     if crs is None:
-        _refuse_projected((lat, lon), (lat_v, lon_v), (lat_miss, lon_miss), cols, name)
+        found = projected_evidence((lat, lon), (lat_v, lon_v), (lat_miss, lon_miss), cols)
+        if projected is None:
+            found.decide(name)
+        else:
+            projected.add(found)
     return Positions(
         lat_v, lon_v, lat_miss, lon_miss, lat_wrong | lon_wrong, [note] if note else []
     )

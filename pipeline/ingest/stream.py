@@ -66,14 +66,17 @@ from ._columnar import IPC_SUFFIXES, arrow_kind, iter_batches, table_schema
 from ._common import (
     MIXED_ENCODING,
     DecodedLines,
+    LowercaseS,
     as_source,
     decide_misplaced,
     decode_lines,
     empty_csv,
     first_failing,
     legacy_note,
+    lowercase_s_evidence,
     read_text_table,
 )
+from ._positions import ProjectedEvidence
 from .identity import combine_identity, empty_identity
 from .options import TrackSource
 from .tracks import (
@@ -89,6 +92,7 @@ from .tracks import (
     misplaced_of,
     open_track_source,
     parts_like,
+    position_texts,
     read_tracks,
     refuse_narrow_ids,
     table_layout,
@@ -668,13 +672,18 @@ class _State:
     identity: list[pd.DataFrame] = field(default_factory=list)  # per chunk, added up at the end
     # reads the whole file's date column for a deciding value (day-first or month-first)
     order_scan: Callable[[str], bool | None] | None = None
+    # counts the lowercase 's' of the whole file's latitudes (LowercaseS), a chunk at a time
+    s_scan: Callable[[], LowercaseS] | None = None
+    # what the positions say about projected coordinates, added up (decided once, at the end)
+    projected: ProjectedEvidence = field(default_factory=ProjectedEvidence)
 
     def add_misplaced(self, counts: np.ndarray | None) -> None:
         if counts is not None:
             self.misplaced = counts if self.misplaced is None else self.misplaced + counts
 
     def decide_scale(self) -> None:
-        """Refuse the file if its speeds or courses are in AIS raw tenths (see tracks)."""
+        """Refuse projected positions, or speeds or courses in AIS raw tenths (see tracks)."""
+        self.projected.decide(self.name)
         if self.layout is not None:
             self.scale.decide(self.layout, self.name)
 
@@ -826,6 +835,13 @@ def _chunk(
     assert state.layout is not None
     parts = state.layout if k == 0 else parts_like(state.layout, raw, state.src)
     rejects = []
+    if n and parts.get("lowercase_s") is None and state.s_scan is not None:
+        if lowercase_s_evidence(parts["lat"], parts["lon"]).lone:
+            # a latitude ends in a lowercase 's': the whole file's values say what it is
+            # (south or the seconds' unit), never this chunk's alone
+            found = state.s_scan()
+            state.layout = dict(state.layout, lowercase_s=found)
+            parts = dict(parts, lowercase_s=found)
     if n:
 
         def checks_with(parts: dict):
@@ -868,6 +884,7 @@ def _chunk(
         state.note(*checks.notes)
         state.add_misplaced(misplaced_of(checks, state.aoi_bbox))
         state.scale.add(checks.scale)
+        state.projected.add(checks.projected)
         keep, rej = first_failing(checks.rules, n=n, source_file=state.name, rows=rows)
         rejects.append(rej)
         state.timed.update(checks.timed_vessels().tolist())
@@ -1200,6 +1217,39 @@ def _parquet_date_order(
     return _date_order_of((text(b) for b in batches), state.name, column)
 
 
+def _csv_lowercase_s(
+    state: _State, reopen: Callable[[], IO[bytes]], survey: _Survey, chunk_rows: int
+) -> LowercaseS:
+    """Count the lowercase 's' of a whole CSV's latitudes, a chunk at a time."""
+    assert state.layout is not None
+    found = LowercaseS()
+    with reopen() as fh:
+        for text, _line in _csv_chunks(fh, state.name, survey, chunk_rows):
+            raw = read_text_table(
+                state.src.path,
+                encoding="utf-8",
+                delimiter=state.delim,
+                data=text,
+                usecols=state.usecols,
+            ).frame
+            found.add(lowercase_s_evidence(*position_texts(state.layout, raw), every=True))
+    return found
+
+
+def _parquet_lowercase_s(
+    state: _State, path: str, chunk_rows: int, max_uncompressed_mb: float | None
+) -> LowercaseS:
+    """:func:`_csv_lowercase_s` of a Parquet or Arrow IPC file, a batch at a time."""
+    assert state.layout is not None
+    found = LowercaseS()
+    for batch in iter_batches(path, chunk_rows, max_uncompressed_mb, state.name):
+        attrs = batch.to_pandas()
+        raw = attrs.astype(object).where(attrs.notna(), "").astype("str")
+        del attrs
+        found.add(lowercase_s_evidence(*position_texts(state.layout, raw), every=True))
+    return found
+
+
 def _stream_csv(
     state: _State,
     fh: IO[bytes],
@@ -1209,6 +1259,7 @@ def _stream_csv(
 ) -> None:
     if reopen is not None:
         state.order_scan = lambda column: _csv_date_order(state, reopen, survey, chunk_rows, column)
+        state.s_scan = lambda: _csv_lowercase_s(state, reopen, survey, chunk_rows)
     for k, (text, line0) in enumerate(_csv_chunks(fh, state.name, survey, chunk_rows)):
         writer = _ChunkCandidates(state.folder, k)
         try:
@@ -1263,6 +1314,7 @@ def _stream_parquet(
     state.order_scan = lambda column: _parquet_date_order(
         state, path, chunk_rows, max_uncompressed_mb, column
     )
+    state.s_scan = lambda: _parquet_lowercase_s(state, path, chunk_rows, max_uncompressed_mb)
     k = -1
     for k, batch in enumerate(iter_batches(path, chunk_rows, max_uncompressed_mb, state.name)):
         writer = _ChunkCandidates(state.folder, k)
@@ -2046,6 +2098,7 @@ class _ChunkDone:
     identity: pd.DataFrame = field(default_factory=empty_identity)
     scale: ScaleEvidence | None = None  # its sample, if any, in scale_sample (on disk)
     scale_sample: Path | None = None
+    projected: ProjectedEvidence | None = None
 
 
 def _chunk_task(item: tuple[int, tuple], files: list[_FileTask]) -> _ChunkDone:
@@ -2062,10 +2115,14 @@ def _chunk_task(item: tuple[int, tuple], files: list[_FileTask]) -> _ChunkDone:
         state.order_scan = lambda column: _csv_date_order(
             state, lambda: open(f.src.path, "rb"), survey, f.chunk_rows, column
         )
+        state.s_scan = lambda: _csv_lowercase_s(
+            state, lambda: open(f.src.path, "rb"), survey, f.chunk_rows
+        )
     elif f.kind == "parquet":
         state.order_scan = lambda column: _parquet_date_order(
             state, str(f.src.path), f.chunk_rows, None, column
         )
+        state.s_scan = lambda: _parquet_lowercase_s(state, str(f.src.path), f.chunk_rows, None)
     writers = _ChunkCandidates(f.folder, k)
     first = k << 32  # orders the records of the file: chunk first, then line
     try:
@@ -2107,6 +2164,7 @@ def _chunk_task(item: tuple[int, tuple], files: list[_FileTask]) -> _ChunkDone:
         identity=combine_identity(state.identity),
         scale=scale,
         scale_sample=sample,
+        projected=state.projected,
     )
 
 
@@ -2270,6 +2328,8 @@ def spill_tracks_partitioned(
                 r.scale.sample = pd.read_parquet(r.scale_sample)
             r.scale_sample.unlink(missing_ok=True)
         st.scale.add(r.scale)
+        if r.projected is not None:
+            st.projected.add(r.projected)
         if "pair_col" not in st.assumptions:  # this chunk decided (see _chunk)
             st.assumptions.update(r.assumptions)
         else:

@@ -121,7 +121,7 @@ from ._common import (
 )
 from ._dates import NS_RANGE, parse_times, times_with_clock
 from ._json import read_json_records
-from ._positions import read_positions, split_pair_column
+from ._positions import ProjectedEvidence, read_positions, split_pair_column
 from ._vector import open_source, read_vector
 from .identity import empty_identity, find_identity_columns, identity_table
 from .options import TrackSource
@@ -1105,6 +1105,12 @@ def parts_like(layout: dict, raw: pd.DataFrame, src: TrackSource) -> dict:
     return out
 
 
+def position_texts(layout: dict, raw: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Return the (lat, lon) values of ``raw`` as the columns ``layout`` picked read them."""
+    pick = layout["picks"]
+    return _coordinate(raw, pick, "lat"), _coordinate(raw, pick, "lon")
+
+
 def used_columns(layout: dict) -> list[str]:
     """Return the source columns the parts of ``layout`` read."""
     return [c for c in dict.fromkeys(layout["picks"].values()) if c]
@@ -1734,6 +1740,8 @@ class PingChecks:
     notes: list[str]
     info: dict[str, Any]
     scale: ScaleEvidence = field(default_factory=lambda: ScaleEvidence())
+    # what the positions say about projected coordinates (decided for the file, not here)
+    projected: ProjectedEvidence = field(default_factory=lambda: ProjectedEvidence())
 
     def timed_vessels(self) -> np.ndarray:
         """Vessel ids with at least one record whose time is not missing (sorted, unique)."""
@@ -1783,7 +1791,10 @@ def check_ping_rows(
     What the values say about the scale of the speed and course columns is returned
     (``scale``), not decided here: the file's :class:`ScaleEvidence`, added up over its
     chunks, is decided once (:meth:`ScaleEvidence.decide`), so a burst of odd values in one
-    chunk never decides for the file, whatever the chunk size.
+    chunk never decides for the file, whatever the chunk size.  So is what the positions say
+    about projected coordinates (``projected``: :meth:`ProjectedEvidence.decide`), and a
+    latitude's lowercase ``s`` is read as ``parts["lowercase_s"]`` (the whole file's counts,
+    when read in chunks) says.
 
     Parameters
     ----------
@@ -1858,7 +1869,19 @@ def check_ping_rows(
     lat_raw, lon_raw = parts["lat"], parts["lon"]
     # as a seizure file's: a latitude's lowercase 's' decided for the file, eastings and
     # northings refused without a crs (never half read as degrees)
-    pos = read_positions(lat_raw, lon_raw, crs=crs, lat_col=lat_col, lon_col=lon_col, name=name)
+    # (the file's lowercase 's' counted before the blocks when read in blocks; the evidence
+    # of projected coordinates decided for the file by the caller: ProjectedEvidence.decide)
+    projected = ProjectedEvidence()
+    pos = read_positions(
+        lat_raw,
+        lon_raw,
+        crs=crs,
+        lat_col=lat_col,
+        lon_col=lon_col,
+        name=name,
+        lowercase_s=parts.get("lowercase_s"),
+        projected=projected,
+    )
     lat_s, lat_miss, lon_s, lon_miss = pos.lat, pos.lat_missing, pos.lon, pos.lon_missing
     notes += pos.notes
     lat = lat_s.to_numpy(dtype="float64")
@@ -2042,6 +2065,7 @@ def check_ping_rows(
         notes=notes,
         info=info,
         scale=scale,
+        projected=projected,
     )
 
 
@@ -2354,6 +2378,7 @@ def _normalise_pings(
     checks = check_ping_rows(
         raw, parts, name=name, crs=crs, is_mmsi=is_mmsi, aoi_bbox=aoi_bbox, aoi_polygon=aoi_polygon
     )
+    checks.projected.decide(name)
     checks.scale.decide(parts, name)
     misplaced = decide_misplaced(misplaced_of(checks, aoi_bbox), aoi_bbox, name, fix=MISPLACED_FIX)
     keep, rejects = first_failing(checks.rules, n=n, source_file=name, rows=rows)
