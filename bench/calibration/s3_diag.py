@@ -6,33 +6,17 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
-from s3_model import ORIGIN, cells, n, simulate
-
-from pipeline.model import FittedModel
-from pipeline.model.options import FittedOptions
+from s3_model import fit_with_noise, noise_options
 
 logging.disable(logging.WARNING)
 R = int(sys.argv[1])
 kind = sys.argv[2]
 rng = np.random.default_rng(11)
-kw = dict(
-    horizon_days=30.0,
-    selection="none",
-    family="poisson",
-    factor_transforms={"x": "linear", "noise": "linear"},
-)
-if kind == "xonly":
-    kw.update(count_windows_days=(), bandwidths_km=(), recency=False, min_history_days=30.0)
-opts = FittedOptions(**kw)
+opts = noise_options(kind)
 rows = []
 t0 = time.time()
 for _r in range(R):
-    x = rng.standard_normal(n)
-    x2 = rng.standard_normal(n)
-    ev = simulate(rng, -4.0, 0.5, 0.0, 30.0, x=x)
-    m = FittedModel(opts).fit(
-        ev, cells, ORIGIN, factors=pd.DataFrame({"cell": cells, "x": x, "noise": x2})
-    )
+    m = fit_with_noise(rng, opts)
     rep = m.report()
     f = {q["name"]: q for q in rep["factors"]}
     se_naive = dict(

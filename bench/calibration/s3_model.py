@@ -41,6 +41,38 @@ def simulate(rng, b0, b1, alpha, block, W=730, x=None):
     return pd.DataFrame({"time": times, "lon": lon[ci], "lat": lat[ci]})
 
 
+#: What the SE diagnostics (s3_diag, s3_se) keep of the history features, by KIND.
+HISTORY_KINDS = {
+    "default": {},
+    "xonly": dict(count_windows_days=(), bandwidths_km=(), recency=False, min_history_days=30.0),
+    "xonly365": dict(
+        count_windows_days=(), bandwidths_km=(), recency=False, min_history_days=365.0
+    ),
+    "counts": dict(bandwidths_km=(), recency=False),
+    "kde": dict(count_windows_days=(), recency=False),
+}
+
+
+def noise_options(kind, family="poisson"):
+    """30-day labels, no selection, a true factor ``x`` and a pure-noise one, linear."""
+    return FittedOptions(
+        horizon_days=30.0,
+        selection="none",
+        family=family,
+        factor_transforms={"x": "linear", "noise": "linear"},
+        **HISTORY_KINDS[kind],
+    )
+
+
+def fit_with_noise(rng, opts, alpha=0.0):
+    """Draw ``x``, a noise factor and events of rate exp(-4 + 0.5 x); return the fitted model."""
+    x = rng.standard_normal(n)
+    x2 = rng.standard_normal(n)
+    ev = simulate(rng, -4.0, 0.5, alpha, 30.0, x=x)
+    table = pd.DataFrame({"cell": cells, "x": x, "noise": x2})
+    return FittedModel(opts).fit(ev, cells, ORIGIN, factors=table)
+
+
 def run(R, alpha, selection, family, horizon, b1=0.5, b0=-4.0, seed=0):
     rng = np.random.default_rng(seed)
     opts = FittedOptions(

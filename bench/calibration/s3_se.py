@@ -16,10 +16,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
-from s3_model import ORIGIN, cells, n, simulate
-
-from pipeline.model import FittedModel
-from pipeline.model.options import FittedOptions
+from s3_model import fit_with_noise, noise_options
 
 logging.disable(logging.WARNING)
 warnings.simplefilter("ignore")
@@ -29,30 +26,11 @@ seed = int(sys.argv[3]) if len(sys.argv) > 3 else 11
 fam = sys.argv[4] if len(sys.argv) > 4 else "poisson"
 ALPHA = float(sys.argv[5]) if len(sys.argv) > 5 else 0.0
 rng = np.random.default_rng(seed)
-kw = dict(
-    horizon_days=30.0,
-    selection="none",
-    family=fam,
-    factor_transforms={"x": "linear", "noise": "linear"},
-)
-if kind == "xonly":
-    kw.update(count_windows_days=(), bandwidths_km=(), recency=False, min_history_days=30.0)
-if kind == "xonly365":
-    kw.update(count_windows_days=(), bandwidths_km=(), recency=False, min_history_days=365.0)
-if kind == "counts":
-    kw.update(bandwidths_km=(), recency=False)
-if kind == "kde":
-    kw.update(count_windows_days=(), recency=False)
-opts = FittedOptions(**kw)
+opts = noise_options(kind, fam)
 rows = []
 t0 = time.time()
 for _r in range(R):
-    x = rng.standard_normal(n)
-    x2 = rng.standard_normal(n)
-    ev = simulate(rng, -4.0, 0.5, ALPHA, 30.0, x=x)
-    m = FittedModel(opts).fit(
-        ev, cells, ORIGIN, factors=pd.DataFrame({"cell": cells, "x": x, "noise": x2})
-    )
+    m = fit_with_noise(rng, opts, ALPHA)
     f = m.features_
     b = m.fit_
     names = [f.names[i] for i in b.active]

@@ -71,6 +71,7 @@ from .options import FittedOptions
 
 __all__ = [
     "FittedModel",
+    "cluster_codes",
     "cluster_robust_cov",
     "fit_log_link",
     "independent_columns",
@@ -184,6 +185,12 @@ def nb2_alpha(y: np.ndarray, mu: np.ndarray, weights: np.ndarray | None = None) 
     return float(np.exp(res.x))
 
 
+def cluster_codes(groups: np.ndarray) -> tuple[np.ndarray, int]:
+    """Return each row's cluster as a code 0..G-1 (in sorted order of ``groups``) and G."""
+    _, g = np.unique(groups, return_inverse=True)
+    return g, int(g.max()) + 1 if g.size else 0
+
+
 def cluster_robust_cov(
     x: np.ndarray,
     y: np.ndarray,
@@ -192,6 +199,7 @@ def cluster_robust_cov(
     *,
     alpha: float | None = None,
     weights: np.ndarray | None = None,
+    codes: tuple[np.ndarray, int] | None = None,
 ) -> np.ndarray:
     """Cluster-robust (sandwich) covariance of a log-link Poisson or NB2 GLM.
 
@@ -212,6 +220,9 @@ def cluster_robust_cov(
         NB2 dispersion; None for Poisson.
     weights : numpy.ndarray, optional
         Frequency weights of the rows.
+    codes : (numpy.ndarray, int), optional
+        :func:`cluster_codes` of ``groups``, computed once by a caller that asks for many
+        covariances on the same rows (the selection's steps).
 
     Returns
     -------
@@ -223,8 +234,7 @@ def cluster_robust_cov(
     # Observed information of the log link (NB2 is not canonical: it differs from the expected).
     h = (x * (w * mu * (1.0 + a * y) / denom**2)[:, None]).T @ x
     u = x * (w * (y - mu) / denom)[:, None]
-    _, g = np.unique(groups, return_inverse=True)
-    n_g = int(g.max()) + 1 if g.size else 0
+    g, n_g = cluster_codes(groups) if codes is None else codes
     # per-column bincount: the sums in row order, as np.add.at, without its per-element cost
     sg = np.column_stack(
         [np.bincount(g, weights=u[:, j], minlength=n_g) for j in range(u.shape[1])]
@@ -785,7 +795,8 @@ class FittedModel:
             # dropped while its cluster-robust Wald z^2 (the likelihood-ratio statistic
             # corrected for the dependence within cells) is below ln(cells): BIC's threshold
             # for one parameter with the cells as the sample size.
-            n_clusters = int(np.unique(groups).size)
+            codes = cluster_codes(groups)  # once: every step's covariance is on these rows
+            n_clusters = codes[1]
             threshold = float(np.log(max(n_clusters, 2)))
             z_min = float(np.sqrt(threshold))
             selection.update(
@@ -798,7 +809,13 @@ class FittedModel:
             )
             while best.active:
                 rcov = cluster_robust_cov(
-                    columns(best.active), y, best.mu, groups, alpha=best.alpha, weights=w
+                    columns(best.active),
+                    y,
+                    best.mu,
+                    groups,
+                    alpha=best.alpha,
+                    weights=w,
+                    codes=codes,
                 )
                 se_r = np.sqrt(np.maximum(np.diag(rcov)[1:], 0.0))
                 zstat = np.abs(best.params[1:]) / np.maximum(se_r, 1e-300)
