@@ -37,6 +37,15 @@ CHROMIUM_ARGS = [
 ]
 
 
+def disk_cells(radius: int, res: int = 6):
+    """The sorted H3 cells within ``radius`` rings of (40° N, 10° E) at ``res``: a study area."""
+    import numpy as np
+
+    from pipeline import grid
+
+    return np.sort(grid.grid_disk_cells(grid.points_to_cells([10.0], [40.0], res), radius))
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """Return ``../shared/data``, skipping the test when it is absent."""

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import disk_cells
 from scipy import sparse, stats
 
 from pipeline import grid
@@ -28,15 +29,11 @@ from pipeline.hotspots import (
 T = 10
 
 
-def lattice(radius: int, res: int = 6) -> np.ndarray:
-    return np.sort(grid.grid_disk_cells(grid.points_to_cells([10.0], [40.0], res), radius))
-
-
 # --- the cube ------------------------------------------------------------------------------
 
 
 def test_cube_counts_events_per_cell_and_month():
-    cells = lattice(2)
+    cells = disk_cells(2)
     ev_cells = np.array([cells[0], cells[0], cells[3], cells[3], cells[5]], dtype="uint64")
     times = pd.to_datetime(
         [
@@ -60,7 +57,7 @@ def test_cube_counts_events_per_cell_and_month():
 
 
 def test_cube_refuses_bad_input():
-    cells = lattice(1)
+    cells = disk_cells(1)
     with pytest.raises(InputError, match="period must be one of"):
         space_time_cube(cells, pd.to_datetime(["2024-01-01"] * 7, utc=True), period="decade")
     with pytest.raises(InputError, match="missing"):
@@ -76,7 +73,7 @@ def test_cube_refuses_bad_input():
 
 @pytest.mark.parametrize("window", [0, 1, 3])
 def test_space_time_z_equals_gi_star_on_the_space_time_weights(window):
-    cells = lattice(4)
+    cells = disk_cells(4)
     w = cells_to_weights(cells, k_rings=1)
     t = 7
     x = np.random.default_rng(window).poisson(1.5, (cells.size, t)).astype(float)
@@ -197,8 +194,8 @@ PLANTED = {
 
 
 def planted_cube() -> tuple[SpaceTimeCube, dict[str, int]]:
-    cells = lattice(16)
-    interior = lattice(13)
+    cells = disk_cells(16)
+    interior = disk_cells(13)
     centres: list[int] = []
     taken = np.empty(0, dtype="uint64")
     for c in interior:  # a few hundred cells: spread the clusters 5 steps apart

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import disk_cells
 from scipy import stats
 
 from pipeline import grid
@@ -31,10 +32,6 @@ from pipeline.hotspots import (
 )
 
 
-def lattice(radius: int, res: int = 6) -> np.ndarray:
-    return np.sort(grid.grid_disk_cells(grid.points_to_cells([10.0], [40.0], res), radius))
-
-
 def events_on(cells: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return np.repeat(cells, counts.astype(int))
 
@@ -43,7 +40,7 @@ def events_on(cells: np.ndarray, counts: np.ndarray) -> np.ndarray:
 
 
 def test_count_intervals_are_the_binomial_quantiles():
-    cells = lattice(2)
+    cells = disk_cells(2)
     counts = np.zeros(cells.size)
     counts[:4] = [40, 10, 3, 1]
     counts[4:] = 2
@@ -60,7 +57,7 @@ def test_count_intervals_are_the_binomial_quantiles():
 
 
 def test_class_stability_is_high_far_from_a_break_and_low_on_it():
-    cells = lattice(1)
+    cells = disk_cells(1)
     counts = np.array([60, 20, 0, 1, 1, 1, 1], dtype=float)
     ev = events_on(cells, counts)
     out = bootstrap_cells(
@@ -84,7 +81,7 @@ def test_the_statistic_receives_multinomial_event_weights():
         seen.append(weights.copy())
         return np.array([weights.sum()])
 
-    bootstrap_cells(25, statistic, lattice(0), options={"n_resamples": 30}, seed=2)
+    bootstrap_cells(25, statistic, disk_cells(0), options={"n_resamples": 30}, seed=2)
     assert len(seen) == 31 and (seen[0] == 1).all()
     for w in seen[1:]:
         assert w.size == 25 and w.sum() == 25 and np.array_equal(w, np.round(w))
@@ -92,7 +89,7 @@ def test_the_statistic_receives_multinomial_event_weights():
 
 
 def test_gi_star_bootstrap_keeps_a_strong_hot_spot_stable():
-    cells = lattice(8)
+    cells = disk_cells(8)
     rng = np.random.default_rng(0)
     counts = rng.poisson(0.5, cells.size).astype(float)
     centre = np.searchsorted(cells, grid.points_to_cells([10.0], [40.0], 6)[0])
@@ -115,7 +112,7 @@ def test_gi_star_bootstrap_keeps_a_strong_hot_spot_stable():
 
 
 def test_bootstrap_is_seeded_and_bounded():
-    cells = lattice(6)
+    cells = disk_cells(6)
     counts = np.random.default_rng(3).poisson(1.0, cells.size).astype(float)
     ev = events_on(cells, counts)
     stat = counts_statistic(ev, cells)
@@ -133,7 +130,7 @@ def test_bootstrap_is_seeded_and_bounded():
 
 
 def test_bootstrap_refuses_bad_statistics_and_options():
-    cells = lattice(1)
+    cells = disk_cells(1)
     with pytest.raises(InputError, match="shape"):
         bootstrap_cells(5, lambda w: np.zeros(3), cells)
     with pytest.raises(InputError, match="non-finite"):
@@ -163,7 +160,7 @@ def cumulative_counts(past: pd.DataFrame, cutoff: pd.Timestamp) -> pd.Series:
 
 
 def test_each_period_sees_only_its_past():
-    cells = lattice(3)
+    cells = disk_cells(3)
     ev = seizures(cells)
     seen = []
 
@@ -192,7 +189,7 @@ def test_each_period_sees_only_its_past():
 
 
 def test_one_scale_for_all_periods():
-    cells = lattice(3)
+    cells = disk_cells(3)
     tl = timeline_table(seizures(cells, 1), ["2026-02", "2026-04", "2026-06"], cumulative_counts)
     pooled = tl.table["risk"].to_numpy()
     assert tl.breaks == global_breaks(pooled, 5)
@@ -209,7 +206,7 @@ def test_one_scale_for_all_periods():
 
 
 def test_as_of_cuts_the_running_period_and_extra_columns_pass_through():
-    cells = lattice(2)
+    cells = disk_cells(2)
     ev = seizures(cells, 2)
 
     def score(past, cutoff):
@@ -226,7 +223,7 @@ def test_as_of_cuts_the_running_period_and_extra_columns_pass_through():
 
 
 def test_missing_values_get_no_class():
-    cells = lattice(1)
+    cells = disk_cells(1)
     ev = seizures(cells, 3, n=20)
 
     def score(past, cutoff):
@@ -238,7 +235,7 @@ def test_missing_values_get_no_class():
 
 
 def test_timeline_refuses_bad_input():
-    cells = lattice(1)
+    cells = disk_cells(1)
     ev = seizures(cells, 4, n=10)
     with pytest.raises(InputError, match="timezone-aware"):
         timeline_table(ev.assign(time=ev.time.dt.tz_localize(None)), ["2026-01"], cumulative_counts)
@@ -375,7 +372,7 @@ def test_bootstrap_of_the_risk_brackets_it_and_is_stable_far_from_the_events():
 
 
 def test_parametric_draws_of_a_linear_statistic_give_normal_quantiles():
-    cells = lattice(1)
+    cells = disk_cells(1)
     a = np.random.default_rng(0).normal(size=(cells.size, 2))
     params, cov = np.array([1.0, -0.5]), np.array([[0.04, 0.01], [0.01, 0.09]])
     out = parametric_cells(

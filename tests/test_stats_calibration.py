@@ -14,6 +14,7 @@ import logging
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import disk_cells
 
 from pipeline import grid
 from pipeline.evaluate import rolling_back_test
@@ -35,10 +36,6 @@ from pipeline.score import area_percentile
 # ----------------------------------------------------------------------------- helpers
 
 
-def disk(radius: int, res: int = 6) -> np.ndarray:
-    return np.sort(grid.grid_disk_cells(grid.points_to_cells([10.0], [40.0], res), radius))
-
-
 def mc_tolerance(p: float, n_eff: float, k: float = 4.0) -> float:
     """``k`` binomial standard errors of a rate ``p`` over ``n_eff`` independent trials."""
     return k * float(np.sqrt(p * (1.0 - p) / n_eff))
@@ -52,7 +49,7 @@ def test_gi_star_flags_at_most_the_nominal_share_of_cells_under_no_clustering(la
     """Homogeneous Poisson counts: each level flags <= its alpha per cell (no FDR) and the
     FDR-corrected classes flag any cell at all in <= alpha of the maps (global null: FDR = FWER).
     """
-    cells = disk(8)  # 217 cells
+    cells = disk_cells(8)  # 217 cells
     rng = np.random.default_rng(1)
     reps = 40
     per_cell = np.zeros(3)
@@ -72,7 +69,7 @@ def test_gi_star_flags_at_most_the_nominal_share_of_cells_under_no_clustering(la
 
 
 def trend_rate(window: int, periods: int, lam: float, reps: int, seed: int) -> float:
-    cells = disk(8)
+    cells = disk_cells(8)
     rng = np.random.default_rng(seed)
     labels = [f"p{i:03d}" for i in range(periods)]
     flagged = 0.0
@@ -130,7 +127,7 @@ def test_mann_kendall_variance_ratio_scales_the_variance_and_refuses_nonsense():
 # ------------------------------------------------- 2/3. a known count model and its fit
 
 ORIGIN = pd.Timestamp("2024-01-01", tz="UTC")
-MODEL_CELLS = disk(6, res=5)  # 127 cells of ~250 km²
+MODEL_CELLS = disk_cells(6, res=5)  # 127 cells of ~250 km²
 AREA = grid.cell_area_km2(MODEL_CELLS)
 
 
@@ -236,7 +233,7 @@ def test_uncertainty_payload_passes_what_the_interval_is_over():
 
 # ------------------------------------------------------------------- 4. back-test honesty
 
-BT_CELLS = disk(10)  # 331 cells of ~36 km²
+BT_CELLS = disk_cells(10)  # 331 cells of ~36 km²
 
 
 def backtest_hit_rates(seed: int, b: float) -> dict[str, np.ndarray]:

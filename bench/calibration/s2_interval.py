@@ -2,13 +2,13 @@
 
 import logging
 import sys
-import time
 
 import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
-from s3_model import ORIGIN, area, cells, n, simulate
+from _common import Coverage
+from s3_model import ORIGIN, area, cells, lat, lon, n, simulate
 
 from pipeline.hotspots import FittedCoefficients, fitted_risk_statistic, parametric_cells
 from pipeline.model import FittedModel
@@ -16,6 +16,14 @@ from pipeline.model.options import FittedOptions
 from pipeline.score import area_percentile
 
 logging.disable(logging.WARNING)
+
+
+def coefficient_interval(m, seed):
+    """The run's interval of a fitted model: its risk over draws of the coefficients."""
+    fc = FittedCoefficients.from_model(m)
+    return parametric_cells(
+        fc.params, fc.cov, fitted_risk_statistic(fc), fc.cells, seed=seed, name="risk"
+    )
 
 
 def run(R, kind, b1=0.7, b2=0.4):
@@ -30,9 +38,7 @@ def run(R, kind, b1=0.7, b2=0.4):
             selection="none",
         )
     opts = FittedOptions(**kw)
-    cover = []
-    width = []
-    t0 = time.time()
+    cov = Coverage()
     for r in range(R):
         x = rng.standard_normal(n)
         x2 = rng.standard_normal(n)
@@ -41,32 +47,18 @@ def run(R, kind, b1=0.7, b2=0.4):
         m = FittedModel(opts).fit(
             ev, cells, ORIGIN, factors=pd.DataFrame({"cell": cells, "x": x, "x2": x2})
         )
-        fc = FittedCoefficients.from_model(m)
-        got = parametric_cells(
-            fc.params, fc.cov, fitted_risk_statistic(fc), fc.cells, seed=r, name="risk"
-        )
+        got = coefficient_interval(m, seed=r)
         true_rate = np.exp(-4 + eta) * area / area.mean() / area  # events per km^2 per day
         truth = area_percentile(true_rate, area=area)
-        lo, hi = got.risk_lower.to_numpy(), got.risk_upper.to_numpy()
-        cover.append(((truth >= lo - 1e-9) & (truth <= hi + 1e-9)).mean())
-        width.append(np.median(hi - lo))
-    cover = np.array(cover)
-    print(
-        f"{kind}: 90% interval of the risk covers the true risk percentile in {cover.mean():.3f} of cells (+- {cover.std(ddof=1) / np.sqrt(R):.3f} over {R} replicates); median width {np.median(width):.1f} points [{time.time() - t0:.0f}s]",
-        flush=True,
-    )
+        cov.add(truth, got)
+    cov.report(f"{kind}: 90% interval of the risk covers the true risk percentile")
 
 
 def run_latent(R, b=1.0, smooth=True):
     """The rate follows a latent field the model only sees through past counts (no factor)."""
-    from pipeline import grid
-
     rng = np.random.default_rng(4)
     opts = FittedOptions(horizon_days=30.0)
-    lat, lon = grid.cells_to_latlng(cells)
-    cover = []
-    width = []
-    t0 = time.time()
+    cov = Coverage()
     for r in range(R):
         if smooth:  # a smooth field: a few gaussian bumps
             c = rng.integers(0, n, 4)
@@ -77,19 +69,11 @@ def run_latent(R, b=1.0, smooth=True):
             f = rng.standard_normal(n)
         ev = simulate(rng, -4.0, b, 0.0, 30.0, x=f)
         m = FittedModel(opts).fit(ev, cells, ORIGIN)
-        fc = FittedCoefficients.from_model(m)
-        got = parametric_cells(
-            fc.params, fc.cov, fitted_risk_statistic(fc), fc.cells, seed=r, name="risk"
-        )
+        got = coefficient_interval(m, seed=r)
         truth = area_percentile(np.exp(b * f) / area.mean(), area=area)
-        lo, hi = got.risk_lower.to_numpy(), got.risk_upper.to_numpy()
-        cover.append(((truth >= lo - 1e-9) & (truth <= hi + 1e-9)).mean())
-        width.append(np.median(hi - lo))
-    cover = np.array(cover)
-    print(
-        f"latent {'smooth' if smooth else 'iid'} field (no factor): 90% interval covers the true risk percentile in {cover.mean():.3f} of cells (+- {cover.std(ddof=1) / np.sqrt(R):.3f}, {R} replicates); median width {np.median(width):.1f} points [{time.time() - t0:.0f}s]",
-        flush=True,
-    )
+        cov.add(truth, got)
+    field = "smooth" if smooth else "iid"
+    cov.report(f"latent {field} field (no factor): 90% interval covers the true risk percentile")
 
 
 if __name__ == "__main__":

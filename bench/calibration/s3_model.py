@@ -6,18 +6,16 @@ import time
 
 import numpy as np
 import pandas as pd
+from _common import study_area
 
-from pipeline import grid
 from pipeline.model import FittedModel
 from pipeline.model.options import FittedOptions
 
 logging.disable(logging.WARNING)
 
 ORIGIN = pd.Timestamp("2024-01-01", tz="UTC")
-cells = np.sort(grid.grid_disk_cells(grid.points_to_cells([10.0], [40.0], 5), 9))
+cells, lat, lon, area = study_area(9, res=5)
 n = cells.size
-lat, lon = grid.cells_to_latlng(cells)
-area = grid.cell_area_km2(cells)
 
 
 def simulate(rng, b0, b1, alpha, block, W=730, x=None):

@@ -6,8 +6,8 @@ import time
 
 import numpy as np
 import pandas as pd
+from _common import study_area
 
-from pipeline import grid
 from pipeline.evaluate import rolling_back_test
 from pipeline.model import fitted_method
 from pipeline.model.options import FittedOptions
@@ -15,10 +15,8 @@ from pipeline.model.options import FittedOptions
 logging.disable(logging.WARNING)
 
 END = pd.Timestamp("2024-01-01", tz="UTC")
-cells = np.sort(grid.grid_disk_cells(grid.points_to_cells([10.0], [40.0], 6), 12))
+cells, lat, lon, area = study_area(12)
 n = cells.size
-lat, lon = grid.cells_to_latlng(cells)
-area = grid.cell_area_km2(cells)
 
 
 def events(rng, x, b, per_cell_year=1.0, days=5 * 365):
