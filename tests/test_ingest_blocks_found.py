@@ -110,6 +110,36 @@ def test_a_burst_of_high_speeds_is_judged_on_the_file_not_its_block(tmp_path, at
     _burst(_ships(3, 200), at, 20).astype(str).to_parquet(path, index=False)
     whole = _assert_block_free(path, tmp_path, 50)
     assert whole[0] != "refused"
+    top = _burst(_ships(3, 200), at, 20)["SOG_knots"].max()
+    (said,) = [n for n in whole[3] if "no speed" in n]  # kept, and said once for the file
+    assert f"'SOG_knots' holds 20 above 102.2 kn, AIS's largest speed (up to {top:g})" in said
+    assert "read as not available" in said
+
+
+def test_speeds_and_courses_no_ais_means_are_counted_not_dropped_silently(tmp_path):
+    """Negative speeds, courses of 400 degrees: missing values, and the summary says so;
+    AIS's own 'not available' (102.3 kn, 360 degrees) is no news."""
+    f = _ships(2, 300)
+    f.loc[10:14, "SOG_knots"] = -1.5
+    f.loc[[20, 400], "SOG_knots"] = 102.3
+    f.loc[[30, 500, 580], "COG_degrees"] = [400.0, 360.0, 512.5]
+    path = tmp_path / "odd.parquet"
+    f.astype(str).to_parquet(path, index=False)
+    whole = _assert_block_free(path, tmp_path, 100)
+    speed = [n for n in whole[3] if "speed column" in n]
+    course = [n for n in whole[3] if "course column" in n]
+    assert speed == [
+        f"{path.name}: speed column 'SOG_knots' holds 5 negative value(s) that are no speed: "
+        "read as not available (the pings are kept without a speed)"
+    ]
+    assert len(course) == 1
+    assert "'COG_degrees' holds 2 above 359.9 degrees (up to 512.5)" in course[0]
+    r = read_tracks(path)
+    assert r.frame["sog_kn"].isna().sum() == 7 and r.frame["cog_deg"].isna().sum() == 3
+    f.loc[[30, 580], "COG_degrees"] = 45.0
+    f.loc[10:14, "SOG_knots"] = 10.0
+    f.astype(str).to_parquet(path, index=False)
+    assert not [n for n in read_tracks(path).notes if "column" in n and "holds" in n]
 
 
 def test_tenths_spread_thin_are_refused_in_blocks_too(tmp_path):

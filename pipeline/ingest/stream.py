@@ -685,7 +685,7 @@ class _State:
         """Refuse projected positions, or speeds or courses in AIS raw tenths (see tracks)."""
         self.projected.decide(self.name)
         if self.layout is not None:
-            self.scale.decide(self.layout, self.name)
+            self.note(*self.scale.decide(self.layout, self.name))
 
     def decide_misplaced(self) -> None:
         """Refuse the file if its positions miss the area only as misread (see tracks)."""

@@ -2021,6 +2021,7 @@ def check_ping_rows(
     scale = ScaleEvidence()
     if parts["sog"] is not None:
         reported = _ais_measure(parts["sog"], n, upper=np.inf)
+        scale.speed_unread = _unread_counts(parts["sog"], reported * factor, 102.2, 102.3)
         if parts.get("speed_checked", True):
             scale.speed = _tenths_counts(reported[ship], "speed")
             scale.sample = _scale_sample(
@@ -2036,6 +2037,7 @@ def check_ping_rows(
     cog = np.full(n, np.nan)
     if parts["cog"] is not None:
         course = _ais_measure(parts["cog"], n, upper=np.inf)  # parsed once
+        scale.course_unread = _unread_counts(parts["cog"], course * cfactor, 359.999999, 360.0)
         if cfactor == 1.0:
             scale.course = _tenths_counts(course[ship], "course")
         cog = np.where(course > 359.999999 / cfactor, np.nan, course) * cfactor
@@ -2379,7 +2381,7 @@ def _normalise_pings(
         raw, parts, name=name, crs=crs, is_mmsi=is_mmsi, aoi_bbox=aoi_bbox, aoi_polygon=aoi_polygon
     )
     checks.projected.decide(name)
-    checks.scale.decide(parts, name)
+    unread = checks.scale.decide(parts, name)
     misplaced = decide_misplaced(misplaced_of(checks, aoi_bbox), aoi_bbox, name, fix=MISPLACED_FIX)
     keep, rejects = first_failing(checks.rules, n=n, source_file=name, rows=rows)
     frame, rej2 = check_ping_vessels(
@@ -2391,7 +2393,7 @@ def _normalise_pings(
         max_speed_kn=max_speed_kn,
         aoi_bbox=aoi_bbox,
     )
-    notes = checks.notes + misplaced
+    notes = checks.notes + unread + misplaced
     notes.append(f"{name}: {frame[VESSEL_ID].nunique()} vessel(s)/track(s)")
     return frame, pd.concat([rejects, rej2], ignore_index=True), notes, checks.info
 
@@ -2413,6 +2415,22 @@ def _tenths_counts(values: np.ndarray, what: str) -> np.ndarray:
     v = values[np.isfinite(values)]
     between = int(((v > top) & (v <= raw_na)).sum())
     return np.array([v.size, between, int((v > raw_na).sum()), v.max(initial=-np.inf)])
+
+
+def _unread_counts(values: pd.Series, measure: np.ndarray, top: float, na: float) -> np.ndarray:
+    """Count the values read as not available although AIS does not mean them so.
+
+    ``measure`` is the column in knots (degrees) with negatives already missing.  A float64
+    array ``[negative, above top other than the 'not available' value na, their max]`` that
+    chunks add up (:func:`_add_counts`); :meth:`ScaleEvidence.decide` turns it into a note.
+    """
+    raw = (
+        to_numbers(values).to_numpy(dtype="float64")
+        if values.dtype.kind not in "fi"
+        else values.to_numpy(dtype="float64")
+    )
+    above = measure[(measure > top) & ~np.isclose(measure, na, rtol=0, atol=1e-9)]
+    return np.array([int((raw < 0).sum()), above.size, above.max(initial=-np.inf)])
 
 
 def _scale_sample(vid, t, lon, lat, sog, rows: int | None) -> pd.DataFrame:
@@ -2445,6 +2463,9 @@ class ScaleEvidence:
     speed: np.ndarray | None = None
     course: np.ndarray | None = None
     sample: pd.DataFrame | None = None
+    #: :func:`_unread_counts` of the speed and course columns (None without the column)
+    speed_unread: np.ndarray | None = None
+    course_unread: np.ndarray | None = None
 
     @property
     def sampled(self) -> int:
@@ -2457,6 +2478,8 @@ class ScaleEvidence:
             return
         self.speed = _add_counts(self.speed, other.speed)
         self.course = _add_counts(self.course, other.course)
+        self.speed_unread = _add_counts(self.speed_unread, other.speed_unread)
+        self.course_unread = _add_counts(self.course_unread, other.course_unread)
         room = SCALE_SAMPLE - self.sampled
         if other.sample is not None and len(other.sample) and room > 0:
             more = other.sample.iloc[:room]
@@ -2468,8 +2491,12 @@ class ScaleEvidence:
         elif self.sample is None and other.sample is not None:
             self.sample = other.sample.iloc[:0]
 
-    def decide(self, parts: dict, name: str) -> None:
+    def decide(self, parts: dict, name: str) -> list[str]:
         """Refuse the file when its speeds or courses are in AIS raw tenths (see tracks).
+
+        Returns the notes on the values read as not available that AIS does not mean so
+        (negative, or above 102.2 kn / 360 degrees other than AIS's own 102.3 and 360): the
+        pings are kept, their speed or course is missing, and the summary says how many.
 
         Raises
         ------
@@ -2496,12 +2523,37 @@ class ScaleEvidence:
             _check_speed_scale(*cols, sog, parts, name)
         if self.course is not None:
             _refuse_raw_tenths(self.course, parts.get("cog_col") or "course", "course", name)
+        return [
+            note
+            for what, col, counts in (
+                ("speed", col, self.speed_unread),
+                ("course", parts.get("cog_col") or "course", self.course_unread),
+            )
+            if (note := _unread_note(counts, what, col, name))
+        ]
+
+
+def _unread_note(counts: np.ndarray | None, what: str, col: str, name: str) -> str:
+    """Return the note for :func:`_unread_counts`, or "" when there is nothing to say."""
+    if counts is None or not (counts[0] or counts[1]):
+        return ""
+    neg, above, top = int(counts[0]), int(counts[1]), float(counts[2])
+    limit = "102.2 kn, AIS's largest speed" if what == "speed" else "359.9 degrees"
+    said = []
+    if neg:
+        said.append(f"{neg} negative")
+    if above:
+        said.append(f"{above} above {limit} (up to {top:g})")
+    return (
+        f"{name}: {what} column {col!r} holds {' and '.join(said)} value(s) that are no "
+        f"{what}: read as not available (the pings are kept without a {what})"
+    )
 
 
 def _add_counts(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
     if a is None or b is None:
         return b if a is None else a
-    return np.r_[a[:3] + b[:3], max(a[3], b[3])]
+    return np.r_[a[:-1] + b[:-1], max(a[-1], b[-1])]  # counts summed, the last (a max) kept
 
 
 def _speed_ratios(
