@@ -81,6 +81,33 @@ def dist_equator_km(ctx):
     return np.abs(lat) * 111.195
 
 
+def test_a_package_installed_while_the_process_runs_is_found(tmp_path, monkeypatch):
+    """Entry points are read again when sys.path or one of its folders changed, not each time."""
+    import importlib.metadata
+
+    from pipeline.factors import FactorRegistry
+
+    calls = []
+    read = importlib.metadata.entry_points
+    monkeypatch.setattr(
+        importlib.metadata, "entry_points", lambda **kw: calls.append(1) or read(**kw)
+    )
+    site = tmp_path / "site"
+    site.mkdir()
+    monkeypatch.syspath_prepend(str(site))
+    reg = FactorRegistry()
+    reg.load_entry_points()
+    reg.load_entry_points()
+    assert len(calls) == 1 and "abs_latitude" not in reg._factors
+    shutil.copytree(PLUGINS / "tiny_factors-0.1.dist-info", site / "tiny_factors-0.1.dist-info")
+    shutil.copytree(PLUGINS / "tiny_factors", site / "tiny_factors")  # as pip writes it
+    try:
+        reg.load_entry_points()
+        assert len(calls) == 2 and "abs_latitude" in reg._factors
+    finally:
+        sys.modules.pop("tiny_factors", None)
+
+
 def test_plugins_from_entry_point_and_module_reference_reach_scores_manifest_and_map(
     small_demo, tmp_path, entry_point_package
 ):
