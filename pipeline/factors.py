@@ -785,7 +785,7 @@ def factor(
 
 def _path_state() -> tuple:
     """Return ``sys.path`` with each folder's modification time (None where it is none)."""
-    state = []
+    state: list[tuple[str, int | None]] = []
     for p in sys.path:
         try:
             state.append((p, os.stat(p or ".").st_mtime_ns))
