@@ -340,6 +340,11 @@ def run_pipeline(
             "under a UTF-8 locale (LC_ALL=C.UTF-8) or with PYTHONUTF8=1, or choose an ASCII "
             "folder"
         )
+    if Path(config.run.out_dir) != out:
+        # the folder the run publishes into, whoever named it (--out, a relative path under
+        # another working directory): the manifest records it, and it is part of the run key,
+        # so the first run into a copied or moved folder is a new run, as with run.out_dir
+        config = config.model_copy(update={"run": config.run.model_copy(update={"out_dir": out})})
     # 'yesterday' / 'today' (config or --as-of) name a day once, from the start the run
     # records (_locked_run): the run key, the manifest and every stage see that date, and a
     # run crossing midnight keeps it (as the date itself would be given there: the same run)

@@ -551,9 +551,12 @@ def test_unchanged_rerun_is_up_to_date_until_an_input_or_option_changes(
 ):
     first = plain.result
     out = copy_of_plain(plain, tmp_path)
-    # the same config file read again (its run.out_dir is the plain run's: given here)
+    # the same config file read again (its run.out_dir is the plain run's: given here); the
+    # first run into the copied folder is a new run (the folder is part of the run key)
+    moved = pipeline.run_pipeline(pipeline.load_config(plain.config.source), out_dir=out)
+    assert not moved.up_to_date and moved.run_id != first.run_id
     again = pipeline.run_pipeline(pipeline.load_config(plain.config.source), out_dir=out)
-    assert again.up_to_date and again.run_id == first.run_id
+    assert again.up_to_date and again.run_id == moved.run_id
     pd.testing.assert_series_equal(again.scores["risk"], first.scores["risk"], check_dtype=False)
     assert (again.scores["cell"] == first.scores["cell"]).all()
     changed = pipeline.run_pipeline(config(small_demo, tmp_path, density={"bandwidth_km": 30}))

@@ -157,6 +157,12 @@ def check_no_links(root: Path, path: Path) -> None:
     p = root
     for part in ("", *parts):
         p = p / part if part else p
+        if p.is_symlink() and p == root:  # named by the operator (a deploy link): say where
+            raise ConfigError(
+                f"the output folder {str(p)!r} is itself a symbolic link (to "
+                f"{os.readlink(p)!r}); route-risk writes through no link: give the folder "
+                f"it leads to ({str(_resolved(p))!r}) as the output folder"
+            )
         if p.is_symlink():
             raise ConfigError(
                 f"refusing to write through the symbolic link {str(p)!r} in the output folder; "
