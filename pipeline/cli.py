@@ -295,7 +295,13 @@ def _cmd_status(args: argparse.Namespace) -> int:
                 f"{size(disk['cache_bytes'])}, free {size(disk['free_bytes'])}"
             )
     if st["running"]:
-        lines.append("running        a run is in progress (it holds the folder's lock)")
+        from .runner.publish import describe_holder
+
+        who = describe_holder(st.get("lock_holder"))
+        lines.append(
+            "running        a run is in progress (it holds the folder's lock"
+            + (f": {who})" if who else ")")
+        )
     for i, reason in enumerate(st["attention"]):
         lines.append(("ATTENTION      " if i == 0 else " " * 15) + reason)
     print("\n".join(map(_one_line, lines)))

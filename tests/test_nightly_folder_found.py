@@ -87,3 +87,35 @@ def test_an_output_folder_that_is_itself_a_link_is_refused_naming_the_folder_it_
     parent.symlink_to(real.parent, target_is_directory=True)
     assert _cli("run", str(cfg.source), "--out", str(parent / "out")).returncode == 0
     assert run_status(parent / "out")["attention"] == []
+
+
+def test_a_busy_folder_says_which_host_s_process_holds_its_lock(published, tmp_path, monkeypatch):
+    import pipeline.runner.publish as P
+
+    cfg, out, _ = published
+    shared = tmp_path / "nfs" / "out"  # a folder two hosts run into (NFS)
+    shutil.copytree(out, shared, symlinks=True)
+    # a run of the other host holds the lock (this process, named as that host): on this
+    # host no process holds it, so 'wait for it to finish' alone sends the operator to ps
+    monkeypatch.setattr("socket.gethostname", lambda: "nas-a")
+    with P.lock(shared):
+        busy = _cli("run", str(cfg.source), "--out", str(shared))
+        status = _cli("status", str(shared))
+        st = run_status(shared)
+    assert busy.returncode == 75, busy.stderr
+    said = f"process {os.getpid()} on host 'nas-a' since "
+    assert said in busy.stderr and "a host that went down keeps its lock" in busy.stderr
+    assert f"running        a run is in progress (it holds the folder's lock: {said}" in (
+        status.stdout
+    )
+    assert st["running"] and st["lock_holder"]["host"] == "nas-a"
+    assert st["lock_holder"]["pid"] == os.getpid()
+    # released: nobody is named, and a record a killed holder left is not a holder
+    assert P.lock_holder(shared) is None
+    (shared / P.LOCK).write_text(json.dumps({"pid": 1, "host": "nas-a", "since": "x"}))
+    st = run_status(shared)
+    assert not st["running"] and st["lock_holder"] is None
+    assert "running" not in _cli("status", str(shared)).stdout
+    # the run that follows takes the lock over that record
+    assert _cli("run", str(cfg.source), "--out", str(shared)).returncode == 0
+    assert (shared / P.LOCK).read_text() == ""

@@ -43,6 +43,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import stat
 import threading
 import time
@@ -63,11 +64,13 @@ __all__ = [
     "check_no_links",
     "check_out_dir",
     "current_run",
+    "describe_holder",
     "failpoint",
     "holds_a_record",
     "is_route_risk_link",
     "lock",
     "lock_held",
+    "lock_holder",
     "new_run_id",
     "next_run_id",
     "prune_runs",
@@ -401,8 +404,18 @@ def lock(out: Path) -> Iterator[None]:
         try:
             _flock_within(f, _LOCK_PATIENCE_S)
         except BlockingIOError:
+            holder = lock_holder(out)
+            elsewhere = holder is not None and holder["host"] != socket.gethostname()
             raise RunLockedError(
-                f"another route-risk run holds {str(path)!r}; wait for it to finish"
+                f"another route-risk run holds {str(path)!r}"
+                + (f" ({describe_holder(holder)})" if holder else "")
+                + "; wait for it to finish"
+                + (
+                    " (a host that went down keeps its lock until the file server ends "
+                    "it: the folder is shared)"
+                    if elsewhere
+                    else ""
+                )
             ) from None
         except OSError as exc:
             if exc.errno not in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS):
@@ -413,10 +426,55 @@ def lock(out: Path) -> Iterator[None]:
                 f"cannot lock {str(path)!r}: {exc.strerror or exc} (a network or FUSE file "
                 "system without locks?); use an output folder on a local disk"
             ) from None
+        _write_holder(f)
         try:
             yield
         finally:
+            with contextlib.suppress(OSError):  # no holder is said while nobody holds it
+                f.truncate(0)
+                f.flush()
             fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _write_holder(f) -> None:
+    """Write who holds the lock into the lock file (its process id, host and start, UTC).
+
+    On a folder shared by hosts (NFS), ``status`` and a run refused as busy on one host then
+    say which host's process holds it: a process of another host is not in ``ps`` here.
+    A file that cannot be written is no reason to stop: the lock itself is what counts.
+    """
+    record = {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "since": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+    with contextlib.suppress(OSError):
+        f.truncate(0)
+        f.write(json.dumps(record) + "\n")
+        f.flush()
+
+
+def lock_holder(out: Path) -> dict[str, Any] | None:
+    """Return who holds (or last held) the lock of ``out``: ``pid``, ``host``, ``since``.
+
+    None when the lock file says nothing route-risk wrote (empty once a run releases it,
+    or a file of a version that wrote nothing); a run killed with SIGKILL leaves its record,
+    so only call this while the lock is held (:func:`lock_held`).
+    """
+    rec = read_json_object(Path(out) / LOCK, max_bytes=4096)
+    if rec is None:
+        return None
+    pid, host, since = rec.get("pid"), rec.get("host"), rec.get("since")
+    if not (isinstance(pid, int) and isinstance(host, str) and isinstance(since, str)):
+        return None
+    return {"pid": pid, "host": host, "since": since}
+
+
+def describe_holder(holder: dict[str, Any] | None) -> str:
+    """Return who holds a lock in words (``process 4242 on host nas-a since ...``), or ''."""
+    if holder is None:
+        return ""
+    return f"process {holder['pid']} on host {holder['host']!r} since {holder['since']}"
 
 
 #: How long a run waits for the lock before it is busy (exit 75): ``route-risk status`` takes

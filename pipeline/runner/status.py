@@ -303,7 +303,8 @@ def run_status(
         files (a Shapefile's ``.dbf``, a raster's ``.aux.xml``) - and ``companions_changed``,
         their names), ``stages`` (name to ``cached``), ``running`` (a process holds the
         folder's lock: a run is in progress; where the lock cannot be read, a staging folder
-        exists), ``killed`` (ids of runs newer than the last recorded one whose staging
+        exists), ``lock_holder`` (while a process holds the lock: its ``pid``, ``host`` and
+        ``since``, UTC, as it wrote them), ``killed`` (ids of runs newer than the last recorded one whose staging
         folder remains while nobody holds the lock: killed, and the newest is then
         ``last_run``, ``killed``) and ``attention``: one line per reason a monitor should
         look (the last run did not succeed, nothing is published, the map is older than
@@ -339,6 +340,8 @@ def run_status(
         "patterns": [],
         "stages": {},
         "running": bool(held) if held is not None else bool(staged),
+        # who: on a folder hosts share, the process may be another host's
+        "lock_holder": P.lock_holder(out) if held else None,
         "killed": killed,
         "attention": [],
     }
