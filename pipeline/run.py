@@ -432,6 +432,7 @@ def _locked_run(
     as_of_rule: str | None = None,
 ) -> RunResult:
     """Clean up after killed runs, return the published set if up to date, else run."""
+    P.check_links_possible(out)  # before any work: the set is published through links
     started = dt.datetime.now(dt.UTC)
     if as_of_rule is not None:
         config, as_of = _name_the_day(config, as_of, as_of_rule, started)

@@ -61,6 +61,7 @@ __all__ = [
     "LOCK",
     "RUNS",
     "RUN_ID_PATTERN",
+    "check_links_possible",
     "check_no_links",
     "check_out_dir",
     "current_run",
@@ -610,6 +611,36 @@ def _fsync_dir(path: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+#: What ``symlink`` fails with on a file system that has no symbolic links (vfat, exFAT, an
+#: SMB share without Unix extensions, some FUSE mounts).
+_NO_LINKS = (errno.EPERM, errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL)
+
+
+def check_links_possible(out: Path) -> None:
+    """Refuse an output folder where no symbolic link can be made, before any work.
+
+    The published set is reached through links (``current``, ``risk_map.html`` ->
+    ``current/risk_map.html``): on a file system without them a run would compute for
+    minutes, then fail to publish.  The probe is a link named like :func:`_link`'s temporary
+    ones, so a run killed in between leaves nothing the next run does not remove.
+    """
+    probe = out / f".probe.link-{uuid.uuid4().hex[:8]}"
+    try:
+        os.symlink(f"{CURRENT}/probe", probe)
+    except OSError as exc:
+        if exc.errno not in _NO_LINKS:
+            raise
+        raise ConfigError(
+            f"cannot make a symbolic link in the output folder {str(out)!r} "
+            f"({exc.strerror or exc}): its file system has none (vfat, exFAT, an SMB share "
+            "without Unix extensions?); route-risk publishes through links (current, "
+            "risk_map.html -> current/risk_map.html): choose a folder on a local Linux file "
+            "system, and copy the published set from there with 'cp -rL' where it must go"
+        ) from None
+    with contextlib.suppress(FileNotFoundError):
+        probe.unlink()
 
 
 def _link(out: Path, name: str, target: str) -> None:

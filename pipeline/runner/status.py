@@ -204,7 +204,16 @@ def _run_record(folder: Path, published: str | None) -> dict[str, Any]:
     manifest = _read_manifest(folder / "manifest.json")
     status = _read_json(folder / "status.json")
     rec: dict[str, Any] = {"run_id": folder.name, "published": folder.name == published}
-    if manifest is not None:
+    # a run that failed after its set was staged whole (the links, the switch: a full disk)
+    # has its manifest and the status.json of the failure, written only when the run was not
+    # published: it failed, whatever its manifest says
+    failed = (
+        status is not None
+        and status.get("status") in STATUSES
+        and status.get("status") not in GOOD
+        and not rec["published"]
+    )
+    if manifest is not None and not failed:
         stages = manifest.get("stages", {})
         rec |= {
             "status": "ok",
@@ -357,6 +366,15 @@ def run_status(
     last = status["last_run"]
     if last["status"] not in GOOD:
         status["attention"].append(f"the last run {last['run_id']} is {last['status']}")
+    elif last["status"] == "ok" and not last["published"]:
+        # a whole set that 'current' does not name: the run was killed between putting its
+        # folder in place and switching to it (SIGKILL, power loss), or current was pointed
+        # back by hand; either way the map is not the last run's
+        status["attention"].append(
+            f"the last run {last['run_id']} finished but is not the published one "
+            f"({published_id or 'nothing'} is): killed while it published, or '{P.CURRENT}' "
+            "was pointed back by hand"
+        )
     folder = out / P.RUNS / str(published_id)
     if published_id is not None and folder.is_symlink():
         raise ConfigError(
