@@ -140,6 +140,23 @@ QUICK = {
     "hotspots": {"enabled": False},
 }
 
+#: A light run for the tests of the publish and the operations: no rasters, two factors, no
+#: timeline, back-test or hot spots.
+LIGHT = {
+    **QUICK,
+    "inputs": {"rasters": []},
+    "score": {"factors": {"seizure_density": {"weight": 2}, "vessel_hours": {"weight": 1}}},
+}
+
+
+def publish_light(small_demo: Path, base: Path) -> tuple:
+    """Publish one :data:`LIGHT` run into ``base/out``: (config, output folder, run id)."""
+    import pipeline
+
+    cfg = small_config(small_demo, base, **LIGHT)
+    res = pipeline.run_pipeline(cfg)
+    return cfg, res.out_dir, res.run_id
+
 
 def small_config(small_demo: Path, tmp_path: Path, **sections):
     """A config on ``small_demo`` writing into ``tmp_path/out``; ``sections`` update it."""

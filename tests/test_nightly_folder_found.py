@@ -11,28 +11,18 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import QUICK, small_config
+from conftest import publish_light
 
 import pipeline
 from pipeline.run import run_history, run_status
 
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
 
-#: A light run: no rasters, two factors, no timeline, back-test or hot spots.
-LIGHT = {
-    **QUICK,
-    "inputs": {"rasters": []},
-    "score": {"factors": {"seizure_density": {"weight": 2}, "vessel_hours": {"weight": 1}}},
-}
-
 
 @pytest.fixture(scope="module")
 def published(small_demo, tmp_path_factory):
     """One published light run: (config, output folder, run id)."""
-    base = tmp_path_factory.mktemp("folder")
-    cfg = small_config(small_demo, base, **LIGHT)
-    res = pipeline.run_pipeline(cfg)
-    return cfg, res.out_dir, res.run_id
+    return publish_light(small_demo, tmp_path_factory.mktemp("folder"))
 
 
 def _cli(*args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess:

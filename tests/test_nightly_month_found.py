@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import QUICK, small_config
+from conftest import LIGHT, small_config
 
 import pipeline
 from pipeline.cli import main
@@ -17,13 +17,6 @@ from pipeline.errors import SourceUnreadable
 from pipeline.run import run_history, run_status
 
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
-
-#: A light run: no rasters, two factors, no timeline, back-test or hot spots.
-LIGHT = {
-    **QUICK,
-    "inputs": {"rasters": []},
-    "score": {"factors": {"seizure_density": {"weight": 2}, "vessel_hours": {"weight": 1}}},
-}
 
 
 def _published(small_demo, tmp_path: Path) -> tuple[Path, str]:

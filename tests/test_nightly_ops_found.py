@@ -17,29 +17,18 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import QUICK, small_config
+from conftest import LIGHT, publish_light, small_config
 
-import pipeline
 from pipeline.cli import main
 from pipeline.run import run_status
 
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
 
-#: A light run: the publish, the export's writers and the record are all there.
-LIGHT = {
-    **QUICK,
-    "inputs": {"rasters": []},
-    "score": {"factors": {"seizure_density": {"weight": 2}, "vessel_hours": {"weight": 1}}},
-}
-
 
 @pytest.fixture(scope="module")
 def published(small_demo, tmp_path_factory):
     """One published light run: (config, output folder, run id)."""
-    base = tmp_path_factory.mktemp("ops")
-    cfg = small_config(small_demo, base, **LIGHT)
-    res = pipeline.run_pipeline(cfg)
-    return cfg, res.out_dir, res.run_id
+    return publish_light(small_demo, tmp_path_factory.mktemp("ops"))
 
 
 def _copy(published, tmp_path: Path) -> Path:
