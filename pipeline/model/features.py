@@ -98,6 +98,8 @@ class LaggedFeatures:
         Untransformed features at the forecast origin (counts, km-scale values), for reports.
     n_events : int
         Events in the history.
+    missing_of : dict of str to list of str
+        Each ``<factor>__missing`` indicator and the factors whose coverage it marks.
     """
 
     names: list[str]
@@ -115,6 +117,7 @@ class LaggedFeatures:
     training_origins_days: list[float]
     raw_pred: dict[str, np.ndarray] = field(default_factory=dict)
     n_events: int = 0
+    missing_of: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _mean_edge_km(res: int) -> float:
@@ -303,19 +306,20 @@ def factors_by_cell(factors: pd.DataFrame, cells: np.ndarray) -> pd.DataFrame:
 
 def _factor_columns(
     tables: list[pd.DataFrame], cells: np.ndarray, options: FittedOptions
-) -> tuple[dict[str, np.ndarray], dict[str, str], dict[str, np.ndarray]]:
+) -> tuple[dict[str, np.ndarray], dict[str, str], dict[str, np.ndarray], dict[str, list[str]]]:
     """Return the transformed extra factors (NaN filled) and their missing indicators.
 
     ``tables`` holds the factors at one or more origins (the forecast's first); each column
     returned stacks them, ``len(tables) × len(cells)`` values, transformed and filled alike.
-    The raw values returned are the first table's.
+    The raw values returned are the first table's; the last item maps each indicator to the
+    factors it marks.
     """
     cols: dict[str, np.ndarray] = {}
     desc: dict[str, str] = {}
     raw: dict[str, np.ndarray] = {}
     masks: dict[bytes, list[str]] = {}
     if not tables or len(tables[0].columns) == 0:
-        return cols, desc, raw
+        return cols, desc, raw, {}
     frames = [factors_by_cell(t, cells) for t in tables]
     names = list(frames[0].columns)
     for k, other in enumerate(frames[1:], start=1):
@@ -373,7 +377,7 @@ def _factor_columns(
             if len(group) == 1
             else f"1 where factors {which} do not cover the cell (one shared coverage)"
         )
-    return cols, desc, raw
+    return cols, desc, raw, {f"{g[0]}__missing": list(g) for g in masks.values()}
 
 
 def build_lagged_features(
@@ -526,7 +530,7 @@ def build_lagged_features(
         tables = [factors(origin + s * DAY) for s in [0.0, *train_origins]]
     else:
         tables = [factors]
-    fcols, fdesc, fraw = _factor_columns(tables, cells, options)
+    fcols, fdesc, fraw, missing_of = _factor_columns(tables, cells, options)
     p, q, n_train = x_pred.shape[1], len(fcols), len(train_origins)
     # one allocation, filled per training origin: stacking and then joining the factor
     # columns would copy the whole design twice
@@ -567,4 +571,5 @@ def build_lagged_features(
         training_origins_days=[float(s) for s in train_origins],
         raw_pred=raw_pred,
         n_events=int(m),
+        missing_of=missing_of,
     )

@@ -1,0 +1,91 @@
+"""Small and degenerate inputs end to end: every statistic is honest or said to be missing.
+
+Found by running ``route-risk run`` on a handful of seizures (one, all at one point,
+duplicates, one month, a fitted model on too few events) and reading the tables, manifest and
+card against what the data can support.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+_ORIGIN = pd.Timestamp("2024-01-01", tz="UTC")
+_HORIZON = 91.0
+
+
+@pytest.fixture(scope="module")
+def model_cells():
+    from pipeline.grid import region_to_cells
+
+    return region_to_cells((0.0, 0.0, 2.0, 2.0), 5)  # ~190 cells of ~250 km²
+
+
+def _factors_only(**extra):
+    from pipeline.model import FittedOptions
+
+    return FittedOptions(
+        count_windows_days=(),
+        bandwidths_km=(),
+        recency=False,
+        stride_days=_HORIZON,
+        family="poisson",
+        min_history_days=_HORIZON,
+        **extra,
+    )
+
+
+def _events_in(rng, cells, idx, days=730.0):
+    from pipeline.grid import cells_to_latlng
+
+    lat, lon = cells_to_latlng(cells)
+    t = _ORIGIN - pd.to_timedelta(rng.uniform(0, days, idx.size), unit="D")
+    return pd.DataFrame({"time": t, "lon": lon[idx], "lat": lat[idx]})
+
+
+def test_a_factor_missing_wherever_the_events_are_is_not_estimated(model_cells):
+    """All training events lie where the factor is missing: its coefficient was identified by
+    the fill value alone (published with p 6e-8 and RR 3 per SD on a 300-seizure run), now
+    the factor and its indicator are dropped, saying why."""
+    from pipeline.grid import cells_to_latlng
+    from pipeline.model import FittedModel
+
+    rng = np.random.default_rng(3)
+    lat, _ = cells_to_latlng(model_cells)
+    south = lat < 1.0
+    v = np.where(south, np.nan, lat * 10.0)  # observed only in the north
+    ev = _events_in(rng, model_cells, rng.choice(np.flatnonzero(south), 400))
+    factors = pd.DataFrame({"cell": model_cells, "v": v})
+    m = FittedModel(_factors_only(selection="none")).fit(ev, model_cells, _ORIGIN, factors)
+    rep = m.report()
+    json.dumps(rep, allow_nan=False)
+    by = {r["name"]: r for r in rep["factors"]}
+    assert by["v"]["selected"] is False and "p_value" not in by["v"], by["v"]
+    dropped = {d["name"]: d["reason"] for d in rep["dropped"]}
+    assert "lies where 'v' is missing" in dropped["v"], dropped
+    assert "v__missing" in dropped, dropped
+    assert np.isfinite(m.predict()["expected"]).all()
+
+
+def test_a_relative_risk_per_unit_beyond_float_range_is_missing_not_inf(model_cells):
+    """A factor measured in tiny units (sd 1e-6) has a per-unit relative risk of e^(b / sd):
+    exp overflowed (a RuntimeWarning in the run's log, inf in the report); it is now missing,
+    the per-SD figures stay."""
+    from pipeline.model import FittedModel
+
+    rng = np.random.default_rng(5)
+    x = rng.normal(0, 1, model_cells.size)
+    n = rng.poisson(0.3 * np.exp(0.8 * x) * 730 / _HORIZON)
+    ev = _events_in(rng, model_cells, np.repeat(np.arange(model_cells.size), n))
+    factors = pd.DataFrame({"cell": model_cells, "tiny": x * 1e-6})
+    opts = _factors_only(factor_transforms={"tiny": "linear"})
+    with np.errstate(over="raise"):
+        rep = FittedModel(opts).fit(ev, model_cells, _ORIGIN, factors).report()
+    json.dumps(rep, allow_nan=False)
+    tiny = {r["name"]: r for r in rep["factors"]}["tiny"]
+    assert tiny["selected"] and tiny["p_value"] < 1e-6
+    assert tiny["rr_per_unit"] is None and tiny["rr_per_unit_ci95"] == [None, None]
+    assert np.isfinite(tiny["rr_per_sd"])
