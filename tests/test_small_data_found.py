@@ -13,6 +13,77 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.conftest import config_from
+
+#: The uncertainty columns of the scores tables.
+_UNC = ["risk_lower", "risk_upper", "risk_class_stability"]
+
+
+def _run(tmp_path, rows, **sections):
+    """Run the pipeline on seizure ``rows`` (date, lat, lon) in a small area at res 6."""
+    import pipeline
+
+    path = tmp_path / "seizures.csv"
+    path.write_text(
+        "date,lat,lon,commodity,quantity,unit\n"
+        + "".join(f"{d},{lat},{lon},cocaine,10,kg\n" for d, lat, lon in rows)
+    )
+    raw = {
+        "run": {"as_of": "2024-12-31", "out_dir": str(tmp_path / "out")},
+        "area": {"bbox": [0.0, 40.0, 3.0, 42.0], "resolution": 6},
+        "inputs": {"seizures": [{"path": str(path)}]},
+        "ingest": {"chunk_rows": None},
+        "score": {"factors": {"seizure_density": {"weight": 1}}},
+        "evaluate": {"enabled": False},
+        "timeline": {"months": 0},
+        "render": {"geojson": False, "preview_png": False, "flatgeobuf": False},
+    }
+    return pipeline.run_pipeline(config_from(raw, tmp_path, **sections))
+
+
+def _published_uncertainty(res):
+    """Return the scores table, the manifest's uncertainty summary and the manifest's notes."""
+    manifest = json.loads((res.out_dir / "manifest.json").read_text())  # what a reader opens
+    scores = pd.read_parquet(res.out_dir / "scores.parquet")
+    return scores, manifest["hotspots"]["uncertainty"], manifest.get("notes", [])
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [("2024-03-05", 41.0, 1.5)],  # one seizure
+        [(f"2024-{m:02d}-05", 41.0, 1.5) for m in range(1, 13)],  # twelve at one point
+    ],
+    ids=["one-seizure", "all-at-one-point"],
+)
+def test_a_bootstrap_of_one_position_publishes_no_interval(tmp_path, rows):
+    """Publish no interval where every seizure lies at one position.
+
+    Resampling them can never move the map: the bootstrap gave risk_lower == risk_upper and
+    a class stability of 100 % in every cell, which the card showed as a certain risk.
+    """
+    res = _run(tmp_path, rows)
+    scores, unc, notes = _published_uncertainty(res)
+    assert np.isfinite(scores["risk"]).all()
+    for c in _UNC:
+        assert scores[c].isna().all(), c
+    assert unc["method"] == "none"
+    assert "at one position" in unc["reason"]
+    assert any("at one position" in n for n in notes)
+    assert "median_interval_width" not in unc  # no 0.0 width summarised as a measurement
+
+
+def test_two_positions_still_get_a_bootstrap_interval(tmp_path):
+    """Keep the interval where the resampling can vary: two positions do."""
+    res = _run(tmp_path, [("2024-03-05", 41.0, 1.5), ("2024-04-05", 40.7, 2.2)])
+    scores, unc, _ = _published_uncertainty(res)
+    assert unc["method"].startswith("bootstrap")
+    assert scores["risk_lower"].notna().all()
+    assert (scores["risk_upper"] - scores["risk_lower"]).max() > 0
+
+
+# ---- session B: the fitted model and the emerging trend on small data --------------------
+
 _ORIGIN = pd.Timestamp("2024-01-01", tz="UTC")
 _HORIZON = 91.0
 

@@ -1262,6 +1262,9 @@ def uncertainty(state: RunState) -> None:
     unc = _risk_uncertainty(state, state.scores)
     state.scores = state.scores.merge(unc.table, on=S.CELL, how="left")
     state.hotspots = {**(state.hotspots or {}), "uncertainty": unc.summary}
+    reason = unc.summary.get("reason")
+    if reason and len(unc.table) and unc.table["risk_lower"].isna().all():
+        state.notes.append(f"risk interval and class stability not computed: {reason}")
 
 
 #: The uncertainty columns of the scores tables (see :func:`_risk_uncertainty`).
@@ -1385,6 +1388,14 @@ def _build_uncertainty(state: RunState, scores: pd.DataFrame, fitted: bool) -> H
             use_quantity=d.use_quantity,
             commodity_weights=d.commodity_weights or None,
         )
+        if _distinct_positions(seizures, b) < 2:
+            # every resample holds the same map: a zero-width interval and a class stability
+            # of 1 would read as certainty where the data cannot show any spread
+            why = (
+                "the seizures that weigh in the density lie at one position, so resampling"
+                " them cannot vary the map"
+            )
+            return HotspotResult(empty, {"method": "none", "reason": why})
         operator = density_operator(
             seizures[S.LON].to_numpy(),
             seizures[S.LAT].to_numpy(),
@@ -1443,6 +1454,15 @@ def _build_uncertainty(state: RunState, scores: pd.DataFrame, fitted: bool) -> H
         **bootstrap_summary(table[~missing], name=S.RISK),
     }
     return HotspotResult(table, summary)
+
+
+def _distinct_positions(seizures: pd.DataFrame, weights: np.ndarray) -> int:
+    """Return how many distinct positions the seizures of positive ``weights`` hold."""
+    keep = np.asarray(weights, dtype="float64") > 0
+    xy = np.column_stack(
+        [seizures[S.LON].to_numpy(dtype="float64"), seizures[S.LAT].to_numpy(dtype="float64")]
+    )[keep]
+    return int(np.unique(xy, axis=0).shape[0]) if xy.size else 0
 
 
 @dataclass
