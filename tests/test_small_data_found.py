@@ -160,3 +160,45 @@ def test_a_relative_risk_per_unit_beyond_float_range_is_missing_not_inf(model_ce
     assert tiny["selected"] and tiny["p_value"] < 1e-6
     assert tiny["rr_per_unit"] is None and tiny["rr_per_unit_ci95"] == [None, None]
     assert np.isfinite(tiny["rr_per_sd"])
+
+
+@pytest.mark.parametrize("n_events", [1, 12])
+def test_events_of_one_period_give_no_trend(n_events):
+    """Seizures all in the cube's first month (one seizure, or twelve on one day), none in the
+    29 months to as_of: the cube starts at the first event, so those cells' Gi* series is
+    high-then-flat by construction and Mann-Kendall called 7-72 cells 'down' (p 0.09).  A
+    cell whose neighbourhood has events in fewer than two periods is not tested: trend and
+    its p missing, and the summary says how many and why."""
+    from pipeline.grid import grid_disk_cells, points_to_cells
+    from pipeline.hotspots import emerging_hotspots, emerging_summary, space_time_cube
+
+    centre = points_to_cells([10.0], [40.0], 6)
+    cells = np.sort(grid_disk_cells(centre, 6))
+    ev = np.repeat(centre, n_events)
+    times = pd.to_datetime(["2024-01-10"] * n_events, utc=True)
+    cube = space_time_cube(ev, times, cells, end="2026-06-30")
+    res = emerging_hotspots(cube)
+    table = res.cells
+    assert (table["trend"] != "down").all() and (table["trend"] != "up").all()
+    near = table["cell"].isin(grid_disk_cells(centre, 1))
+    assert table.loc[near, "trend"].isna().all()
+    assert table.loc[near, "trend_p"].isna().all()
+    summary = emerging_summary(res)
+    json.dumps(summary, allow_nan=False)
+    assert summary["trend_not_tested"]["cells"] == len(cells)
+    assert "fewer than 2" in summary["trend_not_tested"]["reason"]
+
+
+def test_events_spread_over_periods_still_get_a_trend():
+    """The rule is about a cell's evidence, not the data's size: events every month for a
+    year in one cell, then none, is a trend there (and p comes from Mann-Kendall)."""
+    from pipeline.grid import grid_disk_cells, points_to_cells
+    from pipeline.hotspots import emerging_hotspots, space_time_cube
+
+    centre = points_to_cells([10.0], [40.0], 6)
+    cells = np.sort(grid_disk_cells(centre, 6))
+    times = pd.date_range("2024-01-05", periods=24, freq="14D", tz="UTC")
+    cube = space_time_cube(np.repeat(centre, times.size), times, cells, end="2026-06-30")
+    table = emerging_hotspots(cube).cells.set_index("cell")
+    assert table.loc[int(centre[0]), "trend"] == "down"
+    assert np.isfinite(table.loc[int(centre[0]), "trend_p"])

@@ -507,7 +507,8 @@ class EmergingResult:
     ----------
     cells : pandas.DataFrame
         One row per cell, sorted by ``cell``: ``emerging_category`` (str), ``trend``
-        (``"up"``, ``"down"`` or ``"none"``), ``trend_z``, ``trend_p``, ``trend_tau``,
+        (``"up"``, ``"down"`` or ``"none"``; missing, with ``trend_z``, ``trend_p`` and
+        ``trend_tau``, where the neighbourhood has events in fewer than two periods),
         ``hot_periods``, ``cold_periods``, ``final_gi_z``, ``final_gi_bin``.
     bins : pandas.DataFrame or None
         With ``keep_bins``: one row per (cell, period): ``cell``, ``period``, ``value``,
@@ -593,17 +594,24 @@ def emerging_hotspots(
     hot = sig & (side > 0)
     cold = sig & (side < 0)
     mk = mann_kendall(np.round(z, 9), variance_ratio=window_variance_ratio(t, em.time_step_window))
-    trend_sig = mk.p <= em.trend_alpha
+    # A cell whose neighbourhood has events in one period only has no trend to test: its
+    # z-series is one step, and where that period is the cube's first (which the data's first
+    # event opens) the step is there by construction: one seizure read as 'down' at p 0.09.
+    testable = _event_periods(w, cube.values) >= MIN_TREND_PERIODS
+    trend_sig = (mk.p <= em.trend_alpha) & testable
     code = classify_emerging(hot, cold, mk.s, trend_sig)
     final_bin, _ = significance_bins(side[:, -1], p_used[:, -1], opts.alphas, fdr=False)
+    trend = np.where(trend_sig & (mk.s > 0), "up", np.where(trend_sig, "down", "none"))
+    trend = trend.astype(object)
+    trend[~testable] = None
     table = pd.DataFrame(
         {
             "cell": cube.cells,
             EMERGING_CATEGORY: np.asarray(CATEGORIES, dtype=object)[code],
-            TREND: np.where(trend_sig & (mk.s > 0), "up", np.where(trend_sig, "down", "none")),
-            TREND_Z: mk.z,
-            TREND_P: mk.p,
-            TREND_TAU: mk.tau,
+            TREND: trend,
+            TREND_Z: np.where(testable, mk.z, np.nan),
+            TREND_P: np.where(testable, mk.p, np.nan),
+            TREND_TAU: np.where(testable, mk.tau, np.nan),
             HOT_PERIODS: hot.sum(axis=1).astype("int32"),
             COLD_PERIODS: cold.sum(axis=1).astype("int32"),
             FINAL_Z: z[:, -1],
@@ -624,6 +632,16 @@ def emerging_hotspots(
             }
         )
     return EmergingResult(table, bins, list(cube.periods), used, left_out)
+
+
+#: Periods with an event in a cell's neighbourhood before its trend is tested.
+MIN_TREND_PERIODS = 2
+
+
+def _event_periods(weights: CellWeights, values: np.ndarray) -> np.ndarray:
+    """Return, per cell, the periods with a non-zero value among its spatial neighbours."""
+    near = _binary(weights.matrix) @ (np.asarray(values) != 0).astype("float64")
+    return (near > 0).sum(axis=1)
 
 
 def _complete_periods(
@@ -715,6 +733,22 @@ def emerging_summary(result: EmergingResult, options: HotspotOptions | dict | No
         "neighbourhood": dict([opts.neighbourhood]),
         "weights": opts.weights,
         "left_out": result.left_out,
+        "trend_not_tested": _untested(result),
+    }
+
+
+def _untested(result: EmergingResult) -> dict | None:
+    """Return how many cells have no trend tested and why, or None when every cell has one."""
+    if TREND not in result.cells.columns:
+        return None
+    n = int(result.cells[TREND].isna().sum())
+    if n == 0:
+        return None
+    return {
+        "cells": n,
+        "reason": f"events near the cell in fewer than {MIN_TREND_PERIODS} periods: its Gi*"
+        " series is a single step (at the cube's start by construction when the data begin"
+        " there), which no Mann-Kendall trend can be read from; trend and trend_p left empty",
     }
 
 
