@@ -143,17 +143,24 @@ def fdr_bh(p) -> np.ndarray:
     """Return Benjamini-Hochberg adjusted p-values (the same as ``scipy.stats.false_discovery_control``).
 
     ``q_(i) = min_{j ≥ i} p_(j) n / j`` over the sorted p-values, capped at 1; a test is rejected
-    at false discovery rate α exactly when its ``q ≤ α``.
+    at false discovery rate α exactly when its ``q ≤ α``.  A missing (NaN) p is no test: it
+    stays missing and ``n`` counts the others (one NaN made every q NaN).
     """
     p = np.asarray(p, dtype="float64")
-    n = p.size
+    if p.ndim != 1:
+        raise InputError(f"fdr_bh takes a 1-D array of p-values, got shape {p.shape!r}")
+    out = np.full(p.shape, np.nan)
+    ok = ~np.isnan(p)
+    given = p[ok]
+    n = given.size
     if n == 0:
-        return p.copy()
-    order = np.argsort(p, kind="stable")
-    ranked = p[order] * n / np.arange(1, n + 1)
+        return out
+    order = np.argsort(given, kind="stable")
+    ranked = given[order] * n / np.arange(1, n + 1)
     q = np.minimum.accumulate(ranked[::-1])[::-1]
-    out = np.empty(n)
-    out[order] = np.minimum(q, 1.0)
+    adjusted = np.empty(n)
+    adjusted[order] = np.minimum(q, 1.0)
+    out[ok] = adjusted
     return out
 
 
@@ -431,7 +438,10 @@ def exact_p_of_sums(values, card, sums) -> np.ndarray | None:
             shift = i * value
             if shift >= width:
                 break
-            h = stats.hypergeom.pmf(i, total, count, ks[i:])  # i of k from this value
+            # i of k from this value; no k-subset of fewer cells (scipy's pmf is NaN there)
+            k_i = ks[i:]
+            fits = k_i <= total
+            h = np.where(fits, stats.hypergeom.pmf(i, total, count, np.minimum(k_i, total)), 0.0)
             grown[i:, shift:] += h[:, None] * dist[: k_max + 1 - i, : width - shift]
         dist = grown
     p = np.ones(n)
