@@ -73,6 +73,16 @@ def test_a_bootstrap_of_one_position_publishes_no_interval(tmp_path, rows):
     assert "median_interval_width" not in unc  # no 0.0 width summarised as a measurement
 
 
+def test_seizures_of_weight_zero_are_not_said_to_lie_at_one_position(tmp_path):
+    """Give the true reason where no seizure weighs in the density (a commodity weight 0)."""
+    rows = [("2024-03-05", 41.0, 1.5), ("2024-05-05", 41.2, 1.7)]
+    res = _run(tmp_path, rows, density={"commodity_weights": {"cocaine": 0}})
+    scores, unc, notes = _published_uncertainty(res)
+    assert scores["risk_lower"].isna().all()
+    assert unc["method"] == "none" and "every weight is 0" in unc["reason"]
+    assert not any("one position" in n for n in notes)
+
+
 def test_two_positions_still_get_a_bootstrap_interval(tmp_path):
     """Keep the interval where the resampling can vary: two positions do."""
     res = _run(tmp_path, [("2024-03-05", 41.0, 1.5), ("2024-04-05", 40.7, 2.2)])

@@ -1388,12 +1388,15 @@ def _build_uncertainty(state: RunState, scores: pd.DataFrame, fitted: bool) -> H
             use_quantity=d.use_quantity,
             commodity_weights=d.commodity_weights or None,
         )
-        if _distinct_positions(seizures, b) < 2:
+        positions = _distinct_positions(seizures, b)
+        if positions < 2:
             # every resample holds the same map: a zero-width interval and a class stability
             # of 1 would read as certainty where the data cannot show any spread
             why = (
                 "the seizures that weigh in the density lie at one position, so resampling"
                 " them cannot vary the map"
+                if positions
+                else "no seizure weighs in the density (every weight is 0): nothing to resample"
             )
             return HotspotResult(empty, {"method": "none", "reason": why})
         operator = density_operator(
