@@ -1460,12 +1460,13 @@ def _build_uncertainty(state: RunState, scores: pd.DataFrame, fitted: bool) -> H
 
 
 def _distinct_positions(seizures: pd.DataFrame, weights: np.ndarray) -> int:
-    """Return how many distinct positions the seizures of positive ``weights`` hold."""
+    """Return 0, 1 or 2 (two or more): the distinct positions of the seizures that weigh."""
     keep = np.asarray(weights, dtype="float64") > 0
-    xy = np.column_stack(
-        [seizures[S.LON].to_numpy(dtype="float64"), seizures[S.LAT].to_numpy(dtype="float64")]
-    )[keep]
-    return int(np.unique(xy, axis=0).shape[0]) if xy.size else 0
+    lon = seizures[S.LON].to_numpy(dtype="float64")[keep]
+    lat = seizures[S.LAT].to_numpy(dtype="float64")[keep]
+    if lon.size == 0:
+        return 0
+    return 2 if bool(((lon != lon[0]) | (lat != lat[0])).any()) else 1
 
 
 @dataclass
