@@ -23,6 +23,7 @@ def _run(tmp_path, rows, **sections):
     """Run the pipeline on seizure ``rows`` (date, lat, lon) in a small area at res 6."""
     import pipeline
 
+    tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / "seizures.csv"
     path.write_text(
         "date,lat,lon,commodity,quantity,unit\n"
@@ -71,6 +72,25 @@ def test_a_bootstrap_of_one_position_publishes_no_interval(tmp_path, rows):
     assert "at one position" in unc["reason"]
     assert any("at one position" in n for n in notes)
     assert "median_interval_width" not in unc  # no 0.0 width summarised as a measurement
+
+
+def _card_uncertainty(out) -> dict:
+    """Return the uncertainty rows the map's risk layer hands its card."""
+    import re
+
+    page = (out / "risk_map.html").read_text("utf-8")
+    found = re.findall(r"L\.routeRiskHexLayer\((\{.*?\})\);", page, re.DOTALL)
+    return next(p for p in map(json.loads, found) if p["key"] == "risk")["uncertainty"]
+
+
+def test_the_card_says_why_no_interval_was_computed(tmp_path):
+    """Give the card the run's reason beside "not computed" (it had only the two words)."""
+    res = _run(tmp_path, [("2024-03-05", 41.0, 1.5)])
+    card = _card_uncertainty(res.out_dir)
+    assert all(v is None for v in card["lower"])
+    assert "at one position" in card["reason"]
+    ok = _run(tmp_path / "two", [("2024-03-05", 41.0, 1.5), ("2024-04-05", 40.7, 2.2)])
+    assert _card_uncertainty(ok.out_dir)["reason"] == ""  # computed: nothing to explain
 
 
 def test_seizures_of_weight_zero_are_not_said_to_lie_at_one_position(tmp_path):

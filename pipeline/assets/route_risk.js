@@ -159,10 +159,12 @@
     var h = '', level = U.level !== null ? fmt(U.level) + ' % interval' : 'interval';
     if (U.basis) { level += ' over ' + U.basis; }  /* what it is of: not the true risk */
     var suffix = now ? ' (' + now.trim() + ')' : '';
+    /* a run without any interval says why (one seizure position cannot be resampled) */
+    var none = U.reason ? 'not computed: ' + U.reason : 'not computed';
     if (known(U.lower, i) && known(U.upper, i)) {
       h += row('Risk interval' + suffix, fmt(U.lower[i]) + ' – ' + fmt(U.upper[i]) + ' (' + level + ')');
     } else {
-      h += row('Risk interval' + suffix, missing('not computed'));
+      h += row('Risk interval' + suffix, missing(none));
     }
     if (U.stability) {
       h += row('Class stability' + suffix, known(U.stability, i) ?

@@ -537,7 +537,8 @@ def uncertainty_payload(scores: pd.DataFrame, hotspots: dict | None = None) -> d
     """Return the card's interval and class-stability rows (None without the interval).
 
     ``lower``/``upper`` are rounded to 0.1 like the risk, ``stability`` to 0.001 (a share);
-    missing values are None (the card says "not computed").  ``level`` is the interval's
+    missing values are None (the card says "not computed", with ``reason`` where the run
+    computed no interval at all and its summary says why).  ``level`` is the interval's
     coverage in percent, ``method`` how it was made and ``basis`` what varies across the
     resamples (``"coefficient draws"``, ``"seizure resamples"``: the card says "90 % interval
     over coefficient draws"), from ``hotspots["uncertainty"]``
@@ -563,8 +564,12 @@ def uncertainty_payload(scores: pd.DataFrame, hotspots: dict | None = None) -> d
         level = round(100.0 * (float(interval[1]) - float(interval[0])), 1)
     method = info.get("method")
     basis = info.get("basis")
+    lower = column(RISK_LOWER, 1)
+    # why the run computed no interval at all (one seizure position, a model with nothing to
+    # draw): the card says it beside "not computed", not only the manifest
+    reason = info.get("reason") if all(v is None for v in lower) else None
     return {
-        "lower": column(RISK_LOWER, 1),
+        "lower": lower,
         "upper": column(RISK_UPPER, 1),
         "stability": (
             column(RISK_CLASS_STABILITY, 3) if RISK_CLASS_STABILITY in scores.columns else None
@@ -572,6 +577,7 @@ def uncertainty_payload(scores: pd.DataFrame, hotspots: dict | None = None) -> d
         "level": level,
         "method": escape_text(str(method)) if method else "",
         "basis": escape_text(str(basis)) if basis else "",
+        "reason": escape_text(str(reason)) if reason else "",
     }
 
 
