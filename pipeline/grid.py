@@ -46,6 +46,7 @@ __all__ = [
     "are_valid_cells",
     "average_hexagon_edge_length",
     "cell_area_km2",
+    "cells_around_poles",
     "cells_resolutions",
     "cells_to_boundaries",
     "cells_to_geodataframe",
@@ -705,6 +706,15 @@ def _ragged_local(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     owner = np.repeat(np.arange(counts.size), counts)
     local = np.arange(total, dtype="int64") - np.repeat(np.cumsum(counts) - counts, counts)
     return owner, local
+
+
+def cells_around_poles(cells) -> np.ndarray:
+    """Return whether each cell contains the north or the south pole.
+
+    Such a cell's H3 ring goes once round the pole: in lon/lat it is no polygon, but the cap
+    from the ring to the pole (:func:`cells_to_geodataframe` gives it).
+    """
+    return _polar_cells(_ids(cells))
 
 
 def _polar_cells(cells: np.ndarray) -> np.ndarray:

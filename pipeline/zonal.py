@@ -58,7 +58,13 @@ import xarray as xr
 from pyproj import CRS, Transformer
 
 from .errors import ConfigError, InputError
-from .grid import are_valid_cells, cells_to_boundaries, to_cells
+from .grid import (
+    are_valid_cells,
+    cells_around_poles,
+    cells_to_boundaries,
+    cells_to_geodataframe,
+    to_cells,
+)
 from .schema import CELL
 
 __all__ = ["METHODS", "STATS", "zonal_stats_to_cells"]
@@ -94,6 +100,8 @@ class _Polygons:
         first = np.r_[0, np.flatnonzero(np.diff(idx)) + 1]
         lon0 = np.repeat(lon[first], np.diff(np.r_[first, idx.size]))
         lon = lon - 360.0 * np.round((lon - lon0) / 360.0)
+        if crs.is_geographic:
+            lon, lat, idx = _pole_caps(cells, lon, lat, idx)
         poly = idx.astype("int64")
         cell_of = np.arange(cells.size)
         if crs.is_geographic and shape is not None:
@@ -191,6 +199,29 @@ class _Polygons:
         self.own2 = np.where(has2, self.poly[np.maximum(second, 0)], 0)
         self.w2 = np.where(has2, sign[np.maximum(second, 0)] * self.orient[self.own2], 0.0)
         self.has2 = has2
+
+
+def _pole_caps(cells, lon, lat, idx):
+    """Replace the rings of cells around a pole by their lon/lat polygons (ring to pole).
+
+    On a lon/lat raster the ring of such a cell, whose longitudes go once round the globe, is
+    no polygon: unwrapped it zig-zags across the raster and its mean left the range of its
+    values.  Its polygon in lon/lat is the cap from the ring to the pole, closed along -180°,
+    the pole's latitude and +180°: the exports' polygon of the cell.
+    """
+    polar = np.flatnonzero(cells_around_poles(cells))
+    if not polar.size:
+        return lon, lat, idx
+    import shapely
+
+    caps = cells_to_geodataframe(cells[polar]).geometry.to_numpy()
+    xy, which = shapely.get_coordinates(shapely.get_exterior_ring(caps), return_index=True)
+    keep = ~np.isin(idx, polar)
+    idx = np.concatenate([idx[keep], polar[which]])
+    order = np.argsort(idx, kind="stable")  # rings stay contiguous, in the order of the cells
+    lon = np.concatenate([lon[keep], xy[:, 0]])[order]
+    lat = np.concatenate([lat[keep], xy[:, 1]])[order]
+    return lon, lat, idx[order]
 
 
 def _convex(x0, r0, x1, r1, poly, n_poly) -> np.ndarray:
