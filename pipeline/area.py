@@ -332,28 +332,41 @@ def _split_at_antimeridian(geom):
 def region_cells(
     area: Area,
     seizures: pd.DataFrame,
-    pings: pd.DataFrame,
+    pings: pd.DataFrame | tuple[Any, float, float] | None,
     resolution: int,
     margin_km: float,
     max_cells: int = 10_000_000,
 ) -> np.ndarray:
-    """H3 cells covering the area, or the data's extent when no area is given."""
-    import geopandas as gpd
+    """H3 cells covering the area, or the data's extent when no area is given.
 
+    ``pings`` is the pings frame, or for pings read in chunks their
+    :func:`~pipeline.sphere.longitude_extents` and latitude bounds ``(extents, lat_min,
+    lat_max)`` (None: no pings).  The data's extent crosses 180° when that is the shorter way
+    round (:func:`~pipeline.sphere.longitude_range`): a Fiji theatre is the 10° across it,
+    not a band of latitudes around the globe.
+    """
     from .grid import region_to_cells
+    from .sphere import longitude_extents, longitude_range
 
     if area.frame is not None:
         region: Any = area.frame
     elif area.bbox is not None:
         region = area.bbox
     else:
-        region = gpd.GeoSeries(
-            gpd.points_from_xy(
-                np.concatenate([seizures[S.LON], pings[S.LON]]),
-                np.concatenate([seizures[S.LAT], pings[S.LAT]]),
-            ),
-            crs="EPSG:4326",
-        )
+        lons = [longitude_extents(seizures[S.LON])]
+        lats = [seizures[S.LAT].to_numpy(dtype="float64")]
+        if isinstance(pings, pd.DataFrame):
+            lons.append(longitude_extents(pings[S.LON]))
+            lats.append(pings[S.LAT].to_numpy(dtype="float64"))
+        elif pings is not None:
+            lons.append(np.asarray(pings[0], dtype="float64"))
+            lats.append(np.asarray(pings[1:], dtype="float64"))
+        lat = np.concatenate(lats)
+        lat = lat[np.isfinite(lat)]
+        if not lat.size:
+            raise InputError("region has no geometry: no area is given, and no seizure or ping")
+        lon0, lon1 = longitude_range(*lons)
+        region = (lon0, float(lat.min()), lon1, float(lat.max()))
     return region_to_cells(region, resolution, margin_km=margin_km, max_cells=max_cells)
 
 

@@ -39,7 +39,7 @@ from h3ronpy.vector import (
 )
 
 from .errors import InputError
-from .sphere import EARTH_RADIUS_KM
+from .sphere import EARTH_RADIUS_KM, longitude_extents, longitude_range
 
 __all__ = [
     "align_to_cells",
@@ -421,7 +421,8 @@ def region_to_cells(
         A polygon in EPSG:4326, a bbox ``(lon_min, lat_min, lon_max, lat_max)`` (a bbox with
         ``lon_min > lon_max`` crosses the antimeridian; ``(-180, lat0, 180, lat1)`` is the
         whole band of latitudes), or the geometries whose extent is wanted (the data's own
-        extent).
+        extent; points are taken by their bbox, which crosses the antimeridian when that is
+        the shorter way round: :func:`~pipeline.sphere.longitude_range`).
     resolution : int
         H3 resolution.
     margin_km : float, default 0
@@ -585,8 +586,10 @@ def _region_geometries(region) -> list:
             raise InputError("region has no geometry")
         _check_degrees(np.asarray(geoms, dtype=object), region.crs)
         if all(g.geom_type == "Point" for g in geoms):
+            # points either side of 180° (Fiji) span the few degrees across it, not the globe
             x, y = shapely.get_coordinates(np.asarray(geoms)).T
-            return _region_geometries((x.min(), y.min(), x.max(), y.max()))
+            x0, x1 = longitude_range(longitude_extents((x + 180.0) % 360.0 - 180.0))
+            return _region_geometries((x0, y.min(), x1, y.max()))
         return [shapely.make_valid(g) for g in geoms]
     if isinstance(region, shapely.Geometry):
         _check_degrees(np.asarray([region], dtype=object), None)

@@ -25,6 +25,8 @@ __all__ = [
     "haversine_km",
     "initial_bearing_deg",
     "lonlat_to_xyz",
+    "longitude_extents",
+    "longitude_range",
     "slerp",
     "spherical_cap",
     "stereographic_project",
@@ -191,6 +193,53 @@ def initial_bearing_deg(lon1, lat1, lon2, lat2) -> np.ndarray:
     y = np.sin(lo2 - lo1) * np.cos(la2)
     x = np.cos(la1) * np.sin(la2) - np.sin(la1) * np.cos(la2) * np.cos(lo2 - lo1)
     return np.degrees(np.arctan2(y, x)) % 360.0
+
+
+def longitude_extents(lon) -> np.ndarray:
+    """Return ``[min, max, min360, max360]`` of longitudes, plain and taken in [0, 360).
+
+    The four numbers of several sets of longitudes merge by min and max (in any order: a
+    file read in chunks gives the numbers of the whole), and :func:`longitude_range` picks
+    the shorter of the two ranges they describe.  No longitude: ``[inf, -inf, inf, -inf]``.
+    """
+    x = np.asarray(lon, dtype="float64").ravel()
+    x = x[np.isfinite(x)]
+    if not x.size:
+        return np.array([np.inf, -np.inf, np.inf, -np.inf])
+    x360 = np.mod(x, 360.0)
+    return np.array([x.min(), x.max(), x360.min(), x360.max()])
+
+
+def longitude_range(*extents) -> tuple[float, float]:
+    """Return ``(west, east)``: the shorter of the plain range and the one across 180°.
+
+    Data either side of 180° (Fiji, the Bering Strait) give ``west > east`` (174, -176: a
+    range across the antimeridian, 10° wide), never the 350° between their plain minimum
+    and maximum; data wider than 180° across it (a Pacific theatre from 120° E to 70° W) the
+    190° across it.  A tie keeps the plain range.  The range is that of the two whose gap
+    is at 0° or 180°; data with the widest gap elsewhere and data on both meridians get a
+    wider range than the shortest possible (still holding every longitude).
+
+    Parameters
+    ----------
+    *extents : array_like of 4 floats
+        :func:`longitude_extents` of sets of longitudes, merged here.
+
+    Examples
+    --------
+    >>> longitude_range(longitude_extents([179.5, -179.0, 178.0]))
+    (178.0, -179.0)
+    >>> longitude_range(longitude_extents([-30.0, 10.0]), longitude_extents([-5.0]))
+    (-30.0, 10.0)
+    """
+    e = np.array([np.asarray(v, dtype="float64") for v in extents]).reshape(-1, 4)
+    lo, hi = float(e[:, 0].min()), float(e[:, 1].max())
+    lo360, hi360 = float(e[:, 2].min()), float(e[:, 3].max())
+    if not lo <= hi:
+        raise ValueError("longitude_range needs at least one longitude")
+    if hi360 - lo360 < hi - lo:
+        return lo360 - 360.0 * (lo360 > 180.0), hi360 - 360.0 * (hi360 > 180.0)
+    return lo, hi
 
 
 def spherical_cap(xyz: np.ndarray) -> tuple[np.ndarray, float]:

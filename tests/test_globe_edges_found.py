@@ -7,19 +7,177 @@ below failed before its fix.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import h3
 import numpy as np
+import pandas as pd
 import pytest
 import rioxarray  # noqa: F401  (registers the .rio accessor)
+import yaml
 from _rasters import write_tif
 from affine import Affine
 
-from pipeline.grid import cells_to_geodataframe
+from pipeline.cli import main
+from pipeline.grid import cells_to_geodataframe, cells_to_latlng, region_to_cells
 from pipeline.zonal import zonal_stats_to_cells
+
+KN_KM_H = 1.852
 
 
 def _pole_cell(lat: float, res: int) -> np.ndarray:
     return np.array([h3.str_to_int(h3.latlng_to_cell(lat, 0.0, res))], dtype="uint64")
+
+
+def _wrap(lon):
+    return (np.asarray(lon, dtype="float64") + 180.0) % 360.0 - 180.0
+
+
+def _fiji_inputs(folder: Path, seed: int = 1) -> dict[str, Path]:
+    """Seizures around Fiji either side of 180°, and four ships there, as an analyst's files.
+
+    Ship 1 sails east across 180° at 12 kn (pings every 10 min for 12 h); ships 2 and 3 lie
+    still 300 m apart either side of 180° for 4 h (an encounter); ship 4 crosses 180° dark.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    n = 300
+    lon, lat = _wrap(180.0 + rng.normal(0.0, 1.0, n)), -17.0 + rng.normal(0.0, 1.0, n)
+    days = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 900, n), unit="D")
+    pd.DataFrame(
+        {
+            "date": days.strftime("%Y-%m-%d"),
+            "lat": lat.round(6),
+            "lon": lon.round(6),
+            "commodity": "cocaine",
+        }
+    ).to_csv(folder / "seizures.csv", index=False)
+    t0 = pd.Timestamp("2026-06-28T00:00Z")
+    parts = []
+
+    def ship(mmsi, minutes, lon, lat, sog):
+        parts.append(
+            pd.DataFrame(
+                {
+                    "mmsi": mmsi,
+                    "timestamp": (t0 + pd.to_timedelta(minutes, unit="min")).strftime(
+                        "%Y-%m-%dT%H:%M:%SZ"
+                    ),
+                    "lat": np.round(np.broadcast_to(lat, minutes.shape), 6),
+                    "lon": np.round(_wrap(np.broadcast_to(lon, minutes.shape)), 6),
+                    "sog": sog,
+                    "cog": 90.0,
+                }
+            )
+        )
+
+    m = np.arange(0, 12 * 60 + 1, 10)
+    ship(211000001, m, 179.0 + 12 * KN_KM_H * m / 60 / (111.2 * np.cos(np.radians(16))), -16.0, 12)
+    m = np.arange(0, 4 * 60 + 1, 10)
+    ship(211000002, m, 179.9986, -18.0, 0.1)
+    ship(211000003, m, 180.0014, -18.0, 0.1)
+    m = np.r_[np.arange(0, 120, 10), np.arange(600, 720, 10)]
+    ship(211000004, m, 178.8 + 10 * KN_KM_H * m / 60 / (111.2 * np.cos(np.radians(15))), -15.0, 10)
+    pd.concat(parts).to_csv(folder / "ais.csv", index=False)
+    return {"seizures": folder / "seizures.csv", "tracks": folder / "ais.csv"}
+
+
+def _run(tmp_path: Path, inputs: dict[str, Path], **sections) -> Path:
+    """Run ``route-risk run`` on a config of ``inputs``; return the published folder."""
+    raw = {
+        "run": {"name": "edges", "as_of": "2026-06-30", "out_dir": str(tmp_path / "out")},
+        "area": {"resolution": 4},
+        "inputs": {
+            "seizures": [{"path": str(inputs["seizures"])}],
+            "tracks": [{"path": str(inputs["tracks"])}],
+        },
+        "ingest": {"max_speed_kn": 40},
+        "transit": {"gap_hours": 6, "loiter_hours": 2, "encounter_hours": 2},
+        "density": {"bandwidth_km": 40},
+        "score": {
+            "factors": {
+                "seizure_density": {"weight": 1},
+                "vessel_hours": {"weight": 1},
+                "encounter_events": {"weight": 1},
+            }
+        },
+        "timeline": {"months": 0},
+        "evaluate": {"enabled": False},
+        "hotspots": {"enabled": False},
+        "render": {"preview_png": False},
+    }
+    for k, v in sections.items():
+        raw.setdefault(k, {}).update(v)
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(yaml.safe_dump(raw))
+    assert main(["run", str(cfg), "--log-format", "text"]) == 0
+    return tmp_path / "out" / "current"
+
+
+def _span_deg(lon) -> float:
+    """Degrees of longitude the positions span the short way round."""
+    x = np.sort(np.asarray(lon) % 360.0)
+    gaps = np.diff(np.r_[x, x[0] + 360.0])
+    return float(360.0 - gaps.max())
+
+
+# ----------------------------------------------------------------------------- the area
+
+
+def test_a_theatre_across_180_without_an_area_is_not_a_band_around_the_globe(tmp_path):
+    """Found: without an area, a Fiji theatre's cells were a band of latitudes round the globe.
+
+    The data's extent was its plain minimum and maximum longitude, -180 to 180: with
+    ``cells: all`` 13,392 cells at resolution 4 from Africa to the Americas, where the data
+    spans 6°; tracks read in chunks kept the same min/max extent.  Read whole or in chunks,
+    the cells are now the same few hundred across 180°.
+    """
+    inputs = _fiji_inputs(tmp_path / "in")
+    got = []
+    for chunk_rows in (None, 50):  # whole tables, then the spilled store (147 pings)
+        out = _run(
+            tmp_path / f"rows{chunk_rows}",
+            inputs,
+            area={"resolution": 4, "cells": "all"},
+            ingest={"max_speed_kn": 40, "chunk_rows": chunk_rows},
+        )
+        got.append(pd.read_parquet(out / "features.parquet")["cell"].to_numpy(dtype="uint64"))
+    assert np.array_equal(got[0], got[1])
+    lat, lon = cells_to_latlng(got[0])
+    seiz = pd.read_csv(inputs["seizures"])
+    assert _span_deg(lon) < _span_deg(seiz["lon"]) + 2.0  # the data's span, a cell more
+    assert len(got[0]) < 2 * len(region_to_cells((173.0, -21.0, -173.0, -13.0), 4))
+
+
+def test_region_of_points_either_side_of_180_crosses_it():
+    """The extent of points (the public ``region_to_cells``) is the short way round."""
+    import geopandas as gpd
+
+    pts = gpd.GeoSeries(gpd.points_from_xy([179.0, -179.0, 179.5], [-17.0, -16.0, -18.0]))
+    cells = region_to_cells(pts.set_crs("EPSG:4326"), 4)
+    assert np.array_equal(cells, region_to_cells((179.0, -18.0, -179.0, -16.0), 4))
+
+
+@pytest.mark.parametrize(
+    ("lon", "expected"),
+    [
+        ([179.5, -179.0, 178.0], (178.0, -179.0)),  # Fiji: 2.5° across 180
+        ([120.0, -70.0, 180.0, -180.0], (120.0, -70.0)),  # a Pacific theatre 170° wide
+        ([100.0, -100.0], (100.0, -100.0)),  # 160° across 180, not 200° across 0
+        ([-100.0, 100.0, 0.0], (-100.0, 100.0)),  # across 0: the plain range
+        ([10.0, 20.0], (10.0, 20.0)),
+        ([-170.0, -160.0], (-170.0, -160.0)),  # a tie keeps the plain range
+        ([180.0, -180.0], (180.0, 180.0)),  # one meridian, written twice
+    ],
+)
+def test_longitude_range_is_the_shorter_way_round(lon, expected):
+    from pipeline.sphere import longitude_extents, longitude_range
+
+    assert longitude_range(longitude_extents(lon)) == expected
+    # merged from parts in any order, the same range (a file read in chunks)
+    parts = [longitude_extents(lon[i : i + 1]) for i in range(len(lon))]
+    assert longitude_range(*parts[::-1]) == expected
 
 
 # ----------------------------------------------------------------------------- zonal, poles

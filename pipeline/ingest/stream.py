@@ -2478,6 +2478,7 @@ class PingStore:
             else None
         )
         self._cells: dict[tuple[int, Any], np.ndarray] = {}
+        self._lon_extents: np.ndarray | None = None
         self._finalizer = (
             weakref.finalize(self, shutil.rmtree, str(root), True) if root is not None else None
         )
@@ -2745,6 +2746,30 @@ class PingStore:
             return pd.DataFrame({LON: [], LAT: []})
         x0, y0, x1, y1 = self.extent
         return pd.DataFrame({LON: [x0, x1], LAT: [y0, y1]})
+
+    def longitude_extents(self) -> np.ndarray:
+        """Return :func:`~pipeline.sphere.longitude_extents` of every ping.
+
+        From :attr:`extent` when its longitudes lie on one side of Greenwich (then those
+        taken in [0, 360) are the same, or 360° more); else the longitudes of the bucket files
+        are read (a column at a time, once), as the whole table's would be taken.
+        """
+        from ..sphere import longitude_extents
+
+        if self.extent is None:
+            return longitude_extents([])
+        x0, _, x1, _ = self.extent
+        if x0 >= 0.0 or x1 < 0.0:
+            return longitude_extents([x0, x1])
+        if self._lon_extents is None:
+            parts = [
+                longitude_extents(pq.read_table(p, columns=[LON]).column(LON).to_numpy())
+                for ps in self.files.values()
+                for p in ps
+            ]
+            e = np.array([longitude_extents([]), *parts])
+            self._lon_extents = np.r_[e[:, 0].min(), e[:, 1].max(), e[:, 2].min(), e[:, 3].max()]
+        return self._lon_extents.copy()
 
     def received_cells(self, resolution: int, memo: Any = None, until: Any = None) -> np.ndarray:
         """Sorted distinct H3 cells (at ``resolution``) holding at least one timed ping.

@@ -684,9 +684,14 @@ def _time_max(pings) -> pd.Timestamp:
     return pings.time_max if pings.time_max is not None else pd.NaT
 
 
-def _extent(pings) -> pd.DataFrame:
-    """Positions spanning the pings' extent (all of them, or a store's two corners)."""
-    return pings if isinstance(pings, pd.DataFrame) else pings.corners()
+def _extent(pings) -> pd.DataFrame | tuple[Any, float, float] | None:
+    """Return the pings' positions, or a store's longitude extents and latitude bounds."""
+    if isinstance(pings, pd.DataFrame):
+        return pings
+    if pings.extent is None:
+        return None
+    _, lat0, _, lat1 = pings.extent
+    return pings.longitude_extents(), lat0, lat1
 
 
 def cells(state: RunState) -> None:
