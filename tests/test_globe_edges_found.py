@@ -216,3 +216,24 @@ def test_the_cell_around_a_pole_gets_its_pixels_on_a_lon_lat_raster(tmp_path, re
     assert ours["raster_min"].iloc[0] <= ours["raster_mean"].iloc[0] <= ours["raster_max"].iloc[0]
     np.testing.assert_allclose(ours["raster_mean"], ref["mean"], rtol=1e-6)
     np.testing.assert_allclose(ours["raster_count"], ref["count"], rtol=1e-6)
+
+
+@pytest.mark.parametrize("res", [1, 2, 3])
+@pytest.mark.parametrize("pole", [90.0, -90.0], ids=["north", "south"])
+def test_the_cell_around_a_pole_counts_the_pixel_centres_inside_it(res, pole):
+    """The centre method, same finding: the pixels whose centre is in the cap, each once."""
+    import shapely
+    import xarray as xr
+
+    step = 0.5
+    lon = -180.0 + (np.arange(720) + 0.5) * step
+    lat = 90.0 - (np.arange(360) + 0.5) * step
+    glon, glat = np.meshgrid(lon, lat)
+    vals = np.where(glon < 0, 1.0, 3.0) + (90.0 - np.abs(glat)) / 10.0
+    da = xr.DataArray(vals[None], dims=("band", "y", "x"), coords={"band": [1], "y": lat, "x": lon})
+    da = da.rio.write_crs("EPSG:4326").rio.write_transform(Affine(step, 0, -180, 0, -step, 90))
+    cells = _pole_cell(pole, res)
+    out = zonal_stats_to_cells(da, cells, stats=("mean", "count"), method="centre")
+    inside = shapely.contains_xy(cells_to_geodataframe(cells).geometry.iloc[0], glon, glat)
+    assert out["raster_count"].iloc[0] == inside.sum()
+    assert out["raster_mean"].iloc[0] == pytest.approx(vals[inside].mean(), rel=1e-9)
