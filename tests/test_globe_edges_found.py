@@ -7,6 +7,8 @@ below failed before its fix.
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import h3
@@ -237,3 +239,69 @@ def test_the_cell_around_a_pole_counts_the_pixel_centres_inside_it(res, pole):
     inside = shapely.contains_xy(cells_to_geodataframe(cells).geometry.iloc[0], glon, glat)
     assert out["raster_count"].iloc[0] == inside.sum()
     assert out["raster_mean"].iloc[0] == pytest.approx(vals[inside].mean(), rel=1e-9)
+
+
+# ----------------------------------------------------------------------------- the web map
+
+
+def _arctic_inputs(folder: Path) -> dict[str, Path]:
+    """Seizures round the north pole (88.5° N) and an icebreaker crossing it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(2)
+    n = 200
+    pd.DataFrame(
+        {
+            "date": (
+                pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 900, n), unit="D")
+            ).strftime("%Y-%m-%d"),
+            "lat": np.minimum(88.5 + rng.normal(0.0, 0.4, n), 89.99).round(6),
+            "lon": rng.uniform(-180.0, 180.0, n).round(6),
+            "commodity": "cocaine",
+        }
+    ).to_csv(folder / "seizures.csv", index=False)
+    m = np.arange(0, 24 * 60 + 1, 30)
+    arc = 88.0 + 10 * KN_KM_H * m / 60 / 111.2  # past 90: down the other side
+    pd.DataFrame(
+        {
+            "mmsi": 257000001,
+            "timestamp": (pd.Timestamp("2026-06-28T00:00Z") + pd.to_timedelta(m, "min")).strftime(
+                "%Y-%m-%dT%H:%M:%SZ"
+            ),
+            "lat": np.where(arc <= 90, arc, 180 - arc).round(6),
+            "lon": np.where(arc <= 90, 30.0, -150.0),
+            "sog": 10.0,
+            "cog": 0.0,
+        }
+    ).to_csv(folder / "ais.csv", index=False)
+    return {"seizures": folder / "seizures.csv", "tracks": folder / "ais.csv"}
+
+
+def test_cells_beyond_the_web_maps_edge_are_said_not_dropped_without_a_word(tmp_path):
+    """Found: an Arctic theatre above 85° N was scored but not on the map, and nothing said so.
+
+    Web Mercator ends at 85.05°: route_risk.js clamps latitudes there, so the cells round the
+    pole were lines on the map's top edge; the view's bounds came out south above north
+    ([[86.9, 1.6], [85.0, 360.0]]).  The map's legend and the run's notes now say how many
+    scored cells the map cannot draw and where they are, and the view frames the edge.
+    """
+    out = _run(tmp_path, _arctic_inputs(tmp_path / "in"), area={"bbox": [-180, 84, 180, 90]})
+    cells = pd.read_parquet(out / "scores.parquet")["cell"].to_numpy(dtype="uint64")
+    lat, _ = cells_to_latlng(cells)
+    beyond = int((lat > 85.0511287798).sum())
+    assert beyond > 0
+    notes = json.loads((out / "manifest.json").read_text())["notes"]
+    said = [n for n in notes if "beyond 85.05° N" in n]
+    assert said and said[0].startswith(f"{beyond:,} of {len(cells):,} scored cells")
+    html = (out / "risk_map.html").read_text()
+    assert 'id="rr-legend-beyond-note"' in html and f"{beyond:,} of {len(cells):,}" in html
+    view = re.findall(r"\.fitBounds\((\[\[[^{]*\]\]), \{animate: false", html)
+    assert len(view) == 1
+    (south, _), (north, _) = json.loads(view[0])
+    assert south < north
+
+
+def test_no_note_where_the_web_map_draws_every_cell():
+    from pipeline.render._payload import mercator_note
+
+    assert mercator_note(region_to_cells((-180.0, -84.0, 180.0, 84.0), 0)) is None
+    assert "beyond 85.05° S" in mercator_note(region_to_cells((-180.0, -90.0, 180.0, -86.0), 2))

@@ -108,6 +108,7 @@ def legend_markup(
     class_method: str = "fixed",
     n_observed: int = 0,
     class_counts: list[int] | None = None,
+    beyond_note: str | None = None,
 ) -> str:
     """Return the collapsible legend: a block per layer, ``data-layer`` naming its key.
 
@@ -115,7 +116,8 @@ def legend_markup(
     significance payload (its ``present`` classes), ``emerging`` the categories present as
     ``(name, colour, cells)``.  ``class_counts`` (cells drawn in each risk class) are stated
     in the class rows; quantile classes are said to hold about equal counts only when they
-    do (tied scores stay in one class, so one class may hold most cells).
+    do (tied scores stay in one class, so one class may hold most cells).  ``beyond_note``
+    says which cells the map cannot draw (beyond Web Mercator's 85.05°).
     """
     breaks = data.class_breaks
     counts = list(class_counts) if class_counts is not None else None
@@ -150,7 +152,14 @@ def legend_markup(
         '<div><i class="rr-nodata-swatch"></i>no data (no observations)</div>'
         f'<div class="rr-legend-note" id="rr-legend-risk-note">Breaks: {method_note}. A class '
         "holds scores from its lower break (included) to its upper break (excluded; the top "
-        "class includes its upper break).</div></div>"
+        "class includes its upper break).</div>"
+        + (
+            f'<div class="rr-legend-note" id="rr-legend-beyond-note">{escape_text(beyond_note)}.'
+            "</div>"
+            if beyond_note
+            else ""
+        )
+        + "</div>"
     ]
     if transit_edges is not None:
         e = transit_edges

@@ -37,6 +37,7 @@ from ._payload import (
     event_payload,
     lanes_payload,
     map_classes,
+    mercator_note,
     ports_payload,
     risk_payload,
     seizure_payload,
@@ -217,6 +218,7 @@ def build_map(
                 np.asarray(risk["cls"], dtype="int64")[np.asarray(risk["cls"]) >= 0],
                 minlength=len(risk["labels"]),
             ).tolist(),
+            beyond_note=mercator_note(cells),
         )
     ).add_to(m)
     panel = panel_markup(data)

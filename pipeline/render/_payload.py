@@ -694,6 +694,32 @@ def _kinds(values: pd.Series) -> tuple[list[int], list[str], list[str]]:
     return np.asarray(cat.codes).tolist(), escape_many(names), colours
 
 
+#: Latitude where Web Mercator, the web map's projection, ends (Leaflet's limit).
+MERCATOR_MAX_LAT = 85.0511287798
+
+
+def mercator_note(cells: np.ndarray) -> str | None:
+    """Return a sentence on the cells a Web Mercator map cannot draw, or None when none.
+
+    A cell whose centre lies beyond 85.05° N or S (the Arctic Ocean round the pole, the
+    Antarctic interior) is off the web map's edge, or a sliver on it: scored and exported,
+    it would be missing from the map without a word.
+    """
+    if not len(cells):
+        return None
+    lat, _ = cells_to_latlng(cells)
+    beyond = np.abs(lat) > MERCATOR_MAX_LAT
+    if not beyond.any():
+        return None
+    n = int(beyond.sum())
+    sides = " and ".join(side for side, m in (("N", lat > 0), ("S", lat < 0)) if (beyond & m).any())
+    return (
+        f"{n:,} of {len(cells):,} scored cells lie beyond 85.05° {sides}, where the web "
+        "map (Web Mercator) cannot draw them: their scores are in scores.csv and the GIS "
+        "exports, and the preview PNG shows them"
+    )
+
+
 def view_bounds(cells: np.ndarray) -> list[list[float]]:
     """Return the view of the cells: their extent padded by one cell, antimeridian-aware.
 
@@ -711,7 +737,9 @@ def view_bounds(cells: np.ndarray) -> list[list[float]]:
             lon0, lon1 = float(shifted.min()), float(shifted.max())
     lat0, lat1 = float(lat.min()) - pad_lat, float(lat.max()) + pad_lat
     pad_lon = pad_lat / max(np.cos(np.radians(min(max(abs(lat0), abs(lat1)), 85.0))), 0.05)
-    return [[max(lat0, -85.0), lon0 - pad_lon], [min(lat1, 85.0), lon1 + pad_lon]]
+    # cells beyond the map's edge (a theatre round the pole) frame the edge, south below north
+    lat0, lat1 = min(max(lat0, -85.0), 84.0), max(min(lat1, 85.0), -84.0)
+    return [[lat0, lon0 - pad_lon], [lat1, lon1 + pad_lon]]
 
 
 def wrap_lon(lon, centre: float) -> np.ndarray:

@@ -1709,7 +1709,7 @@ def _factor_infos(state: RunState) -> list:
 def render(state: RunState, run_id: str) -> None:
     """Write the HTML map (and the preview PNG)."""
     from ..render import MapData, RenderOptions, raster_to_overlay, write_map, write_preview_png
-    from ..render._payload import map_classes
+    from ..render._payload import map_classes, mercator_note
 
     cfg, ft = state.config, state.features
     assert ft is not None and state.scores is not None and state.as_of is not None
@@ -1754,6 +1754,10 @@ def render(state: RunState, run_id: str) -> None:
     }
     inputs = [e["path"] for k in ("seizures", "tracks") for e in state.ingest_report[k]]
     inputs += [r["path"] for r in state.rasters]
+    beyond = mercator_note(state.scores[S.CELL].to_numpy(dtype="uint64"))
+    if beyond:
+        log.info("note: %s", beyond)
+        state.notes.append(beyond)
     state.outputs["map"] = write_map(
         data,
         state.staging / "risk_map.html",
