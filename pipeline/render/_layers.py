@@ -266,6 +266,71 @@ def raster_rgba(raster: RasterOverlay) -> tuple[np.ndarray, float, float]:
     return rgba, vmin, vmax
 
 
+def _lonlat_grid(data, max_px: int) -> tuple[tuple[float, float, float, float], int, int]:
+    """Return the lon/lat box and the shape a projected raster is drawn on.
+
+    The box is the raster's extent the short way round in longitude (past 180° for one
+    across the antimeridian, e.g. 170..190 for the Bering Strait), the whole circle up to
+    the pole for one around a pole; its pixels are about the raster's own size (at the
+    latitude nearest the equator), at most ``max_px`` a side.
+    """
+    from pyproj import CRS, Transformer
+
+    crs = CRS.from_wkt(data.rio.crs.to_wkt())
+    x0, y0, x1, y1 = (float(v) for v in data.rio.bounds())
+    k = 65
+    gx, gy = np.meshgrid(np.linspace(x0, x1, k), np.linspace(y0, y1, k))
+    lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(gx, gy)
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    if not ok.any():
+        raise ValueError("no pixel of the raster maps to a longitude and latitude")
+    lon, lat = lon[ok], lat[ok]
+    to_src = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    poles = []
+    for pole in (90.0, -90.0):
+        px, py = to_src.transform(0.0, pole)
+        if np.isfinite(px) and np.isfinite(py) and x0 <= px <= x1 and y0 <= py <= y1:
+            poles.append(pole)
+    lat0, lat1 = float(lat.min()), float(lat.max())
+    if poles:  # the raster is round a pole: every longitude, up to the pole
+        lon0, lon1 = -180.0, 180.0
+        lat0, lat1 = min([lat0, *poles]), max([lat1, *poles])
+    else:  # the short way round: from the end of the widest empty arc
+        x = np.sort(np.mod(lon, 360.0))
+        gaps = np.diff(np.r_[x, x[0] + 360.0])
+        i = int(np.argmax(gaps))
+        lon0 = float(x[(i + 1) % x.size])
+        lon1 = lon0 + 360.0 - float(gaps[i])
+        if lon0 >= 180.0:
+            lon0, lon1 = lon0 - 360.0, lon1 - 360.0
+    # the raster's pixel side (the square root of its area) in km, then degrees of latitude
+    res_x, res_y = (abs(float(r)) for r in data.rio.resolution())
+    px_km = float(np.sqrt(res_x * res_y)) * crs.axis_info[0].unit_conversion_factor / 1000.0
+    step_lat = max(px_km / 111.32, 1e-9)
+    coslat = max(
+        float(np.cos(np.radians(min(abs(lat0), abs(lat1))))) if lat0 * lat1 > 0 else 1.0, 0.01
+    )
+    rows = int(np.clip(np.ceil((lat1 - lat0) / step_lat), 1, max_px))
+    cols = int(np.clip(np.ceil((lon1 - lon0) * coslat / step_lat), 1, max_px))
+    return (lon0, lat0, lon1, lat1), rows, cols
+
+
+def _to_lonlat(data, max_px: int):
+    """Reproject a projected raster to EPSG:4326 on :func:`_lonlat_grid`'s box and shape.
+
+    GDAL's own choice for a raster across the antimeridian or round a pole is a band round
+    the globe at the pixel size of that band's diagonal: a polar-stereographic raster of the
+    Bering Strait, 200 pixels a side, came out 8 by 283 pixels of 1.3°, of which 17 columns
+    held data.
+    """
+    from rasterio.transform import from_bounds
+
+    (lon0, lat0, lon1, lat1), rows, cols = _lonlat_grid(data, max_px)
+    return data.rio.reproject(
+        "EPSG:4326", shape=(rows, cols), transform=from_bounds(lon0, lat0, lon1, lat1, cols, rows)
+    )
+
+
 def raster_to_overlay(name: str, data, max_px: int = 1000) -> RasterOverlay | None:
     """Downsample a raster to at most ``max_px`` pixels a side in EPSG:4326 for display.
 
@@ -277,12 +342,13 @@ def raster_to_overlay(name: str, data, max_px: int = 1000) -> RasterOverlay | No
 
     try:
         if data.rio.crs is None or not data.rio.crs.is_geographic:
-            data = data.rio.reproject("EPSG:4326")
+            data = _to_lonlat(data, max_px)
         band = data.isel(band=0) if "band" in data.dims else data
         step = max(1, int(np.ceil(max(band.shape) / max_px)))
         small = band.isel(y=slice(None, None, step), x=slice(None, None, step))
         arr = np.asarray(small.values, dtype="float64")
         x0, y0, x1, y1 = band.rio.bounds()
+        y0, y1 = max(y0, -90.0), min(y1, 90.0)  # a cap to the pole: -90.00000000000001
     except Exception as exc:  # display only: a failed overlay must not fail the run
         logging.getLogger(__name__).warning("raster overlay for %s skipped: %s", name, exc)
         return None

@@ -1,0 +1,81 @@
+"""Outputs at the edges of the globe (the 180th meridian, the poles), found wrong.
+
+A companion of ``test_globe_edges_found.py`` (written by a second session on the same task, so
+the two never edit one file at once); each test below failed before its fix.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import rioxarray  # noqa: F401  (registers the .rio accessor)
+import xarray as xr
+from pyproj import Transformer
+
+from pipeline.render import raster_to_overlay
+
+
+def _projected(
+    epsg: int, x0: float, y0: float, x1: float, y1: float, n: int, value
+) -> xr.DataArray:
+    """An ``n`` by ``n`` raster in ``epsg`` over the box, valued by ``value(lon, lat)``."""
+    step_x, step_y = (x1 - x0) / n, (y1 - y0) / n
+    x = x0 + (np.arange(n) + 0.5) * step_x
+    y = y1 - (np.arange(n) + 0.5) * step_y
+    lon, lat = Transformer.from_crs(epsg, 4326, always_xy=True).transform(*np.meshgrid(x, y))
+    da = xr.DataArray(value(lon, lat), dims=("y", "x"), coords={"x": x, "y": y})
+    return da.rio.write_crs(f"EPSG:{epsg}")
+
+
+def _centres(ov):
+    a = np.asarray(ov.array, dtype="float64")
+    lon0, lat0, lon1, lat1 = ov.bounds
+    h, w = a.shape
+    return (
+        a,
+        lon0 + (np.arange(w) + 0.5) * (lon1 - lon0) / w,
+        lat1 - (np.arange(h) + 0.5) * (lat1 - lat0) / h,
+    )
+
+
+def test_a_polar_stereographic_raster_across_180_keeps_its_detail_on_the_map():
+    """Found: a 200-pixel EPSG:3413 raster of the Bering Strait was drawn with 17 columns.
+
+    The map's overlay reprojected it with GDAL's own choice of grid, which for a raster across
+    the antimeridian is a band round the globe (-180..179°) at the pixel size of that band:
+    8 by 283 pixels of 1.3°, data in 17 columns.  It is now drawn on the raster's own extent
+    the short way round (about 168..192°) with pixels about its own (some 4 km).
+    """
+    fwd = Transformer.from_crs(4326, 3413, always_xy=True)
+    xs, ys = fwd.transform([170.0, -170.0, 180.0, 180.0], [64.0, 64.0, 60.0, 70.0])
+    west_of_180 = lambda lon, lat: np.where(lon > 0, 1.0, 2.0)  # noqa: E731
+    da = _projected(3413, min(xs), min(ys), max(xs), max(ys), 200, west_of_180)
+    ov = raster_to_overlay("sst", da)
+    assert ov is not None
+    a, lon, lat = _centres(ov)
+    assert ov.bounds[2] - ov.bounds[0] < 40.0  # the strait, not the globe
+    assert np.isfinite(a).any(axis=0).sum() >= 150  # about its own 200 columns
+    assert np.isfinite(a).any(axis=1).sum() >= 150
+    east = np.mod(lon, 360.0)  # 0..360: the strait is contiguous
+    cols_w, cols_e = east < 179.0, east > 181.0
+    assert np.nanmax(a[:, cols_w]) == 1.0 and np.nanmin(a[:, cols_e]) == 2.0
+
+
+@pytest.mark.parametrize(("epsg", "pole"), [(3031, -90.0), (3413, 90.0)])
+def test_a_polar_stereographic_raster_round_the_pole_keeps_its_detail(epsg, pole):
+    """Found: a 400-pixel raster round the South Pole was drawn with 59 rows of 0.64°.
+
+    GDAL's grid for a raster round the pole is the whole circle of longitudes at the pixel
+    size of its diagonal; it is now the cap up to the pole with rows about the raster's own.
+    """
+    half = 3_000_000.0
+    band = lambda lon, lat: np.where(np.abs(lat) > 80.0, 1.0, 2.0)  # noqa: E731
+    ov = raster_to_overlay("ice", _projected(epsg, -half, -half, half, half, 400, band))
+    assert ov is not None
+    a, lon, lat = _centres(ov)
+    assert ov.bounds[0] == -180.0 and ov.bounds[2] == 180.0
+    assert pole in (ov.bounds[1], ov.bounds[3])  # exactly: the map refuses -90.00000000000001
+    assert np.isfinite(a).any(axis=1).sum() >= 200  # 4,200 km of latitude at 15 km pixels
+    near, far = np.abs(lat) > 81.0, np.abs(lat) < 79.0
+    assert np.nanmax(a[far]) == 2.0 and np.nanmin(a[far]) == 2.0
+    assert np.nanmax(a[near]) == 1.0
