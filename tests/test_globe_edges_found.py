@@ -305,3 +305,33 @@ def test_no_note_where_the_web_map_draws_every_cell():
 
     assert mercator_note(region_to_cells((-180.0, -84.0, 180.0, 84.0), 0)) is None
     assert "beyond 85.05° S" in mercator_note(region_to_cells((-180.0, -90.0, 180.0, -86.0), 2))
+
+
+# ----------------------------------------------------------------------------- density
+
+
+@pytest.mark.parametrize("rule", ["scott", "silverman", "spatial", "cv"])
+def test_a_bandwidth_rule_refuses_points_round_the_globe(rule):
+    """Found: seizures along the equator round the globe got Scott's bandwidth 28,523 km.
+
+    The rules measure the spread in a stereographic plane about the points' mean centre, which
+    stretches distances by 2/(1 + cos c) at c from it: points 100° or more from the centre (a
+    theatre across half the globe, one round it, where the mean centre is no centre) gave
+    bandwidths of thousands of km without a word.  They are refused naming bandwidth_km.
+    """
+    from pipeline.density import select_bandwidth
+    from pipeline.errors import InputError
+
+    rng = np.random.default_rng(0)
+    lat = rng.normal(0.0, 3.0, 2000)
+    for span in (200.0, 360.0):
+        lon = _wrap(180.0 + rng.uniform(-span / 2, span / 2, 2000))
+        with pytest.raises(InputError, match=r"reach \d+° from it.*give bandwidth_km"):
+            select_bandwidth((lon, lat), rule=rule)
+    # a Pacific theatre 170° wide across 180 keeps its rule (points within 90° of the centre)
+    lon = _wrap(180.0 + rng.uniform(-85.0, 85.0, 2000))
+    assert 0 < select_bandwidth((lon, lat), rule="silverman") < 2000
+    if rule == "cv":  # a search range given: likelihood cross-validation needs no plane
+        lon = _wrap(rng.uniform(-180.0, 180.0, 300))
+        h = select_bandwidth((lon, lat[:300]), rule="cv", bandwidth_range_km=(50.0, 500.0))
+        assert 50.0 <= h <= 500.0

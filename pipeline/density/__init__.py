@@ -45,6 +45,9 @@ Bandwidth rules (distances in a stereographic plane about the weighted mean cent
     ``cv``         likelihood cross-validation: maximises the leave-one-out log-likelihood over
                    ``bandwidth_range_km`` (log-spaced search, then refinement), on a seeded
                    subsample of at most 20,000 points.
+    The plane stretches distances far from its centre (twice at 90° of arc): points reaching
+    more than 90° from their mean centre (a theatre across half the globe or round it) are
+    refused by the rules of thumb, and by ``cv`` without ``bandwidth_range_km``.
 
 Layout
 ------

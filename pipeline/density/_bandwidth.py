@@ -30,6 +30,12 @@ def _weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
     return float(x[order][min(np.searchsorted(cw, q * cw[-1]), x.size - 1)])
 
 
+#: Farthest a point may lie from the points' mean centre (degrees of arc) for a rule of thumb:
+#: the stereographic plane the rules measure in stretches distances by ``2 / (1 + cos c)`` at
+#: ``c`` from its centre (x2 at 90°).
+MAX_RULE_REACH_DEG = 90.0
+
+
 def select_bandwidth(
     points,
     rule: str,
@@ -57,6 +63,13 @@ def select_bandwidth(
     -------
     float
         Bandwidth in km.
+
+    Raises
+    ------
+    InputError
+        Fewer than 2 weighted points, points that all coincide, or (a rule of thumb, or ``cv``
+        without ``bandwidth_range_km``) points reaching more than
+        :data:`MAX_RULE_REACH_DEG` from their mean centre, whose spread no plane holds.
     """
     check_choice("bandwidth rule", rule, BANDWIDTH_RULES)
     check_choice("kernel", kernel, KERNELS)
@@ -70,7 +83,22 @@ def select_bandwidth(
         )
     xyz = lonlat_to_xyz(lon, lat)
     centre = (xyz * w[:, None]).sum(axis=0)
-    centre /= np.linalg.norm(centre)
+    norm = float(np.linalg.norm(centre))
+    reach = (
+        180.0
+        if norm <= 1e-9 * w.sum()
+        else float(np.degrees(np.arccos(np.clip((xyz @ (centre / norm)).min(), -1.0, 1.0))))
+    )
+    if reach > MAX_RULE_REACH_DEG and (rule != "cv" or bandwidth_range_km is None):
+        # the plane about the centre doubles distances 90° away and sends the antipode to
+        # infinity: points round the globe gave Scott's rule 28,500 km
+        raise InputError(
+            f"bandwidth rule {rule!r} measures the points' spread in a plane about their mean "
+            f"centre, but they reach {reach:.0f}° from it (more than "
+            f"{MAX_RULE_REACH_DEG:g}°: a theatre across half the globe or round it); give "
+            "bandwidth_km in km" + (", or bandwidth_range_km for 'cv'" if rule == "cv" else "")
+        )
+    centre /= norm
     x, y, _ = stereographic_project(xyz, centre, *tangent_basis(centre))
     wsum = w.sum()
     x = x - (w * x).sum() / wsum
