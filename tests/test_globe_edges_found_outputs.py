@@ -79,3 +79,53 @@ def test_a_polar_stereographic_raster_round_the_pole_keeps_its_detail(epsg, pole
     near, far = np.abs(lat) > 81.0, np.abs(lat) < 79.0
     assert np.nanmax(a[far]) == 2.0 and np.nanmin(a[far]) == 2.0
     assert np.nanmax(a[near]) == 1.0
+
+
+@pytest.mark.parametrize("centre", [0.0, 30.0, 180.0, -150.0])
+@pytest.mark.parametrize("pole", [90.0, -90.0])
+def test_the_preview_fills_the_cell_round_the_pole_and_draws_no_band(centre, pole):
+    """Found: the PNG preview of an Arctic theatre left the pole blank and drew bands.
+
+    ``write_preview_png`` moved every vertex on its own into the view around ``centre``: the
+    cell round the pole (-180..180 up to the pole) folded to nothing, whatever the centre,
+    and with the view centred on 0° the half of a cell split at 180° that ends on 180° became
+    a band across the world.  Each polygon is now moved whole, and the one round the pole is
+    cut to the view.
+    """
+    import shapely
+
+    from pipeline.grid import cells_to_geodataframe, region_to_cells
+    from pipeline.render._preview import _rings_path
+
+    lat0, lat1 = (80.0, 90.0) if pole > 0 else (-90.0, -80.0)
+    cells = region_to_cells((-180.0, lat0, 180.0, lat1), 2)
+    parts = shapely.get_parts(cells_to_geodataframe(cells).geometry.to_numpy())
+    path = _rings_path(parts, centre)
+    near_pole = [(x, np.sign(pole) * 89.9) for x in np.linspace(centre - 175, centre + 175, 15)]
+    assert path.contains_points(near_pole).all()
+    width = np.ptp(shapely.bounds(parts)[:, [0, 2]], axis=1)
+    for part, w in zip(parts, width, strict=True):
+        drawn = _rings_path(np.array([part]), centre).vertices[:, 0]
+        assert np.ptp(drawn) <= min(w, 360.0) + 1e-6
+        assert centre - 180.0 - w <= drawn.min() and drawn.max() <= centre + 180.0 + w
+
+
+def test_the_preview_of_a_theatre_round_the_pole_is_written(tmp_path):
+    """The whole preview, end to end, for the cells above 80° N and the pole cell in it."""
+    import matplotlib.image as mpimg
+
+    from pipeline.grid import region_to_cells
+    from pipeline.render import RenderOptions, write_preview_png
+    from pipeline.testing import sample_map_data
+
+    cells = region_to_cells((-180.0, 80.0, 180.0, 90.0), 2)
+    data = sample_map_data(cells=cells, n_seizures=0, n_events=0, n_periods=0)
+    data.scores["observed"] = True
+    opts = RenderOptions(class_colors=("#ff00ff",) * 5)
+    path = write_preview_png(data, tmp_path / "p.png", title="Arctic", options=opts)
+    img = mpimg.imread(path)[..., :3]
+    magenta = (img[..., 0] > 0.9) & (img[..., 1] < 0.2) & (img[..., 2] > 0.9)
+    rows = np.flatnonzero(magenta.any(axis=1))
+    # the band from 80° N to the pole is filled: its top rows are magenta across the width
+    top = magenta[rows[0] + 2 : rows[0] + 6]
+    assert top.any(axis=0).sum() > 0.8 * magenta.any(axis=0).sum()

@@ -67,23 +67,58 @@ def _topology_land(topology: dict) -> gpd.GeoSeries:
     return gpd.GeoSeries(polys, crs="EPSG:4326")
 
 
+def _in_view(polygons: np.ndarray, centre: float) -> np.ndarray:
+    """Return polygons (no multi-part ones) moved into the view ``[centre - 180, centre + 180]``.
+
+    Each polygon is moved whole, by the turns that bring the middle of its longitudes into
+    the view; moving each vertex on its own, as before, tore a polygon whose vertices lie
+    either side of the view's edge: the half of a cell split at 180° ending on 180° became a
+    band across the world once the view was centred on 0° (an Arctic theatre), and the cell
+    round a pole (-180..180 up to the pole) folded to nothing, leaving the pole blank.  A
+    polygon round the whole circle (the cell round a pole) is cut to the view, from the
+    copies of it a turn either side.
+    """
+    import shapely
+
+    polygons = np.asarray(polygons, dtype=object)
+    if polygons.size == 0:
+        return polygons
+    x0, _, x1, _ = shapely.bounds(polygons).T
+    mid = 0.5 * (x0 + x1)
+    shift = wrap_lon(mid, centre) - mid
+    xy, owner = shapely.get_coordinates(polygons, return_index=True)
+    xy[:, 0] += shift[owner]
+    moved = shapely.set_coordinates(polygons.copy(), xy)
+    circle = (x1 - x0) >= 360.0 - 1e-9
+    if not circle.any():
+        return moved
+    view = shapely.box(centre - 180.0, -90.0, centre + 180.0, 90.0)
+    turns = np.round(centre / 360.0) * 360.0  # the whole turns nearest the view's centre
+    pieces = [
+        shapely.intersection(shapely.transform(polygons[circle], lambda c, s=s: c + [s, 0.0]), view)
+        for s in (turns - 360.0, turns, turns + 360.0)
+    ]
+    parts = shapely.get_parts(np.concatenate(pieces))
+    parts = parts[shapely.get_type_id(parts) == 3]  # polygons; the view's edge gives lines
+    return np.concatenate([moved[~circle], parts[~shapely.is_empty(parts)]])
+
+
 def _rings_path(polygons: np.ndarray, centre: float | None = None):
     """Return polygons (holes included) as one compound matplotlib ``Path``.
 
     Exteriors are oriented counter-clockwise and holes clockwise, so the filled area is
     the union of the polygons under either fill rule, and neighbours that share an edge
-    leave no seam.  With ``centre``, every vertex is moved by whole turns into
-    ``[centre - 180, centre + 180)``: the two halves of a cell split at the antimeridian
-    then lie side by side around an area across it (a shift per polygon would not do:
-    such a cell's centroid is near 0°).
+    leave no seam.  With ``centre``, the polygons are put in the view around it
+    (:func:`_in_view`): the two halves of a cell split at the antimeridian then lie side by
+    side around an area across it.
     """
     import shapely
     from matplotlib.path import Path as MplPath
 
+    if centre is not None:
+        polygons = _in_view(polygons, centre)
     rings = shapely.get_rings(shapely.orient_polygons(polygons, exterior_cw=False))
     xy, ring = shapely.get_coordinates(rings, return_index=True)
-    if centre is not None:
-        xy[:, 0] = wrap_lon(xy[:, 0], centre)
     codes = np.full(len(xy), MplPath.LINETO, dtype=MplPath.code_type)
     if len(xy):
         first = np.r_[True, ring[1:] != ring[:-1]]
