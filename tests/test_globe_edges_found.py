@@ -335,3 +335,50 @@ def test_a_bandwidth_rule_refuses_points_round_the_globe(rule):
         lon = _wrap(rng.uniform(-180.0, 180.0, 300))
         h = select_bandwidth((lon, lat[:300]), rule="cv", bandwidth_range_km=(50.0, 500.0))
         assert 50.0 <= h <= 500.0
+
+
+# ----------------------------------------------------------------------------- seizure zones
+
+
+def test_a_seizure_zone_across_180_drawn_without_the_cut_is_placed_across_180(tmp_path):
+    """Found: a seizure reported as a zone 179.5° E to 179.5° W, written as most tools write
+    it (one ring, not cut at 180° as RFC 7946 asks), got its point at 0.0° E, 17° S: off
+    Namibia, 180° from the seizure, and nothing said.  Read the short way, as its 1° edges
+    say, its point is inside the zone; a zone cut at 180° is read as before.
+    """
+    from pipeline.ingest import read_seizures
+    from pipeline.ingest.options import SeizureSource
+
+    def feature(geometry, day):
+        return {
+            "type": "Feature",
+            "properties": {"date": f"2025-03-0{day}", "commodity": "cocaine"},
+            "geometry": geometry,
+        }
+
+    box = [[179.5, -17.5], [-179.5, -17.5], [-179.5, -16.5], [179.5, -16.5], [179.5, -17.5]]
+    route = [[179.0, -15.0], [-178.0, -15.2]]
+    cut = [
+        [[[179.5, -15.5], [180, -15.5], [180, -14.5], [179.5, -14.5], [179.5, -15.5]]],
+        [[[-180, -15.5], [-179.5, -15.5], [-179.5, -14.5], [-180, -14.5], [-180, -15.5]]],
+    ]
+    path = tmp_path / "zones.geojson"
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    feature({"type": "Polygon", "coordinates": [box]}, 1),
+                    feature({"type": "LineString", "coordinates": route}, 2),
+                    feature({"type": "MultiPolygon", "coordinates": cut}, 3),
+                ],
+            }
+        )
+    )
+    got = read_seizures(SeizureSource(path=str(path), polygons_to_points=True))
+    lon, lat = got.frame["lon"].to_numpy(), got.frame["lat"].to_numpy()
+    assert len(lon) == 3 and not got.by_rule
+    near_180 = np.abs(np.mod(lon, 360.0) - 180.0)
+    assert (near_180 <= 2.0 + 1e-9).all(), lon  # none near Greenwich
+    assert -17.5 <= lat[0] <= -16.5 and near_180[0] <= 0.5
+    assert any("2 polygon(s)/line(s) step across 180°" in n for n in got.notes)

@@ -721,7 +721,9 @@ def _normalise(
     # --- coordinates
     if use_geometry:
         assert geometry is not None
-        lon, lat, geo_rules = _points_from_geometry(geometry, src.polygons_to_points, name)
+        lon, lat, geo_rules = _points_from_geometry(
+            geometry, src.polygons_to_points, name, lonlat=_in_degrees(crs), notes=notes
+        )
         rules += geo_rules
         if crs is not None:
             lon, lat = reproject_xy(lon, lat, crs, name)
@@ -1867,7 +1869,68 @@ def _exact_duplicates(raw: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return out, first
 
 
-def _points_from_geometry(geoms: np.ndarray, to_points: bool, name: str):
+def _in_degrees(crs) -> bool:
+    """Whether geometries in ``crs`` (None: EPSG:4326) are lon/lat degrees."""
+    if crs is None:
+        return True
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        return bool(CRS.from_user_input(crs).is_geographic)
+    except CRSError:
+        return False  # refused by reproject_xy, naming the CRS
+
+
+def _the_short_way(geoms: np.ndarray) -> np.ndarray:
+    """Return lon/lat lines and polygons with their rings unwrapped across 180°.
+
+    A ring or line that steps more than 180° of longitude between two vertices is unwrapped
+    vertex to vertex (each step the short way); holes and parts are moved by whole turns next
+    to the first ring.  Geometries without such a step are returned as they are.
+    """
+    out = geoms.copy()
+    for i, g in enumerate(geoms):  # only the geometries wider than 180°: a handful
+        rings = []
+        for part in shapely.get_parts(g):
+            if shapely.get_type_id(part) == 3:
+                rings.append([part.exterior, *part.interiors])
+            else:
+                rings.append([part])
+        coords = [[np.asarray(r.coords) for r in ps] for ps in rings]
+        if not any(np.abs(np.diff(c[:, 0])).max(initial=0.0) > 180 for ps in coords for c in ps):
+            continue
+        ref = None
+        parts = []
+        for ps in coords:
+            done = []
+            for c in ps:
+                c = np.column_stack([np.unwrap(c[:, 0], period=360.0), c[:, 1:]])
+                if ref is None:
+                    ref = float(c[:, 0].mean())
+                turn = 360.0 * np.round((c[:, 0].mean() - ref) / 360.0)
+                done.append(np.column_stack([c[:, 0] - turn, c[:, 1:]]))
+            if shapely.get_type_id(g) in (3, 6):
+                parts.append(shapely.Polygon(done[0], done[1:]))
+            else:
+                parts.append(shapely.LineString(done[0]))
+        if len(parts) == 1:
+            out[i] = parts[0]
+        elif shapely.get_type_id(g) in (3, 6):
+            out[i] = shapely.MultiPolygon(parts)
+        else:
+            out[i] = shapely.MultiLineString(parts)
+    return out
+
+
+def _points_from_geometry(
+    geoms: np.ndarray,
+    to_points: bool,
+    name: str,
+    *,
+    lonlat: bool = True,
+    notes: list[str] | None = None,
+):
     n = len(geoms)
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     types = shapely.get_type_id(geoms)
@@ -1887,7 +1950,27 @@ def _points_from_geometry(geoms: np.ndarray, to_points: bool, name: str):
     not_point = present & ~is_point
     if to_points and not_point.any():
         ok = not_point & valid
-        pts[ok] = shapely.point_on_surface(geoms[ok])
+        shapes = geoms.copy()
+        if lonlat:
+            # a zone across 180° drawn without the cut RFC 7946 asks for (179.5°E to 179.5°W)
+            # spans the globe as written: its point fell near Greenwich, 180° away from it
+            b = shapely.bounds(geoms[ok])
+            wide = np.flatnonzero(ok)[(b[:, 2] - b[:, 0]) > 180]
+            if wide.size:
+                short = _the_short_way(geoms[wide])
+                moved = np.flatnonzero(short != geoms[wide])
+                shapes[wide] = short
+                if moved.size and notes is not None:
+                    notes.append(
+                        f"{name}: {moved.size} polygon(s)/line(s) step across 180° without "
+                        "being cut there (RFC 7946 3.1.9): read the short way across it, as "
+                        "their edges of under 180° say, not round the globe"
+                    )
+        pts[ok] = shapely.point_on_surface(shapes[ok])
+        if lonlat:
+            with np.errstate(invalid="ignore"):
+                px = shapely.get_x(pts[ok])
+            pts[ok] = shapely.points(np.mod(px + 180.0, 360.0) - 180.0, shapely.get_y(pts[ok]))
     x = np.full(n, np.nan)
     y = np.full(n, np.nan)
     use = present & (is_point | (to_points & valid))
