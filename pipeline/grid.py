@@ -57,9 +57,11 @@ __all__ = [
     "grid_disks",
     "mean_cell_edge_km",
     "points_to_cells",
+    "polygons_within_180",
     "region_to_cells",
     "split_antimeridian",
     "to_cells",
+    "unwrap_antimeridian_steps",
 ]
 
 MIN_RESOLUTION = 0
@@ -750,6 +752,87 @@ def _polar_polygons(wkb: np.ndarray) -> np.ndarray:
         out[i] = shapely.Polygon(
             [(-180.0, y), *map(tuple, xy), (180.0, y), (180.0, pole), (-180.0, pole)]
         )
+    return out
+
+
+def _steps_across_180(c: np.ndarray) -> bool:
+    """Whether a ring or line steps more than 180° of longitude between two vertices.
+
+    An edge from -180° to 180° (a parallel round the globe, as a polar cap is written) is
+    no such step.
+    """
+    x = c[:, 0]
+    step = np.abs(np.diff(x))
+    on_180 = (np.abs(x[:-1]) == 180.0) & (np.abs(x[1:]) == 180.0)
+    return bool(((step > 180.0) & ~on_180).any())
+
+
+def unwrap_antimeridian_steps(geoms) -> np.ndarray:
+    """Return lon/lat lines and polygons read the short way across 180°.
+
+    Many tools write a shape across the antimeridian without the cut RFC 7946 asks for: a
+    ring from 179.5° E to 179.5° W steps 359° as drawn, and read so the shape spans the
+    globe.  A ring or line with such a step is unwrapped vertex to vertex (each step the
+    short way, so it may pass ±180°); holes and parts are moved by whole turns next to the
+    first ring.  Other geometries are returned as they are (the same objects).
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    out = geoms.copy()
+    kinds = shapely.get_type_id(geoms)
+    b = shapely.bounds(geoms)
+    for i in np.flatnonzero(np.isin(kinds, (1, 3, 5, 6)) & ((b[:, 2] - b[:, 0]) > 180)):
+        polygonal = kinds[i] in (3, 6)
+        parts = shapely.get_parts(geoms[i])
+        rings = [
+            [np.asarray(r.coords) for r in ([p.exterior, *p.interiors] if polygonal else [p])]
+            for p in parts
+        ]
+        if not any(_steps_across_180(c) for ps in rings for c in ps):
+            continue
+        ref = None
+        made = []
+        for ps in rings:
+            done = []
+            for c in ps:
+                c = np.column_stack([np.unwrap(c[:, 0], period=360.0), c[:, 1:]])
+                ref = float(c[:, 0].mean()) if ref is None else ref
+                turn = 360.0 * np.round((c[:, 0].mean() - ref) / 360.0)
+                done.append(np.column_stack([c[:, 0] - turn, c[:, 1:]]))
+            made.append(
+                shapely.Polygon(done[0], done[1:]) if polygonal else shapely.LineString(done[0])
+            )
+        if len(made) == 1:
+            out[i] = made[0]
+        else:
+            out[i] = shapely.MultiPolygon(made) if polygonal else shapely.MultiLineString(made)
+    return out
+
+
+def polygons_within_180(geoms) -> np.ndarray:
+    """Return lon/lat polygons read the short way across 180° and cut there into [-180, 180].
+
+    :func:`unwrap_antimeridian_steps`, then the parts past ±180° (also of a polygon written
+    with longitudes to 184°) are moved back by whole turns, as RFC 7946 § 3.1.9 cuts them:
+    a point-in-polygon test on lon/lat then holds on both sides.  Other geometries are
+    returned as they are.
+    """
+    geoms = unwrap_antimeridian_steps(geoms)
+    out = geoms.copy()
+    b = shapely.bounds(geoms)
+    poly = np.isin(shapely.get_type_id(geoms), (3, 6))
+    for i in np.flatnonzero(poly & ((b[:, 0] < -180.0) | (b[:, 2] > 180.0))):
+        x0, x1 = b[i, 0], b[i, 2]
+        pieces = []
+        for k in range(int(np.floor((x0 + 180) / 360)), int(np.floor((x1 + 180) / 360)) + 1):
+            piece = shapely.intersection(
+                geoms[i], shapely.box(-180.0 + 360.0 * k, -90.0, 180.0 + 360.0 * k, 90.0)
+            )
+            pieces += [
+                shapely.transform(p, lambda xy, k=k: xy - [360.0 * k, 0.0])
+                for p in shapely.get_parts(piece)
+                if shapely.get_dimensions(p) == 2
+            ]
+        out[i] = pieces[0] if len(pieces) == 1 else shapely.MultiPolygon(pieces)
     return out
 
 

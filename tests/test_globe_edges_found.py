@@ -382,3 +382,36 @@ def test_a_seizure_zone_across_180_drawn_without_the_cut_is_placed_across_180(tm
     assert (near_180 <= 2.0 + 1e-9).all(), lon  # none near Greenwich
     assert -17.5 <= lat[0] <= -16.5 and near_180[0] <= 0.5
     assert any("2 polygon(s)/line(s) step across 180°" in n for n in got.notes)
+
+
+@pytest.mark.parametrize("written", ["one ring stepping 359°", "past 180°"])
+def test_land_across_180_drawn_without_the_cut_is_the_island_not_a_band(tmp_path, written):
+    """Found: an island across 180° in a land layer drawn without the cut took the cells of
+    its latitudes round the Fiji theatre for land: 190 resolution-5 cells on land (16 are),
+    dropped from the area by ``exclude_land`` and 0 km from the coast, without a word;
+    written past 180° (to 180.4°), half the island was sea.  Cut at 180° it is the island.
+    """
+    from pipeline.area import sea_cells
+    from pipeline.builtin_factors import distance_to_features_km
+    from pipeline.ingest.context import read_context
+
+    def land(path, geometry):
+        feature = {"type": "Feature", "properties": {}, "geometry": geometry}
+        path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+        return read_context(path, "land")
+
+    west = [[179.6, -16.9], [180, -16.9], [180, -16.5], [179.6, -16.5], [179.6, -16.9]]
+    east = [[-180, -16.9], [-179.6, -16.9], [-179.6, -16.5], [-180, -16.5], [-180, -16.9]]
+    ref = land(tmp_path / "cut.geojson", {"type": "MultiPolygon", "coordinates": [[west], [east]]})
+    east_lon = 180.4 if written == "past 180°" else -179.6
+    ring = [[179.6, -16.9], [east_lon, -16.9], [east_lon, -16.5], [179.6, -16.5], [179.6, -16.9]]
+    got = land(tmp_path / "drawn.geojson", {"type": "Polygon", "coordinates": [ring]})
+    cells = region_to_cells((174.0, -22.0, -176.0, -12.0), 5)
+    lat, lon = cells_to_latlng(cells)
+    want = sea_cells(cells, ref.frame)
+    assert len(cells) - len(want) == 16
+    assert np.array_equal(sea_cells(cells, got.frame), want)
+    km = distance_to_features_km(lon, lat, got.frame.geometry.to_numpy(), inside_is_zero=True)
+    km_ref = distance_to_features_km(lon, lat, ref.frame.geometry.to_numpy(), inside_is_zero=True)
+    np.testing.assert_allclose(km, km_ref, atol=1.2)  # the sampling of the edges: 0.02°
+    assert any("read the short way and cut there" in n for n in got.notes)

@@ -681,13 +681,28 @@ def _finish(raw, rows, geoms, rules, crs, src: ContextSource, name: str, assumpt
         if name_col is not None
         else np.full(take.size, "", dtype=object)
     )
+    kept = to4326.iloc[take].to_numpy() if len(to4326) else np.empty(0, dtype=object)
+    if len(kept):
+        from ..grid import polygons_within_180
+
+        # land or a lane area across 180° drawn without the cut (one ring stepping from
+        # 179.6° to -179.6°) was a band round the globe: every cell of its latitudes was on
+        # land; one written past 180° (to 180.4°) was half missed by the cells' test
+        fixed = polygons_within_180(kept)
+        moved = int(sum(a is not b for a, b in zip(fixed, kept, strict=True)))
+        if moved:
+            notes.append(
+                f"{name}: {moved} polygon(s) across 180° were read the short way and cut "
+                "there (RFC 7946 3.1.9), as their edges of under 180° say"
+            )
+        kept = fixed
     frame = gpd.GeoDataFrame(
         {
             "name": labels,
             "source_file": name,
             "source_row": np.asarray(rows)[take].astype("int64"),
         },
-        geometry=to4326.iloc[take].to_numpy() if len(to4326) else [],
+        geometry=kept if len(kept) else [],
         crs="EPSG:4326",
     )
     if src.kind == "land" and len(frame):

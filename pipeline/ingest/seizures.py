@@ -1882,47 +1882,6 @@ def _in_degrees(crs) -> bool:
         return False  # refused by reproject_xy, naming the CRS
 
 
-def _the_short_way(geoms: np.ndarray) -> np.ndarray:
-    """Return lon/lat lines and polygons with their rings unwrapped across 180°.
-
-    A ring or line that steps more than 180° of longitude between two vertices is unwrapped
-    vertex to vertex (each step the short way); holes and parts are moved by whole turns next
-    to the first ring.  Geometries without such a step are returned as they are.
-    """
-    out = geoms.copy()
-    for i, g in enumerate(geoms):  # only the geometries wider than 180°: a handful
-        rings = []
-        for part in shapely.get_parts(g):
-            if shapely.get_type_id(part) == 3:
-                rings.append([part.exterior, *part.interiors])
-            else:
-                rings.append([part])
-        coords = [[np.asarray(r.coords) for r in ps] for ps in rings]
-        if not any(np.abs(np.diff(c[:, 0])).max(initial=0.0) > 180 for ps in coords for c in ps):
-            continue
-        ref = None
-        parts = []
-        for ps in coords:
-            done = []
-            for c in ps:
-                c = np.column_stack([np.unwrap(c[:, 0], period=360.0), c[:, 1:]])
-                if ref is None:
-                    ref = float(c[:, 0].mean())
-                turn = 360.0 * np.round((c[:, 0].mean() - ref) / 360.0)
-                done.append(np.column_stack([c[:, 0] - turn, c[:, 1:]]))
-            if shapely.get_type_id(g) in (3, 6):
-                parts.append(shapely.Polygon(done[0], done[1:]))
-            else:
-                parts.append(shapely.LineString(done[0]))
-        if len(parts) == 1:
-            out[i] = parts[0]
-        elif shapely.get_type_id(g) in (3, 6):
-            out[i] = shapely.MultiPolygon(parts)
-        else:
-            out[i] = shapely.MultiLineString(parts)
-    return out
-
-
 def _points_from_geometry(
     geoms: np.ndarray,
     to_points: bool,
@@ -1957,7 +1916,9 @@ def _points_from_geometry(
             b = shapely.bounds(geoms[ok])
             wide = np.flatnonzero(ok)[(b[:, 2] - b[:, 0]) > 180]
             if wide.size:
-                short = _the_short_way(geoms[wide])
+                from ..grid import unwrap_antimeridian_steps
+
+                short = unwrap_antimeridian_steps(geoms[wide])
                 moved = np.flatnonzero(short != geoms[wide])
                 shapes[wide] = short
                 if moved.size and notes is not None:
