@@ -129,3 +129,108 @@ def test_the_preview_of_a_theatre_round_the_pole_is_written(tmp_path):
     # the band from 80° N to the pole is filled: its top rows are magenta across the width
     top = magenta[rows[0] + 2 : rows[0] + 6]
     assert top.any(axis=0).sum() > 0.8 * magenta.any(axis=0).sum()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("res", "pole"), [(0, 90.0), (1, 90.0), (0, -90.0)])
+def test_the_web_map_fills_the_cell_round_the_pole(page, tmp_path, res, pole):
+    """Found: on the web map the cell round a pole was a sliver, its cap south of 85° blank.
+
+    route_risk.js unwraps a cell's ring vertex to vertex; the ring of the cell round a pole
+    ends a whole turn from where it starts, and closing it straight back drew only the sliver
+    between its edge and that chord.  At resolution 0 the cell reaches down to 69° (82° at
+    resolution 1), far inside the map, and nothing said it was missing.  The ring is now
+    closed along the pole (the map's edge), as the basemap's Antarctica is.
+    """
+    import io
+
+    import matplotlib.image as mpimg
+
+    from pipeline.grid import points_to_cells
+    from pipeline.render import RenderOptions, write_map
+    from pipeline.testing import sample_map_data
+
+    cell = points_to_cells([0.0], [pole], res)
+    data = sample_map_data(cells=cell, n_seizures=0, n_events=0, n_periods=0)
+    data.seizures = data.events = data.transit = data.timeline = None
+    data.rasters = []
+    data.scores["observed"] = True
+    opts = RenderOptions(class_colors=("#ff00ff",) * 5, hex_opacity=1.0)
+    path = write_map(
+        data, tmp_path / "map.html", as_of="2024-06-30", run_id="r", inputs=[], options=opts
+    )
+    page.route(
+        "**/*", lambda r: r.continue_() if r.request.url.startswith("file://") else r.abort()
+    )
+    page.goto(path.as_uri())
+    page.wait_for_function("() => window.routeRisk && window.routeRisk.ready === true")
+    page.evaluate(
+        """() => ['rr-legend', 'rr-title', 'rr-footer'].forEach(
+               id => { document.getElementById(id).style.display = 'none'; })"""
+    )
+    img = mpimg.imread(io.BytesIO(page.screenshot()), format="png")[..., :3]
+    magenta = (img[..., 0] > 0.9) & (img[..., 1] < 0.15) & (img[..., 2] > 0.9)
+    # points of the cell (their own cell is it) south of the map's edge, along the view
+    h, w = magenta.shape
+    lon, lat = (g.ravel() for g in np.meshgrid(np.linspace(-175, 175, 36), np.arange(66, 85, 0.75)))
+    lat = np.sign(pole) * lat
+    # the cell's points 1° of latitude and 4° of longitude clear of its edge
+    mine = np.ones(lon.size, dtype=bool)
+    for dlon, dlat in [(0, 0), (-4, 0), (4, 0), (0, -1), (0, 1)]:
+        mine &= points_to_cells(lon + dlon, np.clip(lat + dlat, -90, 90), res) == cell[0]
+    inside = []
+    for x_lon, y_lat in zip(lon[mine], lat[mine], strict=True):
+        xy = page.evaluate(f"() => routeRisk.map.latLngToContainerPoint([{y_lat}, {x_lon}])")
+        x, y = int(round(xy["x"])), int(round(xy["y"]))
+        if 2 <= x < w - 2 and 2 <= y < h - 2:
+            inside.append(bool(magenta[y, x]))
+    page.screenshot(path=str(tmp_path / "pole.png"))
+    assert len(inside) >= 5 and all(inside), (sum(inside), len(inside))
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lat", [60.0, -45.0, 0.0])
+def test_the_web_map_draws_cells_in_place_when_the_view_reaches_past_its_top(page, tmp_path, lat):
+    """Found: zoomed out past the map's top edge, every hexagon was drawn too high.
+
+    The hexagon canvas took its top-left world pixel from ``project(containerPointToLatLng)``,
+    where the latitude is clamped to 85.05°: with the view reaching past the map's top (a
+    world view, an Arctic theatre framed on the edge) every cell was drawn that many pixels
+    too high, over other places (a 60° N cell over the Arctic sea, 300 px off).
+    """
+    import io
+
+    import matplotlib.image as mpimg
+
+    from pipeline.grid import cells_to_latlng, points_to_cells
+    from pipeline.render import RenderOptions, write_map
+    from pipeline.testing import sample_map_data
+
+    cell = points_to_cells([10.0], [lat], 0)
+    data = sample_map_data(cells=cell, n_seizures=0, n_events=0, n_periods=0)
+    data.seizures = data.events = data.transit = data.timeline = None
+    data.rasters = []
+    data.scores["observed"] = True
+    opts = RenderOptions(class_colors=("#ff00ff",) * 5, hex_opacity=1.0)
+    path = write_map(
+        data, tmp_path / "map.html", as_of="2024-06-30", run_id="r", inputs=[], options=opts
+    )
+    page.route(
+        "**/*", lambda r: r.continue_() if r.request.url.startswith("file://") else r.abort()
+    )
+    page.goto(path.as_uri())
+    page.wait_for_function("() => window.routeRisk && window.routeRisk.ready === true")
+    page.evaluate(
+        """() => { ['rr-legend', 'rr-title', 'rr-footer'].forEach(
+               id => { document.getElementById(id).style.display = 'none'; });
+               routeRisk.map.setView([75, 10], 1, {animate: false}); }"""
+    )
+    page.wait_for_timeout(300)
+    top = page.evaluate("() => routeRisk.map.latLngToContainerPoint([85.0511287798, 10]).y")
+    assert top > 50  # the view reaches past the map's top edge
+    img = mpimg.imread(io.BytesIO(page.screenshot()), format="png")[..., :3]
+    magenta = (img[..., 0] > 0.9) & (img[..., 1] < 0.15) & (img[..., 2] > 0.9)
+    c_lat, c_lon = cells_to_latlng(cell)
+    xy = page.evaluate(f"() => routeRisk.map.latLngToContainerPoint([{c_lat[0]}, {c_lon[0]}])")
+    x, y = int(round(xy["x"])), int(round(xy["y"]))
+    assert magenta[y - 2 : y + 3, x - 2 : x + 3].all()

@@ -40,25 +40,41 @@
   }
 
   /* Boundaries in normalised Web-Mercator units, longitudes unwrapped vertex to vertex so a
-   * cell on the antimeridian is one contiguous polygon (drawn in every visible world copy). */
+   * cell on the antimeridian is one contiguous polygon (drawn in every visible world copy).
+   * The ring of the cell round a pole ends a whole turn from where it starts: it is closed
+   * along the pole (the map's edge), or only the sliver between its edge and the chord back
+   * to its start would be filled (the cap of a resolution-0 cell reaches 69 degrees). */
   function buildGeometry(ids) {
     var n = ids.length, offsets = new Int32Array(n + 1), total = 0, rings = new Array(n);
-    for (var i = 0; i < n; i++) {
-      rings[i] = h3.cellToBoundary(ids[i]);
-      total += rings[i].length; offsets[i + 1] = total;
+    var i, j, r;
+    for (i = 0; i < n; i++) {
+      var b = h3.cellToBoundary(ids[i]), prev = b[0][1], sumLat = 0;
+      r = new Array(b.length);
+      for (j = 0; j < b.length; j++) {
+        var lng = b[j][1];
+        while (lng - prev > 180) { lng -= 360; }
+        while (lng - prev < -180) { lng += 360; }
+        prev = lng; sumLat += b[j][0];
+        r[j] = [b[j][0], lng];
+      }
+      var back = r[0][1];  // the first vertex again, unwrapped after the last one
+      while (back - prev > 180) { back -= 360; }
+      while (back - prev < -180) { back += 360; }
+      if (back !== r[0][1]) {
+        var pole = sumLat < 0 ? -90 : 90;
+        r.push([r[0][0], back], [pole, back], [pole, r[0][1]]);
+      }
+      rings[i] = r;
+      total += r.length; offsets[i + 1] = total;
     }
     var xs = new Float64Array(total), ys = new Float64Array(total);
     var bx0 = new Float64Array(n), bx1 = new Float64Array(n);
     var by0 = new Float64Array(n), by1 = new Float64Array(n);
     for (i = 0; i < n; i++) {
-      var r = rings[i], o = offsets[i], prev = r[0][1], x0 = Infinity, x1 = -Infinity;
-      var y0 = Infinity, y1 = -Infinity;
-      for (var j = 0; j < r.length; j++) {
-        var lng = r[j][1];
-        while (lng - prev > 180) { lng -= 360; }
-        while (lng - prev < -180) { lng += 360; }
-        prev = lng;
-        var x = mercX(lng), y = mercY(r[j][0]);
+      var o = offsets[i], x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+      r = rings[i];
+      for (j = 0; j < r.length; j++) {
+        var x = mercX(r[j][1]), y = mercY(r[j][0]);
         xs[o + j] = x; ys[o + j] = y;
         if (x < x0) { x0 = x; } if (x > x1) { x1 = x; }
         if (y < y0) { y0 = y; } if (y > y1) { y1 = y; }
@@ -306,7 +322,11 @@
       ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
       ctx.clearRect(0, 0, size.x, size.y);
       var zoom = map.getZoom(), scale = 256 * Math.pow(2, zoom);
-      var p0 = map.project(map.containerPointToLatLng([0, 0]), zoom);
+      /* The container's top-left in world pixels, from the layer point: through a latitude
+       * (project(containerPointToLatLng)) it was clamped to 85.05 degrees, so with the view
+       * reaching past the map's top edge (zoomed out, an Arctic theatre) every cell was drawn
+       * that much too high. */
+      var p0 = map.containerPointToLayerPoint([0, 0]).add(map.getPixelOrigin());
       var g = this.g, d = this.d, seen = new Uint8Array(g.n), drawn = 0;
       var kmin = Math.floor(p0.x / scale) - 1, kmax = Math.floor((p0.x + size.x) / scale) + 1;
       ctx.globalAlpha = d.opacity; ctx.lineJoin = 'round';
