@@ -234,3 +234,43 @@ def test_the_web_map_draws_cells_in_place_when_the_view_reaches_past_its_top(pag
     xy = page.evaluate(f"() => routeRisk.map.latLngToContainerPoint([{c_lat[0]}, {c_lon[0]}])")
     x, y = int(round(xy["x"])), int(round(xy["y"]))
     assert magenta[y - 2 : y + 3, x - 2 : x + 3].all()
+
+
+@pytest.mark.browser
+def test_the_zoom_animation_keeps_the_hexagons_in_place_past_the_maps_top(page, tmp_path):
+    """Found with the fix above: the zoom animation placed the canvas the same clamped way.
+
+    While zooming, the canvas is moved to where its top-left lands at the new zoom; that
+    point was taken through a latitude clamped to 85.05°, so zooming a view that reaches past
+    the map's top edge slid the hexagons off their places until the zoom ended.  The canvas
+    must land where Leaflet puts the container's top-left at the new zoom.
+    """
+    from pipeline.grid import points_to_cells
+    from pipeline.render import write_map
+    from pipeline.testing import sample_map_data
+
+    data = sample_map_data(cells=points_to_cells([10.0], [60.0], 0), n_seizures=0, n_events=0)
+    data.seizures = data.events = data.transit = data.timeline = None
+    data.rasters = []
+    path = write_map(data, tmp_path / "map.html", as_of="2024-06-30", run_id="r", inputs=[])
+    page.route(
+        "**/*", lambda r: r.continue_() if r.request.url.startswith("file://") else r.abort()
+    )
+    page.goto(path.as_uri())
+    page.wait_for_function("() => window.routeRisk && window.routeRisk.ready === true")
+    got, want = page.evaluate(
+        r"""() => {
+            const map = routeRisk.map;
+            map.setView([75, 10], 1, {animate: false});
+            const layer = routeRisk.hoverables.find(h => h._canvas && h.d && h.d.key === 'risk');
+            const e = {zoom: 2, center: L.latLng(70, 10)};
+            layer._animateZoom(e);
+            const m = layer._canvas.style.transform.match(/translate3d\(([-\d.e]+)px, *([-\d.e]+)px/);
+            const pos = {x: +m[1], y: +m[2]};
+            // the container's top-left in world pixels at zoom 1, then at zoom 2, in layer px
+            const world = map.containerPointToLayerPoint([0, 0]).add(map.getPixelOrigin());
+            const want = world.multiplyBy(2).subtract(map._getNewPixelOrigin(e.center, e.zoom));
+            return [[pos.x, pos.y], [want.x, want.y]];
+        }"""
+    )
+    assert got == pytest.approx(want, abs=0.5)

@@ -307,9 +307,11 @@
       if (this.d.key === 'risk') { RR.hexCount = 0; }
     },
     _animateZoom: function (e) {
-      var scale = this._map.getZoomScale(e.zoom);
-      var offset = this._map._latLngToNewLayerPoint(this._map.containerPointToLatLng([0, 0]),
-        e.zoom, e.center);
+      /* The canvas's top-left in world pixels, scaled to the new zoom, less the new pixel
+       * origin; not through a latitude, which is clamped to 85.05 degrees (see _redraw). */
+      var map = this._map, scale = map.getZoomScale(e.zoom);
+      var world = map.containerPointToLayerPoint([0, 0]).add(map.getPixelOrigin());
+      var offset = world.multiplyBy(scale).subtract(map._getNewPixelOrigin(e.center, e.zoom));
       L.DomUtil.setTransform(this._canvas, offset, scale);
     },
     _redraw: function () {
