@@ -539,6 +539,26 @@ def test_the_preview_of_a_theatre_round_the_pole_is_written(tmp_path):
     assert top.any(axis=0).sum() > 0.8 * magenta.any(axis=0).sum()
 
 
+def _open_one_magenta_cell(page, cell, tmp_path: Path) -> None:
+    """Write a map of the one ``cell``, filled opaque magenta, and open it offline in ``page``."""
+    from pipeline.render import RenderOptions, write_map
+    from pipeline.testing import sample_map_data
+
+    data = sample_map_data(cells=cell, n_seizures=0, n_events=0, n_periods=0)
+    data.seizures = data.events = data.transit = data.timeline = None
+    data.rasters = []
+    data.scores["observed"] = True
+    opts = RenderOptions(class_colors=("#ff00ff",) * 5, hex_opacity=1.0)
+    path = write_map(
+        data, tmp_path / "map.html", as_of="2024-06-30", run_id="r", inputs=[], options=opts
+    )
+    page.route(
+        "**/*", lambda r: r.continue_() if r.request.url.startswith("file://") else r.abort()
+    )
+    page.goto(path.as_uri())
+    page.wait_for_function("() => window.routeRisk && window.routeRisk.ready === true")
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize(("res", "pole"), [(0, 90.0), (1, 90.0), (0, -90.0)])
 def test_the_web_map_fills_the_cell_round_the_pole(page, tmp_path, res, pole):
@@ -555,23 +575,9 @@ def test_the_web_map_fills_the_cell_round_the_pole(page, tmp_path, res, pole):
     import matplotlib.image as mpimg
 
     from pipeline.grid import points_to_cells
-    from pipeline.render import RenderOptions, write_map
-    from pipeline.testing import sample_map_data
 
     cell = points_to_cells([0.0], [pole], res)
-    data = sample_map_data(cells=cell, n_seizures=0, n_events=0, n_periods=0)
-    data.seizures = data.events = data.transit = data.timeline = None
-    data.rasters = []
-    data.scores["observed"] = True
-    opts = RenderOptions(class_colors=("#ff00ff",) * 5, hex_opacity=1.0)
-    path = write_map(
-        data, tmp_path / "map.html", as_of="2024-06-30", run_id="r", inputs=[], options=opts
-    )
-    page.route(
-        "**/*", lambda r: r.continue_() if r.request.url.startswith("file://") else r.abort()
-    )
-    page.goto(path.as_uri())
-    page.wait_for_function("() => window.routeRisk && window.routeRisk.ready === true")
+    _open_one_magenta_cell(page, cell, tmp_path)
     page.evaluate(
         """() => ['rr-legend', 'rr-title', 'rr-footer'].forEach(
                id => { document.getElementById(id).style.display = 'none'; })"""
@@ -611,23 +617,9 @@ def test_the_web_map_draws_cells_in_place_when_the_view_reaches_past_its_top(pag
     import matplotlib.image as mpimg
 
     from pipeline.grid import cells_to_latlng, points_to_cells
-    from pipeline.render import RenderOptions, write_map
-    from pipeline.testing import sample_map_data
 
     cell = points_to_cells([10.0], [lat], 0)
-    data = sample_map_data(cells=cell, n_seizures=0, n_events=0, n_periods=0)
-    data.seizures = data.events = data.transit = data.timeline = None
-    data.rasters = []
-    data.scores["observed"] = True
-    opts = RenderOptions(class_colors=("#ff00ff",) * 5, hex_opacity=1.0)
-    path = write_map(
-        data, tmp_path / "map.html", as_of="2024-06-30", run_id="r", inputs=[], options=opts
-    )
-    page.route(
-        "**/*", lambda r: r.continue_() if r.request.url.startswith("file://") else r.abort()
-    )
-    page.goto(path.as_uri())
-    page.wait_for_function("() => window.routeRisk && window.routeRisk.ready === true")
+    _open_one_magenta_cell(page, cell, tmp_path)
     page.evaluate(
         """() => { ['rr-legend', 'rr-title', 'rr-footer'].forEach(
                id => { document.getElementById(id).style.display = 'none'; });
