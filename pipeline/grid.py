@@ -767,6 +767,12 @@ def _steps_across_180(c: np.ndarray) -> bool:
     return bool(((step > 180.0) & ~on_180).any())
 
 
+def _winds_round_a_pole(c: np.ndarray) -> bool:
+    """Whether a closed ring, each step read the short way, goes once round a pole."""
+    x = np.unwrap(c[:, 0], period=360.0)
+    return bool(abs(x[-1] - x[0]) > 180.0)
+
+
 def unwrap_antimeridian_steps(geoms) -> np.ndarray:
     """Return lon/lat lines and polygons read the short way across 180°.
 
@@ -789,6 +795,8 @@ def unwrap_antimeridian_steps(geoms) -> np.ndarray:
         ]
         if not any(_steps_across_180(c) for ps in rings for c in ps):
             continue
+        if polygonal and any(_winds_round_a_pole(c) for ps in rings for c in ps):
+            continue  # a cap round a pole (Antarctica): no short way, it is drawn as meant
         ref = None
         made = []
         for ps in rings:

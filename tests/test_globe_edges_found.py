@@ -674,3 +674,20 @@ def test_the_zoom_animation_keeps_the_hexagons_in_place_past_the_maps_top(page, 
         }"""
     )
     assert got == pytest.approx(want, abs=0.5)
+
+
+def test_a_cap_round_a_pole_with_a_step_across_180_is_left_as_drawn():
+    """Found by the clean-clone run on Natural Earth's land: Antarctica's ring steps from
+    179.9° to -179.9° at another latitude than the pole; read the short way it went round
+    the pole and its cut at 180 failed in GEOS (a traceback)."""
+    import shapely
+
+    from pipeline.grid import polygons_within_180
+
+    xs = np.linspace(-179.9, 179.9, 73)
+    cap = shapely.Polygon(
+        [(x, -70.0 - 5 * np.cos(np.radians(x))) for x in xs] + [(179.9, -89.0), (-179.9, -89.0)]
+    )
+    (got,) = polygons_within_180(np.array([cap], dtype=object))
+    assert got.equals(cap)
+    assert shapely.contains_xy(got, 0.0, -80.0)
