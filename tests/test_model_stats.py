@@ -15,7 +15,13 @@ from pipeline.model import (
     nb2_alpha,
     smoothed_counts,
 )
-from pipeline.model.fitted import _fisher_scoring, _Fit, _start_without, independent_columns
+from pipeline.model.fitted import (
+    _fisher_scoring,
+    _Fit,
+    _start_without,
+    cluster_codes,
+    independent_columns,
+)
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +83,30 @@ def test_cluster_robust_cov_matches_statsmodels(glm_data, alpha):
     )
     cov = cluster_robust_cov(x, y, np.asarray(ref.fittedvalues), groups, alpha=alpha)
     np.testing.assert_allclose(cov, ref.cov_params(), rtol=1e-6, atol=1e-12)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_cluster_robust_cov_with_codes_given_matches_statsmodels(glm_data, weighted):
+    """The selection passes the clusters' codes once; cluster labels need not be 0..G-1."""
+    x, offset, y, _, groups = glm_data
+    labels = np.asarray(groups) * 7 + 1_000_003  # sparse, unsorted-looking labels
+    w = np.random.default_rng(5).integers(1, 4, len(y)).astype(float) if weighted else None
+    # frequency weights: the rows repeated (the small-sample factor counts observations)
+    rep = np.ones(len(y), dtype=int) if w is None else w.astype(int)
+    ref = sm.GLM(
+        np.repeat(y, rep), np.repeat(x, rep, axis=0), sm.families.Poisson(), np.repeat(offset, rep)
+    ).fit(cov_type="cluster", cov_kwds={"groups": np.repeat(labels, rep)})
+    mu = np.exp(offset + x @ np.asarray(ref.params))
+    codes = cluster_codes(labels)
+    assert codes.n_groups == len(np.unique(labels))
+    cov = cluster_robust_cov(x, y, mu, labels, weights=w, codes=codes)
+    np.testing.assert_allclose(cov, ref.cov_params(), rtol=1e-6, atol=1e-12)
+    # the indicator sums each cluster's rows in row order, as np.bincount does: to the bit
+    u = x * (y - mu)[:, None]
+    by_bincount = np.column_stack(
+        [np.bincount(codes.codes, weights=u[:, j], minlength=codes.n_groups) for j in range(3)]
+    )
+    assert np.array_equal(codes.indicator @ u, by_bincount)
 
 
 def test_nb2_alpha_agrees_with_the_statsmodels_maximum_likelihood(glm_data):

@@ -58,10 +58,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special, stats
+from scipy import optimize, sparse, special, stats
 
 from .. import schema as S
 from ..errors import InputError
@@ -71,6 +72,7 @@ from .options import FittedOptions
 
 __all__ = [
     "FittedModel",
+    "ClusterCodes",
     "cluster_codes",
     "cluster_robust_cov",
     "fit_log_link",
@@ -196,10 +198,27 @@ def nb2_alpha(y: np.ndarray, mu: np.ndarray, weights: np.ndarray | None = None) 
     return float(np.exp(res.x))
 
 
-def cluster_codes(groups: np.ndarray) -> tuple[np.ndarray, int]:
-    """Return each row's cluster as a code 0..G-1 (in sorted order of ``groups``) and G."""
+class ClusterCodes(NamedTuple):
+    """Each row's cluster as a code, the number of clusters, and the cluster-by-row indicator."""
+
+    codes: np.ndarray
+    n_groups: int
+    #: sparse (G, N) matrix with a 1 at (cluster, row): ``indicator @ u`` sums u by cluster
+    indicator: sparse.csr_array
+
+
+def cluster_codes(groups: np.ndarray) -> ClusterCodes:
+    """Return each row's cluster as a code 0..G-1 (in sorted order of ``groups``), G, and its indicator.
+
+    The indicator's rows list their columns in row order, so its product sums each cluster's
+    rows in row order (as ``np.bincount`` does, to the bit) in one pass over the rows
+    instead of one per column.
+    """
     _, g = np.unique(groups, return_inverse=True)
-    return g, int(g.max()) + 1 if g.size else 0
+    g = g.reshape(-1)
+    n_g = int(g.max()) + 1 if g.size else 0
+    indicator = sparse.csr_array((np.ones(g.size), (g, np.arange(g.size))), shape=(n_g, g.size))
+    return ClusterCodes(g, n_g, indicator)
 
 
 def cluster_robust_cov(
@@ -210,7 +229,7 @@ def cluster_robust_cov(
     *,
     alpha: float | None = None,
     weights: np.ndarray | None = None,
-    codes: tuple[np.ndarray, int] | None = None,
+    codes: ClusterCodes | None = None,
 ) -> np.ndarray:
     """Cluster-robust (sandwich) covariance of a log-link Poisson or NB2 GLM.
 
@@ -231,7 +250,7 @@ def cluster_robust_cov(
         NB2 dispersion; None for Poisson.
     weights : numpy.ndarray, optional
         Frequency weights of the rows.
-    codes : (numpy.ndarray, int), optional
+    codes : ClusterCodes, optional
         :func:`cluster_codes` of ``groups``, computed once by a caller that asks for many
         covariances on the same rows (the selection's steps).
 
@@ -242,18 +261,18 @@ def cluster_robust_cov(
     a = 0.0 if alpha is None else float(alpha)
     w = np.ones(len(y)) if weights is None else np.asarray(weights, "float64")
     denom = 1.0 + a * mu
-    # Observed information of the log link (NB2 is not canonical: it differs from the expected).
-    h = (x * (w * mu * (1.0 + a * y) / denom**2)[:, None]).T @ x
+    # Observed information of the log link (NB2 is not canonical: it differs from the
+    # expected); its weights are >= 0, so it is one symmetric product of the scaled rows
+    # (BLAS syrk, half a general product).
+    xs = x * np.sqrt(w * mu * (1.0 + a * y) / denom**2)[:, None]
+    h = xs.T @ xs
     u = x * (w * (y - mu) / denom)[:, None]
-    g, n_g = cluster_codes(groups) if codes is None else codes
-    # per-column bincount: the sums in row order, as np.add.at, without its per-element cost
-    sg = np.column_stack(
-        [np.bincount(g, weights=u[:, j], minlength=n_g) for j in range(u.shape[1])]
-    )
+    c_g = cluster_codes(groups) if codes is None else codes
+    sg = c_g.indicator @ u  # each cluster's score: its rows summed in row order
     b = sg.T @ sg
     hinv = np.linalg.pinv(h)
     n, k = float(w.sum()), x.shape[1]
-    c = (n_g / max(n_g - 1, 1)) * ((n - 1) / max(n - k, 1))
+    c = (c_g.n_groups / max(c_g.n_groups - 1, 1)) * ((n - 1) / max(n - k, 1))
     return hinv @ b @ hinv * c
 
 
@@ -837,7 +856,7 @@ class FittedModel:
             # corrected for the dependence within cells) is below ln(cells): BIC's threshold
             # for one parameter with the cells as the sample size.
             codes = cluster_codes(groups)  # once: every step's covariance is on these rows
-            n_clusters = codes[1]
+            n_clusters = codes.n_groups
             threshold = float(np.log(max(n_clusters, 2)))
             z_min = float(np.sqrt(threshold))
             selection.update(
