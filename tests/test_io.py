@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from pipeline.io import (
     FORMULA_PREFIXES,
+    floats_to_reprs,
     neutralise_formulas,
     round_array,
     round_floats,
@@ -589,3 +590,39 @@ def test_csv_fast_path_matches_pandas_on_any_text_and_float(tmp_path_factory, te
     finally:
         io._csv_fast_path = original
     assert ours == theirs
+
+
+def _reprs(values) -> list[str]:
+    return [repr(v) for v in np.asarray(values, dtype="float64").tolist()]
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True, allow_subnormal=True), max_size=40))
+@example([0.0, -0.0, np.nan, np.inf, -np.inf, 5e-324, -5e-324, 1e-300, 1.7976931348623157e308])
+@example([1e-4, 9.999999999999999e-05, 1e-5, 1e-6, 1e-7, 1e-9, 1e-10, 1e9, 1e10, 1e15, 1e16])
+@example([3.0, -3.0, 123456789.0, 9999999999.0, 10000000000.0, 2.0**53, 0.5, 45.123457])
+def test_floats_to_reprs_is_pythons_repr(values):
+    """Arrow's text of each float is Python's, whatever the value (the CSV and GeoJSON text)."""
+    assert floats_to_reprs(values).to_pylist() == _reprs(values)
+
+
+def test_floats_to_reprs_at_every_decimal_exponent_and_bit_pattern():
+    """Arrow lays out some ranges unlike Python (3 for 3.0, 0.00001, 1e-7, 1e+10): every
+    decimal exponent, 1 to 17 digits, whole numbers and the neighbours of each power of ten,
+    and random bit patterns."""
+    rng = np.random.default_rng(15)
+    exponents = np.repeat(np.arange(-325, 309), 60)
+    digits = rng.integers(1, 18, exponents.size)
+    # a d-digit decimal at each exponent: "12345e-7" is 1.2345e-3
+    leading = rng.integers(10 ** (digits - 1), 10**digits)
+    values = np.array(
+        [float(f"{m}e{e}") for m, e in zip(leading, exponents - digits + 1, strict=True)]
+    )
+    values[::2] *= -1
+    powers = 10.0 ** np.arange(-20, 25, dtype="float64")
+    near = np.concatenate(
+        [powers, np.nextafter(powers, 0), np.nextafter(powers, np.inf), -powers, np.trunc(values)]
+    )
+    bits = rng.integers(0, 2**64 - 1, 300_000, dtype="uint64", endpoint=True).view("float64")
+    for v in (values, near, bits):
+        assert floats_to_reprs(v).to_pylist() == _reprs(v)
