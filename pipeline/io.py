@@ -46,6 +46,7 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_text",
     "floats_to_reprs",
+    "formatted_once",
     "gdal_messages_as_warnings",
     "neutralise_formulas",
     "round_array",
@@ -487,6 +488,39 @@ def _text(value: str) -> pa.Scalar:
     return pa.scalar(value, pa.large_string())
 
 
+#: The texts of the float columns formatted in a :func:`formatted_once` block, by their bytes.
+_FORMATTED: dict[bytes, pa.Array] | None = None
+
+
+@contextlib.contextmanager
+def formatted_once() -> Iterator[None]:
+    """Format each float column once for all the CSV and GeoJSON files written in the block.
+
+    The scores' CSV and GeoJSON hold the same rounded floats; within the block the texts of
+    a column (:func:`floats_to_reprs`) are kept, by the column's bytes, and reused by the
+    next file that writes the same values (the same rows in the same order).  The texts are
+    a function of the bytes alone, so the files are what they are without the block.
+    """
+    global _FORMATTED
+    outer, _FORMATTED = _FORMATTED, {} if _FORMATTED is None else _FORMATTED
+    try:
+        yield
+    finally:
+        _FORMATTED = outer
+
+
+def _column_reprs(values: np.ndarray) -> pa.Array:
+    """Return :func:`floats_to_reprs` of a column, kept in a :func:`formatted_once` block."""
+    kept = _FORMATTED
+    if kept is None:
+        return floats_to_reprs(values)
+    key = np.ascontiguousarray(values, dtype="float64").tobytes()
+    texts = kept.get(key)
+    if texts is None:
+        texts = kept[key] = floats_to_reprs(values)
+    return texts
+
+
 def floats_to_reprs(values) -> pa.Array:
     """Return ``repr`` of each float, as Arrow text, formatted in C++ by Arrow.
 
@@ -550,7 +584,7 @@ def _csv_texts(column: pd.Series, eol: str) -> pa.Array:
         dtype = column.dtype
     if isinstance(dtype, np.dtype) and dtype.kind == "f":
         values = column.to_numpy()
-        return pc.if_else(pa.array(np.isnan(values)), _text(""), floats_to_reprs(values))
+        return pc.if_else(pa.array(np.isnan(values)), _text(""), _column_reprs(values))
     if isinstance(dtype, np.dtype) and dtype.kind in "iu":
         return pc.cast(pa.array(column.to_numpy()), pa.large_string())
     if isinstance(dtype, np.dtype) and dtype.kind == "b":
@@ -655,8 +689,9 @@ def write_geojson(frame: gpd.GeoDataFrame, path: str | os.PathLike) -> Path:
     return Path(path)
 
 
-#: Features formatted at a time by :func:`write_geojson` (bounds its memory to ~50 MB).
-_GEOJSON_CHUNK_ROWS = 10_000
+#: Features formatted at a time by :func:`write_geojson` (bounds its memory to ~100 MB); the
+#: CSV's rows too, so that both format the same slices of a column (:func:`formatted_once`).
+_GEOJSON_CHUNK_ROWS = _CSV_CHUNK_ROWS
 
 
 def _json_texts(column: pd.Series) -> pa.Array:
@@ -673,7 +708,7 @@ def _json_texts(column: pd.Series) -> pa.Array:
         dtype = column.dtype
     if isinstance(dtype, np.dtype) and dtype.kind == "f":
         values = column.to_numpy()  # JSON has no infinity: null, as NaN
-        return pc.if_else(pa.array(~np.isfinite(values)), _text("null"), floats_to_reprs(values))
+        return pc.if_else(pa.array(~np.isfinite(values)), _text("null"), _column_reprs(values))
     if isinstance(dtype, np.dtype) and dtype.kind in "iu":
         return pc.cast(pa.array(column.to_numpy()), pa.large_string())
     if isinstance(dtype, np.dtype) and dtype.kind == "b":

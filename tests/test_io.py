@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from pipeline.io import (
     FORMULA_PREFIXES,
     floats_to_reprs,
+    formatted_once,
     neutralise_formulas,
     round_array,
     round_floats,
@@ -626,3 +627,39 @@ def test_floats_to_reprs_at_every_decimal_exponent_and_bit_pattern():
     bits = rng.integers(0, 2**64 - 1, 300_000, dtype="uint64", endpoint=True).view("float64")
     for v in (values, near, bits):
         assert floats_to_reprs(v).to_pylist() == _reprs(v)
+
+
+def test_formatted_once_formats_a_column_once_and_writes_the_same_bytes(tmp_path, monkeypatch):
+    """In the block the GeoJSON takes the CSV's float texts (the export's scores), by the
+    column's values: a column of other values, or the same values in another order, is
+    formatted anew, and every file is byte for byte the one written outside the block."""
+    import pipeline.io as io
+
+    gdf, _ = _awkward_polygons()
+    gdf["y"] = gdf["x"].to_numpy()[::-1]  # x's values, another order
+    gdf["z"] = gdf["x"] * 3.0
+    plain = pd.DataFrame(gdf.drop(columns="geometry"))
+    alone = [
+        write_csv(plain, tmp_path / "a.csv").read_bytes(),
+        write_geojson(gdf, tmp_path / "a.geojson").read_bytes(),
+        write_geojson(gdf[["z", "x", "geometry"]], tmp_path / "b.geojson").read_bytes(),
+    ]
+    formatted = []
+    real = io.floats_to_reprs
+    monkeypatch.setattr(io, "floats_to_reprs", lambda v: formatted.append(len(v)) or real(v))
+    with formatted_once():
+        shared = [
+            write_csv(plain, tmp_path / "c.csv").read_bytes(),
+            write_geojson(gdf, tmp_path / "c.geojson").read_bytes(),
+            write_geojson(gdf[["z", "x", "geometry"]], tmp_path / "d.geojson").read_bytes(),
+        ]
+    floats = [c for c in plain.columns if plain[c].dtype == "float64"]
+    assert {"x", "y", "z"} <= set(floats)
+    # the CSV formats each float column; the GeoJSONs only their vertices' coordinates
+    vertices = len(shapely.get_coordinates(gdf.geometry.to_numpy()))
+    assert formatted[: len(floats)] == [len(gdf)] * len(floats)
+    assert sorted(formatted[len(floats) :]) == sorted([vertices] * 4)
+    assert shared == alone
+    formatted.clear()
+    write_csv(plain, tmp_path / "e.csv")  # after the block, formatted again
+    assert formatted == [len(gdf)] * len(floats)

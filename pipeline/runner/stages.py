@@ -1829,6 +1829,7 @@ def export(state: RunState) -> None:
 
     from ..grid import cells_to_geodataframe, cells_to_latlng
     from ..io import (
+        formatted_once,
         gdal_messages_as_warnings,
         write_csv,
         write_flatgeobuf,
@@ -1884,10 +1885,11 @@ def export(state: RunState) -> None:
         flat = table.copy()
         flat.insert(2, S.LAT, lat)
         flat.insert(3, S.LON, lon)
-        written["scores_csv"] = write_csv(flat, staging / "scores.csv")
-        del flat
-        if cfg.render.geojson:
-            written["scores_geojson"] = write_geojson(gdf, staging / "scores.geojson")
+        with formatted_once():  # the CSV's float texts are the GeoJSON's
+            written["scores_csv"] = write_csv(flat, staging / "scores.csv")
+            del flat
+            if cfg.render.geojson:
+                written["scores_geojson"] = write_geojson(gdf, staging / "scores.geojson")
         if state.evaluation is not None:
             written["evaluation"] = write_json(staging / "evaluation.json", state.evaluation)
             if "summary" in state.evaluation and cfg.render.preview_png:
