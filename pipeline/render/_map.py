@@ -164,7 +164,7 @@ def build_map(
             pts = pts.sort_values(S.TIME, ascending=False).head(options.max_heat_points)
         heat = np.column_stack([pts[S.LAT].to_numpy(float), wrap_lon(pts[S.LON], centre)])
         HeatMapLayer(
-            np.round(heat, 4).tolist(),
+            np.round(heat, 4),
             name=escape_text("Seizures (heat)"),
             show=options.show_heat,
             radius=14,
