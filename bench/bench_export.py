@@ -3,10 +3,11 @@
 route-risk formats two outputs itself, because the library was the slow part of the export:
 
 * ``scores.geojson`` (polygon tables): :func:`pipeline.io.write_geojson` formats the features
-  with numpy, column by column; the peer is GDAL's GeoJSON driver through pyogrio with the
+  with Arrow, column by column; the peer is GDAL's GeoJSON driver through pyogrio with the
   options the export used before (RFC 7946, 6-decimal coordinates).
-* ``scores.csv``: :func:`pipeline.io.write_csv` writes each distinct value's text once; the
-  peer is :meth:`pandas.DataFrame.to_csv` on the same rounded, formula-safe table.
+* ``scores.csv``: :func:`pipeline.io.write_csv` formats numbers with Arrow and each distinct
+  text once; the peer is :meth:`pandas.DataFrame.to_csv` on the same rounded, formula-safe
+  table.
 
 GeoPackage and FlatGeobuf are written by GDAL in both cases; the row shows what the Arrow
 interface saves against the feature-by-feature writer.  Each pair must give the same data

@@ -603,8 +603,11 @@ def _reprs(values) -> list[str]:
 @example([1e-4, 9.999999999999999e-05, 1e-5, 1e-6, 1e-7, 1e-9, 1e-10, 1e9, 1e10, 1e15, 1e16])
 @example([3.0, -3.0, 123456789.0, 9999999999.0, 10000000000.0, 2.0**53, 0.5, 45.123457])
 def test_floats_to_reprs_is_pythons_repr(values):
-    """Arrow's text of each float is Python's, whatever the value (the CSV and GeoJSON text)."""
+    """Arrow's text of each float is Python's, whatever the value (the CSV and GeoJSON text),
+    formatted value by value or, when they repeat, value by distinct value."""
     assert floats_to_reprs(values).to_pylist() == _reprs(values)
+    repeated = np.tile(np.asarray(values, dtype="float64"), 4)  # -0.0 beside 0.0, NaNs
+    assert floats_to_reprs(repeated).to_pylist() == _reprs(repeated)
 
 
 def test_floats_to_reprs_at_every_decimal_exponent_and_bit_pattern():
@@ -625,7 +628,7 @@ def test_floats_to_reprs_at_every_decimal_exponent_and_bit_pattern():
         [powers, np.nextafter(powers, 0), np.nextafter(powers, np.inf), -powers, np.trunc(values)]
     )
     bits = rng.integers(0, 2**64 - 1, 300_000, dtype="uint64", endpoint=True).view("float64")
-    for v in (values, near, bits):
+    for v in (values, near, bits, np.repeat(near, 5)):
         assert floats_to_reprs(v).to_pylist() == _reprs(v)
 
 
