@@ -22,6 +22,7 @@ FlatGeobuf (through pyogrio), and GeoJSON.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import errno
 import hashlib
 import io as _io
@@ -489,7 +490,9 @@ def _text(value: str) -> pa.Scalar:
 
 
 #: The texts of the float columns formatted in a :func:`formatted_once` block, by their bytes.
-_FORMATTED: dict[bytes, pa.Array] | None = None
+_FORMATTED: contextvars.ContextVar[dict[bytes, pa.Array] | None] = contextvars.ContextVar(
+    "route_risk_formatted", default=None
+)
 
 
 @contextlib.contextmanager
@@ -499,19 +502,20 @@ def formatted_once() -> Iterator[None]:
     The scores' CSV and GeoJSON hold the same rounded floats; within the block the texts of
     a column (:func:`floats_to_reprs`) are kept, by the column's bytes, and reused by the
     next file that writes the same values (the same rows in the same order).  The texts are
-    a function of the bytes alone, so the files are what they are without the block.
+    a function of the bytes alone, so the files are what they are without the block.  The
+    texts are kept for the thread (the context) that opened the block, until it ends.
     """
-    global _FORMATTED
-    outer, _FORMATTED = _FORMATTED, {} if _FORMATTED is None else _FORMATTED
+    kept = _FORMATTED.get()
+    token = _FORMATTED.set({} if kept is None else kept)
     try:
         yield
     finally:
-        _FORMATTED = outer
+        _FORMATTED.reset(token)
 
 
 def _column_reprs(values: np.ndarray) -> pa.Array:
     """Return :func:`floats_to_reprs` of a column, kept in a :func:`formatted_once` block."""
-    kept = _FORMATTED
+    kept = _FORMATTED.get()
     if kept is None:
         return floats_to_reprs(values)
     key = np.ascontiguousarray(values, dtype="float64").tobytes()

@@ -5,6 +5,7 @@ FlatGeobuf, CSV with coordinates), read back with DuckDB and GDAL (pyogrio)."""
 from __future__ import annotations
 
 import csv
+import threading
 import warnings
 
 import numpy as np
@@ -666,3 +667,11 @@ def test_formatted_once_formats_a_column_once_and_writes_the_same_bytes(tmp_path
     formatted.clear()
     write_csv(plain, tmp_path / "e.csv")  # after the block, formatted again
     assert formatted == [len(gdf)] * len(floats)
+    formatted.clear()
+    with formatted_once():  # the texts are the block's thread's: another formats its own
+        write_csv(plain, tmp_path / "f.csv")
+        other = threading.Thread(target=write_csv, args=(plain, tmp_path / "g.csv"))
+        other.start()
+        other.join()
+    assert formatted == [len(gdf)] * len(floats) * 2
+    assert (tmp_path / "g.csv").read_bytes() == alone[0]
