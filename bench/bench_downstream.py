@@ -12,7 +12,9 @@ with files kept before (``--compare DIR``): run it with the old code and ``--kee
 with the new code and ``--compare``.  The map differs only in its run id, which is masked;
 the manifest (timings, run ids, hashes of the map) is not compared.
 
-    .venv/bin/python bench/bench_downstream.py [--runs N] [--keep DIR] [--compare DIR]
+    .venv/bin/python bench/bench_downstream.py [--quick] [--runs N] [--keep DIR] [--compare DIR]
+
+``--quick``: a small demo (800 seizures, 12 vessels over 4 days) and two runs.
 
 Results: ``bench/results/downstream.json``.
 """
@@ -67,7 +69,8 @@ def compare(kept: Path, files: dict[str, bytes]) -> list[str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=5, help="downstream runs after the first")
+    ap.add_argument("--quick", action="store_true", help="a small demo, two runs")
+    ap.add_argument("--runs", type=int, help="downstream runs after the first (default 5)")
     ap.add_argument("--keep", type=Path, help="copy the last run's published files here")
     ap.add_argument("--compare", type=Path, help="compare them with the files kept here")
     args = ap.parse_args()
@@ -79,14 +82,18 @@ def main() -> None:
 
     root = Path(tempfile.mkdtemp(prefix="route-risk-downstream-"))
     try:
-        generate_demo(root / "inputs")
+        if args.quick:
+            generate_demo(root / "inputs", n_seizures=800, n_vessels=12, days=4)
+        else:
+            generate_demo(root / "inputs")
+        runs = args.runs or (2 if args.quick else 5)
         os.environ["ROUTE_RISK_DEMO_DATA"] = str(root / "inputs")
         config = Path(pipeline.__file__).parent / "configs" / "demo.yaml"
         cfg = pipeline.load_config(config)
         out = root / "out"
         pipeline.run_pipeline(cfg, out_dir=out)
         rows = []
-        for k in range(args.runs):
+        for k in range(runs):
             res = pipeline.run_pipeline(cfg, out_dir=out, force=True)
             t = res.manifest["timings_s"]
             rows.append({"run": k + 1, "render_s": t["render"], "export_s": t["export"]})
@@ -103,7 +110,9 @@ def main() -> None:
         differ = compare(args.compare, files) if args.compare is not None else []
         if args.compare is not None:
             print("\n".join(differ) or f"all {len(files)} files identical to {args.compare}")
-        write_results("downstream", rows, identical=not differ if args.compare else None)
+        write_results(
+            "downstream", rows, quick=args.quick, identical=not differ if args.compare else None
+        )
     finally:
         shutil.rmtree(root, ignore_errors=True)
     if differ:
