@@ -665,6 +665,9 @@ def test_older_objects_frozen_collects_the_blocks_own_cycles_and_leaves_a_hosts_
         assert older() is not None  # an older one waits for the block's end
     gc.collect()
     assert older() is None
+    with pytest.raises(RuntimeError, match="stage failed"), _older_objects_frozen():
+        raise RuntimeError("stage failed")
+    assert gc.get_freeze_count() == 0  # a failed stage gives them back too
     gc.freeze()  # a host process that froze its own objects keeps them frozen
     try:
         count = gc.get_freeze_count()
