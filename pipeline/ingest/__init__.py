@@ -31,7 +31,13 @@ from .rasters import (
     raster_coverage,
     raster_windows,
 )
-from .seizures import COMMODITY_ORIGINAL, SEIZURE_RULES, read_seizures, reject_repeated_records
+from .seizures import (
+    COMMODITY_ORIGINAL,
+    SEIZURE_RULES,
+    read_seizures,
+    reject_repeated_records,
+    sort_seizures,
+)
 from .summary import (
     check_reject_rate,
     format_summary,
@@ -73,6 +79,7 @@ __all__ = [
     "read_seizures",
     "reject_repeated_records",
     "read_tracks",
+    "sort_seizures",
     "summarise_ingest",
     "top_rules",
     "write_rejects",

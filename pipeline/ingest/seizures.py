@@ -118,7 +118,13 @@ from .categories import normalise_categories
 from .options import SeizureSource
 from .zones import apply_time_zone, header_zone, zone_layout
 
-__all__ = ["COMMODITY_ORIGINAL", "read_seizures", "reject_repeated_records", "SEIZURE_RULES"]
+__all__ = [
+    "COMMODITY_ORIGINAL",
+    "read_seizures",
+    "reject_repeated_records",
+    "SEIZURE_RULES",
+    "sort_seizures",
+]
 
 log = logging.getLogger(__name__)
 
@@ -1973,6 +1979,33 @@ def _points_from_geometry(
         ),
     ]
     return x, y, rules
+
+
+def sort_seizures(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return the seizures in one order of their values, whatever order they were read in.
+
+    The run's seizures table is sorted by time, position, commodity, quantity, agency, note
+    and the commodity as written, then by the file and line each record was read from (which
+    differ only between records that agree on all the rest).  What draws records by their
+    position (the bootstrap of the risk interval, the cross-validated bandwidth's subsample)
+    and what lists them (``seizures.parquet``, the map's points) then gives the same result
+    for the same records in shuffled rows, split files or files listed in another order.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Seizures in the table contract (:mod:`pipeline.schema`), in any order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same rows sorted, with a fresh ``RangeIndex``.
+    """
+    order = [*REPEAT_KEY, COMMODITY_ORIGINAL, SOURCE_FILE, SOURCE_ROW]
+    by = [c for c in order if c in frame.columns]
+    if len(frame) < 2 or not by:
+        return frame.reset_index(drop=True)
+    return frame.sort_values(by, kind="stable", na_position="last", ignore_index=True)
 
 
 def reject_repeated_records(result: IngestResult, earlier: Sequence[pd.DataFrame]) -> IngestResult:

@@ -542,7 +542,7 @@ class _Spiller:
 
 def ingest(state: RunState) -> None:
     """Read every input (cached per file), reject outside the area, open the rasters."""
-    from ..ingest import read_seizures, top_rules
+    from ..ingest import read_seizures, sort_seizures, top_rules
     from ..ingest.stream import PingStore
 
     cfg = state.config
@@ -586,7 +586,9 @@ def ingest(state: RunState) -> None:
         last = state.seizures[S.TIME].max() if len(state.seizures) else _time_max(state.pings)
         _refuse_a_future_as_of(state, last)
         state.as_of = last.normalize() + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
-    state.seizures = state.seizures[state.seizures[S.TIME] <= state.as_of].reset_index(drop=True)
+    # one order of the records' values, not of the files' rows: the bootstrap and the cv
+    # bandwidth draw records by position (tests/test_invariance_found.py)
+    state.seizures = sort_seizures(state.seizures[state.seizures[S.TIME] <= state.as_of])
     if len(state.pings):  # final now: written on the second core while the stages compute
         state.background.submit("pings", _write_pings, state.pings, state.staging / "pings.parquet")
 
