@@ -52,9 +52,20 @@ def _run(folder: Path, files: list[pd.DataFrame], **sections):
         "timeline": {"months": 0},
         "evaluate": {"enabled": False},
         "hotspots": {"permutations": 0, "uncertainty": {"n_resamples": 49}},
-        "render": {"geojson": False, "preview_png": False, "flatgeobuf": False},
+        # the map draws the 100 latest seizures: which of a day's records make the cut
+        "render": {
+            "geojson": False,
+            "preview_png": False,
+            "flatgeobuf": False,
+            "max_seizure_points": 100,
+        },
     }
     return pipeline.run_pipeline(config_from(raw, folder, **sections))
+
+
+def _map_text(res) -> str:
+    """The run's map, its run id (which names the run, not the data) replaced."""
+    return Path(res.map_path).read_text(encoding="utf-8").replace(res.run_id, "RUN")
 
 
 def _digest(res, name: str) -> str:
@@ -77,7 +88,9 @@ def test_seizures_in_another_order_or_split_publish_the_same_scores(theatre, tmp
     seizures by their position in the run's table, which was the order of the files' rows:
     shuffled rows moved 238 of 507 cells' ``risk_lower``.  The run's seizures are now in one
     order of their values (``sort_seizures``), so scores and seizures.parquet (but for
-    where each record was read) are the same bytes."""
+    where each record was read) are the same bytes, and so is the map: its heat layer listed
+    the points in row order, and the latest points it draws were cut among a day's records
+    in row order."""
     runs = {k: _run(tmp_path / str(i), v) for i, (k, v) in enumerate(_shapes(theatre).items())}
     ref = runs.pop("as generated")
     for label, res in runs.items():
@@ -86,6 +99,8 @@ def test_seizures_in_another_order_or_split_publish_the_same_scores(theatre, tmp
         got = pd.read_parquet(Path(res.out_dir) / "seizures.parquet")
         want = pd.read_parquet(Path(ref.out_dir) / "seizures.parquet")
         pd.testing.assert_frame_equal(got.drop(columns=_WHERE), want.drop(columns=_WHERE))
+    # the same file name: the map (points drawn, heat layer, cards) is the same page
+    assert _map_text(runs["rows shuffled"]) == _map_text(ref)
 
 
 def test_cross_validated_bandwidth_does_not_depend_on_row_order(theatre, tmp_path, monkeypatch):
