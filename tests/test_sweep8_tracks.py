@@ -280,3 +280,35 @@ def test_a_start_position_never_fills_a_blank_position(tmp_path):
     res = read_tracks(str(path))
     assert res.by_rule == {"coord_missing": 3}
     assert "blank_filled_from" not in res.assumptions["columns"]["lat"]
+
+
+@pytest.mark.parametrize("chunk_rows", [None, 5], ids=["whole", "spilled"])
+def test_a_compressed_inputs_rejects_file_is_named_without_its_suffixes(tmp_path, chunk_rows):
+    """``day.csv.gz``'s rejects are ``tracks-day.csv``, as the plain file's (not ``…day.csv.csv``)."""
+    import gzip
+
+    history, day = _overlapping(tmp_path)
+    packed = tmp_path / "day.csv.gz"
+    packed.write_bytes(gzip.compress(day.read_bytes(), mtime=0))
+    day.unlink()
+    again = tmp_path / "again"  # a plain file of the same stem: a second rejects file
+    again.mkdir()
+    shutil.copyfile(history, again / "day.csv")
+    state = _ingest(tmp_path, "out", [history, packed, again / "day.csv"], chunk_rows)
+    names = sorted(p.name for p in (state.staging / "rejects").iterdir())
+    assert names == ["tracks-day-2.csv", "tracks-day.csv", "tracks-history.csv"]
+    rej = pd.read_csv(state.staging / "rejects" / "tracks-day.csv")
+    assert rej["rule"].tolist() == ["ragged_row"] + ["duplicate_across_files"] * 8
+    rej = pd.read_csv(state.staging / "rejects" / "tracks-day-2.csv")
+    assert (rej["rule"] == "duplicate_across_files").sum() == 16
+
+
+def test_source_stem_drops_the_format_and_compression_suffixes():
+    from pipeline.ingest import source_stem
+
+    assert source_stem("feed/ais.csv.gz") == "ais"
+    assert source_stem("feed/AIS.CSV.ZST") == "AIS"
+    assert source_stem("2024.01.02.csv") == "2024.01.02"
+    assert source_stem("seizures.xlsx") == "seizures"
+    assert source_stem("noext") == "noext"
+    assert source_stem("x.gz") == "x"

@@ -10,6 +10,7 @@ raster that cannot inform the area.
 
 from __future__ import annotations
 
+from ._archive import source_stem
 from ._common import IngestResult
 from .categories import normalise_categories, normalise_category
 from .context import CONTEXT_KINDS, CONTEXT_RULES, read_context
@@ -80,6 +81,7 @@ __all__ = [
     "reject_repeated_records",
     "read_tracks",
     "sort_seizures",
+    "source_stem",
     "summarise_ingest",
     "top_rules",
     "write_rejects",

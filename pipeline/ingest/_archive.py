@@ -28,6 +28,7 @@ __all__ = [
     "check_zip_expansion",
     "open_zip_member",
     "read_compressed",
+    "source_stem",
 ]
 
 TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".tab")
@@ -196,6 +197,23 @@ def open_zip_member(
 #: (``ais.csv.gz``).  zstd through pyarrow's codec, the others from the standard library.
 COMPRESSION_SUFFIXES = {".gz": "gzip", ".gzip": "gzip", ".bz2": "bz2", ".xz": "xz", ".zst": "zstd"}
 _BLOCK = 16 << 20
+
+
+def source_stem(path: str | Path) -> str:
+    """Return the name of an input file without its format and compression suffixes.
+
+    ``ais.csv.gz`` gives ``ais`` (not ``ais.csv``), ``seizures.csv`` ``seizures`` and
+    ``2024.01.02.csv`` ``2024.01.02``: the rejects file of an input is named by it.
+
+    Examples
+    --------
+    >>> source_stem("feed/ais.csv.gz"), source_stem("2024.01.02.csv")
+    ('ais', '2024.01.02')
+    """
+    path = Path(path)
+    if path.suffix.lower() in COMPRESSION_SUFFIXES:
+        path = Path(path.stem)
+    return path.stem or path.name
 
 
 def read_compressed(path: Path, codec: str, max_uncompressed_mb: float) -> bytes:

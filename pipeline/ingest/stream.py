@@ -62,6 +62,7 @@ import pyarrow.parquet as pq
 from ..errors import AmbiguousDateOrder, InputError, SourceUnreadable
 from ..io import atomic_path, neutralise_formulas, round_floats
 from ..schema import COG, LAT, LON, PING_COLUMNS, REJECT_COLUMNS, SOG, SOURCE_ROW, TIME, VESSEL_ID
+from ._archive import source_stem
 from ._columnar import IPC_SUFFIXES, arrow_kind, iter_batches, table_schema
 from ._common import (
     MIXED_ENCODING,
@@ -417,7 +418,7 @@ class TrackSpill(_FileCounts):
 
         Chunk by chunk: the same bytes as the in-memory writer, in bounded memory.
         """
-        path = Path(out_dir) / "rejects" / f"{name or Path(self.source).stem}.csv"
+        path = Path(out_dir) / "rejects" / f"{name or source_stem(self.source)}.csv"
         if self.rejects_csv is not None:  # written once from these parts (the same bytes)
             with atomic_path(path, ".csv") as tmp:
                 shutil.copyfile(self.rejects_csv, tmp, follow_symlinks=False)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ..errors import ConfigError, DataQualityError, InputError
 from ..io import atomic_path, write_csv
 from ..schema import REJECT_COLUMNS
+from ._archive import source_stem
 from ._common import IngestResult, empty_csv
 from .options import IngestOptions, RasterSource, SeizureSource, TrackSource
 
@@ -33,7 +34,7 @@ def write_rejects(result: IngestResult, out_dir: Path, name: str | None = None) 
     The file is written even when there are no rejects (header only), so a rerun never
     leaves a stale reject list behind.
     """
-    path = Path(out_dir) / "rejects" / f"{name or Path(result.source).stem}.csv"
+    path = Path(out_dir) / "rejects" / f"{name or source_stem(result.source)}.csv"
     frame = result.rejects
     if frame.empty:  # the header alone, as write_csv writes it (made once)
         with atomic_path(path, ".csv") as tmp:

@@ -167,7 +167,7 @@ def _ingest_one(
     file's own reading stays cached by its own key; what this removes depends on the
     earlier files, and a spill's ``content_key`` says so.
     """
-    from ..ingest import reject_repeated_records, write_rejects
+    from ..ingest import reject_repeated_records, source_stem, write_rejects
     from ..ingest.stream import reject_repeated_spill
     from ..ingest.tracks import reject_repeated_pings
 
@@ -213,11 +213,7 @@ def _ingest_one(
         result, hit = state.cached(f"ingest {kind}", [*key, today], lambda: reader(src, **kwargs))
     # what the table depends on, stable whether it was parsed or read from the cache
     state.digests[kind] = digest([state.digests.get(kind), key, str(state.as_of), polygon])
-    name = base = f"{kind}-{path.stem}"
-    k = 2
-    while name in names:  # two inputs with one stem keep two rejects files
-        name, k = f"{base}-{k}", k + 1
-    names.add(name)
+    name = _rejects_name(f"{kind}-{source_stem(path)}", names)
     if streamed:
         if earlier is not None:
             kept = reject_repeated_spill(result, earlier, reader.new_folder())
@@ -359,7 +355,7 @@ def _context(state: RunState, names: set[str]) -> None:
     """Read the context layers (ports, lanes, land) with their rejects, one frame per kind."""
     import geopandas as gpd
 
-    from ..ingest import read_context, write_rejects
+    from ..ingest import read_context, source_stem, write_rejects
     from ..ingest.context import check_ports_placement
 
     by_kind: dict[str, list] = {}
@@ -380,10 +376,7 @@ def _context(state: RunState, names: set[str]) -> None:
                 read_context, src, max_uncompressed_mb=state.config.ingest.max_uncompressed_mb
             ),
         )
-        name = f"{src.kind}-{path.stem}"
-        while name in names:
-            name += "-2"
-        names.add(name)
+        name = _rejects_name(f"{src.kind}-{source_stem(path)}", names)
         placement = check_ports_placement(result, state.area.bbox) if src.kind == "ports" else []
         rejects = write_rejects(result, state.staging, name)
         _within_ceiling(state, result, rejects)  # a layer of mostly bad features is no layer
@@ -538,6 +531,18 @@ class _Spiller:
         return spill_tracks(
             src, folder, chunk_rows=self.chunk_rows, n_buckets=self.n_buckets, **kwargs
         )
+
+
+def _rejects_name(base: str, names: set[str]) -> str:
+    """Return ``base``, or ``base-2``, ``base-3``... if taken, and add it to ``names``.
+
+    Two inputs of one stem (``a/ais.csv``, ``b/ais.csv.gz``) keep two rejects files.
+    """
+    name, k = base, 2
+    while name in names:
+        name, k = f"{base}-{k}", k + 1
+    names.add(name)
+    return name
 
 
 def ingest(state: RunState) -> None:
