@@ -47,20 +47,32 @@ UNIT_TOKENS = frozenset(
     "deg degs degree degrees dd dms decimal wgs wgs84 4326 epsg crs utc gmt z iso iso8601 "
     "local lt kn kt kts knot knots mps ms kmh kph km m kg kgs g t tonnes lbs in of the".split()
 )
-#: Tokens that make a column a secondary position or time (start, port, shore, ...).
-QUALIFIERS = frozenset(
-    "shore port home dest destination start end origin from to prev previous next nearest "
-    "min max centroid center centre eta created updated modified inserted received "
-    # when a server or a platform got the record, not when it was fixed (Traccar's
-    # 'serverTime' beside 'fixTime', a tracker log's 'server_time' beside 'gps_time')
-    "server receipt recv ingested uploaded imported "
-    # the time of an AIS static and voyage message (exactEarth's 'ts_static_utc' beside
-    # 'ts_pos_utc'): when the name and destination were sent, not the position
-    "static "
+#: Tokens of a moment that is never the record's own, however well its values parse as
+#: dates: an arrival expected (a voyage's ``ETA``) or when the record was kept.
+OTHER_MOMENTS = frozenset(
+    "eta created updated modified inserted ingested uploaded imported "
     # the record-keeping words in Spanish, Portuguese, French and German ('fecha_registro')
     "registro registo creacion criacao actualizacion atualizacao modificacion modificacao "
-    "recepcion recebimento enregistrement creation modification reception erfassung "
-    "erstellt aktualisiert geandert eingang".split()
+    "enregistrement creation modification erfassung erstellt aktualisiert geandert".split()
+)
+#: Tokens of when a record was received or another message sent: near the record's own
+#: time, so a last resort for it.
+_RECEIVED = frozenset(
+    # when a server or a platform got the record, not when it was fixed (Traccar's
+    # 'serverTime' beside 'fixTime', a tracker log's 'server_time' beside 'gps_time')
+    "received server receipt recv recepcion recebimento reception eingang "
+    # the time of an AIS static and voyage message (exactEarth's 'ts_static_utc' beside
+    # 'ts_pos_utc'): when the name and destination were sent, not the position
+    "static".split()
+)
+#: Tokens that make a column a secondary position or time (start, port, shore, ...).
+QUALIFIERS = (
+    OTHER_MOMENTS
+    | _RECEIVED
+    | frozenset(
+        "shore port home dest destination start end origin from to prev previous next nearest "
+        "min max centroid center centre".split()
+    )
 )
 _GLUED = (
     ("basedatetime", ("base", "date", "time")),
@@ -439,6 +451,8 @@ def name_score(column: str, role: str) -> tuple[float, str]:
         return 0.0, ""
     if any(t in spec.veto for t in toks):
         return 0.0, ""
+    if role == "time" and OTHER_MOMENTS & set(toks):
+        return 0.0, ""  # an arrival expected or a record's keeping: never the record's time
     core = [t for t in toks if t not in UNIT_TOKENS]
     qual = [t for t in core if t in QUALIFIERS]
     penalty = 10.0 * len(qual)
@@ -888,17 +902,30 @@ def _pick(
             }
             return None
     if role == "time":
+        # A column of dates whose header names another moment (a voyage's 'ETA', a record's
+        # 'created_at') is not the record's time, however well its values parse.
+        other: list[str] = []
         for col in columns:
             if col in used:
                 continue
             share = date_fit(raw[col])
-            if share >= 0.8:
+            if share >= 0.8 and set(name_tokens(col)) & OTHER_MOMENTS:
+                other.append(col)
+            elif share >= 0.8:
                 return {
                     "column": col,
                     "by": "content",
                     "evidence": f"no header names a time; {share:.0%} of the values of "
                     f"{col!r} parse as dates",
                 }
+        if other and not refused:
+            choice.evidence[role] = {
+                "column": None,
+                "by": "none",
+                "evidence": f"{other!r} hold dates but name another moment than the "
+                "record's own (an arrival expected, or when the record was kept)",
+            }
+            return None
     if role == "time_of_day" and choice.pick.get("time") is not None:
         for col in columns:
             if col in used:
