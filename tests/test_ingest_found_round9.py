@@ -55,3 +55,40 @@ def test_a_seizure_table_dated_only_when_its_records_were_kept_is_refused(tmp_pa
     )
     with pytest.raises(InputError, match=rf"no date column.*{header!r}.*columns: \{{time"):
         read_seizures(write_text(tmp_path, "kept.csv", text))
+
+
+# ------------------------------------------- NMEA's degrees and minutes run together, no letter
+
+
+def _nmea_rows(n: int = 12) -> list[tuple[str, str]]:
+    """A GPS logger's positions as NMEA writes them, ddmm.mmmm and dddmm.mmmm, signed."""
+    return [(f"{5130.1234 + 0.37 * i:09.4f}", f"-{1030.5 + 0.41 * i:010.4f}") for i in range(n)]
+
+
+def test_nmea_minutes_without_letters_are_refused_naming_that_reading(tmp_path):
+    # A logger writes NMEA's ddmm.mmmm as the numbers they are ('5130.1234' = 51°30.1234').
+    # The refusal called them metres and told the user to set crs: to read them, which reads
+    # every ping as metres from a projection's origin: a wrong position for each.
+    lines = ["device,datetime,latitude,longitude"]
+    lines += [f"logger1,2024-03-15 10:{i:02d}:00,{a},{o}" for i, (a, o) in enumerate(_nmea_rows())]
+    path = write_text(tmp_path, "logger.csv", "\n".join(lines) + "\n")
+    with pytest.raises(InputError, match=r"degrees and minutes run together.*51°30\.1234'") as err:
+        read_tracks(path)
+    assert "\n" not in str(err.value)
+    seizures = ["date,latitude,longitude,type"]
+    seizures += [f"2024-03-{1 + i:02d},{a},{o},Robbery" for i, (a, o) in enumerate(_nmea_rows())]
+    path = write_text(tmp_path, "incidents.csv", "\n".join(seizures) + "\n")
+    with pytest.raises(InputError, match=r"degrees and minutes run together"):
+        read_seizures(path)
+
+
+def test_metres_whose_last_two_digits_pass_59_are_not_said_to_be_minutes(tmp_path):
+    lines = ["device,datetime,latitude,longitude"]
+    lines += [
+        f"logger1,2024-03-15 10:{i:02d}:00,{5170.5 + 7.3 * i:.1f},{1080.5 + 9.1 * i:.1f}"
+        for i in range(12)
+    ]
+    path = write_text(tmp_path, "metres.csv", "\n".join(lines) + "\n")
+    with pytest.raises(InputError, match=r"projected coordinates.*set crs") as err:
+        read_tracks(path)
+    assert "minutes run together" not in str(err.value)

@@ -234,7 +234,8 @@ class ProjectedEvidence:
             if why:
                 break
         if why:
-            _refuse_projected(self.scaled or ScaledNumbers(), header, why, cols, name)
+            example = self.first_big[0] or self.first_big[1]
+            _refuse_projected(self.scaled or ScaledNumbers(), header, why, cols, name, example)
 
 
 def _first_of(a: tuple, b: tuple) -> tuple:
@@ -258,6 +259,8 @@ class ScaledNumbers:
     whole: bool = True
     ais_lat_na: bool = False
     ais_lon_na: bool = False
+    #: every number fits degrees and minutes run together (NMEA's ddmm.mmmm, dddmm.mmmm)
+    minutes: bool = True
 
     def add(self, other: ScaledNumbers) -> None:
         self.lat_n += other.lat_n
@@ -268,6 +271,7 @@ class ScaledNumbers:
         self.whole = self.whole and other.whole
         self.ais_lat_na = self.ais_lat_na or other.ais_lat_na
         self.ais_lon_na = self.ais_lon_na or other.ais_lon_na
+        self.minutes = self.minutes and other.minutes
 
 
 def _scaled_numbers(raws: tuple[pd.Series, pd.Series]) -> ScaledNumbers:
@@ -282,7 +286,20 @@ def _scaled_numbers(raws: tuple[pd.Series, pd.Series]) -> ScaledNumbers:
         whole=bool((lat == np.trunc(lat)).all() and (lon == np.trunc(lon)).all()),
         ais_lat_na=bool((lat == _AIS_LAT_NA).any()),
         ais_lon_na=bool((lon == _AIS_LON_NA).any()),
+        minutes=_degree_minutes(lat, 90.0) and _degree_minutes(lon, 180.0),
     )
+
+
+def _degree_minutes(values: np.ndarray, top: float) -> bool:
+    """Whether every number reads as degrees and minutes run together (``5130.1234``)."""
+    a = np.abs(values)
+    return bool(a.size) and bool(((a < top * 100) & (np.mod(a, 100) < 60)).all())
+
+
+def _as_degree_minutes(text: str) -> str:
+    """Write ``5130.1234`` as NMEA means it, ``51°30.1234'``."""
+    whole, dot, frac = text.strip().lstrip("+-").partition(".")
+    return f"{int(whole[:-2] or 0)}°{whole[-2:]}{dot}{frac}'"
 
 
 def projected_evidence(
@@ -328,7 +345,12 @@ def projected_evidence(
 
 
 def _refuse_projected(
-    scaled: ScaledNumbers, header: list[str], why: str, cols: str, name: str
+    scaled: ScaledNumbers,
+    header: list[str],
+    why: str,
+    cols: str,
+    name: str,
+    example: str | None = None,
 ) -> None:
     """Refuse coordinates that are projected (metres) when no CRS says which projection."""
     sentinel = _ais_not_available(scaled)
@@ -369,6 +391,17 @@ def _refuse_projected(
             f"crs: to their CRS in the config ({_CRS_EXAMPLES}); if AIS units, "
             "export them in degrees (AISHub: format=1) or convert them (degrees = value / "
             "600000; the speed is then in 1/10 knot and the course in 1/10 degree)"
+        )
+    if not header and scaled.minutes and not scaled.whole and example:
+        # a GPS logger's NMEA fields without their hemisphere letters: a crs, as for
+        # metres, would read every one of them as metres from the projection's origin
+        raise InputError(
+            f"{name}: {cols} hold projected coordinates (metres or feet: {why}) or degrees "
+            "and minutes run together as NMEA writes them "
+            f"({example.strip()!r} = {_as_degree_minutes(example)}), not degrees, and the "
+            f"values do not say which: if projected, set crs: to their CRS in the config "
+            f"({_CRS_EXAMPLES}); if degrees and minutes, convert them (degrees = the digits "
+            "before the last two of the whole part + the rest / 60)"
         )
     raise InputError(
         f"{name}: {cols} hold projected coordinates (metres or feet: {why}), not degrees; "
