@@ -8,6 +8,7 @@ the record was created.
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted, write_text
 
@@ -92,3 +93,31 @@ def test_metres_whose_last_two_digits_pass_59_are_not_said_to_be_minutes(tmp_pat
     with pytest.raises(InputError, match=r"projected coordinates.*set crs") as err:
         read_tracks(path)
     assert "minutes run together" not in str(err.value)
+
+
+def test_a_run_places_each_ping_at_its_update_time_not_the_voyages_eta(small_demo, tmp_path):
+    """The run publishes every ping of the positions export at its own time."""
+    from conftest import LIGHT, small_config
+
+    import pipeline
+
+    rows = ["mmsi,ETA,lat,lon,last_update"]
+    t0 = pd.Timestamp("2026-06-20T00:00:00Z")
+    for v in range(2):
+        for i in range(24):
+            t = t0 + pd.Timedelta(minutes=30 * i)
+            rows.append(
+                f"36600000{v},2026-06-25T12:00:00Z,{30 + v + i * 0.01:.2f},-70.0,"
+                f"{t:%Y-%m-%dT%H:%M:%SZ}"
+            )
+    path = write_text(tmp_path, "positions.csv", "\n".join(rows) + "\n")
+    cfg = small_config(
+        small_demo,
+        tmp_path,
+        **{**LIGHT, "inputs": {"tracks": [{"path": str(path)}], "rasters": []}},
+    )
+    res = pipeline.run_pipeline(cfg)
+    report = res.manifest["inputs"]["tracks"][0]
+    assert (report["read"], report["accepted"], report["rejected"]) == (48, 48, 0)
+    pings = pd.read_parquet(res.out_dir / "pings.parquet")
+    assert pings["time"].min() == t0 and pings["time"].max() == t0 + pd.Timedelta(hours=11.5)
