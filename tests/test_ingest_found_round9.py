@@ -121,3 +121,54 @@ def test_a_run_places_each_ping_at_its_update_time_not_the_voyages_eta(small_dem
     assert (report["read"], report["accepted"], report["rejected"]) == (48, 48, 0)
     pings = pd.read_parquet(res.out_dir / "pings.parquet")
     assert pings["time"].min() == t0 and pings["time"].max() == t0 + pd.Timedelta(hours=11.5)
+
+
+# ------------------------------------------------ a workbook's merged group cells over the header
+
+
+def test_a_workbook_row_of_merged_column_groups_over_the_header_is_skipped(tmp_path):
+    # 'Incident' merged over Date and Time, 'Position' over Lat and Lon: the group row was
+    # taken for the header, and the file refused as having no date column among 'Incident',
+    # 'Unnamed: 1', ... with advice (set columns: {time: ...}) no column name could follow.
+    import datetime as dt
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Incident", None, "Position", None, "Seizure", None])
+    for cells in ("A1:B1", "C1:D1", "E1:F1"):
+        ws.merge_cells(cells)
+    ws.append(["Date", "Time", "Lat", "Lon", "Commodity", "Kg"])
+    ws.append([dt.datetime(2024, 3, 15), dt.time(14, 30), 1.5, 104.2, "cocaine", 10])
+    ws.append([dt.datetime(2024, 3, 16), dt.time(9, 5), 1.6, 104.3, "heroin", 5.5])
+    path = tmp_path / "groups.xlsx"
+    wb.save(path)
+    res = read_seizures(path)
+    assert_accounted(res)
+    assert res.by_rule == {}
+    assert res.frame["time"].dt.strftime("%Y-%m-%d %H:%M").tolist() == [
+        "2024-03-15 14:30",
+        "2024-03-16 09:05",
+    ]
+    assert res.frame["lat"].tolist() == [1.5, 1.6]
+    assert res.frame["quantity"].tolist() == [10.0, 5.5]
+    assert res.frame["source_row"].tolist() == [3, 4]  # the sheet's rows
+    assert any("column groups" in n and "header is row 2" in n for n in res.notes)
+
+
+def test_a_workbook_header_over_records_of_text_is_still_the_header(tmp_path):
+    # a header with a blank cell over records: the first row is the header, as before
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Date", "Type", None, "Latitude", "Longitude"])
+    ws.append(["2024-03-15", "Robbery", "boarded", "01°15'N", "104°05'E"])
+    ws.append(["2024-03-16", "Theft", "boarded", "01°16'N", "104°06'E"])
+    path = tmp_path / "plain.xlsx"
+    wb.save(path)
+    res = read_seizures(path)
+    assert_accounted(res)
+    assert res.frame["source_row"].tolist() == [2, 3]
+    assert not any("column groups" in n for n in res.notes)

@@ -462,23 +462,41 @@ def _title_lines(head: str, delimiter: str | None) -> tuple[int, str]:
 
 
 def _group_row(fields: list[str], rest: list[str], delim: str) -> bool:
-    """Tell whether a first line is a group row over the header (a spreadsheet's merged cells).
+    """Tell whether a text table's first line is a group row over the header.
 
-    ``Incident,,Location,`` over ``Date,Type,Lat,Lon``: the first line names groups of
-    columns, blank where a merged cell spans several, and the second line is the header.
-    It is one only when the first line has blank cells between or after its values, the
-    second line names every column (text, none a number) with more names than the first,
-    none with digits where the records below mostly have them (that line is a record), and
-    the records below it have the second line's fields and hold numbers.
+    ``rest`` are the lines below it (the header first), split by ``delim``; see
+    :func:`is_group_row`.
     """
-    named = [f.strip() for f in fields]
-    if all(named) or len(rest) < 2:
+    if all(f.strip() for f in fields) or len(rest) < 2:
         return False
     try:
-        lines = list(csv.reader(rest[:20], delimiter=delim))
+        rows = list(csv.reader(rest[:20], delimiter=delim))
     except csv.Error:
         return False
-    header, records = [f.strip() for f in lines[0]], lines[1:]
+    return is_group_row(fields, rows)
+
+
+def is_group_row(fields: list[str], rows: list[list[str]]) -> bool:
+    """Tell whether a first row is a group row over the header (a spreadsheet's merged cells).
+
+    ``Incident,,Location,`` over ``Date,Type,Lat,Lon``: the first row names groups of
+    columns, blank where a merged cell spans several, and the second row (``rows[0]``) is
+    the header.  It is one only when the first row has blank cells between or after its
+    values, the second row names every column (text, none a number) with more names than
+    the first, none with digits where the records below mostly have them (that row is a
+    record), and the records below it have the second row's fields and hold numbers.
+
+    Parameters
+    ----------
+    fields : list of str
+        The first row's cells as text (``""`` for an empty cell).
+    rows : list of list of str
+        The rows below it, the header candidate first.
+    """
+    named = [f.strip() for f in fields]
+    if all(named) or len(rows) < 2:
+        return False
+    header, records = [f.strip() for f in rows[0]], rows[1:20]
     # a name may repeat under different groups ('Date' under 'Reported' and under 'Seized'):
     # the header is still that line (its repeated names are then read as the header says)
     if len(header) < 2 or not all(header):

@@ -96,6 +96,7 @@ from ._common import (
     decide_misplaced,
     finish_rejects,
     first_failing,
+    is_group_row,
     misplaced_counts,
     missing_mask,
     normalise_name,
@@ -335,9 +336,11 @@ def read_seizures(
             typed = {c: m[~empty] for c, m in typed.items()}
         if titles:
             assumptions["header_line"] = titles + 1
+            groups = sheet_report.get("group_row")
             notes.append(
-                f"{name}: {titles} row(s) above the header skipped as a title; the header is "
-                f"row {titles + 1}"
+                f"{name}: {titles} row(s) above the header skipped as a title"
+                + (f" or a row of column groups ({groups!r})" if groups else "")
+                + f"; the header is row {titles + 1}"
             )
         if serials:
             assumptions["excel_serial_dates"] = serials
@@ -453,6 +456,10 @@ def _read_excel(
             sheet, report = src.sheet, {"value": src.sheet, "by": "config"}
         top = pd.read_excel(src.path, sheet_name=sheet, header=None, nrows=25, dtype=object)
         titles = _excel_title_rows(top)
+        groups = _excel_group_row(top, titles)
+        if groups:
+            report["group_row"] = groups
+            titles += 1
         frame = pd.read_excel(src.path, sheet_name=sheet, dtype=object, header=titles)
         unsaved: dict[str, Any] = {}
         merged = _fill_merged_cells(frame, _merged_ranges(src.path, sheet, unsaved), titles + 1)
@@ -660,6 +667,25 @@ def _data_sheet(path: Path) -> tuple[str | int, dict[str, Any]]:
     if hidden:
         report["hidden_with_records"] = hidden
     return title, report
+
+
+def _excel_group_row(top: pd.DataFrame, titles: int) -> list[str]:
+    """Return the names of a row of merged column groups over the header, or ``[]``.
+
+    ``Incident`` merged over Date and Time, ``Position`` over Lat and Lon: the row below the
+    titles names groups of columns and the next one is the header (see
+    :func:`~pipeline.ingest._common.is_group_row`, which a CSV saved from such a sheet goes
+    through too).
+    """
+    cells = top.iloc[titles:]
+    if len(cells) < 3:
+        return []
+    filled = (cells.notna() & (cells.astype("str").apply(lambda c: c.str.strip()) != "")).any()
+    cells = cells.loc[:, filled.to_numpy()]  # columns no row of the top fills: no column
+    text = cells.astype("str").where(cells.notna(), "").to_numpy(dtype=object).tolist()
+    if not is_group_row(text[0], text[1:]):
+        return []
+    return [str(v).strip() for v in text[0] if str(v).strip()]
 
 
 def _excel_title_rows(top: pd.DataFrame) -> int:
