@@ -1,9 +1,11 @@
 """Incident and track files in shapes real exports take, read wrongly before: round 9.
 
 Each file is written to ``tmp_path`` in the shape its source writes it: a vessel-positions
-API answer whose only recognisable date is the voyage's ``ETA`` (a position time header the
-readers do not know, ``last_update``, beside it); a seizure table whose only date is when
-the record was created.
+export whose only recognised date is the voyage's ``ETA`` (its position time under a header
+the readers do not know, ``last_update``); seizure tables dated only when their records
+were kept (``created_at``, ``fecha_registro``); a GPS logger's NMEA degrees and minutes run
+together without their letters (``5130.1234``), refused with advice that would have read
+them as metres; an incident workbook with merged column groups over its header row.
 """
 
 from __future__ import annotations
