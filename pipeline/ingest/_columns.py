@@ -40,6 +40,7 @@ __all__ = [
     "infer_columns",
     "name_tokens",
     "part_missing",
+    "vessel_positions",
 ]
 
 #: Tokens that say a unit, a datum or a format, never what the column is.
@@ -1031,6 +1032,46 @@ def unfit_column_notes(evidence: dict[str, dict[str, Any]], name: str) -> list[s
         for role, e in evidence.items()
         if e.get("unfit") and e.get("column") is None
     ]
+
+
+def vessel_positions(raw: pd.DataFrame, name: str) -> str | None:
+    """Say why a table is a track of vessel positions, or return None.
+
+    A vessel id (``MMSI``) whose values repeat, two or more records per vessel on the median,
+    beside a speed or course over ground (``SOG``, ``COG``) is what an AIS or tracker export
+    holds: one row per position, many per vessel.  Read where seizure records or ports are
+    expected, each ping would be an event or a port (an 84-minute AIS sample of the Solent
+    became 18,620 seizures on one day).
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        The table's columns (raw values).
+    name : str
+        File name, for messages.
+
+    Returns
+    -------
+    str or None
+        The evidence (the columns and the records per vessel), or None when the table does not
+        look like vessel positions.
+    """
+    choice = infer_columns(raw, ("vessel_id", "sog", "cog"), {}, name)
+    vessel = choice.get("vessel_id")
+    motion = [c for c in (choice.get("sog"), choice.get("cog")) if c is not None]
+    if vessel is None or not motion or choice.evidence["vessel_id"].get("by") != "name":
+        return None
+    ids = raw[vessel][~missing_mask(raw[vessel])].astype("str").str.strip()
+    if not len(ids):
+        return None
+    per_vessel = float(ids.value_counts().median())
+    if per_vessel < 2:
+        return None
+    return (
+        f"{vessel!r} names vessels ({ids.nunique()} over {len(ids)} records, {per_vessel:g} "
+        f"each on the median) beside {' and '.join(repr(c) for c in motion)} (speed or course "
+        "over ground)"
+    )
 
 
 #: Header tokens that name a ship's own identity (not a record's, a device's, an object's).

@@ -49,6 +49,7 @@ from ._columns import (
     hemisphere_missing,
     infer_columns,
     part_missing,
+    vessel_positions,
 )
 from ._common import (
     IngestResult,
@@ -425,6 +426,14 @@ def _geometry_from_table(raw: pd.DataFrame, src: ContextSource, name: str):
             f"{name}: a {src.kind} layer from a table needs a WKT geometry column (e.g. "
             f"'geometry', 'wkt'); found {list(raw.columns)!r}; set columns: {{geometry: ...}} "
             "or give a vector file"
+        )
+    positions = None if over else vessel_positions(raw, name)
+    if positions is not None:
+        raise InputError(
+            f"{name}: vessel positions, not ports: {positions}; each position would be a "
+            "port, and loitering and encounters near any of them would be left out. Give "
+            "this file under inputs.tracks, or name its columns in columns: (e.g. lat: ...) "
+            "if these are ports after all"
         )
     choice = infer_columns(raw, ("lat", "lon", "coords"), over, name, id_roles=())
     lat_col, lon_col = choice.get("lat"), choice.get("lon")

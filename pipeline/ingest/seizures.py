@@ -87,6 +87,7 @@ from ._columns import (
     name_tokens,
     part_missing,
     unfit_column_notes,
+    vessel_positions,
 )
 from ._common import (
     IngestResult,
@@ -731,6 +732,7 @@ def _normalise(
     evidence: dict[str, Any] = dict(choice.evidence)
     records = raw[~header_again] if header_again.any() else raw
     _refuse_event_counts(records, over, name)
+    _refuse_vessel_positions(records, over, name)
     counted = _event_count_column(records, over, bare=True)
     if counted is not None and counted[0] not in set(pick.values()):
         notes.append(
@@ -1706,6 +1708,25 @@ def _refuse_event_counts(raw: pd.DataFrame, over: dict[str, str], name: str) -> 
         "record per event, and reading it would count each row as one event; give one row "
         f"per event, or name {col!r} in columns: (e.g. note: {col!r}) if it counts something "
         "else"
+    )
+
+
+def _refuse_vessel_positions(raw: pd.DataFrame, over: dict[str, str], name: str) -> None:
+    """Refuse a track of vessel positions (AIS pings) given as seizure records.
+
+    Each ping would be a seizure: an AIS sample of a harbour made thousands of events on one
+    day, and a map of where ships sail.  A file whose columns are named in ``columns:`` is
+    taken as told.
+    """
+    if over:
+        return
+    why = vessel_positions(raw, name)
+    if why is None:
+        return
+    raise InputError(
+        f"{name}: vessel positions, not seizure records: {why}; each position would be read "
+        "as a seizure. Give this file under inputs.tracks, or name its columns in columns: "
+        "(e.g. time: ...) if these are seizures after all"
     )
 
 

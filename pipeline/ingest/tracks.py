@@ -1256,6 +1256,18 @@ def _read_gpx(src: TrackSource, opened):
         )
     text = pts[["time", "lon", "lat"]].fillna("")  # an absent attribute or element: missing
     raw = pd.DataFrame({"vessel": vid, "time": text["time"], "x": text["lon"], "y": text["lat"]})
+    # A track none of whose points has a time is an untimed route: accepted, but a run leaves
+    # it out of vessel-hours, vessels, events and coverage; the file's summary says so here,
+    # where 'accepted' alone read as every point being used.
+    timed = raw["time"].str.strip().ne("").groupby(raw["vessel"]).transform("any")
+    if len(raw) and not timed.all():
+        untimed = sorted(set(raw["vessel"][~timed]))
+        notes.append(
+            f"{name}: {int((~timed).sum())} point(s) of {len(untimed)} track(s)/route(s) "
+            f"without any time ({', '.join(repr(v) for v in untimed[:3])}"
+            f"{', ...' if len(untimed) > 3 else ''}) kept as untimed routes: a run uses them "
+            "for no vessel-hours, vessel, event or AIS coverage"
+        )
     rows = pts["line"].to_numpy(dtype="int64")
     parts = _vertex_parts(raw, src, vessel_col="trk/name", lat_col="lat", lon_col="lon")
     parts["lat_col"], parts["lon_col"] = "lat", "lon"
