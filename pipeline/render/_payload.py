@@ -6,7 +6,6 @@ import functools
 import gzip
 import json
 import logging
-import math
 from dataclasses import replace
 
 import geopandas as gpd
@@ -66,6 +65,8 @@ GI_BIN_LABELS = (
 )
 #: Emerging categories that mean "nothing to draw".
 NO_PATTERN = ("no pattern detected", "no pattern")
+#: Significant digits of the factor values a card shows (route_risk.js ``fmt``).
+CARD_DIGITS = 4
 #: Shares travel as round(SHARE_SCALE * ln(share)): integers, 1 % resolution.
 SHARE_SCALE = 100
 
@@ -91,24 +92,10 @@ def bool_column(frame: pd.DataFrame, column: str, n: int) -> np.ndarray:
         ) from None
 
 
-def rounded(values, significant: int = 5) -> list:
-    """Round a float column to ``significant`` digits of its largest magnitude; NaN stays NaN."""
-    a = np.asarray(values, dtype="float64")
-    finite = np.isfinite(a)
-    if not finite.any():
-        return a.tolist()
-    top = float(np.max(np.abs(a[finite])))
-    decimals = 0 if top == 0 else int(np.clip(significant - 1 - math.floor(math.log10(top)), 0, 12))
-    out = np.round(a, decimals)
-    if decimals == 0:
-        return [int(v) if math.isfinite(v) else v for v in out.tolist()]
-    return out.tolist()
-
-
 def significant(values, digits: int = 3, *, down: bool = False) -> list:
     """Round each value to ``digits`` significant digits; NaN and infinities become None.
 
-    Unlike :func:`rounded` the precision is per value, so 0.000875 and 3.84 keep theirs; the
+    The precision is per value, not the column's, so 0.000875 and 3.84 keep theirs; the
     result is the shortest decimal (byte-stable JSON).  ``down`` rounds towards minus
     infinity instead of to nearest: a p-value of 0.0996 is sent as 0.099, not 0.1, because
     the card states it beside a class or trend decided by p below 0.1 (route_risk.js's
@@ -286,7 +273,9 @@ def risk_payload(data: MapData, scores: pd.DataFrame, cells: np.ndarray, options
                 "description": escape_text(f.description),
                 "missing": escape_text(f.missing_text),
                 "weight": float(f.weight),
-                "values": rounded(values),
+                # per value, as the card shows it (4 digits): rounded to the column's
+                # largest value, 0.04 h beside a lane of 2,109.8 h was sent as 0
+                "values": significant(values, CARD_DIGITS),
                 "contrib": np.round(scores[contrib].to_numpy(dtype="float64"), 2).tolist(),
                 "covered": None if covered.all() else covered.astype("int8").tolist(),
             }
@@ -672,7 +661,7 @@ def transit_payload(transit: pd.DataFrame, options) -> tuple[dict, list[float]]:
         "valueLabel": escape_text("Vessel-hours"),
         "unit": escape_text("h"),
         "cells": encode_cells(cells),
-        "values": rounded(hours),
+        "values": significant(hours, CARD_DIGITS),
         "cls": codes.astype(int).tolist(),
         "colors": BLUES[-n_classes:],
         "noDataColor": NO_DATA_COLOUR,
