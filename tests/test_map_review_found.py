@@ -6,12 +6,44 @@ they can.
 
 from __future__ import annotations
 
+import html as htmllib
+
 import numpy as np
+import pandas as pd
+from _property import examples
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline import schema as S
-from pipeline.render import RenderOptions
-from pipeline.render._payload import risk_payload, sorted_cells, transit_payload
+from pipeline.render import RenderOptions, escape_text
+from pipeline.render._payload import ports_payload, risk_payload, sorted_cells, transit_payload
 from pipeline.testing import sample_map_data
+
+#: The explicit bidirectional controls: embeddings/overrides, their PDF, isolates, their PDI.
+OPENERS, PDF, ISOLATES, PDI = "\u202a\u202b\u202d\u202e", "\u202c", "\u2066\u2067\u2068", "\u2069"
+
+
+def _contained(shown: str) -> bool:
+    """Whether the bidi controls of ``shown`` all end within it (none reorders what follows).
+
+    The explicit part of the Unicode bidi algorithm (UAX #9, X1-X8), on a stack: a PDF ends
+    the last embedding or override unless an isolate lies above it; a PDI ends its isolate
+    and everything opened inside it; a PDI or PDF with nothing to end does nothing.  The text
+    is contained when the stack is never left empty by a character that opened something
+    before the end, i.e. what is open when the text ends is nothing.
+    """
+    stack: list[str] = []
+    for ch in shown:
+        if ch in OPENERS:
+            stack.append("E")
+        elif ch in ISOLATES:
+            stack.append("I")
+        elif ch == PDF and stack and stack[-1] == "E":
+            stack.pop()
+        elif ch == PDI and "I" in stack:
+            while stack.pop() != "I":
+                pass
+    return not stack
 
 
 def test_small_factor_values_keep_their_digits_on_the_card():
@@ -41,4 +73,43 @@ def test_small_factor_values_keep_their_digits_on_the_card():
         np.asarray(layer["values"], dtype="float64"),
         frame[S.VESSEL_HOURS].to_numpy(dtype="float64"),
         rtol=5.001e-4,
+    )
+
+
+def test_a_right_to_left_override_in_a_label_cannot_mirror_the_numbers_after_it():
+    # Before: a commodity, agency, note or port name holding an override it leaves open
+    # ("\u202eevil") was written as it is, and the browser showed the rest of the card's row
+    # mirrored: "evil: 1, boarded: 12" read "21 :dedraob ,1 :live" (checked in Chromium).
+    hostile = ["\u202eevil", "\u2069\u202eafter a stray PDI", "\u2067open isolate", "ok \u202c"]
+    for text in hostile:
+        shown = htmllib.unescape(escape_text(text))
+        assert _contained(shown), repr(shown)
+        assert text in shown  # the text itself is kept, character for character
+
+    data = sample_map_data(50)
+    scores = data.scores.copy()
+    scores[S.SEIZURES_PREFIX + hostile[0]] = 1
+    scores, cells = sorted_cells(scores, "scores")
+    payload = risk_payload(data, scores, cells, RenderOptions())
+    labels = [htmllib.unescape(c["label"]) for c in payload["commodities"]]
+    assert any("evil" in x for x in labels)
+    assert all(_contained(x) for x in labels)
+    ports = pd.DataFrame({"name": hostile, S.LAT: 10.0, S.LON: -60.0})
+    names = [htmllib.unescape(x) for x in ports_payload(ports, 0.0)["names"]]
+    assert all(_contained(x) for x in names) and all(
+        h in x for h, x in zip(hostile, names, strict=True)
+    )
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(st.text(alphabet=st.sampled_from(list(OPENERS + PDF + ISOLATES + PDI) + ["a", "1"])))
+def test_every_text_keeps_its_bidi_controls_to_itself(text):
+    shown = htmllib.unescape(escape_text(text))
+    assert _contained(shown)
+    # the text itself, whole, between isolate openers and PDIs
+    assert any(
+        shown[i : i + len(text)] == text
+        and set(shown[:i]) <= {"\u2068"}
+        and set(shown[i + len(text) :]) <= {PDI}
+        for i in range(len(shown) - len(text) + 1)
     )

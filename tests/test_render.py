@@ -73,7 +73,12 @@ def test_escape_text_is_inert_and_reversible(text):
     out = escape_text(text)
     assert not (set(out) & FORBIDDEN)
     # NUL is no HTML text (the parser drops it): it shows as U+FFFD, as &#0; does
-    assert htmllib.unescape(out) == text.replace("\x00", "\ufffd")
+    shown, want = htmllib.unescape(out), text.replace("\x00", "\ufffd")
+    if set(text) & set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"):
+        # bidi controls are kept whole inside an isolate (tests/test_map_review_found.py)
+        assert want in shown and shown.startswith("\u2068") and shown.endswith("\u2069")
+    else:
+        assert shown == want
 
 
 # ------------------------------------------------------------------ compact cells

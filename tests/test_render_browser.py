@@ -3,6 +3,7 @@ antimeridian and 85° N (screenshots in test-artifacts/)."""
 
 from __future__ import annotations
 
+import html
 import io
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from pipeline.render import (
     RasterOverlay,
     RenderOptions,
     build_map,
+    escape_text,
     map_to_html,
     write_map,
 )
@@ -49,6 +51,15 @@ XSS = [
     "ünïcødé 中文 🚢 \u202eRTL\u202c",
     "A" * 5000 + "<b>end</b>${x}",
 ]
+
+
+def _shown(text: str) -> str:
+    """Return ``text`` as the page shows it: itself, in a bidi isolate if it holds controls."""
+    return html.unescape(escape_text(text))
+
+
+#: The corpus as the page shows it (the RTL entry in its isolate).
+SHOWN = [_shown(t) for t in XSS]
 
 
 def _open(page, path: Path) -> list[str]:
@@ -235,11 +246,11 @@ def test_xss_corpus_in_every_sink(page, tmp_path, csp):
     Without the CSP the escaping alone must hold (the CSP is a second wall, not the first).
     """
     _open(page, _hostile_map(tmp_path, csp=csp))
-    joined = " | ".join(XSS)
+    joined = _shown(" | ".join(XSS))
     assert _text(page, "#rr-title h1") == joined
     assert _text(page, "#rr-title .rr-asof") == "risk as of " + joined
     assert _text(page, "#rr-run") == joined
-    assert _text(page, "#rr-inputs") == "; ".join(XSS)
+    assert _text(page, "#rr-inputs") == "; ".join(SHOWN)
     legend = _text(page, "#rr-legend")
     names = page.evaluate(
         "() => Array.from(document.querySelectorAll("
@@ -267,11 +278,11 @@ def test_xss_corpus_in_every_sink(page, tmp_path, csp):
               .filter(t => t.startsWith('Gi* hot spot') || t.startsWith('Emerging'))"""
     )
     assert len(hot_rows) == 2
-    assert any(hot_rows[0].endswith(" · " + t) for t in XSS), "Gi* class"
-    assert any(hot_rows[1].startswith("Emerging" + t + " · trend ") for t in XSS), "category"
+    assert any(hot_rows[0].endswith(" · " + t) for t in SHOWN), "Gi* class"
+    assert any(hot_rows[1].startswith("Emerging" + t + " · trend ") for t in SHOWN), "category"
     assert any(
         hot_rows[1].endswith(" · trend " + t) or (" · trend " + t + " (Mann") in hot_rows[1]
-        for t in XSS
+        for t in SHOWN
     ), "trend"
     event_popups = page.evaluate(
         """() => routeRisk.layers.events.getLayers().map(m => { m.openPopup();
@@ -284,7 +295,7 @@ def test_xss_corpus_in_every_sink(page, tmp_path, csp):
                 .setContent(m.getPopup()._content(m)).openOn(routeRisk.map);
               return p.getElement().querySelector('.leaflet-popup-content').textContent; })"""
     )
-    for i, text in enumerate(XSS):
+    for i, text in enumerate(SHOWN):
         assert legend.count(text) >= 3, (i, "legend: class label, raster name and units")
         assert " " + text in names, (i, "layer control")
         assert "Risk in " + text in labels, (i, "slider")

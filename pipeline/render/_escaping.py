@@ -34,6 +34,37 @@ _ESCAPES = str.maketrans(
 )
 
 
+#: Unicode's explicit bidirectional controls: embeddings and overrides (LRE, RLE, PDF, LRO,
+#: RLO) and isolates (LRI, RLI, FSI, PDI).
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_FSI, _PDI = "\u2068", "\u2069"
+
+
+def _isolated(text: str) -> str:
+    """Return ``text`` in a first-strong isolate when it holds bidirectional controls.
+
+    An override the text leaves open (a commodity ``"\u202eevil"``) would otherwise run on to
+    the end of the card's row and show the numbers after it mirrored: ``evil: 1, boarded:
+    12`` read ``21 :dedraob ,1 :live``.  Inside an isolate every embedding and override ends
+    with the isolate (Unicode bidi algorithm, rule X6a).  A PDI of the text that closes no
+    isolate of its own would close ours early, so one more FSI is put first for each; the
+    PDIs at the end close the isolates the text leaves open and ours.  The text itself is
+    kept, character for character, between them.
+    """
+    if _BIDI_CONTROLS.isdisjoint(text):
+        return text
+    depth = stray = 0
+    for ch in text:
+        if ch in "\u2066\u2067\u2068":
+            depth += 1
+        elif ch == _PDI:
+            if depth:
+                depth -= 1
+            else:
+                stray += 1
+    return _FSI * (1 + stray) + text + _PDI * (1 + depth)
+
+
 def escape_text(value) -> str:
     """Return ``value`` as text that is safe in every sink of the map and displays verbatim.
 
@@ -43,7 +74,9 @@ def escape_text(value) -> str:
     CR, LF, U+2028, U+2029) become numeric character references too, so the output contains
     none of them; the browser turns the references back into the original characters.  A
     NUL or a lone surrogate (not text: no UTF-8 for it) becomes the replacement character
-    U+FFFD, as the browser shows their references.
+    U+FFFD, as the browser shows their references.  A text holding bidirectional controls
+    (a right-to-left override) is isolated, so that they cannot reorder what follows it
+    on the page (:func:`_isolated`).
 
     Parameters
     ----------
@@ -65,7 +98,7 @@ def escape_text(value) -> str:
         if np.ndim(value) == 0 and pd.isna(value):
             return ""
         value = str(value)
-    return value.translate(_ESCAPES)
+    return _isolated(value).translate(_ESCAPES)
 
 
 def escape_many(values) -> list[str]:
@@ -78,7 +111,7 @@ def escape_many(values) -> list[str]:
     if pd.api.types.infer_dtype(values, skipna=False) != "string":
         values = np.array([str(v) for v in values], dtype=object)  # 1 and True: two texts
     codes, uniques = pd.factorize(values)
-    texts = np.array([u.translate(_ESCAPES) for u in uniques], dtype=object)
+    texts = np.array([_isolated(u).translate(_ESCAPES) for u in uniques], dtype=object)
     return texts[codes].tolist()
 
 
