@@ -10,6 +10,8 @@ import html as htmllib
 
 import numpy as np
 import pandas as pd
+import pytest
+from _maps import open_offline, write_sample_map
 from _property import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -113,3 +115,45 @@ def test_every_text_keeps_its_bidi_controls_to_itself(text):
         and set(shown[i + len(text) :]) <= {PDI}
         for i in range(len(shown) - len(text) + 1)
     )
+
+
+@pytest.mark.browser
+def test_on_a_month_the_legend_states_the_scale_the_cells_are_coloured_on(page, tmp_path):
+    # Before: with the slider on a month the cells took the timeline's one scale for all
+    # months (on the demo 'very high' from 11.26) while the legend still read the map's
+    # classes ('very high (81.2–100, 8,217 cells)'): a cell coloured 'very high' in
+    # 2025-07 read as at least 81.2 points.
+    data = sample_map_data(60, n_periods=3)
+    tl = data.timeline.copy()
+    tl["risk"] = np.round(tl["risk"].to_numpy() / 10.0, 2)
+    breaks = [0.0, 1.0, 2.0, 4.0, 6.0, 10.0]
+    tl["class"] = np.clip(np.searchsorted(breaks, tl["risk"], side="right") - 1, 0, 4)
+    tl.attrs["breaks"] = breaks
+    data.timeline = tl
+    open_offline(page, write_sample_map(data, tmp_path))
+
+    def visible_rows():
+        return page.evaluate(
+            "() => Array.from(document.querySelectorAll('#rr-legend [id$=\"-rows\"]'))"
+            ".filter(e => !e.hidden).map(e => e.textContent).join(' | ')"
+        )
+
+    now = visible_rows()
+    assert "80–100" in now and "scale of all months" not in now
+    page.evaluate(
+        "() => { routeRisk.slider.value = 0; routeRisk.slider.dispatchEvent(new Event('input')); }"
+    )
+    month = visible_rows()
+    assert "very high (6–10, scale of all months)" in month, month
+    assert "80–100" not in month  # the map's classes are not what the month is coloured on
+    # colouring by a factor shows that factor's legend, and risk again the month's scale
+    page.select_option("#rr-colour-by", index=1)
+    assert "scale of all months" not in visible_rows()
+    page.select_option("#rr-colour-by", index=0)
+    assert "scale of all months" in visible_rows()
+    page.evaluate(
+        "() => { routeRisk.slider.value = routeRisk.slider.max;"
+        " routeRisk.slider.dispatchEvent(new Event('input')); }"
+    )
+    assert visible_rows() == now
+    assert page.errors == []

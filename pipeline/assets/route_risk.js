@@ -966,6 +966,7 @@
         var own = sc.key === 'risk';
         riskTitle.hidden = riskRows.hidden = riskNote.hidden = !own;
         alt.hidden = own;
+        if (RR.syncRiskLegend) { RR.syncRiskLegend(); }
         alt.innerHTML = own ? '' : '<div class="rr-legend-title">Colour: ' + sc.label + '</div>' +
           legendRows(colors, labels) + '<div class="rr-legend-note">' + (sc.note ? sc.note :
             sc.codes ? 'Categories of the cell.' :
@@ -1147,6 +1148,30 @@
         input.setAttribute('aria-label', 'month');
         /* Which factors a month takes from today (no history then): said under the slider. */
         var note = L.DomUtil.create('div', 'rr-slider-note', div), tl = hexLayer.d.timeline;
+        /* On a month the cells take the timeline's one scale for all months, not the map's
+         * breaks: the legend's risk rows are then that scale's (the map's come back with the
+         * current score).  Also called by the "Colour by" control. */
+        RR.syncRiskLegend = function () {
+          var rows = document.getElementById('rr-legend-risk-rows');
+          if (!rows) { return; }
+          var alt = document.getElementById('rr-legend-month-rows');
+          if (!alt) {
+            alt = document.createElement('div'); alt.id = 'rr-legend-month-rows';
+            rows.parentNode.insertBefore(alt, rows.nextSibling);
+          }
+          var d = hexLayer.d, own = hexLayer.colourBy === 'risk', month = RR.period !== null &&
+            RR.period !== undefined, br = (tl && tl.breaks) || d.breaks;
+          var nb = br.length - 1, nc = d.colors.length;
+          rows.hidden = !own || month; alt.hidden = !own || !month;
+          if (!month) { alt.innerHTML = ''; return; }
+          var h = '';
+          for (var k = 0; k < nb; k++) {
+            var c = nb === nc || nb < 2 ? k : Math.round(k * (nc - 1) / (nb - 1));
+            h += '<div><i style="background:' + d.colors[c] + '"></i>' + d.labels[c] + ' (' +
+              fmt(br[k]) + '–' + fmt(br[k + 1]) + ', scale of all months)</div>';
+          }
+          alt.innerHTML = h;
+        };
         function show() {
           var k = +input.value;
           if (k === periods.length) {
@@ -1162,6 +1187,7 @@
             note.hidden = false;
             hexLayer.setPeriod(k); RR.period = k;
           }
+          RR.syncRiskLegend();
         }
         L.DomEvent.disableClickPropagation(div);
         L.DomEvent.on(input, 'input change', show);
