@@ -157,3 +157,60 @@ def test_on_a_month_the_legend_states_the_scale_the_cells_are_coloured_on(page, 
     )
     assert visible_rows() == now
     assert page.errors == []
+
+
+@pytest.mark.browser
+def test_a_pinned_card_follows_the_slider_and_closes_with_its_layer(page, tmp_path):
+    # Before: a card pinned on today's risk kept today's figures when the slider moved to a
+    # month (and a month's card kept that month's after the slider came back), and it stayed
+    # open, with the risk layer's figures, after that layer was turned off.
+    data = sample_map_data(60, n_periods=3)
+    open_offline(page, write_sample_map(data, tmp_path))
+    s = data.scores
+    target = s.loc[s["observed"], S.HEX_ID].iloc[0]
+    page.fill("#rr-search", target)
+    page.press("#rr-search", "Enter")
+    page.wait_for_selector(".rr-pinned .rr-card")
+
+    def card() -> str:
+        return page.evaluate(
+            "() => Array.from(document.querySelectorAll('.rr-pinned .rr-card'))"
+            ".map(e => e.textContent).join(' | ')"
+        )
+
+    def slide(k: str) -> None:
+        page.evaluate(
+            f"() => {{ routeRisk.slider.value = {k};"
+            " routeRisk.slider.dispatchEvent(new Event('input')); }"
+        )
+
+    periods = sorted(data.timeline["period"].unique())
+    assert target in card() and "Risk in" not in card()
+    slide("0")
+    assert f"Risk in {periods[0]}" in card() and "Risk now" in card()
+    slide("1")
+    assert f"Risk in {periods[1]}" in card() and f"Risk in {periods[0]}" not in card()
+    slide("routeRisk.slider.max")
+    assert "Risk in" not in card() and target in card()
+    # the copy button of the redrawn card still copies the cell's id
+    page.click(".rr-pinned .rr-copy")
+    page.wait_for_function("(id) => routeRisk.copied === id", arg=target, timeout=5_000)
+    # its class filtered out: the card goes with the cell
+    page.evaluate(
+        "(id) => { const L0 = routeRisk.layers.risk;"
+        " routeRisk.filter([L0.cls[L0.index.get(id)]], null); }",
+        target,
+    )
+    page.wait_for_function(
+        "() => document.querySelectorAll('.rr-pinned').length === 0", timeout=5_000
+    )
+    page.evaluate("() => routeRisk.filter([], null)")
+    page.fill("#rr-search", target)
+    page.press("#rr-search", "Enter")
+    page.wait_for_selector(".rr-pinned .rr-card")
+    page.evaluate("() => routeRisk.map.removeLayer(routeRisk.layers.risk)")
+    page.wait_for_function(
+        "() => document.querySelectorAll('.rr-pinned').length === 0", timeout=5_000
+    )
+    assert page.evaluate("() => routeRisk.pinned") is None
+    assert page.errors == []

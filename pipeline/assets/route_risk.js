@@ -566,24 +566,45 @@
     RR.hits = hits;
     /* A pinned card: a popup that stays until closed, scrolls inside when taller than the
      * map, and has a button that copies the cell's hex id. */
-    RR.pin = function (latlng, hs) {
-      close();
-      var html = hs.map(function (h) { return h.layer.card(h.i, true); }).join('');
-      var popup = L.popup({
-        maxWidth: 640, maxHeight: Math.max(160, map.getSize().y - 110),
-        autoPanPaddingTopLeft: [60, 70], autoPanPaddingBottomRight: [20, 50],
-        className: 'rr-pinned'
-      }).setLatLng(latlng).setContent(html).openOn(map);
+    function fillPinned(popup, hs) {
+      popup.setContent(hs.map(function (h) { return h.layer.card(h.i, true); }).join(''));
       RR.pinned = hs[0].layer.ids[hs[0].i];
       var el = popup.getElement();
-      Array.prototype.forEach.call(el.querySelectorAll('.rr-copy'), function (b) {
+      Array.prototype.forEach.call(el ? el.querySelectorAll('.rr-copy') : [], function (b) {
         L.DomEvent.on(b, 'click', function (ev) {
           L.DomEvent.stop(ev);
           RR.copy(b.getAttribute('data-hex'), b);
         });
       });
+    }
+    RR.pin = function (latlng, hs) {
+      close();
+      var popup = L.popup({
+        maxWidth: 640, maxHeight: Math.max(160, map.getSize().y - 110),
+        autoPanPaddingTopLeft: [60, 70], autoPanPaddingBottomRight: [20, 50],
+        className: 'rr-pinned'
+      }).setLatLng(latlng).setContent('').openOn(map);
+      fillPinned(popup, hs);
+      RR.pinnedPopup = popup;
       return popup;
     };
+    /* A pinned card follows what the map shows: redrawn when the slider's month, a layer or
+     * the filter changes (it held the month it was pinned on), closed when no layer shown
+     * holds its place any more (the risk layer turned off, its class filtered out). */
+    RR.refreshPinned = function () {
+      var popup = RR.pinnedPopup;
+      if (!popup || !map.hasLayer(popup)) { RR.pinnedPopup = null; return; }
+      var hs = hits(popup.getLatLng());
+      if (!hs.length) {
+        RR.pinnedPopup = null; RR.pinned = null;
+        map.closePopup(popup);
+        return;
+      }
+      fillPinned(popup, hs);
+    };
+    map.on('layeradd layerremove', function (e) {
+      if (e.layer && e.layer.d) { RR.refreshPinned(); }  /* a data layer, not a popup */
+    });
   };
 
   /* Copy text to the clipboard (the async API where the page may use it, else a selected
@@ -986,6 +1007,7 @@
       }
       layer.setMask(any ? mask : null);
       RR.shown = any ? mask.reduce(function (a, b) { return a + b; }, 0) : n;
+      if (RR.refreshPinned) { RR.refreshPinned(); }
     }
 
     var div = L.DomUtil.create('div', 'leaflet-control rr-controls');
@@ -1188,6 +1210,7 @@
             hexLayer.setPeriod(k); RR.period = k;
           }
           RR.syncRiskLegend();
+          if (RR.refreshPinned) { RR.refreshPinned(); }
         }
         L.DomEvent.disableClickPropagation(div);
         L.DomEvent.on(input, 'input change', show);
