@@ -35,11 +35,13 @@ __all__ = [
     "ColumnChoice",
     "compose_coordinate",
     "coordinate_parts",
+    "dated_events",
     "fallback_column",
     "hemisphere_missing",
     "infer_columns",
     "name_tokens",
     "part_missing",
+    "port_list",
     "vessel_positions",
 ]
 
@@ -1072,6 +1074,129 @@ def vessel_positions(raw: pd.DataFrame, name: str) -> str | None:
         f"each on the median) beside {' and '.join(repr(c) for c in motion)} (speed or course "
         "over ground)"
     )
+
+
+#: Header tokens of an event record's own columns: what happened, what was taken, how much
+#: (``attack_type``, ``commodity``, ``quantity_kg``, ``incident_date``).
+_EVENT_WORDS = _EVENT_TOKENS | _fs(
+    "attack attacks attacked hijack hijacked hijacking robbery piracy boarding boarded "
+    "commodity commodities drug drugs narcotic narcotics quantity qty arrest arrests arrested "
+    "victim victims casualty casualties killed injured offence offense crime"
+)
+#: Header tokens that name a port, harbour or anchorage: the places a ports list is of.
+_PORT_WORDS = _fs(
+    "port ports harbour harbor harbours harbors locode unlocode anchorage marina puerto porto "
+    "hafen havn"
+)
+#: Header tokens of a record's date or time (a port list may date its entries too).
+_WHEN_TOKENS = _DATE_TOKENS | _fs("time datetime timestamp")
+#: A UN/LOCODE function classifier: 8 positions, a digit or ``B`` where the function applies.
+_LOCODE_FUNCTION = r"[0-7B-]{8}"
+
+
+def _distinct_share(values: pd.Series) -> tuple[float, int]:
+    """Return the share of distinct values among the given ones, and how many are given."""
+    nu, nn = repeats(values)
+    return (nu / nn if nn else 0.0), nn
+
+
+def _event_columns(raw: pd.DataFrame) -> list[str]:
+    """Columns whose header names an event or what it was about (``attack_type``)."""
+    return [str(c) for c in raw.columns if _EVENT_WORDS & set(name_tokens(c))]
+
+
+def _place_column(raw: pd.DataFrame) -> str | None:
+    """Return a column that names ports, one per row (``Main Port Name``, ``port``), or None."""
+    for c in raw.columns:
+        if not _PORT_WORDS & set(name_tokens(c)):
+            continue
+        share, nn = _distinct_share(raw[c])
+        if nn >= 2 and share >= 0.8:
+            return str(c)
+    return None
+
+
+def dated_events(raw: pd.DataFrame, name: str) -> str | None:
+    """Say why a table is dated event records (incidents, seizures), or return None.
+
+    A column of calendar dates beside a column whose header names the event or what it was
+    about (``attack_type``, ``commodity``, ``quantity``, ``incident_date``) is a record of
+    what happened, one row per event: read as a ports list, each event becomes a port (the
+    7,511 pirate attacks of 1993-2020 became 7,510 ports named by the ship attacked).  A
+    port list may date its entries (UN/LOCODE's ``Date`` is the entry's revision, ``0701``;
+    OpenStreetMap's ``check_date``) but names no event; a column that names ports, one per
+    row (``Main Port Name``), says the table is a ports list whatever else it holds.
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        The table's columns (raw values).
+    name : str
+        File name, for messages.
+
+    Returns
+    -------
+    str or None
+        The evidence (the date and event columns), or None when the table does not look
+        like dated events.
+    """
+    events = _event_columns(raw)
+    if not events or _place_column(raw) is not None:
+        return None
+    dates = [
+        str(c)
+        for c in raw.columns
+        if _WHEN_TOKENS & set(name_tokens(c)) and date_fit(raw[c]) >= 0.8
+    ]
+    if not dates:
+        return None
+    return (
+        f"{dates[0]!r} dates its {len(raw)} records and {', '.join(repr(c) for c in events[:3])} "
+        "name an event or what it was about (an attack, an incident, a seizure, a commodity, "
+        "a quantity)"
+    )
+
+
+def port_list(raw: pd.DataFrame, name: str) -> str | None:
+    """Say why a table is a list of ports, or return None.
+
+    A column that names ports, one per row (``Main Port Name``, ``port``), a column whose
+    values say what kind of port each place is (OpenStreetMap's ``harbour=yes``,
+    ``seamark:type=harbour``), or UN/LOCODE's function classifier (``1234----``), in a table
+    without any column that names an event or what it was about: read as seizure records,
+    each port would be a seizure on the date of its entry (a revision date, an OSM
+    ``check_date``).
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        The table's columns (raw values).
+    name : str
+        File name, for messages.
+
+    Returns
+    -------
+    str or None
+        The evidence (the column and what it holds), or None.
+    """
+    if _event_columns(raw) or not len(raw):
+        return None
+    place = _place_column(raw)
+    if place is not None:
+        share, nn = _distinct_share(raw[place])
+        return f"{place!r} names {nn} places, {share:.0%} of them distinct"
+    for c in raw.columns:
+        values = as_text(raw[c])
+        values = values[values != ""].str.lower()
+        if not len(values):
+            continue
+        kinds = values.isin(_PORT_WORDS).mean()
+        flags = values.eq("yes").mean() if _PORT_WORDS & set(name_tokens(c)) else 0.0
+        if max(kinds, flags) >= 0.8:
+            return f"{str(c)!r} says each place is a port ({values.iloc[0]!r})"
+        if "function" in name_tokens(c) and values.str.fullmatch(_LOCODE_FUNCTION).mean() >= 0.8:
+            return f"{str(c)!r} holds UN/LOCODE function classifiers ({values.iloc[0]!r})"
+    return None
 
 
 #: Header tokens that name a ship's own identity (not a record's, a device's, an object's).

@@ -46,6 +46,7 @@ from ..errors import InputError
 from ._columns import (
     compose_coordinate,
     coordinate_parts,
+    dated_events,
     hemisphere_missing,
     infer_columns,
     part_missing,
@@ -243,6 +244,10 @@ def read_context(
             assumptions.update(more)
         else:
             geoms, rules = geoms_or_none, []
+            if src.kind == "ports" and not src.columns:
+                _refuse_events_as_ports(raw, name)
+            if src.kind != "ports" and not src.columns:
+                _refuse_raster_footprints(raw, src.kind, name)
             if file_crs is not None:
                 layer_crs = file_crs
                 assumptions["crs"] = {"by": "file", "evidence": "declared by the file"}
@@ -260,6 +265,47 @@ def read_context(
     n_read = len(raw) + n_pre
     log.info("%s: %d read, %d accepted, %d rejected", name, n_read, len(frame), len(rejects))
     return IngestResult(frame, rejects, by_rule, name, n_read, notes, assumptions)
+
+
+def _refuse_events_as_ports(raw: pd.DataFrame, name: str) -> None:
+    """Refuse dated event records (incidents, seizures) given as a ports layer.
+
+    Each event would be a port: 7,511 pirate attacks made 7,510 ports named by the ship
+    attacked, and every distance to a port was measured to the last attack.  A layer whose
+    columns are named in ``columns:`` is taken as told.
+    """
+    why = dated_events(raw, name)
+    if why is not None:
+        raise InputError(
+            f"{name}: dated events, not ports: {why}; each event would be read as a port. "
+            "Give this file under inputs.seizures, or name its columns in columns: (e.g. "
+            "lat: ...) if these are ports after all"
+        )
+
+
+#: A raster file's name, as a footprint or tile index names its raster (rio bounds,
+#: gdaltindex): ``RGB.byte.tif``, ``/data/sst_2024.nc``.
+_RASTER_FILE = r"(?i).*\.(?:tiff?|nc|nc4|vrt|img|jp2|grd|asc|hdf|h5|dem)"
+
+
+def _refuse_raster_footprints(raw: pd.DataFrame, kind: str, name: str) -> None:
+    """Refuse raster footprints (a tile index, ``rio bounds``) given as land or lanes.
+
+    Each footprint rectangle would be land (every cell of the raster's area on land) or a
+    lane area.  A footprint names its raster file in an attribute (``filename``,
+    ``location``); a layer whose columns are named in ``columns:`` is taken as told.
+    """
+    for c in raw.columns:
+        text = as_text(raw[c])
+        text = text[text != ""]
+        if len(text) and text.str.fullmatch(_RASTER_FILE).mean() >= 0.8:
+            raise InputError(
+                f"{name}: raster footprints, not {kind}: {str(c)!r} names a raster file for "
+                f"each feature ({text.iloc[0]!r}); each footprint would be read as "
+                f"{'land' if kind == 'land' else 'a lane area'}. Give the raster itself "
+                "under inputs.rasters, or name the layer's columns in columns: (e.g. "
+                f"geometry: ...) if this is {kind} after all"
+            )
 
 
 def _overpass_layer(opened: OpenedSource, src: ContextSource, name: str):
@@ -394,6 +440,8 @@ def _geometry_from_table(raw: pd.DataFrame, src: ContextSource, name: str):
         lower = {str(c).strip().lower(): c for c in raw.columns}
         wkt_col = next((lower[k] for k in _WKT_NAMES if k in lower), None)
     if wkt_col is not None:
+        if src.kind != "ports" and not over:
+            _refuse_raster_footprints(raw, src.kind, name)
         if wkt_col not in raw.columns:
             raise InputError(
                 f"{name}: column {wkt_col!r} configured for 'geometry' is not in the file; "
@@ -435,6 +483,8 @@ def _geometry_from_table(raw: pd.DataFrame, src: ContextSource, name: str):
             "this file under inputs.tracks, or name its columns in columns: (e.g. lat: ...) "
             "if these are ports after all"
         )
+    if not over:
+        _refuse_events_as_ports(raw, name)
     choice = infer_columns(raw, ("lat", "lon", "coords"), over, name, id_roles=())
     lat_col, lon_col = choice.get("lat"), choice.get("lon")
     texts: dict[str, pd.Series] = {}

@@ -86,6 +86,7 @@ from ._columns import (
     name_score,
     name_tokens,
     part_missing,
+    port_list,
     unfit_column_notes,
     vessel_positions,
 )
@@ -1712,22 +1713,30 @@ def _refuse_event_counts(raw: pd.DataFrame, over: dict[str, str], name: str) -> 
 
 
 def _refuse_vessel_positions(raw: pd.DataFrame, over: dict[str, str], name: str) -> None:
-    """Refuse a track of vessel positions (AIS pings) given as seizure records.
+    """Refuse a track of vessel positions (AIS pings) or a ports list given as seizure records.
 
     Each ping would be a seizure: an AIS sample of a harbour made thousands of events on one
-    day, and a map of where ships sail.  A file whose columns are named in ``columns:`` is
-    taken as told.
+    day, and a map of where ships sail.  Each port of a list that dates its entries (an
+    OpenStreetMap ``check_date``, a UN/LOCODE revision date) would be a seizure on that
+    date.  A file whose columns are named in ``columns:`` is taken as told.
     """
     if over:
         return
     why = vessel_positions(raw, name)
-    if why is None:
-        return
-    raise InputError(
-        f"{name}: vessel positions, not seizure records: {why}; each position would be read "
-        "as a seizure. Give this file under inputs.tracks, or name its columns in columns: "
-        "(e.g. time: ...) if these are seizures after all"
-    )
+    if why is not None:
+        raise InputError(
+            f"{name}: vessel positions, not seizure records: {why}; each position would be "
+            "read as a seizure. Give this file under inputs.tracks, or name its columns in "
+            "columns: (e.g. time: ...) if these are seizures after all"
+        )
+    why = port_list(raw, name)
+    if why is not None:
+        raise InputError(
+            f"{name}: a list of ports, not seizure records: {why}, and no column names an "
+            "event or what was seized; each port would be read as a seizure on the date of "
+            "its entry. Give this file under inputs.ports, or name its columns in columns: "
+            "(e.g. time: ...) if these are seizures after all"
+        )
 
 
 def _no_position_advice(raw: pd.DataFrame, cols: list[str]) -> str:

@@ -84,9 +84,11 @@ from .tracks import (
     IDENTITY_PARTS,
     MISPLACED_FIX,
     SCALE_SAMPLE,
+    DatedEvents,
     ScaleEvidence,
     check_ping_rows,
     check_ping_vessels,
+    dated_events_of,
     detect_ais_schema,
     identity_of,
     layout_report,
@@ -916,6 +918,8 @@ class _Bucket:
     time_max: pd.Timestamp | None
     extent: np.ndarray  # lon_min, lat_min, lon_max, lat_max (infinite when empty)
     path: Path | None
+    # one record per vessel, at midnight: added up over the buckets (whole vessels each)
+    events: DatedEvents = field(default_factory=DatedEvents)
 
 
 def _check_buckets(
@@ -943,6 +947,7 @@ def _check_buckets(
     cand["pair"] = pd.Series(pd.arrays.ArrowExtensionArray(table["pair"]))
     cand["time_raw"] = pd.Series(pd.arrays.ArrowExtensionArray(table["time_raw"]))
     del table
+    events = dated_events_of(cand["v"].to_numpy(dtype=object), cand["t"].to_numpy())
     frame, rej = check_ping_vessels(
         cand,
         timed,
@@ -964,8 +969,21 @@ def _check_buckets(
         for rule, n in rej["rule"].value_counts().items():
             by_rule[str(rule)] = int(n)
         by_chunk = {int(c): rej[idx == c] for c in np.unique(idx)}
+    out = _summaries(keys, frame, by_rule, folder, n_buckets)
+    out[0].events = events  # counted once, on the first bucket, as its rules are
+    return out, by_chunk
+
+
+def _summaries(
+    keys: Sequence[int],
+    frame: pd.DataFrame,
+    by_rule: dict[str, int],
+    folder: Path,
+    n_buckets: int,
+) -> list[_Bucket]:
+    """Write the accepted pings of buckets ``keys`` (``frame``) and sum each bucket up."""
     if not len(frame):
-        return [_empty_bucket(int(k), r) for k, r in _rules_on_first(keys, by_rule)], by_chunk
+        return [_empty_bucket(int(k), r) for k, r in _rules_on_first(keys, by_rule)]
     table = _table(frame, _BUCKET_SCHEMA)  # once: a bucket's rows are taken from it
     cols = _SummaryColumns(
         frame[VESSEL_ID].to_numpy(dtype=object),
@@ -974,7 +992,7 @@ def _check_buckets(
         frame[LAT].to_numpy(dtype="float64"),
     )
     if len(keys) == 1:
-        return [_bucket_summary(int(keys[0]), table, cols, by_rule, folder)], by_chunk
+        return [_bucket_summary(int(keys[0]), table, cols, by_rule, folder)]
     # sorted by vessel: one hash per vessel, and a bucket's rows keep their order
     starts = np.flatnonzero(np.r_[True, cols.vid[1:] != cols.vid[:-1]])
     per_row = np.repeat(_bucket_of(cols.vid[starts], n_buckets), np.diff(np.r_[starts, len(frame)]))
@@ -982,7 +1000,7 @@ def _check_buckets(
     for k, rules in _rules_on_first(keys, by_rule):
         idx = np.flatnonzero(per_row == k)
         out.append(_bucket_summary(int(k), table.take(idx), cols.take(idx), rules, folder))
-    return out, by_chunk
+    return out
 
 
 def _rules_on_first(
@@ -1129,6 +1147,10 @@ def _spill_of(state: _State, buckets: Sequence[_Bucket]) -> TrackSpill:
     ext = np.array([np.inf, np.inf, -np.inf, -np.inf])
     for b in kept:
         ext = np.r_[np.minimum(ext[:2], b.extent[:2]), np.maximum(ext[2:], b.extent[2:])]
+    events = DatedEvents()
+    for b in buckets:
+        events.add(b.events)
+    events.decide(state.src, state.name, (state.layout or {}).get("vessel_col"))
     order = np.argsort(v.astype(str), kind="stable")
     state.note(
         f"{state.name}: {len(v)} vessel(s)/track(s)"

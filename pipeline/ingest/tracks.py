@@ -395,7 +395,7 @@ def read_tracks(
     stated, more = layout_report(parts, name, crs)
     assumptions.update(stated)
     notes += more
-    frame, rejects, more, time_info = _normalise_pings(
+    frame, rejects, more, time_info, events = _normalise_pings(
         raw,
         rows,
         parts,
@@ -408,6 +408,7 @@ def read_tracks(
     )
     notes += more
     assumptions.update(time_info)
+    events.decide(src, name, parts.get("vessel_col"))
     rejects, by_rule = finish_rejects(pre, rejects)
     n_read = len(raw) + n_pre
     log.info("%s: %d pings read, %d accepted, %d rejected", name, n_read, len(frame), len(rejects))
@@ -2384,11 +2385,11 @@ def _normalise_pings(
     aoi_bbox,
     max_speed_kn: float,
     aoi_polygon: Any = None,
-) -> tuple[pd.DataFrame, pd.DataFrame, list[str], dict[str, Any]]:
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str], dict[str, Any], DatedEvents]:
     """Check the whole file at once: the row-local checks, then the per-vessel ones."""
     n = len(raw)
     if n == 0:
-        return _with_rows(empty_pings()), pd.DataFrame(), [f"{name}: no pings"], {}
+        return _with_rows(empty_pings()), pd.DataFrame(), [f"{name}: no pings"], {}, DatedEvents()
     checks = check_ping_rows(
         raw, parts, name=name, crs=crs, is_mmsi=is_mmsi, aoi_bbox=aoi_bbox, aoi_polygon=aoi_polygon
     )
@@ -2396,8 +2397,10 @@ def _normalise_pings(
     unread = checks.scale.decide(parts, name)
     misplaced = decide_misplaced(misplaced_of(checks, aoi_bbox), aoi_bbox, name, fix=MISPLACED_FIX)
     keep, rejects = first_failing(checks.rules, n=n, source_file=name, rows=rows)
+    candidates = checks.candidates(keep, rows, np.arange(n))
+    events = dated_events_of(candidates["v"].to_numpy(dtype=object), candidates["t"].to_numpy())
     frame, rej2 = check_ping_vessels(
-        checks.candidates(keep, rows, np.arange(n)),
+        candidates,
         checks.timed_vessels(),
         name=name,
         pair_col=checks.pair_col,
@@ -2407,7 +2410,7 @@ def _normalise_pings(
     )
     notes = checks.notes + unread + misplaced
     notes.append(f"{name}: {frame[VESSEL_ID].nunique()} vessel(s)/track(s)")
-    return frame, pd.concat([rejects, rej2], ignore_index=True), notes, checks.info
+    return frame, pd.concat([rejects, rej2], ignore_index=True), notes, checks.info, events
 
 
 #: Records whose reported speed is compared with their positions' (the file's first ones).
@@ -2456,6 +2459,79 @@ def _scale_sample(vid, t, lon, lat, sog, rows: int | None) -> pd.DataFrame:
             "lat": np.asarray(lat[:m], dtype="float64"),
             "sog": np.asarray(sog[:m], dtype="float64"),
         }
+    )
+
+
+#: A file is refused as dated events only on clear evidence: this many vessels at least,
+#: most with one timed record, and most times a bare date (midnight).
+_EVENTS_MIN_VESSELS = 10
+
+
+@dataclass
+class DatedEvents:
+    """What a file's accepted pings say about being dated events rather than tracks.
+
+    A track is many timed positions per vessel; an incident or seizure table is one record
+    per vessel, dated to the day.  Counted on the records of whole vessels that pass the
+    row checks (a group of buckets of the spill, or the file read whole) and added up (:meth:`add`), so a file read in chunks, or on Dask,
+    decides as the file read whole does; :meth:`decide` refuses the file.
+    """
+
+    vessels: int = 0  # vessels with a timed ping
+    single: int = 0  # of them, those with exactly one
+    timed: int = 0  # timed pings
+    midnight: int = 0  # of them, those at 00:00:00 exactly (a date without a time of day)
+
+    def add(self, other: DatedEvents) -> None:
+        """Add the counts of other vessels."""
+        self.vessels += other.vessels
+        self.single += other.single
+        self.timed += other.timed
+        self.midnight += other.midnight
+
+    def decide(self, src: TrackSource, name: str, vessel_col: str | None) -> None:
+        """Refuse the file when most vessels have one record and most times are bare dates.
+
+        Ship noon reports (one position a day, many days per ship) and a fleet file where
+        many vessels have one ping at its time of day are tracks; a file whose columns are
+        named in ``columns:`` is taken as told.
+
+        Raises
+        ------
+        InputError
+            The file is dated events (pirate attacks read as 6,041 pings of 5,172 vessels,
+            nearly all stamped at midnight).
+        """
+        if src.columns or self.vessels < _EVENTS_MIN_VESSELS:
+            return
+        if 2 * self.single <= self.vessels or 2 * self.midnight <= self.timed:
+            return
+        by = f" of {vessel_col!r}" if vessel_col else ""
+        raise InputError(
+            f"{name}: dated events, not vessel tracks: {self.single} of {self.vessels} "
+            f"'vessels'{by} have one timed record, and {self.midnight} of {self.timed} times "
+            "are a bare date (midnight); a track is many timed positions per vessel. Give "
+            "this file under inputs.seizures, or name its columns in columns: (e.g. "
+            "vessel_id: ...) if these are tracks after all"
+        )
+
+
+def dated_events_of(vid: np.ndarray, time: np.ndarray) -> DatedEvents:
+    """Count :class:`DatedEvents` of the records of whole vessels that passed the row checks.
+
+    Records, not accepted pings: a vessel's 1,200 records of one day are a (bad) track,
+    though its duplicates leave it one ping.  ``time`` is datetime64[ns], NaT where untimed.
+    """
+    timed = ~np.isnat(time)
+    if not timed.any():
+        return DatedEvents()
+    per_vessel = pd.Series(vid[timed]).value_counts(sort=False).to_numpy()
+    ns = time[timed].astype("int64")
+    return DatedEvents(
+        vessels=len(per_vessel),
+        single=int((per_vessel == 1).sum()),
+        timed=int(timed.sum()),
+        midnight=int((ns % 86_400_000_000_000 == 0).sum()),
     )
 
 
