@@ -368,3 +368,59 @@ def test_natural_earth_land_and_coastline_are_still_land(shared_data):
     """The real land and coastline layers are read as before (no attribute names a raster)."""
     assert len(_context(shared_data / "context/ne_110m_land.json", "land").frame) == 127
     assert len(_context(shared_data / "context/ne_110m_coastline.json", "land").frame) == 134
+
+
+def test_natural_earth_land_and_coastline_given_as_lanes_are_refused(shared_data):
+    """Natural Earth's land was 127 "lane areas" and its coastline 134 lanes under inputs.lanes."""
+    for layer in ("ne_110m_land.json", "ne_110m_coastline.json"):
+        with pytest.raises(InputError, match=r"land or coastline, not shipping lanes.*kind: land"):
+            _context(shared_data / "context" / layer, "lanes")
+    # named columns take the layer as told
+    assert (
+        len(
+            _context(
+                shared_data / "context/ne_110m_coastline.json", "lanes", name="featurecla"
+            ).frame
+        )
+        == 134
+    )
+
+
+def _features(path: Path, rows: list[tuple[dict, list]]) -> Path:
+    """Write a GeoJSON of polygons with their properties."""
+    feats = [
+        {
+            "type": "Feature",
+            "properties": props,
+            "geometry": {"type": "Polygon", "coordinates": [ring]},
+        }
+        for props, ring in rows
+    ]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    return path
+
+
+_BOX = [[-5.5, 50.0], [-5.0, 50.0], [-5.0, 50.2], [-5.5, 50.2], [-5.5, 50.0]]
+
+
+def test_a_traffic_separation_scheme_given_as_land_is_refused_and_lanes_stay_lanes(tmp_path):
+    """A routeing measure under inputs.land would take the lanes' cells off the sea."""
+    tss = _features(
+        tmp_path / "tss.geojson",
+        [
+            ({"THEMELAYER": "Traffic Separation Schemes", "OBJL": 148}, _BOX),
+            ({"THEMELAYER": "Traffic Separation Schemes/Traffic Lane Parts", "OBJL": 150}, _BOX),
+            ({"THEMELAYER": "Shipping Fairways Lanes and Zones", "OBJL": 151}, _BOX),
+        ],
+    )
+    with pytest.raises(InputError, match=r"shipping lanes, not land.*'THEMELAYER'.*kind: lanes"):
+        _context(tss, "land")
+    assert len(_context(tss, "lanes").frame) == 3
+    assert len(_context(tss, "land", name="OBJL").frame) == 3
+    # a lanes layer that names its lanes by class, and land that names islands, read as given
+    major = _features(tmp_path / "lanes.geojson", [({"Type": "Major"}, _BOX)] * 3)
+    assert len(_context(major, "lanes").frame) == 3
+    islands = _features(tmp_path / "islands.geojson", [({"featurecla": "Island"}, _BOX)] * 2)
+    assert len(_context(islands, "land").frame) == 2
+    with pytest.raises(InputError, match="land or coastline, not shipping lanes"):
+        _context(islands, "lanes")

@@ -247,7 +247,7 @@ def read_context(
             if src.kind == "ports" and not src.columns:
                 _refuse_events_as_ports(raw, name)
             if src.kind != "ports" and not src.columns:
-                _refuse_raster_footprints(raw, src.kind, name)
+                _refuse_other_layers(raw, src.kind, name)
             if file_crs is not None:
                 layer_crs = file_crs
                 assumptions["crs"] = {"by": "file", "evidence": "declared by the file"}
@@ -286,25 +286,67 @@ def _refuse_events_as_ports(raw: pd.DataFrame, name: str) -> None:
 #: A raster file's name, as a footprint or tile index names its raster (rio bounds,
 #: gdaltindex): ``RGB.byte.tif``, ``/data/sst_2024.nc``.
 _RASTER_FILE = r"(?i).*\.(?:tiff?|nc|nc4|vrt|img|jp2|grd|asc|hdf|h5|dem)"
+#: What a land or coastline layer calls its features (Natural Earth's ``featurecla``,
+#: OpenStreetMap's ``natural=coastline``, a countries layer's ``type``), as whole values.
+_LAND_VALUES = frozenset(
+    (
+        *"land coastline coast shoreline island islands continent mainland country".split(),
+        "countries",
+        "admin-0 country",
+        "sovereign country",
+        "land polygon",
+        "null island",
+    )
+)
+#: What a shipping-lanes layer calls its features (IMO routeing measures, NOAA's chart
+#: themes: "Traffic Separation Schemes", "Shipping Fairways Lanes and Zones"), within a value.
+_LANE_WORDS = (
+    r"(?i)\b(?:traffic separation|separation (?:zone|line|scheme)|fairways?|shipping lanes?|"
+    r"traffic lanes?|deep[- ]water route|recommended (?:route|track)|two[- ]way route|"
+    r"precautionary area|inshore traffic zone|tss)\b"
+)
 
 
-def _refuse_raster_footprints(raw: pd.DataFrame, kind: str, name: str) -> None:
-    """Refuse raster footprints (a tile index, ``rio bounds``) given as land or lanes.
+def _refuse_other_layers(raw: pd.DataFrame, kind: str, name: str) -> None:
+    """Refuse a land, lanes or raster-footprint layer given under another kind.
 
-    Each footprint rectangle would be land (every cell of the raster's area on land) or a
-    lane area.  A footprint names its raster file in an attribute (``filename``,
-    ``location``); a layer whose columns are named in ``columns:`` is taken as told.
+    Natural Earth's land polygons under ``inputs.lanes`` were 127 "lane areas" (every
+    coastal cell on a shipping lane) and its coastline 134 lanes; a traffic separation
+    scheme under ``inputs.land`` would take the lanes off the sea; a raster's footprint
+    (a tile index, ``rio bounds``) under land or lanes was one polygon over the raster's
+    area.  The features' attributes say what they are: a column whose values are, for 80 %
+    of the features, a raster file's name, a land or coastline class (``Land``,
+    ``Coastline``) or a routeing measure (``Traffic Separation Schemes``).  A layer whose
+    columns are named in ``columns:`` is taken as told.
     """
     for c in raw.columns:
-        text = as_text(raw[c])
+        text = as_text(raw[c]).str.strip()
         text = text[text != ""]
-        if len(text) and text.str.fullmatch(_RASTER_FILE).mean() >= 0.8:
+        if not len(text):
+            continue
+        if text.str.fullmatch(_RASTER_FILE).mean() >= 0.8:
+            what = "land" if kind == "land" else "a lane area"
             raise InputError(
                 f"{name}: raster footprints, not {kind}: {str(c)!r} names a raster file for "
-                f"each feature ({text.iloc[0]!r}); each footprint would be read as "
-                f"{'land' if kind == 'land' else 'a lane area'}. Give the raster itself "
-                "under inputs.rasters, or name the layer's columns in columns: (e.g. "
-                f"geometry: ...) if this is {kind} after all"
+                f"each feature ({text.iloc[0]!r}); each footprint would be read as {what}. "
+                "Give the raster itself under inputs.rasters, or name the layer's columns in "
+                f"columns: (e.g. geometry: ...) if this is {kind} after all"
+            )
+        if kind == "lanes" and text.str.lower().isin(_LAND_VALUES).mean() >= 0.8:
+            raise InputError(
+                f"{name}: land or coastline, not shipping lanes: {str(c)!r} calls its "
+                f"features {text.iloc[0]!r}; each would be read as a lane, and every cell "
+                "along the coast as on a lane. Give this file as an inputs.context entry of "
+                "kind: land, or name the layer's columns in columns: (e.g. geometry: ...) if "
+                "these are lanes after all"
+            )
+        if kind == "land" and text.str.contains(_LANE_WORDS).mean() >= 0.8:
+            raise InputError(
+                f"{name}: shipping lanes, not land: {str(c)!r} calls its features "
+                f"{text.iloc[0]!r}; each would be read as land, and the cells of the lanes "
+                "taken off the sea. Give this file as an inputs.context entry of kind: lanes, "
+                "or name the layer's columns in columns: (e.g. geometry: ...) if this is land "
+                "after all"
             )
 
 
@@ -441,7 +483,7 @@ def _geometry_from_table(raw: pd.DataFrame, src: ContextSource, name: str):
         wkt_col = next((lower[k] for k in _WKT_NAMES if k in lower), None)
     if wkt_col is not None:
         if src.kind != "ports" and not over:
-            _refuse_raster_footprints(raw, src.kind, name)
+            _refuse_other_layers(raw, src.kind, name)
         if wkt_col not in raw.columns:
             raise InputError(
                 f"{name}: column {wkt_col!r} configured for 'geometry' is not in the file; "
