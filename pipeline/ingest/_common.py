@@ -1277,26 +1277,246 @@ def lowercase_s_meaning(
     return s_south, evidence.note(block.lone, s_south, lat_col, name)
 
 
+# Degrees, minutes and seconds separated by dots, as some navy, coast-guard and ship-log
+# exports write positions: '01.15.30N', '104.05.50.5E' (decimal seconds), '01.15N'.  Two
+# dots or more leave no decimal reading; one dot with two digits after it and a hemisphere
+# letter ('04.10S') is either, and the file decides (DottedDegrees).
+_DOTTED = re.compile(
+    r"^\s*(?P<h1>[NSEWnsew])?\s*(?P<sign>[+-])?\s*(?P<d>\d{1,3})\.(?P<m>\d+)"
+    r"(?:\.(?P<s>\d+)(?:\.(?P<f>\d+))?)?\s*(?P<h2>[NSEWnsew])?\s*$"
+)
+#: What may be a dotted value (RE2, one pass over a column of millions of plain numbers):
+#: a hemisphere letter beside one dot, or two dots.
+_DOTTED_HINT = (
+    r"^\s*[NSEWnsew]\s*[+\-\x{2212}\x{ff0d}]?\s*\d{1,3}\.\d+\s*$"
+    r"|^\s*[+\-\x{2212}\x{ff0d}]?\s*\d{1,3}\.\d+\s*[NSEWnsew]\s*$"
+    r"|\d\.\d\d\.\d\d"
+)
+#: Kinds of dotted values: D.MM.SS[.s]; one dot, two digits below 60 and a letter (either
+#: reading); one dot and a letter that only a decimal reads (04.5S, 04.75S, 04.123S).
+_DMS_DOTS, _ONE_DOT_MINUTES, _ONE_DOT_DECIMAL = 1, 2, 3
+
+
+def _dotted_kinds(values: pd.Series) -> tuple[np.ndarray, pd.DataFrame]:
+    """Return each value's dotted kind (0 for none) and the parts of the dotted ones."""
+    kinds = np.zeros(len(values), dtype="int8")
+    if values.dtype.kind in "fiub":
+        return kinds, pd.DataFrame()
+    hit = regex_mask(values, _DOTTED_HINT)
+    if not hit.any():
+        return kinds, pd.DataFrame()
+    text = values[hit].astype("str").str.replace(_MINUS_SIGNS, "-", regex=True)
+    p = text.str.extract(_DOTTED)
+    found = p["d"].notna()
+    letters = p["h1"].notna().astype("int8") + p["h2"].notna().astype("int8")
+    mins, secs = p["m"].fillna(""), p["s"].fillna("")
+    # two digits compare as text: '07' < '60'
+    two = mins.str.len().eq(2) & (mins < "60")
+    dots = found & p["s"].notna() & two & secs.str.len().eq(2) & (secs < "60") & (letters < 2)
+    one = found & p["s"].isna() & letters.eq(1)
+    kinds[hit] = np.select(
+        [dots.to_numpy(bool), (one & two).to_numpy(bool), (one & ~two).to_numpy(bool)],
+        [_DMS_DOTS, _ONE_DOT_MINUTES, _ONE_DOT_DECIMAL],
+        0,
+    )
+    return kinds, p.set_axis(np.flatnonzero(hit), axis=0)
+
+
+def _dotted_as_dms(values: pd.Series, *, minutes: bool | None) -> pd.Series:
+    """Return ``values`` with dotted degrees rewritten as spaced text (``01 15 30N``).
+
+    D.MM.SS[.s] always; a one-dot value with two digits below 60 and a letter (``04.10S``)
+    only where ``minutes`` (the file's decision) is True.  The letter is written upper case:
+    after dotted seconds it is the hemisphere, never the seconds' unit.
+    """
+    kinds, p = _dotted_kinds(values)
+    take = (kinds == _DMS_DOTS) | (bool(minutes) & (kinds == _ONE_DOT_MINUTES))
+    if not take.any():
+        return values
+    at = np.flatnonzero(take)
+    p = p.loc[at]
+    secs = (" " + p["s"] + ("." + p["f"]).fillna("")).fillna("")
+    text = (
+        p["h1"].fillna("").str.upper()
+        + p["sign"].fillna("")
+        + p["d"]
+        + " "
+        + p["m"]
+        + secs
+        + p["h2"].fillna("").str.upper()
+    )
+    out = values.astype("str").copy()
+    out.iloc[at] = text.to_numpy(dtype=object)
+    return out
+
+
+def _first_of_rows(
+    lat: pd.Series, lat_hit: np.ndarray, lon: pd.Series, lon_hit: np.ndarray
+) -> str | None:
+    """Return the first value (in row order, the latitude first) where its mask is True."""
+    rows = np.flatnonzero(lat_hit | lon_hit)
+    if not rows.size:
+        return None
+    i = rows[0]
+    return str(lat.iloc[i] if lat_hit[i] else lon.iloc[i]).strip()
+
+
+@dataclass
+class DottedDegrees:
+    """What a file's values say about one-dot positions with a letter (``04.10S``).
+
+    Counts (added up over a file's blocks, :meth:`add`) of the values written as dotted
+    degrees.minutes.seconds (``dms``: ``01.15.30N``), of the one-dot values with two digits
+    below 60 and a hemisphere letter that are either decimal degrees or degrees.minutes
+    (``minutes``), and of the one-dot values with a letter that only a decimal reads
+    (``decimal``: ``04.75S``, ``04.123S``, ``04.5S``); each with the file's first example.
+    :meth:`decide` gives the reading for the file.
+    """
+
+    dms: int = 0
+    minutes: int = 0
+    decimal: int = 0
+    dms_example: str | None = None
+    minutes_example: str | None = None
+    decimal_example: str | None = None
+
+    def add(self, other: DottedDegrees) -> None:
+        """Add the counts of the next block (in file order)."""
+        self.dms += other.dms
+        self.minutes += other.minutes
+        self.decimal += other.decimal
+        self.dms_example = self.dms_example or other.dms_example
+        self.minutes_example = self.minutes_example or other.minutes_example
+        self.decimal_example = self.decimal_example or other.decimal_example
+
+    def decide(self, cols: str, name: str) -> bool | None:
+        """Return True (degrees.minutes), False (decimal) or None (no value to decide).
+
+        Raises
+        ------
+        InputError
+            The file writes both dotted degrees.minutes.seconds and one-dot decimals.
+        """
+        if not self.minutes:
+            return None
+        if self.dms and self.decimal:
+            raise InputError(
+                f"{name}: positions of {cols} like {self.minutes_example!r} could be decimal "
+                "degrees or degrees.minutes, and the file says both: "
+                f"{self.dms_example!r} is degrees.minutes.seconds, {self.decimal_example!r} "
+                "a decimal; write one notation (or degree and minute marks, 4°10'S) in the "
+                "export"
+            )
+        return bool(self.dms)
+
+    def _why(self, minutes: bool) -> str:
+        if minutes:
+            return f"the file writes dotted degrees.minutes.seconds ({self.dms_example!r})"
+        if self.decimal:
+            return f"the file writes decimals that are no minutes ({self.decimal_example!r})"
+        return "no value of the file writes dotted degrees.minutes.seconds (D.MM.SS)"
+
+    def note(self, n: int, minutes: bool | None, cols: str, name: str) -> str | None:
+        """Return the note of ``n`` values read as the file decided (None when ``n`` is 0)."""
+        if not n or minutes is None:
+            return None
+        reading = "degrees.minutes (D.MM)" if minutes else "decimal degrees"
+        return (
+            f"{name}: {n} position value(s) of {cols} with one dot and a hemisphere letter "
+            f"({self.minutes_example!r}) read as {reading}, since {self._why(minutes)}"
+        )
+
+    def assumption(self, minutes: bool | None) -> dict[str, str] | None:
+        """Return the file's decision as an assumption (None when nothing was decided)."""
+        if minutes is None:
+            return None
+        return {
+            "value": "degrees.minutes" if minutes else "decimal degrees",
+            "by": "file",
+            "evidence": f"{self.minutes_example!r} is either; {self._why(minutes)}",
+        }
+
+
+def dotted_evidence(lat: pd.Series, lon: pd.Series) -> DottedDegrees:
+    """Count what :meth:`DottedDegrees.decide` decides on in one block of a file's positions."""
+    lat_k, _ = _dotted_kinds(lat)
+    lon_k, _ = _dotted_kinds(lon)
+    if not (lat_k.any() or lon_k.any()):
+        return DottedDegrees()
+    found: dict[str, Any] = {}
+    for key, kind in (
+        ("dms", _DMS_DOTS),
+        ("minutes", _ONE_DOT_MINUTES),
+        ("decimal", _ONE_DOT_DECIMAL),
+    ):
+        a, b = lat_k == kind, lon_k == kind
+        found[key] = int(a.sum() + b.sum())
+        found[f"{key}_example"] = _first_of_rows(lat, a, lon, b)
+    return DottedDegrees(**found)
+
+
+def dotted_meaning(
+    lat: pd.Series,
+    lon: pd.Series,
+    *,
+    cols: str,
+    name: str,
+    file: DottedDegrees | None = None,
+) -> tuple[bool | None, str | None, dict[str, str] | None]:
+    """Decide, for the whole file, whether ``04.10S`` is 4.10° or 4°10'.
+
+    Degrees.minutes where the file writes dotted degrees.minutes.seconds (``01.15.30N``),
+    decimal degrees where it writes one-dot values that no minutes are (``04.75S``) or
+    neither; both refuse the file.  Plain numbers (``-4.10``) are decimal whatever the file.
+
+    ``lat`` and ``lon`` are the file, or one block of it when ``file`` holds the whole
+    file's counts (:class:`DottedDegrees`, added up over its blocks): the file decides then,
+    and the note counts the block's values (the blocks' notes add up to the file's).
+
+    Returns
+    -------
+    minutes : bool or None
+        True degrees.minutes, False decimal, None when no value has one dot and a letter.
+    note : str or None
+        How it was decided.
+    assumption : dict or None
+        The decision as the file's assumptions state it.
+
+    Raises
+    ------
+    InputError
+        The file writes both dotted degrees.minutes.seconds and one-dot decimals.
+    """
+    block = dotted_evidence(lat, lon)
+    evidence = block if file is None else file
+    minutes = evidence.decide(cols, name)
+    return minutes, evidence.note(block.minutes, minutes, cols, name), evidence.assumption(minutes)
+
+
 def parse_coordinate(
-    values: pd.Series, axis: str, *, s_south: bool | None = None
+    values: pd.Series, axis: str, *, s_south: bool | None = None, minutes: bool | None = None
 ) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     """Return (degrees, missing, wrong_axis) for a raw coordinate column.
 
     Numbers go through the fast numeric path; only the values that are not plain numbers are
-    tried as degree-minute-second text.  ``s_south`` is as in :func:`dms_to_degrees`.
+    tried as degree-minute-second text.  ``s_south`` is as in :func:`dms_to_degrees`;
+    ``minutes`` is what the file decided a one-dot value with a letter is (``04.10S``:
+    :func:`dotted_meaning`): True degrees.minutes, else decimal degrees.  Dotted
+    degrees.minutes.seconds (``01.15.30N``) are read as such whatever it says.
     """
     miss = missing_mask(values)
     nums = to_numbers(values)
     wrong = np.zeros(len(values), dtype=bool)
     todo = np.flatnonzero(nums.isna().to_numpy() & ~miss)
+    texts = values.iloc[todo]
     if todo.size:
-        compact = _compact_degrees(values.iloc[todo], axis)
+        texts = _dotted_as_dms(texts, minutes=minutes)
+        compact = _compact_degrees(texts, axis)
         done = compact.notna().to_numpy()
         nums.iloc[todo[done]] = compact.to_numpy()[done]
-        todo = todo[~done]
+        todo, texts = todo[~done], texts[~done]
     if todo.size:
-        sub = values.iloc[todo]
-        deg, wr = dms_to_degrees(sub, axis, s_south=s_south)
+        deg, wr = dms_to_degrees(texts, axis, s_south=s_south)
         nums.iloc[todo] = deg.to_numpy()
         wrong[todo] = wr
     return nums, miss, wrong

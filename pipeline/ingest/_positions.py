@@ -18,8 +18,10 @@ import pandas as pd
 from ..errors import InputError
 from ._columns import name_tokens
 from ._common import (
+    DottedDegrees,
     LowercaseS,
     as_text,
+    dotted_meaning,
     lowercase_s_meaning,
     missing_mask,
     parse_coordinate,
@@ -482,6 +484,8 @@ class Positions:
     lon_missing: np.ndarray
     wrong_axis: np.ndarray
     notes: list[str] = field(default_factory=list)
+    #: what the file says about one-dot values with a letter (``04.10S``), when any
+    dotted: dict[str, str] | None = None
 
 
 def read_positions(
@@ -493,6 +497,7 @@ def read_positions(
     lon_col: str,
     name: str,
     lowercase_s: LowercaseS | None = None,
+    dotted: DottedDegrees | None = None,
     projected: ProjectedEvidence | None = None,
 ) -> Positions:
     """Read a table's latitude and longitude text as the file writes them.
@@ -512,8 +517,8 @@ def read_positions(
     Raises
     ------
     InputError
-        Projected coordinates without a ``crs`` (unless ``projected`` collects them), or a
-        lowercase ``s`` nothing decides.
+        Projected coordinates without a ``crs`` (unless ``projected`` collects them), a
+        lowercase ``s`` nothing decides, or one-dot values the file says both ways.
     """
     if _is_projected(crs):
         return Positions(
@@ -525,8 +530,9 @@ def read_positions(
         )
     cols = repr(lat_col) if lat_col == lon_col else f"{lat_col!r}/{lon_col!r}"
     s_south, note = lowercase_s_meaning(lat, lon, lat_col=lat_col, name=name, file=lowercase_s)
-    lat_v, lat_miss, lat_wrong = parse_coordinate(lat, "lat", s_south=s_south)
-    lon_v, lon_miss, lon_wrong = parse_coordinate(lon, "lon")
+    minutes, dotted_note, decided = dotted_meaning(lat, lon, cols=cols, name=name, file=dotted)
+    lat_v, lat_miss, lat_wrong = parse_coordinate(lat, "lat", s_south=s_south, minutes=minutes)
+    lon_v, lon_miss, lon_wrong = parse_coordinate(lon, "lon", minutes=minutes)
     if crs is None:
         found = projected_evidence((lat, lon), (lat_v, lon_v), (lat_miss, lon_miss), cols)
         if projected is None:
@@ -534,5 +540,11 @@ def read_positions(
         else:
             projected.add(found)
     return Positions(
-        lat_v, lon_v, lat_miss, lon_miss, lat_wrong | lon_wrong, [note] if note else []
+        lat_v,
+        lon_v,
+        lat_miss,
+        lon_miss,
+        lat_wrong | lon_wrong,
+        [n for n in (note, dotted_note) if n],
+        decided,
     )

@@ -568,6 +568,8 @@ def _geometry_from_table(raw: pd.DataFrame, src: ContextSource, name: str):
         texts["lat"], texts["lon"], crs=src.crs, lat_col=lat_col, lon_col=lon_col, name=name
     )
     notes += read.notes
+    if read.dotted is not None:
+        assumptions["dotted_degrees"] = read.dotted
     lat = read.lat.to_numpy(dtype="float64")
     lon = read.lon.to_numpy(dtype="float64")
     miss = read.lat_missing | read.lon_missing

@@ -754,6 +754,7 @@ def _normalise(
         )
 
     # --- coordinates
+    dotted: dict[str, str] | None = None  # one-dot values with a letter: how read
     if use_geometry:
         assert geometry is not None
         lon, lat, geo_rules = _points_from_geometry(
@@ -858,6 +859,7 @@ def _normalise(
             lat_raw, lon_raw, crs=crs, lat_col=lat_col, lon_col=lon_col, name=name
         )
         notes += read.notes
+        dotted = read.dotted
         lat_miss, lon_miss = read.lat_missing, read.lon_missing
         lat = read.lat.to_numpy(dtype="float64")
         lon = read.lon.to_numpy(dtype="float64")
@@ -1257,6 +1259,8 @@ def _normalise(
         assumptions["time_of_day"] = clock_report
     if zone_report is not None:
         assumptions["utc_offset"] = zone_report
+    if dotted is not None:
+        assumptions["dotted_degrees"] = dotted
     if evidence_units is not None:
         assumptions["quantity_unit"] = evidence_units
     if pick[COMMODITY] is not None:

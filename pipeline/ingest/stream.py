@@ -67,10 +67,12 @@ from ._columnar import IPC_SUFFIXES, arrow_kind, iter_batches, table_schema
 from ._common import (
     MIXED_ENCODING,
     DecodedLines,
+    DottedDegrees,
     LowercaseS,
     as_source,
     decide_misplaced,
     decode_lines,
+    dotted_evidence,
     empty_csv,
     first_failing,
     legacy_note,
@@ -675,8 +677,9 @@ class _State:
     identity: list[pd.DataFrame] = field(default_factory=list)  # per chunk, added up at the end
     # reads the whole file's date column for a deciding value (day-first or month-first)
     order_scan: Callable[[str], bool | None] | None = None
-    # counts the lowercase 's' of the whole file's latitudes (LowercaseS), a chunk at a time
-    s_scan: Callable[[], LowercaseS] | None = None
+    # counts what the whole file's positions say about a latitude's lowercase 's'
+    # (LowercaseS) and about one-dot values with a letter (DottedDegrees), a chunk at a time
+    s_scan: Callable[[], tuple[LowercaseS, DottedDegrees]] | None = None
     # what the positions say about projected coordinates, added up (decided once, at the end)
     projected: ProjectedEvidence = field(default_factory=ProjectedEvidence)
 
@@ -778,6 +781,8 @@ def _add_chunk_statements(assumptions: dict[str, Any], info: dict[str, Any]) -> 
         seen[fmt] = seen.get(fmt, 0) + count
     if info.get("time_zone"):
         assumptions["time_zone"] = _add_sentences(assumptions.get("time_zone"), info["time_zone"])
+    if info.get("dotted_degrees"):  # decided for the file: any chunk that read one says it
+        assumptions.setdefault("dotted_degrees", info["dotted_degrees"])
     for key in ("time_of_day", "utc_offset"):
         more = info.get(key)
         if not isinstance(more, dict):
@@ -839,12 +844,16 @@ def _chunk(
     parts = state.layout if k == 0 else parts_like(state.layout, raw, state.src)
     rejects = []
     if n and parts.get("lowercase_s") is None and state.s_scan is not None:
-        if lowercase_s_evidence(parts["lat"], parts["lon"]).lone:
-            # a latitude ends in a lowercase 's': the whole file's values say what it is
-            # (south or the seconds' unit), never this chunk's alone
-            found = state.s_scan()
-            state.layout = dict(state.layout, lowercase_s=found)
-            parts = dict(parts, lowercase_s=found)
+        if (
+            lowercase_s_evidence(parts["lat"], parts["lon"]).lone
+            or dotted_evidence(parts["lat"], parts["lon"]).minutes
+        ):
+            # a latitude ends in a lowercase 's' (south or the seconds' unit?), or a value
+            # has one dot and a letter (04.10S: decimal or degrees.minutes?): the whole
+            # file's values say what it is, never this chunk's alone
+            found, dotted = state.s_scan()
+            state.layout = dict(state.layout, lowercase_s=found, dotted=dotted)
+            parts = dict(parts, lowercase_s=found, dotted=dotted)
     if n:
 
         def checks_with(parts: dict):
@@ -1240,12 +1249,12 @@ def _parquet_date_order(
     return _date_order_of((text(b) for b in batches), state.name, column)
 
 
-def _csv_lowercase_s(
+def _csv_position_scan(
     state: _State, reopen: Callable[[], IO[bytes]], survey: _Survey, chunk_rows: int
-) -> LowercaseS:
-    """Count the lowercase 's' of a whole CSV's latitudes, a chunk at a time."""
+) -> tuple[LowercaseS, DottedDegrees]:
+    """Count the lowercase 's' of a whole CSV's latitudes and its dotted values, by chunk."""
     assert state.layout is not None
-    found = LowercaseS()
+    found, dotted = LowercaseS(), DottedDegrees()
     with reopen() as fh:
         for text, _line in _csv_chunks(fh, state.name, survey, chunk_rows):
             raw = read_text_table(
@@ -1255,22 +1264,26 @@ def _csv_lowercase_s(
                 data=text,
                 usecols=state.usecols,
             ).frame
-            found.add(lowercase_s_evidence(*position_texts(state.layout, raw), every=True))
-    return found
+            texts = position_texts(state.layout, raw)
+            found.add(lowercase_s_evidence(*texts, every=True))
+            dotted.add(dotted_evidence(*texts))
+    return found, dotted
 
 
-def _parquet_lowercase_s(
+def _parquet_position_scan(
     state: _State, path: str, chunk_rows: int, max_uncompressed_mb: float | None
-) -> LowercaseS:
-    """:func:`_csv_lowercase_s` of a Parquet or Arrow IPC file, a batch at a time."""
+) -> tuple[LowercaseS, DottedDegrees]:
+    """:func:`_csv_position_scan` of a Parquet or Arrow IPC file, a batch at a time."""
     assert state.layout is not None
-    found = LowercaseS()
+    found, dotted = LowercaseS(), DottedDegrees()
     for batch in iter_batches(path, chunk_rows, max_uncompressed_mb, state.name):
         attrs = batch.to_pandas()
         raw = attrs.astype(object).where(attrs.notna(), "").astype("str")
         del attrs
-        found.add(lowercase_s_evidence(*position_texts(state.layout, raw), every=True))
-    return found
+        texts = position_texts(state.layout, raw)
+        found.add(lowercase_s_evidence(*texts, every=True))
+        dotted.add(dotted_evidence(*texts))
+    return found, dotted
 
 
 def _stream_csv(
@@ -1282,7 +1295,7 @@ def _stream_csv(
 ) -> None:
     if reopen is not None:
         state.order_scan = lambda column: _csv_date_order(state, reopen, survey, chunk_rows, column)
-        state.s_scan = lambda: _csv_lowercase_s(state, reopen, survey, chunk_rows)
+        state.s_scan = lambda: _csv_position_scan(state, reopen, survey, chunk_rows)
     for k, (text, line0) in enumerate(_csv_chunks(fh, state.name, survey, chunk_rows)):
         writer = _ChunkCandidates(state.folder, k)
         try:
@@ -1337,7 +1350,7 @@ def _stream_parquet(
     state.order_scan = lambda column: _parquet_date_order(
         state, path, chunk_rows, max_uncompressed_mb, column
     )
-    state.s_scan = lambda: _parquet_lowercase_s(state, path, chunk_rows, max_uncompressed_mb)
+    state.s_scan = lambda: _parquet_position_scan(state, path, chunk_rows, max_uncompressed_mb)
     k = -1
     for k, batch in enumerate(iter_batches(path, chunk_rows, max_uncompressed_mb, state.name)):
         writer = _ChunkCandidates(state.folder, k)
@@ -2138,14 +2151,14 @@ def _chunk_task(item: tuple[int, tuple], files: list[_FileTask]) -> _ChunkDone:
         state.order_scan = lambda column: _csv_date_order(
             state, lambda: open(f.src.path, "rb"), survey, f.chunk_rows, column
         )
-        state.s_scan = lambda: _csv_lowercase_s(
+        state.s_scan = lambda: _csv_position_scan(
             state, lambda: open(f.src.path, "rb"), survey, f.chunk_rows
         )
     elif f.kind == "parquet":
         state.order_scan = lambda column: _parquet_date_order(
             state, str(f.src.path), f.chunk_rows, None, column
         )
-        state.s_scan = lambda: _parquet_lowercase_s(state, str(f.src.path), f.chunk_rows, None)
+        state.s_scan = lambda: _parquet_position_scan(state, str(f.src.path), f.chunk_rows, None)
     writers = _ChunkCandidates(f.folder, k)
     first = k << 32  # orders the records of the file: chunk first, then line
     try:

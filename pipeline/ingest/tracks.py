@@ -1807,7 +1807,8 @@ def check_ping_rows(
     chunk never decides for the file, whatever the chunk size.  So is what the positions say
     about projected coordinates (``projected``: :meth:`ProjectedEvidence.decide`), and a
     latitude's lowercase ``s`` is read as ``parts["lowercase_s"]`` (the whole file's counts,
-    when read in chunks) says.
+    when read in chunks) says, and a one-dot value with a letter (``04.10S``) as
+    ``parts["dotted"]`` says.
 
     Parameters
     ----------
@@ -1893,6 +1894,7 @@ def check_ping_rows(
         lon_col=lon_col,
         name=name,
         lowercase_s=parts.get("lowercase_s"),
+        dotted=parts.get("dotted"),
         projected=projected,
     )
     lat_s, lat_miss, lon_s, lon_miss = pos.lat, pos.lat_missing, pos.lon, pos.lon_missing
@@ -2062,6 +2064,8 @@ def check_ping_rows(
         info["time_of_day"] = clock_report
     if zone_report is not None:
         info["utc_offset"] = zone_report
+    if pos.dotted is not None:
+        info["dotted_degrees"] = pos.dotted
     return PingChecks(
         rules=rules,
         vid=vid.to_numpy(dtype=object),
