@@ -961,7 +961,11 @@ def regex_mask(values: pd.Series, pattern: str) -> np.ndarray:
     """Return a bool array: does each string match ``pattern`` (RE2 syntax, via pyarrow)."""
     import pyarrow.compute as pc
 
-    arr = pa.array(values.astype("str").to_numpy(dtype=object), type=pa.string())
+    text = values.astype("str")
+    if hasattr(text.array, "__arrow_array__"):  # pandas' Arrow strings: no copy, no objects
+        arr = pa.array(text.array)
+    else:
+        arr = pa.array(text.to_numpy(dtype=object), type=pa.string())
     hit = pc.match_substring_regex(arr, pattern)
     return np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
 

@@ -4,7 +4,8 @@ One column holding both coordinates (``"1.25, 104.1"``, a WKT point, a GeoJSON p
 split the same way for every reader; columns of projected coordinates (UTM eastings and
 northings) are refused without a ``crs`` and read as plain numbers with one, never half read
 as degrees (``110547N`` is a northing beside ``388736E``, not 11°05'47"N); a latitude's
-lowercase ``s`` after its seconds is decided once for the file.
+lowercase ``s`` after its seconds, and a one-dot value with a hemisphere letter (``04.10S``:
+decimal, or degrees.minutes beside dotted ``01.15.30N``), are decided once for the file.
 """
 
 from __future__ import annotations
