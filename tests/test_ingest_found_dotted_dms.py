@@ -236,3 +236,19 @@ def test_a_tracks_dotted_dms_and_decimals_in_other_blocks_are_refused(tmp_path):
     whole = _read_alike(path, tmp_path, 100)
     assert whole[0] == "refused"
     assert "'50.40.00N'" in whole[1] and "'50.6830N'" in whole[1]
+
+
+def test_a_track_csvs_one_dot_values_are_decided_for_the_file(tmp_path):
+    """As above, a CSV in pieces of 1,000 records (64 KiB at least): the CSV's own scan."""
+    f = pd.concat(
+        [_moored(3, 500, "50.4{k}.00N", "001.30.00W"), _moored(3, 1000, "50.4{k}N", "001.30W")],
+        ignore_index=True,
+    )
+    f["Time"] = (_T0 + pd.to_timedelta(np.repeat(np.arange(1500), 3), unit="min")).strftime(
+        "%Y-%m-%d %H:%M:%S"
+    )
+    path = tmp_path / "log.csv"
+    f.to_csv(path, index=False)
+    whole = _read_alike(path, tmp_path, 1000)
+    assert whole[0] == {}
+    assert whole[4]["value"] == "degrees.minutes"
