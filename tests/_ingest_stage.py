@@ -36,3 +36,44 @@ def ingest_alone(tmp_path: Path, label: str, tracks: list, chunk_rows: int | Non
     ingest(state)
     state.background.take("pings").result()
     return state
+
+
+def track_outcome(path: Path, how: str, rows: int, tmp: Path, assumption: str | None = None):
+    """What reading a track file gives, read ``how``: whole, in chunks or as a Dask run's tasks.
+
+    ``how`` is ``"whole"`` (:func:`read_tracks`), ``"chunks"`` (:func:`spill_tracks` in
+    ``rows``-record chunks) or ``"parts"`` (the chunk and bucket tasks of a Dask run, on
+    the in-process engine).  Returns ``("refused", message)`` (an :class:`InputError`: exit
+    2, one line) or the rules' counts, the pings' and rejects' bytes and the notes, with the
+    file's ``assumption`` of that key last when one is named.
+    """
+    import warnings
+
+    from pipeline.engine import LocalEngine
+    from pipeline.errors import InputError, RouteRiskError
+    from pipeline.ingest import read_tracks, write_rejects
+    from pipeline.ingest.stream import PingStore, spill_tracks, spill_tracks_partitioned
+    from pipeline.io import write_parquet
+
+    d = tmp / f"{how}-{rows}"
+    d.mkdir(parents=True)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if how == "whole":
+                r = read_tracks(path)
+                pings = write_parquet(r.frame, d / "p.parquet").read_bytes()
+                got = (r.by_rule, pings, write_rejects(r, d / "r").read_bytes(), r.notes)
+                return got if assumption is None else (*got, r.assumptions.get(assumption))
+            if how == "chunks":
+                s = spill_tracks(path, d / "s", chunk_rows=rows, n_buckets=3)
+            else:
+                (s,) = spill_tracks_partitioned(
+                    [path], [d / "s"], LocalEngine(), chunk_rows=rows, n_buckets=3
+                )
+        pings = PingStore([s], chunk_rows=64).write_parquet(d / "p.parquet").read_bytes()
+        got = (s.by_rule, pings, s.write_rejects(d / "r").read_bytes(), s.notes)
+        return got if assumption is None else (*got, s.assumptions.get(assumption))
+    except RouteRiskError as exc:
+        assert isinstance(exc, InputError)  # exit 2, one line
+        return "refused", str(exc)

@@ -12,21 +12,17 @@ tasks a Dask run gives its workers) must refuse alike or publish the same bytes.
 from __future__ import annotations
 
 import json
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from _ingest_stage import track_outcome
 from conftest import SHARED_DATA
 
 from pipeline.cli import main
-from pipeline.engine import LocalEngine
-from pipeline.errors import InputError, RouteRiskError
-from pipeline.ingest import read_tracks, write_rejects
-from pipeline.ingest.stream import PingStore, spill_tracks, spill_tracks_partitioned
-from pipeline.io import write_parquet
+from pipeline.ingest import read_tracks
 
 SOLENT = SHARED_DATA / "tracks" / "SolentAIS_20160112_130211.csv"
 
@@ -53,27 +49,8 @@ def _ships(n_vessels: int, minutes: int, sog: float = 10.0) -> pd.DataFrame:
 
 
 def _outcome(path: Path, how: str, rows: int, tmp: Path):
-    """What reading ``path`` gives: ('refused', message) or its tables' and rejects' bytes."""
-    d = tmp / f"{how}-{rows}"
-    d.mkdir(parents=True)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            if how == "whole":
-                r = read_tracks(path)
-                pings = write_parquet(r.frame, d / "p.parquet").read_bytes()
-                return r.by_rule, pings, write_rejects(r, d / "r").read_bytes(), r.notes
-            if how == "chunks":
-                s = spill_tracks(path, d / "s", chunk_rows=rows, n_buckets=3)
-            else:  # the chunk and bucket tasks of a Dask run, on the in-process engine
-                (s,) = spill_tracks_partitioned(
-                    [path], [d / "s"], LocalEngine(), chunk_rows=rows, n_buckets=3
-                )
-        pings = PingStore([s], chunk_rows=64).write_parquet(d / "p.parquet").read_bytes()
-        return s.by_rule, pings, s.write_rejects(d / "r").read_bytes(), s.notes
-    except RouteRiskError as exc:
-        assert isinstance(exc, InputError)  # exit 2, one line
-        return "refused", str(exc)
+    """What reading ``path`` gives (:func:`_ingest_stage.track_outcome`)."""
+    return track_outcome(path, how, rows, tmp)
 
 
 def _assert_block_free(path: Path, tmp: Path, rows: int, notes: bool = True):

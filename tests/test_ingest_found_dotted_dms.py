@@ -11,19 +11,16 @@ partitions, the file decides alike.
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from _corpus import assert_accounted, write_text
+from _ingest_stage import track_outcome
 
-from pipeline.engine import LocalEngine
-from pipeline.errors import InputError, RouteRiskError
-from pipeline.ingest import read_context, read_seizures, read_tracks, write_rejects
-from pipeline.ingest.stream import PingStore, spill_tracks, spill_tracks_partitioned
-from pipeline.io import write_parquet
+from pipeline.errors import InputError
+from pipeline.ingest import read_context, read_seizures, read_tracks
 
 DMS_1_15_30 = 1 + 15 / 60 + 30 / 3600
 DMS_104_05_50 = 104 + 5 / 60 + 50 / 3600
@@ -159,29 +156,8 @@ def _moored(n_vessels: int, minutes: int, lat: str, lon: str) -> pd.DataFrame:
 
 
 def _outcome(path: Path, how: str, rows: int, tmp: Path):
-    """What reading ``path`` gives: ('refused', message) or its tables, rejects and notes."""
-    d = tmp / f"{how}-{rows}"
-    d.mkdir(parents=True)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            if how == "whole":
-                r = read_tracks(path)
-                pings = write_parquet(r.frame, d / "p.parquet").read_bytes()
-                rejected = write_rejects(r, d / "r").read_bytes()
-                return r.by_rule, pings, rejected, r.notes, r.assumptions.get("dotted_degrees")
-            if how == "chunks":
-                s = spill_tracks(path, d / "s", chunk_rows=rows, n_buckets=3)
-            else:  # the chunk and bucket tasks of a Dask run, on the in-process engine
-                (s,) = spill_tracks_partitioned(
-                    [path], [d / "s"], LocalEngine(), chunk_rows=rows, n_buckets=3
-                )
-        pings = PingStore([s], chunk_rows=64).write_parquet(d / "p.parquet").read_bytes()
-        rejected = s.write_rejects(d / "r").read_bytes()
-        return s.by_rule, pings, rejected, s.notes, s.assumptions.get("dotted_degrees")
-    except RouteRiskError as exc:
-        assert isinstance(exc, InputError)  # exit 2, one line
-        return "refused", str(exc)
+    """What reading ``path`` gives (:func:`_ingest_stage.track_outcome`)."""
+    return track_outcome(path, how, rows, tmp, "dotted_degrees")
 
 
 def _read_alike(path: Path, tmp: Path, rows: int):
@@ -192,14 +168,14 @@ def _read_alike(path: Path, tmp: Path, rows: int):
     return whole
 
 
-def test_a_tracks_one_dot_values_are_decided_by_an_earlier_block(tmp_path):
-    """Dotted D.MM.SS in the first block of 100 only, one-dot D.MM in the third: read as
-    degrees.minutes read any way (the third block alone says nothing: decimal)."""
+def _three_blocks(tmp_path: Path, third: tuple[str, str]):
+    """A log of three ships: D.MM.SS in its first block of 100 records, D.MM in the second,
+    ``third`` (latitude, longitude) in the last; read alike whole, in chunks and parts."""
     f = pd.concat(
         [
             _moored(3, 34, "50.4{k}.00N", "001.30.00W"),
             _moored(3, 33, "50.4{k}N", "001.30W"),
-            _moored(3, 33, "50.4{k}N", "001.30W"),
+            _moored(3, 33, *third),
         ],
         ignore_index=True,
     )
@@ -208,9 +184,15 @@ def test_a_tracks_one_dot_values_are_decided_by_an_earlier_block(tmp_path):
     )
     path = tmp_path / "log.parquet"
     f.to_parquet(path, index=False)
-    whole = _read_alike(path, tmp_path, 100)
+    return _read_alike(path, tmp_path, 100)
+
+
+def test_a_tracks_one_dot_values_are_decided_by_an_earlier_block(tmp_path):
+    """Dotted D.MM.SS in the first block of 100 only, one-dot D.MM in the third: read as
+    degrees.minutes read any way (the third block alone says nothing: decimal)."""
+    whole = _three_blocks(tmp_path, ("50.4{k}N", "001.30W"))
     assert whole[0] == {}
-    pings = read_tracks(path).frame
+    pings = read_tracks(tmp_path / "log.parquet").frame
     np.testing.assert_allclose(np.sort(pings["lat"].unique()), 50 + np.arange(40, 43) / 60)
     np.testing.assert_allclose(pings["lon"].unique(), [-1.5])
     assert whole[4]["value"] == "degrees.minutes"
@@ -220,20 +202,7 @@ def test_a_tracks_one_dot_values_are_decided_by_an_earlier_block(tmp_path):
 def test_a_tracks_dotted_dms_and_decimals_in_other_blocks_are_refused(tmp_path):
     """D.MM.SS in the first block, one-dot decimals in the last, D.MM in between: refused
     read any way (each block alone was read without a word)."""
-    f = pd.concat(
-        [
-            _moored(3, 34, "50.4{k}.00N", "001.30.00W"),
-            _moored(3, 33, "50.4{k}N", "001.30W"),
-            _moored(3, 33, "50.683{k}N", "001.5000W"),
-        ],
-        ignore_index=True,
-    )
-    f["Time"] = (_T0 + pd.to_timedelta(np.repeat(np.arange(100), 3), unit="min")).strftime(
-        "%Y-%m-%d %H:%M:%S"
-    )
-    path = tmp_path / "log.parquet"
-    f.to_parquet(path, index=False)
-    whole = _read_alike(path, tmp_path, 100)
+    whole = _three_blocks(tmp_path, ("50.683{k}N", "001.5000W"))
     assert whole[0] == "refused"
     assert "'50.40.00N'" in whole[1] and "'50.6830N'" in whole[1]
 
