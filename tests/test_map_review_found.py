@@ -214,3 +214,23 @@ def test_a_pinned_card_follows_the_slider_and_closes_with_its_layer(page, tmp_pa
     )
     assert page.evaluate("() => routeRisk.pinned") is None
     assert page.errors == []
+
+
+@pytest.mark.browser
+def test_a_fitted_maps_month_says_it_is_the_weighted_view(page, tmp_path):
+    # Before: the card put "Risk now 100 / 100" (the fitted model) above "Risk in 2025-07
+    # 63.17" (the timeline's weighted score) as if one score had moved.
+    data = sample_map_data(60, n_periods=3, fitted=True)
+    open_offline(page, write_sample_map(data, tmp_path))
+    target = data.scores.loc[data.scores["observed"], S.HEX_ID].iloc[0]
+    page.evaluate(
+        "() => { routeRisk.slider.value = 0; routeRisk.slider.dispatchEvent(new Event('input')); }"
+    )
+    page.fill("#rr-search", target)
+    page.press("#rr-search", "Enter")
+    page.wait_for_selector(".rr-pinned .rr-card")
+    period = sorted(data.timeline["period"].unique())[0]
+    card = page.evaluate("() => document.querySelector('.rr-pinned .rr-card').textContent")
+    assert f"Risk in {period} (weighted view)" in card and "Risk now" in card
+    assert "(weighted view)" in page.evaluate("() => routeRisk.slider.parentNode.textContent")
+    assert page.errors == []

@@ -424,7 +424,10 @@
         }
         if (month) {
           var tv = d.timeline.risk[this.period][i], pd = d.timeline.present[this.period];
-          h += row('Risk in ' + d.timeline.periods[this.period], tv === null ? 'no data' : fmt(tv));
+          /* with a fitted model a month is the weighted view's score (the model is fitted
+           * once, today): the row says so, not to be read beside "Risk now" as one score */
+          h += row('Risk in ' + d.timeline.periods[this.period] + (d.fitted ? ' (weighted view)' : ''),
+            tv === null ? 'no data' : fmt(tv));
           if (pd) { h += row('Present data', pd + ' as of today (no history that month)'); }
         }
         h += row('Coverage', observed ? coverageText(d.factors, i) :
@@ -1201,7 +1204,7 @@
             note.innerHTML = ''; note.hidden = true;
             hexLayer.setPeriod(null); RR.period = null;
           } else {
-            label.innerHTML = 'Risk in ' + periods[k];
+            label.innerHTML = 'Risk in ' + periods[k] + (hexLayer.d.fitted ? ' (weighted view)' : '');
             var pd = tl && tl.present ? tl.present[k] : '';
             note.innerHTML = 'one colour scale for all months' +
               (tl && tl.breaks ? ' (' + tl.breaks.map(fmt).join(' – ') + ')' : '') +
