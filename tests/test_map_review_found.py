@@ -234,3 +234,30 @@ def test_a_fitted_maps_month_says_it_is_the_weighted_view(page, tmp_path):
     assert f"Risk in {period} (weighted view)" in card and "Risk now" in card
     assert "(weighted view)" in page.evaluate("() => routeRisk.slider.parentNode.textContent")
     assert page.errors == []
+
+
+@pytest.mark.browser
+def test_a_fitted_maps_no_data_cell_says_its_model_figures_are_an_extrapolation(page, tmp_path):
+    # Before: a cell no factor observes read "Risk no data" and then, in the model's column,
+    # "Expected events 0 ... Relative risk ×0", as if the model had evidence of no risk.
+    data = sample_map_data(60, n_periods=3, fitted=True)
+    s = data.scores
+    assert (~s["observed"]).any() and s["observed"].any()
+    open_offline(page, write_sample_map(data, tmp_path))
+
+    def card_of(hex_id: str) -> str:
+        page.evaluate("(t) => routeRisk.search(t)", hex_id)
+        page.wait_for_function(
+            "(id) => { const c = document.querySelectorAll('.rr-pinned .rr-card-title');"
+            " return c.length === 1 && c[0].textContent.includes(id); }",
+            arg=hex_id,
+            timeout=5_000,
+        )
+        return page.evaluate("() => document.querySelector('.rr-pinned .rr-card').textContent")
+
+    unseen = card_of(s.loc[~s["observed"], S.HEX_ID].iloc[0])
+    assert "no data" in unseen and "the model's extrapolation, not evidence" in unseen
+    assert "Expected events" in unseen  # the figures stay, labelled
+    seen = card_of(s.loc[s["observed"], S.HEX_ID].iloc[0])
+    assert "extrapolation" not in seen and "Expected events" in seen
+    assert page.errors == []

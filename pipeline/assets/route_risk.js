@@ -116,7 +116,7 @@
    * round(scale * ln share)); the rest multiply into "others", so the column multiplies to
    * the relative risk.  rr and P(any) are derived from the expected count when Python found
    * them to be expected / rrScale and the Poisson 1 - exp(-expected). */
-  function fittedRows(F, i) {
+  function fittedRows(F, i, observed) {
     var hz = F.horizonDays ? 'next ' + fmt(F.horizonDays) + ' days' : 'next horizon';
     var ex = known(F.expected, i) ? F.expected[i] : null;
     var p = F.pAny ? (known(F.pAny, i) ? F.pAny[i] : null) :
@@ -125,6 +125,13 @@
       (F.rrScale && ex !== null ? ex / F.rrScale : null);
     var h = '<div class="rr-section-title">model' + (F.model ? ' (' + F.model + ')' : '') +
       '</div><table class="rr-fitted">';
+    /* A cell no factor observes is "no data" on the map; the model still gives it figures
+     * (its extrapolation from the factors' values there), which must not read as evidence
+     * of a low risk. */
+    if (!observed) {
+      h += row('No data', 'no observation in this cell: the figures below are the ' +
+        'model\'s extrapolation, not evidence', 'rr-v rr-nodata');
+    }
     h += row('Expected events', ex !== null ? fmt(ex) + ' (' + hz + ')' : missing('not available'));
     h += row('P(at least one)', p !== null ? fmtPct(p) : missing('not available'));
     /* relative_risk is against the fitted model's reference cell (every factor at its mean:
@@ -443,7 +450,7 @@
         h += '</table>';
         /* With a fitted model the card has two columns: the model (and hot spots) beside the
          * weighted view's points, which then says what it is. */
-        if (wide) { h += '<div class="rr-cols"><div class="rr-col">' + fittedRows(d.fitted, i); }
+        if (wide) { h += '<div class="rr-cols"><div class="rr-col">' + fittedRows(d.fitted, i, observed); }
         if (wide) { h += '</div><div class="rr-col"><div class="rr-section-title">weighted view</div>'; }
         h += '<table class="rr-factors"><tr><th>factor</th><th>value</th><th>points of 100</th></tr>';
         /* Where a factor cannot observe this cell the score is the weighted mean of the
