@@ -208,11 +208,13 @@ class AreaConfig(_Model):
     max_cells: int = Field(
         10_000_000, gt=0, description="Refuse an area of more cells than this (memory bound)."
     )
-    exclude_land: bool = Field(
-        True,
+    exclude_land: bool | None = Field(
+        None,
         description="With a land context layer: score only cells whose centre is at sea, and"
         " bound the density (edge correction window) to the sea.  A cell holding a seizure is"
-        " scored wherever its centre lies (stated in the run's notes).",
+        " scored wherever its centre lies (stated in the run's notes).  ``None`` (not set):"
+        " true, unless most of the area's seizures lie on the land layer (a theatre on land,"
+        " road vehicles): that run is refused, naming both settings.",
     )
     cells: Literal["support", "all"] = Field(
         "support",

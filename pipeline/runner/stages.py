@@ -723,8 +723,47 @@ def cells(state: RunState) -> None:
         ),
     )
     state.cells = frame[S.CELL].to_numpy(dtype="uint64")
-    land = state.context.get("land") if a.exclude_land else None
+    land = state.context.get("land") if a.exclude_land is not False else None
+    if land is not None and a.exclude_land is None:
+        _refuse_land_theatre(state, state.cells, land)
     state.cells = _with_seizure_cells(state, state.cells, land)
+
+
+def _refuse_land_theatre(state: RunState, region: np.ndarray, land) -> None:
+    """Refuse a land layer left to leave out the land cells of a theatre on land.
+
+    ``area.exclude_land`` keeps the cells at sea: right for a maritime theatre, where a
+    coarse coastline covers a few harbours' seizures.  Where most of the area's seizures lie
+    on the land layer (road smuggling: vehicle tracks, seizures at border crossings) the map
+    would show only the seizures' own cells, and every vehicle-hour, gap and loitering on
+    the roads between them would vanish without a word.  Which theatre it is cannot be
+    guessed safely, so the config must say.
+    """
+    from ..grid import points_to_cells
+
+    seizures = state.seizures
+    if seizures is None or not len(seizures) or not len(region):
+        return
+    held = points_to_cells(
+        seizures[S.LON].to_numpy(dtype="float64"),
+        seizures[S.LAT].to_numpy(dtype="float64"),
+        state.config.area.resolution,
+    )
+    held = held[np.isin(held, region)]
+    if not held.size:
+        return
+    on_land = ~np.isin(held, sea_cells(np.unique(held), land))
+    if 2 * int(on_land.sum()) <= held.size:
+        return
+    n_region = len(region)
+    n_sea = len(sea_cells(region, land))
+    raise ConfigError(
+        f"{int(on_land.sum())} of the area's {held.size} seizures lie on the land layer, and "
+        f"{n_region - n_sea} of its {n_region} cells: a theatre on land? area.exclude_land "
+        "(not set) would score only the cells at sea and those holding seizures; set "
+        "area.exclude_land: false to score the land (road or border smuggling), or true to "
+        "keep the sea only"
+    )
 
 
 def _with_seizure_cells(state: RunState, region: np.ndarray, land) -> np.ndarray:

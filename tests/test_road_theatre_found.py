@@ -1,0 +1,94 @@
+"""A theatre on land: trucks' GPS tracks along a motorway, seizures at a border crossing.
+
+route-risk serves customs and police tracking smuggling by road as well as by sea.  The
+theatre here is the A7 motorway from Rijeka (Croatia) to the Rupa / Jelšane border crossing
+(Slovenia), with Natural Earth's land as the land layer.  Each test failed before its fix.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import QUICK, config_from
+
+import pipeline
+from pipeline.errors import ConfigError
+
+#: The motorway's vertices (lon, lat): Rijeka to Postojna through the Rupa crossing.
+ROAD = np.array([(14.44, 45.33), (14.38, 45.37), (14.30, 45.44), (14.27, 45.48), (14.24, 45.50)])
+CROSSING = (14.255, 45.49)
+
+
+def _along(frac: np.ndarray) -> np.ndarray:
+    seg = np.hypot(*np.diff(ROAD, axis=0).T)
+    cum = np.r_[0, np.cumsum(seg)]
+    d = frac * cum[-1]
+    i = np.clip(np.searchsorted(cum, d) - 1, 0, len(seg) - 1)
+    t = (d - cum[i]) / seg[i]
+    return ROAD[i] + (ROAD[i + 1] - ROAD[i]) * t[:, None]
+
+
+def _theatre(tmp_path, land, **sections):
+    """Write the seizures (at the crossing) and the trucks' export; return the config."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(3)
+    n = 40
+    lon = CROSSING[0] + rng.normal(0, 0.003, n)
+    lat = CROSSING[1] + rng.normal(0, 0.003, n)
+    days = pd.Timestamp("2025-06-01") + pd.to_timedelta(rng.integers(0, 360, n), unit="D")
+    pd.DataFrame(
+        {
+            "date": days.strftime("%Y-%m-%d"),
+            "lat": lat.round(5),
+            "lon": lon.round(5),
+            "commodity": rng.choice(["cannabis", "cigarettes"], n),
+        }
+    ).to_csv(tmp_path / "seizures.csv", index=False)
+    rows = []
+    for k in range(4):
+        pos = _along(np.linspace(0, 1, 50))
+        t0 = pd.Timestamp("2026-05-20 06:00") + pd.Timedelta(hours=k)
+        for i, (x, y) in enumerate(pos):
+            t = (t0 + pd.Timedelta(minutes=i)).strftime("%Y-%m-%d %H:%M:%S")
+            rows.append((f"35{k:013d}", f"RI {100 + k}-AB", t, round(y, 6), round(x, 6), 80.0))
+    pd.DataFrame(
+        rows, columns=["IMEI", "Plate", "Timestamp", "Latitude", "Longitude", "Speed (km/h)"]
+    ).to_csv(tmp_path / "fleet.csv", index=False)
+    raw = {
+        "run": {"as_of": "2026-05-31", "out_dir": str(tmp_path / "out")},
+        "area": {"bbox": [13.9, 45.2, 14.7, 45.7], "resolution": 6},
+        "inputs": {
+            "seizures": [{"path": str(tmp_path / "seizures.csv")}],
+            "tracks": [{"path": str(tmp_path / "fleet.csv")}],
+            "context": [{"path": str(land), "kind": "land"}],
+        },
+        "density": {"bandwidth_km": 5},
+        "score": {"factors": {"seizure_density": {"weight": 2}, "vessel_hours": {"weight": 1}}},
+        "render": {"geojson": False, "preview_png": False, "flatgeobuf": False},
+    }
+    return config_from(raw, tmp_path, **{**QUICK, **sections})
+
+
+def test_a_land_theatre_with_a_land_layer_is_refused_not_cut_to_its_seizures(shared_data, tmp_path):
+    """With ``area.exclude_land`` left at its default, the road's cells vanished quietly.
+
+    Every seizure lies on land, so the run kept only the cells holding a seizure: the
+    trucks' hours on the motorway between them were not on the map, said only as "the other
+    cells on land are left out".  The run is refused naming both settings.
+    """
+    cfg = _theatre(tmp_path, shared_data / "context/ne_110m_land.json")
+    with pytest.raises(ConfigError, match=r"40 of the area's 40 seizures lie on the land") as e:
+        pipeline.run_pipeline(cfg)
+    assert "area.exclude_land: false" in str(e.value)
+
+
+def test_a_land_theatre_set_to_keep_the_land_scores_the_road(shared_data, tmp_path):
+    """``exclude_land: false`` scores the cells the trucks drove through; ``true`` is as told."""
+    land = shared_data / "context/ne_110m_land.json"
+    kept = pipeline.run_pipeline(_theatre(tmp_path / "a", land, area={"exclude_land": False}))
+    sea = pipeline.run_pipeline(_theatre(tmp_path / "b", land, area={"exclude_land": True}))
+    seizure_cells = set(kept.scores.loc[kept.scores["n_seizures"] > 0, "cell"])
+    driven = kept.scores.loc[kept.scores["vessel_hours"] > 0, "cell"]
+    assert len(set(driven) - seizure_cells) >= 3  # road cells beyond the seizures' own
+    assert set(sea.scores["cell"]) == seizure_cells
