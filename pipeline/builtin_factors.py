@@ -244,9 +244,19 @@ def ais_coverage(
 _TRANSIT = {
     S.VESSEL_HOURS: ("hours", "Hours vessels spent in the cell (tracks interpolated)."),
     S.DISTINCT_VESSELS: ("vessels", "Number of distinct vessels that crossed the cell."),
-    S.GAP_EVENTS: ("events", "AIS gaps: vessels going dark at speed (smoothed if configured)."),
-    S.LOITER_EVENTS: ("events", "Loitering at sea, away from ports (smoothed if configured)."),
-    S.ENCOUNTER_EVENTS: ("events", "Two vessels slow and close at sea (smoothed if configured)."),
+    # no event is tested for the sea: a vehicle theatre's border queue loiters on land
+    S.GAP_EVENTS: (
+        "events",
+        "AIS gaps: vessels (or trackers) going dark at speed (smoothed if configured).",
+    ),
+    S.LOITER_EVENTS: (
+        "events",
+        "Loitering, slow for hours away from ports (smoothed if configured).",
+    ),
+    S.ENCOUNTER_EVENTS: (
+        "events",
+        "Two vessels slow and close for hours, away from ports (smoothed if configured).",
+    ),
 }
 _EVENT_TYPE = {S.GAP_EVENTS: "gap", S.LOITER_EVENTS: "loiter", S.ENCOUNTER_EVENTS: "encounter"}
 _EVENT_WORDS = {"gap": "an AIS gap", "loiter": "loitering", "encounter": "an encounter"}

@@ -7,6 +7,8 @@ theatre here is the A7 motorway from Rijeka (Croatia) to the Rupa / Jelšane bor
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -29,7 +31,7 @@ def _along(frac: np.ndarray) -> np.ndarray:
     return ROAD[i] + (ROAD[i + 1] - ROAD[i]) * t[:, None]
 
 
-def _theatre(tmp_path, land, **sections):
+def _theatre(tmp_path, land, queue_hours=0, **sections):
     """Write the seizures (at the crossing) and the trucks' export; return the config."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(3)
@@ -48,10 +50,16 @@ def _theatre(tmp_path, land, **sections):
     rows = []
     for k in range(4):
         pos = _along(np.linspace(0, 1, 50))
+        speed = np.full(len(pos), 80.0)
+        if queue_hours:  # a 10-minute fix rate in the queue at the crossing, crawling
+            q = round(queue_hours * 6)
+            queue = CROSSING + rng.normal(0, 0.0002, (q, 2))
+            pos, speed = np.r_[pos, queue], np.r_[speed, np.full(q, 1.5)]
         t0 = pd.Timestamp("2026-05-20 06:00") + pd.Timedelta(hours=k)
-        for i, (x, y) in enumerate(pos):
-            t = (t0 + pd.Timedelta(minutes=i)).strftime("%Y-%m-%d %H:%M:%S")
-            rows.append((f"35{k:013d}", f"RI {100 + k}-AB", t, round(y, 6), round(x, 6), 80.0))
+        minutes = np.r_[np.arange(50), 49 + 10 * np.arange(1, len(pos) - 49)]
+        for m, (x, y), v in zip(minutes, pos, speed, strict=True):
+            t = (t0 + pd.Timedelta(minutes=int(m))).strftime("%Y-%m-%d %H:%M:%S")
+            rows.append((f"35{k:013d}", f"RI {100 + k}-AB", t, round(y, 6), round(x, 6), v))
     pd.DataFrame(
         rows, columns=["IMEI", "Plate", "Timestamp", "Latitude", "Longitude", "Speed (km/h)"]
     ).to_csv(tmp_path / "fleet.csv", index=False)
@@ -92,3 +100,32 @@ def test_a_land_theatre_set_to_keep_the_land_scores_the_road(shared_data, tmp_pa
     driven = kept.scores.loc[kept.scores["vessel_hours"] > 0, "cell"]
     assert len(set(driven) - seizure_cells) >= 3  # road cells beyond the seizures' own
     assert set(sea.scores["cell"]) == seizure_cells
+
+
+def test_event_factors_do_not_say_at_sea_of_events_on_land(shared_data, tmp_path):
+    """Trucks queueing 5 h at the crossing loiter and meet there, on land.
+
+    Loitering and encounters are counted wherever they happen (no test of the sea), yet the
+    map's card and the manifest described them as "Loitering at sea" and "slow and close at
+    sea": on this map, of a border queue.
+    """
+    factors = {
+        "seizure_density": {"weight": 2},
+        "loiter_events": {"weight": 1},
+        "encounter_events": {"weight": 1},
+    }
+    cfg = _theatre(
+        tmp_path,
+        shared_data / "context/ne_110m_land.json",
+        queue_hours=5,
+        area={"exclude_land": False},
+        score={"factors": factors},
+    )
+    res = pipeline.run_pipeline(cfg)
+    events = pd.read_parquet(res.out_dir / "events.parquet")
+    assert {"loiter", "encounter"} <= set(events["event_type"])
+    manifest = json.loads((res.out_dir / "manifest.json").read_text())
+    for name in ("loiter_events", "encounter_events", "gap_events"):
+        assert "at sea" not in manifest["factors"][name]["description"]
+    html = (res.out_dir / "risk_map.html").read_text()
+    assert "at sea" not in html
