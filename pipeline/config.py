@@ -466,6 +466,16 @@ class RenderConfig(_Model):
     basemap: Literal["50m", "10m", "110m"] = Field(
         "50m", description="Natural Earth scale of the offline basemap (1:50m, 1:10m, 1:110m)."
     )
+    ports_label: str = Field(
+        "Ports",
+        min_length=1,
+        description="The map's name of the ports layer (a road theatre's 'Border crossings').",
+    )
+    lanes_label: str = Field(
+        "Shipping lanes",
+        min_length=1,
+        description="The map's name of the lanes layer (a road theatre's 'Motorways').",
+    )
     geojson: bool = True
     flatgeobuf: bool = True
     preview_png: bool = True

@@ -129,3 +129,35 @@ def test_event_factors_do_not_say_at_sea_of_events_on_land(shared_data, tmp_path
         assert "at sea" not in manifest["factors"][name]["description"]
     html = (res.out_dir / "risk_map.html").read_text()
     assert "at sea" not in html
+
+
+def test_border_crossings_and_motorways_are_named_so_on_the_map(tmp_path):
+    """Border crossings given as ports and motorways as lanes read "Ports", "Shipping lanes".
+
+    The layer control and the legend named them only so ("shipping lane" beside the A7);
+    ``render.ports_label`` and ``render.lanes_label`` name them as the theatre does.
+    """
+    pd.DataFrame({"name": ["Rupa / Jelšane"], "lat": [CROSSING[1]], "lon": [CROSSING[0]]}).to_csv(
+        tmp_path / "crossings.csv", index=False
+    )
+    road = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"name": "A7"},
+                "geometry": {"type": "LineString", "coordinates": ROAD.tolist()},
+            }
+        ],
+    }
+    (tmp_path / "a7.geojson").write_text(json.dumps(road))
+    cfg = _theatre(tmp_path, tmp_path / "a7.geojson", render={})
+    raw = cfg.model_dump(mode="json", exclude_unset=True)
+    raw["inputs"]["context"] = [{"path": str(tmp_path / "a7.geojson"), "kind": "lanes"}]
+    raw["inputs"]["ports"] = str(tmp_path / "crossings.csv")
+    raw["render"].update(ports_label="Border crossings", lanes_label="Motorways")
+    res = pipeline.run_pipeline(config_from(raw, tmp_path / "c"))
+    html = (res.out_dir / "risk_map.html").read_text()
+    assert "Shipping lanes" not in html and "Ports" not in html  # the layer control
+    assert 'rr-lane-swatch"></i>Motorways<' in html  # the legend
+    assert 'rr-port-swatch"></i>Border crossings<' in html

@@ -109,6 +109,7 @@ def legend_markup(
     n_observed: int = 0,
     class_counts: list[int] | None = None,
     beyond_note: str | None = None,
+    context_labels: tuple[str, str] = ("port", "shipping lane"),
 ) -> str:
     """Return the collapsible legend: a block per layer, ``data-layer`` naming its key.
 
@@ -118,6 +119,8 @@ def legend_markup(
     in the class rows; quantile classes are said to hold about equal counts only when they
     do (tied scores stay in one class, so one class may hold most cells).  ``beyond_note``
     says which cells the map cannot draw (beyond Web Mercator's 85.05°).
+    ``context_labels`` name the ports' and the lanes' rows (``render.ports_label``,
+    ``render.lanes_label``).
     """
     breaks = data.class_breaks
     counts = list(class_counts) if class_counts is not None else None
@@ -179,12 +182,14 @@ def legend_markup(
     if data.ports is not None and len(data.ports):
         blocks.append(
             '<div class="rr-legend-block" data-layer="ports"><div class="rr-legend-title">'
-            'Context</div><div><i class="rr-port-swatch"></i>port</div></div>'
+            f'Context</div><div><i class="rr-port-swatch"></i>{escape_text(context_labels[0])}'
+            "</div></div>"
         )
     if data.lanes is not None and len(data.lanes):
         blocks.append(
             '<div class="rr-legend-block" data-layer="lanes"><div class="rr-legend-title">'
-            'Context</div><div><i class="rr-lane-swatch"></i>shipping lane</div></div>'
+            f'Context</div><div><i class="rr-lane-swatch"></i>{escape_text(context_labels[1])}'
+            "</div></div>"
         )
     for k, (raster, vmin, vmax) in enumerate(rasters):
         blocks.append(

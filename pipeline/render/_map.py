@@ -125,11 +125,15 @@ def build_map(
     ).add_to(m)
     if data.lanes is not None and len(data.lanes):
         ContextLayer(
-            to_js(lanes_payload(data.lanes)), escape_text("Shipping lanes"), options.show_context
+            to_js(lanes_payload(data.lanes)),
+            escape_text(options.lanes_label),
+            options.show_context,
         ).add_to(m)
     if data.ports is not None and len(data.ports):
         ContextLayer(
-            to_js(ports_payload(data.ports, centre)), escape_text("Ports"), options.show_context
+            to_js(ports_payload(data.ports, centre)),
+            escape_text(options.ports_label),
+            options.show_context,
         ).add_to(m)
     hex_layer = HexLayer(to_js(risk), escape_text("Risk (H3 hexagons)"))
     hex_layer.add_to(m)
@@ -213,6 +217,7 @@ def build_map(
             significance=significance,
             emerging=emerging_legend,
             class_method=data.class_method or options.classes,
+            context_labels=(options.ports_label, options.lanes_label),
             n_observed=int(np.sum(np.asarray(risk["observed"]) == 1)),
             class_counts=np.bincount(
                 np.asarray(risk["cls"], dtype="int64")[np.asarray(risk["cls"]) >= 0],

@@ -198,6 +198,9 @@ class RenderOptions:
         Whether the side panel (back-test, model, hot spots) is open when the page opens.
     show_context : bool
         Whether the context layers (ports, shipping lanes), when given, are on at first.
+    ports_label, lanes_label : str
+        The names of the context layers in the layer control and the legend: a road
+        theatre's border crossings and motorways are no ports and shipping lanes.
     classes : {"fixed", "quantile", "natural"}
         The risk classes of the map: ``MapData.class_breaks`` and the ``risk_class`` column
         as given (``"fixed"``), or quantiles or natural breaks of the run's observed scores
@@ -225,5 +228,7 @@ class RenderOptions:
     show_emerging: bool = False
     show_panel: bool = False
     show_context: bool = True
+    ports_label: str = "Ports"
+    lanes_label: str = "Shipping lanes"
     classes: str = "fixed"
     basemap: str = "50m"

@@ -1820,6 +1820,8 @@ def _render(state: RunState, run_id: str) -> None:
         max_seizure_points=cfg.render.max_seizure_points,
         classes="fixed",  # the run's classes are set once, below, for the map and the tables
         basemap=cfg.render.basemap,
+        ports_label=cfg.render.ports_label,
+        lanes_label=cfg.render.lanes_label,
     )
     # One classification for the map, the preview and the exported risk_class column.
     data = map_classes(data, cfg.render.classes)
