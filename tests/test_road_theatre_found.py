@@ -15,7 +15,9 @@ import pytest
 from conftest import QUICK, config_from
 
 import pipeline
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, InputError
+from pipeline.ingest import read_tracks
+from pipeline.sphere import haversine_km
 
 #: The motorway's vertices (lon, lat): Rijeka to Postojna through the Rupa crossing.
 ROAD = np.array([(14.44, 45.33), (14.38, 45.37), (14.30, 45.44), (14.27, 45.48), (14.24, 45.50)])
@@ -161,3 +163,26 @@ def test_border_crossings_and_motorways_are_named_so_on_the_map(tmp_path):
     assert "Shipping lanes" not in html and "Ports" not in html  # the layer control
     assert 'rr-lane-swatch"></i>Motorways<' in html  # the legend
     assert 'rr-port-swatch"></i>Border crossings<' in html
+
+
+def test_a_car_at_motorway_speed_in_km_h_is_named_as_km_h(tmp_path):
+    """A car at 135 km/h under a plain ``Speed`` header: its positions give 73 kn.
+
+    Only stretches of up to 60 kn were compared, so the refusal said "the positions do not
+    say which" (tenths of a knot or km/h) of a file whose positions say km/h plainly.
+    """
+    pos = _along(np.linspace(0, 1, 12))
+    seg = haversine_km(pos[:-1, 0], pos[:-1, 1], pos[1:, 0], pos[1:, 1])
+    minutes = np.r_[0, np.cumsum(seg) / 135 * 60]  # 135 km/h between every two fixes
+    t0 = pd.Timestamp("2026-05-20 06:00")
+    pd.DataFrame(
+        {
+            "Device": "car-01",
+            "Time": [(t0 + pd.Timedelta(minutes=m)).isoformat() for m in minutes],
+            "Lat": pos[:, 1].round(6),
+            "Lon": pos[:, 0].round(6),
+            "Speed": 135.0,
+        }
+    ).to_csv(tmp_path / "car.csv", index=False)
+    with pytest.raises(InputError, match=r"km/h\? set speed_unit: 'km/h'"):
+        read_tracks(tmp_path / "car.csv")

@@ -2608,7 +2608,12 @@ class ScaleEvidence:
         reported = s["sog"].to_numpy(dtype="float64")
         if self.speed is not None and factor == 1.0:
             _refuse_raw_tenths(
-                self.speed, col, "speed", name, ratios=lambda: _speed_ratios(*cols, reported)
+                self.speed,
+                col,
+                "speed",
+                name,
+                # a car on a motorway goes 70 kn: its stretches decide km/h too
+                ratios=lambda: _speed_ratios(*cols, reported, max_kn=_ROAD_MAX_KN),
             )
         if self.speed is not None:
             sog = np.where(reported > 102.2 / factor, np.nan, reported) * factor
@@ -2648,13 +2653,23 @@ def _add_counts(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None
     return np.r_[a[:-1] + b[:-1], max(a[-1], b[-1])]  # counts summed, the last (a max) kept
 
 
+#: The fastest stretch (kn) that decides whether speeds above 102.3 are km/h: 185 km/h.
+_ROAD_MAX_KN = 100.0
+
+
 def _speed_ratios(
-    vid: np.ndarray, t: np.ndarray, lon: np.ndarray, lat: np.ndarray, sog_kn: np.ndarray
+    vid: np.ndarray,
+    t: np.ndarray,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    sog_kn: np.ndarray,
+    *,
+    max_kn: float = 60.0,
 ) -> np.ndarray:
     """Return reported / positional speed over the moving stretches between pings.
 
     A stretch is two successive pings of one vessel 1 min to 3 h apart whose positions
-    give 1 to 60 kn and whose reported speeds are both above zero.
+    give 1 to ``max_kn`` kn and whose reported speeds are both above zero.
     """
     m = min(len(vid), SCALE_SAMPLE)
     tn = np.asarray(t[:m], dtype="datetime64[ns]")
@@ -2673,7 +2688,7 @@ def _speed_ratios(
         / _KNOT_KM
         / np.where(dt_h > 0, dt_h, np.nan)
     )
-    use = (c[1:] == c[:-1]) & (dt_h >= 1 / 60) & (dt_h <= 3) & (pos_kn >= 1) & (pos_kn <= 60)
+    use = (c[1:] == c[:-1]) & (dt_h >= 1 / 60) & (dt_h <= 3) & (pos_kn >= 1) & (pos_kn <= max_kn)
     rep = (s[i[:-1]] + s[i[1:]]) / 2
     return rep[use] / pos_kn[use]
 
