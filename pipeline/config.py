@@ -213,8 +213,9 @@ class AreaConfig(_Model):
         description="With a land context layer: score only cells whose centre is at sea, and"
         " bound the density (edge correction window) to the sea.  A cell holding a seizure is"
         " scored wherever its centre lies (stated in the run's notes).  ``None`` (not set):"
-        " true, unless most of the area's seizures lie on the land layer (a theatre on land,"
-        " road vehicles): that run is refused, naming both settings.",
+        " true, unless most of the tracks' positions (without tracks, most of the area's"
+        " seizures) lie on the land layer (a theatre on land, road vehicles): that run is"
+        " refused, naming both settings.",
     )
     cells: Literal["support", "all"] = Field(
         "support",

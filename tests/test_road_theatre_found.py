@@ -88,9 +88,61 @@ def test_a_land_theatre_with_a_land_layer_is_refused_not_cut_to_its_seizures(sha
     cells on land are left out".  The run is refused naming both settings.
     """
     cfg = _theatre(tmp_path, shared_data / "context/ne_110m_land.json")
-    with pytest.raises(ConfigError, match=r"40 of the area's 40 seizures lie on the land") as e:
+    with pytest.raises(
+        ConfigError, match=r"of the area's \d+ track positions \(a sample\) lie on the land"
+    ) as e:
         pipeline.run_pipeline(cfg)
     assert "area.exclude_land: false" in str(e.value)
+    # without tracks the seizures say where the theatre is
+    cfg = _theatre(tmp_path / "no-tracks", shared_data / "context/ne_110m_land.json")
+    cfg = cfg.model_copy(update={"inputs": cfg.inputs.model_copy(update={"tracks": []})})
+    with pytest.raises(ConfigError, match=r"40 of the area's 40 seizures lie on the land"):
+        pipeline.run_pipeline(cfg)
+
+
+def test_ais_at_sea_beside_seizures_at_ports_on_land_is_a_maritime_theatre(tmp_path):
+    """Customs seizures at the quay lie on a coarse coastline's land; the AIS says sea.
+
+    The tracks decide: the run keeps ``exclude_land``'s default (the sea) and is not
+    refused, though every seizure's cell centre is on the land layer.
+    """
+    land = tmp_path / "land.geojson"  # the west half of the area is land
+    land.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"featurecla": "Land"},
+                        "geometry": {
+                            "type": "Polygon",
+                            "coordinates": [[[9, 39], [14.5, 39], [14.5, 46], [9, 46], [9, 39]]],
+                        },
+                    }
+                ],
+            }
+        )
+    )
+    cfg = _theatre(tmp_path, land)
+    rng = np.random.default_rng(5)
+    rows = []
+    for k in range(6):  # ships sailing north-south at sea, east of the coast
+        lat = np.linspace(45.25, 45.65, 40)
+        t = pd.Timestamp("2026-05-20") + pd.to_timedelta(np.arange(40) * 10 + 3 * k, unit="min")
+        lon = 14.6 + 0.01 * k + rng.normal(0, 0.001, 40)
+        rows += [
+            (f"24700000{k}", ti.strftime("%Y-%m-%d %H:%M:%S"), round(y, 5), round(x, 5), 12.0)
+            for ti, y, x in zip(t, lat, lon, strict=True)
+        ]
+    pd.DataFrame(rows, columns=["mmsi", "timestamp", "lat", "lon", "sog"]).to_csv(
+        tmp_path / "ais.csv", index=False
+    )
+    ais = cfg.inputs.tracks[0].model_copy(update={"path": tmp_path / "ais.csv"})
+    cfg = cfg.model_copy(update={"inputs": cfg.inputs.model_copy(update={"tracks": [ais]})})
+    res = pipeline.run_pipeline(cfg)
+    assert res.scores["n_seizures"].sum() == 40
+    assert (res.scores["vessel_hours"] > 0).any()
 
 
 def test_a_land_theatre_set_to_keep_the_land_scores_the_road(shared_data, tmp_path):

@@ -733,21 +733,27 @@ def _refuse_land_theatre(state: RunState, region: np.ndarray, land) -> None:
     """Refuse a land layer left to leave out the land cells of a theatre on land.
 
     ``area.exclude_land`` keeps the cells at sea: right for a maritime theatre, where a
-    coarse coastline covers a few harbours' seizures.  Where most of the area's seizures lie
-    on the land layer (road smuggling: vehicle tracks, seizures at border crossings) the map
-    would show only the seizures' own cells, and every vehicle-hour, gap and loitering on
-    the roads between them would vanish without a word.  Which theatre it is cannot be
-    guessed safely, so the config must say.
+    coarse coastline covers a few harbours' seizures (customs seizures at the quay).  Where
+    the tracks mostly lie on the land layer (road smuggling: vehicles), or, without tracks,
+    most of the area's seizures do, the map would show only the seizures' own cells, and
+    every vehicle-hour, gap and loitering on the roads between them would vanish without a
+    word.  Which theatre it is cannot be guessed safely then, so the config must say.  The
+    tracks decide when there are any: AIS at sea beside seizures at ports on land is a
+    maritime theatre.
     """
     from ..grid import points_to_cells
 
-    seizures = state.seizures
-    if seizures is None or not len(seizures) or not len(region):
+    res = state.config.area.resolution
+    if not len(region):
+        return
+    what, points = "seizures", state.seizures
+    sample = _ping_sample(state.pings)
+    if sample is not None and len(sample):
+        what, points = "track positions (a sample)", sample
+    if points is None or not len(points):
         return
     held = points_to_cells(
-        seizures[S.LON].to_numpy(dtype="float64"),
-        seizures[S.LAT].to_numpy(dtype="float64"),
-        state.config.area.resolution,
+        points[S.LON].to_numpy(dtype="float64"), points[S.LAT].to_numpy(dtype="float64"), res
     )
     held = held[np.isin(held, region)]
     if not held.size:
@@ -758,12 +764,29 @@ def _refuse_land_theatre(state: RunState, region: np.ndarray, land) -> None:
     n_region = len(region)
     n_sea = len(sea_cells(region, land))
     raise ConfigError(
-        f"{int(on_land.sum())} of the area's {held.size} seizures lie on the land layer, and "
+        f"{int(on_land.sum())} of the area's {held.size} {what} lie on the land layer, and "
         f"{n_region - n_sea} of its {n_region} cells: a theatre on land? area.exclude_land "
         "(not set) would score only the cells at sea and those holding seizures; set "
         "area.exclude_land: false to score the land (road or border smuggling), or true to "
         "keep the sea only"
     )
+
+
+#: Track positions looked at to tell a theatre on land from one at sea.
+_PING_SAMPLE = 100_000
+
+
+def _ping_sample(pings) -> pd.DataFrame | None:
+    """Return up to :data:`_PING_SAMPLE` accepted pings, the same ones every run, or None.
+
+    Every k-th ping of the table held in memory; of a spilled store, its first vessels'.
+    """
+    if pings is None or not len(pings):
+        return None
+    if isinstance(pings, pd.DataFrame):
+        step = max(1, len(pings) // _PING_SAMPLE)
+        return pings.iloc[::step]
+    return next(iter(pings.frames(_PING_SAMPLE)), None)
 
 
 def _with_seizure_cells(state: RunState, region: np.ndarray, land) -> np.ndarray:
