@@ -75,6 +75,9 @@ class RunState:
     #: :func:`_factor_context`); None otherwise.
     pings_table: pd.DataFrame | None = None
     features: FeatureTable | None = None
+    #: The features table on every cell a back-test origin can score (:func:`_backtest_table`):
+    #: the run's table plus the cells its support cut left out; None outside the back-test.
+    backtest_features: pd.DataFrame | None = None
     timeline_density: Any = None
     scores: pd.DataFrame | None = None
     timeline: pd.DataFrame | None = None
@@ -945,23 +948,7 @@ def features(state: RunState) -> None:
     digests = _input_digests(state)
     todo = factors_to_compute(cfg)
 
-    # positions after as_of are left out of the transit pass: only then does its result
-    # depend on as_of (a nightly run whose tracks end before it keeps its cache)
-    last = _time_max(state.pings) if len(state.pings) else None
-    tracks_after = last is not None and state.as_of is not None and last > state.as_of
-
-    def key_for(f) -> list[Any]:
-        opts = factor_options(cfg, f).model_dump(mode="json")
-        cut = f.time_dependent or (tracks_after and "tracks" in f.needs)
-        when = str(state.as_of) if cut else None
-        needs = list(f.needs)
-        if "tracks" in needs and "ports" not in needs:
-            # the pass over the tracks reads the ports (loitering and encounters count only
-            # away from them): a changed ports file changes its events (as the timeline's
-            # key says), though no tracks factor names the ports among its needs
-            needs.append("ports")
-        return [f.name, f.code_digest(), opts, [digests.get(n) for n in needs], when]
-
+    key_for = _feature_key(state, digests)
     assert state.as_of is not None
     base = _factor_context(
         state,
@@ -991,6 +978,29 @@ def features(state: RunState) -> None:
         state.engine.close()
     if state.features.table.empty:
         raise InputError("no H3 cell has any observation inside the area of interest")
+
+
+def _feature_key(state: RunState, digests: dict[str, str]) -> Callable[[Any], list[Any]]:
+    """Return ``key_for(factor)``: what a factor's values depend on besides the cells."""
+    cfg = state.config
+    # positions after as_of are left out of the transit pass: only then does its result
+    # depend on as_of (a nightly run whose tracks end before it keeps its cache)
+    last = _time_max(state.pings) if len(state.pings) else None
+    tracks_after = last is not None and state.as_of is not None and last > state.as_of
+
+    def key_for(f) -> list[Any]:
+        opts = factor_options(cfg, f).model_dump(mode="json")
+        cut = f.time_dependent or (tracks_after and "tracks" in f.needs)
+        when = str(state.as_of) if cut else None
+        needs = list(f.needs)
+        if "tracks" in needs and "ports" not in needs:
+            # the pass over the tracks reads the ports (loitering and encounters count only
+            # away from them): a changed ports file changes its events (as the timeline's
+            # key says), though no tracks factor names the ports among its needs
+            needs.append("ports")
+        return [f.name, f.code_digest(), opts, [digests.get(n) for n in needs], when]
+
+    return key_for
 
 
 def timeline(state: RunState) -> None:
@@ -1618,8 +1628,9 @@ def _factors_known_at(state: RunState, cells, origin, plugins: list) -> pd.DataF
     """
     ft = state.features
     assert ft is not None
+    known = ft.table if state.backtest_features is None else state.backtest_features
     cells = np.asarray(cells, dtype="uint64")
-    table = ft.table.set_index(S.CELL).reindex(pd.Index(cells, name=S.CELL)).reset_index()
+    table = known.set_index(S.CELL).reindex(pd.Index(cells, name=S.CELL)).reset_index()
     for c in table.columns:
         if c.endswith(S.COVERED_SUFFIX):
             table[c] = table[c].fillna(False).astype(bool)
@@ -1681,7 +1692,8 @@ def published_method(state: RunState):
     assert state.features is not None
     if sc.model == "fitted":
         plugins = _seizure_plugins(state)
-        factors: Any = _extra_factors(state.features.table, sc.factors)
+        known = state.features.table if state.backtest_features is None else state.backtest_features
+        factors: Any = _extra_factors(known, sc.factors)
         if plugins:  # their values at as_of hold the test windows' seizures
 
             def factors(train, cells, origin):
@@ -1698,11 +1710,66 @@ def published_method(state: RunState):
     )
 
 
+def _backtest_table(state: RunState, options: Any, digests: dict[str, str]) -> pd.DataFrame:
+    """Return the features table on every cell a back-test origin can score.
+
+    With ``area.cells: support`` the run's table holds the cells the data up to ``as_of``
+    observe (a seizure's density, a track); an origin's universe holds the cells near the
+    seizures before it, some of which the later seizures' support no longer reaches.  Read
+    from the run's table, those cells lacked every other factor (a raster, a context layer:
+    not covered), so whether a cell of an origin had them said where the seizures after the
+    origin fell (the fitted model's ``__missing`` indicator, the weighted score's rescaled
+    weights and normalisation caps).  The factors are computed on those cells here, as
+    ``area.cells: all`` would have them, so an origin's forecast depends on no later
+    seizure.
+    """
+    from ..evaluate import cell_universe
+    from ..grid import points_to_cells
+
+    ft = state.features
+    assert ft is not None and state.as_of is not None
+    cfg = state.config
+    res = cfg.area.resolution
+    seizures = state.seizures
+    if not len(seizures):
+        return ft.table
+    # every origin's universe lies within that of all the seizures (cell_universe grows with
+    # its events), kept to the area's cells and those holding a seizure as the back-test keeps it
+    reach = cell_universe(seizures, res, options.universe_km)
+    held = points_to_cells(
+        seizures[S.LON].to_numpy(dtype="float64"), seizures[S.LAT].to_numpy(dtype="float64"), res
+    )
+    reach = reach[np.isin(reach, state.area_cells) | np.isin(reach, held)]
+    missing = np.setdiff1d(reach, ft.table[S.CELL].to_numpy(dtype="uint64")).astype("uint64")
+    todo = [f for f in factors_to_compute(cfg) if f.name != S.SEIZURE_DENSITY]
+    if not missing.size or not todo:
+        return ft.table
+    base = _factor_context(
+        state, missing, state.as_of, state.seizures, [f for f in todo if not f.builtin]
+    )
+    extra = compute_features(
+        todo,
+        base,
+        area_given=True,  # no cell joins these
+        cells_mode="all",
+        options_for=lambda f: factor_options(cfg, f),
+        key_for=_feature_key(state, digests),
+        cached=state.cached,
+        memo_for=lambda name, key, **kw: state.cache.memo(
+            f"memo {name}", [key, code_version()], **kw
+        ),
+    ).table
+    cov = S.SEIZURE_DENSITY + S.COVERED_SUFFIX
+    if cov in ft.table.columns:  # recomputed at each origin from the seizures before it
+        extra[cov] = False
+    table = pd.concat([ft.table, extra], ignore_index=True)
+    order = np.argsort(table[S.CELL].to_numpy(dtype="uint64"), kind="stable")
+    return table.iloc[order].reset_index(drop=True)
+
+
 def back_test(state: RunState) -> None:
     """Back-test the published score over rolling origins against counts, KDE and density."""
-    from ..builtin_factors import density_on_cells
-    from ..evaluate import BacktestOptions, rolling_back_test
-    from ..model import density_parameters_at
+    from ..evaluate import BacktestOptions
 
     cfg, ft = state.config, state.features
     assert ft is not None and state.as_of is not None
@@ -1716,6 +1783,9 @@ def back_test(state: RunState) -> None:
         frame_digest(ft.table),
         frame_digest(state.area_cells),
         str(state.as_of),
+        # the factors of the cells the table's support cut left out are computed from them
+        sorted(digests.items()),
+        "universe cells' factors computed",
         # recomputed at each origin: their values there are not in the features table, so
         # their code, options and inputs are keys of their own
         [
@@ -1730,30 +1800,44 @@ def back_test(state: RunState) -> None:
     options = BacktestOptions(**cfg.evaluate.model_dump(exclude={"enabled"}))
 
     def build() -> dict[str, Any]:
-        result = rolling_back_test(
-            state.seizures,
-            None,
-            methods={"published": published_method(state)},
-            options=options,
-            resolution=cfg.area.resolution,
-            density_fn=lambda train, c, origin: density_on_cells(
-                train, c, origin, _density_at(state, origin), c
-            )[0],
-            within=state.area_cells,
-        )
-        if state.density_choice is not None:
-            result["density_parameters_by_origin"] = [
-                {"origin": o["origin"], **density_parameters_at(state.density_choice, o["origin"])}
-                for o in result.get("origins", [])
-            ]
-            result.setdefault("notes", []).append(
-                "density: auto: each origin's density (the baseline and the density factor) "
-                "uses the bandwidth and half-life chosen on the origins whose test windows had "
-                "ended by then (nested), not the run's choice, which saw every origin"
-            )
-        return result
+        state.backtest_features = _backtest_table(state, options, digests)
+        try:
+            return _back_test_result(state, options)
+        finally:
+            state.backtest_features = None
 
     state.evaluation, _ = state.cached("back-test", key, build)
+
+
+def _back_test_result(state: RunState, options: Any) -> dict[str, Any]:
+    """Run the rolling back-test of the published method (:func:`back_test`)."""
+    from ..builtin_factors import density_on_cells
+    from ..evaluate import rolling_back_test
+    from ..model import density_parameters_at
+
+    cfg = state.config
+    result = rolling_back_test(
+        state.seizures,
+        None,
+        methods={"published": published_method(state)},
+        options=options,
+        resolution=cfg.area.resolution,
+        density_fn=lambda train, c, origin: density_on_cells(
+            train, c, origin, _density_at(state, origin), c
+        )[0],
+        within=state.area_cells,
+    )
+    if state.density_choice is not None:
+        result["density_parameters_by_origin"] = [
+            {"origin": o["origin"], **density_parameters_at(state.density_choice, o["origin"])}
+            for o in result.get("origins", [])
+        ]
+        result.setdefault("notes", []).append(
+            "density: auto: each origin's density (the baseline and the density factor) "
+            "uses the bandwidth and half-life chosen on the origins whose test windows had "
+            "ended by then (nested), not the run's choice, which saw every origin"
+        )
+    return result
 
 
 def _factor_infos(state: RunState) -> list:
