@@ -8,7 +8,9 @@ without them, are compared origin by origin.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 
 import numpy as np
 import pytest
@@ -63,3 +65,38 @@ def test_a_back_test_ending_e_does_not_depend_on_the_seizures_after_e(small_demo
                 np.asarray(b["methods"][name]["curve"], dtype="float64"),
                 err_msg=f"origin {a['origin']}, method {name!r}",
             )
+
+
+@pytest.mark.parametrize(
+    ("model", "weights", "present"),
+    [
+        ("weighted", {"vessel_hours": 1, "nightlights_mean": 0}, ["vessel_hours"]),
+        (
+            "fitted",
+            {"vessel_hours": 1, "nightlights_mean": 0},
+            ["vessel_hours", "nightlights_mean"],
+        ),
+    ],
+)
+def test_the_factors_taken_as_of_the_run_day_at_every_origin_are_stated(
+    small_demo, tmp_path, model, weights, present
+):
+    # The tracks' transit factors and the rasters are taken as of as_of at every origin (a
+    # documented look-ahead); evaluation.json and the map's back-test panel did not say so.
+    factors = {"seizure_density": {"weight": 2}, **{k: {"weight": w} for k, w in weights.items()}}
+    cfg = small_config(
+        small_demo,
+        tmp_path,
+        score={"model": model, "factors": factors},
+        timeline={"months": 0},
+        hotspots={"enabled": False},
+        evaluate={"origins": 3},
+    )
+    out = pipeline.run_pipeline(cfg).out_dir
+    ev = json.loads((out / "evaluation.json").read_text())
+    assert sorted(ev["present_data_factors"]) == sorted(present)
+    assert all(repr(name) in ev["present_data"] for name in present)
+    assert ev["notes"][0] == ev["present_data"]
+    said = re.search(r'id="rr-eval-present">([^<]*)<', (out / "risk_map.html").read_text())
+    assert said is not None, "the map's back-test panel does not state the present data"
+    assert all(repr(name) in html.unescape(said.group(1)) for name in present)

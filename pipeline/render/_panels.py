@@ -116,6 +116,11 @@ def evaluation_section(evaluation: dict) -> str:
             f"{_fmt(horizon, 'g')} days that fall in the top-ranked cells covering a given "
             "share of the area. Mean ± sd over origins; best in bold.</p>"
         )
+        if isinstance(ev.get("present_data"), str):
+            parts.append(
+                '<p class="rr-warning" id="rr-eval-present">'
+                f"{escape_text(ev['present_data'][:1].upper() + ev['present_data'][1:])}.</p>"
+            )
         cells: dict[str, list[tuple[str, float | None]]] = {}
         for m in methods:
             at = _list(_dict(summary.get(m)).get("at"))
@@ -146,7 +151,8 @@ def evaluation_section(evaluation: dict) -> str:
         parts.append(_calibration_line(ev))
     elif not ev.get("skipped"):
         parts.append("<p>No back-test summary in this run.</p>")
-    notes = [escape_text(n) for n in _list(ev.get("notes"))]
+    # the present-data note stands under the table's introduction, not again here
+    notes = [escape_text(n) for n in _list(ev.get("notes")) if n != ev.get("present_data")]
     if notes:
         parts.append('<ul class="rr-notes">' + "".join(f"<li>{n}</li>" for n in notes) + "</ul>")
     return (

@@ -1816,6 +1816,7 @@ def _back_test_result(state: RunState, options: Any) -> dict[str, Any]:
     from ..model import density_parameters_at
 
     cfg = state.config
+    present = _present_data_factors(state)
     result = rolling_back_test(
         state.seizures,
         None,
@@ -1837,7 +1838,37 @@ def _back_test_result(state: RunState, options: Any) -> dict[str, Any]:
             "uses the bandwidth and half-life chosen on the origins whose test windows had "
             "ended by then (nested), not the run's choice, which saw every origin"
         )
+    result["present_data_factors"] = present
+    if present:
+        as_of = state.as_of.date().isoformat() if state.as_of is not None else "as_of"
+        result["present_data"] = (
+            f"present data: {', '.join(map(repr, present))} "
+            + ("takes its" if len(present) == 1 else "take their")
+            + f" values of {as_of} (the run's day) at every origin, not those known then: "
+            "what the map's hit rates owe to "
+            + ("it" if len(present) == 1 else "them")
+            + " may be a look-ahead; the seizure density, the plug-ins that count seizures "
+            "and the baselines see only the seizures before each origin"
+        )
+        result.setdefault("notes", []).insert(0, result["present_data"])
     return result
+
+
+def _present_data_factors(state: RunState) -> list[str]:
+    """Return the published method's factors taken as of ``as_of`` at every back-test origin.
+
+    The seizure density and the plug-ins that count seizures are recomputed at each origin;
+    every other factor the score uses (transit, rasters, context layers, plug-ins made
+    ``time_dependent=False`` or reading no seizures) is not: the weighted score's factors of
+    weight > 0, the fitted model's candidates (every factor ``score.factors`` names).
+    """
+    sc = state.config.score
+    again = {S.SEIZURE_DENSITY, *(f.name for f in _seizure_plugins(state))}
+    return [
+        name
+        for name, w in sc.factors.items()
+        if name not in again and (w.weight > 0 or sc.model == "fitted")
+    ]
 
 
 def _factor_infos(state: RunState) -> list:
