@@ -1839,6 +1839,12 @@ def _back_test_result(state: RunState, options: Any) -> dict[str, Any]:
             "ended by then (nested), not the run's choice, which saw every origin"
         )
     result["present_data_factors"] = present
+    if not state.area.given:
+        result.setdefault("notes", []).append(
+            "no area is given: the cells an origin can score are cut to the extent of the "
+            "data up to the run's day (area.margin_km around it), which the later seizures may "
+            "widen; every method is scored on the same cells"
+        )
     if present:
         as_of = state.as_of.date().isoformat() if state.as_of is not None else "as_of"
         result["present_data"] = (
