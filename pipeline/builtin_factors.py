@@ -29,7 +29,7 @@ from .config import DensityConfig, TransitConfig, ZonalConfig
 from .errors import ConfigError
 from .factors import Factor, FactorContext, FactorValues, InputsView, default_registry
 
-__all__ = ["DensityOptions", "RasterOptions", "TransitOptions"]
+__all__ = ["TRANSIT_SHARED", "DensityOptions", "RasterOptions", "TransitOptions"]
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +128,10 @@ default_registry.register(
         support=1e-3,
     )
 )
+
+
+#: The key of the pass over the tracks among a context's shared computations.
+TRANSIT_SHARED = "transit"
 
 
 def transit_result(ctx: FactorContext):
@@ -268,7 +272,7 @@ def _transit_factor(name: str):
         assert isinstance(t, TransitOptions)
         from .transit import unobservable_events
 
-        tr = ctx.shared("transit", transit_result)
+        tr = ctx.shared(TRANSIT_SHARED, transit_result, no_cells=True)
         table = tr.features.set_index(S.CELL)[name]
         values = table.reindex(ctx.cells).fillna(0.0).to_numpy(dtype="float64")
         etype = _EVENT_TYPE.get(name)
@@ -321,7 +325,11 @@ def _transit_factor(name: str):
 
 
 def _transit_cells(ctx: FactorContext) -> np.ndarray:
-    return ctx.shared("transit", transit_result).features[S.CELL].to_numpy(dtype="uint64")
+    return (
+        ctx.shared(TRANSIT_SHARED, transit_result, no_cells=True)
+        .features[S.CELL]
+        .to_numpy(dtype="uint64")
+    )
 
 
 for _name, (_unit, _desc) in _TRANSIT.items():
@@ -338,7 +346,7 @@ for _name, (_unit, _desc) in _TRANSIT.items():
             support=0.0,
             time_dependent=False,
             adds_cells=_transit_cells,
-            shared_key="transit",
+            shared_key=TRANSIT_SHARED,
         )
     )
 

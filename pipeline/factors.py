@@ -532,6 +532,7 @@ class FactorContext:
     options: BaseModel = field(default_factory=NoOptions)
     cache_hook: Callable[[str, Callable[[], Any]], Any] | None = field(default=None, repr=False)
     cells_hook: Callable[[str, Callable[[], Any]], Any] | None = field(default=None, repr=False)
+    data_hook: Callable[[str, Callable[[], Any]], Any] | None = field(default=None, repr=False)
     memo_hook: Callable[..., Any] | None = field(default=None, repr=False)
     _shared: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -541,19 +542,26 @@ class FactorContext:
         build: Callable[[FactorContext], Any] | None = None,
         *,
         cells_only: bool = False,
+        no_cells: bool = False,
     ) -> Any:
         """Return a computation shared by several factors, computing it once.
 
         The runner's ``cache_hook`` may serve it from its cache; otherwise ``build`` runs
         once per context.  ``cells_only``: ``build`` reads nothing but the cells (their
         areas, say), so the runner's ``cells_hook`` keys it by the cells alone and a night
-        with new data reuses it.
+        with new data reuses it.  ``no_cells``: ``build`` does not read the cells (the pass
+        over the tracks gives every cell they cross), so the runner's ``data_hook`` keys it
+        by the data and options alone, and another set of cells (the back-test's) reuses it.
         """
         if key not in self._shared:
             if build is None:
                 raise KeyError(f"no shared computation {key!r} has been built yet")
             fn = build
-            hook = self.cells_hook if cells_only else self.cache_hook
+            hook = self.cache_hook
+            if cells_only:
+                hook = self.cells_hook
+            elif no_cells and self.data_hook is not None:
+                hook = self.data_hook
             if hook is not None:
                 self._shared[key] = hook(key, lambda: fn(self))
             else:

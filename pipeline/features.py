@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,6 +115,7 @@ def compute_features(
     cached: CacheFn | None = None,
     progress: ProgressFn | None = None,
     memo_for: Callable[..., Any] | None = None,
+    reuse: Mapping[str, Any] | None = None,
 ) -> FeatureTable:
     """Compute ``factors`` on the candidate cells (see the module docstring).
 
@@ -140,11 +141,15 @@ def compute_features(
         ``memo_for(name, key_parts, sharded=False)`` returning the runner's
         :class:`~pipeline.runner.cache.PartMemo` (or with ``sharded`` its
         :class:`~pipeline.runner.cache.ShardMemo`; see :meth:`FactorContext.memo`).
+    reuse : mapping, optional
+        Shared computations of another call on other cells that read no cell
+        (``FactorContext.shared(..., no_cells=True)``: the pass over the tracks), used as
+        they are.
     """
     from .runner.cache import frame_digest
 
     region = np.asarray(base.cells, dtype="uint64")
-    shared: dict[str, Any] = {}
+    shared: dict[str, Any] = dict(reuse or {})
     if memo_for is not None:
         base = dataclasses.replace(base, memo_hook=memo_for)
 
@@ -172,6 +177,7 @@ def compute_features(
             ctx.cells_hook = lambda k, build: cached(
                 f"features: {k}", [k, frame_digest(cells), *code], build
             )[0]
+            ctx.data_hook = lambda k, build: cached(f"features: {k}", [k, key_for(f)], build)[0]
             if f.shared_key is not None:
                 # derived from a cached shared computation: cheap, and the shared products
                 # (the transit events) are then always at hand

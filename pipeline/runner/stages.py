@@ -1723,6 +1723,8 @@ def _backtest_table(state: RunState, options: Any, digests: dict[str, str]) -> p
     ``area.cells: all`` would have them, so an origin's forecast depends on no later
     seizure.
     """
+    from ..builtin_factors import TRANSIT_SHARED
+    from ..engine import LocalEngine, use_engine
     from ..evaluate import cell_universe
     from ..grid import points_to_cells
 
@@ -1747,18 +1749,22 @@ def _backtest_table(state: RunState, options: Any, digests: dict[str, str]) -> p
     base = _factor_context(
         state, missing, state.as_of, state.seizures, [f for f in todo if not f.builtin]
     )
-    extra = compute_features(
-        todo,
-        base,
-        area_given=True,  # no cell joins these
-        cells_mode="all",
-        options_for=lambda f: factor_options(cfg, f),
-        key_for=_feature_key(state, digests),
-        cached=state.cached,
-        memo_for=lambda name, key, **kw: state.cache.memo(
-            f"memo {name}", [key, code_version()], **kw
-        ),
-    ).table
+    # a few cells: in this process (the run's engine, a Dask cluster, is closed after the
+    # features stage), the pass over the tracks taken as the features stage made it
+    with use_engine(LocalEngine()):
+        extra = compute_features(
+            todo,
+            base,
+            area_given=True,  # no cell joins these
+            cells_mode="all",
+            options_for=lambda f: factor_options(cfg, f),
+            key_for=_feature_key(state, digests),
+            cached=state.cached,
+            memo_for=lambda name, key, **kw: state.cache.memo(
+                f"memo {name}", [key, code_version()], **kw
+            ),
+            reuse={k: ft.shared[k] for k in (TRANSIT_SHARED,) if k in ft.shared},
+        ).table
     cov = S.SEIZURE_DENSITY + S.COVERED_SUFFIX
     if cov in ft.table.columns:  # recomputed at each origin from the seizures before it
         extra[cov] = False
