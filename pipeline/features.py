@@ -177,7 +177,10 @@ def compute_features(
             ctx.cells_hook = lambda k, build: cached(
                 f"features: {k}", [k, frame_digest(cells), *code], build
             )[0]
-            ctx.data_hook = lambda k, build: cached(f"features: {k}", [k, key_for(f)], build)[0]
+            # no cell is read, but the cells' resolution is (the pass bins the tracks to it)
+            ctx.data_hook = lambda k, build: cached(
+                f"features: {k}", [k, key_for(f), ctx.resolution], build
+            )[0]
             if f.shared_key is not None:
                 # derived from a cached shared computation: cheap, and the shared products
                 # (the transit events) are then always at hand
@@ -197,7 +200,7 @@ def compute_features(
                 )
                 if cached is not None:
                     ctx.cache_hook = lambda k, build, f=f: cached(
-                        f"features: {k}", [k, key_for(f)], build
+                        f"features: {k}", [k, key_for(f), base.resolution], build
                     )[0]
                 cells = np.union1d(cells, np.asarray(f.adds_cells(ctx), dtype="uint64"))
     columns: dict[str, np.ndarray] = {}
