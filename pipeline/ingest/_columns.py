@@ -42,6 +42,7 @@ __all__ = [
     "name_tokens",
     "part_missing",
     "port_list",
+    "seizure_columns",
     "vessel_positions",
 ]
 
@@ -1105,6 +1106,40 @@ def _event_columns(raw: pd.DataFrame) -> list[str]:
     return [str(c) for c in raw.columns if _EVENT_WORDS & set(name_tokens(c))]
 
 
+#: Header tokens of what a seizure record says was taken and how much (``Substance``,
+#: ``Weight (kg)``, ``Amount``), as the seizures' commodity and quantity columns are named.
+#: Neither a ports list nor a positions export has one.
+_SEIZED_WORDS = (
+    _fs(
+        "substance substances sustancia sustancias substancia substancias substanz droga "
+        "drogas droge drogen drogue drogues"
+    )
+    | ROLES["quantity"].strong
+    | frozenset(t for t in _MASS_TOKENS if len(t) > 1)  # not a lone 'g' or 't'
+)
+
+
+def seizure_columns(raw: pd.DataFrame) -> list[str]:
+    """Return the columns whose header names an event, what was seized or how much.
+
+    ``attack_type``, ``commodity`` and ``incident_date`` as :func:`dated_events` reads
+    them, and a seizure's ``Substance``, ``Weight (kg)`` or ``Amount``: a table that has one
+    is records of events, neither a ports list nor vessel positions.
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        The table's columns (raw values).
+
+    Returns
+    -------
+    list of str
+        The columns, in the table's order.
+    """
+    words = _EVENT_WORDS | _SEIZED_WORDS
+    return [str(c) for c in raw.columns if words & set(name_tokens(c))]
+
+
 def _place_column(raw: pd.DataFrame) -> str | None:
     """Return a column that names ports, one per row (``Main Port Name``, ``port``), or None."""
     for c in raw.columns:
@@ -1163,7 +1198,8 @@ def port_list(raw: pd.DataFrame, name: str) -> str | None:
     A column that names ports, one per row (``Main Port Name``, ``port``), a column whose
     values say what kind of port each place is (OpenStreetMap's ``harbour=yes``,
     ``seamark:type=harbour``), or UN/LOCODE's function classifier (``1234----``), in a table
-    without any column that names an event or what it was about: read as seizure records,
+    without any column that names an event, what was seized or how much
+    (:func:`seizure_columns`): read as seizure records,
     each port would be a seizure on the date of its entry (a revision date, an OSM
     ``check_date``).
 
@@ -1179,7 +1215,7 @@ def port_list(raw: pd.DataFrame, name: str) -> str | None:
     str or None
         The evidence (the column and what it holds), or None.
     """
-    if _event_columns(raw) or not len(raw):
+    if seizure_columns(raw) or not len(raw):
         return None
     place = _place_column(raw)
     if place is not None:

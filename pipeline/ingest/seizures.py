@@ -87,6 +87,7 @@ from ._columns import (
     name_tokens,
     part_missing,
     port_list,
+    seizure_columns,
     unfit_column_notes,
     vessel_positions,
 )
@@ -1722,9 +1723,11 @@ def _refuse_vessel_positions(raw: pd.DataFrame, over: dict[str, str], name: str)
     Each ping would be a seizure: an AIS sample of a harbour made thousands of events on one
     day, and a map of where ships sail.  Each port of a list that dates its entries (an
     OpenStreetMap ``check_date``, a UN/LOCODE revision date) would be a seizure on that
-    date.  A file whose columns are named in ``columns:`` is taken as told.
+    date.  A file whose columns are named in ``columns:`` is taken as told, and so is one
+    with a column that names an event or what was seized (an interdiction's vessel, its
+    speed and its ``Weight (kg)``).
     """
-    if over:
+    if over or seizure_columns(raw):
         return
     why = vessel_positions(raw, name)
     if why is not None:
