@@ -8,7 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from conftest import LIGHT, small_config
+import pytest
+from conftest import LIGHT, QUICK, config_from, small_config
 
 
 def _vessel_hours(small_demo: Path, folder: Path, resolution: int) -> pd.Series:
@@ -85,3 +86,84 @@ def test_interdictions_with_a_vessel_and_its_speed_are_seizures(tmp_path):
     pd.DataFrame(rows, columns=cols).to_csv(path, index=False)
     got = read_seizures(path)
     assert len(got.frame) == len(rows) and got.rejects.empty
+
+
+def _fleet(folder: Path) -> Path:
+    """Write a land layer (the area's west half), seizures at sea and a fleet; return folder.
+
+    Seven ships of 100 positions at sea and four trucks of 200 on land: 53 % of the
+    positions on the land layer.
+    """
+    import json
+
+    import numpy as np
+
+    folder.mkdir(parents=True)
+    ring = [[9, 39], [14.5, 39], [14.5, 46], [9, 46], [9, 39]]
+    feature = {"type": "Feature", "properties": {"featurecla": "Land"}}
+    feature["geometry"] = {"type": "Polygon", "coordinates": [ring]}
+    (folder / "land.geojson").write_text(
+        json.dumps({"type": "FeatureCollection", "features": [feature]})
+    )
+    rng = np.random.default_rng(5)
+    frames = []
+    for name, n, lon0, minutes, day in (("SHIPa", 7, 14.6, 10, 20), ("TRUCKa", 4, 14.0, 5, 21)):
+        for k in range(n):
+            m = 100 if name.startswith("SHIP") else 200
+            t = pd.Timestamp(f"2026-05-{day}") + pd.to_timedelta(
+                np.arange(m) * minutes + k, unit="min"
+            )
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "vessel_id": f"{name}-{k}",
+                        "timestamp": t.strftime("%Y-%m-%d %H:%M:%S"),
+                        "lat": np.linspace(45.25, 45.65, m).round(5),
+                        "lon": (lon0 + k / 20 + rng.normal(0, 0.001, m)).round(5),
+                    }
+                )
+            )
+    pd.concat(frames).to_csv(folder / "ais.csv", index=False)
+    pd.DataFrame(
+        {
+            "date": "2026-05-01",
+            "lat": [45.3, 45.4, 45.5, 45.35, 45.45],
+            "lon": [14.6, 14.62, 14.64, 14.66, 14.7],
+            "commodity": "cocaine",
+        }
+    ).to_csv(folder / "seizures.csv", index=False)
+    return folder
+
+
+def test_land_theatre_check_samples_the_same_pings_whole_or_spilled(tmp_path, monkeypatch):
+    """A fleet's theatre is decided alike whether its tracks are held whole or spilled.
+
+    The sample was every k-th ping of a table held whole but the first bucket group of
+    whole vessels of a spilled one (``ingest.chunk_rows``): with the sample at 200 pings
+    (100,000 in a run), trucks on land beside ships at sea were refused read whole and, read
+    in chunks of 300, cut to the sea quietly (17 cells of vessel-hours, the road's gone).
+    """
+    import pipeline
+    from pipeline.errors import ConfigError
+
+    monkeypatch.setattr("pipeline.runner.stages._PING_SAMPLE", 200)
+    folder = _fleet(tmp_path / "data")
+    said = []
+    for chunk_rows in (None, 300):
+        raw = {
+            "run": {"as_of": "2026-05-31", "out_dir": str(tmp_path / f"out-{chunk_rows}")},
+            "area": {"bbox": [13.9, 45.2, 14.9, 45.7], "resolution": 6},
+            "inputs": {
+                "seizures": [{"path": str(folder / "seizures.csv")}],
+                "tracks": [{"path": str(folder / "ais.csv")}],
+                "context": [{"path": str(folder / "land.geojson"), "kind": "land"}],
+            },
+            "ingest": {"chunk_rows": chunk_rows},
+            "score": {"factors": {"seizure_density": {"weight": 2}, "vessel_hours": {"weight": 1}}},
+            "render": {"geojson": False, "preview_png": False, "flatgeobuf": False},
+        }
+        cfg = config_from(raw, tmp_path / f"c-{chunk_rows}", **QUICK)
+        with pytest.raises(ConfigError, match="track positions") as e:
+            pipeline.run_pipeline(cfg)
+        said.append(str(e.value))
+    assert said[0] == said[1]

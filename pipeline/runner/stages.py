@@ -775,21 +775,50 @@ def _refuse_land_theatre(state: RunState, region: np.ndarray, land) -> None:
     )
 
 
-#: Track positions looked at to tell a theatre on land from one at sea.
+#: Track positions looked at to tell a theatre on land from one at sea (about as many).
 _PING_SAMPLE = 100_000
 
 
 def _ping_sample(pings) -> pd.DataFrame | None:
-    """Return up to :data:`_PING_SAMPLE` accepted pings, the same ones every run, or None.
+    """Return about :data:`_PING_SAMPLE` accepted pings' positions, chosen by their values.
 
-    Every k-th ping of the table held in memory; of a spilled store, its first vessels'.
+    A ping is taken when a hash of its position falls in one k-th of the hash's range (k:
+    the pings over :data:`_PING_SAMPLE`), so the sample is the same pings whether the table
+    is held whole or spilled (``ingest.chunk_rows``) in buckets of vessels: every k-th row
+    of the one and the first bucket group of the other were different pings, and a fleet
+    of trucks beside ships was refused read whole and cut to the sea spilled.
     """
     if pings is None or not len(pings):
         return None
+    step = max(1, len(pings) // _PING_SAMPLE)
     if isinstance(pings, pd.DataFrame):
-        step = max(1, len(pings) // _PING_SAMPLE)
-        return pings.iloc[::step]
-    return next(iter(pings.frames(_PING_SAMPLE)), None)
+        parts = [(pings[S.LON].to_numpy(dtype="float64"), pings[S.LAT].to_numpy(dtype="float64"))]
+    else:
+        import pyarrow.parquet as pq
+
+        tables = (
+            pq.read_table(p, columns=[S.LON, S.LAT]) for ps in pings.files.values() for p in ps
+        )
+        parts = [
+            (
+                t.column(S.LON).to_numpy().astype("float64"),
+                t.column(S.LAT).to_numpy().astype("float64"),
+            )
+            for t in tables
+        ]
+    lon, lat = (np.concatenate(a) for a in zip(*parts, strict=True))
+    if step > 1:
+        keep = _position_hash(lon, lat) % np.uint64(step) == 0
+        lon, lat = lon[keep], lat[keep]
+    return pd.DataFrame({S.LON: lon, S.LAT: lat})
+
+
+def _position_hash(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Return a 64-bit hash of each position's bits (splitmix64's finaliser)."""
+    h = lon.view("uint64") ^ (lat.view("uint64") * np.uint64(0x9E3779B97F4A7C15))
+    h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return h ^ (h >> np.uint64(31))
 
 
 def _with_seizure_cells(state: RunState, region: np.ndarray, land) -> np.ndarray:
