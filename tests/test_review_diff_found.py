@@ -167,3 +167,38 @@ def test_land_theatre_check_samples_the_same_pings_whole_or_spilled(tmp_path, mo
             pipeline.run_pipeline(cfg)
         said.append(str(e.value))
     assert said[0] == said[1]
+
+
+def test_card_values_keep_every_whole_digit():
+    """A factor value of 12,345 reads 12,345 on the card, not 12,350.
+
+    Since aca7f7e each value travelled with 4 significant digits; route_risk.js ``fmt``
+    writes a value from 1,000 on with all its whole digits, so 12,345 distinct vessels or
+    21,098.6 vessel-hours read ``12,350`` and ``21,100``: numbers the tables do not hold.
+    """
+    import numpy as np
+
+    from pipeline import schema as S
+    from pipeline.render import RenderOptions
+    from pipeline.render._payload import risk_payload, sorted_cells, transit_payload
+    from pipeline.testing import sample_map_data
+
+    data = sample_map_data(200, uncovered_fraction=0.0)
+    scores = data.scores
+    hours = np.linspace(0.0, 1.0, len(scores))
+    hours[:4] = [12345.0, 21098.6, 0.04, 1234.4]
+    scores[S.VESSEL_HOURS] = hours
+    scores, cells = sorted_cells(scores, "scores")
+    payload = risk_payload(data, scores, cells, RenderOptions())
+    sent = next(f for f in payload["factors"] if f["label"] == "Vessel-hours")["values"]
+    want = scores[S.VESSEL_HOURS].to_numpy(dtype="float64")
+    big = want >= 1000
+    assert big.sum() == 3
+    np.testing.assert_array_equal(np.round(np.asarray(sent)[big]), np.round(want[big]))
+
+    transit = data.transit.copy()
+    transit[S.VESSEL_HOURS] = np.r_[[12345.0, 21098.6], np.ones(len(transit) - 2)]
+    layer, _ = transit_payload(transit, RenderOptions())
+    frame, _ = sorted_cells(transit, "transit")
+    got = np.asarray(layer["values"], dtype="float64")
+    np.testing.assert_array_equal(np.round(got), np.round(frame[S.VESSEL_HOURS].to_numpy()))

@@ -92,14 +92,25 @@ def bool_column(frame: pd.DataFrame, column: str, n: int) -> np.ndarray:
         ) from None
 
 
-def significant(values, digits: int = 3, *, down: bool = False) -> list:
+def card_values(values) -> list:
+    """Round a factor's values as a card shows them: :data:`CARD_DIGITS` significant, whole.
+
+    route_risk.js ``fmt`` writes a value from 1,000 on as a whole number, all its digits
+    (``12,345``): such a value is sent to the unit, not to 4 significant digits, which
+    made 12,345 vessels read ``12,350``.  Below it, 4 significant digits per value.
+    """
+    return significant(values, CARD_DIGITS, whole=True)
+
+
+def significant(values, digits: int = 3, *, down: bool = False, whole: bool = False) -> list:
     """Round each value to ``digits`` significant digits; NaN and infinities become None.
 
     The precision is per value, not the column's, so 0.000875 and 3.84 keep theirs; the
     result is the shortest decimal (byte-stable JSON).  ``down`` rounds towards minus
     infinity instead of to nearest: a p-value of 0.0996 is sent as 0.099, not 0.1, because
     the card states it beside a class or trend decided by p below 0.1 (route_risk.js's
-    ``fmtP`` rounds down too, which a value already rounded up here cannot undo).
+    ``fmtP`` rounds down too, which a value already rounded up here cannot undo).  ``whole``
+    never rounds to tens or more: a value of more than ``digits`` whole digits keeps them.
     """
     a = np.asarray(values, dtype="float64")
     out = a.copy()
@@ -107,6 +118,8 @@ def significant(values, digits: int = 3, *, down: bool = False) -> list:
     nonzero = finite & (a != 0)
     decimals = np.zeros(a.shape, dtype="int64")
     decimals[nonzero] = digits - 1 - np.floor(np.log10(np.abs(a[nonzero]))).astype("int64")
+    if whole:
+        decimals = np.maximum(decimals, 0)
     # 10**d is exact up to d = 22: beyond it, keep the value as it is
     for d in np.unique(decimals[nonzero & (np.abs(decimals) <= 22)]):
         m = nonzero & (decimals == d)
@@ -275,7 +288,7 @@ def risk_payload(data: MapData, scores: pd.DataFrame, cells: np.ndarray, options
                 "weight": float(f.weight),
                 # per value, as the card shows it (4 digits): rounded to the column's
                 # largest value, 0.04 h beside a lane of 2,109.8 h was sent as 0
-                "values": significant(values, CARD_DIGITS),
+                "values": card_values(values),
                 "contrib": np.round(scores[contrib].to_numpy(dtype="float64"), 2).tolist(),
                 "covered": None if covered.all() else covered.astype("int8").tolist(),
             }
@@ -661,7 +674,7 @@ def transit_payload(transit: pd.DataFrame, options) -> tuple[dict, list[float]]:
         "valueLabel": escape_text("Vessel-hours"),
         "unit": escape_text("h"),
         "cells": encode_cells(cells),
-        "values": significant(hours, CARD_DIGITS),
+        "values": card_values(hours),
         "cls": codes.astype(int).tolist(),
         "colors": BLUES[-n_classes:],
         "noDataColor": NO_DATA_COLOUR,
