@@ -177,9 +177,10 @@ def compute_features(
             ctx.cells_hook = lambda k, build: cached(
                 f"features: {k}", [k, frame_digest(cells), *code], build
             )[0]
-            # no cell is read, but the cells' resolution is (the pass bins the tracks to it)
+            # no cell is read, but the cells' resolution is (the pass bins the tracks to it);
+            # base's, not ctx's: a hook of ctx reading ctx would be a cycle holding the pings
             ctx.data_hook = lambda k, build: cached(
-                f"features: {k}", [k, key_for(f), ctx.resolution], build
+                f"features: {k}", [k, key_for(f), base.resolution], build
             )[0]
             if f.shared_key is not None:
                 # derived from a cached shared computation: cheap, and the shared products
