@@ -17,7 +17,7 @@ import os
 import shutil
 import weakref
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -790,26 +790,26 @@ def _ping_sample(pings) -> pd.DataFrame | None:
     """
     if pings is None or not len(pings):
         return None
-    step = max(1, len(pings) // _PING_SAMPLE)
+    step = np.uint64(max(1, len(pings) // _PING_SAMPLE))
     if isinstance(pings, pd.DataFrame):
-        parts = [(pings[S.LON].to_numpy(dtype="float64"), pings[S.LAT].to_numpy(dtype="float64"))]
+        tables: Iterable[tuple[np.ndarray, np.ndarray]] = [
+            (pings[S.LON].to_numpy(), pings[S.LAT].to_numpy())
+        ]
     else:
         import pyarrow.parquet as pq
 
         tables = (
-            pq.read_table(p, columns=[S.LON, S.LAT]) for ps in pings.files.values() for p in ps
-        )
-        parts = [
-            (
-                t.column(S.LON).to_numpy().astype("float64"),
-                t.column(S.LAT).to_numpy().astype("float64"),
+            (t.column(S.LON).to_numpy(), t.column(S.LAT).to_numpy())
+            for t in (
+                pq.read_table(p, columns=[S.LON, S.LAT]) for ps in pings.files.values() for p in ps
             )
-            for t in tables
-        ]
+        )
+    parts = []  # each file's sample as it is read: memory is the sample's, not the tracks'
+    for lon, lat in tables:
+        lon, lat = lon.astype("float64"), lat.astype("float64")
+        keep = _position_hash(lon, lat) % step == 0
+        parts.append((lon[keep], lat[keep]))
     lon, lat = (np.concatenate(a) for a in zip(*parts, strict=True))
-    if step > 1:
-        keep = _position_hash(lon, lat) % np.uint64(step) == 0
-        lon, lat = lon[keep], lat[keep]
     return pd.DataFrame({S.LON: lon, S.LAT: lat})
 
 
