@@ -22,12 +22,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION
+from _nights import differences, published
 from conftest import QUICK
 
 pytestmark = IGNORE_PENDING_DEPRECATION
-
-#: The manifest's sections about what the run computed (not when, where or how fast).
-_SECTIONS = ("as_of", "inputs", "counts", "factors", "features", "evaluation", "hotspots")
 
 
 @pytest.fixture(scope="module")
@@ -38,32 +36,6 @@ def theatre(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("theatre")
     generate_demo(d, n_seizures=300, n_vessels=8, days=3, raster_res_deg=0.5)
     return d
-
-
-def _strip_cached(x):
-    """``x`` without the ``cached`` flags (whether a part came from the cache)."""
-    if isinstance(x, dict):
-        return {k: _strip_cached(v) for k, v in x.items() if k != "cached"}
-    if isinstance(x, list):
-        return [_strip_cached(v) for v in x]
-    return x
-
-
-def _published(res) -> dict:
-    """What a run published: each output's bytes (not the map: it names its run), the
-    rejects files' bytes and the manifest's sections about the inputs and results."""
-    out = Path(res.out_dir)
-    m = res.manifest
-    files = {k: v["sha256"] for k, v in m["outputs"].items() if k != "map"}
-    run = out / "runs" / m["run_id"]
-    rejects = {
-        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted((run / "rejects").glob("*"))
-    }
-    sections = {k: _strip_cached(m.get(k)) for k in _SECTIONS}
-    for e in sections["inputs"].get("seizures", []) + sections["inputs"].get("tracks", []):
-        e["path"] = Path(e["path"]).name  # the cold run reads the same files
-    return {"files": files, "rejects": rejects, "manifest": json.loads(json.dumps(sections))}
 
 
 class _Nights:
@@ -140,15 +112,11 @@ class _Nights:
             t0 = time.perf_counter()
             cold = pipeline.run_pipeline(cfg, out_dir=folder, cold=True)
             cold_s = time.perf_counter() - t0
-            self.refs[key] = _published(cold)
+            self.refs[key] = published(cold)
             shutil.rmtree(folder)
         self.timings.append((label, took, cold_s, res.up_to_date))
-        got, want = _published(res), self.refs[key]
-        for part in ("files", "rejects", "manifest"):
-            bad = sorted(
-                k for k in set(got[part]) | set(want[part]) if got[part].get(k) != want[part].get(k)
-            )
-            assert not bad, f"night {len(self.timings)} ({label}): {part} differ: {bad}"
+        bad = differences(published(res), self.refs[key])
+        assert not bad, f"night {len(self.timings)} ({label}): differ: {bad}"
         return res
 
 

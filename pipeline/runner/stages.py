@@ -1027,7 +1027,10 @@ def _feature_key(state: RunState, digests: dict[str, str]) -> Callable[[Any], li
             # away from them): a changed ports file changes its events (as the timeline's
             # key says), though no tracks factor names the ports among its needs
             needs.append("ports")
-        return [f.name, f.code_digest(), opts, [digests.get(n) for n in needs], when]
+        # the parts kept without the cells (the pass over the tracks, ``no_cells``) bin the
+        # positions into cells of this resolution: another one is another result
+        res = cfg.area.resolution
+        return [f.name, f.code_digest(), opts, [digests.get(n) for n in needs], when, res]
 
     return key_for
 

@@ -1,0 +1,52 @@
+"""What a run published, to compare a nightly run with a cold one byte for byte.
+
+Shared by tests/test_nights_sequence.py (a week of input changes) and
+tests/test_cache_keys.py (every option and input changed, one at a time).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+#: The manifest's sections about what the run computed (not when, where or how fast).
+SECTIONS = ("as_of", "inputs", "counts", "factors", "features", "evaluation", "hotspots")
+
+
+def strip_cached(x: Any) -> Any:
+    """``x`` without the ``cached`` flags (whether a part came from the cache)."""
+    if isinstance(x, dict):
+        return {k: strip_cached(v) for k, v in x.items() if k != "cached"}
+    if isinstance(x, list):
+        return [strip_cached(v) for v in x]
+    return x
+
+
+def published(res) -> dict:
+    """What a run published: each output's bytes (not the map: it names its run), the
+    rejects files' bytes and the manifest's sections about the inputs and results."""
+    out = Path(res.out_dir)
+    m = res.manifest
+    files = {k: v["sha256"] for k, v in m["outputs"].items() if k != "map"}
+    run = out / "runs" / m["run_id"]
+    rejects = {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted((run / "rejects").glob("*"))
+    }
+    sections = {k: strip_cached(m.get(k)) for k in SECTIONS}
+    for kind in ("seizures", "tracks", "context"):
+        for e in (sections["inputs"] or {}).get(kind, []):
+            e["path"] = Path(e["path"]).name  # the cold run reads the same files
+    return {"files": files, "rejects": rejects, "manifest": json.loads(json.dumps(sections))}
+
+
+def differences(got: dict, want: dict) -> list[str]:
+    """Return ``part: name`` for each output, rejects file or manifest section that differs."""
+    return [
+        f"{part}: {k}"
+        for part in ("files", "rejects", "manifest")
+        for k in sorted(set(got[part]) | set(want[part]))
+        if got[part].get(k) != want[part].get(k)
+    ]

@@ -1,0 +1,51 @@
+"""Cache keys that missed something their stage reads: a nightly run served last night's values.
+
+Found by the sweep of tests/test_cache_keys.py (every option and input changed, one at a time,
+each night compared with a cold run); each test here reproduces one finding on its own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from _corpus import IGNORE_PENDING_DEPRECATION
+from conftest import LIGHT, small_config
+
+pytestmark = IGNORE_PENDING_DEPRECATION
+
+#: The outputs that hold the cells' values.
+_TABLES = ("features", "scores_parquet", "scores_csv", "events", "pings")
+
+
+def _same_tables(night, cold) -> list[str]:
+    """Return the names of the outputs whose bytes differ between two runs."""
+    got, want = night.manifest["outputs"], cold.manifest["outputs"]
+    return [k for k in _TABLES if k in want and got.get(k, {}).get("sha256") != want[k]["sha256"]]
+
+
+def test_a_changed_resolution_bins_the_tracks_at_the_new_one(small_demo, tmp_path):
+    """``area.resolution`` changed (3 to 2) and nothing else: the pass over the tracks (kept
+    under its data and options, not the cells, so that the back-test's other cells reuse
+    it) bins the vessel hours and events into cells of that resolution.  Its key lacked the
+    resolution: the night took the resolution-3 pass, whose cells the resolution-2 table
+    does not hold, and published a vessel-hours column and a cell set unlike a cold run's
+    (207 cells for 227 on the small theatre)."""
+    import pipeline
+
+    def config(resolution: int, out: Path):
+        return small_config(
+            small_demo,
+            tmp_path,
+            **{
+                **LIGHT,
+                "run": {"out_dir": str(out)},
+                "area": {"bbox": [-85, -10, 10, 45], "resolution": resolution},
+                "density": {"bandwidth_km": 300.0},
+            },
+        )
+
+    pipeline.run_pipeline(config(3, tmp_path / "out"))
+    night = pipeline.run_pipeline(config(2, tmp_path / "out"))
+    cold = pipeline.run_pipeline(config(2, tmp_path / "cold"), cold=True)
+    assert night.manifest["counts"]["cells"] == cold.manifest["counts"]["cells"]
+    assert _same_tables(night, cold) == []
