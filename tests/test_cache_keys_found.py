@@ -49,3 +49,26 @@ def test_a_changed_resolution_bins_the_tracks_at_the_new_one(small_demo, tmp_pat
     cold = pipeline.run_pipeline(config(2, tmp_path / "cold"), cold=True)
     assert night.manifest["counts"]["cells"] == cold.manifest["counts"]["cells"]
     assert _same_tables(night, cold) == []
+
+
+def test_an_upgraded_library_is_not_served_the_tables_the_old_one_computed(
+    small_demo, tmp_path, monkeypatch
+):
+    """The keys held route-risk's own source and not the libraries that compute the values
+    (pandas and pyogrio parse the inputs, h3 makes the cells, scipy and statsmodels fit):
+    after an upgrade the night was "up to date" (the run key) and, with a new record, took
+    every stage it could from the cache, so its tables were last night's libraries' while
+    its manifest listed the new versions.  Here numpy's version (as the installed metadata
+    reports it) changes between two nights of the same inputs."""
+    import importlib.metadata as md
+
+    import pipeline
+
+    cfg = small_config(small_demo, tmp_path, **LIGHT)
+    pipeline.run_pipeline(cfg)
+    real = md.version
+    monkeypatch.setattr(md, "version", lambda n: "999.0" if n == "numpy" else real(n))
+    night = pipeline.run_pipeline(cfg)
+    assert not night.up_to_date
+    assert night.manifest["versions"]["numpy"] == "999.0"
+    assert not any(s["cached"] for s in night.manifest["stages"].values())

@@ -10,7 +10,9 @@ JSON edited by hand is a miss too.  None of this authenticates a writer: whoever
 the cache folder can write a consistent entry holding other values, so it must be writable
 only by the user who runs route-risk (``--cold`` reads nothing from it).  The key is the hash
 of everything the stage's result depends on: the content of its inputs, its own options and
-the code version, so changing the score weights does not recompute transit.
+the code version (route-risk's source and its libraries' versions,
+:func:`~pipeline.runner.manifest.key_version`), so changing the score weights does not
+recompute transit.
 
 Two kinds of entry hold files of their own, each listed with its sha256 in the entry's JSON
 and checked before use: a sharded memo (``*.shards``, :class:`ShardMemo`) and a folder of

@@ -696,15 +696,17 @@ def plugin_digests(config: Config) -> dict[str, str]:
 def run_key(config: Config, as_of: dt.date | str | None, files: list[dict[str, Any]]) -> str:
     """Hash of everything a run's outputs depend on: inputs, config, as_of, code version.
 
-    The code is the package's and that of every plug-in factor the run computes
-    (:func:`plugin_digests`): an edited plug-in module reruns, never "up to date".
+    The code is the package's with its libraries' versions
+    (:func:`~pipeline.runner.manifest.key_version`: an upgraded library reruns) and that of
+    every plug-in factor the run computes (:func:`plugin_digests`): an edited plug-in module
+    reruns, never "up to date".
     """
     cfg = config_to_dict(config)
     cfg["run"] = {k: v for k, v in cfg["run"].items() if k not in _OPERATIONS_ONLY}
     digests = [
         (f["path"], f["sha256"], *([f["companions"]] if f.get("companions") else [])) for f in files
     ]
-    code: list[Any] = [M.code_version()]
+    code: list[Any] = [M.key_version()]
     if plugins := plugin_digests(config):  # none: the key of a run without plug-ins is kept
         code.append(sorted(plugins.items()))
     return digest([digests, cfg, None if as_of is None else str(as_of), *code])

@@ -22,6 +22,7 @@ from ..io import atomic_write_text, sha256_file
 
 __all__ = [
     "code_version",
+    "key_version",
     "dumps_strict",
     "factor_entries",
     "jsonable",
@@ -30,12 +31,15 @@ __all__ = [
     "write_json",
 ]
 
+#: The libraries whose versions the manifest records and the cache keys hold: those that
+#: read the inputs or compute a published value (and the map's folium and branca).
 _VERSIONED = (
     "numpy",
     "pandas",
     "geopandas",
     "shapely",
     "pyproj",
+    "pyogrio",
     "h3",
     "h3ronpy",
     "folium",
@@ -43,10 +47,17 @@ _VERSIONED = (
     "rasterio",
     "xarray",
     "rioxarray",
+    "h5netcdf",
+    "h5py",
+    "dask",
+    "distributed",
     "scipy",
     "statsmodels",
     "pyarrow",
     "pydantic",
+    "openpyxl",
+    "python-dateutil",
+    "tzdata",
 )
 
 
@@ -63,6 +74,18 @@ def code_version() -> str:
         h.update(str(path.relative_to(root)).encode())
         h.update(path.read_bytes())
     return f"{__version__}+{h.hexdigest()[:12]}"
+
+
+def key_version() -> str:
+    """Return the code a cache entry or a run is keyed by: route-risk's and its libraries'.
+
+    :func:`code_version` and the version of Python and of each library of :func:`versions`
+    (read from the installed metadata each call: a run takes it once, at its start).  The
+    tables a library computes (pandas and pyogrio parse the inputs, h3 makes the cells,
+    scipy and statsmodels fit) are not served from the cache after it is upgraded.
+    """
+    libraries = hashlib.sha256(json.dumps(versions(), sort_keys=True).encode()).hexdigest()
+    return f"{code_version()}+{libraries[:12]}"
 
 
 def versions() -> dict[str, str]:

@@ -35,7 +35,7 @@ from ..io import sha256_file
 from .background import Background
 from .cache import StageCache, digest, frame_digest
 from .inputs import companion_hashes, input_identities
-from .manifest import code_version
+from .manifest import key_version
 from .plan import factor_options, factors_to_compute
 from .publish import check_no_links
 
@@ -99,6 +99,9 @@ class RunState:
     #: Each input's device, inode, size and modification time (ns) taken before those
     #: hashes (:func:`.inputs.input_identities`).
     input_identities: dict[str, Any] = field(default_factory=dict)
+    #: The code the run computes with (:func:`.manifest.key_version`: route-risk's source and
+    #: its libraries' versions), taken once: every cache key and memo holds it.
+    code: str = field(default_factory=key_version)
 
     def file_sha(self, path: str | os.PathLike) -> str:
         """Return the sha256 of an input file: the one taken at the run's start, if any.
@@ -114,8 +117,8 @@ class RunState:
         return sha256_file(path)
 
     def cached(self, stage: str, key_parts: Any, build: Callable[[], Any]) -> tuple[Any, bool]:
-        """Serve ``stage`` from the cache (key: parts + code version) or build it."""
-        return self.cache.get_or_build(stage, [key_parts, code_version()], build)
+        """Serve ``stage`` from the cache (key: parts + the run's code) or build it."""
+        return self.cache.get_or_build(stage, [key_parts, self.code], build)
 
     @property
     def events(self) -> pd.DataFrame | None:
@@ -281,7 +284,7 @@ def _spilled(state: RunState, reader, src, key: list, kwargs: dict[str, Any]):
 
     how = ["spill", _chunk_rows(state), state.config.run.engine]
     name = Path(src.path).name
-    got = state.cache.kept("ingest tracks", [[*key, how], code_version()])
+    got = state.cache.kept("ingest tracks", [[*key, how], state.code])
     if got is not None and not (isinstance(got[0], KeptSpill) and got[0].complete()):
         got = None  # not an entry this code wrote: parsed again
         state.cache.hits["ingest tracks"] = False
@@ -304,7 +307,7 @@ def _spilled(state: RunState, reader, src, key: list, kwargs: dict[str, Any]):
         else:
             state.cache.keep(
                 "ingest tracks",
-                [[*key, how], code_version()],
+                [[*key, how], state.code],
                 files,
                 lambda folder, shas: spill_to_kept(spill, folder, shas),
             )
@@ -1000,7 +1003,7 @@ def features(state: RunState) -> None:
                 cached=state.cached,
                 progress=state.progress,
                 memo_for=lambda name, key, **kw: state.cache.memo(
-                    f"memo {name}", [key, code_version()], **kw
+                    f"memo {name}", [key, state.code], **kw
                 ),
             )
     finally:  # no later stage uses the engine: a local cluster stops here
@@ -1062,7 +1065,7 @@ def timeline(state: RunState) -> None:
     ]
 
     # the months' kernel sums by tiles, each kept under the hash of its inputs
-    memo = state.cache.memo("memo density timeline", [code_version()])
+    memo = state.cache.memo("memo density timeline", [state.code])
 
     def build() -> TimelineFactors:
         with density_memo(memo):
@@ -1793,7 +1796,7 @@ def _backtest_table(state: RunState, options: Any, digests: dict[str, str]) -> p
             key_for=_feature_key(state, digests),
             cached=state.cached,
             memo_for=lambda name, key, **kw: state.cache.memo(
-                f"memo {name}", [key, code_version()], **kw
+                f"memo {name}", [key, state.code], **kw
             ),
             reuse={k: ft.shared[k] for k in (TRANSIT_SHARED,) if k in ft.shared},
         ).table
