@@ -741,13 +741,14 @@ def _rewrite_keeping_stat(path: Path, data: bytes) -> None:
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
 
 
-@pytest.mark.slow  # 12 nights with their cold runs (~15 s)
+@pytest.mark.slow  # 15 nights with their cold runs (~15 s)
 def test_inputs_changed_between_nights_give_a_cold_run_s_tables(theatre, tmp_path, monkeypatch):
     """The inputs changed as feeds and people change them, a night each: a raster replaced
     by another of the same name, size and modification time; a context layer, the ports and
     the area polygon edited in place; a track file's and the seizures' bytes changed with
-    their size and modification time kept; a path that names another file through an
-    environment variable; the process's time zone; ``as_of`` given as a word."""
+    their size and modification time kept; a raster given an ``.aux.xml``, then GDAL told to
+    ignore it by the environment; a path that names another file through an environment
+    variable; the process's time zone; ``as_of`` given as a word."""
     import time as clock
 
     sweep = _Sweep(theatre, tmp_path)
@@ -771,6 +772,15 @@ def test_inputs_changed_between_nights_give_a_cold_run_s_tables(theatre, tmp_pat
     os.utime(d / "nightlights.tif", ns=(st.st_atime_ns, st.st_mtime_ns))
     assert (d / "nightlights.tif").stat().st_size == st.st_size
     sweep.night("a raster replaced: same name, size and modification time", base)
+
+    (d / "nightlights.tif.aux.xml").write_text(
+        '<PAMDataset><PAMRasterBand band="1"><Offset>5</Offset><Scale>3</Scale>'
+        "</PAMRasterBand></PAMDataset>"
+    )
+    sweep.night("the raster given a scale and offset beside it (.aux.xml)", base)
+    monkeypatch.setenv("GDAL_PAM_ENABLED", "NO")
+    sweep.night("GDAL told to ignore the .aux.xml (GDAL_PAM_ENABLED=NO)", base)
+    monkeypatch.delenv("GDAL_PAM_ENABLED")
 
     lane = {"type": "LineString", "coordinates": [[-75, 14], [-40, 25], [-10, 36]]}
     (d / "lanes.geojson").write_text(_feature_collection(lane, name="lane"))

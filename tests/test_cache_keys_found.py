@@ -72,3 +72,40 @@ def test_an_upgraded_library_is_not_served_the_tables_the_old_one_computed(
     assert not night.up_to_date
     assert night.manifest["versions"]["numpy"] == "999.0"
     assert not any(s["cached"] for s in night.manifest["stages"].values())
+
+
+def test_a_gdal_setting_of_the_environment_is_part_of_the_key(small_demo, tmp_path, monkeypatch):
+    """GDAL reads settings from the environment that change the values it gives: with
+    ``GDAL_PAM_ENABLED=NO`` it ignores a raster's ``.aux.xml`` (here a scale of 3 and an
+    offset of 5), so the night-lights means are another third of them.  A night whose
+    only change was that variable (a cron job's environment is not the shell's) was "up to
+    date" and kept the tables of the values with the scale applied, unlike a cold run."""
+    import shutil
+
+    import pipeline
+
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy2(small_demo / "inputs" / "nightlights.tif", data / "nightlights.tif")
+    (data / "nightlights.tif.aux.xml").write_text(
+        '<PAMDataset><PAMRasterBand band="1"><Offset>5</Offset><Scale>3</Scale>'
+        "</PAMRasterBand></PAMDataset>"
+    )
+    sections = {
+        **LIGHT,
+        "inputs": {"rasters": [{"path": str(data / "nightlights.tif"), "name": "nightlights"}]},
+        "score": {"factors": {"seizure_density": {"weight": 1}, "nightlights_mean": {"weight": 1}}},
+        "area": {"bbox": [-85, -10, 10, 45], "resolution": 3},
+        "density": {"bandwidth_km": 150.0},
+    }
+    monkeypatch.delenv("GDAL_PAM_ENABLED", raising=False)
+    first = pipeline.run_pipeline(small_config(small_demo, tmp_path, **sections))
+    monkeypatch.setenv("GDAL_PAM_ENABLED", "NO")
+    night = pipeline.run_pipeline(small_config(small_demo, tmp_path, **sections))
+    cold = pipeline.run_pipeline(
+        small_config(small_demo, tmp_path, **sections), out_dir=tmp_path / "cold", cold=True
+    )
+    assert not night.up_to_date
+    assert night.manifest["reader_settings"] == ["GDAL_PAM_ENABLED"]
+    assert _same_tables(night, cold) == []
+    assert _same_tables(first, cold) == ["features", "scores_parquet", "scores_csv"]

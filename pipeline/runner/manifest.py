@@ -11,6 +11,7 @@ import functools
 import hashlib
 import json
 import math
+import os
 import platform
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from ..io import atomic_write_text, sha256_file
 __all__ = [
     "code_version",
     "key_version",
+    "reader_settings",
     "dumps_strict",
     "factor_entries",
     "jsonable",
@@ -76,16 +78,54 @@ def code_version() -> str:
     return f"{__version__}+{h.hexdigest()[:12]}"
 
 
+#: Prefixes of the environment variables GDAL, OGR and PROJ read as settings: some change
+#: the values read (``GDAL_PAM_ENABLED=NO`` ignores an ``.aux.xml``'s scale and offset,
+#: ``SHAPE_ENCODING`` decodes a ``.dbf``'s text, ``PROJ_NETWORK`` fetches datum grids).
+_READER_SETTINGS = ("GDAL_", "CPL_", "OGR_", "OSR_", "PROJ_", "SHAPE_", "DXF_")
+
+
+#: Parts of the names of settings that hold credentials (``GDAL_HTTP_USERPWD``, a token) or
+#: say how to reach a remote file (``GDAL_CURL_CA_BUNDLE``, which rasterio and pyproj set when
+#: imported): they change no value read from a file, and are neither keyed nor recorded.
+_NOT_READING = (
+    "PWD",
+    "PASSWORD",
+    "SECRET",
+    "TOKEN",
+    "KEY",
+    "AUTH",
+    "HEADER",
+    "COOKIE",
+    "CERT",
+    "CURL",
+    "HTTP",
+    "CA_BUNDLE",
+)
+
+
+def reader_settings() -> dict[str, str]:
+    """Return the environment's GDAL, OGR and PROJ settings (see :data:`_READER_SETTINGS`).
+
+    Credentials and the settings of remote access (:data:`_NOT_READING`) are left out.
+    """
+    return {
+        k: v
+        for k, v in sorted(os.environ.items())
+        if k.startswith(_READER_SETTINGS) and not any(c in k.upper() for c in _NOT_READING)
+    }
+
+
 def key_version() -> str:
     """Return the code a cache entry or a run is keyed by: route-risk's and its libraries'.
 
-    :func:`code_version` and the version of Python and of each library of :func:`versions`
-    (read from the installed metadata each call: a run takes it once, at its start).  The
-    tables a library computes (pandas and pyogrio parse the inputs, h3 makes the cells,
-    scipy and statsmodels fit) are not served from the cache after it is upgraded.
+    :func:`code_version`, the version of Python and of each library of :func:`versions`
+    (read from the installed metadata each call: a run takes it once, at its start) and the
+    GDAL, OGR and PROJ settings of the environment (:func:`reader_settings`).  The tables a
+    library computes (pandas and pyogrio parse the inputs, h3 makes the cells, scipy and
+    statsmodels fit) are not served from the cache after it is upgraded or set otherwise.
     """
-    libraries = hashlib.sha256(json.dumps(versions(), sort_keys=True).encode()).hexdigest()
-    return f"{code_version()}+{libraries[:12]}"
+    text = json.dumps([versions(), reader_settings()], sort_keys=True)
+    return f"{code_version()}+{hashlib.sha256(text.encode()).hexdigest()[:12]}"
 
 
 def versions() -> dict[str, str]:

@@ -85,6 +85,8 @@ def build_manifest(
         "config_file": str(cfg.source) if cfg.source else None,
         "config": config_to_dict(cfg),
         "versions": M.versions(),
+        # by name: the cache and run keys hold their values
+        **({"reader_settings": list(names)} if (names := M.reader_settings()) else {}),
         "input_files": run.files,
         **({"input_patterns": run.patterns} if run.patterns else {}),
         "freshness": run.freshness,
