@@ -17,12 +17,13 @@ FUZZ_FILES ?= $(shell grep -l '@given' tests/test_*.py)
 # and their module and session fixtures (the demo-size run of test_cli) are built once.
 XDIST := -n 2 --dist worksteal
 
-.PHONY: help venv venv-runtime demo test test-fast fuzz test-deps bench bench-quick lint format lock clean notebooks
+.PHONY: help venv venv-runtime demo test test-fast test-sweep fuzz test-deps bench bench-quick lint format lock clean notebooks
 
 help:
 	@echo "make demo    - create the environment, generate the demo data, run the pipeline, print the map path"
 	@echo "make test    - the whole test suite (installs Debian chromium for the browser tests)"
 	@echo "make test-fast - unit and small end-to-end tests: no browser, notebooks or demo-size runs"
+	@echo "make test-sweep - every option and input changed between nights against a cold run (make test: a third)"
 	@echo "make fuzz    - property tests with random seeds and 10x the examples (pin finds with @example)"
 	@echo "make bench   - benchmarks against peer tools (long); bench-quick for a smoke run"
 	@echo "make lint    - ruff check + format check + mypy (part of make test)"
@@ -73,6 +74,11 @@ test: $(STAMP) test-deps
 test-fast: $(STAMP)
 	@$(PY) -m compileall -q pipeline >/dev/null
 	$(PY) -m pytest $(XDIST) --hypothesis-profile=ci -m "not browser and not slow and not notebook" $(PYTEST_ARGS)
+
+# Every option and input changed between nights against a cold run (make test sweeps a third).
+test-sweep: $(STAMP)
+	@$(PY) -m compileall -q pipeline >/dev/null
+	ROUTE_RISK_SWEEP=all $(PY) -m pytest $(XDIST) tests/test_cache_keys.py tests/test_cache_keys_found.py $(PYTEST_ARGS)
 
 # Property tests with random seeds and ten times their CI examples: pin what it finds with @example.
 fuzz: $(STAMP)
