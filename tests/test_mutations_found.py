@@ -313,9 +313,11 @@ def test_a_silence_of_exactly_gap_hours_is_a_gap():
     pings = pd.concat(
         [_run("a", 0, 20.0, 35.0, east, 12, 60), _run("a", 420, 20.3, 35.0, east, 12, 60)]
     )
-    ev = transit_features(pings, 6).events
-    assert list(ev["event_type"]) == ["gap"]
-    assert ev["duration_hours"].tolist() == [6.0]
+    res = transit_features(pings, 6)
+    assert list(res.events["event_type"]) == ["gap"]
+    assert res.events["duration_hours"].tolist() == [6.0]
+    # a segment "no longer than max_segment_hours" (6 h) gives its time: 1 + 6 + 1 hours
+    assert res.features["vessel_hours"].sum() == pytest.approx(8.0, abs=1e-6)
 
 
 def test_slow_pings_for_exactly_loiter_hours_are_a_loiter():
@@ -374,4 +376,52 @@ def test_vessels_just_inside_the_encounter_distance_meet_wherever_they_lie():
     enc = ev[ev["event_type"] == "encounter"]
     assert sorted(zip(enc["vessel_id"], enc["other_vessel_id"], strict=True)) == [
         (f"a{k}", f"b{k}") for k in range(6)
+    ]
+
+
+def test_reliability_bins_put_the_odd_cell_in_the_lower_bin_as_decile_bins_does():
+    """Five cells in two bins of equal count: the lowest three, then two (``decile_bins``)."""
+    from pipeline.evaluate import reliability
+    from pipeline.evaluate.calibration import decile_bins
+
+    pred = np.array([4.0, 1.0, 5.0, 2.0, 3.0])
+    obs = np.array([1.0, 0.0, 1.0, 0.0, 1.0])
+    assert decile_bins(pred, n_bins=2).tolist() == [1, 0, 1, 0, 0]
+    counts = reliability([pred], [obs], n_bins=2)["counts"]
+    assert counts["cells"] == [3, 2]
+    np.testing.assert_allclose(counts["mean_expected"], [2.0, 4.5])
+    np.testing.assert_allclose(counts["mean_observed"], [1 / 3, 1.0])
+
+
+def test_neighbour_side_compares_with_the_mean_of_the_other_cells():
+    """Under the conditional null a neighbour is any of the ``n - 1`` other cells."""
+    from pipeline.hotspots._gistar import neighbour_side
+
+    y = np.array([0.0, 2.0, 2.0, 2.0, 6.0])
+    # one neighbour each: the mean of the others is (12 - y_i) / 4 = 3, 2.5, 2.5, 2.5, 1.5
+    sums = np.array([3.0, 2.0, 3.0, 2.5, 1.5])
+    assert neighbour_side(y, np.ones(5), sums).tolist() == [0.0, -1.0, 1.0, 0.0, 0.0]
+
+
+def test_latest_event_is_the_newest_seizure_of_the_cell():
+    """``latest_event``: the newest seizure time per cell."""
+    from pipeline.score import seizure_cell_stats
+
+    cells = np.unique(points_to_cells([10.0, 10.5], [40.0, 40.0], 6))
+    lat, lon = cells_to_latlng(cells)
+    seizures = pd.DataFrame(
+        {
+            schema.LON: lon[[0, 0, 1, 0]],
+            schema.LAT: lat[[0, 0, 1, 0]],
+            schema.COMMODITY: ["cocaine"] * 4,
+            schema.TIME: pd.to_datetime(
+                ["2020-05-01", "2021-02-03", "2019-01-01", "2020-11-30"], utc=True
+            ),
+        }
+    )
+    out = seizure_cell_stats(seizures, cells, 6).set_index(schema.CELL)
+    assert out["n_seizures"].tolist() == [3, 1]
+    assert list(out[schema.LATEST_EVENT]) == [
+        pd.Timestamp("2021-02-03", tz="UTC"),
+        pd.Timestamp("2019-01-01", tz="UTC"),
     ]
