@@ -41,10 +41,15 @@ no time.  The work is done per chunk of whole vessels, so memory stays bounded o
 
 Nightly runs (issue 15): time is attributed per *block* of one vessel's UTC day (its pings and
 the segment to its next ping) and a (cell, vessel) sum adds the vessel's day sums in day
-order; encounter pairs are found per UTC day of the grid times.  A block's or a day's result
-depends on its own inputs alone, so a run given memos (:class:`pipeline.runner.cache.PartMemo`)
-takes every block and day whose inputs did not change from them and computes the rest: a new
-day of pings recomputes about two days per vessel, with the bits of a full pass.
+order; encounters are found per UTC day of the grid times, a day's key being its vessels'
+ids and the digests of their grid points that day.  A day keeps the summaries of the
+encounter runs inside it and the pair rows of the runs at its edges (which may go on in the
+day before or after); only those rows are joined into runs across days.  A block's or a
+day's result depends on its own inputs alone, so a run given memos
+(:class:`pipeline.runner.cache.PartMemo`) takes every block and day whose inputs did not
+change from them and computes the rest: a new day of pings recomputes about two days per
+vessel, with the bits of a full pass.  Gaps, loitering and the grid points are computed for
+every ping each run (they cost a few per cent of a night: README, "Incremental nights").
 
 Combining partitions (issue 16): a block's time per cell is rounded once to fixed point
 (``_HOURS_FX``, 2**-32 h) and a cell's ``vessel_hours`` is the integer sum of its blocks' times,
@@ -696,107 +701,82 @@ def _encounter_pairs(g, plon, plat, vess, dist_m):
     return vess[pi], vess[pj], g[pi], plon[pi], plat[pi], plon[pj], plat[pj]
 
 
-def _pairs_by_day(g, plon, plat, vess, dist_m, memo, names):
-    """:func:`_encounter_pairs` by UTC day of the grid times, each day's pairs kept in ``memo``.
+#: Grid times (``_ENCOUNTER_STEP_MIN`` each) in a UTC day.
+_GRID_PER_DAY = _NS_PER_DAY // (_ENCOUNTER_STEP_MIN * 60 * 1_000_000_000)
 
-    Only points of one grid time pair, so the pairs of a day depend on that day's points
-    alone: a day whose points (in a canonical order, vessels by id) are unchanged takes its
-    pairs from the memo.  The pairs are the same set as in one pass; the runs built from them
-    sort them by (vessel, vessel, time), so their order does not matter.  The memo holds
-    the two vessels of a pair as positions in the day's sorted vessels (``va``, ``vb``):
-    the day's hash covers those vessels' ids, so a day taken from it maps them back to this
-    run's codes with no lookup of ids.
+
+def _point_day_digests(pts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (vessel code, UTC day, digest) of each vessel's grid points of each day.
+
+    ``pts`` are (grid index, lon, lat, vessel code) of whole vessels; a digest is the
+    sha256 of the vessel's (grid index, lon, lat) of the day in time order, so a day's
+    pairs (:func:`_encounters_by_day`) are a function of its vessels' ids and digests.
     """
     import hashlib
 
-    step = _ENCOUNTER_STEP_MIN * 60 * 1_000_000_000
-    o = np.lexsort((plat, plon, vess, g))  # vessel codes rank the sorted vessel ids
-    g, plon, plat, vess = g[o], plon[o], plat[o], vess[o]
-    day = np.floor_divide(g * step, _NS_PER_DAY)
-    starts = np.flatnonzero(np.r_[True, day[1:] != day[:-1]])
+    g, lon, lat, v = pts
+    if g.size == 0:
+        return np.empty(0, "int64"), np.empty(0, "int64"), np.empty(0, dtype=object)
+    if g.size > 1 and ((np.diff(v) < 0).any() or (np.diff(g)[v[1:] == v[:-1]] <= 0).any()):
+        o = np.lexsort((g, v))
+        g, lon, lat, v = g[o], lon[o], lat[o], v[o]
+    day = np.floor_divide(g, _GRID_PER_DAY)
+    starts = np.flatnonzero(np.r_[True, (v[1:] != v[:-1]) | (day[1:] != day[:-1])])
     stops = np.r_[starts[1:], g.size]
-    known = memo.known()
-    hashes, todo, day_vessels = [], [], []
-    for a, b in zip(starts.tolist(), stops.tolist(), strict=True):
-        u, local = np.unique(vess[a:b], return_inverse=True)
-        day_vessels.append(u)
-        h = hashlib.sha256(f"{dist_m!r}|".encode() + "\0".join(map(str, names[u])).encode())
-        for arr in (g[a:b], local.astype("int64"), plon[a:b], plat[a:b]):
-            h.update(np.ascontiguousarray(arr).tobytes())
-        hashes.append(h.hexdigest()[:24])
-        if hashes[-1] not in known:
-            todo.append((a, b))
-    log.info(
-        "transit: encounter pairs of %d day(s) from the memo, %d computed",
-        len(hashes) - len(todo),
-        len(todo),
+    raw = np.ascontiguousarray(np.column_stack([g.astype("int64").view("float64"), lon, lat])).view(
+        "uint8"
     )
-    cols = ("va", "vb", "g", "ilon", "ilat", "jlon", "jlat")
-    fresh: dict[str, list] = {c: [] for c in (*cols, "part")}
-    at = {h: i for i, h in enumerate(hashes)}
-    for (a, b), key in zip(todo, [h for h in hashes if h not in known], strict=True):
-        got = _encounter_pairs(g[a:b], plon[a:b], plat[a:b], vess[a:b], dist_m)
-        u = day_vessels[at[key]]
-        for c, x in zip(cols, got, strict=True):
-            fresh[c].append(np.searchsorted(u, x) if c in ("va", "vb") else x)
-        fresh["part"].append(np.full(got[0].size, key, dtype=object))
-    old = [h for h in hashes if h in known]
-    parts: list[dict[str, np.ndarray]] = []
-    day_of_part: list[int] = []  # the parts in day order: old ones first, then the fresh
-    rows_of_part: list[np.ndarray] = []
-    if old:
-        got, counts = memo.reuse(old)  # the memo keeps them; the caller flushes
-        parts.append({c: got[c] for c in cols})
-        day_of_part += [at[h] for h in old]
-        rows_of_part.append(counts)
-    if fresh["part"]:
-        new = {c: np.concatenate(v) for c, v in fresh.items()}
-        memo.add(new["part"], {c: new[c] for c in cols})
-        parts.append({c: new[c] for c in cols})
-        day_of_part += [at[str(x[0])] for x in fresh["part"] if x.size]
-        rows_of_part.append(np.array([x.size for x in fresh["part"] if x.size], "int64"))
-    if not parts:
-        return _encounter_pairs(*(np.empty(0, "int64"),) * 4, dist_m)
-    from .runner.cache import range_indices
-
-    n = np.concatenate(rows_of_part)
-    first = np.r_[0, np.cumsum(n)[:-1]]
-    days = np.asarray(day_of_part, "int64")
-    by_day = np.argsort(days, kind="stable")
-    rows = range_indices(first[by_day], first[by_day] + n[by_day])
-    out = {c: np.concatenate([p[c] for p in parts])[rows] for c in cols}
-    # each row's day-local vessel positions back to this run's codes
-    sizes = np.array([u.size for u in day_vessels], "int64")
-    base = np.repeat((np.cumsum(sizes) - sizes)[days[by_day]], n[by_day])
-    codes = np.concatenate(day_vessels).astype("int64")
-    return (
-        codes[base + out["va"].astype("int64")],
-        codes[base + out["vb"].astype("int64")],
-        out["g"].astype("int64"),
-        *(out[c].astype("float64") for c in ("ilon", "ilat", "jlon", "jlat")),
+    width = raw.shape[1]
+    buf = raw.reshape(-1).data
+    digests = np.array(
+        [
+            hashlib.sha256(buf[a * width : b * width]).hexdigest()[:32]
+            for a, b in zip(starts.tolist(), stops.tolist(), strict=True)
+        ],
+        dtype=object,
     )
+    return v[starts].astype("int64"), day[starts].astype("int64"), digests
 
 
-def _encounter_runs(pairs, names, min_hours, res) -> pd.DataFrame:
-    """Encounter events: runs of consecutive grid times of one pair lasting ``min_hours``."""
+def _sorted_pairs(pairs) -> tuple[np.ndarray, ...]:
+    """Pairs sorted by (vessel a, vessel b, grid time), repeated (a, b, time) rows dropped."""
     va, vb, gg, ilon, ilat, jlon, jlat = pairs
-    if va.size == 0:
-        return _empty_events()
-    step = _ENCOUNTER_STEP_MIN * 60 * 1_000_000_000
     o = np.lexsort((gg, vb, va))
     va, vb, gg, ilon, ilat, jlon, jlat = (x[o] for x in (va, vb, gg, ilon, ilat, jlon, jlat))
     dup = np.r_[False, (va[1:] == va[:-1]) & (vb[1:] == vb[:-1]) & (gg[1:] == gg[:-1])]
     if dup.any():
         va, vb, gg, ilon, ilat, jlon, jlat = (x[~dup] for x in (va, vb, gg, ilon, ilat, jlon, jlat))
+    return va, vb, gg, ilon, ilat, jlon, jlat
+
+
+def _pair_runs(va, vb, gg) -> tuple[np.ndarray, np.ndarray]:
+    """First and last row of each run of consecutive grid times of one pair (sorted rows)."""
+    if va.size == 0:
+        return np.empty(0, "int64"), np.empty(0, "int64")
     cont = (va[1:] == va[:-1]) & (vb[1:] == vb[:-1]) & (gg[1:] == gg[:-1] + 1)
-    starts = np.flatnonzero(~np.r_[False, cont])
-    ends = np.flatnonzero(~np.r_[cont, False])
+    return np.flatnonzero(~np.r_[False, cont]), np.flatnonzero(~np.r_[cont, False])
+
+
+#: The columns of an encounter run's summary (:func:`_run_summaries`).
+_RUN_COLUMNS = ("va", "vb", "g0", "g1", "lon0", "lat0", "lon1", "lat1", "clon", "clat")
+
+
+def _run_summaries(sorted_pairs, starts, ends, min_hours) -> dict[str, np.ndarray]:
+    """Summaries of the runs ``[starts[k], ends[k]]`` of sorted pairs lasting ``min_hours``.
+
+    Each run's vessels, first and last grid time, first vessel's first and last position,
+    and the position of either vessel, at any step of the run, nearest the pair's mean: a
+    function of the run's own rows alone.
+    """
+    va, vb, gg, ilon, ilat, jlon, jlat = sorted_pairs
     npts = ends - starts + 1
     keep = npts * _ENCOUNTER_STEP_MIN / 60.0 >= min_hours - 1e-9
     starts, ends = starts[keep], ends[keep]
     if starts.size == 0:
-        return _empty_events()
-    # the position of either vessel, at any step of the run, nearest the pair's mean
+        return {
+            c: np.empty(0, "int64" if c in ("va", "vb", "g0", "g1") else "float64")
+            for c in _RUN_COLUMNS
+        }
     rows, first, n = _run_rows(starts, ends)
     vi = lonlat_to_xyz(ilon[rows], ilat[rows])
     vj = lonlat_to_xyz(jlon[rows], jlat[rows])
@@ -805,22 +785,218 @@ def _encounter_runs(pairs, names, min_hours, res) -> pd.DataFrame:
     near_j = np.einsum("ij,ij->i", vj, total)
     bi, bj = _first_max(near_i, first, n), _first_max(near_j, first, n)
     take_i = near_i[bi] >= near_j[bj]  # ties: the first vessel
-    clon = np.where(take_i, ilon[rows[bi]], jlon[rows[bj]])
-    clat = np.where(take_i, ilat[rows[bi]], jlat[rows[bj]])
+    return {
+        "va": va[starts],
+        "vb": vb[starts],
+        "g0": gg[starts],
+        "g1": gg[ends],
+        "lon0": ilon[starts],
+        "lat0": ilat[starts],
+        "lon1": ilon[ends],
+        "lat1": ilat[ends],
+        "clon": np.where(take_i, ilon[rows[bi]], jlon[rows[bj]]),
+        "clat": np.where(take_i, ilat[rows[bi]], jlat[rows[bj]]),
+    }
+
+
+def _summaries_frame(s: dict[str, np.ndarray], names, res) -> pd.DataFrame:
+    """Encounter events of run summaries, in the order given."""
+    if s["va"].size == 0:
+        return _empty_events()
+    step = _ENCOUNTER_STEP_MIN * 60 * 1_000_000_000
     return _events_frame(
         "encounter",
-        names[va[starts]],
-        names[vb[starts]],
-        gg[starts] * step,
-        (gg[ends] + 1) * step,
-        ilon[starts],
-        ilat[starts],
-        ilon[ends],
-        ilat[ends],
-        clon,
-        clat,
+        names[s["va"]],
+        names[s["vb"]],
+        s["g0"] * step,
+        (s["g1"] + 1) * step,
+        s["lon0"],
+        s["lat0"],
+        s["lon1"],
+        s["lat1"],
+        s["clon"],
+        s["clat"],
         res,
     )
+
+
+def _encounter_runs(pairs, names, min_hours, res) -> pd.DataFrame:
+    """Encounter events: runs of consecutive grid times of one pair lasting ``min_hours``."""
+    if pairs[0].size == 0:
+        return _empty_events()
+    sp = _sorted_pairs(pairs)
+    starts, ends = _pair_runs(*sp[:3])
+    return _summaries_frame(_run_summaries(sp, starts, ends, min_hours), names, res)
+
+
+#: Rows a day keeps in the memo (:func:`_encounters_by_day`): a run inside the day (its
+#: summary), a pair's grid time in a run at the day's edge, or a day without either.
+_DAY_EVENT, _DAY_EDGE, _DAY_NONE = 0, 1, 2
+_DAY_COLUMNS = ("kind", "va", "vb", "g", "g1", "alon", "alat", "blon", "blat", "clon", "clat")
+
+
+def _day_rows(pairs, day: int, min_hours: float) -> dict[str, np.ndarray]:
+    """Split one UTC day's pairs into the summaries of its inner runs and its edge rows.
+
+    A run that starts at the day's first grid time or ends at its last may go on in the
+    day before or after: its rows are kept as they are (``_DAY_EDGE``), to be joined with
+    the other days' edge rows.  Every other run lies inside the day: its summary
+    (``_DAY_EVENT``, :func:`_run_summaries`) is the one a pass over all days gives.
+    """
+    sp = _sorted_pairs(pairs)
+    va, vb, gg, ilon, ilat, jlon, jlat = sp
+    starts, ends = _pair_runs(va, vb, gg)
+    lo = day * _GRID_PER_DAY
+    edge = (gg[starts] == lo) | (gg[ends] == lo + _GRID_PER_DAY - 1)
+    s = _run_summaries(sp, starts[~edge], ends[~edge], min_hours)
+    rows = _run_rows(starts[edge], ends[edge])[0] if edge.any() else np.empty(0, "int64")
+    nan = np.full(rows.size, np.nan)
+    kind = np.r_[np.full(s["va"].size, _DAY_EVENT), np.full(rows.size, _DAY_EDGE)]
+    out = {
+        "kind": kind.astype("int8"),
+        "va": np.r_[s["va"], va[rows]],
+        "vb": np.r_[s["vb"], vb[rows]],
+        "g": np.r_[s["g0"], gg[rows]],
+        "g1": np.r_[s["g1"], gg[rows]],
+        "alon": np.r_[s["lon0"], ilon[rows]],
+        "alat": np.r_[s["lat0"], ilat[rows]],
+        "blon": np.r_[s["lon1"], jlon[rows]],
+        "blat": np.r_[s["lat1"], jlat[rows]],
+        "clon": np.r_[s["clon"], nan],
+        "clat": np.r_[s["clat"], nan],
+    }
+    if not kind.size:  # kept too, so that an unchanged day is not paired again
+        out = {c: np.zeros(1, "int8" if c == "kind" else v.dtype) for c, v in out.items()}
+        out["kind"][:] = _DAY_NONE
+    return out
+
+
+def _day_keys(digests, names, dist_m) -> tuple[np.ndarray, list[str], list[np.ndarray]]:
+    """Return each UTC day with grid points, its hash and its vessels (codes, sorted).
+
+    ``digests`` are (vessel code, day, digest) of every vessel-day
+    (:func:`_point_day_digests`); a day's hash covers its vessels' ids and digests.
+    """
+    import hashlib
+
+    vc, day, dg = digests
+    if day.size == 0:
+        return day, [], []
+    o = np.lexsort((vc, day))
+    vc, day, dg = vc[o], day[o], dg[o]
+    starts = np.flatnonzero(np.r_[True, day[1:] != day[:-1]])
+    stops = np.r_[starts[1:], day.size]
+    keys, vessels = [], []
+    for a, b in zip(starts.tolist(), stops.tolist(), strict=True):
+        h = hashlib.sha256(f"{dist_m!r}|{int(day[a])}|".encode())
+        h.update("\0".join(map(str, names[vc[a:b]])).encode())
+        h.update("|".join(dg[a:b]).encode())
+        keys.append(h.hexdigest()[:24])
+        vessels.append(vc[a:b])
+    return day[starts], keys, vessels
+
+
+def _encounters_by_day(points, digests, dist_m, min_hours, memo, names, res) -> pd.DataFrame:
+    """Encounter events, each UTC day's share of them kept in ``memo`` under the day's hash.
+
+    Only points of one grid time pair, so a day's pairs depend on that day's grid points
+    alone, and those on its vessels' ids and point digests (:func:`_day_keys`): a day
+    whose hash the memo holds is not read or paired again.  Per day the memo keeps the
+    summaries of the runs inside the day and the rows of the runs at its edges
+    (:func:`_day_rows`); the edge rows of all days are joined into runs here, as a pass
+    over all days would join them, and the events are in that pass's order (by vessel,
+    other vessel, start).  The memo holds a pair's vessels as positions in its day's
+    vessels, which the day's hash covers, so a day taken from it maps them back to this
+    run's codes with no lookup of ids.  The result is :func:`_encounter_runs` of all the
+    pairs, bit for bit.
+    """
+    days, keys, day_vessels = _day_keys(digests, names, dist_m)
+    known = memo.known()
+    dirty = [i for i, k in enumerate(keys) if k not in known]
+    log.info(
+        "transit: encounter pairs of %d day(s) from the memo, %d computed",
+        len(keys) - len(dirty),
+        len(dirty),
+    )
+    parts: list[dict[str, np.ndarray]] = []
+    day_of_part: list[int] = []
+    rows_of_part: list[np.ndarray] = []
+    old = [k for k in keys if k in known]
+    if old:
+        got, counts = memo.reuse(old)  # the memo keeps them; flushed below
+        parts.append({c: got[c] for c in _DAY_COLUMNS})
+        day_of_part += [i for i, k in enumerate(keys) if k in known]
+        rows_of_part.append(counts)
+    if dirty:
+        at = {int(d): i for i, d in enumerate(days.tolist())}
+        fresh: dict[str, list[np.ndarray]] = {c: [] for c in (*_DAY_COLUMNS, "part")}
+        for g, lon, lat, v in points.of_days(days[dirty]):
+            dd = np.floor_divide(g, _GRID_PER_DAY)
+            o = np.lexsort((lat, lon, v, g, dd))
+            g, lon, lat, v, dd = g[o], lon[o], lat[o], v[o], dd[o]
+            cut = np.flatnonzero(np.r_[True, dd[1:] != dd[:-1], True])
+            for a, b in zip(cut[:-1].tolist(), cut[1:].tolist(), strict=True):
+                i = at[int(dd[a])]
+                got = _day_rows(
+                    _encounter_pairs(g[a:b], lon[a:b], lat[a:b], v[a:b], dist_m),
+                    int(dd[a]),
+                    min_hours,
+                )
+                u = day_vessels[i]
+                for c in ("va", "vb"):
+                    got[c] = np.searchsorted(u, got[c])
+                for c in _DAY_COLUMNS:
+                    fresh[c].append(got[c])
+                fresh["part"].append(np.full(got["kind"].size, keys[i], dtype=object))
+                day_of_part.append(i)
+        new = {c: np.concatenate(x) for c, x in fresh.items()}
+        memo.add(new["part"], {c: new[c] for c in _DAY_COLUMNS})
+        parts.append({c: new[c] for c in _DAY_COLUMNS})
+        rows_of_part.append(np.array([x.size for x in fresh["part"]], "int64"))
+    memo.flush()
+    if not parts:
+        return _empty_events()
+    n = np.concatenate(rows_of_part)
+    day_idx = np.asarray(day_of_part, "int64")
+    rows = {c: np.concatenate([p[c] for p in parts]) for c in _DAY_COLUMNS}
+    # each row's day-local vessel positions back to this run's codes
+    sizes = np.array([u.size for u in day_vessels], "int64")
+    base = np.repeat((np.cumsum(sizes) - sizes)[day_idx], n)
+    codes = np.concatenate(day_vessels).astype("int64")
+    kind = rows["kind"]
+    va = codes[base + rows["va"].astype("int64")]
+    vb = codes[base + rows["vb"].astype("int64")]
+    ev, ed = kind == _DAY_EVENT, kind == _DAY_EDGE
+    inner = {
+        "va": va[ev],
+        "vb": vb[ev],
+        "g0": rows["g"][ev].astype("int64"),
+        "g1": rows["g1"][ev].astype("int64"),
+        **{
+            c: rows[m][ev].astype("float64")
+            for c, m in (
+                ("lon0", "alon"),
+                ("lat0", "alat"),
+                ("lon1", "blon"),
+                ("lat1", "blat"),
+                ("clon", "clon"),
+                ("clat", "clat"),
+            )
+        },
+    }
+    sp = _sorted_pairs(
+        (
+            va[ed],
+            vb[ed],
+            rows["g"][ed].astype("int64"),
+            *(rows[c][ed].astype("float64") for c in ("alon", "alat", "blon", "blat")),
+        )
+    )
+    starts, ends = _pair_runs(*sp[:3])
+    edge = _run_summaries(sp, starts, ends, min_hours)
+    s = {c: np.r_[inner[c], edge[c]] for c in _RUN_COLUMNS}
+    o = np.lexsort((s["g0"], s["vb"], s["va"]))  # a pass over all days: pair, then time
+    return _summaries_frame({c: v[o] for c, v in s.items()}, names, res)
 
 
 #: Grid points paired in one join (whole grid times): the join's temporaries are set by it.
@@ -937,39 +1113,56 @@ class _EncounterPoints:
             return (np.empty(0, "int64"), np.empty(0), np.empty(0), np.empty(0, "int64"))
         return tuple(np.concatenate(x) for x in zip(*parts, strict=True))
 
-    def pairs(self, dist_m: float, memo=None, names=None):
-        by_day = memo is not None and names is not None
+    def pairs(self, dist_m: float):
+        """Return the pairs of all the points (:func:`_encounter_pairs`)."""
         if self.writer is None:
             if not self.parts:
                 return _encounter_pairs(*(np.empty(0, "int64"),) * 4, dist_m)
             g, lon, lat, v = (np.concatenate(x) for x in zip(*self.parts, strict=True))
             self.parts = []
-            if by_day:
-                got = _pairs_by_day(g, lon, lat, v, dist_m, memo, np.asarray(names, dtype=object))
-                memo.flush()
-                return got
             return _pairs_in_blocks(g, lon, lat, v, dist_m)
+        found = [
+            _pairs_in_blocks(g, lon, lat, v, dist_m) for g, lon, lat, v in self._blocks(_HIST_STEPS)
+        ]
+        return tuple(np.concatenate(x) for x in zip(*found, strict=True))
+
+    def of_days(self, days: np.ndarray) -> Iterator[tuple[np.ndarray, ...]]:
+        """Yield the points of the UTC ``days`` (grid times of whole days), a block at a time."""
+        days = np.unique(np.asarray(days, dtype="int64"))
+        if self.writer is None:
+            if self.parts:
+                g, lon, lat, v = (np.concatenate(x) for x in zip(*self.parts, strict=True))
+                self.parts = []
+                keep = np.isin(np.floor_divide(g, _GRID_PER_DAY), days)
+                yield g[keep], lon[keep], lat[keep], v[keep]
+            return
+        yield from self._blocks(_GRID_PER_DAY, days)
+
+    def _blocks(self, per: int, days: np.ndarray | None = None) -> Iterator[tuple[np.ndarray, ...]]:
+        """Yield the spilled points a block of whole units of ``per`` grid times at a time.
+
+        With ``days``, only the points of those UTC days (``per`` a day), and only the
+        blocks holding any of them are read.  The spill is removed afterwards.
+        """
         import pyarrow.parquet as pq
 
         self.writer.close()
         pf = pq.ParquetFile(self.path)
-        per_day = _NS_PER_DAY // (_ENCOUNTER_STEP_MIN * 60 * 1_000_000_000)
-        # blocks of whole days with a memo: each day's pairs are a part of it
-        edges = self._edges(per_day if by_day else _HIST_STEPS)
-        found = []
-        for a, b in zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True):
-            g, lon, lat, v = self._read(pf, a, b)
-            if by_day:
-                found.append(
-                    _pairs_by_day(g, lon, lat, v, dist_m, memo, np.asarray(names, dtype=object))
-                )
-            else:
-                found.append(_pairs_in_blocks(g, lon, lat, v, dist_m))
-        if by_day:
-            memo.flush()
-        del pf
-        self._tmp.cleanup()
-        return tuple(np.concatenate(x) for x in zip(*found, strict=True))
+        try:
+            edges = self._edges(per)
+            for a, b in zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True):
+                if days is not None:
+                    lo, hi = np.searchsorted(days, [a // per, b // per])
+                    if lo == hi:
+                        continue
+                g, lon, lat, v = self._read(pf, a, b)
+                if days is not None:
+                    keep = np.isin(np.floor_divide(g, per), days)
+                    g, lon, lat, v = g[keep], lon[keep], lat[keep], v[keep]
+                yield g, lon, lat, v
+        finally:
+            del pf
+            self._tmp.cleanup()
 
 
 # ----------------------------------------------------------------------------- public API
@@ -1074,9 +1267,10 @@ def transit_features(
         not change is taken from it, the others are computed (and the memo replaced by this
         run's blocks).  The result is the same with or without it.
     pairs_memo : pipeline.runner.cache.PartMemo, optional
-        Encounter pairs of each UTC day of an earlier run, by the hash of the day's grid
-        points (slow vessels every 10 minutes): a day whose points did not change is taken
-        from it.  The result is the same with or without it.
+        Encounters of each UTC day of an earlier run (the summaries of the runs inside the
+        day, the pairs of the runs at its edges), by the hash of the day's grid points (slow
+        vessels every 10 minutes): a day whose points did not change is neither read back
+        nor paired again.  The result is the same with or without it.
     until : pandas.Timestamp, optional
         The run's ``as_of`` (end of the day, UTC): positions after it are not used (a map as
         of a past day must not see later tracks); the count left out is in the notes.
@@ -1175,6 +1369,8 @@ def transit_features(
         )
     if len(groups):
         params = dataclasses.replace(params, aliased=groups.ids)
+    if pairs_memo is not None:
+        params = dataclasses.replace(params, day_digests=True)
     if isinstance(pings, pd.DataFrame):
         names = None
         max_points = max(len(pings), 1)
@@ -1194,6 +1390,7 @@ def transit_features(
     from_memo = computed = 0
     totals = _CellTotals()
     gap_parts, loiter_parts = [], []
+    point_days: list[tuple[np.ndarray, ...]] = []
     points = _EncounterPoints(max_points, spill_dir)
     n = dropped = repeated = 0
     vessel_names = np.empty(0, dtype=object)
@@ -1222,6 +1419,7 @@ def transit_features(
         loiter_parts.extend(part.loiter)
         for pts in part.points:
             points.add(pts)
+        point_days.extend(part.point_days)
         del part
     if repeated:
         notes.append(
@@ -1260,12 +1458,25 @@ def transit_features(
             computed,
         )
         memo.commit(shards)
-    enc = _encounter_runs(
-        points.pairs(encounter_distance_m, pairs_memo, vessel_names),
-        vessel_names,
-        encounter_hours,
-        resolution,
-    )
+    if pairs_memo is not None:
+        digests = (
+            tuple(np.concatenate(x) for x in zip(*point_days, strict=True))
+            if point_days
+            else (np.empty(0, "int64"), np.empty(0, "int64"), np.empty(0, dtype=object))
+        )
+        enc = _encounters_by_day(
+            points,
+            digests,
+            encounter_distance_m,
+            encounter_hours,
+            pairs_memo,
+            np.asarray(vessel_names, dtype=object),
+            resolution,
+        )
+    else:
+        enc = _encounter_runs(
+            points.pairs(encounter_distance_m), vessel_names, encounter_hours, resolution
+        )
     loiter = _concat_events(loiter_parts)
     if tree is not None:
         loiter = loiter[
@@ -1365,6 +1576,7 @@ class _PartParams:
     max_speed_kn: float
     until: Any = None  # positions after it are left out (the run's as_of)
     aliased: Any = None  # vessel ids sharing their ship with another id (sorted), or None
+    day_digests: bool = False  # digest each vessel's encounter grid points of each day
 
 
 @dataclass
@@ -1386,6 +1598,8 @@ class _Partial:
     gaps: list[pd.DataFrame] = field(default_factory=list)
     loiter: list[pd.DataFrame] = field(default_factory=list)
     points: list[tuple[np.ndarray, ...]] = field(default_factory=list)
+    #: (vessel code, UTC day, digest) of the ``points`` (:func:`_point_day_digests`)
+    point_days: list[tuple[np.ndarray, ...]] = field(default_factory=list)
     cells: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     later: int = 0  # positions after the run's as_of, left out
     untimed: int = 0  # positions without a time (untimed routes), left out
@@ -1554,6 +1768,8 @@ def _transit_partition(part: pd.DataFrame, names, p: _PartParams, reads=(), out=
                 tr, sl, sog_eff, p.encounter_speed_kn, same, hours, kn, p.max_segment_hours
             )
         )
+        if p.day_digests:
+            res.point_days.append(_point_day_digests(res.points[-1]))
     del old
     if out is not None:
         from .runner.cache import write_shard

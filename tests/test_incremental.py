@@ -905,62 +905,173 @@ def test_transit_memos_on_pings_on_disk_equal_a_fresh_pass(tmp_path, caplog):
     pd.testing.assert_frame_equal(nightly.events, fresh.events, check_exact=True)
 
 
-def test_encounter_pairs_from_the_memo_follow_vessel_codes_that_moved(tmp_path):
-    """Days taken from the pairs memo name the same vessels when this run's codes shifted.
+def _day_encounters(memo, g, lon, lat, vess, names, spill=None):
+    """Encounter events of grid points by day with ``memo`` (spilled above 50 points)."""
+    import numpy as np
+
+    from pipeline.transit import _EncounterPoints, _encounters_by_day, _point_day_digests
+
+    points = _EncounterPoints(50 if spill else 10**9, spill)
+    for v in np.unique(vess):  # a partition's points: whole vessels
+        mine = vess == v
+        points.add((g[mine], lon[mine], lat[mine], vess[mine]))
+    digests = _point_day_digests((g, lon, lat, vess))
+    got = _encounters_by_day(points, digests, 500.0, 1.0, memo, names, 6)
+    memo.flush()
+    return got
+
+
+@pytest.mark.parametrize("spill", [False, True])
+def test_encounter_days_from_the_memo_follow_vessel_codes_that_moved(tmp_path, spill):
+    """Days taken from the encounter memo name the same vessels when this run's codes shifted.
 
     The memo holds a pair's vessels as positions in its day's vessels; a vessel that first
     appears tonight (its id sorting first) moves every code, and a changed middle day puts
-    a fresh part between the memo's parts.  The pairs must be those of a pass without memo.
+    a fresh part between the memo's parts.  The events must be those of one pass over all
+    the pairs, also for runs that cross midnight into a changed or a new day.
     """
     import numpy as np
 
-    from pipeline.transit import _pairs_by_day
+    from pipeline.transit import _encounter_pairs, _encounter_runs
 
     rng = np.random.default_rng(7)
     per_day = 144  # 10-minute grid times in a day
 
     def points(ids_of_day, jitter_day=None):
         rows = []
-        for d, ids in ids_of_day.items():
-            g = np.arange(d * per_day, d * per_day + 30)
+        for d, (ids, first, last) in ids_of_day.items():
+            g = np.arange(d * per_day + first, d * per_day + last)
             for k, v in enumerate(ids):
                 lon = 10.0 + 0.001 * (k % 3) + np.zeros(g.size)  # close: all pairs meet
                 if d == jitter_day:
                     lon = lon + rng.normal(0, 1e-5, g.size)
                 rows.append((g, lon, np.full(g.size, 50.0), np.full(g.size, v, dtype=object)))
         g, lon, lat, vid = (np.concatenate(x) for x in zip(*rows, strict=True))
+        return g, lon, lat, vid
+
+    def coded(g, lon, lat, vid):
         names = np.array(sorted(set(vid)), dtype=object)
         return g, lon, lat, pd.Index(names).get_indexer(vid).astype("int64"), names
 
-    def as_named(got, names):
-        va, vb, g = got[:3]
-        return sorted(zip(names[va], names[vb], g.tolist(), strict=True))
-
-    days = {0: ["m", "p", "q"], 1: ["p", "r"], 2: ["m", "q", "s", "t"]}  # each its own
-    first = points(days)
-    memo = _memo(tmp_path, "pairs")
-    _pairs_by_day(*first[:4], 500.0, memo, first[4])
-    memo.flush()
-    # tonight: vessel "a" sorts before all (codes move), day 1 changed, day 3 is new
-    g1, lon1, lat1, v1, n1 = points(days, jitter_day=1)
-    g2, lon2, lat2, v2, n2 = points({3: ["a", "m"]})
-    names = np.array(sorted({*n1, *n2}), dtype=object)
-    g = np.r_[g1, g2]
-    lon, lat = np.r_[lon1, lon2], np.r_[lat1, lat2]
-    vess = np.r_[pd.Index(names).get_indexer(n1[v1]), pd.Index(names).get_indexer(n2[v2])]
-    vess = vess.astype("int64")
+    # day 0 ends in runs at midnight that go on in day 1; day 2 starts at its midnight
+    days = {
+        0: (["m", "p", "q"], 100, 144),
+        1: (["p", "q", "r"], 0, 30),
+        2: (["m", "q", "s", "t"], 0, 60),
+    }
+    first = coded(*points(days))
+    _day_encounters(_memo(tmp_path, "pairs"), *first, spill=tmp_path if spill else None)
+    # tonight: vessel "a" sorts before all (codes move), day 1 changed, day 3 is new and
+    # goes on from day 2's last grid time
+    tonight = {**days, 2: (["m", "q", "s", "t"], 0, 144), 3: (["a", "m", "q"], 0, 40)}
+    g, lon, lat, vess, names = coded(*points(tonight, jitter_day=1))
     again = _memo(tmp_path, "pairs")
     assert len(again.known()) == 3
-    got = _pairs_by_day(g, lon, lat, vess, 500.0, again, names)
-    fresh = _pairs_by_day(g, lon, lat, vess, 500.0, _memo(tmp_path / "none", "pairs"), names)
-    assert as_named(got, names) == as_named(fresh, names)
-    assert ("a", "m", 3 * per_day) in as_named(got, names)
-    assert {v for pair in as_named(got, names) for v in pair[:2]} == {
-        "a",
-        "m",
-        "p",
-        "q",
-        "r",
-        "s",
-        "t",
-    }
+    got = _day_encounters(again, g, lon, lat, vess, names, spill=tmp_path if spill else None)
+    fresh = _encounter_runs(_encounter_pairs(g, lon, lat, vess, 500.0), names, 1.0, 6)
+    pd.testing.assert_frame_equal(got, fresh, check_exact=True)
+    crossing = fresh[fresh["start_time"].dt.day != fresh["end_time"].dt.day]
+    assert len(crossing) >= 3  # m-q, p-q over midnight 0/1; m-q over 2/3
+    assert {"a", "m", "p", "q", "r", "s", "t"} <= {*fresh["vessel_id"], *fresh["other_vessel_id"]}
+
+
+def _drifters(days: int = 3) -> pd.DataFrame:
+    """Vessel ``a`` drifting slowly for ``days`` days; ``b`` beside it over two midnights.
+
+    ``b`` reports from day 1 20:00 to day 2 02:00 (a run over the first midnight), and
+    from day 2 09:00 to day 3 03:00 (over the second): encounters and loitering that
+    cross midnight, and one encounter inside day 2's last hours as well.
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(11)
+    t0 = pd.Timestamp("2024-01-01", tz="UTC")
+    t = t0 + pd.to_timedelta(np.arange(days * 144) * 10, unit="min")
+    lon = 10 + np.cumsum(rng.normal(0, 2e-5, t.size))
+    lat = 40 + np.cumsum(rng.normal(0, 2e-5, t.size))
+    a = pd.DataFrame({"vessel_id": "a", "time": t, "lon": lon, "lat": lat, "sog_kn": 0.5})
+    hours = (t - t0) / pd.Timedelta(hours=1)
+    near = ((hours >= 20) & (hours <= 26)) | ((hours >= 33) & (hours <= 51))
+    b = a[near].assign(vessel_id="b", lon=lambda f: f["lon"] + 0.003)
+    return pd.concat([a, b], ignore_index=True)
+
+
+def _night_pair(tmp_path, before: pd.DataFrame, after: pd.DataFrame, **kw):
+    """Run ``before`` then ``after`` with memos; return (night 1, night 2, fresh night 2)."""
+    from pipeline.transit import transit_features
+
+    def memos():
+        return {"memo": _memo(tmp_path, sharded=True), "pairs_memo": _memo(tmp_path, "p")}
+
+    kw1 = {k: v for k, v in kw.items() if k != "ports"}
+    first = transit_features(before, 6, **memos(), **kw1)
+    nightly = transit_features(after, 6, **memos(), **kw)
+    fresh = transit_features(after, 6, **kw)
+    pd.testing.assert_frame_equal(nightly.features, fresh.features, check_exact=True)
+    pd.testing.assert_frame_equal(nightly.events, fresh.events, check_exact=True)
+    return first, nightly, fresh
+
+
+def _kinds(res) -> dict[str, int]:
+    return res.events["event_type"].value_counts().to_dict()
+
+
+@pytest.mark.parametrize("change", ["position", "sog"])
+def test_a_changed_ping_inside_a_run_over_midnight_is_not_served_stale(tmp_path, change):
+    """One of ``a``'s pings at day 2 00:30, inside the loiter run and the encounter that
+    cross the first midnight, moves 850 m (the pair is apart at those grid times) or reports
+    5 kn (the runs break there); the day is not the newest one.  The memos of the night
+    before must not give the old runs: the result is a fresh pass's."""
+    import numpy as np
+
+    before = _drifters()
+    after = before.copy()
+    at = np.flatnonzero(
+        (after["vessel_id"] == "a") & (after["time"] == pd.Timestamp("2024-01-02 00:30Z"))
+    )
+    if change == "position":
+        after.loc[at, "lon"] += 0.01
+    else:
+        after.loc[at, "sog_kn"] = 5.0
+    kw = {"encounter_distance_m": 500.0, "loiter_speed_kn": 2.0}
+    first, _, fresh = _night_pair(tmp_path, before, after, **kw)
+    assert _kinds(first)["encounter"] >= 2 and _kinds(first)["loiter"] >= 1
+    enc = fresh.events[fresh.events["event_type"] == "encounter"]
+    old = first.events[first.events["event_type"] == "encounter"]
+    assert not enc[["start_time", "end_time"]].equals(old[["start_time", "end_time"]])
+    if change == "sog":
+        assert _kinds(fresh)["loiter"] > _kinds(first)["loiter"]  # the run broke in two
+
+
+def test_a_port_added_near_a_loiter_removes_it_on_a_nightly_run(tmp_path):
+    """A ports layer that arrives on a later night filters the events the memos hold."""
+    pings = _drifters()
+    ports = pd.DataFrame({"lon": [10.0], "lat": [40.0]})
+    kw = {"encounter_distance_m": 500.0, "ports": ports, "port_radius_km": 5.0}
+    first, _, fresh = _night_pair(tmp_path, pings, pings, **kw)
+    assert _kinds(first)["loiter"] >= 1 and _kinds(first)["encounter"] >= 1
+    assert set(_kinds(fresh)) <= {"gap"}
+
+
+def test_a_vessel_whose_first_day_moved_is_not_served_stale(tmp_path):
+    """Night 2 drops the first day (a retention window: ``a``'s and ``b``'s first day move,
+    ``b``'s run over the first midnight now starts at it) and brings vessel ``0c`` beside
+    ``a`` on day 2 (a late file; its id sorts first, so every vessel's code moves).  The
+    runs of those days are a fresh pass's, not the memo's."""
+    before = _drifters(4)
+    a = before[before["vessel_id"] == "a"]
+    late = a[(a["time"] >= "2024-01-02 04:00Z") & (a["time"] < "2024-01-02 08:00Z")]
+    after = pd.concat(
+        [
+            before[before["time"] >= "2024-01-02"],
+            late.assign(vessel_id="0c", lon=lambda f: f["lon"] + 0.002),
+        ],
+        ignore_index=True,
+    )
+    first, _, fresh = _night_pair(tmp_path, before, after, encounter_distance_m=500.0)
+    starts = fresh.events.groupby(["event_type", "vessel_id"])["start_time"].min()
+    midnight = pd.Timestamp("2024-01-02", tz="UTC")
+    assert starts["loiter", "a"] == midnight
+    assert starts["encounter", "0c"] == pd.Timestamp("2024-01-02 04:00Z")
+    assert starts["encounter", "a"] == midnight  # a-b over the first midnight, cut at it
+    assert first.events["start_time"].min() < midnight
