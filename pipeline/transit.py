@@ -196,8 +196,12 @@ def _prepare(pings: pd.DataFrame, max_speed_kn: float, names=None) -> _Tracks:
     require_columns(pings, (VESSEL_ID, TIME, LON, LAT), "pings")
     if names is None:
         codes, names = pd.factorize(pings[VESSEL_ID], sort=True)
-    else:
-        codes = pd.Index(names).get_indexer(pings[VESSEL_ID].to_numpy(dtype=object))
+    else:  # per run of one id (the files are sorted by vessel): ~10x fewer lookups
+        vid = pings[VESSEL_ID].to_numpy(dtype=object)
+        starts = np.flatnonzero(np.r_[True, vid[1:] != vid[:-1]]) if vid.size else vid[:0]
+        codes = np.repeat(
+            pd.Index(names).get_indexer(vid[starts]), np.diff(np.r_[starts, vid.size])
+        )
     if (codes < 0).any():
         raise InputError(f"pings column {VESSEL_ID!r} has missing vessel ids")
     times = pings[TIME]

@@ -610,3 +610,27 @@ def test_positions_after_until_are_left_out_and_counted(tmp_path):
     store = transit_features(_store_of(pings, tmp_path, 3, 50), 7, until=until)
     pd.testing.assert_frame_equal(store.features, ref.features)
     pd.testing.assert_frame_equal(store.events, ref.events)
+
+
+def test_vessel_codes_of_a_partition_follow_ids_in_any_order():
+    """Codes by the run's sorted ids (a store's partition) are those of the ids, whether
+    a vessel's pings come in one run (a sorted bucket file) or in several (files one after
+    another)."""
+    import numpy as np
+
+    from pipeline.transit import _prepare
+
+    rng = np.random.default_rng(3)
+    names = np.array(["a", "b", "c", "d"], dtype=object)
+    vid = rng.choice(names[1:], 60)
+    pings = pd.DataFrame(
+        {
+            "vessel_id": vid,
+            "time": pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(np.arange(60), "h"),
+            "lon": 0.0,
+            "lat": 0.0,
+        }
+    )
+    tr = _prepare(pings, 60.0, names)
+    assert sorted(names[tr.code].tolist()) == sorted(vid.tolist())
+    assert (np.diff(tr.code) >= 0).all() and tr.code.min() >= 1
