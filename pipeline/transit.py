@@ -914,6 +914,13 @@ def _encounters_by_day(points, digests, dist_m, min_hours, memo, names, res) -> 
     run's codes with no lookup of ids.  The result is :func:`_encounter_runs` of all the
     pairs, bit for bit.
     """
+    try:
+        return _day_encounters(points, digests, dist_m, min_hours, memo, names, res)
+    finally:  # the points of the days from the memo are not read: the spill goes all the same
+        points.close()
+
+
+def _day_encounters(points, digests, dist_m, min_hours, memo, names, res) -> pd.DataFrame:
     days, keys, day_vessels = _day_keys(digests, names, dist_m)
     known = memo.known()
     dirty = [i for i, k in enumerate(keys) if k not in known]
@@ -1166,6 +1173,14 @@ class _EncounterPoints:
                 yield g, lon, lat, v
         finally:
             del pf
+            self.close()
+
+    def close(self) -> None:
+        """Remove the spill, if any (the points left are dropped)."""
+        self.parts = []
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
             self._tmp.cleanup()
 
 

@@ -900,6 +900,19 @@ def test_transit_memos_on_pings_on_disk_equal_a_fresh_pass(tmp_path, caplog):
     fresh = transit_features(store(["history.csv", "day.csv"], "c"), 6, **kw)
     days = re.findall(r"encounter pairs of (\d+) day\(s\) from the memo, (\d+)", caplog.text)
     assert sum(int(a) for a, _ in days) > 0 and sum(int(b) for _, b in days) > 0
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="pipeline.transit"):
+        again = transit_features(  # every day from the memo: no spilled point is read
+            store(["history.csv", "day.csv"], "d"),
+            6,
+            memo=_memo(tmp_path, sharded=True),
+            pairs_memo=_memo(tmp_path, "p"),
+            **kw,
+        )
+        assert not list(tmp_path.rglob("encounters-*"))  # the spill is removed all the same
+    days = re.findall(r"encounter pairs of (\d+) day\(s\) from the memo, (\d+)", caplog.text)
+    assert sum(int(b) for _, b in days) == 0
+    pd.testing.assert_frame_equal(again.events, fresh.events, check_exact=True)
     assert (fresh.events["event_type"] == "encounter").sum() > 0
     pd.testing.assert_frame_equal(nightly.features, fresh.features, check_exact=True)
     pd.testing.assert_frame_equal(nightly.events, fresh.events, check_exact=True)
