@@ -250,6 +250,20 @@ def _factors(**weights: Any) -> dict:
     return {"score": {"factors": weights}}
 
 
+def _plugin_changes(*added: str) -> list[Change]:
+    """The plug-in factor added (a change covering ``added``), then its option changed."""
+    weight = _factors(sweep_near={"weight": 1})
+    plugins = ["sweep_plugin:sweep_near"]
+    return [
+        _set(*added, factors={"plugins": plugins}, **weight),
+        _set(
+            "factors.options",
+            factors={"plugins": plugins, "options": {"sweep_near": {"scale": 2.0}}},
+            **weight,
+        ),
+    ]
+
+
 _TRANSIT = {
     "max_segment_hours": 3.0,
     "gap_hours": 4.0,
@@ -522,20 +536,7 @@ GROUPS: dict[str, tuple[dict, list[Change]]] = {
             _set("density.kernel", density={"kernel": "gaussian"}),  # the months' density
             _set("transit.gap_hours", transit={"gap_hours": 3.0}),  # the months' transit
             _set("run.as_of", run={"as_of": "2026-06-29"}),
-            _set(
-                "factors.plugins",
-                "factors.options",
-                factors={"plugins": ["sweep_plugin:sweep_near"]},
-                **_factors(sweep_near={"weight": 1}),
-            ),
-            _set(
-                "factors.options",
-                factors={
-                    "plugins": ["sweep_plugin:sweep_near"],
-                    "options": {"sweep_near": {"scale": 2.0}},
-                },
-                **_factors(sweep_near={"weight": 1}),
-            ),
+            *_plugin_changes("factors.plugins", "factors.options"),
         ],
     ),
     "fitted model": (
@@ -568,19 +569,7 @@ GROUPS: dict[str, tuple[dict, list[Change]]] = {
             *[_set(f"evaluate.{k}", evaluate={k: v}) for k, v in _EVALUATE.items()],
             _set("evaluate.horizon_days", evaluate={"horizon_days": 60.0}),
             _set("evaluate.enabled", evaluate={"enabled": False}),
-            _set(
-                "factors.plugins",
-                factors={"plugins": ["sweep_plugin:sweep_near"]},
-                **_factors(sweep_near={"weight": 1}),
-            ),
-            _set(
-                "factors.options",
-                factors={
-                    "plugins": ["sweep_plugin:sweep_near"],
-                    "options": {"sweep_near": {"scale": 2.0}},
-                },
-                **_factors(sweep_near={"weight": 1}),
-            ),
+            *_plugin_changes("factors.plugins"),
         ],
     ),
     "hot spots": (
