@@ -81,3 +81,32 @@ def test_a_rejected_value_is_written_as_the_file_holds_it(tmp_path):
     got = res.rejects[["source_file", "row", "column", "value"]].astype(object)
     assert got.values.tolist() == [["s.csv", 2, "lat", "  abc "], ["s.csv", 4, "lon", "1e9 "]]
     assert res.n_read == 3 == len(res.frame) + len(res.rejects)
+
+
+def test_publish_switches_current_and_drops_the_link_of_an_output_no_longer_made(tmp_path):
+    """After the switch every top-level link resolves: one to an output the new run does not
+    make is removed (it would dangle), and files outside route-risk's links are untouched."""
+    import os
+
+    from pipeline.runner.publish import publish
+
+    out = tmp_path / "out"
+    (out / "runs").mkdir(parents=True)
+    (out / "notes.txt").write_text("mine\n")
+
+    def publish_set(run_id, names):
+        staging = out / "runs" / f".staging-{run_id}"
+        staging.mkdir()
+        for name in names:
+            (staging / name).write_text(f"{run_id} {name}\n")
+        (staging / "manifest.json").write_text("{}")
+        return publish(staging, out, run_id, names)
+
+    publish_set("20240101T000000Z-aaaaaa", ["a.csv", "b.csv"])
+    assert (out / "b.csv").read_text() == "20240101T000000Z-aaaaaa b.csv\n"
+    publish_set("20240102T000000Z-bbbbbb", ["a.csv"])
+    assert os.readlink(out / "current") == "runs/20240102T000000Z-bbbbbb"
+    assert sorted(os.listdir(out)) == ["a.csv", "current", "manifest.json", "notes.txt", "runs"]
+    assert (out / "a.csv").read_text() == "20240102T000000Z-bbbbbb a.csv\n"
+    assert (out / "notes.txt").read_text() == "mine\n"
+    assert (out / "runs" / "20240101T000000Z-aaaaaa" / "b.csv").is_file()  # the old run kept
