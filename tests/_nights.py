@@ -11,6 +11,15 @@ import json
 from pathlib import Path
 from typing import Any
 
+#: The factors both night sequences score: the seizures' density and every transit factor.
+NIGHT_FACTORS: dict[str, dict[str, float]] = {
+    "seizure_density": {"weight": 2},
+    "vessel_hours": {"weight": 1},
+    "gap_events": {"weight": 1},
+    "loiter_events": {"weight": 1},
+    "encounter_events": {"weight": 1},
+}
+
 #: The manifest's sections about what the run computed (not when, where or how fast).
 SECTIONS = ("as_of", "inputs", "counts", "factors", "features", "evaluation", "hotspots")
 

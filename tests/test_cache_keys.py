@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION
-from _nights import differences, published
+from _nights import NIGHT_FACTORS, differences, published
 
 pytestmark = IGNORE_PENDING_DEPRECATION
 
@@ -168,16 +168,7 @@ class _Sweep:
             },
             "ingest": {"chunk_rows": 1000},  # the track file is spilled, its spill kept
             "density": {"bandwidth_km": 150.0},
-            "score": {
-                "factors": {
-                    "seizure_density": {"weight": 2},
-                    "vessel_hours": {"weight": 1},
-                    "gap_events": {"weight": 1},
-                    "loiter_events": {"weight": 1},
-                    "encounter_events": {"weight": 1},
-                    "distance_to_port_km": {"weight": 1},
-                }
-            },
+            "score": {"factors": {**NIGHT_FACTORS, "distance_to_port_km": {"weight": 1}}},
             "timeline": {"months": 0},
             "evaluate": {"enabled": False, "origins": 2},
             "hotspots": {

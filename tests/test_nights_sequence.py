@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION
-from _nights import differences, published
+from _nights import NIGHT_FACTORS, differences, published
 from conftest import QUICK
 
 pytestmark = IGNORE_PENDING_DEPRECATION
@@ -70,14 +70,7 @@ class _Nights:
             "score": {
                 "model": "fitted",
                 "fitted": {"min_events": 5},
-                "factors": {
-                    "seizure_density": {"weight": 2},
-                    "vessel_hours": {"weight": 1},
-                    "gap_events": {"weight": 1},
-                    "loiter_events": {"weight": 1},
-                    "encounter_events": {"weight": 1},
-                    "nightlights_mean": {"weight": 1},
-                },
+                "factors": {**NIGHT_FACTORS, "nightlights_mean": {"weight": 1}},
             },
             "timeline": {"months": 2},
             "evaluate": {"enabled": True, "origins": 2},
