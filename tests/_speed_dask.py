@@ -46,3 +46,65 @@ def fail_on_worker(text: str) -> str:
 
     logging.getLogger("pipeline.task").warning("%s: said before failing", text)
     raise InputError(f"{text}: refused")
+
+
+def kill_once_at(flag: str, moment: str, victim: int | None = None) -> str:
+    """Make this worker SIGKILL itself (or process ``victim``) at ``moment``, once a cluster.
+
+    ``moment`` is ``"shard"`` (a transit partition has written the first of its shard's two
+    files to the cache's memo, not the second) or ``"spill"`` (a task of a track file's
+    partitioned spill has just finished).  The first worker to get there creates ``flag``
+    (the other workers then leave it be) and kills.  Undone by :func:`kill_nowhere`.
+    """
+    import os
+    import signal
+
+    import pipeline.ingest.stream as stream
+    import pipeline.runner.cache as cache
+
+    def kill() -> bool:
+        try:
+            os.close(os.open(flag, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            return False
+        os.kill(victim or os.getpid(), signal.SIGKILL)
+        return True
+
+    kill_nowhere()
+    if moment == "shard":
+        write = cache._write
+
+        def write_then_kill(path, data):
+            if ".shards" in str(path) and str(path).endswith("rows.arrow") and kill():
+                time.sleep(0.5)  # the run's process is being killed: write after it
+            return write(path, data)
+
+        cache._route_risk_original = {"_write": write}  # type: ignore[attr-defined]
+        cache._write = write_then_kill
+    elif moment == "spill":
+        kept = {}
+        for name in ("_chunk_task", "_bucket_task", "_whole_task"):
+            task = kept[name] = getattr(stream, name)
+
+            def task_then_kill(*args, _task=task, **kwargs):
+                out = _task(*args, **kwargs)
+                kill()
+                return out
+
+            setattr(stream, name, task_then_kill)
+        stream._route_risk_original = kept  # type: ignore[attr-defined]
+    else:
+        raise ValueError(f"moment must be 'shard' or 'spill', got {moment!r}")
+    return moment
+
+
+def kill_nowhere() -> bool:
+    """Undo :func:`kill_once_at` in this worker."""
+    import pipeline.ingest.stream as stream
+    import pipeline.runner.cache as cache
+
+    for module in (cache, stream):
+        for name, func in getattr(module, "_route_risk_original", {}).items():
+            setattr(module, name, func)
+        module.__dict__.pop("_route_risk_original", None)
+    return True

@@ -597,13 +597,18 @@ NOT_A_TABLE: dict[str, str] = {
     "run.keep_runs": "how many run folders are kept",
     "run.max_input_age_days": "a freshness policy: a warning, or a refusal (exit 2)",
     "run.freshness": "a freshness policy: a warning, or a refusal (exit 2)",
-    "run.engine": "the executor; both engines give the same tables (tests/test_dask.py), and "
-    "the spill's key holds the engine and its chunk size (_spilled)",
+    "run.engine": "the executor; both engines give the same tables (tests/test_dask.py), night "
+    "after night with the engine switched, the memos of parts read across engines and Dask "
+    "runs killed mid-stage (tests/test_dask_nights.py); the spill's key holds the engine and "
+    "its chunk size (_spilled)",
     "dask.scheduler": "the executor's cluster (see run.engine)",
     "dask.workers": "the executor's cluster (see run.engine)",
     "dask.threads_per_worker": "the executor's cluster (see run.engine)",
     "dask.memory_limit": "the executor's cluster (see run.engine)",
-    "dask.partition_rows": "the Dask engine's chunk size, in the spill's key (_chunk_rows)",
+    "dask.partition_rows": "the Dask engine's chunk size, in the spill's key (_chunk_rows); "
+    "changed between nights in tests/test_dask_nights.py.  As ingest.chunk_rows does, it sets "
+    "how many records the manifest's evidence for a track file's columns counts (its first "
+    "chunk), not a table",
     "dask.connect_timeout_s": "the executor's cluster (see run.engine)",
     "render.title": "the map only",
     "render.tiles": "the map only",
