@@ -66,3 +66,112 @@ def test_land_sample_weighs_a_repeated_position_by_its_pings(tmp_path, monkeypat
     assert 700 < len(got) < 1_300
     for share in _shares(got):
         assert share == pytest.approx(0.3, abs=0.06)
+
+
+def _ais(n: int = 300) -> pd.DataFrame:
+    """Three vessels' AIS positions, a minute apart (MarineCadastre's headers)."""
+    t = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(n), unit="min")
+    return pd.DataFrame(
+        {
+            "MMSI": np.repeat([211000001, 211000002, 211000003], n // 3),
+            "BaseDateTime": t.strftime("%Y-%m-%dT%H:%M:%S"),
+            "LAT": 54 + np.arange(n) / 1e4,
+            "LON": 10 + np.arange(n) / 1e4,
+            "SOG": 10.0,
+            "COG": 90.0,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"Gross Tonnage": 5000, "Weight": 12000},  # a ship's particulars on each ping
+        {"dwt_tons": 50000},
+        {"catch_kg": np.linspace(0, 500, 300).round(1)},  # a fishing vessel's VMS
+        {"event": "position"},  # a tracker's message kind
+    ],
+    ids=["weight", "dwt_tons", "catch_kg", "event"],
+)
+def test_positions_with_a_mass_or_event_column_are_not_seizures(tmp_path, extra):
+    """AIS positions beside a ship's ``Weight`` or a tracker's ``event`` are refused.
+
+    Since 27cf512 any header naming an event, a quantity or a mass (``Weight``, ``tons``,
+    ``kg``) skipped the check for vessel positions: 300 pings of three ships were read as
+    300 seizures.  Only a column naming what was seized (``drug``, ``Substance``) does now.
+    """
+    from pipeline.errors import InputError
+    from pipeline.ingest import read_seizures
+
+    path = tmp_path / "ais.csv"
+    _ais().assign(**extra).to_csv(path, index=False)
+    with pytest.raises(InputError, match="vessel positions, not seizure records"):
+        read_seizures(path)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{"max_tons": 250_000}, {"Lifts - 100+ Tons": "Yes"}, {"Max Weight (t)": 300_000}],
+    ids=["max_tons", "lifts", "max_weight"],
+)
+def test_a_dated_ports_list_with_a_mass_column_is_not_seizures(tmp_path, extra):
+    """A ports list dating its entries, with what its cranes lift, is refused as one.
+
+    Since 27cf512 a mass in a header (``tons``, ``Weight (t)``) counted as what a seizure
+    took, so the list was no longer a ports list: its 40 ports were read as 40 seizures on
+    the dates of their entries.
+    """
+    from pipeline.errors import InputError
+    from pipeline.ingest import read_seizures
+
+    n = 40
+    rng = np.random.default_rng(1)
+    ports = pd.DataFrame(
+        {
+            "port": [f"Port {i}" for i in range(n)],
+            "lat": rng.uniform(-40, 60, n).round(4),
+            "lon": rng.uniform(-80, 120, n).round(4),
+            "check_date": pd.date_range("2023-01-01", periods=n, freq="7D").strftime("%Y-%m-%d"),
+        }
+    ).assign(**extra)
+    path = tmp_path / "ports.csv"
+    ports.to_csv(path, index=False)
+    with pytest.raises(InputError, match="a list of ports, not seizure records"):
+        read_seizures(path)
+
+
+@pytest.mark.parametrize(
+    ("port", "what"),
+    [
+        ("puerto", "sustancia"),
+        ("port", "substance"),
+        ("porto", "substância"),
+        ("porto", "sostanza"),
+        ("Hafen", "Rauschgift"),
+    ],
+)
+def test_seizures_at_distinct_ports_in_other_languages_are_read(tmp_path, port, what):
+    """A seizure table naming what was seized in Spanish, French, Portuguese, Italian or
+    German, at distinct ports and without a quantity, is read, not refused.
+
+    The words for what was seized stay seizure words (the masses no longer are, above): the
+    Italian ``sostanza`` and the German ``Rauschgift`` were not among them, so those tables
+    were refused as ports lists.
+    """
+    from pipeline.ingest import read_seizures
+
+    n = 12
+    rng = np.random.default_rng(2)
+    table = pd.DataFrame(
+        {
+            "data": pd.date_range("2023-01-01", periods=n, freq="9D").strftime("%Y-%m-%d"),
+            port: [f"Porto {i}" for i in range(n)],
+            "lat": rng.uniform(30, 50, n).round(4),
+            "lon": rng.uniform(-10, 20, n).round(4),
+            what: rng.choice(["cocaina", "hashish"], n),
+        }
+    )
+    path = tmp_path / "seizures.csv"
+    table.to_csv(path, index=False)
+    got = read_seizures(path)
+    assert len(got.frame) == n and got.rejects.empty

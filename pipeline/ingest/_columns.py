@@ -42,6 +42,7 @@ __all__ = [
     "name_tokens",
     "part_missing",
     "port_list",
+    "seized_what_columns",
     "seizure_columns",
     "vessel_positions",
 ]
@@ -1106,25 +1107,28 @@ def _event_columns(raw: pd.DataFrame) -> list[str]:
     return [str(c) for c in raw.columns if _EVENT_WORDS & set(name_tokens(c))]
 
 
-#: Header tokens of what a seizure record says was taken and how much (``Substance``,
-#: ``Weight (kg)``, ``Amount``), as the seizures' commodity and quantity columns are named.
-#: Neither a ports list nor a positions export has one.
-_SEIZED_WORDS = (
-    _fs(
-        "substance substances sustancia sustancias substancia substancias substanz droga "
-        "drogas droge drogen drogue drogues"
-    )
-    | ROLES["quantity"].strong
-    | frozenset(t for t in _MASS_TOKENS if len(t) > 1)  # not a lone 'g' or 't'
+#: Header tokens that name what a seizure record says was taken, or the seizure itself
+#: (``Substance``, ``drug``, ``commodity``, ``seized``): a positions export has none.
+_SEIZED_WHAT = _fs(
+    "substance substances sustancia sustancias substancia substancias substanz sostanza "
+    "sostanze stupefacente stupefacenti droga drogas droge drogen drogue drogues rauschgift "
+    "betaubungsmittel commodity commodities drug drugs narcotic narcotics seizure seizures "
+    "seized interdiction incautacion incautado decomiso aprehension apreensao apreendido "
+    "saisie beschlagnahme sicherstellung"
 )
+#: Header tokens of how much was seized, in the languages the quantity role reads
+#: (``cantidad``, ``quantidade``, ``Menge``); not a mass or ``weight``: a port's crane lifts
+#: ``100+ Tons`` and a positions export has a ship's ``Weight`` or a catch's ``kg``.
+_SEIZED_HOW_MUCH = _fs("quantity qty cantidad quantite quantidade hoeveelheid quantita menge")
 
 
 def seizure_columns(raw: pd.DataFrame) -> list[str]:
     """Return the columns whose header names an event, what was seized or how much.
 
     ``attack_type``, ``commodity`` and ``incident_date`` as :func:`dated_events` reads
-    them, and a seizure's ``Substance``, ``Weight (kg)`` or ``Amount``: a table that has one
-    is records of events, neither a ports list nor vessel positions.
+    them, and a seizure's ``Substance`` or ``Cantidad``: a table that has one is records of
+    events, not a ports list.  A mass (``Weight (kg)``, ``Lifts - 100+ Tons``) is not one
+    of them: a list of ports says what its cranes lift.
 
     Parameters
     ----------
@@ -1136,8 +1140,28 @@ def seizure_columns(raw: pd.DataFrame) -> list[str]:
     list of str
         The columns, in the table's order.
     """
-    words = _EVENT_WORDS | _SEIZED_WORDS
+    words = _EVENT_WORDS | _SEIZED_WHAT | _SEIZED_HOW_MUCH
     return [str(c) for c in raw.columns if words & set(name_tokens(c))]
+
+
+def seized_what_columns(raw: pd.DataFrame) -> list[str]:
+    """Return the columns whose header names what was seized, or the seizure itself.
+
+    ``Substance``, ``drug``, ``commodity``, ``seized``: no AIS or tracker export has one,
+    while an event, a quantity or a mass may be a positions export's own (an ``event`` of a
+    tracker, a ship's ``Weight``, a fishing vessel's catch in ``kg``).
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        The table's columns (raw values).
+
+    Returns
+    -------
+    list of str
+        The columns, in the table's order.
+    """
+    return [str(c) for c in raw.columns if _SEIZED_WHAT & set(name_tokens(c))]
 
 
 def _place_column(raw: pd.DataFrame) -> str | None:

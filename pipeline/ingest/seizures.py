@@ -87,7 +87,7 @@ from ._columns import (
     name_tokens,
     part_missing,
     port_list,
-    seizure_columns,
+    seized_what_columns,
     unfit_column_notes,
     vessel_positions,
 )
@@ -1724,10 +1724,11 @@ def _refuse_vessel_positions(raw: pd.DataFrame, over: dict[str, str], name: str)
     day, and a map of where ships sail.  Each port of a list that dates its entries (an
     OpenStreetMap ``check_date``, a UN/LOCODE revision date) would be a seizure on that
     date.  A file whose columns are named in ``columns:`` is taken as told, and so is one
-    with a column that names an event or what was seized (an interdiction's vessel, its
-    speed and its ``Weight (kg)``).
+    with a column that names what was seized (an interdiction's vessel, its speed and its
+    ``drug``); an event, a quantity or a mass alone is no such column
+    (:func:`._columns.seized_what_columns`): a tracker's ``event``, a ship's ``Weight``.
     """
-    if over or seizure_columns(raw):
+    if over or seized_what_columns(raw):
         return
     why = vessel_positions(raw, name)
     if why is not None:
