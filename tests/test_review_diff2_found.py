@@ -175,3 +175,28 @@ def test_seizures_at_distinct_ports_in_other_languages_are_read(tmp_path, port, 
     table.to_csv(path, index=False)
     got = read_seizures(path)
     assert len(got.frame) == n and got.rejects.empty
+
+
+def test_the_time_zone_rules_read_are_part_of_the_key(tmp_path):
+    """Another release of the system's time-zone rules is another key.
+
+    pandas converts a file's local times (a ``TZ`` column of ``Europe/Lisbon``) with
+    zoneinfo, which reads ``/usr/share/zoneinfo`` before the ``tzdata`` package: here the
+    system's rules are 2025b and the package is 2026.6.  The keys (since fcf6fca) held the
+    package's version only, so a system update of the rules left every key as it was and
+    the cache served the seizures converted by the old ones.
+    """
+    import zoneinfo
+
+    from pipeline.runner.manifest import key_version, versions
+
+    before = key_version()
+    (tmp_path / "tzdata.zi").write_text("# version 2099z\n# a later release of the rules\n")
+    zoneinfo.reset_tzpath([str(tmp_path)])
+    try:
+        after, listed = key_version(), versions()
+    finally:
+        zoneinfo.reset_tzpath()
+    assert after != before
+    assert listed["tz rules"].startswith("2099z+")
+    assert key_version() == before

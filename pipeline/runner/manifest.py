@@ -25,6 +25,7 @@ __all__ = [
     "code_version",
     "key_version",
     "reader_settings",
+    "tz_rules",
     "dumps_strict",
     "factor_entries",
     "jsonable",
@@ -118,8 +119,9 @@ def reader_settings() -> dict[str, str]:
 def key_version() -> str:
     """Return the code a cache entry or a run is keyed by: route-risk's and its libraries'.
 
-    :func:`code_version`, the version of Python and of each library of :func:`versions`
-    (read from the installed metadata each call: a run takes it once, at its start) and the
+    :func:`code_version`, the version of Python, of each library of :func:`versions`
+    (read from the installed metadata each call: a run takes it once, at its start) and of
+    the time-zone rules local times are converted by (:func:`tz_rules`), and the
     GDAL, OGR and PROJ settings of the environment (:func:`reader_settings`).  The tables a
     library computes (pandas and pyogrio parse the inputs, h3 makes the cells, scipy and
     statsmodels fit) are not served from the cache after it is upgraded or set otherwise.
@@ -136,7 +138,34 @@ def versions() -> dict[str, str]:
     for n in _VERSIONED:
         with contextlib.suppress(md.PackageNotFoundError):
             out[n] = md.version(n)
+    if (tz := tz_rules()) is not None:
+        out["tz rules"] = tz
     return out
+
+
+def tz_rules() -> str | None:
+    """Return the version of the time-zone rules a local time is converted by, or None.
+
+    pandas converts a zone (``Europe/Lisbon``) with :mod:`zoneinfo`, which reads the
+    system's rules (``/usr/share/zoneinfo``) before the ``tzdata`` package's: a system
+    update of them (2025b to 2026a) changes the UTC times of a file's local times while no
+    package's version does.  The version line of the first rules file found on
+    ``zoneinfo.TZPATH`` (``tzdata.zi``, or ``+VERSION``) with a digest of the file; None
+    without one (the ``tzdata`` package's rules, keyed by its version).
+    """
+    import zoneinfo
+
+    for folder in zoneinfo.TZPATH:
+        for name in ("tzdata.zi", "+VERSION"):
+            path = Path(folder) / name
+            try:
+                data = path.read_bytes()
+            except OSError:
+                continue
+            first = data.split(b"\n", 1)[0].decode("utf-8", "replace")
+            version = first.removeprefix("# version").strip()
+            return f"{version}+{hashlib.sha256(data).hexdigest()[:12]} ({folder})"
+    return None
 
 
 def jsonable(obj: Any) -> Any:
