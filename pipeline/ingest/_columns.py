@@ -38,6 +38,7 @@ __all__ = [
     "dated_events",
     "fallback_column",
     "hemisphere_missing",
+    "gridded_hours",
     "infer_columns",
     "name_tokens",
     "part_missing",
@@ -55,7 +56,7 @@ UNIT_TOKENS = frozenset(
 #: Tokens of a moment that is never the record's own, however well its values parse as
 #: dates: an arrival expected (a voyage's ``ETA``) or when the record was kept.
 OTHER_MOMENTS = frozenset(
-    "eta created updated modified inserted ingested uploaded imported "
+    "eta created updated modified inserted ingested uploaded imported added "
     # the record-keeping words in Spanish, Portuguese, French and German ('fecha_registro')
     "registro registo creacion criacao actualizacion atualizacao modificacion modificacao "
     "enregistrement creation modification erfassung erstellt aktualisiert geandert".split()
@@ -82,6 +83,10 @@ QUALIFIERS = (
 _GLUED = (
     ("basedatetime", ("base", "date", "time")),
     ("dateofocc", ("date", "of", "occ")),
+    # GDELT's event table: 'SQLDATE' is the event's day (yyyymmdd), 'DATEADDED' when the
+    # record was added (yyyymmddHHMMSS); read as one word each, neither was a date's header
+    ("sqldate", ("sql", "date")),
+    ("dateadded", ("date", "added")),
     ("datetime", ("date", "time")),
     ("timestamp", ("timestamp",)),
     ("latlon", ("lat", "lon")),
@@ -157,6 +162,11 @@ _EVENT_TOKENS = _fs(
     "incautacion incautado decomiso aprehension evento incidente hecho suceso apreensao "
     "apreendido ocorrencia saisie evenement beschlagnahme sicherstellung vorfall ereignis"
 )
+#: Tokens that name the place of the event a record is about.  GDELT's event table gives
+#: three places, each a latitude and longitude: 'Actor1Geo_Lat' (where the first actor is
+#: based: a country's centroid, often), 'Actor2Geo_Lat', and 'ActionGeo_Lat', where the
+#: event happened; the shortest header, the first actor's home, was taken.
+_PLACE_TOKENS = _EVENT_TOKENS | _fs("action")
 #: Header tokens that name a mass or a unit of mass (``Weight (kg)``, ``Net weight``, ``peso``).
 _MASS_TOKENS = _fs(
     "kg kgs kilo kilos kilogram kilograms g gr grs gm gms gram grams gramme grammes mg t "
@@ -191,7 +201,7 @@ ROLES: dict[str, Role] = {
         ),
         weak=_fs("y"),
         veto=_fs("lon lng long longitude x") | _NOT_A_POSITION,
-        primary=_EVENT_TOKENS,
+        primary=_PLACE_TOKENS,
     ),
     "lon": Role(
         exact=(
@@ -218,9 +228,11 @@ ROLES: dict[str, Role] = {
         weak=_fs("x long"),
         # 'long' + 'name' is a long name, not a longitude; an error is no position
         veto=_fs("lat latitude y name") | _NOT_A_POSITION,
-        # FIT's field, also under its message's name (FitCSVTool's 'record.position_long')
-        pairs=((_fs("position"), _fs("long")),),
-        primary=_EVENT_TOKENS,
+        # FIT's field, also under its message's name (FitCSVTool's 'record.position_long');
+        # GDELT's 'ActionGeo_Long' (a 'long' of three words was no longitude: the lone
+        # 'Actor1Geo_Long' was paired with 'ActionGeo_Lat')
+        pairs=((_fs("position geo"), _fs("long")),),
+        primary=_PLACE_TOKENS,
     ),
     "coords": Role(
         exact=(
@@ -244,7 +256,7 @@ ROLES: dict[str, Role] = {
             "geometry",
         ),
         strong=_fs("coords coordinates coordinate position"),
-        primary=_EVENT_TOKENS,
+        primary=_PLACE_TOKENS,
     ),
     "time": Role(
         exact=(
@@ -871,7 +883,7 @@ def _pick(
                 ok2, detail2 = _content_ok(
                     raw[col2], role, identity, exact=score2 > 80, column=col2
                 )
-                if ok2 and date_fit(raw[col2]) >= 0.5:
+                if ok2 and date_fit(raw[col2], numbers=_compact_dates(raw[col2])) >= 0.5:
                     return {
                         "column": col2,
                         "by": "name",
@@ -1036,6 +1048,63 @@ def unfit_column_notes(evidence: dict[str, dict[str, Any]], name: str) -> list[s
         for role, e in evidence.items()
         if e.get("unfit") and e.get("column") is None
     ]
+
+
+#: Header words of a grid cell's position (``cell_ll_lat``, ``lat_bin``, ``grid_lon``).
+_CELL_WORDS = frozenset({"cell", "bin", "bins", "grid"})
+#: Header words that, beside ``hours``, name time summed over a cell (``fishing_hours``,
+#: ``vessel_hours``, ``Apparent Fishing Hours``), never a position's attribute.
+_EFFORT_WORDS = frozenset({"fishing", "vessel", "vessels", "presence", "effort", "apparent"})
+
+
+def gridded_hours(
+    raw: pd.DataFrame, pick: dict, evidence: dict
+) -> tuple[list[str], list[str]] | None:
+    """Return the grid-cell position columns and the hour columns of a gridded product.
+
+    Global Fishing Watch's fishing effort and vessel presence tables hold a cell's lower-left
+    corner and the hours vessels spent in it per day or month, not positions nor events.
+    Found when a position header names a cell, bin or grid, or when a column sums hours (a
+    bare ``hours``, or ``hours`` with a word such as fishing, vessel or presence: never
+    ``engine_hours``) and the time column holds days without a clock (the 4Wings API's
+    ``lat``, ``lon``, ``date``, ``vessel_id``, ``hours``).  None when positions are named
+    in the config (``evidence`` says ``by: config``), or when nothing says a grid.
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        The file's columns (raw values).
+    pick : dict
+        Role -> column picked (``lat``, ``lon``, ``time``, ``time_of_day``).
+    evidence : dict
+        Role -> the evidence of its pick.
+    """
+    coords = [
+        pick[r]
+        for r in ("lat", "lon")
+        if pick.get(r) is not None and evidence.get(r, {}).get("by") != "config"
+    ]
+    if len(coords) < 2:  # named in the config (or not found: refused next, as missing)
+        return None
+    cell = [c for c in coords if _CELL_WORDS & set(name_tokens(c))]
+    hours = [
+        c
+        for c in raw.columns
+        if "hours" in (toks := set(name_tokens(c))) and (_EFFORT_WORDS & toks or toks == {"hours"})
+    ]
+    time_col = pick.get("time")
+    if not cell and hours:  # hours beside plain positions: a grid only if its times are days
+        days_only = False
+        if time_col is not None and pick.get("time_of_day") is None:
+            text = raw[time_col].astype("string").str.strip()
+            text = text[text.fillna("").ne("")]
+            clock = text.str.contains(":", regex=False) | text.str.fullmatch(r"\d{9,}(\.\d*)?")
+            days_only = len(text) > 0 and not clock.fillna(False).any()  # no epoch numbers
+        if not days_only:
+            hours = []
+    if not cell and not hours:
+        return None
+    return cell, hours
 
 
 def vessel_positions(raw: pd.DataFrame, name: str) -> str | None:
@@ -1278,6 +1347,21 @@ def _years_only(values: pd.Series) -> bool:
         x = v.to_numpy(dtype="float64")
         return bool(((x == np.trunc(x)) & (x >= 1000) & (x <= 2999)).all())
     return bool(v.astype("str").str.fullmatch(r"\s*[12]\d{3}(?:\.0)?\s*").all())
+
+
+def _compact_dates(values: pd.Series) -> bool:
+    """Whether most sampled values are compact dates (``20230312``, ``20230312151500``).
+
+    Recognition by content counts no bare number as a date (an MMSI would read as epoch
+    seconds); beside a column of years, a column of yyyymmdd[HHMM[SS]] numbers whose header
+    names a date (GDELT's ``SQLDATE`` beside its ``Year``) says the day, which the years
+    lose.
+    """
+    v = _sample(values)
+    if not len(v) or v.dtype.kind == "f":
+        return False
+    text = v.astype("str").str.strip()
+    return bool(text.str.fullmatch(r"[12]\d{3}[01]\d[0-3]\d(?:\d{4}(?:\d{2})?)?").mean() >= 0.9)
 
 
 #: A category ('Armed robbery', 'Cocaine HCl') is a few words; a narrative is more.

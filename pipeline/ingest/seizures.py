@@ -81,10 +81,12 @@ from ._columns import (
     QUALIFIERS,
     compose_coordinate,
     coordinate_parts,
+    gridded_hours,
     hemisphere_missing,
     infer_columns,
     name_score,
     name_tokens,
+    number_fit,
     part_missing,
     port_list,
     seized_what_columns,
@@ -735,6 +737,7 @@ def _normalise(
     records = raw[~header_again] if header_again.any() else raw
     _refuse_event_counts(records, over, name)
     _refuse_vessel_positions(records, over, name)
+    _refuse_gridded_hours(records, pick, evidence, name)
     counted = _event_count_column(records, over, bare=True)
     if counted is not None and counted[0] not in set(pick.values()):
         notes.append(
@@ -1714,6 +1717,38 @@ def _refuse_event_counts(raw: pd.DataFrame, over: dict[str, str], name: str) -> 
         "record per event, and reading it would count each row as one event; give one row "
         f"per event, or name {col!r} in columns: (e.g. note: {col!r}) if it counts something "
         "else"
+    )
+
+
+def _refuse_gridded_hours(raw: pd.DataFrame, pick: dict, evidence: dict, name: str) -> None:
+    """Refuse a grid of hours spent per cell (a fishing effort table) given as seizure records.
+
+    Global Fishing Watch's fishing effort and presence tables (the map's ``Lat``, ``Lon``,
+    ``Time Range``, ``Apparent Fishing Hours``; ``cell_ll_lat``, ``fishing_hours``) were
+    read as one event per cell, at its corner, on the first of the month: a map of where
+    boats fish, each cell weighing one seizure, whatever its hours.  A bare ``hours`` column
+    counts only when it holds numbers (an incident list's ``Hours`` may be its clock).
+    """
+    found = gridded_hours(raw, pick, evidence)
+    if found is None:
+        return
+    cell, hours = found
+    hours = [
+        c
+        for c in hours
+        if set(name_tokens(c)) != {"hours"}
+        or (number_fit(raw[c]) >= 0.9 and not as_text(raw[c]).str.contains(":").any())
+    ]
+    if not cell and not hours:
+        return
+    what = [f"{'/'.join(repr(c) for c in cell)} name grid cells (their corners)"] if cell else []
+    what += [f"{hours[0]!r} sums the hours spent in a cell"] if hours else []
+    raise InputError(
+        f"{name}: a gridded product, not seizure records: {' and '.join(what)} (as Global "
+        "Fishing Watch's fishing effort and vessel presence tables); read as seizures each "
+        "cell would be one event at its corner, whatever its hours. Rasterise the hours "
+        "(gdal_rasterize) and add them as a raster input (inputs.rasters); set columns: "
+        "{lat: ..., lon: ...} only if each row is an event after all"
     )
 
 

@@ -96,7 +96,13 @@ from ..schema import (
     VESSEL_ID,
     empty_pings,
 )
-from ._columns import fallback_column, infer_columns, name_tokens, unfit_column_notes
+from ._columns import (
+    fallback_column,
+    gridded_hours,
+    infer_columns,
+    name_tokens,
+    unfit_column_notes,
+)
 from ._common import (
     IngestResult,
     Rule,
@@ -846,13 +852,6 @@ def _columns_from_table(raw: pd.DataFrame, src: TrackSource, name: str, schema: 
     }
 
 
-#: Header words of a grid cell's position (``cell_ll_lat``, ``lat_bin``, ``grid_lon``).
-_CELL_WORDS = frozenset({"cell", "bin", "bins", "grid"})
-#: Header words that, beside ``hours``, name time summed over a cell (``fishing_hours``,
-#: ``vessel_hours``, ``Apparent Fishing Hours``), never a position's attribute.
-_EFFORT_WORDS = frozenset({"fishing", "vessel", "vessels", "presence", "effort", "apparent"})
-
-
 def _refuse_gridded(raw: pd.DataFrame, pick: dict, evidence: dict, name: str) -> None:
     """Refuse a gridded product (hours per cell and day) that only looks like pings.
 
@@ -861,37 +860,13 @@ def _refuse_gridded(raw: pd.DataFrame, pick: dict, evidence: dict, name: str) ->
     ``lat_bin``/``lon_bin``; the map's ``Lat``, ``Lon``, ``Time Range``, ``Apparent Fishing
     Hours``) hold a cell's lower-left corner and the hours vessels spent in it per day: read
     as pings, each vessel would sit at cell corners at midnight, one position a day, and its
-    hours would be lost.  Refused when a position header names a cell, bin or grid, or when a
-    column sums hours (a bare ``hours``, or ``hours`` with a word such as fishing, vessel or
-    presence: never ``engine_hours``) and the time column holds days without a clock (the
-    4Wings API's ``lat``, ``lon``, ``date``, ``vessel_id``, ``hours``).  Columns named in
-    the config are taken as told.
+    hours would be lost (:func:`gridded_hours` says when).  Columns named in the config are
+    taken as told.
     """
-    coords = [
-        pick[r]
-        for r in ("lat", "lon")
-        if pick.get(r) is not None and evidence.get(r, {}).get("by") != "config"
-    ]
-    if len(coords) < 2:  # named in the config (or not found: refused next, as missing)
+    found = gridded_hours(raw, pick, evidence)
+    if found is None:
         return
-    cell = [c for c in coords if _CELL_WORDS & set(name_tokens(c))]
-    hours = [
-        c
-        for c in raw.columns
-        if "hours" in (toks := set(name_tokens(c))) and (_EFFORT_WORDS & toks or toks == {"hours"})
-    ]
-    time_col = pick.get("time")
-    if not cell and hours:  # hours beside plain positions: a grid only if its times are days
-        days_only = False
-        if time_col is not None and pick.get("time_of_day") is None:
-            text = raw[time_col].astype("string").str.strip()
-            text = text[text.fillna("").ne("")]
-            clock = text.str.contains(":", regex=False) | text.str.fullmatch(r"\d{9,}(\.\d*)?")
-            days_only = len(text) > 0 and not clock.fillna(False).any()  # no epoch numbers
-        if not days_only:
-            hours = []
-    if not cell and not hours:
-        return
+    cell, hours = found
     what = []
     if cell:
         what.append(f"{'/'.join(repr(c) for c in cell)} name grid cells (their corners)")

@@ -1,0 +1,159 @@
+"""Incident and track files in shapes real exports take, read wrongly before: round 10.
+
+Each file is written to ``tmp_path`` in the shape its source writes it and checked against
+an independent reading of the same file with pandas: GDELT's event table (a BigQuery or
+analysis-service CSV export, 61 columns: the day as ``SQLDATE`` yyyymmdd beside ``Year``,
+three places each with a latitude and a longitude); Global Fishing Watch's fishing effort
+grid given where seizure records are expected.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted, write_text
+
+from pipeline.errors import InputError
+from pipeline.ingest import read_seizures
+
+pytestmark = IGNORE_PENDING_DEPRECATION
+
+# ---------------------------------------------------------------- GDELT's event table
+
+#: GDELT 2.0's event table, in the order its export writes the 61 columns.
+GDELT_COLUMNS = (
+    "GLOBALEVENTID,SQLDATE,MonthYear,Year,FractionDate,Actor1Code,Actor1Name,"
+    "Actor1CountryCode,Actor1KnownGroupCode,Actor1EthnicCode,Actor1Religion1Code,"
+    "Actor1Religion2Code,Actor1Type1Code,Actor1Type2Code,Actor1Type3Code,Actor2Code,"
+    "Actor2Name,Actor2CountryCode,Actor2KnownGroupCode,Actor2EthnicCode,Actor2Religion1Code,"
+    "Actor2Religion2Code,Actor2Type1Code,Actor2Type2Code,Actor2Type3Code,IsRootEvent,"
+    "EventCode,EventBaseCode,EventRootCode,QuadClass,GoldsteinScale,NumMentions,NumSources,"
+    "NumArticles,AvgTone,Actor1Geo_Type,Actor1Geo_FullName,Actor1Geo_CountryCode,"
+    "Actor1Geo_ADM1Code,Actor1Geo_ADM2Code,Actor1Geo_Lat,Actor1Geo_Long,Actor1Geo_FeatureID,"
+    "Actor2Geo_Type,Actor2Geo_FullName,Actor2Geo_CountryCode,Actor2Geo_ADM1Code,"
+    "Actor2Geo_ADM2Code,Actor2Geo_Lat,Actor2Geo_Long,Actor2Geo_FeatureID,ActionGeo_Type,"
+    "ActionGeo_FullName,ActionGeo_CountryCode,ActionGeo_ADM1Code,ActionGeo_ADM2Code,"
+    "ActionGeo_Lat,ActionGeo_Long,ActionGeo_FeatureID,DATEADDED,SOURCEURL"
+).split(",")
+
+
+def _gdelt_csv(tmp_path, n: int = 24):
+    """Events at Manzanillo (the action), by Mexico's police (placed at Mexico's centroid)."""
+    rows = []
+    for i in range(n):
+        r = dict.fromkeys(GDELT_COLUMNS, "")
+        day = pd.Timestamp("2023-03-01") + pd.Timedelta(days=i)
+        r.update(
+            GLOBALEVENTID=str(1090000000 + i),
+            SQLDATE=f"{day:%Y%m%d}",
+            MonthYear=f"{day:%Y%m}",
+            Year="2023",
+            FractionDate=f"{2023 + day.day_of_year / 365:.4f}",
+            Actor1Code="MEXCOP",
+            Actor1Name="MEXICO",
+            Actor2Code="CRM",
+            IsRootEvent="1",
+            EventCode="1711",
+            EventRootCode="17",
+            QuadClass="4",
+            GoldsteinScale="-9.2",
+            Actor1Geo_Type="1",
+            Actor1Geo_FullName="Mexico",
+            Actor1Geo_Lat="23",
+            Actor1Geo_Long="-102",
+            Actor1Geo_FeatureID="MX",
+            ActionGeo_Type="4",
+            ActionGeo_FullName="Manzanillo, Colima, Mexico",
+            ActionGeo_Lat=f"{19.05 + i * 0.01:.4f}",
+            ActionGeo_Long=f"{-104.31 - i * 0.01:.4f}",
+            ActionGeo_FeatureID="-1679237",
+            # added to the table days later, and later still for the last ones
+            DATEADDED=f"{day + pd.Timedelta(days=3 + i % 5):%Y%m%d}151500",
+            SOURCEURL=f"https://example.com/news/{i}",
+        )
+        if i % 3 == 0:
+            r.update(Actor2Geo_Type="4", Actor2Geo_Lat="17.95", Actor2Geo_Long="-102.2")
+        rows.append(r)
+    path = tmp_path / "gdelt_events.csv"
+    pd.DataFrame(rows, columns=GDELT_COLUMNS).to_csv(path, index=False)
+    return path
+
+
+def test_gdelt_events_are_placed_where_they_happened_on_their_day(tmp_path):
+    # Read before: every event on 1 January ('Year', with a note) at Mexico's centroid
+    # (23, -102: 'Actor1Geo_Lat', the shortest header of three latitudes), exit 0.
+    path = _gdelt_csv(tmp_path)
+    res = read_seizures(path)
+    assert_accounted(res)
+    assert res.by_rule == {}
+    raw = pd.read_csv(path, dtype=str)
+    days = pd.to_datetime(raw["SQLDATE"], format="%Y%m%d").dt.tz_localize("UTC")
+    assert res.frame["time"].tolist() == days.tolist()
+    assert res.frame["lat"].tolist() == raw["ActionGeo_Lat"].astype(float).tolist()
+    assert res.frame["lon"].tolist() == raw["ActionGeo_Long"].astype(float).tolist()
+    picked = {r: res.assumptions["columns"][r]["column"] for r in ("time", "lat", "lon")}
+    assert picked == {"time": "SQLDATE", "lat": "ActionGeo_Lat", "lon": "ActionGeo_Long"}
+
+
+def test_a_day_column_of_yyyymmdd_numbers_beats_a_year_column(tmp_path):
+    # 'Year' is a known name, 'fecha' (20230312) only a date word: the day was lost to the
+    # year, every record on 1 January, because bare numbers never counted as dates there.
+    text = "year,fecha,lat,lon,tipo\n" + "".join(
+        f"2023,202303{10 + i:02d},{1.5 + i / 100:.2f},104.2,Robbery\n" for i in range(6)
+    )
+    res = read_seizures(write_text(tmp_path, "anio.csv", text))
+    assert res.assumptions["columns"]["time"]["column"] == "fecha"
+    assert res.frame["time"].dt.day.tolist() == list(range(10, 16))
+
+
+def test_when_a_record_was_added_is_never_its_date(tmp_path):
+    # GDELT's DATEADDED (yyyymmddHHMMSS) beside the Year alone: the year, not the day the
+    # record was added to the table.
+    path = _gdelt_csv(tmp_path)
+    raw = pd.read_csv(path, dtype=str).drop(columns=["SQLDATE", "FractionDate", "MonthYear"])
+    raw.to_csv(path, index=False)
+    res = read_seizures(path)
+    assert res.assumptions["columns"]["time"]["column"] == "Year"
+    assert (res.frame["time"] == pd.Timestamp("2023-01-01", tz="UTC")).all()
+
+
+# ------------------------------------- a fishing effort grid where seizure records belong
+
+
+@pytest.mark.parametrize(
+    ("header", "row"),
+    [
+        # the Global Fishing Watch map's download: a cell, a month, hours
+        (
+            "Lat,Lon,Time Range,flag,Vessel IDs,Apparent Fishing Hours",
+            "{lat},{lon},2023-03,MEX,3,{h}",
+        ),
+        # the daily effort table at 100th-degree cells
+        (
+            "date,cell_ll_lat,cell_ll_lon,flag,geartype,hours,fishing_hours,mmsi_present",
+            "2023-03-12,{lat},{lon},MEX,trawlers,{h},{h},2",
+        ),
+    ],
+)
+def test_a_fishing_effort_grid_is_refused_as_seizure_records(tmp_path, header, row):
+    # Read before as one seizure per cell, at its corner, whatever its hours (exit 0): a map
+    # of where boats fish. As a track the same file was refused already.
+    lines = [header] + [
+        row.format(lat=f"{19 + i / 100:.2f}", lon=f"{-104.4 + i / 100:.2f}", h=f"{0.5 + i:.2f}")
+        for i in range(12)
+    ]
+    path = write_text(tmp_path, "effort.csv", "\n".join(lines) + "\n")
+    with pytest.raises(
+        InputError, match=r"a gridded product, not seizure records.*inputs\.rasters"
+    ) as err:
+        read_seizures(path)
+    assert "\n" not in str(err.value)
+
+
+def test_an_incident_list_with_an_hours_clock_is_not_a_grid(tmp_path):
+    text = "date,hours,lat,lon,type\n" + "".join(
+        f"2023-03-{10 + i:02d},{14 + i % 3}:30,{1.5 + i / 100:.2f},104.2,Robbery\n"
+        for i in range(6)
+    )
+    res = read_seizures(write_text(tmp_path, "hours.csv", text))
+    assert len(res.frame) == 6
