@@ -157,3 +157,46 @@ def test_an_incident_list_with_an_hours_clock_is_not_a_grid(tmp_path):
     )
     res = read_seizures(write_text(tmp_path, "hours.csv", text))
     assert len(res.frame) == 6
+
+
+# ------------------------------------------- an activity app's default name names no vessel
+
+
+def _strava_gpx(tmp_path, stem: str, name: str, lat0: float):
+    """A GPX as Strava exports an activity: its default name, hr extensions, 20 points."""
+    pts = "".join(
+        f'<trkpt lat="{lat0 + i * 0.001:.7f}" lon="{-0.12 + i * 0.001:.7f}"><ele>12.4</ele>'
+        f"<time>2024-03-15T07:{i:02d}:00Z</time><extensions><gpxtpx:TrackPointExtension>"
+        "<gpxtpx:hr>130</gpxtpx:hr></gpxtpx:TrackPointExtension></extensions></trkpt>\n"
+        for i in range(20)
+    )
+    text = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<gpx creator="StravaGPX" version="1.1" '
+        'xmlns="http://www.topografix.com/GPX/1/1" '
+        'xmlns:gpxtpx="http://www.garmin.com/xmlschemas/TrackPointExtension/v1">\n'
+        f"<metadata><time>2024-03-15T07:00:00Z</time></metadata>\n<trk><name>{name}</name>"
+        f"<type>1</type><trkseg>\n{pts}</trkseg></trk>\n</gpx>\n"
+    )
+    return write_text(tmp_path, f"{stem}.gpx", text)
+
+
+@pytest.mark.parametrize("name", ["Morning Ride", "Evening Sail", "London Cycling"])
+def test_two_riders_default_activity_names_stay_two_vessels(tmp_path, name):
+    # Strava names every recording by the part of the day and the sport, Garmin Connect by
+    # the place and the sport: two people's 'Morning Ride' (London and Brighton, the same
+    # morning) were one vessel, linked across files, read as one track jumping between them.
+    from pipeline.ingest import read_tracks
+
+    a = read_tracks(_strava_gpx(tmp_path, "alice", name, 51.5))
+    b = read_tracks(_strava_gpx(tmp_path, "bob", name, 50.8))
+    assert_accounted(a)
+    assert set(a.frame["vessel_id"]) == {f"alice:{name}"}
+    assert set(b.frame["vessel_id"]) == {f"bob:{name}"}
+    assert any("device defaults" in n for n in a.notes)
+
+
+def test_a_boats_own_name_still_links_its_files(tmp_path):
+    from pipeline.ingest import read_tracks
+
+    a = read_tracks(_strava_gpx(tmp_path, "log1", "Morning Star", 51.5))
+    assert set(a.frame["vessel_id"]) == {"Morning Star"}

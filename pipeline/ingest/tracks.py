@@ -1187,6 +1187,27 @@ _GPX_DEFAULT_NAME = re.compile(
     re.IGNORECASE,
 )
 
+#: An activity app's default name for a recording: Strava's part of the day and sport
+#: ('Morning Ride', 'Lunch Run', 'Evening Sail'), Garmin Connect's place and sport
+#: ('London Cycling', 'Open Water Swimming').  Every rider's morning ride has it: two
+#: people's files would make one vessel.  A boat's own name ('Morning Star') is no sport.
+_SPORTS = (
+    r"(?:e-?bike\s+|mountain\s+bike\s+|gravel\s+|virtual\s+|trail\s+)?"
+    r"(?:ride|run|walk|hike|swim|row|sail|kayaking|canoe|canoeing|paddle|stand\s+up\s+"
+    r"paddling|surf|windsurf|kitesurf|ski|activity|workout)"
+)
+#: Garmin's sport after a place: a gerund (a boat may be 'Lady Run', not 'Lady Running').
+_SPORT_GERUNDS = (
+    r"(?:road\s+|mountain\s+|indoor\s+|trail\s+|open\s+water\s+|lap\s+)?"
+    r"(?:cycling|biking|running|walking|hiking|swimming|rowing|sailing|kayaking|canoeing|"
+    r"paddling|paddleboarding|boating|surfing|windsurfing|kitesurfing|skiing)"
+)
+_ACTIVITY_DEFAULT_NAME = re.compile(
+    rf"\s*(?:(?:morning|lunch|afternoon|evening|night)\s+{_SPORTS}"
+    rf"|(?:[^\W\d_][\w'.-]*[\s,-]+)*{_SPORT_GERUNDS})\s*",
+    re.IGNORECASE,
+)
+
 
 def _read_gpx(src: TrackSource, opened):
     """Every ``<trkpt>`` and ``<rtept>`` as a ping record, rows being the line of its tag."""
@@ -1219,9 +1240,12 @@ def _read_gpx(src: TrackSource, opened):
         stem + pts["kind"].map({"track": "track_", "route": "route_"}) + pts["owner"].astype("str")
     )
     vid = np.where(vid == "", fallback.to_numpy(dtype=object), vid)
-    # A device's default name ('ACTIVE LOG', 'Track 002', a date like '03-OCT-10') names no
-    # vessel: two phones' 'ACTIVE LOG' must not become one.  Such names are scoped by the file.
-    generic = pd.Series(vid, dtype=object).str.fullmatch(_GPX_DEFAULT_NAME).to_numpy(dtype=bool)
+    # A device's or an app's default name ('ACTIVE LOG', 'Track 002', a date like
+    # '03-OCT-10', 'Morning Ride') names no vessel: two phones' 'ACTIVE LOG' must not become one.  Such names are scoped by the file.
+    names = pd.Series(vid, dtype=object)
+    generic = (
+        names.str.fullmatch(_GPX_DEFAULT_NAME) | names.str.fullmatch(_ACTIVITY_DEFAULT_NAME)
+    ).to_numpy(dtype=bool)
     if generic.any():
         seen = sorted(set(vid[generic]))
         vid = np.where(generic, stem + vid.astype(str), vid).astype(object)
