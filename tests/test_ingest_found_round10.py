@@ -200,3 +200,51 @@ def test_a_boats_own_name_still_links_its_files(tmp_path):
 
     a = read_tracks(_strava_gpx(tmp_path, "log1", "Morning Star", 51.5))
     assert set(a.frame["vessel_id"]) == {"Morning Star"}
+
+
+# ------------------------------------------------- MarineTraffic's SPEED is knots x10
+
+
+def _marinetraffic(tmp_path, fmt: str):
+    """A MarineTraffic API answer (PS06's columns): two ships drifting at 0.3-0.5 kn."""
+    rows = []
+    for k, mmsi in enumerate(("241087000", "636019825")):
+        for i in range(12):
+            rows.append(
+                {
+                    "MMSI": mmsi,
+                    "IMO": str(9300000 + k),
+                    "SHIP_ID": str(100000 + k),
+                    "LAT": f"{37.90 + k * 0.3 + i * 0.0033:.5f}",  # 0.2 nm an hour
+                    "LON": "23.60000",
+                    "SPEED": str(3 + i % 3),  # 0.3 to 0.5 kn
+                    "HEADING": "0",
+                    "COURSE": "0",
+                    "STATUS": "0",
+                    "TIMESTAMP": f"2023-03-12T{8 + i:02d}:00:00",
+                    "DSRC": "TER",
+                    "UTC_SECONDS": str(i),
+                }
+            )
+    frame = pd.DataFrame(rows)
+    path = tmp_path / f"mt.{fmt}"
+    if fmt == "csv":
+        frame.to_csv(path, index=False)
+    else:
+        frame.to_parquet(path)
+    return path, frame
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_marinetraffic_speed_is_read_in_tenths_of_a_knot(tmp_path, fmt):
+    # MarineTraffic's API writes SPEED in knots x10. Ships under way showed it by their
+    # positions (refused, ten times too fast); ships drifting below 1 kn did not, and were
+    # read ten times too fast, exit 0: a loitering ship at 0.4 kn read as 4 kn, no loiterer.
+    from pipeline.ingest import read_tracks
+
+    path, frame = _marinetraffic(tmp_path, fmt)
+    res = read_tracks(path)
+    assert_accounted(res)
+    want = (frame["SPEED"].astype(float) / 10).tolist()
+    assert res.frame["sog_kn"].round(6).tolist() == want
+    assert res.assumptions["speed_unit"]["unit"] == "0.1 kn"

@@ -1372,7 +1372,11 @@ def _parquet_chunk(
     else:
         raw = attrs.astype(object).where(attrs.notna(), "").astype("str")
     if k == 0:
-        state.layout = table_layout(raw, state.src, state.name, "generic")
+        # the schema a header names holds in a Parquet file too (MarineTraffic's SPEED in
+        # knots x10, a FIT dump's speeds in m/s), as in the CSV it was converted from
+        src = state.src
+        schema = src.schema_ if src.schema_ != "auto" else detect_ais_schema(list(raw.columns))
+        state.layout = table_layout(raw, src, state.name, schema)
         refuse_narrow_ids(attrs, state.layout["vessel_col"], state.name)
         state.layout["crs_by"] = "config"
         if writers is not None:

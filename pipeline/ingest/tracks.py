@@ -197,11 +197,12 @@ _KNOT_KM = 1.852
 
 
 def detect_ais_schema(columns: list[str]) -> str:
-    """Return ``dma``, ``marinecadastre``, ``gtfs_rt``, ``fit`` or ``generic`` from a CSV header.
+    """Return ``dma``, ``marinecadastre``, ``gtfs_rt``, ``fit``, ``marinetraffic`` or ``generic``.
 
     ``fit``: a Garmin FIT activity's records as CSV (FitCSVTool, fitparse/fitdecode dumps):
     ``timestamp``, ``position_lat``, ``position_long``, ``speed``/``enhanced_speed``, maybe
-    as ``record.position_lat[semicircles]``.
+    as ``record.position_lat[semicircles]``.  ``marinetraffic``: a MarineTraffic API answer
+    (``MMSI``, ``SHIP_ID``, ``SPEED``, ...), whose ``SPEED`` is in knots x10.
     """
     first = columns[0].strip().lower() if columns else ""
     norm = {normalise_name(c) for c in columns}
@@ -215,7 +216,14 @@ def detect_ais_schema(columns: list[str]) -> str:
     fields = {re.sub(r"\[.*\]$", "", c.strip()).rsplit(".", 1)[-1].lower() for c in columns}
     if {"position_lat", "position_long"} <= fields:
         return "fit"
+    if {"mmsi", "ship_id", "speed"} <= norm:
+        return "marinetraffic"
     return "generic"
+
+
+def _table_schema(src: TrackSource, columns: list[str]) -> str:
+    """Return the schema set in the config, else the one the header names."""
+    return src.schema_ if src.schema_ != "auto" else detect_ais_schema(columns)
 
 
 def classify_mmsi(ids: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Series]:
@@ -694,6 +702,13 @@ def _speed_unit(src: TrackSource, sog_col: str | None, schema: str, name: str = 
         elif schema == "fit":
             unit, why = "m/s", "a FIT record's speed and enhanced_speed are metres per second"
             by = "schema"
+        elif schema == "marinetraffic" and normalise_name(sog_col) == "speed":
+            # MarineTraffic's API writes SPEED in knots x10 (its documentation: 'The speed
+            # (in knots x10) that the subject vessel is reporting'); read as knots, a ship
+            # at 1.5 kn sailed at 15, and one drifting at 0.4 kn (loitering) at 4.  Moving
+            # ships showed the tenfold by their positions and were refused; slow ones did not.
+            unit, why, tenths = "kn", "a MarineTraffic API answer (MMSI, SHIP_ID, SPEED)", True
+            by, scale = "schema", " (SPEED in knots x10)"
         else:
             other = [t for t in toks if t not in _SPEED_WORDS and t not in scale_words]
             unit = "kn"
@@ -1284,7 +1299,7 @@ def _read_vector_tracks(
     notes: list[str] = []
     if geoms_or_none is None:
         raw = attrs.astype(object).where(attrs.notna(), "").astype("str")
-        parts = _columns_from_table(raw, src, name, "generic")
+        parts = _columns_from_table(raw, src, name, _table_schema(src, list(raw.columns)))
         refuse_narrow_ids(attrs, parts["vessel_col"], name)
         parts["crs_by"] = "config"
         return raw, np.arange(1, len(raw) + 1, dtype="int64"), parts, notes, src.crs
@@ -1465,7 +1480,7 @@ def _read_vector_tracks(
         "evidence": evidence,
         "crs_by": crs_by,
     }
-    speed = _speed_unit(src, pick["sog"], "generic", name)
+    speed = _speed_unit(src, pick["sog"], _table_schema(src, cols), name)
     parts["speed_unit"] = _speed_report(speed, pick["sog"])
     parts["speed_factor"] = speed["factor"]
     parts["speed_checked"] = speed["by"] != "config"
