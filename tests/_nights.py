@@ -1,7 +1,8 @@
 """What a run published, to compare a nightly run with a cold one byte for byte.
 
-Shared by tests/test_nights_sequence.py (a week of input changes) and
-tests/test_cache_keys.py (every option and input changed, one at a time).
+Shared by tests/test_nights_sequence.py (a week of input changes),
+tests/test_dask_nights.py (nights that switch engine) and tests/test_cache_keys.py (every
+option and input changed, one at a time).
 """
 
 from __future__ import annotations
@@ -59,3 +60,50 @@ def differences(got: dict, want: dict) -> list[str]:
         for k in sorted(set(got[part]) | set(want[part]))
         if got[part].get(k) != want[part].get(k)
     ]
+
+
+def tiny_theatre(folder: Path) -> Path:
+    """Generate a tiny theatre into ``folder``: 300 seizures, 8 vessels over 3 days."""
+    from pipeline.demo import generate_demo
+
+    generate_demo(folder, n_seizures=300, n_vessels=8, days=3, raster_res_deg=0.5)
+    return folder
+
+
+def night_raw(theatre: Path, data: Path, out: Path, tracks: list[str], as_of: str) -> dict:
+    """The config of a night on a tiny theatre: seizures, ports and ``tracks`` in ``data``.
+
+    The model is fitted on :data:`NIGHT_FACTORS` and the theatre's night lights, with a
+    two-origin back-test; hot spots and the optional map outputs are off (fast nights).
+    """
+    return {
+        "run": {"as_of": as_of, "out_dir": str(out)},
+        "area": {"bbox": [-85, -10, 10, 45], "resolution": 3},
+        "inputs": {
+            "seizures": [{"path": str(data / "seizures.csv")}],
+            "tracks": [{"path": str(data / t)} for t in tracks],
+            "rasters": [{"path": str(theatre / "nightlights.tif"), "name": "nightlights"}],
+            "ports": str(data / "ports.csv"),
+        },
+        "ingest": {},
+        "transit": {"smooth_events_km": 0},
+        "density": {"kernel": "quartic", "bandwidth_km": 150.0},
+        "score": {
+            "model": "fitted",
+            "fitted": {"min_events": 5},
+            "factors": {**NIGHT_FACTORS, "nightlights_mean": {"weight": 1}},
+        },
+        "timeline": {"months": 2},
+        "evaluate": {"enabled": True, "origins": 2},
+        "hotspots": {"enabled": False},
+        "render": {"geojson": False, "preview_png": False, "flatgeobuf": False},
+    }
+
+
+def inputs_key(files: list[Path], raw: dict) -> str:
+    """A key of the inputs' bytes and the config: a cold run of each key is made once."""
+    return hashlib.sha256(
+        json.dumps(
+            [[p.name, hashlib.sha256(p.read_bytes()).hexdigest()] for p in files] + [raw]
+        ).encode()
+    ).hexdigest()

@@ -21,8 +21,6 @@ cold run reads in the night's chunks.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import re
 import shutil
@@ -34,7 +32,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION
-from _nights import NIGHT_FACTORS, differences, published
+from _nights import differences, inputs_key, night_raw, published, tiny_theatre
 from _speed_dask import kill_nowhere, kill_once_at
 
 from pipeline.config import DaskConfig
@@ -58,12 +56,8 @@ def cluster():
 
 @pytest.fixture(scope="module")
 def theatre(tmp_path_factory) -> Path:
-    """A tiny generated theatre: 300 seizures, 8 vessels over 3 days, a coarse raster."""
-    from pipeline.demo import generate_demo
-
-    d = tmp_path_factory.mktemp("theatre")
-    generate_demo(d, n_seizures=300, n_vessels=8, days=3, raster_res_deg=0.5)
-    return d
+    """A tiny generated theatre (:func:`_nights.tiny_theatre`)."""
+    return tiny_theatre(tmp_path_factory.mktemp("theatre"))
 
 
 class _Nights:
@@ -80,28 +74,9 @@ class _Nights:
 
     def raw(self, engine: str, chunk_rows: int | None) -> dict:
         """The night's config: the feed ``ais-*.csv`` read ``chunk_rows`` records a chunk."""
-        raw = {
-            "run": {"as_of": "2026-06-30", "out_dir": str(self.out), "engine": engine},
-            "area": {"bbox": [-85, -10, 10, 45], "resolution": 3},
-            "inputs": {
-                "seizures": [{"path": str(self.data / "seizures.csv")}],
-                "tracks": [{"path": str(self.data / "ais-*.csv")}],
-                "rasters": [{"path": str(self.theatre / "nightlights.tif"), "name": "nightlights"}],
-                "ports": str(self.data / "ports.csv"),
-            },
-            "ingest": {"chunk_rows": chunk_rows, "max_reject_rate": 0.5},
-            "transit": {"smooth_events_km": 0},
-            "density": {"kernel": "quartic", "bandwidth_km": 150.0},
-            "score": {
-                "model": "fitted",
-                "fitted": {"min_events": 5},
-                "factors": {**NIGHT_FACTORS, "nightlights_mean": {"weight": 1}},
-            },
-            "timeline": {"months": 2},
-            "evaluate": {"enabled": True, "origins": 2},
-            "hotspots": {"enabled": False},
-            "render": {"geojson": False, "preview_png": False, "flatgeobuf": False},
-        }
+        raw = night_raw(self.theatre, self.data, self.out, ["ais-*.csv"], "2026-06-30")
+        raw["run"]["engine"] = engine
+        raw["ingest"] = {"chunk_rows": chunk_rows, "max_reject_rate": 0.5}
         if engine == "dask":  # the Dask engine reads partition_rows records a chunk
             raw["ingest"]["chunk_rows"] = None
             raw["dask"] = {"scheduler": self.scheduler, "partition_rows": chunk_rows}
@@ -122,11 +97,7 @@ class _Nights:
 
         raw = self.raw("local", chunk_rows)
         files = sorted(p for p in self.data.iterdir() if p.is_file())
-        key = hashlib.sha256(
-            json.dumps(
-                [[p.name, hashlib.sha256(p.read_bytes()).hexdigest()] for p in files] + [raw]
-            ).encode()
-        ).hexdigest()
+        key = inputs_key(files, raw)
         if key not in self.refs:
             folder = self.root / f"cold-{len(self.refs)}"
             res = pipeline.run_pipeline(self.config(raw, "cold"), out_dir=folder, cold=True)

@@ -12,7 +12,6 @@ and config into a fresh folder.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -22,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION
-from _nights import NIGHT_FACTORS, differences, published
+from _nights import differences, inputs_key, night_raw, published, tiny_theatre
 from conftest import QUICK
 
 pytestmark = IGNORE_PENDING_DEPRECATION
@@ -30,12 +29,8 @@ pytestmark = IGNORE_PENDING_DEPRECATION
 
 @pytest.fixture(scope="module")
 def theatre(tmp_path_factory) -> Path:
-    """A tiny generated theatre: 300 seizures, 8 vessels over 3 days, a coarse raster."""
-    from pipeline.demo import generate_demo
-
-    d = tmp_path_factory.mktemp("theatre")
-    generate_demo(d, n_seizures=300, n_vessels=8, days=3, raster_res_deg=0.5)
-    return d
+    """A tiny generated theatre (:func:`_nights.tiny_theatre`)."""
+    return tiny_theatre(tmp_path_factory.mktemp("theatre"))
 
 
 class _Nights:
@@ -54,29 +49,9 @@ class _Nights:
 
         import pipeline
 
-        raw = {
-            "run": {"as_of": as_of, "out_dir": str(self.out)},
-            "area": {"bbox": [-85, -10, 10, 45], "resolution": 3},
-            "inputs": {
-                "seizures": [{"path": str(self.data / "seizures.csv")}],
-                "tracks": [{"path": str(self.data / t)} for t in tracks],
-                "rasters": [{"path": str(self.theatre / "nightlights.tif"), "name": "nightlights"}],
-                "ports": str(self.data / "ports.csv"),
-            },
-            # read in chunks: each track file's spill is kept in the cache
-            "ingest": {"chunk_rows": 1000},
-            "transit": {"smooth_events_km": 0},
-            "density": {"kernel": "quartic", "bandwidth_km": 150.0},
-            "score": {
-                "model": "fitted",
-                "fitted": {"min_events": 5},
-                "factors": {**NIGHT_FACTORS, "nightlights_mean": {"weight": 1}},
-            },
-            "timeline": {"months": 2},
-            "evaluate": {"enabled": True, "origins": 2},
-            "hotspots": {"enabled": False},
-            "render": {"geojson": False, "preview_png": False, "flatgeobuf": False},
-        }
+        raw = night_raw(self.theatre, self.data, self.out, tracks, as_of)
+        # read in chunks: each track file's spill is kept in the cache
+        raw["ingest"] = {"chunk_rows": 1000}
         for k, v in sections.items():
             raw[k] = {**raw.get(k, {}), **v}
         path = self.root / "night.yaml"
@@ -93,12 +68,7 @@ class _Nights:
         took = time.perf_counter() - t0
         # the reference: the bytes of every input (as the test wrote them) and the config
         names = ["seizures.csv", "ports.csv", *tracks]
-        key = hashlib.sha256(
-            json.dumps(
-                [[n, hashlib.sha256((self.data / n).read_bytes()).hexdigest()] for n in names]
-                + [raw]
-            ).encode()
-        ).hexdigest()
+        key = inputs_key([self.data / n for n in names], raw)
         cold_s = None
         if key not in self.refs:
             folder = self.root / f"cold-{len(self.timings)}"
