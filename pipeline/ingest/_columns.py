@@ -819,11 +819,154 @@ def _infer(
             choice.pick[role] = found["column"]
             choice.evidence[role] = found
             used.add(found["column"])
+    if "lat" in choice.pick and "lon" in choice.pick and not overrides.get("coords"):
+        _position_pairs(raw, choice, columns, used, overrides, name)
     _content_positions(raw, choice, columns, used)
     for role, col in choice.pick.items():
         if col is not None and role not in _TEXT_ONLY and choice.evidence[role]["by"] != "config":
             _check_unique_header(raw, col, role, name)
     return choice
+
+
+# ---------------------------------------------------------------------- position pairs
+
+#: Words of a bounding box's corner or edge (``min_lat``/``max_lat``, ``lat_south``): a
+#: pair of them is an extent, not a point.
+_BOUND_WORDS = _fs("min max minimum maximum bbox bounds bound extent south north west east")
+#: Words of a pair that names a secondary place (a port, the previous ping, a voyage's start
+#: or end, a centroid): beside a plain ``lat``/``lon`` the plain pair is the record's own.
+#: Not a version of the same place (``lat_corrected``, ``geocoded_lat``): which one to
+#: trust is the user's choice.
+_ELSEWHERE = QUALIFIERS | _fs("ports harbour harbor anchorage")
+#: Words of a degree's minutes, seconds or hemisphere (``Lat Min``, ``lat_sec``, ``Lat NS``):
+#: a part of the one coordinate (:func:`coordinate_parts`), never another pair.
+_PART_WORDS = _fs(
+    "min mins minute minutes m sec secs second seconds s hem hemi hemis hemisphere ns sn ew "
+    "we n e w dir direction ind indicator quadrant deg degs degree degrees d"
+)
+
+
+def _pair_key(column: str, role: str) -> frozenset[str]:
+    """Return the words of a latitude's (longitude's) header besides the axis and units.
+
+    ``start_lat`` and ``lat_start`` give ``{'start'}``, ``Latitude`` and ``Lat DD`` nothing:
+    columns with one key are one position (kepler.gl pairs a latitude only with the
+    longitude of the same name, ``pickup_latitude`` with ``pickup_longitude``).
+    """
+    axis = ROLES[role].strong | ROLES[role].weak
+    plain = re.sub(r"\.\d+$", "", column)  # pandas' 'lat.1' of a repeated 'lat'
+    return frozenset(t for t in name_tokens(plain) if t not in axis | UNIT_TOKENS)
+
+
+def _pairs_text(pairs: list[tuple[str, str]]) -> str:
+    return ", ".join(f"{a!r}/{b!r}" for a, b in pairs)
+
+
+def _position_pairs(
+    raw: _Frame,
+    choice: ColumnChoice,
+    columns: list[str],
+    used: set[str],
+    overrides: dict[str, str],
+    name: str,
+) -> None:
+    """Make the latitude and longitude one position, and refuse a choice among equals.
+
+    Columns are grouped by their header's words besides the axis (:func:`_pair_key`): a
+    latitude is only read with the longitude of its own group (``start_lat`` never with
+    ``end_lon``).  Where two or more groups hold a latitude and a longitude (start/end,
+    pickup/dropoff, reported/corrected), the one whose header names the event
+    (``incident_lat``, GDELT's ``ActionGeo_Lat``) is taken; a plain ``lat``/``lon`` beside
+    pairs naming a secondary place (``port_lat``, ``start_lat``) is taken; the evidence
+    names the pairs not used.  Any other choice (``start_lat`` or ``end_lat``, ``lat`` or
+    ``lat_corrected``) would be a guess and is refused, naming the pairs.  A min/max pair is
+    a bounding box, never a point.  A latitude (longitude) named in the config takes the
+    longitude (latitude) of its pair.
+    """
+    lat, lon = choice.pick["lat"], choice.pick["lon"]
+    forced = {r for r in ("lat", "lon") if overrides.get(r)}
+    if forced == {"lat", "lon"} or (lat is None and lon is None):
+        return
+    groups: dict[frozenset[str], dict[str, list[str]]] = {}
+    for role in ("lat", "lon"):
+        for c in columns:
+            if (c in used and c not in (lat, lon)) or name_score(c, role)[0] <= 0:
+                continue
+            parsed, _, n = coordinate_fit(raw[c], role)
+            if c not in (lat, lon) and (n == 0 or parsed < 0.5):
+                continue  # an empty or a text column is no position to choose
+            groups.setdefault(_pair_key(c, role), {"lat": [], "lon": []})[role].append(c)
+    bounded = any(k & {"max", "maximum"} for k in groups)
+    parts = [k for k in groups if k and k <= _PART_WORDS and not (bounded and k & _BOUND_WORDS)]
+    for key in parts:  # 'Lat Min' beside 'Lat Deg': the minutes of the one latitude
+        del groups[key]
+    complete = {k: g for k, g in groups.items() if g["lat"] and g["lon"]}
+    if len(forced) == 1:
+        (own,) = forced
+        other = "lon" if own == "lat" else "lat"
+        key = _pair_key(overrides[own], own)
+        mine = complete.get(key, {}).get(other, [])
+        if mine and choice.pick[other] not in mine:
+            choice.pick[other] = mine[0]
+            choice.evidence[other] = {
+                "column": mine[0],
+                "by": "config",
+                "evidence": f"the {other} of the pair of {overrides[own]!r} (columns: "
+                f"{{{own}: {overrides[own]!r}}})",
+            }
+        return
+    klat = _pair_key(lat, "lat") if lat else None
+    klon = _pair_key(lon, "lon") if lon else None
+    if klat == klon and len(complete) <= 1:
+        return
+    if klat != klon and klat not in complete and klon not in complete:
+        return  # no pair of one name to read instead ('Latitude (WGS 84)', 'Longitude')
+    points = [k for k in complete if not k & _BOUND_WORDS]
+    boxes = [k for k in complete if k & _BOUND_WORDS]
+    pair_of = {k: (complete[k]["lat"][0], complete[k]["lon"][0]) for k in complete}
+    events = [k for k in points if k & _PLACE_TOKENS]
+    if len(events) == 1:
+        key, why = events[0], "names the event"
+    elif len(points) == 1 and not events:
+        key, why = points[0], "is the only point"
+    elif not events and frozenset() in points and all(k <= _ELSEWHERE for k in points if k):
+        key, why = frozenset(), "is the record's own; the others name a secondary place"
+    elif not points:
+        raise InputError(
+            f"{name}: {_pairs_text([pair_of[k] for k in boxes])} are the corners of a "
+            "bounding box (min/max), not a point, and no other latitude/longitude pair is "
+            "given; set columns: {lat: ..., lon: ...} in the config to the columns of the "
+            "record's position"
+        )
+    else:
+        cands = [pair_of[k] for k in (events or points)]
+        which = "each named as the event's" if events else "and no header says which is the event's"
+        raise InputError(
+            f"{name}: {len(cands)} latitude/longitude pairs could each be the record's "
+            f"position ({_pairs_text(cands)}) {which}; taking one would be a guess; set "
+            "columns: {lat: ..., lon: ...} in the config to one pair (e.g. columns: "
+            f"{{lat: {cands[0][0]}, lon: {cands[0][1]}}})"
+        )
+    others = [pair_of[k] for k in complete if k != key]
+    picked: dict[str, str] = {}
+    for role, k0 in (("lat", klat), ("lon", klon)):
+        now = choice.pick[role]
+        picked[role] = now if now is not None and k0 == key else complete[key][role][0]
+    for role, col in picked.items():
+        base = (
+            choice.evidence[role]["evidence"]
+            if col == choice.pick[role]
+            else f"header {col!r} names a {role}"
+        )
+        used.discard(str(choice.pick[role]))
+        used.add(col)
+        choice.pick[role] = col
+        choice.evidence[role] = {
+            "column": col,
+            "by": "name",
+            "evidence": f"{base}; the pair {picked['lat']!r}/{picked['lon']!r} {why}"
+            + (f"; other pairs not used: {_pairs_text(others)}" if others else ""),
+        }
 
 
 #: Roles only shown to people: a repeated header of one of them changes no number.
