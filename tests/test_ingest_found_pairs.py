@@ -21,7 +21,7 @@ from pipeline.ingest.options import SeizureSource, TrackSource
 pytestmark = IGNORE_PENDING_DEPRECATION
 
 #: Where each pair lies (latitude, longitude): far apart, so a mixed pair is seen.
-PLACES = {"a": (10.0, 100.0), "b": (30.0, 120.0)}
+PLACES = {"a": (10.0, 100.0), "b": (30.0, 120.0), "c": (50.0, 140.0)}
 
 
 def _value(col: str, pair: str, i: int) -> str:
@@ -184,7 +184,7 @@ def test_a_bounding_box_is_refused_as_no_point(tmp_path, kind, headers):
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_point_beside_its_bounding_box_is_read_and_the_box_stated(tmp_path, kind):
     cols = [("lat", "a"), ("lon", "a"), ("min_lat", "b"), ("min_lon", "b")]
-    cols += [("max_lat", "b"), ("max_lon", "b")]
+    cols += [("max_lat", "c"), ("max_lon", "c")]
     path, raw = _file(tmp_path, kind, cols)
     res = _read(kind, path)
     assert sorted(res.frame["lat"]) == sorted(raw["lat"].astype(float))
@@ -237,3 +237,40 @@ def test_the_command_exits_2_with_one_line(tmp_path, capsys):
     _, err = capsys.readouterr()
     lines = [line for line in err.splitlines() if "latitude/longitude pairs" in line]
     assert len(lines) == 1 and "'pickup_latitude'/'pickup_longitude'" in lines[0]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_bounding_box_of_edges_is_refused_as_no_point(tmp_path, kind):
+    # Refused before as columns that "do not decide which is which", no word of a box.
+    cols = [("bbox_south", "a"), ("bbox_west", "a"), ("bbox_north", "b"), ("bbox_east", "b")]
+    path, _ = _file(tmp_path, kind, cols)
+    with pytest.raises(InputError, match=r"edges of a bounding box .*, not a point") as err:
+        _read(kind, path)
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_arcgis_point_xy_beside_other_degrees_is_refused(tmp_path, kind):
+    # ArcGIS's 'Add XY Coordinates' columns holding another place: 'lat' was read quietly.
+    path, raw = _file(tmp_path, kind, [("lat", "a"), ("lon", "a")])
+    raw["POINT_Y"] = (raw["lat"].astype(float) + 20).round(2)
+    raw["POINT_X"] = (raw["lon"].astype(float) + 20).round(2)
+    raw.to_csv(path, index=False)
+    with pytest.raises(InputError, match=r"'lat'/'lon', 'POINT_Y'/'POINT_X'"):
+        _read(kind, path)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("form", ["same", "metres"])
+def test_a_position_written_twice_or_in_metres_is_one_pair(tmp_path, kind, form):
+    path, raw = _file(tmp_path, kind, [("lat", "a"), ("lon", "a")])
+    if form == "same":  # the same degrees at another precision: nothing to choose
+        raw["lat_corrected"] = raw["lat"].astype(float).map("{:.4f}".format)
+        raw["lon_corrected"] = raw["lon"].astype(float).map("{:.4f}".format)
+    else:  # projected metres are no position in degrees
+        raw["POINT_Y"] = [f"{1_100_000 + i}" for i in range(len(raw))]
+        raw["POINT_X"] = [f"{388_000 + i}" for i in range(len(raw))]
+    raw.to_csv(path, index=False)
+    res = _read(kind, path)
+    assert_accounted(res)
+    assert sorted(res.frame["lat"]) == sorted(raw["lat"].astype(float))

@@ -858,6 +858,16 @@ def _pair_key(column: str, role: str) -> frozenset[str]:
     return frozenset(t for t in name_tokens(plain) if t not in axis | UNIT_TOKENS)
 
 
+def _same_values(a: pd.Series, b: pd.Series) -> bool:
+    """Whether two columns hold the same value on every row (``10.50`` is ``10.5``)."""
+    ta, tb = as_text(a), as_text(b)
+    if ta.equals(tb):
+        return True
+    xa = pd.to_numeric(ta.str.replace(",", ".", regex=False), errors="coerce")
+    xb = pd.to_numeric(tb.str.replace(",", ".", regex=False), errors="coerce")
+    return bool(((xa == xb) | (xa.isna() & xb.isna() & (ta == tb))).all())
+
+
 def _pairs_text(pairs: list[tuple[str, str]]) -> str:
     return ", ".join(f"{a!r}/{b!r}" for a, b in pairs)
 
@@ -892,15 +902,24 @@ def _position_pairs(
         for c in columns:
             if (c in used and c not in (lat, lon)) or name_score(c, role)[0] <= 0:
                 continue
-            parsed, _, n = coordinate_fit(raw[c], role)
-            if c not in (lat, lon) and (n == 0 or parsed < 0.5):
-                continue  # an empty or a text column is no position to choose
+            parsed, within, n = coordinate_fit(raw[c], role)
+            if c not in (lat, lon) and (n == 0 or parsed < 0.5 or within < 0.5):
+                continue  # an empty, a text or a metres column is no position to choose
             groups.setdefault(_pair_key(c, role), {"lat": [], "lon": []})[role].append(c)
     bounded = any(k & {"max", "maximum"} for k in groups)
     parts = [k for k in groups if k and k <= _PART_WORDS and not (bounded and k & _BOUND_WORDS)]
     for key in parts:  # 'Lat Min' beside 'Lat Deg': the minutes of the one latitude
         del groups[key]
-    complete = {k: g for k, g in groups.items() if g["lat"] and g["lon"]}
+    complete: dict[frozenset[str], dict[str, list[str]]] = {}
+    for k, g in groups.items():
+        if not (g["lat"] and g["lon"]):
+            continue
+        if any(  # ArcGIS's 'POINT_Y' copying 'lat': one position written twice
+            all(_same_values(raw[g[r][0]], raw[h[r][0]]) for r in ("lat", "lon"))
+            for h in complete.values()
+        ):
+            continue
+        complete[k] = g
     if len(forced) == 1:
         (own,) = forced
         other = "lon" if own == "lat" else "lat"
@@ -1622,15 +1641,15 @@ def _content_positions(
         used.update({lat_pick, lon_pick})
     else:
         cands = sorted(set(lat_ok) | set(lon_only))
+        why = f"no header names a latitude/longitude and the numeric columns {cands!r} do not "
+        why += "decide which is which"
+        if len(cands) >= 2 and all(set(name_tokens(c)) & _BOUND_WORDS for c in cands):
+            why = (  # 'bbox_south', 'bbox_north': a box's edges; its centre is no event
+                f"the numeric columns {cands!r} are the edges of a bounding box "
+                "(south/north/west/east, min/max), not a point"
+            )
         choice.evidence.setdefault(
-            "lat",
-            {
-                "column": None,
-                "by": "none",
-                "evidence": "no header names a latitude/longitude and the numeric columns "
-                f"{cands!r} do not decide which is which",
-                "candidates": cands,
-            },
+            "lat", {"column": None, "by": "none", "evidence": why, "candidates": cands}
         )
 
 
