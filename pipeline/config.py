@@ -691,6 +691,14 @@ class Config(_Model):
                     f"factors.options.{name}: a built-in factor takes its options from "
                     f"the {f.section!r} section"
                 )
+            unknown = _unknown_options(f.options, opts)
+            if unknown:
+                known = _option_names(f.options)
+                takes = f"takes {known!r}" if known else "takes no options"
+                raise ValueError(
+                    f"factors.options.{name}: unknown option(s) {unknown!r}; factor {name!r} "
+                    f"{takes} (its options model would ignore the others and run on its defaults)"
+                )
             try:
                 f.options.model_validate(opts)
             except ValidationError as exc:
@@ -843,6 +851,25 @@ def _not_text(text: str) -> bool:
     except UnicodeEncodeError:
         return True
     return "\0" in text
+
+
+def _option_names(model: type[BaseModel]) -> list[str]:
+    """Return the option names ``model`` reads: its fields' names and string aliases, sorted."""
+    names = set(model.model_fields)
+    for info in model.model_fields.values():
+        names |= {a for a in (info.alias, info.validation_alias) if isinstance(a, str)}
+    return sorted(names)
+
+
+def _unknown_options(model: type[BaseModel], opts: Any) -> list[str]:
+    """Return the keys of ``opts`` that ``model`` does not read (none where it allows extras).
+
+    Pydantic's default (``extra="ignore"``) drops an unknown key in silence: a misspelt
+    plug-in option (``scale_kn`` for ``scale_km``) ran on the default.
+    """
+    if not isinstance(opts, Mapping) or model.model_config.get("extra") == "allow":
+        return []
+    return sorted(str(k) for k in set(opts) - set(_option_names(model)))
 
 
 def _format_error(err: ValidationError, path: Path | str) -> str:

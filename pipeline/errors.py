@@ -12,6 +12,7 @@ __all__ = [
     "ConfigError",
     "DataQualityError",
     "EngineError",
+    "FactorError",
     "FutureDateWarning",
     "InputError",
     "RouteRiskError",
@@ -45,6 +46,10 @@ class SourceUnreadable(RouteRiskError, OSError):
 
 class DataQualityError(RouteRiskError, ValueError):
     """Too many records were rejected: the run fails closed instead of publishing."""
+
+
+class FactorError(RouteRiskError, RuntimeError):
+    """A plug-in factor's ``compute`` raised: its code, not route-risk, failed (the cause kept)."""
 
 
 class RunLockedError(RouteRiskError, RuntimeError):

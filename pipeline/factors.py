@@ -40,9 +40,11 @@ import inspect
 import logging
 import os
 import sys
+import traceback
 import types
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -51,7 +53,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from . import __version__
 from . import schema as S
-from .errors import ConfigError, InputError
+from .errors import ConfigError, FactorError, InputError, RouteRiskError
 
 if TYPE_CHECKING:
     from .ingest.stream import PingStore
@@ -98,7 +100,8 @@ class FactorValues:
 
         With ``cells`` (the context's cells), a pandas Series indexed by cells is matched to
         them by id (:func:`pipeline.grid.align_to_cells`): a cell it lacks is not covered,
-        never 0.  A one-column DataFrame is its column.
+        never 0.  A one-column DataFrame is its column; a masked array (``np.ma``,
+        rasterio's ``read(masked=True)``) is not covered where it is masked.
         """
         covered = None
         info: dict[str, Any] = {}
@@ -109,6 +112,8 @@ class FactorValues:
         else:
             values = result
         what = f"factor {name!r}"
+        if isinstance(values, np.ma.MaskedArray):
+            values = _unmasked(values)
         if values is None:
             raise InputError(
                 f"{what}: compute() returned None; return one value per cell of ctx.cells "
@@ -140,6 +145,18 @@ class FactorValues:
         values = np.where(covered, values, np.nan)
         covered = covered & ~np.isnan(values)
         return cls(values, covered, info)
+
+
+def _unmasked(values: np.ma.MaskedArray) -> Any:
+    """Return a masked array's values with NaN (not covered) where it is masked.
+
+    ``np.asarray`` drops the mask: the fill under it (rasterio's nodata, a 0) was published
+    as an observed value.  Values that are not numbers are left for the caller to refuse.
+    """
+    try:
+        return np.ma.filled(values.astype("float64"), np.nan)
+    except (TypeError, ValueError):
+        return values
 
 
 def _one_column(values: Any, what: str) -> Any:
@@ -331,11 +348,36 @@ class Factor:
         counts the seizures as of ``as_of`` was taken as it is at every back-test and
         training origin, counting the seizures it was tested against.
         """
-        if not self.builtin and "seizures" not in self.needs:
-            ctx = dataclasses.replace(ctx, seizures=_Undeclared(self.name, "seizures"))
-        return FactorValues.coerce(
-            self.compute(ctx), len(ctx.cells), self.name, cells=np.asarray(ctx.cells)
-        )
+        if self.builtin:
+            result = self.compute(ctx)
+        else:
+            if "seizures" not in self.needs:
+                ctx = dataclasses.replace(ctx, seizures=_Undeclared(self.name, "seizures"))
+            try:
+                result = self.compute(ctx)
+            except (RouteRiskError, MemoryError):
+                raise
+            except Exception as exc:
+                raise FactorError(_raised(self.name, exc)) from exc
+        return FactorValues.coerce(result, len(ctx.cells), self.name, cells=np.asarray(ctx.cells))
+
+
+def _raised(name: str, exc: BaseException) -> str:
+    """Say in one line that plug-in ``name`` raised ``exc``, and where (its innermost frame).
+
+    Uncaught, a plug-in's exception ended the run as route-risk's own bug (exit 70, "please
+    report it") with a traceback that never named the factor.
+    """
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = ""
+    if frames:
+        last = frames[-1]
+        where = f" at {Path(last.filename).name}, line {last.lineno}, in {last.name}"
+    text = " ".join(str(exc).split()) or "(no message)"
+    return (
+        f"factor {name!r}: compute() raised {type(exc).__name__}: {text}{where}; "
+        "fix the plug-in (in Python the exception's __cause__ holds its traceback)"
+    )
 
 
 class _Undeclared:
