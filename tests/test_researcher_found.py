@@ -124,3 +124,24 @@ def test_a_plugin_that_raises_ends_the_run_in_one_error_naming_it(small_demo, tm
     )
     with pytest.raises(RouteRiskError, match=r"factor 'researcher_boom'.*ZeroDivisionError"):
         pipeline.run_pipeline(cfg)
+
+
+def test_a_factor_missing_in_every_cell_is_named_by_the_model_report(small_demo):
+    # Before: the fitted model left an all-NaN factor out of its design and its report did
+    # not list it at all (not as a candidate, not as dropped): the researcher's factor was
+    # simply absent, the map's "not selected" list silent about it.
+    from pipeline.model import FittedModel, FittedOptions
+
+    events = pipeline.read_seizures(small_demo / "inputs" / "seizures.csv").frame
+    cells = np.unique(pipeline.points_to_cells(events["lon"], events["lat"], 4))
+    rng = np.random.default_rng(3)
+    table = pd.DataFrame(
+        {"cell": cells, "blank": np.full(cells.size, np.nan), "noise": rng.random(cells.size)}
+    )
+    model = FittedModel(FittedOptions(), inference=False)
+    rep = model.fit(events, cells, "2026-06-30", factors=table).report()
+    assert rep["factors_not_covered"] == ["blank"]
+    rows = {f["name"]: f for f in rep["factors"]}
+    assert rows["blank"]["selected"] is False and "noise" in rows
+    reasons = {d["name"]: d["reason"] for d in rep["dropped"]}
+    assert "covers no cell" in reasons["blank"]

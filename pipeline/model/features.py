@@ -100,6 +100,9 @@ class LaggedFeatures:
         Events in the history.
     missing_of : dict of str to list of str
         Each ``<factor>__missing`` indicator and the factors whose coverage it marks.
+    not_covered : list of str
+        Extra factors that cover no cell at any origin (all NaN): left out, as nothing can
+        be estimated; the report names them.
     """
 
     names: list[str]
@@ -118,6 +121,7 @@ class LaggedFeatures:
     raw_pred: dict[str, np.ndarray] = field(default_factory=dict)
     n_events: int = 0
     missing_of: dict[str, list[str]] = field(default_factory=dict)
+    not_covered: list[str] = field(default_factory=list)
 
 
 def _mean_edge_km(res: int) -> float:
@@ -306,20 +310,24 @@ def factors_by_cell(factors: pd.DataFrame, cells: np.ndarray) -> pd.DataFrame:
 
 def _factor_columns(
     tables: list[pd.DataFrame], cells: np.ndarray, options: FittedOptions
-) -> tuple[dict[str, np.ndarray], dict[str, str], dict[str, np.ndarray], dict[str, list[str]]]:
+) -> tuple[
+    dict[str, np.ndarray], dict[str, str], dict[str, np.ndarray], dict[str, list[str]], list[str]
+]:
     """Return the transformed extra factors (NaN filled) and their missing indicators.
 
     ``tables`` holds the factors at one or more origins (the forecast's first); each column
     returned stacks them, ``len(tables) × len(cells)`` values, transformed and filled alike.
-    The raw values returned are the first table's; the last item maps each indicator to the
-    factors it marks.
+    The raw values returned are the first table's; the fourth item maps each indicator to
+    the factors it marks, the last lists the factors that cover no cell at any origin (left
+    out: nothing to estimate).
     """
     cols: dict[str, np.ndarray] = {}
     desc: dict[str, str] = {}
     raw: dict[str, np.ndarray] = {}
     masks: dict[bytes, list[str]] = {}
+    not_covered: list[str] = []
     if not tables or len(tables[0].columns) == 0:
-        return cols, desc, raw, {}
+        return cols, desc, raw, {}, not_covered
     frames = [factors_by_cell(t, cells) for t in tables]
     names = list(frames[0].columns)
     for k, other in enumerate(frames[1:], start=1):
@@ -348,6 +356,7 @@ def _factor_columns(
         raw[str(name)] = x[: len(cells)]
         covered = ~np.isnan(x)
         if not covered.any():
+            not_covered.append(str(name))
             continue
         obs = x[covered]
         how = options.factor_transforms.get(str(name))
@@ -377,7 +386,8 @@ def _factor_columns(
             if len(group) == 1
             else f"1 where factors {which} do not cover the cell (one shared coverage)"
         )
-    return cols, desc, raw, {f"{g[0]}__missing": list(g) for g in masks.values()}
+    missing_of = {f"{g[0]}__missing": list(g) for g in masks.values()}
+    return cols, desc, raw, missing_of, not_covered
 
 
 def build_lagged_features(
@@ -530,7 +540,7 @@ def build_lagged_features(
         tables = [factors(origin + s * DAY) for s in [0.0, *train_origins]]
     else:
         tables = [factors]
-    fcols, fdesc, fraw, missing_of = _factor_columns(tables, cells, options)
+    fcols, fdesc, fraw, missing_of, not_covered = _factor_columns(tables, cells, options)
     p, q, n_train = x_pred.shape[1], len(fcols), len(train_origins)
     # one allocation, filled per training origin: stacking and then joining the factor
     # columns would copy the whole design twice
@@ -572,4 +582,5 @@ def build_lagged_features(
         raw_pred=raw_pred,
         n_events=int(m),
         missing_of=missing_of,
+        not_covered=not_covered,
     )

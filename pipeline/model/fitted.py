@@ -83,6 +83,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+_NOT_COVERED = (
+    "covers no cell at any origin (missing everywhere): left out of the model, nothing to estimate"
+)
 _Z95 = float(stats.norm.ppf(0.975))
 #: exp() of a log relative risk above this is beyond float64 (e^709.78 = 1.8e308).
 _MAX_LOG_RR = float(np.log(np.finfo("float64").max))
@@ -1135,7 +1138,9 @@ class FittedModel:
             JSON-safe (no NaN).  ``factors`` lists every candidate with ``selected``; a selected
             one has ``coef`` (per 1 SD of the transformed feature), ``se`` (cluster-robust by
             cell), ``rr_per_sd`` and its 95 % interval ``rr_ci95``, ``p_value``, and the same per
-            unit of the transformed feature (``rr_per_unit``).
+            unit of the transformed feature (``rr_per_unit``).  ``factors_not_covered``
+            names the extra factors missing in every cell, left out (listed as not selected
+            and in ``dropped`` with that reason).
         """
         self._check()
         from ..evaluate._json import json_safe
@@ -1154,7 +1159,11 @@ class FittedModel:
             "n_label_events": float(f.y_train.sum()),
             "expected_total": float(self.expected_.sum()),
             "fallback": self.fallback_,
+            "factors_not_covered": list(f.not_covered),
         }
+        # a factor missing in every cell (a raster of another place, a plug-in's NaN) was
+        # left out of the design without a word: the report did not list it at all
+        uncovered = [{"name": name, "reason": _NOT_COVERED} for name in f.not_covered]
         if self.fit_ is None:
             base["why"] = (
                 f"fallback: {self.fallback_}. Expected events = {o.horizon_days:g}/"
@@ -1200,6 +1209,10 @@ class FittedModel:
                     }
                 )
             rows.append(row)
+        rows += [
+            {"name": d["name"], "description": f"factor {d['name']!r}", "selected": False}
+            for d in uncovered
+        ]
         base.update(
             {
                 "why": self.why_,
@@ -1218,7 +1231,7 @@ class FittedModel:
                     "quiet_rate_per_mean_cell": self.quiet_rate_,
                 },
                 "selection": {**self.selection_, "steps": self.steps_},
-                "dropped": self.dropped_,
+                "dropped": [*self.dropped_, *uncovered],
                 "factors": rows,
                 "rr_unit": "relative risk per 1 SD of the transformed feature over the training "
                 "rows (rr_per_unit: per one unit of the transformed feature)",
