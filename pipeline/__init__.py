@@ -83,6 +83,7 @@ _EXPORTS: dict[str, str] = {
     "InputError": "errors",
     "SourceUnreadable": "errors",
     "DataQualityError": "errors",
+    "FactorError": "errors",
 }
 
 __all__ = ["__version__", "show_versions", *sorted(_EXPORTS)]
