@@ -7,6 +7,8 @@ run as route-risk's own bug, without naming the factor.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pydantic
@@ -52,7 +54,7 @@ boom = pipeline.factor(
 def test_a_misspelt_plugin_option_is_refused_at_load_naming_the_known_ones(small_demo, tmp_path):
     # Before: pydantic's default ignores unknown keys, so `scale_kn: 200` ran on the default
     # 50 km in silence, the manifest's config still saying 200.
-    with pytest.raises(ConfigError, match=r"factors\.options\.researcher_near.*'scale_kn'.*"):
+    with pytest.raises(ConfigError) as err:
         small_config(
             small_demo,
             tmp_path,
@@ -61,15 +63,9 @@ def test_a_misspelt_plugin_option_is_refused_at_load_naming_the_known_ones(small
                 "options": {"researcher_near": {"scale_kn": 200}},
             },
         )
-    with pytest.raises(ConfigError, match=r"\['scale_km'\]"):
-        small_config(
-            small_demo,
-            tmp_path,
-            factors={
-                "plugins": ["test_researcher_found:near_port"],
-                "options": {"researcher_near": {"scale_kn": 200}},
-            },
-        )
+    # the option named, and the options the factor takes
+    assert re.search(r"factors\.options\.researcher_near.*'scale_kn'", str(err.value))
+    assert re.search(r"\['scale_km'\]", str(err.value))
     cfg = small_config(
         small_demo,
         tmp_path,
