@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -318,11 +319,75 @@ def _read_kml(target: str, name: str, max_uncompressed_mb: float | None):
     if not parts:
         raise SourceUnreadable(f"{name}: no placemark found")
     gdf = pd.concat(parts, ignore_index=True)
+    _check_placemark_count(target, name, len(gdf))
     if "begin" in gdf.columns or "end" in gdf.columns:
         gdf = _fold_time_span(gdf)
     if "timestamp" in gdf.columns:
         gdf = _fold_extended_date(gdf)
     return gpd.GeoDataFrame(gdf, geometry="geometry", crs=parts[0].crs)
+
+
+#: A KML Placemark's start tag, with or without a namespace prefix (``<kml:Placemark>``).
+_PLACEMARK = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Placemark[\s>/]")
+
+
+def _kml_documents(target: str) -> list[tuple[str, bytes]]:
+    """Return (name, text) of every KML document of ``target``: the file, or a KMZ's members.
+
+    ``target`` is a path or the ``/vsizip/`` path of a zip member (a KML or KMZ inside a
+    ``.zip``); sizes were bounded before (the whole-file limit, or the zip's declared sizes).
+    """
+    import io
+    import zipfile
+
+    def members(data: bytes | None, path: str | None) -> list[tuple[str, bytes]]:
+        with zipfile.ZipFile(io.BytesIO(data) if data is not None else str(path)) as zf:
+            return [
+                (i.filename, zf.read(i))
+                for i in zf.infolist()
+                if i.filename.lower().endswith(".kml") and not i.is_dir()
+            ]
+
+    if target.startswith("/vsizip/"):
+        rest = target[len("/vsizip/") :]
+        for k in [i for i, ch in enumerate(rest) if ch == "/"]:
+            if os.path.isfile(rest[:k]):
+                with zipfile.ZipFile(rest[:k]) as zf:
+                    data = zf.read(rest[k + 1 :])
+                if target.lower().endswith(".kmz"):
+                    return members(data, None)
+                return [(rest[k + 1 :], data)]
+        return []
+    if target.lower().endswith(".kmz"):
+        return members(None, target)
+    with open(target, "rb") as fh:
+        return [(os.path.basename(target), fh.read())]
+
+
+def _check_placemark_count(target: str, name: str, n_read: int) -> None:
+    """Refuse a KML or KMZ of which GDAL read another number of features than it has placemarks.
+
+    GDAL's LIBKML driver reads a KMZ's first KML document only (a KMZ of several, each a
+    layer Google Earth shows, lost all but one), and drops the placemarks a document holds
+    beside a ``NetworkLink`` it follows: records lost without a word.  The placemarks are
+    counted in every KML document of the file, and a count GDAL's features do not match is
+    refused naming both.
+    """
+    docs = _kml_documents(target)
+    counts = {doc: len(_PLACEMARK.findall(text)) for doc, text in docs}
+    total = sum(counts.values())
+    if not docs or total == n_read:
+        return
+    where = (
+        f" in {len(docs)} KML documents {list(counts)[:10]!r} of the KMZ" if len(docs) > 1 else ""
+    )
+    raise SourceUnreadable(
+        f"{name}: holds {total} placemark(s){where}, but GDAL reads {n_read} of them as "
+        "features (it reads a KMZ's first KML document only, and drops the placemarks beside "
+        "a NetworkLink): records would be lost or counted twice; save the placemarks as one "
+        "KML document (Google Earth: put them in one folder and 'Save Place As'; or "
+        "ogr2ogr -f GeoJSON out.geojson each document), or list each KML as an input"
+    )
 
 
 def _fold_extended_date(gdf: pd.DataFrame) -> pd.DataFrame:

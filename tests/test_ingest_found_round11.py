@@ -1,0 +1,69 @@
+"""Spreadsheets, vector layers and KML in shapes real tools write, read wrongly before: round 11.
+
+Each file is written to ``tmp_path`` as its tool writes it (openpyxl for Excel's cells,
+geopandas/GDAL for layers, KML text as Google Earth saves it) and checked against what it
+holds: every record accepted or rejected with its value, or the file refused in one line.
+"""
+
+from __future__ import annotations
+
+import zipfile
+
+import pytest
+from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted
+
+from pipeline.errors import SourceUnreadable
+from pipeline.ingest import read_seizures
+
+pytestmark = IGNORE_PENDING_DEPRECATION
+
+# ---------------------------------------------------------------- KML and KMZ
+
+
+def _placemark(i: int) -> str:
+    """A seizure placemark as Google Earth saves one: a name, a TimeStamp, a point."""
+    return (
+        f"<Placemark><name>s{i}</name><TimeStamp><when>2023-03-{1 + i:02d}T10:00:00Z</when>"
+        "</TimeStamp><ExtendedData><Data name='drug'><value>cocaine</value></Data>"
+        f"</ExtendedData><Point><coordinates>{-61.2 - i * 0.01:.2f},{10.5 + i * 0.01:.2f},0"
+        "</coordinates></Point></Placemark>"
+    )
+
+
+def _kml(body: str) -> str:
+    return (
+        "<?xml version='1.0' encoding='UTF-8'?><kml xmlns='http://www.opengis.net/kml/2.2'>"
+        f"<Document>{body}</Document></kml>"
+    )
+
+
+def test_a_kmz_of_two_kml_documents_is_refused_not_read_in_part(tmp_path):
+    # GDAL's LIBKML reads the first KML of a KMZ only: the 5 placemarks of b.kml were lost
+    path = tmp_path / "seizures.kmz"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("a.kml", _kml(_placemark(0)))
+        z.writestr("b.kml", _kml("".join(_placemark(i) for i in range(1, 6))))
+    with pytest.raises(SourceUnreadable, match=r"6 placemark\(s\) in 2 KML documents.* reads 1"):
+        read_seizures(path, as_of="2025-01-01")
+
+
+def test_a_placemark_beside_a_network_link_is_not_dropped_unsaid(tmp_path):
+    # doc.kml's own placemark beside a NetworkLink to files/more.kml: GDAL follows the link
+    # and drops the placemark (5 of 6 read)
+    path = tmp_path / "seizures.kmz"
+    link = "<NetworkLink><name>more</name><Link><href>files/more.kml</href></Link></NetworkLink>"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("doc.kml", _kml(_placemark(0) + link))
+        z.writestr("files/more.kml", _kml("".join(_placemark(i) for i in range(1, 6))))
+    with pytest.raises(SourceUnreadable, match=r"holds 6 placemark.* reads 5"):
+        read_seizures(path, as_of="2025-01-01")
+
+
+def test_a_kml_of_folders_and_loose_placemarks_is_read_whole(tmp_path):
+    # the check counts what GDAL reads: placemarks at the document's root and in folders
+    body = _placemark(0) + f"<Folder><name>F</name>{_placemark(1)}{_placemark(2)}</Folder>"
+    path = tmp_path / "seizures.kml"
+    path.write_text(_kml(body + _placemark(3)))
+    res = read_seizures(path, as_of="2025-01-01")
+    assert_accounted(res)
+    assert sorted(res.frame["time"].dt.day) == [1, 2, 3, 4]
