@@ -7,6 +7,7 @@ holds: every record accepted or rejected with its value, or the file refused in 
 
 from __future__ import annotations
 
+import datetime as dt
 import zipfile
 
 import pytest
@@ -67,3 +68,60 @@ def test_a_kml_of_folders_and_loose_placemarks_is_read_whole(tmp_path):
     res = read_seizures(path, as_of="2025-01-01")
     assert_accounted(res)
     assert sorted(res.frame["time"].dt.day) == [1, 2, 3, 4]
+
+
+# ---------------------------------------------------------------- Excel workbooks
+
+HEADER = ["Date", "Latitude", "Longitude", "Drug", "Quantity (kg)"]
+
+
+def _records(n: int = 6) -> list[list]:
+    return [
+        [dt.datetime(2023, 3, 1 + i, 10), 10.5 + i * 0.01, -61.2 - i * 0.01, "cocaine", 10 + i]
+        for i in range(n)
+    ]
+
+
+def _rewrite_member(path, member: str, old: bytes, new: bytes) -> None:
+    """Replace ``old`` by ``new`` in one member of a zip (a workbook's sheet XML)."""
+    with zipfile.ZipFile(path) as zin:
+        items = [(i, zin.read(i)) for i in zin.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info, data in items:
+            if info.filename == member:
+                assert old in data
+                data = data.replace(old, new)
+            zout.writestr(info, data)
+
+
+def test_excel_error_cells_are_read_as_their_error_not_as_blanks(tmp_path):
+    # Excel saves a failed formula as an error cell (t="e") with its cached text;
+    # pd.read_excel read it as empty: the quantity's #DIV/0! was accepted as a missing
+    # quantity (a CSV of the same sheet rejects it) and the rejects showed no value
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(HEADER)
+    for row in _records():
+        ws.append(row)
+    ws["B3"] = "#N/A"  # a lookup that found nothing
+    ws["A4"] = "#VALUE!"
+    ws["E5"] = "#DIV/0!"
+    path = tmp_path / "seizures.xlsx"
+    wb.save(path)
+    # as Excel writes it: the formula, and its cached error
+    _rewrite_member(
+        path,
+        "xl/worksheets/sheet1.xml",
+        b'<c r="E5" t="e"><v>',
+        b'<c r="E5" t="e"><f>E4/0</f><v>',
+    )
+    res = read_seizures(path, as_of="2025-01-01")
+    assert_accounted(res)
+    got = res.rejects.set_index("row")[["value", "rule"]].to_dict("index")
+    assert got == {
+        3: {"value": "#N/A", "rule": "coord_missing"},
+        4: {"value": "#VALUE!", "rule": "date_unparseable"},
+        5: {"value": "#DIV/0!", "rule": "quantity_unparseable"},
+    }
+    assert sorted(res.frame["source_row"]) == [2, 6, 7]

@@ -467,7 +467,10 @@ def _read_excel(
             titles += 1
         frame = pd.read_excel(src.path, sheet_name=sheet, dtype=object, header=titles)
         unsaved: dict[str, Any] = {}
-        merged = _fill_merged_cells(frame, _merged_ranges(src.path, sheet, unsaved), titles + 1)
+        errors: dict[tuple[int, int], str] = {}
+        ranges = _merged_ranges(src.path, sheet, unsaved, errors)
+        _put_error_cells(frame, errors, titles + 1)
+        merged = _fill_merged_cells(frame, ranges, titles + 1)
     except SourceUnreadable:
         raise
     except ValueError as exc:
@@ -502,6 +505,8 @@ def _read_excel(
 
 #: A cell reference range of a sheet's ``<mergeCell ref="D2:D4"/>``.
 _CELL_RANGE = re.compile(r"([A-Z]{1,3})([0-9]+):([A-Z]{1,3})([0-9]+)")
+#: A cell reference of a sheet's ``<c r="B7">``.
+_CELL_REF = re.compile(r"([A-Z]{1,3})([0-9]+)")
 
 
 def _column_number(letters: str) -> int:
@@ -513,7 +518,10 @@ def _column_number(letters: str) -> int:
 
 
 def _merged_ranges(
-    path: Path, sheet: str | int, unsaved: dict[str, Any] | None = None
+    path: Path,
+    sheet: str | int,
+    unsaved: dict[str, Any] | None = None,
+    errors: dict[tuple[int, int], str] | None = None,
 ) -> list[tuple[int, int, int, int]]:
     """Return the merged cell ranges of a sheet as 1-based (col1, row1, col2, row2).
 
@@ -521,7 +529,9 @@ def _merged_ranges(
     read from the sheet's XML (the workbook, its relationships, then the sheet streamed).
     ``unsaved`` (a dict, optional) gets ``count`` and ``example`` of the formula cells
     holding no saved value: a workbook written by a program and never opened in a
-    spreadsheet has none, and such a cell reads as empty.
+    spreadsheet has none, and such a cell reads as empty.  ``errors`` (a dict, optional)
+    gets the error cells (``t="e"``: ``#N/A``, ``#DIV/0!``) by 1-based (row, column), with
+    their text: ``pd.read_excel`` reads them as empty.
     """
     import posixpath
     import zipfile
@@ -557,6 +567,10 @@ def _merged_ranges(
                 if tag == "c":  # a formula whose value was never saved: no v, or an empty one
                     kids = {child.tag.rsplit("}", 1)[-1]: child for child in el}
                     v = kids.get("v")
+                    if errors is not None and el.get("t") == "e" and v is not None and v.text:
+                        ref = _CELL_REF.fullmatch(el.get("r", "").replace("$", ""))
+                        if ref:
+                            errors[int(ref[2]), _column_number(ref[1])] = v.text
                     if (
                         "f" in kids
                         and "is" not in kids
@@ -577,6 +591,23 @@ def _merged_ranges(
         if unsaved is not None and blank:
             unsaved.update(count=blank, example=first)
         return out
+
+
+def _put_error_cells(
+    frame: pd.DataFrame, errors: dict[tuple[int, int], str], header_row: int
+) -> None:
+    """Give the record cells holding a spreadsheet error their error text, in place.
+
+    ``pd.read_excel`` reads ``#N/A``, ``#VALUE!`` or ``#DIV/0!`` as an empty cell: a
+    quantity whose formula failed was accepted as missing (a CSV saved from the same sheet
+    rejects it as ``quantity_unparseable``), and a latitude's reject showed no value.  The
+    error text is what a CSV export writes, so both are read alike.
+    """
+    first = header_row + 1  # the sheet row of the frame's first record
+    for (row, col), text in errors.items():
+        i = row - first
+        if 0 <= i < len(frame) and col <= frame.shape[1] and pd.isna(frame.iat[i, col - 1]):
+            frame.iat[i, col - 1] = text
 
 
 def _fill_merged_cells(
