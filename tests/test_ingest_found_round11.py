@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import zipfile
 
+import numpy as np
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted
 
-from pipeline.errors import SourceUnreadable
-from pipeline.ingest import read_seizures
+from pipeline.errors import InputError, SourceUnreadable
+from pipeline.ingest import SeizureSource, read_seizures
 
 pytestmark = IGNORE_PENDING_DEPRECATION
 
@@ -125,3 +126,37 @@ def test_excel_error_cells_are_read_as_their_error_not_as_blanks(tmp_path):
         5: {"value": "#DIV/0!", "rule": "quantity_unparseable"},
     }
     assert sorted(res.frame["source_row"]) == [2, 6, 7]
+
+
+# ---------------------------------------------------------------- vector layers
+
+
+@pytest.mark.parametrize("kind", ["shapefile", "gpkg"])
+def test_a_layer_of_metres_without_a_crs_is_refused_naming_crs(tmp_path, kind):
+    # a UTM Shapefile sent without its .prj: every record was rejected as lat_out_of_range
+    # and the run stopped by the reject ceiling, naming that rule and not the missing CRS
+    gpd = pytest.importorskip("geopandas")
+    shapely = pytest.importorskip("shapely")
+    n = 8
+    layer = gpd.GeoDataFrame(
+        {
+            "date": [f"2023-03-{1 + i:02d}" for i in range(n)],
+            "drug": ["cocaine"] * n,
+        },
+        geometry=shapely.points(-61.2 - 0.01 * np.arange(n), 10.5 + 0.01 * np.arange(n)),
+        crs="EPSG:4326",
+    ).to_crs("EPSG:32620")
+    if kind == "shapefile":
+        path = tmp_path / "seizures.shp"
+        layer.to_file(path)
+        path.with_suffix(".prj").unlink()
+    else:
+        path = tmp_path / "seizures.gpkg"
+        layer.set_crs(None, allow_override=True).to_file(path)
+    with pytest.raises(InputError, match=r"declares no CRS.* 8 of 8 points.*set crs:"):
+        read_seizures(path, as_of="2025-01-01")
+    # told its CRS, it is read where it lies
+    res = read_seizures(SeizureSource(path=path, crs="EPSG:32620"), as_of="2025-01-01")
+    assert_accounted(res)
+    assert len(res.frame) == n
+    assert np.allclose(res.frame["lon"].sort_values(), -61.2 - 0.01 * np.arange(n)[::-1])

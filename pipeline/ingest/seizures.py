@@ -798,6 +798,8 @@ def _normalise(
         rules += geo_rules
         if crs is not None:
             lon, lat = reproject_xy(lon, lat, crs, name)
+        else:
+            _refuse_projected_layer(lon, lat, name)
         lat_col = lon_col = "geometry"
         lat_raw = lon_raw = pd.Series(
             shapely.to_wkt(geometry, rounding_precision=8), index=raw.index
@@ -1960,6 +1962,29 @@ def _column_notes(name: str, columns: dict[str, dict[str, Any]]) -> list[str]:
         for role, e in columns.items()
         if e.get("by") == "content"
     ]
+
+
+def _refuse_projected_layer(lon: np.ndarray, lat: np.ndarray, name: str) -> None:
+    """Refuse a layer without a CRS whose points are mostly metres, not degrees.
+
+    A Shapefile sent without its ``.prj`` (or a GeoPackage of an undefined SRS) in UTM
+    had every record rejected as ``lat_out_of_range``, the run stopped by the reject
+    ceiling naming that rule, not the missing CRS; a CSV of the same metres is refused
+    naming ``crs:``.
+    """
+    given = np.isfinite(lon) & np.isfinite(lat)
+    with np.errstate(invalid="ignore"):
+        beyond = given & ((np.abs(lon) > 1000) | (np.abs(lat) > 1000))
+    if not given.any() or beyond.sum() <= 0.5 * given.sum():
+        return
+    i = int(np.flatnonzero(beyond)[0])
+    raise InputError(
+        f"{name}: the layer declares no CRS (a Shapefile without its .prj?) and "
+        f"{int(beyond.sum())} of {int(given.sum())} points lie beyond any degree value "
+        f"(x {lon[i]:.6g}, y {lat[i]:.6g}): projected coordinates (metres or feet), not "
+        "degrees; set crs: to their CRS in the config (e.g. 'EPSG:32620' for UTM zone 20N), "
+        "or save the layer with its CRS (the .prj beside the .shp)"
+    )
 
 
 def _crs_report(crs, crs_by: str, ok, lat, lon, looks_projected: bool) -> dict[str, Any]:
