@@ -160,3 +160,20 @@ def test_a_layer_of_metres_without_a_crs_is_refused_naming_crs(tmp_path, kind):
     assert_accounted(res)
     assert len(res.frame) == n
     assert np.allclose(res.frame["lon"].sort_values(), -61.2 - 0.01 * np.arange(n)[::-1])
+
+
+def test_a_workbook_of_two_sheets_of_records_names_itself_once(tmp_path):
+    # the refusal went through the ValueError wrapper: "book.xlsx: book.xlsx: 2 sheets ..."
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    wb.active.title = "2023"
+    wb.create_sheet("2024")
+    for ws in wb.worksheets:
+        ws.append(HEADER)
+        for row in _records():
+            ws.append(row)
+    path = tmp_path / "book.xlsx"
+    wb.save(path)
+    with pytest.raises(InputError) as err:
+        read_seizures(path, as_of="2025-01-01")
+    assert str(err.value).startswith("book.xlsx: 2 sheets hold records ['2023', '2024']")

@@ -471,7 +471,7 @@ def _read_excel(
         ranges = _merged_ranges(src.path, sheet, unsaved, errors)
         _put_error_cells(frame, errors, titles + 1)
         merged = _fill_merged_cells(frame, ranges, titles + 1)
-    except SourceUnreadable:
+    except (SourceUnreadable, InputError):  # already name the file
         raise
     except ValueError as exc:
         raise InputError(f"{src.path.name}: {exc}") from exc
