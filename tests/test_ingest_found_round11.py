@@ -15,7 +15,7 @@ import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted
 
 from pipeline.errors import InputError, SourceUnreadable
-from pipeline.ingest import SeizureSource, read_seizures
+from pipeline.ingest import SeizureSource, read_seizures, read_tracks
 
 pytestmark = IGNORE_PENDING_DEPRECATION
 
@@ -177,3 +177,38 @@ def test_a_workbook_of_two_sheets_of_records_names_itself_once(tmp_path):
     with pytest.raises(InputError) as err:
         read_seizures(path, as_of="2025-01-01")
     assert str(err.value).startswith("book.xlsx: 2 sheets hold records ['2023', '2024']")
+
+
+@pytest.mark.parametrize(
+    ("head", "said"),
+    [
+        (b"Date,Latitude,Longitude\n2023-03-01,10.5,-61.2\n", "a CSV under an .xlsx name"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504), "legacy Excel 97-2003 .xls"),
+        (b"<html><body><table><tr><td>Date</td></tr></table>", "HTML or XML page"),
+    ],
+    ids=["csv", "xls", "html"],
+)
+def test_a_file_named_xlsx_that_is_no_workbook_is_refused_saying_what_it_is(tmp_path, head, said):
+    # web portals save a CSV, an HTML table or an old .xls under an .xlsx name: the refusal
+    # named only the first four bytes
+    path = tmp_path / "seizures.xlsx"
+    path.write_bytes(head)
+    with pytest.raises(SourceUnreadable, match=said):
+        read_seizures(path, as_of="2025-01-01")
+
+
+@pytest.mark.parametrize("suffix", [".ods", ".xlsb", ".numbers"])
+def test_other_spreadsheet_files_are_refused_naming_xlsx_or_csv(tmp_path, suffix):
+    path = tmp_path / f"seizures{suffix}"
+    path.write_bytes(b"PK\x03\x04" + bytes(60))
+    with pytest.raises(SourceUnreadable, match=r"not read; (save|export) it as \.xlsx or CSV"):
+        read_seizures(path, as_of="2025-01-01")
+
+
+def test_a_track_file_saved_as_a_workbook_is_not_told_to_be_an_xlsx(tmp_path):
+    # tracks read no workbook: the advice is CSV alone
+    path = tmp_path / "ais.ods"
+    path.write_bytes(b"PK\x03\x04" + bytes(60))
+    with pytest.raises(SourceUnreadable) as err:
+        read_tracks(path)
+    assert str(err.value).endswith("save it as CSV")

@@ -65,6 +65,9 @@ SUFFIX_FORMAT = {
 #: Files people send that are not position tables yet: what to do with each.
 _NOT_READ = {
     ".xls": "legacy .xls is not supported; save it as .xlsx or CSV",
+    ".xlsb": "a binary Excel workbook (.xlsb) is not read; save it as .xlsx or CSV",
+    ".ods": "an OpenDocument spreadsheet (.ods) is not read; save it as .xlsx or CSV",
+    ".numbers": "an Apple Numbers file is not read; export it as .xlsx or CSV",
     ".nmea": (
         "raw NMEA/AIS sentences (!AIVDM) are not positions yet; decode them first (e.g. with "
         "pyais or gpsbabel) into a CSV of MMSI, time, latitude and longitude"
@@ -191,7 +194,10 @@ def open_source(
         return _open_compressed(path, fmt, allowed, max_uncompressed_mb, format_setting)
     if fmt == "auto":
         if suffix in _NOT_READ and SUFFIX_FORMAT.get(suffix) not in allowed:
-            raise SourceUnreadable(f"{name}: {_NOT_READ[suffix]}")
+            said = _NOT_READ[suffix]
+            if "xlsx" not in allowed:  # tracks and context layers read no workbook
+                said = said.replace(".xlsx or CSV", "CSV")
+            raise SourceUnreadable(f"{name}: {said}")
         fmt = SUFFIX_FORMAT.get(suffix, "")
         if not fmt and path.name.lower().endswith(".shp.zip"):
             fmt = "zip"

@@ -446,11 +446,12 @@ def _read_excel(
 ) -> tuple[pd.DataFrame, dict[str, Any], int, dict[str, Any], dict[str, np.ndarray]]:
     try:
         with open(src.path, "rb") as f:
-            magic = f.read(4)
+            head = f.read(512)
+        magic = head[:4]
         if magic != b"PK\x03\x04":
             raise SourceUnreadable(
                 f"{src.path.name}: not an .xlsx workbook (it does not start with a ZIP header; "
-                f"first bytes {magic!r})"
+                f"first bytes {magic!r}){_what_the_workbook_is(head)}"
             )
         # A workbook is a zip: its sheets are bounded like any zipped input before reading.
         check_zip_expansion(src.path, f"{src.path.name}: the workbook", max_uncompressed_mb)
@@ -501,6 +502,32 @@ def _read_excel(
             text = text.where(~isdate, pd.to_datetime(col[isdate]).dt.strftime("%Y-%m-%dT%H:%M:%S"))
         out[c] = text.where(col.notna(), "")
     return pd.DataFrame(out, index=frame.index), serials, titles, report, typed
+
+
+def _what_the_workbook_is(head: bytes) -> str:
+    """Say what a file named ``.xlsx`` that is no zip is, from its first bytes, and what to do.
+
+    Web portals and older tools save other things under the name: an Excel 97-2003 workbook
+    (an OLE2 compound file), an HTML table, or a CSV.
+    """
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return (
+            ": it is a legacy Excel 97-2003 .xls workbook under an .xlsx name; open it in "
+            "Excel or LibreOffice and save it as .xlsx or CSV"
+        )
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml")):
+        return (
+            ": it is an HTML or XML page (a web table saved as a workbook); open it in a "
+            "spreadsheet and save it as .xlsx or CSV"
+        )
+    try:
+        first = head.decode("utf-8").split("\n", 1)[0]
+    except UnicodeDecodeError:
+        return ""
+    if any(d in first for d in (",", ";", "\t", "|")):
+        return ": it is text, a CSV under an .xlsx name; set format: csv for it, or rename it .csv"
+    return ""
 
 
 #: A cell reference range of a sheet's ``<mergeCell ref="D2:D4"/>``.
