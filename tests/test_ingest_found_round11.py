@@ -212,3 +212,27 @@ def test_a_track_file_saved_as_a_workbook_is_not_told_to_be_an_xlsx(tmp_path):
     with pytest.raises(SourceUnreadable) as err:
         read_tracks(path)
     assert str(err.value).endswith("save it as CSV")
+
+
+# ---------------------------------------------------------------- rasters
+
+
+def test_a_signed_byte_raster_filled_with_its_smallest_value_is_refused(tmp_path):
+    # an int8 index of -5..5 with -128 where nothing was measured and no nodata declared:
+    # -128 was averaged in as a value (uint8's 255 was refused, int8's -128 not)
+    from _rasters import write_tif
+    from rasterio.transform import from_origin
+
+    from pipeline.ingest import RasterSource, open_raster, raster_coverage
+
+    values = np.random.default_rng(11).integers(-5, 6, (50, 50)).astype("int8")
+    values[:5] = -128
+    path = write_tif(tmp_path / "index.tif", values, from_origin(-62, 11, 0.01, 0.01))
+    with pytest.raises(InputError, match=r"250 of 2500 cells hold -128, the smallest int8"):
+        raster_coverage(open_raster(path))
+    declared = RasterSource(path=path, name="index", nodata=-128)
+    assert raster_coverage(open_raster(declared))["valid_fraction_in_area"] == 0.9
+    # values reaching down to -128's neighbourhood keep it as a value
+    values[5, :10] = -126
+    write_tif(path, values, from_origin(-62, 11, 0.01, 0.01))
+    assert raster_coverage(open_raster(path))["valid_fraction_in_area"] == 1.0

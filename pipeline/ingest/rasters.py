@@ -1764,8 +1764,8 @@ def raster_coverage(
     declared = _declares_nodata(da)
     packing = da.attrs.get("packing")
     sentinels = np.zeros(len(_SENTINELS), dtype="int64")
-    top = None if declared or packing else _unsigned_top(da)
-    at_top, below = 0, [np.inf, -np.inf]  # cells at the type's top; the range of the others
+    top = None if declared or packing else _type_end(da)
+    at_top, below = 0, [np.inf, -np.inf]  # cells at the type's end; the range of the others
     companion = _mask_window(window)
     masked = 0  # pixels of the window the companion mask made missing
     if window.size:
@@ -1811,13 +1811,16 @@ def raster_coverage(
     if (
         top is not None
         and at_top >= _SENTINEL_SHARE * total
-        and below[0] < below[1] <= top - _TOP_GAP
+        and below[0] < below[1]
+        and (below[1] <= top - _TOP_GAP if top > 0 else below[0] >= top + _TOP_GAP)
     ):
         # an 8-bit land cover or index (0..100) with 255 where nothing was measured: the
-        # values stop well below the type's top, which alone holds many cells
+        # values stop well below the type's top, which alone holds many cells (a signed
+        # byte's -128 below values of -5..5 alike)
+        end, stop = ("largest", below[1]) if top > 0 else ("smallest", below[0])
         raise InputError(
             f"{name}: {at_top} of {total} cells {where + ' ' if where else ''}hold {top:g}, "
-            f"the largest {_stored_dtype(da)} value, while the others stop at {below[1]:g}: a "
+            f"the {end} {_stored_dtype(da)} value, while the others stop at {stop:g}: a "
             f"fill, but the file declares no nodata"
             f"{' value other than NaN' if _declares_nan(da) else ''}; set nodata: {top:g} for "
             "this raster in "
@@ -1869,7 +1872,8 @@ _SENTINEL_SHARE = 0.001
 
 
 #: An unsigned raster whose values stop at least this far below its type's top (255, 65535)
-#: while the top holds ``_SENTINEL_SHARE`` of its cells uses the top as an undeclared fill.
+#: while the top holds ``_SENTINEL_SHARE`` of its cells uses the top as an undeclared fill; a
+#: signed byte's bottom (-128) likewise, its values stopping this far above it.
 _TOP_GAP = 5
 
 
@@ -1879,15 +1883,22 @@ def _stored_dtype(da: xr.DataArray) -> str:
     return str(enc.get("rasterio_dtype", enc.get("dtype", da.dtype)))
 
 
-def _unsigned_top(da: xr.DataArray) -> float | None:
-    """Return the top of an 8- or 16-bit unsigned raster's stored type, else None."""
+def _type_end(da: xr.DataArray) -> float | None:
+    """Return the end of a small integer type a fill takes, else None.
+
+    The top of an 8- or 16-bit unsigned raster's stored type (255, 65535), the bottom of a
+    signed byte's (-128: GDAL's Int8, a ``PIXELTYPE=SIGNEDBYTE`` band); int16's -32768 is
+    among the common sentinels already.
+    """
     try:
         dtype = np.dtype(_stored_dtype(da))
     except TypeError:
         return None
-    if dtype.kind != "u" or dtype.itemsize > 2:
-        return None
-    return float(np.iinfo(dtype).max)
+    if dtype.kind == "u" and dtype.itemsize <= 2:
+        return float(np.iinfo(dtype).max)
+    if dtype.kind == "i" and dtype.itemsize == 1:
+        return float(np.iinfo(dtype).min)
+    return None
 
 
 def _is_sentinel(arr, value: float):
