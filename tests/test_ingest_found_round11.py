@@ -64,6 +64,7 @@ def test_a_placemark_beside_a_network_link_is_not_dropped_unsaid(tmp_path):
 def test_a_kml_of_folders_and_loose_placemarks_is_read_whole(tmp_path):
     # the check counts what GDAL reads: placemarks at the document's root and in folders
     body = _placemark(0) + f"<Folder><name>F</name>{_placemark(1)}{_placemark(2)}</Folder>"
+    body += f"<!-- an old record: {_placemark(9)} -->"
     path = tmp_path / "seizures.kml"
     path.write_text(_kml(body + _placemark(3)))
     res = read_seizures(path, as_of="2025-01-01")

@@ -335,6 +335,7 @@ def _read_kml(target: str, name: str, max_uncompressed_mb: float | None):
 
 #: A KML Placemark's start tag, with or without a namespace prefix (``<kml:Placemark>``).
 _PLACEMARK = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Placemark[\s>/]")
+_XML_COMMENT = re.compile(rb"<!--.*?-->", re.DOTALL)
 
 
 def _kml_documents(target: str) -> list[tuple[str, bytes]]:
@@ -380,7 +381,8 @@ def _check_placemark_count(target: str, name: str, n_read: int) -> None:
     refused naming both.
     """
     docs = _kml_documents(target)
-    counts = {doc: len(_PLACEMARK.findall(text)) for doc, text in docs}
+    # a placemark commented out is none GDAL reads
+    counts = {doc: len(_PLACEMARK.findall(_XML_COMMENT.sub(b"", text))) for doc, text in docs}
     total = sum(counts.values())
     if not docs or total == n_read:
         return
