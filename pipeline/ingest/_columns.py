@@ -858,14 +858,26 @@ def _pair_key(column: str, role: str) -> frozenset[str]:
     return frozenset(t for t in name_tokens(plain) if t not in axis | UNIT_TOKENS)
 
 
-def _same_values(a: pd.Series, b: pd.Series) -> bool:
-    """Whether two columns hold the same value on every row (``10.50`` is ``10.5``)."""
+#: Degrees within which two columns write one position (about 20 m): the rounding of four
+#: decimals, of whole seconds of arc, and a GIS's snapping of a point to its grid (ArcGIS's
+#: ``POINT_Y`` is ``lat`` to 1e-9).
+_SAME_DEGREES = 2e-4
+
+
+def _same_values(a: pd.Series, b: pd.Series, axis: str) -> bool:
+    """Whether two columns give one coordinate on every row (``10.50`` is ``10.5``).
+
+    Read as the coordinate (``01°03.00'N`` is ``1.05``) and equal within
+    :data:`_SAME_DEGREES`; a row that neither gives is rejected by either reading.
+    """
     ta, tb = as_text(a), as_text(b)
     if ta.equals(tb):
         return True
-    xa = pd.to_numeric(ta.str.replace(",", ".", regex=False), errors="coerce")
-    xb = pd.to_numeric(tb.str.replace(",", ".", regex=False), errors="coerce")
-    return bool(((xa == xb) | (xa.isna() & xb.isna() & (ta == tb))).all())
+    xa = parse_coordinate(a, axis)[0].to_numpy(dtype="float64")
+    xb = parse_coordinate(b, axis)[0].to_numpy(dtype="float64")
+    with np.errstate(invalid="ignore"):
+        near = np.abs(xa - xb) <= _SAME_DEGREES
+    return bool((near | (np.isnan(xa) & np.isnan(xb))).all())
 
 
 def _pairs_text(pairs: list[tuple[str, str]]) -> str:
@@ -915,7 +927,7 @@ def _position_pairs(
         if not (g["lat"] and g["lon"]):
             continue
         if any(  # ArcGIS's 'POINT_Y' copying 'lat': one position written twice
-            all(_same_values(raw[g[r][0]], raw[h[r][0]]) for r in ("lat", "lon"))
+            all(_same_values(raw[g[r][0]], raw[h[r][0]], r) for r in ("lat", "lon"))
             for h in complete.values()
         ):
             continue

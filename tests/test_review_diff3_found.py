@@ -1,0 +1,89 @@
+"""Found reviewing the pair rule, the plug-in options check and the MarineTraffic schema.
+
+Each test failed on the code before its fix (a refusal of a good export, or a value read
+quietly wrong); the guards beside them keep the refusals that are right.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted
+
+from pipeline.errors import InputError
+from pipeline.ingest import read_seizures, read_tracks
+from pipeline.ingest.options import SeizureSource, TrackSource
+
+pytestmark = IGNORE_PENDING_DEPRECATION
+
+KINDS = ["seizures", "tracks"]
+
+
+def _dms(x: float, pos: str, neg: str) -> str:
+    """Degrees and decimal minutes with a hemisphere letter (``1°03.000'N``)."""
+    h = pos if x >= 0 else neg
+    x = abs(x)
+    deg = int(x)
+    return f"{deg}°{(x - deg) * 60:06.3f}'{h}"
+
+
+def _table(kind: str, n: int = 8) -> pd.DataFrame:
+    """A seizure or track table of ``n`` rows at (1.05 + i/1000, 104.2 + i/1000)."""
+    if kind == "seizures":
+        rows = {"date": [f"2023-03-{10 + i:02d}" for i in range(n)], "drug": ["cocaine"] * n}
+    else:
+        rows = {
+            "mmsi": [f"36600000{i % 2}" for i in range(n)],
+            "timestamp": [f"2023-03-10T10:{10 + i:02d}:00Z" for i in range(n)],
+        }
+    frame = pd.DataFrame(rows)
+    frame["lat"] = [round(1.05 + i / 1000, 6) for i in range(n)]
+    frame["lon"] = [round(104.2 + i / 1000, 6) for i in range(n)]
+    return frame
+
+
+def _read(kind: str, path, columns: dict | None = None):
+    if kind == "seizures":
+        return read_seizures(SeizureSource(path=path, columns=columns or {}))
+    return read_tracks(TrackSource(path=path, columns=columns or {}))
+
+
+# ----------------------------------------------------------------- one position written twice
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("form", ["snapped", "dms"])
+def test_one_position_snapped_or_in_another_notation_is_one_pair(tmp_path, kind, form):
+    # ArcGIS's 'Add XY Coordinates' writes the point snapped to its 1e-9 degree grid
+    # (POINT_Y 1.0500000003 beside lat 1.05), and an incident list gives its position as
+    # degrees and minutes ('Lat' 1°03.000'N) beside the decimal degrees ('Lat_Dec' 1.05).
+    # Both were refused as two pairs "no header says which is the event's" (exit 2): only a
+    # copy equal to the last digit was one position.
+    frame = _table(kind)
+    if form == "snapped":
+        frame["POINT_Y"] = [repr(v + 3e-10) for v in frame["lat"]]
+        frame["POINT_X"] = [repr(v - 4e-10) for v in frame["lon"]]
+    else:
+        decimal = frame[["lat", "lon"]].copy()
+        frame["lat"] = [_dms(v, "N", "S") for v in decimal["lat"]]
+        frame["lon"] = [_dms(v, "E", "W") for v in decimal["lon"]]
+        frame["lat_dec"], frame["lon_dec"] = decimal["lat"].round(4), decimal["lon"].round(4)
+    path = tmp_path / f"{kind}.csv"
+    frame.to_csv(path, index=False)
+    res = _read(kind, path)
+    assert_accounted(res)
+    assert len(res.frame) == len(frame)
+    want = [round(1.05 + i / 1000, 4) for i in range(len(frame))]
+    assert sorted(res.frame["lat"].round(4)) == want
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_pair_a_hundred_metres_away_is_still_another_pair(tmp_path, kind):
+    # guard: a corrected position 0.001 degree (110 m) from the reported one is a choice
+    frame = _table(kind)
+    frame["lat_corrected"] = (frame["lat"] + 0.001).round(6)
+    frame["lon_corrected"] = frame["lon"]
+    path = tmp_path / f"{kind}.csv"
+    frame.to_csv(path, index=False)
+    with pytest.raises(InputError, match=r"2 latitude/longitude pairs could each be"):
+        _read(kind, path)
