@@ -27,6 +27,8 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import (
+    AliasChoices,
+    AliasPath,
     BaseModel,
     Field,
     TypeAdapter,
@@ -853,11 +855,33 @@ def _not_text(text: str) -> bool:
     return "\0" in text
 
 
+def _alias_keys(alias: object) -> set[str]:
+    """Return the top-level keys a validation alias reads (a name, choices, a path's first)."""
+    if isinstance(alias, str):
+        return {alias}
+    if isinstance(alias, AliasPath):
+        return {str(alias.path[0])}
+    if isinstance(alias, AliasChoices):
+        return set().union(*(_alias_keys(a) for a in alias.choices))
+    return set()
+
+
 def _option_names(model: type[BaseModel]) -> list[str]:
-    """Return the option names ``model`` reads: its fields' names and string aliases, sorted."""
-    names = set(model.model_fields)
-    for info in model.model_fields.values():
-        names |= {a for a in (info.alias, info.validation_alias) if isinstance(a, str)}
+    """Return the option keys ``model`` reads, sorted, as pydantic validates them.
+
+    An alias's keys (a name, each of ``AliasChoices``, the first key of an ``AliasPath``);
+    a field's own name where it has no alias, or where the model validates by name too
+    (``populate_by_name``, ``validate_by_name``): otherwise pydantic ignores that key.
+    """
+    cfg = model.model_config
+    by_name = bool(cfg.get("validate_by_name") or cfg.get("populate_by_name"))
+    by_alias = cfg.get("validate_by_alias", True) is not False
+    names: set[str] = set()
+    for field_name, info in model.model_fields.items():
+        aliases = _alias_keys(info.validation_alias or info.alias) if by_alias else set()
+        if by_name or not by_alias or not aliases:
+            names.add(field_name)
+        names |= aliases
     return sorted(names)
 
 

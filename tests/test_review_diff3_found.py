@@ -6,11 +6,16 @@ quietly wrong); the guards beside them keep the refusals that are right.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pydantic
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted
+from conftest import small_config
+from pydantic.alias_generators import to_camel
 
-from pipeline.errors import InputError
+import pipeline
+from pipeline.errors import ConfigError, InputError
 from pipeline.ingest import read_seizures, read_tracks
 from pipeline.ingest.options import SeizureSource, TrackSource
 
@@ -87,3 +92,70 @@ def test_a_pair_a_hundred_metres_away_is_still_another_pair(tmp_path, kind):
     frame.to_csv(path, index=False)
     with pytest.raises(InputError, match=r"2 latitude/longitude pairs could each be"):
         _read(kind, path)
+
+
+# ----------------------------------------------------------------- plug-in options by alias
+
+
+class RenamedOptions(pydantic.BaseModel):
+    """An option renamed with its old key still read (``AliasChoices``)."""
+
+    scale_km: float = pydantic.Field(
+        50.0, validation_alias=pydantic.AliasChoices("scale_km", "scale")
+    )
+
+
+class CamelOptions(pydantic.BaseModel):
+    """Options read under camelCase keys only (an alias generator, no validation by name)."""
+
+    model_config = pydantic.ConfigDict(alias_generator=to_camel)
+
+    scale_km: float = 50.0
+
+
+def _scaled(ctx):
+    return np.full(len(ctx.cells), float(ctx.options.scale_km))
+
+
+renamed = pipeline.factor(
+    name="review_renamed",
+    unit="km",
+    description="A plug-in whose option has an old name too.",
+    options=RenamedOptions,
+    register=False,
+)(_scaled)
+camel = pipeline.factor(
+    name="review_camel",
+    unit="km",
+    description="A plug-in whose options are camelCase.",
+    options=CamelOptions,
+    register=False,
+)(_scaled)
+
+
+def _plugin_config(small_demo, tmp_path, ref: str, name: str, options: dict):
+    return small_config(
+        small_demo,
+        tmp_path,
+        factors={"plugins": [f"test_review_diff3_found:{ref}"], "options": {name: options}},
+    )
+
+
+def test_an_option_read_under_another_alias_is_not_refused(small_demo, tmp_path):
+    # Refused at load before (exit 2): 'scale' is one of the keys AliasChoices reads, but
+    # only string aliases counted as known, so the option was "unknown".
+    from pipeline.runner.plan import factor_options
+
+    cfg = _plugin_config(small_demo, tmp_path, "renamed", "review_renamed", {"scale": 200})
+    assert factor_options(cfg, renamed).scale_km == 200
+
+
+def test_a_field_name_the_model_does_not_read_is_refused(small_demo, tmp_path):
+    # Before: 'scale_km' counted as known (a field's name), but a model that validates by
+    # alias only ignores it, and the factor ran on its default 50 km in silence.
+    with pytest.raises(ConfigError, match=r"unknown option\(s\) \['scale_km'\].*\['scaleKm'\]"):
+        _plugin_config(small_demo, tmp_path, "camel", "review_camel", {"scale_km": 200})
+    from pipeline.runner.plan import factor_options
+
+    cfg = _plugin_config(small_demo, tmp_path, "camel", "review_camel", {"scaleKm": 200})
+    assert factor_options(cfg, camel).scale_km == 200
