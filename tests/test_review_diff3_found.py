@@ -159,3 +159,37 @@ def test_a_field_name_the_model_does_not_read_is_refused(small_demo, tmp_path):
 
     cfg = _plugin_config(small_demo, tmp_path, "camel", "review_camel", {"scaleKm": 200})
     assert factor_options(cfg, camel).scale_km == 200
+
+
+# ----------------------------------------------------------------- MarineTraffic's SPEED
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_marinetraffic_columns_with_speeds_in_knots_are_read_in_knots(tmp_path, fmt):
+    # An export with the API's columns whose SPEED is already knots (0.3 to 0.5 kn, written
+    # with decimals: the API writes whole tenths) was divided by ten, exit 0: a ship drifting
+    # at 0.4 kn read at 0.04.
+    rows = [
+        {
+            "MMSI": mmsi,
+            "SHIP_ID": str(100000 + k),
+            "LAT": f"{37.90 + k * 0.3 + i * 0.0033:.5f}",  # 0.2 nm an hour
+            "LON": "23.60000",
+            "SPEED": f"{0.3 + (i % 3) / 10:.1f}",
+            "COURSE": "0",
+            "TIMESTAMP": f"2023-03-12T{8 + i:02d}:00:00",
+        }
+        for k, mmsi in enumerate(("241087000", "636019825"))
+        for i in range(12)
+    ]
+    frame = pd.DataFrame(rows)
+    path = tmp_path / f"mt.{fmt}"
+    if fmt == "csv":
+        frame.to_csv(path, index=False)
+    else:
+        frame.to_parquet(path)
+    res = read_tracks(path)
+    assert_accounted(res)
+    assert res.frame["sog_kn"].round(6).tolist() == frame["SPEED"].astype(float).tolist()
+    assert res.assumptions["speed_unit"]["unit"] == "kn"
+    assert "whole tenths" in res.assumptions["speed_unit"]["evidence"]

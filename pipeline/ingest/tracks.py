@@ -658,12 +658,29 @@ _TENTHS = re.compile(
 _BRACKETED = re.compile(r"[(\[{]([^)\]}]*)[)\]}]")
 
 
-def _speed_unit(src: TrackSource, sog_col: str | None, schema: str, name: str = "") -> dict:
+def _whole_numbers(values: pd.Series | None) -> bool:
+    """Whether every speed written is a whole number (``131``, ``0``), as tenths are written."""
+    if values is None:
+        return True
+    text = as_text(values)
+    text = text[text.ne("")]
+    return bool(text.str.fullmatch(r"[+-]?\d+(?:\.0*)?").all())
+
+
+def _speed_unit(
+    src: TrackSource,
+    sog_col: str | None,
+    schema: str,
+    name: str = "",
+    values: pd.Series | None = None,
+) -> dict:
     """Return the unit of the speed column: ``unit``, ``factor`` (to knots), ``by``, ``evidence``.
 
     A scale written in the header (``SOG [0.1 kn]``, ``speed_knots_x10``, ``sog_tenths``)
     multiplies the factor by 0.1.  A header whose brackets name a unit not known here is
-    refused; other unknown words leave knots assumed, with a ``note``.
+    refused; other unknown words leave knots assumed, with a ``note``.  ``values`` (the
+    speed column, or the records that decide the layout) tell a MarineTraffic answer's
+    whole tenths from knots written with decimals under its header.
     """
     if src.speed_unit != "auto":
         return {
@@ -702,11 +719,17 @@ def _speed_unit(src: TrackSource, sog_col: str | None, schema: str, name: str = 
         elif schema == "fit":
             unit, why = "m/s", "a FIT record's speed and enhanced_speed are metres per second"
             by = "schema"
-        elif schema == "marinetraffic" and normalise_name(sog_col) == "speed":
+        elif (
+            schema == "marinetraffic"
+            and normalise_name(sog_col) == "speed"
+            and _whole_numbers(values)
+        ):
             # MarineTraffic's API writes SPEED in knots x10 (its documentation: 'The speed
             # (in knots x10) that the subject vessel is reporting'); read as knots, a ship
             # at 1.5 kn sailed at 15, and one drifting at 0.4 kn (loitering) at 4.  Moving
             # ships showed the tenfold by their positions and were refused; slow ones did not.
+            # Its tenths are whole numbers: a SPEED of 0.4 (an export in knots under the API's
+            # header) is knots, read as 0.04 before.
             unit, why, tenths = "kn", "a MarineTraffic API answer (MMSI, SHIP_ID, SPEED)", True
             by, scale = "schema", " (SPEED in knots x10)"
         else:
@@ -717,6 +740,8 @@ def _speed_unit(src: TrackSource, sog_col: str | None, schema: str, name: str = 
                 + (f" known here (its words {' '.join(other)!r} are none)" if other else "")
                 + "; knots assumed (the AIS unit)"
             )
+            if schema == "marinetraffic" and normalise_name(sog_col) == "speed":
+                why += "; its values have decimals, not a MarineTraffic answer's whole tenths"
     else:
         why = f"header {sog_col!r} says {unit}"
     factor = _SPEED_TO_KN[unit] * (0.1 if tenths else 1.0)
@@ -820,7 +845,7 @@ def _columns_from_table(raw: pd.DataFrame, src: TrackSource, name: str, schema: 
         _refuse_fit_epoch(raw[pick["time"]], pick["time"], name)
     vid_col = pick["vessel_id"]
     vid = raw[vid_col] if vid_col else pd.Series(src.vessel_id, index=raw.index)
-    speed = _speed_unit(src, pick["sog"], schema, name)
+    speed = _speed_unit(src, pick["sog"], schema, name, raw[pick["sog"]] if pick["sog"] else None)
     fill_note = _fallback_coordinates(cols, pick, evidence, name)
     zone = zone_layout(raw, cols, pick, name, evidence)
     pick["valid"] = _validity_column(raw, cols, {c for c in pick.values() if c})
@@ -1480,7 +1505,13 @@ def _read_vector_tracks(
         "evidence": evidence,
         "crs_by": crs_by,
     }
-    speed = _speed_unit(src, pick["sog"], _table_schema(src, cols), name)
+    speed = _speed_unit(
+        src,
+        pick["sog"],
+        _table_schema(src, cols),
+        name,
+        attrs[pick["sog"]] if pick["sog"] else None,
+    )
     parts["speed_unit"] = _speed_report(speed, pick["sog"])
     parts["speed_factor"] = speed["factor"]
     parts["speed_checked"] = speed["by"] != "config"
