@@ -94,6 +94,44 @@ def test_a_pair_a_hundred_metres_away_is_still_another_pair(tmp_path, kind):
         _read(kind, path)
 
 
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    ("own", "other"),
+    [
+        # a FIT dump with its session's start beside each record's position
+        (("position_lat", "position_long"), ("start_position_lat", "start_position_long")),
+        # a logger's fix beside the port it is bound for
+        (("gps_lat", "gps_lon"), ("port_lat", "port_lon")),
+        (("location_lat", "location_lon"), ("home_location_lat", "home_location_lon")),
+    ],
+    ids=["fit-start", "gps-port", "location-home"],
+)
+def test_a_pair_naming_the_fix_beside_a_secondary_place_is_read(tmp_path, kind, own, other):
+    # Refused before (exit 2) as two pairs of which no header says which is the event's: only
+    # a bare 'lat'/'lon' was the record's own beside a start or a port, not 'position_lat'.
+    frame = _table(kind).rename(columns={"lat": own[0], "lon": own[1]})
+    frame[other[0]], frame[other[1]] = 1.26, 103.8
+    path = tmp_path / f"{kind}.csv"
+    frame.to_csv(path, index=False)
+    res = _read(kind, path)
+    assert_accounted(res)
+    cols = res.assumptions["columns"]
+    assert (cols["lat"]["column"], cols["lon"]["column"]) == own
+    assert other[0] in cols["lat"]["evidence"]  # the pair not used is named
+    assert sorted(res.frame["lat"]) == sorted(frame[own[0]])
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_two_pairs_naming_a_fix_are_still_a_choice(tmp_path, kind):
+    # guard: a GPS fix beside a plain position (another source) is not taken either way
+    frame = _table(kind)
+    frame["gps_lat"], frame["gps_lon"] = frame["lat"] + 0.01, frame["lon"]
+    path = tmp_path / f"{kind}.csv"
+    frame.to_csv(path, index=False)
+    with pytest.raises(InputError, match=r"2 latitude/longitude pairs could each be"):
+        _read(kind, path)
+
+
 # ----------------------------------------------------------------- plug-in options by alias
 
 

@@ -838,6 +838,10 @@ _BOUND_WORDS = _fs("min max minimum maximum bbox bounds bound extent south north
 #: Not a version of the same place (``lat_corrected``, ``geocoded_lat``): which one to
 #: trust is the user's choice.
 _ELSEWHERE = QUALIFIERS | _fs("ports harbour harbor anchorage")
+#: Words that name the fix itself, as a plain ``lat``/``lon`` does: FIT's ``position_lat``
+#: (beside a session's ``start_position_lat``), a logger's ``gps_lat`` (beside a
+#: ``port_lat``).  A pair of these words only is the record's own beside secondary places.
+_OWN_WORDS = _fs("position pos location loc gps gnss fix")
 #: Words of a degree's minutes, seconds or hemisphere (``Lat Min``, ``lat_sec``, ``Lat NS``):
 #: a part of the one coordinate (:func:`coordinate_parts`), never another pair.
 _PART_WORDS = _fs(
@@ -898,8 +902,10 @@ def _position_pairs(
     latitude is only read with the longitude of its own group (``start_lat`` never with
     ``end_lon``).  Where two or more groups hold a latitude and a longitude (start/end,
     pickup/dropoff, reported/corrected), the one whose header names the event
-    (``incident_lat``, GDELT's ``ActionGeo_Lat``) is taken; a plain ``lat``/``lon`` beside
-    pairs naming a secondary place (``port_lat``, ``start_lat``) is taken; the evidence
+    (``incident_lat``, GDELT's ``ActionGeo_Lat``) is taken; a plain ``lat``/``lon`` (or one
+    naming only the fix: ``position_lat``, ``gps_lat``) beside pairs naming a secondary
+    place (``port_lat``, ``start_lat``) is taken; a pair within :data:`_SAME_DEGREES` of
+    another on every row is that position written again; the evidence
     names the pairs not used.  Any other choice (``start_lat`` or ``end_lat``, ``lat`` or
     ``lat_corrected``) would be a guess and is refused, naming the pairs.  A min/max pair is
     a bounding box, never a point.  A latitude (longitude) named in the config takes the
@@ -956,12 +962,17 @@ def _position_pairs(
     boxes = [k for k in complete if k & _BOUND_WORDS]
     pair_of = {k: (complete[k]["lat"][0], complete[k]["lon"][0]) for k in complete}
     events = [k for k in points if k & _PLACE_TOKENS]
+    fixes = [k for k in points if k <= _OWN_WORDS]  # 'lat', 'position_lat', 'gps_lat'
     if len(events) == 1:
         key, why = events[0], "names the event"
     elif len(points) == 1 and not events:
         key, why = points[0], "is the only point"
-    elif not events and frozenset() in points and all(k <= _ELSEWHERE for k in points if k):
-        key, why = frozenset(), "is the record's own; the others name a secondary place"
+    elif (
+        not events
+        and len(fixes) == 1
+        and all(k <= _ELSEWHERE | _OWN_WORDS for k in points if k != fixes[0])
+    ):
+        key, why = fixes[0], "is the record's own; the others name a secondary place"
     elif not points:
         raise InputError(
             f"{name}: {_pairs_text([pair_of[k] for k in boxes])} are the corners of a "
