@@ -132,6 +132,34 @@ def test_two_pairs_naming_a_fix_are_still_a_choice(tmp_path, kind):
         _read(kind, path)
 
 
+# ----------------------------------------------------------------- seizures beside vessel ids
+
+
+@pytest.mark.parametrize("what", ["Contraband", "Contrabando"])
+def test_interdictions_naming_their_contraband_are_seizures(tmp_path, what):
+    # A coast guard's interdictions, two rows per boarded vessel (one per contraband), with
+    # its MMSI and speed: read before 0d77b28 through 'Weight (kg)', since then refused as
+    # "vessel positions, not seizure records" (exit 2): 'contraband' named no seized thing.
+    rows = [
+        {
+            "Date": f"2023-03-{10 + i // 2:02d}",
+            "Vessel": f"GO FAST {i // 2}",
+            "MMSI": f"36600000{i // 2}",
+            "Lat": 10 + i / 10,
+            "Lon": -80 + i / 10,
+            "Speed (kn)": 25,
+            what: ["cocaine", "marijuana"][i % 2],
+            "Weight (kg)": 100 + i,
+        }
+        for i in range(8)
+    ]
+    path = tmp_path / "interdictions.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    res = read_seizures(path)
+    assert_accounted(res)
+    assert len(res.frame) == len(rows)
+
+
 # ----------------------------------------------------------------- plug-in options by alias
 
 

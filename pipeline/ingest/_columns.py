@@ -1368,7 +1368,9 @@ _SEIZED_WHAT = _fs(
     "sostanze stupefacente stupefacenti droga drogas droge drogen drogue drogues rauschgift "
     "betaubungsmittel commodity commodities drug drugs narcotic narcotics seizure seizures "
     "seized interdiction incautacion incautado decomiso aprehension apreensao apreendido "
-    "saisie beschlagnahme sicherstellung"
+    "saisie beschlagnahme sicherstellung "
+    # what was smuggled (a coast guard's 'Contraband' column); no AIS export names it
+    "contraband contrabando contrebande contrabbando schmuggelware schmuggelgut"
 )
 #: Header tokens of how much was seized, in the languages the quantity role reads
 #: (``cantidad``, ``quantidade``, ``Menge``); not a mass or ``weight``: a port's crane lifts
