@@ -132,6 +132,25 @@ def test_two_pairs_naming_a_fix_are_still_a_choice(tmp_path, kind):
         _read(kind, path)
 
 
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    ("lat", "lon"), [("Breitengrad", "Längengrad"), ("Latitudine", "Longitudine")], ids=["de", "it"]
+)
+def test_one_word_latitude_and_longitude_in_german_and_italian_are_read(tmp_path, kind, lat, lon):
+    # Refused before (exit 2): no header named a latitude ('Breite' did, 'Breitengrad' not),
+    # and off Hamburg (53.5 N, 9.9 E) the values alone do not say which is which.
+    frame = _table(kind)
+    frame["lat"], frame["lon"] = frame["lat"] + 52.45, frame["lon"] - 94.3
+    frame = frame.rename(columns={"lat": lat, "lon": lon})
+    path = tmp_path / f"{kind}.csv"
+    frame.to_csv(path, index=False)
+    res = _read(kind, path)
+    assert_accounted(res)
+    cols = res.assumptions["columns"]
+    assert (cols["lat"]["column"], cols["lon"]["column"]) == (lat, lon)
+    assert sorted(res.frame["lat"]) == sorted(frame[lat])
+
+
 # ----------------------------------------------------------------- seizures beside vessel ids
 
 

@@ -196,8 +196,10 @@ ROLES: dict[str, Role] = {
             "point_y",
             "northing",
         ),
+        # German 'Breitengrad' and Italian 'latitudine' as one word each, besides 'Breite'
         strong=_fs(
-            "lat latitude breedtegraad latitud breite breddegrad leveysaste ycoord northing"
+            "lat latitude breedtegraad latitud breite breitengrad latitudine breddegrad "
+            "leveysaste ycoord northing"
         ),
         weak=_fs("y"),
         veto=_fs("lon lng long longitude x") | _NOT_A_POSITION,
@@ -222,8 +224,8 @@ ROLES: dict[str, Role] = {
             "easting",
         ),
         strong=_fs(
-            "lon lng longitude lengtegraad longitud laenge lange lengdegrad pituusaste xcoord "
-            "easting"
+            "lon lng longitude lengtegraad longitud laenge lange langengrad laengengrad "
+            "longitudine lengdegrad pituusaste xcoord easting"
         ),
         weak=_fs("x long"),
         # 'long' + 'name' is a long name, not a longitude; an error is no position
