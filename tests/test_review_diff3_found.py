@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pydantic
 import pytest
-from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted
+from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted, write_text
 from conftest import small_config
 from pydantic.alias_generators import to_camel
 
@@ -177,6 +177,20 @@ def test_interdictions_naming_their_contraband_are_seizures(tmp_path, what):
     res = read_seizures(path)
     assert_accounted(res)
     assert len(res.frame) == len(rows)
+
+
+@pytest.mark.parametrize("clock", ["{:02d}00", "{}"], ids=["hhmm", "hour"])
+def test_an_incident_list_with_its_clock_as_bare_hours_is_not_a_grid(tmp_path, clock):
+    # 7ab0fdd let a bare 'Hours' column of an incident list pass when it held '14:30', but
+    # a ship's log writes the clock '0300' (or the hour alone): refused (exit 2) as "a
+    # gridded product, not seizure records" beside a date without a clock.
+    text = "Date,Hours,Lat,Lon,Incident Type\n" + "".join(
+        f"2023-03-{10 + i:02d},{clock.format((3 + i) % 24)},{1.2 + i / 100:.2f},103.9,Robbery\n"
+        for i in range(8)
+    )
+    res = read_seizures(write_text(tmp_path, "incidents.csv", text))
+    assert_accounted(res)
+    assert len(res.frame) == 8
 
 
 # ----------------------------------------------------------------- plug-in options by alias

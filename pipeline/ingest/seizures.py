@@ -1787,7 +1787,8 @@ def _refuse_gridded_hours(raw: pd.DataFrame, pick: dict, evidence: dict, name: s
     ``Time Range``, ``Apparent Fishing Hours``; ``cell_ll_lat``, ``fishing_hours``) were
     read as one event per cell, at its corner, on the first of the month: a map of where
     boats fish, each cell weighing one seizure, whatever its hours.  A bare ``hours`` column
-    counts only when it holds numbers (an incident list's ``Hours`` may be its clock).
+    counts only when it holds numbers, and not the clock (an incident list's ``Hours`` of
+    ``14:30``, ``0300`` or ``3``: the record's day is read, its clock left).
     """
     found = gridded_hours(raw, pick, evidence)
     if found is None:
@@ -1797,7 +1798,11 @@ def _refuse_gridded_hours(raw: pd.DataFrame, pick: dict, evidence: dict, name: s
         c
         for c in hours
         if set(name_tokens(c)) != {"hours"}
-        or (number_fit(raw[c]) >= 0.9 and not as_text(raw[c]).str.contains(":").any())
+        or (
+            number_fit(raw[c]) >= 0.9
+            and not as_text(raw[c]).str.contains(":").any()
+            and not _clock_digits(raw[c])
+        )
     ]
     if not cell and not hours:
         return
@@ -1810,6 +1815,17 @@ def _refuse_gridded_hours(raw: pd.DataFrame, pick: dict, evidence: dict, name: s
         "(gdal_rasterize) and add them as a raster input (inputs.rasters); set columns: "
         "{lat: ..., lon: ...} only if each row is an event after all"
     )
+
+
+def _clock_digits(values: pd.Series) -> bool:
+    """Whether every value written is an hour of the day (``3``, ``23``) or ``HHMM`` (``0300``).
+
+    An incident list's bare ``Hours`` holds the clock as a ship's log writes it ("0300 hrs");
+    hours summed in a grid cell have decimals (``1.5``, ``0.2``).
+    """
+    text = as_text(values)
+    text = text[text.ne("")]
+    return bool(len(text)) and bool(text.str.fullmatch(r"(?:[01]?\d|2[0-3])(?:[0-5]\d)?").all())
 
 
 def _refuse_vessel_positions(raw: pd.DataFrame, over: dict[str, str], name: str) -> None:
