@@ -103,8 +103,13 @@ def test_a_pair_a_hundred_metres_away_is_still_another_pair(tmp_path, kind):
         # a logger's fix beside the port it is bound for
         (("gps_lat", "gps_lon"), ("port_lat", "port_lon")),
         (("location_lat", "location_lon"), ("home_location_lat", "home_location_lon")),
+        # Global Fishing Watch's port visit events flattened from the API's JSON
+        (
+            ("position.lat", "position.lon"),
+            ("port_visit.startAnchorage.lat", "port_visit.startAnchorage.lon"),
+        ),
     ],
-    ids=["fit-start", "gps-port", "location-home"],
+    ids=["fit-start", "gps-port", "location-home", "gfw-port-visit"],
 )
 def test_a_pair_naming_the_fix_beside_a_secondary_place_is_read(tmp_path, kind, own, other):
     # Refused before (exit 2) as two pairs of which no header says which is the event's: only
@@ -149,6 +154,25 @@ def test_one_word_latitude_and_longitude_in_german_and_italian_are_read(tmp_path
     cols = res.assumptions["columns"]
     assert (cols["lat"]["column"], cols["lon"]["column"]) == (lat, lon)
     assert sorted(res.frame["lat"]) == sorted(frame[lat])
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    "errors", [("y.se", "x.se"), ("lat_sd", "lon_sd"), ("lat_std", "lon_std")], ids=str
+)
+def test_standard_errors_of_a_position_are_no_pair(tmp_path, kind, errors):
+    # A fitted track (aniMotum's lon, lat, x, y, x.se, y.se) gives each position's standard
+    # errors: small numbers within +-90, taken as a second pair and the file refused (exit 2),
+    # read before 7a8d902 from 'lat'/'lon'.
+    frame = _table(kind)
+    frame[errors[0]] = [round(0.8 + i / 10, 2) for i in range(len(frame))]
+    frame[errors[1]] = [round(1.2 + i / 10, 2) for i in range(len(frame))]
+    path = tmp_path / f"{kind}.csv"
+    frame.to_csv(path, index=False)
+    res = _read(kind, path)
+    assert_accounted(res)
+    cols = res.assumptions["columns"]
+    assert (cols["lat"]["column"], cols["lon"]["column"]) == ("lat", "lon")
 
 
 # ----------------------------------------------------------------- seizures beside vessel ids

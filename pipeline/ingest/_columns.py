@@ -176,8 +176,11 @@ _MASS_TOKENS = _fs(
 #: Tokens naming the time of a position fix itself (``fixTime``, ``gps_time``, ``GNSS time``).
 _FIX_TOKENS = _fs("fix gps gnss")
 
-#: Tokens of a coordinate's quality, not the coordinate (``longitude_error``, ``lat_accuracy``).
-_NOT_A_POSITION = _fs("error err accuracy precision uncertainty")
+#: Tokens of a coordinate's quality, not the coordinate (``longitude_error``, ``lat_accuracy``,
+#: a fitted track's standard errors ``y.se``/``x.se``, ``lat_sd``, ``lon_std``).
+_NOT_A_POSITION = _fs(
+    "error err accuracy precision uncertainty se sd std stdev stddev sigma variance"
+)
 
 ROLES: dict[str, Role] = {
     "lat": Role(
@@ -969,11 +972,7 @@ def _position_pairs(
         key, why = events[0], "names the event"
     elif len(points) == 1 and not events:
         key, why = points[0], "is the only point"
-    elif (
-        not events
-        and len(fixes) == 1
-        and all(k <= _ELSEWHERE | _OWN_WORDS for k in points if k != fixes[0])
-    ):
+    elif not events and len(fixes) == 1 and all(k & _ELSEWHERE for k in points if k != fixes[0]):
         key, why = fixes[0], "is the record's own; the others name a secondary place"
     elif not points:
         raise InputError(
