@@ -18,7 +18,7 @@ import stat
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import IO, Any
 
 from ..errors import SourceUnreadable
 
@@ -266,10 +266,13 @@ def read_compressed(path: Path, codec: str, max_uncompressed_mb: float) -> bytes
     return b"".join(parts)
 
 
-def check_zip_expansion(path: Path | str, label: str, max_uncompressed_mb: float) -> None:
+def check_zip_expansion(
+    path: Path | str | IO[bytes], label: str, max_uncompressed_mb: float
+) -> None:
     """Refuse a zip-based file (a workbook, a KMZ) whose members declare more than the bound.
 
-    ``label`` starts the message (``"book.xlsx: the workbook"``).
+    ``path`` is the file or its bytes (a KMZ read from a zip); ``label`` starts the
+    message (``"book.xlsx: the workbook"``).
     """
     with zipfile.ZipFile(path) as zf:
         declared = sum(i.file_size for i in zf.infolist()) / 2**20

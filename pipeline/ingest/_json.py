@@ -35,7 +35,13 @@ from ..errors import SourceUnreadable
 from ..schema import REJECT_COLUMNS
 from ._common import TextTable, decode_bytes, source_bytes
 
-__all__ = ["JsonTable", "key_given_twice", "looks_like_json_records", "read_json_records"]
+__all__ = [
+    "JsonTable",
+    "geometries_as_written",
+    "key_given_twice",
+    "looks_like_json_records",
+    "read_json_records",
+]
 
 _WS = re.compile(r"[ \t\n\r]*")
 #: The dtype of the text columns :func:`~pipeline.ingest._common.read_text_table` gives.
@@ -106,6 +112,65 @@ _DECODER = json.JSONDecoder(
 )
 #: The decoder without the check of keys: only to tell where a value ends.
 _LENIENT = json.JSONDecoder(parse_float=_JsonNumber, parse_int=_JsonNumber, parse_constant=str)
+
+
+def _as_written(value: Any) -> str:
+    """Write a parsed JSON value back: numbers in their text as read, text in quotes."""
+    if isinstance(value, _JsonNumber):
+        return str(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(_as_written(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k)}: {_as_written(v)}" for k, v in value.items()) + "}"
+    return json.dumps(value)
+
+
+def _holds_text(value: Any) -> bool:
+    """Whether a parsed JSON value holds a string (a number written in quotes) at any depth."""
+    if isinstance(value, list):
+        return any(_holds_text(v) for v in value)
+    return isinstance(value, str) and not isinstance(value, _JsonNumber)
+
+
+def geometries_as_written(data: bytes, sequence: bool = False) -> list[tuple[str, bool]] | None:
+    """Return each GeoJSON feature's geometry as written, for a reject to show.
+
+    For every feature in file order: (the text of its ``coordinates``, or of its whole
+    geometry when it has none; ``""`` for a null or absent geometry, and whether the
+    coordinates hold text, ``"12.5"`` in quotes).  Numbers keep their text as written.
+    ``sequence``: one feature per line or record separator (GeoJSONSeq).  None when the text
+    is not a Feature, a FeatureCollection or a sequence of Features that parses.
+
+    >>> geometries_as_written(b'{"type": "Feature", "geometry": {"coordinates": ["1.50", 2]}}')
+    [('["1.50", 2]', True)]
+    """
+    texts = [r for r in re.split(rb"[\x1e\n]", data) if r.strip()] if sequence else [data]
+    features: list[Any] = []
+    try:
+        for text in texts:
+            obj = _LENIENT.decode(text.decode("utf-8-sig", errors="replace"))
+            found = obj.get("features") if isinstance(obj, dict) and not sequence else None
+            if isinstance(found, list):
+                features += found
+            else:
+                features.append(obj)
+    except ValueError:
+        return None
+    out = []
+    for feature in features:
+        if not isinstance(feature, dict):
+            return None
+        geometry = feature.get("geometry")
+        if geometry is None:
+            out.append(("", False))
+        elif isinstance(geometry, dict) and "coordinates" in geometry:
+            coords = geometry["coordinates"]
+            out.append((_as_written(coords), _holds_text(coords)))
+        else:
+            out.append((_as_written(geometry), False))
+    return out
 
 
 @dataclass

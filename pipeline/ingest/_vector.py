@@ -7,6 +7,7 @@ accept the same formats and fail with the same one-line messages.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import re
@@ -25,11 +26,11 @@ from ._archive import (
     read_compressed,
     read_member,
 )
-from ._json import looks_like_json_records
+from ._json import geometries_as_written, looks_like_json_records
 
 log = logging.getLogger(__name__)
 
-__all__ = ["OpenedSource", "open_source", "read_vector", "spatial_layer"]
+__all__ = ["OpenedSource", "geometry_as_written", "open_source", "read_vector", "spatial_layer"]
 
 #: Suffix -> the format family readers understand.
 SUFFIX_FORMAT = {
@@ -306,7 +307,11 @@ def _read_kml(target: str, name: str, max_uncompressed_mb: float | None):
     import pyogrio
 
     if target.lower().endswith(".kmz") and max_uncompressed_mb is not None:
-        check_zip_expansion(target, f"{name}:", max_uncompressed_mb)
+        # a KMZ inside a .zip (a portal's download): GDAL reads it through nested /vsizip/,
+        # and its own members are bounded from its bytes (its size was bounded as a member)
+        inside = _zip_member_path(target)
+        kmz = io.BytesIO(read_member(Path(inside[0]), inside[1])) if inside else target
+        check_zip_expansion(kmz, f"{name}:", max_uncompressed_mb)
     parts = []
     for layer in pyogrio.list_layers(target)[:, 0]:
         part = gpd.read_file(target, engine="pyogrio", layer=str(layer))
@@ -338,13 +343,23 @@ _PLACEMARK = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Placemark[\s>/]")
 _XML_COMMENT = re.compile(rb"<!--.*?-->", re.DOTALL)
 
 
+def _zip_member_path(target: str) -> tuple[str, str] | None:
+    """Split a ``/vsizip/`` path into (the zip file, the member), or None for another path."""
+    if not target.startswith("/vsizip/"):
+        return None
+    rest = target[len("/vsizip/") :]
+    for k in [i for i, ch in enumerate(rest) if ch == "/"]:
+        if os.path.isfile(rest[:k]):
+            return rest[:k], rest[k + 1 :]
+    return None
+
+
 def _kml_documents(target: str) -> list[tuple[str, bytes]]:
     """Return (name, text) of every KML document of ``target``: the file, or a KMZ's members.
 
     ``target`` is a path or the ``/vsizip/`` path of a zip member (a KML or KMZ inside a
     ``.zip``); sizes were bounded before (the whole-file limit, or the zip's declared sizes).
     """
-    import io
     import zipfile
 
     def members(data: bytes | None, path: str | None) -> list[tuple[str, bytes]]:
@@ -356,15 +371,13 @@ def _kml_documents(target: str) -> list[tuple[str, bytes]]:
             ]
 
     if target.startswith("/vsizip/"):
-        rest = target[len("/vsizip/") :]
-        for k in [i for i, ch in enumerate(rest) if ch == "/"]:
-            if os.path.isfile(rest[:k]):
-                with zipfile.ZipFile(rest[:k]) as zf:
-                    data = zf.read(rest[k + 1 :])
-                if target.lower().endswith(".kmz"):
-                    return members(data, None)
-                return [(rest[k + 1 :], data)]
-        return []
+        inside = _zip_member_path(target)
+        if inside is None:
+            return []
+        data = read_member(Path(inside[0]), inside[1])
+        if target.lower().endswith(".kmz"):
+            return members(data, None)
+        return [(inside[1], data)]
     if target.lower().endswith(".kmz"):
         return members(None, target)
     with open(target, "rb") as fh:
@@ -615,6 +628,8 @@ def read_vector(
         return _nested_as_text(pd.DataFrame(gdf)), None, None
     geom = gdf.geometry
     if geom.isna().all() and len(gdf):
+        if fmt == "geojson":
+            _refuse_geometries_not_read(target, name, len(gdf))
         return _nested_as_text(pd.DataFrame(gdf.drop(columns=geom.name))), None, None
     raw = _nested_as_text(pd.DataFrame(gdf.drop(columns=geom.name)))
     geoms = np.asarray(geom.values, dtype=object)
@@ -695,6 +710,59 @@ def _refuse_a_key_given_twice(target: str, name: str) -> None:
             "unknown (a reader keeps the last, another the first); export the file again or "
             "remove the repeated key"
         )
+
+
+def geometry_as_written(target: str, n: int) -> tuple[pd.Series, np.ndarray] | None:
+    """Return the geometries of a GeoJSON file of ``n`` features as written, for rejects.
+
+    GDAL reads no geometry from a feature whose coordinates it cannot read (numbers written
+    in quotes, ``["12.5", "-61.2"]``, which RFC 7946 does not allow and GDAL, QGIS and
+    geopandas refuse) and gives it as missing: the text of each feature's coordinates
+    (``""`` for a null geometry) and whether they hold text let the reject show what the
+    file says.  None for a file too large to parse again (:data:`_KEY_CHECK_MAX_BYTES`), or
+    one whose features cannot be matched to GDAL's.
+    """
+    inside = _zip_member_path(target)
+    if inside is None and target.startswith("/vsi"):
+        return None
+    if inside is not None:
+        data = read_member(Path(inside[0]), inside[1])
+    else:
+        if os.path.getsize(target) > _KEY_CHECK_MAX_BYTES:
+            return None
+        with open(target, "rb") as fh:
+            data = fh.read()
+    if len(data) > _KEY_CHECK_MAX_BYTES:
+        return None
+    found = geometries_as_written(data, sequence=target.lower().endswith(_SEQ_SUFFIXES))
+    if found is None or len(found) != n:
+        return None
+    return (
+        pd.Series([t for t, _ in found], dtype=object),
+        np.array([q for _, q in found], dtype=bool),
+    )
+
+
+def _refuse_geometries_not_read(target: str, name: str, n: int) -> None:
+    """Refuse a GeoJSON file GDAL read no geometry from although its features have some."""
+    written = geometry_as_written(target, n)
+    if written is None:
+        return
+    text, quoted = written
+    given = np.flatnonzero((text != "").to_numpy())
+    if not given.size:  # null geometries all: a table (lat/lon properties) read as one
+        return
+    first = int(given[0])
+    why = (
+        "its coordinates are text, not numbers (RFC 7946 positions are numbers; GDAL, QGIS "
+        "and geopandas read no geometry from text, nor does ingest); write them without quotes"
+        if quoted[first]
+        else "it is not a GeoJSON geometry GDAL can read (RFC 7946)"
+    )
+    raise SourceUnreadable(
+        f"{name}: no geometry was read from any of its {n} features, though {given.size} give "
+        f"one: feature {first + 1}'s is {text.iloc[first][:120]!r}: {why}"
+    )
 
 
 def _check_sequence(target: str, name: str, n_read: int) -> None:

@@ -18,6 +18,9 @@ Rule ids (each rejected record gets its *first* failing rule, in this order):
 ``unbalanced_quote``   CSV line opening a quote that is not closed before lines that read
                        as records (or before the end): reading restarts on the next line
 ``repeated_header``    the header line again (two exports joined end to end)
+``geometry_unparseable``  a GeoJSON geometry GDAL cannot read: coordinates written as
+                       text (``["12.5", "-61.2"]``, not numbers as RFC 7946 asks) or
+                       malformed; the value is the coordinates as written
 ``geometry_missing``   feature without geometry (vector formats)
 ``geometry_invalid``   invalid polygon, or a point with non-finite coordinates
 ``geometry_not_point`` line/polygon feature (unless ``polygons_to_points``)
@@ -119,7 +122,7 @@ from ._dates import NS_RANGE, month_numbers, parse_times, times_with_clock
 from ._json import JsonTable, read_json_records
 from ._positions import PAIR_UNREADABLE, read_positions, split_pair_column
 from ._quantity import decimal_mark_of, parse_quantities, typed_number_cells
-from ._vector import open_source, read_vector, spatial_layer
+from ._vector import geometry_as_written, open_source, read_vector, spatial_layer
 from .categories import normalise_categories
 from .options import SeizureSource
 from .zones import apply_time_zone, header_zone, zone_layout
@@ -140,6 +143,7 @@ SEIZURE_RULES = (
     "repeated_header",
     "malformed_json",
     "not_a_json_object",
+    "geometry_unparseable",
     "geometry_missing",
     "geometry_invalid",
     "geometry_not_point",
@@ -279,6 +283,8 @@ def read_seizures(
     n_pre = 0
     #: Column -> cells that were typed numbers in the source (read as numbers, not as text).
     typed: dict[str, np.ndarray] = {}
+    #: A GeoJSON feature's geometry as written, and whether it holds text, where GDAL read none.
+    written: tuple[pd.Series, np.ndarray] | None = None
     if fmt in ("csv", "json"):
         table = (
             read_text_table(
@@ -363,6 +369,8 @@ def read_seizures(
             opened.target, name, fmt, layer, max_uncompressed_mb=max_uncompressed_mb
         )
         rows = np.arange(1, len(raw) + 1, dtype="int64")
+        if fmt == "geojson" and geometry is not None and shapely.is_missing(geometry).any():
+            written = geometry_as_written(opened.target, len(raw))
         typed = {
             str(c): mask
             for c in raw.columns
@@ -384,6 +392,7 @@ def read_seizures(
         as_of=as_of,
         aoi_bbox=aoi_bbox,
         typed=typed,
+        written=written,
     )
     notes += more_notes
     assumptions.update(more)
@@ -769,6 +778,7 @@ def _normalise(
     as_of,
     aoi_bbox,
     typed: dict[str, np.ndarray] | None = None,
+    written: tuple[pd.Series, np.ndarray] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str], dict[str, Any]]:
     name = src.path.name
     notes: list[str] = []
@@ -820,7 +830,12 @@ def _normalise(
     if use_geometry:
         assert geometry is not None
         lon, lat, geo_rules = _points_from_geometry(
-            geometry, src.polygons_to_points, name, lonlat=_in_degrees(crs), notes=notes
+            geometry,
+            src.polygons_to_points,
+            name,
+            lonlat=_in_degrees(crs),
+            notes=notes,
+            written=written,
         )
         rules += geo_rules
         if crs is not None:
@@ -2093,7 +2108,13 @@ def _points_from_geometry(
     *,
     lonlat: bool = True,
     notes: list[str] | None = None,
+    written: tuple[pd.Series, np.ndarray] | None = None,
 ):
+    """Return (x, y, rules) of a layer's points; ``written``: GeoJSON geometries as written.
+
+    A feature whose geometry GDAL could not read (``written`` holds text for it) is
+    ``geometry_unparseable`` with that text, never ``geometry_missing`` without a value.
+    """
     n = len(geoms)
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     types = shapely.get_type_id(geoms)
@@ -2158,7 +2179,30 @@ def _points_from_geometry(
         )
         .fillna("geometry")
     )
-    rules = [
+    rules = []
+    if written is not None:
+        text, quoted = written
+        unread = shapely.is_missing(geoms) & (text != "").to_numpy()
+        text = text.set_axis(wkt.index)
+        rules += [
+            Rule(
+                "geometry_unparseable",
+                unread & quoted,
+                "geometry",
+                "coordinates {value} are text, not numbers: RFC 7946 positions are numbers, "
+                "and GDAL, QGIS and geopandas read no geometry from text, nor does ingest; "
+                "write them without quotes",
+                text.str.slice(0, 120),
+            ),
+            Rule(
+                "geometry_unparseable",
+                unread & ~quoted,
+                "geometry",
+                "geometry {value} is not a GeoJSON geometry GDAL can read (RFC 7946)",
+                text.str.slice(0, 120),
+            ),
+        ]
+    rules += [
         Rule("geometry_missing", missing, "geometry", "feature has no geometry", wkt),
         Rule(
             "geometry_invalid",

@@ -1,0 +1,108 @@
+"""Workbooks, KML/KMZ and GeoJSON refused or rejected unhelpfully in round 11: round 11b.
+
+Each file is built in ``tmp_path`` as its tool or portal writes it (openpyxl for a workbook
+with a notes sheet, a KMZ zipped again for download, GeoJSON with quoted coordinates, KML
+text as Google Earth saves it) and checked against what it holds: every record accepted or
+rejected with its value as written, each choice stated, or the file refused in one line.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+import pytest
+from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted
+
+from pipeline.errors import SourceUnreadable
+from pipeline.ingest import read_seizures
+
+pytestmark = IGNORE_PENDING_DEPRECATION
+
+
+def _placemark(i: int, when: str | None = None) -> str:
+    """A seizure placemark as Google Earth saves one: a name, a TimeStamp, a point."""
+    when = when or f"2023-03-{1 + i:02d}T10:00:00Z"
+    return (
+        f"<Placemark><name>s{i}</name><TimeStamp><when>{when}</when></TimeStamp>"
+        f"<Point><coordinates>{-61.2 - i * 0.01:.2f},{10.5 + i * 0.01:.2f},0"
+        "</coordinates></Point></Placemark>"
+    )
+
+
+def _kml(body: str) -> str:
+    return (
+        "<?xml version='1.0' encoding='UTF-8'?><kml xmlns='http://www.opengis.net/kml/2.2'>"
+        f"<Document>{body}</Document></kml>"
+    )
+
+
+# ---------------------------------------------------------------- KMZ in a zip
+
+
+def test_a_kmz_inside_a_zip_is_read(tmp_path):
+    # a portal's download zips the KMZ again: refused as "FileNotFoundError: /vsizip/..."
+    kmz = tmp_path / "inner.kmz"
+    with zipfile.ZipFile(kmz, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("doc.kml", _kml("".join(_placemark(i) for i in range(4))))
+    path = tmp_path / "download.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        z.write(kmz, "seizures.kmz")
+    res = read_seizures(path, as_of="2025-01-01")
+    assert_accounted(res)
+    assert sorted(res.frame["time"].dt.day) == [1, 2, 3, 4]
+    assert res.assumptions["archive_member"]["member"] == "seizures.kmz"
+
+
+def test_a_kmz_inside_a_zip_is_bounded_by_what_it_expands_to(tmp_path):
+    kmz = tmp_path / "inner.kmz"
+    with zipfile.ZipFile(kmz, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("doc.kml", _kml(_placemark(0) + "<!--" + " " * (3 << 20) + "-->"))
+    path = tmp_path / "download.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        z.write(kmz, "seizures.kmz")
+    assert path.stat().st_size < 1 << 20  # the outer member itself is under the bound
+    with pytest.raises(SourceUnreadable, match=r"download\.zip: expands to 3 MiB.*=2"):
+        read_seizures(path, as_of="2025-01-01", max_uncompressed_mb=2)
+
+
+# ---------------------------------------------------------------- GeoJSON coordinates as text
+
+
+def _feature(day: int, coords: list) -> dict:
+    return {
+        "type": "Feature",
+        "properties": {"date": f"2023-03-{day:02d}", "drug": "cocaine"},
+        "geometry": {"type": "Point", "coordinates": coords},
+    }
+
+
+def test_geojson_coordinates_written_as_text_are_rejected_with_their_text(tmp_path):
+    # GDAL reads no geometry from ["-61.2", "10.5"]: the reject was geometry_missing, no value
+    features = [
+        _feature(1, [-61.2, 10.5]),
+        _feature(2, ["-61.25", "10.50"]),
+        _feature(3, [-61.3, 10.6]),
+        {"type": "Feature", "properties": {"date": "2023-03-04"}, "geometry": None},
+    ]
+    path = tmp_path / "seizures.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    res = read_seizures(path, as_of="2025-01-01")
+    assert_accounted(res)
+    got = res.rejects.set_index("row")[["value", "rule"]].to_dict("index")
+    assert got == {
+        2: {"value": '["-61.25", "10.50"]', "rule": "geometry_unparseable"},
+        4: {"value": "", "rule": "geometry_missing"},
+    }
+    assert "are text, not numbers" in res.rejects["message"].iloc[0]
+    assert sorted(res.frame["source_row"]) == [1, 3]
+
+
+def test_a_geojson_whose_coordinates_are_all_text_is_refused_saying_so(tmp_path):
+    # with no geometry read at all the file was taken for a table and refused for want of
+    # lat/lon columns, its coordinates unsaid
+    features = [_feature(d, ["-61.2", "10.5"]) for d in (1, 2, 3)]
+    path = tmp_path / "seizures.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    with pytest.raises(SourceUnreadable, match=r"""feature 1's is '\["-61.2", "10.5"\]'.* text"""):
+        read_seizures(path, as_of="2025-01-01")
