@@ -106,3 +106,47 @@ def test_a_geojson_whose_coordinates_are_all_text_is_refused_saying_so(tmp_path)
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
     with pytest.raises(SourceUnreadable, match=r"""feature 1's is '\["-61.2", "10.5"\]'.* text"""):
         read_seizures(path, as_of="2025-01-01")
+
+
+# ---------------------------------------------------------------- KML times and links
+
+
+def test_a_kml_date_of_a_year_or_a_month_is_read_as_a_csv_reads_it(tmp_path):
+    # GDAL read <when>2023</when> as no time (date_missing, no value) and 2023-05 as
+    # 2023-05-01 00:00 unsaid; a CSV places both on their first day and states the precision
+    body = _placemark(0, "2023") + _placemark(1) + _placemark(2, "2023-05")
+    body += f"<Folder><name>F</name>{_placemark(3, 'spring 2023')}</Folder>"
+    path = tmp_path / "seizures.kml"
+    path.write_text(_kml(body))
+    res = read_seizures(path, as_of="2025-01-01")
+    assert_accounted(res)
+    got = res.frame.set_index("source_row")["time"].dt.strftime("%Y-%m-%d").to_dict()
+    assert got == {1: "2023-01-01", 2: "2023-03-02", 3: "2023-05-01"}
+    assert any("give only a year; placed on 1 January (precision: year)" in n for n in res.notes)
+    assert any("only a year and month; placed on the 1st" in n for n in res.notes)
+    rejected = res.rejects.set_index("row")[["value", "rule"]].to_dict("index")
+    assert rejected == {4: {"value": "spring 2023", "rule": "date_unparseable"}}
+
+
+_REMOTE_LINK = (
+    "<NetworkLink><name>live</name><Link><href>https://example.org/feed.kml?a=1&amp;b=2</href>"
+    "</Link></NetworkLink>"
+)
+
+
+def test_a_network_link_to_a_web_address_is_stated_not_followed(tmp_path):
+    path = tmp_path / "seizures.kml"
+    path.write_text(_kml(_placemark(0) + _placemark(1) + _REMOTE_LINK))
+    res = read_seizures(path, as_of="2025-01-01")
+    assert_accounted(res)
+    assert len(res.frame) == 2
+    said = [n for n in res.notes if "NetworkLink" in n]
+    assert said and "'https://example.org/feed.kml?a=1&b=2'] not fetched" in said[0]
+
+
+def test_a_kml_of_network_links_alone_is_refused(tmp_path):
+    # it was read as "no records"
+    path = tmp_path / "seizures.kml"
+    path.write_text(_kml(_REMOTE_LINK))
+    with pytest.raises(SourceUnreadable, match=r"no placemark of its own.*never fetched"):
+        read_seizures(path, as_of="2025-01-01")

@@ -30,7 +30,14 @@ from ._json import geometries_as_written, looks_like_json_records
 
 log = logging.getLogger(__name__)
 
-__all__ = ["OpenedSource", "geometry_as_written", "open_source", "read_vector", "spatial_layer"]
+__all__ = [
+    "OpenedSource",
+    "geometry_as_written",
+    "kml_remote_links_note",
+    "open_source",
+    "read_vector",
+    "spatial_layer",
+]
 
 #: Suffix -> the format family readers understand.
 SUFFIX_FORMAT = {
@@ -329,8 +336,18 @@ def _read_kml(target: str, name: str, max_uncompressed_mb: float | None):
         parts.append(part)
     if not parts:
         raise SourceUnreadable(f"{name}: no placemark found")
+    docs = _kml_documents(target)
+    links = _remote_links(docs)
+    if links and not any(len(p) for p in parts):
+        raise SourceUnreadable(
+            f"{name}: holds no placemark of its own, only {len(links)} NetworkLink(s) to "
+            f"{links[:3]!r}, which are never fetched (a run reads no web address); download "
+            "what they point to (Google Earth: open the link, then 'Save Place As' .kml) and "
+            "give that file as the input"
+        )
+    _times_as_written(parts, docs)
     gdf = pd.concat(parts, ignore_index=True)
-    _check_placemark_count(target, name, len(gdf))
+    _check_placemark_count(docs, name, len(gdf))
     if "begin" in gdf.columns or "end" in gdf.columns:
         gdf = _fold_time_span(gdf)
     if "timestamp" in gdf.columns:
@@ -384,16 +401,158 @@ def _kml_documents(target: str) -> list[tuple[str, bytes]]:
         return [(os.path.basename(target), fh.read())]
 
 
-def _check_placemark_count(target: str, name: str, n_read: int) -> None:
+#: A KML NetworkLink element, and the address its Link (or Url) gives.
+_NETWORK_LINK = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?NetworkLink[\s>].*?</(?:[A-Za-z_][\w.-]*:)?NetworkLink\s*>", re.DOTALL
+)
+_HREF = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?href\s*>\s*(.*?)\s*</", re.DOTALL)
+_REMOTE = re.compile(r"(?:https?|ftp)://", re.IGNORECASE)
+
+
+def _remote_links(docs: list[tuple[str, bytes]]) -> list[str]:
+    """Return the web addresses (http, https, ftp) the NetworkLinks of KML documents point to."""
+    found = []
+    for _, text in docs:
+        for link in _NETWORK_LINK.findall(_XML_COMMENT.sub(b"", text)):
+            for href in _HREF.findall(link):
+                address = href.decode("utf-8", errors="replace").replace("&amp;", "&")
+                if _REMOTE.match(address):
+                    found.append(address)
+    return found
+
+
+def kml_remote_links_note(target: str, name: str) -> str | None:
+    """Return a note naming the web addresses a KML's NetworkLinks point to, or None.
+
+    Google Earth fetches a NetworkLink to a web address (a live feed, a shared folder) and
+    shows its placemarks with the file's own; a run reads the file's own placemarks only
+    and never fetches an address, so what the map shows in Google Earth and what the run
+    reads differ: said, never silent.  (A file of such links alone is refused.)
+    """
+    links = _remote_links(_kml_documents(target))
+    if not links:
+        return None
+    return (
+        f"{name}: {len(links)} NetworkLink(s) to web addresses {links[:3]!r} not fetched: "
+        "only the file's own placemarks are read (download what they point to and add it "
+        "as an input to read those too)"
+    )
+
+
+#: A date GDAL's KML reader turns into another (``2023-05``: the 1st at midnight, unsaid) or
+#: into none (``2023``): a year, or a year and month.
+_PARTIAL_DATE = re.compile(r"\s*\d{4}(?:-\d{1,2})?\s*")
+#: The KML elements whose text is kept, by their parent: a placemark's name and times.
+_KML_TEXT = {
+    ("Placemark", "name"),
+    ("TimeStamp", "when"),
+    ("TimeSpan", "begin"),
+    ("TimeSpan", "end"),
+}
+
+
+class _EntityDeclared(Exception):
+    """A KML document declares XML entities: its text is not parsed here."""
+
+
+def _kml_placemark_texts(text: bytes) -> list[list[dict[str, str]]] | None:
+    """Return, per container (Document, Folder) in document order, its placemarks' texts.
+
+    Each placemark gives the text of its ``name``, ``TimeStamp/when`` and
+    ``TimeSpan/begin``/``end`` as written.  None for a document that does not parse, or
+    that declares entities (never expanded).
+    """
+    from xml.parsers import expat
+
+    containers: list[list[dict[str, str]]] = []
+    stack: list[list[dict[str, str]]] = []
+    path: list[str] = []
+    mark: dict[str, str] | None = None
+    buf: list[str] = []
+
+    def start(tag: str, _attrs: Any) -> None:
+        nonlocal mark
+        local = tag.rsplit(":", 1)[-1]
+        if local in ("Document", "Folder"):
+            stack.append([])
+            containers.append(stack[-1])
+        elif local == "Placemark":
+            mark = {}
+        path.append(local)
+        buf.clear()
+
+    def end(tag: str) -> None:
+        nonlocal mark
+        local = path.pop()
+        if local in ("Document", "Folder") and stack:
+            stack.pop()
+        elif local == "Placemark" and mark is not None:
+            if stack:
+                stack[-1].append(mark)
+            mark = None
+        elif mark is not None and path and (path[-1], local) in _KML_TEXT:
+            mark.setdefault(local, "".join(buf).strip())
+        buf.clear()
+
+    def no_entities(*_args: Any) -> None:
+        raise _EntityDeclared
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = buf.append
+    parser.EntityDeclHandler = no_entities
+    try:
+        parser.Parse(text, True)
+    except (expat.ExpatError, _EntityDeclared):
+        return None
+    return containers
+
+
+def _times_as_written(parts: list[pd.DataFrame], docs: list[tuple[str, bytes]]) -> None:
+    """Give each placemark the times its KML text holds where GDAL lost them, in place.
+
+    GDAL's LIBKML driver reads ``<when>2023</when>`` as no time and ``2023-05`` as
+    2023-05-01 00:00 without a word; as written, the date reader places a year on 1
+    January and a month on the 1st and says so (precision: year, month), as for a CSV.
+    The placemarks are matched to GDAL's features folder by folder, in document order,
+    by their names; a file where they do not match keeps GDAL's times.
+    """
+    if len(docs) != 1:  # several documents: the placemark count decides
+        return
+    containers = _kml_placemark_texts(docs[0][1])
+    if containers is None:
+        return
+    held = [c for c in containers if c]
+    read = [p for p in parts if len(p)]
+    if [len(c) for c in held] != [len(p) for p in read]:
+        return
+    for part, marks in zip(read, held, strict=True):
+        label = next((c for c in ("Name", "name") if c in part.columns), None)
+        if label is not None:
+            names = part[label].astype(object).where(part[label].notna(), "").astype(str)
+            if names.str.strip().tolist() != [m.get("name", "") for m in marks]:
+                return
+    for part, marks in zip(read, held, strict=True):
+        for col, key in (("timestamp", "when"), ("begin", "begin"), ("end", "end")):
+            if col not in part.columns:
+                continue
+            raw = pd.Series([m.get(key, "") for m in marks], index=part.index, dtype=object)
+            lost = part[col].isna() | raw.str.fullmatch(_PARTIAL_DATE)
+            take = lost & (raw != "")
+            if take.any():
+                part[col] = part[col].astype(object).where(~take, raw)
+
+
+def _check_placemark_count(docs: list[tuple[str, bytes]], name: str, n_read: int) -> None:
     """Refuse a KML or KMZ of which GDAL read another number of features than it has placemarks.
 
     GDAL's LIBKML driver reads a KMZ's first KML document only (a KMZ of several, each a
     layer Google Earth shows, lost all but one), and drops the placemarks a document holds
     beside a ``NetworkLink`` it follows: records lost without a word.  The placemarks are
     counted in every KML document of the file, and a count GDAL's features do not match is
-    refused naming both.
+    refused naming both.  ``docs``: :func:`_kml_documents` of the file.
     """
-    docs = _kml_documents(target)
     # a placemark commented out is none GDAL reads
     counts = {doc: len(_PLACEMARK.findall(_XML_COMMENT.sub(b"", text))) for doc, text in docs}
     total = sum(counts.values())

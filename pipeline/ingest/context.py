@@ -64,7 +64,13 @@ from ._common import (
     read_text_table,
 )
 from ._positions import PAIR_UNREADABLE, read_positions, split_pair_column
-from ._vector import OpenedSource, open_source, read_vector, spatial_layer
+from ._vector import (
+    OpenedSource,
+    kml_remote_links_note,
+    open_source,
+    read_vector,
+    spatial_layer,
+)
 from .options import ContextSource
 
 __all__ = ["CONTEXT_KINDS", "CONTEXT_RULES", "check_ports_placement", "read_context"]
@@ -235,6 +241,8 @@ def read_context(
             opened.target, name, opened.fmt, layer, max_uncompressed_mb=max_uncompressed_mb
         )
         rows = np.arange(1, len(raw) + 1, dtype="int64")
+        if opened.fmt == "kml" and (links_note := kml_remote_links_note(opened.target, name)):
+            table_notes.append(links_note)
         more = {}
         if geoms_or_none is None:
             geoms, rules, layer_crs, more, table_more = _geometry_from_table(

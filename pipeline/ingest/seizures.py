@@ -122,7 +122,13 @@ from ._dates import NS_RANGE, month_numbers, parse_times, times_with_clock
 from ._json import JsonTable, read_json_records
 from ._positions import PAIR_UNREADABLE, read_positions, split_pair_column
 from ._quantity import decimal_mark_of, parse_quantities, typed_number_cells
-from ._vector import geometry_as_written, open_source, read_vector, spatial_layer
+from ._vector import (
+    geometry_as_written,
+    kml_remote_links_note,
+    open_source,
+    read_vector,
+    spatial_layer,
+)
 from .categories import normalise_categories
 from .options import SeizureSource
 from .zones import apply_time_zone, header_zone, zone_layout
@@ -369,6 +375,8 @@ def read_seizures(
             opened.target, name, fmt, layer, max_uncompressed_mb=max_uncompressed_mb
         )
         rows = np.arange(1, len(raw) + 1, dtype="int64")
+        if fmt == "kml" and (links_note := kml_remote_links_note(opened.target, name)):
+            notes.append(links_note)
         if fmt == "geojson" and geometry is not None and shapely.is_missing(geometry).any():
             written = geometry_as_written(opened.target, len(raw))
         typed = {
