@@ -8,13 +8,14 @@ rejected with its value as written, each choice stated, or the file refused in o
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import zipfile
 
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted
 
-from pipeline.errors import SourceUnreadable
+from pipeline.errors import InputError, SourceUnreadable
 from pipeline.ingest import read_seizures
 
 pytestmark = IGNORE_PENDING_DEPRECATION
@@ -149,4 +150,62 @@ def test_a_kml_of_network_links_alone_is_refused(tmp_path):
     path = tmp_path / "seizures.kml"
     path.write_text(_kml(_REMOTE_LINK))
     with pytest.raises(SourceUnreadable, match=r"no placemark of its own.*never fetched"):
+        read_seizures(path, as_of="2025-01-01")
+
+
+# ---------------------------------------------------------------- workbooks with notes sheets
+
+HEADER = ["Date", "Latitude", "Longitude", "Drug", "Quantity (kg)"]
+
+
+def _workbook(path, sheets: dict[str, list[list]]) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        for row in rows:
+            ws.append(row)
+    wb.save(path)
+
+
+def _sheet_records(n: int = 6) -> list[list]:
+    rows: list[list] = [HEADER]
+    for i in range(n):
+        rows.append([dt.datetime(2023, 3, 1 + i, 10), 10.5 + i / 100, -61.2 - i / 100, "coke", i])
+    return rows
+
+
+_NOTES = [
+    ["Source", "Coast guard annual return"],
+    ["Updated", "2024-01-05"],
+    ["Contact", "a@b.org"],
+]
+_README = [["About this dataset"], ["Positions are WGS 84 decimal degrees."], ["Licence: CC-BY"]]
+
+
+@pytest.mark.parametrize("first", [True, False], ids=["records-first", "notes-first"])
+def test_a_workbook_of_records_and_notes_sheets_reads_the_records_saying_so(tmp_path, first):
+    # refused asking for sheet:, as a workbook of two sheets of records is
+    sheets = {"Seizures": _sheet_records(), "Notes": _NOTES, "README": _README}
+    if not first:
+        sheets = dict(reversed(list(sheets.items())))
+    path = tmp_path / "portal.xlsx"
+    _workbook(path, sheets)
+    res = read_seizures(path, as_of="2025-01-01")
+    assert_accounted(res)
+    assert len(res.frame) == 6
+    report = res.assumptions["sheet"]
+    assert report["value"] == "Seizures"
+    assert set(report["skipped"]) == {"Notes", "README"}
+    said = [n for n in res.notes if "sheet 'Seizures' read" in n]
+    assert said and "'Notes' (no position and date columns" in said[0]
+
+
+def test_two_sheets_of_records_beside_notes_are_still_refused(tmp_path):
+    path = tmp_path / "portal.xlsx"
+    _workbook(path, {"2023": _sheet_records(), "2024": _sheet_records(3), "Notes": _NOTES})
+    with pytest.raises(
+        InputError, match=r"^portal.xlsx: 2 sheets hold records \['2023', '2024'\];"
+    ):
         read_seizures(path, as_of="2025-01-01")

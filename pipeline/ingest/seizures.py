@@ -316,6 +316,13 @@ def read_seizures(
     elif fmt == "xlsx":
         raw, serials, titles, sheet_report, typed = _read_excel(src, max_uncompressed_mb)
         assumptions["sheet"] = sheet_report
+        if sheet_report.get("skipped"):
+            notes.append(
+                f"{name}: sheet {sheet_report['value']!r} read, the only one whose header gives "
+                "positions and dates; sheet(s) "
+                + "; ".join(f"{t!r} ({why})" for t, why in sheet_report["skipped"].items())
+                + " skipped (set sheet: to read another)"
+            )
         if sheet_report.get("hidden_with_records"):
             notes.append(
                 f"{name}: hidden sheet(s) {sheet_report['hidden_with_records']!r} hold rows "
@@ -474,7 +481,7 @@ def _read_excel(
         check_zip_expansion(src.path, f"{src.path.name}: the workbook", max_uncompressed_mb)
         sheet: str | int
         if src.sheet is None:
-            sheet, report = _data_sheet(src.path)
+            sheet, report = _data_sheet(src.path, dict(src.columns))
         else:
             sheet, report = src.sheet, {"value": src.sheet, "by": "config"}
         top = pd.read_excel(src.path, sheet_name=sheet, header=None, nrows=25, dtype=object)
@@ -704,14 +711,18 @@ def _column_letters(n: int) -> str:
     return out
 
 
-def _data_sheet(path: Path) -> tuple[str | int, dict[str, Any]]:
+def _data_sheet(path: Path, overrides: dict[str, str]) -> tuple[str | int, dict[str, Any]]:
     """Return the title of the one visible sheet holding records, and why it was chosen.
 
     Hidden sheets are never read without ``sheet``: they hold old copies, dropdown lists and
-    lookups, not the records a person sees on opening the file.  More than one visible sheet
-    of records is refused: yearly sheets (``2023``, ``2024``) would otherwise lose all but
-    one without a word.  Empty sheets (Excel's ``Sheet2``) and those holding a header alone
-    do not count; with none holding records, the first visible sheet is read.
+    lookups, not the records a person sees on opening the file.  Of several visible sheets
+    holding rows, the one whose header gives positions and dates (the column inference, with
+    the configured ``columns``) is read when it is the only such sheet: a portal's workbook
+    ships its records beside ``Notes``, ``Sources`` or ``Legend`` sheets; those skipped are
+    reported with why.  Two such sheets are refused: yearly sheets (``2023``, ``2024``)
+    would otherwise lose all but one without a word.  Empty sheets (Excel's ``Sheet2``) and
+    those holding a header alone do not count; with none holding records, the first
+    visible sheet is read.
     """
     from itertools import islice
 
@@ -730,6 +741,17 @@ def _data_sheet(path: Path) -> tuple[str | int, dict[str, Any]]:
                 hidden.append(ws.title)
     finally:
         wb.close()
+    skipped: dict[str, str] = {}
+    if len(used) > 1:
+        headers = {t: _sheet_columns(path, t, overrides) for t in used}
+        records = [t for t, (_, ok) in headers.items() if ok]
+        if records:  # the others (notes, sources) are named only when one sheet is read
+            skipped = {
+                t: f"no position and date columns in its header {cols[:6]!r}"
+                for t, (cols, ok) in headers.items()
+                if not ok
+            }
+            used = records
     if len(used) > 1:
         raise InputError(
             f"{path.name}: {len(used)} sheets hold records {used[:10]!r}; set sheet: to the one "
@@ -744,9 +766,45 @@ def _data_sheet(path: Path) -> tuple[str | int, dict[str, Any]]:
         if used
         else "the first visible sheet (none holds records)",
     }
+    if skipped:
+        report["by"] = "the only visible sheet whose header gives positions and dates"
+        report["skipped"] = skipped
     if hidden:
         report["hidden_with_records"] = hidden
     return title, report
+
+
+def _sheet_columns(path: Path, title: str, overrides: dict[str, str]) -> tuple[list[str], bool]:
+    """Return a sheet's header and whether its columns give positions and dates.
+
+    The header is found as for the sheet read (title rows and a row of column groups
+    skipped), and its first rows go through the column inference of the records.
+    """
+    top = pd.read_excel(path, sheet_name=title, header=None, nrows=30, dtype=object)
+    titles = _excel_title_rows(top)
+    titles += 1 if _excel_group_row(top, titles) else 0
+    if len(top) <= titles:
+        return [], False
+    header = [str(v).strip() if pd.notna(v) else "" for v in top.iloc[titles]]
+    body = top.iloc[titles + 1 :]
+    isdate = body.map(lambda v: isinstance(v, dt.datetime | pd.Timestamp))  # few cells
+    text = body.astype("str").where(body.notna(), "")
+    text = text.where(~isdate, body.map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v))
+    cols = [h or f"column {i + 1}" for i, h in enumerate(header)]
+    frame = pd.DataFrame(text.to_numpy(), columns=cols).loc[:, ~pd.Index(cols).duplicated()]
+    over = {r: c for r, c in overrides.items() if r in _SHEET_ROLES and c in frame.columns}
+    try:
+        choice = infer_columns(frame, _SHEET_ROLES, over, path.name, id_roles=())
+    except InputError:
+        return header, False
+    placed = choice.get("coords") is not None or (
+        choice.get(LAT) is not None and choice.get(LON) is not None
+    )
+    return [h for h in header if h], placed and choice.get("time") is not None
+
+
+#: The roles a sheet's header must fill to hold records: a position and a date.
+_SHEET_ROLES = (LAT, LON, "coords", "time")
 
 
 def _excel_group_row(top: pd.DataFrame, titles: int) -> list[str]:
