@@ -161,6 +161,29 @@ def _negative_message(x: np.ndarray, name: str | None) -> str:
 RATE_RTOL = 1e-9
 
 
+def _stable_argsort(x: np.ndarray) -> np.ndarray:
+    """Return ``np.argsort(x, kind="stable")`` of a float array without NaN, several times faster.
+
+    NumPy's default sort of 64-bit floats is its SIMD quicksort (6x its stable timsort on
+    4·10⁴ values, which :func:`area_percentile` sorts 200 times per uncertainty draw set);
+    it is not stable, so equal values (``-0.0`` and ``0.0`` among them) are put back in
+    index order afterwards.  The permutation is then the stable sort's, element for element.
+    """
+    if x.size >= 1 << 31:  # the keys below would overflow
+        return np.argsort(x, kind="stable")
+    order = np.argsort(x)
+    v = x[order]
+    tie = v[1:] == v[:-1]
+    if not tie.any():
+        return order
+    in_run = np.flatnonzero(np.r_[tie, False] | np.r_[False, tie])
+    run = np.cumsum(np.r_[True, ~tie])[in_run]  # runs of equal values, in sorted order
+    tied = order[in_run]
+    # runs keep their places; within a run the indices ascend (keys are distinct: n² < 2⁶³)
+    order[in_run] = tied[np.argsort(run.astype("int64") * x.size + tied)]
+    return order
+
+
 def area_percentile(
     rate: np.ndarray, rtol: float = RATE_RTOL, area: np.ndarray | None = None
 ) -> np.ndarray:
@@ -197,7 +220,7 @@ def area_percentile(
     w = np.ones(x.shape) if area is None else np.asarray(area, dtype="float64")
     if w.shape != x.shape or not (np.isfinite(w[ok]) & (w[ok] > 0)).all():
         raise ValueError("area must be one positive, finite area per rate")
-    order = ok[np.argsort(x[ok], kind="stable")]
+    order = ok[_stable_argsort(x[ok])]
     v = x[order]
     new_block = np.r_[True, np.diff(v) > rtol * np.maximum(np.abs(v[1:]), np.abs(v[:-1]))]
     block = np.cumsum(new_block) - 1
