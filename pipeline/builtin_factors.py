@@ -181,7 +181,7 @@ def ais_coverage(
     (the run's ``as_of``, optional): a position received later does not cover a map of that
     day (it would read "0 vessel-hours" where nothing was known then).
     """
-    from .grid import cell_area_km2, grid_disk_cells, points_to_cells
+    from .grid import cell_area_km2, cells_in, grid_disk_cells, points_to_cells
 
     if pings.empty:
         return np.zeros(len(cells), dtype=bool)
@@ -242,7 +242,7 @@ def ais_coverage(
             {"cell": near, "area": np.zeros(near.size)},
         )
         near_memo.flush()
-    return np.isin(np.asarray(cells, dtype="uint64"), near)
+    return cells_in(cells, near)
 
 
 _TRANSIT = {

@@ -89,14 +89,14 @@ def _holds_a_seizure(cells: np.ndarray, base: FactorContext) -> np.ndarray:
     seizures = base.seizures
     if seizures is None or not len(seizures):
         return np.zeros(len(cells), dtype=bool)
-    from .grid import points_to_cells
+    from .grid import cells_in, points_to_cells
 
     held = points_to_cells(
         seizures[S.LON].to_numpy(dtype="float64"),
         seizures[S.LAT].to_numpy(dtype="float64"),
         base.resolution,
     )
-    return np.isin(cells, held)
+    return cells_in(cells, held)
 
 
 def _memo_with_code(hook: Callable[..., Any], code: list[str], key: str, parts: Any, **kw: Any):

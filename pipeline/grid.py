@@ -47,6 +47,7 @@ __all__ = [
     "average_hexagon_edge_length",
     "cell_area_km2",
     "cells_around_poles",
+    "cells_in",
     "cells_resolutions",
     "cells_to_boundaries",
     "cells_to_geodataframe",
@@ -312,6 +313,41 @@ def cell_area_km2(cells) -> np.ndarray:
 def cells_resolutions(cells) -> np.ndarray:
     """Return the H3 resolution of each cell."""
     return _np(cells_resolution(pa.array(np.asarray(cells, dtype="uint64"))))
+
+
+def cells_in(cells, among) -> np.ndarray:
+    """Return whether each of ``cells`` is one of ``among``: ``np.isin`` for cell ids, faster.
+
+    ``np.isin`` sorts both arrays together on every call (85 ms for 15 thousand cells
+    among the 240 thousand of a theatre); a binary search in ``among`` sorted (once, and
+    not at all when it is sorted already, as cell tables are) takes about 1 ms.
+
+    Parameters
+    ----------
+    cells : array_like of uint64
+        Cell ids, any shape.
+    among : array_like of uint64
+        The set, in any order, repeats allowed.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        The shape of ``cells``.
+
+    Examples
+    --------
+    >>> cells_in(np.array([3, 5, 7], dtype="uint64"), np.array([7, 3], dtype="uint64"))
+    array([ True, False,  True])
+    """
+    x = np.asarray(cells, dtype="uint64")
+    ref = np.asarray(among, dtype="uint64").ravel()
+    if ref.size == 0:
+        return np.zeros(x.shape, dtype=bool)
+    if not bool((ref[1:] >= ref[:-1]).all()):
+        ref = np.sort(ref)
+    at = np.searchsorted(ref, x)
+    at[at == ref.size] = ref.size - 1
+    return ref[at] == x
 
 
 def grid_disk_cells(cells, k: int) -> np.ndarray:

@@ -203,3 +203,21 @@ def test_huge_region_at_fine_resolution_is_refused_fast():
 def test_malformed_bbox_is_one_clear_error(bbox):
     with pytest.raises(InputError, match="bbox"):
         region_to_cells(bbox, 3)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_cells_in_is_isin_for_cell_sets(seed):
+    from pipeline.grid import cells_in
+
+    rng = np.random.default_rng(seed)
+    among = points_to_cells(rng.uniform(-30, 30, 3000), rng.uniform(-20, 20, 3000), 5)
+    others = points_to_cells(rng.uniform(-60, 60, 2000), rng.uniform(-40, 40, 2000), 5)
+    cells = rng.permutation(np.concatenate([among[:500], others]))
+    for ref in (np.unique(among), among, among[::-1], among[:1], among[:0]):
+        np.testing.assert_array_equal(cells_in(cells, ref), np.isin(cells, ref))
+    # above the largest and below the smallest member, and any shape
+    edge = np.array([0, 1, np.iinfo("uint64").max], dtype="uint64")
+    np.testing.assert_array_equal(cells_in(edge, among), np.isin(edge, among))
+    grid = cells[:600].reshape(20, 30)
+    np.testing.assert_array_equal(cells_in(grid, among), np.isin(grid, among))
+    assert cells_in(cells[:0], among).shape == (0,)

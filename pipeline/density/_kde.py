@@ -14,6 +14,7 @@ import shapely
 from ..errors import ConfigError, InputError
 from ..grid import (
     cell_area_km2,
+    cells_in,
     cells_resolutions,
     cells_to_latlng,
     change_resolution,
@@ -328,7 +329,7 @@ def _edge_factor(cells, t_lon, t_lat, window, h, kernel, method) -> np.ndarray:
         wcells = region_to_cells(window, res_w)
     else:
         wcells = np.unique(change_resolution(coarse, res_w))
-    inside = np.isin(points_to_cells(t_lon, t_lat, res_w), wcells)
+    inside = cells_in(points_to_cells(t_lon, t_lat, res_w), wcells)
     w_lat, w_lon = cells_to_latlng(wcells)
     # the window's mass does not change with the events: never by a run's tiles (up to
     # millions of window cells as points)

@@ -38,6 +38,7 @@ from ..errors import ConfigError, InputError
 from ..grid import (
     align_to_cells,
     cell_area_km2,
+    cells_in,
     cells_resolutions,
     points_to_cells,
     to_cells,
@@ -344,7 +345,7 @@ def rolling_back_test(
             universe = cell_universe(known, resolution, opts.universe_km)
             if within is not None:
                 held = points_to_cells(known[S.LON].to_numpy(), known[S.LAT].to_numpy(), resolution)
-                universe = universe[np.isin(universe, within) | np.isin(universe, held)]
+                universe = universe[cells_in(universe, within) | cells_in(universe, held)]
         if universe.size == 0:
             skipped.append({"origin": t.isoformat(), "reason": "the cell universe is empty"})
             continue

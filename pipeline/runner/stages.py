@@ -747,7 +747,7 @@ def _refuse_land_theatre(state: RunState, region: np.ndarray, land) -> None:
     tracks decide when there are any: AIS at sea beside seizures at ports on land is a
     maritime theatre.
     """
-    from ..grid import points_to_cells
+    from ..grid import cells_in, points_to_cells
 
     res = state.config.area.resolution
     if not len(region):
@@ -761,10 +761,10 @@ def _refuse_land_theatre(state: RunState, region: np.ndarray, land) -> None:
     held = points_to_cells(
         points[S.LON].to_numpy(dtype="float64"), points[S.LAT].to_numpy(dtype="float64"), res
     )
-    held = held[np.isin(held, region)]
+    held = held[cells_in(held, region)]
     if not held.size:
         return
-    on_land = ~np.isin(held, sea_cells(np.unique(held), land))
+    on_land = ~cells_in(held, sea_cells(np.unique(held), land))
     if 2 * int(on_land.sum()) <= held.size:
         return
     n_region = len(region)
@@ -854,7 +854,7 @@ def _with_seizure_cells(state: RunState, region: np.ndarray, land) -> np.ndarray
     records of South-East Asia).  A seizure places its cell on the map, as it does against the
     density's support cut; the cells so added are stated.
     """
-    from ..grid import points_to_cells
+    from ..grid import cells_in, points_to_cells
 
     cells_ = region if land is None else sea_cells(region, land)
     state.area_cells = cells_
@@ -866,10 +866,10 @@ def _with_seizure_cells(state: RunState, region: np.ndarray, land) -> np.ndarray
         seizures[S.LAT].to_numpy(dtype="float64"),
         state.config.area.resolution,
     )
-    missing = ~np.isin(held, cells_)
+    missing = ~cells_in(held, cells_)
     if not missing.any():
         return cells_
-    on_land = missing & np.isin(held, region)
+    on_land = missing & cells_in(held, region)
     said = (
         (on_land, "on the land layer", "; the other cells on land are left out"),
         (missing & ~on_land, "outside the area", " (records near its edge)"),
@@ -1780,7 +1780,7 @@ def _backtest_table(state: RunState, options: Any, digests: dict[str, str]) -> p
     from ..builtin_factors import TRANSIT_SHARED
     from ..engine import LocalEngine, use_engine
     from ..evaluate import cell_universe
-    from ..grid import points_to_cells
+    from ..grid import cells_in, points_to_cells
 
     ft = state.features
     assert ft is not None and state.as_of is not None
@@ -1795,7 +1795,7 @@ def _backtest_table(state: RunState, options: Any, digests: dict[str, str]) -> p
     held = points_to_cells(
         seizures[S.LON].to_numpy(dtype="float64"), seizures[S.LAT].to_numpy(dtype="float64"), res
     )
-    reach = reach[np.isin(reach, state.area_cells) | np.isin(reach, held)]
+    reach = reach[cells_in(reach, state.area_cells) | cells_in(reach, held)]
     missing = np.setdiff1d(reach, ft.table[S.CELL].to_numpy(dtype="uint64")).astype("uint64")
     todo = [f for f in factors_to_compute(cfg) if f.name != S.SEIZURE_DENSITY]
     if not missing.size or not todo:
