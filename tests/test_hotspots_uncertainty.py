@@ -440,3 +440,33 @@ def test_fitted_risk_statistic_gives_back_the_published_percentile():
     # a model that fell back has no coefficients to draw
     m.fit_ = None
     assert FittedCoefficients.from_model(m) is None
+
+
+@pytest.mark.parametrize("kind", ["parametric", "bootstrap"])
+def test_intervals_do_not_copy_the_draws(kind):
+    # the cells x draws table is the largest array of the uncertainty stage (65 MB on the
+    # demo); its quantiles are taken in place, so the stage never holds two of it
+    import tracemalloc
+
+    n, b = 20_000, 50
+    cells = np.arange(1, n + 1, dtype="uint64")
+    a = np.random.default_rng(0).normal(size=(n, 2))
+    opts = UncertaintyOptions(n_resamples=b)
+
+    def run():
+        if kind == "parametric":
+            return parametric_cells(
+                np.ones(2), np.eye(2) * 0.01, lambda p: a @ p, cells, options=opts
+            )
+        return bootstrap_cells(3, lambda w: a @ w[:2], cells, options=opts)
+
+    run()  # warm: imports and caches allocated once
+    tracemalloc.start()
+    try:
+        out = run()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    table = n * b * 8
+    assert peak < 1.6 * table, (peak, table)
+    assert (out["value_lower"] <= out["value_upper"]).all()
