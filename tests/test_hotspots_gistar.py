@@ -412,3 +412,25 @@ def test_weights_from_sparse_adds_the_self_weight():
     custom = weights_from_sparse(w.cells[perm], off[perm][:, perm])
     assert np.array_equal(custom.cells, w.cells)
     assert np.array_equal(custom.matrix.toarray(), w.matrix.toarray())
+
+
+@pytest.mark.parametrize(
+    "x",
+    [
+        np.random.default_rng(0).poisson(0.05, 100_000),
+        np.random.default_rng(1).integers(0, 40, 5_000),
+        np.array([7, 7, 7]),
+        np.array([0]),
+        np.array([], dtype="int64"),
+        np.array([0, 10**12, 5, 10**12]),  # too wide to tally: np.unique itself
+    ],
+)
+def test_unique_counts_is_numpys_unique(x):
+    from pipeline.hotspots._gistar import _unique_counts
+
+    x = np.asarray(x, dtype="int64")
+    got = _unique_counts(x)
+    want = np.unique(x, return_inverse=True, return_counts=True)
+    for g, w in zip(got, want, strict=True):
+        assert g.dtype == w.dtype and g.shape == w.shape
+        np.testing.assert_array_equal(g, w)
