@@ -46,6 +46,24 @@ def disk_cells(radius: int, res: int = 6):
     return np.sort(grid.grid_disk_cells(grid.points_to_cells([10.0], [40.0], res), radius))
 
 
+@pytest.fixture(autouse=True)
+def _root_logger_restored():
+    """Give each test the root logger as it found it.
+
+    An in-process command (``cli.main``) configures the root logger for its run: its
+    handler and level (ERROR under ``-q``) stayed for the tests after it on the same
+    worker, so a test reading a warning through ``caplog`` passed or failed by the order
+    xdist gave it.
+    """
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """Return ``../shared/data``, skipping the test when it is absent."""
