@@ -20,10 +20,12 @@ import logging
 import math
 import os
 import re
+import types
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import yaml
 from pydantic import (
@@ -36,6 +38,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.fields import FieldInfo
 
 from .errors import ConfigError, FutureDateWarning
 from .evaluate import BacktestOptions
@@ -693,12 +696,20 @@ class Config(_Model):
                     f"factors.options.{name}: a built-in factor takes its options from "
                     f"the {f.section!r} section"
                 )
-            unknown = _unknown_options(f.options, opts)
-            if unknown:
-                known = _option_names(f.options)
-                takes = f"takes {known!r}" if known else "takes no options"
+            unread = _unread_options(f.options, opts)
+            if unread is not None:
+                where, unknown, known = unread
+                if known is None:
+                    takes = "reads none of them"
+                else:
+                    takes = f"takes {known!r}" if known else "takes no options"
+                table = f"factor {name!r}"
+                if where:
+                    at = ".".join(str(p) for p in where)
+                    unknown = [f"{at}.{k}" for k in unknown]
+                    table = f"{at!r} of {table}"
                 raise ValueError(
-                    f"factors.options.{name}: unknown option(s) {unknown!r}; factor {name!r} "
+                    f"factors.options.{name}: unknown option(s) {unknown!r}; {table} "
                     f"{takes} (its options model would ignore the others and run on its defaults)"
                 )
             try:
@@ -867,33 +878,85 @@ def _alias_keys(alias: object) -> set[str]:
 
 
 def _option_names(model: type[BaseModel]) -> list[str]:
-    """Return the option keys ``model`` reads, sorted, as pydantic validates them.
+    """Return the option keys ``model`` reads, sorted, as pydantic validates them."""
+    return sorted(set().union(*(_field_keys(model, n, f) for n, f in model.model_fields.items())))
+
+
+def _field_keys(model: type[BaseModel], name: str, field: FieldInfo) -> set[str]:
+    """Return the keys pydantic reads field ``name`` of ``model`` from.
 
     An alias's keys (a name, each of ``AliasChoices``, the first key of an ``AliasPath``);
-    a field's own name where it has no alias, or where the model validates by name too
+    the field's own name where it has no alias, or where the model validates by name too
     (``populate_by_name``, ``validate_by_name``): otherwise pydantic ignores that key.
     """
     cfg = model.model_config
     by_name = bool(cfg.get("validate_by_name") or cfg.get("populate_by_name"))
     by_alias = cfg.get("validate_by_alias", True) is not False
-    names: set[str] = set()
-    for field_name, info in model.model_fields.items():
-        aliases = _alias_keys(info.validation_alias or info.alias) if by_alias else set()
-        if by_name or not by_alias or not aliases:
-            names.add(field_name)
-        names |= aliases
-    return sorted(names)
+    aliases = _alias_keys(field.validation_alias or field.alias) if by_alias else set()
+    return aliases | {name} if by_name or not by_alias or not aliases else aliases
 
 
-def _unknown_options(model: type[BaseModel], opts: Any) -> list[str]:
-    """Return the keys of ``opts`` that ``model`` does not read (none where it allows extras).
+def _unread_options(
+    model: type[BaseModel], opts: Any
+) -> tuple[tuple[str | int, ...], list[str], list[str] | None] | None:
+    """Return the first table of ``opts`` with keys its model would drop, else None.
 
-    Pydantic's default (``extra="ignore"``) drops an unknown key in silence: a misspelt
-    plug-in option (``scale_kn`` for ``scale_km``) ran on the default.
+    Returns ``(where, keys, known)``: the table's place in ``opts`` (``()`` the top, else
+    the keys and list positions down to it), its unread keys, and the keys it takes (None
+    where the place names no model).  Pydantic's default (``extra="ignore"``) drops an
+    unknown key in silence, at the top and inside a nested model alike: a misspelt
+    plug-in option (``scale_kn`` for ``scale_km``) ran on the default.  Validating with
+    extras forbidden finds them at every depth (models, lists and dicts of models); a
+    table whose model allows extras (``extra="allow"``) keeps them, and a free-form dict
+    (``dict[str, float]``) has no unknown keys.
     """
-    if not isinstance(opts, Mapping) or model.model_config.get("extra") == "allow":
-        return []
-    return sorted(str(k) for k in set(opts) - set(_option_names(model)))
+    try:
+        model.model_validate(opts, extra="forbid")
+    except ValidationError as exc:
+        extras = [err["loc"] for err in exc.errors() if err["type"] == "extra_forbidden"]
+    else:
+        return None
+    tables: dict[tuple[str | int, ...], list[str]] = {}
+    for loc in extras:
+        tables.setdefault(tuple(loc[:-1]), []).append(str(loc[-1]))
+    for where, keys in tables.items():
+        table = _model_at(model, where)
+        if table is not None and table.model_config.get("extra") == "allow":
+            continue
+        known = _option_names(table) if table is not None else None
+        return where, sorted(keys), known
+    return None
+
+
+def _model_at(tp: Any, loc: tuple[str | int, ...]) -> type[BaseModel] | None:
+    """Return the model of the table at ``loc`` (a validation error's place) in type ``tp``."""
+    origin, args = get_origin(tp), get_args(tp)
+    if origin is Annotated:
+        return _model_at(args[0], loc)
+    if origin in (Union, types.UnionType):
+        choices = [a for a in args if a is not type(None)]
+        # pydantic names the member of a union it tried ('Ring' in ('rings', 'Ring', 'x'))
+        named = [a for a in choices if loc and getattr(a, "__name__", None) == loc[0]]
+        if named:
+            return _model_at(named[0], loc[1:])
+        found = (_model_at(a, loc) for a in choices)
+        return next((m for m in found if m is not None), None)
+    if not loc:
+        return tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
+    part, rest = loc[0], loc[1:]
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        by_key = {k: f for n, f in tp.model_fields.items() for k in _field_keys(tp, n, f)}
+        field = by_key.get(str(part))
+        return None if field is None else _model_at(field.annotation, rest)
+    if not isinstance(origin, type):
+        return None
+    if issubclass(origin, Mapping) and len(args) == 2:
+        return _model_at(args[1], rest)
+    if issubclass(origin, tuple) and args and args[-1] is not Ellipsis:
+        return _model_at(args[part], rest) if isinstance(part, int) and part < len(args) else None
+    if issubclass(origin, (Sequence, AbstractSet)) and args and isinstance(part, int):
+        return _model_at(args[0], rest)
+    return None
 
 
 def _format_error(err: ValidationError, path: Path | str) -> str:

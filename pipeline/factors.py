@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from . import __version__
 from . import schema as S
@@ -866,3 +866,21 @@ class PluginOptions(BaseModel):
     options: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Options of plug-in factors, by factor name."
     )
+
+    @field_validator("options", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        # 'options:' or '<name>:' left empty is YAML's null: no options, the defaults
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            return value
+        out = {}
+        for name, opts in value.items():
+            if opts is not None and not isinstance(opts, Mapping):
+                raise ValueError(
+                    f"the options of {name!r} must be a table ({name}: {{option: value}}) "
+                    f"or empty for the defaults, got {opts!r}"
+                )
+            out[name] = {} if opts is None else opts
+        return out
