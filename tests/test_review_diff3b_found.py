@@ -11,15 +11,20 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pandas as pd
 import pydantic
 import pytest
-from _corpus import IGNORE_PENDING_DEPRECATION
+from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted
 from conftest import small_config
 
 import pipeline
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, InputError
+from pipeline.ingest import read_seizures, read_tracks
+from pipeline.ingest.options import SeizureSource, TrackSource
 
 pytestmark = IGNORE_PENDING_DEPRECATION
+
+KINDS = ["seizures", "tracks"]
 
 # ----------------------------------------------------------------- nested plug-in options
 
@@ -146,3 +151,157 @@ def test_plugin_options_that_are_no_table_are_refused(small_demo, tmp_path, valu
     match = r"factors\.options: the options of 'review_nested' must be a table.*got "
     with pytest.raises(ConfigError, match=match + re.escape(repr(value))):
         _nested_config(small_demo, tmp_path, value)
+
+
+# ----------------------------------------------------------------- headers in other scripts
+
+
+def _table(kind: str, n: int = 8) -> pd.DataFrame:
+    """A seizure or track table off Hamburg (53.5 N, 9.9 E): its values alone say no axis."""
+    if kind == "seizures":
+        rows = {"date": [f"2023-03-{10 + i:02d}" for i in range(n)], "drug": ["cocaine"] * n}
+    else:
+        rows = {
+            "mmsi": [f"36600000{i % 2}" for i in range(n)],
+            "timestamp": [f"2023-03-10T10:{10 + i:02d}:00Z" for i in range(n)],
+        }
+    frame = pd.DataFrame(rows)
+    frame["lat"] = [round(53.5 + i / 1000, 6) for i in range(n)]
+    frame["lon"] = [round(9.9 + i / 1000, 6) for i in range(n)]
+    return frame
+
+
+def _read(kind: str, path):
+    if kind == "seizures":
+        return read_seizures(SeizureSource(path=path))
+    return read_tracks(TrackSource(path=path))
+
+
+POSITIONS = {
+    "ru": ("Широта", "Долгота"),
+    "uk": ("Широта", "Довгота"),
+    "pl": ("Szerokość", "Długość"),
+    "pl-full": ("Szerokość geograficzna", "Długość geograficzna"),
+    "el": ("Γεωγραφικό πλάτος", "Γεωγραφικό μήκος"),
+    "el-bare": ("ΠΛΆΤΟΣ", "ΜΉΚΟΣ"),
+    "tr": ("Enlem", "Boylam"),
+    "ar": ("خط العرض", "خط الطول"),
+    "zh": ("纬度", "经度"),
+    "zh-unit": ("纬度(°)", "经度(°)"),
+    "ja": ("緯度", "経度"),
+    "da": ("Breddegrad", "Længdegrad"),
+}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(("lat", "lon"), POSITIONS.values(), ids=POSITIONS.keys())
+def test_latitude_and_longitude_named_in_other_scripts_are_read(tmp_path, kind, lat, lon):
+    # Refused before (exit 2): tokens were ASCII only, so 'Широта' had none and 'Długość'
+    # was 'd' + 'ugosc'; off Hamburg the values alone do not say which is which.
+    frame = _table(kind).rename(columns={"lat": lat, "lon": lon})
+    path = tmp_path / f"{kind}.csv"
+    frame.to_csv(path, index=False)
+    res = _read(kind, path)
+    assert_accounted(res)
+    cols = res.assumptions["columns"]
+    assert (cols["lat"]["column"], cols["lon"]["column"]) == (lat, lon)
+    assert (cols["lat"]["by"], cols["lon"]["by"]) == ("name", "name")
+    assert sorted(res.frame["lat"]) == sorted(frame[lat])
+
+
+def test_a_bare_polish_width_and_length_are_no_quiet_second_position(tmp_path):
+    # 'Szerokość' and 'Długość' alone are also a width and a length (a vessel's beam, 12 m,
+    # and length, 80 m, fit as degrees): beside 'Szerokość geograficzna' the file holds two
+    # candidate positions, and taking either would be a guess; refused naming both.
+    frame = _table("tracks")
+    frame["Szerokość"], frame["Długość"] = 12.0, 80.0
+    frame = frame.rename(columns={"lat": "Szerokość geograficzna", "lon": "Długość geograficzna"})
+    path = tmp_path / "tracks.csv"
+    frame.to_csv(path, index=False)
+    with pytest.raises(
+        InputError, match="'Szerokość geograficzna'/'Długość geograficzna'.*'Szerokość'/'Długość'"
+    ):
+        read_tracks(TrackSource(path=path))
+
+
+def test_a_ships_width_and_length_in_polish_are_no_position(tmp_path):
+    # 'Szerokość statku' / 'Długość statku' (a ship's beam and length) fit as degrees: the
+    # bare words name a coordinate only as the whole header, so 'lat'/'lon' stay the pair.
+    frame = _table("tracks")
+    frame["Szerokość statku"], frame["Długość statku"] = 12.0, 80.0
+    path = tmp_path / "tracks.csv"
+    frame.to_csv(path, index=False)
+    cols = read_tracks(TrackSource(path=path)).assumptions["columns"]
+    assert (cols["lat"]["column"], cols["lon"]["column"]) == ("lat", "lon")
+
+
+DATES = {
+    "ru": ("Дата", "Время"),
+    "uk": ("Дата", "Час"),
+    "pl": ("Data", "Godzina"),
+    "el": ("Ημερομηνία", "Ώρα"),
+    "tr": ("Tarih", "Saat"),
+    "ar": ("التاريخ", "الوقت"),
+    "zh": ("日期", "时间"),
+    "ja": ("日付", "時刻"),
+    "es": ("Fecha", "Hora"),
+    "pt": ("Data", "Hora"),
+}
+
+
+@pytest.mark.parametrize("time_first", [False, True], ids=["date-time", "time-date"])
+@pytest.mark.parametrize(("date", "clock"), DATES.values(), ids=DATES.keys())
+def test_a_date_and_time_named_in_other_scripts_are_the_records_time(
+    tmp_path, date, clock, time_first
+):
+    # Before: 'Дата'/'Время' both normalised to '' and were refused as one header naming
+    # two columns; Turkish 'Tarih' named no date and the report date beside it was taken.
+    n = 8
+    frame = pd.DataFrame(
+        {
+            "drug": ["cocaine"] * n,
+            "lat": [1.05 + i / 1000 for i in range(n)],
+            "lon": [104.2 + i / 1000 for i in range(n)],
+            "reported": [f"2024-01-{i + 1:02d}" for i in range(n)],
+        }
+    )
+    parts = {date: [f"2023-03-{10 + i:02d}" for i in range(n)]}
+    parts[clock] = [f"{8 + i:02d}:30" for i in range(n)]
+    for col in sorted(parts, reverse=time_first):
+        frame[col] = parts[col]
+    path = tmp_path / "seizures.csv"
+    frame.to_csv(path, index=False)
+    res = read_seizures(SeizureSource(path=path))
+    assert_accounted(res)
+    assert res.assumptions["columns"]["time"]["column"] == date
+    want = pd.to_datetime([f"2023-03-{10 + i:02d} {8 + i:02d}:30" for i in range(n)], utc=True)
+    assert sorted(res.frame["time"]) == list(want)
+
+
+@pytest.mark.parametrize("header", ["Время", "时间", "Zaman"])
+def test_a_lone_time_column_named_in_another_script_is_the_time(tmp_path, header):
+    # Before: no header named a time and the report date was read as the record's.
+    n = 8
+    frame = pd.DataFrame(
+        {
+            "lat": [1.05 + i / 1000 for i in range(n)],
+            "lon": [104.2 + i / 1000 for i in range(n)],
+            "reported": [f"2024-01-{i + 1:02d}" for i in range(n)],
+            header: [f"2023-03-{10 + i:02d} 10:00" for i in range(n)],
+        }
+    )
+    path = tmp_path / "seizures.csv"
+    frame.to_csv(path, index=False)
+    res = read_seizures(SeizureSource(path=path))
+    assert res.assumptions["columns"]["time"]["column"] == header
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_header_in_a_script_the_tool_cannot_read_is_still_refused(tmp_path, kind):
+    # Hindi 'अक्षांश'/'देशांतर' (latitude/longitude) are no words the tool knows: off Hamburg
+    # the values do not say which is which, so the file is refused, never guessed.
+    frame = _table(kind).rename(columns={"lat": "अक्षांश", "lon": "देशांतर"})
+    path = tmp_path / f"{kind}.csv"
+    frame.to_csv(path, index=False)
+    with pytest.raises(InputError, match="अक्षांश"):
+        _read(kind, path)

@@ -16,8 +16,8 @@ The result is a :class:`ColumnChoice`: the picked column per role and, per role,
 
 from __future__ import annotations
 
+import functools
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -27,7 +27,15 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ._common import as_text, missing_mask, normalise_name, parse_coordinate
+from ._common import (
+    as_text,
+    fold_letters,
+    fold_word,
+    is_word_char,
+    missing_mask,
+    normalise_name,
+    parse_coordinate,
+)
 from ._dates import parse_clock, parse_times
 from ._quantity import quantity_fit
 
@@ -100,7 +108,10 @@ _GLUED = (
 
 
 def name_tokens(name: object) -> list[str]:
-    """Split a header into lower-case tokens (camelCase, separators and glued forms).
+    """Split a header into case-folded tokens (camelCase, separators and glued forms).
+
+    Letters of every script make tokens (``Широта``, ``纬度(°)``), accents folded; a token
+    ends where the letters change between ASCII and another script (``纬度WGS84``).
 
     Examples
     --------
@@ -108,22 +119,51 @@ def name_tokens(name: object) -> list[str]:
     ['latitude', 'wgs84']
     >>> name_tokens("BaseDateTime")
     ['base', 'date', 'time']
+    >>> name_tokens("Długość geograficzna")
+    ['dlugosc', 'geograficzna']
     """
-    # Accents folded first ('Länge' -> 'lange'): [a-z0-9] would otherwise split it in two.
-    s = unicodedata.normalize("NFKD", str(name))
-    s = "".join(ch for ch in s if not unicodedata.combining(ch))
-    s = re.sub(r"([a-z])([A-Z])", r"\1 \2", s)
-    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", s)
-    raw = re.findall(r"[a-z0-9]+", s.lower())
+    return list(_tokens(str(name)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _tokens(name: str) -> tuple[str, ...]:
+    # Accents folded first ('Länge' -> 'Lange'): the letter would otherwise split the word.
+    s = fold_letters(name)
+    words: list[str] = []
+    start = None
+    for i, ch in enumerate(s):
+        if not is_word_char(ch):
+            if start is not None:
+                words.append(s[start:i])
+                start = None
+            continue
+        if start is not None and i > start:
+            prev, nxt = s[i - 1], s[i + 1 : i + 2]
+            if (
+                (prev.islower() and ch.isupper())  # camelCase
+                or (
+                    prev.isupper()
+                    and ch.isupper()
+                    and nxt.islower()
+                    and nxt.isascii() == ch.isascii()
+                )
+                or (prev.isascii() != ch.isascii())  # '纬度WGS84'
+            ):
+                words.append(s[start:i])
+                start = i
+        if start is None:
+            start = i
+    if start is not None:
+        words.append(s[start:])
     out: list[str] = []
-    for tok in raw:
+    for tok in map(fold_word, words):
         for glued, parts in _GLUED:
             if tok == glued:
                 out.extend(parts)
                 break
         else:
             out.append(tok)
-    return out
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -141,10 +181,15 @@ class Role:
     primary: frozenset[str] = frozenset()
     #: What a ``primary`` token says, for the evidence ("" = the record's own value).
     primary_says: str = ""
+    #: Tokens that name the role only as the whole header, as weakly as ``weak``: a word
+    #: with another meaning too (Polish 'Szerokość' is a latitude and a width, so
+    #: 'Szerokość statku', a ship's beam, is none).
+    alone: frozenset[str] = frozenset()
 
 
 def _fs(words: str) -> frozenset[str]:
-    return frozenset(words.split())
+    # folded as headers are: 'πλάτος' is the token of 'ΠΛΆΤΟΣ' ('πλατοσ')
+    return frozenset(normalise_name(w) for w in words.split())
 
 
 #: Nouns that, with an id suffix, name a moving thing.  Not 'trip' or 'route': a GTFS trip
@@ -178,6 +223,9 @@ _FIX_TOKENS = _fs("fix gps gnss")
 
 #: Tokens of a coordinate's quality, not the coordinate (``longitude_error``, ``lat_accuracy``,
 #: a fitted track's standard errors ``y.se``/``x.se``, ``lat_sd``, ``lon_std``).
+#: 'Geographic' of a latitude or longitude written as a geographic width or length (Polish,
+#: Greek, Arabic 'line of': 'Długość geograficzna', 'Γεωγραφικό μήκος', 'خط الطول').
+_GEOGRAPHIC = _fs("geograficzna geogr geograf γεωγραφικό γεωγρ خط دائرة")
 _NOT_A_POSITION = _fs(
     "error err accuracy precision uncertainty se sd std stdev stddev sigma variance"
 )
@@ -199,13 +247,20 @@ ROLES: dict[str, Role] = {
             "point_y",
             "northing",
         ),
-        # German 'Breitengrad' and Italian 'latitudine' as one word each, besides 'Breite'
+        # German 'Breitengrad' and Italian 'latitudine' as one word each, besides 'Breite';
+        # Russian and Ukrainian, Turkish, Chinese and Japanese (ru/uk, tr, zh, zh-Hant/ja)
         strong=_fs(
             "lat latitude breedtegraad latitud breite breitengrad latitudine breddegrad "
-            "leveysaste ycoord northing"
+            "leveysaste ycoord northing широта enlem 纬度 緯度"
         ),
+        # Polish, Greek and Arabic say 'geographic width' ('Szerokość geograficzna',
+        # 'Γεωγραφικό πλάτος', 'خط العرض'): the bare word is a width too (a vessel's beam),
+        # so it names the latitude only as the whole header, and only where none names it
+        # better
         weak=_fs("y"),
+        alone=_fs("szerokość πλάτος العرض"),
         veto=_fs("lon lng long longitude x") | _NOT_A_POSITION,
+        pairs=((_GEOGRAPHIC, _fs("szerokość szer πλάτος عرض العرض")),),
         primary=_PLACE_TOKENS,
     ),
     "lon": Role(
@@ -228,15 +283,21 @@ ROLES: dict[str, Role] = {
         ),
         strong=_fs(
             "lon lng longitude lengtegraad longitud laenge lange langengrad laengengrad "
-            "longitudine lengdegrad pituusaste xcoord easting"
+            "longitudine lengdegrad længdegrad pituusaste xcoord easting "
+            "долгота довгота boylam 经度 經度 経度"
         ),
+        # 'Długość', 'μήκος', 'الطول' alone are a length too (see the latitude's)
         weak=_fs("x long"),
+        alone=_fs("długość μήκος الطول"),
         # 'long' + 'name' is a long name, not a longitude; an error is no position
         veto=_fs("lat latitude y name") | _NOT_A_POSITION,
         # FIT's field, also under its message's name (FitCSVTool's 'record.position_long');
         # GDELT's 'ActionGeo_Long' (a 'long' of three words was no longitude: the lone
         # 'Actor1Geo_Long' was paired with 'ActionGeo_Lat')
-        pairs=((_fs("position geo"), _fs("long")),),
+        pairs=(
+            (_fs("position geo"), _fs("long")),
+            (_GEOGRAPHIC, _fs("długość dł dl μήκος طول الطول")),
+        ),
         primary=_PLACE_TOKENS,
     ),
     "coords": Role(
@@ -288,7 +349,12 @@ ROLES: dict[str, Role] = {
         strong=_fs(
             "timestamp datetime date time ts dt occurred occurrence occ when fecha datum data "
             # Norwegian/Danish, Swedish, German and French words for a moment ('tidspunkt')
-            "dato tidspunkt tidpunkt zeitpunkt zeitstempel horodatage"
+            "dato tidspunkt tidpunkt zeitpunkt zeitstempel horodatage "
+            # a date and a time (a moment) in Russian/Ukrainian, Polish, Greek, Turkish,
+            # Arabic, Chinese and Japanese; their clock words (час, godzina, ώρα, saat,
+            # الساعة) are the time of day's
+            "дата время czas ημερομηνία tarih zaman تاريخ التاريخ وقت الوقت "
+            "日期 时间 時間 日時 日付 時刻 时刻"
         ),
         weak=_fs("year t"),
         # An identity's numbers (a 9-digit MMSI, a 7-digit IMO) parse as epoch seconds: a
@@ -300,7 +366,10 @@ ROLES: dict[str, Role] = {
     ),
     "time_of_day": Role(
         exact=("time", "time_utc", "time_of_day", "hour", "clock", "utc_time", "local_time"),
-        strong=_fs("time hour clock hora heure zeit tod"),
+        strong=_fs(
+            "time hour clock hora heure zeit tod "
+            "время час czas godzina ώρα saat zaman وقت الوقت ساعة الساعة 时刻 時刻"
+        ),
         veto=_fs("date stamp timestamp zone"),
     ),
     "vessel_id": Role(
@@ -493,6 +562,8 @@ def name_score(column: str, role: str) -> tuple[float, str]:
     weak = [t for t in core if t in spec.weak]
     if weak and len(core) <= 2:
         return 30.0 - penalty - len(core), f"header {column!r} has the short token {weak[0]!r}"
+    if len(core) == 1 and core[0] in spec.alone:
+        return 29.0, f"header {column!r} is the word {core[0]!r} alone"
     return 0.0, ""
 
 
@@ -631,7 +702,7 @@ def number_fit(values: pd.Series) -> float:
 
 
 #: Header tokens naming a calendar date or year (a column of bare ``2019`` is then years).
-_DATE_TOKENS = _fs("date year yr day fecha datum jahr ano annee")
+_DATE_TOKENS = _fs("date year yr day fecha datum jahr ano annee дата ημερομηνία tarih 日期 日付")
 
 
 def clock_fit(values: pd.Series, *, bare_numbers: bool = True) -> float:
@@ -862,7 +933,7 @@ def _pair_key(column: str, role: str) -> frozenset[str]:
     columns with one key are one position (kepler.gl pairs a latitude only with the
     longitude of the same name, ``pickup_latitude`` with ``pickup_longitude``).
     """
-    axis = ROLES[role].strong | ROLES[role].weak
+    axis = ROLES[role].strong | ROLES[role].weak | ROLES[role].alone
     plain = re.sub(r"\.\d+$", "", column)  # pandas' 'lat.1' of a repeated 'lat'
     return frozenset(t for t in name_tokens(plain) if t not in axis | UNIT_TOKENS)
 

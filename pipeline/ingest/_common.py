@@ -922,15 +922,64 @@ def repair_mojibake(values: pd.Series) -> tuple[pd.Series, int, str | None]:
     return out, int(done.sum()), f"{first[0]!r} -> {first[1]!r}"
 
 
+#: Letters NFKD keeps whole, folded as a transliteration-free search folds them (ICU's and
+#: Lucene's ASCII folding): 'Długość' is 'dlugosc', 'Længdegrad' 'laengdegrad', 'Straße'
+#: 'strasse' (before, each was a separator: 'd' + 'ugosc').
+_WHOLE_LETTERS = str.maketrans(
+    {
+        "ł": "l",
+        "Ł": "L",
+        "ø": "o",
+        "Ø": "O",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "ß": "ss",
+        "ẞ": "SS",
+        "đ": "d",
+        "Đ": "D",
+        "ð": "d",
+        "Ð": "D",
+        "þ": "th",
+        "Þ": "TH",
+        "ħ": "h",
+        "Ħ": "H",
+        "ı": "i",
+    }
+)
+
+
+def fold_letters(name: object) -> str:
+    """Return ``name`` with its accents and marks removed and whole letters folded, case kept.
+
+    Letters of every script stay (``Широта``, ``纬度``); ``Länge`` is ``Lange`` and
+    ``Długość`` is ``Dlugosc``.
+    """
+    s = unicodedata.normalize("NFKD", str(name)).translate(_WHOLE_LETTERS)
+    return unicodedata.normalize("NFC", "".join(ch for ch in s if not unicodedata.combining(ch)))
+
+
+def fold_word(word: str) -> str:
+    """Return a word case-folded and letter-folded (``ΠΛΆΤΟΣ`` and ``πλάτος`` are one)."""
+    # casefold may add a mark ('İ' -> 'i' + dot above): fold the letters again after it
+    return fold_letters(fold_letters(word).casefold())
+
+
+def is_word_char(ch: str) -> bool:
+    """Whether ``ch`` belongs to a word: a letter or digit of any script, or a mark."""
+    return ch.isalnum() or unicodedata.category(ch).startswith("M")
+
+
 def normalise_name(name: str) -> str:
-    """Return a column name lower-cased, accents folded, other signs collapsed to ``_``.
+    """Return a column name case-folded, accents folded, other signs collapsed to ``_``.
 
     ``AÑO`` is ``ano`` and ``Día`` is ``dia``, as :func:`name_tokens` folds them (before,
-    the letter was a separator: ``a_o``, and no known name matched).
+    the letter was a separator: ``a_o``, and no known name matched).  Letters of any script
+    are kept: ``Широта`` is ``широта`` (before, it was empty, as every Cyrillic header was).
     """
-    s = unicodedata.normalize("NFKD", str(name))
-    s = "".join(ch for ch in s if not unicodedata.combining(ch))
-    return re.sub(r"[^0-9a-z]+", "_", s.lower()).strip("_")
+    s = fold_word(str(name))
+    return "_".join("".join(ch if is_word_char(ch) else " " for ch in s).split())
 
 
 def find_column(
