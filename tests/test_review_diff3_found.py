@@ -11,17 +11,15 @@ import pandas as pd
 import pydantic
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted, write_text
+from _kinds import KINDS, read_kind, record_table
 from conftest import small_config
 from pydantic.alias_generators import to_camel
 
 import pipeline
 from pipeline.errors import ConfigError, InputError
 from pipeline.ingest import read_seizures, read_tracks
-from pipeline.ingest.options import SeizureSource, TrackSource
 
 pytestmark = IGNORE_PENDING_DEPRECATION
-
-KINDS = ["seizures", "tracks"]
 
 
 def _dms(x: float, pos: str, neg: str) -> str:
@@ -30,27 +28,6 @@ def _dms(x: float, pos: str, neg: str) -> str:
     x = abs(x)
     deg = int(x)
     return f"{deg}°{(x - deg) * 60:06.3f}'{h}"
-
-
-def _table(kind: str, n: int = 8) -> pd.DataFrame:
-    """A seizure or track table of ``n`` rows at (1.05 + i/1000, 104.2 + i/1000)."""
-    if kind == "seizures":
-        rows = {"date": [f"2023-03-{10 + i:02d}" for i in range(n)], "drug": ["cocaine"] * n}
-    else:
-        rows = {
-            "mmsi": [f"36600000{i % 2}" for i in range(n)],
-            "timestamp": [f"2023-03-10T10:{10 + i:02d}:00Z" for i in range(n)],
-        }
-    frame = pd.DataFrame(rows)
-    frame["lat"] = [round(1.05 + i / 1000, 6) for i in range(n)]
-    frame["lon"] = [round(104.2 + i / 1000, 6) for i in range(n)]
-    return frame
-
-
-def _read(kind: str, path, columns: dict | None = None):
-    if kind == "seizures":
-        return read_seizures(SeizureSource(path=path, columns=columns or {}))
-    return read_tracks(TrackSource(path=path, columns=columns or {}))
 
 
 # ----------------------------------------------------------------- one position written twice
@@ -64,7 +41,7 @@ def test_one_position_snapped_or_in_another_notation_is_one_pair(tmp_path, kind,
     # degrees and minutes ('Lat' 1°03.000'N) beside the decimal degrees ('Lat_Dec' 1.05).
     # Both were refused as two pairs "no header says which is the event's" (exit 2): only a
     # copy equal to the last digit was one position.
-    frame = _table(kind)
+    frame = record_table(kind, 1.05, 104.2)
     if form == "snapped":
         frame["POINT_Y"] = [repr(v + 3e-10) for v in frame["lat"]]
         frame["POINT_X"] = [repr(v - 4e-10) for v in frame["lon"]]
@@ -75,7 +52,7 @@ def test_one_position_snapped_or_in_another_notation_is_one_pair(tmp_path, kind,
         frame["lat_dec"], frame["lon_dec"] = decimal["lat"].round(4), decimal["lon"].round(4)
     path = tmp_path / f"{kind}.csv"
     frame.to_csv(path, index=False)
-    res = _read(kind, path)
+    res = read_kind(kind, path)
     assert_accounted(res)
     assert len(res.frame) == len(frame)
     want = [round(1.05 + i / 1000, 4) for i in range(len(frame))]
@@ -85,13 +62,13 @@ def test_one_position_snapped_or_in_another_notation_is_one_pair(tmp_path, kind,
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_pair_a_hundred_metres_away_is_still_another_pair(tmp_path, kind):
     # guard: a corrected position 0.001 degree (110 m) from the reported one is a choice
-    frame = _table(kind)
+    frame = record_table(kind, 1.05, 104.2)
     frame["lat_corrected"] = (frame["lat"] + 0.001).round(6)
     frame["lon_corrected"] = frame["lon"]
     path = tmp_path / f"{kind}.csv"
     frame.to_csv(path, index=False)
     with pytest.raises(InputError, match=r"2 latitude/longitude pairs could each be"):
-        _read(kind, path)
+        read_kind(kind, path)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -114,11 +91,11 @@ def test_a_pair_a_hundred_metres_away_is_still_another_pair(tmp_path, kind):
 def test_a_pair_naming_the_fix_beside_a_secondary_place_is_read(tmp_path, kind, own, other):
     # Refused before (exit 2) as two pairs of which no header says which is the event's: only
     # a bare 'lat'/'lon' was the record's own beside a start or a port, not 'position_lat'.
-    frame = _table(kind).rename(columns={"lat": own[0], "lon": own[1]})
+    frame = record_table(kind, 1.05, 104.2).rename(columns={"lat": own[0], "lon": own[1]})
     frame[other[0]], frame[other[1]] = 1.26, 103.8
     path = tmp_path / f"{kind}.csv"
     frame.to_csv(path, index=False)
-    res = _read(kind, path)
+    res = read_kind(kind, path)
     assert_accounted(res)
     cols = res.assumptions["columns"]
     assert (cols["lat"]["column"], cols["lon"]["column"]) == own
@@ -129,12 +106,12 @@ def test_a_pair_naming_the_fix_beside_a_secondary_place_is_read(tmp_path, kind, 
 @pytest.mark.parametrize("kind", KINDS)
 def test_two_pairs_naming_a_fix_are_still_a_choice(tmp_path, kind):
     # guard: a GPS fix beside a plain position (another source) is not taken either way
-    frame = _table(kind)
+    frame = record_table(kind, 1.05, 104.2)
     frame["gps_lat"], frame["gps_lon"] = frame["lat"] + 0.01, frame["lon"]
     path = tmp_path / f"{kind}.csv"
     frame.to_csv(path, index=False)
     with pytest.raises(InputError, match=r"2 latitude/longitude pairs could each be"):
-        _read(kind, path)
+        read_kind(kind, path)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -144,12 +121,12 @@ def test_two_pairs_naming_a_fix_are_still_a_choice(tmp_path, kind):
 def test_one_word_latitude_and_longitude_in_german_and_italian_are_read(tmp_path, kind, lat, lon):
     # Refused before (exit 2): no header named a latitude ('Breite' did, 'Breitengrad' not),
     # and off Hamburg (53.5 N, 9.9 E) the values alone do not say which is which.
-    frame = _table(kind)
+    frame = record_table(kind, 1.05, 104.2)
     frame["lat"], frame["lon"] = frame["lat"] + 52.45, frame["lon"] - 94.3
     frame = frame.rename(columns={"lat": lat, "lon": lon})
     path = tmp_path / f"{kind}.csv"
     frame.to_csv(path, index=False)
-    res = _read(kind, path)
+    res = read_kind(kind, path)
     assert_accounted(res)
     cols = res.assumptions["columns"]
     assert (cols["lat"]["column"], cols["lon"]["column"]) == (lat, lon)
@@ -164,12 +141,12 @@ def test_standard_errors_of_a_position_are_no_pair(tmp_path, kind, errors):
     # A fitted track (aniMotum's lon, lat, x, y, x.se, y.se) gives each position's standard
     # errors: small numbers within +-90, taken as a second pair and the file refused (exit 2),
     # read before 7a8d902 from 'lat'/'lon'.
-    frame = _table(kind)
+    frame = record_table(kind, 1.05, 104.2)
     frame[errors[0]] = [round(0.8 + i / 10, 2) for i in range(len(frame))]
     frame[errors[1]] = [round(1.2 + i / 10, 2) for i in range(len(frame))]
     path = tmp_path / f"{kind}.csv"
     frame.to_csv(path, index=False)
-    res = _read(kind, path)
+    res = read_kind(kind, path)
     assert_accounted(res)
     cols = res.assumptions["columns"]
     assert (cols["lat"]["column"], cols["lon"]["column"]) == ("lat", "lon")

@@ -15,6 +15,7 @@ import pandas as pd
 import pydantic
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted
+from _kinds import KINDS, read_kind, record_table
 from conftest import small_config
 
 import pipeline
@@ -24,7 +25,6 @@ from pipeline.ingest.options import SeizureSource, TrackSource
 
 pytestmark = IGNORE_PENDING_DEPRECATION
 
-KINDS = ["seizures", "tracks"]
 
 # ----------------------------------------------------------------- nested plug-in options
 
@@ -156,27 +156,6 @@ def test_plugin_options_that_are_no_table_are_refused(small_demo, tmp_path, valu
 # ----------------------------------------------------------------- headers in other scripts
 
 
-def _table(kind: str, n: int = 8) -> pd.DataFrame:
-    """A seizure or track table off Hamburg (53.5 N, 9.9 E): its values alone say no axis."""
-    if kind == "seizures":
-        rows = {"date": [f"2023-03-{10 + i:02d}" for i in range(n)], "drug": ["cocaine"] * n}
-    else:
-        rows = {
-            "mmsi": [f"36600000{i % 2}" for i in range(n)],
-            "timestamp": [f"2023-03-10T10:{10 + i:02d}:00Z" for i in range(n)],
-        }
-    frame = pd.DataFrame(rows)
-    frame["lat"] = [round(53.5 + i / 1000, 6) for i in range(n)]
-    frame["lon"] = [round(9.9 + i / 1000, 6) for i in range(n)]
-    return frame
-
-
-def _read(kind: str, path):
-    if kind == "seizures":
-        return read_seizures(SeizureSource(path=path))
-    return read_tracks(TrackSource(path=path))
-
-
 POSITIONS = {
     "ru": ("Широта", "Долгота"),
     "uk": ("Широта", "Довгота"),
@@ -198,10 +177,10 @@ POSITIONS = {
 def test_latitude_and_longitude_named_in_other_scripts_are_read(tmp_path, kind, lat, lon):
     # Refused before (exit 2): tokens were ASCII only, so 'Широта' had none and 'Długość'
     # was 'd' + 'ugosc'; off Hamburg the values alone do not say which is which.
-    frame = _table(kind).rename(columns={"lat": lat, "lon": lon})
+    frame = record_table(kind, 53.5, 9.9).rename(columns={"lat": lat, "lon": lon})
     path = tmp_path / f"{kind}.csv"
     frame.to_csv(path, index=False)
-    res = _read(kind, path)
+    res = read_kind(kind, path)
     assert_accounted(res)
     cols = res.assumptions["columns"]
     assert (cols["lat"]["column"], cols["lon"]["column"]) == (lat, lon)
@@ -213,7 +192,7 @@ def test_a_bare_polish_width_and_length_are_no_quiet_second_position(tmp_path):
     # 'Szerokość' and 'Długość' alone are also a width and a length (a vessel's beam, 12 m,
     # and length, 80 m, fit as degrees): beside 'Szerokość geograficzna' the file holds two
     # candidate positions, and taking either would be a guess; refused naming both.
-    frame = _table("tracks")
+    frame = record_table("tracks", 53.5, 9.9)
     frame["Szerokość"], frame["Długość"] = 12.0, 80.0
     frame = frame.rename(columns={"lat": "Szerokość geograficzna", "lon": "Długość geograficzna"})
     path = tmp_path / "tracks.csv"
@@ -227,7 +206,7 @@ def test_a_bare_polish_width_and_length_are_no_quiet_second_position(tmp_path):
 def test_a_ships_width_and_length_in_polish_are_no_position(tmp_path):
     # 'Szerokość statku' / 'Długość statku' (a ship's beam and length) fit as degrees: the
     # bare words name a coordinate only as the whole header, so 'lat'/'lon' stay the pair.
-    frame = _table("tracks")
+    frame = record_table("tracks", 53.5, 9.9)
     frame["Szerokość statku"], frame["Długość statku"] = 12.0, 80.0
     path = tmp_path / "tracks.csv"
     frame.to_csv(path, index=False)
@@ -300,8 +279,8 @@ def test_a_lone_time_column_named_in_another_script_is_the_time(tmp_path, header
 def test_a_header_in_a_script_the_tool_cannot_read_is_still_refused(tmp_path, kind):
     # Hindi 'अक्षांश'/'देशांतर' (latitude/longitude) are no words the tool knows: off Hamburg
     # the values do not say which is which, so the file is refused, never guessed.
-    frame = _table(kind).rename(columns={"lat": "अक्षांश", "lon": "देशांतर"})
+    frame = record_table(kind, 53.5, 9.9).rename(columns={"lat": "अक्षांश", "lon": "देशांतर"})
     path = tmp_path / f"{kind}.csv"
     frame.to_csv(path, index=False)
     with pytest.raises(InputError, match="अक्षांश"):
-        _read(kind, path)
+        read_kind(kind, path)

@@ -1,0 +1,37 @@
+"""A small seizure or track table and its reader, for tests run on both kinds of input."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.ingest import read_seizures, read_tracks
+from pipeline.ingest.options import SeizureSource, TrackSource
+
+#: The two kinds of position table, as the tests' parameter.
+KINDS = ["seizures", "tracks"]
+
+
+def record_table(kind: str, lat0: float, lon0: float, n: int = 8) -> pd.DataFrame:
+    """Return a seizure or track table of ``n`` rows at (lat0 + i/1000, lon0 + i/1000).
+
+    Seizures have a date and a drug; tracks two vessels' MMSIs and a time a minute apart.
+    The positions are in columns ``lat`` and ``lon``, for a test to rename.
+    """
+    if kind == "seizures":
+        rows = {"date": [f"2023-03-{10 + i:02d}" for i in range(n)], "drug": ["cocaine"] * n}
+    else:
+        rows = {
+            "mmsi": [f"36600000{i % 2}" for i in range(n)],
+            "timestamp": [f"2023-03-10T10:{10 + i:02d}:00Z" for i in range(n)],
+        }
+    frame = pd.DataFrame(rows)
+    frame["lat"] = [round(lat0 + i / 1000, 6) for i in range(n)]
+    frame["lon"] = [round(lon0 + i / 1000, 6) for i in range(n)]
+    return frame
+
+
+def read_kind(kind: str, path, columns: dict | None = None):
+    """Read ``path`` as the ``kind`` of input, with ``columns`` named in its source."""
+    if kind == "seizures":
+        return read_seizures(SeizureSource(path=path, columns=columns or {}))
+    return read_tracks(TrackSource(path=path, columns=columns or {}))
