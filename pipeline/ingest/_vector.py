@@ -491,7 +491,10 @@ def _kml_placemark_texts(text: bytes) -> list[list[dict[str, str]]] | None:
                 stack[-1].append(mark)
             mark = None
         elif mark is not None and path and (path[-1], local) in _KML_TEXT:
-            mark.setdefault(local, "".join(buf).strip())
+            # the placemark's own name and time only: a view's <LookAt><gx:TimeStamp>
+            # (Google Earth saves the time slider's, before the placemark's own) is none
+            if local == "name" or (len(path) >= 2 and path[-2] == "Placemark"):
+                mark.setdefault(local, "".join(buf).strip())
         buf.clear()
 
     def no_entities(*_args: Any) -> None:

@@ -1,0 +1,71 @@
+"""Found reviewing ingest's header words, KML times, workbooks and plug-in options (diff4).
+
+Each test failed on the code before its fix.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted
+
+from pipeline.ingest import read_seizures
+
+pytestmark = IGNORE_PENDING_DEPRECATION
+
+_KML_HEAD = (
+    "<?xml version='1.0' encoding='UTF-8'?><kml xmlns='http://www.opengis.net/kml/2.2' "
+    "xmlns:gx='http://www.google.com/kml/ext/2.2'><Document>"
+)
+
+
+def _lookat(when: str) -> str:
+    """A view saved with Google Earth's time slider on: a gx:TimeStamp inside the LookAt."""
+    return (
+        f"<LookAt><gx:TimeStamp><when>{when}</when></gx:TimeStamp><longitude>-61.2</longitude>"
+        "<latitude>10.5</latitude><range>5000</range></LookAt>"
+    )
+
+
+# ---------------------------------------------------------------- KML times
+
+
+def test_a_placemarks_time_is_its_own_not_its_views(tmp_path):
+    # KML puts a Feature's view (LookAt) before its TimeStamp; the re-read took the first
+    # <when> under any TimeStamp, the view's: 's0' (own time 2023-03-10 12:00) was read as
+    # 2019-01-01 and 's1' (its own 2023-03-11 as a year-month) as 2019-06, exit 0
+    marks = [
+        ("s0", "2019", "2023-03-10T12:00:00Z"),
+        ("s1", "2019-06", "2023-03"),
+        ("s2", "2019-06-15T10:00:00Z", "2023-04-02T08:30:00Z"),
+    ]
+    body = "".join(
+        f"<Placemark><name>{n}</name>{_lookat(view)}<TimeStamp><when>{own}</when></TimeStamp>"
+        f"<Point><coordinates>{-61.2 - i * 0.01:.2f},{10.5 + i * 0.01:.2f},0</coordinates>"
+        "</Point></Placemark>"
+        for i, (n, view, own) in enumerate(marks)
+    )
+    path = tmp_path / "seizures.kml"
+    path.write_text(_KML_HEAD + body + "</Document></kml>", encoding="utf-8")
+    res = read_seizures(path, as_of="2025-01-01")
+    assert_accounted(res)
+    got = res.frame.sort_values("time")["time"].dt.tz_localize(None).tolist()
+    assert got == [
+        pd.Timestamp("2023-03-01"),
+        pd.Timestamp("2023-03-10 12:00"),
+        pd.Timestamp("2023-04-02 08:30"),
+    ]
+
+
+def test_a_placemark_without_a_time_does_not_take_its_views(tmp_path):
+    # the view's time was given to a placemark that has none: read, dated 2019-06-15
+    body = (
+        f"<Placemark><name>a</name><TimeStamp><when>2023-03-10T12:00:00Z</when></TimeStamp>"
+        "<Point><coordinates>-61.2,10.5,0</coordinates></Point></Placemark>"
+        f"<Placemark><name>b</name>{_lookat('2019-06-15T10:00:00Z')}"
+        "<Point><coordinates>-61.3,10.6,0</coordinates></Point></Placemark>"
+    )
+    path = tmp_path / "seizures.kml"
+    path.write_text(_KML_HEAD + body + "</Document></kml>", encoding="utf-8")
+    res = read_seizures(path, as_of="2025-01-01")
+    assert_accounted(res)
+    assert res.frame["time"].dt.year.tolist() == [2023]
