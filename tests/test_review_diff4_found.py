@@ -69,3 +69,25 @@ def test_a_placemark_without_a_time_does_not_take_its_views(tmp_path):
     res = read_seizures(path, as_of="2025-01-01")
     assert_accounted(res)
     assert res.frame["time"].dt.year.tolist() == [2023]
+
+
+def test_a_tour_that_animates_a_placemark_is_no_placemark(tmp_path):
+    # a Google Earth tour's <Update><Change><Placemark targetId=...> was counted as a
+    # placemark GDAL had not read: the file was refused as "holds 3 placemark(s), but GDAL
+    # reads 2", and the year-month times were not re-read as written
+    body = (
+        "<Placemark id='p0'><name>s0</name><TimeStamp><when>2023-03-10T12:00:00Z</when>"
+        "</TimeStamp><Point><coordinates>-61.2,10.5,0</coordinates></Point></Placemark>"
+        "<Placemark id='p1'><name>s1</name><TimeStamp><when>2023-05</when></TimeStamp>"
+        "<Point><coordinates>-61.3,10.6,0</coordinates></Point></Placemark>"
+        "<gx:Tour><name>tour</name><gx:Playlist><gx:AnimatedUpdate><gx:duration>2"
+        "</gx:duration><Update><targetHref/><Change><Placemark targetId='p1'>"
+        "<visibility>0</visibility></Placemark></Change></Update></gx:AnimatedUpdate>"
+        "</gx:Playlist></gx:Tour>"
+    )
+    path = tmp_path / "seizures.kml"
+    path.write_text(_KML_HEAD + body + "</Document></kml>", encoding="utf-8")
+    res = read_seizures(path, as_of="2025-01-01")
+    assert_accounted(res)
+    got = res.frame.sort_values("time")["time"].dt.tz_localize(None).tolist()
+    assert got == [pd.Timestamp("2023-03-10 12:00"), pd.Timestamp("2023-05-01")]

@@ -358,6 +358,11 @@ def _read_kml(target: str, name: str, max_uncompressed_mb: float | None):
 #: A KML Placemark's start tag, with or without a namespace prefix (``<kml:Placemark>``).
 _PLACEMARK = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Placemark[\s>/]")
 _XML_COMMENT = re.compile(rb"<!--.*?-->", re.DOTALL)
+#: An Update (of a tour's gx:AnimatedUpdate, or a NetworkLinkControl): its
+#: ``<Placemark targetId=...>`` changes a placemark written elsewhere, and is none itself.
+_KML_UPDATE = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?Update[\s>].*?</(?:[A-Za-z_][\w.-]*:)?Update\s*>", re.DOTALL
+)
 
 
 def _zip_member_path(target: str) -> tuple[str, str] | None:
@@ -476,7 +481,7 @@ def _kml_placemark_texts(text: bytes) -> list[list[dict[str, str]]] | None:
         if local in ("Document", "Folder"):
             stack.append([])
             containers.append(stack[-1])
-        elif local == "Placemark":
+        elif local == "Placemark" and "Update" not in path:  # see _KML_UPDATE
             mark = {}
         path.append(local)
         buf.clear()
@@ -557,7 +562,11 @@ def _check_placemark_count(docs: list[tuple[str, bytes]], name: str, n_read: int
     refused naming both.  ``docs``: :func:`_kml_documents` of the file.
     """
     # a placemark commented out is none GDAL reads
-    counts = {doc: len(_PLACEMARK.findall(_XML_COMMENT.sub(b"", text))) for doc, text in docs}
+    # nor is the target of a tour's Update (_KML_UPDATE)
+    counts = {
+        doc: len(_PLACEMARK.findall(_KML_UPDATE.sub(b"", _XML_COMMENT.sub(b"", text))))
+        for doc, text in docs
+    }
     total = sum(counts.values())
     if not docs or total == n_read:
         return
