@@ -6,8 +6,10 @@ Each test failed on the code before its fix.
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted
 
+from pipeline.errors import InputError
 from pipeline.ingest import read_seizures
 
 pytestmark = IGNORE_PENDING_DEPRECATION
@@ -91,3 +93,37 @@ def test_a_tour_that_animates_a_placemark_is_no_placemark(tmp_path):
     assert_accounted(res)
     got = res.frame.sort_values("time")["time"].dt.tz_localize(None).tolist()
     assert got == [pd.Timestamp("2023-03-10 12:00"), pd.Timestamp("2023-05-01")]
+
+
+# ---------------------------------------------------------------- workbooks
+
+
+def test_a_records_sheet_whose_columns_are_undecided_is_not_skipped(tmp_path):
+    # the records sheet names two positions ('Lat' and 'Lat_corrected'), which the column
+    # inference refuses; the sheet choice took that refusal for "no positions" and read the
+    # other sheet, three sightings, as the seizures: exit 0, the 40 records never read
+    n = 40
+    records = pd.DataFrame(
+        {
+            "Date": pd.date_range("2023-01-01", periods=n, freq="D"),
+            "Lat": [10.5 + i * 0.01 for i in range(n)],
+            "Lat_corrected": [10.5 + i * 0.011 for i in range(n)],
+            "Lon": [-61.2] * n,
+            "Lon_corrected": [-61.3] * n,
+            "Cocaine kg": range(n),
+        }
+    )
+    sightings = pd.DataFrame(
+        {
+            "Date": pd.to_datetime(["2023-02-01", "2023-02-02", "2023-02-03"]),
+            "Latitude": [10.6, 10.7, 10.8],
+            "Longitude": [-61.5, -61.6, -61.7],
+            "Remarks": ["go-fast", "fishing", "go-fast"],
+        }
+    )
+    path = tmp_path / "seizures.xlsx"
+    with pd.ExcelWriter(path) as w:
+        records.to_excel(w, sheet_name="Data", index=False)
+        sightings.to_excel(w, sheet_name="Sightings", index=False)
+    with pytest.raises(InputError, match=r"2 sheets hold records \['Data', 'Sightings'\]"):
+        read_seizures(path, as_of="2025-01-01")

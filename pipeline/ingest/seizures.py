@@ -744,14 +744,17 @@ def _data_sheet(path: Path, overrides: dict[str, str]) -> tuple[str | int, dict[
     skipped: dict[str, str] = {}
     if len(used) > 1:
         headers = {t: _sheet_columns(path, t, overrides) for t in used}
-        records = [t for t, (_, ok) in headers.items() if ok]
-        if records:  # the others (notes, sources) are named only when one sheet is read
+        # a sheet whose header names a position is never skipped, even where its columns
+        # were not decided ('lat' beside 'lat_corrected'): its refusal is the user's to see,
+        # not another sheet read in its place
+        kept = [t for t, (cols, ok) in headers.items() if ok or _names_a_position(cols)]
+        if any(ok for _, ok in headers.values()):  # the others (notes, sources) are named
             skipped = {
                 t: f"no position and date columns in its header {cols[:6]!r}"
                 for t, (cols, ok) in headers.items()
-                if not ok
+                if t not in kept
             }
-            used = records
+            used = kept
     if len(used) > 1:
         raise InputError(
             f"{path.name}: {len(used)} sheets hold records {used[:10]!r}; set sheet: to the one "
@@ -805,6 +808,11 @@ def _sheet_columns(path: Path, title: str, overrides: dict[str, str]) -> tuple[l
 
 #: The roles a sheet's header must fill to hold records: a position and a date.
 _SHEET_ROLES = (LAT, LON, "coords", "time")
+
+
+def _names_a_position(header: Sequence[str]) -> bool:
+    """Return whether a header names a latitude, a longitude or a coordinates column."""
+    return any(name_score(h, r)[0] > 0 for h in header if h for r in (LAT, LON, "coords"))
 
 
 def _excel_group_row(top: pd.DataFrame, titles: int) -> list[str]:
