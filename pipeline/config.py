@@ -928,6 +928,18 @@ def _unread_options(
     return None
 
 
+def _literal_tags(tp: Any) -> set[Any]:
+    """Return the values of ``tp``'s ``Literal`` fields (a discriminated union member's tag)."""
+    if not (isinstance(tp, type) and issubclass(tp, BaseModel)):
+        return set()
+    return {
+        v
+        for f in tp.model_fields.values()
+        if get_origin(f.annotation) is Literal
+        for v in get_args(f.annotation)
+    }
+
+
 def _model_at(tp: Any, loc: tuple[str | int, ...]) -> type[BaseModel] | None:
     """Return the model of the table at ``loc`` (a validation error's place) in type ``tp``."""
     origin, args = get_origin(tp), get_args(tp)
@@ -935,8 +947,10 @@ def _model_at(tp: Any, loc: tuple[str | int, ...]) -> type[BaseModel] | None:
         return _model_at(args[0], loc)
     if origin in (Union, types.UnionType):
         choices = [a for a in args if a is not type(None)]
-        # pydantic names the member of a union it tried ('Ring' in ('rings', 'Ring', 'x'))
+        # pydantic names the member of a union it tried ('Ring' in ('rings', 'Ring', 'x')),
+        # or, of a discriminated union, the member's tag ('b' of kind: Literal['b'])
         named = [a for a in choices if loc and getattr(a, "__name__", None) == loc[0]]
+        named = named or [a for a in choices if loc and loc[0] in _literal_tags(a)]
         if named:
             return _model_at(named[0], loc[1:])
         found = (_model_at(a, loc) for a in choices)

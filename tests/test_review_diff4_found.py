@@ -5,11 +5,17 @@ Each test failed on the code before its fix.
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
+import numpy as np
 import pandas as pd
+import pydantic
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted
+from conftest import small_config
 
-from pipeline.errors import InputError
+import pipeline
+from pipeline.errors import ConfigError, InputError
 from pipeline.ingest import read_seizures
 
 pytestmark = IGNORE_PENDING_DEPRECATION
@@ -127,3 +133,66 @@ def test_a_records_sheet_whose_columns_are_undecided_is_not_skipped(tmp_path):
         sightings.to_excel(w, sheet_name="Sightings", index=False)
     with pytest.raises(InputError, match=r"2 sheets hold records \['Data', 'Sightings'\]"):
         read_seizures(path, as_of="2025-01-01")
+
+
+# ---------------------------------------------------------------- plug-in options
+
+
+class Gaussian(pydantic.BaseModel):
+    """One member of a discriminated union of kernels."""
+
+    kind: Literal["gaussian"] = "gaussian"
+    scale_km: float = 50.0
+
+
+class Custom(pydantic.BaseModel):
+    """A member that takes any extra key on purpose (its own parameters)."""
+
+    model_config = pydantic.ConfigDict(extra="allow")
+
+    kind: Literal["custom"] = "custom"
+
+
+class KernelOptions(pydantic.BaseModel):
+    """Options holding a discriminated union, one member open to extra keys."""
+
+    kernel: Annotated[Gaussian | Custom, pydantic.Field(discriminator="kind")] = Gaussian()
+
+
+def _kernel_scale(ctx):
+    return np.full(len(ctx.cells), float(getattr(ctx.options.kernel, "scale_km", 1.0)))
+
+
+kernel = pipeline.factor(
+    name="review_kernel",
+    unit="km",
+    description="A plug-in whose options hold a discriminated union.",
+    options=KernelOptions,
+    register=False,
+)(_kernel_scale)
+
+
+def _kernel_config(small_demo, tmp_path, options):
+    return small_config(
+        small_demo,
+        tmp_path,
+        factors={
+            "plugins": ["test_review_diff4_found:kernel"],
+            "options": {"review_kernel": options},
+        },
+    )
+
+
+def test_a_discriminated_member_that_allows_extras_keeps_them(small_demo, tmp_path):
+    # pydantic names a discriminated member by its tag ('custom'), not its class: the
+    # member's extra="allow" was not found and its own keys were refused as unknown
+    from pipeline.runner.plan import factor_options
+
+    cfg = _kernel_config(small_demo, tmp_path, {"kernel": {"kind": "custom", "sigma": 2}})
+    assert factor_options(cfg, kernel).kernel.model_extra == {"sigma": 2}
+
+
+def test_a_typo_in_a_discriminated_member_names_the_keys_it_takes(small_demo, tmp_path):
+    # still refused, now naming the keys the member takes (before: "reads none of them")
+    with pytest.raises(ConfigError, match=r"scale_kn.*\['kind', 'scale_km'\]"):
+        _kernel_config(small_demo, tmp_path, {"kernel": {"kind": "gaussian", "scale_kn": 2}})
