@@ -196,3 +196,27 @@ def test_a_typo_in_a_discriminated_member_names_the_keys_it_takes(small_demo, tm
     # still refused, now naming the keys the member takes (before: "reads none of them")
     with pytest.raises(ConfigError, match=r"scale_kn.*\['kind', 'scale_km'\]"):
         _kernel_config(small_demo, tmp_path, {"kernel": {"kind": "gaussian", "scale_kn": 2}})
+
+
+# ---------------------------------------------------------------- header words
+
+
+@pytest.mark.parametrize("position", ["Position", "Pozycja"])
+def test_a_bare_width_and_length_beside_a_column_of_positions_are_refused(tmp_path, position):
+    # 'Szerokość'/'Długość' alone (a vessel's beam, 6 m, and length, 25 m) were read as the
+    # latitude/longitude, exit 0, every record at 6°N 25°E, while 'Position' (read before,
+    # as coords) or 'Pozycja' (refused before, naming it) held the positions
+    n = 30
+    frame = pd.DataFrame(
+        {
+            "Data": pd.date_range("2023-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
+            position: [f"54°{30 + i % 20}'N 018°{36 - i % 20:02d}'E" for i in range(n)],
+            "Długość": [25.0 + i for i in range(n)],
+            "Szerokość": [6.0 + i * 0.1 for i in range(n)],
+            "Ilość kg": range(1, n + 1),
+        }
+    )
+    path = tmp_path / "seizures.csv"
+    frame.to_csv(path, index=False)
+    with pytest.raises(InputError, match=rf"width/length.*{position!r} holds positions"):
+        read_seizures(path, as_of="2025-01-01")

@@ -35,6 +35,7 @@ from ._common import (
     missing_mask,
     normalise_name,
     parse_coordinate,
+    split_pair,
 )
 from ._dates import parse_clock, parse_times
 from ._quantity import quantity_fit
@@ -897,11 +898,54 @@ def _infer(
             used.add(found["column"])
     if "lat" in choice.pick and "lon" in choice.pick and not overrides.get("coords"):
         _position_pairs(raw, choice, columns, used, overrides, name)
+        _refuse_alone_beside_a_position(raw, choice, columns, overrides, name)
     _content_positions(raw, choice, columns, used)
     for role, col in choice.pick.items():
         if col is not None and role not in _TEXT_ONLY and choice.evidence[role]["by"] != "config":
             _check_unique_header(raw, col, role, name)
     return choice
+
+
+def _refuse_alone_beside_a_position(
+    raw: _Frame, choice: ColumnChoice, columns: list[str], overrides: dict[str, str], name: str
+) -> None:
+    """Refuse a width/length word read as a coordinate beside a column holding positions.
+
+    A bare Polish, Greek or Arabic width or length (``Szerokość``/``Długość``: a vessel's
+    beam and length, 6 m and 25 m, fit as degrees) names a coordinate only where nothing
+    names the position better; a column of coordinate pairs (``Position``, or ``Pozycja``
+    of ``54°30'N 018°36'E``) does, and reading the bare pair instead put each record at
+    its vessel's dimensions.  Which is meant is the user's to say.
+    """
+    if overrides.get("coords"):
+        return
+    bare = []
+    for role in ("lat", "lon"):
+        col = choice.pick.get(role)
+        if col is None or choice.evidence[role].get("by") == "config":
+            continue
+        core = [t for t in name_tokens(col) if t not in UNIT_TOKENS]
+        if len(core) == 1 and core[0] in ROLES[role].alone:
+            bare.append(col)
+    if not bare:
+        return
+    picked = {choice.pick.get("lat"), choice.pick.get("lon")}
+    for col in columns:
+        if col in picked:
+            continue
+        text = as_text(raw[col]).str.strip()
+        text = text[text != ""].head(200)
+        if not len(text) or text.str.fullmatch(r"[+-]?[\d.,]+").any():
+            continue  # numbers (a decimal comma is no pair)
+        lat, lon, _ = split_pair(text)
+        both = parse_coordinate(lat, "lat")[0].notna() & parse_coordinate(lon, "lon")[0].notna()
+        if float(both.mean()) >= 0.9:
+            raise InputError(
+                f"{name}: {bare!r} may be a latitude/longitude or a width/length (a "
+                f"vessel's beam and length), and column {col!r} holds positions such as "
+                f"{text.iloc[0]!r}; set columns: {{coords: {col!r}}} in the config to read "
+                f"those, or columns: {{lat: ..., lon: ...}} to read the other"
+            )
 
 
 # ---------------------------------------------------------------------- position pairs
