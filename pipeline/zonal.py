@@ -132,6 +132,13 @@ class _Polygons:
         # Shared vertices of neighbouring cells are bit-identical in H3: project each once.
         vid, uniq = pd.factorize(lon + 1j * lat)
         uniq = np.asarray(uniq)
+        # Number the vertices by position (lon, then lat), not by first appearance: the
+        # direction an edge is computed in (lower to higher number) sets its rounding, which
+        # must not depend on which other cells are asked for.
+        by_position = np.lexsort((uniq.imag, uniq.real))
+        rank = np.empty(by_position.size, dtype="int64")
+        rank[by_position] = np.arange(by_position.size)
+        vid, uniq = rank[vid], uniq[by_position]
         transformer = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
         x, y = transformer.transform(uniq.real, uniq.imag)
         inv = ~transform
@@ -194,11 +201,14 @@ class _Polygons:
         self.ux0, self.ur0 = vcol[lo[first]], vrow[lo[first]]
         self.ux1, self.ur1 = vcol[hi[first]], vrow[hi[first]]
         self.own1 = self.poly[first]
-        self.w1 = sign[first] * self.orient[self.own1]
         has2 = second >= 0
         self.own2 = np.where(has2, self.poly[np.maximum(second, 0)], 0)
-        self.w2 = np.where(has2, sign[np.maximum(second, 0)] * self.orient[self.own2], 0.0)
         self.has2 = has2
+        # Per ring edge: its unique edge and the sign it is given to the ring with; a cell's
+        # sums add its ring's edges in ring order, whatever other cells share them.
+        self.uid = uid
+        self.n_unique = n_u
+        self.ring_w = sign * self.orient[self.poly]
 
 
 def _pole_caps(cells, lon, lat, idx):
@@ -446,6 +456,34 @@ def _planes(v: np.ndarray) -> list[np.ndarray]:
     return out
 
 
+def _offset(plane: np.ndarray, valid: np.ndarray, any_invalid: bool) -> tuple[float, np.ndarray]:
+    """Return a typical value of a window and its first plane of values less it.
+
+    The sums come from column prefix sums from the window's top, so a cell's sum is a
+    difference of prefixes that grow with the rows above it; values of 1e6 +- 1 lost 1e-12
+    of a cell's sum (more down a tall window) to that cancellation.  Summed less a value of
+    the window (the median of a sample of its valid values; a value of the raster, so integer
+    values stay integers) only the spread cancels, and ``offset`` times the cell's coverage
+    count, exact to a few ulps, is added back (:meth:`_Accumulator.add_counts`).  ``plane``
+    is :func:`_planes`'s first (0 where invalid or where a huge value was taken out to a plane
+    of its own): every valid pixel gets ``-offset`` in it, so the planes still add up to the
+    values less ``offset`` per valid pixel.
+    """
+    step = max(1, plane.size // _PLANE_SAMPLE)
+    sample = plane.reshape(-1)[::step]
+    if any_invalid:
+        sample = sample[valid.reshape(-1)[::step]]
+    if sample.size == 0:
+        return 0.0, plane
+    offset = float(np.partition(sample, sample.size // 2)[sample.size // 2])
+    if offset == 0.0:
+        return 0.0, plane
+    shifted = np.subtract(plane, offset, dtype="float64")
+    if any_invalid:
+        shifted[~valid] = 0.0
+    return offset, shifted
+
+
 class _Accumulator:
     def __init__(self, n_cells: int, want_max: bool, want_min: bool) -> None:
         self.sum = np.zeros(n_cells)
@@ -466,6 +504,17 @@ class _Accumulator:
         keep = np.abs(part) > 1e-13 * part_abs
         self.sum += np.where(keep, part, 0.0)
         self.sum_abs += np.where(keep, part_abs, 0.0)
+
+    def add_counts(self, count: np.ndarray, count_abs: np.ndarray, offset: float) -> None:
+        """Add one window's coverage counts, and ``offset`` per pixel of them to the sums.
+
+        The window's sums were of its values less ``offset`` (see :func:`_offset`).
+        """
+        self.count += count
+        self.count_abs += count_abs
+        if offset:
+            self.sum += offset * count
+            self.sum_abs += abs(offset) * count_abs
 
     def add(self, other: _Accumulator) -> None:
         """Fold the partial sums and extremes of another read into these."""
@@ -501,39 +550,46 @@ def _window_exact(polys, pw, row0, block, invalid, accs, n_cells):
     edge, j, ra, rb, dx = _column_pieces(
         polys.ux0[sel], polys.ur0[sel] - row0, polys.ux1[sel], polys.ur1[sel] - row0, w
     )
-    c1 = polys.cell_of[polys.own1[sel]]
-    w1 = np.where(in1[sel], polys.w1[sel], 0.0)
     m2 = in2[sel]
-    c2 = polys.cell_of[polys.own2[sel][m2]]
-    w2 = polys.w2[sel][m2]
+
+    # The ring edges of the polygons in the window, ring by ring in ring order: each cell's
+    # window sum adds the same terms in the same order whichever other cells are asked for
+    # (adding per unique edge, first owners then second owners, made the order depend on them).
+    ring = np.flatnonzero(pw[polys.poly])
+    ring_uid = polys.uid[ring]
+    ring_cell = polys.cell_of[polys.poly[ring]]
+    ring_w = polys.ring_w[ring]
+    per_uid = np.zeros(polys.n_unique)
 
     def scatter(piece_values, target, target_abs):
-        per_edge = np.bincount(edge, weights=piece_values, minlength=sel.size)
-        target += np.bincount(c1, weights=per_edge * w1, minlength=n_cells)
-        target += np.bincount(c2, weights=per_edge[m2] * w2, minlength=n_cells)
-        abs_edge = np.bincount(edge, weights=np.abs(piece_values), minlength=sel.size)
-        target_abs += np.bincount(c1, weights=abs_edge * np.abs(w1), minlength=n_cells)
-        target_abs += np.bincount(c2, weights=abs_edge[m2], minlength=n_cells)
+        per_uid[sel] = np.bincount(edge, weights=piece_values, minlength=sel.size)
+        target += np.bincount(ring_cell, weights=per_uid[ring_uid] * ring_w, minlength=n_cells)
+        per_uid[sel] = np.bincount(edge, weights=np.abs(piece_values), minlength=sel.size)
+        target_abs += np.bincount(ring_cell, weights=per_uid[ring_uid], minlength=n_cells)
 
     any_invalid = invalid.any(axis=(1, 2))
     const = None
     for b in range(block.shape[0]):
         valid = ~invalid[b]
         vb = np.where(valid, block[b], 0) if any_invalid[b] else block[b]
+        planes = _planes(vb)
+        offset, planes[0] = _offset(planes[0], valid, bool(any_invalid[b]))
         acc = accs[b]
-        for k, plane in enumerate(_planes(vb)):
+        for k, plane in enumerate(planes):
             if k == 0:
                 scatter(dx * _Prefix(plane).mean_g(ra, rb, j), acc.sum, acc.sum_abs)
             else:
                 part, part_abs = np.zeros(n_cells), np.zeros(n_cells)
                 scatter(dx * _Prefix(plane).mean_g(ra, rb, j), part, part_abs)
                 acc.fold_plane(part, part_abs)
+        count, count_abs = np.zeros(n_cells), np.zeros(n_cells)
         if any_invalid[b]:
-            scatter(dx * _Prefix(valid).mean_g(ra, rb, j), acc.count, acc.count_abs)
+            scatter(dx * _Prefix(valid).mean_g(ra, rb, j), count, count_abs)
         else:
             if const is None:
                 const = dx * _mean_g_constant(ra, rb, h)
-            scatter(const, acc.count, acc.count_abs)
+            scatter(const, count, count_abs)
+        acc.add_counts(count, count_abs, offset)
     if accs[0].max is None and accs[0].min is None:
         return
     # Max/min: per polygon and column, the rows its boundary spans there; for a convex ring
@@ -654,7 +710,9 @@ def _window_centre(polys, pw, row0, block, invalid, accs, n_cells):
         valid = ~invalid[b]
         any_invalid = bool(invalid[b].any())
         vb = np.where(valid, block[b], 0) if any_invalid else block[b]
-        for k, plane in enumerate(_planes(vb)):
+        planes = _planes(vb)
+        offset, planes[0] = _offset(planes[0], valid, any_invalid)
+        for k, plane in enumerate(planes):
             terms = wsg * _Prefix(plane, integral=False).c.ravel()[flat]
             part = np.bincount(cid, weights=terms, minlength=n_cells)
             part_abs = np.bincount(cid, weights=np.abs(terms), minlength=n_cells)
@@ -665,8 +723,11 @@ def _window_centre(polys, pw, row0, block, invalid, accs, n_cells):
                 accs[b].fold_plane(part, part_abs)
         cn = _Prefix(valid, integral=False).c.ravel() if any_invalid else None
         cnt = cn[flat] if cn is not None else above.astype("float64")
-        accs[b].count += np.bincount(cid, weights=wsg * cnt, minlength=n_cells)
-        accs[b].count_abs += np.bincount(cid, weights=np.abs(cnt), minlength=n_cells)
+        accs[b].add_counts(
+            np.bincount(cid, weights=wsg * cnt, minlength=n_cells),
+            np.bincount(cid, weights=np.abs(cnt), minlength=n_cells),
+            offset,
+        )
     if accs[0].max is None and accs[0].min is None:
         return
     # Per polygon and centre column: the run of centres between its two crossings.
