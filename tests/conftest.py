@@ -214,6 +214,13 @@ def config_from(raw: dict, tmp_path: Path, **sections):
     return pipeline.load_config(path)
 
 
+def plugin_config(small_demo: Path, tmp_path: Path, plugin: str, name: str, options):
+    """A ``small_config`` loading plug-in ``plugin`` (``module:attr``) with ``options`` for ``name``."""
+    return small_config(
+        small_demo, tmp_path, factors={"plugins": [plugin], "options": {name: options}}
+    )
+
+
 def small_config_with_seizures(small_demo: Path, tmp_path: Path, seizures, **sections):
     """A ``small_config`` reading ``seizures`` (a frame in the demo's layout) in place of the
     demo's file, without hot spots or back-test unless ``sections`` say otherwise."""

@@ -12,7 +12,7 @@ import pydantic
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted, write_text
 from _kinds import KINDS, read_kind, record_table
-from conftest import small_config
+from conftest import plugin_config
 from pydantic.alias_generators import to_camel
 
 import pipeline
@@ -217,6 +217,8 @@ def _scaled(ctx):
     return np.full(len(ctx.cells), float(ctx.options.scale_km))
 
 
+RENAMED = ("test_review_diff3_found:renamed", "review_renamed")
+CAMEL = ("test_review_diff3_found:camel", "review_camel")
 renamed = pipeline.factor(
     name="review_renamed",
     unit="km",
@@ -233,20 +235,12 @@ camel = pipeline.factor(
 )(_scaled)
 
 
-def _plugin_config(small_demo, tmp_path, ref: str, name: str, options: dict):
-    return small_config(
-        small_demo,
-        tmp_path,
-        factors={"plugins": [f"test_review_diff3_found:{ref}"], "options": {name: options}},
-    )
-
-
 def test_an_option_read_under_another_alias_is_not_refused(small_demo, tmp_path):
     # Refused at load before (exit 2): 'scale' is one of the keys AliasChoices reads, but
     # only string aliases counted as known, so the option was "unknown".
     from pipeline.runner.plan import factor_options
 
-    cfg = _plugin_config(small_demo, tmp_path, "renamed", "review_renamed", {"scale": 200})
+    cfg = plugin_config(small_demo, tmp_path, *RENAMED, {"scale": 200})
     assert factor_options(cfg, renamed).scale_km == 200
 
 
@@ -254,10 +248,10 @@ def test_a_field_name_the_model_does_not_read_is_refused(small_demo, tmp_path):
     # Before: 'scale_km' counted as known (a field's name), but a model that validates by
     # alias only ignores it, and the factor ran on its default 50 km in silence.
     with pytest.raises(ConfigError, match=r"unknown option\(s\) \['scale_km'\].*\['scaleKm'\]"):
-        _plugin_config(small_demo, tmp_path, "camel", "review_camel", {"scale_km": 200})
+        plugin_config(small_demo, tmp_path, *CAMEL, {"scale_km": 200})
     from pipeline.runner.plan import factor_options
 
-    cfg = _plugin_config(small_demo, tmp_path, "camel", "review_camel", {"scaleKm": 200})
+    cfg = plugin_config(small_demo, tmp_path, *CAMEL, {"scaleKm": 200})
     assert factor_options(cfg, camel).scale_km == 200
 
 

@@ -16,7 +16,7 @@ import pydantic
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted
 from _kinds import KINDS, read_kind, record_table
-from conftest import small_config
+from conftest import plugin_config, small_config
 
 import pipeline
 from pipeline.errors import ConfigError, InputError
@@ -59,6 +59,7 @@ def _inner_scale(ctx):
     return np.full(len(ctx.cells), float(ctx.options.inner.scale_km))
 
 
+NESTED = ("test_review_diff3b_found:nested", "review_nested")
 nested = pipeline.factor(
     name="review_nested",
     unit="km",
@@ -66,17 +67,6 @@ nested = pipeline.factor(
     options=NestedOptions,
     register=False,
 )(_inner_scale)
-
-
-def _nested_config(small_demo, tmp_path, options):
-    return small_config(
-        small_demo,
-        tmp_path,
-        factors={
-            "plugins": ["test_review_diff3b_found:nested"],
-            "options": {"review_nested": options},
-        },
-    )
 
 
 @pytest.mark.parametrize(
@@ -93,7 +83,7 @@ def test_an_unknown_key_inside_nested_options_is_refused(small_demo, tmp_path, o
     # Before: only the top-level keys were checked; pydantic ignored 'scale_kn' inside the
     # nested table and the plug-in ran on its default 50 km without a word.
     with pytest.raises(ConfigError) as err:
-        _nested_config(small_demo, tmp_path, options)
+        plugin_config(small_demo, tmp_path, *NESTED, options)
     msg = str(err.value)
     assert "\n" not in msg
     assert "factors.options.review_nested" in msg
@@ -112,7 +102,7 @@ def test_nested_options_without_typos_are_read(small_demo, tmp_path):
         "weights": {"anything": 1.5},
         "free": {"scale_km": 5, "colour": "red"},
     }
-    got = factor_options(_nested_config(small_demo, tmp_path, options), nested)
+    got = factor_options(plugin_config(small_demo, tmp_path, *NESTED, options), nested)
     assert got.inner.scale_km == 200
     assert got.by_port["rotterdam"].weight == 2
     assert got.weights == {"anything": 1.5}
@@ -121,7 +111,7 @@ def test_nested_options_without_typos_are_read(small_demo, tmp_path):
 
 def test_a_top_level_unknown_key_is_still_refused_naming_the_keys(small_demo, tmp_path):
     with pytest.raises(ConfigError, match=r"unknown option\(s\) \['inerr'\].*'inner'"):
-        _nested_config(small_demo, tmp_path, {"inerr": {"scale_km": 200}})
+        plugin_config(small_demo, tmp_path, *NESTED, {"inerr": {"scale_km": 200}})
 
 
 # ----------------------------------------------------------------- empty options in YAML
@@ -132,7 +122,7 @@ def test_empty_plugin_options_in_yaml_mean_the_defaults(small_demo, tmp_path):
     # be a valid dictionary").
     from pipeline.runner.plan import factor_options
 
-    cfg = _nested_config(small_demo, tmp_path, None)
+    cfg = plugin_config(small_demo, tmp_path, *NESTED, None)
     assert cfg.factors.options["review_nested"] == {}
     assert factor_options(cfg, nested).inner.scale_km == 50.0
 
@@ -150,7 +140,7 @@ def test_empty_options_section_in_yaml_means_none(small_demo, tmp_path):
 def test_plugin_options_that_are_no_table_are_refused(small_demo, tmp_path, value):
     match = r"factors\.options: the options of 'review_nested' must be a table.*got "
     with pytest.raises(ConfigError, match=match + re.escape(repr(value))):
-        _nested_config(small_demo, tmp_path, value)
+        plugin_config(small_demo, tmp_path, *NESTED, value)
 
 
 # ----------------------------------------------------------------- headers in other scripts

@@ -12,7 +12,7 @@ import pandas as pd
 import pydantic
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted
-from conftest import small_config
+from conftest import plugin_config
 
 import pipeline
 from pipeline.errors import ConfigError, InputError
@@ -163,6 +163,7 @@ def _kernel_scale(ctx):
     return np.full(len(ctx.cells), float(getattr(ctx.options.kernel, "scale_km", 1.0)))
 
 
+KERNEL = ("test_review_diff4_found:kernel", "review_kernel")
 kernel = pipeline.factor(
     name="review_kernel",
     unit="km",
@@ -172,30 +173,21 @@ kernel = pipeline.factor(
 )(_kernel_scale)
 
 
-def _kernel_config(small_demo, tmp_path, options):
-    return small_config(
-        small_demo,
-        tmp_path,
-        factors={
-            "plugins": ["test_review_diff4_found:kernel"],
-            "options": {"review_kernel": options},
-        },
-    )
-
-
 def test_a_discriminated_member_that_allows_extras_keeps_them(small_demo, tmp_path):
     # pydantic names a discriminated member by its tag ('custom'), not its class: the
     # member's extra="allow" was not found and its own keys were refused as unknown
     from pipeline.runner.plan import factor_options
 
-    cfg = _kernel_config(small_demo, tmp_path, {"kernel": {"kind": "custom", "sigma": 2}})
+    cfg = plugin_config(small_demo, tmp_path, *KERNEL, {"kernel": {"kind": "custom", "sigma": 2}})
     assert factor_options(cfg, kernel).kernel.model_extra == {"sigma": 2}
 
 
 def test_a_typo_in_a_discriminated_member_names_the_keys_it_takes(small_demo, tmp_path):
     # still refused, now naming the keys the member takes (before: "reads none of them")
     with pytest.raises(ConfigError, match=r"scale_kn.*\['kind', 'scale_km'\]"):
-        _kernel_config(small_demo, tmp_path, {"kernel": {"kind": "gaussian", "scale_kn": 2}})
+        plugin_config(
+            small_demo, tmp_path, *KERNEL, {"kernel": {"kind": "gaussian", "scale_kn": 2}}
+        )
 
 
 # ---------------------------------------------------------------- header words
