@@ -193,11 +193,12 @@ def test_a_typo_in_a_discriminated_member_names_the_keys_it_takes(small_demo, tm
 # ---------------------------------------------------------------- header words
 
 
-@pytest.mark.parametrize("position", ["Position", "Pozycja"])
+@pytest.mark.parametrize("position", ["Opis", "Uwagi"])
 def test_a_bare_width_and_length_beside_a_column_of_positions_are_refused(tmp_path, position):
     # 'Szerokość'/'Długość' alone (a vessel's beam, 6 m, and length, 25 m) were read as the
-    # latitude/longitude, exit 0, every record at 6°N 25°E, while 'Position' (read before,
-    # as coords) or 'Pozycja' (refused before, naming it) held the positions
+    # latitude/longitude, exit 0, every record at 6°N 25°E, while another column held the
+    # positions; one named as a position ('Position', 'Pozycja') is read instead since
+    # test_review_diff4b_found
     n = 30
     frame = pd.DataFrame(
         {

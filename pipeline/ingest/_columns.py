@@ -230,6 +230,23 @@ _GEOGRAPHIC = _fs("geograficzna geogr geograf γεωγραφικό γεωγρ خ
 _NOT_A_POSITION = _fs(
     "error err accuracy precision uncertainty se sd std stdev stddev sigma variance"
 )
+#: Header words of a span of time, not a moment: a duration beside a date (``Duration``,
+#: ``Czas trwania``, ``Время в пути``, ``Time at sea``, ``Dwell time``) holds ``01:07`` or
+#: ``3:20:00`` as a clock does, and was added to the date as the record's time of day.
+_DURATION_WORDS = _fs(
+    "duration durations elapsed interval intervals underway transit dwell at total hours hrs "
+    "mins minutes length span spent taken travel trip voyage journey passage sailing steaming "
+    "idle waiting delay lag "
+    # pl, ru/uk, de, fr, es, pt, it, nl, no/da/sv, tr, el, ar, zh, ja (folded as headers are)
+    "trwania trwanie podróży rejsu postoju przejazdu upłynęło "
+    "пути продолжительность длительность стоянки ходовое тривалість "
+    "dauer zeitdauer fahrtdauer fahrzeit liegezeit reisezeit laufzeit standzeit verweildauer "
+    "durée écoulé trajet séjour duración transcurrido trayecto viaje estadía estancia "
+    "navegación duração decorrido viagem percurso permanência durata trascorso percorrenza "
+    "viaggio duur reistijd vaartijd varighet varighed varaktighet reisetid restid "
+    "seilingstid süre süresi geçen διάρκεια المدة مدة 时长 持续时间 耗时 历时 所要時間 "
+    "経過時間 期間"
+)
 
 ROLES: dict[str, Role] = {
     "lat": Role(
@@ -368,10 +385,10 @@ ROLES: dict[str, Role] = {
     "time_of_day": Role(
         exact=("time", "time_utc", "time_of_day", "hour", "clock", "utc_time", "local_time"),
         strong=_fs(
-            "time hour clock hora heure zeit tod "
+            "time hour clock hora heure zeit uhrzeit tod "
             "время час czas godzina ώρα saat zaman وقت الوقت ساعة الساعة 时刻 時刻"
         ),
-        veto=_fs("date stamp timestamp zone"),
+        veto=_fs("date stamp timestamp zone") | _DURATION_WORDS,
     ),
     "vessel_id": Role(
         exact=(
@@ -722,6 +739,48 @@ def clock_fit(values: pd.Series, *, bare_numbers: bool = True) -> float:
     return float(hit.mean())
 
 
+#: Spellings only a span of time has: ``1 day 02:00`` (pandas writes ``0 days 01:07:00``),
+#: ISO 8601's ``PT1H7M``, ``1h 07m``, ``95 min``, a sign (``-00:15``).
+_DURATION_SHAPE = re.compile(
+    r"[+-]\s*\d+:\d{2}(?::\d{2})?(?:[.,]\d+)?"
+    r"|\d+\s*(?:d|days?|dni|dzień|dnia|дн\.?|дня|дней|день|tage?|jours?|d[ií]as?|gün|"
+    r"giorni|giorno|dagen?|dager|dage|dagar|ημέρες|ημέρα|天)"
+    r"(?:[\s,]+\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?"
+    r"|P(?=\d|T\d)(?:\d+(?:[.,]\d+)?[YMWD])*(?:T(?:\d+(?:[.,]\d+)?[HMS])+)?"
+    r"|\d+\s*h(?:rs?|ours?)?\s*\d+\s*m(?:in(?:s|utes?)?)?|\d+(?:[.,]\d+)?\s*(?:min|mins|minutes)",
+    re.IGNORECASE,
+)
+#: Hours and minutes (and seconds) as a clock writes them, for the hour that no clock has.
+_HOURS_MINUTES = r"\s*(\d+):([0-5]\d)(?::([0-5]\d)(?:[.,]\d+)?)?\s*"
+
+
+def _duration_example(values: pd.Series, *, hours: bool = True) -> str | None:
+    """Return a sampled value that only a duration has (``25:30``, ``1 day 02:00``), or None.
+
+    A day count, an ISO 8601 duration (``PT1H7M``), a sign or minutes as a unit is a span of
+    time, however well the other values (``01:07``) read as clocks.  With ``hours``, so is
+    an hour past 24:00 (a clock ends at 23:59; ``24:00`` is the day's end): under a header
+    naming a clock, such a value is a bad clock of its own record, not the column's sense.
+    """
+    v = _sample(values)
+    if not len(v) or v.dtype.kind in "fiubM" or isinstance(v.dtype, pd.DatetimeTZDtype):
+        return None
+    text = v.astype("str").str.strip()
+    shaped = text.str.fullmatch(_DURATION_SHAPE).to_numpy(dtype=bool)
+    hm = text.str.extract(f"^{_HOURS_MINUTES}$")
+    hh = pd.to_numeric(hm[0], errors="coerce").to_numpy(dtype="float64")
+    rest = (hm[1].fillna("00") + hm[2].fillna("00")).to_numpy(dtype=str)
+    with np.errstate(invalid="ignore"):
+        beyond = (hh > 24) | ((hh == 24) & (rest != "0000"))
+    hit = shaped | (beyond & hours)
+    return str(text[hit].iloc[0]) if hit.any() else None
+
+
+def _duration_header(column: str) -> list[str]:
+    """Return the header's words that name a span of time (``Czas trwania``: ``trwania``)."""
+    return [t for t in name_tokens(column) if t in _DURATION_WORDS]
+
+
 def _looks_like_id(values: pd.Series) -> bool:
     """Values repeat across rows and are codes or whole numbers (not measurements)."""
     nu, nn = repeats(values)
@@ -929,7 +988,7 @@ def _refuse_alone_beside_a_position(
             bare.append(col)
     if not bare:
         return
-    picked = {choice.pick.get("lat"), choice.pick.get("lon")}
+    picked = {choice.pick.get("lat"), choice.pick.get("lon")} - {None}
     for col in columns:
         if col in picked:
             continue
@@ -939,13 +998,54 @@ def _refuse_alone_beside_a_position(
             continue  # numbers (a decimal comma is no pair)
         lat, lon, _ = split_pair(text)
         both = parse_coordinate(lat, "lat")[0].notna() & parse_coordinate(lon, "lon")[0].notna()
-        if float(both.mean()) >= 0.9:
-            raise InputError(
-                f"{name}: {bare!r} may be a latitude/longitude or a width/length (a "
-                f"vessel's beam and length), and column {col!r} holds positions such as "
-                f"{text.iloc[0]!r}; set columns: {{coords: {col!r}}} in the config to read "
-                f"those, or columns: {{lat: ..., lon: ...}} to read the other"
-            )
+        if float(both.mean()) < 0.9:
+            continue
+        if (
+            "coords" in choice.pick
+            and choice.pick["coords"] in (None, col)
+            and len(bare) == len(picked)
+            and (name_score(col, "coords")[0] > 0 or _POSITION_WORDS & set(name_tokens(col)))
+        ):
+            _take_named_position(choice, col, bare, text.iloc[0])
+            return
+        raise InputError(
+            f"{name}: {bare!r} may be a latitude/longitude or a width/length (a "
+            f"vessel's beam and length), and column {col!r} holds positions such as "
+            f"{text.iloc[0]!r}; set columns: {{coords: {col!r}}} in the config to read "
+            f"those, or columns: {{lat: ..., lon: ...}} to read the other"
+        )
+
+
+#: Header words naming a position, in the languages whose width/length words name a
+#: latitude/longitude too: a column of coordinate pairs so named is the record's position.
+_POSITION_WORDS = _fs(
+    "position coordinates coordinate coords pozycja położenie współrzędne koordynaty "
+    "koordinaten posición posição posizione positie coordenadas coordonnées coordinaten "
+    "koordinater koordinat konum координаты позиция местоположение θέση συντεταγμένες "
+    "الإحداثيات إحداثيات الموقع 坐标 座標 位置"
+)
+
+
+def _take_named_position(choice: ColumnChoice, col: str, bare: list[str], example: str) -> None:
+    """Read the positions of ``col`` and take the bare width/length words as measurements."""
+    said = f"{' and '.join(repr(c) for c in bare)}"
+    why = (
+        f"header {col!r} names a position and holds coordinate pairs such as {example!r}; "
+        f"{said} taken as a width/length (a measurement such as a vessel's beam and length), "
+        "not coordinates"
+    )
+    choice.pick["coords"] = col
+    choice.evidence["coords"] = {
+        "column": col,
+        "by": "name",
+        "evidence": why,
+        "note": f"positions read from {col!r} ({example!r}); {said} were taken as a "
+        "width/length (a measurement such as a vessel's beam and length), not coordinates; "
+        "set columns: {lat: ..., lon: ...} in the config to read them as coordinates",
+    }
+    for role in ("lat", "lon"):
+        choice.pick[role] = None
+        choice.evidence[role] = {"column": None, "by": "none", "evidence": why}
 
 
 # ---------------------------------------------------------------------- position pairs
@@ -1245,18 +1345,39 @@ def _pick(
             }
             return None
     if role == "time_of_day" and choice.pick.get("time") is not None:
+        spans: list[str] = []
         for col in columns:
             if col in used:
                 continue
             if number_fit(raw[col]) >= 0.5:  # (a column of numbers: no clock, cheaply)
                 continue
             share = clock_fit(raw[col])
-            if share >= 0.9:
+            if share < 0.5:
+                continue
+            words, span = _duration_header(col), _duration_example(raw[col])
+            if words or span is not None:
+                why = f"header word {words[0]!r}" if words else f"value {span!r}"
+                spans.append(f"{col!r} ({why})")
+            elif share >= 0.9:
                 return {
                     "column": col,
                     "by": "content",
                     "evidence": f"{share:.0%} of the values of {col!r} are times of day",
                 }
+        spans += [r for r in refused if "holds durations" in r]
+        if spans:
+            cols = [r.split("'")[1] for r in spans]
+            why = f"{', '.join(spans)} hold(s) durations, not the time of day"
+            choice.evidence[role] = {
+                "column": None,
+                "by": "none",
+                "evidence": why,
+                "unfit": cols,
+                "note": f"{why}: not added to the dates, whose records keep their date only "
+                f"(precision: day); set columns: {{time_of_day: ...}} in the config if one of "
+                f"{cols!r} is a clock",
+            }
+            return None
     if role == "quantity" and not refused:
         found = _mass_header(raw, columns, used, choice)
         if found is not None:
@@ -1344,8 +1465,10 @@ def unfit_column_notes(evidence: dict[str, dict[str, Any]], name: str) -> list[s
     unseen.
     """
     return [
-        f"{name}: column(s) {e['unfit']!r} named like the {role.replace('_', ' ')} were not "
-        f"used: {e['evidence']}; set columns: {{{role}: ...}} in the config to use one"
+        f"{name}: {e['note']}"
+        if e.get("note")
+        else f"{name}: column(s) {e['unfit']!r} named like the {role.replace('_', ' ')} were "
+        f"not used: {e['evidence']}; set columns: {{{role}: ...}} in the config to use one"
         for role, e in evidence.items()
         if e.get("unfit") and e.get("column") is None
     ]
@@ -1702,6 +1825,9 @@ def _content_ok(
         share = date_fit(values, numbers=True)
         return share >= 0.1 or exact, f"{share:.0%} of sampled values parse as dates"
     if role == "time_of_day":  # under a known name, values that are no clock keep their day
+        span = _duration_example(values, hours=False)
+        if span is not None:
+            return False, f"holds durations ({span!r} is no time of day), not clocks"
         share = clock_fit(values)
         return share >= (0.5 if exact else 0.8), f"{share:.0%} of sampled values are times of day"
     if role == "quantity":  # '1200 kg', '1,234.5': the quantity parser's shapes

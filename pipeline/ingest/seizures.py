@@ -2088,12 +2088,12 @@ def _quantity_units(
 
 
 def _column_notes(name: str, columns: dict[str, dict[str, Any]]) -> list[str]:
-    """One note per column recognised by content rather than by a known name or config."""
+    """One note per column recognised by content, or whose pick says more (its ``note``)."""
     return [
         f"{name}: {role} taken from column {e['column']!r} by its values ({e['evidence']})"
         for role, e in columns.items()
         if e.get("by") == "content"
-    ]
+    ] + [f"{name}: {e['note']}" for e in columns.values() if e.get("note")]
 
 
 def _refuse_projected_layer(lon: np.ndarray, lat: np.ndarray, name: str) -> None:
