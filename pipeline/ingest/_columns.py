@@ -248,6 +248,44 @@ _DURATION_WORDS = _fs(
     "経過時間 期間"
 )
 
+#: Header words of another moment than the record's, for its time of day: the date's
+#: :data:`OTHER_MOMENTS` (a voyage's ``ETA``, when the record was kept) and an arrival, a
+#: departure, a report or a message sent.  ``ETA time``, ``Arrival time`` or ``Time sent``
+#: holding ``14:30`` was added to each date as the record's time of day.
+_OTHER_CLOCK_WORDS = OTHER_MOMENTS | _fs(
+    "etd ata atd arrival arrive arrived arriving departure depart departed departing report "
+    "reported reporting sent sending transmitted "
+    # pl, ru/uk, de, fr, es, pt, it, nl, no/da/sv, tr, el, ar (folded as headers are)
+    "przybycia przybycie przyjazdu przyjścia zawinięcia odjazdu odpłynięcia wypłynięcia "
+    "wyjścia raportu zgłoszenia meldunku wysłania utworzenia aktualizacji modyfikacji "
+    "прибытия прибытие прихода отправления отхода выхода отчёта отчета донесения отправки "
+    "создания обновления изменения прибуття відправлення звіту створення оновлення "
+    "ankunft abfahrt abreise meldung bericht gesendet versandt "
+    "arrivée départ rapport signalement signalé envoi envoyé mise "
+    "llegada arribo salida zarpe partida informe reporte reportado notificación envío "
+    "enviado creado actualizado chegada saída relatório notificação enviado criado atualizado "
+    "arrivo partenza rapporto segnalazione invio inviato creato creazione aggiornato "
+    "aggiornamento aankomst vertrek melding verzonden aangemaakt bijgewerkt gewijzigd "
+    "ankomst avgang afgang avgång sendt skickad skickat opprettet oprettet skapad oppdatert "
+    "opdateret uppdaterad varış kalkış hareket rapor raporu bildirim gönderim gönderilme "
+    "oluşturma güncelleme άφιξης άφιξη αναχώρησης αναχώρηση αναφοράς αναφορά αποστολής "
+    "αποστολή δημιουργίας ενημέρωσης الوصول وصول المغادرة مغادرة التقرير تقرير الإرسال إرسال "
+    "الإنشاء إنشاء التحديث تحديث الإبلاغ"
+)
+#: A compound of such a word and a clock word, one token (``Ankunftszeit``,
+#: ``Aankomsttijd``, ``Avgangstid``).
+_OTHER_CLOCK_COMPOUND = re.compile(
+    "(?:ankunft|abfahrt|abreise|meldung|melde|sende|versand|erstellung|aktualisierung|"
+    "anderung|erfassung|aankomst|vertrek|verzend|ankomst|avgang|afgang|rapport)"
+    "s?(?:zeit|uhrzeit|tijd|tid|tidspunkt)"
+)
+#: Chinese and Japanese words of such a moment, which a header glues to its clock word
+#: (``到达时间``, ``到着時刻``, ``更新时间``): found inside the header's token.
+_OTHER_CLOCK_CJK = (
+    "到达 抵达 到港 进港 出发 离港 离开 报告 上报 发送 创建 更新 修改 到着 入港 出発 出港 "
+    "報告 送信 作成 登録 變更 到達 抵達 離港 發送 建立"
+).split()
+
 ROLES: dict[str, Role] = {
     "lat": Role(
         exact=(
@@ -388,7 +426,9 @@ ROLES: dict[str, Role] = {
             "time hour clock hora heure zeit uhrzeit tod "
             "время час czas godzina ώρα saat zaman وقت الوقت ساعة الساعة 时刻 時刻"
         ),
-        veto=_fs("date stamp timestamp zone") | _DURATION_WORDS,
+        # a duration is no moment; another moment (an ETA, an arrival, a report, when the
+        # record was kept) is not the record's
+        veto=_fs("date stamp timestamp zone") | _DURATION_WORDS | _OTHER_CLOCK_WORDS,
     ),
     "vessel_id": Role(
         exact=(
@@ -781,6 +821,21 @@ def _duration_header(column: str) -> list[str]:
     return [t for t in name_tokens(column) if t in _DURATION_WORDS]
 
 
+def _other_moment_header(column: str) -> list[str]:
+    """Return the header's words that name another moment than the record's own.
+
+    ``ETA time``: ``eta``; ``Time sent``: ``sent``; ``Ankunftszeit`` and ``到达时间`` (one
+    token each, an arrival glued to its clock word): the token.
+    """
+    return [
+        t
+        for t in name_tokens(column)
+        if t in _OTHER_CLOCK_WORDS
+        or _OTHER_CLOCK_COMPOUND.fullmatch(t)
+        or any(w in t for w in _OTHER_CLOCK_CJK)
+    ]
+
+
 def _looks_like_id(values: pd.Series) -> bool:
     """Values repeat across rows and are codes or whole numbers (not measurements)."""
     nu, nn = repeats(values)
@@ -1062,6 +1117,10 @@ _ELSEWHERE = QUALIFIERS | _fs("ports harbour harbor anchorage")
 #: (beside a session's ``start_position_lat``), a logger's ``gps_lat`` (beside a
 #: ``port_lat``).  A pair of these words only is the record's own beside secondary places.
 _OWN_WORDS = _fs("position pos location loc gps gnss fix")
+#: Words that, beside one of :data:`_OWN_WORDS`, say which of the fixes the pair is:
+#: Spire's ``lastPositionUpdate.latitude`` (beside its ``port.centerPoint.latitude``, the
+#: port a vessel is bound for), a ``current_position_lat``, a ``reported_position_lat``.
+_LATEST_WORDS = _fs("last latest current reported update recent actual")
 #: Words of a degree's minutes, seconds or hemisphere (``Lat Min``, ``lat_sec``, ``Lat NS``):
 #: a part of the one coordinate (:func:`coordinate_parts`), never another pair.
 _PART_WORDS = _fs(
@@ -1182,7 +1241,9 @@ def _position_pairs(
     boxes = [k for k in complete if k & _BOUND_WORDS]
     pair_of = {k: (complete[k]["lat"][0], complete[k]["lon"][0]) for k in complete}
     events = [k for k in points if k & _PLACE_TOKENS]
-    fixes = [k for k in points if k <= _OWN_WORDS]  # 'lat', 'position_lat', 'gps_lat'
+    fixes = [  # 'lat', 'position_lat', 'gps_lat', 'lastPositionUpdate.latitude'
+        k for k in points if k <= _OWN_WORDS or (k & _OWN_WORDS and k <= _OWN_WORDS | _LATEST_WORDS)
+    ]
     if len(events) == 1:
         key, why = events[0], "names the event"
     elif len(points) == 1 and not events:
@@ -1346,6 +1407,7 @@ def _pick(
             return None
     if role == "time_of_day" and choice.pick.get("time") is not None:
         spans: list[str] = []
+        moments: list[str] = []
         for col in columns:
             if col in used:
                 continue
@@ -1355,9 +1417,12 @@ def _pick(
             if share < 0.5:
                 continue
             words, span = _duration_header(col), _duration_example(raw[col])
+            other = _other_moment_header(col)
             if words or span is not None:
                 why = f"header word {words[0]!r}" if words else f"value {span!r}"
                 spans.append(f"{col!r} ({why})")
+            elif other:
+                moments.append(f"{col!r} (header word {other[0]!r})")
             elif share >= 0.9:
                 return {
                     "column": col,
@@ -1365,9 +1430,18 @@ def _pick(
                     "evidence": f"{share:.0%} of the values of {col!r} are times of day",
                 }
         spans += [r for r in refused if "holds durations" in r]
-        if spans:
-            cols = [r.split("'")[1] for r in spans]
-            why = f"{', '.join(spans)} hold(s) durations, not the time of day"
+        if spans or moments:
+            cols = [r.split("'")[1] for r in spans + moments]
+            said = []
+            if spans:
+                said.append(f"{', '.join(spans)} hold(s) durations, not the time of day")
+            if moments:
+                said.append(
+                    f"{', '.join(moments)} name(s) another moment than the record's own (an "
+                    "arrival or departure, a report or message sent, or when the record was "
+                    "kept), not its time of day"
+                )
+            why = "; ".join(said)
             choice.evidence[role] = {
                 "column": None,
                 "by": "none",
@@ -1824,6 +1898,12 @@ def _content_ok(
             return False, f"{clocks:.0%} of sampled values are times of day without a date"
         share = date_fit(values, numbers=True)
         return share >= 0.1 or exact, f"{share:.0%} of sampled values parse as dates"
+    if role == "coords" and not exact:
+        # 'position_lat' names a position and holds one number: a latitude, which the pair
+        # rule must see (taken as the coords, it left 'anchorage_lat' the only latitude)
+        share = number_fit(values)
+        if share >= 0.95:
+            return False, f"{share:.0%} of sampled values are single numbers, not pairs"
     if role == "time_of_day":  # under a known name, values that are no clock keep their day
         span = _duration_example(values, hours=False)
         if span is not None:
