@@ -1182,8 +1182,9 @@ def _position_pairs(
     ``end_lon``).  Where two or more groups hold a latitude and a longitude (start/end,
     pickup/dropoff, reported/corrected), the one whose header names the event
     (``incident_lat``, GDELT's ``ActionGeo_Lat``) is taken; a plain ``lat``/``lon`` (or one
-    naming only the fix: ``position_lat``, ``gps_lat``) beside pairs naming a secondary
-    place (``port_lat``, ``start_lat``) is taken; a pair within :data:`_SAME_DEGREES` of
+    naming only the fix: ``position_lat``, ``gps_lat``, or the latest fix: Spire's
+    ``lastPositionUpdate.latitude``) beside pairs naming a secondary place (``port_lat``,
+    ``start_lat``) is taken; a pair within :data:`_SAME_DEGREES` of
     another on every row is that position written again; the evidence
     names the pairs not used.  Any other choice (``start_lat`` or ``end_lat``, ``lat`` or
     ``lat_corrected``) would be a guess and is refused, naming the pairs.  A min/max pair is
