@@ -11,6 +11,7 @@ a day's clock.
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import numpy as np
 import pydantic
@@ -132,6 +133,54 @@ def test_a_semicolon_csv_named_xlsx_is_said_to_be_a_csv(tmp_path):
     path.write_bytes(b"Date;Latitude;Longitude\n2023-03-01;10,5;-61,2\n")
     with pytest.raises(SourceUnreadable, match="a CSV under an .xlsx name"):
         read_seizures(path, as_of="2025-01-01")
+
+
+def test_an_html_page_named_xlsx_after_blank_lines_is_said_to_be_html(tmp_path):
+    # mutant: the first bytes compared before the BOM and blank lines were left: a web
+    # table saved with a leading newline was refused without saying what it is
+    path = tmp_path / "seizures.xlsx"
+    path.write_bytes(b"\xef\xbb\xbf\r\n\n  <!DOCTYPE html><html><body><table></table>")
+    with pytest.raises(SourceUnreadable, match="HTML or XML page"):
+        read_seizures(path, as_of="2025-01-01")
+
+
+# ---------------------------------------------------------------- GeoJSON geometries
+
+
+def _feature(day: int, coords: list, kind: str = "Point") -> dict:
+    return {
+        "type": "Feature",
+        "properties": {"date": f"2023-03-{day:02d}", "drug": "cocaine"},
+        "geometry": {"type": kind, "coordinates": coords},
+    }
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_a_geometry_gdal_cannot_read_is_said_to_be_text_only_when_it_holds_text(tmp_path):
+    # mutants: a number taken for text (every unreadable geometry said to be "text, not
+    # numbers"), or a position text only when all its numbers are (one quoted number of
+    # two said to be "not a GeoJSON geometry")
+    features = [
+        _feature(1, [-61.2, 10.5]),
+        _feature(2, ["-61.25", 10.5]),
+        _feature(3, [-61.3]),
+        _feature(4, [-61.3, 10.6]),
+        _feature(5, [[-61.3, 10.6]], "Pointy"),
+    ]
+    path = tmp_path / "seizures.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    res = read_seizures(path, as_of="2025-01-01")  # GDAL warns of the geometries it drops
+    assert_accounted(res)
+    got = res.rejects.set_index("row")[["value", "rule"]].to_dict("index")
+    assert got == {
+        2: {"value": '["-61.25", 10.5]', "rule": "geometry_unparseable"},
+        3: {"value": "[-61.3]", "rule": "geometry_unparseable"},
+        5: {"value": "[[-61.3, 10.6]]", "rule": "geometry_unparseable"},
+    }
+    said = dict(zip(res.rejects["row"], res.rejects["message"], strict=True))
+    assert "are text, not numbers" in said[2]
+    assert "is not a GeoJSON geometry GDAL can read" in said[3]
+    assert "is not a GeoJSON geometry GDAL can read" in said[5]
 
 
 # ---------------------------------------------------------------- layers without a CRS
