@@ -4,8 +4,8 @@ Each test kills a hand-made mutant that no other test noticed (it fails with the
 place and passes on the code as it is): a placemark's year lost beside a tour, a workbook's
 first record's error cell, a header-only sheet, a typo beside a table that allows extras, a
 pair blank where the other gives a value, a layer of metres west and south of 0, or partly
-in metres, a semicolon CSV named .xlsx, a glued script change, and a grid of hours beyond
-a day's clock.
+in metres, a semicolon CSV or an HTML page named .xlsx, GeoJSON numbers taken for text, a
+glued script change, a grid of hours beyond a day's clock, and a zonal sum of zeros.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from conftest import plugin_config
 
 import pipeline
 from pipeline.errors import ConfigError, InputError, SourceUnreadable
+from pipeline.grid import region_to_cells
 from pipeline.ingest import read_seizures
+from pipeline.zonal import zonal_stats_to_cells
 
 pytestmark = IGNORE_PENDING_DEPRECATION
 
@@ -299,3 +301,29 @@ def test_a_typo_after_a_table_that_allows_extras_is_refused(small_demo, tmp_path
     options = {"free": {"colour": "red"}, "inner": {"scale_kn": 200}}
     with pytest.raises(ConfigError, match=r"\['inner.scale_kn'\]"):
         plugin_config(small_demo, tmp_path, *OPEN_FIRST, options)
+
+
+# ---------------------------------------------------------------- zonal sums
+
+
+def test_a_cell_of_zeros_sums_to_zero_where_the_window_is_mostly_negative():
+    # mutant: the window's typical value added back to Σ|terms| without its sign: where it
+    # is negative (a raster mostly -7.3) Σ|terms| of a cell of zeros cancelled to ~0, so
+    # the round-off of its sum (~1e-12) was no longer taken for zero: 346 of 353 cells of
+    # zeros got a sum and mean of +-1e-13 instead of 0
+    xr = pytest.importorskip("xarray")
+    pytest.importorskip("rioxarray")
+    from affine import Affine
+
+    rng = np.random.default_rng(3)
+    values = np.full((600, 120), -7.3)
+    values[:100, :] = 0.0  # the north sixth is zeros: 45.0 to 44.8
+    values[-100:, :] += rng.normal(0.0, 1.0, (100, 120))
+    da = xr.DataArray(values, dims=("y", "x"), name="v")
+    da = da.rio.write_crs("EPSG:4326").rio.write_transform(Affine(0.002, 0, 10.0, 0, -0.002, 45.0))
+    cells = region_to_cells((10.02, 44.83, 10.22, 44.98), 8)
+    out = zonal_stats_to_cells(da, cells, stats=("sum", "mean", "count"), method="exact")
+    assert len(out) > 300
+    assert (out["v_count"] > 0).all()
+    assert (out["v_sum"] == 0.0).all()
+    assert (out["v_mean"] == 0.0).all()
