@@ -327,3 +327,27 @@ def test_a_cell_of_zeros_sums_to_zero_where_the_window_is_mostly_negative():
     assert (out["v_count"] > 0).all()
     assert (out["v_sum"] == 0.0).all()
     assert (out["v_mean"] == 0.0).all()
+
+
+# ---------------------------------------------------------------- raster fills
+
+
+@pytest.mark.parametrize(
+    ("dtype", "low", "high", "fill", "said"),
+    [("uint8", 0, 250, 255, "the largest uint8"), ("int8", -123, 5, -128, "the smallest int8")],
+)
+def test_a_fill_five_beyond_the_values_is_refused(tmp_path, dtype, low, high, fill, said):
+    # mutant: _TOP_GAP raised (5 -> 50): values stopping 5 short of the type's end (a
+    # 0..250 index, or -123..5) left its 255 (-128) fill averaged in as a value
+    pytest.importorskip("rasterio")
+    from _rasters import write_tif
+    from rasterio.transform import from_origin
+
+    from pipeline.ingest import open_raster, raster_coverage
+
+    values = np.random.default_rng(5).integers(low, high + 1, (50, 50)).astype(dtype)
+    values[0, 0], values[0, 1] = low, high
+    values[:5, 2:] = fill
+    path = write_tif(tmp_path / "index.tif", values, from_origin(-62, 11, 0.01, 0.01))
+    with pytest.raises(InputError, match=rf"240 of 2500 cells hold {fill}, {said}"):
+        raster_coverage(open_raster(path))
