@@ -35,3 +35,21 @@ def read_kind(kind: str, path, columns: dict | None = None):
     if kind == "seizures":
         return read_seizures(SeizureSource(path=path, columns=columns or {}))
     return read_tracks(TrackSource(path=path, columns=columns or {}))
+
+
+def beside_width_and_length(tmp_path, position: str):
+    """Write a Polish seizure CSV whose column ``position`` holds DMS pairs beside bare
+    ``Długość``/``Szerokość`` (a vessel's length and beam, 25 and 6); return (path, frame)."""
+    n = 30
+    frame = pd.DataFrame(
+        {
+            "Data": pd.date_range("2023-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
+            position: [f"54°{30 + i % 20}'N 018°{36 - i % 20:02d}'E" for i in range(n)],
+            "Długość": [25.0 + i for i in range(n)],
+            "Szerokość": [6.0 + i * 0.1 for i in range(n)],
+            "Ilość kg": range(1, n + 1),
+        }
+    )
+    path = tmp_path / "seizures.csv"
+    frame.to_csv(path, index=False)
+    return path, frame

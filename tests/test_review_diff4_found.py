@@ -12,6 +12,7 @@ import pandas as pd
 import pydantic
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted
+from _kinds import beside_width_and_length
 from conftest import plugin_config
 
 import pipeline
@@ -199,17 +200,6 @@ def test_a_bare_width_and_length_beside_a_column_of_positions_are_refused(tmp_pa
     # latitude/longitude, exit 0, every record at 6°N 25°E, while another column held the
     # positions; one named as a position ('Position', 'Pozycja') is read instead since
     # test_review_diff4b_found
-    n = 30
-    frame = pd.DataFrame(
-        {
-            "Data": pd.date_range("2023-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
-            position: [f"54°{30 + i % 20}'N 018°{36 - i % 20:02d}'E" for i in range(n)],
-            "Długość": [25.0 + i for i in range(n)],
-            "Szerokość": [6.0 + i * 0.1 for i in range(n)],
-            "Ilość kg": range(1, n + 1),
-        }
-    )
-    path = tmp_path / "seizures.csv"
-    frame.to_csv(path, index=False)
+    path, _ = beside_width_and_length(tmp_path, position)
     with pytest.raises(InputError, match=rf"width/length.*{position!r} holds positions"):
         read_seizures(path, as_of="2025-01-01")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted
-from _kinds import KINDS, read_kind, record_table
+from _kinds import KINDS, beside_width_and_length, read_kind, record_table
 
 from pipeline.ingest import read_seizures
 
@@ -100,29 +100,13 @@ def test_a_clock_beside_a_duration_is_the_time_of_day(tmp_path, kind):
 # ---------------------------------------------------------------- named positions
 
 
-def _beside_width_and_length(tmp_path, position):
-    n = 30
-    frame = pd.DataFrame(
-        {
-            "Data": pd.date_range("2023-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
-            position: [f"54°{30 + i % 20}'N 018°{36 - i % 20:02d}'E" for i in range(n)],
-            "Długość": [25.0 + i for i in range(n)],
-            "Szerokość": [6.0 + i * 0.1 for i in range(n)],
-            "Ilość kg": range(1, n + 1),
-        }
-    )
-    path = tmp_path / "seizures.csv"
-    frame.to_csv(path, index=False)
-    return path, frame
-
-
 @pytest.mark.parametrize(
     "position", ["Position", "Pozycja", "Coordinates", "Koordinaten", "Posición", "Współrzędne"]
 )
 def test_a_named_position_beside_a_bare_width_and_length_is_read(tmp_path, position):
     # refused since 29dfcbd (before 1af255c, 'Position' was read as the coords): a column
     # named as a position and holding pairs says which is the record's place
-    path, frame = _beside_width_and_length(tmp_path, position)
+    path, frame = beside_width_and_length(tmp_path, position)
     res = read_seizures(path, as_of="2025-01-01")
     assert_accounted(res)
     assert len(res.frame) == len(frame)
