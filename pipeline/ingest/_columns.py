@@ -763,10 +763,19 @@ def number_fit(values: pd.Series) -> float:
 _DATE_TOKENS = _fs("date year yr day fecha datum jahr ano annee дата ημερομηνία tarih 日期 日付")
 
 
-def clock_fit(values: pd.Series, *, bare_numbers: bool = True) -> float:
+#: Header tokens naming a moment written as a date and a time (a bare ``2023`` there is a
+#: year, never 20:23); a date word beside a clock word (``BaseDateTime``) names one too.
+_STAMP_TOKENS = _fs("timestamp stamp zeitstempel horodatage")
+#: A year as digits alone, within the range the tables hold (1677-09-22..2262-04-11): a
+#: clock of ``HHMM`` digits outside it (``0300``, ``1430``, ``2315``) stays a clock.
+_BARE_YEAR = r"\s*(?:1[7-9]|2[0-2])\d{2}\s*"
+
+
+def clock_fit(values: pd.Series, *, bare_numbers: bool = True, years: bool = False) -> float:
     """Share of a sample that parses as a time of day (local time included).
 
-    With ``bare_numbers`` False a value of digits alone (``2019``, ``1430``) does not count.
+    With ``bare_numbers`` False a value of digits alone (``2019``, ``1430``) does not count;
+    with ``years`` a value of four digits that is a year the tables hold (``2023``) does not.
     """
     v = _sample(values)
     if not len(v) or v.dtype.kind in "fiub":
@@ -776,7 +785,28 @@ def clock_fit(values: pd.Series, *, bare_numbers: bool = True) -> float:
     hit = ~np.isnan(secs) | local
     if not bare_numbers:
         hit &= ~text.str.strip().str.fullmatch(r"\d+").to_numpy(dtype=bool)
+    elif years:
+        hit &= ~text.str.fullmatch(_BARE_YEAR).to_numpy(dtype=bool)
     return float(hit.mean())
+
+
+def _years_beside_dates(values: pd.Series, column: str) -> bool:
+    """Whether a bare ``2023`` of a date column is a year rather than the clock 20:23.
+
+    It is under a header naming a timestamp (``timestamp``, ``BaseDateTime``), and where at
+    least half of the values that are not digits alone are full dates: a KML of placemarks
+    ``<when>2023-03-10T12:00:00Z</when>`` and ``<when>2023</when>`` was refused as a column
+    of times of day (2 placemarks; with 4 the year read as a CSV's does).
+    """
+    toks = set(name_tokens(column))
+    if toks & _STAMP_TOKENS or (toks & _DATE_TOKENS and toks & ROLES["time_of_day"].strong):
+        return True
+    v = _sample(values)
+    text = v.astype("str").str.strip()
+    others = v[~text.str.fullmatch(r"\d+").to_numpy(dtype=bool)]
+    if len(others) == len(v) or not len(others):  # no bare number to place, or only those
+        return False
+    return date_fit(others) >= 0.5
 
 
 #: Spellings only a span of time has: ``1 day 02:00`` (pandas writes ``0 days 01:07:00``),
@@ -1894,7 +1924,8 @@ def _content_ok(
             return True, "every value missing"
         toks = set(name_tokens(column))
         years = bool(toks & _DATE_TOKENS) and not toks & ROLES["time_of_day"].strong
-        clocks = clock_fit(values, bare_numbers=not years)
+        stamped = not years and _years_beside_dates(values, column)
+        clocks = clock_fit(values, bare_numbers=not years, years=stamped)
         if clocks >= 0.5:
             return False, f"{clocks:.0%} of sampled values are times of day without a date"
         share = date_fit(values, numbers=True)
