@@ -103,3 +103,21 @@ def test_a_clock_column_with_one_full_date_is_still_clocks(tmp_path):
     path.write_text("lat,lon,time\n10.5,-61.2,14:30\n10.51,-61.21,09:05\n10.52,-61.22,2023-03-10\n")
     with pytest.raises(InputError, match=r"times of day without a date"):
         read_seizures(path, as_of="2025-01-01")
+
+
+# ---------------------------------------------------------------- invisible header characters
+
+
+@pytest.mark.parametrize("mark", ["\u200b", "\u200c", "\u200d", "\u00ad", "\u2060"])
+def test_an_invisible_character_inside_a_header_word_does_not_split_it(tmp_path, mark):
+    # 'La\u200btitude' was split into 'la titude' and no header named a position
+    path = tmp_path / "seizures.csv"
+    path.write_text(
+        f"La{mark}titude,Longi{mark}tude,Da{mark}te\n"
+        "10.5,-61.2,2023-03-10\n10.51,-61.21,2023-03-11\n",
+        encoding="utf-8",
+    )
+    res = read_seizures(path, as_of="2025-01-01")
+    assert _times(res) == ["2023-03-10 00:00", "2023-03-11 00:00"]
+    assert res.frame.sort_values("source_row")["lat"].tolist() == [10.5, 10.51]
+    assert res.assumptions["columns"]["lat"]["column"] == f"La{mark}titude"

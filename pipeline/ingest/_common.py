@@ -950,13 +950,21 @@ _WHOLE_LETTERS = str.maketrans(
 )
 
 
+#: Characters that show nothing, dropped before a header is split into words: a zero-width
+#: space, non-joiner or joiner, a soft hyphen, a word joiner, a zero-width no-break space.
+#: A copy-pasted ``La\u200btitude`` was split at them (``la titude``) and not recognised.
+_INVISIBLE = str.maketrans(dict.fromkeys("\u200b\u200c\u200d\u00ad\u2060\ufeff"))
+
+
 def fold_letters(name: object) -> str:
     """Return ``name`` with its accents and marks removed and whole letters folded, case kept.
 
     Letters of every script stay (``Широта``, ``纬度``); ``Länge`` is ``Lange`` and
-    ``Długość`` is ``Dlugosc``.
+    ``Długość`` is ``Dlugosc``; invisible characters (a zero-width space, a soft hyphen)
+    are dropped.
     """
-    s = unicodedata.normalize("NFKD", str(name)).translate(_WHOLE_LETTERS)
+    s = str(name).translate(_INVISIBLE)
+    s = unicodedata.normalize("NFKD", s).translate(_WHOLE_LETTERS)
     return unicodedata.normalize("NFC", "".join(ch for ch in s if not unicodedata.combining(ch)))
 
 
