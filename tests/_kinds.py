@@ -53,3 +53,25 @@ def beside_width_and_length(tmp_path, position: str):
     path = tmp_path / "seizures.csv"
     frame.to_csv(path, index=False)
     return path, frame
+
+
+def read_own_beside(kind: str, tmp_path, own: tuple, other: tuple):
+    """Read a table whose position is in columns ``own`` beside a fixed ``other`` pair.
+
+    Check every record is accounted for, that ``own`` is read as the position with its
+    values, and that the evidence names the pair not used; return the result.
+    """
+    from _corpus import assert_accounted
+
+    frame = record_table(kind, 1.05, 104.2).rename(columns={"lat": own[0], "lon": own[1]})
+    frame[other[0]], frame[other[1]] = 1.26, 103.8
+    path = tmp_path / f"{kind}.csv"
+    frame.to_csv(path, index=False)
+    res = read_kind(kind, path)
+    assert_accounted(res)
+    cols = res.assumptions["columns"]
+    assert (cols["lat"]["column"], cols["lon"]["column"]) == own
+    assert other[0] in cols["lat"]["evidence"]  # the pair not used is named
+    assert sorted(res.frame["lat"]) == sorted(frame[own[0]])
+    assert sorted(res.frame["lon"]) == sorted(frame[own[1]])
+    return res

@@ -11,7 +11,7 @@ import pandas as pd
 import pydantic
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted, write_text
-from _kinds import KINDS, read_kind, record_table
+from _kinds import KINDS, read_kind, read_own_beside, record_table
 from conftest import plugin_config
 from pydantic.alias_generators import to_camel
 
@@ -91,16 +91,7 @@ def test_a_pair_a_hundred_metres_away_is_still_another_pair(tmp_path, kind):
 def test_a_pair_naming_the_fix_beside_a_secondary_place_is_read(tmp_path, kind, own, other):
     # Refused before (exit 2) as two pairs of which no header says which is the event's: only
     # a bare 'lat'/'lon' was the record's own beside a start or a port, not 'position_lat'.
-    frame = record_table(kind, 1.05, 104.2).rename(columns={"lat": own[0], "lon": own[1]})
-    frame[other[0]], frame[other[1]] = 1.26, 103.8
-    path = tmp_path / f"{kind}.csv"
-    frame.to_csv(path, index=False)
-    res = read_kind(kind, path)
-    assert_accounted(res)
-    cols = res.assumptions["columns"]
-    assert (cols["lat"]["column"], cols["lon"]["column"]) == own
-    assert other[0] in cols["lat"]["evidence"]  # the pair not used is named
-    assert sorted(res.frame["lat"]) == sorted(frame[own[0]])
+    read_own_beside(kind, tmp_path, own, other)
 
 
 @pytest.mark.parametrize("kind", KINDS)

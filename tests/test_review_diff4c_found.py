@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted
-from _kinds import KINDS, read_kind, record_table
+from _kinds import KINDS, read_kind, read_own_beside, record_table
 
 from pipeline.errors import InputError
 
@@ -141,18 +141,8 @@ _LAST = ("lastPositionUpdate.latitude", "lastPositionUpdate.longitude")
 def test_the_vessels_last_position_beside_a_secondary_place_is_read(tmp_path, kind, own, other):
     # refused (exit 2) as two pairs of which no header says which is the event's: only a
     # pair naming nothing but the fix ('position_lat', 'gps_lat') was the record's own
-    frame = record_table(kind, 1.05, 104.2).rename(columns={"lat": own[0], "lon": own[1]})
-    frame[other[0]], frame[other[1]] = 1.26, 103.8
-    path = tmp_path / f"{kind}.csv"
-    frame.to_csv(path, index=False)
-    res = read_kind(kind, path)
-    assert_accounted(res)
-    cols = res.assumptions["columns"]
-    assert (cols["lat"]["column"], cols["lon"]["column"]) == own
-    assert "secondary place" in cols["lat"]["evidence"]
-    assert other[0] in cols["lat"]["evidence"]  # the pair not used is named
-    assert sorted(res.frame["lat"]) == sorted(frame[own[0]])
-    assert sorted(res.frame["lon"]) == sorted(frame[own[1]])
+    res = read_own_beside(kind, tmp_path, own, other)
+    assert "secondary place" in res.assumptions["columns"]["lat"]["evidence"]
 
 
 @pytest.mark.parametrize("kind", KINDS)
