@@ -75,3 +75,11 @@ def read_own_beside(kind: str, tmp_path, own: tuple, other: tuple):
     assert sorted(res.frame["lat"]) == sorted(frame[own[0]])
     assert sorted(res.frame["lon"]) == sorted(frame[own[1]])
     return res
+
+
+def dated_table(kind: str, n: int = 8) -> pd.DataFrame:
+    """A record table off Trinidad whose time column holds dates only, a day apart (tracks too)."""
+    frame = record_table(kind, 10.5, -61.2, n=n)
+    if kind == "tracks":
+        frame["timestamp"] = pd.date_range("2023-03-10", periods=n).strftime("%Y-%m-%d")
+    return frame

@@ -8,23 +8,15 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted
-from _kinds import KINDS, beside_width_and_length, read_kind, record_table
+from _kinds import KINDS, beside_width_and_length, dated_table, read_kind
 
 from pipeline.ingest import read_seizures
 
 pytestmark = IGNORE_PENDING_DEPRECATION
 
 
-def _dated(kind: str, n: int = 8) -> pd.DataFrame:
-    """A record table whose time column holds dates only, a day apart (tracks too)."""
-    frame = record_table(kind, 10.5, -61.2, n=n)
-    if kind == "tracks":
-        frame["timestamp"] = pd.date_range("2023-03-10", periods=n).strftime("%Y-%m-%d")
-    return frame
-
-
 def _times_of_day(kind, tmp_path, header, values, n=8):
-    frame = _dated(kind, n)
+    frame = dated_table(kind, n)
     frame[header] = [values[i % len(values)] for i in range(n)]
     path = tmp_path / f"{kind}.csv"
     frame.to_csv(path, index=False)
@@ -88,7 +80,7 @@ def test_a_clock_beside_a_date_is_still_its_time_of_day(tmp_path, kind, header):
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_clock_beside_a_duration_is_the_time_of_day(tmp_path, kind):
-    frame = _dated(kind)
+    frame = dated_table(kind)
     frame["Duration"] = ["01:07"] * len(frame)
     frame["Uhrzeit"] = ["14:30"] * len(frame)
     path = tmp_path / f"{kind}.csv"

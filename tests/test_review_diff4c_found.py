@@ -9,23 +9,15 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted
-from _kinds import KINDS, read_kind, read_own_beside, record_table
+from _kinds import KINDS, dated_table, read_kind, read_own_beside, record_table
 
 from pipeline.errors import InputError
 
 pytestmark = IGNORE_PENDING_DEPRECATION
 
 
-def _dated(kind: str, n: int = 8) -> pd.DataFrame:
-    """A record table whose time column holds dates only, a day apart (tracks too)."""
-    frame = record_table(kind, 10.5, -61.2, n=n)
-    if kind == "tracks":
-        frame["timestamp"] = pd.date_range("2023-03-10", periods=n).strftime("%Y-%m-%d")
-    return frame
-
-
 def _with_clock(kind, tmp_path, header, columns=None):
-    frame = _dated(kind)
+    frame = dated_table(kind)
     frame[header] = ["14:30", "09:05"] * (len(frame) // 2)
     path = tmp_path / f"{kind}.csv"
     frame.to_csv(path, index=False)
@@ -97,7 +89,7 @@ def test_a_genuine_clock_is_still_the_time_of_day(tmp_path, kind, header):
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_local_clock_beside_another_moment_is_the_time_of_day(tmp_path, kind):
-    frame = _dated(kind)
+    frame = dated_table(kind)
     frame["ETA time"] = "23:00"
     frame["Local time"] = "14:30"
     frame["utc_offset"] = "+02:00"
