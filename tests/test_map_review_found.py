@@ -208,7 +208,8 @@ def test_a_pinned_card_follows_the_slider_and_closes_with_its_layer(page, tmp_pa
     page.fill("#rr-search", target)
     page.press("#rr-search", "Enter")
     page.wait_for_selector(".rr-pinned .rr-card")
-    page.evaluate("() => routeRisk.map.removeLayer(routeRisk.layers.risk)")
+    # in braces: removeLayer returns the map, which Playwright would copy back (14 s)
+    page.evaluate("() => { routeRisk.map.removeLayer(routeRisk.layers.risk); }")
     page.wait_for_function(
         "() => document.querySelectorAll('.rr-pinned').length === 0", timeout=5_000
     )
