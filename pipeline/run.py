@@ -194,6 +194,7 @@ def _run(
     run: RunInfo,
     progress: ProgressFn | None,
     identities: dict[str, tuple[int, ...] | None],
+    code_key: str,
 ) -> RunResult:
     timer = _Timer()
     state = RunState(
@@ -204,6 +205,7 @@ def _run(
         StageCache(out / ".cache", read=not run.cold),
         progress,
         failed_dir=out / P.RUNS / run.run_id,
+        code=code_key,  # the key_version the run's key holds (read once)
     )
     # the hashes the manifest records are the ones the caches are keyed by: taken once
     state.input_hashes = {f["path"]: f["sha256"] for f in run.files if f.get("sha256")}
@@ -446,7 +448,11 @@ def _locked_run(
         log.info("LC_CTYPE %s case-folds ASCII letters unlike C: run under C's rules", ctype)
     identities = input_identities(input_paths(config))  # before the hashes: see _run
     files = input_files(config, patterns)
-    key = run_key(config, as_of, files)
+    # the libraries' versions, read once (about 10 ms): the run's key, its stages' cache
+    # keys (RunState.code) and its manifest hold these
+    libraries = M.versions()
+    code_key = M.key_version(libraries)
+    key = run_key(config, as_of, files, code_key)
     previous = P.current_run(out)
     if patterns and any(m.get("unsettled") for m in patterns):
         last = (
@@ -472,8 +478,9 @@ def _locked_run(
         info.notes = [clock_note] if clock_note else []
         info.patterns = patterns or []
         info.as_of_rule = as_of_rule
+        info.versions = libraries
         with P.staging_dir(out, run_id) as staging:
-            return _run(config, as_of, out, staging, info, progress, identities)
+            return _run(config, as_of, out, staging, info, progress, identities, code_key)
     except BaseException as exc:
         if _published(out, run_id):
             # a stop held back while the set was published, delivered right after it: the

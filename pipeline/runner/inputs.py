@@ -693,11 +693,17 @@ def plugin_digests(config: Config) -> dict[str, str]:
     return {f.name: f.code_digest() for f in factors_to_compute(config) if not f.builtin}
 
 
-def run_key(config: Config, as_of: dt.date | str | None, files: list[dict[str, Any]]) -> str:
+def run_key(
+    config: Config,
+    as_of: dt.date | str | None,
+    files: list[dict[str, Any]],
+    code_key: str | None = None,
+) -> str:
     """Hash of everything a run's outputs depend on: inputs, config, as_of, code version.
 
     The code is the package's with its libraries' versions
-    (:func:`~pipeline.runner.manifest.key_version`: an upgraded library reruns) and that of
+    (:func:`~pipeline.runner.manifest.key_version`, or ``code_key``, the value the run took
+    of it: an upgraded library reruns) and that of
     every plug-in factor the run computes (:func:`plugin_digests`): an edited plug-in module
     reruns, never "up to date".
     """
@@ -706,7 +712,7 @@ def run_key(config: Config, as_of: dt.date | str | None, files: list[dict[str, A
     digests = [
         (f["path"], f["sha256"], *([f["companions"]] if f.get("companions") else [])) for f in files
     ]
-    code: list[Any] = [M.key_version()]
+    code: list[Any] = [M.key_version() if code_key is None else code_key]
     if plugins := plugin_digests(config):  # none: the key of a run without plug-ins is kept
         code.append(sorted(plugins.items()))
     return digest([digests, cfg, None if as_of is None else str(as_of), *code])

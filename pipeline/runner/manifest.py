@@ -116,17 +116,19 @@ def reader_settings() -> dict[str, str]:
     }
 
 
-def key_version() -> str:
+def key_version(libraries: dict[str, str] | None = None) -> str:
     """Return the code a cache entry or a run is keyed by: route-risk's and its libraries'.
 
     :func:`code_version`, the version of Python, of each library of :func:`versions`
-    (read from the installed metadata each call: a run takes it once, at its start) and of
+    (``libraries``: what :func:`versions` returned at the run's start; read from the
+    installed metadata when None - each read takes about 10 ms, a run reads once) and of
     the time-zone rules local times are converted by (:func:`tz_rules`), and the
     GDAL, OGR and PROJ settings of the environment (:func:`reader_settings`).  The tables a
     library computes (pandas and pyogrio parse the inputs, h3 makes the cells, scipy and
     statsmodels fit) are not served from the cache after it is upgraded or set otherwise.
     """
-    text = json.dumps([versions(), reader_settings()], sort_keys=True)
+    libs = versions() if libraries is None else libraries
+    text = json.dumps([libs, reader_settings()], sort_keys=True)
     return f"{code_version()}+{hashlib.sha256(text.encode()).hexdigest()[:12]}"
 
 

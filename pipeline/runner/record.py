@@ -35,6 +35,9 @@ class RunInfo:
     patterns: list[dict[str, Any]] = field(default_factory=list)
     #: the word that named ``as_of`` ("yesterday", "today"), None for a date or none given
     as_of_rule: str | None = None
+    #: the libraries' versions read at the run's start (:func:`.manifest.versions`), which
+    #: its key, its stages' cache keys and its manifest hold; None: read them when needed
+    versions: dict[str, str] | None = None
 
 
 def _inputs_entry(state: RunState, files: list[dict[str, Any]]) -> dict[str, Any]:
@@ -84,7 +87,7 @@ def build_manifest(
         "host": socket.gethostname(),
         "config_file": str(cfg.source) if cfg.source else None,
         "config": config_to_dict(cfg),
-        "versions": M.versions(),
+        "versions": M.versions() if run.versions is None else run.versions,
         # by name: the cache and run keys hold their values
         **({"reader_settings": list(names)} if (names := M.reader_settings()) else {}),
         "input_files": run.files,
