@@ -84,6 +84,52 @@ def chromium_browser():
         browser.close()
 
 
+class SharedCluster:
+    """A 2-worker LocalCluster, as ``run.engine: dask`` starts one, shared by modules.
+
+    :meth:`engine` returns the running one, or starts another where the last was closed: a
+    task that fails closes its engine (the run fails closed), as tests/test_dask.py's last
+    test of the cluster makes one do.
+    """
+
+    def __init__(self) -> None:
+        self._engine = None
+
+    def engine(self):
+        from pipeline.config import DaskConfig
+        from pipeline.engine.dask import DaskEngine
+
+        eng = self._engine
+        if eng is None or eng.client.status != "running":
+            if eng is not None:
+                eng.close()
+            eng = self._engine = DaskEngine.start(DaskConfig(workers=2, memory_limit="1GiB"))
+        return eng
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.close()
+
+
+@pytest.fixture(scope="session")
+def dask_cluster():
+    """The worker's :class:`SharedCluster`, for tests/test_dask_found.py and test_dask.py.
+
+    Each module started a cluster of its own, whose two worker processes imported the
+    pipeline again (about 7 s of CPU a cluster).  Their tests only submit tasks and connect
+    runs to it; a test that kills one of its workers starts its own (test_dask_nights.py):
+    the engine fails closed on a worker gone.  Each module makes the engine current for its
+    tests (``use_engine``), as ``open_engine`` did; it is not current for the session.
+    test_dask_found.py runs first (:data:`_LONG_FILES`): the last test of test_dask.py
+    closes the engine on purpose.
+    """
+    shared = SharedCluster()
+    try:
+        yield shared
+    finally:
+        shared.close()
+
+
 #: The viewport of a test's page, restored before each test.
 VIEWPORT = {"width": 1280, "height": 900}
 
@@ -240,7 +286,13 @@ _DEMO_SIZE = ("demo_run", "full")
 #: Files whose tests take minutes: first in the collection, so the first worker of
 #: ``--dist worksteal`` runs them from the start (its half of the tests is stolen from the end)
 #: and their module fixtures (the demo run, a Dask cluster) are built on one worker only.
-_LONG_FILES = ("test_notebooks.py", "test_nightly_kill.py", "test_cli.py", "test_dask.py")
+_LONG_FILES = (
+    "test_notebooks.py",
+    "test_nightly_kill.py",
+    "test_cli.py",
+    "test_dask_found.py",  # before test_dask.py: they share a cluster (``dask_cluster``)
+    "test_dask.py",
+)
 
 
 def pytest_collection_modifyitems(config, items):

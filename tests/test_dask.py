@@ -250,10 +250,11 @@ def test_several_files_partitioned_at_once(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def cluster_engine():
-    """A 2-worker LocalCluster for the module, as ``run.engine: dask`` starts one."""
-    with open_engine("dask", DaskConfig(workers=2, memory_limit="1GiB")) as eng:
-        yield eng
+def cluster_engine(dask_cluster):
+    """A 2-worker LocalCluster, as ``run.engine: dask`` starts one (conftest's, shared),
+    the current engine for the module's tests."""
+    with use_engine(engine := dask_cluster.engine()):
+        yield engine
 
 
 def test_local_cluster_workers_keep_no_profile_history(cluster_engine):

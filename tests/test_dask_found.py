@@ -97,13 +97,13 @@ def test_rejects_of_a_file_repeating_an_earlier_one_are_in_line_order_on_every_e
 
 
 @pytest.fixture(scope="module")
-def cluster():
-    """A LocalCluster of 2 single-thread workers, as ``run.engine: dask`` starts one."""
-    from pipeline.config import DaskConfig
-    from pipeline.engine import open_engine
+def cluster(dask_cluster):
+    """A LocalCluster of 2 single-thread workers, as ``run.engine: dask`` starts one
+    (conftest's, shared with tests/test_dask.py), the current engine for the module's tests."""
+    from pipeline.engine import use_engine
 
-    with open_engine("dask", DaskConfig(workers=2, memory_limit="1GiB")) as eng:
-        yield eng
+    with use_engine(engine := dask_cluster.engine()):
+        yield engine
 
 
 @pytest.mark.slow
