@@ -84,6 +84,18 @@ def chromium_browser():
         browser.close()
 
 
+@pytest.fixture(scope="session")
+def night_theatre(tmp_path_factory) -> Path:
+    """:func:`_nights.tiny_theatre`, generated once for the worker's session (about 1 s).
+
+    Read, never written, by tests/test_nights_sequence.py, test_dask_nights.py and
+    test_cache_keys.py (each copies what it changes into a folder of its own).
+    """
+    from _nights import tiny_theatre
+
+    return tiny_theatre(tmp_path_factory.mktemp("night-theatre"))
+
+
 class SharedCluster:
     """A 2-worker LocalCluster, as ``run.engine: dask`` starts one, shared by modules.
 

@@ -66,7 +66,7 @@ def _box(x0: float, y0: float, x1: float, y1: float) -> dict:
 
 
 @pytest.fixture(scope="module")
-def theatre(tmp_path_factory) -> Path:
+def theatre(tmp_path_factory, night_theatre) -> Path:
     """A tiny generated theatre and the files the sweep reads in other shapes.
 
     300 seizures (with a second date column, ``entered``), 8 vessels over 3 days, the
@@ -81,10 +81,7 @@ def theatre(tmp_path_factory) -> Path:
     import rasterio
     import shapely
 
-    from pipeline.demo import generate_demo
-
-    gen = tmp_path_factory.mktemp("generated")
-    generate_demo(gen, n_seizures=300, n_vessels=8, days=3, raster_res_deg=0.5)
+    gen = night_theatre  # generate_demo(n_seizures=300, n_vessels=8, days=3, 0.5-degree pixels)
     d = tmp_path_factory.mktemp("theatre")
     s = pd.read_csv(gen / "seizures.csv", dtype=str, keep_default_na=False)
     s["entered"] = (pd.to_datetime(s["date"]) + pd.Timedelta(days=20)).dt.strftime("%Y-%m-%d")

@@ -21,16 +21,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION
-from _nights import differences, inputs_key, night_raw, published, tiny_theatre
+from _nights import differences, inputs_key, night_raw, published
 from conftest import QUICK
 
 pytestmark = IGNORE_PENDING_DEPRECATION
 
 
 @pytest.fixture(scope="module")
-def theatre(tmp_path_factory) -> Path:
-    """A tiny generated theatre (:func:`_nights.tiny_theatre`)."""
-    return tiny_theatre(tmp_path_factory.mktemp("theatre"))
+def theatre(night_theatre) -> Path:
+    """A tiny generated theatre (:func:`_nights.tiny_theatre`, conftest's, shared)."""
+    return night_theatre
 
 
 class _Nights:
