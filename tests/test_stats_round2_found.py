@@ -10,9 +10,13 @@ import pytest
 
 from pipeline import grid
 from pipeline.hotspots import (
+    GI_BIN,
+    GI_P_ADJUSTED,
+    GI_P_EXACT,
     SpaceTimeCube,
     emerging_hotspots,
     emerging_skipped,
+    gi_star,
     mann_kendall,
     window_correlation,
     window_variance_ratio,
@@ -76,3 +80,56 @@ def test_a_window_as_long_as_the_cube_skips_the_trend_with_a_note():
     with pytest.raises(ValueError, match="time_step_window"):
         emerging_hotspots(cube, opts)
     assert emerging_skipped(cube, {"emerging": {"time_step_window": 3}}) is None
+
+
+# --- Gi* classes: the side is the tail the conditional p measured --------------------------
+
+
+def skewed_cluster() -> tuple[np.ndarray, np.ndarray, np.uint64]:
+    """469 cells: the six neighbours of ``centre`` hold the only small counts (1 each); one
+    far cell holds 10,000.  The neighbours' sum (6) is far below its conditional mean (~128,
+    the huge count spread over all cells), yet only the draws holding the huge count reach it:
+    ``P(S ≥ 6) = 6/468``, an upper tail."""
+    centre = grid.points_to_cells([10.0], [40.0], 6)[0]
+    cells = np.sort(grid.grid_disk_cells(np.array([centre], dtype="uint64"), 12))
+    ring = grid.grid_disk_cells(np.array([centre], dtype="uint64"), 1)
+    y = np.zeros(cells.size)
+    y[np.isin(cells, ring) & (cells != centre)] = 1.0
+    y[0] = 10_000.0  # not next to the centre: its p would not be 6/468
+    return cells, y, centre
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"fdr": False}, {"fdr": False, "p_value": "permutation", "permutations": 1999}],
+)
+def test_a_significantly_high_neighbour_sum_is_a_hot_spot_even_below_its_mean(options):
+    """Before: 'cold spot 95%' for the centre (the side was that of the sum against its mean,
+    the p that of the upper tail); esda and the exact null both put it in the upper tail."""
+    cells, y, centre = skewed_cluster()
+    out = gi_star(cells, y, options)
+    row = out[out["cell"] == centre].iloc[0]
+    assert row[GI_P_ADJUSTED] <= 0.05
+    if "p_value" not in options:
+        assert row[GI_P_EXACT] == pytest.approx(6 / 468, rel=1e-9)
+    assert row[GI_BIN] == 2, row.to_dict()
+    # no cell of this map holds a significantly low neighbour sum: every count is >= 0 and
+    # most neighbourhoods are empty, the most common draw
+    assert (out[GI_BIN] < 0).sum() == 0
+
+
+def test_the_emerging_bins_take_the_side_of_the_tail_too():
+    cells, y, centre = skewed_cluster()
+    t = 4
+    cube = SpaceTimeCube(cells, [f"2024-0{i + 1}" for i in range(t)], np.tile(y[:, None], t))
+    got = emerging_hotspots(
+        cube,
+        {"fdr": False, "emerging": {"time_step_window": 0, "min_periods": 2}},
+        keep_bins=True,
+    )
+    bins = got.bins[got.bins["cell"] == centre]
+    assert got.p_value == "exact"
+    assert (bins[GI_P_ADJUSTED] <= 0.10).all()
+    assert (bins[GI_BIN] > 0).all(), bins
+    row = got.cells[got.cells["cell"] == centre].iloc[0]
+    assert row["hot_periods"] == t and row["cold_periods"] == 0

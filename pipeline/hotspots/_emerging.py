@@ -77,10 +77,11 @@ from ._gistar import (
     GI_BIN,
     GI_P_ADJUSTED,
     GI_Z,
-    exact_p_of_sums,
+    exact_tails_of_sums,
     fdr_bh,
     neighbour_side,
     significance_bins,
+    tail_side,
     z_from_sums,
 )
 from ._options import HotspotOptions, validate_options
@@ -827,8 +828,9 @@ def emerging_skipped(
 def _space_time_exact_p(weights: CellWeights, values: np.ndarray, window: int):
     """Return the exact conditional-randomization p of each bin's space-time Gi* and its side.
 
-    Returns (p, side) or None where the p is not exact; ``side`` is +1/-1/0 as the bin's
-    neighbour sum is above, below or at its conditional mean (the tail the p tests).
+    Returns (p, side) or None where the p is not exact; ``side`` is +1/-1 as the p is the
+    upper or the lower tail of the bin's neighbour sum (:func:`tail_side`; where the tails are
+    equal, the side of the sum against its conditional mean).
 
     The space-time neighbourhood of a bin is its spatial neighbours (itself included) in its
     slice and the ``window`` slices before (:func:`space_time_z`); with binary weights its
@@ -850,8 +852,11 @@ def _space_time_exact_p(weights: CellWeights, values: np.ndarray, window: int):
     degree = np.asarray(unit.sum(axis=1)).ravel()
     card = degree[:, None].astype("int64") * slices[None, :] - 1
     sums = (lag - x).ravel()
-    p = exact_p_of_sums(x.ravel(), card.ravel(), sums)
-    return None if p is None else (p, neighbour_side(x.ravel(), card.ravel(), sums))
+    tails = exact_tails_of_sums(x.ravel(), card.ravel(), sums)
+    if tails is None:
+        return None
+    side = tail_side(*tails, neighbour_side(x.ravel(), card.ravel(), sums))
+    return np.minimum(*tails), side
 
 
 def _binary(matrix):

@@ -36,7 +36,10 @@ nothing on 40,000 cells.  Where the exact p does not apply (kernel weights, non-
 values such as the risk) ``"exact"`` uses ``min(1, 2 p_sim)``, or the normal p without
 permutations; ``p_value="permutation"`` always uses ``min(1, 2 p_sim)``.  Every choice is
 corrected unless ``fdr`` is false.  Rejecting at level α where the BH-adjusted p is at most
-α is exactly the BH step-up procedure at α, applied at each of the three levels.
+α is exactly the BH step-up procedure at α, applied at each of the three levels.  With a
+conditional p (exact or permutation) hot or cold is the tail the folded p measured
+(:func:`tail_side`): the upper tail is a hot spot, whatever the sign of z or the side of the
+neighbours' sum against its mean (with skewed counts the two sides can differ).
 """
 
 from __future__ import annotations
@@ -63,13 +66,16 @@ __all__ = [
     "bin_labels",
     "cell_counts",
     "exact_p",
+    "exact_tails_of_sums",
     "neighbour_side",
     "fdr_bh",
     "gi_star",
     "gi_star_z",
     "gi_summary",
     "permutation_p",
+    "permutation_tails",
     "significance_bins",
+    "tail_side",
     "z_from_sums",
 ]
 
@@ -256,6 +262,21 @@ def permutation_p(
     ``(k − H)`` times the run's value.  Only the few cells outside the run are ever drawn,
     which is what makes a million sparse counts fast.
     """
+    small, large = permutation_tails(matrix, values, permutations, seed)
+    return (np.minimum(small, large) + 1.0) / (permutations + 1.0)
+
+
+def permutation_tails(
+    matrix: sparse.csr_array,
+    values,
+    permutations: int,
+    seed: int | None = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(#sim ≤ obs, #sim ≥ obs)`` per cell, the draws of :func:`permutation_p`.
+
+    The smaller count is the tail the pseudo p-value measures: the upper one makes a hot spot,
+    the lower one a cold spot (:func:`tail_side`).
+    """
     y = np.asarray(values, dtype="float64")
     n = y.size
     if permutations <= 0:
@@ -306,7 +327,7 @@ def permutation_p(
                     sim = np.einsum("krp,rk->rp", v, w)
                 small[r] += (sim <= obs + tol).sum(axis=1)
                 large[r] += (sim >= obs - tol).sum(axis=1)
-    return (np.minimum(small, large) + 1.0) / (permutations + 1.0)
+    return small, large
 
 
 #: Most elements of the exact tables (own values x neighbour counts x sums): ~128 MB.
@@ -348,9 +369,15 @@ def exact_p(matrix: sparse.csr_array, values) -> np.ndarray | None:
     P⁻_{k−1}(s − v)) / (n − k)``, one pass per distinct own value.  Sums above the largest
     observed one are never needed, which bounds the tables by the data, not by ``k max(x)``.
     """
+    tails = _exact_tails(matrix, values)
+    return None if tails is None else np.minimum(*tails)
+
+
+def _exact_tails(matrix, values) -> tuple[np.ndarray, np.ndarray] | None:
+    """Return :func:`exact_tails_of_sums` over the stored neighbourhoods (as :func:`exact_p`)."""
     y = np.asarray(values, dtype="float64")
-    n = y.size
     m = sparse.csr_array(matrix)
+    n = y.size
     if n < 2 or not np.array_equal(y, np.round(y)):
         return None
     rows_of = np.repeat(np.arange(n), np.diff(m.indptr))
@@ -361,7 +388,22 @@ def exact_p(matrix: sparse.csr_array, values) -> np.ndarray | None:
     if w_off.size and not (w_off == w_off[first[rows_off]]).all():
         return None
     sums = np.bincount(rows_off, weights=y[cols_off], minlength=n)
-    return exact_p_of_sums(y, card, sums)
+    return exact_tails_of_sums(y, card, sums)
+
+
+def tail_side(lower, upper, fallback) -> np.ndarray:
+    """Return the side of the tail a folded p-value measures: +1 upper (hot), -1 lower (cold).
+
+    The folded p is the smaller of ``lower`` (``P(S ≤ s)`` or ``#sim ≤ obs``) and ``upper``
+    (``P(S ≥ s)``, ``#sim ≥ obs``); the class takes the side of that tail.  Where the two are
+    equal (each at least one half: never significant) ``fallback`` is kept.  The side of the
+    mean is not the side of the tail for skewed values: a neighbourhood holding every small
+    count of the area, its sum below the mean that one huge count elsewhere makes, has an
+    upper tail of ``k/(n − 1)`` (the draws holding that count) and was called a cold spot.
+    """
+    lo = np.asarray(lower, dtype="float64")
+    hi = np.asarray(upper, dtype="float64")
+    return np.where(hi < lo, 1.0, np.where(lo < hi, -1.0, np.asarray(fallback, dtype="float64")))
 
 
 def _neighbour_side(matrix, values: np.ndarray) -> np.ndarray:
@@ -412,6 +454,8 @@ def _unique_counts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def exact_p_of_sums(values, card, sums) -> np.ndarray | None:
     """Return :func:`exact_p` from each cell's number of neighbours and their sum.
 
+    The smaller of the two tails of :func:`exact_tails_of_sums`.
+
     For neighbourhoods that are not a stored matrix (the space-time bins of the emerging
     trend): ``card[i]`` other cells, whose values sum to ``sums[i]``, drawn from the others.
 
@@ -428,6 +472,16 @@ def exact_p_of_sums(values, card, sums) -> np.ndarray | None:
     -------
     numpy.ndarray of float64 or None
         As :func:`exact_p`.
+    """
+    tails = exact_tails_of_sums(values, card, sums)
+    return None if tails is None else np.minimum(*tails)
+
+
+def exact_tails_of_sums(values, card, sums) -> tuple[np.ndarray, np.ndarray] | None:
+    """Return ``(P(S ≤ s_i), P(S ≥ s_i))`` per cell under the exact conditional null.
+
+    Parameters and the None case as :func:`exact_p_of_sums`; a cell without neighbours has
+    both tails 1.
     """
     y = np.asarray(values, dtype="float64")
     n = y.size
@@ -460,7 +514,7 @@ def exact_p_of_sums(values, card, sums) -> np.ndarray | None:
             h = np.where(fits, stats.hypergeom.pmf(i, total, count, np.minimum(k_i, total)), 0.0)
             grown[i:, shift:] += h[:, None] * dist[: k_max + 1 - i, : width - shift]
         dist = grown
-    p = np.ones(n)
+    p_lower, p_upper = np.ones(n), np.ones(n)
     has = card > 0
     for d, v in enumerate(u.tolist()):
         rows = np.flatnonzero((inverse == d) & has)
@@ -478,8 +532,8 @@ def exact_p_of_sums(values, card, sums) -> np.ndarray | None:
         k_r, s_r = card[rows], obs[rows]
         lower = cdf[k_r, s_r]
         upper = 1.0 - np.where(s_r > 0, cdf[k_r, np.maximum(s_r - 1, 0)], 0.0)
-        p[rows] = np.minimum(lower, upper)
-    return np.clip(p, 0.0, 1.0)
+        p_lower[rows], p_upper[rows] = lower, upper
+    return np.clip(p_lower, 0.0, 1.0), np.clip(p_upper, 0.0, 1.0)
 
 
 class _SortedValues:
@@ -694,19 +748,24 @@ def gi_star(
     p_norm = 2.0 * ndtr(-np.abs(z))
     out = {"cell": w.cells, GI_Z: z, GI_P: p_norm}
     p_class = p_norm
+    side = z
+    # a conditional p (exact or permutation) tests the neighbours' sum with the cell's own value
+    # held: hot or cold is the tail of that sum the p measures, not the sign of z (which
+    # counts the cell) nor the side of the sum's mean (skewed values: tail_side)
     if opts.permutations > 0:
-        p_sim = permutation_p(w.matrix, x, opts.permutations, opts.seed)
+        small, large = permutation_tails(w.matrix, x, opts.permutations, opts.seed)
+        p_sim = (np.minimum(small, large) + 1.0) / (opts.permutations + 1.0)
         out[GI_P_SIM] = p_sim
         if opts.p_value != "normal":
             p_class = np.minimum(1.0, 2.0 * p_sim)
+            side = tail_side(small, large, _neighbour_side(w.matrix, x))
     if opts.p_value == "exact":
-        p_exact = exact_p(w.matrix, x)
-        if p_exact is not None:
+        tails = _exact_tails(w.matrix, x)
+        if tails is not None:
+            p_exact = np.minimum(*tails)
             out[GI_P_EXACT] = p_exact
             p_class = np.minimum(1.0, 2.0 * p_exact)
-    # a conditional p (exact or permutation) tests the neighbours' sum with the cell's own value
-    # held: hot or cold is the side of that sum, not the sign of z (which counts the cell)
-    side = z if p_class is p_norm else _neighbour_side(w.matrix, x)
+            side = tail_side(*tails, _neighbour_side(w.matrix, x))
     bins, p_used = significance_bins(side, p_class, opts.alphas, opts.fdr)
     out[GI_P_ADJUSTED] = p_used
     out[GI_BIN] = bins
