@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from pipeline import grid
+from pipeline.evaluate.metrics import capture_curve, ranking_metrics
 from pipeline.hotspots import (
     GI_BIN,
     GI_P_ADJUSTED,
@@ -133,3 +134,24 @@ def test_the_emerging_bins_take_the_side_of_the_tail_too():
     assert (bins[GI_BIN] > 0).all(), bins
     row = got.cells[got.cells["cell"] == centre].iloc[0]
     assert row["hot_periods"] == t and row["cold_periods"] == 0
+
+
+# --- back-test: ties at the cut -------------------------------------------------------------
+
+
+def test_one_rate_per_km2_through_the_area_offset_is_a_tie_at_every_cut():
+    """A count model's quiet cells share one rate per km², computed as
+    ``exp(b + log(area / mean area)) / area``: equal but for the last bits.  Ranked by those
+    bits, that constant had a PAI of 0.66 at 1 % of the area; tied, it is exactly 1, as the
+    ``uniform`` baseline."""
+    cells = disk(10, res=5)
+    area = grid.cell_area_km2(cells)
+    rate = np.exp(-3.0 + np.log(area / area.mean())) / area
+    assert np.unique(rate).size > 1  # the round-off this is about
+    test = np.random.default_rng(0).poisson(1.0, cells.size).astype(float)
+    rows = ranking_metrics(rate, area, test, (0.01, 0.05, 0.2))
+    assert [r["pai"] for r in rows] == [1.0, 1.0, 1.0]
+    # a real difference (one part in a million) still ranks
+    step = rate * np.where(np.arange(cells.size) % 2, 1.0, 1.0 + 1e-6)
+    knots, _ = capture_curve(step, area, test)
+    assert knots.size == 3

@@ -23,7 +23,13 @@ the groups of equal score, so a group of tied cells partly inside the flagged ar
 its events in proportion to the share of its area flagged.  That is the expected capture under a
 random order of the tied cells, and it makes the result independent of the cells' storage
 order: a constant score (the ``uniform`` baseline) has hit rate exactly ``a`` and PAI exactly 1,
-and counts with many ties at zero are scored fairly.  NaN scores rank last, tied.
+and counts with many ties at zero are scored fairly.  NaN scores rank last, tied.  Scores
+equal up to a relative :data:`TIE_RTOL` (chained along the sorted scores, as the published
+risk percentile ties rates: :func:`pipeline.score.area_percentile`) are one group: a count
+model gives every quiet cell one rate per km², but ``exp(log area + ...) / area`` differs
+between them in the last bits, and ranked by those bits a constant rate had a PAI of 0.66 at
+1 % of the area instead of 1 (on pirate attacks, the fitted model's 6,417 quiet cells had 8
+such values, which moved its hit rate at 20 % and 50 % of the area).
 """
 
 from __future__ import annotations
@@ -33,8 +39,12 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..errors import InputError
+from ..score import RATE_RTOL
 
-__all__ = ["capture_curve", "hit_rates", "ranking_metrics"]
+__all__ = ["TIE_RTOL", "capture_curve", "hit_rates", "ranking_metrics"]
+
+#: Scores within this relative distance of the next one are tied (rounding noise).
+TIE_RTOL = RATE_RTOL
 
 
 def _as_float(name: str, values, n: int | None = None) -> np.ndarray:
@@ -79,7 +89,13 @@ def capture_curve(
     if not (np.isfinite(area).all() and (area > 0).all()):
         raise InputError("area_km2 must be finite and > 0 for every cell")
     key = np.where(np.isnan(score), -np.inf, score)
-    _, group = np.unique(-key, return_inverse=True)
+    order = np.argsort(-key, kind="stable")
+    v = key[order]
+    near = np.isfinite(v[1:]) & np.isfinite(v[:-1])
+    near &= np.abs(np.diff(v)) <= TIE_RTOL * np.maximum(np.abs(v[1:]), np.abs(v[:-1]))
+    new = np.r_[True, ~((v[1:] == v[:-1]) | near)]
+    group = np.empty(n, dtype=np.intp)
+    group[order] = np.cumsum(new) - 1
     area_g = np.bincount(group, weights=area)
     count_g = np.bincount(group, weights=counts)
     cum_area = np.concatenate([[0.0], np.cumsum(area_g)])
