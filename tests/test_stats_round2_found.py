@@ -155,3 +155,72 @@ def test_one_rate_per_km2_through_the_area_offset_is_a_tie_at_every_cut():
     step = rate * np.where(np.arange(cells.size) % 2, 1.0, 1.0 + 1e-6)
     knots, _ = capture_curve(step, area, test)
     assert knots.size == 3
+
+
+@pytest.mark.shared
+def test_back_test_hit_rates_on_pirate_attacks_equal_a_hand_computation(shared_data):
+    """Three yearly origins on the real incidents, all prior counts per km² as the ranking:
+    the hit rate at 1 % and 5 % of the area is the hand computation from h3's own cells
+    (tied groups at the cut counted in proportion to the area flagged), and the spread is the
+    sample sd over the origins."""
+    import h3
+    import pandas as pd
+
+    from pipeline.evaluate import rolling_back_test
+
+    raw = pd.read_csv(
+        shared_data / "events" / "pirate_attacks.csv",
+        usecols=["date", "longitude", "latitude"],
+        na_values=["NA"],
+    ).dropna()
+    raw = raw[(raw.longitude != 0) | (raw.latitude != 0)]
+    ev = pd.DataFrame(
+        {"time": pd.to_datetime(raw.date, utc=True), "lon": raw.longitude, "lat": raw.latitude}
+    )
+    res, fractions = 3, (0.01, 0.05)
+    hexes = sorted({h3.latlng_to_cell(a, b, res) for a, b in zip(ev.lat, ev.lon, strict=True)})
+    ring = sorted({c for h in hexes for c in h3.grid_disk(h, 1)})
+    cells = np.array([int(h, 16) for h in ring], dtype="uint64")
+    out = rolling_back_test(
+        ev,
+        cells,
+        origins=3,
+        horizon_days=365,
+        train_days=730,
+        area_fractions=fractions,
+        baselines=("all_prior_counts",),
+    )
+    assert len(out["origins"]) == 3
+    area = np.array([h3.cell_area(h, unit="km^2") for h in ring])
+    index = {h: i for i, h in enumerate(ring)}
+
+    def counts(frame) -> np.ndarray:
+        v = np.zeros(len(ring))
+        for a, b in zip(frame.lat, frame.lon, strict=True):
+            v[index[h3.latlng_to_cell(a, b, res)]] += 1
+        return v
+
+    hand = {a: [] for a in fractions}
+    for o in out["origins"]:
+        t, s, e = (pd.Timestamp(o[k]) for k in ("origin", "train_start", "test_end"))
+        train = counts(ev[(ev.time >= s) & (ev.time < t)])
+        test_frame = ev[(ev.time >= t) & (ev.time < e)]
+        test = counts(test_frame)
+        score = train / area
+        for i, a in enumerate(fractions):
+            budget, hit = a * area.sum(), 0.0
+            for value in np.unique(score)[::-1]:
+                group = score == value
+                take = min(area[group].sum(), budget)
+                hit += test[group].sum() * take / area[group].sum()
+                budget -= take
+                if budget <= 0:
+                    break
+            got = o["methods"]["all_prior_counts"]["metrics"][i]
+            assert got["hit_rate"] == pytest.approx(hit / len(test_frame), abs=1e-6)
+            assert got["pai"] == pytest.approx(hit / len(test_frame) / a, abs=1e-5)
+            hand[a].append(hit / len(test_frame))
+    summary = out["summary"]["all_prior_counts"]["at"]
+    for i, a in enumerate(fractions):
+        assert summary[i]["hit_rate"]["mean"] == pytest.approx(np.mean(hand[a]), abs=1e-6)
+        assert summary[i]["hit_rate"]["sd"] == pytest.approx(np.std(hand[a], ddof=1), abs=1e-6)
