@@ -224,3 +224,45 @@ def test_back_test_hit_rates_on_pirate_attacks_equal_a_hand_computation(shared_d
     for i, a in enumerate(fractions):
         assert summary[i]["hit_rate"]["mean"] == pytest.approx(np.mean(hand[a]), abs=1e-6)
         assert summary[i]["hit_rate"]["sd"] == pytest.approx(np.std(hand[a], ddof=1), abs=1e-6)
+
+
+# --- fitted model: a factor missing only at the forecast ---------------------------------
+
+
+def test_a_factor_missing_only_at_the_forecast_says_its_cells_take_the_mean():
+    """A per-date factor table that covers every cell at the training origins but misses
+    some today: the missing indicator is constant over the training rows, so the forecast of
+    those cells rests on the mean fill alone.  Before, the report said only "constant over
+    the training rows"; it now names the factor and the cells."""
+    import pandas as pd
+
+    from pipeline.model import FittedModel, FittedOptions
+
+    origin = pd.Timestamp("2024-01-01", tz="UTC")
+    cells = disk(6, res=5)
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal(cells.size)
+    k = rng.poisson(np.exp(-3.5 + 0.8 * x) * 730)
+    lat, lon = grid.cells_to_latlng(np.repeat(cells, k))
+    when = origin - pd.to_timedelta(rng.random(k.sum()) * 730, unit="D")
+    events = pd.DataFrame({"time": when, "lon": lon, "lat": lat})
+    gap = np.arange(cells.size) < 40
+
+    def factors_at(day):
+        return pd.DataFrame({"cell": cells, "x": np.where(gap & (day >= origin), np.nan, x)})
+
+    opts = FittedOptions(
+        horizon_days=30.0,
+        count_windows_days=(),
+        bandwidths_km=(),
+        recency=False,
+        min_history_days=30.0,
+        selection="none",
+        factor_transforms={"x": "linear"},
+    )
+    model = FittedModel(opts).fit(events, cells, origin, factors=factors_at)
+    report = model.report()
+    why = {d["name"]: d["reason"] for d in report["dropped"]}
+    assert "x__missing" in why
+    assert "misses 40 cell(s) at the forecast" in why["x__missing"], why
+    assert "'x'" in why["x__missing"]

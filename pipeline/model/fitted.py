@@ -688,6 +688,29 @@ class FittedModel:
             out[indicator] = why
         return out
 
+    @staticmethod
+    def _constant_reason(f: LaggedFeatures, i: int) -> str:
+        """Say why feature ``i`` is dropped as constant, and what the forecast does instead.
+
+        A missing indicator is constant over the training rows when the factor covered every
+        cell at every training origin; cells it misses at the forecast (a per-date table with
+        a gap today) then take the training mean with no effect of the gap: said here, as
+        the forecast of those cells rests on that fill.
+        """
+        reason = "constant over the training rows"
+        name = f.names[i]
+        group = f.missing_of.get(name)
+        if group:
+            gaps = int((f.x_pred[:, i] > 0.5).sum())
+            if gaps:
+                which = ", ".join(repr(n) for n in group)
+                reason += (
+                    f"; {which} covered every training row but misses {gaps} cell(s) at the"
+                    " forecast: their forecast takes its training mean there, the effect of"
+                    " the gap unestimated"
+                )
+        return reason
+
     def _fit_glm(self, f: LaggedFeatures) -> None:
         o = self.options
         if o.fit_region == "active":
@@ -726,7 +749,7 @@ class FittedModel:
             if nm in unobserved:
                 dropped.append({"name": nm, "reason": unobserved[nm]})
             elif sd[i] <= 1e-12:
-                dropped.append({"name": nm, "reason": "constant over the training rows"})
+                dropped.append({"name": nm, "reason": self._constant_reason(f, i)})
             else:
                 active.append(i)
         z = (f.x_train[rows] - mean) / np.where(sd > 0, sd, 1.0)
