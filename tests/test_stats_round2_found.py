@@ -266,3 +266,27 @@ def test_a_factor_missing_only_at_the_forecast_says_its_cells_take_the_mean():
     assert "x__missing" in why
     assert "misses 40 cell(s) at the forecast" in why["x__missing"], why
     assert "'x'" in why["x__missing"]
+
+
+# --- Gi* neighbourhoods: a band narrower than the grid -------------------------------------
+
+
+def test_a_distance_band_below_the_cell_spacing_is_refused_not_silently_empty():
+    """At resolution 6 neighbouring centres lie ~6.6 km apart; a 2 km band left every cell
+    alone in its neighbourhood.  The exact p (the default) was then 1 everywhere -- a map
+    with no hot spot, said nowhere -- and the normal p called two lone counts 'hot spot 99%'."""
+    from pipeline.errors import InputError
+    from pipeline.hotspots import cells_to_weights, gi_summary
+
+    cells = disk(5)
+    y = np.zeros(cells.size)
+    y[:5] = [30, 20, 10, 5, 8]
+    for options in ({"distance_band_km": 2.0}, {"distance_band_km": 2.0, "p_value": "normal"}):
+        with pytest.raises(InputError, match=r"distance_band_km 2\.0 leaves every one of the 91"):
+            gi_star(cells, y, options)
+    # a band that reaches the next centre is fine; a lone cell among others is counted
+    island = grid.points_to_cells([12.0], [40.0], 6)
+    both = np.concatenate([cells, island])
+    out = gi_star(both, np.r_[y, 3.0], {"distance_band_km": 7.0})
+    assert gi_summary(out)["cells_without_neighbours"] == 1
+    assert cells_to_weights(cells, distance_band_km=7.0).neighbours.max() == 7

@@ -802,6 +802,11 @@ def gi_summary(frame: pd.DataFrame, options: HotspotOptions | dict | None = None
         "cold_cells": int((bins < 0).sum()),
         "z_min": float(z.min()) if z.size else 0.0,
         "z_max": float(z.max()) if z.size else 0.0,
+        # a cell alone in its neighbourhood (an island, or a hole all around it) is never
+        # significant by a conditional p, and by the normal p only for its own value
+        "cells_without_neighbours": int((frame[GI_NEIGHBOURS] <= 1).sum())
+        if GI_NEIGHBOURS in frame.columns
+        else 0,
         "neighbourhood": dict([opts.neighbourhood]),
         "weights": opts.weights,
         "permutations": int(opts.permutations),

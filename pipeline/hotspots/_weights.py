@@ -17,7 +17,7 @@ from scipy.spatial import cKDTree
 
 from .. import grid
 from ..errors import InputError
-from ..sphere import EARTH_RADIUS_KM, arc_to_chord_km, lonlat_to_xyz
+from ..sphere import EARTH_RADIUS_KM, arc_to_chord_km, chord_to_arc_km, lonlat_to_xyz
 from ._options import HotspotOptions
 
 __all__ = ["CellWeights", "cells_to_weights", "weights_from_options", "weights_from_sparse"]
@@ -125,7 +125,8 @@ def cells_to_weights(
     ------
     InputError
         Empty, duplicate, invalid or mixed-resolution cells; both neighbourhoods given; a
-        band so wide that the pairs would not fit in memory.
+        band so wide that the pairs would not fit in memory, or so narrow that no cell has a
+        neighbour.
 
     Examples
     --------
@@ -177,6 +178,16 @@ def cells_to_weights(
     xyz = _xyz(cells)
     tree = cKDTree(xyz * EARTH_RADIUS_KM)
     pairs = tree.query_pairs(float(arc_to_chord_km(band)), output_type="ndarray")
+    if n > 1 and pairs.size == 0:
+        # Gi* of cells that are each their own neighbourhood tests nothing: every exact or
+        # permutation p is 1 (no hot spot, silently) and the normal p calls lone counts hot
+        d, _ = tree.query(xyz * EARTH_RADIUS_KM, k=2)
+        nearest = float(chord_to_arc_km(d[:, 1].min()))
+        raise InputError(
+            f"distance_band_km {band!r} leaves every one of the {n:,} cells without a"
+            f" neighbour (resolution {res}: the nearest two cell centres are"
+            f" {nearest:.3g} km apart); use a band of at least that, or k_rings"
+        )
     diag = np.arange(n)
     rows = np.concatenate([pairs[:, 0], pairs[:, 1], diag])
     cols = np.concatenate([pairs[:, 1], pairs[:, 0], diag])
