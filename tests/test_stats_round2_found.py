@@ -290,3 +290,28 @@ def test_a_distance_band_below_the_cell_spacing_is_refused_not_silently_empty():
     out = gi_star(both, np.r_[y, 3.0], {"distance_band_km": 7.0})
     assert gi_summary(out)["cells_without_neighbours"] == 1
     assert cells_to_weights(cells, distance_band_km=7.0).neighbours.max() == 7
+
+
+# --- emerging: a period without any event is read as zeros, and said ------------------------
+
+
+def test_a_period_without_any_event_is_named_with_the_assumption():
+    """Missing is not zero: a month with no seizure anywhere in the area (a gap in the feed,
+    or a quiet month) enters the cube as zeros and reads as a drop.  The summary said nothing
+    of it; it now names the month and the assumption."""
+    from pipeline.hotspots import emerging_summary
+
+    cells = disk(3)
+    rng = np.random.default_rng(4)
+    y = rng.poisson(2.0, (cells.size, 8)).astype(float)
+    y[:, 5] = 0.0
+    labels = [f"2024-{m:02d}" for m in range(1, 9)]
+    result = emerging_hotspots(SpaceTimeCube(cells, labels, y))
+    note = emerging_summary(result)["empty_periods"]
+    assert note is not None and note["periods"] == ["2024-06"]
+    assert "not as missing" in note["assumption"]
+    y[:, 5] = 1.0
+    assert (
+        emerging_summary(emerging_hotspots(SpaceTimeCube(cells, labels, y)))["empty_periods"]
+        is None
+    )

@@ -534,6 +534,10 @@ class EmergingResult:
     left_out : str or None
         Why the cube's first or final period was left out (the data start within it, or it
         was still running), or None.
+    empty_periods : tuple of str
+        Periods with no event in any cell of the cube: read as zero events, not as missing
+        data, and named in :func:`emerging_summary` (``empty_periods``) so a gap in the
+        source is not taken for a quiet period unsaid.
     """
 
     cells: pd.DataFrame
@@ -542,6 +546,7 @@ class EmergingResult:
     #: The p-value the bins were classed on: "exact" or "normal" (see :func:`emerging_hotspots`).
     p_value: str = "normal"
     left_out: str | None = None
+    empty_periods: tuple[str, ...] = ()
 
 
 def emerging_hotspots(
@@ -653,7 +658,10 @@ def emerging_hotspots(
                 GI_BIN: b,
             }
         )
-    return EmergingResult(table, bins, list(cube.periods), used, left_out)
+    empty = tuple(
+        p for p, total in zip(cube.periods, cube.values.sum(axis=0), strict=True) if total == 0
+    )
+    return EmergingResult(table, bins, list(cube.periods), used, left_out, empty)
 
 
 #: Periods with an event in a cell's neighbourhood before its trend is tested.
@@ -758,7 +766,20 @@ def emerging_summary(result: EmergingResult, options: HotspotOptions | dict | No
         "neighbourhood": dict([opts.neighbourhood]),
         "weights": opts.weights,
         "left_out": result.left_out,
+        "empty_periods": _empty_note(result),
         "trend_not_tested": _untested(result),
+    }
+
+
+def _empty_note(result: EmergingResult) -> dict | None:
+    """Return the periods without any event and the assumption made about them, or None."""
+    if not result.empty_periods:
+        return None
+    return {
+        "periods": list(result.empty_periods),
+        "assumption": "no event in any cell: read as zero events everywhere, not as missing"
+        " data; if the source had a gap then, its bins read as a drop (cold bins, a 'down'"
+        " trend) -- leave such a period out of the data's range or fill the gap",
     }
 
 
