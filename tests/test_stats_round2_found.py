@@ -315,3 +315,70 @@ def test_a_period_without_any_event_is_named_with_the_assumption():
         emerging_summary(emerging_hotspots(SpaceTimeCube(cells, labels, y)))["empty_periods"]
         is None
     )
+
+
+# --- references: esda on irregular neighbourhoods, exact p by enumeration -------------------
+
+
+@pytest.mark.parametrize(
+    "neighbourhood", [{"k_rings": 1}, {"k_rings": 2}, {"distance_band_km": 25.0}]
+)
+def test_z_equals_esda_with_holes_an_island_ties_and_all_zero(neighbourhood):
+    """A lattice with 30 % of its cells removed (holes, ragged edges) and one far island;
+    counts with many ties, and one count among zeros.  A check: it held before."""
+    import warnings
+
+    from scipy import sparse
+
+    from pipeline.hotspots import GI_Z, cells_to_weights
+
+    esda = pytest.importorskip("esda")
+    libpysal = pytest.importorskip("libpysal")
+    rng = np.random.default_rng(1)
+    lattice = disk(6)
+    island = grid.points_to_cells([60.0], [10.0], 6)
+    cells = np.concatenate([lattice[rng.random(lattice.size) > 0.3], island])
+    w = cells_to_weights(cells, **neighbourhood)
+    off = w.matrix.copy()
+    off.setdiag(0)
+    off.eliminate_zeros()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lw = libpysal.weights.WSP(sparse.csr_matrix(off)).to_W(silence_warnings=True)
+    for y in (
+        np.repeat([0.0, 1.0, 2.0], w.n // 3 + 1)[: w.n],
+        np.r_[np.zeros(w.n - 1), 1.0],
+        rng.poisson(0.5, w.n).astype(float),
+    ):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ref = esda.G_Local(y, lw, transform="B", star=True, permutations=0)
+        ours = gi_star(w.cells, y, {"permutations": 0, "p_value": "normal"}, weights=w)
+        np.testing.assert_allclose(ours[GI_Z].to_numpy(), ref.Zs, rtol=0, atol=1e-9)
+    zero = gi_star(w.cells, np.zeros(w.n), weights=w)
+    assert (zero[GI_Z] == 0).all() and (zero[GI_BIN] == 0).all()
+
+
+def test_exact_p_equals_enumeration_at_edges_and_an_island():
+    """Every k-subset of the other cells enumerated: edge cells (fewer neighbours), an island
+    (no neighbour: p 1), negative and tied integers.  A check: it held before (to 1e-15)."""
+    import itertools
+
+    from pipeline.hotspots import cells_to_weights, exact_p
+
+    lattice = disk(1)
+    cells = np.concatenate([lattice, grid.points_to_cells([12.0], [40.0], 6)])
+    w = cells_to_weights(cells, k_rings=1)
+    m = w.matrix.toarray()
+    rng = np.random.default_rng(3)
+    for y in (rng.integers(0, 4, w.n).astype(float), np.r_[-2.0, -1.0, np.zeros(w.n - 2)]):
+        ref = np.ones(w.n)
+        for i in range(w.n):
+            nb = [j for j in range(w.n) if m[i, j] > 0 and j != i]
+            if not nb:
+                continue
+            others = [j for j in range(w.n) if j != i]
+            sums = np.array([y[list(c)].sum() for c in itertools.combinations(others, len(nb))])
+            obs = y[nb].sum()
+            ref[i] = min((sums >= obs - 1e-9).mean(), (sums <= obs + 1e-9).mean())
+        np.testing.assert_allclose(exact_p(w.matrix, y), ref, rtol=0, atol=1e-12)
