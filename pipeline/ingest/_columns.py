@@ -234,7 +234,7 @@ _NOT_A_POSITION = _fs(
 #: ``Czas trwania``, ``Время в пути``, ``Time at sea``, ``Dwell time``) holds ``01:07`` or
 #: ``3:20:00`` as a clock does, and was added to the date as the record's time of day.
 _DURATION_WORDS = _fs(
-    "duration durations elapsed interval intervals underway transit dwell at total hours hrs "
+    "duration durations elapsed interval intervals underway transit dwell total hours hrs "
     "mins minutes length span spent taken travel trip voyage journey passage sailing steaming "
     "idle waiting delay lag "
     # pl, ru/uk, de, fr, es, pt, it, nl, no/da/sv, tr, el, ar, zh, ja (folded as headers are)
@@ -246,6 +246,13 @@ _DURATION_WORDS = _fs(
     "viaggio duur reistijd vaartijd varighet varighed varaktighet reisetid restid "
     "seilingstid süre süresi geçen διάρκεια المدة مدة 时长 持续时间 耗时 历时 所要時間 "
     "経過時間 期間"
+)
+#: Places a vessel stays at: 'at' before one names a time spent there (``Time at sea``,
+#: ``Hours at berth``).  'at' alone is no duration: an IMB list's ``Boarded at``, a
+#: ``Time at incident`` or ``Time (UTC) at position`` is the record's clock.
+_STAY_WORDS = _fs(
+    "sea anchor anchorage berth berths port ports dock quay pier mooring moorings harbour "
+    "harbor terminal station"
 )
 
 #: Header words of another moment than the record's, for its time of day: the date's
@@ -272,12 +279,12 @@ _OTHER_CLOCK_WORDS = OTHER_MOMENTS | _fs(
     "αποστολή δημιουργίας ενημέρωσης الوصول وصول المغادرة مغادرة التقرير تقرير الإرسال إرسال "
     "الإنشاء إنشاء التحديث تحديث الإبلاغ"
 )
-#: A compound of such a word and a clock word, one token (``Ankunftszeit``,
-#: ``Aankomsttijd``, ``Avgangstid``).
+#: A compound of such a word and a clock or date word, one token (``Ankunftszeit``,
+#: ``Aankomsttijd``, ``Avgangstid``; ``Meldedatum``, for :func:`_same_moment`).
 _OTHER_CLOCK_COMPOUND = re.compile(
-    "(?:ankunft|abfahrt|abreise|meldung|melde|sende|versand|erstellung|aktualisierung|"
+    "(ankunft|abfahrt|abreise|meldung|melde|sende|versand|erstellung|aktualisierung|"
     "anderung|erfassung|aankomst|vertrek|verzend|ankomst|avgang|afgang|rapport)"
-    "s?(?:zeit|uhrzeit|tijd|tid|tidspunkt)"
+    "s?(?:zeit|uhrzeit|tijd|tid|tidspunkt|datum|dato)"
 )
 #: Chinese and Japanese words of such a moment, which a header glues to its clock word
 #: (``到达时间``, ``到着時刻``, ``更新时间``): found inside the header's token.
@@ -602,6 +609,8 @@ def name_score(column: str, role: str) -> tuple[float, str]:
         return 0.0, ""
     if role == "time" and OTHER_MOMENTS & set(toks):
         return 0.0, ""  # an arrival expected or a record's keeping: never the record's time
+    if role == "time_of_day" and _duration_header(column):
+        return 0.0, ""  # 'Time at sea': a span, however its header names a clock
     core = [t for t in toks if t not in UNIT_TOKENS]
     qual = [t for t in core if t in QUALIFIERS]
     penalty = 10.0 * len(qual)
@@ -847,8 +856,14 @@ def _duration_example(values: pd.Series, *, hours: bool = True) -> str | None:
 
 
 def _duration_header(column: str) -> list[str]:
-    """Return the header's words that name a span of time (``Czas trwania``: ``trwania``)."""
-    return [t for t in name_tokens(column) if t in _DURATION_WORDS]
+    """Return the header's words that name a span of time (``Czas trwania``: ``trwania``).
+
+    ``at`` counts before a place a vessel stays at (``Time at sea``: ``at sea``).
+    """
+    toks = name_tokens(column)
+    return [t for t in toks if t in _DURATION_WORDS] + [
+        f"at {b}" for a, b in zip(toks, toks[1:], strict=False) if a == "at" and b in _STAY_WORDS
+    ]
 
 
 def _other_moment_header(column: str) -> list[str]:
@@ -864,6 +879,32 @@ def _other_moment_header(column: str) -> list[str]:
         or _OTHER_CLOCK_COMPOUND.fullmatch(t)
         or any(w in t for w in _OTHER_CLOCK_CJK)
     ]
+
+
+def _moment_keys(column: str) -> set[str]:
+    """Return the other moments a header names, each as its stem (``reported``: ``report``)."""
+    keys = set()
+    for t in name_tokens(column):
+        glued = _OTHER_CLOCK_COMPOUND.fullmatch(t)
+        if t in _OTHER_CLOCK_WORDS:
+            keys.add(re.sub(r"(?:ed|ing|al|e|s)$", "", t) or t)
+        elif glued:
+            keys.add(glued.group(1))
+        keys.update(w for w in _OTHER_CLOCK_CJK if w in t)
+    return keys
+
+
+def _same_moment(column: str, date_column: str) -> str:
+    """Return the moment a clock header names if the date column names it too, else ``""``.
+
+    ``Report time`` beside ``Report date`` (a piracy report list, whose record is the
+    report) or ``Time sent`` beside ``Date sent`` (a tracker's messages) is the clock of the
+    record's own date, not of another moment.
+    """
+    keys = _moment_keys(column)
+    if not keys or not keys <= _moment_keys(date_column):
+        return ""
+    return ", ".join(sorted(keys))
 
 
 def _looks_like_id(values: pd.Series) -> bool:
@@ -1437,6 +1478,19 @@ def _pick(
             }
             return None
     if role == "time_of_day" and choice.pick.get("time") is not None:
+        date_col = str(choice.pick["time"])
+        for col in columns:
+            # 'Report date' beside 'Report time': the clock of the date's own moment
+            same = col not in used and _same_moment(col, date_col)
+            if same and not _duration_header(col):
+                ok, detail = _content_ok(raw[col], role, identity, column=col)
+                if ok:
+                    return {
+                        "column": col,
+                        "by": "name",
+                        "evidence": f"header {col!r} names the moment of the date column "
+                        f"{date_col!r} ({same!r}); {detail}",
+                    }
         spans: list[str] = []
         moments: list[str] = []
         for col in columns:
@@ -1936,6 +1990,11 @@ def _content_ok(
         share = number_fit(values)
         if share >= 0.95:
             return False, f"{share:.0%} of sampled values are single numbers, not pairs"
+        # 'Position time', 'Time (UTC) at position': a moment named after the fix, whose
+        # dates or clocks were taken for the text of pairs (and the record lost its time)
+        moments = _moment_share(values)
+        if moments >= 0.5:
+            return False, f"{moments:.0%} of sampled values are dates or times, not pairs"
     if role == "time_of_day":  # under a known name, values that are no clock keep their day
         span = _duration_example(values, hours=False)
         if span is not None:
@@ -1967,6 +2026,18 @@ def _content_ok(
             return False, f"a different value on every row ({nu} of {nn}): a record id"
         return True, f"{nu} distinct value(s) over {nn} rows"
     return True, "text"
+
+
+def _moment_share(values: pd.Series) -> float:
+    """Share of a sample that is a date or a time of day and no coordinate pair."""
+    v = _sample(values)
+    if not len(v) or v.dtype.kind in "fiub":
+        return 0.0
+    lat, lon, _ = split_pair(v)
+    pair = parse_coordinate(lat, "lat")[0].notna() & parse_coordinate(lon, "lon")[0].notna()
+    if float(pair.mean()) >= 0.5:  # '10.5, -61.2' parses as a date too
+        return 0.0
+    return max(clock_fit(v), date_fit(v))
 
 
 def _content_positions(

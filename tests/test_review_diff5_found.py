@@ -1,0 +1,113 @@
+"""Found reviewing diff4's time-of-day vetoes, coordinate pairs and header folding (diff5).
+
+Each test of a fix failed on the code before it; the vetoes it keeps are checked beside.
+"""
+
+from __future__ import annotations
+
+import pytest
+from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted
+from _kinds import KINDS, dated_table, read_kind
+
+pytestmark = IGNORE_PENDING_DEPRECATION
+
+_CLOCKS = ["01:07", "03:20", "14:45", "23:59"]
+
+
+def _read_with_clock(kind, tmp_path, header, *, date_header=None, values=_CLOCKS, n=8):
+    """Read a dated table with ``header`` holding ``values``; return (result, clocks read)."""
+    frame = dated_table(kind, n)
+    if date_header is not None:
+        frame = frame.rename(columns={"date" if kind == "seizures" else "timestamp": date_header})
+    frame[header] = [values[i % len(values)] for i in range(n)]
+    path = tmp_path / f"{kind}.csv"
+    frame.to_csv(path, index=False)
+    res = read_kind(kind, path)
+    assert_accounted(res)
+    assert len(res.frame) == n
+    return res, sorted(set(res.frame["time"].dt.strftime("%H:%M")))
+
+
+# ---------------------------------------------------------------- 'at' is no duration alone
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    "header", ["Time at incident", "Boarded at", "Time at", "Seized at", "Time (UTC) at position"]
+)
+def test_a_clock_named_with_at_is_the_time_of_day(tmp_path, kind, header):
+    # diff4 took every header with the word 'at' for a duration ('Time at sea'): an IMB
+    # list's 'Boarded at' of '01:07' or a 'Time at incident' lost its clock (precision:
+    # day) under a note that it held durations; 'Time (UTC) at position' was taken as the
+    # text column of coordinate pairs (its 'position'), and the clock was lost unsaid
+    res, clocks = _read_with_clock(kind, tmp_path, header)
+    assert clocks == sorted(_CLOCKS)
+    assert res.assumptions["time_of_day"]["column"] == header
+    assert not any("durations" in n for n in res.notes)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("header", ["Time at sea", "Time at anchor", "Hours at berth"])
+def test_a_time_spent_at_a_place_is_still_a_duration(tmp_path, kind, header):
+    res, clocks = _read_with_clock(kind, tmp_path, header)
+    assert clocks == ["00:00"]
+    assert any(header in n and "durations" in n and "precision: day" in n for n in res.notes)
+
+
+# ---------------------------------------------------------------- the date's own moment
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    ("date_header", "header"),
+    [
+        ("Report date", "Report time"),
+        ("Date reported", "Time reported"),
+        ("Date sent", "Time sent"),
+        ("Arrival date", "Arrival time"),
+        ("Fecha de reporte", "Hora de reporte"),
+        ("Date du rapport", "Heure du rapport"),
+    ],
+)
+def test_a_clock_naming_the_dates_own_moment_is_its_time_of_day(
+    tmp_path, kind, date_header, header
+):
+    # a piracy report list ('Report date', 'Report time'), a tracker's messages ('Date
+    # sent', 'Time sent'): the date column is the record's time and the clock beside it
+    # names the same moment; diff4 dropped the clock as "another moment than the record's
+    # own" and kept every record at 00:00 of its day
+    res, clocks = _read_with_clock(kind, tmp_path, header, date_header=date_header)
+    assert clocks == sorted(_CLOCKS)
+    assert res.assumptions["time_of_day"]["column"] == header
+    assert res.frame["time"].dt.strftime("%Y-%m-%d").iloc[0] == "2023-03-10"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    ("date_header", "header"),
+    [("Date", "Report time"), ("Report date", "Arrival time"), ("Date sent", "ETA time")],
+)
+def test_a_clock_of_another_moment_than_the_dates_is_still_not_used(
+    tmp_path, kind, date_header, header
+):
+    res, clocks = _read_with_clock(kind, tmp_path, header, date_header=date_header)
+    assert clocks == ["00:00"]
+    assert any(header in n and "another moment" in n for n in res.notes)
+
+
+# ---------------------------------------------------------------- coordinate pairs
+
+
+@pytest.mark.parametrize("header", ["Position time", "Date/time at position", "Position date"])
+def test_dates_under_a_position_header_are_the_records_time(tmp_path, header):
+    # a column named with 'position' was taken as the text column of coordinate pairs
+    # whatever it held, so its dates were no time: "no date column found" (exit 2) for a
+    # seizure table with 'lat'/'lon' and a 'Position time' of full timestamps
+    frame = dated_table("seizures").drop(columns="date")
+    frame[header] = [f"2023-03-{10 + i:02d} {_CLOCKS[i % 4]}" for i in range(len(frame))]
+    path = tmp_path / "s.csv"
+    frame.to_csv(path, index=False)
+    res = read_kind("seizures", path)
+    assert_accounted(res)
+    assert res.assumptions["columns"]["time"]["column"] == header
+    assert sorted(set(res.frame["time"].dt.strftime("%H:%M"))) == sorted(_CLOCKS)
