@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted
-from _kinds import KINDS, dated_table, read_kind
+from _kinds import KINDS, dated_table, read_kind, record_table
+
+from pipeline.errors import InputError
 
 pytestmark = IGNORE_PENDING_DEPRECATION
 
@@ -111,3 +113,51 @@ def test_dates_under_a_position_header_are_the_records_time(tmp_path, header):
     assert_accounted(res)
     assert res.assumptions["columns"]["time"]["column"] == header
     assert sorted(set(res.frame["time"].dt.strftime("%H:%M"))) == sorted(_CLOCKS)
+
+
+def _two_pairs(kind, tmp_path, other, offset_deg, *, dms=False):
+    """A table at six decimals with a second pair ``other`` ``offset_deg`` away (or in DMS)."""
+    frame = record_table(kind, 10.512345, -61.234567)
+    frame["lat"] = [round(10.512345 + i * 0.001237, 6) for i in range(len(frame))]
+    frame["lon"] = [round(-61.234567 - i * 0.000913, 6) for i in range(len(frame))]
+    if dms:
+        frame[other[0]] = [_dms(v + offset_deg, "N", "S") for v in frame["lat"]]
+        frame[other[1]] = [_dms(v + offset_deg, "E", "W") for v in frame["lon"]]
+    else:
+        frame[other[0]] = (frame["lat"] + offset_deg).round(6)
+        frame[other[1]] = (frame["lon"] + offset_deg).round(6)
+    path = tmp_path / f"{kind}.csv"
+    frame.to_csv(path, index=False)
+    return path, frame
+
+
+def _dms(x: float, pos: str, neg: str) -> str:
+    """Degrees, minutes and whole seconds (``10°30'45"N``)."""
+    h = pos if x >= 0 else neg
+    sec = round(abs(x) * 3600)
+    return f"{sec // 3600}°{sec // 60 % 60:02d}'{sec % 60:02d}\"{h}"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    "other", [("tender_lat", "tender_lon"), ("lat_corrected", "lon_corrected")]
+)
+def test_two_pairs_fifteen_metres_apart_at_six_decimals_are_two_positions(tmp_path, kind, other):
+    # diff4 took any pair within 2e-4 degree (about 20 m) of another on every row for that
+    # position written again: a vessel and its tender 15 m apart, or a position corrected
+    # by 15 m, both to six decimals, read the first pair silently (exit 0) where which is
+    # the record's is the user's choice, as it is 110 m apart
+    path, _ = _two_pairs(kind, tmp_path, other, 1.3e-4)
+    with pytest.raises(InputError, match=r"2 latitude/longitude pairs could each be"):
+        read_kind(kind, path)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(("offset", "dms"), [(0.0, True), (0.4e-6, False)])
+def test_a_pair_written_again_within_its_rounding_is_one_position(tmp_path, kind, offset, dms):
+    # guard: the same fix in whole seconds of arc (up to 1.4e-4 degree off), or to six
+    # decimals again from another float, is one position
+    path, frame = _two_pairs(kind, tmp_path, ("lat_dms", "lon_dms"), offset, dms=dms)
+    res = read_kind(kind, path)
+    assert_accounted(res)
+    assert sorted(res.frame["lat"]) == pytest.approx(sorted(frame["lat"]), abs=2e-4)

@@ -1214,23 +1214,46 @@ def _pair_key(column: str, role: str) -> frozenset[str]:
 
 #: Degrees within which two columns write one position (about 20 m): the rounding of four
 #: decimals, of whole seconds of arc, and a GIS's snapping of a point to its grid (ArcGIS's
-#: ``POINT_Y`` is ``lat`` to 1e-9).
+#: ``POINT_Y`` is ``lat`` to 1e-9).  Two columns each written finer than that are one
+#: position only within their own rounding (:func:`_rounding_degrees`): a vessel and its
+#: tender 15 m apart, both to six decimals, are two.
 _SAME_DEGREES = 2e-4
+#: Half a second of arc: the rounding of a coordinate written as text other than decimals
+#: (degrees, minutes and seconds).
+_HALF_SECOND = 0.5 / 3600
+_DECIMALS = re.compile(r"^[+-]?\d*[.,](\d+)$")
+
+
+def _rounding_degrees(text: pd.Series) -> float:
+    """Half the last written unit of a coordinate column (``10.51234``: 5e-6 degrees).
+
+    The finest of its values counts (a column written to six decimals has some ``10.5``);
+    degrees and minutes, or seconds, round to at most :data:`_HALF_SECOND`.
+    """
+    t = text[text != ""]
+    if not len(t):
+        return 0.0
+    decimals = t.str.extract(_DECIMALS)[0].dropna().str.len()
+    if t.str.fullmatch(r"[+-]?\d+(?:[.,]\d+)?").all():
+        return 0.5 * 10.0 ** -int(decimals.max() if len(decimals) else 0)
+    return _HALF_SECOND
 
 
 def _same_values(a: pd.Series, b: pd.Series, axis: str) -> bool:
     """Whether two columns give one coordinate on every row (``10.50`` is ``10.5``).
 
-    Read as the coordinate (``01°03.00'N`` is ``1.05``) and equal within
-    :data:`_SAME_DEGREES`; a row that neither gives is rejected by either reading.
+    Read as the coordinate (``01°03.00'N`` is ``1.05``) and equal within the rounding of
+    the two columns, at most :data:`_SAME_DEGREES`; a row that neither gives is rejected by
+    either reading.
     """
     ta, tb = as_text(a), as_text(b)
     if ta.equals(tb):
         return True
     xa = parse_coordinate(a, axis)[0].to_numpy(dtype="float64")
     xb = parse_coordinate(b, axis)[0].to_numpy(dtype="float64")
+    within = min(_SAME_DEGREES, _rounding_degrees(ta) + _rounding_degrees(tb)) + 1e-9
     with np.errstate(invalid="ignore"):
-        near = np.abs(xa - xb) <= _SAME_DEGREES
+        near = np.abs(xa - xb) <= within
     return bool((near | (np.isnan(xa) & np.isnan(xb))).all())
 
 
