@@ -161,3 +161,22 @@ def test_a_pair_written_again_within_its_rounding_is_one_position(tmp_path, kind
     res = read_kind(kind, path)
     assert_accounted(res)
     assert sorted(res.frame["lat"]) == pytest.approx(sorted(frame["lat"]), abs=2e-4)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("header", ["Heure de passage", "Time of passage", "Time of transit"])
+def test_the_time_of_a_passage_is_its_time_of_day(tmp_path, kind, header):
+    # a French VTS log's 'Heure de passage' (when a ship passed the station), a canal's
+    # 'Time of transit': diff4 took 'passage' and 'transit' for durations wherever they
+    # stood, and the records kept their date only (precision: day)
+    res, clocks = _read_with_clock(kind, tmp_path, header)
+    assert clocks == sorted(_CLOCKS)
+    assert res.assumptions["time_of_day"]["column"] == header
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("header", ["Passage time", "Transit time", "Durée du passage"])
+def test_a_passage_or_transit_time_is_still_a_duration(tmp_path, kind, header):
+    res, clocks = _read_with_clock(kind, tmp_path, header)
+    assert clocks == ["00:00"]
+    assert any(header in n and "durations" in n for n in res.notes)

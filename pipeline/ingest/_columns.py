@@ -855,15 +855,24 @@ def _duration_example(values: pd.Series, *, hours: bool = True) -> str | None:
     return str(text[hit].iloc[0]) if hit.any() else None
 
 
+#: A passage or a transit is a span (``Transit time``) and an event whose moment a clock
+#: gives (``Time of transit`` through a canal, a French VTS log's ``Heure de passage``).
+_EVENT_SPANS = _fs("passage transit")
+_OF_WORDS = _fs("of de du des di da del")
+
+
 def _duration_header(column: str) -> list[str]:
     """Return the header's words that name a span of time (``Czas trwania``: ``trwania``).
 
-    ``at`` counts before a place a vessel stays at (``Time at sea``: ``at sea``).
+    ``at`` counts before a place a vessel stays at (``Time at sea``: ``at sea``); a
+    passage or transit after 'of' is its moment (``Time of transit``, ``Heure de passage``).
     """
     toks = name_tokens(column)
-    return [t for t in toks if t in _DURATION_WORDS] + [
-        f"at {b}" for a, b in zip(toks, toks[1:], strict=False) if a == "at" and b in _STAY_WORDS
-    ]
+    return [
+        t
+        for k, t in enumerate(toks)
+        if t in _DURATION_WORDS and not (t in _EVENT_SPANS and k and toks[k - 1] in _OF_WORDS)
+    ] + [f"at {b}" for a, b in zip(toks, toks[1:], strict=False) if a == "at" and b in _STAY_WORDS]
 
 
 def _other_moment_header(column: str) -> list[str]:
