@@ -337,15 +337,24 @@ def _pattern_line(m: dict, inputs: list[dict], limit: float | None) -> str:
     return f"{m['pattern']}  {', '.join(flags)}"
 
 
+#: What a line for a terminal or a line-oriented log never holds as itself: the C0 and C1
+#: control characters (U+009B is a terminal's CSI as ESC [ is, U+0085 a line break), the line
+#: and paragraph separators (U+2028, U+2029: line breaks to Python's ``splitlines``) and the
+#: bidirectional embeddings, overrides and isolates (a name's U+202E reverses the rest of the
+#: line: ``status`` would show a run "ok" that says "failed").  Each is written as its
+#: escape (``\\x9b``, ``\\u202e``).
+_UNPRINTABLE = r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+
+
 def _one_line(text: str) -> str:
     """Return ``text`` as one printable line, its control characters and odd bytes escaped.
 
     A newline in a folder or file name or in an error message is written as its escape,
     and so is an undecodable byte of a file name: a line-oriented reader (a monitor,
     ``grep``) sees one line per field, and a name that is not UTF-8 cannot end ``status``
-    in an encoding error.
+    in an encoding error; the escaped characters are those of ``_UNPRINTABLE``.
     """
-    text = re.sub(r"[\x00-\x1f\x7f]", lambda m: repr(m.group())[1:-1], str(text))
+    text = re.sub(_UNPRINTABLE, lambda m: m.group().encode("unicode_escape").decode(), str(text))
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 

@@ -874,6 +874,19 @@ def sha256_file(path: str | os.PathLike, chunk_bytes: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
+def _not_json_number(text: str) -> float:
+    """Refuse ``NaN``, ``Infinity`` and ``-Infinity``: not JSON (RFC 8259), never written here."""
+    raise ValueError(f"{text!r} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    """Return a JSON number as a float; refuse one beyond the double range (``1e400``)."""
+    value = float(text)
+    if not np.isfinite(value):
+        raise ValueError(f"{text!r} is beyond the range of a double")
+    return value
+
+
 #: The largest JSON file :func:`read_json_object` reads: a manifest of a national run is a few
 #: MB; a file far beyond that was not written by route-risk (or is damaged) and is not parsed.
 MAX_JSON_BYTES = 64 << 20
@@ -885,9 +898,12 @@ def read_json_object(
     """Return the JSON object stored in a file, or None when it cannot be one route-risk wrote.
 
     None for a missing, unreadable, non-regular, oversized, truncated, non-UTF-8 or too
-    deeply nested file (Python's parser recurses: ``[[[[...`` raises RecursionError), and for
-    JSON whose top level is not an object.  A manifest damaged or edited by hand must never
-    end a command in a traceback; what it says is then unknown.
+    deeply nested file (Python's parser recurses: ``[[[[...`` raises RecursionError), for
+    JSON whose top level is not an object, and for numbers JSON has not: ``NaN``,
+    ``Infinity`` and a float beyond the double range (``1e400``), which Python's parser
+    accepts but route-risk never writes (its JSON is written with ``allow_nan=False``) -
+    passed on, they ended ``status --json`` in a traceback.  A manifest damaged or edited
+    by hand must never end a command in a traceback; what it says is then unknown.
 
     Parameters
     ----------
@@ -911,7 +927,11 @@ def read_json_object(
         st = p.stat() if follow_links else os.lstat(p)
         if not st_mod.S_ISREG(st.st_mode) or st.st_size > max_bytes:
             return None
-        data = json.loads(p.read_bytes()[: max_bytes + 1].decode("utf-8"))
+        data = json.loads(
+            p.read_bytes()[: max_bytes + 1].decode("utf-8"),
+            parse_constant=_not_json_number,
+            parse_float=_finite_float,
+        )
     except (OSError, ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         return None
     return data if isinstance(data, dict) else None

@@ -272,9 +272,15 @@ def json_safe(value: Any) -> Any:
 
 
 def _lines(lines: list[str]) -> str:
-    """Join the summary's lines, each kept one line: a file name's newline is escaped."""
+    """Join the summary's lines, each kept one line: a file name's newline is escaped.
+
+    So are the other characters a terminal acts on (as the command's own lines): C1
+    controls (U+009B, a CSI), line separators and bidirectional overrides.
+    """
+    unprintable = r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
     return "\n".join(
-        re.sub(r"[\x00-\x1f\x7f]", lambda m: repr(m.group())[1:-1], line) for line in lines
+        re.sub(unprintable, lambda m: m.group().encode("unicode_escape").decode(), line)
+        for line in lines
     )
 
 

@@ -127,7 +127,14 @@ def next_run_id(out: Path, now: dt.datetime) -> tuple[str, str | None]:
     """
     # only runs' own folders: one planted far in the future must not drag every id after it
     latest = max((d.name for d in run_dirs(out) if holds_a_record(d)), default=None)
-    run_id = new_run_id(now, after=latest)
+    try:
+        run_id = new_run_id(now, after=latest)
+    except OverflowError:  # dated 9999-12-31T23:59:59: no second after it has an id
+        raise ConfigError(
+            f"the run folder {str(Path(out) / RUNS / str(latest))!r} is dated at the end of "
+            "the calendar, so no new run id sorts after it (route-risk never made it: a "
+            "clock that far ahead?); move it out of the folder, nothing was changed"
+        ) from None
     clock = now.astimezone(dt.UTC).strftime(_ID_TIME)
     # a run started within the second of the newest one (a refusal, then a rerun) sorts
     # after it one second on: the clock is not behind, nothing to say
@@ -400,7 +407,7 @@ def lock(out: Path) -> Iterator[None]:
     out.mkdir(parents=True, exist_ok=True)
     path = out / LOCK
     check_no_links(out, path)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    fd = _open_lock_file(path, os.O_RDWR | os.O_CREAT)
     with os.fdopen(fd, "a+") as f:
         try:
             _flock_within(f, _LOCK_PATIENCE_S)
@@ -435,6 +442,34 @@ def lock(out: Path) -> Iterator[None]:
                 f.truncate(0)
                 f.flush()
             fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _not_a_lock_file(path: Path, what: str) -> ConfigError:
+    return ConfigError(
+        f"{str(path)!r} is {what}, not the lock file route-risk makes (a regular file); "
+        "move it away, nothing was changed"
+    )
+
+
+def _open_lock_file(path: Path, flags: int) -> int:
+    """Open the lock file with ``flags``; refuse a folder, FIFO or device planted at its name.
+
+    Opened without waiting (``O_NONBLOCK``: a FIFO opened for reading waits for a writer,
+    and ``status`` hung there for good) and checked on the open descriptor, so nothing
+    swapped in after a check is used.
+    """
+    try:
+        fd = os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
+    except IsADirectoryError:
+        raise _not_a_lock_file(path, "a folder") from None
+    except OSError as exc:
+        if exc.errno != errno.ENXIO:  # ENXIO: a socket, or a device with no driver
+            raise
+        raise _not_a_lock_file(path, "a socket or device") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise _not_a_lock_file(path, "a FIFO, socket or device")
+    return fd
 
 
 def _write_holder(f) -> None:
@@ -504,10 +539,10 @@ def lock_held(out: Path) -> bool | None:
     holds the lock is a killed run's (:func:`staged_run_ids`).
     """
     try:
-        fd = os.open(Path(out) / LOCK, os.O_RDONLY | os.O_NOFOLLOW)
+        fd = _open_lock_file(Path(out) / LOCK, os.O_RDONLY)
     except FileNotFoundError:
         return False
-    except OSError:  # not ours to read, or a link
+    except (OSError, ConfigError):  # not ours to read, a link, or no lock file (a FIFO)
         return None
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)

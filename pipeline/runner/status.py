@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import shutil
 import stat
@@ -67,6 +68,8 @@ def _read_manifest(path: Path) -> dict[str, Any] | None:
         ok = ok and isinstance(m.get("config", {}).get("run", {}), dict)
         ok = ok and all(isinstance(v, dict) for v in m.get("stages", {}).values())
         ok = ok and all(isinstance(v, dict) for v in m.get("outputs", {}).values())
+        # an output's path is joined to the folder (the map's, shown by status): text only
+        ok = ok and all(isinstance(v.get("path", ""), str) for v in m.get("outputs", {}).values())
         ok = ok and all(_is_number(v) for v in m.get("timings_s", {}).values())
         ok = ok and all(isinstance(f, dict) and isinstance(f.get("path"), str) for f in files)
         limit = m.get("config", {}).get("run", {}).get("max_input_age_days")
@@ -96,7 +99,8 @@ def _companions_changed(recorded: dict[str, Any]) -> list[str]:
     for name in sorted(set(now) & set(hashes)):
         try:
             st = now[name].stat()
-            was = stats.get(name) or {}
+            was = stats.get(name)
+            was = was if isinstance(was, dict) else {}  # edited by hand: compare the hashes
             if was.get("bytes") is not None and st.st_size != was["bytes"]:
                 changed.append(name)
             elif (was.get("bytes"), was.get("mtime_ns")) != (st.st_size, st.st_mtime_ns):
@@ -122,8 +126,22 @@ def _unsettled(entry: dict[str, Any]) -> list[str]:
 
 
 def _is_number(value: Any) -> bool:
-    """Tell whether a JSON value is a number (``true`` is not one)."""
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """Tell whether a JSON value is a finite number of a double's range (``true`` is not one).
+
+    An integer of 400 digits is JSON, and a sum of it with a float raises OverflowError.
+    """
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
+def _seconds(timings: dict[str, Any]) -> float | None:
+    """Return the sum of a run's stage timings to 0.1 s (None: no finite sum, edited by hand)."""
+    total = sum(timings.values())
+    return round(total, 1) if math.isfinite(total) else None
 
 
 def _text_or_none(value: Any) -> str | None:
@@ -220,7 +238,7 @@ def _run_record(folder: Path, published: str | None) -> dict[str, Any]:
             "started": manifest.get("started"),
             "finished": manifest.get("finished"),
             "as_of": manifest.get("as_of"),
-            "seconds": round(sum(manifest.get("timings_s", {}).values()), 1),
+            "seconds": _seconds(manifest.get("timings_s", {})),
             "cells": manifest.get("counts", {}).get("cells"),
             "stages_cached": sorted(k for k, v in stages.items() if v.get("cached")),
             "previous_run": manifest.get("previous_run"),

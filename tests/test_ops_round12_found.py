@@ -1,0 +1,184 @@
+"""A hostile round on the nightly operations and the output folder (round 12).
+
+An operator's cron job runs ``route-risk run`` every night and a monitor runs ``route-risk
+status``; whoever may write into the output folder plants odd files and strings there.
+Each test names what went wrong before its fix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from conftest import publish_light
+
+from pipeline.cli import main
+from pipeline.ingest import format_summary
+from pipeline.run import run_history, run_status
+
+pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
+
+
+@pytest.fixture(scope="module")
+def published(small_demo, tmp_path_factory):
+    """One published light run: (config, output folder, run id)."""
+    return publish_light(small_demo, tmp_path_factory.mktemp("round12"))
+
+
+def _copy(published, tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the published folder (links kept) and its published manifest."""
+    _, src, run_id = published
+    out = tmp_path / "out"
+    shutil.copytree(src, out, symlinks=True)
+    return out, out / "runs" / run_id / "manifest.json"
+
+
+def _config(published) -> str:
+    return str(published[0].source)
+
+
+def _edited(text: str, path: tuple, raw: str) -> str:
+    """``text`` (a manifest) with the value at ``path`` replaced by the JSON text ``raw``."""
+    marker = "__ROUND12__"
+    m = json.loads(text)
+    node = m
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = marker
+    return json.dumps(m).replace(f'"{marker}"', raw)
+
+
+@pytest.mark.parametrize(
+    ("path", "raw"),
+    [
+        (("timings_s", "ingest"), "NaN"),  # Python's json reads NaN and Infinity...
+        (("counts", "cells"), "Infinity"),
+        (("as_of",), "-Infinity"),
+        (("previous_run",), "1e400"),  # ...and a float beyond a double as inf
+        (("timings_s", "score"), "1" + "0" * 400),  # a sum with a float: OverflowError
+        (("outputs", "map", "path"), "5"),  # joined to the folder: TypeError
+    ],
+)
+def test_a_manifest_with_what_route_risk_never_writes_is_unknown_never_a_traceback(
+    published, tmp_path, capsys, path, raw
+):
+    # Before: NaN, Infinity or 1e400 in a manifest reached json.dumps(allow_nan=False) and
+    # `status --json` / `history --json` ended in exit 70 with a traceback (a monitor's
+    # check, of a folder others may write); a 400-digit timing overflowed the sum of the
+    # run's seconds, and a map path that is a number failed `status` in text mode too.
+    out, manifest = _copy(published, tmp_path)
+    manifest.write_text(_edited(manifest.read_text(), path, raw))
+    assert [r["status"] for r in run_history(out)] == ["unknown"]
+    capsys.readouterr()
+    for argv in (["status", str(out), "--json"], ["history", str(out), "--json"]):
+        assert main(argv) in (0, 1)
+        json.loads(capsys.readouterr().out)
+    assert main(["status", str(out)]) == 1
+    assert "no map is published" in capsys.readouterr().out
+
+
+def test_timings_whose_sum_is_no_number_are_unknown_seconds(published, tmp_path, capsys):
+    # Before: two timings of 1e308 summed to inf, which `history --json` could not write.
+    out, manifest = _copy(published, tmp_path)
+    m = json.loads(manifest.read_text())
+    m["timings_s"] = {"ingest": 1e308, "score": 1e308}
+    manifest.write_text(json.dumps(m))
+    assert run_history(out)[0]["seconds"] is None
+    capsys.readouterr()
+    assert main(["history", str(out), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["status"] == "ok"
+
+
+def test_a_companion_record_edited_by_hand_is_compared_by_its_hash(published, tmp_path):
+    # Before: a companion's recorded stats that were not an object ended `status` in an
+    # AttributeError (exit 70).
+    out, manifest = _copy(published, tmp_path)
+    data = tmp_path / "x.csv"
+    data.write_text("a\n")
+    (tmp_path / "x.csv.aux.xml").write_text("<PAMDataset/>")
+    m = json.loads(manifest.read_text())
+    m["input_files"][0] |= {
+        "path": str(data),
+        "companions": {"x.csv.aux.xml": "0" * 64},
+        "companion_stats": {"x.csv.aux.xml": [1, 2]},
+    }
+    manifest.write_text(json.dumps(m))
+    entry = run_status(out, verify=False)["inputs"][0]
+    assert entry["companions_changed"] == ["x.csv.aux.xml"]
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo"])
+def test_a_lock_file_that_is_a_folder_or_a_fifo_is_one_line_and_status_answers(
+    published, tmp_path, capsys, kind
+):
+    # Before: a folder at .route-risk.lock ended `run` in IsADirectoryError (exit 70), a
+    # FIFO in "not seekable" (exit 70), and `status` opened the FIFO for reading, which
+    # waits for a writer: the monitor's check hung for good.
+    out, _ = _copy(published, tmp_path)
+    lock = out / ".route-risk.lock"
+    lock.unlink()
+    lock.mkdir() if kind == "folder" else os.mkfifo(lock)
+    answer: dict = {}
+    t = threading.Thread(target=lambda: answer.update(st=run_status(out, verify=False)))
+    t.start()
+    t.join(20)
+    hung = t.is_alive()
+    if hung:  # free the thread: a writer opens the FIFO
+        os.close(os.open(lock, os.O_WRONLY | os.O_NONBLOCK))
+        t.join()
+    assert not hung, "status waited on the FIFO at the lock's name"
+    assert answer["st"]["published"]["run_id"] == published[2]
+    capsys.readouterr()
+    assert main(["run", _config(published), "--out", str(out), "--log-format", "text"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1, err
+    assert ".route-risk.lock" in err and "move it away" in err
+    assert os.readlink(out / "current") == f"runs/{published[2]}"
+
+
+def test_a_run_folder_dated_at_the_end_of_the_calendar_is_one_line(published, tmp_path, capsys):
+    # Before: a planted runs/99991231T235959Z-... (with a status.json) made every run's id
+    # "one second after it" overflow: exit 70, each night, with a traceback.
+    out, _ = _copy(published, tmp_path)
+    planted = out / "runs" / "99991231T235959Z-abcdef"
+    planted.mkdir()
+    (planted / "status.json").write_text('{"status": "failed"}')
+    capsys.readouterr()
+    assert main(["run", _config(published), "--out", str(out), "--log-format", "text"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1, err
+    assert "99991231T235959Z-abcdef" in err and "move it out" in err
+
+
+#: Characters a terminal acts on beyond C0: a C1 CSI (ESC [ in one character), NEL, the line
+#: separator, a right-to-left override and an isolate.
+HOSTILE = "x\x9b31mRED\x85nel\u2028ls\u202eevil\u2066iso"
+
+
+def test_status_and_history_escape_c1_controls_separators_and_overrides(
+    published, tmp_path, capsys
+):
+    # Before: only C0 controls were escaped: a run's error holding U+009B (CSI) coloured or
+    # moved the monitor's terminal, U+2028 and U+0085 split a line for a line reader, and
+    # U+202E printed the rest of the line reversed.
+    out, _ = _copy(published, tmp_path)
+    planted = out / "runs" / "20991231T000000Z-abcdef"
+    planted.mkdir()
+    (planted / "status.json").write_text(json.dumps({"status": "failed", "error": HOSTILE}))
+    capsys.readouterr()
+    assert main(["history", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert main(["status", "--no-verify", str(out)]) == 1
+    text += capsys.readouterr().out
+    assert not [c for c in "\x9b\x85\u2028\u202e\u2066" if c in text]
+    assert "x\\x9b31mRED\\x85nel\\u2028ls\\u202eevil\\u2066iso" in text
+    assert len(text.splitlines()) == text.count("\n")
+    summary = {"source": "s.csv", "kind": "seizures", "read": 1, "accepted": 1, "rejected": 0}
+    lines = format_summary(summary | {"reject_rate": 0.0, "notes": [HOSTILE]})
+    assert "\\x9b31mRED\\x85nel\\u2028ls\\u202eevil\\u2066iso" in lines
+    assert not [c for c in "\x9b\x85\u2028\u202e\u2066" if c in lines]
+    assert len(lines.splitlines()) == lines.count("\n") + 1
