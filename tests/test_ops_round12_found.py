@@ -154,6 +154,26 @@ def test_a_run_folder_dated_at_the_end_of_the_calendar_is_one_line(published, tm
     assert "99991231T235959Z-abcdef" in err and "move it out" in err
 
 
+def test_status_and_history_of_a_folder_whose_runs_is_a_link_refuse_to_read_it(
+    published, tmp_path, capsys
+):
+    # Before: with OUT/runs a link to runs kept elsewhere (every run refuses the folder,
+    # exit 2), `status` read the sets through it and said "verified yes: every output
+    # matches its manifest" of them, while `history` said the folder held no run.
+    out, _ = _copy(published, tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    os.rename(out / "runs", elsewhere)
+    os.symlink(elsewhere, out / "runs")
+    capsys.readouterr()
+    for argv in (["status", str(out)], ["history", str(out)], ["status", str(out), "--json"]):
+        assert main([*argv, "--log-format", "text"]) == 2
+        captured = capsys.readouterr()
+        assert "runs' is a symbolic link" in captured.err
+        assert "verified" not in captured.out
+    assert main(["run", _config(published), "--out", str(out), "--log-format", "text"]) == 2
+    assert "symbolic link" in capsys.readouterr().err
+
+
 #: Characters a terminal acts on beyond C0: a C1 CSI (ESC [ in one character), NEL, the line
 #: separator, a right-to-left override and an isolate.
 HOSTILE = "x\x9b31mRED\x85nel\u2028ls\u202eevil\u2066iso"

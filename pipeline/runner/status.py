@@ -292,8 +292,22 @@ def run_history(out_dir: str | os.PathLike) -> list[dict[str, Any]]:
         ``published``, ``started``, ``finished`` and, for a finished run, ``as_of``,
         ``seconds``, ``cells`` and ``stages_cached``; ``error`` for a failed one;
         ``matched`` (the run it found up to date) for ``up_to_date``.
+
+    Raises
+    ------
+    ConfigError
+        ``out_dir/runs`` is a symbolic link, or ``current`` is not route-risk's link.
     """
     out = Path(out_dir)
+    runs = out / P.RUNS
+    if runs.is_symlink():
+        # a run refuses the folder (it writes through no link); read through, the sets
+        # elsewhere were reported as this folder's, 'verified', and history said "no run"
+        raise ConfigError(
+            f"{str(runs)!r} is a symbolic link (to {os.readlink(runs)!r}), not the folder "
+            "route-risk keeps its runs in; it is not read, and every run into this folder is "
+            "refused until it is replaced by that folder"
+        )
     published = P.current_run(out)
     return [_run_record(d, published) for d in P.run_dirs(out)]
 
@@ -340,7 +354,8 @@ def run_status(
     Raises
     ------
     ConfigError
-        ``out_dir`` holds no run, or its ``current`` is not route-risk's link.
+        ``out_dir`` holds no run, its ``runs`` is a link, or its ``current`` is not
+        route-risk's link.
     """
     out = Path(out_dir)
     now = now or dt.datetime.now(dt.UTC)
