@@ -27,6 +27,7 @@ import contextlib
 import errno
 import json
 import logging
+import math
 import os
 import re
 import signal
@@ -503,6 +504,20 @@ def _ingest_source(args: argparse.Namespace, cfg):
         raise ConfigError(f"{args.path}: {where}: {err.get('msg')}") from None
 
 
+def _hours(text: str) -> float:
+    """Return a ``--max-map-age`` as hours: a number >= 0.
+
+    ``nan`` compared false with every age, so a monitor given it never heard of an old map.
+    """
+    try:
+        hours = float(text)
+    except ValueError:
+        hours = math.nan
+    if not hours >= 0:
+        raise argparse.ArgumentTypeError(f"expected a number of hours >= 0, got {text!r}")
+    return hours
+
+
 def _number(text: str):
     """Return a --select value as an int, else a float, else the text (a date, a label)."""
     for cast in (int, float):
@@ -647,7 +662,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument(
                 "--max-map-age",
                 metavar="HOURS",
-                type=float,
+                type=_hours,
                 help="a published map older than this needs attention (exit 1)",
             )
             p.add_argument(

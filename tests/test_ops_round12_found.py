@@ -17,6 +17,7 @@ import pytest
 from conftest import publish_light
 
 from pipeline.cli import main
+from pipeline.errors import ConfigError
 from pipeline.ingest import format_summary
 from pipeline.run import run_history, run_status
 
@@ -172,6 +173,19 @@ def test_status_and_history_of_a_folder_whose_runs_is_a_link_refuse_to_read_it(
         assert "verified" not in captured.out
     assert main(["run", _config(published), "--out", str(out), "--log-format", "text"]) == 2
     assert "symbolic link" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("hours", ["nan", "-1"])
+def test_a_map_age_limit_that_no_age_can_pass_is_refused(published, capsys, hours):
+    # Before: --max-map-age nan compared false with every age: a monitor whose template
+    # gave it NaN never heard of a map weeks old (exit 0); -1 flagged every map.
+    out = published[1]
+    with pytest.raises(SystemExit) as refused:  # a refused command line
+        main(["status", str(out), "--no-verify", f"--max-map-age={hours}"])
+    assert refused.value.code == 2
+    assert f"got {hours!r}" in capsys.readouterr().err
+    with pytest.raises(ConfigError, match="max_map_age_hours"):
+        run_status(out, verify=False, max_map_age_hours=float(hours))
 
 
 #: Characters a terminal acts on beyond C0: a C1 CSI (ESC [ in one character), NEL, the line

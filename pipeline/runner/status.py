@@ -355,8 +355,10 @@ def run_status(
     ------
     ConfigError
         ``out_dir`` holds no run, its ``runs`` is a link, or its ``current`` is not
-        route-risk's link.
+        route-risk's link; ``max_map_age_hours`` is negative or NaN.
     """
+    if max_map_age_hours is not None and not max_map_age_hours >= 0:  # NaN: never old
+        raise ConfigError(f"max_map_age_hours must be >= 0, got {max_map_age_hours!r}")
     out = Path(out_dir)
     now = now or dt.datetime.now(dt.UTC)
     history = run_history(out)
