@@ -133,6 +133,9 @@ def test_a_lock_file_that_is_a_folder_or_a_fifo_is_one_line_and_status_answers(
         t.join()
     assert not hung, "status waited on the FIFO at the lock's name"
     assert answer["st"]["published"]["run_id"] == published[2]
+    # every night is refused (below) before it can record anything: status must say so
+    # (before: all well, exit 0)
+    assert any(".route-risk.lock" in a for a in answer["st"]["attention"])
     capsys.readouterr()
     assert main(["run", _config(published), "--out", str(out), "--log-format", "text"]) == 2
     err = capsys.readouterr().err

@@ -70,6 +70,7 @@ __all__ = [
     "holds_a_record",
     "is_route_risk_link",
     "lock",
+    "lock_file_problem",
     "lock_held",
     "lock_holder",
     "new_run_id",
@@ -449,6 +450,27 @@ def _not_a_lock_file(path: Path, what: str) -> ConfigError:
         f"{str(path)!r} is {what}, not the lock file route-risk makes (a regular file); "
         "move it away, nothing was changed"
     )
+
+
+def lock_file_problem(out: Path) -> str | None:
+    """Return why a run would refuse the lock file of ``out`` (None: it may lock there).
+
+    A folder, FIFO, socket or device at its name is refused by :func:`lock` (and a link,
+    by :func:`check_no_links`) before a run can record anything in the folder: ``status``
+    says it, or a monitor would hear "ok" while every night exits 2.
+    """
+    path = Path(out) / LOCK
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:  # none yet (the first run makes it), or not ours to see
+        return None
+    if stat.S_ISLNK(mode):
+        return f"{str(path)!r} is a symbolic link; route-risk never follows links: remove it"
+    if stat.S_ISDIR(mode):
+        return str(_not_a_lock_file(path, "a folder"))
+    if not stat.S_ISREG(mode):
+        return str(_not_a_lock_file(path, "a FIFO, socket or device"))
+    return None
 
 
 def _open_lock_file(path: Path, flags: int) -> int:

@@ -398,6 +398,8 @@ def run_status(
             "memory, power loss): its staging folder remains; the next run records it and "
             "removes it",
         }
+    if (problem := P.lock_file_problem(out)) is not None:
+        status["attention"].append(f"the next run will be refused: {problem}")
     last = status["last_run"]
     if last["status"] not in GOOD:
         status["attention"].append(f"the last run {last['run_id']} is {last['status']}")
