@@ -57,8 +57,12 @@ log = logging.getLogger("pipeline")
 
 
 def _progress(total: int):
-    """Return a stage-progress callback: a tqdm bar on a terminal, log lines otherwise."""
-    if sys.stderr.isatty():
+    """Return a stage-progress callback: a tqdm bar on a terminal, log lines otherwise.
+
+    Only for text logs without ``-q``: a bar drawn under ``--log-format json`` put lines that
+    are not JSON on a JSON-lines stderr, and ``-q`` (errors only) still drew it.
+    """
+    if sys.stderr.isatty() and not _SUMMARY["quiet"] and _SUMMARY["handler"] is None:
         from tqdm import tqdm
 
         bar = tqdm(total=total, unit="stage", file=sys.stderr, leave=False)

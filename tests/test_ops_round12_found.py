@@ -7,9 +7,11 @@ Each test names what went wrong before its fix.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
+import sys
 import threading
 from pathlib import Path
 
@@ -189,6 +191,30 @@ def test_a_map_age_limit_that_no_age_can_pass_is_refused(published, capsys, hour
     assert f"got {hours!r}" in capsys.readouterr().err
     with pytest.raises(ConfigError, match="max_map_age_hours"):
         run_status(out, verify=False, max_map_age_hours=float(hours))
+
+
+class _Terminal(io.StringIO):
+    """A stderr that says it is a terminal (a run started by hand)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("flags", [["-q"], ["--log-format", "json"]])
+def test_on_a_terminal_quiet_or_json_logs_draw_no_progress_bar(
+    published, tmp_path, monkeypatch, flags
+):
+    # Before: the stage bar (tqdm) was drawn whenever stderr was a terminal: under -q
+    # (errors only) too, and under --log-format json, where its lines are not JSON.
+    out, _ = _copy(published, tmp_path)
+    err = _Terminal()
+    monkeypatch.setattr(sys, "stderr", err)
+    assert main(["run", _config(published), "--out", str(out), "--force", *flags]) == 0
+    text = err.getvalue()
+    if flags == ["-q"]:
+        assert text == ""
+    else:
+        assert text and all(json.loads(line) for line in text.splitlines())
 
 
 #: Characters a terminal acts on beyond C0: a C1 CSI (ESC [ in one character), NEL, the line
