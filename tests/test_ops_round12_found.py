@@ -217,6 +217,29 @@ def test_on_a_terminal_quiet_or_json_logs_draw_no_progress_bar(
         assert text and all(json.loads(line) for line in text.splitlines())
 
 
+def test_a_cache_folder_the_run_may_not_write_costs_the_memo_not_the_night(
+    published, tmp_path, monkeypatch, capsys
+):
+    # Before: with .cache/ not writable by the nightly user (made by a run as root), a
+    # stage the cache could not store was a warning, but the transit memo's shard folder
+    # raised PermissionError: exit 2 on every night that computed transit, no map.
+    out, _ = _copy(published, tmp_path)
+    mkdir = Path.mkdir
+
+    def refused(self, *args, **kwargs):
+        if self.name.endswith(".shards"):
+            raise PermissionError(13, "Permission denied", str(self))
+        return mkdir(self, *args, **kwargs)
+
+    before = sorted((out / ".cache").glob("*.shards"))
+    monkeypatch.setattr(Path, "mkdir", refused)
+    capsys.readouterr()
+    argv = ["run", _config(published), "--out", str(out), "--cold", "--log-format", "text"]
+    assert main(argv) == 0
+    assert "not cached: [Errno 13] Permission denied" in capsys.readouterr().err
+    assert sorted((out / ".cache").glob("*.shards")) == before  # the last memo is kept
+
+
 #: Characters a terminal acts on beyond C0: a C1 CSI (ESC [ in one character), NEL, the line
 #: separator, a right-to-left override and an isolate.
 HOSTILE = "x\x9b31mRED\x85nel\u2028ls\u202eevil\u2066iso"

@@ -780,9 +780,17 @@ class ShardMemo:
         assert self.cache is not None
         if self._folder is None:
             check_no_links(self.cache.root.parent, self.cache.root)
-            self.cache.root.mkdir(exist_ok=True)
-            self._folder = self.cache.root / f"{self.name}.{secrets.token_hex(8)}{_SHARDS}"
-            self._folder.mkdir()
+            folder = self.cache.root / f"{self.name}.{secrets.token_hex(8)}{_SHARDS}"
+            try:
+                self.cache.root.mkdir(exist_ok=True)
+                folder.mkdir()
+            except OSError as exc:
+                # as a stage the cache cannot store (a .cache/ of another user, a full
+                # disk): the run goes on without keeping the parts; it failed here, exit 2
+                log.warning("memo %s not cached: %s", self.name, exc)
+                self.enabled = False
+                return None
+            self._folder = folder
         return str(self._folder / f"{i:05d}.")
 
     def commit(
