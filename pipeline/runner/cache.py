@@ -486,10 +486,21 @@ class StageCache:
         # a memo of parts this run did not open (its factor came whole from the cache) stays
         # for the next night; one another key of its kind replaced (options, code) goes
         opened = {name.rsplit("-", 1)[0] for name in keep}
+        failed: list[str] = []
+
+        def unlink(path: str) -> None:
+            # the set is published when this runs: a file this user may not delete (a
+            # .cache/ written by a run as root) is a warning, as an old run folder is, not
+            # a night that exits 2 after publishing its map
+            try:
+                os.unlink(path)
+            except OSError as exc:
+                failed.append(f"{os.path.basename(path)} ({exc.strerror or exc})")
+
         with os.scandir(self.root) as it:
             for entry in it:
                 if _TEMP.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
-                    os.unlink(entry.path)  # a write a killed run did not finish
+                    unlink(entry.path)  # a write a killed run did not finish
                     continue
                 stem = entry.name.split(".", 1)[0]
                 if stem in keep:
@@ -501,7 +512,16 @@ class StageCache:
                 elif entry.is_file(follow_symlinks=False) and entry.name.endswith(
                     (".json", ".parquet")
                 ):
-                    os.unlink(entry.path)
+                    unlink(entry.path)
+        if failed:
+            log.warning(
+                "could not remove %d unused cache file(s) from %s (%s%s); they stay until "
+                "they can be removed",
+                len(failed),
+                self.root,
+                ", ".join(failed[:3]),
+                ", ..." if len(failed) > 3 else "",
+            )
 
 
 class PartMemo:
