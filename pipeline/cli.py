@@ -137,8 +137,9 @@ def _line(text: str, level: int, exc: BaseException | None = None, **extra: Any)
     handler, message = _SUMMARY["handler"], text
     if handler is None:  # one line whatever the text holds (a file name with a newline)
         text = f"route-risk: {_one_line(text)}"
-        if exc is not None:
-            text += "\n" + "".join(traceback.format_exception(exc)).rstrip("\n")
+        if exc is not None:  # its lines kept, what a terminal acts on escaped in each
+            lines = "".join(traceback.format_exception(exc)).rstrip("\n").split("\n")
+            text += "\n" + "\n".join(map(_one_line, lines))
     else:
         exc_info = (type(exc), exc, exc.__traceback__) if exc is not None else None
         record = logging.LogRecord("route-risk", level, __file__, 0, text, None, exc_info)
@@ -840,6 +841,10 @@ class _OneLineFormatter(logging.Formatter):
     def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
         record.message = _one_line(record.message)
         return super().formatMessage(record)
+
+    def formatException(self, ei) -> str:  # noqa: N802 (logging's name)
+        """Return the traceback, each line escaped as a message is (a file name's ESC)."""
+        return "\n".join(map(_one_line, super().formatException(ei).split("\n")))
 
 
 class Terminated(BaseException):

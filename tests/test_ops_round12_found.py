@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import shutil
 import sys
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 from conftest import publish_light
 
-from pipeline.cli import main
+from pipeline.cli import main, setup_logging
 from pipeline.errors import ConfigError
 from pipeline.ingest import format_summary
 from pipeline.run import run_history, run_status
@@ -270,6 +271,33 @@ def test_cache_files_the_run_may_not_delete_are_a_warning_after_the_publish(
 #: Characters a terminal acts on beyond C0: a C1 CSI (ESC [ in one character), NEL, the line
 #: separator, a right-to-left override and an isolate.
 HOSTILE = "x\x9b31mRED\x85nel\u2028ls\u202eevil\u2066iso"
+
+
+def test_a_bugs_traceback_on_a_terminal_escapes_what_the_terminal_acts_on(
+    published, monkeypatch, capsys
+):
+    # Before: the message line was escaped but the traceback after it (which repeats the
+    # exception's text, a file name's) reached the terminal raw: ESC [2J cleared it.
+    import pipeline.run
+
+    def bug(*args, **kwargs):
+        raise RuntimeError(f"cannot read {HOSTILE}\x1b[2J")
+
+    monkeypatch.setattr(pipeline.run, "run_status", bug)
+    capsys.readouterr()
+    assert main(["status", str(published[1]), "--log-format", "text"]) == 70
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last):" in err
+    assert not [c for c in "\x1b\x9b\x85\u2028\u202e\u2066" if c in err]
+    assert err.splitlines()[-1].endswith("\\u2066iso\\x1b[2J")  # the traceback's last line
+    # and so in a text log line of a library with its traceback (log.exception)
+    setup_logging(log_format="text")
+    try:
+        bug()
+    except RuntimeError:
+        logging.getLogger("pipeline.some_library").exception("reading failed")
+    err = capsys.readouterr().err
+    assert "Traceback" in err and not [c for c in "\x1b\x9b\u202e" if c in err]
 
 
 def test_status_and_history_escape_c1_controls_separators_and_overrides(
