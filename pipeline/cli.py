@@ -911,6 +911,11 @@ def _standard_streams() -> None:
     for name, fd in (("stdout", 1), ("stderr", 2)):
         if getattr(sys, name) is None:
             setattr(sys, name, open(fd, "w", closefd=False, errors="backslashreplace"))  # noqa: SIM115
+    # stdout as stderr is: a character its encoding lacks (a name in Japanese under a
+    # Latin-1 or ASCII locale, PYTHONIOENCODING=ascii) is written as its escape; strict, it
+    # ended `status` and `history` in UnicodeEncodeError, exit 70
+    with contextlib.suppress(AttributeError, ValueError):
+        sys.stdout.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
 
 
 def _outcome(exc: BaseException) -> str:

@@ -273,6 +273,22 @@ def test_cache_files_the_run_may_not_delete_are_a_warning_after_the_publish(
 HOSTILE = "x\x9b31mRED\x85nel\u2028ls\u202eevil\u2066iso"
 
 
+def test_names_stdout_cannot_encode_are_escaped_not_a_bug(published, tmp_path, monkeypatch):
+    # Before: under an ASCII or Latin-1 stdout (a legacy locale, PYTHONIOENCODING=ascii) a
+    # run's error naming 'Polícia' or '東京' ended `history` in UnicodeEncodeError, exit 70.
+    out, _ = _copy(published, tmp_path)
+    planted = out / "runs" / "20991231T000000Z-abcdef"
+    planted.mkdir()
+    error = {"status": "failed", "error": "Polícia 東京"}
+    (planted / "status.json").write_text(json.dumps(error))
+    raw = io.BytesIO()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(raw, encoding="ascii"))
+    assert main(["history", str(out)]) == 0
+    assert main(["status", str(out), "--no-verify"]) == 1
+    sys.stdout.flush()
+    assert raw.getvalue().decode("ascii").count("Pol\\xedcia \\u6771\\u4eac") == 2
+
+
 def test_a_bugs_traceback_on_a_terminal_escapes_what_the_terminal_acts_on(
     published, monkeypatch, capsys
 ):
