@@ -438,12 +438,14 @@ def _locked_run(
     started = dt.datetime.now(dt.UTC)
     if as_of_rule is not None:
         config, as_of = _name_the_day(config, as_of, as_of_rule, started)
-    run_id, clock_note = P.next_run_id(out, started)
-    if clock_note:
-        log.warning("%s", clock_note)
+    # the killed runs' records first: this run's id then sorts after theirs too (a run
+    # killed while the clock was ahead must not be the last run after a good night)
     killed = P.remove_stale_staging(out)
     if killed:
         log.warning("removed the staging folders of killed runs: %s", killed)
+    run_id, clock_note = P.next_run_id(out, started)
+    if clock_note:
+        log.warning("%s", clock_note)
     if (ctype := replaced_ctype()) is not None:
         log.info("LC_CTYPE %s case-folds ASCII letters unlike C: run under C's rules", ctype)
     identities = input_identities(input_paths(config))  # before the hashes: see _run

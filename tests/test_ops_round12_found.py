@@ -273,6 +273,22 @@ def test_cache_files_the_run_may_not_delete_are_a_warning_after_the_publish(
 HOSTILE = "x\x9b31mRED\x85nel\u2028ls\u202eevil\u2066iso"
 
 
+def test_a_run_after_a_killed_one_from_a_clock_ahead_is_the_last_run(published, tmp_path, capsys):
+    # Before: the run took its id before recording the killed runs it cleans up after, so
+    # a run killed while the clock was ahead (then stepped back) got its 'killed' record
+    # after the new run's id: status said "the last run ... is killed" of a good night.
+    out, _ = _copy(published, tmp_path)
+    killed = "20991231T000000Z-abcdef"
+    (out / "runs" / f".staging-{killed}").mkdir()
+    capsys.readouterr()
+    argv = ["run", _config(published), "--out", str(out), "--force", "--log-format", "text"]
+    assert main(argv) == 0
+    history = run_history(out)
+    assert [r["status"] for r in history[-2:]] == ["killed", "ok"]
+    assert history[-1]["published"] and history[-1]["run_id"] > killed
+    assert run_status(out, verify=False)["attention"] == []
+
+
 def test_names_stdout_cannot_encode_are_escaped_not_a_bug(published, tmp_path, monkeypatch):
     # Before: under an ASCII or Latin-1 stdout (a legacy locale, PYTHONIOENCODING=ascii) a
     # run's error naming 'Polícia' or '東京' ended `history` in UnicodeEncodeError, exit 70.
