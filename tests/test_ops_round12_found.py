@@ -289,6 +289,17 @@ def test_a_run_after_a_killed_one_from_a_clock_ahead_is_the_last_run(published, 
     assert run_status(out, verify=False)["attention"] == []
 
 
+def test_history_lists_a_published_run_whose_folder_was_deleted(published, tmp_path, capsys):
+    # Before: with the only run folder deleted, status said "no map is published" (exit 1)
+    # but history said the folder held no route-risk run, a user error (exit 2).
+    out, _ = _copy(published, tmp_path)
+    shutil.rmtree(out / "runs" / published[2])
+    capsys.readouterr()
+    assert main(["history", str(out)]) == 0
+    assert capsys.readouterr().out.startswith(f"* {published[2]}  unknown")
+    assert main(["status", str(out)]) == 1
+
+
 def test_names_stdout_cannot_encode_are_escaped_not_a_bug(published, tmp_path, monkeypatch):
     # Before: under an ASCII or Latin-1 stdout (a legacy locale, PYTHONIOENCODING=ascii) a
     # run's error naming 'Polícia' or '東京' ended `history` in UnicodeEncodeError, exit 70.

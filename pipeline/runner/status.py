@@ -309,7 +309,13 @@ def run_history(out_dir: str | os.PathLike) -> list[dict[str, Any]]:
             "refused until it is replaced by that folder"
         )
     published = P.current_run(out)
-    return [_run_record(d, published) for d in P.run_dirs(out)]
+    records = [_run_record(d, published) for d in P.run_dirs(out)]
+    if published is not None and not any(r["published"] for r in records):
+        # route-risk's 'current' names a run whose folder was deleted (the only one, with
+        # keep_runs: 1): a published map gone, listed as status lists it - not "no run"
+        records.append({"run_id": published, "published": True, "status": "unknown"})
+        records.sort(key=lambda r: r["run_id"])
+    return records
 
 
 def run_status(
@@ -365,11 +371,8 @@ def run_status(
     published_id = P.current_run(out)
     staged = P.staged_run_ids(out)
     held = P.lock_held(out)
-    if not history and published_id is not None:
-        # route-risk's 'current' link names a run whose folder, the only one (keep_runs: 1),
-        # was deleted: a published map gone (needs attention), not a mistyped folder
-        history = [{"run_id": published_id, "published": True, "status": "unknown"}]
-    elif not history and not (staged and held is False):  # a first run killed is a run
+    # (a 'current' whose run folder was deleted is in the history: a map gone, not no run)
+    if not history and not (staged and held is False):  # a first run killed is a run
         raise ConfigError(f"{str(out)!r} holds no route-risk run (no {P.RUNS}/<run_id> folder)")
     # a staging folder while no process holds the lock is a killed run's (SIGKILL, out of
     # memory, power loss): the next run records it, and until then it is the last run
