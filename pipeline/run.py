@@ -403,8 +403,9 @@ def _record_refusal(
     if not runs.is_dir() or runs.is_symlink() or out.is_symlink():
         return
     now = dt.datetime.now(dt.UTC)
-    run_id, _ = P.next_run_id(out, now)
+    # the id too: a folder no id sorts after must not replace the refusal being recorded
     with contextlib.suppress(Exception), P.lock(out):
+        run_id, _ = P.next_run_id(out, now)
         P.write_status(
             out,
             run_id,

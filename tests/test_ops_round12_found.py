@@ -160,6 +160,12 @@ def test_a_run_folder_dated_at_the_end_of_the_calendar_is_one_line(published, tm
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1, err
     assert "99991231T235959Z-abcdef" in err and "move it out" in err
+    # a refusal for another reason is said as itself (before: replaced by this one, as its
+    # record, which needs a run id, was being made)
+    (out / "scores.geojson").write_text("{}")
+    assert main(["run", _config(published), "--out", str(out), "--log-format", "text"]) == 2
+    err = capsys.readouterr().err
+    assert "scores.geojson" in err and "99991231T235959Z" not in err, err
 
 
 def test_status_and_history_of_a_folder_whose_runs_is_a_link_refuse_to_read_it(
