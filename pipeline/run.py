@@ -443,7 +443,7 @@ def _locked_run(
     # killed while the clock was ahead must not be the last run after a good night)
     killed = P.remove_stale_staging(out)
     if killed:
-        log.warning("removed the staging folders of killed runs: %s", killed)
+        log.warning("recorded killed runs and removed their staging folders: %s", killed)
     run_id, clock_note = P.next_run_id(out, started)
     if clock_note:
         log.warning("%s", clock_note)

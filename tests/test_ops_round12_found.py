@@ -306,6 +306,19 @@ def test_history_lists_a_published_run_whose_folder_was_deleted(published, tmp_p
     assert main(["status", str(out)]) == 1
 
 
+def test_a_killed_runs_staging_folder_that_stays_is_said(tmp_path, monkeypatch, caplog):
+    # Before: a staging folder rmtree could not remove (files of another user) was passed
+    # over in silence, and the run logged that it had removed it, every night.
+    import pipeline.runner.publish as P
+
+    staging = tmp_path / "runs" / ".staging-20261204T020000Z-abcdef"
+    staging.mkdir(parents=True)
+    (staging / "scores.csv").write_text("x")
+    monkeypatch.setattr(P.shutil, "rmtree", lambda *a, **k: None)  # as if nothing could go
+    assert P.remove_stale_staging(tmp_path) == ["20261204T020000Z-abcdef"]
+    assert "could not remove the staging folder" in caplog.text
+
+
 def test_names_stdout_cannot_encode_are_escaped_not_a_bug(published, tmp_path, monkeypatch):
     # Before: under an ASCII or Latin-1 stdout (a legacy locale, PYTHONIOENCODING=ascii) a
     # run's error naming 'Polícia' or '東京' ended `history` in UnicodeEncodeError, exit 70.

@@ -636,6 +636,13 @@ def remove_stale_staging(out: Path) -> list[str]:
     killed = []
     for rid, path in sorted(found):
         shutil.rmtree(path, ignore_errors=True)
+        if os.path.lexists(path):  # files of another user (a run as root): said, not hidden
+            log.warning(
+                "could not remove the staging folder %s of the killed run %s; it stays until "
+                "it can be removed",
+                path,
+                rid,
+            )
         if re.fullmatch(RUN_ID_PATTERN, rid) and not (out / RUNS / rid).exists():
             write_status(
                 out,
