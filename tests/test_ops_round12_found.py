@@ -86,6 +86,21 @@ def test_a_manifest_with_what_route_risk_never_writes_is_unknown_never_a_traceba
     assert "no map is published" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("pattern", ["", "/"])
+def test_an_input_pattern_of_no_part_in_the_manifest_matches_nothing(
+    published, tmp_path, capsys, pattern
+):
+    # Before: status matched a hand-edited manifest's pattern "" or "/" again and ended in
+    # IndexError (exit 70); it is a pattern that matches no file now.
+    out, manifest = _copy(published, tmp_path)
+    m = json.loads(manifest.read_text())
+    m["input_patterns"] = [{"input": "tracks", "pattern": pattern, "files": []}]
+    manifest.write_text(json.dumps(m))
+    capsys.readouterr()
+    assert main(["status", str(out), "--no-verify"]) == 1
+    assert f"input pattern {pattern!r} matches no file now" in capsys.readouterr().out
+
+
 def test_timings_whose_sum_is_no_number_are_unknown_seconds(published, tmp_path, capsys):
     # Before: two timings of 1e308 summed to inf, which `history --json` could not write.
     out, manifest = _copy(published, tmp_path)

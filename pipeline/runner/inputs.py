@@ -207,7 +207,8 @@ class _PatternWalk:
         self.walked = 0
 
     def run(self) -> _PatternWalk:
-        pending = [(os.sep if self.absolute else "", 0)]
+        # no part ("", "/": a pattern only a hand-edited manifest holds): nothing matches
+        pending = [(os.sep if self.absolute else "", 0)] if self.parts else []
         while pending and not self.too_many:
             folder, i = pending.pop()
             part, last = self.parts[i], i == len(self.parts) - 1
