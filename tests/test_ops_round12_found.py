@@ -66,6 +66,9 @@ def _edited(text: str, path: tuple, raw: str) -> str:
         (("previous_run",), "1e400"),  # ...and a float beyond a double as inf
         (("timings_s", "score"), "1" + "0" * 400),  # a sum with a float: OverflowError
         (("outputs", "map", "path"), "5"),  # joined to the folder: TypeError
+        (("config",), "null"),  # AttributeError
+        (("config", "run"), "null"),
+        (("input_files", 0, "path"), '""'),  # Path('') is '.': its companions, ValueError
     ],
 )
 def test_a_manifest_with_what_route_risk_never_writes_is_unknown_never_a_traceback(

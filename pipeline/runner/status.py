@@ -71,10 +71,13 @@ def _read_manifest(path: Path) -> dict[str, Any] | None:
         # an output's path is joined to the folder (the map's, shown by status): text only
         ok = ok and all(isinstance(v.get("path", ""), str) for v in m.get("outputs", {}).values())
         ok = ok and all(_is_number(v) for v in m.get("timings_s", {}).values())
-        ok = ok and all(isinstance(f, dict) and isinstance(f.get("path"), str) for f in files)
+        # a path, not '' (Path('') is '.', whose companions cannot be named)
+        ok = ok and all(
+            isinstance(f, dict) and f.get("path") and isinstance(f["path"], str) for f in files
+        )
         limit = m.get("config", {}).get("run", {}).get("max_input_age_days")
         ok = ok and (limit is None or _is_number(limit))
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, AttributeError):  # "config": null
         return None
     return m if ok else None
 
