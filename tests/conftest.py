@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, settings
 # Property tests: ``make test`` (CI) runs the "ci" profile, whose examples are derived from
 # each test's own source, so a run is reproducible and never fails by the luck of a seed;
 # ``make fuzz`` runs "explore" (random seeds, ten times the examples: see ``_property.py``).  A case exploration finds is
-# fixed and pinned with ``@example`` on its test, so CI keeps checking it.
-settings.register_profile("ci", derandomize=True, print_blob=True)
+# fixed and pinned with ``@example`` on its test, so CI keeps checking it.  CI has no deadline:
+# an example that took 260 ms on a loaded machine failed the 200 ms default (speed is ``make bench``'s).
+settings.register_profile("ci", derandomize=True, print_blob=True, deadline=None)
 settings.register_profile(
     "explore",
     max_examples=1000,
