@@ -251,6 +251,11 @@ def _ago(hours: float | None) -> str:
     return f"{hours / 24:.1f} days"
 
 
+def _known(value: Any) -> str:
+    """Return a value of a manifest for people: ``?`` where it is unknown (None, missing)."""
+    return "?" if value is None else str(value)
+
+
 def _when(rec: dict) -> str:
     return str(rec.get("finished") or rec.get("started") or "?").replace("+00:00", "Z")
 
@@ -274,7 +279,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
         lines.append("published      nothing (no complete run yet)")
     else:
         lines.append(
-            f"published      {pub['run_id']}  as_of {pub.get('as_of')}  "
+            f"published      {pub['run_id']}  as_of {_known(pub.get('as_of'))}  "
             f"map age {_ago(pub['map_age_hours'])}  ({pub['map']})"
         )
         verified = {True: "yes: every output matches its manifest", None: "not checked"}
@@ -378,10 +383,11 @@ def _cmd_history(args: argparse.Namespace) -> int:
     for r in runs:
         mark = "*" if r["published"] else " "
         detail = (
-            f"as_of {r.get('as_of')}  {r.get('seconds')} s  {r.get('cells')} cells  "
+            f"as_of {_known(r.get('as_of'))}  {_known(r.get('seconds'))} s  "
+            f"{_known(r.get('cells'))} cells  "
             f"cached: {','.join(r.get('stages_cached') or []) or '-'}"
             if r["status"] == "ok"
-            else f"inputs, config and as_of unchanged since run {r.get('matched')}"
+            else f"inputs, config and as_of unchanged since run {_known(r.get('matched'))}"
             if r["status"] == "up_to_date"
             else str(r.get("error") or "")
         )
@@ -964,10 +970,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         _stdout_to_devnull()
         return EXIT_BROKEN_PIPE
     except PermissionError as exc:
-        # a folder or file this user may not write (or read): theirs to fix, one line
+        # a folder or file this user may not write (or read): theirs to fix, one line; the
+        # commands that only read ask for a user who may read
         where = f" ({exc.filename})" if exc.filename else ""
+        may = "read" if args.func in (_cmd_status, _cmd_history) else "write"
         _line(
-            f"error: {exc.strerror or exc}{where}: run as a user who may write "
+            f"error: {exc.strerror or exc}{where}: run as a user who may {may} "
             f"there, or choose another folder; {_outcome(exc)}",
             logging.ERROR,
             exit_code=EXIT_USER_ERROR,

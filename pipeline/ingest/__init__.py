@@ -10,7 +10,7 @@ raster that cannot inform the area.
 
 from __future__ import annotations
 
-from ._archive import source_stem
+from ._archive import FILE_NAME_RULE, safe_file_stem, source_stem
 from ._common import IngestResult
 from .categories import normalise_categories, normalise_category
 from .context import CONTEXT_KINDS, CONTEXT_RULES, read_context
@@ -50,6 +50,7 @@ from .summary import (
 from .tracks import TRACK_RULES, classify_mmsi, read_tracks
 
 __all__ = [
+    "FILE_NAME_RULE",
     "COMMODITY_ORIGINAL",
     "CONTEXT_KINDS",
     "CONTEXT_RULES",
@@ -80,6 +81,7 @@ __all__ = [
     "read_seizures",
     "reject_repeated_records",
     "read_tracks",
+    "safe_file_stem",
     "sort_seizures",
     "source_stem",
     "summarise_ingest",

@@ -28,6 +28,8 @@ __all__ = [
     "check_zip_expansion",
     "open_zip_member",
     "read_compressed",
+    "FILE_NAME_RULE",
+    "safe_file_stem",
     "source_stem",
 ]
 
@@ -199,11 +201,69 @@ COMPRESSION_SUFFIXES = {".gz": "gzip", ".gzip": "gzip", ".bz2": "bz2", ".xz": "x
 _BLOCK = 16 << 20
 
 
-def source_stem(path: str | Path) -> str:
+#: The Unicode categories never written into a file name made from an input's name: control
+#: (a newline, ESC), format (bidi overrides, zero-width), surrogate (a byte that is not
+#: UTF-8) and line and paragraph separators.
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+#: The longest stem (UTF-8 bytes) of such a name: ``tracks-<stem>-2.csv`` stays within 255.
+_MAX_STEM_BYTES = 200
+
+#: How a file name route-risk makes from an input's name (``rejects/<kind>-<stem>.csv``) is
+#: made safe (:func:`safe_file_stem`), as the manifest's notes state it where it applies.
+FILE_NAME_RULE = (
+    "each control, format (bidi override, zero-width) or line-separator character, each byte "
+    "that is not UTF-8, and each '%' is written as %XX, its UTF-8 bytes (reversible); a stem "
+    f"over {_MAX_STEM_BYTES} bytes is cut and ends in '~' and 16 hex digits of its sha256"
+)
+
+
+def safe_file_stem(stem: str) -> str:
+    r"""Return ``stem`` as a file name route-risk may write: no control or bidi character.
+
+    A name taken from an input file (its rejects file) would otherwise carry a newline, an
+    escape sequence or a bidi override (U+202E) into the output folder, the manifest and
+    the summary.  Each such character - categories Cc, Cf, Cs (a byte that is not UTF-8,
+    as :func:`os.fsdecode` gives it), Zl, Zp - and each ``%`` is written as ``%XX`` of its
+    UTF-8 bytes (the byte itself for one that is not UTF-8), so two names never give one
+    and the original is read back by percent-decoding; anything else is kept as it is.  A
+    result over :data:`_MAX_STEM_BYTES` bytes is cut and ends in ``~`` and 16 hex digits
+    of the sha256 of the name, so the file name stays within a file system's 255 bytes.
+
+    Examples
+    --------
+    >>> safe_file_stem("ais"), safe_file_stem("a\nb\u202e"), safe_file_stem("100%")
+    ('ais', 'a%0Ab%E2%80%AE', '100%25')
+    """
+    import hashlib
+    import unicodedata
+
+    parts = []
+    for ch in stem:
+        if ch == "%" or unicodedata.category(ch) in _UNSAFE_CATEGORIES:
+            raw = ch.encode("utf-8", "surrogateescape")
+            parts.append("".join(f"%{b:02X}" for b in raw))
+        else:
+            parts.append(ch)
+    safe = "".join(parts)
+    if len(safe.encode("utf-8", "surrogateescape")) <= _MAX_STEM_BYTES:
+        return safe
+    tag = hashlib.sha256(stem.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    kept, size = [], 0
+    for part in parts:  # whole characters and whole %XX groups only
+        size += len(part.encode("utf-8"))
+        if size > _MAX_STEM_BYTES - len(tag) - 1:
+            break
+        kept.append(part)
+    return "".join(kept) + "~" + tag
+
+
+def source_stem(path: str | Path, *, safe: bool = True) -> str:
     """Return the name of an input file without its format and compression suffixes.
 
     ``ais.csv.gz`` gives ``ais`` (not ``ais.csv``), ``seizures.csv`` ``seizures`` and
-    ``2024.01.02.csv`` ``2024.01.02``: the rejects file of an input is named by it.
+    ``2024.01.02.csv`` ``2024.01.02``: the rejects file of an input is named by it, so it
+    is made safe for a file name (:func:`safe_file_stem`) unless ``safe`` is False.
 
     Examples
     --------
@@ -213,7 +273,8 @@ def source_stem(path: str | Path) -> str:
     path = Path(path)
     if path.suffix.lower() in COMPRESSION_SUFFIXES:
         path = Path(path.stem)
-    return path.stem or path.name
+    stem = path.stem or path.name
+    return safe_file_stem(stem) if safe else stem
 
 
 def read_compressed(path: Path, codec: str, max_uncompressed_mb: float) -> bytes:

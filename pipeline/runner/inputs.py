@@ -137,7 +137,8 @@ class PatternMatches(NamedTuple):
     #: the names left out because they lead to a file or folder already matched or walked
     #: (a linked folder, a link beside its file, a link looping back): each is read once
     repeated: list[str] = []
-    #: the folders that could not be listed (no permission): what they hold is not matched
+    #: the folders that could not be listed and the links that could not be read (no
+    #: permission): what they hold is not matched
     unreadable: list[str] = []
     #: the parts of the pattern (``feed[eu]``) that name an existing file or folder as written
     literal_names: list[str] = []
@@ -162,21 +163,32 @@ def pattern_matches(pattern: str) -> PatternMatches:
     found = _PatternWalk(pattern, MAX_PATTERN_FILES).run()
     folders = sorted(f for f in found.names if os.path.isdir(f))
     names = [] if pattern.endswith(os.sep) else found.names  # a/*/ matches folders only
-    files, repeated = _one_name_per_file(f for f in names if not os.path.isdir(f))
+    files, repeated, unresolved = _one_name_per_file(f for f in names if not os.path.isdir(f))
     return PatternMatches(
         files,
         folders,
         found.too_many,
         sorted(repeated + found.repeated_folders),
-        sorted(found.unreadable),
+        sorted(found.unreadable + unresolved),
         sorted(set(found.literal_names)),
     )
 
 
-def _one_name_per_file(names: Iterable[str]) -> tuple[list[str], list[str]]:
-    """Return the names of distinct files (the name without a link first) and the others."""
+def _one_name_per_file(names: Iterable[str]) -> tuple[list[str], list[str], list[str]]:
+    """Return the names of distinct files (the name without a link first), the others, and more.
+
+    The third list holds the names whose links this user may not read (``/proc/1/fd/0``):
+    left out, as unreadable, never a traceback.
+    """
     by_file: dict[Any, list[str]] = {}
+    unresolved: list[str] = []
+    resolved: dict[str, str] = {}
     for name in names:
+        try:
+            resolved[name] = os.path.realpath(name)
+        except OSError:  # a link not ours to read: said with the pattern, never a traceback
+            unresolved.append(name)
+            continue
         try:
             st = os.stat(name)
         except OSError:  # a broken link, a name gone: itself
@@ -186,10 +198,10 @@ def _one_name_per_file(names: Iterable[str]) -> tuple[list[str], list[str]]:
         by_file.setdefault(key, []).append(name)
     kept, repeated = [], []
     for same in by_file.values():
-        same.sort(key=lambda n: (os.path.realpath(n) != os.path.abspath(n), n))
+        same.sort(key=lambda n: (resolved[n] != os.path.abspath(n), n))
         kept.append(same[0])
         repeated += same[1:]
-    return sorted(kept), sorted(repeated)
+    return sorted(kept), sorted(repeated), sorted(unresolved)
 
 
 class _PatternWalk:
@@ -579,7 +591,8 @@ def describe_pattern(matched: dict[str, Any]) -> str:
         )
     if unreadable := matched.get("unreadable"):
         said.append(
-            f"{len(unreadable)} folder(s) that could not be listed, what they hold NOT read: "
+            f"{len(unreadable)} folder(s) or link(s) that could not be read, what they hold "
+            "NOT read: "
             + ", ".join(map(repr, unreadable[:3]))
             + (", ..." if len(unreadable) > 3 else "")
         )

@@ -414,7 +414,9 @@ def lock(out: Path) -> Iterator[None]:
             _flock_within(f, _LOCK_PATIENCE_S)
         except BlockingIOError:
             holder = lock_holder(out)
-            elsewhere = holder is not None and holder["host"] != socket.gethostname()
+            elsewhere = holder is not None and holder.get("host", socket.gethostname()) != (
+                socket.gethostname()
+            )
             raise RunLockedError(
                 f"another route-risk run holds {str(path)!r}"
                 + (f" ({describe_holder(holder)})" if holder else "")
@@ -515,23 +517,57 @@ def _write_holder(f) -> None:
 def lock_holder(out: Path) -> dict[str, Any] | None:
     """Return who holds (or last held) the lock of ``out``: ``pid``, ``host``, ``since``.
 
-    None when the lock file says nothing route-risk wrote (empty once a run releases it,
-    or a file of a version that wrote nothing); a run killed with SIGKILL leaves its record,
-    so only call this while the lock is held (:func:`lock_held`).
+    None when the lock file says nothing (empty once a run releases it, or a file of a
+    version that wrote nothing); a run killed with SIGKILL leaves its record, so only call
+    this while the lock is held (:func:`lock_held`).  A record route-risk never writes (a
+    ``pid`` of ``true``, text, a negative; a host that is no text; a ``since`` that is no
+    time; a file that is no JSON object) is ``{"malformed": why}``: said as such, never
+    shown as a process ("process True").
     """
-    rec = read_json_object(Path(out) / LOCK, max_bytes=4096)
+    path = Path(out) / LOCK
+    rec = read_json_object(path, max_bytes=4096)
     if rec is None:
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return None
+        if stat.S_ISREG(st.st_mode) and st.st_size > 0:
+            return {"malformed": "it is not a JSON object of at most 4096 bytes"}
         return None
+    if (why := _holder_problem(rec)) is not None:
+        return {"malformed": why}
+    return {"pid": rec["pid"], "host": rec["host"], "since": rec["since"]}
+
+
+def _holder_problem(rec: dict[str, Any]) -> str | None:
+    """Return why a lock file's record is not one :func:`_write_holder` writes, or None."""
     pid, host, since = rec.get("pid"), rec.get("host"), rec.get("since")
-    if not (isinstance(pid, int) and isinstance(host, str) and isinstance(since, str)):
-        return None
-    return {"pid": pid, "host": host, "since": since}
+    # bool is an int to Python: "pid": true was shown as "process True"
+    if not (isinstance(pid, int) and not isinstance(pid, bool) and 0 < pid < 2**31):
+        return f"pid {_short(pid)} is not a process id"
+    if not (isinstance(host, str) and 0 < len(host) <= 255):
+        return f"host {_short(host)} is not a host name"
+    try:
+        when = dt.datetime.fromisoformat(since) if isinstance(since, str) else None
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        return f"since {_short(since)} is not a time with its UTC offset"
+    return None
+
+
+def _short(value: Any) -> str:
+    """Return a JSON value of a file others may write as a short ``repr``."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def describe_holder(holder: dict[str, Any] | None) -> str:
     """Return who holds a lock in words (``process 4242 on host nas-a since ...``), or ''."""
     if holder is None:
         return ""
+    if "malformed" in holder:
+        return f"its lock file holds no record route-risk writes: {holder['malformed']}"
     return f"process {holder['pid']} on host {holder['host']!r} since {holder['since']}"
 
 

@@ -220,6 +220,7 @@ def _ingest_one(
     # what the table depends on, stable whether it was parsed or read from the cache
     state.digests[kind] = digest([state.digests.get(kind), key, str(state.as_of), polygon])
     name = _rejects_name(f"{kind}-{source_stem(path)}", names)
+    _say_safe_name(state, path, name)
     if streamed:
         if earlier is not None:
             kept = reject_repeated_spill(result, earlier, reader.new_folder())
@@ -383,6 +384,7 @@ def _context(state: RunState, names: set[str]) -> None:
             ),
         )
         name = _rejects_name(f"{src.kind}-{source_stem(path)}", names)
+        _say_safe_name(state, path, name)
         placement = check_ports_placement(result, state.area.bbox) if src.kind == "ports" else []
         rejects = write_rejects(result, state.staging, name)
         _within_ceiling(state, result, rejects)  # a layer of mostly bad features is no layer
@@ -536,6 +538,21 @@ class _Spiller:
             )[0]
         return spill_tracks(
             src, folder, chunk_rows=self.chunk_rows, n_buckets=self.n_buckets, **kwargs
+        )
+
+
+def _say_safe_name(state: RunState, path: Path, name: str) -> None:
+    """State in the manifest's notes a rejects file named otherwise than its input.
+
+    An input's name holding a newline, an escape or a bidi override is not copied into the
+    output folder (:func:`~pipeline.ingest.safe_file_stem`): the note gives both names.
+    """
+    from ..ingest import FILE_NAME_RULE, source_stem
+
+    if source_stem(path) != source_stem(path, safe=False):
+        state.notes.append(
+            f"the input file {ascii(path.name)} has characters a file name route-risk writes "
+            f"never holds: its rejects file is rejects/{name}.csv ({FILE_NAME_RULE})"
         )
 
 

@@ -142,7 +142,12 @@ def _is_number(value: Any) -> bool:
 
 
 def _seconds(timings: dict[str, Any]) -> float | None:
-    """Return the sum of a run's stage timings to 0.1 s (None: no finite sum, edited by hand)."""
+    """Return the sum of a run's stage timings to 0.1 s (None: no timing or no finite sum).
+
+    A run has stages: a manifest without timings (edited by hand) took unknown seconds, not 0.
+    """
+    if not timings:
+        return None
     total = sum(timings.values())
     return round(total, 1) if math.isfinite(total) else None
 
@@ -215,6 +220,13 @@ def _patterns_now(
         elif (refused := pattern_refusal(m["pattern"], found)) is not None:
             status["attention"].append(
                 f"input pattern {m['pattern']!r}: the next run will be refused: {refused}"
+            )
+        if found.unreadable:  # this user may not read them: what they hold is never read
+            status["attention"].append(
+                f"input pattern {m['pattern']!r}: {len(found.unreadable)} folder(s) or link(s) "
+                "could not be read (no permission), what they hold is NOT read: "
+                + ", ".join(map(repr, found.unreadable[:3]))
+                + (", ..." if len(found.unreadable) > 3 else "")
             )
     status["patterns"] = out
     return out
@@ -354,7 +366,8 @@ def run_status(
         their names), ``stages`` (name to ``cached``), ``running`` (a process holds the
         folder's lock: a run is in progress; where the lock cannot be read, a staging folder
         exists), ``lock_holder`` (while a process holds the lock: its ``pid``, ``host`` and
-        ``since``, UTC, as it wrote them), ``killed`` (ids of runs newer than the last recorded one whose staging
+        ``since``, UTC, as it wrote them; or ``malformed``, why, for a record route-risk
+        never writes), ``killed`` (ids of runs newer than the last recorded one whose staging
         folder remains while nobody holds the lock: killed, and the newest is then
         ``last_run``, ``killed``) and ``attention``: one line per reason a monitor should
         look (the last run did not succeed, nothing is published, the map is older than
