@@ -73,6 +73,7 @@ def test_a_rejects_file_is_never_named_with_the_control_characters_of_its_input(
         said = [n for n in state.notes if "its rejects file is" in n]
         assert len(said) == len(files)
         assert all(n.isprintable() for n in said)
+        assert any("'a\\nb.csv'" in n and "rejects/tracks-a%0Ab.csv (" in n for n in said)
         names.append(written)
     assert names[0] == names[1]  # the same names, night after night
     assert "tracks-a%0Ab.csv" in names[0]

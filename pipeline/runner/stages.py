@@ -551,8 +551,8 @@ def _say_safe_name(state: RunState, path: Path, name: str) -> None:
 
     if source_stem(path) != source_stem(path, safe=False):
         state.notes.append(
-            f"the input file {ascii(path.name)} has characters a file name route-risk writes "
-            f"never holds: its rejects file is rejects/{name}.csv ({FILE_NAME_RULE})"
+            f"the input file {path.name!r} is not a name route-risk writes as it is: its "
+            f"rejects file is rejects/{name}.csv ({FILE_NAME_RULE})"
         )
 
 
