@@ -7,6 +7,7 @@ refused for having no coordinates.
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -63,3 +64,15 @@ def test_an_arcgis_rest_query_reads_its_points_dates_and_crs(tmp_path, wkid, ind
     want = pd.to_datetime([e[2] for e in EVENTS], unit="ms", utc=True)
     assert list(frame["time"]) == list(want)
     assert list(frame["commodity"]) == [e[3] for e in EVENTS]
+
+
+def test_an_arcgis_rest_query_is_read_without_a_library_warning(tmp_path):
+    # the GeoJSON reading option (a Feature's foreign members) does not apply to GDAL's
+    # ESRIJSON driver, whose warning reached every run's log as a RuntimeWarning line
+    path = tmp_path / "query.json"
+    _esri(path, 4326, None)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        res = read_seizures(path)
+    assert len(res.frame) == len(EVENTS)
+    assert not [str(w.message) for w in seen if "ESRIJSON" in str(w.message)]

@@ -11,6 +11,7 @@ import io
 import logging
 import os
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -766,7 +767,13 @@ def read_vector(
                 kwargs["FOREIGN_MEMBERS"] = "ALL"
             if fmt == "geojson":
                 _refuse_a_key_given_twice(target, name)
-            gdf = gpd.read_file(target, engine="pyogrio", **kwargs)
+            with warnings.catch_warnings():
+                # GDAL opens an ArcGIS REST answer saved as .json with its ESRIJSON driver,
+                # which has no such option: nothing to tell the user (it was a log line)
+                warnings.filterwarnings(
+                    "ignore", message=".*ESRIJSON does not support open option FOREIGN_MEMBERS"
+                )
+                gdf = gpd.read_file(target, engine="pyogrio", **kwargs)
         if target.lower().endswith(_SEQ_SUFFIXES):
             _check_sequence(target, name, len(gdf))
     except SourceUnreadable:
