@@ -799,6 +799,25 @@ def clock_fit(values: pd.Series, *, bare_numbers: bool = True, years: bool = Fal
     return float(hit.mean())
 
 
+def _hhmm_under_stamp(values: pd.Series, column: str) -> bool:
+    """Whether a column of digits alone is a clock of ``HHMM`` under a moment's header.
+
+    The time of day's own header words veto ``stamp`` (a record's keeping), so a clock is
+    found there by its values, where a column of numbers is no clock: a ``Time stamp``,
+    ``Timestamp`` or ``Time-stamp`` of ``0730``/``1415`` beside a ``Date`` of days lost its
+    clock with no note.  Four digits each, under a header naming a timestamp or a time, at
+    least 90% of them a clock (a year such as ``2019`` is none) are taken for one.
+    """
+    toks = set(name_tokens(column))
+    if not toks & (_STAMP_TOKENS | ROLES["time_of_day"].strong):
+        return False
+    v = _sample(values)
+    if not len(v) or v.dtype.kind in "fiub":
+        return False
+    text = v.astype("str").str.strip()
+    return bool(text.str.fullmatch(r"\d{4}").mean() >= 0.9)
+
+
 def _years_beside_dates(values: pd.Series, column: str) -> bool:
     """Whether a bare ``2023`` of a date column is a year rather than the clock 20:23.
 
@@ -1528,9 +1547,10 @@ def _pick(
         for col in columns:
             if col in used:
                 continue
-            if number_fit(raw[col]) >= 0.5:  # (a column of numbers: no clock, cheaply)
+            hhmm = _hhmm_under_stamp(raw[col], col)
+            if not hhmm and number_fit(raw[col]) >= 0.5:  # (numbers: no clock, cheaply)
                 continue
-            share = clock_fit(raw[col])
+            share = clock_fit(raw[col], years=hhmm)
             if share < 0.5:
                 continue
             words, span = _duration_header(col), _duration_example(raw[col])

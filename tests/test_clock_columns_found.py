@@ -1,0 +1,78 @@
+"""Clock columns beside a date-only column: the clock is read, or its loss is said.
+
+Found today: a ``Time stamp`` of ``HHMM`` clocks beside a ``Date`` of days lost its clock
+with no note.  Each test of a fix failed on the code before it; the siblings that already
+read (or loudly refused) their clock are checked beside.
+"""
+
+from __future__ import annotations
+
+import pytest
+from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted
+from _kinds import dated_table, read_kind
+
+pytestmark = IGNORE_PENDING_DEPRECATION
+
+_HHMM = ["0730", "1415", "2305", "0005"]
+_READ = ["00:05", "07:30", "14:15", "23:05"]
+
+
+def _read(tmp_path, header, values, kind="seizures", n=8):
+    """Read a table of ``Date`` (days only) beside ``header`` holding ``values``."""
+    frame = dated_table(kind, n)
+    frame = frame.rename(columns={"date" if kind == "seizures" else "timestamp": "Date"})
+    frame[header] = [values[i % len(values)] for i in range(n)]
+    path = tmp_path / f"{kind}.csv"
+    frame.to_csv(path, index=False)
+    res = read_kind(kind, path)
+    assert_accounted(res)
+    assert len(res.frame) == n
+    return res, sorted(set(res.frame["time"].dt.strftime("%H:%M")))
+
+
+@pytest.mark.parametrize("kind", ["seizures", "tracks"])
+@pytest.mark.parametrize("header", ["Time stamp", "Timestamp", "Time-stamp", "Zeitstempel"])
+def test_hhmm_clocks_under_a_stamp_header_are_read(tmp_path, kind, header):
+    # the time of day's header words veto 'stamp', and by content a column of digits alone
+    # was no clock: the records kept their date (00:00) and no note said a clock was lost
+    res, clocks = _read(tmp_path, header, _HHMM, kind)
+    assert clocks == _READ
+    assert res.assumptions["time_of_day"]["column"] == header
+    assert any(header in n and "without zone taken as UTC" in n for n in res.notes)
+
+
+def test_years_under_a_timestamp_header_are_no_clock(tmp_path):
+    # the exemption reads four digits as HHMM, never a year (2019 is not 20:19)
+    res, clocks = _read(tmp_path, "Timestamp", ["2019", "2020", "2021", "2022"])
+    assert clocks == ["00:00"]
+    assert res.assumptions.get("time_of_day", {}).get("column") is None
+
+
+@pytest.mark.parametrize(
+    ("values", "read", "zone"),
+    [
+        (["7:30 AM", "2:15 PM", "11:05 PM", "12:05 AM"], _READ, "without zone taken as UTC"),
+        (["07h30", "14h15", "23h05", "00h05"], _READ, "without zone taken as UTC"),
+        (["0730Z", "1415Z", "2305Z", "0005Z"], _READ, "with a zone"),
+        (["07:30 UTC+3", "14:15 UTC+3", "23:05 UTC+3", "00:05 UTC+3"], None, "with a zone"),
+        (["", "", "", "0730", "1415", "2305", "0005", "1200"], None, "without zone"),
+    ],
+)
+def test_clock_siblings_beside_a_date_are_read_with_their_zone_said(tmp_path, values, read, zone):
+    res, clocks = _read(tmp_path, "Time", values)
+    if read is not None:
+        assert clocks == read
+    assert any("'Time'" in n and zone in n for n in res.notes)
+    if values[0] == "":  # blank first rows keep their date; the others their clock
+        assert clocks == ["00:00", "00:05", "07:30", "12:00", "14:15", "23:05"]
+    if "UTC+3" in values[0]:  # 07:30 at UTC+3 is 04:30 UTC; 00:05 is 21:05 the day before
+        assert clocks == ["04:30", "11:15", "20:05", "21:05"]
+
+
+@pytest.mark.parametrize("values", [["0730 LT", "1415 LT"], ["7.30", "14.15"]])
+def test_a_clock_not_read_is_said(tmp_path, values):
+    # a local time with no zone, or a dotted clock (7.30 could be hours as a decimal):
+    # not read, and a note says so
+    res, clocks = _read(tmp_path, "Time", values)
+    assert clocks == ["00:00"]
+    assert any("'Time'" in n for n in res.notes)
