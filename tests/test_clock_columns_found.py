@@ -76,3 +76,22 @@ def test_a_clock_not_read_is_said(tmp_path, values):
     res, clocks = _read(tmp_path, "Time", values)
     assert clocks == ["00:00"]
     assert any("'Time'" in n for n in res.notes)
+
+
+@pytest.mark.parametrize(
+    ("header", "values"),
+    [
+        ("Zeitstempel", ["07:30", "14:15", "25:99", "00:05"]),
+        ("Timestamp", ["0730", "1415", "2575", "0005"]),
+        ("Horodatage", ["07:30", "14:15", "inconnu", "00:05"]),
+    ],
+)
+def test_too_few_clocks_under_a_moment_header_are_said_not_read(tmp_path, header, values):
+    # three clocks in four under a header the time of day takes only by its values: under
+    # the 90% it needs, the clocks of every record were lost with no note
+    res, clocks = _read(tmp_path, header, values)
+    assert clocks == ["00:00"]
+    assert any(
+        header in n and "75%" in n and "precision: day" in n and "time_of_day" in n
+        for n in res.notes
+    )

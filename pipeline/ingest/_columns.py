@@ -799,6 +799,13 @@ def clock_fit(values: pd.Series, *, bare_numbers: bool = True, years: bool = Fal
     return float(hit.mean())
 
 
+#: Header words of a moment or a clock (``Zeitstempel``, ``Time stamp``): a column under one
+#: that holds some times of day, too few to be taken by its values, is said not read.
+_CLOCK_HINT = _STAMP_TOKENS | _fs(
+    "time hour clock hora heure zeit uhrzeit tod время час czas godzina ώρα saat zaman"
+)
+
+
 def _hhmm_under_stamp(values: pd.Series, column: str) -> bool:
     """Whether a column of digits alone is a clock of ``HHMM`` under a moment's header.
 
@@ -808,8 +815,7 @@ def _hhmm_under_stamp(values: pd.Series, column: str) -> bool:
     clock with no note.  Four digits each, under a header naming a timestamp or a time, at
     least 90% of them a clock (a year such as ``2019`` is none) are taken for one.
     """
-    toks = set(name_tokens(column))
-    if not toks & (_STAMP_TOKENS | ROLES["time_of_day"].strong):
+    if not set(name_tokens(column)) & _CLOCK_HINT:
         return False
     v = _sample(values)
     if not len(v) or v.dtype.kind in "fiub":
@@ -1544,6 +1550,7 @@ def _pick(
                     }
         spans: list[str] = []
         moments: list[str] = []
+        partial: list[str] = []
         for col in columns:
             if col in used:
                 continue
@@ -1566,10 +1573,19 @@ def _pick(
                     "by": "content",
                     "evidence": f"{share:.0%} of the values of {col!r} are times of day",
                 }
+            elif _CLOCK_HINT & set(name_tokens(col)):
+                # 'Zeitstempel' of 07:30 with one '25:99' in four: too few clocks to be
+                # taken by content, but under a header naming a moment a clock lost unsaid
+                partial.append(f"{col!r} ({share:.0%} of its values)")
         spans += [r for r in refused if "holds durations" in r]
-        if spans or moments:
-            cols = [r.split("'")[1] for r in spans + moments]
+        if spans or moments or partial:
+            cols = [r.split("'")[1] for r in spans + moments + partial]
             said = []
+            if partial:
+                said.append(
+                    f"{', '.join(partial)} hold(s) times of day, too few (under 90%) to be "
+                    "taken as the time of day by their values"
+                )
             if spans:
                 said.append(f"{', '.join(spans)} hold(s) durations, not the time of day")
             if moments:
