@@ -95,3 +95,18 @@ def test_too_few_clocks_under_a_moment_header_are_said_not_read(tmp_path, header
         header in n and "75%" in n and "precision: day" in n and "time_of_day" in n
         for n in res.notes
     )
+
+
+def test_unpadded_hhmm_under_a_stamp_header_is_said_not_read(tmp_path):
+    # Excel drops the zeros of 0730 and 0005: '730', '5' are no clock the reader takes,
+    # and a column of numbers was skipped unsaid; now it is named in the note
+    res, clocks = _read(tmp_path, "Time stamp", ["730", "1415", "2305", "5"])
+    assert clocks == ["00:00"]
+    assert any("'Time stamp' (50% of its values)" in n and "time_of_day" in n for n in res.notes)
+
+
+def test_ais_seconds_under_a_timestamp_are_no_clock_and_no_note(tmp_path):
+    # the AIS 'timestamp' (the UTC second, 0-60) beside a date: neither a clock nor a loss
+    res, clocks = _read(tmp_path, "timestamp", ["12", "45", "7", "59"])
+    assert clocks == ["00:00"]
+    assert not any("timestamp" in n and "time_of_day" in n for n in res.notes)

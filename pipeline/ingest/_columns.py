@@ -812,8 +812,9 @@ def _hhmm_under_stamp(values: pd.Series, column: str) -> bool:
     The time of day's own header words veto ``stamp`` (a record's keeping), so a clock is
     found there by its values, where a column of numbers is no clock: a ``Time stamp``,
     ``Timestamp`` or ``Time-stamp`` of ``0730``/``1415`` beside a ``Date`` of days lost its
-    clock with no note.  Four digits each, under a header naming a timestamp or a time, at
-    least 90% of them a clock (a year such as ``2019`` is none) are taken for one.
+    clock with no note.  Up to four digits each (``730``, ``5``: Excel drops the zeros), under
+    a header naming a timestamp or a time, are tried as clocks: at least 90% of them clocks
+    (a year such as ``2019`` is none) are taken for one, fewer are said not read.
     """
     if not set(name_tokens(column)) & _CLOCK_HINT:
         return False
@@ -821,7 +822,7 @@ def _hhmm_under_stamp(values: pd.Series, column: str) -> bool:
     if not len(v) or v.dtype.kind in "fiub":
         return False
     text = v.astype("str").str.strip()
-    return bool(text.str.fullmatch(r"\d{4}").mean() >= 0.9)
+    return bool(text.str.fullmatch(r"\d{1,4}").mean() >= 0.9)
 
 
 def _years_beside_dates(values: pd.Series, column: str) -> bool:
