@@ -110,3 +110,12 @@ def test_ais_seconds_under_a_timestamp_are_no_clock_and_no_note(tmp_path):
     res, clocks = _read(tmp_path, "timestamp", ["12", "45", "7", "59"])
     assert clocks == ["00:00"]
     assert not any("timestamp" in n and "time_of_day" in n for n in res.notes)
+
+
+def test_evening_hhmm_clocks_are_no_years(tmp_path):
+    # a clock of 1715 or 2230 is a year the tables hold: a day's clocks, a quarter of them
+    # 17:00-22:59, fit 75% as clocks and were said not read; a year only where all are
+    day = [f"{h:02d}{h * 7 % 60:02d}" for h in range(4, 24)]  # (20 rows: days 10-29)
+    res, clocks = _read(tmp_path, "Time stamp", day, n=20)
+    assert clocks == sorted(f"{v[:2]}:{v[2:]}" for v in day)
+    assert res.assumptions["time_of_day"]["column"] == "Time stamp"

@@ -799,6 +799,12 @@ def clock_fit(values: pd.Series, *, bare_numbers: bool = True, years: bool = Fal
     return float(hit.mean())
 
 
+def _all_years(values: pd.Series) -> bool:
+    """Whether every sampled value is four digits that are a year the tables hold."""
+    text = _sample(values).astype("str")
+    return bool(len(text)) and bool(text.str.fullmatch(_BARE_YEAR).all())
+
+
 #: Header words of a moment or a clock (``Zeitstempel``, ``Time stamp``): a column under one
 #: that holds some times of day, too few to be taken by its values, is said not read.
 _CLOCK_HINT = _STAMP_TOKENS | _fs(
@@ -1558,7 +1564,8 @@ def _pick(
             hhmm = _hhmm_under_stamp(raw[col], col)
             if not hhmm and number_fit(raw[col]) >= 0.5:  # (numbers: no clock, cheaply)
                 continue
-            share = clock_fit(raw[col], years=hhmm)
+            # 1715 or 2230 is a clock among 0730s; a year only where every value is one
+            share = clock_fit(raw[col], years=hhmm and _all_years(raw[col]))
             if share < 0.5:
                 continue
             words, span = _duration_header(col), _duration_example(raw[col])
