@@ -77,6 +77,25 @@ def read_own_beside(kind: str, tmp_path, own: tuple, other: tuple):
     return res
 
 
+def read_beside_dates(kind, tmp_path, header, values, *, n=8, date_header=None):
+    """Read a :func:`dated_table` with ``header`` holding ``values`` (cycled) beside its dates.
+
+    ``date_header`` renames the dates' column.  Every record must be kept and accounted for.
+    """
+    from _corpus import assert_accounted
+
+    frame = dated_table(kind, n)
+    if date_header is not None:
+        frame = frame.rename(columns={"date" if kind == "seizures" else "timestamp": date_header})
+    frame[header] = [values[i % len(values)] for i in range(n)]
+    path = tmp_path / f"{kind}.csv"
+    frame.to_csv(path, index=False)
+    res = read_kind(kind, path)
+    assert_accounted(res)
+    assert len(res.frame) == n
+    return res
+
+
 def dated_table(kind: str, n: int = 8) -> pd.DataFrame:
     """A record table off Trinidad whose time column holds dates only, a day apart (tracks too)."""
     frame = record_table(kind, 10.5, -61.2, n=n)

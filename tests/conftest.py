@@ -235,6 +235,16 @@ def publish_light(small_demo: Path, base: Path) -> tuple:
     return cfg, res.out_dir, res.run_id
 
 
+def copy_published(published: tuple, tmp_path: Path) -> tuple[Path, Path]:
+    """Copy :func:`publish_light`'s folder (links kept) to ``tmp_path/out``: (folder, manifest)."""
+    import shutil
+
+    _, src, run_id = published
+    out = tmp_path / "out"
+    shutil.copytree(src, out, symlinks=True)
+    return out, out / "runs" / run_id / "manifest.json"
+
+
 def small_config(small_demo: Path, tmp_path: Path, **sections):
     """A config on ``small_demo`` writing into ``tmp_path/out``; ``sections`` update it."""
     inputs = small_demo / "inputs"

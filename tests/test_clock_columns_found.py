@@ -8,8 +8,8 @@ read (or loudly refused) their clock are checked beside.
 from __future__ import annotations
 
 import pytest
-from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted
-from _kinds import dated_table, read_kind
+from _corpus import IGNORE_PENDING_DEPRECATION
+from _kinds import read_beside_dates
 
 pytestmark = IGNORE_PENDING_DEPRECATION
 
@@ -19,14 +19,7 @@ _READ = ["00:05", "07:30", "14:15", "23:05"]
 
 def _read(tmp_path, header, values, kind="seizures", n=8):
     """Read a table of ``Date`` (days only) beside ``header`` holding ``values``."""
-    frame = dated_table(kind, n)
-    frame = frame.rename(columns={"date" if kind == "seizures" else "timestamp": "Date"})
-    frame[header] = [values[i % len(values)] for i in range(n)]
-    path = tmp_path / f"{kind}.csv"
-    frame.to_csv(path, index=False)
-    res = read_kind(kind, path)
-    assert_accounted(res)
-    assert len(res.frame) == n
+    res = read_beside_dates(kind, tmp_path, header, values, n=n, date_header="Date")
     return res, sorted(set(res.frame["time"].dt.strftime("%H:%M")))
 
 

@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import publish_light
+from conftest import copy_published, publish_light
 
 from pipeline.cli import main, setup_logging
 from pipeline.errors import ConfigError
@@ -36,10 +36,7 @@ def published(small_demo, tmp_path_factory):
 
 def _copy(published, tmp_path: Path) -> tuple[Path, Path]:
     """A copy of the published folder (links kept) and its published manifest."""
-    _, src, run_id = published
-    out = tmp_path / "out"
-    shutil.copytree(src, out, symlinks=True)
-    return out, out / "runs" / run_id / "manifest.json"
+    return copy_published(published, tmp_path)
 
 
 def _config(published) -> str:

@@ -10,12 +10,11 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 from _ingest_stage import ingest_alone
-from conftest import publish_light
+from conftest import copy_published, publish_light
 
 from pipeline.cli import main
 from pipeline.run import run_history, run_status
@@ -31,10 +30,7 @@ def published(small_demo, tmp_path_factory):
 
 def _copy(published, tmp_path: Path) -> tuple[Path, Path]:
     """A copy of the published folder (links kept) and its published manifest."""
-    _, src, run_id = published
-    out = tmp_path / "out"
-    shutil.copytree(src, out, symlinks=True)
-    return out, out / "runs" / run_id / "manifest.json"
+    return copy_published(published, tmp_path)
 
 
 #: Names a feed's files may have that no file route-risk writes may: a newline, a terminal

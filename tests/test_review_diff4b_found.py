@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted
-from _kinds import KINDS, beside_width_and_length, dated_table, read_kind
+from _kinds import KINDS, beside_width_and_length, dated_table, read_beside_dates, read_kind
 
 from pipeline.ingest import read_seizures
 
@@ -16,13 +16,7 @@ pytestmark = IGNORE_PENDING_DEPRECATION
 
 
 def _times_of_day(kind, tmp_path, header, values, n=8):
-    frame = dated_table(kind, n)
-    frame[header] = [values[i % len(values)] for i in range(n)]
-    path = tmp_path / f"{kind}.csv"
-    frame.to_csv(path, index=False)
-    res = read_kind(kind, path)
-    assert_accounted(res)
-    assert len(res.frame) == n
+    res = read_beside_dates(kind, tmp_path, header, values, n=n)
     return res, (res.frame["time"] - res.frame["time"].dt.normalize()).unique()
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted
-from _kinds import KINDS, dated_table, read_kind, record_table
+from _kinds import KINDS, dated_table, read_beside_dates, read_kind, record_table
 
 from pipeline.errors import InputError
 
@@ -18,15 +18,7 @@ _CLOCKS = ["01:07", "03:20", "14:45", "23:59"]
 
 def _read_with_clock(kind, tmp_path, header, *, date_header=None, values=_CLOCKS, n=8):
     """Read a dated table with ``header`` holding ``values``; return (result, clocks read)."""
-    frame = dated_table(kind, n)
-    if date_header is not None:
-        frame = frame.rename(columns={"date" if kind == "seizures" else "timestamp": date_header})
-    frame[header] = [values[i % len(values)] for i in range(n)]
-    path = tmp_path / f"{kind}.csv"
-    frame.to_csv(path, index=False)
-    res = read_kind(kind, path)
-    assert_accounted(res)
-    assert len(res.frame) == n
+    res = read_beside_dates(kind, tmp_path, header, values, n=n, date_header=date_header)
     return res, sorted(set(res.frame["time"].dt.strftime("%H:%M")))
 
 
