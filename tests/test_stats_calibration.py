@@ -14,6 +14,7 @@ import logging
 import numpy as np
 import pandas as pd
 import pytest
+from _stats import FACTORS_ONLY
 from conftest import disk_cells
 
 from pipeline import grid
@@ -150,16 +151,6 @@ def count_events(rng, eta, alpha=0.0, block_days=30.0, days=730.0) -> pd.DataFra
     return pd.DataFrame(
         {"time": ORIGIN + pd.to_timedelta(t[keep], unit="D"), "lon": lon, "lat": lat}
     )
-
-
-FACTORS_ONLY = {
-    "horizon_days": 30.0,
-    "count_windows_days": (),
-    "bandwidths_km": (),
-    "recency": False,
-    "min_history_days": 30.0,
-    "selection": "none",
-}
 
 
 @pytest.mark.parametrize("alpha", [0.0, 0.5])

@@ -6,6 +6,7 @@ import h3
 import numpy as np
 import pandas as pd
 import pytest
+from _stats import pirate_events
 from scipy import stats
 
 from pipeline import grid
@@ -62,16 +63,6 @@ def test_reliability_of_tied_predictions_does_not_depend_on_the_cell_order():
 # --- emerging hot spots: a running final period ---------------------------------------------
 
 
-def _pirate_events(shared_data) -> pd.DataFrame:
-    raw = pd.read_csv(
-        shared_data / "events" / "pirate_attacks.csv",
-        usecols=["date", "longitude", "latitude"],
-        na_values=["NA"],
-    ).dropna()
-    raw = raw[(raw.longitude != 0) | (raw.latitude != 0)]
-    return raw.assign(time=pd.to_datetime(raw.date, utc=True))
-
-
 def _as_of(day: str) -> pd.Timestamp:
     """The runner's ``as_of``: the end of that UTC day."""
     return pd.Timestamp(day, tz="UTC") + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
@@ -81,7 +72,7 @@ def _as_of(day: str) -> pd.Timestamp:
 def test_a_run_days_into_a_quarter_keeps_the_emerging_hot_spots(shared_data):
     # pirate attacks 2010-2015 by quarter: run at the end of 2015, then a few days later; the
     # running quarter held 1 event and every hot spot vanished ("no pattern detected")
-    raw = _pirate_events(shared_data)
+    raw = pirate_events(shared_data)
     ev = grid.points_to_cells(raw.longitude.to_numpy(), raw.latitude.to_numpy(), 3)
     cells = np.unique(grid.grid_disk_cells(np.unique(ev), 1))
     since = raw.time >= pd.Timestamp("2010-01-01", tz="UTC")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from _stats import FACTORS_ONLY, pirate_events
 
 from pipeline import grid
 from pipeline.evaluate.metrics import capture_curve, ranking_metrics
@@ -168,15 +169,8 @@ def test_back_test_hit_rates_on_pirate_attacks_equal_a_hand_computation(shared_d
 
     from pipeline.evaluate import rolling_back_test
 
-    raw = pd.read_csv(
-        shared_data / "events" / "pirate_attacks.csv",
-        usecols=["date", "longitude", "latitude"],
-        na_values=["NA"],
-    ).dropna()
-    raw = raw[(raw.longitude != 0) | (raw.latitude != 0)]
-    ev = pd.DataFrame(
-        {"time": pd.to_datetime(raw.date, utc=True), "lon": raw.longitude, "lat": raw.latitude}
-    )
+    raw = pirate_events(shared_data)
+    ev = pd.DataFrame({"time": raw.time, "lon": raw.longitude, "lat": raw.latitude})
     res, fractions = 3, (0.01, 0.05)
     hexes = sorted({h3.latlng_to_cell(a, b, res) for a, b in zip(ev.lat, ev.lon, strict=True)})
     ring = sorted({c for h in hexes for c in h3.grid_disk(h, 1)})
@@ -229,14 +223,6 @@ def test_back_test_hit_rates_on_pirate_attacks_equal_a_hand_computation(shared_d
 # --- fitted model: a factor missing only at the forecast ---------------------------------
 
 ORIGIN = pd.Timestamp("2024-01-01", tz="UTC")
-FACTORS_ONLY = {
-    "horizon_days": 30.0,
-    "count_windows_days": (),
-    "bandwidths_km": (),
-    "recency": False,
-    "min_history_days": 30.0,
-    "selection": "none",
-}
 
 
 def factor_events(rng, cells, eta, days: float = 730.0) -> pd.DataFrame:
