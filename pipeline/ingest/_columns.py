@@ -33,6 +33,7 @@ from ._common import (
     fold_word,
     is_word_char,
     missing_mask,
+    missing_memo,
     normalise_name,
     parse_coordinate,
     split_pair,
@@ -1095,7 +1096,8 @@ def infer_columns(
     """
     token = _SAMPLES.set({})
     try:
-        return _infer(_Frame(raw), list(roles), overrides, name, set(id_roles))
+        with missing_memo():
+            return _infer(_Frame(raw), list(roles), overrides, name, set(id_roles))
     finally:
         _SAMPLES.reset(token)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import contextvars
 import csv
 import functools
 import io
@@ -21,7 +22,7 @@ import tempfile
 import threading
 import unicodedata
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -814,15 +815,52 @@ def as_source(source: _M | str | Path, model: type[_M]) -> _M:
     return model(path=Path(cast("str | Path", source)))  # mypy cannot narrow type[_M]
 
 
+#: Masks already found for a column's Arrow values, while :func:`missing_memo` is open: column
+#: inference asked each column for its missing values about six times (a 400-column export
+#: spent a third of its reading there).  The memo holds the array, so its id is not reused.
+_MISSING: contextvars.ContextVar[dict[int, tuple[pa.ChunkedArray, np.ndarray]] | None] = (
+    contextvars.ContextVar("_MISSING", default=None)
+)
+
+#: How many masks :func:`missing_mask` computed (not served from the memo); a test reads it
+#: to find the work per column bounded.
+MISSING_MASK_COMPUTED = [0]
+
+
+@contextlib.contextmanager
+def missing_memo() -> Iterator[None]:
+    """Remember the missing mask of each column's (immutable) Arrow values inside the block."""
+    if _MISSING.get() is not None:
+        yield
+        return
+    token = _MISSING.set({})
+    try:
+        yield
+    finally:
+        _MISSING.reset(token)
+
+
 def missing_mask(values: pd.Series) -> np.ndarray:
     """Return True where a raw value is missing (NaN/None or a missing token)."""
-    if values.dtype.kind in "fiub" or isinstance(values.dtype, pd.DatetimeTZDtype):
-        return values.isna().to_numpy()
-    if values.dtype.kind == "M":
-        return values.isna().to_numpy()
-    s = values.astype("str")
-    lowered = s.str.strip().str.lower()
-    return (values.isna() | lowered.isin(MISSING_TOKENS)).to_numpy(dtype=bool)
+    memo = _MISSING.get()
+    # a column's values are one immutable Arrow array however often the frame is asked for
+    # the column (a new Series each time): the key the memo knows them by
+    key = getattr(values.array, "_pa_array", None) if memo is not None else None
+    if not isinstance(key, pa.ChunkedArray):
+        key = None
+    if memo is not None and key is not None:
+        hit = memo.get(id(key))
+        if hit is not None and hit[0] is key:
+            return hit[1].copy()
+    MISSING_MASK_COMPUTED[0] += 1
+    if values.dtype.kind in "fiubM" or isinstance(values.dtype, pd.DatetimeTZDtype):
+        out = np.asarray(values.isna().to_numpy(), dtype=bool)
+    else:
+        lowered = values.astype("str").str.strip().str.lower()
+        out = (values.isna() | lowered.isin(MISSING_TOKENS)).to_numpy(dtype=bool)
+    if memo is not None and key is not None:
+        memo[id(key)] = (key, out.copy())
+    return out
 
 
 def as_text(values: pd.Series) -> pd.Series:

@@ -107,6 +107,7 @@ from ._common import (
     is_group_row,
     misplaced_counts,
     missing_mask,
+    missing_memo,
     normalise_name,
     outside_aoi_rules,
     parse_coordinate,
@@ -870,16 +871,17 @@ def _normalise(
     over = dict(src.columns)
     use_geometry = geometry is not None and over.get(LAT) is None and over.get("coords") is None
     roles = [r for r in ROLES if not (use_geometry and r in (LAT, LON, "coords"))]
-    header_again = _repeated_header(raw)
-    choice = infer_columns(
-        raw[~header_again] if header_again.any() else raw, roles, over, name, id_roles=()
-    )
-    pick = {r: choice.get(r) for r in ROLES}
-    evidence: dict[str, Any] = dict(choice.evidence)
-    records = raw[~header_again] if header_again.any() else raw
-    _refuse_event_counts(records, over, name)
-    _refuse_vessel_positions(records, over, name)
-    _refuse_gridded_hours(records, pick, evidence, name)
+    with missing_memo():  # the same columns' missing values, asked for by each test
+        header_again = _repeated_header(raw)
+        choice = infer_columns(
+            raw[~header_again] if header_again.any() else raw, roles, over, name, id_roles=()
+        )
+        pick = {r: choice.get(r) for r in ROLES}
+        evidence: dict[str, Any] = dict(choice.evidence)
+        records = raw[~header_again] if header_again.any() else raw
+        _refuse_event_counts(records, over, name)
+        _refuse_vessel_positions(records, over, name)
+        _refuse_gridded_hours(records, pick, evidence, name)
     counted = _event_count_column(records, over, bare=True)
     if counted is not None and counted[0] not in set(pick.values()):
         notes.append(
