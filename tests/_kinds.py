@@ -30,6 +30,33 @@ def record_table(kind: str, lat0: float, lon0: float, n: int = 8) -> pd.DataFram
     return frame
 
 
+#: A records sheet's header: a seizure a day off Trinidad (:func:`fill_records_sheet`).
+SHEET_HEADER = ["Date", "Latitude", "Longitude", "Drug", "Quantity (kg)"]
+
+
+def fill_records_sheet(ws, n: int = 6) -> None:
+    """Append :data:`SHEET_HEADER` and ``n`` seizure rows (10:00, a day apart) to sheet ``ws``."""
+    import datetime as dt
+
+    ws.append(SHEET_HEADER)
+    for i in range(n):
+        ws.append(
+            [dt.datetime(2023, 3, 1 + i, 10), 10.5 + i * 0.01, -61.2 - i * 0.01, "cocaine", 10 + i]
+        )
+
+
+def records_workbook(cells: dict[str, str] | None = None):
+    """Return an openpyxl workbook of one :func:`fill_records_sheet` sheet, ``cells`` set on it."""
+    import pytest
+
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    fill_records_sheet(wb.active)
+    for ref, value in (cells or {}).items():
+        wb.active[ref] = value
+    return wb
+
+
 def read_kind(kind: str, path, columns: dict | None = None):
     """Read ``path`` as the ``kind`` of input, with ``columns`` named in its source."""
     if kind == "seizures":

@@ -235,6 +235,15 @@ def publish_light(small_demo: Path, base: Path) -> tuple:
     return cfg, res.out_dir, res.run_id
 
 
+@pytest.fixture(scope="module")
+def published(small_demo, tmp_path_factory):
+    """One published light run a module shares: (config, output folder, run id).
+
+    A module that needs another run defines its own ``published``.
+    """
+    return publish_light(small_demo, tmp_path_factory.mktemp("published"))
+
+
 def copy_published(published: tuple, tmp_path: Path) -> tuple[Path, Path]:
     """Copy :func:`publish_light`'s folder (links kept) to ``tmp_path/out``: (folder, manifest)."""
     import shutil

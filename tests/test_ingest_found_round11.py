@@ -7,12 +7,12 @@ holds: every record accepted or rejected with its value, or the file refused in 
 
 from __future__ import annotations
 
-import datetime as dt
 import zipfile
 
 import numpy as np
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted
+from _kinds import fill_records_sheet, records_workbook
 
 from pipeline.errors import InputError, SourceUnreadable
 from pipeline.ingest import SeizureSource, read_seizures, read_tracks
@@ -74,15 +74,6 @@ def test_a_kml_of_folders_and_loose_placemarks_is_read_whole(tmp_path):
 
 # ---------------------------------------------------------------- Excel workbooks
 
-HEADER = ["Date", "Latitude", "Longitude", "Drug", "Quantity (kg)"]
-
-
-def _records(n: int = 6) -> list[list]:
-    return [
-        [dt.datetime(2023, 3, 1 + i, 10), 10.5 + i * 0.01, -61.2 - i * 0.01, "cocaine", 10 + i]
-        for i in range(n)
-    ]
-
 
 def _rewrite_member(path, member: str, old: bytes, new: bytes) -> None:
     """Replace ``old`` by ``new`` in one member of a zip (a workbook's sheet XML)."""
@@ -100,15 +91,8 @@ def test_excel_error_cells_are_read_as_their_error_not_as_blanks(tmp_path):
     # Excel saves a failed formula as an error cell (t="e") with its cached text;
     # pd.read_excel read it as empty: the quantity's #DIV/0! was accepted as a missing
     # quantity (a CSV of the same sheet rejects it) and the rejects showed no value
-    openpyxl = pytest.importorskip("openpyxl")
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(HEADER)
-    for row in _records():
-        ws.append(row)
-    ws["B3"] = "#N/A"  # a lookup that found nothing
-    ws["A4"] = "#VALUE!"
-    ws["E5"] = "#DIV/0!"
+    # B3: a lookup that found nothing
+    wb = records_workbook({"B3": "#N/A", "A4": "#VALUE!", "E5": "#DIV/0!"})
     path = tmp_path / "seizures.xlsx"
     wb.save(path)
     # as Excel writes it: the formula, and its cached error
@@ -170,9 +154,7 @@ def test_a_workbook_of_two_sheets_of_records_names_itself_once(tmp_path):
     wb.active.title = "2023"
     wb.create_sheet("2024")
     for ws in wb.worksheets:
-        ws.append(HEADER)
-        for row in _records():
-            ws.append(row)
+        fill_records_sheet(ws)
     path = tmp_path / "book.xlsx"
     wb.save(path)
     with pytest.raises(InputError) as err:

@@ -10,14 +10,13 @@ glued script change, a grid of hours beyond a day's clock, and a zonal sum of ze
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import numpy as np
 import pydantic
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted, write_text
-from _kinds import read_kind, record_table
+from _kinds import SHEET_HEADER, fill_records_sheet, read_kind, record_table, records_workbook
 from conftest import plugin_config
 
 import pipeline
@@ -82,26 +81,11 @@ def test_a_network_link_commented_out_is_not_stated(tmp_path):
 
 # ---------------------------------------------------------------- workbooks
 
-HEADER = ["Date", "Latitude", "Longitude", "Drug", "Quantity (kg)"]
-
-
-def _records(n: int = 6) -> list[list]:
-    return [
-        [dt.datetime(2023, 3, 1 + i, 10), 10.5 + i * 0.01, -61.2 - i * 0.01, "cocaine", 10 + i]
-        for i in range(n)
-    ]
-
 
 def test_an_error_cell_in_the_first_record_is_read_as_its_error(tmp_path):
     # mutant: the sheet row right under the header skipped (0 < i): the first record's
     # #DIV/0! quantity was accepted as a missing quantity
-    openpyxl = pytest.importorskip("openpyxl")
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(HEADER)
-    for row in _records():
-        ws.append(row)
-    ws["E2"] = "#DIV/0!"
+    wb = records_workbook({"E2": "#DIV/0!"})
     path = tmp_path / "seizures.xlsx"
     wb.save(path)
     res = read_seizures(path, as_of="2025-01-01")
@@ -117,10 +101,8 @@ def test_a_sheet_holding_a_header_alone_is_no_second_sheet_of_records(tmp_path):
     wb = openpyxl.Workbook()
     data = wb.active
     data.title = "Data"
-    data.append(HEADER)
-    for row in _records():
-        data.append(row)
-    wb.create_sheet("Template").append(HEADER)
+    fill_records_sheet(data)
+    wb.create_sheet("Template").append(SHEET_HEADER)
     path = tmp_path / "seizures.xlsx"
     wb.save(path)
     res = read_seizures(path, as_of="2025-01-01")

@@ -11,18 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import publish_light
 
 import pipeline
 from pipeline.run import run_history, run_status
 
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
-
-
-@pytest.fixture(scope="module")
-def published(small_demo, tmp_path_factory):
-    """One published light run: (config, output folder, run id)."""
-    return publish_light(small_demo, tmp_path_factory.mktemp("folder"))
 
 
 def _cli(*args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess:

@@ -17,18 +17,12 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import LIGHT, publish_light, small_config
+from conftest import LIGHT, small_config
 
 from pipeline.cli import main
 from pipeline.run import run_status
 
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
-
-
-@pytest.fixture(scope="module")
-def published(small_demo, tmp_path_factory):
-    """One published light run: (config, output folder, run id)."""
-    return publish_light(small_demo, tmp_path_factory.mktemp("ops"))
 
 
 def _copy(published, tmp_path: Path) -> Path:

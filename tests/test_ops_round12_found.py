@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import copy_published, publish_light
+from conftest import copy_published
 
 from pipeline.cli import main, setup_logging
 from pipeline.errors import ConfigError
@@ -26,17 +26,6 @@ from pipeline.run import run_history, run_status
 from pipeline.runner.cache import StageCache
 
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
-
-
-@pytest.fixture(scope="module")
-def published(small_demo, tmp_path_factory):
-    """One published light run: (config, output folder, run id)."""
-    return publish_light(small_demo, tmp_path_factory.mktemp("round12"))
-
-
-def _copy(published, tmp_path: Path) -> tuple[Path, Path]:
-    """A copy of the published folder (links kept) and its published manifest."""
-    return copy_published(published, tmp_path)
 
 
 def _config(published) -> str:
@@ -75,7 +64,7 @@ def test_a_manifest_with_what_route_risk_never_writes_is_unknown_never_a_traceba
     # `status --json` / `history --json` ended in exit 70 with a traceback (a monitor's
     # check, of a folder others may write); a 400-digit timing overflowed the sum of the
     # run's seconds, and a map path that is a number failed `status` in text mode too.
-    out, manifest = _copy(published, tmp_path)
+    out, manifest = copy_published(published, tmp_path)
     manifest.write_text(_edited(manifest.read_text(), path, raw))
     assert [r["status"] for r in run_history(out)] == ["unknown"]
     capsys.readouterr()
@@ -92,7 +81,7 @@ def test_an_input_pattern_of_no_part_in_the_manifest_matches_nothing(
 ):
     # Before: status matched a hand-edited manifest's pattern "" or "/" again and ended in
     # IndexError (exit 70); it is a pattern that matches no file now.
-    out, manifest = _copy(published, tmp_path)
+    out, manifest = copy_published(published, tmp_path)
     m = json.loads(manifest.read_text())
     m["input_patterns"] = [{"input": "tracks", "pattern": pattern, "files": []}]
     manifest.write_text(json.dumps(m))
@@ -103,7 +92,7 @@ def test_an_input_pattern_of_no_part_in_the_manifest_matches_nothing(
 
 def test_timings_whose_sum_is_no_number_are_unknown_seconds(published, tmp_path, capsys):
     # Before: two timings of 1e308 summed to inf, which `history --json` could not write.
-    out, manifest = _copy(published, tmp_path)
+    out, manifest = copy_published(published, tmp_path)
     m = json.loads(manifest.read_text())
     m["timings_s"] = {"ingest": 1e308, "score": 1e308}
     manifest.write_text(json.dumps(m))
@@ -116,7 +105,7 @@ def test_timings_whose_sum_is_no_number_are_unknown_seconds(published, tmp_path,
 def test_a_companion_record_edited_by_hand_is_compared_by_its_hash(published, tmp_path):
     # Before: a companion's recorded stats that were not an object ended `status` in an
     # AttributeError (exit 70).
-    out, manifest = _copy(published, tmp_path)
+    out, manifest = copy_published(published, tmp_path)
     data = tmp_path / "x.csv"
     data.write_text("a\n")
     (tmp_path / "x.csv.aux.xml").write_text("<PAMDataset/>")
@@ -138,7 +127,7 @@ def test_a_lock_file_that_is_a_folder_or_a_fifo_is_one_line_and_status_answers(
     # Before: a folder at .route-risk.lock ended `run` in IsADirectoryError (exit 70), a
     # FIFO in "not seekable" (exit 70), and `status` opened the FIFO for reading, which
     # waits for a writer: the monitor's check hung for good.
-    out, _ = _copy(published, tmp_path)
+    out, _ = copy_published(published, tmp_path)
     lock = out / ".route-risk.lock"
     lock.unlink()
     lock.mkdir() if kind == "folder" else os.mkfifo(lock)
@@ -166,7 +155,7 @@ def test_a_lock_file_that_is_a_folder_or_a_fifo_is_one_line_and_status_answers(
 def test_a_run_folder_dated_at_the_end_of_the_calendar_is_one_line(published, tmp_path, capsys):
     # Before: a planted runs/99991231T235959Z-... (with a status.json) made every run's id
     # "one second after it" overflow: exit 70, each night, with a traceback.
-    out, _ = _copy(published, tmp_path)
+    out, _ = copy_published(published, tmp_path)
     planted = out / "runs" / "99991231T235959Z-abcdef"
     planted.mkdir()
     (planted / "status.json").write_text('{"status": "failed"}')
@@ -189,7 +178,7 @@ def test_status_and_history_of_a_folder_whose_runs_is_a_link_refuse_to_read_it(
     # Before: with OUT/runs a link to runs kept elsewhere (every run refuses the folder,
     # exit 2), `status` read the sets through it and said "verified yes: every output
     # matches its manifest" of them, while `history` said the folder held no run.
-    out, _ = _copy(published, tmp_path)
+    out, _ = copy_published(published, tmp_path)
     elsewhere = tmp_path / "elsewhere"
     os.rename(out / "runs", elsewhere)
     os.symlink(elsewhere, out / "runs")
@@ -229,7 +218,7 @@ def test_on_a_terminal_quiet_or_json_logs_draw_no_progress_bar(
 ):
     # Before: the stage bar (tqdm) was drawn whenever stderr was a terminal: under -q
     # (errors only) too, and under --log-format json, where its lines are not JSON.
-    out, _ = _copy(published, tmp_path)
+    out, _ = copy_published(published, tmp_path)
     err = _Terminal()
     monkeypatch.setattr(sys, "stderr", err)
     assert main(["run", _config(published), "--out", str(out), "--force", *flags]) == 0
@@ -246,7 +235,7 @@ def test_a_cache_folder_the_run_may_not_write_costs_the_memo_not_the_night(
     # Before: with .cache/ not writable by the nightly user (made by a run as root), a
     # stage the cache could not store was a warning, but the transit memo's shard folder
     # raised PermissionError: exit 2 on every night that computed transit, no map.
-    out, _ = _copy(published, tmp_path)
+    out, _ = copy_published(published, tmp_path)
     mkdir = Path.mkdir
 
     def refused(self, *args, **kwargs):
@@ -298,7 +287,7 @@ def test_a_run_after_a_killed_one_from_a_clock_ahead_is_the_last_run(published, 
     # Before: the run took its id before recording the killed runs it cleans up after, so
     # a run killed while the clock was ahead (then stepped back) got its 'killed' record
     # after the new run's id: status said "the last run ... is killed" of a good night.
-    out, _ = _copy(published, tmp_path)
+    out, _ = copy_published(published, tmp_path)
     killed = "20991231T000000Z-abcdef"
     (out / "runs" / f".staging-{killed}").mkdir()
     capsys.readouterr()
@@ -313,7 +302,7 @@ def test_a_run_after_a_killed_one_from_a_clock_ahead_is_the_last_run(published, 
 def test_history_lists_a_published_run_whose_folder_was_deleted(published, tmp_path, capsys):
     # Before: with the only run folder deleted, status said "no map is published" (exit 1)
     # but history said the folder held no route-risk run, a user error (exit 2).
-    out, _ = _copy(published, tmp_path)
+    out, _ = copy_published(published, tmp_path)
     shutil.rmtree(out / "runs" / published[2])
     capsys.readouterr()
     assert main(["history", str(out)]) == 0
@@ -337,7 +326,7 @@ def test_a_killed_runs_staging_folder_that_stays_is_said(tmp_path, monkeypatch, 
 def test_names_stdout_cannot_encode_are_escaped_not_a_bug(published, tmp_path, monkeypatch):
     # Before: under an ASCII or Latin-1 stdout (a legacy locale, PYTHONIOENCODING=ascii) a
     # run's error naming 'Polícia' or '東京' ended `history` in UnicodeEncodeError, exit 70.
-    out, _ = _copy(published, tmp_path)
+    out, _ = copy_published(published, tmp_path)
     planted = out / "runs" / "20991231T000000Z-abcdef"
     planted.mkdir()
     error = {"status": "failed", "error": "Polícia 東京"}
@@ -383,7 +372,7 @@ def test_status_and_history_escape_c1_controls_separators_and_overrides(
     # Before: only C0 controls were escaped: a run's error holding U+009B (CSI) coloured or
     # moved the monitor's terminal, U+2028 and U+0085 split a line for a line reader, and
     # U+202E printed the rest of the line reversed.
-    out, _ = _copy(published, tmp_path)
+    out, _ = copy_published(published, tmp_path)
     planted = out / "runs" / "20991231T000000Z-abcdef"
     planted.mkdir()
     (planted / "status.json").write_text(json.dumps({"status": "failed", "error": HOSTILE}))

@@ -10,27 +10,15 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-from pathlib import Path
 
 import pytest
 from _ingest_stage import ingest_alone
-from conftest import copy_published, publish_light
+from conftest import copy_published
 
 from pipeline.cli import main
 from pipeline.run import run_history, run_status
 
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
-
-
-@pytest.fixture(scope="module")
-def published(small_demo, tmp_path_factory):
-    """One published light run: (config, output folder, run id)."""
-    return publish_light(small_demo, tmp_path_factory.mktemp("round12b"))
-
-
-def _copy(published, tmp_path: Path) -> tuple[Path, Path]:
-    """A copy of the published folder (links kept) and its published manifest."""
-    return copy_published(published, tmp_path)
 
 
 #: Names a feed's files may have that no file route-risk writes may: a newline, a terminal
@@ -96,7 +84,7 @@ def test_status_of_a_pattern_whose_names_cannot_be_read_says_so(
 ):
     # Before: a pattern like /proc/1/**/* (a link this user may not read) ended `status`,
     # which only reads, in "Permission denied ... run as a user who may write" (exit 2).
-    out, manifest = _copy(published, tmp_path)
+    out, manifest = copy_published(published, tmp_path)
     feed = tmp_path / "feed"
     feed.mkdir()
     (feed / "ok.csv").write_text("a\n")
@@ -155,7 +143,7 @@ def test_a_permission_error_of_status_asks_for_a_user_who_may_read(
 def test_a_malformed_lock_record_is_reported_as_such(published, tmp_path, capsys, record):
     # Before: "pid": true printed "process True on host 'h'"; a string, a negative, a
     # float or text that is no JSON was said as nothing at all.
-    out, _ = _copy(published, tmp_path)
+    out, _ = copy_published(published, tmp_path)
     lock = out / ".route-risk.lock"
     lock.write_text(record + "\n")
     with open(lock) as f:
@@ -171,7 +159,7 @@ def test_a_malformed_lock_record_is_reported_as_such(published, tmp_path, capsys
 
 
 def test_a_wellformed_lock_record_names_its_process(published, tmp_path, capsys):
-    out, _ = _copy(published, tmp_path)
+    out, _ = copy_published(published, tmp_path)
     lock = out / ".route-risk.lock"
     lock.write_text('{"pid": 4242, "host": "nas-a", "since": "2026-01-01T00:00:00+00:00"}\n')
     with open(lock) as f:
@@ -199,7 +187,7 @@ def test_a_manifest_without_an_optional_field_shows_no_none(published, tmp_path,
     # Before: `history` showed "None s" for a run whose seconds are unknown ("0 s" when its
     # timings were missing: a quiet wrong value), "as_of None", "None cells"; `status`
     # "as_of None".
-    out, manifest = _copy(published, tmp_path)
+    out, manifest = copy_published(published, tmp_path)
     m = json.loads(manifest.read_text())
     node = m
     for key in path[:-1]:
@@ -217,7 +205,7 @@ def test_a_manifest_without_an_optional_field_shows_no_none(published, tmp_path,
 
 def test_an_up_to_date_night_without_the_run_it_matched_shows_no_none(published, tmp_path, capsys):
     # Before: "inputs, config and as_of unchanged since run None".
-    out, _ = _copy(published, tmp_path)
+    out, _ = copy_published(published, tmp_path)
     night = out / "runs" / "29991231T000000Z-abcdef"
     night.mkdir()
     night.joinpath("status.json").write_text(
