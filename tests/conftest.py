@@ -235,6 +235,15 @@ def publish_light(small_demo: Path, base: Path) -> tuple:
     return cfg, res.out_dir, res.run_id
 
 
+def km_plugin(name: str, description: str, options, compute):
+    """Return an unregistered plug-in factor in km whose options are the model ``options``."""
+    import pipeline
+
+    return pipeline.factor(
+        name=name, unit="km", description=description, options=options, register=False
+    )(compute)
+
+
 @pytest.fixture(scope="module")
 def published(small_demo, tmp_path_factory):
     """One published light run a module shares: (config, output folder, run id).

@@ -17,9 +17,8 @@ import pydantic
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted, write_text
 from _kinds import SHEET_HEADER, fill_records_sheet, read_kind, record_table, records_workbook
-from conftest import plugin_config
+from conftest import km_plugin, plugin_config
 
-import pipeline
 from pipeline.errors import ConfigError, InputError, SourceUnreadable
 from pipeline.grid import region_to_cells
 from pipeline.ingest import read_seizures
@@ -268,13 +267,12 @@ def _inner_scale(ctx):
 
 
 OPEN_FIRST = ("test_mutations_found_round3:open_first", "round3_open_first")
-open_first = pipeline.factor(
-    name="round3_open_first",
-    unit="km",
-    description="A plug-in whose open options table comes first.",
-    options=OpenFirstOptions,
-    register=False,
-)(_inner_scale)
+open_first = km_plugin(
+    "round3_open_first",
+    "A plug-in whose open options table comes first.",
+    OpenFirstOptions,
+    _inner_scale,
+)
 
 
 def test_a_typo_after_a_table_that_allows_extras_is_refused(small_demo, tmp_path):

@@ -12,10 +12,9 @@ import pydantic
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted, write_text
 from _kinds import KINDS, read_kind, read_own_beside, record_table
-from conftest import plugin_config
+from conftest import km_plugin, plugin_config
 from pydantic.alias_generators import to_camel
 
-import pipeline
 from pipeline.errors import ConfigError, InputError
 from pipeline.ingest import read_seizures, read_tracks
 
@@ -210,20 +209,10 @@ def _scaled(ctx):
 
 RENAMED = ("test_review_diff3_found:renamed", "review_renamed")
 CAMEL = ("test_review_diff3_found:camel", "review_camel")
-renamed = pipeline.factor(
-    name="review_renamed",
-    unit="km",
-    description="A plug-in whose option has an old name too.",
-    options=RenamedOptions,
-    register=False,
-)(_scaled)
-camel = pipeline.factor(
-    name="review_camel",
-    unit="km",
-    description="A plug-in whose options are camelCase.",
-    options=CamelOptions,
-    register=False,
-)(_scaled)
+renamed = km_plugin(
+    "review_renamed", "A plug-in whose option has an old name too.", RenamedOptions, _scaled
+)
+camel = km_plugin("review_camel", "A plug-in whose options are camelCase.", CamelOptions, _scaled)
 
 
 def test_an_option_read_under_another_alias_is_not_refused(small_demo, tmp_path):

@@ -16,9 +16,8 @@ import pydantic
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted
 from _kinds import KINDS, read_kind, record_table
-from conftest import plugin_config, small_config
+from conftest import km_plugin, plugin_config, small_config
 
-import pipeline
 from pipeline.errors import ConfigError, InputError
 from pipeline.ingest import read_seizures, read_tracks
 from pipeline.ingest.options import SeizureSource, TrackSource
@@ -60,13 +59,9 @@ def _inner_scale(ctx):
 
 
 NESTED = ("test_review_diff3b_found:nested", "review_nested")
-nested = pipeline.factor(
-    name="review_nested",
-    unit="km",
-    description="A plug-in whose options hold nested tables.",
-    options=NestedOptions,
-    register=False,
-)(_inner_scale)
+nested = km_plugin(
+    "review_nested", "A plug-in whose options hold nested tables.", NestedOptions, _inner_scale
+)
 
 
 @pytest.mark.parametrize(

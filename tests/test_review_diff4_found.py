@@ -13,9 +13,8 @@ import pydantic
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted
 from _kinds import beside_width_and_length
-from conftest import plugin_config
+from conftest import km_plugin, plugin_config
 
-import pipeline
 from pipeline.errors import ConfigError, InputError
 from pipeline.ingest import read_seizures
 
@@ -165,13 +164,12 @@ def _kernel_scale(ctx):
 
 
 KERNEL = ("test_review_diff4_found:kernel", "review_kernel")
-kernel = pipeline.factor(
-    name="review_kernel",
-    unit="km",
-    description="A plug-in whose options hold a discriminated union.",
-    options=KernelOptions,
-    register=False,
-)(_kernel_scale)
+kernel = km_plugin(
+    "review_kernel",
+    "A plug-in whose options hold a discriminated union.",
+    KernelOptions,
+    _kernel_scale,
+)
 
 
 def test_a_discriminated_member_that_allows_extras_keeps_them(small_demo, tmp_path):
