@@ -312,11 +312,15 @@ def _transit_factor(name: str):
         if (
             etype
             and covered.any()  # no AIS at all (up to as_of): "no AIS coverage" says why
-            and etype in unobservable_events(tr.longest_track_hours, takes)
+            and etype
+            in unobservable_events(tr.longest_track_hours, takes, tr.longest_overlap_hours)
         ):
-            # no track lasts as long as the event takes: a 0 there was never observed
+            # no track (for an encounter: no two tracks at once) lasts as long as the event
+            # takes: a 0 there was never observed
             covered = np.zeros(len(ctx.cells), dtype=bool)
             said = f"no track lasts the {takes[etype]:g} h {_EVENT_WORDS[etype]} takes"
+            if etype == "encounter" and tr.longest_track_hours >= takes[etype]:
+                said = f"no two tracks overlap for the {takes[etype]:g} h an encounter takes"
             return FactorValues(values, covered, {"missing_text": said})
         return FactorValues(values, covered)
 

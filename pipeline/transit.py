@@ -166,6 +166,11 @@ class TransitResult:
         The longest time from a vessel's first used ping to its last (0 without pings): an
         event that takes longer to happen (:func:`unobservable_events`) could not have
         been seen in any cell.
+    longest_overlap_hours : float
+        The longest time two vessels' tracks (first to last used ping) overlap (0 with fewer
+        than two timed vessels): an encounter needs both followed for its whole length, so
+        one long track beside short ones (a 2.4 h GPX walk beside 84 minutes of harbour AIS)
+        cannot show an encounter of 2 h.
     """
 
     features: pd.DataFrame
@@ -174,6 +179,7 @@ class TransitResult:
     after_until: int = 0
     untimed: int = 0
     longest_track_hours: float = 0.0
+    longest_overlap_hours: float = 0.0
 
 
 # ----------------------------------------------------------------------------- preparation
@@ -1414,6 +1420,7 @@ def transit_features(
     n = dropped = repeated = 0
     vessel_names = np.empty(0, dtype=object)
     later = untimed = longest_ns = 0
+    span_parts: list[tuple[np.ndarray, np.ndarray]] = []
     alias_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     cover_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray] | None] = []
     where_parts: list[tuple[np.ndarray, ...]] = []
@@ -1430,6 +1437,8 @@ def transit_features(
         later += part.later
         untimed += part.untimed
         longest_ns = max(longest_ns, part.longest_ns)
+        if part.spans is not None:
+            span_parts.append(part.spans)
         from_memo += part.from_memo
         computed += part.computed
         shards.append(part.shard)
@@ -1460,13 +1469,25 @@ def transit_features(
             "vessel-hours, no vessel and no event, and no AIS coverage"
         )
     longest_h = longest_ns / _NS_PER_HOUR
+    overlap_h = _longest_overlap_ns(span_parts) / _NS_PER_HOUR
     thresholds = {"gap": gap_hours, "loiter": loiter_hours, "encounter": encounter_hours}
-    if n and (short := unobservable_events(longest_h, thresholds)):
+    short = unobservable_events(longest_h, thresholds) if n else []
+    if short:
         notes.append(
             f"no vessel's track lasts long enough to show {' or '.join(short)} events (the "
             f"longest lasts {longest_h:.2f} h; "
             + ", ".join(f"{k}_hours {thresholds[k]:g}" for k in short)
             + "): none could be seen, so those factors cover no cell (missing, not 0)"
+        )
+    if (
+        n
+        and "encounter" not in short
+        and ("encounter" in unobservable_events(longest_h, thresholds, overlap_h))
+    ):
+        notes.append(
+            "no two vessels' tracks overlap in time long enough to show encounter events (the "
+            f"longest overlap is {overlap_h:.2f} h; encounter_hours {encounter_hours:g}): none "
+            "could be seen, so that factor covers no cell (missing, not 0)"
         )
     if names is not None:
         vessel_names = names
@@ -1563,21 +1584,56 @@ def transit_features(
         after_until=later,
         untimed=untimed,
         longest_track_hours=longest_h,
+        longest_overlap_hours=overlap_h,
     )
 
 
-def unobservable_events(longest_track_hours: float, thresholds: dict[str, float]) -> list[str]:
+def unobservable_events(
+    longest_track_hours: float,
+    thresholds: dict[str, float],
+    longest_overlap_hours: float | None = None,
+) -> list[str]:
     """Return the event types no track was long enough to show, in ``thresholds``' order.
 
     An AIS gap is ``gap_hours`` of silence, loitering ``loiter_hours`` of slow pings, an
     encounter ``encounter_hours`` side by side: each needs a vessel followed for at least
     that long.  Where the longest track is shorter (84 minutes of a harbour's AIS against a
     4-hour loitering threshold), a count of 0 would be no observation, not an observed 0.
+    An encounter needs two vessels followed over the same hours: with
+    ``longest_overlap_hours`` (:attr:`TransitResult.longest_overlap_hours`), an encounter
+    longer than the longest overlap of two tracks could not have been seen either.
 
     >>> unobservable_events(1.4, {"gap": 6.0, "loiter": 4.0, "encounter": 1.0})
     ['gap', 'loiter']
+    >>> unobservable_events(2.4, {"gap": 6.0, "encounter": 2.0}, longest_overlap_hours=1.4)
+    ['gap', 'encounter']
     """
-    return [k for k, hours in thresholds.items() if longest_track_hours < hours]
+    out = []
+    for k, hours in thresholds.items():
+        seen = longest_track_hours
+        if k == "encounter" and longest_overlap_hours is not None:
+            seen = min(seen, longest_overlap_hours)
+        if seen < hours:
+            out.append(k)
+    return out
+
+
+def _longest_overlap_ns(spans: list[tuple[np.ndarray, np.ndarray]]) -> int:
+    """Return the longest time two of the (first, last) ping time spans overlap (0 if none).
+
+    Sorted by start, a span overlaps most with the earlier-starting span that ends last, so
+    one running maximum of the ends gives every span's best partner.
+    """
+    if not spans:
+        return 0
+    first = np.concatenate([s[0] for s in spans])
+    last = np.concatenate([s[1] for s in spans])
+    if first.size < 2:
+        return 0
+    order = np.argsort(first, kind="stable")
+    first, last = first[order], last[order]
+    reach = np.maximum.accumulate(last)[:-1]
+    return int(max(0, (np.minimum(last[1:], reach) - first[1:]).max()))
 
 
 @dataclass(frozen=True)
@@ -1623,6 +1679,8 @@ class _Partial:
     later: int = 0  # positions after the run's as_of, left out
     untimed: int = 0  # positions without a time (untimed routes), left out
     longest_ns: int = 0  # the longest first-to-last ping time of one vessel here
+    #: (first, last ping time) of each vessel here, for the longest overlap of two tracks
+    spans: tuple[np.ndarray, np.ndarray] | None = None
     #: (cell, vessel code, fixed-point hours) of the vessels in ``_PartParams.aliased``, one
     #: row per pair
     alias_cells: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
@@ -1717,8 +1775,9 @@ def _transit_partition(part: pd.DataFrame, names, p: _PartParams, reads=(), out=
     res.untimed = untimed
     if tr.code.size:
         first = np.flatnonzero(np.r_[True, tr.code[1:] != tr.code[:-1]])
-        spans = np.maximum.reduceat(tr.t, first) - np.minimum.reduceat(tr.t, first)
-        res.longest_ns = int(spans.max())
+        t_first, t_last = np.minimum.reduceat(tr.t, first), np.maximum.reduceat(tr.t, first)
+        res.longest_ns = int((t_last - t_first).max())
+        res.spans = (t_first.astype("int64"), t_last.astype("int64"))
     old = _OldBlocks(reads) if (reads or out is not None) else None
     known = old.known if old is not None else frozenset()
     rows: list[list[np.ndarray]] = [[], [], []]  # (cell, vessel, hours) of every block here

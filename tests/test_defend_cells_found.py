@@ -1,0 +1,128 @@
+"""What an analyst found defending three cells of a run on the real public data.
+
+The run (pirate attacks 1993-2020 over the Atlantic, the Solent's 84 minutes of AIS, a
+Croatian GPX walk of 2.4 h, world and Landsat rasters, Natural Earth land) was checked card by
+card against its tables.  Encounters were counted as an observed 0 in the two cells with
+tracks: the walk was long enough for the 2 h an encounter takes, but no other track was
+followed at the same time, so no encounter could have been seen there or anywhere.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from conftest import QUICK, config_from
+
+import pipeline
+from pipeline.schema import COG, LAT, LON, SOG, TIME, VESSEL_ID
+from pipeline.transit import transit_features
+
+T0 = pd.Timestamp("2024-03-01 00:00", tz="UTC")
+
+
+def _moored(vessel: str, start_min: float, minutes: float, lon: float) -> pd.DataFrame:
+    """A vessel at 0.5 kn beside (lon, 43.0), a ping every 10 minutes for ``minutes``."""
+    mins = np.arange(0.0, minutes + 1e-9, 10.0)
+    return pd.DataFrame(
+        {
+            VESSEL_ID: vessel,
+            TIME: T0 + pd.to_timedelta(start_min + mins, unit="min"),
+            LON: lon + 1e-5 * mins,
+            LAT: 43.0,
+            SOG: 0.5,
+            COG: np.nan,
+        }
+    )
+
+
+def test_an_encounter_needs_two_tracks_at_once_not_one_long_track():
+    """Two vessels moored 80 m apart, each followed for 3 h, but one after the other: the
+    longest track (3 h) passed the 2 h an encounter takes, so the run called the cell's 0
+    encounters observed.  No two tracks overlap, so none could be seen (a note says so);
+    the same tracks at the same time show their encounter and no such note."""
+    apart = pd.concat([_moored("a", 0, 180, 5.0), _moored("b", 300, 180, 5.001)])
+    res = transit_features(apart, 7, encounter_hours=2.0)
+    assert res.longest_track_hours == 3.0
+    assert res.longest_overlap_hours == 0.0
+    assert res.features["encounter_events"].sum() == 0
+    assert any("overlap in time long enough to show encounter" in n for n in res.notes)
+
+    together = pd.concat([_moored("a", 0, 180, 5.0), _moored("b", 30, 180, 5.001)])
+    res = transit_features(together, 7, encounter_hours=2.0)
+    assert res.longest_overlap_hours == 2.5
+    assert res.features["encounter_events"].sum() == 1
+    assert not any("overlap" in n for n in res.notes)
+
+
+def test_encounters_are_missing_not_zero_beside_84_minutes_of_ais_and_a_long_walk(tmp_path):
+    """The real run's inputs in small: 84 minutes of harbour AIS and, in another file, one
+    2.5 h GPS track on another day.  The encounter factor read 0 events in the tracks'
+    cells (and counted 0 points there); it now covers no cell and the card says why."""
+    mins = np.arange(85)
+    harbour = pd.DataFrame(
+        {
+            "Time": np.repeat(
+                (pd.Timestamp("2024-12-30 13:02") + pd.to_timedelta(mins, "min")).strftime(
+                    "%Y-%m-%d %H:%M:%S"
+                ),
+                3,
+            ),
+            "MMSI": np.tile([235000001, 235000002, 235000003], mins.size),
+            "Latitude_degrees": 1.0 + np.tile([0.0, 0.001, 0.002], mins.size),
+            "Longitude_degrees": 102.0 + 1e-5 * np.repeat(mins, 3),
+            "SOG_knots": 0.5,
+        }
+    )
+    harbour.to_csv(tmp_path / "ais.csv", index=False)
+    walk_min = np.arange(0, 151, 5)
+    pd.DataFrame(
+        {
+            "Time": (pd.Timestamp("2024-12-29 09:00") + pd.to_timedelta(walk_min, "min")).strftime(
+                "%Y-%m-%d %H:%M:%S"
+            ),
+            "MMSI": 235000009,
+            "Latitude_degrees": 1.3 + 1e-4 * walk_min,
+            "Longitude_degrees": 102.3,
+            "SOG_knots": 2.5,
+        }
+    ).to_csv(tmp_path / "walk.csv", index=False)
+    days = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(20) * 9, unit="D")
+    pd.DataFrame(
+        {
+            "date": days.strftime("%Y-%m-%d"),
+            "longitude": 102.0 + 0.01 * np.arange(20),
+            "latitude": 1.0 + 0.005 * np.arange(20),
+        }
+    ).to_csv(tmp_path / "attacks.csv", index=False)
+    raw = {
+        "run": {"as_of": "2024-12-31", "out_dir": str(tmp_path / "out")},
+        "area": {"bbox": [101.5, 0.5, 103.0, 2.0], "resolution": 6},
+        "inputs": {
+            "seizures": [{"path": str(tmp_path / "attacks.csv")}],
+            "tracks": [{"path": str(tmp_path / "ais.csv")}, {"path": str(tmp_path / "walk.csv")}],
+        },
+        "score": {
+            "factors": {
+                "seizure_density": {"weight": 0.6},
+                "vessel_hours": {"weight": 0.2},
+                "encounter_events": {"weight": 0.2},
+            }
+        },
+        "render": {"geojson": False, "preview_png": False, "flatgeobuf": False},
+        **QUICK,
+    }
+    res = pipeline.run_pipeline(config_from(raw, tmp_path))
+    s = res.scores
+    assert s["vessel_hours__covered"].any()  # the tracks' cells were observed...
+    assert not s["encounter_events__covered"].any()  # ...but no encounter could be
+    assert s["encounter_events"].isna().all()
+    tracked = s[s["vessel_hours__covered"]]
+    assert (tracked["encounter_events__contrib"] == 0).all()
+    # the weighted view is the weighted mean of the factors that observed the cell
+    w = 0.6 + 0.2
+    want = (0.6 * tracked["seizure_density__norm"] + 0.2 * tracked["vessel_hours__norm"]) / w
+    assert np.allclose(tracked["risk"], 100 * want, atol=1e-4)
+    notes = res.manifest["features"]["transit_notes"]
+    assert any("longest overlap is 1.40 h; encounter_hours 2" in n for n in notes), notes
+    page = res.map_path.read_text(encoding="utf-8")
+    assert "no two tracks overlap for the 2 h an encounter takes" in page
