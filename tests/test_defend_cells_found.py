@@ -35,6 +35,31 @@ def _moored(vessel: str, start_min: float, minutes: float, lon: float) -> pd.Dat
     )
 
 
+def _small_run(tmp_path, weights: dict, tracks=("ais.csv",)):
+    """Run 20 attacks off (102 E, 1 N) and the track files ``tracks`` of ``tmp_path`` with
+    the factor ``weights``: no timeline, back-test or hot spots."""
+    days = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(20) * 9, unit="D")
+    pd.DataFrame(
+        {
+            "date": days.strftime("%Y-%m-%d"),
+            "longitude": 102.0 + 0.01 * np.arange(20),
+            "latitude": 1.0 + 0.005 * np.arange(20),
+        }
+    ).to_csv(tmp_path / "attacks.csv", index=False)
+    raw = {
+        "run": {"as_of": "2024-12-31", "out_dir": str(tmp_path / "out")},
+        "area": {"bbox": [101.5, 0.5, 103.0, 2.0], "resolution": 6},
+        "inputs": {
+            "seizures": [{"path": str(tmp_path / "attacks.csv")}],
+            "tracks": [{"path": str(tmp_path / t)} for t in tracks],
+        },
+        "score": {"factors": {k: {"weight": w} for k, w in weights.items()}},
+        "render": {"geojson": False, "preview_png": False, "flatgeobuf": False},
+        **QUICK,
+    }
+    return pipeline.run_pipeline(config_from(raw, tmp_path))
+
+
 def test_an_encounter_needs_two_tracks_at_once_not_one_long_track():
     """Two vessels moored 80 m apart, each followed for 3 h, but one after the other: the
     longest track (3 h) passed the 2 h an encounter takes, so the run called the cell's 0
@@ -86,32 +111,11 @@ def test_encounters_are_missing_not_zero_beside_84_minutes_of_ais_and_a_long_wal
             "SOG_knots": 2.5,
         }
     ).to_csv(tmp_path / "walk.csv", index=False)
-    days = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(20) * 9, unit="D")
-    pd.DataFrame(
-        {
-            "date": days.strftime("%Y-%m-%d"),
-            "longitude": 102.0 + 0.01 * np.arange(20),
-            "latitude": 1.0 + 0.005 * np.arange(20),
-        }
-    ).to_csv(tmp_path / "attacks.csv", index=False)
-    raw = {
-        "run": {"as_of": "2024-12-31", "out_dir": str(tmp_path / "out")},
-        "area": {"bbox": [101.5, 0.5, 103.0, 2.0], "resolution": 6},
-        "inputs": {
-            "seizures": [{"path": str(tmp_path / "attacks.csv")}],
-            "tracks": [{"path": str(tmp_path / "ais.csv")}, {"path": str(tmp_path / "walk.csv")}],
-        },
-        "score": {
-            "factors": {
-                "seizure_density": {"weight": 0.6},
-                "vessel_hours": {"weight": 0.2},
-                "encounter_events": {"weight": 0.2},
-            }
-        },
-        "render": {"geojson": False, "preview_png": False, "flatgeobuf": False},
-        **QUICK,
-    }
-    res = pipeline.run_pipeline(config_from(raw, tmp_path))
+    res = _small_run(
+        tmp_path,
+        {"seizure_density": 0.6, "vessel_hours": 0.2, "encounter_events": 0.2},
+        tracks=("ais.csv", "walk.csv"),
+    )
     s = res.scores
     assert s["vessel_hours__covered"].any()  # the tracks' cells were observed...
     assert not s["encounter_events__covered"].any()  # ...but no encounter could be
@@ -126,3 +130,27 @@ def test_encounters_are_missing_not_zero_beside_84_minutes_of_ais_and_a_long_wal
     assert any("longest overlap is 1.40 h; encounter_hours 2" in n for n in notes), notes
     page = res.map_path.read_text(encoding="utf-8")
     assert "no two tracks overlap for the 2 h an encounter takes" in page
+
+
+def test_the_manifest_gives_the_reason_the_card_gives_for_a_missing_factor(tmp_path):
+    """The manifest's ``factors.gap_events.missing_text`` read "no AIS coverage" while the
+    map's card, for the same cells, said "no track lasts the 6 h an AIS gap takes" (the
+    cells had AIS): the record of the run contradicted its map on why a value is missing."""
+    mins = np.arange(85)
+    pd.DataFrame(
+        {
+            "Time": (pd.Timestamp("2024-12-30 13:02") + pd.to_timedelta(mins, "min")).strftime(
+                "%Y-%m-%d %H:%M:%S"
+            ),
+            "MMSI": 235000001,
+            "Latitude_degrees": 1.0,
+            "Longitude_degrees": 102.0 + 1e-4 * mins,
+            "SOG_knots": 0.5,
+        }
+    ).to_csv(tmp_path / "ais.csv", index=False)
+    res = _small_run(tmp_path, {"vessel_hours": 0.5, "gap_events": 0.5})
+    page = res.map_path.read_text(encoding="utf-8")
+    said = "no track lasts the 6 h an AIS gap takes"
+    assert said in page
+    assert res.manifest["factors"]["gap_events"]["missing_text"] == said
+    assert res.manifest["factors"]["vessel_hours"]["missing_text"] == "no AIS coverage"

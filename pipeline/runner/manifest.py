@@ -206,9 +206,11 @@ def output_entries(published: dict[str, Path]) -> dict[str, dict[str, Any]]:
     }
 
 
-def factor_entries(table, available) -> dict[str, dict[str, Any]]:
+def factor_entries(table, available, info=None) -> dict[str, dict[str, Any]]:
     """Return unit, description and coverage of each factor in the features table.
 
+    ``missing_text`` is the run's own where it knows better (``info``, the features' per
+    factor information: no track lasts the hours an event takes), as the map's card says.
     A plug-in's entry also has its ``code_digest`` (:meth:`pipeline.factors.Factor.code_digest`).
     """
     from .. import schema as S
@@ -222,7 +224,7 @@ def factor_entries(table, available) -> dict[str, dict[str, Any]]:
         out[n] = {
             "unit": f.unit,
             "description": f.description,
-            "missing_text": f.missing_text,
+            "missing_text": ((info or {}).get(n) or {}).get("missing_text") or f.missing_text,
             "cells_covered": int(covered.sum()),
             "cells_not_covered": int((~covered).sum()),
         }

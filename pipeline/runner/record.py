@@ -111,7 +111,7 @@ def build_manifest(
             "risk_classes": scores[S.RISK_CLASS].value_counts().sort_index().to_dict(),
             "risk_class_breaks": state.class_breaks,
         },
-        "factors": M.factor_entries(ft.table, avail),
+        "factors": M.factor_entries(ft.table, avail, ft.info),
         "features": {
             "density": ft.info.get(S.SEIZURE_DENSITY, {}),
             "density_parameters": state.density_choice,
