@@ -154,3 +154,22 @@ def test_the_manifest_gives_the_reason_the_card_gives_for_a_missing_factor(tmp_p
     assert said in page
     assert res.manifest["factors"]["gap_events"]["missing_text"] == said
     assert res.manifest["factors"]["vessel_hours"]["missing_text"] == "no AIS coverage"
+
+
+def test_a_raster_covering_a_sliver_of_the_area_is_not_said_to_cover_0_percent(tmp_path):
+    """The Landsat scene (Bahamas) inside the Atlantic area covers 0.07 % of its bbox: the
+    run's summary said "raster covers 0% of the area's bbox" (no overlap, read literally)
+    beside the manifest's ``overlap_fraction`` 0.000694."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    from pipeline.ingest import open_raster, raster_coverage
+
+    path = tmp_path / "scene.tif"
+    profile = {"driver": "GTiff", "width": 10, "height": 10, "count": 1, "dtype": "float32"}
+    transform = from_origin(-78.0, 26.0, 0.02, 0.02)  # 0.2 x 0.2 degrees
+    with rasterio.open(path, "w", crs="EPSG:4326", transform=transform, **profile) as dst:
+        dst.write(np.ones((1, 10, 10), "float32"))
+    cov = raster_coverage(open_raster(path), (-85.0, -10.0, 20.0, 55.0))
+    assert 0 < cov["overlap_fraction"] < 0.005
+    assert "covers <1% of the area's bbox" in cov["note"], cov["note"]
