@@ -189,10 +189,12 @@ def _report(result) -> None:
         print(result.map_path)
         return
     counts = result.manifest["counts"]
-    for kind in ("seizures", "tracks"):
-        for e in result.manifest["inputs"].get(kind, []):
+    for kind in ("seizures", "tracks", "context"):
+        # context layers too: a land polygon repaired or cut at 180 degrees, a port rejected
+        for e in result.manifest["inputs"].get(kind) or []:
+            label = e.get("kind", kind) if kind == "context" else kind
             _say(
-                f"{Path(e['path']).name} ({kind}): read {e['read']}, "
+                f"{Path(e['path']).name} ({label}): read {e['read']}, "
                 f"accepted {e['accepted']}, rejected {e['rejected']}"
                 + (f" ({top_rules(e['by_rule'], 4)})" if e.get("by_rule") else "")
                 + (f" -> {e['rejects_file']}" if e["rejected"] else "")

@@ -35,9 +35,9 @@ def _moored(vessel: str, start_min: float, minutes: float, lon: float) -> pd.Dat
     )
 
 
-def _small_run(tmp_path, weights: dict, tracks=("ais.csv",)):
-    """Run 20 attacks off (102 E, 1 N) and the track files ``tracks`` of ``tmp_path`` with
-    the factor ``weights``: no timeline, back-test or hot spots."""
+def _small_config(tmp_path, weights: dict, tracks=("ais.csv",), **sections):
+    """A config of 20 attacks off (102 E, 1 N) and the track files ``tracks`` of ``tmp_path``
+    with the factor ``weights``: no timeline, back-test or hot spots; ``sections`` update it."""
     days = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(20) * 9, unit="D")
     pd.DataFrame(
         {
@@ -57,7 +57,12 @@ def _small_run(tmp_path, weights: dict, tracks=("ais.csv",)):
         "render": {"geojson": False, "preview_png": False, "flatgeobuf": False},
         **QUICK,
     }
-    return pipeline.run_pipeline(config_from(raw, tmp_path))
+    return config_from(raw, tmp_path, **sections)
+
+
+def _small_run(tmp_path, weights: dict, tracks=("ais.csv",)):
+    """Run :func:`_small_config`."""
+    return pipeline.run_pipeline(_small_config(tmp_path, weights, tracks))
 
 
 def test_an_encounter_needs_two_tracks_at_once_not_one_long_track():
@@ -173,3 +178,36 @@ def test_a_raster_covering_a_sliver_of_the_area_is_not_said_to_cover_0_percent(t
     cov = raster_coverage(open_raster(path), (-85.0, -10.0, 20.0, 55.0))
     assert 0 < cov["overlap_fraction"] < 0.005
     assert "covers <1% of the area's bbox" in cov["note"], cov["note"]
+
+
+def test_the_summary_reports_the_context_layers_as_the_manifest_does(tmp_path, capsys):
+    """Natural Earth's land has a self-intersecting ring: the manifest said "1 invalid
+    geometr(ies) repaired with make_valid" (and its read / accepted / rejected counts), the
+    run's summary said nothing of the land layer at all, though every repair and reject is
+    to be stated in both."""
+    import json
+
+    from pipeline.cli import main
+
+    bow_tie = [[103.0, 1.5], [103.5, 2.0], [103.5, 1.5], [103.0, 2.0], [103.0, 1.5]]
+    land = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {"type": "Polygon", "coordinates": [bow_tie]},
+            }
+        ],
+    }
+    (tmp_path / "land.geojson").write_text(json.dumps(land))
+    cfg = _small_config(
+        tmp_path,
+        {"seizure_density": 1.0},
+        tracks=(),
+        inputs={"context": [{"path": str(tmp_path / "land.geojson"), "kind": "land"}]},
+    )
+    assert main(["run", str(cfg.source), "--log-format", "text"]) == 0
+    err = capsys.readouterr().err
+    assert "land.geojson (land): read 1, accepted 1, rejected 0" in err
+    assert "note: land.geojson: 1 invalid geometr(ies) repaired with make_valid" in err
