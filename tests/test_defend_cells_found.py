@@ -9,6 +9,8 @@ followed at the same time, so no encounter could have been seen there or anywher
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 from conftest import QUICK, config_from
@@ -211,3 +213,18 @@ def test_the_summary_reports_the_context_layers_as_the_manifest_does(tmp_path, c
     err = capsys.readouterr().err
     assert "land.geojson (land): read 1, accepted 1, rejected 0" in err
     assert "note: land.geojson: 1 invalid geometr(ies) repaired with make_valid" in err
+
+
+def test_a_run_without_as_of_states_the_day_it_took(tmp_path, capsys):
+    """With ``as_of`` omitted (the README's "the date of the latest seizure") the real run
+    was as of 2020-12-29: the manifest gave that date beside a config's null and the
+    summary gave no date at all; the day, and where it came from, is now a run note."""
+    from pipeline.cli import main
+
+    cfg = _small_config(tmp_path, {"seizure_density": 1.0}, tracks=(), run={"as_of": None})
+    assert main(["run", str(cfg.source), "--log-format", "text"]) == 0
+    said = "run.as_of not set: the run is as of 2024-06-20, the day of the latest seizure"
+    assert said in capsys.readouterr().err
+    manifest = json.loads((cfg.run.out_dir / "manifest.json").read_text())
+    assert manifest["as_of"] == "2024-06-20"
+    assert any(n.startswith(said) for n in manifest["notes"])

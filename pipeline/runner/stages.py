@@ -614,6 +614,11 @@ def ingest(state: RunState) -> None:
         last = state.seizures[S.TIME].max() if len(state.seizures) else _time_max(state.pings)
         _refuse_a_future_as_of(state, last)
         state.as_of = last.normalize() + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+        state.notes.append(
+            f"run.as_of not set: the run is as of {state.as_of.date()}, the day of the latest "
+            f"{'seizure' if len(state.seizures) else 'position'} (records to the end of that "
+            "day are used, ages count from it); set run.as_of or --as-of for another day"
+        )
     # one order of the records' values, not of the files' rows: the bootstrap and the cv
     # bandwidth draw records by position (tests/test_invariance_found.py)
     state.seizures = sort_seizures(state.seizures[state.seizures[S.TIME] <= state.as_of])
