@@ -228,3 +228,49 @@ def test_a_run_without_as_of_states_the_day_it_took(tmp_path, capsys):
     manifest = json.loads((cfg.run.out_dir / "manifest.json").read_text())
     assert manifest["as_of"] == "2024-06-20"
     assert any(n.startswith(said) for n in manifest["notes"])
+
+
+def test_the_run_says_how_much_track_time_falls_in_cells_it_does_not_score(tmp_path):
+    """With ``exclude_land: true`` the real Solent AIS put 100.2 of its 107 vessel-hours in a
+    cell centred on Natural Earth 1:110m's land: that cell was not scored, and the map showed
+    the 7 h of its two sea cells as all the traffic there was, with no note."""
+    mins = np.arange(0, 181, 10)  # two vessels for 3 h: one in the "land" square, one at sea
+    pd.DataFrame(
+        {
+            "Time": np.tile(
+                (pd.Timestamp("2024-12-30 10:00") + pd.to_timedelta(mins, "min")).strftime(
+                    "%Y-%m-%d %H:%M:%S"
+                ),
+                2,
+            ),
+            "MMSI": np.repeat([235000001, 235000002], mins.size),
+            "Latitude_degrees": np.repeat([1.0, 1.6], mins.size),
+            "Longitude_degrees": np.r_[102.0 + 1e-5 * mins, 102.6 + 1e-5 * mins],
+            "SOG_knots": 0.5,
+        }
+    ).to_csv(tmp_path / "ais.csv", index=False)
+    square = [[101.9, 0.9], [102.1, 0.9], [102.1, 1.1], [101.9, 1.1], [101.9, 0.9]]
+    land = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {"type": "Polygon", "coordinates": [square]},
+            }
+        ],
+    }
+    (tmp_path / "land.geojson").write_text(json.dumps(land))
+    cfg = _small_config(
+        tmp_path,
+        {"seizure_density": 0.5, "vessel_hours": 0.5},
+        inputs={"context": [{"path": str(tmp_path / "land.geojson"), "kind": "land"}]},
+        area={"exclude_land": True},
+    )
+    attacks = pd.read_csv(tmp_path / "attacks.csv")
+    attacks["longitude"] += 0.5  # at sea, away from the square
+    attacks.to_csv(tmp_path / "attacks.csv", index=False)
+    res = pipeline.run_pipeline(cfg)
+    assert res.scores["vessel_hours"].sum() == 3.0  # the vessel at sea only
+    said = [n for n in res.manifest.get("notes", []) if "vessel-hours lie in" in n]
+    assert said and said[0].startswith("3.0 of the tracks' 6.0 vessel-hours lie in 1 cell(s)")
