@@ -233,7 +233,7 @@ def test_a_run_without_as_of_states_the_day_it_took(tmp_path, capsys):
 def test_the_run_says_how_much_track_time_falls_in_cells_it_does_not_score(tmp_path):
     """With ``exclude_land: true`` the real Solent AIS put 100.2 of its 107 vessel-hours in a
     cell centred on Natural Earth 1:110m's land: that cell was not scored, and the map showed
-    the 7 h of its two sea cells as all the traffic there was, with no note."""
+    the 3.1 h of the one Solent cell it scored as all the traffic there was, with no note."""
     mins = np.arange(0, 181, 10)  # two vessels for 3 h: one in the "land" square, one at sea
     pd.DataFrame(
         {

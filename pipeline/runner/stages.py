@@ -1059,8 +1059,8 @@ def _say_track_time_not_scored(state: RunState) -> None:
 
     With ``area.exclude_land`` a harbour that a coarse coastline covers holds its tracks'
     time in cells that are not scored: the Solent's AIS put 100 of its 107 vessel-hours in
-    one cell centred on Natural Earth 1:110m's land, and the map and tables showed the other
-    7 without a word.
+    one cell centred on Natural Earth 1:110m's land, and the map and tables showed the 3.1 h
+    of the one Solent cell they scored without a word.
     """
     from ..builtin_factors import TRANSIT_SHARED
     from ..grid import cells_in
