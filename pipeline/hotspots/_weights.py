@@ -17,13 +17,16 @@ from scipy.spatial import cKDTree
 
 from .. import grid
 from ..errors import InputError
-from ..sphere import EARTH_RADIUS_KM, arc_to_chord_km, chord_to_arc_km, lonlat_to_xyz
+from ..sphere import EARTH_RADIUS_KM, arc_to_chord_km, lonlat_to_xyz
 from ._options import HotspotOptions
 
 __all__ = ["CellWeights", "cells_to_weights", "weights_from_options", "weights_from_sparse"]
 
 #: Refuse a neighbourhood whose estimated pair count exceeds this (about 2.4 GB of CSR).
 MAX_PAIRS = 200_000_000
+
+#: A centre this much (relative) past the band is still within it: the band's own round-off.
+BAND_RTOL = 1e-9
 
 
 @dataclass(frozen=True)
@@ -177,17 +180,25 @@ def cells_to_weights(
     _check_pairs(cells, res, band)
     xyz = _xyz(cells)
     tree = cKDTree(xyz * EARTH_RADIUS_KM)
-    pairs = tree.query_pairs(float(arc_to_chord_km(band)), output_type="ndarray")
+    # a centre exactly at the band is within it (<=): the arc -> chord round trip may lose
+    # the last bit, and a band copied from the centre distance must join those centres
+    radius = float(arc_to_chord_km(band)) * (1.0 + BAND_RTOL)
+    pairs = tree.query_pairs(radius, output_type="ndarray")
     if n > 1 and pairs.size == 0:
         # Gi* of cells that are each their own neighbourhood tests nothing: every exact or
-        # permutation p is 1 (no hot spot, silently) and the normal p calls lone counts hot
-        d, _ = tree.query(xyz * EARTH_RADIUS_KM, k=2)
-        nearest = float(chord_to_arc_km(d[:, 1].min()))
-        raise InputError(
-            f"distance_band_km {band!r} leaves every one of the {n:,} cells without a"
-            f" neighbour (resolution {res}: the nearest two cell centres are"
-            f" {nearest:.3g} km apart); use a band of at least that, or k_rings"
-        )
+        # permutation p is 1 (no hot spot, silently) and the normal p calls lone counts hot.
+        # Refused only where the band is below the grid's own spacing: cells that are merely
+        # far apart (a few observed cells of the risk) are the data, not a wrong band, and
+        # are counted as cells without neighbours (gi_summary), as with k_rings.
+        spacing = _grid_spacing_km(cells)
+        if band < spacing:
+            shown = _round_up(spacing)
+            raise InputError(
+                f"distance_band_km {band!r} leaves every one of the {n:,} cells without a"
+                f" neighbour: it is shorter than the distance between neighbouring cell"
+                f" centres at resolution {res} ({shown} km or more here); use a band of at"
+                f" least {shown} km, or k_rings"
+            )
     diag = np.arange(n)
     rows = np.concatenate([pairs[:, 0], pairs[:, 1], diag])
     cols = np.concatenate([pairs[:, 1], pairs[:, 0], diag])
@@ -210,6 +221,40 @@ def _pair_arc_km(xyz: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndar
         chord = np.sqrt(((a - b) ** 2).sum(axis=1))  # exact from the chord, any distance
         out[s : s + step] = 2.0 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chord / 2.0, 1.0))
     return out
+
+
+def _grid_spacing_km(cells: np.ndarray) -> float:
+    """Return the shortest great-circle distance (km) between neighbouring cells.
+
+    Neighbours are H3 cells one step apart.  Among ``cells`` (sorted, unique) where two of them
+    are neighbours -- a band of that reaches at least one pair -- else from any of them to a
+    grid neighbour outside: the grid's own spacing there.
+    """
+    inside, outside = np.inf, np.inf
+    step = 1 << 17
+    for s in range(0, cells.size, step):
+        part = cells[s : s + step]
+        owner, near = grid.grid_disks(part, 1)
+        off = near != part[owner]
+        owner, near = owner[off], near[off]
+        a, b = _xyz(part)[owner], _xyz(near)
+        d = (
+            2.0
+            * EARTH_RADIUS_KM
+            * np.arcsin(np.minimum(np.sqrt(((a - b) ** 2).sum(axis=1)) / 2, 1))
+        )
+        j = np.minimum(np.searchsorted(cells, near), cells.size - 1)
+        member = cells[j] == near
+        outside = min(outside, float(d.min()))
+        if member.any():
+            inside = min(inside, float(d[member].min()))
+    return inside if np.isfinite(inside) else outside
+
+
+def _round_up(km: float) -> str:
+    """Return ``km`` rounded up to three significant digits, as text (a band that reaches)."""
+    unit = 10.0 ** (np.floor(np.log10(km)) - 2)
+    return f"{np.ceil(km / unit * (1.0 + 1e-12)) * unit:.4g}"
 
 
 def _check_pairs(cells: np.ndarray, res: int, band: float) -> None:

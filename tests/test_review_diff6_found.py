@@ -1,0 +1,71 @@
+"""Fresh-eyes review of the diff 5dce36d..3abd2fc: false refusals and untrue messages it made.
+
+Each test here failed before the fix it names (see the commit that added it).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from pipeline import grid
+from pipeline.errors import InputError
+from pipeline.hotspots import cells_to_weights, gi_star, gi_summary
+from pipeline.sphere import EARTH_RADIUS_KM, lonlat_to_xyz
+
+
+def _ring(lon: float, lat: float, res: int) -> np.ndarray:
+    return np.sort(grid.grid_disk_cells(grid.points_to_cells([lon], [lat], res), 1))
+
+
+def _nearest_centres_km(cells: np.ndarray) -> float:
+    lat, lon = grid.cells_to_latlng(cells)
+    xyz = lonlat_to_xyz(lon, lat)
+    i, j = np.triu_indices(cells.size, 1)
+    chord = np.sqrt(((xyz[i] - xyz[j]) ** 2).sum(axis=1))
+    return float((2.0 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chord / 2.0, 1.0))).min())
+
+
+# --- Gi* distance band: refused only below the grid's spacing ------------------------------
+
+
+def test_a_band_wider_than_the_grid_spacing_is_not_refused_for_cells_far_apart():
+    """4d02fe6 refused any band that left no pair of the *given* cells: with the risk as
+    values the runner gives gi_star the observed cells only, and three seizures far apart at
+    resolution 6 (centres ~6 km apart) made a 10 km band 'leave every cell without a
+    neighbour ... use a band of at least 1.1e+03 km' -- exit 2 for the night, where k_rings
+    (the same isolation) publishes.  README: only a band shorter than the distance between
+    neighbouring centres is refused; lone cells are counted (cells_without_neighbours)."""
+    cells = grid.points_to_cells([-61.0, -50.0, -40.0], [10.0, 12.0, 14.0], 6)
+    out = gi_star(cells, [1.0, 2.0, 3.0], {"distance_band_km": 10.0})
+    assert (out["gi_neighbours"] == 1).all()
+    assert gi_summary(out, {"distance_band_km": 10.0})["cells_without_neighbours"] == 3
+    # a band below the grid's own spacing is still refused, for far-apart cells too
+    with pytest.raises(InputError, match=r"distance_band_km 2\.0 leaves every one of the 3"):
+        gi_star(cells, [1.0, 2.0, 3.0], {"distance_band_km": 2.0})
+
+
+def test_a_band_equal_to_the_distance_between_two_centres_joins_them():
+    """Centres exactly at the band are within it (<=), but the arc -> chord round trip lost
+    the last bit: near Trinidad at resolution 6 a band of the two nearest centres' own
+    distance was refused as leaving every cell without a neighbour."""
+    cells = _ring(-61.5, 10.5, 6)
+    band = _nearest_centres_km(cells)
+    w = cells_to_weights(cells, distance_band_km=band)
+    assert w.neighbours.max() >= 2
+
+
+@pytest.mark.parametrize("where", [(-61.5, 10.5, 6), (-30.0, -45.0, 3), (140.0, 35.0, 9)])
+def test_the_band_a_refusal_asks_for_is_accepted_and_joins_cells(where):
+    """The refusal said 'the nearest two cell centres are 5.9 km apart; use a band of at
+    least that' with the distance rounded to 3 digits, often down: 5.9 or 120 km, given as
+    asked, was refused again.  It now names a band (rounded up) that joins the centres."""
+    cells = _ring(*where)
+    with pytest.raises(InputError) as err:
+        cells_to_weights(cells, distance_band_km=0.01)
+    asked = re.search(r"use a band of at least ([0-9.e+]+) km", str(err.value))
+    assert asked is not None, str(err.value)
+    w = cells_to_weights(cells, distance_band_km=float(asked.group(1)))
+    assert w.neighbours.max() >= 2
