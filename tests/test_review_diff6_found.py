@@ -5,6 +5,7 @@ Each test here failed before the fix it names (see the commit that added it).
 
 from __future__ import annotations
 
+import os
 import re
 
 import numpy as np
@@ -69,3 +70,36 @@ def test_the_band_a_refusal_asks_for_is_accepted_and_joins_cells(where):
     assert asked is not None, str(err.value)
     w = cells_to_weights(cells, distance_band_km=float(asked.group(1)))
     assert w.neighbours.max() >= 2
+
+
+# --- rejects files: names that one case-insensitive file system takes as one ---------------
+
+
+def test_inputs_whose_names_differ_only_in_case_keep_two_rejects_files(tmp_path):
+    """'AIS.csv' and 'ais.csv' (two folders merged, a feed that renamed its files), or
+    'Polícia.csv' with its 'í' composed and decomposed, gave rejects/tracks-AIS.csv and
+    rejects/tracks-ais.csv: one file on macOS, Windows or an SMB share, where the second
+    overwrote the first's rejected records while the manifest listed both."""
+    import unicodedata
+
+    from _ingest_stage import ingest_alone
+
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    stems = ["AIS", "ais", "Polic\u00eda", "Polici\u0301a"]
+    files = []
+    for k, stem in enumerate(stems):
+        path = feed / f"{stem}.csv"
+        path.write_text(
+            "mmsi,timestamp,lat,lon,sog\n"
+            f"{211000000 + k},2024-01-01T00:00:00Z,43.0,5.0,10.0\n"
+            f"{211000000 + k},2024-01-01T00:10:00Z,91.0,5.1,10.0\n"
+        )
+        files.append(path)
+    state = ingest_alone(tmp_path, "night", files, None)
+    recorded = [os.path.basename(e["rejects_file"]) for e in state.ingest_report["tracks"]]
+    assert len(recorded) == len(stems)
+    folded = {
+        unicodedata.normalize("NFC", unicodedata.normalize("NFD", r).casefold()) for r in recorded
+    }
+    assert len(folded) == len(stems), recorded

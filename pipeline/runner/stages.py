@@ -559,13 +559,24 @@ def _say_safe_name(state: RunState, path: Path, name: str) -> None:
 def _rejects_name(base: str, names: set[str]) -> str:
     """Return ``base``, or ``base-2``, ``base-3``... if taken, and add it to ``names``.
 
-    Two inputs of one stem (``a/ais.csv``, ``b/ais.csv.gz``) keep two rejects files.
+    Two inputs of one stem (``a/ais.csv``, ``b/ais.csv.gz``) keep two rejects files.  Names
+    that differ only in case or Unicode normalisation (``AIS.csv`` and ``ais.csv``, an ``é``
+    composed or not) are one file on a case-insensitive file system (macOS, Windows, a
+    share): they are taken as the same name, so one rejects file never overwrites another.
     """
+    taken = {_name_key(n) for n in names}
     name, k = base, 2
-    while name in names:
+    while _name_key(name) in taken:
         name, k = f"{base}-{k}", k + 1
     names.add(name)
     return name
+
+
+def _name_key(name: str) -> str:
+    """Return ``name`` as a case- and normalisation-insensitive file system compares it."""
+    import unicodedata
+
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFD", name).casefold())
 
 
 def ingest(state: RunState) -> None:
