@@ -103,3 +103,30 @@ def test_inputs_whose_names_differ_only_in_case_keep_two_rejects_files(tmp_path)
         unicodedata.normalize("NFC", unicodedata.normalize("NFD", r).casefold()) for r in recorded
     }
     assert len(folded) == len(stems), recorded
+
+
+# --- clock columns: a time zone is no clock --------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["seizures", "tracks"])
+@pytest.mark.parametrize(
+    ("header", "values"),
+    [
+        ("Time zone", ["0300", "0530", "1000", "0000"]),  # new in the diff (HHMM rule)
+        ("Time zone", ["03:00", "05:30", "10:00", "00:00"]),  # older: by content
+        ("Time offset", ["03:00", "05:30", "10:00", "00:00"]),  # older: by name
+        ("UTC offset time", ["0300", "0530", "1000", "0000"]),
+    ],
+)
+def test_a_time_zone_column_is_not_read_as_the_records_clock(tmp_path, kind, header, values):
+    """d2e506e/7f87619 tried digits of up to four under any header naming a time as HHMM
+    clocks: a 'Time zone' of 0300/0530/1000/0000 (offsets from UTC) beside a 'Date' of days
+    was read as the records' clocks 03:00, 05:30, 10:00 - a quiet wrong time on every record
+    (the time of day's role vetoes 'zone').  The same held before for a 'Time zone' of 03:00
+    (content) and a 'Time offset' (name: 'offset' was no veto).  Such a column is the
+    records' UTC offset (zones.py), which dates without a time leave at 00:00 UTC."""
+    from _kinds import read_beside_dates
+
+    res = read_beside_dates(kind, tmp_path, header, values, n=8, date_header="Date")
+    assert sorted(set(res.frame["time"].dt.strftime("%H:%M"))) == ["00:00"]
+    assert "time_of_day" not in res.assumptions["columns"]

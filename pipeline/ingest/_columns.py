@@ -436,7 +436,10 @@ ROLES: dict[str, Role] = {
         ),
         # a duration is no moment; another moment (an ETA, an arrival, a report, when the
         # record was kept) is not the record's
-        veto=_fs("date stamp timestamp zone") | _DURATION_WORDS | _OTHER_CLOCK_WORDS,
+        # a time zone or UTC offset ('Time offset' of 03:00) is no clock of the record either
+        veto=_fs("date stamp timestamp zone zones tz timezone offset")
+        | _DURATION_WORDS
+        | _OTHER_CLOCK_WORDS,
     ),
     "vessel_id": Role(
         exact=(
@@ -811,6 +814,15 @@ def _all_years(values: pd.Series) -> bool:
 _CLOCK_HINT = _STAMP_TOKENS | _fs(
     "time hour clock hora heure zeit uhrzeit tod время час czas godzina ώρα saat zaman"
 )
+#: Header words of a time zone, which the time of day's role vetoes: a ``Time zone`` of
+#: ``0300`` or ``0530`` is an offset from UTC, never the clock of a record.
+_ZONE_WORDS = _fs("zone zones tz timezone offset")
+
+
+def _clock_hint(column: str) -> bool:
+    """Whether a header names a moment or a clock (:data:`_CLOCK_HINT`) and no time zone."""
+    toks = set(name_tokens(column))
+    return bool(toks & _CLOCK_HINT) and not toks & _ZONE_WORDS
 
 
 def _hhmm_under_stamp(values: pd.Series, column: str) -> bool:
@@ -823,7 +835,7 @@ def _hhmm_under_stamp(values: pd.Series, column: str) -> bool:
     a header naming a timestamp or a time, are tried as clocks: at least 90% of them clocks
     (a year such as ``2019`` is none) are taken for one, fewer are said not read.
     """
-    if not set(name_tokens(column)) & _CLOCK_HINT:
+    if not _clock_hint(column):
         return False
     v = _sample(values)
     if not len(v) or v.dtype.kind in "fiub":
@@ -1561,8 +1573,8 @@ def _pick(
         moments: list[str] = []
         partial: list[str] = []
         for col in columns:
-            if col in used:
-                continue
+            if col in used or _ZONE_WORDS & set(name_tokens(col)):
+                continue  # a 'Time zone' of 03:00 is an offset from UTC (zones.py), no clock
             hhmm = _hhmm_under_stamp(raw[col], col)
             if not hhmm and number_fit(raw[col]) >= 0.5:  # (numbers: no clock, cheaply)
                 continue
@@ -1583,7 +1595,7 @@ def _pick(
                     "by": "content",
                     "evidence": f"{share:.0%} of the values of {col!r} are times of day",
                 }
-            elif _CLOCK_HINT & set(name_tokens(col)):
+            elif _clock_hint(col):
                 # 'Zeitstempel' of 07:30 with one '25:99' in four: too few clocks to be
                 # taken by content, but under a header naming a moment a clock lost unsaid
                 partial.append(f"{col!r} ({share:.0%} of its values)")
