@@ -130,3 +130,40 @@ def test_a_time_zone_column_is_not_read_as_the_records_clock(tmp_path, kind, hea
     res = read_beside_dates(kind, tmp_path, header, values, n=8, date_header="Date")
     assert sorted(set(res.frame["time"].dt.strftime("%H:%M"))) == ["00:00"]
     assert "time_of_day" not in res.assumptions["columns"]
+
+
+# --- emerging: a cube too short for any trend to be significant is said so ------------------
+
+
+def test_a_cube_too_short_for_a_significant_trend_says_so():
+    """f3cdba4 reads the trend from bins w..T-1 only: with the defaults (window 1,
+    trend_alpha 0.1, min_periods 4) a 5-month cube gives 4 bins, whose smallest possible p
+    is 0.16 (it was 0.087 on 5 bins).  A cluster rising 1 -> 100 events was trend 'none',
+    no cell could be intensifying (the 90 % cells all 'persistent'), and nothing said the
+    test could not have found a trend.  The summary now says so (trend_unreachable)."""
+    from scipy.stats import norm
+
+    from pipeline.hotspots import (
+        SpaceTimeCube,
+        emerging_hotspots,
+        emerging_summary,
+        window_variance_ratio,
+    )
+
+    cells = np.sort(grid.grid_disk_cells(grid.points_to_cells([10.0], [40.0], 6), 3))
+    values = np.zeros((cells.size, 5))
+    values[:7] = [1.0, 5.0, 20.0, 50.0, 100.0]  # a cluster rising every month
+    cube = SpaceTimeCube(cells, [f"2024-{m:02d}" for m in range(1, 6)], values)
+    result = emerging_hotspots(cube)
+    assert not (result.cells["trend"] == "up").any()  # what the test cannot do here
+    said = emerging_summary(result)["trend_unreachable"]
+    assert said is not None and said["bins"] == 4
+    # a hand Mann-Kendall of a rise in all four bins (S = 6, continuity, window-1 variance)
+    var = 4 * 3 * 13 / 18 * window_variance_ratio(4, 1, full_windows=True)
+    p = 2 * norm.sf((6 - 1) / np.sqrt(var))
+    assert said["smallest_p"] == pytest.approx(p, rel=1e-2) and p > 0.1
+    # twelve months can: nothing to say
+    longer = SpaceTimeCube(
+        cells, [f"2024-{m:02d}" for m in range(1, 13)], np.tile(values[:, :1], 12)
+    )
+    assert emerging_summary(emerging_hotspots(longer))["trend_unreachable"] is None

@@ -768,6 +768,43 @@ def emerging_summary(result: EmergingResult, options: HotspotOptions | dict | No
         "left_out": result.left_out,
         "empty_periods": _empty_note(result),
         "trend_not_tested": _untested(result),
+        "trend_unreachable": _unreachable(result, opts),
+    }
+
+
+def smallest_trend_p(bins: int, window: int) -> float:
+    """Return the smallest Mann-Kendall p any series of ``bins`` full-window bins can have.
+
+    A series rising (or falling) in every bin, no ties, with the variance ratio of
+    ``window`` (:func:`window_variance_ratio`): the trend is read from the bins after the
+    cube's first ``window``, so ``T`` periods give ``T − window`` of them.
+    """
+    ratio = window_variance_ratio(bins, window, full_windows=True)
+    return float(mann_kendall(np.arange(bins, dtype="float64")[None, :], variance_ratio=ratio).p[0])
+
+
+def _unreachable(result: EmergingResult, opts: HotspotOptions) -> dict | None:
+    """Say when no trend of the cube could be significant at ``trend_alpha``, else None.
+
+    With few bins after the first ``time_step_window`` even a steady rise has a p above
+    ``trend_alpha``: every trend is 'none' and no cell can be intensifying or diminishing
+    (the 90 % cells are persistent or historical) -- by the cube's length, not the data.
+    """
+    em = opts.emerging
+    bins = len(result.periods) - int(em.time_step_window)
+    if TREND not in result.cells.columns or bins < MIN_TREND_BINS:
+        return None
+    smallest = smallest_trend_p(bins, int(em.time_step_window))
+    if smallest <= em.trend_alpha:
+        return None
+    return {
+        "bins": bins,
+        "smallest_p": float(f"{smallest:.3g}"),
+        "reason": f"the trend is read from the {bins} bins after the first"
+        f" {em.time_step_window} (time_step_window), and even a series rising or falling in"
+        f" every one of them has p {smallest:.2g} > trend_alpha {em.trend_alpha:g}: no trend"
+        " can be significant, so every trend is 'none' and no cell can be intensifying or"
+        " diminishing; a longer history or a shorter time_step_window gives the test power",
     }
 
 
