@@ -167,3 +167,24 @@ def test_a_cube_too_short_for_a_significant_trend_says_so():
         cells, [f"2024-{m:02d}" for m in range(1, 13)], np.tile(values[:, :1], 12)
     )
     assert emerging_summary(emerging_hotspots(longer))["trend_unreachable"] is None
+
+
+# --- clock columns: HHMM digits whose zeros a spreadsheet dropped ----------------------------
+
+
+@pytest.mark.parametrize("kind", ["seizures", "tracks"])
+@pytest.mark.parametrize("header", ["Time stamp", "Timestamp"])
+def test_morning_hhmm_without_zeros_does_not_displace_the_date_column(tmp_path, kind, header):
+    """7f87619 tried '730' beside '1415' (noted, 50 %); a log of morning clocks only, their
+    zeros dropped by a spreadsheet (930, 815, 745, 605), fit no clock at all, so the time
+    role trusted the header 'Time stamp' by its name over the file's 'Date' (100 % dates):
+    every record was rejected as date_unparseable.  Now the 'Date' is the date and the
+    column is named as clocks not read (precision: day)."""
+    from _kinds import read_beside_dates
+
+    res = read_beside_dates(
+        kind, tmp_path, header, ["930", "815", "745", "605"], n=8, date_header="Date"
+    )  # asserts that all 8 records are kept and accounted for
+    assert res.assumptions["columns"]["time"]["column"] == "Date"
+    assert sorted(set(res.frame["time"].dt.strftime("%H:%M"))) == ["00:00"]
+    assert any(f"{header!r} (e.g. '930')" in n and "precision: day" in n for n in res.notes)

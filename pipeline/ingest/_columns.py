@@ -844,6 +844,33 @@ def _hhmm_under_stamp(values: pd.Series, column: str) -> bool:
     return bool(text.str.fullmatch(r"\d{1,4}").mean() >= 0.9)
 
 
+def _hhmm_digits_fit(values: pd.Series) -> float:
+    """Share of a sample that is a clock as ``HHMM`` digits once its leading zeros are back.
+
+    A spreadsheet drops them: ``930`` is 09:30, ``5`` 00:05.  The reader takes no such
+    value as a clock (:func:`clock_fit`), but a column of them under a stamp header is
+    neither dates nor nothing: it is named (:func:`_pick`), and not taken for the date.
+    """
+    text = _sample(values).astype("str").str.strip()
+    if not len(text):
+        return 0.0
+    digits = text.str.fullmatch(r"\d{1,4}")
+    padded = text.where(digits, "9999").str.zfill(4)
+    hours = pd.to_numeric(padded.str[:2], errors="coerce")
+    minutes = pd.to_numeric(padded.str[2:], errors="coerce")
+    return float((digits & (hours < 24) & (minutes < 60)).mean())
+
+
+def _unpadded_clocks(values: pd.Series) -> bool:
+    """Whether a column of digits reads as a day's ``HHMM`` clocks with their zeros dropped.
+
+    Half of them at least clocks once padded (:func:`_hhmm_digits_fit`) and half of them
+    three or four digits long (``930``, ``1415``): a sequence 1, 2, 3 or the AIS second is not.
+    """
+    text = _sample(values).astype("str").str.strip()
+    return _hhmm_digits_fit(values) >= 0.5 and bool(text.str.fullmatch(r"\d{3,4}").mean() >= 0.5)
+
+
 def _years_beside_dates(values: pd.Series, column: str) -> bool:
     """Whether a bare ``2023`` of a date column is a year rather than the clock 20:23.
 
@@ -1572,6 +1599,7 @@ def _pick(
         spans: list[str] = []
         moments: list[str] = []
         partial: list[str] = []
+        unpadded: list[str] = []
         for col in columns:
             if col in used or _ZONE_WORDS & set(name_tokens(col)):
                 continue  # a 'Time zone' of 03:00 is an offset from UTC (zones.py), no clock
@@ -1581,6 +1609,11 @@ def _pick(
             # 1715 or 2230 is a clock among 0730s; a year only where every value is one
             share = clock_fit(raw[col], years=hhmm and _all_years(raw[col]))
             if share < 0.5:
+                if hhmm and _clock_hint(col) and _unpadded_clocks(raw[col]):
+                    # '930', '815': HHMM whose leading zeros a spreadsheet dropped, no clock
+                    # the reader takes; named, not lost unsaid
+                    first = str(_sample(raw[col]).astype("str").str.strip().iloc[0])
+                    unpadded.append(f"{col!r} (e.g. {first!r})")
                 continue
             words, span = _duration_header(col), _duration_example(raw[col])
             other = _other_moment_header(col)
@@ -1600,9 +1633,15 @@ def _pick(
                 # taken by content, but under a header naming a moment a clock lost unsaid
                 partial.append(f"{col!r} ({share:.0%} of its values)")
         spans += [r for r in refused if "holds durations" in r]
-        if spans or moments or partial:
-            cols = [r.split("'")[1] for r in spans + moments + partial]
+        if spans or moments or partial or unpadded:
+            cols = [r.split("'")[1] for r in spans + moments + partial + unpadded]
             said = []
+            if unpadded:
+                said.append(
+                    f"{', '.join(unpadded)} hold(s) clocks as HHMM digits without their leading"
+                    " zeros (930 for 09:30), which are not read as the time of day: write them"
+                    " with four digits (0930) or as 09:30"
+                )
             if partial:
                 said.append(
                     f"{', '.join(partial)} hold(s) times of day, too few (under 90%) to be "
@@ -1623,8 +1662,13 @@ def _pick(
                 "evidence": why,
                 "unfit": cols,
                 "note": f"{why}: not added to the dates, whose records keep their date only "
-                f"(precision: day); set columns: {{time_of_day: ...}} in the config if one of "
-                f"{cols!r} is a clock",
+                "(precision: day)"
+                + (
+                    f"; set columns: {{time_of_day: ...}} in the config if one of {cols!r} is "
+                    "a clock"
+                    if spans or moments or partial
+                    else ""
+                ),
             }
             return None
     if role == "quantity" and not refused:
@@ -2073,6 +2117,10 @@ def _content_ok(
         if clocks >= 0.5:
             return False, f"{clocks:.0%} of sampled values are times of day without a date"
         share = date_fit(values, numbers=True)
+        if share < 0.1 and _hhmm_under_stamp(values, column) and _hhmm_digits_fit(values) >= 0.9:
+            # 'Time stamp' of 930, 815, 605 (HHMM, the zeros dropped): trusted by its name, it
+            # displaced the file's 'Date' and every record was rejected as date_unparseable
+            return False, f"{share:.0%} of sampled values parse as dates; they are HHMM clocks"
         return share >= 0.1 or exact, f"{share:.0%} of sampled values parse as dates"
     if role == "coords" and not exact:
         # 'position_lat' names a position and holds one number: a latitude, which the pair
