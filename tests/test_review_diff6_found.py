@@ -188,3 +188,34 @@ def test_morning_hhmm_without_zeros_does_not_displace_the_date_column(tmp_path, 
     assert res.assumptions["columns"]["time"]["column"] == "Date"
     assert sorted(set(res.frame["time"].dt.strftime("%H:%M"))) == ["00:00"]
     assert any(f"{header!r} (e.g. '930')" in n and "precision: day" in n for n in res.notes)
+
+
+@pytest.mark.parametrize("kind", ["seizures", "tracks"])
+@pytest.mark.parametrize(
+    "values",
+    [["1715", "1830", "2000", "0930"], ["0730", "1830", "2000", "2130"]],
+)
+def test_evening_hhmm_under_a_stamp_header_is_no_date_column(tmp_path, kind, values):
+    """3367070 made 1715 or 2230 a clock for the time of day unless every value is a year,
+    but the time role still took each such value for a year: a log of clocks mostly
+    17:00-22:59 under 'Time stamp' was the records' *date* column over the file's 'Date',
+    and its records were dated 1715-01-01, 1830-01-01 and 2000-01-01 (6 kept, exit 0; the
+    others date_out_of_range).  Now the Date is the date and the clocks are read."""
+    from _kinds import read_beside_dates
+
+    res = read_beside_dates(kind, tmp_path, "Time stamp", values, n=8, date_header="Date")
+    assert res.assumptions["columns"]["time"]["column"] == "Date"
+    assert (res.frame["time"].dt.year == 2023).all()
+    assert sorted(set(res.frame["time"].dt.strftime("%H:%M"))) == sorted(
+        f"{v[:2]}:{v[2:]}" for v in values
+    )
+
+
+@pytest.mark.parametrize("values", [["2019", "2020", "2021", "2022"], ["1", "2", "3", "4"]])
+def test_years_or_a_sequence_under_a_stamp_header_are_not_called_unpadded_clocks(tmp_path, values):
+    """The unpadded-HHMM note is for values that lost their zeros (three digits, 930):
+    years or a sequence under 'Timestamp' are not said to be such clocks."""
+    from _kinds import read_beside_dates
+
+    res = read_beside_dates("seizures", tmp_path, "Timestamp", values, n=8, date_header="Date")
+    assert not any("leading zeros" in n for n in res.notes)

@@ -865,10 +865,10 @@ def _unpadded_clocks(values: pd.Series) -> bool:
     """Whether a column of digits reads as a day's ``HHMM`` clocks with their zeros dropped.
 
     Half of them at least clocks once padded (:func:`_hhmm_digits_fit`) and half of them
-    three or four digits long (``930``, ``1415``): a sequence 1, 2, 3 or the AIS second is not.
+    three digits long (``930``, ``815``): a sequence 1, 2, 3, the AIS second or years are not.
     """
     text = _sample(values).astype("str").str.strip()
-    return _hhmm_digits_fit(values) >= 0.5 and bool(text.str.fullmatch(r"\d{3,4}").mean() >= 0.5)
+    return _hhmm_digits_fit(values) >= 0.5 and bool(text.str.fullmatch(r"\d{3}").mean() >= 0.5)
 
 
 def _years_beside_dates(values: pd.Series, column: str) -> bool:
@@ -2113,6 +2113,11 @@ def _content_ok(
         toks = set(name_tokens(column))
         years = bool(toks & _DATE_TOKENS) and not toks & ROLES["time_of_day"].strong
         stamped = not years and _years_beside_dates(values, column)
+        if stamped and _hhmm_under_stamp(values, column):
+            # HHMM digits under a stamp header: 1830 or 2000 is a year only where every value
+            # is one, as the time of day reads them -- taken as years here, a log of evening
+            # clocks displaced the file's 'Date' and its records were dated 1830 and 2000
+            stamped = _all_years(values)
         clocks = clock_fit(values, bare_numbers=not years, years=stamped)
         if clocks >= 0.5:
             return False, f"{clocks:.0%} of sampled values are times of day without a date"
