@@ -169,6 +169,23 @@ def test_a_cube_too_short_for_a_significant_trend_says_so():
     assert emerging_summary(emerging_hotspots(longer))["trend_unreachable"] is None
 
 
+@pytest.mark.parametrize("header", ["Time (TZ=UTC)", "Time [tz: UTC]", "Time (zone UTC)"])
+def test_a_clock_whose_header_states_its_zone_is_still_read(tmp_path, header):
+    """Guard of the fix above: a header naming the clock's zone is no time-zone column
+    (zones.py's rule decides which is); its clocks are read, as before the diff."""
+    from _kinds import read_beside_dates
+
+    res = read_beside_dates(
+        "seizures", tmp_path, header, ["07:30", "14:15", "23:05", "00:05"], n=8, date_header="Date"
+    )
+    assert sorted(set(res.frame["time"].dt.strftime("%H:%M"))) == [
+        "00:05",
+        "07:30",
+        "14:15",
+        "23:05",
+    ]
+
+
 # --- clock columns: HHMM digits whose zeros a spreadsheet dropped ----------------------------
 
 

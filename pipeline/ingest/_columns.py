@@ -436,10 +436,8 @@ ROLES: dict[str, Role] = {
         ),
         # a duration is no moment; another moment (an ETA, an arrival, a report, when the
         # record was kept) is not the record's
-        # a time zone or UTC offset ('Time offset' of 03:00) is no clock of the record either
-        veto=_fs("date stamp timestamp zone zones tz timezone offset")
-        | _DURATION_WORDS
-        | _OTHER_CLOCK_WORDS,
+        # (a UTC offset or time zone column, 'Time offset', is no clock either: offset_header)
+        veto=_fs("date stamp timestamp zone") | _DURATION_WORDS | _OTHER_CLOCK_WORDS,
     ),
     "vessel_id": Role(
         exact=(
@@ -615,6 +613,8 @@ def name_score(column: str, role: str) -> tuple[float, str]:
         return 0.0, ""  # an arrival expected or a record's keeping: never the record's time
     if role == "time_of_day" and _duration_header(column):
         return 0.0, ""  # 'Time at sea': a span, however its header names a clock
+    if role == "time_of_day" and offset_header(column):
+        return 0.0, ""  # 'Time offset': the records' UTC offset (zones.py), no clock
     core = [t for t in toks if t not in UNIT_TOKENS]
     qual = [t for t in core if t in QUALIFIERS]
     penalty = 10.0 * len(qual)
@@ -814,15 +814,29 @@ def _all_years(values: pd.Series) -> bool:
 _CLOCK_HINT = _STAMP_TOKENS | _fs(
     "time hour clock hora heure zeit uhrzeit tod время час czas godzina ώρα saat zaman"
 )
-#: Header words of a time zone, which the time of day's role vetoes: a ``Time zone`` of
-#: ``0300`` or ``0530`` is an offset from UTC, never the clock of a record.
-_ZONE_WORDS = _fs("zone zones tz timezone offset")
+#: Whole header names (normalised) of a UTC offset or time zone column (:mod:`.zones`).
+OFFSET_NAMES = frozenset(
+    {"timezone", "time_zone", "tz", "zone", "tzoffset", "utcoffset", "gmtoffset", "tzone"}
+)
+
+
+def offset_header(column: str) -> bool:
+    """Whether a header names the records' UTC offset or time zone, not a clock.
+
+    ``utc_offset``, ``UTCOffset``, ``GMT offset``, ``Time offset``, ``timezone``, ``Time
+    Zone``, ``tz``: :mod:`.zones` applies such a column to the times, so its ``03:00`` or
+    ``0530`` is never the records' time of day.  A clock whose header states its zone
+    (``Time (TZ=UTC)``, ``Time (zone UTC)``) is no such column.
+    """
+    toks = set(name_tokens(column))
+    return normalise_name(column) in OFFSET_NAMES or (
+        "offset" in toks and bool(toks & {"utc", "gmt", "tz", "zone", "timezone", "time"})
+    )
 
 
 def _clock_hint(column: str) -> bool:
     """Whether a header names a moment or a clock (:data:`_CLOCK_HINT`) and no time zone."""
-    toks = set(name_tokens(column))
-    return bool(toks & _CLOCK_HINT) and not toks & _ZONE_WORDS
+    return bool(set(name_tokens(column)) & _CLOCK_HINT) and not offset_header(column)
 
 
 def _hhmm_under_stamp(values: pd.Series, column: str) -> bool:
@@ -1601,7 +1615,7 @@ def _pick(
         partial: list[str] = []
         unpadded: list[str] = []
         for col in columns:
-            if col in used or _ZONE_WORDS & set(name_tokens(col)):
+            if col in used or offset_header(col):
                 continue  # a 'Time zone' of 03:00 is an offset from UTC (zones.py), no clock
             hhmm = _hhmm_under_stamp(raw[col], col)
             if not hhmm and number_fit(raw[col]) >= 0.5:  # (numbers: no clock, cheaply)

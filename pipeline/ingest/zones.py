@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ._columns import name_tokens
+from ._columns import name_tokens, offset_header
 from ._common import Rule, as_text, normalise_name
 from ._dates import ZONE_ABBREVIATIONS
 
@@ -83,12 +83,6 @@ def header_zone(column: str | None) -> tuple[str | None, str | None]:
     return None, None
 
 
-#: Whole header names (normalised) of a UTC offset or time zone column.
-_OFFSET_NAMES = frozenset(
-    {"timezone", "time_zone", "tz", "zone", "tzoffset", "utcoffset", "gmtoffset", "tzone"}
-)
-
-
 #: Whole header names that also name something else: a UTM zone, a map or fishing zone
 #: ('Zone': 17, MarineCadastre's AIS came by UTM zone).  Such a column is the records' time
 #: zone only when its values are offsets or zone names.
@@ -112,10 +106,7 @@ def _offset_column(
     for c in cols:
         if c in taken:
             continue
-        toks = set(name_tokens(c))
-        if normalise_name(c) in _OFFSET_NAMES or (
-            "offset" in toks and toks & {"utc", "gmt", "tz", "zone", "timezone", "time"}
-        ):
+        if offset_header(c):
             if normalise_name(c) in _AMBIGUOUS_OFFSET_NAMES:
                 zone_kind(raw[c], c, name)  # refuses a column of offsets and map zones both
                 if not _offset_like(raw[c]):
