@@ -128,8 +128,9 @@ def cells_to_weights(
     ------
     InputError
         Empty, duplicate, invalid or mixed-resolution cells; both neighbourhoods given; a
-        band so wide that the pairs would not fit in memory, or so narrow that no cell has a
-        neighbour.
+        band so wide that the pairs would not fit in memory, or shorter than the distance
+        between neighbouring cell centres (no cell has a neighbour; cells merely far apart are
+        not refused: each is its own neighbourhood, counted by :func:`gi_summary`).
 
     Examples
     --------
