@@ -557,18 +557,17 @@ def _say_safe_name(state: RunState, path: Path, name: str) -> None:
 
 
 def _rejects_name(base: str, names: set[str]) -> str:
-    """Return ``base``, or ``base-2``, ``base-3``... if taken, and add it to ``names``.
+    """Return ``base``, or ``base-2``, ``base-3``... if taken, and add its key to ``names``.
 
     Two inputs of one stem (``a/ais.csv``, ``b/ais.csv.gz``) keep two rejects files.  Names
     that differ only in case or Unicode normalisation (``AIS.csv`` and ``ais.csv``, an ``é``
     composed or not) are one file on a case-insensitive file system (macOS, Windows, a
     share): they are taken as the same name, so one rejects file never overwrites another.
     """
-    taken = {_name_key(n) for n in names}
     name, k = base, 2
-    while _name_key(name) in taken:
+    while _name_key(name) in names:  # the names taken, as keys (a set: one look-up each)
         name, k = f"{base}-{k}", k + 1
-    names.add(name)
+    names.add(_name_key(name))
     return name
 
 
