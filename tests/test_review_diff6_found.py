@@ -236,3 +236,17 @@ def test_years_or_a_sequence_under_a_stamp_header_are_not_called_unpadded_clocks
 
     res = read_beside_dates("seizures", tmp_path, "Timestamp", values, n=8, date_header="Date")
     assert not any("leading zeros" in n for n in res.notes)
+
+
+def test_a_timestamp_of_years_with_a_typo_does_not_date_the_records_by_year(tmp_path):
+    """Older than the diff, mended by the evening rule above: 'Timestamp' of 2019, 2020,
+    2021 and one '0' beside a 'Date' was the records' date column (its years not all
+    years, so the rule preferring whole dates to years did not apply): 6 of 8 records
+    dated 1 January of those years, exit 0, the Date unused."""
+    from _kinds import read_beside_dates
+
+    res = read_beside_dates(
+        "seizures", tmp_path, "Timestamp", ["2019", "2020", "2021", "0"], n=8, date_header="Date"
+    )
+    assert res.assumptions["columns"]["time"]["column"] == "Date"
+    assert (res.frame["time"].dt.year == 2023).all()
