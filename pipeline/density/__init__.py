@@ -55,7 +55,8 @@ The public names below are the whole API; the modules behind them are private:
 ``_kernels`` (kernel profiles), ``_direct`` (brute force and KD-tree sums), ``_fft`` (the
 tiled FFT evaluator), ``_evaluate`` (choice of evaluator), ``_bandwidth`` (rules and
 cross-validation), ``_kde`` (:func:`kernel_density`, edge correction), ``_tiles`` (the
-direct sums tile by tile under a run's memo, :func:`density_memo`), ``_weights``
+direct sums tile by tile under a run's memo, :func:`density_memo`), ``_centres`` (how far a
+density taken at cell centres is from the cell's mean: :func:`centre_sampling_note`), ``_weights``
 (:func:`seizure_weights`) and ``_inputs`` (validation).  Spherical geometry comes from
 :mod:`pipeline.sphere`, H3 from :mod:`pipeline.grid`.
 """
@@ -63,6 +64,7 @@ direct sums tile by tile under a run's memo, :func:`density_memo`), ``_weights``
 from __future__ import annotations
 
 from ._bandwidth import select_bandwidth
+from ._centres import CENTRE_EDGES, centre_bandwidth_km, centre_error, centre_sampling_note
 from ._evaluate import METHODS
 from ._inputs import BANDWIDTH_RULES
 from ._kde import DensityResult, kernel_density, kernel_density_exact
@@ -72,9 +74,13 @@ from ._weights import decay_anchor, seizure_quantities, seizure_weights
 
 __all__ = [
     "BANDWIDTH_RULES",
+    "CENTRE_EDGES",
     "KERNELS",
     "METHODS",
     "DensityResult",
+    "centre_bandwidth_km",
+    "centre_error",
+    "centre_sampling_note",
     "density_memo",
     "kernel_density",
     "kernel_density_exact",

@@ -1062,6 +1062,60 @@ def features(state: RunState) -> None:
     if state.features.table.empty:
         raise InputError("no H3 cell has any observation inside the area of interest")
     _say_track_time_not_scored(state)
+    _say_kernels_narrow_for_cells(state)
+
+
+def _say_kernels_narrow_for_cells(state: RunState) -> None:
+    """Warn (log and manifest) of each kernel too narrow for a density taken at cell centres."""
+    assert state.features is not None
+    h = state.features.info.get(S.SEIZURE_DENSITY, {}).get("bandwidth_km")
+    rule = state.config.density.bandwidth_km
+    how = f"{rule} rule" if isinstance(rule, str) else None
+    if state.density_choice is not None:  # the config now holds the number auto chose
+        how = "auto's choice"
+    for note in narrow_kernel_notes(state.config, h, how):
+        log.warning(note)
+        state.notes.append(note)
+
+
+def narrow_kernel_notes(
+    cfg: Config, density_bandwidth_km: float | None, density_how: str | None = None
+) -> list[str]:
+    """Return a note for each kernel of a run too narrow for a density taken at cell centres.
+
+    The config refuses a bandwidth below a quarter of the cell edge; up to about two edges
+    (one for the gaussian) the density at a cell's centre is still typically 10 % to 100 %
+    off the density over the cell (:func:`pipeline.density.centre_sampling_note`).
+
+    Parameters
+    ----------
+    cfg : Config
+        The run's config: the fitted model's, the back-test's and the transit smoothing's
+        bandwidths and kernels are read from it where the run uses them.
+    density_bandwidth_km : float or None
+        The seizure density's bandwidth as used (a rule's or ``auto``'s choice in km); None
+        without a seizure density.
+    density_how : str, optional
+        How it was chosen (``"silverman rule"``, ``"auto's choice"``), said in the note.
+    """
+    from ..density import centre_sampling_note
+
+    used: list[tuple[str, float, str]] = []
+    if density_bandwidth_km is not None:
+        what = "density.bandwidth_km" + (f" ({density_how})" if density_how else "")
+        used.append((what, float(density_bandwidth_km), cfg.density.kernel))
+    if cfg.score.model == "fitted":
+        used += [
+            ("score.fitted.bandwidths_km", float(h), cfg.score.fitted.kernel)
+            for h in cfg.score.fitted.bandwidths_km
+        ]
+    if cfg.evaluate.enabled:
+        kde = ("evaluate.kde_bandwidth_km", cfg.evaluate.kde_bandwidth_km, cfg.evaluate.kde_kernel)
+        used.append(kde)
+    if cfg.inputs.tracks and cfg.transit.smooth_events_km > 0:
+        used.append(("transit.smooth_events_km", cfg.transit.smooth_events_km, cfg.density.kernel))
+    notes = [centre_sampling_note(what, h, k, cfg.area.resolution) for what, h, k in used]
+    return [n for n in notes if n is not None]
 
 
 def _say_track_time_not_scored(state: RunState) -> None:

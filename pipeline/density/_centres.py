@@ -1,0 +1,137 @@
+"""How far a density taken at cell centres is from the density averaged over the cell.
+
+Part of :mod:`pipeline.density`.  Every density the pipeline publishes or models with (the
+seizure density, the fitted model's smoothed counts, the back-test's KDE baseline, smoothed
+transit events) is the kernel sum at each cell's centre.  With a kernel about a cell wide, an
+event near a cell's corner reaches its own cell's centre weakly or not at all while it covers
+most of the cell: the cell holding it is published as if it held nearly nothing.
+
+``bench/bench_density_centres.py`` measures, on resolution-5 cells, the relative error
+``|centre - mean| / mean`` over the cells holding events (the mean over each cell's 343
+resolution+3 children's centres), for seeded point patterns: sparse uniform (one event per
+two cells, as piracy incidents on resolution-4 cells), clustered (Thomas, clusters of about
+8 events a half edge wide) and dense uniform (20 per cell).  Medians, by bandwidth in cell
+edges (H3's average hexagon edge of the resolution), the larger of sparse and clustered::
+
+    h / edge        0.25   0.5    0.75   1      1.5    2      3
+    quartic         1.00   1.00   0.68   0.33   0.18   0.089  0.044
+    epanechnikov    1.00   1.00   0.55   0.31   0.12   0.076  0.032
+    triangular      1.00   1.00   0.52   0.27   0.14   0.083  0.036
+    uniform         1.00   1.00   0.57   0.21   0.12   0.105  0.070
+    gaussian        0.74   0.20   0.11   0.055  0.028  0.016  0.006
+
+Below a kernel's :data:`CENTRE_EDGES` the typical cell holding events is more than 10 % off
+its mean (a compact kernel at one edge: 17-33 %, its 90th percentile 43-81 %; below 0.75
+edge it leaves a tenth to nearly all such cells under 10 % of their mean); at or above it the
+median is at most 9 % and the 90th percentile at most 19 % (checked on a seeded pattern by
+``tests/test_density_centres_found.py``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..grid import average_hexagon_edge_length
+
+#: Smallest bandwidth, in cell edges, whose density at a cell's centre is typically (median
+#: over the cells holding events) within 10 % of its mean over the cell.  The gaussian's
+#: bandwidth is its standard deviation; the compact kernels' is their radius.
+CENTRE_EDGES = {
+    "epanechnikov": 2.0,
+    "gaussian": 1.0,
+    "quartic": 2.0,
+    "triangular": 2.0,
+    "uniform": 3.0,  # a disc's edge crossing a cell: 10.5 % at 2 edges, 7 % at 3
+}
+
+_RATIOS = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
+_MEDIAN_ERROR = {
+    "quartic": (1.0, 1.0, 0.68, 0.33, 0.18, 0.089, 0.044),
+    "epanechnikov": (1.0, 1.0, 0.55, 0.31, 0.12, 0.076, 0.032),
+    "triangular": (1.0, 1.0, 0.52, 0.27, 0.14, 0.083, 0.036),
+    "uniform": (1.0, 1.0, 0.57, 0.21, 0.12, 0.105, 0.070),
+    "gaussian": (0.74, 0.20, 0.11, 0.055, 0.028, 0.016, 0.006),
+}
+
+
+def centre_bandwidth_km(kernel: str, resolution: int) -> float:
+    """Return the smallest bandwidth (km) whose cell-centre density is typically within 10 %.
+
+    Parameters
+    ----------
+    kernel : str
+        One of :data:`~pipeline.density.KERNELS`.
+    resolution : int
+        H3 resolution of the cells the density is taken at.
+
+    Returns
+    -------
+    float
+        ``CENTRE_EDGES[kernel]`` times H3's average hexagon edge at ``resolution``.
+
+    Examples
+    --------
+    >>> round(centre_bandwidth_km("quartic", 4), 1)
+    52.1
+    """
+    return CENTRE_EDGES[kernel] * average_hexagon_edge_length(resolution)
+
+
+def centre_error(kernel: str, bandwidth_km: float, resolution: int) -> float:
+    """Return the measured typical relative error of a cell-centre density (see the module).
+
+    The median of ``|centre - mean| / mean`` over cells holding events, interpolated in the
+    measured table at ``bandwidth_km`` over the cell edge (clamped to its ends).
+    """
+    ratio = bandwidth_km / average_hexagon_edge_length(resolution)
+    return float(np.interp(ratio, _RATIOS, _MEDIAN_ERROR[kernel]))
+
+
+def centre_sampling_note(
+    what: str, bandwidth_km: float, kernel: str, resolution: int
+) -> str | None:
+    """Say that a kernel is too narrow for its density to be taken at cell centres, or None.
+
+    Parameters
+    ----------
+    what : str
+        The config key the bandwidth comes from (``density.bandwidth_km``).
+    bandwidth_km : float
+        The bandwidth used (a rule's or the back-test's choice resolved to km).
+    kernel : str
+        The kernel used with it.
+    resolution : int
+        H3 resolution of the cells.
+
+    Returns
+    -------
+    str or None
+        The note (the bandwidth, the cell edge, the measured typical error and the fix), or
+        None when ``bandwidth_km`` is at least :func:`centre_bandwidth_km`.
+
+    Examples
+    --------
+    >>> centre_sampling_note("density.bandwidth_km", 60.0, "quartic", 4) is None
+    True
+    >>> centre_sampling_note("density.bandwidth_km", 25.0, "quartic", 4)[:47]
+    'density.bandwidth_km 25 km (quartic kernel) is '
+    """
+    least = centre_bandwidth_km(kernel, resolution)
+    if bandwidth_km >= least:
+        return None
+    edge = average_hexagon_edge_length(resolution)
+    finer = next(
+        (r for r in range(resolution + 1, 16) if bandwidth_km >= centre_bandwidth_km(kernel, r)),
+        None,
+    )
+    hint = f" or area.resolution {finer} or finer" if finer is not None else ""
+    err = centre_error(kernel, bandwidth_km, resolution)
+    reach = ": its events mostly out of its centre's reach" if err > 0.9 else ""
+    return (
+        f"{what} {bandwidth_km:.4g} km ({kernel} kernel) is {bandwidth_km / edge:.2g} times the "
+        f"{edge:.3g} km cell edge at area.resolution {resolution}: the density is taken at "
+        f"each cell's centre, and with a kernel this narrow a cell holding events is typically "
+        f"{err:.0%} off its density averaged over the cell (measured median{reach}; some cells "
+        f"far more): its value understates or overstates the events it holds; use a bandwidth "
+        f"of at least {least:.3g} km ({CENTRE_EDGES[kernel]:g} cell edges){hint}"
+    )
