@@ -429,6 +429,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     for m in patterns:
         print(_one_line(describe_pattern(m)))
     print("stages: " + ", ".join(planned_stages(config)))
+    from .runner.stages import narrow_kernel_notes
+
+    # the kernels a run would note as too narrow for its cells, said before a night is spent
+    # (a rule's or auto's density bandwidth is known only when the run chooses it)
+    h = config.density.bandwidth_km
+    for note in narrow_kernel_notes(config, None if isinstance(h, str) else h):
+        print(f"note: {note}")
     return EXIT_OK
 
 

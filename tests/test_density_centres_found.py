@@ -154,3 +154,16 @@ def test_a_run_notes_a_density_kernel_too_narrow_for_its_cells(
         assert (
             fix.get(resolution, "at least 52.1 km (2 cell edges) or area.resolution 6") in found[0]
         )
+
+
+def test_validate_says_it_before_a_run(tmp_path, capsys):
+    from test_cli import cli_here
+
+    cfg = _config(tmp_path, 4, density={"bandwidth_km": 30.0})
+    code, out, err = cli_here(capsys, "validate", str(cfg.source))
+    assert code == 0, err
+    said = [line for line in out.splitlines() if "taken at each cell's centre" in line]
+    assert [line[:40] for line in said] == ["note: density.bandwidth_km 30 km (quarti"]
+    cfg = _config(tmp_path, 4, density={"bandwidth_km": 60.0})
+    code, out, err = cli_here(capsys, "validate", str(cfg.source))
+    assert code == 0 and "taken at each cell's centre" not in out, out
