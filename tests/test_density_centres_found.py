@@ -116,7 +116,10 @@ def _config(tmp_path, resolution: int, **sections):
     seizures = tmp_path / "seizures.csv"
     seizures.write_text(
         "date,lat,lon,commodity,quantity,unit\n"
-        + "".join(f"2024-0{m}-05,{41 + m / 10},{1 + m / 7},cocaine,10,kg\n" for m in range(1, 9))
+        + "".join(
+            f"{2023 + m // 12}-{m % 12 + 1:02d}-05,{41 + m % 8 / 10},{1 + m % 8 / 7},cocaine,10,kg\n"
+            for m in range(24)
+        )
     )
     raw = {
         "run": {"as_of": "2024-12-31", "out_dir": str(tmp_path / "out")},
@@ -159,27 +162,35 @@ def test_each_kernel_a_run_uses_is_checked_and_only_where_it_is_used(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("bandwidth_km", "resolution", "said"),
+    ("density", "resolution", "said"),
     [
-        (15.0, RES, "density.bandwidth_km 15 km (quartic kernel)"),  # 9.85 km cells: 19.7 km
-        (25.0, RES, None),
-        ("silverman", 4, "density.bandwidth_km (silverman rule) "),  # the km the rule chose
+        ({"bandwidth_km": 15.0}, RES, "density.bandwidth_km 15 km (quartic kernel)"),
+        ({"bandwidth_km": 25.0}, RES, None),  # 9.85 km cells: the quartic wants 19.7 km
+        ({"bandwidth_km": "silverman"}, 4, "density.bandwidth_km (silverman rule) "),
+        (
+            {"bandwidth_km": "auto", "auto_bandwidths_km": [12, 15], "half_life_days": None},
+            RES,
+            "density.bandwidth_km (auto's choice) ",
+        ),
+        ({"bandwidth_km": 25.0, "half_life_days": "auto"}, 4, "density.bandwidth_km 25 km "),
     ],
+    ids=["15km", "25km", "silverman", "auto", "auto-half-life"],
 )
-def test_a_run_notes_a_density_kernel_too_narrow_for_its_cells(
-    tmp_path, bandwidth_km, resolution, said
-):
+def test_a_run_notes_a_density_kernel_too_narrow_for_its_cells(tmp_path, density, resolution, said):
     import pipeline
 
-    cfg = _config(tmp_path, resolution, density={"bandwidth_km": bandwidth_km})
+    back_test = {"origins": 3, "horizon_days": 60, "train_days": 365, "min_train_events": 5}
+    cfg = _config(tmp_path, resolution, density=density, evaluate=back_test)
     res = pipeline.run_pipeline(cfg)
     notes = json.loads((res.out_dir / "manifest.json").read_text()).get("notes", [])
     found = [n for n in notes if "taken at each cell's centre" in n]
     assert [n[: len(said)] for n in found] == ([said] if said else []), notes
-    if said:  # the rule chose 15.64 km at resolution 4: resolution 6 (3.7 km cells) suits it
-        fix = {RES: "at least 19.7 km (2 cell edges) or area.resolution 6 or finer"}
+    if said:  # a rule's or auto's km: the finer resolution named suits it
+        h = float(found[0][len(said) :].split(" km")[0].split()[-1])
+        finer = int(found[0].split("area.resolution ")[-1].split()[0])
+        assert h < centre_bandwidth_km("quartic", resolution), h
         assert (
-            fix.get(resolution, "at least 52.1 km (2 cell edges) or area.resolution 6") in found[0]
+            centre_bandwidth_km("quartic", finer) <= h < centre_bandwidth_km("quartic", finer - 1)
         )
 
 

@@ -1071,8 +1071,9 @@ def _say_kernels_narrow_for_cells(state: RunState) -> None:
     h = state.features.info.get(S.SEIZURE_DENSITY, {}).get("bandwidth_km")
     rule = state.config.density.bandwidth_km
     how = f"{rule} rule" if isinstance(rule, str) else None
-    if state.density_choice is not None:  # the config now holds the number auto chose
-        how = "auto's choice"
+    choice = state.density_choice  # the config now holds the numbers auto chose
+    if choice is not None and len({r["bandwidth_km"] for r in choice.get("table", [])}) > 1:
+        how = "auto's choice"  # not with half_life_days: auto alone
     for note in narrow_kernel_notes(state.config, h, how):
         log.warning(note)
         state.notes.append(note)
