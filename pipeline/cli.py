@@ -434,7 +434,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     # the kernels a run would note as too narrow for its cells, said before a night is spent
     # (a rule's or auto's density bandwidth is known only when the run chooses it)
     h = config.density.bandwidth_km
-    for note in narrow_kernel_notes(config, None if isinstance(h, str) else h):
+    fixed = None if isinstance(h, str) or not config.inputs.seizures else h  # else unknown yet
+    for note in narrow_kernel_notes(config, fixed):
         print(f"note: {note}")
     return EXIT_OK
 
