@@ -29,7 +29,6 @@ import json
 import logging
 import math
 import os
-import re
 import signal
 import sys
 import traceback
@@ -38,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from ._terminal import one_line
 from .errors import ConfigError, RouteRiskError, RunLockedError
 
 EXIT_OK = 0
@@ -136,10 +136,10 @@ def _line(text: str, level: int, exc: BaseException | None = None, **extra: Any)
     """
     handler, message = _SUMMARY["handler"], text
     if handler is None:  # one line whatever the text holds (a file name with a newline)
-        text = f"route-risk: {_one_line(text)}"
+        text = f"route-risk: {one_line(text)}"
         if exc is not None:  # its lines kept, what a terminal acts on escaped in each
             lines = "".join(traceback.format_exception(exc)).rstrip("\n").split("\n")
-            text += "\n" + "\n".join(map(_one_line, lines))
+            text += "\n" + "\n".join(map(one_line, lines))
     else:
         exc_info = (type(exc), exc, exc.__traceback__) if exc is not None else None
         record = logging.LogRecord("route-risk", level, __file__, 0, text, None, exc_info)
@@ -317,7 +317,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
         )
     for i, reason in enumerate(st["attention"]):
         lines.append(("ATTENTION      " if i == 0 else " " * 15) + reason)
-    print("\n".join(map(_one_line, lines)))
+    print("\n".join(map(one_line, lines)))
     return verdict
 
 
@@ -350,27 +350,6 @@ def _pattern_line(m: dict, inputs: list[dict], limit: float | None) -> str:
     return f"{m['pattern']}  {', '.join(flags)}"
 
 
-#: What a line for a terminal or a line-oriented log never holds as itself: the C0 and C1
-#: control characters (U+009B is a terminal's CSI as ESC [ is, U+0085 a line break), the line
-#: and paragraph separators (U+2028, U+2029: line breaks to Python's ``splitlines``) and the
-#: bidirectional embeddings, overrides and isolates (a name's U+202E reverses the rest of the
-#: line: ``status`` would show a run "ok" that says "failed").  Each is written as its
-#: escape (``\\x9b``, ``\\u202e``).
-_UNPRINTABLE = r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
-
-
-def _one_line(text: str) -> str:
-    """Return ``text`` as one printable line, its control characters and odd bytes escaped.
-
-    A newline in a folder or file name or in an error message is written as its escape,
-    and so is an undecodable byte of a file name: a line-oriented reader (a monitor,
-    ``grep``) sees one line per field, and a name that is not UTF-8 cannot end ``status``
-    in an encoding error; the escaped characters are those of ``_UNPRINTABLE``.
-    """
-    text = re.sub(_UNPRINTABLE, lambda m: m.group().encode("unicode_escape").decode(), str(text))
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
 def _cmd_history(args: argparse.Namespace) -> int:
     from .run import run_history
 
@@ -393,7 +372,7 @@ def _cmd_history(args: argparse.Namespace) -> int:
             if r["status"] == "up_to_date"
             else str(r.get("error") or "")
         )
-        print(_one_line(f"{mark} {r['run_id']}  {r['status']:<11} {_when(r)}  {detail}".rstrip()))
+        print(one_line(f"{mark} {r['run_id']}  {r['status']:<11} {_when(r)}  {detail}".rstrip()))
     return EXIT_OK
 
 
@@ -427,7 +406,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
         read_area(None, config.area.polygon)
     for m in patterns:
-        print(_one_line(describe_pattern(m)))
+        print(one_line(describe_pattern(m)))
     print("stages: " + ", ".join(planned_stages(config)))
     from .runner.stages import narrow_kernel_notes
 
@@ -855,12 +834,12 @@ class _OneLineFormatter(logging.Formatter):
     """
 
     def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
-        record.message = _one_line(record.message)
+        record.message = one_line(record.message)
         return super().formatMessage(record)
 
     def formatException(self, ei) -> str:  # noqa: N802 (logging's name)
         """Return the traceback, each line escaped as a message is (a file name's ESC)."""
-        return "\n".join(map(_one_line, super().formatException(ei).split("\n")))
+        return "\n".join(map(one_line, super().formatException(ei).split("\n")))
 
 
 class Terminated(BaseException):

@@ -1420,7 +1420,7 @@ def transit_features(
     n = dropped = repeated = 0
     vessel_names = np.empty(0, dtype=object)
     later = untimed = longest_ns = 0
-    span_parts: list[tuple[np.ndarray, np.ndarray]] = []
+    span_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     alias_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     cover_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray] | None] = []
     where_parts: list[tuple[np.ndarray, ...]] = []
@@ -1468,8 +1468,16 @@ def transit_features(
             f"{untimed} position(s) without a time (untimed routes) not used: they give no "
             "vessel-hours, no vessel and no event, and no AIS coverage"
         )
+    if names is not None:
+        vessel_names = names
+    apart = pd.DataFrame()
+    if len(groups):  # a join the positions refute (two ships far apart at one time) is undone
+        apart = _apart_while_both_report(where_parts, vessel_names, groups)
+        if len(apart):
+            groups = groups.without(np.r_[apart["a"].to_numpy(), apart["b"].to_numpy()])
     longest_h = longest_ns / _NS_PER_HOUR
-    overlap_h = _longest_overlap_ns(span_parts) / _NS_PER_HOUR
+    # the ids of one ship are one track here, as their encounters with each other are none
+    overlap_h = _longest_overlap_ns(span_parts, vessel_names, groups) / _NS_PER_HOUR
     thresholds = {"gap": gap_hours, "loiter": loiter_hours, "encounter": encounter_hours}
     short = unobservable_events(longest_h, thresholds) if n else []
     if short:
@@ -1489,8 +1497,6 @@ def transit_features(
             f"longest overlap is {overlap_h:.2f} h; encounter_hours {encounter_hours:g}): none "
             "could be seen, so that factor covers no cell (missing, not 0)"
         )
-    if names is not None:
-        vessel_names = names
     if memo is not None:
         log.info(
             "transit: time of %d vessel-day block(s) from the memo, %d computed",
@@ -1525,11 +1531,8 @@ def transit_features(
         enc = enc[_far_from_ports(enc[LON].to_numpy(), enc[LAT].to_numpy(), tree, port_radius_km)]
     gaps = _concat_events(gap_parts)
     cell_totals = totals.result()
-    if len(groups):  # a join the positions refute (two ships far apart at one time) is undone
-        apart = _apart_while_both_report(where_parts, vessel_names, groups)
-        if len(apart):
-            groups = groups.without(np.r_[apart["a"].to_numpy(), apart["b"].to_numpy()])
-            notes.append(_apart_note(apart))
+    if len(apart):
+        notes.append(_apart_note(apart))
     if len(groups):  # one ship under several ids: what it did counts once
         one_ship = _OneShip(_empty_events())
         if len(enc):
@@ -1618,16 +1621,28 @@ def unobservable_events(
     return out
 
 
-def _longest_overlap_ns(spans: list[tuple[np.ndarray, np.ndarray]]) -> int:
-    """Return the longest time two of the (first, last) ping time spans overlap (0 if none).
+def _longest_overlap_ns(
+    spans: list[tuple[np.ndarray, np.ndarray, np.ndarray]], names, groups
+) -> int:
+    """Return the longest time the tracks of two ships overlap, in ns (0 if none).
 
-    Sorted by start, a span overlaps most with the earlier-starting span that ends last, so
-    one running maximum of the ends gives every span's best partner.
+    ``spans`` hold (vessel code, first, last ping time) per vessel and partition, ``names``
+    the vessel ids of the codes and ``groups`` the ids found to be one ship
+    (:class:`~pipeline.ingest.identity.ShipGroups`): the ids of one ship are one span, from
+    their first ping to their last, since a ship never meets itself (its ids' encounters
+    with each other are dropped).  Sorted by start, a span overlaps most with the
+    earlier-starting span that ends last, so one running maximum of the ends gives every
+    span's best partner.
     """
     if not spans:
         return 0
-    first = np.concatenate([s[0] for s in spans])
-    last = np.concatenate([s[1] for s in spans])
+    code = np.concatenate([s[0] for s in spans])
+    first = np.concatenate([s[1] for s in spans])
+    last = np.concatenate([s[2] for s in spans])
+    if len(groups) and first.size:
+        ship = pd.factorize(groups.ship_of(np.asarray(names, dtype=object)[code]))[0]
+        first = pd.Series(first).groupby(ship).min().to_numpy()
+        last = pd.Series(last).groupby(ship).max().to_numpy()
     if first.size < 2:
         return 0
     order = np.argsort(first, kind="stable")
@@ -1679,8 +1694,9 @@ class _Partial:
     later: int = 0  # positions after the run's as_of, left out
     untimed: int = 0  # positions without a time (untimed routes), left out
     longest_ns: int = 0  # the longest first-to-last ping time of one vessel here
-    #: (first, last ping time) of each vessel here, for the longest overlap of two tracks
-    spans: tuple[np.ndarray, np.ndarray] | None = None
+    #: (vessel code, first, last ping time) of each vessel here, for the longest overlap of
+    #: two ships' tracks
+    spans: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     #: (cell, vessel code, fixed-point hours) of the vessels in ``_PartParams.aliased``, one
     #: row per pair
     alias_cells: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
@@ -1777,7 +1793,7 @@ def _transit_partition(part: pd.DataFrame, names, p: _PartParams, reads=(), out=
         first = np.flatnonzero(np.r_[True, tr.code[1:] != tr.code[:-1]])
         t_first, t_last = np.minimum.reduceat(tr.t, first), np.maximum.reduceat(tr.t, first)
         res.longest_ns = int((t_last - t_first).max())
-        res.spans = (t_first.astype("int64"), t_last.astype("int64"))
+        res.spans = (tr.code[first], t_first.astype("int64"), t_last.astype("int64"))
     old = _OldBlocks(reads) if (reads or out is not None) else None
     known = old.known if old is not None else frozenset()
     rows: list[list[np.ndarray]] = [[], [], []]  # (cell, vessel, hours) of every block here

@@ -797,15 +797,41 @@ def _unreachable(result: EmergingResult, opts: HotspotOptions) -> dict | None:
     smallest = smallest_trend_p(bins, int(em.time_step_window))
     if smallest <= em.trend_alpha:
         return None
+    window = int(em.time_step_window)
     return {
         "bins": bins,
         "smallest_p": float(f"{smallest:.3g}"),
-        "reason": f"the trend is read from the {bins} bins after the first"
-        f" {em.time_step_window} (time_step_window), and even a series rising or falling in"
+        "reason": f"{_trend_bins_words(bins, window)}, and even a series rising or falling in"
         f" every one of them has p {smallest:.2g} > trend_alpha {em.trend_alpha:g}: no trend"
         " can be significant, so every trend is 'none' and no cell can be intensifying or"
-        " diminishing; a longer history or a shorter time_step_window gives the test power",
+        " diminishing; "
+        + (
+            "a longer history or a shorter time_step_window gives the test power"
+            if window
+            else "only a longer history gives the test power"
+        ),
     }
+
+
+def _trend_bins_words(bins: int, window: int) -> str:
+    """Say which of the cube's ``bins`` the trend is read from, for a ``time_step_window``.
+
+    The first ``window`` bins sum fewer slices and are left out; with a window of 0 none is
+    ("the bins after the first 0" said nothing a reader could use).
+    """
+    if window == 0:
+        return (
+            f"the trend is read from all {bins} bins (time_step_window 0: each bin's"
+            " neighbourhood is its own slice)"
+        )
+    return (
+        f"the trend is read from the {bins} bins after the first {_bins(window)} (time_step_window)"
+    )
+
+
+def _bins(n: int) -> str:
+    """``"bin"`` or ``"<n> bins"``: the first ``n`` bins of the cube, in words."""
+    return "bin" if n == 1 else f"{n} bins"
 
 
 def _empty_note(result: EmergingResult) -> dict | None:
@@ -876,8 +902,14 @@ def emerging_skipped(
             ""
             if t >= em.time_step_window + MIN_TREND_BINS
             else f" and {em.time_step_window + MIN_TREND_BINS} for a time_step_window of"
-            f" {em.time_step_window} (its trend is read from the bins after the first"
-            f" {em.time_step_window}, whose neighbourhoods span the whole window)"
+            f" {em.time_step_window} ("
+            + (
+                f"a trend needs {MIN_TREND_BINS} bins"
+                if em.time_step_window == 0
+                else f"its trend is read from the bins after the first {_bins(em.time_step_window)},"
+                " whose neighbourhoods span the whole window"
+            )
+            + ")"
         )
         + ": no emerging categories",
     }

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from .._terminal import one_line
 from ..errors import ConfigError, DataQualityError, InputError
 from ..io import atomic_path, write_csv
 from ..schema import REJECT_COLUMNS
@@ -274,14 +274,11 @@ def json_safe(value: Any) -> Any:
 def _lines(lines: list[str]) -> str:
     """Join the summary's lines, each kept one line: a file name's newline is escaped.
 
-    So are the other characters a terminal acts on (as the command's own lines): C1
-    controls (U+009B, a CSI), line separators and bidirectional overrides.
+    So are the other characters a terminal acts on or hides (as in the command's own lines,
+    :func:`pipeline._terminal.one_line`): C1 controls (U+009B, a CSI), line separators,
+    bidirectional marks and overrides, zero-width and other format characters.
     """
-    unprintable = r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
-    return "\n".join(
-        re.sub(unprintable, lambda m: m.group().encode("unicode_escape").decode(), line)
-        for line in lines
-    )
+    return "\n".join(map(one_line, lines))
 
 
 def format_summary(summary: dict[str, Any]) -> str:

@@ -694,8 +694,12 @@ class FittedModel:
 
         A missing indicator is constant over the training rows when the factor covered every
         cell at every training origin; cells it misses at the forecast (a per-date table with
-        a gap today) then take the training mean with no effect of the gap: said here, as
-        the forecast of those cells rests on that fill.
+        a gap today) then take the factor's fill with no effect of the gap: said here, as
+        the forecast of those cells rests on that fill.  The fill is the mean of the covered
+        values of every origin the design holds, the training origins and the forecast
+        origin (:func:`~pipeline.model.features.build_lagged_features`), not of the training
+        rows alone; none of them is after the forecast origin, so a back-test origin's fill
+        knows nothing of its test window.
         """
         reason = "constant over the training rows"
         name = f.names[i]
@@ -706,8 +710,9 @@ class FittedModel:
                 which = ", ".join(repr(n) for n in group)
                 reason += (
                     f"; {which} covered every training row but misses {gaps} cell(s) at the"
-                    " forecast: their forecast takes its training mean there, the effect of"
-                    " the gap unestimated"
+                    " forecast: their forecast takes its fill there (the mean of its covered"
+                    " values at the training origins and at the forecast origin, none later),"
+                    " the effect of the gap unestimated"
                 )
         return reason
 
