@@ -1639,8 +1639,14 @@ def _longest_overlap_ns(
     code = np.concatenate([s[0] for s in spans])
     first = np.concatenate([s[1] for s in spans])
     last = np.concatenate([s[2] for s in spans])
-    if len(groups) and first.size:
-        ship = pd.factorize(groups.ship_of(np.asarray(names, dtype=object)[code]))[0]
+    if first.size:
+        # one span per ship: the ids of one ship are one track (a vessel lies in one
+        # partition today; grouping by it keeps that from mattering)
+        ship = (
+            pd.factorize(groups.ship_of(np.asarray(names, dtype=object)[code]))[0]
+            if len(groups)
+            else code
+        )
         first = pd.Series(first).groupby(ship).min().to_numpy()
         last = pd.Series(last).groupby(ship).max().to_numpy()
     if first.size < 2:
