@@ -35,10 +35,12 @@ def test_hhmm_clocks_under_a_stamp_header_are_read(tmp_path, kind, header):
 
 
 def test_years_under_a_timestamp_header_are_no_clock(tmp_path):
-    # the exemption reads four digits as HHMM, never a year (2019 is not 20:19)
-    res, clocks = _read(tmp_path, "Timestamp", ["2019", "2020", "2021", "2022"])
+    # four digits that are the years of their own rows' dates (2023 beside 2023-03-10) are
+    # years, never 20:23, and the note says so (other four digits: test_dates_round14_found)
+    res, clocks = _read(tmp_path, "Timestamp", ["2023"])
     assert clocks == ["00:00"]
     assert res.assumptions.get("time_of_day", {}).get("column") is None
+    assert any("'Timestamp'" in n and "read as years, not as HHMM" in n for n in res.notes)
 
 
 @pytest.mark.parametrize(

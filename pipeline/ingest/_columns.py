@@ -809,6 +809,38 @@ def _all_years(values: pd.Series) -> bool:
     return bool(len(text)) and bool(text.str.fullmatch(_BARE_YEAR).all())
 
 
+def _years_or_clocks(values: pd.Series, dates: pd.Series, column: str, date_column: str) -> str:
+    """Say whether four-digit values that all are years (``1730``, ``2015``) are years or clocks.
+
+    Under a header naming a moment or a clock beside a column of dates, ``2015`` is 20:15 or
+    the year 2015; an evening's reports (``1730``, ``2245``) are all both.  They are years
+    only where each is the year of its own row's date (a year repeated beside the date);
+    otherwise they are clocks of ``HHMM`` (a year that is not its record's year means
+    nothing), and the returned sentence says so.  Returns ``"years: ..."`` or the clocks'
+    sentence.
+    """
+    v = _sample(values)
+    text = v.astype("str").str.strip()
+    own = dates.reindex(v.index)
+    try:
+        parsed = parse_times(own, dayfirst=True)
+    except InputError:
+        parsed = None
+    if parsed is not None:
+        ok = parsed.times.notna().to_numpy()
+        years = parsed.times.dt.year.to_numpy()
+        as_int = pd.to_numeric(text, errors="coerce").to_numpy()
+        if ok.any() and bool((as_int[ok] == years[ok]).all()):
+            return f"years: each is the year of its row's date in {date_column!r}"
+    first = str(text.iloc[0])
+    return (
+        f"every value is four digits that could also be a year ({first!r}); read as HHMM "
+        f"clocks ({first!r} is {first[:2]}:{first[2:]}), not years, since they are not the "
+        f"years of the dates in {date_column!r} beside them (if they are years, remove the "
+        "column before reading)"
+    )
+
+
 #: Header words of a moment or a clock (``Zeitstempel``, ``Time stamp``): a column under one
 #: that holds some times of day, too few to be taken by its values, is said not read.
 _CLOCK_HINT = _STAMP_TOKENS | _fs(
@@ -1614,14 +1646,23 @@ def _pick(
         moments: list[str] = []
         partial: list[str] = []
         unpadded: list[str] = []
+        years_of_dates: list[str] = []
         for col in columns:
             if col in used or offset_header(col):
                 continue  # a 'Time zone' of 03:00 is an offset from UTC (zones.py), no clock
             hhmm = _hhmm_under_stamp(raw[col], col)
             if not hhmm and number_fit(raw[col]) >= 0.5:  # (numbers: no clock, cheaply)
                 continue
-            # 1715 or 2230 is a clock among 0730s; a year only where every value is one
-            share = clock_fit(raw[col], years=hhmm and _all_years(raw[col]))
+            # 1715 or 2230 is a clock among 0730s; where every value is also a year (an
+            # evening's 1730, 2015, 2245), a year only if each is the year of its own date
+            as_years = hhmm and _all_years(raw[col])
+            reading = ""
+            if as_years:
+                reading = _years_or_clocks(raw[col], raw[date_col], col, date_col)
+                if reading.startswith("years"):
+                    years_of_dates.append(f"{col!r} ({reading.split(': ', 1)[1]})")
+                    continue
+            share = clock_fit(raw[col])
             if share < 0.5:
                 if hhmm and _clock_hint(col) and _unpadded_clocks(raw[col]):
                     # '930', '815': HHMM whose leading zeros a spreadsheet dropped, no clock
@@ -1640,21 +1681,29 @@ def _pick(
                 return {
                     "column": col,
                     "by": "content",
-                    "evidence": f"{share:.0%} of the values of {col!r} are times of day",
+                    "evidence": f"{share:.0%} of the values of {col!r} are times of day"
+                    + (f"; {reading}" if reading else ""),
                 }
             elif _clock_hint(col):
                 # 'Zeitstempel' of 07:30 with one '25:99' in four: too few clocks to be
                 # taken by content, but under a header naming a moment a clock lost unsaid
                 partial.append(f"{col!r} ({share:.0%} of its values)")
         spans += [r for r in refused if "holds durations" in r]
-        if spans or moments or partial or unpadded:
-            cols = [r.split("'")[1] for r in spans + moments + partial + unpadded]
+        if spans or moments or partial or unpadded or years_of_dates:
+            cols = [
+                r.split("'")[1] for r in spans + moments + partial + unpadded + years_of_dates
+            ]
             said = []
             if unpadded:
                 said.append(
                     f"{', '.join(unpadded)} hold(s) clocks as HHMM digits without their leading"
                     " zeros (930 for 09:30), which are not read as the time of day: write them"
                     " with four digits (0930) or as 09:30"
+                )
+            if years_of_dates:
+                said.append(
+                    f"{', '.join(years_of_dates)} hold(s) four-digit values that are the "
+                    "years of the dates beside them, read as years, not as HHMM clocks"
                 )
             if partial:
                 said.append(

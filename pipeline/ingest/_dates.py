@@ -199,10 +199,14 @@ def _zone_seconds(z: np.ndarray | None, n: int) -> tuple[np.ndarray, np.ndarray,
 
 def _clock_seconds(
     hh: np.ndarray, mm: np.ndarray, ss: np.ndarray, ampm: np.ndarray | None
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Seconds since midnight from components (NaN where impossible); 12-hour clocks too.
 
-    ``24:00`` is 86,400 seconds: the end of the day, which is the next day's midnight.
+    ``24:00`` is 86,400 seconds: the end of the day, which is the next day's midnight.  A
+    second 60 (the leap second ``23:59:60``) is read as second 59 of its minute, so that
+    the record keeps its minute and its day (POSIX time has no leap seconds; rolled over,
+    ``23:59:60`` is the next day).  Returns (seconds, is 24:00, has second 60), for the
+    notes that say both readings.
     """
     n = hh.size
     h = hh.copy()
@@ -219,10 +223,12 @@ def _clock_seconds(
     end_of_day = (h == 24) & (mm == 0) & (s == 0)
     if ampm is not None:
         end_of_day &= ~twelve
-    bad = ((h > 23) & ~end_of_day) | (mm > 59) | (s > 60)
+    leap = (s >= 60) & (s < 61)
+    s = np.where(leap, s - 1, s)
+    bad = ((h > 23) & ~end_of_day) | (mm > 59) | (s >= 60) | np.isnan(h) | np.isnan(mm)
     out = h * 3600 + mm * 60 + s
     out[bad] = np.nan
-    return out
+    return out, end_of_day & ~bad, leap & ~bad
 
 
 def _days(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
@@ -344,6 +350,8 @@ class _Acc:
     has_clock: np.ndarray = field(init=False)
     zoned: np.ndarray = field(init=False)
     local: np.ndarray = field(init=False)
+    day_end: np.ndarray = field(init=False)
+    leap: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         self.secs = np.full(self.n, np.nan)
@@ -352,6 +360,8 @@ class _Acc:
         self.has_clock = np.zeros(self.n, dtype=bool)
         self.zoned = np.zeros(self.n, dtype=bool)
         self.local = np.zeros(self.n, dtype=bool)
+        self.day_end = np.zeros(self.n, dtype=bool)
+        self.leap = np.zeros(self.n, dtype=bool)
 
 
 def _put_components(
@@ -371,8 +381,10 @@ def _put_components(
     if timed.any():
         mm = _num(parts.get("M"), n)
         ss = _num(parts.get("S"), n)
-        c = _clock_seconds(hh, mm, ss, parts.get("ampm"))
+        c, day_end, leap = _clock_seconds(hh, mm, ss, parts.get("ampm"))
         clock = np.where(timed, c, 0.0)
+        acc.day_end[rows] = timed & day_end
+        acc.leap[rows] = timed & leap
     off, zoned, _ = _zone_seconds(parts.get("z"), n)
     # a date alone followed by -13 is a range of days (2021/03/12-13), not an offset of
     # -13 h: an offset after a bare date must be written in full (2021-03-12+01:00)
@@ -389,6 +401,14 @@ def _put_components(
 
 
 def parse_clock(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Parse a time-of-day column; see :func:`_clock_parts` (without its last two flags)."""
+    secs, zoned, local, bad, _, _ = _clock_parts(values)
+    return secs, zoned, local, bad
+
+
+def _clock_parts(
+    values: pd.Series,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Parse a time-of-day column (``14:30``, ``1430Z``, ``14:30 UTC``, ``2:30 PM``, ``0230 LT``).
 
     Returns
@@ -402,6 +422,8 @@ def parse_clock(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
         The value is local time (``LT``), which cannot be placed in UTC.
     bad : numpy.ndarray of bool
         Present but not a time of day.
+    day_end, leap : numpy.ndarray of bool
+        The value is ``24:00`` (the next day's 00:00), or has second 60 (read as 59).
     """
     n = len(values)
     miss = missing_mask(values)
@@ -412,7 +434,7 @@ def parse_clock(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     parts = _extract(s, _CLOCK)
     if parts is None:
         z = np.zeros(n, dtype=bool)
-        return np.full(n, np.nan), z, z, ~miss
+        return np.full(n, np.nan), z, z, ~miss, z, z
     hit = parts["__match"] & ~miss
     hh = np.where(np.isnan(_num(parts["H"], n)), _num(parts["H2"], n), _num(parts["H"], n))
     mm = np.where(np.isnan(_num(parts["M"], n)), _num(parts["M2"], n), _num(parts["M"], n))
@@ -420,12 +442,12 @@ def parse_clock(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     f1 = pd.Series(parts["f"], dtype=object).fillna("").astype("str").to_numpy(dtype=object)
     frac = np.where(f1 != "", f1, parts["f2"])
     ss = ss + _fraction_ns(frac) / 1e9  # 10:15:30.250
-    sec = _clock_seconds(hh, mm, ss, parts.get("ampm"))
+    sec, day_end, leap = _clock_seconds(hh, mm, ss, parts.get("ampm"))
     off, zoned, local = _zone_seconds(parts.get("z"), n)
     sec = sec - off
     ok = hit & ~np.isnan(sec)
     out = np.where(ok & ~local, sec, np.nan)
-    return out, ok & zoned, ok & local, ~miss & ~ok
+    return out, ok & zoned, ok & local, ~miss & ~ok, ok & day_end, ok & leap
 
 
 #: The day zero of spreadsheet and Access date systems, written before a time-only value.
@@ -492,6 +514,26 @@ _MONTH_WORDS = (
 )
 
 
+#: Turkish, Indonesian and Malay month names (a regional centre's reports, a port's log):
+#: whole names, their spellings without Turkish letters (``ARALIK`` lowers to ``aralik``)
+#: and abbreviations that are no English word.  Indonesian ``Des`` was skipped as a joining
+#: word and ``5 Des 2024`` read as May 2024.
+_MONTH_WORDS_TR_ID = (
+    ("ocak", "oca"),
+    ("şubat", "subat", "şub", "pebruari"),
+    ("mart", "maret", "mac"),
+    ("nisan", "ni\u0307san", "nis"),
+    ("mayıs", "mayis"),
+    ("haziran", "haz"),
+    ("temmuz", "tem", "julai"),
+    ("ağustos", "agustos", "ağu", "agu", "agustus", "agt", "ags", "ogos"),
+    ("eylül", "eylul", "eyl"),
+    ("ekim", "eki"),
+    ("kasım", "kasim", "kas", "nopember", "nop"),
+    ("aralık", "aralik", "ara", "desember", "des", "disember"),
+)
+
+
 def _multilingual_parserinfo():
     """Return a dateutil ``parserinfo`` that also knows :data:`_MONTH_WORDS`.
 
@@ -502,7 +544,10 @@ def _multilingual_parserinfo():
 
     class _Info(du.parserinfo):
         MONTHS = [
-            (*en, *other) for en, other in zip(du.parserinfo.MONTHS, _MONTH_WORDS, strict=True)
+            (*en, *other, *more)
+            for en, other, more in zip(
+                du.parserinfo.MONTHS, _MONTH_WORDS, _MONTH_WORDS_TR_ID, strict=True
+            )
         ]
         JUMP = [*du.parserinfo.JUMP, "de", "del", "do", "da", "le", "du", "der", "des"]
 
@@ -602,6 +647,8 @@ _YEAR_FIRST_DATE = re.compile(r"(?<![\d.])\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?![\d.])
 #: The fraction of a second after a clock (``10:00:00.123456789``): dateutil keeps microseconds.
 _FRACTION = re.compile(r"(?<!\d)\d{1,2}:\d{2}:\d{2}[.,](\d{1,9})(?!\d)")
 _UNREAD = (np.nan, False, False, False, 0.0)
+#: A month and year of digits joined as dates join them (``03/2024``, ``2024/03``).
+_NUMERIC_MONTH = re.compile(r"\s*(?:\d{1,2}\s*[-/.]\s*\d{4}|\d{4}\s*[-/.]\s*\d{1,2})\s*")
 
 
 def _names_month(text: str) -> bool:
@@ -708,6 +755,11 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool | None)
                 weekday_conflicts.add(text)
                 continue
             month_only = p1.day != p2.day
+            if month_only and not _names_month(clean) and not _NUMERIC_MONTH.fullmatch(clean):
+                # '5 Des 2024' with 'Des' skipped as a joining word: the day read as the
+                # month; a month of digits must be joined to its year ('03/2024')
+                seen[text] = _UNREAD
+                continue
             p = p1.replace(day=1) if month_only else p1
             zoned = p.tzinfo is not None
             delta = p.utcoffset()
@@ -1001,6 +1053,7 @@ def parse_times(
             "(the range the tables hold) rejected, never wrapped"
         )
     good = in_range & ~miss
+    notes += _clock_edge_notes(where, values, acc.day_end & good, acc.leap & good)
     assumptions["formats"] = formats
     out = ParsedTimes(
         times,
@@ -1013,6 +1066,26 @@ def parse_times(
         acc.zoned & good,
     )
     assumptions["time_zone"] = _zone_sentence(out)
+    return out
+
+
+def _clock_edge_notes(
+    where: str, values: pd.Series, day_end: np.ndarray, leap: np.ndarray
+) -> list[str]:
+    """Say which values were ``24:00`` (moved to the next day) or had a leap second."""
+    out = []
+    if day_end.any():
+        out.append(
+            f"{where}: {int(day_end.sum())} value(s) such as {values.iloc[np.flatnonzero(day_end)[0]]!r} "
+            "are 24:00, the end of their day (ISO 8601): read as 00:00 of the next day, so "
+            "those records are dated the day after the one written"
+        )
+    if leap.any():
+        out.append(
+            f"{where}: {int(leap.sum())} value(s) such as {values.iloc[np.flatnonzero(leap)[0]]!r} "
+            "have second 60 (a leap second): read as second 59 of the same minute, so the "
+            "records keep their minute and day (POSIX time has no leap seconds)"
+        )
     return out
 
 
@@ -1228,7 +1301,7 @@ def times_with_clock(
     parsed = parse_times(dates, dayfirst=dayfirst, order_by=order_by, name=name, column=date_column)
     if clock is None or clock_column is None:
         return parsed, None
-    secs, zoned, local, bad = parse_clock(clock)
+    secs, zoned, local, bad, day_end, leap = _clock_parts(clock)
     base = parsed.times.notna().to_numpy() & ~parsed.has_clock
     # Dates that all read 00:00:00 (a spreadsheet's date cells, written with their
     # midnight) carry no time of day: the clock column gives it, as for bare dates.
@@ -1267,6 +1340,7 @@ def times_with_clock(
     if report["naive_as_utc"]:
         parts.append(f"{report['naive_as_utc']} without zone taken as UTC")
     parsed.notes.append(f"{where}: " + "; ".join(parts))
+    parsed.notes += _clock_edge_notes(where, clock, use & day_end, use & leap)
     if report["local_not_combined"]:
         parsed.notes.append(
             f"{where}: {report['local_not_combined']} time(s) are local time (LT) with no "

@@ -1,0 +1,92 @@
+"""Times and dates of real exports that were read silently wrong (round 14).
+
+Found by a probe of clock columns and date spellings: an evening patrol's ``HHMM`` clocks
+(``1730``, ``2245``) under a ``Time stamp`` header beside a date were all also years and
+dropped unsaid; ``24:00`` moved its record to the next day and a leap second ``23:59:60``
+did too, with no note; an Indonesian ``5 Des 2024`` read as 1 May 2024 (``Des`` skipped as
+a joining word) and Turkish and Indonesian month names were not read.  Each test failed on
+the code before its fix.
+"""
+
+from __future__ import annotations
+
+import pytest
+from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted
+from _kinds import read_beside_dates
+
+from pipeline.ingest.seizures import read_seizures
+
+pytestmark = IGNORE_PENDING_DEPRECATION
+
+AS_OF = "2026-11-30"
+_EVENING = ["1730", "2015", "2245", "1800"]
+
+
+def _seizures(tmp_path, header: str, rows: list[str]):
+    """Read a seizure CSV of ``header`` and ``rows`` (lat, lon, drug added per row)."""
+    path = tmp_path / "s.csv"
+    lines = [f"{header},lat,lon,drug"]
+    lines += [f"{r},10.{i + 1},-60.{i + 1},cocaine" for i, r in enumerate(rows)]
+    path.write_text("\n".join(lines) + "\n")
+    res = read_seizures(path, as_of=AS_OF)
+    assert_accounted(res)
+    return res
+
+
+@pytest.mark.parametrize(("kind", "header"), [("seizures", "Time stamp"), ("tracks", "Timestamp")])
+def test_evening_hhmm_clocks_beside_a_date_are_clocks_not_years(tmp_path, kind, header):
+    # every value is also a year the tables hold (1730, 2245): the column was taken for
+    # years, not added to the dates, and no note said a clock was lost
+    res = read_beside_dates(kind, tmp_path, header, _EVENING, n=4, date_header="Date")
+    assert sorted(res.frame["time"].dt.strftime("%H:%M")) == ["17:30", "18:00", "20:15", "22:45"]
+    assert res.assumptions["time_of_day"]["column"] == header
+    if kind == "seizures":  # the reading is stated with the column it was taken from
+        assert any(
+            f"'{header}'" in n and "not years" in n and "'1730' is 17:30" in n for n in res.notes
+        ), res.notes
+
+
+def test_24_00_is_the_next_day_and_said(tmp_path):
+    # in the date value and in a clock column: the record moves a day, and a note says so
+    res = _seizures(tmp_path, "date", ["2024-03-01T24:00", "2024-03-02 12:00"])
+    assert [t.isoformat() for t in res.frame["time"]][0] == "2024-03-02T00:00:00+00:00"
+    assert any("'2024-03-01T24:00'" in n and "next day" in n for n in res.notes), res.notes
+    res = _seizures(tmp_path, "date,time", ["2024-03-01,24:00", "2024-03-02,12:00"])
+    assert [t.isoformat() for t in res.frame["time"]][0] == "2024-03-02T00:00:00+00:00"
+    assert any("column 'time'" in n and "next day" in n for n in res.notes), res.notes
+
+
+def test_a_leap_second_keeps_its_day_and_is_said(tmp_path):
+    # 23:59:60 (30 June 2015 had one) rolled into 1 July with no note
+    res = _seizures(tmp_path, "date", ["2015-06-30T23:59:60Z", "2015-06-29T10:00:00Z"])
+    assert res.frame["time"].iloc[0].isoformat() == "2015-06-30T23:59:59+00:00"
+    assert any("leap second" in n and "'2015-06-30T23:59:60Z'" in n for n in res.notes)
+    res = _seizures(tmp_path, "date,time", ["2015-06-30,23:59:60", "2015-06-29,10:00"])
+    assert res.frame["time"].iloc[0].isoformat() == "2015-06-30T23:59:59+00:00"
+    assert any("column 'time'" in n and "leap second" in n for n in res.notes), res.notes
+
+
+def test_turkish_and_indonesian_month_names_are_read(tmp_path):
+    # 'Des' (Indonesian December) was skipped as a joining word: 5 Des 2024 read as
+    # 1 May 2024 at month precision; the other names were rejected as unparseable
+    rows = ["5 Des 2024", "12 Ağustos 2024", "17 Ocak 2024", "10 Desember 2024", "5 Maret 2024"]
+    rows += ["3 ARALIK 2024", "9 Agt 2024"]
+    res = _seizures(tmp_path, "date", rows)
+    got = list(res.frame.sort_values("lat")["time"].dt.strftime("%Y-%m-%d"))
+    assert got == [
+        "2024-12-05",
+        "2024-08-12",
+        "2024-01-17",
+        "2024-12-10",
+        "2024-03-05",
+        "2024-12-03",
+        "2024-08-09",
+    ]
+
+
+@pytest.mark.parametrize("value", ["12 de 2024", "5 of 2024"])
+def test_a_day_and_year_without_their_month_are_no_month(tmp_path, value):
+    # a month word lost ('12 de 2024'): the day was read as the month (December 2024)
+    res = _seizures(tmp_path, "date", [value, "2024-03-02", "2024-03-03"])
+    assert len(res.frame) == 2
+    assert res.by_rule.get("date_unparseable") == 1
