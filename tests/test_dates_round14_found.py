@@ -90,3 +90,17 @@ def test_a_day_and_year_without_their_month_are_no_month(tmp_path, value):
     res = _seizures(tmp_path, "date", [value, "2024-03-02", "2024-03-03"])
     assert len(res.frame) == 2
     assert res.by_rule.get("date_unparseable") == 1
+
+
+@pytest.mark.parametrize(
+    ("rows", "said"),
+    [
+        (["15/03/2567", "16/03/2567"], "2567 is 2024"),  # a Thai export's Buddhist era
+        (["1445-08-24", "1445-08-25"], "Hijri"),
+    ],
+)
+def test_years_of_another_calendar_are_refused_with_the_calendar_named(tmp_path, rows, said):
+    # rejected as out of range, and the note only said the range, not why
+    res = _seizures(tmp_path, "date", [*rows, "2024-03-03"])
+    assert len(res.frame) == 1
+    assert any("outside" in n and said in n for n in res.notes), res.notes

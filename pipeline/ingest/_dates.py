@@ -1051,6 +1051,7 @@ def parse_times(
         notes.append(
             f"{where}: {int(out_of_range.sum())} date(s) outside {NS_RANGE} "
             "(the range the tables hold) rejected, never wrapped"
+            + _other_calendar_hint(acc.secs[out_of_range])
         )
     good = in_range & ~miss
     notes += _clock_edge_notes(where, values, acc.day_end & good, acc.leap & good)
@@ -1066,6 +1067,37 @@ def parse_times(
         acc.zoned & good,
     )
     assumptions["time_zone"] = _zone_sentence(out)
+    return out
+
+
+#: Year spans of other calendars whose dates fall outside the tables' range: the Thai
+#: Buddhist era (BE 2400-2700 is 1857-2157 CE) and the Hijri (AH 1300-1500, 1882-2077 CE).
+_BUDDHIST_YEARS = (2400, 2700)
+_HIJRI_YEARS = (1300, 1500)
+
+
+def _other_calendar_hint(secs: np.ndarray) -> str:
+    """Say which rejected years look like another calendar's (``2567``: BE 2024), or ``""``.
+
+    Years only, as said: such dates are rejected, never converted (a Hijri date has no
+    fixed offset, and a year alone does not prove a calendar).
+    """
+    days = np.clip(np.floor(secs[np.isfinite(secs)] / 86400.0), -1e8, 1e8)
+    years = (np.datetime64("1970-01-01", "D") + days.astype("int64")).astype("datetime64[Y]")
+    y = years.astype("int64") + 1970
+    out = ""
+    be = y[(y >= _BUDDHIST_YEARS[0]) & (y <= _BUDDHIST_YEARS[1])]
+    if be.size:
+        out += (
+            f"; years such as {int(be[0])} look like the Buddhist era of Thai exports "
+            f"(BE = CE + 543: {int(be[0])} is {int(be[0]) - 543}): convert them in the source"
+        )
+    ah = y[(y >= _HIJRI_YEARS[0]) & (y <= _HIJRI_YEARS[1])]
+    if ah.size:
+        out += (
+            f"; years such as {int(ah[0])} look like Hijri (AH) years: convert the dates to "
+            "the Gregorian calendar in the source"
+        )
     return out
 
 
