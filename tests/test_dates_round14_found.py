@@ -46,6 +46,17 @@ def test_evening_hhmm_clocks_beside_a_date_are_clocks_not_years(tmp_path, kind, 
         ), res.notes
 
 
+@pytest.mark.parametrize("kind", ["seizures", "tracks"])
+def test_evening_hhmm_clocks_are_not_taken_for_the_dates_beside_them(tmp_path, kind):
+    # under a date header no name knows (Indonesian 'Tanggal'), the 'Time stamp' was the
+    # record's time: every record placed on 1 January of 1730, 2015, 2245 or 1800
+    res = read_beside_dates(kind, tmp_path, "Time stamp", _EVENING, n=4, date_header="Tanggal")
+    assert res.assumptions["columns"]["time"]["column"] == "Tanggal"
+    got = sorted(res.frame["time"].dt.strftime("%Y-%m-%d %H:%M"))
+    assert [g[:4] for g in got] == ["2023"] * 4
+    assert sorted(g[11:] for g in got) == ["17:30", "18:00", "20:15", "22:45"]
+
+
 def test_24_00_is_the_next_day_and_said(tmp_path):
     # in the date value and in a clock column: the record moves a day, and a note says so
     res = _seizures(tmp_path, "date", ["2024-03-01T24:00", "2024-03-02 12:00"])
@@ -68,9 +79,10 @@ def test_a_leap_second_keeps_its_day_and_is_said(tmp_path):
 
 def test_turkish_and_indonesian_month_names_are_read(tmp_path):
     # 'Des' (Indonesian December) was skipped as a joining word: 5 Des 2024 read as
-    # 1 May 2024 at month precision; the other names were rejected as unparseable
+    # 1 May 2024 at month precision; the other names, and the French and Portuguese first
+    # of the month ('1er', '1º'), were rejected as unparseable
     rows = ["5 Des 2024", "12 Ağustos 2024", "17 Ocak 2024", "10 Desember 2024", "5 Maret 2024"]
-    rows += ["3 ARALIK 2024", "9 Agt 2024"]
+    rows += ["3 ARALIK 2024", "9 Agt 2024", "1er mars 2024", "1º de maio de 2024"]
     res = _seizures(tmp_path, "date", rows)
     got = list(res.frame.sort_values("lat")["time"].dt.strftime("%Y-%m-%d"))
     assert got == [
@@ -81,6 +93,8 @@ def test_turkish_and_indonesian_month_names_are_read(tmp_path):
         "2024-03-05",
         "2024-12-03",
         "2024-08-09",
+        "2024-03-01",
+        "2024-05-01",
     ]
 
 

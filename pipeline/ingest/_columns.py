@@ -1575,6 +1575,12 @@ def _pick(
                         "evidence": f"{why2}; {detail2}; preferred over {col!r}, which gives "
                         "only years",
                     }
+            if _hhmm_under_stamp(raw[col], col):
+                # a 'Time stamp' of an evening's 1730, 2245 beside a 'Tanggal' of days: the
+                # clocks of those days, not years each record was placed on 1 January of
+                found = _dates_beside_clocks(raw, columns, used, col)
+                if found is not None:
+                    return found
         if ok:
             passed = [c for _, c, _ in ranked[k + 1 :]]
             if passed:
@@ -2118,6 +2124,29 @@ def _per_row(values: pd.Series) -> bool:
     """Whether at least 3 values are given and every one differs (a per-row id)."""
     nu, nn = repeats(values)
     return bool(nn >= 3 and nu == nn)
+
+
+def _dates_beside_clocks(
+    raw: _Frame, columns: list[str], used: set[str], clocks: str
+) -> dict[str, Any] | None:
+    """Return the pick of a column of dates beside the column ``clocks``, or None.
+
+    ``clocks`` holds four digits under a clock's header, every one also a year; a column of
+    dates beside it (not another moment's) is the record's date, and ``clocks`` its clock.
+    """
+    for col in columns:
+        if col in used or col == clocks or set(name_tokens(col)) & OTHER_MOMENTS:
+            continue
+        share = date_fit(raw[col])
+        if share >= 0.8:
+            return {
+                "column": col,
+                "by": "content",
+                "evidence": f"{share:.0%} of the values of {col!r} parse as dates; preferred "
+                f"over {clocks!r}, whose four-digit values under a clock's header are its "
+                "times of day (HHMM), not years",
+            }
+    return None
 
 
 def _years_only(values: pd.Series) -> bool:

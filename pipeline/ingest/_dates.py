@@ -647,6 +647,9 @@ _YEAR_FIRST_DATE = re.compile(r"(?<![\d.])\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?![\d.])
 #: The fraction of a second after a clock (``10:00:00.123456789``): dateutil keeps microseconds.
 _FRACTION = re.compile(r"(?<!\d)\d{1,2}:\d{2}:\d{2}[.,](\d{1,9})(?!\d)")
 _UNREAD = (np.nan, False, False, False, 0.0)
+#: The first of a month as French and Portuguese write it (``1er mars``, ``1º de maio``,
+#: ``1° de maio``), before a word: dateutil knows only English ordinals (``1st``).
+_ORDINAL_DAY = re.compile(r"(?<!\d)(\d{1,2})(?:er|re|ère|º|ª|°)(?=\s+[^\W\d_])", re.IGNORECASE)
 #: A month and year of digits joined as dates join them (``03/2024``, ``2024/03``).
 _NUMERIC_MONTH = re.compile(r"\s*(?:\d{1,2}\s*[-/.]\s*\d{4}|\d{4}\s*[-/.]\s*\d{1,2})\s*")
 
@@ -715,6 +718,7 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool | None)
             if clean is None:  # an offset no place uses ('UTC+15')
                 seen[text] = _UNREAD
                 continue
+            clean = _ORDINAL_DAY.sub(r"\1", clean)  # '1er mars 2024', '1º de maio de 2024'
             # a year-first date is year-month-day, after a weekday too ('Fri 2021-03-05':
             # dateutil reads it 2021-05-03 day-first)
             yearfirst = _YEAR_FIRST_DATE.search(clean) is not None
