@@ -40,10 +40,10 @@ def test_evening_hhmm_clocks_beside_a_date_are_clocks_not_years(tmp_path, kind, 
     res = read_beside_dates(kind, tmp_path, header, _EVENING, n=4, date_header="Date")
     assert sorted(res.frame["time"].dt.strftime("%H:%M")) == ["17:30", "18:00", "20:15", "22:45"]
     assert res.assumptions["time_of_day"]["column"] == header
-    if kind == "seizures":  # the reading is stated with the column it was taken from
-        assert any(
-            f"'{header}'" in n and "not years" in n and "'1730' is 17:30" in n for n in res.notes
-        ), res.notes
+    # the reading is stated with the column it was taken from
+    assert any(
+        f"'{header}'" in n and "not years" in n and "'1730' is 17:30" in n for n in res.notes
+    ), res.notes
 
 
 @pytest.mark.parametrize("kind", ["seizures", "tracks"])
@@ -118,3 +118,15 @@ def test_years_of_another_calendar_are_refused_with_the_calendar_named(tmp_path,
     res = _seizures(tmp_path, "date", [*rows, "2024-03-03"])
     assert len(res.frame) == 1
     assert any("outside" in n and said in n for n in res.notes), res.notes
+
+
+def test_clocks_without_am_pm_in_a_column_that_writes_it_are_said(tmp_path):
+    # '3:15' beside '2:30 PM' may be 15:15 with its PM left out: read as 03:15, unsaid
+    rows = ["2024-03-15 2:30 PM", "2024-03-16 3:15", "2024-03-17 11:00 AM"]
+    res = _seizures(tmp_path, "date", rows)
+    assert res.frame.sort_values("lat")["time"].iloc[1].isoformat() == "2024-03-16T03:15:00+00:00"
+    assert any("'2024-03-16 3:15' have no AM/PM" in n for n in res.notes), res.notes
+    res = _seizures(tmp_path, "date,time", ["2024-03-15,2:30 PM", "2024-03-16,3:15"])
+    assert any("column 'time'" in n and "'3:15' have no AM/PM" in n for n in res.notes)
+    res = _seizures(tmp_path, "date", ["2024-03-15 14:30", "2024-03-16 3:15"])
+    assert not any("AM/PM" in n for n in res.notes)  # 24-hour clocks throughout: nothing to say

@@ -197,16 +197,22 @@ def _zone_seconds(z: np.ndarray | None, n: int) -> tuple[np.ndarray, np.ndarray,
     return seconds, explicit & ~local & ~hours_only, local
 
 
+#: The masks :func:`_clock_seconds` returns beside the seconds.
+_CLOCK_FLAGS = ("day_end", "leap", "marked", "bare12")
+
+
 def _clock_seconds(
     hh: np.ndarray, mm: np.ndarray, ss: np.ndarray, ampm: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Seconds since midnight from components (NaN where impossible); 12-hour clocks too.
 
     ``24:00`` is 86,400 seconds: the end of the day, which is the next day's midnight.  A
     second 60 (the leap second ``23:59:60``) is read as second 59 of its minute, so that
     the record keeps its minute and its day (POSIX time has no leap seconds; rolled over,
-    ``23:59:60`` is the next day).  Returns (seconds, is 24:00, has second 60), for the
-    notes that say both readings.
+    ``23:59:60`` is the next day).  Returns the seconds and, for the notes that say these
+    readings, masks of the valid clocks: ``day_end`` (24:00), ``leap`` (second 60),
+    ``marked`` (written with AM/PM) and ``bare12`` (no AM/PM, hour 1-12: 12-hour or
+    24-hour alike).
     """
     n = hh.size
     h = hh.copy()
@@ -218,17 +224,24 @@ def _clock_seconds(
         h[twelve & ((h < 1) | (h > 12))] = np.nan
         h = np.where(am & (h == 12), 0.0, h)
         h = np.where(pm & (h < 12), h + 12, h)
+    else:
+        twelve = np.zeros(n, dtype=bool)
     s = np.nan_to_num(ss) if ss.size else np.zeros(n)
     # 24:00 (ISO 8601) is the end of the day: the next day's midnight, not a bad clock
     end_of_day = (h == 24) & (mm == 0) & (s == 0)
-    if ampm is not None:
-        end_of_day &= ~twelve
+    end_of_day &= ~twelve
     leap = (s >= 60) & (s < 61)
     s = np.where(leap, s - 1, s)
     bad = ((h > 23) & ~end_of_day) | (mm > 59) | (s >= 60) | np.isnan(h) | np.isnan(mm)
     out = h * 3600 + mm * 60 + s
     out[bad] = np.nan
-    return out, end_of_day & ~bad, leap & ~bad
+    flags = {
+        "day_end": end_of_day & ~bad,
+        "leap": leap & ~bad,
+        "marked": twelve & ~bad,
+        "bare12": ~twelve & ~bad & (hh >= 1) & (hh <= 12),
+    }
+    return out, flags
 
 
 def _days(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
@@ -350,8 +363,7 @@ class _Acc:
     has_clock: np.ndarray = field(init=False)
     zoned: np.ndarray = field(init=False)
     local: np.ndarray = field(init=False)
-    day_end: np.ndarray = field(init=False)
-    leap: np.ndarray = field(init=False)
+    flags: dict[str, np.ndarray] = field(init=False)
 
     def __post_init__(self) -> None:
         self.secs = np.full(self.n, np.nan)
@@ -360,8 +372,7 @@ class _Acc:
         self.has_clock = np.zeros(self.n, dtype=bool)
         self.zoned = np.zeros(self.n, dtype=bool)
         self.local = np.zeros(self.n, dtype=bool)
-        self.day_end = np.zeros(self.n, dtype=bool)
-        self.leap = np.zeros(self.n, dtype=bool)
+        self.flags = {k: np.zeros(self.n, dtype=bool) for k in _CLOCK_FLAGS}
 
 
 def _put_components(
@@ -381,10 +392,10 @@ def _put_components(
     if timed.any():
         mm = _num(parts.get("M"), n)
         ss = _num(parts.get("S"), n)
-        c, day_end, leap = _clock_seconds(hh, mm, ss, parts.get("ampm"))
+        c, flags = _clock_seconds(hh, mm, ss, parts.get("ampm"))
         clock = np.where(timed, c, 0.0)
-        acc.day_end[rows] = timed & day_end
-        acc.leap[rows] = timed & leap
+        for key, mask in flags.items():
+            acc.flags[key][rows] = timed & mask
     off, zoned, _ = _zone_seconds(parts.get("z"), n)
     # a date alone followed by -13 is a range of days (2021/03/12-13), not an offset of
     # -13 h: an offset after a bare date must be written in full (2021-03-12+01:00)
@@ -402,13 +413,13 @@ def _put_components(
 
 def parse_clock(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Parse a time-of-day column; see :func:`_clock_parts` (without its last two flags)."""
-    secs, zoned, local, bad, _, _ = _clock_parts(values)
+    secs, zoned, local, bad, _ = _clock_parts(values)
     return secs, zoned, local, bad
 
 
 def _clock_parts(
     values: pd.Series,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """Parse a time-of-day column (``14:30``, ``1430Z``, ``14:30 UTC``, ``2:30 PM``, ``0230 LT``).
 
     Returns
@@ -422,8 +433,8 @@ def _clock_parts(
         The value is local time (``LT``), which cannot be placed in UTC.
     bad : numpy.ndarray of bool
         Present but not a time of day.
-    day_end, leap : numpy.ndarray of bool
-        The value is ``24:00`` (the next day's 00:00), or has second 60 (read as 59).
+    flags : dict of str to numpy.ndarray of bool
+        Masks of the clocks read: see :func:`_clock_seconds`.
     """
     n = len(values)
     miss = missing_mask(values)
@@ -434,7 +445,7 @@ def _clock_parts(
     parts = _extract(s, _CLOCK)
     if parts is None:
         z = np.zeros(n, dtype=bool)
-        return np.full(n, np.nan), z, z, ~miss, z, z
+        return np.full(n, np.nan), z, z, ~miss, {k: z for k in _CLOCK_FLAGS}
     hit = parts["__match"] & ~miss
     hh = np.where(np.isnan(_num(parts["H"], n)), _num(parts["H2"], n), _num(parts["H"], n))
     mm = np.where(np.isnan(_num(parts["M"], n)), _num(parts["M2"], n), _num(parts["M"], n))
@@ -442,12 +453,12 @@ def _clock_parts(
     f1 = pd.Series(parts["f"], dtype=object).fillna("").astype("str").to_numpy(dtype=object)
     frac = np.where(f1 != "", f1, parts["f2"])
     ss = ss + _fraction_ns(frac) / 1e9  # 10:15:30.250
-    sec, day_end, leap = _clock_seconds(hh, mm, ss, parts.get("ampm"))
+    sec, flags = _clock_seconds(hh, mm, ss, parts.get("ampm"))
     off, zoned, local = _zone_seconds(parts.get("z"), n)
     sec = sec - off
     ok = hit & ~np.isnan(sec)
     out = np.where(ok & ~local, sec, np.nan)
-    return out, ok & zoned, ok & local, ~miss & ~ok, ok & day_end, ok & leap
+    return out, ok & zoned, ok & local, ~miss & ~ok, {k: ok & v for k, v in flags.items()}
 
 
 #: The day zero of spreadsheet and Access date systems, written before a time-only value.
@@ -1058,7 +1069,7 @@ def parse_times(
             + _other_calendar_hint(acc.secs[out_of_range])
         )
     good = in_range & ~miss
-    notes += _clock_edge_notes(where, values, acc.day_end & good, acc.leap & good)
+    notes += _clock_edge_notes(where, values, {k: v & good for k, v in acc.flags.items()})
     assumptions["formats"] = formats
     out = ParsedTimes(
         times,
@@ -1105,11 +1116,24 @@ def _other_calendar_hint(secs: np.ndarray) -> str:
     return out
 
 
-def _clock_edge_notes(
-    where: str, values: pd.Series, day_end: np.ndarray, leap: np.ndarray
-) -> list[str]:
-    """Say which values were ``24:00`` (moved to the next day) or had a leap second."""
+def _clock_edge_notes(where: str, values: pd.Series, flags: dict[str, np.ndarray]) -> list[str]:
+    """Say how the clocks that need it were read.
+
+    ``24:00`` moves its record to the next day, a leap second is read as second 59, and an
+    hour 1-12 without AM/PM in a column that writes AM/PM is read as a 24-hour clock.
+    """
+    day_end, leap, marked, bare12 = (flags[k] for k in _CLOCK_FLAGS)
     out = []
+    if marked.any() and bare12.any():
+        first = values.iloc[np.flatnonzero(bare12)[0]]
+        out.append(
+            f"{where}: {int(bare12.sum())} time(s) such as {first!r} have no AM/PM where "
+            f"{int(marked.sum())} value(s) of the column such as "
+            f"{values.iloc[np.flatnonzero(marked)[0]]!r} write one: read as 24-hour clocks "
+            "(an hour 1-11 in the morning, 12 at noon), which is wrong if they are evening "
+            "or night times without their PM or AM: write AM/PM on every value, or 24-hour "
+            "clocks throughout"
+        )
     if day_end.any():
         out.append(
             f"{where}: {int(day_end.sum())} value(s) such as {values.iloc[np.flatnonzero(day_end)[0]]!r} "
@@ -1337,7 +1361,7 @@ def times_with_clock(
     parsed = parse_times(dates, dayfirst=dayfirst, order_by=order_by, name=name, column=date_column)
     if clock is None or clock_column is None:
         return parsed, None
-    secs, zoned, local, bad, day_end, leap = _clock_parts(clock)
+    secs, zoned, local, bad, flags = _clock_parts(clock)
     base = parsed.times.notna().to_numpy() & ~parsed.has_clock
     # Dates that all read 00:00:00 (a spreadsheet's date cells, written with their
     # midnight) carry no time of day: the clock column gives it, as for bare dates.
@@ -1376,7 +1400,7 @@ def times_with_clock(
     if report["naive_as_utc"]:
         parts.append(f"{report['naive_as_utc']} without zone taken as UTC")
     parsed.notes.append(f"{where}: " + "; ".join(parts))
-    parsed.notes += _clock_edge_notes(where, clock, use & day_end, use & leap)
+    parsed.notes += _clock_edge_notes(where, clock, {k: use & v for k, v in flags.items()})
     if report["local_not_combined"]:
         parsed.notes.append(
             f"{where}: {report['local_not_combined']} time(s) are local time (LT) with no "
