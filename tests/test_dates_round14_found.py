@@ -130,3 +130,12 @@ def test_clocks_without_am_pm_in_a_column_that_writes_it_are_said(tmp_path):
     assert any("column 'time'" in n and "'3:15' have no AM/PM" in n for n in res.notes)
     res = _seizures(tmp_path, "date", ["2024-03-15 14:30", "2024-03-16 3:15"])
     assert not any("AM/PM" in n for n in res.notes)  # 24-hour clocks throughout: nothing to say
+
+
+def test_two_digit_years_of_dates_in_words_use_the_numeric_pivot(tmp_path):
+    # dateutil's window around the running year read 05-MAR-70 as 2070 (a future date,
+    # rejected) where 05/03/70 beside it is 1970, and moved with the calendar, unsaid
+    res = _seizures(tmp_path, "date", ["05-MAR-70", "05-MAR-24", "15/03/70"])
+    got = list(res.frame.sort_values("lat")["time"].dt.strftime("%Y-%m-%d"))
+    assert got == ["1970-03-05", "2024-03-05", "1970-03-15"]
+    assert any("2 two-digit year(s) of dates written in words" in n for n in res.notes)

@@ -562,6 +562,14 @@ def _multilingual_parserinfo():
         ]
         JUMP = [*du.parserinfo.JUMP, "de", "del", "do", "da", "le", "du", "der", "des"]
 
+        def convertyear(self, year: int, century_specified: bool = False) -> int:
+            # the numeric dates' pivot (69-99 -> 19xx, 00-68 -> 20xx), not dateutil's
+            # window around the running year: '05-MAR-70' was 2070 in 2026 and 1970
+            # beside it in '05/03/70', and the reading moved with the calendar
+            if year < 100 and not century_specified:
+                return year + (1900 if year >= 69 else 2000)
+            return int(year)
+
     return _Info()
 
 
@@ -657,7 +665,7 @@ def _range_or_two_dates(text: str) -> bool:
 _YEAR_FIRST_DATE = re.compile(r"(?<![\d.])\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?![\d.])")
 #: The fraction of a second after a clock (``10:00:00.123456789``): dateutil keeps microseconds.
 _FRACTION = re.compile(r"(?<!\d)\d{1,2}:\d{2}:\d{2}[.,](\d{1,9})(?!\d)")
-_UNREAD = (np.nan, False, False, False, 0.0)
+_UNREAD = (np.nan, False, False, False, 0.0, False)
 #: The first of a month as French and Portuguese write it (``1er mars``, ``1º de maio``,
 #: ``1° de maio``), before a word: dateutil knows only English ordinals (``1st``).
 _ORDINAL_DAY = re.compile(r"(?<!\d)(\d{1,2})(?:er|re|ère|º|ª|°)(?=\s+[^\W\d_])", re.IGNORECASE)
@@ -701,7 +709,7 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool | None)
     # another hour too: a clock written as 00:00 is a clock (placed by an offset column),
     # as it is in the ISO spellings, not a date alone
     b = dt.datetime(2001, 2, 2, 13)
-    seen: dict[str, tuple[float, bool, bool, bool, float]] = {}
+    seen: dict[str, tuple[float, bool, bool, bool, float, bool]] = {}
     unknown_zone: set[str] = set()
     ranges: set[str] = set()
     weekday_conflicts: set[str] = set()
@@ -787,9 +795,10 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool | None)
             digits = _FRACTION.search(clean)
             if digits and int(digits.group(1)[:6].ljust(6, "0")) == naive.microsecond:
                 frac_ns = int(digits.group(1).ljust(9, "0"))  # nanoseconds too, as ISO's
-            seen[text] = (secs, zoned, has_clock, month_only, float(frac_ns))
+            short = str(p1.year) not in clean  # '05-MAR-24': a two-digit year
+            seen[text] = (secs, zoned, has_clock, month_only, float(frac_ns), short)
     keys = list(seen)
-    table = np.array([seen[k] for k in keys], dtype="float64").reshape(-1, 5)
+    table = np.array([seen[k] for k in keys], dtype="float64").reshape(-1, 6)
     at = pd.Index(keys).get_indexer(texts.astype("str").to_numpy(dtype=object))
     got = table[at]
     acc.secs[rows] = got[:, 0]
@@ -798,6 +807,7 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool | None)
     acc.frac_ns[rows] = got[:, 4].astype("int64")
     acc.done[rows] = True
     counts["month_precision"] = int((got[:, 3].astype(bool) & np.isfinite(got[:, 0])).sum())
+    counts["two_digit_years"] = int((got[:, 5].astype(bool) & np.isfinite(got[:, 0])).sum())
     for count, examples, found in (
         ("zone_unknown", "zone_examples", unknown_zone),
         ("ranges", "range_examples", ranges),
@@ -1019,6 +1029,12 @@ def parse_times(
         decided = {"day-first": True, "month-first": False}.get(order or "")
         counts = _free_text(acc, s, rest, bool(dayfirst) if dayfirst is not None else decided)
         formats["free text"] = int(np.isfinite(acc.secs[rest]).sum())
+        if counts["two_digit_years"]:
+            assumptions["two_digit_years"] = "69-99 -> 1969-1999, 00-68 -> 2000-2068"
+            notes.append(
+                f"{where}: {counts['two_digit_years']} two-digit year(s) of dates written "
+                "in words read as 1969-2068 (e.g. 05-MAR-70 -> 1970, 05-MAR-24 -> 2024)"
+            )
         if counts["month_precision"]:
             notes.append(
                 f"{where}: {counts['month_precision']} value(s) give only a month and year; "
