@@ -139,3 +139,12 @@ def test_two_digit_years_of_dates_in_words_use_the_numeric_pivot(tmp_path):
     got = list(res.frame.sort_values("lat")["time"].dt.strftime("%Y-%m-%d"))
     assert got == ["1970-03-05", "2024-03-05", "1970-03-15"]
     assert any("2 two-digit year(s) of dates written in words" in n for n in res.notes)
+
+
+@pytest.mark.parametrize("header", ["Waktu", "Jam"])
+def test_indonesian_clock_headers_of_hhmm_are_read(tmp_path, header):
+    # no header word knew Indonesian/Malay 'Waktu' or 'Jam', and a column of digits is
+    # no clock by its values: every record's clock was lost with no note
+    res = read_beside_dates("seizures", tmp_path, header, ["0730", "2245"], n=2)
+    assert list(res.frame["time"].dt.strftime("%H:%M")) == ["07:30", "22:45"]
+    assert res.assumptions["time_of_day"]["column"] == header

@@ -418,7 +418,9 @@ ROLES: dict[str, Role] = {
             # Arabic, Chinese and Japanese; their clock words (час, godzina, ώρα, saat,
             # الساعة) are the time of day's
             "дата время czas ημερομηνία tarih zaman تاريخ التاريخ وقت الوقت "
-            "日期 时间 時間 日時 日付 時刻 时刻"
+            "日期 时间 時間 日時 日付 時刻 时刻 "
+            # Indonesian and Malay: a date ('tanggal', 'tarikh') and a moment ('waktu')
+            "tanggal tarikh waktu"
         ),
         weak=_fs("year t"),
         # An identity's numbers (a 9-digit MMSI, a 7-digit IMO) parse as epoch seconds: a
@@ -432,7 +434,9 @@ ROLES: dict[str, Role] = {
         exact=("time", "time_utc", "time_of_day", "hour", "clock", "utc_time", "local_time"),
         strong=_fs(
             "time hour clock hora heure zeit uhrzeit tod "
-            "время час czas godzina ώρα saat zaman وقت الوقت ساعة الساعة 时刻 時刻"
+            "время час czas godzina ώρα saat zaman وقت الوقت ساعة الساعة 时刻 時刻 "
+            # Indonesian and Malay: 'Waktu', 'Jam' ('Jam (WIB)'), 'Pukul'
+            "waktu jam pukul"
         ),
         # a duration is no moment; another moment (an ETA, an arrival, a report, when the
         # record was kept) is not the record's
@@ -773,7 +777,9 @@ def number_fit(values: pd.Series) -> float:
 
 
 #: Header tokens naming a calendar date or year (a column of bare ``2019`` is then years).
-_DATE_TOKENS = _fs("date year yr day fecha datum jahr ano annee дата ημερομηνία tarih 日期 日付")
+_DATE_TOKENS = _fs(
+    "date year yr day fecha datum jahr ano annee дата ημερομηνία tarih tanggal tarikh 日期 日付"
+)
 
 
 #: Header tokens naming a moment written as a date and a time (a bare ``2023`` there is a
@@ -844,7 +850,8 @@ def _years_or_clocks(values: pd.Series, dates: pd.Series, column: str, date_colu
 #: Header words of a moment or a clock (``Zeitstempel``, ``Time stamp``): a column under one
 #: that holds some times of day, too few to be taken by its values, is said not read.
 _CLOCK_HINT = _STAMP_TOKENS | _fs(
-    "time hour clock hora heure zeit uhrzeit tod время час czas godzina ώρα saat zaman"
+    "time hour clock hora heure zeit uhrzeit tod время час czas godzina ώρα saat zaman "
+    "waktu jam pukul"
 )
 #: Whole header names (normalised) of a UTC offset or time zone column (:mod:`.zones`).
 OFFSET_NAMES = frozenset(
