@@ -148,3 +148,16 @@ def test_indonesian_clock_headers_of_hhmm_are_read(tmp_path, header):
     res = read_beside_dates("seizures", tmp_path, header, ["0730", "2245"], n=2)
     assert list(res.frame["time"].dt.strftime("%H:%M")) == ["07:30", "22:45"]
     assert res.assumptions["time_of_day"]["column"] == header
+
+
+def test_german_uhr_after_a_clock_is_read(tmp_path):
+    # '14:30 Uhr' in a time column was no clock (its record kept only its date), and
+    # '05.03.2024 14:30 Uhr' was rejected as naming an unknown time zone
+    res = _seizures(tmp_path, "Datum,Uhrzeit", ["05.03.2024,14:30 Uhr", "06.03.2024,7:05 Uhr"])
+    assert [t.isoformat() for t in res.frame["time"]] == [
+        "2024-03-05T14:30:00+00:00",
+        "2024-03-06T07:05:00+00:00",
+    ]
+    res = _seizures(tmp_path, "Datum", ["05.03.2024 14:30 Uhr", "06.03.2024 Uhr"])
+    assert [t.isoformat() for t in res.frame["time"]] == ["2024-03-05T14:30:00+00:00"]
+    assert res.by_rule.get("date_unparseable") == 1  # 'Uhr' with no clock is no time

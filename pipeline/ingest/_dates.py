@@ -49,7 +49,7 @@ _TIME = (
     r"\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?"
 )
 _ZONE = (
-    r"\s*(?P<z>Z|[Uu][Tt][Cc]|GMT|"
+    r"\s*(?P<z>Z|[Uu][Tt][Cc]|GMT|[Uu][Hh][Rr]|[Hh][Rr][Ss]|"
     r"(?:(?:UTC|GMT)\s*)?[+-]\d{1,2}(?::?\d{2})?)?\s*$"
 )
 #: ISO 8601 and its relatives: 2008-12-11, 2008/12/11 04:42, 2008-12-11T04:42:14.5+00.
@@ -68,7 +68,7 @@ _CLOCK = (
     r"^\s*(?:(?P<H>\d{1,2})[:hH](?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d{1,9}))?)?"
     r"|(?P<H2>\d{2})(?P<M2>\d{2})(?:(?P<S2>\d{2})(?:[.,](?P<f2>\d{1,9}))?)?)"
     r"\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?"
-    r"\s*(?P<z>Z|[Uu][Tt][Cc]|GMT|[Ll][Tt]|[Ll]ocal(?: time)?|[Hh][Rr][Ss]?|[Hh]|"
+    r"\s*(?P<z>Z|[Uu][Tt][Cc]|GMT|[Ll][Tt]|[Ll]ocal(?: time)?|[Uu][Hh][Rr]|[Hh][Rr][Ss]?|[Hh]|"
     r"(?:UTC|GMT)\s*[+-]\d{1,2}(?::?\d{2})?|[+-]\d{2}:?\d{2})?\s*$"
 )
 
@@ -184,7 +184,8 @@ def _zone_seconds(z: np.ndarray | None, n: int) -> tuple[np.ndarray, np.ndarray,
     s = pd.Series(z, dtype=object).fillna("").astype("str").str.strip().str.upper()
     explicit = (s != "").to_numpy()
     local = s.isin(["LT", "LOCAL", "LOCAL TIME"]).to_numpy()
-    hours_only = s.isin(["H", "HR", "HRS"]).to_numpy()  # '1430 hrs': a clock, no zone
+    # '1430 hrs', '14:30 Uhr': a clock, no zone
+    hours_only = s.isin(["H", "HR", "HRS", "UHR"]).to_numpy()
     seconds = np.zeros(n)
     off = _extract(s, r"(?P<sign>[+-])(?P<h>\d{1,2}):?(?P<m>\d{2})?$")
     if off is not None:
@@ -401,6 +402,7 @@ def _put_components(
     # -13 h: an offset after a bare date must be written in full (2021-03-12+01:00)
     z = pd.Series(parts.get("z"), dtype=object).fillna("").astype("str")
     clipped = ~timed & z.str.fullmatch(r"[+-]\d{1,2}").to_numpy(dtype=bool)
+    clipped |= ~timed & z.str.fullmatch(r"(?i)uhr|hrs").to_numpy(dtype=bool)  # no clock
     off = np.where(clipped, np.nan, off)
     frac = parts.get("f")
     if frac is not None:
