@@ -14,6 +14,8 @@ import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted
 from _kinds import read_beside_dates
 
+from pipeline.errors import InputError
+from pipeline.ingest import SeizureSource
 from pipeline.ingest.seizures import read_seizures
 
 pytestmark = IGNORE_PENDING_DEPRECATION
@@ -161,3 +163,17 @@ def test_german_uhr_after_a_clock_is_read(tmp_path):
     res = _seizures(tmp_path, "Datum", ["05.03.2024 14:30 Uhr", "06.03.2024 Uhr"])
     assert [t.isoformat() for t in res.frame["time"]] == ["2024-03-05T14:30:00+00:00"]
     assert res.by_rule.get("date_unparseable") == 1  # 'Uhr' with no clock is no time
+
+
+def test_year_day_month_dates_are_refused_or_read_as_dayfirst_says(tmp_path):
+    # '2024-15-03' (a database set to day-month order) was rejected while '2024-05-03'
+    # beside it (5 March) was read as 3 May: silently wrong
+    rows = ["2024-15-03", "2024-05-03", "2024-20-04"]
+    with pytest.raises(InputError, match=r"year-day-month .*'2024-15-03'.*dayfirst: true"):
+        _seizures(tmp_path, "date", rows)
+    path = tmp_path / "s.csv"  # written by the call above
+    res = read_seizures(SeizureSource(path=path, dayfirst=True), as_of=AS_OF)
+    assert list(res.frame["time"].dt.strftime("%m-%d")) == ["03-15", "03-05", "04-20"]
+    # an ISO column with a slip (a month 13) proves month-day elsewhere: read as ISO
+    res = _seizures(tmp_path, "date", ["2024-13-03", "2024-05-03", "2024-03-25"])
+    assert list(res.frame["time"].dt.strftime("%m-%d")) == ["05-03", "03-25"]

@@ -344,6 +344,60 @@ def _year_first(a, b, y, sub, raw: pd.Series, where: str, assumptions: dict) -> 
     return yf
 
 
+def _year_day_month(
+    month: np.ndarray,
+    day: np.ndarray,
+    raw: pd.Series,
+    where: str,
+    dayfirst: bool | None,
+    notes: list[str],
+) -> bool:
+    """Whether the year-first dates of a column are written year-day-month (``2024-15-03``).
+
+    A second field above 12 before a third of 12 or less is no month: some exports (a
+    database set to day-month order) write ``yyyy-dd-mm``.  Such dates alone were rejected
+    while the others of their column, ``2024-05-03`` (5 March), were read as 3 May.  When
+    some values prove day-month and none month-day (a third field above 12), the column is
+    year-day-month: with ``dayfirst`` true it is read so (noted); with it unset, values that
+    could be either are refused (:class:`InputError`); with it false, a note says so.  A
+    column of ISO dates with a slip (``2024-13-03`` among ``2024-03-25``) has values that
+    prove month-day, and is read as ISO.
+    """
+    valid_m = (month >= 1) & (month <= 12)
+    valid_d = (day >= 1) & (day <= 12)
+    proves_dm = (month > 12) & (month <= 31) & valid_d
+    proves_md = (day > 12) & (day <= 31) & valid_m
+    either = valid_m & valid_d
+    if not proves_dm.any() or proves_md.any():
+        return False
+    example = raw.iloc[np.flatnonzero(proves_dm)[0]]
+    evidence = (
+        f"{int(proves_dm.sum())} value(s) such as {example!r} have a second field above 12 "
+        "(a day, not a month) and none a third field above 12"
+    )
+    if dayfirst:
+        notes.append(
+            f"{where}: {int(month.size)} year-first date(s) read year-day-month (yyyy-dd-mm) "
+            f"as dayfirst says: {evidence}"
+        )
+        return True
+    if not either.any():
+        return False  # nothing to misread: those values are rejected as they are
+    examples = list(pd.unique(raw.iloc[np.flatnonzero(either)].to_numpy(dtype=object))[:3])
+    if dayfirst is None:
+        raise InputError(
+            f"{where}: year-first dates look written year-day-month ({evidence}), and "
+            f"{int(either.sum())} such as {examples!r} could be either; set dayfirst: true to "
+            "read them yyyy-dd-mm, or write them yyyy-mm-dd in the source"
+        )
+    notes.append(
+        f"{where}: {evidence}: those are rejected, and {int(either.sum())} date(s) such as "
+        f"{examples!r} are read year-month-day as dayfirst: false says; if the column is "
+        "yyyy-dd-mm they are wrong"
+    )
+    return False
+
+
 def _two_digit(year: np.ndarray, digits: np.ndarray | None) -> tuple[np.ndarray, int]:
     """Expand 2-digit years with the POSIX pivot (69-99 -> 19xx, 00-68 -> 20xx)."""
     if digits is None:
@@ -882,15 +936,13 @@ def parse_times(
         if hit.any():
             rows = np.flatnonzero(hit)
             sub = {k: v[hit] for k, v in parts.items()}
-            _put_components(
-                acc,
-                rows,
-                sub,
-                _num(sub["y"], rows.size),
-                _num(sub["m"], rows.size),
-                _num(sub["d"], rows.size),
-            )
-            formats["year-month-day"] = int(hit.sum())
+            month, day = _num(sub["m"], rows.size), _num(sub["d"], rows.size)
+            if _year_day_month(month, day, s.iloc[rows], where, dayfirst, notes):
+                month, day = day, month
+                formats["year-day-month"] = int(hit.sum())
+            else:
+                formats["year-month-day"] = int(hit.sum())
+            _put_components(acc, rows, sub, _num(sub["y"], rows.size), month, day)
 
     order: str | None = None
     got = _pending_rows(s, _ABY, acc.done)
