@@ -177,3 +177,13 @@ def test_year_day_month_dates_are_refused_or_read_as_dayfirst_says(tmp_path):
     # an ISO column with a slip (a month 13) proves month-day elsewhere: read as ISO
     res = _seizures(tmp_path, "date", ["2024-13-03", "2024-05-03", "2024-03-25"])
     assert list(res.frame["time"].dt.strftime("%m-%d")) == ["05-03", "03-25"]
+
+
+@pytest.mark.parametrize("value", ["2024-03-05/06", "2024-03-05 - 06", "2024-03-05T10:00/12:00"])
+def test_a_date_with_a_second_day_or_clock_is_a_range_not_an_hour(tmp_path, value):
+    # dateutil read the second day as an hour (2024-03-05 06:00) and an ISO 8601 interval
+    # as its end (12:00), with no note
+    res = _seizures(tmp_path, "date", [value, "2024-03-07"])
+    assert len(res.frame) == 1
+    assert res.by_rule.get("date_unparseable") == 1
+    assert any("range of days" in n and value in n for n in res.notes), res.notes

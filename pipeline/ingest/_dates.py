@@ -655,6 +655,10 @@ _NUMERIC_DATE = r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,
 _RANGE = re.compile(
     r"(?:^|[^\d:.+\-/])\d{1,2}\s*[-\u2013\u2014]\s*\d{1,2}(?![\d:])(?!\s*[-/.]\s*\d)"
     rf"|{_NUMERIC_DATE}[^/]*?{_RANGE_SEP}\s*\D*{_NUMERIC_DATE}"
+    # a date then a lone day ('2024-03-05/06', '2024-03-05, 06': read as 06:00), and an
+    # ISO 8601 interval of clocks ('2024-03-05T10:00/12:00': read as its end)
+    rf"|^\s*{_NUMERIC_DATE}\s*(?:[/,\u2013\u2014]|-{{1,2}})\s*\d{{1,2}}\s*$"
+    r"|\d{1,2}:\d{2}[^/]*/[^/]*\d{1,2}:\d{2}"
     rf"|{_YEAR_TOKEN.pattern}.*?{_RANGE_WORD}.*?{_YEAR_TOKEN.pattern}",
     re.IGNORECASE,
 )
