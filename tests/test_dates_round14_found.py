@@ -187,3 +187,14 @@ def test_a_date_with_a_second_day_or_clock_is_a_range_not_an_hour(tmp_path, valu
     assert len(res.frame) == 1
     assert res.by_rule.get("date_unparseable") == 1
     assert any("range of days" in n and value in n for n in res.notes), res.notes
+
+
+def test_a_clock_before_a_date_in_words_is_not_its_year(tmp_path):
+    # '1730 5 Mar 2024': dateutil took the first four digits for the year (1730-03-05
+    # 20:24, accepted); the clock after the date ('5 Mar 2024 1730') stays read
+    res = _seizures(tmp_path, "date", ["1730 5 Mar 2024", "5 Mar 2024 1730", "2024-03-06 2015"])
+    assert [t.isoformat() for t in res.frame["time"]] == [
+        "2024-03-05T17:30:00+00:00",
+        "2024-03-06T20:15:00+00:00",
+    ]
+    assert res.by_rule.get("date_unparseable") == 1

@@ -733,6 +733,24 @@ _ORDINAL_DAY = re.compile(r"(?<!\d)(\d{1,2})(?:er|re|ère|º|ª|°)(?=\s+[^\W\d_
 _NUMERIC_MONTH = re.compile(r"\s*(?:\d{1,2}\s*[-/.]\s*\d{4}|\d{4}\s*[-/.]\s*\d{1,2})\s*")
 
 
+def _year_after_month(text: str) -> int | None:
+    """Return the year a date of ``text`` writes, or None.
+
+    The first field of a numeric year-first date (``2024-03-05 1730``), the last of a
+    numeric day/month date (``05.03.2024 1730``), or four digits right after a month name
+    (``5 Mar 2024``).
+    """
+    numeric = re.search(r"(?<![\d.])(\d{4})[-/.]\d{1,2}[-/.]\d{1,2}(?![\d.])", text) or re.search(
+        r"(?<![\d.])\d{1,2}[-/.]\d{1,2}[-/.](\d{4})(?![\d.])", text
+    )
+    if numeric:
+        return int(numeric.group(1))
+    for m in re.finditer(r"([^\W\d_]{3,})\.?,?\s*(\d{4})(?![\d:])", text):
+        if _PARSERINFO.month(m.group(1)):
+            return int(m.group(2))
+    return None
+
+
 def _names_month(text: str) -> bool:
     """Whether ``text`` names its month in words (then no day/month order is needed)."""
     return any(_PARSERINFO.month(w) for w in re.findall(r"[^\W\d_]{3,}", text))
@@ -829,6 +847,11 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool | None)
                 continue
             years = {int(y) for y in _YEAR_TOKEN.findall(clean)}
             if years and p1.year not in years:  # the year was read as something else
+                seen[text] = _UNREAD
+                continue
+            if len(years) > 1 and p1.year != _year_after_month(clean):
+                # '1730 5 Mar 2024': a clock and a year, both four digits; dateutil took
+                # the first for the year (1730-03-05 20:24); the year follows the month
                 seen[text] = _UNREAD
                 continue
             named = _WEEKDAY.search(clean)
