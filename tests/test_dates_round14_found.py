@@ -198,3 +198,9 @@ def test_a_clock_before_a_date_in_words_is_not_its_year(tmp_path):
         "2024-03-06T20:15:00+00:00",
     ]
     assert res.by_rule.get("date_unparseable") == 1
+
+
+def test_spanish_a_m_p_m_with_a_space_in_a_clock_column_is_read(tmp_path):
+    # Spanish-locale Excel writes '2:30:00 p. m.': the 'Hora' column was not used at all
+    res = read_beside_dates("seizures", tmp_path, "Hora", ["2:30:00 p. m.", "12:05 a. m."], n=2)
+    assert list(res.frame["time"].dt.strftime("%H:%M")) == ["14:30", "00:05"]

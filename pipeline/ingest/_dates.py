@@ -46,7 +46,7 @@ NS_RANGE = f"{NS_MIN:%Y-%m-%d %H:%M}..{NS_MAX:%Y-%m-%d %H:%M} UTC"
 
 _TIME = (
     r"(?:(?:[T ]+|\s*,\s*)(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d{1,9}))?)?"
-    r"\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?"
+    r"\s*(?P<ampm>[AaPp]\.?\s?[Mm]\.?)?)?"
 )
 _ZONE = (
     r"\s*(?P<z>Z|[Uu][Tt][Cc]|GMT|[Uu][Hh][Rr]|[Hh][Rr][Ss]|"
@@ -67,7 +67,7 @@ _ISO_WEEK = r"^\s*(?P<y>\d{4})-?[Ww](?P<w>\d{2})(?:-?(?P<d>[1-7]))?\s*$"
 _CLOCK = (
     r"^\s*(?:(?P<H>\d{1,2})[:hH](?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d{1,9}))?)?"
     r"|(?P<H2>\d{2})(?P<M2>\d{2})(?:(?P<S2>\d{2})(?:[.,](?P<f2>\d{1,9}))?)?)"
-    r"\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?"
+    r"\s*(?P<ampm>[AaPp]\.?\s?[Mm]\.?)?"
     r"\s*(?P<z>Z|[Uu][Tt][Cc]|GMT|[Ll][Tt]|[Ll]ocal(?: time)?|[Uu][Hh][Rr]|[Hh][Rr][Ss]?|[Hh]|"
     r"(?:UTC|GMT)\s*[+-]\d{1,2}(?::?\d{2})?|[+-]\d{2}:?\d{2})?\s*$"
 )
