@@ -815,7 +815,7 @@ def _all_years(values: pd.Series) -> bool:
     return bool(len(text)) and bool(text.str.fullmatch(_BARE_YEAR).all())
 
 
-def _years_or_clocks(values: pd.Series, dates: pd.Series, column: str, date_column: str) -> str:
+def _years_or_clocks(values: pd.Series, dates: pd.Series, date_column: str) -> str:
     """Say whether four-digit values that all are years (``1730``, ``2015``) are years or clocks.
 
     Under a header naming a moment or a clock beside a column of dates, ``2015`` is 20:15 or
@@ -1671,7 +1671,7 @@ def _pick(
             as_years = hhmm and _all_years(raw[col])
             reading = ""
             if as_years:
-                reading = _years_or_clocks(raw[col], raw[date_col], col, date_col)
+                reading = _years_or_clocks(raw[col], raw[date_col], date_col)
                 if reading.startswith("years"):
                     years_of_dates.append(f"{col!r} ({reading.split(': ', 1)[1]})")
                     continue
