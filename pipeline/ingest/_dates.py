@@ -468,7 +468,7 @@ def _put_components(
 
 
 def parse_clock(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Parse a time-of-day column; see :func:`_clock_parts` (without its last two flags)."""
+    """Parse a time-of-day column; see :func:`_clock_parts` (without its flags)."""
     secs, zoned, local, bad, _ = _clock_parts(values)
     return secs, zoned, local, bad
 
