@@ -204,3 +204,24 @@ def test_spanish_a_m_p_m_with_a_space_in_a_clock_column_is_read(tmp_path):
     # Spanish-locale Excel writes '2:30:00 p. m.': the 'Hora' column was not used at all
     res = read_beside_dates("seizures", tmp_path, "Hora", ["2:30:00 p. m.", "12:05 a. m."], n=2)
     assert list(res.frame["time"].dt.strftime("%H:%M")) == ["14:30", "00:05"]
+
+
+@pytest.mark.parametrize("kind", ["seizures", "tracks"])
+def test_day_fractions_under_a_clock_header_are_read_as_clocks(tmp_path, kind):
+    # a spreadsheet's time cells formatted 'General' export as fractions of a day: the
+    # 'Time' column was not used and every record kept only its date
+    values = ["0.6041666667", "0.3125", "0.9993055556", "0"]
+    res = read_beside_dates(kind, tmp_path, "Time", values, n=4, date_header="Date")
+    assert sorted(res.frame["time"].dt.strftime("%H:%M:%S")) == [
+        "00:00:00",
+        "07:30:00",
+        "14:30:00",
+        "23:59:00",
+    ]
+    assert any("fraction of a day" in n and "'0.6041666667' is 14:30:00" in n for n in res.notes)
+
+
+def test_day_fractions_are_no_clock_by_their_values_alone(tmp_path):
+    # a share beside a date, under a header that names no clock, stays what it is
+    res = read_beside_dates("seizures", tmp_path, "share", ["0.25", "0.5", "0.75"], n=3)
+    assert list(res.frame["time"].dt.strftime("%H:%M")) == ["00:00"] * 3

@@ -38,7 +38,7 @@ from ._common import (
     parse_coordinate,
     split_pair,
 )
-from ._dates import parse_clock, parse_times
+from ._dates import day_fractions, parse_clock, parse_times
 from ._quantity import quantity_fit
 
 __all__ = [
@@ -2241,6 +2241,8 @@ def _content_ok(
         span = _duration_example(values, hours=False)
         if span is not None:
             return False, f"holds durations ({span!r} is no time of day), not clocks"
+        if day_fractions(_sample(values)):
+            return True, "every sampled value is a fraction of a day (a spreadsheet's time cell)"
         share = clock_fit(values)
         return share >= (0.5 if exact else 0.8), f"{share:.0%} of sampled values are times of day"
     if role == "quantity":  # '1200 kg', '1,234.5': the quantity parser's shapes

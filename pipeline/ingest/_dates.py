@@ -34,7 +34,15 @@ import pyarrow.compute as pc
 from ..errors import AmbiguousDateOrder, InputError
 from ._common import decimal_texts_to_floats, missing_mask
 
-__all__ = ["NS_MAX", "NS_MIN", "NS_RANGE", "ParsedTimes", "parse_clock", "parse_times"]
+__all__ = [
+    "NS_MAX",
+    "NS_MIN",
+    "NS_RANGE",
+    "ParsedTimes",
+    "day_fractions",
+    "parse_clock",
+    "parse_times",
+]
 
 #: First and last whole seconds the ``datetime64[ns]`` contract can hold.
 _LO_S = -9_223_372_036
@@ -465,6 +473,32 @@ def _put_components(
     acc.done[rows] = True
     acc.has_clock[rows] = timed & ~np.isnan(clock)
     acc.zoned[rows] = zoned
+
+
+#: A fraction of a day as a spreadsheet writes a time cell formatted 'General'
+#: (``0.6041666667`` is 14:30), or ``0`` (midnight).
+_DAY_FRACTION = r"^\s*(?:0?\.\d+|0(?:\.0*)?)\s*$"
+
+
+def day_fractions(values: pd.Series) -> bool:
+    """Whether every value present is a fraction of a day (0 <= x < 1), some with 2+ decimals.
+
+    A spreadsheet's time cells formatted 'General' export so (``0.5`` is 12:00).  Only a
+    column whose header names a clock is read so (:func:`times_with_clock`): by its values
+    alone, a share or a probability is no time of day.
+    """
+    v = values[~missing_mask(values)]
+    if not len(v):
+        return False
+    if v.dtype.kind in "fiu":
+        x = v.to_numpy(dtype="float64")
+        return bool(((x >= 0) & (x < 1)).all() and (x != 0).any())
+    if v.dtype.kind == "b":
+        return False
+    text = v.astype("str").str.strip()
+    return bool(
+        text.str.fullmatch(_DAY_FRACTION).all() and text.str.contains(r"\.\d{2}", regex=True).any()
+    )
 
 
 def parse_clock(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -1458,7 +1492,15 @@ def times_with_clock(
     parsed = parse_times(dates, dayfirst=dayfirst, order_by=order_by, name=name, column=date_column)
     if clock is None or clock_column is None:
         return parsed, None
-    secs, zoned, local, bad, flags = _clock_parts(clock)
+    fractions = day_fractions(clock)
+    if fractions:  # 0.6041666667: 14:30, to the second
+        x = pd.to_numeric(clock, errors="coerce").to_numpy(dtype="float64")
+        secs = np.round(x * 86400.0)
+        z = np.zeros(len(clock), dtype=bool)
+        zoned, local, bad = z, z, z.copy()
+        flags = {k: z for k in _CLOCK_FLAGS}
+    else:
+        secs, zoned, local, bad, flags = _clock_parts(clock)
     base = parsed.times.notna().to_numpy() & ~parsed.has_clock
     # Dates that all read 00:00:00 (a spreadsheet's date cells, written with their
     # midnight) carry no time of day: the clock column gives it, as for bare dates.
@@ -1498,6 +1540,14 @@ def times_with_clock(
         parts.append(f"{report['naive_as_utc']} without zone taken as UTC")
     parsed.notes.append(f"{where}: " + "; ".join(parts))
     parsed.notes += _clock_edge_notes(where, clock, {k: use & v for k, v in flags.items()})
+    if fractions and report["combined"]:
+        first = clock.iloc[np.flatnonzero(use)[0]]
+        secs0 = int(secs[np.flatnonzero(use)[0]])
+        parsed.notes.append(
+            f"{where}: every value is a fraction of a day, as a spreadsheet's time cell "
+            f"formatted 'General' writes it: read so ({first!r} is "
+            f"{secs0 // 3600:02d}:{secs0 % 3600 // 60:02d}:{secs0 % 60:02d}, to the second)"
+        )
     if report["local_not_combined"]:
         parsed.notes.append(
             f"{where}: {report['local_not_combined']} time(s) are local time (LT) with no "
