@@ -225,3 +225,16 @@ def test_day_fractions_are_no_clock_by_their_values_alone(tmp_path):
     # a share beside a date, under a header that names no clock, stays what it is
     res = read_beside_dates("seizures", tmp_path, "share", ["0.25", "0.5", "0.75"], n=3)
     assert list(res.frame["time"].dt.strftime("%H:%M")) == ["00:00"] * 3
+
+
+def test_a_clock_with_a_zone_abbreviation_is_placed_by_it(tmp_path):
+    # '02:30 WIB' (UTC+7) was no time of day: the records kept only their dates; an
+    # abbreviation of several zones ('IST') is still not read
+    res = _seizures(tmp_path, "date,time", ["2024-03-05,14:30 WIB", "2024-03-06,02:30 WIB"])
+    assert [t.isoformat() for t in res.frame["time"]] == [
+        "2024-03-05T07:30:00+00:00",
+        "2024-03-05T19:30:00+00:00",
+    ]
+    res = _seizures(tmp_path, "date,time", ["2024-03-05,14:30 IST", "2024-03-06,02:30 WIB"])
+    assert res.frame["time"].iloc[0].isoformat() == "2024-03-05T00:00:00+00:00"
+    assert any("1 value(s) are not a time of day" in n for n in res.notes), res.notes

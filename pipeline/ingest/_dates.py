@@ -77,7 +77,7 @@ _CLOCK = (
     r"|(?P<H2>\d{2})(?P<M2>\d{2})(?:(?P<S2>\d{2})(?:[.,](?P<f2>\d{1,9}))?)?)"
     r"\s*(?P<ampm>[AaPp]\.?\s?[Mm]\.?)?"
     r"\s*(?P<z>Z|[Uu][Tt][Cc]|GMT|[Ll][Tt]|[Ll]ocal(?: time)?|[Uu][Hh][Rr]|[Hh][Rr][Ss]?|[Hh]|"
-    r"(?:UTC|GMT)\s*[+-]\d{1,2}(?::?\d{2})?|[+-]\d{2}:?\d{2})?\s*$"
+    r"(?:UTC|GMT)\s*[+-]\d{1,2}(?::?\d{2})?|[+-]\d{2}:?\d{2}|[A-Z]{2,5})?\s*$"
 )
 
 
@@ -195,6 +195,14 @@ def _zone_seconds(z: np.ndarray | None, n: int) -> tuple[np.ndarray, np.ndarray,
     # '1430 hrs', '14:30 Uhr': a clock, no zone
     hours_only = s.isin(["H", "HR", "HRS", "UHR"]).to_numpy()
     seconds = np.zeros(n)
+    # '14:30 WIB', '0230 SGT': a zone abbreviation of one meaning; any other ('IST', 'CST')
+    # is no zone to place the clock by (NaN: not read, said)
+    letters = s.str.fullmatch(r"[A-Z]{2,5}").to_numpy(dtype=bool)
+    named = letters & ~local & ~hours_only & ~s.isin(["UTC", "GMT", "Z"]).to_numpy()
+    if named.any():
+        hours = s[named].map(ZONE_ABBREVIATIONS).to_numpy(dtype="float64")
+        seconds = seconds.copy()
+        seconds[named] = hours * 3600.0
     off = _extract(s, r"(?P<sign>[+-])(?P<h>\d{1,2}):?(?P<m>\d{2})?$")
     if off is not None:
         hit = off["__match"]
