@@ -238,3 +238,12 @@ def test_a_clock_with_a_zone_abbreviation_is_placed_by_it(tmp_path):
     res = _seizures(tmp_path, "date,time", ["2024-03-05,14:30 IST", "2024-03-06,02:30 WIB"])
     assert res.frame["time"].iloc[0].isoformat() == "2024-03-05T00:00:00+00:00"
     assert any("1 value(s) are not a time of day" in n for n in res.notes), res.notes
+
+
+def test_iso_8601_basic_format_is_read(tmp_path):
+    # '20240305T143000Z' was rejected with a note asking for dayfirst, which cannot help
+    res = _seizures(tmp_path, "date", ["20240305T143000Z", "20240306T0915+0700"])
+    assert [t.isoformat() for t in res.frame["time"]] == [
+        "2024-03-05T14:30:00+00:00",
+        "2024-03-06T02:15:00+00:00",
+    ]

@@ -62,6 +62,13 @@ _ZONE = (
 )
 #: ISO 8601 and its relatives: 2008-12-11, 2008/12/11 04:42, 2008-12-11T04:42:14.5+00.
 _YMD = r"^\s*(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})" + _TIME + _ZONE
+#: ISO 8601's basic format, a date and a clock without separators: 20240305T143000Z,
+#: 20240305T1430+0700 (a compact date alone, 20240305, is a number: :func:`_numbers`).
+_YMD_BASIC = (
+    r"^\s*(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})T(?P<H>\d{2})(?P<M>\d{2})"
+    r"(?:(?P<S>\d{2})(?:[.,](?P<f>\d{1,9}))?)?"
+    r"(?P<z>Z|[+-]\d{2}(?::?\d{2})?)?\s*$"
+)
 #: Two numbers then a year: 25/12/2020, 2/1/2018 5:30:00 PM, 01.02.18 14:00.
 _ABY = r"^\s*(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.](?P<y>\d{4}|\d{2})" + _TIME + _ZONE
 #: A year and month only: 2020-03.
@@ -1012,6 +1019,15 @@ def parse_times(
             else:
                 formats["year-month-day"] = int(hit.sum())
             _put_components(acc, rows, sub, _num(sub["y"], rows.size), month, day)
+
+    got = _pending_rows(s, _YMD_BASIC, acc.done)
+    if got is not None:  # '20240305T1430Z' was refused as needing a day/month order
+        rows, sub = got
+        n_rows = rows.size
+        _put_components(
+            acc, rows, sub, _num(sub["y"], n_rows), _num(sub["m"], n_rows), _num(sub["d"], n_rows)
+        )
+        formats["ISO 8601 basic"] = int(n_rows)
 
     order: str | None = None
     got = _pending_rows(s, _ABY, acc.done)
