@@ -707,7 +707,8 @@ _RANGE = re.compile(
     # a date then a lone day ('2024-03-05/06', '2024-03-05, 06': read as 06:00), and an
     # ISO 8601 interval of clocks ('2024-03-05T10:00/12:00': read as its end)
     rf"|^\s*{_NUMERIC_DATE}\s*(?:[/,\u2013\u2014]|-{{1,2}})\s*\d{{1,2}}\s*$"
-    r"|\d{1,2}:\d{2}[^/]*/[^/]*\d{1,2}:\d{2}"
+    r"|\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?\s*(?:Z|[+-]\d{2}:?\d{2})?\s*/\s*"
+    r"(?:\d{4}-\d{2}-\d{2}T)?\d{1,2}:\d{2}"
     rf"|{_YEAR_TOKEN.pattern}.*?{_RANGE_WORD}.*?{_YEAR_TOKEN.pattern}",
     re.IGNORECASE,
 )
@@ -775,6 +776,9 @@ _YEAR_FIRST_DATE = re.compile(r"(?<![\d.])\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?![\d.])
 #: The fraction of a second after a clock (``10:00:00.123456789``): dateutil keeps microseconds.
 _FRACTION = re.compile(r"(?<!\d)\d{1,2}:\d{2}:\d{2}[.,](\d{1,9})(?!\d)")
 _UNREAD = (np.nan, False, False, False, 0.0, False)
+#: The longest free-text date read ('Tuesday, 5 de septiembre de 2024 a las 14:30:15.123456789
+#: (UTC+05:30)' is 70); a longer value is no date.
+_FREE_TEXT_CHARS = 200
 #: The first of a month as French and Portuguese write it (``1er mars``, ``1º de maio``,
 #: ``1° de maio``), before a word: dateutil knows only English ordinals (``1st``).
 _ORDINAL_DAY = re.compile(r"(?<!\d)(\d{1,2})(?:er|re|ère|º|ª|°)(?=\s+[^\W\d_])", re.IGNORECASE)
@@ -856,6 +860,11 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool | None)
         warnings.simplefilter("always")
         for u in uniq:  # distinct free-text dates only
             text = str(u)
+            if len(text) > _FREE_TEXT_CHARS:
+                # no date is this long; the range patterns' scans grow with the square of
+                # a value's length (a 1 MB cell would take hours)
+                seen[text] = _UNREAD
+                continue
             if _range_or_two_dates(text):
                 seen[text] = _UNREAD
                 ranges.add(text)
