@@ -1703,9 +1703,7 @@ def _pick(
                 partial.append(f"{col!r} ({share:.0%} of its values)")
         spans += [r for r in refused if "holds durations" in r]
         if spans or moments or partial or unpadded or years_of_dates:
-            cols = [
-                r.split("'")[1] for r in spans + moments + partial + unpadded + years_of_dates
-            ]
+            cols = [r.split("'")[1] for r in spans + moments + partial + unpadded + years_of_dates]
             said = []
             if unpadded:
                 said.append(
