@@ -487,7 +487,9 @@ def region_to_cells(
     number = isinstance(margin_km, int | float | np.integer | np.floating)
     if isinstance(margin_km, bool | np.bool_) or not number or not float(margin_km) >= 0:
         raise InputError(f"margin_km must be a distance >= 0 in km, got {margin_km!r}")
-    geoms = _region_geometries(region)
+    # Each polygon of a multi-part area stands alone: an island too small to hold a cell
+    # centre gets its own point's cell, as it does drawn as a feature of its own.
+    geoms = [p for g in _region_geometries(region) for p in _area_parts(g)]
     pieces = [_strips(g) for g in geoms]
     if max_cells is not None:
         _check_cell_budget([p for ps in pieces for p in ps], resolution, max_cells, region)
@@ -507,6 +509,13 @@ def region_to_cells(
         rings = min(margin_km, np.pi * EARTH_RADIUS_KM) / (edge_km * np.sqrt(3))
         cells = _grow_rings(cells, int(np.ceil(rings)), max_cells, region, resolution)
     return cells
+
+
+def _area_parts(geom) -> list:
+    """Return the polygons of ``geom`` (``geom`` itself when it has none)."""
+    parts = shapely.get_parts(geom)
+    polygons = parts[shapely.get_dimensions(parts) == 2]
+    return list(polygons) if len(polygons) > 1 else [geom]
 
 
 def _grow_rings(

@@ -1056,6 +1056,77 @@ def _looks_like_id(values: pd.Series) -> bool:
     return not bool(text.str.fullmatch(r"[+-]?\d*[.,]\d*[1-9]\d*").mean() > 0.5)
 
 
+#: Header words of a measurement, whose whole-number values repeat as codes do: a GPX
+#: track's ``ele`` (0 at sea) exported with QGIS/ogr2ogr is no vessel id found by values.
+_MEASURES = _fs(
+    "ele elev elevation alt altitude height geoidheight depth magvar hdop vdop pdop sat sats "
+    "satellites accuracy temp temperature battery rssi snr"
+)
+#: Header words of a track, which a vessel may sail several of (one per voyage or day).
+_TRACK_WORDS = _fs("track tracks traj trajectory trajectories")
+
+
+def _vessel_of_tracks(raw: _Frame, col: str, others: list[str]) -> str | None:
+    """Say why ``col`` holds tracks of the vessels another column names, or return None.
+
+    A ``track_id`` beside a ``vessel_name`` where every track is one vessel's and most
+    vessels sail two or more tracks is cut per voyage or day: read as the vessel id, each
+    vessel counts once per track (in ``distinct_vessels``, as gaps between its tracks lost).
+    """
+    words = set(name_tokens(col))
+    if not (words & _TRACK_WORDS) or words & _SHIP_IDENTITY:
+        return None
+    tracks = raw[col]
+    for other in others:
+        if other == col or not (_SHIP_IDENTITY & set(name_tokens(other))):
+            continue
+        ok = ~(missing_mask(tracks) | missing_mask(raw[other]))
+        t = tracks[ok].astype("str").str.strip().to_numpy()
+        v = raw[other][ok].astype("str").str.strip().to_numpy()
+        if not len(t):
+            continue
+        pairs = pd.DataFrame({"t": t, "v": v}).drop_duplicates()
+        if pairs["t"].duplicated().any():  # a track of two vessels: no nesting
+            continue
+        per_vessel = pairs.groupby("v")["t"].size()
+        if float(per_vessel.median()) >= 2:
+            return (
+                f"{len(pairs)} tracks within {len(per_vessel)} vessels of {other!r} (a median "
+                f"of {float(per_vessel.median()):g} each, every track one vessel's): tracks "
+                "cut per voyage or day, not the vessel"
+            )
+    return None
+
+
+#: Rows compared by :func:`_numbers_rows_of` (the file's order is needed: no sample).
+_COUNTER_ROWS = 50_000
+
+
+def _numbers_rows_of(values: pd.Series, groups: pd.Series) -> bool:
+    """Whether ``values`` count the rows of each value of ``groups`` (0 or 1, 2, 3, ...).
+
+    Compared in the file's order over its first rows: a point number within each track
+    (``id`` beside ``name``) starts again at each track, as no identity does.
+    """
+    values, groups = values.iloc[:_COUNTER_ROWS], groups.iloc[:_COUNTER_ROWS]
+    ok = ~(missing_mask(values) | missing_mask(groups))
+    if int(ok.sum()) < 4:
+        return False
+    x = pd.to_numeric(values[ok].astype("str").str.strip(), errors="coerce").to_numpy(
+        dtype="float64"
+    )
+    if not np.isfinite(x).all():
+        return False
+    key = groups[ok].astype("str").str.strip()
+    if key.nunique() < 2:
+        return False
+    nth = key.groupby(key.to_numpy(), sort=False).cumcount().to_numpy()
+    if nth.max() < 1:
+        return False
+    step = x - nth
+    return bool(step.min() == step.max() and step[0] in (0.0, 1.0))
+
+
 def _code_like(values: pd.Series) -> bool:
     """Values look like identifiers: integers, or short codes without spaces."""
     v = _sample(values)
@@ -1566,6 +1637,22 @@ def _pick(
         ranked = [r for r in ranked if r[1] in filled] + [r for r in ranked if r[1] in empty]
     for k, (score, col, why) in enumerate(ranked):
         ok, detail = _content_ok(raw[col], role, identity, exact=score > 80, column=col)
+        if ok and identity:
+            # A bare 'id' that numbers the points of each track (1, 2, 3, ... again for each
+            # 'name') repeats like an identity and would make every n-th point one "vessel".
+            counted = next(
+                (c for _, c, _ in ranked if c != col and _numbers_rows_of(raw[col], raw[c])),
+                None,
+            )
+            if counted is not None:
+                ok = False
+                detail = (
+                    f"numbers the rows of each {counted!r} (1, 2, 3, ... again for each): "
+                    "a point number, not the vessel"
+                )
+            within = _vessel_of_tracks(raw, col, [c for _, c, _ in ranked]) if ok else None
+            if within is not None:
+                ok, detail = False, within
         if ok and role == "time" and _years_only(raw[col]):
             # UCDP's 'year' beside its 'date_start': a column of whole dates, further down
             # the names, says more than the year every record was placed on 1 January of.
@@ -1589,6 +1676,8 @@ def _pick(
                 if found is not None:
                     return found
         if ok:
+            if identity and refused:
+                detail += "; not " + ", ".join(refused)
             passed = [c for _, c, _ in ranked[k + 1 :]]
             if passed:
                 detail += f"; preferred over {passed!r}"
@@ -1755,7 +1844,7 @@ def _pick(
         pickable = [
             c
             for c in cands
-            if not (set(name_tokens(c)) & (spec.veto | UNIT_TOKENS | QUALIFIERS))
+            if not (set(name_tokens(c)) & (spec.veto | UNIT_TOKENS | QUALIFIERS | _MEASURES))
             and c not in {r.split("'")[1] for r in refused}
             and _code_like(raw[c])
         ]
