@@ -5,6 +5,9 @@
   "vessel" (6 vessels instead of 2, or half the pings rejected as ``duplicate_time``).
 - A ``track_id`` cut per voyage beside the ship's ``vessel_name`` (every track one ship's,
   most ships two or more tracks) was the vessel id: each ship counted once per voyage.
+- A row number that starts again where two exports were joined (pandas' ``level_0``, a
+  PostGIS ``gid``, ``#``, ``No.``) was taken as the vessel id by its values: the n-th row of
+  every export one "vessel".
 - A GPX ``track_points`` layer saved as CSV by QGIS/ogr2ogr (``track_fid``,
   ``track_seg_id``, ``track_seg_point_id``, ``ele``, ...): its elevation, 0 at sea on every
   point, was taken as the vessel id by its values, so every track was one vessel.
@@ -95,6 +98,27 @@ def test_a_track_id_per_voyage_beside_the_ship_is_not_the_vessel_id(tmp_path, he
 def test_one_track_per_ship_keeps_its_track_id(tmp_path):
     res = read_tracks(_voyages(tmp_path / "t.csv", "track_id,callsign,time,lat,lon", voyages=1))
     assert sorted(res.frame["vessel_id"].unique()) == ["0", "100"]
+
+
+def _joined_exports(path, header: str, codes: bool = False):
+    """Two days' exports joined end to end, each with its own row number from 0, no id."""
+    lines = [header]
+    for day in range(2):
+        for k in range(6):
+            t = f"2024-03-0{day + 1}T00:{10 * k:02d}:00Z"
+            code = f"V{day}," if codes else ""
+            lines.append(f"{k},{code}{t},{10 + 0.5 * day + 0.001 * k:.4f},{-60 + 0.001 * k:.4f}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("header", ["level_0", "gid", "#", "No."])
+def test_a_row_number_that_starts_again_is_no_vessel_id_by_its_values(tmp_path, header):
+    path = _joined_exports(tmp_path / "t.csv", f"{header},time,lat,lon")
+    with pytest.raises(InputError, match=r"refused: .*a row number"):
+        read_tracks(path)
+    beside = _joined_exports(tmp_path / "c.csv", f"{header},code,time,lat,lon", codes=True)
+    assert sorted(read_tracks(beside).frame["vessel_id"].unique()) == ["V0", "V1"]
 
 
 def _qgis_track_points(path):

@@ -1127,6 +1127,23 @@ def _numbers_rows_of(values: pd.Series, groups: pd.Series) -> bool:
     return bool(step.min() == step.max() and step[0] in (0.0, 1.0))
 
 
+def _counts_rows(values: pd.Series) -> bool:
+    """Whether ``values`` number the rows in the file's order, starting again now and then.
+
+    Two exports joined end to end each keep their row number (pandas' ``level_0``, a
+    PostGIS ``gid``, a ``#`` or ``No.`` column): 0, 1, 2, ..., 0, 1, 2, ... repeats as an id
+    does, and read as one would make the n-th row of every export one "vessel".
+    """
+    v = values.iloc[:_COUNTER_ROWS]
+    if bool(missing_mask(v).any()) or len(v) < 4:
+        return False
+    x = pd.to_numeric(v.astype("str").str.strip(), errors="coerce").to_numpy(dtype="float64")
+    if not np.isfinite(x).all() or x[0] not in (0.0, 1.0):
+        return False
+    again = x[1:] == x[0]
+    return bool(again.any() and ((np.diff(x) == 1) | again).all())
+
+
 def _code_like(values: pd.Series) -> bool:
     """Values look like identifiers: integers, or short codes without spaces."""
     v = _sample(values)
@@ -1841,12 +1858,18 @@ def _pick(
     if identity:
         cands = [c for c in columns if c not in used and _looks_like_id(raw[c])]
         spec = ROLES[role]
+        counters = [c for c in cands if _counts_rows(raw[c])]
         pickable = [
             c
             for c in cands
             if not (set(name_tokens(c)) & (spec.veto | UNIT_TOKENS | QUALIFIERS | _MEASURES))
             and c not in {r.split("'")[1] for r in refused}
             and _code_like(raw[c])
+            and c not in counters
+        ]
+        refused = refused + [
+            f"{c!r} (numbers the rows, 0 or 1, 2, 3, ... starting again: a row number)"
+            for c in counters
         ]
         if len(pickable) == 1:
             col = pickable[0]
