@@ -44,6 +44,8 @@ class Area:
     bbox: tuple[float, float, float, float] | None
     frame: Any = None
     polygon: Any = None
+    #: What reading the polygon file assumed (a polygon across 180° read the short way).
+    notes: tuple[str, ...] = ()
 
     @property
     def given(self) -> bool:
@@ -104,11 +106,12 @@ def read_area(bbox, polygon_path: Path | None, *, max_uncompressed_mb: float = 2
     frame = gpd.GeoDataFrame(raw, geometry=geoms, crs=crs)
     frame = frame[~(frame.geometry.isna() | frame.geometry.is_empty)].reset_index(drop=True)
     frame = _checked_polygons(frame, name)
-    frame = _to_lonlat(frame, name)
+    frame, notes = _to_lonlat(frame, name)
     return Area(
         _lonlat_bounds(frame.geometry.to_numpy()),
         frame,
         shapely.union_all(frame.geometry.to_numpy()),
+        tuple(notes),
     )  # type: ignore[arg-type]
 
 
@@ -244,7 +247,7 @@ _DENSIFY_STEPS = 64
 
 
 def _to_lonlat(frame, name: str):
-    """Return the area's polygons in EPSG:4326 within [-180, 180] longitude.
+    """Return the area's polygons in EPSG:4326 within [-180, 180] longitude, and notes.
 
     A projected polygon that straddles 180° (UTM zone 60, a Pacific Albers) reprojects to
     rings that jump from +179° to -179°: taken as written, the polygon is a band around the
@@ -263,8 +266,24 @@ def _to_lonlat(frame, name: str):
             frame = frame.set_geometry(frame.geometry.segmentize(size / _DENSIFY_STEPS))
     frame = frame.to_crs("EPSG:4326")
     geoms = list(frame.geometry.to_numpy())
-    if projected:  # a lon/lat file's edges are as drawn: one from 180 to -180 spans the globe
+    notes: list[str] = []
+    if projected:
         geoms = [_unwrapped(g, name) for g in geoms]
+    else:
+        from .grid import unwrap_antimeridian_steps
+
+        # A lon/lat ring stepping from 179° E to 179° W (drawn without the cut RFC 7946
+        # asks for) was the band of its latitudes round the globe, less the 2° across 180°
+        # meant: read the short way, as land and seizure zones are.  An edge along ±180°
+        # and a cap round a pole (Natural Earth's Antarctica) stay as drawn.
+        short = unwrap_antimeridian_steps(np.asarray(geoms, dtype=object))
+        moved = int(sum(a is not b for a, b in zip(short, geoms, strict=True)))
+        if moved:
+            notes.append(
+                f"area polygon {name!r}: {moved} polygon(s) across 180° were read the short "
+                "way and cut there (RFC 7946 3.1.9), as their edges of under 180° say"
+            )
+        geoms = list(short)
     fixed = np.array([_split_at_antimeridian(g) for g in geoms], dtype=object)
     if not any(g is not None and shapely.area(g) > 0 for g in fixed):
         raise InputError(
@@ -272,7 +291,7 @@ def _to_lonlat(frame, name: str):
             "latitude, as a ring drawn around a pole in longitude and latitude is); give a "
             "polygon with an inside, or a bbox"
         )
-    return frame.set_geometry(fixed, crs="EPSG:4326")
+    return frame.set_geometry(fixed, crs="EPSG:4326"), notes
 
 
 def _unwrapped(geom, name: str):

@@ -15,15 +15,21 @@
   harbours drawn as one multi-part feature): a part too small to hold a cell centre got no
   cell, while the same part drawn as a feature of its own got its cell; the records there
   were accepted as inside the area, and their cell was left out of the map.
+- An area polygon file in lon/lat drawn across 180° without the cut (a box from 179° E to
+  179° W, as land and seizure zones are read the short way) was the band of its latitudes
+  round the globe less the 2° meant: Fiji's records outside it, the world's inside.
 """
 
 from __future__ import annotations
+
+import json
 
 import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
 
+from pipeline.area import read_area, region_cells
 from pipeline.errors import InputError
 from pipeline.grid import points_to_cells, region_to_cells
 from pipeline.ingest import TrackSource, read_tracks
@@ -149,3 +155,34 @@ def test_a_small_part_of_a_multi_part_area_gets_its_cell_as_a_feature_would():
     as_features = region_to_cells(gpd.GeoDataFrame(geometry=[main, islet], crs="EPSG:4326"), 5)
     assert np.isin(cell, as_parts).all()
     np.testing.assert_array_equal(as_parts, as_features)
+
+
+def _area_file(path, *polygons):
+    features = [
+        {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": p}}
+        for p in polygons
+    ]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    return path
+
+
+def test_an_area_drawn_across_180_without_the_cut_is_the_short_way_round(tmp_path):
+    drawn = [[[179, -20], [-179, -20], [-179, -15], [179, -15], [179, -20]]]
+    west = [[[179, -20], [180, -20], [180, -15], [179, -15], [179, -20]]]
+    east = [[[-180, -20], [-179, -20], [-179, -15], [-180, -15], [-180, -20]]]
+    area = read_area(None, _area_file(tmp_path / "drawn.geojson", drawn))
+    cut = read_area(None, _area_file(tmp_path / "cut.geojson", west, east))
+    assert shapely.contains_xy(area.polygon, [179.5, -179.5], [-17, -17]).all()
+    assert not shapely.contains_xy(area.polygon, 0.0, -17.0)
+    assert area.bbox == cut.bbox == (179.0, -20.0, -179.0, -15.0)
+    none = gpd.GeoDataFrame({"lon": [], "lat": []})
+    np.testing.assert_array_equal(
+        region_cells(area, none, None, 4, 0.0), region_cells(cut, none, None, 4, 0.0)
+    )
+    assert any("read the short way" in n for n in area.notes) and not cut.notes
+
+
+def test_a_cap_round_a_pole_along_180_stays_as_drawn(tmp_path):
+    cap = [[[-180, -90], [180, -90], [180, -60], [-180, -60], [-180, -90]]]
+    area = read_area(None, _area_file(tmp_path / "cap.geojson", cap))
+    assert area.bbox == (-180.0, -90.0, 180.0, -60.0) and not area.notes

@@ -585,6 +585,7 @@ def ingest(state: RunState) -> None:
 
     cfg = state.config
     state.area = read_area(cfg.area.bbox, cfg.area.polygon)
+    state.notes.extend(n for n in state.area.notes if n not in state.notes)
     state.ingest_report = {"seizures": [], "tracks": []}
     names: set[str] = set()
     seen: list[pd.DataFrame] = []  # the seizures accepted so far, for records given twice
