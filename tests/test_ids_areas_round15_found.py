@@ -5,6 +5,8 @@
   "vessel" (6 vessels instead of 2, or half the pings rejected as ``duplicate_time``).
 - A ``track_id`` cut per voyage beside the ship's ``vessel_name`` (every track one ship's,
   most ships two or more tracks) was the vessel id: each ship counted once per voyage.
+- A column of one value (a speed ``unit`` of ``kn`` on every row) was the vessel id by its
+  values: every ship in the file one vessel.
 - A row number that starts again where two exports were joined (pandas' ``level_0``, a
   PostGIS ``gid``, ``#``, ``No.``) was taken as the vessel id by its values: the n-th row of
   every export one "vessel".
@@ -127,20 +129,22 @@ def test_a_row_number_that_starts_again_is_no_vessel_id_by_its_values(tmp_path, 
     assert sorted(read_tracks(beside).frame["vessel_id"].unique()) == ["V0", "V1"]
 
 
-def _qgis_track_points(path):
+def _qgis_track_points(path, ele=lambda k: "0"):
     """Two GPX tracks saved by QGIS/ogr2ogr as CSV (``-lco GEOMETRY=AS_XY``), ele 0 at sea."""
     lines = ["X,Y,track_fid,track_seg_id,track_seg_point_id,ele,time,name,cmt,desc,src"]
     for v in range(2):
         for k in range(6):
             t = f"2024-03-01T{v:02d}:{10 * k:02d}:00Z"
             lon, lat = -60 + 0.5 * v + 0.001 * k, 10 + 0.001 * k
-            lines.append(f"{lon:.4f},{lat:.4f},{v},0,{k},0,{t},,,,")
+            lines.append(f"{lon:.4f},{lat:.4f},{v},0,{k},{ele(k)},{t},,,,")
     path.write_text("\n".join(lines) + "\n")
     return path
 
 
-def test_a_gpx_track_points_export_is_not_one_vessel_by_its_elevation(tmp_path):
-    path = _qgis_track_points(tmp_path / "track_points.csv")
+@pytest.mark.parametrize("ele", ["0", "whole metres"])
+def test_a_gpx_track_points_export_is_not_one_vessel_by_its_elevation(tmp_path, ele):
+    metres = (lambda k: "0") if ele == "0" else (lambda k: str(3 + k // 2))  # 3, 3, 4, 4, ...
+    path = _qgis_track_points(tmp_path / "track_points.csv", metres)
     with pytest.raises(InputError, match=r"no vessel id column.*'track_fid'"):
         read_tracks(path)
     told = read_tracks(TrackSource(path=path, columns={"vessel_id": "track_fid"}))
@@ -186,3 +190,16 @@ def test_a_cap_round_a_pole_along_180_stays_as_drawn(tmp_path):
     cap = [[[-180, -90], [180, -90], [180, -60], [-180, -60], [-180, -90]]]
     area = read_area(None, _area_file(tmp_path / "cap.geojson", cap))
     assert area.bbox == (-180.0, -90.0, 180.0, -60.0) and not area.notes
+
+
+def test_a_column_of_one_value_is_no_vessel_id_by_its_values(tmp_path):
+    # a speed 'unit' of 'kn' on every row beside two ships reporting in turn: read as the
+    # id, the two were one vessel zigzagging between them
+    lines = ["unit,time,lat,lon,sog"]
+    for k in range(12):
+        lines.append(f"kn,2024-03-01T00:{5 * k:02d}:00Z,{10 + 0.1 * (k % 2):.4f},-60.0,5.0")
+    (tmp_path / "t.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError, match=r"'unit' \(one value, 'kn', on every row"):
+        read_tracks(tmp_path / "t.csv")
+    told = read_tracks(TrackSource(path=tmp_path / "t.csv", vessel_id="ONE"))
+    assert set(told.frame["vessel_id"]) == {"ONE"}

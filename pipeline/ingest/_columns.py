@@ -1140,8 +1140,8 @@ def _counts_rows(values: pd.Series) -> bool:
     x = pd.to_numeric(v.astype("str").str.strip(), errors="coerce").to_numpy(dtype="float64")
     if not np.isfinite(x).all() or x[0] not in (0.0, 1.0):
         return False
-    again = x[1:] == x[0]
-    return bool(again.any() and ((np.diff(x) == 1) | again).all())
+    again, up = x[1:] == x[0], np.diff(x) == 1
+    return bool(again.any() and up.any() and (up | again).all())
 
 
 def _code_like(values: pd.Series) -> bool:
@@ -1859,18 +1859,29 @@ def _pick(
         cands = [c for c in columns if c not in used and _looks_like_id(raw[c])]
         spec = ROLES[role]
         counters = [c for c in cands if _counts_rows(raw[c])]
+        # One value on every row (a speed 'unit' of 'kn', a GPX 'src' of 'Garmin') says
+        # nothing of whose the positions are: read as the id, every vessel would be one.
+        constant = [c for c in cands if c not in counters and repeats(raw[c])[0] == 1]
         pickable = [
             c
             for c in cands
             if not (set(name_tokens(c)) & (spec.veto | UNIT_TOKENS | QUALIFIERS | _MEASURES))
             and c not in {r.split("'")[1] for r in refused}
             and _code_like(raw[c])
-            and c not in counters
+            and c not in counters + constant
         ]
-        refused = refused + [
-            f"{c!r} (numbers the rows, 0 or 1, 2, 3, ... starting again: a row number)"
-            for c in counters
-        ]
+        refused = (
+            refused
+            + [
+                f"{c!r} (numbers the rows, 0 or 1, 2, 3, ... starting again: a row number)"
+                for c in counters
+            ]
+            + [
+                f"{c!r} (one value, {str(raw[c][~missing_mask(raw[c])].iloc[0]).strip()!r}, "
+                "on every row: says nothing of which vessel)"
+                for c in constant
+            ]
+        )
         if len(pickable) == 1:
             col = pickable[0]
             nu, nn = repeats(raw[col])
