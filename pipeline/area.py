@@ -104,9 +104,17 @@ def read_area(bbox, polygon_path: Path | None, *, max_uncompressed_mb: float = 2
             "its CRS; a CRS is never assumed"
         )
     frame = gpd.GeoDataFrame(raw, geometry=geoms, crs=crs)
-    frame = frame[~(frame.geometry.isna() | frame.geometry.is_empty)].reset_index(drop=True)
+    blank = frame.geometry.isna() | frame.geometry.is_empty
+    frame = frame[~blank].reset_index(drop=True)
     frame = _checked_polygons(frame, name)
     frame, notes = _to_lonlat(frame, name)
+    if blank.any():  # a feature whose export lost its shape (one EEZ of several): not area
+        first = int(np.flatnonzero(blank.to_numpy())[0]) + 1
+        notes.insert(
+            0,
+            f"area polygon {name!r}: {int(blank.sum())} of {len(blank)} feature(s) have no "
+            f"geometry (the first is feature {first}) and are not part of the area",
+        )
     return Area(
         _lonlat_bounds(frame.geometry.to_numpy()),
         frame,

@@ -20,6 +20,8 @@
 - An area polygon file in lon/lat drawn across 180° without the cut (a box from 179° E to
   179° W, as land and seizure zones are read the short way) was the band of its latitudes
   round the globe less the 2° meant: Fiji's records outside it, the world's inside.
+- An area feature without geometry (one EEZ of several whose export lost its shape) was left
+  out without a word; it is now a run note.
 """
 
 from __future__ import annotations
@@ -203,3 +205,22 @@ def test_a_column_of_one_value_is_no_vessel_id_by_its_values(tmp_path):
         read_tracks(tmp_path / "t.csv")
     told = read_tracks(TrackSource(path=tmp_path / "t.csv", vessel_id="ONE"))
     assert set(told.frame["vessel_id"]) == {"ONE"}
+
+
+def test_an_area_feature_without_geometry_is_said_to_be_left_out(tmp_path):
+    path = tmp_path / "eez.geojson"
+    box = [[[0, 0], [2, 0], [2, 2], [0, 2], [0, 0]]]
+    features = [
+        {"type": "Feature", "properties": {"n": "A"}, "geometry": None},
+        {
+            "type": "Feature",
+            "properties": {"n": "B"},
+            "geometry": {"type": "Polygon", "coordinates": box},
+        },
+    ]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    area = read_area(None, path)
+    assert area.bbox == (0.0, 0.0, 2.0, 2.0)
+    assert any(
+        "1 of 2 feature(s) have no geometry (the first is feature 1)" in n for n in area.notes
+    )
