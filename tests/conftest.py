@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,70 @@ def disk_cells(radius: int, res: int = 6):
     from pipeline import grid
 
     return np.sort(grid.grid_disk_cells(grid.points_to_cells([10.0], [40.0], res), radius))
+
+
+def write_rewritten_modules(config, paths) -> int:
+    """Write pytest's rewritten bytecode of each module in ``paths`` that has none yet.
+
+    pytest rewrites the asserts of every test module (and plug-in) it imports and caches the
+    result beside it (``__pycache__/*-pytest-*.pyc``, keyed by the source's hash), unless
+    bytecode writing is off: under ``PYTHONDONTWRITEBYTECODE=1`` (CI) each xdist worker
+    rewrote all 150+ test files again (5.6 s of CPU a worker, loaded).  xdist's controller
+    writes them once here, before it starts the workers, and the workers read them (pytest
+    reads its cache whatever the flag); the code is pytest's own rewrite, so a worker runs
+    what it would have made.  Return the number of files written.
+    """
+    import importlib.util
+
+    try:
+        from _pytest.assertion import assertstate_key
+        from _pytest.assertion.rewrite import PYC_TAIL, _rewrite_test, _write_pyc, get_cache_dir
+    except ImportError:  # another pytest: its workers rewrite the files themselves
+        return 0
+    state = config.stash[assertstate_key]
+    written = 0
+    for fn in paths:
+        pyc = get_cache_dir(fn) / (fn.name[:-3] + PYC_TAIL)
+        try:
+            with open(pyc, "rb") as fp:
+                header = fp.read(16)
+        except OSError:
+            header = b""
+        if header[8:16] == importlib.util.source_hash(fn.read_bytes())[:8]:
+            continue  # made before, for these bytes (pytest checks the rest as it reads it)
+        source_hash, co = _rewrite_test(fn, config)
+        try:
+            pyc.parent.mkdir(parents=True, exist_ok=True)
+        except OSError:  # a read-only folder: the workers rewrite the file themselves
+            continue
+        written += _write_pyc(state, co, source_hash, pyc)
+    return written
+
+
+def pytest_sessionstart(session):
+    """In xdist's controller, write the rewritten bytecode once for its workers.
+
+    The test files under the run's arguments and the plug-ins' modules the controller rewrote
+    as it loaded them (hypothesis's whole package, xdist), which each worker loads again.
+    Runs before xdist's own ``pytest_sessionstart`` (``trylast``), which starts the workers.
+    """
+    import fnmatch
+
+    config = session.config
+    if (
+        not config.pluginmanager.has_plugin("dsession")
+        or config.getoption("assertmode") != "rewrite"
+    ):
+        return  # one process: it rewrites each module once, as it imports it
+    hook = next((f for f in sys.meta_path if type(f).__name__ == "AssertionRewritingHook"), None)
+    paths = {Path(fn) for fn in getattr(hook, "_rewritten_names", {}).values()}
+    patterns = [*config.getini("python_files"), "conftest.py"]
+    for arg in config.args:
+        p = Path(arg.split("::")[0]).resolve()
+        for f in p.rglob("*.py") if p.is_dir() else [p]:
+            if any(fnmatch.fnmatch(f.name, pat) for pat in patterns):
+                paths.add(f)
+    write_rewritten_modules(config, sorted(paths))
 
 
 @pytest.fixture(autouse=True)
