@@ -166,8 +166,8 @@ class SharedCluster:
     """A 2-worker LocalCluster, as ``run.engine: dask`` starts one, shared by modules.
 
     :meth:`engine` returns the running one, or starts another where the last was closed: a
-    task that fails closes its engine (the run fails closed), as tests/test_dask.py's last
-    test of the cluster makes one do.
+    task that fails closes its engine (the run fails closed); the tests make theirs fail
+    through a client of their own (tests/test_dask.py).
     """
 
     def __init__(self) -> None:
@@ -191,15 +191,17 @@ class SharedCluster:
 
 @pytest.fixture(scope="session")
 def dask_cluster():
-    """The worker's :class:`SharedCluster`, for tests/test_dask_found.py and test_dask.py.
+    """The worker's :class:`SharedCluster`, for the modules that run on a LocalCluster.
 
     Each module started a cluster of its own, whose two worker processes imported the
     pipeline again (about 7 s of CPU a cluster).  Their tests only submit tasks and connect
-    runs to it; a test that kills one of its workers starts its own (test_dask_nights.py):
-    the engine fails closed on a worker gone.  Each module makes the engine current for its
+    runs to it; tests/test_dask_nights.py kills its workers from a run that connects to it
+    (the run's engine fails closed on a worker gone; the cluster's nanny starts another
+    worker, and the test undoes its trap).  Each module makes the engine current for its
     tests (``use_engine``), as ``open_engine`` did; it is not current for the session.
-    test_dask_found.py runs first (:data:`_LONG_FILES`): the last test of test_dask.py
-    closes the engine on purpose.
+    A test whose task fails does so through a client of its own connected to the
+    scheduler (``dask.scheduler``): the engine that runs a failed task closes itself, and
+    the cluster it started (:meth:`SharedCluster.engine` then starts another).
     """
     shared = SharedCluster()
     try:

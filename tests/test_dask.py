@@ -397,8 +397,14 @@ def test_dask_tasks_equal_one_pass_and_transit(cluster_engine, tmp_path):
     pd.testing.assert_frame_equal(a.features, b.features)
     pd.testing.assert_frame_equal(a.events, b.events)
     assert a.notes == b.notes
-    with pytest.raises(ValueError, match="invalid literal"):  # a task's error is the error
-        list(cluster_engine.map(int, ["1", "x"]))
+    # a task's error is the error, and the engine fails closed: through a client of its own
+    # (a run's, connected to the scheduler), so the shared cluster serves the next modules
+    address = cluster_engine.client.scheduler.address
+    with open_engine("dask", DaskConfig(scheduler=address)) as eng:
+        with pytest.raises(ValueError, match="invalid literal"):
+            list(eng.map(int, ["1", "x"]))
+        assert eng.client.status != "running"
+    assert cluster_engine.client.status == "running"
 
 
 @pytest.fixture()

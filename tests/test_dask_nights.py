@@ -35,8 +35,7 @@ from _corpus import IGNORE_PENDING_DEPRECATION
 from _nights import differences, inputs_key, night_raw, published
 from _speed_dask import kill_nowhere, kill_once_at
 
-from pipeline.config import DaskConfig
-from pipeline.engine import WorkerLost, open_engine
+from pipeline.engine import WorkerLost
 
 pytestmark = IGNORE_PENDING_DEPRECATION
 
@@ -44,14 +43,15 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def cluster():
-    """A 2-worker LocalCluster for the module, as ``run.engine: dask`` starts one.
+def cluster(dask_cluster):
+    """The worker's 2-worker LocalCluster, as ``run.engine: dask`` starts one (conftest's).
 
     The nights connect to its scheduler: a cluster a night would start two more worker
-    processes that import the pipeline again (as in tests/test_dask.py).
+    processes that import the pipeline again (as in tests/test_dask.py).  The nanny starts
+    a worker the slow test kills again, and :func:`kill_nowhere` undoes its trap, so the
+    cluster is shared with the other modules (a cluster is about 4.5 s of CPU).
     """
-    with open_engine("dask", DaskConfig(workers=2, memory_limit="1GiB")) as eng:
-        yield eng
+    return dask_cluster.engine()
 
 
 @pytest.fixture(scope="module")

@@ -326,12 +326,17 @@ def test_noon_reports_and_a_fleet_of_single_pings_are_still_tracks(tmp_path):
     assert _tracks_all_ways(fleet, tmp_path / "f") == {"whole": 40, "chunks": 40, "partitions": 40}
 
 
-def test_incidents_as_tracks_on_a_dask_cluster_are_refused_as_read_whole(tmp_path):
-    """The Dask engine decides for the file as the local one does."""
+def test_incidents_as_tracks_on_a_dask_cluster_are_refused_as_read_whole(tmp_path, dask_cluster):
+    """The Dask engine decides for the file as the local one does.
+
+    On conftest's cluster, through a client of its own: an engine whose task fails closes
+    itself (and the cluster it started).
+    """
     from pipeline.config import DaskConfig
     from pipeline.engine import open_engine
 
-    with open_engine("dask", DaskConfig(workers=1, memory_limit="1GiB")) as eng:
+    address = dask_cluster.engine().client.scheduler.address
+    with open_engine("dask", DaskConfig(scheduler=address)) as eng:
         said = _tracks_all_ways(_incidents(tmp_path), tmp_path, engine=eng)
     assert len(set(said.values())) == 1 and "dated events" in said["whole"], said
 
