@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_cli import cli_here
 
 import pipeline
 from pipeline.run import run_history, run_status
@@ -133,10 +134,8 @@ def test_a_run_into_a_copy_given_by_out_is_a_new_run_that_names_its_folder(publi
 
 
 def test_an_output_folder_that_is_itself_a_link_is_refused_naming_the_folder_it_leads_to(
-    published, tmp_path
+    published, tmp_path, capsys
 ):
-    from pipeline.cli import main
-
     cfg, out, _ = published
     real = tmp_path / "data" / "out"
     shutil.copytree(out, real, symlinks=True)
@@ -157,7 +156,7 @@ def test_an_output_folder_that_is_itself_a_link_is_refused_naming_the_folder_it_
     # in-process: the refusal above was the separate process's)
     parent = tmp_path / "via"
     parent.symlink_to(real.parent, target_is_directory=True)
-    assert main(["run", str(cfg.source), "--out", str(parent / "out"), "-q"]) == 0
+    assert cli_here(capsys, "run", cfg.source, "--out", parent / "out", "-q")[0] == 0
     assert run_status(parent / "out")["attention"] == []
 
 
@@ -165,7 +164,6 @@ def test_a_busy_folder_says_which_host_s_process_holds_its_lock(
     published, tmp_path, monkeypatch, capsys
 ):
     import pipeline.runner.publish as P
-    from pipeline.cli import main
 
     cfg, out, _ = published
     shared = tmp_path / "nfs" / "out"  # a folder two hosts run into (NFS)
@@ -192,11 +190,10 @@ def test_a_busy_folder_says_which_host_s_process_holds_its_lock(
     (shared / P.LOCK).write_text(json.dumps({"pid": 1, "host": "nas-a", "since": "x"}))
     st = run_status(shared)
     assert not st["running"] and st["lock_holder"] is None
-    capsys.readouterr()
-    assert main(["status", str(shared)]) == 0
-    assert "running" not in capsys.readouterr().out
+    code, said, _ = cli_here(capsys, "status", shared)
+    assert code == 0 and "running" not in said
     # the run that follows takes the lock over that record
-    assert main(["run", str(cfg.source), "--out", str(shared), "--log-format", "text"]) == 0
+    assert cli_here(capsys, "run", cfg.source, "--out", shared)[0] == 0
     assert (shared / P.LOCK).read_text() == ""
 
 
@@ -294,7 +291,6 @@ def test_a_run_that_failed_while_publishing_is_not_an_ok_run_in_the_history(
 
 
 def test_a_run_killed_between_its_folder_and_the_switch_is_not_said_ok(published, tmp_path, capsys):
-    from pipeline.cli import main
     from pipeline.runner.publish import FAILPOINT_ENV
 
     cfg, out, run_id = published
@@ -319,6 +315,4 @@ def test_a_run_killed_between_its_folder_and_the_switch_is_not_said_ok(published
         f"the last run {hist[1]['run_id']} finished but is not the published one ({run_id} "
         "is): killed while it published, or 'current' was pointed back by hand"
     ]
-    capsys.readouterr()
-    main(["status", str(folder)])  # what the status command prints (in-process)
-    assert "ATTENTION" in capsys.readouterr().out
+    assert "ATTENTION" in cli_here(capsys, "status", folder)[1]
