@@ -75,12 +75,13 @@ def write_rewritten_modules(config, paths) -> int:
                 header = fp.read(16)
         except OSError:
             header = b""
-        if header[8:16] == importlib.util.source_hash(fn.read_bytes())[:8]:
-            continue  # made before, for these bytes (pytest checks the rest as it reads it)
-        source_hash, co = _rewrite_test(fn, config)
         try:
+            if header[8:16] == importlib.util.source_hash(fn.read_bytes())[:8]:
+                continue  # made before, for these bytes (pytest checks the rest as it reads it)
+            source_hash, co = _rewrite_test(fn, config)
             pyc.parent.mkdir(parents=True, exist_ok=True)
-        except OSError:  # a read-only folder: the workers rewrite the file themselves
+        except (OSError, SyntaxError, ValueError):
+            # unreadable, not Python, a read-only folder: the workers import (and report) it
             continue
         written += _write_pyc(state, co, source_hash, pyc)
     return written
@@ -106,7 +107,7 @@ def pytest_sessionstart(session):
     patterns = [*config.getini("python_files"), "conftest.py"]
     for arg in config.args:
         p = Path(arg.split("::")[0]).resolve()
-        for f in p.rglob("*.py") if p.is_dir() else [p]:
+        for f in p.rglob("*.py") if p.is_dir() else [p] if p.is_file() else []:
             if any(fnmatch.fnmatch(f.name, pat) for pat in patterns):
                 paths.add(f)
     write_rewritten_modules(config, sorted(paths))

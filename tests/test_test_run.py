@@ -27,3 +27,14 @@ def test_the_controller_writes_the_rewritten_bytecode_its_workers_read(tmp_path,
     exec(_read_pyc(src, pyc), ns)
     with pytest.raises(AssertionError, match=r"assert 3 == 2"):
         ns["f"](3)
+
+
+def test_a_file_the_controller_cannot_rewrite_is_left_to_the_workers(tmp_path, request):
+    """A test file that is no Python, or gone, writes nothing and stops nothing: the worker
+    that imports it reports it as pytest does."""
+    from conftest import write_rewritten_modules
+
+    bad = tmp_path / "test_bad.py"
+    bad.write_text("def f(:\n")
+    assert write_rewritten_modules(request.config, [bad, tmp_path / "test_gone.py"]) == 0
+    assert not (tmp_path / "__pycache__").exists()
