@@ -790,17 +790,22 @@ def _year_after_month(text: str) -> int | None:
     """Return the year a date of ``text`` writes, or None.
 
     The first field of a numeric year-first date (``2024-03-05 1730``), the last of a
-    numeric day/month date (``05.03.2024 1730``), or four digits right after a month name
-    (``5 Mar 2024``).
+    numeric day/month date (``05.03.2024 1730``), or, beside a month name, the year-like
+    four digits nearest to it (``5 Mar 2024``, ``March 5, 2024``, ``5-Mar-2024``, ``2024
+    March 5``, ``5 de marzo de 2024``: a clock written before or after the date is further
+    off; on a tie, the one after the month).
     """
     numeric = re.search(r"(?<![\d.])(\d{4})[-/.]\d{1,2}[-/.]\d{1,2}(?![\d.])", text) or re.search(
         r"(?<![\d.])\d{1,2}[-/.]\d{1,2}[-/.](\d{4})(?![\d.])", text
     )
     if numeric:
         return int(numeric.group(1))
-    for m in re.finditer(r"([^\W\d_]{3,})\.?,?\s*(\d{4})(?![\d:])", text):
-        if _PARSERINFO.month(m.group(1)):
-            return int(m.group(2))
+    years = [(y.start(), y.end(), int(y.group())) for y in _YEAR_TOKEN.finditer(text)]
+    for m in re.finditer(r"[^\W\d_]{3,}", text):
+        if years and _PARSERINFO.month(m.group()):
+            gap = [y0 - m.end() if y0 >= m.end() else m.start() - y1 for y0, y1, _ in years]
+            near = min(range(len(years)), key=lambda k: (gap[k], years[k][0] < m.start()))
+            return years[near][2]
     return None
 
 
