@@ -6,6 +6,8 @@ Each test failed on the code before its fix.
 from __future__ import annotations
 
 import pandas as pd
+import pytest
+from _ingest_stage import track_outcome
 
 from pipeline.ingest._dates import parse_times
 
@@ -27,3 +29,34 @@ def test_a_clock_after_a_date_in_words_keeps_its_year():
     got = parse_times(pd.Series(values), dayfirst=True).times
     assert [t.isoformat() for t in got.iloc[:-1]] == ["2024-03-05T17:30:00+00:00"] * 6
     assert pd.isna(got.iloc[-1])
+
+
+def _year_day_month_track(tmp_path):
+    """A track whose times are written yyyy-dd-mm, 3 to 14 March 2024, 300 pings a day."""
+    rows = ["mmsi,time,lat,lon"]
+    for i, day in enumerate(range(3, 15)):
+        rows += [
+            f"235000001,2024-{day:02d}-03 {k // 60:02d}:{k % 60:02d},50.{i:02d},-1.{i:02d}"
+            for k in range(300)
+        ]
+    path = tmp_path / "ydm.csv"
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("how", ["chunks", "parts"])
+def test_year_day_month_dates_read_in_chunks_are_read_one_way_or_refused(tmp_path, how):
+    # 5fb8b71 reads year-first dates year-day-month with dayfirst: true only where the values
+    # show it (a day above 12): read in chunks (64 KiB at the least), a first chunk of 3-8
+    # March ('2024-04-03' is 4 March) read them year-month-day, 3 April .. 8 August, while
+    # later chunks read 13 March on: accepted, no word.  Read whole, every date is March.
+    from pipeline.ingest import TrackSource
+
+    src = TrackSource(path=_year_day_month_track(tmp_path), dayfirst=True)
+    whole = track_outcome(src, "whole", 0, tmp_path)
+    assert whole != "refused"
+    got = track_outcome(src, how, 100, tmp_path)
+    if got[0] != "refused":  # read in chunks: the same pings as read whole
+        assert got[1] == whole[1]
+    else:
+        assert "year-day-month" in got[1] and "chunk_rows" in got[1]

@@ -767,18 +767,30 @@ def _add_sentences(a: str | None, b: str | None) -> str | None:
     return "; ".join(w if counts[w] is None else f"{counts[w]} {w}" for w in words)
 
 
-def _add_chunk_statements(assumptions: dict[str, Any], info: dict[str, Any]) -> None:
+def _add_chunk_statements(assumptions: dict[str, Any], info: dict[str, Any], name: str) -> None:
     """Add what a later chunk of a file says about its dates to the file's ``assumptions``.
 
     The first chunk with records states the dates (order, formats, time zone); a later
     chunk adds its counts: the spellings seen, the time zone statement (its values named
     their zone, were taken as UTC, or are dates without a time: a file whose first chunk
     names its zone and whose later ones do not says so), and the counts of the time of day
-    and UTC offset reports.
+    and UTC offset reports.  Year-first dates read year-day-month in one chunk and
+    year-month-day in another (``dayfirst: true``, where only some chunks hold a day above
+    12 to show the order) are refused: read whole, the file's dates are read one way.
     """
     seen = assumptions.setdefault("dates", {}).setdefault("formats", {})
     for fmt, count in (info.get("dates", {}).get("formats") or {}).items():
         seen[fmt] = seen.get(fmt, 0) + count
+    if seen.get("year-day-month") and seen.get("year-month-day"):
+        column = assumptions["dates"].get("column") or info.get("dates", {}).get("column")
+        raise InputError(
+            f"{name} column {column!r}: read in chunks, {seen['year-day-month']} year-first "
+            "date(s) of chunks holding a day above 12 read year-day-month (yyyy-dd-mm, as "
+            f"dayfirst says) but {seen['year-month-day']} of chunks holding none read "
+            "year-month-day: the two readings of one column would give wrong dates; write "
+            "the dates yyyy-mm-dd in the source, or set ingest.chunk_rows above the file's "
+            "record count to read it whole"
+        )
     if info.get("time_zone"):
         assumptions["time_zone"] = _add_sentences(assumptions.get("time_zone"), info["time_zone"])
     if info.get("dotted_degrees"):  # decided for the file: any chunk that read one says it
@@ -892,7 +904,7 @@ def _chunk(
                 # the first chunk decided the order: every other chunk reads dates alike
                 state.layout = dict(state.layout, dayfirst=order == "day-first")
         else:  # the spellings and zones seen, counted over the whole file
-            _add_chunk_statements(state.assumptions, checks.info)
+            _add_chunk_statements(state.assumptions, checks.info, state.name)
         state.note(*checks.notes)
         state.add_misplaced(misplaced_of(checks, state.aoi_bbox))
         state.scale.add(checks.scale)
@@ -2373,7 +2385,7 @@ def spill_tracks_partitioned(
         if "pair_col" not in st.assumptions:  # this chunk decided (see _chunk)
             st.assumptions.update(r.assumptions)
         else:
-            _add_chunk_statements(st.assumptions, r.assumptions)
+            _add_chunk_statements(st.assumptions, r.assumptions, st.name)
         st.layout, st.crs, st.delim, st.usecols = r.layout, r.crs, r.delim, r.usecols
         st.chunk_first.append(r.first_row)
         st.reject_parts.append([r.reject_part])
