@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from _ingest_stage import track_outcome
+from _kinds import read_beside_dates
 
 from pipeline.ingest._dates import parse_times
 
@@ -60,3 +61,12 @@ def test_year_day_month_dates_read_in_chunks_are_read_one_way_or_refused(tmp_pat
         assert got[1] == whole[1]
     else:
         assert "year-day-month" in got[1] and "chunk_rows" in got[1]
+
+
+@pytest.mark.parametrize("header", ["Time (h)", "time_min", "Time [d]"])
+def test_amounts_of_a_unit_of_time_are_no_fractions_of_a_day(tmp_path, header):
+    # eeb19fe reads a column of fractions of a day under a clock's header as clocks: a
+    # 'Time (h)' of 0.25, 0.5, 0.75 hours gave the records 06:00, 12:00 and 18:00 (no
+    # word of doubt); a header with a unit of time holds amounts of it, not clocks
+    res = read_beside_dates("seizures", tmp_path, header, ["0.25", "0.50", "0.75"], n=3)
+    assert list(res.frame["time"].dt.strftime("%H:%M")) == ["00:00"] * 3

@@ -897,6 +897,11 @@ def _hhmm_under_stamp(values: pd.Series, column: str) -> bool:
     return bool(text.str.fullmatch(r"\d{1,4}").mean() >= 0.9)
 
 
+#: Header tokens of a unit of time (``Time (h)``, ``time_min``, ``Time [d]``): the column's
+#: numbers are amounts of it (0.25 h), never a spreadsheet's fractions of a day as clocks.
+_AMOUNT_UNITS = _fs("h hr hrs hours min mins minutes s sec secs seconds d days")
+
+
 def _hhmm_digits_fit(values: pd.Series) -> float:
     """Share of a sample that is a clock as ``HHMM`` digits once its leading zeros are back.
 
@@ -2362,7 +2367,7 @@ def _content_ok(
         span = _duration_example(values, hours=False)
         if span is not None:
             return False, f"holds durations ({span!r} is no time of day), not clocks"
-        if day_fractions(_sample(values)):
+        if day_fractions(_sample(values)) and not set(name_tokens(column)) & _AMOUNT_UNITS:
             return True, "every sampled value is a fraction of a day (a spreadsheet's time cell)"
         share = clock_fit(values)
         return share >= (0.5 if exact else 0.8), f"{share:.0%} of sampled values are times of day"
