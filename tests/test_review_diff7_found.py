@@ -70,3 +70,12 @@ def test_amounts_of_a_unit_of_time_are_no_fractions_of_a_day(tmp_path, header):
     # word of doubt); a header with a unit of time holds amounts of it, not clocks
     res = read_beside_dates("seizures", tmp_path, header, ["0.25", "0.50", "0.75"], n=3)
     assert list(res.frame["time"].dt.strftime("%H:%M")) == ["00:00"] * 3
+
+
+def test_iso_basic_date_and_clock_with_a_space_is_year_month_day():
+    # 44c34b6 reads '20240305T143000Z'; written with a space for the T ('20240305 143000',
+    # as loggers do) the value went to dateutil, which read it 3 May with dayfirst: true
+    # (accepted, no word) and refused it without
+    for dayfirst in (True, None):
+        got = parse_times(pd.Series(["20240305 143000", "20240305 1430"]), dayfirst=dayfirst)
+        assert [t.isoformat() for t in got.times] == ["2024-03-05T14:30:00+00:00"] * 2
