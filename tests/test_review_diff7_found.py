@@ -79,3 +79,17 @@ def test_iso_basic_date_and_clock_with_a_space_is_year_month_day():
     for dayfirst in (True, None):
         got = parse_times(pd.Series(["20240305 143000", "20240305 1430"]), dayfirst=dayfirst)
         assert [t.isoformat() for t in got.times] == ["2024-03-05T14:30:00+00:00"] * 2
+
+
+def test_years_of_the_dates_under_a_stamp_header_are_not_called_clocks(tmp_path):
+    # the two clock rounds merged by hand: 2db282b's pick of a date column beside four-digit
+    # values under a stamp header said they 'are its times of day (HHMM), not years' while
+    # c1bf3f3's time of day read the same values as years (each its row's year) and said
+    # so: two evidence lines of one file contradicting each other
+    res = read_beside_dates(
+        "seizures", tmp_path, "Timestamp", ["2023"], n=3, date_header="Reported"
+    )
+    assert res.assumptions["columns"]["time"]["column"] == "Reported"
+    said = " ".join(res.notes) + str(res.assumptions["columns"]["time"]["evidence"])
+    assert "the years of the dates" in said
+    assert "times of day (HHMM), not years" not in said

@@ -2272,12 +2272,20 @@ def _dates_beside_clocks(
             continue
         share = date_fit(raw[col])
         if share >= 0.8:
+            # said as the time of day will read them (_pick): years where each is its own
+            # row's year, else clocks
+            if _years_or_clocks(raw[clocks], raw[col], col).startswith("years"):
+                why = "which gives only years, each the year of its row's date here"
+            else:
+                why = (
+                    "whose four-digit values under a clock's header are its times of day "
+                    "(HHMM), not years"
+                )
             return {
                 "column": col,
                 "by": "content",
                 "evidence": f"{share:.0%} of the values of {col!r} parse as dates; preferred "
-                f"over {clocks!r}, whose four-digit values under a clock's header are its "
-                "times of day (HHMM), not years",
+                f"over {clocks!r}, {why}",
             }
     return None
 
