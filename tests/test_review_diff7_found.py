@@ -5,6 +5,8 @@ Each test failed on the code before its fix.
 
 from __future__ import annotations
 
+import io
+
 import pandas as pd
 import pytest
 from _ingest_stage import track_outcome
@@ -93,3 +95,23 @@ def test_years_of_the_dates_under_a_stamp_header_are_not_called_clocks(tmp_path)
     said = " ".join(res.notes) + str(res.assumptions["columns"]["time"]["evidence"])
     assert "the years of the dates" in said
     assert "times of day (HHMM), not years" not in said
+
+
+def test_a_clock_among_day_fractions_reads_alike_whole_and_in_chunks(tmp_path):
+    # eeb19fe read a clock column as fractions of a day only where every value of the
+    # parse was one: a track's 'time' of spreadsheet fractions with one hand-typed '14:30'
+    # was not used read whole (10 of 2,400 pings kept, the rest one instant: too fast),
+    # while read in chunks the chunks without the '14:30' read it (2,399 kept): the tables
+    # hung on chunk_rows.  Now 90% of fractions make the reading, other values are clocks
+    rows = ["mmsi,date,time,lat,lon"]
+    for k in range(2400):
+        value = f"{(k % 400) / 400 * 0.99:.6f}" if k != 2399 else "14:30"
+        rows.append(f"235000001,2024-03-{3 + k // 400:02d},{value},50.{k % 90:02d},-1.{k % 90:02d}")
+    path = tmp_path / "fractions.csv"
+    path.write_text("\n".join(rows) + "\n")
+    whole = track_outcome(path, "whole", 0, tmp_path)
+    chunks = track_outcome(path, "chunks", 100, tmp_path)
+    assert whole[0] == chunks[0] == {"impossible_speed": 1}  # the '14:30' of the last day
+    a, b = (pd.read_parquet(io.BytesIO(got[1])) for got in (whole, chunks))
+    pd.testing.assert_frame_equal(a, b)
+    assert a["time"].dt.strftime("%H:%M").nunique() > 300

@@ -498,11 +498,13 @@ _DAY_FRACTION = r"^\s*(?:0?\.\d+|0(?:\.0*)?)\s*$"
 
 
 def day_fractions(values: pd.Series) -> bool:
-    """Whether every value present is a fraction of a day (0 <= x < 1), some with 2+ decimals.
+    """Whether a column's values are fractions of a day (0 <= x < 1), some with 2+ decimals.
 
     A spreadsheet's time cells formatted 'General' export so (``0.5`` is 12:00).  Only a
     column whose header names a clock is read so (:func:`times_with_clock`): by its values
-    alone, a share or a probability is no time of day.
+    alone, a share or a probability is no time of day.  Text values: at least 90% of them
+    (a hand-typed ``14:30`` among them does not undo the reading, so a file read in chunks
+    reads its fractions in every chunk, as whole); numbers: all of them.
     """
     v = values[~missing_mask(values)]
     if not len(v):
@@ -513,9 +515,17 @@ def day_fractions(values: pd.Series) -> bool:
     if v.dtype.kind == "b":
         return False
     text = v.astype("str").str.strip()
-    return bool(
-        text.str.fullmatch(_DAY_FRACTION).all() and text.str.contains(r"\.\d{2}", regex=True).any()
-    )
+    frac = text.str.fullmatch(_DAY_FRACTION)
+    return bool(frac.mean() >= 0.9 and text[frac].str.contains(r"\.\d{2}", regex=True).any())
+
+
+def _fraction_mask(values: pd.Series) -> np.ndarray:
+    """Which values are fractions of a day (:data:`_DAY_FRACTION`; any number of a numeric column)."""
+    present = ~np.asarray(missing_mask(values), dtype=bool)
+    if values.dtype.kind in "fiu":
+        return present
+    text = values.astype("str").str.strip()
+    return text.str.fullmatch(_DAY_FRACTION).to_numpy(dtype=bool) & present
 
 
 def parse_clock(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -1532,15 +1542,14 @@ def times_with_clock(
     parsed = parse_times(dates, dayfirst=dayfirst, order_by=order_by, name=name, column=date_column)
     if clock is None or clock_column is None:
         return parsed, None
+    secs, zoned, local, bad, flags = _clock_parts(clock)
     fractions = day_fractions(clock)
-    if fractions:  # 0.6041666667: 14:30, to the second
+    if fractions:  # 0.6041666667: 14:30, to the second; any other value read as a clock
+        frac = _fraction_mask(clock)
         x = pd.to_numeric(clock, errors="coerce").to_numpy(dtype="float64")
-        secs = np.round(x * 86400.0)
-        z = np.zeros(len(clock), dtype=bool)
-        zoned, local, bad = z, z, z.copy()
-        flags = {k: z for k in _CLOCK_FLAGS}
-    else:
-        secs, zoned, local, bad, flags = _clock_parts(clock)
+        secs = np.where(frac, np.round(x * 86400.0), secs)
+        zoned, local, bad = zoned & ~frac, local & ~frac, bad & ~frac
+        flags = {k: v & ~frac for k, v in flags.items()}
     base = parsed.times.notna().to_numpy() & ~parsed.has_clock
     # Dates that all read 00:00:00 (a spreadsheet's date cells, written with their
     # midnight) carry no time of day: the clock column gives it, as for bare dates.
@@ -1580,11 +1589,12 @@ def times_with_clock(
         parts.append(f"{report['naive_as_utc']} without zone taken as UTC")
     parsed.notes.append(f"{where}: " + "; ".join(parts))
     parsed.notes += _clock_edge_notes(where, clock, {k: use & v for k, v in flags.items()})
-    if fractions and report["combined"]:
-        first = clock.iloc[np.flatnonzero(use)[0]]
-        secs0 = int(secs[np.flatnonzero(use)[0]])
+    if fractions and (use & frac).any():
+        first = clock.iloc[np.flatnonzero(use & frac)[0]]
+        secs0 = int(secs[np.flatnonzero(use & frac)[0]])
         parsed.notes.append(
-            f"{where}: every value is a fraction of a day, as a spreadsheet's time cell "
+            f"{where}: {int((use & frac).sum())} value(s) are each a fraction of a day, as a "
+            "spreadsheet's time cell "
             f"formatted 'General' writes it: read so ({first!r} is "
             f"{secs0 // 3600:02d}:{secs0 % 3600 // 60:02d}:{secs0 % 60:02d}, to the second)"
         )
