@@ -115,3 +115,16 @@ def test_a_clock_among_day_fractions_reads_alike_whole_and_in_chunks(tmp_path):
     a, b = (pd.read_parquet(io.BytesIO(got[1])) for got in (whole, chunks))
     pd.testing.assert_frame_equal(a, b)
     assert a["time"].dt.strftime("%H:%M").nunique() > 300
+
+
+def test_years_of_the_dates_with_a_slip_under_a_stamp_header_stay_years(tmp_path):
+    # c1bf3f3 read four-digit values under a stamp header as HHMM clocks unless every one
+    # was its own row's year: '2023' beside 2023 dates with one '1730' among them gave
+    # those records the clock 20:23 (accepted, noted as clocks); a clock equal to its
+    # row's year is a 1-in-1,440 chance, so most of them being so says years
+    res = read_beside_dates(
+        "seizures", tmp_path, "Timestamp", ["2023", "2023", "1730"], n=6, date_header="Date"
+    )
+    assert (res.frame["time"].dt.year == 2023).all()
+    assert list(res.frame["time"].dt.strftime("%H:%M")) == ["00:00"] * 6
+    assert any("4 of 6 are the years" in n for n in res.notes), res.notes

@@ -820,7 +820,8 @@ def _years_or_clocks(values: pd.Series, dates: pd.Series, date_column: str) -> s
 
     Under a header naming a moment or a clock beside a column of dates, ``2015`` is 20:15 or
     the year 2015; an evening's reports (``1730``, ``2245``) are all both.  They are years
-    only where each is the year of its own row's date (a year repeated beside the date);
+    where at least half of them are the year of their own row's date (a year repeated beside
+    the date, perhaps with a slip; a clock equal to its row's year is a 1-in-1,440 chance);
     otherwise they are clocks of ``HHMM`` (a year that is not its record's year means
     nothing), and the returned sentence says so.  Returns ``"years: ..."`` or the clocks'
     sentence.
@@ -836,8 +837,16 @@ def _years_or_clocks(values: pd.Series, dates: pd.Series, date_column: str) -> s
         ok = parsed.times.notna().to_numpy()
         years = parsed.times.dt.year.to_numpy()
         as_int = pd.to_numeric(text, errors="coerce").to_numpy()
-        if ok.any() and bool((as_int[ok] == years[ok]).all()):
-            return f"years: each is the year of its row's date in {date_column!r}"
+        # a clock equal to its own row's year is a 1-in-1,440 chance: most such values (a
+        # year typed beside the date, '1730' a slip among them) are years, not 20:23s
+        same = as_int[ok] == years[ok]
+        if ok.any() and bool(same.mean() >= 0.5):
+            if bool(same.all()):
+                return f"years: each is the year of its row's date in {date_column!r}"
+            return (
+                f"years: {int(same.sum())} of {int(ok.sum())} are the years of their rows' "
+                f"dates in {date_column!r}"
+            )
     first = str(text.iloc[0])
     return (
         f"every value is four digits that could also be a year ({first!r}); read as HHMM "
