@@ -77,3 +77,21 @@ def track_outcome(path: Path, how: str, rows: int, tmp: Path, assumption: str | 
     except RouteRiskError as exc:
         assert isinstance(exc, InputError)  # exit 2, one line
         return "refused", str(exc)
+
+
+def feed_of_one_reject_each(folder: Path, stems: list[str]) -> list[Path]:
+    """Write ``folder/<stem>.csv`` for each stem: two pings of one vessel, the second rejected.
+
+    For the tests of the rejects files' names (one rejects file per input, named after it).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    files = []
+    for k, stem in enumerate(stems):
+        path = folder / f"{stem}.csv"
+        path.write_text(
+            "mmsi,timestamp,lat,lon,sog\n"
+            f"{211000000 + k},2024-01-01T00:00:00Z,43.0,5.0,10.0\n"
+            f"{211000000 + k},2024-01-01T00:10:00Z,91.0,5.1,10.0\n"
+        )
+        files.append(path)
+    return files

@@ -12,7 +12,7 @@ import json
 import os
 
 import pytest
-from _ingest_stage import ingest_alone
+from _ingest_stage import feed_of_one_reject_each, ingest_alone
 from conftest import copy_published
 
 from pipeline.cli import main
@@ -34,16 +34,7 @@ def test_a_rejects_file_is_never_named_with_the_control_characters_of_its_input(
     # Before: a track file named "a\nb.csv" gave rejects/tracks-a\nb.csv, a newline (an
     # escape sequence, a bidi override) in a file name in the output folder and the manifest.
     feed = tmp_path / "feed"
-    feed.mkdir()
-    files = []
-    for k, stem in enumerate(HOSTILE):
-        path = feed / f"{stem}.csv"
-        path.write_text(
-            "mmsi,timestamp,lat,lon,sog\n"
-            f"{211000000 + k},2024-01-01T00:00:00Z,43.0,5.0,10.0\n"
-            f"{211000000 + k},2024-01-01T00:10:00Z,91.0,5.1,10.0\n"
-        )
-        files.append(path)
+    files = feed_of_one_reject_each(feed, HOSTILE)
     names = []
     for label in ("night1", "night2"):
         state = ingest_alone(tmp_path, label, files, chunk_rows)

@@ -82,20 +82,10 @@ def test_inputs_whose_names_differ_only_in_case_keep_two_rejects_files(tmp_path)
     overwrote the first's rejected records while the manifest listed both."""
     import unicodedata
 
-    from _ingest_stage import ingest_alone
+    from _ingest_stage import feed_of_one_reject_each, ingest_alone
 
-    feed = tmp_path / "feed"
-    feed.mkdir()
     stems = ["AIS", "ais", "Polic\u00eda", "Polici\u0301a"]
-    files = []
-    for k, stem in enumerate(stems):
-        path = feed / f"{stem}.csv"
-        path.write_text(
-            "mmsi,timestamp,lat,lon,sog\n"
-            f"{211000000 + k},2024-01-01T00:00:00Z,43.0,5.0,10.0\n"
-            f"{211000000 + k},2024-01-01T00:10:00Z,91.0,5.1,10.0\n"
-        )
-        files.append(path)
+    files = feed_of_one_reject_each(tmp_path / "feed", stems)
     state = ingest_alone(tmp_path, "night", files, None)
     recorded = [os.path.basename(e["rejects_file"]) for e in state.ingest_report["tracks"]]
     assert len(recorded) == len(stems)
