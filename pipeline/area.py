@@ -20,6 +20,8 @@ from .errors import InputError
 
 __all__ = [
     "Area",
+    "area_km2",
+    "coarse_cells_note",
     "read_area",
     "region_cells",
     "reject_outside_polygon",
@@ -395,6 +397,58 @@ def region_cells(
         lon0, lon1 = longitude_range(*lons)
         region = (lon0, float(lat.min()), lon1, float(lat.max()))
     return region_to_cells(region, resolution, margin_km=margin_km, max_cells=max_cells)
+
+
+#: Cells covering more than this many times the area's own size are too coarse for it
+#: (a bbox of a cell or more is covered by cells of at most ~2-3 times its size).
+COARSE_CELLS_FACTOR = 10.0
+
+
+def area_km2(area: Area) -> float | None:
+    """Return the spherical area (km²) of the configured area; None when none is given.
+
+    A bbox across 180° (``lon_min > lon_max``) is measured the way it is read, across 180°.
+    """
+    from .sphere import EARTH_RADIUS_KM
+
+    if area.polygon is not None:
+        from pyproj import Geod
+
+        geod = Geod(a=EARTH_RADIUS_KM * 1000.0, b=EARTH_RADIUS_KM * 1000.0)
+        return abs(float(geod.geometry_area_perimeter(area.polygon)[0])) / 1e6
+    if area.bbox is None:
+        return None
+    lon0, lat0, lon1, lat1 = (float(v) for v in area.bbox)
+    width = lon1 - lon0 if lon0 <= lon1 else 360.0 - lon0 + lon1
+    band = np.sin(np.radians(lat1)) - np.sin(np.radians(lat0))
+    return float(EARTH_RADIUS_KM**2 * np.radians(width) * band)
+
+
+def coarse_cells_note(area: Area, cells: np.ndarray, resolution: int) -> list[str]:
+    """Return a note when the cells covering the area are far larger than the area.
+
+    A harbour's bbox at ``area.resolution`` 0 is one cell of some 4 million km²: the scores
+    are then the cell's, not the area's.  When the cells' total area exceeds
+    :data:`COARSE_CELLS_FACTOR` times the area's own, the note names the coarsest resolution
+    whose mean cell is no larger than the area.
+    """
+    from .grid import cell_area_km2
+    from .sphere import EARTH_RADIUS_KM
+
+    own = area_km2(area)
+    if own is None or not len(cells) or not own > 0:
+        return []
+    total = float(cell_area_km2(np.asarray(cells, dtype="uint64")).sum())
+    if total <= COARSE_CELLS_FACTOR * own:
+        return []
+    mean = 4 * np.pi * EARTH_RADIUS_KM**2 / (2 + 120 * 7.0 ** np.arange(16))
+    fits = np.flatnonzero(mean <= own)
+    fit = int(fits[0]) if fits.size else 15
+    return [
+        f"area: its {len(cells)} cell(s) at area.resolution {resolution} cover {total:,.0f} km², "
+        f"{total / own:,.0f} times the area's own {own:,.4g} km²; the scores are those of cells "
+        f"far larger than the area: area.resolution {fit} or finer fits it"
+    ]
 
 
 def sea_cells(cells: np.ndarray, land) -> np.ndarray:

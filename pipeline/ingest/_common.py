@@ -1900,10 +1900,11 @@ def misplaced_counts(
 ) -> np.ndarray:
     """Count what :func:`decide_misplaced` decides on: an int64 array that chunks sum.
 
-    ``[usable positions, inside the area, inside under each of the misreadings]``; a file
+    ``[usable positions, inside the area, inside under each of the misreadings, inside the
+    bbox's plain reading (:func:`plain_reading`)]``; a file
     read a chunk at a time adds its chunks' counts and calls :func:`decide_misplaced` once.
     """
-    out = np.zeros(2 + len(_MISREADINGS), dtype="int64")
+    out = np.zeros(3 + len(_MISREADINGS), dtype="int64")
     if aoi_bbox is None:
         return out
     x, y = lon[usable], lat[usable]
@@ -1913,7 +1914,23 @@ def misplaced_counts(
         mx, my = misread(x, y)
         fits = (np.abs(my) <= 90) & (np.abs(mx) <= 180)
         out[2 + j] = int((fits & in_bbox(mx, np.clip(my, -90, 90), aoi_bbox)).sum())
+    plain = plain_reading(aoi_bbox)
+    if plain is not None:
+        out[-1] = int(in_bbox(x, y, plain).sum())
     return out
+
+
+def plain_reading(aoi_bbox: Sequence[float]) -> tuple[float, float, float, float] | None:
+    """Return the box a bbox across 180° wider than 180° would be with its longitudes swapped.
+
+    ``[10, -5, -10, 5]`` is the 340° across 180° as written, and ``[-10, -5, 10, 5]``, the 20°
+    meant, with its edges swapped by mistake.  None for a bbox not across 180°, or one at
+    most 180° wide (the shorter way round, a Pacific box, is the natural reading).
+    """
+    lon0, lat0, lon1, lat1 = (float(v) for v in aoi_bbox)
+    if lon0 <= lon1 or lon0 - lon1 >= 180:
+        return None
+    return (lon1, lat0, lon0, lat1)
 
 
 def decide_misplaced(
@@ -1923,6 +1940,7 @@ def decide_misplaced(
     *,
     fix: str,
     min_records: int = 3,
+    bbox_as_written: bool = False,
 ) -> list[str]:
     """Refuse a file whose positions all miss the area but would fit it misread one way.
 
@@ -1945,6 +1963,11 @@ def decide_misplaced(
         What the user can do, appended to the message.
     min_records : int, default 3
         Fewer usable positions decide nothing.
+    bbox_as_written : bool, default False
+        ``aoi_bbox`` is the config's ``area.bbox``, as written: one across 180° wider than
+        180° whose plain reading (:func:`plain_reading`) holds most of the positions is
+        refused as written with its longitudes swapped.  A polygon's bounds are computed,
+        never swapped, and are not checked.
 
     Returns
     -------
@@ -1954,11 +1977,24 @@ def decide_misplaced(
     Raises
     ------
     InputError
-        When a misreading explains the file.
+        When a misreading explains the file, or a bbox as written reads its longitudes
+        swapped.
     """
     if aoi_bbox is None:
         return []
     n, n_in = int(counts[0]), int(counts[1])
+    plain = plain_reading(aoi_bbox) if bbox_as_written else None
+    n_plain = int(counts[-1])
+    if plain is not None and n >= min_records and 2 * n_plain > n:
+        raise InputError(
+            f"{name}: the area's bbox {tuple(aoi_bbox)!r} has lon_min > lon_max, read as a box "
+            f"{_across_width(aoi_bbox):g}° wide across 180°, but {n_plain} of the {n} positions "
+            f"lie in {plain!r}, the {plain[2] - plain[0]:g}° box its longitudes read plainly "
+            "would give (they would be rejected as outside the area): if the longitudes are "
+            f"swapped, write the west edge first, area.bbox: {list(plain)!r}; if the box "
+            "across 180° is meant, give it as an area.polygon file (a polygon's bounds are "
+            "not second-guessed)"
+        )
     if n < min_records or n_in > 0.1 * n:
         return []
     for j, (what, _) in enumerate(_MISREADINGS):
@@ -1975,6 +2011,11 @@ def decide_misplaced(
             f"{tuple(aoi_bbox)!r}; every record is rejected as outside_aoi"
         ]
     return []
+
+
+def _across_width(aoi_bbox: Sequence[float]) -> float:
+    """Return the longitude width of a bbox across 180° (``lon_min > lon_max``)."""
+    return 360.0 - float(aoi_bbox[0]) + float(aoi_bbox[2])
 
 
 def in_bbox(lon: np.ndarray, lat: np.ndarray, bbox: Sequence[float]) -> np.ndarray:

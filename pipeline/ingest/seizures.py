@@ -232,6 +232,7 @@ def read_seizures(
     as_of: dt.date | dt.datetime | str | None = None,
     aoi_bbox: tuple[float, float, float, float] | None = None,
     max_uncompressed_mb: float = 2048.0,
+    bbox_as_written: bool = True,
 ) -> IngestResult:
     """Read a seizures file into the contract table, rejecting bad records with reasons.
 
@@ -248,6 +249,10 @@ def read_seizures(
     max_uncompressed_mb : float, default 2048
         A zipped source whose data file declares more is refused (``IngestOptions``), and
         so is a plain file this large: the table is read whole.
+    bbox_as_written : bool, default True
+        ``aoi_bbox`` is the config's own ``area.bbox`` (False: a polygon's bounds): a file
+        whose positions mostly lie in the box its longitudes would give swapped is refused
+        (:func:`~pipeline.ingest._common.decide_misplaced`).
 
     Returns
     -------
@@ -407,6 +412,7 @@ def read_seizures(
         crs_by=crs_by,
         as_of=as_of,
         aoi_bbox=aoi_bbox,
+        bbox_as_written=bbox_as_written,
         typed=typed,
         written=written,
     )
@@ -852,6 +858,7 @@ def _normalise(
     crs_by: str,
     as_of,
     aoi_bbox,
+    bbox_as_written: bool = True,
     typed: dict[str, np.ndarray] | None = None,
     written: tuple[pd.Series, np.ndarray] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str], dict[str, Any]]:
@@ -1153,6 +1160,7 @@ def _normalise(
         misplaced_counts(lon, lat, usable, aoi_bbox),
         aoi_bbox,
         name,
+        bbox_as_written=bbox_as_written,
         fix=(
             f"if the columns are swapped set columns: {{lat: {lon_col!r}, lon: {lat_col!r}}} "
             "in the config; "

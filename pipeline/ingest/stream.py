@@ -697,7 +697,13 @@ class _State:
         """Refuse the file if its positions miss the area only as misread (see tracks)."""
         if self.misplaced is not None:
             self.note(
-                *decide_misplaced(self.misplaced, self.aoi_bbox, self.name, fix=MISPLACED_FIX)
+                *decide_misplaced(
+                    self.misplaced,
+                    self.aoi_bbox,
+                    self.name,
+                    fix=MISPLACED_FIX,
+                    bbox_as_written=self.aoi_polygon is None,  # else the polygon's bounds
+                )
             )
 
     def note(self, *texts: str) -> None:

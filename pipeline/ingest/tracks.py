@@ -2444,7 +2444,13 @@ def _normalise_pings(
     )
     checks.projected.decide(name)
     unread = checks.scale.decide(parts, name)
-    misplaced = decide_misplaced(misplaced_of(checks, aoi_bbox), aoi_bbox, name, fix=MISPLACED_FIX)
+    misplaced = decide_misplaced(
+        misplaced_of(checks, aoi_bbox),
+        aoi_bbox,
+        name,
+        fix=MISPLACED_FIX,
+        bbox_as_written=aoi_polygon is None,  # with a polygon, the bbox is its bounds
+    )
     keep, rejects = first_failing(checks.rules, n=n, source_file=name, rows=rows)
     candidates = checks.candidates(keep, rows, np.arange(n))
     events = dated_events_of(candidates["v"].to_numpy(dtype=object), candidates["t"].to_numpy())

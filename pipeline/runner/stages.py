@@ -26,7 +26,14 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as S
-from ..area import Area, read_area, region_cells, reject_outside_polygon, sea_cells
+from ..area import (
+    Area,
+    coarse_cells_note,
+    read_area,
+    region_cells,
+    reject_outside_polygon,
+    sea_cells,
+)
 from ..config import Config, as_of_day
 from ..errors import ConfigError, DataQualityError, InputError, SourceUnreadable
 from ..features import FeatureTable, compute_features
@@ -194,6 +201,7 @@ def _ingest_one(
     streamed = kind == "tracks" and state.spill_root is not None
     if kind == "seizures":
         kwargs["as_of"] = state.as_of
+        kwargs["bbox_as_written"] = state.area.polygon is None
     else:
         kwargs["max_speed_kn"] = cfg.ingest.max_speed_kn
         kwargs["aoi_polygon"] = state.area.polygon  # pings carry no line: reject them here
@@ -762,6 +770,9 @@ def cells(state: RunState) -> None:
         ),
     )
     state.cells = frame[S.CELL].to_numpy(dtype="uint64")
+    for note in coarse_cells_note(state.area, state.cells, a.resolution):
+        if note not in state.notes:
+            state.notes.append(note)
     land = state.context.get("land") if a.exclude_land is not False else None
     if land is not None and a.exclude_land is None:
         _refuse_land_theatre(state, state.cells, land)
