@@ -50,14 +50,21 @@ def test_a_swapped_bbox_is_refused_for_seizures(tmp_path):
     assert "area.bbox: [-10.0, -5.0, 10.0, 5.0]" in msg
 
 
-@pytest.mark.parametrize("chunk_rows", [None, 5])
-def test_a_swapped_bbox_is_refused_for_pings_whole_or_in_chunks(tmp_path, chunk_rows):
+@pytest.mark.parametrize("how", ["whole", "chunks", "parts"])
+def test_a_swapped_bbox_is_refused_for_pings_however_read(tmp_path, how):
+    from pipeline.engine import LocalEngine
+    from pipeline.ingest.stream import spill_tracks_partitioned
+
     path = _pings_csv(tmp_path, SPREAD)
     with pytest.raises(InputError, match="write the west edge first"):
-        if chunk_rows is None:
+        if how == "whole":
             read_tracks(path, aoi_bbox=SWAPPED)
+        elif how == "chunks":
+            spill_tracks(path, tmp_path / "s", chunk_rows=5, n_buckets=2, aoi_bbox=SWAPPED)
         else:
-            spill_tracks(path, tmp_path / "s", chunk_rows=chunk_rows, n_buckets=2, aoi_bbox=SWAPPED)
+            spill_tracks_partitioned(
+                [path], [tmp_path / "s"], LocalEngine(), chunk_rows=5, n_buckets=2, aoi_bbox=SWAPPED
+            )
 
 
 def test_the_meant_bbox_and_a_pacific_box_are_read_as_before(tmp_path):
