@@ -124,3 +124,42 @@ def test_a_tiny_polygon_at_a_coarse_resolution_is_noted(tmp_path):
     big = (0.0, 40.0, 20.0, 50.0)
     assert coarse_cells_note(read_area(big, None), region_to_cells(big, 2), 2) == []
     assert coarse_cells_note(Area(None), np.array([], dtype="uint64"), 0) == []
+
+
+def test_a_bbox_run_after_a_polygon_run_of_the_same_bounds_still_checks_the_swap(tmp_path):
+    """The seizures' parse is cached by the area's bounds: a polygon 340° wide across 180°
+    and an ``area.bbox`` of the same bounds share them, but only the bbox's reading is
+    checked for a swap, so the bbox run must not take the polygon run's parse."""
+    import json
+
+    from conftest import config_from
+
+    import pipeline
+
+    cut = {  # RFC 7946: cut at 180°
+        "type": "MultiPolygon",
+        "coordinates": [
+            [[[10, -5], [180, -5], [180, 5], [10, 5], [10, -5]]],
+            [[[-180, -5], [-10, -5], [-10, 5], [-180, 5], [-180, -5]]],
+        ],
+    }
+    poly = tmp_path / "all_but_the_middle.geojson"
+    poly.write_text(json.dumps({"type": "Feature", "properties": {}, "geometry": cut}))
+    seizures = _seizures_csv(tmp_path, SPREAD)
+    base = {
+        "run": {"as_of": "2024-04-01", "out_dir": str(tmp_path / "out")},
+        "inputs": {"seizures": [{"path": str(seizures)}]},
+        "ingest": {"max_reject_rate": 0.9},
+        "score": {"factors": {"seizure_density": {"weight": 1}}},
+        "timeline": {"months": 0},
+        "evaluate": {"enabled": False},
+        "hotspots": {"enabled": False},
+        "render": {"geojson": False, "preview_png": False},
+    }
+    area = read_area(None, poly)
+    assert area.bbox == SWAPPED
+    first = config_from({**base, "area": {"polygon": str(poly), "resolution": 3}}, tmp_path / "a")
+    pipeline.run_pipeline(first)
+    again = config_from({**base, "area": {"bbox": list(SWAPPED), "resolution": 3}}, tmp_path / "b")
+    with pytest.raises(InputError, match="write the west edge first"):
+        pipeline.run_pipeline(again)

@@ -213,7 +213,8 @@ def _ingest_one(
         cfg.ingest.model_dump(mode="json"),
         str(state.as_of) if kind == "seizures" else None,
         state.area.bbox,
-        polygon if kind == "tracks" else None,
+        # seizures: whether the bbox is the config's own (its swapped reading is checked)
+        polygon if kind == "tracks" else state.area.polygon is None,
         *([companions] if companions else []),
     ]
     if streamed:  # read in chunks into the run's spill folder, cached per file as tables
