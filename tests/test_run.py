@@ -673,6 +673,9 @@ def test_older_objects_frozen_collects_the_blocks_own_cycles_and_leaves_a_hosts_
         count = gc.get_freeze_count()
         with _older_objects_frozen():
             pass
-        assert gc.get_freeze_count() == count
+        # still frozen (an unfreeze would leave 0); not exactly ``count``: reference
+        # counting frees frozen objects as ever, and another thread of the worker (the
+        # session's Dask cluster) may drop a few meanwhile
+        assert 0.9 * count < gc.get_freeze_count() <= count
     finally:
         gc.unfreeze()
