@@ -438,10 +438,15 @@ def coarse_cells_note(area: Area, cells: np.ndarray, resolution: int) -> list[st
     own = area_km2(area)
     if own is None or not len(cells) or not own > 0:
         return []
+    # mean cell area by resolution (the sphere over H3's cell count); a cell is at most
+    # about twice its resolution's mean, so most runs are settled without the cells' areas
+    # (0.4 s for the demo's 40,897 cells, every run)
+    mean = 4 * np.pi * EARTH_RADIUS_KM**2 / (2 + 120 * 7.0 ** np.arange(16))
+    if 2.5 * mean[resolution] * len(cells) <= COARSE_CELLS_FACTOR * own:
+        return []
     total = float(cell_area_km2(np.asarray(cells, dtype="uint64")).sum())
     if total <= COARSE_CELLS_FACTOR * own:
         return []
-    mean = 4 * np.pi * EARTH_RADIUS_KM**2 / (2 + 120 * 7.0 ** np.arange(16))
     fits = np.flatnonzero(mean <= own)
     fit = int(fits[0]) if fits.size else 15
     return [
