@@ -187,22 +187,11 @@ def test_the_summary_reports_the_context_layers_as_the_manifest_does(tmp_path, c
     geometr(ies) repaired with make_valid" (and its read / accepted / rejected counts), the
     run's summary said nothing of the land layer at all, though every repair and reject is
     to be stated in both."""
-    import json
 
     from pipeline.cli import main
 
     bow_tie = [[103.0, 1.5], [103.5, 2.0], [103.5, 1.5], [103.0, 2.0], [103.0, 1.5]]
-    land = {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "properties": {},
-                "geometry": {"type": "Polygon", "coordinates": [bow_tie]},
-            }
-        ],
-    }
-    (tmp_path / "land.geojson").write_text(json.dumps(land))
+    _land_file(tmp_path, bow_tie)
     cfg = _small_config(
         tmp_path,
         {"seizure_density": 1.0},
@@ -250,17 +239,7 @@ def test_the_run_says_how_much_track_time_falls_in_cells_it_does_not_score(tmp_p
         }
     ).to_csv(tmp_path / "ais.csv", index=False)
     square = [[101.9, 0.9], [102.1, 0.9], [102.1, 1.1], [101.9, 1.1], [101.9, 0.9]]
-    land = {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "properties": {},
-                "geometry": {"type": "Polygon", "coordinates": [square]},
-            }
-        ],
-    }
-    (tmp_path / "land.geojson").write_text(json.dumps(land))
+    _land_file(tmp_path, square)
     cfg = _small_config(
         tmp_path,
         {"seizure_density": 0.5, "vessel_hours": 0.5},
@@ -274,3 +253,17 @@ def test_the_run_says_how_much_track_time_falls_in_cells_it_does_not_score(tmp_p
     assert res.scores["vessel_hours"].sum() == 3.0  # the vessel at sea only
     said = [n for n in res.manifest.get("notes", []) if "vessel-hours lie in" in n]
     assert said and said[0].startswith("3.0 of the tracks' 6.0 vessel-hours lie in 1 cell(s)")
+
+
+def _land_file(tmp_path, ring) -> None:
+    """Write ``tmp_path/land.geojson``: a land layer of one polygon, ``ring`` its outline."""
+    import json
+
+    feature = {
+        "type": "Feature",
+        "properties": {},
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+    }
+    (tmp_path / "land.geojson").write_text(
+        json.dumps({"type": "FeatureCollection", "features": [feature]})
+    )
