@@ -412,10 +412,14 @@ def area_km2(area: Area) -> float | None:
     from .sphere import EARTH_RADIUS_KM
 
     if area.polygon is not None:
+        import shapely
         from pyproj import Geod
 
         geod = Geod(a=EARTH_RADIUS_KM * 1000.0, b=EARTH_RADIUS_KM * 1000.0)
-        return abs(float(geod.geometry_area_perimeter(area.polygon)[0])) / 1e6
+        # the geodesic area is signed by winding: a hole wound as its shell (no rule of the
+        # Simple Features) was added to the area instead of taken from it
+        oriented = shapely.orient_polygons(area.polygon)
+        return abs(float(geod.geometry_area_perimeter(oriented)[0])) / 1e6
     if area.bbox is None:
         return None
     lon0, lat0, lon1, lat1 = (float(v) for v in area.bbox)
@@ -429,8 +433,9 @@ def coarse_cells_note(area: Area, cells: np.ndarray, resolution: int) -> list[st
 
     A harbour's bbox at ``area.resolution`` 0 is one cell of some 4 million km²: the scores
     are then the cell's, not the area's.  When the cells' total area exceeds
-    :data:`COARSE_CELLS_FACTOR` times the area's own, the note names the coarsest resolution
-    whose mean cell is no larger than the area.
+    :data:`COARSE_CELLS_FACTOR` times the area's own and the resolution's mean cell is
+    larger than the area (not so where ``area.margin_km`` grows the area by rings of small
+    cells), the note names the coarsest resolution whose mean cell is no larger than it.
     """
     from .grid import cell_area_km2
     from .sphere import EARTH_RADIUS_KM
@@ -442,13 +447,14 @@ def coarse_cells_note(area: Area, cells: np.ndarray, resolution: int) -> list[st
     # about twice its resolution's mean, so most runs are settled without the cells' areas
     # (0.4 s for the demo's 40,897 cells, every run)
     mean = 4 * np.pi * EARTH_RADIUS_KM**2 / (2 + 120 * 7.0 ** np.arange(16))
-    if 2.5 * mean[resolution] * len(cells) <= COARSE_CELLS_FACTOR * own:
+    fits = np.flatnonzero(mean <= own)
+    fit = int(fits[0]) if fits.size else 15
+    # cells no larger than the area are many (area.margin_km grows the area), not coarse
+    if resolution >= fit or 2.5 * mean[resolution] * len(cells) <= COARSE_CELLS_FACTOR * own:
         return []
     total = float(cell_area_km2(np.asarray(cells, dtype="uint64")).sum())
     if total <= COARSE_CELLS_FACTOR * own:
         return []
-    fits = np.flatnonzero(mean <= own)
-    fit = int(fits[0]) if fits.size else 15
     return [
         f"area: its {len(cells)} cell(s) at area.resolution {resolution} cover {total:,.0f} km², "
         f"{total / own:,.0f} times the area's own {own:,.4g} km²; the scores are those of cells "

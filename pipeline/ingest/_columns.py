@@ -1141,6 +1141,26 @@ def _numbers_rows_of(values: pd.Series, groups: pd.Series) -> bool:
     return bool(step.min() == step.max() and step[0] in (0.0, 1.0))
 
 
+def _attribute_of(values: pd.Series, numbers: pd.Series) -> bool:
+    """Whether ``values`` hold (nearly) one value for each repeated value of ``numbers``.
+
+    Over the first rows and the numbers given on two rows or more: at least 90% of those
+    rows hold their number's most common value.  A row number of exports joined end to end
+    points at other vessels in each export; a vessel's number keeps its status or flag.
+    """
+    frame = pd.DataFrame(
+        {"n": numbers.iloc[:_COUNTER_ROWS].to_numpy(), "v": values.iloc[:_COUNTER_ROWS].to_numpy()}
+    )
+    frame = frame[~(np.asarray(missing_mask(frame["n"])) | np.asarray(missing_mask(frame["v"])))]
+    frame = frame.astype("str")
+    frame = frame[frame["n"].duplicated(keep=False).to_numpy()]
+    if len(frame) < 4 or frame["v"].nunique() < 2:
+        return False
+    pairs = frame.groupby(["n", "v"], sort=False).size()
+    most = pairs.groupby(level=0, sort=False).max()
+    return bool(most.sum() >= 0.9 * len(frame))
+
+
 def _counts_rows(values: pd.Series) -> bool:
     """Whether ``values`` number the rows in the file's order, starting again now and then.
 
@@ -1671,8 +1691,17 @@ def _pick(
         if ok and identity:
             # A bare 'id' that numbers the points of each track (1, 2, 3, ... again for each
             # 'name') repeats like an identity and would make every n-th point one "vessel".
+            # Numbered vessels stored one after another ('vessel' 1, 1, ..., 2, 2, ...) count
+            # the rows of each point number as that counts theirs: of two such columns the
+            # one ranked first by its header (it names the vessel) is not the point number.
             counted = next(
-                (c for _, c, _ in ranked if c != col and _numbers_rows_of(raw[col], raw[c])),
+                (
+                    c
+                    for j, (_, c, _) in enumerate(ranked)
+                    if c != col
+                    and _numbers_rows_of(raw[col], raw[c])
+                    and not (j > k and _numbers_rows_of(raw[c], raw[col]))
+                ),
                 None,
             )
             if counted is not None:
@@ -1873,6 +1902,12 @@ def _pick(
         cands = [c for c in columns if c not in used and _looks_like_id(raw[c])]
         spec = ROLES[role]
         counters = [c for c in cands if _counts_rows(raw[c])]
+        # Vessels numbered 1, 2, 3 reporting in turn count as a row number does; where
+        # another column holds one value per such number (a status, a flag of each vessel)
+        # the number is its vessel, and that column no identity: not chosen between.
+        counters = [
+            c for c in counters if not any(_attribute_of(raw[o], raw[c]) for o in cands if o != c)
+        ]
         # One value on every row (a speed 'unit' of 'kn', a GPX 'src' of 'Garmin') says
         # nothing of whose the positions are: read as the id, every vessel would be one.
         constant = [c for c in cands if c not in counters and repeats(raw[c])[0] == 1]

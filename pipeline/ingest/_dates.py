@@ -63,12 +63,12 @@ _ZONE = (
 #: ISO 8601 and its relatives: 2008-12-11, 2008/12/11 04:42, 2008-12-11T04:42:14.5+00.
 _YMD = r"^\s*(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})" + _TIME + _ZONE
 #: ISO 8601's basic format, a date and a clock without separators: 20240305T143000Z,
-#: 20240305T1430+0700, and with a space for the T as loggers write it (20240305 143000:
-#: dateutil read it 3 May with dayfirst); a compact date alone, 20240305, is a number
-#: (:func:`_numbers`).
+#: 20240305T1430+0700, and with spaces for the T or colons in the clock as loggers write it
+#: (20240305 143000, 20240305 14:30:00: dateutil read them 3 May with dayfirst); a compact
+#: date alone, 20240305, is a number (:func:`_numbers`).
 _YMD_BASIC = (
-    r"^\s*(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})[T ](?P<H>\d{2})(?P<M>\d{2})"
-    r"(?:(?P<S>\d{2})(?:[.,](?P<f>\d{1,9}))?)?"
+    r"^\s*(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})(?:T|\s+)(?P<H>\d{2}):?(?P<M>\d{2})"
+    r"(?::?(?P<S>\d{2})(?:[.,](?P<f>\d{1,9}))?)?"
     r"(?P<z>Z|[+-]\d{2}(?::?\d{2})?)?\s*$"
 )
 #: Two numbers then a year: 25/12/2020, 2/1/2018 5:30:00 PM, 01.02.18 14:00.
