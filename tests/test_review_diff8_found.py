@@ -7,6 +7,10 @@
   row number that starts again: passed over, the one other code column (an AIS navigational
   status 0/5 of each ship) became the vessel id, every ship of one status one "vessel"
   (at cf04941: refused, both named).  With a text status beside it the ships were refused.
+- A column of one value (c3db793) was passed over and the one other code column taken: a
+  one-ship file's ``code`` of ``A1`` beside a navigational status made each status a
+  vessel, and a file read in chunks whose first chunk is one ship's rows did so where the
+  whole read refuses (cf04941: refused both ways).
 - The coarse-cells note fired for an area grown by ``area.margin_km`` at a fine resolution:
   "cells far larger than the area: area.resolution 8 or finer fits it" at resolution 9.
 - The area of an area polygon whose hole is wound as its shell (Simple Features sets no
@@ -26,6 +30,7 @@ import shapely
 from pipeline.area import area_km2, coarse_cells_note, read_area, region_cells
 from pipeline.errors import InputError
 from pipeline.ingest import SeizureSource, read_seizures, read_tracks
+from pipeline.ingest.stream import spill_tracks
 
 _T0 = pd.Timestamp("2024-03-05T10:00Z")
 
@@ -109,3 +114,37 @@ def test_a_compact_date_with_a_clock_of_colons_is_year_month_day(tmp_path, value
     res = read_seizures(SeizureSource(path=path, dayfirst=dayfirst))
     assert res.n_accepted == 3
     assert (res.frame["time"] == pd.Timestamp("2024-03-05T14:30Z")).all()
+
+
+def _one_code_and_a_status(path, ships: tuple[str, ...], per_ship: int):
+    """Ships by a 'code' (no identity header), each's pings together, and a 'nav' status."""
+    rows = [
+        {
+            "code": ship,
+            "nav": (0, 5, 1)[k * 3 // per_ship],
+            "time": _stamp(k),
+            "lat": 50 + v + 1e-5 * k,
+            "lon": -1.0 + 1e-5 * k,
+        }
+        for v, ship in enumerate(ships)
+        for k in range(per_ship)
+    ]
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def test_a_column_of_one_value_does_not_make_a_status_the_vessel_id(tmp_path):
+    # one ship 'A1' whose status changes twice: read by 'nav', three "vessels"
+    path = _one_code_and_a_status(tmp_path / "t.csv", ("A1",), 30)
+    with pytest.raises(InputError, match=r"'code' \(one value, 'A1', on every row read"):
+        read_tracks(path)
+
+
+def test_a_first_chunk_of_one_ship_does_not_make_a_status_the_vessel_id(tmp_path):
+    # read whole, 'code' and 'nav' are chosen between (refused); the first chunk (one ship's
+    # rows) held one 'code', and 'nav' was the vessel id of the whole file
+    path = _one_code_and_a_status(tmp_path / "t.csv", ("A1", "B2"), 2000)
+    with pytest.raises(InputError, match="no vessel id column"):
+        read_tracks(path)
+    with pytest.raises(InputError, match="no vessel id column"):
+        spill_tracks(path, tmp_path / "s", chunk_rows=500, n_buckets=2)

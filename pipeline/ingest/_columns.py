@@ -1917,8 +1917,13 @@ def _pick(
             if not (set(name_tokens(c)) & (spec.veto | UNIT_TOKENS | QUALIFIERS | _MEASURES))
             and c not in {r.split("'")[1] for r in refused}
             and _code_like(raw[c])
-            and c not in counters + constant
+            and c not in counters
         ]
+        # A column of one value in the rows read is passed over, but never makes another
+        # column the vessel id: a file read in chunks decides on its first chunk (perhaps one
+        # vessel's rows), where read whole the two would have been chosen between (refused)
+        one_value = [c for c in pickable if c in constant]
+        pickable = [c for c in pickable if c not in constant]
         refused = (
             refused
             + [
@@ -1927,11 +1932,11 @@ def _pick(
             ]
             + [
                 f"{c!r} (one value, {str(raw[c][~missing_mask(raw[c])].iloc[0]).strip()!r}, "
-                "on every row: says nothing of which vessel)"
+                "on every row read: says nothing of which vessel)"
                 for c in constant
             ]
         )
-        if len(pickable) == 1:
+        if len(pickable) == 1 and not one_value:
             col = pickable[0]
             nu, nn = repeats(raw[col])
             return {
