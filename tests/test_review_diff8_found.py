@@ -11,6 +11,9 @@
   one-ship file's ``code`` of ``A1`` beside a navigational status made each status a
   vessel, and a file read in chunks whose first chunk is one ship's rows did so where the
   whole read refuses (cf04941: refused both ways).
+- An ``area.bbox`` across 180° more than 180° wide, as meant ([100, -50, -60, 50]: Malacca
+  across the Pacific), over a global file with a few more records in the rest of the world
+  was refused as swapped (pirate_attacks.csv: 4033 of 7510 in the plain box, 3461 inside).
 - The coarse-cells note fired for an area grown by ``area.margin_km`` at a fine resolution:
   "cells far larger than the area: area.resolution 8 or finer fits it" at resolution 9.
 - The area of an area polygon whose hole is wound as its shell (Simple Features sets no
@@ -148,3 +151,20 @@ def test_a_first_chunk_of_one_ship_does_not_make_a_status_the_vessel_id(tmp_path
         read_tracks(path)
     with pytest.raises(InputError, match="no vessel id column"):
         spill_tracks(path, tmp_path / "s", chunk_rows=500, n_buckets=2)
+
+
+def test_a_pacific_bbox_over_200_degrees_wide_over_world_records_is_read(tmp_path):
+    # [100, -50, -60, 50]: Malacca across the Pacific to the Americas, as meant; a global
+    # file holds a few more records in the rest of the world (-60..100) than in it
+    lons = [-50.0, -20.0, 0.0, 30.0, 60.0, 90.0, 95.0, 120.0, 150.0, 170.0, -170.0, -120.0, -80.0]
+    path = tmp_path / "s.csv"
+    pd.DataFrame(
+        {"date": "2024-03-01", "lat": [(i % 7) - 3.0 for i in range(len(lons))], "lon": lons}
+    ).to_csv(path, index=False)
+    res = read_seizures(path, aoi_bbox=(100.0, -50.0, -60.0, 50.0))
+    assert res.n_accepted == 6 and res.by_rule == {"outside_aoi": 7}
+    # records mostly in -10..10 against the box swapped by mistake are still refused
+    lons = [-8.0, -5.0, -2.0, 0.5, 3.0, 6.0, 9.0, 14.0, 19.0, -15.0]
+    pd.DataFrame({"date": "2024-03-01", "lat": 0.0, "lon": lons}).to_csv(path, index=False)
+    with pytest.raises(InputError, match="write the west edge first"):
+        read_seizures(path, aoi_bbox=(10.0, -50.0, -10.0, 50.0))

@@ -1965,8 +1965,9 @@ def decide_misplaced(
         Fewer usable positions decide nothing.
     bbox_as_written : bool, default False
         ``aoi_bbox`` is the config's ``area.bbox``, as written: one across 180° wider than
-        180° whose plain reading (:func:`plain_reading`) holds most of the positions is
-        refused as written with its longitudes swapped.  A polygon's bounds are computed,
+        180° whose plain reading (:func:`plain_reading`) holds most of the positions, at
+        least three times as many a degree of longitude as the bbox as written, is refused
+        as written with its longitudes swapped.  A polygon's bounds are computed,
         never swapped, and are not checked.
 
     Returns
@@ -1985,7 +1986,12 @@ def decide_misplaced(
     n, n_in = int(counts[0]), int(counts[1])
     plain = plain_reading(aoi_bbox) if bbox_as_written else None
     n_plain = int(counts[-1])
-    if plain is not None and n >= min_records and 2 * n_plain > n:
+    # A box meant across 180° over a wider world's records (a Pacific box 200° wide over a
+    # global file) holds its share of them: the plain reading must be far denser to say swap
+    denser = plain is not None and n_plain * _across_width(aoi_bbox) >= _SWAP_DENSER * n_in * (
+        plain[2] - plain[0]
+    )
+    if plain is not None and n >= min_records and 2 * n_plain > n and denser:
         raise InputError(
             f"{name}: the area's bbox {tuple(aoi_bbox)!r} has lon_min > lon_max, read as a box "
             f"{_across_width(aoi_bbox):g}° wide across 180°, but {n_plain} of the {n} positions "
@@ -2011,6 +2017,11 @@ def decide_misplaced(
             f"{tuple(aoi_bbox)!r}; every record is rejected as outside_aoi"
         ]
     return []
+
+
+#: How many times as many positions a degree of longitude of a bbox's plain reading must
+#: hold as one of the bbox as written, for the bbox to be refused as swapped.
+_SWAP_DENSER = 3.0
 
 
 def _across_width(aoi_bbox: Sequence[float]) -> float:
