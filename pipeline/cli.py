@@ -414,7 +414,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     # (a rule's or auto's density bandwidth is known only when the run chooses it)
     h = config.density.bandwidth_km
     fixed = None if isinstance(h, str) or not config.inputs.seizures else h  # else unknown yet
-    for note in narrow_kernel_notes(config, fixed):
+    for note in [*config.resolution_default_notes(), *narrow_kernel_notes(config, fixed)]:
         print(f"note: {note}")
     return EXIT_OK
 

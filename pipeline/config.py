@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import glob
 import logging
-import math
 import os
 import re
 import types
@@ -33,6 +32,7 @@ from pydantic import (
     AliasPath,
     BaseModel,
     Field,
+    PrivateAttr,
     TypeAdapter,
     ValidationError,
     field_validator,
@@ -514,6 +514,86 @@ class RenderConfig(_Model):
         return self
 
 
+def _resolution_defaults(raw: Any) -> tuple[Any, tuple[tuple[str, str], ...]]:
+    """Fill the bandwidths the user left unset with their resolution's defaults.
+
+    Returns the raw config with ``density.bandwidth_km``, ``evaluate.kde_bandwidth_km`` and
+    ``score.fitted.bandwidths_km`` set where they were absent and their resolution's default
+    (:func:`pipeline.density.default_bandwidth_km` of their kernel) exceeds 25 km (the fitted
+    list scaled by the same factor: its three scales kept), and a statement of each.
+    """
+    if not isinstance(raw, dict):
+        return raw, ()
+    area = raw.get("area")
+    area = area if isinstance(area, dict) else {}
+    res = _lax_int(area.get("resolution", AreaConfig.model_fields["resolution"].default))
+    if res is None or not 0 <= res <= 15:
+        return raw, ()  # the field's own check says what is wrong
+    from .density import (
+        CENTRE_EDGES,
+        DEFAULT_BANDWIDTH_KM,
+        centre_error,
+        default_bandwidth_km,
+    )
+    from .grid import average_hexagon_edge_length
+
+    edge = average_hexagon_edge_length(res)
+
+    def default(kernel: Any) -> float | None:
+        if not isinstance(kernel, str) or kernel not in CENTRE_EDGES:
+            return None  # the field's own check refuses it
+        h = default_bandwidth_km(kernel, res)
+        return h if h > DEFAULT_BANDWIDTH_KM else None
+
+    def why(kernel: str, key: str) -> str:
+        old = DEFAULT_BANDWIDTH_KM
+        return (
+            f"the default at area.resolution {res} (at least {CENTRE_EDGES[kernel]:g} edges of "
+            f"its {edge:.3g} km cells, rounded up to 5 km: the {kernel} kernel's width for a "
+            f"density taken at cell centres; {old:g} km, {old / edge:.2g} edge here, would "
+            f"leave a cell's centre typically {centre_error(kernel, old, res):.0%} off its "
+            f"mean); set {key} to keep another"
+        )
+
+    out, said = dict(raw), []
+    density = out.get("density", {})
+    if isinstance(density, dict) and "bandwidth_km" not in density:
+        kernel = density.get("kernel", DensityConfig.model_fields["kernel"].default)
+        if (h := default(kernel)) is not None:
+            out["density"] = {**density, "bandwidth_km": h}
+            key = "density.bandwidth_km"
+            said.append((key, f"{key} {h:g} km: {why(kernel, key)}"))
+    evaluate = out.get("evaluate", {})
+    if isinstance(evaluate, dict) and "kde_bandwidth_km" not in evaluate:
+        kernel = evaluate.get("kde_kernel", BacktestOptions.model_fields["kde_kernel"].default)
+        if (h := default(kernel)) is not None:
+            out["evaluate"] = {**evaluate, "kde_bandwidth_km": h}
+            key = "evaluate.kde_bandwidth_km"
+            said.append((key, f"{key} {h:g} km: {why(kernel, key)}"))
+    score = out.get("score", {})
+    fitted = score.get("fitted", {}) if isinstance(score, dict) else None
+    if isinstance(fitted, dict) and "bandwidths_km" not in fitted:
+        kernel = fitted.get("kernel", FittedOptions.model_fields["kernel"].default)
+        if (h := default(kernel)) is not None:
+            was = FittedOptions.model_fields["bandwidths_km"].default
+            scale = h / min(was)
+            used = [round(float(x) * scale, 6) for x in was]
+            out["score"] = {**score, "fitted": {**fitted, "bandwidths_km": used}}
+            key = "score.fitted.bandwidths_km"
+            said.append(
+                (
+                    key,
+                    f"{key} {_km_list(used)} km ({_km_list(was)} km times {scale:.3g}): the "
+                    f"narrowest {h:g} km is {why(kernel, key)}",
+                )
+            )
+    return out, tuple(said)
+
+
+def _km_list(values: Sequence[float]) -> str:
+    return "[" + ", ".join(f"{float(x):g}" for x in values) + "]"
+
+
 def _lax_int(value: Any) -> int | None:
     """Return ``value`` as the int the field's lax validation makes of it, else None.
 
@@ -550,6 +630,31 @@ class Config(_Model):
     render: RenderConfig = Field(default_factory=RenderConfig)
     factors: PluginOptions = Field(default_factory=PluginOptions)
     source: Path | None = Field(None, description="The file this config was loaded from.")
+    _defaults_said: tuple[tuple[str, str], ...] = PrivateAttr(default=())
+
+    def resolution_default_notes(self, density: bool | None = None) -> list[str]:
+        """Return a statement of each default bandwidth the cells' resolution widened.
+
+        Parameters
+        ----------
+        density : bool, optional
+            Whether the run takes a seizure density (default: whether it reads seizures).
+
+        Returns
+        -------
+        list of str
+            Of the keys the run uses (the density's, the fitted model's with ``score.model:
+            fitted``, the back-test's KDE when it runs) that the user left unset and the
+            cells' resolution widened: ``density.bandwidth_km 55 km: the default at
+            area.resolution 4 (...)``.
+        """
+        seizures = bool(self.inputs.seizures) if density is None else density
+        used = {"density.bandwidth_km"} if seizures else set()
+        if self.score.model == "fitted":
+            used.add("score.fitted.bandwidths_km")
+        if self.evaluate.enabled:
+            used.add("evaluate.kde_bandwidth_km")
+        return [note for key, note in self._defaults_said if key in used]
 
     @model_validator(mode="before")
     @classmethod
@@ -563,60 +668,20 @@ class Config(_Model):
                 raw["timeline"] = {"months": months, **dict(raw.get("timeline") or {})}
         return raw
 
-    @model_validator(mode="before")
+    @model_validator(mode="wrap")
     @classmethod
-    def _widen_default_kernels(cls, raw: Any) -> Any:
-        # The back-test's KDE baseline and the fitted model's smoothed counts have defaults
-        # (25 km; 25, 50, 100 km) made for cells of resolution 3 or finer: on coarser cells,
-        # a user who set only density.bandwidth_km was refused for keys never written.  A
-        # default too narrow for the cells is widened to the smallest bandwidth that reaches
-        # them (rounded up to 5 km), with a warning; a value the user wrote is checked as is.
-        if not isinstance(raw, dict):
-            return raw
-        area = raw.get("area")
-        area = area if isinstance(area, dict) else {}
-        res = _lax_int(area.get("resolution", AreaConfig.model_fields["resolution"].default))
-        if res is None or not 0 <= res <= 15:
-            return raw  # the field's own check says what is wrong
-        from .grid import average_hexagon_edge_length as edge_km
-
-        least = edge_km(res) / 4
-        wide = 5.0 * math.ceil(least / 5.0)
-        out = dict(raw)
-        evaluate = out.get("evaluate", {})
-        default = BacktestOptions.model_fields["kde_bandwidth_km"].default
-        if isinstance(evaluate, dict) and "kde_bandwidth_km" not in evaluate and default < least:
-            out["evaluate"] = {**evaluate, "kde_bandwidth_km": wide}
-            log.warning(
-                "evaluate.kde_bandwidth_km is not set and its default %g km would reach few "
-                "centres of the %.3g km cells of area.resolution %d: %g km is used",
-                default,
-                edge_km(res),
-                res,
-                wide,
-            )
-        score = out.get("score", {})
-        fitted = score.get("fitted", {}) if isinstance(score, dict) else None
-        defaults = FittedOptions.model_fields["bandwidths_km"].default
-        default_model = ScoreConfig.model_fields["model"].default
-        model = score.get("model", default_model) if isinstance(score, dict) else None
-        if (
-            isinstance(fitted, dict)
-            and model == "fitted"  # the weighted score never uses them: nothing to say
-            and "bandwidths_km" not in fitted
-            and min(defaults) < least
-        ):
-            used = sorted({max(float(h), wide) for h in defaults})
-            out["score"] = {**score, "fitted": {**fitted, "bandwidths_km": used}}
-            log.warning(
-                "score.fitted.bandwidths_km is not set and its defaults %s km would reach few "
-                "centres of the %.3g km cells of area.resolution %d: %s km are used",
-                list(defaults),
-                edge_km(res),
-                res,
-                used,
-            )
-        return out
+    def _resolution_defaults(cls, raw: Any, handler: Any) -> Config:
+        # The density, the back-test's KDE and the fitted model's smoothed counts are taken at
+        # cell centres: a kernel under CENTRE_EDGES cell edges leaves a cell's centre value
+        # typically 18-50 % off its mean (pipeline/density/_centres.py).  25 km (25, 50, 100)
+        # is 2.5 edges on resolution 5 and one on resolution 4: a key the user did not write
+        # takes the default of the cells' resolution (bench/bench_res_defaults.py: the
+        # back-test no worse at resolutions 3-4, unchanged at 5 and finer), stated in the
+        # run's notes; a value the user wrote is kept as written (and noted when too narrow).
+        raw, said = _resolution_defaults(raw)
+        cfg = handler(raw)
+        cfg._defaults_said = said
+        return cfg
 
     @model_validator(mode="after")
     def _bandwidth_reaches_centres(self) -> Config:

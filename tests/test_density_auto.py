@@ -82,7 +82,9 @@ def test_the_run_choice_equals_the_library_choice(small_demo, tmp_path):
         bandwidths_km=[20, 60, 150],
         half_lives_days=[180],
         kernel=cfg.density.kernel,
-        options=BacktestOptions(**EVALUATE),
+        # the run's back-test options: its KDE's default (and so its universe) is the
+        # resolution's (55 km on resolution 4)
+        options=BacktestOptions(**cfg.evaluate.model_dump(exclude={"enabled"})),
     )
     got = result.manifest["features"]["density_parameters"]
     assert got["bandwidth_km"] == expected["bandwidth_km"]

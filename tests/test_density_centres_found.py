@@ -139,7 +139,12 @@ def test_each_kernel_a_run_uses_is_checked_and_only_where_it_is_used(tmp_path):
     ais = tmp_path / "ais.csv"
     ais.write_text("mmsi,timestamp,lat,lon\n")
     sections = {
-        "score": {"model": "fitted", "factors": {"seizure_density": {"weight": 1}}},
+        "score": {
+            "model": "fitted",
+            "factors": {"seizure_density": {"weight": 1}},
+            # written: on resolution 4 the defaults are [55, 110, 220]
+            "fitted": {"bandwidths_km": [25, 50, 100]},
+        },
         "evaluate": {"enabled": True, "kde_bandwidth_km": 30},
         "transit": {"smooth_events_km": 12},
     }

@@ -79,29 +79,30 @@ def test_a_half_life_that_decays_every_weight_to_zero_is_refused():
     assert w[1] > 0
 
 
-def test_kernel_defaults_too_narrow_for_coarse_cells_are_widened_and_said(tmp_path, caplog):
+def test_kernel_defaults_too_narrow_for_coarse_cells_are_widened_and_said(tmp_path):
     # resolution 2 (183 km cells) with density.bandwidth_km 100: the run was refused for
     # evaluate.kde_bandwidth_km 25, a default the user never wrote (then for the fitted
-    # model's 25 km); a default is now widened to the smallest that reaches the cells
+    # model's 25 km); a default now takes its resolution's width (two cell edges, rounded
+    # up to 5 km: tests/test_res_defaults.py), stated
     text = (
         MINIMAL + "area:\n  resolution: 2\ndensity:\n  bandwidth_km: 100\nscore:\n  model: fitted\n"
     )
-    with caplog.at_level("WARNING"):
-        cfg = _load(tmp_path, text)
-    assert cfg.evaluate.kde_bandwidth_km == 50.0  # a quarter of 183 km, rounded up to 5 km
-    assert cfg.score.fitted.bandwidths_km == (50.0, 100.0)
-    said = " ".join(r.getMessage() for r in caplog.records)
-    assert "evaluate.kde_bandwidth_km is not set" in said and "50 km is used" in said
-    assert "score.fitted.bandwidths_km is not set" in said
+    cfg = _load(tmp_path, text)
+    assert cfg.density.bandwidth_km == 100.0  # written: kept
+    assert cfg.evaluate.kde_bandwidth_km == 370.0
+    assert cfg.score.fitted.bandwidths_km == (370.0, 740.0, 1480.0)
+    said = cfg.resolution_default_notes()
+    assert [n.split(":")[0] for n in said] == [
+        "evaluate.kde_bandwidth_km 370 km",
+        "score.fitted.bandwidths_km [370, 740, 1480] km ([25, 50, 100] km times 14.8)",
+    ]
     # the defaults stand where the cells are fine enough; a written value is checked as is
-    fine = _load(tmp_path, MINIMAL + "area:\n  resolution: 4\n")
+    fine = _load(tmp_path, MINIMAL + "area:\n  resolution: 5\n")
     assert fine.evaluate.kde_bandwidth_km == 25.0
     assert fine.score.fitted.bandwidths_km == (25.0, 50.0, 100.0)
     with pytest.raises(ConfigError, match=r"evaluate.kde_bandwidth_km 25 is less than a quarter"):
         _load(tmp_path, text + "evaluate:\n  kde_bandwidth_km: 25\n")
     # the weighted score never uses the fitted model's bandwidths: nothing said of them
-    caplog.clear()
-    with caplog.at_level("WARNING"):
-        _load(tmp_path, text.replace("  model: fitted\n", "  model: weighted\n"))
-    said = " ".join(r.getMessage() for r in caplog.records)
+    weighted = _load(tmp_path, text.replace("  model: fitted\n", "  model: weighted\n"))
+    said = " ".join(weighted.resolution_default_notes())
     assert "evaluate.kde_bandwidth_km" in said and "score.fitted" not in said

@@ -64,7 +64,14 @@ density taken at cell centres is from the cell's mean: :func:`centre_sampling_no
 from __future__ import annotations
 
 from ._bandwidth import select_bandwidth
-from ._centres import CENTRE_EDGES, centre_bandwidth_km, centre_error, centre_sampling_note
+from ._centres import (
+    CENTRE_EDGES,
+    DEFAULT_BANDWIDTH_KM,
+    centre_bandwidth_km,
+    centre_error,
+    centre_sampling_note,
+    default_bandwidth_km,
+)
 from ._evaluate import METHODS
 from ._inputs import BANDWIDTH_RULES
 from ._kde import DensityResult, kernel_density, kernel_density_exact
@@ -75,12 +82,14 @@ from ._weights import decay_anchor, seizure_quantities, seizure_weights
 __all__ = [
     "BANDWIDTH_RULES",
     "CENTRE_EDGES",
+    "DEFAULT_BANDWIDTH_KM",
     "KERNELS",
     "METHODS",
     "DensityResult",
     "centre_bandwidth_km",
     "centre_error",
     "centre_sampling_note",
+    "default_bandwidth_km",
     "density_memo",
     "kernel_density",
     "kernel_density_exact",

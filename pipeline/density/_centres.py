@@ -36,6 +36,8 @@ percentile at most 19 %) and at most 18 % on the real attacks (90th percentile a
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..grid import average_hexagon_edge_length
@@ -83,6 +85,40 @@ def centre_bandwidth_km(kernel: str, resolution: int) -> float:
     52.1
     """
     return CENTRE_EDGES[kernel] * average_hexagon_edge_length(resolution)
+
+
+#: The default bandwidths' floor (km): ``density.bandwidth_km`` and ``evaluate.kde_bandwidth_km``
+#: on cells of resolution 5 and finer, the narrowest of ``score.fitted.bandwidths_km``.
+DEFAULT_BANDWIDTH_KM = 25.0
+
+
+def default_bandwidth_km(kernel: str, resolution: int) -> float:
+    """Return the default bandwidth (km) of a density taken at the centres of these cells.
+
+    25 km (:data:`DEFAULT_BANDWIDTH_KM`), or on coarser cells :func:`centre_bandwidth_km`
+    rounded up to a multiple of 5 km: what the config uses when the user sets no bandwidth
+    (``bench/bench_res_defaults.py`` measured the back-test with it against 25 km).
+
+    Parameters
+    ----------
+    kernel : str
+        One of :data:`~pipeline.density.KERNELS`.
+    resolution : int
+        H3 resolution of the cells.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> [default_bandwidth_km("quartic", r) for r in (3, 4, 5, 6)]
+    [140.0, 55.0, 25.0, 25.0]
+    >>> default_bandwidth_km("gaussian", 4)
+    30.0
+    """
+    least = 5.0 * math.ceil(centre_bandwidth_km(kernel, resolution) / 5.0)
+    return max(DEFAULT_BANDWIDTH_KM, least)
 
 
 def centre_error(kernel: str, bandwidth_km: float, resolution: int) -> float:

@@ -1079,9 +1079,15 @@ def features(state: RunState) -> None:
 
 
 def _say_kernels_narrow_for_cells(state: RunState) -> None:
-    """Warn (log and manifest) of each kernel too narrow for a density taken at cell centres."""
+    """Warn (log and manifest) of each kernel too narrow for a density taken at cell centres.
+
+    And state each default bandwidth the cells' resolution widened (log and manifest).
+    """
     assert state.features is not None
     h = state.features.info.get(S.SEIZURE_DENSITY, {}).get("bandwidth_km")
+    for said in state.config.resolution_default_notes(density=h is not None):
+        log.info(said)
+        state.notes.append(said)
     rule = state.config.density.bandwidth_km
     how = f"{rule} rule" if isinstance(rule, str) else None
     choice = state.density_choice  # the config now holds the numbers auto chose
