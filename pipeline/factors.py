@@ -53,7 +53,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from . import __version__
 from . import schema as S
-from .errors import ConfigError, FactorError, InputError, RouteRiskError
+from .errors import (
+    ConfigError,
+    EngineError,
+    FactorError,
+    InputError,
+    RouteRiskError,
+    RunLockedError,
+)
 
 if TYPE_CHECKING:
     from .ingest.stream import PingStore
@@ -355,29 +362,54 @@ class Factor:
                 ctx = dataclasses.replace(ctx, seizures=_Undeclared(self.name, "seizures"))
             try:
                 result = self.compute(ctx)
-            except (RouteRiskError, MemoryError):
+            except (RunLockedError, EngineError, MemoryError):
                 raise
-            except Exception as exc:
-                raise FactorError(_raised(self.name, exc)) from exc
+            except RouteRiskError as exc:
+                if str(exc).startswith(f"factor {self.name!r}"):
+                    raise  # it says which factor and what to do (an undeclared input)
+                # a helper called with bad values ("point 0 has invalid coordinates") read
+                # as a fault of the run's own inputs, the factor never named
+                raise FactorError(_raised(self.name, exc, self.compute)) from exc
+            except (Exception, SystemExit) as exc:
+                # sys.exit() in a plug-in ended the run with its code (3, say) and no line
+                raise FactorError(_raised(self.name, exc, self.compute)) from exc
         return FactorValues.coerce(result, len(ctx.cells), self.name, cells=np.asarray(ctx.cells))
 
 
-def _raised(name: str, exc: BaseException) -> str:
-    """Say in one line that plug-in ``name`` raised ``exc``, and where (its innermost frame).
+def _raised(name: str, exc: BaseException, compute: Callable[..., Any] | None = None) -> str:
+    """Say in one line that plug-in ``name`` raised ``exc``, and where: the plug-in's line.
 
     Uncaught, a plug-in's exception ended the run as route-risk's own bug (exit 70, "please
-    report it") with a traceback that never named the factor.
+    report it") with a traceback that never named the factor.  The line named is the
+    innermost one in the file of ``compute``, else in the user's own code: the innermost
+    frame was pandas' (``base.py, in get_loc`` for a missing label) or route-risk's.
     """
     frames = traceback.extract_tb(exc.__traceback__)
+    own = _code_file(compute)
+    roots = _installed_roots()
+    mine = [f for f in frames if own is not None and f.filename == own] or [
+        f for f in frames if not os.path.realpath(f.filename).startswith(roots)
+    ]
     where = ""
-    if frames:
-        last = frames[-1]
+    if mine:
+        last = mine[-1]
         where = f" at {Path(last.filename).name}, line {last.lineno}, in {last.name}"
+    elif len(frames) <= 1 and isinstance(exc, TypeError):
+        where = " (compute(ctx) is called with one argument, the FactorContext)"
     text = " ".join(str(exc).split()) or "(no message)"
     return (
         f"factor {name!r}: compute() raised {type(exc).__name__}: {text}{where}; "
         "fix the plug-in (in Python the exception's __cause__ holds its traceback)"
     )
+
+
+def _code_file(compute: Callable[..., Any] | None) -> str | None:
+    """Return the file that defines ``compute`` (a function, a partial, a callable object)."""
+    fn: Any = compute
+    while isinstance(fn, functools.partial):
+        fn = fn.func
+    code = getattr(fn, "__code__", None) or getattr(type(fn).__call__, "__code__", None)
+    return code.co_filename if code is not None else None
 
 
 class _Undeclared:
@@ -650,6 +682,12 @@ class FactorRegistry:
         old = self._factors.get(f.name)
         if old is not None and old is not f and not replace:
             same_code = old.code_digest() == f.code_digest() and old.unit == f.unit
+            if not same_code and old.builtin and not f.builtin:
+                raise ConfigError(
+                    f"a built-in factor is named {f.name!r} ({old.description}); give your "
+                    "factor another name (or register_factor(f, replace=True) to replace it "
+                    "on purpose)"
+                )
             if not same_code:
                 raise ConfigError(f"a factor named {f.name!r} is already registered")
         if f.name not in self._factors:
@@ -735,12 +773,24 @@ class FactorRegistry:
         module_name, sep, attr = ref.partition(":")
         if not sep or not module_name or not attr:
             raise ConfigError(f"a factor plug-in must be 'module:attribute', got {ref!r}")
+        if not all(part.isidentifier() for part in module_name.split(".")):
+            # '../plugins/mine' and '.mine' raised TypeError in importlib (exit 70, a bug)
+            raise ConfigError(
+                f"factor plug-in {ref!r}: {module_name!r} is not a module name; name the "
+                "module as Python imports it ('mine:factor' for mine.py, 'pkg.mine:factor'), "
+                "with its folder on PYTHONPATH or the package installed, not a file path"
+            )
         try:
             module = importlib.import_module(module_name)
         except ImportError as exc:
             raise ConfigError(
                 f"factor plug-in {ref!r}: cannot import {module_name!r}: {exc}"
             ) from None
+        except (RouteRiskError, MemoryError):
+            raise
+        except (Exception, SystemExit) as exc:
+            # the module's own NameError or SyntaxError ended validate and run as route-risk's bug
+            raise ConfigError(_import_failed(ref, exc)) from exc
         obj: Any = module
         for part in attr.split("."):
             try:
@@ -752,6 +802,11 @@ class FactorRegistry:
         return self._add_object(obj, ref)
 
     def _add_object(self, obj: Any, ref: str) -> list[Factor]:
+        if isinstance(obj, list | tuple) and not obj:
+            raise ConfigError(
+                f"factor plug-in {ref!r} is an empty {type(obj).__name__}: it holds no factor "
+                "(name a Factor, or a list of them, made with @pipeline.factor(...))"
+            )
         if isinstance(obj, Factor):
             return [self.register(obj)]
         if isinstance(obj, list | tuple):
@@ -760,6 +815,28 @@ class FactorRegistry:
             f"factor plug-in {ref!r} is a {type(obj).__name__}, not a pipeline.factors.Factor "
             "(decorate the function with @pipeline.factor(...))"
         )
+
+
+def _import_failed(ref: str, exc: BaseException) -> str:
+    """Say in one line that plug-in ``ref``'s module raised ``exc`` on import, and where."""
+    where = ""
+    if isinstance(exc, SyntaxError):
+        if exc.filename and Path(exc.filename).name not in str(exc):
+            where = f" at {Path(exc.filename).name}, line {exc.lineno}"
+    else:
+        roots = _installed_roots()
+        frames = [
+            f
+            for f in traceback.extract_tb(exc.__traceback__)
+            if not os.path.realpath(f.filename).startswith(roots) and not f.filename.startswith("<")
+        ]
+        if frames:
+            where = f" at {Path(frames[-1].filename).name}, line {frames[-1].lineno}"
+    text = " ".join(str(exc).split()) or "(no message)"
+    return (
+        f"factor plug-in {ref!r}: importing its module raised {type(exc).__name__}: "
+        f"{text}{where}; fix the module"
+    )
 
 
 def _factors_in(obj: Any) -> list[Factor]:

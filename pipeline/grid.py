@@ -235,9 +235,8 @@ def align_to_cells(values, cells: np.ndarray, what: str, *, fill=np.nan):
             "cell, or pass .to_numpy() if it is already in the order of the cells"
         ) from None
     uniq, counts = np.unique(ids, return_counts=True)
-    if (counts > 1).any():
-        dup = cells_to_strings(uniq[counts > 1][:1])[0]
-        raise InputError(f"{what}: cell {dup!r} appears {int(counts.max())} times in the index")
+    # the resolution first: a coarser cell repeated for each of its children is at the wrong
+    # resolution, not a repeated id ("appears 7 times" said nothing of the resolution)
     if ids.size and n:
         got, want = np.unique(cells_resolutions(uniq)), np.unique(cells_resolutions(cells))
         other = np.setdiff1d(got, want)
@@ -247,6 +246,9 @@ def align_to_cells(values, cells: np.ndarray, what: str, *, fill=np.nan):
                 f"asked for are at {want.tolist()!r}; use change_resolution or compute on "
                 "the cells given"
             )
+    if (counts > 1).any():
+        dup = cells_to_strings(uniq[counts > 1][:1])[0]
+        raise InputError(f"{what}: cell {dup!r} appears {int(counts.max())} times in the index")
     pos = pd.Index(ids).get_indexer(pd.Index(cells))
     raw = values.to_numpy()
     if (pos < 0).any():

@@ -1417,6 +1417,34 @@ def _say_factors_covering_no_cell(state: RunState, table: pd.DataFrame) -> None:
         state.notes.append(note)
 
 
+def _say_factors_of_one_value(state: RunState, table: pd.DataFrame) -> None:
+    """Note each weighted factor that has one value in every cell it covers.
+
+    Normalised, it is 1 (or 0) in each of them: every cell gets the same points from it and
+    it ranks none, so its weight only lifts (or lowers) every risk against the map's fixed
+    class breaks.  A plug-in that returns a constant (a scale option read as the value, a
+    forgotten per-cell term) was scored so without a word; the fitted model drops it.
+    """
+    weights = {n: w.weight for n, w in state.config.score.factors.items() if w.weight > 0}
+    total = sum(weights.values())
+    for name, weight in weights.items():
+        if name not in table.columns:
+            continue
+        raw = table[name].to_numpy(dtype="float64")
+        seen = raw[~np.isnan(raw)]
+        if seen.size < 2 or seen.min() != seen.max():
+            continue
+        points = 100.0 * weight / total if seen[0] > 0 else 0.0
+        note = (
+            f"score factor {name!r} (weight {weight:g}) has one value, {float(seen[0])!r}, in "
+            f"all {seen.size} cells it covers: it gives each of them the same {points:.1f} "
+            "points (of 100, where every factor covers the cell) and ranks none; check its "
+            "values, or drop it from score.factors"
+        )
+        log.warning(note)
+        state.notes.append(note)
+
+
 def _say_commodities_merged(state: RunState, stats: pd.DataFrame) -> None:
     """Warn (and note) when the rarer commodities share one count column."""
     from ..score import MAX_COMMODITY_COLUMNS, OTHER_COMMODITIES
@@ -1456,6 +1484,7 @@ def score(state: RunState) -> None:
 
     observed = (stats["n_seizures"].to_numpy() > 0) | support_mask(table, factors_to_compute(cfg))
     _say_factors_covering_no_cell(state, table)
+    _say_factors_of_one_value(state, table)
     scores = score_cells(table, sc.factors, observed=observed, covered=table, **opts)
     if sc.model == "fitted":
         scores, state.model_report = _fitted_scores(state, table, scores)

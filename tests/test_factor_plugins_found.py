@@ -1,0 +1,187 @@
+"""A researcher's afternoon with hostile risk factors (task hDR).
+
+Each test failed before its fix: a plug-in's ``sys.exit`` ended the run with no line and an
+undocumented exit code; a route-risk error raised inside a plug-in (a helper called with bad
+values) read as a fault of the run's own inputs, never naming the factor; the line named
+for a plug-in's exception was pandas' or route-risk's, not the plug-in's; a plug-in
+reference given as a path, or a plug-in module that fails to import, ended as route-risk's
+own bug (exit 70); a reference to an empty list loaded nothing in silence; a plug-in named
+as a built-in was refused without saying so; ids at a coarser resolution were refused as
+"repeated"; and a factor of one value in every cell gave every cell the same points without
+a word.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import small_config
+
+import pipeline
+from pipeline import grid
+from pipeline.errors import ConfigError, FactorError, InputError
+from pipeline.factors import Factor, FactorContext, FactorRegistry, default_registry, load_plugins
+
+#: A 1°x0.6° box: a few cells at resolution 4-6.
+BOX = (9.5, 49.7, 10.5, 50.3)
+
+
+def _ctx(cells: np.ndarray) -> FactorContext:
+    return FactorContext(
+        cells=cells,
+        resolution=int(grid.cells_resolutions(cells[:1])[0]),
+        as_of=pd.Timestamp("2024-01-01", tz="UTC"),
+        seizures=pd.DataFrame(),
+        pings=pd.DataFrame(),
+    )
+
+
+def _exits(ctx):
+    sys.exit(3)
+
+
+def _swapped_axes(ctx):
+    lon, lat = ctx.cell_centres()
+    return pipeline.points_to_cells(lat * 10, lon, ctx.resolution)
+
+
+def _missing_label(ctx):
+    by_name = pd.Series([1.0], index=["Rotterdam"])
+    return np.full(len(ctx.cells), by_name.loc["Antwerp"])
+
+
+def _no_argument():
+    return 1.0
+
+
+def test_a_plugin_calling_sys_exit_is_a_factor_error_not_a_silent_exit():
+    # Before: SystemExit passed through; the CLI exited 3 (no documented code) without a
+    # line, the run recorded as "stopped" as if by a signal.
+    f = Factor("hdr_exits", "u", "d", _exits)
+    with pytest.raises(FactorError, match=r"factor 'hdr_exits'.*SystemExit: 3") as info:
+        f(_ctx(grid.region_to_cells(BOX, 5)))
+    assert "test_factor_plugins_found.py" in str(info.value)
+    assert isinstance(info.value.__cause__, SystemExit)
+
+
+def test_a_route_risk_error_inside_a_plugin_names_the_factor_and_its_line():
+    # Before: the helper's InputError ("point 0 has invalid coordinates ...") passed through
+    # unchanged: one line read as a fault of the seizures or tracks, the factor unnamed.
+    f = Factor("hdr_swapped", "u", "d", _swapped_axes)
+    with pytest.raises(FactorError) as info:
+        f(_ctx(grid.region_to_cells(BOX, 5)))
+    msg = str(info.value)
+    assert "factor 'hdr_swapped'" in msg and "InputError" in msg and "invalid coordinates" in msg
+    assert "test_factor_plugins_found.py" in msg and "_swapped_axes" in msg
+    assert isinstance(info.value.__cause__, InputError)
+
+
+def test_the_line_named_is_the_plugins_not_the_library_it_called():
+    # Before: the innermost frame was named, pandas' own (base.py, in get_loc).
+    f = Factor("hdr_label", "u", "d", _missing_label)
+    with pytest.raises(FactorError, match="KeyError") as info:
+        f(_ctx(grid.region_to_cells(BOX, 5)))
+    msg = str(info.value)
+    assert "test_factor_plugins_found.py" in msg and "in _missing_label" in msg
+    assert "get_loc" not in msg
+
+
+def test_a_compute_without_the_ctx_argument_is_not_blamed_on_route_risk():
+    # Before: "at factors.py, line 357, in __call__": route-risk's line for the plug-in's fault.
+    f = Factor("hdr_noarg", "u", "d", _no_argument)
+    with pytest.raises(FactorError, match=r"takes 0 positional arguments") as info:
+        f(_ctx(grid.region_to_cells(BOX, 5)))
+    msg = str(info.value)
+    assert "factors.py" not in msg and "__call__" not in msg
+    assert "compute(ctx)" in msg
+
+
+@pytest.mark.parametrize(
+    "ref", ["../plugins/mine:port_factor", ".mine:port_factor", "/home/me/mine.py:port_factor"]
+)
+def test_a_plugin_reference_given_as_a_path_is_one_config_error(ref):
+    # Before: '../plugins/mine' and '.mine' raised TypeError from importlib (exit 70, "a bug,
+    # please report it"); a file path said only "No module named '/home/me/mine'".
+    with pytest.raises(ConfigError, match="PYTHONPATH") as info:
+        FactorRegistry().load_reference(ref)
+    assert repr(ref) in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("source", "what"),
+    [("x = undefined_name\n", "NameError"), ("def f(:\n", "SyntaxError")],
+)
+def test_a_plugin_module_that_fails_to_import_is_one_config_error(
+    tmp_path, monkeypatch, source, what
+):
+    # Before: only ImportError was caught: the plug-in's NameError or SyntaxError ended
+    # `route-risk validate` and `run` as route-risk's own bug (exit 70).
+    name = f"hdr_broken_{what.lower()}"
+    (tmp_path / f"{name}.py").write_text(source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, name, raising=False)
+    with pytest.raises(ConfigError) as info:
+        FactorRegistry().load_reference(f"{name}:f")
+    msg = str(info.value)
+    assert f"'{name}:f'" in msg and what in msg and f"{name}.py, line 1" in msg
+    assert "\n" not in msg
+
+
+hdr_nothing: list = []
+
+
+def test_a_plugin_reference_to_no_factor_is_refused():
+    # Before: an empty list loaded nothing, in silence.
+    with pytest.raises(ConfigError, match=r"'test_factor_plugins_found:hdr_nothing'.*no factor"):
+        FactorRegistry().load_reference("test_factor_plugins_found:hdr_nothing")
+
+
+def test_a_plugin_named_as_a_built_in_is_refused_saying_so():
+    # Before: "a factor named 'vessel_hours' is already registered": not that it is a
+    # built-in, nor what to do.
+    load_plugins()
+    clash = Factor("vessel_hours", "h", "mine", lambda ctx: np.ones(len(ctx.cells)))
+    with pytest.raises(ConfigError, match=r"built-in factor.*'vessel_hours'.*another name"):
+        default_registry.register(clash)
+    assert default_registry._factors["vessel_hours"].builtin
+
+
+def test_a_series_of_coarser_cells_is_refused_for_its_resolution():
+    # Before: the resolution-5 cells' parents repeat, so the refusal said "cell ... appears 7
+    # times in the index", not that the ids are at another resolution.
+    cells = grid.region_to_cells(BOX, 5)
+    parents = grid.change_resolution(cells, 4)
+    f = Factor("hdr_coarse", "u", "d", lambda ctx: pd.Series(1.0, index=parents))
+    with pytest.raises(InputError, match=r"resolution \[4\].*asked for are at \[5\]"):
+        f(_ctx(cells))
+
+
+def _one(ctx):
+    return np.ones(len(ctx.cells))
+
+
+hdr_constant = pipeline.factor(
+    name="hdr_constant", unit="u", description="One value everywhere.", register=False
+)(_one)
+
+
+def test_a_weighted_factor_of_one_value_in_every_cell_is_named(small_demo, tmp_path):
+    # Before: normalised to 1 in every cell, it gave every cell its full points (a third of
+    # the risk here) and ranked none, lifting the map's fixed classes without a word.
+    cfg = small_config(
+        small_demo,
+        tmp_path,
+        factors={"plugins": ["test_factor_plugins_found:hdr_constant"]},
+        inputs={"rasters": []},
+        score={"factors": {"seizure_density": {"weight": 2}, "hdr_constant": {"weight": 1}}},
+        timeline={"months": 0},
+        evaluate={"enabled": False},
+        hotspots={"enabled": False},
+    )
+    result = pipeline.run_pipeline(cfg)
+    notes = [n for n in result.manifest["notes"] if "'hdr_constant'" in n]
+    assert len(notes) == 1, result.manifest["notes"]
+    assert "one value" in notes[0] and "1" in notes[0] and "33.3 points" in notes[0]
