@@ -358,6 +358,7 @@ class Factor:
         if self.builtin:
             result = self.compute(ctx)
         else:
+            ctx = _guarded(ctx)
             if "seizures" not in self.needs:
                 ctx = dataclasses.replace(ctx, seizures=_Undeclared(self.name, "seizures"))
             try:
@@ -374,6 +375,38 @@ class Factor:
                 # sys.exit() in a plug-in ended the run with its code (3, say) and no line
                 raise FactorError(_raised(self.name, exc, self.compute)) from exc
         return FactorValues.coerce(result, len(ctx.cells), self.name, cells=np.asarray(ctx.cells))
+
+
+def _guarded(ctx: FactorContext) -> FactorContext:
+    """Return ``ctx`` whose tables and cells a plug-in cannot change for the rest of the run.
+
+    The run's own seizures table was the plug-in's ``ctx.seizures``: a hurried
+    ``s["lon"] += 5`` there moved the published seizure counts and hot spots of every later
+    stage, with no error.  Tables are shallow copies (pandas' copy-on-write: a write copies
+    the column it changes, nothing is copied up front); the cells are read-only views (a
+    write raises, naming the plug-in's line).
+    """
+
+    def own(table: Any) -> Any:
+        return table.copy(deep=False) if isinstance(table, pd.DataFrame) else table
+
+    def read_only(cells: Any) -> Any:
+        if not isinstance(cells, np.ndarray):
+            return cells
+        view = cells.view()
+        view.flags.writeable = False
+        return view
+
+    return dataclasses.replace(
+        ctx,
+        cells=read_only(ctx.cells),
+        window_cells=read_only(ctx.window_cells),
+        seizures=own(ctx.seizures),
+        pings=own(ctx.pings),
+        ports=own(ctx.ports),
+        vessel_identity=own(ctx.vessel_identity),
+        context={k: own(v) for k, v in ctx.context.items()},
+    )
 
 
 def _raised(name: str, exc: BaseException, compute: Callable[..., Any] | None = None) -> str:
@@ -396,6 +429,8 @@ def _raised(name: str, exc: BaseException, compute: Callable[..., Any] | None = 
         where = f" at {Path(last.filename).name}, line {last.lineno}, in {last.name}"
     elif len(frames) <= 1 and isinstance(exc, TypeError):
         where = " (compute(ctx) is called with one argument, the FactorContext)"
+    if isinstance(exc, ValueError) and "read-only" in str(exc):
+        where += " (ctx.cells is read-only: work on a copy, np.sort(ctx.cells) or ctx.cells.copy())"
     text = " ".join(str(exc).split()) or "(no message)"
     return (
         f"factor {name!r}: compute() raised {type(exc).__name__}: {text}{where}; "

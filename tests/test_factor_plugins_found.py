@@ -185,3 +185,37 @@ def test_a_weighted_factor_of_one_value_in_every_cell_is_named(small_demo, tmp_p
     notes = [n for n in result.manifest["notes"] if "'hdr_constant'" in n]
     assert len(notes) == 1, result.manifest["notes"]
     assert "one value" in notes[0] and "1" in notes[0] and "33.3 points" in notes[0]
+
+
+def _moves_the_seizures(ctx):
+    s = ctx.seizures
+    s["lon"] += 5.0  # a hurried shift, in place
+    s.loc[s.index[0], "lat"] = 0.0
+    return np.ones(len(ctx.cells))
+
+
+def _reverses_the_cells(ctx):
+    ctx.cells[:] = ctx.cells[::-1]
+    return np.ones(len(ctx.cells))
+
+
+def test_a_plugin_cannot_change_the_runs_seizures_or_cells():
+    # Before: ctx.seizures was the run's own table, ctx.cells its own array: a plug-in's
+    # in-place edit moved the published seizure counts (800 -> 59 on the small demo) and hot
+    # spots of every later stage, with no error.
+    cells = grid.region_to_cells(BOX, 5)
+    seizures = pd.DataFrame(
+        {
+            "time": pd.to_datetime(["2023-01-01"] * 2, utc=True),
+            "lon": [10.0, 10.1],
+            "lat": [50.0, 50.1],
+        }
+    )
+    before = seizures.copy()
+    ctx = _ctx(cells.copy())
+    ctx.seizures = seizures
+    Factor("hdr_moves", "u", "d", _moves_the_seizures, needs=("seizures",))(ctx)
+    pd.testing.assert_frame_equal(ctx.seizures, before)
+    with pytest.raises(FactorError, match=r"factor 'hdr_reverses'.*read-only.*_reverses_the_cells"):
+        Factor("hdr_reverses", "u", "d", _reverses_the_cells)(ctx)
+    assert np.array_equal(ctx.cells, cells)
