@@ -752,6 +752,19 @@ class Config(_Model):
         except ConfigError as exc:
             raise ValueError(str(exc)) from None
         by_name = {f.name: f for f in factors}
+        for fac in factors:
+            if fac.section is None and fac.name not in self.factors.options:
+                # a required option left out ended the run in pydantic's ValidationError,
+                # at the factor's stage: exit 70, as route-risk's own bug
+                try:
+                    fac.options.model_validate({})
+                except ValidationError as exc:
+                    first = exc.errors()[0]
+                    loc = ".".join(str(p) for p in first["loc"])
+                    raise ValueError(
+                        f"factors.options.{fac.name}.{loc}: {first['msg']} (factor {fac.name!r} "
+                        f"has no default for it: give it under factors.options.{fac.name})"
+                    ) from None
         for name, opts in self.factors.options.items():
             f = by_name.get(name) or default_registry.available(self.inputs_view()).get(name)
             if f is None:

@@ -323,6 +323,15 @@ class Factor:
         for s in (S.NORM_SUFFIX, S.CONTRIB_SUFFIX, S.COVERED_SUFFIX):
             if self.name.endswith(s):
                 raise ConfigError(f"factor name {self.name!r} ends with reserved {s!r}")
+        if "seizures" in needs and not self.time_dependent:
+            # taken as it is at every back-test and training origin, its values as of today
+            # counted the seizures of the windows it was tested against, without a word
+            raise ConfigError(
+                f"factor {self.name!r} reads the seizures (needs 'seizures') but says "
+                "time_dependent=False: its values of today would count the seizures of the "
+                "back-test's test windows at every origin; drop time_dependent=False (it is "
+                "then recomputed from the seizures before each origin, ctx.as_of the origin)"
+            )
         if not self.builtin:
             object.__setattr__(self, "_source", _source_digest(self.compute))
 
@@ -744,18 +753,35 @@ class FactorRegistry:
 
     def available(self, inputs: InputsView) -> dict[str, Factor]:
         """Factors whose needs ``inputs`` meet, by name, in registration order."""
-        out: dict[str, Factor] = {}
+        return {name: made[0] for name, made in self._made(inputs).items()}
+
+    def _made(self, inputs: InputsView) -> dict[str, list[Factor]]:
+        """Every factor ``inputs`` make available, by name: the first one is used."""
+        out: dict[str, list[Factor]] = {}
         for entry in self._entries:
             made = [self._factors[entry]] if isinstance(entry, str) else list(entry(inputs))
             for f in made:
                 if set(f.needs) <= inputs.needs:
-                    out.setdefault(f.name, f)
+                    out.setdefault(f.name, []).append(f)
         return out
 
     def resolve(self, names: Iterable[str], inputs: InputsView) -> list[Factor]:
-        """Return the factors named, in order; an unknown name lists the available ones."""
-        avail = self.available(inputs)
+        """Return the factors named, in order; an unknown name lists the available ones.
+
+        A plug-in named as a factor a built-in family makes from the inputs (a raster's
+        ``nightlights_mean``) is refused: the built-in came first and the plug-in was never
+        computed, its name in the scores holding the raster's values.
+        """
+        made = self._made(inputs)
+        avail = {name: fs[0] for name, fs in made.items()}
         names = list(names)
+        for n in names:
+            plugins = [f for f in made.get(n, ()) if not f.builtin]
+            if plugins and made[n][0].builtin:
+                raise ConfigError(
+                    f"a built-in factor is named {n!r} ({made[n][0].description}), made from "
+                    "the config's inputs; give the plug-in factor of that name another name"
+                )
         unknown = [n for n in names if n not in avail]
         if unknown:
             missing_inputs = {

@@ -17,13 +17,21 @@ import sys
 
 import numpy as np
 import pandas as pd
+import pydantic
 import pytest
 from conftest import small_config
 
 import pipeline
 from pipeline import grid
 from pipeline.errors import ConfigError, FactorError, InputError
-from pipeline.factors import Factor, FactorContext, FactorRegistry, default_registry, load_plugins
+from pipeline.factors import (
+    Factor,
+    FactorContext,
+    FactorRegistry,
+    InputsView,
+    default_registry,
+    load_plugins,
+)
 
 #: A 1°x0.6° box: a few cells at resolution 4-6.
 BOX = (9.5, 49.7, 10.5, 50.3)
@@ -219,3 +227,59 @@ def test_a_plugin_cannot_change_the_runs_seizures_or_cells():
     with pytest.raises(FactorError, match=r"factor 'hdr_reverses'.*read-only.*_reverses_the_cells"):
         Factor("hdr_reverses", "u", "d", _reverses_the_cells)(ctx)
     assert np.array_equal(ctx.cells, cells)
+
+
+def test_a_factor_reading_the_seizures_cannot_say_no_date_changes_it():
+    # Before: needs=("seizures",) with time_dependent=False was taken as it is at every
+    # back-test origin: its values of today counted the test windows' seizures (the probe
+    # saw all 800 seizures, as of the run's day, in the back-test), a leak without a word.
+    with pytest.raises(ConfigError, match=r"'hdr_static'.*time_dependent=False.*test windows"):
+        pipeline.factor(
+            name="hdr_static",
+            unit="seizures",
+            description="A count of seizures said to be static.",
+            needs=("seizures",),
+            time_dependent=False,
+            register=False,
+        )(_one)
+
+
+class _Radius(pydantic.BaseModel):
+    radius_km: float
+
+
+hdr_needs_radius = pipeline.factor(
+    name="hdr_needs_radius",
+    unit="km",
+    description="A plug-in whose option has no default.",
+    options=_Radius,
+    register=False,
+)(lambda ctx: np.full(len(ctx.cells), ctx.options.radius_km))
+
+
+def test_a_required_plugin_option_left_out_is_refused_at_load(small_demo, tmp_path):
+    # Before: the config loaded; the run ended at the factor's stage in pydantic's
+    # multi-line ValidationError: exit 70, "a bug, please report it".
+    with pytest.raises(ConfigError, match=r"factors\.options\.hdr_needs_radius\.radius_km"):
+        small_config(
+            small_demo,
+            tmp_path,
+            factors={"plugins": ["test_factor_plugins_found:hdr_needs_radius"]},
+            score={
+                "factors": {"seizure_density": {"weight": 1}, "hdr_needs_radius": {"weight": 1}}
+            },
+        )
+
+
+def test_a_plugin_named_as_a_factor_a_built_in_family_makes_is_refused():
+    # Before: a plug-in named 'nightlights_mean' beside a raster named nightlights was never
+    # computed: the family's factor came first, and the scores' column held the raster's mean.
+    load_plugins()
+    inputs = InputsView(frozenset({"raster:nightlights"}), ("nightlights",), ("mean",))
+    families = [e for e in default_registry._entries if callable(e)]
+    family = next(e for e in families if any(f.name == "nightlights_mean" for f in e(inputs)))
+    reg = FactorRegistry()
+    reg.register_family(family)
+    reg.register(Factor("nightlights_mean", "u", "mine", _one))
+    with pytest.raises(ConfigError, match=r"built-in factor is named 'nightlights_mean'"):
+        reg.resolve(["nightlights_mean"], inputs)
