@@ -323,6 +323,11 @@ class Factor:
         for s in (S.NORM_SUFFIX, S.CONTRIB_SUFFIX, S.COVERED_SUFFIX):
             if self.name.endswith(s):
                 raise ConfigError(f"factor name {self.name!r} ends with reserved {s!r}")
+        if self.name in S.RESERVED_COLUMNS:
+            raise ConfigError(
+                f"factor name {self.name!r} is a column the scores tables hold already; give "
+                f"the factor another name ({self.name}_value, say)"
+            )
         if "seizures" in needs and not self.time_dependent:
             # taken as it is at every back-test and training origin, its values as of today
             # counted the seizures of the windows it was tested against, without a word

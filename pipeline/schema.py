@@ -74,6 +74,55 @@ CONFIDENCE = "confidence"
 SEIZURES_WITHIN_BANDWIDTH = "n_seizures_within_bandwidth"
 PERIOD = "period"
 
+#: Columns the published cell tables (features, scores: Parquet, CSV, GeoJSON) hold beside the
+#: factors' own: a factor may not take one of these names.  A factor named ``hex_id`` replaced
+#: the published hex ids with its values, one named ``risk`` or ``cell`` ended the run in a
+#: pandas error.  (The commodity counts ``seizures_<commodity>`` and the fitted model's own
+#: features depend on the data and options: checked where they are made.)
+RESERVED_COLUMNS = frozenset(
+    {
+        CELL,
+        HEX_ID,
+        RISK,
+        RISK_CLASS,
+        OBSERVED,
+        "top_factor",
+        LON,
+        LAT,
+        "geometry",
+        "bbox",
+        LATEST_EVENT,
+        CONFIDENCE,
+        "n_seizures",
+        SEIZURES_WITHIN_BANDWIDTH,
+        PERIOD,
+        "expected_events",
+        "p_any_event",
+        "expected_per_km2",
+        "relative_risk",
+        "gi_z",
+        "gi_p",
+        "gi_p_sim",
+        "gi_p_exact",
+        "gi_p_adjusted",
+        "gi_bin",
+        "gi_class",
+        "gi_neighbours",
+        "emerging_category",
+        "trend",
+        "trend_z",
+        "trend_p",
+        "trend_tau",
+        "hot_periods",
+        "cold_periods",
+        "final_gi_z",
+        "final_gi_bin",
+        "risk_lower",
+        "risk_upper",
+        "risk_class_stability",
+    }
+)
+
 # transit events (one row per event)
 EVENT_TYPE = "event_type"
 OTHER_VESSEL_ID = "other_vessel_id"

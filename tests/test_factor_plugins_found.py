@@ -283,3 +283,48 @@ def test_a_plugin_named_as_a_factor_a_built_in_family_makes_is_refused():
     reg.register(Factor("nightlights_mean", "u", "mine", _one))
     with pytest.raises(ConfigError, match=r"built-in factor is named 'nightlights_mean'"):
         reg.resolve(["nightlights_mean"], inputs)
+
+
+@pytest.mark.parametrize("name", ["hex_id", "risk", "cell", "geometry", "n_seizures"])
+def test_a_factor_named_as_a_column_of_the_scores_tables_is_refused(name):
+    # Before: 'hex_id' replaced the published hex ids with its values (scores.csv hex_id
+    # 1041.77 for 8418c9bffffffff), 'geometry' lost its values to the polygons, 'risk',
+    # 'cell' and 'n_seizures' ended the run in a pandas error (exit 70) - and a 'cell'
+    # plug-in once loaded broke every later run of the process (KeyError 'cell__covered').
+    with pytest.raises(ConfigError, match=rf"factor name '{name}' is a column"):
+        pipeline.factor(name=name, unit="u", description="d", register=False)(_one)
+
+
+hdr_seizures_cocaine = pipeline.factor(
+    name="seizures_cocaine", unit="u", description="Named as a commodity count.", register=False
+)(_one)
+
+
+def test_a_factor_named_as_a_commodity_count_is_refused(small_demo, tmp_path):
+    # Before: the merge with the seizure counts made seizures_cocaine_x and _y, and the run
+    # ended in "scores table is missing column(s) ['seizures_cocaine']".
+    cfg = small_config(
+        small_demo,
+        tmp_path,
+        factors={"plugins": ["test_factor_plugins_found:hdr_seizures_cocaine"]},
+        inputs={"rasters": []},
+        score={"factors": {"seizure_density": {"weight": 1}, "seizures_cocaine": {"weight": 1}}},
+        timeline={"months": 0},
+        evaluate={"enabled": False},
+        hotspots={"enabled": False},
+    )
+    with pytest.raises(ConfigError, match=r"'seizures_cocaine'.*commodity 'cocaine'"):
+        pipeline.run_pipeline(cfg)
+
+
+def test_a_factor_named_as_a_fitted_feature_is_refused(small_demo):
+    # Before: the model report listed 'count_365d' twice (the model's, kept; the plug-in's,
+    # dropped) and the shares' count_365d__share could be either.
+    from pipeline.model import FittedModel, FittedOptions
+
+    events = pipeline.read_seizures(small_demo / "inputs" / "seizures.csv").frame
+    cells = np.unique(pipeline.points_to_cells(events["lon"], events["lat"], 4))
+    table = pd.DataFrame({"cell": cells, "count_365d": np.arange(cells.size, dtype=float)})
+    model = FittedModel(FittedOptions(), inference=False)
+    with pytest.raises(InputError, match=r"'count_365d' has the name of one of the fitted"):
+        model.fit(events, cells, "2026-06-30", factors=table)

@@ -541,6 +541,14 @@ def build_lagged_features(
     else:
         tables = [factors]
     fcols, fdesc, fraw, missing_of, not_covered = _factor_columns(tables, cells, options)
+    clash = sorted(set(fcols) & {*names, "area"})
+    if clash:
+        # one name for two columns: the report listed count_365d twice (one kept, one
+        # dropped) and the shares' column could hold either
+        raise InputError(
+            f"factor {clash[0]!r} has the name of one of the fitted model's own features "
+            f"{sorted({*names, 'area'})!r}; give the factor another name"
+        )
     p, q, n_train = x_pred.shape[1], len(fcols), len(train_origins)
     # one allocation, filled per training origin: stacking and then joining the factor
     # columns would copy the whole design twice

@@ -1480,6 +1480,14 @@ def score(state: RunState) -> None:
     cells_ = table[S.CELL].to_numpy(dtype="uint64")
     stats = seizure_cell_stats(state.seizures, cells_, cfg.area.resolution)
     _say_commodities_merged(state, stats)
+    clash = sorted((set(stats.columns) - {S.CELL}) & set(table.columns))
+    if clash:
+        # a factor named seizures_cocaine met the cocaine count in the merge: pandas made
+        # seizures_cocaine_x and _y, and the run ended in "missing column(s)"
+        raise ConfigError(
+            f"factor {clash[0]!r} has the name of the seizures' count column of commodity "
+            f"{clash[0].removeprefix(S.SEIZURES_PREFIX)!r}; give the factor another name"
+        )
     from ..features import support_mask
 
     observed = (stats["n_seizures"].to_numpy() > 0) | support_mask(table, factors_to_compute(cfg))
