@@ -328,6 +328,8 @@ class Factor:
                 f"factor name {self.name!r} is a column the scores tables hold already; give "
                 f"the factor another name ({self.name}_value, say)"
             )
+        for need in needs:
+            _check_need(self.name, need)
         if "seizures" in needs and not self.time_dependent:
             # taken as it is at every back-test and training origin, its values as of today
             # counted the seizures of the windows it was tested against, without a word
@@ -420,6 +422,28 @@ def _guarded(ctx: FactorContext) -> FactorContext:
         ports=own(ctx.ports),
         vessel_identity=own(ctx.vessel_identity),
         context={k: own(v) for k, v in ctx.context.items()},
+    )
+
+
+def _check_need(name: str, need: Any) -> None:
+    """Refuse a need that names no input: such a factor was never available.
+
+    ``needs=("seizure",)`` made the factor "unknown" in every config, the message saying
+    the config did not give 'seizure' - an input no config can give.
+    """
+    if need in ("seizures", "tracks", "ports"):
+        return
+    kind, sep, rest = str(need).partition(":")
+    if sep and rest and kind == "raster":
+        return
+    from .ingest.context import CONTEXT_KINDS
+
+    if sep and kind == "context" and rest in CONTEXT_KINDS:
+        return
+    raise ConfigError(
+        f"factor {name!r} needs {need!r}, which is no input; needs are 'seizures', 'tracks', "
+        f"'ports', 'raster:<name>' (a raster of inputs.rasters) or 'context:<kind>' "
+        f"(kinds {sorted(CONTEXT_KINDS)!r})"
     )
 
 

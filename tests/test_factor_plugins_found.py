@@ -328,3 +328,11 @@ def test_a_factor_named_as_a_fitted_feature_is_refused(small_demo):
     model = FittedModel(FittedOptions(), inference=False)
     with pytest.raises(InputError, match=r"'count_365d' has the name of one of the fitted"):
         model.fit(events, cells, "2026-06-30", factors=table)
+
+
+@pytest.mark.parametrize("need", ["seizure", "ais", "raster:", "context:roads"])
+def test_a_need_that_names_no_input_is_refused_when_the_factor_is_made(need):
+    # Before: the factor was "unknown" in every config, the message saying the config did
+    # not give 'seizure' - an input no config can give.
+    with pytest.raises(ConfigError, match=rf"'hdr_typo' needs '{need}', which is no input"):
+        Factor("hdr_typo", "u", "d", _one, needs=(need,))
