@@ -876,10 +876,11 @@ class FactorRegistry:
             raise ConfigError(
                 f"factor plug-in {ref!r}: cannot import {module_name!r}: {exc}"
             ) from None
-        except (RouteRiskError, MemoryError):
+        except MemoryError:
             raise
         except (Exception, SystemExit) as exc:
-            # the module's own NameError or SyntaxError ended validate and run as route-risk's bug
+            # the module's own NameError or SyntaxError ended validate and run as route-risk's
+            # bug; a factor it defines that route-risk refuses is said with the reference too
             raise ConfigError(_import_failed(ref, exc)) from exc
         obj: Any = module
         for part in attr.split("."):
@@ -923,6 +924,8 @@ def _import_failed(ref: str, exc: BaseException) -> str:
         if frames:
             where = f" at {Path(frames[-1].filename).name}, line {frames[-1].lineno}"
     text = " ".join(str(exc).split()) or "(no message)"
+    if isinstance(exc, RouteRiskError):
+        return f"factor plug-in {ref!r}: importing its module{where}: {text}"
     return (
         f"factor plug-in {ref!r}: importing its module raised {type(exc).__name__}: "
         f"{text}{where}; fix the module"

@@ -336,3 +336,20 @@ def test_a_need_that_names_no_input_is_refused_when_the_factor_is_made(need):
     # not give 'seizure' - an input no config can give.
     with pytest.raises(ConfigError, match=rf"'hdr_typo' needs '{need}', which is no input"):
         Factor("hdr_typo", "u", "d", _one, needs=(need,))
+
+
+def test_a_factor_refused_while_its_module_imports_is_said_with_the_reference(
+    tmp_path, monkeypatch
+):
+    # Before: the refusal of a factor the module defines came without the reference the
+    # config named, nor the module's line.
+    (tmp_path / "hdr_refused_module.py").write_text(
+        "import pipeline\n\nf = pipeline.factor(name='risk', unit='u', description='d')(len)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "hdr_refused_module", raising=False)
+    with pytest.raises(ConfigError) as info:
+        FactorRegistry().load_reference("hdr_refused_module:f")
+    msg = str(info.value)
+    assert msg.startswith("factor plug-in 'hdr_refused_module:f': importing its module")
+    assert "hdr_refused_module.py, line 3" in msg and "factor name 'risk'" in msg
