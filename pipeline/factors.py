@@ -126,7 +126,8 @@ class FactorValues:
                 f"{what}: compute() returned None; return one value per cell of ctx.cells "
                 "(a missing 'return'?)"
             )
-        values = _one_column(values, what)
+        values = _one_column(_labelled(values), what)
+        covered = _labelled(covered)
         if cells is not None:
             from .grid import align_to_cells
 
@@ -164,6 +165,19 @@ def _unmasked(values: np.ma.MaskedArray) -> Any:
         return np.ma.filled(values.astype("float64"), np.nan)
     except (TypeError, ValueError):
         return values
+
+
+def _labelled(values: Any) -> Any:
+    """Return a 1-D xarray DataArray with an index (a ``cell`` coordinate) as a pandas Series.
+
+    Taken as an array, its values went to the cells by position: a DataArray labelled by
+    cell in another order gave each cell another cell's value.  As a Series it is matched
+    by id (or refused, its labels being no cells); one without an index stays positional.
+    """
+    if type(values).__name__ == "DataArray" and hasattr(values, "to_series"):
+        if values.ndim == 1 and len(values.indexes) == 1:
+            return values.to_series()
+    return values
 
 
 def _one_column(values: Any, what: str) -> Any:

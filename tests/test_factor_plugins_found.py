@@ -353,3 +353,20 @@ def test_a_factor_refused_while_its_module_imports_is_said_with_the_reference(
     msg = str(info.value)
     assert msg.startswith("factor plug-in 'hdr_refused_module:f': importing its module")
     assert "hdr_refused_module.py, line 3" in msg and "factor name 'risk'" in msg
+
+
+def test_an_xarray_result_labelled_by_cell_is_matched_by_id():
+    # Before: np.asarray dropped the DataArray's cell coordinate: in another order, each
+    # cell got another cell's value, in silence.
+    import xarray as xr
+
+    cells = grid.region_to_cells(BOX, 5)
+    values = np.arange(cells.size, dtype=float)
+    da = xr.DataArray(values[::-1], dims="cell", coords={"cell": cells[::-1]})
+    got = Factor("hdr_xr", "u", "d", lambda ctx: da)(_ctx(cells))
+    assert got.values.tolist() == values.tolist()
+    plain = xr.DataArray(values)  # no coordinate: positional, as an array
+    assert (
+        Factor("hdr_xr2", "u", "d", lambda ctx: plain)(_ctx(cells)).values.tolist()
+        == values.tolist()
+    )
