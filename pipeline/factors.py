@@ -119,6 +119,10 @@ class FactorValues:
         else:
             values = result
         what = f"factor {name!r}"
+        # `return ctx.cell_centres()` (lon, lat) is a pair too: its lat read as the coverage
+        said = (
+            what if not isinstance(result, tuple) else f"{what} (a pair, read as (values, covered))"
+        )
         if isinstance(values, np.ma.MaskedArray):
             values = _unmasked(values)
         if values is None:
@@ -134,7 +138,7 @@ class FactorValues:
             values = align_to_cells(values, cells, what)
             covered = _one_column(covered, what)
             if isinstance(covered, pd.Series) and not isinstance(covered.dtype, np.dtype):
-                covered = pd.Series(_as_mask(covered, what), index=covered.index)
+                covered = pd.Series(_as_mask(covered, said), index=covered.index)
             covered = align_to_cells(covered, cells, what, fill=False)
         values = _as_float_values(values, what)
         if len(values) != n_cells:
@@ -145,9 +149,11 @@ class FactorValues:
         if covered is None:
             covered = ~np.isnan(values)
         else:
-            covered = _as_mask(covered, what)
+            covered = _as_mask(covered, said)
         if len(covered) != n_cells:
-            raise InputError(f"factor {name!r} returned a coverage mask of the wrong length")
+            raise InputError(
+                f"{said} returned a coverage mask of {len(covered)} flags for {n_cells} cells"
+            )
         if np.isinf(values).any():
             raise InputError(f"factor {name!r} returned infinite values")
         values = np.where(covered, values, np.nan)

@@ -370,3 +370,12 @@ def test_an_xarray_result_labelled_by_cell_is_matched_by_id():
         Factor("hdr_xr2", "u", "d", lambda ctx: plain)(_ctx(cells)).values.tolist()
         == values.tolist()
     )
+
+
+def test_a_pair_returned_by_mistake_is_said_to_be_read_as_values_and_coverage():
+    # Before: `return ctx.cell_centres()` (lon, lat) was refused for "a coverage mask of
+    # float64": not that the pair had been read as (values, covered).
+    cells = grid.region_to_cells(BOX, 5)
+    f = Factor("hdr_pair", "u", "d", lambda ctx: ctx.cell_centres())
+    with pytest.raises(InputError, match=r"'hdr_pair' \(a pair, read as \(values, covered\)\)"):
+        f(_ctx(cells))
