@@ -350,6 +350,13 @@ class Factor:
             )
         for need in needs:
             _check_need(self.name, need)
+        if not (isinstance(self.options, type) and issubclass(self.options, BaseModel)):
+            # a dataclass or dict ended the config's load in AttributeError (exit 70, a bug)
+            raise ConfigError(
+                f"factor {self.name!r}: options must be a pydantic model class "
+                f"(class MyOptions(pydantic.BaseModel): scale_km: float = 50.0), got "
+                f"{getattr(self.options, '__name__', self.options)!r}"
+            )
         if "seizures" in needs and not self.time_dependent:
             # taken as it is at every back-test and training origin, its values as of today
             # counted the seizures of the windows it was tested against, without a word

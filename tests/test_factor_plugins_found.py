@@ -13,6 +13,7 @@ a word.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 
 import numpy as np
@@ -379,3 +380,16 @@ def test_a_pair_returned_by_mistake_is_said_to_be_read_as_values_and_coverage():
     f = Factor("hdr_pair", "u", "d", lambda ctx: ctx.cell_centres())
     with pytest.raises(InputError, match=r"'hdr_pair' \(a pair, read as \(values, covered\)\)"):
         f(_ctx(cells))
+
+
+@dataclasses.dataclass
+class _DataclassOptions:
+    scale_km: float = 50.0
+
+
+@pytest.mark.parametrize("options", [_DataclassOptions, dict])
+def test_options_that_are_no_pydantic_model_are_refused_when_the_factor_is_made(options):
+    # Before: the config's load ended in AttributeError ("no attribute 'model_validate'"):
+    # exit 70, "a bug, please report it".
+    with pytest.raises(ConfigError, match=r"'hdr_opts': options must be a pydantic model"):
+        Factor("hdr_opts", "u", "d", _one, options=options)
