@@ -350,6 +350,13 @@ class Factor:
             )
         for need in needs:
             _check_need(self.name, need)
+        for what in ("unit", "description", "missing_text"):
+            if not isinstance(getattr(self, what), str):
+                # None was published as the card's unit "None" and a null in the manifest
+                raise ConfigError(
+                    f"factor {self.name!r}: {what} must be text (unit='km', "
+                    f"description='One line for the map card.'), got {getattr(self, what)!r}"
+                )
         if not (isinstance(self.options, type) and issubclass(self.options, BaseModel)):
             # a dataclass or dict ended the config's load in AttributeError (exit 70, a bug)
             raise ConfigError(

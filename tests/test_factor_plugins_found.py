@@ -393,3 +393,10 @@ def test_options_that_are_no_pydantic_model_are_refused_when_the_factor_is_made(
     # exit 70, "a bug, please report it".
     with pytest.raises(ConfigError, match=r"'hdr_opts': options must be a pydantic model"):
         Factor("hdr_opts", "u", "d", _one, options=options)
+
+
+@pytest.mark.parametrize(("unit", "description"), [(None, "d"), ("u", None), (5, ["a", "b"])])
+def test_a_unit_or_description_that_is_no_text_is_refused(unit, description):
+    # Before: unit=None reached the map card as "None" and the manifest as null.
+    with pytest.raises(ConfigError, match=r"'hdr_text': (unit|description) must be text"):
+        Factor("hdr_text", unit, description, _one)
