@@ -397,6 +397,23 @@ class Factor:
             return self._source
         return hashlib.sha256(f"{self._source} {self._distribution}".encode()).hexdigest()[:16]
 
+    def _when(self, ctx: FactorContext) -> str:
+        """Say as of when ``compute`` ran: a factor reading the seizures runs at many dates.
+
+        It ran fine as of the run's day and raised at an early back-test origin (fewer
+        seizures then), the refusal not saying which date, nor why that date was asked.
+        """
+        try:
+            day = pd.Timestamp(ctx.as_of).date().isoformat()
+        except (TypeError, ValueError):
+            return ""
+        if "seizures" not in self.needs:
+            return f" (ctx.as_of {day})"
+        return (
+            f" (ctx.as_of {day}: a factor that reads the seizures is also computed as of "
+            "each back-test and training origin, from the seizures before it)"
+        )
+
     def __call__(self, ctx: FactorContext) -> FactorValues:
         """Compute the factor on ``ctx`` and return values with coverage.
 
@@ -420,10 +437,10 @@ class Factor:
                     raise  # it says which factor and what to do (an undeclared input)
                 # a helper called with bad values ("point 0 has invalid coordinates") read
                 # as a fault of the run's own inputs, the factor never named
-                raise FactorError(_raised(self.name, exc, self.compute)) from exc
+                raise FactorError(_raised(self.name, exc, self.compute, self._when(ctx))) from exc
             except (Exception, SystemExit) as exc:
                 # sys.exit() in a plug-in ended the run with its code (3, say) and no line
-                raise FactorError(_raised(self.name, exc, self.compute)) from exc
+                raise FactorError(_raised(self.name, exc, self.compute, self._when(ctx))) from exc
         return FactorValues.coerce(result, len(ctx.cells), self.name, cells=np.asarray(ctx.cells))
 
 
@@ -481,7 +498,9 @@ def _check_need(name: str, need: Any) -> None:
     )
 
 
-def _raised(name: str, exc: BaseException, compute: Callable[..., Any] | None = None) -> str:
+def _raised(
+    name: str, exc: BaseException, compute: Callable[..., Any] | None = None, when: str = ""
+) -> str:
     """Say in one line that plug-in ``name`` raised ``exc``, and where: the plug-in's line.
 
     Uncaught, a plug-in's exception ended the run as route-risk's own bug (exit 70, "please
@@ -505,7 +524,7 @@ def _raised(name: str, exc: BaseException, compute: Callable[..., Any] | None = 
         where += " (ctx.cells is read-only: work on a copy, np.sort(ctx.cells) or ctx.cells.copy())"
     text = " ".join(str(exc).split()) or "(no message)"
     return (
-        f"factor {name!r}: compute() raised {type(exc).__name__}: {text}{where}; "
+        f"factor {name!r}: compute() raised {type(exc).__name__}: {text}{where}{when}; "
         "fix the plug-in (in Python the exception's __cause__ holds its traceback)"
     )
 

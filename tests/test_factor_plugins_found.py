@@ -400,3 +400,17 @@ def test_a_unit_or_description_that_is_no_text_is_refused(unit, description):
     # Before: unit=None reached the map card as "None" and the manifest as null.
     with pytest.raises(ConfigError, match=r"'hdr_text': (unit|description) must be text"):
         Factor("hdr_text", unit, description, _one)
+
+
+def _too_few(ctx):
+    raise ValueError(f"only {len(ctx.seizures)} seizures")
+
+
+def test_a_plugin_that_raises_at_an_origin_says_as_of_when():
+    # Before: it ran as of the run's day and raised at an early back-test origin (fewer
+    # seizures then); the refusal named neither the date nor why that date was asked.
+    ctx = _ctx(grid.region_to_cells(BOX, 5))
+    ctx.seizures = pd.DataFrame({"time": [], "lon": [], "lat": []})
+    f = Factor("hdr_too_few", "u", "d", _too_few, needs=("seizures",))
+    with pytest.raises(FactorError, match=r"ctx\.as_of 2024-01-01: .*each back-test and training"):
+        f(ctx)
