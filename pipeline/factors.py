@@ -441,7 +441,14 @@ class Factor:
             except (Exception, SystemExit) as exc:
                 # sys.exit() in a plug-in ended the run with its code (3, say) and no line
                 raise FactorError(_raised(self.name, exc, self.compute, self._when(ctx))) from exc
-        return FactorValues.coerce(result, len(ctx.cells), self.name, cells=np.asarray(ctx.cells))
+        cells = np.asarray(ctx.cells)
+        if self.builtin:
+            return FactorValues.coerce(result, len(cells), self.name, cells=cells)
+        try:
+            return FactorValues.coerce(result, len(cells), self.name, cells=cells)
+        except InputError as exc:
+            # values kept from the run's cells fit no back-test origin's cells: say where
+            raise InputError(f"{exc}{self._when(ctx)}") from None
 
 
 def _guarded(ctx: FactorContext) -> FactorContext:

@@ -414,3 +414,15 @@ def test_a_plugin_that_raises_at_an_origin_says_as_of_when():
     f = Factor("hdr_too_few", "u", "d", _too_few, needs=("seizures",))
     with pytest.raises(FactorError, match=r"ctx\.as_of 2024-01-01: .*each back-test and training"):
         f(ctx)
+
+
+def test_values_that_fit_no_origins_cells_are_refused_saying_as_of_when():
+    # Before: values kept from the run's 1001 cells met a back-test origin's 506 cells:
+    # "returned 1001 values for 506 cells", not when, nor that such origins are computed.
+    cells = grid.region_to_cells(BOX, 5)
+    ctx = _ctx(cells)
+    ctx.seizures = pd.DataFrame({"time": [], "lon": [], "lat": []})
+    kept = np.ones(cells.size + 1)
+    f = Factor("hdr_kept", "u", "d", lambda ctx: kept, needs=("seizures",))
+    with pytest.raises(InputError, match=r"values for .* cells.*ctx\.as_of 2024-01-01: "):
+        f(ctx)
