@@ -452,12 +452,13 @@ class Factor:
 
 
 def _guarded(ctx: FactorContext) -> FactorContext:
-    """Return ``ctx`` whose tables and cells a plug-in cannot change for the rest of the run.
+    """Return ``ctx`` whose tables, cells and rasters a plug-in cannot change for the run.
 
     The run's own seizures table was the plug-in's ``ctx.seizures``: a hurried
     ``s["lon"] += 5`` there moved the published seizure counts and hot spots of every later
-    stage, with no error.  Tables are shallow copies (pandas' copy-on-write: a write copies
-    the column it changes, nothing is copied up front); the cells are read-only views (a
+    stage, with no error; ``da[:] = 0`` on a raster blanked the map's raster overlay.
+    Tables are shallow copies (pandas' copy-on-write: a write copies the column it changes,
+    nothing is copied up front); the cells and in-memory rasters are read-only views (a
     write raises, naming the plug-in's line).
     """
 
@@ -471,9 +472,18 @@ def _guarded(ctx: FactorContext) -> FactorContext:
         view.flags.writeable = False
         return view
 
+    def raster(da: Any) -> Any:
+        # a write into ctx.rasters[...] (da[:] = 0) reached the map's raster overlay
+        if not hasattr(da, "copy") or not isinstance(getattr(da, "data", None), np.ndarray):
+            return da
+        view = da.copy(deep=False)
+        view.data = read_only(view.data)
+        return view
+
     return dataclasses.replace(
         ctx,
         cells=read_only(ctx.cells),
+        rasters={k: raster(v) for k, v in ctx.rasters.items()},
         window_cells=read_only(ctx.window_cells),
         seizures=own(ctx.seizures),
         pings=own(ctx.pings),
@@ -528,7 +538,10 @@ def _raised(
     elif len(frames) <= 1 and isinstance(exc, TypeError):
         where = " (compute(ctx) is called with one argument, the FactorContext)"
     if isinstance(exc, ValueError) and "read-only" in str(exc):
-        where += " (ctx.cells is read-only: work on a copy, np.sort(ctx.cells) or ctx.cells.copy())"
+        where += (
+            " (ctx.cells and ctx.rasters are read-only: work on a copy, np.sort(ctx.cells) "
+            "or ctx.rasters[name].copy())"
+        )
     text = " ".join(str(exc).split()) or "(no message)"
     return (
         f"factor {name!r}: compute() raised {type(exc).__name__}: {text}{where}{when}; "

@@ -426,3 +426,22 @@ def test_values_that_fit_no_origins_cells_are_refused_saying_as_of_when():
     f = Factor("hdr_kept", "u", "d", lambda ctx: kept, needs=("seizures",))
     with pytest.raises(InputError, match=r"values for .* cells.*ctx\.as_of 2024-01-01: "):
         f(ctx)
+
+
+def _blanks_the_raster(ctx):
+    ctx.rasters["night"][:] = 0.0
+    return np.ones(len(ctx.cells))
+
+
+def test_a_plugin_cannot_change_the_runs_rasters():
+    # Before: ctx.rasters held the run's own arrays: da[:] = 0 in a plug-in blanked the
+    # published map's raster overlay (its PNG 10,528 -> 1,540 bytes), with no error.
+    import xarray as xr
+
+    data = xr.DataArray(np.ones((1, 2, 2)), dims=("band", "y", "x"))
+    ctx = _ctx(grid.region_to_cells(BOX, 5))
+    ctx.rasters = {"night": data}
+    f = Factor("hdr_blanks", "u", "d", _blanks_the_raster, needs=("raster:night",))
+    with pytest.raises(FactorError, match=r"factor 'hdr_blanks'.*_blanks_the_raster"):
+        f(ctx)
+    assert float(data.sum()) == 4.0
