@@ -474,10 +474,14 @@ def _guarded(ctx: FactorContext) -> FactorContext:
 
     def raster(da: Any) -> Any:
         # a write into ctx.rasters[...] (da[:] = 0) reached the map's raster overlay
-        if not hasattr(da, "copy") or not isinstance(getattr(da, "data", None), np.ndarray):
+        data = getattr(da, "data", None)
+        if not hasattr(da, "copy") or data is None:
             return da
         view = da.copy(deep=False)
-        view.data = read_only(view.data)
+        if isinstance(data, np.ndarray):
+            view.data = read_only(data)
+        elif hasattr(data, "dask"):  # a dask array's setitem rewrites the object it is given
+            view.data = data.copy()
         return view
 
     return dataclasses.replace(

@@ -445,3 +445,16 @@ def test_a_plugin_cannot_change_the_runs_rasters():
     with pytest.raises(FactorError, match=r"factor 'hdr_blanks'.*_blanks_the_raster"):
         f(ctx)
     assert float(data.sum()) == 4.0
+
+
+def test_a_plugin_cannot_change_the_runs_dask_rasters():
+    # A dask-backed raster's setitem rewrote the shared array object: shallow copies were
+    # not enough (found while fixing the in-memory case).
+    import dask.array as dsa
+    import xarray as xr
+
+    data = xr.DataArray(dsa.ones((2, 2), chunks=1), dims=("y", "x"))
+    ctx = _ctx(grid.region_to_cells(BOX, 5))
+    ctx.rasters = {"night": data}
+    Factor("hdr_blanks_dask", "u", "d", _blanks_the_raster, needs=("raster:night",))(ctx)
+    assert float(data.sum()) == 4.0
