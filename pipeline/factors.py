@@ -156,6 +156,16 @@ class FactorValues:
             )
         if np.isinf(values).any():
             raise InputError(f"factor {name!r} returned infinite values")
+        if (
+            cells is not None
+            and n_cells
+            and np.array_equal(values, np.asarray(cells, dtype="uint64").astype("float64"))
+        ):
+            # `return counts.index` (or ctx.cells): ids near 6e17 normalised to ~1 everywhere
+            raise InputError(
+                f"factor {name!r} returned the cells' own H3 ids as its values (an index "
+                "returned in place of the values?); return one value per cell"
+            )
         values = np.where(covered, values, np.nan)
         covered = covered & ~np.isnan(values)
         return cls(values, covered, info)

@@ -458,3 +458,12 @@ def test_a_plugin_cannot_change_the_runs_dask_rasters():
     ctx.rasters = {"night": data}
     Factor("hdr_blanks_dask", "u", "d", _blanks_the_raster, needs=("raster:night",))(ctx)
     assert float(data.sum()) == 4.0
+
+
+def test_a_factor_returning_the_cell_ids_as_values_is_refused():
+    # Before: `return counts.index` published ids near 6e17 as the factor's values; capped
+    # at the 99th percentile they gave every cell about full points.
+    cells = grid.region_to_cells(BOX, 5)
+    f = Factor("hdr_ids", "u", "d", lambda ctx: pd.Index(ctx.cells))
+    with pytest.raises(InputError, match=r"'hdr_ids' returned the cells' own H3 ids"):
+        f(_ctx(cells))
