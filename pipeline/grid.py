@@ -229,10 +229,16 @@ def align_to_cells(values, cells: np.ndarray, what: str, *, fill=np.nan):
     try:
         ids = to_cells(labels)
     except InputError:
+        # ids read through a float column (a CSV's cell column with a gap) look like cells
+        floats = (
+            "; floats cannot hold a 64-bit H3 id exactly: read the ids as int64 or hex strings"
+            if labels.dtype.kind == "f"
+            else ""
+        )
         raise InputError(
             f"{what} is a pandas Series whose index is neither H3 cells nor the positions "
             f"0..{n - 1} of the cells (first labels {labels[:3].tolist()!r}); index it by "
-            "cell, or pass .to_numpy() if it is already in the order of the cells"
+            f"cell, or pass .to_numpy() if it is already in the order of the cells{floats}"
         ) from None
     uniq, counts = np.unique(ids, return_counts=True)
     # the resolution first: a coarser cell repeated for each of its children is at the wrong

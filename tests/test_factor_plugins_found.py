@@ -467,3 +467,12 @@ def test_a_factor_returning_the_cell_ids_as_values_is_refused():
     f = Factor("hdr_ids", "u", "d", lambda ctx: pd.Index(ctx.cells))
     with pytest.raises(InputError, match=r"'hdr_ids' returned the cells' own H3 ids"):
         f(_ctx(cells))
+
+
+def test_a_series_indexed_by_float_ids_says_floats_cannot_hold_them():
+    # Before: "index is neither H3 cells nor the positions": not that the ids had become
+    # floats (a CSV's cell column with a gap), nor how to read them.
+    cells = grid.region_to_cells(BOX, 5)
+    f = Factor("hdr_float_ids", "u", "d", lambda ctx: pd.Series(1.0, index=cells.astype(float)))
+    with pytest.raises(InputError, match=r"floats cannot hold a 64-bit H3 id exactly"):
+        f(_ctx(cells))
