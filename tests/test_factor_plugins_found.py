@@ -1,14 +1,16 @@
 """A researcher's afternoon with hostile risk factors (task hDR).
 
-Each test failed before its fix: a plug-in's ``sys.exit`` ended the run with no line and an
-undocumented exit code; a route-risk error raised inside a plug-in (a helper called with bad
-values) read as a fault of the run's own inputs, never naming the factor; the line named
-for a plug-in's exception was pandas' or route-risk's, not the plug-in's; a plug-in
-reference given as a path, or a plug-in module that fails to import, ended as route-risk's
-own bug (exit 70); a reference to an empty list loaded nothing in silence; a plug-in named
-as a built-in was refused without saying so; ids at a coarser resolution were refused as
-"repeated"; and a factor of one value in every cell gave every cell the same points without
-a word.
+Each test failed before its fix. Refusals that were missing, misleading or a bug's exit 70:
+a plug-in's sys.exit (exit 3, no line), a route-risk error raised inside a plug-in (read as
+a fault of the run's inputs), the line named (pandas' or route-risk's, not the plug-in's), no
+date for a refusal at a back-test origin, a reference given as a path, a plug-in module that
+fails to import, a reference to an empty list, a built-in's name, a family's name, a column's
+name (``hex_id`` replaced the published ids), a need that names no input, options that are
+no pydantic model, a unit that is no text, a required option left out, ids at a coarser
+resolution ("repeated"), float ids, a pair read as (values, covered). Quiet wrong values: a
+seizure factor said static (a back-test leak), a constant factor's full points, a plug-in
+editing the run's seizures, cells or rasters in place, an xarray result taken by position,
+the cells' own ids returned as values.
 """
 
 from __future__ import annotations
