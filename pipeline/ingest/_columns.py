@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,10 +51,12 @@ __all__ = [
     "gridded_hours",
     "infer_columns",
     "name_tokens",
+    "WholeFile",
     "part_missing",
     "port_list",
     "seized_what_columns",
     "seizure_columns",
+    "track_pairs",
     "vessel_positions",
 ]
 
@@ -1080,26 +1082,63 @@ _MEASURES = _fs(
 _TRACK_WORDS = _fs("track tracks traj trajectory trajectories")
 
 
-def _vessel_of_tracks(raw: _Frame, col: str, others: list[str]) -> str | None:
+@dataclass(frozen=True)
+class WholeFile:
+    """What the identity rules need of a whole file whose first chunk alone is recognised.
+
+    A file read in chunks decides its columns on its first chunk; some rules need evidence
+    from across the file, which these scans give (each reads only the columns named, a
+    chunk at a time, and only when a rule asks).
+
+    Attributes
+    ----------
+    pairs_of : callable
+        ``pairs_of(track column, vessel column)``: the distinct pairs of the two columns
+        over the file, as :func:`track_pairs` gives them (the first chunk may hold one
+        voyage of each ship, the file two or more).
+    filled_of : callable
+        ``filled_of(columns)``: those of ``columns`` holding a value somewhere in the file
+        (a vessel id blank in the first chunk is no column of no value).
+    rows : int
+        The records of the first chunk (for messages).
+    """
+
+    pairs_of: Callable[[str, str], pd.DataFrame]
+    filled_of: Callable[[list[str]], list[str]]
+    rows: int = 0
+
+
+def track_pairs(tracks: pd.Series, vessels: pd.Series) -> pd.DataFrame:
+    """Return the distinct pairs of two columns' values (``t``, ``v``) as stripped text.
+
+    Rows where either value is missing are left out.  The pairs of a whole file are those
+    of its pieces, concatenated and de-duplicated.
+    """
+    ok = ~(missing_mask(tracks) | missing_mask(vessels))
+    t = tracks[ok].astype("str").str.strip().to_numpy()
+    v = vessels[ok].astype("str").str.strip().to_numpy()
+    return pd.DataFrame({"t": t, "v": v}).drop_duplicates(ignore_index=True)
+
+
+def _vessel_of_tracks(
+    raw: _Frame, col: str, others: list[str], whole: WholeFile | None = None
+) -> str | None:
     """Say why ``col`` holds tracks of the vessels another column names, or return None.
 
     A ``track_id`` beside a ``vessel_name`` where every track is one vessel's and most
     vessels sail two or more tracks is cut per voyage or day: read as the vessel id, each
     vessel counts once per track (in ``distinct_vessels``, as gaps between its tracks lost).
+    ``whole`` gives the pairs of the whole file where ``raw`` is its first chunk only.
     """
     words = set(name_tokens(col))
     if not (words & _TRACK_WORDS) or words & _SHIP_IDENTITY:
         return None
-    tracks = raw[col]
     for other in others:
         if other == col or not (_SHIP_IDENTITY & set(name_tokens(other))):
             continue
-        ok = ~(missing_mask(tracks) | missing_mask(raw[other]))
-        t = tracks[ok].astype("str").str.strip().to_numpy()
-        v = raw[other][ok].astype("str").str.strip().to_numpy()
-        if not len(t):
+        pairs = whole.pairs_of(col, other) if whole else track_pairs(raw[col], raw[other])
+        if not len(pairs):
             continue
-        pairs = pd.DataFrame({"t": t, "v": v}).drop_duplicates()
         if pairs["t"].duplicated().any():  # a track of two vessels: no nesting
             continue
         per_vessel = pairs.groupby("v")["t"].size()
@@ -1281,6 +1320,7 @@ def infer_columns(
     name: str,
     *,
     id_roles: Iterable[str] = ("vessel_id",),
+    whole: WholeFile | None = None,
 ) -> ColumnChoice:
     """Pick a column for each role by name and content; overrides win.
 
@@ -1296,6 +1336,10 @@ def infer_columns(
         File name, for messages.
     id_roles : iterable of str
         Roles that must be an identity: a column unique on every row is refused for them.
+    whole : WholeFile, optional
+        Scans of the whole file, where ``raw`` is its first chunk: the identity rules that
+        need evidence from across the file read it there, or refuse the file where the
+        first chunk cannot decide what the whole file would.
 
     Returns
     -------
@@ -1311,13 +1355,18 @@ def infer_columns(
     token = _SAMPLES.set({})
     try:
         with missing_memo():
-            return _infer(_Frame(raw), list(roles), overrides, name, set(id_roles))
+            return _infer(_Frame(raw), list(roles), overrides, name, set(id_roles), whole)
     finally:
         _SAMPLES.reset(token)
 
 
 def _infer(
-    raw: _Frame, roles: list[str], overrides: dict[str, str], name: str, id_roles: set[str]
+    raw: _Frame,
+    roles: list[str],
+    overrides: dict[str, str],
+    name: str,
+    id_roles: set[str],
+    whole: WholeFile | None = None,
 ) -> ColumnChoice:
     columns = [str(c) for c in raw.columns]
     choice = ColumnChoice({r: None for r in roles})
@@ -1333,7 +1382,7 @@ def _infer(
             continue
         if role == "lat" and overrides.get("coords"):
             continue
-        found = _pick(raw, role, columns, used, role in id_roles, choice)
+        found = _pick(raw, role, columns, used, role in id_roles, choice, whole, name)
         if found is not None:
             choice.pick[role] = found["column"]
             choice.evidence[role] = found
@@ -1677,15 +1726,36 @@ def _pick(
     used: set[str],
     identity: bool,
     choice: ColumnChoice,
+    whole: WholeFile | None = None,
+    name: str = "",
 ) -> dict[str, Any] | None:
     refused: list[str] = []
     ranked = _ranked(columns, role, used)
     # A column with no value at all (an export's empty 'Latitude' beside its filled 'Lat DD')
     # fits every header and holds nothing: a candidate further down that holds values wins.
     filled = [c for _, c, _ in ranked if len(_sample(raw[c]))]
+    by_name = [c for _, c, _ in ranked]
+    empty: list[str] = []
     if filled and len(filled) < len(ranked):
         empty = [c for _, c, _ in ranked if c not in filled]
         ranked = [r for r in ranked if r[1] in filled] + [r for r in ranked if r[1] in empty]
+
+    def undecided(col: str | None) -> None:
+        """Refuse where a header before ``col``, blank in the first chunk, has values later."""
+        if not (identity and whole and empty):
+            return
+        before = [c for c in empty if col is None or by_name.index(c) < by_name.index(col)]
+        later = whole.filled_of(before) if before else []
+        if later:
+            raise InputError(
+                f"{name}: read in chunks, {later!r} hold(s) no value in the first "
+                f"{whole.rows} record(s) but values further on, and the {role} is decided on "
+                f"the first chunk: it would be {col or 'a column found by its values'!r} "
+                f"there, where the whole file's values choose among {by_name!r}; set "
+                f"columns: {{{role}: ...}} to the column that names the vessel, or "
+                "ingest.chunk_rows above the file's record count"
+            )
+
     for k, (score, col, why) in enumerate(ranked):
         ok, detail = _content_ok(raw[col], role, identity, exact=score > 80, column=col)
         if ok and identity:
@@ -1710,7 +1780,7 @@ def _pick(
                     f"numbers the rows of each {counted!r} (1, 2, 3, ... again for each): "
                     "a point number, not the vessel"
                 )
-            within = _vessel_of_tracks(raw, col, [c for _, c, _ in ranked]) if ok else None
+            within = _vessel_of_tracks(raw, col, by_name, whole) if ok else None
             if within is not None:
                 ok, detail = False, within
         if ok and role == "time" and _years_only(raw[col]):
@@ -1736,6 +1806,7 @@ def _pick(
                 if found is not None:
                     return found
         if ok:
+            undecided(col)
             if identity and refused:
                 detail += "; not " + ", ".join(refused)
             passed = [c for _, c, _ in ranked[k + 1 :]]
@@ -1754,6 +1825,12 @@ def _pick(
                 f"{col!r} (a different value on every row ({nu} of {nu}): it names the vessel, "
                 "so each row is another vessel, one position each, no track"
                 + (f"; {left!r} not tried: a value shared by several vessels" if left else "")
+                + (
+                    f"; in the first {whole.rows} record(s), the chunk a file read in chunks is "
+                    "recognised on: ingest.chunk_rows above the file's record count reads it whole"
+                    if whole
+                    else ""
+                )
                 + ")"
             )
             choice.evidence[role] = {
@@ -1938,6 +2015,7 @@ def _pick(
         )
         if len(pickable) == 1 and not one_value:
             col = pickable[0]
+            undecided(None)
             nu, nn = repeats(raw[col])
             return {
                 "column": col,

@@ -840,6 +840,20 @@ def missing_memo() -> Iterator[None]:
         _MISSING.reset(token)
 
 
+@contextlib.contextmanager
+def missing_memo_off() -> Iterator[None]:
+    """Forget no mask and remember none inside the block (a scan of a whole file's pieces).
+
+    A whole-file scan run while a chunk's columns are recognised reads piece after piece;
+    remembered, every piece's values would be held until the recognition ends.
+    """
+    token = _MISSING.set(None)
+    try:
+        yield
+    finally:
+        _MISSING.reset(token)
+
+
 def missing_mask(values: pd.Series) -> np.ndarray:
     """Return True where a raw value is missing (NaN/None or a missing token)."""
     memo = _MISSING.get()

@@ -64,6 +64,7 @@ from ..io import atomic_path, neutralise_formulas, round_floats
 from ..schema import COG, LAT, LON, PING_COLUMNS, REJECT_COLUMNS, SOG, SOURCE_ROW, TIME, VESSEL_ID
 from ._archive import source_stem
 from ._columnar import IPC_SUFFIXES, arrow_kind, iter_batches, table_schema
+from ._columns import WholeFile, track_pairs
 from ._common import (
     MIXED_ENCODING,
     DecodedLines,
@@ -77,6 +78,8 @@ from ._common import (
     first_failing,
     legacy_note,
     lowercase_s_evidence,
+    missing_mask,
+    missing_memo_off,
     read_text_table,
 )
 from ._positions import ProjectedEvidence
@@ -680,6 +683,9 @@ class _State:
     # counts what the whole file's positions say about a latitude's lowercase 's'
     # (LowercaseS) and about one-dot values with a letter (DottedDegrees), a chunk at a time
     s_scan: Callable[[], tuple[LowercaseS, DottedDegrees]] | None = None
+    # what the identity rules need of the whole file, read a chunk at a time on their asking:
+    # the first chunk may hold one voyage of each ship, or no value of the vessel's MMSI
+    whole_scan: WholeFile | None = None
     # what the positions say about projected coordinates, added up (decided once, at the end)
     projected: ProjectedEvidence = field(default_factory=ProjectedEvidence)
 
@@ -1205,7 +1211,7 @@ def _spill_of(state: _State, buckets: Sequence[_Bucket]) -> TrackSpill:
 def _start_csv_layout(state: _State, raw: pd.DataFrame, table) -> None:
     src, name = state.src, state.name
     schema = src.schema_ if src.schema_ != "auto" else detect_ais_schema(list(raw.columns))
-    state.layout = table_layout(raw, src, name, schema)
+    state.layout = table_layout(raw, src, name, schema, whole=_whole_of(state, raw))
     state.note(*table.notes, f"{name}: position table schema {schema!r}")
     state.assumptions.update(encoding=table.encoding, delimiter=table.delimiter, schema=schema)
     state.crs = src.crs
@@ -1267,6 +1273,92 @@ def _parquet_date_order(
     return _date_order_of((text(b) for b in batches), state.name, column)
 
 
+def _whole_of(state: _State, raw: pd.DataFrame) -> WholeFile | None:
+    """Return the file's whole-file scans, with the first chunk's size (None: no scans)."""
+    if state.whole_scan is None:
+        return None
+    return dataclasses.replace(state.whole_scan, rows=len(raw))
+
+
+def _filled_of(pieces: Iterator[pd.DataFrame], columns: list[str]) -> list[str]:
+    """Those of ``columns`` holding a value in some piece of a whole file (stops when all do)."""
+    found: set[str] = set()
+    with missing_memo_off():
+        for frame in pieces:
+            found |= {c for c in columns if c not in found and not missing_mask(frame[c]).all()}
+            if len(found) == len(columns):
+                break
+    return [c for c in columns if c in found]
+
+
+def _csv_columns(
+    state: _State,
+    reopen: Callable[[], IO[bytes]],
+    survey: _Survey,
+    chunk_rows: int,
+    columns: list[str],
+) -> Iterator[pd.DataFrame]:
+    """Yield ``columns`` of a whole CSV, a chunk at a time (the file closed when done)."""
+    with reopen() as fh:
+        for text, _line in _csv_chunks(fh, state.name, survey, chunk_rows):
+            yield read_text_table(
+                state.src.path, encoding="utf-8", delimiter=state.delim, data=text, usecols=columns
+            ).frame
+
+
+def _parquet_columns(
+    state: _State, path: str, chunk_rows: int, max_uncompressed_mb: float | None, columns: list[str]
+) -> Iterator[pd.DataFrame]:
+    """:func:`_csv_columns` of a Parquet or Arrow IPC file, as text (missing as ``""``)."""
+    for batch in iter_batches(path, chunk_rows, max_uncompressed_mb, state.name):
+        attrs = batch.select(columns).to_pandas()
+        yield attrs.astype(object).where(attrs.notna(), "").astype("str")
+
+
+def _csv_whole(
+    state: _State, reopen: Callable[[], IO[bytes]], survey: _Survey, chunk_rows: int
+) -> WholeFile:
+    """Return the whole-file scans of the identity rules over a CSV (:class:`WholeFile`)."""
+
+    def pieces(columns: list[str]) -> Iterator[pd.DataFrame]:
+        return _csv_columns(state, reopen, survey, chunk_rows, columns)
+
+    return WholeFile(
+        pairs_of=lambda t, v: _pairs_of(pieces([t, v]), t, v),
+        filled_of=lambda cols: _filled_of(pieces(cols), cols),
+    )
+
+
+def _parquet_whole(
+    state: _State, path: str, chunk_rows: int, max_uncompressed_mb: float | None
+) -> WholeFile:
+    """:func:`_csv_whole` of a Parquet or Arrow IPC file."""
+
+    def pieces(columns: list[str]) -> Iterator[pd.DataFrame]:
+        return _parquet_columns(state, path, chunk_rows, max_uncompressed_mb, columns)
+
+    return WholeFile(
+        pairs_of=lambda t, v: _pairs_of(pieces([t, v]), t, v),
+        filled_of=lambda cols: _filled_of(pieces(cols), cols),
+    )
+
+
+def _pairs_of(pieces: Iterator[pd.DataFrame], tracks: str, vessels: str) -> pd.DataFrame:
+    """Return the distinct pairs of two columns over a whole file's pieces (:func:`track_pairs`).
+
+    Held as distinct pairs only (about the tracks of the file); a track of two vessels
+    decides the rule (no nesting), so the scan stops there.
+    """
+    seen = pd.DataFrame({"t": pd.Series([], dtype=str), "v": pd.Series([], dtype=str)})
+    with missing_memo_off():  # each piece's values go when it is counted
+        for frame in pieces:
+            got = track_pairs(frame[tracks], frame[vessels])
+            seen = pd.concat([seen, got], ignore_index=True).drop_duplicates(ignore_index=True)
+            if seen["t"].duplicated().any():
+                break
+    return seen
+
+
 def _csv_position_scan(
     state: _State, reopen: Callable[[], IO[bytes]], survey: _Survey, chunk_rows: int
 ) -> tuple[LowercaseS, DottedDegrees]:
@@ -1314,6 +1406,7 @@ def _stream_csv(
     if reopen is not None:
         state.order_scan = lambda column: _csv_date_order(state, reopen, survey, chunk_rows, column)
         state.s_scan = lambda: _csv_position_scan(state, reopen, survey, chunk_rows)
+        state.whole_scan = _csv_whole(state, reopen, survey, chunk_rows)
     for k, (text, line0) in enumerate(_csv_chunks(fh, state.name, survey, chunk_rows)):
         writer = _ChunkCandidates(state.folder, k)
         try:
@@ -1347,9 +1440,9 @@ def _csv_chunk(
         if survey.note:
             state.note(survey.note)
         table.encoding = survey.encoding
+        state.delim = table.delimiter  # a whole-file scan of the layout reads with it
         _start_csv_layout(state, table.frame, table)
         _finish_layout(state)
-        state.delim = table.delimiter
         assert state.layout is not None
         state.usecols = used_columns(state.layout)
     else:
@@ -1369,6 +1462,7 @@ def _stream_parquet(
         state, path, chunk_rows, max_uncompressed_mb, column
     )
     state.s_scan = lambda: _parquet_position_scan(state, path, chunk_rows, max_uncompressed_mb)
+    state.whole_scan = _parquet_whole(state, path, chunk_rows, max_uncompressed_mb)
     k = -1
     for k, batch in enumerate(iter_batches(path, chunk_rows, max_uncompressed_mb, state.name)):
         writer = _ChunkCandidates(state.folder, k)
@@ -1394,7 +1488,7 @@ def _parquet_chunk(
         # knots x10, a FIT dump's speeds in m/s), as in the CSV it was converted from
         src = state.src
         schema = src.schema_ if src.schema_ != "auto" else detect_ais_schema(list(raw.columns))
-        state.layout = table_layout(raw, src, state.name, schema)
+        state.layout = table_layout(raw, src, state.name, schema, whole=_whole_of(state, raw))
         refuse_narrow_ids(attrs, state.layout["vessel_col"], state.name)
         state.layout["crs_by"] = "config"
         if writers is not None:
@@ -2176,11 +2270,13 @@ def _chunk_task(item: tuple[int, tuple], files: list[_FileTask]) -> _ChunkDone:
         state.s_scan = lambda: _csv_position_scan(
             state, lambda: open(f.src.path, "rb"), survey, f.chunk_rows
         )
+        state.whole_scan = _csv_whole(state, lambda: open(f.src.path, "rb"), survey, f.chunk_rows)
     elif f.kind == "parquet":
         state.order_scan = lambda column: _parquet_date_order(
             state, str(f.src.path), f.chunk_rows, None, column
         )
         state.s_scan = lambda: _parquet_position_scan(state, str(f.src.path), f.chunk_rows, None)
+        state.whole_scan = _parquet_whole(state, str(f.src.path), f.chunk_rows, None)
     writers = _ChunkCandidates(f.folder, k)
     first = k << 32  # orders the records of the file: chunk first, then line
     try:

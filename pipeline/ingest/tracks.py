@@ -97,6 +97,7 @@ from ..schema import (
     empty_pings,
 )
 from ._columns import (
+    WholeFile,
     fallback_column,
     gridded_hours,
     infer_columns,
@@ -790,12 +791,14 @@ def layout_report(parts: dict, name: str, crs) -> tuple[dict[str, Any], list[str
     return stated, notes
 
 
-def _columns_from_table(raw: pd.DataFrame, src: TrackSource, name: str, schema: str) -> dict:
+def _columns_from_table(
+    raw: pd.DataFrame, src: TrackSource, name: str, schema: str, whole: WholeFile | None = None
+) -> dict:
     cols = list(raw.columns)
     over = {_ROLE_OF.get(k, k): v for k, v in src.columns.items()}
     id_roles = ("vessel_id",) if src.vessel_id is None else ()
     roles = ROLES if src.vessel_id is None else tuple(r for r in ROLES if r != "vessel_id")
-    choice = infer_columns(raw, roles, over, name, id_roles=id_roles)
+    choice = infer_columns(raw, roles, over, name, id_roles=id_roles, whole=whole)
     pick = {r: choice.get(r) for r in ROLES}
     evidence = dict(choice.evidence)
     _refuse_gridded(raw, pick, evidence, name)
@@ -1132,9 +1135,20 @@ def used_columns(layout: dict) -> list[str]:
     return [c for c in dict.fromkeys(layout["picks"].values()) if c]
 
 
-def table_layout(raw: pd.DataFrame, src: TrackSource, name: str, schema: str) -> dict:
-    """Recognise the columns of a position table (see :func:`read_tracks`); parts of ``raw``."""
-    return _columns_from_table(raw, src, name, schema)
+def table_layout(
+    raw: pd.DataFrame,
+    src: TrackSource,
+    name: str,
+    schema: str,
+    *,
+    whole: WholeFile | None = None,
+) -> dict:
+    """Recognise the columns of a position table (see :func:`read_tracks`); parts of ``raw``.
+
+    ``raw`` may be the first chunk of a file: ``whole`` then scans what the identity
+    rules need of the whole file (see :func:`~pipeline.ingest._columns.infer_columns`).
+    """
+    return _columns_from_table(raw, src, name, schema, whole)
 
 
 def _vertex_parts(
