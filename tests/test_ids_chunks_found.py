@@ -156,3 +156,8 @@ def test_a_first_chunk_of_one_poll_names_the_chunk_in_its_refusal(tmp_path):
     got = _outcome(path, "chunks", 4, tmp_path)
     assert got[0] == "refused" and "in the first 4 record(s)" in got[1]
     assert "ingest.chunk_rows" in got[1]
+    # a file of one poll in one chunk is refused as read whole, no word of chunks
+    one = tmp_path / "one.parquet"
+    pd.DataFrame(rows[:4]).to_parquet(one, index=False)
+    whole = _outcome(one, "whole", 10, tmp_path / "o")
+    assert whole[0] == "refused" and _outcome(one, "chunks", 10, tmp_path / "o") == whole

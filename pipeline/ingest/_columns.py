@@ -1099,12 +1099,15 @@ class WholeFile:
     filled_of : callable
         ``filled_of(columns)``: those of ``columns`` holding a value somewhere in the file
         (a vessel id blank in the first chunk is no column of no value).
+    more : callable
+        ``more()``: whether the file holds more than its first chunk (for messages).
     rows : int
         The records of the first chunk (for messages).
     """
 
     pairs_of: Callable[[str, str], pd.DataFrame]
     filled_of: Callable[[list[str]], list[str]]
+    more: Callable[[], bool]
     rows: int = 0
 
 
@@ -1828,7 +1831,7 @@ def _pick(
                 + (
                     f"; in the first {whole.rows} record(s), the chunk a file read in chunks is "
                     "recognised on: ingest.chunk_rows above the file's record count reads it whole"
-                    if whole
+                    if whole and whole.more()
                     else ""
                 )
                 + ")"

@@ -1323,9 +1323,15 @@ def _csv_whole(
     def pieces(columns: list[str]) -> Iterator[pd.DataFrame]:
         return _csv_columns(state, reopen, survey, chunk_rows, columns)
 
+    def more() -> bool:
+        with reopen() as fh:
+            spans = _csv_spans(fh, survey, chunk_rows)
+            return next(spans, None) is not None and next(spans, None) is not None
+
     return WholeFile(
         pairs_of=lambda t, v: _pairs_of(pieces([t, v]), t, v),
         filled_of=lambda cols: _filled_of(pieces(cols), cols),
+        more=more,
     )
 
 
@@ -1337,9 +1343,14 @@ def _parquet_whole(
     def pieces(columns: list[str]) -> Iterator[pd.DataFrame]:
         return _parquet_columns(state, path, chunk_rows, max_uncompressed_mb, columns)
 
+    def more() -> bool:
+        batches = iter_batches(path, chunk_rows, max_uncompressed_mb, state.name)
+        return next(batches, None) is not None and next(batches, None) is not None
+
     return WholeFile(
         pairs_of=lambda t, v: _pairs_of(pieces([t, v]), t, v),
         filled_of=lambda cols: _filled_of(pieces(cols), cols),
+        more=more,
     )
 
 
