@@ -16,9 +16,16 @@ evidence from across the file decided there on part of it:
   first chunk took the name (every ping accepted), the whole read the MMSI (the blank ones
   rejected).  The first chunk cannot say what the MMSI's values would: the file is refused,
   naming both and the ``columns:`` fix.
-- A first chunk of one poll each of more vessels than it holds rows (each MMSI once) is
-  refused as a snapshot where the whole file repeats them: the refusal now says it was the
-  first chunk and names ``ingest.chunk_rows``.
+- A point number (``id`` 1, 2, 3, ... again for each ``name``, 31a9323) is judged on the
+  file's first 50,000 rows read whole, on the first chunk's rows in chunks: a numbering
+  that breaks after a small first chunk was the vessel id whole and passed over in chunks.
+  The rules of the file's order (point numbers, row numbers that start again and what they
+  number) now read the file's first 50,000 rows in chunks too.
+- A first chunk of one poll each of more vessels than it holds rows (each MMSI once), or
+  of one code each beside a status, is refused where the whole file repeats them (loud):
+  the refusal said "no column has values that repeat across rows" of a file whose values
+  do; it now says the columns were recognised on the first chunk and names
+  ``ingest.chunk_rows``.
 """
 
 from __future__ import annotations
@@ -153,11 +160,35 @@ def test_a_first_chunk_of_one_poll_names_the_chunk_in_its_refusal(tmp_path):
         "211000002",
         "211000003",
     ]
-    got = _outcome(path, "chunks", 4, tmp_path)
-    assert got[0] == "refused" and "in the first 4 record(s)" in got[1]
-    assert "ingest.chunk_rows" in got[1]
+    for how in ("chunks", "parts"):
+        got = _outcome(path, how, 4, tmp_path / how)
+        assert got[0] == "refused", (how, got)
+        assert "recognised on the first 4 record(s) of a file read in chunks" in got[1]
+        assert "ingest.chunk_rows above the file's record count" in got[1]
+    # a vessel number and name, each once in the first chunk: "no column has values that
+    # repeat across rows" was said of a file whose values do
+    numbered = tmp_path / "numbered.parquet"
+    polls = [_ping(v, k, id=str(10 + v), name=f"S{v}") for k in range(4) for v in range(4)]
+    pd.DataFrame(polls).to_parquet(numbered, index=False)
+    assert _outcome(numbered, "whole", 4, tmp_path / "n")[0] == ["10", "11", "12", "13"]
+    got = _outcome(numbered, "chunks", 4, tmp_path / "n")
+    assert got[0] == "refused" and "recognised on the first 4 record(s)" in got[1]
     # a file of one poll in one chunk is refused as read whole, no word of chunks
     one = tmp_path / "one.parquet"
     pd.DataFrame(rows[:4]).to_parquet(one, index=False)
     whole = _outcome(one, "whole", 10, tmp_path / "o")
     assert whole[0] == "refused" and _outcome(one, "chunks", 10, tmp_path / "o") == whole
+
+
+def test_a_point_number_that_breaks_after_the_first_chunk_reads_alike(tmp_path):
+    # 'id' numbers each ship's points 1..6, one number of the third ship written 99: read
+    # whole (its first 50,000 rows) no point number, so the id; the first chunk of two
+    # ships' rows numbered them cleanly, so the name was the id of the file
+    rows = [_ping(v, k, id=k + 1, name=f"SHIP{v}") for v in range(3) for k in range(6)]
+    rows[14]["id"] = 99
+    path = tmp_path / "t.parquet"
+    pd.DataFrame(rows).to_parquet(path, index=False)
+    whole = _outcome(path, "whole", 12, tmp_path)
+    assert whole[0] == ["1", "2", "3", "4", "5", "6", "99"]
+    assert _outcome(path, "chunks", 12, tmp_path) == whole
+    assert _outcome(path, "parts", 12, tmp_path) == whole

@@ -1100,14 +1100,18 @@ class WholeFile:
         ``filled_of(columns)``: those of ``columns`` holding a value somewhere in the file
         (a vessel id blank in the first chunk is no column of no value).
     more : callable
-        ``more()``: whether the file holds more than its first chunk (for messages).
+        ``more()``: whether the file holds more than its first chunk.
+    head : callable
+        ``head(columns, n)``: the file's first ``n`` records of ``columns`` (the rules that
+        need the file's order read its first rows, as many whole as in chunks).
     rows : int
-        The records of the first chunk (for messages).
+        The records of the first chunk.
     """
 
     pairs_of: Callable[[str, str], pd.DataFrame]
     filled_of: Callable[[list[str]], list[str]]
     more: Callable[[], bool]
+    head: Callable[[list[str], int], pd.DataFrame]
     rows: int = 0
 
 
@@ -1722,6 +1726,11 @@ def _check_unique_header(raw: _Frame, col: str, role: str, name: str) -> None:
     )
 
 
+def _first_chunk(whole: WholeFile | None) -> dict[str, int]:
+    """``{"first_chunk": records}`` where an identity was sought on a first chunk only."""
+    return {"first_chunk": whole.rows} if whole is not None and whole.more() else {}
+
+
 def _pick(
     raw: _Frame,
     role: str,
@@ -1742,6 +1751,16 @@ def _pick(
     if filled and len(filled) < len(ranked):
         empty = [c for _, c, _ in ranked if c not in filled]
         ranked = [r for r in ranked if r[1] in filled] + [r for r in ranked if r[1] in empty]
+
+    ordered: list[_Frame] = []
+
+    def in_order() -> _Frame:
+        """Return the rows the rules of the file's order read: its first ``_COUNTER_ROWS``."""
+        if not ordered:
+            short = whole is not None and whole.rows < _COUNTER_ROWS and whole.more()
+            cols = [c for c in columns if c not in used]
+            ordered.append(_Frame(whole.head(cols, _COUNTER_ROWS)) if whole and short else raw)
+        return ordered[0]
 
     def undecided(col: str | None) -> None:
         """Refuse where a header before ``col``, blank in the first chunk, has values later."""
@@ -1772,8 +1791,8 @@ def _pick(
                     c
                     for j, (_, c, _) in enumerate(ranked)
                     if c != col
-                    and _numbers_rows_of(raw[col], raw[c])
-                    and not (j > k and _numbers_rows_of(raw[c], raw[col]))
+                    and _numbers_rows_of(in_order()[col], in_order()[c])
+                    and not (j > k and _numbers_rows_of(in_order()[c], in_order()[col]))
                 ),
                 None,
             )
@@ -1828,12 +1847,6 @@ def _pick(
                 f"{col!r} (a different value on every row ({nu} of {nu}): it names the vessel, "
                 "so each row is another vessel, one position each, no track"
                 + (f"; {left!r} not tried: a value shared by several vessels" if left else "")
-                + (
-                    f"; in the first {whole.rows} record(s), the chunk a file read in chunks is "
-                    "recognised on: ingest.chunk_rows above the file's record count reads it whole"
-                    if whole and whole.more()
-                    else ""
-                )
                 + ")"
             )
             choice.evidence[role] = {
@@ -1843,6 +1856,7 @@ def _pick(
                 "refused": refused,
                 "candidates": [],
                 "snapshot": True,
+                **_first_chunk(whole),
             }
             return None
     if role == "time":
@@ -1981,12 +1995,14 @@ def _pick(
     if identity:
         cands = [c for c in columns if c not in used and _looks_like_id(raw[c])]
         spec = ROLES[role]
-        counters = [c for c in cands if _counts_rows(raw[c])]
+        counters = [c for c in cands if _counts_rows(in_order()[c])]
         # Vessels numbered 1, 2, 3 reporting in turn count as a row number does; where
         # another column holds one value per such number (a status, a flag of each vessel)
         # the number is its vessel, and that column no identity: not chosen between.
         counters = [
-            c for c in counters if not any(_attribute_of(raw[o], raw[c]) for o in cands if o != c)
+            c
+            for c in counters
+            if not any(_attribute_of(in_order()[o], in_order()[c]) for o in cands if o != c)
         ]
         # One value on every row (a speed 'unit' of 'kn', a GPX 'src' of 'Garmin') says
         # nothing of whose the positions are: read as the id, every vessel would be one.
@@ -2032,6 +2048,7 @@ def _pick(
             "evidence": "no column names an identity whose values repeat across rows",
             "refused": refused,
             "candidates": cands,
+            **_first_chunk(whole),
         }
     elif refused:
         choice.evidence[role] = {

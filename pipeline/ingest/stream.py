@@ -1332,6 +1332,7 @@ def _csv_whole(
         pairs_of=lambda t, v: _pairs_of(pieces([t, v]), t, v),
         filled_of=lambda cols: _filled_of(pieces(cols), cols),
         more=more,
+        head=lambda cols, n: _head_of(pieces(cols), n),
     )
 
 
@@ -1351,7 +1352,18 @@ def _parquet_whole(
         pairs_of=lambda t, v: _pairs_of(pieces([t, v]), t, v),
         filled_of=lambda cols: _filled_of(pieces(cols), cols),
         more=more,
+        head=lambda cols, n: _head_of(pieces(cols), n),
     )
+
+
+def _head_of(pieces: Iterator[pd.DataFrame], n: int) -> pd.DataFrame:
+    """Return the first ``n`` records of a whole file's pieces (pieces read until ``n``)."""
+    got: list[pd.DataFrame] = []
+    for frame in pieces:
+        got.append(frame.iloc[: n - sum(len(g) for g in got)])
+        if sum(len(g) for g in got) >= n:
+            break
+    return pd.concat(got, ignore_index=True) if got else pd.DataFrame()
 
 
 def _pairs_of(pieces: Iterator[pd.DataFrame], tracks: str, vessels: str) -> pd.DataFrame:

@@ -618,6 +618,14 @@ def _vessel_error(name: str, cols: list[str], evidence: dict[str, Any]) -> Input
             if cands
             else "no column has values that repeat across rows"
         )
+    if info.get("first_chunk"):
+        # a file read in chunks is recognised on its first chunk: the whole file's values
+        # (a vessel's second ping, a second ship) may lie further on
+        parts.append(
+            f"the columns were recognised on the first {info['first_chunk']} record(s) of a "
+            "file read in chunks (ingest.chunk_rows above the file's record count reads it "
+            "whole)"
+        )
     parts.append(
         "set columns: {vessel_id: ...} (one of those, if it names a vessel) or vessel_id: "
         "<one constant id> for a single-vessel file"
