@@ -1802,7 +1802,8 @@ def _pick(
                     f"numbers the rows of each {counted!r} (1, 2, 3, ... again for each): "
                     "a point number, not the vessel"
                 )
-            within = _vessel_of_tracks(raw, col, by_name, whole) if ok else None
+            others = [c for _, c, _ in ranked]
+            within = _vessel_of_tracks(raw, col, others, whole) if ok else None
             if within is not None:
                 ok, detail = False, within
         if ok and role == "time" and _years_only(raw[col]):
