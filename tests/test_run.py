@@ -682,3 +682,23 @@ def test_older_objects_frozen_collects_the_blocks_own_cycles_and_leaves_a_hosts_
         assert 0.9 * count < gc.get_freeze_count() <= count
     finally:
         gc.unfreeze()
+
+
+def test_every_column_the_scores_publish_beside_the_factors_is_reserved(plain_run):
+    # schema.RESERVED_COLUMNS is the list a factor's name is checked against (a factor named
+    # hex_id replaced the published ids): a column added to the scores tables and not to it
+    # would let a factor take its name again
+    from pipeline import schema as S
+
+    published = set(pd.read_parquet(plain_run.out_dir / "scores.parquet").columns)
+    published |= set(pd.read_csv(plain_run.out_dir / "scores.csv", nrows=1).columns)
+    factors = {c.removesuffix(S.COVERED_SUFFIX) for c in published if c.endswith(S.COVERED_SUFFIX)}
+    own = {
+        c
+        for c in published
+        if c in factors
+        or c.endswith((S.NORM_SUFFIX, S.CONTRIB_SUFFIX, S.COVERED_SUFFIX, "__share"))
+        or c.startswith(S.SEIZURES_PREFIX)
+    }
+    assert len(factors) >= 3 and "risk_class_stability" in published
+    assert published - own <= S.RESERVED_COLUMNS, sorted(published - own - S.RESERVED_COLUMNS)
