@@ -307,6 +307,22 @@ def publish_light(small_demo: Path, base: Path) -> tuple:
     return cfg, res.out_dir, res.run_id
 
 
+def factor_context(cells):
+    """A :class:`pipeline.factors.FactorContext` of ``cells`` as of 2024-01-01, no tables."""
+    import pandas as pd
+
+    from pipeline import grid
+    from pipeline.factors import FactorContext
+
+    return FactorContext(
+        cells=cells,
+        resolution=int(grid.cells_resolutions(cells[:1])[0]),
+        as_of=pd.Timestamp("2024-01-01", tz="UTC"),
+        seizures=pd.DataFrame(),
+        pings=pd.DataFrame(),
+    )
+
+
 def km_plugin(name: str, description: str, options, compute):
     """Return an unregistered plug-in factor in km whose options are the model ``options``."""
     import pipeline

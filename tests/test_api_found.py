@@ -12,12 +12,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from conftest import factor_context
 
 import pipeline
 from pipeline import grid
 from pipeline.errors import ConfigError, InputError
 from pipeline.evaluate import rolling_back_test
-from pipeline.factors import Factor, FactorContext, default_registry, factor, load_plugins
+from pipeline.factors import Factor, default_registry, factor, load_plugins
 from pipeline.hotspots import gi_star
 from pipeline.model import FittedModel, WeightedModel
 
@@ -32,16 +33,6 @@ def _events(n: int = 300, seed: int = 0) -> pd.DataFrame:
     times = pd.Timestamp("2022-01-01", tz="UTC") + pd.to_timedelta(rng.uniform(0, 730, n), unit="D")
     return pd.DataFrame(
         {"time": times, "lon": 10 + rng.normal(0, 0.15, n), "lat": 50 + rng.normal(0, 0.15, n)}
-    )
-
-
-def _ctx(cells: np.ndarray) -> FactorContext:
-    return FactorContext(
-        cells=cells,
-        resolution=int(grid.cells_resolutions(cells[:1])[0]),
-        as_of=pd.Timestamp("2024-01-01", tz="UTC"),
-        seizures=pd.DataFrame(),
-        pings=pd.DataFrame(),
     )
 
 
@@ -155,14 +146,14 @@ def test_a_factor_series_indexed_by_cell_is_matched_to_the_cells_by_id(as_hex):
     index = grid.cells_to_strings(cells) if as_hex else cells
     series = pd.Series(np.arange(cells.size, dtype="float64"), index=index)
     f = Factor("probe", "u", "d", lambda ctx: series.iloc[::-1])
-    got = f(_ctx(cells))
+    got = f(factor_context(cells))
     assert got.values.tolist() == list(range(cells.size))
 
 
 def test_a_cell_missing_from_a_factor_series_is_not_covered_not_zero():
     cells = grid.region_to_cells(BOX, 5)
     series = pd.Series(1.0, index=cells[1:])
-    got = Factor("probe", "u", "d", lambda ctx: series)(_ctx(cells))
+    got = Factor("probe", "u", "d", lambda ctx: series)(factor_context(cells))
     assert np.isnan(got.values[0]) and not got.covered[0]
     assert got.covered[1:].all() and (got.values[1:] == 1.0).all()
 
@@ -170,7 +161,7 @@ def test_a_cell_missing_from_a_factor_series_is_not_covered_not_zero():
 def test_a_factor_series_of_positions_in_another_order_is_taken_by_label():
     cells = grid.region_to_cells(BOX, 5)
     values = pd.Series(np.arange(cells.size, dtype="float64")).sort_values(ascending=False)
-    got = Factor("probe", "u", "d", lambda ctx: values)(_ctx(cells))
+    got = Factor("probe", "u", "d", lambda ctx: values)(factor_context(cells))
     assert got.values.tolist() == list(range(cells.size))
 
 
@@ -179,7 +170,7 @@ def test_a_factor_series_at_another_resolution_is_refused():
     finer = np.unique(grid.change_resolution(cells, 6))
     f = Factor("probe", "u", "d", lambda ctx: pd.Series(1.0, index=finer))
     with pytest.raises(InputError, match=r"resolution \[6\].*asked for are at \[5\]"):
-        f(_ctx(cells))
+        f(factor_context(cells))
 
 
 @pytest.mark.parametrize(
@@ -199,7 +190,7 @@ def test_a_factor_result_that_is_not_numbers_per_cell_is_refused(make, message):
     cells = grid.region_to_cells(BOX, 5)
     f = Factor("probe", "u", "d", lambda ctx: make(len(ctx.cells)))
     with pytest.raises(InputError, match=message):
-        f(_ctx(cells))
+        f(factor_context(cells))
 
 
 def test_the_factor_decorator_does_not_silently_replace_a_builtin():

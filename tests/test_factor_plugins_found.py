@@ -22,14 +22,13 @@ import numpy as np
 import pandas as pd
 import pydantic
 import pytest
-from conftest import small_config
+from conftest import factor_context, km_plugin, small_config
 
 import pipeline
 from pipeline import grid
 from pipeline.errors import ConfigError, FactorError, InputError
 from pipeline.factors import (
     Factor,
-    FactorContext,
     FactorRegistry,
     InputsView,
     default_registry,
@@ -38,16 +37,6 @@ from pipeline.factors import (
 
 #: A 1°x0.6° box: a few cells at resolution 4-6.
 BOX = (9.5, 49.7, 10.5, 50.3)
-
-
-def _ctx(cells: np.ndarray) -> FactorContext:
-    return FactorContext(
-        cells=cells,
-        resolution=int(grid.cells_resolutions(cells[:1])[0]),
-        as_of=pd.Timestamp("2024-01-01", tz="UTC"),
-        seizures=pd.DataFrame(),
-        pings=pd.DataFrame(),
-    )
 
 
 def _exits(ctx):
@@ -73,7 +62,7 @@ def test_a_plugin_calling_sys_exit_is_a_factor_error_not_a_silent_exit():
     # line, the run recorded as "stopped" as if by a signal.
     f = Factor("hdr_exits", "u", "d", _exits)
     with pytest.raises(FactorError, match=r"factor 'hdr_exits'.*SystemExit: 3") as info:
-        f(_ctx(grid.region_to_cells(BOX, 5)))
+        f(factor_context(grid.region_to_cells(BOX, 5)))
     assert "test_factor_plugins_found.py" in str(info.value)
     assert isinstance(info.value.__cause__, SystemExit)
 
@@ -83,7 +72,7 @@ def test_a_route_risk_error_inside_a_plugin_names_the_factor_and_its_line():
     # unchanged: one line read as a fault of the seizures or tracks, the factor unnamed.
     f = Factor("hdr_swapped", "u", "d", _swapped_axes)
     with pytest.raises(FactorError) as info:
-        f(_ctx(grid.region_to_cells(BOX, 5)))
+        f(factor_context(grid.region_to_cells(BOX, 5)))
     msg = str(info.value)
     assert "factor 'hdr_swapped'" in msg and "InputError" in msg and "invalid coordinates" in msg
     assert "test_factor_plugins_found.py" in msg and "_swapped_axes" in msg
@@ -94,7 +83,7 @@ def test_the_line_named_is_the_plugins_not_the_library_it_called():
     # Before: the innermost frame was named, pandas' own (base.py, in get_loc).
     f = Factor("hdr_label", "u", "d", _missing_label)
     with pytest.raises(FactorError, match="KeyError") as info:
-        f(_ctx(grid.region_to_cells(BOX, 5)))
+        f(factor_context(grid.region_to_cells(BOX, 5)))
     msg = str(info.value)
     assert "test_factor_plugins_found.py" in msg and "in _missing_label" in msg
     assert "get_loc" not in msg
@@ -104,7 +93,7 @@ def test_a_compute_without_the_ctx_argument_is_not_blamed_on_route_risk():
     # Before: "at factors.py, line 357, in __call__": route-risk's line for the plug-in's fault.
     f = Factor("hdr_noarg", "u", "d", _no_argument)
     with pytest.raises(FactorError, match=r"takes 0 positional arguments") as info:
-        f(_ctx(grid.region_to_cells(BOX, 5)))
+        f(factor_context(grid.region_to_cells(BOX, 5)))
     msg = str(info.value)
     assert "factors.py" not in msg and "__call__" not in msg
     assert "compute(ctx)" in msg
@@ -167,7 +156,7 @@ def test_a_series_of_coarser_cells_is_refused_for_its_resolution():
     parents = grid.change_resolution(cells, 4)
     f = Factor("hdr_coarse", "u", "d", lambda ctx: pd.Series(1.0, index=parents))
     with pytest.raises(InputError, match=r"resolution \[4\].*asked for are at \[5\]"):
-        f(_ctx(cells))
+        f(factor_context(cells))
 
 
 def _one(ctx):
@@ -223,7 +212,7 @@ def test_a_plugin_cannot_change_the_runs_seizures_or_cells():
         }
     )
     before = seizures.copy()
-    ctx = _ctx(cells.copy())
+    ctx = factor_context(cells.copy())
     ctx.seizures = seizures
     Factor("hdr_moves", "u", "d", _moves_the_seizures, needs=("seizures",))(ctx)
     pd.testing.assert_frame_equal(ctx.seizures, before)
@@ -251,13 +240,12 @@ class _Radius(pydantic.BaseModel):
     radius_km: float
 
 
-hdr_needs_radius = pipeline.factor(
-    name="hdr_needs_radius",
-    unit="km",
-    description="A plug-in whose option has no default.",
-    options=_Radius,
-    register=False,
-)(lambda ctx: np.full(len(ctx.cells), ctx.options.radius_km))
+hdr_needs_radius = km_plugin(
+    "hdr_needs_radius",
+    "A plug-in whose option has no default.",
+    _Radius,
+    lambda ctx: np.full(len(ctx.cells), ctx.options.radius_km),
+)
 
 
 def test_a_required_plugin_option_left_out_is_refused_at_load(small_demo, tmp_path):
@@ -366,11 +354,11 @@ def test_an_xarray_result_labelled_by_cell_is_matched_by_id():
     cells = grid.region_to_cells(BOX, 5)
     values = np.arange(cells.size, dtype=float)
     da = xr.DataArray(values[::-1], dims="cell", coords={"cell": cells[::-1]})
-    got = Factor("hdr_xr", "u", "d", lambda ctx: da)(_ctx(cells))
+    got = Factor("hdr_xr", "u", "d", lambda ctx: da)(factor_context(cells))
     assert got.values.tolist() == values.tolist()
     plain = xr.DataArray(values)  # no coordinate: positional, as an array
     assert (
-        Factor("hdr_xr2", "u", "d", lambda ctx: plain)(_ctx(cells)).values.tolist()
+        Factor("hdr_xr2", "u", "d", lambda ctx: plain)(factor_context(cells)).values.tolist()
         == values.tolist()
     )
 
@@ -381,7 +369,7 @@ def test_a_pair_returned_by_mistake_is_said_to_be_read_as_values_and_coverage():
     cells = grid.region_to_cells(BOX, 5)
     f = Factor("hdr_pair", "u", "d", lambda ctx: ctx.cell_centres())
     with pytest.raises(InputError, match=r"'hdr_pair' \(a pair, read as \(values, covered\)\)"):
-        f(_ctx(cells))
+        f(factor_context(cells))
 
 
 @dataclasses.dataclass
@@ -411,7 +399,7 @@ def _too_few(ctx):
 def test_a_plugin_that_raises_at_an_origin_says_as_of_when():
     # Before: it ran as of the run's day and raised at an early back-test origin (fewer
     # seizures then); the refusal named neither the date nor why that date was asked.
-    ctx = _ctx(grid.region_to_cells(BOX, 5))
+    ctx = factor_context(grid.region_to_cells(BOX, 5))
     ctx.seizures = pd.DataFrame({"time": [], "lon": [], "lat": []})
     f = Factor("hdr_too_few", "u", "d", _too_few, needs=("seizures",))
     with pytest.raises(FactorError, match=r"ctx\.as_of 2024-01-01: .*each back-test and training"):
@@ -422,7 +410,7 @@ def test_values_that_fit_no_origins_cells_are_refused_saying_as_of_when():
     # Before: values kept from the run's 1001 cells met a back-test origin's 506 cells:
     # "returned 1001 values for 506 cells", not when, nor that such origins are computed.
     cells = grid.region_to_cells(BOX, 5)
-    ctx = _ctx(cells)
+    ctx = factor_context(cells)
     ctx.seizures = pd.DataFrame({"time": [], "lon": [], "lat": []})
     kept = np.ones(cells.size + 1)
     f = Factor("hdr_kept", "u", "d", lambda ctx: kept, needs=("seizures",))
@@ -441,7 +429,7 @@ def test_a_plugin_cannot_change_the_runs_rasters():
     import xarray as xr
 
     data = xr.DataArray(np.ones((1, 2, 2)), dims=("band", "y", "x"))
-    ctx = _ctx(grid.region_to_cells(BOX, 5))
+    ctx = factor_context(grid.region_to_cells(BOX, 5))
     ctx.rasters = {"night": data}
     f = Factor("hdr_blanks", "u", "d", _blanks_the_raster, needs=("raster:night",))
     with pytest.raises(FactorError, match=r"factor 'hdr_blanks'.*_blanks_the_raster"):
@@ -456,7 +444,7 @@ def test_a_plugin_cannot_change_the_runs_dask_rasters():
     import xarray as xr
 
     data = xr.DataArray(dsa.ones((2, 2), chunks=1), dims=("y", "x"))
-    ctx = _ctx(grid.region_to_cells(BOX, 5))
+    ctx = factor_context(grid.region_to_cells(BOX, 5))
     ctx.rasters = {"night": data}
     Factor("hdr_blanks_dask", "u", "d", _blanks_the_raster, needs=("raster:night",))(ctx)
     assert float(data.sum()) == 4.0
@@ -468,7 +456,7 @@ def test_a_factor_returning_the_cell_ids_as_values_is_refused():
     cells = grid.region_to_cells(BOX, 5)
     f = Factor("hdr_ids", "u", "d", lambda ctx: pd.Index(ctx.cells))
     with pytest.raises(InputError, match=r"'hdr_ids' returned the cells' own H3 ids"):
-        f(_ctx(cells))
+        f(factor_context(cells))
 
 
 def test_a_series_indexed_by_float_ids_says_floats_cannot_hold_them():
@@ -477,4 +465,4 @@ def test_a_series_indexed_by_float_ids_says_floats_cannot_hold_them():
     cells = grid.region_to_cells(BOX, 5)
     f = Factor("hdr_float_ids", "u", "d", lambda ctx: pd.Series(1.0, index=cells.astype(float)))
     with pytest.raises(InputError, match=r"floats cannot hold a 64-bit H3 id exactly"):
-        f(_ctx(cells))
+        f(factor_context(cells))

@@ -1328,12 +1328,7 @@ def _csv_whole(
             spans = _csv_spans(fh, survey, chunk_rows)
             return next(spans, None) is not None and next(spans, None) is not None
 
-    return WholeFile(
-        pairs_of=lambda t, v: _pairs_of(pieces([t, v]), t, v),
-        filled_of=lambda cols: _filled_of(pieces(cols), cols),
-        more=more,
-        head=lambda cols, n: _head_of(pieces(cols), n),
-    )
+    return _scans_of(pieces, more)
 
 
 def _parquet_whole(
@@ -1348,6 +1343,13 @@ def _parquet_whole(
         batches = iter_batches(path, chunk_rows, max_uncompressed_mb, state.name)
         return next(batches, None) is not None and next(batches, None) is not None
 
+    return _scans_of(pieces, more)
+
+
+def _scans_of(
+    pieces: Callable[[list[str]], Iterator[pd.DataFrame]], more: Callable[[], bool]
+) -> WholeFile:
+    """Return the :class:`WholeFile` scans of a file read as ``pieces(columns)``."""
     return WholeFile(
         pairs_of=lambda t, v: _pairs_of(pieces([t, v]), t, v),
         filled_of=lambda cols: _filled_of(pieces(cols), cols),
