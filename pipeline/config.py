@@ -556,20 +556,17 @@ def _resolution_defaults(raw: Any) -> tuple[Any, tuple[tuple[str, str], ...]]:
         )
 
     out, said = dict(raw), []
-    density = out.get("density", {})
-    if isinstance(density, dict) and "bandwidth_km" not in density:
-        kernel = density.get("kernel", DensityConfig.model_fields["kernel"].default)
-        if (h := default(kernel)) is not None:
-            out["density"] = {**density, "bandwidth_km": h}
-            key = "density.bandwidth_km"
-            said.append((key, f"{key} {h:g} km: {why(kernel, key)}"))
-    evaluate = out.get("evaluate", {})
-    if isinstance(evaluate, dict) and "kde_bandwidth_km" not in evaluate:
-        kernel = evaluate.get("kde_kernel", BacktestOptions.model_fields["kde_kernel"].default)
-        if (h := default(kernel)) is not None:
-            out["evaluate"] = {**evaluate, "kde_bandwidth_km": h}
-            key = "evaluate.kde_bandwidth_km"
-            said.append((key, f"{key} {h:g} km: {why(kernel, key)}"))
+    for section, field, kernel_field, model in (
+        ("density", "bandwidth_km", "kernel", DensityConfig),
+        ("evaluate", "kde_bandwidth_km", "kde_kernel", BacktestOptions),
+    ):
+        given = out.get(section, {})
+        if isinstance(given, dict) and field not in given:
+            kernel = given.get(kernel_field, model.model_fields[kernel_field].default)
+            if (h := default(kernel)) is not None:
+                out[section] = {**given, field: h}
+                key = f"{section}.{field}"
+                said.append((key, f"{key} {h:g} km: {why(kernel, key)}"))
     score = out.get("score", {})
     fitted = score.get("fitted", {}) if isinstance(score, dict) else None
     if isinstance(fitted, dict) and "bandwidths_km" not in fitted:

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import pydantic
 import pytest
-from conftest import factor_context, km_plugin, small_config
+from conftest import LIGHT, factor_context, km_plugin, small_config
 
 import pipeline
 from pipeline import grid
@@ -174,12 +174,11 @@ def test_a_weighted_factor_of_one_value_in_every_cell_is_named(small_demo, tmp_p
     cfg = small_config(
         small_demo,
         tmp_path,
-        factors={"plugins": ["test_factor_plugins_found:hdr_constant"]},
-        inputs={"rasters": []},
-        score={"factors": {"seizure_density": {"weight": 2}, "hdr_constant": {"weight": 1}}},
-        timeline={"months": 0},
-        evaluate={"enabled": False},
-        hotspots={"enabled": False},
+        **{
+            **LIGHT,
+            "factors": {"plugins": ["test_factor_plugins_found:hdr_constant"]},
+            "score": {"factors": {"seizure_density": {"weight": 2}, "hdr_constant": {"weight": 1}}},
+        },
     )
     result = pipeline.run_pipeline(cfg)
     notes = [n for n in result.manifest["notes"] if "'hdr_constant'" in n]
@@ -297,12 +296,13 @@ def test_a_factor_named_as_a_commodity_count_is_refused(small_demo, tmp_path):
     cfg = small_config(
         small_demo,
         tmp_path,
-        factors={"plugins": ["test_factor_plugins_found:hdr_seizures_cocaine"]},
-        inputs={"rasters": []},
-        score={"factors": {"seizure_density": {"weight": 1}, "seizures_cocaine": {"weight": 1}}},
-        timeline={"months": 0},
-        evaluate={"enabled": False},
-        hotspots={"enabled": False},
+        **{
+            **LIGHT,
+            "factors": {"plugins": ["test_factor_plugins_found:hdr_seizures_cocaine"]},
+            "score": {
+                "factors": {"seizure_density": {"weight": 1}, "seizures_cocaine": {"weight": 1}}
+            },
+        },
     )
     with pytest.raises(ConfigError, match=r"'seizures_cocaine'.*commodity 'cocaine'"):
         pipeline.run_pipeline(cfg)
