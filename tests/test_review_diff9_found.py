@@ -1,0 +1,90 @@
+"""Review of the seventh session's diff (task hDU): config defaults, factor plug-ins.
+
+Each test failed before its fix: a plug-in's guard read every file-backed raster of the run
+whole into memory (for each plug-in, at each back-test origin).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import factor_context
+
+import pipeline
+from pipeline import grid
+from pipeline.factors import Factor
+
+#: A 1°x0.6° box: a few cells at resolution 5.
+BOX = (9.5, 49.7, 10.5, 50.3)
+
+
+def _geotiff(path, values):
+    import rasterio
+    from rasterio.transform import from_origin
+
+    h, w = values.shape
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=w,
+        height=h,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4326",
+        transform=from_origin(BOX[0], BOX[3], (BOX[2] - BOX[0]) / w, (BOX[3] - BOX[1]) / h),
+    ) as ds:
+        ds.write(values.astype("float32"), 1)
+    return path
+
+
+def test_a_plugin_guard_leaves_a_file_backed_raster_unread(tmp_path):
+    # Before: the guard took `.data` of each raster of the run to make it read-only: a
+    # raster opened lazily from its GeoTIFF (the run's rasters) was read whole into memory
+    # for every plug-in call, needed or not, and again at every back-test origin (an
+    # 8000 x 8000 GeoTIFF: 1.6 s and 470 MiB more peak memory a call).
+    raster = pipeline.open_raster(_geotiff(tmp_path / "night.tif", np.ones((8, 10))))
+    assert not raster.variable._in_memory  # lazily read, as the run opens it
+    seen = {}
+
+    def compute(ctx):
+        da = ctx.rasters["night"]
+        seen["in_memory"] = da.variable._in_memory
+        da[..., 0:2, 0:2] = 0.0  # a hurried write stays in the plug-in's copy
+        seen["sum"] = float(da.sum())
+        return np.ones(len(ctx.cells))
+
+    ctx = factor_context(grid.region_to_cells(BOX, 5))
+    ctx.rasters = {"night": raster}
+    Factor("hdu_lazy_raster", "u", "d", compute, needs=("raster:night",))(ctx)
+    assert seen == {"in_memory": False, "sum": 76.0}
+    assert float(raster.sum()) == 80.0  # the run's raster is unchanged
+    assert not raster.variable._in_memory
+
+
+@pytest.mark.parametrize("backing", ["numpy", "dask"])
+def test_in_memory_and_dask_rasters_stay_protected(backing):
+    # the guard's other two paths, kept: a write into an in-memory raster is refused, one
+    # into a dask-backed raster stays in the plug-in
+    import xarray as xr
+
+    if backing == "numpy":
+        data = xr.DataArray(np.ones((2, 2)), dims=("y", "x"))
+    else:
+        import dask.array as dsa
+
+        data = xr.DataArray(dsa.ones((2, 2), chunks=1), dims=("y", "x"))
+
+    def compute(ctx):
+        ctx.rasters["night"][:] = 0.0
+        return np.ones(len(ctx.cells))
+
+    ctx = factor_context(grid.region_to_cells(BOX, 5))
+    ctx.rasters = {"night": data}
+    f = Factor(f"hdu_{backing}_raster", "u", "d", compute, needs=("raster:night",))
+    if backing == "numpy":
+        with pytest.raises(pipeline.FactorError, match="hdu_numpy_raster.*in compute"):
+            f(ctx)
+    else:
+        f(ctx)
+    assert float(data.sum()) == 4.0
