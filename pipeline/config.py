@@ -675,6 +675,13 @@ class Config(_Model):
         # takes the default of the cells' resolution (bench/bench_res_defaults.py: the
         # back-test no worse at resolutions 3-4, unchanged at 5 and finer), stated in the
         # run's notes; a value the user wrote is kept as written (and noted when too narrow).
+        if isinstance(raw, Config):
+            # Config.model_validate(config) returns the instance itself: setting its notes
+            # here wiped them (a run of it stated no default it took)
+            cfg = handler(raw)
+            if cfg is not raw:
+                cfg._defaults_said = raw._defaults_said
+            return cfg
         raw, said = _resolution_defaults(raw)
         cfg = handler(raw)
         cfg._defaults_said = said

@@ -88,3 +88,24 @@ def test_in_memory_and_dask_rasters_stay_protected(backing):
     else:
         f(ctx)
     assert float(data.sum()) == 4.0
+
+
+def _coarse_config():
+    return pipeline.Config.model_validate(
+        {
+            "inputs": {"seizures": [{"path": "seizures.csv"}]},
+            "area": {"bbox": list(BOX), "resolution": 4},
+        }
+    )
+
+
+def test_validating_a_config_instance_keeps_its_default_notes():
+    # Before: Config.model_validate(config) (the usual "a dict or a Config" idiom) returned
+    # the same instance after setting its notes to those of a config not read from a
+    # mapping - none: the caller's config then ran at 55 km without stating the default.
+    cfg = _coarse_config()
+    said = cfg.resolution_default_notes()
+    assert [n.split(" ")[0] for n in said] == ["density.bandwidth_km", "evaluate.kde_bandwidth_km"]
+    again = pipeline.Config.model_validate(cfg)
+    assert cfg.resolution_default_notes() == said
+    assert again.resolution_default_notes() == said
