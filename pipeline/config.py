@@ -641,7 +641,8 @@ class Config(_Model):
         -------
         list of str
             Of the keys the run uses (the density's, the fitted model's with ``score.model:
-            fitted``, the back-test's KDE when it runs) that the user left unset and the
+            fitted``, the back-test's KDE when it runs or sets ``density: auto``'s universe)
+            that the user left unset and the
             cells' resolution widened: ``density.bandwidth_km 55 km: the default at
             area.resolution 4 (...)``.
         """
@@ -649,7 +650,9 @@ class Config(_Model):
         used = {"density.bandwidth_km"} if seizures else set()
         if self.score.model == "fitted":
             used.add("score.fitted.bandwidths_km")
-        if self.evaluate.enabled:
+        if self.evaluate.enabled or (self.density.auto and self.evaluate.support_km is None):
+            # density: auto's back-test scores the cells within it of past seizures (its
+            # universe, evaluate.support_km unset) with evaluate.enabled false too
             used.add("evaluate.kde_bandwidth_km")
         return [note for key, note in self._defaults_said if key in used]
 

@@ -109,3 +109,20 @@ def test_validating_a_config_instance_keeps_its_default_notes():
     again = pipeline.Config.model_validate(cfg)
     assert cfg.resolution_default_notes() == said
     assert again.resolution_default_notes() == said
+
+
+def test_auto_density_states_the_kde_default_that_sets_its_universe():
+    # Before: with evaluate.enabled false, density: auto still scored its candidates on the
+    # cells within evaluate.kde_bandwidth_km of past seizures (evaluate.support_km unset),
+    # widened from 25 to 55 km at resolution 4, but the notes dropped that key.
+    raw = {
+        "inputs": {"seizures": [{"path": "seizures.csv"}]},
+        "area": {"bbox": list(BOX), "resolution": 4},
+        "density": {"half_life_days": "auto"},
+        "evaluate": {"enabled": False},
+    }
+    said = pipeline.Config.model_validate(raw).resolution_default_notes()
+    assert [n.split(" ")[0] for n in said] == ["density.bandwidth_km", "evaluate.kde_bandwidth_km"]
+    raw["evaluate"]["support_km"] = 100.0  # the KDE's bandwidth then sets nothing: not said
+    said = pipeline.Config.model_validate(raw).resolution_default_notes()
+    assert [n.split(" ")[0] for n in said] == ["density.bandwidth_km"]
