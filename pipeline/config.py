@@ -600,13 +600,15 @@ def _lax_int(value: Any) -> int | None:
     """
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
-        return int(value)
-    return None
+    try:
+        # pydantic's own lax int: a pattern of ours missed "4.0", which the field reads as 4
+        # (the run then took 25 km at resolution 4, not the resolution's 55 km)
+        return _LAX_INT.validate_python(value)
+    except ValidationError:
+        return None
+
+
+_LAX_INT = TypeAdapter(int)
 
 
 class Config(_Model):

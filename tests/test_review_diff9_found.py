@@ -126,3 +126,22 @@ def test_auto_density_states_the_kde_default_that_sets_its_universe():
     raw["evaluate"]["support_km"] = 100.0  # the KDE's bandwidth then sets nothing: not said
     said = pipeline.Config.model_validate(raw).resolution_default_notes()
     assert [n.split(" ")[0] for n in said] == ["density.bandwidth_km"]
+
+
+@pytest.mark.parametrize("written", ["4.0", b"4"])
+def test_a_resolution_the_field_reads_as_4_takes_the_defaults_of_4(written):
+    # Before: area.resolution "4.0" (quoted) is 4 to the field, but the defaults' own
+    # reading of it (a pattern of digits) missed it: the run took 25 km at resolution 4,
+    # not the 55 km of the same config with 4, and stated no default.
+    def config(resolution):
+        return pipeline.Config.model_validate(
+            {
+                "inputs": {"seizures": [{"path": "seizures.csv"}]},
+                "area": {"bbox": list(BOX), "resolution": resolution},
+            }
+        )
+
+    given, plain = config(written), config(4)
+    assert given.area.resolution == 4
+    assert given.density.bandwidth_km == plain.density.bandwidth_km == 55.0
+    assert given.resolution_default_notes() == plain.resolution_default_notes()
