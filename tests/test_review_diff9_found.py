@@ -1,7 +1,10 @@
 """Review of the seventh session's diff (task hDU): config defaults, factor plug-ins.
 
 Each test failed before its fix: a plug-in's guard read every file-backed raster of the run
-whole into memory (for each plug-in, at each back-test origin).
+whole into memory (for each plug-in, at each back-test origin); Config.model_validate(config)
+wiped the config's resolution-default notes; density: auto with the back-test off did not
+state the KDE default that sets its universe; area.resolution "4.0" (4 to the field) took
+the 25 km defaults of no resolution.
 """
 
 from __future__ import annotations
