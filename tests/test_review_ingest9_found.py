@@ -7,6 +7,10 @@
   nearly every row does so by chance: the row number became the vessel id, 30 "vessels"
   for 3, no word.  The agreement must now go well beyond that of the column's most common
   value.
+- An empty track file (0 bytes: a download cut short) is refused read in chunks as it is
+  read whole ("file is empty").  Streamed (``ingest.chunk_rows`` set, or the Dask engine's
+  chunk tasks) it gave no chunk and an empty spill: the run went on as if the file held
+  no records, no word.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pipeline.errors import InputError
+from pipeline.engine import LocalEngine
+from pipeline.errors import InputError, SourceUnreadable
 from pipeline.ingest import read_tracks
+from pipeline.ingest.stream import spill_tracks, spill_tracks_partitioned
 
 
 def _joined_exports(path):
@@ -40,3 +46,14 @@ def _joined_exports(path):
 def test_a_row_number_beside_a_mostly_constant_column_is_no_vessel_id(tmp_path):
     with pytest.raises(InputError, match=r"'No\.' \(numbers the rows"):
         read_tracks(_joined_exports(tmp_path / "t.csv"))
+
+
+def test_an_empty_track_file_is_refused_in_chunks_as_whole(tmp_path):
+    path = tmp_path / "cut.csv"
+    path.write_bytes(b"")
+    with pytest.raises(SourceUnreadable, match="file is empty"):
+        read_tracks(path)
+    with pytest.raises(SourceUnreadable, match="file is empty"):
+        spill_tracks(path, tmp_path / "s", chunk_rows=3, n_buckets=2)
+    with pytest.raises(SourceUnreadable, match="file is empty"):
+        spill_tracks_partitioned([path], [tmp_path / "p"], LocalEngine(), chunk_rows=3)

@@ -532,6 +532,10 @@ def _survey(fh: IO[bytes], name: str, encoding: str | None) -> _Survey | None:
                 at = offset - pending + exc.start
                 first_bad = (at, bytes(exc.object[exc.start : exc.start + 1]))
         offset += len(block)
+    if offset <= 0:
+        # no byte (past a BOM): read whole, where an empty file is refused -- streamed, it
+        # gave no chunk and so an empty spill, taken as a file of no records
+        return None
     if first_bad is None:  # a lead byte at the very end waits for bytes that never come
         pending = len(decoder.getstate()[0])
         try:
