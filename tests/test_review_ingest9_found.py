@@ -11,17 +11,26 @@
   read whole ("file is empty").  Streamed (``ingest.chunk_rows`` set, or the Dask engine's
   chunk tasks) it gave no chunk and an empty spill: the run went on as if the file held
   no records, no word.
+- A Parquet file of voyages (``track_id``) of ships named by an integer ``imo`` with one
+  null in a later row group, read in chunks, was read by ``track_id`` (6 "vessels" for 3
+  ships, no word) where read whole it is read by the IMO: the whole-file scan of the
+  track/vessel pairs wrote each batch's values through pandas, whose integer batch with a
+  null turns float, so ``9100001`` in one batch was ``9100001.0`` in the next and a voyage
+  looked like two ships'.  The values are now written as text by Arrow, alike in every
+  batch.
 """
 
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from pipeline.engine import LocalEngine
 from pipeline.errors import InputError, SourceUnreadable
 from pipeline.ingest import read_tracks
-from pipeline.ingest.stream import spill_tracks, spill_tracks_partitioned
+from pipeline.ingest.stream import PingStore, spill_tracks, spill_tracks_partitioned
 
 
 def _joined_exports(path):
@@ -57,3 +66,27 @@ def test_an_empty_track_file_is_refused_in_chunks_as_whole(tmp_path):
         spill_tracks(path, tmp_path / "s", chunk_rows=3, n_buckets=2)
     with pytest.raises(SourceUnreadable, match="file is empty"):
         spill_tracks_partitioned([path], [tmp_path / "p"], LocalEngine(), chunk_rows=3)
+
+
+def test_parquet_voyages_of_ships_by_an_imo_with_a_later_null_read_alike_in_chunks(tmp_path):
+    t0 = pd.Timestamp("2024-03-01T00:00Z")
+    rows = [
+        {
+            "track_id": str(100 * v + voy),
+            "imo": 9100000 + v,
+            "time": (t0 + pd.Timedelta(minutes=1000 * voy + k)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "lat": round(50 + 0.5 * v + 1e-5 * k, 5),
+            "lon": round(-1 + 1e-5 * (k + 1000 * voy), 5),
+        }
+        for voy in range(2)
+        for k in range(10)
+        for v in (1, 2, 3)
+    ]
+    imo = pa.array([r.pop("imo") for r in rows][:-1] + [None], pa.int64())  # the last: none
+    table = pa.Table.from_pylist(rows).append_column("imo", imo)
+    path = tmp_path / "v.parquet"
+    pq.write_table(table, path, row_group_size=15)  # as a writer without pandas' metadata
+    whole = sorted(read_tracks(path).frame["vessel_id"].unique())
+    assert whole == ["9100001", "9100002", "9100003"]
+    spill = spill_tracks(path, tmp_path / "s", chunk_rows=15, n_buckets=2)
+    assert sorted(PingStore([spill], root=tmp_path / "s").to_frame()["vessel_id"].unique()) == whole

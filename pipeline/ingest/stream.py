@@ -1313,10 +1313,26 @@ def _csv_columns(
 def _parquet_columns(
     state: _State, path: str, chunk_rows: int, max_uncompressed_mb: float | None, columns: list[str]
 ) -> Iterator[pd.DataFrame]:
-    """:func:`_csv_columns` of a Parquet or Arrow IPC file, as text (missing as ``""``)."""
+    """:func:`_csv_columns` of a Parquet or Arrow IPC file, as text (missing as ``""``).
+
+    Each value is written as Arrow writes its type, the same in every batch: through pandas
+    an integer batch holding a null turned float, so the IMO ``9100001`` of one batch was
+    ``9100001.0`` in the next, two vessels of one track to the identity rules.
+    """
+    import pyarrow.compute as pc
+
     for batch in iter_batches(path, chunk_rows, max_uncompressed_mb, state.name):
-        attrs = batch.select(columns).to_pandas()
-        yield attrs.astype(object).where(attrs.notna(), "").astype("str")
+        text: dict[str, Any] = {}
+        for column in columns:
+            values = batch.column(column)
+            try:
+                text[column] = (
+                    pc.cast(values, pa.string()).fill_null("").to_numpy(zero_copy_only=False)
+                )
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # a list, a struct
+                attrs = pa.table({column: values}).to_pandas()[column]
+                text[column] = attrs.astype(object).where(attrs.notna(), "").astype("str")
+        yield pd.DataFrame(text, columns=columns).astype("str")
 
 
 def _csv_whole(
