@@ -18,6 +18,11 @@
   null turns float, so ``9100001`` in one batch was ``9100001.0`` in the next and a voyage
   looked like two ships'.  The values are now written as text by Arrow, alike in every
   batch.
+- A file of voyages (``track_id``) of 4 ships by ``vessel_name``, 6 voyages each, where one
+  ship's last ping carries a new name, was read by ``track_id`` (24 "vessels" for 4, no
+  word), whole and in chunks: one track of two names anywhere said "no nesting".  Read in
+  chunks since ad267d2..cdc40d2 the pairs are the whole file's, so a single rename in a
+  large file did it.  A few tracks of two vessels (up to 5%) now leave the nesting.
 """
 
 from __future__ import annotations
@@ -90,3 +95,31 @@ def test_parquet_voyages_of_ships_by_an_imo_with_a_later_null_read_alike_in_chun
     assert whole == ["9100001", "9100002", "9100003"]
     spill = spill_tracks(path, tmp_path / "s", chunk_rows=15, n_buckets=2)
     assert sorted(PingStore([spill], root=tmp_path / "s").to_frame()["vessel_id"].unique()) == whole
+
+
+def _renamed_voyages(path, ships: int, voyages: int, per_voyage: int):
+    """Voyages sorted by time (a track each) of ships by name; the last ping renames one."""
+    t0 = pd.Timestamp("2024-03-01T00:00Z")
+    rows = [
+        {
+            "vessel_name": f"SHIP {v}",
+            "track_id": str(100 * v + voy),
+            "time": (t0 + pd.Timedelta(minutes=1000 * voy + k)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "lat": round(50 + 0.5 * v + 1e-5 * k, 5),
+            "lon": round(-1 + 1e-5 * (k + 1000 * voy), 5),
+        }
+        for voy in range(voyages)
+        for k in range(per_voyage)
+        for v in range(ships)
+    ]
+    rows[-1]["vessel_name"] = "SHIP 3 EX BLUE"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def test_one_ship_renamed_within_a_voyage_does_not_read_the_file_by_its_voyages(tmp_path):
+    path = _renamed_voyages(tmp_path / "v.csv", 4, 6, 5)
+    ships = ["SHIP 0", "SHIP 1", "SHIP 2", "SHIP 3", "SHIP 3 EX BLUE"]
+    assert sorted(read_tracks(path).frame["vessel_id"].unique()) == ships
+    spill = spill_tracks(path, tmp_path / "s", chunk_rows=20, n_buckets=2)
+    assert sorted(PingStore([spill], root=tmp_path / "s").to_frame()["vessel_id"].unique()) == ships

@@ -1132,8 +1132,9 @@ def _vessel_of_tracks(
 ) -> str | None:
     """Say why ``col`` holds tracks of the vessels another column names, or return None.
 
-    A ``track_id`` beside a ``vessel_name`` where every track is one vessel's and most
-    vessels sail two or more tracks is cut per voyage or day: read as the vessel id, each
+    A ``track_id`` beside a ``vessel_name`` where every track is one vessel's (but for a
+    few, :data:`_SHARED_TRACKS`: a ship renamed within a voyage) and most vessels sail two
+    or more tracks is cut per voyage or day: read as the vessel id, each
     vessel counts once per track (in ``distinct_vessels``, as gaps between its tracks lost).
     ``whole`` gives the pairs of the whole file where ``raw`` is its first chunk only.
     """
@@ -1146,16 +1147,31 @@ def _vessel_of_tracks(
         pairs = whole.pairs_of(col, other) if whole else track_pairs(raw[col], raw[other])
         if not len(pairs):
             continue
-        if pairs["t"].duplicated().any():  # a track of two vessels: no nesting
+        # tracks of two vessels or more: no nesting, unless they are a few (a ship renamed
+        # during a voyage: one ping of a new name anywhere in the file read the whole file
+        # by its voyages, each ship once per voyage)
+        tracks = int(pairs["t"].nunique())
+        shared = int(pairs.loc[pairs["t"].duplicated(keep=False), "t"].nunique())
+        if shared > _SHARED_TRACKS * tracks:
             continue
         per_vessel = pairs.groupby("v")["t"].size()
         if float(per_vessel.median()) >= 2:
             return (
-                f"{len(pairs)} tracks within {len(per_vessel)} vessels of {other!r} (a median "
-                f"of {float(per_vessel.median()):g} each, every track one vessel's): tracks "
-                "cut per voyage or day, not the vessel"
+                f"{tracks} tracks within {len(per_vessel)} vessels of {other!r} (a median "
+                f"of {float(per_vessel.median()):g} each, "
+                + (
+                    f"every track one vessel's but {shared} of a vessel renamed or two"
+                    if shared
+                    else "every track one vessel's"
+                )
+                + "): tracks cut per voyage or day, not the vessel"
             )
     return None
+
+
+#: The share of tracks that may name two vessels or more (a ship renamed within a voyage)
+#: while the tracks are still read as nested in the vessels (:func:`_vessel_of_tracks`).
+_SHARED_TRACKS = 0.05
 
 
 #: Rows compared by :func:`_numbers_rows_of` (the file's order is needed: no sample).

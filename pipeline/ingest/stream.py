@@ -1391,16 +1391,15 @@ def _head_of(pieces: Iterator[pd.DataFrame], n: int) -> pd.DataFrame:
 def _pairs_of(pieces: Iterator[pd.DataFrame], tracks: str, vessels: str) -> pd.DataFrame:
     """Return the distinct pairs of two columns over a whole file's pieces (:func:`track_pairs`).
 
-    Held as distinct pairs only (about the tracks of the file); a track of two vessels
-    decides the rule (no nesting), so the scan stops there.
+    Held as distinct pairs only (about the tracks of the file), over the whole file: the
+    rule weighs the share of tracks of two vessels (a ship renamed within a voyage is one
+    such track), which the first of them does not decide.
     """
     seen = pd.DataFrame({"t": pd.Series([], dtype=str), "v": pd.Series([], dtype=str)})
     with missing_memo_off():  # each piece's values go when it is counted
         for frame in pieces:
             got = track_pairs(frame[tracks], frame[vessels])
             seen = pd.concat([seen, got], ignore_index=True).drop_duplicates(ignore_index=True)
-            if seen["t"].duplicated().any():
-                break
     return seen
 
 
