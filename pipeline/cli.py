@@ -397,6 +397,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             f"{args.config}: input file(s) not usable: "
             + ", ".join(f"{path} ({why})" for path, why in bad)
         )
+    _check_raster_bands(config, args.config)
     print(
         f"{args.config}: valid ({len(config.inputs.seizures)} seizure, "
         f"{len(config.inputs.tracks)} track, {len(config.inputs.rasters)} raster input(s))"
@@ -421,6 +422,29 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 class _MissingInputs(RouteRiskError, FileNotFoundError):
     pass
+
+
+def _check_raster_bands(config: Any, config_path: str) -> None:
+    """Refuse, as a run would, a raster of several bands whose entry names none.
+
+    Each raster is one factor of one band: a run ends at its features stage on such a raster
+    (``band: null`` and 3 bands, a Landsat RGB scene), so ``validate`` opens each raster
+    lazily (its header, no pixels) and says so first.
+    """
+    from .errors import ConfigError
+    from .ingest import open_raster
+
+    for src in config.inputs.rasters:
+        if src.band is not None:
+            continue
+        da = open_raster(src, memory_budget_mb=config.ingest.memory_budget_mb)
+        n = int(da.sizes.get("band", 1))
+        if n > 1:
+            raise ConfigError(
+                f"{config_path}: raster {src.name!r} ({Path(src.path).name}) has {n} bands; a "
+                f"factor reads one: set band: (one of {list(range(1, n + 1))}) on its entry "
+                "in inputs.rasters"
+            )
 
 
 def _parse_pairs(items: Sequence[str] | None, flag: str) -> dict[str, str]:

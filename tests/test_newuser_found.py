@@ -73,3 +73,35 @@ def test_readme_plugin_example_runs_when_copied_into_a_file(
     values = factor(replace(factor_context(cells), ports=ports)).values
     assert np.isfinite(values).all() and (values > 0).all() and (values <= 1).all()
     assert values[len(cells) // 2] == values.max()  # the port's own cell is the closest
+
+
+def test_validate_refuses_a_raster_of_several_bands_without_band(tmp_path, capsys):
+    # The real Landsat scene (RGB.byte.tif, 3 bands) in a config written from
+    # configs/example.yaml, whose comment said `band: null` reads "all bands": validate said
+    # "valid", and the run then ended "raster 'landsat' has 3 bands; a factor reads one".
+    from _rasters import write_tif
+    from rasterio.transform import from_origin
+
+    from pipeline.cli import main
+
+    write_tif(tmp_path / "rgb.tif", np.ones((3, 4, 4), "uint8"), from_origin(9, 41, 0.5, 0.5))
+    (tmp_path / "seizures.csv").write_text("date,lat,lon\n2023-05-01,40.0,10.0\n")
+    config_from(
+        {
+            "run": {"as_of": "2024-01-01", "out_dir": str(tmp_path / "out")},
+            "area": {"bbox": [9, 39, 11, 41], "resolution": 5},
+            "inputs": {
+                "seizures": [{"path": str(tmp_path / "seizures.csv")}],
+                "rasters": [{"path": str(tmp_path / "rgb.tif"), "name": "landsat"}],
+            },
+        },
+        tmp_path,
+    )
+    capsys.readouterr()
+    assert main(["--log-format", "text", "validate", str(tmp_path / "c.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert "'landsat'" in err and "3 bands" in err and "band:" in err, err
+    # the example config no longer says a factor reads them all
+    example = (ROOT / "configs" / "example.yaml").read_text(encoding="utf-8")
+    band = re.search(r"^\s+band: null\s+#(.*)$", example, re.M).group(1)
+    assert "all bands" not in band, band
