@@ -105,3 +105,29 @@ def test_validate_refuses_a_raster_of_several_bands_without_band(tmp_path, capsy
     example = (ROOT / "configs" / "example.yaml").read_text(encoding="utf-8")
     band = re.search(r"^\s+band: null\s+#(.*)$", example, re.M).group(1)
     assert "all bands" not in band, band
+
+
+def test_readme_names_every_kernel_whose_default_at_resolution_5_is_not_25_km():
+    # "density.bandwidth_km and evaluate.kde_bandwidth_km default to 25 km ... on resolution 5
+    # and finer": a config with `kernel: uniform` at resolution 5 got 30 km (three edges of
+    # 9.85 km, rounded up), noted by the run, while the README and example.yaml said 25 km.
+    from pipeline.density import KERNELS, default_bandwidth_km
+
+    text = " ".join(_section("How a cell's score is explained").split())
+    m = re.search(r"\*\*The default bandwidths follow the resolution\.\*\*(.*?)(?=\*\*|$)", text)
+    assert m, "the README no longer has the paragraph on default bandwidths"
+    paragraph = m.group(1)
+    for kernel in KERNELS:
+        h = default_bandwidth_km(kernel, 5)
+        if h != 25:
+            assert re.search(rf"{h:g} km[^.]*\b{kernel}\b|\b{kernel}\b[^.]*{h:g} km", paragraph), (
+                kernel,
+                h,
+            )
+    example = (ROOT / "configs" / "example.yaml").read_text(encoding="utf-8")
+    for key in ("# bandwidth_km: 25", "# kde_bandwidth_km: 25"):
+        comment = " ".join(
+            line.split("#", 2)[-1].strip()
+            for line in example[example.index(key) :].splitlines()[:4]
+        )
+        assert "uniform" in comment, (key, comment)
