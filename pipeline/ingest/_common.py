@@ -409,6 +409,18 @@ def read_text_table(
                 f"{name}: the header and {ended - 1} of the {lines - 1} lines below it end "
                 f"with {delim!r}; the empty last column is ignored"
             )
+    elif len(header) > 1 and _records_end_with_delimiter(head, delim, len(header)):
+        # The reverse shape (a spreadsheet's export of a sheet with one empty column past
+        # the named ones): every record below a plain header ends with the delimiter.  Read
+        # as ragged, every record of the file was rejected.
+        lines = data.count(b"\n") + (not data.endswith(b"\n"))
+        body = data.find(b"\n") + 1
+        rest, ended = _strip_trailing_delimiter(data[body:], delim)
+        data = data[:body] + rest
+        notes.append(
+            f"{name}: {ended} of the {lines - 1} lines below the header end with {delim!r} "
+            "(the header does not); the empty last column is ignored"
+        )
     names = _unique_names(header)
     if not names:
         raise SourceUnreadable(f"{name}: no header line found")
@@ -550,6 +562,24 @@ def _normalise_text(data: bytes, name: str) -> tuple[bytes, list[str]]:
     if not data.endswith(b"\n"):
         data += b"\n"  # the last record ends like the others (and a lone header parses)
     return data, notes
+
+
+def _records_end_with_delimiter(head: str, delim: str, n_names: int) -> bool:
+    """Whether the records in ``head`` below its header have one more field, left empty.
+
+    ``head`` is the start of the text (the header line first); its last record may be cut,
+    so it is left out unless the text ends there.  Blank lines are left out.  At least 90% of
+    the records must have that shape (one with a value in the unnamed field stays a ragged
+    record of its own); at least one record is needed.
+    """
+    text = head if head.endswith("\n") else head[: head.rfind("\n") + 1]
+    try:
+        records = list(csv.reader(io.StringIO(text), delimiter=delim))[1:]
+    except csv.Error:
+        return False
+    records = [r for r in records if any(v.strip() for v in r)]
+    shaped = sum(1 for r in records if len(r) == n_names + 1 and not r[-1].strip())
+    return bool(records) and shaped >= 0.9 * len(records)
 
 
 def _strip_trailing_delimiter(data: bytes, delim: str) -> tuple[bytes, int]:
