@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _rasters import write_tif
 from conftest import factor_context
+from rasterio.transform import from_origin
 
 import pipeline
 from pipeline import grid
@@ -22,23 +24,9 @@ BOX = (9.5, 49.7, 10.5, 50.3)
 
 
 def _geotiff(path, values):
-    import rasterio
-    from rasterio.transform import from_origin
-
     h, w = values.shape
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        width=w,
-        height=h,
-        count=1,
-        dtype="float32",
-        crs="EPSG:4326",
-        transform=from_origin(BOX[0], BOX[3], (BOX[2] - BOX[0]) / w, (BOX[3] - BOX[1]) / h),
-    ) as ds:
-        ds.write(values.astype("float32"), 1)
-    return path
+    step = ((BOX[2] - BOX[0]) / w, (BOX[3] - BOX[1]) / h)
+    return write_tif(path, values, from_origin(BOX[0], BOX[3], *step), dtype="float32")
 
 
 def test_a_plugin_guard_leaves_a_file_backed_raster_unread(tmp_path):
