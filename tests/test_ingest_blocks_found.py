@@ -95,7 +95,7 @@ def test_a_burst_of_high_speeds_is_judged_on_the_file_not_its_block(tmp_path, at
 
 def test_speeds_and_courses_no_ais_means_are_counted_not_dropped_silently(tmp_path):
     """Negative speeds, courses of 400 degrees: missing values, and the summary says so;
-    AIS's own 'not available' (102.3 kn, 360 degrees) is no news."""
+    AIS's own 'not available' (102.3 kn, 360 degrees) is counted in a note of its own."""
     f = _ships(2, 300)
     f.loc[10:14, "SOG_knots"] = -1.5
     f.loc[[20, 400], "SOG_knots"] = 102.3
@@ -107,16 +107,20 @@ def test_speeds_and_courses_no_ais_means_are_counted_not_dropped_silently(tmp_pa
     course = [n for n in whole[3] if "course column" in n]
     assert speed == [
         f"{path.name}: speed column 'SOG_knots' holds 5 negative value(s) that are no speed: "
-        "read as not available (the pings are kept without a speed)"
+        "read as not available (the pings are kept without a speed)",
+        f"{path.name}: speed column 'SOG_knots' holds 2 value(s) of 102.3 kn, AIS's 'not "
+        "available' (ITU-R M.1371): read as missing (the pings are kept without a speed)",
     ]
-    assert len(course) == 1
+    assert len(course) == 2
     assert "'COG_degrees' holds 2 above 359.9 degrees (up to 512.5)" in course[0]
+    assert "'COG_degrees' holds 1 value(s) of 360 degrees, AIS's 'not available'" in course[1]
     r = read_tracks(path)
     assert r.frame["sog_kn"].isna().sum() == 7 and r.frame["cog_deg"].isna().sum() == 3
     f.loc[[30, 580], "COG_degrees"] = 45.0
     f.loc[10:14, "SOG_knots"] = 10.0
     f.astype(str).to_parquet(path, index=False)
-    assert not [n for n in read_tracks(path).notes if "column" in n and "holds" in n]
+    said = [n for n in read_tracks(path).notes if "column" in n and "holds" in n]
+    assert len(said) == 2 and all("AIS's 'not available'" in n for n in said)
 
 
 def test_tenths_spread_thin_are_refused_in_blocks_too(tmp_path):

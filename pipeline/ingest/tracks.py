@@ -34,8 +34,10 @@ Columns are recognised by name and content (:mod:`pipeline.ingest._columns`).  A
 be an identity: a column with a different value on every row (a record id, or a one-poll
 snapshot of a bus feed) is refused with a message naming the columns whose values do repeat.
 
-AIS "not available" sentinels are missing values, never positions: latitude 91, longitude
-181, SOG 102.3 (any SOG > 102.2), COG 360 (any COG >= 360); heading 511 is not kept.  SOG in
+AIS "not available" sentinels are missing values, never positions, and each is counted:
+latitude 91 or longitude 181 rejects the ping (``position_unavailable``); SOG 102.3 (any SOG
+> 102.2) and COG 360 (any COG >= 360) keep the ping without a speed or course, and a note
+says how many of each, in which column; heading (511) is not read at all.  SOG in
 tenths of a knot (0..1023) and COG in tenths of a degree (0..3600) under headers that name
 no scale are refused by their values (:func:`_refuse_raw_tenths`).
 
@@ -2510,19 +2512,24 @@ def _tenths_counts(values: np.ndarray, what: str) -> np.ndarray:
 
 
 def _unread_counts(values: pd.Series, measure: np.ndarray, top: float, na: float) -> np.ndarray:
-    """Count the values read as not available although AIS does not mean them so.
+    """Count the values read as not available: AIS's own ``na`` and those no measure can be.
 
     ``measure`` is the column in knots (degrees) with negatives already missing.  A float64
-    array ``[negative, above top other than the 'not available' value na, their max]`` that
-    chunks add up (:func:`_add_counts`); :meth:`ScaleEvidence.decide` turns it into a note.
+    array ``[negative, above top other than the 'not available' value na, equal to na,
+    the max of those above]`` that chunks add up (:func:`_add_counts`);
+    :meth:`ScaleEvidence.decide` turns it into a note.  AIS's 'not available' (ITU-R M.1371:
+    SOG 102.3, COG 360) is counted too: a missing value is never made silently.
     """
     raw = (
         to_numbers(values).to_numpy(dtype="float64")
         if values.dtype.kind not in "fi"
         else values.to_numpy(dtype="float64")
     )
-    above = measure[(measure > top) & ~np.isclose(measure, na, rtol=0, atol=1e-9)]
-    return np.array([int((raw < 0).sum()), above.size, above.max(initial=-np.inf)])
+    is_na = np.isclose(measure, na, rtol=0, atol=1e-9)
+    above = measure[(measure > top) & ~is_na]
+    return np.array(
+        [int((raw < 0).sum()), above.size, int(is_na.sum()), above.max(initial=-np.inf)]
+    )
 
 
 def _scale_sample(vid, t, lon, lat, sog, rows: int | None) -> pd.DataFrame:
@@ -2659,9 +2666,9 @@ class ScaleEvidence:
     def decide(self, parts: dict, name: str) -> list[str]:
         """Refuse the file when its speeds or courses are in AIS raw tenths (see tracks).
 
-        Returns the notes on the values read as not available that AIS does not mean so
-        (negative, or above 102.2 kn / 360 degrees other than AIS's own 102.3 and 360): the
-        pings are kept, their speed or course is missing, and the summary says how many.
+        Returns the notes on the values read as not available (negative, above 102.2 kn /
+        360 degrees, and AIS's own 'not available' 102.3 and 360, each counted): the pings
+        are kept, their speed or course is missing, and the summary says how many.
 
         Raises
         ------
@@ -2699,25 +2706,37 @@ class ScaleEvidence:
                 ("speed", col, self.speed_unread),
                 ("course", parts.get("cog_col") or "course", self.course_unread),
             )
-            if (note := _unread_note(counts, what, col, name))
+            for note in _unread_notes(counts, what, col, name)
         ]
 
 
-def _unread_note(counts: np.ndarray | None, what: str, col: str, name: str) -> str:
-    """Return the note for :func:`_unread_counts`, or "" when there is nothing to say."""
-    if counts is None or not (counts[0] or counts[1]):
-        return ""
-    neg, above, top = int(counts[0]), int(counts[1]), float(counts[2])
+def _unread_notes(counts: np.ndarray | None, what: str, col: str, name: str) -> list[str]:
+    """Return the notes for :func:`_unread_counts` (none when there is nothing to say)."""
+    if counts is None:
+        return []
+    neg, above, na, top = int(counts[0]), int(counts[1]), int(counts[2]), float(counts[3])
     limit = "102.2 kn, AIS's largest speed" if what == "speed" else "359.9 degrees"
     said = []
     if neg:
         said.append(f"{neg} negative")
     if above:
         said.append(f"{above} above {limit} (up to {top:g})")
-    return (
+    kept = f"(the pings are kept without a {what})"
+    notes = [
         f"{name}: {what} column {col!r} holds {' and '.join(said)} value(s) that are no "
-        f"{what}: read as not available (the pings are kept without a {what})"
-    )
+        f"{what}: read as not available {kept}"
+    ]
+    notes = notes if said else []
+    if na:
+        notes.append(
+            f"{name}: {what} column {col!r} holds {na} value(s) of {_AIS_NOT_AVAILABLE[what]}, "
+            f"AIS's 'not available' (ITU-R M.1371): read as missing {kept}"
+        )
+    return notes
+
+
+#: AIS's 'not available' value of each measure, in the units the note names (knots, degrees).
+_AIS_NOT_AVAILABLE = {"speed": "102.3 kn", "course": "360 degrees"}
 
 
 def _add_counts(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
