@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["one_line"]
+__all__ = ["one_line", "share_to_percent"]
 
 #: The characters that are candidates at all (everything but printable ASCII): the category
 #: is looked up for those only, so ASCII text costs one regex scan.
@@ -67,3 +67,38 @@ def one_line(text: object) -> str:
     """
     out = _CANDIDATES.sub(_escape_run, str(text))
     return out.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def share_to_percent(share: float | None, decimals: int = 0) -> str:
+    """Return a share (0..1) as a percent that reads 0 % only for 0 and 100 % only for 1.
+
+    Rounding alone prints a Landsat scene covering 0.07 % of an ocean-wide area as "0%" (no
+    overlap, read literally) and 4 rejects among 18,623 pings as "0.0%": a share above 0 that
+    rounds to 0 is written ``<1%`` (``<0.1%``...), one below 1 that rounds to 100 ``>99%``.
+    A missing share (None, NaN) is ``unknown``, never 0.
+
+    Parameters
+    ----------
+    share : float or None
+        The share, 1.0 for all.
+    decimals : int
+        Decimals of the percent.
+
+    Examples
+    --------
+    >>> share_to_percent(0.000694), share_to_percent(0.25), share_to_percent(0.9996)
+    ('<1%', '25%', '>99%')
+    >>> share_to_percent(4 / 18623, 1), share_to_percent(0.0), share_to_percent(None)
+    ('<0.1%', '0%', 'unknown')
+    """
+    import math
+
+    if share is None or not math.isfinite(share):
+        return "unknown"
+    text = f"{share:.{decimals}%}"
+    step = 10.0**-decimals
+    if 0 < share and float(text[:-1]) == 0:
+        return f"<{step:.{decimals}f}%"
+    if share < 1 and float(text[:-1]) >= 100:
+        return f">{100 - step:.{decimals}f}%"
+    return text

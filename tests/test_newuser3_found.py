@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pytest
 
-from pipeline.ingest import IngestOptions, read_tracks, summarise_ingest
+from pipeline._terminal import share_to_percent
+from pipeline.ingest import IngestOptions, format_summary, read_tracks, summarise_ingest
 
 
 def _ais(path: Path, sog: list[float], cog: list[float], lat: list[float] | None = None) -> Path:
@@ -60,3 +63,33 @@ def test_ais_position_not_available_is_rejected_with_its_rule(tmp_path):
     lats[4] = 91.0
     r = read_tracks(_ais(tmp_path / "pos.csv", [5.0] * 6, [90.0] * 6, lats))
     assert r.by_rule.get("position_unavailable") == 1
+
+
+def test_a_small_share_never_prints_as_0_or_100_percent(tmp_path):
+    """A raster covering 0.04 % of the area printed "area coverage 0% of the bbox" under a
+    note saying "<1%"; 4 rejects among 18,623 pings printed "(0.0%)"."""
+    from _rasters import write_tif
+    from rasterio.transform import from_origin
+
+    # 1 x 1 degree of valid pixels inside a 50 x 50 degree area: 0.04 % of it
+    tif = write_tif(tmp_path / "r.tif", np.ones((4, 4), "float32"), from_origin(0, 1, 0.25, 0.25))
+    summary = summarise_ingest("raster", tif, aoi_bbox=(-25.0, -25.0, 25.0, 25.0))
+    assert 0 < summary["coverage"]["overlap_fraction"] < 0.005
+    text = format_summary(summary)
+    (line,) = [x for x in text.splitlines() if "area coverage" in x]
+    assert line.split() == "area coverage <1% of the bbox, 100% of its cells valid".split()
+    tracks = {"source": "ais.csv", "kind": "tracks", "read": 18623, "accepted": 18619}
+    text = format_summary({**tracks, "rejected": 4, "reject_rate": 4 / 18623})
+    assert "rejected 4 (<0.1%)" in text
+    text = format_summary({**tracks, "rejected": 18622, "reject_rate": 18622 / 18623})
+    assert "(>99.9%)" in text
+
+
+@pytest.mark.parametrize(
+    ("share", "decimals", "said"),
+    [(0.0, 0, "0%"), (0.004, 0, "<1%"), (0.005, 0, "<1%"), (0.25, 0, "25%"), (0.9996, 0, ">99%")]
+    + [(1.0, 0, "100%"), (0.0004, 1, "<0.1%"), (0.99999, 2, ">99.99%"), (None, 0, "unknown")],
+)
+def test_share_to_percent(share, decimals, said):
+    """The one helper every summary line and note prints a share with."""
+    assert share_to_percent(share, decimals) == said

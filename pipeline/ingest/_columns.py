@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._terminal import share_to_percent
 from ..errors import InputError
 from ._common import (
     as_text,
@@ -1896,7 +1897,7 @@ def _pick(
                 return {
                     "column": col,
                     "by": "content",
-                    "evidence": f"no header names a time; {share:.0%} of the values of "
+                    "evidence": f"no header names a time; {share_to_percent(share)} of the values of "
                     f"{col!r} parse as dates",
                 }
         if other and not refused:
@@ -1960,13 +1961,13 @@ def _pick(
                 return {
                     "column": col,
                     "by": "content",
-                    "evidence": f"{share:.0%} of the values of {col!r} are times of day"
+                    "evidence": f"{share_to_percent(share)} of the values of {col!r} are times of day"
                     + (f"; {reading}" if reading else ""),
                 }
             elif _clock_hint(col):
                 # 'Zeitstempel' of 07:30 with one '25:99' in four: too few clocks to be
                 # taken by content, but under a header naming a moment a clock lost unsaid
-                partial.append(f"{col!r} ({share:.0%} of its values)")
+                partial.append(f"{col!r} ({share_to_percent(share)} of its values)")
         spans += [r for r in refused if "holds durations" in r]
         if spans or moments or partial or unpadded or years_of_dates:
             cols = [r.split("'")[1] for r in spans + moments + partial + unpadded + years_of_dates]
@@ -2108,7 +2109,7 @@ def _mass_header(
             "column": col,
             "by": "name",
             "evidence": f"header {col!r} names a unit of mass and no header names a quantity; "
-            f"{quantity_fit(_sample(raw[col])):.0%} of sampled values are quantities",
+            f"{share_to_percent(quantity_fit(_sample(raw[col])))} of sampled values are quantities",
         }
     if fitting:
         choice.evidence["quantity"] = {
@@ -2404,7 +2405,7 @@ def port_list(raw: pd.DataFrame, name: str) -> str | None:
     place = _place_column(raw)
     if place is not None:
         share, nn = _distinct_share(raw[place])
-        return f"{place!r} names {nn} places, {share:.0%} of them distinct"
+        return f"{place!r} names {nn} places, {share_to_percent(share)} of them distinct"
     for c in raw.columns:
         values = as_text(raw[c])
         values = values[values != ""].str.lower()
@@ -2454,7 +2455,7 @@ def _dates_beside_clocks(
             return {
                 "column": col,
                 "by": "content",
-                "evidence": f"{share:.0%} of the values of {col!r} parse as dates; preferred "
+                "evidence": f"{share_to_percent(share)} of the values of {col!r} parse as dates; preferred "
                 f"over {clocks!r}, {why}",
             }
     return None
@@ -2505,7 +2506,10 @@ def _content_ok(
         parsed, within, n = coordinate_fit(values, role)
         if n == 0:
             return True, "no values to check"
-        return parsed >= 0.1 or exact, f"{parsed:.0%} of {n} sampled values are coordinates"
+        return (
+            parsed >= 0.1 or exact,
+            f"{share_to_percent(parsed)} of {n} sampled values are coordinates",
+        )
     if role == "time":
         if _utc_seconds(values):
             return False, "every value is a whole number 0-60 (the AIS UTC second), not a time"
@@ -2523,24 +2527,36 @@ def _content_ok(
             stamped = _all_years(values)
         clocks = clock_fit(values, bare_numbers=not years, years=stamped)
         if clocks >= 0.5:
-            return False, f"{clocks:.0%} of sampled values are times of day without a date"
+            return (
+                False,
+                f"{share_to_percent(clocks)} of sampled values are times of day without a date",
+            )
         share = date_fit(values, numbers=True)
         if share < 0.1 and _hhmm_under_stamp(values, column) and _hhmm_digits_fit(values) >= 0.9:
             # 'Time stamp' of 930, 815, 605 (HHMM, the zeros dropped): trusted by its name, it
             # displaced the file's 'Date' and every record was rejected as date_unparseable
-            return False, f"{share:.0%} of sampled values parse as dates; they are HHMM clocks"
-        return share >= 0.1 or exact, f"{share:.0%} of sampled values parse as dates"
+            return (
+                False,
+                f"{share_to_percent(share)} of sampled values parse as dates; they are HHMM clocks",
+            )
+        return share >= 0.1 or exact, f"{share_to_percent(share)} of sampled values parse as dates"
     if role == "coords" and not exact:
         # 'position_lat' names a position and holds one number: a latitude, which the pair
         # rule must see (taken as the coords, it left 'anchorage_lat' the only latitude)
         share = number_fit(values)
         if share >= 0.95:
-            return False, f"{share:.0%} of sampled values are single numbers, not pairs"
+            return (
+                False,
+                f"{share_to_percent(share)} of sampled values are single numbers, not pairs",
+            )
         # 'Position time', 'Time (UTC) at position': a moment named after the fix, whose
         # dates or clocks were taken for the text of pairs (and the record lost its time)
         moments = _moment_share(values)
         if moments >= 0.5:
-            return False, f"{moments:.0%} of sampled values are dates or times, not pairs"
+            return (
+                False,
+                f"{share_to_percent(moments)} of sampled values are dates or times, not pairs",
+            )
     if role == "time_of_day":  # under a known name, values that are no clock keep their day
         span = _duration_example(values, hours=False)
         if span is not None:
@@ -2548,16 +2564,18 @@ def _content_ok(
         if day_fractions(_sample(values)) and not set(name_tokens(column)) & _AMOUNT_UNITS:
             return True, "every sampled value is a fraction of a day (a spreadsheet's time cell)"
         share = clock_fit(values)
-        return share >= (0.5 if exact else 0.8), f"{share:.0%} of sampled values are times of day"
+        return share >= (
+            0.5 if exact else 0.8
+        ), f"{share_to_percent(share)} of sampled values are times of day"
     if role == "quantity":  # '1200 kg', '1,234.5': the quantity parser's shapes
         share = quantity_fit(_sample(values))
         return share >= 0.5 or exact or not len(_sample(values)), (
-            f"{share:.0%} of sampled values are quantities (a number, maybe with a unit)"
+            f"{share_to_percent(share)} of sampled values are quantities (a number, maybe with a unit)"
         )
     if role in ("sog", "cog"):
         share = number_fit(values)
         return share >= 0.5 or exact or not len(_sample(values)), (
-            f"{share:.0%} of sampled values are numbers"
+            f"{share_to_percent(share)} of sampled values are numbers"
         )
     if role == "commodity":
         words = _sample(values).astype("str").str.split().str.len()

@@ -60,6 +60,7 @@ from xarray.core.indexing import (
     explicit_indexing_adapter,
 )
 
+from .._terminal import share_to_percent
 from ..errors import InputError, SourceUnreadable
 from ._common import as_source
 from .options import DimSelect, RasterSource, TimeWindow
@@ -1700,22 +1701,6 @@ def _lon_overlap(a0: float, a1: float, b0: float, b1: float) -> float:
     )
 
 
-def _percent(share: float) -> str:
-    """Return ``share`` as a whole percent that never reads 0 % or 100 % when it is neither.
-
-    A Landsat scene inside an ocean-wide area covers 0.07 % of it: "0%" read as no overlap
-    beside an ``overlap_fraction`` of 0.000694.
-
-    >>> _percent(0.000694), _percent(0.25), _percent(0.9996), _percent(1.0)
-    ('<1%', '25%', '>99%', '100%')
-    """
-    if 0 < share < 0.005:
-        return "<1%"
-    if 0.995 <= share < 1:
-        return ">99%"
-    return f"{share:.0%}"
-
-
 def raster_coverage(
     da: xr.DataArray,
     aoi_bbox: tuple[float, float, float, float] | None = None,
@@ -1852,8 +1837,8 @@ def raster_coverage(
     note = None
     if overlap < 0.999 or frac < 0.999:
         note = (
-            f"{name}: raster covers {_percent(overlap)} of the area's bbox and "
-            f"{_percent(frac)} of its "
+            f"{name}: raster covers {share_to_percent(overlap)} of the area's bbox and "
+            f"{share_to_percent(frac)} of its "
             "cells there hold a value; cells outside get no value for this factor"
         )
     out: dict[str, Any] = {

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from .._terminal import one_line
+from .._terminal import one_line, share_to_percent
 from ..errors import ConfigError, DataQualityError, InputError
 from ..io import atomic_path, write_csv
 from ..schema import REJECT_COLUMNS
@@ -90,7 +90,7 @@ def check_reject_rate(
         )
         raise DataQualityError(
             f"{result.source}: {bad} of {in_scope} records in scope rejected "
-            f"({rate:.1%}), above the ceiling max_reject_rate={max_rate:g}; top rules: {rules}"
+            f"({share_to_percent(rate, 1)}), above the ceiling max_reject_rate={max_rate:g}; top rules: {rules}"
             + (f" (not counted: {besides})" if besides else "")
         )
 
@@ -289,13 +289,13 @@ def format_summary(summary: dict[str, Any]) -> str:
             f"  CRS            {summary.get('crs')}",
             f"  shape          {summary.get('shape')} (band, y, x)",
             f"  bounds lon/lat {summary.get('bounds')}",
-            f"  valid fraction {summary.get('valid_fraction'):.2%}",
+            f"  valid fraction {share_to_percent(summary.get('valid_fraction'), 2)}",
         ]
         cov = summary.get("coverage") or {}
         if cov:
             lines.append(
-                f"  area coverage  {cov.get('overlap_fraction', 0):.0%} of the bbox, "
-                f"{cov.get('valid_fraction_in_area', 0):.0%} of its cells valid"
+                f"  area coverage  {share_to_percent(cov.get('overlap_fraction'))} of the bbox, "
+                f"{share_to_percent(cov.get('valid_fraction_in_area'))} of its cells valid"
             )
         if "masked_in_area" in cov:
             lines.append(
@@ -310,7 +310,7 @@ def format_summary(summary: dict[str, Any]) -> str:
         return _lines(lines)
     lines.append(
         f"  read {summary['read']}, accepted {summary['accepted']}, rejected "
-        f"{summary['rejected']} ({summary['reject_rate']:.1%})"
+        f"{summary['rejected']} ({share_to_percent(summary['reject_rate'], 1)})"
     )
     if "vessels" in summary:
         lines.append(f"  vessels        {summary['vessels']}")
