@@ -93,3 +93,32 @@ def test_a_small_share_never_prints_as_0_or_100_percent(tmp_path):
 def test_share_to_percent(share, decimals, said):
     """The one helper every summary line and note prints a share with."""
     assert share_to_percent(share, decimals) == said
+
+
+def test_the_map_footer_names_every_input_the_run_reads(tmp_path):
+    """The footer's "inputs:" listed the seizure, track and raster files only: a map scored
+    at sea by a land layer, with ports, in an area file's polygon, did not name them."""
+    from conftest import config_from
+
+    from pipeline.runner.stages import map_input_names
+
+    names = ["s.csv", "t.csv", "r.tif", "cvg.tif", "ports.csv", "land.json", "lanes.json"]
+    names += ["aoi.geojson"]
+    for n in names:
+        (tmp_path / n).write_text("")
+    p = {n: str(tmp_path / n) for n in names}
+    raw = {
+        "run": {"as_of": "2026-06-30"},
+        "area": {"polygon": p["aoi.geojson"], "resolution": 4},
+        "inputs": {
+            "seizures": [{"path": p["s.csv"]}],
+            "tracks": [{"path": p["t.csv"]}],
+            "rasters": [{"path": p["r.tif"], "name": "lights", "mask": p["cvg.tif"]}],
+            "ports": p["ports.csv"],
+            "context": [
+                {"path": p["land.json"], "kind": "land"},
+                {"path": p["lanes.json"], "kind": "lanes"},
+            ],
+        },
+    }
+    assert sorted(map_input_names(config_from(raw, tmp_path))) == sorted(names)

@@ -41,12 +41,12 @@ from ..ingest.stream import PingStore
 from ..io import sha256_file
 from .background import Background
 from .cache import StageCache, digest, frame_digest
-from .inputs import companion_hashes, input_identities
+from .inputs import companion_hashes, input_identities, input_paths
 from .manifest import key_version
 from .plan import factor_options, factors_to_compute
 from .publish import check_no_links
 
-__all__ = ["STAGE_FUNCTIONS", "RunState", "resolve_as_of"]
+__all__ = ["STAGE_FUNCTIONS", "RunState", "map_input_names", "resolve_as_of"]
 
 log = logging.getLogger(__name__)
 
@@ -2208,8 +2208,6 @@ def _render(state: RunState, run_id: str) -> None:
         "breaks": [float(b) for b in data.class_breaks],
         "labels": list(data.class_labels),
     }
-    inputs = [e["path"] for k in ("seizures", "tracks") for e in state.ingest_report[k]]
-    inputs += [r["path"] for r in state.rasters]
     beyond = mercator_note(state.scores[S.CELL].to_numpy(dtype="uint64"))
     if beyond:
         log.info("note: %s", beyond)
@@ -2219,13 +2217,24 @@ def _render(state: RunState, run_id: str) -> None:
         state.staging / "risk_map.html",
         as_of=state.as_of.date().isoformat(),
         run_id=run_id,
-        inputs=[Path(p).name for p in inputs],
+        inputs=map_input_names(cfg),
         options=opts,
     )
     if cfg.render.preview_png:
         state.outputs["preview"] = write_preview_png(
             data, state.staging / "preview.png", title=title, options=opts
         )
+
+
+def map_input_names(config: Config) -> list[str]:
+    """Return the names of every file a run of ``config`` reads, as the map's footer lists them.
+
+    Seizures, tracks, rasters and their companion masks, the ports and other context layers
+    (land, lanes) and the area polygon (:func:`~pipeline.runner.inputs.input_paths`, of a
+    config whose patterns are expanded): the footer once named the tables and rasters only,
+    so a map scored at sea by a land layer did not say which.
+    """
+    return [p.name for p in input_paths(config)]
 
 
 def _with_cell_keys(frame: pd.DataFrame) -> pd.DataFrame:
