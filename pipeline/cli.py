@@ -179,8 +179,6 @@ def _report_published(result) -> None:
 
 
 def _report(result) -> None:
-    from .ingest import top_rules
-
     if result.up_to_date:
         _say(
             f"up to date: inputs, config and as_of are unchanged since run "
@@ -188,35 +186,56 @@ def _report(result) -> None:
         )
         print(result.map_path)
         return
-    counts = result.manifest["counts"]
+    for line in run_summary_lines(result.manifest, result.out_dir):
+        _say(line)
+    print(result.map_path)
+
+
+def run_summary_lines(manifest: dict[str, Any], out_dir: str | Path) -> list[str]:
+    """Return the lines ``route-risk run`` writes to stderr on a published run's manifest.
+
+    Per input: its counts and rejects file, what it assumed in one line (which column is
+    what, date order, time zone, CRS, units: :func:`pipeline.ingest.assumptions_to_line`),
+    its notes; then the run's own notes and its totals.
+    """
+    from .ingest import assumptions_to_line, top_rules
+
+    lines = []
+    counts = manifest["counts"]
     for kind in ("seizures", "tracks", "context"):
         # context layers too: a land polygon repaired or cut at 180 degrees, a port rejected
-        for e in result.manifest["inputs"].get(kind) or []:
+        for e in manifest["inputs"].get(kind) or []:
             label = e.get("kind", kind) if kind == "context" else kind
-            _say(
+            lines.append(
                 f"{Path(e['path']).name} ({label}): read {e['read']}, "
                 f"accepted {e['accepted']}, rejected {e['rejected']}"
                 + (f" ({top_rules(e['by_rule'], 4)})" if e.get("by_rule") else "")
                 + (f" -> {e['rejects_file']}" if e["rejected"] else "")
             )
-            for note in e.get("notes", []):
-                _say(f"  note: {note}")
-    for e in result.manifest["inputs"].get("rasters", []):  # how much of the area it informs
-        if note := (e.get("coverage") or {}).get("note"):
-            _say(f"{Path(e['path']).name} (raster {e.get('name')})")
-            _say(f"  note: {note}")
+            if assumed := assumptions_to_line(e.get("assumptions")):
+                lines.append(f"  {assumed}")
+            lines += [f"  note: {note}" for note in e.get("notes", [])]
+    for e in manifest["inputs"].get("rasters", []):  # how much of the area it informs
+        note = (e.get("coverage") or {}).get("note")
+        assumed = assumptions_to_line(e.get("assumptions"))
+        if note or assumed:
+            lines.append(f"{Path(e['path']).name} (raster {e.get('name')})")
+        if assumed:
+            lines.append(f"  {assumed}")
+        if note:
+            lines.append(f"  note: {note}")
     # what the run itself assumed or left out (transit: positions after as_of, vessel ids of
     # one ship; no ports layer ...): in the manifest and here
     for note in [
-        *result.manifest.get("features", {}).get("transit_notes", []),
-        *result.manifest.get("notes", []),
+        *manifest.get("features", {}).get("transit_notes", []),
+        *manifest.get("notes", []),
     ]:
-        _say(f"note: {note}")
-    _say(
+        lines.append(f"note: {note}")
+    lines.append(
         f"{counts['cells']} cells scored, {counts['seizures_used']} seizures, "
-        f"{counts['pings_used']} pings; outputs in {result.out_dir}"
+        f"{counts['pings_used']} pings; outputs in {out_dir}"
     )
-    print(result.map_path)
+    return lines
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:

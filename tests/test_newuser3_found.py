@@ -122,3 +122,42 @@ def test_the_map_footer_names_every_input_the_run_reads(tmp_path):
         },
     }
     assert sorted(map_input_names(config_from(raw, tmp_path))) == sorted(names)
+
+
+def test_the_run_summary_says_which_column_was_read_as_what(tmp_path):
+    """``route-risk run`` printed each input's counts and notes, but not the column guesses
+    the manifest holds (lat, lon, time, vessel id): one 'assumed:' line per input now."""
+    from pipeline.cli import run_summary_lines
+    from pipeline.ingest import read_seizures
+
+    tracks = read_tracks(_ais(tmp_path / "ais.csv", [5.0] * 6, [90.0] * 6))
+    (tmp_path / "s.csv").write_text(
+        "when,Y,X,what\n03/04/2020,10.5,-61.2,cocaine\n25/04/2020,10.6,-61.3,cocaine\n"
+    )
+    seizures = read_seizures(tmp_path / "s.csv")
+
+    def entry(path: str, r) -> dict:
+        return {
+            "path": path,
+            "read": r.n_read,
+            "accepted": r.n_accepted,
+            "rejected": r.n_rejected,
+            "by_rule": {},
+            "notes": [],
+            "assumptions": r.assumptions,
+        }
+
+    manifest = {
+        "inputs": {"seizures": [entry("s.csv", seizures)], "tracks": [entry("ais.csv", tracks)]},
+        "counts": {"cells": 3, "seizures_used": 2, "pings_used": 6},
+    }
+    lines = run_summary_lines(manifest, tmp_path)
+    said = {lines[i - 1].split(" ")[0]: line for i, line in enumerate(lines) if "assumed:" in line}
+    assert set(said) == {"s.csv", "ais.csv"}, lines
+    assert "columns lat 'Y', lon 'X', time 'when'" in said["s.csv"]
+    assert (
+        "dates day-first (values)" in said["s.csv"] and "CRS EPSG:4326 (default)" in said["s.csv"]
+    )
+    for role, col in [("lat", "Latitude_degrees"), ("time", "Time"), ("vessel_id", "MMSI")]:
+        assert f"{role} {col!r}" in said["ais.csv"]
+    assert "time zone: 6 value(s) without zone taken as UTC" in said["ais.csv"]

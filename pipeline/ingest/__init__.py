@@ -40,6 +40,7 @@ from .seizures import (
     sort_seizures,
 )
 from .summary import (
+    assumptions_to_line,
     check_reject_rate,
     format_summary,
     json_safe,
@@ -66,6 +67,7 @@ __all__ = [
     "TimeWindow",
     "TrackSource",
     "check_raster_pixels",
+    "assumptions_to_line",
     "check_reject_rate",
     "clip_raster",
     "classify_mmsi",

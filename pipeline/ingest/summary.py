@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from .stream import TrackSpill
 
 __all__ = [
+    "assumptions_to_line",
     "check_reject_rate",
     "format_summary",
     "json_safe",
@@ -322,6 +323,49 @@ def format_summary(summary: dict[str, Any]) -> str:
     for note in summary.get("notes", []):
         lines.append(f"  note: {note}")
     return _lines(lines)
+
+
+def assumptions_to_line(a: Mapping[str, Any] | None) -> str:
+    """Return an input's assumptions in one line for a run's summary ("" when it made none).
+
+    Which column was read as what (lat, lon, time, vessel id, ...), the date order or
+    format, the time zone, the CRS, the speed and quantity units and a raster's nodata: the
+    guesses :func:`format_summary` gives a line each, as ``route-risk run`` says them per
+    input (the manifest's ``assumptions`` hold the evidence).
+
+    Examples
+    --------
+    >>> assumptions_to_line({"columns": {"lat": {"column": "Y"}, "lon": {"column": "X"}},
+    ...     "crs": {"value": "EPSG:4326", "by": "default"}})
+    "assumed: columns lat 'Y', lon 'X' | CRS EPSG:4326 (default)"
+    """
+    if not a:
+        return ""
+    cols = [
+        f"{role} {e['column']!r}"
+        for role, e in (a.get("columns") or {}).items()
+        if isinstance(e, Mapping) and e.get("column") is not None
+    ]
+    parts = [f"columns {', '.join(cols)}"] if cols else []
+    dates = a.get("dates") or {}
+    if dates.get("order"):
+        parts.append(f"dates {dates['order']} ({dates.get('order_by')})")
+    elif dates.get("formats"):
+        parts.append(f"dates {', '.join(map(str, dates['formats']))}")
+    if a.get("time_zone"):
+        parts.append(f"time zone: {a['time_zone']}")
+    crs = a.get("crs") or {}
+    if crs.get("value"):
+        parts.append(f"CRS {crs['value']} ({crs.get('by')})")
+    if a.get("speed_unit"):
+        parts.append(f"speed in {a['speed_unit'].get('unit')}")
+    qty = a.get("quantity_unit") or {}
+    if qty:
+        parts.append(f"quantity {qty.get('column')!r} in {qty.get('unit')}")
+    nodata = a.get("nodata") or {}
+    if nodata:
+        parts.append(f"nodata {nodata.get('value')!r} ({nodata.get('by')})")
+    return f"assumed: {' | '.join(parts)}" if parts else ""
 
 
 def _assumption_lines(a: dict[str, Any]) -> list[str]:
