@@ -417,9 +417,15 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             + ", ".join(f"{path} ({why})" for path, why in bad)
         )
     _check_raster_bands(config, args.config)
+    context = [c.kind for c in config.inputs.context_sources()]
+    polygon = config.area.polygon
     print(
         f"{args.config}: valid ({len(config.inputs.seizures)} seizure, "
-        f"{len(config.inputs.tracks)} track, {len(config.inputs.rasters)} raster input(s))"
+        f"{len(config.inputs.tracks)} track, {len(config.inputs.rasters)} raster, "
+        f"{len(context)} context input(s)"
+        + (f": {', '.join(context)}" if context else "")
+        + (f"; area polygon {Path(polygon).name}" if polygon is not None else "")
+        + ")"
     )
     if config.area.polygon is not None:  # its CRS and readability, before any data is read
         from .area import read_area

@@ -161,3 +161,33 @@ def test_the_run_summary_says_which_column_was_read_as_what(tmp_path):
     for role, col in [("lat", "Latitude_degrees"), ("time", "Time"), ("vessel_id", "MMSI")]:
         assert f"{role} {col!r}" in said["ais.csv"]
     assert "time zone: 6 value(s) without zone taken as UTC" in said["ais.csv"]
+
+
+def test_validate_counts_the_context_layers_and_the_area_file(tmp_path, capsys):
+    """validate said "valid (1 seizure, 0 track, 0 raster input(s))" for a config that
+    also reads a ports file, a land layer and an area polygon."""
+    from conftest import config_from
+
+    from pipeline.cli import main
+
+    for n in ("s.csv", "ports.csv", "land.json"):
+        (tmp_path / n).write_text("")
+    (tmp_path / "aoi.geojson").write_text(
+        '{"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}'
+    )
+    raw = {
+        "run": {"as_of": "2026-06-30"},
+        "area": {"polygon": str(tmp_path / "aoi.geojson"), "resolution": 4},
+        "inputs": {
+            "seizures": [{"path": str(tmp_path / "s.csv")}],
+            "ports": str(tmp_path / "ports.csv"),
+            "context": [{"path": str(tmp_path / "land.json"), "kind": "land"}],
+        },
+    }
+    cfg = config_from(raw, tmp_path)
+    assert main(["validate", str(cfg.source), "-q"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.endswith(
+        "valid (1 seizure, 0 track, 0 raster, 2 context input(s): ports, land; "
+        "area polygon aoi.geojson)"
+    ), first
