@@ -240,7 +240,7 @@ def test_route_risk_ingest_of_the_burst_exits_alike_whole_and_in_chunks(tmp_path
         summaries[-1]["assumptions"].pop("columns")
     assert codes == [0, 0]
     assert summaries[0] == summaries[1]
-    a, b = (tmp_path / f"out{c}" / "rejects" / "burst.csv" for c in (None, 1000))
+    a, b = (tmp_path / f"out{c}" / "rejects" / "tracks-burst.csv" for c in (None, 1000))
     assert a.read_bytes() == b.read_bytes()
 
 

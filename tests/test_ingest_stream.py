@@ -389,8 +389,8 @@ def test_ingest_summary_of_a_large_track_file_is_read_in_chunks(tmp_path):
     )
     for key in ("read", "accepted", "rejected", "by_rule", "notes", "vessels", "usable"):
         assert whole[key] == chunks[key], key
-    a = (tmp_path / "a" / "rejects" / "ais.csv").read_bytes()
-    assert a == (tmp_path / "b" / "rejects" / "ais.csv").read_bytes()
+    a = (tmp_path / "a" / "rejects" / "tracks-ais.csv").read_bytes()
+    assert a == (tmp_path / "b" / "rejects" / "tracks-ais.csv").read_bytes()
     assert not list((tmp_path / "b").glob(".spill-*"))
 
 

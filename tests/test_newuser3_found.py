@@ -191,3 +191,16 @@ def test_validate_counts_the_context_layers_and_the_area_file(tmp_path, capsys):
         "valid (1 seizure, 0 track, 0 raster, 2 context input(s): ports, land; "
         "area polygon aoi.geojson)"
     ), first
+
+
+@pytest.mark.parametrize("chunk_rows", [None, 4], ids=["whole", "chunks"])
+def test_ingest_out_names_the_rejects_file_as_a_run_does(tmp_path, chunk_rows):
+    """``route-risk ingest tracks ais.csv --out DIR`` wrote rejects/ais.csv; a run writes
+    the same input's rejects to rejects/tracks-ais.csv (README's outputs table)."""
+    src = _ais(tmp_path / "ais.csv", [5.0] * 8, [90.0] * 8, [50.8] * 4 + [91.0] + [50.9] * 3)
+    s = summarise_ingest(
+        "tracks", src, options=IngestOptions(chunk_rows=chunk_rows), out_dir=tmp_path / "o"
+    )
+    assert s["rejected"] >= 1
+    assert Path(s["rejects_file"]) == tmp_path / "o" / "rejects" / "tracks-ais.csv"
+    assert [p.name for p in (tmp_path / "o" / "rejects").iterdir()] == ["tracks-ais.csv"]

@@ -122,7 +122,8 @@ def summarise_ingest(
     options : IngestOptions, optional
         Reject-rate ceiling, speed limit, memory budget (defaults when None).
     out_dir : Path, optional
-        Where ``rejects/<stem>.csv`` is written (not written when None).
+        Where ``rejects/<kind>-<stem>.csv`` is written, the name a run gives the same input
+        (not written when None).
     as_of, aoi_bbox
         Passed to the readers.
 
@@ -189,7 +190,11 @@ def summarise_ingest(
         )
     else:
         raise InputError(f"kind must be one of ['seizures', 'tracks', 'raster'], got {kind!r}")
-    rejects_file = str(write_rejects(result, out_dir)) if out_dir is not None else None
+    rejects_file = (
+        str(write_rejects(result, out_dir, _rejects_stem(kind, _source_path(path))))
+        if out_dir is not None
+        else None
+    )
     check_reject_rate(result, opts.max_reject_rate)
     summary: dict[str, Any] = {
         "kind": kind,
@@ -229,7 +234,11 @@ def _summarise_tracks_in_chunks(path, opts: IngestOptions, out_dir, aoi_bbox) ->
             max_speed_kn=opts.max_speed_kn,
             max_uncompressed_mb=opts.max_uncompressed_mb,
         )
-        rejects_file = str(spill.write_rejects(out_dir)) if out_dir is not None else None
+        rejects_file = (
+            str(spill.write_rejects(out_dir, _rejects_stem("tracks", src_path)))
+            if out_dir is not None
+            else None
+        )
     check_reject_rate(spill, opts.max_reject_rate)
     return json_safe(
         {
@@ -247,6 +256,23 @@ def _summarise_tracks_in_chunks(path, opts: IngestOptions, out_dir, aoi_bbox) ->
             "vessels": int(len(spill.vessels)),
         }
     )
+
+
+def _source_path(path: str | Path | SeizureSource | TrackSource | RasterSource) -> Path:
+    return (
+        Path(path.path)
+        if isinstance(path, SeizureSource | TrackSource | RasterSource)
+        else Path(path)
+    )
+
+
+def _rejects_stem(kind: str, source: str | Path) -> str:
+    """Return ``<kind>-<source stem>``: the name a run gives the same input's rejects file.
+
+    ``route-risk ingest --out DIR`` and ``route-risk run`` write ``rejects/tracks-ais.csv``
+    alike, so a file tried alone is found where the run's would be.
+    """
+    return f"{kind}-{source_stem(source)}"
 
 
 def json_safe(value: Any) -> Any:
