@@ -419,7 +419,12 @@ def area_km2(area: Area) -> float | None:
         # the geodesic area is signed by winding: a hole wound as its shell (no rule of the
         # Simple Features) was added to the area instead of taken from it
         oriented = shapely.orient_polygons(area.polygon)
-        return abs(float(geod.geometry_area_perimeter(oriented)[0])) / 1e6
+        # the polygon's edges are straight in longitude and latitude, as its cells are
+        # filled; the geodesic between two vertices far apart leaves that edge (a cap
+        # drawn from 66N to the pole in four vertices along 66N measured 14.7 of its 22.0
+        # million km²): measured along edges cut into half-degree steps
+        dense = shapely.segmentize(oriented, 0.5)
+        return abs(float(geod.geometry_area_perimeter(dense)[0])) / 1e6
     if area.bbox is None:
         return None
     lon0, lat0, lon1, lat1 = (float(v) for v in area.bbox)
