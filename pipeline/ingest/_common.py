@@ -131,6 +131,9 @@ class TextTable:
     n_bad: int
     encoding: str = "utf-8"
     header_line: int = 1  # physical line of the header (after a title, see find_header)
+    #: whether one delimiter was dropped from the end of the records below a plain header
+    #: (:func:`read_text_table`'s ``records_trailing``, decided or given)
+    records_trailing: bool = False
 
 
 #: The encoding recorded for a file whose lines are partly UTF-8 and partly cp1252 (two exports
@@ -325,6 +328,7 @@ def read_text_table(
     data: bytes | None = None,
     usecols: Sequence[str] | None = None,
     find_header: bool = False,
+    records_trailing: bool | None = None,
 ) -> TextTable:
     """Read a delimited text file as strings, collecting ragged rows instead of failing.
 
@@ -344,6 +348,12 @@ def read_text_table(
         Skip title lines above the header (a report's name, an export date): lines with at
         most one value before the first line that has as many fields as the records below
         it.  Line numbers stay physical; a note says what was skipped.
+    records_trailing : bool, optional
+        Whether the records below a header that does not end with the delimiter do (an
+        empty column past the named ones, one delimiter dropped from each line): None
+        decides on the first 64 KiB, as :attr:`TextTable.records_trailing` then says; a
+        file read in chunks gives every chunk the decision of the first (each chunk
+        deciding on its own read a file whose shape changes further on otherwise than whole).
 
     Raises
     ------
@@ -371,6 +381,7 @@ def read_text_table(
             "latitude and longitude"
         )
     skipped = 0
+    trailing = False
     if find_header:
         skipped, delim = _title_lines(head, delimiter)
         if skipped:
@@ -409,18 +420,23 @@ def read_text_table(
                 f"{name}: the header and {ended - 1} of the {lines - 1} lines below it end "
                 f"with {delim!r}; the empty last column is ignored"
             )
-    elif len(header) > 1 and _records_end_with_delimiter(head, delim, len(header)):
+    elif len(header) > 1 and (
+        records_trailing
+        if records_trailing is not None
+        else _records_end_with_delimiter(head, delim, len(header))
+    ):
         # The reverse shape (a spreadsheet's export of a sheet with one empty column past
         # the named ones): every record below a plain header ends with the delimiter.  Read
         # as ragged, every record of the file was rejected.
-        lines = data.count(b"\n") + (not data.endswith(b"\n"))
+        trailing = True
         body = data.find(b"\n") + 1
         rest, ended = _strip_trailing_delimiter(data[body:], delim)
         data = data[:body] + rest
-        notes.append(
-            f"{name}: {ended} of the {lines - 1} lines below the header end with {delim!r} "
-            "(the header does not); the empty last column is ignored"
-        )
+        if ended:  # counted so that the notes of a file's chunks add up to the whole's
+            notes.append(
+                f"{name}: {ended} of the lines below the header end with {delim!r} "
+                "(the header does not); the empty last column is ignored"
+            )
     names = _unique_names(header)
     if not names:
         raise SourceUnreadable(f"{name}: no header line found")
@@ -432,6 +448,7 @@ def read_text_table(
     keep = [c for c in names if c in set(usecols)] if usecols is not None else None
     table = _parse_table(data, name, names, delim, notes, keep)
     table.encoding = enc
+    table.records_trailing = trailing
     if skipped:
         table.lines = table.lines + skipped
         table.bad_rows["row"] = table.bad_rows["row"] + skipped

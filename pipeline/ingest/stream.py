@@ -673,6 +673,9 @@ class _State:
     timed: set[str] = field(default_factory=set)
     chunk_first: list[int] = field(default_factory=list)  # first line (row) of each chunk
     delim: str | None = None  # the delimiter the first chunk found
+    # whether the records end with the delimiter below a plain header, as the first chunk
+    # decided (on the first 64 KiB, as a whole read does): every later chunk reads so
+    trailing: bool | None = None
     usecols: list[str] | None = None  # the columns later chunks read
     reject_parts: list[list[Path]] = field(default_factory=list)
     by_rule: dict[str, int] = field(default_factory=dict)
@@ -1238,7 +1241,12 @@ def _csv_date_order(
     with reopen() as fh:
         columns = (
             read_text_table(
-                state.src.path, encoding="utf-8", delimiter=state.delim, data=text, usecols=[column]
+                state.src.path,
+                encoding="utf-8",
+                delimiter=state.delim,
+                data=text,
+                usecols=[column],
+                records_trailing=state.trailing,
             ).frame[column]
             for k, (text, _line) in enumerate(_csv_chunks(fh, state.name, survey, chunk_rows))
             if k  # the first chunk did not decide
@@ -1306,7 +1314,12 @@ def _csv_columns(
     with reopen() as fh:
         for text, _line in _csv_chunks(fh, state.name, survey, chunk_rows):
             yield read_text_table(
-                state.src.path, encoding="utf-8", delimiter=state.delim, data=text, usecols=columns
+                state.src.path,
+                encoding="utf-8",
+                delimiter=state.delim,
+                data=text,
+                usecols=columns,
+                records_trailing=state.trailing,
             ).frame
 
 
@@ -1417,6 +1430,7 @@ def _csv_position_scan(
                 delimiter=state.delim,
                 data=text,
                 usecols=state.usecols,
+                records_trailing=state.trailing,
             ).frame
             texts = position_texts(state.layout, raw)
             found.add(lowercase_s_evidence(*texts, every=True))
@@ -1473,7 +1487,12 @@ def _csv_chunk(
     src = state.src
     delim = state.delim if k else src.delimiter
     table = read_text_table(
-        src.path, encoding="utf-8", delimiter=delim, data=text, usecols=state.usecols
+        src.path,
+        encoding="utf-8",
+        delimiter=delim,
+        data=text,
+        usecols=state.usecols,
+        records_trailing=state.trailing if k else None,
     )
     offset = line0 - 2 if k else 0  # the header line (line 1) stands in front of a chunk
     rows = np.asarray(table.lines, dtype="int64") + offset
@@ -1485,6 +1504,7 @@ def _csv_chunk(
             state.note(survey.note)
         table.encoding = survey.encoding
         state.delim = table.delimiter  # a whole-file scan of the layout reads with it
+        state.trailing = table.records_trailing
         _start_csv_layout(state, table.frame, table)
         _finish_layout(state)
         assert state.layout is not None
@@ -2266,6 +2286,7 @@ class _FileTask:
     layout: dict | None = None
     crs: Any = None
     delim: str | None = None
+    trailing: bool | None = None
     usecols: list[str] | None = None
     assumptions: dict[str, Any] = field(default_factory=dict)
     sample_room: int = SCALE_SAMPLE  # of the speed scale's sample, after the first chunks
@@ -2291,6 +2312,7 @@ class _ChunkDone:
     delim: str | None
     usecols: list[str] | None
     misplaced: Any = None
+    trailing: bool | None = None
     identity: pd.DataFrame = field(default_factory=empty_identity)
     scale: ScaleEvidence | None = None  # its sample, if any, in scale_sample (on disk)
     scale_sample: Path | None = None
@@ -2304,6 +2326,7 @@ def _chunk_task(item: tuple[int, tuple], files: list[_FileTask]) -> _ChunkDone:
     k = int(block[0])
     state = _State(f.name, f.src, f.folder, f.n_buckets, f.aoi_bbox, f.aoi_polygon)
     state.layout, state.crs, state.delim, state.usecols = f.layout, f.crs, f.delim, f.usecols
+    state.trailing = f.trailing
     state.assumptions = dict(f.assumptions)
     state.sample_room = f.sample_room
     if f.kind == "csv" and f.survey is not None:
@@ -2357,6 +2380,7 @@ def _chunk_task(item: tuple[int, tuple], files: list[_FileTask]) -> _ChunkDone:
         layout=_layout_only(state.layout),
         crs=state.crs,
         delim=state.delim,
+        trailing=state.trailing,
         usecols=state.usecols,
         misplaced=state.misplaced,
         identity=combine_identity(state.identity),
@@ -2533,6 +2557,7 @@ def spill_tracks_partitioned(
         else:
             _add_chunk_statements(st.assumptions, r.assumptions, st.name)
         st.layout, st.crs, st.delim, st.usecols = r.layout, r.crs, r.delim, r.usecols
+        st.trailing = r.trailing
         st.chunk_first.append(r.first_row)
         st.reject_parts.append([r.reject_part])
         st.candidates.append(r.candidates)
@@ -2541,6 +2566,7 @@ def spill_tracks_partitioned(
     def ship(i: int) -> None:  # what the next chunks of file i start from
         f, st = files[i], states[i]
         f.layout, f.crs, f.delim, f.usecols = st.layout, st.crs, st.delim, st.usecols
+        f.trailing = st.trailing
         f.sample_room = SCALE_SAMPLE - st.scale.sampled
         f.assumptions = (
             {"pair_col": st.assumptions["pair_col"], "time_col": st.assumptions["time_col"]}
