@@ -6,14 +6,19 @@
   read differently whole and in chunks: whole, the appended records were ``ragged_row``
   rejects; in chunks (and as a Dask run's tasks) they were accepted.  The first chunk now
   decides, as the whole read does on the file's start, and every chunk reads so.
+- The whole-file pair scan of a track column (41187f1: no longer stopping at the first
+  track of two vessels) read the whole file once for each vessel column beside it (name,
+  callsign, IMO): three passes over a large file where one gives every pair.
 """
 
 from __future__ import annotations
 
+import builtins
 from pathlib import Path
 
 import pytest
 
+from pipeline.ingest.stream import spill_tracks
 from tests._ingest_stage import track_outcome
 
 
@@ -45,3 +50,35 @@ def test_records_ending_with_the_delimiter_are_decided_once_for_the_file(tmp_pat
     assert by_rule.get("ragged_row") == (750 if first_trailing else 1500)
     for how in ("chunks", "parts"):
         assert track_outcome(path, how, 700, tmp_path) == whole, how
+
+
+def _numbered_tracks(path: Path, mates: list[str]) -> Path:
+    """20 ships each sailing tracks numbered 1, 2, 3 (the numbers shared), ``mates`` beside."""
+    lines = [",".join(["track_id", *mates, "timestamp", "lat", "lon"])]
+    for ship in range(20):
+        for k in range(60):
+            lines.append(
+                ",".join(
+                    [str(k // 20 + 1), *[f"{m[:2]}{ship}" for m in mates]]
+                    + [f"2024-01-01T00:{k:02d}:{ship:02d}Z", f"{50 + ship / 10 + k / 1e4:.4f}"]
+                    + [f"{-1 + k / 1e4:.4f}"]
+                )
+            )
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_the_pairs_of_a_track_column_are_read_in_one_pass(tmp_path, monkeypatch):
+    real, opened = builtins.open, []
+
+    def counting(file, *args, **kwargs):
+        opened.append(str(file))
+        return real(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", counting)
+    passes = []
+    for mates in (["vessel_name"], ["vessel_name", "callsign", "imo_no"]):
+        path = _numbered_tracks(tmp_path / f"{len(mates)}.csv", mates)
+        spill_tracks(path, tmp_path / f"s{len(mates)}", chunk_rows=300, n_buckets=2)
+        passes.append(opened.count(str(path)))
+    assert passes[0] == passes[1], passes

@@ -1094,9 +1094,10 @@ class WholeFile:
     Attributes
     ----------
     pairs_of : callable
-        ``pairs_of(track column, vessel column)``: the distinct pairs of the two columns
-        over the file, as :func:`track_pairs` gives them (the first chunk may hold one
-        voyage of each ship, the file two or more).
+        ``pairs_of(track column, vessel columns)``: ``{vessel column: pairs}``, the distinct
+        pairs of the track column with each vessel column over the file, as
+        :func:`track_pairs` gives them (the first chunk may hold one voyage of each ship,
+        the file two or more), all in one pass over the file.
     filled_of : callable
         ``filled_of(columns)``: those of ``columns`` holding a value somewhere in the file
         (a vessel id blank in the first chunk is no column of no value).
@@ -1109,7 +1110,7 @@ class WholeFile:
         The records of the first chunk.
     """
 
-    pairs_of: Callable[[str, str], pd.DataFrame]
+    pairs_of: Callable[[str, list[str]], dict[str, pd.DataFrame]]
     filled_of: Callable[[list[str]], list[str]]
     more: Callable[[], bool]
     head: Callable[[list[str], int], pd.DataFrame]
@@ -1142,10 +1143,16 @@ def _vessel_of_tracks(
     words = set(name_tokens(col))
     if not (words & _TRACK_WORDS) or words & _SHIP_IDENTITY:
         return None
-    for other in others:
-        if other == col or not (_SHIP_IDENTITY & set(name_tokens(other))):
-            continue
-        pairs = whole.pairs_of(col, other) if whole else track_pairs(raw[col], raw[other])
+    mates = [o for o in others if o != col and _SHIP_IDENTITY & set(name_tokens(o))]
+    if not mates:
+        return None
+    # the whole file's pairs are read in one pass for every vessel column (each is read
+    # whole: a pass per column read a large file again for each)
+    every = (
+        whole.pairs_of(col, mates) if whole else {o: track_pairs(raw[col], raw[o]) for o in mates}
+    )
+    for other in mates:
+        pairs = every[other]
         if not len(pairs):
             continue
         # tracks of two vessels or more: no nesting, unless they are a few (a ship renamed

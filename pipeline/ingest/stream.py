@@ -1384,7 +1384,7 @@ def _scans_of(
 ) -> WholeFile:
     """Return the :class:`WholeFile` scans of a file read as ``pieces(columns)``."""
     return WholeFile(
-        pairs_of=lambda t, v: _pairs_of(pieces([t, v]), t, v),
+        pairs_of=lambda t, vs: _pairs_of(pieces([t, *vs]), t, vs),
         filled_of=lambda cols: _filled_of(pieces(cols), cols),
         more=more,
         head=lambda cols, n: _head_of(pieces(cols), n),
@@ -1401,18 +1401,25 @@ def _head_of(pieces: Iterator[pd.DataFrame], n: int) -> pd.DataFrame:
     return pd.concat(got, ignore_index=True) if got else pd.DataFrame()
 
 
-def _pairs_of(pieces: Iterator[pd.DataFrame], tracks: str, vessels: str) -> pd.DataFrame:
-    """Return the distinct pairs of two columns over a whole file's pieces (:func:`track_pairs`).
+def _pairs_of(
+    pieces: Iterator[pd.DataFrame], tracks: str, vessels: list[str]
+) -> dict[str, pd.DataFrame]:
+    """Return the distinct pairs of ``tracks`` with each of ``vessels`` over a whole file.
 
-    Held as distinct pairs only (about the tracks of the file), over the whole file: the
-    rule weighs the share of tracks of two vessels (a ship renamed within a voyage is one
-    such track), which the first of them does not decide.
+    As :func:`track_pairs` gives them, ``{vessel column: pairs}``, in one pass over the
+    file's pieces.  Held as distinct pairs only (about the tracks of the file), over the
+    whole file: the rule weighs the share of tracks of two vessels (a ship renamed within a
+    voyage is one such track), which the first of them does not decide.
     """
-    seen = pd.DataFrame({"t": pd.Series([], dtype=str), "v": pd.Series([], dtype=str)})
+    empty = pd.DataFrame({"t": pd.Series([], dtype=str), "v": pd.Series([], dtype=str)})
+    seen = dict.fromkeys(vessels, empty)
     with missing_memo_off():  # each piece's values go when it is counted
         for frame in pieces:
-            got = track_pairs(frame[tracks], frame[vessels])
-            seen = pd.concat([seen, got], ignore_index=True).drop_duplicates(ignore_index=True)
+            for v in vessels:
+                got = track_pairs(frame[tracks], frame[v])
+                seen[v] = pd.concat([seen[v], got], ignore_index=True).drop_duplicates(
+                    ignore_index=True
+                )
     return seen
 
 
