@@ -285,13 +285,26 @@ def sniff_delimiter(sample: str) -> str:
     lines = [ln for ln in sample.splitlines() if ln.strip()][:50]
     if not lines:
         return ","
+    header = lines[0]
     try:
-        return csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t|").delimiter
+        sniffed = csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t|").delimiter
     except csv.Error:
-        header = lines[0]
         counts = {d: header.count(d) for d in ",;\t|"}
         best = max(counts, key=counts.get)  # type: ignore[arg-type]
         return best if counts[best] else ","
+    if header.count(sniffed) or len(lines) < 2:
+        return sniffed
+    # The sniffer weighs every line alike: records of ';' with decimal commas that end
+    # with the ';' below a header that does not ('54,1;10,5;' under 'lat;lon') count two
+    # commas each, as constant as their ';', and ',' was taken: the header one name, the
+    # file refused for no latitude.  A delimiter the header holds and each record holds as
+    # often (or once more, the empty last column) is the file's.
+    body = lines[1:]
+    for d in sorted(",;\t|", key=header.count, reverse=True):
+        n = header.count(d)
+        if n and sum(ln.count(d) in (n, n + 1) for ln in body) >= 0.9 * len(body):
+            return d
+    return sniffed
 
 
 def _unique_names(names: Sequence[str]) -> list[str]:
