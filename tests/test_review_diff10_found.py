@@ -13,6 +13,10 @@
   decimal commas, ``54,1;10,5;`` under ``lat;lon``) were never read: the delimiter sniffer
   counted the records' commas as constant as their ``;`` and took ``,``, the header became
   one name and the file was refused for having no latitude.
+- A Parquet file of 64-bit vessel ids (beyond 2**53) with one id missing: pandas holds
+  the column as float64, and 9007199254740992 and ...993 became one vessel, read whole
+  (and in the chunks holding the null), while the whole-file scans (ce7c056, by Arrow)
+  kept them apart.  Such a column is now read as Arrow writes its integers.
 """
 
 from __future__ import annotations
@@ -20,10 +24,13 @@ from __future__ import annotations
 import builtins
 from pathlib import Path
 
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
-from pipeline.ingest import read_seizures
-from pipeline.ingest.stream import spill_tracks
+from pipeline.ingest import read_seizures, read_tracks
+from pipeline.ingest.stream import PingStore, spill_tracks
 from tests._ingest_stage import track_outcome
 
 
@@ -98,3 +105,26 @@ def test_semicolon_records_with_decimal_commas_ending_with_the_delimiter(tmp_pat
     assert res.n_read == 60 and len(res.frame) == 60
     assert sorted(set(res.frame["lat"].round(1))) == [10 + (k + 1) / 10 for k in range(9)]
     assert any("lines below the header end with ';'" in n for n in res.notes)
+
+
+def test_64_bit_vessel_ids_with_a_missing_one_stay_two_vessels(tmp_path):
+    # two ships reporting in turn close together (no impossible speed to give them away)
+    n = 400
+    ids = [None if i == 5 else 2**53 + i % 2 for i in range(n)]
+    table = pa.table(
+        {
+            "vessel_id": pa.array(ids, pa.int64()),
+            "timestamp": pa.array(pd.date_range("2024-01-01", periods=n, freq="1min", tz="UTC")),
+            "lat": [50 + i / 1e5 for i in range(n)],
+            "lon": [-1 + i / 1e5 for i in range(n)],
+        }
+    )
+    path = tmp_path / "t.parquet"
+    pq.write_table(table, path, row_group_size=100)
+    whole = read_tracks(path).frame
+    spill = spill_tracks(path, tmp_path / "s", chunk_rows=100, n_buckets=2)
+    chunks = PingStore([spill], root=tmp_path / "s").to_frame()
+    two = sorted(str(2**53 + k) for k in range(2))
+    assert sorted(whole["vessel_id"].unique()) == two
+    assert sorted(chunks["vessel_id"].unique()) == two
+    assert len(whole) == len(chunks) == n - 1

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
@@ -26,6 +27,7 @@ __all__ = [
     "IPC_SUFFIXES",
     "arrow_kind",
     "check_expansion",
+    "exact_frame",
     "iter_batches",
     "read_bounded",
     "table_schema",
@@ -372,3 +374,33 @@ def read_bounded(path: str | Path, limit_mb: float | None, name: str) -> pa.Tabl
             )
         batches.append(batch)
     return pa.Table.from_batches(batches, schema=table_schema(path, name))
+
+
+#: The largest integer a float64 holds exactly (every integer up to it, none missed).
+_EXACT_FLOAT_INT = 2**53
+
+
+def exact_frame(data: pa.Table | pa.RecordBatch) -> pd.DataFrame:
+    """Return ``data.to_pandas()``, an integer column that a float cannot hold as text.
+
+    pandas holds an integer column with a null as float64, which rounds an integer beyond
+    2**53: the 64-bit vessel ids 9007199254740992 and 9007199254740993 both became
+    9007199254740992.0, two vessels one track, unsaid (read whole, where one null anywhere
+    turns the column; in chunks only the batches holding one).  Such a column (only one
+    with a null and a value beyond 2**53) is written as Arrow writes its integers, in
+    every batch alike; every other column is read as before.
+    """
+    import pyarrow.compute as pc
+
+    for i, field in enumerate(data.schema):
+        if not pa.types.is_integer(field.type):
+            continue
+        column = data.column(i)
+        if not column.null_count or len(column) == column.null_count:
+            continue
+        ends = pc.min_max(column)
+        low, high = ends["min"].as_py(), ends["max"].as_py()
+        if max(abs(low), abs(high)) <= _EXACT_FLOAT_INT:
+            continue
+        data = data.set_column(i, pa.field(field.name, pa.string()), pc.cast(column, pa.string()))
+    return data.to_pandas()

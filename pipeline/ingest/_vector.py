@@ -714,7 +714,7 @@ def read_vector(
         if fmt == "parquet":
             import pyarrow.parquet as pq
 
-            from ._columnar import arrow_kind, read_bounded, table_schema
+            from ._columnar import arrow_kind, exact_frame, read_bounded, table_schema
 
             if target.startswith("/vsizip/"):
                 raise SourceUnreadable(
@@ -724,7 +724,7 @@ def read_vector(
             if arrow_kind(target) != "parquet":  # Arrow IPC: batch by batch, bounded
                 table = read_bounded(target, max_uncompressed_mb, name)
                 if b"geo" not in (table.schema.metadata or {}):
-                    return _nested_as_text(table.to_pandas()), None, None
+                    return _nested_as_text(exact_frame(table)), None, None
                 if arrow_kind(target) == "ipc_stream":  # read_feather reads no stream
                     gdf = gpd.GeoDataFrame.from_arrow(table)
                 else:
@@ -746,7 +746,7 @@ def read_vector(
             if arrow_kind(target) == "parquet":
                 meta = pq.read_schema(target).metadata or {}
                 if b"geo" not in meta:
-                    return _nested_as_text(pd.read_parquet(target)), None, None
+                    return _nested_as_text(exact_frame(pq.read_table(target))), None, None
                 gdf = gpd.read_parquet(target)
         elif fmt == "kml":
             gdf = _read_kml(target, name, max_uncompressed_mb)

@@ -63,7 +63,7 @@ from ..errors import AmbiguousDateOrder, InputError, SourceUnreadable
 from ..io import atomic_path, neutralise_formulas, round_floats
 from ..schema import COG, LAT, LON, PING_COLUMNS, REJECT_COLUMNS, SOG, SOURCE_ROW, TIME, VESSEL_ID
 from ._archive import source_stem
-from ._columnar import IPC_SUFFIXES, arrow_kind, iter_batches, table_schema
+from ._columnar import IPC_SUFFIXES, arrow_kind, exact_frame, iter_batches, table_schema
 from ._columns import WholeFile, track_pairs
 from ._common import (
     MIXED_ENCODING,
@@ -1452,7 +1452,7 @@ def _parquet_position_scan(
     assert state.layout is not None
     found, dotted = LowercaseS(), DottedDegrees()
     for batch in iter_batches(path, chunk_rows, max_uncompressed_mb, state.name):
-        attrs = batch.to_pandas()
+        attrs = exact_frame(batch)
         raw = attrs.astype(object).where(attrs.notna(), "").astype("str")
         del attrs
         texts = position_texts(state.layout, raw)
@@ -1549,7 +1549,7 @@ def _parquet_chunk(
     state: _State, k: int, batch, start: int, writers, first: int | None = None
 ) -> None:
     """Check the ``k``-th batch of a Parquet file (``start`` records come before it)."""
-    attrs = batch.to_pandas()
+    attrs = exact_frame(batch)
     if writers is None:  # the empty file: only its layout
         raw = attrs.astype(object).astype("str")
     else:
