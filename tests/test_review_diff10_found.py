@@ -16,7 +16,9 @@
 - A Parquet file of 64-bit vessel ids (beyond 2**53) with one id missing: pandas holds
   the column as float64, and 9007199254740992 and ...993 became one vessel, read whole
   (and in the chunks holding the null), while the whole-file scans (ce7c056, by Arrow)
-  kept them apart.  Such a column is now read as Arrow writes its integers.
+  kept them apart.  Such a column is now read as Arrow writes its integers.  The same
+  rounding made epoch-nanosecond times with one missing unreadable whole (every record
+  ``time_unparseable``) but read in the chunks without the null.
 """
 
 from __future__ import annotations
@@ -128,3 +130,22 @@ def test_64_bit_vessel_ids_with_a_missing_one_stay_two_vessels(tmp_path):
     assert sorted(whole["vessel_id"].unique()) == two
     assert sorted(chunks["vessel_id"].unique()) == two
     assert len(whole) == len(chunks) == n - 1
+
+
+def test_epoch_nanoseconds_with_a_missing_time_read_alike_whole_and_in_chunks(tmp_path):
+    n = 300
+    times = [None if i == 7 else 1_704_067_200_000_000_000 + i * 60_000_000_000 for i in range(n)]
+    table = pa.table(
+        {
+            "mmsi": [235000000 + i % 2 for i in range(n)],
+            "timestamp": pa.array(times, pa.int64()),
+            "lat": [50 + i / 1e5 for i in range(n)],
+            "lon": [-1 + i / 1e5 for i in range(n)],
+        }
+    )
+    path = tmp_path / "t.parquet"
+    pq.write_table(table, path, row_group_size=100)
+    whole = read_tracks(path)
+    spill = spill_tracks(path, tmp_path / "s", chunk_rows=100, n_buckets=2)
+    assert whole.by_rule == spill.by_rule == {"time_missing": 1}
+    assert len(whole.frame) == n - 1
