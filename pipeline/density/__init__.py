@@ -74,7 +74,7 @@ from ._centres import (
 )
 from ._evaluate import METHODS
 from ._inputs import BANDWIDTH_RULES
-from ._kde import DensityResult, kernel_density, kernel_density_exact
+from ._kde import DensityResult, kernel_density, kernel_density_exact, unreached_expected
 from ._kernels import KERNELS, kernel_profile, kernel_support_km
 from ._tiles import density_memo
 from ._weights import decay_anchor, seizure_quantities, seizure_weights
@@ -98,5 +98,6 @@ __all__ = [
     "seizure_quantities",
     "seizure_weights",
     "decay_anchor",
+    "unreached_expected",
     "select_bandwidth",
 ]

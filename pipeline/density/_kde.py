@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Literal, overload
 
@@ -32,6 +35,39 @@ from ._tiles import density_memo
 log = logging.getLogger(__name__)
 
 _MAX_WINDOW_CELLS = 4_000_000
+
+_UNREACHED_EXPECTED: ContextVar[str | None] = ContextVar(
+    "route_risk_unreached_expected", default=None
+)
+
+
+@contextlib.contextmanager
+def unreached_expected(reason: str) -> Iterator[None]:
+    """Log a density that no point reaches at DEBUG, not as a warning, inside the block.
+
+    :func:`kernel_density` warns when weighted points reach none of the cells: on the
+    area's cells that says the points lie elsewhere (swapped coordinates, as a rule).  On a
+    few cells picked for another reason (the back-test's universe cells the run's table left
+    out) a density of 0 is the expected value, and the warning would be noise.
+
+    Parameters
+    ----------
+    reason : str
+        Why the cells need not be reached; logged with the debug line.
+
+    Examples
+    --------
+    >>> from pipeline.grid import region_to_cells
+    >>> cells = region_to_cells((9.9, 49.9, 10.1, 50.1), 6)
+    >>> with unreached_expected("cells far from the events, by design"):
+    ...     float(kernel_density(([-60.0], [10.0]), cells, bandwidth_km=10).max())
+    0.0
+    """
+    token = _UNREACHED_EXPECTED.set(reason)
+    try:
+        yield
+    finally:
+        _UNREACHED_EXPECTED.reset(token)
 
 
 @dataclass(frozen=True)
@@ -262,6 +298,17 @@ def _warn_out_of_reach(p_lon, p_lat, w, t_lon, t_lat, h, kernel) -> None:
 
     support = float(kernel_support_km(kernel, h))
     used = np.asarray(w) > 0
+    expected = _UNREACHED_EXPECTED.get()
+    if expected is not None:
+        log.debug(
+            "kernel density is 0 in every cell: none of the %d weighted point(s) lies within"
+            " %.4g km of the %d cell(s), as expected: %s",
+            int(used.sum()),
+            support,
+            t_lon.size,
+            expected,
+        )
+        return
     hint = ""
     if np.all(np.abs(p_lon[used]) <= 90):
         tree = cKDTree(lonlat_to_xyz(t_lon, t_lat))

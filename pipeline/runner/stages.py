@@ -1951,6 +1951,7 @@ def _backtest_table(state: RunState, options: Any, digests: dict[str, str]) -> p
     seizure.
     """
     from ..builtin_factors import TRANSIT_SHARED
+    from ..density import unreached_expected
     from ..engine import LocalEngine, use_engine
     from ..evaluate import cell_universe
     from ..grid import cells_in, points_to_cells
@@ -1977,8 +1978,11 @@ def _backtest_table(state: RunState, options: Any, digests: dict[str, str]) -> p
         state, missing, state.as_of, state.seizures, [f for f in todo if not f.builtin]
     )
     # a few cells: in this process (the run's engine, a Dask cluster, is closed after the
-    # features stage), the pass over the tracks taken as the features stage made it
-    with use_engine(LocalEngine()):
+    # features stage), the pass over the tracks taken as the features stage made it; a
+    # smoothed factor that reaches none of them is 0 there, which the run's own table (the
+    # area's cells) already checked for points lying elsewhere
+    why = "back-test universe cells outside the run's table"
+    with use_engine(LocalEngine()), unreached_expected(why):
         extra = compute_features(
             todo,
             base,
