@@ -520,7 +520,9 @@ def _resolution_defaults(raw: Any) -> tuple[Any, tuple[tuple[str, str], ...]]:
     Returns the raw config with ``density.bandwidth_km``, ``evaluate.kde_bandwidth_km`` and
     ``score.fitted.bandwidths_km`` set where they were absent and their resolution's default
     (:func:`pipeline.density.default_bandwidth_km` of their kernel) exceeds 25 km (the fitted
-    list scaled by the same factor: its three scales kept), and a statement of each.
+    list scaled by the same factor: its three scales kept), ``density.auto_bandwidths_km``
+    likewise with ``bandwidth_km: auto`` (its narrowest made that default), and a statement of
+    each.
     """
     if not isinstance(raw, dict):
         return raw, ()
@@ -545,12 +547,15 @@ def _resolution_defaults(raw: Any) -> tuple[Any, tuple[tuple[str, str], ...]]:
         h = default_bandwidth_km(kernel, res)
         return h if h > DEFAULT_BANDWIDTH_KM else None
 
-    def why(kernel: str, key: str) -> str:
-        old = DEFAULT_BANDWIDTH_KM
+    def edges(n: float, fmt: str) -> str:
+        text = format(n, fmt)
+        return f"{text} edge" if float(text) == 1 else f"{text} edges"
+
+    def why(kernel: str, key: str, old: float = DEFAULT_BANDWIDTH_KM) -> str:
         return (
-            f"the default at area.resolution {res} (at least {CENTRE_EDGES[kernel]:g} edges of "
-            f"its {edge:.3g} km cells, rounded up to 5 km: the {kernel} kernel's width for a "
-            f"density taken at cell centres; {old:g} km, {old / edge:.2g} edge here, would "
+            f"the default at area.resolution {res} (at least {edges(CENTRE_EDGES[kernel], 'g')} "
+            f"of its {edge:.3g} km cells, rounded up to 5 km: the {kernel} kernel's width for a "
+            f"density taken at cell centres; {old:g} km, {edges(old / edge, '.2g')} here, would "
             f"leave a cell's centre typically {centre_error(kernel, old, res):.0%} off its "
             f"mean); set {key} to keep another"
         )
@@ -567,6 +572,30 @@ def _resolution_defaults(raw: Any) -> tuple[Any, tuple[tuple[str, str], ...]]:
                 out[section] = {**given, field: h}
                 key = f"{section}.{field}"
                 said.append((key, f"{key} {h:g} km: {why(kernel, key)}"))
+    density = out.get("density", {})
+    if (
+        isinstance(density, dict)
+        and density.get("bandwidth_km") == "auto"
+        and "auto_bandwidths_km" not in density
+    ):
+        # the candidates span 10x about the 25 km default: on cells coarser than resolution 5
+        # they are scaled as the fitted list is, the narrowest to the resolution's default
+        # (each one narrower than a centre's reach was noted when chosen, all of them at 4);
+        # from 5 on they stay as they were (the uniform's 10 and 25 km noted when chosen)
+        kernel = density.get("kernel", DensityConfig.model_fields["kernel"].default)
+        if res < 5 and (h := default(kernel)) is not None:
+            was = DensityConfig.model_fields["auto_bandwidths_km"].default
+            scale = h / min(was)
+            used = [round(float(x) * scale, 6) for x in was]
+            out["density"] = {**density, "auto_bandwidths_km": used}
+            key = "density.auto_bandwidths_km"
+            said.append(
+                (
+                    key,
+                    f"{key} {_km_list(used)} km ({_km_list(was)} km times {scale:.3g}): the "
+                    f"narrowest {h:g} km is {why(kernel, key, min(was))}",
+                )
+            )
     score = out.get("score", {})
     fitted = score.get("fitted", {}) if isinstance(score, dict) else None
     if isinstance(fitted, dict) and "bandwidths_km" not in fitted:
@@ -650,6 +679,8 @@ class Config(_Model):
         """
         seizures = bool(self.inputs.seizures) if density is None else density
         used = {"density.bandwidth_km"} if seizures else set()
+        if seizures and self.density.bandwidth_km == "auto":
+            used.add("density.auto_bandwidths_km")
         if self.score.model == "fitted":
             used.add("score.fitted.bandwidths_km")
         if self.evaluate.enabled or (self.density.auto and self.evaluate.support_km is None):

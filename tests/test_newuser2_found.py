@@ -8,9 +8,9 @@ from __future__ import annotations
 import logging
 
 import numpy as np
-from conftest import disk_cells
+from conftest import config_from, disk_cells
 
-from pipeline.density import kernel_density, unreached_expected
+from pipeline.density import centre_sampling_note, kernel_density, unreached_expected
 
 
 def _density_warnings(caplog) -> list[str]:
@@ -47,3 +47,56 @@ def test_points_reaching_no_cell_of_the_run_still_warn(caplog):
     warned = _density_warnings(caplog)
     assert len(warned) == 1 and "kernel density is 0 in every cell" in warned[0]
     assert "longitude and latitude swapped" in warned[0]
+
+
+def _auto_config(tmp_path, resolution: int, kernel: str = "quartic", **density):
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    seizures = tmp_path / "s.csv"
+    seizures.write_text("date,lat,lon\n2024-01-01,42.0,3.0\n")
+    raw = {
+        "run": {"as_of": "2024-06-30", "out_dir": str(tmp_path / "out")},
+        "area": {"bbox": [0.0, 40.0, 6.0, 45.0], "resolution": resolution},
+        "inputs": {"seizures": [{"path": str(seizures)}]},
+        "density": {"bandwidth_km": "auto", "kernel": kernel, **density},
+    }
+    return config_from(raw, tmp_path)
+
+
+def _auto_notes(cfg) -> list[str]:
+    return [n for n in cfg.resolution_default_notes() if "auto_bandwidths_km" in n]
+
+
+def test_auto_candidates_follow_a_coarse_resolution(tmp_path):
+    # resolution 4 took the fixed candidates 10-100 km, chose 50 km and then warned that it is
+    # narrower than two cell edges (52.1 km): every candidate was narrow there
+    cfg = _auto_config(tmp_path, 4)
+    got = cfg.density.auto_bandwidths_km
+    assert got == (55.0, 137.5, 275.0, 550.0)
+    assert all(centre_sampling_note("density.bandwidth_km", h, "quartic", 4) is None for h in got)
+    (note,) = _auto_notes(cfg)
+    assert note.startswith("density.auto_bandwidths_km [55, 137.5, 275, 550] km")
+    assert "at least 2 edges of its 26.1 km cells" in note
+    assert "set density.auto_bandwidths_km to keep another" in note
+
+
+def test_auto_candidates_written_or_at_resolution_5_are_kept(tmp_path):
+    written = _auto_config(tmp_path / "w", 4, auto_bandwidths_km=[10, 50])
+    assert written.density.auto_bandwidths_km == (10.0, 50.0)
+    assert _auto_notes(written) == []
+    for kernel in ("quartic", "gaussian", "uniform"):
+        at5 = _auto_config(tmp_path / kernel, 5, kernel)
+        assert at5.density.auto_bandwidths_km == (10.0, 25.0, 50.0, 100.0), kernel
+        assert _auto_notes(at5) == [], kernel
+
+
+def test_gaussian_notes_say_one_edge_not_one_edges(tmp_path):
+    # the gaussian's width is one cell edge: the notes said "at least 1 edges" / "(1 cell edges)"
+    note = centre_sampling_note("density.bandwidth_km", 20.0, "gaussian", 4)
+    assert note is not None and note.endswith(
+        "use a bandwidth of at least 26.1 km (1 cell edge) or area.resolution 5 or finer"
+    )
+    quartic = centre_sampling_note("density.bandwidth_km", 20.0, "quartic", 4)
+    assert quartic is not None and "(2 cell edges)" in quartic
+    (said,) = _auto_notes(_auto_config(tmp_path, 4, "gaussian"))
+    assert "at least 1 edge of its 26.1 km cells" in said, said
+    assert " edges" not in said.split("at least 1 edge")[1].split(";")[0]

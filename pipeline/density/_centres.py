@@ -171,6 +171,7 @@ def centre_sampling_note(
     )
     hint = f" or area.resolution {finer} or finer" if finer is not None else ""
     err = centre_error(kernel, bandwidth_km, resolution)
+    n = CENTRE_EDGES[kernel]
     reach = ": its events mostly out of its centre's reach" if err > 0.9 else ""
     return (
         f"{what} {bandwidth_km:.4g} km ({kernel} kernel) is {bandwidth_km / edge:.2g} times the "
@@ -178,5 +179,5 @@ def centre_sampling_note(
         f"each cell's centre, and with a kernel this narrow a cell holding events is typically "
         f"{err:.0%} off its density averaged over the cell (measured median{reach}; some cells "
         f"far more): its value understates or overstates the events it holds; use a bandwidth "
-        f"of at least {least:.3g} km ({CENTRE_EDGES[kernel]:g} cell edges){hint}"
+        f"of at least {least:.3g} km ({n:g} cell edge{'' if n == 1 else 's'}){hint}"
     )
