@@ -100,3 +100,40 @@ def test_gaussian_notes_say_one_edge_not_one_edges(tmp_path):
     (said,) = _auto_notes(_auto_config(tmp_path, 4, "gaussian"))
     assert "at least 1 edge of its 26.1 km cells" in said, said
     assert " edges" not in said.split("at least 1 edge")[1].split(";")[0]
+
+
+def _notebook04_config(tmp_path, monkeypatch, quick: bool):
+    """Notebook 04's own config cell (up to its pipeline run), as a researcher would copy it."""
+    import json
+    import os
+    from pathlib import Path
+
+    import yaml
+
+    import pipeline
+
+    nb = Path(__file__).resolve().parents[1] / "notebooks" / "04-real-incidents.ipynb"
+    cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
+    (code,) = ["".join(c["source"]) for c in cells if 'raw = {\n    "run"' in "".join(c["source"])]
+    code = code.split("result = pipeline.run_pipeline")[0]
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    source = tmp_path / "pirate_attacks.csv"
+    source.write_text("date,latitude,longitude,attack_type\n2020-01-01,1.0,104.0,Boarded\n")
+    monkeypatch.setenv("ROUTE_RISK_NOTEBOOK_QUICK", "1" if quick else "0")
+    scope = {"os": os, "yaml": yaml, "pipeline": pipeline, "work": tmp_path, "source": source}
+    exec(compile(code, str(nb), "exec"), scope)
+    return pipeline.load_config(tmp_path / "piracy.yaml")
+
+
+def test_notebook04_quick_run_takes_no_narrow_bandwidth(tmp_path, monkeypatch):
+    # its quick mode wrote bandwidth_km 25 at resolution 4 (under two 26.1 km edges): the run
+    # warned that the density was too narrow for its cells, in a notebook researchers copy
+    from pipeline.runner.stages import narrow_kernel_notes
+
+    quick = _notebook04_config(tmp_path / "q", monkeypatch, quick=True)
+    assert quick.area.resolution == 4
+    assert narrow_kernel_notes(quick, float(quick.density.bandwidth_km)) == []
+    # full size (README's and bench/bench_backtest.py's figures) keeps its 25 km at resolution 5
+    full = _notebook04_config(tmp_path / "f", monkeypatch, quick=False)
+    assert (full.area.resolution, full.density.bandwidth_km) == (5, 25.0)
+    assert narrow_kernel_notes(full, 25.0) == []

@@ -368,7 +368,9 @@ def real_incidents() -> list:
             "notebook when `../shared` is absent, and runs it with `ROUTE_RISK_NOTEBOOK_QUICK=1`:\n"
             "resolution-4 cells instead of 5 (about 1,900 instead of 3,900), four back-test origins\n"
             "instead of twelve and quarterly instead of monthly time slices for the emerging hot\n"
-            "spots (112 instead of 336), the rest the same."
+            "spots (112 instead of 336), the rest the same (the bandwidths are the resolution's\n"
+            "defaults). At full size its back-test is the one README.md quotes:\n"
+            "`python bench/bench_backtest.py --quick` runs these cells and records it."
         ),
         new_code_cell(
             SETUP
@@ -396,7 +398,8 @@ raw = {
     "run": {"name": "Maritime piracy (IMB-derived)", "out_dir": str(work / "out")},
     "area": {"resolution": resolution},
     "inputs": {"seizures": [{"path": str(source), "columns": {"commodity": "attack_type"}}]},
-    "density": {"bandwidth_km": 25, "half_life_days": 365},
+    # bandwidth_km unset: the resolution's default (25 km at 5, 55 km at 4, stated in the notes)
+    "density": {"half_life_days": 365},
     "score": {"model": "fitted", "factors": {"seizure_density": {"weight": 1}}},
     "evaluate": {"origins": origins, "horizon_days": 91, "train_days": 730},
     "hotspots": {"emerging": {"period": period}},
