@@ -1160,6 +1160,14 @@ def _vessel_of_tracks(
         # by its voyages, each ship once per voyage)
         tracks = int(pairs["t"].nunique())
         shared = int(pairs.loc[pairs["t"].duplicated(keep=False), "t"].nunique())
+        vessels = int(pairs["v"].nunique())
+        if shared > 0.5 * tracks and vessels >= 2 * tracks and vessels >= 3:
+            # numbered per ship (1, 2, 3 again for each): the numbers name no vessel (20
+            # ships of 3 voyages read as 3 "vessels", found only by impossible speeds)
+            return (
+                f"{tracks} track numbers shared by {vessels} vessels of {other!r} ({shared} "
+                "of them by two or more): tracks numbered per vessel, not the vessel"
+            )
         if shared > _SHARED_TRACKS * tracks:
             continue
         per_vessel = pairs.groupby("v")["t"].size()
