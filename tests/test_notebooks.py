@@ -49,3 +49,20 @@ def test_the_researcher_notebooks_exist_and_store_no_large_outputs():
         # (read as JSON: nbformat.read fills a missing id in, with a warning)
         ids = [c.get("id") for c in json.loads(p.read_text(encoding="utf-8"))["cells"]]
         assert None not in ids and len(set(ids)) == len(ids), f"{p.name}: cell ids {ids}"
+
+
+def test_the_notebooks_are_what_tools_make_notebooks_writes():
+    """A notebook edited by hand drifts from its generator, and `make notebooks` would undo it."""
+    import importlib.util
+
+    tool = Path(__file__).resolve().parents[1] / "tools" / "make_notebooks.py"
+    spec = importlib.util.spec_from_file_location("make_notebooks", tool)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert sorted(module.NOTEBOOK_CELLS) == [p.name for p in NOTEBOOKS]
+    for p in NOTEBOOKS:
+        written = module.notebook_text(module.NOTEBOOK_CELLS[p.name]())
+        assert written == p.read_text(encoding="utf-8"), (
+            f"{p.name} differs from tools/make_notebooks.py: edit the tool, then `make notebooks`"
+        )

@@ -168,27 +168,36 @@ files"""
             "`@pipeline.factor` turns a function into a registered `Factor`. `ctx` carries the\n"
             "cells, the ingested tables and the ports layer; `pipeline.sphere` has the spherical\n"
             "maths (one Earth radius for the whole package). Distances are great-circle km,\n"
-            "through a k-d tree on unit vectors (chord distance, converted to arc length)."
+            "through a k-d tree on unit vectors (chord distance, converted to arc length).\n"
+            "Its options are a pydantic model (`options=`): the runner validates\n"
+            "`factors.options.<name>` from the config and passes them as `ctx.options`."
         ),
         new_code_cell(
-            """from scipy.spatial import cKDTree
+            """import pydantic
+from scipy.spatial import cKDTree
 
 from pipeline.sphere import EARTH_RADIUS_KM, chord_to_arc_km, lonlat_to_xyz
 
 
+class PortOptions(pydantic.BaseModel):
+    scale_km: float = 50.0  # where the value halves
+
+
 @pipeline.factor(
     name="port_proximity",
-    unit="1 / (1 + km / 50)",
-    description="Closeness to the nearest port: 1 at a port, 0.5 at 50 km, falling with distance.",
+    unit="1 / (1 + km / scale_km)",
+    description="Closeness to the nearest port: 1 at a port, 0.5 at scale_km (50 km by default).",
     needs=("ports",),
+    options=PortOptions,
     missing_text="no ports layer",
+    time_dependent=False,  # ports do not move with as_of: its cache outlives a night
 )
 def port_proximity(ctx):
     lon, lat = ctx.cell_centres()
     tree = cKDTree(lonlat_to_xyz(ctx.ports["lon"].to_numpy(), ctx.ports["lat"].to_numpy()))
     chord, _ = tree.query(lonlat_to_xyz(lon, lat))
     km = chord_to_arc_km(chord * EARTH_RADIUS_KM)
-    return 1.0 / (1.0 + km / 50.0)
+    return 1.0 / (1.0 + km / ctx.options.scale_km)
 
 
 port_proximity"""
@@ -210,7 +219,10 @@ raw = {
         "tracks": [{"path": str(inputs / "ais.csv")}],
         "ports": str(inputs / "ports.csv"),
     },
-    "factors": {"plugins": ["__main__:port_proximity"]},
+    "factors": {
+        "plugins": ["__main__:port_proximity"],
+        "options": {"port_proximity": {"scale_km": 50}},
+    },
     "score": {
         "factors": {
             "seizure_density": {"weight": 0.6},
@@ -232,6 +244,20 @@ sorted(config.available_factors())"""
 except pipeline.ConfigError as exc:
     print(exc)"""
         ),
+        new_markdown_cell(
+            "A misspelt option fails at load too, naming the ones the factor takes (pydantic\n"
+            "would otherwise drop it, and the factor would run on its default):"
+        ),
+        new_code_cell(
+            """try:
+    pipeline.load_config(
+        work / "port.yaml", overrides={"factors.options": {"port_proximity": {"scale_kn": 200}}}
+    )
+except pipeline.ConfigError as exc:
+    print(exc)
+else:
+    raise AssertionError("a misspelt option must fail at load")"""
+        ),
         new_code_cell(
             """result = pipeline.run_pipeline(config)
 cols = ["hex_id", "risk", "port_proximity", "port_proximity__contrib", "vessel_hours", "vessel_hours__covered"]
@@ -245,7 +271,7 @@ result.scores.nlargest(8, "risk")[cols].round(3)"""
         new_code_cell("""result.manifest["factors"]["port_proximity"]"""),
         new_code_cell(
             """page = result.map_path.read_text(encoding="utf-8")
-assert "Closeness to the nearest port" in page and "1 / (1 + km / 50)" in page
+assert "Closeness to the nearest port" in page and "1 / (1 + km / scale_km)" in page
 assert result.scores["port_proximity"].between(0, 1).all()
 blind = ~result.scores["vessel_hours__covered"]
 print(f"{int(blind.sum())} of {len(blind)} cells have no AIS coverage (vessel-hours missing, not 0)")"""
@@ -448,8 +474,16 @@ top[["hex_id", "expected_events", "p_any_event", "relative_risk", "gi_class", "e
     ]
 
 
-def write(name: str, cells: list) -> None:
-    """Write ``cells`` as notebook ``name`` (no outputs, Python 3 kernel)."""
+NOTEBOOK_CELLS = {
+    "01-quickstart.ipynb": quickstart,
+    "02-add-a-risk-factor.ipynb": add_a_risk_factor,
+    "03-tune-and-back-test.ipynb": tune_and_back_test,
+    "04-real-incidents.ipynb": real_incidents,
+}
+
+
+def notebook_text(cells: list) -> str:
+    """Return ``cells`` as the text of a notebook (no outputs, Python 3 kernel)."""
     nb = new_notebook(cells=cells)
     for i, cell in enumerate(nb.cells):  # stable ids: regenerating gives the same file
         cell["id"] = f"cell-{i:02d}"
@@ -458,11 +492,9 @@ def write(name: str, cells: list) -> None:
         "display_name": "Python 3",
         "language": "python",
     }
-    nbformat.write(nb, NOTEBOOKS / name)
+    return nbformat.writes(nb) + "\n"
 
 
 if __name__ == "__main__":
-    write("01-quickstart.ipynb", quickstart())
-    write("02-add-a-risk-factor.ipynb", add_a_risk_factor())
-    write("03-tune-and-back-test.ipynb", tune_and_back_test())
-    write("04-real-incidents.ipynb", real_incidents())
+    for name, cells in NOTEBOOK_CELLS.items():
+        (NOTEBOOKS / name).write_text(notebook_text(cells()), encoding="utf-8")
