@@ -781,6 +781,21 @@ class Config(_Model):
         return self
 
     @model_validator(mode="after")
+    def _factors_not_named_as_model_features(self) -> Config:
+        # the fitted model refused a factor named like one of its own features only at its
+        # fit, after the whole ingest (minutes on a national run; `validate` said valid)
+        if self.score.model != "fitted":
+            return self
+        own = {*self.score.fitted.feature_names, "area"}
+        clash = sorted(own & set(self.score.factors))
+        if clash:
+            raise ValueError(
+                f"score.factors.{clash[0]}: the fitted model builds a feature of that name "
+                f"itself (its features: {sorted(own)!r}); give the factor another name"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _inputs(self) -> Config:
         if not self.inputs.seizures and not self.inputs.tracks:
             raise ValueError("inputs needs at least one seizures or tracks file")

@@ -321,6 +321,41 @@ def test_a_factor_named_as_a_fitted_feature_is_refused(small_demo):
         model.fit(events, cells, "2026-06-30", factors=table)
 
 
+hdr_kde_60km = pipeline.factor(
+    name="kde_60km", unit="u", description="Named as a smoothed count.", register=False
+)(_one)
+
+
+@pytest.mark.parametrize("model", ["fitted", "weighted"])
+def test_a_factor_named_as_a_fitted_feature_is_refused_at_load(small_demo, tmp_path, model):
+    # Before: `validate` said valid and the run refused it at the model's fit, after the
+    # whole ingest; the names follow the fitted options (a 60 km bandwidth makes kde_60km).
+    sections = {
+        **LIGHT,
+        "factors": {"plugins": ["test_factor_plugins_found:hdr_kde_60km"]},
+        "score": {
+            "model": model,
+            "fitted": {"bandwidths_km": [60]},
+            "factors": {"seizure_density": {"weight": 1}, "kde_60km": {"weight": 1}},
+        },
+    }
+    if model == "weighted":  # the model builds no such feature: the name is free
+        assert "kde_60km" in small_config(small_demo, tmp_path, **sections).score.factors
+        return
+    with pytest.raises(ConfigError, match=r"score.factors.kde_60km: the fitted model builds"):
+        small_config(small_demo, tmp_path, **sections)
+
+
+def test_the_fitted_feature_names_are_the_ones_the_model_builds(small_demo):
+    from pipeline.model import FittedOptions, build_lagged_features
+
+    events = pipeline.read_seizures(small_demo / "inputs" / "seizures.csv").frame
+    cells = np.unique(pipeline.points_to_cells(events["lon"], events["lat"], 4))
+    options = FittedOptions(bandwidths_km=(30, 60), count_windows_days=("all", 180, "horizon"))
+    built = build_lagged_features(events, cells, "2026-06-30", options)
+    assert list(options.feature_names) == list(built.names)
+
+
 @pytest.mark.parametrize("need", ["seizure", "ais", "raster:", "context:roads"])
 def test_a_need_that_names_no_input_is_refused_when_the_factor_is_made(need):
     # Before: the factor was "unknown" in every config, the message saying the config did

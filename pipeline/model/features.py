@@ -471,7 +471,7 @@ def build_lagged_features(
     names: list[str] = []
     desc: dict[str, str] = {}
     for w in options.count_windows_days:
-        key = "count_all" if w == "all" else "count_horizon" if w == "horizon" else f"count_{w:g}d"
+        key = options.count_feature(w)
         names.append(key)
         desc[key] = (
             f"events in the cell over the whole history, per {W:g} days (log1p)"
@@ -481,7 +481,7 @@ def build_lagged_features(
     kde_keys = []
     for b in options.bandwidths_km:
         for w in options.kde_windows_days:
-            key = f"kde_{b:g}km" if w == "all" else f"kde_{b:g}km_{w:g}d"
+            key = options.kde_feature(b, w)
             names.append(key)
             kde_keys.append((key, b, w))
             span = f"per {W:g} days" if w == "all" else f"in the last {w:g} days"

@@ -153,6 +153,30 @@ class FittedOptions(BaseModel):
         kde = self.kde_windows_days if self.bandwidths_km else ()
         return [float(w) for w in (*self.count_windows_days, *kde) if not isinstance(w, str)]
 
+    @staticmethod
+    def count_feature(window: Window) -> str:
+        """Name of the count feature over ``window`` (``count_365d``, ``count_all``, ...)."""
+        if window == "all":
+            return "count_all"
+        return "count_horizon" if window == "horizon" else f"count_{window:g}d"
+
+    @staticmethod
+    def kde_feature(bandwidth_km: float, window: float | str) -> str:
+        """Name of the smoothed-count feature (``kde_25km``, ``kde_25km_365d``, ...)."""
+        if window == "all":
+            return f"kde_{bandwidth_km:g}km"
+        return f"kde_{bandwidth_km:g}km_{float(window):g}d"
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        """The lagged features the model builds itself, in the design matrix's order.
+
+        With ``area`` (its offset), no factor of the score may take one of these names.
+        """
+        names = [self.count_feature(w) for w in self.count_windows_days]
+        names += [self.kde_feature(b, w) for b in self.bandwidths_km for w in self.kde_windows_days]
+        return (*names, *(["recency"] if self.recency else []))
+
     @property
     def stride(self) -> float:
         """Days between training origins."""
