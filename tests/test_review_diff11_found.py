@@ -1,0 +1,112 @@
+"""Problems found reviewing the non-ingest changes of a7ced74..a51048c (hEA).
+
+- The back-test's ``unreached_expected`` wrap (``stages._backtest_table``): its smoothed
+  factors on the universe cells the run's table left out log no warning, while a factor whose
+  points reach none of the run's own cells still warns.
+"""
+
+from __future__ import annotations
+
+import logging
+import textwrap
+
+import numpy as np
+import pandas as pd
+import yaml
+
+WARNING = "kernel density is 0 in every cell"
+
+
+def _plugin_module(folder, name: str, lon: float, lat: float) -> str:
+    """Write a plug-in module whose factor is a 2 km quartic KDE of one point at ``lon, lat``."""
+    (folder / f"{name}.py").write_text(
+        textwrap.dedent(
+            f"""
+            import pipeline
+            from pipeline.density import kernel_density
+
+
+            @pipeline.factor(name={name!r}, unit="per km2", description="One point's KDE.")
+            def {name}(ctx):
+                return kernel_density(([{lon}], [{lat}]), ctx.cells, bandwidth_km=2.0, kernel="quartic")
+            """
+        )
+    )
+    return f"{name}:{name}"
+
+
+def _state_through_features(tmp_path, monkeypatch, plugin_at: tuple[float, float], name: str):
+    """Run ingest, cells, density-parameters and features of a tiny run in process.
+
+    40 seizures about (5 E, 45 N) over two years, a 5 km density at resolution 6 and a
+    back-test universe of 20 km: the universe's cells beyond the density's reach are left
+    out of the run's table, and the back-test computes the plug-in's factor on them.
+    """
+    import pipeline
+    from pipeline.runner.cache import StageCache
+    from pipeline.runner.stages import STAGE_FUNCTIONS, RunState
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    ref = _plugin_module(tmp_path, name, *plugin_at)
+    rng = np.random.default_rng(7)
+    n = 40
+    days = np.sort(rng.uniform(0, 700, n))
+    pd.DataFrame(
+        {
+            "date": (pd.Timestamp("2022-01-01") + pd.to_timedelta(days, "D")).strftime("%Y-%m-%d"),
+            "lat": 45.0 + rng.normal(0, 0.02, n),
+            "lon": 5.0 + rng.normal(0, 0.02, n),
+        }
+    ).to_csv(tmp_path / "seizures.csv", index=False)
+    out = tmp_path / "out"
+    raw = {
+        "run": {"out_dir": str(out), "as_of": "2023-12-01"},
+        "area": {"bbox": [4.0, 44.0, 6.0, 46.0], "resolution": 6},
+        "inputs": {"seizures": [{"path": str(tmp_path / "seizures.csv")}]},
+        "density": {"bandwidth_km": 5},
+        "factors": {"plugins": [ref]},
+        "score": {"factors": {"seizure_density": {"weight": 1}, name: {"weight": 1}}},
+        "evaluate": {"origins": 2, "train_days": 180, "horizon_days": 90, "support_km": 20},
+        "hotspots": {"enabled": False},
+    }
+    (tmp_path / "run.yaml").write_text(yaml.safe_dump(raw))
+    cfg = pipeline.load_config(tmp_path / "run.yaml")
+    staging = out / "staging"
+    staging.mkdir(parents=True)
+    state = RunState(
+        cfg, pd.Timestamp(cfg.run.as_of, tz="UTC"), out, staging, StageCache(out / ".cache")
+    )
+    for stage in ("ingest", "cells", "density-parameters", "features"):
+        STAGE_FUNCTIONS[stage](state)
+    return state
+
+
+def test_back_test_universe_cells_no_point_reaches_log_no_warning(tmp_path, monkeypatch, caplog):
+    from pipeline.runner.stages import STAGE_FUNCTIONS
+
+    state = _state_through_features(tmp_path, monkeypatch, (5.0, 45.0), "near_point")
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger="pipeline"):
+        STAGE_FUNCTIONS["back-test"](state)
+    assert state.evaluation
+    warned = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert not [m for m in warned if WARNING in m], warned
+    assert any(
+        WARNING in r.getMessage() and "as expected" in r.getMessage() for r in caplog.records
+    )
+
+
+def test_a_factor_reaching_none_of_the_runs_cells_still_warns(tmp_path, monkeypatch, caplog):
+    # the plug-in's one point lies in the Caribbean: its factor is 0 on every cell of the run,
+    # which the run must say (a WARNING), back-test or not
+    from pipeline.runner.stages import STAGE_FUNCTIONS
+
+    with caplog.at_level(logging.DEBUG, logger="pipeline"):
+        state = _state_through_features(tmp_path, monkeypatch, (-60.0, 10.0), "far_point")
+        STAGE_FUNCTIONS["back-test"](state)
+    assert state.evaluation
+    warned = [
+        r for r in caplog.records if r.levelno >= logging.WARNING and WARNING in r.getMessage()
+    ]
+    assert len(warned) == 1, [r.getMessage() for r in caplog.records if WARNING in r.getMessage()]
+    assert "1 weighted point(s)" in warned[0].getMessage()
