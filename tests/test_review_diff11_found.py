@@ -1,5 +1,9 @@
 """Problems found reviewing the non-ingest changes of a7ced74..a51048c (hEA).
 
+- A run with ``density.bandwidth_km: auto`` at a coarse resolution did not state its
+  candidates scaled to the cells (``density.auto_bandwidths_km``) nor, with the back-test
+  off, the KDE bandwidth that sets auto's universe: the notes were taken from the config
+  after auto's choice had replaced ``auto`` by a number.
 - The back-test's ``unreached_expected`` wrap (``stages._backtest_table``): its smoothed
   factors on the universe cells the run's table left out log no warning, while a factor whose
   points reach none of the run's own cells still warns.
@@ -12,6 +16,7 @@ import textwrap
 
 import numpy as np
 import pandas as pd
+import pytest
 import yaml
 
 WARNING = "kernel density is 0 in every cell"
@@ -35,39 +40,31 @@ def _plugin_module(folder, name: str, lon: float, lat: float) -> str:
     return f"{name}:{name}"
 
 
-def _state_through_features(tmp_path, monkeypatch, plugin_at: tuple[float, float], name: str):
-    """Run ingest, cells, density-parameters and features of a tiny run in process.
+def _run_through_features(tmp_path, raw: dict, spread_deg: float = 0.02):
+    """Run ingest, cells, density-parameters and features of ``raw`` in process.
 
-    40 seizures about (5 E, 45 N) over two years, a 5 km density at resolution 6 and a
-    back-test universe of 20 km: the universe's cells beyond the density's reach are left
-    out of the run's table, and the back-test computes the plug-in's factor on them.
+    ``raw`` gets 40 seizures about (5 E, 45 N), ``spread_deg`` apart, over two years (2022-23),
+    its output folder and its ``as_of`` (2023-12-01).  Returns the run's state.
     """
     import pipeline
     from pipeline.runner.cache import StageCache
     from pipeline.runner.stages import STAGE_FUNCTIONS, RunState
 
-    monkeypatch.syspath_prepend(str(tmp_path))
-    ref = _plugin_module(tmp_path, name, *plugin_at)
     rng = np.random.default_rng(7)
     n = 40
     days = np.sort(rng.uniform(0, 700, n))
     pd.DataFrame(
         {
             "date": (pd.Timestamp("2022-01-01") + pd.to_timedelta(days, "D")).strftime("%Y-%m-%d"),
-            "lat": 45.0 + rng.normal(0, 0.02, n),
-            "lon": 5.0 + rng.normal(0, 0.02, n),
+            "lat": 45.0 + rng.normal(0, spread_deg, n),
+            "lon": 5.0 + rng.normal(0, spread_deg, n),
         }
     ).to_csv(tmp_path / "seizures.csv", index=False)
     out = tmp_path / "out"
     raw = {
+        **raw,
         "run": {"out_dir": str(out), "as_of": "2023-12-01"},
-        "area": {"bbox": [4.0, 44.0, 6.0, 46.0], "resolution": 6},
         "inputs": {"seizures": [{"path": str(tmp_path / "seizures.csv")}]},
-        "density": {"bandwidth_km": 5},
-        "factors": {"plugins": [ref]},
-        "score": {"factors": {"seizure_density": {"weight": 1}, name: {"weight": 1}}},
-        "evaluate": {"origins": 2, "train_days": 180, "horizon_days": 90, "support_km": 20},
-        "hotspots": {"enabled": False},
     }
     (tmp_path / "run.yaml").write_text(yaml.safe_dump(raw))
     cfg = pipeline.load_config(tmp_path / "run.yaml")
@@ -79,6 +76,26 @@ def _state_through_features(tmp_path, monkeypatch, plugin_at: tuple[float, float
     for stage in ("ingest", "cells", "density-parameters", "features"):
         STAGE_FUNCTIONS[stage](state)
     return state
+
+
+def _state_through_features(tmp_path, monkeypatch, plugin_at: tuple[float, float], name: str):
+    """A tiny run through its features stage whose plug-in is a KDE of one point.
+
+    A 5 km density at resolution 6 and a back-test universe of 20 km: the universe's cells
+    beyond the density's reach are left out of the run's table, and the back-test computes
+    the plug-in's factor on them.
+    """
+    monkeypatch.syspath_prepend(str(tmp_path))
+    ref = _plugin_module(tmp_path, name, *plugin_at)
+    raw = {
+        "area": {"bbox": [4.0, 44.0, 6.0, 46.0], "resolution": 6},
+        "density": {"bandwidth_km": 5},
+        "factors": {"plugins": [ref]},
+        "score": {"factors": {"seizure_density": {"weight": 1}, name: {"weight": 1}}},
+        "evaluate": {"origins": 2, "train_days": 180, "horizon_days": 90, "support_km": 20},
+        "hotspots": {"enabled": False},
+    }
+    return _run_through_features(tmp_path, raw)
 
 
 def test_back_test_universe_cells_no_point_reaches_log_no_warning(tmp_path, monkeypatch, caplog):
@@ -110,3 +127,23 @@ def test_a_factor_reaching_none_of_the_runs_cells_still_warns(tmp_path, monkeypa
     ]
     assert len(warned) == 1, [r.getMessage() for r in caplog.records if WARNING in r.getMessage()]
     assert "1 weighted point(s)" in warned[0].getMessage()
+
+
+@pytest.mark.parametrize("back_test", [False, True])
+def test_a_runs_notes_state_auto_candidates_scaled_to_coarse_cells(tmp_path, back_test):
+    # Before: the density-parameters stage put auto's choice (numbers) in the run's config,
+    # and the features stage took the notes from it: 'density.auto_bandwidths_km [55, ...]'
+    # (and, with the back-test off, the 55 km KDE that sets auto's universe) were said by
+    # validate but missing from the run's summary and manifest
+    raw = {
+        "area": {"bbox": [2.0, 42.0, 8.0, 48.0], "resolution": 4},
+        "density": {"bandwidth_km": "auto"},
+        "evaluate": {"enabled": back_test, "origins": 2, "train_days": 180, "horizon_days": 90},
+        "hotspots": {"enabled": False},
+    }
+    state = _run_through_features(tmp_path, raw, spread_deg=0.5)
+    assert state.density_choice is not None
+    assert state.config.density.bandwidth_km in (55.0, 137.5, 275.0, 550.0)
+    said = [n.split(" ")[0] for n in state.notes]
+    assert "density.auto_bandwidths_km" in said, state.notes
+    assert "evaluate.kde_bandwidth_km" in said, state.notes

@@ -93,6 +93,9 @@ class RunState:
     model_report: dict[str, Any] | None = None
     fitted_coefficients: Any = None
     density_choice: dict[str, Any] | None = None
+    #: The density section as the config gave it, before ``density: auto``'s choice replaced
+    #: ``auto`` by numbers in :attr:`config` (None without auto): what the notes state.
+    density_given: Any = None
     class_breaks: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)  # what the run says of itself (manifest)
     outputs: dict[str, Path] = field(default_factory=dict)
@@ -977,6 +980,7 @@ def density_parameters(state: RunState) -> None:
     chosen = d.model_copy(
         update={"bandwidth_km": choice["bandwidth_km"], "half_life_days": choice["half_life_days"]}
     )
+    state.density_given = d
     state.config = cfg.model_copy(update={"density": chosen})
     log.info(
         "density: auto chose bandwidth %s km, half-life %s days (%s)",
@@ -1085,7 +1089,12 @@ def _say_kernels_narrow_for_cells(state: RunState) -> None:
     """
     assert state.features is not None
     h = state.features.info.get(S.SEIZURE_DENSITY, {}).get("bandwidth_km")
-    for said in state.config.resolution_default_notes(density=h is not None):
+    given = state.config
+    if state.density_given is not None:
+        # auto's candidates (density.auto_bandwidths_km) and the KDE that sets its universe
+        # are stated of the config as given: the chosen numbers have no 'auto' left in them
+        given = given.model_copy(update={"density": state.density_given})
+    for said in given.resolution_default_notes(density=h is not None):
         log.info(said)
         state.notes.append(said)
     rule = state.config.density.bandwidth_km
