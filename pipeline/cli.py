@@ -419,13 +419,17 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     _check_raster_bands(config, args.config)
     context = [c.kind for c in config.inputs.context_sources()]
     polygon = config.area.polygon
+    # one line, as the pattern lines below: the config's and the polygon's names are read
+    # from the disk and the config (an escape sequence, a newline in a file name)
     print(
-        f"{args.config}: valid ({len(config.inputs.seizures)} seizure, "
-        f"{len(config.inputs.tracks)} track, {len(config.inputs.rasters)} raster, "
-        f"{len(context)} context input(s)"
-        + (f": {', '.join(context)}" if context else "")
-        + (f"; area polygon {Path(polygon).name}" if polygon is not None else "")
-        + ")"
+        one_line(
+            f"{args.config}: valid ({len(config.inputs.seizures)} seizure, "
+            f"{len(config.inputs.tracks)} track, {len(config.inputs.rasters)} raster, "
+            f"{len(context)} context input(s)"
+            + (f": {', '.join(context)}" if context else "")
+            + (f"; area polygon {Path(polygon).name}" if polygon is not None else "")
+            + ")"
+        )
     )
     if config.area.polygon is not None:  # its CRS and readability, before any data is read
         from .area import read_area

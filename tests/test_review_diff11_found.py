@@ -4,6 +4,8 @@
   candidates scaled to the cells (``density.auto_bandwidths_km``) nor, with the back-test
   off, the KDE bandwidth that sets auto's universe: the notes were taken from the config
   after auto's choice had replaced ``auto`` by a number.
+- ``route-risk validate`` printed the area polygon's file name raw (an escape sequence
+  or line separator in it reached the terminal).
 - The back-test's ``unreached_expected`` wrap (``stages._backtest_table``): its smoothed
   factors on the universe cells the run's table left out log no warning, while a factor whose
   points reach none of the run's own cells still warns.
@@ -147,3 +149,26 @@ def test_a_runs_notes_state_auto_candidates_scaled_to_coarse_cells(tmp_path, bac
     said = [n.split(" ")[0] for n in state.notes]
     assert "density.auto_bandwidths_km" in said, state.notes
     assert "evaluate.kde_bandwidth_km" in said, state.notes
+
+
+def test_validate_writes_the_area_polygons_name_on_one_line(tmp_path, capsys):
+    # Before: a0adc45 put the area polygon's file name in validate's 'valid (...)' line,
+    # printed as it is: an escape sequence in the name reached the terminal (ESC [2J clears
+    # it) and a newline began a line of the file's choosing; the pattern lines are escaped
+    from pipeline.cli import main
+
+    (tmp_path / "s.csv").write_text("date,lat,lon\n2024-01-01,45,5\n")
+    name = "aoi\x1b[2J\u2028x.geojson"
+    (tmp_path / name).write_text(
+        '{"type": "Polygon", "coordinates": [[[4, 44], [6, 44], [6, 46], [4, 46], [4, 44]]]}'
+    )
+    raw = {
+        "area": {"polygon": str(tmp_path / name), "resolution": 5},
+        "inputs": {"seizures": [{"path": str(tmp_path / "s.csv")}]},
+    }
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(raw))
+    assert main(["validate", str(tmp_path / "c.yaml"), "-q"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\u2028" not in out
+    (valid,) = [line for line in out.splitlines() if ": valid (" in line]
+    assert valid.endswith("; area polygon aoi\\x1b[2J\\u2028x.geojson)"), valid
