@@ -34,7 +34,7 @@ from ..area import (
     reject_outside_polygon,
     sea_cells,
 )
-from ..config import Config, as_of_day
+from ..config import Config, DensityConfig, as_of_day
 from ..errors import ConfigError, DataQualityError, InputError, SourceUnreadable
 from ..features import FeatureTable, compute_features
 from ..ingest.stream import PingStore
@@ -95,7 +95,7 @@ class RunState:
     density_choice: dict[str, Any] | None = None
     #: The density section as the config gave it, before ``density: auto``'s choice replaced
     #: ``auto`` by numbers in :attr:`config` (None without auto): what the notes state.
-    density_given: Any = None
+    density_given: DensityConfig | None = None
     class_breaks: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)  # what the run says of itself (manifest)
     outputs: dict[str, Path] = field(default_factory=dict)
