@@ -103,7 +103,7 @@ def _state_through_features(tmp_path, monkeypatch, plugin_at: tuple[float, float
 def test_back_test_universe_cells_no_point_reaches_log_no_warning(tmp_path, monkeypatch, caplog):
     from pipeline.runner.stages import STAGE_FUNCTIONS
 
-    state = _state_through_features(tmp_path, monkeypatch, (5.0, 45.0), "near_point")
+    state = _state_through_features(tmp_path, monkeypatch, (5.0, 45.0), "diff11_near_point")
     caplog.clear()
     with caplog.at_level(logging.DEBUG, logger="pipeline"):
         STAGE_FUNCTIONS["back-test"](state)
@@ -121,7 +121,7 @@ def test_a_factor_reaching_none_of_the_runs_cells_still_warns(tmp_path, monkeypa
     from pipeline.runner.stages import STAGE_FUNCTIONS
 
     with caplog.at_level(logging.DEBUG, logger="pipeline"):
-        state = _state_through_features(tmp_path, monkeypatch, (-60.0, 10.0), "far_point")
+        state = _state_through_features(tmp_path, monkeypatch, (-60.0, 10.0), "diff11_far_point")
         STAGE_FUNCTIONS["back-test"](state)
     assert state.evaluation
     warned = [
