@@ -22,8 +22,16 @@ _PRELOAD = ["pipeline.cli", "pipeline.run", "pipeline.transit", "pipeline.render
 _CALLS = itertools.count()
 
 
-def _main(argv: list[str], env: dict[str, str | None], stdout_path: str, stderr_path: str) -> None:
-    """Run ``route-risk ARGV`` with ``env`` applied, its output into files (in the child)."""
+def _main(
+    argv: list[str],
+    env: dict[str, str | None],
+    cwd: str | None,
+    stdout_path: str,
+    stderr_path: str,
+) -> None:
+    """Run ``route-risk ARGV`` with ``env`` applied in ``cwd``, its output into files (in the child)."""
+    if cwd is not None:
+        os.chdir(cwd)
     for key, value in env.items():
         if value is None:
             os.environ.pop(key, None)
@@ -83,22 +91,31 @@ def run_code_forked(code: str, argv: list[str], folder: Path, timeout=600) -> st
 
 
 def run_forked(
-    argv: list[str], folder: Path, env: dict[str, str | None] | None = None, timeout=300
+    argv: list[str],
+    folder: Path,
+    env: dict[str, str | None] | None = None,
+    timeout=300,
+    cwd: Path | None = None,
 ) -> tuple[int | None, str, str]:
     """Run ``route-risk ARGV`` in a forked process; return its exit code, stdout and stderr.
 
     The exit code is the process's: the command's return value, or ``-signal`` when a
     signal ended it (``-9`` for SIGKILL), as :attr:`subprocess.CompletedProcess.returncode`.
-    ``env`` sets (or, with ``None``, removes) environment variables in the child only.
-    The output is kept in ``folder`` (``N.stdout`` and ``N.stderr``, N counting the calls).
+    ``env`` sets (or, with ``None``, removes) environment variables in the child only, and
+    ``cwd`` is its working directory (a relative path on the command line).  The output is kept in ``folder`` (``N.stdout`` and ``N.stderr``, N counting the calls).
     """
-    return start_forked(argv, folder, env).wait(timeout)
+    return start_forked(argv, folder, env, cwd).wait(timeout)
 
 
-def start_forked(argv: list[str], folder: Path, env: dict[str, str | None] | None = None) -> Forked:
+def start_forked(
+    argv: list[str],
+    folder: Path,
+    env: dict[str, str | None] | None = None,
+    cwd: Path | None = None,
+) -> Forked:
     """Start ``route-risk ARGV`` as :func:`run_forked` does; return it running.
 
     Its stderr is written to ``Forked.stderr`` as it goes (a test can wait for a line).
     """
-    args = (list(argv), dict(env or {}))
+    args = (list(argv), dict(env or {}), None if cwd is None else str(cwd))
     return Forked(_main, args, folder, f"route-risk {' '.join(argv)}")

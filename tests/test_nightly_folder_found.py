@@ -19,16 +19,61 @@ from pipeline.run import run_history, run_status
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
 
 
-def _cli(*args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess:
-    """Run ``route-risk`` as a scheduler would (a new process, text logs, ``env`` added)."""
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", *args, "--log-format", "text"],
+def _cli(
+    *args: str, logs: Path, cwd: Path | None = None, **env: str
+) -> subprocess.CompletedProcess:
+    """Run ``route-risk`` as a scheduler would (a new process, text logs, ``env`` added).
+
+    The process is forked from tests/_forked.py's server, which imported the pipeline once
+    (a fresh interpreter spends about 1.5 s of CPU on its imports; six commands here): still a
+    process of its own, with its own lock file descriptions, exit code and signals; its
+    output is kept in ``logs``.  :func:`_cli_fresh` starts a fresh interpreter where the
+    claim is about the process's start (its time zone).
+    """
+    from _forked import run_forked
+
+    argv = [*args, "--log-format", "text"]
+    code, out, err = run_forked(argv, logs, env=env, cwd=cwd)
+    return subprocess.CompletedProcess(argv, code, out, err)
+
+
+#: Runs each command line of ``sys.argv[1]`` (JSON) through ``route-risk``'s ``main`` in turn,
+#: printing each one's exit code and a separator line after its output.
+_COMMANDS = """
+import json, sys
+from pipeline.cli import main
+for argv in json.loads(sys.argv[1]):
+    code = main(argv)
+    for stream in (sys.stdout, sys.stderr):
+        print(f"--- exit {code}", file=stream, flush=True)
+"""
+
+
+def _cli_fresh(*commands: list[str], **env: str) -> list[subprocess.CompletedProcess]:
+    """Run ``commands`` in turn in one fresh interpreter started with ``env`` added.
+
+    For the claims about what a process reads as it starts (``TZ``): the commands see the
+    environment from the interpreter's first import on, as a night started by cron would; one
+    interpreter for the lot pays its imports once.
+    """
+    import json
+
+    argvs = [[*c, "--log-format", "text"] for c in commands]
+    proc = subprocess.run(
+        [sys.executable, "-c", _COMMANDS, json.dumps(argvs)],
         capture_output=True,
         text=True,
-        cwd=cwd,
         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), **env},
         check=False,
     )
+    assert proc.returncode == 0, proc.stderr
+    outs = re.split(r"^--- exit (-?\d+)\n", proc.stdout, flags=re.M)
+    errs = re.split(r"^--- exit (-?\d+)\n", proc.stderr, flags=re.M)
+    assert len(outs) == len(errs) == 2 * len(argvs) + 1, (proc.stdout, proc.stderr)
+    return [
+        subprocess.CompletedProcess(argv, int(outs[2 * i + 1]), outs[2 * i], errs[2 * i])
+        for i, argv in enumerate(argvs)
+    ]
 
 
 @pytest.mark.skipif(
@@ -60,7 +105,7 @@ def test_copies_made_with_cp_tar_or_zip_stand_alone(published, tmp_path):
     subprocess.run(["zip", "-qr", str(tmp_path / "o.zip"), "cp"], cwd=tmp_path, check=True)
     subprocess.run(["unzip", "-q", str(tmp_path / "o.zip")], cwd=zipped, check=True)
     assert (zipped / "cp" / "risk_map.html").read_bytes() == map_bytes
-    proc = _cli("status", str(zipped / "cp"))
+    proc = _cli("status", str(zipped / "cp"), logs=tmp_path / "logs")
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
     assert "current' is not the link route-risk makes" in proc.stderr
 
@@ -126,7 +171,7 @@ def test_a_run_into_a_copy_given_by_out_is_a_new_run_that_names_its_folder(publi
     # (the command line alone says 'moved', which does not say where)
     elsewhere = tmp_path / "cron-home"
     shutil.copytree(out, elsewhere / "moved", symlinks=True)
-    proc = _cli("run", str(cfg.source), "--out", "moved", cwd=elsewhere)
+    proc = _cli("run", str(cfg.source), "--out", "moved", cwd=elsewhere, logs=tmp_path / "logs")
     assert proc.returncode == 0, proc.stderr
     m = json.loads((elsewhere / "moved" / "manifest.json").read_text())
     assert m["config"]["run"]["out_dir"] == str(elsewhere / "moved")
@@ -142,7 +187,7 @@ def test_an_output_folder_that_is_itself_a_link_is_refused_naming_the_folder_it_
     before = sorted(p.name for p in real.iterdir())
     link = tmp_path / "www-maps"  # a deploy link: the web server serves this path
     link.symlink_to(real, target_is_directory=True)
-    proc = _cli("run", str(cfg.source), "--out", str(link), "--force")
+    proc = _cli("run", str(cfg.source), "--out", str(link), "--force", logs=tmp_path / "logs")
     assert proc.returncode == 2
     err = proc.stderr.strip().splitlines()
     assert len(err) == 1 and "Traceback" not in proc.stderr
@@ -172,8 +217,8 @@ def test_a_busy_folder_says_which_host_s_process_holds_its_lock(
     # host no process holds it, so 'wait for it to finish' alone sends the operator to ps
     monkeypatch.setattr("socket.gethostname", lambda: "nas-a")
     with P.lock(shared):
-        busy = _cli("run", str(cfg.source), "--out", str(shared))
-        status = _cli("status", str(shared))
+        busy = _cli("run", str(cfg.source), "--out", str(shared), logs=tmp_path / "logs")
+        status = _cli("status", str(shared), logs=tmp_path / "logs")
         st = run_status(shared)
     assert busy.returncode == 75, busy.stderr
     said = f"process {os.getpid()} on host 'nas-a' since "
@@ -202,24 +247,31 @@ def test_the_tz_of_the_night_changes_no_id_time_or_day(published, tmp_path):
 
     cfg, out, run_id = published
     auckland = {"TZ": "Pacific/Auckland"}  # UTC+13 in December: its date is often UTC's + 1
-    # cron (TZ unset) made the run; a shell in Auckland finds it up to date
-    again = _cli("run", str(cfg.source), **auckland)
-    assert again.returncode == 0 and f"since run {run_id}" in again.stderr
     copy = tmp_path / "tz"
     shutil.copytree(out, copy, symlinks=True)
     before = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    proc = _cli("run", str(cfg.source), "--out", str(copy), "--as-of", "yesterday", **auckland)
+    # cron (TZ unset) made the run; a shell in Auckland finds it up to date, runs into a
+    # copy as of yesterday and reads its history and status
+    again, proc, hist, status = _cli_fresh(
+        ["run", str(cfg.source)],
+        ["run", str(cfg.source), "--out", str(copy), "--as-of", "yesterday"],
+        ["history", str(copy)],
+        ["status", str(copy)],
+        **auckland,
+    )
     after = dt.datetime.now(dt.UTC)
+    assert again.returncode == 0 and f"since run {run_id}" in again.stderr
     assert proc.returncode == 0, proc.stderr
     m = json.loads((copy / "manifest.json").read_text())
     started = dt.datetime.fromisoformat(m["started"])
     assert started.utcoffset() == dt.timedelta(0) and before <= started <= after
     assert m["run_id"][:16] == started.strftime("%Y%m%dT%H%M%SZ")
     assert m["as_of"] == (started.date() - dt.timedelta(days=1)).isoformat()
-    hist = _cli("history", str(copy), **auckland).stdout.splitlines()
-    assert hist[-1].startswith(f"* {m['run_id']}  ok          {m['finished'][:19]}Z")
-    status = _cli("status", str(copy), **auckland).stdout
-    assert f"finished {m['finished'][:19]}Z" in status and "map age 0.0 h" in status
+    assert hist.returncode == 0
+    assert hist.stdout.splitlines()[-1].startswith(
+        f"* {m['run_id']}  ok          {m['finished'][:19]}Z"
+    )
+    assert f"finished {m['finished'][:19]}Z" in status.stdout and "map age 0.0 h" in status.stdout
 
 
 def test_a_folder_on_a_file_system_without_links_is_refused_before_any_work(
@@ -304,6 +356,7 @@ def test_a_run_killed_between_its_folder_and_the_switch_is_not_said_ok(published
         str(folder),
         "--force",
         "-q",
+        logs=tmp_path / "logs",
         **{FAILPOINT_ENV: "publish: links"},
     )
     assert proc.returncode == -9, proc.stderr
