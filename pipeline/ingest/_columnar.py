@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import struct
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -27,6 +27,7 @@ __all__ = [
     "IPC_SUFFIXES",
     "arrow_kind",
     "check_expansion",
+    "exact_columns",
     "exact_frame",
     "iter_batches",
     "read_bounded",
@@ -380,6 +381,19 @@ def read_bounded(path: str | Path, limit_mb: float | None, name: str) -> pa.Tabl
 _EXACT_FLOAT_INT = 2**53
 
 
+def _rounded_by_pandas(column: pa.ChunkedArray | pa.Array) -> bool:
+    """Whether pandas rounds ``column``: integers, a null, and a value beyond 2**53."""
+    import pyarrow.compute as pc
+
+    if not pa.types.is_integer(column.type):
+        return False
+    if not column.null_count or len(column) == column.null_count:
+        return False
+    ends = pc.min_max(column)
+    low, high = ends["min"].as_py(), ends["max"].as_py()
+    return max(abs(low), abs(high)) > _EXACT_FLOAT_INT
+
+
 def exact_frame(data: pa.Table | pa.RecordBatch) -> pd.DataFrame:
     """Return ``data.to_pandas()``, an integer column that a float cannot hold as text.
 
@@ -393,14 +407,48 @@ def exact_frame(data: pa.Table | pa.RecordBatch) -> pd.DataFrame:
     import pyarrow.compute as pc
 
     for i, field in enumerate(data.schema):
-        if not pa.types.is_integer(field.type):
-            continue
-        column = data.column(i)
-        if not column.null_count or len(column) == column.null_count:
-            continue
-        ends = pc.min_max(column)
-        low, high = ends["min"].as_py(), ends["max"].as_py()
-        if max(abs(low), abs(high)) <= _EXACT_FLOAT_INT:
-            continue
-        data = data.set_column(i, pa.field(field.name, pa.string()), pc.cast(column, pa.string()))
+        if _rounded_by_pandas(data.column(i)):
+            column = pc.cast(data.column(i), pa.string())
+            data = data.set_column(i, pa.field(field.name, pa.string()), column)
     return data.to_pandas()
+
+
+def exact_columns(
+    frame: pd.DataFrame, read_columns: Callable[[list[str]], pa.Table], name: str
+) -> pd.DataFrame:
+    """Return ``frame`` with the integer columns that it holds rounded as :func:`exact_frame` does.
+
+    For a layer that a library turned into pandas (GeoPandas: GeoParquet, GeoJSON and the
+    other GDAL formats), where one null made a 64-bit integer column float64 and two ids
+    beyond 2**53 one.  Only a float64 column holding a value of 2**53 or more can be one:
+    ``read_columns`` reads those columns again as Arrow (the file's own integers), and
+    each that is integers with a null is put in as text, as :func:`exact_frame` writes it.
+
+    Raises
+    ------
+    SourceUnreadable
+        The columns read again are not as many rows as ``frame``.
+    """
+    from ..errors import SourceUnreadable
+
+    big = [
+        c
+        for c in frame.columns
+        if isinstance(c, str)
+        and frame[c].dtype == "float64"
+        and bool((frame[c].abs() >= _EXACT_FLOAT_INT).any())
+    ]
+    if not big:
+        return frame
+    table = read_columns(big)
+    if table.num_rows != len(frame):
+        raise SourceUnreadable(
+            f"{name}: columns {big[:10]!r} read again gave {table.num_rows} rows, not "
+            f"{len(frame)}: the file changed while it was read?"
+        )
+    exact = exact_frame(table.select([c for c in big if c in table.column_names]))
+    frame = frame.copy()
+    for c in exact.columns:
+        if exact[c].dtype != "float64":
+            frame[c] = exact[c].set_axis(frame.index)
+    return frame

@@ -7,6 +7,7 @@ accept the same formats and fail with the same one-line messages.
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import os
@@ -27,6 +28,7 @@ from ._archive import (
     read_compressed,
     read_member,
 )
+from ._columnar import exact_columns
 from ._json import geometries_as_written, looks_like_json_records
 
 log = logging.getLogger(__name__)
@@ -323,6 +325,8 @@ def _read_kml(target: str, name: str, max_uncompressed_mb: float | None):
     parts = []
     for layer in pyogrio.list_layers(target)[:, 0]:
         part = gpd.read_file(target, engine="pyogrio", layer=str(layer))
+        read_columns = functools.partial(_ogr_columns, target, {"layer": str(layer)})
+        part = exact_columns(part, read_columns, name)
         part = part.drop(columns=[c for c in _KML_STYLE if c in part.columns])
         for c in part.columns:
             if pd.api.types.is_datetime64_any_dtype(part[c].dtype):
@@ -690,6 +694,13 @@ def spatial_layer(
     )
 
 
+def _ogr_columns(target: str, kwargs: dict[str, Any], columns: list[str]) -> Any:
+    """Read ``columns`` of a GDAL layer as an Arrow table (its 64-bit integers exact)."""
+    import pyogrio
+
+    return pyogrio.read_arrow(target, columns=columns, read_geometry=False, **kwargs)[1]
+
+
 def read_vector(
     target: str,
     name: str,
@@ -729,6 +740,7 @@ def read_vector(
                     gdf = gpd.GeoDataFrame.from_arrow(table)
                 else:
                     gdf = gpd.read_feather(target)
+                gdf = exact_columns(gdf, table.select, name)
             elif max_uncompressed_mb is not None:
                 md = pq.ParquetFile(target).metadata
                 # Dictionary and run-length encodings hide the size in memory: count at
@@ -748,6 +760,7 @@ def read_vector(
                 if b"geo" not in meta:
                     return _nested_as_text(exact_frame(pq.read_table(target))), None, None
                 gdf = gpd.read_parquet(target)
+                gdf = exact_columns(gdf, lambda cols: pq.read_table(target, columns=cols), name)
         elif fmt == "kml":
             gdf = _read_kml(target, name, max_uncompressed_mb)
         else:
@@ -774,6 +787,7 @@ def read_vector(
                     "ignore", message=".*ESRIJSON does not support open option FOREIGN_MEMBERS"
                 )
                 gdf = gpd.read_file(target, engine="pyogrio", **kwargs)
+                gdf = exact_columns(gdf, functools.partial(_ogr_columns, target, kwargs), name)
         if target.lower().endswith(_SEQ_SUFFIXES):
             _check_sequence(target, name, len(gdf))
     except SourceUnreadable:

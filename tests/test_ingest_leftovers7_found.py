@@ -1,0 +1,75 @@
+"""Ingest problems left alone by the last review, found and fixed (tiny synthetic inputs).
+
+1. 64-bit integer vessel ids with a missing one in a GeoJSON or GeoParquet track file were
+   rounded through float64 (two ships one track), whole, in chunks and in a Dask run alike.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from _ingest_stage import track_outcome
+
+HOWS = ("whole", "chunks", "parts")
+
+
+def _pings_of(outcome) -> pd.DataFrame:
+    assert outcome[0] != "refused", outcome
+    return pq.read_table(io.BytesIO(outcome[1])).to_pandas()
+
+
+def _big_id_layer(tmp_path, fmt: str):
+    """Two ships of ids 2**53 and 2**53 + 1 reporting in turn, one ping without an id."""
+    n = 24
+    ids = [None if i == 5 else 2**53 + i % 2 for i in range(n)]
+    times = pd.date_range("2024-01-01", periods=n, freq="1min", tz="UTC")
+    lon = [-1 + i / 1e5 for i in range(n)]
+    lat = [50 + i / 1e5 for i in range(n)]
+    if fmt == "geojson":
+        path = tmp_path / "t.geojson"
+        feats = [
+            {
+                "type": "Feature",
+                "properties": {"vessel_id": ids[i], "timestamp": times[i].isoformat()},
+                "geometry": {"type": "Point", "coordinates": [lon[i], lat[i]]},
+            }
+            for i in range(n)
+        ]
+        path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+        return path
+    import shapely
+
+    # as GDAL, DuckDB or Sedona write GeoParquet: no pandas metadata to restore a nullable int
+    geo = {
+        "version": "1.0.0",
+        "primary_column": "geometry",
+        "columns": {"geometry": {"encoding": "WKB", "geometry_types": ["Point"]}},
+    }
+    table = pa.table(
+        {
+            "vessel_id": pa.array(ids, pa.int64()),
+            "timestamp": pa.array(times),
+            "geometry": shapely.to_wkb(shapely.points(lon, lat)),
+        }
+    ).replace_schema_metadata({b"geo": json.dumps(geo).encode()})
+    path = tmp_path / "t.parquet"
+    pq.write_table(table, path)
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "geoparquet"])
+def test_64_bit_ids_with_a_missing_one_stay_two_vessels_in_layers(tmp_path, fmt):
+    path = _big_id_layer(tmp_path, fmt)
+    got = {how: track_outcome(path, how, 10, tmp_path) for how in HOWS}
+    for how in HOWS:
+        pings = _pings_of(got[how])
+        assert sorted(pings["vessel_id"].unique()) == [str(2**53), str(2**53 + 1)], how
+        assert got[how][0] == {"vessel_missing": 1}, how
+        assert len(pings) == 23, how
+    assert got["whole"][1] == got["chunks"][1] == got["parts"][1]
+    assert got["whole"][2] == got["chunks"][2] == got["parts"][2]
