@@ -73,3 +73,29 @@ def test_64_bit_ids_with_a_missing_one_stay_two_vessels_in_layers(tmp_path, fmt)
         assert len(pings) == 23, how
     assert got["whole"][1] == got["chunks"][1] == got["parts"][1]
     assert got["whole"][2] == got["chunks"][2] == got["parts"][2]
+
+
+_QUOTED_LINES = (
+    'date,lat,lon,commodity,note{h}\n2024-01-01,43.1,5.1,cocaine,"boarded at dawn,\nfound in hold"{r}\n'
+    '2024-01-02,43.2,5.2,cocaine,plain{r}\n2024-01-03,43.3,5.3,"cannabis,\nheroin",x{r}\n'
+)
+
+
+@pytest.mark.parametrize("header_too", [False, True])
+def test_a_delimiter_before_a_line_break_inside_a_quoted_value_is_the_values_own(
+    tmp_path, header_too
+):
+    from pipeline.ingest import read_seizures
+
+    plain = tmp_path / "plain.csv"
+    plain.write_text(_QUOTED_LINES.format(h="", r=""))
+    ending = tmp_path / "ending.csv"
+    ending.write_text(_QUOTED_LINES.format(h="," if header_too else "", r=","))
+    want = read_seizures(plain).frame
+    got = read_seizures(ending)
+    assert list(got.frame["note"]) == ["boarded at dawn,\nfound in hold", "plain", "x"]
+    pd.testing.assert_frame_equal(
+        got.frame.drop(columns="source_file"), want.drop(columns="source_file")
+    )
+    said = " ".join(got.notes)
+    assert ("every line ends with ','" if header_too else "3 of the lines below") in said

@@ -134,6 +134,11 @@ class TextTable:
     #: whether one delimiter was dropped from the end of the records below a plain header
     #: (:func:`read_text_table`'s ``records_trailing``, decided or given)
     records_trailing: bool = False
+    #: line ends inside a quoted value (a value of several lines), where no delimiter is
+    #: dropped, and how many of them the delimiter came before (counted only when the
+    #: records' trailing delimiter was dropped)
+    inner_line_ends: int = 0
+    inner_delimiters: int = 0
 
 
 #: The encoding recorded for a file whose lines are partly UTF-8 and partly cp1252 (two exports
@@ -395,6 +400,7 @@ def read_text_table(
         )
     skipped = 0
     trailing = False
+    stripped = note_at = 0  # the first line whose trailing delimiter is dropped (0: none)
     if find_header:
         skipped, delim = _title_lines(head, delimiter)
         if skipped:
@@ -422,17 +428,7 @@ def read_text_table(
         # forget it on the last line: drop one trailing delimiter from every line instead
         # of losing that record as ragged.
         header = header[:-1]
-        lines = data.count(b"\n") + (not data.endswith(b"\n"))
-        data, ended = _strip_trailing_delimiter(data, delim)
-        if ended >= lines - 1:  # the last line may have forgotten it
-            notes.append(
-                f"{name}: every line ends with {delim!r}; the empty last column is ignored"
-            )
-        else:  # a header that alone ends so was said to be every line
-            notes.append(
-                f"{name}: the header and {ended - 1} of the {lines - 1} lines below it end "
-                f"with {delim!r}; the empty last column is ignored"
-            )
+        stripped, note_at = 1, len(notes)  # from the header line on
     elif len(header) > 1 and (
         records_trailing
         if records_trailing is not None
@@ -442,14 +438,7 @@ def read_text_table(
         # the named ones): every record below a plain header ends with the delimiter.  Read
         # as ragged, every record of the file was rejected.
         trailing = True
-        body = data.find(b"\n") + 1
-        rest, ended = _strip_trailing_delimiter(data[body:], delim)
-        data = data[:body] + rest
-        if ended:  # counted so that the notes of a file's chunks add up to the whole's
-            notes.append(
-                f"{name}: {ended} of the lines below the header end with {delim!r} "
-                "(the header does not); the empty last column is ignored"
-            )
+        stripped, note_at = 2, len(notes)  # from the line below the header on
     names = _unique_names(header)
     if not names:
         raise SourceUnreadable(f"{name}: no header line found")
@@ -459,7 +448,33 @@ def read_text_table(
             "table of records as exported; keep the columns the records need"
         )
     keep = [c for c in names if c in set(usecols)] if usecols is not None else None
-    table = _parse_table(data, name, names, delim, notes, keep)
+    if stripped:
+        # The line ends inside a quoted value (a note of several lines) are no record's
+        # end: their delimiter is the value's own; _parse_table finds them and keeps it.
+        original = data
+        data, ended = _strip_trailing_delimiter(data, delim, first_line=stripped)
+        table = _parse_table(data, name, names, delim, notes, keep, restore=(original, stripped))
+        ended -= table.inner_delimiters
+        lines = data.count(b"\n") - table.inner_line_ends
+        if stripped == 2 and ended:  # counted so that a file's chunks' notes add up
+            table.notes.insert(
+                note_at,
+                f"{name}: {ended} of the lines below the header end with {delim!r} "
+                "(the header does not); the empty last column is ignored",
+            )
+        elif stripped == 1 and ended >= lines - 1:  # the last line may have forgotten it
+            table.notes.insert(
+                note_at,
+                f"{name}: every line ends with {delim!r}; the empty last column is ignored",
+            )
+        elif stripped == 1:  # a header that alone ends so was said to be every line
+            table.notes.insert(
+                note_at,
+                f"{name}: the header and {ended - 1} of the {lines - 1} lines below it end "
+                f"with {delim!r}; the empty last column is ignored",
+            )
+    else:
+        table = _parse_table(data, name, names, delim, notes, keep)
     table.encoding = enc
     table.records_trailing = trailing
     if skipped:
@@ -612,15 +627,30 @@ def _records_end_with_delimiter(head: str, delim: str, n_names: int) -> bool:
     return bool(records) and shaped >= 0.9 * len(records)
 
 
-def _strip_trailing_delimiter(data: bytes, delim: str) -> tuple[bytes, int]:
-    """Remove one delimiter right before each line end (and at the very end).
+def _strip_trailing_delimiter(
+    data: bytes, delim: str, first_line: int = 1, kept: np.ndarray | None = None
+) -> tuple[bytes, int]:
+    """Remove one delimiter right before each line end of ``data`` (LF line ends, the last too).
 
-    Returns the data and the number of lines that ended with the delimiter.
+    Only from physical line ``first_line`` on, and never at the end of a line in ``kept``
+    (1-based: the line ends inside a quoted value).  Returns the data and the number of
+    lines whose delimiter was removed.
     """
-    d = re.escape(delim.encode("utf-8"))
-    data, inner = re.subn(d + rb"(\r?\n)", rb"\1", data)
-    data, last = re.subn(d + rb"\Z", b"", data)
-    return data, inner + last
+    d = delim.encode("utf-8")
+    arr = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(arr == 10)
+    if len(d) != 1 or not len(ends):
+        return data, 0
+    at = ends - 1
+    drop = (at >= 0) & (arr[np.maximum(at, 0)] == d[0])
+    drop[: first_line - 1] = False
+    if kept is not None and len(kept):
+        drop[kept - 1] = False
+    if not drop.any():
+        return data, 0
+    mask = np.ones(len(arr), dtype=bool)
+    mask[at[drop]] = False
+    return arr[mask].tobytes(), int(drop.sum())
 
 
 #: Bytes pyarrow parses at a time; one record must fit in a block.
@@ -679,8 +709,17 @@ def _parse_table(
     delim: str,
     notes: list[str],
     keep: list[str] | None = None,
+    restore: tuple[bytes, int] | None = None,
 ) -> TextTable:
+    """Parse ``data`` (LF line ends) into a :class:`TextTable` of physical lines.
+
+    ``restore``: ``data`` is ``(original, first_line)`` with one delimiter dropped before
+    every line end from ``first_line`` on (:func:`_strip_trailing_delimiter`); the line ends
+    inside quoted values found here get theirs back (a value's own comma before its line
+    break was lost otherwise) and are counted in the table's ``inner_*`` fields.
+    """
     table, bad = _arrow_table(data, name, names, delim, keep)
+    inner_ends = inner_delims = 0
     n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     bad_rows: list[int | None] = [b[0] for b in bad]
     broken = _Scan.empty()
@@ -692,14 +731,26 @@ def _parse_table(
         lines = np.setdiff1d(candidates, bad_lines, assume_unique=True)
     else:  # blank lines or values spanning lines: count physical lines exactly
         scan = _scan_records(data.decode("utf-8"), delim, len(names))
+        again = False
+        if restore is not None and len(scan.inner):
+            # a delimiter dropped before no record's end changed no line and no record
+            # (it lay inside a quoted value): the scan holds for the data restored
+            original, first_line = restore
+            inner_ends = len(scan.inner)
+            data, n_all = _strip_trailing_delimiter(original, delim, first_line)
+            data, n_kept = _strip_trailing_delimiter(original, delim, first_line, scan.inner)
+            inner_delims = n_all - n_kept
+            again = inner_delims > 0
         if len(scan.broken):
             # A quote opened and never closed swallowed the records after it: that line is
             # rejected and the parse restarts on the next line (the line is blanked, so every
             # physical line number stays what it was).
             broken = scan
             data = _blank_lines(data, scan.broken)
-            table, bad = _arrow_table(data, name, names, delim, keep)
+            again = True
             notes.append(_broken_note(name, scan))
+        if again:
+            table, bad = _arrow_table(data, name, names, delim, keep)
         lines, ragged = scan.records, scan.ragged
         if len(lines) != table.num_rows:
             log.warning("%s: could not map records to lines; using record numbers", name)
@@ -732,7 +783,16 @@ def _parse_table(
             columns=list(REJECT_COLUMNS),
         )
         bad_df = pd.concat([bad_df, quote_df], ignore_index=True)
-    return TextTable(frame, lines, bad_df, notes, delim, len(bad_df))
+    return TextTable(
+        frame,
+        lines,
+        bad_df,
+        notes,
+        delim,
+        len(bad_df),
+        inner_line_ends=inner_ends,
+        inner_delimiters=inner_delims,
+    )
 
 
 @dataclass
@@ -744,11 +804,12 @@ class _Scan:
     broken: np.ndarray  # lines that open a quote which swallows what follows
     broken_text: list[str]
     broken_why: list[str]
+    inner: np.ndarray  # lines whose line end lies inside a quoted value of a record
 
     @classmethod
     def empty(cls) -> _Scan:
         e = np.empty(0, "int64")
-        return cls(e, e, e, [], [])
+        return cls(e, e, e, [], [], e)
 
 
 def _fields(line: str, delim: str) -> list[str]:
@@ -807,6 +868,7 @@ def _scan_records(text: str, delim: str, n_cols: int) -> _Scan:
     ragged: list[int] = []
     broken: list[int] = []
     why: list[str] = []
+    inner: list[range] = []
     pos = 0  # index of the next line to read
     header = True
     limit = csv.field_size_limit()
@@ -830,6 +892,8 @@ def _scan_records(text: str, delim: str, n_cols: int) -> _Scan:
                         break
                 if row:  # only an empty line is skipped, as pyarrow skips it
                     (out if len(row) == n_cols else ragged).append(start)
+                if end > start:
+                    inner.append(range(start, end))
                 start = end + 1
             if restart is None:
                 break
@@ -842,6 +906,7 @@ def _scan_records(text: str, delim: str, n_cols: int) -> _Scan:
         np.asarray(broken, dtype="int64"),
         [lines[b - 1] for b in broken],
         why,
+        np.fromiter((k for r in inner for k in r), dtype="int64"),
     )
 
 
