@@ -2,6 +2,10 @@
 
 1. 64-bit integer vessel ids with a missing one in a GeoJSON or GeoParquet track file were
    rounded through float64 (two ships one track), whole, in chunks and in a Dask run alike.
+2. The trailing-delimiter rule dropped a delimiter before a line break inside a quoted value
+   too ('cannabis,<LF>heroin' read 'cannabis heroin').
+3. An all-quoted export whose records end with ,"" (an empty quoted column past the named
+   ones) was every record ragged.
 """
 
 from __future__ import annotations
@@ -99,3 +103,39 @@ def test_a_delimiter_before_a_line_break_inside_a_quoted_value_is_the_values_own
     )
     said = " ".join(got.notes)
     assert ("every line ends with ','" if header_too else "3 of the lines below") in said
+
+
+@pytest.mark.parametrize("header", ["mmsi,timestamp,lat,lon", '"mmsi","timestamp","lat","lon"'])
+def test_all_quoted_records_ending_with_an_empty_quoted_value_are_read(tmp_path, header):
+    # R's write.csv, pandas' QUOTE_ALL, BI tools: an empty column past the named ones is ,""
+    rows = [
+        f'"{ship}","2024-01-01T{k // 6:02d}:{(k % 6) * 10:02d}:00Z",'
+        f'"{50 + k / 500:.4f}","{-1 + k / 500:.4f}",""'
+        for ship in (235000001, 235000002)
+        for k in range(15)
+    ]
+    path = tmp_path / "t.csv"
+    path.write_text("\n".join([header, *rows]) + "\n")
+    got = {how: track_outcome(path, how, 7, tmp_path) for how in HOWS}
+    for how in HOWS:
+        assert got[how][0] == {}, how
+        pings = _pings_of(got[how])
+        assert len(pings) == 30 and sorted(pings["vessel_id"].unique()) == [
+            "235000001",
+            "235000002",
+        ]
+        assert any("30 of the lines below the header end with ',\"\"'" in n for n in got[how][3])
+    assert got["whole"][1:] == got["chunks"][1:] == got["parts"][1:]
+
+
+def test_a_quoted_header_ending_with_an_empty_quoted_name_reads_its_records(tmp_path):
+    from pipeline.ingest import read_seizures
+
+    path = tmp_path / "s.csv"
+    path.write_text(
+        '"date","lat","lon","commodity",""\n'
+        '"2024-01-01","43.1","5.1","cocaine",""\n"2024-01-02","43.2","5.2","heroin",""\n'
+    )
+    got = read_seizures(path)
+    assert list(got.frame["commodity"]) == ["cocaine", "heroin"] and not got.by_rule
+    assert got.notes[0] == "s.csv: every line ends with ',\"\"'; the empty last column is ignored"

@@ -134,11 +134,11 @@ class TextTable:
     #: whether one delimiter was dropped from the end of the records below a plain header
     #: (:func:`read_text_table`'s ``records_trailing``, decided or given)
     records_trailing: bool = False
-    #: line ends inside a quoted value (a value of several lines), where no delimiter is
-    #: dropped, and how many of them the delimiter came before (counted only when the
-    #: records' trailing delimiter was dropped)
+    #: when the records' trailing delimiter was dropped: the line ends inside a quoted value
+    #: (a value of several lines), where none is, and the records it was dropped from,
+    #: ``(a delimiter, a delimiter and an empty quoted value "")``
     inner_line_ends: int = 0
-    inner_delimiters: int = 0
+    trailing_dropped: tuple[int, int] = (0, 0)
 
 
 #: The encoding recorded for a file whose lines are partly UTF-8 and partly cp1252 (two exports
@@ -452,26 +452,34 @@ def read_text_table(
         # The line ends inside a quoted value (a note of several lines) are no record's
         # end: their delimiter is the value's own; _parse_table finds them and keeps it.
         original = data
-        data, ended = _strip_trailing_delimiter(data, delim, first_line=stripped)
-        table = _parse_table(data, name, names, delim, notes, keep, restore=(original, stripped))
-        ended -= table.inner_delimiters
+        data, dropped = _strip_trailing_delimiter(data, delim, first_line=stripped)
+        restore = (original, stripped, dropped)
+        table = _parse_table(data, name, names, delim, notes, keep, restore=restore)
+        plain, quoted = table.trailing_dropped
+        ended = plain + quoted
         lines = data.count(b"\n") - table.inner_line_ends
-        if stripped == 2 and ended:  # counted so that a file's chunks' notes add up
-            table.notes.insert(
-                note_at,
-                f"{name}: {ended} of the lines below the header end with {delim!r} "
+        # an all-quoted export writes the empty last column as "" (',""' ends each record)
+        empty = f'{delim}""'
+        if stripped == 2:  # counted so that a file's chunks' notes add up to the whole's
+            said = [
+                f"{name}: {plain} of the lines below the header end with {delim!r} "
                 "(the header does not); the empty last column is ignored",
-            )
-        elif stripped == 1 and ended >= lines - 1:  # the last line may have forgotten it
+                f"{name}: {quoted} of the lines below the header end with {empty!r}, an "
+                "empty quoted value past the named columns (the header does not); it is "
+                "ignored",
+            ]
+            table.notes[note_at:note_at] = [
+                t for t, n in zip(said, (plain, quoted), strict=True) if n
+            ]
+        else:
+            # worded by the header (in every chunk), not by the lines of one chunk
+            end = empty if original[: original.find(b"\n")].endswith(empty.encode()) else delim
             table.notes.insert(
                 note_at,
-                f"{name}: every line ends with {delim!r}; the empty last column is ignored",
-            )
-        elif stripped == 1:  # a header that alone ends so was said to be every line
-            table.notes.insert(
-                note_at,
-                f"{name}: the header and {ended - 1} of the {lines - 1} lines below it end "
-                f"with {delim!r}; the empty last column is ignored",
+                f"{name}: every line ends with {end!r}; the empty last column is ignored"
+                if ended >= lines - 1  # the last line may have forgotten it
+                else f"{name}: the header and {ended - 1} of the {lines - 1} lines below it "
+                f"end with {end!r}; the empty last column is ignored",
             )
     else:
         table = _parse_table(data, name, names, delim, notes, keep)
@@ -629,28 +637,39 @@ def _records_end_with_delimiter(head: str, delim: str, n_names: int) -> bool:
 
 def _strip_trailing_delimiter(
     data: bytes, delim: str, first_line: int = 1, kept: np.ndarray | None = None
-) -> tuple[bytes, int]:
-    """Remove one delimiter right before each line end of ``data`` (LF line ends, the last too).
+) -> tuple[bytes, tuple[int, int]]:
+    """Remove the empty last field of each line of ``data`` (LF line ends, the last too).
 
-    Only from physical line ``first_line`` on, and never at the end of a line in ``kept``
-    (1-based: the line ends inside a quoted value).  Returns the data and the number of
-    lines whose delimiter was removed.
+    The field is the delimiter right before the line end, or the delimiter and an empty
+    quoted value ``""`` (an export that quotes every value).  Only from physical line
+    ``first_line`` on, and never at the end of a line in ``kept`` (1-based: the line ends
+    inside a quoted value).  Returns the data and the number of lines of each kind whose
+    field was removed.
     """
     d = delim.encode("utf-8")
     arr = np.frombuffer(data, dtype=np.uint8)
     ends = np.flatnonzero(arr == 10)
     if len(d) != 1 or not len(ends):
-        return data, 0
-    at = ends - 1
-    drop = (at >= 0) & (arr[np.maximum(at, 0)] == d[0])
-    drop[: first_line - 1] = False
-    if kept is not None and len(kept):
-        drop[kept - 1] = False
-    if not drop.any():
-        return data, 0
+        return data, (0, 0)
+
+    def byte(at: np.ndarray, value: int) -> np.ndarray:
+        return (at >= 0) & (arr[np.maximum(at, 0)] == value)
+
+    plain = byte(ends - 1, d[0])
+    # ',""' at a line end outside a value is a delimiter and an empty quoted value: a
+    # quoted value ends with an odd number of quotes, and '""' inside one is no line end
+    quoted = byte(ends - 1, 34) & byte(ends - 2, 34) & byte(ends - 3, d[0])
+    for drop in (plain, quoted):
+        drop[: first_line - 1] = False
+        if kept is not None and len(kept):
+            drop[kept - 1] = False
+    if not (plain.any() or quoted.any()):
+        return data, (0, 0)
     mask = np.ones(len(arr), dtype=bool)
-    mask[at[drop]] = False
-    return arr[mask].tobytes(), int(drop.sum())
+    mask[ends[plain] - 1] = False
+    for k in (1, 2, 3):
+        mask[ends[quoted] - k] = False
+    return arr[mask].tobytes(), (int(plain.sum()), int(quoted.sum()))
 
 
 #: Bytes pyarrow parses at a time; one record must fit in a block.
@@ -709,17 +728,18 @@ def _parse_table(
     delim: str,
     notes: list[str],
     keep: list[str] | None = None,
-    restore: tuple[bytes, int] | None = None,
+    restore: tuple[bytes, int, tuple[int, int]] | None = None,
 ) -> TextTable:
     """Parse ``data`` (LF line ends) into a :class:`TextTable` of physical lines.
 
-    ``restore``: ``data`` is ``(original, first_line)`` with one delimiter dropped before
-    every line end from ``first_line`` on (:func:`_strip_trailing_delimiter`); the line ends
-    inside quoted values found here get theirs back (a value's own comma before its line
-    break was lost otherwise) and are counted in the table's ``inner_*`` fields.
+    ``restore``: ``data`` is ``(original, first_line, dropped)`` with the empty last field
+    of every line from ``first_line`` on dropped (:func:`_strip_trailing_delimiter`, which
+    counted ``dropped``); the line ends inside quoted values found here get theirs back (a
+    value's own comma before its line break was lost otherwise), counted in the table's
+    ``inner_line_ends`` and ``trailing_dropped``.
     """
     table, bad = _arrow_table(data, name, names, delim, keep)
-    inner_ends = inner_delims = 0
+    inner_ends, dropped = 0, (restore[2] if restore is not None else (0, 0))
     n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     bad_rows: list[int | None] = [b[0] for b in bad]
     broken = _Scan.empty()
@@ -735,12 +755,9 @@ def _parse_table(
         if restore is not None and len(scan.inner):
             # a delimiter dropped before no record's end changed no line and no record
             # (it lay inside a quoted value): the scan holds for the data restored
-            original, first_line = restore
             inner_ends = len(scan.inner)
-            data, n_all = _strip_trailing_delimiter(original, delim, first_line)
-            data, n_kept = _strip_trailing_delimiter(original, delim, first_line, scan.inner)
-            inner_delims = n_all - n_kept
-            again = inner_delims > 0
+            data, kept = _strip_trailing_delimiter(restore[0], delim, restore[1], scan.inner)
+            again, dropped = kept != dropped, kept
         if len(scan.broken):
             # A quote opened and never closed swallowed the records after it: that line is
             # rejected and the parse restarts on the next line (the line is blanked, so every
@@ -791,7 +808,7 @@ def _parse_table(
         delim,
         len(bad_df),
         inner_line_ends=inner_ends,
-        inner_delimiters=inner_delims,
+        trailing_dropped=dropped,
     )
 
 
