@@ -6,6 +6,9 @@
    too ('cannabis,<LF>heroin' read 'cannabis heroin').
 3. An all-quoted export whose records end with ,"" (an empty quoted column past the named
    ones) was every record ragged.
+4. A file read in chunks worded its day-first note per chunk ('decided by a later date', the
+   first chunk's evidence), and read dates that decide both ways across chunks where a
+   whole read refuses them.
 """
 
 from __future__ import annotations
@@ -139,3 +142,46 @@ def test_a_quoted_header_ending_with_an_empty_quoted_name_reads_its_records(tmp_
     got = read_seizures(path)
     assert list(got.frame["commodity"]) == ["cocaine", "heroin"] and not got.by_rule
     assert got.notes[0] == "s.csv: every line ends with ',\"\"'; the empty last column is ignored"
+
+
+def _day_first_feed(path, month_first_at_end: bool) -> None:
+    """2000 pings (> one 64 KiB chunk) of dd/mm/yyyy dates, the first 1900 ambiguous."""
+
+    def date(k: int) -> str:
+        if month_first_at_end and k > 1950:
+            return f"01/{13 + k % 15:02d}/2024"  # a second field > 12: month-first
+        if k >= 1900 or (month_first_at_end and k < 10):
+            return f"{13 + k % 15:02d}/01/2024"  # a first field > 12: day-first
+        return f"{(k // 100) % 12 + 1:02d}/{1 + k % 12:02d}/2024"
+
+    rows = [
+        f"{235000001 + k % 2},{date(k)} {k % 24:02d}:{(k * 7) % 60:02d}:00,"
+        f"{50 + k / 5000:.4f},{-1 + k / 5000:.4f}"
+        for k in range(2000)
+    ]
+    path.write_text("\n".join(["mmsi,timestamp,lat,lon", *rows]) + "\n")
+
+
+def test_the_day_first_note_and_assumption_are_the_whole_files_in_chunks(tmp_path):
+    path = tmp_path / "t.csv"
+    _day_first_feed(path, month_first_at_end=False)
+    got = {how: track_outcome(path, how, 500, tmp_path, assumption="dates") for how in HOWS}
+    said = [n for n in got["whole"][3] if "read day-first" in n]
+    assert said == [
+        "t.csv column 'timestamp': 1739 date(s) like '01/02/2024 01:07:00' read day-first "
+        "(decided by values; 100 value(s) have a first field > 12 (day-first), 0 a second "
+        "field > 12 (month-first), 1739 could be either)"
+    ]
+    for how in ("chunks", "parts"):
+        assert got[how][1:] == got["whole"][1:], how  # pings, rejects, notes, dates
+
+
+def test_dates_deciding_both_ways_in_different_chunks_are_refused_as_whole(tmp_path):
+    path = tmp_path / "t.csv"
+    _day_first_feed(path, month_first_at_end=True)
+    said = {how: track_outcome(path, how, 500, tmp_path) for how in HOWS}
+    # whole it was refused; in chunks the first chunk's day-first read the rest alike
+    assert said["whole"][0] == said["chunks"][0] == said["parts"][0] == "refused"
+    assert "1730 date(s) such as ['01/11/2024 10:10:00'" in said["chunks"][1]
+    for how in HOWS:
+        assert "values decide both ways (61 day-first, 49 month-first)" in said[how][1], how

@@ -38,11 +38,61 @@ __all__ = [
     "NS_MAX",
     "NS_MIN",
     "NS_RANGE",
+    "ORDER_EVIDENCE",
+    "ORDER_NOTE",
     "ParsedTimes",
     "day_fractions",
+    "order_evidence",
+    "order_note",
+    "order_undecided",
     "parse_clock",
     "parse_times",
 ]
+
+
+def order_evidence(n_day: int, n_month: int, n_either: int) -> str:
+    """Return the evidence of a day/month order: how many values prove each, how many neither."""
+    return (
+        f"{n_day} value(s) have a first field > 12 (day-first), {n_month} a second "
+        f"field > 12 (month-first), {n_either} could be either"
+    )
+
+
+#: :func:`order_evidence`'s text, its counts named ``day``, ``month`` and ``either``.
+ORDER_EVIDENCE = re.compile(
+    r"(?P<day>\d+) value\(s\) have a first field > 12 \(day-first\), (?P<month>\d+) a "
+    r"second field > 12 \(month-first\), (?P<either>\d+) could be either"
+)
+
+
+def order_note(where: str, n_either: int, example: str, order: str, by: str, evidence: str) -> str:
+    """Return the note of the dates read in an order they do not show themselves."""
+    return (
+        f"{where}: {n_either} date(s) like {example!r} read {order} (decided by {by}; {evidence})"
+    )
+
+
+def order_undecided(where: str, n_either: int, examples: list, n_day: int, n_month: int) -> str:
+    """Return why dates that could be either are refused: no value decides, or both ways do."""
+    why = (
+        "no value decides"
+        if not (n_day or n_month)
+        else f"values decide both ways ({n_day} day-first, {n_month} month-first)"
+    )
+    return (
+        f"{where}: {n_either} date(s) such as {examples!r} could be day-first or "
+        f"month-first and {why}; set dayfirst: true (31/12/2020) or false "
+        "(12/31/2020) for this input in the config, or --dayfirst/--monthfirst "
+        "with route-risk ingest"
+    )
+
+
+#: :func:`order_note`'s text (a file read in chunks adds up the notes of its chunks).
+ORDER_NOTE = re.compile(
+    r"^(?P<where>.+?): (?P<n>\d+) date\(s\) like (?P<example>.+) read (?P<order>[^(]+?) "
+    r"\(decided by (?P<by>[^;]+); (?P<evidence>" + ORDER_EVIDENCE.pattern + r")\)$",
+    re.S,
+)
 
 #: First and last whole seconds the ``datetime64[ns]`` contract can hold.
 _LO_S = -9_223_372_036
@@ -1080,10 +1130,7 @@ def parse_times(
             int(ambiguous.sum()),
         )
         examples = list(pd.unique(s.iloc[rows[ambiguous]].to_numpy(dtype=object))[:3])
-        evidence = (
-            f"{n_day} value(s) have a first field > 12 (day-first), {n_month} a second "
-            f"field > 12 (month-first), {n_amb} could be either"
-        )
+        evidence = order_evidence(n_day, n_month, n_amb)
         if dayfirst is not None:
             df = bool(dayfirst)
             assumptions["order_by"] = order_by
@@ -1102,16 +1149,8 @@ def parse_times(
             df = True
             assumptions["order_by"] = "convention (dotted dates are day.month.year)"
         else:
-            why = (
-                "no value decides"
-                if not (n_day or n_month)
-                else f"values decide both ways ({n_day} day-first, {n_month} month-first)"
-            )
             raise (InputError if n_day or n_month else AmbiguousDateOrder)(
-                f"{where}: {n_amb} date(s) such as {examples!r} could be day-first or "
-                f"month-first and {why}; set dayfirst: true (31/12/2020) or false "
-                "(12/31/2020) for this input in the config, or --dayfirst/--monthfirst "
-                "with route-risk ingest"
+                order_undecided(where, n_amb, examples, n_day, n_month)
             )
         if n_amb or n_day or n_month:
             order = "day-first" if df else "month-first"
@@ -1121,8 +1160,7 @@ def parse_times(
             assumptions["order_evidence"] = evidence
             if n_amb:
                 notes.append(
-                    f"{where}: {n_amb} date(s) like {examples[0]!r} read {order} "
-                    f"(decided by {assumptions['order_by']}; {evidence})"
+                    order_note(where, n_amb, examples[0], order, assumptions["order_by"], evidence)
                 )
             if n_day and n_month:
                 notes.append(

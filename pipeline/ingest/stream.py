@@ -37,6 +37,7 @@ count, time range and extent.  Rejects are written to CSV a chunk at a time
 
 from __future__ import annotations
 
+import ast
 import codecs
 import contextlib
 import dataclasses
@@ -82,6 +83,7 @@ from ._common import (
     missing_memo_off,
     read_text_table,
 )
+from ._dates import ORDER_EVIDENCE, ORDER_NOTE, order_evidence, order_undecided
 from ._positions import ProjectedEvidence
 from .identity import combine_identity, empty_identity
 from .options import TrackSource
@@ -726,6 +728,8 @@ class _State:
         whole file's read would say, never the first chunk's 2 (de-duplicated by its text).
         """
         for t in texts:
+            if self._add_order_note(t):
+                continue
             if t in self.notes and not _COUNTED_NOTE.match(t):
                 continue
             m = _COUNTED_NOTE.match(t)
@@ -747,6 +751,62 @@ class _State:
                 assert o is not None and m is not None
                 total = int(o["n"]) + int(m["n"])
                 self.notes[same] = f"{m['head']}: {total} {m['rest']}"
+
+    def _add_order_note(self, text: str) -> bool:
+        """Add a chunk's note of dates read day- or month-first to the file's (True if one).
+
+        The chunks' dates are counted in one note, with the file's first example: the
+        evidence is the file's, put in by :meth:`finish_dates` once every chunk is read.
+        """
+        m = ORDER_NOTE.match(text)
+        if m is None:
+            return False
+        for i, old in enumerate(self.notes):
+            o = ORDER_NOTE.match(old)
+            if o and o["where"] == m["where"] and o["order"] == m["order"]:
+                total = int(o["n"]) + int(m["n"])
+                self.notes[i] = old.replace(
+                    f"{o['where']}: {o['n']} ", f"{o['where']}: {total} ", 1
+                )
+                return True
+        self.notes.append(text)
+        return True
+
+    def finish_dates(self) -> None:
+        """Word the note of the dates' day/month order as a read of the whole file does.
+
+        Its evidence (the values proving each order, those that could be either) and what
+        decided are the file's, added up over the chunks (``assumptions['dates']``), not the
+        first chunk's.
+
+        Raises
+        ------
+        InputError
+            The file's values decide both ways while some could be either, as a read of the
+            whole file refuses them (one chunk decided, a later one read the others alike).
+        """
+        dates = self.assumptions.get("dates") or {}
+        if not dates.get("order_evidence"):
+            return
+        for i, t in enumerate(self.notes):
+            m = ORDER_NOTE.match(t)
+            if m:
+                by = dates.get("order_by") or m["by"]
+                n = ORDER_EVIDENCE.fullmatch(dates["order_evidence"])
+                if by == "values" and n and int(n["day"]) and int(n["month"]):
+                    try:
+                        example = ast.literal_eval(m["example"])
+                    except (ValueError, SyntaxError):  # the note's own repr: not expected
+                        example = m["example"]
+                    raise InputError(
+                        order_undecided(
+                            m["where"], int(m["n"]), [example], int(n["day"]), int(n["month"])
+                        )
+                    )
+                self.notes[i] = (
+                    f"{m['where']}: {m['n']} date(s) like {m['example']} read {m['order']} "
+                    f"(decided by {by}; {dates['order_evidence']})"
+                )
 
     def count(self, rejects: pd.DataFrame) -> None:
         for rule, n in rejects["rule"].value_counts().items():
@@ -800,6 +860,11 @@ def _add_chunk_statements(assumptions: dict[str, Any], info: dict[str, Any], nam
     seen = assumptions.setdefault("dates", {}).setdefault("formats", {})
     for fmt, count in (info.get("dates", {}).get("formats") or {}).items():
         seen[fmt] = seen.get(fmt, 0) + count
+    more = ORDER_EVIDENCE.fullmatch(info.get("dates", {}).get("order_evidence") or "")
+    if more is not None:  # the values proving each order, counted over the file
+        had = ORDER_EVIDENCE.fullmatch(assumptions["dates"].get("order_evidence") or "")
+        n = {k: int(more[k]) + (int(had[k]) if had else 0) for k in ("day", "month", "either")}
+        assumptions["dates"]["order_evidence"] = order_evidence(n["day"], n["month"], n["either"])
     if seen.get("year-day-month") and seen.get("year-month-day"):
         column = assumptions["dates"].get("column") or info.get("dates", {}).get("column")
         raise InputError(
@@ -907,12 +972,8 @@ def _chunk(
             dayfirst = state.order_scan(parts["time_col"]) if k == 0 and state.order_scan else None
             if dayfirst is None:
                 raise
-            state.layout = parts = dict(state.layout, dayfirst=dayfirst, order_by="a later date")
-            state.note(
-                f"{state.name}: the first {n} record(s) have dates that could be day-first or "
-                f"month-first; a later date of the file decides: "
-                f"{'day-first' if dayfirst else 'month-first'}"
-            )
+            # decided by the file's values, as a read of the whole file says (finish_dates)
+            state.layout = parts = dict(state.layout, dayfirst=dayfirst, order_by="values")
             checks = checks_with(parts)
         if "pair_col" not in state.assumptions:  # the first chunk with records
             state.assumptions.update(checks.info)
@@ -1162,6 +1223,7 @@ def _finish_buckets(state: _State, max_speed_kn: float, chunk_rows: int) -> Trac
     ctx = _check_context(state, max_speed_kn, chunk_rows)
     buckets = []
     try:
+        state.finish_dates()
         state.decide_scale()
         state.decide_misplaced()
         for group in _bucket_groups(state.candidates, chunk_rows):
@@ -2626,6 +2688,7 @@ def spill_tracks_partitioned(
     try:
         for i, st in enumerate(states):
             if i not in wholes:
+                st.finish_dates()
                 st.decide_scale()
                 st.decide_misplaced()
         for (i, _), b in zip(items, engine.map(_bucket_task, items, ctx), strict=True):
