@@ -9,6 +9,8 @@
 4. A file read in chunks worded its day-first note per chunk ('decided by a later date', the
    first chunk's evidence), and read dates that decide both ways across chunks where a
    whole read refuses them.
+5. The notes on speeds/courses read as not available (AIS 102.3 / 360, negative, too large)
+   counted pings rejected for another reason too.
 """
 
 from __future__ import annotations
@@ -185,3 +187,29 @@ def test_dates_deciding_both_ways_in_different_chunks_are_refused_as_whole(tmp_p
     assert "1730 date(s) such as ['01/11/2024 10:10:00'" in said["chunks"][1]
     for how in HOWS:
         assert "values decide both ways (61 day-first, 49 month-first)" in said[how][1], how
+
+
+def test_values_read_as_not_available_are_counted_on_accepted_pings_only(tmp_path):
+    rows = []
+    for k in range(20):
+        lat = "91" if k == 3 else f"{50 + k / 500:.4f}"  # k=3: rejected (position_unavailable)
+        sog = "102.3" if k in (3, 5, 7) else "-4" if k == 9 else "5.0"
+        cog = "360" if k in (3, 4) else "90"
+        rows.append(f"235000001,2024-01-01T00:{k:02d}:00Z,{lat},{-1 + k / 500:.4f},{sog},{cog}")
+    rows += [rows[5], rows[9]]  # repeats of a 102.3 and a negative ping: rejected (duplicate)
+    path = tmp_path / "t.csv"
+    path.write_text("\n".join(["mmsi,timestamp,lat,lon,sog,cog", *rows]) + "\n")
+    got = {how: track_outcome(path, how, 7, tmp_path) for how in HOWS}
+    assert got["whole"][0] == {"duplicate": 2, "position_unavailable": 1}
+    said = [n for n in got["whole"][3] if "read as" in n]
+    assert said == [
+        "t.csv: speed column 'sog' holds 1 negative value(s) that are no speed: read as not "
+        "available (the pings are kept without a speed)",
+        "t.csv: speed column 'sog' holds 2 value(s) of 102.3 kn, AIS's 'not available' "
+        "(ITU-R M.1371): read as missing (the pings are kept without a speed)",
+        "t.csv: course column 'cog' holds 1 value(s) of 360 degrees, AIS's 'not available' "
+        "(ITU-R M.1371): read as missing (the pings are kept without a course)",
+    ]
+    pings = _pings_of(got["whole"])
+    assert int(pings["sog_kn"].isna().sum()) == 3 and int(pings["cog_deg"].isna().sum()) == 1
+    assert got["whole"][1:] == got["chunks"][1:] == got["parts"][1:]

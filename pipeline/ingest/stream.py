@@ -91,6 +91,7 @@ from .tracks import (
     IDENTITY_PARTS,
     MISPLACED_FIX,
     SCALE_SAMPLE,
+    UNREAD,
     DatedEvents,
     ScaleEvidence,
     check_ping_rows,
@@ -158,6 +159,7 @@ _CANDIDATE_SCHEMA = pa.schema(
         ("out_polygon", pa.bool_()),
         ("pair", pa.string()),
         ("time_raw", pa.string()),
+        (UNREAD, pa.int8()),
     ]
 )
 _PING_SCHEMA = pa.schema(
@@ -706,7 +708,7 @@ class _State:
         """Refuse projected positions, or speeds or courses in AIS raw tenths (see tracks)."""
         self.projected.decide(self.name)
         if self.layout is not None:
-            self.note(*self.scale.decide(self.layout, self.name))
+            self.scale.decide(self.layout, self.name)
 
     def decide_misplaced(self) -> None:
         """Refuse the file if its positions miss the area only as misread (see tracks)."""
@@ -1021,6 +1023,8 @@ class _Bucket:
     path: Path | None
     # one record per vessel, at midnight: added up over the buckets (whole vessels each)
     events: DatedEvents = field(default_factory=DatedEvents)
+    # the accepted pings' UNREAD kinds of speed and course (counted on the first bucket)
+    unread: ScaleEvidence | None = None
 
 
 def _check_buckets(
@@ -1059,6 +1063,8 @@ def _check_buckets(
         aoi_bbox=aoi_bbox,
     )
     del cand
+    kept = ScaleEvidence(speed_unread=np.zeros(4), course_unread=np.zeros(4))
+    kept.count_kept(frame.pop(UNREAD).to_numpy() if UNREAD in frame else None)
     by_chunk: dict[int, pd.DataFrame] = {}
     by_rule: dict[str, int] = {}
     if len(rej):
@@ -1072,6 +1078,7 @@ def _check_buckets(
         by_chunk = {int(c): rej[idx == c] for c in np.unique(idx)}
     out = _summaries(keys, frame, by_rule, folder, n_buckets)
     out[0].events = events  # counted once, on the first bucket, as its rules are
+    out[0].unread = kept
     return out, by_chunk
 
 
@@ -1253,6 +1260,15 @@ def _spill_of(state: _State, buckets: Sequence[_Bucket]) -> TrackSpill:
     for b in buckets:
         events.add(b.events)
     events.decide(state.src, state.name, (state.layout or {}).get("vessel_col"))
+    # the values read as not available, counted on the pings accepted (the buckets')
+    for b in buckets:
+        if b.unread is not None:
+            for measure in ("speed_unread", "course_unread"):
+                have, got = getattr(state.scale, measure), getattr(b.unread, measure)
+                if have is not None and got is not None:
+                    setattr(state.scale, measure, np.r_[have[:3] + got[:3], have[3]])
+    if state.layout is not None:
+        state.note(*state.scale.unread_notes(state.layout, state.name))
     order = np.argsort(v.astype(str), kind="stable")
     state.note(
         f"{state.name}: {len(v)} vessel(s)/track(s)"

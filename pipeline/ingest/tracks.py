@@ -1824,6 +1824,8 @@ class PingChecks:
     scale: ScaleEvidence = field(default_factory=lambda: ScaleEvidence())
     # what the positions say about projected coordinates (decided for the file, not here)
     projected: ProjectedEvidence = field(default_factory=lambda: ProjectedEvidence())
+    #: int8 per record: why its speed and course were read as not available (:data:`UNREAD`)
+    unread: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="int8"))
 
     def timed_vessels(self) -> np.ndarray:
         """Vessel ids with at least one record whose time is not missing (sorted, unique)."""
@@ -1853,6 +1855,9 @@ class PingChecks:
                 .astype(str)
                 .where(~self.time_raw.iloc[idx].isna(), "")
                 .to_numpy(),
+                UNREAD: (
+                    self.unread[idx] if len(self.unread) else np.zeros(len(idx), dtype="int8")
+                ),
             }
         )
 
@@ -2103,9 +2108,14 @@ def check_ping_rows(
     factor = parts.get("speed_factor", 1.0)
     sog = np.full(n, np.nan)
     scale = ScaleEvidence()
+    # what each record's speed and course were read as not available for (UNREAD), counted
+    # on the pings accepted in the end (ScaleEvidence.count_kept), not on every record
+    unread = np.zeros(n, dtype="int8")
     if parts["sog"] is not None:
         reported = _ais_measure(parts["sog"], n, upper=np.inf)
-        scale.speed_unread = _unread_counts(parts["sog"], reported * factor, 102.2, 102.3)
+        kinds, top = _unread_kinds(parts["sog"], reported * factor, 102.2, 102.3)
+        unread += kinds
+        scale.speed_unread = np.array([0, 0, 0, top])
         if parts.get("speed_checked", True):
             scale.speed = _tenths_counts(reported[ship], "speed")
             scale.sample = _scale_sample(
@@ -2121,7 +2131,9 @@ def check_ping_rows(
     cog = np.full(n, np.nan)
     if parts["cog"] is not None:
         course = _ais_measure(parts["cog"], n, upper=np.inf)  # parsed once
-        scale.course_unread = _unread_counts(parts["cog"], course * cfactor, 359.999999, 360.0)
+        kinds, top = _unread_kinds(parts["cog"], course * cfactor, 359.999999, 360.0)
+        unread += kinds * 4
+        scale.course_unread = np.array([0, 0, 0, top])
         if cfactor == 1.0:
             scale.course = _tenths_counts(course[ship], "course")
         cog = np.where(course > 359.999999 / cfactor, np.nan, course) * cfactor
@@ -2154,6 +2166,7 @@ def check_ping_rows(
         info=info,
         scale=scale,
         projected=projected,
+        unread=unread,
     )
 
 
@@ -2189,7 +2202,8 @@ def check_ping_vessels(
     -------
     frame : pandas.DataFrame
         Accepted pings, columns :data:`PING_COLUMNS` and ``source_row`` (each ping's line),
-        sorted by vessel, time, file order.
+        sorted by vessel, time, file order; and :data:`UNREAD` when ``cand`` has it (to be
+        counted by :meth:`ScaleEvidence.count_kept` and dropped).
     rejects : pandas.DataFrame
         One row per rejected record (``REJECT_COLUMNS``), in no particular order.
     """
@@ -2295,6 +2309,11 @@ def check_ping_vessels(
             "__row": rows,
             "__i": cand["i"].to_numpy(),
             "__k": np.arange(n),
+            UNREAD: (
+                cand[UNREAD].to_numpy(dtype="int8")
+                if UNREAD in cand
+                else np.zeros(n, dtype="int8")
+            ),
         }
     )[accepted]
     frame = frame.sort_values([VESSEL_ID, TIME, "__i"], kind="stable", na_position="last")
@@ -2327,7 +2346,7 @@ def check_ping_vessels(
     frame[VESSEL_ID] = frame[VESSEL_ID].astype("object")
     parts = [p for p in parts if len(p)]
     rej = pd.concat(parts, ignore_index=True) if parts else no_rejects()
-    return frame[[*PING_COLUMNS, SOURCE_ROW]], rej
+    return frame[[*PING_COLUMNS, SOURCE_ROW, *([UNREAD] if UNREAD in cand else [])]], rej
 
 
 def _with_rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -2467,7 +2486,7 @@ def _normalise_pings(
         raw, parts, name=name, crs=crs, is_mmsi=is_mmsi, aoi_bbox=aoi_bbox, aoi_polygon=aoi_polygon
     )
     checks.projected.decide(name)
-    unread = checks.scale.decide(parts, name)
+    checks.scale.decide(parts, name)
     misplaced = decide_misplaced(
         misplaced_of(checks, aoi_bbox),
         aoi_bbox,
@@ -2487,7 +2506,8 @@ def _normalise_pings(
         max_speed_kn=max_speed_kn,
         aoi_bbox=aoi_bbox,
     )
-    notes = checks.notes + unread + misplaced
+    checks.scale.count_kept(frame.pop(UNREAD).to_numpy() if UNREAD in frame else None)
+    notes = checks.notes + misplaced + checks.scale.unread_notes(parts, name)
     notes.append(f"{name}: {frame[VESSEL_ID].nunique()} vessel(s)/track(s)")
     return frame, pd.concat([rejects, rej2], ignore_index=True), notes, checks.info, events
 
@@ -2511,14 +2531,21 @@ def _tenths_counts(values: np.ndarray, what: str) -> np.ndarray:
     return np.array([v.size, between, int((v > raw_na).sum()), v.max(initial=-np.inf)])
 
 
-def _unread_counts(values: pd.Series, measure: np.ndarray, top: float, na: float) -> np.ndarray:
-    """Count the values read as not available: AIS's own ``na`` and those no measure can be.
+#: The candidates' column of why a record's speed and course were read as not available:
+#: the speed's kind plus 4 times the course's, each 0 (read), 1 (negative), 2 (above the
+#: largest value) or 3 (AIS's own 'not available').
+UNREAD = "unread"
 
-    ``measure`` is the column in knots (degrees) with negatives already missing.  A float64
-    array ``[negative, above top other than the 'not available' value na, equal to na,
-    the max of those above]`` that chunks add up (:func:`_add_counts`);
-    :meth:`ScaleEvidence.decide` turns it into a note.  AIS's 'not available' (ITU-R M.1371:
-    SOG 102.3, COG 360) is counted too: a missing value is never made silently.
+
+def _unread_kinds(
+    values: pd.Series, measure: np.ndarray, top: float, na: float
+) -> tuple[np.ndarray, float]:
+    """Return why each value is read as not available (int8, see :data:`UNREAD`), and a max.
+
+    ``measure`` is the column in knots (degrees) with negatives already missing.  The kinds
+    are 1 (negative), 2 (above ``top``, other than the 'not available' value ``na``) and 3
+    (``na``: AIS's 'not available', ITU-R M.1371: SOG 102.3, COG 360): a missing value is
+    never made silently.  The max is that of the values above ``top`` in ``values``.
     """
     raw = (
         to_numbers(values).to_numpy(dtype="float64")
@@ -2526,10 +2553,12 @@ def _unread_counts(values: pd.Series, measure: np.ndarray, top: float, na: float
         else values.to_numpy(dtype="float64")
     )
     is_na = np.isclose(measure, na, rtol=0, atol=1e-9)
-    above = measure[(measure > top) & ~is_na]
-    return np.array(
-        [int((raw < 0).sum()), above.size, int(is_na.sum()), above.max(initial=-np.inf)]
-    )
+    above = (measure > top) & ~is_na
+    kinds = np.zeros(len(measure), dtype="int8")
+    kinds[raw < 0] = 1
+    kinds[above] = 2
+    kinds[is_na] = 3
+    return kinds, float(measure[above].max(initial=-np.inf))
 
 
 def _scale_sample(vid, t, lon, lat, sog, rows: int | None) -> pd.DataFrame:
@@ -2635,7 +2664,9 @@ class ScaleEvidence:
     speed: np.ndarray | None = None
     course: np.ndarray | None = None
     sample: pd.DataFrame | None = None
-    #: :func:`_unread_counts` of the speed and course columns (None without the column)
+    #: ``[negative, above the largest value, AIS's 'not available', max of those above]``
+    #: of the speed and course columns (None without the column): the counts are the
+    #: accepted pings' (:meth:`count_kept`), the max that of the values read
     speed_unread: np.ndarray | None = None
     course_unread: np.ndarray | None = None
 
@@ -2663,12 +2694,35 @@ class ScaleEvidence:
         elif self.sample is None and other.sample is not None:
             self.sample = other.sample.iloc[:0]
 
-    def decide(self, parts: dict, name: str) -> list[str]:
-        """Refuse the file when its speeds or courses are in AIS raw tenths (see tracks).
+    def count_kept(self, unread: np.ndarray | None) -> None:
+        """Count the accepted pings' :data:`UNREAD` kinds (a rejected ping keeps nothing)."""
+        if unread is None or not len(unread):
+            return
+        codes = np.asarray(unread, dtype="int64")
+        for measure, kinds in (("speed_unread", codes & 3), ("course_unread", codes >> 2)):
+            counts = getattr(self, measure)
+            if counts is not None:
+                got = np.bincount(kinds, minlength=4)[1:4]
+                setattr(self, measure, np.r_[counts[:3] + got, counts[3]])
 
-        Returns the notes on the values read as not available (negative, above 102.2 kn /
-        360 degrees, and AIS's own 'not available' 102.3 and 360, each counted): the pings
-        are kept, their speed or course is missing, and the summary says how many.
+    def unread_notes(self, parts: dict, name: str) -> list[str]:
+        """Return the notes on the accepted pings' values read as not available.
+
+        Negative, above 102.2 kn / 360 degrees, and AIS's own 'not available' 102.3 and 360,
+        each counted (:meth:`count_kept`): the pings are kept, their speed or course is
+        missing, and the summary says how many.
+        """
+        return [
+            note
+            for what, col, counts in (
+                ("speed", parts.get("sog_col") or "speed", self.speed_unread),
+                ("course", parts.get("cog_col") or "course", self.course_unread),
+            )
+            for note in _unread_notes(counts, what, col, name)
+        ]
+
+    def decide(self, parts: dict, name: str) -> None:
+        """Refuse the file when its speeds or courses are in AIS raw tenths (see tracks).
 
         Raises
         ------
@@ -2700,18 +2754,10 @@ class ScaleEvidence:
             _check_speed_scale(*cols, sog, parts, name)
         if self.course is not None:
             _refuse_raw_tenths(self.course, parts.get("cog_col") or "course", "course", name)
-        return [
-            note
-            for what, col, counts in (
-                ("speed", col, self.speed_unread),
-                ("course", parts.get("cog_col") or "course", self.course_unread),
-            )
-            for note in _unread_notes(counts, what, col, name)
-        ]
 
 
 def _unread_notes(counts: np.ndarray | None, what: str, col: str, name: str) -> list[str]:
-    """Return the notes for :func:`_unread_counts` (none when there is nothing to say)."""
+    """Return the notes for :attr:`ScaleEvidence.speed_unread` (none when nothing to say)."""
     if counts is None:
         return []
     neg, above, na, top = int(counts[0]), int(counts[1]), int(counts[2]), float(counts[3])
