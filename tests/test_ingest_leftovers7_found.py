@@ -213,3 +213,23 @@ def test_values_read_as_not_available_are_counted_on_accepted_pings_only(tmp_pat
     pings = _pings_of(got["whole"])
     assert int(pings["sog_kn"].isna().sum()) == 3 and int(pings["cog_deg"].isna().sum()) == 1
     assert got["whole"][1:] == got["chunks"][1:] == got["parts"][1:]
+
+
+def test_a_track_id_per_ship_beside_names_spelled_two_ways_stays_the_vessel(tmp_path):
+    # review of a51048c: 10 ships, track_id one per ship, each name written two ways (AIS
+    # '@' padding in some messages) was read as 20 vessels by vessel_name
+    names = ["ATLANTIC STAR", "NORDIC SEA", "CAPE HORN", "BLUE WAVE", "SEA EAGLE"]
+    names += ["OCEAN PRIDE", "MARE NOSTRUM", "POLAR BEAR", "RED ROSE", "SILVER BAY"]
+    rows = [
+        f"{k % 10 + 1},{names[k % 10]}{'@@@' if (k // 10) % 2 else ''},"
+        f"2024-01-01T{k // 30 // 60:02d}:{k // 30 % 60:02d}:{k % 30 * 2:02d}Z,"
+        f"{50 + (k % 10) * 0.2 + k / 1e5:.5f},{-1 + k / 1e5:.5f}"
+        for k in range(200)
+    ]
+    path = tmp_path / "t.csv"
+    path.write_text("\n".join(["track_id,vessel_name,timestamp,lat,lon", *rows]) + "\n")
+    got = {how: track_outcome(path, how, 7, tmp_path) for how in HOWS}
+    for how in HOWS:
+        pings = _pings_of(got[how])
+        assert sorted(pings["vessel_id"].unique(), key=int) == [str(k) for k in range(1, 11)]
+        assert len(pings) == 200, how

@@ -1161,16 +1161,23 @@ def _vessel_of_tracks(
         tracks = int(pairs["t"].nunique())
         shared = int(pairs.loc[pairs["t"].duplicated(keep=False), "t"].nunique())
         vessels = int(pairs["v"].nunique())
-        if shared > 0.5 * tracks and vessels >= 2 * tracks and vessels >= 3:
+        per_vessel = pairs.groupby("v")["t"].size()
+        if (
+            shared > 0.5 * tracks
+            and vessels >= 2 * tracks
+            and vessels >= 3
+            and float(per_vessel.median()) >= 2
+        ):
             # numbered per ship (1, 2, 3 again for each): the numbers name no vessel (20
-            # ships of 3 voyages read as 3 "vessels", found only by impossible speeds)
+            # ships of 3 voyages read as 3 "vessels", found only by impossible speeds).  Most
+            # ships sail two numbers or more: a track id per ship beside names spelled two
+            # ways ('ATLANTIC STAR', 'ATLANTIC STAR@@@') has one track per name, and is the id
             return (
                 f"{tracks} track numbers shared by {vessels} vessels of {other!r} ({shared} "
                 "of them by two or more): tracks numbered per vessel, not the vessel"
             )
         if shared > _SHARED_TRACKS * tracks:
             continue
-        per_vessel = pairs.groupby("v")["t"].size()
         if float(per_vessel.median()) >= 2:
             return (
                 f"{tracks} tracks within {len(per_vessel)} vessels of {other!r} (a median "
