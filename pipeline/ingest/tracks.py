@@ -37,7 +37,7 @@ snapshot of a bus feed) is refused with a message naming the columns whose value
 AIS "not available" sentinels are missing values, never positions, and each is counted:
 latitude 91 or longitude 181 rejects the ping (``position_unavailable``); SOG 102.3 (any SOG
 > 102.2) and COG 360 (any COG >= 360) keep the ping without a speed or course, and a note
-says how many of each, in which column; heading (511) is not read at all.  SOG in
+says how many of the accepted pings lack each, in which column; heading (511) is not read at all.  SOG in
 tenths of a knot (0..1023) and COG in tenths of a degree (0..3600) under headers that name
 no scale are refused by their values (:func:`_refuse_raw_tenths`).
 
