@@ -8,9 +8,12 @@
    ones) was every record ragged.
 4. A file read in chunks worded its day-first note per chunk ('decided by a later date', the
    first chunk's evidence), and read dates that decide both ways across chunks where a
-   whole read refuses them.
+   whole read refuses them; dates proving both orders (none ambiguous) were 'day-first'
+   in chunks with a 'contradict dayfirst' note, 'mixed' whole.
 5. The notes on speeds/courses read as not available (AIS 102.3 / 360, negative, too large)
    counted pings rejected for another reason too.
+6. Review of a51048c: a track id per ship beside names spelled two ways was passed over
+   (each ship read as two vessels by its name).
 """
 
 from __future__ import annotations
@@ -233,3 +236,24 @@ def test_a_track_id_per_ship_beside_names_spelled_two_ways_stays_the_vessel(tmp_
         pings = _pings_of(got[how])
         assert sorted(pings["vessel_id"].unique(), key=int) == [str(k) for k in range(1, 11)]
         assert len(pings) == 200, how
+
+
+def test_dates_proving_both_orders_none_ambiguous_are_stated_mixed_in_chunks(tmp_path):
+    def date(k: int) -> str:  # the first chunk day-first only, later chunks month-first too
+        return f"{13 + k % 15:02d}/01/2024" if k < 1500 else f"01/{13 + k % 15:02d}/2024"
+
+    rows = [
+        f"{235000001 + k % 2},{date(k)} {k % 24:02d}:{(k * 7) % 60:02d}:00,"
+        f"{50 + k / 5000:.4f},{-1 + k / 5000:.4f}"
+        for k in range(2000)
+    ]
+    path = tmp_path / "t.csv"
+    path.write_text("\n".join(["mmsi,timestamp,lat,lon", *rows]) + "\n")
+    got = {how: track_outcome(path, how, 500, tmp_path, assumption="dates") for how in HOWS}
+    assert got["whole"][-1]["order"] == "mixed (each date read as written)"
+    assert [n for n in got["whole"][3] if "dates;" in n] == [
+        "t.csv column 'timestamp': mixes day-first (1500) and month-first (500) dates; each "
+        "unambiguous one is read as written"
+    ]
+    for how in ("chunks", "parts"):
+        assert got[how][1:] == got["whole"][1:], how

@@ -38,10 +38,13 @@ __all__ = [
     "NS_MAX",
     "NS_MIN",
     "NS_RANGE",
+    "MIXED_NOTES",
+    "MIXED_ORDER",
     "ORDER_EVIDENCE",
     "ORDER_NOTE",
     "ParsedTimes",
     "day_fractions",
+    "mixed_note",
     "order_evidence",
     "order_note",
     "order_undecided",
@@ -85,6 +88,27 @@ def order_undecided(where: str, n_either: int, examples: list, n_day: int, n_mon
         "(12/31/2020) for this input in the config, or --dayfirst/--monthfirst "
         "with route-risk ingest"
     )
+
+
+def mixed_note(where: str, n_day: int, n_month: int) -> str:
+    """Return the note of a column of dates proving both orders (each read as written)."""
+    return (
+        f"{where}: mixes day-first ({n_day}) and month-first ({n_month}) dates; each "
+        "unambiguous one is read as written"
+    )
+
+
+#: The order a column of dates proving both orders, and none ambiguous, is read in.
+MIXED_ORDER = "mixed (each date read as written)"
+
+#: The notes a file read in chunks words anew for the file (:func:`mixed_note`, and the
+#: dates contradicting the order its first chunk decided by values).
+MIXED_NOTES = re.compile(
+    r"^(?P<where>.+?): (?:mixes day-first \(\d+\) and month-first \(\d+\) dates; each "
+    r"unambiguous one is read as written|\d+ date\(s\) contradict dayfirst=(?:True|False) "
+    r"and are read as written)$",
+    re.S,
+)
 
 
 #: :func:`order_note`'s text (a file read in chunks adds up the notes of its chunks).
@@ -1155,7 +1179,7 @@ def parse_times(
         if n_amb or n_day or n_month:
             order = "day-first" if df else "month-first"
             if n_day and n_month and not n_amb and dayfirst is None:
-                order = "mixed (each date read as written)"
+                order = MIXED_ORDER
             assumptions["order"] = order
             assumptions["order_evidence"] = evidence
             if n_amb:
@@ -1163,10 +1187,7 @@ def parse_times(
                     order_note(where, n_amb, examples[0], order, assumptions["order_by"], evidence)
                 )
             if n_day and n_month:
-                notes.append(
-                    f"{where}: mixes day-first ({n_day}) and month-first ({n_month}) dates; "
-                    "each unambiguous one is read as written"
-                )
+                notes.append(mixed_note(where, n_day, n_month))
             contra = n_month if df else n_day
             if dayfirst is not None and contra:
                 notes.append(

@@ -83,7 +83,15 @@ from ._common import (
     missing_memo_off,
     read_text_table,
 )
-from ._dates import ORDER_EVIDENCE, ORDER_NOTE, order_evidence, order_undecided
+from ._dates import (
+    MIXED_NOTES,
+    MIXED_ORDER,
+    ORDER_EVIDENCE,
+    ORDER_NOTE,
+    mixed_note,
+    order_evidence,
+    order_undecided,
+)
 from ._positions import ProjectedEvidence
 from .identity import combine_identity, empty_identity
 from .options import TrackSource
@@ -781,6 +789,10 @@ class _State:
         decided are the file's, added up over the chunks (``assumptions['dates']``), not the
         first chunk's.
 
+        Dates that prove both orders, none ambiguous, are read as written, as whole: the
+        order is mixed, said in one note (a chunk's own, or the dates of later chunks that
+        contradict the first's order, are the file's).
+
         Raises
         ------
         InputError
@@ -790,6 +802,14 @@ class _State:
         dates = self.assumptions.get("dates") or {}
         if not dates.get("order_evidence"):
             return
+        n = ORDER_EVIDENCE.fullmatch(dates["order_evidence"])
+        if dates.get("order_by") == "values" and n and int(n["day"]) and int(n["month"]):
+            said = [i for i, t in enumerate(self.notes) if MIXED_NOTES.match(t)]
+            if said and not int(n["either"]):
+                where = MIXED_NOTES.match(self.notes[said[0]])["where"]  # type: ignore[index]
+                self.notes[said[0]] = mixed_note(where, int(n["day"]), int(n["month"]))
+                self.notes[:] = [t for i, t in enumerate(self.notes) if i not in said[1:]]
+                dates["order"] = MIXED_ORDER
         for i, t in enumerate(self.notes):
             m = ORDER_NOTE.match(t)
             if m:
