@@ -467,3 +467,20 @@ def test_compact_degree_minute_positions_are_read(tmp_path):
     got = res.frame[["lat", "lon"]].round(6).values.tolist()
     assert got == [[1.258333, 103.753333], [-1.258333, 103.753333]]
     assert res.by_rule == {"lat_out_of_range": 1}  # 60 minutes: not a compact position
+
+
+def test_a_repaired_description_is_quoted_by_its_repair_not_whole(tmp_path):
+    # An IMB description of 400 characters with one mangled apostrophe was quoted whole, twice,
+    # in the note (a summary line of 800+ characters); the note quotes the repair and its
+    # surroundings.
+    story = "Robbers boarded an anchored tanker. " * 6 + "They stole shipâ€™s stores. " + "x" * 150
+    text = f'date,lat,lon,description\n2024-03-01,1.1,104.1,"{story}"\n'
+    res = read_seizures(write_text(tmp_path, "imb.csv", text))
+    assert res.frame["note"].tolist() == [story.replace("â€™", "’")]
+    (said,) = [n for n in res.notes if "mojibake" in n]
+    before, after = (
+        "ker. They stole shipâ€™s stores. " + "x" * 10,
+        "ker. They stole ship’s stores. " + "x" * 10,
+    )
+    assert f"'…{before}…' -> '…{after}…'" in said
+    assert len(said) < 250

@@ -1113,7 +1113,34 @@ def repair_mojibake(values: pd.Series) -> tuple[pd.Series, int, str | None]:
     done = mapped.notna().to_numpy()
     first = next(iter(fixes.items()))
     out = values.astype(object).where(~done, mapped).astype(values.dtype)
-    return out, int(done.sum()), f"{first[0]!r} -> {first[1]!r}"
+    return out, int(done.sum()), repair_excerpt(*first)
+
+
+def repair_excerpt(before: str, after: str, context: int = 20) -> str:
+    """Return ``'before' -> 'after'`` cut to the changed part and ``context`` characters.
+
+    A repaired free-text description (an IMB incident's paragraph) was quoted whole, twice, in
+    the summary; the note needs the repair, not the paragraph.
+
+    >>> print(repair_excerpt("x" * 40 + " SÃ£o Paulo " + "y" * 40, "x" * 40 + " São Paulo " + "y" * 40, 4))
+    '…xx SÃ£o Pa…' -> '…xx São Pa…'
+    """
+    lead = 0
+    while lead < min(len(before), len(after)) and before[lead] == after[lead]:
+        lead += 1
+    tail = 0
+    while (
+        tail < min(len(before), len(after)) - lead
+        and before[len(before) - 1 - tail] == after[len(after) - 1 - tail]
+    ):
+        tail += 1
+    start = max(lead - context, 0)
+
+    def cut(text: str) -> str:
+        stop = min(len(text) - tail + context, len(text))
+        return ("…" if start else "") + text[start:stop] + ("…" if stop < len(text) else "")
+
+    return f"{cut(before)!r} -> {cut(after)!r}"
 
 
 #: Letters NFKD keeps whole, folded as a transliteration-free search folds them (ICU's and
