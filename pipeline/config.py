@@ -534,6 +534,7 @@ def _resolution_defaults(raw: Any) -> tuple[Any, tuple[tuple[str, str], ...]]:
     from .density import (
         CENTRE_EDGES,
         DEFAULT_BANDWIDTH_KM,
+        MAX_BANDWIDTH_KM,
         centre_error,
         default_bandwidth_km,
     )
@@ -558,6 +559,18 @@ def _resolution_defaults(raw: Any) -> tuple[Any, tuple[tuple[str, str], ...]]:
             f"density taken at cell centres; {old:g} km, {edges(old / edge, '.2g')} here, would "
             f"leave a cell's centre typically {centre_error(kernel, old, res):.0%} off its "
             f"mean); set {key} to keep another"
+        )
+
+    def within(scaled: list[float]) -> tuple[list[float], str]:
+        # a scaled list reaches past a quarter of the Earth's circumference on resolutions
+        # 0-1 (the uniform's candidates to 38,450 km): those are left out, not refused
+        kept = [h for h in scaled if h <= MAX_BANDWIDTH_KM]
+        wide = [h for h in scaled if h > MAX_BANDWIDTH_KM]
+        if not wide:
+            return kept, ""
+        return kept, (
+            f"; {_km_list(wide)} km left out: wider than a quarter of the Earth's "
+            f"circumference ({MAX_BANDWIDTH_KM:,.0f} km), which no bandwidth may exceed"
         )
 
     out, said = dict(raw), []
@@ -586,14 +599,14 @@ def _resolution_defaults(raw: Any) -> tuple[Any, tuple[tuple[str, str], ...]]:
         if res < 5 and (h := default(kernel)) is not None:
             was = DensityConfig.model_fields["auto_bandwidths_km"].default
             scale = h / min(was)
-            used = [round(float(x) * scale, 6) for x in was]
+            used, left = within([round(float(x) * scale, 6) for x in was])
             out["density"] = {**density, "auto_bandwidths_km": used}
             key = "density.auto_bandwidths_km"
             said.append(
                 (
                     key,
                     f"{key} {_km_list(used)} km ({_km_list(was)} km times {scale:.3g}): the "
-                    f"narrowest {h:g} km is {why(kernel, key, min(was))}",
+                    f"narrowest {h:g} km is {why(kernel, key, min(was))}{left}",
                 )
             )
     score = out.get("score", {})
@@ -603,14 +616,14 @@ def _resolution_defaults(raw: Any) -> tuple[Any, tuple[tuple[str, str], ...]]:
         if (h := default(kernel)) is not None:
             was = FittedOptions.model_fields["bandwidths_km"].default
             scale = h / min(was)
-            used = [round(float(x) * scale, 6) for x in was]
+            used, left = within([round(float(x) * scale, 6) for x in was])
             out["score"] = {**score, "fitted": {**fitted, "bandwidths_km": used}}
             key = "score.fitted.bandwidths_km"
             said.append(
                 (
                     key,
                     f"{key} {_km_list(used)} km ({_km_list(was)} km times {scale:.3g}): the "
-                    f"narrowest {h:g} km is {why(kernel, key)}",
+                    f"narrowest {h:g} km is {why(kernel, key)}{left}",
                 )
             )
     return out, tuple(said)
@@ -753,6 +766,29 @@ class Config(_Model):
                     "centres would miss almost every point (0 in most cells); use a bandwidth of "
                     f"at least {edge_km(res) / 4:.3g} km or {hint}"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _bandwidths_within_the_sphere(self) -> Config:
+        # kernels are normalised on the sphere (pipeline/density/_kernels.py), but one wider
+        # than a quarter of the circumference spreads each point over most of the globe (the
+        # uniform's is one constant from half the circumference on): refused as written,
+        # whether or not this run uses the key (resolution defaults never reach it)
+        from .density import bandwidth_too_wide
+
+        d = self.density
+        given: list[tuple[str, float]] = []
+        if isinstance(d.bandwidth_km, float | int):
+            given.append(("density.bandwidth_km", float(d.bandwidth_km)))
+        given += [("density.auto_bandwidths_km", float(h)) for h in d.auto_bandwidths_km]
+        if d.bandwidth_range_km is not None:
+            given.append(("density.bandwidth_range_km", float(max(d.bandwidth_range_km))))
+        given += [("score.fitted.bandwidths_km", float(h)) for h in self.score.fitted.bandwidths_km]
+        given.append(("evaluate.kde_bandwidth_km", float(self.evaluate.kde_bandwidth_km)))
+        given.append(("transit.smooth_events_km", float(self.transit.smooth_events_km)))
+        for name, h in given:
+            if (msg := bandwidth_too_wide(name, h)) is not None:
+                raise ValueError(msg)
         return self
 
     @model_validator(mode="after")

@@ -2,13 +2,22 @@
 
 The density at a cell is ``f(c) = Σ_i w_i K_h(d(c, x_i))`` per km², where ``d`` is the
 great-circle distance on the sphere of radius 6371.0072 km (the radius H3 uses for cell areas,
-:data:`pipeline.sphere.EARTH_RADIUS_KM`) and every kernel is normalised in the plane, so
-``Σ_c f(c) · area(c)`` over cells covering the support returns the total weight (to within the
-cells' sampling of the kernel and ``O(h²/R²) < 1e-4``).
+:data:`pipeline.sphere.EARTH_RADIUS_KM`) and every kernel is normalised on the sphere: its
+planar formula below times ``c(h) = 1 / ∫_sphere K_plane dA``, a constant per kernel and
+bandwidth (fixed Gauss-Legendre quadrature in ``d``, the same bits on every run), so
+``Σ_c f(c) · area(c)`` over cells covering the support returns the total weight to within the
+cells' sampling of the kernel, at every bandwidth.  ``c(h) = 1 + O(h²/R²)``: 1 + 5e-6 for the
+gaussian and 1 + 6e-7 for the quartic at 25 km, 1 + 8e-3 and 1 + 1e-3 at 1,000 km, 1.38 and
+1.04 at 6,400 km (the planar formulas alone lost that mass: half of it for a quartic of
+25,650 km; ``bench/bench_density_sphere_mass.py``).  A bandwidth wider than
+:data:`MAX_BANDWIDTH_KM`, a quarter of the Earth's circumference (10,008 km), is refused
+(:func:`bandwidth_too_wide`): a compact kernel that wide covers more than a hemisphere and the
+gaussian is within e^-2 of its peak at the antipode.
 
-Kernels (``u = d / h``)
+Kernels (``u = d / h``; each times ``c(h)``)
     ``gaussian``      ``exp(-u²/2) / (2π h²)``; standard deviation ``h`` per axis, unbounded
-                      support (truncated at ``7 h`` by the fast evaluators: tail < 1e-10).
+                      support (truncated at ``7 h`` by the fast evaluators: tail < 1e-10;
+                      normalised over the whole sphere, as ``exact`` sums it).
     ``quartic``       ``3/(π h²) (1 - u²)²`` for ``u < 1`` (biweight; ArcGIS/QGIS default).
     ``epanechnikov``  ``2/(π h²) (1 - u²)`` for ``u < 1``.
     ``triangular``    ``3/(π h²) (1 - u)`` for ``u < 1``.
@@ -30,8 +39,10 @@ Methods
                 179,000-cell benchmark (``bench/bench_density.py``: 0.37-0.41 s on 2 cores, vs
                 scikit-learn ~2,600-6,700 s extrapolated and KDEpy 1-2.6 s at 8e-3 error).
                 Cost ``O(16 N + G log G)`` for ``N`` points and ``G`` grid nodes.
-    ``auto``    ``fft`` for the gaussian when the pair count makes ``direct`` the slower one,
-                otherwise ``direct``.
+                Bandwidths up to 114 km only (7 bandwidths within one 800 km tile; refused
+                wider: 6.4e-4 at 200 km, 6.7e-2 at 600 km).
+    ``auto``    ``fft`` for the gaussian up to 114 km when the pair count makes ``direct`` the
+                slower one, otherwise ``direct``.
 
 Bandwidth rules (distances in a stereographic plane about the weighted mean centre,
 ``n = (Σw)² / Σw²``, Kish's effective sample size, which is the point count for equal weights)
@@ -73,9 +84,9 @@ from ._centres import (
     default_bandwidth_km,
 )
 from ._evaluate import METHODS
-from ._inputs import BANDWIDTH_RULES
+from ._inputs import BANDWIDTH_RULES, bandwidth_too_wide
 from ._kde import DensityResult, kernel_density, kernel_density_exact, unreached_expected
-from ._kernels import KERNELS, kernel_profile, kernel_support_km
+from ._kernels import KERNELS, MAX_BANDWIDTH_KM, kernel_profile, kernel_support_km
 from ._tiles import density_memo
 from ._weights import decay_anchor, seizure_quantities, seizure_weights
 
@@ -84,8 +95,10 @@ __all__ = [
     "CENTRE_EDGES",
     "DEFAULT_BANDWIDTH_KM",
     "KERNELS",
+    "MAX_BANDWIDTH_KM",
     "METHODS",
     "DensityResult",
+    "bandwidth_too_wide",
     "centre_bandwidth_km",
     "centre_error",
     "centre_sampling_note",

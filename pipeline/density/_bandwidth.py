@@ -12,6 +12,7 @@ from ._evaluate import evaluate
 from ._inputs import (
     BANDWIDTH_RULES,
     MIN_BANDWIDTH_KM,
+    bandwidth_too_wide,
     check_choice,
     point_weights,
     points_to_lonlat,
@@ -137,6 +138,8 @@ def _cv_bandwidth(lon, lat, w, kernel, bounds) -> float:
         raise ConfigError(f"bandwidth_range_km must be (min, max) in km, got {bounds!r}") from None
     if not (np.isfinite(lo) and np.isfinite(hi) and MIN_BANDWIDTH_KM <= lo < hi):
         raise ConfigError(f"bandwidth_range_km must satisfy 0 < min < max, got {bounds!r}")
+    if (wide := bandwidth_too_wide("bandwidth_range_km's max", hi)) is not None:
+        raise ConfigError(wide)
     rng = np.random.default_rng(0)
     if lon.size > _CV_MAX_SOURCES:
         keep = np.sort(rng.choice(lon.size, _CV_MAX_SOURCES, replace=False))

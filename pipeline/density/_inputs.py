@@ -10,6 +10,7 @@ import shapely
 from .. import schema
 from ..errors import ConfigError, InputError
 from ..grid import check_lonlat
+from ._kernels import MAX_BANDWIDTH_KM
 
 #: Smallest bandwidth accepted (km).
 MIN_BANDWIDTH_KM = 1e-3
@@ -101,15 +102,54 @@ def point_weights(weights, n: int, points) -> np.ndarray:
     return w
 
 
-def check_bandwidth(h) -> float:
-    """Return a bandwidth in km as a float >= :data:`MIN_BANDWIDTH_KM`, else raise."""
+def check_bandwidth(h, what: str = "bandwidth_km") -> float:
+    """Return a bandwidth in km as a float >= :data:`MIN_BANDWIDTH_KM`, else raise.
+
+    A bandwidth wider than :data:`MAX_BANDWIDTH_KM` (a quarter of the Earth's circumference)
+    is refused too: see :func:`bandwidth_too_wide`.
+    """
     try:
         val = float("nan") if isinstance(h, bool | np.bool_) else float(h)
     except (TypeError, ValueError):
         val = float("nan")
     if not np.isfinite(val) or val < MIN_BANDWIDTH_KM:
         raise ConfigError(
-            f"bandwidth_km must be a number >= {MIN_BANDWIDTH_KM} km or one of "
+            f"{what} must be a number >= {MIN_BANDWIDTH_KM} km or one of "
             f"{sorted(BANDWIDTH_RULES)!r}, got {h!r}"
         )
+    if (msg := bandwidth_too_wide(what, val)) is not None:
+        raise ConfigError(msg)
     return val
+
+
+def bandwidth_too_wide(what: str, h: float) -> str | None:
+    """Say why bandwidth ``h`` (km) is refused as wider than the planet allows, or None.
+
+    Parameters
+    ----------
+    what : str
+        Where the bandwidth comes from (a config key, or the rule that chose it).
+    h : float
+        Bandwidth (km).
+
+    Returns
+    -------
+    str or None
+        One line naming ``what``, ``h``, the limit and the fix, or None when ``h`` is at most
+        :data:`MAX_BANDWIDTH_KM`.
+
+    Examples
+    --------
+    >>> bandwidth_too_wide("density.bandwidth_km", 25.0) is None
+    True
+    >>> bandwidth_too_wide("density.bandwidth_km", 20000.0)[:45]
+    'density.bandwidth_km 20000 km is wider than a'
+    """
+    if h <= MAX_BANDWIDTH_KM:
+        return None
+    return (
+        f"{what} {h:g} km is wider than a quarter of the Earth's circumference "
+        f"({MAX_BANDWIDTH_KM:,.0f} km): a kernel that wide covers more than a hemisphere and "
+        "spreads each point over most of the globe, no density of where they are; use a "
+        f"bandwidth of at most {MAX_BANDWIDTH_KM:,.0f} km"
+    )

@@ -28,7 +28,14 @@ from ..grid import (
 )
 from ._bandwidth import select_bandwidth
 from ._evaluate import METHODS, evaluate
-from ._inputs import BANDWIDTH_RULES, check_bandwidth, check_choice, point_weights, points_to_lonlat
+from ._inputs import (
+    BANDWIDTH_RULES,
+    bandwidth_too_wide,
+    check_bandwidth,
+    check_choice,
+    point_weights,
+    points_to_lonlat,
+)
 from ._kernels import KERNELS, kernel_support_km
 from ._tiles import density_memo
 
@@ -229,7 +236,8 @@ def kernel_density(
     Raises
     ------
     ConfigError
-        Unknown kernel, method or rule, or a bad bandwidth.
+        Unknown kernel, method or rule, or a bad bandwidth (a bandwidth, given or chosen by a
+        rule, wider than :data:`MAX_BANDWIDTH_KM`, a quarter of the Earth's circumference).
     InputError
         Invalid points, weights, cells or window.
 
@@ -256,6 +264,8 @@ def kernel_density(
         h = select_bandwidth(
             (p_lon, p_lat), rule, weights=w, kernel=kernel, bandwidth_range_km=bandwidth_range_km
         )
+        if (wide := bandwidth_too_wide(f"the {rule!r} rule's bandwidth", h)) is not None:
+            raise ConfigError(wide)
     else:
         rule, h = "fixed", check_bandwidth(bandwidth_km)
 

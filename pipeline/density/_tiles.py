@@ -112,8 +112,9 @@ def density_by_tiles(t_lon, t_lat, p_lon, p_lat, w, h, kernel, memo, cells=None)
         np.minimum(radii + support * (1 + 1e-9) + 1e-6, np.pi * EARTH_RADIUS_KM)
     )
     near = ptree.query_ball_point(centres * EARTH_RADIUS_KM, reach)
-    # v2: a target's terms added in the order of the points (density_tree), tiles together
-    head = f"v2|{kernel}|{float(h)!r}".encode()
+    # v2: a target's terms added in the order of the points (density_tree), tiles together;
+    # v3: kernels normalised on the sphere (sphere_factor)
+    head = f"v3|{kernel}|{float(h)!r}".encode()
     known = memo.known()
     todo: list[tuple[str, np.ndarray, np.ndarray]] = []
     done: list[tuple[str, np.ndarray]] = []
