@@ -41,21 +41,27 @@ def kernel_at_zero(kernel: str, h: float) -> float:
     return float(kernel_profile(kernel, np.zeros(1), h)[0])
 
 
-def _planar_unit(kernel: str, u: np.ndarray) -> np.ndarray:
-    """Return the planar profile for ``h = 1`` at ``u = d / h`` (compact ones 0 from ``u = 1``)."""
+def _profile(kernel: str, d: np.ndarray, h: float, scale: float) -> np.ndarray:
+    """Return ``scale`` times the planar profile for ``h = 1`` at ``u = d / h``.
+
+    The scalar is folded into each formula's constant, and ``d / h`` taken in the expression
+    (numpy reuses its temporaries there): no array pass or allocation more than the formula.
+    """
     if kernel == "gaussian":
-        return np.exp(-0.5 * u * u) / (2.0 * np.pi)
+        return np.exp(-0.5 * (d / h) ** 2) * (scale / (2.0 * np.pi))
+    u = d / h
+    inside = u < 1.0
     if kernel == "quartic":
-        v = 3.0 / np.pi * (1.0 - u * u) ** 2
+        v = (3.0 * scale / np.pi) * (1.0 - u * u) ** 2
     elif kernel == "epanechnikov":
-        v = 2.0 / np.pi * (1.0 - u * u)
+        v = (2.0 * scale / np.pi) * (1.0 - u * u)
     elif kernel == "triangular":
-        v = 3.0 / np.pi * (1.0 - u)
+        v = (3.0 * scale / np.pi) * (1.0 - u)
     elif kernel == "uniform":
-        v = np.full_like(u, 1.0 / np.pi)
+        v = np.full_like(u, scale / np.pi)
     else:  # pragma: no cover - validated by the caller
         raise ValueError(kernel)
-    return np.where(u < 1.0, v, 0.0)
+    return np.where(inside, v, 0.0)
 
 
 @functools.lru_cache(maxsize=512)
@@ -99,7 +105,7 @@ def sphere_factor(kernel: str, h: float) -> float:
         u = 0.5 * (b - a) * x + 0.5 * (b + a)
         # (R/h) sin(u h/R), accurate for tiny h/R (no cancellation: sin(s)/s -> 1)
         ring = np.sin(u * scale) / scale
-        mass += 0.5 * (b - a) * float(np.dot(wts, _planar_unit(kernel, u) * 2.0 * np.pi * ring))
+        mass += 0.5 * (b - a) * float(np.dot(wts, _profile(kernel, u, 1.0, 2.0 * np.pi) * ring))
     return 1.0 / mass
 
 
@@ -110,5 +116,4 @@ def kernel_profile(kernel: str, d_km: np.ndarray, h: float) -> np.ndarray:
     over the sphere.
     """
     d = np.asarray(d_km, dtype="float64")
-    c = sphere_factor(kernel, float(h)) / (h * h)
-    return _planar_unit(kernel, d / h) * c
+    return _profile(kernel, d, h, sphere_factor(kernel, float(h)) / (h * h))
