@@ -398,10 +398,10 @@ def confidence_labels(seizures_within_bandwidth: np.ndarray) -> np.ndarray:
 
 
 def seizures_within(seizures: pd.DataFrame, cells: np.ndarray, bandwidth_km) -> np.ndarray:
-    """Count seizures within one bandwidth of each cell centre (uniform kernel x its area)."""
+    """Count seizures within one bandwidth of each cell centre (uniform kernel / its height)."""
     if seizures.empty or not bandwidth_km:
         return np.zeros(len(cells), dtype="int64")
-    from .density import kernel_density
+    from .density import kernel_density, kernel_profile
 
     d = kernel_density(
         (seizures[S.LON].to_numpy(), seizures[S.LAT].to_numpy()),
@@ -409,7 +409,9 @@ def seizures_within(seizures: pd.DataFrame, cells: np.ndarray, bandwidth_km) -> 
         bandwidth_km=float(bandwidth_km),
         kernel="uniform",
     )
-    return np.rint(d * np.pi * float(bandwidth_km) ** 2).astype("int64")
+    # one seizure's height, normalised on the sphere (not 1/(π h²): 2 % more at 3,000 km)
+    height = float(kernel_profile("uniform", np.zeros(1), float(bandwidth_km))[0])
+    return np.rint(d / height).astype("int64")
 
 
 #: Per-commodity count columns at most.  A commodity column of free text (a description per
