@@ -2310,9 +2310,7 @@ def check_ping_vessels(
             "__i": cand["i"].to_numpy(),
             "__k": np.arange(n),
             UNREAD: (
-                cand[UNREAD].to_numpy(dtype="int8")
-                if UNREAD in cand
-                else np.zeros(n, dtype="int8")
+                cand[UNREAD].to_numpy(dtype="int8") if UNREAD in cand else np.zeros(n, dtype="int8")
             ),
         }
     )[accepted]
