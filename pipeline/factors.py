@@ -933,7 +933,7 @@ class FactorRegistry:
         folders changed since the last read (installing a package writes its metadata
         folder there): reading them costs ~12 ms, and a run asks eight times.
         """
-        seen = _path_state()
+        seen = path_state()
         if seen == self._paths_seen:
             return
         self._paths_seen = seen
@@ -1101,8 +1101,13 @@ def factor(
     return wrap
 
 
-def _path_state() -> tuple:
-    """Return ``sys.path`` with each folder's modification time (None where it is none)."""
+def path_state() -> tuple:
+    """Return ``sys.path`` with each folder's modification time (None where it is none).
+
+    Installing, upgrading or removing a package writes or removes its metadata folder in one
+    of these folders, which changes its modification time: what was read from the installed
+    metadata while this is unchanged is still what the metadata says.
+    """
     state: list[tuple[str, int | None]] = []
     for p in sys.path:
         try:

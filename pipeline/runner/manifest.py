@@ -132,14 +132,31 @@ def key_version(libraries: dict[str, str] | None = None) -> str:
     return f"{code_version()}+{hashlib.sha256(text.encode()).hexdigest()[:12]}"
 
 
+#: The libraries' versions last read, with the ``sys.path`` state and reader they were read by.
+_library_versions: tuple[tuple, Any, dict[str, str]] | None = None
+
+
 def versions() -> dict[str, str]:
-    """Versions of route-risk, Python and the core libraries."""
+    """Versions of route-risk, Python and the core libraries.
+
+    The libraries' versions are read from the installed metadata (~9 ms, every run asks) again
+    only when a folder of ``sys.path`` changed since the last read (installing or upgrading a
+    package writes its metadata folder there: :func:`pipeline.factors.path_state`).
+    """
     import importlib.metadata as md
 
+    from ..factors import path_state
+
+    global _library_versions
+    seen = (path_state(), md.version)
+    if _library_versions is None or _library_versions[:2] != seen:
+        libs: dict[str, str] = {}
+        for n in _VERSIONED:
+            with contextlib.suppress(md.PackageNotFoundError):
+                libs[n] = md.version(n)
+        _library_versions = (*seen, libs)
     out = {"route-risk": code_version(), "python": platform.python_version()}
-    for n in _VERSIONED:
-        with contextlib.suppress(md.PackageNotFoundError):
-            out[n] = md.version(n)
+    out.update(_library_versions[2])
     if (tz := tz_rules()) is not None:
         out["tz rules"] = tz
     return out

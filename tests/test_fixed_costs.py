@@ -1,0 +1,40 @@
+"""The fixed costs of a run: work each run repeated although nothing it depends on changed.
+
+Each test checks that the repeated work is skipped while its inputs are unchanged and done
+again when they change (a cached answer must never outlive what it was read from).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata as md
+import sys
+import time
+
+
+def test_library_versions_are_read_once_until_a_package_folder_changes(tmp_path, monkeypatch):
+    """Every run read the installed metadata of 24 libraries for the manifest and the cache
+    keys (~9 ms a run, hundreds of runs in the test suite); now again only when a folder of
+    ``sys.path`` changes (installing or upgrading a package writes its metadata there)."""
+    from pipeline.runner.manifest import versions
+
+    real = md.version
+    reads: list[str] = []
+
+    def counted(name: str) -> str:
+        reads.append(name)
+        return real(name)
+
+    monkeypatch.setattr(md, "version", counted)
+    folder = tmp_path / "site"
+    folder.mkdir()
+    monkeypatch.setattr(sys, "path", [*sys.path, str(folder)])
+    first = versions()
+    assert reads and first["numpy"] == real("numpy")
+    n = len(reads)
+    assert versions() == first
+    assert len(reads) == n  # nothing read again
+    # a package installed into a folder of sys.path: its metadata folder appears there
+    time.sleep(0.01)  # a later modification time on a coarse clock
+    (folder / "newpkg-1.0.dist-info").mkdir()
+    assert versions() == first
+    assert len(reads) == 2 * n  # read again
