@@ -379,12 +379,31 @@ def run_pipeline(
     # One BLAS thread: the model's matrix products then sum in one order whatever the
     # machine's core count (two threads moved forecasts by 1e-11, and so the table bytes),
     # and a busy machine no longer stalls them (2-4x slower fits measured under load).
-    from threadpoolctl import threadpool_limits
-
-    with P.lock(out), threadpool_limits(limits=1, user_api="blas"):
+    with P.lock(out), one_blas_thread():
         return _locked_run(
             config, as_of, out, progress, force or cold, cmd, cold, patterns, as_of_rule
         )
+
+
+#: The BLAS libraries found (threadpoolctl), with the modules loaded when they were looked for.
+_blas: tuple[frozenset[str], Any] | None = None
+
+
+def one_blas_thread() -> contextlib.AbstractContextManager:
+    """Return a context in which every loaded BLAS library computes on one thread.
+
+    Finding the loaded libraries (threadpoolctl scans every shared object of the process)
+    takes ~5 ms; they are looked for again only when a module was imported or removed
+    since (a BLAS library is loaded by the import of the module that links it: numpy,
+    scipy).
+    """
+    from threadpoolctl import ThreadpoolController
+
+    global _blas
+    loaded = frozenset(sys.modules)
+    if _blas is None or _blas[0] != loaded:
+        _blas = (loaded, ThreadpoolController())
+    return _blas[1].limit(limits=1, user_api="blas")
 
 
 def _record_refusal(

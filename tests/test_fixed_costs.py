@@ -38,3 +38,33 @@ def test_library_versions_are_read_once_until_a_package_folder_changes(tmp_path,
     (folder / "newpkg-1.0.dist-info").mkdir()
     assert versions() == first
     assert len(reads) == 2 * n  # read again
+
+
+def test_blas_libraries_are_looked_for_again_only_after_an_import(monkeypatch):
+    """Each run looked for the loaded BLAS libraries (threadpoolctl scans every shared
+    object, ~5 ms) to compute on one thread; now again only when a module was imported."""
+    import types
+
+    import threadpoolctl
+
+    from pipeline.run import one_blas_thread
+
+    made: list[object] = []
+
+    class Counted(threadpoolctl.ThreadpoolController):
+        def __init__(self) -> None:
+            made.append(self)
+            super().__init__()
+
+    monkeypatch.setattr(threadpoolctl, "ThreadpoolController", Counted)
+    with one_blas_thread():
+        pass
+    n = len(made)
+    with one_blas_thread():
+        blas = [i for i in made[-1].info() if i["user_api"] == "blas"]
+        assert blas and all(i["num_threads"] == 1 for i in blas)
+    assert len(made) == n  # not looked for again
+    monkeypatch.setitem(sys.modules, "route_risk_test_new_module", types.ModuleType("x"))
+    with one_blas_thread():
+        pass
+    assert len(made) == n + 1  # a module was imported: looked for again
