@@ -130,7 +130,7 @@ class TextTable:
     delimiter: str
     n_bad: int
     encoding: str = "utf-8"
-    header_line: int = 1  # physical line of the header (after a title, see find_header)
+    header_line: int = 1  # physical line of the header (after a title, see find_header; 0: none)
     #: whether one delimiter was dropped from the end of the records below a plain header
     #: (:func:`read_text_table`'s ``records_trailing``, decided or given)
     records_trailing: bool = False
@@ -423,6 +423,13 @@ def read_text_table(
         header = next(csv.reader(io.StringIO(head), delimiter=delim), [])
     except csv.Error as exc:
         raise SourceUnreadable(f"{name}: unreadable header line: {exc}") from exc
+    named = None if skipped else header_for_records(head, delim)
+    if named is not None:
+        # no header: the first line is a record (read as the header, it was lost unseen)
+        line = (named + "\n").encode("utf-8")
+        data, head = line + data, named + "\n" + head
+        notes.append(headerless_note(name, header, delim, named))
+        header = next(csv.reader([named], delimiter=delim))
     if len(header) > 1 and not header[-1].strip():
         # Exports that end every line with the delimiter (a trailing empty column) often
         # forget it on the last line: drop one trailing delimiter from every line instead
@@ -485,6 +492,10 @@ def read_text_table(
         table = _parse_table(data, name, names, delim, notes, keep)
     table.encoding = enc
     table.records_trailing = trailing
+    if named is not None:  # the line in front of the first record is no line of the file
+        table.lines = table.lines - 1
+        table.bad_rows["row"] = table.bad_rows["row"] - 1
+        table.header_line = 0
     if skipped:
         table.lines = table.lines + skipped
         table.bad_rows["row"] = table.bad_rows["row"] + skipped
@@ -494,6 +505,82 @@ def read_text_table(
 
 #: Columns a delimited table may have (GTD, among the widest incident exports, has ~135).
 MAX_COLUMNS = 1000
+
+#: A date, a date and time, or a time of day as exports write them: a header names a column,
+#: it is never one (``2008-02-02 15:36:08``, ``12/03/2021``, ``5-Jan-2024``, ``02:53:04``).
+_DATE_CELL = re.compile(
+    r"(?:(?:\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\d{1,2}[-/ ][^\W\d_]{3,9}\.?[-/ ]\d{2,4})"
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?\s*(?:Z|UTC|GMT|[-+]\d{2}:?\d{2})?"
+    r"|\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)",
+    re.IGNORECASE,
+)
+
+
+def _cell_kind(value: str) -> str:
+    """Say what one cell of a table holds: 'number', 'date', 'blank' or 'text'."""
+    v = value.strip()
+    if not v:
+        return "blank"
+    if _NUMBER_CELL.fullmatch(v):
+        return "number"
+    return "date" if _DATE_CELL.fullmatch(v) else "text"
+
+
+def header_for_records(head: str, delim: str) -> str | None:
+    """Return a header line naming the columns ``column_1``... when a table has none.
+
+    ``head`` is the start of the text (LF line ends).  Headerless exports are common (the
+    T-Drive taxi files, ``1,2008-02-02 15:36:08,116.51172,39.92123``; loggers' and scripts'
+    dumps): read as the header, their first record was lost with no reject, and its values
+    became the column names.  The first line is a record when at least two of its fields are
+    numbers or dates, each over a column whose values below are mostly of the same kind,
+    and no column whose values are numbers (or dates) has a name over it.  None: the first
+    line is a header.  A first line ending with an empty field past the others (records
+    that end with the delimiter) names one column fewer.
+    """
+    lines = head.split("\n")
+    if not head.endswith("\n"):
+        lines = lines[:-1]  # the sample may end inside a line
+    try:
+        rows = [r for r in csv.reader(lines[:200], delimiter=delim) if any(v.strip() for v in r)]
+    except csv.Error:
+        return None
+    if len(rows) < 2 or len(rows[0]) < 2:
+        return None
+    first, below = rows[0], [r for r in rows[1:51] if len(r) == len(rows[0])]
+    if len(below) < 0.8 * min(len(rows) - 1, 50):
+        return None
+    kinds = [_cell_kind(v) for v in first]
+    if sum(k in ("number", "date") for k in kinds) < 2:
+        return None
+    for j, kind in enumerate(kinds):
+        seen = [k for k in (_cell_kind(r[j]) for r in below) if k != "blank"]
+        if not seen:
+            continue
+        for typed in ("number", "date"):
+            share = seen.count(typed) / len(seen)
+            if kind == typed and share < 0.5:
+                return None  # a number over a column of other values: a name after all
+            if share >= 0.9 and kind not in (typed, "blank"):
+                return None  # a name over a column of numbers: the header
+    n = len(first) - (1 if not first[-1].strip() else 0)
+    return delim.join(f"column_{i}" for i in range(1, n + 1))
+
+
+#: The ``header_line`` assumption of a table without a header (its first line a record).
+NO_HEADER = "none: the first line is a record; the columns are named column_1, column_2, ..."
+
+
+def headerless_note(name: str, first: list[str], delim: str, named: str) -> str:
+    """Word the note of a table read without a header (:func:`header_for_records`)."""
+    n = named.count(delim) + 1
+    shown = delim.join(first)
+    shown = shown if len(shown) <= 80 else shown[:77] + "..."
+    return (
+        f"{name}: no header line: the first line ({shown!r}) holds numbers and dates like the "
+        f"records below it and is read as a record; the {n} columns are named column_1 to "
+        f"column_{n} (map them in the input's columns:, e.g. columns: {{lat: column_2}})"
+    )
 
 
 def _title_lines(head: str, delimiter: str | None) -> tuple[int, str]:

@@ -97,6 +97,7 @@ from ._columns import (
     vessel_positions,
 )
 from ._common import (
+    NO_HEADER,
     IngestResult,
     Rule,
     as_source,
@@ -312,8 +313,8 @@ def read_seizures(
         raw, rows, pre_rejects = table.frame, table.lines, table.bad_rows
         if isinstance(table, JsonTable):
             typed = table.typed_numbers
-        if table.header_line > 1:
-            assumptions["header_line"] = table.header_line
+        if table.header_line != 1:
+            assumptions["header_line"] = table.header_line or NO_HEADER
         notes += table.notes
         n_pre = table.n_bad
         assumptions["encoding"] = table.encoding

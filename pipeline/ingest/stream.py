@@ -68,6 +68,7 @@ from ._columnar import IPC_SUFFIXES, arrow_kind, exact_frame, iter_batches, tabl
 from ._columns import WholeFile, track_pairs
 from ._common import (
     MIXED_ENCODING,
+    NO_HEADER,
     DecodedLines,
     DottedDegrees,
     LowercaseS,
@@ -77,11 +78,13 @@ from ._common import (
     dotted_evidence,
     empty_csv,
     first_failing,
+    header_for_records,
     legacy_note,
     lowercase_s_evidence,
     missing_mask,
     missing_memo_off,
     read_text_table,
+    sniff_delimiter,
 )
 from ._dates import (
     MIXED_NOTES,
@@ -642,22 +645,31 @@ def _utf8(piece: bytes, survey: _Survey) -> bytes:
     return piece if survey.encoding == "utf-8" else piece.decode(survey.encoding).encode("utf-8")
 
 
-def _header_of(first_piece: bytes, survey: _Survey) -> bytes:
-    """Return the header line of the file (read_text_table checks it, reads its names)."""
+def _header_of(first_piece: bytes, survey: _Survey, delimiter: str | None) -> bytes:
+    """Return the header line of the file (read_text_table checks it, reads its names).
+
+    A file without a header (its first line a record) gets the names the first chunk's
+    read gave it (:func:`~pipeline.ingest._common.header_for_records`, decided on the same
+    first 64 KiB as a whole read), in front of every later chunk.
+    """
     end = first_piece.find(survey.eol)
     header = first_piece[: end + 1] if end >= 0 else first_piece + b"\n"
-    return header[3:] if header.startswith(b"\xef\xbb\xbf") else header
+    header = header[3:] if header.startswith(b"\xef\xbb\xbf") else header
+    head = first_piece[: 1 << 16].decode("utf-8", errors="ignore").lstrip("\ufeff")
+    head = head.replace("\r\n", "\n").replace("\r", "\n")
+    named = header_for_records(head, delimiter or sniff_delimiter(head))
+    return header if named is None else (named + "\n").encode("utf-8")
 
 
 def _csv_chunks(
-    fh: IO[bytes], name: str, survey: _Survey, chunk_rows: int
+    fh: IO[bytes], name: str, survey: _Survey, chunk_rows: int, delimiter: str | None
 ) -> Iterator[tuple[bytes, int]]:
     """Yield (UTF-8 CSV text with the header line first, physical line of its first record)."""
     header: bytes | None = None
     for _, piece, line in _csv_spans(fh, survey, chunk_rows):
         piece = _utf8(piece, survey)
         if header is None:
-            header = _header_of(piece, survey)
+            header = _header_of(piece, survey, delimiter)
             yield piece, 1
             continue
         yield header + piece, line
@@ -1319,6 +1331,8 @@ def _start_csv_layout(state: _State, raw: pd.DataFrame, table) -> None:
     state.layout = table_layout(raw, src, name, schema, whole=_whole_of(state, raw))
     state.note(*table.notes, f"{name}: position table schema {schema!r}")
     state.assumptions.update(encoding=table.encoding, delimiter=table.delimiter, schema=schema)
+    if not table.header_line:
+        state.assumptions["header_line"] = NO_HEADER
     state.crs = src.crs
 
 
@@ -1346,7 +1360,9 @@ def _csv_date_order(
                 usecols=[column],
                 records_trailing=state.trailing,
             ).frame[column]
-            for k, (text, _line) in enumerate(_csv_chunks(fh, state.name, survey, chunk_rows))
+            for k, (text, _line) in enumerate(
+                _csv_chunks(fh, state.name, survey, chunk_rows, state.src.delimiter)
+            )
             if k  # the first chunk did not decide
         )
         return _date_order_of(columns, state.name, column)
@@ -1410,7 +1426,7 @@ def _csv_columns(
 ) -> Iterator[pd.DataFrame]:
     """Yield ``columns`` of a whole CSV, a chunk at a time (the file closed when done)."""
     with reopen() as fh:
-        for text, _line in _csv_chunks(fh, state.name, survey, chunk_rows):
+        for text, _line in _csv_chunks(fh, state.name, survey, chunk_rows, state.src.delimiter):
             yield read_text_table(
                 state.src.path,
                 encoding="utf-8",
@@ -1528,7 +1544,7 @@ def _csv_position_scan(
     assert state.layout is not None
     found, dotted = LowercaseS(), DottedDegrees()
     with reopen() as fh:
-        for text, _line in _csv_chunks(fh, state.name, survey, chunk_rows):
+        for text, _line in _csv_chunks(fh, state.name, survey, chunk_rows, state.src.delimiter):
             raw = read_text_table(
                 state.src.path,
                 encoding="utf-8",
@@ -1570,7 +1586,9 @@ def _stream_csv(
         state.order_scan = lambda column: _csv_date_order(state, reopen, survey, chunk_rows, column)
         state.s_scan = lambda: _csv_position_scan(state, reopen, survey, chunk_rows)
         state.whole_scan = _csv_whole(state, reopen, survey, chunk_rows)
-    for k, (text, line0) in enumerate(_csv_chunks(fh, state.name, survey, chunk_rows)):
+    for k, (text, line0) in enumerate(
+        _csv_chunks(fh, state.name, survey, chunk_rows, state.src.delimiter)
+    ):
         writer = _ChunkCandidates(state.folder, k)
         try:
             _csv_chunk(state, k, text, line0, survey, writer)
@@ -2551,7 +2569,7 @@ def _plan_file(f: _FileTask, chunk_rows: int, max_uncompressed_mb: float) -> lis
                 spans: list[tuple] = []
                 for offset, piece, line in _csv_spans(fh, f.survey, chunk_rows):
                     if not spans:
-                        f.header = _header_of(_utf8(piece, f.survey), f.survey)
+                        f.header = _header_of(_utf8(piece, f.survey), f.survey, src.delimiter)
                     spans.append((len(spans), offset, len(piece), line if spans else 0))
                 f.kind = "csv"
                 return spans

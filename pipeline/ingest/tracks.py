@@ -107,6 +107,7 @@ from ._columns import (
     unfit_column_notes,
 )
 from ._common import (
+    NO_HEADER,
     IngestResult,
     Rule,
     as_source,
@@ -387,6 +388,8 @@ def read_tracks(
             else read_json_records(src.path, data=opened.data, encoding=src.encoding)
         )
         notes += table.notes
+        if fmt == "csv" and not table.header_line:
+            assumptions["header_line"] = NO_HEADER
         pre, n_pre = table.bad_rows, table.n_bad
         raw, rows = table.frame, table.lines
         schema = src.schema_ if src.schema_ != "auto" else detect_ais_schema(list(raw.columns))
