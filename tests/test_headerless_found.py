@@ -4,7 +4,7 @@ Headerless exports are common among track and incident files: the T-Drive taxi f
 (``1,2008-02-02 15:36:08,116.51172,39.92123``), loggers' and scripts' dumps.  Read as the
 header, the first record was lost with no reject (50 records: "read 49, accepted 49",
 exit 0) and its values became column names.  It is now read as a record, the columns are
-named ``column_1``, ``column_2``, ... (a note and a ``header_line`` assumption say so), and
+named ``field_1``, ``field_2``, ... (a note and a ``header_line`` assumption say so), and
 every physical line number stays what it is in the file, read whole, in chunks or as
 partitions.  Real headers (names over the columns, a blank name over an index, numbers
 only where the column below holds text) keep their reading.
@@ -41,13 +41,13 @@ def test_a_headerless_seizure_file_keeps_its_first_record(tmp_path):
     assert res.frame["lon"].iloc[0] == pytest.approx(100.0)
     assert list(res.rejects["row"]) == [5] and list(res.rejects["rule"]) == ["ragged_row"]
     assert str(res.assumptions["header_line"]).startswith("none")
-    assert any("no header line" in n and "column_1" in n for n in res.notes)
+    assert any("no header line" in n and "field_1" in n for n in res.notes)
 
 
 def test_a_mapping_names_the_columns_of_a_headerless_file(tmp_path):
     path = tmp_path / "nohdr.csv"
     path.write_text("\n".join(_seizure_lines()) + "\n", encoding="utf-8")
-    res = read_seizures(SeizureSource(path=path, columns={"time": "column_1", "lat": "column_3"}))
+    res = read_seizures(SeizureSource(path=path, columns={"time": "field_1", "lat": "field_3"}))
     assert len(res.frame) == 12
     assert res.frame["lat"].iloc[-1] == pytest.approx(10 + 11 / 9, abs=1e-5)
 
@@ -64,7 +64,7 @@ def _taxis(tmp_path, name="taxis.txt", trailing=""):
     rows.insert(2, rows[1])
     path = tmp_path / name
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    return TrackSource(path=path, columns={"vessel_id": "column_1"})
+    return TrackSource(path=path, columns={"vessel_id": "field_1"})
 
 
 def _read(src, how: str, tmp_path, rows: int = 7):
@@ -132,4 +132,12 @@ def test_real_headers_keep_their_names(head):
 def test_headerless_heads_are_named(head, named):
     delim = ";" if ";" in head else ","
     got = header_for_records(head, delim)
-    assert got is not None and got.split(delim) == [f"column_{i}" for i in range(1, named + 1)]
+    assert got is not None and got.split(delim) == [f"field_{i}" for i in range(1, named + 1)]
+
+
+def test_the_names_leave_a_taxi_number_to_be_found_as_the_vessel(tmp_path):
+    # named 'column_1', the taxi number was vetoed as an id ('column' names a row number)
+    src = _taxis(tmp_path)
+    res = read_tracks(TrackSource(path=src.path))
+    assert res.assumptions["columns"]["vessel_id"]["column"] == "field_1"
+    assert sorted(res.frame["vessel_id"].unique()) == ["1", "2", "3"]

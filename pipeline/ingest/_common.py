@@ -527,7 +527,10 @@ def _cell_kind(value: str) -> str:
 
 
 def header_for_records(head: str, delim: str) -> str | None:
-    """Return a header line naming the columns ``column_1``... when a table has none.
+    """Return a header line naming the columns ``field_1``... when a table has none.
+
+    The names are QGIS's for a headerless text layer (neutral words: 'column' is vetoed as
+    a vessel id, Power Query's ``Column1`` of a row number).
 
     ``head`` is the start of the text (LF line ends).  Headerless exports are common (the
     T-Drive taxi files, ``1,2008-02-02 15:36:08,116.51172,39.92123``; loggers' and scripts'
@@ -564,11 +567,11 @@ def header_for_records(head: str, delim: str) -> str | None:
             if share >= 0.9 and kind not in (typed, "blank"):
                 return None  # a name over a column of numbers: the header
     n = len(first) - (1 if not first[-1].strip() else 0)
-    return delim.join(f"column_{i}" for i in range(1, n + 1))
+    return delim.join(f"field_{i}" for i in range(1, n + 1))
 
 
 #: The ``header_line`` assumption of a table without a header (its first line a record).
-NO_HEADER = "none: the first line is a record; the columns are named column_1, column_2, ..."
+NO_HEADER = "none: the first line is a record; the columns are named field_1, field_2, ..."
 
 
 def headerless_note(name: str, first: list[str], delim: str, named: str) -> str:
@@ -578,8 +581,8 @@ def headerless_note(name: str, first: list[str], delim: str, named: str) -> str:
     shown = shown if len(shown) <= 80 else shown[:77] + "..."
     return (
         f"{name}: no header line: the first line ({shown!r}) holds numbers and dates like the "
-        f"records below it and is read as a record; the {n} columns are named column_1 to "
-        f"column_{n} (map them in the input's columns:, e.g. columns: {{lat: column_2}})"
+        f"records below it and is read as a record; the {n} columns are named field_1 to "
+        f"field_{n} (map them in the input's columns:, e.g. columns: {{lat: field_2}})"
     )
 
 
