@@ -63,6 +63,7 @@ SUFFIX_FORMAT = {
     ".ipc": "parquet",
     ".shp": "shapefile",
     ".gpx": "gpx",
+    ".plt": "plt",
     ".kml": "kml",
     ".kmz": "kml",
     ".jsonl": "json",
@@ -259,8 +260,8 @@ def open_source(
 
 
 #: What a compressed single file may hold: the formats read from bytes by our own parsers.
-_COMPRESSIBLE = ("csv", "json", "gpx")
-_PACKED_NAMES = {"csv": "CSV", "json": "JSON records", "gpx": "GPX"}
+_COMPRESSIBLE = ("csv", "json", "gpx", "plt")
+_PACKED_NAMES = {"csv": "CSV", "json": "JSON records", "gpx": "GPX", "plt": "OziExplorer .plt"}
 
 
 def _open_compressed(

@@ -291,7 +291,7 @@ def _classify_texts(texts: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Series
 
 
 #: The formats a track file may have (an AIS CSV is read as CSV).
-TRACK_FORMATS = ("csv", "json", "gpx", "gpkg", "parquet", "geojson", "shapefile")
+TRACK_FORMATS = ("csv", "json", "gpx", "plt", "gpkg", "parquet", "geojson", "shapefile")
 
 
 def open_track_source(src: TrackSource, max_uncompressed_mb: float):
@@ -308,7 +308,7 @@ def open_track_source(src: TrackSource, max_uncompressed_mb: float):
         member=src.member,
         # CSV and Parquet are read a block at a time; the others whole
         read_whole="a track file in this format",
-        whole_formats=("json", "gpx", "geojson", "gpkg", "shapefile"),
+        whole_formats=("json", "gpx", "plt", "geojson", "gpkg", "shapefile"),
     )
 
 
@@ -404,6 +404,12 @@ def read_tracks(
         notes += more
         crs = None
         assumptions["schema"] = "gpx"
+    elif fmt == "plt":
+        raw, rows, parts, more, pre = _read_plt(src, opened)
+        notes += more
+        n_pre = len(pre)
+        crs = None
+        assumptions["schema"] = "plt"
     else:
         raw, rows, parts, more, crs = _read_vector_tracks(
             src, fmt, opened.target, max_uncompressed_mb
@@ -1339,6 +1345,53 @@ def _read_gpx(src: TrackSource, opened):
     parts = _vertex_parts(raw, src, vessel_col="trk/name", lat_col="lat", lon_col="lon")
     parts["lat_col"], parts["lon_col"] = "lat", "lon"
     return raw, rows, parts, notes
+
+
+def _read_plt(src: TrackSource, opened):
+    """Every point of an OziExplorer/Geolife ``.plt`` file as a ping, rows being its line.
+
+    A ``.plt`` names no vessel: the Geolife layout's user folder does
+    (``Data/<user>/Trajectory/<start>.plt``: one person, several trajectories), else the
+    track's own name, else the file's name (a device's default track name, 'My Track',
+    names no vessel: two loggers' must not become one).
+    """
+    from ._plt import read_plt_points
+
+    name = src.path.name
+    if opened.data is not None:
+        data = opened.data
+    else:
+        try:
+            data = Path(opened.target).read_bytes()
+        except OSError as exc:
+            raise SourceUnreadable(f"{name}: cannot read: {exc.strerror or exc}") from exc
+    got = read_plt_points(data, name)
+    path = src.path
+    track = got.track_name
+    if path.parent.name.lower() == "trajectory" and path.parent.parent.name:
+        vid = path.parent.parent.name
+        why = f"the Geolife user folder {vid!r} ({vid}/Trajectory/{name})"
+    elif track and not (
+        _GPX_DEFAULT_NAME.fullmatch(track) or _ACTIVITY_DEFAULT_NAME.fullmatch(track)
+    ):
+        vid, why = track, f"the track's name on line 5 ({track!r})"
+    else:
+        vid = path.stem
+        why = (
+            f"the file's name (the track's name {track!r} is a device default)"
+            if track
+            else ("the file's name (the track has no name)")
+        )
+    pts = got.frame
+    raw = pd.DataFrame(
+        {"vessel": vid, "time": pts["time"], "x": pts["lon"], "y": pts["lat"]}, index=pts.index
+    )
+    parts = _vertex_parts(raw, src, vessel_col="file", lat_col="lat", lon_col="lon")
+    notes = list(got.notes)
+    if src.vessel_id is None:
+        parts["evidence"]["vessel_id"] = {"column": None, "by": "file", "evidence": why}
+        notes.append(f"{name}: vessel id {vid!r}: {why}; set vessel_id to name it otherwise")
+    return raw, pts["line"].to_numpy(dtype="int64"), parts, notes, got.rejects
 
 
 def _read_vector_tracks(

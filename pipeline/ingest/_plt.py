@@ -1,0 +1,151 @@
+"""OziExplorer track point files (``.plt``): handheld GPS logs and Microsoft's Geolife trajectories.
+
+Six header lines (the file's kind, the datum, the altitude unit, a reserved line, the
+track's line style and name, a point count), then one point per line::
+
+    latitude, longitude, code (1: a break in the track), altitude (feet, -777: none),
+    days since 1899-12-30 (a Delphi date, the moment), [date as text, time as text]
+
+The Geolife dataset (182 users, 17,621 trajectories in ``Data/<user>/Trajectory/*.plt``)
+writes its first line as ``Geolife trajectory`` and the date and time texts as ISO
+``2008-10-23``, ``02:53:04``.  The moment is read from the day count, which every writer
+writes the same way (OziExplorer writes the texts in the PC's locale); the texts are used
+only where the count is missing.  Only the WGS 84 datum is read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import SourceUnreadable
+from ._common import read_text_table
+
+__all__ = ["PltPoints", "read_plt_points"]
+
+#: The names of a point line's fields (five, or seven with the date and time texts).
+_FIELDS = ("lat", "lon", "code", "altitude_ft", "days", "date", "clock")
+_HEADER_LINES = 6
+#: The first line of the files read: OziExplorer's own, and Geolife's.
+_KIND = re.compile(r"\s*(?:OziExplorer\s+Track\s+Point\s+File|Geolife\s+trajectory)", re.I)
+#: Half the step of a day count written with 7 decimals (1e-7 day = 8.64 ms), and a little.
+_COUNT_STEP_MS = 4.5
+#: Day counts of the years 1900-9999 (0 and small counts: a writer's placeholder).
+_DAYS = (2.0, 2_958_465.0)
+
+
+@dataclass
+class PltPoints:
+    """The points of a ``.plt`` file in file order.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        ``lat``, ``lon`` and ``time`` (ISO text without zone, ``""`` when the line gives
+        none) as written, and ``line`` (the point's physical line).
+    rejects : pandas.DataFrame
+        Lines that are no point line (another number of fields, an unclosed quote).
+    track_name : str
+        The name on the track line (line 5), ``""`` when none.
+    notes : list of str
+    """
+
+    frame: pd.DataFrame
+    rejects: pd.DataFrame
+    track_name: str
+    notes: list[str]
+
+
+def _header(data: bytes, name: str) -> tuple[list[str], int]:
+    """Return the six header lines (as text) and the byte offset of the first point line."""
+    at = 0
+    lines: list[str] = []
+    for _ in range(_HEADER_LINES):
+        end = data.find(b"\n", at)
+        if end < 0:
+            rest = data[at:].decode("latin-1").strip()
+            lines += [rest] if rest else []
+            break
+        lines.append(data[at:end].decode("latin-1").strip())
+        at = end + 1
+    if not lines or not _KIND.match(lines[0]):
+        raise SourceUnreadable(
+            f"{name}: not an OziExplorer track point file (first line "
+            f"{(lines or [''])[0][:60]!r}; expected 'OziExplorer Track Point File Version 2.x' "
+            "or 'Geolife trajectory')"
+        )
+    if len(lines) < _HEADER_LINES:
+        raise SourceUnreadable(
+            f"{name}: an OziExplorer .plt file has {_HEADER_LINES} header lines before its "
+            f"points; this one has {len(lines)} line(s) in all"
+        )
+    return lines, at
+
+
+def read_plt_points(data: bytes, name: str) -> PltPoints:
+    """Read the points of an OziExplorer or Geolife ``.plt`` track file.
+
+    Raises
+    ------
+    SourceUnreadable
+        Not a ``.plt`` track file (its first line names no OziExplorer track point file
+        nor a Geolife trajectory), or fewer than six header lines.
+    InputError
+        A datum other than WGS 84 (positions on another datum are off by up to hundreds of
+        metres, unsaid).
+    """
+    from ..errors import InputError
+
+    data = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    header, at = _header(data, name)
+    datum = header[1].split(",")[0].strip()
+    if re.sub(r"[\s_-]", "", datum).upper() != "WGS84":
+        raise InputError(
+            f"{name}: positions on the datum {datum!r}; only WGS 84 is read (convert the "
+            "file with OziExplorer or GPSBabel, e.g. gpsbabel -i ozi -f in.plt -o gpx -F out.gpx)"
+        )
+    style = header[4].split(",")
+    track_name = style[3].strip() if len(style) > 3 else ""
+    body = data[at:].replace(b"\r\n", b"\n")
+    first = body[: body.find(b"\n")] if b"\n" in body else body
+    n_fields = 7 if first.count(b",") >= 6 else 5
+    line = ",".join(_FIELDS[:n_fields]).encode() + b"\n"
+    table = read_text_table(Path(name), delimiter=",", data=line + body, encoding=None)
+    raw = table.frame
+    shift = _HEADER_LINES - 1  # the names stand on line 1 in place of six header lines
+    days = pd.to_numeric(raw["days"].str.strip(), errors="coerce").to_numpy(dtype="float64")
+    ok = (days >= _DAYS[0]) & (days <= _DAYS[1])
+    ms = np.where(ok, np.round(np.where(ok, days, 0.0) * 86_400_000.0), 0).astype("int64")
+    # OziExplorer writes 7 decimals (8.64 ms): a log of whole seconds reads 12:00:59.996;
+    # when every count lies within that of a whole second, the seconds are the moments
+    off = ms - np.round(ms / 1000.0) * 1000.0
+    if ok.any() and np.all(np.abs(off[ok]) <= _COUNT_STEP_MS):
+        ms = (np.round(ms / 1000.0) * 1000.0).astype("int64")
+    stamps = pd.Timestamp("1899-12-30") + pd.to_timedelta(ms, unit="ms")
+    text = pd.Series(stamps.strftime("%Y-%m-%d %H:%M:%S.%f").str[:-3], index=raw.index)
+    if n_fields == 7:
+        written = (raw["date"].str.strip() + " " + raw["clock"].str.strip()).str.strip()
+    else:
+        written = pd.Series("", index=raw.index)
+    time = text.where(ok, written)
+    frame = pd.DataFrame(
+        {
+            "lat": raw["lat"].to_numpy(),
+            "lon": raw["lon"].to_numpy(),
+            "time": time.to_numpy(),
+            "line": np.asarray(table.lines, dtype="int64") + shift,
+        }
+    )
+    rejects = table.bad_rows.copy()
+    rejects["row"] = rejects["row"] + shift
+    notes = list(table.notes)
+    notes.append(
+        f"{name}: OziExplorer track point file ({header[0][:40]!r}), datum WGS 84; the moment "
+        "of each point read from its day count (days since 1899-12-30)"
+        + (", or its date and time texts where the count is missing" if n_fields == 7 else "")
+    )
+    return PltPoints(frame, rejects, track_name, notes)
