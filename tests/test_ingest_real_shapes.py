@@ -82,6 +82,10 @@ SEIZURE_ERRORS = {
 }
 # file -> (read, accepted, rejects by rule, vessels)
 TRACKS = {
+    # raw AIS: no moment on any line (a sentence alone has none); a tag block's checksum
+    # damaged on line 1 (its moment may be wrong), a sound one on line 2
+    "t_raw_nmea.nmea": (2, 0, {"nmea_no_time": 2}, 0),
+    "t_raw_nmea_tagged.txt": (2, 1, {"nmea_checksum": 1}, 1),
     "t_bus_polls.csv": (6, 6, {}, 2),
     "t_track_no.csv": (4, 4, {}, 2),
     "t_date_time_columns.csv": (3, 3, {}, 1),
@@ -111,8 +115,6 @@ TRACK_ERRORS = {
 }
 #: Files that are not position tables yet: refused with what to do.
 TRACK_UNREADABLE = {
-    "t_raw_nmea.nmea": "raw NMEA/AIS sentences (!AIVDM) are not positions yet; decode them",
-    "t_raw_nmea_tagged.txt": "raw NMEA/AIS sentences ('\\\\s:2573345,c:1'...) are not positions",
     "t_gx_track.kml": "KML tracks are not read (GDAL drops the times of a gx:Track)",
 }
 RASTERS = {

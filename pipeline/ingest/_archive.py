@@ -35,7 +35,7 @@ __all__ = [
 
 TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".tab")
 #: Members read as bytes by our own parsers (GPX, JSON Lines), not through GDAL.
-BYTES_SUFFIXES = (".gpx", ".plt", ".jsonl", ".ndjson")
+BYTES_SUFFIXES = (".gpx", ".plt", ".nmea", ".jsonl", ".ndjson")
 VECTOR_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".gpx", ".parquet", ".geoparquet")
 _SHP_SIDECARS = (".shx", ".dbf", ".prj", ".cpg")
 

@@ -392,11 +392,15 @@ def read_text_table(
         raise SourceUnreadable(
             f"{name}: starts with {head.lstrip()[:20]!r}: looks like HTML/XML/JSON, not CSV"
         )
-    if re.match(r"\s*(?:\\[^\\]*\\)?[!$][A-Z]{2}(?:VDM|VDO|RMC|GGA|GLL),", head):
+    if re.match(r"\s*(?:\\[^\\]*\\)?[!$][A-Z]{2}(?:VDM|VDO),", head):
         raise SourceUnreadable(
-            f"{name}: raw NMEA/AIS sentences ({head.lstrip()[:14]!r}...) are not positions yet; "
-            "decode them first (e.g. with pyais or gpsbabel) into a CSV of MMSI, time, "
-            "latitude and longitude"
+            f"{name}: raw AIS sentences ({head.lstrip()[:14]!r}...), not a table: vessel "
+            "positions, read as a track file (inputs.tracks, format: auto or nmea)"
+        )
+    if re.match(r"\s*[!$][A-Z]{2}(?:RMC|GGA|GLL),", head):
+        raise SourceUnreadable(
+            f"{name}: raw NMEA GPS sentences ({head.lstrip()[:14]!r}...) are not positions yet; "
+            "convert them first (e.g. gpsbabel -i nmea -f in.txt -o gpx -F out.gpx)"
         )
     skipped = 0
     trailing = False

@@ -64,6 +64,7 @@ SUFFIX_FORMAT = {
     ".shp": "shapefile",
     ".gpx": "gpx",
     ".plt": "plt",
+    ".nmea": "nmea",
     ".kml": "kml",
     ".kmz": "kml",
     ".jsonl": "json",
@@ -80,10 +81,6 @@ _NOT_READ = {
     ".xlsb": "a binary Excel workbook (.xlsb) is not read; save it as .xlsx or CSV",
     ".ods": "an OpenDocument spreadsheet (.ods) is not read; save it as .xlsx or CSV",
     ".numbers": "an Apple Numbers file is not read; export it as .xlsx or CSV",
-    ".nmea": (
-        "raw NMEA/AIS sentences (!AIVDM) are not positions yet; decode them first (e.g. with "
-        "pyais or gpsbabel) into a CSV of MMSI, time, latitude and longitude"
-    ),
     ".kml": "KML tracks are not read (GDAL drops the times of a gx:Track); export them as "
     "GPX, GeoJSON or CSV",
     ".kmz": "KMZ tracks are not read (GDAL drops the times of a gx:Track); export them as "
@@ -229,7 +226,7 @@ def open_source(
             with open(path, "rb") as fh:
                 fmt = "json" if looks_like_json_records(fh.read(1 << 16)) else fmt
         if read_whole and fmt in whole_formats:
-            _check_whole_size(path, fmt, read_whole, max_uncompressed_mb)
+            check_whole_size(path, fmt, read_whole, max_uncompressed_mb)
         return OpenedSource(fmt, str(path))
     accept = tuple(
         s
@@ -260,8 +257,14 @@ def open_source(
 
 
 #: What a compressed single file may hold: the formats read from bytes by our own parsers.
-_COMPRESSIBLE = ("csv", "json", "gpx", "plt")
-_PACKED_NAMES = {"csv": "CSV", "json": "JSON records", "gpx": "GPX", "plt": "OziExplorer .plt"}
+_COMPRESSIBLE = ("csv", "json", "gpx", "plt", "nmea")
+_PACKED_NAMES = {
+    "csv": "CSV",
+    "json": "JSON records",
+    "gpx": "GPX",
+    "plt": "OziExplorer .plt",
+    "nmea": "NMEA",
+}
 
 
 def _open_compressed(
@@ -637,7 +640,7 @@ def _fold_time_span(gdf: pd.DataFrame) -> pd.DataFrame:
     return gdf
 
 
-def _check_whole_size(path: Path, fmt: str, what: str, limit_mb: float) -> None:
+def check_whole_size(path: Path, fmt: str, what: str, limit_mb: float) -> None:
     """Refuse a file read whole (with its Shapefile sidecars) above ``limit_mb`` MiB."""
     files = [path]
     if fmt == "shapefile":

@@ -186,12 +186,22 @@ class TrackSource(BaseModel):
 
     path: Path = Field(
         description="The file to read (AIS CSV, JSON Lines or a JSON array of position "
-        "objects, GPX, OziExplorer/Geolife .plt, GeoPackage, GeoParquet, Shapefile or GeoJSON "
+        "objects, raw AIS NMEA sentences, GPX, OziExplorer/Geolife .plt, GeoPackage, GeoParquet, Shapefile or GeoJSON "
         "points or LineString "
         "routes, or a .zip holding one of them)."
     )
     format: Literal[
-        "auto", "ais_csv", "json", "gpx", "plt", "gpkg", "parquet", "geojson", "shapefile", "zip"
+        "auto",
+        "ais_csv",
+        "json",
+        "gpx",
+        "plt",
+        "nmea",
+        "gpkg",
+        "parquet",
+        "geojson",
+        "shapefile",
+        "zip",
     ] = Field("auto", description="File format; 'auto' decides from the file name.")
     member: str | None = Field(
         None, description="The file to read inside a .zip holding several (path or name)."

@@ -132,7 +132,7 @@ from ._common import (
 from ._dates import NS_RANGE, parse_times, times_with_clock
 from ._json import read_json_records
 from ._positions import ProjectedEvidence, read_positions, split_pair_column
-from ._vector import open_source, read_vector
+from ._vector import check_whole_size, open_source, read_vector
 from .identity import empty_identity, find_identity_columns, identity_table
 from .options import TrackSource
 from .zones import apply_time_zone, zone_kind, zone_layout
@@ -291,7 +291,7 @@ def _classify_texts(texts: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Series
 
 
 #: The formats a track file may have (an AIS CSV is read as CSV).
-TRACK_FORMATS = ("csv", "json", "gpx", "plt", "gpkg", "parquet", "geojson", "shapefile")
+TRACK_FORMATS = ("csv", "json", "gpx", "plt", "nmea", "gpkg", "parquet", "geojson", "shapefile")
 
 
 def open_track_source(src: TrackSource, max_uncompressed_mb: float):
@@ -300,7 +300,7 @@ def open_track_source(src: TrackSource, max_uncompressed_mb: float):
     The one place that maps a track source's ``format`` to what is opened: the whole-file
     reader and the chunked and partitioned spills all start here.
     """
-    return open_source(
+    opened = open_source(
         src.path,
         {"ais_csv": "csv"}.get(src.format, src.format),
         allowed=TRACK_FORMATS,
@@ -308,8 +308,23 @@ def open_track_source(src: TrackSource, max_uncompressed_mb: float):
         member=src.member,
         # CSV and Parquet are read a block at a time; the others whole
         read_whole="a track file in this format",
-        whole_formats=("json", "gpx", "plt", "geojson", "gpkg", "shapefile"),
+        whole_formats=("json", "gpx", "plt", "nmea", "geojson", "gpkg", "shapefile"),
     )
+    if opened.fmt == "csv" and src.format == "auto":
+        from ._nmea import looks_like_nmea
+
+        if opened.data is not None:
+            head = opened.data[:4096]
+        else:
+            with open(opened.target, "rb") as fh:
+                head = fh.read(4096)
+        if looks_like_nmea(head):  # a receiver's log named .txt/.log/.csv: raw sentences
+            if opened.data is None:
+                check_whole_size(
+                    src.path, "nmea", "a track file in this format", max_uncompressed_mb
+                )
+            opened.fmt = "nmea"
+    return opened
 
 
 @dataclass
@@ -404,6 +419,13 @@ def read_tracks(
         notes += more
         crs = None
         assumptions["schema"] = "gpx"
+    elif fmt == "nmea":
+        got = _read_nmea(src, opened)
+        raw, rows, pre, n_pre = got.frame, got.lines, got.rejects, len(got.rejects)
+        notes += got.notes
+        parts = _columns_from_table(raw, src, name, "generic")
+        assumptions["schema"] = "nmea"
+        crs = src.crs
     elif fmt == "plt":
         raw, rows, parts, more, pre = _read_plt(src, opened)
         notes += more
@@ -1347,6 +1369,23 @@ def _read_gpx(src: TrackSource, opened):
     return raw, rows, parts, notes
 
 
+def _source_bytes(src: TrackSource, opened) -> bytes:
+    """Return the bytes of a track file read whole (a member's or a decompressed file's)."""
+    if opened.data is not None:
+        return opened.data
+    try:
+        return Path(opened.target).read_bytes()
+    except OSError as exc:
+        raise SourceUnreadable(f"{src.path.name}: cannot read: {exc.strerror or exc}") from exc
+
+
+def _read_nmea(src: TrackSource, opened):
+    """Decode the AIS position reports of a file of raw NMEA sentences (:mod:`._nmea`)."""
+    from ._nmea import read_nmea_positions
+
+    return read_nmea_positions(_source_bytes(src, opened), src.path.name)
+
+
 def _read_plt(src: TrackSource, opened):
     """Every point of an OziExplorer/Geolife ``.plt`` file as a ping, rows being its line.
 
@@ -1358,14 +1397,7 @@ def _read_plt(src: TrackSource, opened):
     from ._plt import read_plt_points
 
     name = src.path.name
-    if opened.data is not None:
-        data = opened.data
-    else:
-        try:
-            data = Path(opened.target).read_bytes()
-        except OSError as exc:
-            raise SourceUnreadable(f"{name}: cannot read: {exc.strerror or exc}") from exc
-    got = read_plt_points(data, name)
+    got = read_plt_points(_source_bytes(src, opened), name)
     path = src.path
     track = got.track_name
     if path.parent.name.lower() == "trajectory" and path.parent.parent.name:

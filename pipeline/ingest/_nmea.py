@@ -1,0 +1,381 @@
+r"""Raw AIS: NMEA 0183 ``!AIVDM``/``!AIVDO`` sentences decoded into position reports.
+
+What an AIS receiver or a raw feed (a coastal administration's, AISHub's) writes: one
+sentence per line, its moment in a tag block (``\s:2573535,c:1577836800*06\!BSVDM,...``),
+a number after the checksum (``...*5C,1577836800``) or a receiver's time in front of it
+(``2020-01-01 00:00:00.123 !AIVDM,...``).  A sentence alone has no date, so one without any
+of these is rejected (``nmea_no_time``).
+
+Position reports are decoded, vectorised over the file (ITU-R M.1371-5: types 1, 2, 3 of
+class A, 18 and 19 of class B, 27 long range); every other line is rejected with its rule:
+another message type (static and voyage data, base stations, aids to navigation:
+``nmea_not_position``), a part of a message of several sentences (``nmea_multipart``: those
+carry static data), a wrong checksum (``nmea_checksum``), a payload too short for its type
+(``nmea_short``) or no sentence at all (``nmea_unreadable``).  The decoded values keep AIS's
+"not available" codes (latitude 91, longitude 181, speed 102.3 kn, course 360), which the
+tracks reader treats as it does those of any decoded AIS table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..schema import REJECT_COLUMNS
+
+__all__ = ["NmeaPositions", "looks_like_nmea", "read_nmea_positions"]
+
+_SENTENCE = (
+    r"^(?P<pre>[^\\!]*?)(?:\\(?P<tag>[^\\]*)\\)?"
+    r"!(?P<body>[A-Z]{2}VD[MO],(?P<count>\d),(?P<part>\d),[^,]*,[^,]*,"
+    r"(?P<payload>[0-9:;<=>?@A-W`a-w]*),(?P<fill>[0-5]))\*(?P<cs>[0-9A-Fa-f]{2})"
+    r"(?P<post>.*)$"
+)
+#: The first bytes of a file of raw AIS sentences (perhaps behind a tag block or a time).
+_HEAD = rb"^\s*(?:[0-9TZ:.+ /,;-]{8,40}[ ,;\t]?)?(?:\\[^\\]*\\)?[!$][A-Z]{2}VD[MO],"
+#: Bits each position type needs (its fields end there).
+_NEEDED = {1: 143, 2: 143, 3: 143, 18: 139, 19: 139, 27: 94}
+_NOT_POSITION = {
+    4: "a base station's report",
+    5: "static and voyage data",
+    6: "addressed binary data",
+    7: "a binary acknowledgement",
+    8: "binary broadcast data",
+    9: "a search-and-rescue aircraft's position",
+    11: "a UTC/date response",
+    12: "an addressed safety message",
+    14: "a safety broadcast",
+    15: "an interrogation",
+    16: "an assignment command",
+    17: "DGNSS corrections",
+    20: "a data-link management message",
+    21: "an aid to navigation's report",
+    22: "a channel management message",
+    24: "a class B static data report",
+    25: "single-slot binary data",
+    26: "multi-slot binary data",
+}
+
+
+def looks_like_nmea(head: bytes) -> bool:
+    """Whether a file's first line is a raw AIS sentence (``!AIVDM``), perhaps with a time."""
+    import re
+
+    first = head.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0]
+    return re.match(_HEAD, first) is not None
+
+
+@dataclass
+class NmeaPositions:
+    """The position reports of a file of AIS sentences.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        ``mmsi`` (text), ``time`` (text: ISO UTC from a tag block or an epoch after the
+        checksum, else the receiver's time as written), ``lat``, ``lon``, ``sog`` (knots),
+        ``cog`` (degrees): one row per position report.
+    lines : numpy.ndarray
+        The physical line of each row.
+    rejects : pandas.DataFrame
+        :data:`~pipeline.schema.REJECT_COLUMNS` rows of the other lines (blank lines are
+        no record).
+    notes : list of str
+    n_read : int
+        Records (non-blank lines) read.
+    """
+
+    frame: pd.DataFrame
+    lines: np.ndarray
+    rejects: pd.DataFrame
+    notes: list[str]
+    n_read: int
+
+
+def _fixed(values: pa.Array, width: int, pad: str) -> np.ndarray:
+    """Return texts cut or padded to ``width`` bytes as a ``(n, width)`` uint8 matrix.
+
+    ``values`` is ASCII (the sentence pattern allows nothing else), so characters are bytes.
+    """
+    cut = pc.utf8_rpad(pc.utf8_slice_codeunits(values, 0, width), width=width, padding=pad)
+    flat = pa.concat_arrays(cut.chunks) if isinstance(cut, pa.ChunkedArray) else cut
+    flat = flat.cast(pa.large_string())
+    buffers = flat.buffers()
+    offsets = np.frombuffer(buffers[1], dtype=np.int64)[flat.offset : flat.offset + len(flat) + 1]
+    raw = np.frombuffer(buffers[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    return raw.reshape(len(flat), width)
+
+
+def _bits(payload: pa.Array, n_chars: int) -> np.ndarray:
+    """Return the first ``6 * n_chars`` bits of each armoured payload, as a uint8 matrix."""
+    sixes = _fixed(payload, n_chars, "0").astype(np.int16) - 48
+    sixes = np.where(sixes > 40, sixes - 8, sixes).astype(np.uint8)
+    shifts = np.arange(5, -1, -1, dtype=np.uint8)
+    return ((sixes[:, :, None] >> shifts) & 1).reshape(len(sixes), 6 * n_chars)
+
+
+def _field(bits: np.ndarray, start: int, width: int, signed: bool = False) -> np.ndarray:
+    weights = np.left_shift(np.int64(1), np.arange(width - 1, -1, -1, dtype=np.int64))
+    value = bits[:, start : start + width].astype(np.int64) @ weights
+    if signed:
+        value = np.where(value >= 1 << (width - 1), value - (1 << width), value)
+    return value
+
+
+def _checksums(bodies: pa.Array) -> np.ndarray:
+    """XOR of the characters of each sentence between ``!`` and ``*``."""
+    if not len(bodies):
+        return np.empty(0, dtype=np.int64)
+    width = max(int(pc.max(pc.utf8_length(bodies)).as_py() or 0), 1)
+    return np.bitwise_xor.reduce(_fixed(bodies, width, "\x00"), axis=1).astype(np.int64)
+
+
+def _epoch_text(digits: pa.Array) -> pa.Array:
+    """Return the ISO UTC text of epoch seconds or milliseconds (13 digits); null where none.
+
+    Seconds may have a fraction (``1577836800.25``).
+    """
+    num = pc.cast(pc.if_else(pc.equal(digits, ""), None, digits), pa.float64())
+    ms = pc.if_else(pc.greater_equal(num, 1e12), num, pc.multiply(num, 1000.0))
+    stamps = pc.cast(pc.cast(pc.round(ms), pa.int64()), pa.timestamp("ms", tz="UTC"))
+    return pc.strftime(stamps, format="%Y-%m-%dT%H:%M:%SZ")
+
+
+#: Sentences decoded at a time (bounds the bit matrices: ~44 MB of bits, a few int64 columns).
+_BLOCK = 1 << 18
+_NEEDED_BY_KIND = np.zeros(64, dtype=np.int64)
+for _k, _n in _NEEDED.items():
+    _NEEDED_BY_KIND[_k] = _n
+_KIND_WORDS = np.array(
+    [_NOT_POSITION.get(k, "not a position report") for k in range(64)], dtype=object
+)
+_HEX = np.full(256, -1, dtype=np.int64)
+for _i, _c in enumerate(b"0123456789ABCDEF"):
+    _HEX[_c] = _i
+    _HEX[ord(chr(_c).lower())] = _i
+
+
+def _hex_pairs(raw: np.ndarray) -> np.ndarray:
+    """Return the value of each two hex digits (rows of ``raw``; -1 where they are none)."""
+    hi, lo = _HEX[raw[:, 0]], _HEX[raw[:, 1]]
+    return np.where((hi >= 0) & (lo >= 0), hi * 16 + lo, -1)
+
+
+def _hex_text(values: np.ndarray) -> np.ndarray:
+    return pd.Series(values, dtype="int64").map("{:02X}".format).to_numpy(dtype=object)
+
+
+def _words(*pieces) -> np.ndarray:
+    """Join texts and arrays element-wise into one text per element (a reject's message)."""
+    out = pd.Series([""] * max((len(p) for p in pieces if not isinstance(p, str)), default=0))
+    for p in pieces:
+        out = out + (p if isinstance(p, str) else pd.Series(np.asarray(p)).astype(str).to_numpy())
+    return out.to_numpy(dtype=object)
+
+
+def _decode(payload: pa.Array) -> dict[str, np.ndarray]:
+    """Type, MMSI, position, speed and course of each payload (ITU-R M.1371-5, annex 8).
+
+    Positions in degrees (longitude 181 / latitude 91: not available), speed in knots
+    (102.3: not available), course in degrees (360: not available); type 27's own codes
+    for no speed (63) and no course (511) are missing values.  Decoded ``_BLOCK`` at a time.
+    """
+    n = len(payload)
+    out = {
+        "kind": np.zeros(n, dtype=np.int64),
+        "mmsi": np.zeros(n, dtype=np.int64),
+        **{k: np.full(n, np.nan) for k in ("lat", "lon", "sog", "cog")},
+    }
+    for s in range(0, n, _BLOCK):
+        bits = _bits(payload.slice(s, _BLOCK), 28)
+        kind = _field(bits, 0, 6)
+        a, b, lr = np.isin(kind, (1, 2, 3)), np.isin(kind, (18, 19)), kind == 27
+        lon = np.where(a, _field(bits, 61, 28, True), _field(bits, 57, 28, True)) / 600_000.0
+        lat = np.where(a, _field(bits, 89, 27, True), _field(bits, 85, 27, True)) / 600_000.0
+        sog = np.where(a, _field(bits, 50, 10), _field(bits, 46, 10)) / 10.0
+        cog = np.where(a, _field(bits, 116, 12), _field(bits, 112, 12)) / 10.0
+        sog27, cog27 = _field(bits, 79, 6), _field(bits, 85, 9)
+        lon = np.where(lr, _field(bits, 44, 18, True) / 600.0, lon)
+        lat = np.where(lr, _field(bits, 62, 17, True) / 600.0, lat)
+        sog = np.where(lr, np.where(sog27 == 63, np.nan, sog27), sog)
+        cog = np.where(lr, np.where(cog27 == 511, np.nan, cog27), cog)
+        used = a | b | lr
+        part = slice(s, s + len(kind))
+        out["kind"][part] = kind
+        out["mmsi"][part] = _field(bits, 8, 30)
+        for k, v in (("lat", lat), ("lon", lon), ("sog", sog), ("cog", cog)):
+            out[k][part] = np.where(used, v, np.nan)
+    return out
+
+
+def read_nmea_positions(data: bytes, name: str) -> NmeaPositions:
+    """Decode the AIS position reports of a file of NMEA sentences, one per line.
+
+    The file is decoded ``_BLOCK`` lines at a time (the memory is a block's, a few hundred
+    MB, plus the positions kept).
+    """
+    data = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    if b"\r" in data[: 1 << 16] and b"\n" not in data[: 1 << 16]:
+        data = data.replace(b"\r", b"\n")  # classic Mac line ends
+    frames, lines, rejects, n_read = [], [], [], 0
+    at, line = 0, 1
+    while at < len(data):
+        # a block ends at the first line end past _BLOCK * 64 bytes (~200,000 sentences)
+        end = data.find(b"\n", min(at + _BLOCK * 64, len(data)))
+        end = len(data) if end < 0 else end + 1
+        block = data[at:end].decode("latin-1").split("\n")
+        if block and block[-1] == "":
+            block.pop()
+        got = _read_block(block, line, name)
+        frames.append(got[0])
+        lines.append(got[1])
+        rejects.append(got[2])
+        n_read += got[3]
+        line += len(block)
+        at = end
+    frame = pd.concat(frames, ignore_index=True) if frames else _read_block([], 1, name)[0]
+    rows = np.concatenate(lines) if lines else np.empty(0, dtype=np.int64)
+    bad = (
+        pd.concat(rejects, ignore_index=True)
+        if rejects
+        else pd.DataFrame(columns=list(REJECT_COLUMNS))
+    )
+    notes = [
+        f"{name}: raw AIS sentences decoded: {len(frame)} position report(s) of types 1-3, 18, "
+        f"19, 27 of {n_read} sentence line(s)"
+    ]
+    counts = bad["rule"].value_counts()
+    if len(counts):
+        notes.append(
+            f"{name}: lines not read as positions: "
+            + ", ".join(f"{k} {v}" for k, v in counts.items())
+            + " (in the rejects)"
+        )
+    return NmeaPositions(frame, rows, bad, notes, n_read)
+
+
+def _read_block(
+    lines: list[str], first: int, name: str
+) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, int]:
+    """Decode one block of lines (the first is physical line ``first``).
+
+    Returns (positions, their physical lines, rejects, records read).
+    """
+    arr = pc.utf8_rtrim(pa.array(lines, type=pa.large_string()), "\r")
+    physical = np.arange(first, first + len(arr), dtype=np.int64)
+    blank = np.asarray(pc.equal(pc.utf8_trim_whitespace(arr), ""), dtype=bool)
+    arr, physical = arr.filter(pa.array(~blank)), physical[~blank]
+    parts = pc.extract_regex(arr, _SENTENCE)
+    found = np.asarray(pc.is_valid(parts), dtype=bool)
+
+    def col(key: str) -> pa.Array:
+        return pc.fill_null(pc.struct_field(parts, key), "")
+
+    n = len(physical)
+    rule = np.full(n, "", dtype=object)
+    message = np.full(n, "", dtype=object)
+    rule[~found] = "nmea_unreadable"
+    message[~found] = "not an AIS sentence (!AIVDM/!AIVDO with a checksum)"
+    want = _hex_pairs(_fixed(col("cs"), 2, "0"))
+    got = _checksums(col("body"))
+    bad_sum = found & (got != want)
+    rule[bad_sum] = "nmea_checksum"
+    message[bad_sum] = _words(
+        "checksum ",
+        _hex_text(want[bad_sum]),
+        " written, ",
+        _hex_text(got[bad_sum]),
+        " computed: the sentence is damaged",
+    )
+    # a tag block's own checksum (``\\s:2573535,c:1577836800*5C\\``): a damaged one may hold
+    # another moment than the receiver's
+    tag = pc.extract_regex(col("tag"), r"^(?P<tb>[^*]*)\*(?P<tcs>[0-9A-Fa-f]{2})$")
+    has_cs = np.asarray(pc.is_valid(tag), dtype=bool)
+    tag_want = _hex_pairs(_fixed(pc.fill_null(pc.struct_field(tag, "tcs"), "00"), 2, "0"))
+    tag_got = _checksums(pc.fill_null(pc.struct_field(tag, "tb"), ""))
+    bad_tag = found & ~bad_sum & has_cs & (tag_got != tag_want)
+    rule[bad_tag] = "nmea_checksum"
+    message[bad_tag] = _words(
+        "tag block checksum ",
+        _hex_text(tag_want[bad_tag]),
+        " written, ",
+        _hex_text(tag_got[bad_tag]),
+        " computed: its moment may be damaged",
+    )
+    ok = found & ~bad_sum & ~bad_tag
+    count, part = col("count"), col("part")
+    multi = ok & ~np.asarray(pc.equal(count, "1"), dtype=bool)
+    rule[multi] = "nmea_multipart"
+    message[multi] = _words(
+        "part ",
+        np.asarray(part, dtype=object)[multi],
+        " of ",
+        np.asarray(count, dtype=object)[multi],
+        " of a message in several sentences (static or voyage data, not a position report)",
+    )
+    ok &= ~multi
+    payload = col("payload")
+    fields = _decode(payload)
+    kind = fields["kind"]
+    fill = _fixed(col("fill"), 1, "0")[:, 0].astype(np.int64) - 48
+    n_bits = np.asarray(pc.utf8_length(payload), dtype=np.int64) * 6 - fill
+    position = _NEEDED_BY_KIND[kind] > 0
+    other = ok & ~position
+    rule[other] = "nmea_not_position"
+    message[other] = _words(
+        "message type ",
+        kind[other],
+        ": ",
+        _KIND_WORDS[kind[other]],
+        ", not a vessel's position report",
+    )
+    ok &= position
+    needed = _NEEDED_BY_KIND[kind]
+    short = ok & (n_bits < needed)
+    rule[short] = "nmea_short"
+    message[short] = _words(
+        "payload of ", n_bits[short], " bits, type ", kind[short], " needs ", needed[short]
+    )
+    ok &= ~short
+    # the moment: a tag block's c: (epoch), a number after the checksum, or a time in front
+    tag_c = pc.fill_null(
+        pc.struct_field(pc.extract_regex(col("tag"), r"(?:^|,)c:(?P<c>\d{9,13})"), "c"), ""
+    )
+    post = pc.extract_regex(col("post"), r"^[ ,;\t]*(?P<e>\d{9,13}(?:\.\d+)?)\s*$")
+    post = pc.fill_null(pc.struct_field(post, "e"), "")
+    epoch = _epoch_text(pc.if_else(pc.equal(tag_c, ""), post, tag_c))
+    front = pc.utf8_trim(pc.utf8_rtrim(pc.utf8_trim_whitespace(col("pre")), ",;"), " \t")
+    when = pc.coalesce(epoch.cast(pa.large_string()), front)
+    no_time = ok & np.asarray(pc.equal(when, ""), dtype=bool)
+    rule[no_time] = "nmea_no_time"
+    message[no_time] = (
+        "no moment: an AIS sentence holds only the second of the minute; a tag block's c: "
+        "or the receiver's time is needed"
+    )
+    ok &= ~no_time
+    keep = np.flatnonzero(ok)
+    frame = pd.DataFrame(
+        {
+            "mmsi": pd.Series(fields["mmsi"][keep]).astype(str).to_numpy(dtype=object),
+            "time": np.asarray(when.take(pa.array(keep)).cast(pa.string()), dtype=object),
+            **{k: fields[k][keep] for k in ("lat", "lon", "sog", "cog")},
+        }
+    )
+    bad = np.flatnonzero(~ok)
+    values = pc.utf8_slice_codeunits(arr.take(pa.array(bad, type=pa.int64())), 0, 200)
+    rejects = pd.DataFrame(
+        {
+            "source_file": name,
+            "row": physical[bad],
+            "column": "*",
+            "value": np.asarray(values.cast(pa.string()), dtype=object),
+            "rule": rule[bad],
+            "message": message[bad],
+        },
+        columns=list(REJECT_COLUMNS),
+    )
+    return frame, physical[keep], rejects, n
