@@ -141,3 +141,12 @@ def test_the_names_leave_a_taxi_number_to_be_found_as_the_vessel(tmp_path):
     res = read_tracks(TrackSource(path=src.path))
     assert res.assumptions["columns"]["vessel_id"]["column"] == "field_1"
     assert sorted(res.frame["vessel_id"].unique()) == ["1", "2", "3"]
+
+
+def test_a_file_of_one_record_is_not_read_as_a_header(tmp_path):
+    # read as the header, the only record was lost: 'read 0, accepted 0'
+    path = tmp_path / "one.csv"
+    path.write_text("2020-01-05 10:00:00,100.51234,10.25,\n", encoding="utf-8")
+    res = read_seizures(SeizureSource(path=path, columns={"lon": "field_2", "lat": "field_3"}))
+    assert res.n_read == 1 and len(res.frame) == 1
+    assert header_for_records("lat,lon,2020\n", ",") is None  # a lone header stays one

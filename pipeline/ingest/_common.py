@@ -552,8 +552,17 @@ def header_for_records(head: str, delim: str) -> str | None:
         rows = [r for r in csv.reader(lines[:200], delimiter=delim) if any(v.strip() for v in r)]
     except csv.Error:
         return None
-    if len(rows) < 2 or len(rows[0]) < 2:
+    if not rows or len(rows[0]) < 2:
         return None
+    if len(rows) == 1:
+        # one line: a record when it holds only numbers and dates (two at least), as a
+        # header never does; read as a header, a one-record file was read as empty
+        kinds = [_cell_kind(v) for v in rows[0]]
+        typed = sum(k in ("number", "date") for k in kinds)
+        if typed < 2 or "text" in kinds:
+            return None
+        n = len(rows[0]) - (1 if not rows[0][-1].strip() else 0)
+        return delim.join(f"field_{i}" for i in range(1, n + 1))
     first, below = rows[0], [r for r in rows[1:51] if len(r) == len(rows[0])]
     if len(below) < 0.8 * min(len(rows) - 1, 50):
         return None
