@@ -100,3 +100,13 @@ def test_a_plt_in_a_zip_or_gzip_reads_as_the_file(tmp_path):
         got = read_tracks(TrackSource(path=path, vessel_id="u42"))
         pd.testing.assert_frame_equal(got.frame, plain.frame)
         assert list(got.rejects["row"]) == [10]
+
+
+@pytest.mark.parametrize("suffix", [".plt", ".gpx", ".nmea"])
+def test_a_track_file_given_as_seizures_says_where_it_goes(tmp_path, suffix):
+    from pipeline.ingest import read_seizures
+
+    path = tmp_path / f"log{suffix}"
+    path.write_text(OZI.format(name="MV Alpha"))
+    with pytest.raises(SourceUnreadable, match="list it under inputs.tracks"):
+        read_seizures(path)

@@ -96,6 +96,13 @@ _NOT_READ = {
     "it); export the table as Parquet or CSV instead (BigQuery: EXPORT DATA ... format='PARQUET')",
 }
 
+#: Formats that only hold tracks, named for a refusal elsewhere (a seizure or context input).
+_TRACK_ONLY = {
+    "gpx": "a GPX file",
+    "plt": "an OziExplorer/Geolife .plt track",
+    "nmea": "raw AIS sentences",
+}
+
 #: Files a folder given as an input may hold: a dataset written as parts (Spark, DuckDB, Hive).
 _PART_SUFFIXES = (".parquet", ".pq", ".csv", ".json", ".orc", ".avro", ".arrow", ".feather")
 
@@ -210,6 +217,11 @@ def open_source(
         fmt = SUFFIX_FORMAT.get(suffix, "")
         if not fmt and path.name.lower().endswith(".shp.zip"):
             fmt = "zip"
+        if fmt in _TRACK_ONLY and fmt not in allowed:
+            raise SourceUnreadable(
+                f"{name}: {_TRACK_ONLY[fmt]}: positions of a vessel or vehicle over time, read "
+                "as a track file (list it under inputs.tracks)"
+            )
         if fmt not in allowed and fmt != "zip":
             known = sorted(s for s, f in SUFFIX_FORMAT.items() if f in allowed or f == "zip")
             packed = [_PACKED_NAMES[f] for f in _COMPRESSIBLE if f in allowed]
