@@ -17,7 +17,7 @@ from ._inputs import (
     point_weights,
     points_to_lonlat,
 )
-from ._kernels import KERNELS, kernel_at_zero
+from ._kernels import KERNELS, MAX_BANDWIDTH_KM, kernel_at_zero
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,8 @@ def select_bandwidth(
     kernel : str, default "gaussian"
         Kernel scored by ``cv``.
     bandwidth_range_km : (float, float), optional
-        Search range of ``cv``; default ``(0.05, 2) ×`` the ``spatial`` rule.
+        Search range of ``cv``; default ``(0.05, 2) ×`` the ``spatial`` rule, its top at most
+        :data:`~pipeline.density.MAX_BANDWIDTH_KM`.
 
     Returns
     -------
@@ -126,7 +127,11 @@ def select_bandwidth(
         spread = min(sd, np.sqrt(1 / np.log(2)) * dm) if dm > 0 else sd
         h = 0.9 * spread * n_eff ** (-0.2)
         if rule == "cv":
-            h = _cv_bandwidth(lon, lat, w, kernel, bandwidth_range_km or (0.05 * h, 2.0 * h))
+            # the default range stops at the widest bandwidth accepted: twice a wide theatre's
+            # 'spatial' bandwidth was refused as if bandwidth_range_km, which was not given,
+            # reached past it
+            default = (0.05 * h, min(2.0 * h, MAX_BANDWIDTH_KM))
+            h = _cv_bandwidth(lon, lat, w, kernel, bandwidth_range_km or default)
     return float(max(h, MIN_BANDWIDTH_KM))
 
 

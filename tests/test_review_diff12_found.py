@@ -1,0 +1,31 @@
+"""Review of dd236c3's density changes (sphere factor, widest bandwidth, fft limit): found.
+
+Tiny synthetic inputs, in-process calls.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline.density import MAX_BANDWIDTH_KM, kernel_density, select_bandwidth
+from pipeline.grid import region_to_cells
+
+# six points spread round a hemisphere (each within 90° of their centre): the 'spatial'
+# rule gives 5,317 km, so cv's default search range, twice that, reached past the widest
+# bandwidth accepted
+_WIDE_LON = np.array([-70.0, 70.0, 0.0, 0.0, -50.0, 50.0])
+_WIDE_LAT = np.array([0.0, 0.0, 70.0, -70.0, 40.0, -40.0])
+
+
+def test_cv_default_range_stops_at_the_widest_bandwidth():
+    # the spatial rule's own bandwidth is accepted; cv without bandwidth_range_km was refused
+    # with "bandwidth_range_km's max 10634.6 km is wider than ...", a key nobody had written
+    spatial = select_bandwidth((_WIDE_LON, _WIDE_LAT), "spatial", kernel="gaussian")
+    assert MAX_BANDWIDTH_KM / 2 < spatial < MAX_BANDWIDTH_KM
+    cells = region_to_cells((-1.0, -1.0, 1.0, 1.0), 2)
+    res = kernel_density(
+        (_WIDE_LON, _WIDE_LAT), cells, bandwidth_km="cv", kernel="gaussian", return_result=True
+    )
+    assert res.bandwidth_rule == "cv"
+    assert 0.05 * spatial <= res.bandwidth_km <= MAX_BANDWIDTH_KM
+    assert np.isfinite(res.density).all() and res.density.max() > 0
