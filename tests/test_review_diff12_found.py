@@ -5,9 +5,16 @@ Tiny synthetic inputs, in-process calls.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
-from pipeline.density import MAX_BANDWIDTH_KM, kernel_density, select_bandwidth
+from pipeline.density import (
+    MAX_BANDWIDTH_KM,
+    bandwidth_too_wide,
+    kernel_density,
+    select_bandwidth,
+)
 from pipeline.grid import region_to_cells
 
 # six points spread round a hemisphere (each within 90° of their centre): the 'spatial'
@@ -29,3 +36,15 @@ def test_cv_default_range_stops_at_the_widest_bandwidth():
     assert res.bandwidth_rule == "cv"
     assert 0.05 * spatial <= res.bandwidth_km <= MAX_BANDWIDTH_KM
     assert np.isfinite(res.density).all() and res.density.max() > 0
+
+
+def test_too_wide_refusal_names_a_limit_the_fix_can_meet():
+    # 10,008 km was refused as "wider than ... (10,008 km) ...; use a bandwidth of at most
+    # 10,008 km": the limit (10,007.56 km) rounded to the km, up, in the fix itself
+    msg = bandwidth_too_wide("density.bandwidth_km", 10008.0)
+    assert msg is not None and "\n" not in msg
+    said = re.search(r"at most ([\d,.]+) km", msg)
+    assert said is not None, msg
+    fix = float(said.group(1).replace(",", ""))
+    assert fix < 10008.0 and bandwidth_too_wide("density.bandwidth_km", fix) is None
+    assert fix > MAX_BANDWIDTH_KM - 1.0

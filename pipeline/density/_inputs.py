@@ -147,9 +147,12 @@ def bandwidth_too_wide(what: str, h: float) -> str | None:
     """
     if h <= MAX_BANDWIDTH_KM:
         return None
+    # the limit rounded down, and h with the digits that tell them apart: rounded to the km,
+    # 10,008 km was refused as wider than 10,008 km with "use at most 10,008 km"
+    limit = f"{np.floor(MAX_BANDWIDTH_KM * 10) / 10:,.1f}"
     return (
-        f"{what} {h:g} km is wider than a quarter of the Earth's circumference "
-        f"({MAX_BANDWIDTH_KM:,.0f} km): a kernel that wide covers more than a hemisphere and "
-        "spreads each point over most of the globe, no density of where they are; use a "
-        f"bandwidth of at most {MAX_BANDWIDTH_KM:,.0f} km"
+        f"{what} {h:.10g} km is wider than a quarter of the Earth's circumference "
+        f"({limit} km): a kernel that wide covers more than a hemisphere and spreads each "
+        f"point over most of the globe, no density of where they are; use a bandwidth of at "
+        f"most {limit} km"
     )
