@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pytest
 
 from pipeline.density import (
     MAX_BANDWIDTH_KM,
@@ -15,6 +16,7 @@ from pipeline.density import (
     kernel_density,
     select_bandwidth,
 )
+from pipeline.errors import ConfigError
 from pipeline.grid import region_to_cells
 
 # six points spread round a hemisphere (each within 90° of their centre): the 'spatial'
@@ -48,3 +50,19 @@ def test_too_wide_refusal_names_a_limit_the_fix_can_meet():
     fix = float(said.group(1).replace(",", ""))
     assert fix < 10008.0 and bandwidth_too_wide("density.bandwidth_km", fix) is None
     assert fix > MAX_BANDWIDTH_KM - 1.0
+
+
+def test_fft_refusal_names_a_limit_below_the_bandwidth_refused():
+    # 114.29 km (the limit is 800 / 7 = 114.2857 km) was refused as "up to 114.3 km ...,
+    # got 114.3 km": the limit rounded up, the bandwidth rounded to the limit's digits
+    cells = region_to_cells((-0.5, -0.5, 0.5, 0.5), 3)
+    with pytest.raises(ConfigError) as info:
+        kernel_density(([0.0], [0.0]), cells, bandwidth_km=114.29, method="fft")
+    msg = str(info.value)
+    said = re.search(r"up to ([\d.]+) km .*got ([\d.]+) km", msg)
+    assert said is not None, msg
+    limit, got = float(said.group(1)), float(said.group(2))
+    assert limit < 114.29 and got == 114.29
+    # the limit said is one the method takes
+    fine = kernel_density(([0.0], [0.0]), cells, bandwidth_km=limit, method="fft")
+    assert fine.max() > 0

@@ -39,10 +39,12 @@ def evaluate(
             "or 'auto' for compact kernels"
         )
     if h > MAX_FFT_BANDWIDTH_KM:
+        # the limit (114.2857 km) rounded down, h with the digits that tell them apart: 114.29
+        # km was refused as "up to 114.3 km ..., got 114.3 km"
         raise ConfigError(
-            f"method 'fft' takes bandwidths up to {MAX_FFT_BANDWIDTH_KM:.4g} km (the gaussian's "
-            f"reach, 7 bandwidths, within one {RHO_MAX_KM:g} km tile), got {h:.4g} km: its error "
-            "grows past 1e-3 beyond; use method 'direct' or 'auto'"
+            f"method 'fft' takes bandwidths up to {np.floor(MAX_FFT_BANDWIDTH_KM * 10) / 10:g} km "
+            f"(the gaussian's reach, 7 bandwidths, within one {RHO_MAX_KM:g} km tile), got "
+            f"{h:.10g} km: its error grows past 1e-3 beyond; use method 'direct' or 'auto'"
         )
     return density_fft(t_lon, t_lat, p_lon, p_lat, w, h), method
 
