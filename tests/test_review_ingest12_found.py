@@ -1,0 +1,49 @@
+"""Review of the ingest changes a51048c..dd236c3: problems found and fixed (tiny inputs).
+
+1. 93113cd (a track id per ship beside names spelled two ways) also required most ships to
+   sail two track numbers before numbers restarting for each ship were no vessel id: a file
+   where most ships sail one voyage (``track_id`` 1 for every ship, 2 for a few) was read by
+   ``track_id`` again, 20 ships as 2 "vessels" (a51048c read 20).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from _ingest_stage import track_outcome
+
+
+def _voyages(path, two_voyages_from: int) -> int:
+    """20 ships by ``vessel_name``; ships from ``two_voyages_from`` on sail voyages 1 and 2."""
+    rows = [
+        {
+            "track_id": voyage,
+            "vessel_name": f"SHIP {ship:02d}",
+            "timestamp": f"2024-01-{voyage * 5 + ship % 5 + 1:02d}T{k:02d}:00:00Z",
+            "lat": 50 + ship * 0.5 + k * 0.01,
+            "lon": -1 + voyage * 0.3 + k * 0.01,
+        }
+        for ship in range(20)
+        for voyage in ((1, 2) if ship >= two_voyages_from else (1,))
+        for k in range(12)
+    ]
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return len(rows)
+
+
+@pytest.mark.parametrize("two_voyages_from", [10, 20])
+@pytest.mark.parametrize("how", ["whole", "chunks"])
+def test_numbers_per_ship_where_most_sail_one_voyage_are_not_the_vessel(
+    tmp_path, how, two_voyages_from
+):
+    import io
+
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "voyages.csv"
+    n = _voyages(path, two_voyages_from)
+    got = track_outcome(path, how, 100, tmp_path)
+    assert got[0] != "refused", got
+    pings = pq.read_table(io.BytesIO(got[1])).to_pandas()
+    assert len(pings) == n and got[0] == {}
+    assert pings["vessel_id"].nunique() == 20
