@@ -4,6 +4,10 @@
    sail two track numbers before numbers restarting for each ship were no vessel id: a file
    where most ships sail one voyage (``track_id`` 1 for every ship, 2 for a few) was read by
    ``track_id`` again, 20 ships as 2 "vessels" (a51048c read 20).
+2. be3bfcb (records ending with ,"" read like those ending with ',') dropped ,"" from every
+   record below a header ending with a bare ',' too: records whose last named value is an
+   empty quoted "" lost it and were every one ragged, the note saying every line ends with
+   ',' (a51048c read them).
 """
 
 from __future__ import annotations
@@ -47,3 +51,24 @@ def test_numbers_per_ship_where_most_sail_one_voyage_are_not_the_vessel(
     pings = pq.read_table(io.BytesIO(got[1])).to_pandas()
     assert len(pings) == n and got[0] == {}
     assert pings["vessel_id"].nunique() == 20
+
+
+def test_a_last_value_quoted_empty_below_a_header_ending_with_a_bare_delimiter_is_kept(
+    tmp_path,
+):
+    from pipeline.ingest import read_seizures
+
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "date,lat,lon,commodity,note,\n"
+        '"2024-03-05","1.2","104.1","cocaine",""\n"2024-03-06","1.3","104.2","heroin",""\n'
+    )
+    got = read_seizures(path)
+    assert not got.by_rule
+    assert list(got.frame["commodity"]) == ["cocaine", "heroin"]
+    assert list(got.frame["note"]) == ["", ""]
+    said = [n for n in got.notes if "end with" in n or "ends with" in n]
+    assert said == [
+        "s.csv: the header and 0 of the 2 lines below it end with ','; the empty "
+        "last column is ignored"
+    ]

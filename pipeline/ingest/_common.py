@@ -463,8 +463,17 @@ def read_text_table(
         # The line ends inside a quoted value (a note of several lines) are no record's
         # end: their delimiter is the value's own; _parse_table finds them and keeps it.
         original = data
-        data, dropped = _strip_trailing_delimiter(data, delim, first_line=stripped)
-        restore = (original, stripped, dropped)
+        # ',""' (an empty quoted value) is the empty last field where the records end so
+        # below a plain header, or below a header whose own empty name is "": below a
+        # header ending with a bare delimiter, a record ending with ,"" has the header's
+        # last column empty (read so before be3bfcb; dropped, every record was ragged)
+        quoted_too = stripped == 2 or original[: original.find(b"\n")].endswith(
+            f'{delim}""'.encode()
+        )
+        data, dropped = _strip_trailing_delimiter(
+            data, delim, first_line=stripped, empty_quoted=quoted_too
+        )
+        restore = (original, stripped, dropped, quoted_too)
         table = _parse_table(data, name, names, delim, notes, keep, restore=restore)
         plain, quoted = table.trailing_dropped
         ended = plain + quoted
@@ -739,15 +748,19 @@ def _records_end_with_delimiter(head: str, delim: str, n_names: int) -> bool:
 
 
 def _strip_trailing_delimiter(
-    data: bytes, delim: str, first_line: int = 1, kept: np.ndarray | None = None
+    data: bytes,
+    delim: str,
+    first_line: int = 1,
+    kept: np.ndarray | None = None,
+    empty_quoted: bool = True,
 ) -> tuple[bytes, tuple[int, int]]:
     """Remove the empty last field of each line of ``data`` (LF line ends, the last too).
 
     The field is the delimiter right before the line end, or the delimiter and an empty
     quoted value ``""`` (an export that quotes every value).  Only from physical line
     ``first_line`` on, and never at the end of a line in ``kept`` (1-based: the line ends
-    inside a quoted value).  Returns the data and the number of lines of each kind whose
-    field was removed.
+    inside a quoted value).  ``empty_quoted``: whether ``,""`` is dropped too.  Returns the data
+    and the number of lines of each kind whose field was removed.
     """
     d = delim.encode("utf-8")
     arr = np.frombuffer(data, dtype=np.uint8)
@@ -761,7 +774,7 @@ def _strip_trailing_delimiter(
     plain = byte(ends - 1, d[0])
     # ',""' at a line end outside a value is a delimiter and an empty quoted value: a
     # quoted value ends with an odd number of quotes, and '""' inside one is no line end
-    quoted = byte(ends - 1, 34) & byte(ends - 2, 34) & byte(ends - 3, d[0])
+    quoted = byte(ends - 1, 34) & byte(ends - 2, 34) & byte(ends - 3, d[0]) & empty_quoted
     for drop in (plain, quoted):
         drop[: first_line - 1] = False
         if kept is not None and len(kept):
@@ -831,15 +844,15 @@ def _parse_table(
     delim: str,
     notes: list[str],
     keep: list[str] | None = None,
-    restore: tuple[bytes, int, tuple[int, int]] | None = None,
+    restore: tuple[bytes, int, tuple[int, int], bool] | None = None,
 ) -> TextTable:
     """Parse ``data`` (LF line ends) into a :class:`TextTable` of physical lines.
 
-    ``restore``: ``data`` is ``(original, first_line, dropped)`` with the empty last field
-    of every line from ``first_line`` on dropped (:func:`_strip_trailing_delimiter`, which
-    counted ``dropped``); the line ends inside quoted values found here get theirs back (a
-    value's own comma before its line break was lost otherwise), counted in the table's
-    ``inner_line_ends`` and ``trailing_dropped``.
+    ``restore``: ``data`` is ``(original, first_line, dropped, empty_quoted)`` with the
+    empty last field of every line from ``first_line`` on dropped
+    (:func:`_strip_trailing_delimiter`, which counted ``dropped``); the line ends inside
+    quoted values found here get theirs back (a value's own comma before its line break was
+    lost otherwise), counted in the table's ``inner_line_ends`` and ``trailing_dropped``.
     """
     table, bad = _arrow_table(data, name, names, delim, keep)
     inner_ends, dropped = 0, (restore[2] if restore is not None else (0, 0))
@@ -859,7 +872,9 @@ def _parse_table(
             # a delimiter dropped before no record's end changed no line and no record
             # (it lay inside a quoted value): the scan holds for the data restored
             inner_ends = len(scan.inner)
-            data, kept = _strip_trailing_delimiter(restore[0], delim, restore[1], scan.inner)
+            data, kept = _strip_trailing_delimiter(
+                restore[0], delim, restore[1], scan.inner, empty_quoted=restore[3]
+            )
             again, dropped = kept != dropped, kept
         if len(scan.broken):
             # A quote opened and never closed swallowed the records after it: that line is
