@@ -72,3 +72,20 @@ def test_a_last_value_quoted_empty_below_a_header_ending_with_a_bare_delimiter_i
         "s.csv: the header and 0 of the 2 lines below it end with ','; the empty "
         "last column is ignored"
     ]
+
+
+def test_a_track_id_per_ship_of_two_ships_spelled_several_ways_stays_the_vessel(tmp_path):
+    # the guard of 93113cd's case for the rule above: 2 ships, names written 3 and 2 ways
+    from pipeline.ingest import read_tracks
+
+    names = [["ATLANTIC STAR", "ATLANTIC STAR@@@", "ATLANTIC STAR@"], ["NORDIC SEA", "NORDIC SE"]]
+    rows = [
+        f"{s + 1},{names[s][k % len(names[s])]},2024-01-01T00:{k:02d}:00Z,"
+        f"{50 + s + k / 1e3:.4f},{-1 + k / 1e3:.4f}"
+        for s in (0, 1)
+        for k in range(30)
+    ]
+    path = tmp_path / "t.csv"
+    path.write_text("\n".join(["track_id,vessel_name,timestamp,lat,lon", *rows]) + "\n")
+    got = read_tracks(path)
+    assert sorted(got.frame["vessel_id"].unique()) == ["1", "2"] and len(got.frame) == 60

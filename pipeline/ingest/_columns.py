@@ -1168,15 +1168,15 @@ def _vessel_of_tracks(
             and vessels >= 3
             and (
                 float(per_vessel.median()) >= 2
-                or int(pairs.groupby("t")["v"].size().max()) > 0.5 * vessels
+                or int(pairs.groupby("t")["v"].size().max()) >= 0.8 * vessels
             )
         ):
             # numbered per ship (1, 2, 3 again for each): the numbers name no vessel (20
             # ships of 3 voyages read as 3 "vessels", found only by impossible speeds).  Most
-            # ships sail two numbers or more, or one number is most ships' (their first
-            # voyage, where most sail one): a track id per ship beside names spelled two
-            # ways ('ATLANTIC STAR', 'ATLANTIC STAR@@@') has one track per name and a few
-            # names per track, and is the id
+            # ships sail two numbers or more, or one number is nearly every ship's (the
+            # first voyage, where most sail one): a track id per ship beside names spelled
+            # two ways ('ATLANTIC STAR', 'ATLANTIC STAR@@@') has one track per name and a
+            # few names per track, and is the id
             return (
                 f"{tracks} track numbers shared by {vessels} vessels of {other!r} ({shared} "
                 "of them by two or more): tracks numbered per vessel, not the vessel"
