@@ -8,6 +8,9 @@
    record below a header ending with a bare ',' too: records whose last named value is an
    empty quoted "" lost it and were every one ragged, the note saying every line ends with
    ',' (a51048c read them).
+3. c8df541 (values read as not available counted on the accepted pings only) kept the note's
+   '(up to X)' the largest value read: 1 accepted ping of 150 kn was said to be 'up to 900',
+   the 900 kn that of a ping rejected for its latitude 91.
 """
 
 from __future__ import annotations
@@ -89,3 +92,23 @@ def test_a_track_id_per_ship_of_two_ships_spelled_several_ways_stays_the_vessel(
     path.write_text("\n".join(["track_id,vessel_name,timestamp,lat,lon", *rows]) + "\n")
     got = read_tracks(path)
     assert sorted(got.frame["vessel_id"].unique()) == ["1", "2"] and len(got.frame) == 60
+
+
+def test_the_largest_value_above_the_limit_is_that_of_the_accepted_pings(tmp_path):
+    # record 4: 150 kn, accepted; record 8: 900 kn at latitude 91 (AIS 'not available'),
+    # rejected; record 13: course 400, accepted; record 14: course 700 at latitude -95
+    special = {4: (150, 90, None), 8: (900, 90, 91), 13: (10, 400, None), 14: (10, 700, -95)}
+    lines = ["mmsi,timestamp,lat,lon,sog,cog"]
+    for i in range(30):
+        sog, cog, lat = special.get(i, (10, 90, None))
+        lat = 50 + i / 1e3 if lat is None else lat
+        lines.append(f"235000001,2024-01-01T00:{i:02d}:00Z,{lat},{-1 + i / 1e3},{sog},{cog}")
+    path = tmp_path / "t.csv"
+    path.write_text("\n".join(lines) + "\n")
+    got = {how: track_outcome(path, how, 7, tmp_path) for how in ("whole", "chunks", "parts")}
+    for how, res in got.items():
+        assert res[0] == {"position_unavailable": 1, "lat_out_of_range": 1}, how
+        said = " ".join(res[3])
+        assert "holds 1 above 102.2 kn, AIS's largest speed (up to 150)" in said, how
+        assert "holds 1 above 359.9 degrees (up to 400)" in said, how
+    assert got["whole"][1:] == got["chunks"][1:] == got["parts"][1:]

@@ -1021,6 +1021,7 @@ def _chunk(
             _add_chunk_statements(state.assumptions, checks.info, state.name)
         state.note(*checks.notes)
         state.add_misplaced(misplaced_of(checks, state.aoi_bbox))
+        checks.scale.locate(rows)
         state.scale.add(checks.scale)
         state.projected.add(checks.projected)
         keep, rej = first_failing(checks.rules, n=n, source_file=state.name, rows=rows)
@@ -1096,7 +1097,9 @@ def _check_buckets(
     )
     del cand
     kept = ScaleEvidence(speed_unread=np.zeros(4), course_unread=np.zeros(4))
-    kept.count_kept(frame.pop(UNREAD).to_numpy() if UNREAD in frame else None)
+    kept.count_kept(
+        frame.pop(UNREAD).to_numpy() if UNREAD in frame else None, frame[SOURCE_ROW].to_numpy()
+    )
     by_chunk: dict[int, pd.DataFrame] = {}
     by_rule: dict[str, int] = {}
     if len(rej):
@@ -1299,6 +1302,7 @@ def _spill_of(state: _State, buckets: Sequence[_Bucket]) -> TrackSpill:
                 have, got = getattr(state.scale, measure), getattr(b.unread, measure)
                 if have is not None and got is not None:
                     setattr(state.scale, measure, np.r_[have[:3] + got[:3], have[3]])
+            state.scale.add_kept(b.unread)
     if state.layout is not None:
         state.note(*state.scale.unread_notes(state.layout, state.name))
     order = np.argsort(v.astype(str), kind="stable")

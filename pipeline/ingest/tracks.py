@@ -2204,6 +2204,7 @@ def check_ping_rows(
         kinds, top = _unread_kinds(parts["sog"], reported * factor, 102.2, 102.3)
         unread += kinds
         scale.speed_unread = np.array([0, 0, 0, top])
+        scale.speed_above = _above_of(kinds, reported * factor)
         if parts.get("speed_checked", True):
             scale.speed = _tenths_counts(reported[ship], "speed")
             scale.sample = _scale_sample(
@@ -2222,6 +2223,7 @@ def check_ping_rows(
         kinds, top = _unread_kinds(parts["cog"], course * cfactor, 359.999999, 360.0)
         unread += kinds * 4
         scale.course_unread = np.array([0, 0, 0, top])
+        scale.course_above = _above_of(kinds, course * cfactor)
         if cfactor == 1.0:
             scale.course = _tenths_counts(course[ship], "course")
         cog = np.where(course > 359.999999 / cfactor, np.nan, course) * cfactor
@@ -2571,6 +2573,7 @@ def _normalise_pings(
     checks = check_ping_rows(
         raw, parts, name=name, crs=crs, is_mmsi=is_mmsi, aoi_bbox=aoi_bbox, aoi_polygon=aoi_polygon
     )
+    checks.scale.locate(rows)
     checks.projected.decide(name)
     checks.scale.decide(parts, name)
     misplaced = decide_misplaced(
@@ -2592,7 +2595,9 @@ def _normalise_pings(
         max_speed_kn=max_speed_kn,
         aoi_bbox=aoi_bbox,
     )
-    checks.scale.count_kept(frame.pop(UNREAD).to_numpy() if UNREAD in frame else None)
+    checks.scale.count_kept(
+        frame.pop(UNREAD).to_numpy() if UNREAD in frame else None, frame[SOURCE_ROW].to_numpy()
+    )
     notes = checks.notes + misplaced + checks.scale.unread_notes(parts, name)
     notes.append(f"{name}: {frame[VESSEL_ID].nunique()} vessel(s)/track(s)")
     return frame, pd.concat([rejects, rej2], ignore_index=True), notes, checks.info, events
@@ -2645,6 +2650,20 @@ def _unread_kinds(
     kinds[above] = 2
     kinds[is_na] = 3
     return kinds, float(measure[above].max(initial=-np.inf))
+
+
+def _above_of(kinds: np.ndarray, measure: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the records (indices) of the values above the largest (kind 2) and the values."""
+    idx = np.flatnonzero(kinds == 2)
+    return idx, np.asarray(measure, dtype="float64")[idx]
+
+
+def _add_above(
+    a: tuple[np.ndarray, np.ndarray] | None, b: tuple[np.ndarray, np.ndarray] | None
+) -> tuple[np.ndarray, np.ndarray] | None:
+    if a is None or b is None:
+        return b if a is None else a
+    return np.r_[a[0], b[0]], np.r_[a[1], b[1]]
 
 
 def _scale_sample(vid, t, lon, lat, sog, rows: int | None) -> pd.DataFrame:
@@ -2755,6 +2774,13 @@ class ScaleEvidence:
     #: accepted pings' (:meth:`count_kept`), the max that of the values read
     speed_unread: np.ndarray | None = None
     course_unread: np.ndarray | None = None
+    #: the values above the largest (:func:`_above_of`: records, values), the records by
+    #: their line once :meth:`locate` is called, and the lines of those accepted
+    #: (:meth:`count_kept`): the '(up to ...)' of the note is the accepted pings' largest
+    speed_above: tuple[np.ndarray, np.ndarray] | None = None
+    course_above: tuple[np.ndarray, np.ndarray] | None = None
+    speed_kept_above: np.ndarray | None = None
+    course_kept_above: np.ndarray | None = None
 
     @property
     def sampled(self) -> int:
@@ -2769,6 +2795,9 @@ class ScaleEvidence:
         self.course = _add_counts(self.course, other.course)
         self.speed_unread = _add_counts(self.speed_unread, other.speed_unread)
         self.course_unread = _add_counts(self.course_unread, other.course_unread)
+        for above in ("speed_above", "course_above"):
+            setattr(self, above, _add_above(getattr(self, above), getattr(other, above)))
+        self.add_kept(other)
         room = SCALE_SAMPLE - self.sampled
         if other.sample is not None and len(other.sample) and room > 0:
             more = other.sample.iloc[:room]
@@ -2780,16 +2809,47 @@ class ScaleEvidence:
         elif self.sample is None and other.sample is not None:
             self.sample = other.sample.iloc[:0]
 
-    def count_kept(self, unread: np.ndarray | None) -> None:
-        """Count the accepted pings' :data:`UNREAD` kinds (a rejected ping keeps nothing)."""
+    def locate(self, rows: np.ndarray) -> None:
+        """Name the records of the values above the largest by their lines ``rows``."""
+        for above in ("speed_above", "course_above"):
+            got = getattr(self, above)
+            if got is not None:
+                setattr(self, above, (np.asarray(rows, dtype="int64")[got[0]], got[1]))
+
+    def count_kept(self, unread: np.ndarray | None, lines: np.ndarray | None = None) -> None:
+        """Count the accepted pings' :data:`UNREAD` kinds (a rejected ping keeps nothing).
+
+        ``lines``: the accepted pings' lines, those of values above the largest kept for
+        the note's largest value (:meth:`unread_notes`).
+        """
         if unread is None or not len(unread):
             return
         codes = np.asarray(unread, dtype="int64")
-        for measure, kinds in (("speed_unread", codes & 3), ("course_unread", codes >> 2)):
-            counts = getattr(self, measure)
+        for what, kinds in (("speed", codes & 3), ("course", codes >> 2)):
+            counts = getattr(self, f"{what}_unread")
             if counts is not None:
                 got = np.bincount(kinds, minlength=4)[1:4]
-                setattr(self, measure, np.r_[counts[:3] + got, counts[3]])
+                setattr(self, f"{what}_unread", np.r_[counts[:3] + got, counts[3]])
+                if lines is not None:
+                    kept = np.asarray(lines, dtype="int64")[kinds == 2]
+                    had = getattr(self, f"{what}_kept_above")
+                    setattr(self, f"{what}_kept_above", kept if had is None else np.r_[had, kept])
+
+    def add_kept(self, other: ScaleEvidence) -> None:
+        """Add the lines of accepted values above the largest that ``other`` counted."""
+        for kept in ("speed_kept_above", "course_kept_above"):
+            mine, more = getattr(self, kept), getattr(other, kept)
+            if more is not None:
+                setattr(self, kept, more if mine is None else np.r_[mine, more])
+
+    def _kept_counts(self, what: str) -> np.ndarray | None:
+        """Return the counts of ``what``, its largest value above the limit the accepted."""
+        counts = getattr(self, f"{what}_unread")
+        above, kept = getattr(self, f"{what}_above"), getattr(self, f"{what}_kept_above")
+        if counts is None or above is None or kept is None:
+            return counts
+        values = above[1][np.isin(above[0], kept)]
+        return np.r_[counts[:3], values.max(initial=-np.inf)]
 
     def unread_notes(self, parts: dict, name: str) -> list[str]:
         """Return the notes on the accepted pings' values read as not available.
@@ -2801,8 +2861,8 @@ class ScaleEvidence:
         return [
             note
             for what, col, counts in (
-                ("speed", parts.get("sog_col") or "speed", self.speed_unread),
-                ("course", parts.get("cog_col") or "course", self.course_unread),
+                ("speed", parts.get("sog_col") or "speed", self._kept_counts("speed")),
+                ("course", parts.get("cog_col") or "course", self._kept_counts("course")),
             )
             for note in _unread_notes(counts, what, col, name)
         ]
