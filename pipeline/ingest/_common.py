@@ -567,8 +567,7 @@ def header_for_records(head: str, delim: str) -> str | None:
         # one line: a record when it holds only numbers and dates (two at least), as a
         # header never does; read as a header, a one-record file was read as empty
         kinds = [_cell_kind(v) for v in rows[0]]
-        typed = sum(k in ("number", "date") for k in kinds)
-        if typed < 2 or "text" in kinds:
+        if sum(k in ("number", "date") for k in kinds) < 2 or "text" in kinds:
             return None
         n = len(rows[0]) - (1 if not rows[0][-1].strip() else 0)
         return delim.join(f"field_{i}" for i in range(1, n + 1))
