@@ -127,11 +127,22 @@ def _field(bits: np.ndarray, start: int, width: int, signed: bool = False) -> np
 
 
 def _checksums(bodies: pa.Array) -> np.ndarray:
-    """XOR of the characters of each sentence between ``!`` and ``*``."""
-    if not len(bodies):
+    """XOR of the characters of each sentence between ``!`` and ``*``.
+
+    Reduced over the flat bytes of all the texts at once (no matrix as wide as the longest
+    line: one line of a megabyte must not cost a block of them).
+    """
+    n = len(bodies)
+    if not n:
         return np.empty(0, dtype=np.int64)
-    width = max(int(pc.max(pc.utf8_length(bodies)).as_py() or 0), 1)
-    return np.bitwise_xor.reduce(_fixed(bodies, width, "\x00"), axis=1).astype(np.int64)
+    flat = pa.concat_arrays(bodies.chunks) if isinstance(bodies, pa.ChunkedArray) else bodies
+    flat = flat.cast(pa.large_string())
+    buffers = flat.buffers()
+    offsets = np.frombuffer(buffers[1], dtype=np.int64)[flat.offset : flat.offset + n + 1]
+    raw = np.frombuffer(buffers[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    starts = offsets[:-1] - offsets[0]
+    sums = np.bitwise_xor.reduceat(np.append(raw, np.uint8(0)), starts).astype(np.int64)
+    return np.where(offsets[1:] > offsets[:-1], sums, 0)
 
 
 def _epoch_text(digits: pa.Array) -> pa.Array:

@@ -1,0 +1,43 @@
+"""Problems a hostile review found in the raw-AIS (NMEA) reader, each pinned by a test."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from functools import reduce
+
+# A type 1 report (MMSI 244661996, 55.924 N 5.240 W, 9.8 kn), as pyais decodes it.
+_PAYLOAD = "13aDvs001RO`0r2P00000000000"
+
+
+def _xor(text: str) -> str:
+    return f"{reduce(lambda a, c: a ^ ord(c), text, 0):02X}"
+
+
+def _sentence(body: str) -> str:
+    return f"!{body}*{_xor(body)}"
+
+
+def _tag(text: str) -> str:
+    return f"\\{text}*{_xor(text)}\\"
+
+
+def test_one_huge_line_costs_its_own_bytes_not_a_block_of_them():
+    # the checksums were XORed over a matrix as wide as the longest line: one 200 kB line
+    # among 3,000 took 600 MB (a 1 MB line in a 200,000-line block: 200 GB, a crash).
+    # Measured in a fresh process: the peak of this one can be anything.
+    script = f"""
+import resource, sys
+from pipeline.ingest._nmea import read_nmea_positions
+lines = [{_tag("c:1600000000") + _sentence(f"AIVDM,1,1,,B,{_PAYLOAD},0")!r}] * 3000
+lines.append({_tag("c:1600009999")!r} + "!AIVDM,1,1," + "9" * 200_000 + {f",B,{_PAYLOAD},0*{_xor(f'AIVDM,1,1,,B,{_PAYLOAD},0')}"!r})
+data = ("\\n".join(lines) + "\\n").encode()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+got = read_nmea_positions(data, "feed.nmea")
+grew = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+print(len(got.frame), len(got.rejects), grew // 1024)
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    n, bad, grew_mb = map(int, out.stdout.split())
+    assert (n, bad) == (3001, 0)
+    assert grew_mb < 100
