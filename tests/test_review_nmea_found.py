@@ -6,6 +6,8 @@ import subprocess
 import sys
 from functools import reduce
 
+from pipeline.ingest._nmea import read_nmea_positions
+
 # A type 1 report (MMSI 244661996, 55.924 N 5.240 W, 9.8 kn), as pyais decodes it.
 _PAYLOAD = "13aDvs001RO`0r2P00000000000"
 
@@ -41,3 +43,18 @@ print(len(got.frame), len(got.rejects), grew // 1024)
     n, bad, grew_mb = map(int, out.stdout.split())
     assert (n, bad) == (3001, 0)
     assert grew_mb < 100
+
+
+def test_a_byte_above_127_is_checked_as_the_one_byte_it_is():
+    # a station name with a latin-1 byte in the tag block, a damaged channel field: the
+    # decoder's byte matrices took them for ASCII and crashed (cannot reshape array)
+    station = _tag("s:Bergen\xe9,c:1600000000")
+    body = f"AIVDM,1,1,,\xe9,{_PAYLOAD},0"
+    lines = [station + _sentence(f"AIVDM,1,1,,B,{_PAYLOAD},0"), station + f"!{body}*{_xor(body)}"]
+    got = read_nmea_positions(("\n".join(lines) + "\n").encode("latin-1"), "feed.nmea")
+    assert list(got.frame["mmsi"]) == ["244661996", "244661996"] and got.rejects.empty
+    damaged = [_tag("s:Bergen\xe9,c:1600000000").replace("*", "x*")]
+    got = read_nmea_positions(
+        (damaged[0] + _sentence(f"AIVDM,1,1,,B,{_PAYLOAD},0") + "\n").encode("latin-1"), "feed.nmea"
+    )
+    assert got.frame.empty and list(got.rejects["rule"]) == ["nmea_checksum"]

@@ -99,7 +99,8 @@ class NmeaPositions:
 def _fixed(values: pa.Array, width: int, pad: str) -> np.ndarray:
     """Return texts cut or padded to ``width`` bytes as a ``(n, width)`` uint8 matrix.
 
-    ``values`` is ASCII (the sentence pattern allows nothing else), so characters are bytes.
+    ``values`` is ASCII (payload, checksum and fill fields: the sentence pattern allows nothing
+    else there), so characters are bytes.
     """
     cut = pc.utf8_rpad(pc.utf8_slice_codeunits(values, 0, width), width=width, padding=pad)
     flat = pa.concat_arrays(cut.chunks) if isinstance(cut, pa.ChunkedArray) else cut
@@ -140,6 +141,13 @@ def _checksums(bodies: pa.Array) -> np.ndarray:
     buffers = flat.buffers()
     offsets = np.frombuffer(buffers[1], dtype=np.int64)[flat.offset : flat.offset + n + 1]
     raw = np.frombuffer(buffers[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    if raw.size and raw.max() >= 0x80:
+        # the texts are the file's bytes decoded as latin-1: a byte above 127 is two here
+        # (0xC2/0xC3, then 0x80-0xBF); its checksum is over the one byte in the file
+        lead = np.flatnonzero(raw >= 0xC0)
+        raw = raw.copy()
+        raw[lead + 1] = ((raw[lead] & 0x03) << 6) | (raw[lead + 1] & 0x3F)
+        raw[lead] = 0
     starts = offsets[:-1] - offsets[0]
     sums = np.bitwise_xor.reduceat(np.append(raw, np.uint8(0)), starts).astype(np.int64)
     return np.where(offsets[1:] > offsets[:-1], sums, 0)
