@@ -58,3 +58,15 @@ def test_a_byte_above_127_is_checked_as_the_one_byte_it_is():
         (damaged[0] + _sentence(f"AIVDM,1,1,,B,{_PAYLOAD},0") + "\n").encode("latin-1"), "feed.nmea"
     )
     assert got.frame.empty and list(got.rejects["rule"]) == ["nmea_checksum"]
+
+
+def test_an_mmsi_keeps_its_leading_zeros():
+    # 002570100 (a Chilean coast station) was written 2570100: rejected as 'not 9 digits ...
+    # store MMSIs as text' (mmsi_invalid), advice a raw feed cannot follow, not as the coast
+    # station it is (mmsi_not_vessel); a group call 0MIDxxxxx alike
+    lines = [
+        _tag("c:1600000000") + "!AIVDO,1,1,,A,102LoM?P?wJvJtQdm<H>4001P000,0*2B",
+        _tag("c:1600000001") + "!AIVDO,1,1,,A,10;iQCgP0:0eid05f=P02P01P000,0*3D",
+    ]
+    got = read_nmea_positions(("\n".join(lines) + "\n").encode(), "feed.nmea")
+    assert list(got.frame["mmsi"]) == ["002570100", "012345678"]

@@ -76,7 +76,7 @@ class NmeaPositions:
     Attributes
     ----------
     frame : pandas.DataFrame
-        ``mmsi`` (text), ``time`` (text: ISO UTC from a tag block or an epoch after the
+        ``mmsi`` (text, nine digits with its leading zeros), ``time`` (text: ISO UTC from a tag block or an epoch after the
         checksum, else the receiver's time as written), ``lat``, ``lon``, ``sog`` (knots),
         ``cog`` (degrees): one row per position report.
     lines : numpy.ndarray
@@ -379,7 +379,8 @@ def _read_block(
     keep = np.flatnonzero(ok)
     frame = pd.DataFrame(
         {
-            "mmsi": pd.Series(fields["mmsi"][keep]).astype(str).to_numpy(dtype=object),
+            # nine digits, as MMSIs are written: 002570100 (a coast station) is no 2570100
+            "mmsi": pd.Series(fields["mmsi"][keep]).astype(str).str.zfill(9).to_numpy(dtype=object),
             "time": np.asarray(when.take(pa.array(keep)).cast(pa.string()), dtype=object),
             **{k: fields[k][keep] for k in ("lat", "lon", "sog", "cog")},
         }
