@@ -6,6 +6,7 @@ import subprocess
 import sys
 from functools import reduce
 
+from pipeline.ingest import TrackSource, read_tracks
 from pipeline.ingest._nmea import read_nmea_positions
 
 # A type 1 report (MMSI 244661996, 55.924 N 5.240 W, 9.8 kn), as pyais decodes it.
@@ -30,6 +31,7 @@ def test_one_huge_line_costs_its_own_bytes_not_a_block_of_them():
     # Measured in a fresh process: the peak of this one can be anything.
     script = f"""
 import resource, sys
+from pipeline.ingest import TrackSource, read_tracks
 from pipeline.ingest._nmea import read_nmea_positions
 lines = [{_tag("c:1600000000") + _sentence(f"AIVDM,1,1,,B,{_PAYLOAD},0")!r}] * 3000
 lines.append({_tag("c:1600009999")!r} + "!AIVDM,1,1," + "9" * 200_000 + {f",B,{_PAYLOAD},0*{_xor(f'AIVDM,1,1,,B,{_PAYLOAD},0')}"!r})
@@ -70,3 +72,17 @@ def test_an_mmsi_keeps_its_leading_zeros():
     ]
     got = read_nmea_positions(("\n".join(lines) + "\n").encode(), "feed.nmea")
     assert list(got.frame["mmsi"]) == ["002570100", "012345678"]
+
+
+def test_a_log_opening_with_a_blank_line_is_read_as_raw_ais(tmp_path):
+    # only the very first line was looked at: a receiver's log beginning with an empty line
+    # was refused, telling the user to read it 'as a track file (inputs.tracks, format:
+    # auto ...)', which it was
+    lines = ["", ""]
+    for i in range(3):
+        lines.append(_tag(f"c:{1_600_000_000 + 60 * i}") + _sentence(f"AIVDM,1,1,,B,{_PAYLOAD},0"))
+    path = tmp_path / "receiver.txt"
+    path.write_text("\n".join(lines) + "\n")
+    res = read_tracks(TrackSource(path=path))
+    assert res.n_read == 3 and list(res.lines) == [3, 4, 5]
+    assert res.assumptions["schema"] == "nmea"

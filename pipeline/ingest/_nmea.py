@@ -65,7 +65,8 @@ def looks_like_nmea(head: bytes) -> bool:
     """Whether a file's first line is a raw AIS sentence (``!AIVDM``), perhaps with a time."""
     import re
 
-    first = head.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0]
+    # blank lines first (a log opened with an empty line) are no record: the first that is
+    first = head.lstrip(b"\xef\xbb\xbf").lstrip().split(b"\n", 1)[0]
     return re.match(_HEAD, first) is not None
 
 
