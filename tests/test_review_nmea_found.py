@@ -86,3 +86,18 @@ def test_a_log_opening_with_a_blank_line_is_read_as_raw_ais(tmp_path):
     res = read_tracks(TrackSource(path=path))
     assert res.n_read == 3 and list(res.lines) == [3, 4, 5]
     assert res.assumptions["schema"] == "nmea"
+
+
+def test_a_tag_block_moment_keeps_its_fraction_of_a_second():
+    # c:1600000000.25 was read as c:1600000000 (the fraction dropped, quietly), though an
+    # epoch after the checksum kept its fraction
+    lines = [
+        _tag(f"c:{c}") + _sentence(f"AIVDM,1,1,,B,{_PAYLOAD},0")
+        for c in ("1600000000.25", "1600000000.75", "1600000001250")
+    ]
+    got = read_nmea_positions(("\n".join(lines) + "\n").encode(), "feed.nmea")
+    assert list(got.frame["time"]) == [
+        "2020-09-13T12:26:40.250Z",
+        "2020-09-13T12:26:40.750Z",
+        "2020-09-13T12:26:41.250Z",
+    ]

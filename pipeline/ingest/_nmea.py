@@ -363,7 +363,8 @@ def _read_block(
     ok &= ~short
     # the moment: a tag block's c: (epoch), a number after the checksum, or a time in front
     tag_c = pc.fill_null(
-        pc.struct_field(pc.extract_regex(col("tag"), r"(?:^|,)c:(?P<c>\d{9,13})"), "c"), ""
+        pc.struct_field(pc.extract_regex(col("tag"), r"(?:^|,)c:(?P<c>\d{9,13}(?:\.\d+)?)"), "c"),
+        "",
     )
     post = pc.extract_regex(col("post"), r"^[ ,;\t]*(?P<e>\d{9,13}(?:\.\d+)?)\s*$")
     post = pc.fill_null(pc.struct_field(post, "e"), "")
