@@ -101,3 +101,31 @@ def test_a_tag_block_moment_keeps_its_fraction_of_a_second():
         "2020-09-13T12:26:40.750Z",
         "2020-09-13T12:26:41.250Z",
     ]
+
+
+def test_a_snapshot_of_vessels_each_heard_once_is_read(tmp_path):
+    # the decoded table went through the recognition of an unknown table, which refused
+    # 'mmsi' as the vessel id when each row had another value (a busy sea's minute)
+    payloads = [
+        "13aDvs001RO`0r2P00000000000",  # 244661996
+        "13m6aDOP00C81`=<P6QP0001P000",  # 257010001
+        "B3m6aDP3wowwwROwwtCQ00000000",  # 257010002
+        "C3m6aDh08@5to08V>n07l000LNT8HjV0000000000000S0000000",  # 257010003
+        "K3m6aECvE8?6FOFL",  # 257010005
+    ]
+    lines = [
+        _tag(f"c:{1_600_000_000 + i}") + _sentence(f"AIVDM,1,1,,A,{p},0")
+        for i, p in enumerate(payloads)
+    ]
+    path = tmp_path / "snapshot.nmea"
+    path.write_text("\n".join(lines) + "\n")
+    res = read_tracks(TrackSource(path=path))
+    assert res.n_read == 5 and res.rejects.empty
+    assert sorted(res.frame["vessel_id"]) == [
+        "244661996",
+        "257010001",
+        "257010002",
+        "257010003",
+        "257010005",
+    ]
+    assert res.assumptions["columns"]["vessel_id"]["by"] == "nmea"

@@ -423,7 +423,16 @@ def read_tracks(
         got = _read_nmea(src, opened)
         raw, rows, pre, n_pre = got.frame, got.lines, got.rejects, len(got.rejects)
         notes += got.notes
-        parts = _columns_from_table(raw, src, name, "generic")
+        # the decoder's own columns: the MMSI is the vessel, even where each is heard once
+        # (a snapshot of a busy sea), which the recognition of an unknown table refuses
+        own = {"vessel_id": "mmsi", "time": "time", "lat": "lat", "lon": "lon"}
+        own.update(sog_kn="sog", cog_deg="cog")
+        if src.vessel_id is not None:
+            del own["vessel_id"]
+        parts = _columns_from_table(raw, src.model_copy(update={"columns": own}), name, "generic")
+        for said in parts.get("evidence", {}).values():
+            if said.get("by") == "config":
+                said.update(by="nmea", evidence=f"{said['column']!r} decoded from the sentences")
         assumptions["schema"] = "nmea"
         crs = src.crs
     elif fmt == "plt":
