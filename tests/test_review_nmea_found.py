@@ -129,3 +129,17 @@ def test_a_snapshot_of_vessels_each_heard_once_is_read(tmp_path):
         "257010005",
     ]
     assert res.assumptions["columns"]["vessel_id"]["by"] == "nmea"
+
+
+def test_a_receivers_log_named_dot_log_is_read(tmp_path):
+    # README: 'any track file whose first line is one, .txt/.log': a .log was refused as
+    # an unknown file type
+    lines = [
+        _tag(f"c:{1_600_000_000 + 60 * i}") + _sentence(f"AIVDM,1,1,,B,{_PAYLOAD},0")
+        for i in range(3)
+    ]
+    path = tmp_path / "ais-receiver.log"
+    path.write_text("\n".join(lines) + "\n")
+    res = read_tracks(TrackSource(path=path))
+    assert res.n_read == 3 and len(res.frame) == 3
+    assert res.assumptions["schema"] == "nmea"

@@ -300,9 +300,15 @@ def open_track_source(src: TrackSource, max_uncompressed_mb: float):
     The one place that maps a track source's ``format`` to what is opened: the whole-file
     reader and the chunked and partitioned spills all start here.
     """
+    fmt = {"ais_csv": "csv"}.get(src.format, src.format)
+    if fmt == "auto" and src.path.suffix.lower() == ".log" and src.path.is_file():
+        from ._nmea import looks_like_nmea
+
+        with open(src.path, "rb") as fh:  # a receiver's log: raw AIS sentences, or refused
+            fmt = "nmea" if looks_like_nmea(fh.read(4096)) else fmt
     opened = open_source(
         src.path,
-        {"ais_csv": "csv"}.get(src.format, src.format),
+        fmt,
         allowed=TRACK_FORMATS,
         max_uncompressed_mb=max_uncompressed_mb,
         member=src.member,
