@@ -143,3 +143,14 @@ def test_a_receivers_log_named_dot_log_is_read(tmp_path):
     res = read_tracks(TrackSource(path=path))
     assert res.n_read == 3 and len(res.frame) == 3
     assert res.assumptions["schema"] == "nmea"
+
+
+def test_two_sentences_on_one_line_are_not_one():
+    # the pattern read the first sentence of a line and left the rest unread, unsaid: a
+    # lost line end (or a bare CR between two) lost a report quietly
+    one = _tag("c:1600000000") + _sentence(f"AIVDM,1,1,,B,{_PAYLOAD},0")
+    two = _tag("c:1600000060") + _sentence("AIVDM,1,1,,B,13m6aDOP00C81`=<P6QP0001P000,0")
+    for sep in ("", " ", "\r"):
+        got = read_nmea_positions(f"{one}\n{one}{sep}{two}\n".encode(), "feed.nmea")
+        assert len(got.frame) == 1 and list(got.rejects["row"]) == [2]
+        assert list(got.rejects["rule"]) == ["nmea_unreadable"]

@@ -11,7 +11,7 @@ class A, 18 and 19 of class B, 27 long range); every other line is rejected with
 another message type (static and voyage data, base stations, aids to navigation:
 ``nmea_not_position``), a part of a message of several sentences (``nmea_multipart``: those
 carry static data), a wrong checksum (``nmea_checksum``), a payload too short for its type
-(``nmea_short``) or no sentence at all (``nmea_unreadable``).  The decoded values keep AIS's
+(``nmea_short``) or no sentence at all, or several on one line (``nmea_unreadable``).  The decoded values keep AIS's
 "not available" codes (latitude 91, longitude 181, speed 102.3 kn, course 360), which the
 tracks reader treats as it does those of any decoded AIS table.
 """
@@ -327,6 +327,17 @@ def _read_block(
         " computed: its moment may be damaged",
     )
     ok = found & ~bad_sum & ~bad_tag
+    # another sentence after the checksum (a lost line end, a bare CR between two): the
+    # pattern reads the first only, and the others would be lost without a word
+    two = ok & np.asarray(
+        pc.match_substring_regex(col("post"), r"[!$][A-Z]{2}VD[MO],|\\[^\\]*\\"), dtype=bool
+    )
+    rule[two] = "nmea_unreadable"
+    message[two] = (
+        "more than one sentence on the line (a line end lost?): none of them is read, "
+        "split them onto lines of their own"
+    )
+    ok &= ~two
     count, part = col("count"), col("part")
     multi = ok & ~np.asarray(pc.equal(count, "1"), dtype=bool)
     rule[multi] = "nmea_multipart"
