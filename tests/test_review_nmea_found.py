@@ -154,3 +154,26 @@ def test_two_sentences_on_one_line_are_not_one():
         got = read_nmea_positions(f"{one}\n{one}{sep}{two}\n".encode(), "feed.nmea")
         assert len(got.frame) == 1 and list(got.rejects["row"]) == [2]
         assert list(got.rejects["rule"]) == ["nmea_unreadable"]
+
+
+def test_a_course_the_standard_does_not_use_is_missing_not_a_refusal(tmp_path):
+    # a transponder sending COG 409.5 (4095 tenths) or 360.5, or a type 27 course of 400:
+    # decoded as degrees they tripped the guard against raw tenths and the whole feed was
+    # refused ('tenths of a degree ... write the scale in the header'), advice a feed of
+    # sentences cannot follow
+    payloads = [
+        "13m62@OP0N0Fpn0REA0?wh01P000",  # type 1, 409.5
+        "B3m62@@07P5f=P8UD@3QD0000000",  # type 18, 360.5
+        "K3m62@Ch;f4I@1q0",  # type 27, 400
+        "13m62@OP0N0Fpn0REA00j001P000",  # type 1, 20
+    ]
+    lines = [
+        _tag(f"c:{1_600_000_000 + 60 * i}") + _sentence(f"AIVDO,1,1,,A,{p},0")
+        for i, p in enumerate(payloads)
+    ]
+    path = tmp_path / "feed.nmea"
+    path.write_text("\n".join(lines) + "\n")
+    res = read_tracks(TrackSource(path=path))
+    assert res.rejects.empty
+    assert res.frame["cog_deg"].isna().tolist() == [True, True, True, False]
+    assert any("3 position report(s) with a course above 360" in n for n in res.notes)

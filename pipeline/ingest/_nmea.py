@@ -202,12 +202,14 @@ def _decode(payload: pa.Array) -> dict[str, np.ndarray]:
 
     Positions in degrees (longitude 181 / latitude 91: not available), speed in knots
     (102.3: not available), course in degrees (360: not available); type 27's own codes
-    for no speed (63) and no course (511) are missing values.  Decoded ``_BLOCK`` at a time.
+    for no speed (63) and no course (511) are missing values, as is a course above 360 (one
+    the standard does not use: ``cog_unused``).  Decoded ``_BLOCK`` at a time.
     """
     n = len(payload)
     out = {
         "kind": np.zeros(n, dtype=np.int64),
         "mmsi": np.zeros(n, dtype=np.int64),
+        "cog_unused": np.zeros(n, dtype=bool),
         **{k: np.full(n, np.nan) for k in ("lat", "lon", "sog", "cog")},
     }
     for s in range(0, n, _BLOCK):
@@ -223,9 +225,14 @@ def _decode(payload: pa.Array) -> dict[str, np.ndarray]:
         lat = np.where(lr, _field(bits, 62, 17, True) / 600.0, lat)
         sog = np.where(lr, np.where(sog27 == 63, np.nan, sog27), sog)
         cog = np.where(lr, np.where(cog27 == 511, np.nan, cog27), cog)
+        # a course above 360 (3601-4095 tenths, type 27's 360-510) is no value the standard
+        # uses (a faulty transponder's): missing, as is 'not available', and counted
+        unused = (a | b | lr) & np.where(lr, cog >= 360, cog > 360)
+        cog = np.where(unused, np.nan, cog)
         used = a | b | lr
         part = slice(s, s + len(kind))
         out["kind"][part] = kind
+        out["cog_unused"][part] = unused
         out["mmsi"][part] = _field(bits, 8, 30)
         for k, v in (("lat", lat), ("lon", lon), ("sog", sog), ("cog", cog)):
             out[k][part] = np.where(used, v, np.nan)
@@ -241,7 +248,7 @@ def read_nmea_positions(data: bytes, name: str) -> NmeaPositions:
     data = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     if b"\r" in data[: 1 << 16] and b"\n" not in data[: 1 << 16]:
         data = data.replace(b"\r", b"\n")  # classic Mac line ends
-    frames, lines, rejects, n_read = [], [], [], 0
+    frames, lines, rejects, n_read, n_cog = [], [], [], 0, 0
     at, line = 0, 1
     while at < len(data):
         # a block ends at the first line end past _BLOCK * 64 bytes (~200,000 sentences)
@@ -255,6 +262,7 @@ def read_nmea_positions(data: bytes, name: str) -> NmeaPositions:
         lines.append(got[1])
         rejects.append(got[2])
         n_read += got[3]
+        n_cog += got[4]
         line += len(block)
         at = end
     frame = pd.concat(frames, ignore_index=True) if frames else _read_block([], 1, name)[0]
@@ -268,6 +276,12 @@ def read_nmea_positions(data: bytes, name: str) -> NmeaPositions:
         f"{name}: raw AIS sentences decoded: {len(frame)} position report(s) of types 1-3, 18, "
         f"19, 27 of {n_read} sentence line(s)"
     ]
+    if n_cog:
+        notes.append(
+            f"{name}: {n_cog} position report(s) with a course above 360 degrees, a value "
+            "ITU-R M.1371 does not use (a faulty transponder's): read as missing (the pings "
+            "are kept without a course)"
+        )
     counts = bad["rule"].value_counts()
     if len(counts):
         notes.append(
@@ -280,10 +294,11 @@ def read_nmea_positions(data: bytes, name: str) -> NmeaPositions:
 
 def _read_block(
     lines: list[str], first: int, name: str
-) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, int]:
+) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, int, int]:
     """Decode one block of lines (the first is physical line ``first``).
 
-    Returns (positions, their physical lines, rejects, records read).
+    Returns (positions, their physical lines, rejects, records read, positions whose course
+    was above 360 and is read as missing).
     """
     arr = pc.utf8_rtrim(pa.array(lines, type=pa.large_string()), "\r")
     physical = np.arange(first, first + len(arr), dtype=np.int64)
@@ -411,4 +426,4 @@ def _read_block(
         },
         columns=list(REJECT_COLUMNS),
     )
-    return frame, physical[keep], rejects, n
+    return frame, physical[keep], rejects, n, int(fields["cog_unused"][keep].sum())
