@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
 import subprocess
 import sys
 from functools import reduce
 
+import pytest
+
+from pipeline.errors import SourceUnreadable
 from pipeline.ingest import TrackSource, read_tracks
 from pipeline.ingest._nmea import read_nmea_positions
 
@@ -177,3 +181,11 @@ def test_a_course_the_standard_does_not_use_is_missing_not_a_refusal(tmp_path):
     assert res.rejects.empty
     assert res.frame["cog_deg"].isna().tolist() == [True, True, True, False]
     assert any("3 position report(s) with a course above 360" in n for n in res.notes)
+
+
+def test_a_compressed_file_named_nmea_is_refused_saying_so():
+    # a gzipped feed saved as feed.nmea was read as text: its bytes made 'lines' rejected
+    # as 'not an AIS sentence', binary garbage in the rejects, no word of the compression
+    line = _tag("c:1600000000") + _sentence(f"AIVDM,1,1,,B,{_PAYLOAD},0")
+    with pytest.raises(SourceUnreadable, match="gzip-compressed"):
+        read_nmea_positions(gzip.compress(f"{line}\n".encode()), "feed.nmea")

@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..errors import SourceUnreadable
 from ..schema import REJECT_COLUMNS
 
 __all__ = ["NmeaPositions", "looks_like_nmea", "read_nmea_positions"]
@@ -37,6 +38,14 @@ _SENTENCE = (
 )
 #: The first bytes of a file of raw AIS sentences (perhaps behind a tag block or a time).
 _HEAD = rb"^\s*(?:[0-9TZ:.+ /,;-]{8,40}[ ,;\t]?)?(?:\\[^\\]*\\)?[!$][A-Z]{2}VD[MO],"
+#: The first bytes of a compressed file or an archive (a file named .nmea that is one).
+_PACKED = (
+    (b"\x1f\x8b", "gzip-compressed"),
+    (b"PK\x03\x04", "a zip archive"),
+    (b"BZh", "bzip2-compressed"),
+    (b"\xfd7zXZ\x00", "xz-compressed"),
+    (b"\x28\xb5\x2f\xfd", "zstd-compressed"),
+)
 #: Bits each position type needs (its fields end there).
 _NEEDED = {1: 143, 2: 143, 3: 143, 18: 139, 19: 139, 27: 94}
 _NOT_POSITION = {
@@ -245,6 +254,12 @@ def read_nmea_positions(data: bytes, name: str) -> NmeaPositions:
     The file is decoded ``_BLOCK`` lines at a time (the memory is a block's, a few hundred
     MB, plus the positions kept).
     """
+    packed = next((k for m, k in _PACKED if data.startswith(m)), None)
+    if packed:  # read as text, its bytes were 'lines' not a sentence: say what it is
+        raise SourceUnreadable(
+            f"{name}: is {packed}, not text: name it for what it is (e.g. {name}.gz, .zip) "
+            "or unpack it"
+        )
     data = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     if b"\r" in data[: 1 << 16] and b"\n" not in data[: 1 << 16]:
         data = data.replace(b"\r", b"\n")  # classic Mac line ends
