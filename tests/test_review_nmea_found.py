@@ -189,3 +189,13 @@ def test_a_compressed_file_named_nmea_is_refused_saying_so():
     line = _tag("c:1600000000") + _sentence(f"AIVDM,1,1,,B,{_PAYLOAD},0")
     with pytest.raises(SourceUnreadable, match="gzip-compressed"):
         read_nmea_positions(gzip.compress(f"{line}\n".encode()), "feed.nmea")
+
+
+@pytest.mark.parametrize("data", [b"", b"\n\r\n  \n", b"\xef\xbb\xbf\n"])
+def test_an_empty_feed_is_refused_as_an_empty_csv_is(tmp_path, data):
+    # a receiver that logged nothing (an outage) gave 0 pings and a note, a night of no
+    # ships, where an empty CSV, JSON or GPX file is refused
+    path = tmp_path / "night.nmea"
+    path.write_bytes(data)
+    with pytest.raises(SourceUnreadable, match="file is empty"):
+        read_tracks(TrackSource(path=path))

@@ -1398,7 +1398,10 @@ def _read_nmea(src: TrackSource, opened):
     """Decode the AIS position reports of a file of raw NMEA sentences (:mod:`._nmea`)."""
     from ._nmea import read_nmea_positions
 
-    return read_nmea_positions(_source_bytes(src, opened), src.path.name)
+    data = _source_bytes(src, opened)
+    if not data.lstrip(b"\xef\xbb\xbf").strip():  # a receiver that logged nothing: no 'no ships'
+        raise SourceUnreadable(f"{src.path.name}: file is empty (expected raw AIS sentences)")
+    return read_nmea_positions(data, src.path.name)
 
 
 def _read_plt(src: TrackSource, opened):
