@@ -347,6 +347,7 @@ def read_text_table(
     usecols: Sequence[str] | None = None,
     find_header: bool = False,
     records_trailing: bool | None = None,
+    line_offset: int = 0,
 ) -> TextTable:
     """Read a delimited text file as strings, collecting ragged rows instead of failing.
 
@@ -372,6 +373,12 @@ def read_text_table(
         decides on the first 64 KiB, as :attr:`TextTable.records_trailing` then says; a
         file read in chunks gives every chunk the decision of the first (each chunk
         deciding on its own read a file whose shape changes further on otherwise than whole).
+    line_offset : int, default 0
+        Physical lines of the file above ``data``'s first line that its numbering does not
+        count (a chunk's lines counted from the header put in front of it, a ``.plt`` body's
+        from the names put in place of its six header lines): added to the line numbers
+        written in the notes and the rejects' messages.  ``lines`` and the rejects' ``row``
+        are not shifted by it (the caller does).
 
     Raises
     ------
@@ -459,6 +466,10 @@ def read_text_table(
             "table of records as exported; keep the columns the records need"
         )
     keep = [c for c in names if c in set(usecols)] if usecols is not None else None
+    # the line numbers written in notes and messages are physical lines of the file: the
+    # names put in front of a headerless file's first record are no line of it, skipped
+    # title lines are (the numbers below are shifted so after the parse)
+    said = line_offset + skipped - (1 if named is not None else 0)
     if stripped:
         # The line ends inside a quoted value (a note of several lines) are no record's
         # end: their delimiter is the value's own; _parse_table finds them and keeps it.
@@ -474,7 +485,7 @@ def read_text_table(
             data, delim, first_line=stripped, empty_quoted=quoted_too
         )
         restore = (original, stripped, dropped, quoted_too)
-        table = _parse_table(data, name, names, delim, notes, keep, restore=restore)
+        table = _parse_table(data, name, names, delim, notes, keep, restore=restore, shift=said)
         plain, quoted = table.trailing_dropped
         ended = plain + quoted
         lines = data.count(b"\n") - table.inner_line_ends
@@ -502,7 +513,7 @@ def read_text_table(
                 f"end with {end!r}; the empty last column is ignored",
             )
     else:
-        table = _parse_table(data, name, names, delim, notes, keep)
+        table = _parse_table(data, name, names, delim, notes, keep, shift=said)
     table.encoding = enc
     table.records_trailing = trailing
     if named is not None:  # the line in front of the first record is no line of the file
@@ -844,6 +855,7 @@ def _parse_table(
     notes: list[str],
     keep: list[str] | None = None,
     restore: tuple[bytes, int, tuple[int, int], bool] | None = None,
+    shift: int = 0,
 ) -> TextTable:
     """Parse ``data`` (LF line ends) into a :class:`TextTable` of physical lines.
 
@@ -852,6 +864,8 @@ def _parse_table(
     (:func:`_strip_trailing_delimiter`, which counted ``dropped``); the line ends inside
     quoted values found here get theirs back (a value's own comma before its line break was
     lost otherwise), counted in the table's ``inner_line_ends`` and ``trailing_dropped``.
+    ``shift`` is added to the line numbers written in the notes and messages (physical
+    lines of the file where ``data`` does not start on its first line).
     """
     table, bad = _arrow_table(data, name, names, delim, keep)
     inner_ends, dropped = 0, (restore[2] if restore is not None else (0, 0))
@@ -865,7 +879,7 @@ def _parse_table(
         candidates = np.arange(2, 2 + table.num_rows + len(bad), dtype="int64")
         lines = np.setdiff1d(candidates, bad_lines, assume_unique=True)
     else:  # blank lines or values spanning lines: count physical lines exactly
-        scan = _scan_records(data.decode("utf-8"), delim, len(names))
+        scan = _scan_records(data.decode("utf-8"), delim, len(names), shift)
         again = False
         if restore is not None and len(scan.inner):
             # a delimiter dropped before no record's end changed no line and no record
@@ -882,7 +896,7 @@ def _parse_table(
             broken = scan
             data = _blank_lines(data, scan.broken)
             again = True
-            notes.append(_broken_note(name, scan))
+            notes.append(_broken_note(name, scan, shift))
         if again:
             table, bad = _arrow_table(data, name, names, delim, keep)
         lines, ragged = scan.records, scan.ragged
@@ -950,16 +964,19 @@ def _fields(line: str, delim: str) -> list[str]:
     return next(csv.reader([line], delimiter=delim), [])
 
 
-def _swallowing(lines: list[str], start: int, end: int, delim: str, n_cols: int) -> str | None:
+def _swallowing(
+    lines: list[str], start: int, end: int, delim: str, n_cols: int, shift: int = 0
+) -> str | None:
     """Why the record on physical lines ``start..end`` (a quoted value spans them) is broken.
 
     Two shapes: a continuation line that on its own is a whole record (with three or more
     columns a note rarely holds a line with exactly the header's number of fields), and a
-    quote still open at the end of the file.  None when the value looks genuine.
+    quote still open at the end of the file.  None when the value looks genuine.  ``shift``
+    is added to the line numbers written (physical lines of the file).
     """
     if n_cols >= 3:
         swallowed = [
-            start + 1 + k
+            start + 1 + k + shift
             for k, line in enumerate(lines[start:end])
             if len(_fields(line, delim)) == n_cols
         ]
@@ -987,7 +1004,7 @@ def _quote_open(lines: list[str], delim: str, n_cols: int) -> bool:
     return sum(1 for _ in csv.reader(io.StringIO(probe), delimiter=delim)) < 2
 
 
-def _scan_records(text: str, delim: str, n_cols: int) -> _Scan:
+def _scan_records(text: str, delim: str, n_cols: int, shift: int = 0) -> _Scan:
     """Classify every record by its first physical line, recovering from unclosed quotes.
 
     Python's csv reader sees the same records as pyarrow (after the line ends were made LF);
@@ -1018,7 +1035,7 @@ def _scan_records(text: str, delim: str, n_cols: int) -> _Scan:
             for row in reader:
                 end = pos + reader.line_num
                 if end > start or end == total:
-                    reason = _swallowing(lines, start, end, delim, n_cols)
+                    reason = _swallowing(lines, start, end, delim, n_cols, shift)
                     if reason is not None:
                         broken.append(start)
                         why.append(reason)
@@ -1052,8 +1069,10 @@ def _blank_lines(data: bytes, numbers: np.ndarray) -> bytes:
     return b"\n".join(parts)
 
 
-def _broken_note(name: str, scan: _Scan) -> str:
-    shown = ", ".join(str(x) for x in scan.broken[:10]) + (", ..." if len(scan.broken) > 10 else "")
+def _broken_note(name: str, scan: _Scan, shift: int = 0) -> str:
+    shown = ", ".join(str(x + shift) for x in scan.broken[:10]) + (
+        ", ..." if len(scan.broken) > 10 else ""
+    )
     return (
         f"{name}: {len(scan.broken)} line(s) open a quote that is not closed where the value "
         f"should end (line(s) {shown}); each is rejected as 'unbalanced_quote' and the lines "

@@ -114,9 +114,11 @@ def read_plt_points(data: bytes, name: str) -> PltPoints:
     first = body[: body.find(b"\n")] if b"\n" in body else body
     n_fields = 7 if first.count(b",") >= 6 else 5
     line = ",".join(_FIELDS[:n_fields]).encode() + b"\n"
-    table = read_text_table(Path(name), delimiter=",", data=line + body, encoding=None)
-    raw = table.frame
     shift = _HEADER_LINES - 1  # the names stand on line 1 in place of six header lines
+    table = read_text_table(
+        Path(name), delimiter=",", data=line + body, encoding=None, line_offset=shift
+    )
+    raw = table.frame
     days = pd.to_numeric(raw["days"].str.strip(), errors="coerce").to_numpy(dtype="float64")
     ok = (days >= _DAYS[0]) & (days <= _DAYS[1])
     ms = np.where(ok, np.round(np.where(ok, days, 0.0) * 86_400_000.0), 0).astype("int64")

@@ -1620,6 +1620,7 @@ def _csv_chunk(
         data=text,
         usecols=state.usecols,
         records_trailing=state.trailing if k else None,
+        line_offset=line0 - 2 if k else 0,
     )
     offset = line0 - 2 if k else 0  # the header line (line 1) stands in front of a chunk
     rows = np.asarray(table.lines, dtype="int64") + offset

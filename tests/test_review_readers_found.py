@@ -1,0 +1,101 @@
+"""Hostile review of the headerless-table and OziExplorer ``.plt`` readers (7a91f91, c6dd90e).
+
+Each test fails without the change it names.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import pytest
+
+from pipeline.engine import LocalEngine
+from pipeline.ingest import TrackSource, read_seizures, read_tracks, write_rejects
+from pipeline.ingest.stream import PingStore, spill_tracks, spill_tracks_partitioned
+
+
+def _lines_said(text: str) -> list[str]:
+    """The line numbers a broken-quote note or message names."""
+    return re.findall(r"line\(s\) ([\d, .]+)", text)
+
+
+def _taxi_file(tmp_path, header: str = "") -> TrackSource:
+    rows = [
+        f"{taxi},2008-02-02 {10 + k // 6:02d}:{(k % 6) * 10:02d}:08,"
+        f"{116.3 + taxi / 10 + k / 1000:.5f},{39.9 + k / 1000:.5f}"
+        for taxi in (1, 2)
+        for k in range(12)
+    ]
+    top = 1 if header else 0
+    rows[9 - top] = rows[9 - top].replace(",2008", ',"2008')  # physical line 10
+    path = tmp_path / "taxis.txt"
+    path.write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
+    return TrackSource(path=path, columns={"vessel_id": "id" if header else "field_1"})
+
+
+@pytest.mark.parametrize("header", ["", "id,time,lon,lat\n"])
+def test_a_broken_quote_is_said_at_its_physical_line_whole_in_chunks_and_parts(tmp_path, header):
+    # the note and the reject's message named line 11 (headerless, whole: the names put in
+    # front counted as a line) and lines 2 / 3.. (in chunks: counted from the chunk's header)
+    src = _taxi_file(tmp_path, header)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = read_tracks(src)
+        got = {"whole": (res.notes, write_rejects(res, tmp_path / "w").read_text())}
+        spill = spill_tracks(src, tmp_path / "c", chunk_rows=4, n_buckets=2)
+        got["chunks"] = (spill.notes, spill.write_rejects(tmp_path / "rc").read_text())
+        PingStore([spill], root=tmp_path / "c")
+        (part,) = spill_tracks_partitioned(
+            [src], [tmp_path / "p"], LocalEngine(), chunk_rows=4, n_buckets=2
+        )
+        got["parts"] = (part.notes, part.write_rejects(tmp_path / "rp").read_text())
+        PingStore([part], root=tmp_path / "p")
+    for how, (notes, rejects) in got.items():
+        (note,) = [n for n in notes if "open a quote" in n]
+        assert _lines_said(note) == ["10"], (how, note)
+        (line,) = [r for r in rejects.splitlines() if "unbalanced_quote" in r]
+        assert line.startswith("taxis.txt,10,"), (how, line)
+        assert _lines_said(line)[0].startswith("11, 12, 13"), (how, line)
+
+
+def test_a_broken_quote_below_title_lines_is_said_at_its_physical_line(tmp_path):
+    # the note said the line counted from the header (8 for physical line 10)
+    rows = [
+        f"2020-01-{1 + k:02d} 10:00:00,{100 + k / 7:.5f},{10 + k / 9:.5f},cocaine,MV A{k}"
+        for k in range(20)
+    ]
+    rows[6] = rows[6].replace(",cocaine", ',"cocaine')  # physical line 10
+    path = tmp_path / "s.csv"
+    path.write_text("Seizure report\n\ntime,lon,lat,drug,vessel\n" + "\n".join(rows) + "\n")
+    res = read_seizures(path)
+    broken = res.rejects[res.rejects["rule"] == "unbalanced_quote"]
+    assert list(broken["row"]) == [10]
+    (note,) = [n for n in res.notes if "open a quote" in n]
+    assert _lines_said(note) == ["10"]
+
+
+GEOLIFE = (
+    "Geolife trajectory\r\nWGS 84\r\nAltitude is in Feet\r\nReserved 3\r\n"
+    "0,2,255,My Track,0,0,2,8421376\r\n0\r\n"
+    "39.984702,116.318417,0,492,39744.1201851852,2008-10-23,02:53:04\r\n"
+    "39.984683,116.31845,0,492,39744.1202546296,2008-10-23,02:53:10\r\n"
+    "39.984686,116.318417,0,492,39744.1203125,2008-10-23,02:53:15\r\n"
+    "39.984655,116.318263,0,492,39744.1204282407,2008-10-23,02:53:25\r\n"
+)
+
+
+def _plt(tmp_path, text: str):
+    folder = tmp_path / "Data" / "042" / "Trajectory"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "20081023025304.plt"
+    path.write_bytes(text.encode("utf-8"))
+    return path
+
+
+def test_a_broken_quote_in_a_plt_is_said_at_its_physical_line(tmp_path):
+    # the note said line 3 (counted from the names put in place of the six header lines)
+    res = read_tracks(_plt(tmp_path, GEOLIFE.replace("39.984683,", '"39.984683,')))
+    assert list(res.rejects["row"]) == [8]
+    (note,) = [n for n in res.notes if "open a quote" in n]
+    assert _lines_said(note) == ["8"]
