@@ -469,7 +469,7 @@ def read_text_table(
     # the line numbers written in notes and messages are physical lines of the file: the
     # names put in front of a headerless file's first record are no line of it, skipped
     # title lines are (the numbers below are shifted so after the parse)
-    said = line_offset + skipped - (1 if named is not None else 0)
+    worded = line_offset + skipped - (1 if named is not None else 0)
     if stripped:
         # The line ends inside a quoted value (a note of several lines) are no record's
         # end: their delimiter is the value's own; _parse_table finds them and keeps it.
@@ -485,7 +485,7 @@ def read_text_table(
             data, delim, first_line=stripped, empty_quoted=quoted_too
         )
         restore = (original, stripped, dropped, quoted_too)
-        table = _parse_table(data, name, names, delim, notes, keep, restore=restore, shift=said)
+        table = _parse_table(data, name, names, delim, notes, keep, restore=restore, shift=worded)
         plain, quoted = table.trailing_dropped
         ended = plain + quoted
         lines = data.count(b"\n") - table.inner_line_ends
@@ -513,7 +513,7 @@ def read_text_table(
                 f"end with {end!r}; the empty last column is ignored",
             )
     else:
-        table = _parse_table(data, name, names, delim, notes, keep, shift=said)
+        table = _parse_table(data, name, names, delim, notes, keep, shift=worded)
     table.encoding = enc
     table.records_trailing = trailing
     if named is not None:  # the line in front of the first record is no line of the file
