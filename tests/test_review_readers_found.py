@@ -99,3 +99,16 @@ def test_a_broken_quote_in_a_plt_is_said_at_its_physical_line(tmp_path):
     assert list(res.rejects["row"]) == [8]
     (note,) = [n for n in res.notes if "open a quote" in n]
     assert _lines_said(note) == ["8"]
+
+
+def test_a_plt_with_lines_ended_by_cr_alone_is_read(tmp_path):
+    # refused: 'an OziExplorer .plt file has 6 header lines ...; this one has 1 line(s)'
+    text = GEOLIFE.replace("\r\n", "\r").replace("39.984683,", "39.984683,0,")
+    res = read_tracks(_plt(tmp_path, text))
+    assert res.n_read == 4 and len(res.frame) == 3
+    assert list(res.rejects["row"]) == [8]  # the ragged line keeps its physical line
+    assert res.frame["time"].dt.strftime("%H:%M:%S").tolist() == [
+        "02:53:04",
+        "02:53:15",
+        "02:53:25",
+    ]

@@ -101,6 +101,8 @@ def read_plt_points(data: bytes, name: str) -> PltPoints:
     from ..errors import InputError
 
     data = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    if b"\n" not in data:  # lines ended by CR alone (an old Mac's): one line end each
+        data = data.replace(b"\r", b"\n")
     header, at = _header(data, name)
     datum = header[1].split(",")[0].strip()
     if re.sub(r"[\s_-]", "", datum).upper() != "WGS84":
