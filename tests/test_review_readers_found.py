@@ -112,3 +112,10 @@ def test_a_plt_with_lines_ended_by_cr_alone_is_read(tmp_path):
         "02:53:15",
         "02:53:25",
     ]
+
+
+def test_a_blank_line_above_the_points_of_a_plt_loses_none(tmp_path):
+    # the blank line was taken for a point line of 5 fields: all 4 points rejected as ragged
+    res = read_tracks(_plt(tmp_path, GEOLIFE.replace("\r\n0\r\n", "\r\n0\r\n\r\n")))
+    assert res.n_read == 4 and len(res.frame) == 4 and res.rejects.empty
+    assert res.frame["time"].dt.strftime("%H:%M:%S").iloc[-1] == "02:53:25"

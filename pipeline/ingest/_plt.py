@@ -113,7 +113,9 @@ def read_plt_points(data: bytes, name: str) -> PltPoints:
     style = header[4].split(",")
     track_name = style[3].strip() if len(style) > 3 else ""
     body = data[at:].replace(b"\r\n", b"\n")
-    first = body[: body.find(b"\n")] if b"\n" in body else body
+    # the first point line says five or seven fields (a blank line above it says nothing:
+    # taken for five, every point line of seven was rejected as ragged)
+    first = next((ln for ln in body.split(b"\n", 64)[:64] if ln.strip()), b"")
     n_fields = 7 if first.count(b",") >= 6 else 5
     line = ",".join(_FIELDS[:n_fields]).encode() + b"\n"
     shift = _HEADER_LINES - 1  # the names stand on line 1 in place of six header lines
