@@ -119,3 +119,16 @@ def test_a_blank_line_above_the_points_of_a_plt_loses_none(tmp_path):
     res = read_tracks(_plt(tmp_path, GEOLIFE.replace("\r\n0\r\n", "\r\n0\r\n\r\n")))
     assert res.n_read == 4 and len(res.frame) == 4 and res.rejects.empty
     assert res.frame["time"].dt.strftime("%H:%M:%S").iloc[-1] == "02:53:25"
+
+
+@pytest.mark.parametrize("missing", ["NA", "NaN", "null", "-"])
+def test_a_missing_value_token_in_a_headerless_first_record_keeps_it_a_record(tmp_path, missing):
+    # 'NA' over the longitudes read as a name: the first line was the header, its record
+    # lost with no reject (21 records: read 20, accepted 20)
+    rows = [f"{k % 3},2008-02-02 15:{k:02d}:08,116.5{k},39.9{k}" for k in range(10, 30)]
+    path = tmp_path / "taxis.txt"
+    path.write_text(f"1,2008-02-02 15:36:08,{missing},39.92123\n" + "\n".join(rows) + "\n")
+    res = read_tracks(TrackSource(path=path, columns={"vessel_id": "field_1"}))
+    assert res.n_read == 21
+    assert len(res.frame) + len(res.rejects) == 21
+    assert list(res.rejects["row"]) == [1]  # the record without its longitude

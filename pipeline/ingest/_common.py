@@ -541,9 +541,14 @@ _DATE_CELL = re.compile(
 
 
 def _cell_kind(value: str) -> str:
-    """Say what one cell of a table holds: 'number', 'date', 'blank' or 'text'."""
+    """Say what one cell of a table holds: 'number', 'date', 'blank' or 'text'.
+
+    A missing-value token (``NA``, ``NaN``, ``null``, ``-``: :data:`MISSING_TOKENS`) is
+    blank: as text, one in a headerless file's first record over a column of numbers made
+    that record the header (lost with no reject, its values the columns' names).
+    """
     v = value.strip()
-    if not v:
+    if v.lower() in MISSING_TOKENS:
         return "blank"
     if _NUMBER_CELL.fullmatch(v):
         return "number"
