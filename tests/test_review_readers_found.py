@@ -132,3 +132,22 @@ def test_a_missing_value_token_in_a_headerless_first_record_keeps_it_a_record(tm
     assert res.n_read == 21
     assert len(res.frame) + len(res.rejects) == 21
     assert list(res.rejects["row"]) == [1]  # the record without its longitude
+
+
+@pytest.mark.parametrize("index", [False, True])
+def test_a_header_of_column_numbers_stays_the_header(tmp_path, index):
+    # pandas' to_csv of a frame without column names: '0,1,2,3' (',0,1,2,3' with the index)
+    # was read as a record: read 21 for 20, a bogus ping (lat 1, lon 2 at epoch 3) rejected
+    import numpy as np
+    import pandas as pd
+
+    k = np.arange(20)
+    frame = pd.DataFrame(
+        np.column_stack([211000000 + k % 2, 52 + k / 100, 4 + k / 100, 1_600_000_000 + 60 * k])
+    )
+    path = tmp_path / "positions.csv"
+    frame.to_csv(path, index=index)
+    res = read_tracks(
+        TrackSource(path=path, columns={"vessel_id": "0", "lat": "1", "lon": "2", "time": "3"})
+    )
+    assert res.n_read == 20 and len(res.frame) == 20 and res.rejects.empty

@@ -579,6 +579,8 @@ def header_for_records(head: str, delim: str) -> str | None:
         return None
     if not rows or len(rows[0]) < 2:
         return None
+    if _numbered_columns(rows[0]):
+        return None
     if len(rows) == 1:
         # one line: a record when it holds only numbers and dates (two at least), as a
         # header never does; read as a header, a one-record file was read as empty
@@ -605,6 +607,22 @@ def header_for_records(head: str, delim: str) -> str | None:
                 return None  # a name over a column of numbers: the header
     n = len(first) - (1 if not first[-1].strip() else 0)
     return delim.join(f"field_{i}" for i in range(1, n + 1))
+
+
+def _numbered_columns(first: list[str]) -> bool:
+    """Whether a first line names its columns by number: ``0,1,2`` or ``1,2,3``.
+
+    pandas writes a frame without column names so (``,0,1,2`` with its index), as do
+    numpy/R exports; a record of consecutive whole numbers from 0 or 1 is no position.
+    Read as a record, the header became a bogus first record (read one too many).
+    """
+    cells = [v.strip() for v in first]
+    if cells and not cells[0]:
+        cells = cells[1:]  # the index's blank name
+    if len(cells) < 2 or not all(c.isdigit() for c in cells):
+        return False
+    start = int(cells[0])
+    return start in (0, 1) and [int(c) for c in cells] == list(range(start, start + len(cells)))
 
 
 #: The ``header_line`` assumption of a table without a header (its first line a record).
