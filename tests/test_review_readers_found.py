@@ -151,3 +151,30 @@ def test_a_header_of_column_numbers_stays_the_header(tmp_path, index):
         TrackSource(path=path, columns={"vessel_id": "0", "lat": "1", "lon": "2", "time": "3"})
     )
     assert res.n_read == 20 and len(res.frame) == 20 and res.rejects.empty
+
+
+OZI = (
+    "OziExplorer Track Point File Version 2.1\nWGS 84\nAltitude is in Feet\nReserved 3\n"
+    "0,2,255,MV Alpha,0,0,2,8421376\n3\n"
+    " -33.859430, 151.211160,1, -777.0, 40179.5000000\n"
+    " -33.859530, 151.211260,0, -777.0, {days}\n"
+    " -33.859630, 151.211360,0, -777.0, 40179.5013889\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("days", "rule", "value"),
+    [
+        ("-40000", "time_unparseable", "day count -40000"),
+        ("1.5", "time_unparseable", "day count 1.5"),
+    ]
+    + [("0", "time_missing", ""), ("", "time_missing", "")],
+)
+def test_a_day_count_out_of_range_is_rejected_with_its_value(tmp_path, days, rule, value):
+    # a count of -40000 was rejected as 'time_missing' with no value: the file gives one
+    path = tmp_path / "log.plt"
+    path.write_text(OZI.format(days=days))
+    res = read_tracks(path)
+    assert len(res.frame) == 2 and list(res.rejects["row"]) == [8]
+    assert list(res.rejects["rule"]) == [rule]
+    assert list(res.rejects["value"].fillna("")) == [value]

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SourceUnreadable
-from ._common import read_text_table
+from ._common import MISSING_TOKENS, read_text_table
 
 __all__ = ["PltPoints", "read_plt_points"]
 
@@ -138,6 +138,12 @@ def read_plt_points(data: bytes, name: str) -> PltPoints:
     else:
         written = pd.Series("", index=raw.index)
     time = text.where(ok, written)
+    # a count outside the years 1900-9999 with no texts is no moment: said as written (a
+    # rejected time, its value the count), not as a time missing from the line (0, a
+    # writer's placeholder, is one)
+    counted = raw["days"].str.strip()
+    bad = ~ok & (time == "") & ~counted.str.lower().isin(MISSING_TOKENS) & (days != 0)
+    time = time.where(~bad, "day count " + counted)
     frame = pd.DataFrame(
         {
             "lat": raw["lat"].to_numpy(),
