@@ -178,3 +178,15 @@ def test_a_day_count_out_of_range_is_rejected_with_its_value(tmp_path, days, rul
     assert len(res.frame) == 2 and list(res.rejects["row"]) == [8]
     assert list(res.rejects["rule"]) == [rule]
     assert list(res.rejects["value"].fillna("")) == [value]
+
+
+def test_a_track_name_with_commas_names_its_vessel_whole(tmp_path):
+    # 'Trip, day 1' and 'Trip, day 2' were both vessel 'Trip': two tracks made one
+    got = set()
+    for day in (1, 2):
+        path = tmp_path / f"t{day}.plt"
+        path.write_text(
+            OZI.format(days="40179.5006944").replace("MV Alpha", f"MV Alpha, leg {day}")
+        )
+        got |= set(read_tracks(path).frame["vessel_id"])
+    assert got == {"MV Alpha, leg 1", "MV Alpha, leg 2"}

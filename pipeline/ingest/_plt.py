@@ -111,7 +111,10 @@ def read_plt_points(data: bytes, name: str) -> PltPoints:
             "file with OziExplorer or GPSBabel, e.g. gpsbabel -i ozi -f in.plt -o gpx -F out.gpx)"
         )
     style = header[4].split(",")
-    track_name = style[3].strip() if len(style) > 3 else ""
+    # 8 fields: 0, width, colour, the name, skip, type, fill style, fill colour; a name
+    # with commas (the format quotes nothing) spans the fields between
+    name_end = len(style) - 4 if len(style) > 8 else 4
+    track_name = ",".join(style[3:name_end]).strip() if len(style) > 3 else ""
     body = data[at:].replace(b"\r\n", b"\n")
     # the first point line says five or seven fields (a blank line above it says nothing:
     # taken for five, every point line of seven was rejected as ragged)
