@@ -190,3 +190,12 @@ def test_a_track_name_with_commas_names_its_vessel_whole(tmp_path):
         )
         got |= set(read_tracks(path).frame["vessel_id"])
     assert got == {"MV Alpha, leg 1", "MV Alpha, leg 2"}
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])
+def test_a_track_name_is_read_in_its_encoding(tmp_path, encoding):
+    # a UTF-8 name was read as Latin-1: vessel 'CafÃ© Rio' for 'Café Rio'
+    path = tmp_path / "t.plt"
+    text = OZI.format(days="40179.5006944").replace("MV Alpha", "Café Rio – 2")
+    path.write_bytes(text.encode(encoding))
+    assert set(read_tracks(path).frame["vessel_id"]) == {"Café Rio – 2"}

@@ -60,6 +60,16 @@ class PltPoints:
     notes: list[str]
 
 
+def _text(line: bytes) -> str:
+    """Decode a header line: UTF-8, else Windows-1252 (OziExplorer's), else Latin-1."""
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return line.decode(encoding)
+        except UnicodeDecodeError:
+            pass
+    return line.decode("latin-1")
+
+
 def _header(data: bytes, name: str) -> tuple[list[str], int]:
     """Return the six header lines (as text) and the byte offset of the first point line."""
     at = 0
@@ -67,10 +77,10 @@ def _header(data: bytes, name: str) -> tuple[list[str], int]:
     for _ in range(_HEADER_LINES):
         end = data.find(b"\n", at)
         if end < 0:
-            rest = data[at:].decode("latin-1").strip()
+            rest = _text(data[at:]).strip()
             lines += [rest] if rest else []
             break
-        lines.append(data[at:end].decode("latin-1").strip())
+        lines.append(_text(data[at:end]).strip())
         at = end + 1
     if not lines or not _KIND.match(lines[0]):
         raise SourceUnreadable(
