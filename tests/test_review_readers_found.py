@@ -199,3 +199,36 @@ def test_a_track_name_is_read_in_its_encoding(tmp_path, encoding):
     text = OZI.format(days="40179.5006944").replace("MV Alpha", "Café Rio – 2")
     path.write_bytes(text.encode(encoding))
     assert set(read_tracks(path).frame["vessel_id"]) == {"Café Rio – 2"}
+
+
+def test_geolife_users_read_from_one_zip_stay_apart(tmp_path):
+    # the vessel came from the archive's path: both users were vessel 'geolife' (one track)
+    import zipfile
+
+    packed = tmp_path / "geolife.zip"
+    with zipfile.ZipFile(packed, "w") as zf:
+        for user in ("042", "043"):
+            zf.writestr(f"Geolife Trajectories 1.3/Data/{user}/Trajectory/20081023.plt", GEOLIFE)
+    got = [
+        set(
+            read_tracks(
+                TrackSource(
+                    path=packed,
+                    member=f"Geolife Trajectories 1.3/Data/{user}/Trajectory/20081023.plt",
+                )
+            ).frame["vessel_id"]
+        )
+        for user in ("042", "043")
+    ]
+    assert got == [{"042"}, {"043"}]
+
+
+def test_a_gzipped_log_is_named_as_the_log(tmp_path):
+    # log.plt.gz was vessel 'log.plt', log.plt 'log': one logger's files, two vessels
+    import gzip
+
+    text = OZI.format(days="40179.5006944").replace("MV Alpha", "My Track")
+    (tmp_path / "log.plt").write_text(text)
+    (tmp_path / "log.plt.gz").write_bytes(gzip.compress(text.encode()))
+    names = [set(read_tracks(tmp_path / f).frame["vessel_id"]) for f in ("log.plt", "log.plt.gz")]
+    assert names == [{"log"}, {"log"}]

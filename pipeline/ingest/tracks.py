@@ -78,7 +78,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
@@ -1416,17 +1416,21 @@ def _read_plt(src: TrackSource, opened):
 
     name = src.path.name
     got = read_plt_points(_source_bytes(src, opened), name)
-    path = src.path
+    # a zip's member is the file read: its folders and name (Geolife's user folder), not
+    # the archive's (two users' trajectories from one zip were one vessel, the zip's name)
+    member = opened.assumptions.get("archive_member", {}).get("member")
+    path = PurePosixPath(member) if member else PurePosixPath(src.path.as_posix())
     track = got.track_name
     if path.parent.name.lower() == "trajectory" and path.parent.parent.name:
         vid = path.parent.parent.name
-        why = f"the Geolife user folder {vid!r} ({vid}/Trajectory/{name})"
+        why = f"the Geolife user folder {vid!r} ({vid}/Trajectory/{path.name})"
     elif track and not (
         _GPX_DEFAULT_NAME.fullmatch(track) or _ACTIVITY_DEFAULT_NAME.fullmatch(track)
     ):
         vid, why = track, f"the track's name on line 5 ({track!r})"
     else:
-        vid = path.stem
+        # the name without .plt and a compression suffix: log.plt.gz names 'log' as log.plt
+        vid = re.sub(r"(?i)\.plt(?:\.(?:gz|bz2|xz|zst))?$", "", path.name) or path.stem
         why = (
             f"the file's name (the track's name {track!r} is a device default)"
             if track
