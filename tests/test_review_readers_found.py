@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import warnings
 
+import pandas as pd
 import pytest
 
 from pipeline.engine import LocalEngine
@@ -232,3 +233,53 @@ def test_a_gzipped_log_is_named_as_the_log(tmp_path):
     (tmp_path / "log.plt.gz").write_bytes(gzip.compress(text.encode()))
     names = [set(read_tracks(tmp_path / f).frame["vessel_id"]) for f in ("log.plt", "log.plt.gz")]
     assert names == [{"log"}, {"log"}]
+
+
+def _read_three_ways(src: TrackSource, tmp_path):
+    """(n_read, frame, rejects bytes) read whole, in chunks and as partitions."""
+    out = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = read_tracks(src)
+        out["whole"] = (res.n_read, res.frame, write_rejects(res, tmp_path / "w").read_bytes())
+        spill = spill_tracks(src, tmp_path / "c", chunk_rows=500, n_buckets=2)
+        store = PingStore([spill], root=tmp_path / "c")
+        out["chunks"] = (
+            spill.n_read,
+            store.to_frame(),
+            spill.write_rejects(tmp_path / "rc").read_bytes(),
+        )
+        (part,) = spill_tracks_partitioned(
+            [src], [tmp_path / "p"], LocalEngine(), chunk_rows=500, n_buckets=2
+        )
+        store = PingStore([part], root=tmp_path / "p")
+        out["parts"] = (
+            part.n_read,
+            store.to_frame(),
+            part.write_rejects(tmp_path / "rp").read_bytes(),
+        )
+    return out
+
+
+@pytest.mark.parametrize("header", ["id;time;lon;lat\r\n", ""])
+def test_excels_sep_line_above_a_track_table_is_skipped(tmp_path, header):
+    # 'sep=;' was read as the header: one column 'sep=', refused ('no latitude/longitude
+    # columns among ['sep=']'); in chunks it was put in front of every later chunk
+    rows = [
+        f"{k % 3};2008-02-{2 + k // 1200:02d} {10 + k // 120 % 10:02d}:{k // 2 % 60:02d}:"
+        f"{k % 2 * 30:02d};116,{5000 + k};39,{9000 + k}"
+        for k in range(2400)
+    ]
+    rows[2000] += ";x"  # ragged, in a later chunk
+    path = tmp_path / "taxis.csv"
+    path.write_bytes(("sep=;\r\n" + header + "\r\n".join(rows) + "\r\n").encode())
+    vessel = "id" if header else "field_1"
+    got = _read_three_ways(TrackSource(path=path, columns={"vessel_id": vessel}), tmp_path)
+    n, frame, rejects = got["whole"]
+    assert n == 2400 and len(frame) == 2399
+    ragged = 2000 + 2 + (1 if header else 0)  # physical line of rows[2000]
+    assert rejects.split(b"\n")[1].startswith(f"taxis.csv,{ragged},".encode())
+    for how in ("chunks", "parts"):
+        n2, frame2, rejects2 = got[how]
+        assert (n2, rejects2) == (n, rejects), how
+        pd.testing.assert_frame_equal(frame2, frame)

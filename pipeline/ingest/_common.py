@@ -409,6 +409,18 @@ def read_text_table(
             f"{name}: raw NMEA GPS sentences ({head.lstrip()[:14]!r}...) are not positions yet; "
             "convert them first (e.g. gpsbabel -i nmea -f in.txt -o gpx -F out.gpx)"
         )
+    sep_line = SEP_LINE.match(head)
+    if sep_line:
+        # Excel's 'sep=;' line names the delimiter above the header (read as the header,
+        # the file had one column 'sep=' and no positions)
+        data = data[data.index(b"\n") + 1 :]
+        head = data[: 1 << 16].decode("utf-8", errors="ignore")
+        delimiter = delimiter or sep_line.group(1)
+        notes.append(
+            f"{name}: line 1 {sep_line.group(0).strip()!r} (a spreadsheet's delimiter line) "
+            "skipped; the table starts on line 2"
+        )
+    pre = 1 if sep_line else 0  # physical lines above the data now read
     skipped = 0
     trailing = False
     stripped = note_at = 0  # the first line whose trailing delimiter is dropped (0: none)
@@ -421,7 +433,7 @@ def read_text_table(
             titles = [t for t in head.split("\n")[:skipped] if t.strip()]
             notes.append(
                 f"{name}: {skipped} line(s) above the header skipped as a title or a row "
-                f"of column groups ({titles[:2]!r}); the header is line {skipped + 1}"
+                f"of column groups ({titles[:2]!r}); the header is line {pre + skipped + 1}"
             )
             data = data[cut:]
             head = data[: 1 << 16].decode("utf-8", errors="ignore")
@@ -469,7 +481,7 @@ def read_text_table(
     # the line numbers written in notes and messages are physical lines of the file: the
     # names put in front of a headerless file's first record are no line of it, skipped
     # title lines are (the numbers below are shifted so after the parse)
-    worded = line_offset + skipped - (1 if named is not None else 0)
+    worded = line_offset + pre + skipped - (1 if named is not None else 0)
     if stripped:
         # The line ends inside a quoted value (a note of several lines) are no record's
         # end: their delimiter is the value's own; _parse_table finds them and keeps it.
@@ -520,11 +532,15 @@ def read_text_table(
         table.lines = table.lines - 1
         table.bad_rows["row"] = table.bad_rows["row"] - 1
         table.header_line = 0
-    if skipped:
-        table.lines = table.lines + skipped
-        table.bad_rows["row"] = table.bad_rows["row"] + skipped
-        table.header_line = skipped + 1
+    if skipped or pre:
+        table.lines = table.lines + skipped + pre
+        table.bad_rows["row"] = table.bad_rows["row"] + skipped + pre
+        table.header_line = 0 if named is not None else pre + skipped + 1
     return table
+
+
+#: Excel's first line naming the delimiter (``sep=;``), above the header.
+SEP_LINE = re.compile(r"sep=([^\n\r])[ \t]*\n", re.IGNORECASE)
 
 
 #: Columns a delimited table may have (GTD, among the widest incident exports, has ~135).

@@ -69,6 +69,7 @@ from ._columns import WholeFile, track_pairs
 from ._common import (
     MIXED_ENCODING,
     NO_HEADER,
+    SEP_LINE,
     DecodedLines,
     DottedDegrees,
     LowercaseS,
@@ -652,10 +653,15 @@ def _header_of(first_piece: bytes, survey: _Survey, delimiter: str | None) -> by
     read gave it (:func:`~pipeline.ingest._common.header_for_records`, decided on the same
     first 64 KiB as a whole read), in front of every later chunk.
     """
+    first_piece = first_piece[3:] if first_piece.startswith(b"\xef\xbb\xbf") else first_piece
     end = first_piece.find(survey.eol)
+    sep = SEP_LINE.match(first_piece[: max(end, 0)].decode("utf-8", "ignore").strip() + "\n")
+    if end >= 0 and sep:  # Excel's 'sep=;' line: not the header, its delimiter the file's
+        first_piece = first_piece[end + len(survey.eol) :]
+        end = first_piece.find(survey.eol)
+        delimiter = delimiter or sep.group(1)
     header = first_piece[: end + 1] if end >= 0 else first_piece + b"\n"
-    header = header[3:] if header.startswith(b"\xef\xbb\xbf") else header
-    head = first_piece[: 1 << 16].decode("utf-8", errors="ignore").lstrip("\ufeff")
+    head = first_piece[: 1 << 16].decode("utf-8", errors="ignore")
     head = head.replace("\r\n", "\n").replace("\r", "\n")
     named = header_for_records(head, delimiter or sniff_delimiter(head))
     return header if named is None else (named + "\n").encode("utf-8")
