@@ -283,3 +283,20 @@ def test_excels_sep_line_above_a_track_table_is_skipped(tmp_path, header):
         n2, frame2, rejects2 = got[how]
         assert (n2, rejects2) == (n, rejects), how
         pd.testing.assert_frame_equal(frame2, frame)
+
+
+def test_a_plt_without_the_point_count_line_keeps_its_first_point(tmp_path):
+    # line 6 was taken for the point count: the first point lost, no reject (read 2 of 3)
+    path = tmp_path / "log.plt"
+    path.write_text(OZI.format(days="40179.5006944").replace("8421376\n3\n", "8421376\n"))
+    res = read_tracks(path)
+    assert res.n_read == 3 and len(res.frame) == 3
+    assert res.frame["lat"].iloc[0] == pytest.approx(-33.85943)
+    path.write_text(OZI.format(days="40179.5006944").replace(", 151.211260,", ", 151.2,x,"))
+    assert list(read_tracks(path).rejects["row"]) == [8]  # lines stay physical with the count
+    path.write_text(
+        OZI.format(days="40179.5006944")
+        .replace("8421376\n3\n", "8421376\n")
+        .replace(", 151.211260,", ", 151.2,x,")
+    )
+    assert list(read_tracks(path).rejects["row"]) == [7]  # and without it

@@ -125,13 +125,19 @@ def read_plt_points(data: bytes, name: str) -> PltPoints:
     # with commas (the format quotes nothing) spans the fields between
     name_end = len(style) - 4 if len(style) > 8 else 4
     track_name = ",".join(style[3:name_end]).strip() if len(style) > 3 else ""
+    n_header = _HEADER_LINES
+    if header[5].count(",") >= 3:
+        # line 6 is a point, not the point count (a writer that leaves the count out):
+        # read as a header line, the first point was lost with no reject
+        at = data.rfind(b"\n", 0, at - 1) + 1
+        n_header = _HEADER_LINES - 1
     body = data[at:].replace(b"\r\n", b"\n")
     # the first point line says five or seven fields (a blank line above it says nothing:
     # taken for five, every point line of seven was rejected as ragged)
     first = next((ln for ln in body.split(b"\n", 64)[:64] if ln.strip()), b"")
     n_fields = 7 if first.count(b",") >= 6 else 5
     line = ",".join(_FIELDS[:n_fields]).encode() + b"\n"
-    shift = _HEADER_LINES - 1  # the names stand on line 1 in place of six header lines
+    shift = n_header - 1  # the names stand on line 1 in place of the header lines
     table = read_text_table(
         Path(name), delimiter=",", data=line + body, encoding=None, line_offset=shift
     )
@@ -173,4 +179,9 @@ def read_plt_points(data: bytes, name: str) -> PltPoints:
         "of each point read from its day count (days since 1899-12-30)"
         + (", or its date and time texts where the count is missing" if n_fields == 7 else "")
     )
+    if n_header < _HEADER_LINES:
+        notes.append(
+            f"{name}: line 6 is a point, not the point count: 5 header lines, the points "
+            "from line 6 on"
+        )
     return PltPoints(frame, rejects, track_name, notes)
