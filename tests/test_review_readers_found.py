@@ -300,3 +300,14 @@ def test_a_plt_without_the_point_count_line_keeps_its_first_point(tmp_path):
         .replace(", 151.211260,", ", 151.2,x,")
     )
     assert list(read_tracks(path).rejects["row"]) == [7]  # and without it
+
+
+def test_a_plt_cut_short_of_its_point_count_says_so(tmp_path):
+    # line 6 says 5 points, 3 are there (a partial copy): read with no word of it
+    path = tmp_path / "log.plt"
+    path.write_text(OZI.format(days="40179.5006944").replace("8421376\n3\n", "8421376\n5\n"))
+    res = read_tracks(path)
+    assert len(res.frame) == 3
+    assert any("line 6 says 5 points" in n and "3 point line" in n for n in res.notes)
+    path.write_text(OZI.format(days="40179.5006944"))  # as many as said: no such note
+    assert not any("cut short" in n for n in read_tracks(path).notes)

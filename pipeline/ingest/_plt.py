@@ -179,6 +179,14 @@ def read_plt_points(data: bytes, name: str) -> PltPoints:
         "of each point read from its day count (days since 1899-12-30)"
         + (", or its date and time texts where the count is missing" if n_fields == 7 else "")
     )
+    said = header[5].strip() if n_header == _HEADER_LINES else ""
+    if said.isdigit() and int(said) > len(frame) + len(rejects):
+        # OziExplorer writes the number of points on line 6 (Geolife writes 0): fewer
+        # point lines than that is a file cut short (a partial copy or download)
+        notes.append(
+            f"{name}: line 6 says {int(said)} points, the file holds "
+            f"{len(frame) + len(rejects)} point line(s): it may be cut short"
+        )
     if n_header < _HEADER_LINES:
         notes.append(
             f"{name}: line 6 is a point, not the point count: 5 header lines, the points "
