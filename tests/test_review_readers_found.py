@@ -311,3 +311,15 @@ def test_a_plt_cut_short_of_its_point_count_says_so(tmp_path):
     assert any("line 6 says 5 points" in n and "3 point line" in n for n in res.notes)
     path.write_text(OZI.format(days="40179.5006944"))  # as many as said: no such note
     assert not any("cut short" in n for n in read_tracks(path).notes)
+
+
+def test_date_texts_that_disagree_with_their_day_counts_are_noted(tmp_path):
+    # the day counts were read and texts 8 hours off (another zone) were dropped unsaid
+    text = GEOLIFE.replace("02:53:10", "10:53:10").replace("02:53:15", "10:53:15")
+    res = read_tracks(_plt(tmp_path, text))
+    assert res.frame["time"].dt.strftime("%H:%M:%S").tolist()[1] == "02:53:10"
+    (note,) = [n for n in res.notes if "differ from their day counts" in n]
+    assert note.split(": ", 1)[1].startswith("2 point(s)") and "28,800 s" in note
+    assert "line 8" in note
+    res = read_tracks(_plt(tmp_path, GEOLIFE))  # texts as the counts: no such note
+    assert not any("differ from their day counts" in n for n in res.notes)

@@ -157,6 +157,13 @@ def read_plt_points(data: bytes, name: str) -> PltPoints:
     else:
         written = pd.Series("", index=raw.index)
     time = text.where(ok, written)
+    # the counts are read, the texts only where a count is missing: where ISO texts (as
+    # Geolife writes them) disagree with their counts, say so (a file edited by hand, or
+    # a writer's texts in another time zone) rather than keep one of the two unsaid
+    iso = pd.to_datetime(written, format="%Y-%m-%d %H:%M:%S", errors="coerce")
+    apart = (iso - stamps.to_series(index=raw.index)).abs()
+    differ = (apart > pd.Timedelta(seconds=1)).to_numpy() & ok
+    disagree = int(differ.sum())
     # a count outside the years 1900-9999 with no texts is no moment: said as written (a
     # rejected time, its value the count), not as a time missing from the line (0, a
     # writer's placeholder, is one)
@@ -186,6 +193,14 @@ def read_plt_points(data: bytes, name: str) -> PltPoints:
         notes.append(
             f"{name}: line 6 says {int(said)} points, the file holds "
             f"{len(frame) + len(rejects)} point line(s): it may be cut short"
+        )
+    if disagree:
+        first = int(np.flatnonzero(differ)[0])
+        notes.append(
+            f"{name}: {disagree} point(s)' date and time texts differ from their day counts "
+            f"by more than a second (up to {apart[differ].max().total_seconds():,.0f} s; first on line "
+            f"{int(frame['line'].iloc[first])}: {written.iloc[first]!r} for "
+            f"{text.iloc[first]!r}); the day counts are read"
         )
     if n_header < _HEADER_LINES:
         notes.append(
