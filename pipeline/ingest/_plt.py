@@ -195,12 +195,12 @@ def read_plt_points(data: bytes, name: str) -> PltPoints:
             f"{len(frame) + len(rejects)} point line(s): it may be cut short"
         )
     if disagree:
-        first = int(np.flatnonzero(differ)[0])
+        at_first = int(np.flatnonzero(differ)[0])
         notes.append(
             f"{name}: {disagree} point(s)' date and time texts differ from their day counts "
             f"by more than a second (up to {apart[differ].max().total_seconds():,.0f} s; first on line "
-            f"{int(frame['line'].iloc[first])}: {written.iloc[first]!r} for "
-            f"{text.iloc[first]!r}); the day counts are read"
+            f"{int(frame['line'].iloc[at_first])}: {written.iloc[at_first]!r} for "
+            f"{text.iloc[at_first]!r}); the day counts are read"
         )
     if n_header < _HEADER_LINES:
         notes.append(
