@@ -198,6 +198,15 @@ def _hex_text(values: np.ndarray) -> np.ndarray:
     return pd.Series(values, dtype="int64").map("{:02X}".format).to_numpy(dtype=object)
 
 
+def _checksum_words(
+    what: str, want: np.ndarray, got: np.ndarray, bad: np.ndarray, why: str
+) -> np.ndarray:
+    """Say, for each ``bad`` line, the checksum written and the one computed."""
+    return _words(
+        f"{what} ", _hex_text(want[bad]), " written, ", _hex_text(got[bad]), f" computed: {why}"
+    )
+
+
 def _words(*pieces) -> np.ndarray:
     """Join texts and arrays element-wise into one text per element (a reject's message)."""
     out = pd.Series([""] * max((len(p) for p in pieces if not isinstance(p, str)), default=0))
@@ -334,13 +343,7 @@ def _read_block(
     got = _checksums(col("body"))
     bad_sum = found & (got != want)
     rule[bad_sum] = "nmea_checksum"
-    message[bad_sum] = _words(
-        "checksum ",
-        _hex_text(want[bad_sum]),
-        " written, ",
-        _hex_text(got[bad_sum]),
-        " computed: the sentence is damaged",
-    )
+    message[bad_sum] = _checksum_words("checksum", want, got, bad_sum, "the sentence is damaged")
     # a tag block's own checksum (``\\s:2573535,c:1577836800*5C\\``): a damaged one may hold
     # another moment than the receiver's
     tag = pc.extract_regex(col("tag"), r"^(?P<tb>[^*]*)\*(?P<tcs>[0-9A-Fa-f]{2})$")
@@ -349,12 +352,8 @@ def _read_block(
     tag_got = _checksums(pc.fill_null(pc.struct_field(tag, "tb"), ""))
     bad_tag = found & ~bad_sum & has_cs & (tag_got != tag_want)
     rule[bad_tag] = "nmea_checksum"
-    message[bad_tag] = _words(
-        "tag block checksum ",
-        _hex_text(tag_want[bad_tag]),
-        " written, ",
-        _hex_text(tag_got[bad_tag]),
-        " computed: its moment may be damaged",
+    message[bad_tag] = _checksum_words(
+        "tag block checksum", tag_want, tag_got, bad_tag, "its moment may be damaged"
     )
     ok = found & ~bad_sum & ~bad_tag
     # another sentence after the checksum (a lost line end, a bare CR between two): the
