@@ -110,7 +110,7 @@ def test_a_receiver_time_in_front_or_an_epoch_after_the_checksum(tmp_path, shape
     if shape == "prefix":
         lines = [f"2021-03-04 05:06:{k:02d}.250 {s}" for k in range(3)]
     else:
-        lines = [f"{s},{1_614_834_366 + k}" for k in range(3)]
+        lines = [f"{s},{1_614_834_366 + 60 * k}" for k in range(3)]  # a minute apart
     path = tmp_path / "log.txt"  # a receiver's log under another suffix: read by content
     path.write_text("\n".join(lines) + "\n")
     res = read_tracks(TrackSource(path=path))
@@ -146,3 +146,27 @@ def test_a_feed_spills_as_it_reads_whole(tmp_path, how):
     store = PingStore([spill], root=folder)
     assert spill.n_read == whole.n_read and spill.by_rule == whole.by_rule
     pd.testing.assert_frame_equal(store.to_frame(), whole.frame)
+
+
+def test_a_report_heard_by_two_stations_is_one_ping():
+    # an aggregated feed holds each transmission once per station that heard it, a few ms
+    # apart: each was a ping of its own (the pings table and counts doubled, unsaid)
+    (s,) = encode_dict(
+        {"type": 1, "mmsi": 257_000_001, "lat": 60.1, "lon": 5.3, "speed": 9.0, "course": 10.0}
+    )
+    (t,) = encode_dict(
+        {"type": 1, "mmsi": 257_000_002, "lat": 60.2, "lon": 5.4, "speed": 9.0, "course": 10.0}
+    )
+    lines = [
+        _tag("s:2573535,c:1600000000.120") + s,  # heard by one station
+        _tag("s:2573345,c:1600000000.125") + s,  # and by another, 5 ms later
+        _tag("s:2573345,c:1600000000.300") + t,  # another vessel
+        _tag("s:2573535,c:1600000060.120") + s,  # the same bits a minute later: a new report
+    ]
+    got = read_nmea_positions(("\n".join(lines) + "\n").encode(), "feed.nmea")
+    assert list(got.lines) == [1, 3, 4]
+    assert list(got.rejects["row"]) == [2] and list(got.rejects["rule"]) == ["nmea_duplicate"]
+    assert (
+        "line 1" in got.rejects["message"].iloc[0] and "0.005 s" in got.rejects["message"].iloc[0]
+    )
+    assert got.n_read == len(got.frame) + len(got.rejects) == 4

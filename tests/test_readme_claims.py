@@ -76,6 +76,10 @@ def _rules_in_code() -> set[str]:
                     if getattr(fn.value, "id", None) == "bad" and len(node.args[0].elts) == 4:
                         values.append(node.args[0].elts[2])  # (line, text, rule, message)
                 values += [kw.value for kw in node.keywords if kw.arg == "rule"]
+            elif isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Subscript):
+                # a mask's rule at once: rule[bad] = "nmea_checksum"
+                if getattr(node.targets[0].value, "id", None) == "rule":
+                    values.append(node.value)
             elif isinstance(node, ast.Dict):
                 values += [
                     v

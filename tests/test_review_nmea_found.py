@@ -29,17 +29,25 @@ def _tag(text: str) -> str:
     return f"\\{text}*{_xor(text)}\\"
 
 
-def test_one_huge_line_costs_its_own_bytes_not_a_block_of_them():
+def test_one_huge_line_costs_its_own_bytes_not_a_block_of_them(tmp_path):
     # the checksums were XORed over a matrix as wide as the longest line: one 200 kB line
     # among 3,000 took 600 MB (a 1 MB line in a 200,000-line block: 200 GB, a crash).
-    # Measured in a fresh process: the peak of this one can be anything.
+    # Measured in a fresh process: the peak of this one can be anything.  The reports are a
+    # minute apart (the same report heard again within 30 s is one transmission).
+    sentence = _sentence(f"AIVDM,1,1,,B,{_PAYLOAD},0")
+    lines = [_tag(f"c:{1_600_000_000 + 60 * i}") + sentence for i in range(3000)]
+    lines.append(
+        _tag("c:1700000000")
+        + "!AIVDM,1,1,"
+        + "9" * 200_000
+        + f",B,{_PAYLOAD},0*{_xor(f'AIVDM,1,1,,B,{_PAYLOAD},0')}"
+    )
+    feed = tmp_path / "feed.nmea"
+    feed.write_text("\n".join(lines) + "\n")
     script = f"""
-import resource, sys
-from pipeline.ingest import TrackSource, read_tracks
+import resource
 from pipeline.ingest._nmea import read_nmea_positions
-lines = [{_tag("c:1600000000") + _sentence(f"AIVDM,1,1,,B,{_PAYLOAD},0")!r}] * 3000
-lines.append({_tag("c:1600009999")!r} + "!AIVDM,1,1," + "9" * 200_000 + {f",B,{_PAYLOAD},0*{_xor(f'AIVDM,1,1,,B,{_PAYLOAD},0')}"!r})
-data = ("\\n".join(lines) + "\\n").encode()
+data = open({str(feed)!r}, "rb").read()
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 got = read_nmea_positions(data, "feed.nmea")
 grew = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
@@ -56,7 +64,8 @@ def test_a_byte_above_127_is_checked_as_the_one_byte_it_is():
     # decoder's byte matrices took them for ASCII and crashed (cannot reshape array)
     station = _tag("s:Bergen\xe9,c:1600000000")
     body = f"AIVDM,1,1,,\xe9,{_PAYLOAD},0"
-    lines = [station + _sentence(f"AIVDM,1,1,,B,{_PAYLOAD},0"), station + f"!{body}*{_xor(body)}"]
+    later = _tag("s:Bergen\xe9,c:1600000060")  # a minute later: another transmission
+    lines = [station + _sentence(f"AIVDM,1,1,,B,{_PAYLOAD},0"), later + f"!{body}*{_xor(body)}"]
     got = read_nmea_positions(("\n".join(lines) + "\n").encode("latin-1"), "feed.nmea")
     assert list(got.frame["mmsi"]) == ["244661996", "244661996"] and got.rejects.empty
     damaged = [_tag("s:Bergen\xe9,c:1600000000").replace("*", "x*")]
@@ -97,13 +106,13 @@ def test_a_tag_block_moment_keeps_its_fraction_of_a_second():
     # epoch after the checksum kept its fraction
     lines = [
         _tag(f"c:{c}") + _sentence(f"AIVDM,1,1,,B,{_PAYLOAD},0")
-        for c in ("1600000000.25", "1600000000.75", "1600000001250")
+        for c in ("1600000000.25", "1600000060.75", "1600000121250")  # a minute apart
     ]
     got = read_nmea_positions(("\n".join(lines) + "\n").encode(), "feed.nmea")
     assert list(got.frame["time"]) == [
         "2020-09-13T12:26:40.250Z",
-        "2020-09-13T12:26:40.750Z",
-        "2020-09-13T12:26:41.250Z",
+        "2020-09-13T12:27:40.750Z",
+        "2020-09-13T12:28:41.250Z",
     ]
 
 

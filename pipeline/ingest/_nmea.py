@@ -11,9 +11,11 @@ class A, 18 and 19 of class B, 27 long range); every other line is rejected with
 another message type (static and voyage data, base stations, aids to navigation:
 ``nmea_not_position``), a part of a message of several sentences (``nmea_multipart``: those
 carry static data), a wrong checksum (``nmea_checksum``), a payload too short for its type
-(``nmea_short``) or no sentence at all, or several on one line (``nmea_unreadable``).  The decoded values keep AIS's
-"not available" codes (latitude 91, longitude 181, speed 102.3 kn, course 360), which the
-tracks reader treats as it does those of any decoded AIS table.
+(``nmea_short``) or no sentence at all, or several on one line (``nmea_unreadable``); a
+report heard again within 30 s (the same bits from another station of an aggregated feed) is
+``nmea_duplicate``.  The decoded values keep AIS's "not available" codes (latitude 91,
+longitude 181, speed 102.3 kn, course 360), which the tracks reader treats as it does those
+of any decoded AIS table.
 """
 
 from __future__ import annotations
@@ -168,10 +170,14 @@ def _epoch_text(digits: pa.Array) -> pa.Array:
 
     Seconds may have a fraction (``1577836800.25``).
     """
-    num = pc.cast(pc.if_else(pc.equal(digits, ""), None, digits), pa.float64())
-    ms = pc.if_else(pc.greater_equal(num, 1e12), num, pc.multiply(num, 1000.0))
-    stamps = pc.cast(pc.cast(pc.round(ms), pa.int64()), pa.timestamp("ms", tz="UTC"))
+    stamps = pc.cast(pc.cast(pc.round(_epoch_ms(digits)), pa.int64()), pa.timestamp("ms", tz="UTC"))
     return pc.strftime(stamps, format="%Y-%m-%dT%H:%M:%SZ")
+
+
+def _epoch_ms(digits: pa.Array) -> pa.Array:
+    """Return epoch seconds (a fraction allowed) or milliseconds (13 digits) as ms; null: none."""
+    num = pc.cast(pc.if_else(pc.equal(digits, ""), None, digits), pa.float64())
+    return pc.if_else(pc.greater_equal(num, 1e12), num, pc.multiply(num, 1000.0))
 
 
 #: Sentences decoded at a time (bounds the bit matrices: ~44 MB of bits, a few int64 columns).
@@ -291,8 +297,31 @@ def read_nmea_positions(data: bytes, name: str) -> NmeaPositions:
         at = end
     frame = pd.concat(frames, ignore_index=True) if frames else _read_block([], 1, name)[0]
     rows = np.concatenate(lines) if lines else np.empty(0, dtype=np.int64)
+    again = _heard_again(frame)
+    if again is not None:
+        mask, first, gap = again
+        extra = pd.DataFrame(
+            {
+                "source_file": name,
+                "row": rows[mask],
+                "column": "*",
+                "value": frame[_PAYLOAD].to_numpy(dtype=object)[mask],
+                "rule": "nmea_duplicate",
+                "message": _words(
+                    "the same report as line ",
+                    rows[first],
+                    ", heard again ",
+                    np.char.mod("%.3f", gap / 1000.0),
+                    " s later (by another station or receiver): counted once",
+                ),
+            },
+            columns=list(REJECT_COLUMNS),
+        )
+        rejects.append(extra)
+        frame, rows = frame[~mask].reset_index(drop=True), rows[~mask]
+    frame = frame.drop(columns=[_PAYLOAD, _EPOCH_MS])
     bad = (
-        pd.concat(rejects, ignore_index=True)
+        pd.concat(rejects, ignore_index=True).sort_values("row", kind="stable", ignore_index=True)
         if rejects
         else pd.DataFrame(columns=list(REJECT_COLUMNS))
     )
@@ -314,6 +343,46 @@ def read_nmea_positions(data: bytes, name: str) -> NmeaPositions:
             + " (in the rejects)"
         )
     return NmeaPositions(frame, rows, bad, notes, n_read)
+
+
+#: Internal columns of a block's positions: the armoured report and its epoch in ms.
+_PAYLOAD, _EPOCH_MS = "__payload", "__epoch_ms"
+#: A report heard again within this many seconds is the same transmission (its payload holds
+#: the second of the minute: a vessel repeating every field would be a minute apart).
+_HEARD_AGAIN_S = 30.0
+
+
+def _heard_again(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Find reports heard again: the same payload within :data:`_HEARD_AGAIN_S` of the first.
+
+    An aggregated feed holds each transmission once per station that heard it (tag blocks
+    ``s:`` of several stations, ``c:`` a few ms apart); kept, each was a ping of its own.
+    Returns (mask of the repeats in ``frame``'s order, the row in ``frame`` of each one's
+    first hearing, the gap in ms), or None when there is none.  Only reports whose moment
+    is an epoch (a tag block's or after the checksum) are compared.
+    """
+    t = frame[_EPOCH_MS].to_numpy(dtype="float64")
+    timed = np.flatnonzero(~np.isnan(t))
+    if len(timed) < 2:
+        return None
+    pay = frame[_PAYLOAD].to_numpy(dtype=object)[timed]
+    order = np.lexsort((t[timed], pd.factorize(pay)[0]))
+    idx = timed[order]
+    same = pay[order][1:] == pay[order][:-1]
+    close = np.diff(t[idx]) <= _HEARD_AGAIN_S * 1000.0
+    # a hearing starts a transmission unless the same report was heard just before it
+    repeat = np.concatenate([[False], same & close])
+    start = np.maximum.accumulate(np.where(~repeat, np.arange(len(idx)), 0))
+    gap = t[idx] - t[idx[start]]
+    if not repeat.any():
+        return None
+    mask = np.zeros(len(frame), dtype=bool)
+    mask[idx[repeat]] = True
+    first = np.empty(len(frame), dtype=np.int64)
+    first[idx] = idx[start]
+    gaps = np.zeros(len(frame))
+    gaps[idx] = gap
+    return mask, first[mask], gaps[mask]
 
 
 def _read_block(
@@ -408,7 +477,8 @@ def _read_block(
     )
     post = pc.extract_regex(col("post"), r"^[ ,;\t]*(?P<e>\d{9,13}(?:\.\d+)?)\s*$")
     post = pc.fill_null(pc.struct_field(post, "e"), "")
-    epoch = _epoch_text(pc.if_else(pc.equal(tag_c, ""), post, tag_c))
+    digits = pc.if_else(pc.equal(tag_c, ""), post, tag_c)
+    epoch = _epoch_text(digits)
     front = pc.utf8_trim(pc.utf8_rtrim(pc.utf8_trim_whitespace(col("pre")), ",;"), " \t")
     when = pc.coalesce(epoch.cast(pa.large_string()), front)
     no_time = ok & np.asarray(pc.equal(when, ""), dtype=bool)
@@ -425,6 +495,11 @@ def _read_block(
             "mmsi": pd.Series(fields["mmsi"][keep]).astype(str).str.zfill(9).to_numpy(dtype=object),
             "time": np.asarray(when.take(pa.array(keep)).cast(pa.string()), dtype=object),
             **{k: fields[k][keep] for k in ("lat", "lon", "sog", "cog")},
+            # the report's bits and its epoch: the same report heard by several stations
+            _PAYLOAD: np.asarray(payload.take(pa.array(keep)).cast(pa.string()), dtype=object),
+            _EPOCH_MS: np.asarray(
+                pc.fill_null(_epoch_ms(digits).take(pa.array(keep)), np.nan), dtype="float64"
+            ),
         }
     )
     bad = np.flatnonzero(~ok)
