@@ -170,3 +170,10 @@ def test_a_report_heard_by_two_stations_is_one_ping():
         "line 1" in got.rejects["message"].iloc[0] and "0.005 s" in got.rejects["message"].iloc[0]
     )
     assert got.n_read == len(got.frame) + len(got.rejects) == 4
+
+
+def test_a_column_mapping_on_raw_ais_is_said_unused(tmp_path):
+    # the decoder names its own fields: a mapping given for the file was dropped unsaid
+    res = read_tracks(TrackSource(path=_feed(tmp_path), columns={"vessel_id": "callsign"}))
+    assert any("not used: raw AIS sentences" in n for n in res.notes)
+    assert sorted(res.frame["vessel_id"].unique()) == ["235000001", "235000002"]

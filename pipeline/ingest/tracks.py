@@ -435,6 +435,11 @@ def read_tracks(
         own.update(sog_kn="sog", cog_deg="cog")
         if src.vessel_id is not None:
             del own["vessel_id"]
+        if src.columns:
+            notes.append(
+                f"{name}: columns: {dict(src.columns)!r} not used: raw AIS sentences are decoded "
+                "into their own fields (MMSI, moment, position, speed, course)"
+            )
         parts = _columns_from_table(raw, src.model_copy(update={"columns": own}), name, "generic")
         for said in parts.get("evidence", {}).values():
             if said.get("by") == "config":
