@@ -14,18 +14,15 @@ import zipfile
 
 import pandas as pd
 import pytest
+from _plt import GEOLIFE_HEAD
 
 from pipeline.errors import InputError, SourceUnreadable
 from pipeline.ingest import TrackSource, read_tracks
 
 GEOLIFE = (
-    "Geolife trajectory\r\nWGS 84\r\nAltitude is in Feet\r\nReserved 3\r\n"
-    "0,2,255,My Track,0,0,2,8421376\r\n0\r\n"
-    "39.984702,116.318417,0,492,39744.1201851852,2008-10-23,02:53:04\r\n"
-    "39.984683,116.31845,0,492,39744.1202546296,2008-10-23,02:53:10\r\n"
-    "39.984686,116.318417,0,492,39744.1203125,2008-10-23,02:53:15\r\n"
-    "39.98,116.31,0,492\r\n"  # physical line 10: not a point line
-    "39.984655,116.318263,0,492,,2008-10-23,02:53:25\r\n"  # no day count: the texts
+    GEOLIFE_HEAD
+    + "39.98,116.31,0,492\r\n"  # physical line 10: not a point line
+    + "39.984655,116.318263,0,492,,2008-10-23,02:53:25\r\n"  # no day count: the texts
 )
 
 OZI = (

@@ -29,6 +29,17 @@ def _tag(text: str) -> str:
     return f"\\{text}*{_xor(text)}\\"
 
 
+def _read_feed(tmp_path, name, payloads, *, step=60, talker="AIVDM", channel="A", lead=()):
+    """Write ``payloads`` as tagged sentences ``step`` s apart (after ``lead`` lines); read them."""
+    lines = [*lead] + [
+        _tag(f"c:{1_600_000_000 + step * i}") + _sentence(f"{talker},1,1,,{channel},{p},0")
+        for i, p in enumerate(payloads)
+    ]
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n")
+    return read_tracks(TrackSource(path=path))
+
+
 def test_one_huge_line_costs_its_own_bytes_not_a_block_of_them(tmp_path):
     # the checksums were XORed over a matrix as wide as the longest line: one 200 kB line
     # among 3,000 took 600 MB (a 1 MB line in a 200,000-line block: 200 GB, a crash).
@@ -91,12 +102,7 @@ def test_a_log_opening_with_a_blank_line_is_read_as_raw_ais(tmp_path):
     # only the very first line was looked at: a receiver's log beginning with an empty line
     # was refused, telling the user to read it 'as a track file (inputs.tracks, format:
     # auto ...)', which it was
-    lines = ["", ""]
-    for i in range(3):
-        lines.append(_tag(f"c:{1_600_000_000 + 60 * i}") + _sentence(f"AIVDM,1,1,,B,{_PAYLOAD},0"))
-    path = tmp_path / "receiver.txt"
-    path.write_text("\n".join(lines) + "\n")
-    res = read_tracks(TrackSource(path=path))
+    res = _read_feed(tmp_path, "receiver.txt", [_PAYLOAD] * 3, channel="B", lead=("", ""))
     assert res.n_read == 3 and list(res.lines) == [3, 4, 5]
     assert res.assumptions["schema"] == "nmea"
 
@@ -126,13 +132,7 @@ def test_a_snapshot_of_vessels_each_heard_once_is_read(tmp_path):
         "C3m6aDh08@5to08V>n07l000LNT8HjV0000000000000S0000000",  # 257010003
         "K3m6aECvE8?6FOFL",  # 257010005
     ]
-    lines = [
-        _tag(f"c:{1_600_000_000 + i}") + _sentence(f"AIVDM,1,1,,A,{p},0")
-        for i, p in enumerate(payloads)
-    ]
-    path = tmp_path / "snapshot.nmea"
-    path.write_text("\n".join(lines) + "\n")
-    res = read_tracks(TrackSource(path=path))
+    res = _read_feed(tmp_path, "snapshot.nmea", payloads, step=1)
     assert res.n_read == 5 and res.rejects.empty
     assert sorted(res.frame["vessel_id"]) == [
         "244661996",
@@ -147,13 +147,7 @@ def test_a_snapshot_of_vessels_each_heard_once_is_read(tmp_path):
 def test_a_receivers_log_named_dot_log_is_read(tmp_path):
     # README: 'any track file whose first line is one, .txt/.log': a .log was refused as
     # an unknown file type
-    lines = [
-        _tag(f"c:{1_600_000_000 + 60 * i}") + _sentence(f"AIVDM,1,1,,B,{_PAYLOAD},0")
-        for i in range(3)
-    ]
-    path = tmp_path / "ais-receiver.log"
-    path.write_text("\n".join(lines) + "\n")
-    res = read_tracks(TrackSource(path=path))
+    res = _read_feed(tmp_path, "ais-receiver.log", [_PAYLOAD] * 3, channel="B")
     assert res.n_read == 3 and len(res.frame) == 3
     assert res.assumptions["schema"] == "nmea"
 
@@ -180,13 +174,7 @@ def test_a_course_the_standard_does_not_use_is_missing_not_a_refusal(tmp_path):
         "K3m62@Ch;f4I@1q0",  # type 27, 400
         "13m62@OP0N0Fpn0REA00j001P000",  # type 1, 20
     ]
-    lines = [
-        _tag(f"c:{1_600_000_000 + 60 * i}") + _sentence(f"AIVDO,1,1,,A,{p},0")
-        for i, p in enumerate(payloads)
-    ]
-    path = tmp_path / "feed.nmea"
-    path.write_text("\n".join(lines) + "\n")
-    res = read_tracks(TrackSource(path=path))
+    res = _read_feed(tmp_path, "feed.nmea", payloads, talker="AIVDO")
     assert res.rejects.empty
     assert res.frame["cog_deg"].isna().tolist() == [True, True, True, False]
     assert any("3 position report(s) with a course above 360" in n for n in res.notes)
