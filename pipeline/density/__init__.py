@@ -26,8 +26,11 @@ Kernels (``u = d / h``; each times ``c(h)``)
 Methods
 -------
     ``exact``   brute force over all pairs with the haversine distance: the reference.
-    ``direct``  the same sums restricted to pairs within the kernel's support, found with KD-trees
-                on 3-D unit vectors; exact for the compact kernels, within 1e-10 for the gaussian.
+    ``direct``  the same sums restricted to pairs within the kernel's support, on 3-D unit
+                vectors: compact blocks of targets (a ball of half the support) summed densely over
+                the points within reach, sparse targets over the pairs a KD-tree finds; each
+                target's terms added in point order, so both ways give the same bits; exact for the
+                compact kernels, within 1e-10 for the gaussian (``bench/bench_density_direct.py``).
     ``fft``     gaussian only: per tile of at most 800 km radius, stereographic projection about
                 the tile centre (conformal; the chord is exactly ``λ₁λ₂|X₁-X₂|`` and the scale
                 ``λ`` is handled to first order by a second convolution), cubic B-spline spreading
@@ -63,7 +66,7 @@ Bandwidth rules (distances in a stereographic plane about the weighted mean cent
 Layout
 ------
 The public names below are the whole API; the modules behind them are private:
-``_kernels`` (kernel profiles), ``_direct`` (brute force and KD-tree sums), ``_fft`` (the
+``_kernels`` (kernel profiles), ``_direct`` (brute force, dense-block and KD-tree sums), ``_fft`` (the
 tiled FFT evaluator), ``_evaluate`` (choice of evaluator), ``_bandwidth`` (rules and
 cross-validation), ``_kde`` (:func:`kernel_density`, edge correction), ``_tiles`` (the
 direct sums tile by tile under a run's memo, :func:`density_memo`), ``_centres`` (how far a

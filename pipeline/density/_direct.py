@@ -33,31 +33,130 @@ def density_brute(t_lon, t_lat, p_lon, p_lat, w, h, kernel) -> np.ndarray:
 def density_tree(t_lon, t_lat, p_lon, p_lat, w, h, kernel) -> np.ndarray:
     """Sum over the point-target pairs within the kernel support, found with KD-trees in 3-D.
 
-    Each target's terms are added in the order of the points' rows, one after another, so
-    a target's sum has the same bits whichever other targets are evaluated with it: tiles
-    computed together (a full run) or a few at a time (a nightly run) agree.
+    The targets are split in halves along their widest axis until a block fits in a ball
+    of half the kernel's reach: such a block is summed densely over the points within reach
+    of its ball (:func:`_dense_sums`: most of them are within reach of each of its targets,
+    and a dense term costs a few percent of a tree pair's).  Targets too sparse for such
+    blocks (fewer than ``_MIN_DENSE_TARGETS`` per ball) are summed over the pairs a KD-tree
+    finds (:func:`_tree_sums`).  Each target's terms are added in the order of the points'
+    rows, one after another, and both ways measure a pair by :func:`_chords`: a target's
+    sum has the same bits whichever way and whichever other targets it is evaluated with,
+    so tiles computed together (a full run) or a few at a time (a nightly run) agree.
     """
     out = np.zeros(len(t_lon))
     if len(p_lon) == 0 or len(t_lon) == 0:
         return out
+    w = np.asarray(w, dtype="float64")
     r_chord = float(arc_to_chord_km(kernel_support_km(kernel, h)))
-    ptree = cKDTree(lonlat_to_xyz(p_lon, p_lat) * EARTH_RADIUS_KM)
+    pxyz = lonlat_to_xyz(p_lon, p_lat) * EARTH_RADIUS_KM
+    ptree = cKDTree(pxyz)
     txyz = lonlat_to_xyz(t_lon, t_lat) * EARTH_RADIUS_KM
+    sparse: list[np.ndarray] = []
+    stack = [np.arange(len(t_lon))]
+    while stack:
+        idx = stack.pop()
+        t = txyz[idx]
+        lo, hi = t.min(axis=0), t.max(axis=0)
+        centre = 0.5 * (lo + hi)
+        radius = float(np.sqrt(((t - centre) ** 2).sum(axis=1)).max())
+        if radius <= DENSE_BALL * r_chord:
+            # chords are straight lines: a point within reach of a target is within the
+            # reach plus the ball's radius of its centre
+            near = ptree.query_ball_point(centre, radius * (1.0 + 1e-9) + r_chord * 1.000001)
+            if len(near):
+                cand = np.sort(np.asarray(near, dtype="int64"))
+                out[idx] = _dense_sums(t, pxyz[cand], w[cand], r_chord, h, kernel)
+            continue
+        if idx.size * (r_chord / radius) ** 2 < 2.0:
+            # fewer than ~2 targets per reach-wide disc: halves will not fit a ball either
+            sparse.append(idx)
+            continue
+        if idx.size <= _MIN_DENSE_TARGETS:
+            # too few targets to split on: densely if the reach holds enough of the ball
+            if radius <= LEAF_BALL * r_chord:
+                near = ptree.query_ball_point(centre, radius * (1.0 + 1e-9) + r_chord * 1.000001)
+                if len(near):
+                    cand = np.sort(np.asarray(near, dtype="int64"))
+                    out[idx] = _dense_sums(t, pxyz[cand], w[cand], r_chord, h, kernel)
+            else:
+                sparse.append(idx)
+            continue
+        split = np.argpartition(t[:, int(np.argmax(hi - lo))], idx.size // 2)
+        stack.extend([idx[split[: idx.size // 2]], idx[split[idx.size // 2 :]]])
+    if sparse:
+        idx = np.concatenate(sparse)
+        out[idx] = _tree_sums(txyz[idx], pxyz, ptree, w, r_chord, h, kernel)
+    return out
+
+
+#: A block of targets is summed densely once it fits in a ball of this share of the reach.
+DENSE_BALL = 0.5
+#: Blocks of fewer targets than this that do not fit such a ball go to the tree's pairs.
+_MIN_DENSE_TARGETS = 48
+#: ... and are summed densely all the same while they fit a ball of this share of the reach.
+LEAF_BALL = 2.0
+
+
+def _tree_sums(txyz, pxyz, ptree, w, r_chord, h, kernel) -> np.ndarray:
+    """Each target's terms over the pairs within reach a KD-tree finds, in point-row order."""
+    out = np.zeros(len(txyz))
+    # the trees' own distances may differ from _chords' in the last bit: ask them for a
+    # little more and keep what _chords puts within reach
+    r_query = r_chord * 1.000001
     # Sort targets along a space-filling-ish key so that blocks are compact.
     order = np.lexsort((txyz[:, 1], np.round(txyz[:, 0] / max(r_chord, 1e-9))))
     stack = [order]
     while stack:
         idx = stack.pop()
         ttree = cKDTree(txyz[idx])
-        if idx.size > 1 and ttree.count_neighbors(ptree, r_chord) > _PAIR_BLOCK:
+        if idx.size > 1 and ttree.count_neighbors(ptree, r_query) > _PAIR_BLOCK:
             half = idx.size // 2
             stack.extend([idx[:half], idx[half:]])
             continue
-        pairs = ttree.sparse_distance_matrix(ptree, r_chord, output_type="ndarray")
+        pairs = ttree.sparse_distance_matrix(ptree, r_query, output_type="ndarray")
         if pairs.size == 0:
             continue
         # each target's pairs by point row: np.bincount then adds them in that order
         pairs = pairs[np.lexsort((pairs["j"], pairs["i"]))]
-        k = kernel_profile(kernel, chord_to_arc_km(pairs["v"]), h)
-        out[idx] += np.bincount(pairs["i"], weights=k * w[pairs["j"]], minlength=idx.size)
+        i, j = pairs["i"], pairs["j"]
+        d = _chords(txyz[idx][i], pxyz[j])
+        inside = d <= r_chord
+        i, j, d = i[inside], j[inside], d[inside]
+        k = kernel_profile(kernel, chord_to_arc_km(d), h)
+        out[idx] += np.bincount(i, weights=k * w[j], minlength=idx.size)
+    return out
+
+
+def _chords(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Chord lengths between rows of ``a`` and ``b`` (broadcast), in one fixed order of operations.
+
+    ``(dx² + dy²) + dz²`` then the square root, each step rounded once: the same bits for a
+    pair whether it is measured in a dense block or from a tree's pair list.
+    """
+    dx = a[..., 0] - b[..., 0]
+    dy = a[..., 1] - b[..., 1]
+    dz = a[..., 2] - b[..., 2]
+    dx *= dx
+    dy *= dy
+    dz *= dz
+    dx += dy
+    dx += dz
+    return np.sqrt(dx, out=dx)
+
+
+def _dense_sums(txyz, pxyz, w, r_chord, h, kernel) -> np.ndarray:
+    """Each target's terms over every given point, zero beyond reach, added in row order.
+
+    ``np.cumsum`` adds one term after another (a zero changes nothing), as ``np.bincount``
+    does over a tree's pairs, so both give a target the same bits.
+    """
+    out = np.empty(len(txyz))
+    step = max(1, _BRUTE_BLOCK // max(1, len(w)))
+    for a in range(0, len(txyz), step):
+        d = _chords(txyz[a : a + step, None, :], pxyz[None, :, :])
+        inside = d <= r_chord
+        k = kernel_profile(kernel, chord_to_arc_km(d), h)
+        k *= w
+        k[~inside] = 0.0
+        out[a : a + step] = np.cumsum(k, axis=1)[:, -1]
     return out

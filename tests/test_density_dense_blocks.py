@@ -1,0 +1,86 @@
+"""The direct evaluator sums compact blocks of targets densely and sparse ones by KD-tree pairs.
+
+Both ways must give every target the same bits (a nightly run's tiles and a full run's are
+evaluated in different company, so a target may be summed one way tonight and the other way
+in the full run), and both must equal the brute-force haversine sum.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pipeline.density import _direct
+from pipeline.density._direct import density_brute, density_tree
+
+
+def _clustered(seed: int, n_p: int, n_t: int, span: float):
+    rng = np.random.default_rng(seed)
+    centres = rng.uniform(-span, span, (12, 2))
+    lab = rng.integers(0, 12, n_p)
+    p_lon = -40.0 + centres[lab, 0] + rng.normal(0, span / 8, n_p)
+    p_lat = 30.0 + centres[lab, 1] / 2 + rng.normal(0, span / 16, n_p)
+    t_lon = -40.0 + rng.uniform(-span, span, n_t)
+    t_lat = 30.0 + rng.uniform(-span / 2, span / 2, n_t)
+    return t_lon, t_lat, p_lon, p_lat, rng.gamma(2.0, 1.0, n_p)
+
+
+def _forced(monkeypatch, way: str):
+    if way == "dense":  # every block fits the ball: one dense pass over all targets
+        monkeypatch.setattr(_direct, "DENSE_BALL", 1e9)
+    elif way == "tree":  # no block ever fits: every target goes to the tree's pairs
+        monkeypatch.setattr(_direct, "DENSE_BALL", -1.0)
+        monkeypatch.setattr(_direct, "LEAF_BALL", -1.0)
+
+
+@pytest.mark.parametrize(
+    ("kernel", "h"), [("gaussian", 30.0), ("quartic", 60.0), ("uniform", 45.0)]
+)
+def test_dense_and_tree_sums_have_the_same_bits_and_equal_the_brute_force(monkeypatch, kernel, h):
+    t_lon, t_lat, p_lon, p_lat, w = _clustered(3, 900, 700, 4.0)
+    got = {}
+    for way in ("tree", "dense", "mixed"):
+        with monkeypatch.context() as m:
+            _forced(m, way)
+            got[way] = density_tree(t_lon, t_lat, p_lon, p_lat, w, h, kernel)
+    assert (got["tree"] > 0).mean() > 0.5
+    for way in ("dense", "mixed"):
+        assert np.array_equal(got[way].view("int64"), got["tree"].view("int64")), way
+    ref = density_brute(t_lon, t_lat, p_lon, p_lat, w, h, kernel)
+    # the gaussian is truncated at 7 bandwidths (e^-24.5 of its peak) by the fast evaluators
+    np.testing.assert_allclose(got["mixed"], ref, rtol=1e-9, atol=1e-10 * ref.max())
+
+
+def test_a_point_at_the_edge_of_a_uniform_kernel_counts_alike_both_ways(monkeypatch):
+    # the uniform kernel is a step at h: a point just inside counts fully, just outside not
+    from pipeline.sphere import EARTH_RADIUS_KM
+
+    h = 50.0
+    deg = np.degrees(h / EARTH_RADIUS_KM)
+    t_lon = np.zeros(60)
+    t_lat = np.linspace(-1.0, 1.0, 60)
+    # one point per target, due east at h (1 -+ 1e-7), alternately just inside and just outside
+    inside = np.arange(60) % 2 == 0
+    p_lat = t_lat.copy()
+    p_lon = np.where(inside, 1 - 1e-7, 1 + 1e-7) * deg / np.cos(np.radians(t_lat))
+    w = np.ones(60)
+    ref = density_brute(t_lon, t_lat, p_lon, p_lat, w, h, "uniform")
+    for way in ("tree", "dense"):
+        with monkeypatch.context() as m:
+            _forced(m, way)
+            got = density_tree(t_lon, t_lat, p_lon, p_lat, w, h, "uniform")
+        assert np.array_equal(got > 0, ref > 0), way
+        assert np.array_equal(got > 0, inside), way
+
+
+def test_wide_targets_split_into_blocks_each_summed_one_way_give_the_whole_sum():
+    # a real mix: clustered points, targets dense in one corner and sparse elsewhere, so some
+    # blocks go dense and some to the tree; any subset of targets gets the same bits
+    rng = np.random.default_rng(11)
+    t_lon, t_lat, p_lon, p_lat, w = _clustered(5, 2000, 300, 8.0)
+    t_lon = np.r_[t_lon, -40.0 + rng.uniform(0, 0.5, 900)]
+    t_lat = np.r_[t_lat, 30.0 + rng.uniform(0, 0.5, 900)]
+    whole = density_tree(t_lon, t_lat, p_lon, p_lat, w, 12.0, "epanechnikov")
+    for part in (np.arange(300), np.arange(300, 1200), rng.permutation(1200)[:77]):
+        alone = density_tree(t_lon[part], t_lat[part], p_lon, p_lat, w, 12.0, "epanechnikov")
+        assert np.array_equal(alone.view("int64"), whole[part].view("int64"))
