@@ -98,6 +98,7 @@ from ..schema import (
     VESSEL_ID,
     empty_pings,
 )
+from ._archive import COMPRESSION_SUFFIXES
 from ._columns import (
     WholeFile,
     fallback_column,
@@ -301,11 +302,11 @@ def open_track_source(src: TrackSource, max_uncompressed_mb: float):
     reader and the chunked and partitioned spills all start here.
     """
     fmt = {"ais_csv": "csv"}.get(src.format, src.format)
-    if fmt == "auto" and src.path.suffix.lower() == ".log" and src.path.is_file():
+    if fmt == "auto" and _is_log(src.path) and src.path.is_file():
         from ._nmea import looks_like_nmea
 
-        with open(src.path, "rb") as fh:  # a receiver's log: raw AIS sentences, or refused
-            fmt = "nmea" if looks_like_nmea(fh.read(4096)) else fmt
+        # a receiver's log (rotated ones gzipped: ais.log.gz): raw AIS sentences, or refused
+        fmt = "nmea" if looks_like_nmea(_head(src.path, 4096)) else fmt
     opened = open_source(
         src.path,
         fmt,
@@ -331,6 +332,47 @@ def open_track_source(src: TrackSource, max_uncompressed_mb: float):
                 )
             opened.fmt = "nmea"
     return opened
+
+
+def _is_log(path: Path) -> bool:
+    """Whether ``path`` is named as a receiver's log: ``.log``, or one compressed (``.log.gz``)."""
+    name = Path(path.name.lower())
+    if name.suffix in COMPRESSION_SUFFIXES:
+        name = Path(name.stem)
+    return name.suffix == ".log"
+
+
+def _head(path: Path, n_bytes: int) -> bytes:
+    """Return the first ``n_bytes`` of a file, decompressed where it is (a bounded read).
+
+    Raises
+    ------
+    SourceUnreadable
+        A compressed file that cannot be decompressed.
+    """
+    codec = COMPRESSION_SUFFIXES.get(path.suffix.lower())
+    if codec is None:
+        with open(path, "rb") as fh:
+            return fh.read(n_bytes)
+    import bz2
+    import gzip
+    import lzma
+
+    try:
+        if codec == "zstd":
+            import pyarrow as pa
+
+            stream: Any = pa.CompressedInputStream(pa.OSFile(str(path)), "zstd")
+        elif codec == "gzip":
+            stream = gzip.open(path, "rb")
+        elif codec == "bz2":
+            stream = bz2.open(path, "rb")
+        else:
+            stream = lzma.open(path, "rb")
+        with stream:
+            return bytes(stream.read(n_bytes))
+    except Exception as exc:  # zlib/lzma/pyarrow errors: a damaged stream, said as such
+        raise SourceUnreadable(f"{path.name}: cannot decompress ({codec}): {exc}") from None
 
 
 @dataclass
