@@ -108,7 +108,7 @@ def test_a_receiver_time_in_front_or_an_epoch_after_the_checksum(tmp_path, shape
         radio_channel="A",
     )
     if shape == "prefix":
-        lines = [f"2021-03-04 05:06:{k:02d}.250 {s}" for k in range(3)]
+        lines = [f"2021-03-04 05:{6 + k:02d}:00.250 {s}" for k in range(3)]  # a minute apart
     else:
         lines = [f"{s},{1_614_834_366 + 60 * k}" for k in range(3)]  # a minute apart
     path = tmp_path / "log.txt"  # a receiver's log under another suffix: read by content

@@ -9,6 +9,7 @@ import pytest
 
 from pipeline.errors import SourceUnreadable
 from pipeline.ingest import TrackSource, read_tracks
+from pipeline.ingest._nmea import read_nmea_positions
 
 # A type 1 report (MMSI 244661996, 55.924 N 5.240 W, 9.8 kn), as pyais decodes it.
 _PAYLOAD = "13aDvs001RO`0r2P00000000000"
@@ -47,3 +48,35 @@ def test_a_rotated_receivers_log_gzipped_is_read_as_raw_ais(tmp_path, name):
     damaged.write_bytes(b"\x1f\x8b" + b"x" * 40)
     with pytest.raises(SourceUnreadable, match="cannot decompress"):
         read_tracks(TrackSource(path=damaged))
+
+
+@pytest.mark.parametrize(
+    "first, again",
+    [
+        ("2024-03-01 12:00:00,", "2024-03-01 12:00:01,"),
+        ("2024-03-01T12:00:00Z ", "2024-03-01T12:00:00.400Z "),
+        ("2024-03-01 23:59:59.900 ", "2024-03-02 00:00:00.100 "),  # across midnight
+        ("01/03/2024 12:00:00;", "01/03/2024 12:00:02;"),  # dayfirst: True
+    ],
+)
+def test_a_report_timed_by_a_receivers_text_heard_twice_is_one_ping(first, again):
+    # only tag-block and epoch moments were compared: two receivers' hearings of one
+    # transmission, timed by the text in front, were two pings; a minute later the same
+    # bits are another report
+    later = again.replace("12:00:0", "12:01:0").replace("00:00:00.1", "00:01:00.1")
+    body = _sentence(f"AIVDM,1,1,,B,{_PAYLOAD},0")
+    data = f"{first}{body}\n{again}{body}\n{later}{body}\n".encode()
+    got = read_nmea_positions(data, "log.txt", dayfirst=True)
+    assert list(got.lines) == [1, 3] and list(got.rejects["rule"]) == ["nmea_duplicate"]
+    assert list(got.rejects["row"]) == [2] and "as line 1," in got.rejects["message"].iloc[0]
+    assert got.n_read == len(got.frame) + len(got.rejects) == 3
+
+
+def test_a_day_first_receivers_log_is_read_with_the_sources_dayfirst(tmp_path):
+    # the receiver's times are parsed where the hearings are compared: the source's
+    # dayfirst must reach them, or 01/03/2024 is refused as undecided before it is read
+    body = _sentence(f"AIVDM,1,1,,B,{_PAYLOAD},0")
+    path = tmp_path / "receiver.log"
+    path.write_text(f"01/03/2024 12:00:00 {body}\n01/03/2024 12:01:00 {body}\n")
+    res = read_tracks(TrackSource(path=path, dayfirst=True))
+    assert list(res.frame["time"].dt.month) == [3, 3] and res.rejects.empty

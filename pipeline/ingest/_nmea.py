@@ -263,11 +263,19 @@ def _decode(payload: pa.Array) -> dict[str, np.ndarray]:
     return out
 
 
-def read_nmea_positions(data: bytes, name: str) -> NmeaPositions:
+def read_nmea_positions(data: bytes, name: str, *, dayfirst: bool | None = None) -> NmeaPositions:
     """Decode the AIS position reports of a file of NMEA sentences, one per line.
 
     The file is decoded ``_BLOCK`` lines at a time (the memory is a block's, a few hundred
-    MB, plus the positions kept).
+    MB, plus the positions kept).  ``dayfirst`` reads a receiver's time written
+    ``03/04/2020`` (as the tracks reader reads the column, :func:`~._dates.parse_times`).
+
+    Raises
+    ------
+    SourceUnreadable
+        A compressed file (its bytes are no lines of text).
+    InputError
+        Receiver's times like ``03/04/2020`` that no value decides, without ``dayfirst``.
     """
     packed = next((k for m, k in _PACKED if data.startswith(m)), None)
     if packed:  # read as text, its bytes were 'lines' not a sentence: say what it is
@@ -297,6 +305,7 @@ def read_nmea_positions(data: bytes, name: str) -> NmeaPositions:
         at = end
     frame = pd.concat(frames, ignore_index=True) if frames else _read_block([], 1, name)[0]
     rows = np.concatenate(lines) if lines else np.empty(0, dtype=np.int64)
+    _receiver_moments(frame, name, dayfirst)
     again = _heard_again(frame)
     if again is not None:
         mask, first, gap = again
@@ -319,7 +328,7 @@ def read_nmea_positions(data: bytes, name: str) -> NmeaPositions:
         )
         rejects.append(extra)
         frame, rows = frame[~mask].reset_index(drop=True), rows[~mask]
-    frame = frame.drop(columns=[_PAYLOAD, _EPOCH_MS])
+    frame = frame.drop(columns=[_PAYLOAD, _MOMENT_MS])
     bad = (
         pd.concat(rejects, ignore_index=True).sort_values("row", kind="stable", ignore_index=True)
         if rejects
@@ -345,11 +354,31 @@ def read_nmea_positions(data: bytes, name: str) -> NmeaPositions:
     return NmeaPositions(frame, rows, bad, notes, n_read)
 
 
-#: Internal columns of a block's positions: the armoured report and its epoch in ms.
-_PAYLOAD, _EPOCH_MS = "__payload", "__epoch_ms"
+#: Internal columns of a block's positions: the armoured report and its moment in epoch ms.
+_PAYLOAD, _MOMENT_MS = "__payload", "__moment_ms"
 #: A report heard again within this many seconds is the same transmission (its payload holds
 #: the second of the minute: a vessel repeating every field would be a minute apart).
 _HEARD_AGAIN_S = 30.0
+
+
+def _receiver_moments(frame: pd.DataFrame, name: str, dayfirst: bool | None) -> None:
+    """Fill the epoch ms of the reports timed by a receiver's text in front of the sentence.
+
+    Parsed as the tracks reader parses the ``time`` column (:func:`~._dates.parse_times`,
+    naive = UTC), so a report heard twice is compared on the moment its ping will have;
+    an unparseable text stays without one (rejected by the tracks reader).
+    """
+    from ._dates import parse_times
+
+    ms = frame[_MOMENT_MS].to_numpy(dtype="float64", copy=True)
+    front = np.flatnonzero(np.isnan(ms))
+    if not len(front):
+        return
+    texts = pd.Series(frame["time"].to_numpy(dtype=object)[front], dtype=object)
+    parsed = parse_times(texts, dayfirst=dayfirst, name=name, column="time")
+    ns = parsed.times.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]")
+    ms[front] = np.where(np.isnat(ns), np.nan, ns.astype("int64") / 1e6)
+    frame[_MOMENT_MS] = ms
 
 
 def _heard_again(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
@@ -358,10 +387,11 @@ def _heard_again(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarra
     An aggregated feed holds each transmission once per station that heard it (tag blocks
     ``s:`` of several stations, ``c:`` a few ms apart); kept, each was a ping of its own.
     Returns (mask of the repeats in ``frame``'s order, the row in ``frame`` of each one's
-    first hearing, the gap in ms), or None when there is none.  Only reports whose moment
-    is an epoch (a tag block's or after the checksum) are compared.
+    first hearing, the gap in ms), or None when there is none.  Every kind of moment is
+    compared (a tag block's, an epoch after the checksum, a receiver's time in front: all
+    in epoch ms, :func:`_receiver_moments`); a report without one (unparseable) is not.
     """
-    t = frame[_EPOCH_MS].to_numpy(dtype="float64")
+    t = frame[_MOMENT_MS].to_numpy(dtype="float64")
     timed = np.flatnonzero(~np.isnan(t))
     if len(timed) < 2:
         return None
@@ -497,7 +527,7 @@ def _read_block(
             **{k: fields[k][keep] for k in ("lat", "lon", "sog", "cog")},
             # the report's bits and its epoch: the same report heard by several stations
             _PAYLOAD: np.asarray(payload.take(pa.array(keep)).cast(pa.string()), dtype=object),
-            _EPOCH_MS: np.asarray(
+            _MOMENT_MS: np.asarray(
                 pc.fill_null(_epoch_ms(digits).take(pa.array(keep)), np.nan), dtype="float64"
             ),
         }

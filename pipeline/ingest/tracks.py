@@ -1448,7 +1448,7 @@ def _read_nmea(src: TrackSource, opened):
     data = _source_bytes(src, opened)
     if not data.lstrip(b"\xef\xbb\xbf").strip():  # a receiver that logged nothing: no 'no ships'
         raise SourceUnreadable(f"{src.path.name}: file is empty (expected raw AIS sentences)")
-    return read_nmea_positions(data, src.path.name)
+    return read_nmea_positions(data, src.path.name, dayfirst=src.dayfirst)
 
 
 def _read_plt(src: TrackSource, opened):
