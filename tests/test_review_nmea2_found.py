@@ -80,3 +80,17 @@ def test_a_day_first_receivers_log_is_read_with_the_sources_dayfirst(tmp_path):
     path.write_text(f"01/03/2024 12:00:00 {body}\n01/03/2024 12:01:00 {body}\n")
     res = read_tracks(TrackSource(path=path, dayfirst=True))
     assert list(res.frame["time"].dt.month) == [3, 3] and res.rejects.empty
+
+
+def test_the_same_bits_more_than_30_s_after_the_first_hearing_are_another_report():
+    # repeats were measured from the hearing just before, not the first: a transponder
+    # with no time stamp (second 60) at rest sends the same bits every 10 s (type 3), and
+    # six reports over 50 s were one ping, the last 'heard again 50.000 s later'
+    frozen = "33m6aD@P000HFV0RSS40001qP000"  # MMSI 257010001, 60.39 N 5.32 E, second 60
+    got = read_nmea_positions(
+        _tagged([(f"c:{1_600_000_000 + 10 * i}", frozen) for i in range(6)]), "feed.nmea"
+    )
+    assert list(got.lines) == [1, 5]  # 0 s, and 40 s: more than 30 s after the first
+    assert list(got.rejects["row"]) == [2, 3, 4, 6]
+    gaps = got.rejects["message"].str.extract(r"heard again ([\d.]+) s")[0].astype(float)
+    assert list(gaps) == [10.0, 20.0, 30.0, 10.0]

@@ -381,6 +381,33 @@ def _receiver_moments(frame: pd.DataFrame, name: str, dayfirst: bool | None) -> 
     frame[_MOMENT_MS] = ms
 
 
+def _transmissions(ts: np.ndarray, begins: np.ndarray, rounds: int = 64) -> np.ndarray:
+    """Mark the hearings that begin a transmission: more than the window after its first.
+
+    ``ts`` holds the moments (ms) of hearings sorted by report then moment; ``begins`` is
+    True at each report's first hearing.  Each round finds, per transmission, the hearings
+    later than the window after its first: the first of them begins the next, and only
+    those are measured again.  Reports still running after ``rounds`` rounds (the same bits
+    every few seconds for minutes on end: a transponder repeating a frozen report) are
+    finished hearing by hearing.
+    """
+    window = _HEARD_AGAIN_S * 1000.0
+    begins = begins.copy()
+    todo = np.arange(len(ts))
+    for _ in range(rounds):
+        if not len(todo):
+            return begins
+        at = np.maximum.accumulate(np.where(begins[todo], np.arange(len(todo)), 0))
+        late = ts[todo] - ts[todo[at]] > window
+        begins[todo[late & ~np.concatenate([[False], late[:-1]])]] = True
+        todo = todo[late]
+    first = np.nan
+    for i in todo:  # only the rare frozen reports' hearings come here
+        if begins[i] or ts[i] - first > window:
+            begins[i], first = True, ts[i]
+    return begins
+
+
 def _heard_again(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """Find reports heard again: the same payload within :data:`_HEARD_AGAIN_S` of the first.
 
@@ -398,12 +425,14 @@ def _heard_again(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarra
     pay = frame[_PAYLOAD].to_numpy(dtype=object)[timed]
     order = np.lexsort((t[timed], pd.factorize(pay)[0]))
     idx = timed[order]
-    same = pay[order][1:] == pay[order][:-1]
-    close = np.diff(t[idx]) <= _HEARD_AGAIN_S * 1000.0
-    # a hearing starts a transmission unless the same report was heard just before it
-    repeat = np.concatenate([[False], same & close])
-    start = np.maximum.accumulate(np.where(~repeat, np.arange(len(idx)), 0))
-    gap = t[idx] - t[idx[start]]
+    ts = t[idx]
+    # a hearing starts a transmission unless the same report's first hearing is at most
+    # _HEARD_AGAIN_S before it: measured from the first, not the hearing just before (the
+    # same bits every 20 s were one report however long they went on)
+    begins = _transmissions(ts, np.concatenate([[True], pay[order][1:] != pay[order][:-1]]))
+    repeat = ~begins
+    start = np.maximum.accumulate(np.where(begins, np.arange(len(idx)), 0))
+    gap = ts - ts[start]
     if not repeat.any():
         return None
     mask = np.zeros(len(frame), dtype=bool)
