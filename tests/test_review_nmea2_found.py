@@ -6,10 +6,12 @@ import gzip
 from functools import reduce
 
 import pytest
+from _plt import GEOLIFE_HEAD
 
 from pipeline.errors import SourceUnreadable
 from pipeline.ingest import TrackSource, read_tracks
 from pipeline.ingest._nmea import read_nmea_positions
+from pipeline.ingest._plt import read_plt_points
 
 # A type 1 report (MMSI 244661996, 55.924 N 5.240 W, 9.8 kn), as pyais decodes it.
 _PAYLOAD = "13aDvs001RO`0r2P00000000000"
@@ -94,3 +96,42 @@ def test_the_same_bits_more_than_30_s_after_the_first_hearing_are_another_report
     assert list(got.rejects["row"]) == [2, 3, 4, 6]
     gaps = got.rejects["message"].str.extract(r"heard again ([\d.]+) s")[0].astype(float)
     assert list(gaps) == [10.0, 20.0, 30.0, 10.0]
+
+
+def test_a_plt_with_a_header_in_cr_and_points_in_crlf_is_read():
+    # CR alone was read as a line end only in a file holding no LF at all: a header saved
+    # on an old Mac, points appended with CRLF, was refused as 'this one has 3 line(s) in
+    # all' (it has nine)
+    head, points = GEOLIFE_HEAD.split("0\r\n39.98", 1)
+    text = head.replace("\r\n", "\r") + "0\r39.98" + points
+    got = read_plt_points(text.encode(), "t.plt")
+    assert list(got.frame["line"]) == [7, 8, 9] and got.rejects.empty
+    assert got.track_name == "My Track"
+
+
+_OZI_POINTS = (
+    " -33.859430, 151.211160,1, -777.0, 40179.5000000\n"
+    " -33.859530, 151.211260,0, -777.0, 40179.5006944\n"
+    " -33.859630, 151.211360,0, -777.0, 40179.5013889\n"
+)
+
+
+@pytest.mark.parametrize(
+    "head, first",
+    [
+        ("Altitude is in Feet\n0,2,255,MV Alpha,0,0,2,8421376\n", 5),  # no reserved, no count
+        ("Altitude is in Feet\n0,2,255,MV Alpha,0,0,2,8421376\n5\n", 6),  # no reserved line
+    ],
+)
+def test_a_plt_header_missing_lines_loses_no_point_and_keeps_its_name(tmp_path, head, first):
+    # only a missing count line (line 6) was seen: a header also missing its reserved line
+    # took the first point for the track line (one point lost unsaid, the track's name
+    # lost); without the reserved line alone, line 5 (the count) was taken for the track
+    # line: the name lost, the vessel named from the file, the count unread
+    path = tmp_path / "log.plt"
+    path.write_text(f"OziExplorer Track Point File Version 2.1\nWGS 84\n{head}{_OZI_POINTS}")
+    res = read_tracks(path)
+    assert res.n_read == 3 and list(res.lines) == [first, first + 1, first + 2]
+    assert set(res.frame["vessel_id"]) == {"MV Alpha"}
+    if first == 6:  # the count on line 5 is read: 5 points said, 3 held
+        assert any("line 5 says 5 points" in n for n in res.notes)

@@ -70,17 +70,36 @@ def _text(line: bytes) -> str:
     return line.decode("latin-1")
 
 
+#: A point line: latitude and longitude numbers (one with decimals: the track line's first
+#: two fields are whole numbers), then 3 more fields (5 in all) or 5 (7).
+_POINT = re.compile(
+    r"(?=[^,]*\.|[^,]*,[^,]*\.)\s*[-+]?\d+(?:\.\d*)?\s*,\s*[-+]?\d+(?:\.\d*)?\s*"
+    r"(?:,[^,]*){3}(?:,[^,]*,[^,]*)?"
+)
+
+
 def _header(data: bytes, name: str) -> tuple[list[str], int]:
-    """Return the six header lines (as text) and the byte offset of the first point line."""
+    """Return the header lines (as text) and the byte offset of the first point line.
+
+    Six lines, or fewer where a point line comes earlier (from line 3 on: a writer that
+    leaves out the point count, the reserved line or the track line).
+    """
     at = 0
     lines: list[str] = []
     for _ in range(_HEADER_LINES):
         end = data.find(b"\n", at)
-        if end < 0:
-            rest = _text(data[at:]).strip()
-            lines += [rest] if rest else []
+        text = _text(data[at:] if end < 0 else data[at:end]).strip()
+        # the points begin here, the header being the lines above (line 6, the count, is
+        # one number: commas there are a point's, a ragged one rejected as such)
+        if len(lines) >= 2 and (
+            _POINT.fullmatch(text) or (len(lines) == 5 and text.count(",") >= 3)
+        ):
             break
-        lines.append(_text(data[at:end]).strip())
+        if end < 0:
+            lines += [text] if text else []
+            at = len(data)
+            break
+        lines.append(text)
         at = end + 1
     if not lines or not _KIND.match(lines[0]):
         raise SourceUnreadable(
@@ -88,7 +107,7 @@ def _header(data: bytes, name: str) -> tuple[list[str], int]:
             f"{(lines or [''])[0][:60]!r}; expected 'OziExplorer Track Point File Version 2.x' "
             "or 'Geolife trajectory')"
         )
-    if len(lines) < _HEADER_LINES:
+    if len(lines) < _HEADER_LINES and at >= len(data):
         raise SourceUnreadable(
             f"{name}: an OziExplorer .plt file has {_HEADER_LINES} header lines before its "
             f"points; this one has {len(lines)} line(s) in all"
@@ -111,8 +130,8 @@ def read_plt_points(data: bytes, name: str) -> PltPoints:
     from ..errors import InputError
 
     data = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    if b"\n" not in data:  # lines ended by CR alone (an old Mac's): one line end each
-        data = data.replace(b"\r", b"\n")
+    # CRLF, LF or CR alone (an old Mac's), even mixed in one file: each is one line end
+    data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     header, at = _header(data, name)
     datum = header[1].split(",")[0].strip()
     if re.sub(r"[\s_-]", "", datum).upper() != "WGS84":
@@ -120,18 +139,14 @@ def read_plt_points(data: bytes, name: str) -> PltPoints:
             f"{name}: positions on the datum {datum!r}; only WGS 84 is read (convert the "
             "file with OziExplorer or GPSBabel, e.g. gpsbabel -i ozi -f in.plt -o gpx -F out.gpx)"
         )
-    style = header[4].split(",")
-    # 8 fields: 0, width, colour, the name, skip, type, fill style, fill colour; a name
-    # with commas (the format quotes nothing) spans the fields between
+    # the track line (line 5 of six; the last header line with commas where a writer
+    # leaves lines out): 8 fields, 0, width, colour, the name, skip, type, fill style, fill
+    # colour; a name with commas (the format quotes nothing) spans the fields between
+    style = next((h for h in reversed(header[2:]) if h.count(",") >= 3), "").split(",")
     name_end = len(style) - 4 if len(style) > 8 else 4
     track_name = ",".join(style[3:name_end]).strip() if len(style) > 3 else ""
-    n_header = _HEADER_LINES
-    if header[5].count(",") >= 3:
-        # line 6 is a point, not the point count (a writer that leaves the count out):
-        # read as a header line, the first point was lost with no reject
-        at = data.rfind(b"\n", 0, at - 1) + 1
-        n_header = _HEADER_LINES - 1
-    body = data[at:].replace(b"\r\n", b"\n")
+    n_header = len(header)
+    body = data[at:]
     # the first point line says five or seven fields (a blank line above it says nothing:
     # taken for five, every point line of seven was rejected as ragged)
     first = next((ln for ln in body.split(b"\n", 64)[:64] if ln.strip()), b"")
@@ -186,12 +201,12 @@ def read_plt_points(data: bytes, name: str) -> PltPoints:
         "of each point read from its day count (days since 1899-12-30)"
         + (", or its date and time texts where the count is missing" if n_fields == 7 else "")
     )
-    said = header[5].strip() if n_header == _HEADER_LINES else ""
+    said = header[-1] if n_header > 2 else ""  # the point count, where it was written
     if said.isdigit() and int(said) > len(frame) + len(rejects):
         # OziExplorer writes the number of points on line 6 (Geolife writes 0): fewer
         # point lines than that is a file cut short (a partial copy or download)
         notes.append(
-            f"{name}: line 6 says {int(said)} points, the file holds "
+            f"{name}: line {n_header} says {int(said)} points, the file holds "
             f"{len(frame) + len(rejects)} point line(s): it may be cut short"
         )
     if disagree:
@@ -204,7 +219,10 @@ def read_plt_points(data: bytes, name: str) -> PltPoints:
         )
     if n_header < _HEADER_LINES:
         notes.append(
-            f"{name}: line 6 is a point, not the point count: 5 header lines, the points "
-            "from line 6 on"
+            f"{name}: line {n_header + 1} is a point: {n_header} header lines, not "
+            f"{_HEADER_LINES} (a writer's that leaves some out), the points from line "
+            f"{n_header + 1} on"
+            + ("" if said.isdigit() else "; no point count")
+            + (f"; the track's name {track_name!r}" if track_name else "; no track name")
         )
     return PltPoints(frame, rejects, track_name, notes)
