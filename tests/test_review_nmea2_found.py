@@ -135,3 +135,17 @@ def test_a_plt_header_missing_lines_loses_no_point_and_keeps_its_name(tmp_path, 
     assert set(res.frame["vessel_id"]) == {"MV Alpha"}
     if first == 6:  # the count on line 5 is read: 5 points said, 3 held
         assert any("line 5 says 5 points" in n for n in res.notes)
+
+
+def test_a_crs_or_speed_unit_given_for_raw_ais_is_said_unused(tmp_path):
+    # 916e825 said a columns: mapping unused; a crs (EPSG:4230, ED50) still moved every
+    # decoded WGS 84 position by ~120 m and speed_unit: m/s made 9.8 kn 19.0 kn, unsaid
+    path = tmp_path / "feed.nmea"
+    path.write_bytes(_tagged([(f"c:{1_600_000_000 + 60 * i}", _PAYLOAD) for i in range(2)]))
+    plain = read_tracks(TrackSource(path=path))
+    told = read_tracks(TrackSource(path=path, crs="EPSG:4230", speed_unit="m/s"))
+    for col in ("lon", "lat", "sog_kn"):
+        assert list(told.frame[col]) == list(plain.frame[col])
+    assert plain.frame["sog_kn"].iloc[0] == pytest.approx(9.8)
+    assert any("crs: 'EPSG:4230', speed_unit: 'm/s' not used" in n for n in told.notes)
+    assert told.assumptions["crs"]["value"] == "EPSG:4326"

@@ -477,17 +477,24 @@ def read_tracks(
         own.update(sog_kn="sog", cog_deg="cog")
         if src.vessel_id is not None:
             del own["vessel_id"]
-        if src.columns:
+        # settings of a table's layout describe no decoded sentence (ITU-R M.1371: WGS 84
+        # positions, knots): applied, a crs moved every position and a speed_unit scaled
+        # every speed, unsaid
+        unused = {"columns": dict(src.columns), "crs": src.crs}
+        unused["speed_unit"] = src.speed_unit if src.speed_unit != "auto" else None
+        said = ", ".join(f"{k}: {v!r}" for k, v in unused.items() if v)
+        if said:
             notes.append(
-                f"{name}: columns: {dict(src.columns)!r} not used: raw AIS sentences are decoded "
-                "into their own fields (MMSI, moment, position, speed, course)"
+                f"{name}: {said} not used: raw AIS sentences are decoded into their own fields "
+                "(MMSI, moment, WGS 84 position, speed in knots, course)"
             )
-        parts = _columns_from_table(raw, src.model_copy(update={"columns": own}), name, "generic")
+        table_src = src.model_copy(update={"columns": own, "crs": None, "speed_unit": "auto"})
+        parts = _columns_from_table(raw, table_src, name, "generic")
         for said in parts.get("evidence", {}).values():
             if said.get("by") == "config":
                 said.update(by="nmea", evidence=f"{said['column']!r} decoded from the sentences")
         assumptions["schema"] = "nmea"
-        crs = src.crs
+        crs = None
     elif fmt == "plt":
         raw, rows, parts, more, pre = _read_plt(src, opened)
         notes += more
@@ -504,6 +511,12 @@ def read_tracks(
             n_pre = len(pre)
     stated, more = layout_report(parts, name, crs)
     assumptions.update(stated)
+    if fmt == "nmea":
+        assumptions["crs"] = {
+            "value": "EPSG:4326",
+            "by": "nmea",
+            "evidence": "raw AIS positions are WGS 84 (ITU-R M.1371)",
+        }
     notes += more
     frame, rejects, more, time_info, events = _normalise_pings(
         raw,
