@@ -149,3 +149,17 @@ def test_a_crs_or_speed_unit_given_for_raw_ais_is_said_unused(tmp_path):
     assert plain.frame["sog_kn"].iloc[0] == pytest.approx(9.8)
     assert any("crs: 'EPSG:4230', speed_unit: 'm/s' not used" in n for n in told.notes)
     assert told.assumptions["crs"]["value"] == "EPSG:4326"
+
+
+@pytest.mark.parametrize("name", ["ais.txt", "ais.nmea"])
+def test_a_utf16_receivers_log_is_read_as_its_text(tmp_path, name):
+    # Windows PowerShell 5 writes a redirected log ('AIS-catcher > ais.txt') as UTF-16LE:
+    # ais.txt was refused as 'raw AIS sentences ... read as a track file (format: auto)',
+    # which it was; ais.nmea rejected every 'line' as nmea_unreadable (NUL bytes between
+    # the characters) and kept no ping
+    text = _tagged([(f"c:{1_600_000_000 + 60 * i}", _PAYLOAD) for i in range(3)]).decode()
+    path = tmp_path / name
+    path.write_bytes(text.replace("\n", "\r\n").encode("utf-16"))
+    res = read_tracks(TrackSource(path=path))
+    assert res.n_read == 3 and list(res.lines) == [1, 2, 3] and res.rejects.empty
+    assert any("decoded as UTF-16" in n for n in res.notes)

@@ -72,10 +72,16 @@ _NOT_POSITION = {
 }
 
 
+#: The byte-order marks of UTF-16 text (a log redirected by Windows PowerShell 5: '> ais.txt').
+_UTF16 = (b"\xff\xfe", b"\xfe\xff")
+
+
 def looks_like_nmea(head: bytes) -> bool:
     """Whether a file's first line is a raw AIS sentence (``!AIVDM``), perhaps with a time."""
     import re
 
+    if head[:2] in _UTF16:
+        head = head.decode("utf-16", errors="ignore").encode("utf-8")
     # blank lines first (a log opened with an empty line) are no record: the first that is
     first = head.lstrip(b"\xef\xbb\xbf").lstrip().split(b"\n", 1)[0]
     return re.match(_HEAD, first) is not None
@@ -283,7 +289,18 @@ def read_nmea_positions(data: bytes, name: str, *, dayfirst: bool | None = None)
             f"{name}: is {packed}, not text: name it for what it is (e.g. {name}.gz, .zip) "
             "or unpack it"
         )
+    said: list[str] = []
+    if data[:2] in _UTF16:  # two bytes a character: read as bytes, no line was a sentence
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise SourceUnreadable(
+                f"{name}: begins with a UTF-16 byte-order mark but is not UTF-16 text ({exc})"
+            ) from None
+        said.append(f"{name}: decoded as UTF-16 (byte-order mark)")
     data = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    if not data.strip():  # a receiver that logged nothing (an outage): no 'night of no ships'
+        raise SourceUnreadable(f"{name}: file is empty (expected raw AIS sentences)")
     if b"\r" in data[: 1 << 16] and b"\n" not in data[: 1 << 16]:
         data = data.replace(b"\r", b"\n")  # classic Mac line ends
     frames, lines, rejects, n_read, n_cog = [], [], [], 0, 0
@@ -334,7 +351,7 @@ def read_nmea_positions(data: bytes, name: str, *, dayfirst: bool | None = None)
         if rejects
         else pd.DataFrame(columns=list(REJECT_COLUMNS))
     )
-    notes = [
+    notes = said + [
         f"{name}: raw AIS sentences decoded: {len(frame)} position report(s) of types 1-3, 18, "
         f"19, 27 of {n_read} sentence line(s)"
     ]

@@ -1458,9 +1458,7 @@ def _read_nmea(src: TrackSource, opened):
     """Decode the AIS position reports of a file of raw NMEA sentences (:mod:`._nmea`)."""
     from ._nmea import read_nmea_positions
 
-    data = _source_bytes(src, opened)
-    if not data.lstrip(b"\xef\xbb\xbf").strip():  # a receiver that logged nothing: no 'no ships'
-        raise SourceUnreadable(f"{src.path.name}: file is empty (expected raw AIS sentences)")
+    data = _source_bytes(src, opened)  # an empty one is refused there
     return read_nmea_positions(data, src.path.name, dayfirst=src.dayfirst)
 
 
