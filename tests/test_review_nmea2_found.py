@@ -163,3 +163,16 @@ def test_a_utf16_receivers_log_is_read_as_its_text(tmp_path, name):
     res = read_tracks(TrackSource(path=path))
     assert res.n_read == 3 and list(res.lines) == [1, 2, 3] and res.rejects.empty
     assert any("decoded as UTF-16" in n for n in res.notes)
+
+
+@pytest.mark.parametrize("name", ["ais.txt", "ais.log"])
+def test_a_log_opening_with_comment_lines_is_found_to_be_raw_ais(tmp_path, name):
+    # only the first non-blank line was looked at: a log opening with '#' comments (gpsd's
+    # sample.aivdm, a logger's banner) was refused as 'no latitude/longitude columns
+    # among ['# ...']' (.txt) or 'unknown file type .log'
+    sentences = _tagged([(f"c:{1_600_000_000 + 60 * i}", _PAYLOAD) for i in range(3)])
+    path = tmp_path / name
+    path.write_bytes(b"# AIS log, station 2573535\n#\n" + sentences)
+    res = read_tracks(TrackSource(path=path))
+    assert len(res.frame) == 3 and list(res.lines) == [3, 4, 5]
+    assert list(res.rejects["row"]) == [1, 2]  # the comments, each accounted for

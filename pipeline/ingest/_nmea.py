@@ -82,8 +82,10 @@ def looks_like_nmea(head: bytes) -> bool:
 
     if head[:2] in _UTF16:
         head = head.decode("utf-16", errors="ignore").encode("utf-8")
-    # blank lines first (a log opened with an empty line) are no record: the first that is
-    first = head.lstrip(b"\xef\xbb\xbf").lstrip().split(b"\n", 1)[0]
+    # blank lines first (a log opened with an empty line) are no record, nor '#' comments
+    # (gpsd's sample.aivdm, a logger's banner): the first line that is neither decides
+    lines = head.lstrip(b"\xef\xbb\xbf").split(b"\n")
+    first = next((ln for ln in lines if ln.strip() and not ln.lstrip().startswith(b"#")), b"")
     return re.match(_HEAD, first) is not None
 
 
