@@ -176,3 +176,22 @@ def test_a_log_opening_with_comment_lines_is_found_to_be_raw_ais(tmp_path, name)
     res = read_tracks(TrackSource(path=path))
     assert len(res.frame) == 3 and list(res.lines) == [3, 4, 5]
     assert list(res.rejects["row"]) == [1, 2]  # the comments, each accounted for
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "=~=~=~=~=~=~=~=~=~=~=~= PuTTY log 2022.05.31 17:26:57 =~=~=~=~=~=~=~=~=~=~=~=",
+        "raw",  # a one-column table's header above the sentences
+    ],
+)
+def test_a_log_opening_with_a_banner_line_is_found_to_be_raw_ais(tmp_path, opening):
+    # a PuTTY session log of a coastal administration's feed (nca-putty<date>.log) opens
+    # with PuTTY's banner: the sniff read that line only and refused the file as 'unknown
+    # file type .log'
+    sentences = _tagged([(f"s:2573310,c:{1_654_088_303 + 60 * i}", _PAYLOAD) for i in range(3)])
+    path = tmp_path / "nca-putty2022-05-31-172657.log"
+    path.write_bytes(f"{opening}\r\n".encode() + sentences.replace(b"\n", b"\r\n"))
+    res = read_tracks(TrackSource(path=path))
+    assert len(res.frame) == 3 and list(res.lines) == [2, 3, 4]
+    assert list(res.rejects["row"]) == [1] and list(res.rejects["rule"]) == ["nmea_unreadable"]

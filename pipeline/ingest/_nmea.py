@@ -83,10 +83,12 @@ def looks_like_nmea(head: bytes) -> bool:
     if head[:2] in _UTF16:
         head = head.decode("utf-16", errors="ignore").encode("utf-8")
     # blank lines first (a log opened with an empty line) are no record, nor '#' comments
-    # (gpsd's sample.aivdm, a logger's banner): the first line that is neither decides
+    # (gpsd's sample.aivdm): the first line that is neither decides, or the one after it
+    # where it is a banner (PuTTY's '=~=~=~= PuTTY log 2022.05.31 17:26:57 =~=~=~=', a
+    # session log of a coastal administration's feed) or a table's header ('raw')
     lines = head.lstrip(b"\xef\xbb\xbf").split(b"\n")
-    first = next((ln for ln in lines if ln.strip() and not ln.lstrip().startswith(b"#")), b"")
-    return re.match(_HEAD, first) is not None
+    firsts = [ln for ln in lines if ln.strip() and not ln.lstrip().startswith(b"#")][:2]
+    return any(re.match(_HEAD, ln) is not None for ln in firsts)
 
 
 @dataclass
