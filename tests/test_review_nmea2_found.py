@@ -195,3 +195,13 @@ def test_a_log_opening_with_a_banner_line_is_found_to_be_raw_ais(tmp_path, openi
     res = read_tracks(TrackSource(path=path))
     assert len(res.frame) == 3 and list(res.lines) == [2, 3, 4]
     assert list(res.rejects["row"]) == [1] and list(res.rejects["rule"]) == ["nmea_unreadable"]
+
+
+@pytest.mark.parametrize(("name", "data"), [("ais.log", b""), ("ais.log.gz", gzip.compress(b"\n"))])
+def test_an_empty_receivers_log_is_refused_as_empty(tmp_path, name, data):
+    # a receiver's log of a night of outage (0 bytes, rotated and gzipped) was refused as
+    # 'unknown file type .log ... or set format in the config', not as the empty feed it is
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(SourceUnreadable, match="file is empty"):
+        read_tracks(TrackSource(path=path))

@@ -305,8 +305,11 @@ def open_track_source(src: TrackSource, max_uncompressed_mb: float):
     if fmt == "auto" and _is_log(src.path) and src.path.is_file():
         from ._nmea import looks_like_nmea
 
-        # a receiver's log (rotated ones gzipped: ais.log.gz): raw AIS sentences, or refused
-        fmt = "nmea" if looks_like_nmea(_head(src.path, 4096)) else fmt
+        # a receiver's log (rotated ones gzipped: ais.log.gz): raw AIS sentences, or refused;
+        # an empty one (an outage) is refused as an empty feed, not as an unknown type
+        head = _head(src.path, 4096)
+        empty = len(head) < 4096 and not head.lstrip(b"\xef\xbb\xbf").strip()
+        fmt = "nmea" if empty or looks_like_nmea(head) else fmt
     opened = open_source(
         src.path,
         fmt,
