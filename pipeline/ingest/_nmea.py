@@ -77,7 +77,11 @@ _UTF16 = (b"\xff\xfe", b"\xfe\xff")
 
 
 def looks_like_nmea(head: bytes) -> bool:
-    """Whether a file's first line is a raw AIS sentence (``!AIVDM``), perhaps with a time."""
+    """Whether a file's first line is a raw AIS sentence (``!AIVDM``), perhaps with a time.
+
+    Blank lines and ``#`` comments are passed over; the line after the first also decides
+    (the first being a banner or a header).  UTF-16 text (a byte-order mark) is decoded.
+    """
     import re
 
     if head[:2] in _UTF16:
