@@ -205,3 +205,14 @@ def test_an_empty_receivers_log_is_refused_as_empty(tmp_path, name, data):
     path.write_bytes(data)
     with pytest.raises(SourceUnreadable, match="file is empty"):
         read_tracks(TrackSource(path=path))
+
+
+def test_repeats_timed_01_03_are_read_as_the_whole_log_decides():
+    # the receiver's times are parsed for the reports heard more than once only: 01/03
+    # among them is decided by the log's other times (13/03: day first), as the tracks
+    # reader decides, not refused as undecided
+    body = _sentence(f"AIVDM,1,1,,B,{_PAYLOAD},0")
+    other = _sentence("AIVDM,1,1,,B,13m6aDOP00C81`=<P6QP0001P000,0")
+    data = f"01/03/2024 12:00:00 {body}\n01/03/2024 12:00:01 {body}\n13/03/2024 12:00:00 {other}\n"
+    got = read_nmea_positions(data.encode(), "log.txt")
+    assert list(got.lines) == [1, 3] and list(got.rejects["rule"]) == ["nmea_duplicate"]

@@ -393,16 +393,24 @@ def _receiver_moments(frame: pd.DataFrame, name: str, dayfirst: bool | None) -> 
     naive = UTC), so a report heard twice is compared on the moment its ping will have;
     an unparseable text stays without one (rejected by the tracks reader).
     """
+    from ..errors import InputError
     from ._dates import parse_times
 
     ms = frame[_MOMENT_MS].to_numpy(dtype="float64", copy=True)
-    front = np.flatnonzero(np.isnan(ms))
-    if not len(front):
+    front = np.isnan(ms)
+    # only a report whose bits recur can be heard twice: a receiver's own log (each report
+    # once) parses none here, the tracks reader parses them all once
+    heard = front & frame[_PAYLOAD].duplicated(keep=False).to_numpy()
+    if not heard.any():
         return
-    texts = pd.Series(frame["time"].to_numpy(dtype=object)[front], dtype=object)
-    parsed = parse_times(texts, dayfirst=dayfirst, name=name, column="time")
+    texts = frame["time"].to_numpy(dtype=object)
+    try:
+        parsed = parse_times(pd.Series(texts[heard]), dayfirst=dayfirst, name=name, column="time")
+    except InputError:  # 03/04 undecided by these few: the whole column decides, as read
+        parsed = parse_times(pd.Series(texts[front]), dayfirst=dayfirst, name=name, column="time")
+        heard = front
     ns = parsed.times.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]")
-    ms[front] = np.where(np.isnat(ns), np.nan, ns.astype("int64") / 1e6)
+    ms[heard] = np.where(np.isnat(ns), np.nan, ns.astype("int64") / 1e6)
     frame[_MOMENT_MS] = ms
 
 
