@@ -216,3 +216,18 @@ def test_repeats_timed_01_03_are_read_as_the_whole_log_decides():
     data = f"01/03/2024 12:00:00 {body}\n01/03/2024 12:00:01 {body}\n13/03/2024 12:00:00 {other}\n"
     got = read_nmea_positions(data.encode(), "log.txt")
     assert list(got.lines) == [1, 3] and list(got.rejects["rule"]) == ["nmea_duplicate"]
+
+
+def test_a_gps_loggers_nmea_file_is_refused_saying_so(tmp_path):
+    # .nmea is the usual suffix of a GPS logger's file: it gave 0 pings and every line an
+    # nmea_unreadable reject, where the same lines named .txt are refused with advice
+    path = tmp_path / "logger.nmea"
+    path.write_text(
+        "$GPRMC,123519,A,4807.038,N,01131.000,E,022.4,084.4,230394,003.1,W*6A\n"
+        "$GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,*47\n"
+    )
+    with pytest.raises(SourceUnreadable, match="GPS NMEA sentences .* gpsbabel"):
+        read_tracks(TrackSource(path=path))
+    path.write_text("hello\n")
+    with pytest.raises(SourceUnreadable, match="no line is a raw AIS sentence"):
+        read_tracks(TrackSource(path=path))

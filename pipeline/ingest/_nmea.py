@@ -311,7 +311,7 @@ def read_nmea_positions(data: bytes, name: str, *, dayfirst: bool | None = None)
         raise SourceUnreadable(f"{name}: file is empty (expected raw AIS sentences)")
     if b"\r" in data[: 1 << 16] and b"\n" not in data[: 1 << 16]:
         data = data.replace(b"\r", b"\n")  # classic Mac line ends
-    frames, lines, rejects, n_read, n_cog = [], [], [], 0, 0
+    frames, lines, rejects, n_read, n_cog, n_sentences = [], [], [], 0, 0, 0
     at, line = 0, 1
     while at < len(data):
         # a block ends at the first line end past _BLOCK * 64 bytes (~200,000 sentences)
@@ -326,8 +326,11 @@ def read_nmea_positions(data: bytes, name: str, *, dayfirst: bool | None = None)
         rejects.append(got[2])
         n_read += got[3]
         n_cog += got[4]
+        n_sentences += got[5]
         line += len(block)
         at = end
+    if not n_sentences:
+        _refuse_no_sentence(data, name)
     frame = pd.concat(frames, ignore_index=True) if frames else _read_block([], 1, name)[0]
     rows = np.concatenate(lines) if lines else np.empty(0, dtype=np.int64)
     _receiver_moments(frame, name, dayfirst)
@@ -377,6 +380,28 @@ def read_nmea_positions(data: bytes, name: str, *, dayfirst: bool | None = None)
             + " (in the rejects)"
         )
     return NmeaPositions(frame, rows, bad, notes, n_read)
+
+
+def _refuse_no_sentence(data: bytes, name: str) -> None:
+    """Refuse a file of text lines none of which is an AIS sentence, saying what it holds.
+
+    A GPS logger's ``.nmea`` (``$GPRMC``, ``$GPGGA``: the suffix's usual meaning) gave no
+    ping and every line a reject, where the same lines named ``.txt`` are refused.
+    """
+    import re
+
+    first = next((ln for ln in data[: 1 << 16].split(b"\n") if ln.strip()), b"").strip()
+    shown = first[:40].decode("latin-1")
+    if re.match(rb"\$[A-Z]{2}(?:RMC|GGA|GLL|GSA|GSV|VTG|ZDA),", first):
+        raise SourceUnreadable(
+            f"{name}: GPS NMEA sentences ({shown!r}...), not raw AIS (!AIVDM/!AIVDO): a GPS "
+            "logger's positions are not read from NMEA; convert them first (e.g. gpsbabel -i "
+            f"nmea -f {name} -o gpx -F out.gpx) and read the GPX"
+        )
+    raise SourceUnreadable(
+        f"{name}: no line is a raw AIS sentence (!AIVDM/!AIVDO with a checksum; the first "
+        f"line is {shown!r}): not a raw AIS feed"
+    )
 
 
 #: Internal columns of a block's positions: the armoured report and its moment in epoch ms.
@@ -479,11 +504,11 @@ def _heard_again(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
 def _read_block(
     lines: list[str], first: int, name: str
-) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, int, int]:
+) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, int, int, int]:
     """Decode one block of lines (the first is physical line ``first``).
 
     Returns (positions, their physical lines, rejects, records read, positions whose course
-    was above 360 and is read as missing).
+    was above 360 and is read as missing, lines holding an AIS sentence).
     """
     arr = pc.utf8_rtrim(pa.array(lines, type=pa.large_string()), "\r")
     physical = np.arange(first, first + len(arr), dtype=np.int64)
@@ -607,4 +632,5 @@ def _read_block(
         },
         columns=list(REJECT_COLUMNS),
     )
-    return frame, physical[keep], rejects, n, int(fields["cog_unused"][keep].sum())
+    n_cog = int(fields["cog_unused"][keep].sum())
+    return frame, physical[keep], rejects, n, n_cog, int(found.sum())
