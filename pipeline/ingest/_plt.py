@@ -220,7 +220,7 @@ def read_plt_points(data: bytes, name: str) -> PltPoints:
     if n_header < _HEADER_LINES:
         notes.append(
             f"{name}: line {n_header + 1} is a point: {n_header} header lines, not "
-            f"{_HEADER_LINES} (a writer's that leaves some out), the points from line "
+            f"{_HEADER_LINES} (its writer left some out), the points from line "
             f"{n_header + 1} on"
             + ("" if said.isdigit() else "; no point count")
             + (f"; the track's name {track_name!r}" if track_name else "; no track name")
