@@ -231,3 +231,22 @@ def test_a_gps_loggers_nmea_file_is_refused_saying_so(tmp_path):
     path.write_text("hello\n")
     with pytest.raises(SourceUnreadable, match="no line is a raw AIS sentence"):
         read_tracks(TrackSource(path=path))
+
+
+def test_raw_ais_speeds_are_knots_not_a_guess_at_tenths(tmp_path):
+    # the decoded speeds went through the guard for a plain 'sog' column in tenths: a
+    # vessel reporting 60 kn while its positions moved 6 kn refused the feed ('tenths of
+    # a knot? write the scale in the header ... set speed_unit'), advice a feed of
+    # sentences cannot follow (and speed_unit is said unused for raw AIS)
+    payloads = [
+        "13m6aDOP9H0Fpn0REA000001P000",  # MMSI 257010001, 60 kn, 0.1' of latitude apart
+        "13m6aDOP9H0Fpn0REDr0000EP000",
+        "13m6aDOP9H0Fpn0REHl0000aP000",
+        "13m6aDOP9H0Fpn0RELf0000uP000",
+        "13m6aDOP9H0Fpn0REP`0001AP000",
+    ]
+    path = tmp_path / "feed.nmea"
+    path.write_bytes(_tagged([(f"c:{1_600_000_000 + 60 * i}", p) for i, p in enumerate(payloads)]))
+    res = read_tracks(TrackSource(path=path), max_speed_kn=100)
+    assert list(res.frame["sog_kn"]) == [60.0] * 5
+    assert res.assumptions["speed_unit"]["by"] == "nmea"

@@ -491,11 +491,14 @@ def read_tracks(
                 f"{name}: {said} not used: raw AIS sentences are decoded into their own fields "
                 "(MMSI, moment, WGS 84 position, speed in knots, course)"
             )
-        table_src = src.model_copy(update={"columns": own, "crs": None, "speed_unit": "auto"})
+        # knots as decoded: no guess at tenths (the sentences' own unit), no setting to ask for
+        table_src = src.model_copy(update={"columns": own, "crs": None, "speed_unit": "kn"})
         parts = _columns_from_table(raw, table_src, name, "generic")
         for said in parts.get("evidence", {}).values():
             if said.get("by") == "config":
                 said.update(by="nmea", evidence=f"{said['column']!r} decoded from the sentences")
+        if parts.get("speed_unit"):
+            parts["speed_unit"].update(by="nmea", evidence="knots, as the sentences hold it")
         assumptions["schema"] = "nmea"
         crs = None
     elif fmt == "plt":
