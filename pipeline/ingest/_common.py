@@ -446,7 +446,7 @@ def read_text_table(
         header = next(csv.reader(io.StringIO(head), delimiter=delim), [])
     except csv.Error as exc:
         raise SourceUnreadable(f"{name}: unreadable header line: {exc}") from exc
-    named = None if skipped else header_for_records(head, delim)
+    named = None if skipped else header_for_records(head, delim, name, pre + 1)
     if named is not None:
         # no header: the first line is a record (read as the header, it was lost unseen)
         line = (named + "\n").encode("utf-8")
@@ -571,7 +571,7 @@ def _cell_kind(value: str) -> str:
     return "date" if _DATE_CELL.fullmatch(v) else "text"
 
 
-def header_for_records(head: str, delim: str) -> str | None:
+def header_for_records(head: str, delim: str, name: str = "the table", line: int = 1) -> str | None:
     """Return a header line naming the columns ``field_1``... when a table has none.
 
     The names are QGIS's for a headerless text layer (neutral words: 'column' is vetoed as
@@ -582,9 +582,17 @@ def header_for_records(head: str, delim: str) -> str | None:
     dumps): read as the header, their first record was lost with no reject, and its values
     became the column names.  The first line is a record when at least two of its fields are
     numbers or dates, each over a column whose values below are mostly of the same kind,
-    and no column whose values are numbers (or dates) has a name over it.  None: the first
-    line is a header.  A first line ending with an empty field past the others (records
-    that end with the delimiter) names one column fewer.
+    and no column whose values are numbers (or dates) has a name over it; the values below
+    are those of the rows with as many fields (ragged rows, however many, decide nothing).
+    None: the first line is a header.  A first line ending with an empty field past the
+    others (records that end with the delimiter) names one column fewer.
+
+    Raises
+    ------
+    InputError
+        If the first line holds two numbers or dates or more and no line below it has as
+        many fields: it can be told neither a header nor a record (``name`` is the file's,
+        ``line`` the first line's physical line).
     """
     lines = head.split("\n")
     if not head.endswith("\n"):
@@ -605,14 +613,28 @@ def header_for_records(head: str, delim: str) -> str | None:
             return None
         n = len(rows[0]) - (1 if not rows[0][-1].strip() else 0)
         return delim.join(f"field_{i}" for i in range(1, n + 1))
-    first, below = rows[0], [r for r in rows[1:51] if len(r) == len(rows[0])]
-    if len(below) < 0.8 * min(len(rows) - 1, 50):
-        return None
+    first = rows[0]
     kinds = [_cell_kind(v) for v in first]
     if sum(k in ("number", "date") for k in kinds) < 2:
         return None
+    # The first line is judged by the rows of its shape (as many fields, or one fewer when it
+    # ends with an empty field): the others are ragged whichever it is, and their share says
+    # nothing of it (with a fifth of the rows ragged, a headerless file's first record was
+    # read as the header, lost unseen).  A first line of numbers or dates that no row below
+    # matches is neither a header of this table nor one of its records: refused, not guessed.
+    fits = {len(first), len(first) - (0 if first[-1].strip() else 1)}
+    below = [r for r in rows[1:] if len(r) in fits][:50]
+    if not below:
+        counts = ", ".join(str(n) for n in sorted({len(r) for r in rows[1:]}))
+        raise InputError(
+            f"{name}: line {line} ({delim.join(first)[:60]!r}) holds {len(first)} fields with "
+            f"numbers or dates, and none of the {len(rows) - 1} lines below it has as many "
+            f"(they have {counts}): neither a header of these records nor one of them; "
+            f"correct line {line} (a header naming the columns, or a record with as many "
+            "fields as the others)"
+        )
     for j, kind in enumerate(kinds):
-        seen = [k for k in (_cell_kind(r[j]) for r in below) if k != "blank"]
+        seen = [k for k in (_cell_kind(r[j]) for r in below if j < len(r)) if k != "blank"]
         if not seen:
             continue
         for typed in ("number", "date"):

@@ -646,7 +646,7 @@ def _utf8(piece: bytes, survey: _Survey) -> bytes:
     return piece if survey.encoding == "utf-8" else piece.decode(survey.encoding).encode("utf-8")
 
 
-def _header_of(first_piece: bytes, survey: _Survey, delimiter: str | None) -> bytes:
+def _header_of(first_piece: bytes, survey: _Survey, delimiter: str | None, name: str) -> bytes:
     """Return the header line of the file (read_text_table checks it, reads its names).
 
     A file without a header (its first line a record) gets the names the first chunk's
@@ -663,7 +663,7 @@ def _header_of(first_piece: bytes, survey: _Survey, delimiter: str | None) -> by
     header = first_piece[: end + 1] if end >= 0 else first_piece + b"\n"
     head = first_piece[: 1 << 16].decode("utf-8", errors="ignore")
     head = head.replace("\r\n", "\n").replace("\r", "\n")
-    named = header_for_records(head, delimiter or sniff_delimiter(head))
+    named = header_for_records(head, delimiter or sniff_delimiter(head), name, 2 if sep else 1)
     return header if named is None else (named + "\n").encode("utf-8")
 
 
@@ -675,7 +675,7 @@ def _csv_chunks(
     for _, piece, line in _csv_spans(fh, survey, chunk_rows):
         piece = _utf8(piece, survey)
         if header is None:
-            header = _header_of(piece, survey, delimiter)
+            header = _header_of(piece, survey, delimiter, name)
             yield piece, 1
             continue
         yield header + piece, line
@@ -2580,7 +2580,9 @@ def _plan_file(f: _FileTask, chunk_rows: int, max_uncompressed_mb: float) -> lis
                 spans: list[tuple] = []
                 for offset, piece, line in _csv_spans(fh, f.survey, chunk_rows):
                     if not spans:
-                        f.header = _header_of(_utf8(piece, f.survey), f.survey, src.delimiter)
+                        f.header = _header_of(
+                            _utf8(piece, f.survey), f.survey, src.delimiter, f.name
+                        )
                     spans.append((len(spans), offset, len(piece), line if spans else 0))
                 f.kind = "csv"
                 return spans
