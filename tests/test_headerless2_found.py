@@ -9,9 +9,11 @@ import warnings
 
 import pytest
 
+from pipeline.engine import LocalEngine
 from pipeline.errors import InputError
 from pipeline.ingest import SeizureSource, TrackSource, read_seizures, read_tracks
 from pipeline.ingest._common import header_for_records
+from pipeline.ingest.stream import PingStore, spill_tracks, spill_tracks_partitioned
 
 
 def _taxi_rows(n: int = 30, ragged_every: int = 0, extra: str = ",7") -> list[str]:
@@ -102,3 +104,45 @@ def test_a_headed_seizure_file_with_many_ragged_rows_keeps_its_header(tmp_path):
     res = read_seizures(SeizureSource(path=path))
     assert res.n_read == 12 and len(res.frame) == 6
     assert sorted(res.rejects["row"]) == [3, 5, 7, 9, 11, 13]
+
+
+@pytest.fixture(scope="module")
+def taxis_three_ways(tmp_path_factory):
+    """A headerless T-Drive-like file of 2,400 records ending with ',' (2 chunks of 64 KiB),
+    its largest longitude and latitude on a line of the last chunk; read whole, in chunks
+    and as partitions: {how: (notes, assumptions)}."""
+    tmp = tmp_path_factory.mktemp("taxis")
+    rows = [
+        f"{k % 3},2008-02-{2 + k // 1200:02d} {10 + k // 120 % 10:02d}:{k // 2 % 60:02d}:"
+        f"{k % 2 * 30:02d},{116.3 + k / 1e5:.5f},{39.9 + k / 1e5:.5f},"
+        for k in range(2400)
+    ]
+    rows[2300] = "2,2008-02-03 19:10:00,117.5,40.25,"
+    path = tmp / "taxis.txt"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    src = TrackSource(path=path, columns={"vessel_id": "field_1"})
+    got = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = read_tracks(src)
+        got["whole"] = (res.notes, res.assumptions)
+        spill = spill_tracks(src, tmp / "c", chunk_rows=1000, n_buckets=2)
+        PingStore([spill], root=tmp / "c")
+        (part,) = spill_tracks_partitioned(
+            [src], [tmp / "p"], LocalEngine(), chunk_rows=1000, n_buckets=2
+        )
+        PingStore([part], root=tmp / "p")
+    got["chunks"] = (spill.notes, spill.assumptions)
+    got["parts"] = (part.notes, part.assumptions)
+    return got
+
+
+def test_trailing_delimiters_of_a_headerless_file_are_said_without_a_header(taxis_three_ways):
+    # said '2400 of the lines below the header end with ',' (the header does not)': the
+    # header line is the reader's own names, no line of the file
+    for how, (notes, _) in taxis_three_ways.items():
+        said = [n for n in notes if "end with ','" in n]
+        assert said == [
+            "taxis.txt: 2400 of the lines end with ',' (no header line); the empty last "
+            "column is ignored"
+        ], how

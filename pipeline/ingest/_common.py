@@ -348,6 +348,7 @@ def read_text_table(
     find_header: bool = False,
     records_trailing: bool | None = None,
     line_offset: int = 0,
+    names_ours: bool = False,
 ) -> TextTable:
     """Read a delimited text file as strings, collecting ragged rows instead of failing.
 
@@ -379,6 +380,9 @@ def read_text_table(
         from the names put in place of its six header lines): added to the line numbers
         written in the notes and the rejects' messages.  ``lines`` and the rejects' ``row``
         are not shifted by it (the caller does).
+    names_ours : bool, default False
+        ``data``'s first line is the names :func:`header_for_records` gave a file without a
+        header (a later chunk of it): the notes word it so, as the first chunk's do.
 
     Raises
     ------
@@ -503,7 +507,15 @@ def read_text_table(
         lines = data.count(b"\n") - table.inner_line_ends
         # an all-quoted export writes the empty last column as "" (',""' ends each record)
         empty = f'{delim}""'
-        if stripped == 2:  # counted so that a file's chunks' notes add up to the whole's
+        if stripped == 2 and (named is not None or names_ours):
+            # no header line (the names are ours): every line counted is a record
+            said = [
+                f"{name}: {plain} of the lines end with {delim!r} (no header line); the "
+                "empty last column is ignored",
+                f"{name}: {quoted} of the lines end with {empty!r}, an empty quoted value "
+                "past the other columns (no header line); it is ignored",
+            ]
+        elif stripped == 2:  # counted so that a file's chunks' notes add up to the whole's
             said = [
                 f"{name}: {plain} of the lines below the header end with {delim!r} "
                 "(the header does not); the empty last column is ignored",
@@ -511,6 +523,7 @@ def read_text_table(
                 "empty quoted value past the named columns (the header does not); it is "
                 "ignored",
             ]
+        if stripped == 2:
             table.notes[note_at:note_at] = [
                 t for t, n in zip(said, (plain, quoted), strict=True) if n
             ]

@@ -706,6 +706,7 @@ class _State:
     # whether the records end with the delimiter below a plain header, as the first chunk
     # decided (on the first 64 KiB, as a whole read does): every later chunk reads so
     trailing: bool | None = None
+    headerless: bool = False  # the file has no header line (the first chunk found)
     usecols: list[str] | None = None  # the columns later chunks read
     reject_parts: list[list[Path]] = field(default_factory=list)
     by_rule: dict[str, int] = field(default_factory=dict)
@@ -1627,6 +1628,7 @@ def _csv_chunk(
         usecols=state.usecols,
         records_trailing=state.trailing if k else None,
         line_offset=line0 - 2 if k else 0,
+        names_ours=state.headerless if k else False,
     )
     offset = line0 - 2 if k else 0  # the header line (line 1) stands in front of a chunk
     rows = np.asarray(table.lines, dtype="int64") + offset
@@ -1639,6 +1641,7 @@ def _csv_chunk(
         table.encoding = survey.encoding
         state.delim = table.delimiter  # a whole-file scan of the layout reads with it
         state.trailing = table.records_trailing
+        state.headerless = not table.header_line
         _start_csv_layout(state, table.frame, table)
         _finish_layout(state)
         assert state.layout is not None
@@ -2421,6 +2424,7 @@ class _FileTask:
     crs: Any = None
     delim: str | None = None
     trailing: bool | None = None
+    headerless: bool = False
     usecols: list[str] | None = None
     assumptions: dict[str, Any] = field(default_factory=dict)
     sample_room: int = SCALE_SAMPLE  # of the speed scale's sample, after the first chunks
@@ -2447,6 +2451,7 @@ class _ChunkDone:
     usecols: list[str] | None
     misplaced: Any = None
     trailing: bool | None = None
+    headerless: bool = False
     identity: pd.DataFrame = field(default_factory=empty_identity)
     scale: ScaleEvidence | None = None  # its sample, if any, in scale_sample (on disk)
     scale_sample: Path | None = None
@@ -2460,7 +2465,7 @@ def _chunk_task(item: tuple[int, tuple], files: list[_FileTask]) -> _ChunkDone:
     k = int(block[0])
     state = _State(f.name, f.src, f.folder, f.n_buckets, f.aoi_bbox, f.aoi_polygon)
     state.layout, state.crs, state.delim, state.usecols = f.layout, f.crs, f.delim, f.usecols
-    state.trailing = f.trailing
+    state.trailing, state.headerless = f.trailing, f.headerless
     state.assumptions = dict(f.assumptions)
     state.sample_room = f.sample_room
     if f.kind == "csv" and f.survey is not None:
@@ -2515,6 +2520,7 @@ def _chunk_task(item: tuple[int, tuple], files: list[_FileTask]) -> _ChunkDone:
         crs=state.crs,
         delim=state.delim,
         trailing=state.trailing,
+        headerless=state.headerless,
         usecols=state.usecols,
         misplaced=state.misplaced,
         identity=combine_identity(state.identity),
@@ -2693,7 +2699,7 @@ def spill_tracks_partitioned(
         else:
             _add_chunk_statements(st.assumptions, r.assumptions, st.name)
         st.layout, st.crs, st.delim, st.usecols = r.layout, r.crs, r.delim, r.usecols
-        st.trailing = r.trailing
+        st.trailing, st.headerless = r.trailing, r.headerless
         st.chunk_first.append(r.first_row)
         st.reject_parts.append([r.reject_part])
         st.candidates.append(r.candidates)
@@ -2702,7 +2708,7 @@ def spill_tracks_partitioned(
     def ship(i: int) -> None:  # what the next chunks of file i start from
         f, st = files[i], states[i]
         f.layout, f.crs, f.delim, f.usecols = st.layout, st.crs, st.delim, st.usecols
-        f.trailing = st.trailing
+        f.trailing, f.headerless = st.trailing, st.headerless
         f.sample_room = SCALE_SAMPLE - st.scale.sampled
         f.assumptions = (
             {"pair_col": st.assumptions["pair_col"], "time_col": st.assumptions["time_col"]}
