@@ -146,3 +146,17 @@ def test_trailing_delimiters_of_a_headerless_file_are_said_without_a_header(taxi
             "taxis.txt: 2400 of the lines end with ',' (no header line); the empty last "
             "column is ignored"
         ], how
+
+
+def test_a_position_found_by_its_values_quotes_the_whole_files_largest_value(taxis_three_ways):
+    # in chunks and on partitions the note and the assumption quoted the first chunk's
+    # largest value ('max |value| 116.316'), read whole the file's (117.5)
+    notes, stated = taxis_three_ways["whole"]
+    said = [n for n in notes if "max |value|" in n]
+    assert [n.rsplit("(", 1)[1] for n in said] == ["max |value| 117.5))", "max |value| 40.25))"]
+    for how in ("chunks", "parts"):
+        notes2, stated2 = taxis_three_ways[how]
+        assert [n for n in notes2 if "max |value|" in n] == said, how
+        assert notes2 == notes, how
+        for role in ("lat", "lon"):
+            assert stated2["columns"][role] == stated["columns"][role], (how, role)

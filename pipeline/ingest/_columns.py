@@ -43,7 +43,9 @@ from ._dates import day_fractions, parse_clock, parse_times
 from ._quantity import quantity_fit
 
 __all__ = [
+    "CONTENT_MAX",
     "ColumnChoice",
+    "content_max",
     "compose_coordinate",
     "coordinate_parts",
     "dated_events",
@@ -59,6 +61,7 @@ __all__ = [
     "seizure_columns",
     "track_pairs",
     "vessel_positions",
+    "with_content_max",
 ]
 
 #: Tokens that say a unit, a datum or a format, never what the column is.
@@ -2633,6 +2636,34 @@ def _moment_share(values: pd.Series) -> float:
     return max(clock_fit(v), date_fit(v))
 
 
+def _content_numbers(values: pd.Series) -> np.ndarray:
+    """Return the finite numbers of a column (a decimal comma read as a point)."""
+    x = pd.to_numeric(
+        values.astype("str").str.replace(",", ".", regex=False), errors="coerce"
+    ).to_numpy(dtype="float64")
+    return x[np.isfinite(x)]
+
+
+#: The largest magnitude a position column found by its values quotes in its evidence.
+CONTENT_MAX = re.compile(r"\(max \|value\| [^()]*\)")
+
+
+def content_max(values: pd.Series) -> float | None:
+    """Return the largest magnitude among a column's numbers (None without one).
+
+    The evidence of a latitude/longitude found by its values quotes it (:data:`CONTENT_MAX`);
+    a file read in chunks decides on its first and quotes the whole file's, the largest of
+    its chunks', as a read of the whole file does.
+    """
+    x = _content_numbers(values)
+    return float(np.abs(x).max()) if x.size else None
+
+
+def with_content_max(evidence: str, largest: float) -> str:
+    """Return the evidence of a position found by its values quoting ``largest``."""
+    return CONTENT_MAX.sub(f"(max |value| {largest:g})", evidence)
+
+
 def _content_positions(
     raw: _Frame, choice: ColumnChoice, columns: list[str], used: set[str]
 ) -> None:
@@ -2649,10 +2680,7 @@ def _content_positions(
             continue
         if number_fit(raw[col]) < 0.95:
             continue
-        x = pd.to_numeric(
-            raw[col].astype("str").str.replace(",", ".", regex=False), errors="coerce"
-        ).to_numpy(dtype="float64")
-        x = x[np.isfinite(x)]
+        x = _content_numbers(raw[col])
         if x.size < 1:
             continue
         fits[col] = (float(np.abs(x).max()), float(np.ptp(x)))
