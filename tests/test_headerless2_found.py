@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import warnings
 
+import pandas as pd
 import pytest
+from _plt import GEOLIFE_HEAD
 
 from pipeline.engine import LocalEngine
-from pipeline.errors import InputError
+from pipeline.errors import InputError, SourceUnreadable
 from pipeline.ingest import SeizureSource, TrackSource, read_seizures, read_tracks
 from pipeline.ingest._common import header_for_records
 from pipeline.ingest.stream import PingStore, spill_tracks, spill_tracks_partitioned
@@ -160,3 +162,122 @@ def test_a_position_found_by_its_values_quotes_the_whole_files_largest_value(tax
         assert notes2 == notes, how
         for role in ("lat", "lon"):
             assert stated2["columns"][role] == stated["columns"][role], (how, role)
+
+
+# ---------------------------------------------------------------- mutation check (item 4)
+# Hand mutants of header_for_records and the .plt reader that the tests before survived;
+# each case below kills one (named) and pins a behaviour a real file depends on.
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        ",0\n",  # pandas' empty frame of one unnamed column (a number and the index's blank)
+        "id,2019,2020\n",  # a header-only export naming two years (a name among them)
+        "port,country,2020\nRotterdam,NL,1234\nAntwerp,BE,987\n",  # one year over counts
+        "1990,2000\nx,1\ny,2\nz,3\n4,5\n",  # a number over a column of mostly names
+        "2019,2020,total\n5,6,11\n7,8,15\n",  # a name over a column of numbers
+        "vessel,01/02/2024,02/02/2024\nMV A,seen,absent\nMV B,absent,seen\n",  # dates, text
+        "1,2,3\n39.9,116.3,5\n39.8,116.4,6\n",  # columns numbered from 1 over numbers
+    ],
+)
+def test_headers_a_mutant_took_for_records_stay_headers(head):
+    # mutants: the one-line rule's 2 typed fields -> 1 (',0'), its 'or text' -> 'and'
+    # ('id,2019,2020'), the main rule's 2 -> 1 (one year), the number-over-names share 0.5
+    # -> 0.1, the name-over-numbers rule dropped, dates not checked by column, columns
+    # numbered from 1 (R's, numpy's) no header
+    assert header_for_records(head, ",") is None
+
+
+def test_records_a_mutant_took_for_a_header_stay_records():
+    # the sample cut inside its last line (64 KiB): the cut value ('15:3', no time) decides
+    # nothing (kept, the first line was read as the header of a one-record file)
+    assert header_for_records("1,2008-02-02 15:36:08\n2,2008-02-02 15:3", ",") == (
+        "field_1,field_2"
+    )
+    # a one-record file ending with the delimiter: the empty field past the others is no
+    # column (named, the note said 4 columns for 3)
+    assert header_for_records("2020-01-05 10:00:00,100.5,10.25,\n", ",") == (
+        "field_1,field_2,field_3"
+    )
+    # a column mostly empty (a speed given now and then): its blanks say nothing of the
+    # first record's value over it (counted, the first record was read as the header)
+    rows = [r + ("," if k % 3 else ",12.5") for k, r in enumerate(_taxi_rows(12))]
+    assert header_for_records("\n".join(rows) + "\n", ",") == ",".join(
+        f"field_{i}" for i in range(1, 6)
+    )
+    # a record of whole numbers starting with 1 (an integer dump: epoch seconds, scaled
+    # degrees) is no header of column numbers: those count up one by one
+    ints = "1,1577836800,1165117,399212\n2,1577836860,1165118,399213\n"
+    assert header_for_records(ints, ",") == "field_1,field_2,field_3,field_4"
+    # the rows of the first line's shape are looked for past the next 50 lines: a logger's
+    # first 60 lines with a field too many (ragged) do not get the first record refused
+    rows = _taxi_rows(120)
+    rows[1:61] = [r + ",7" for r in rows[1:61]]
+    assert header_for_records("\n".join(rows) + "\n", ",") == "field_1,field_2,field_3,field_4"
+
+
+OZI_LOG = (
+    "OziExplorer Track Point File Version 2.1\n{datum}\nAltitude is in Feet\nReserved 3\n"
+    "{style}\n3\n"
+    " -33.859430, 151.211160,1, -777.0, 40179.5000000\n"
+    " -33.859530, 151.211260,0, -777.0, {days}\n"
+    " -33.859630, 151.211360,0, -777.0, 40179.5013889\n"
+)
+
+
+def _ozi(tmp_path, datum="WGS 84", style="0,2,255,MV Alpha,0,0,2,8421376", days="40179.5006944"):
+    path = tmp_path / "log.plt"
+    path.write_text(OZI_LOG.format(datum=datum, style=style, days=days), encoding="utf-8")
+    return path
+
+
+def test_plt_shapes_a_mutant_misread(tmp_path):
+    # a datum spelled 'WGS-84' / 'WGS_84' is WGS 84 (mutant: refused)
+    for datum in ("WGS-84", "WGS_84"):
+        assert len(read_tracks(_ozi(tmp_path, datum=datum)).frame) == 3
+    # a short track line (4 fields) still names the track (mutant: '', the file's stem)
+    res = read_tracks(_ozi(tmp_path, style="0,2,255,MV Alpha"))
+    assert set(res.frame["vessel_id"]) == {"MV Alpha"}
+    # a day count past 9999-12-31 is said as the count (mutant bound: a year-10000 text)
+    res = read_tracks(_ozi(tmp_path, days="2958466"))
+    assert list(res.rejects["value"]) == ["day count 2958466"]
+    # a byte-order mark before the first line (a Windows editor's save) is no other kind
+    path = tmp_path / "bom.plt"
+    path.write_bytes(
+        b"\xef\xbb\xbf"
+        + OZI_LOG.format(
+            datum="WGS 84", style="0,2,255,MV Alpha,0,0,2,8421376", days="40179.5006944"
+        ).encode()
+    )
+    assert len(read_tracks(path).frame) == 3
+    # a point without its day count is timed by its texts, and is no disagreement between
+    # them (mutant: '1 point(s)' date and time texts differ ... by 3,453,... s')
+    folder = tmp_path / "Data" / "042" / "Trajectory"
+    folder.mkdir(parents=True)
+    path = folder / "20081023025304.plt"
+    path.write_bytes(
+        (GEOLIFE_HEAD + "39.984655,116.318263,0,492,,2008-10-23,02:53:25\r\n").encode()
+    )
+    res = read_tracks(path)
+    assert res.frame["time"].iloc[-1] == pd.Timestamp("2008-10-23 02:53:25", tz="UTC")
+    assert not [n for n in res.notes if "differ from their day counts" in n]
+
+
+def test_plt_header_and_texts_a_mutant_misread(tmp_path):
+    # a log of no more than 5 lines is refused in one line (mutant: an IndexError)
+    path = tmp_path / "short.plt"
+    path.write_text("\n".join(OZI_LOG.split("\n")[:5]) + "\n", encoding="utf-8")
+    with pytest.raises(SourceUnreadable, match="6 header lines"):
+        read_tracks(path)
+    # a log with its point count on line 6 says nothing of a point on line 6
+    res = read_tracks(_ozi(tmp_path))
+    assert not [n for n in res.notes if "line 6 is a point" in n]
+    # a Geolife point with an out-of-range day count and empty date/time texts: said by its
+    # count (mutant, texts unstripped: ' ' taken for a time, the count unsaid)
+    folder = tmp_path / "Data" / "042" / "Trajectory"
+    folder.mkdir(parents=True)
+    path = folder / "20081023025304.plt"
+    path.write_bytes((GEOLIFE_HEAD + "39.984655,116.318263,0,492,-40000,,\r\n").encode())
+    res = read_tracks(path)
+    assert list(res.rejects["value"]) == ["day count -40000"]
