@@ -111,18 +111,19 @@ def test_a_headed_seizure_file_with_many_ragged_rows_keeps_its_header(tmp_path):
 @pytest.fixture(scope="module")
 def taxis_three_ways(tmp_path_factory):
     """A headerless T-Drive-like file of 2,400 records ending with ',' (2 chunks of 64 KiB),
-    its largest longitude and latitude on a line of the last chunk; read whole, in chunks
-    and as partitions: {how: (notes, assumptions)}."""
+    its largest longitude and latitude on a line of the last chunk, three of its six taxis
+    only there; read whole, in chunks and as partitions: {how: (notes, assumptions)}."""
     tmp = tmp_path_factory.mktemp("taxis")
     rows = [
-        f"{k % 3},2008-02-{2 + k // 1200:02d} {10 + k // 120 % 10:02d}:{k // 2 % 60:02d}:"
+        f"T{k % 3 + (3 if k > 2000 else 0)},2008-02-{2 + k // 1200:02d} "
+        f"{10 + k // 120 % 10:02d}:{k // 2 % 60:02d}:"
         f"{k % 2 * 30:02d},{116.3 + k / 1e5:.5f},{39.9 + k / 1e5:.5f},"
         for k in range(2400)
     ]
-    rows[2300] = "2,2008-02-03 19:10:00,117.5,40.25,"
+    rows[2300] = "T5,2008-02-03 19:10:00,117.5,40.25,"
     path = tmp / "taxis.txt"
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    src = TrackSource(path=path, columns={"vessel_id": "field_1"})
+    src = TrackSource(path=path)
     got = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -162,6 +163,18 @@ def test_a_position_found_by_its_values_quotes_the_whole_files_largest_value(tax
         assert notes2 == notes, how
         for role in ("lat", "lon"):
             assert stated2["columns"][role] == stated["columns"][role], (how, role)
+
+
+def test_an_identity_found_by_its_values_quotes_the_whole_files_counts(taxis_three_ways):
+    # in chunks and on partitions the note and the assumption quoted the first chunk's
+    # distinct ids ('3 distinct over 1560 rows'), read whole the file's
+    notes, stated = taxis_three_ways["whole"]
+    (said,) = [n for n in notes if n.startswith("taxis.txt: vessel_id taken")]
+    assert said.endswith("(6 distinct over 2400 rows))")
+    for how in ("chunks", "parts"):
+        notes2, stated2 = taxis_three_ways[how]
+        assert [n for n in notes2 if n.startswith("taxis.txt: vessel_id taken")] == [said], how
+        assert stated2["columns"]["vessel_id"] == stated["columns"]["vessel_id"], how
 
 
 # ---------------------------------------------------------------- mutation check (item 4)

@@ -43,9 +43,11 @@ from ._dates import day_fractions, parse_clock, parse_times
 from ._quantity import quantity_fit
 
 __all__ = [
+    "CONTENT_DISTINCT",
     "CONTENT_MAX",
     "ColumnChoice",
     "content_max",
+    "distinct_ids",
     "compose_coordinate",
     "coordinate_parts",
     "dated_events",
@@ -62,6 +64,7 @@ __all__ = [
     "track_pairs",
     "vessel_positions",
     "with_content_max",
+    "with_distinct",
 ]
 
 #: Tokens that say a unit, a datum or a format, never what the column is.
@@ -1292,9 +1295,34 @@ def repeats(values: pd.Series) -> tuple[int, int]:
     An integral float (``257000000.0``) is the same value as its integer, as the reader
     writes it (a float export of an integer id).
     """
+    text = _id_texts(values)
+    return int(text.nunique()), len(text)
+
+
+def _id_texts(values: pd.Series) -> pd.Series:
+    """Return the non-missing values as the text :func:`repeats` compares."""
     v = values[~missing_mask(values)]
-    text = v.astype("str").str.strip().str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
-    return int(text.nunique()), len(v)
+    return v.astype("str").str.strip().str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
+
+
+#: The count an identity found by its values quotes in its evidence.
+CONTENT_DISTINCT = re.compile(r"\((\d+) distinct over (\d+) rows\)")
+
+
+def distinct_ids(values: pd.Series) -> tuple[set[str], int]:
+    """Return (the distinct values, how many are given) as :func:`repeats` counts them.
+
+    The evidence of an identity found by its values quotes the counts
+    (:data:`CONTENT_DISTINCT`); a file read in chunks decides on its first and quotes the
+    whole file's, its chunks' values together, as a read of the whole file does.
+    """
+    text = _id_texts(values)
+    return set(text.unique().tolist()), len(text)
+
+
+def with_distinct(evidence: str, distinct: int, given: int) -> str:
+    """Return the evidence of an identity found by its values quoting these counts."""
+    return CONTENT_DISTINCT.sub(f"({distinct} distinct over {given} rows)", evidence)
 
 
 # ---------------------------------------------------------------------- inference

@@ -65,7 +65,16 @@ from ..io import atomic_path, neutralise_formulas, round_floats
 from ..schema import COG, LAT, LON, PING_COLUMNS, REJECT_COLUMNS, SOG, SOURCE_ROW, TIME, VESSEL_ID
 from ._archive import source_stem
 from ._columnar import IPC_SUFFIXES, arrow_kind, exact_frame, iter_batches, table_schema
-from ._columns import CONTENT_MAX, WholeFile, content_max, track_pairs, with_content_max
+from ._columns import (
+    CONTENT_DISTINCT,
+    CONTENT_MAX,
+    WholeFile,
+    content_max,
+    distinct_ids,
+    track_pairs,
+    with_content_max,
+    with_distinct,
+)
 from ._common import (
     MIXED_ENCODING,
     NO_HEADER,
@@ -707,9 +716,9 @@ class _State:
     # decided (on the first 64 KiB, as a whole read does): every later chunk reads so
     trailing: bool | None = None
     headerless: bool = False  # the file has no header line (the first chunk found)
-    # the largest magnitude of each position column found by its values, over the chunks
-    # read (its evidence quotes the whole file's, as a read in one piece does)
-    content_max: dict[str, float] = field(default_factory=dict)
+    # what the evidence of the columns found by their values quotes, over the chunks read
+    # (the whole file's, as a read in one piece quotes it)
+    content: _ContentEvidence = field(default_factory=lambda: _ContentEvidence())
     usecols: list[str] | None = None  # the columns later chunks read
     reject_parts: list[list[Path]] = field(default_factory=list)
     by_rule: dict[str, int] = field(default_factory=dict)
@@ -730,30 +739,25 @@ class _State:
     # what the positions say about projected coordinates, added up (decided once, at the end)
     projected: ProjectedEvidence = field(default_factory=ProjectedEvidence)
 
-    def add_content_max(self, largest: dict[str, float]) -> None:
-        """Take a chunk's largest magnitudes of the positions found by their values."""
-        for role, m in largest.items():
-            self.content_max[role] = max(m, self.content_max.get(role, m))
+    def finish_content(self) -> None:
+        """Quote the whole file's values in the evidence of the columns found by them.
 
-    def finish_content_max(self) -> None:
-        """Quote the whole file's largest magnitude in a position's evidence and its note.
-
-        The first chunk decided which column is the latitude (longitude) by its values, and
-        its note quoted that chunk's largest value; a read of the whole file quotes the
-        file's.
+        The first chunk decided which column is the latitude, the longitude or the vessel
+        id by its values, and its note quoted that chunk's largest value or its distinct
+        ids; a read of the whole file quotes the file's.
         """
         columns = self.assumptions.get("columns") or {}
-        for role, m in sorted(self.content_max.items()):
-            e = columns.get(role)
-            if not e or not CONTENT_MAX.search(str(e.get("evidence"))):
+        for role, e in sorted(columns.items()):
+            if not isinstance(e, dict) or e.get("by") != "content":
+                continue
+            evidence = self.content.reword(role, str(e.get("evidence")))
+            if evidence == e.get("evidence"):
                 continue
             was = f"{self.name}: {role} taken from column {e['column']!r} by its values "
-            new = dict(e, evidence=with_content_max(e["evidence"], m))
             self.notes[:] = [
-                was + f"({new['evidence']})" if t == was + f"({e['evidence']})" else t
-                for t in self.notes
+                was + f"({evidence})" if t == was + f"({e['evidence']})" else t for t in self.notes
             ]
-            columns = dict(columns, **{role: new})
+            columns = dict(columns, **{role: dict(e, evidence=evidence)})
             self.assumptions["columns"] = columns
 
     def add_misplaced(self, counts: np.ndarray | None) -> None:
@@ -1021,7 +1025,7 @@ def _chunk(
             state.layout = dict(state.layout, lowercase_s=found, dotted=dotted)
             parts = dict(parts, lowercase_s=found, dotted=dotted)
     if n:
-        state.add_content_max(_content_max_of(state.layout, raw))
+        state.content.add_chunk(state.layout, raw)
 
         def checks_with(parts: dict):
             return check_ping_rows(
@@ -1079,16 +1083,52 @@ def _chunk(
     state.reject_parts.append([_write_rejects_part(state, rejects, path)])
 
 
-def _content_max_of(layout: dict, raw: pd.DataFrame) -> dict[str, float]:
-    """Return the largest magnitude in a chunk of each position column found by its values."""
-    out = {}
-    for role in ("lat", "lon"):
-        e = (layout.get("evidence") or {}).get(role) or {}
-        if e.get("by") == "content" and e.get("column") in raw.columns:
-            m = content_max(raw[e["column"]])
-            if m is not None:
-                out[role] = m
-    return out
+@dataclass
+class _ContentEvidence:
+    """What the evidence of the columns found by their values quotes, over a file's chunks.
+
+    The largest magnitude of a latitude/longitude, the distinct values of an identity and
+    how many are given: the first chunk's decide, the file's are quoted.
+    """
+
+    largest: dict[str, float] = field(default_factory=dict)
+    ids: dict[str, set[str]] = field(default_factory=dict)
+    given: dict[str, int] = field(default_factory=dict)
+
+    def add_chunk(self, layout: dict, raw: pd.DataFrame) -> None:
+        """Add a chunk's values of the columns its layout found by their values."""
+        for role, e in (layout.get("evidence") or {}).items():
+            if not isinstance(e, dict) or e.get("by") != "content":
+                continue
+            col = e.get("column")
+            if col not in raw.columns:
+                continue
+            said = str(e.get("evidence"))
+            if role in ("lat", "lon") and CONTENT_MAX.search(said):
+                m = content_max(raw[col])
+                if m is not None:
+                    self.largest[role] = max(m, self.largest.get(role, m))
+            elif CONTENT_DISTINCT.search(said):
+                seen, n = distinct_ids(raw[col])
+                self.ids.setdefault(role, set()).update(seen)
+                self.given[role] = self.given.get(role, 0) + n
+
+    def add(self, other: _ContentEvidence) -> None:
+        """Add another chunk's (a partition's) evidence."""
+        for role, m in other.largest.items():
+            self.largest[role] = max(m, self.largest.get(role, m))
+        for role, seen in other.ids.items():
+            self.ids.setdefault(role, set()).update(seen)
+        for role, n in other.given.items():
+            self.given[role] = self.given.get(role, 0) + n
+
+    def reword(self, role: str, evidence: str) -> str:
+        """Return ``role``'s evidence quoting the values of every chunk added."""
+        if role in self.largest:
+            evidence = with_content_max(evidence, self.largest[role])
+        if role in self.ids:
+            evidence = with_distinct(evidence, len(self.ids[role]), self.given[role])
+        return evidence
 
 
 @dataclass
@@ -1329,7 +1369,7 @@ def _finish_buckets(state: _State, max_speed_kn: float, chunk_rows: int) -> Trac
 
 def _spill_of(state: _State, buckets: Sequence[_Bucket]) -> TrackSpill:
     """Combine the buckets of a file (in key order) into its :class:`TrackSpill`."""
-    state.finish_content_max()
+    state.finish_content()
     for b in buckets:
         for rule, n in b.by_rule.items():
             state.by_rule[rule] = state.by_rule.get(rule, 0) + n
@@ -2495,7 +2535,7 @@ class _ChunkDone:
     misplaced: Any = None
     trailing: bool | None = None
     headerless: bool = False
-    content_max: dict[str, float] = field(default_factory=dict)
+    content: _ContentEvidence | None = None
     identity: pd.DataFrame = field(default_factory=empty_identity)
     scale: ScaleEvidence | None = None  # its sample, if any, in scale_sample (on disk)
     scale_sample: Path | None = None
@@ -2565,7 +2605,7 @@ def _chunk_task(item: tuple[int, tuple], files: list[_FileTask]) -> _ChunkDone:
         delim=state.delim,
         trailing=state.trailing,
         headerless=state.headerless,
-        content_max=state.content_max,
+        content=state.content,
         usecols=state.usecols,
         misplaced=state.misplaced,
         identity=combine_identity(state.identity),
@@ -2732,7 +2772,8 @@ def spill_tracks_partitioned(
         st.timed |= r.timed
         st.identity.append(r.identity)
         st.add_misplaced(r.misplaced)
-        st.add_content_max(r.content_max)
+        if r.content is not None:
+            st.content.add(r.content)
         if r.scale_sample is not None:
             if st.scale.sampled < SCALE_SAMPLE and r.scale is not None:
                 r.scale.sample = pd.read_parquet(r.scale_sample)
