@@ -50,7 +50,7 @@ class BacktestOptions(BaseModel):
     universe_from: Literal["history", "train"] = Field(
         "history",
         description="Without fixed cells, the universe is built around the events of the whole"
-        " history before the origin ('history', what a run at that date shows) or of the"
+        " history before the origin ('history') or of the"
         " training window only ('train').",
     )
     support_km: float | None = Field(

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import math
 
+from .. import schema as S
+from ..errors import InputError
+from ..grid import cell_area_km2, to_cells
 from ._escaping import escape_text
 from ._model import MapData
 from ._payload import MODEL_NAMES
@@ -88,8 +91,55 @@ def _pick_fractions(at: list) -> list[int]:
     return wanted or list(range(min(3, len(at))))
 
 
-def evaluation_section(evaluation: dict) -> str:
-    """Return the back-test section: hit rates, wins per origin, calibration, notes."""
+def _span(values: list[float], spec: str) -> str:
+    lo, hi = format(min(values), spec), format(max(values), spec)
+    return lo if lo == hi else f"{lo}–{hi}"
+
+
+def universe_text(ev: dict, map_area_km2: float | None = None, map_cells: int | None = None) -> str:
+    """Say which cells the back-test's shares of the area are shares of, beside the map's own.
+
+    An origin ranks its universe (``evaluation["universe"]``: by default the cells within the
+    KDE's bandwidth of an event before it), not the cells this map shows: a run's support cut
+    (the decayed density, the tracks) decides those.  On 28 years of piracy incidents with a
+    365-day half-life the universe was 2.6 times the map's area, so "hit @ 1 %" was the top
+    2.6 % of the map; on the demo, whose AIS makes every cell observed, a third of it.  The
+    panel read "a given share of the area" as if it were the map's.  Empty when the origins
+    do not say their cells and area.
+    """
+    origins = [_dict(o) for o in _list(ev.get("origins"))]
+    n = [x for o in origins if (x := _finite(o.get("n_cells"))) is not None]
+    area = [x for o in origins if (x := _finite(o.get("area_km2"))) is not None and x > 0]
+    if not n or not area:
+        return ""
+    what = ev.get("universe")
+    what = escape_text(str(what)) if isinstance(what, str) and what else "the cells ranked"
+    text = (
+        f"Shares of the area are of the cells each origin ranks: {what} "
+        f"({_span(n, ',.0f')} cells, {_span(area, ',.0f')} km²)"
+    )
+    mean_area = sum(area) / len(area)
+    if _finite(map_area_km2) is not None and map_area_km2 and map_area_km2 > 0:
+        ratio = mean_area / map_area_km2
+        shown = f"the {map_cells:,} cells" if isinstance(map_cells, int) else "the cells"
+        if abs(ratio - 1.0) <= 0.05:
+            text += f", about the area of {shown} this map shows ({map_area_km2:,.0f} km²)"
+        else:
+            text += (
+                f", not {shown} this map shows ({map_area_km2:,.0f} km²): 1 % of the area "
+                f"ranked is {ratio:.2g} % of the map's"
+            )
+    return text + "."
+
+
+def evaluation_section(
+    evaluation: dict, map_area_km2: float | None = None, map_cells: int | None = None
+) -> str:
+    """Return the back-test section: hit rates, wins per origin, calibration, notes.
+
+    ``map_area_km2`` and ``map_cells`` (the cells the map shows) let the section say how the
+    area the origins rank compares with the map's (:func:`universe_text`).
+    """
     ev = _dict(evaluation)
     options = _dict(ev.get("options"))
     parts: list[str] = []
@@ -116,6 +166,9 @@ def evaluation_section(evaluation: dict) -> str:
             f"{_fmt(horizon, 'g')} days that fall in the top-ranked cells covering a given "
             "share of the area. Mean ± sd over origins; best in bold.</p>"
         )
+        universe = universe_text(ev, map_area_km2, map_cells)
+        if universe:
+            parts.append(f'<p id="rr-eval-universe">{universe}</p>')
         if isinstance(ev.get("present_data"), str):
             parts.append(
                 '<p class="rr-warning" id="rr-eval-present">'
@@ -353,11 +406,24 @@ def panel_label(data: MapData) -> str:
     return ", ".join(parts).capitalize()
 
 
+def map_area(data: MapData) -> tuple[float | None, int | None]:
+    """Return the area (km²) and number of the cells the map shows (every scored cell)."""
+    scores = data.scores
+    column = S.CELL if S.CELL in scores.columns else S.HEX_ID
+    if column not in scores.columns or not len(scores):
+        return None, None
+    try:
+        cells = to_cells(scores[column].to_numpy())
+        return float(cell_area_km2(cells).sum()), int(cells.size)
+    except (InputError, TypeError, ValueError):
+        return None, None
+
+
 def panel_markup(data: MapData) -> str | None:
     """Return the side panel's HTML (hidden until opened), or None with nothing to show."""
     sections = []
     if data.evaluation is not None:
-        sections.append(evaluation_section(data.evaluation))
+        sections.append(evaluation_section(data.evaluation, *map_area(data)))
     if data.model_report is not None:
         sections.append(model_section(data.model_report))
     if data.hotspots is not None:
