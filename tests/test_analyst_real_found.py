@@ -50,3 +50,17 @@ def test_back_test_panel_says_which_area_its_shares_are_of():
     assert f"{3 * area:,.0f}–{3 * area * (1 + 0.001 * last):,.0f} km²" in said
     assert f"not the {len(cells):,} cells this map shows ({area:,.0f} km²)" in said
     assert "1 % of the area ranked is 3 % of the map's" in said
+
+
+def test_emerging_legend_counts_one_cell_in_the_singular():
+    # The demo's legend read "intensifying hot spot (1 cells)", "historical hot spot (1 cells)"
+    # beside "very low (0-20.7, 8,157 cells)"; the risk classes said "1 cell" already.
+    data = sample_map_data(40, hotspots=True)
+    cats = ["no pattern detected"] * len(data.scores)
+    cats[0] = "new hot spot"
+    cats[1] = cats[2] = "persistent hot spot"
+    data.scores["emerging_category"] = cats
+    legend = re.search(r'<details class="rr-legend".*?</details>', _page(data), re.DOTALL)
+    said = _text(legend.group(0))
+    assert "new hot spot (1 cell)" in said
+    assert "persistent hot spot (2 cells)" in said

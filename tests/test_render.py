@@ -604,7 +604,7 @@ def test_hotspot_card_payload_and_layers():
     assert em["labels"][0] == "new hot spot"  # ArcGIS order: hot family first
     legend = re.search(r'<details class="rr-legend".*?</details>', page, re.DOTALL).group(0)
     for name, n in s.loc[drawn, "emerging_category"].value_counts().items():
-        assert f"{name} ({n:,} cells)" in legend
+        assert f"{name} ({n:,} cell{'' if n == 1 else 's'})" in legend
     assert "hot spot, 99 % confidence" in legend and 'data-layer="significance"' in legend
 
 

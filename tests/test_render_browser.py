@@ -732,7 +732,7 @@ def test_significance_and_emerging_layers_and_their_legends(page, tmp_path):
     legend = _text(page, '#rr-legend [data-layer="emerging"]')
     for name, n in s["emerging_category"].value_counts().items():
         if name != "no pattern detected":
-            assert f"{name} ({n:,} cells)" in legend
+            assert f"{name} ({n:,} cell{'' if n == 1 else 's'})" in legend
     assert "no pattern" not in legend
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "render_hotspot_layers.png"))

@@ -233,7 +233,8 @@ def _significance_block(present: list[int], hotspots: dict | None) -> str:
 
 def _emerging_block(categories: list[tuple[str, str, int]], hotspots: dict | None) -> str:
     rows = "".join(
-        f'<div><i style="background:{colour}"></i>{escape_text(name)} ({n:,} cells)</div>'
+        f'<div><i style="background:{colour}"></i>{escape_text(name)} '
+        f"({n:,} cell{'' if n == 1 else 's'})</div>"
         for name, colour, n in categories
     )
     if not rows:
