@@ -876,6 +876,9 @@ class FittedModel:
         else:
             best = pois
             why = f"Poisson: BIC {pois.bic:.1f} <= negative binomial {nb.bic:.1f}"
+        # the family is chosen on the candidate factors; the selection below refits (NB2's
+        # alpha again): piracy incidents read "alpha = 1.48" beside a published 1.80
+        n_candidates = len(active)
 
         steps: list[dict] = [{"features": [f.names[i] for i in best.active], "bic": best.bic}]
         selection: dict = {"method": o.selection}
@@ -958,6 +961,20 @@ class FittedModel:
         self.fit_ = best
         self.cov_ = cov
         self.family_bic_ = fam_bic
+        if nb is not None and o.family == "auto" and len(best.active) < n_candidates:
+            k = len(best.active)
+            on = f"with the {n_candidates} candidate factors"
+            why = (
+                f"negative binomial: BIC {nb.bic:.1f} < Poisson {pois.bic:.1f} {on} "
+                f"(overdispersion alpha = {nb.alpha:.3g} there)"
+                if best.family == "negative_binomial"
+                else f"Poisson: BIC {pois.bic:.1f} <= negative binomial {nb.bic:.1f} {on}"
+            )
+            if best.family == "negative_binomial" and best.alpha is not None:
+                why += (
+                    f"; the model published ({k} factor{'' if k == 1 else 's'}) has "
+                    f"alpha = {best.alpha:.3g}"
+                )
         self.why_ = why
         self.steps_ = steps
         self.selection_ = selection
