@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import copy
 import html as htmllib
+import json
 import re
 
 import numpy as np
 import pandas as pd
+import yaml
 
+import pipeline
 from pipeline.grid import cell_area_km2, cells_to_latlng, region_to_cells, to_cells
 from pipeline.model import FittedModel, FittedOptions
 from pipeline.render import RenderOptions, build_map, map_to_html
@@ -103,3 +106,51 @@ def test_model_why_gives_the_published_models_alpha():
     said = re.findall(r"alpha = ([0-9.]+)", rep["why"])
     assert f"{rep['alpha']:.3g}" in said, (rep["why"], rep["alpha"])
     assert "with the 2 candidate factors" in rep["why"]
+
+
+def test_a_rasters_declared_unit_is_the_cards_and_the_manifests(tmp_path):
+    # The demo's legend gave night lights as "0 - 210.5 nW cm-2 sr-1" (the raster's unit) while
+    # every card read "0.4832 nightlights units", and the manifest's factors too ("sar units"
+    # beside a legend in km-2).  A tiny run: 40 seizures, a 20 x 20 raster declaring its unit.
+    import rasterio
+    from rasterio.transform import from_origin
+
+    rng = np.random.default_rng(0)
+    n = 40
+    dates = pd.date_range("2024-01-01", periods=n, freq="5D").strftime("%Y-%m-%d")
+    pd.DataFrame(
+        {"date": dates, "lat": rng.uniform(10, 12, n), "lon": rng.uniform(-62, -60, n)}
+    ).to_csv(tmp_path / "seizures.csv", index=False)
+    with rasterio.open(
+        tmp_path / "lights.tif",
+        "w",
+        driver="GTiff",
+        width=20,
+        height=20,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4326",
+        transform=from_origin(-63, 13, 0.2, 0.2),
+        nodata=-1,
+    ) as dst:
+        dst.write(rng.uniform(0, 5, (1, 20, 20)).astype("float32"))
+        dst.set_band_unit(1, "nW cm-2 sr-1")
+    raw = {
+        "run": {"as_of": "2024-07-31", "out_dir": str(tmp_path / "out")},
+        "area": {"bbox": [-63, 9, -59, 13], "resolution": 4},
+        "inputs": {
+            "seizures": [{"path": str(tmp_path / "seizures.csv")}],
+            "rasters": [{"path": str(tmp_path / "lights.tif"), "name": "lights"}],
+        },
+        "score": {"factors": {"seizure_density": {"weight": 1}, "lights_mean": {"weight": 1}}},
+        "timeline": {"months": 0},
+        "evaluate": {"enabled": False},
+        "hotspots": {"enabled": False},
+        "render": {"geojson": False, "preview_png": False, "flatgeobuf": False},
+    }
+    (tmp_path / "run.yaml").write_text(yaml.safe_dump(raw))
+    out = pipeline.run_pipeline(pipeline.load_config(tmp_path / "run.yaml")).out_dir
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["factors"]["lights_mean"]["unit"] == "nW cm-2 sr-1"
+    page = (out / "risk_map.html").read_text()
+    assert re.findall(r'"label":"lights mean","unit":"([^"]*)"', page) == ["nW cm-2 sr-1"]

@@ -223,8 +223,11 @@ def output_entries(published: dict[str, Path]) -> dict[str, dict[str, Any]]:
     }
 
 
-def factor_entries(table, available, info=None) -> dict[str, dict[str, Any]]:
+def factor_entries(table, available, info=None, units=None) -> dict[str, dict[str, Any]]:
     """Return unit, description and coverage of each factor in the features table.
+
+    ``units`` overrides a built-in factor's unit where the run knows it (a raster's declared
+    unit: :func:`pipeline.runner.stages.raster_factor_units`), as the map's card states it.
 
     ``missing_text`` is the run's own where it knows better (``info``, the features' per
     factor information: no track lasts the hours an event takes), as the map's card says.
@@ -239,7 +242,7 @@ def factor_entries(table, available, info=None) -> dict[str, dict[str, Any]]:
         covered = table[n + S.COVERED_SUFFIX].to_numpy(dtype=bool)
         f = available[n]
         out[n] = {
-            "unit": f.unit,
+            "unit": (units or {}).get(n, f.unit) if f.builtin else f.unit,
             "description": f.description,
             "missing_text": ((info or {}).get(n) or {}).get("missing_text") or f.missing_text,
             "cells_covered": int(covered.sum()),

@@ -12,7 +12,7 @@ from .. import schema as S
 from ..config import config_to_dict
 from ..io import sha256_file
 from . import manifest as M
-from .stages import RunState
+from .stages import RunState, raster_factor_units
 
 __all__ = ["RunInfo", "build_manifest"]
 
@@ -111,7 +111,7 @@ def build_manifest(
             "risk_classes": scores[S.RISK_CLASS].value_counts().sort_index().to_dict(),
             "risk_class_breaks": state.class_breaks,
         },
-        "factors": M.factor_entries(ft.table, avail, ft.info),
+        "factors": M.factor_entries(ft.table, avail, ft.info, raster_factor_units(state)),
         "features": {
             "density": ft.info.get(S.SEIZURE_DENSITY, {}),
             "density_parameters": state.density_choice,

@@ -2123,6 +2123,25 @@ def _present_data_factors(state: RunState) -> list[str]:
     ]
 
 
+def raster_factor_units(state: RunState) -> dict[str, str]:
+    """Return the unit of each raster factor whose raster declares one (``<raster>_mean``/``_max``).
+
+    A raster's ``units`` attribute (CF, GDAL's band unit type) is what the map's legend
+    states for its overlay ("0 - 210.5 nW cm-2 sr-1"), while the card and the manifest gave
+    the factor's placeholder ("0.4832 nightlights units").  The mean and the maximum of the
+    valid pixels keep the raster's unit; an area-weighted sum and a valid fraction do not.
+    """
+    out: dict[str, str] = {}
+    for r in state.rasters:
+        data = r.get("data")
+        attrs = getattr(data, "attrs", None) or {}
+        units = str(attrs.get("units") or "").strip()
+        if units:
+            for stat in ("mean", "max"):
+                out[f"{r['name']}_{stat}"] = units
+    return out
+
+
 def _factor_infos(state: RunState) -> list:
     from ..factors import default_registry
     from ..render import FactorInfo
@@ -2130,6 +2149,7 @@ def _factor_infos(state: RunState) -> list:
 
     cfg = state.config
     available = default_registry.available(cfg.inputs_view())
+    units = raster_factor_units(state)
     out = []
     for name, w in cfg.score.factors.items():
         if w.weight <= 0:
@@ -2139,7 +2159,14 @@ def _factor_infos(state: RunState) -> list:
         said = state.features.info.get(name) if state.features is not None else None
         missing = (said or {}).get("missing_text") or f.missing_text
         out.append(
-            FactorInfo(name, display_name(name, w), w.weight, f.unit, f.description, missing)
+            FactorInfo(
+                name,
+                display_name(name, w),
+                w.weight,
+                units.get(name, f.unit) if f.builtin else f.unit,
+                f.description,
+                missing,
+            )
         )
     return out
 
