@@ -18,7 +18,7 @@ import yaml
 
 import pipeline
 from pipeline.grid import cell_area_km2, cells_to_latlng, region_to_cells, to_cells
-from pipeline.model import FittedModel, FittedOptions
+from pipeline.model import FittedModel, FittedOptions, build_lagged_features
 from pipeline.render import RenderOptions, build_map, map_to_html
 from pipeline.testing import sample_map_data
 
@@ -154,3 +154,33 @@ def test_a_rasters_declared_unit_is_the_cards_and_the_manifests(tmp_path):
     assert manifest["factors"]["lights_mean"]["unit"] == "nW cm-2 sr-1"
     page = (out / "risk_map.html").read_text()
     assert re.findall(r'"label":"lights mean","unit":"([^"]*)"', page) == ["nW cm-2 sr-1"]
+
+
+def test_count_all_is_described_as_the_training_window_it_counts():
+    # Piracy incidents: the model panel read "count_all: events in the cell over the whole
+    # history, per 730 days"; a cell of 58 attacks, the last in 2014, had count_all 0 (share
+    # x0.92, as a cell of one 1998 attack): the feature counts the 730 days before the origin.
+    origin = pd.Timestamp("2020-12-31", tz="UTC")
+    cells = region_to_cells((0.0, 0.0, 1.0, 1.0), 5)
+    lat, lon = cells_to_latlng(cells)
+    old = pd.DataFrame(
+        {
+            "time": origin - pd.to_timedelta(np.arange(58) + 2000.0, unit="D"),
+            "lon": lon[0],
+            "lat": lat[0],
+        }
+    )
+    recent = pd.DataFrame(
+        {
+            "time": origin - pd.to_timedelta([100.0, 200.0, 300.0], unit="D"),
+            "lon": lon[1],
+            "lat": lat[1],
+        }
+    )
+    opts = FittedOptions(train_days=730, horizon_days=91, bandwidths_km=(25.0,), recency=False)
+    f = build_lagged_features(pd.concat([old, recent]), cells, origin, opts)
+    i0, i1 = (int(np.flatnonzero(cells == c)[0]) for c in cells[:2])
+    assert f.raw_pred["count_all"][i0] == 0 and f.raw_pred["count_all"][i1] == 3
+    for name in ("count_all", "kde_25km"):
+        said = f.descriptions[name]
+        assert "whole history" not in said and "730 days before the origin" in said, said

@@ -474,7 +474,8 @@ def build_lagged_features(
         key = options.count_feature(w)
         names.append(key)
         desc[key] = (
-            f"events in the cell over the whole history, per {W:g} days (log1p)"
+            f"events in the cell in the training window, the {W:g} days before the origin "
+            f"(as a rate per {W:g} days) (log1p)"
             if w == "all"
             else f"events in the cell in the last {h if w == 'horizon' else w:g} days (log1p)"
         )
@@ -484,7 +485,14 @@ def build_lagged_features(
             key = options.kde_feature(b, w)
             names.append(key)
             kde_keys.append((key, b, w))
-            span = f"per {W:g} days" if w == "all" else f"in the last {w:g} days"
+            # "all" is the training window, not the whole record: a cell whose 58 attacks
+            # are older than it has 0 here (piracy incidents, "whole history" on the panel)
+            span = (
+                f"in the training window, the {W:g} days before the origin (as a rate per "
+                f"{W:g} days)"
+                if w == "all"
+                else f"in the last {w:g} days"
+            )
             desc[key] = (
                 f"events around the cell, {options.kernel} kernel of {b:g} km, {span} "
                 f"(log, floor {floor:.3g})"

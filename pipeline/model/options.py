@@ -34,7 +34,8 @@ class FittedOptions(BaseModel):
     count_windows_days: tuple[Window, ...] = Field(
         ("all", 365.0, "horizon"),
         description="Count features: events in the cell over the last N days, 'horizon' (the"
-        " last horizon_days) or 'all' (the whole history, as a rate per train_days).",
+        " last horizon_days) or 'all' (the whole training window of train_days before the origin,"
+        " as a rate per train_days: not the record before it).",
     )
     bandwidths_km: tuple[float, ...] = Field(
         (25.0, 50.0, 100.0),
@@ -42,8 +43,8 @@ class FittedOptions(BaseModel):
     )
     kde_windows_days: tuple[float | Literal["all"], ...] = Field(
         ("all", 365.0),
-        description="History windows of the smoothed-count features: 'all' (rate per"
-        " train_days) or the last N days; one feature per window and bandwidth.",
+        description="History windows of the smoothed-count features: 'all' (the training"
+        " window, rate per train_days) or the last N days; one feature per window and bandwidth.",
     )
     smoothing_floor: float = Field(
         0.01,
