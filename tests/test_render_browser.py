@@ -275,7 +275,7 @@ def test_xss_corpus_in_every_sink(page, tmp_path, csp):
     hot_rows = page.evaluate(
         """() => Array.from(document.querySelectorAll('.rr-tooltip .rr-card tr'))
               .map(tr => tr.textContent)
-              .filter(t => t.startsWith('Gi* hot spot') || t.startsWith('Emerging'))"""
+              .filter(t => t.startsWith('Gi* hot/cold spot') || t.startsWith('Emerging'))"""
     )
     assert len(hot_rows) == 2
     assert any(hot_rows[0].endswith(" · " + t) for t in SHOWN), "Gi* class"
@@ -664,7 +664,7 @@ def test_card_shows_the_fitted_model_and_gi_fields(page, tmp_path):
     # the demo for a cell expecting 0.66 times the mean cell's events
     assert rows["Relative risk"].endswith(" the geometric-mean cell")
     assert _number(rows["Relative risk"][1:]) == pytest.approx(row["relative_risk"], rel=0.06)
-    gi = rows["Gi* hot spot"].split(" · ")
+    gi = rows["Gi* hot/cold spot"].split(" · ")
     assert _number(gi[0][2:]) == pytest.approx(row["gi_z"], rel=6e-3)
     assert gi[1].startswith("corrected p ")
     if row["gi_p_adjusted"] >= 0.001:
@@ -800,7 +800,13 @@ def test_fitted_run_publishes_a_map_with_its_back_test_model_and_hot_spots(
     )
     _hover_cell(page)
     rows = _card_rows(page)
-    for key in ("Expected events", "P(at least one)", "Relative risk", "Gi* hot spot", "Emerging"):
+    for key in (
+        "Expected events",
+        "P(at least one)",
+        "Relative risk",
+        "Gi* hot/cold spot",
+        "Emerging",
+    ):
         assert key in rows, key
     assert "weighted view" in _text(page, ".rr-tooltip .rr-card")
     ARTIFACTS.mkdir(exist_ok=True)

@@ -162,7 +162,8 @@
     if (H.z) { parts.push('z ' + (known(H.z, i) ? fmt(H.z[i]) : missing('not computed'))); }
     if (H.p) { parts.push(H.pLabel + ' ' + (known(H.p, i) ? fmtP(H.p[i]) : missing('not computed'))); }
     if (H.cls) { parts.push(H.cls[i] >= 0 ? H.clsLabels[H.cls[i]] : missing('class not computed')); }
-    if (parts.length) { h += row('Gi* hot spot', parts.join(' · ')); }
+    /* the row holds cold spots too: 'Gi* hot spot: cold spot 99%' read on the piracy map */
+    if (parts.length) { h += row('Gi* hot/cold spot', parts.join(' · ')); }
     parts = [];
     if (H.category) {
       parts.push(H.category[i] >= 0 ? H.categories[H.category[i]] : missing('not computed'));
