@@ -14,6 +14,7 @@ import re
 
 import numpy as np
 import pandas as pd
+import pytest
 import yaml
 
 import pipeline
@@ -108,13 +109,13 @@ def test_model_why_gives_the_published_models_alpha():
     assert "with the 2 candidate factors" in rep["why"]
 
 
-def test_a_rasters_declared_unit_is_the_cards_and_the_manifests(tmp_path):
-    # The demo's legend gave night lights as "0 - 210.5 nW cm-2 sr-1" (the raster's unit) while
-    # every card read "0.4832 nightlights units", and the manifest's factors too ("sar units"
-    # beside a legend in km-2).  A tiny run: 40 seizures, a 20 x 20 raster declaring its unit.
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """One tiny published run (40 seizures, a 20 x 20 raster declaring its unit; about 1 s)."""
     import rasterio
     from rasterio.transform import from_origin
 
+    tmp_path = tmp_path_factory.mktemp("tiny")
     rng = np.random.default_rng(0)
     n = 40
     dates = pd.date_range("2024-01-01", periods=n, freq="5D").strftime("%Y-%m-%d")
@@ -145,15 +146,35 @@ def test_a_rasters_declared_unit_is_the_cards_and_the_manifests(tmp_path):
         "score": {"factors": {"seizure_density": {"weight": 1}, "lights_mean": {"weight": 1}}},
         "timeline": {"months": 0},
         "evaluate": {"enabled": False},
-        "hotspots": {"enabled": False},
+        "hotspots": {"uncertainty": {"enabled": False}},
         "render": {"geojson": False, "preview_png": False, "flatgeobuf": False},
     }
     (tmp_path / "run.yaml").write_text(yaml.safe_dump(raw))
     out = pipeline.run_pipeline(pipeline.load_config(tmp_path / "run.yaml")).out_dir
     manifest = json.loads((out / "manifest.json").read_text())
+    return manifest, (out / "risk_map.html").read_text()
+
+
+def test_a_rasters_declared_unit_is_the_cards_and_the_manifests(tiny_run):
+    # The demo's legend gave night lights as "0 - 210.5 nW cm-2 sr-1" (the raster's unit) while
+    # every card read "0.4832 nightlights units", and the manifest's factors too ("sar units"
+    # beside a legend in km-2).
+    manifest, page = tiny_run
     assert manifest["factors"]["lights_mean"]["unit"] == "nW cm-2 sr-1"
-    page = (out / "risk_map.html").read_text()
     assert re.findall(r'"label":"lights mean","unit":"([^"]*)"', page) == ["nW cm-2 sr-1"]
+
+
+def test_hot_spot_outlines_say_they_are_of_every_seizure_undecayed(tiny_run):
+    # Piracy incidents: the outlines over "risk as of 2020-12-31" (a 365-day half-life) were
+    # the Gi* of all 7,490 attacks of 1993-2020 per cell, and neither the legend ("Getis-Ord
+    # Gi*; p-values corrected ...") nor the panel nor the manifest said what they were of.
+    manifest, page = tiny_run
+    said = "the seizure count per cell (all 40 seizures, 2024-01-01 to 2024-07-14 UTC, not decayed)"
+    assert manifest["hotspots"]["gi_star"]["values"] == said
+    legend = _text(re.search(r'<details class="rr-legend".*?</details>', page, re.DOTALL).group(0))
+    assert f"Getis-Ord Gi* of {said};" in legend
+    panel = _text(re.search(r'<aside class="rr-panel".*?</aside>', page, re.DOTALL).group(0))
+    assert f"Gi* of {said}: " in panel
 
 
 def test_count_all_is_described_as_the_training_window_it_counts():

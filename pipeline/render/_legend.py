@@ -220,10 +220,14 @@ def _significance_block(present: list[int], hotspots: dict | None) -> str:
         rows = "<div>no hot or cold spot at 90 % confidence or more</div>"
     gi = _summary_part(hotspots, "gi_star")
     fdr = gi.get("fdr", True)
+    of = gi.get("values")
+    # what the outlines are of: all the record's seizures, not decayed, under a map of the
+    # risk as of a day (piracy incidents: 1993-2020 under "risk as of 2020-12-31")
+    of = f" of {escape_text(of)}" if isinstance(of, str) and of else ""
     note = (
-        "Getis-Ord Gi*; p-values corrected for false discoveries (Benjamini-Hochberg)."
+        f"Getis-Ord Gi*{of}; p-values corrected for false discoveries (Benjamini-Hochberg)."
         if fdr
-        else "Getis-Ord Gi*; p-values not corrected for multiple testing."
+        else f"Getis-Ord Gi*{of}; p-values not corrected for multiple testing."
     )
     return (
         '<div class="rr-legend-block" data-layer="significance"><div class="rr-legend-title">'

@@ -351,8 +351,10 @@ def hotspots_section(hotspots: dict) -> str:
         counts = ", ".join(
             f"{escape_text(k)}: {_fmt(v, 'g')}" for k, v in classes.items() if _finite(v)
         )
+        of = gi.get("values")
+        of = f" of {escape_text(of)}" if isinstance(of, str) and of else ""
         parts.append(
-            f"<p><b>Gi*</b>: {_fmt(gi.get('hot_cells'), 'g')} hot and "
+            f"<p><b>Gi*</b>{of}: {_fmt(gi.get('hot_cells'), 'g')} hot and "
             f"{_fmt(gi.get('cold_cells'), 'g')} cold cells of {_fmt(gi.get('cells'), 'g')}"
             + (f" ({counts})" if counts else "")
             + f"; {_neighbourhood(gi.get('neighbourhood'))}, {escape_text(gi.get('weights', ''))}"

@@ -1522,6 +1522,25 @@ def score(state: RunState) -> None:
     )
 
 
+def gi_values_text(seizures: pd.DataFrame, values: str) -> str:
+    """Say what the Gi* hot spots are of, for the legend, the panel and the manifest.
+
+    With ``hotspots.values: counts`` they are of every seizure's count per cell, undecayed,
+    over the whole record: on the piracy incidents 7,490 attacks of 1993-2020 under a map of
+    the risk as of 2020-12-31 (a 365-day half-life), so an outline marked where attacks
+    clustered in the 2000s; the legend said only "Getis-Ord Gi*".
+    """
+    if values == "risk":
+        return "the risk of the cells that have one"
+    times = pd.to_datetime(seizures[S.TIME], utc=True) if len(seizures) else None
+    if times is None or not times.notna().any():
+        return "the seizure count per cell (no seizures)"
+    return (
+        f"the seizure count per cell (all {len(seizures):,} seizures, {times.min():%Y-%m-%d} "
+        f"to {times.max():%Y-%m-%d} UTC, not decayed)"
+    )
+
+
 def hotspots(state: RunState) -> None:
     """Gi* (FDR by default) on seizure counts or the risk, and emerging hot-spot trends."""
     from ..grid import points_to_cells
@@ -1564,13 +1583,14 @@ def hotspots(state: RunState) -> None:
         cube = space_time_cube(
             ev, state.seizures[S.TIME], cells_, period=opts.emerging.period, end=state.as_of
         )
+        gi_sum = {**gi_summary(gi, opts), "values": gi_values_text(state.seizures, opts.values)}
         short = emerging_skipped(cube, opts)
         if short is not None:  # too little history for a trend: the Gi* hot spots alone
-            return HotspotResult(gi, {"gi_star": gi_summary(gi, opts), "emerging": short})
+            return HotspotResult(gi, {"gi_star": gi_sum, "emerging": short})
         emerging = emerging_hotspots(cube, opts)
         return HotspotResult(
             gi.merge(emerging.cells, on=S.CELL, how="outer").sort_values(S.CELL, ignore_index=True),
-            {"gi_star": gi_summary(gi, opts), "emerging": emerging_summary(emerging, opts)},
+            {"gi_star": gi_sum, "emerging": emerging_summary(emerging, opts)},
         )
 
     got, _ = state.cached("hotspots", key, build)
