@@ -18,7 +18,15 @@ import pytest
 import yaml
 
 import pipeline
-from pipeline.grid import cell_area_km2, cells_to_latlng, region_to_cells, to_cells
+from pipeline.grid import (
+    cell_area_km2,
+    cells_to_latlng,
+    grid_disk_cells,
+    points_to_cells,
+    region_to_cells,
+    to_cells,
+)
+from pipeline.hotspots import gi_star
 from pipeline.model import FittedModel, FittedOptions, build_lagged_features
 from pipeline.render import RenderOptions, build_map, map_to_html
 from pipeline.testing import sample_map_data
@@ -205,3 +213,29 @@ def test_count_all_is_described_as_the_training_window_it_counts():
     for name in ("count_all", "kde_25km"):
         said = f.descriptions[name]
         assert "whole history" not in said and "730 days before the origin" in said, said
+
+
+def test_gi_star_correction_leaves_out_the_cells_alone_in_their_neighbourhood():
+    # Piracy incidents: 615 of the 2,122 cells had no neighbour among the cells scored.  Under
+    # the exact (conditional) p a cell keeps its own value, so alone its p is 1 whatever the
+    # data: no test, yet counted in Benjamini-Hochberg it raised every other q by 2122/1507,
+    # and 21 of the 46 cells significant over the cells with a neighbour were published as
+    # "not significant".  Here a cluster of 37 cells beside 30 lone cells.
+    from statsmodels.stats.multitest import multipletests
+
+    centre = points_to_cells(np.array([10.0]), np.array([10.0]), 5)
+    cluster = np.sort(grid_disk_cells(centre, 3))
+    lone = points_to_cells(np.linspace(20, 50, 30), np.full(30, -20.0), 5)
+    cells = np.concatenate([cluster, lone])
+    rng = np.random.default_rng(3)
+    counts = rng.poisson(0.6, cells.size).astype(float)
+    counts[: cluster.size // 3] += rng.poisson(4, cluster.size // 3)  # a hot corner
+    counts[cluster.size :] = rng.poisson(3, lone.size)
+    gi = gi_star(cells, counts, {"p_value": "exact", "permutations": 0}).set_index("cell")
+    alone = gi["gi_neighbours"].to_numpy() <= 1
+    assert alone.sum() == lone.size
+    p = np.minimum(1.0, 2.0 * gi["gi_p_exact"].to_numpy())
+    want = multipletests(p[~alone], method="fdr_bh")[1]
+    np.testing.assert_allclose(gi["gi_p_adjusted"].to_numpy()[~alone], want, rtol=1e-12)
+    assert (gi["gi_p_adjusted"].to_numpy()[alone] == 1.0).all()
+    assert (gi["gi_bin"].to_numpy()[alone] == 0).all()

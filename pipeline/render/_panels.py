@@ -341,6 +341,17 @@ def _neighbourhood(nb) -> str:
     return "default neighbourhood"
 
 
+def _fdr_over(gi: dict) -> str:
+    """Say over which cells the correction ran when it left the lone cells out."""
+    n, cells = _finite(gi.get("fdr_cells")), _finite(gi.get("cells"))
+    if n is None or cells is None or n >= cells:
+        return ""
+    return (
+        f" over the {n:,.0f} cells with a neighbour (a cell alone is held at its own value: "
+        "p = 1, no test)"
+    )
+
+
 def hotspots_section(hotspots: dict) -> str:
     """Return the hot-spot section: counts of Gi* classes and emerging categories."""
     h = _dict(hotspots)
@@ -360,7 +371,9 @@ def hotspots_section(hotspots: dict) -> str:
             + f"; {_neighbourhood(gi.get('neighbourhood'))}, {escape_text(gi.get('weights', ''))}"
             " weights; "
             + (
-                "p-values corrected for false discoveries (Benjamini-Hochberg)."
+                "p-values corrected for false discoveries (Benjamini-Hochberg)"
+                + _fdr_over(gi)
+                + "."
                 if gi.get("fdr")
                 else "p-values not corrected."
             )
