@@ -239,3 +239,40 @@ def test_gi_star_correction_leaves_out_the_cells_alone_in_their_neighbourhood():
     np.testing.assert_allclose(gi["gi_p_adjusted"].to_numpy()[~alone], want, rtol=1e-12)
     assert (gi["gi_p_adjusted"].to_numpy()[alone] == 1.0).all()
     assert (gi["gi_bin"].to_numpy()[alone] == 0).all()
+
+
+@pytest.mark.parametrize("fitted", [True, False])
+def test_filter_and_legend_say_the_unit_and_scale_of_the_risk_shown(page, tmp_path, fitted):
+    # Piracy map (fitted): "Colour, filter, find" listed "very low (0-18.3 points)" for a risk
+    # that is a percentile; on a month of the slider it kept the current breaks while the
+    # cells took the months' scale (0-0.45 ...), and the legend kept the title "Risk
+    # (percentile of expected events per km²)" above the weighted view's points.
+    from pipeline.render import write_map
+
+    data = sample_map_data(60, fitted=fitted, n_periods=3)
+    path = write_map(data, tmp_path / "map.html", as_of="2024-06-30", run_id="r", inputs=["a"])
+    page.goto(path.as_uri())
+    page.wait_for_function("() => window.routeRisk && routeRisk.ready")
+    shown = lambda: page.inner_text("#rr-filter-classes").splitlines()  # noqa: E731
+    title = lambda: page.inner_text("#rr-legend-risk-title")  # noqa: E731
+    now, now_title = shown(), title()
+    unit = "" if fitted else " points"
+    b = data.class_breaks
+    assert now[0] == f"{data.class_labels[0]} (0–{b[1]:.4g}{unit})"
+    assert ("points" in " ".join(now)) is not fitted
+    page.evaluate(
+        "() => { const s = routeRisk.slider; s.value = 0; s.dispatchEvent(new Event('input')); }"
+    )
+    period = page.inner_text(".rr-slider-label").removeprefix("Risk in ").split(" ")[0]
+    month_breaks = page.evaluate(
+        "() => { const d = routeRisk.layers.risk.d; return d.timeline.breaks || d.breaks; }"
+    )
+    first = shown()[0]
+    assert first.endswith("points, scale of all months)") and f"–{month_breaks[1]:.4g} " in first
+    view = " (weighted view, points of 100)" if fitted else " (points of 100)"
+    assert title() == f"Risk in {period}{view}"
+    page.evaluate(
+        "() => { const s = routeRisk.slider; s.value = s.max; s.dispatchEvent(new Event('input')); }"
+    )
+    assert shown() == now and title() == now_title
+    assert page.errors == []

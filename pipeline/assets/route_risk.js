@@ -959,6 +959,36 @@
     }
     var state = {scheme: schemes[0], classes: null, values: null, labels: [], off: {}, min: null};
 
+    /* The risk classes as the map shows them now: the current score's breaks in its own unit
+     * (a fitted model's risk is a percentile, not points: "very low (0-18.3 points)" was read
+     * on the piracy map), or on a month of the slider the one scale of all months (points of
+     * the weighted view), which the cells then take. */
+    function onMonth() {
+      return RR.period !== null && RR.period !== undefined && !!d.timeline;
+    }
+    function riskLabels() {
+      var month = onMonth(), br = month ? (d.timeline.breaks || d.breaks) : d.breaks;
+      var unit = month ? ' points' : (typeof d.riskUnit === 'string' ? d.riskUnit : ' points');
+      return d.labels.map(function (t, k) {
+        return br.length - 1 === d.labels.length ?
+          t + ' (' + fmt(br[k]) + '–' + fmt(br[k + 1]) + unit + (month ? ', scale of all months' : '') + ')' :
+          t + (month ? ' (scale of all months)' : '');
+      });
+    }
+    function riskValues() {
+      var v = onMonth() ? d.timeline.risk[RR.period] : d.risk;
+      return v.map(function (x, i) { return d.observed[i] === 1 ? x : null; });
+    }
+    /* The slider moved: the risk classes' labels and "At least" follow the month shown (the
+     * class filter keeps what is ticked; layer.cls is the month's already). */
+    RR.refreshRiskControl = function () {
+      if (state.scheme.key !== 'risk') { return; }
+      var spans = classBox.querySelectorAll('label > span');
+      riskLabels().forEach(function (t, k) { if (spans[k]) { spans[k].innerHTML = t; } });
+      state.labels = riskLabels(); state.values = riskValues();
+      applyFilter();
+    };
+
     function legendRows(colors, labels) {
       return labels.map(function (t, k) {
         return '<div><i style="background:' + colors[k] + '"></i>' + t + '</div>';
@@ -967,10 +997,8 @@
     function apply() {
       var sc = state.scheme, cls, colors, labels = [];
       if (sc.key === 'risk') {
-        colors = d.colors; labels = d.labels.map(function (t, k) {
-          return t + ' (' + fmt(d.breaks[k]) + '–' + fmt(d.breaks[k + 1]) + ' points)';
-        });
-        state.values = d.risk.map(function (v, i) { return d.observed[i] === 1 ? v : null; });
+        colors = d.colors; labels = riskLabels();
+        state.values = riskValues();
         layer.setColouring('risk', null, colors);
       } else if (sc.codes) {
         cls = Int16Array.from(sc.codes);
@@ -1196,6 +1224,17 @@
             RR.period !== undefined, br = (tl && tl.breaks) || d.breaks;
           var nb = br.length - 1, nc = d.colors.length;
           rows.hidden = !own || month; alt.hidden = !own || !month;
+          /* a month is the weighted view's points on the scale of all months, not the current
+           * score (a fitted model's percentile): the block's title and breaks note say so */
+          var title = document.getElementById('rr-legend-risk-title');
+          var note = document.getElementById('rr-legend-risk-note');
+          if (title) {
+            if (title.getAttribute('data-now') === null) { title.setAttribute('data-now', title.innerHTML); }
+            title.innerHTML = month ? 'Risk in ' + periods[RR.period] +
+              (d.fitted ? ' (weighted view, points of 100)' : ' (points of 100)') :
+              title.getAttribute('data-now');
+          }
+          if (note && own) { note.hidden = month; }
           if (!month) { alt.innerHTML = ''; return; }
           var h = '';
           for (var k = 0; k < nb; k++) {
@@ -1221,6 +1260,7 @@
             hexLayer.setPeriod(k); RR.period = k;
           }
           RR.syncRiskLegend();
+          if (RR.refreshRiskControl) { RR.refreshRiskControl(); }
           if (RR.refreshPinned) { RR.refreshPinned(); }
         }
         L.DomEvent.disableClickPropagation(div);

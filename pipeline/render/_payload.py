@@ -326,6 +326,9 @@ def risk_payload(data: MapData, scores: pd.DataFrame, cells: np.ndarray, options
         "risk": np.round(scores[S.RISK].to_numpy(dtype="float64"), 1).tolist(),
         "labels": escape_many(labels),
         "breaks": [float(b) for b in data.class_breaks],
+        # the unit of the current risk, as the legend says it: a fitted model's risk is a
+        # percentile of expected events per km², a weighted score's points of 100
+        "riskUnit": "" if data.model_report is not None else " points",
         "colors": class_colours(len(labels), options),
         "noDataColor": NO_DATA_COLOUR,
         "opacity": float(options.hex_opacity),
