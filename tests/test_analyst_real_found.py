@@ -114,7 +114,7 @@ def test_model_why_gives_the_published_models_alpha():
     assert rep["model"] == "negative_binomial" and [d["name"] for d in rep["dropped"]] == ["x2"]
     said = re.findall(r"alpha = ([0-9.]+)", rep["why"])
     assert f"{rep['alpha']:.3g}" in said, (rep["why"], rep["alpha"])
-    assert "with the 2 candidate factors" in rep["why"]
+    assert "on the 2 factors before the selection" in rep["why"]
 
 
 @pytest.fixture(scope="module")

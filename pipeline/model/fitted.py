@@ -963,7 +963,9 @@ class FittedModel:
         self.family_bic_ = fam_bic
         if nb is not None and o.family == "auto" and len(best.active) < n_candidates:
             k = len(best.active)
-            on = f"with the {n_candidates} candidate factors"
+            # the factors the family was chosen on: the candidates less any dropped for
+            # (quasi-)separation, so not always the panel's "of N candidate factors"
+            on = f"on the {n_candidates} factors before the selection"
             why = (
                 f"negative binomial: BIC {nb.bic:.1f} < Poisson {pois.bic:.1f} {on} "
                 f"(overdispersion alpha = {nb.alpha:.3g} there)"
