@@ -26,11 +26,16 @@ def _clustered(seed: int, n_p: int, n_t: int, span: float):
 
 
 def _forced(monkeypatch, way: str):
-    if way == "dense":  # every block fits the ball: one dense pass over all targets
+    if way == "dense":  # one cube per octant, every cube dense
         monkeypatch.setattr(_direct, "DENSE_BALL", 1e9)
-    elif way == "tree":  # no block ever fits: every target goes to the tree's pairs
-        monkeypatch.setattr(_direct, "DENSE_BALL", -1.0)
-        monkeypatch.setattr(_direct, "LEAF_BALL", -1.0)
+        monkeypatch.setattr(_direct, "MIN_DENSE_TARGETS", 1)
+        monkeypatch.setattr(_direct, "MIN_DENSE_TERMS", 0)
+    elif way == "tree":  # no cube is worth it: every target goes to the tree's pairs
+        monkeypatch.setattr(_direct, "MIN_DENSE_TERMS", 10**18)
+    elif way == "small":  # small cubes, many dense with a few targets, the rest to the tree
+        monkeypatch.setattr(_direct, "DENSE_BALL", 0.2)
+        monkeypatch.setattr(_direct, "MIN_DENSE_TARGETS", 2)
+        monkeypatch.setattr(_direct, "MIN_DENSE_TERMS", 50)
 
 
 @pytest.mark.parametrize(
@@ -38,13 +43,24 @@ def _forced(monkeypatch, way: str):
 )
 def test_dense_and_tree_sums_have_the_same_bits_and_equal_the_brute_force(monkeypatch, kernel, h):
     t_lon, t_lat, p_lon, p_lat, w = _clustered(3, 900, 700, 4.0)
-    got = {}
-    for way in ("tree", "dense", "mixed"):
+    got, used = {}, {}
+    for way in ("tree", "dense", "small", "mixed"):
         with monkeypatch.context() as m:
             _forced(m, way)
+            calls: list[str] = []
+            for fn in ("_dense_sums", "_tree_sums"):
+                real = getattr(_direct, fn)
+                m.setattr(
+                    _direct,
+                    fn,
+                    lambda *a, real=real, fn=fn, calls=calls: calls.append(fn) or real(*a),
+                )
             got[way] = density_tree(t_lon, t_lat, p_lon, p_lat, w, h, kernel)
+            used[way] = set(calls)
+    assert used["tree"] == {"_tree_sums"} and used["dense"] == {"_dense_sums"}
+    assert used["small"] == {"_dense_sums", "_tree_sums"}
     assert (got["tree"] > 0).mean() > 0.5
-    for way in ("dense", "mixed"):
+    for way in ("dense", "small", "mixed"):
         assert np.array_equal(got[way].view("int64"), got["tree"].view("int64")), way
     ref = density_brute(t_lon, t_lat, p_lon, p_lat, w, h, kernel)
     # the gaussian is truncated at 7 bandwidths (e^-24.5 of its peak) by the fast evaluators

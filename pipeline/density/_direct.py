@@ -33,15 +33,16 @@ def density_brute(t_lon, t_lat, p_lon, p_lat, w, h, kernel) -> np.ndarray:
 def density_tree(t_lon, t_lat, p_lon, p_lat, w, h, kernel) -> np.ndarray:
     """Sum over the point-target pairs within the kernel support, found with KD-trees in 3-D.
 
-    The targets are split in halves along their widest axis until a block fits in a ball
-    of half the kernel's reach: such a block is summed densely over the points within reach
-    of its ball (:func:`_dense_sums`: most of them are within reach of each of its targets,
-    and a dense term costs a few percent of a tree pair's).  Targets too sparse for such
-    blocks (fewer than ``_MIN_DENSE_TARGETS`` per ball) are summed over the pairs a KD-tree
-    finds (:func:`_tree_sums`).  Each target's terms are added in the order of the points'
-    rows, one after another, and both ways measure a pair by :func:`_chords`: a target's
-    sum has the same bits whichever way and whichever other targets it is evaluated with,
-    so tiles computed together (a full run) or a few at a time (a nightly run) agree.
+    The targets are grouped by cubes of a 3-D grid whose circumscribed ball has
+    ``DENSE_BALL`` times the kernel's reach as its radius.  A cube's targets with at least
+    ``MIN_DENSE_TERMS`` terms to add (targets x points within reach of their ball) are
+    summed densely over those points (:func:`_dense_sums`: a good share of them are within
+    reach of each target, and a dense term costs a few percent of a tree pair's); the other
+    targets, all together, over the pairs a KD-tree finds (:func:`_tree_sums`).  Each
+    target's terms are added in the order of the points' rows, one after another, and both
+    ways measure a pair by :func:`_chords`: a target's sum has the same bits whichever way
+    and whichever other targets it is evaluated with, so tiles computed together (a full
+    run) or a few at a time (a nightly run) agree.
     """
     out = np.zeros(len(t_lon))
     if len(p_lon) == 0 or len(t_lon) == 0:
@@ -51,50 +52,43 @@ def density_tree(t_lon, t_lat, p_lon, p_lat, w, h, kernel) -> np.ndarray:
     pxyz = lonlat_to_xyz(p_lon, p_lat) * EARTH_RADIUS_KM
     ptree = cKDTree(pxyz)
     txyz = lonlat_to_xyz(t_lon, t_lat) * EARTH_RADIUS_KM
-    sparse: list[np.ndarray] = []
-    stack = [np.arange(len(t_lon))]
-    while stack:
-        idx = stack.pop()
-        t = txyz[idx]
-        lo, hi = t.min(axis=0), t.max(axis=0)
-        centre = 0.5 * (lo + hi)
-        radius = float(np.sqrt(((t - centre) ** 2).sum(axis=1)).max())
-        if radius <= DENSE_BALL * r_chord:
-            # chords are straight lines: a point within reach of a target is within the
-            # reach plus the ball's radius of its centre
-            near = ptree.query_ball_point(centre, radius * (1.0 + 1e-9) + r_chord * 1.000001)
-            if len(near):
-                cand = np.sort(np.asarray(near, dtype="int64"))
-                out[idx] = _dense_sums(t, pxyz[cand], w[cand], r_chord, h, kernel)
-            continue
-        if idx.size * (r_chord / radius) ** 2 < 2.0:
-            # fewer than ~2 targets per reach-wide disc: halves will not fit a ball either
-            sparse.append(idx)
-            continue
-        if idx.size <= _MIN_DENSE_TARGETS:
-            # too few targets to split on: densely if the reach holds enough of the ball
-            if radius <= LEAF_BALL * r_chord:
-                near = ptree.query_ball_point(centre, radius * (1.0 + 1e-9) + r_chord * 1.000001)
-                if len(near):
-                    cand = np.sort(np.asarray(near, dtype="int64"))
-                    out[idx] = _dense_sums(t, pxyz[cand], w[cand], r_chord, h, kernel)
-            else:
-                sparse.append(idx)
-            continue
-        split = np.argpartition(t[:, int(np.argmax(hi - lo))], idx.size // 2)
-        stack.extend([idx[split[: idx.size // 2]], idx[split[idx.size // 2 :]]])
-    if sparse:
-        idx = np.concatenate(sparse)
+    # the targets by cube (a cube's half-diagonal is DENSE_BALL reaches), cubes in a row
+    key = np.floor(txyz / (DENSE_BALL * r_chord * 2.0 / np.sqrt(3.0)))
+    order = np.lexsort((key[:, 2], key[:, 1], key[:, 0]))
+    key = key[order]
+    starts = np.flatnonzero(np.r_[True, (key[1:] != key[:-1]).any(axis=1)])
+    counts = np.diff(np.r_[starts, len(order)])
+    lo = np.minimum.reduceat(txyz[order], starts, axis=0)
+    hi = np.maximum.reduceat(txyz[order], starts, axis=0)
+    centre = 0.5 * (lo + hi)
+    # chords are straight lines: a point within reach of a target is within the reach plus
+    # the half-diagonal of the targets' box from the box's centre
+    reach = 0.5 * np.linalg.norm(hi - lo, axis=1) * (1.0 + 1e-9) + r_chord * 1.000001
+    ok = np.isfinite(reach)
+    # a cube of a few targets goes to the tree: asking every cube its points costs a tree
+    # query each (400,000 of them for the demo's targets, most alone in their cube)
+    asked = ok & (counts >= MIN_DENSE_TARGETS)
+    n_near = np.zeros(len(starts), dtype="int64")
+    n_near[asked] = ptree.query_ball_point(centre[asked], reach[asked], return_length=True)
+    dense = asked & (counts * n_near >= max(MIN_DENSE_TERMS, 1))
+    for b in np.flatnonzero(dense):
+        idx = order[starts[b] : starts[b] + counts[b]]
+        cand = np.sort(np.asarray(ptree.query_ball_point(centre[b], reach[b]), dtype="int64"))
+        out[idx] = _dense_sums(txyz[idx], pxyz[cand], w[cand], r_chord, h, kernel)
+    rest = ~dense & ((n_near > 0) | ~asked)
+    if rest.any():
+        idx = order[np.repeat(rest, counts)]
         out[idx] = _tree_sums(txyz[idx], pxyz, ptree, w, r_chord, h, kernel)
     return out
 
 
-#: A block of targets is summed densely once it fits in a ball of this share of the reach.
-DENSE_BALL = 0.5
-#: Blocks of fewer targets than this that do not fit such a ball go to the tree's pairs.
-_MIN_DENSE_TARGETS = 48
-#: ... and are summed densely all the same while they fit a ball of this share of the reach.
-LEAF_BALL = 2.0
+#: Targets are grouped by cubes whose circumscribed ball is this share of the kernel's reach.
+DENSE_BALL = 0.7
+#: A cube's targets are summed densely from this many terms (targets x candidate points) on:
+#: below it a cube's own overhead (~50 us) weighs more than its terms; it goes to the tree.
+MIN_DENSE_TERMS = 1_000
+#: Cubes of fewer targets go to the tree without asking how many points are near them.
+MIN_DENSE_TARGETS = 4
 
 
 def _tree_sums(txyz, pxyz, ptree, w, r_chord, h, kernel) -> np.ndarray:
