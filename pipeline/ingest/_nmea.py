@@ -20,6 +20,7 @@ of any decoded AIS table.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +31,7 @@ import pyarrow.compute as pc
 from ..errors import SourceUnreadable
 from ..schema import REJECT_COLUMNS
 
-__all__ = ["NmeaPositions", "looks_like_nmea", "read_nmea_positions"]
+__all__ = ["HEARD_AGAIN_S", "NmeaPositions", "looks_like_nmea", "read_nmea_positions", "report_ids"]
 
 _SENTENCE = (
     r"^(?P<pre>[^\\!]*?)(?:\\(?P<tag>[^\\]*)\\)?"
@@ -113,6 +114,9 @@ class NmeaPositions:
     notes : list of str
     n_read : int
         Records (non-blank lines) read.
+    reports : numpy.ndarray of uint64
+        The identity of each row's report: a hash of its payload (:func:`report_ids`), the
+        same in every receiver's log that heard the transmission.
     """
 
     frame: pd.DataFrame
@@ -120,6 +124,16 @@ class NmeaPositions:
     rejects: pd.DataFrame
     notes: list[str]
     n_read: int
+    reports: np.ndarray = dataclasses.field(default_factory=lambda: np.empty(0, dtype="uint64"))
+
+
+def report_ids(payloads: np.ndarray) -> np.ndarray:
+    """Return a 64-bit identity of each armoured AIS payload (the report's bits).
+
+    The same bits give the same number in every process and run (pandas' fixed-key SipHash,
+    as the spill's vessel buckets use); two different reports share one with odds of 2**-64.
+    """
+    return pd.util.hash_array(np.asarray(payloads, dtype=object)).astype("uint64")
 
 
 def _fixed(values: pa.Array, width: int, pad: str) -> np.ndarray:
@@ -356,6 +370,7 @@ def read_nmea_positions(data: bytes, name: str, *, dayfirst: bool | None = None)
         )
         rejects.append(extra)
         frame, rows = frame[~mask].reset_index(drop=True), rows[~mask]
+    reports = report_ids(frame[_PAYLOAD].to_numpy(dtype=object))
     frame = frame.drop(columns=[_PAYLOAD, _MOMENT_MS])
     bad = (
         pd.concat(rejects, ignore_index=True).sort_values("row", kind="stable", ignore_index=True)
@@ -379,7 +394,7 @@ def read_nmea_positions(data: bytes, name: str, *, dayfirst: bool | None = None)
             + ", ".join(f"{k} {v}" for k, v in counts.items())
             + " (in the rejects)"
         )
-    return NmeaPositions(frame, rows, bad, notes, n_read)
+    return NmeaPositions(frame, rows, bad, notes, n_read, reports)
 
 
 def _refuse_no_sentence(data: bytes, name: str) -> None:
@@ -407,8 +422,9 @@ def _refuse_no_sentence(data: bytes, name: str) -> None:
 #: Internal columns of a block's positions: the armoured report and its moment in epoch ms.
 _PAYLOAD, _MOMENT_MS = "__payload", "__moment_ms"
 #: A report heard again within this many seconds is the same transmission (its payload holds
-#: the second of the minute: a vessel repeating every field would be a minute apart).
-_HEARD_AGAIN_S = 30.0
+#: the second of the minute: a vessel repeating every field would be a minute apart), in one
+#: file and across the files of a run (two receivers' logs, each with its own clock).
+HEARD_AGAIN_S = 30.0
 
 
 def _receiver_moments(frame: pd.DataFrame, name: str, dayfirst: bool | None) -> None:
@@ -449,7 +465,7 @@ def _transmissions(ts: np.ndarray, begins: np.ndarray, rounds: int = 64) -> np.n
     every few seconds for minutes on end: a transponder repeating a frozen report) are
     finished hearing by hearing.
     """
-    window = _HEARD_AGAIN_S * 1000.0
+    window = HEARD_AGAIN_S * 1000.0
     begins = begins.copy()
     todo = np.arange(len(ts))
     for _ in range(rounds):
@@ -467,7 +483,7 @@ def _transmissions(ts: np.ndarray, begins: np.ndarray, rounds: int = 64) -> np.n
 
 
 def _heard_again(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """Find reports heard again: the same payload within :data:`_HEARD_AGAIN_S` of the first.
+    """Find reports heard again: the same payload within :data:`HEARD_AGAIN_S` of the first.
 
     An aggregated feed holds each transmission once per station that heard it (tag blocks
     ``s:`` of several stations, ``c:`` a few ms apart); kept, each was a ping of its own.
@@ -485,7 +501,7 @@ def _heard_again(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarra
     idx = timed[order]
     ts = t[idx]
     # a hearing starts a transmission unless the same report's first hearing is at most
-    # _HEARD_AGAIN_S before it: measured from the first, not the hearing just before (the
+    # HEARD_AGAIN_S before it: measured from the first, not the hearing just before (the
     # same bits every 20 s were one report however long they went on)
     begins = _transmissions(ts, np.concatenate([[True], pay[order][1:] != pay[order][:-1]]))
     repeat = ~begins

@@ -111,6 +111,7 @@ from .options import TrackSource
 from .tracks import (
     IDENTITY_PARTS,
     MISPLACED_FIX,
+    REPORT,
     SCALE_SAMPLE,
     UNREAD,
     DatedEvents,
@@ -193,8 +194,11 @@ _PING_SCHEMA = pa.schema(
         (COG, pa.float64()),
     ]
 )
-#: A bucket file: the pings and the line of each (where a repeat in a later file is from).
-_BUCKET_SCHEMA = _PING_SCHEMA.append(pa.field(SOURCE_ROW, pa.int64()))
+#: A bucket file: the pings, the line of each (where a repeat in a later file is from) and,
+#: raw AIS only, its report's identity (:attr:`~.tracks.TrackResult.reports`; null otherwise).
+_BUCKET_SCHEMA = _PING_SCHEMA.append(pa.field(SOURCE_ROW, pa.int64())).append(
+    pa.field(REPORT, pa.uint64())
+)
 _REJECT_SCHEMA = pa.schema(
     [
         ("source_file", pa.string()),
@@ -260,6 +264,13 @@ def _bucket_of(vessels: np.ndarray, n_buckets: int) -> np.ndarray:
 
 def _table(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+
+
+def _bucket_table(frame: pd.DataFrame) -> pa.Table:
+    """Return pings with their lines as a bucket file's table (no report: not raw AIS)."""
+    if REPORT not in frame:
+        frame = frame.assign(**{REPORT: pd.array([None] * len(frame), dtype="UInt64")})
+    return _table(frame, _BUCKET_SCHEMA)
 
 
 @dataclass
@@ -1216,7 +1227,7 @@ def _summaries(
     """Write the accepted pings of buckets ``keys`` (``frame``) and sum each bucket up."""
     if not len(frame):
         return [_empty_bucket(int(k), r) for k, r in _rules_on_first(keys, by_rule)]
-    table = _table(frame, _BUCKET_SCHEMA)  # once: a bucket's rows are taken from it
+    table = _bucket_table(frame)  # once: a bucket's rows are taken from it
     cols = _SummaryColumns(
         frame[VESSEL_ID].to_numpy(dtype=object),
         frame[TIME].to_numpy(dtype="datetime64[ns]"),  # UTC
@@ -1804,13 +1815,15 @@ def _spill_whole(state: _State, max_speed_kn: float, max_uncompressed_mb: float)
     rej["row"] = pd.to_numeric(rej["row"], errors="coerce").astype("Int64")
     pq.write_table(_table(rej[list(REJECT_COLUMNS)], _REJECT_SCHEMA), path)
     frame = res.frame.assign(**{SOURCE_ROW: res.lines})
+    if res.reports is not None:  # raw AIS: each ping's report, for a later file's repeats
+        frame[REPORT] = pd.array(res.reports, dtype="UInt64")
     out: dict[int, Path] = {}
     if len(frame):
         bucket = _bucket_of(frame[VESSEL_ID].to_numpy(), state.n_buckets)
         for key in np.unique(bucket):
             out[int(key)] = folder / f"pings-{int(key):05d}.parquet"
             pq.write_table(
-                _table(frame[bucket == key], _BUCKET_SCHEMA),
+                _bucket_table(frame[bucket == key]),
                 out[int(key)],
                 row_group_size=_ROW_GROUP,
             )
@@ -1967,7 +1980,8 @@ def spill_to_record(spill: TrackSpill) -> SpillRecord:
     """Return the plain :class:`SpillRecord` of a spill (its bucket files are read)."""
     frames = [pq.read_table(spill.buckets[k]) for k in sorted(spill.buckets)]
     table = pa.concat_tables(frames) if frames else _BUCKET_SCHEMA.empty_table()
-    pings = table.to_pandas()  # with each ping's line
+    # with each ping's line and report (nullable: uint64 read as floats lost its bits)
+    pings = table.to_pandas(types_mapper={pa.uint64(): pd.UInt64Dtype()}.get)
     pings[VESSEL_ID] = pings[VESSEL_ID].astype(object)
     # each vessel lies in one bucket, sorted there: a stable sort by vessel keeps the rest
     pings = pings.iloc[np.argsort(pings[VESSEL_ID].to_numpy(dtype=str), kind="stable")]
@@ -2019,7 +2033,7 @@ def record_to_spill(record: SpillRecord, folder: Path, n_buckets: int) -> TrackS
         order = np.argsort(per_row, kind="stable")
         if SOURCE_ROW not in pings:  # a record without the lines: unknown (-1)
             pings = pings.assign(**{SOURCE_ROW: np.full(len(pings), -1, dtype="int64")})
-        table = _table(pings, _BUCKET_SCHEMA).take(pa.array(order))
+        table = _bucket_table(pings).take(pa.array(order))
         keys = per_row[order]
         cuts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
         for a, b in zip(cuts, np.r_[cuts[1:], len(keys)], strict=True):
@@ -2319,7 +2333,8 @@ def reject_repeated_spill(
     TrackSpill
         ``spill`` itself when nothing repeats, else a copy without the repeats.
     """
-    from .tracks import REPEATED_MESSAGE, repeated_note, repeated_pings
+    from ._nmea import HEARD_AGAIN_S
+    from .tracks import find_repeats, repeated_note
 
     before = [e for e in earlier if e.buckets]
     if not spill.buckets or not before:
@@ -2330,34 +2345,43 @@ def reject_repeated_spill(
                 f"{spill.source}: {spill.n_buckets} buckets, {e.source}: {e.n_buckets}; the "
                 "spills of one run must have the same buckets"
             )
-    cols = [VESSEL_ID, TIME, LON, LAT]
+    cols = [VESSEL_ID, TIME, LON, LAT, REPORT]
+    uint64 = {pa.uint64(): pd.UInt64Dtype()}.get  # a report's 64 bits, never floats
     buckets = dict(spill.buckets)
     rejected: list[pd.DataFrame] = []
     removed: list[np.ndarray] = []
+    n_heard = 0
+    raw_ais = spill.assumptions.get("schema") == "nmea"  # its pings carry their reports
     for key, path in sorted(spill.buckets.items()):
-        # a repeat shares its time with the ping it repeats: an earlier bucket whose times
-        # (its Parquet statistics) do not meet this one's is not read; a night's day file
-        # beside the history is checked without reading the history
+        # a repeat shares its time with the ping it repeats (raw AIS: is within the window
+        # of a report heard again): an earlier bucket whose times (its Parquet statistics)
+        # do not meet this one's is not read; a night's day file beside the history is
+        # checked without reading the history
         span = _time_span(path)
+        if span is not None and raw_ais:
+            pad = pd.Timedelta(seconds=HEARD_AGAIN_S)
+            span = (span[0] - pad, span[1] + pad)
         olds = [e for e in before if key in e.buckets and _spans_meet(span, e, key)]
         if not olds:
             continue
         table = pq.read_table(path)
-        new = table.select(cols).to_pandas()
+        new = table.select(cols).to_pandas(types_mapper=uint64)
         old = pd.concat(
             [
                 pq.read_table(e.buckets[key], columns=[*cols, SOURCE_ROW])
-                .to_pandas()
+                .to_pandas(types_mapper=uint64)
                 .rename(columns={SOURCE_ROW: "line"})
                 .assign(file=e.source)
                 for e in olds
             ],
             ignore_index=True,
         )
-        old = old[old[VESSEL_ID].isin(new[VESSEL_ID].unique())]
-        repeated, value = repeated_pings(new, old)
+        old = old[old[VESSEL_ID].isin(new[VESSEL_ID].unique())].reset_index(drop=True)
+        found = find_repeats(new, old)
+        repeated, value = found.repeated, found.value
         if not repeated.any():
             continue
+        n_heard += found.n_heard
         rows = table.column(SOURCE_ROW).to_numpy(zero_copy_only=False)
         kept = table.filter(pa.array(~repeated))
         if kept.num_rows:
@@ -2375,7 +2399,7 @@ def reject_repeated_spill(
                     "column": "*",
                     "value": value.astype(str),
                     "rule": "duplicate_across_files",
-                    "message": REPEATED_MESSAGE,
+                    "message": found.message.astype(str),
                 }
             )
         )
@@ -2396,7 +2420,7 @@ def reject_repeated_spill(
         spill,
         n_accepted=int(spill.n_accepted) - n,
         by_rule=dict(sorted(by_rule.items())),
-        notes=[*spill.notes, repeated_note(spill.source, n)],
+        notes=[*spill.notes, repeated_note(spill.source, n, n_heard)],
         assumptions=dict(spill.assumptions),
         buckets=dict(sorted(buckets.items())),
         reject_parts=reject_parts,

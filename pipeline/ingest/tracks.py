@@ -111,6 +111,7 @@ from ._common import (
     NO_HEADER,
     IngestResult,
     Rule,
+    TimeSpan,
     as_source,
     as_text,
     decide_misplaced,
@@ -142,6 +143,10 @@ __all__ = [
     "read_tracks",
     "reject_repeated_pings",
     "repeated_pings",
+    "repeated_reports",
+    "find_repeats",
+    "Repeats",
+    "REPORT",
     "TRACK_RULES",
     "TrackResult",
     "classify_mmsi",
@@ -388,10 +393,16 @@ class TrackResult(IngestResult):
         The physical line (or feature/record number) of each row of ``frame``, in its
         order: where a ping of a later file that repeats one of this file's is said to be
         from (:func:`reject_repeated_pings`).
+    reports : numpy.ndarray of uint64, optional
+        Raw AIS only: the identity of each row's report (a hash of its bits,
+        :func:`~._nmea.report_ids`), never published: the same transmission in another
+        receiver's log is a repeat however its clock differs (:func:`repeated_pings`).
+        None for every other format.
     """
 
     lines: np.ndarray = field(default_factory=lambda: np.empty(0, dtype="int64"))
     identity: pd.DataFrame = field(default_factory=empty_identity)
+    reports: np.ndarray | None = None
 
 
 def read_tracks(
@@ -445,6 +456,7 @@ def read_tracks(
     assumptions: dict[str, Any] = dict(opened.assumptions)
     pre = pd.DataFrame()
     n_pre = 0
+    heard: tuple[np.ndarray, np.ndarray] | None = None  # raw AIS: (line, report) of each row
     if fmt in ("csv", "json"):
         table = (
             read_text_table(
@@ -473,6 +485,7 @@ def read_tracks(
     elif fmt == "nmea":
         got = _read_nmea(src, opened)
         raw, rows, pre, n_pre = got.frame, got.lines, got.rejects, len(got.rejects)
+        heard = (np.asarray(got.lines, dtype="int64"), got.reports)
         notes += got.notes
         # the decoder's own columns: the MMSI is the vessel, even where each is heard once
         # (a snapshot of a busy sea), which the recognition of an unknown table refuses
@@ -544,8 +557,26 @@ def read_tracks(
     lines = frame.pop(SOURCE_ROW).to_numpy(dtype="int64")
     identity = identity_of(parts) if len(raw) else empty_identity()
     return TrackResult(
-        frame, rejects, by_rule, name, n_read, notes, assumptions, lines=lines, identity=identity
+        frame,
+        rejects,
+        by_rule,
+        name,
+        n_read,
+        notes,
+        assumptions,
+        lines=lines,
+        identity=identity,
+        reports=None if heard is None else _reports_at(heard, lines, name),
     )
+
+
+def _reports_at(heard: tuple[np.ndarray, np.ndarray], lines: np.ndarray, name: str) -> np.ndarray:
+    """Return the report of each accepted ping, found by its line (one sentence a line)."""
+    at, reports = heard
+    idx = np.minimum(np.searchsorted(at, lines), max(len(at) - 1, 0))
+    if len(lines) and (not len(at) or not np.array_equal(at[idx], lines)):
+        raise RuntimeError(f"{name}: an accepted ping's line is no decoded sentence's line")
+    return np.asarray(reports, dtype="uint64")[idx] if len(lines) else np.empty(0, "uint64")
 
 
 #: What the rejects of ``duplicate_across_files`` say (the value: the earlier file and line).
@@ -606,6 +637,135 @@ def repeated_pings(new: pd.DataFrame, old: pd.DataFrame) -> tuple[np.ndarray, np
     return repeated, value.astype(object)
 
 
+#: The column of a report's identity in the frames :func:`find_repeats` compares (nullable
+#: uint64: none where a ping is not from raw AIS).
+REPORT = "report"
+#: What the rejects of ``duplicate_across_files`` found by a raw AIS report's bits say.
+HEARD_MESSAGE = (
+    "the same AIS report (the same bits) as a ping of an earlier input file, whose file and "
+    "line are the value, heard {} s apart (another receiver, with its own clock): counted once"
+)
+
+
+def repeated_reports(new: pd.DataFrame, old: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Find the raw AIS pings of ``new`` whose transmission an earlier file's ``old`` holds.
+
+    Two receivers' logs hold each transmission both heard, each timed by its own clock (ms
+    to seconds apart): a ping whose vessel and report bits (:data:`REPORT`) are those of an
+    earlier ping at most :data:`~._nmea.HEARD_AGAIN_S` away is that ping, as a report heard
+    again within one file is (``nmea_duplicate``).  The earlier ping named is the first in
+    time of those (then in ``old``'s order).
+
+    Returns
+    -------
+    repeated : numpy.ndarray of bool
+        One per row of ``new``.
+    first : numpy.ndarray of int64
+        For each repeated ping, the row of ``old`` it repeats.
+    """
+    from ._nmea import HEARD_AGAIN_S
+
+    none = (np.zeros(len(new), dtype=bool), np.empty(0, dtype="int64"))
+    if REPORT not in new or REPORT not in old or not len(new) or not len(old):
+        return none
+
+    def usable(f: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        t = _times_ns(f[TIME])
+        ok = f[REPORT].notna().to_numpy() & (t != np.iinfo("int64").min)
+        return np.flatnonzero(ok), t
+
+    n_at, n_t = usable(new)
+    o_at, o_t = usable(old)
+    if not len(n_at) or not len(o_at):
+        return none
+    keys = pd.DataFrame(
+        {
+            "v": np.concatenate(
+                [
+                    old[VESSEL_ID].astype(str).to_numpy()[o_at],
+                    new[VESSEL_ID].astype(str).to_numpy()[n_at],
+                ]
+            ),
+            "r": np.concatenate(
+                [
+                    old[REPORT].to_numpy(dtype="uint64", na_value=0)[o_at],
+                    new[REPORT].to_numpy(dtype="uint64", na_value=0)[n_at],
+                ]
+            ),
+        }
+    )
+    code = keys.groupby(["v", "r"], sort=False).ngroup().to_numpy().astype("int64")
+    o_code, n_code = code[: len(o_at)], code[len(o_at) :]
+    window = np.int64(round(HEARD_AGAIN_S * 1e9))
+    ot, lo = o_t[o_at], n_t[n_at] - window
+    # (report, time) as one sortable number: the report's code, then the rank of the time
+    # among all the times compared (exact: no time is rounded)
+    stamps, rank = np.unique(np.concatenate([ot, lo]), return_inverse=True)
+    width = np.int64(len(stamps))
+    o_key = o_code * width + rank[: len(ot)]
+    order = np.lexsort((np.arange(len(ot)), o_key))  # time, then old's order
+    at = np.searchsorted(o_key[order], n_code * width + rank[len(ot) :], "left")
+    hit = at < len(order)
+    cand = order[np.minimum(at, len(order) - 1)]
+    hit &= (o_code[cand] == n_code) & (ot[cand] <= n_t[n_at] + window)
+    repeated = np.zeros(len(new), dtype=bool)
+    repeated[n_at[hit]] = True
+    return repeated, o_at[cand[hit]]
+
+
+@dataclass
+class Repeats:
+    """The pings of a file that an earlier file gave (:func:`find_repeats`).
+
+    Attributes
+    ----------
+    repeated : numpy.ndarray of bool
+        One per ping of the file.
+    value : numpy.ndarray of str
+        ``'<file> line <n>'`` of the earlier ping, one per repeated ping.
+    message : numpy.ndarray of str
+        Why, one per repeated ping.
+    n_heard : int
+        Repeats found by their raw AIS report's bits only (another receiver's clock).
+    """
+
+    repeated: np.ndarray
+    value: np.ndarray
+    message: np.ndarray
+    n_heard: int
+
+
+def find_repeats(new: pd.DataFrame, old: pd.DataFrame) -> Repeats:
+    """Find the pings of ``new`` an earlier file's ``old`` gave, by every rule, and say why.
+
+    The same vessel and time (:func:`repeated_pings`), or, both from raw AIS, the same
+    report heard within :data:`~._nmea.HEARD_AGAIN_S` (:func:`repeated_reports`); a ping
+    found by both is said as the first.
+    """
+    repeated, value = repeated_pings(new, old)
+    heard, first = repeated_reports(new, old)
+    only = heard & ~repeated
+    if not only.any():
+        message = np.full(int(repeated.sum()), REPEATED_MESSAGE, dtype=object)
+        return Repeats(repeated, value, message, 0)
+    t_new = _times_ns(new[TIME])[only]
+    t_old = _times_ns(old[TIME])[first[only[heard]]]
+    gap = np.char.mod("%.3f", np.abs(t_new - t_old) / 1e9)
+    said = pd.Series(
+        old["file"].to_numpy(dtype=object)[first[only[heard]]].astype(str)
+        + " line "
+        + old["line"].to_numpy()[first[only[heard]]].astype("int64").astype(str)
+    ).to_numpy(dtype=object)
+    both = repeated | heard
+    out_value = np.empty(len(new), dtype=object)
+    out_message = np.empty(len(new), dtype=object)
+    out_value[repeated] = value
+    out_message[repeated] = REPEATED_MESSAGE
+    out_value[only] = said
+    out_message[only] = pd.Series(gap).map(HEARD_MESSAGE.format).to_numpy(dtype=object)
+    return Repeats(both, out_value[both], out_message[both], int(only.sum()))
+
+
 def reject_repeated_pings(result: TrackResult, earlier: list[TrackResult]) -> TrackResult:
     """Move the pings an earlier track file already gave to the rejects.
 
@@ -628,21 +788,26 @@ def reject_repeated_pings(result: TrackResult, earlier: list[TrackResult]) -> Tr
         ``result`` with the repeats moved to ``rejects`` (``n_read`` unchanged).
     """
     frame = result.frame
-    span = time_span(frame, TIME)
-    # a ping repeats one of the same time (or, untimed, of none): a file whose times do not
-    # meet this one's is not read - a feed of a file a day is checked day by day, not each
-    # file against the whole history before it
+    mine = _reports_of(result)
+    # a ping repeats one of the same time (or, untimed, of none; raw AIS: within the window
+    # of a report heard again): a file whose times do not meet this one's is not read - a
+    # feed of a file a day is checked day by day, not each file against the whole history
+    span = widened_span(time_span(frame, TIME), mine is not None)
     before = [r for r in earlier if len(r.frame) and spans_meet(span, time_span(r.frame, TIME))]
     if frame.empty or not before:
         return result
     old = pd.concat(
         [
-            r.frame[[VESSEL_ID, TIME, LON, LAT]].assign(file=Path(r.source).name, line=_lines_of(r))
+            r.frame[[VESSEL_ID, TIME, LON, LAT]].assign(
+                file=Path(r.source).name, line=_lines_of(r), **{REPORT: _report_column(r)}
+            )
             for r in before
         ],
         ignore_index=True,
     )
-    repeated, value = repeated_pings(frame, old)
+    new = frame if mine is None else frame.assign(**{REPORT: _report_column(result)})
+    found = find_repeats(new, old)
+    repeated = found.repeated
     if not repeated.any():
         return result
     n = int(repeated.sum())
@@ -652,9 +817,9 @@ def reject_repeated_pings(result: TrackResult, earlier: list[TrackResult]) -> Tr
             "source_file": Path(result.source).name,
             "row": lines[repeated],
             "column": "*",
-            "value": value,
+            "value": found.value,
             "rule": "duplicate_across_files",
-            "message": REPEATED_MESSAGE,
+            "message": found.message,
         }
     )
     by_rule = dict(result.by_rule)
@@ -667,9 +832,44 @@ def reject_repeated_pings(result: TrackResult, earlier: list[TrackResult]) -> Tr
         frame=frame[~repeated].reset_index(drop=True),
         rejects=rejects,
         by_rule=dict(sorted(by_rule.items())),
-        notes=[*result.notes, repeated_note(Path(result.source).name, n)],
+        notes=[*result.notes, repeated_note(Path(result.source).name, n, found.n_heard)],
         lines=lines[~repeated],
+        reports=None if mine is None else mine[~repeated],
     )
+
+
+def widened_span(span: TimeSpan, raw_ais: bool) -> TimeSpan:
+    """Return a file's time span, widened by the window of a report heard again if raw AIS.
+
+    A raw AIS ping repeats an earlier file's up to :data:`~._nmea.HEARD_AGAIN_S` away
+    (:func:`repeated_reports`): a file of times just before or after its own is compared.
+    """
+    from ._nmea import HEARD_AGAIN_S
+
+    if not raw_ais or span[1] < span[0]:  # no timed ping: nothing within a window
+        return span
+    pad = int(round(HEARD_AGAIN_S * 1e9))
+    return (span[0] - pad, span[1] + pad, span[2])
+
+
+def _reports_of(result: IngestResult) -> np.ndarray | None:
+    """Return the raw AIS report of each accepted ping (None: not raw AIS)."""
+    reports = getattr(result, "reports", None)
+    if reports is None:
+        return None
+    if len(reports) != len(result.frame):
+        raise RuntimeError(
+            f"{result.source}: {len(reports)} report identities for {len(result.frame)} pings"
+        )
+    return np.asarray(reports, dtype="uint64")
+
+
+def _report_column(result: IngestResult) -> pd.Series:
+    """Return :data:`REPORT` of each accepted ping as a nullable column (none: not raw AIS)."""
+    reports = _reports_of(result)
+    if reports is None:
+        return pd.Series(pd.array([None] * len(result.frame), dtype="UInt64"))
+    return pd.Series(pd.array(reports, dtype="UInt64"))
 
 
 def _times_ns(times: pd.Series) -> np.ndarray:
@@ -684,11 +884,22 @@ def _times_ns(times: pd.Series) -> np.ndarray:
     return values.view("int64")
 
 
-def repeated_note(name: str, n: int) -> str:
-    """Return the note of a track file with ``n`` pings an earlier file gave."""
+def repeated_note(name: str, n: int, n_heard: int = 0) -> str:
+    """Return the note of a track file with ``n`` pings an earlier file gave.
+
+    ``n_heard`` of them were found by their raw AIS report's bits (:func:`repeated_reports`).
+    """
+    from ._nmea import HEARD_AGAIN_S
+
+    heard = (
+        f"; {n_heard} of them the same raw AIS report as an earlier file's, heard within "
+        f"{HEARD_AGAIN_S:g} s (another receiver, with its own clock)"
+        if n_heard
+        else ""
+    )
     return (
-        f"{name}: {n} ping(s) repeat pings of an earlier input file (same vessel and time) "
-        "and were not counted twice (rule duplicate_across_files)"
+        f"{name}: {n} ping(s) repeat pings of an earlier input file (same vessel and time"
+        f"{heard}) and were not counted twice (rule duplicate_across_files)"
     )
 
 
