@@ -68,7 +68,9 @@ vessel and time, another position: the first ping is kept), ``impossible_speed``
 reached and left, or only reached at a track's end, faster than ``max_speed_kn``; great-circle
 distances, so a track crossing the antimeridian is a short hop, never a trip around the globe).
 Across files (the runner, :func:`reject_repeated_pings`): ``duplicate_across_files`` (same
-vessel and time as a ping of an earlier input file, whose file and line are the value).
+vessel and time as a ping of an earlier input file, whose file and line are the value; a raw
+AIS ping also when it is the same report, bits and vessel, as an earlier file's ping at most
+30 s away: another receiver's log of the transmission, :func:`repeated_reports`).
 """
 
 from __future__ import annotations
