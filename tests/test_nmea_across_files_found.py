@@ -92,7 +92,10 @@ def test_two_receivers_logs_of_one_transmission_publish_one_ping_whole_and_in_ch
         assert [(r["read"], r["accepted"]) for r in report.values()] == [(4, 4), (5, 2), (1, 0)]
         assert report["b.nmea"]["by_rule"] == {"duplicate_across_files": 3}
         assert report["c.nmea"]["by_rule"] == {"duplicate_across_files": 1}
-        assert any("3 of them the same raw AIS report" in n for n in report["b.nmea"]["notes"])
+        assert any(
+            "3 of them: the same raw AIS report heard within 30 s" in n
+            for n in report["b.nmea"]["notes"]
+        )
     got = {}
     for name in ("b", "c"):
         rej = pd.read_csv(whole.staging / "rejects" / f"tracks-{name}.csv")
@@ -100,6 +103,11 @@ def test_two_receivers_logs_of_one_transmission_publish_one_ping_whole_and_in_ch
             got[(row.source_file, row.row)] = row.value
             assert row.rule == "duplicate_across_files" and "same bits" in row.message
     assert got == REPEATS
+    # a night that takes the files' readings from the cache: the reports ride along
+    for label, rows, first in (("whole", None, whole), ("chunks", 2, chunks)):
+        night = ingest_alone(tmp_path, label, files, rows)
+        assert all(r["cached"] for r in night.ingest_report["tracks"])
+        assert _published(night) == _published(first)
     kept = pings[pings["vessel_id"] == "257000001"]["time"].dt.strftime("%H:%M:%S")
     assert kept.tolist() == ["00:00:00", "00:01:00", "00:02:00", "00:02:40", "00:03:00"]
 

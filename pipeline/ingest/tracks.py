@@ -894,8 +894,8 @@ def repeated_note(name: str, n: int, n_heard: int = 0) -> str:
     from ._nmea import HEARD_AGAIN_S
 
     heard = (
-        f"; {n_heard} of them the same raw AIS report as an earlier file's, heard within "
-        f"{HEARD_AGAIN_S:g} s (another receiver, with its own clock)"
+        f"; {n_heard} of them: the same raw AIS report heard within {HEARD_AGAIN_S:g} s, by "
+        "another receiver with its own clock"
         if n_heard
         else ""
     )
