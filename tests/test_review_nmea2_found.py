@@ -197,7 +197,12 @@ def test_a_log_opening_with_a_banner_line_is_found_to_be_raw_ais(tmp_path, openi
     assert list(res.rejects["row"]) == [1] and list(res.rejects["rule"]) == ["nmea_unreadable"]
 
 
-@pytest.mark.parametrize(("name", "data"), [("ais.log", b""), ("ais.log.gz", gzip.compress(b"\n"))])
+@pytest.mark.parametrize(
+    ("name", "data"),
+    # mtime=0: a stamped header would give each xdist worker another test id
+    [("ais.log", b""), ("ais.log.gz", gzip.compress(b"\n", mtime=0))],
+    ids=["log", "log.gz"],
+)
 def test_an_empty_receivers_log_is_refused_as_empty(tmp_path, name, data):
     # a receiver's log of a night of outage (0 bytes, rotated and gzipped) was refused as
     # 'unknown file type .log ... or set format in the config', not as the empty feed it is
