@@ -977,6 +977,16 @@ class FittedModel:
                     f"; the model published ({k} factor{'' if k == 1 else 's'}) has "
                     f"alpha = {best.alpha:.3g}"
                 )
+        elif (
+            nb is not None
+            and o.family == "auto"
+            and best.family == "negative_binomial"
+            and best.alpha is not None
+            and f"{best.alpha:.3g}" != f"{nb.alpha:.3g}"
+        ):
+            # no factor dropped, but the selection's last step estimated alpha again on the
+            # fit's own means: the why said "alpha = 2.25" beside a published 2.238842
+            why += f"; the model published has alpha = {best.alpha:.3g} (estimated on its fit)"
         self.why_ = why
         self.steps_ = steps
         self.selection_ = selection
