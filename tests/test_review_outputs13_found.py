@@ -6,9 +6,12 @@ Each test fails without the fix of its commit.
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
+import rioxarray  # noqa: F401  (the .rio accessor)
+import xarray as xr
 
 from pipeline.grid import cell_area_km2, cells_to_latlng, region_to_cells
 from pipeline.model import FittedModel, FittedOptions
@@ -46,3 +49,30 @@ def test_model_why_gives_the_published_alpha_when_the_selection_drops_nothing():
     assert rep["model"] == "negative_binomial" and rep["dropped"] == []
     said = re.findall(r"alpha = ([0-9.]+)", rep["why"])
     assert f"{rep['alpha']:.3g}" in said, (rep["why"], rep["alpha"])
+
+
+def _raster(units) -> xr.DataArray:
+    da = xr.DataArray(
+        np.arange(16.0).reshape(1, 4, 4),
+        dims=("band", "y", "x"),
+        coords={"band": [1], "y": [3.5, 2.5, 1.5, 0.5], "x": [0.5, 1.5, 2.5, 3.5]},
+        attrs={"units": units},
+    )
+    return da.rio.write_crs("EPSG:4326")
+
+
+def test_a_raster_units_attribute_that_is_not_text_is_no_unit_not_a_crash():
+    # A NetCDF attribute can be a number array: `attrs.get("units") or ...` cannot test one,
+    # and a run over a raster with units = [1.0, 2.0] failed in the render stage as an
+    # internal error (exit 70), and again in the manifest (raster_factor_units).
+    from pipeline.render import raster_to_overlay
+    from pipeline.runner.stages import raster_factor_units
+
+    odd = _raster(np.array([1.0, 2.0]))
+    assert raster_to_overlay("lights", odd).units == ""
+    assert raster_factor_units(SimpleNamespace(rasters=[{"name": "lights", "data": odd}])) == {}
+    # text is the unit, as before; bytes are text too
+    for given in ("nW cm-2 sr-1", b"nW cm-2 sr-1", np.array(["nW cm-2 sr-1"])):
+        said = raster_factor_units(SimpleNamespace(rasters=[{"name": "x", "data": _raster(given)}]))
+        assert said == {"x_mean": "nW cm-2 sr-1", "x_max": "nW cm-2 sr-1"}
+        assert raster_to_overlay("x", _raster(given)).units == "nW cm-2 sr-1"

@@ -71,7 +71,7 @@ and ``_preview`` (the PNG).
 from __future__ import annotations
 
 from ._escaping import escape_text
-from ._layers import raster_to_overlay
+from ._layers import raster_to_overlay, raster_units
 from ._map import build_map, map_to_html, tiles_origin, write_map
 from ._model import FactorInfo, MapData, RasterOverlay, RenderOptions
 from ._preview import write_preview_png
@@ -85,6 +85,7 @@ __all__ = [
     "escape_text",
     "map_to_html",
     "raster_to_overlay",
+    "raster_units",
     "tiles_origin",
     "write_map",
     "write_preview_png",

@@ -346,6 +346,26 @@ def _to_lonlat(data, max_px: int):
     )
 
 
+def raster_units(*arrays) -> str:
+    """Return the unit a raster declares: the first text ``units`` attribute of ``arrays``.
+
+    CF and GDAL write the unit as text; a file may hold anything there (a NetCDF attribute
+    can be a number array, which ``attrs.get("units") or ...`` could not even test: the run
+    failed as an internal error).  Bytes are read as UTF-8; anything not text declares no
+    unit ("" : the factor keeps its own).  The text is returned as it is, never escaped.
+    """
+    for data in arrays:
+        attrs = getattr(data, "attrs", None) or {}
+        value = attrs.get("units")
+        if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "USO":
+            value = value.item()
+        if isinstance(value, bytes | np.bytes_):
+            value = bytes(value).decode("utf-8", errors="replace")
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return ""
+
+
 def raster_to_overlay(name: str, data, max_px: int = 1000) -> RasterOverlay | None:
     """Downsample a raster to at most ``max_px`` pixels a side in EPSG:4326 for display.
 
@@ -367,5 +387,6 @@ def raster_to_overlay(name: str, data, max_px: int = 1000) -> RasterOverlay | No
     except Exception as exc:  # display only: a failed overlay must not fail the run
         logging.getLogger(__name__).warning("raster overlay for %s skipped: %s", name, exc)
         return None
-    units = band.attrs.get("units") or data.attrs.get("units") or ""
-    return RasterOverlay(name=name, array=arr, bounds=(x0, y0, x1, y1), units=str(units))
+    return RasterOverlay(
+        name=name, array=arr, bounds=(x0, y0, x1, y1), units=raster_units(band, data)
+    )

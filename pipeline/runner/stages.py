@@ -2156,11 +2156,11 @@ def raster_factor_units(state: RunState) -> dict[str, str]:
     the factor's placeholder ("0.4832 nightlights units").  The mean and the maximum of the
     valid pixels keep the raster's unit; an area-weighted sum and a valid fraction do not.
     """
+    from ..render import raster_units
+
     out: dict[str, str] = {}
     for r in state.rasters:
-        data = r.get("data")
-        attrs = getattr(data, "attrs", None) or {}
-        units = str(attrs.get("units") or "").strip()
+        units = raster_units(r.get("data"))  # text only: a number array is no unit
         if units:
             for stat in ("mean", "max"):
                 out[f"{r['name']}_{stat}"] = units
