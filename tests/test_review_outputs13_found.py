@@ -76,3 +76,44 @@ def test_a_raster_units_attribute_that_is_not_text_is_no_unit_not_a_crash():
         said = raster_factor_units(SimpleNamespace(rasters=[{"name": "x", "data": _raster(given)}]))
         assert said == {"x_mean": "nW cm-2 sr-1", "x_max": "nW cm-2 sr-1"}
         assert raster_to_overlay("x", _raster(given)).units == "nW cm-2 sr-1"
+
+
+def test_emerging_bins_alone_in_their_neighbourhood_are_left_out_of_the_correction():
+    # The Gi* hot spots leave their lone cells out of Benjamini-Hochberg (exact p = 1 by
+    # construction, no test); the emerging bins, "classed on the same exact p" (README),
+    # still counted theirs: a lone cell's first slice, and at time_step_window 0 every slice
+    # of it (here 360 of 588 bins), raising every other bin's corrected p and hiding a
+    # sporadic hot spot.
+    from statsmodels.stats.multitest import multipletests
+
+    from pipeline.grid import grid_disk_cells, points_to_cells
+    from pipeline.hotspots import (
+        cells_to_weights,
+        emerging_hotspots,
+        emerging_summary,
+        space_time_cube,
+    )
+
+    cluster = np.sort(grid_disk_cells(points_to_cells(np.array([10.0]), np.array([10.0]), 5), 2))
+    lone = points_to_cells(np.linspace(20, 50, 30), np.full(30, -20.0), 5)
+    cells = np.concatenate([cluster, lone])
+    rng = np.random.default_rng(2)
+    idx = rng.integers(0, cells.size, 400)
+    near = rng.random(400) < 0.5
+    idx[near] = rng.integers(0, 7, near.sum())
+    times = pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(rng.uniform(0, 365, 400), "D")
+    cube = space_time_cube(cells[idx], times, cells, start="2024-01-01", end="2024-12-31")
+    w = cells_to_weights(cells, k_rings=1)
+    lone_cell = pd.Series(w.neighbours <= 1, index=w.cells)
+    for window in (0, 1):
+        opts = {"emerging": {"time_step_window": window}}
+        raw = emerging_hotspots(cube, {**opts, "fdr": False}, keep_bins=True).bins
+        got = emerging_hotspots(cube, opts, keep_bins=True)
+        first = (raw["period"] == raw["period"].iloc[0]).to_numpy()
+        alone = lone_cell.loc[raw["cell"].to_numpy()].to_numpy() & (first | (window == 0))
+        assert alone.sum() == (360 if window == 0 else 30)
+        q = got.bins["gi_p_adjusted"].to_numpy()
+        want = multipletests(raw["gi_p_adjusted"].to_numpy()[~alone], method="fdr_bh")[1]
+        np.testing.assert_allclose(q[~alone], want, rtol=1e-12)
+        assert (q[alone] == 1.0).all()
+        assert emerging_summary(got, opts)["fdr_bins"] == (~alone).sum()

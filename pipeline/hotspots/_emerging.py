@@ -538,6 +538,9 @@ class EmergingResult:
         Periods with no event in any cell of the cube: read as zero events, not as missing
         data, and named in :func:`emerging_summary` (``empty_periods``) so a gap in the
         source is not taken for a quiet period unsaid.
+    fdr_bins : int
+        Bins in the Benjamini-Hochberg correction: a bin alone in its space-time
+        neighbourhood (exact p = 1 by construction) is left out; 0 without the correction.
     """
 
     cells: pd.DataFrame
@@ -547,6 +550,7 @@ class EmergingResult:
     p_value: str = "normal"
     left_out: str | None = None
     empty_periods: tuple[str, ...] = ()
+    fdr_bins: int = 0
 
 
 def emerging_hotspots(
@@ -603,12 +607,24 @@ def emerging_hotspots(
     z = space_time_z(w, cube.values, em.time_step_window)
     p = 2.0 * ndtr(-np.abs(z))
     used, side = "normal", z
+    alone = np.zeros(z.shape, dtype=bool)
     if opts.p_value == "exact":
         exact = _space_time_exact_p(w, cube.values, em.time_step_window)
         if exact is not None:
             p, used = np.minimum(1.0, 2.0 * exact[0]).reshape(z.shape), "exact"
             side = exact[1].reshape(z.shape)  # the tail tested: the neighbours' side
-    p_used = fdr_bh(p.ravel()).reshape(p.shape) if opts.fdr else p
+            alone = exact[2].reshape(z.shape) == 0
+    if opts.fdr and alone.any() and not alone.all():
+        # A bin with no other bin in its space-time neighbourhood (a cell alone in its
+        # neighbourhood: its first slice, or every slice at time_step_window 0) keeps its
+        # own value under the exact p: p = 1 by construction, no test.  Left out of the
+        # correction by the weights alone, as the Gi* hot spots leave out their lone cells.
+        q = fdr_bh(np.where(alone, np.nan, p).ravel()).reshape(p.shape)
+        p_used = np.where(alone, 1.0, q)
+        fdr_bins = int(p.size - alone.sum())
+    else:
+        p_used = fdr_bh(p.ravel()).reshape(p.shape) if opts.fdr else p
+        fdr_bins = int(p.size) if opts.fdr else 0
     sig = p_used <= em.alpha
     hot = sig & (side > 0)
     cold = sig & (side < 0)
@@ -661,7 +677,7 @@ def emerging_hotspots(
     empty = tuple(
         p for p, total in zip(cube.periods, cube.values.sum(axis=0), strict=True) if total == 0
     )
-    return EmergingResult(table, bins, list(cube.periods), used, left_out, empty)
+    return EmergingResult(table, bins, list(cube.periods), used, left_out, empty, fdr_bins)
 
 
 #: Periods with an event in a cell's neighbourhood before its trend is tested.
@@ -762,6 +778,9 @@ def emerging_summary(result: EmergingResult, options: HotspotOptions | dict | No
         "alpha": float(opts.emerging.alpha),
         "trend_alpha": float(opts.emerging.trend_alpha),
         "fdr": bool(opts.fdr),
+        # the bins in the correction: one alone in its space-time neighbourhood is no test
+        # under the exact p (p = 1 by construction) and is left out (emerging_hotspots)
+        "fdr_bins": int(result.fdr_bins),
         "p_value_used": result.p_value,
         "neighbourhood": dict([opts.neighbourhood]),
         "weights": opts.weights,
@@ -918,7 +937,8 @@ def emerging_skipped(
 def _space_time_exact_p(weights: CellWeights, values: np.ndarray, window: int):
     """Return the exact conditional-randomization p of each bin's space-time Gi* and its side.
 
-    Returns (p, side) or None where the p is not exact; ``side`` is +1/-1 as the p is the
+    Returns (p, side, card) or None where the p is not exact; ``card`` is the number of the
+    bin's other bins (0: alone, p = 1); ``side`` is +1/-1 as the p is the
     upper or the lower tail of the bin's neighbour sum (:func:`tail_side`; where the tails are
     equal, the side of the sum against its conditional mean).
 
@@ -946,7 +966,7 @@ def _space_time_exact_p(weights: CellWeights, values: np.ndarray, window: int):
     if tails is None:
         return None
     side = tail_side(*tails, neighbour_side(x.ravel(), card.ravel(), sums))
-    return np.minimum(*tails), side
+    return np.minimum(*tails), side, card.ravel()
 
 
 def _binary(matrix):
