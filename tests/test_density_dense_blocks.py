@@ -100,3 +100,17 @@ def test_wide_targets_split_into_blocks_each_summed_one_way_give_the_whole_sum()
     for part in (np.arange(300), np.arange(300, 1200), rng.permutation(1200)[:77]):
         alone = density_tree(t_lon[part], t_lat[part], p_lon, p_lat, w, 12.0, "epanechnikov")
         assert np.array_equal(alone.view("int64"), whole[part].view("int64"))
+
+
+def test_weights_of_minus_zero_give_plus_zero_both_ways(monkeypatch):
+    # np.bincount starts a target's sum at +0.0, np.cumsum at its first term: a target whose
+    # terms are all -0.0 (a point weighted -0.0) got -0.0 densely and +0.0 from the tree
+    t_lon, t_lat = np.array([10.0, 10.0]), np.array([50.0, 50.02])
+    p_lon, p_lat, w = np.array([10.001]), np.array([50.0]), np.array([-0.0])
+    got = {}
+    for way in ("tree", "dense"):
+        with monkeypatch.context() as m:
+            _forced(m, way)
+            got[way] = density_tree(t_lon, t_lat, p_lon, p_lat, w, 5.0, "quartic")
+    assert np.array_equal(got["dense"].view("int64"), got["tree"].view("int64"))
+    assert np.array_equal(got["dense"].view("int64"), np.zeros(2).view("int64"))

@@ -142,7 +142,9 @@ def _dense_sums(txyz, pxyz, w, r_chord, h, kernel) -> np.ndarray:
     """Each target's terms over every given point, zero beyond reach, added in row order.
 
     ``np.cumsum`` adds one term after another (a zero changes nothing), as ``np.bincount``
-    does over a tree's pairs, so both give a target the same bits.
+    does over a tree's pairs, so both give a target the same bits.  ``np.bincount`` starts
+    from +0.0 and ``np.cumsum`` from the first term: adding +0.0 to the last turns a sum of
+    -0.0 terms (weights of -0.0) into +0.0 as the tree's, and changes no other value.
     """
     out = np.empty(len(txyz))
     step = max(1, _BRUTE_BLOCK // max(1, len(w)))
@@ -152,5 +154,5 @@ def _dense_sums(txyz, pxyz, w, r_chord, h, kernel) -> np.ndarray:
         k = kernel_profile(kernel, chord_to_arc_km(d), h)
         k *= w
         k[~inside] = 0.0
-        out[a : a + step] = np.cumsum(k, axis=1)[:, -1]
+        out[a : a + step] = np.cumsum(k, axis=1)[:, -1] + 0.0
     return out
