@@ -114,3 +114,20 @@ def test_weights_of_minus_zero_give_plus_zero_both_ways(monkeypatch):
             got[way] = density_tree(t_lon, t_lat, p_lon, p_lat, w, 5.0, "quartic")
     assert np.array_equal(got["dense"].view("int64"), got["tree"].view("int64"))
     assert np.array_equal(got["dense"].view("int64"), np.zeros(2).view("int64"))
+
+
+def test_a_point_at_the_antipode_counts_for_a_gaussian_reaching_round_the_globe(monkeypatch):
+    # a gaussian of 5,000 km reaches 35,000 km: every point, the antipode included; the
+    # reach's chord was the diameter, and an antipode's chord rounding past it was dropped
+    rng = np.random.default_rng(4)
+    for lon, lat in zip(rng.uniform(0.0, 180.0, 40), rng.uniform(-80.0, 80.0, 40), strict=True):
+        # the target and one 100 m north (a block of one target has no width to halve)
+        t_lon, t_lat = np.array([lon, lon]), np.array([lat, lat + 1e-3])
+        p = (np.array([lon - 180.0]), np.array([-lat]), np.ones(1), 5000.0, "gaussian")
+        ref = density_brute(t_lon, t_lat, *p)
+        for way in ("tree", "dense"):
+            with monkeypatch.context() as m:
+                _forced(m, way)
+                got = density_tree(t_lon, t_lat, *p)
+            # (near the antipode a chord gives the arc to ~1e-4 km only: arcsin's slope)
+            np.testing.assert_allclose(got, ref, rtol=1e-6, err_msg=f"{way} at {lon}, {lat}")

@@ -48,7 +48,7 @@ def density_tree(t_lon, t_lat, p_lon, p_lat, w, h, kernel) -> np.ndarray:
     if len(p_lon) == 0 or len(t_lon) == 0:
         return out
     w = np.asarray(w, dtype="float64")
-    r_chord = float(arc_to_chord_km(kernel_support_km(kernel, h)))
+    r_chord = reach_chord_km(kernel, h)
     pxyz = lonlat_to_xyz(p_lon, p_lat) * EARTH_RADIUS_KM
     ptree = cKDTree(pxyz)
     txyz = lonlat_to_xyz(t_lon, t_lat) * EARTH_RADIUS_KM
@@ -89,6 +89,19 @@ DENSE_BALL = 0.7
 MIN_DENSE_TERMS = 1_000
 #: Cubes of fewer targets go to the tree without asking how many points are near them.
 MIN_DENSE_TARGETS = 4
+
+
+def reach_chord_km(kernel: str, h: float) -> float:
+    """Return the chord (km) within which a point counts: the kernel's support as a chord.
+
+    A support of half the globe or more (a gaussian of 2,860 km and wider) reaches every
+    point: its chord, the diameter, is widened by 1e-9 so that a point at a target's
+    antipode, whose chord may round past the diameter, counts too (it was dropped: 0 where
+    a lone point sat at the antipode).
+    """
+    support = kernel_support_km(kernel, h)
+    r_chord = float(arc_to_chord_km(support))
+    return r_chord * (1.0 + 1e-9) if support >= np.pi * EARTH_RADIUS_KM else r_chord
 
 
 def _tree_sums(txyz, pxyz, ptree, w, r_chord, h, kernel) -> np.ndarray:
