@@ -108,8 +108,11 @@ def density_by_tiles(t_lon, t_lat, p_lon, p_lat, w, h, kernel, memo, cells=None)
     centres, radii = _caps(lonlat_to_xyz(t_lon, t_lat)[by_tile], starts)
     # a tile's inputs: the points within its cap widened by the support, and a margin that
     # keeps a point on the support's edge (to rounding) among them
-    reach = arc_to_chord_km(
-        np.minimum(radii + support * (1 + 1e-9) + 1e-6, np.pi * EARTH_RADIUS_KM)
+    arc = np.minimum(radii + support * (1 + 1e-9) + 1e-6, np.pi * EARTH_RADIUS_KM)
+    # a cap reaching round the globe holds every point: its chord, the diameter, widened past
+    # the rounding of an antipode's chord (as density_tree's reach, reach_chord_km)
+    reach = np.where(
+        arc >= np.pi * EARTH_RADIUS_KM, arc_to_chord_km(arc) * (1 + 1e-9), arc_to_chord_km(arc)
     )
     near = ptree.query_ball_point(centres * EARTH_RADIUS_KM, reach)
     # v2: a target's terms added in the order of the points (density_tree), tiles together;
