@@ -51,6 +51,16 @@ def _p(v) -> str:
     return "&lt;0.001" if x < 0.001 else format(x, ".2g")
 
 
+def _plain(x: float) -> str:
+    """Return ``x`` (> 0) to 2 significant digits without an exponent: 120, 2.6, 0.0012.
+
+    ``format(x, ".2g")`` wrote a back-test area 123 times the map's as "1.2e+02 %".
+    """
+    digits = 1 - math.floor(math.log10(x))
+    text = f"{round(x, digits):,.{max(0, digits)}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def _percent(a) -> str:
     x = _finite(a)
     return MISSING if x is None else f"{x * 100:g} %"
@@ -127,7 +137,7 @@ def universe_text(ev: dict, map_area_km2: float | None = None, map_cells: int | 
         else:
             text += (
                 f", not {shown} this map shows ({map_area_km2:,.0f} km²): 1 % of the area "
-                f"ranked is {ratio:.2g} % of the map's"
+                f"ranked is {_plain(ratio)} % of the map's"
             )
     return text + "."
 
