@@ -248,6 +248,12 @@ def _emerging_block(categories: list[tuple[str, str, int]], hotspots: dict | Non
     note = "Gi* per period and a Mann-Kendall trend per cell (ArcGIS categories)"
     if isinstance(periods, int) and first and last:
         note += f", {periods} periods {escape_text(first)} to {escape_text(last)}"
+    if isinstance(em.get("fdr"), bool):
+        note += (
+            "; the bins' p-values corrected for false discoveries (Benjamini-Hochberg)"
+            if em["fdr"]
+            else "; p-values not corrected for multiple testing"
+        )
     return (
         '<div class="rr-legend-block" data-layer="emerging"><div class="rr-legend-title">'
         f'Emerging trend</div>{rows}<div class="rr-legend-note">{note}.</div></div>'

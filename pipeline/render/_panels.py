@@ -362,6 +362,31 @@ def _fdr_over(gi: dict) -> str:
     )
 
 
+def _emerging_fdr(em: dict) -> str:
+    """Say whether the emerging bins' p-values are corrected, and over which bins.
+
+    Said as the Gi* line says it: the section gave the categories alone, so a reader could
+    not tell that a "new hot spot" had passed a Benjamini-Hochberg correction over the
+    cube's bins (the manifest's ``fdr``, ``fdr_bins``), nor that the trend test has none.
+    """
+    if not isinstance(em.get("fdr"), bool):
+        return ""  # a summary that does not say
+    trend = " Each cell's Mann-Kendall trend p is not corrected."
+    if not em["fdr"]:
+        return f"<p>Hot and cold bins: p-values not corrected.{trend}</p>"
+    n, cells, periods = (_finite(em.get(k)) for k in ("fdr_bins", "cells", "periods"))
+    over = ""
+    if n is not None and cells is not None and periods is not None and n < cells * periods:
+        over = (
+            f" over the {n:,.0f} space-time bins with a neighbour (a bin alone in its "
+            "space-time neighbourhood is held at its own value: p = 1, no test)"
+        )
+    return (
+        "<p>Hot and cold bins: p-values corrected for false discoveries "
+        f"(Benjamini-Hochberg){over}.{trend}</p>"
+    )
+
+
 def hotspots_section(hotspots: dict) -> str:
     """Return the hot-spot section: counts of Gi* classes and emerging categories."""
     h = _dict(hotspots)
@@ -405,6 +430,7 @@ def hotspots_section(hotspots: dict) -> str:
                 else ""
             )
             + ":</p>"
+            + ("" if em.get("skipped") else _emerging_fdr(em))
             + (
                 f"<p>{escape_text(em['skipped'])}</p>"
                 if em.get("skipped")
