@@ -512,5 +512,8 @@ for _name, _kind, _desc in (
             compute=_distance_factor(_kind, inside_is_zero=_kind in ("land", "lanes")),
             needs=(f"context:{_kind}",),
             time_dependent=False,
+            # the coast, the ports and the lanes as the layers give them: the same at every
+            # back-test origin and month, no look-ahead to warn of
+            fixed_geography=True,
         )
     )

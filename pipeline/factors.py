@@ -257,6 +257,28 @@ def _as_mask(covered: Any, what: str) -> np.ndarray:
     )
 
 
+def _check_fixed_geography(f: Factor) -> None:
+    """Refuse ``fixed_geography=True`` on a factor whose values can change with the date.
+
+    Said fixed, a factor is taken as it is at every back-test origin and month of the slider
+    with no word of a look-ahead: one made from the tracks or the seizures, or recomputed
+    for each ``as_of``, would hide one.
+    """
+    records = [n for n in f.needs if n in ("tracks", "seizures")]
+    if records:
+        raise ConfigError(
+            f"factor {f.name!r} says fixed_geography=True but needs {records[0]!r}: values "
+            f"made from the {records[0]} change as they grow, and taken as they are today "
+            "at every back-test origin they may be a look-ahead; drop fixed_geography=True"
+        )
+    if f.time_dependent:
+        raise ConfigError(
+            f"factor {f.name!r} says fixed_geography=True but time_dependent=True: a fixed "
+            "geography is the same on every day; set time_dependent=False as well (or drop "
+            "fixed_geography=True if its values depend on ctx.as_of)"
+        )
+
+
 class NoOptions(BaseModel):
     """The options model of a factor that takes none."""
 
@@ -315,6 +337,12 @@ class Factor:
         the factor's maximum (0: any value > 0) is observed.  None: not a support factor.
     time_dependent : bool
         Depends on ``as_of`` (part of its cache key).
+    fixed_geography : bool
+        Its values are a fixed geography (a distance to the coast): the same at every date,
+        so the back-test's origins and the slider's months take them as they are and say
+        so ("fixed geography: the same at every origin"), not as present data that may be a
+        look-ahead.  Needs ``time_dependent=False``; refused with ``"tracks"`` or
+        ``"seizures"`` among the needs (values made from records change as they grow).
     adds_cells : callable, optional
         ``adds_cells(ctx)`` returns cells this factor observed that join the candidate cells
         when the config gives no area (the cells tracks cross).
@@ -335,6 +363,7 @@ class Factor:
     time_dependent: bool = True
     adds_cells: Callable[[FactorContext], np.ndarray] | None = None
     shared_key: str | None = None
+    fixed_geography: bool = False
     #: Hash of the plug-in's code taken when it is made (its module is being imported):
     #: the code this process runs, not a file edited since (see :meth:`code_digest`).
     _source: str = field(default="", init=False, repr=False, compare=False)
@@ -383,6 +412,8 @@ class Factor:
                 "back-test's test windows at every origin; drop time_dependent=False (it is "
                 "then recomputed from the seizures before each origin, ctx.as_of the origin)"
             )
+        if self.fixed_geography:
+            _check_fixed_geography(self)
         if not self.builtin:
             object.__setattr__(self, "_source", _source_digest(self.compute))
 
@@ -1056,12 +1087,16 @@ def factor(
     options: type[BaseModel] = NoOptions,
     missing_text: str = "not observed",
     time_dependent: bool = True,
+    fixed_geography: bool = False,
     register: bool = True,
 ) -> Callable[[Callable[[FactorContext], Any]], Factor]:
     """Decorate ``compute(ctx)`` into a :class:`Factor` (registered in the default registry).
 
     ``time_dependent=False`` says the values do not depend on ``ctx.as_of`` (a distance to
     the coast): the cache keeps them across days, and a back-test takes them as they are.
+    ``fixed_geography=True`` (with ``time_dependent=False``) says they are the same at every
+    date: the back-test and the slider name them as fixed geography, not as present data
+    (today's values at a past date: a possible look-ahead).
     A time-dependent factor that needs ``"seizures"`` is recomputed at each back-test origin
     from the seizures before it (its values now would count the test windows' seizures).
 
@@ -1086,6 +1121,7 @@ def factor(
             options=options,
             missing_text=missing_text,
             time_dependent=time_dependent,
+            fixed_geography=fixed_geography,
         )
         if not register:
             return f

@@ -7,8 +7,11 @@ emerging hot-spot section did not say its p-values were corrected, and fixed geo
 
 from __future__ import annotations
 
+import json
 import re
+from html import unescape
 
+import pandas as pd
 import pytest
 
 from pipeline.render._panels import hotspots_section, universe_text
@@ -61,3 +64,97 @@ def test_emerging_legend_says_its_bins_are_corrected():
     block = html[html.index('data-layer="emerging"') :]
     block = block[: block.index("</div></div>")]
     assert "Benjamini-Hochberg" in block
+
+
+# --- fixed geography is no present data ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def with_ports(small_demo, tmp_path_factory):
+    """A small run weighing the distance to the ports beside the AIS: back-test and slider on."""
+    from conftest import small_config
+
+    import pipeline
+
+    base = tmp_path_factory.mktemp("ports")
+    cfg = small_config(
+        small_demo,
+        base,
+        inputs={"rasters": [], "ports": str(small_demo / "inputs" / "ports.csv")},
+        score={
+            "factors": {
+                "seizure_density": {"weight": 2},
+                "vessel_hours": {"weight": 1},
+                "distance_to_port_km": {"weight": 1},
+            }
+        },
+        timeline={"months": 2},
+        hotspots={"enabled": False},
+        evaluate={"origins": 2},
+    )
+    res = pipeline.run_pipeline(cfg)
+    manifest = json.loads((res.out_dir / "runs" / res.run_id / "manifest.json").read_text())
+    return res.out_dir, manifest
+
+
+def test_the_back_test_names_a_fixed_geography_as_such_not_as_a_look_ahead(with_ports):
+    out, manifest = with_ports
+    ev = manifest["evaluation"]
+    # the AIS transit is today's at every origin: still a possible look-ahead
+    assert ev["present_data_factors"] == ["vessel_hours"]
+    assert "distance_to_port_km" not in ev["present_data"]
+    assert ev["fixed_geography_factors"] == ["distance_to_port_km"]
+    said = [n for n in ev["notes"] if n.startswith("fixed geography")]
+    assert len(said) == 1 and "'distance_to_port_km' is the same at every origin" in said[0]
+    assert manifest["factors"]["distance_to_port_km"]["fixed_geography"] is True
+    assert "fixed_geography" not in manifest["factors"]["vessel_hours"]
+    page = (out / "risk_map.html").read_text("utf-8")
+    warning = page[page.index('id="rr-eval-present"') :]
+    warning = warning[: warning.index("</p>")]
+    assert "vessel_hours" in warning and "distance_to_port_km" not in warning
+    assert "fixed geography: 'distance_to_port_km' is the same at every origin" in unescape(page)
+
+
+def test_the_slider_months_do_not_call_a_fixed_geography_present_data(with_ports):
+    out, _ = with_ports
+    tl = pd.read_parquet(out / "timeline.parquet")
+    assert tl["period"].nunique() == 2
+    named = set(",".join(tl["present_data_factors"].astype(str)).split(","))
+    assert "distance_to_port_km" not in named
+    page = (out / "risk_map.html").read_text("utf-8")
+    assert '"fixed":"distance to port km"' in page
+
+
+def test_a_plug_in_may_declare_a_fixed_geography_but_not_one_made_from_records():
+    import pipeline
+    from pipeline.errors import ConfigError
+    from pipeline.factors import default_registry
+
+    def depth(ctx):
+        return ctx.cell_centres()[1]
+
+    made = pipeline.factor(
+        name="sea_depth_m",
+        unit="m",
+        description="Depth.",
+        time_dependent=False,
+        fixed_geography=True,
+        register=False,
+    )(depth)
+    assert made.fixed_geography
+    coast = default_registry.available(pipeline.factors.InputsView(frozenset({"context:land"})))
+    assert coast["distance_to_coast_km"].fixed_geography
+    with pytest.raises(ConfigError, match="fixed_geography=True but needs 'tracks'"):
+        pipeline.factor(
+            name="lane_use",
+            unit="h",
+            description="Hours.",
+            needs=("tracks",),
+            time_dependent=False,
+            fixed_geography=True,
+            register=False,
+        )(depth)
+    with pytest.raises(ConfigError, match="set time_dependent=False as well"):
+        pipeline.factor(
+            name="sea_depth_m", unit="m", description="Depth.", fixed_geography=True, register=False
+        )(depth)

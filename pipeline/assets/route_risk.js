@@ -1255,7 +1255,8 @@
             var pd = tl && tl.present ? tl.present[k] : '';
             note.innerHTML = 'one colour scale for all months' +
               (tl && tl.breaks ? ' (' + tl.breaks.map(fmt).join(' – ') + ')' : '') +
-              (pd ? '; present data: ' + pd : '; data up to this month only');
+              (pd ? '; present data: ' + pd : '; data up to this month only') +
+              (tl && tl.fixed ? '; fixed geography, the same in every month: ' + tl.fixed : '');
             note.hidden = false;
             hexLayer.setPeriod(k); RR.period = k;
           }

@@ -13,6 +13,9 @@ from ._escaping import escape_many, escape_text, to_js
 #: Optional columns of the timeline table (see :func:`pipeline.timeline.score_timeline`).
 TIMELINE_CLASS = "class"
 PRESENT_DATA_FACTORS = "present_data_factors"
+#: ``attrs`` key of the timeline table: the factors that are a fixed geography (the same in
+#: every month: a distance to the coast), which no month counts as present data.
+FIXED_GEOGRAPHY = "fixed_geography"
 
 
 def _text_codes(column: pd.Series, missing: str = "nan") -> tuple[np.ndarray, list[str]]:
@@ -44,7 +47,8 @@ def timeline_payload(timeline: pd.DataFrame | None, cells: np.ndarray) -> dict |
         ``cell``, ``period`` ('YYYY-MM'), ``risk``; optionally ``class`` (the class index on
         the timeline's one scale, -1 for no data) and ``present_data_factors`` (the factors
         that month takes from today, comma-separated), and ``attrs["breaks"]`` (the scale's
-        breaks) and ``attrs["scale"]``.  Several rows of a cell and month are averaged (the
+        breaks), ``attrs["scale"]`` and ``attrs["fixed_geography"]`` (the factors that are
+        the same in every month).  Several rows of a cell and month are averaged (the
         class of the first is kept).  None or empty: no slider.
     cells : numpy.ndarray of uint64
         The risk layer's cells, in its order.
@@ -57,7 +61,8 @@ def timeline_payload(timeline: pd.DataFrame | None, cells: np.ndarray) -> dict |
         the cell has no value that month), ``cls`` (the same for
         the class; None without a ``class`` column: the page classes the risk with the map's
         breaks), ``breaks`` (the scale's breaks, or None for the map's), ``present`` (per
-        period, the escaped factors taken from today, "" for none).
+        period, the escaped factors taken from today, "" for none), ``fixed`` (the escaped
+        factors that are a fixed geography, the same in every month; "" for none).
     """
     if timeline is None or not len(timeline):
         return None
@@ -95,6 +100,9 @@ def timeline_payload(timeline: pd.DataFrame | None, cells: np.ndarray) -> dict |
         "cls": None,
         "breaks": None,
         "present": [""] * len(periods),
+        "fixed": escape_text(
+            ", ".join(str(x).replace("_", " ") for x in timeline.attrs.get(FIXED_GEOGRAPHY) or ())
+        ),
     }
     if TIMELINE_CLASS in timeline.columns:
         # the class of the first row of a cell and month; -1 where there is none

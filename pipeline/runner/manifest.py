@@ -231,7 +231,9 @@ def factor_entries(table, available, info=None, units=None) -> dict[str, dict[st
 
     ``missing_text`` is the run's own where it knows better (``info``, the features' per
     factor information: no track lasts the hours an event takes), as the map's card says.
-    A plug-in's entry also has its ``code_digest`` (:meth:`pipeline.factors.Factor.code_digest`).
+    A plug-in's entry also has its ``code_digest`` (:meth:`pipeline.factors.Factor.code_digest`);
+    a factor that is a fixed geography (:class:`pipeline.factors.Factor`) says
+    ``fixed_geography: true``.
     """
     from .. import schema as S
 
@@ -248,6 +250,8 @@ def factor_entries(table, available, info=None, units=None) -> dict[str, dict[st
             "cells_covered": int(covered.sum()),
             "cells_not_covered": int((~covered).sum()),
         }
+        if f.fixed_geography:  # the same at every back-test origin and slider month
+            out[n]["fixed_geography"] = True
         if not f.builtin:  # which code of the plug-in made its column
             out[n]["code_digest"] = f.code_digest()
     return out

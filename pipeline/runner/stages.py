@@ -1473,6 +1473,7 @@ def _say_commodities_merged(state: RunState, stats: pd.DataFrame) -> None:
 
 def score(state: RunState) -> None:
     """Score the cells (contributions, coverage, confidence) and the months of the slider."""
+    from ..render._slider import FIXED_GEOGRAPHY
     from ..score import confidence_labels, score_cells, seizure_cell_stats, seizures_within
     from ..timeline import score_timeline
 
@@ -1512,14 +1513,36 @@ def score(state: RunState) -> None:
     scores[S.SEIZURES_WITHIN_BANDWIDTH] = near
     scores[S.CONFIDENCE] = confidence_labels(near)
     state.scores = scores
+    fixed = fixed_geography_factors(state)
     state.timeline = score_timeline(
         table,
-        state.timeline_density,
+        _with_fixed_geography(state.timeline_density, fixed),
         sc.factors,
         scale=cfg.render.classes if cfg.timeline.scale == "map" else cfg.timeline.scale,
         observed=observed,
         **opts,
     )
+    if state.timeline is not None:
+        state.timeline.attrs[FIXED_GEOGRAPHY] = fixed
+
+
+def _with_fixed_geography(got: Any, fixed: list[str]) -> Any:
+    """Return the months' factors with the fixed geography among each month's own history.
+
+    A distance to the coast has no history to recompute, yet today's value is that of every
+    month: marked ``present_data`` ("as of today (no history that month)") it read as a
+    look-ahead on every month of the slider.  Listed among the factors a month knows, it
+    keeps today's values (:func:`pipeline.timeline.score_timeline` takes those of a factor
+    the month's table lacks) and is no present data.
+    """
+    if got is None or not fixed or not len(got.periods):
+        return got
+    from ..timeline import TimelineFactors
+
+    periods = got.periods.copy()
+    history = periods["history"].fillna("").astype(str)
+    periods["history"] = [",".join([h, *fixed]) if h else ",".join(fixed) for h in history]
+    return TimelineFactors(got.table, periods)
 
 
 def gi_values_text(seizures: pd.DataFrame, values: str) -> str:
@@ -2087,7 +2110,8 @@ def _back_test_result(state: RunState, options: Any) -> dict[str, Any]:
     from ..model import density_parameters_at
 
     cfg = state.config
-    present = _present_data_factors(state)
+    present = present_data_factors(state)
+    fixed = fixed_geography_factors(state)
     result = rolling_back_test(
         state.seizures,
         None,
@@ -2128,24 +2152,56 @@ def _back_test_result(state: RunState, options: Any) -> dict[str, Any]:
             "and the baselines see only the seizures before each origin"
         )
         result.setdefault("notes", []).insert(0, result["present_data"])
+    result["fixed_geography_factors"] = fixed
+    if fixed:
+        result.setdefault("notes", []).append(
+            f"fixed geography: {', '.join(map(repr, fixed))} "
+            + ("is" if len(fixed) == 1 else "are")
+            + " the same at every origin (a layer no date changes, taken as given): no "
+            "look-ahead"
+        )
     return result
 
 
-def _present_data_factors(state: RunState) -> list[str]:
+def _scored_factors(state: RunState) -> list[str]:
+    """Return the published method's factors: weight > 0, or every one the fitted model names."""
+    sc = state.config.score
+    return [name for name, w in sc.factors.items() if w.weight > 0 or sc.model == "fitted"]
+
+
+def fixed_geography_factors(state: RunState) -> list[str]:
+    """Return the published method's factors that are a fixed geography (a distance to the coast).
+
+    Their values are the same at every date (``Factor.fixed_geography``): a back-test
+    origin or a month of the slider that takes today's values takes its own.  They are
+    named as such, not as present data (a possible look-ahead).
+    """
+    from ..factors import default_registry
+
+    available = default_registry.available(state.config.inputs_view())
+    return [
+        name
+        for name in _scored_factors(state)
+        if name in available and available[name].fixed_geography
+    ]
+
+
+def present_data_factors(state: RunState) -> list[str]:
     """Return the published method's factors taken as of ``as_of`` at every back-test origin.
 
     The seizure density and the plug-ins that count seizures are recomputed at each origin;
-    every other factor the score uses (transit, rasters, context layers, plug-ins made
+    every other factor the score uses (transit, rasters, plug-ins made
     ``time_dependent=False`` or reading no seizures) is not: the weighted score's factors of
-    weight > 0, the fitted model's candidates (every factor ``score.factors`` names).
+    weight > 0, the fitted model's candidates (every factor ``score.factors`` names).  A
+    fixed geography (:func:`fixed_geography_factors`: the distances to the coast, the ports
+    and the lanes) is the same at every origin and is no present data.
     """
-    sc = state.config.score
-    again = {S.SEIZURE_DENSITY, *(f.name for f in _seizure_plugins(state))}
-    return [
-        name
-        for name, w in sc.factors.items()
-        if name not in again and (w.weight > 0 or sc.model == "fitted")
-    ]
+    again = {
+        S.SEIZURE_DENSITY,
+        *(f.name for f in _seizure_plugins(state)),
+        *fixed_geography_factors(state),
+    }
+    return [name for name in _scored_factors(state) if name not in again]
 
 
 def raster_factor_units(state: RunState) -> dict[str, str]:
