@@ -436,7 +436,8 @@ class TimelineConfig(_Model):
 
     Month *m* uses only the data up to *m*; a factor without history that month (rasters,
     context layers, plug-ins, tracks that start later) takes today's values and the month is
-    marked ``present_data``.
+    marked ``present_data`` (not for a fixed geography such as the distance to the coast,
+    the same in every month).
     """
 
     months: int = Field(

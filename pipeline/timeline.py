@@ -8,7 +8,8 @@ Month *m* sees only the data up to the end of *m* (or ``as_of``, for a month sti
   reaches back to the month's start (the caller's ``tracks`` function decides); when the record
   starts later, the month takes today's values and says so (``present_data``);
 * **rasters, context layers and plug-ins** have no history: every month takes today's values,
-  marked ``present_data`` as well.
+  marked ``present_data`` as well - except the factors of a fixed geography (distances to
+  the coast, ports, lanes: ``Factor.fixed_geography``), the same in every month, not marked.
 
 All months are scored together (:func:`score_timeline`): each factor is normalised once over
 every month's values, and the classes use one set of breaks (the score's fixed class breaks,
