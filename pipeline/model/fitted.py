@@ -131,7 +131,9 @@ def independent_columns(
     r[0, 0] = np.sqrt(n)
     j = 1
     for i in candidates:
-        col = np.asarray(z[:, i], dtype="float64")
+        # one contiguous copy: a column of a row-major design read in place reads the whole
+        # design on each of the six or so passes below
+        col = np.ascontiguousarray(z[:, i], dtype="float64")
         ss = float(((col - col.mean()) ** 2).sum())
         h = q[:, :j].T @ col
         resid = col - q[:, :j] @ h
@@ -742,7 +744,8 @@ class FittedModel:
         self.rows_used_ = int(rows.size)
         xr = f.x_train[region]
         mean = xr.mean(axis=0) if xr.size else np.zeros(len(f.names))
-        sd = xr.std(axis=0) if xr.size else np.zeros(len(f.names))
+        # the mean numpy's std would compute again (the same sum and division, so the same bits)
+        sd = xr.std(axis=0, mean=mean[None, :]) if xr.size else np.zeros(len(f.names))
         self.mean_, self.sd_ = mean, sd
         self.lo_ = xr.min(axis=0) if xr.size else np.zeros(len(f.names))
         self.hi_ = xr.max(axis=0) if xr.size else np.zeros(len(f.names))
@@ -757,7 +760,13 @@ class FittedModel:
                 dropped.append({"name": nm, "reason": self._constant_reason(f, i)})
             else:
                 active.append(i)
-        z = (f.x_train[rows] - mean) / np.where(sd > 0, sd, 1.0)
+        # the constant and every standardised feature, once: each fit takes its columns from
+        # it (z is written in place, not built and then copied in)
+        design = np.empty((rows.size, len(f.names) + 1))
+        design[:, 0] = 1.0
+        z = design[:, 1:]
+        np.subtract(f.x_train[rows], mean, out=z)
+        np.divide(z, np.where(sd > 0, sd, 1.0), out=z)
         active, collinear = independent_columns(z, active)
         for i, with_ in collinear.items():
             others = ", ".join(repr(f.names[k]) for k in with_)
@@ -771,13 +780,20 @@ class FittedModel:
         off = f.offset_train[rows]
         n_eff = float(w.sum())
         groups = f.cell_train[rows]
-        # the constant and every feature, once: each fit takes its columns from it
-        design = np.empty((len(y), z.shape[1] + 1))
-        design[:, 0] = 1.0
-        design[:, 1:] = z
+
+        # The last design taken (one copy of the rows): the selection's robust covariance reads
+        # the columns of the fit just made.
+        last: list[tuple[tuple[int, ...], np.ndarray]] = []
 
         def columns(cols: list[int]) -> np.ndarray:
-            return design.take([0, *(c + 1 for c in cols)], axis=1)
+            key = tuple(cols)
+            if last and last[0][0] == key:
+                return last[0][1]
+            last.clear()  # before the copy: one design at a time
+            exog = design.take([0, *(c + 1 for c in cols)], axis=1)
+            exog.flags.writeable = False  # shared by the calls that ask for these columns
+            last.append((key, exog))
+            return exog
 
         def fit(
             family: str,
