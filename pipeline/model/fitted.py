@@ -396,7 +396,10 @@ def _fisher_scoring(
         b = np.asarray(start, "float64").copy()
 
     def state(beta):
-        mu = np.exp(np.clip(offset + x @ beta, -700, 700))
+        # offset + x @ beta, clipped and exponentiated in one buffer (the same operations)
+        eta = x @ beta
+        np.add(offset, eta, out=eta)
+        mu = np.exp(np.clip(eta, -700, 700, out=eta), out=eta)
         return mu, float((weights * loglike_obs(y, mu, alpha)).sum())
 
     def information(mu):
@@ -412,7 +415,13 @@ def _fisher_scoring(
     taken: tuple[np.ndarray, np.ndarray] | None = None  # the last step and the score before it
     steps = 0
     while steps < maxiter:
-        score = (weights * (y - mu) / (1.0 + a * mu)) @ x
+        # weights * (y - mu) / (1 + a mu) @ x, with two row buffers instead of four
+        num = np.subtract(y, mu)
+        np.multiply(weights, num, out=num)
+        den = np.multiply(a, mu)
+        np.add(1.0, den, out=den)
+        score = np.divide(num, den, out=num) @ x
+        del num, den
         if m is not None and taken is not None:
             m = _secant_update(m, taken[0], taken[1] - score)
         taken = None
