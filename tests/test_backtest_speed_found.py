@@ -79,3 +79,31 @@ def test_collinear_columns_found_alike_in_a_row_major_design():
     kept, collinear = independent_columns(z, list(range(5)))
     assert (kept, collinear) == independent_columns(np.asfortranarray(z), list(range(5)))
     assert kept == [0, 1, 2, 4] and collinear == {3: [0, 2]}
+
+
+def test_kernel_sums_remember_one_universe_and_only_its_own():
+    # the targets (centres, coarser parents, their tree) are remembered for the last cells;
+    # other cells in between must not lend theirs, and a hit must give the same design
+    from pipeline.model import build_lagged_features
+
+    big = region_to_cells((0.0, 0.0, 2.0, 2.0), 6)
+    cells = big[::3]
+    rng = np.random.default_rng(9)
+    ev = pd.DataFrame(
+        {
+            "time": ORIGIN - pd.to_timedelta(rng.uniform(0, 730, 400), unit="D"),
+            "lon": rng.uniform(0.0, 2.0, 400),
+            "lat": rng.uniform(0.0, 2.0, 400),
+        }
+    )
+    opts = FittedOptions(bandwidths_km=(15.0, 100.0))
+
+    def design(c):
+        f = build_lagged_features(ev, c, ORIGIN, opts)
+        return f.x_train.tobytes() + f.x_pred.tobytes()
+
+    first = design(cells)
+    other = design(big)  # another universe in between
+    assert design(cells) == first  # recomputed after the other
+    assert design(cells) == first  # remembered
+    assert design(big) == other

@@ -129,9 +129,11 @@ def _mean_edge_km(res: int) -> float:
     return float(np.sqrt(2 * (4 * np.pi * EARTH_RADIUS_KM**2 / n_cells) / (3 * np.sqrt(3))))
 
 
-def _pairs(t_xyz: np.ndarray, e_xyz: np.ndarray, reach_km: float):
-    """Target-event pairs closer than ``reach_km``, sorted by target: (i, j, great-circle km)."""
-    tt = cKDTree(t_xyz * EARTH_RADIUS_KM)
+def _pairs(tt: cKDTree, e_xyz: np.ndarray, reach_km: float):
+    """Target-event pairs closer than ``reach_km``, sorted by target: (i, j, great-circle km).
+
+    ``tt`` is the targets' tree (:func:`_targets`, unit vectors times the Earth's radius).
+    """
     te = cKDTree(e_xyz * EARTH_RADIUS_KM)
     p = tt.sparse_distance_matrix(te, arc_to_chord_km(reach_km), output_type="ndarray")
     order = np.argsort(p["i"], kind="stable")
@@ -140,6 +142,39 @@ def _pairs(t_xyz: np.ndarray, e_xyz: np.ndarray, reach_km: float):
         p["j"][order].astype("int64"),
         chord_to_arc_km(p["v"][order]),
     )
+
+
+_TARGETS: list[tuple[np.ndarray, dict[int, tuple]]] = []
+
+
+def _targets(cells: np.ndarray, r: int) -> tuple:
+    """Return the kernel sums' targets of ``cells`` at resolution ``r``: ``(lon, lat, back, tree)``.
+
+    ``back`` maps each cell to its target (None when ``r`` is the cells' own resolution, the
+    targets then being the cells' centres).  The last universe's are remembered, as
+    :func:`~pipeline.evaluate.baselines.cell_areas` remembers its areas: every origin of a
+    back-test on fixed cells asks for the same ones (centres, coarser parents and their
+    KD-tree: about a tenth of a fit's features on 200,000 cells).  The tree is the same
+    tree, so the pairs and the order of the sums are the same.
+    """
+    entry = _TARGETS[0] if _TARGETS else None  # one read: another thread may replace it
+    if entry is None or not np.array_equal(entry[0], cells):
+        entry = (cells.copy(), {})
+        _TARGETS[:] = [entry]
+    known = entry[1]
+    if r not in known:
+        res = int(cells_resolutions(cells[:1])[0]) if cells.size else 0
+        if r == res:
+            t_lat, t_lon = cells_to_latlng(cells)
+            back = None
+        else:
+            c_lon, c_lat = _targets(cells, res)[:2]
+            coarse = points_to_cells(c_lon, c_lat, r)
+            ids, back = np.unique(coarse, return_inverse=True)
+            t_lat, t_lon = cells_to_latlng(ids)
+        tree = cKDTree(lonlat_to_xyz(t_lon, t_lat) * EARTH_RADIUS_KM) if t_lon.size else None
+        known[r] = (t_lon, t_lat, back, tree)
+    return known[r]
 
 
 def _csr(i, j, v, n, m, sel=None) -> sparse.csr_matrix:
@@ -172,7 +207,6 @@ class _KernelSums:
         n, m = cells.size, ev_lon.size
         self.n, self.m = n, m
         res = int(cells_resolutions(cells[:1])[0]) if n else 0
-        c_lat, c_lon = cells_to_latlng(cells)
         e_xyz = lonlat_to_xyz(ev_lon, ev_lat)
         groups: dict[int, list[float]] = {}
         for b in bandwidths:
@@ -183,19 +217,14 @@ class _KernelSums:
         self.ops: dict[float, tuple[sparse.csr_matrix, np.ndarray | None]] = {}
         own: tuple[np.ndarray, np.ndarray, np.ndarray, float] | None = None
         for r, bs in groups.items():
-            if r == res:
-                t_lon, t_lat, back = c_lon, c_lat, None
-            else:
-                coarse = points_to_cells(c_lon, c_lat, r)
-                targets, back = np.unique(coarse, return_inverse=True)
-                t_lat, t_lon = cells_to_latlng(targets)
+            t_lon, t_lat, back, tree = _targets(cells, r)
             nt = t_lon.size
             if nt == 0 or m == 0:
                 for b in bs:
                     self.ops[b] = (sparse.csr_matrix((nt, m)), back)
                 continue
             reach = max(kernel_support_km(kernel, b) for b in bs)
-            i, j, d = _pairs(lonlat_to_xyz(t_lon, t_lat), e_xyz, max(reach, radius_km))
+            i, j, d = _pairs(tree, e_xyz, max(reach, radius_km))
             if back is None:
                 own = (i, j, d, max(reach, radius_km))
             for b in bs:
@@ -206,7 +235,8 @@ class _KernelSums:
         if radius_km > 0:
             if n and m:
                 if own is None:
-                    own = (*_pairs(lonlat_to_xyz(c_lon, c_lat), e_xyz, radius_km), radius_km)
+                    tree = _targets(cells, res)[3]
+                    own = (*_pairs(tree, e_xyz, radius_km), radius_km)
                 i, j, d, _ = own
                 sel = np.flatnonzero(d < radius_km)
                 self.near = _csr(i[sel], j[sel], np.ones(sel.size), n, m)
