@@ -777,6 +777,8 @@ class FittedModel:
         np.subtract(f.x_train[rows], mean, out=z)
         np.divide(z, np.where(sd > 0, sd, 1.0), out=z)
         active, collinear = independent_columns(z, active)
+        # each column's range, once (max - min: exact, whichever columns a fit takes)
+        spans = np.ptp(z, axis=0) if z.shape[0] else np.zeros(z.shape[1])
         for i, with_ in collinear.items():
             others = ", ".join(repr(f.names[k]) for k in with_)
             dropped.append(
@@ -817,7 +819,7 @@ class FittedModel:
             if separation:
                 # A coefficient past _DIVERGED times the separation limit is diverging: stop
                 # there instead of after maxiter steps (the check below drops it either way).
-                span = np.ptp(z[:, cols], axis=0) if cols else np.zeros(0)
+                span = spans[cols] if cols else np.zeros(0)
                 limit = np.divide(
                     _DIVERGED * o.max_log_rr_range,
                     span,
@@ -857,7 +859,7 @@ class FittedModel:
         while pois.active:
             # Quasi-complete separation: a feature whose cells (almost) never or always have
             # events drives its coefficient to +-infinity; it is not identified, so it goes.
-            span = np.ptp(z[:, pois.active], axis=0)
+            span = spans[pois.active]
             log_rr = np.abs(pois.params[1:]) * span
             k = int(np.argmax(log_rr))
             if log_rr[k] <= o.max_log_rr_range:
