@@ -24,3 +24,41 @@ def pirate_events(shared_data) -> pd.DataFrame:
     ).dropna()
     raw = raw[(raw.longitude != 0) | (raw.latitude != 0)]
     return raw.assign(time=pd.to_datetime(raw.date, utc=True))
+
+
+def nb2_fit_report(seed: int, scale: float, b1: float, b2: float, shape: float) -> dict:
+    """Report of the fitted model (family ``auto``) on 8 quarters of NB2 counts over res-5 cells.
+
+    Each cell's rate is ``scale`` times its relative area times ``exp(b1 x1 + b2 x2)`` with a
+    gamma frailty of shape ``shape`` (mean 1) per cell and quarter; the factors ``x1``, ``x2``
+    are standard normal.
+    """
+    import numpy as np
+
+    from pipeline.grid import cell_area_km2, cells_to_latlng, region_to_cells
+    from pipeline.model import FittedModel, FittedOptions
+
+    origin, horizon = pd.Timestamp("2024-01-01", tz="UTC"), 91.0
+    cells = region_to_cells((0.0, 0.0, 2.0, 2.0), 5)
+    lat, lon = cells_to_latlng(cells)
+    area = cell_area_km2(cells)
+    rng = np.random.default_rng(seed)
+    x1, x2 = rng.normal(0, 1, cells.size), rng.normal(0, 1, cells.size)
+    base = scale * area / area.mean() * np.exp(b1 * x1 + b2 * x2)
+    parts = []
+    for k in range(8):  # gamma frailty per cell and quarter: NB2 counts
+        n = rng.poisson(base * rng.gamma(shape, 1.0 / shape, cells.size))
+        idx = np.repeat(np.arange(cells.size), n)
+        start = origin - pd.Timedelta(days=horizon * k)
+        t = start - pd.to_timedelta(rng.uniform(0, horizon, idx.size), unit="D")
+        parts.append(pd.DataFrame({"time": t, "lon": lon[idx], "lat": lat[idx]}))
+    opts = FittedOptions(
+        count_windows_days=(),
+        bandwidths_km=(),
+        recency=False,
+        stride_days=horizon,
+        family="auto",
+        min_history_days=horizon,
+    )
+    factors = pd.DataFrame({"cell": cells, "x1": x1, "x2": x2})
+    return FittedModel(opts).fit(pd.concat(parts), cells, origin, factors).report()

@@ -12,9 +12,7 @@ import numpy as np
 import pandas as pd
 import rioxarray  # noqa: F401  (the .rio accessor)
 import xarray as xr
-
-from pipeline.grid import cell_area_km2, cells_to_latlng, region_to_cells
-from pipeline.model import FittedModel, FittedOptions
+from _stats import nb2_fit_report
 
 
 def test_model_why_gives_the_published_alpha_when_the_selection_drops_nothing():
@@ -22,30 +20,7 @@ def test_model_why_gives_the_published_alpha_when_the_selection_drops_nothing():
     # With every factor kept the selection's last step still estimates alpha again on the
     # fit's own means: the why read "overdispersion alpha = 2.25" beside a published
     # (model_report.json, p_any_event's) alpha of 2.238842.
-    origin, horizon = pd.Timestamp("2024-01-01", tz="UTC"), 91.0
-    cells = region_to_cells((0.0, 0.0, 2.0, 2.0), 5)
-    lat, lon = cells_to_latlng(cells)
-    area = cell_area_km2(cells)
-    rng = np.random.default_rng(0)
-    x1, x2 = rng.normal(0, 1, cells.size), rng.normal(0, 1, cells.size)
-    base = 0.3 * area / area.mean() * np.exp(0.8 * x1 + 0.6 * x2)
-    parts = []
-    for k in range(8):  # gamma frailty per cell and quarter: NB2 counts
-        n = rng.poisson(base * rng.gamma(0.5, 2.0, cells.size))
-        idx = np.repeat(np.arange(cells.size), n)
-        start = origin - pd.Timedelta(days=horizon * k)
-        t = start - pd.to_timedelta(rng.uniform(0, horizon, idx.size), unit="D")
-        parts.append(pd.DataFrame({"time": t, "lon": lon[idx], "lat": lat[idx]}))
-    opts = FittedOptions(
-        count_windows_days=(),
-        bandwidths_km=(),
-        recency=False,
-        stride_days=horizon,
-        family="auto",
-        min_history_days=horizon,
-    )
-    factors = pd.DataFrame({"cell": cells, "x1": x1, "x2": x2})
-    rep = FittedModel(opts).fit(pd.concat(parts), cells, origin, factors).report()
+    rep = nb2_fit_report(seed=0, scale=0.3, b1=0.8, b2=0.6, shape=0.5)
     assert rep["model"] == "negative_binomial" and rep["dropped"] == []
     said = re.findall(r"alpha = ([0-9.]+)", rep["why"])
     assert f"{rep['alpha']:.3g}" in said, (rep["why"], rep["alpha"])

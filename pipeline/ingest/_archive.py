@@ -277,6 +277,38 @@ def source_stem(path: str | Path, *, safe: bool = True) -> str:
     return safe_file_stem(stem) if safe else stem
 
 
+def open_compressed(path: Path, codec: str) -> Any:
+    """Open a ``.gz``/``.bz2``/``.xz``/``.zst`` file as a binary stream of its decompressed bytes."""
+    import bz2
+    import gzip
+    import lzma
+
+    if codec == "zstd":
+        import pyarrow as pa
+
+        return pa.CompressedInputStream(pa.OSFile(str(path)), "zstd")
+    if codec == "gzip":
+        return gzip.open(path, "rb")
+    if codec == "bz2":
+        return bz2.open(path, "rb")
+    return lzma.open(path, "rb")
+
+
+def read_compressed_head(path: Path, codec: str, n_bytes: int) -> bytes:
+    """Return the first ``n_bytes`` decompressed bytes of a compressed file (a bounded read).
+
+    Raises
+    ------
+    SourceUnreadable
+        A stream that cannot be decompressed.
+    """
+    try:
+        with open_compressed(path, codec) as stream:
+            return bytes(stream.read(n_bytes))
+    except Exception as exc:  # zlib/lzma/pyarrow errors: a damaged stream, said as such
+        raise SourceUnreadable(f"{path.name}: cannot decompress ({codec}): {exc}") from None
+
+
 def read_compressed(path: Path, codec: str, max_uncompressed_mb: float) -> bytes:
     """Return the decompressed bytes of a ``.gz``/``.bz2``/``.xz``/``.zst`` file, bounded.
 
@@ -289,8 +321,6 @@ def read_compressed(path: Path, codec: str, max_uncompressed_mb: float) -> bytes
     SourceUnreadable
         A corrupt or truncated stream, or one expanding beyond the bound.
     """
-    import bz2
-    import gzip
     import lzma
 
     name = path.name
@@ -298,17 +328,7 @@ def read_compressed(path: Path, codec: str, max_uncompressed_mb: float) -> bytes
     parts: list[bytes] = []
     size = 0
     try:
-        if codec == "zstd":
-            import pyarrow as pa
-
-            stream: Any = pa.CompressedInputStream(pa.OSFile(str(path)), "zstd")
-        elif codec == "gzip":
-            stream = gzip.open(path, "rb")
-        elif codec == "bz2":
-            stream = bz2.open(path, "rb")
-        else:
-            stream = lzma.open(path, "rb")
-        with stream:
+        with open_compressed(path, codec) as stream:
             while block := stream.read(_BLOCK):
                 size += len(block)
                 if size > limit:

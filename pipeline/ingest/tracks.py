@@ -100,7 +100,7 @@ from ..schema import (
     VESSEL_ID,
     empty_pings,
 )
-from ._archive import COMPRESSION_SUFFIXES
+from ._archive import COMPRESSION_SUFFIXES, read_compressed_head
 from ._columns import (
     WholeFile,
     fallback_column,
@@ -364,25 +364,7 @@ def _head(path: Path, n_bytes: int) -> bytes:
     if codec is None:
         with open(path, "rb") as fh:
             return fh.read(n_bytes)
-    import bz2
-    import gzip
-    import lzma
-
-    try:
-        if codec == "zstd":
-            import pyarrow as pa
-
-            stream: Any = pa.CompressedInputStream(pa.OSFile(str(path)), "zstd")
-        elif codec == "gzip":
-            stream = gzip.open(path, "rb")
-        elif codec == "bz2":
-            stream = bz2.open(path, "rb")
-        else:
-            stream = lzma.open(path, "rb")
-        with stream:
-            return bytes(stream.read(n_bytes))
-    except Exception as exc:  # zlib/lzma/pyarrow errors: a damaged stream, said as such
-        raise SourceUnreadable(f"{path.name}: cannot decompress ({codec}): {exc}") from None
+    return read_compressed_head(path, codec, n_bytes)
 
 
 @dataclass
