@@ -11,20 +11,15 @@ speeds between a ping and its twin), exit 0.  A raw AIS ping now carries its rep
 
 from __future__ import annotations
 
-from functools import reduce
-
 import pandas as pd
 import pytest
 from _ingest_stage import ingest_alone
+from _nmea_text import tag as _tag
 
 pyais = pytest.importorskip("pyais")
 from pyais.encode import encode_dict  # noqa: E402
 
 T0 = 1_709_251_200  # 2024-03-01T00:00:00Z
-
-
-def _tag(text: str) -> str:
-    return f"\\{text}*{reduce(lambda a, c: a ^ ord(c), text, 0):02X}\\"
 
 
 def _report(mmsi: int, lat: float, lon: float) -> str:

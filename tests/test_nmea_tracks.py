@@ -10,11 +10,11 @@ values are checked against pyais, the reference decoder, on encoded random messa
 from __future__ import annotations
 
 import gzip
-from functools import reduce
 
 import numpy as np
 import pandas as pd
 import pytest
+from _nmea_text import tag as _tag
 
 pyais = pytest.importorskip("pyais")
 from pyais.encode import encode_dict  # noqa: E402
@@ -23,11 +23,6 @@ from pipeline.ingest import TrackSource, read_tracks  # noqa: E402
 from pipeline.ingest._nmea import read_nmea_positions  # noqa: E402
 
 POSITION_TYPES = (1, 2, 3, 18, 19, 27)
-
-
-def _tag(text: str) -> str:
-    """A tag block with its checksum (XOR of its characters), as receivers write it."""
-    return f"\\{text}*{reduce(lambda a, c: a ^ ord(c), text, 0):02X}\\"
 
 
 def _message(rng, kind: int) -> dict:

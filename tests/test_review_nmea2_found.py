@@ -3,30 +3,17 @@
 from __future__ import annotations
 
 import gzip
-from functools import reduce
 
 import pytest
+from _nmea_text import PAYLOAD as _PAYLOAD
+from _nmea_text import sentence as _sentence
+from _nmea_text import tag as _tag
 from _plt import GEOLIFE_HEAD
 
 from pipeline.errors import SourceUnreadable
 from pipeline.ingest import TrackSource, read_tracks
 from pipeline.ingest._nmea import read_nmea_positions
 from pipeline.ingest._plt import read_plt_points
-
-# A type 1 report (MMSI 244661996, 55.924 N 5.240 W, 9.8 kn), as pyais decodes it.
-_PAYLOAD = "13aDvs001RO`0r2P00000000000"
-
-
-def _xor(text: str) -> str:
-    return f"{reduce(lambda a, c: a ^ ord(c), text, 0):02X}"
-
-
-def _sentence(body: str) -> str:
-    return f"!{body}*{_xor(body)}"
-
-
-def _tag(text: str) -> str:
-    return f"\\{text}*{_xor(text)}\\"
 
 
 def _tagged(lines: list[tuple[str, str]]) -> bytes:

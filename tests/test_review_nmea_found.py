@@ -5,28 +5,16 @@ from __future__ import annotations
 import gzip
 import subprocess
 import sys
-from functools import reduce
 
 import pytest
+from _nmea_text import PAYLOAD as _PAYLOAD
+from _nmea_text import checksum as _xor
+from _nmea_text import sentence as _sentence
+from _nmea_text import tag as _tag
 
 from pipeline.errors import SourceUnreadable
 from pipeline.ingest import TrackSource, read_tracks
 from pipeline.ingest._nmea import read_nmea_positions
-
-# A type 1 report (MMSI 244661996, 55.924 N 5.240 W, 9.8 kn), as pyais decodes it.
-_PAYLOAD = "13aDvs001RO`0r2P00000000000"
-
-
-def _xor(text: str) -> str:
-    return f"{reduce(lambda a, c: a ^ ord(c), text, 0):02X}"
-
-
-def _sentence(body: str) -> str:
-    return f"!{body}*{_xor(body)}"
-
-
-def _tag(text: str) -> str:
-    return f"\\{text}*{_xor(text)}\\"
 
 
 def _read_feed(tmp_path, name, payloads, *, step=60, talker="AIVDM", channel="A", lead=()):
