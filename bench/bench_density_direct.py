@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +30,7 @@ from scipy.spatial import cKDTree
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._common import measure, write_results  # noqa: E402
-from bench.bench_density import KM_PER_DEG, make_points, max_rel_err  # noqa: E402
+from bench.bench_density import KM_PER_DEG, make_points, max_rel_err, run_sklearn  # noqa: E402
 from pipeline.density._direct import _tree_sums, density_brute, density_tree  # noqa: E402
 from pipeline.density._kernels import kernel_support_km  # noqa: E402
 from pipeline.grid import cells_to_latlng, region_to_cells  # noqa: E402
@@ -43,26 +42,6 @@ def tree_only(t_lon, t_lat, p_lon, p_lat, w, h, kernel) -> np.ndarray:
     txyz = lonlat_to_xyz(t_lon, t_lat) * EARTH_RADIUS_KM
     r = float(arc_to_chord_km(kernel_support_km(kernel, h)))
     return _tree_sums(txyz, pxyz, cKDTree(pxyz), np.asarray(w, "float64"), r, h, kernel)
-
-
-def sklearn_kde(lon, lat, w, h, kernel, s_lon, s_lat, n_cells):
-    from sklearn.neighbors import KernelDensity
-
-    kde = KernelDensity(
-        bandwidth=h / EARTH_RADIUS_KM,
-        metric="haversine",
-        kernel=kernel,
-        algorithm="ball_tree",
-        rtol=1e-4,
-    )
-    t0 = time.perf_counter()
-    kde.fit(np.radians(np.column_stack([lat, lon])), sample_weight=w)
-    fit = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    logd = kde.score_samples(np.radians(np.column_stack([s_lat, s_lon])))
-    secs = fit + (time.perf_counter() - t0) * n_cells / s_lon.size
-    # sklearn's gaussian: the planar constant in radians, unit total weight (as bench_density)
-    return secs, np.exp(logd) * w.sum() / EARTH_RADIUS_KM**2
 
 
 def theatre(name, n, span, res, kernel, h, n_sample, rows, tree_every=1):
@@ -111,7 +90,7 @@ def theatre(name, n, span, res, kernel, h, n_sample, rows, tree_every=1):
     )
     if kernel == "gaussian":
         sub = sample[: min(200, sample.size)]
-        sk, sk_dens = sklearn_kde(lon, lat, w, h, kernel, clon[sub], clat[sub], cells.size)
+        sk, _, sk_dens = run_sklearn(lon, lat, w, h, clon[sub], clat[sub], cells.size)
         rows.append(
             {
                 "theatre": head,
