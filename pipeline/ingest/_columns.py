@@ -45,6 +45,7 @@ from ._quantity import quantity_fit
 __all__ = [
     "CONTENT_DISTINCT",
     "CONTENT_MAX",
+    "NAMED_DISTINCT",
     "ColumnChoice",
     "content_max",
     "distinct_ids",
@@ -1307,6 +1308,8 @@ def _id_texts(values: pd.Series) -> pd.Series:
 
 #: The count an identity found by its values quotes in its evidence.
 CONTENT_DISTINCT = re.compile(r"\((\d+) distinct over (\d+) rows\)")
+#: The count an identity named by its header (or the config) quotes in its evidence.
+NAMED_DISTINCT = re.compile(r"\b(\d+) distinct value\(s\) over (\d+) rows\b")
 
 
 def distinct_ids(values: pd.Series) -> tuple[set[str], int]:
@@ -1321,8 +1324,9 @@ def distinct_ids(values: pd.Series) -> tuple[set[str], int]:
 
 
 def with_distinct(evidence: str, distinct: int, given: int) -> str:
-    """Return the evidence of an identity found by its values quoting these counts."""
-    return CONTENT_DISTINCT.sub(f"({distinct} distinct over {given} rows)", evidence)
+    """Return the evidence of an identity quoting these counts (found by its values or named)."""
+    evidence = CONTENT_DISTINCT.sub(f"({distinct} distinct over {given} rows)", evidence)
+    return NAMED_DISTINCT.sub(f"{distinct} distinct value(s) over {given} rows", evidence)
 
 
 # ---------------------------------------------------------------------- inference

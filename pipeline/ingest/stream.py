@@ -68,6 +68,7 @@ from ._columnar import IPC_SUFFIXES, arrow_kind, exact_frame, iter_batches, tabl
 from ._columns import (
     CONTENT_DISTINCT,
     CONTENT_MAX,
+    NAMED_DISTINCT,
     WholeFile,
     content_max,
     distinct_ids,
@@ -759,15 +760,17 @@ class _State:
         """
         columns = self.assumptions.get("columns") or {}
         for role, e in sorted(columns.items()):
-            if not isinstance(e, dict) or e.get("by") != "content":
+            if not isinstance(e, dict):
                 continue
             evidence = self.content.reword(role, str(e.get("evidence")))
             if evidence == e.get("evidence"):
                 continue
-            was = f"{self.name}: {role} taken from column {e['column']!r} by its values "
-            self.notes[:] = [
-                was + f"({evidence})" if t == was + f"({e['evidence']})" else t for t in self.notes
-            ]
+            if e.get("by") == "content":
+                was = f"{self.name}: {role} taken from column {e['column']!r} by its values "
+                self.notes[:] = [
+                    was + f"({evidence})" if t == was + f"({e['evidence']})" else t
+                    for t in self.notes
+                ]
             columns = dict(columns, **{role: dict(e, evidence=evidence)})
             self.assumptions["columns"] = columns
 
@@ -1098,8 +1101,9 @@ def _chunk(
 class _ContentEvidence:
     """What the evidence of the columns found by their values quotes, over a file's chunks.
 
-    The largest magnitude of a latitude/longitude, the distinct values of an identity and
-    how many are given: the first chunk's decide, the file's are quoted.
+    The largest magnitude of a latitude/longitude, the distinct values of an identity (found
+    by its values, or named by its header: its evidence quotes them too) and how many are
+    given: the first chunk's decide, the file's are quoted.
     """
 
     largest: dict[str, float] = field(default_factory=dict)
@@ -1109,17 +1113,21 @@ class _ContentEvidence:
     def add_chunk(self, layout: dict, raw: pd.DataFrame) -> None:
         """Add a chunk's values of the columns its layout found by their values."""
         for role, e in (layout.get("evidence") or {}).items():
-            if not isinstance(e, dict) or e.get("by") != "content":
+            if not isinstance(e, dict):
                 continue
             col = e.get("column")
             if col not in raw.columns:
                 continue
             said = str(e.get("evidence"))
-            if role in ("lat", "lon") and CONTENT_MAX.search(said):
+            if e.get("by") == "content" and role in ("lat", "lon") and CONTENT_MAX.search(said):
                 m = content_max(raw[col])
                 if m is not None:
                     self.largest[role] = max(m, self.largest.get(role, m))
-            elif CONTENT_DISTINCT.search(said):
+            elif (e.get("by") == "content" and CONTENT_DISTINCT.search(said)) or (
+                # a vessel id named by its header quotes its distinct values too (MMSI: '91
+                # distinct value(s) over 18623 rows'): the file's, not the first chunk's
+                NAMED_DISTINCT.search(said)
+            ):
                 seen, n = distinct_ids(raw[col])
                 self.ids.setdefault(role, set()).update(seen)
                 self.given[role] = self.given.get(role, 0) + n
