@@ -158,3 +158,11 @@ def test_a_plug_in_may_declare_a_fixed_geography_but_not_one_made_from_records()
         pipeline.factor(
             name="sea_depth_m", unit="m", description="Depth.", fixed_geography=True, register=False
         )(depth)
+
+
+def test_panel_counts_of_a_national_theatre_read_in_digits_not_exponents():
+    # 'g' wrote a million cells as '1.23457e+06' (and lost the last digits); counts are whole
+    gi = {"hot_cells": 1_234_567, "cold_cells": 12, "cells": 2_000_000, "fdr": False}
+    html = hotspots_section({"gi_star": gi})
+    assert "1,234,567 hot and 12 cold cells of 2,000,000" in html
+    assert "e+06" not in html

@@ -44,6 +44,19 @@ def _fmt(v, spec: str = ".3g") -> str:
     return MISSING if x is None else format(x, spec)
 
 
+def _num(v) -> str:
+    """Format a count or a plain quantity: whole numbers with thousands separators.
+
+    1,234,567 where ``g`` wrote 1.23457e+06 for a million cells; others as ``g`` (91.25).
+    """
+    x = _finite(v)
+    if x is None:
+        return MISSING
+    if x == int(x) and abs(x) < 1e15:
+        return f"{int(x):,}"
+    return format(x, "g")
+
+
 def _p(v) -> str:
     x = _finite(v)
     if x is None:
@@ -85,7 +98,7 @@ def _mean_sd(stat) -> tuple[str, float | None]:
 def _method_label(name: str, options: dict) -> str:
     label = METHOD_LABELS.get(name, name)
     if name == "kde" and _finite(options.get("kde_bandwidth_km")) is not None:
-        label += f" ({_fmt(options['kde_bandwidth_km'], 'g')} km)"
+        label += f" ({_num(options['kde_bandwidth_km'])} km)"
     return escape_text(label)
 
 
@@ -171,9 +184,9 @@ def evaluation_section(
         parts.append(
             f"<p><b>{n_origins}</b> origin{'s' if n_origins != 1 else ''} scored"
             + (f" ({n_skipped} skipped)" if n_skipped else "")
-            + f": each method ranks the cells from the {_fmt(train, 'g')} days before an "
+            + f": each method ranks the cells from the {_num(train)} days before an "
             f"origin; the <b>hit rate</b> is the share of the events of the next "
-            f"{_fmt(horizon, 'g')} days that fall in the top-ranked cells covering a given "
+            f"{_num(horizon)} days that fall in the top-ranked cells covering a given "
             "share of the area. Mean ± sd over origins; best in bold.</p>"
         )
         universe = universe_text(ev, map_area_km2, map_cells)
@@ -248,7 +261,7 @@ def _wins_table(ev: dict, idx: list[int], fractions: list, options: dict, n: int
             tds.append(
                 f"<td>{MISSING}</td>"
                 if w is None
-                else f"<td><b>{w:g}</b> / {_fmt(t, 'g')} / {_fmt(loss, 'g')}</td>"
+                else f"<td><b>{w:g}</b> / {_num(t)} / {_num(loss)}</td>"
             )
         rows.append(f"<tr><th>vs {_method_label(str(b), options)}</th>{''.join(tds)}</tr>")
     head = "".join(f"<th>@ {_percent(a)}</th>" for a in fractions)
@@ -268,7 +281,7 @@ def _calibration_line(ev: dict) -> str:
     brier = _finite(_dict(cal.get("p_at_least_one")).get("brier"))
     return (
         "<p>Calibration of the expected counts: observed / expected events = "
-        f"<b>{_fmt(totals.get('observed_over_expected'))}</b> ({_fmt(totals.get('observed'), 'g')}"
+        f"<b>{_fmt(totals.get('observed_over_expected'))}</b> ({_num(totals.get('observed'))}"
         f" observed, {_fmt(totals.get('expected'))} expected over the origins)"
         + ("" if brier is None else f"; Brier score of P(at least one) {brier:.3g}")
         + ".</p>"
@@ -292,11 +305,11 @@ def model_section(report: dict) -> str:
     )
     origin = str(r.get("origin") or "")[:10]
     parts.append(
-        f"<p>Forecast of the next {_fmt(r.get('horizon_days'), 'g')} days"
+        f"<p>Forecast of the next {_num(r.get('horizon_days'))} days"
         + (f" from {escape_text(origin)}" if origin else "")
         + f": {_fmt(r.get('expected_total'))} events expected over "
-        f"{_fmt(r.get('n_cells'), 'g')} cells; trained on {_fmt(r.get('n_events'), 'g')} "
-        f"events, windows of {_fmt(r.get('train_days'), 'g')} days.</p>"
+        f"{_num(r.get('n_cells'))} cells; trained on {_num(r.get('n_events'))} "
+        f"events, windows of {_num(r.get('train_days'))} days.</p>"
     )
     factors = [_dict(f) for f in _list(r.get("factors"))]
     chosen = [f for f in factors if f.get("selected")]
@@ -394,14 +407,12 @@ def hotspots_section(hotspots: dict) -> str:
     parts = []
     if gi:
         classes = _dict(gi.get("classes"))
-        counts = ", ".join(
-            f"{escape_text(k)}: {_fmt(v, 'g')}" for k, v in classes.items() if _finite(v)
-        )
+        counts = ", ".join(f"{escape_text(k)}: {_num(v)}" for k, v in classes.items() if _finite(v))
         of = gi.get("values")
         of = f" of {escape_text(of)}" if isinstance(of, str) and of else ""
         parts.append(
-            f"<p><b>Gi*</b>{of}: {_fmt(gi.get('hot_cells'), 'g')} hot and "
-            f"{_fmt(gi.get('cold_cells'), 'g')} cold cells of {_fmt(gi.get('cells'), 'g')}"
+            f"<p><b>Gi*</b>{of}: {_num(gi.get('hot_cells'))} hot and "
+            f"{_num(gi.get('cold_cells'))} cold cells of {_num(gi.get('cells'))}"
             + (f" ({counts})" if counts else "")
             + f"; {_neighbourhood(gi.get('neighbourhood'))}, {escape_text(gi.get('weights', ''))}"
             " weights; "
@@ -417,12 +428,10 @@ def hotspots_section(hotspots: dict) -> str:
     if em:
         cats = _dict(em.get("categories"))
         listed = "".join(
-            f"<li>{escape_text(k)}: {_fmt(v, 'g')}</li>"
-            for k, v in cats.items()
-            if _finite(v) and v > 0
+            f"<li>{escape_text(k)}: {_num(v)}</li>" for k, v in cats.items() if _finite(v) and v > 0
         )
         parts.append(
-            f"<p><b>Emerging trends</b> over {_fmt(em.get('periods'), 'g')} "
+            f"<p><b>Emerging trends</b> over {_num(em.get('periods'))} "
             f"{escape_text(em.get('period', 'period'))}s"
             + (
                 f" ({escape_text(em.get('first_period'))} to {escape_text(em.get('last_period'))})"
