@@ -27,8 +27,8 @@ Methods
 -------
     ``exact``   brute force over all pairs with the haversine distance: the reference.
     ``direct``  the same sums restricted to pairs within the kernel's support, on 3-D unit
-                vectors: compact blocks of targets (a ball of half the support) summed densely over
-                the points within reach, sparse targets over the pairs a KD-tree finds; each
+                vectors: the targets of a 3-D grid's cube (half-diagonal 0.7 supports) summed
+                densely over the points within reach, sparse targets over the pairs a KD-tree finds; each
                 target's terms added in point order, so both ways give the same bits; exact for the
                 compact kernels, within 1e-10 for the gaussian (``bench/bench_density_direct.py``).
     ``fft``     gaussian only: per tile of at most 800 km radius, stereographic projection about
