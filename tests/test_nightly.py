@@ -633,7 +633,7 @@ def test_a_failed_run_waits_for_the_pings_writer_before_removing_staging(
     def failing_score(state):
         raise DataQualityError("the model could not be fitted (test)")
 
-    monkeypatch.setattr(stages, "_write_pings", slow_writer)
+    monkeypatch.setattr(stages._read, "write_pings", slow_writer)
     monkeypatch.setitem(stages.STAGE_FUNCTIONS, "score", failing_score)
     cfg = small_config(small_demo, tmp_path)
     with pytest.raises(DataQualityError, match="test"):
@@ -661,7 +661,7 @@ def test_a_failed_pings_write_ends_the_run_before_the_model(small_demo, tmp_path
     def score(state):
         reached.append("score")
 
-    monkeypatch.setattr(stages, "_write_pings", full_disk)
+    monkeypatch.setattr(stages._read, "write_pings", full_disk)
     monkeypatch.setitem(stages.STAGE_FUNCTIONS, "score", score)
     before = time.perf_counter()
     with pytest.raises(OSError, match="No space left"):

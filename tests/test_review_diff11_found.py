@@ -6,7 +6,7 @@
   after auto's choice had replaced ``auto`` by a number.
 - ``route-risk validate`` printed the area polygon's file name raw (an escape sequence
   or line separator in it reached the terminal).
-- The back-test's ``unreached_expected`` wrap (``stages._backtest_table``): its smoothed
+- The back-test's ``unreached_expected`` wrap (``stages._backtest._backtest_table``): its smoothed
   factors on the universe cells the run's table left out log no warning, while a factor whose
   points reach none of the run's own cells still warns.
 """

@@ -45,10 +45,10 @@ def test_land_sample_weighs_a_repeated_position_by_its_pings(tmp_path, monkeypat
     from pipeline.ingest.stream import PingStore, spill_tracks
     from pipeline.runner import stages
 
-    monkeypatch.setattr(stages, "_PING_SAMPLE", 1_000)
+    monkeypatch.setattr(stages._cells, "_PING_SAMPLE", 1_000)
     pings = _parked_and_moving(3_000)
     if held == "whole":
-        got = stages._ping_sample(pings)
+        got = stages._cells._ping_sample(pings)
     else:
         csv = tmp_path / "ais.csv"
         pings.assign(time=pings["time"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")).to_csv(csv, index=False)
@@ -57,8 +57,8 @@ def test_land_sample_weighs_a_repeated_position_by_its_pings(tmp_path, monkeypat
             spill = spill_tracks(csv, tmp_path / "spill", chunk_rows=500, n_buckets=3)
         store = PingStore([spill], chunk_rows=500)
         assert len(store) == len(pings)
-        got = stages._ping_sample(store)
-        whole = stages._ping_sample(pings)
+        got = stages._cells._ping_sample(store)
+        whole = stages._cells._ping_sample(pings)
         pd.testing.assert_frame_equal(  # the same pings, in the files' order
             got.sort_values(["lon", "lat"], ignore_index=True),
             whole.sort_values(["lon", "lat"], ignore_index=True),

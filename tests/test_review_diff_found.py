@@ -146,7 +146,7 @@ def test_land_theatre_check_samples_the_same_pings_whole_or_spilled(tmp_path, mo
     import pipeline
     from pipeline.errors import ConfigError
 
-    monkeypatch.setattr("pipeline.runner.stages._PING_SAMPLE", 200)
+    monkeypatch.setattr("pipeline.runner.stages._cells._PING_SAMPLE", 200)
     folder = _fleet(tmp_path / "data")
     said = []
     for chunk_rows in (None, 300):

@@ -648,7 +648,7 @@ def test_older_objects_frozen_collects_the_blocks_own_cycles_and_leaves_a_hosts_
     import gc
     import weakref
 
-    from pipeline.runner.stages import _older_objects_frozen
+    from pipeline.runner.stages._outputs import _older_objects_frozen
 
     class Node:
         pass

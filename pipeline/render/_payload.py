@@ -38,7 +38,7 @@ LATEST_EVENT = S.LATEST_EVENT
 SEIZURES_PREFIX = S.SEIZURES_PREFIX
 EVENT_TYPE = S.EVENT_TYPE
 
-# Columns of the fitted model (pipeline.runner.stages._fitted_scores) and of the hot-spot
+# Columns of the fitted model (pipeline.runner.stages._score._fitted_scores) and of the hot-spot
 # analysis (pipeline.hotspots; tests/test_render.py checks the names agree).
 EXPECTED_EVENTS = "expected_events"
 P_ANY_EVENT = "p_any_event"

@@ -1,0 +1,399 @@
+"""The back-test stage: the published method and the baselines over rolling origins."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ... import schema as S
+from ...features import compute_features
+from ..cache import frame_digest
+from ..plan import factor_options, factors_to_compute
+from ._features import factor_context, feature_key, seizure_plugins
+from ._state import RunState, input_digests
+
+
+def extra_factors(table: pd.DataFrame, wanted) -> pd.DataFrame:
+    """Return the score's factors other than the seizure density (NaN = not covered).
+
+    The fitted model builds its own lagged seizure features; these join them as candidates
+    as they are: the model transforms them itself (``score.fitted.factor_transforms``; by
+    default ``log(1 + x)`` for a factor without negative values, as RTM does).
+    """
+    names = [c for c in wanted if c in table.columns and c != S.SEIZURE_DENSITY]
+    return table[[S.CELL, *names]].copy()
+
+
+def fitted_factors(state: RunState, at_origin: pd.DataFrame, cells, origin=None) -> Any:
+    """Return the fitted model's extra factors: ``at_origin``, or a function of the date.
+
+    Without a plug-in that counts the seizures every factor is time-invariant and the table
+    is returned as it is (every training origin takes it: a documented look-ahead).  With
+    one, the fitted model gets ``factors_at(timestamp)``: ``at_origin`` at its forecast
+    origin (``origin``, the run's ``as_of`` by default) and, at each training origin before
+    it, the table with the plug-ins recomputed there (:func:`_factors_known_at`), so the
+    training rows' values never count their own labels' seizures.
+    """
+    plugins = seizure_plugins(state)
+    if not plugins:
+        return at_origin
+    origin = pd.Timestamp(state.as_of if origin is None else origin)
+    wanted = state.config.score.factors
+
+    def factors_at(when: pd.Timestamp) -> pd.DataFrame:
+        if when >= origin:
+            return at_origin
+        return extra_factors(_factors_known_at(state, cells, when, plugins), wanted)
+
+    return factors_at
+
+
+def _factors_known_at(state: RunState, cells, origin, plugins: list) -> pd.DataFrame:
+    """Return the features table on ``cells`` with ``plugins`` recomputed as of ``origin``.
+
+    The plug-ins see only the seizures before ``origin`` and ``as_of = origin``; every other
+    factor is taken as it is now (transit, rasters: a documented look-ahead).
+    """
+    ft = state.features
+    assert ft is not None
+    known = ft.table if state.backtest_features is None else state.backtest_features
+    cells = np.asarray(cells, dtype="uint64")
+    table = known.set_index(S.CELL).reindex(pd.Index(cells, name=S.CELL)).reset_index()
+    for c in table.columns:
+        if c.endswith(S.COVERED_SUFFIX):
+            table[c] = table[c].fillna(False).astype(bool)
+    if not plugins:
+        return table
+    cfg = state.config
+    earlier = state.seizures[state.seizures[S.TIME] < origin].reset_index(drop=True)
+    base = factor_context(state, cells, pd.Timestamp(origin), earlier, plugins)
+    for f in plugins:
+        got = f(dataclasses.replace(base, options=factor_options(cfg, f)))
+        table[f.name] = got.values
+        table[f.name + S.COVERED_SUFFIX] = got.covered
+    return table
+
+
+def _features_at(state: RunState, train: pd.DataFrame, cells, origin) -> pd.DataFrame:
+    """Return the weighted score's features known at ``origin`` (density from the training events).
+
+    The density and the plug-ins that read the seizures are recomputed from the events before
+    ``origin``; the other factors (transit, rasters) describe the present and are taken as they
+    are now: a documented look-ahead on those factors only.
+    """
+    from ...builtin_factors import density_on_cells
+
+    table = _factors_known_at(state, cells, origin, seizure_plugins(state))
+    cells = table[S.CELL].to_numpy(dtype="uint64")
+    table[S.SEIZURE_DENSITY] = density_on_cells(
+        train, cells, origin, _density_at(state, origin), cells
+    )[0]
+    table[S.SEIZURE_DENSITY + S.COVERED_SUFFIX] = True
+    return table
+
+
+def _density_at(state: RunState, origin):
+    """Return the density options a back-test origin uses.
+
+    With ``density: auto`` the run's parameters were chosen on the back-test's own origins;
+    scored on them, the density's hit rates would be optimistic.  Each origin takes the
+    parameters chosen on the origins whose test windows had ended by then only (nested,
+    :func:`pipeline.model.density_parameters_at`).
+    """
+    from ...model import density_parameters_at
+
+    d = state.config.density
+    if state.density_choice is None:
+        return d
+    at = density_parameters_at(state.density_choice, origin)
+    return d.model_copy(
+        update={"bandwidth_km": at["bandwidth_km"], "half_life_days": at["half_life_days"]}
+    )
+
+
+def published_method(state: RunState):
+    """Return the model the map publishes as a back-test method, refitted at each origin."""
+    from ...model import WeightedModel, as_method, fitted_method
+
+    cfg = state.config
+    sc = cfg.score
+    assert state.features is not None
+    if sc.model == "fitted":
+        plugins = seizure_plugins(state)
+        known = state.features.table if state.backtest_features is None else state.backtest_features
+        factors: Any = extra_factors(known, sc.factors)
+        if plugins:  # their values at as_of hold the test windows' seizures
+
+            def factors(train, cells, origin):
+                table = _factors_known_at(state, cells, origin, plugins)
+                # and each origin's training rows take theirs at their own training origins
+                return fitted_factors(state, extra_factors(table, sc.factors), cells, origin)
+
+        # refitted at each origin for its forecast only: no statsmodels refit, no sandwich
+        return fitted_method(sc.fitted, factors=factors, inference=False)
+    opts = {"normalisation": sc.normalisation, "cap_quantile": sc.cap_quantile}
+    return as_method(
+        lambda: WeightedModel(sc.factors, **opts),
+        lambda train, cells, origin: _features_at(state, train, cells, origin),
+    )
+
+
+def _backtest_table(state: RunState, options: Any, digests: dict[str, str]) -> pd.DataFrame:
+    """Return the features table on every cell a back-test origin can score.
+
+    With ``area.cells: support`` the run's table holds the cells the data up to ``as_of``
+    observe (a seizure's density, a track); an origin's universe holds the cells near the
+    seizures before it, some of which the later seizures' support no longer reaches.  Read
+    from the run's table, those cells lacked every other factor (a raster, a context layer:
+    not covered), so whether a cell of an origin had them said where the seizures after the
+    origin fell (the fitted model's ``__missing`` indicator, the weighted score's rescaled
+    weights and normalisation caps).  The factors are computed on those cells here, as
+    ``area.cells: all`` would have them, so an origin's forecast depends on no later
+    seizure.
+    """
+    from ...builtin_factors import TRANSIT_SHARED
+    from ...density import unreached_expected
+    from ...engine import LocalEngine, use_engine
+    from ...evaluate import cell_universe
+    from ...grid import cells_in, points_to_cells
+
+    ft = state.features
+    assert ft is not None and state.as_of is not None
+    cfg = state.config
+    res = cfg.area.resolution
+    seizures = state.seizures
+    if not len(seizures):
+        return ft.table
+    # every origin's universe lies within that of all the seizures (cell_universe grows with
+    # its events), kept to the area's cells and those holding a seizure as the back-test keeps it
+    reach = cell_universe(seizures, res, options.universe_km)
+    held = points_to_cells(
+        seizures[S.LON].to_numpy(dtype="float64"), seizures[S.LAT].to_numpy(dtype="float64"), res
+    )
+    reach = reach[cells_in(reach, state.area_cells) | cells_in(reach, held)]
+    missing = np.setdiff1d(reach, ft.table[S.CELL].to_numpy(dtype="uint64")).astype("uint64")
+    todo = [f for f in factors_to_compute(cfg) if f.name != S.SEIZURE_DENSITY]
+    if not missing.size or not todo:
+        return ft.table
+    base = factor_context(
+        state, missing, state.as_of, state.seizures, [f for f in todo if not f.builtin]
+    )
+    # a few cells: in this process (the run's engine, a Dask cluster, is closed after the
+    # features stage), the pass over the tracks taken as the features stage made it; a
+    # smoothed factor that reaches none of them is 0 there, which the run's own table (the
+    # area's cells) already checked for points lying elsewhere
+    why = "back-test universe cells outside the run's table"
+    with use_engine(LocalEngine()), unreached_expected(why):
+        extra = compute_features(
+            todo,
+            base,
+            area_given=True,  # no cell joins these
+            cells_mode="all",
+            options_for=lambda f: factor_options(cfg, f),
+            key_for=feature_key(state, digests),
+            cached=state.cached,
+            memo_for=lambda name, key, **kw: state.cache.memo(
+                f"memo {name}", [key, state.code], **kw
+            ),
+            reuse={k: ft.shared[k] for k in (TRANSIT_SHARED,) if k in ft.shared},
+        ).table
+    cov = S.SEIZURE_DENSITY + S.COVERED_SUFFIX
+    if cov in ft.table.columns:  # recomputed at each origin from the seizures before it
+        extra[cov] = False
+    table = pd.concat([ft.table, extra], ignore_index=True)
+    order = np.argsort(table[S.CELL].to_numpy(dtype="uint64"), kind="stable")
+    return table.iloc[order].reset_index(drop=True)
+
+
+def back_test(state: RunState) -> None:
+    """Back-test the published score over rolling origins against counts, KDE and density."""
+    from ...evaluate import BacktestOptions
+
+    cfg, ft = state.config, state.features
+    assert ft is not None and state.as_of is not None
+    digests = input_digests(state)
+    key = [
+        state.digests["seizures"],
+        "nested density choice" if state.density_choice is not None else None,
+        cfg.density.model_dump(mode="json"),
+        cfg.score.model_dump(mode="json"),
+        cfg.evaluate.model_dump(mode="json"),
+        frame_digest(ft.table),
+        frame_digest(state.area_cells),
+        str(state.as_of),
+        # the factors of the cells the table's support cut left out are computed from them
+        sorted(digests.items()),
+        "universe cells' factors computed",
+        # recomputed at each origin: their values there are not in the features table, so
+        # their code, options and inputs are keys of their own
+        [
+            [
+                f.code_digest(),
+                factor_options(cfg, f).model_dump(mode="json"),
+                [digests.get(n) for n in f.needs],
+            ]
+            for f in seizure_plugins(state)
+        ],
+    ]
+    options = BacktestOptions(**cfg.evaluate.model_dump(exclude={"enabled"}))
+
+    def build() -> dict[str, Any]:
+        state.backtest_features = _backtest_table(state, options, digests)
+        try:
+            return _back_test_result(state, options)
+        finally:
+            state.backtest_features = None
+
+    state.evaluation, _ = state.cached("back-test", key, build)
+
+
+def _back_test_result(state: RunState, options: Any) -> dict[str, Any]:
+    """Run the rolling back-test of the published method (:func:`back_test`)."""
+    from ...builtin_factors import density_on_cells
+    from ...evaluate import rolling_back_test
+    from ...model import density_parameters_at
+
+    cfg = state.config
+    present = present_data_factors(state)
+    fixed = fixed_geography_factors(state)
+    result = rolling_back_test(
+        state.seizures,
+        None,
+        methods={"published": published_method(state)},
+        options=options,
+        resolution=cfg.area.resolution,
+        density_fn=lambda train, c, origin: density_on_cells(
+            train, c, origin, _density_at(state, origin), c
+        )[0],
+        within=state.area_cells,
+    )
+    if state.density_choice is not None:
+        result["density_parameters_by_origin"] = [
+            {"origin": o["origin"], **density_parameters_at(state.density_choice, o["origin"])}
+            for o in result.get("origins", [])
+        ]
+        result.setdefault("notes", []).append(
+            "density: auto: each origin's density (the baseline and the density factor) "
+            "uses the bandwidth and half-life chosen on the origins whose test windows had "
+            "ended by then (nested), not the run's choice, which saw every origin"
+        )
+    result["present_data_factors"] = present
+    if not state.area.given:
+        result.setdefault("notes", []).append(
+            "no area is given: the cells an origin can score are cut to the extent of the "
+            "data up to the run's day (area.margin_km around it), which the later seizures may "
+            "widen; every method is scored on the same cells"
+        )
+    if present:
+        as_of = state.as_of.date().isoformat() if state.as_of is not None else "as_of"
+        result["present_data"] = (
+            f"present data: {', '.join(map(repr, present))} "
+            + ("takes its" if len(present) == 1 else "take their")
+            + f" values of {as_of} (the run's day) at every origin, not those known then: "
+            "what the map's hit rates owe to "
+            + ("it" if len(present) == 1 else "them")
+            + " may be a look-ahead; the seizure density, the plug-ins that count seizures "
+            "and the baselines see only the seizures before each origin"
+        )
+        result.setdefault("notes", []).insert(0, result["present_data"])
+    result["fixed_geography_factors"] = fixed
+    if fixed:
+        result.setdefault("notes", []).append(
+            f"fixed geography: {', '.join(map(repr, fixed))} "
+            + ("is" if len(fixed) == 1 else "are")
+            + " the same at every origin (a layer no date changes, taken as given): no "
+            "look-ahead"
+        )
+    return result
+
+
+def _scored_factors(state: RunState) -> list[str]:
+    """Return the published method's factors: weight > 0, or every one the fitted model names."""
+    sc = state.config.score
+    return [name for name, w in sc.factors.items() if w.weight > 0 or sc.model == "fitted"]
+
+
+def fixed_geography_factors(state: RunState) -> list[str]:
+    """Return the published method's factors that are a fixed geography (a distance to the coast).
+
+    Their values are the same at every date (``Factor.fixed_geography``): a back-test
+    origin or a month of the slider that takes today's values takes its own.  They are
+    named as such, not as present data (a possible look-ahead).
+    """
+    from ...factors import default_registry
+
+    available = default_registry.available(state.config.inputs_view())
+    return [
+        name
+        for name in _scored_factors(state)
+        if name in available and available[name].fixed_geography
+    ]
+
+
+def present_data_factors(state: RunState) -> list[str]:
+    """Return the published method's factors taken as of ``as_of`` at every back-test origin.
+
+    The seizure density and the plug-ins that count seizures are recomputed at each origin;
+    every other factor the score uses (transit, rasters, plug-ins made
+    ``time_dependent=False`` or reading no seizures) is not: the weighted score's factors of
+    weight > 0, the fitted model's candidates (every factor ``score.factors`` names).  A
+    fixed geography (:func:`fixed_geography_factors`: the distances to the coast, the ports
+    and the lanes) is the same at every origin and is no present data.
+    """
+    again = {
+        S.SEIZURE_DENSITY,
+        *(f.name for f in seizure_plugins(state)),
+        *fixed_geography_factors(state),
+    }
+    return [name for name in _scored_factors(state) if name not in again]
+
+
+def raster_factor_units(state: RunState) -> dict[str, str]:
+    """Return the unit of each raster factor whose raster declares one (``<raster>_mean``/``_max``).
+
+    A raster's ``units`` attribute (CF, GDAL's band unit type) is what the map's legend
+    states for its overlay ("0 - 210.5 nW cm-2 sr-1"), while the card and the manifest gave
+    the factor's placeholder ("0.4832 nightlights units").  The mean and the maximum of the
+    valid pixels keep the raster's unit; an area-weighted sum and a valid fraction do not.
+    """
+    from ...render import raster_units
+
+    out: dict[str, str] = {}
+    for r in state.rasters:
+        units = raster_units(r.get("data"))  # text only: a number array is no unit
+        if units:
+            for stat in ("mean", "max"):
+                out[f"{r['name']}_{stat}"] = units
+    return out
+
+
+def factor_infos(state: RunState) -> list:
+    from ...factors import default_registry
+    from ...render import FactorInfo
+    from ...score import display_name
+
+    cfg = state.config
+    available = default_registry.available(cfg.inputs_view())
+    units = raster_factor_units(state)
+    out = []
+    for name, w in cfg.score.factors.items():
+        if w.weight <= 0:
+            continue
+        f = available[name]
+        # a run may know better why a factor is missing (no track long enough for an event)
+        said = state.features.info.get(name) if state.features is not None else None
+        missing = (said or {}).get("missing_text") or f.missing_text
+        out.append(
+            FactorInfo(
+                name,
+                display_name(name, w),
+                w.weight,
+                units.get(name, f.unit) if f.builtin else f.unit,
+                f.description,
+                missing,
+            )
+        )
+    return out
