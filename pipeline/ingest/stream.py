@@ -2315,7 +2315,10 @@ def _spans_meet(span: tuple[Any, Any] | None, other: TrackSpill, key: int) -> bo
 
 
 def reject_repeated_spill(
-    spill: TrackSpill, earlier: Sequence[TrackSpill], folder: Path
+    spill: TrackSpill,
+    earlier: Sequence[TrackSpill],
+    folder: Path,
+    names: Sequence[str] | None = None,
 ) -> TrackSpill:
     """Move the pings an earlier track file's spill already holds to the rejects.
 
@@ -2335,6 +2338,9 @@ def reject_repeated_spill(
         The files before it, in config order, each already without its repeats.
     folder : Path
         A new folder for the files written.
+    names : sequence of str, optional
+        The name each of ``earlier``'s files has in the rejects' values
+        (:func:`~pipeline.ingest.tracks.distinct_names`); default: their file names.
 
     Returns
     -------
@@ -2344,10 +2350,12 @@ def reject_repeated_spill(
     from ._nmea import HEARD_AGAIN_S
     from .tracks import find_repeats, repeated_note
 
-    before = [e for e in earlier if e.buckets]
+    if names is None:
+        names = [e.source for e in earlier]
+    before = [(e, name) for e, name in zip(earlier, names, strict=True) if e.buckets]
     if not spill.buckets or not before:
         return spill
-    for e in before:
+    for e, _ in before:
         if e.n_buckets != spill.n_buckets:
             raise ValueError(
                 f"{spill.source}: {spill.n_buckets} buckets, {e.source}: {e.n_buckets}; the "
@@ -2369,7 +2377,7 @@ def reject_repeated_spill(
         if span is not None and raw_ais:
             pad = pd.Timedelta(seconds=HEARD_AGAIN_S)
             span = (span[0] - pad, span[1] + pad)
-        olds = [e for e in before if key in e.buckets and _spans_meet(span, e, key)]
+        olds = [(e, n) for e, n in before if key in e.buckets and _spans_meet(span, e, key)]
         if not olds:
             continue
         table = pq.read_table(path)
@@ -2379,8 +2387,8 @@ def reject_repeated_spill(
                 pq.read_table(e.buckets[key], columns=[*cols, SOURCE_ROW])
                 .to_pandas(types_mapper=uint64)
                 .rename(columns={SOURCE_ROW: "line"})
-                .assign(file=e.source)
-                for e in olds
+                .assign(file=name)
+                for e, name in olds
             ],
             ignore_index=True,
         )

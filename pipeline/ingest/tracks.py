@@ -77,8 +77,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -143,6 +144,7 @@ from .zones import apply_time_zone, zone_kind, zone_layout
 
 __all__ = [
     "read_tracks",
+    "distinct_names",
     "reject_repeated_pings",
     "repeated_pings",
     "repeated_reports",
@@ -750,7 +752,9 @@ def find_repeats(new: pd.DataFrame, old: pd.DataFrame) -> Repeats:
     return Repeats(both, out_value[both], out_message[both], int(only.sum()))
 
 
-def reject_repeated_pings(result: TrackResult, earlier: list[TrackResult]) -> TrackResult:
+def reject_repeated_pings(
+    result: TrackResult, earlier: list[TrackResult], names: Sequence[str] | None = None
+) -> TrackResult:
     """Move the pings an earlier track file already gave to the rejects.
 
     A history file and a day file that overlap, or one file listed twice under two names,
@@ -765,6 +769,10 @@ def reject_repeated_pings(result: TrackResult, earlier: list[TrackResult]) -> Tr
         One track file as read.
     earlier : list of TrackResult
         The files before it, in config order, each already without its repeats.
+    names : sequence of str, optional
+        The name each of ``earlier``'s files has in the rejects' values: one no other input
+        of the run shares (:func:`distinct_names`; two receivers' ``a/2024-03-01.log`` and
+        ``b/2024-03-01.log``).  Default: their file names.
 
     Returns
     -------
@@ -777,15 +785,21 @@ def reject_repeated_pings(result: TrackResult, earlier: list[TrackResult]) -> Tr
     # of a report heard again): a file whose times do not meet this one's is not read - a
     # feed of a file a day is checked day by day, not each file against the whole history
     span = widened_span(time_span(frame, TIME), mine is not None)
-    before = [r for r in earlier if len(r.frame) and spans_meet(span, time_span(r.frame, TIME))]
+    if names is None:
+        names = [Path(r.source).name for r in earlier]
+    before = [
+        (r, name)
+        for r, name in zip(earlier, names, strict=True)
+        if len(r.frame) and spans_meet(span, time_span(r.frame, TIME))
+    ]
     if frame.empty or not before:
         return result
     old = pd.concat(
         [
             r.frame[[VESSEL_ID, TIME, LON, LAT]].assign(
-                file=Path(r.source).name, line=_lines_of(r), **{REPORT: _report_column(r)}
+                file=name, line=_lines_of(r), **{REPORT: _report_column(r)}
             )
-            for r in before
+            for r, name in before
         ],
         ignore_index=True,
     )
@@ -820,6 +834,37 @@ def reject_repeated_pings(result: TrackResult, earlier: list[TrackResult]) -> Tr
         lines=lines[~repeated],
         reports=None if mine is None else mine[~repeated],
     )
+
+
+def distinct_names(paths: Sequence[str | os.PathLike]) -> list[str]:
+    """Return a name for each of ``paths`` that no other of them has, to name it in a reject.
+
+    A file's name, or where another file of the same name is among ``paths`` (two
+    receivers' daily logs, ``rx-a/2024-03-01.log`` and ``rx-b/2024-03-01.log``), its name
+    with as many of its folders as tell the two apart, ``/`` between them: the value of a
+    ``duplicate_across_files`` reject names the earlier file, never one that reads as the
+    file itself.
+
+    >>> distinct_names(["/feed/a/d1.log", "/feed/b/d1.log", "/feed/b/d2.log"])
+    ['a/d1.log', 'b/d1.log', 'd2.log']
+    """
+    parts = [Path(os.path.abspath(p)).parts[::-1] for p in paths]
+    files = set(parts)  # one file named twice is one file
+    names: list[str] = [""] * len(parts)
+    pending = list(range(len(parts)))
+    depth = 1
+    while pending:
+        count: dict[tuple[str, ...], int] = {}
+        for p in files:
+            count[p[:depth]] = count.get(p[:depth], 0) + 1
+        left = []
+        for i in pending:
+            if count[parts[i][:depth]] == 1 or depth >= len(parts[i]):
+                names[i] = Path(*parts[i][:depth][::-1]).as_posix()
+            else:
+                left.append(i)
+        pending, depth = left, depth + 1
+    return names
 
 
 def widened_span(span: TimeSpan, raw_ais: bool) -> TimeSpan:

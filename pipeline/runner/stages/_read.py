@@ -31,7 +31,13 @@ log = logging.getLogger(__package__)  # one logger for the stages: "pipeline.run
 
 
 def _ingest_one(
-    state: RunState, kind: str, src, reader, names: set[str], earlier: list | None = None
+    state: RunState,
+    kind: str,
+    src,
+    reader,
+    names: set[str],
+    earlier: list | None = None,
+    earlier_names: list[str] | None = None,
 ) -> pd.DataFrame:
     """Read one input file (cached), write its rejects, check the ceiling, report it.
 
@@ -39,7 +45,8 @@ def _ingest_one(
     tracks: their results or spills): a record or ping one of them gave is rejected here
     (``duplicate_across_files``), not counted twice, and this file's are added to it.  The
     file's own reading stays cached by its own key; what this removes depends on the
-    earlier files, and a spill's ``content_key`` says so.
+    earlier files, and a spill's ``content_key`` says so.  ``earlier_names`` (tracks) names
+    each input file in those rejects' values, one name no other input of the run has.
     """
     from ...ingest import reject_repeated_records, source_stem, write_rejects
     from ...ingest.stream import reject_repeated_spill
@@ -93,7 +100,8 @@ def _ingest_one(
     _say_safe_name(state, path, name)
     if streamed:
         if earlier is not None:
-            kept = reject_repeated_spill(result, earlier, reader.new_folder())
+            before = earlier_names[: len(earlier)] if earlier_names else None
+            kept = reject_repeated_spill(result, earlier, reader.new_folder(), before)
             if kept is not result:  # its pings are a function of the earlier files' too
                 kept.content_key = digest([result.content_key, *(e.content_key for e in earlier)])
             result = kept
@@ -105,7 +113,8 @@ def _ingest_one(
             result = reject_repeated_records(result, earlier)
             earlier.append(result.frame)
         elif earlier is not None:
-            result = reject_repeated_pings(result, earlier)
+            before = earlier_names[: len(earlier)] if earlier_names else None
+            result = reject_repeated_pings(result, earlier, before)
             earlier.append(result)
         rejects_path = write_rejects(result, state.staging, name)
     _within_ceiling(state, result, rejects_path)
@@ -443,6 +452,7 @@ def ingest(state: RunState) -> None:
     """Read every input (cached per file), reject outside the area, open the rasters."""
     from ...ingest import read_seizures, sort_seizures, top_rules
     from ...ingest.stream import PingStore
+    from ...ingest.tracks import distinct_names
 
     cfg = state.config
     state.area = read_area(cfg.area.bbox, cfg.area.polygon)
@@ -451,9 +461,14 @@ def ingest(state: RunState) -> None:
     names: set[str] = set()
     seen: list[pd.DataFrame] = []  # the seizures accepted so far, for records given twice
     tracks: list = []  # the track files read so far, for pings given twice
+    # two receivers' logs of one day share a name (a/2024-03-01.log, b/2024-03-01.log): a
+    # repeat's value names the earlier file by a name no other input has
+    track_names = distinct_names([s.path for s in cfg.inputs.tracks])
     frames = {
         kind: [
-            _ingest_one(state, kind, src, reader, names, seen if kind == "seizures" else tracks)
+            _ingest_one(state, kind, src, reader, names, tracks, track_names)
+            if kind == "tracks"
+            else _ingest_one(state, kind, src, reader, names, seen)
             for src in sources
         ]
         for kind, sources, reader in (

@@ -1,0 +1,129 @@
+"""Nightly runs over two AIS receivers' raw daily logs: what an operator finds.
+
+Two base stations log what they hear into a file a day each (``rx-a/2024-03-01.log``,
+``rx-b/2024-03-01.log.gz``), each timed by its own clock; their coverage overlaps, so many
+transmissions are in both logs and the later file's copy is ``duplicate_across_files``
+(tests/test_nmea_across_files_found.py).  The logs are built here with
+tests/_nmea_text.py's tag blocks and pyais's encoder: a type 1 report per vessel every 20
+minutes, and a two-sentence type 5 (static data) whose parts straddle midnight.
+"""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from _ingest_stage import ingest_alone
+from _nmea_text import tag
+
+pyais = pytest.importorskip("pyais")
+from pyais.encode import encode_dict  # noqa: E402
+
+T0 = pd.Timestamp("2024-03-01T00:00:00Z")
+STEP_S = 20 * 60
+#: vessel -> where it sails from; receiver a hears 1 and 2, b hears 2 and 3 (and 1 at times)
+VESSELS = {257000001: (43.0, 3.0), 257000002: (44.0, 4.0), 257000003: (42.5, 5.0)}
+#: each receiver's clock ahead of UTC (s)
+CLOCK = {"a": 0.4, "b": -1.7}
+
+
+def _position(mmsi: int, lat: float, lon: float) -> str:
+    (s,) = encode_dict(
+        {"type": 1, "mmsi": mmsi, "lat": lat, "lon": lon, "speed": 8.0, "course": 90.0},
+        radio_channel="A",
+        talker_id="AI",
+        sentence_type="VDM",
+    )
+    return s
+
+
+def _static(mmsi: int) -> list[str]:
+    return encode_dict(
+        {"type": 5, "mmsi": mmsi, "shipname": "NIGHT OWL", "destination": "SETE"},
+        radio_channel="A",
+        talker_id="AI",
+        sentence_type="VDM",
+    )
+
+
+def _heard(rx: str, mmsi: int, k: int) -> bool:
+    if rx == "a":
+        return mmsi != 257000003
+    return mmsi != 257000001 or k % 4 == 0
+
+
+def _stamp(rx: str, t: float, sentence: str) -> str:
+    """A line of ``rx``'s log: a tag block (a), or the receiver's time in front (b)."""
+    t += CLOCK[rx]
+    if rx == "a":
+        return f"{tag(f's:rx{rx},c:{T0.value // 10**9 + t:.3f}')}{sentence}"
+    return f"{(T0 + pd.Timedelta(seconds=t)).strftime('%Y-%m-%d %H:%M:%S.%f')[:-3]} {sentence}"
+
+
+def day_lines(rx: str, day: int, extra: list[tuple[float, str]] = ()) -> list[str]:
+    """Receiver ``rx``'s log of ``day``: what it heard, a type 5 across each midnight."""
+    heard = list(extra)
+    for j, (mmsi, (lat, lon)) in enumerate(VESSELS.items()):
+        for i in range(86400 // STEP_S):
+            t = day * 86400 + i * STEP_S + 37 * j
+            k = t // STEP_S
+            if _heard(rx, mmsi, k):
+                heard.append((t, _position(mmsi, lat + 0.001 * i, lon + 0.004 * i)))
+    first, second = _static(257000002)
+    if day > 0:  # the second part of the type 5 the day before ended with
+        heard.append((day * 86400 - 0.5, second))
+    heard.append(((day + 1) * 86400 - 0.5, first))
+    return [_stamp(rx, t, s) for t, s in sorted(heard, key=lambda h: h[0])]
+
+
+def write_log(folder: Path, rx: str, day: int, gz: bool = False, **kw) -> Path:
+    """Write ``folder/rx-<rx>/<date>.log`` (or ``.log.gz``): the same names in both folders."""
+    text = "\n".join(day_lines(rx, day, **kw)) + "\n"
+    path = folder / f"rx-{rx}" / f"{(T0 + pd.Timedelta(days=day)).date()}.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if gz:
+        path = path.with_name(path.name + ".gz")
+        path.write_bytes(gzip.compress(text.encode(), mtime=0))
+    else:
+        path.write_text(text)
+    return path
+
+
+def _lines(path: Path) -> list[str]:
+    data = path.read_bytes()
+    return (gzip.decompress(data) if path.suffix == ".gz" else data).decode().splitlines()
+
+
+def _payload(line: str) -> str:
+    return line.split("!AIVDM,", 1)[1].split(",")[4]
+
+
+def _rejects(state, path: Path) -> pd.DataFrame:
+    (entry,) = [e for e in state.ingest_report["tracks"] if e["path"] == str(path)]
+    return pd.read_csv(state.staging / entry["rejects_file"], dtype=str, keep_default_na=False)
+
+
+# ------------------------------------------------------------------------ the earlier file named
+
+
+@pytest.mark.parametrize("chunk_rows", [None, 40], ids=["whole", "chunks"])
+def test_a_repeat_names_the_other_receiver_s_log_of_the_same_name(tmp_path, chunk_rows):
+    # Both receivers name a day's log by its date.  The value of b's repeats said
+    # '2024-03-01.log line 2' - b's own file's name, as if b repeated itself - and an operator
+    # could not tell which receiver's log holds the ping kept.
+    a = write_log(tmp_path / "feed", "a", 0, gz=True)
+    b = write_log(tmp_path / "feed", "b", 0, gz=True)
+    state = ingest_alone(tmp_path, "run", [a, b], chunk_rows)
+    rej = _rejects(state, b)
+    dup = rej[rej["rule"] == "duplicate_across_files"]
+    assert len(dup) > 50
+    a_lines, b_lines = _lines(a), _lines(b)
+    for row in dup.itertuples():
+        name, _, line = row.value.rpartition(" line ")
+        assert name == "rx-a/2024-03-01.log.gz", row.value
+        # the line named holds the same report as the line rejected
+        assert _payload(a_lines[int(line) - 1]) == _payload(b_lines[int(row.row) - 1])
+    entry = state.ingest_report["tracks"][1]
+    assert entry["read"] == entry["accepted"] + entry["rejected"]
