@@ -127,3 +127,51 @@ def test_a_repeat_names_the_other_receiver_s_log_of_the_same_name(tmp_path, chun
         assert _payload(a_lines[int(line) - 1]) == _payload(b_lines[int(row.row) - 1])
     entry = state.ingest_report["tracks"][1]
     assert entry["read"] == entry["accepted"] + entry["rejected"]
+
+
+# ---------------------------------------------------------------------- the reject-rate ceiling
+
+
+def _base_station() -> str:
+    """A coast station's type 4 report (its time and place): no vessel's position."""
+    (s,) = encode_dict(
+        {"type": 4, "mmsi": 2579999, "year": 2024, "month": 3, "day": 1, "lat": 43.4, "lon": 3.7},
+        radio_channel="A",
+        talker_id="AI",
+        sentence_type="VDM",
+    )
+    return s
+
+
+def test_a_second_receiver_s_log_is_not_refused_for_the_reports_the_first_one_heard(tmp_path):
+    # b logs a coast station's type 4 every 20 minutes beside the ships' positions, and a
+    # second station of its own hears vessel 3 again 2 s later (nmea_duplicate).  Read alone
+    # the log passed the ceiling (145 of its 307 lines no new position, 47%); beside a's log,
+    # whose positions it mostly repeats, the repeats left the ceiling's count (given by an
+    # earlier file) while the other lines stayed: '145 of 217 records in scope rejected
+    # (66.8%), above the ceiling max_reject_rate=0.5', and the night failed for a receiver
+    # added.  Lines read right that are no position (another message type, a part of one, a
+    # report heard again) are no bad data: out of the ceiling's count, as repeats are.
+    from pipeline.errors import DataQualityError
+
+    base = _base_station()
+    again = [
+        (t + 2, _position(257000003, 42.5 + 0.001 * i, 5.0 + 0.004 * i))
+        for i in range(86400 // STEP_S)
+        for t in [i * STEP_S + 74]
+    ]
+    extra = [(float(t), base) for t in range(0, 86400, 1200)] + again
+    b = write_log(tmp_path / "feed", "b", 0, extra=extra)
+    alone = ingest_alone(tmp_path, "alone", [b], None)
+    (entry,) = alone.ingest_report["tracks"]
+    assert entry["by_rule"] == {"nmea_duplicate": 72, "nmea_multipart": 1, "nmea_not_position": 72}
+    a = write_log(tmp_path / "feed", "a", 0)
+    for rows in (None, 40):
+        try:
+            both = ingest_alone(tmp_path, f"both-{rows}", [a, b], rows)
+        except DataQualityError as exc:
+            pytest.fail(f"refused: {exc}")
+        entry = both.ingest_report["tracks"][1]
+        assert entry["accepted"] == 72  # vessel 3's, which only b heard
+        assert entry["by_rule"]["duplicate_across_files"] == 72 + 18
+        assert entry["read"] == entry["accepted"] + entry["rejected"]

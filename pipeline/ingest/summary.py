@@ -74,10 +74,16 @@ def check_reject_rate(
     # to the rejects file like any other, but a run on a sub-area must not fail closed for them.
     # Nor must a file that overlaps an earlier one (its repeats are rejected, not bad), nor a
     # map of an earlier day for the later records (after_as_of; a date after today is bad).
+    # Nor a raw AIS log's lines that are read right and are no position: another message
+    # (a coast station's type 4, static data in parts) or a report heard again - a second
+    # receiver's log, whose positions an earlier log mostly gave, was refused for them.
     scope_rules = {
         "outside_aoi": "outside the area",
         "after_as_of": "after as_of",
         "duplicate_across_files": "given by an earlier file",
+        "nmea_duplicate": "raw AIS reports heard again",
+        "nmea_not_position": "raw AIS messages of other types",
+        "nmea_multipart": "parts of raw AIS messages in several sentences",
         **(out_of_scope or {}),
     }
     scope = sum(result.by_rule.get(r, 0) for r in scope_rules)
