@@ -175,3 +175,60 @@ def test_a_second_receiver_s_log_is_not_refused_for_the_reports_the_first_one_he
         assert entry["accepted"] == 72  # vessel 3's, which only b heard
         assert entry["by_rule"]["duplicate_across_files"] == 72 + 18
         assert entry["read"] == entry["accepted"] + entry["rejected"]
+
+
+# ------------------------------------------------------------------------------------ nights
+
+
+def _night(root: Path, label: str):
+    """Run a night over ``root/feed/*/*`` into ``root/out``, and a cold run of the same files;
+    return the night's result once its published tables equal the cold run's."""
+    import shutil
+
+    import yaml
+    from _nights import differences, published
+
+    import pipeline
+
+    raw = {
+        "run": {"out_dir": str(root / "out"), "as_of": "2024-03-05"},
+        "area": {"bbox": [0, 40, 10, 46], "resolution": 5},
+        "inputs": {"tracks": [{"path": str(root / "feed" / "*" / "*")}]},
+        "ingest": {"chunk_rows": 100},
+        "score": {"factors": {"vessel_hours": {"weight": 1}}},
+        "hotspots": {"enabled": False},
+        "render": {"geojson": False, "preview_png": False, "flatgeobuf": False},
+    }
+    (root / "night.yaml").write_text(yaml.safe_dump(raw))
+    cfg = pipeline.load_config(root / "night.yaml")
+    res = pipeline.run_pipeline(cfg)
+    cold = pipeline.run_pipeline(cfg, out_dir=root / "cold", cold=True)
+    assert not differences(published(res), published(cold)), label
+    shutil.rmtree(root / "cold")
+    for e in res.manifest["inputs"]["tracks"]:
+        assert e["read"] == e["accepted"] + e["rejected"], (label, e["path"])
+    return res
+
+
+def test_the_manifest_says_which_file_is_earlier_and_names_it(tmp_path):
+    # Which of two receivers' logs keeps a transmission both heard is the inputs' order (a
+    # pattern's files sorted by path: rx-a/ before rx-b/).  The manifest said only that the
+    # pings 'repeat pings of an earlier input file': not which file, nor what made it
+    # earlier - so a late log of rx-a, arriving the night after rx-b's of the same day, took
+    # the pings from rx-b's without a word on why.
+    feed = tmp_path / "feed"
+    b0 = write_log(feed, "b", 0, gz=True)
+    write_log(feed, "a", 1)
+    res = _night(tmp_path, "rx-b's day and rx-a's next day")
+    notes = {
+        Path(e["path"]).relative_to(feed).as_posix(): e for e in res.manifest["inputs"]["tracks"]
+    }
+    assert notes["rx-b/2024-03-01.log.gz"]["by_rule"] == {"nmea_multipart": 1}
+    write_log(feed, "a", 0, gz=True)  # rx-a's log of the first day, late
+    res = _night(tmp_path, "rx-a's first day late")
+    (entry,) = [e for e in res.manifest["inputs"]["tracks"] if e["path"] == str(b0)]
+    assert entry["cached"] and entry["by_rule"]["duplicate_across_files"] == 90
+    (note,) = [n for n in entry["notes"] if "duplicate_across_files" in n]
+    assert "a file is earlier when it comes before this one in the inputs" in note
+    assert "a pattern's files in the order of their paths" in note
+    assert note.endswith("paths: here rx-a/2024-03-01.log.gz)")

@@ -2436,7 +2436,7 @@ def reject_repeated_spill(
         spill,
         n_accepted=int(spill.n_accepted) - n,
         by_rule=dict(sorted(by_rule.items())),
-        notes=[*spill.notes, repeated_note(spill.source, n, n_heard)],
+        notes=[*spill.notes, repeated_note(spill.source, n, n_heard, rej["value"].tolist())],
         assumptions=dict(spill.assumptions),
         buckets=dict(sorted(buckets.items())),
         reject_parts=reject_parts,

@@ -830,7 +830,10 @@ def reject_repeated_pings(
         frame=frame[~repeated].reset_index(drop=True),
         rejects=rejects,
         by_rule=dict(sorted(by_rule.items())),
-        notes=[*result.notes, repeated_note(Path(result.source).name, n, found.n_heard)],
+        notes=[
+            *result.notes,
+            repeated_note(Path(result.source).name, n, found.n_heard, found.value.tolist()),
+        ],
         lines=lines[~repeated],
         reports=None if mine is None else mine[~repeated],
     )
@@ -913,10 +916,13 @@ def _times_ns(times: pd.Series) -> np.ndarray:
     return values.view("int64")
 
 
-def repeated_note(name: str, n: int, n_heard: int = 0) -> str:
+def repeated_note(name: str, n: int, n_heard: int = 0, values: Sequence[str] = ()) -> str:
     """Return the note of a track file with ``n`` pings an earlier file gave.
 
     ``n_heard`` of them were found by their raw AIS report's bits (:func:`repeated_reports`).
+    ``values`` are the rejects' values (``'<file> line <n>'``): the note names those files
+    (sorted), and says which file is earlier - the order of the run's inputs, a pattern's files in the
+    order of their paths; never the order a folder lists them in, nor their times.
     """
     from ._nmea import HEARD_AGAIN_S
 
@@ -926,9 +932,13 @@ def repeated_note(name: str, n: int, n_heard: int = 0) -> str:
         if n_heard
         else ""
     )
+    files = sorted(set(pd.Series(list(values), dtype=object).str.rpartition(" line ")[0]))
+    named = ", ".join(files[:3]) + (", ..." if len(files) > 3 else "")
     return (
         f"{name}: {n} ping(s) repeat pings of an earlier input file (same vessel and time"
-        f"{heard}) and were not counted twice (rule duplicate_across_files)"
+        f"{heard}) and were not counted twice (rule duplicate_across_files; a file is earlier "
+        "when it comes before this one in the inputs, a pattern's files in the order of their "
+        f"paths{': here ' + named if named else ''})"
     )
 
 
