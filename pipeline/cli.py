@@ -199,15 +199,20 @@ def run_summary_lines(manifest: dict[str, Any], out_dir: str | Path) -> list[str
     its notes; then the run's own notes and its totals.
     """
     from .ingest import assumptions_to_line, top_rules
+    from .ingest.tracks import distinct_names
 
     lines = []
     counts = manifest["counts"]
     for kind in ("seizures", "tracks", "context"):
         # context layers too: a land polygon repaired or cut at 180 degrees, a port rejected
-        for e in manifest["inputs"].get(kind) or []:
+        entries = manifest["inputs"].get(kind) or []
+        # two receivers' logs of a day share a name (rx-a/2024-03-01.log, rx-b/...): each
+        # line names its file apart from the others, as a repeat's reject does
+        names = distinct_names([e["path"] for e in entries])
+        for e, name in zip(entries, names, strict=True):
             label = e.get("kind", kind) if kind == "context" else kind
             lines.append(
-                f"{Path(e['path']).name} ({label}): read {e['read']}, "
+                f"{name} ({label}): read {e['read']}, "
                 f"accepted {e['accepted']}, rejected {e['rejected']}"
                 + (f" ({top_rules(e['by_rule'], 4)})" if e.get("by_rule") else "")
                 + (f" -> {e['rejects_file']}" if e["rejected"] else "")

@@ -232,3 +232,20 @@ def test_the_manifest_says_which_file_is_earlier_and_names_it(tmp_path):
     assert "a file is earlier when it comes before this one in the inputs" in note
     assert "a pattern's files in the order of their paths" in note
     assert note.endswith("paths: here rx-a/2024-03-01.log.gz)")
+
+
+def test_the_run_s_summary_tells_two_receivers_logs_of_one_name_apart(tmp_path):
+    # route-risk run's lines on stderr named each input by its file name alone: two lines
+    # '2024-03-01.log.gz (tracks): read ...', one of them 'accepted 57, rejected 106
+    # (duplicate_across_files 105, ...)', and the log did not say which receiver's it was.
+    from pipeline.cli import run_summary_lines
+
+    a = write_log(tmp_path / "feed", "a", 0, gz=True)
+    b = write_log(tmp_path / "feed", "b", 0, gz=True)
+    state = ingest_alone(tmp_path, "run", [a, b], None)
+    manifest = {
+        "inputs": {"tracks": state.ingest_report["tracks"]},
+        "counts": {"cells": 1, "seizures_used": 0, "pings_used": 1},
+    }
+    heads = [ln.split(":")[0] for ln in run_summary_lines(manifest, tmp_path) if "(tracks)" in ln]
+    assert heads == ["rx-a/2024-03-01.log.gz (tracks)", "rx-b/2024-03-01.log.gz (tracks)"]
