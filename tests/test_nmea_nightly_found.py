@@ -249,3 +249,40 @@ def test_the_run_s_summary_tells_two_receivers_logs_of_one_name_apart(tmp_path):
     }
     heads = [ln.split(":")[0] for ln in run_summary_lines(manifest, tmp_path) if "(tracks)" in ln]
     assert heads == ["rx-a/2024-03-01.log.gz (tracks)", "rx-b/2024-03-01.log.gz (tracks)"]
+
+
+def test_a_repeated_seizure_names_the_other_export_of_the_same_name(tmp_path):
+    # The same defect for seizures: two years' exports of one database, each
+    # 'seizures.csv' in its year's folder and overlapping at the turn of the year; the value
+    # of 2025's repeat said 'seizures.csv line 3', the name of its own file.
+    import yaml
+
+    import pipeline
+    from pipeline.runner.cache import StageCache
+    from pipeline.runner.stages import RunState, ingest
+
+    head = "date,lat,lon,commodity,quantity,agency\n"
+    older, newer = tmp_path / "2024" / "seizures.csv", tmp_path / "2025" / "seizures.csv"
+    older.parent.mkdir()
+    newer.parent.mkdir()
+    older.write_text(
+        head + "2024-12-30,43.1,5.2,cocaine,3,Navy\n2024-12-31,43.2,5.3,heroin,1,Navy\n"
+    )
+    newer.write_text(
+        head + "2024-12-31,43.2,5.3,heroin,1,Navy\n2025-01-02,43.4,5.5,cocaine,2,Navy\n"
+    )
+    raw = {
+        "run": {"out_dir": str(tmp_path / "out")},
+        "area": {"bbox": [0, 40, 10, 46], "resolution": 5},
+        "inputs": {"seizures": [{"path": str(older)}, {"path": str(newer)}]},
+    }
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(raw))
+    staging = tmp_path / "out" / "staging"
+    staging.mkdir(parents=True)
+    cfg = pipeline.load_config(tmp_path / "c.yaml")
+    state = RunState(cfg, None, tmp_path / "out", staging, StageCache(tmp_path / "out" / ".cache"))
+    ingest(state)
+    entry = state.ingest_report["seizures"][1]
+    assert entry["by_rule"] == {"duplicate_across_files": 1}
+    rej = pd.read_csv(staging / entry["rejects_file"], dtype=str)
+    assert rej["value"].tolist() == ["2024/seizures.csv line 3"]

@@ -2335,7 +2335,9 @@ def sort_seizures(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values(by, kind="stable", na_position="last", ignore_index=True)
 
 
-def reject_repeated_records(result: IngestResult, earlier: Sequence[pd.DataFrame]) -> IngestResult:
+def reject_repeated_records(
+    result: IngestResult, earlier: Sequence[pd.DataFrame], names: Sequence[str] | None = None
+) -> IngestResult:
     """Move the records an earlier input file already gave to the rejects.
 
     Two exports that overlap (January-June and April-December of one database) give some
@@ -2352,6 +2354,10 @@ def reject_repeated_records(result: IngestResult, earlier: Sequence[pd.DataFrame
         One seizures file as read (``frame`` with ``source_file`` and ``source_row``).
     earlier : sequence of pandas.DataFrame
         The accepted records of the files before it, in config order.
+    names : sequence of str, optional
+        The name each of ``earlier``'s files has in the rejects' values, one no other input
+        of the run shares (:func:`~pipeline.ingest.tracks.distinct_names`: two exports'
+        ``2024/seizures.csv`` and ``2025/seizures.csv``).  Default: their ``source_file``.
 
     Returns
     -------
@@ -2362,10 +2368,19 @@ def reject_repeated_records(result: IngestResult, earlier: Sequence[pd.DataFrame
     span = time_span(frame, TIME)
     # a repeat has the record's time: a file whose times do not meet this one's is not read
     # (a feed of monthly exports is checked month by month, not against its whole history)
-    before = [f for f in earlier if len(f) and spans_meet(span, time_span(f, TIME))]
+    labels: Sequence[str | None] = [None] * len(earlier) if names is None else names
+    before = [
+        (f, name)
+        for f, name in zip(earlier, labels, strict=True)
+        if len(f) and spans_meet(span, time_span(f, TIME))
+    ]
     if frame.empty or not before:
         return result
-    seen = pd.concat([f[[*REPEAT_KEY, SOURCE_FILE, SOURCE_ROW]] for f in before], ignore_index=True)
+    cols = [*REPEAT_KEY, SOURCE_FILE, SOURCE_ROW]
+    seen = pd.concat(
+        [f[cols] if name is None else f[cols].assign(**{SOURCE_FILE: name}) for f, name in before],
+        ignore_index=True,
+    )
     both = pd.concat([seen[list(REPEAT_KEY)], frame[list(REPEAT_KEY)]], ignore_index=True)
     group = both.groupby(list(REPEAT_KEY), dropna=False, sort=False).ngroup().to_numpy()
     old, new = group[: len(seen)], group[len(seen) :]

@@ -45,8 +45,8 @@ def _ingest_one(
     tracks: their results or spills): a record or ping one of them gave is rejected here
     (``duplicate_across_files``), not counted twice, and this file's are added to it.  The
     file's own reading stays cached by its own key; what this removes depends on the
-    earlier files, and a spill's ``content_key`` says so.  ``earlier_names`` (tracks) names
-    each input file in those rejects' values, one name no other input of the run has.
+    earlier files, and a spill's ``content_key`` says so.  ``earlier_names`` names each
+    input file of the kind in those rejects' values, one name no other input of the run has.
     """
     from ...ingest import reject_repeated_records, source_stem, write_rejects
     from ...ingest.stream import reject_repeated_spill
@@ -110,7 +110,8 @@ def _ingest_one(
     else:
         result = reject_outside_polygon(result, state.area.polygon)
         if earlier is not None and kind == "seizures":
-            result = reject_repeated_records(result, earlier)
+            before = earlier_names[: len(earlier)] if earlier_names else None
+            result = reject_repeated_records(result, earlier, before)
             earlier.append(result.frame)
         elif earlier is not None:
             before = earlier_names[: len(earlier)] if earlier_names else None
@@ -461,14 +462,16 @@ def ingest(state: RunState) -> None:
     names: set[str] = set()
     seen: list[pd.DataFrame] = []  # the seizures accepted so far, for records given twice
     tracks: list = []  # the track files read so far, for pings given twice
-    # two receivers' logs of one day share a name (a/2024-03-01.log, b/2024-03-01.log): a
-    # repeat's value names the earlier file by a name no other input has
+    # two receivers' logs of one day share a name (a/2024-03-01.log, b/2024-03-01.log), and
+    # two years' exports (2024/seizures.csv): a repeat's value names the earlier file by a
+    # name no other input has
     track_names = distinct_names([s.path for s in cfg.inputs.tracks])
+    seizure_names = distinct_names([s.path for s in cfg.inputs.seizures])
     frames = {
         kind: [
             _ingest_one(state, kind, src, reader, names, tracks, track_names)
             if kind == "tracks"
-            else _ingest_one(state, kind, src, reader, names, seen)
+            else _ingest_one(state, kind, src, reader, names, seen, seizure_names)
             for src in sources
         ]
         for kind, sources, reader in (
