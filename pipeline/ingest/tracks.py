@@ -921,8 +921,9 @@ def repeated_note(name: str, n: int, n_heard: int = 0, values: Sequence[str] = (
 
     ``n_heard`` of them were found by their raw AIS report's bits (:func:`repeated_reports`).
     ``values`` are the rejects' values (``'<file> line <n>'``): the note names those files
-    (sorted), and says which file is earlier - the order of the run's inputs, a pattern's files in the
-    order of their paths; never the order a folder lists them in, nor their times.
+    (sorted), and says which file is earlier - the order of the run's inputs, a pattern's
+    files in the order of their paths; never the order a folder lists them in, nor their
+    times.
     """
     from ._nmea import HEARD_AGAIN_S
 
