@@ -345,7 +345,7 @@ def test_a_run_hashes_each_input_file_once(small_demo, daily, tmp_path, monkeypa
         return pipeline.io.sha256_file(path, *a, **k)
 
     monkeypatch.setattr(I, "sha256_file", counting)
-    monkeypatch.setattr(ST, "sha256_file", counting)
+    monkeypatch.setattr(ST._state, "sha256_file", counting)
     res = pipeline.run_pipeline(cfg)
     inputs = [f["path"] for f in res.manifest["input_files"]]
     assert sorted(hashed) == sorted(inputs)  # each once: tracks, seizures, the raster
