@@ -44,9 +44,13 @@ def cell_areas(cells: np.ndarray) -> np.ndarray:
     Exact H3 areas cost ~2 µs a cell; every method of every origin asks for the same universe's.
     """
     cells = np.asarray(cells, dtype="uint64")
-    if _AREA_CACHE and np.array_equal(_AREA_CACHE[0][0], cells):
-        return _AREA_CACHE[0][1]
+    # one read of the entry: another thread may replace it while the cells are compared,
+    # and the areas then returned were another universe's (of the same length, unnoticed)
+    entry = _AREA_CACHE[0] if _AREA_CACHE else None
+    if entry is not None and np.array_equal(entry[0], cells):
+        return entry[1]
     area = cell_area_km2(cells)
+    area.flags.writeable = False  # the areas every later call on these cells returns
     _AREA_CACHE[:] = [(cells.copy(), area)]
     return area
 
