@@ -39,6 +39,7 @@ import importlib.metadata
 import inspect
 import logging
 import os
+import pickle
 import sys
 import traceback
 import types
@@ -365,8 +366,9 @@ class Factor:
     shared_key: str | None = None
     fixed_geography: bool = False
     #: Hash of the plug-in's code taken when it is made (its module is being imported):
-    #: the code this process runs, not a file edited since (see :meth:`code_digest`).
-    _source: str = field(default="", init=False, repr=False, compare=False)
+    #: the code this process runs, not a file edited since (see :meth:`code_digest`); None
+    #: where the module has no file (a notebook's ``__main__``: :func:`live_digest`).
+    _source: str | None = field(default="", init=False, repr=False, compare=False)
     #: ``name==version`` of the installed distribution that declared it (entry points).
     _distribution: str | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -429,14 +431,16 @@ class Factor:
         of the package's source).  A plug-in: the sha256 of the whole source file of the
         module that defines ``compute`` (its helpers, constants and imports with it), as it
         was when the factor was made - the code this process runs; where there is no file
-        (a notebook's ``__main__``), the source of ``compute`` alone.  An entry-point
-        plug-in adds its distribution's name and version.
+        (a notebook's ``__main__``), :func:`live_digest` of ``compute`` as it is now (its
+        code, and the constants, tables and functions it reads from the notebook).  An
+        entry-point plug-in adds its distribution's name and version.
         """
         if self.builtin:
             return __version__
+        source = self._source if self._source is not None else live_digest(self.compute)
         if self._distribution is None:
-            return self._source
-        return hashlib.sha256(f"{self._source} {self._distribution}".encode()).hexdigest()[:16]
+            return source
+        return hashlib.sha256(f"{source} {self._distribution}".encode()).hexdigest()[:16]
 
     def _when(self, ctx: FactorContext) -> str:
         """Say as of when ``compute`` ran: a factor reading the seizures runs at many dates.
@@ -732,34 +736,161 @@ def _local_modules(module: types.ModuleType) -> list[tuple[str, str]]:
     return out
 
 
-def _source_digest(compute: Callable[..., Any]) -> str:
+def _file_based_digest(module: types.ModuleType, path: str) -> str:
+    """Hash the source file of ``module`` and those of the local modules it reaches."""
+    files = [(name, _file_digest(f)) for name, f in _local_modules(module)] or [
+        (module.__name__, _file_digest(path))  # a plug-in installed in site-packages
+    ]
+    if len(files) == 1:  # the digest a module without local helpers always had
+        return files[0][1]
+    return hashlib.sha256(repr(files).encode()).hexdigest()[:16]
+
+
+def _unwrapped(compute: Any) -> Any:
+    fn = compute
+    while isinstance(fn, functools.partial):
+        fn = fn.func
+    return fn
+
+
+def _source_digest(compute: Callable[..., Any]) -> str | None:
     """Hash the source files of the module defining ``compute`` and its local helpers.
 
     Taken when the factor is made, usually while that module is imported: the bytes hashed
     are the code that runs.  The helpers are the local modules its globals reach
     (:func:`_local_modules`: ``from .helpers import scale`` in the plug-in's package or a
-    module beside it); installed packages are covered by their versions.  A module without
-    a file (a notebook's ``__main__``): the source of ``compute`` alone.  A module imported
-    only inside a function, when it runs, is not seen.
+    module beside it); installed packages are covered by their versions.  None for a module
+    without a file (a notebook's ``__main__``): its code and the globals it reads live in
+    the process and change without an import, so :func:`live_digest` hashes them each time
+    the digest is asked for.  A module imported only inside a function, when it runs, is
+    not seen.
     """
-    fn = compute
-    while isinstance(fn, functools.partial):
-        fn = fn.func
-    module_name = getattr(fn, "__module__", None) or type(fn).__module__
-    module = sys.modules.get(module_name)
+    fn = _unwrapped(compute)
+    where = _defining_file(fn if isinstance(fn, types.FunctionType | type) else type(fn))
+    return _file_based_digest(*where) if where is not None else None
+
+
+def _defining_file(obj: Any) -> tuple[types.ModuleType, str] | None:
+    """Return the module of a function or class and its source file; None without one.
+
+    A function whose globals are not its module's was not defined by the module's file
+    (code run by ``exec``, a cell run under the module's name): the file is not its code.
+    """
+    module = sys.modules.get(getattr(obj, "__module__", None) or "")
     path = _module_file(module) if module is not None else None
-    if module is not None and path is not None:
-        files = [(name, _file_digest(f)) for name, f in _local_modules(module)] or [
-            (module_name, _file_digest(path))  # a plug-in installed in site-packages
-        ]
-        if len(files) == 1:  # the digest a module without local helpers always had
-            return files[0][1]
-        return hashlib.sha256(repr(files).encode()).hexdigest()[:16]
-    try:
-        text = inspect.getsource(fn)
-    except (OSError, TypeError):
-        text = f"{module_name}:{getattr(fn, '__qualname__', type(fn).__qualname__)}"
+    if module is None or path is None:
+        return None
+    glob = getattr(obj, "__globals__", None)
+    return (module, path) if glob is None or glob is vars(module) else None
+
+
+#: How deep :func:`live_digest` follows the functions a notebook's function calls.
+_MAX_LIVE_DEPTH = 8
+
+
+def _code_shape(code: types.CodeType) -> str:
+    """Return what a code object computes, without its file name and line numbers."""
+    consts = [_const_text(c) for c in code.co_consts]
+    return repr((code.co_code.hex(), consts, code.co_names, code.co_varnames, code.co_freevars))
+
+
+def _const_text(c: Any) -> str:
+    """Return a code object's constant as text that is the same in every process."""
+    if isinstance(c, types.CodeType):
+        return _code_shape(c)
+    if isinstance(c, frozenset):  # `x in {"a", "b"}`: its order follows the string hashes
+        return "frozenset(" + repr(sorted(_const_text(x) for x in c)) + ")"
+    if isinstance(c, tuple):
+        return "(" + ", ".join(_const_text(x) for x in c) + ",)"
+    return f"{type(c).__name__}:{c!r}"
+
+
+def _global_names(code: types.CodeType) -> list[str]:
+    """Names a code object (and the functions nested in it) may read from its globals."""
+    names = list(code.co_names)
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            names += _global_names(c)
+    return sorted(set(names))
+
+
+def live_digest(compute: Callable[..., Any]) -> str:
+    """Hash a function defined where there is no file (a notebook cell), as it is now.
+
+    A notebook's function is its compiled code (file name and line numbers left out: the
+    same code in another cell or another kernel is the same), its defaults and closure, and what
+    it reads from the notebook's globals, taken now: a constant (``SCALE_KM = 50``
+    changed in another cell), a table, another function of the notebook (followed the
+    same way), a class; a module or a function of an installed package by its name (its
+    version is in the run key), of a local module by its file.  Before, only the source of
+    ``compute`` was hashed, or, without it, its name: a factor redefined at a prompt, or
+    whose helper or constant was changed in another cell, kept its digest, and the run's
+    cache served the values of the code before.
+    """
+    seen: set[int] = set()
+
+    def value(v: Any, depth: int) -> str:
+        if isinstance(v, Factor):
+            v = v.compute
+        if isinstance(v, types.ModuleType):
+            return f"module {v.__name__}"
+        if isinstance(v, set | frozenset):  # pickled in the order of the values' hashes
+            return repr((type(v).__name__, sorted(value(x, depth) for x in v)))
+        if isinstance(v, functools.partial):
+            return repr(("partial", *(value(p, depth) for p in (v.func, v.args, v.keywords))))
+        if isinstance(v, types.MethodType):
+            return repr(("method", value(v.__func__, depth), value(v.__self__, depth)))
+        if isinstance(v, types.BuiltinFunctionType | np.ufunc):
+            return f"{getattr(v, '__module__', '')}:{getattr(v, '__qualname__', v.__name__)}"
+        if isinstance(v, types.FunctionType | type):
+            name = f"{getattr(v, '__module__', '')}:{getattr(v, '__qualname__', '')}"
+            where = _defining_file(v)
+            if where is not None:
+                if os.path.realpath(where[1]).startswith(_installed_roots()):
+                    return name  # its distribution's version (or the package hash) covers it
+                return f"{name} {_file_based_digest(*where)}"
+            if id(v) in seen or depth > _MAX_LIVE_DEPTH:
+                return name
+            seen.add(id(v))
+            if isinstance(v, types.FunctionType):
+                return of_function(v, depth + 1)
+            try:
+                return f"{name} {inspect.getsource(v)}"
+            except (OSError, TypeError):
+                own = sorted(vars(v).items(), key=lambda kv: kv[0])
+                return repr((name, [(k, value(a, depth + 1)) for k, a in own if k[:2] != "__"]))
+        try:
+            return hashlib.sha256(pickle.dumps(v, protocol=4)).hexdigest()
+        except Exception:  # not picklable: what it says of itself (an id: a miss, never stale)
+            try:
+                return f"{type(v).__module__}.{type(v).__qualname__} {v!r}"
+            except Exception:
+                return f"{type(v).__module__}.{type(v).__qualname__} at {id(v)}"
+
+    def of_function(fn: types.FunctionType, depth: int) -> str:
+        # the compiled code, not the source: the same whether or not the source is kept
+        # (a prompt keeps none), and across processes; a comment changes nothing
+        text = _code_shape(fn.__code__)
+        glob = fn.__globals__
+        reads = [(n, value(glob[n], depth)) for n in _global_names(fn.__code__) if n in glob]
+        closure = [value(c.cell_contents, depth) for c in fn.__closure__ or () if _filled(c)]
+        defaults = value((fn.__defaults__, fn.__kwdefaults__), depth)
+        return repr((text, reads, closure, defaults))
+
+    fn = _unwrapped(compute)
+    if isinstance(fn, types.FunctionType):
+        text = value(compute, 0)
+    else:  # a callable object: its class and its state
+        text = repr((value(type(fn), 0), value(fn, 0)))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _filled(cell: types.CellType) -> bool:
+    try:
+        cell.cell_contents  # noqa: B018  (an empty cell raises)
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass

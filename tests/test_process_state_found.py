@@ -5,9 +5,15 @@ from what the first call left behind."""
 
 from __future__ import annotations
 
+import sys
+import types
+
 import numpy as np
+import pytest
+from conftest import QUICK, small_config
 
 from pipeline.evaluate.baselines import cell_areas
+from pipeline.factors import Factor
 from pipeline.grid import cell_area_km2, points_to_cells
 
 
@@ -53,3 +59,91 @@ def test_cell_areas_returned_cannot_be_changed_by_the_caller():
     first = cell_areas(cells)
     assert not first.flags.writeable
     np.testing.assert_array_equal(cell_areas(cells), cell_area_km2(cells))
+
+
+def _cell(module: types.ModuleType, source: str) -> None:
+    """Run ``source`` in ``module`` as a notebook cell or a ``python`` prompt runs it: the
+    module has no file, and the source is not kept (a prompt keeps none)."""
+    exec(compile(source, "<stdin>", "exec"), module.__dict__)
+
+
+def _notebook(name: str) -> types.ModuleType:
+    module = types.ModuleType(name)
+    module.__dict__["np"] = np
+    return module
+
+
+def test_a_factor_redefined_at_a_prompt_gets_another_digest():
+    """Without a file or a kept source the digest was ``module:name``: every function of
+    that name had one digest, and the run's cache served the first one's values for all."""
+    nb = _notebook("prompt_like")
+    _cell(nb, "def f(ctx):\n    return ctx.cells * 1.0\n")
+    one = Factor("nb", "u", "d", nb.f).code_digest()
+    _cell(nb, "def f(ctx):\n    return ctx.cells * 2.0\n")
+    edited = Factor("nb", "u", "d", nb.f).code_digest()
+    _cell(nb, "def f(ctx):\n    return ctx.cells * 1.0  # again\n")
+    again = Factor("nb", "u", "d", nb.f).code_digest()
+    assert one == again != edited
+
+
+def test_a_notebook_factor_digest_follows_its_globals_and_helpers():
+    """A notebook factor reads a constant and a helper of other cells: changing either (and
+    running again, the factor's cell untouched) changes what it computes, so its digest."""
+    nb = _notebook("notebook_like_globals")
+    _cell(nb, "SCALE_KM = 50.0\ndef halve(km):\n    return km / 2\n")
+    _cell(nb, "def f(ctx):\n    return halve(np.asarray(ctx.cells, float)) / SCALE_KM\n")
+    made = Factor("nb", "u", "d", nb.f)
+    first = made.code_digest()
+    assert made.code_digest() == first  # nothing changed: the cache is used
+    _cell(nb, "SCALE_KM = 100.0\n")
+    scaled = made.code_digest()
+    _cell(nb, "def halve(km):\n    return km / 3\n")
+    helped = made.code_digest()
+    _cell(nb, "SCALE_KM = 50.0\ndef halve(km):\n    return km / 2\n")
+    assert len({first, scaled, helped}) == 3
+    assert made.code_digest() == first  # back as it was: the cache of then is right again
+
+
+@pytest.fixture
+def notebook_plugin():
+    """A notebook's module (no file) that a config names as ``notebook_run:scaled_lat``."""
+    from pipeline.factors import default_registry
+
+    nb = _notebook("notebook_run")
+    sys.modules[nb.__name__] = nb
+    yield nb
+    sys.modules.pop(nb.__name__, None)
+    if default_registry._factors.pop("scaled_lat", None) is not None:
+        default_registry._entries.remove("scaled_lat")
+
+
+def test_a_notebook_factor_whose_constant_changed_is_computed_again(
+    small_demo, tmp_path, notebook_plugin
+):
+    """The notebook's flow: define a factor reading a constant, run, change the constant in
+    another cell, run again into the same folder.  The second run said "up to date" and
+    published the first constant's values (the digest held compute's source alone)."""
+    import pipeline
+
+    _cell(
+        notebook_plugin,
+        "import pipeline\n"
+        "SCALE = 1.0\n"
+        "@pipeline.factor(name='scaled_lat', unit='deg', description='Scaled latitude.',"
+        " register=False)\n"
+        "def scaled_lat(ctx):\n"
+        "    return np.abs(ctx.cell_centres()[1]) * SCALE\n",
+    )
+    cfg = small_config(
+        small_demo,
+        tmp_path,
+        factors={"plugins": ["notebook_run:scaled_lat"]},
+        inputs={"rasters": []},
+        score={"factors": {"seizure_density": {"weight": 1}, "scaled_lat": {"weight": 1}}},
+        **QUICK,
+    )
+    first = pipeline.run_pipeline(cfg)
+    _cell(notebook_plugin, "SCALE = 3.0\n")
+    second = pipeline.run_pipeline(cfg)
+    assert not second.up_to_date
+    np.testing.assert_allclose(second.scores["scaled_lat"], 3 * first.scores["scaled_lat"])
