@@ -1007,6 +1007,10 @@ class FactorRegistry:
         self._entries: list[str | Callable[[InputsView], Iterable[Factor]]] = []
         self._loaded: set[str] = set()
         self._paths_seen: tuple | None = None  # sys.path and its folders' mtimes, last read
+        #: The ``module:attribute`` reference each plug-in factor was registered from: the
+        #: same reference naming another object later (the cell run again with other code,
+        #: the module reloaded) replaces it; another reference's factor of that name does not.
+        self._refs: dict[str, str] = {}
 
     def register(self, f: Factor, *, replace: bool = False) -> Factor:
         """Add a factor; a second factor of the same name is an error unless ``replace``."""
@@ -1159,7 +1163,9 @@ class FactorRegistry:
                 "(name a Factor, or a list of them, made with @pipeline.factor(...))"
             )
         if isinstance(obj, Factor):
-            return [self.register(obj)]
+            made = self.register(obj, replace=self._refs.get(obj.name) == ref)
+            self._refs[obj.name] = ref
+            return [made]
         if isinstance(obj, list | tuple):
             return [f for o in obj for f in self._add_object(o, ref)]
         raise ConfigError(

@@ -147,3 +147,36 @@ def test_a_notebook_factor_whose_constant_changed_is_computed_again(
     second = pipeline.run_pipeline(cfg)
     assert not second.up_to_date
     np.testing.assert_allclose(second.scores["scaled_lat"], 3 * first.scores["scaled_lat"])
+
+
+def test_a_plugin_cell_run_again_with_other_code_replaces_its_factor():
+    """``factors.plugins: ["nb:ff"]`` and a cell defining ``ff`` with ``register=False``: run
+    the cell again with other code and run again - the config's reference named the new
+    factor, and the registry refused it ("a factor named 'ff' is already registered") until
+    the kernel was restarted.  Another reference's factor of that name is still refused."""
+    from pipeline.errors import ConfigError
+    from pipeline.factors import FactorRegistry
+
+    nb = _notebook("notebook_reregistered")
+    other = _notebook("notebook_other")
+    cell = (
+        "import pipeline\n"
+        "@pipeline.factor(name='ff', unit='u', description='d', register=False)\n"
+        "def ff(ctx):\n"
+        "    return np.full(len(ctx.cells), {value})\n"
+    )
+    reg = FactorRegistry()
+    sys.modules[nb.__name__], sys.modules[other.__name__] = nb, other
+    try:
+        _cell(nb, cell.format(value=1.0))
+        reg.load_reference(f"{nb.__name__}:ff")
+        _cell(nb, cell.format(value=2.0))
+        reg.load_reference(f"{nb.__name__}:ff")
+        assert reg._factors["ff"] is nb.ff
+        _cell(other, cell.format(value=3.0))
+        with pytest.raises(ConfigError, match="already registered"):
+            reg.load_reference(f"{other.__name__}:ff")
+        assert reg._factors["ff"] is nb.ff
+    finally:
+        sys.modules.pop(nb.__name__, None)
+        sys.modules.pop(other.__name__, None)
