@@ -180,3 +180,32 @@ def test_a_plugin_cell_run_again_with_other_code_replaces_its_factor():
     finally:
         sys.modules.pop(nb.__name__, None)
         sys.modules.pop(other.__name__, None)
+
+
+def _seizures_csv(path, year: int):
+    rows = "".join(f"{year}-0{m}-1{m},{10 + m}.5,{100 + m}.25,cocaine,{m}\n" for m in range(1, 6))
+    path.write_text("date,lat,lon,commodity,quantity_kg\n" + rows)
+    return path
+
+
+def test_repeats_across_files_follow_a_frame_changed_in_place(tmp_path):
+    """A notebook reads two exports, checks the second against the first, finds the first's
+    dates a year off and puts them right in place (``a.frame["time"] = ...``), and checks
+    again: the span of the first frame was remembered by the frame's identity, so its
+    records were still taken to lie a year before the second's and the five repeats were
+    kept - counted twice (a fresh process rejects all five)."""
+    import pandas as pd
+
+    from pipeline.ingest import read_seizures, reject_repeated_records
+
+    a = read_seizures(_seizures_csv(tmp_path / "a.csv", 2024))
+    b = read_seizures(_seizures_csv(tmp_path / "b.csv", 2025))
+    assert len(reject_repeated_records(b, [a.frame]).rejects) == 0  # a year apart: none
+    a.frame["time"] = a.frame["time"] + pd.DateOffset(years=1)
+    again = reject_repeated_records(b, [a.frame])
+    assert again.rejects["rule"].tolist() == ["duplicate_across_files"] * 5
+    # the runner's ingest, whose frames nobody changes, still takes each span once
+    from pipeline.ingest._common import span_memo, time_span
+
+    with span_memo():
+        assert time_span(a.frame, "time") is time_span(a.frame, "time")

@@ -2484,18 +2484,44 @@ def reproject_xy(x: np.ndarray, y: np.ndarray, crs, name: str) -> tuple[np.ndarr
 #: A span of times: (first, last) in int64 UTC nanoseconds (first > last: none timed) and
 #: whether some times are missing.
 TimeSpan = tuple[int, int, bool]
-_SPANS: dict[int, tuple[weakref.ref, TimeSpan]] = {}
+#: The spans taken while :func:`span_memo` is open, by frame and column.
+_SPANS: contextvars.ContextVar[dict[tuple[int, str], tuple[weakref.ref, TimeSpan]] | None] = (
+    contextvars.ContextVar("_SPANS", default=None)
+)
+
+
+@contextlib.contextmanager
+def span_memo() -> Iterator[None]:
+    """Remember the span of each frame's column inside the block (frames not changed in it).
+
+    The runner's ingest opens it around its files, whose accepted frames it alone holds:
+    a feed of a file a day takes each file's span once, not once per later file.  Outside
+    it nothing is remembered: a notebook's frame (``read_seizures(...).frame``) may be
+    changed in place between two calls of :func:`reject_repeated_records` (its dates put
+    right), and a span remembered by the frame's identity then said that files whose times
+    now meet did not: their repeats were kept, counted twice.
+    """
+    if _SPANS.get() is not None:
+        yield
+        return
+    token = _SPANS.set({})
+    try:
+        yield
+    finally:
+        _SPANS.reset(token)
 
 
 def time_span(frame: pd.DataFrame, column: str) -> TimeSpan:
-    """Return the span of ``frame[column]`` (:data:`TimeSpan`), remembered for that frame.
+    """Return the span of ``frame[column]`` (:data:`TimeSpan`), remembered in :func:`span_memo`.
 
     A file's records are checked for repeats against the earlier files' whose times meet
     its own (:func:`spans_meet`): a feed of a file a day is checked day by day, not against
-    its whole history.  The span of a frame is taken once (frames are not changed in
-    place once read), so n files cost n spans, not n².
+    its whole history.  Within :func:`span_memo` the span of a frame is taken once, so n
+    files cost n spans, not n².
     """
-    hit = _SPANS.get(id(frame))
+    memo = _SPANS.get()
+    key = (id(frame), column)
+    hit = memo.get(key) if memo is not None else None
     if hit is not None and hit[0]() is frame:
         return hit[1]
     times = frame[column]
@@ -2508,12 +2534,12 @@ def time_span(frame: pd.DataFrame, column: str) -> TimeSpan:
         int(timed.max()) if len(timed) else -1,
         len(timed) < len(ns),
     )
-    key = id(frame)
+    if memo is not None:
 
-    def forget(_: weakref.ref) -> None:  # the frame is gone: its id may be reused
-        _SPANS.pop(key, None)
+        def forget(_: weakref.ref) -> None:  # the frame is gone: its id may be reused
+            memo.pop(key, None)
 
-    _SPANS[key] = (weakref.ref(frame, forget), span)
+        memo[key] = (weakref.ref(frame, forget), span)
     return span
 
 

@@ -452,6 +452,7 @@ def _name_key(name: str) -> str:
 def ingest(state: RunState) -> None:
     """Read every input (cached per file), reject outside the area, open the rasters."""
     from ...ingest import read_seizures, sort_seizures, top_rules
+    from ...ingest._common import span_memo
     from ...ingest.stream import PingStore
     from ...ingest.tracks import distinct_names
 
@@ -467,18 +468,23 @@ def ingest(state: RunState) -> None:
     # name no other input has
     track_names = distinct_names([s.path for s in cfg.inputs.tracks])
     seizure_names = distinct_names([s.path for s in cfg.inputs.seizures])
-    frames = {
-        kind: [
-            _ingest_one(state, kind, src, reader, names, tracks, track_names)
-            if kind == "tracks"
-            else _ingest_one(state, kind, src, reader, names, seen, seizure_names)
-            for src in sources
-        ]
-        for kind, sources, reader in (
-            ("seizures", cfg.inputs.seizures, read_seizures),
-            ("tracks", cfg.inputs.tracks, _track_reader(state) if cfg.inputs.tracks else None),
-        )
-    }
+    with span_memo():  # each accepted frame's span once: they are not changed here
+        frames = {
+            kind: [
+                _ingest_one(state, kind, src, reader, names, tracks, track_names)
+                if kind == "tracks"
+                else _ingest_one(state, kind, src, reader, names, seen, seizure_names)
+                for src in sources
+            ]
+            for kind, sources, reader in (
+                ("seizures", cfg.inputs.seizures, read_seizures),
+                (
+                    "tracks",
+                    cfg.inputs.tracks,
+                    _track_reader(state) if cfg.inputs.tracks else None,
+                ),
+            )
+        }
     if frames["seizures"]:
         state.seizures = pd.concat(frames["seizures"], ignore_index=True)
     if cfg.density.use_quantity:
