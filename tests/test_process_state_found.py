@@ -209,3 +209,45 @@ def test_repeats_across_files_follow_a_frame_changed_in_place(tmp_path):
 
     with span_memo():
         assert time_span(a.frame, "time") is time_span(a.frame, "time")
+
+
+class _SwitchingList(list):
+    """The one-entry memo of a module, as two threads see it: after the first read of its
+    entry, the other thread stores its own (the interleaving replayed, not hoped for)."""
+
+    def __init__(self, entry, other) -> None:
+        super().__init__([entry])
+        self.other = other
+        self.reads = 0
+
+    def __getitem__(self, i):
+        got = super().__getitem__(i)
+        self.reads += 1
+        if self.reads == 1:
+            super().__setitem__(0, self.other)
+        return got
+
+
+def test_density_centres_are_read_once_when_another_thread_replaces_them(monkeypatch):
+    """kernel_density remembered the last cells' centres and read the entry three times
+    (key, latitudes, longitudes): a thread switch between them paired one universe's
+    latitudes with another's longitudes (1-2 of 6,000 calls of two threads), and the
+    densities were taken at points that are no cell's centre."""
+    import hashlib
+
+    import pipeline.density._kde as kde
+    from pipeline.density import kernel_density
+    from pipeline.grid import cells_to_latlng
+
+    mine, other = _universe(0.0, 0.0), _universe(60.0, 50.0)
+
+    def entry(cells):
+        lat, lon = cells_to_latlng(cells)
+        key = hashlib.blake2b(np.ascontiguousarray(cells).tobytes(), digest_size=16).digest()
+        return (key, lat, lon)
+
+    points = (np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.0]))
+    want = kernel_density(points, mine, bandwidth_km=300.0, kernel="quartic")
+    monkeypatch.setattr(kde, "_LAST_CENTRES", _SwitchingList(entry(mine), entry(other)))
+    got = kernel_density(points, mine, bandwidth_km=300.0, kernel="quartic")
+    np.testing.assert_array_equal(got, want)

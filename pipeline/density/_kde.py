@@ -352,8 +352,11 @@ def _centres(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     again and again.
     """
     key = hashlib.blake2b(np.ascontiguousarray(cells).tobytes(), digest_size=16).digest()
-    if _LAST_CENTRES and _LAST_CENTRES[0][0] == key:
-        return _LAST_CENTRES[0][1].copy(), _LAST_CENTRES[0][2].copy()
+    # one read of the entry: another thread (a Dask worker's) may replace it between two,
+    # and the latitudes of one universe went with the longitudes of another
+    entry = _LAST_CENTRES[0] if _LAST_CENTRES else None
+    if entry is not None and entry[0] == key:
+        return entry[1].copy(), entry[2].copy()
     lat, lon = cells_to_latlng(cells)
     _LAST_CENTRES[:] = [(key, lat.copy(), lon.copy())]
     return lat, lon
