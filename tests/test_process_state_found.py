@@ -251,3 +251,25 @@ def test_density_centres_are_read_once_when_another_thread_replaces_them(monkeyp
     monkeypatch.setattr(kde, "_LAST_CENTRES", _SwitchingList(entry(mine), entry(other)))
     got = kernel_density(points, mine, bandwidth_km=300.0, kernel="quartic")
     np.testing.assert_array_equal(got, want)
+
+
+def test_the_code_version_follows_a_reloaded_module(monkeypatch, tmp_path):
+    """A notebook with ``%autoreload`` (or ``importlib.reload``) runs a reader it just fixed,
+    but the package's source was hashed once a process: the run key and every cache key
+    kept the old code's hash, and the next run was "up to date", publishing the tables the
+    old reader made.  A file edited but not reloaded is not the code the process runs."""
+    import copy
+
+    import pipeline.runner.manifest as M
+
+    root = tmp_path / "pkg"
+    root.mkdir()
+    (root / "reader.py").write_text("SCALE = 1\n")
+    monkeypatch.setattr(M, "_ROOT", root, raising=False)
+    monkeypatch.setattr(M, "_code_hash", None, raising=False)
+    first = M.code_version()
+    (root / "reader.py").write_text("SCALE = 2\n")
+    assert M.code_version() == first  # edited, not reloaded: the same code runs
+    module = sys.modules["pipeline.io"]
+    monkeypatch.setattr(module, "__spec__", copy.copy(module.__spec__))  # what reload does
+    assert M.code_version() != first

@@ -7,12 +7,12 @@ scalars become plain numbers and anything else its text.
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import json
 import math
 import os
 import platform
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -64,19 +64,50 @@ _VERSIONED = (
 )
 
 
-@functools.lru_cache(maxsize=1)
+#: The package's folder, whose source files :func:`code_version` hashes.
+_ROOT = Path(__file__).resolve().parents[1]
+_PACKAGE = __name__.split(".")[0]
+
+#: The last hash of the source and the modules it stood for: each loaded module of the
+#: package with the spec it was loaded by (a reload gives the module a new spec).
+_code_hash: tuple[dict[str, Any], str] | None = None
+
+
 def code_version() -> str:
     """Return the package version plus a hash of its source (``0.1.0+3f2a9c1d0b7e``).
 
     The version alone does not change between commits; cache keys and the run key use this,
-    so a changed reader never serves a table parsed by the old one.
+    so a changed reader never serves a table parsed by the old one.  Hashed once, and again
+    when a module of the package was reloaded since (``importlib.reload``, IPython's
+    ``%autoreload``): the process then runs the edited code.  It was hashed once a process,
+    and a notebook that reloaded a fixed reader kept the old code's key - its next run was
+    "up to date" and published the tables the old reader made.  A file edited but not
+    reloaded changes nothing: the process still runs the code it imported.
     """
-    root = Path(__file__).resolve().parents[1]
-    h = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        h.update(str(path.relative_to(root)).encode())
-        h.update(path.read_bytes())
-    return f"{__version__}+{h.hexdigest()[:12]}"
+    global _code_hash
+    held = _code_hash
+    if held is None or _reloaded(held[0]):
+        loaded = {
+            name: getattr(module, "__spec__", None)
+            for name, module in list(sys.modules.items())
+            if module is not None and (name == _PACKAGE or name.startswith(_PACKAGE + "."))
+        }
+        h = hashlib.sha256()
+        for path in sorted(_ROOT.rglob("*.py")):
+            h.update(str(path.relative_to(_ROOT)).encode())
+            h.update(path.read_bytes())
+        held = (loaded, f"{__version__}+{h.hexdigest()[:12]}")
+        _code_hash = held
+    return held[1]
+
+
+def _reloaded(loaded: dict[str, Any]) -> bool:
+    """Whether a module of ``loaded`` was reloaded (or removed) since it was recorded."""
+    for name, spec in loaded.items():
+        module = sys.modules.get(name)
+        if module is None or getattr(module, "__spec__", None) is not spec:
+            return True
+    return False
 
 
 #: Prefixes of the environment variables GDAL, OGR and PROJ read as settings: some change
