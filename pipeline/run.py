@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 
 from . import schema as S
-from ._ctype import replaced_ctype
+from ._ctype import replaced_ctype, use_ascii_case
 from .config import AS_OF_WORDS, Config, as_of_day
 from .errors import ConfigError, FutureDateWarning, SourceUnreadable
 from .io import read_json_object, sha256_file
@@ -325,6 +325,9 @@ def run_pipeline(
         stop signal held back during the publish (then delivered), and it carries the
         run's id as ``published_run``.
     """
+    # GEOS, GDAL and PROJ read keywords by the C library's case rules: a notebook that set a
+    # Turkish locale after the import had the lanes' 'LineString' rejected as unparseable
+    use_ascii_case()
     out = Path(os.path.abspath(out_dir if out_dir is not None else config.run.out_dir))
     try:  # as the config's paths are (pipeline.config): the manifest and tables hold it
         str(out).encode("utf-8")

@@ -273,3 +273,52 @@ def test_the_code_version_follows_a_reloaded_module(monkeypatch, tmp_path):
     module = sys.modules["pipeline.io"]
     monkeypatch.setattr(module, "__spec__", copy.copy(module.__spec__))  # what reload does
     assert M.code_version() != first
+
+
+def _turkish_locale(folder) -> str | None:
+    """Compile tr_TR.UTF-8 into ``folder`` (for LOCPATH); None where it cannot be."""
+    import shutil
+    import subprocess
+
+    if shutil.which("localedef") is None:
+        return None
+    done = subprocess.run(
+        ["localedef", "-i", "tr_TR", "-f", "UTF-8", str(folder / "tr_TR.UTF-8")],
+        capture_output=True,
+        timeout=120,
+    )
+    return (
+        "tr_TR.UTF-8" if (folder / "tr_TR.UTF-8").is_dir() and done.returncode in (0, 1) else None
+    )
+
+
+def test_a_turkish_locale_set_after_the_import_does_not_reject_wkt(monkeypatch, tmp_path):
+    """``import pipeline`` makes LC_CTYPE C's where the C library's case rules are not (a
+    Turkish locale: GEOS reads ``LineString`` as ``LiNESTRiNG``).  A notebook that sets
+    ``locale.setlocale(locale.LC_ALL, "tr_TR.UTF-8")`` afterwards (its own formatting) had
+    a lanes file's valid ``LineString`` rejected as ``geometry_unparseable`` and the other
+    lane written ``LiNESTRiNG``: the guard ran once, at the import."""
+    import locale
+
+    import pipeline
+
+    name = _turkish_locale(tmp_path)
+    if name is None:
+        pytest.skip("no localedef or tr_TR locale source on this machine")
+    monkeypatch.setenv("LOCPATH", str(tmp_path))
+    lanes = tmp_path / "lanes.csv"
+    lanes.write_text(
+        'name,wkt\nA,"LineString (-60.5 15.25, -30 25)"\nB,"LINESTRING (-70 25, -50 30)"\n',
+        encoding="utf-8",
+    )
+    saved = locale.setlocale(locale.LC_CTYPE)
+    try:
+        locale.setlocale(locale.LC_CTYPE, name)
+        got = pipeline.read_context(lanes, "lanes", crs="EPSG:4326")
+    finally:
+        locale.setlocale(locale.LC_CTYPE, saved)
+    assert got.frame.geometry.to_wkt().tolist() == [
+        "LINESTRING (-60.5 15.25, -30 25)",
+        "LINESTRING (-70 25, -50 30)",
+    ]
+    assert got.rejects.empty

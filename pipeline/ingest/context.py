@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .._ctype import use_ascii_case
 from ..errors import InputError
 from ._columns import (
     compose_coordinate,
@@ -190,6 +191,7 @@ def read_context(
     >>> land.frame.geom_type.unique()  # doctest: +SKIP
     array(['Polygon', 'MultiPolygon'], dtype=object)
     """
+    use_ascii_case()  # the process's LC_CTYPE may have changed since the import
     if isinstance(source, ContextSource):
         src = source
         if kind is not None and kind != src.kind:

@@ -60,6 +60,7 @@ from xarray.core.indexing import (
     explicit_indexing_adapter,
 )
 
+from .._ctype import use_ascii_case
 from .._terminal import share_to_percent
 from ..errors import InputError, SourceUnreadable
 from ._common import as_source
@@ -157,6 +158,7 @@ def open_raster(
     """
     import rioxarray  # noqa: F401  (registers the .rio accessor used below)
 
+    use_ascii_case()  # the process's LC_CTYPE may have changed since the import
     src = as_source(source, RasterSource)
     if not memory_budget_mb > 0:
         raise InputError(f"memory_budget_mb must be > 0, got {memory_budget_mb!r}")

@@ -65,6 +65,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .._ctype import use_ascii_case
 from ..errors import InputError, SourceUnreadable
 from ..schema import (
     AGENCY,
@@ -276,6 +277,7 @@ def read_seizures(
     >>> res.by_rule  # doctest: +SKIP
     {'duplicate': 2, 'null_island': 1}
     """
+    use_ascii_case()  # the process's LC_CTYPE may have changed since the import
     src = as_source(source, SeizureSource)
     opened = open_source(
         src.path,

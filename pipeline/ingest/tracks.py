@@ -88,6 +88,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .._ctype import use_ascii_case
 from ..errors import InputError, SourceUnreadable
 from ..schema import (
     COG,
@@ -434,6 +435,7 @@ def read_tracks(
     """
     if not max_speed_kn > 0:
         raise InputError(f"max_speed_kn must be > 0, got {max_speed_kn!r}")
+    use_ascii_case()  # the process's LC_CTYPE may have changed since the import
     src = as_source(source, TrackSource)
     opened = open_track_source(src, max_uncompressed_mb)
     fmt = opened.fmt
