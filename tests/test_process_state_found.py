@@ -322,3 +322,41 @@ def test_a_turkish_locale_set_after_the_import_does_not_reject_wkt(monkeypatch, 
         "LINESTRING (-70 25, -50 30)",
     ]
     assert got.rejects.empty
+
+
+def test_an_unknown_zone_is_refused_while_another_thread_leaves_its_warnings_block(monkeypatch):
+    """Free-text dates naming an unknown zone (``10:00 XYZT``) were refused by catching
+    dateutil's UnknownTimezoneWarning in ``warnings.catch_warnings(record=True)``: process
+    state.  Another thread that had entered its own catch_warnings block before and left it
+    meanwhile (a Dask worker's second thread, a notebook's pool reading files at once) put
+    back the warnings state of before, this thread's record went with it, and the value was
+    taken as UTC, hours off: 4,568-5,513 of 10,080 such values in two threads.  Replayed
+    here: the other thread's block is entered first and left while the column is parsed."""
+    import warnings
+
+    import pandas as pd
+
+    import pipeline.ingest._dates as dates
+
+    other = warnings.catch_warnings()  # the other thread's block, entered before ours
+    other.__enter__()
+    left = []
+    original = dates._offsets_as_iso
+
+    def leave_then_read(text):
+        if not left:
+            left.append(True)
+            other.__exit__(None, None, None)  # the other thread leaves its block now
+        return original(text)
+
+    monkeypatch.setattr(dates, "_offsets_as_iso", leave_then_read)
+    try:
+        got = dates.parse_times(
+            pd.Series(["5 March 2024 10:00 XYZT", "6 March 2024 11:30 XYZT"]), dayfirst=True
+        )
+    finally:
+        if not left:
+            other.__exit__(None, None, None)
+    assert left
+    assert got.unparseable.tolist() == [True, True]
+    assert got.times.isna().all()

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import warnings
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -937,6 +937,28 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool | None)
     weekday_conflicts: set[str] = set()
     order_unknown: set[str] = set()
 
+    # the zone names read and not understood, of the value being parsed.  Said by the
+    # zone function dateutil calls, not by the UnknownTimezoneWarning it warns otherwise:
+    # catch_warnings swaps the process's warning state, and another thread's leaving its
+    # block took this one's record away (a Dask worker's two threads, a notebook's pool):
+    # half of the values naming an unknown zone were then taken as UTC, hours off
+    not_understood: list[str] = []
+
+    def zone(name: str | None, offset: int | None) -> Any:
+        # the zone of a parsed name or offset as dateutil's own branches give it (its
+        # _build_tzaware), an unknown name recorded instead of warned
+        if name is not None and name in _TZINFOS:
+            return _TZINFOS[name]
+        if name and name in time.tzname:
+            return dtz.tzlocal()  # the machine's zone: refused below
+        if offset == 0:
+            return dtz.UTC
+        if offset:
+            return dtz.tzoffset(name, offset)
+        if name:
+            not_understood.append(name)
+        return None
+
     def parse(text: str, default: dt.datetime, first: bool, yearfirst: bool) -> dt.datetime:
         return du.parse(
             text,
@@ -944,91 +966,87 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool | None)
             default=default,
             dayfirst=first,
             yearfirst=yearfirst,
-            tzinfos=_TZINFOS,
+            tzinfos=zone,
         )
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        for u in uniq:  # distinct free-text dates only
-            text = str(u)
-            if len(text) > _FREE_TEXT_CHARS:
-                # no date is this long; the range patterns' scans grow with the square of
-                # a value's length (a 1 MB cell would take hours)
-                seen[text] = _UNREAD
-                continue
-            if _range_or_two_dates(text):
-                seen[text] = _UNREAD
-                ranges.add(text)
-                continue
-            clean = _offsets_as_iso(text)  # 'UTC+5' is 5 h east, not dateutil's POSIX west
-            if clean is None:  # an offset no place uses ('UTC+15')
-                seen[text] = _UNREAD
-                continue
-            clean = _ORDINAL_DAY.sub(r"\1", clean)  # '1er mars 2024', '1º de maio de 2024'
-            # a year-first date is year-month-day, after a weekday too ('Fri 2021-03-05':
-            # dateutil reads it 2021-05-03 day-first)
-            yearfirst = _YEAR_FIRST_DATE.search(clean) is not None
-            first = bool(dayfirst) and not yearfirst
-            del caught[:]
-            try:
-                p1 = parse(clean, a, first, yearfirst)
-                p2 = parse(clean, b, first, yearfirst)
-                other = (
-                    parse(clean, a, not first, yearfirst)
-                    if dayfirst is None and not yearfirst and not _names_month(clean)
-                    else p1
-                )
-            except (ValueError, OverflowError, TypeError):
-                seen[text] = _UNREAD
-                continue
-            if isinstance(p1.tzinfo, dtz.tzlocal) or any(
-                issubclass(w.category, du.UnknownTimezoneWarning) for w in caught
-            ):
-                seen[text] = _UNREAD
-                unknown_zone.add(text)
-                continue
-            if p1.year != p2.year or p1.month != p2.month:
-                seen[text] = _UNREAD  # no year or month: not a date
-                continue
-            if other != p1:  # 03/05/2021 14:30 CET in a column that does not say its order
-                seen[text] = _UNREAD
-                order_unknown.add(text)
-                continue
-            years = {int(y) for y in _YEAR_TOKEN.findall(clean)}
-            if years and p1.year not in years:  # the year was read as something else
-                seen[text] = _UNREAD
-                continue
-            if len(years) > 1 and p1.year != _year_after_month(clean):
-                # '1730 5 Mar 2024': a clock and a year, both four digits; dateutil took
-                # the first for the year (1730-03-05 20:24); the year follows the month
-                seen[text] = _UNREAD
-                continue
-            named = _WEEKDAY.search(clean)
-            if named and _WEEKDAYS[named.group(1)[:3].lower()] != p1.weekday():
-                # 'Friday, 16 March 2024' (a Saturday): the day or the weekday is wrong
-                seen[text] = _UNREAD
-                weekday_conflicts.add(text)
-                continue
-            month_only = p1.day != p2.day
-            if month_only and not _names_month(clean) and not _NUMERIC_MONTH.fullmatch(clean):
-                # '5 Des 2024' with 'Des' skipped as a joining word: the day read as the
-                # month; a month of digits must be joined to its year ('03/2024')
-                seen[text] = _UNREAD
-                continue
-            p = p1.replace(day=1) if month_only else p1
-            zoned = p.tzinfo is not None
-            delta = p.utcoffset()
-            off = delta.total_seconds() if delta is not None else 0.0
-            naive = p.replace(tzinfo=None)
-            days = (naive.date() - dt.date(1970, 1, 1)).days
-            secs = days * 86400.0 + naive.hour * 3600 + naive.minute * 60 + naive.second - off
-            has_clock = p1.hour == p2.hour
-            frac_ns = naive.microsecond * 1000
-            digits = _FRACTION.search(clean)
-            if digits and int(digits.group(1)[:6].ljust(6, "0")) == naive.microsecond:
-                frac_ns = int(digits.group(1).ljust(9, "0"))  # nanoseconds too, as ISO's
-            short = str(p1.year) not in clean  # '05-MAR-24': a two-digit year
-            seen[text] = (secs, zoned, has_clock, month_only, float(frac_ns), short)
+    for u in uniq:  # distinct free-text dates only
+        text = str(u)
+        if len(text) > _FREE_TEXT_CHARS:
+            # no date is this long; the range patterns' scans grow with the square of
+            # a value's length (a 1 MB cell would take hours)
+            seen[text] = _UNREAD
+            continue
+        if _range_or_two_dates(text):
+            seen[text] = _UNREAD
+            ranges.add(text)
+            continue
+        clean = _offsets_as_iso(text)  # 'UTC+5' is 5 h east, not dateutil's POSIX west
+        if clean is None:  # an offset no place uses ('UTC+15')
+            seen[text] = _UNREAD
+            continue
+        clean = _ORDINAL_DAY.sub(r"\1", clean)  # '1er mars 2024', '1º de maio de 2024'
+        # a year-first date is year-month-day, after a weekday too ('Fri 2021-03-05':
+        # dateutil reads it 2021-05-03 day-first)
+        yearfirst = _YEAR_FIRST_DATE.search(clean) is not None
+        first = bool(dayfirst) and not yearfirst
+        del not_understood[:]
+        try:
+            p1 = parse(clean, a, first, yearfirst)
+            p2 = parse(clean, b, first, yearfirst)
+            other = (
+                parse(clean, a, not first, yearfirst)
+                if dayfirst is None and not yearfirst and not _names_month(clean)
+                else p1
+            )
+        except (ValueError, OverflowError, TypeError):
+            seen[text] = _UNREAD
+            continue
+        if isinstance(p1.tzinfo, dtz.tzlocal) or (p1.tzinfo is None and not_understood):
+            seen[text] = _UNREAD
+            unknown_zone.add(text)
+            continue
+        if p1.year != p2.year or p1.month != p2.month:
+            seen[text] = _UNREAD  # no year or month: not a date
+            continue
+        if other != p1:  # 03/05/2021 14:30 CET in a column that does not say its order
+            seen[text] = _UNREAD
+            order_unknown.add(text)
+            continue
+        years = {int(y) for y in _YEAR_TOKEN.findall(clean)}
+        if years and p1.year not in years:  # the year was read as something else
+            seen[text] = _UNREAD
+            continue
+        if len(years) > 1 and p1.year != _year_after_month(clean):
+            # '1730 5 Mar 2024': a clock and a year, both four digits; dateutil took
+            # the first for the year (1730-03-05 20:24); the year follows the month
+            seen[text] = _UNREAD
+            continue
+        named = _WEEKDAY.search(clean)
+        if named and _WEEKDAYS[named.group(1)[:3].lower()] != p1.weekday():
+            # 'Friday, 16 March 2024' (a Saturday): the day or the weekday is wrong
+            seen[text] = _UNREAD
+            weekday_conflicts.add(text)
+            continue
+        month_only = p1.day != p2.day
+        if month_only and not _names_month(clean) and not _NUMERIC_MONTH.fullmatch(clean):
+            # '5 Des 2024' with 'Des' skipped as a joining word: the day read as the
+            # month; a month of digits must be joined to its year ('03/2024')
+            seen[text] = _UNREAD
+            continue
+        p = p1.replace(day=1) if month_only else p1
+        zoned = p.tzinfo is not None
+        delta = p.utcoffset()
+        off = delta.total_seconds() if delta is not None else 0.0
+        naive = p.replace(tzinfo=None)
+        days = (naive.date() - dt.date(1970, 1, 1)).days
+        secs = days * 86400.0 + naive.hour * 3600 + naive.minute * 60 + naive.second - off
+        has_clock = p1.hour == p2.hour
+        frac_ns = naive.microsecond * 1000
+        digits = _FRACTION.search(clean)
+        if digits and int(digits.group(1)[:6].ljust(6, "0")) == naive.microsecond:
+            frac_ns = int(digits.group(1).ljust(9, "0"))  # nanoseconds too, as ISO's
+        short = str(p1.year) not in clean  # '05-MAR-24': a two-digit year
+        seen[text] = (secs, zoned, has_clock, month_only, float(frac_ns), short)
     keys = list(seen)
     table = np.array([seen[k] for k in keys], dtype="float64").reshape(-1, 6)
     at = pd.Index(keys).get_indexer(texts.astype("str").to_numpy(dtype=object))
