@@ -844,10 +844,14 @@ def live_digest(compute: Callable[..., Any]) -> str:
             return f"{getattr(v, '__module__', '')}:{getattr(v, '__qualname__', v.__name__)}"
         if isinstance(v, types.FunctionType | type):
             name = f"{getattr(v, '__module__', '')}:{getattr(v, '__qualname__', '')}"
+            module = sys.modules.get(getattr(v, "__module__", None) or "")
+            file = getattr(module, "__file__", None)
+            if isinstance(file, str) and os.path.realpath(file).startswith(_installed_roots()):
+                # its distribution's version (or the package hash) covers it; an extension
+                # module's class (scipy's cKDTree) too, whose source no file holds
+                return name
             where = _defining_file(v)
             if where is not None:
-                if os.path.realpath(where[1]).startswith(_installed_roots()):
-                    return name  # its distribution's version (or the package hash) covers it
                 return f"{name} {_file_based_digest(*where)}"
             if id(v) in seen or depth > _MAX_LIVE_DEPTH:
                 return name
