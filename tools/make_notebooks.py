@@ -102,7 +102,9 @@ IFrame(os.path.relpath(result.map_path), width="100%", height=600)"""
             "## Why a cell is risky\n\n"
             "`expected_events` is the forecast for the next horizon, `relative_risk` compares the\n"
             "cell with the average (geometric-mean) cell, and each `<feature>__share` is that\n"
-            "feature's multiplicative share: the shares times the area share give the relative risk."
+            "feature's multiplicative share: the shares times the area share give the relative risk\n"
+            "(to the 7 significant digits of the published `scores.parquet`, which is what\n"
+            "`result.scores` holds when this cell is run again and the run is up to date)."
         ),
         new_code_cell(
             """shares = [c for c in result.scores.columns if c.endswith("__share")]
@@ -112,7 +114,9 @@ top[["hex_id", "risk", "expected_events", "p_any_event", "relative_risk", *share
         new_code_cell(
             """assert len(top) == 10
 product = top[shares].prod(axis=1)
-assert np.allclose(product, top["relative_risk"], rtol=1e-6), (product, top["relative_risk"])"""
+# run again in this kernel, the run is up to date and result.scores is the published table,
+# each value rounded to 7 significant digits: a product of n of them is within n x 5e-7
+assert np.allclose(product, top["relative_risk"], rtol=1e-5), (product, top["relative_risk"])"""
         ),
         new_markdown_cell(
             "Each factor's relative risk per standard deviation, with its 95 % interval (the\n"
