@@ -360,3 +360,18 @@ def test_an_unknown_zone_is_refused_while_another_thread_leaves_its_warnings_blo
     assert left
     assert got.unparseable.tolist() == [True, True]
     assert got.times.isna().all()
+
+
+def test_library_versions_are_those_imported(monkeypatch):
+    """``%pip install -U pandas`` in a running kernel, no restart: the metadata says the new
+    version, the process still runs the old one.  The run key and the cache keys held the
+    metadata's, so the tables the old pandas parsed were kept under the new version's key
+    and served to every later process running it."""
+    import pandas as pd
+
+    from pipeline.runner import manifest as M
+
+    before = M.key_version()
+    monkeypatch.setattr(pd, "__version__", "0.0+imported-before-the-upgrade")
+    assert M.versions()["pandas"] == "0.0+imported-before-the-upgrade"
+    assert M.key_version() != before

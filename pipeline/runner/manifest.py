@@ -167,12 +167,21 @@ def key_version(libraries: dict[str, str] | None = None) -> str:
 _library_versions: tuple[tuple, Any, dict[str, str]] | None = None
 
 
+#: The module a distribution of :data:`_VERSIONED` is imported as, where the names differ.
+_MODULE_OF = {"python-dateutil": "dateutil"}
+
+
 def versions() -> dict[str, str]:
     """Versions of route-risk, Python and the core libraries.
 
-    The libraries' versions are read from the installed metadata (~9 ms, every run asks) again
-    only when a folder of ``sys.path`` changed since the last read (installing or upgrading a
-    package writes its metadata folder there: :func:`pipeline.factors.path_state`).
+    A library this process has imported is the version it imported (its ``__version__``):
+    the code that runs.  The others' versions are read from the installed metadata (~9 ms,
+    every run asks) again only when a folder of ``sys.path`` changed since the last read
+    (installing or upgrading a package writes its metadata folder there:
+    :func:`pipeline.factors.path_state`).  Read from the metadata alone, a library upgraded
+    in a running kernel (``%pip install -U pandas``, no restart) was keyed by the new version
+    while the old one, still imported, made the tables: the cache then served them to every
+    later process that runs the new one.
     """
     import importlib.metadata as md
 
@@ -188,6 +197,10 @@ def versions() -> dict[str, str]:
         _library_versions = (*seen, libs)
     out = {"route-risk": code_version(), "python": platform.python_version()}
     out.update(_library_versions[2])
+    for n in _VERSIONED:
+        imported = getattr(sys.modules.get(_MODULE_OF.get(n, n)), "__version__", None)
+        if isinstance(imported, str) and imported:
+            out[n] = imported
     if (tz := tz_rules()) is not None:
         out["tz rules"] = tz
     return out
