@@ -806,12 +806,22 @@ def _const_text(c: Any) -> str:
 
 
 def _global_names(code: types.CodeType) -> list[str]:
-    """Names a code object (and the functions nested in it) may read from its globals."""
-    names = list(code.co_names)
+    """Names a code object (and the functions nested in it) reads from its globals.
+
+    The global loads only, not every name of ``co_names``: ``ctx.seizures`` names the
+    attribute ``seizures``, and a notebook's own ``seizures`` table was hashed with it.
+    """
+    import dis
+
+    names = {
+        ins.argval
+        for ins in dis.get_instructions(code)
+        if ins.opname in ("LOAD_GLOBAL", "LOAD_NAME") and isinstance(ins.argval, str)
+    }
     for c in code.co_consts:
         if isinstance(c, types.CodeType):
-            names += _global_names(c)
-    return sorted(set(names))
+            names.update(_global_names(c))
+    return sorted(names)
 
 
 def live_digest(compute: Callable[..., Any]) -> str:
