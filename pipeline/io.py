@@ -28,6 +28,7 @@ import hashlib
 import io as _io
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -70,6 +71,9 @@ SIGNIFICANT_DIGITS = 7
 CSV_FLOAT_FORMAT = None
 #: GeoPackage's gpkg_contents.last_change, fixed so that identical inputs give identical files.
 GPKG_LAST_CHANGE = "2000-01-01T00:00:00.000Z"
+#: ``OGR_CURRENT_DATE`` is a setting of the whole process: held by one GeoPackage write at a
+#: time, or a second thread's write could run after the first restored it (a real date).
+_GPKG_DATE = threading.Lock()
 #: First characters that make a spreadsheet read a text cell as a formula (OWASP, "CSV
 #: Injection"): equals, plus, minus, at, tab and carriage return.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -251,14 +255,16 @@ def write_geopackage(
     import pyogrio
 
     path = Path(path)
-    previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
-    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": GPKG_LAST_CHANGE})
-    try:
-        with atomic_path(path, ".gpkg") as tmp:
-            tmp.unlink()  # GDAL creates the file; an empty one is not a GeoPackage
-            _write_ogr(_ogr_ready(frame), tmp, layer=layer or path.stem, driver="GPKG")
-    finally:
-        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
+    ready = _ogr_ready(frame)
+    with _GPKG_DATE:
+        previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": GPKG_LAST_CHANGE})
+        try:
+            with atomic_path(path, ".gpkg") as tmp:
+                tmp.unlink()  # GDAL creates the file; an empty one is not a GeoPackage
+                _write_ogr(ready, tmp, layer=layer or path.stem, driver="GPKG")
+        finally:
+            pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
     return path
 
 
