@@ -66,7 +66,22 @@ ProgressFn = Callable[[str], None]
 
 @dataclass
 class RunResult:
-    """What a run produced and where."""
+    """What a run produced and where.
+
+    Attributes
+    ----------
+    run_id, out_dir, outputs, manifest
+        The published run: its id, the output folder, each output's path, the manifest.
+    scores : pandas.DataFrame
+        The cells' scores.  A run that computed them gives them at full precision; a run that
+        found the published set up to date (``up_to_date``) reads them back from the
+        published ``scores.parquet``, whose numbers are rounded as published (6 decimals, or
+        7 significant digits where that keeps more: :func:`pipeline.io.round_array`) -
+        compare the two with a relative tolerance of about 1e-6, or compare the published
+        tables, which are byte-identical.
+    up_to_date : bool
+        Whether the inputs, config and code were those of the published run (nothing rerun).
+    """
 
     run_id: str
     out_dir: Path
