@@ -1135,7 +1135,10 @@ class FittedModel:
         self._check()
         out = pd.DataFrame({S.CELL: self.cells_, "relative_risk": self._relative_risk()})
         off = self.features_.offset_pred
-        out["area"] = np.exp(off - off[self._reference()].mean()) if off.size else off
+        ref = self._reference()
+        # no reference cell (a fallback that expects no event anywhere): every relative risk
+        # is 1 (:meth:`_relative_risk`), and so is the area's share - not NaN with a warning
+        out["area"] = np.exp(off - off[ref].mean()) if ref.any() else np.ones_like(off)
         if self.fit_ is None:
             return out
         beta = self.fit_.params[1:]

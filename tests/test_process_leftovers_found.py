@@ -1,9 +1,10 @@
-"""Writers that set a process-wide GDAL setting, called from two threads at once.
+"""What the review of one process's state (tests/test_process_state_found.py) left over.
 
 ``write_geopackage`` fixes the GeoPackage's ``last_change`` through ``OGR_CURRENT_DATE``, a
 setting of the whole process.  Two threads writing GeoPackages (a notebook's thread pool, a
 Dask worker's threads): the first one to finish restored the setting while the second was
 still writing, and the second file held the real date - its bytes changed with the clock.
+And a fallback model expecting no event anywhere published its area share as NaN.
 """
 
 from __future__ import annotations
@@ -89,3 +90,34 @@ def test_the_date_setting_is_restored_after_a_failed_write(tmp_path, monkeypatch
         pio.write_geopackage(_frame(2), tmp_path / "x.gpkg")
     assert pyogrio.get_gdal_config_option("OGR_CURRENT_DATE") == before
     assert not (tmp_path / "x.gpkg").exists()
+
+
+def test_shares_of_a_fallback_that_expects_no_event_anywhere_are_ones_without_a_warning():
+    """Found beside the process-state review: events in the training window but none near the
+    cells give a fallback whose expected events are 0 everywhere; ``shares()`` took the mean of
+    an empty reference ("Mean of empty slice") and published ``area`` as NaN, while every
+    relative risk is 1."""
+    import warnings
+
+    import numpy as np
+    import pandas as pd
+
+    from pipeline.grid import region_to_cells
+    from pipeline.model import FittedModel
+
+    cells = region_to_cells((0.0, 0.0, 1.0, 1.0), 5)
+    ev = pd.DataFrame(
+        {
+            "time": pd.to_datetime(["2023-05-01", "2023-08-01", "2023-11-01"], utc=True),
+            "lon": [40.0, 40.02, 41.0],
+            "lat": [40.0, 40.01, 41.0],
+        }
+    )
+    m = FittedModel().fit(ev, cells, pd.Timestamp("2024-01-01", tz="UTC"))
+    assert m.report()["model"] == "fallback"
+    assert m.predict()["expected"].max() == 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s = m.shares()
+    assert np.array_equal(s["area"].to_numpy(), np.ones(len(cells)))
+    assert np.array_equal(s["relative_risk"].to_numpy(), np.ones(len(cells)))
