@@ -44,6 +44,7 @@ from .sphere import EARTH_RADIUS_KM, longitude_extents, longitude_range
 __all__ = [
     "align_to_cells",
     "are_valid_cells",
+    "CellPolygons",
     "average_hexagon_edge_length",
     "cell_area_km2",
     "cells_around_poles",
@@ -666,6 +667,34 @@ def _region_geometries(region) -> list:
             lon1 += 360.0
         return [shapely.box(lon0, lat0, lon1, lat1)]
     raise InputError(f"cannot make a region out of {type(region).__name__}: {region!r}")
+
+
+class CellPolygons:
+    """The polygons of a run's cells, built once, taken by each writer in its own row order.
+
+    Calling it with cells returns :func:`cells_to_geodataframe`'s geometry of them (the same
+    Shapely objects, so the same bytes in every file).  The polygons of the last cells asked
+    for are kept: cells among them (any order, any subset) are taken from them, others are
+    built afresh (and kept instead).  The render's preview and the export's GeoParquet,
+    GeoPackage, FlatGeobuf and GeoJSON draw the same cells: one build instead of two.
+    """
+
+    def __init__(self) -> None:
+        self._index: pd.Index | None = None
+        self._polygons = np.empty(0, dtype=object)
+
+    def __call__(self, cells) -> np.ndarray:
+        """Return the polygon of each of ``cells`` (uint64 or hex ids), in their order."""
+        cells = _ids(cells)
+        if self._index is not None and cells.size:
+            at = self._index.get_indexer(cells)
+            if (at >= 0).all():
+                return self._polygons.take(at)
+        polygons = cells_to_geodataframe(cells).geometry.to_numpy()
+        index = pd.Index(cells)
+        if index.is_unique:  # a lookup needs one polygon per cell
+            self._index, self._polygons = index, np.asarray(polygons, dtype=object)
+        return polygons
 
 
 def cells_to_geodataframe(cells, **columns) -> gpd.GeoDataFrame:

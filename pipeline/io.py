@@ -197,6 +197,15 @@ def round_floats(frame: pd.DataFrame, significant: int = SIGNIFICANT_DIGITS) -> 
     return out
 
 
+def _rounded(frame: pd.DataFrame, rounded: bool) -> pd.DataFrame:
+    """Return :func:`round_floats` of ``frame``, or, ``rounded`` already, a shallow copy of it.
+
+    A copy all the same: the writers of one table run in threads of their own, each on its own
+    frame (pandas may consolidate a frame's blocks while it is read).
+    """
+    return frame.copy(deep=False) if rounded else round_floats(frame)
+
+
 def write_parquet(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
     """Write a table to Parquet atomically (rounded floats, no index)."""
     with atomic_path(path, ".parquet") as tmp:
@@ -204,24 +213,27 @@ def write_parquet(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
     return Path(path)
 
 
-def write_geoparquet(frame: gpd.GeoDataFrame, path: str | os.PathLike) -> Path:
+def write_geoparquet(
+    frame: gpd.GeoDataFrame, path: str | os.PathLike, *, rounded: bool = False
+) -> Path:
     """Write a GeoDataFrame to GeoParquet 1.1 atomically, with a ``bbox`` covering column.
 
     The ``bbox`` struct column (xmin, ymin, xmax, ymax per row, named in the ``geo``
     metadata's ``covering``) lets DuckDB, GDAL and Sedona skip row groups outside a query
     window.  Name the file ``.parquet``: the GeoParquet specification advises against
-    ``.geoparquet``, which DuckDB does not recognise.
+    ``.geoparquet``, which DuckDB does not recognise.  ``rounded``: ``frame`` is
+    :func:`round_floats`' table already (shared by the writers of one table), not rounded again.
     """
     with atomic_path(path, ".parquet") as tmp:
-        round_floats(frame).to_parquet(
+        _rounded(frame, rounded).to_parquet(
             tmp, index=False, schema_version="1.1.0", write_covering_bbox=True
         )
     return Path(path)
 
 
-def _ogr_ready(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def _ogr_ready(frame: gpd.GeoDataFrame, rounded: bool = False) -> gpd.GeoDataFrame:
     """Return rounded floats, and unsigned integers as int64 (OGR has no unsigned 64-bit type)."""
-    out = round_floats(frame).to_crs("EPSG:4326")
+    out = _rounded(frame, rounded).to_crs("EPSG:4326")
     for name in out.columns:
         dtype = out[name].dtype
         if pd.api.types.is_unsigned_integer_dtype(dtype) and dtype.itemsize == 8:
@@ -231,7 +243,11 @@ def _ogr_ready(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def write_geopackage(
-    frame: gpd.GeoDataFrame, path: str | os.PathLike, layer: str | None = None
+    frame: gpd.GeoDataFrame,
+    path: str | os.PathLike,
+    layer: str | None = None,
+    *,
+    rounded: bool = False,
 ) -> Path:
     """Write a GeoDataFrame to a GeoPackage (one layer, EPSG:4326) atomically, via pyogrio.
 
@@ -247,6 +263,8 @@ def write_geopackage(
         Destination ``.gpkg``.
     layer : str, optional
         Layer name; default the file's stem.
+    rounded : bool, default False
+        ``frame`` is :func:`round_floats`' table already: its floats are not rounded again.
 
     Returns
     -------
@@ -255,7 +273,7 @@ def write_geopackage(
     import pyogrio
 
     path = Path(path)
-    ready = _ogr_ready(frame)
+    ready = _ogr_ready(frame, rounded)
     with _GPKG_DATE:
         previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": GPKG_LAST_CHANGE})
@@ -268,13 +286,22 @@ def write_geopackage(
     return path
 
 
-def write_flatgeobuf(frame: gpd.GeoDataFrame, path: str | os.PathLike) -> Path:
-    """Write a GeoDataFrame to FlatGeobuf (EPSG:4326, with its spatial index) atomically."""
+def write_flatgeobuf(
+    frame: gpd.GeoDataFrame, path: str | os.PathLike, *, rounded: bool = False
+) -> Path:
+    """Write a GeoDataFrame to FlatGeobuf (EPSG:4326, with its spatial index) atomically.
+
+    ``rounded``: ``frame`` is :func:`round_floats`' table already, not rounded again.
+    """
     path = Path(path)
     with atomic_path(path, ".fgb") as tmp:
         tmp.unlink()
         _write_ogr(
-            _ogr_ready(frame), tmp, layer=path.stem, driver="FlatGeobuf", SPATIAL_INDEX="YES"
+            _ogr_ready(frame, rounded),
+            tmp,
+            layer=path.stem,
+            driver="FlatGeobuf",
+            SPATIAL_INDEX="YES",
         )
     return path
 
@@ -386,7 +413,7 @@ def _has_carriage_return(frame: pd.DataFrame) -> bool:
     return False
 
 
-def write_csv(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
+def write_csv(frame: pd.DataFrame, path: str | os.PathLike, *, rounded: bool = False) -> Path:
     """Write a table to UTF-8 CSV atomically: fixed float precision, spreadsheet-safe text.
 
     Floats are rounded by :func:`round_array` (at least :data:`SIGNIFICANT_DIGITS`
@@ -407,12 +434,15 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
         The table (written without its index).
     path : str or path-like
         Destination ``.csv``.
+    rounded : bool, default False
+        ``frame`` is :func:`round_floats`' table already (the export rounds the scores once
+        for all their files): its floats are not rounded again.
 
     Returns
     -------
     pathlib.Path
     """
-    safe = neutralise_formulas(_iso_times(round_floats(frame)))
+    safe = neutralise_formulas(_iso_times(_rounded(frame, rounded)))
     eol = "\r\n" if _has_carriage_return(safe) else "\n"
     with atomic_path(path, ".csv") as tmp:
         if _csv_fast_path(safe):
@@ -655,7 +685,9 @@ def _iso_times(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_geojson(frame: gpd.GeoDataFrame, path: str | os.PathLike) -> Path:
+def write_geojson(
+    frame: gpd.GeoDataFrame, path: str | os.PathLike, *, rounded: bool = False
+) -> Path:
     """Write a GeoDataFrame to GeoJSON (RFC 7946, EPSG:4326) atomically.
 
     Polygon and multipolygon tables (the scores) are formatted by Arrow, column by column
@@ -672,6 +704,8 @@ def write_geojson(frame: gpd.GeoDataFrame, path: str | os.PathLike) -> Path:
         The table; reprojected to EPSG:4326 if it has another CRS.
     path : str or path-like
         Destination ``.geojson``.
+    rounded : bool, default False
+        ``frame`` is :func:`round_floats`' table already: its floats are not rounded again.
 
     Returns
     -------
@@ -679,7 +713,7 @@ def write_geojson(frame: gpd.GeoDataFrame, path: str | os.PathLike) -> Path:
     """
     import shapely
 
-    out = round_floats(frame).to_crs("EPSG:4326")
+    out = _rounded(frame, rounded).to_crs("EPSG:4326")
     geoms = out.geometry.to_numpy()
     kinds = shapely.get_type_id(geoms)
     # 3 Polygon, 6 MultiPolygon, -1 missing

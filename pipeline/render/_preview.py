@@ -7,6 +7,7 @@ cells take well under a second instead of ~10 s through ``GeoSeries.plot``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -135,6 +136,7 @@ def write_preview_png(
     title: str,
     dpi: int = 100,
     options: RenderOptions = RenderOptions(),  # noqa: B008 - frozen, immutable default
+    polygons: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> Path:
     """Write a static PNG of the risk map (class colours, legend, land outline) atomically.
 
@@ -150,6 +152,10 @@ def write_preview_png(
         Resolution.
     options : RenderOptions
         Its ``classes`` and ``class_colors`` are used, as on the map.
+    polygons : callable, optional
+        Returns the polygon of each cell of an array of cells, as
+        :func:`~pipeline.grid.cells_to_geodataframe` builds it (default): a
+        :class:`~pipeline.grid.CellPolygons` the run's export takes them from too.
 
     Returns
     -------
@@ -172,9 +178,12 @@ def write_preview_png(
     view = view_bounds(cells)
     centre = 0.5 * (view[0][1] + view[1][1])
     # one compound path per class: a few paths to draw instead of one patch per cell
-    parts, owner = shapely.get_parts(
-        cells_to_geodataframe(cells).geometry.to_numpy(), return_index=True
+    cell_polygons = (
+        polygons(cells)
+        if polygons is not None
+        else cells_to_geodataframe(cells).geometry.to_numpy()
     )
+    parts, owner = shapely.get_parts(cell_polygons, return_index=True)
     part_codes = codes[owner]
     shown = np.unique(part_codes)
     cell_paths = [_rings_path(parts[part_codes == k], centre) for k in shown]

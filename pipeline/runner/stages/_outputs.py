@@ -113,7 +113,11 @@ def _render(state: RunState, run_id: str) -> None:
     )
     if cfg.render.preview_png:
         state.outputs["preview"] = write_preview_png(
-            data, state.staging / "preview.png", title=title, options=opts
+            data,
+            state.staging / "preview.png",
+            title=title,
+            options=opts,
+            polygons=state.cell_polygons,
         )
 
 
@@ -188,10 +192,12 @@ def _export(state: RunState) -> None:
 
     import geopandas as gpd
 
-    from ...grid import cells_to_geodataframe, cells_to_latlng
+    from ...grid import cells_to_latlng
     from ...io import (
         formatted_once,
         gdal_messages_as_warnings,
+        round_array,
+        round_floats,
         write_csv,
         write_flatgeobuf,
         write_geojson,
@@ -206,8 +212,11 @@ def _export(state: RunState) -> None:
     res = cfg.area.resolution
     table = _with_cell_keys(scores)
     cells = table[S.CELL].to_numpy(dtype="uint64")
-    polygons = cells_to_geodataframe(cells).geometry.to_numpy()
-    gdf = gpd.GeoDataFrame(table.reset_index(drop=True), geometry=polygons, crs="EPSG:4326")
+    polygons = state.cell_polygons(cells)  # the preview's, when it drew these cells
+    # rounded once for the five files of the scores (each writer rounded its own copy)
+    gdf = round_floats(
+        gpd.GeoDataFrame(table.reset_index(drop=True), geometry=polygons, crs="EPSG:4326")
+    )
     pings = state.pings
     written: dict[str, Future | Path] = {}
     workers = max(1, min(3, (os.cpu_count() or 1) - 1))
@@ -216,12 +225,16 @@ def _export(state: RunState) -> None:
         workers, thread_name_prefix="export", initializer=gdal_messages_as_warnings
     )
     try:
-        written["scores_parquet"] = pool.submit(write_geoparquet, gdf, staging / "scores.parquet")
+        written["scores_parquet"] = pool.submit(
+            write_geoparquet, gdf, staging / "scores.parquet", rounded=True
+        )
         written["scores_gpkg"] = pool.submit(
-            write_geopackage, gdf, staging / "scores.gpkg", layer="scores"
+            write_geopackage, gdf, staging / "scores.gpkg", layer="scores", rounded=True
         )
         if cfg.render.flatgeobuf:
-            written["scores_fgb"] = pool.submit(write_flatgeobuf, gdf, staging / "scores.fgb")
+            written["scores_fgb"] = pool.submit(
+                write_flatgeobuf, gdf, staging / "scores.fgb", rounded=True
+            )
         written["features"] = pool.submit(
             write_parquet, _with_cell_keys(ft.table), staging / "features.parquet"
         )
@@ -243,14 +256,17 @@ def _export(state: RunState) -> None:
             )
         # the Python-bound writers, meanwhile, here
         lat, lon = cells_to_latlng(cells)
-        flat = table.copy()
-        flat.insert(2, S.LAT, lat)
-        flat.insert(3, S.LON, lon)
+        # the table's columns rounded (as round_floats rounds each column alone) and the centres
+        flat = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+        flat.insert(2, S.LAT, round_array(lat))
+        flat.insert(3, S.LON, round_array(lon))
         with formatted_once():  # the CSV's float texts are the GeoJSON's
-            written["scores_csv"] = write_csv(flat, staging / "scores.csv")
+            written["scores_csv"] = write_csv(flat, staging / "scores.csv", rounded=True)
             del flat
             if cfg.render.geojson:
-                written["scores_geojson"] = write_geojson(gdf, staging / "scores.geojson")
+                written["scores_geojson"] = write_geojson(
+                    gdf, staging / "scores.geojson", rounded=True
+                )
         if state.evaluation is not None:
             written["evaluation"] = write_json(staging / "evaluation.json", state.evaluation)
             if "summary" in state.evaluation and cfg.render.preview_png:

@@ -18,6 +18,7 @@ from ...area import (
 from ...config import Config, DensityConfig, as_of_day
 from ...errors import InputError
 from ...features import FeatureTable
+from ...grid import CellPolygons
 from ...ingest.stream import PingStore
 from ...io import sha256_file
 from ..background import Background
@@ -72,6 +73,8 @@ class RunState:
     #: ``auto`` by numbers in :attr:`config` (None without auto): what the notes state.
     density_given: DensityConfig | None = None
     class_breaks: dict[str, Any] | None = None
+    #: The scores' cell polygons, built once for the preview and the export's files.
+    cell_polygons: CellPolygons = field(default_factory=CellPolygons)
     notes: list[str] = field(default_factory=list)  # what the run says of itself (manifest)
     outputs: dict[str, Path] = field(default_factory=dict)
     #: Outputs written while the later stages run (the pings, once ingest is done).

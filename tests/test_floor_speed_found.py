@@ -1,0 +1,119 @@
+"""The export's shared work gives the files each writer wrote on its own (byte for byte).
+
+The export builds the scores' cell polygons once (:class:`pipeline.grid.CellPolygons`, the
+preview's when it drew the same cells) and rounds the scores once for their five files
+(``rounded=True``): each writer used to round its own copy, and the preview and the export
+each built the polygons.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from pipeline import io
+from pipeline.grid import CellPolygons, cells_to_geodataframe, cells_to_latlng, region_to_cells
+
+
+def _cells() -> np.ndarray:
+    # cells over the antimeridian too: MultiPolygons beside Polygons
+    east = region_to_cells((178.0, -17.5, 180.0, -16.0), 5)
+    west = region_to_cells((-180.0, -17.5, -178.5, -16.0), 5)
+    return np.unique(np.r_[east, west]).astype("uint64")
+
+
+def test_cell_polygons_are_the_cells_polygons_in_any_order():
+    cells = _cells()
+    assert cells.size > 100
+    rng = np.random.default_rng(3)
+    shuffled = rng.permutation(cells)
+    memo = CellPolygons()
+    first = memo(cells)
+    built = cells_to_geodataframe(cells).geometry.to_numpy()
+    assert shapely.to_wkb(first).tolist() == shapely.to_wkb(built).tolist()
+    taken = memo(shuffled)  # from the kept polygons: the same objects, reordered
+    assert all(taken[i] is first[np.searchsorted(cells, c)] for i, c in enumerate(shuffled))
+    subset = shuffled[:7]
+    assert (
+        shapely.to_wkb(memo(subset)).tolist()
+        == shapely.to_wkb(built[np.searchsorted(cells, subset)]).tolist()
+    )
+    # cells not among them are built afresh, and kept instead
+    other = region_to_cells((10.0, 10.0, 10.6, 10.6), 5).astype("uint64")
+    fresh = memo(other)
+    expect = cells_to_geodataframe(other).geometry.to_numpy()
+    assert shapely.to_wkb(fresh).tolist() == shapely.to_wkb(expect).tolist()
+    assert memo(other[::-1])[0] is fresh[-1]
+    # repeated cells: right, not kept for a lookup
+    twice = np.r_[cells[:3], cells[:3]]
+    assert (
+        shapely.to_wkb(memo(twice)).tolist()
+        == shapely.to_wkb(cells_to_geodataframe(twice).geometry.to_numpy()).tolist()
+    )
+
+
+def _scores(cells: np.ndarray) -> pd.DataFrame:
+    rng = np.random.default_rng(11)
+    n = cells.size
+    risky = rng.normal(size=n) * 10.0 ** rng.integers(-9, 12, size=n)
+    risky[:6] = [np.nan, -0.0, np.inf, 1e16, 8.1234567891e-06, 45.1234567891]
+    return pd.DataFrame(
+        {
+            "cell": cells,
+            "hex_id": [format(int(c), "x") for c in cells],
+            "risk": rng.uniform(0, 100, size=n),
+            "density": risky,
+            "small": (rng.uniform(size=n) * 1e-7).astype("float32"),
+            "count": rng.integers(0, 5, size=n),
+            "label": pd.Categorical(rng.choice(["low", "=high", 'a "b", c'], size=n)),
+            "when": pd.Timestamp("2024-06-30", tz="UTC")
+            + pd.to_timedelta(rng.integers(0, 90, size=n), unit="D"),
+        }
+    ).iloc[rng.permutation(n)]
+
+
+@pytest.mark.parametrize("kind", ["parquet", "gpkg", "fgb", "geojson", "csv"])
+def test_rounded_once_writes_the_bytes_each_writer_wrote(tmp_path, kind):
+    cells = _cells()
+    table = _scores(cells)
+    order = table["cell"].to_numpy(dtype="uint64")
+    memo = CellPolygons()
+    memo(np.sort(cells))  # the preview's cells, sorted
+    own = gpd.GeoDataFrame(
+        table.reset_index(drop=True),
+        geometry=cells_to_geodataframe(order).geometry.to_numpy(),
+        crs="EPSG:4326",
+    )
+    shared = io.round_floats(
+        gpd.GeoDataFrame(table.reset_index(drop=True), geometry=memo(order), crs="EPSG:4326")
+    )
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir(), b.mkdir()
+    if kind == "csv":  # as the export writes it: the cell centres beside the columns
+        lat, lon = cells_to_latlng(order)
+        flat = table.copy()
+        flat.insert(2, "lat", lat)
+        flat.insert(3, "lon", lon)
+        one = io.write_csv(flat, a / "s.csv")
+        flat = pd.DataFrame(shared.drop(columns=shared.geometry.name))
+        flat.insert(2, "lat", io.round_array(lat))
+        flat.insert(3, "lon", io.round_array(lon))
+        two = io.write_csv(flat, b / "s.csv", rounded=True)
+    else:
+        write = {
+            "parquet": io.write_geoparquet,
+            "gpkg": io.write_geopackage,
+            "fgb": io.write_flatgeobuf,
+            "geojson": io.write_geojson,
+        }[kind]
+        one = write(own, a / f"s.{kind}")
+        two = write(shared, b / f"s.{kind}", rounded=True)
+    assert one.read_bytes() == two.read_bytes()
+    # the shared frame is not changed by a writer (the next one reads it)
+    again = io.round_floats(
+        gpd.GeoDataFrame(table.reset_index(drop=True), geometry=memo(order), crs="EPSG:4326")
+    )
+    pd.testing.assert_frame_equal(pd.DataFrame(shared), pd.DataFrame(again))
