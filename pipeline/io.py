@@ -27,6 +27,7 @@ import errno
 import hashlib
 import io as _io
 import os
+import re
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -87,6 +88,8 @@ FULLWIDTH_FORMULA_PREFIXES = ("\uff1d", "\uff0b", "\uff0d", "\uff20")
 _SIGNS = "=+\\-@\uff1d\uff0b\uff0d\uff20"
 _BLANKS = "\\s\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff"
 _FORMULA_START = f"^(?:[{_SIGNS}\t\r]|[{_BLANKS}]+[{_SIGNS}])"
+#: The character every text matching :data:`_FORMULA_START` starts with.
+_FORMULA_FIRST = f"[{_SIGNS}\t\r{_BLANKS}]"
 
 
 @contextlib.contextmanager
@@ -380,8 +383,11 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
             dtype = dtype.categories.dtype
         if not (pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)):
             continue
+        arrow = _arrow_column(col)
+        if arrow is not None and not _may_start_a_formula(arrow):
+            continue  # no text of it starts as a formula can (Arrow's look at first characters)
         values = col.astype(object).to_numpy(copy=True)
-        hit = _text_matches(values, _FORMULA_START)
+        hit = _text_matches(values, _FORMULA_START, first=_FORMULA_FIRST)
         if hit.any():
             values[hit] = "'" + values[hit]
             out.isetitem(i, pd.Series(values, index=out.index, dtype=object))
@@ -390,12 +396,41 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _text_matches(values: np.ndarray, pattern: str) -> np.ndarray:
-    """Mask of the string values (of an object array) matching ``pattern`` at their start."""
+def _may_start_a_formula(texts: pa.Array) -> bool:
+    """Whether any of the Arrow texts starts with a character a formula may start with.
+
+    The character class :data:`_FORMULA_FIRST` tested by Python on each distinct first
+    character: False rules out every match of :data:`_FORMULA_START`.
+    """
+    heads = pc.unique(pc.utf8_slice_codeunits(texts, 0, 1)).drop_null().to_pylist()
+    return any(re.match(_FORMULA_FIRST, h) is not None for h in heads)
+
+
+def _text_matches(values: np.ndarray, pattern: str, first: str | None = None) -> np.ndarray:
+    """Mask of the string values (of an object array) matching ``pattern`` at their start.
+
+    ``first``: a character class (a regular expression of one character) that the first
+    character of every match is in.  Where the distinct values are many texts, those
+    starting otherwise are ruled out by Arrow at once (a column of 40,000 cell ids took
+    30 ms value by value) and ``pattern`` is tried on the others only: the same mask.
+    """
     try:
         codes, uniques = pd.factorize(values)  # each distinct value tested once
     except TypeError:  # unhashable values (lists): test them all
         codes, uniques = np.arange(len(values)), values
+    texts = _arrow_texts(uniques) if first is not None else None
+    if texts is not None:
+        assert first is not None
+        heads = pc.dictionary_encode(pc.utf8_slice_codeunits(texts, 0, 1))
+        could = np.array(
+            [re.match(first, h) is not None for h in heads.dictionary.to_pylist()] + [False]
+        )
+        maybe = np.flatnonzero(could[heads.indices.to_numpy(zero_copy_only=False)])
+        hit = np.zeros(len(uniques) + 1, dtype=bool)  # the last: a missing value (code -1)
+        if maybe.size:
+            tried = pd.Series(uniques[maybe], dtype=object).str.match(pattern, na=False)
+            hit[maybe] = tried.to_numpy(dtype=bool)
+        return hit[codes]
     try:
         # .str gives NaN for the non-string values of a mixed column: they never match.
         found = pd.Series(uniques, dtype=object).str.match(pattern, na=False)
@@ -404,11 +439,54 @@ def _text_matches(values: np.ndarray, pattern: str) -> np.ndarray:
     return np.r_[found.to_numpy(dtype=bool), False][codes]
 
 
+#: Fewest distinct texts worth handing to Arrow (:func:`_arrow_texts`) rather than testing
+#: them one by one in Python.
+_ARROW_TEXTS_MIN = 256
+
+
+def _arrow_texts(values: np.ndarray) -> pa.Array | None:
+    """Return distinct values (an object array) as Arrow text, when they are many texts.
+
+    None when they are few, when any is not a ``str`` (numbers, bytes, a missing value), or
+    when Arrow cannot hold one (a lone surrogate): the caller tests them in Python then.
+    """
+    if len(values) < _ARROW_TEXTS_MIN or pd.api.types.infer_dtype(values, skipna=False) != "string":
+        return None
+    try:
+        return pa.array(values, pa.large_string())
+    except (pa.ArrowException, UnicodeError, TypeError, ValueError):
+        return None
+
+
+def _arrow_column(column: pd.Series) -> pa.Array | None:
+    """Return a pandas text column held by Arrow as its Arrow text (missing: null), no copy.
+
+    None for any other column (Python objects, categories, NumPy values): its values are
+    tested in Python.
+    """
+    dtype = column.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        arrow = pa.array(column.array)
+    elif isinstance(dtype, pd.ArrowDtype) and pa.types.is_string(dtype.pyarrow_dtype):
+        arrow = pa.array(column.array)
+    elif isinstance(dtype, pd.ArrowDtype) and pa.types.is_large_string(dtype.pyarrow_dtype):
+        arrow = pa.array(column.array)
+    else:
+        return None
+    if isinstance(arrow, pa.ChunkedArray):
+        arrow = arrow.combine_chunks()
+    return arrow
+
+
 def _has_carriage_return(frame: pd.DataFrame) -> bool:
     for i in range(frame.shape[1]):
         col = frame.iloc[:, i]
         if pd.api.types.is_object_dtype(col.dtype) or pd.api.types.is_string_dtype(col.dtype):
-            if _text_matches(col.astype(object).to_numpy(), "(?s).*\r").any():
+            arrow = _arrow_column(col)
+            if arrow is not None:  # searched by Arrow, no Python text made
+                if pc.any(pc.match_substring(arrow, "\r")).as_py():
+                    return True
+            elif _text_matches(col.astype(object).to_numpy(), "(?s).*\r").any():
                 return True
     return False
 
@@ -484,9 +562,24 @@ def _csv_fast_path(frame: pd.DataFrame) -> bool:
 
 
 def _csv_quoted(texts: list[str], eol: str) -> list[str]:
-    """Quote fields as Python's CSV writer does (QUOTE_MINIMAL, doubled quotes)."""
+    """Quote fields as Python's CSV writer does (QUOTE_MINIMAL, doubled quotes).
+
+    Many texts (a column of cell ids) are searched for the special characters by Arrow, and
+    only those holding one are quoted in Python.
+    """
     special = [",", '"', *eol]
-    return ['"' + t.replace('"', '""') + '"' if any(c in t for c in special) else t for t in texts]
+    arrow = _arrow_texts(np.asarray(texts, dtype=object)) if len(texts) else None
+    if arrow is None:
+        return [
+            '"' + t.replace('"', '""') + '"' if any(c in t for c in special) else t for t in texts
+        ]
+    quote = np.zeros(len(texts), dtype=bool)
+    for c in special:
+        quote |= pc.match_substring(arrow, c).to_numpy(zero_copy_only=False)
+    out = list(texts)
+    for i in np.flatnonzero(quote).tolist():
+        out[i] = '"' + out[i].replace('"', '""') + '"'
+    return out
 
 
 def _csv_line(fields: list[str], eol: str) -> str:
@@ -628,8 +721,9 @@ def _looked_up(codes: np.ndarray, texts: list[str] | pa.Array, missing: str) -> 
 def _csv_texts(column: pd.Series, eol: str) -> pa.Array:
     """Return the CSV text of each value of a column as ``to_csv`` writes it ("" if missing).
 
-    NumPy numbers are formatted by Arrow (floats: :func:`floats_to_reprs`); any other column
-    (nullable, text, Python objects) value by distinct value, in Python.
+    NumPy numbers are formatted by Arrow (floats: :func:`floats_to_reprs`), and so is text
+    held by Arrow (pandas' ``str``: quoted by :func:`_csv_quoted_arrow`); any other column
+    (nullable, Python objects) value by distinct value, in Python.
     """
     dtype = column.dtype
     if isinstance(dtype, pd.CategoricalDtype):
@@ -650,9 +744,25 @@ def _csv_texts(column: pd.Series, eol: str) -> pa.Array:
         codes, uniques = _factorize_floats(column.to_numpy(dtype="float64", na_value=np.nan))
         texts = list(map(repr, uniques.tolist()))
     else:  # text, or any Python object: its str(), quoted where the CSV writer quotes it
+        arrow = _arrow_column(column)
+        if arrow is not None:
+            return _csv_quoted_arrow(arrow, eol)
         codes, uniques = pd.factorize(_as_texts(column))
         texts = _csv_quoted(list(uniques), eol)
     return _looked_up(codes, texts, "")
+
+
+def _csv_quoted_arrow(texts: pa.Array, eol: str) -> pa.Array:
+    """:func:`_csv_quoted` of Arrow texts, by Arrow (missing values: ""), as large text."""
+    texts = pc.cast(texts, pa.large_string())
+    special = [",", '"', *eol]
+    quote = pc.match_substring(texts, special[0])
+    for c in special[1:]:
+        quote = pc.or_(quote, pc.match_substring(texts, c))
+    quoted = pc.binary_join_element_wise(
+        _text('"'), pc.replace_substring(texts, '"', '""'), _text('"'), _text("")
+    )
+    return pc.fill_null(pc.if_else(quote, quoted, texts), _text(""))
 
 
 def _csv_rows(frame: pd.DataFrame, eol: str) -> pa.Array:
@@ -754,8 +864,9 @@ _GEOJSON_CHUNK_ROWS = _CSV_CHUNK_ROWS
 def _json_texts(column: pd.Series) -> pa.Array:
     """Return the JSON text of each value of a column (``null`` if missing), as Arrow text.
 
-    NumPy numbers are formatted by Arrow (floats: :func:`floats_to_reprs`); any other column
-    value by distinct value, in Python (tables repeat values: classes, dates).
+    NumPy numbers are formatted by Arrow (floats: :func:`floats_to_reprs`), and so is text
+    held by Arrow with nothing to escape (cell ids); any other column value by distinct
+    value, in Python (tables repeat values: classes, dates).
     """
     from json.encoder import encode_basestring  # type: ignore[attr-defined]
 
@@ -790,10 +901,20 @@ def _json_texts(column: pd.Series) -> pa.Array:
         codes, uniques = pd.factorize(column.dt.tz_convert("UTC"))
         texts = list(map(encode_basestring, uniques.strftime("%Y-%m-%dT%H:%M:%SZ")))
     else:  # text, or any other object: its text, as GDAL writes a string field
+        arrow = _arrow_column(column)
+        if arrow is not None and not pc.any(pc.match_substring_regex(arrow, _JSON_ESCAPED)).as_py():
+            # nothing to escape: each text between quotes, by Arrow
+            texts = pc.binary_join_element_wise(
+                _text('"'), pc.cast(arrow, pa.large_string()), _text('"'), _text("")
+            )
+            return pc.fill_null(texts, _text("null"))
         codes, uniques = pd.factorize(_as_texts(column))
         texts = list(map(encode_basestring, uniques))
     return _looked_up(codes, texts, "null")
 
+
+#: The characters JSON escapes in a string (``json.encoder.encode_basestring``'s).
+_JSON_ESCAPED = r'["\\\x00-\x1f]'
 
 #: What each feature's text has after its properties, by geometry kind.
 _POLYGON_HEAD = ' }, "geometry": { "type": "Polygon", "coordinates": [ [ '

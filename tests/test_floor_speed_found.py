@@ -117,3 +117,63 @@ def test_rounded_once_writes_the_bytes_each_writer_wrote(tmp_path, kind):
         gpd.GeoDataFrame(table.reset_index(drop=True), geometry=memo(order), crs="EPSG:4326")
     )
     pd.testing.assert_frame_equal(pd.DataFrame(shared), pd.DataFrame(again))
+
+
+_ALPHABET = [*"=+-@\t\r\n ,\"'\\/ab1", "\uff1d", "\uff0b", "\u200b", "\u00a0", "\u2060", "\ufeff"]
+_ALPHABET += ["\u3000", "\x00", "\x1f", "\x08", "é", "\U0001f600"]
+
+
+def _texts(seed: int, n: int) -> list:
+    rng = np.random.default_rng(seed)
+    out = ["".join(rng.choice(_ALPHABET, size=int(rng.integers(0, 6)))) for _ in range(n)]
+    return [None if rng.uniform() < 0.05 else t for t in out]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_text_held_by_arrow_writes_what_python_texts_write(tmp_path, seed):
+    """A text column held by Arrow (pandas' str) is quoted, neutralised and escaped by Arrow.
+
+    The same texts as Python objects take the value-by-value path: the same bytes (CSV
+    quoting, CRLF lines when a text holds CR, formula prefixes, JSON escapes and nulls).
+    """
+    texts = _texts(seed, 3000)
+    cells = _cells()[:50]
+    rows = np.resize(np.arange(50), len(texts))
+    files = {}
+    for kind, dtype in (("py", object), ("arrow", "str")):
+        frame = pd.DataFrame(
+            {"n": np.arange(len(texts)), "note": pd.Series(texts, dtype=dtype), "x": 0.5}
+        )
+        io.write_csv(frame, tmp_path / f"{kind}.csv")
+        gdf = gpd.GeoDataFrame(
+            frame, geometry=cells_to_geodataframe(cells[rows]).geometry.to_numpy(), crs=4326
+        )
+        io.write_geojson(gdf, tmp_path / f"{kind}.geojson")
+        files[kind] = [(tmp_path / f"{kind}.{e}").read_bytes() for e in ("csv", "geojson")]
+    assert files["py"] == files["arrow"]
+    crlf = any("\r" in t for t in texts if t)
+    assert files["arrow"][0].count(b"\r\n") >= (len(texts) if crlf else 0)
+
+
+def test_many_plain_texts_skip_the_python_tests(tmp_path):
+    """Cell ids, 'low'/'high': no quote, no formula start, nothing to escape; and one that has."""
+    cells = _cells()
+    ids = pd.Series([format(int(c), "x") for c in cells], dtype="str")
+    frame = pd.DataFrame(
+        {
+            "hex_id": ids,
+            "cls": pd.Series(
+                ["low", "high"] * (len(ids) // 2) + ["low"] * (len(ids) % 2), dtype="str"
+            ),
+        }
+    )
+    safe = io.neutralise_formulas(frame)
+    assert safe["hex_id"].dtype == frame["hex_id"].dtype  # untouched: no text to prefix
+    frame.loc[7, "cls"] = "=HYPERLINK(1)"
+    frame.loc[8, "cls"] = 'a "b", c'
+    frame.loc[9, "cls"] = "\u00a0+1"
+    out = io.write_csv(frame, tmp_path / "t.csv").read_text("utf-8").split("\n")
+    assert out[8].endswith(",'=HYPERLINK(1)")
+    assert out[9].endswith(',"a ""b"", c"')
+    assert out[10].endswith(",'\u00a0+1")
+    assert out[1] == f"{ids[0]},{frame['cls'][0]}"
