@@ -177,3 +177,52 @@ def test_many_plain_texts_skip_the_python_tests(tmp_path):
     assert out[9].endswith(',"a ""b"", c"')
     assert out[10].endswith(",'\u00a0+1")
     assert out[1] == f"{ids[0]},{frame['cls'][0]}"
+
+
+def _payloads():
+    """Payloads as the map sends them: long lists of floats, ints and texts, nested."""
+    rng = np.random.default_rng(5)
+    floats = (rng.normal(size=2000) * 10.0 ** rng.integers(-9, 18, size=2000)).tolist()
+    floats[::7] = [None] * len(floats[::7])
+    floats[1:6] = [-0.0, 0.0, 1e16, 123456789012.0, 5e-324]
+    ints = rng.integers(-(10**18), 10**18, size=1500).tolist()
+    base = {
+        "risk": floats,
+        "nested": [floats, tuple(floats[:1200]), {"deep": [floats, "x"]}],
+        "cls": ints,
+        "names": ["<b>&"] * 1100,
+        "whole": [float(i) for i in range(1100)],
+        "none": [None] * 1100,
+    }
+    yield "plain", base
+    for name, change in {
+        "nan": lambda p: p["risk"].__setitem__(0, float("nan")),
+        "inf": lambda p: p["risk"].__setitem__(0, float("-inf")),
+        "numpy float": lambda p: p["risk"].__setitem__(0, np.float64(0.1)),
+        "an int among floats": lambda p: p["risk"].__setitem__(0, 1),
+        "huge int": lambda p: p["cls"].__setitem__(0, 2**70),
+        "bool among ints": lambda p: p["cls"].__setitem__(0, True),
+        "mark as text": lambda p: p["names"].__setitem__(0, "\x00route-risk float list\x00"),
+        "mark in text": lambda p: p["names"].__setitem__(0, 'a"\x00route-risk float list\x00'),
+    }.items():
+        payload = {
+            k: [list(v) if isinstance(v, list) else v for v in x] if k == "nested" else list(x)
+            for k, x in base.items()
+        }
+        change(payload)
+        yield name, payload
+    yield "a list alone", floats
+
+
+@pytest.mark.parametrize("name", [name for name, _ in _payloads()])
+def test_map_json_is_what_json_writes(name):
+    import json
+
+    from pipeline.render._escaping import compact_json, to_js
+
+    payload = dict(_payloads())[name]
+    expect = json.dumps(payload, separators=(",", ":"), ensure_ascii=True)
+    assert compact_json(payload) == expect
+    assert to_js(payload) == expect.replace("<", "\\u003c").replace(">", "\\u003e").replace(
+        "&", "\\u0026"
+    )

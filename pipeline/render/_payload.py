@@ -304,7 +304,11 @@ def risk_payload(data: MapData, scores: pd.DataFrame, cells: np.ndarray, options
     if LATEST_EVENT in scores.columns:
         t = pd.to_datetime(scores[LATEST_EVENT], utc=True)
         days = (t - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(days=1)
-        latest = [None if pd.isna(v) else int(v) for v in days.tolist()]
+        day = days.to_numpy(dtype="float64", na_value=np.nan)
+        unknown = np.isnan(day)
+        latest = np.where(unknown, 0, day).astype("int64").tolist()  # not one isna a cell
+        for i in np.flatnonzero(unknown).tolist():
+            latest[i] = None
     confidence = None
     if {S.CONFIDENCE, S.SEIZURES_WITHIN_BANDWIDTH} <= set(scores.columns):
         codes_c, uniques = pd.factorize(scores[S.CONFIDENCE].astype(str), sort=True)
