@@ -226,3 +226,20 @@ def test_map_json_is_what_json_writes(name):
     assert to_js(payload) == expect.replace("<", "\\u003c").replace(">", "\\u003e").replace(
         "&", "\\u0026"
     )
+
+
+def test_mann_kendall_s_is_the_sum_of_the_pair_signs():
+    """S counted as integers: the sum of sign(x_j - x_i) over the pairs, NaN pairs left out."""
+    from pipeline.hotspots import mann_kendall
+
+    rng = np.random.default_rng(9)
+    x = rng.integers(0, 4, size=(500, 36)).astype("float64")
+    x[rng.uniform(size=x.shape) < 0.1] = np.nan
+    x[0] = np.nan
+    x[1] = 2.0
+    x[2, :18], x[2, 18:] = np.inf, -np.inf
+    i, j = np.triu_indices(36, 1)
+    with np.errstate(invalid="ignore"):
+        expect = np.nansum(np.sign(x[:, j] - x[:, i]), axis=1)
+        got = mann_kendall(x).s
+    assert got.tolist() == expect.tolist()

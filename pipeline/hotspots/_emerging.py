@@ -350,9 +350,14 @@ def mann_kendall(series, continuity: bool = True, variance_ratio: float = 1.0) -
     rows, t = x.shape
     if t < 2:
         raise InputError(f"a trend needs at least 2 periods, got {t}")
-    s = np.zeros(rows)
+    # concordant minus discordant pairs, counted as integers (a pair with a NaN is neither):
+    # exactly the sum of the pairs' signs, without a sign array per lag
+    s_pairs = np.zeros(rows, dtype="int64")
     for lag in range(1, t):
-        s += np.nan_to_num(np.sign(x[:, lag:] - x[:, :-lag]), nan=0.0).sum(axis=1)
+        step = x[:, lag:] - x[:, :-lag]
+        s_pairs += (step > 0).sum(axis=1)
+        s_pairs -= (step < 0).sum(axis=1)
+    s = s_pairs.astype("float64")
     n = (~np.isnan(x)).sum(axis=1).astype("float64")
     ties = _tie_term(x)  # a NaN never equals anything: no tie group
     if not (np.isfinite(variance_ratio) and variance_ratio > 0):
