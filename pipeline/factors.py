@@ -856,6 +856,8 @@ def live_digest(compute: Callable[..., Any]) -> str:
             name = f"{getattr(v, '__module__', '')}:{getattr(v, '__qualname__', '')}"
             module = sys.modules.get(getattr(v, "__module__", None) or "")
             file = getattr(module, "__file__", None)
+            if getattr(v, "__module__", None) in sys.builtin_module_names:
+                return name  # int, dict, a datetime: the interpreter's own (its version)
             if isinstance(file, str) and os.path.realpath(file).startswith(_installed_roots()):
                 # its distribution's version (or the package hash) covers it; an extension
                 # module's class (scipy's cKDTree) too, whose source no file holds
@@ -874,7 +876,7 @@ def live_digest(compute: Callable[..., Any]) -> str:
                 own = sorted(vars(v).items(), key=lambda kv: kv[0])
                 return repr((name, [(k, value(a, depth + 1)) for k, a in own if k[:2] != "__"]))
         try:
-            return hashlib.sha256(pickle.dumps(v, protocol=4)).hexdigest()
+            return _pickled_digest(v, lambda inner: value(inner, depth + 1))
         except Exception:  # not picklable: what it says of itself (an id: a miss, never stale)
             try:
                 return f"{type(v).__module__}.{type(v).__qualname__} {v!r}"
@@ -897,6 +899,45 @@ def live_digest(compute: Callable[..., Any]) -> str:
     else:  # a callable object: its class and its state
         text = repr((value(type(fn), 0), value(fn, 0)))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class _HashSink:
+    """A file that hashes what is written to it (a pickle is never held whole in memory)."""
+
+    def __init__(self) -> None:
+        self.sha = hashlib.sha256()
+
+    def write(self, data: Any) -> int:
+        self.sha.update(data)
+        return len(data)
+
+    def buffer(self, buf: pickle.PickleBuffer) -> None:
+        raw = buf.raw()  # an array's data, out of band: hashed as it is, no copy made
+        self.sha.update(len(raw).to_bytes(8, "little"))
+        self.sha.update(raw)
+
+
+def _pickled_digest(v: Any, code_text: Callable[[Any], str]) -> str:
+    """Hash ``v`` pickled, each function or class it holds by ``code_text`` of it.
+
+    A plain pickle names a function or class of ``__main__`` by its name alone: a dict of
+    a notebook's functions, or an instance of a notebook's class, kept its digest when the
+    function or the class's method was defined again with other code (stale values served
+    from the cache).  Here each of them is what :func:`live_digest` says of it (its code
+    and what it reads); the arrays' data are hashed where they lie.
+    """
+    sink = _HashSink()
+
+    class Hashing(pickle.Pickler):
+        def reducer_override(self, obj: Any) -> Any:
+            if not isinstance(obj, types.FunctionType | type) or (
+                getattr(obj, "__module__", None) in sys.builtin_module_names
+            ):
+                return NotImplemented  # by value, or by name (str, int: the interpreter's)
+            return (str, (code_text(obj),))
+
+    Hashing(sink, protocol=5, buffer_callback=sink.buffer).dump(v)
+    return sink.sha.hexdigest()
 
 
 def _filled(cell: types.CellType) -> bool:

@@ -1,0 +1,82 @@
+"""Review of the thirteenth day's merged diff (3b59b5f..main): quiet wrong values found.
+
+- ``live_digest`` (a notebook factor's code and the globals it reads) pickled a global that
+  is no function: a dict or list of the notebook's functions, or an instance of a class of
+  the notebook.  Pickle names a function or class of ``__main__`` by its name alone, so a
+  helper or a method defined again with other code (its cells run again) left the digest as
+  it was, and the run's cache served the values of the code before.  The pickle was also
+  made whole in memory to be hashed (a 320 MB table read by the factor: 305 MB more).
+"""
+
+from __future__ import annotations
+
+import sys
+import tracemalloc
+import types
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.factors import live_digest
+
+
+def _cell(module: types.ModuleType, source: str) -> None:
+    """Run ``source`` in ``module`` as a notebook cell runs it (no file, no kept source)."""
+    exec(compile(source, "<stdin>", "exec"), module.__dict__)
+
+
+@pytest.fixture
+def notebook():
+    """A module without a file that ``sys.modules`` holds, as a kernel's ``__main__`` is."""
+    nb = types.ModuleType("review13_notebook")
+    nb.__dict__["np"] = np
+    sys.modules[nb.__name__] = nb
+    yield nb
+    sys.modules.pop(nb.__name__, None)
+
+
+HELPERS = {
+    "a dict of functions": (
+        "def gauss(d):\n    return d * {k}\nKERNELS = {{'g': gauss}}\n",
+        "def f(ctx):\n    return KERNELS['g'](ctx)\n",
+    ),
+    "a list of functions": (
+        "def one(x):\n    return x + {k}\nSTEPS = [one, abs]\n",
+        "def f(ctx):\n    return [s(ctx) for s in STEPS]\n",
+    ),
+    "an instance of a class": (
+        "class Scaler:\n    def __init__(self, k):\n        self.k = k\n"
+        "    def scale(self, x):\n        return x * self.k + {k}\nSCALER = Scaler(2)\n",
+        "def f(ctx):\n    return SCALER.scale(ctx)\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("held", list(HELPERS))
+def test_a_notebook_function_held_in_a_global_is_hashed_by_its_code(notebook, held):
+    helper, factor = HELPERS[held]
+    _cell(notebook, helper.format(k=1))
+    _cell(notebook, factor)
+    first = live_digest(notebook.f)
+    assert live_digest(notebook.f) == first  # nothing changed: the cache is used
+    _cell(notebook, helper.format(k=2))  # the helper's cell run again with other code
+    edited = live_digest(notebook.f)
+    assert edited != first
+    _cell(notebook, helper.format(k=1))  # back as it was: the cache of then is right again
+    assert live_digest(notebook.f) == first
+
+
+def test_a_large_table_a_notebook_function_reads_is_hashed_without_a_copy(notebook):
+    n = 4_000_000  # 64 MB of data
+    notebook.BIG = pd.DataFrame({"a": np.arange(n, dtype=float), "b": np.arange(n)})
+    _cell(notebook, "def f(ctx):\n    return BIG['a']\n")
+    tracemalloc.start()
+    try:
+        first = live_digest(notebook.f)
+        grew_mb = tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+    assert grew_mb < 16, f"hashing the table took {grew_mb:.0f} MB more"
+    notebook.BIG.iloc[n // 2, 0] = -1.0  # one value changed in place
+    assert live_digest(notebook.f) != first
