@@ -43,6 +43,7 @@ import pickle
 import sys
 import traceback
 import types
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -784,8 +785,10 @@ def _defining_file(obj: Any) -> tuple[types.ModuleType, str] | None:
     return (module, path) if glob is None or glob is vars(module) else None
 
 
-#: How deep :func:`live_digest` follows the functions a notebook's function calls.
-_MAX_LIVE_DEPTH = 8
+#: How deep :func:`live_digest` follows the functions a notebook's function calls (and the
+#: values they hold); one deeper makes the digest one no other call gives (a miss, never
+#: stale values: a helper twelve calls down edited was not seen at a limit of 8).
+_MAX_LIVE_DEPTH = 40
 
 
 def _code_shape(code: types.CodeType) -> str:
@@ -865,8 +868,10 @@ def live_digest(compute: Callable[..., Any]) -> str:
             where = _defining_file(v)
             if where is not None:
                 return f"{name} {_file_based_digest(*where)}"
-            if id(v) in seen or depth > _MAX_LIVE_DEPTH:
+            if id(v) in seen:  # being hashed, higher up (a function that recurses)
                 return name
+            if depth > _MAX_LIVE_DEPTH:
+                return f"{name} not followed {uuid.uuid4()}"
             seen.add(id(v))
             if isinstance(v, types.FunctionType):
                 return of_function(v, depth + 1)
@@ -891,7 +896,9 @@ def live_digest(compute: Callable[..., Any]) -> str:
         reads = [(n, value(glob[n], depth)) for n in _global_names(fn.__code__) if n in glob]
         closure = [value(c.cell_contents, depth) for c in fn.__closure__ or () if _filled(c)]
         defaults = value((fn.__defaults__, fn.__kwdefaults__), depth)
-        return repr((text, reads, closure, defaults))
+        # hashed: a caller's text holds this one's, and repr doubles its backslashes at each
+        # level (a chain of 40 helpers took all the memory)
+        return hashlib.sha256(repr((text, reads, closure, defaults)).encode()).hexdigest()
 
     fn = _unwrapped(compute)
     if isinstance(fn, types.FunctionType):

@@ -80,3 +80,26 @@ def test_a_large_table_a_notebook_function_reads_is_hashed_without_a_copy(notebo
     assert grew_mb < 16, f"hashing the table took {grew_mb:.0f} MB more"
     notebook.BIG.iloc[n // 2, 0] = -1.0  # one value changed in place
     assert live_digest(notebook.f) != first
+
+
+def test_a_helper_many_calls_down_is_followed(notebook):
+    """``f`` calls ``g11``, which calls ``g10`` ... ``g0``: at a limit of 8 levels ``g0`` was
+    named, not hashed, and editing it kept the digest (the cache's values of the old ``g0``)."""
+    chain = "".join(f"def g{i}(x):\n    return g{i - 1}(x)\n" for i in range(1, 12))
+    _cell(notebook, "def g0(x):\n    return x\n" + chain + "def f(ctx):\n    return g11(ctx)\n")
+    first = live_digest(notebook.f)
+    assert live_digest(notebook.f) == first
+    _cell(notebook, "def g0(x):\n    return x + 1\n")
+    assert live_digest(notebook.f) != first
+    _cell(notebook, "def g0(x):\n    return x\n")
+    assert live_digest(notebook.f) == first
+
+
+def test_a_helper_beyond_the_followed_depth_is_a_miss_never_stale(notebook):
+    """Deeper than the digest follows: each digest is new (computed again), never the old."""
+    chain = "".join(f"def g{i}(x):\n    return g{i - 1}(x)\n" for i in range(1, 60))
+    _cell(notebook, "def g0(x):\n    return x\n" + chain + "def f(ctx):\n    return g59(ctx)\n")
+    first = live_digest(notebook.f)
+    _cell(notebook, "def g0(x):\n    return x + 1\n")
+    _cell(notebook, "def g0(x):\n    return x\n")
+    assert live_digest(notebook.f) != first
