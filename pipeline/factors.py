@@ -882,11 +882,11 @@ def live_digest(compute: Callable[..., Any]) -> str:
                 return repr((name, [(k, value(a, depth + 1)) for k, a in own if k[:2] != "__"]))
         try:
             return _pickled_digest(v, lambda inner: value(inner, depth + 1))
-        except Exception:  # not picklable: what it says of itself (an id: a miss, never stale)
-            try:
-                return f"{type(v).__module__}.{type(v).__qualname__} {v!r}"
-            except Exception:
-                return f"{type(v).__module__}.{type(v).__qualname__} at {id(v)}"
+        except Exception:
+            # not picklable (an open raster, a connection): its repr need not tell its state
+            # ("<open DatasetReader name='depth.tif'>" of the file written again), and an id
+            # is the same object changed in place: a digest no other call gives, a miss
+            return f"{type(v).__module__}.{type(v).__qualname__} not picklable {uuid.uuid4()}"
 
     def of_function(fn: types.FunctionType, depth: int) -> str:
         # the compiled code, not the source: the same whether or not the source is kept

@@ -103,3 +103,31 @@ def test_a_helper_beyond_the_followed_depth_is_a_miss_never_stale(notebook):
     _cell(notebook, "def g0(x):\n    return x + 1\n")
     _cell(notebook, "def g0(x):\n    return x\n")
     assert live_digest(notebook.f) != first
+
+
+def test_a_global_that_cannot_be_pickled_is_a_miss_not_its_repr(notebook, tmp_path):
+    """A notebook factor reads an open raster (``SRC = rasterio.open(...)``), which pickle
+    refuses: the digest held its repr, ``<open DatasetReader name='...' mode='r'>``, the same
+    after the file was written again with other values and opened again: stale values."""
+    rasterio = pytest.importorskip("rasterio")
+    from affine import Affine
+
+    path = tmp_path / "depth.tif"
+
+    def write(value: float) -> None:
+        profile = {"driver": "GTiff", "height": 2, "width": 2, "count": 1, "dtype": "float32"}
+        with rasterio.open(path, "w", transform=Affine(1, 0, 0, 0, -1, 2), **profile) as dst:
+            dst.write(np.full((1, 2, 2), value, dtype="float32"))
+
+    write(1.0)
+    notebook.rasterio = rasterio
+    _cell(notebook, f"SRC = rasterio.open({str(path)!r})\n")
+    _cell(notebook, "def f(ctx):\n    return SRC.read(1).mean()\n")
+    first = live_digest(notebook.f)
+    notebook.SRC.close()
+    write(5.0)
+    _cell(notebook, f"SRC = rasterio.open({str(path)!r})\n")
+    try:
+        assert live_digest(notebook.f) != first
+    finally:
+        notebook.SRC.close()
