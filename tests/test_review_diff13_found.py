@@ -131,3 +131,46 @@ def test_a_global_that_cannot_be_pickled_is_a_miss_not_its_repr(notebook, tmp_pa
         assert live_digest(notebook.f) != first
     finally:
         notebook.SRC.close()
+
+
+# ------------------------------------------------------------------ zone name and offset
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "05 Mar 2024 14:00 EST-0500",  # was 09:00 UTC: dateutil's POSIX sign, 10 h off
+        "05 Mar 2024 14:00 EST-5",
+        "05 Mar 2024 14:00 XYZ+0200",  # an unknown name: was 16:00 UTC, the sign turned
+        "Tue, 05 Mar 2024 14:00:00 +0200 (CET)",  # was 13:00 UTC: CET's, not the +0200
+        "12 Jan 2024 10:30 CET +02:00",
+    ],
+)
+def test_a_zone_name_with_an_offset_that_does_not_tell_the_instant_is_refused(text):
+    """A free-text date naming a zone and an offset was read by the name where the two
+    disagree, and with dateutil's POSIX sign (``EST-0500``: 5 h east) where the offset is
+    joined to the name: a wrong instant, counted as read.  Now unparseable (a reject)."""
+    from pipeline.ingest._dates import parse_times
+
+    got = parse_times(pd.Series([text], dtype=object), dayfirst=True)
+    assert got.unparseable.tolist() == [True], got.times.tolist()
+
+
+@pytest.mark.parametrize(
+    ("text", "utc"),
+    [
+        ("Tue, 05 Mar 2024 14:00:00 -0500 (EST)", "2024-03-05 19:00"),  # the offset written
+        ("Tue, 05 Mar 2024 14:00:00 +0100 (CET)", "2024-03-05 13:00"),
+        ("05 Mar 2024 14:00 CET+1", "2024-03-05 13:00"),  # the name's offset, either sign
+        ("05 Mar 2024 14:00 CEST+02:00", "2024-03-05 12:00"),
+        ("05 Mar 2024 14:00 JST+0900", "2024-03-05 05:00"),
+        ("05 Mar 2024 14:00 UTC+3", "2024-03-05 11:00"),
+        ("05 Mar 2024 14:00 CET", "2024-03-05 13:00"),
+        ("05 Mar 2024 14:00 Z", "2024-03-05 14:00"),
+    ],
+)
+def test_a_zone_name_and_offset_that_agree_are_read(text, utc):
+    from pipeline.ingest._dates import parse_times
+
+    got = parse_times(pd.Series([text, text], dtype=object), dayfirst=True)
+    assert got.times.tolist() == [pd.Timestamp(utc, tz="UTC")] * 2

@@ -947,6 +947,19 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool | None)
     def zone(name: str | None, offset: int | None) -> Any:
         # the zone of a parsed name or offset as dateutil's own branches give it (its
         # _build_tzaware), an unknown name recorded instead of warned
+        if name and offset:
+            # a name and an offset: '14:00 -0500 (EST)', the offset as written; or a name
+            # with an offset joined to it, 'EST-0500', whose sign dateutil reads the POSIX
+            # way (+5 h: 14:00 was 09:00 UTC, not 19:00) - the sign is not known then, nor
+            # which to believe where the name's offset is another ('+0200 (CET)')
+            known = _TZINFOS.get(name)
+            joined = re.search(rf"(?<![A-Za-z]){re.escape(name)}[+-]\d", clean or "") is not None
+            if known is not None and (known == offset or (joined and known == -offset)):
+                return known
+            if known is not None or joined:
+                not_understood.append(name)
+                return None
+            return dtz.tzoffset(name, offset)
         if name is not None and name in _TZINFOS:
             return _TZINFOS[name]
         if name and name in time.tzname:
