@@ -174,3 +174,55 @@ def test_a_zone_name_and_offset_that_agree_are_read(text, utc):
 
     got = parse_times(pd.Series([text, text], dtype=object), dayfirst=True)
     assert got.times.tolist() == [pd.Timestamp(utc, tz="UTC")] * 2
+
+
+# ------------------------------------------------------------ raw AIS of no position at all
+
+
+def _raw_ais_log(path, kinds: list[int]) -> None:
+    """A receiver's log of messages of ``kinds`` (4: a coast station, 5: static data in
+    two sentences, 1: a position report), tagged with the receiver's time."""
+    pyais = pytest.importorskip("pyais")
+    from _nmea_text import tag
+
+    t0 = pd.Timestamp("2024-03-01T00:00:00Z").value // 10**9
+    message = {
+        1: {"type": 1, "mmsi": 257000001, "lat": 43.0, "lon": 3.0, "speed": 8.0, "course": 90.0},
+        4: {
+            "type": 4,
+            "mmsi": 2579999,
+            "year": 2024,
+            "month": 3,
+            "day": 1,
+            "lat": 43.4,
+            "lon": 3.7,
+        },
+        5: {"type": 5, "mmsi": 257000002, "shipname": "NIGHT OWL", "destination": "SETE"},
+    }
+    lines = []
+    for i in range(20):
+        for k in kinds:
+            msg = dict(message[k], **({"lat": 43.0 + 0.01 * i} if k == 1 else {}))
+            for s in pyais.encode.encode_dict(msg, talker_id="AI", sentence_type="VDM"):
+                lines.append(tag(f"s:rxa,c:{t0 + 600 * i}") + s)
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_a_raw_ais_log_of_no_position_is_refused_not_passed_empty(tmp_path):
+    """The lines of a raw AIS log that hold no position (another message type, a part of
+    one) left the ceiling's count (8ad919a): a log of coast stations' and static messages
+    alone - a receiver's filter set wrong - then passed ``route-risk ingest`` with exit 0
+    and nothing accepted, where it was refused (100% rejected) before."""
+    from pipeline.errors import DataQualityError
+    from pipeline.ingest import summarise_ingest
+
+    empty = tmp_path / "static.nmea"
+    _raw_ais_log(empty, [4, 5])
+    with pytest.raises(DataQualityError, match="no position report in its 60 raw AIS"):
+        summarise_ingest("tracks", empty)
+    # a log with positions beside them passes, as 8ad919a made it (they are no bad data)
+    mixed = tmp_path / "mixed.nmea"
+    _raw_ais_log(mixed, [1, 4, 5])
+    got = summarise_ingest("tracks", mixed)
+    assert got["accepted"] == 20
+    assert got["by_rule"] == {"nmea_multipart": 40, "nmea_not_position": 20}

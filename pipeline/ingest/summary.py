@@ -88,6 +88,15 @@ def check_reject_rate(
     }
     scope = sum(result.by_rule.get(r, 0) for r in scope_rules)
     bad = result.n_rejected - scope
+    no_position = {r: n for r in _NO_POSITION if (n := result.by_rule.get(r, 0))}
+    nothing = result.n_read and not result.n_accepted and max_rate < 1
+    if nothing and sum(no_position.values()) == result.n_rejected:
+        # out of the count, a raw AIS log of no position at all (static data, a coast
+        # station's reports: a receiver's filter set wrong) passed with nothing read, exit 0
+        raise DataQualityError(
+            f"{result.source}: no position report in its {result.n_read} raw AIS line(s) "
+            f"({top_rules(no_position)}): no ping to read"
+        )
     in_scope = result.n_read - scope
     rate = bad / in_scope if in_scope else 0.0
     if rate > max_rate:
@@ -100,6 +109,10 @@ def check_reject_rate(
             f"({share_to_percent(rate, 1)}), above the ceiling max_reject_rate={max_rate:g}; top rules: {rules}"
             + (f" (not counted: {besides})" if besides else "")
         )
+
+
+#: Rules of raw AIS lines read right that hold no new position (out of the ceiling's count).
+_NO_POSITION = ("nmea_duplicate", "nmea_not_position", "nmea_multipart")
 
 
 def _mismatched_source(kind: str, source: object, expected: type) -> ConfigError:
