@@ -10,16 +10,23 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from pipeline import grid
 from pipeline.hotspots import (
+    GI_BIN,
+    GI_P_ADJUSTED,
     GI_P_SIM,
+    SpaceTimeCube,
     cell_counts,
     cells_to_weights,
+    emerging_hotspots,
     exact_p,
     gi_star,
+    mann_kendall,
     permutation_p,
 )
+from pipeline.hotspots._emerging import HOT_PERIODS, TREND, TREND_P
 from pipeline.hotspots._gistar import tail_side
 
 
@@ -93,3 +100,56 @@ def test_permutation_p_of_sparse_counts_converges_to_the_exact_p():
         pseudo = permutation_p(w.matrix, v, perms, seed=1)
         se = np.sqrt(exact * (1.0 - exact) / perms) + 1.0 / perms
         assert (np.abs(pseudo - exact) <= 5.0 * se).all()
+
+
+# --------------------------------------------------------------------------- emerging hot spots
+
+
+def test_mann_kendall_tau_is_kendalls_tau_not_the_continuity_corrected_s():
+    """``tau = S / (n(n−1)/2)`` (Kendall's tau-a: tau-b without ties), whatever ``continuity``."""
+    rows = np.random.default_rng(7).permuted(np.tile(np.arange(9.0), (6, 1)), axis=1)
+    mk = mann_kendall(rows)
+    for row, tau in zip(rows, mk.tau, strict=True):
+        assert tau == pytest.approx(stats.kendalltau(np.arange(9), row).statistic, abs=1e-12)
+
+
+def _rising_cube() -> SpaceTimeCube:
+    """A ring of cells whose counts rise over 10 months amid flat noise (37 cells)."""
+    cells = _disk(3)
+    centre = grid.points_to_cells([10.0], [40.0], 6)
+    near = np.isin(cells, grid.grid_disk_cells(centre, 1))
+    t = 10
+    lam = np.where(near[:, None], 0.2 + 0.5 * np.arange(t)[None, :], 0.3)
+    values = np.random.default_rng(4).poisson(lam).astype(float)
+    return SpaceTimeCube(cells, [f"2024-{m:02d}" for m in range(1, t + 1)], values)
+
+
+def test_a_trend_whose_p_equals_trend_alpha_is_significant():
+    """The trend is up or down when ``p <= trend_alpha`` (the option's documented rule)."""
+    cube = _rising_cube()
+    first = emerging_hotspots(cube).cells
+    up = first[first[TREND] == "up"]
+    assert len(up)
+    p0 = float(up[TREND_P].max())
+    at = emerging_hotspots(cube, {"emerging": {"trend_alpha": p0}}).cells
+    below = emerging_hotspots(cube, {"emerging": {"trend_alpha": np.nextafter(p0, 0.0)}}).cells
+    exactly = (at[TREND_P] == p0).to_numpy()
+    assert exactly.any()
+    assert (at.loc[exactly, TREND] != "none").all()
+    assert (below.loc[exactly, TREND] == "none").all()
+
+
+def test_a_bin_whose_adjusted_p_equals_alpha_is_a_hot_spot():
+    """A bin is hot when its BH-adjusted p is at most ``emerging.alpha`` (not below it)."""
+    cube = _rising_cube()
+    bins = emerging_hotspots(cube, keep_bins=True).bins
+    assert bins is not None
+    hot = bins[GI_BIN] > 0  # significant at 0.10 or better, on the upper side
+    q = float(np.sort(bins.loc[hot, GI_P_ADJUSTED].to_numpy())[hot.sum() // 2])
+    result = emerging_hotspots(cube, {"emerging": {"alpha": q}}, keep_bins=True)
+    assert result.bins is not None
+    p_adj = result.bins[GI_P_ADJUSTED].to_numpy().reshape(cube.values.shape)
+    side = result.bins[GI_BIN].to_numpy().reshape(cube.values.shape)
+    expected = ((p_adj <= q) & (side > 0)).sum(axis=1)
+    np.testing.assert_array_equal(result.cells[HOT_PERIODS].to_numpy(), expected)
+    assert ((p_adj == q) & (side > 0)).any()
