@@ -14,12 +14,14 @@ from scipy import stats
 
 from pipeline import grid
 from pipeline.hotspots import (
+    CATEGORIES,
     GI_BIN,
     GI_P_ADJUSTED,
     GI_P_SIM,
     SpaceTimeCube,
     cell_counts,
     cells_to_weights,
+    classify_emerging,
     emerging_hotspots,
     exact_p,
     gi_star,
@@ -153,3 +155,22 @@ def test_a_bin_whose_adjusted_p_equals_alpha_is_a_hot_spot():
     expected = ((p_adj <= q) & (side > 0)).sum(axis=1)
     np.testing.assert_array_equal(result.cells[HOT_PERIODS].to_numpy(), expected)
     assert ((p_adj == q) & (side > 0)).any()
+
+
+def test_a_final_spot_after_ninety_percent_of_the_other_kind_is_oscillating():
+    """Nine cold bins, then a hot one: an *oscillating hot spot* (ArcGIS), never historical.
+
+    *Historical* needs the final bin to be neither hot nor cold; the rule holds for both
+    families, and the cold family is decided after the hot one.
+    """
+    t = 10
+    past = np.r_[np.ones(t - 1, dtype=bool), False]
+    final = np.r_[np.zeros(t - 1, dtype=bool), True]
+    hot = np.array([final, past, past & False])
+    cold = np.array([past, final, past])
+    code = classify_emerging(hot, cold, np.zeros(3), np.zeros(3, dtype=bool))
+    assert [CATEGORIES[c] for c in code] == [
+        "oscillating hot spot",
+        "oscillating cold spot",
+        "historical cold spot",
+    ]
