@@ -9,6 +9,7 @@ against an independent reference: a hand computation on a tiny case, scipy or st
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -27,6 +28,7 @@ from pipeline.hotspots import (
     gi_star,
     mann_kendall,
     permutation_p,
+    space_time_cube,
 )
 from pipeline.hotspots._emerging import HOT_PERIODS, TREND, TREND_P
 from pipeline.hotspots._gistar import tail_side
@@ -174,3 +176,36 @@ def test_a_final_spot_after_ninety_percent_of_the_other_kind_is_oscillating():
         "oscillating cold spot",
         "historical cold spot",
     ]
+
+
+def test_a_neighbourhood_with_events_in_two_periods_has_its_trend_tested():
+    """``MIN_TREND_PERIODS = 2``: events near a cell in two periods give it a trend test.
+
+    One cell has events in months 3 and 8, another (far from it) in month 5 only: the first
+    neighbourhood's series is testable (``trend_p`` a number), the second is not (missing).
+    """
+    cells = _disk(4)
+    w = cells_to_weights(cells, k_rings=1)
+    values = np.zeros((cells.size, 10))
+    two, one = 0, cells.size - 1
+    assert w.matrix[two, one] == 0
+    values[two, [2, 7]] = 1.0
+    values[one, 4] = 1.0
+    cube = SpaceTimeCube(cells, [f"2024-{m:02d}" for m in range(1, 11)], values)
+    table = emerging_hotspots(cube, weights=w).cells
+    assert np.isfinite(table[TREND_P].to_numpy()[two])
+    assert table[TREND].to_numpy()[two] in ("up", "down", "none")
+    assert np.isnan(table[TREND_P].to_numpy()[one]) and pd.isna(table[TREND].to_numpy()[one])
+
+
+def test_a_first_event_as_late_as_the_longest_gap_does_not_mark_a_partial_first_month():
+    """The first month is partial only when the wait for its first event is *longer* than
+    every gap between event days after it; a wait equal to the longest gap is the data's
+    usual rhythm (``SpaceTimeCube.first_days``)."""
+    cells = _disk(1)
+    days = pd.date_range("2024-01-06", "2024-04-30", freq="5D", tz="UTC")  # wait 5, gaps 5
+    ev = np.resize(cells, days.size)
+    cube = space_time_cube(ev, days, cells, period="month")
+    assert cube.first_days is None
+    later = space_time_cube(ev[1:], days[1:], cells, period="month")  # wait 10 > gaps 5
+    assert later.first_days == (31 - 10, 31)
