@@ -29,6 +29,7 @@ from pipeline.hotspots import (
     mann_kendall,
     permutation_p,
     space_time_cube,
+    window_variance_ratio,
 )
 from pipeline.hotspots._emerging import HOT_PERIODS, TREND, TREND_P
 from pipeline.hotspots._gistar import tail_side
@@ -209,3 +210,13 @@ def test_a_first_event_as_late_as_the_longest_gap_does_not_mark_a_partial_first_
     assert cube.first_days is None
     later = space_time_cube(ev[1:], days[1:], cells, period="month")  # wait 10 > gaps 5
     assert later.first_days == (31 - 10, 31)
+
+
+@pytest.mark.parametrize("window", [1, 2, 3])
+def test_the_long_series_variance_ratio_continues_the_exact_one(window):
+    """Beyond 64 periods Hamed & Rao's ratio (lag correlation ``1 − k/(w+1)`` of full
+    windows) takes over from the exact sum: at 65 periods it is within 2 % of the exact
+    ratio at 64, as a ratio that barely moves with one more period must be."""
+    exact = window_variance_ratio(64, window, full_windows=True)
+    approx = window_variance_ratio(65, window, full_windows=True)
+    assert approx == pytest.approx(exact, rel=0.02)
