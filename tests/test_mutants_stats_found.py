@@ -20,6 +20,7 @@ from pipeline.hotspots import (
     GI_P_ADJUSTED,
     GI_P_SIM,
     SpaceTimeCube,
+    breaks_classifier,
     cell_counts,
     cells_to_weights,
     classify_emerging,
@@ -33,6 +34,7 @@ from pipeline.hotspots import (
 )
 from pipeline.hotspots._emerging import HOT_PERIODS, TREND, TREND_P
 from pipeline.hotspots._gistar import tail_side
+from pipeline.score import classify
 
 
 def _disk(rings: int, res: int = 6) -> np.ndarray:
@@ -220,3 +222,18 @@ def test_the_long_series_variance_ratio_continues_the_exact_one(window):
     exact = window_variance_ratio(64, window, full_windows=True)
     approx = window_variance_ratio(65, window, full_windows=True)
     assert approx == pytest.approx(exact, rel=0.02)
+
+
+# --------------------------------------------------------------------------- bootstrap
+
+
+def test_breaks_classifier_puts_a_value_on_a_break_in_the_class_above_as_the_score_does():
+    """A class holds its lower break (the score's :func:`pipeline.score.classify`)."""
+    breaks = [0.0, 20.0, 40.0, 70.0, 100.0]
+    values = np.array([0.0, 19.9, 20.0, 39.9, 40.0, 70.0, 99.9, 100.0])
+    got = breaks_classifier(breaks)(values)
+    labels = ["a", "b", "c", "d"]
+    np.testing.assert_array_equal(
+        np.asarray(labels, dtype=object)[got], classify(values, breaks, labels)
+    )
+    np.testing.assert_array_equal(got, [0, 0, 1, 1, 2, 3, 3, 3])
