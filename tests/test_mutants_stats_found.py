@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
+from scipy import sparse, stats
 
 from pipeline import grid
 from pipeline.hotspots import (
@@ -19,13 +19,17 @@ from pipeline.hotspots import (
     GI_BIN,
     GI_P_ADJUSTED,
     GI_P_SIM,
+    FittedCoefficients,
     SpaceTimeCube,
+    bootstrap_summary,
     breaks_classifier,
     cell_counts,
     cells_to_weights,
     classify_emerging,
+    density_risk_statistic,
     emerging_hotspots,
     exact_p,
+    fitted_risk_statistic,
     gi_star,
     mann_kendall,
     permutation_p,
@@ -34,7 +38,7 @@ from pipeline.hotspots import (
 )
 from pipeline.hotspots._emerging import HOT_PERIODS, TREND, TREND_P
 from pipeline.hotspots._gistar import tail_side
-from pipeline.score import classify
+from pipeline.score import classify, normalise
 
 
 def _disk(rings: int, res: int = 6) -> np.ndarray:
@@ -237,3 +241,76 @@ def test_breaks_classifier_puts_a_value_on_a_break_in_the_class_above_as_the_sco
         np.asarray(labels, dtype=object)[got], classify(values, breaks, labels)
     )
     np.testing.assert_array_equal(got, [0, 0, 1, 1, 2, 3, 3, 3])
+
+
+def test_bootstrap_summary_takes_the_median_width_and_counts_stability_of_exactly_090():
+    """``median_interval_width`` is the median (not the mean); ``cells_stable_90`` counts a
+    class stability of 0.9 (at least 90 % of the resamples in the observed class)."""
+    frame = pd.DataFrame(
+        {
+            "cell": np.arange(5, dtype="uint64"),
+            "risk_lower": [0.0, 0.0, 0.0, 0.0, 0.0],
+            "risk_upper": [1.0, 2.0, 3.0, 4.0, 100.0],
+            "risk_class_stability": [0.9, 0.89, 1.0, 0.5, 0.9],
+        }
+    )
+    summary = bootstrap_summary(frame, "risk")
+    assert summary["median_interval_width"] == 3.0
+    assert summary["max_interval_width"] == 100.0
+    assert summary["median_class_stability"] == 0.9
+    assert summary["cells_stable_90"] == 3
+
+
+def test_density_risk_of_the_observed_events_is_the_published_risk_where_the_kernel_misses():
+    """The observed events give back the published risk, also in a cell whose density the
+    kernel matrix does not explain (no event within its support: the density is kept
+    fixed), and a cell without a risk (no factor covers it: NaN) reads 0, not a score."""
+    k = sparse.csr_matrix(
+        np.array(
+            [
+                [1.0, 0.5, 0.0],
+                [0.2, 1.0, 0.0],
+                [0.0, 0.3, 1.0],
+                [0.0, 0.0, 0.4],
+                [0.0, 0.0, 0.0],  # no event within the support
+            ]
+        )
+    )
+    b = np.array([1.0, 2.0, 0.5])
+    density = 3.0 * (k @ b)
+    density[4] = 0.9  # e.g. an unbounded gaussian's tail, or an edge correction there
+    share = np.array([0.5, 1.0, 0.5, 0.5, 1.0])
+    other = np.array([10.0, 0.0, 20.0, 5.0, 0.0])
+    points = 100.0 * share * normalise(density)
+    risk = other + points
+    risk[2] = np.nan  # a cell no factor covers
+    stat = density_risk_statistic(k, b, density, risk, points, share)
+    expected = np.where(np.isfinite(risk), risk, 0.0)
+    np.testing.assert_allclose(stat(np.ones(3)), expected, rtol=1e-12, atol=1e-12)
+    assert stat(np.ones(3))[4] > 0.0
+
+
+def test_fitted_risk_keeps_the_quiet_rate_outside_the_fitted_region():
+    """Cells outside the regression's region keep their observed quiet rate in every draw;
+    the risk is the share of the area at or below each cell's rate (× 100)."""
+    area = np.array([1.0, 2.0, 1.5, 1.0, 3.0])
+    offset = np.log(area / area.mean())
+    z = np.array([[1.0], [-0.5], [0.2], [2.0], [0.0]])
+    params = np.array([-1.0, 0.8])
+    region = np.array([True, True, True, False, False])
+    quiet = np.array([0.0, 0.0, 0.0, 0.002, 0.9])
+    fc = FittedCoefficients(
+        params=params,
+        cov=np.eye(2) * 0.01,
+        z=z,
+        offset=offset,
+        area=area,
+        region=region,
+        quiet_mu=quiet,
+        cells=_disk(1)[:5],
+    )
+    mu = np.where(region, np.exp(params[0] + offset + z @ params[1:]), quiet)
+    rate = mu / area
+    assert np.unique(rate).size == rate.size
+    expected = np.array([area[rate <= r].sum() for r in rate]) / area.sum() * 100.0
+    np.testing.assert_allclose(fitted_risk_statistic(fc)(params), expected, rtol=1e-12)
