@@ -14,6 +14,7 @@ import pytest
 from scipy import sparse, stats
 
 from pipeline import grid
+from pipeline.evaluate import capture_curve, ranking_metrics
 from pipeline.hotspots import (
     CATEGORIES,
     GI_BIN,
@@ -314,3 +315,18 @@ def test_fitted_risk_keeps_the_quiet_rate_outside_the_fitted_region():
     assert np.unique(rate).size == rate.size
     expected = np.array([area[rate <= r].sum() for r in rate]) / area.sum() * 100.0
     np.testing.assert_allclose(fitted_risk_statistic(fc)(params), expected, rtol=1e-12)
+
+
+# --------------------------------------------------------------------------- back-test metrics
+
+
+def test_a_missing_score_ranks_after_a_zero_and_after_a_negative_score():
+    """NaN (no score) ranks last, after every number; it is not a score of 0."""
+    area = np.ones(4)
+    test = np.array([0.0, 0.0, 0.0, 4.0])  # every test event in the unscored cell
+    score = np.array([1.0, 0.0, -2.0, np.nan])
+    rows = ranking_metrics(score, area, test, [0.5, 0.75, 1.0])
+    assert [r["hit_rate"] for r in rows] == [0.0, 0.0, 1.0]
+    share, captured = capture_curve(score, area, test)
+    np.testing.assert_allclose(share, [0.0, 0.25, 0.5, 0.75, 1.0])
+    np.testing.assert_allclose(captured, [0.0, 0.0, 0.0, 0.0, 4.0])
