@@ -330,3 +330,24 @@ def test_a_missing_score_ranks_after_a_zero_and_after_a_negative_score():
     share, captured = capture_curve(score, area, test)
     np.testing.assert_allclose(share, [0.0, 0.25, 0.5, 0.75, 1.0])
     np.testing.assert_allclose(captured, [0.0, 0.0, 0.0, 0.0, 4.0])
+
+
+def test_rri_counts_the_training_events_outside_the_cells_in_its_share():
+    """RRI = (n2(a)/N2) / (n1(a)/N1) with ``N1`` all training events, those outside included."""
+    score = np.array([3.0, 2.0, 1.0, 0.0])
+    area = np.ones(4)
+    test = np.array([2.0, 1.0, 0.0, 1.0])
+    train = np.array([4.0, 0.0, 3.0, 3.0])  # 10 in the cells, 20 in all
+    rows = ranking_metrics(
+        score, area, test, [0.25, 0.5], n_test_total=8, train_counts=train, n_train_total=20
+    )
+    # a = 25 %: cell 0 holds 2/8 of the test and 4/20 of the training events
+    assert rows[0]["rri"] == pytest.approx((2 / 8) / (4 / 20))
+    assert rows[1]["rri"] == pytest.approx((3 / 8) / (4 / 20))
+
+
+def test_without_test_events_hit_rate_and_pai_are_missing_not_zero():
+    """No test event: the hit rate, PAI and PEI are undefined (None), never 0."""
+    rows = ranking_metrics(np.arange(4.0), np.ones(4), np.zeros(4), [0.25, 1.0])
+    for row in rows:
+        assert row["hit_rate"] is None and row["pai"] is None and row["pei"] is None
