@@ -14,7 +14,16 @@ import pytest
 from scipy import sparse, stats
 
 from pipeline import grid
-from pipeline.evaluate import capture_curve, ranking_metrics
+from pipeline.evaluate import (
+    BacktestOptions,
+    backtest_origins,
+    capture_curve,
+    ranking_metrics,
+    reliability,
+    rolling_back_test,
+)
+from pipeline.evaluate.baselines import events_to_counts
+from pipeline.grid import cell_area_km2, points_to_cells
 from pipeline.hotspots import (
     CATEGORIES,
     GI_BIN,
@@ -351,3 +360,104 @@ def test_without_test_events_hit_rate_and_pai_are_missing_not_zero():
     rows = ranking_metrics(np.arange(4.0), np.ones(4), np.zeros(4), [0.25, 1.0])
     for row in rows:
         assert row["hit_rate"] is None and row["pai"] is None and row["pei"] is None
+
+
+def _backtest_events() -> tuple[pd.DataFrame, np.ndarray, pd.Timestamp]:
+    """Events on a 2-ring disk, daily-ish for two years, and some placed on window edges."""
+    cells = _disk(2)
+    lat, lon = grid.cells_to_latlng(cells)
+    rng = np.random.default_rng(12)
+    n = 400
+    idx = rng.choice(
+        cells.size, n, p=np.linspace(1.0, 3.0, cells.size) / np.linspace(1.0, 3.0, cells.size).sum()
+    )
+    start = pd.Timestamp("2022-01-01", tz="UTC")
+    times = start + pd.to_timedelta(rng.integers(0, 730, n), unit="D")
+    events = pd.DataFrame({"time": times, "lon": lon[idx], "lat": lat[idx]})
+    return events, cells, start + pd.Timedelta(days=730)
+
+
+def test_back_test_windows_summary_and_wins_follow_their_definitions():
+    """Per origin: train ``[t − W, t)``, test ``[t, t + h)`` (an event at ``t`` is a test event,
+    one at ``t + h`` is not); the summary's sd is the sample sd (ddof 1) of the per-origin
+    values, the curve's mean the mean of the curves, and a win is a hit rate above the
+    baseline's by more than 1e-9 (equal ones are ties)."""
+    events, cells, end = _backtest_events()
+    h, w = 30.0, 200.0
+    opts = BacktestOptions(
+        origins=4,
+        horizon_days=h,
+        train_days=w,
+        end=end.date(),
+        area_fractions=(0.2, 0.5),
+        baselines=("uniform", "all_prior_counts", "recent_counts"),
+        min_train_events=1,
+        min_test_events=1,
+    )
+    origins, _ = backtest_origins(events["time"], opts)
+    assert len(origins) == 4
+    t0 = origins[1]
+    lat, lon = grid.cells_to_latlng(cells[:1])
+    edges = pd.DataFrame(
+        {
+            "time": [t0, t0 + pd.Timedelta(days=h), t0 - pd.Timedelta(days=w)],
+            "lon": [lon[0]] * 3,
+            "lat": [lat[0]] * 3,
+        }
+    )
+    events = pd.concat([events, edges], ignore_index=True)
+    # a method tied with all_prior_counts: the same ranking, another scale
+    methods = {
+        "same": lambda train, c, t: (
+            2.0
+            * events_to_counts(
+                points_to_cells(train["lon"].to_numpy(), train["lat"].to_numpy(), 6), c
+            )
+            / cell_area_km2(c)
+        )
+    }
+    r = rolling_back_test(events, cells, methods=methods, options=opts)
+    times = events["time"]
+    for o in r["origins"]:
+        t = pd.Timestamp(o["origin"])
+        assert o["n_train"] == int(((times >= t - pd.Timedelta(days=w)) & (times < t)).sum())
+        assert o["n_test"] == int(((times >= t) & (times < t + pd.Timedelta(days=h))).sum())
+    for name in r["methods"]:
+        for i in range(2):
+            values = np.array([o["methods"][name]["metrics"][i]["hit_rate"] for o in r["origins"]])
+            got = r["summary"][name]["at"][i]["hit_rate"]
+            assert got["mean"] == pytest.approx(values.mean(), rel=1e-5)
+            assert got["sd"] == pytest.approx(values.std(ddof=1), rel=1e-5)
+        curves = np.array([o["methods"][name]["curve"] for o in r["origins"]])
+        np.testing.assert_allclose(
+            r["summary"][name]["curve"]["mean"], curves.mean(axis=0), rtol=1e-5, atol=1e-7
+        )
+        np.testing.assert_allclose(
+            r["summary"][name]["curve"]["sd"], curves.std(axis=0, ddof=1), rtol=1e-5, atol=1e-7
+        )
+    for i in range(2):
+        same = r["wins"]["same"]["all_prior_counts"][i]
+        assert (same["wins"], same["ties"], same["losses"]) == (0, 4, 0)
+        a = np.array(
+            [o["methods"]["all_prior_counts"]["metrics"][i]["hit_rate"] for o in r["origins"]]
+        )
+        u = np.array([o["methods"]["uniform"]["metrics"][i]["hit_rate"] for o in r["origins"]])
+        row = r["wins"]["all_prior_counts"]["uniform"][i]
+        assert row["wins"] == int((a - u > 1e-9).sum()) and row["losses"] == int(
+            (a - u < -1e-9).sum()
+        )
+
+
+def test_reliability_pools_the_bins_of_every_origin():
+    """Across origins the bins are summed, then averaged: one curve from all origins."""
+    e1, o1 = np.array([0.1, 0.2, 0.3, 0.4]), np.array([0.0, 1.0, 0.0, 1.0])
+    e2, o2 = np.array([1.0, 2.0, 3.0, 4.0]), np.array([2.0, 1.0, 3.0, 6.0])
+    out = reliability([e1, e2], [o1, o2], [1 - np.exp(-e1), 1 - np.exp(-e2)], n_bins=2)
+    assert out["counts"]["cells"] == [4, 4]
+    np.testing.assert_allclose(out["counts"]["mean_expected"], [(0.3 + 3.0) / 4, (0.7 + 7.0) / 4])
+    np.testing.assert_allclose(out["counts"]["mean_observed"], [(1.0 + 3.0) / 4, (1.0 + 9.0) / 4])
+    assert out["totals"]["expected"] == pytest.approx(11.0)
+    assert out["totals"]["observed"] == pytest.approx(14.0)
+    p = np.concatenate([1 - np.exp(-e1), 1 - np.exp(-e2)])
+    hit = np.concatenate([o1, o2]) > 0
+    assert out["p_at_least_one"]["brier"] == pytest.approx(np.mean((p - hit) ** 2))
