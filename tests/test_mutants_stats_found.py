@@ -22,7 +22,7 @@ from pipeline.evaluate import (
     reliability,
     rolling_back_test,
 )
-from pipeline.evaluate.baselines import events_to_counts
+from pipeline.evaluate.baselines import baseline_methods, events_to_counts
 from pipeline.grid import cell_area_km2, points_to_cells
 from pipeline.hotspots import (
     CATEGORIES,
@@ -461,3 +461,18 @@ def test_reliability_pools_the_bins_of_every_origin():
     p = np.concatenate([1 - np.exp(-e1), 1 - np.exp(-e2)])
     hit = np.concatenate([o1, o2]) > 0
     assert out["p_at_least_one"]["brier"] == pytest.approx(np.mean((p - hit) ** 2))
+
+
+def test_recent_counts_take_the_horizon_before_the_origin_its_first_instant_included():
+    """``recent_counts``: events per km² in ``[t − h, t)``, as the test window is ``[t, t + h)``."""
+    cells = _disk(1)
+    lat, lon = grid.cells_to_latlng(cells)
+    origin = pd.Timestamp("2024-01-01", tz="UTC")
+    h = 30.0
+    times = origin - pd.to_timedelta([h, h + 1e-3, 1.0, h / 2], unit="D")
+    train = pd.DataFrame({"time": times, "lon": lon[[0, 1, 2, 0]], "lat": lat[[0, 1, 2, 0]]})
+    opts = BacktestOptions(horizon_days=h, baselines=("recent_counts",))
+    got = baseline_methods(opts)["recent_counts"](train, cells, origin)
+    counts = np.zeros(cells.size)
+    counts[[0, 2]] = [2.0, 1.0]  # the event 86 s before t - h is older than the horizon
+    np.testing.assert_allclose(got, counts / cell_area_km2(cells))
