@@ -476,3 +476,67 @@ def test_recent_counts_take_the_horizon_before_the_origin_its_first_instant_incl
     counts = np.zeros(cells.size)
     counts[[0, 2]] = [2.0, 1.0]  # the event 86 s before t - h is older than the horizon
     np.testing.assert_allclose(got, counts / cell_area_km2(cells))
+
+
+def test_back_test_rri_counts_training_events_outside_the_fixed_cells():
+    """RRI's training share is over all training events, those outside the cells included:
+    for the ``uniform`` baseline it is ``(test in / N2) / (train in / N1)`` at every share."""
+    events, cells, end = _backtest_events()
+    far = events.iloc[::5].assign(lon=lambda d: d["lon"] + 1.0)  # outside the 2-ring disk
+    events = pd.concat([events, far], ignore_index=True)
+    opts = BacktestOptions(
+        origins=2,
+        horizon_days=60.0,
+        train_days=300.0,
+        end=end.date(),
+        area_fractions=(0.3,),
+        baselines=("uniform",),
+        min_train_events=1,
+        min_test_events=1,
+    )
+    r = rolling_back_test(events, cells, options=opts)
+    times = events["time"]
+    inside = np.isin(points_to_cells(events["lon"].to_numpy(), events["lat"].to_numpy(), 6), cells)
+    for o in r["origins"]:
+        t = pd.Timestamp(o["origin"])
+        train = (times >= t - pd.Timedelta(days=300)) & (times < t)
+        n_train_in = int((train & inside).sum())
+        assert 0 < n_train_in < o["n_train"]
+        expected = (o["n_test_in_universe"] / o["n_test"]) / (n_train_in / o["n_train"])
+        assert o["methods"]["uniform"]["metrics"][0]["rri"] == pytest.approx(expected, rel=1e-5)
+
+
+def test_an_event_at_the_origin_does_not_enter_the_origin_s_cell_universe():
+    """The universe from history holds what was known before ``t``: an event exactly at the
+    origin is a test event, and a cell only it holds is a reported miss."""
+    events, _, end = _backtest_events()
+    opts = BacktestOptions(
+        origins=1,
+        horizon_days=60.0,
+        train_days=300.0,
+        end=end.date(),
+        baselines=("uniform",),
+        min_train_events=1,
+        min_test_events=1,
+    )
+    (t,), _ = backtest_origins(events["time"], opts)
+    new = pd.DataFrame({"time": [t], "lon": [14.0], "lat": [43.0]})  # far from every event
+    r = rolling_back_test(
+        pd.concat([events, new], ignore_index=True), None, resolution=6, options=opts
+    )
+    base = rolling_back_test(events, None, resolution=6, options=opts)
+    (o,), (b,) = r["origins"], base["origins"]
+    assert o["n_cells"] == b["n_cells"]
+    assert o["n_test"] == b["n_test"] + 1 and o["n_test_outside"] == b["n_test_outside"] + 1
+
+
+def test_an_origin_whose_training_window_starts_on_the_first_event_day_is_kept():
+    """``require_full_history`` skips an origin only when its window starts *before* the
+    first event's day; one starting on that day has its whole history."""
+    times = pd.Series(pd.to_datetime(["2020-01-01 06:00", "2021-12-31 12:00"], utc=True))
+    end = pd.Timestamp("2022-01-01", tz="UTC")
+    train = float((end - pd.Timedelta(days=100) - pd.Timestamp("2020-01-01", tz="UTC")).days)
+    opts = BacktestOptions(origins=2, horizon_days=100, spacing_days=1, train_days=train)
+    origins, skipped = backtest_origins(times, opts)
+    assert origins == [end - pd.Timedelta(days=100)]
+    assert [s["origin"] for s in skipped] == [(end - pd.Timedelta(days=101)).isoformat()]
