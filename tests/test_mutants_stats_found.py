@@ -48,6 +48,7 @@ from pipeline.hotspots import (
 )
 from pipeline.hotspots._emerging import HOT_PERIODS, TREND, TREND_P
 from pipeline.hotspots._gistar import tail_side
+from pipeline.model import FittedModel, FittedOptions, build_lagged_features
 from pipeline.score import classify, normalise
 
 
@@ -540,3 +541,73 @@ def test_an_origin_whose_training_window_starts_on_the_first_event_day_is_kept()
     origins, skipped = backtest_origins(times, opts)
     assert origins == [end - pd.Timedelta(days=100)]
     assert [s["origin"] for s in skipped] == [(end - pd.Timedelta(days=101)).isoformat()]
+
+
+# --------------------------------------------------------------------------- fitted count model
+
+ORIGIN = pd.Timestamp("2024-01-01", tz="UTC")
+
+
+def _model_events(cells: np.ndarray, n: int, seed: int) -> pd.DataFrame:
+    lat, lon = grid.cells_to_latlng(cells)
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, cells.size, n)
+    return pd.DataFrame(
+        {
+            "time": ORIGIN - pd.to_timedelta(rng.uniform(1.0, 700.0, n), unit="D"),
+            "lon": lon[idx],
+            "lat": lat[idx],
+        }
+    )
+
+
+def test_lagged_features_start_with_the_training_origin_one_horizon_back():
+    """A training origin's label window ``[s, s + h)`` lies in the history when ``s ≤ −h``:
+    with a stride of one horizon the first training origin is ``−h`` itself."""
+    cells = np.unique(points_to_cells([1.0, 1.5, 2.0], [1.0, 1.5, 2.0], 5))
+    opts = FittedOptions(
+        count_windows_days=("horizon",),
+        bandwidths_km=(),
+        recency=False,
+        stride_days=91.0,
+        horizon_days=91.0,
+        train_days=730.0,
+        min_history_days=91.0,
+    )
+    f = build_lagged_features(_model_events(cells, 30, 1), cells, ORIGIN, opts)
+    assert f.training_origins_days[0] == -91.0
+    assert f.training_origins_days == [
+        -91.0 * j for j in range(1, len(f.training_origins_days) + 1)
+    ]
+
+
+def test_an_event_at_the_origin_is_in_no_feature_and_no_count_of_the_fit():
+    """The features see ``[t − W, t)``: an event at ``t`` is the forecast's, not the history's
+    (it changed ``n_events`` and the smoothing floor)."""
+    cells = np.unique(points_to_cells([1.0, 1.5, 2.0, 1.2], [1.0, 1.5, 2.0, 1.8], 5))
+    ev = _model_events(cells, 40, 2)
+    at = ev.iloc[:3].assign(time=ORIGIN)
+    opts = FittedOptions(stride_days=91.0)
+    f = build_lagged_features(ev, cells, ORIGIN, opts)
+    g = build_lagged_features(pd.concat([ev, at], ignore_index=True), cells, ORIGIN, opts)
+    assert g.n_events == f.n_events == 40
+    assert g.descriptions == f.descriptions
+    np.testing.assert_array_equal(g.x_pred, f.x_pred)
+    np.testing.assert_array_equal(g.x_train, f.x_train)
+
+
+def test_the_fallback_counts_the_history_before_the_origin_only():
+    """The fallback's expected events are the rate of the training window ``[t − W, t)``."""
+    cells = grid.region_to_cells((0.0, 0.0, 2.0, 2.0), 5)
+    ev = pd.DataFrame(
+        {
+            "time": pd.to_datetime(["2023-05-01", "2023-08-01", "2023-11-01"], utc=True),
+            "lon": [1.0, 1.02, 1.5],
+            "lat": [1.0, 1.01, 1.5],
+        }
+    )
+    m = FittedModel().fit(ev, cells, ORIGIN)
+    at = pd.DataFrame({"time": [ORIGIN] * 2, "lon": [1.0, 1.5], "lat": [1.0, 1.5]})
+    m2 = FittedModel().fit(pd.concat([ev, at], ignore_index=True), cells, ORIGIN)
+    assert m.report()["model"] == m2.report()["model"] == "fallback"
+    np.testing.assert_array_equal(m2.predict()["expected"], m.predict()["expected"])
