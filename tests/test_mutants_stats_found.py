@@ -611,3 +611,42 @@ def test_the_fallback_counts_the_history_before_the_origin_only():
     m2 = FittedModel().fit(pd.concat([ev, at], ignore_index=True), cells, ORIGIN)
     assert m.report()["model"] == m2.report()["model"] == "fallback"
     np.testing.assert_array_equal(m2.predict()["expected"], m.predict()["expected"])
+
+
+def test_lagged_count_all_recency_and_windowed_kde_follow_their_training_origin():
+    """At training origin ``s``: ``count_all`` is the count in ``[−W, s)`` as a rate per ``W``
+    days (``× W / (s + W)``), recency is ``s − (last event)`` in days, and a windowed smoothed
+    count holds an event exactly ``w`` days before the origin (its window is ``[s − w, s)``)."""
+    cells = np.unique(points_to_cells([1.0, 1.5, 2.0], [1.0, 1.5, 2.0], 5))
+    lat, lon = grid.cells_to_latlng(cells)
+    w_days, h = 730.0, 91.0
+    tau = np.array([-100.0, -300.0, -500.0, -91.0])
+    where = np.array([0, 0, 1, 2])
+    ev = pd.DataFrame(
+        {"time": ORIGIN + pd.to_timedelta(tau, unit="D"), "lon": lon[where], "lat": lat[where]}
+    )
+    opts = FittedOptions(
+        count_windows_days=("all",),
+        bandwidths_km=(10.0,),
+        kde_windows_days=(91.0,),
+        recency=True,
+        recency_radius_km=5.0,
+        recency_cap_days=365.0,
+        stride_days=91.0,
+        horizon_days=h,
+        train_days=w_days,
+        min_history_days=91.0,
+    )
+    f = build_lagged_features(ev, cells, ORIGIN, opts)
+    n = cells.size
+    j_all, j_rec = f.names.index("count_all"), f.names.index("recency")
+    for k, s in enumerate(f.training_origins_days):
+        rows = slice(k * n, (k + 1) * n)
+        past = tau < s
+        counts = np.array([(past & (where == c)).sum() for c in range(n)], dtype=float)
+        np.testing.assert_allclose(f.x_train[rows, j_all], np.log1p(counts * w_days / (s + w_days)))
+        last = np.array([tau[past & (where == c)].max(initial=-np.inf) for c in range(n)])
+        np.testing.assert_allclose(f.x_train[rows, j_rec], np.log1p(np.minimum(s - last, 365.0)))
+    # the forecast: the event 91 days back is in the 91-day smoothed count, the others not
+    kde = f.raw_pred["kde_10km_91d"]
+    assert kde[2] > 0 and kde[0] == 0 and kde[1] == 0
