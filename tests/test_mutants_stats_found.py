@@ -650,3 +650,20 @@ def test_lagged_count_all_recency_and_windowed_kde_follow_their_training_origin(
     # the forecast: the event 91 days back is in the 91-day smoothed count, the others not
     kde = f.raw_pred["kde_10km_91d"]
     assert kde[2] > 0 and kde[0] == 0 and kde[1] == 0
+
+
+def test_the_oldest_training_origin_with_exactly_min_history_days_is_kept():
+    """Training origins need at least ``min_history_days`` of history: with ``(W − hist) /
+    stride`` a whole number the oldest origin has exactly that much and is kept."""
+    cells = np.unique(points_to_cells([1.0, 1.5, 2.0], [1.0, 1.5, 2.0], 5))
+    opts = FittedOptions(
+        count_windows_days=("horizon",),
+        bandwidths_km=(),
+        recency=False,
+        stride_days=91.0,
+        horizon_days=91.0,
+        train_days=728.0,  # (728 - 91) / 91 = 7 origins back
+        min_history_days=91.0,
+    )
+    f = build_lagged_features(_model_events(cells, 30, 3), cells, ORIGIN, opts)
+    assert f.training_origins_days == [-91.0 * j for j in range(1, 8)]
