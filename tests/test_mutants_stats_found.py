@@ -667,3 +667,47 @@ def test_the_oldest_training_origin_with_exactly_min_history_days_is_kept():
     )
     f = build_lagged_features(_model_events(cells, 30, 3), cells, ORIGIN, opts)
     assert f.training_origins_days == [-91.0 * j for j in range(1, 8)]
+
+
+def _factor_model(**options):
+    """A Poisson count model with one real factor on ~140 cells (fast: no kernel features)."""
+    cells = grid.region_to_cells((0.0, 0.0, 2.0, 2.0), 5)
+    rng = np.random.default_rng(11)
+    x = rng.normal(0, 1, cells.size)
+    n = rng.poisson(0.4 * np.exp(0.7 * x) * 730 / 91)
+    idx = np.repeat(np.arange(cells.size), n)
+    lat, lon = grid.cells_to_latlng(cells)
+    ev = pd.DataFrame(
+        {
+            "time": ORIGIN - pd.to_timedelta(rng.uniform(0, 730, idx.size), unit="D"),
+            "lon": lon[idx] + rng.normal(0, 0.01, idx.size),
+            "lat": lat[idx] + rng.normal(0, 0.01, idx.size),
+        }
+    )
+    opts = FittedOptions(
+        count_windows_days=("horizon",),
+        bandwidths_km=(),
+        recency=False,
+        stride_days=91.0,
+        min_history_days=91.0,
+        **options,
+    )
+    table = pd.DataFrame({"cell": cells, "x": x})
+    model = FittedModel(opts).fit(ev, cells, ORIGIN, table)
+    return model, build_lagged_features(ev, cells, ORIGIN, opts, table), cells
+
+
+def test_model_report_standardises_by_the_mean_and_population_sd_and_selects_at_ln_cells():
+    """Each factor's reported ``mean`` and ``sd`` are those of its training rows (the sd with
+    ddof 0, as the standardisation uses; published to 6 digits), and the selection's threshold is ``ln(cells)``:
+    BIC's penalty with the cells (the clusters), not the stacked rows, as the sample size."""
+    model, f, cells = _factor_model(family="poisson")
+    report = model.report()
+    by_name = {r["name"]: r for r in report["factors"]}
+    for j, name in enumerate(f.names):
+        col = f.x_train[:, j]
+        assert by_name[name]["mean"] == pytest.approx(col.mean(), rel=1e-5, abs=1e-9)
+        assert by_name[name]["sd"] == pytest.approx(col.std(ddof=0), rel=1e-5)
+    sel = report["selection"]
+    assert sel["clusters"] == cells.size
+    assert sel["z_threshold"] == pytest.approx(np.sqrt(np.log(cells.size)), rel=1e-5)
