@@ -711,3 +711,39 @@ def test_model_report_standardises_by_the_mean_and_population_sd_and_selects_at_
     sel = report["selection"]
     assert sel["clusters"] == cells.size
     assert sel["z_threshold"] == pytest.approx(np.sqrt(np.log(cells.size)), rel=1e-5)
+
+
+def test_bic_of_subsampled_rows_counts_the_rows_their_weights_stand_for():
+    """Above ``max_rows`` quiet rows are subsampled with frequency weights: the BIC's sample
+    size is the weights' sum (about the rows they stand for), not the rows kept, and the
+    family's BIC is the published model's BIC when nothing is selected away."""
+    cells = grid.region_to_cells((0.0, 0.0, 3.0, 3.0), 5)
+    rng = np.random.default_rng(11)
+    x = rng.normal(0, 1, cells.size)
+    n = rng.poisson(0.05 * np.exp(0.7 * x) * 730 / 91)
+    idx = np.repeat(np.arange(cells.size), n)
+    lat, lon = grid.cells_to_latlng(cells)
+    ev = pd.DataFrame(
+        {
+            "time": ORIGIN - pd.to_timedelta(rng.uniform(0, 730, idx.size), unit="D"),
+            "lon": lon[idx] + rng.normal(0, 0.01, idx.size),
+            "lat": lat[idx] + rng.normal(0, 0.01, idx.size),
+        }
+    )
+    opts = FittedOptions(
+        count_windows_days=("horizon",),
+        bandwidths_km=(),
+        recency=False,
+        stride_days=91.0,
+        min_history_days=91.0,
+        family="poisson",
+        selection="none",
+        max_rows=1000,
+    )
+    m = FittedModel(opts).fit(ev, cells, ORIGIN, pd.DataFrame({"cell": cells, "x": x}))
+    assert m.rows_used_ < m.rows_region_ / 2  # subsampled
+    fit = m.fit_
+    k = len(fit.params)
+    implied = np.exp((fit.bic + 2.0 * fit.llf) / k)
+    assert implied == pytest.approx(m.rows_region_, rel=0.2)
+    assert m.family_bic_["poisson"] == pytest.approx(fit.bic, rel=1e-9)
