@@ -481,7 +481,8 @@ def test_recent_counts_take_the_horizon_before_the_origin_its_first_instant_incl
 
 def test_back_test_rri_counts_training_events_outside_the_fixed_cells():
     """RRI's training share is over all training events, those outside the cells included:
-    for the ``uniform`` baseline it is ``(test in / N2) / (train in / N1)`` at every share."""
+    for the ``uniform`` baseline it is ``(test in / N2) / (train in / N1)`` at every share;
+    the capture curve's hit rates are over all test events as well."""
     events, cells, end = _backtest_events()
     far = events.iloc[::5].assign(lon=lambda d: d["lon"] + 1.0)  # outside the 2-ring disk
     events = pd.concat([events, far], ignore_index=True)
@@ -505,6 +506,11 @@ def test_back_test_rri_counts_training_events_outside_the_fixed_cells():
         assert 0 < n_train_in < o["n_train"]
         expected = (o["n_test_in_universe"] / o["n_test"]) / (n_train_in / o["n_train"])
         assert o["methods"]["uniform"]["metrics"][0]["rri"] == pytest.approx(expected, rel=1e-5)
+        # the capture curve's hit rates are shares of all test events too: at 100 % of the
+        # area it holds the events in the cells, not 1
+        captured = o["n_test_in_universe"] / o["n_test"]
+        assert captured < 1.0
+        assert o["methods"]["uniform"]["curve"][-1] == pytest.approx(captured, rel=1e-5)
 
 
 def test_an_event_at_the_origin_does_not_enter_the_origin_s_cell_universe():
@@ -747,3 +753,38 @@ def test_bic_of_subsampled_rows_counts_the_rows_their_weights_stand_for():
     implied = np.exp((fit.bic + 2.0 * fit.llf) / k)
     assert implied == pytest.approx(m.rows_region_, rel=0.2)
     assert m.family_bic_["poisson"] == pytest.approx(fit.bic, rel=1e-9)
+
+
+def test_back_test_summary_leaves_an_undefined_metric_out_not_counted_as_zero():
+    """An origin whose flagged cells held no training event has no RRI (None): the summary's
+    mean and ``n`` are over the origins that have one, and its value stays missing."""
+    events, _, end = _backtest_events()
+    opts = BacktestOptions(
+        origins=4,
+        horizon_days=30.0,
+        train_days=200.0,
+        end=end.date(),
+        area_fractions=(0.2,),
+        baselines=("uniform",),
+        min_train_events=1,
+        min_test_events=1,
+    )
+    origins, _ = backtest_origins(events["time"], opts)
+
+    def flip(train, c, t):
+        counts = events_to_counts(
+            points_to_cells(train["lon"].to_numpy(), train["lat"].to_numpy(), 6), c
+        )
+        counts = counts + 1e-3 * np.arange(c.size)  # no ties
+        # first origin: the cells with the fewest training events first (none in the top 20 %)
+        return -counts if t == origins[0] else counts
+
+    wider = _disk(3)  # 18 of its 37 cells never hold an event
+    r = rolling_back_test(events, wider, methods={"flip": flip}, options=opts)
+    values = [o["methods"]["flip"]["metrics"][0]["rri"] for o in r["origins"]]
+    assert values[0] is None and all(v is not None for v in values[1:])
+    got = r["summary"]["flip"]["at"][0]["rri"]
+    assert got["n"] == 3
+    assert got["mean"] == pytest.approx(np.mean(values[1:]), rel=1e-6)
+    assert got["min"] == pytest.approx(min(values[1:]), rel=1e-6)
+    assert got["values"][0] is None
