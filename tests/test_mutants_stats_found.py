@@ -36,11 +36,13 @@ from pipeline.hotspots import (
     cell_counts,
     cells_to_weights,
     classify_emerging,
+    counts_statistic,
     density_risk_statistic,
     emerging_hotspots,
     exact_p,
     fitted_risk_statistic,
     gi_star,
+    gi_summary,
     mann_kendall,
     permutation_p,
     space_time_cube,
@@ -788,3 +790,47 @@ def test_back_test_summary_leaves_an_undefined_metric_out_not_counted_as_zero():
     assert got["mean"] == pytest.approx(np.mean(values[1:]), rel=1e-6)
     assert got["min"] == pytest.approx(min(values[1:]), rel=1e-6)
     assert got["values"][0] is None
+
+
+def test_gi_summary_counts_in_the_correction_only_the_cells_with_neighbours():
+    """Under a conditional p a cell alone in its neighbourhood is left out of the correction:
+    ``fdr_cells`` counts the others (7 of a 1-ring disk and 2 islands)."""
+    disk = _disk(1)
+    islands = grid.points_to_cells([12.0, 14.0], [42.0, 38.0], 6)
+    cells = np.concatenate([disk, islands])
+    values = np.array([3.0, 0.0, 1.0, 0.0, 2.0, 0.0, 5.0, 1.0, 4.0])
+    frame = gi_star(cells, values)
+    summary = gi_summary(frame)
+    assert summary["p_value_used"] == "exact"
+    assert summary["cells_without_neighbours"] == 2
+    assert summary["fdr_cells"] == 7
+
+
+def test_a_partial_final_february_does_not_hide_a_partial_first_month():
+    """The first month is partial when it covers fewer days than every *complete* month;
+    a still-running final month (here a February) is not one of them."""
+    cells = _disk(1)
+    days = pd.date_range("2023-12-03", "2024-02-10", freq="D", tz="UTC")
+    cube = space_time_cube(
+        np.resize(cells, days.size),
+        days,
+        cells,
+        period="month",
+        start="2023-12-03",
+        end="2024-02-10",
+    )
+    assert cube.final_days == (10, 29)
+    assert cube.first_days == (29, 31)
+
+
+def test_counts_statistic_leaves_out_events_outside_the_cells():
+    """The bootstrap's counts count an event only in its own cell, never in a neighbour id."""
+    cells = _disk(2)
+    outside = np.setdiff1d(_disk(3), cells)
+    between = outside[(outside > cells[0]) & (outside < cells[-1])][:2]
+    assert between.size == 2
+    events = np.concatenate([cells[[3, 10, 3]], between])
+    got = counts_statistic(events, cells)(np.array([1.0, 2.0, 1.0, 5.0, 7.0]))
+    expected = np.zeros(cells.size)
+    expected[3], expected[10] = 2.0, 2.0
+    np.testing.assert_array_equal(got, expected)
