@@ -1,9 +1,10 @@
-"""Tests a hand mutation analysis of the defended statistics found missing (task hEW).
+"""Tests that a hand mutation analysis of the defended statistics found missing (task hEW).
 
 Each test fails on one small, plausible mutant of ``pipeline/hotspots``, ``pipeline/model`` or
 ``pipeline/evaluate`` that left every other test passing (an off-by-one in a rank or a window,
-``<`` for ``<=``, a one-sided p, the pseudo p without its ``+ 1``...).  Each checks a value
-against an independent reference: a hand computation on a tiny case, scipy or statsmodels.
+``<`` for ``<=``, a one-sided p, the pseudo p without its ``+ 1``, a missing value read as
+0...).  Each checks a value against an independent reference: a hand computation on a tiny
+case, scipy's ``kendalltau``, the exact conditional p, or the rule the docstring states.
 """
 
 from __future__ import annotations
