@@ -15,6 +15,7 @@ import pytest
 from scipy import sparse, stats
 
 from pipeline import grid
+from pipeline.errors import InputError
 from pipeline.evaluate import (
     BacktestOptions,
     backtest_origins,
@@ -835,3 +836,20 @@ def test_counts_statistic_leaves_out_events_outside_the_cells():
     expected = np.zeros(cells.size)
     expected[3], expected[10] = 2.0, 2.0
     np.testing.assert_array_equal(got, expected)
+
+
+def test_counts_statistic_refuses_events_at_another_resolution():
+    """Events at another H3 resolution than the cells would be counted nowhere: every
+    resample's counts (and the Gi* bootstrap on them) quietly 0.  One clear error, as
+    :func:`cell_counts` gives."""
+    cells = _disk(2)
+    coarse = grid.points_to_cells([10.0, 10.01], [40.0, 40.01], 5)
+    with pytest.raises(InputError, match="resolution"):
+        counts_statistic(coarse, cells)
+    with pytest.raises(InputError, match="resolution"):
+        cell_counts(coarse, cells)
+    # hex strings are ids too, as for cell_counts
+    as_hex = grid.cells_to_strings(cells[[0, 4]])
+    np.testing.assert_array_equal(
+        counts_statistic(as_hex, cells)(np.ones(2)), cell_counts(cells[[0, 4]], cells)
+    )

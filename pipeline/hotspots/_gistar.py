@@ -74,6 +74,7 @@ __all__ = [
     "gi_summary",
     "permutation_p",
     "permutation_tails",
+    "require_cells_resolution",
     "significance_bins",
     "tail_side",
     "z_from_sums",
@@ -125,15 +126,7 @@ def cell_counts(event_cells, cells) -> np.ndarray:
     """
     cells = grid.to_cells(cells)
     ev = grid.to_cells(event_cells)
-    if ev.size and cells.size:
-        # an event cell at another resolution never matches: every count would be 0
-        got = np.unique(grid.cells_resolutions(ev))
-        want = np.unique(grid.cells_resolutions(cells))
-        if np.setdiff1d(got, want).size:
-            raise InputError(
-                f"event cells are at H3 resolution {got.tolist()!r}, the cells at "
-                f"{want.tolist()!r}; compute the events' cells at the cells' resolution"
-            )
+    require_cells_resolution(ev, cells)
     order = np.argsort(cells, kind="stable")
     sc = cells[order]
     j = np.searchsorted(sc, ev)
@@ -143,6 +136,27 @@ def cell_counts(event_cells, cells) -> np.ndarray:
     out = np.empty(cells.size)
     out[order] = counts
     return out
+
+
+def require_cells_resolution(event_cells: np.ndarray, cells: np.ndarray) -> None:
+    """Refuse event cells at an H3 resolution none of ``cells`` has.
+
+    An event cell at another resolution never matches a cell: every count would quietly be 0.
+
+    Raises
+    ------
+    InputError
+        Naming the two resolutions.
+    """
+    if not (event_cells.size and cells.size):
+        return
+    got = np.unique(grid.cells_resolutions(event_cells))
+    want = np.unique(grid.cells_resolutions(cells))
+    if np.setdiff1d(got, want).size:
+        raise InputError(
+            f"event cells are at H3 resolution {got.tolist()!r}, the cells at "
+            f"{want.tolist()!r}; compute the events' cells at the cells' resolution"
+        )
 
 
 def fdr_bh(p) -> np.ndarray:

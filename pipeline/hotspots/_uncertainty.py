@@ -20,8 +20,9 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
+from .. import grid
 from ..errors import InputError
-from ._gistar import gi_star_z, significance_bins
+from ._gistar import gi_star_z, require_cells_resolution, significance_bins
 from ._options import HotspotOptions, UncertaintyOptions, validate_options
 from ._weights import CellWeights
 
@@ -49,8 +50,11 @@ def counts_statistic(event_cells, cells) -> Statistic:
     cells : array_like of uint64
         The cells of the result, in their order.
     """
-    cells = np.asarray(cells, dtype="uint64")
-    ev = np.asarray(event_cells, dtype="uint64")
+    cells = grid.to_cells(cells)
+    ev = grid.to_cells(event_cells)
+    # events at another resolution than the cells' would all be counted nowhere: every
+    # resample's counts (and their Gi*) quietly 0
+    require_cells_resolution(ev, cells)
     order = np.argsort(cells, kind="stable")
     j = np.searchsorted(cells[order], ev)
     ok = j < cells.size
