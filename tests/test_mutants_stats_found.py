@@ -853,3 +853,15 @@ def test_counts_statistic_refuses_events_at_another_resolution():
     np.testing.assert_array_equal(
         counts_statistic(as_hex, cells)(np.ones(2)), cell_counts(cells[[0, 4]], cells)
     )
+
+
+def test_space_time_cube_refuses_events_at_another_resolution_than_its_cells():
+    """A cube over given cells counts nothing from events at another resolution: a cube of
+    zeros (no pattern anywhere) was returned quietly."""
+    cells = _disk(2)
+    coarse = grid.points_to_cells([10.0, 10.01], [40.0, 40.01], 5)
+    times = pd.to_datetime(["2024-01-05", "2024-03-01"], utc=True)
+    with pytest.raises(InputError, match="resolution"):
+        space_time_cube(coarse, times, cells)
+    fine = grid.points_to_cells([10.0, 10.01], [40.0, 40.01], 6)
+    assert space_time_cube(fine, times, cells).values.sum() == 2.0

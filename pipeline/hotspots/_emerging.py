@@ -80,6 +80,7 @@ from ._gistar import (
     exact_tails_of_sums,
     fdr_bh,
     neighbour_side,
+    require_cells_resolution,
     significance_bins,
     tail_side,
     z_from_sums,
@@ -218,7 +219,8 @@ def space_time_cube(
     Raises
     ------
     InputError
-        Unknown period, misaligned or missing times, no events.
+        Unknown period, misaligned or missing times, no events, or event cells at another H3
+        resolution than ``cells``.
     """
     if period not in _FREQ:
         raise InputError(f"period must be one of {sorted(_FREQ)!r}, got {period!r}")
@@ -246,6 +248,8 @@ def space_time_cube(
     index = pd.period_range(first, last, freq=freq)
     col = p.asi8 - first.ordinal
     cube_cells = np.unique(ev) if cells is None else np.unique(grid.to_cells(cells))
+    # events at another resolution than the cells' fall in none of them: a cube of zeros
+    require_cells_resolution(ev, cube_cells)
     row = np.searchsorted(cube_cells, ev)
     ok = (row < cube_cells.size) & (col >= 0) & (col < index.size)
     ok[ok] = cube_cells[row[ok]] == ev[ok]
