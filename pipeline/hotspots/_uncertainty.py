@@ -45,9 +45,10 @@ def counts_statistic(event_cells, cells) -> Statistic:
 
     Parameters
     ----------
-    event_cells : array_like of uint64
-        The cell of each event (events outside ``cells`` are not counted).
-    cells : array_like of uint64
+    event_cells : array_like of uint64 or hex strings
+        The cell of each event, at the cells' resolution (another one is an error); events
+        outside ``cells`` are not counted.
+    cells : array_like of uint64 or hex strings
         The cells of the result, in their order.
     """
     cells = grid.to_cells(cells)
