@@ -367,6 +367,11 @@ def test_without_test_events_hit_rate_and_pai_are_missing_not_zero():
         assert row["hit_rate"] is None and row["pai"] is None and row["pei"] is None
 
 
+def _options_to(end, **options) -> BacktestOptions:
+    """Back-test options ending at ``end``'s day that keep an origin with a single event."""
+    return BacktestOptions(end=end.date(), min_train_events=1, min_test_events=1, **options)
+
+
 def _backtest_events() -> tuple[pd.DataFrame, np.ndarray, pd.Timestamp]:
     """Events on a 2-ring disk, daily-ish for two years, and some placed on window edges."""
     cells = _disk(2)
@@ -389,15 +394,13 @@ def test_back_test_windows_summary_and_wins_follow_their_definitions():
     baseline's by more than 1e-9 (equal ones are ties)."""
     events, cells, end = _backtest_events()
     h, w = 30.0, 200.0
-    opts = BacktestOptions(
+    opts = _options_to(
+        end,
         origins=4,
         horizon_days=h,
         train_days=w,
-        end=end.date(),
         area_fractions=(0.2, 0.5),
         baselines=("uniform", "all_prior_counts", "recent_counts"),
-        min_train_events=1,
-        min_test_events=1,
     )
     origins, _ = backtest_origins(events["time"], opts)
     assert len(origins) == 4
@@ -490,15 +493,13 @@ def test_back_test_rri_counts_training_events_outside_the_fixed_cells():
     events, cells, end = _backtest_events()
     far = events.iloc[::5].assign(lon=lambda d: d["lon"] + 1.0)  # outside the 2-ring disk
     events = pd.concat([events, far], ignore_index=True)
-    opts = BacktestOptions(
+    opts = _options_to(
+        end,
         origins=2,
         horizon_days=60.0,
         train_days=300.0,
-        end=end.date(),
         area_fractions=(0.3,),
         baselines=("uniform",),
-        min_train_events=1,
-        min_test_events=1,
     )
     r = rolling_back_test(events, cells, options=opts)
     times = events["time"]
@@ -521,14 +522,12 @@ def test_an_event_at_the_origin_does_not_enter_the_origin_s_cell_universe():
     """The universe from history holds what was known before ``t``: an event exactly at the
     origin is a test event, and a cell only it holds is a reported miss."""
     events, _, end = _backtest_events()
-    opts = BacktestOptions(
+    opts = _options_to(
+        end,
         origins=1,
         horizon_days=60.0,
         train_days=300.0,
-        end=end.date(),
         baselines=("uniform",),
-        min_train_events=1,
-        min_test_events=1,
     )
     (t,), _ = backtest_origins(events["time"], opts)
     new = pd.DataFrame({"time": [t], "lon": [14.0], "lat": [43.0]})  # far from every event
@@ -752,15 +751,13 @@ def test_back_test_summary_leaves_an_undefined_metric_out_not_counted_as_zero():
     """An origin whose flagged cells held no training event has no RRI (None): the summary's
     mean and ``n`` are over the origins that have one, and its value stays missing."""
     events, _, end = _backtest_events()
-    opts = BacktestOptions(
+    opts = _options_to(
+        end,
         origins=4,
         horizon_days=30.0,
         train_days=200.0,
-        end=end.date(),
         area_fractions=(0.2,),
         baselines=("uniform",),
-        min_train_events=1,
-        min_test_events=1,
     )
     origins, _ = backtest_origins(events["time"], opts)
 
