@@ -756,11 +756,13 @@ def input_freshness(
         right, so they are stale together when the newest of them is, and then only.
     """
     out = []
+    exact: list[float | None] = []  # the feeds are judged by these, not the rounded ages
     for f in files:
         age = None
         if f.get("modified"):
             age = (now - dt.datetime.fromisoformat(f["modified"])).total_seconds() / 86400
         future = age is not None and age < -FUTURE_SLACK_DAYS
+        exact.append(age)
         stale = max_age_days is not None and age is not None and (age > max_age_days or future)
         out.append(
             {
@@ -771,14 +773,16 @@ def input_freshness(
                 **({"pattern": f["pattern"]} if f.get("pattern") else {}),
             }
         )
-    feeds: dict[str, list[dict[str, Any]]] = {}
-    for a in out:
+    feeds: dict[str, list[tuple[dict[str, Any], float | None]]] = {}
+    for a, age in zip(out, exact, strict=True):
         if a.get("pattern"):
-            feeds.setdefault(a["pattern"], []).append(a)
+            feeds.setdefault(a["pattern"], []).append((a, age))
     for members in feeds.values():
-        ages = [a["age_days"] for a in members if a["age_days"] is not None and not a["future"]]
+        # by the exact ages, as a single file is: a feed 3.004 days old (shown as 3.0) is
+        # stale under a limit of 3 days, as a file of that age is
+        ages = [age for a, age in members if age is not None and not a["future"]]
         stale = max_age_days is not None and bool(ages) and min(ages) > max_age_days
-        for a in members:
+        for a, _ in members:
             if not a["future"] and a["age_days"] is not None:  # a wrong clock stays its own
                 a["stale"] = stale
     return out
