@@ -112,3 +112,87 @@ def test_a_map_exactly_max_map_age_old_needs_no_attention(published, offset_s, a
     st = run_status(out, now=now, max_map_age_hours=2.0, verify=False)
     said = [a for a in st["attention"] if a.startswith("the map is")]
     assert bool(said) is attention, st["attention"]
+
+
+def _with_run(cfg, **run):
+    """``cfg`` with ``run`` settings replaced."""
+    return cfg.model_copy(update={"run": cfg.run.model_copy(update=run)})
+
+
+def test_after_a_failed_night_the_next_run_names_the_published_run_as_previous(published, tmp_path):
+    """The manifest's ``previous_run`` (and a failed run's ``status.json``) name the run that
+    was published when the run started, never a failed run's folder; ``started`` is the
+    run's start, before its first stage, not the moment the manifest was written."""
+    import json
+    import time
+
+    from conftest import copy_published
+
+    import pipeline
+    from pipeline.errors import DataQualityError
+
+    cfg, _, first = published
+    out, _ = copy_published(published, tmp_path)
+    strict = _with_run(cfg, out_dir=out, max_input_age_days=1e-9, freshness="fail")
+    with pytest.raises(DataQualityError):
+        pipeline.run_pipeline(strict, out_dir=out)
+    failed = [p for p in (out / "runs").iterdir() if p.name != first]
+    assert len(failed) == 1
+    status = json.loads((failed[0] / "status.json").read_text())
+    assert status["status"] == "failed" and status["previous_run"] == first
+
+    first_stage: list[dt.datetime] = []
+
+    def slow(_name):  # the run takes over a second: its start and end differ
+        if not first_stage:
+            first_stage.append(dt.datetime.now(dt.UTC))
+            time.sleep(1.1)
+
+    res = pipeline.run_pipeline(_with_run(cfg, out_dir=out), out_dir=out, force=True, progress=slow)
+    m = res.manifest
+    assert m["previous_run"] == first != failed[0].name
+    started = dt.datetime.fromisoformat(m["started"])  # to the second
+    assert started <= first_stage[0] < dt.datetime.fromisoformat(m["finished"])
+
+
+def test_the_code_version_changes_with_the_bytes_of_a_module(tmp_path, monkeypatch):
+    """Cache and run keys hold :func:`code_version`: an edited module (same names, other
+    bytes) must change it, or a fixed reader would serve tables parsed by the old one."""
+    from pipeline.runner import manifest as M
+
+    pkg = tmp_path / "pkg"
+    (pkg / "runner").mkdir(parents=True)
+    (pkg / "runner" / "manifest.py").write_text("X = 1\n")
+    (pkg / "reader.py").write_text("SEP = ','\n")
+    monkeypatch.setattr(M, "__file__", str(pkg / "runner" / "manifest.py"))
+    try:
+        M.code_version.cache_clear()
+        before = M.code_version()
+        (pkg / "reader.py").write_text("SEP = ';'\n")
+        M.code_version.cache_clear()
+        assert M.code_version() != before
+    finally:
+        monkeypatch.undo()
+        M.code_version.cache_clear()
+
+
+def test_a_run_folder_whose_manifest_is_a_link_is_not_a_run_and_is_never_pruned(tmp_path):
+    """Only a *regular* manifest.json or status.json makes a folder a run's record: a folder
+    named like a run whose manifest is a link was not made by route-risk and is never
+    deleted, nor does its date decide the next run's id."""
+    from pipeline.runner.publish import next_run_id, prune_runs
+
+    out = tmp_path / "out"
+    mine = out / "runs" / "20240101T000000Z-aaaaaa"
+    mine.mkdir(parents=True)
+    (mine / "manifest.json").write_text("{}")
+    foreign = out / "runs" / "29990101T000000Z-bbbbbb"  # dated far ahead: not a run's
+    foreign.mkdir()
+    (tmp_path / "elsewhere.json").write_text("{}")
+    (foreign / "manifest.json").symlink_to(tmp_path / "elsewhere.json")
+    (foreign / "notes.txt").write_text("keep me\n")
+    now = dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.UTC)
+    assert next_run_id(out, now)[0].startswith("20261130T020000Z-")
+    assert prune_runs(out, keep=0) == ["20240101T000000Z-aaaaaa"]
+    assert (foreign / "notes.txt").read_text() == "keep me\n"
+    assert (foreign / "manifest.json").is_symlink()
