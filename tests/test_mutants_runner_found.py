@@ -196,3 +196,124 @@ def test_a_run_folder_whose_manifest_is_a_link_is_not_a_run_and_is_never_pruned(
     assert prune_runs(out, keep=0) == ["20240101T000000Z-aaaaaa"]
     assert (foreign / "notes.txt").read_text() == "keep me\n"
     assert (foreign / "manifest.json").is_symlink()
+
+
+def _publish_two(out: Path) -> tuple[str, str]:
+    """Publish two synthetic runs into ``out`` (a.csv each): (old id, new id)."""
+    old, new = "20240101T000000Z-aaaaaa", "20240102T000000Z-bbbbbb"
+    publish(_stage(out, old, ["a.csv"]), out, old, ["a.csv"])
+    publish(_stage(out, new, ["a.csv"]), out, new, ["a.csv"])
+    return old, new
+
+
+def test_a_users_own_links_in_the_output_folder_survive_a_publish(tmp_path):
+    """route-risk deletes only the links it made (``<name>`` -> ``current/<name>``): a user's
+    link to an output under another name, or a hidden link of theirs, stays."""
+    from pipeline.runner.publish import remove_stale_staging
+
+    out = tmp_path / "out"
+    old = "20240101T000000Z-aaaaaa"
+    publish(_stage(out, old, ["a.csv"]), out, old, ["a.csv"])
+    (out / "latest.csv").symlink_to("current/a.csv")  # a user's alias of the output
+    (out / ".backup").symlink_to(tmp_path)  # a user's hidden link
+    new = "20240102T000000Z-bbbbbb"
+    publish(_stage(out, new, ["a.csv"]), out, new, ["a.csv"])
+    assert remove_stale_staging(out) == []
+    assert os.readlink(out / "latest.csv") == "current/a.csv"
+    assert (out / "latest.csv").read_text() == f"{new} a.csv\n"
+    assert os.readlink(out / ".backup") == str(tmp_path)
+
+
+def test_current_leading_out_of_the_run_folders_is_refused(tmp_path):
+    """``current`` is route-risk's only when it names ``runs/<run_id>`` exactly."""
+    from pipeline.errors import ConfigError
+    from pipeline.runner.publish import current_run
+
+    out = tmp_path / "out"
+    _, new = _publish_two(out)
+    assert current_run(out) == new
+    (out / "current").unlink()
+    (out / "current").symlink_to(f"runs/{new}/../../elsewhere")
+    with pytest.raises(ConfigError, match="not to a run"):
+        current_run(out)
+
+
+def test_a_status_is_never_written_through_a_linked_run_folder(tmp_path):
+    """``write_status`` follows no link on its way: a run folder that is a link is refused
+    and nothing is written where it leads."""
+    from pipeline.errors import ConfigError
+    from pipeline.runner.publish import write_status
+
+    out = tmp_path / "out"
+    _publish_two(out)
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    rid = "20240103T000000Z-cccccc"
+    (out / "runs" / rid).symlink_to(victim, target_is_directory=True)
+    with pytest.raises(ConfigError, match="symbolic link"):
+        write_status(out, rid, {"run_id": rid, "status": "failed"})
+    assert list(victim.iterdir()) == []
+
+
+def test_a_linked_staging_folder_is_no_killed_run(tmp_path):
+    """Only real ``.staging-<run_id>`` folders are a killed run's: a link with that name is
+    neither followed nor recorded as a killed run."""
+    from pipeline.runner.publish import remove_stale_staging
+
+    out = tmp_path / "out"
+    _publish_two(out)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "keep.txt").write_text("mine\n")
+    rid = "20240103T000000Z-cccccc"
+    (out / "runs" / f".staging-{rid}").symlink_to(elsewhere, target_is_directory=True)
+    assert remove_stale_staging(out) == []
+    assert not (out / "runs" / rid).exists()
+    assert (elsewhere / "keep.txt").read_text() == "mine\n"
+
+
+def test_a_status_holding_the_lock_shared_is_no_run_in_progress(tmp_path):
+    """``status`` takes the lock shared for an instant: two at once are not a run."""
+    import fcntl
+
+    from pipeline.runner.publish import lock, lock_held
+
+    out = tmp_path / "out"
+    with lock(out):
+        pass
+    with open(out / ".route-risk.lock") as other:  # another status, mid-look
+        fcntl.flock(other, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        assert lock_held(out) is False
+        fcntl.flock(other, fcntl.LOCK_UN)
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a run
+        assert lock_held(out) is True
+
+
+def test_a_run_id_made_within_the_second_of_the_last_sorts_after_it():
+    """Run ids order the history: one made in the same second as the newest (a refusal, then
+    a rerun) must still sort after it, whatever the random suffixes."""
+    from pipeline.runner.publish import new_run_id
+
+    now = dt.datetime(2026, 11, 30, 2, 0, 0, 500_000, tzinfo=dt.UTC)
+    last = "20261130T020000Z-ffffff"  # the highest suffix of that second
+    assert all(new_run_id(now, after=last) > last for _ in range(5))
+    assert new_run_id(now, after=last).startswith("20261130T020001Z-")
+
+
+def test_a_few_seconds_of_clock_skew_are_no_future_file_or_future_map(published):
+    """A file (or a map) modified a minute after now is clock skew between machines, not a
+    wrong clock; ten minutes after is."""
+    from pipeline.run import run_status
+
+    now = dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.UTC)
+    files = [
+        {"path": f"/d/{s}.csv", "modified": (now + dt.timedelta(seconds=s)).isoformat()}
+        for s in (60, 600)
+    ]
+    got = input_freshness(files, 3, now)
+    assert [(f["future"], f["stale"]) for f in got] == [(False, False), (True, True)]
+    _, out, _ = published
+    finished = dt.datetime.fromisoformat(run_status(out, verify=False)["published"]["finished"])
+    for seconds, said in ((60, False), (600, True)):
+        st = run_status(out, now=finished - dt.timedelta(seconds=seconds), verify=False)
+        assert any("after now" in a for a in st["attention"]) is said, (seconds, st["attention"])
