@@ -317,3 +317,65 @@ def test_a_few_seconds_of_clock_skew_are_no_future_file_or_future_map(published)
     for seconds, said in ((60, False), (600, True)):
         st = run_status(out, now=finished - dt.timedelta(seconds=seconds), verify=False)
         assert any("after now" in a for a in st["attention"]) is said, (seconds, st["attention"])
+
+
+def test_each_stop_is_recorded_as_what_it_was_and_failed_nights_are_pruned(published, tmp_path):
+    """Ctrl-C is ``interrupted``, a stop (SIGTERM's exception, SystemExit) ``stopped``, an
+    error ``failed``; and failed nights are pruned to ``run.keep_runs`` like good ones
+    (never the published run)."""
+    import json
+
+    from conftest import copy_published
+
+    import pipeline
+
+    cfg, _, first = published
+    out, _ = copy_published(published, tmp_path)
+    cfg = _with_run(cfg, out_dir=out, keep_runs=2)
+
+    def newest_status() -> dict:
+        newest = max(p for p in (out / "runs").iterdir() if not p.name.startswith("."))
+        return json.loads((newest / "status.json").read_text())
+
+    for exc, said in (
+        (KeyboardInterrupt(), "interrupted"),
+        (SystemExit(3), "stopped"),
+        (RuntimeError("boom"), "failed"),
+    ):
+
+        def stop(_name, _exc=exc):
+            raise _exc
+
+        with pytest.raises(type(exc)):
+            pipeline.run_pipeline(cfg, out_dir=out, force=True, progress=stop)
+        assert newest_status()["status"] == said
+        assert newest_status()["published"] == first
+    kept = sorted(p.name for p in (out / "runs").iterdir())
+    assert len(kept) == 3 and kept[0] == first  # the published run and the newest two
+    assert [
+        json.loads((out / "runs" / k / "status.json").read_text())["status"] for k in kept[1:]
+    ] == [
+        "stopped",
+        "failed",
+    ]
+
+
+def test_a_removed_output_link_or_a_cold_run_is_never_up_to_date(published, tmp_path):
+    """A set whose top-level link was removed is not up to date (the next run publishes it
+    again), and ``cold`` is a full run whatever the published set (it implies force)."""
+    from conftest import copy_published
+
+    import pipeline
+
+    cfg, _, first = published
+    out, _ = copy_published(published, tmp_path)
+    cfg = _with_run(cfg, out_dir=out)
+    mine = pipeline.run_pipeline(cfg, out_dir=out).run_id  # a new folder: a run of its own
+    assert pipeline.run_pipeline(cfg, out_dir=out).up_to_date
+    (out / "risk_map.html").unlink()
+    again = pipeline.run_pipeline(cfg, out_dir=out)
+    assert not again.up_to_date and again.run_id not in (first, mine)
+    assert (out / "risk_map.html").is_file()
+    cold = pipeline.run_pipeline(cfg, out_dir=out, cold=True)
+    assert not cold.up_to_date and cold.run_id not in (first, again.run_id)
+    assert cold.manifest["cache"] == "not read (a cold run)"
