@@ -379,3 +379,25 @@ def test_a_removed_output_link_or_a_cold_run_is_never_up_to_date(published, tmp_
     cold = pipeline.run_pipeline(cfg, out_dir=out, cold=True)
     assert not cold.up_to_date and cold.run_id not in (first, again.run_id)
     assert cold.manifest["cache"] == "not read (a cold run)"
+
+
+def test_an_old_run_folder_that_is_not_removed_is_never_said_pruned(tmp_path, monkeypatch, caplog):
+    """A folder ``rmtree`` could not remove (the file system refused its last step) is a
+    warning and not in the ids pruned: it is still there."""
+    from pipeline.runner.publish import prune_runs
+
+    out = tmp_path / "out"
+    _, new = _publish_two(out)
+    old = out / "runs" / "20240101T000000Z-aaaaaa"
+    real = os.rmdir
+
+    def refuse(path, *args, **kwargs):
+        if os.fspath(path) == os.fspath(old):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "rmdir", refuse)
+    with caplog.at_level("WARNING", logger="pipeline.runner.publish"):
+        assert prune_runs(out, keep=1) == []
+    assert old.is_dir() and "could not remove" in caplog.text
+    assert os.readlink(out / "current") == f"runs/{new}"
