@@ -401,3 +401,25 @@ def test_an_old_run_folder_that_is_not_removed_is_never_said_pruned(tmp_path, mo
         assert prune_runs(out, keep=1) == []
     assert old.is_dir() and "could not remove" in caplog.text
     assert os.readlink(out / "current") == f"runs/{new}"
+
+
+def test_where_the_lock_cannot_be_read_a_staging_folder_is_a_run_not_a_killed_one(
+    published, tmp_path
+):
+    """When nobody can tell whether the lock is held (its file is a FIFO here), a staging
+    folder may be a live run's: ``running`` says so, and it is never called killed."""
+    from conftest import copy_published
+
+    from pipeline.run import run_status
+
+    out, _ = copy_published(published, tmp_path)
+    (out / ".route-risk.lock").unlink(missing_ok=True)
+    os.mkfifo(out / ".route-risk.lock")
+    st = run_status(out, verify=False)
+    assert st["running"] is False and st["killed"] == []
+    staged = "29990101T000000Z-abcdef"  # newer than every recorded run
+    (out / "runs" / f".staging-{staged}").mkdir()
+    st = run_status(out, verify=False)
+    assert st["running"] is True and st["killed"] == []
+    assert st["last_run"]["status"] == "ok"
+    assert any("FIFO" in a for a in st["attention"])  # the lock file itself is said
