@@ -423,3 +423,26 @@ def test_where_the_lock_cannot_be_read_a_staging_folder_is_a_run_not_a_killed_on
     assert st["running"] is True and st["killed"] == []
     assert st["last_run"]["status"] == "ok"
     assert any("FIFO" in a for a in st["attention"])  # the lock file itself is said
+
+
+def test_the_cache_prune_deletes_unused_entries_but_never_a_link(tmp_path):
+    """``StageCache.prune`` deletes the regular files of entries the run did not use and
+    leaves links alone (a link named like an entry is not route-risk's), and keeps what the
+    run used."""
+    import pandas as pd
+
+    from pipeline.runner.cache import StageCache
+
+    cache = StageCache(tmp_path / ".cache")
+    cache.get_or_build("used", ["a"], lambda: pd.DataFrame({"x": [1]}))
+    (tmp_path / ".cache").mkdir(exist_ok=True)
+    (tmp_path / ".cache" / "stale-0123456789abcdef.json").write_text("{}")
+    (tmp_path / "mine.json").write_text("{}")
+    (tmp_path / ".cache" / "linked-0123456789abcdef.json").symlink_to(tmp_path / "mine.json")
+    before = sorted(p.name for p in (tmp_path / ".cache").iterdir())
+    cache.prune()
+    after = sorted(p.name for p in (tmp_path / ".cache").iterdir())
+    assert after == [n for n in before if not n.startswith("stale-")]
+    assert any(n.startswith("used") for n in after)
+    assert (tmp_path / ".cache" / "linked-0123456789abcdef.json").is_symlink()
+    assert (tmp_path / "mine.json").read_text() == "{}"
