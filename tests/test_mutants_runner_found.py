@@ -446,3 +446,21 @@ def test_the_cache_prune_deletes_unused_entries_but_never_a_link(tmp_path):
     assert any(n.startswith("used") for n in after)
     assert (tmp_path / ".cache" / "linked-0123456789abcdef.json").is_symlink()
     assert (tmp_path / "mine.json").read_text() == "{}"
+
+
+def test_a_run_id_made_without_a_time_is_utc_whatever_the_time_zone(monkeypatch):
+    """``new_run_id()`` names the UTC time it was made (the ``Z`` it ends its time with)."""
+    import time
+
+    from pipeline.runner.publish import new_run_id
+
+    monkeypatch.setenv("TZ", "Pacific/Auckland")  # UTC+13 in December, +12 in June
+    time.tzset()
+    try:
+        before = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        made = dt.datetime.strptime(new_run_id()[:16], "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
+        after = dt.datetime.now(dt.UTC)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert before <= made <= after
