@@ -464,3 +464,24 @@ def test_a_run_id_made_without_a_time_is_utc_whatever_the_time_zone(monkeypatch)
         monkeypatch.undo()
         time.tzset()
     assert before <= made <= after
+
+
+def test_an_input_gone_since_the_run_needs_attention(published, tmp_path):
+    """``status``: an input of the published run that no longer exists is said (missing is
+    not fresh, and its age is unknown, not 0)."""
+    import json
+
+    from conftest import copy_published
+
+    from pipeline.run import run_status
+
+    out, manifest = copy_published(published, tmp_path)
+    m = json.loads(manifest.read_text())
+    gone = str(tmp_path / "gone" / "seizures.csv")
+    m["input_files"][0] = {**m["input_files"][0], "path": gone}
+    m["input_files"][0].pop("pattern", None)
+    manifest.write_text(json.dumps(m))
+    st = run_status(out, verify=False)
+    entry = next(f for f in st["inputs"] if f["path"] == gone)
+    assert entry["exists"] is False and entry["age_days"] is None
+    assert f"input {gone} is missing" in st["attention"]
