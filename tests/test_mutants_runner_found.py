@@ -328,6 +328,7 @@ def test_each_stop_is_recorded_as_what_it_was_and_failed_nights_are_pruned(publi
     from conftest import copy_published
 
     import pipeline
+    from pipeline.run import run_history
 
     cfg, _, first = published
     out, _ = copy_published(published, tmp_path)
@@ -357,6 +358,12 @@ def test_each_stop_is_recorded_as_what_it_was_and_failed_nights_are_pruned(publi
     ] == [
         "stopped",
         "failed",
+    ]
+    history = run_history(out)  # one run is published: the first, not the newer failures
+    assert [(r["run_id"], r["published"]) for r in history] == [
+        (kept[0], True),
+        (kept[1], False),
+        (kept[2], False),
     ]
 
 
