@@ -492,3 +492,20 @@ def test_an_input_gone_since_the_run_needs_attention(published, tmp_path):
     entry = next(f for f in st["inputs"] if f["path"] == gone)
     assert entry["exists"] is False and entry["age_days"] is None
     assert f"input {gone} is missing" in st["attention"]
+
+
+def test_the_run_key_holds_as_of_and_the_companions_but_not_the_operations(published):
+    """A night is up to date only when its key equals the published run's: another
+    ``--as-of`` (the config unchanged) or an edited companion file (a Shapefile's ``.dbf``)
+    is another run; ``keep_runs`` and the freshness policy change no output."""
+    from pipeline.runner.inputs import run_key
+
+    cfg = published[0]
+    files = [{"path": "/d/a.shp", "sha256": "ab" * 32, "companions": {"a.dbf": "cd" * 32}}]
+    edited = [{**files[0], "companions": {"a.dbf": "ef" * 32}}]
+    key = run_key(cfg, "2026-06-30", files, "code")
+    assert run_key(cfg, "2026-06-30", files, "code") == key
+    assert run_key(cfg, "2026-06-29", files, "code") != key
+    assert run_key(cfg, "2026-06-30", edited, "code") != key
+    ops = _with_run(cfg, keep_runs=2, max_input_age_days=3.0, freshness="fail")
+    assert run_key(ops, "2026-06-30", files, "code") == key
