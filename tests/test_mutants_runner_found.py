@@ -509,3 +509,42 @@ def test_the_run_key_holds_as_of_and_the_companions_but_not_the_operations(publi
     assert run_key(cfg, "2026-06-30", edited, "code") != key
     ops = _with_run(cfg, keep_runs=2, max_input_age_days=3.0, freshness="fail")
     assert run_key(ops, "2026-06-30", files, "code") == key
+
+
+def _exit_cases():
+    import errno
+
+    from pipeline.cli import HungUp, Terminated
+    from pipeline.errors import ConfigError, RunLockedError
+
+    return [
+        ("busy", lambda: RunLockedError("another route-risk run holds it"), 75),
+        ("ctrl-c", KeyboardInterrupt, 130),
+        ("sigterm", Terminated, 143),
+        ("sighup", HungUp, 129),
+        ("broken-pipe", lambda: BrokenPipeError(errno.EPIPE, "Broken pipe"), 141),
+        ("full-disk", lambda: OSError(errno.ENOSPC, "No space left on device", "/o"), 74),
+        ("quota", lambda: OSError(errno.EDQUOT, "Disk quota exceeded", "/o"), 74),
+        ("read-only", lambda: OSError(errno.EROFS, "Read-only file system", "/o"), 74),
+        ("io-error", lambda: OSError(errno.EIO, "Input/output error", "/o"), 74),
+        ("user-error", lambda: ConfigError("a mistake"), 2),
+        ("permission", lambda: PermissionError(errno.EACCES, "Permission denied", "/o"), 2),
+        ("bug", lambda: RuntimeError("a bug"), 70),
+    ]
+
+
+@pytest.mark.parametrize(
+    "make, code", [c[1:] for c in _exit_cases()], ids=[c[0] for c in _exit_cases()]
+)
+def test_each_way_a_run_ends_has_its_exit_code(published, monkeypatch, make, code):
+    """The exit codes a scheduler acts on (``route-risk run``): 75 busy, 130 Ctrl-C, 143
+    SIGTERM, 129 SIGHUP, 141 stdout's reader gone, 74 the machine's disk (full, quota,
+    read-only, failing), 2 the user's mistake, 70 a bug."""
+    import pipeline.run
+    from pipeline.cli import main
+
+    def run_pipeline(*args, **kwargs):
+        raise make()
+
+    monkeypatch.setattr(pipeline.run, "run_pipeline", run_pipeline)
+    assert main(["run", str(published[0].source), "-q"]) == code
