@@ -367,9 +367,13 @@ def test_each_stop_is_recorded_as_what_it_was_and_failed_nights_are_pruned(publi
     ]
 
 
-def test_a_removed_output_link_or_a_cold_run_is_never_up_to_date(published, tmp_path):
+def test_a_removed_output_link_a_cold_run_or_a_copied_run_folder_is_never_up_to_date(
+    published, tmp_path
+):
     """A set whose top-level link was removed is not up to date (the next run publishes it
     again), and ``cold`` is a full run whatever the published set (it implies force)."""
+    import shutil
+
     from conftest import copy_published
 
     import pipeline
@@ -386,6 +390,14 @@ def test_a_removed_output_link_or_a_cold_run_is_never_up_to_date(published, tmp_
     cold = pipeline.run_pipeline(cfg, out_dir=out, cold=True)
     assert not cold.up_to_date and cold.run_id not in (first, again.run_id)
     assert cold.manifest["cache"] == "not read (a cold run)"
+    # a run folder copied under another id (by hand) holds a manifest of another run: its
+    # set is not one route-risk can vouch for as that run, so the next night runs again
+    copied = cold.run_id[:17] + ("ffffff" if cold.run_id[17:] != "ffffff" else "fffffe")
+    shutil.copytree(out / "runs" / cold.run_id, out / "runs" / copied, symlinks=True)
+    (out / "current").unlink()
+    (out / "current").symlink_to(f"runs/{copied}")
+    last = pipeline.run_pipeline(cfg, out_dir=out)
+    assert not last.up_to_date and last.manifest["previous_run"] == copied
 
 
 def test_an_old_run_folder_that_is_not_removed_is_never_said_pruned(tmp_path, monkeypatch, caplog):
