@@ -560,3 +560,30 @@ def test_each_way_a_run_ends_has_its_exit_code(published, monkeypatch, make, cod
 
     monkeypatch.setattr(pipeline.run, "run_pipeline", run_pipeline)
     assert main(["run", str(published[0].source), "-q"]) == code
+
+
+def test_density_tiles_of_another_bandwidth_are_never_served_from_the_memo(tmp_path):
+    """The memo of kernel-sum tiles is keyed by the bandwidth: 101 km after 100 km, with the
+    same points within reach of every tile, gives the bits of a fresh 101 km evaluation."""
+    import numpy as np
+
+    from pipeline.density import density_memo, kernel_density
+    from pipeline.grid import region_to_cells
+    from pipeline.runner.cache import StageCache
+
+    rng = np.random.default_rng(5)
+    cells = region_to_cells((0.0, 0.0, 1.0, 1.0), 5)
+    lon, lat = rng.uniform(0.3, 0.7, 50), rng.uniform(0.3, 0.7, 50)
+
+    def memo(folder="night"):
+        (tmp_path / folder).mkdir(exist_ok=True)  # an output folder holds its cache
+        return StageCache(tmp_path / folder / ".cache").memo("m", [1])
+
+    with density_memo(memo()):
+        at_100 = kernel_density((lon, lat), cells, bandwidth_km=100.0, kernel="quartic")
+    with density_memo(memo()):
+        at_101 = kernel_density((lon, lat), cells, bandwidth_km=101.0, kernel="quartic")
+    with density_memo(memo("fresh")):
+        fresh = kernel_density((lon, lat), cells, bandwidth_km=101.0, kernel="quartic")
+    assert not np.array_equal(at_100, fresh)
+    np.testing.assert_array_equal(at_101, fresh)
