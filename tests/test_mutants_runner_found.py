@@ -587,3 +587,23 @@ def test_density_tiles_of_another_bandwidth_are_never_served_from_the_memo(tmp_p
         fresh = kernel_density((lon, lat), cells, bandwidth_km=101.0, kernel="quartic")
     assert not np.array_equal(at_100, fresh)
     np.testing.assert_array_equal(at_101, fresh)
+
+
+def test_each_factor_gets_the_settings_of_its_config_section(published):
+    """The seizure density is computed with ``density.bandwidth_km`` as configured (its
+    options object comes from the ``density`` section), not the options' defaults; transit
+    gets ``ingest.max_speed_kn``. A nightly-versus-cold comparison cannot see a setting
+    both runs ignore."""
+    from pipeline.runner.plan import factor_options, factors_to_compute
+
+    cfg = published[0]
+    cfg = cfg.model_copy(
+        update={
+            "density": cfg.density.model_copy(update={"bandwidth_km": 150.0, "kernel": "gaussian"}),
+            "ingest": cfg.ingest.model_copy(update={"max_speed_kn": 33.0}),
+        }
+    )
+    by_section = {f.section: f for f in factors_to_compute(cfg) if f.section}
+    density = factor_options(cfg, by_section["density"])
+    assert (density.bandwidth_km, density.kernel) == (150.0, "gaussian")
+    assert factor_options(cfg, by_section["transit"]).max_speed_kn == 33.0
