@@ -377,12 +377,15 @@ def test_a_removed_output_link_a_cold_run_or_a_copied_run_folder_is_never_up_to_
     from conftest import copy_published
 
     import pipeline
+    from pipeline.run import run_history
 
     cfg, _, first = published
     out, _ = copy_published(published, tmp_path)
     cfg = _with_run(cfg, out_dir=out)
     mine = pipeline.run_pipeline(cfg, out_dir=out).run_id  # a new folder: a run of its own
     assert pipeline.run_pipeline(cfg, out_dir=out).up_to_date
+    # a night up to date after a good run leaves no record: the last run is still that one
+    assert [r["run_id"] for r in run_history(out)][-1] == mine
     (out / "risk_map.html").unlink()
     again = pipeline.run_pipeline(cfg, out_dir=out)
     assert not again.up_to_date and again.run_id not in (first, mine)
