@@ -164,16 +164,13 @@ def test_the_code_version_changes_with_the_bytes_of_a_module(tmp_path, monkeypat
     (pkg / "runner").mkdir(parents=True)
     (pkg / "runner" / "manifest.py").write_text("X = 1\n")
     (pkg / "reader.py").write_text("SEP = ','\n")
-    monkeypatch.setattr(M, "__file__", str(pkg / "runner" / "manifest.py"))
-    try:
-        M.code_version.cache_clear()
-        before = M.code_version()
-        (pkg / "reader.py").write_text("SEP = ';'\n")
-        M.code_version.cache_clear()
-        assert M.code_version() != before
-    finally:
-        monkeypatch.undo()
-        M.code_version.cache_clear()
+    # the package's folder is read once at import (_ROOT); the hash is kept until a reload
+    monkeypatch.setattr(M, "_ROOT", pkg)
+    monkeypatch.setattr(M, "_code_hash", None)
+    before = M.code_version()
+    (pkg / "reader.py").write_text("SEP = ';'\n")
+    monkeypatch.setattr(M, "_code_hash", None)
+    assert M.code_version() != before
 
 
 def test_a_run_folder_whose_manifest_is_a_link_is_not_a_run_and_is_never_pruned(tmp_path):
