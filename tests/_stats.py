@@ -14,6 +14,44 @@ FACTORS_ONLY = {
     "selection": "none",
 }
 
+#: Fitted-model options of quarterly training origins with the horizon's count window and no
+#: kernel or recency features: fast fits whose windows a test can count by hand.
+QUARTERLY_COUNTS = {
+    "count_windows_days": ("horizon",),
+    "bandwidths_km": (),
+    "recency": False,
+    "stride_days": 91.0,
+    "min_history_days": 91.0,
+}
+
+
+def one_factor_events(bbox=(0.0, 0.0, 2.0, 2.0), rate=0.4, origin="2024-01-01"):
+    """Two years of events before ``origin`` on the res-5 cells of ``bbox``: each cell's rate
+    per 91 days is ``rate * exp(0.7 x)`` with one standard-normal factor ``x`` (seed 11).
+
+    Returns the cells, the events (``time``, ``lon``, ``lat``) and the factor table
+    (``cell``, ``x``).
+    """
+    import numpy as np
+
+    from pipeline import grid
+
+    cells = grid.region_to_cells(bbox, 5)
+    rng = np.random.default_rng(11)
+    x = rng.normal(0, 1, cells.size)
+    n = rng.poisson(rate * np.exp(0.7 * x) * 730 / 91)
+    idx = np.repeat(np.arange(cells.size), n)
+    lat, lon = grid.cells_to_latlng(cells)
+    events = pd.DataFrame(
+        {
+            "time": pd.Timestamp(origin, tz="UTC")
+            - pd.to_timedelta(rng.uniform(0, 730, idx.size), unit="D"),
+            "lon": lon[idx] + rng.normal(0, 0.01, idx.size),
+            "lat": lat[idx] + rng.normal(0, 0.01, idx.size),
+        }
+    )
+    return cells, events, pd.DataFrame({"cell": cells, "x": x})
+
 
 def pirate_events(shared_data) -> pd.DataFrame:
     """``pirate_attacks.csv`` without its rows at 0,0 or without a position, with a UTC ``time``."""

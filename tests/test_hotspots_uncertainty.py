@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from _stats import one_factor_events
 from conftest import disk_cells
 from scipy import stats
 
@@ -394,20 +395,8 @@ def test_parametric_draws_of_a_linear_statistic_give_normal_quantiles():
 def test_fitted_risk_statistic_gives_back_the_published_percentile():
     from pipeline.model import FittedModel, FittedOptions
 
-    cells = grid.region_to_cells((0.0, 0.0, 3.0, 3.0), 5)
-    rng = np.random.default_rng(11)
-    x = rng.normal(0, 1, cells.size)
     origin = pd.Timestamp("2024-01-01", tz="UTC")
-    n = rng.poisson(0.4 * np.exp(0.7 * x) * 730 / 91)
-    idx = np.repeat(np.arange(cells.size), n)
-    lat, lon = grid.cells_to_latlng(cells)
-    ev = pd.DataFrame(
-        {
-            "time": origin - pd.to_timedelta(rng.uniform(0, 730, idx.size), unit="D"),
-            "lon": lon[idx] + rng.normal(0, 0.01, idx.size),
-            "lat": lat[idx] + rng.normal(0, 0.01, idx.size),
-        }
-    )
+    cells, ev, table = one_factor_events((0.0, 0.0, 3.0, 3.0), rate=0.4)
     opts = FittedOptions(
         count_windows_days=(),
         bandwidths_km=(),
@@ -416,7 +405,7 @@ def test_fitted_risk_statistic_gives_back_the_published_percentile():
         family="poisson",
         min_history_days=91.0,
     )
-    m = FittedModel(opts).fit(ev, cells, origin, pd.DataFrame({"cell": cells, "x": x}))
+    m = FittedModel(opts).fit(ev, cells, origin, table)
     fc = FittedCoefficients.from_model(m)
     assert fc is not None
     stat = fitted_risk_statistic(fc)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from _stats import QUARTERLY_COUNTS, one_factor_events
 from scipy import sparse, stats
 
 from pipeline import grid
@@ -575,13 +576,9 @@ def test_lagged_features_start_with_the_training_origin_one_horizon_back():
     with a stride of one horizon the first training origin is ``−h`` itself."""
     cells = np.unique(points_to_cells([1.0, 1.5, 2.0], [1.0, 1.5, 2.0], 5))
     opts = FittedOptions(
-        count_windows_days=("horizon",),
-        bandwidths_km=(),
-        recency=False,
-        stride_days=91.0,
+        **QUARTERLY_COUNTS,
         horizon_days=91.0,
         train_days=730.0,
-        min_history_days=91.0,
     )
     f = build_lagged_features(_model_events(cells, 30, 1), cells, ORIGIN, opts)
     assert f.training_origins_days[0] == -91.0
@@ -666,52 +663,18 @@ def test_the_oldest_training_origin_with_exactly_min_history_days_is_kept():
     stride`` a whole number the oldest origin has exactly that much and is kept."""
     cells = np.unique(points_to_cells([1.0, 1.5, 2.0], [1.0, 1.5, 2.0], 5))
     opts = FittedOptions(
-        count_windows_days=("horizon",),
-        bandwidths_km=(),
-        recency=False,
-        stride_days=91.0,
+        **QUARTERLY_COUNTS,
         horizon_days=91.0,
         train_days=728.0,  # (728 - 91) / 91 = 7 origins back
-        min_history_days=91.0,
     )
     f = build_lagged_features(_model_events(cells, 30, 3), cells, ORIGIN, opts)
     assert f.training_origins_days == [-91.0 * j for j in range(1, 8)]
 
 
-def _factor_events(bbox=(0.0, 0.0, 2.0, 2.0), rate=0.4):
-    """Two years of events of a Poisson rate with one real factor ``x`` on the cells of ``bbox``."""
-    cells = grid.region_to_cells(bbox, 5)
-    rng = np.random.default_rng(11)
-    x = rng.normal(0, 1, cells.size)
-    n = rng.poisson(rate * np.exp(0.7 * x) * 730 / 91)
-    idx = np.repeat(np.arange(cells.size), n)
-    lat, lon = grid.cells_to_latlng(cells)
-    ev = pd.DataFrame(
-        {
-            "time": ORIGIN - pd.to_timedelta(rng.uniform(0, 730, idx.size), unit="D"),
-            "lon": lon[idx] + rng.normal(0, 0.01, idx.size),
-            "lat": lat[idx] + rng.normal(0, 0.01, idx.size),
-        }
-    )
-    return cells, ev, pd.DataFrame({"cell": cells, "x": x})
-
-
-def _factor_options(**options):
-    """Options of a fast count model: no kernel features, no recency, quarterly origins."""
-    return FittedOptions(
-        count_windows_days=("horizon",),
-        bandwidths_km=(),
-        recency=False,
-        stride_days=91.0,
-        min_history_days=91.0,
-        **options,
-    )
-
-
 def _factor_model(**options):
     """A count model with one real factor on ~140 cells (fast: no kernel features)."""
-    cells, ev, table = _factor_events()
-    opts = _factor_options(**options)
+    cells, ev, table = one_factor_events()
+    opts = FittedOptions(**QUARTERLY_COUNTS, **options)
     model = FittedModel(opts).fit(ev, cells, ORIGIN, table)
     return model, build_lagged_features(ev, cells, ORIGIN, opts, table), cells
 
@@ -736,8 +699,8 @@ def test_bic_of_subsampled_rows_counts_the_rows_their_weights_stand_for():
     """Above ``max_rows`` quiet rows are subsampled with frequency weights: the BIC's sample
     size is the weights' sum (about the rows they stand for), not the rows kept, and the
     family's BIC is the published model's BIC when nothing is selected away."""
-    cells, ev, table = _factor_events((0.0, 0.0, 3.0, 3.0), rate=0.05)
-    opts = _factor_options(family="poisson", selection="none", max_rows=1000)
+    cells, ev, table = one_factor_events((0.0, 0.0, 3.0, 3.0), rate=0.05)
+    opts = FittedOptions(**QUARTERLY_COUNTS, family="poisson", selection="none", max_rows=1000)
     m = FittedModel(opts).fit(ev, cells, ORIGIN, table)
     assert m.rows_used_ < m.rows_region_ / 2  # subsampled
     fit = m.fit_

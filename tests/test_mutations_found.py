@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from _stats import QUARTERLY_COUNTS
 from scipy import stats
 
 from pipeline import schema
@@ -130,13 +131,7 @@ def test_training_labels_and_counts_split_events_at_the_window_edges():
             schema.LAT: lat[where],
         }
     )
-    opts = FittedOptions(
-        count_windows_days=("horizon",),
-        bandwidths_km=(),
-        recency=False,
-        stride_days=91.0,
-        min_history_days=91.0,
-    )
+    opts = FittedOptions(**QUARTERLY_COUNTS)
     f = build_lagged_features(ev, cells, ORIGIN, opts)
     origins = np.asarray(f.training_origins_days)
     assert origins.size >= 3
