@@ -820,6 +820,10 @@ _NAMED_OFFSET = re.compile(
 )
 
 
+#: The UTC designator ``Z`` followed by an offset (``14:00Z+02:00``, ``14:00 Z -0500``).
+_ZULU_THEN_OFFSET = re.compile(r"(?<![^\W\d_])Z\s*[+-]\s*\d", re.IGNORECASE)
+
+
 def _offsets_as_iso(text: str) -> str | None:
     """Return ``text`` with its ``UTC+5``-style offsets written as ISO offsets (``+05:00``).
 
@@ -922,6 +926,8 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool | None)
         "range_examples": [],
         "weekday_conflicts": 0,
         "weekday_examples": [],
+        "zone_conflicts": 0,
+        "zone_conflict_examples": [],
         "order_unknown": 0,
         "order_examples": [],
     }
@@ -935,6 +941,7 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool | None)
     unknown_zone: set[str] = set()
     ranges: set[str] = set()
     weekday_conflicts: set[str] = set()
+    zone_conflicts: set[str] = set()
     order_unknown: set[str] = set()
 
     # the zone names read and not understood, of the value being parsed.  Said by the
@@ -943,6 +950,8 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool | None)
     # block took this one's record away (a Dask worker's two threads, a notebook's pool):
     # half of the values naming an unknown zone were then taken as UTC, hours off
     not_understood: list[str] = []
+    # a name and an offset that disagree, or whose sign is not known (below)
+    conflicting: list[str] = []
 
     def zone(name: str | None, offset: int | None) -> Any:
         # the zone of a parsed name or offset as dateutil's own branches give it (its
@@ -957,7 +966,7 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool | None)
             if known is not None and (known == offset or (joined and known == -offset)):
                 return known
             if known is not None or joined:
-                not_understood.append(name)
+                conflicting.append(name)
                 return None
             return dtz.tzoffset(name, offset)
         if name is not None and name in _TZINFOS:
@@ -997,12 +1006,18 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool | None)
         if clean is None:  # an offset no place uses ('UTC+15')
             seen[text] = _UNREAD
             continue
+        if _ZULU_THEN_OFFSET.search(clean):
+            # 'Z' (UTC) and an offset: '14:00Z+02:00' is two zones; dateutil read the offset
+            # the POSIX way (16:00 UTC) and '14:00Z +0200' as UTC - neither is known
+            seen[text] = _UNREAD
+            zone_conflicts.add(text)
+            continue
         clean = _ORDINAL_DAY.sub(r"\1", clean)  # '1er mars 2024', '1º de maio de 2024'
         # a year-first date is year-month-day, after a weekday too ('Fri 2021-03-05':
         # dateutil reads it 2021-05-03 day-first)
         yearfirst = _YEAR_FIRST_DATE.search(clean) is not None
         first = bool(dayfirst) and not yearfirst
-        del not_understood[:]
+        del not_understood[:], conflicting[:]
         try:
             p1 = parse(clean, a, first, yearfirst)
             p2 = parse(clean, b, first, yearfirst)
@@ -1013,6 +1028,10 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool | None)
             )
         except (ValueError, OverflowError, TypeError):
             seen[text] = _UNREAD
+            continue
+        if p1.tzinfo is None and conflicting:
+            seen[text] = _UNREAD
+            zone_conflicts.add(text)
             continue
         if isinstance(p1.tzinfo, dtz.tzlocal) or (p1.tzinfo is None and not_understood):
             seen[text] = _UNREAD
@@ -1075,6 +1094,7 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool | None)
         ("zone_unknown", "zone_examples", unknown_zone),
         ("ranges", "range_examples", ranges),
         ("weekday_conflicts", "weekday_examples", weekday_conflicts),
+        ("zone_conflicts", "zone_conflict_examples", zone_conflicts),
         ("order_unknown", "order_examples", order_unknown),
     ):
         if found:
@@ -1303,6 +1323,13 @@ def parse_times(
                 + ", ".join(sorted(ZONE_ABBREVIATIONS))
                 + "); rejected as date_unparseable rather than taken as UTC: write an offset "
                 "such as -05:00"
+            )
+        if counts["zone_conflicts"]:
+            notes.append(
+                f"{where}: {counts['zone_conflicts']} value(s) such as "
+                f"{counts['zone_conflict_examples']!r} give two zones - Z or a zone name and "
+                "an offset - that disagree, or an offset joined to a name whose sign is read "
+                "two ways; rejected as date_unparseable: write one offset such as +02:00"
             )
         if counts["weekday_conflicts"]:
             notes.append(
