@@ -380,7 +380,9 @@ def _refuse_projected(
         )
         raise InputError(
             f"{name}: {cols} hold scaled whole numbers, not degrees: degrees x 10^7 (Teltonika "
-            "and other trackers, OSM, MAVLink: degrees = value / 10000000); FIT semicircles "
+            "and other trackers, OSM, MAVLink: degrees = value / 10000000); degrees x 10^6 "
+            "(micro-degrees, the E6 of some trackers and web APIs: degrees = value / 1000000); "
+            "FIT semicircles "
             f"(degrees = value x 180 / 2147483648){ais}; convert them as the source's "
             "documentation says, or export them in degrees"
         )

@@ -1,10 +1,13 @@
-"""Free-text dates that give two zones: refused, never read one way.
+"""Left-alone items of earlier sessions, closed: dates giving two zones, micro-degrees.
+
+Free-text dates that give two zones are refused, never read one way.
 
 ``14:00Z+02:00`` says UTC (``Z``) and +02:00; dateutil read the offset the POSIX way
 (``Z+02:00`` as 16:00 UTC, ``Z-05`` as 09:00 UTC) or dropped it (``14:00Z +0200`` as 14:00
 UTC) - hours off, exit 0.  Such a value is rejected as ``date_unparseable`` with a note of its
 own, as a zone name whose offset disagrees (``+0200 (CET)``) is; a single zone, however
 spelled, is read as before (the expected instants are worked out by hand below).
+Coordinates as whole micro-degrees are refused naming that reading too.
 """
 
 from __future__ import annotations
@@ -59,3 +62,16 @@ def test_one_zone_however_spelled_is_read_as_written(tmp_path):
     got = res.frame.sort_values("source_row")["time"].tolist()
     assert got == [pd.Timestamp(t, tz="UTC") for t in ONE_ZONE.values()]
     assert "give two zones" not in " ".join(res.notes)
+
+
+def test_micro_degrees_are_named_among_the_scaled_readings(tmp_path):
+    """Latitudes as whole micro-degrees (42,123,456 for 42.123456) were refused naming
+    degrees x 10^7 (4.2 degrees: a plausible, wrong place) and semicircles, not 10^6."""
+    from pipeline.errors import InputError
+
+    path = tmp_path / "e6.csv"
+    path.write_text("date,lat,lon\n2024-03-05,42123456,-8123456\n2024-03-06,42124456,-8124456\n")
+    with pytest.raises(InputError) as err:
+        read_seizures(path)
+    text = str(err.value)
+    assert "10^6" in text and "/ 1000000)" in text and "10^7" in text
