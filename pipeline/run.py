@@ -15,6 +15,7 @@ import contextlib
 import datetime as dt
 import logging
 import os
+import shutil
 import sys
 import time
 import warnings
@@ -222,47 +223,56 @@ def _run(
         failed_dir=out / P.RUNS / run.run_id,
         code=code_key,  # the key_version the run's key holds (read once)
     )
-    # the hashes the manifest records are the ones the caches are keyed by: taken once
-    state.input_hashes = {f["path"]: f["sha256"] for f in run.files if f.get("sha256")}
-    state.input_identities = identities
     try:
-        stages = _stages(state, run.run_id, timer, progress)
-    except BaseException:
-        state.background.cancel()  # no thread may write into the staging folder it removes
-        raise
-    state.background.close()
-    if changed := inputs_changed(identities):
-        # the tables hold some of the bytes, the manifest the hash of others: never published
-        fed = {f: m for m in run.patterns for f in m["files"]}
-        hint = [fed[f] for f in changed if f in fed][:1]
-        raise SourceUnreadable(
-            f"input {', '.join(map(repr, changed[:3]))}{', ...' if len(changed) > 3 else ''} "
-            "was modified while the run read it (a file still being written, such as a "
-            "download writing in place): nothing is published, the last set stays; run again "
-            "once it is complete (a writer that writes to another name, x.csv.part or .x.csv, "
-            "and renames the file when done is never read half-written"
-            + "".join(
-                f"; a feed whose newest file is appended to all day: "
-                f"{'raise' if 'settle_minutes' in m else 'set'} inputs.{m['input']}"
-                ".settle_minutes, and a run leaves a file modified that recently for a later run"
-                for m in hint
+        # the hashes the manifest records are the ones the caches are keyed by: taken once
+        state.input_hashes = {f["path"]: f["sha256"] for f in run.files if f.get("sha256")}
+        state.input_identities = identities
+        try:
+            stages = _stages(state, run.run_id, timer, progress)
+        except BaseException:
+            state.background.cancel()  # no thread may write into the staging folder it removes
+            raise
+        state.background.close()
+        if changed := inputs_changed(identities):
+            # the tables hold some of the bytes, the manifest the hash of others: never published
+            fed = {f: m for m in run.patterns for f in m["files"]}
+            hint = [fed[f] for f in changed if f in fed][:1]
+            raise SourceUnreadable(
+                f"input {', '.join(map(repr, changed[:3]))}{', ...' if len(changed) > 3 else ''} "
+                "was modified while the run read it (a file still being written, such as a "
+                "download writing in place): nothing is published, the last set stays; run again "
+                "once it is complete (a writer that writes to another name, x.csv.part or .x.csv, "
+                "and renames the file when done is never read half-written"
+                + "".join(
+                    f"; a feed whose newest file is appended to all day: "
+                    f"{'raise' if 'settle_minutes' in m else 'set'} inputs.{m['input']}"
+                    ".settle_minutes, and a run leaves a file modified that recently for a later run"
+                    for m in hint
+                )
+                + ")"
             )
-            + ")"
-        )
-    manifest = build_manifest(state, run, stages, state.outputs)
-    M.write_json(staging / "manifest.json", manifest)  # last: a run folder with one is whole
-    P.failpoint("publish: manifest written")
-    names = [p.name for p in state.outputs.values()]
-    with P.signals_held():
-        P.publish(staging, out, run.run_id, names)
-        pruned = P.prune_runs(out, config.run.keep_runs)
-    if pruned:
-        log.info("pruned run folders beyond run.keep_runs = %d: %s", config.run.keep_runs, pruned)
-    state.cache.prune()
-    assert state.scores is not None
-    published = {k: out / p.name for k, p in state.outputs.items()}
-    published["manifest"] = out / "manifest.json"
-    return RunResult(run.run_id, out, published, manifest, state.scores)
+        manifest = build_manifest(state, run, stages, state.outputs)
+        M.write_json(staging / "manifest.json", manifest)  # last: a run folder with one is whole
+        P.failpoint("publish: manifest written")
+        names = [p.name for p in state.outputs.values()]
+        with P.signals_held():
+            P.publish(staging, out, run.run_id, names)
+            pruned = P.prune_runs(out, config.run.keep_runs)
+        if pruned:
+            log.info(
+                "pruned run folders beyond run.keep_runs = %d: %s", config.run.keep_runs, pruned
+            )
+        state.cache.prune()
+        assert state.scores is not None
+        published = {k: out / p.name for k, p in state.outputs.items()}
+        published["manifest"] = out / "manifest.json"
+        return RunResult(run.run_id, out, published, manifest, state.scores)
+    finally:
+        # the run's spill (its track chunks on disk) goes with the run, not when the garbage
+        # collector frees its state: a notebook's or a service's process kept each run's
+        # spill (the size of the track files) until a collection
+        if state.spill_root is not None:
+            shutil.rmtree(state.spill_root, ignore_errors=True)
 
 
 def _failure_status(exc: BaseException) -> str:

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from _corpus import IGNORE_PENDING_DEPRECATION
 
 from pipeline.ingest import read_seizures
+
+pytestmark = IGNORE_PENDING_DEPRECATION
 
 TWO_ZONES = [
     "5 Mar 2024 14:00 Z+02:00",
@@ -75,3 +78,78 @@ def test_micro_degrees_are_named_among_the_scaled_readings(tmp_path):
         read_seizures(path)
     text = str(err.value)
     assert "10^6" in text and "/ 1000000)" in text and "10^7" in text
+
+
+def _raw_ais(path, comments: int, positions: int) -> None:
+    """A receiver's log: ``comments`` '#' lines (a logger's notes), then position reports."""
+    import pyais.encode
+
+    lines = [f"# note {i}: station 2573535, antenna check" for i in range(comments)]
+    for i in range(positions):
+        msg = {"type": 1, "mmsi": 257000001, "lat": 43.0 + 0.01 * i, "lon": 3.7}
+        for s in pyais.encode.encode_dict(msg, talker_id="AI", sentence_type="VDM"):
+            body = f"c:{1_709_251_200 + 600 * i}"
+            check = 0
+            for ch in body:
+                check ^= ord(ch)
+            lines.append(f"\\{body}*{check:02X}\\{s}")
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_comment_lines_of_a_raw_ais_log_are_accounted_for_out_of_the_ceiling(tmp_path):
+    """A short log under a long banner of '#' notes was refused by the reject ceiling (12 of
+    17 lines 'nmea_unreadable', 70.6 %): comments are accounted for as ``nmea_comment``,
+    out of the ceiling's count like the other lines read right; a log of comments alone is
+    refused all the same (no position)."""
+    from pipeline.ingest import read_tracks, summarise_ingest
+
+    path = tmp_path / "night.nmea"
+    _raw_ais(path, comments=12, positions=5)
+    got = summarise_ingest("tracks", path)
+    assert got["accepted"] == 5 and got["by_rule"] == {"nmea_comment": 12}
+    res = read_tracks(path)
+    assert res.n_read == 17 == len(res.frame) + len(res.rejects)  # nothing lost
+    assert list(res.rejects["row"]) == list(range(1, 13))
+    # a line that is neither a sentence nor a comment is still bad data
+    path.write_text(path.read_text().replace("# note 3", "garbage 3", 1))
+    assert summarise_ingest("tracks", path)["by_rule"] == {"nmea_comment": 11, "nmea_unreadable": 1}
+    # a log of comments alone is no raw AIS feed (refused, not passed empty)
+    from pipeline.errors import SourceUnreadable
+
+    only = tmp_path / "banner.nmea"
+    only.write_text("# station 2573535\n# antenna check\n")
+    with pytest.raises(SourceUnreadable, match="no line is a raw AIS sentence"):
+        summarise_ingest("tracks", only)
+
+
+def test_a_run_s_spill_is_removed_when_the_run_ends_not_when_its_state_is_collected(
+    small_demo, tmp_path
+):
+    """The run's spill (its track files in chunks on disk) was removed by a finaliser of
+    the run's state, which sits in reference cycles: in a notebook's or a service's process
+    each run's spill stayed until the garbage collector's next full pass (with collection
+    off, for good) - the size of the track files, run after run."""
+    import gc
+
+    from conftest import small_config
+
+    import pipeline
+
+    cfg = small_config(
+        small_demo,
+        tmp_path,
+        ingest={"chunk_rows": 700},  # the small demo's tracks are spilled in chunks
+        hotspots={"enabled": False},
+        evaluate={"enabled": False},
+        timeline={"months": 0},
+        render={"flatgeobuf": False},
+    )
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        pipeline.run_pipeline(cfg)
+        left = [p.name for p in (tmp_path / "out" / ".spill").iterdir()]
+    finally:
+        if was:
+            gc.enable()
+    assert left == []

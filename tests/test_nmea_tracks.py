@@ -88,7 +88,7 @@ def test_a_feed_is_read_with_every_line_accounted_for(tmp_path):
     res = read_tracks(_feed(tmp_path))
     assert res.n_read == 63 and len(res.frame) == 60
     got = dict(zip(res.rejects["row"], res.rejects["rule"], strict=True))
-    assert got == {5: "nmea_unreadable", 8: "nmea_checksum", 10: "nmea_no_time"}
+    assert got == {5: "nmea_comment", 8: "nmea_checksum", 10: "nmea_no_time"}
     assert sorted(res.frame["vessel_id"].unique()) == ["235000001", "235000002"]
     first = res.frame.iloc[0]
     assert first["time"] == pd.Timestamp(1_600_000_000, unit="s", tz="UTC")

@@ -11,8 +11,8 @@ class A, 18 and 19 of class B, 27 long range); every other line is rejected with
 another message type (static and voyage data, base stations, aids to navigation:
 ``nmea_not_position``), a part of a message of several sentences (``nmea_multipart``: those
 carry static data), a wrong checksum (``nmea_checksum``), a payload too short for its type
-(``nmea_short``) or no sentence at all, or several on one line (``nmea_unreadable``); a
-report heard again within 30 s (the same bits from another station of an aggregated feed) is
+(``nmea_short``) or no sentence at all, or several on one line (``nmea_unreadable``), a
+``#`` comment line (``nmea_comment``); a report heard again within 30 s (the same bits from another station of an aggregated feed) is
 ``nmea_duplicate``.  The decoded values keep AIS's "not available" codes (latitude 91,
 longitude 181, speed 102.3 kn, course 360), which the tracks reader treats as it does those
 of any decoded AIS table.
@@ -541,6 +541,10 @@ def _read_block(
     message = np.full(n, "", dtype=object)
     rule[~found] = "nmea_unreadable"
     message[~found] = "not an AIS sentence (!AIVDM/!AIVDO with a checksum)"
+    # a '#' comment (gpsd's sample logs, a logger's notes): accounted for, not bad data
+    comment = ~found & np.asarray(pc.starts_with(pc.utf8_ltrim_whitespace(arr), "#"), dtype=bool)
+    rule[comment] = "nmea_comment"
+    message[comment] = "a comment line ('#'), no AIS sentence"
     want = _hex_pairs(_fixed(col("cs"), 2, "0"))
     got = _checksums(col("body"))
     bad_sum = found & (got != want)

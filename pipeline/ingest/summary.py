@@ -76,7 +76,8 @@ def check_reject_rate(
     # map of an earlier day for the later records (after_as_of; a date after today is bad).
     # Nor a raw AIS log's lines that are read right and are no position: another message
     # (a coast station's type 4, static data in parts) or a report heard again - a second
-    # receiver's log, whose positions an earlier log mostly gave, was refused for them.
+    # receiver's log, whose positions an earlier log mostly gave, was refused for them;
+    # nor its '#' comment lines (a short log under a long banner of notes was refused).
     scope_rules = {
         "outside_aoi": "outside the area",
         "after_as_of": "after as_of",
@@ -84,6 +85,7 @@ def check_reject_rate(
         "nmea_duplicate": "raw AIS reports heard again",
         "nmea_not_position": "raw AIS messages of other types",
         "nmea_multipart": "parts of raw AIS messages in several sentences",
+        "nmea_comment": "comment lines of raw AIS logs",
         **(out_of_scope or {}),
     }
     scope = sum(result.by_rule.get(r, 0) for r in scope_rules)
@@ -112,7 +114,7 @@ def check_reject_rate(
 
 
 #: Rules of raw AIS lines read right that hold no new position (out of the ceiling's count).
-_NO_POSITION = ("nmea_duplicate", "nmea_not_position", "nmea_multipart")
+_NO_POSITION = ("nmea_duplicate", "nmea_not_position", "nmea_multipart", "nmea_comment")
 
 
 def _mismatched_source(kind: str, source: object, expected: type) -> ConfigError:
