@@ -1,0 +1,83 @@
+"""Promises of raster reading and zonal statistics that a mutation review found untested.
+
+Each test pins one rule ("missing is not zero", nodata, scale/offset, where a pixel lies)
+that a small hand-made change to :mod:`pipeline.zonal` or :mod:`pipeline.ingest.rasters`
+broke with every other test passing.  Expected values come from an independent computation
+on a tiny raster (numpy or shapely by hand, or the same raster written another way), never
+from the code under test.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import rioxarray  # noqa: F401  (registers the .rio accessor)
+import xarray as xr
+from affine import Affine
+
+from pipeline.grid import region_to_cells
+from pipeline.zonal import zonal_stats_to_cells
+
+STATS = ("mean", "max", "min", "sum", "count", "valid_fraction")
+
+
+def _geographic(values, lon0: float, lat0: float, step: float, nodata=None) -> xr.DataArray:
+    """A north-up lon/lat raster of ``values`` whose top-left corner is (lon0, lat0)."""
+    da = xr.DataArray(np.asarray(values), dims=("y", "x"), name="v")
+    da = da.rio.write_crs("EPSG:4326").rio.write_transform(Affine(step, 0, lon0, 0, -step, lat0))
+    return da.rio.write_nodata(nodata) if nodata is not None else da
+
+
+def test_an_infinite_pixel_is_missing_not_a_value():
+    """An infinite pixel (a division by zero in a derived product) is no measurement: the
+    cells over it get the statistics of their other pixels, exactly as when it is NaN,
+    and no cell's mean or sum is infinite or NaN from it (a prefix sum through +inf gives
+    inf - inf = NaN to every cell below it in the column)."""
+    rng = np.random.default_rng(3)
+    values = rng.uniform(1.0, 5.0, (60, 60))
+    cells = region_to_cells((0.02, 0.02, 0.58, 0.58), 7)
+    as_nan = values.copy()
+    as_nan[20, 30] = np.nan
+    as_nan[45, 12] = np.nan
+    for bad in (np.inf, -np.inf):
+        with_inf = values.copy()
+        with_inf[20, 30] = bad
+        with_inf[45, 12] = -bad
+        got = zonal_stats_to_cells(_geographic(with_inf, 0, 0.6, 0.01), cells, stats=STATS)
+        want = zonal_stats_to_cells(_geographic(as_nan, 0, 0.6, 0.01), cells, stats=STATS)
+        assert np.isfinite(got.drop(columns="cell").to_numpy()).all()
+        np.testing.assert_array_equal(got.to_numpy(), want.to_numpy())
+
+
+def _tip_raster(cell, depth_px: float, step: float = 0.01) -> tuple[xr.DataArray, float]:
+    """A raster of 5.0 whose west edge lies ``depth_px`` pixels west of ``cell``'s easternmost
+    vertex, so that the cell reaches into its first column by a sliver only; and the area of
+    that sliver in pixels, by shapely (the cell's lon/lat ring cut by the raster's box)."""
+    import shapely
+
+    from pipeline.grid import cells_to_boundaries
+
+    lon, lat, _ = cells_to_boundaries(cell)
+    k = int(np.argmax(lon))
+    x0, y0 = lon[k] - depth_px * step, lat[k] + 5.37 * step
+    da = _geographic(np.full((12, 10), 5.0), x0, y0, step)
+    ring = shapely.Polygon(np.c_[lon, lat])
+    box = shapely.box(x0, y0 - 12 * step, x0 + 10 * step, y0)
+    return da, shapely.area(shapely.intersection(ring, box)) / step**2
+
+
+def test_a_cell_touching_valid_pixels_by_a_sliver_below_a_millionth_pixel_is_missing():
+    """Below 1e-6 of a pixel a valid area is round-off of the coverage sums: the cell is
+    missing in every statistic (mean, max and min alike, valid fraction 0), never a mean
+    of round-off or a max of a pixel its mean does not count.  Above it, the sliver is an
+    area: the count is shapely's and the mean the pixel's value."""
+    cell = region_to_cells((10.0, 45.0, 10.01, 45.01), 7)[:1]
+    da, area = _tip_raster(cell, 1e-3)
+    assert 1e-6 < area < 1e-4
+    got = zonal_stats_to_cells(da, cell, stats=STATS).iloc[0]
+    np.testing.assert_allclose(got["v_count"], area, rtol=1e-6)
+    assert got["v_mean"] == got["v_max"] == got["v_min"] == 5.0
+    da, area = _tip_raster(cell, 1e-4)
+    assert 0 < area < 1e-6
+    got = zonal_stats_to_cells(da, cell, stats=STATS).iloc[0]
+    assert np.isnan(got[["v_mean", "v_max", "v_min"]].to_numpy(dtype=float)).all(), got
+    assert got["v_count"] == got["v_valid_fraction"] == got["v_sum"] == 0.0
