@@ -81,3 +81,47 @@ def test_a_cell_touching_valid_pixels_by_a_sliver_below_a_millionth_pixel_is_mis
     got = zonal_stats_to_cells(da, cell, stats=STATS).iloc[0]
     assert np.isnan(got[["v_mean", "v_max", "v_min"]].to_numpy(dtype=float)).all(), got
     assert got["v_count"] == got["v_valid_fraction"] == got["v_sum"] == 0.0
+
+
+def test_a_cell_the_raster_does_not_cover_has_no_sum_and_no_valid_fraction(small_demo, tmp_path):
+    """Missing is not zero, for every statistic a run scores: a cell beyond the raster's
+    edge has a sum of 0 pixels and a valid fraction of 0 in the zonal table, but as factors
+    both are "raster does not cover this cell" (not covered), as its mean is; a score
+    that read them as covered would rank it as a cell of no lights."""
+    import h3
+    from _rasters import write_tif
+    from conftest import LIGHT, small_config
+
+    import pipeline
+
+    step = 0.5
+    path = write_tif(
+        tmp_path / "west.tif",
+        np.full((110, 90), 3.0, "float32"),
+        Affine(step, 0, -85, 0, -step, 45),
+    )  # lon -85..-40 of the area -85..10
+    weights = {"seizure_density": 1, "west_sum": 1, "west_valid_fraction": 1, "west_mean": 1}
+    cfg = small_config(
+        small_demo,
+        tmp_path,
+        **{
+            **LIGHT,
+            "inputs": {"rasters": [{"path": str(path), "name": "west"}]},
+            "area": {"bbox": [-85, -10, 10, 45], "resolution": 2},
+            "density": {"bandwidth_km": 300.0},
+            "zonal": {"stats": ["mean", "sum", "valid_fraction"]},
+            "score": {"factors": {k: {"weight": w} for k, w in weights.items()}},
+        },
+    )
+    scores = pipeline.run_pipeline(cfg).scores
+    lat, lon = np.array([h3.cell_to_latlng(h3.int_to_str(int(c))) for c in scores["cell"]]).T
+    # cells wholly beyond the raster's east edge (-40), and wholly on it (3 degrees inside)
+    east = lon > -37.0
+    west = (lon > -82.0) & (lon < -43.0) & (lat > -7.0) & (lat < 42.0)
+    assert east.sum() > 10 and west.sum() > 10
+    for stat in ("mean", "sum", "valid_fraction"):
+        covered = scores[f"west_{stat}__covered"].to_numpy(dtype=bool)
+        assert not covered[east].any(), stat
+        assert covered[west].all(), stat
+    np.testing.assert_allclose(scores.loc[west, "west_mean"], 3.0, rtol=1e-6)
+    np.testing.assert_allclose(scores.loc[west, "west_valid_fraction"], 1.0, rtol=1e-6)
