@@ -10,6 +10,7 @@ from the code under test.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import rioxarray  # noqa: F401  (registers the .rio accessor)
 import xarray as xr
 from affine import Affine
@@ -125,3 +126,44 @@ def test_a_cell_the_raster_does_not_cover_has_no_sum_and_no_valid_fraction(small
         assert covered[west].all(), stat
     np.testing.assert_allclose(scores.loc[west, "west_mean"], 3.0, rtol=1e-6)
     np.testing.assert_allclose(scores.loc[west, "west_valid_fraction"], 1.0, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("dtype", "scale", "offset", "fill"),
+    [
+        ("uint16", 2.75e-5, -0.2, 0),  # Landsat surface reflectance, 0 where not measured
+        ("int16", 0.02, 273.15, -32767),  # a temperature in kelvin
+        ("int16", 1e-4, 0.0, -3000),  # MODIS NDVI
+        ("uint8", 0.1, -5.0, 255),
+    ],
+    ids=["landsat", "kelvin", "ndvi", "byte"],
+)
+def test_a_configured_nodata_of_a_packed_raster_is_its_stored_value(
+    tmp_path, dtype, scale, offset, fill
+):
+    """``nodata`` in the config is the stored integer (as GDAL's is), before the band's
+    scale and offset: exactly the pixels storing it are missing, whatever the rounding of
+    their decoded float32 (-32767 x 0.02 + 273.15 is no float32 number) and whatever the
+    offset (decoded, 0 x 2.75e-5 - 0.2 is -0.2, not 0).  Checked pixel by pixel against
+    numpy decoding the stored integers by hand."""
+    import rasterio
+
+    from pipeline.ingest import open_raster
+    from pipeline.ingest.options import RasterSource
+
+    info = np.iinfo(dtype)
+    rng = np.random.default_rng(1)
+    stored = rng.integers(max(info.min, -3000) + 1, min(info.max, 40000) - 1, (30, 40))
+    stored = stored.astype(dtype)
+    stored[rng.random(stored.shape) < 0.2] = fill
+    path = tmp_path / "packed.tif"
+    profile = {"driver": "GTiff", "width": 40, "height": 30, "count": 1, "dtype": dtype}
+    with rasterio.open(
+        path, "w", **profile, crs="EPSG:4326", transform=Affine(0.1, 0, 0, 0, -0.1, 3)
+    ) as dst:
+        dst.write(stored[None])
+        dst.scales, dst.offsets = (scale,), (offset,)
+    got = open_raster(RasterSource(path=path, name="r", nodata=float(fill))).values[0]
+    want = np.where(stored == fill, np.nan, stored.astype("float64") * scale + offset)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6 * np.nanmax(np.abs(want)))
