@@ -167,3 +167,49 @@ def test_a_configured_nodata_of_a_packed_raster_is_its_stored_value(
     want = np.where(stored == fill, np.nan, stored.astype("float64") * scale + offset)
     np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6 * np.nanmax(np.abs(want)))
+
+
+def test_a_valid_range_decoded_by_a_negative_scale_keeps_the_values_inside_it(tmp_path):
+    """CF ``valid_range`` is in stored units: with a negative ``scale_factor`` (a depth
+    stored as positive integers, read as negative metres) the decoded bounds swap, and the
+    pixels stored inside [0, 1000] are kept, those stored outside it (-5, 1001, 1500) are
+    missing.  Expected by numpy on the stored integers."""
+    from pipeline.ingest import open_raster
+    from pipeline.ingest.options import RasterSource
+
+    stored = np.array([[-5, 0, 300, 1000], [1500, 200, 999, 1001], [10, 20, 30, 40]], "int16")
+    attrs = {"scale_factor": -0.01, "add_offset": 0.0, "valid_range": np.array([0, 1000], "int16")}
+    ds = xr.Dataset(
+        {"depth": (("lat", "lon"), stored, attrs)},
+        coords={"lat": [2.5, 1.5, 0.5], "lon": [0.5, 1.5, 2.5, 3.5]},
+    )
+    ds["lat"].attrs["units"], ds["lon"].attrs["units"] = "degrees_north", "degrees_east"
+    path = tmp_path / "depth.nc"
+    ds.to_netcdf(path, engine="h5netcdf")
+    got = open_raster(RasterSource(path=path, name="depth")).values[0]
+    inside = (stored >= 0) & (stored <= 1000)
+    np.testing.assert_array_equal(~np.isnan(got), inside)
+    np.testing.assert_allclose(got[inside], stored[inside] * -0.01, rtol=1e-6)
+
+
+def test_a_float32_fill_copied_into_a_float64_raster_is_still_that_fill(tmp_path):
+    """A climate model's float32 fill 1e20 converted to a Float64 GeoTIFF (gdal_translate
+    -ot Float64) is 1.0000000200408773e20, not the float64 1e20: undeclared it is refused
+    as a common fill, and ``nodata: 1e20`` in the config makes exactly those pixels missing
+    (the huge fills are compared to 1e-6, as float32 holds them)."""
+    from _rasters import write_tif
+
+    from pipeline.errors import InputError
+    from pipeline.ingest import open_raster, raster_coverage
+    from pipeline.ingest.options import RasterSource
+
+    values = np.linspace(1.0, 2.0, 30 * 40).reshape(30, 40)
+    fill = float(np.float32(1e20))
+    assert fill != 1e20
+    values[5:9, 10:20] = fill
+    path = write_tif(tmp_path / "tas.tif", values, Affine(0.1, 0, 0, 0, -0.1, 3), dtype="float64")
+    with pytest.raises(InputError, match="1e\\+20, a common nodata value"):
+        raster_coverage(open_raster(RasterSource(path=path, name="tas")))
+    da = open_raster(RasterSource(path=path, name="tas", nodata=1e20))
+    np.testing.assert_array_equal(np.isnan(da.values[0]), values == fill)
+    assert raster_coverage(da)["valid_fraction_in_area"] == pytest.approx(1 - 40 / 1200)
