@@ -213,3 +213,41 @@ def test_a_float32_fill_copied_into_a_float64_raster_is_still_that_fill(tmp_path
     da = open_raster(RasterSource(path=path, name="tas", nodata=1e20))
     np.testing.assert_array_equal(np.isnan(da.values[0]), values == fill)
     assert raster_coverage(da)["valid_fraction_in_area"] == pytest.approx(1 - 40 / 1200)
+
+
+def test_a_clip_keeps_the_pixels_centred_on_the_bboxs_edges_on_every_side():
+    """``clip_raster`` keeps the pixels whose centre lies in the closed bbox: one centred on
+    its east or north edge as one centred on its west or south edge (half of each is
+    inside).  On a 1-degree grid centred on whole degrees, the bbox (2, 0, 4, 5) holds the
+    columns centred on 2, 3, 4 and the rows centred on 0 to 5; across the antimeridian
+    (358..362 as -2..2 on a grid reaching 0..359) the columns 358, 359, 0, 1, 2."""
+    from pipeline.ingest import clip_raster
+
+    da = _geographic(np.zeros((180, 360)), -0.5, 89.5, 1.0)
+    da = da.assign_coords(x=np.arange(360.0), y=89.0 - np.arange(180.0))  # pixel centres
+    out = clip_raster(da, (2.0, 0.0, 4.0, 5.0))
+    assert out["x"].values.tolist() == [2.0, 3.0, 4.0]
+    assert sorted(out["y"].values.tolist()) == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+    west = clip_raster(da, (-2.0, -1.0, 2.0, 1.0))
+    kept = set(west["x"].values.tolist())
+    assert {358.0, 359.0, 0.0, 1.0, 2.0} <= kept
+    assert sorted(west["y"].values.tolist()) == [-1.0, 0.0, 1.0]
+
+
+def test_a_grid_east_of_the_antimeridian_in_0_360_is_placed_at_its_longitudes(tmp_path):
+    """A regional GeoTIFF written in 0..360 longitudes at 200..250 E is -160..-110: its
+    bounds say so, an area at 185..195 E (-175..-165) is refused as not overlapping it,
+    and one inside it is wholly covered."""
+    from _rasters import write_tif
+
+    from pipeline.errors import InputError
+    from pipeline.ingest import describe_raster, open_raster, raster_coverage
+    from pipeline.ingest.options import RasterSource
+
+    path = write_tif(tmp_path / "east.tif", np.ones((10, 50)), Affine(1.0, 0, 200.0, 0, -1.0, 10))
+    da = open_raster(RasterSource(path=path, name="east"))
+    assert describe_raster(da)["bounds"] == [-160.0, 0.0, -110.0, 10.0]
+    with pytest.raises(InputError, match="do not overlap"):
+        raster_coverage(da, (-175.0, 0.0, -165.0, 10.0))
+    inside = raster_coverage(da, (-150.0, 2.0, -140.0, 8.0))
+    assert inside["overlap_fraction"] == 1.0 and inside["valid_fraction_in_area"] == 1.0
