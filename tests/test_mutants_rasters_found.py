@@ -251,3 +251,21 @@ def test_a_grid_east_of_the_antimeridian_in_0_360_is_placed_at_its_longitudes(tm
         raster_coverage(da, (-175.0, 0.0, -165.0, 10.0))
     inside = raster_coverage(da, (-150.0, 2.0, -140.0, 8.0))
     assert inside["overlap_fraction"] == 1.0 and inside["valid_fraction_in_area"] == 1.0
+
+
+def test_a_projected_netcdf_takes_the_crs_of_its_grid_mapping(tmp_path):
+    """A NetCDF in UTM metres whose variable names a CF ``grid_mapping`` is placed by that
+    mapping (EPSG:32631), its pixels' corners half a pixel from the centres its x/y give;
+    never refused as "not degrees" nor read as latitude/longitude."""
+    from pipeline.ingest import open_raster
+    from pipeline.ingest.options import RasterSource
+
+    ys, xs = [5_001_500.0, 5_000_500.0, 4_999_500.0], [500_500.0, 501_500.0, 502_500.0]
+    da = xr.DataArray(np.arange(9.0).reshape(3, 3), dims=("y", "x"), coords={"y": ys, "x": xs})
+    path = tmp_path / "utm.nc"
+    da.rename("t").rio.write_crs("EPSG:32631").to_dataset().to_netcdf(path, engine="h5netcdf")
+    got = open_raster(RasterSource(path=path, name="t"))
+    assert got.rio.crs.to_epsg() == 32631
+    assert tuple(got.rio.transform())[:6] == (1000.0, 0.0, 500_000.0, 0.0, -1000.0, 5_002_000.0)
+    np.testing.assert_array_equal(got.values[0], np.arange(9.0).reshape(3, 3))
+    assert got.attrs["assumptions"]["crs"]["by"] == "file"
