@@ -269,3 +269,85 @@ def test_a_projected_netcdf_takes_the_crs_of_its_grid_mapping(tmp_path):
     assert tuple(got.rio.transform())[:6] == (1000.0, 0.0, 500_000.0, 0.0, -1000.0, 5_002_000.0)
     np.testing.assert_array_equal(got.values[0], np.arange(9.0).reshape(3, 3))
     assert got.attrs["assumptions"]["crs"]["by"] == "file"
+
+
+def test_a_crs_in_the_config_never_overrides_the_files_own(tmp_path):
+    """``crs`` in a raster's config is for a file that has none: a GeoTIFF in Web Mercator
+    stays in Web Mercator (its metre coordinates read as degrees would be refused, or
+    misplaced), and the assumption says the file declared it."""
+    from _rasters import write_tif
+
+    from pipeline.ingest import open_raster
+    from pipeline.ingest.options import RasterSource
+
+    transform = Affine(1000.0, 0, 0.0, 0, -1000.0, 10_000.0)
+    path = write_tif(tmp_path / "merc.tif", np.ones((10, 10)), transform, crs="EPSG:3857")
+    got = open_raster(RasterSource(path=path, name="m", crs="EPSG:4326"))
+    assert got.rio.crs.to_epsg() == 3857
+    assert got.attrs["assumptions"]["crs"]["by"] == "file"
+
+
+def test_a_valid_range_keeps_its_bounds_whatever_the_float32_decoding(tmp_path):
+    """``valid_range`` [53, 1000] of an int16 stored at a float32 scale of 0.01 and offset
+    of -5.3: the pixel storing 53 is valid, though xarray's float32 decoding (two roundings:
+    times the scale, plus the offset) puts it one float32 step below the bound decoded in
+    float64; the pixels storing 52 and 1001 are missing.  Expected by numpy on the stored
+    integers."""
+    from pipeline.ingest import open_raster
+    from pipeline.ingest.options import RasterSource
+
+    stored = np.array([[53, 52, 1000], [1001, 500, 54]], "int16")
+    scale, offset = np.float32(0.01), np.float32(-5.3)
+    decoded = np.float32(53) * scale + offset  # as xarray decodes it, in float32
+    assert decoded < np.float32(53 * float(scale) + float(offset))  # the premise
+    attrs = {
+        "scale_factor": scale,
+        "add_offset": offset,
+        "valid_range": np.array([53, 1000], "int16"),
+    }
+    ds = xr.Dataset(
+        {"v": (("lat", "lon"), stored, attrs)},
+        coords={"lat": [1.5, 0.5], "lon": [0.5, 1.5, 2.5]},
+    )
+    ds["lat"].attrs["units"], ds["lon"].attrs["units"] = "degrees_north", "degrees_east"
+    ds.to_netcdf(tmp_path / "v.nc", engine="h5netcdf")
+    got = open_raster(RasterSource(path=tmp_path / "v.nc", name="v")).values[0]
+    np.testing.assert_array_equal(~np.isnan(got), (stored >= 53) & (stored <= 1000))
+
+
+def test_a_global_grid_with_pixels_centred_on_the_poles_is_read(tmp_path):
+    """ERA5's grid: latitudes 90 to -90 at pixel centres (181 rows of 1 degree), so its
+    edges lie half a pixel beyond the poles; that is a global grid, not an impossible
+    extent, and it is read (north-up, one pixel per degree)."""
+    from pipeline.ingest import describe_raster, open_raster
+    from pipeline.ingest.options import RasterSource
+
+    lat, lon = np.arange(90.0, -91.0, -1.0), np.arange(0.0, 360.0, 1.0)
+    ds = xr.Dataset(
+        {"t2m": (("latitude", "longitude"), np.ones((lat.size, lon.size), "float32"))},
+        coords={"latitude": lat, "longitude": lon},
+    )
+    ds["latitude"].attrs["units"], ds["longitude"].attrs["units"] = "degrees_north", "degrees_east"
+    ds.to_netcdf(tmp_path / "era5.nc", engine="h5netcdf")
+    da = open_raster(RasterSource(path=tmp_path / "era5.nc", name="t2m"))
+    assert da.sizes["y"] == 181 and da.sizes["x"] == 360
+    assert describe_raster(da)["bounds"] == [-180.0, -90.0, 180.0, 90.0]
+
+
+def test_coordinates_rounded_in_the_file_are_still_an_even_grid(tmp_path):
+    """A 1/12-degree grid whose coordinates the file holds rounded to 4 decimals (up to
+    5e-5 off, 0.06 % of a step) is an even grid, read at its step; only steps that differ
+    by more than 1 % are refused as a stretched grid."""
+    from pipeline.ingest import open_raster
+    from pipeline.ingest.options import RasterSource
+
+    step = 1 / 12
+    lat = np.round(10.0 - (np.arange(24) + 0.5) * step, 4)
+    lon = np.round(-20.0 + (np.arange(36) + 0.5) * step, 4)
+    assert np.abs(np.diff(lon) - step).max() > 1e-5
+    ds = xr.Dataset({"v": (("lat", "lon"), np.ones((24, 36)))}, coords={"lat": lat, "lon": lon})
+    ds["lat"].attrs["units"], ds["lon"].attrs["units"] = "degrees_north", "degrees_east"
+    ds.to_netcdf(tmp_path / "rounded.nc", engine="h5netcdf")
+    da = open_raster(RasterSource(path=tmp_path / "rounded.nc", name="v"))
+    t = da.rio.transform()
+    assert abs(t.a - step) < 1e-5 and abs(-t.e - step) < 1e-5
