@@ -351,3 +351,27 @@ def test_coordinates_rounded_in_the_file_are_still_an_even_grid(tmp_path):
     da = open_raster(RasterSource(path=tmp_path / "rounded.nc", name="v"))
     t = da.rio.transform()
     assert abs(t.a - step) < 1e-5 and abs(-t.e - step) < 1e-5
+
+
+def test_a_fill_value_tag_of_a_packed_geotiff_is_a_stored_value(tmp_path):
+    """A ``_FillValue`` tag GDAL does not apply (a NetCDF exported with gdal_translate) is
+    in stored units, as the variable's was: on an int16 band at scale 0.01, offset 5, the
+    pixels storing -1000 are missing (decoded they would read -5.0, a value)."""
+    import rasterio
+
+    from pipeline.ingest import open_raster
+    from pipeline.ingest.options import RasterSource
+
+    rng = np.random.default_rng(2)
+    stored = rng.integers(-500, 3000, (20, 30)).astype("int16")
+    stored[rng.random(stored.shape) < 0.2] = -1000
+    path = tmp_path / "tagged.tif"
+    profile = {"driver": "GTiff", "width": 30, "height": 20, "count": 1, "dtype": "int16"}
+    with rasterio.open(
+        path, "w", **profile, crs="EPSG:4326", transform=Affine(0.1, 0, 0, 0, -0.1, 2)
+    ) as dst:
+        dst.write(stored[None])
+        dst.scales, dst.offsets = (0.01,), (5.0,)
+        dst.update_tags(1, _FillValue="-1000")
+    got = open_raster(RasterSource(path=path, name="t")).values[0]
+    np.testing.assert_array_equal(np.isnan(got), stored == -1000)
