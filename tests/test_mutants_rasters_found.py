@@ -375,3 +375,50 @@ def test_a_fill_value_tag_of_a_packed_geotiff_is_a_stored_value(tmp_path):
         dst.update_tags(1, _FillValue="-1000")
     got = open_raster(RasterSource(path=path, name="t")).values[0]
     np.testing.assert_array_equal(np.isnan(got), stored == -1000)
+
+
+@pytest.mark.parametrize(
+    ("scale", "offset", "fill"),
+    [(2.75e-5, -0.2, 7.0), (0.003, 1.7, -32768.0), (0.1, 273.15, -1.0)],
+    ids=["reflectance", "small-scale", "kelvin"],
+)
+def test_a_configured_nodata_of_a_packed_float_raster_is_its_stored_value(
+    tmp_path, scale, offset, fill
+):
+    """Packed floats (a float32 band with a scale and offset) are decoded in float32, one
+    rounding after another: the configured nodata, a stored value, still marks exactly the
+    pixels storing it (compared to a millionth of it, not bit for bit)."""
+    import rasterio
+
+    from pipeline.ingest import open_raster
+    from pipeline.ingest.options import RasterSource
+
+    rng = np.random.default_rng(1)
+    stored = rng.uniform(-3000, 3000, (30, 40)).astype("float32")
+    stored[rng.random(stored.shape) < 0.2] = fill
+    path = tmp_path / "packed_float.tif"
+    profile = {"driver": "GTiff", "width": 40, "height": 30, "count": 1, "dtype": "float32"}
+    with rasterio.open(
+        path, "w", **profile, crs="EPSG:4326", transform=Affine(0.1, 0, 0, 0, -0.1, 3)
+    ) as dst:
+        dst.write(stored[None])
+        dst.scales, dst.offsets = (scale,), (offset,)
+    got = open_raster(RasterSource(path=path, name="r", nodata=fill)).values[0]
+    np.testing.assert_array_equal(np.isnan(got), stored == fill)
+
+
+def test_a_valid_min_tag_of_0_keeps_the_pixels_of_0(tmp_path):
+    """A ``valid_min=0`` tag alone (no maximum) bounds the values from below, inclusively:
+    the pixels of exactly 0 (no rain) are values, those below 0 missing."""
+    import rasterio
+    from _rasters import write_tif
+
+    from pipeline.ingest import open_raster
+    from pipeline.ingest.options import RasterSource
+
+    values = np.array([[0.0, 1.5, -1.0], [0.0, 2.0, -0.5]], "float32")
+    path = write_tif(tmp_path / "rain.tif", values, Affine(0.1, 0, 0, 0, -0.1, 1))
+    with rasterio.open(path, "r+") as dst:
+        dst.update_tags(1, valid_min="0")
+    got = open_raster(RasterSource(path=path, name="rain")).values[0]
+    np.testing.assert_array_equal(~np.isnan(got), values >= 0)
