@@ -422,3 +422,20 @@ def test_a_valid_min_tag_of_0_keeps_the_pixels_of_0(tmp_path):
         dst.update_tags(1, valid_min="0")
     got = open_raster(RasterSource(path=path, name="rain")).values[0]
     np.testing.assert_array_equal(~np.isnan(got), values >= 0)
+
+
+def test_a_lat_lon_grid_with_a_pixel_centred_beyond_the_pole_is_not_taken_for_degrees(tmp_path):
+    """Axes named lat/lon place a NetCDF grid only when their values are degrees: a row
+    centred at 90.4 cannot be, even though its edges lie within the half-pixel slack that
+    a grid centred on the pole itself needs.  Refused in one line asking for the crs."""
+    from pipeline.errors import InputError
+    from pipeline.ingest import open_raster
+    from pipeline.ingest.options import RasterSource
+
+    lat = 90.4 - np.arange(10.0)
+    ds = xr.Dataset(
+        {"v": (("lat", "lon"), np.ones((10, 4)))}, coords={"lat": lat, "lon": np.arange(4.0)}
+    )
+    ds.to_netcdf(tmp_path / "shifted.nc", engine="h5netcdf")
+    with pytest.raises(InputError, match="set crs"):
+        open_raster(RasterSource(path=tmp_path / "shifted.nc", name="v"))
