@@ -439,3 +439,77 @@ def test_a_lat_lon_grid_with_a_pixel_centred_beyond_the_pole_is_not_taken_for_de
     ds.to_netcdf(tmp_path / "shifted.nc", engine="h5netcdf")
     with pytest.raises(InputError, match="set crs"):
         open_raster(RasterSource(path=tmp_path / "shifted.nc", name="v"))
+
+
+def test_the_max_leaves_out_a_pixel_the_cell_only_touches_at_a_vertex():
+    """``max`` is over the pixels a cell covers (positive coverage): a cell whose lowest
+    vertex lies exactly on a row line touches the pixels below that line at one point
+    only (shapely: coverage 0), and their 100 is not its max."""
+    import shapely
+
+    from pipeline.grid import cells_to_boundaries
+
+    step = 2.0**-7  # pixel lines at exact binary fractions: the vertex row is exact
+    for cell in region_to_cells((10.0, 45.0, 10.2, 45.2), 7):
+        lon, lat, _ = cells_to_boundaries(np.array([cell]))
+        k = int(np.argmin(lat))
+        x0, y0 = np.floor(lon.min() / step) * step - 2 * step, lat[k] + 6 * step
+        inv = ~Affine(step, 0, x0, 0, -step, y0)
+        if inv.d * lon[k] + inv.e * lat[k] + inv.f == 6.0:
+            break
+    else:
+        raise AssertionError("no cell with its lowest vertex on a row line")
+    j = int(np.floor(inv.a * lon[k] + inv.c))
+    values = np.ones((10, 40))
+    values[6, j - 1 : j + 2] = 100.0  # the row just below the vertex, around it
+    ring = shapely.Polygon(np.c_[lon, lat])
+    below = [
+        shapely.box(x0 + i * step, y0 - 7 * step, x0 + (i + 1) * step, y0 - 6 * step)
+        for i in (j - 1, j, j + 1)
+    ]
+    assert shapely.area(shapely.intersection(ring, below)).max() == 0.0  # the premise
+    got = zonal_stats_to_cells(_geographic(values, x0, y0, step), np.array([cell]), stats=STATS)
+    assert got["v_max"].iloc[0] == 1.0 and got["v_mean"].iloc[0] == pytest.approx(1.0)
+
+
+def test_the_centre_method_means_only_the_valid_pixels_centred_in_a_cell():
+    """``method="centre"``: a cell's mean is the plain mean of the valid pixels whose centre
+    it holds; NaN pixels are no values and do not count as zeros in it.  Checked against
+    shapely and numpy on a raster with a quarter of its pixels missing."""
+    import shapely
+
+    from pipeline.grid import cells_to_boundaries
+
+    rng = np.random.default_rng(9)
+    values = rng.uniform(1.0, 9.0, (40, 40))
+    values[rng.random(values.shape) < 0.25] = np.nan
+    cells = region_to_cells((0.05, 0.05, 0.35, 0.35), 7)[:60]
+    got = zonal_stats_to_cells(
+        _geographic(values, 0, 0.4, 0.01), cells, stats=("mean", "count"), method="centre"
+    )
+    lon, lat, idx = cells_to_boundaries(cells)
+    xc, yc = np.meshgrid(0.005 + 0.01 * np.arange(40), 0.395 - 0.01 * np.arange(40))
+    for n in range(cells.size):
+        ring = shapely.Polygon(np.c_[lon[idx == n], lat[idx == n]])
+        inside = shapely.contains_xy(ring, xc, yc) & ~np.isnan(values)
+        assert got["v_count"].iloc[n] == pytest.approx(inside.sum())
+        if inside.any():
+            assert got["v_mean"].iloc[n] == pytest.approx(values[inside].mean(), rel=1e-9)
+        else:  # no valid centre: missing, not 0
+            assert np.isnan(got["v_mean"].iloc[n])
+
+
+def test_the_columns_of_a_band_subset_name_the_files_band_numbers(tmp_path):
+    """Bands 2 and 3 of a three-band GeoTIFF give ``<name>_b2_*`` and ``<name>_b3_*``
+    columns, each the statistics of that band read alone (never renumbered 1 and 2, which
+    would name band 1's column after band 2's values)."""
+    from _rasters import write_tif
+
+    bands = np.stack([np.full((20, 20), v) for v in (1.0, 2.0, 3.0)])
+    path = write_tif(tmp_path / "three.tif", bands, Affine(0.01, 0, 0, 0, -0.01, 0.2))
+    da = rioxarray.open_rasterio(path)
+    cells = region_to_cells((0.03, 0.03, 0.17, 0.17), 8)
+    got = zonal_stats_to_cells(da.isel(band=[1, 2]), cells, stats=("mean",), name="v")
+    assert list(got.columns) == ["cell", "v_b2_mean", "v_b3_mean"]
+    np.testing.assert_allclose(got["v_b2_mean"], 2.0)
+    np.testing.assert_allclose(got["v_b3_mean"], 3.0)
