@@ -831,9 +831,15 @@ def _raster_parts(raster: xr.DataArray):
     transform = raster.rio.transform()
     if crs.is_geographic:
         _check_degrees(raster, crs, transform)
-    nodata = raster.rio.nodata
-    if nodata is None:
-        nodata = raster.rio.encoded_nodata
+    try:
+        nodata = raster.rio.nodata
+        if nodata is None:
+            nodata = raster.rio.encoded_nodata
+    except (OverflowError, ValueError) as exc:  # rioxarray casts it to the raster's dtype
+        raise InputError(
+            f"raster nodata cannot be held by its {raster.dtype} values ({exc}); give a "
+            "nodata of that type, or the raster as floats with NaN where it has no data"
+        ) from exc
     return crs, transform, nodata
 
 

@@ -513,3 +513,15 @@ def test_the_columns_of_a_band_subset_name_the_files_band_numbers(tmp_path):
     assert list(got.columns) == ["cell", "v_b2_mean", "v_b3_mean"]
     np.testing.assert_allclose(got["v_b2_mean"], 2.0)
     np.testing.assert_allclose(got["v_b3_mean"], 3.0)
+
+
+@pytest.mark.parametrize("nodata", [-9999, 2.5], ids=["below-uint8", "fraction"])
+def test_a_nodata_an_integer_raster_cannot_hold_is_refused_in_one_line(nodata):
+    """A uint8 raster whose attributes declare nodata -9999 (or 2.5) cannot hold it: one
+    InputError naming the nodata, not rioxarray's OverflowError from deep in the call."""
+    from pipeline.errors import InputError
+
+    da = _geographic(np.ones((10, 10), "uint8"), 0, 0.1, 0.01)
+    da.attrs["_FillValue"] = nodata
+    with pytest.raises(InputError, match="nodata cannot be held by its uint8 values"):
+        zonal_stats_to_cells(da, region_to_cells((0.02, 0.02, 0.08, 0.08), 8))
