@@ -272,3 +272,88 @@ def test_an_encounter_within_the_port_radius_is_no_event():
     near = transit_features(both, 7, ports=port)
     assert encounters(near).empty and near.features[ENCOUNTER_EVENTS].sum() == 0
     assert len(encounters(transit_features(both, 7, ports=port, port_radius_km=2.0))) == 1
+
+
+# ----------------------------------------------------------------------------- cell totals
+
+
+def test_a_cell_counts_each_vessel_once_across_days():
+    """``distinct_vessels`` counts vessels, not vessel-days or rows: c lies in one cell from
+    23:00 to 01:00 (two UTC days), a pings there at 23:00 and, 7 h later (no time between),
+    again for an hour beside b."""
+    x_lon, x_lat = 3.0, 42.0
+    c_lon = 5.0
+    a = pd.concat(
+        [
+            pings("a", [-60.0], x_lon, x_lat, 0.0),
+            pings("a", np.arange(360, 420 + 1e-9, 10.0), x_lon, x_lat, 0.0),
+        ]
+    )
+    b = pings("b", np.arange(360, 420 + 1e-9, 10.0), x_lon + 1e-4, x_lat, 0.0)
+    c = pings("c", np.arange(-60, 60 + 1e-9, 10.0), c_lon, x_lat, 0.0)
+    f = transit_features(pd.concat([a, b, c], ignore_index=True), 7).features.set_index(CELL)
+    x, y = cell_of(x_lon, x_lat, 7), cell_of(c_lon, x_lat, 7)
+    assert x == cell_of(x_lon + 1e-4, x_lat, 7)
+    assert sorted(f.index) == sorted([x, y])
+    assert f.loc[x, DISTINCT_VESSELS] == 2 and f.loc[x, VESSEL_HOURS] == pytest.approx(2.0)
+    assert f.loc[y, DISTINCT_VESSELS] == 1 and f.loc[y, VESSEL_HOURS] == pytest.approx(2.0)
+
+
+# ----------------------------------------------------------------------------- thresholds
+
+
+def test_slow_pings_exactly_max_segment_hours_apart_are_one_stay_and_one_meeting():
+    """A segment no longer than ``max_segment_hours`` links a stay and gives grid points: two
+    vessels at anchor 300 m apart, pinging at 00:00 and 06:00 only, loiter 6 h each and meet
+    for 6 h (36 ten-minute steps)."""
+    lon, lat = 20.0, 10.0
+    a = pings("a", [0, 360], lon, lat, 0.0)
+    b = pings("b", [0, 360], lon, lat + 0.3 / KM_PER_DEG, 0.0)
+    res = transit_features(pd.concat([a, b], ignore_index=True), 7)
+    ev = res.events.sort_values(["event_type", VESSEL_ID])
+    assert ev["event_type"].tolist() == ["encounter", "loiter", "loiter"]
+    assert ev["duration_hours"].tolist() == [6.0, 6.0, 6.0]
+    assert res.features[VESSEL_HOURS].sum() == pytest.approx(12.0)
+
+
+def test_a_track_exactly_as_long_as_a_threshold_can_show_its_events():
+    """An event needs a track at least its threshold long: a 4 h track can show (and here
+    shows) a 4 h loiter, so loitering is observed there, not missing."""
+    from pipeline.transit import unobservable_events
+
+    assert unobservable_events(4.0, {"gap": 6.0, "loiter": 4.0, "encounter": 2.0}) == ["gap"]
+    assert unobservable_events(6.0, {"encounter": 2.0}, longest_overlap_hours=2.0) == []
+    res = transit_features(pings("a", np.arange(0, 240 + 1e-9, 10.0), 20.0, 10.0, 0.0), 7)
+    assert kinds(res) == ["loiter"] and res.longest_track_hours == 4.0
+    (note,) = [n for n in res.notes if n.startswith("no vessel's track lasts long enough")]
+    assert "to show gap events" in note and "loiter_hours" not in note
+
+
+def brute_overlap_hours(spans) -> float:
+    """The longest overlap of two (first, last) spans, pair by pair."""
+    best = 0.0
+    for i, (a0, a1) in enumerate(spans):
+        for b0, b1 in spans[i + 1 :]:
+            best = max(best, min(a1, b1) - max(a0, b0))
+    return best / 60
+
+
+@pytest.mark.parametrize(
+    "spans",
+    [[(0, 600), (60, 120), (300, 540)], [(0, 60), (300, 600)], [(100, 700), (0, 400), (50, 90)]],
+    ids=["long-short-middle", "apart", "unsorted"],
+)
+def test_longest_overlap_is_that_of_the_best_pair(spans):
+    """``longest_overlap_hours`` is the longest time any two tracks overlap (0 when none do)."""
+    frames = [pings(f"v{k}", list(s), 10.0 + k, 10.0 + k, 5.0) for k, s in enumerate(spans)]
+    res = transit_features(pd.concat(frames, ignore_index=True), 5)
+    assert res.longest_overlap_hours == pytest.approx(brute_overlap_hours(spans))
+    assert res.longest_track_hours == pytest.approx(max(b - a for a, b in spans) / 60)
+
+
+def test_a_position_at_as_of_itself_is_used():
+    """``until`` leaves out positions *after* it: a ping at as_of is used."""
+    p = moving("a", 0, 5.0, 43.0, 60)
+    res = transit_features(p, 7, until=p[TIME].iloc[-1])
+    assert res.after_until == 0 and not any("after as_of" in n for n in res.notes)
+    assert res.features[VESSEL_HOURS].sum() == pytest.approx(1.0)
