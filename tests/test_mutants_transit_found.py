@@ -149,6 +149,8 @@ def test_gaps_found_in_a_later_chunk_are_those_of_its_own_pings(monkeypatch):
         assert g["start_time"] == last[TIME] and g["end_time"] == b.iloc[7][TIME]
         assert (g["start_lon"], g["start_lat"]) == (last[LON], last[LAT])
         assert (g["end_lon"], g["end_lat"]) == (7.5, 44.0)
+        assert (g[LON], g[LAT]) == (last[LON], last[LAT])  # placed where it went dark
+        assert g[CELL] == cell_of(last[LON], last[LAT], 6)
     pd.testing.assert_frame_equal(chunked.features, whole.features)
 
 
@@ -428,3 +430,60 @@ def test_the_speed_at_a_tracks_end_is_read_from_its_own_pings():
     loit = res.events[res.events["event_type"] == "loiter"]
     assert loit[VESSEL_ID].tolist() == ["a"]
     assert loit["duration_hours"].tolist() == [pytest.approx(4.0, abs=1e-9)]
+
+
+# ----------------------------------------------------------------------------- speed thresholds
+
+
+def test_speed_thresholds_are_strict_below_and_inclusive_above():
+    """Loitering and meeting need SOG *slower than* their speeds (2 and 3 kn); a gap needs
+    SOG *at least* ``gap_min_speed_kn`` (1 kn).  Two vessels at anchor 300 m apart reporting
+    exactly 2.0 kn meet but do not loiter; at exactly 3.0 kn they do neither; a vessel
+    reporting exactly 1.0 kn before 7 h of silence went dark."""
+    mins = np.arange(0, 300 + 1e-9, 10.0)
+    off = 0.3 / KM_PER_DEG
+
+    def pair(sog):
+        return pd.concat(
+            [pings("a", mins, 20.0, 10.0, sog), pings("b", mins, 20.0, 10.0 + off, sog)],
+            ignore_index=True,
+        )
+
+    assert kinds(transit_features(pair(2.0), 7)) == ["encounter"]
+    assert kinds(transit_features(pair(1.99), 7)) == ["encounter", "loiter", "loiter"]
+    assert kinds(transit_features(pair(3.0), 7)).count("encounter") == 0
+    dark = pings("c", [0, 10, 430], [5.0, 5.0 + 0.3 / KM_PER_DEG, 5.2], 40.0, 1.0)
+    assert kinds(transit_features(dark, 7)) == ["gap"]
+    assert kinds(transit_features(dark.assign(**{SOG: 0.99}), 7)) == []
+
+
+def test_a_gap_with_unknown_sog_is_judged_by_the_segment_before_it_only():
+    """Without SOG a vessel moving before its silence is the speed of the segment before the
+    gap, never of the gap itself nor of another vessel's pings: a vessel at anchor (0 kn) that
+    reappears 30 km off 7 h later did not go dark moving; a vessel whose silence follows its
+    very first ping has no speed before it (no gap), whatever vessel pinged just before."""
+    still = pings("a", [0, 10, 20, 440], [5.0, 5.0, 5.0, 5.4], 40.0, np.nan)
+    first = pings("b", [450, 870, 880], [9.0, 9.1, 9.1 + 0.3 / KM_PER_DEG], 41.0, np.nan)
+    res = transit_features(pd.concat([still, first], ignore_index=True), 7)
+    assert res.events.empty
+    # the same silences after a segment at 12 kn are gaps
+    go = moving("c", -10, 4.9, 40.0, 10, kn=12.0).assign(**{SOG: np.nan})
+    assert kinds(transit_features(pd.concat([go, still.iloc[1:]], ignore_index=True), 7)) == []
+    moved = pd.concat([go, pings("c", [440], [5.4], 40.0, np.nan)], ignore_index=True)
+    assert kinds(transit_features(moved, 7)) == ["gap"]
+
+
+def test_a_drift_within_twice_the_loiter_speed_is_a_stay():
+    """A stay's segments may span up to twice the loiter speed (a drift's positions wander):
+    pings reporting 1 kn that move at 3 kn for 5 h are one loiter, at 5 kn none."""
+    for kn, expect in ((3.0, ["loiter"]), (5.0, [])):
+        p = moving("a", 0, 20.0, 10.0, 300, kn=kn).assign(**{SOG: 1.0})
+        assert kinds(transit_features(p, 7)) == expect
+
+
+def test_a_stay_does_not_run_on_into_the_next_vessels_pings():
+    """Two vessels anchored at one spot one after the other, 2 h 30 min each: no loiter (each
+    is shorter than 4 h), not one 5 h loiter of the first."""
+    a = pings("a", np.arange(0, 150 + 1e-9, 10.0), 20.0, 10.0, 0.0)
+    b = pings("b", np.arange(160, 310 + 1e-9, 10.0), 20.0, 10.0, 0.0)
+    assert kinds(transit_features(pd.concat([a, b], ignore_index=True), 7)) == []
