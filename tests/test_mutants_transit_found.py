@@ -487,3 +487,55 @@ def test_a_stay_does_not_run_on_into_the_next_vessels_pings():
     a = pings("a", np.arange(0, 150 + 1e-9, 10.0), 20.0, 10.0, 0.0)
     b = pings("b", np.arange(160, 310 + 1e-9, 10.0), 20.0, 10.0, 0.0)
     assert kinds(transit_features(pd.concat([a, b], ignore_index=True), 7)) == []
+
+
+def test_an_encounter_counts_only_grid_times_both_vessels_were_followed():
+    """Pings at 00:05, 00:15, ..., 02:05: the 10-minute grid times inside the tracks are
+    00:10 to 02:00 (12 steps, 2 h), none before the first ping."""
+    mins = np.arange(5, 125 + 1e-9, 10.0)
+    both = pd.concat(
+        [pings("a", mins, 20.0, 10.0, 0.0), pings("b", mins, 20.0, 10.0 + 0.3 / KM_PER_DEG, 0.0)],
+        ignore_index=True,
+    )
+    enc = encounters(transit_features(both, 7))
+    assert enc["start_time"].tolist() == [T0 + pd.Timedelta(minutes=10)]
+    assert enc["duration_hours"].tolist() == [2.0]
+
+
+def test_vessels_just_inside_a_long_encounter_distance_meet_across_two_cells():
+    """With ``encounter_distance_m`` 1000, two vessels ~995 m apart on either side of a res-8
+    cell (their own res-8 cells two apart) meet: partners are searched in cells at least
+    twice the distance wide."""
+    res = 8
+    c = h3.latlng_to_cell(10.0, 20.0, res)
+    n = sorted(h3.grid_ring(c, 1))[0]
+    (la0, lo0), (la1, lo1) = h3.cell_to_latlng(c), h3.cell_to_latlng(n)
+    from pyproj import Geod
+
+    geod = Geod(ellps="WGS84")
+    az, back, _ = geod.inv(lo0, la0, lo1, la1)
+    (x0, x1), (y0, y1), _ = geod.fwd([lo0, lo0], [la0, la0], [az, back], [495.0, 495.0])
+    assert h3.grid_distance(h3.latlng_to_cell(y0, x0, res), h3.latlng_to_cell(y1, x1, res)) == 2
+    assert 985 < 1000 * haversine_km(x0, y0, x1, y1) < 998
+    mins = np.arange(0, 180 + 1e-9, 10.0)
+    both = pd.concat([pings("a", mins, x0, y0, 0.0), pings("b", mins, x1, y1, 0.0)])
+    enc = encounters(transit_features(both.reset_index(drop=True), 7, encounter_distance_m=1000))
+    assert enc["duration_hours"].tolist() == [3.0]
+
+
+def test_an_encounter_over_midnight_is_one_with_or_without_the_day_memo(tmp_path):
+    """Nightly runs pair each UTC day apart and join the runs at the days' edges: two vessels
+    at anchor 300 m apart from 23:00 to 01:00 meet once, for 2 h from 23:00, whether the
+    days are paired fresh, kept in the memo, or taken back from it."""
+    from pipeline.runner.cache import StageCache
+
+    mins = np.arange(-60, 60 + 1e-9, 10.0)
+    both = pd.concat(
+        [pings("a", mins, 20.0, 10.0, 0.0), pings("b", mins, 20.0, 10.0 + 0.3 / KM_PER_DEG, 0.0)],
+        ignore_index=True,
+    )
+    for memo in (None, "fresh", "reused"):
+        pm = StageCache(tmp_path / "cache").memo("pairs", [1]) if memo else None
+        enc = encounters(transit_features(both, 7, pairs_memo=pm))
+        assert enc["start_time"].tolist() == [T0 - pd.Timedelta(hours=1)]
+        assert enc["duration_hours"].tolist() == [2.0]
