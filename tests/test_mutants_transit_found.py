@@ -539,3 +539,43 @@ def test_an_encounter_over_midnight_is_one_with_or_without_the_day_memo(tmp_path
         enc = encounters(transit_features(both, 7, pairs_memo=pm))
         assert enc["start_time"].tolist() == [T0 - pd.Timedelta(hours=1)]
         assert enc["duration_hours"].tolist() == [2.0]
+
+
+# ----------------------------------------------------------------------------- one ship, two ids
+
+
+def one_ship(*ids: str) -> pd.DataFrame:
+    """Identity rows giving ``ids`` one valid IMO number (9074729: its check digit holds)."""
+    return pd.DataFrame(
+        {"vessel_id": list(ids), "kind": "imo", "key": "9074729", "n": np.full(len(ids), 10)}
+    )
+
+
+def test_a_ship_silent_exactly_gap_hours_went_dark_though_its_other_id_pinged():
+    """A gap of one id is dropped only when another id of its ship kept the ship from ``gap_hours``
+    of silence.  x goes dark moving for 7 h; its twin id y pings 10 min into the silence and
+    exactly 6 h later: the ship was silent 6 h, so the gap stays; with y pinging every hour
+    instead, it is dropped."""
+    x = pd.concat([moving("x", 0, 5.0, 43.0, 60), moving("x", 480, 5.3, 43.0, 60)])
+    last = x.iloc[6]
+    y = pings("y", [70, 430], float(last[LON]), 43.0, 0.0)
+    both = pd.concat([x, y], ignore_index=True)
+    res = transit_features(both, 7, vessel_identity=one_ship("x", "y"))
+    gaps = res.events[res.events["event_type"] == "gap"]
+    assert gaps[VESSEL_ID].tolist() == ["x"] and gaps["duration_hours"].tolist() == [7.0]
+    hourly = pd.concat([x, pings("y", np.arange(70, 430 + 1e-9, 60.0), 5.1, 43.0, 0.0)])
+    res = transit_features(hourly.reset_index(drop=True), 7, vessel_identity=one_ship("x", "y"))
+    assert (res.events["event_type"] != "gap").all()
+
+
+def test_loiters_of_one_ships_two_ids_that_only_touch_in_time_are_two():
+    """Events of one ship's ids are one only when they overlap in time: x anchored from 00:00
+    to 04:00 and its twin id y there from 04:00 to 08:00 are two loiters (they touch); with y
+    from 03:50 to 07:50 they overlap and are one (equally long: the earlier, x's, is kept)."""
+    x = pings("x", np.arange(0, 240 + 1e-9, 10.0), 20.0, 10.0, 0.0)
+    for start, expect in ((240, ["x", "y"]), (230, ["x"])):
+        y = pings("y", np.arange(start, start + 240 + 1e-9, 10.0), 20.0, 10.0, 0.0)
+        both = pd.concat([x, y], ignore_index=True)
+        res = transit_features(both, 7, vessel_identity=one_ship("x", "y"))
+        loit = res.events[res.events["event_type"] == "loiter"]
+        assert loit[VESSEL_ID].tolist() == expect and (loit["duration_hours"] == 4.0).all()
