@@ -623,3 +623,21 @@ def test_pings_on_disk_in_partitions_give_the_whole_tables_result(tmp_path, monk
     assert whole.longest_track_hours == 10.0
     assert whole.longest_overlap_hours == pytest.approx(brute_overlap_hours(spans)) == 6.0
     assert kinds(whole).count("encounter") == 2  # c-d and d-e (c-e are 600 m apart)
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat", "dlon", "dlat", "meet"),
+    [(0.0, 60.0, 0.008, 0.0, True), (80.0, 0.0, 0.0, 0.6 / KM_PER_DEG, False)],
+    ids=["east-west-at-60N", "north-south-600m"],
+)
+def test_the_encounter_distance_is_the_great_circle_distance(lon, lat, dlon, dlat, meet):
+    """Whether two vessels are within 500 m is their haversine distance: 0.008 deg of
+    longitude at 60 N is ~445 m (they meet), 600 m north-south is not within 500 m."""
+    d_m = 1000 * haversine_km(lon, lat, lon + dlon, lat + dlat)
+    assert (d_m <= 500) == meet and abs(d_m - 500) > 40
+    mins = np.arange(0, 180 + 1e-9, 10.0)
+    both = pd.concat(
+        [pings("a", mins, lon, lat, 0.0), pings("b", mins, lon + dlon, lat + dlat, 0.0)],
+        ignore_index=True,
+    )
+    assert len(encounters(transit_features(both, 7))) == int(meet)
