@@ -641,3 +641,19 @@ def test_the_encounter_distance_is_the_great_circle_distance(lon, lat, dlon, dla
         ignore_index=True,
     )
     assert len(encounters(transit_features(both, 7))) == int(meet)
+
+
+def test_a_stay_and_a_meeting_end_at_the_last_ping_reported_slow():
+    """Two vessels anchored 300 m apart report 0.5 kn from 00:00 to 05:00, then 8 kn at 05:10
+    (still in place: the engines just started) and are off by 05:20.  Only segments between
+    two slow pings count: two loiters and one encounter, each 5 h from 00:00."""
+    mins = np.arange(0, 310 + 1e-9, 10.0)
+    sog = np.where(mins <= 300, 0.5, 8.0)
+    off = 0.3 / KM_PER_DEG
+    frames = []
+    for v, lat in (("a", 10.0), ("b", 10.0 + off)):
+        frames += [pings(v, mins, 20.0, lat, sog), moving(v, 320, 20.05, lat, 30, kn=8.0)]
+    res = transit_features(pd.concat(frames, ignore_index=True), 7)
+    ev = res.events.sort_values(["event_type", VESSEL_ID])
+    assert ev["event_type"].tolist() == ["encounter", "loiter", "loiter"]
+    assert (ev["start_time"] == T0).all() and (ev["duration_hours"] == 5.0).all()
