@@ -7,6 +7,8 @@ computation on a tiny track: a hand count, :func:`pipeline.sphere.haversine_km`,
 
 from __future__ import annotations
 
+import logging
+
 import h3
 import numpy as np
 import pandas as pd
@@ -523,7 +525,7 @@ def test_vessels_just_inside_a_long_encounter_distance_meet_across_two_cells():
     assert enc["duration_hours"].tolist() == [3.0]
 
 
-def test_an_encounter_over_midnight_is_one_with_or_without_the_day_memo(tmp_path):
+def test_an_encounter_over_midnight_is_one_with_or_without_the_day_memo(tmp_path, caplog):
     """Nightly runs pair each UTC day apart and join the runs at the days' edges: two vessels
     at anchor 300 m apart from 23:00 to 01:00 meet once, for 2 h from 23:00, whether the
     days are paired fresh, kept in the memo, or taken back from it."""
@@ -536,9 +538,13 @@ def test_an_encounter_over_midnight_is_one_with_or_without_the_day_memo(tmp_path
     )
     for memo in (None, "fresh", "reused"):
         pm = StageCache(tmp_path / "cache").memo("pairs", [1]) if memo else None
-        enc = encounters(transit_features(both, 7, pairs_memo=pm))
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="pipeline.transit"):
+            enc = encounters(transit_features(both, 7, pairs_memo=pm))
         assert enc["start_time"].tolist() == [T0 - pd.Timedelta(hours=1)]
         assert enc["duration_hours"].tolist() == [2.0]
+        if memo == "reused":
+            assert "encounter pairs of 2 day(s) from the memo, 0 computed" in caplog.text
 
 
 # ----------------------------------------------------------------------------- one ship, two ids
