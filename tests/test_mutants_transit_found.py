@@ -327,6 +327,8 @@ def test_a_track_exactly_as_long_as_a_threshold_can_show_its_events():
 
     assert unobservable_events(4.0, {"gap": 6.0, "loiter": 4.0, "encounter": 2.0}) == ["gap"]
     assert unobservable_events(6.0, {"encounter": 2.0}, longest_overlap_hours=2.0) == []
+    # two 3 h tracks that never overlap cannot show a 2 h encounter
+    assert unobservable_events(3.0, {"encounter": 2.0}, longest_overlap_hours=0.0) == ["encounter"]
     res = transit_features(pings("a", np.arange(0, 240 + 1e-9, 10.0), 20.0, 10.0, 0.0), 7)
     assert kinds(res) == ["loiter"] and res.longest_track_hours == 4.0
     (note,) = [n for n in res.notes if n.startswith("no vessel's track lasts long enough")]
