@@ -595,21 +595,26 @@ def test_loiters_of_one_ships_two_ids_that_only_touch_in_time_are_two():
 def test_pings_on_disk_in_partitions_give_the_whole_tables_result(tmp_path, monkeypatch):
     """A store read a few vessels at a time (grid points spilled and paired a few at a time)
     gives the result of the whole table: features, events, and what the notes and fields say
-    (positions after as_of, the longest track and overlap)."""
+    (positions after as_of, position jumps, the longest track and overlap)."""
     import pipeline.transit as transit
     from pipeline.ingest.stream import PingStore, spill_tracks
 
     off = 0.3 / KM_PER_DEG
     slow = np.arange(0, 300 + 1e-9, 10.0)
+    a = moving("a", 0, 5.0, 43.0, 120)
+    b = moving("b", 0, 6.0, 43.0, 600, step=30.0)  # the longest track, 10 h (till as_of)
+    # position jumps at ~40 kn both ways: kept by ingest (60 kn), dropped here (30 kn)
+    a.loc[5, LAT] += 12.3 / KM_PER_DEG
+    b.loc[9, LAT] += 37.0 / KM_PER_DEG
     frames = [
-        moving("a", 0, 5.0, 43.0, 120),
-        moving("b", 0, 6.0, 43.0, 600, step=30.0),  # the longest track, 10 h (till as_of)
+        a,
+        b,
         *(pings(v, slow, 7.0, 43.0 + k * off, 0.5) for k, v in enumerate("cde")),
         moving("f", 200, 8.0, 43.0, 700, step=60.0),  # goes on after as_of
     ]
     all_pings = pd.concat(frames, ignore_index=True)
     until = T0 + pd.Timedelta(hours=10)
-    whole = transit_features(all_pings, 7, until=until)
+    whole = transit_features(all_pings, 7, until=until, max_speed_kn=30.0)
     csv = tmp_path / "ais.csv"
     all_pings.assign(time=all_pings[TIME].dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")).to_csv(
         csv, index=False
@@ -618,13 +623,14 @@ def test_pings_on_disk_in_partitions_give_the_whole_tables_result(tmp_path, monk
     monkeypatch.setattr(transit, "_PAIR_BLOCK_POINTS", 7)
     store = PingStore([spill], chunk_rows=20)
     assert len(store.bucket_groups(20)) >= 3
-    got = transit_features(store, 7, until=until)
+    got = transit_features(store, 7, until=until, max_speed_kn=30.0)
     pd.testing.assert_frame_equal(got.features, whole.features)
     pd.testing.assert_frame_equal(got.events, whole.events)
     assert got.notes == whole.notes
     for name in ("after_until", "untimed", "longest_track_hours", "longest_overlap_hours"):
         assert getattr(got, name) == getattr(whole, name), name
     assert whole.after_until == int((all_pings[TIME] > until).sum()) > 0
+    assert "2 ping(s) dropped as position jumps (> 30.0 kn both ways)" in whole.notes
     kept = all_pings[all_pings[TIME] <= until]
     mins = (kept[TIME] - T0).dt.total_seconds() / 60
     spans = list(mins.groupby(kept[VESSEL_ID]).agg(["min", "max"]).itertuples(index=False))
