@@ -462,8 +462,8 @@ def test_speed_thresholds_are_strict_below_and_inclusive_above():
 
 
 def test_a_gap_with_unknown_sog_is_judged_by_the_segment_before_it_only():
-    """Without SOG a vessel moving before its silence is the speed of the segment before the
-    gap, never of the gap itself nor of another vessel's pings: a vessel at anchor (0 kn) that
+    """Without SOG, whether a vessel was moving when it fell silent is read from the segment
+    before the gap, never the gap itself nor another vessel's pings: a vessel at anchor that
     reappears 30 km off 7 h later did not go dark moving; a vessel whose silence follows its
     very first ping has no speed before it (no gap), whatever vessel pinged just before."""
     still = pings("a", [0, 10, 20, 440], [5.0, 5.0, 5.0, 5.4], 40.0, np.nan)
