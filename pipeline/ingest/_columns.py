@@ -1269,7 +1269,10 @@ def _counts_rows(values: pd.Series) -> bool:
 
     Two exports joined end to end each keep their row number (pandas' ``level_0``, a
     PostGIS ``gid``, a ``#`` or ``No.`` column): 0, 1, 2, ..., 0, 1, 2, ... repeats as an id
-    does, and read as one would make the n-th row of every export one "vessel".
+    does, and read as one would make the n-th row of every export one "vessel".  Asked only
+    of columns whose values repeat: one that counts up by one through all of the first
+    :data:`_COUNTER_ROWS` rows starts again further on (an export of more rows than that,
+    joined to another, was read as 60,000 "vessels" of two pings each).
     """
     v = values.iloc[:_COUNTER_ROWS]
     if bool(missing_mask(v).any()) or len(v) < 4:
@@ -1278,7 +1281,8 @@ def _counts_rows(values: pd.Series) -> bool:
     if not np.isfinite(x).all() or x[0] not in (0.0, 1.0):
         return False
     again, up = x[1:] == x[0], np.diff(x) == 1
-    return bool(again.any() and up.any() and (up | again).all())
+    beyond = len(x) == _COUNTER_ROWS and bool(up.all())
+    return bool((again.any() or beyond) and up.any() and (up | again).all())
 
 
 def _code_like(values: pd.Series) -> bool:
