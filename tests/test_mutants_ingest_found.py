@@ -14,8 +14,9 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from pipeline.errors import InputError
-from pipeline.ingest import read_tracks
+from pipeline.errors import AmbiguousDateOrder, InputError
+from pipeline.ingest import read_seizures, read_tracks
+from pipeline.ingest._dates import parse_times
 
 
 def _write(path, lines: list[str]):
@@ -96,3 +97,209 @@ def test_a_row_number_starting_again_past_its_first_50000_rows_is_no_vessel_id(t
     frame.to_csv(tmp_path / "t.csv", index=False)
     with pytest.raises(InputError, match=r"'#' \(numbers the rows.*a row number"):
         read_tracks(tmp_path / "t.csv")
+
+
+def _joined(path, header: str, first: int, status=None):
+    """Two exports of six rows joined end to end, each numbering its rows from ``first``."""
+    lines = [header]
+    for day in range(2):
+        for k in range(6):
+            extra = f"{status(day, k)}," if status else ""
+            t = f"2024-03-0{day + 1}T00:{10 * k:02d}:00Z"
+            lines.append(f"{first + k},{extra}{t},{10 + 0.5 * day + 0.001 * k:.4f},-60.0")
+    return _write(path, lines)
+
+
+@pytest.mark.parametrize("header", ["#", "No.", "gid"])
+def test_a_row_number_from_1_that_starts_again_is_no_vessel_id(tmp_path, header):
+    # a '#' or 'No.' column counts 1, 2, 3, ...: only a count from 0 was tested
+    with pytest.raises(InputError, match=r"refused: .*a row number"):
+        read_tracks(_joined(tmp_path / "t.csv", f"{header},time,lat,lon", first=1))
+
+
+def test_a_row_number_beside_a_text_that_mostly_follows_it_is_no_vessel_id(tmp_path):
+    # the text beside the row number agrees with it on 10 of 12 rows (83%, under the 90% of a
+    # vessel's own attribute): the number is no vessel's, and stays refused as a row number
+    def status(day, k):
+        return f"under way {k}" if k < 4 else f"{('moored', 'anchored')[day]} {k}"
+
+    header = "#,status,time,lat,lon"
+    with pytest.raises(InputError, match=r"refused: .*a row number"):
+        read_tracks(_joined(tmp_path / "t.csv", header, first=0, status=status))
+
+
+# ---------------------------------------------------------------------- dates
+
+_UTC = dt.UTC
+
+
+def _at(*args, offset_min: int = 0) -> pd.Timestamp:
+    """The UTC instant of a wall-clock time at ``offset_min`` minutes east of UTC."""
+    zone = dt.timezone(dt.timedelta(minutes=offset_min))
+    return pd.Timestamp(dt.datetime(*args, tzinfo=zone).astimezone(_UTC))
+
+
+def _epoch(seconds: int, nanos: int = 0) -> pd.Timestamp:
+    when = dt.datetime(1970, 1, 1, tzinfo=_UTC) + dt.timedelta(seconds=seconds)
+    return pd.Timestamp(when) + pd.Timedelta(nanoseconds=nanos)
+
+
+_NAT = None
+_READS = {
+    # day-first proved by a first field > 12: '05/12' is 5 December, '12/05' 12 May
+    "dayfirst-by-values": (
+        ["25/01/2020", "05/12/2020", "12/05/2020"],
+        [_at(2020, 1, 25), _at(2020, 12, 5), _at(2020, 5, 12)],
+    ),
+    # month-first proved by a second field > 12: '12/05' is 5 December, '05/12' 12 May
+    "monthfirst-by-values": (
+        ["01/25/2020", "05/12/2020", "12/05/2020"],
+        [_at(2020, 1, 25), _at(2020, 5, 12), _at(2020, 12, 5)],
+    ),
+    # both orders proved and no value ambiguous: each read as written
+    "mixed-orders-none-ambiguous": (
+        ["25/01/2020", "01/25/2020", "07/07/2020"],
+        [_at(2020, 1, 25), _at(2020, 1, 25), _at(2020, 7, 7)],
+    ),
+    # POSIX pivot: 69-99 are 19xx, 00-68 20xx (the column is day-first by '25/12/70')
+    "two-digit-pivot": (
+        ["01/02/68", "01/02/69", "25/12/70", "03/04/00"],
+        [_at(2068, 2, 1), _at(1969, 2, 1), _at(1970, 12, 25), _at(2000, 4, 3)],
+    ),
+    # a first field of 31 is a day, not a year: 31 March 2025, 15 April 2025
+    "dd-mm-yy-from-31": (["31-03-25", "15-04-25"], [_at(2025, 3, 31), _at(2025, 4, 15)]),
+    # a first field of 00 is a year (yy-mm-dd)
+    "yy-mm-dd-from-00": (["00-03-25", "00-11-30"], [_at(2000, 3, 25), _at(2000, 11, 30)]),
+    # ISO with a slip: '2024-13-03' is rejected, not a reason to read the rest yyyy-dd-mm
+    "iso-with-a-slip": (
+        ["2024-13-03", "2024-03-25", "2024-03-05"],
+        [_NAT, _at(2024, 3, 25), _at(2024, 3, 5)],
+    ),
+    "no-31-february": (["2024-02-30", "2024-02-29"], [_NAT, _at(2024, 2, 29)]),
+    "offsets": (
+        [
+            "2024-03-01T10:00:00+05:30",
+            "2024-03-01T10:00:00-08:00",
+            "2024-03-01T10:00:00+14:00",
+            "2024-03-01T10:00:00+15:00",
+            "2024-03-01T10:00:00+05:60",
+        ],
+        [
+            _at(2024, 3, 1, 10, offset_min=330),
+            _at(2024, 3, 1, 10, offset_min=-480),
+            _at(2024, 3, 1, 10, offset_min=840),
+            _NAT,
+            _NAT,
+        ],
+    ),
+    "twelve-am-pm": (
+        ["12/31/2020 12:05 AM", "12/31/2020 12:05 PM", "12/31/2020 1:05 PM"],
+        [_at(2020, 12, 31, 0, 5), _at(2020, 12, 31, 12, 5), _at(2020, 12, 31, 13, 5)],
+    ),
+    "fraction-of-second": (
+        ["2024-03-01T10:00:00.25Z", "2024-03-01T10:00:00.000001Z"],
+        [
+            _at(2024, 3, 1, 10) + pd.Timedelta(milliseconds=250),
+            _at(2024, 3, 1, 10) + pd.Timedelta(microseconds=1),
+        ],
+    ),
+    # epoch units by digit count: 9-11 seconds, 12-14 milliseconds, 15-17 microseconds
+    "epoch-units": (
+        [
+            "999999999",
+            "100000000000",
+            "1709287200123",
+            "100000000000000",
+            "1709287200123456",
+            "-100000000.5",
+        ],
+        [
+            _epoch(999_999_999),
+            _epoch(100_000_000),
+            _epoch(1_709_287_200, 123_000_000),
+            _epoch(100_000_000),
+            _epoch(1_709_287_200, 123_456_000),
+            _epoch(-100_000_001, 500_000_000),
+        ],
+    ),
+    # twelve digits that spell no date of 1900-2100 are epoch milliseconds
+    "epoch-ms-not-compact": (
+        ["150001011200", "200402300000"],
+        [_epoch(150_001_011, 200_000_000), _epoch(200_402_300)],
+    ),
+    "yyyymmdd": (["20240301", "20231231"], [_at(2024, 3, 1), _at(2023, 12, 31)]),
+    "iso-week": (
+        ["2020-W10", "2020-W53-7"],
+        [
+            pd.Timestamp(dt.date.fromisocalendar(2020, 10, 1), tz="UTC"),
+            pd.Timestamp(dt.date.fromisocalendar(2020, 53, 7), tz="UTC"),
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_READS))
+def test_dates_read_as_computed_by_hand(case):
+    values, expected = _READS[case]
+    got = parse_times(pd.Series(values)).times.tolist()
+    want = [pd.NaT if e is None else e for e in expected]
+    assert [str(g) for g in got] == [str(w) for w in want], case
+
+
+def test_dayfirst_given_reads_a_contradicting_date_as_written():
+    # dayfirst: true, and '01/25/2020' can only be 25 January: read so (noted), not rejected
+    got = parse_times(pd.Series(["01/25/2020", "05/12/2020"]), dayfirst=True)
+    assert got.times.tolist() == [_at(2020, 1, 25), _at(2020, 12, 5)]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [["12/05/2020", "11/12/2020"], ["03/04/2020", "05/06/2020"]],
+    ids=["twelves", "slashes"],
+)
+def test_dates_no_value_decides_are_refused(values):
+    # a field of 12 proves nothing (12 May or 5 December); slashes are no dotted convention
+    with pytest.raises(AmbiguousDateOrder, match="no value decides"):
+        parse_times(pd.Series(values))
+
+
+def test_five_digit_numbers_are_named_as_excel_serials():
+    got = parse_times(pd.Series(["43831", "43832"]), name="s.csv", column="date")
+    assert got.unparseable.all()
+    assert any("Excel serial day numbers" in n for n in got.notes), got.notes
+
+
+def test_dotted_dates_proving_both_orders_are_refused_not_read_by_convention():
+    # dotted dates are day-first by convention only where no value proves month-first
+    values = ["25.01.2020", "01.25.2020", "03.04.2020"]
+    with pytest.raises(InputError, match=r"values decide both ways \(1 day-first, 1 month-first\)"):
+        parse_times(pd.Series(values))
+
+
+# ---------------------------------------------------------------------- positions, codes
+
+
+def test_a_repeating_free_text_mostly_of_one_word_is_no_vessel_id(tmp_path):
+    # 'remarks' repeats and 7 of 10 values are one word: a column of codes needs 95% of them
+    # to be codes, else a note is read as the vessel (here: every remark one "vessel")
+    words = ["OK", "OK", "late", "OK", "no signal after 10:00", "late", "OK", "see log", "OK"]
+    words += ["lost fix near port"]
+    lines = ["remarks,time,lat,lon"]
+    lines += [f"{w},{_stamp(10 * k)},{10 + 0.01 * k:.3f},-60.0" for k, w in enumerate(words)]
+    with pytest.raises(InputError, match="no vessel id column"):
+        read_tracks(_write(tmp_path / "t.csv", lines))
+
+
+def test_a_file_mostly_swapped_says_so_in_a_note(tmp_path):
+    # 7 of 10 records have the latitude beyond 90 and the longitude within it: the columns are
+    # swapped for most of the file, which a note says beside the rejects
+    lines = ["date,lat,lon,drug"]
+    for k in range(10):
+        lat, lon = (120.0 + k, 10.0 + k) if k < 7 else (10.0 + k, 120.0 + k)
+        lines.append(f"2024-03-{k + 1:02d},{lat},{lon},cocaine")
+    res = read_seizures(_write(tmp_path / "s.csv", lines), as_of="2026-11-30")
+    assert res.by_rule.get("latlon_swapped") == 7
+    assert res.n_read == res.n_accepted + res.n_rejected == 10
+    assert any(
+        "7 of 10 records have latitude and longitude evidently swapped" in n for n in res.notes
+    )
