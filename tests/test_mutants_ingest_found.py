@@ -222,11 +222,11 @@ _READS = {
             _epoch(-100_000_001, 500_000_000),
         ],
     ),
-    # twelve digits that spell no date of 1900-2100 are epoch milliseconds
-    "epoch-ms-not-compact": (
-        ["150001011200", "200402300000"],
-        [_epoch(150_001_011, 200_000_000), _epoch(200_402_300)],
-    ),
+    # twelve digits that spell no date of 1900-2100 (year 1500, 30 February) are epoch
+    # milliseconds (each alone: one such value makes its whole column epoch time)
+    "epoch-ms-not-compact-1500": (["150001011200"], [_epoch(150_001_011, 200_000_000)]),
+    "epoch-ms-not-compact-feb30": (["200402300000"], [_epoch(200_402_300)]),
+    "compact-yyyymmddhhmm": (["202402291430"], [_at(2024, 2, 29, 14, 30)]),
     "yyyymmdd": (["20240301", "20231231"], [_at(2024, 3, 1), _at(2023, 12, 31)]),
     "iso-week": (
         ["2020-W10", "2020-W53-7"],
@@ -303,3 +303,82 @@ def test_a_file_mostly_swapped_says_so_in_a_note(tmp_path):
     assert any(
         "7 of 10 records have latitude and longitude evidently swapped" in n for n in res.notes
     )
+
+
+def test_two_digit_years_mixing_year_first_and_day_first_are_refused():
+    # '98-03-25' is year-first, '25-03-1998' day-first, and '05-03-10' could be either
+    with pytest.raises(InputError, match=r"mixes year-first \(yy-mm-dd\) and day/month-first"):
+        parse_times(pd.Series(["98-03-25", "25-03-1998", "05-03-10"]))
+
+
+def test_year_day_month_dates_with_some_either_way_are_refused():
+    # '2024-15-03' is 15 March written yyyy-dd-mm; '2024-05-03' is 5 March or 3 May
+    with pytest.raises(InputError, match="look written year-day-month"):
+        parse_times(pd.Series(["2024-15-03", "2024-05-03"]))
+
+
+def test_a_record_id_of_three_rows_is_no_vessel_id_beside_the_name(tmp_path):
+    # 'id' differs on each of 3 rows (a record id): the ship is 'name', one vessel of 3 pings
+    lines = ["id,name,time,lat,lon"]
+    lines += [f"{101 + k},SHIPA,{_stamp(10 * k)},{10 + 0.01 * k:.3f},-60.0" for k in range(3)]
+    res = read_tracks(_write(tmp_path / "t.csv", lines))
+    assert res.frame["vessel_id"].tolist() == ["SHIPA"] * 3
+
+
+def test_an_mmsi_repeated_once_among_others_is_the_vessel_id(tmp_path):
+    # four pings of three vessels: one repeat is enough to be no per-row record id
+    lines = ["mmsi,time,lat,lon"]
+    for k, mmsi in enumerate(["257123450", "257123460", "257123470", "257123470"]):
+        lines.append(f"{mmsi},{_stamp(10 * k)},{10 + 0.01 * k:.3f},-60.0")
+    res = read_tracks(_write(tmp_path / "t.csv", lines))
+    assert res.frame.groupby("vessel_id").size().to_dict() == {
+        "257123450": 1,
+        "257123460": 1,
+        "257123470": 2,
+    }
+
+
+def test_the_ais_utc_second_of_60_to_63_is_not_the_time_either(tmp_path):
+    # 60-63 mean 'not available' and positioning modes: the column is still no epoch time
+    lines = ["mmsi,received_at,timestamp,lat,lon"]
+    for k, sec in enumerate([5, 60, 63, 12]):
+        lines.append(f"257000001,{_stamp(60 * k)},{sec},60.0,{5 + 0.1 * k:.1f}")
+    res = read_tracks(_write(tmp_path / "t.csv", lines))
+    assert res.assumptions["columns"]["time"]["column"] == "received_at"
+    assert res.frame["time"].tolist() == [_at(2024, 3, 1, k) for k in range(4)]
+
+
+def test_a_message_code_unique_per_row_is_no_rival_to_the_target(tmp_path):
+    # 'msg' differs on every row: no code that repeats, so 'target' is still the one column
+    # of codes whose values repeat (read as a rival, the file was refused)
+    lines = ["target,msg,time,lat,lon"]
+    for poll in range(3):
+        for v in range(1, 4):
+            if (poll, v) == (1, 2):  # silent in one poll: no row number
+                continue
+            lat = 10 + v + 0.01 * poll
+            lines.append(f"{v},M{poll}{v}X,{_stamp(10 * poll)},{lat:.3f},-60.0")
+    res = read_tracks(_write(tmp_path / "t.csv", lines))
+    assert res.assumptions["columns"]["vessel_id"]["column"] == "target"
+    assert res.frame.groupby("vessel_id").size().to_dict() == {"1": 3, "2": 2, "3": 3}
+
+
+def test_tracks_a_fifth_of_which_name_two_ships_are_not_cut_per_voyage(tmp_path):
+    # 5 ships of 2 tracks each, 2 of the 10 tracks also holding another ship's pings: more
+    # than the few (5%) a renamed ship explains, so the tracks are not read as nested in
+    # the ships and the track id stays the id
+    lines = ["track_id,vessel_name,time,lat,lon"]
+    k = 0
+    for v in range(5):
+        for t in range(2):
+            track = 10 * v + t
+            names = [f"SHIP {v}"] * 3
+            if track in (0, 10):
+                names[2] = f"SHIP {v + 1}"
+            for j, name in enumerate(names):
+                lines.append(
+                    f"{track},{name},{_stamp(k)},{10 + 0.5 * track:.3f},{-60 + 0.001 * j:.4f}"
+                )
+                k += 10
+    res = read_tracks(_write(tmp_path / "t.csv", lines))
+    assert res.assumptions["columns"]["vessel_id"]["column"] == "track_id"
