@@ -382,3 +382,118 @@ def test_tracks_a_fifth_of_which_name_two_ships_are_not_cut_per_voyage(tmp_path)
                 k += 10
     res = read_tracks(_write(tmp_path / "t.csv", lines))
     assert res.assumptions["columns"]["vessel_id"]["column"] == "track_id"
+
+
+def _seizure_file(path, header: str, rows: list[str]):
+    lines = [header] + [
+        f"{r},{10 + 0.1 * k:.1f},{-60 - 0.1 * k:.1f},cocaine" for k, r in enumerate(rows)
+    ]
+    return _write(path, lines)
+
+
+def test_a_date_header_over_no_dates_gives_way_to_a_column_of_dates(tmp_path):
+    # 'date_text' holds no date at all (a free-text field): the column whose values are
+    # dates is the records' time, not 'date_text' with every record rejected
+    rows = [f"pending review,2024-03-{k + 1:02d}" for k in range(6)]
+    header = "date_text,col_b,lat,lon,drug"
+    res = read_seizures(_seizure_file(tmp_path / "s.csv", header, rows), as_of="2026-11-30")
+    assert res.assumptions["columns"]["time"]["column"] == "col_b"
+    assert res.frame["time"].tolist() == [_at(2024, 3, k + 1) for k in range(6)]
+
+
+def test_a_column_of_some_dates_and_no_time_header_is_not_taken_as_the_time(tmp_path):
+    # no header names a time, and 6 of 10 values of 'col_b' are dates: too few (80% needed)
+    # to take it by its values; the file is refused, naming it, not read with 4 rejects
+    rows = [f"2024-03-{k + 1:02d}" if k < 6 else "unknown" for k in range(10)]
+    with pytest.raises(InputError, match="no date column found"):
+        read_seizures(
+            _seizure_file(tmp_path / "s.csv", "col_b,lat,lon,drug", rows), as_of="2026-11-30"
+        )
+
+
+# ---------------------------------------------------------------------- physical lines
+
+
+def _line_of(text: str, marker: str) -> int:
+    """The 1-based physical line of ``text`` holding ``marker`` (once)."""
+    hits = [i + 1 for i, line in enumerate(text.split("\n")) if marker in line]
+    assert len(hits) == 1, hits
+    return hits[0]
+
+
+_GOOD = "2024-03-0{d},10.{d},-60.{d},cocaine"
+_SHAPES = {
+    "plain": [
+        "date,lat,lon,drug",
+        _GOOD.format(d=1),
+        "2024-02-30,10.5,-60.5,cocaine",
+        _GOOD.format(d=3),
+    ],
+    "blank-and-quoted-lines": [
+        "date,lat,lon,drug,note",
+        _GOOD.format(d=1) + ",",
+        "",
+        _GOOD.format(d=2) + ',"first line',
+        'second line"',
+        "",
+        "2024-02-30,10.5,-60.5,cocaine,",
+        _GOOD.format(d=4) + ",",
+    ],
+    "sep-line": ["sep=,", "date,lat,lon,drug", _GOOD.format(d=1), "2024-02-30,10.5,-60.5,cocaine"],
+    # no header line: longitudes beyond 90 tell the coordinates apart by their values
+    "no-header": [f"2024-03-0{d},10.{d},-120.{d},cocaine" for d in (1, 2, 3, 4)]
+    + ["2024-02-30,10.5,-120.5,cocaine"],
+}
+
+
+@pytest.mark.parametrize("shape", sorted(_SHAPES))
+def test_a_reject_names_its_physical_line_and_every_record_is_counted(tmp_path, shape):
+    text = "\n".join(_SHAPES[shape]) + "\n"
+    path = tmp_path / "s.csv"
+    path.write_text(text)
+    res = read_seizures(path, as_of="2026-11-30")
+    # 30 February: a date the calendar lacks, rejected where the file holds it
+    bad = res.rejects[res.rejects["rule"] == "date_unparseable"]
+    assert bad["row"].tolist() == [_line_of(text, "2024-02-30")]
+    assert bad["value"].tolist() == ["2024-02-30"]
+    assert bad["source_file"].tolist() == ["s.csv"]
+    assert res.n_read == res.n_accepted + res.n_rejected
+    assert res.n_rejected == len(res.rejects) == 1
+
+
+# ---------------------------------------------------------------------- time columns
+
+
+def test_an_mmsi_is_not_taken_for_epoch_seconds_when_no_header_names_the_time(tmp_path):
+    # no header names a time: by their values alone, nine-digit MMSIs would be epoch seconds
+    # of 1978; the column of dates beside them is the time
+    lines = ["mmsi,col_b,lat,lon"]
+    lines += [f"257000001,{_stamp(60 * k)},60.0,{5 + 0.1 * k:.1f}" for k in range(4)]
+    res = read_tracks(_write(tmp_path / "t.csv", lines))
+    assert res.assumptions["columns"]["time"]["column"] == "col_b"
+    assert res.frame["time"].tolist() == [_at(2024, 3, 1, k) for k in range(4)]
+
+
+def test_a_year_column_is_not_passed_over_for_a_column_of_few_dates(tmp_path):
+    # 'year' gives years; 'date_note' beside it is a date on 1 record of 4 (a remark
+    # otherwise): preferred over the years only if at least half of it is dates
+    notes = ["2023-05-01", "unknown", "unknown", "see report"]
+    rows = [f"{2023 - k},{n}" for k, n in enumerate(notes)]
+    header = "year,date_note,lat,lon,drug"
+    res = read_seizures(_seizure_file(tmp_path / "s.csv", header, rows), as_of="2026-11-30")
+    assert res.assumptions["columns"]["time"]["column"] == "year"
+    assert res.frame["time"].tolist() == [_at(2023 - k, 1, 1) for k in range(4)]
+
+
+def test_an_offset_beyond_14_hours_leaves_the_local_time_unplaced(tmp_path):
+    # UTC offsets run -12..+14 h: '+15:00' is no offset, and the record is rejected, not moved
+    lines = ["lat,lon,drug,date,utc_offset"]
+    lines += [f"10.5,-61.2,cocaine,2021-03-05 10:00,{z}" for z in ("+14:00", "+15:00", "-12:00")]
+    res = read_seizures(_write(tmp_path / "s.csv", lines), as_of="2026-11-30")
+    assert res.frame["time"].tolist() == [
+        _at(2021, 3, 5, 10, offset_min=14 * 60),
+        _at(2021, 3, 5, 10, offset_min=-12 * 60),
+    ]
+    assert res.rejects[["row", "rule"]].to_dict("records") == [
+        {"row": 3, "rule": "time_zone_unknown"}
+    ]
