@@ -14,9 +14,10 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from pipeline.errors import AmbiguousDateOrder, InputError
+from pipeline.errors import AmbiguousDateOrder, DataQualityError, InputError
 from pipeline.ingest import read_seizures, read_tracks
 from pipeline.ingest._dates import parse_times
+from pipeline.ingest.summary import check_reject_rate
 
 
 def _write(path, lines: list[str]):
@@ -497,3 +498,31 @@ def test_an_offset_beyond_14_hours_leaves_the_local_time_unplaced(tmp_path):
     assert res.rejects[["row", "rule"]].to_dict("records") == [
         {"row": 3, "rule": "time_zone_unknown"}
     ]
+
+
+def test_a_pair_is_swapped_only_where_the_other_reading_is_a_position(tmp_path):
+    # (120, 10) read swapped is (10, 120); (120, 150) is no position either way; '10.5E,
+    # 61.2N' carries the other axis' letters: each record is rejected by its own rule
+    lines = ["date,lat,lon,drug"]
+    pairs = ["120.0,150.0", "120.0,10.0", "10.5E,61.2N", "10.5N,61.2W"]
+    lines += [f"2024-03-0{k + 1},{p},cocaine" for k, p in enumerate(pairs)]
+    text = "\n".join(lines) + "\n"
+    res = read_seizures(_write(tmp_path / "s.csv", lines), as_of="2026-11-30")
+    assert res.rejects[["row", "rule"]].to_dict("records") == [
+        {"row": _line_of(text, "120.0,150.0"), "rule": "lat_out_of_range"},
+        {"row": _line_of(text, "120.0,10.0"), "rule": "latlon_swapped"},
+        {"row": _line_of(text, "10.5E"), "rule": "latlon_swapped"},
+    ]
+    assert res.n_accepted == 1
+
+
+def test_the_reject_ceiling_holds_a_rate_equal_to_it(tmp_path):
+    # 1 of 10 records rejected is a rate of 0.1: within max_reject_rate 0.1, above 0.09
+    rows = [f"2024-03-{k + 1:02d}" for k in range(9)] + ["2024-02-30"]
+    res = read_seizures(
+        _seizure_file(tmp_path / "s.csv", "date,lat,lon,drug", rows), as_of="2026-11-30"
+    )
+    assert (res.n_read, res.n_rejected) == (10, 1)
+    check_reject_rate(res, 0.1)
+    with pytest.raises(DataQualityError, match=r"1 of 10 records in scope rejected"):
+        check_reject_rate(res, 0.09)
