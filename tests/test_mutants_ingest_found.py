@@ -526,3 +526,31 @@ def test_the_reject_ceiling_holds_a_rate_equal_to_it(tmp_path):
     check_reject_rate(res, 0.1)
     with pytest.raises(DataQualityError, match=r"1 of 10 records in scope rejected"):
         check_reject_rate(res, 0.09)
+
+
+@pytest.mark.parametrize(
+    ("stamps", "clocks"),
+    [(["2023", "2023", "1730", "2245"], False), (["2023", "1815", "1730", "2245"], True)],
+    ids=["half-years", "one-year"],
+)
+def test_four_digit_stamps_are_years_where_half_are_their_rows_years(tmp_path, stamps, clocks):
+    # beside dates of 2023, 'Time stamp' values that are all also years: years where at
+    # least half are their own row's year (2 of 4 here), else HHMM clocks of the evening
+    lines = ["Date,Time stamp,lat,lon,drug"]
+    lines += [f"2023-03-1{k},{s},10.5,-61.2,cocaine" for k, s in enumerate(stamps)]
+    res = read_seizures(_write(tmp_path / "s.csv", lines), as_of="2026-11-30")
+    times = res.frame["time"].dt.strftime("%H:%M").tolist()
+    if clocks:
+        assert times == ["20:23", "18:15", "17:30", "22:45"]
+    else:
+        assert times == ["00:00"] * 4
+
+
+def test_a_column_of_some_clocks_and_no_clock_header_is_not_the_time_of_day(tmp_path):
+    # 'col_c' holds times of day on 6 records of 10 (the rest remarks): too few (90%) to be
+    # the clock by its values alone; the dates keep their day
+    marks = [f"1{k}:30" if k < 6 else "see log" for k in range(10)]
+    lines = ["date,col_c,lat,lon,drug"]
+    lines += [f"2023-03-1{k},{m},10.5,-61.2,cocaine" for k, m in enumerate(marks)]
+    res = read_seizures(_write(tmp_path / "s.csv", lines), as_of="2026-11-30")
+    assert res.frame["time"].dt.strftime("%H:%M").tolist() == ["00:00"] * 10
