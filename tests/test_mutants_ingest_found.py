@@ -554,3 +554,14 @@ def test_a_column_of_some_clocks_and_no_clock_header_is_not_the_time_of_day(tmp_
     lines += [f"2023-03-1{k},{m},10.5,-61.2,cocaine" for k, m in enumerate(marks)]
     res = read_seizures(_write(tmp_path / "s.csv", lines), as_of="2026-11-30")
     assert res.frame["time"].dt.strftime("%H:%M").tolist() == ["00:00"] * 10
+
+
+def test_a_clock_header_not_known_whole_needs_most_values_to_be_clocks(tmp_path):
+    # 'hora' (a token, not a known whole name) over 6 clocks in 10: not added to the dates
+    # (80% needed); a known 'time' header over the same values is the clock (50%)
+    marks = [f"1{k}:30" if k < 6 else "see log" for k in range(10)]
+    for header, hours in (("hora", ["00"] * 10), ("time", [f"1{k}" for k in range(6)])):
+        lines = [f"date,{header},lat,lon,drug"]
+        lines += [f"2023-03-1{k},{m},10.5,-61.2,cocaine" for k, m in enumerate(marks)]
+        res = read_seizures(_write(tmp_path / f"{header}.csv", lines), as_of="2026-11-30")
+        assert res.frame["time"].dt.strftime("%H").tolist()[: len(hours)] == hours, header
