@@ -565,3 +565,21 @@ def test_a_clock_header_not_known_whole_needs_most_values_to_be_clocks(tmp_path)
         lines += [f"2023-03-1{k},{m},10.5,-61.2,cocaine" for k, m in enumerate(marks)]
         res = read_seizures(_write(tmp_path / f"{header}.csv", lines), as_of="2026-11-30")
         assert res.frame["time"].dt.strftime("%H").tolist()[: len(hours)] == hours, header
+
+
+def test_a_column_of_yyyymmdd_numbers_with_one_bare_year_keeps_the_time(tmp_path):
+    # a typed 'date' of yyyymmdd integers and one 2023 (a year alone) is no column of years:
+    # it stays the time rather than passed over for 'date_2' (whose days differ)
+    frame = pd.DataFrame(
+        {
+            "date": [2023, 20240302, 20240303],
+            "date_2": ["2023-05-01", "2024-03-12", "2024-03-13"],
+            "lat": 10.5,
+            "lon": -61.2,
+            "drug": "cocaine",
+        }
+    )
+    frame.to_parquet(tmp_path / "s.parquet")
+    res = read_seizures(tmp_path / "s.parquet", as_of="2026-11-30")
+    assert res.assumptions["columns"]["time"]["column"] == "date"
+    assert res.frame["time"].tolist() == [_at(2023, 1, 1), _at(2024, 3, 2), _at(2024, 3, 3)]
