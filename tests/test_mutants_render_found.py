@@ -1,0 +1,318 @@
+"""What the map says about a hexagon, read back against the run's own tables (review hFD).
+
+A hand mutation analysis of ``pipeline/render`` left these claims of the page untested: each
+test kills mutants that survived the render tests (see the commit messages).  The page of one
+small run is compared with its published ``scores.parquet``, ``timeline.parquet`` and
+``evaluation.json``; edge cases the small run lacks use :func:`pipeline.testing.sample_map_data`
+with values computed here by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from html import unescape
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from _maps import decode_like_js
+from conftest import small_config
+
+from pipeline import schema as S
+
+FACTORS = ("nightlights_mean", "seizure_density", "vessel_hours")
+
+
+@pytest.fixture(scope="module")
+def run(small_demo, tmp_path_factory) -> Path:
+    """One small weighted run (hot spots, uncertainty, back-test, 3 months): its out_dir."""
+    import pipeline
+
+    cfg = small_config(small_demo, tmp_path_factory.mktemp("mutants_render"))
+    pipeline.run_pipeline(cfg)
+    return Path(cfg.run.out_dir)
+
+
+def _page(out: Path) -> str:
+    return (out / "risk_map.html").read_text("utf-8")
+
+
+def _layers(page: str) -> dict:
+    found = re.findall(r"L\.routeRiskHexLayer\((\{.*?\})\);", page, re.DOTALL)
+    return {p["key"]: p for p in map(json.loads, found)}
+
+
+@pytest.fixture(scope="module")
+def card(run) -> tuple[dict, pd.DataFrame]:
+    """The risk layer's payload and the published scores in the payload's cell order."""
+    d = _layers(_page(run))["risk"]
+    scores = pd.read_parquet(run / "scores.parquet").set_index(S.CELL)
+    return d, scores.loc[decode_like_js(d["cells"])]
+
+
+def _arr(values) -> np.ndarray:
+    return np.array([np.nan if v is None else v for v in values], dtype="float64")
+
+
+def _js_fmt(v: float) -> str:
+    """route_risk.js's fmt(): 4 significant digits, a whole number from 1,000 on."""
+    if abs(v) >= 1000:
+        return f"{round(v):,}"
+    return f"{float(f'{v:.4g}'):g}"
+
+
+def _least_moved(raw: np.ndarray, total: np.ndarray) -> np.ndarray:
+    """Per row, the least sum of |value - raw| over values floor or ceil adding to ``total``.
+
+    By brute force over every floor/ceil choice (8 for three factors): the rounding the
+    card's points promise, computed without the renderer's largest-remainder code.
+    """
+    ok = np.isfinite(raw)
+    low = np.floor(np.where(ok, raw, 0.0))
+    best = np.full(len(raw), np.inf)
+    k = raw.shape[1]
+    for bits in range(2**k):
+        up = np.array([(bits >> j) & 1 for j in range(k)], dtype=bool)
+        vals = low + up[None, :]
+        fits = (np.where(ok, vals, 0.0).sum(axis=1) == total) & ~(up[None, :] & ~ok).any(axis=1)
+        moved = np.where(ok, np.abs(vals - np.where(ok, raw, 0.0)), 0.0).sum(axis=1)
+        best = np.where(fits, np.minimum(best, moved), best)
+    return best
+
+
+def test_card_points_are_the_tables_contributions_and_add_up_to_the_risk(card):
+    d, scores = card
+    by_name = {f["label"].replace(" ", "_"): f for f in d["factors"]}
+    shown, raw = [], []
+    for name in FACTORS:
+        points = _arr(by_name[name]["contrib"])
+        table = scores[name + S.CONTRIB_SUFFIX].to_numpy(dtype="float64")
+        # each factor's points are its published contribution, to 0.01 (largest remainder
+        # moves a point by less than one unit of 0.01)
+        assert np.nanmax(np.abs(points - table)) < 0.01, name
+        covered = scores[name + S.COVERED_SUFFIX].fillna(False).to_numpy(dtype=bool)
+        shown.append(np.where(covered, points, np.nan))
+        raw.append(np.where(covered, table, np.nan))
+    shown_c, raw_c = np.column_stack(shown), np.column_stack(raw)
+    # the card's total row adds the covered factors' points: the risk, to the 0.01 it lists
+    total = np.nansum(shown_c, axis=1)
+    risk = scores[S.RISK].to_numpy(dtype="float64")
+    assert np.abs(total - np.round(np.nansum(raw_c, axis=1), 2)).max() < 1e-6
+    assert np.abs(total - risk).max() < 0.005 + 1e-5
+    assert d["risk"] == np.round(risk, 1).tolist()
+    # the points moved least to add up (largest remainder): no point further off than needed
+    units = 100.0 * raw_c
+    moved = np.nansum(np.abs(100.0 * shown_c - units), axis=1)
+    least = _least_moved(units, np.round(np.nansum(units, axis=1)))
+    assert np.abs(moved - least).max() < 1e-6
+
+
+def _sig_down(x: np.ndarray, digits: int) -> np.ndarray:
+    """``x`` (> 0) rounded down to ``digits`` significant digits, by hand."""
+    step = 10.0 ** (np.floor(np.log10(x)) - digits + 1)
+    return np.floor(x / step + 1e-9) * step
+
+
+def test_gi_star_rows_are_the_tables_corrected_p_z_and_trend(card):
+    d, scores = card
+    h = d["hotspot"]
+    # the p beside the class is the corrected one, said so, rounded down (never up to 0.1)
+    assert h["pLabel"] == "corrected p"
+    p, table_p = _arr(h["p"]), scores["gi_p_adjusted"].to_numpy(dtype="float64")
+    assert np.allclose(p, _sig_down(table_p, 3), rtol=1e-9, atol=0)
+    assert not np.allclose(p, _sig_down(scores["gi_p"].to_numpy(dtype="float64"), 3))
+    z = _arr(h["z"])
+    assert np.allclose(z, scores["gi_z"].to_numpy(dtype="float64"), rtol=5e-3, atol=1e-12)
+    # the trend and the emerging category are the cell's own; missing stays missing
+    trend = [None if c < 0 else h["trends"][c] for c in h["trend"]]
+    want = scores["trend"].astype(object).where(scores["trend"].notna(), None).tolist()
+    assert trend == want and None in want
+    category = [None if c < 0 else h["categories"][c] for c in h["category"]]
+    assert category == scores["emerging_category"].tolist()
+    tp, table_tp = _arr(h["trendP"]), scores["trend_p"].to_numpy(dtype="float64")
+    assert np.array_equal(np.isnan(tp), np.isnan(table_tp))
+    ok = ~np.isnan(tp) & (table_tp > 0)
+    assert np.allclose(tp[ok], _sig_down(table_tp[ok], 2), rtol=1e-9, atol=0)
+
+
+def test_interval_rows_are_the_tables_bounds_at_the_risks_precision(run, card):
+    d, scores = card
+    u = d["uncertainty"]
+    lower, upper = _arr(u["lower"]), _arr(u["upper"])
+    assert np.array_equal(lower, np.round(scores["risk_lower"].to_numpy(dtype="float64"), 1))
+    assert np.array_equal(upper, np.round(scores["risk_upper"].to_numpy(dtype="float64"), 1))
+    risk = np.asarray(d["risk"], dtype="float64")
+    assert (lower <= risk).all() and (risk <= upper).all() and (lower < upper).any()
+    stability = _arr(u["stability"])
+    assert np.array_equal(stability, np.round(scores["risk_class_stability"].to_numpy(), 3))
+    interval = json.loads((run / "manifest.json").read_text())["hotspots"]["uncertainty"]
+    lo, hi = interval["interval"]
+    assert u["level"] == pytest.approx(100.0 * (hi - lo)) and u["reason"] == ""
+
+
+def _table(page: str, table_id: str) -> list[list[str]]:
+    """The rows of a panel table as lists of cell texts (tags dropped, entities decoded)."""
+    body = re.search(rf'<table class="rr-table" id="{table_id}">(.*?)</table>', page).group(1)
+    return [
+        [unescape(re.sub(r"<[^>]+>", "", c)) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r)]
+        for r in re.findall(r"<tr[^>]*>(.*?)</tr>", body)
+    ]
+
+
+def _bold(page: str, table_id: str) -> list[list[bool]]:
+    body = re.search(rf'<table class="rr-table" id="{table_id}">(.*?)</table>', page).group(1)
+    return [
+        ['class="rr-best"' in c for c in re.findall(r"<td[^>]*>", r)]
+        for r in re.findall(r"<tr[^>]*>(.*?)</tr>", body)[1:]
+    ]
+
+
+def test_back_test_panel_states_each_methods_hit_rates_and_wins_of_evaluation_json(run):
+    page = _page(run)
+    ev = json.loads((run / "evaluation.json").read_text())
+    fractions = (0.01, 0.05, 0.1)
+    names = {"published": "this map", "uniform": "uniform", "all_prior_counts": "all prior counts"}
+    names |= {"recent_counts": "recent counts", "density": "density factor"}
+    names["kde"] = f"plain KDE ({ev['options']['kde_bandwidth_km']:g} km)"
+    rows = _table(page, "rr-eval-hits")
+    assert rows[0] == ["method", "hit @ 1 %", "hit @ 5 %", "hit @ 10 %"]
+    shown = {r[0]: r[1:] for r in rows[1:]}
+    means = []
+    for method, label in names.items():
+        at = {round(a["area_fraction"], 6): a["hit_rate"] for a in ev["summary"][method]["at"]}
+        assert shown[label] == [f"{at[a]['mean']:.3f} ± {at[a]['sd']:.3f}" for a in fractions]
+        means.append([at[a]["mean"] for a in fractions])
+    # the published map first; bold marks each column's highest mean
+    assert rows[1][0] == "this map"
+    order = [r[0] for r in rows[1:]]
+    m = np.array([means[list(names.values()).index(label)] for label in order])
+    assert _bold(page, "rr-eval-hits") == (m >= m.max(axis=0) - 1e-12).tolist()
+    wins = _table(page, "rr-eval-wins")
+    assert wins[0] == ["baseline", "@ 1 %", "@ 5 %", "@ 10 %"]
+    for row in wins[1:]:
+        base = next(k for k, v in names.items() if row[0] == f"vs {v}")
+        per = {round(w["area_fraction"], 6): w for w in ev["wins"]["published"][base]}
+        want = [f"{per[a]['wins']} / {per[a]['ties']} / {per[a]['losses']}" for a in fractions]
+        assert row[1:] == want, base
+    opts = ev["options"]
+    assert f"from the {opts['train_days']:,.0f} days before an origin" in page
+    assert f"events of the next {opts['horizon_days']:,.0f} days" in page
+    n = len(ev["origins"])
+    assert f"<b>{n}</b> origin{'s' if n != 1 else ''} scored" in page
+
+
+def test_slider_months_and_their_present_data_are_the_timeline_tables(run, card):
+    d, _ = card
+    tl = d["timeline"]
+    table = pd.read_parquet(run / "timeline.parquet")
+    months = sorted(table[S.PERIOD].astype(str).unique())
+    assert tl["periods"] == months
+    present = table.groupby(S.PERIOD, observed=True)["present_data_factors"].first()
+    want = [", ".join(str(present[m]).replace("_", " ").split(",")) for m in months]
+    assert tl["present"] == want and len(set(want)) > 1
+    # each month's row is that month's risk (the card's "Risk in <month>")
+    cells = decode_like_js(d["cells"])
+    for k, month in enumerate(months):
+        rows = table[table[S.PERIOD] == month].set_index(S.CELL)[S.RISK].reindex(cells)
+        assert np.array_equal(_arr(tl["risk"][k]), rows.to_numpy(dtype="float64"), equal_nan=True)
+
+
+def _luminance(colour: str) -> float:
+    r, g, b = (int(colour[k : k + 2], 16) / 255.0 for k in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_legend_rows_are_the_drawn_classes_and_no_data_is_not_a_low_colour(run, card):
+    d, scores = card
+    page = _page(run)
+    rows = re.findall(
+        r'<div><i style="background:(#[0-9a-f]{6})"></i>([^<(]+) \(([^–]+)–([^ ]+) points, '
+        r"([\d,]+) cells?\)</div>",
+        re.search(r'<div id="rr-legend-risk-rows">(.*?</div>)</div>', page).group(1),
+    )
+    assert [r[0] for r in rows] == d["colors"] and [r[1] for r in rows] == d["labels"]
+    assert [float(r[2]) for r in rows] == d["breaks"][:-1]
+    assert [float(r[3]) for r in rows] == d["breaks"][1:]
+    counts = scores[S.RISK_CLASS].value_counts()
+    assert [int(r[4].replace(",", "")) for r in rows] == [
+        int(counts.get(x, 0)) for x in d["labels"]
+    ]
+    # a higher class is a darker colour (YlOrRd): the top class is not drawn light
+    lum = [_luminance(c) for c in d["colors"]]
+    assert all(a > b for a, b in zip(lum, lum[1:], strict=False))
+    # a cell without data is drawn in the legend's no-data grey, which no class shares
+    css = (Path(__file__).parents[1] / "pipeline/assets/route_risk.css").read_text()
+    swatch = re.search(r"\.rr-legend \.rr-nodata-swatch \{ background: (#[0-9a-f]{6})", css)
+    assert d["noDataColor"] == swatch.group(1)
+    assert d["noDataColor"] not in d["colors"] + d["palettes"]["ramp"]
+
+
+def test_hot_spot_outlines_are_the_tables_classes_one_colour_for_hot_one_for_cold(run, card):
+    _, scores = card
+    layers = _layers(_page(run))
+    sig = layers["significance"]
+    cells = decode_like_js(sig["cells"])
+    table = scores.loc[cells, "gi_class"].tolist()
+    legend = re.search(r'data-layer="significance">(.*?)<div class="rr-legend-note">', _page(run))
+    rows = re.findall(
+        r'style="border:([\d.]+)px (solid|dashed) (#[0-9a-f]{6})"></i>([^<]+)<', legend.group(1)
+    )
+    by_label = {
+        re.sub(r", (\d+) % confidence", r" \1%", label): (c, dash) for _, dash, c, label in rows
+    }
+    for cls, label in zip(sig["cls"], table, strict=True):
+        style = sig["styles"][cls]
+        assert (style["color"], "dashed" if style["dash"] else "solid") == by_label[label]
+    assert set(table) == set(by_label) and len(table) == int((scores["gi_bin"] != 0).sum())
+    hot = {sig["styles"][k]["color"] for k, (b, *_) in enumerate(sig_classes()) if b > 0}
+    cold = {sig["styles"][k]["color"] for k, (b, *_) in enumerate(sig_classes()) if b < 0}
+    assert len(hot) == 1 and len(cold) == 1 and hot != cold
+    assert {c for c, _ in by_label.values()} == hot
+
+
+def sig_classes():
+    from pipeline.render._legend import SIGNIFICANCE_CLASSES
+
+    return SIGNIFICANCE_CLASSES
+
+
+def _sample_page(data, **options) -> str:
+    from pipeline.render import RenderOptions, build_map, map_to_html
+
+    m = build_map(
+        data, as_of="2026-06-30", run_id="run-1", inputs=["s.csv"], options=RenderOptions(**options)
+    )
+    return map_to_html(m)
+
+
+def test_card_rows_stay_with_their_cells_when_the_scores_come_unsorted():
+    from dataclasses import replace
+
+    from pipeline.testing import sample_map_data
+
+    data = sample_map_data(60, seed=3, n_seizures=20, n_events=5, hotspots=True)
+    shuffled = data.scores.sample(frac=1.0, random_state=7).reset_index(drop=True)
+    assert not shuffled[S.CELL].is_monotonic_increasing
+    d = _layers(_sample_page(replace(data, scores=shuffled)))["risk"]
+    table = data.scores.set_index(S.CELL).loc[decode_like_js(d["cells"])]
+    assert d["risk"] == np.round(table[S.RISK].to_numpy(dtype="float64"), 1).tolist()
+    observed = table["observed"].to_numpy(dtype=bool)
+    shown = [d["labels"][c] if c >= 0 else None for c in d["cls"]]
+    assert shown == np.where(observed, table[S.RISK_CLASS].to_numpy(dtype=object), None).tolist()
+    assert d["hotspot"]["bin"] == table["gi_bin"].astype(int).tolist()
+
+
+def test_a_factor_value_from_1000_on_is_shown_to_the_unit_as_the_table_has_it():
+    from pipeline.testing import sample_map_data
+
+    data = sample_map_data(12, seed=1, n_seizures=5, n_events=2, uncovered_fraction=0.0)
+    hours = [12_345.0, 2_109.84, 999.94, 0.000875, 3.84, 1_000.4] + [1.0] * 6
+    data.scores[S.VESSEL_HOURS] = hours
+    d = _layers(_sample_page(data))["risk"]
+    table = data.scores.set_index(S.CELL).loc[decode_like_js(d["cells"])][S.VESSEL_HOURS]
+    f = next(f for f in d["factors"] if f["label"] == "Vessel-hours")
+    # the card writes each value with fmt(): 12,345 vessel-hours, never "12,350"
+    assert [_js_fmt(v) for v in f["values"]] == [_js_fmt(v) for v in table.to_numpy()]
+    assert 12_345.0 in f["values"] and 0.000875 in f["values"]
