@@ -316,3 +316,46 @@ def test_a_factor_value_from_1000_on_is_shown_to_the_unit_as_the_table_has_it():
     # the card writes each value with fmt(): 12,345 vessel-hours, never "12,350"
     assert [_js_fmt(v) for v in f["values"]] == [_js_fmt(v) for v in table.to_numpy()]
     assert 12_345.0 in f["values"] and 0.000875 in f["values"]
+
+
+def test_each_cell_reads_as_the_class_its_shown_risk_falls_in_on_the_stated_breaks(card):
+    """The legend: a class holds its lower break, not its upper one (but the top class)."""
+    d, scores = card
+    risk = np.asarray(d["risk"], dtype="float64")  # as the card shows it, to 0.1
+    breaks = np.asarray(d["breaks"])
+    k = np.clip(np.searchsorted(breaks, risk, side="right") - 1, 0, breaks.size - 2)
+    assert np.array_equal(np.asarray(d["cls"]), k)
+    assert [d["labels"][c] for c in d["cls"]] == scores[S.RISK_CLASS].tolist()
+    # the run has cells whose unrounded risk lies just under a break its 0.1 reaches
+    raw = scores[S.RISK].to_numpy(dtype="float64")
+    assert (np.isin(risk, breaks[1:-1]) & (raw < risk)).any()
+
+
+@pytest.mark.parametrize("fitted", [False, True], ids=["weighted", "fitted"])
+def test_the_preview_legend_states_the_risk_in_the_maps_unit(tmp_path, monkeypatch, fitted):
+    """A fitted run's risk is a percentile of expected events per km², not points of 100.
+
+    The preview's legend said "points" for every run while the map's legend of the same
+    run said "percentile of expected events per km²".
+    """
+    from matplotlib.axes import Axes
+
+    from pipeline.render import write_preview_png
+    from pipeline.testing import sample_map_data
+
+    data = sample_map_data(30, seed=2, n_seizures=5, n_events=2, fitted=fitted)
+    seen: dict = {}
+    legend = Axes.legend
+
+    def spy(self, *args, **kwargs):
+        seen["title"] = kwargs.get("title")
+        seen["labels"] = [h.get_label() for h in kwargs.get("handles", [])]
+        return legend(self, *args, **kwargs)
+
+    monkeypatch.setattr(Axes, "legend", spy)
+    write_preview_png(data, tmp_path / "p.png", title="t", dpi=30)
+    page_title = re.search(r'id="rr-legend-risk-title">([^<]+)<', _sample_page(data)).group(1)
+    assert unescape(page_title).lower() == seen["title"].lower()
+    rows = seen["labels"][:-1]
+    assert len(rows) == len(data.class_labels) and seen["labels"][-1] == "no data"
+    assert all(r.endswith(")") and (" points)" in r) != fitted for r in rows), rows

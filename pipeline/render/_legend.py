@@ -130,15 +130,7 @@ def legend_markup(
             return ""
         return f", {counts[k]:,} cell{'' if counts[k] == 1 else 's'}"
 
-    # the fitted model's risk (its fallback blend's too) is a percentile of expected events
-    # per km², not points of a weighted score
-    fitted = data.model_report is not None
-    unit = "" if fitted else " points"
-    title = (
-        "Risk (percentile of expected events per km², 0-100)"
-        if fitted
-        else "Risk score (points of 100)"
-    )
+    title, unit = risk_scale(data)
     rows = "".join(
         f'<div><i style="background:{colours[k]}"></i>{escape_text(label)} '
         f"({format_number(breaks[k])}–{format_number(breaks[k + 1])}{unit}{cells(k)})</div>"
@@ -202,6 +194,18 @@ def legend_markup(
         '<details class="rr-legend" id="rr-legend" open><summary>Legend</summary>'
         f"{''.join(blocks)}</details>"
     )
+
+
+def risk_scale(data: MapData) -> tuple[str, str]:
+    """Return the risk legend's title and the unit after each break (``" points"`` or "").
+
+    The fitted model's risk (its fallback blend's too) is a percentile of expected events
+    per km², not points of a weighted score; the map's legend and the PNG preview both say
+    it with these words.
+    """
+    if data.model_report is not None:
+        return "Risk (percentile of expected events per km², 0-100)", ""
+    return "Risk score (points of 100)", " points"
 
 
 def _summary_part(hotspots: dict | None, part: str) -> dict:

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..grid import cells_to_geodataframe
 from ..io import atomic_path
-from ._legend import NO_DATA_COLOUR, class_colours, format_number
+from ._legend import NO_DATA_COLOUR, class_colours, format_number, risk_scale
 from ._model import MapData, RenderOptions
 from ._payload import (
     basemap_topology,
@@ -172,6 +172,8 @@ def write_preview_png(
 
     validate_classes(data)
     data = map_classes(data, options.classes)
+    # in the map legend's words: a fitted run's risk is a percentile, not points
+    scale_title, unit = risk_scale(data)
     scores, cells = sorted_cells(data.scores, "scores")
     codes = class_codes(scores, data.class_labels)
     colours = np.array(class_colours(len(data.class_labels), options) + [NO_DATA_COLOUR])
@@ -219,12 +221,12 @@ def write_preview_png(
                 edgecolor="#444",
                 label=_plain(
                     f"{lab} ({format_number(data.class_breaks[k])}–"
-                    f"{format_number(data.class_breaks[k + 1])} points)"
+                    f"{format_number(data.class_breaks[k + 1])}{unit})"
                 ),
             )
             for k, lab in enumerate(data.class_labels)
         ] + [Patch(facecolor=NO_DATA_COLOUR, edgecolor="#444", label="no data")]
-        ax.legend(handles=handles, loc="lower right", fontsize=8, title="risk (points of 100)")
+        ax.legend(handles=handles, loc="lower right", fontsize=8, title=_plain(scale_title))
         ax.set_title(_plain(title))
         ax.set_xlabel("longitude")
         ax.set_ylabel("latitude")
