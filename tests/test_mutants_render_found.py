@@ -359,3 +359,50 @@ def test_the_preview_legend_states_the_risk_in_the_maps_unit(tmp_path, monkeypat
     rows = seen["labels"][:-1]
     assert len(rows) == len(data.class_labels) and seen["labels"][-1] == "no data"
     assert all(r.endswith(")") and (" points)" in r) != fitted for r in rows), rows
+
+
+def test_a_cell_without_a_gi_star_result_reads_not_computed_not_insignificant():
+    from pipeline.testing import sample_map_data
+
+    data = sample_map_data(40, seed=4, n_seizures=5, n_events=2, hotspots=True)
+    lone = data.scores.index[::7]
+    data.scores["gi_bin"] = data.scores["gi_bin"].astype("float64")
+    data.scores.loc[lone, ["gi_bin", "gi_z", "gi_p_adjusted"]] = np.nan
+    data.scores.loc[lone, "gi_class"] = None
+    d = _layers(_sample_page(data))["risk"]
+    h = d["hotspot"]
+    table = data.scores.set_index(S.CELL).loc[decode_like_js(d["cells"])]
+    missing = table["gi_bin"].isna().to_numpy()
+    assert missing.sum() == len(lone)
+    assert [b is None for b in h["bin"]] == missing.tolist()
+    assert [c < 0 for c in h["cls"]] == missing.tolist()
+    assert all(np.isnan(_arr(h["z"])[missing])) and all(np.isnan(_arr(h["p"])[missing]))
+
+
+def test_the_quantile_note_counts_the_observed_cells_only():
+    from pipeline.testing import sample_map_data
+
+    data = sample_map_data(60, seed=5, n_seizures=5, n_events=2)
+    n_observed = int(data.scores["observed"].sum())
+    assert 0 < n_observed < len(data.scores)
+    page = _sample_page(data, classes="quantile")
+    assert f"quantile classes of this run ({n_observed:,} observed cells" in page
+
+
+@pytest.mark.parametrize("fdr", [True, False], ids=["fdr", "no-fdr"])
+def test_the_cards_p_is_called_corrected_only_when_the_run_corrected_it(fdr):
+    """``gi_p_adjusted`` is the p the class was decided on: BH-adjusted unless ``fdr`` is off.
+
+    With ``hotspots.fdr: false`` the card still read "corrected p" beside the legend's and
+    the panel's "p-values not corrected".
+    """
+    from pipeline.testing import sample_map_data
+
+    data = sample_map_data(30, seed=6, n_seizures=5, n_events=2, hotspots=True)
+    data.hotspots["gi_star"]["fdr"] = fdr
+    page = _sample_page(data)
+    h = _layers(page)["risk"]["hotspot"]
+    assert h["pLabel"] == ("corrected p" if fdr else "p (not corrected)")
+    assert ("p-values not corrected" in page) is not fdr
+    table = data.scores.set_index(S.CELL).loc[decode_like_js(_layers(page)["risk"]["cells"])]
+    assert np.allclose(_arr(h["p"]), _sig_down(table["gi_p_adjusted"].to_numpy(), 3), rtol=1e-9)

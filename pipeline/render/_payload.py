@@ -341,7 +341,7 @@ def risk_payload(data: MapData, scores: pd.DataFrame, cells: np.ndarray, options
         "latest": latest,
         "confidence": confidence,
         "fitted": fitted_payload(scores, data.model_report),
-        "hotspot": hotspot_payload(scores),
+        "hotspot": hotspot_payload(scores, data.hotspots),
         "uncertainty": uncertainty_payload(scores, data.hotspots),
         "timeline": timeline_payload(data.timeline, cells),
     }
@@ -524,8 +524,13 @@ MODEL_NAMES = {
 }
 
 
-def hotspot_payload(scores: pd.DataFrame) -> dict | None:
-    """Gi* and emerging-trend card rows (None when ``scores`` has neither)."""
+def hotspot_payload(scores: pd.DataFrame, hotspots: dict | None = None) -> dict | None:
+    """Gi* and emerging-trend card rows (None when ``scores`` has neither).
+
+    ``gi_p_adjusted`` is the p the class was decided on: Benjamini-Hochberg adjusted unless
+    the run's Gi* said ``fdr: false`` (``hotspots["gi_star"]["fdr"]``), when it is the
+    uncorrected p and the card says so, as the legend and the panel do.
+    """
     has = set(scores.columns)
     if not has & {GI_Z, GI_BIN, EMERGING_CATEGORY, TREND}:
         return None
@@ -535,9 +540,9 @@ def hotspot_payload(scores: pd.DataFrame) -> dict | None:
     p_col = GI_P_ADJUSTED if GI_P_ADJUSTED in has else GI_P if GI_P in has else None
     if p_col is not None:
         out["p"] = significant(pd.to_numeric(scores[p_col], errors="coerce"), 3, down=True)
-        out["pLabel"] = escape_text(
-            "corrected p" if p_col == GI_P_ADJUSTED else "p (not corrected)"
-        )
+        gi = hotspots.get("gi_star") if isinstance(hotspots, dict) else None
+        corrected = p_col == GI_P_ADJUSTED and not (isinstance(gi, dict) and gi.get("fdr") is False)
+        out["pLabel"] = escape_text("corrected p" if corrected else "p (not corrected)")
     if GI_CLASS in has:
         out["cls"], out["clsLabels"] = _codes(scores[GI_CLASS])
     if GI_BIN in has:
