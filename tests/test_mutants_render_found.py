@@ -406,3 +406,80 @@ def test_the_cards_p_is_called_corrected_only_when_the_run_corrected_it(fdr):
     assert ("p-values not corrected" in page) is not fdr
     table = data.scores.set_index(S.CELL).loc[decode_like_js(_layers(page)["risk"]["cells"])]
     assert np.allclose(_arr(h["p"]), _sig_down(table["gi_p_adjusted"].to_numpy(), 3), rtol=1e-9)
+
+
+def test_the_panel_compares_the_ranked_area_with_the_whole_area_of_the_maps_cells(run):
+    import h3
+
+    page = _page(run)
+    hex_ids = pd.read_csv(run / "scores.csv", usecols=[S.HEX_ID])[S.HEX_ID]
+    area = sum(h3.cell_area(h, unit="km^2") for h in hex_ids)  # 2,039 cells, by h3 itself
+    m = re.search(r"not the ([\d,]+) cells this map shows \(([\d,]+) km²\)", page)
+    assert int(m.group(1).replace(",", "")) == len(hex_ids)
+    assert int(m.group(2).replace(",", "")) == pytest.approx(area, abs=1.0)
+
+
+def test_an_interval_missing_in_some_cells_gives_no_run_wide_reason():
+    from pipeline.render._payload import uncertainty_payload
+
+    scores = pd.DataFrame({"risk_lower": [1.0, np.nan], "risk_upper": [3.0, np.nan]})
+    info = {"uncertainty": {"interval": [0.05, 0.95], "reason": "one seizure position"}}
+    u = uncertainty_payload(scores, info)
+    assert u["lower"] == [1.0, None] and u["reason"] == ""
+    none = uncertainty_payload(scores.iloc[1:], info)
+    assert none["lower"] == [None] and none["reason"] == "one seizure position"
+
+
+def test_the_reason_a_back_test_was_skipped_is_escaped():
+    from pipeline.render import escape_text
+    from pipeline.render._panels import evaluation_section
+
+    hostile = "<img src=x onerror=alert(1)>"
+    html = evaluation_section({"skipped": hostile})
+    assert "<img" not in html and f"Not evaluated: {escape_text(hostile)}" in html
+
+
+def test_the_latest_event_is_the_tables_day_and_none_where_the_cell_has_none(card):
+    d, scores = card
+    latest = scores["latest_event"]
+    days = [None if pd.isna(t) else (t - pd.Timestamp(0, tz="UTC")).days for t in latest]
+    assert d["latest"] == days and None in days
+
+
+def test_a_transit_value_on_a_break_is_in_the_class_that_break_opens():
+    from pipeline.render import RenderOptions
+    from pipeline.render._payload import transit_payload
+    from pipeline.testing import sample_cells
+
+    hours = np.repeat([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 5)  # ties: every edge is a value
+    cells = sample_cells(hours.size, seed=8)
+    payload, edges = transit_payload(
+        pd.DataFrame({S.CELL: cells, S.VESSEL_HOURS: hours}), RenderOptions()
+    )
+    shown = pd.Series(payload["cls"], index=decode_like_js(payload["cells"]))
+    by_cell = pd.Series(hours, index=cells)
+    # as the risk legend says: a class holds its lower edge, the top class its upper one too
+    e = np.asarray(edges)
+    want = np.minimum(np.searchsorted(e, by_cell[shown.index].to_numpy(), "right") - 1, e.size - 2)
+    assert np.array_equal(shown.to_numpy(), want)
+    assert np.isin(hours, e[1:-1]).any()
+
+
+def test_a_rasters_cells_without_data_are_transparent_not_its_lowest_colour():
+    from pipeline.render import RasterOverlay
+    from pipeline.render._layers import raster_rgba
+
+    a = np.array([[0.0, 1.0, np.nan], [np.nan, 2.0, 3.0]])
+    rgba, vmin, vmax = raster_rgba(RasterOverlay("r", a, (0.0, 0.0, 3.0, 2.0)))
+    assert (vmin, vmax) == (0.0, 3.0)
+    alpha = rgba[..., 3]
+    assert alpha.shape == a.shape
+    assert (alpha[np.isnan(a)] == 0).all() and (alpha[~np.isnan(a)] == 255).all()
+
+
+def test_script_literals_cannot_close_the_script_whatever_the_text():
+    from pipeline.render._escaping import to_js
+
+    text = to_js({"label": "</script><script>alert(1)</script>", "x": ["<!--", "&amp;"]})
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert json.loads(text)["label"] == "</script><script>alert(1)</script>"
