@@ -451,18 +451,21 @@ def test_a_transit_value_on_a_break_is_in_the_class_that_break_opens():
     from pipeline.render._payload import transit_payload
     from pipeline.testing import sample_cells
 
-    hours = np.repeat([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 5)  # ties: every edge is a value
+    hours = np.r_[np.repeat([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 5), np.nan]  # ties; one unknown
     cells = sample_cells(hours.size, seed=8)
     payload, edges = transit_payload(
         pd.DataFrame({S.CELL: cells, S.VESSEL_HOURS: hours}), RenderOptions()
     )
     shown = pd.Series(payload["cls"], index=decode_like_js(payload["cells"]))
-    by_cell = pd.Series(hours, index=cells)
+    value = pd.Series(hours, index=cells)[shown.index].to_numpy()
     # as the risk legend says: a class holds its lower edge, the top class its upper one too
     e = np.asarray(edges)
-    want = np.minimum(np.searchsorted(e, by_cell[shown.index].to_numpy(), "right") - 1, e.size - 2)
+    want = np.minimum(np.searchsorted(e, value, "right") - 1, e.size - 2)
+    # an unknown value is no class (drawn grey), never the lowest one
+    want = np.where(np.isnan(value), -1, want)
     assert np.array_equal(shown.to_numpy(), want)
     assert np.isin(hours, e[1:-1]).any()
+    assert [v is None for v in payload["values"]] == np.isnan(value).tolist()
 
 
 def test_a_rasters_cells_without_data_are_transparent_not_its_lowest_colour():
@@ -483,3 +486,16 @@ def test_script_literals_cannot_close_the_script_whatever_the_text():
     text = to_js({"label": "</script><script>alert(1)</script>", "x": ["<!--", "&amp;"]})
     assert "<" not in text and ">" not in text and "&" not in text
     assert json.loads(text)["label"] == "</script><script>alert(1)</script>"
+
+
+def test_a_p_any_event_that_is_not_poisson_is_sent_to_three_digits():
+    from pipeline.testing import sample_map_data
+
+    data = sample_map_data(30, seed=9, n_seizures=5, n_events=2, fitted=True)
+    expected = data.scores["expected_events"].to_numpy(dtype="float64")
+    data.scores["p_any_event"] = expected / (1.0 + expected)  # a negative binomial's, k = 1
+    f = _layers(_sample_page(data))["risk"]
+    table = data.scores.set_index(S.CELL).loc[decode_like_js(f["cells"]), "p_any_event"]
+    fitted = f["fitted"]
+    assert fitted["pAnyPoisson"] is False
+    assert np.allclose(_arr(fitted["pAny"]), table.to_numpy(), rtol=5e-3, atol=0)
