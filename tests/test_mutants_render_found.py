@@ -499,3 +499,28 @@ def test_a_p_any_event_that_is_not_poisson_is_sent_to_three_digits():
     fitted = f["fitted"]
     assert fitted["pAnyPoisson"] is False
     assert np.allclose(_arr(fitted["pAny"]), table.to_numpy(), rtol=5e-3, atol=0)
+
+
+def test_the_cards_seizure_counts_are_the_cells_own(card):
+    d, scores = card
+    assert d["commodities"]
+    for c in d["commodities"]:
+        table = scores[S.SEIZURES_PREFIX + c["label"]].to_numpy()
+        assert c["counts"] == table.astype(int).tolist(), c["label"]
+    totals = np.sum([c["counts"] for c in d["commodities"]], axis=0)
+    assert np.array_equal(totals, scores["n_seizures"].to_numpy())
+
+
+def test_a_month_without_the_tables_classes_keeps_the_risks_tenth(run, card):
+    """Without a ``class`` column the page classes a month's risk on the map's breaks, at 0.1."""
+    from pipeline.render._slider import timeline_payload
+
+    d, _ = card
+    table = pd.read_parquet(run / "timeline.parquet").drop(columns=["class"])
+    cells = decode_like_js(d["cells"])
+    tl = timeline_payload(table, cells)
+    assert tl["cls"] is None and tl["breaks"] is None
+    for k, month in enumerate(tl["periods"]):
+        rows = table[table[S.PERIOD] == month].set_index(S.CELL)[S.RISK].reindex(cells)
+        want = np.round(rows.to_numpy(dtype="float64"), 1)
+        assert np.array_equal(_arr(tl["risk"][k]), want, equal_nan=True), month
