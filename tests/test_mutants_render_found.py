@@ -524,3 +524,32 @@ def test_a_month_without_the_tables_classes_keeps_the_risks_tenth(run, card):
         rows = table[table[S.PERIOD] == month].set_index(S.CELL)[S.RISK].reindex(cells)
         want = np.round(rows.to_numpy(dtype="float64"), 1)
         assert np.array_equal(_arr(tl["risk"][k]), want, equal_nan=True), month
+
+
+def test_seizure_popups_carry_the_tables_quantities_and_missing_stays_missing(run):
+    found = re.search(r"routeRisk\.seizureLayer\((\{.*?\})\);", _page(run), re.DOTALL)
+    d = json.loads(found.group(1))
+    table = pd.read_parquet(run / "seizures.parquet")
+    assert len(d["quantity"]) == len(table)
+    shown = pd.DataFrame({"lat": d["lat"], "q": _arr(d["quantity"])}).sort_values(["lat", "q"])
+    want = pd.DataFrame(
+        {"lat": np.round(table[S.LAT], 5), "q": np.round(table[S.QUANTITY].to_numpy(float), 3)}
+    ).sort_values(["lat", "q"])
+    assert np.array_equal(shown.to_numpy(), want.to_numpy(), equal_nan=True)
+    assert np.isnan(shown["q"]).any()
+
+
+def test_the_transit_legend_colours_are_the_colours_its_cells_are_drawn_in():
+    from pipeline.testing import sample_map_data
+
+    data = sample_map_data(40, seed=10, n_seizures=5, n_events=2)
+    data.transit = data.transit.assign(
+        **{S.VESSEL_HOURS: np.resize([1.0, 1.0, 1.0, 5.0, 9.0], len(data.transit))}
+    )
+    page = _sample_page(data)
+    layer = _layers(page)["transit"]
+    block = re.search(r'data-layer="transit">(.*?)</div></div>', page).group(1)
+    legend = re.findall(r'<i style="background:(#[0-9a-f]{6})"></i>', block)
+    assert 1 < len(legend) < 5 and legend == layer["colors"]
+    # the lowest hours in the lightest blue the legend gives, the highest in the darkest
+    assert _luminance(legend[0]) > _luminance(legend[-1])
