@@ -548,8 +548,27 @@ def test_the_transit_legend_colours_are_the_colours_its_cells_are_drawn_in():
     )
     page = _sample_page(data)
     layer = _layers(page)["transit"]
-    block = re.search(r'data-layer="transit">(.*?)</div></div>', page).group(1)
+    block = re.search(r'data-layer="transit">(.*?</div>)</div>', page).group(1)
     legend = re.findall(r'<i style="background:(#[0-9a-f]{6})"></i>', block)
     assert 1 < len(legend) < 5 and legend == layer["colors"]
+    # the rows are vessel-hours, as the layer's card says (its unit "h")
+    rows = re.findall(r"</i>([^<]+)</div>", block)
+    assert len(rows) == len(legend) and all(r.endswith(f" {layer['unit']}") for r in rows)
+    assert layer["unit"] == "h"
     # the lowest hours in the lightest blue the legend gives, the highest in the darkest
     assert _luminance(legend[0]) > _luminance(legend[-1])
+
+
+def test_the_model_sections_p_values_and_the_gi_star_correction_clause():
+    from pipeline.render._panels import hotspots_section, model_section
+
+    factor = {"name": "f", "selected": True, "rr_per_sd": 1.5, "rr_ci95": [1.1, 2.0]}
+    html = model_section({"factors": [dict(factor, p_value=0.004)]})
+    assert "<td>0.004</td>" in html
+    html = model_section({"factors": [dict(factor, p_value=0.0004)]})
+    assert "<td>&lt;0.001</td>" in html
+    gi = {"cells": 100, "fdr": True, "hot_cells": 1, "cold_cells": 0}
+    # every cell in the correction: no "over the ... cells with a neighbour" clause
+    assert "cells with a neighbour" not in hotspots_section({"gi_star": dict(gi, fdr_cells=100)})
+    some = hotspots_section({"gi_star": dict(gi, fdr_cells=90)})
+    assert "over the 90 cells with a neighbour" in some
