@@ -357,7 +357,6 @@ def test_a_fill_value_tag_of_a_packed_geotiff_is_a_stored_value(tmp_path):
     """A ``_FillValue`` tag GDAL does not apply (a NetCDF exported with gdal_translate) is
     in stored units, as the variable's was: on an int16 band at scale 0.01, offset 5, the
     pixels storing -1000 are missing (decoded they would read -5.0, a value)."""
-    import rasterio
 
     from pipeline.ingest import open_raster
     from pipeline.ingest.options import RasterSource
@@ -365,14 +364,7 @@ def test_a_fill_value_tag_of_a_packed_geotiff_is_a_stored_value(tmp_path):
     rng = np.random.default_rng(2)
     stored = rng.integers(-500, 3000, (20, 30)).astype("int16")
     stored[rng.random(stored.shape) < 0.2] = -1000
-    path = tmp_path / "tagged.tif"
-    profile = {"driver": "GTiff", "width": 30, "height": 20, "count": 1, "dtype": "int16"}
-    with rasterio.open(
-        path, "w", **profile, crs="EPSG:4326", transform=Affine(0.1, 0, 0, 0, -0.1, 2)
-    ) as dst:
-        dst.write(stored[None])
-        dst.scales, dst.offsets = (0.01,), (5.0,)
-        dst.update_tags(1, _FillValue="-1000")
+    path = _packed_tif(tmp_path / "tagged.tif", stored, 0.01, 5.0, top=2, _FillValue="-1000")
     got = open_raster(RasterSource(path=path, name="t")).values[0]
     np.testing.assert_array_equal(np.isnan(got), stored == -1000)
 
@@ -388,7 +380,6 @@ def test_a_configured_nodata_of_a_packed_float_raster_is_its_stored_value(
     """Packed floats (a float32 band with a scale and offset) are decoded in float32, one
     rounding after another: the configured nodata, a stored value, still marks exactly the
     pixels storing it (compared to a millionth of it, not bit for bit)."""
-    import rasterio
 
     from pipeline.ingest import open_raster
     from pipeline.ingest.options import RasterSource
@@ -396,13 +387,7 @@ def test_a_configured_nodata_of_a_packed_float_raster_is_its_stored_value(
     rng = np.random.default_rng(1)
     stored = rng.uniform(-3000, 3000, (30, 40)).astype("float32")
     stored[rng.random(stored.shape) < 0.2] = fill
-    path = tmp_path / "packed_float.tif"
-    profile = {"driver": "GTiff", "width": 40, "height": 30, "count": 1, "dtype": "float32"}
-    with rasterio.open(
-        path, "w", **profile, crs="EPSG:4326", transform=Affine(0.1, 0, 0, 0, -0.1, 3)
-    ) as dst:
-        dst.write(stored[None])
-        dst.scales, dst.offsets = (scale,), (offset,)
+    path = _packed_tif(tmp_path / "packed_float.tif", stored, scale, offset, top=3)
     got = open_raster(RasterSource(path=path, name="r", nodata=fill)).values[0]
     np.testing.assert_array_equal(np.isnan(got), stored == fill)
 
@@ -525,3 +510,20 @@ def test_a_nodata_an_integer_raster_cannot_hold_is_refused_in_one_line(nodata):
     da.attrs["_FillValue"] = nodata
     with pytest.raises(InputError, match="nodata cannot be held by its uint8 values"):
         zonal_stats_to_cells(da, region_to_cells((0.02, 0.02, 0.08, 0.08), 8))
+
+
+def _packed_tif(path, stored, scale, offset, *, top, **tags):
+    """A one-band WGS 84 GeoTIFF of ``stored`` (0.1-degree pixels, west edge 0, north edge
+    ``top``) with a scale and offset, and ``tags`` on its band; return its path."""
+    import rasterio
+
+    h, w = stored.shape
+    profile = {"driver": "GTiff", "width": w, "height": h, "count": 1, "dtype": str(stored.dtype)}
+    with rasterio.open(
+        path, "w", **profile, crs="EPSG:4326", transform=Affine(0.1, 0, 0, 0, -0.1, top)
+    ) as dst:
+        dst.write(stored[None])
+        dst.scales, dst.offsets = (scale,), (offset,)
+        if tags:
+            dst.update_tags(1, **tags)
+    return path
