@@ -572,3 +572,29 @@ def test_the_model_sections_p_values_and_the_gi_star_correction_clause():
     assert "cells with a neighbour" not in hotspots_section({"gi_star": dict(gi, fdr_cells=100)})
     some = hotspots_section({"gi_star": dict(gi, fdr_cells=90)})
     assert "over the 90 cells with a neighbour" in some
+
+
+@pytest.mark.parametrize(
+    ("area_km2", "about"),
+    [(1_000.0, True), (1_049.0, True), (951.0, True), (1_060.0, False), (940.0, False)],
+)
+def test_the_back_tests_area_is_called_the_maps_only_within_five_percent(area_km2, about):
+    # "about the area of the cells this map shows" only within 5 %; beyond, the ratio is said
+    from pipeline.render._panels import universe_text
+
+    ev = {"origins": [{"n_cells": 50, "area_km2": area_km2}], "universe": "the cells ranked"}
+    text = universe_text(ev, 1_000.0, 10)
+    assert ("about the area of the 10 cells this map shows" in text) is about
+    assert ("% of the map's" in text) is (not about)
+
+
+def test_emerging_categories_with_no_cell_are_not_listed():
+    from pipeline.render._panels import hotspots_section
+
+    em = {"cells": 9, "periods": 12, "period": "month"}
+    em["categories"] = {"new hot spot": 2, "sporadic hot spot": 0, "no pattern detected": 7}
+    html = hotspots_section({"emerging": em})
+    assert "<li>new hot spot: 2</li>" in html and "<li>no pattern detected: 7</li>" in html
+    assert "sporadic" not in html
+    em["categories"] = {"new hot spot": 0}
+    assert "no category." in hotspots_section({"emerging": em})
