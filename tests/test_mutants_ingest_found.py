@@ -583,3 +583,18 @@ def test_a_column_of_yyyymmdd_numbers_with_one_bare_year_keeps_the_time(tmp_path
     res = read_seizures(tmp_path / "s.parquet", as_of="2026-11-30")
     assert res.assumptions["columns"]["time"]["column"] == "date"
     assert res.frame["time"].tolist() == [_at(2023, 1, 1), _at(2024, 3, 2), _at(2024, 3, 3)]
+
+
+def test_a_latitude_named_column_of_values_beyond_90_is_no_rival_pair(tmp_path):
+    # 'lat_corrected' of 120-150 holds no latitude: taken as a second pair (a limit of 180 for
+    # both axes), the file was refused as two positions to choose between
+    lines = ["mmsi,time,lat,lon,lat_corrected,lon_corrected"]
+    for v in range(3):
+        for k in range(6):
+            lines.append(
+                f"{235000000 + v},{_stamp(60 * v + 10 * k)},{50 + 0.01 * k:.3f},"
+                f"{-1.0 + 0.01 * v:.3f},{120 + 5 * k + v},{-1.0 + 0.01 * v:.3f}"
+            )
+    res = read_tracks(_write(tmp_path / "t.csv", lines))
+    assert res.assumptions["columns"]["lat"]["column"] == "lat"
+    assert res.frame["lat"].between(50.0, 50.06).all()
