@@ -795,6 +795,9 @@ _RANGE = re.compile(
     rf"|^\s*{_NUMERIC_DATE}\s*(?:[/,\u2013\u2014]|-{{1,2}})\s*\d{{1,2}}\s*$"
     r"|\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?\s*(?:Z|[+-]\d{2}:?\d{2})?\s*/\s*"
     r"(?:\d{4}-\d{2}-\d{2}T)?\d{1,2}:\d{2}"
+    # clocks marked Z on both ends of a dash ('14:00Z-16:00Z', '1400Z - 1600Z'): a watch,
+    # not Z and an offset
+    r"|\d{1,2}:?\d{2}(?::\d{2})?Z\s*[-\u2013\u2014]\s*\d{1,2}:?\d{2}(?::\d{2})?Z(?![^\W\d_])"
     rf"|{_YEAR_TOKEN.pattern}.*?{_RANGE_WORD}.*?{_YEAR_TOKEN.pattern}",
     re.IGNORECASE,
 )
@@ -820,8 +823,18 @@ _NAMED_OFFSET = re.compile(
 )
 
 
-#: The UTC designator ``Z`` followed by an offset (``14:00Z+02:00``, ``14:00 Z -0500``).
-_ZULU_THEN_OFFSET = re.compile(r"(?<![^\W\d_])Z\s*[+-]\s*\d", re.IGNORECASE)
+#: The UTC designator ``Z`` followed by an offset (``14:00Z+02:00``, ``14:00 Z -0500``); the
+#: offset's digits are group 1 (``Z+00:00`` says UTC twice: one zone, not two).
+_ZULU_THEN_OFFSET = re.compile(r"(?<![^\W\d_])Z\s*[+-]\s*(\d[\d:]*)", re.IGNORECASE)
+
+
+def _zulu_and_another_offset(text: str) -> bool:
+    """Whether ``text`` gives ``Z`` and then an offset other than zero (two zones).
+
+    ``14:00Z+02:00`` is refused; ``14:00Z+00:00`` and ``14:00Z -0000`` give UTC twice
+    and are read as UTC, as they were before two zones were refused.
+    """
+    return any(m.group(1).strip("0:") for m in _ZULU_THEN_OFFSET.finditer(text))
 
 
 def _offsets_as_iso(text: str) -> str | None:
@@ -1006,7 +1019,7 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool | None)
         if clean is None:  # an offset no place uses ('UTC+15')
             seen[text] = _UNREAD
             continue
-        if _ZULU_THEN_OFFSET.search(clean):
+        if _zulu_and_another_offset(clean):
             # 'Z' (UTC) and an offset: '14:00Z+02:00' is two zones; dateutil read the offset
             # the POSIX way (16:00 UTC) and '14:00Z +0200' as UTC - neither is known
             seen[text] = _UNREAD

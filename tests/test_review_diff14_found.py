@@ -1,0 +1,56 @@
+"""Review of the last session's code changes (74ba226..2307ff0): what the review found.
+
+Dates giving ``Z`` and an offset were refused as two zones (``_dates._ZULU_THEN_OFFSET``);
+the rule also refused values that give UTC twice (``14:00Z+00:00``, read right as 14:00 UTC
+before it), and called a watch of two clocks in Z (``14:00Z-16:00Z``) two zones.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from _corpus import IGNORE_PENDING_DEPRECATION
+
+from pipeline.ingest import read_seizures
+
+pytestmark = IGNORE_PENDING_DEPRECATION
+
+
+def _read(tmp_path, values):
+    path = tmp_path / "events.csv"
+    path.write_text("date,lat,lon\n" + "".join(f'"{v}",10,20\n' for v in values))
+    return read_seizures(path)
+
+
+#: Z then an offset of zero: UTC said twice, one zone (14:00 UTC, as 74ba226 read them).
+UTC_TWICE = [
+    "5 Mar 2024 14:00 Z+00:00",
+    "2024-03-05 14:00Z -0000",
+    "2024-03-05T14:00:00.000Z+0000",
+    "5 Mar 2024 14:00 Z +00",
+]
+
+
+def test_z_then_a_zero_offset_is_one_zone_read_as_utc(tmp_path):
+    res = _read(tmp_path, UTC_TWICE)
+    assert res.rejects.empty, res.rejects.to_dict("records")
+    assert res.frame["time"].tolist() == [pd.Timestamp("2024-03-05 14:00", tz="UTC")] * 4
+    assert "give two zones" not in " ".join(res.notes)
+
+
+@pytest.mark.parametrize("value", ["5 Mar 2024 14:00 Z+00:30", "5 Mar 2024 14:00Z -0100"])
+def test_z_then_an_offset_not_zero_is_still_two_zones(tmp_path, value):
+    res = _read(tmp_path, [value, "5 Mar 2024 14:00 Z"])
+    assert res.rejects["value"].tolist() == [value]
+    assert "give two zones" in " ".join(res.notes)
+
+
+@pytest.mark.parametrize(
+    "value", ["5 Mar 2024 14:00Z-16:00Z", "5 Mar 2024 1400Z - 1600Z", "2024-03-05T14:00Z-16:00Z"]
+)
+def test_a_watch_of_two_clocks_in_z_is_a_range_not_two_zones(tmp_path, value):
+    res = _read(tmp_path, [value, "5 Mar 2024 14:00 Z"])
+    assert res.rejects["value"].tolist() == [value]
+    note = " ".join(res.notes)
+    assert "range" in note and value in note
+    assert "give two zones" not in note
