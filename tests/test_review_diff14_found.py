@@ -54,3 +54,40 @@ def test_a_watch_of_two_clocks_in_z_is_a_range_not_two_zones(tmp_path, value):
     note = " ".join(res.notes)
     assert "range" in note and value in note
     assert "give two zones" not in note
+
+
+def _tagged(body: str, sentence: str) -> str:
+    """``sentence`` behind a tag block ``body`` with its checksum."""
+    check = 0
+    for ch in body:
+        check ^= ord(ch)
+    return f"\\{body}*{check:02X}\\{sentence}"
+
+
+def test_a_sentence_commented_out_is_a_comment_not_a_position(tmp_path):
+    """'#' lines of a raw AIS log are comments (nmea_comment, 2307ff0), but one holding a
+    sentence ('# \\c:...\\!AIVDM,...': a report its log's author took out) was decoded as a
+    position all the same: vessel 257000009 appeared on the map."""
+    import pyais.encode
+
+    from pipeline.ingest import read_tracks
+
+    def sentence(mmsi: int, lat: float) -> str:
+        msg = {"type": 1, "mmsi": mmsi, "lat": lat, "lon": 3.7}
+        (s,) = pyais.encode.encode_dict(msg, talker_id="AI", sentence_type="VDM")
+        return s
+
+    lines = [
+        _tagged(f"c:{1_709_251_200 + 600 * i}", sentence(257000001, 43 + i / 100)) for i in range(5)
+    ]
+    lines.insert(2, "# " + _tagged("c:1709251300", sentence(257000009, 10.0)))
+    lines.insert(3, "#" + sentence(257000008, 11.0) + ",1709251400")
+    path = tmp_path / "night.nmea"
+    path.write_text("\n".join(lines) + "\n")
+    res = read_tracks(path)
+    assert res.n_read == 7 == len(res.frame) + len(res.rejects)
+    assert sorted(res.frame["vessel_id"].unique()) == ["257000001"]
+    assert dict(zip(res.rejects["row"], res.rejects["rule"], strict=True)) == {
+        3: "nmea_comment",
+        4: "nmea_comment",
+    }

@@ -531,7 +531,11 @@ def _read_block(
     blank = np.asarray(pc.equal(pc.utf8_trim_whitespace(arr), ""), dtype=bool)
     arr, physical = arr.filter(pa.array(~blank)), physical[~blank]
     parts = pc.extract_regex(arr, _SENTENCE)
-    found = np.asarray(pc.is_valid(parts), dtype=bool)
+    # a '#' comment (gpsd's sample logs, a logger's notes): accounted for, not bad data; a
+    # sentence commented out ('# !AIVDM,...', behind a tag block too) is one: its log's
+    # author took it out, and it was read as a position
+    comment = np.asarray(pc.starts_with(pc.utf8_ltrim_whitespace(arr), "#"), dtype=bool)
+    found = np.asarray(pc.is_valid(parts), dtype=bool) & ~comment
 
     def col(key: str) -> pa.Array:
         return pc.fill_null(pc.struct_field(parts, key), "")
@@ -541,10 +545,8 @@ def _read_block(
     message = np.full(n, "", dtype=object)
     rule[~found] = "nmea_unreadable"
     message[~found] = "not an AIS sentence (!AIVDM/!AIVDO with a checksum)"
-    # a '#' comment (gpsd's sample logs, a logger's notes): accounted for, not bad data
-    comment = ~found & np.asarray(pc.starts_with(pc.utf8_ltrim_whitespace(arr), "#"), dtype=bool)
     rule[comment] = "nmea_comment"
-    message[comment] = "a comment line ('#'), no AIS sentence"
+    message[comment] = "a comment line ('#'), not read"
     want = _hex_pairs(_fixed(col("cs"), 2, "0"))
     got = _checksums(col("body"))
     bad_sum = found & (got != want)
