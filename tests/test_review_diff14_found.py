@@ -91,3 +91,27 @@ def test_a_sentence_commented_out_is_a_comment_not_a_position(tmp_path):
         3: "nmea_comment",
         4: "nmea_comment",
     }
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Fri, 01 Mar 2024 14:00:00 +0100 (GMT)",
+        "2024-03-01 14:00 +0100 (UTC)",
+        "2024-03-01 2:00 PM -0500 (GMT)",
+        "2024-03-01T14:00:00+01:00Z",
+    ],
+)
+def test_an_offset_then_a_name_of_utc_is_two_zones(tmp_path, value):
+    """dateutil gives UTC, GMT and Z an offset of 0 and drops the one written before them:
+    'Fri, 01 Mar 2024 14:00:00 +0100 (GMT)' was read 14:00 UTC (an hour off, exit 0), past
+    the two-zones rule of 2307ff0, which sees only Z then an offset."""
+    res = _read(tmp_path, [value, "5 Mar 2024 14:00 Z"])
+    assert res.rejects["value"].tolist() == [value]
+    assert "give two zones" in " ".join(res.notes)
+
+
+def test_a_zero_offset_then_a_name_of_utc_is_utc(tmp_path):
+    res = _read(tmp_path, ["Fri, 01 Mar 2024 14:00:00 +0000 (GMT)", "1 Mar 2024 14:00 -0000 (UTC)"])
+    assert res.rejects.empty, res.rejects.to_dict("records")
+    assert res.frame["time"].tolist() == [pd.Timestamp("2024-03-01 14:00", tz="UTC")] * 2

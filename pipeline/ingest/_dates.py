@@ -828,13 +828,26 @@ _NAMED_OFFSET = re.compile(
 _ZULU_THEN_OFFSET = re.compile(r"(?<![^\W\d_])Z\s*[+-]\s*(\d[\d:]*)", re.IGNORECASE)
 
 
-def _zulu_and_another_offset(text: str) -> bool:
-    """Whether ``text`` gives ``Z`` and then an offset other than zero (two zones).
+#: A clock in free text, as the offset rule below reads it (``14:00``, ``2:00:05.25 PM``).
+_CLOCK_IN_TEXT = r"\d:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:\s*[AaPp]\.?[Mm]\.?)?"
+#: A clock's offset then a name of UTC (``14:00 +0100 (GMT)``); the offset's digits are group
+#: 1.  dateutil gives the name UTC's 0 and drops the offset written: 14:00 UTC, an hour off.
+_OFFSET_THEN_UTC = re.compile(
+    rf"{_CLOCK_IN_TEXT}\s*[+-]\s*(\d{{2}}:?\d{{2}})\s*\(?\s*(?:UTC|GMT|Z)\s*\)?(?![^\W\d_])"
+)
 
-    ``14:00Z+02:00`` is refused; ``14:00Z+00:00`` and ``14:00Z -0000`` give UTC twice
-    and are read as UTC, as they were before two zones were refused.
+
+def _utc_and_another_offset(text: str) -> bool:
+    """Whether ``text`` gives UTC (``Z``, ``GMT``) and an offset other than zero (two zones).
+
+    ``14:00Z+02:00`` and ``14:00 +0100 (GMT)`` are refused; ``14:00Z+00:00``, ``14:00Z
+    -0000`` and ``14:00 +0000 (GMT)`` give UTC twice and are read as UTC.
     """
-    return any(m.group(1).strip("0:") for m in _ZULU_THEN_OFFSET.finditer(text))
+    return any(
+        m.group(1).strip("0:")
+        for pattern in (_ZULU_THEN_OFFSET, _OFFSET_THEN_UTC)
+        for m in pattern.finditer(text)
+    )
 
 
 def _offsets_as_iso(text: str) -> str | None:
@@ -1019,7 +1032,7 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool | None)
         if clean is None:  # an offset no place uses ('UTC+15')
             seen[text] = _UNREAD
             continue
-        if _zulu_and_another_offset(clean):
+        if _utc_and_another_offset(clean):
             # 'Z' (UTC) and an offset: '14:00Z+02:00' is two zones; dateutil read the offset
             # the POSIX way (16:00 UTC) and '14:00Z +0200' as UTC - neither is known
             seen[text] = _UNREAD
