@@ -115,3 +115,32 @@ def test_a_zero_offset_then_a_name_of_utc_is_utc(tmp_path):
     res = _read(tmp_path, ["Fri, 01 Mar 2024 14:00:00 +0000 (GMT)", "1 Mar 2024 14:00 -0000 (UTC)"])
     assert res.rejects.empty, res.rejects.to_dict("records")
     assert res.frame["time"].tolist() == [pd.Timestamp("2024-03-01 14:00", tz="UTC")] * 2
+
+
+#: ``date '+%F %T %z %Z'`` and Java's ``Z z``: an offset, then the zone's name; by hand.
+OFFSET_THEN_NAME = {
+    "2024-03-01 14:00:00 +0100 CET": "2024-03-01 13:00",
+    "2024-03-01T14:00:00.250+01:00 CET": "2024-03-01 13:00:00.250",
+    "Fri Mar  1 14:00:00 +0200 EET 2024": "2024-03-01 12:00",
+    "2024-03-01 2:00 PM -0500 EST": "2024-03-01 19:00",
+    "2024-03-01 14:00:00 +0000 UTC": "2024-03-01 14:00",
+}
+
+
+def test_an_offset_then_the_zone_s_name_is_read(tmp_path):
+    """A date then an offset then a name that agrees (the brief's 'a date then +02:00 then
+    a name that agrees') was unparseable, every record rejected: dateutil reads '+0100 (CET)'
+    but not '+0100 CET'."""
+    res = _read(tmp_path, list(OFFSET_THEN_NAME))
+    assert res.rejects.empty, res.rejects.to_dict("records")
+    got = res.frame.sort_values("source_row")["time"].tolist()
+    assert got == [pd.Timestamp(t, tz="UTC") for t in OFFSET_THEN_NAME.values()]
+
+
+@pytest.mark.parametrize(
+    "value", ["2024-03-01 14:00:00 +0200 CET", "2024-03-01 14:00:00 +0100 UTC"]
+)
+def test_an_offset_then_a_name_that_disagrees_is_two_zones(tmp_path, value):
+    res = _read(tmp_path, [value, "5 Mar 2024 14:00 Z"])
+    assert res.rejects["value"].tolist() == [value]
+    assert "give two zones" in " ".join(res.notes)

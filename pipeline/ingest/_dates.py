@@ -836,6 +836,13 @@ _OFFSET_THEN_UTC = re.compile(
     rf"{_CLOCK_IN_TEXT}\s*[+-]\s*(\d{{2}}:?\d{{2}})\s*\(?\s*(?:UTC|GMT|Z)\s*\)?(?![^\W\d_])"
 )
 
+#: A clock's offset then a zone name (``14:00:00 +0100 CET``: ``date '+%F %T %z %Z'``, Java's
+#: ``Z z``), which dateutil cannot read; written ``+0100 (CET)``, it reads a name and an
+#: offset, which must agree (a name of UTC is :data:`_OFFSET_THEN_UTC`'s, refused before).
+_OFFSET_THEN_NAME = re.compile(
+    rf"({_CLOCK_IN_TEXT})\s*([+-]\d{{2}}:?\d{{2}})\s+([A-Z]{{2,5}})(?![\w(])"
+)
+
 
 def _utc_and_another_offset(text: str) -> bool:
     """Whether ``text`` gives UTC (``Z``, ``GMT``) and an offset other than zero (two zones).
@@ -1039,6 +1046,7 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool | None)
             zone_conflicts.add(text)
             continue
         clean = _ORDINAL_DAY.sub(r"\1", clean)  # '1er mars 2024', '1º de maio de 2024'
+        clean = _OFFSET_THEN_NAME.sub(r"\1 \2 (\3)", clean)  # '14:00 +0100 CET'
         # a year-first date is year-month-day, after a weekday too ('Fri 2021-03-05':
         # dateutil reads it 2021-05-03 day-first)
         yearfirst = _YEAR_FIRST_DATE.search(clean) is not None
