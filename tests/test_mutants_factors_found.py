@@ -262,3 +262,39 @@ def test_weight_zero_leaves_a_factor_out_and_a_negative_value_is_refused():
     with pytest.raises(ConfigError, match="must be >= 0"):
         normalise(np.array([100.0, -0.01, 5.0]))
     np.testing.assert_array_equal(normalise(np.array([100.0, -1e-5, 0.0]))[1:], [0.0, 0.0])
+
+
+def test_weighted_model_explains_its_points_and_leaves_weight_zero_out(weighted_inputs):
+    """The card of a cell: each factor's raw value, normalised value and points as scored.
+
+    A factor of weight 0 (which the score leaves out, its columns absent) ended ``explain`` in
+    a ``KeyError`` and was reported as selected (the back-test's list of selected factors).
+    """
+    from pipeline.model import WeightedModel
+
+    d = weighted_inputs
+    table = d["feats"].join(d["cov"])
+    weights = {**d["w"], "unused": 0.0}
+    m = WeightedModel(weights).fit(None, d["cells"], None, table)
+    s = score_cells(d["feats"], d["w"], covered=d["cov"])
+    i = int(np.nanargmax(s["risk"].to_numpy()))
+    ex = m.explain(d["cells"][i])
+    assert [f["name"] for f in ex["factors"]] == ["b", "a", "c"]
+    assert ex["risk"] == pytest.approx(s["risk"].iloc[i])
+    assert sum(f["points"] for f in ex["factors"]) == pytest.approx(ex["risk"])
+    for f in ex["factors"]:
+        k = f["name"]
+        assert f["points"] == pytest.approx(s[f"{k}__contrib"].iloc[i])
+        assert f["covered"] == bool(s[f"{k}__covered"].iloc[i])
+        raw = s[k].iloc[i]
+        assert f["value"] == (None if np.isnan(raw) else pytest.approx(raw))
+        norm = s[f"{k}__norm"].iloc[i]
+        assert f["normalised"] == (None if np.isnan(norm) else pytest.approx(norm))
+    rep = m.report()
+    got = {f["name"]: (f["weight"], f["selected"]) for f in rep["factors"]}
+    assert got == {
+        "b": (0.5, True),
+        "a": (pytest.approx(1 / 6), True),
+        "c": (pytest.approx(1 / 3), True),
+        "unused": (0.0, False),
+    }

@@ -104,12 +104,18 @@ class WeightedModel:
                     "points": float(r[name + S.CONTRIB_SUFFIX]),
                     "covered": bool(r[name + S.COVERED_SUFFIX]),
                 }
+                # weight 0 leaves a factor out of the score (no columns): the card listed it
+                # and its missing column ended explain in a KeyError
                 for name, w in self.weights.items()
+                if w.weight > 0
             ],
         }
 
     def report(self) -> dict:
-        """Return the weights (rescaled to sum to 1) and the scoring options."""
+        """Return the weights (rescaled to sum to 1) and the scoring options.
+
+        A factor of weight 0 is listed, not selected (the score leaves it out).
+        """
         total = sum(w.weight for w in self.weights.values()) or 1.0
         return {
             "model": self.kind,
@@ -118,7 +124,8 @@ class WeightedModel:
                     "name": name,
                     "weight": w.weight / total,
                     "transform": w.transform,
-                    "selected": True,
+                    # weight 0 leaves it out: the back-test listed it among the selected
+                    "selected": w.weight > 0,
                 }
                 for name, w in self.weights.items()
             ],
