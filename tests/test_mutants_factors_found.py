@@ -259,6 +259,15 @@ def test_weight_zero_leaves_a_factor_out_and_a_negative_value_is_refused():
     np.testing.assert_allclose(
         s["risk"], 100 * np.minimum(f["a"] / np.quantile([1, 2, 3, 4], 0.99), 1)
     )
+    # observed by default: any factor value above 0; a missing value is no observation
+    g = f.assign(a=[np.nan, 0.0, np.nan, 3.0, 1.0], b=[np.nan, np.nan, 0.0, 0.0, np.nan])
+    s = score_cells(g, {"a": 1.0, "b": 1.0})
+    assert s["observed"].tolist() == [False, False, False, True, True]
+    # a flag read from a numeric column (a GIS table): NaN is no flag, so not covered
+    flags = pd.DataFrame({"a__covered": [1.0, np.nan, 1.0, 0.0, 1.0]})
+    s = score_cells(f, {"a": 1.0}, covered=flags)
+    assert s["a__covered"].tolist() == [True, False, True, False, True]
+    assert np.isnan(s["risk"].to_numpy()[[1, 3]]).all()
     with pytest.raises(ConfigError, match="must be >= 0"):
         normalise(np.array([100.0, -0.01, 5.0]))
     np.testing.assert_array_equal(normalise(np.array([100.0, -1e-5, 0.0]))[1:], [0.0, 0.0])
@@ -298,3 +307,67 @@ def test_weighted_model_explains_its_points_and_leaves_weight_zero_out(weighted_
         "c": (pytest.approx(1 / 3), True),
         "unused": (0.0, False),
     }
+
+
+def test_fitted_active_region_standardises_and_references_over_the_fitted_cells(world):
+    """``fit_region: active``: z-scores over the fitted rows, the quiet cells' observed rate
+    (plus half an event, per unit of area), and the reference cell of the fitted cells.
+
+    Mutants this kills: the z-score's mean and SD taken over every row, the reference over
+    every cell, the quiet rate without its half event or per cell instead of per area, the
+    quiet cells' forecast without their area.
+    """
+    import statsmodels.api as sm
+
+    from pipeline.sphere import haversine_km
+
+    cells, area, u = world["cells"], world["area"], world["u"]
+    lat, lon = cells_to_latlng(cells)
+    ev = world["ev"]
+    ev = ev[ev["lon"] < 0.45]  # the east of the area has no event within 25 km
+    m = FittedModel(_options(bandwidths_km=(25.0,), kde_windows_days=(), fit_region="active")).fit(
+        ev, cells, ORIGIN, pd.DataFrame({"cell": cells, "u": u})
+    )
+    n = cells.size
+    origins = [-H * j for j in range(1, int((W - H) // H) + 1)]
+    tau = ((ev["time"] - ORIGIN) / DAY).to_numpy()
+    d = haversine_km(lon[:, None], lat[:, None], ev["lon"].to_numpy(), ev["lat"].to_numpy())
+    ev_cell = points_to_cells(ev["lon"].to_numpy(), ev["lat"].to_numpy(), 5)
+    pos = np.searchsorted(cells, ev_cell)
+
+    def near(s):  # an event of [-W, s) within the kernel's 25 km
+        return ((d < 25.0) & ((tau >= -W) & (tau < s))[None, :]).any(axis=1)
+
+    def labels(s):
+        return np.bincount(pos[(tau >= s) & (tau < s + H)], minlength=n).astype(float)
+
+    act = np.concatenate([near(s) for s in origins])
+    y = np.concatenate([labels(s) for s in origins])
+    off = np.tile(np.log(area / area.mean()), len(origins))
+    x = np.tile(u, len(origins))
+    assert 0 < act.mean() < 0.9 and near(0.0).sum() < n
+    mean, sd = x[act].mean(), x[act].std()
+    res = sm.GLM(
+        y[act],
+        sm.add_constant((x[act] - mean) / sd),
+        family=sm.families.Poisson(),
+        offset=off[act],
+    ).fit(tol=1e-12)
+    by = {f["name"]: f for f in m.report()["factors"]}
+    assert by["u"]["coef"] == pytest.approx(res.params[1], rel=1e-5)
+    assert by["u"]["sd"] == pytest.approx(sd, rel=1e-5)
+    quiet_rate = (y[~act].sum() + 0.5) / np.exp(off[~act]).sum()
+    fitted = near(0.0)
+    zp = (np.clip(u, x[act].min(), x[act].max()) - mean) / sd
+    mu = np.where(
+        fitted,
+        np.exp(res.params[0] + np.log(area / area.mean()) + res.params[1] * zp),
+        quiet_rate * area / area.mean(),
+    )
+    pred = m.predict()
+    np.testing.assert_allclose(pred["expected"], mu, rtol=1e-5)
+    ref = np.exp(np.log(mu[fitted]).mean())
+    np.testing.assert_allclose(pred["relative_risk"], mu / ref, rtol=1e-5)
+    sh = m.shares()
+    want = np.where(fitted, np.exp(res.params[1] * (zp - zp[fitted].mean())), np.nan)
+    np.testing.assert_allclose(sh["u"], want, rtol=1e-5)
