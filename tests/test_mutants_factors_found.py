@@ -9,6 +9,8 @@ z-scores, the area offset), the weighted score against numpy by hand.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -151,6 +153,15 @@ def test_fitted_poisson_matches_statsmodels_on_a_design_built_by_hand(world, poi
     for j, f in enumerate(ex["factors"]):
         assert f["rr_per_sd"] == pytest.approx(np.exp(res.params[j + 1]), rel=1e-5)
         assert f["z"] == pytest.approx(zp[i, j], rel=1e-9, abs=1e-12)
+    # a cell the factor misses: its value is missing (None, as the weighted card says), not
+    # NaN, which no JSON holds; its z is the fill's
+    g = int(np.flatnonzero(world["gap"])[0])
+    ex = m.explain(world["cells"][g])
+    json.dumps(ex, allow_nan=False)
+    v = ex["factors"][0]
+    assert v["name"] == "v" and v["value"] is None
+    assert v["z"] == pytest.approx(zp[g, 0], rel=1e-9)
+    assert ex["factors"][2]["z"] == pytest.approx(zp[g, 2], rel=1e-9)
 
 
 # ------------------------------------------------------------------ the weighted score
@@ -371,3 +382,16 @@ def test_fitted_active_region_standardises_and_references_over_the_fitted_cells(
     sh = m.shares()
     want = np.where(fitted, np.exp(res.params[1] * (zp - zp[fitted].mean())), np.nan)
     np.testing.assert_allclose(sh["u"], want, rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [{"wieght": 2.0}, {"weight": 2.0, "transfrom": "log"}, {}],
+    ids=["weight", "transform", "empty"],
+)
+def test_a_typo_in_a_hand_weight_is_refused_not_defaulted(entry):
+    """``score.factors.<name>``: a misspelt key (or none) is an error, never a default weight."""
+    from pipeline.config import ScoreConfig
+
+    with pytest.raises(ValueError, match="wieght|transfrom|weight"):
+        ScoreConfig.model_validate({"factors": {"seizure_density": entry}})

@@ -1161,9 +1161,9 @@ class FittedModel:
         dict
             ``cell`` (hex), ``expected``, ``p_any``, ``relative_risk`` (vs the reference cell:
             every factor at the universe's mean; ``times_mean``: vs the mean expected count),
-            and ``factors``: per selected factor its raw value, standardised value, relative
-            risk per SD and multiplicative ``share``; the shares times ``area_share`` multiply to
-            ``relative_risk``.
+            and ``factors``: per selected factor its raw value (None where it does not cover
+            the cell), standardised value, relative risk per SD and multiplicative ``share``;
+            the shares times ``area_share`` multiply to ``relative_risk``.
         """
         self._check()
         ids = to_cells(np.atleast_1d(np.asarray(cell)))
@@ -1203,7 +1203,9 @@ class FittedModel:
                 {
                     "name": name,
                     "description": f.descriptions.get(name, name),
-                    "value": None if raw is None else float(raw[i]),
+                    # missing where the factor does not cover the cell (None, as the
+                    # weighted card says): NaN there broke json.dumps(allow_nan=False)
+                    "value": None if raw is None or np.isnan(raw[i]) else float(raw[i]),
                     "z": float(self.z_pred_[i, j]),
                     "rr_per_sd": float(np.exp(self.fit_.params[j + 1])),
                     "share": float(sh[name].iloc[i]),
