@@ -134,6 +134,13 @@ def test_fitted_poisson_matches_statsmodels_on_a_design_built_by_hand(world, poi
         assert by[name]["coef"] == pytest.approx(res.params[j + 1], rel=1e-5, abs=1e-7)
         assert by[name]["rr_per_unit"] == pytest.approx(np.exp(res.params[j + 1] / sd[j]), rel=1e-5)
     assert rep["intercept"] == pytest.approx(res.params[0], rel=1e-6)
+    # standard errors: cluster-robust by cell, statsmodels' small-sample factor
+    groups = np.tile(np.arange(world["cells"].size), len(y) // world["cells"].size)
+    rob = sm.GLM(y, sm.add_constant(z), family=sm.families.Poisson(), offset=off).fit(
+        tol=1e-12, cov_type="cluster", cov_kwds={"groups": groups}
+    )
+    for j, name in enumerate(["v", "u", "v__missing"]):
+        assert by[name]["se"] == pytest.approx(rob.bse[j + 1], rel=1e-4)
     # The forecast: the factors of the forecast origin, clamped to the training range.
     zp = (np.clip(xp, x.min(axis=0), x.max(axis=0)) - mean) / sd
     assert (np.clip(xp, x.min(axis=0), x.max(axis=0)) != xp).any()  # v grew past its range
@@ -395,3 +402,71 @@ def test_a_typo_in_a_hand_weight_is_refused_not_defaulted(entry):
 
     with pytest.raises(ValueError, match="wieght|transfrom|weight"):
         ScoreConfig.model_validate({"factors": {"seizure_density": entry}})
+
+
+def test_fitted_negative_binomial_matches_statsmodels_with_its_alpha(world):
+    """NB2 with one factors table: statsmodels' NB2 GLM at the published alpha gives the
+    published coefficients; P(at least one) is ``1 - (1 + alpha mu)^(-1/alpha)``.
+
+    Mutants this kills: statsmodels refitted at its default alpha (1) instead of the
+    estimate, NB2's P(any) computed as Poisson's.
+    """
+    import statsmodels.api as sm
+
+    tab = world["at"](ORIGIN)
+    m = FittedModel(_options(family="negative_binomial")).fit(
+        world["ev"], world["cells"], ORIGIN, tab
+    )
+    rep = m.report()
+    assert rep["model"] == "negative_binomial"
+    a = rep["alpha"]
+    x, y, off, xp, offp = _by_hand(world, per_date=False)
+    mean, sd = x.mean(axis=0), x.std(axis=0)
+    res = sm.GLM(
+        y,
+        sm.add_constant((x - mean) / sd),
+        family=sm.families.NegativeBinomial(alpha=a),
+        offset=off,
+    ).fit(tol=1e-12)
+    by = {f["name"]: f for f in rep["factors"]}
+    for j, name in enumerate(["v", "u", "v__missing"]):
+        assert by[name]["coef"] == pytest.approx(res.params[j + 1], rel=1e-4, abs=1e-6)
+    pred = m.predict()
+    mu = np.exp(res.params[0] + offp + ((xp - mean) / sd) @ res.params[1:])
+    np.testing.assert_allclose(pred["expected"], mu, rtol=1e-4)
+    np.testing.assert_allclose(pred["p_any"], 1 - (1 + a * mu) ** (-1 / a), rtol=1e-4)
+
+
+def test_fallback_blends_own_and_smoothed_counts_of_the_history_by_hand():
+    """Too few events: ``horizon / train_days x (w own-cell count + (1 - w) smoothed count)``,
+    the smoothed count being the kernel density at the smallest bandwidth times the cell's
+    area; an event at the origin is not history.
+
+    Mutants this kills: the horizon left out, ``w`` for both terms, the density per km²
+    taken as a count, an event at the origin counted.
+    """
+    from pipeline.density import kernel_density_exact
+
+    cells = region_to_cells((0.0, 0.0, 1.0, 1.0), 5)
+    ev = pd.DataFrame(
+        {
+            "time": pd.to_datetime(
+                ["2023-05-01", "2023-08-01", "2023-11-01", "2024-01-01"], utc=True
+            ),
+            "lon": [0.3, 0.32, 0.7, 0.5],
+            "lat": [0.3, 0.31, 0.7, 0.5],
+        }
+    )
+    opts = FittedOptions(fallback_weight=0.8, bandwidths_km=(30.0, 60.0))
+    m = FittedModel(opts).fit(ev, cells, ORIGIN)
+    assert m.report()["model"] == "fallback"
+    hist = ev.iloc[:3]  # the event at the origin is the forecast's, not the history's
+    own = np.bincount(
+        np.searchsorted(cells, points_to_cells(hist["lon"].to_numpy(), hist["lat"].to_numpy(), 5)),
+        minlength=cells.size,
+    )
+    dens = kernel_density_exact(
+        (hist["lon"].to_numpy(), hist["lat"].to_numpy()), cells, bandwidth_km=30.0, kernel="quartic"
+    )
+    want = H / W * (0.8 * own + 0.2 * dens * cell_area_km2(cells))
+    np.testing.assert_allclose(m.predict()["expected"], want, rtol=1e-9, atol=1e-12)
