@@ -470,3 +470,46 @@ def test_fallback_blends_own_and_smoothed_counts_of_the_history_by_hand():
     )
     want = H / W * (0.8 * own + 0.2 * dens * cell_area_km2(cells))
     np.testing.assert_allclose(m.predict()["expected"], want, rtol=1e-9, atol=1e-12)
+
+
+# ------------------------------------------------------------------ the factor registry
+
+
+def _values(ctx):
+    return np.ones(len(ctx.cells))
+
+
+def _other_values(ctx):
+    return np.zeros(len(ctx.cells))
+
+
+def test_registry_keeps_units_needs_order_and_exact_names():
+    """One name, one definition: another unit is another factor; the first definition of a
+    name is the one used; a factor whose needs the inputs miss is not available; names are
+    matched exactly (a column name), a wrong case is an unknown factor, said in one line.
+    """
+    from pipeline.errors import ConfigError
+    from pipeline.factors import Factor, FactorRegistry, InputsView
+
+    reg = FactorRegistry()
+    km = Factor(name="dist", unit="km", description="d", compute=_values, time_dependent=False)
+    reg.register(km)
+    reg.register(km)  # the same object again: fine
+    with pytest.raises(ConfigError, match="already registered"):
+        reg.register(
+            Factor(name="dist", unit="m", description="d", compute=_values, time_dependent=False)
+        )
+    later = Factor(
+        name="dist", unit="km", description="later", compute=_other_values, time_dependent=False
+    )
+    reg.register_family(lambda inputs: [later])
+    tracks = Factor(name="lanes", unit="h", description="t", compute=_values, needs=("tracks",))
+    reg.register(tracks)
+    inputs = InputsView(needs=frozenset({"seizures"}))
+    got = reg.available(inputs)
+    assert list(got) == ["dist"] and got["dist"] is km
+    assert reg.resolve(["dist"], inputs) == [km]
+    with pytest.raises(ConfigError, match="'lanes' needs input"):
+        reg.resolve(["dist", "lanes"], inputs)
+    with pytest.raises(ConfigError, match=r"unknown factor\(s\) \['Dist'\]; available: \['dist'\]"):
+        reg.resolve(["Dist"], inputs)
