@@ -513,3 +513,39 @@ def test_registry_keeps_units_needs_order_and_exact_names():
         reg.resolve(["dist", "lanes"], inputs)
     with pytest.raises(ConfigError, match=r"unknown factor\(s\) \['Dist'\]; available: \['dist'\]"):
         reg.resolve(["Dist"], inputs)
+
+
+def test_a_factor_observed_only_where_no_event_fell_is_dropped_saying_why(world):
+    """Every training event lies where the factor is missing: its values never meet an event,
+    so neither it nor its indicator is estimable; both are dropped, the report says why, and
+    the forecast is the model without them (statsmodels on ``u`` alone).
+    """
+    import statsmodels.api as sm
+
+    cells, u = world["cells"], world["u"]
+    lat, lon = cells_to_latlng(cells)
+    ev = world["ev"][world["ev"]["lon"] < 0.45]
+    east = lon > 0.6
+    tab = pd.DataFrame({"cell": cells, "u": u, "w": np.where(east, lat + 1.0, np.nan)})
+    m = FittedModel(_options()).fit(ev, cells, ORIGIN, tab)
+    rep = m.report()
+    by = {f["name"]: f for f in rep["factors"]}
+    assert not by["w"]["selected"] and not by["w__missing"]["selected"]
+    why = {d["name"]: d["reason"] for d in rep["dropped"]}
+    assert "every training event" in why["w"] and "every training event" in why["w__missing"]
+    area = world["area"]
+    off1 = np.log(area / area.mean())
+    origins = [-H * j for j in range(1, int((W - H) // H) + 1)]
+    tau = ((ev["time"] - ORIGIN) / DAY).to_numpy()
+    pos = np.searchsorted(cells, points_to_cells(ev["lon"].to_numpy(), ev["lat"].to_numpy(), 5))
+    y = np.concatenate(
+        [np.bincount(pos[(tau >= s) & (tau < s + H)], minlength=cells.size) for s in origins]
+    )
+    x = np.tile(u, len(origins))
+    res = sm.GLM(
+        y,
+        sm.add_constant((x - x.mean()) / x.std()),
+        family=sm.families.Poisson(),
+        offset=np.tile(off1, len(origins)),
+    ).fit(tol=1e-12)
+    assert by["u"]["coef"] == pytest.approx(res.params[1], rel=1e-5)
