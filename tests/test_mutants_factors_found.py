@@ -550,3 +550,23 @@ def test_a_factor_observed_only_where_no_event_fell_is_dropped_saying_why(world)
         offset=np.tile(off1, len(origins)),
     ).fit(tol=1e-12)
     assert by["u"]["coef"] == pytest.approx(res.params[1], rel=1e-5)
+
+
+def test_coverage_is_false_wherever_a_flag_or_a_value_is_missing():
+    """A factor's coverage: a NaN value is not covered even where its flag says covered; a
+    cell the flags lack, or a ``<NA>`` flag, is not covered (missing is not zero, nor covered).
+    """
+    from pipeline.factors import FactorValues
+
+    cells = region_to_cells((10.0, 10.0, 10.3, 10.3), 5)[:3]
+    got = FactorValues.coerce((np.array([1.0, np.nan, 2.0]), np.array([True, True, True])), 3, "f")
+    assert got.covered.tolist() == [True, False, True]
+    values = pd.Series([1.0, 2.0, 3.0], index=cells)
+    flags = pd.Series([True, True], index=cells[[0, 2]])  # cell 1 has no flag
+    got = FactorValues.coerce((values, flags), 3, "f", cells=cells)
+    assert got.covered.tolist() == [True, False, True]
+    assert np.isnan(got.values[1]) and got.values[2] == 3.0
+    na = pd.Series([True, pd.NA, True], index=cells, dtype="boolean")
+    got = FactorValues.coerce((values, na), 3, "f", cells=cells)
+    assert got.covered.tolist() == [True, False, True]
+    assert np.isnan(got.values[1])
