@@ -235,13 +235,21 @@ def write_geoparquet(
 
 
 def _ogr_ready(frame: gpd.GeoDataFrame, rounded: bool = False) -> gpd.GeoDataFrame:
-    """Return rounded floats, and unsigned integers as int64 (OGR has no unsigned 64-bit type)."""
+    """Return rounded floats, uint64 as int64 (OGR has none) and aware times in UTC.
+
+    A GeoPackage's DATETIME is UTC text ending in ``Z`` (GeoPackage 1.3, table 1): a column
+    in another zone was stored with its offset (``2026-06-01T20:00:00-04:00``), which GDAL
+    reads back with a warning of non-conformant content, and other GeoPackage readers may
+    not read at all; the CSV and GeoJSON state their times in UTC as well.
+    """
     out = _rounded(frame, rounded).to_crs("EPSG:4326")
     for name in out.columns:
         dtype = out[name].dtype
         if pd.api.types.is_unsigned_integer_dtype(dtype) and dtype.itemsize == 8:
             # H3 ids are below 2**63 (their high bit is reserved, always 0): exact as int64
             out[name] = out[name].astype("int64")
+        elif isinstance(dtype, pd.DatetimeTZDtype) and str(dtype.tz) != "UTC":
+            out[name] = out[name].dt.tz_convert("UTC")
     return out
 
 

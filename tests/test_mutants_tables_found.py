@@ -590,3 +590,75 @@ def test_a_months_risk_on_a_fixed_break_is_in_the_class_above_and_missing_is_no_
     np.testing.assert_array_equal(tl[S.RISK].to_numpy(), [30.86, 50.0, 100.0, np.nan])
     assert tl["class"].tolist() == [1, 3, 4, -1]
     assert tl[S.RISK_CLASS].astype(str).tolist() == ["low", "high", "very high", "no data"]
+
+
+@pytest.mark.parametrize(
+    "options", [{"bandwidth_km": 0}, {"half_life_days": 0}, {"auto_bandwidths_km": (0.0, 25.0)}]
+)
+def test_density_options_made_in_code_refuse_a_zero_width(options):
+    """Mutant: ``< 0`` for ``<= 0``.  A config file's bandwidth of 0 is refused again by the
+    cell-centre check; options made in code (the timeline's, a notebook's) have only this one."""
+    from pydantic import ValidationError
+
+    from pipeline.config import DensityConfig
+
+    with pytest.raises(ValidationError, match="> 0"):
+        DensityConfig(**options)
+
+
+def test_a_month_before_the_first_seizure_has_no_density_not_zero():
+    """Mutants: the density of a month without a seizure on record 0 (the scores mask it by
+    its coverage, but the table :func:`timeline_factors` returns is public: missing is not 0)."""
+    from pipeline.config import DensityConfig
+    from pipeline.timeline import timeline_factors
+
+    seizures = pd.DataFrame(
+        {
+            S.TIME: pd.to_datetime(["2026-03-02T10:00:00Z"]),
+            S.LON: [POINTS[0][1]],
+            S.LAT: [POINTS[0][0]],
+        }
+    )
+    density = DensityConfig(bandwidth_km=60.0, kernel="quartic", half_life_days=None)
+    tf = timeline_factors(seizures, CELLS, pd.Timestamp("2026-03-15T12:00Z"), 3, density, None)
+    assert tf is not None
+    t = tf.table.sort_values([S.PERIOD, S.CELL], ignore_index=True)
+    covered = S.SEIZURE_DENSITY + S.COVERED_SUFFIX
+    before = t[S.PERIOD].astype(str) < "2026-03"
+    assert before.sum() == 2 * CELLS.size
+    assert t.loc[before, S.SEIZURE_DENSITY].isna().all()
+    assert not t.loc[before, covered].any()
+    assert t.loc[~before, covered].all()
+    assert (t.loc[~before, S.SEIZURE_DENSITY] > 0).sum() == 1  # the seizure's own cell
+
+
+@pytest.mark.parametrize("name", [S.CELL, S.HEX_ID, S.RISK, S.RISK_CLASS, S.LAT, S.LON])
+def test_a_factor_may_not_take_a_published_columns_name(name):
+    """Mutant: a name left out of ``schema.RESERVED_COLUMNS`` (a factor named ``hex_id``
+    replaced the published ids); the run-level check of the list needs a whole run."""
+    from pipeline.factors import Factor
+
+    with pytest.raises(ConfigError, match="scores tables hold already"):
+        Factor(name=name, unit="", description="x", compute=lambda ctx: None, needs="seizures")
+
+
+def test_require_columns_names_every_missing_column():
+    """Mutant: the first required column never checked."""
+    from pipeline.errors import InputError
+
+    with pytest.raises(InputError, match=r"missing column\(s\) \['time'\]"):
+        S.require_columns(pd.DataFrame({S.LON: [1.0]}), [S.TIME, S.LON], "seizures")
+
+
+def test_the_geopackage_states_its_times_in_utc_as_the_specification_asks(published):
+    """Found: a time column in another zone was stored with its offset
+    (``2026-06-01T20:00:00-04:00``); a GeoPackage DATETIME is UTC text ending in ``Z``
+    (GeoPackage 1.3, table 1), which GDAL warned of as non-conformant content on reading.
+    The CSV and GeoJSON hold the same UTC text."""
+    with sqlite3.connect(published["dir"] / "scores.gpkg") as con:
+        got = [r[0] for r in con.execute(f"SELECT {S.LATEST_EVENT} FROM scores ORDER BY fid")]
+    assert got == LATEST_TEXT
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "non-conformant content" on reading either
+        back = pyogrio.read_dataframe(published["dir"] / "scores.gpkg", columns=[S.LATEST_EVENT])
+    assert str(back[S.LATEST_EVENT].dt.tz) == "UTC"
