@@ -662,3 +662,66 @@ def test_the_geopackage_states_its_times_in_utc_as_the_specification_asks(publis
         warnings.simplefilter("error")  # no "non-conformant content" on reading either
         back = pyogrio.read_dataframe(published["dir"] / "scores.gpkg", columns=[S.LATEST_EVENT])
     assert str(back[S.LATEST_EVENT].dt.tz) == "UTC"
+
+
+def test_no_months_is_no_timeline():
+    """Mutant: ``months < 0`` for ``months <= 0`` (0 months: no periods, an error)."""
+    from pipeline.config import DensityConfig
+    from pipeline.timeline import timeline_factors
+
+    seizures = pd.DataFrame(
+        {S.TIME: pd.to_datetime(["2026-03-02T10:00:00Z"]), S.LON: [-10.0], S.LAT: [10.0]}
+    )
+    density = DensityConfig(bandwidth_km=60.0, half_life_days=None)
+    assert (
+        timeline_factors(seizures, CELLS, pd.Timestamp("2026-03-15T00:00Z"), 0, density, None)
+        is None
+    )
+
+
+def test_a_month_without_a_cells_transit_history_drops_the_factor_there():
+    """Mutant: a cell missing from a month's transit table taken as covered (its weight kept,
+    with no value: the cell's risk halved instead of scored on the density alone)."""
+    from pipeline.score import FactorWeight
+    from pipeline.timeline import TimelineFactors, score_timeline
+
+    cells = np.sort(CELLS)
+    density = np.array([0.1, 0.2, 0.4, 0.4])  # the cap (quantile 1) is 0.4
+    hours = np.array([1.0, 2.0, 4.0, np.nan])  # the cap is 4; the last cell has no history
+    table = pd.DataFrame(
+        {
+            S.CELL: cells,
+            S.PERIOD: "2026-06",
+            S.SEIZURE_DENSITY: density,
+            S.SEIZURE_DENSITY + S.COVERED_SUFFIX: True,
+            S.VESSEL_HOURS: hours,
+            # as timeline_factors reindexes a month's tracks: a cell absent has NaN here
+            S.VESSEL_HOURS + S.COVERED_SUFFIX: pd.array([True, True, True, None], dtype=object),
+        }
+    )
+    features = pd.DataFrame(
+        {
+            S.CELL: cells,
+            S.SEIZURE_DENSITY: density,
+            S.VESSEL_HOURS: [1.0, 2.0, 4.0, 4.0],
+            S.VESSEL_HOURS + S.COVERED_SUFFIX: True,
+        }
+    )
+    periods = pd.DataFrame(
+        {
+            S.PERIOD: ["2026-06"],
+            "cutoff": [""],
+            "history": [f"{S.SEIZURE_DENSITY},{S.VESSEL_HOURS}"],
+        }
+    )
+    tl = score_timeline(
+        features,
+        TimelineFactors(table, periods),
+        {S.SEIZURE_DENSITY: FactorWeight(weight=1.0), S.VESSEL_HOURS: FactorWeight(weight=1.0)},
+        scale="fixed",
+        normalisation="cap",
+        cap_quantile=1.0,
+    )
+    assert tl is not None
+    # 100 * mean of the covered norms: (0.25 + 0.25) / 2, (0.5 + 0.5) / 2, 1, density alone 1
+    np.testing.assert_array_equal(tl[S.RISK].to_numpy(), [25.0, 50.0, 100.0, 100.0])
