@@ -725,3 +725,26 @@ def test_a_month_without_a_cells_transit_history_drops_the_factor_there():
     assert tl is not None
     # 100 * mean of the covered norms: (0.25 + 0.25) / 2, (0.5 + 0.5) / 2, 1, density alone 1
     np.testing.assert_array_equal(tl[S.RISK].to_numpy(), [25.0, 50.0, 100.0, 100.0])
+
+
+def test_geojson_of_polygons_is_reprojected_and_writes_missing_text_and_numbers_as_null(
+    tmp_path,
+):
+    """Mutants: the polygon path not reprojected to lon/lat; a missing value of an Arrow text
+    column or of a nullable float column written as "" or 0 instead of null."""
+    import geopandas as gpd
+
+    lonlat = shapely.Polygon([(1.0, 1.0), (2.0, 1.0), (2.0, 2.0), (1.0, 1.0)])
+    gdf = gpd.GeoDataFrame(
+        {
+            "name": pd.Series(["a", None], dtype="str"),
+            "share": pd.array([0.5, None], dtype="Float64"),
+        },
+        geometry=[lonlat, lonlat],
+        crs="EPSG:4326",
+    ).to_crs("EPSG:3857")
+    data = json.loads(write_geojson(gdf, tmp_path / "p.geojson").read_text(encoding="utf-8"))
+    props = [f["properties"] for f in data["features"]]
+    assert props == [{"name": "a", "share": 0.5}, {"name": None, "share": None}]
+    ring = data["features"][0]["geometry"]["coordinates"][0]
+    np.testing.assert_allclose(ring, [[1, 1], [2, 1], [2, 2], [1, 1]], atol=1e-6)
