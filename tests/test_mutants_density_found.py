@@ -1,0 +1,322 @@
+"""Mutation check of the density core, the sphere, the H3 grid, cell areas and risk classes.
+
+Each test here kills mutants that survived the rest of the suite, by an independent value:
+the kernels' planar formulas evaluated by hand on a haversine computed here, scikit-learn's
+``KernelDensity`` on the haversine metric, h3's own distances and cell areas, and risk class
+breaks worked out by hand on a few scores.
+"""
+
+from __future__ import annotations
+
+import h3
+import numpy as np
+import pytest
+
+from pipeline.density import kernel_density, select_bandwidth
+from pipeline.grid import cell_area_km2, cells_to_latlng, points_to_cells, region_to_cells
+from pipeline.sphere import haversine_km
+
+#: H3's authalic Earth radius (km), written out here: the value h3's C library uses.
+R_KM = 6371.007180918475
+
+
+def _haversine(lon1, lat1, lon2, lat2):
+    """Great-circle distance (km), written independently of pipeline.sphere."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp, dl = p2 - p1, np.radians(np.asarray(lon2) - np.asarray(lon1))
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * R_KM * np.arcsin(np.sqrt(a))
+
+
+#: The kernels' planar formulas in u = d / h (the package docstring), times h² per km².
+PLANAR = {
+    "gaussian": lambda u: np.exp(-0.5 * u * u) / (2 * np.pi),
+    "quartic": lambda u: np.where(u < 1, 3 / np.pi * (1 - u * u) ** 2, 0.0),
+    "epanechnikov": lambda u: np.where(u < 1, 2 / np.pi * (1 - u * u), 0.0),
+    "triangular": lambda u: np.where(u < 1, 3 / np.pi * (1 - u), 0.0),
+    "uniform": lambda u: np.where(u < 1, 1 / np.pi, 0.0),
+}
+
+
+@pytest.fixture(scope="module")
+def ring_cells():
+    """Cells of resolution 7 within about 40 km of (12 E, 40 N), their centres and distances."""
+    cells = region_to_cells((11.55, 39.65, 12.45, 40.35), 7)
+    lat, lon = cells_to_latlng(cells)
+    return cells, lon, lat, _haversine(12.0, 40.0, lon, lat)
+
+
+# -- distances and areas against h3 -------------------------------------------------------
+
+
+def test_haversine_is_h3s_great_circle_distance():
+    """pipeline.sphere's distance is h3's to 1e-10, across 180° and near the poles too."""
+    rng = np.random.default_rng(11)
+    lon1, lon2 = rng.uniform(-180, 180, (2, 40))
+    lat1, lat2 = rng.uniform(-89.9, 89.9, (2, 40))
+    # across 180°, near a pole, and over the pole
+    lon1[:3], lat1[:3] = (179.9, 10.0, 0.0), (10.0, 89.5, 88.0)
+    lon2[:3], lat2[:3] = (-179.9, 170.0, 180.0), (11.0, 89.7, 87.0)
+    ours = haversine_km(lon1, lat1, lon2, lat2)
+    theirs = [
+        h3.great_circle_distance((a, b), (c, d), unit="km")
+        for a, b, c, d in zip(lat1, lon1, lat2, lon2, strict=True)
+    ]
+    np.testing.assert_allclose(ours, theirs, rtol=1e-10)
+
+
+def test_cell_area_is_h3s_exact_area_in_km2():
+    cells = np.concatenate(
+        [region_to_cells((170.0, -20.0, -170.0, -15.0), 3), points_to_cells([0, 0], [90, -90], 2)]
+    )
+    theirs = [h3.cell_area(h3.int_to_str(int(c)), unit="km^2") for c in cells]
+    np.testing.assert_allclose(cell_area_km2(cells), theirs, rtol=1e-10)
+    # the 122 cells of resolution 0 tile the sphere of H3's radius
+    globe = region_to_cells((-180, -90, 180, 90), 0)
+    assert cell_area_km2(globe).sum() == pytest.approx(4 * np.pi * R_KM**2, rel=1e-9)
+
+
+# -- the kernels' shapes, by hand ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("kernel", sorted(PLANAR))
+def test_one_point_is_its_kernels_formula_at_every_distance(kernel, ring_cells):
+    """One point's density is the planar formula of the distance (times 1 + O(h²/R²)).
+
+    The tests beside compare the evaluators with each other and the mass with 1, both of
+    which keep a kernel's wrong shape (the sphere's normalisation rescales any shape to 1).
+    """
+    cells, _, _, d = ring_cells
+    h = 20.0
+    want = PLANAR[kernel](d / h) / h**2
+    for method in ("exact", "direct"):
+        got = kernel_density(([12.0], [40.0]), cells, bandwidth_km=h, kernel=kernel, method=method)
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-12 * want.max(), err_msg=method)
+
+
+def test_gaussian_and_epanechnikov_match_scikit_learn_on_the_haversine_metric(ring_cells):
+    """Weighted sums against sklearn's KernelDensity (normalised in 2-D, per rad²)."""
+    from sklearn.neighbors import KernelDensity
+
+    cells, lon, lat, _ = ring_cells
+    rng = np.random.default_rng(5)
+    p_lon, p_lat = 12 + rng.normal(0, 0.15, 25), 40 + rng.normal(0, 0.1, 25)
+    w = rng.uniform(0.5, 4.0, 25)
+    for kernel, h in (("gaussian", 8.0), ("epanechnikov", 25.0)):
+        kde = KernelDensity(kernel=kernel, bandwidth=h / R_KM, metric="haversine")
+        kde.fit(np.radians(np.column_stack([p_lat, p_lon])), sample_weight=w)
+        ref = np.exp(kde.score_samples(np.radians(np.column_stack([lat, lon])))) * w.sum()
+        ref /= R_KM**2
+        for method in ("exact", "direct", "fft") if kernel == "gaussian" else ("direct",):
+            got = kernel_density(
+                (p_lon, p_lat), cells, bandwidth_km=h, kernel=kernel, weights=w, method=method
+            )
+            big = ref > 1e-3 * ref.max()
+            np.testing.assert_allclose(got[big], ref[big], rtol=3e-4, err_msg=method)
+
+
+def test_a_compact_kernel_is_zero_at_exactly_its_radius():
+    """``u < 1``: a cell centre exactly one bandwidth away gets nothing, just inside 1/(πh²)."""
+    cell = points_to_cells([30.0], [-10.0], 6)
+    (lat,), (lon,) = cells_to_latlng(cell)
+    h = float(haversine_km(lon, lat, 30.1, -10.05))
+    for kernel in ("uniform", "quartic"):
+        at = kernel_density(([30.1], [-10.05]), cell, bandwidth_km=h, kernel=kernel, method="exact")
+        assert at[0] == 0.0, kernel
+    inside = kernel_density(
+        ([30.1], [-10.05]), cell, bandwidth_km=h * (1 + 1e-9), kernel="uniform", method="exact"
+    )
+    assert inside[0] == pytest.approx(1 / (np.pi * h * h), rel=1e-6)
+
+
+# -- weights ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["exact", "direct", "fft"])
+def test_duplicate_points_add_their_weights(method, ring_cells):
+    """Two points at one place with weights 1 and 2 are one point of weight 3, not 1 or 5."""
+    cells = ring_cells[0]
+    one = kernel_density(([12.0], [40.0]), cells, bandwidth_km=10.0, method=method)
+    two = kernel_density(
+        ([12.0, 12.0], [40.0, 40.0]), cells, bandwidth_km=10.0, weights=[1.0, 2.0], method=method
+    )
+    np.testing.assert_allclose(two, 3.0 * one, rtol=1e-9, atol=1e-15)
+
+
+# -- bandwidth rules, by hand --------------------------------------------------------------
+
+
+def _plane_km(lon, lat):
+    """Local plane (km) at the equator: exact to (d/R)² ~ 1e-6 for points 10 km apart."""
+    return R_KM * np.radians(lon), R_KM * np.radians(lat)
+
+
+def test_scott_uses_weighted_spread_and_kish_effective_count():
+    lon = np.array([0.0, 0.05, -0.03, 0.02, 0.08])
+    lat = np.array([0.0, 0.01, 0.04, -0.06, 0.03])
+    w = np.array([1.0, 3.0, 0.5, 2.0, 1.5])
+    x, y = _plane_km(lon, lat)
+    mx, my = (w * x).sum() / w.sum(), (w * y).sum() / w.sum()
+    var = (w * ((x - mx) ** 2 + (y - my) ** 2)).sum() / w.sum() / 2
+    n_eff = w.sum() ** 2 / (w * w).sum()
+    want = np.sqrt(var) * n_eff ** (-1 / 6)
+    assert select_bandwidth((lon, lat), "scott", weights=w) == pytest.approx(want, rel=1e-4)
+
+
+def _outlier_points():
+    """Nine points near (0, 0) and two far: the IQR and the median distance ignore the two."""
+    lon = np.array([0.0, 0.01, -0.01, 0.02, -0.02, 0.0, 0.0, 0.01, -0.01, 0.9, -0.8])
+    lat = np.array([0.0, 0.0, 0.0, 0.01, -0.01, 0.02, -0.02, -0.01, 0.01, 0.7, -0.9])
+    return lon, lat
+
+
+def test_silverman_takes_the_iqr_when_it_is_the_smaller_spread():
+    lon, lat = _outlier_points()
+    x, y = _plane_km(lon, lat)
+    n = lon.size
+    sd = np.sqrt(((x - x.mean()) ** 2 + (y - y.mean()) ** 2).mean() / 2)
+    # the code's quantile: the first sorted value whose cumulative count reaches q n
+    q = lambda v, p: np.sort(v)[int(np.ceil(p * n)) - 1]  # noqa: E731
+    iqr = np.mean([q(v, 0.75) - q(v, 0.25) for v in (x - x.mean(), y - y.mean())])
+    assert iqr / 1.349 < sd  # the robust spread is the one the rule takes
+    want = 0.9 * iqr / 1.349 * n ** (-0.2)
+    assert select_bandwidth((lon, lat), "silverman") == pytest.approx(want, rel=1e-4)
+
+
+def test_spatial_rule_takes_the_median_distance_when_it_is_smaller():
+    lon, lat = _outlier_points()
+    x, y = _plane_km(lon, lat)
+    n = lon.size
+    r = np.hypot(x - x.mean(), y - y.mean())
+    sd = np.sqrt((r * r).mean())
+    dm = np.sort(r)[int(np.ceil(0.5 * n)) - 1]
+    assert np.sqrt(1 / np.log(2)) * dm < sd
+    want = 0.9 * np.sqrt(1 / np.log(2)) * dm * n ** (-0.2)
+    assert select_bandwidth((lon, lat), "spatial") == pytest.approx(want, rel=1e-4)
+
+
+@pytest.mark.parametrize("rule", ["silverman", "spatial"])
+def test_integer_weights_spread_as_repeated_points(rule):
+    """A weight of 3 is three points at one place for the quantiles (the spread part)."""
+    lon, lat = _outlier_points()
+    k = np.array([3, 1, 1, 2, 1, 1, 4, 1, 1, 1, 2])
+    n_eff = k.sum() ** 2 / (k * k).sum()
+    weighted = select_bandwidth((lon, lat), rule, weights=k.astype(float)) * n_eff**0.2
+    rep = select_bandwidth((np.repeat(lon, k), np.repeat(lat, k)), rule) * k.sum() ** 0.2
+    assert weighted == pytest.approx(rep, rel=1e-9)
+
+
+# -- seizure weights ------------------------------------------------------------------------
+
+
+def _seizures(times, quantity=None, commodity=None):
+    import pandas as pd
+
+    from pipeline import schema
+
+    n = len(times)
+    return pd.DataFrame(
+        {
+            schema.TIME: pd.to_datetime(times, utc=True),
+            schema.QUANTITY: quantity if quantity is not None else [1.0] * n,
+            schema.COMMODITY: commodity if commodity is not None else ["x"] * n,
+        }
+    )
+
+
+def test_decay_halves_per_half_life_and_an_event_on_as_of_weighs_one():
+    from pipeline.density import seizure_weights
+
+    s = _seizures(["2026-01-01", "2025-12-02", "2025-11-02", "2026-01-02"])
+    w = seizure_weights(s, as_of="2026-01-01", half_life_days=30.0)
+    np.testing.assert_allclose(w, [1.0, 0.5, 0.5 ** (60 / 30), 0.0], rtol=1e-12)
+
+
+def test_weights_decayed_from_the_anchor_times_its_factor_are_those_from_as_of():
+    from pipeline.density import decay_anchor, seizure_weights
+
+    s = _seizures(["2026-03-01", "2025-07-19", "2024-12-31", "2026-04-01"])
+    as_of = "2026-03-10"
+    anchor, factor = decay_anchor(pd_ts(as_of), 90.0)
+    assert anchor <= pd_ts(as_of)
+    plain = seizure_weights(s, as_of=as_of, half_life_days=90.0)
+    anchored = seizure_weights(s, as_of=as_of, half_life_days=90.0, decay_from=anchor)
+    np.testing.assert_allclose(anchored * factor, plain, rtol=1e-9)
+
+
+def pd_ts(text):
+    import pandas as pd
+
+    return pd.Timestamp(text, tz="UTC")
+
+
+def test_missing_quantity_is_its_commoditys_median_and_default_commodity_weight():
+    from pipeline.density import seizure_weights
+
+    s = _seizures(
+        ["2026-01-01"] * 5,
+        quantity=[1.0, 2.0, 9.0, None, 4.0],
+        commodity=["Coke", "coke ", "COKE", "coke", "fuel"],
+    )
+    w = seizure_weights(s, use_quantity=True, commodity_weights={"coke": 2.0, "default": 0.25})
+    # the missing coke quantity is the median 2 of (1, 2, 9), not their mean 4
+    np.testing.assert_allclose(w, [2.0, 4.0, 18.0, 4.0, 1.0], rtol=1e-12)
+
+
+# -- risk classes ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("risk", "method", "k", "want"),
+    [
+        (list(range(10)), "quantile", 4, [0, 2, 4, 6, 9]),  # breaks are scores (lower)
+        ([0, 0, 0, 0, 0, 0, 10, 40, 75, 90], "quantile", 5, [0, 10, 40, 90]),
+        ([0, 0, 0, 100], "natural", 2, [0, 100, 100.1]),  # the top score alone: past it
+        ([0, 0, 0, 100], "quantile", 2, [0, 100, 100.1]),
+        ([1.04, 1.06, 5, 5.04, 9], "natural", 2, [1.0, 5.0, 9.0]),  # at the 0.1 shown
+        ([0, 1, 2, 3, 4, 5, 6, 7, 20, 21], "natural", 2, [0, 20, 21]),
+        ([5, 5, 5], "natural", 3, [5, 5.1]),
+    ],
+    ids=["q-lower", "q-tied-bottom", "n-top-alone", "q-top-alone", "n-rounded", "n-gap", "equal"],
+)
+def test_class_breaks_by_hand(risk, method, k, want):
+    from pipeline.classes import risk_class_breaks
+
+    np.testing.assert_allclose(risk_class_breaks(risk, method, k), want)
+
+
+def _ssd(v, starts):
+    cut = np.searchsorted(np.sort(v), starts, side="left")
+    return sum(((p - p.mean()) ** 2).sum() for p in np.split(np.sort(v), cut) if p.size)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_natural_breaks_are_the_least_squares_partition_of_the_scores(seed):
+    """Fisher on weighted distinct values = the best split of all scores, found exhaustively."""
+    from itertools import combinations
+
+    from pipeline.classes import risk_class_breaks
+
+    rng = np.random.default_rng(seed)
+    v = np.round(rng.choice([3.0, 7.0, 8.0, 20.0, 21.0, 40.0, 55.0], 12) + rng.integers(0, 3), 1)
+    breaks = risk_class_breaks(v, "natural", 3)
+    distinct = np.unique(v)
+    best = min(_ssd(v, list(c)) for c in combinations(distinct[1:], min(2, distinct.size - 1)))
+    assert _ssd(v, breaks[1:-1]) == pytest.approx(best, abs=1e-9)
+
+
+# -- the grid's margin ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("lon", "lat"), [(10.0, 50.0), (0.0, 0.0)], ids=["50N", "equator"])
+def test_margin_holds_every_cell_within_margin_km_of_the_area(lon, lat):
+    """``margin_km`` grows the cells by at least that distance: rounded up to whole rings."""
+    box, res, margin = (lon - 0.3, lat - 0.2, lon + 0.3, lat + 0.2), 6, 30.0
+    own = region_to_cells(box, res)
+    grown = region_to_cells(box, res, margin_km=margin)
+    wide = region_to_cells(box, res, margin_km=3 * margin)
+    o_lat, o_lon = cells_to_latlng(own)
+    w_lat, w_lon = cells_to_latlng(wide)
+    d = _haversine(w_lon[:, None], w_lat[:, None], o_lon[None, :], o_lat[None, :]).min(axis=1)
+    assert np.isin(wide[d <= margin], grown).all()
+    assert np.isin(own, grown).all()
