@@ -355,3 +355,51 @@ def test_a_wide_kernel_is_its_formula_of_the_arc_normalised_on_the_sphere(kernel
             (p_lon, p_lat), cells, bandwidth_km=h, kernel=kernel, weights=w, method=method
         )
         np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12 * want.max(), err_msg=method)
+
+
+# -- a night's tiles -------------------------------------------------------------------------
+
+
+def test_a_nights_tiles_follow_a_new_event_a_changed_weight_and_the_bandwidth(tmp_path):
+    """Tiles taken from the memo equal the sums computed afresh after each change.
+
+    A tile's key must cover every point within the support of its targets (not only its
+    cap), every weight and the bandwidth: otherwise a night reuses a stale tile.
+    """
+    from pipeline.density import density_memo
+    from pipeline.runner.cache import StageCache
+
+    cells = region_to_cells((0.0, 0.0, 4.0, 3.0), 5)
+    rng = np.random.default_rng(9)
+    lon, lat, w = rng.uniform(0, 4, 60), rng.uniform(0, 3, 60), rng.uniform(1, 3, 60)
+    # new events spread over the tiles, some near their edges
+    c_lat, c_lon = cells_to_latlng(cells)
+    c_lon, c_lat = c_lon[::37] + 0.02, c_lat[::37]
+    nights = [
+        (lon, lat, w, 20.0),
+        (np.r_[lon, c_lon], np.r_[lat, c_lat], np.r_[w, np.ones(c_lon.size)], 20.0),
+        (lon, lat, np.r_[w[:-1], 7.0], 20.0),
+        (lon, lat, w, 24.0),
+    ]
+    for i, (p_lon, p_lat, p_w, h) in enumerate(nights):
+        kw = {"bandwidth_km": h, "kernel": "quartic", "weights": p_w, "method": "direct"}
+        plain = kernel_density((p_lon, p_lat), cells, **kw)
+        with density_memo(StageCache(tmp_path / ".cache").memo("m", [1])):
+            tiled = kernel_density((p_lon, p_lat), cells, **kw)
+        np.testing.assert_allclose(tiled, plain, rtol=1e-12, atol=0, err_msg=f"night {i}")
+
+
+# -- the area's own size ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "bbox", [(170.0, -20.0, -170.0, -15.0), (-10.0, 40.0, 10.0, 45.0)], ids=["across-180", "plain"]
+)
+def test_bbox_area_is_the_spherical_zone_between_its_meridians(bbox):
+    """R² Δλ (sin φ1 - sin φ0), Δλ the 20° the box spans (across 180° too), ≈ its cells."""
+    from pipeline.area import Area, area_km2
+
+    lon0, lat0, lon1, lat1 = bbox
+    want = R_KM**2 * np.radians(20.0) * (np.sin(np.radians(lat1)) - np.sin(np.radians(lat0)))
+    assert area_km2(Area(bbox)) == pytest.approx(want, rel=1e-12)
+    assert cell_area_km2(region_to_cells(bbox, 4)).sum() == pytest.approx(want, rel=0.03)
