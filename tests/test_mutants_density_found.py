@@ -285,6 +285,15 @@ def test_class_breaks_by_hand(risk, method, k, want):
     np.testing.assert_allclose(risk_class_breaks(risk, method, k), want)
 
 
+def test_class_labels_are_spread_to_the_nearest_label():
+    """4 classes of 5 labels sit at label positions 0, 4/3, 8/3, 4: rounded, not floored."""
+    from pipeline.classes import class_labels_for
+
+    labels = ["very low", "low", "medium", "high", "very high"]
+    assert class_labels_for(labels, 4) == ["very low", "low", "high", "very high"]
+    assert class_labels_for(labels, 2) == ["very low", "very high"]
+
+
 def _ssd(v, starts):
     cut = np.searchsorted(np.sort(v), starts, side="left")
     return sum(((p - p.mean()) ** 2).sum() for p in np.split(np.sort(v), cut) if p.size)
@@ -403,3 +412,48 @@ def test_bbox_area_is_the_spherical_zone_between_its_meridians(bbox):
     want = R_KM**2 * np.radians(20.0) * (np.sin(np.radians(lat1)) - np.sin(np.radians(lat0)))
     assert area_km2(Area(bbox)) == pytest.approx(want, rel=1e-12)
     assert cell_area_km2(region_to_cells(bbox, 4)).sum() == pytest.approx(want, rel=0.03)
+
+
+def test_coarse_cells_note_names_the_fitting_resolution_and_is_silent_at_it():
+    """A 159 km² box: resolution 6 (36 km² cells) fits it, even grown by a wide margin."""
+    from pipeline.area import Area, coarse_cells_note
+
+    area = Area((10.0, 50.0, 10.2, 50.1))
+    coarse = coarse_cells_note(area, region_to_cells(area.bbox, 4), 4)
+    assert len(coarse) == 1 and "area.resolution 6 or finer" in coarse[0]
+    grown = region_to_cells(area.bbox, 6, margin_km=60.0)
+    assert coarse_cells_note(area, grown, 6) == []
+
+
+# -- the fft path's error budget ---------------------------------------------------------------
+
+
+def test_fft_keeps_its_documented_error_at_its_widest_bandwidth_over_3000_km():
+    """Within 1.5e-4 of the exact sums where the density is ≥ 1 % of its maximum.
+
+    114 km is the widest bandwidth fft takes.  A tile's targets and the kernel's reach fit in
+    ``RHO_MAX_KM`` (800 km), where the scale expansion's neglected terms stay below 1.5e-4
+    (``_fft.RHO_MAX_KM``); measured 5e-5 here.  Tiles sized by their targets alone reached
+    1,600 km and 3.2e-4, past the package's documented 3e-4.
+    """
+    rng = np.random.default_rng(4)
+    centres = rng.uniform(-1, 1, (8, 2)) * (10.0, 8.0) + (10.0, 50.0)
+    lab = rng.integers(0, 8, 400)
+    p_lon = centres[lab, 0] + rng.normal(0, 1.5, 400)
+    p_lat = centres[lab, 1] + rng.normal(0, 1.0, 400)
+    cells = region_to_cells((-10.0, 37.0, 30.0, 63.0), 4)
+    cells = rng.choice(cells, 1500, replace=False)
+    ref = kernel_density((p_lon, p_lat), cells, bandwidth_km=114.0, method="exact")
+    got = kernel_density((p_lon, p_lat), cells, bandwidth_km=114.0, method="fft")
+    big = ref >= 0.01 * ref.max()
+    assert np.max(np.abs(got[big] - ref[big]) / ref[big]) <= 1.5e-4
+
+
+def test_no_centre_sampling_note_from_exactly_the_least_bandwidth():
+    """``None`` when the bandwidth is at least CENTRE_EDGES cell edges: 2 edges, quartic."""
+    from pipeline.density import centre_bandwidth_km, centre_sampling_note
+
+    least = centre_bandwidth_km("quartic", 4)
+    assert least == pytest.approx(2 * h3.average_hexagon_edge_length(4, unit="km"))
+    assert centre_sampling_note("density.bandwidth_km", least, "quartic", 4) is None
+    assert centre_sampling_note("density.bandwidth_km", 0.99 * least, "quartic", 4) is not None
