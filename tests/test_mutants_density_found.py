@@ -457,3 +457,32 @@ def test_no_centre_sampling_note_from_exactly_the_least_bandwidth():
     assert least == pytest.approx(2 * h3.average_hexagon_edge_length(4, unit="km"))
     assert centre_sampling_note("density.bandwidth_km", least, "quartic", 4) is None
     assert centre_sampling_note("density.bandwidth_km", 0.99 * least, "quartic", 4) is not None
+
+
+# -- the halo of a kernel's support ------------------------------------------------------------
+
+
+UNIVERSES = [(0.0, 6, 32.1), (0.0, 6, 45.7), (60.0, 5, 57.6)]
+
+
+@pytest.mark.parametrize(("lat0", "res", "radius"), UNIVERSES, ids=["eq-32", "eq-46", "60N-58"])
+def test_back_test_universe_is_every_cell_within_the_radius_of_an_event(lat0, res, radius):
+    """``cell_universe`` against a brute-force haversine over a wide box of cells.
+
+    Its grid disks must reach past the radius from events anywhere in their cells: as many
+    rings as the radius over the spacing left cells within 32 km out (30 events, res 6).
+    """
+    import pandas as pd
+
+    from pipeline import schema
+    from pipeline.evaluate.backtest import cell_universe
+
+    rng = np.random.default_rng(2)
+    lon, lat = 20 + rng.uniform(-0.3, 0.3, 30), lat0 + rng.uniform(-0.2, 0.2, 30)
+    train = pd.DataFrame({schema.LON: lon, schema.LAT: lat})
+    got = cell_universe(train, res, radius)
+    box = region_to_cells((18.0, lat0 - 1.5, 22.0, lat0 + 1.5), res)
+    b_lat, b_lon = cells_to_latlng(box)
+    d = _haversine(b_lon[:, None], b_lat[:, None], lon[None, :], lat[None, :]).min(axis=1)
+    want = np.union1d(box[d < radius], points_to_cells(lon, lat, res))
+    np.testing.assert_array_equal(got, want)
