@@ -486,3 +486,28 @@ def test_back_test_universe_is_every_cell_within_the_radius_of_an_event(lat0, re
     d = _haversine(b_lon[:, None], b_lat[:, None], lon[None, :], lat[None, :]).min(axis=1)
     want = np.union1d(box[d < radius], points_to_cells(lon, lat, res))
     np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("radius", [20.0, 32.1], ids=["r20", "r32"])
+def test_ais_coverage_holds_every_cell_within_the_radius_of_a_received_position(radius):
+    """Its grid disks are rounded outwards: no cell within the radius of a ping is left out."""
+    import pandas as pd
+
+    from pipeline import schema
+    from pipeline.builtin_factors import ais_coverage
+
+    rng = np.random.default_rng(8)
+    lon, lat = 20 + rng.uniform(-0.3, 0.3, 30), rng.uniform(-0.2, 0.2, 30)
+    pings = pd.DataFrame(
+        {
+            schema.LON: lon,
+            schema.LAT: lat,
+            schema.TIME: pd.Timestamp("2026-01-01", tz="UTC"),
+        }
+    )
+    box = region_to_cells((18.5, -1.2, 21.5, 1.2), 6)
+    covered = ais_coverage(pings, box, 6, radius)
+    b_lat, b_lon = cells_to_latlng(box)
+    d = _haversine(b_lon[:, None], b_lat[:, None], lon[None, :], lat[None, :]).min(axis=1)
+    assert covered[d <= radius].all()
+    assert not covered[d > radius + 30.0].any()  # and no farther than a few cells beyond
