@@ -76,6 +76,16 @@ def test_cell_area_is_h3s_exact_area_in_km2():
     assert cell_area_km2(globe).sum() == pytest.approx(4 * np.pi * R_KM**2, rel=1e-9)
 
 
+def test_mean_cell_edge_is_the_regular_hexagon_of_the_mean_cell_area():
+    """Mean area = the sphere over h3's own cell count (12 pentagons included), at resolution 0."""
+    from pipeline.grid import mean_cell_edge_km
+
+    for res in (0, 1, 5):
+        mean_area = 4 * np.pi * R_KM**2 / h3.get_num_cells(res)
+        want = np.sqrt(2 * mean_area / (3 * np.sqrt(3)))
+        assert mean_cell_edge_km(res) == pytest.approx(want, rel=1e-12)
+
+
 # -- the kernels' shapes, by hand ---------------------------------------------------------
 
 
