@@ -521,3 +521,19 @@ def test_ais_coverage_holds_every_cell_within_the_radius_of_a_received_position(
     d = _haversine(b_lon[:, None], b_lat[:, None], lon[None, :], lat[None, :]).min(axis=1)
     assert covered[d <= radius].all()
     assert not covered[d > radius + 30.0].any()  # and no farther than a few cells beyond
+
+
+def test_cv_default_range_stops_at_the_widest_bandwidth_accepted():
+    """Points 60° round (0, 0): 'spatial' gives 5,018 km, twice that is past the 10,008 km cap.
+
+    The default range (0.05, 2) × 'spatial' is capped there, not refused as if the user had
+    given a range too wide.
+    """
+    from pipeline.density import MAX_BANDWIDTH_KM
+
+    lon, lat = np.array([60.0, -60.0, 0.0, 0.0]), np.array([0.0, 0.0, 60.0, -60.0])
+    spatial = select_bandwidth((lon, lat), "spatial")
+    plane = 2 * R_KM * np.tan(np.radians(30.0))  # stereographic distance of 60° of arc
+    assert spatial == pytest.approx(0.9 * plane * 4**-0.2, rel=1e-6)
+    assert 2 * spatial > MAX_BANDWIDTH_KM
+    assert 0.05 * spatial <= select_bandwidth((lon, lat), "cv") <= MAX_BANDWIDTH_KM
