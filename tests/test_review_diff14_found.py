@@ -12,6 +12,7 @@ import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION
 
 from pipeline.ingest import read_seizures
+from pipeline.ingest._dates import parse_times
 
 pytestmark = IGNORE_PENDING_DEPRECATION
 
@@ -144,3 +145,21 @@ def test_an_offset_then_a_name_that_disagrees_is_two_zones(tmp_path, value):
     res = _read(tmp_path, [value, "5 Mar 2024 14:00 Z"])
     assert res.rejects["value"].tolist() == [value]
     assert "give two zones" in " ".join(res.notes)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2024-03-01T14:00:00+00:00Z",
+        "2024-03-01T14:00:00-00:00Z",
+        "2024-03-01 14:00 +0000 Z",
+        "Fri, 01 Mar 2024 14:00:00 +0000Z",
+    ],
+)
+def test_a_zero_offset_then_z_is_utc_not_unreadable(text):
+    # isoformat() of a UTC time with 'Z' added: UTC twice; dateutil could not read it and the
+    # record was rejected with no note saying why
+    got = parse_times(pd.Series([text, "2024-03-01T14:00:00+01:00Z"]))
+    assert got.times.iloc[0] == pd.Timestamp("2024-03-01T14:00:00Z")
+    assert got.unparseable.tolist() == [False, True]  # a non-zero offset then Z: two zones
+    assert len(got.notes) == 1 and "two zones" in got.notes[0]

@@ -844,6 +844,13 @@ _OFFSET_THEN_NAME = re.compile(
 )
 
 
+#: A clock's zero offset then ``Z`` (``14:00:00+00:00Z``, the ``isoformat() + "Z"`` slip of a
+#: UTC time), which dateutil cannot read; the offset (group 1) is kept, the ``Z`` dropped.
+_ZERO_OFFSET_THEN_Z = re.compile(
+    rf"({_CLOCK_IN_TEXT}\s*[+-]\s*00:?00)\s*Z(?![^\W\d_])", re.IGNORECASE
+)
+
+
 def _utc_and_another_offset(text: str) -> bool:
     """Whether ``text`` gives UTC (``Z``, ``GMT``) and an offset other than zero (two zones).
 
@@ -1045,6 +1052,8 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool | None)
             seen[text] = _UNREAD
             zone_conflicts.add(text)
             continue
+        # isoformat() of a UTC time with 'Z' added ('14:00:00+00:00Z'): UTC twice, one zone
+        clean = _ZERO_OFFSET_THEN_Z.sub(r"\1", clean)
         clean = _ORDINAL_DAY.sub(r"\1", clean)  # '1er mars 2024', '1º de maio de 2024'
         clean = _OFFSET_THEN_NAME.sub(r"\1 \2 (\3)", clean)  # '14:00 +0100 CET'
         # a year-first date is year-month-day, after a weekday too ('Fri 2021-03-05':
