@@ -844,6 +844,27 @@ _OFFSET_THEN_NAME = re.compile(
 )
 
 
+def _bracket_zone_name(m: re.Match[str]) -> str:
+    """Write :data:`_OFFSET_THEN_NAME`'s name in brackets, as dateutil reads a zone's name.
+
+    A word the parser reads as something else is left as written: a month or weekday
+    (``14:00 +0100 MAR 5 2024`` was read as 1 May, its month taken for a zone), a joining
+    word (``14:00 +0100 ON 5 MAR 2024``) or AM/PM.
+    """
+    word = m.group(3)
+    info = _PARSERINFO
+    if (
+        info.month(word) is not None
+        or info.weekday(word) is not None
+        or info.ampm(word) is not None
+        or info.hms(word) is not None
+        or info.jump(word)
+        or info.pertain(word)
+    ):
+        return m.group(0)
+    return f"{m.group(1)} {m.group(2)} ({word})"
+
+
 #: A clock's zero offset then ``Z`` (``14:00:00+00:00Z``, the ``isoformat() + "Z"`` slip of a
 #: UTC time), which dateutil cannot read; the offset (group 1) is kept, the ``Z`` dropped.
 _ZERO_OFFSET_THEN_Z = re.compile(
@@ -1055,7 +1076,7 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool | None)
         # isoformat() of a UTC time with 'Z' added ('14:00:00+00:00Z'): UTC twice, one zone
         clean = _ZERO_OFFSET_THEN_Z.sub(r"\1", clean)
         clean = _ORDINAL_DAY.sub(r"\1", clean)  # '1er mars 2024', '1º de maio de 2024'
-        clean = _OFFSET_THEN_NAME.sub(r"\1 \2 (\3)", clean)  # '14:00 +0100 CET'
+        clean = _OFFSET_THEN_NAME.sub(_bracket_zone_name, clean)  # '14:00 +0100 CET'
         # a year-first date is year-month-day, after a weekday too ('Fri 2021-03-05':
         # dateutil reads it 2021-05-03 day-first)
         yearfirst = _YEAR_FIRST_DATE.search(clean) is not None

@@ -1,0 +1,56 @@
+"""Review of today's date, raw-AIS, model and export changes: what it found.
+
+An offset followed by a word of capitals was taken for the zone's name (``14:00 +0100 CET``)
+and bracketed for dateutil, month names and joining words too: ``14:00 +0100 MAR 5 2024``
+was read as 1 May 2024 (the month taken for a zone, 5 for the month), and
+``14:00 -0500 DEC 31 2024`` or ``14:00 +0100 ON 5 MAR 2024``, read before, were refused.
+Each test failed on the code before its fix.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from pipeline.ingest._dates import parse_times
+
+
+@pytest.mark.parametrize(
+    ("text", "utc"),
+    [
+        ("14:00 +0100 MAR 5 2024", "2024-03-05 13:00"),
+        ("2:00 PM +0100 MAR 05, 2024", "2024-03-05 13:00"),
+        ("14:00 +0000 MAR 05 2024", "2024-03-05 14:00"),
+        ("14:00 -0500 DEC 31 2024", "2024-12-31 19:00"),
+        ("14:00 +0100 ON 5 MAR 2024", "2024-03-05 13:00"),
+        ("5 Mar 2024 14:00 +0100 ON", "2024-03-05 13:00"),
+        ("14:00:00 +0100 TUE 05 MAR 2024", "2024-03-05 13:00"),
+    ],
+)
+def test_a_month_or_joining_word_after_an_offset_is_no_zone_name(text, utc):
+    parsed = parse_times(pd.Series([text]), dayfirst=True)
+    assert parsed.times.iloc[0] == pd.Timestamp(utc, tz="UTC"), text
+
+
+@pytest.mark.parametrize(
+    ("text", "utc"),
+    [
+        ("Tue, 05 Mar 2024 14:00:00 +0100 CET", "2024-03-05 13:00"),
+        ("5 Mar 2024 2:00 PM -0800 PST", "2024-03-05 22:00"),
+    ],
+)
+def test_a_zone_name_after_an_offset_is_still_read(text, utc):
+    # the fix keeps today's reading of a real zone name after its offset
+    parsed = parse_times(pd.Series([text]), dayfirst=True)
+    assert parsed.times.iloc[0] == pd.Timestamp(utc, tz="UTC"), text
+
+
+def test_a_month_after_an_offset_in_a_column_is_read_as_the_month():
+    # a column of such values: every one on its own date, none moved to May
+    texts = [f"{h:02d}:30 +0100 MAR {d} 2024" for h, d in [(9, 1), (10, 12), (23, 28)]]
+    parsed = parse_times(pd.Series(texts), dayfirst=True)
+    want = pd.to_datetime(["2024-03-01 08:30", "2024-03-12 09:30", "2024-03-28 22:30"]).tz_localize(
+        "UTC"
+    )
+    assert list(parsed.times) == list(want)
+    assert not parsed.unparseable.any()
