@@ -54,3 +54,13 @@ def test_a_month_after_an_offset_in_a_column_is_read_as_the_month():
     )
     assert list(parsed.times) == list(want)
     assert not parsed.unparseable.any()
+
+
+@pytest.mark.parametrize("text", ["5 Mar 2024 14:00-16:00", "5 Mar 2024 2:00-15:30"])
+def test_a_watch_of_two_clocks_is_no_offset_beyond_14_hours(text):
+    # dateutil took the second clock for an offset (-16:00): 14:00 was read as 06:00 UTC
+    # the next day, though no place is more than 14 h from UTC
+    parsed = parse_times(pd.Series([text]), dayfirst=True)
+    assert pd.isna(parsed.times.iloc[0])
+    assert parsed.unparseable[0]
+    assert any("range" in n for n in parsed.notes), parsed.notes

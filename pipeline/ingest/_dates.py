@@ -912,6 +912,12 @@ def _offsets_as_iso(text: str) -> str | None:
     return None if bad else out
 
 
+#: The largest offset from UTC in use (UTC+14, Kiribati's Line Islands; UTC-12 the west's).
+_LARGEST_OFFSET = dt.timedelta(hours=14)
+#: A clock, a dash and a clock (``14:00-16:00``): a watch, where the second is no offset.
+_CLOCK_DASH_CLOCK = re.compile(r"\d:\d{2}\s*[-\u2013\u2014]\s*\d{1,2}:\d{2}")
+
+
 def _range_or_two_dates(text: str) -> bool:
     """Whether a free-text date is a range (``12-13 March 2021``) or two dates in one value.
 
@@ -1092,6 +1098,14 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool | None)
             )
         except (ValueError, OverflowError, TypeError):
             seen[text] = _UNREAD
+            continue
+        off1 = p1.utcoffset()
+        if off1 is not None and abs(off1) > _LARGEST_OFFSET:
+            # no place is more than 14 h from UTC: '5 Mar 2024 14:00-16:00' is a watch,
+            # which dateutil read as 14:00 at -16:00 (06:00 UTC the next day)
+            seen[text] = _UNREAD
+            if _CLOCK_DASH_CLOCK.search(clean):
+                ranges.add(text)
             continue
         if p1.tzinfo is None and conflicting:
             seen[text] = _UNREAD
