@@ -79,7 +79,7 @@ RANGES = [
 def test_a_range_of_days_or_two_dates_is_rejected_not_misread():
     got = _times(RANGES)
     assert got.times.isna().all() and got.unparseable.all()
-    assert any("range of days or hold two dates" in n for n in got.notes)
+    assert any("range of days or times or hold two dates" in n for n in got.notes)
 
 
 @pytest.mark.parametrize(

@@ -64,3 +64,36 @@ def test_a_watch_of_two_clocks_is_no_offset_beyond_14_hours(text):
     assert pd.isna(parsed.times.iloc[0])
     assert parsed.unparseable[0]
     assert any("range" in n for n in parsed.notes), parsed.notes
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "5 Mar 2024 09:00-11:00",
+        "5 Mar 2024 9:00-9:30",
+        "03/05/2024 09:00-11:00",
+        "5 Mar 2024 09:00 - 11:00",
+    ],
+)
+def test_a_clock_without_seconds_dash_a_clock_is_refused_as_a_watch(text):
+    # a watch of two clocks, or 09:00 at -11:00 (an offset in use)? read as the offset, 09:00
+    # became 20:00 UTC without a word; now refused as a range, with its note
+    got = parse_times(pd.Series([text]), dayfirst=True)
+    assert got.unparseable.tolist() == [True]
+    assert len(got.notes) == 1 and "range of days or times" in got.notes[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "utc"),
+    [
+        ("2024-03-05 09:00-05:00", "2024-03-05 14:00"),  # year-first: ISO 8601's offset
+        ("2024-03-05T09:00-11:00", "2024-03-05 20:00"),
+        ("5 Mar 2024 09:00:00-05:00", "2024-03-05 14:00"),  # with its seconds
+        ("03/05/2024 09:00:00-05:00", "2024-05-03 14:00"),
+        ("03/05/2024 09:00 -0500", "2024-05-03 14:00"),
+        ("03/05/2024 09:00+05:30", "2024-05-03 03:30"),
+    ],
+)
+def test_an_offset_after_seconds_or_a_year_first_date_is_still_read(text, utc):
+    got = parse_times(pd.Series([text]), dayfirst=True)
+    assert got.times.iloc[0] == pd.Timestamp(utc, tz="UTC")

@@ -217,6 +217,25 @@ def _place(acc: _Acc, rows: np.ndarray, days: np.ndarray, formats: dict, label: 
     formats[label] = int(rows.size)
 
 
+def _without_watches(
+    rows: np.ndarray, sub: dict[str, np.ndarray]
+) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
+    """Leave out the values whose clock has no seconds and is followed by ``-HH:MM``.
+
+    ``05/03/2024 09:00-11:00`` is a watch as much as 09:00 at -11:00 (20:00 UTC, as it was
+    read): the free text refuses it as a range (:data:`_WATCH`); ``09:00:00-05:00`` and
+    ``09:00 -0500`` keep their offset.
+    """
+    zone = pd.Series(sub["z"], dtype=object).fillna("").astype(str)
+    secs = pd.Series(sub["S"], dtype=object).fillna("").astype(str)
+    watch = (zone.str.fullmatch(r"[-\u2013\u2014]\d{1,2}:\d{2}") & (secs == "")).to_numpy()
+    if not watch.any():
+        return rows, sub
+    if watch.all():
+        return None
+    return rows[~watch], {k: v[~watch] for k, v in sub.items()}
+
+
 def _pending_rows(
     s: pd.Series, pattern: str, done: np.ndarray
 ) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
@@ -916,6 +935,10 @@ def _offsets_as_iso(text: str) -> str | None:
 _LARGEST_OFFSET = dt.timedelta(hours=14)
 #: A clock, a dash and a clock (``14:00-16:00``): a watch, where the second is no offset.
 _CLOCK_DASH_CLOCK = re.compile(r"\d:\d{2}\s*[-\u2013\u2014]\s*\d{1,2}:\d{2}")
+#: A clock without seconds, a dash and a clock (``5 Mar 2024 09:00-11:00``): a watch as much
+#: as an offset (-11:00 and -09:30 are offsets in use); read as one, 09:00 became 20:00 UTC.
+#: Only a year-first date (ISO 8601's shape) or a clock with seconds reads it as an offset.
+_WATCH = re.compile(r"(?<![\d:])\d{1,2}:\d{2}\s*[-\u2013\u2014]\s*\d{1,2}:\d{2}(?![\d:])")
 
 
 def _range_or_two_dates(text: str) -> bool:
@@ -1067,6 +1090,10 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool | None)
             continue
         if _range_or_two_dates(text):
             seen[text] = _UNREAD
+            ranges.add(text)
+            continue
+        if _WATCH.search(text) and not _YEAR_FIRST_DATE.search(text):
+            seen[text] = _UNREAD  # a watch or a clock and its offset: not known which
             ranges.add(text)
             continue
         clean = _offsets_as_iso(text)  # 'UTC+5' is 5 h east, not dateutil's POSIX west
@@ -1261,6 +1288,8 @@ def parse_times(
     order: str | None = None
     got = _pending_rows(s, _ABY, acc.done)
     if got is not None:
+        got = _without_watches(*got)  # '05/03/2024 09:00-11:00': left to the free text
+    if got is not None:
         rows, sub = got
         a = _num(sub["a"], rows.size)
         b = _num(sub["b"], rows.size)
@@ -1425,8 +1454,10 @@ def parse_times(
         if counts["ranges"]:
             notes.append(
                 f"{where}: {counts['ranges']} value(s) such as {counts['range_examples']!r} "
-                "are a range of days or hold two dates; rejected as date_unparseable rather "
-                "than read as one date: give the first day (or the event's day) alone"
+                "are a range of days or times or hold two dates; rejected as date_unparseable "
+                "rather than read as one date: give the first day (or the event's day) alone; "
+                "a clock then -HH:MM is read as an offset only with its seconds "
+                "(09:00:00-05:00) or after a year-first date (2024-03-05 09:00-05:00)"
             )
 
     finite = np.isfinite(acc.secs)
