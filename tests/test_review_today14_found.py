@@ -97,3 +97,17 @@ def test_a_clock_without_seconds_dash_a_clock_is_refused_as_a_watch(text):
 def test_an_offset_after_seconds_or_a_year_first_date_is_still_read(text, utc):
     got = parse_times(pd.Series([text]), dayfirst=True)
     assert got.times.iloc[0] == pd.Timestamp(utc, tz="UTC")
+
+
+@pytest.mark.parametrize(
+    ("text", "utc"),
+    [
+        ("Tue Mar 05 2024 14:00:00 GMT+0100 (Central European Standard Time)", "2024-03-05 13:00"),
+        ("Tue Mar 05 2024 14:00:00 GMT-0500 (Eastern Standard Time)", "2024-03-05 19:00"),
+        ("Tue Jul 02 2024 09:30:00 GMT+0530 (India Standard Time)", "2024-07-02 04:00"),
+    ],
+)
+def test_javascripts_date_to_string_is_read_by_its_offset(text, utc):
+    # Date.toString() of a web page's scraped records: rejected with no note before
+    got = parse_times(pd.Series([text]))
+    assert got.times.iloc[0] == pd.Timestamp(utc, tz="UTC")

@@ -217,6 +217,11 @@ def _place(acc: _Acc, rows: np.ndarray, days: np.ndarray, formats: dict, label: 
     formats[label] = int(rows.size)
 
 
+#: JavaScript's ``Date.toString()`` zone: ``GMT+0100 (Central European Standard Time)``, a
+#: long name of words in brackets after the offset it describes (dateutil read none of it).
+_JS_ZONE_NAME = re.compile(r"(GMT[+-]\d{4})\s*\((?=[^()]*\s)[A-Za-z][A-Za-z .'-]{3,63}\)\s*$")
+
+
 def _without_watches(
     rows: np.ndarray, sub: dict[str, np.ndarray]
 ) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
@@ -1096,7 +1101,9 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool | None)
             seen[text] = _UNREAD  # a watch or a clock and its offset: not known which
             ranges.add(text)
             continue
-        clean = _offsets_as_iso(text)  # 'UTC+5' is 5 h east, not dateutil's POSIX west
+        # JavaScript's Date.toString(): '... 14:00:00 GMT+0100 (Central European Standard
+        # Time)' - the zone's long name describes the offset before it, which is read
+        clean = _offsets_as_iso(_JS_ZONE_NAME.sub(r"\1", text))  # 'UTC+5' is 5 h east
         if clean is None:  # an offset no place uses ('UTC+15')
             seen[text] = _UNREAD
             continue
