@@ -222,23 +222,17 @@ def _place(acc: _Acc, rows: np.ndarray, days: np.ndarray, formats: dict, label: 
 _JS_ZONE_NAME = re.compile(r"(GMT[+-]\d{4})\s*\((?=[^()]*\s)[A-Za-z][A-Za-z .'-]{3,63}\)\s*$")
 
 
-def _without_watches(
-    rows: np.ndarray, sub: dict[str, np.ndarray]
-) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
-    """Leave out the values whose clock has no seconds and is followed by ``-HH:MM``.
+def _watches(sub: dict[str, np.ndarray]) -> np.ndarray:
+    """Which values' clock has no seconds and is followed by ``-HH:MM`` (a watch or an offset).
 
     ``05/03/2024 09:00-11:00`` is a watch as much as 09:00 at -11:00 (20:00 UTC, as it was
-    read): the free text refuses it as a range (:data:`_WATCH`); ``09:00:00-05:00`` and
-    ``09:00 -0500`` keep their offset.
+    read): the day/month/year pattern leaves these values to the free text, which refuses
+    them as a range (:data:`_WATCH`); ``09:00:00-05:00`` and ``09:00 -0500`` keep their
+    offset.  Their dates still say whether the column is day-first (``13/03/2024 09:00-11:00``).
     """
     zone = pd.Series(sub["z"], dtype=object).fillna("").astype(str)
     secs = pd.Series(sub["S"], dtype=object).fillna("").astype(str)
-    watch = (zone.str.fullmatch(r"[-\u2013\u2014]\d{1,2}:\d{2}") & (secs == "")).to_numpy()
-    if not watch.any():
-        return rows, sub
-    if watch.all():
-        return None
-    return rows[~watch], {k: v[~watch] for k, v in sub.items()}
+    return (zone.str.fullmatch(r"[-\u2013\u2014]\d{1,2}:\d{2}") & (secs == "")).to_numpy()
 
 
 def _pending_rows(
@@ -1295,9 +1289,10 @@ def parse_times(
     order: str | None = None
     got = _pending_rows(s, _ABY, acc.done)
     if got is not None:
-        got = _without_watches(*got)  # '05/03/2024 09:00-11:00': left to the free text
-    if got is not None:
         rows, sub = got
+        # '05/03/2024 09:00-11:00': left to the free text, which refuses it as a watch; its
+        # date still decides the order when it can only be one ('13/03/2024 09:00-11:00')
+        watch = _watches(sub)
         a = _num(sub["a"], rows.size)
         b = _num(sub["b"], rows.size)
         yf = (
@@ -1312,7 +1307,7 @@ def parse_times(
             notes.append(f"{where}: {assumptions['year_first_evidence']}")
         proves_day = (a > 12) & (b <= 12) & ~yf
         proves_month = (b > 12) & (a <= 12) & ~yf
-        ambiguous = (a <= 12) & (b <= 12) & (a != b) & ~yf
+        ambiguous = (a <= 12) & (b <= 12) & (a != b) & ~yf & ~watch
         n_day, n_month, n_amb = (
             int(proves_day.sum()),
             int(proves_month.sum()),
@@ -1353,13 +1348,22 @@ def parse_times(
                 )
             if n_day and n_month:
                 notes.append(mixed_note(where, n_day, n_month))
-            contra = n_month if df else n_day
+            contra = int(((proves_month if df else proves_day) & ~watch).sum())  # read
             if dayfirst is not None and contra:
                 notes.append(
                     f"{where}: {contra} date(s) contradict dayfirst={dayfirst} and are "
                     "read as written"
                 )
         day_is_a = (a > 12) | ((b <= 12) & df)
+        keep = ~watch
+        rows, sub, a, b, yf, day_is_a = (
+            rows[keep],
+            {k: v[keep] for k, v in sub.items()},
+            a[keep],
+            b[keep],
+            yf[keep],
+            day_is_a[keep],
+        )
         year, n_short = _two_digit(_num(sub["y"], rows.size), sub["y"])
         lead, _ = _two_digit(a, sub["a"])
         if n_short:
