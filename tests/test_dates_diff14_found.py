@@ -40,3 +40,33 @@ def test_a_refused_watch_is_not_counted_as_read_against_dayfirst():
     # a date read against dayfirst is still said to be
     q = parse_times(pd.Series(["13/03/2024 09:00", "03/05/2024 10:00"]), dayfirst=False)
     assert any("1 date(s) contradict dayfirst=False" in n for n in q.notes)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "5 Mar 2024 9:00AM-11:00AM",
+        "5 Mar 2024 9:00 AM - 11:00 AM",
+        "3/5/2024 9:00 AM-11:00 AM",
+        "2024-03-05 9:00AM-11:00AM",
+        "5 Mar 2024 9AM-11AM",
+    ],
+)
+def test_clocks_marked_am_or_pm_on_both_ends_of_a_dash_are_a_watch(text):
+    # read as 09:00 at -11:00 (20:00 UTC) before, or refused without a word ('9:00 AM -
+    # 11:00 AM'): an offset is never followed by AM, the note says it is a range
+    p = parse_times(pd.Series([text, "5 Mar 2024 9:00 AM"]), dayfirst=True)
+    assert p.unparseable.tolist() == [True, False]
+    assert any("range of days or times" in n for n in p.notes)
+
+
+@pytest.mark.parametrize(
+    ("text", "utc"),
+    [
+        ("5 Mar 2024 9:00 AM -0500", "2024-03-05 14:00"),
+        ("Mar 5, 2024 2:30 PM -0500", "2024-03-05 19:30"),
+    ],
+)
+def test_a_twelve_hour_clock_then_an_offset_is_still_read(text, utc):
+    p = parse_times(pd.Series([text]), dayfirst=True)
+    assert p.times[0] == pd.Timestamp(utc, tz="UTC")

@@ -816,6 +816,10 @@ _RANGE = re.compile(
     # clocks marked Z on both ends of a dash ('14:00Z-16:00Z', '1400Z - 1600Z'): a watch,
     # not Z and an offset
     r"|\d{1,2}:?\d{2}(?::\d{2})?Z\s*[-\u2013\u2014]\s*\d{1,2}:?\d{2}(?::\d{2})?Z(?![^\W\d_])"
+    # clocks marked AM/PM on both ends of a dash ('9:00AM-11:00AM', '9 AM - 11 AM'): a watch;
+    # no offset is followed by AM (dateutil read 09:00 at -11:00, 20:00 UTC)
+    r"|(?<![\d:])\d{1,2}(?::\d{2}){0,2}\s*[AP]\.?M\.?\s*[-\u2013\u2014]\s*"
+    r"\d{1,2}(?::\d{2}){0,2}\s*[AP]\.?M(?![^\W\d_])"
     rf"|{_YEAR_TOKEN.pattern}.*?{_RANGE_WORD}.*?{_YEAR_TOKEN.pattern}",
     re.IGNORECASE,
 )
