@@ -111,3 +111,27 @@ def test_javascripts_date_to_string_is_read_by_its_offset(text, utc):
     # Date.toString() of a web page's scraped records: rejected with no note before
     got = parse_times(pd.Series([text]))
     assert got.times.iloc[0] == pd.Timestamp(utc, tz="UTC")
+
+
+@pytest.mark.parametrize(
+    "text", ["5 Mar 2024 0900-1100", "5 Mar 2024 0900 - 1100", "05/03/2024 0900-1100"]
+)
+def test_a_watch_of_four_digit_clocks_is_refused_not_read_as_an_offset(text):
+    # incident reports write a watch '0900-1100': read as 09:00 at -11:00, 20:00 UTC
+    got = parse_times(pd.Series([text]), dayfirst=True)
+    assert got.unparseable.tolist() == [True]
+    assert len(got.notes) == 1 and "range of days or times" in got.notes[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "utc"),
+    [
+        ("5 Mar 2024 0900", "2024-03-05 09:00"),
+        ("Tue, 5 Mar 2024 09:00:00 -0500", "2024-03-05 14:00"),
+        ("20240305T0900-0500", "2024-03-05 14:00"),
+        ("5 Mar 2024 0900Z", "2024-03-05 09:00"),
+    ],
+)
+def test_four_digit_clocks_and_rfc_offsets_are_still_read(text, utc):
+    got = parse_times(pd.Series([text]), dayfirst=True)
+    assert got.times.iloc[0] == pd.Timestamp(utc, tz="UTC")

@@ -941,7 +941,11 @@ _CLOCK_DASH_CLOCK = re.compile(r"\d:\d{2}\s*[-\u2013\u2014]\s*\d{1,2}:\d{2}")
 #: A clock without seconds, a dash and a clock (``5 Mar 2024 09:00-11:00``): a watch as much
 #: as an offset (-11:00 and -09:30 are offsets in use); read as one, 09:00 became 20:00 UTC.
 #: Only a year-first date (ISO 8601's shape) or a clock with seconds reads it as an offset.
-_WATCH = re.compile(r"(?<![\d:])\d{1,2}:\d{2}\s*[-\u2013\u2014]\s*\d{1,2}:\d{2}(?![\d:])")
+#: So is a watch of four-digit clocks as incident reports write it (``5 Mar 2024 0900-1100``).
+_WATCH = re.compile(
+    r"(?<![\d:])\d{1,2}:\d{2}\s*[-\u2013\u2014]\s*\d{1,2}:\d{2}(?![\d:])"
+    r"|(?<![\d:.])(?:[01]\d|2[0-3])[0-5]\d\s*[-\u2013\u2014]\s*(?:[01]\d|2[0-3])[0-5]\d(?![\d:])"
+)
 
 
 def _range_or_two_dates(text: str) -> bool:
