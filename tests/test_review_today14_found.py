@@ -135,3 +135,24 @@ def test_a_watch_of_four_digit_clocks_is_refused_not_read_as_an_offset(text):
 def test_four_digit_clocks_and_rfc_offsets_are_still_read(text, utc):
     got = parse_times(pd.Series([text]), dayfirst=True)
     assert got.times.iloc[0] == pd.Timestamp(utc, tz="UTC")
+
+
+@pytest.mark.parametrize("text", ["5 Mar 2024 09:00-11", "03/05/2024 09:00-11"])
+def test_a_watch_to_a_whole_hour_is_refused_not_read_as_an_offset(text):
+    # '09:00-11' was read as 09:00 at -11 (20:00 UTC), exit 0
+    got = parse_times(pd.Series([text]), dayfirst=True)
+    assert got.unparseable.tolist() == [True]
+    assert len(got.notes) == 1 and "range of days or times" in got.notes[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "utc"),
+    [
+        ("5 Mar 2024 09:00:00-05", "2024-03-05 14:00"),
+        ("2024-03-05 09:00-05", "2024-03-05 14:00"),
+        ("03/05/2024 09:00+05", "2024-05-03 04:00"),
+    ],
+)
+def test_an_hour_offset_after_seconds_a_year_first_date_or_a_plus_is_still_read(text, utc):
+    got = parse_times(pd.Series([text]), dayfirst=True)
+    assert got.times.iloc[0] == pd.Timestamp(utc, tz="UTC")

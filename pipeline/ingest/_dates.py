@@ -232,7 +232,8 @@ def _watches(sub: dict[str, np.ndarray]) -> np.ndarray:
     """
     zone = pd.Series(sub["z"], dtype=object).fillna("").astype(str)
     secs = pd.Series(sub["S"], dtype=object).fillna("").astype(str)
-    return (zone.str.fullmatch(r"[-\u2013\u2014]\d{1,2}:\d{2}") & (secs == "")).to_numpy()
+    watch = zone.str.fullmatch(r"[-\u2013\u2014]\d{1,2}(?::\d{2})?")  # '-11:00', '-11'
+    return (watch & (secs == "")).to_numpy()
 
 
 def _pending_rows(
@@ -941,9 +942,10 @@ _CLOCK_DASH_CLOCK = re.compile(r"\d:\d{2}\s*[-\u2013\u2014]\s*\d{1,2}:\d{2}")
 #: A clock without seconds, a dash and a clock (``5 Mar 2024 09:00-11:00``): a watch as much
 #: as an offset (-11:00 and -09:30 are offsets in use); read as one, 09:00 became 20:00 UTC.
 #: Only a year-first date (ISO 8601's shape) or a clock with seconds reads it as an offset.
-#: So is a watch of four-digit clocks as incident reports write it (``5 Mar 2024 0900-1100``).
+#: So is a watch to a whole hour (``09:00-11``) and one of four-digit clocks as incident
+#: reports write it (``5 Mar 2024 0900-1100``).
 _WATCH = re.compile(
-    r"(?<![\d:])\d{1,2}:\d{2}\s*[-\u2013\u2014]\s*\d{1,2}:\d{2}(?![\d:])"
+    r"(?<![\d:])\d{1,2}:\d{2}\s*[-\u2013\u2014]\s*\d{1,2}(?::\d{2})?(?![\d:])"
     r"|(?<![\d:.])(?:[01]\d|2[0-3])[0-5]\d\s*[-\u2013\u2014]\s*(?:[01]\d|2[0-3])[0-5]\d(?![\d:])"
 )
 
