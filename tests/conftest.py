@@ -272,6 +272,18 @@ def page(_worker_page, chromium_browser):
 
 
 @pytest.fixture(scope="session")
+def small_run(small_demo, tmp_path_factory) -> Path:
+    """The out_dir of one default small run (weighted score, hot spots, uncertainty,
+    back-test, three months on the slider), made once per session for tests that only read
+    what it published (the map's consistency and its mutation tests)."""
+    import pipeline
+
+    cfg = small_config(small_demo, tmp_path_factory.mktemp("small_run"))
+    pipeline.run_pipeline(cfg)
+    return Path(cfg.run.out_dir)
+
+
+@pytest.fixture(scope="session")
 def small_demo(tmp_path_factory) -> Path:
     """A small generated theatre (800 seizures, 12 vessels over 4 days), made once per session.
 

@@ -17,13 +17,9 @@ from pipeline import schema as S
 
 
 @pytest.fixture(scope="module")
-def run(small_demo, tmp_path_factory) -> Path:
-    """One small run (weighted score, hot spots, three months on the slider): its out_dir."""
-    import pipeline
-
-    cfg = small_config(small_demo, tmp_path_factory.mktemp("consistency"))
-    pipeline.run_pipeline(cfg)
-    return Path(cfg.run.out_dir)
+def run(small_run) -> Path:
+    """The session's one small run (conftest's ``small_run``): its out_dir, read only."""
+    return small_run
 
 
 def _risk_payload(out: Path) -> dict:

@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from _maps import decode_like_js
-from conftest import small_config
 
 from pipeline import schema as S
 
@@ -26,13 +25,9 @@ FACTORS = ("nightlights_mean", "seizure_density", "vessel_hours")
 
 
 @pytest.fixture(scope="module")
-def run(small_demo, tmp_path_factory) -> Path:
-    """One small weighted run (hot spots, uncertainty, back-test, 3 months): its out_dir."""
-    import pipeline
-
-    cfg = small_config(small_demo, tmp_path_factory.mktemp("mutants_render"))
-    pipeline.run_pipeline(cfg)
-    return Path(cfg.run.out_dir)
+def run(small_run) -> Path:
+    """The session's one small run (conftest's ``small_run``): its out_dir, read only."""
+    return small_run
 
 
 def _page(out: Path) -> str:
