@@ -950,6 +950,16 @@ _WATCH = re.compile(
 )
 
 
+#: A watch from a clock marked AM/PM (``9:00AM-11:00``, ``9 a.m.-11``), read by dateutil
+#: as 09:00 at -11:00 (20:00 UTC): refused after a year-first date too, since ISO 8601,
+#: whose shape makes ``2024-03-05 09:00-11:00`` an offset, has no AM/PM.  A clock with
+#: seconds (``9:00:00 AM -05:00``, .NET's) or a four-digit offset (``9:00 AM -0500``)
+#: keeps its offset.
+_WATCH_AM_PM = re.compile(
+    r"(?<![\d:])\d{1,2}(?::\d{2})?\s*[AaPp]\.?\s?[Mm]\.?\s*[-\u2013\u2014]\s*\d{1,2}(?::\d{2})?(?![\d:])"
+)
+
+
 def _range_or_two_dates(text: str) -> bool:
     """Whether a free-text date is a range (``12-13 March 2021``) or two dates in one value.
 
@@ -1101,7 +1111,7 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool | None)
             seen[text] = _UNREAD
             ranges.add(text)
             continue
-        if _WATCH.search(text) and not _YEAR_FIRST_DATE.search(text):
+        if (_WATCH.search(text) and not _YEAR_FIRST_DATE.search(text)) or _WATCH_AM_PM.search(text):
             seen[text] = _UNREAD  # a watch or a clock and its offset: not known which
             ranges.add(text)
             continue
@@ -1276,6 +1286,11 @@ def parse_times(
     parts = _extract(s, _YMD)
     if parts is not None:
         hit = parts["__match"] & ~acc.done
+        if hit.any():
+            # '2024-03-05 9:00AM-11:00': a watch (ISO 8601 has no AM/PM), left to the
+            # free text, which refuses it (:data:`_WATCH_AM_PM`)
+            am_pm = pd.Series(parts["ampm"], dtype=object).fillna("").astype(str) != ""
+            hit &= ~(am_pm.to_numpy() & _watches(parts))
         if hit.any():
             rows = np.flatnonzero(hit)
             sub = {k: v[hit] for k, v in parts.items()}
