@@ -49,3 +49,77 @@ def test_an_am_pm_clock_with_seconds_or_a_four_digit_offset_keeps_it(text, utc):
     p = parse_times(pd.Series([text]), dayfirst=False)
     assert not p.unparseable[0]
     assert p.times[0] == pd.Timestamp(utc, tz="UTC")
+
+
+@pytest.mark.parametrize(
+    ("text", "utc"),
+    [
+        ("Tue Mar 05 2024 14:00:00 GMT+0100 (Mitteleuropäische Normalzeit)", "2024-03-05 13:00"),
+        (
+            "Tue Mar 05 2024 14:00:00 GMT+0100 (heure normale d\u2019Europe centrale)",
+            "2024-03-05 13:00",
+        ),
+        ("Tue Mar 05 2024 14:00:00 GMT+0800 (中国标准时间)", "2024-03-05 06:00"),
+        ("Tue Mar 05 2024 14:00:00 GMT+0100 (CET)", "2024-03-05 13:00"),
+        ("Tue Jul 02 2024 14:00:00 GMT+0900 (JST)", "2024-07-02 05:00"),
+        ("5 Mar 2024 14:00 -0500 (EST)", "2024-03-05 19:00"),
+        ("5 Mar 2024 14:00 +0530 (IST)", "2024-03-05 08:30"),
+        ("5 Mar 2024 14:00 +0530 IST", "2024-03-05 08:30"),
+    ],
+    ids=["js-de", "js-fr", "js-zh", "js-cet", "js-jst", "est", "ist", "ist-bare"],
+)
+def test_an_offset_and_a_name_that_agree_are_read_by_the_offset(text, utc):
+    # JavaScript's Date.toString() in a browser of another language, or with a short name,
+    # was refused without a note ('GMT+0100 (CET)' became '+01:00(CET)'); an abbreviation of
+    # several zones agrees when one of its zones has the offset written
+    p = parse_times(pd.Series([text]), dayfirst=True)
+    assert not p.unparseable[0]
+    assert p.times[0] == pd.Timestamp(utc, tz="UTC")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "5 Mar 2024 14:00 +0100 (EST)",
+        "5 Mar 2024 14:00 +0100 EST",
+        "5 Mar 2024 14:00 +0300 (IST)",
+        "5 Mar 2024 14:00 -0200 (BST)",
+        "Tue Mar 05 2024 14:00:00 GMT+0100 (EST)",
+        "Tue Mar 05 2024 14:00:00 GMT+0200 (CET)",
+    ],
+    ids=["est", "est-bare", "ist", "bst", "js-est", "js-cet"],
+)
+def test_an_offset_no_zone_of_the_name_has_is_refused_as_two_zones(text):
+    # '+0100 (EST)' was read as 13:00 UTC: no EST (US -5, Australian +10) is an hour east
+    p = parse_times(pd.Series([text, "5 Mar 2024 10:00"]), dayfirst=True)
+    assert p.unparseable.tolist() == [True, False]
+    assert any("give two zones" in n for n in p.notes)
+
+
+@pytest.mark.parametrize(
+    ("text", "utc"),
+    [
+        ("5 Mar 2024 14:00 +01 CET", "2024-03-05 13:00"),
+        ("2024-03-05 14:00:00 +01 CET", "2024-03-05 13:00"),
+        ("5 Jul 2024 14:00:00 +02 CEST", "2024-07-05 12:00"),
+        ("5 Mar 2024 14:00:00 +00 GMT", "2024-03-05 14:00"),
+    ],
+    ids=["cet", "ymd-cet", "cest", "gmt-zero"],
+)
+def test_an_offset_in_whole_hours_then_a_name_is_read(text, utc):
+    # '+01 CET' was refused without a note: the name rule wanted four digits
+    p = parse_times(pd.Series([text]), dayfirst=True)
+    assert not p.unparseable[0]
+    assert p.times[0] == pd.Timestamp(utc, tz="UTC")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["5 Mar 2024 14:00:00 +01 GMT", "5 Mar 2024 14:00:00 +01 (UTC)", "5 Mar 2024 14:00 +02 CET"],
+    ids=["gmt", "utc", "cet"],
+)
+def test_an_offset_in_whole_hours_then_another_zone_is_refused(text):
+    # '+01 GMT' was read as 14:00 UTC, an hour off (dateutil gives GMT 0, drops the +01)
+    p = parse_times(pd.Series([text, "5 Mar 2024 10:00"]), dayfirst=True)
+    assert p.unparseable.tolist() == [True, False]
+    assert any("give two zones" in n for n in p.notes)

@@ -218,8 +218,12 @@ def _place(acc: _Acc, rows: np.ndarray, days: np.ndarray, formats: dict, label: 
 
 
 #: JavaScript's ``Date.toString()`` zone: ``GMT+0100 (Central European Standard Time)``, a
-#: long name of words in brackets after the offset it describes (dateutil read none of it).
-_JS_ZONE_NAME = re.compile(r"(GMT[+-]\d{4})\s*\((?=[^()]*\s)[A-Za-z][A-Za-z .'-]{3,63}\)\s*$")
+#: long name in brackets after the offset it describes (dateutil read none of it), in the
+#: browser's language too (``(Mitteleuropäische Normalzeit)``, ``(中国标准时间)``).  A short
+#: one (``(CET)``) is a zone name like any other, checked against the offset.
+_JS_ZONE_NAME = re.compile(
+    r"(GMT[+-]\d{4})\s*\((?=[^()]*(?:\s|[^\x00-\x7f]))[^\W\d_](?:[^\W\d_]|[ .'\u2019-]){1,63}\)\s*$"
+)
 
 
 def _watches(sub: dict[str, np.ndarray]) -> np.ndarray:
@@ -694,6 +698,16 @@ ZONE_ABBREVIATIONS: dict[str, float] = {
     "NZDT": 13, "SAST": 2, "WAT": 1, "EAT": 3, "PKT": 5,
 }  # fmt: skip
 _TZINFOS = {k: int(v * 3600) for k, v in ZONE_ABBREVIATIONS.items()}
+#: The offsets (hours east of UTC) of the abbreviations that name several zones, left out of
+#: :data:`ZONE_ABBREVIATIONS`: beside an offset (``14:00 -0500 (EST)``) the offset is read
+#: where one of them agrees, and the value is refused as giving two zones where none does
+#: (``14:00 +0100 (EST)`` was read as 13:00 UTC, the name unchecked).
+AMBIGUOUS_ZONE_OFFSETS: dict[str, tuple[float, ...]] = {
+    "EST": (-5, 10), "EDT": (-4, 11), "CST": (-6, 8, -5, 9.5), "CDT": (-5, -4, 10.5),
+    "PST": (-8, 8), "PDT": (-7,), "MST": (-7, 8), "MDT": (-6,), "AST": (-4, 3),
+    "ADT": (-3,), "IST": (5.5, 1, 2), "BST": (1, 6, 11), "NST": (-3.5, 12), "NDT": (-2.5,),
+    "ET": (-5, -4), "CT": (-6, -5), "MT": (-7, -6), "PT": (-8, -7),
+}  # fmt: skip
 
 #: Month names of the languages incident reports come in (Spanish, Portuguese, French,
 #: German, Italian, Dutch), beside dateutil's English ones: whole names and abbreviations
@@ -853,17 +867,17 @@ _ZULU_THEN_OFFSET = re.compile(r"(?<![^\W\d_])Z\s*[+-]\s*(\d[\d:]*)", re.IGNOREC
 
 #: A clock in free text, as the offset rule below reads it (``14:00``, ``2:00:05.25 PM``).
 _CLOCK_IN_TEXT = r"\d:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:\s*[AaPp]\.?[Mm]\.?)?"
-#: A clock's offset then a name of UTC (``14:00 +0100 (GMT)``); the offset's digits are group
-#: 1.  dateutil gives the name UTC's 0 and drops the offset written: 14:00 UTC, an hour off.
+#: A clock's offset then a name of UTC (``14:00 +0100 (GMT)``, ``14:00:00 +01 GMT``); the
+#: offset's digits are group 1.  dateutil gives the name UTC's 0 and drops the offset written: 14:00 UTC, an hour off.
 _OFFSET_THEN_UTC = re.compile(
-    rf"{_CLOCK_IN_TEXT}\s*[+-]\s*(\d{{2}}:?\d{{2}})\s*\(?\s*(?:UTC|GMT|Z)\s*\)?(?![^\W\d_])"
+    rf"{_CLOCK_IN_TEXT}\s*[+-]\s*(\d{{2}}(?::?\d{{2}})?)\s*\(?\s*(?:UTC|GMT|Z)\s*\)?(?![^\W\d_])"
 )
 
 #: A clock's offset then a zone name (``14:00:00 +0100 CET``: ``date '+%F %T %z %Z'``, Java's
-#: ``Z z``), which dateutil cannot read; written ``+0100 (CET)``, it reads a name and an
-#: offset, which must agree (a name of UTC is :data:`_OFFSET_THEN_UTC`'s, refused before).
+#: ``Z z``; ``+01 CET``, the offset in whole hours), which dateutil cannot read; written
+#: ``+0100 (CET)``, it reads a name and an offset, which must agree (a name of UTC is :data:`_OFFSET_THEN_UTC`'s, refused before).
 _OFFSET_THEN_NAME = re.compile(
-    rf"({_CLOCK_IN_TEXT})\s*([+-]\d{{2}}:?\d{{2}})\s+([A-Z]{{2,5}})(?![\w(])"
+    rf"({_CLOCK_IN_TEXT})\s*([+-]\d{{2}}(?::?\d{{2}})?)\s+([A-Z]{{2,5}})(?![\w(])"
 )
 
 
@@ -929,7 +943,9 @@ def _offsets_as_iso(text: str) -> str | None:
         nonlocal bad
         hours, minutes = int(m.group(2)), int(m.group(3) or 0)
         bad |= minutes > 59 or hours * 60 + minutes > 14 * 60
-        return f" {m.group(1)}{hours:02d}:{minutes:02d}"
+        # the blank the match ended on stays ('GMT+0100 (CET)': '+01:00(CET)' is unread)
+        after = " " if m.group(0)[-1].isspace() else ""
+        return f" {m.group(1)}{hours:02d}:{minutes:02d}{after}"
 
     out = re.sub(r"\s{2,}", " ", _NAMED_OFFSET.sub(iso, text)).strip()
     return None if bad else out
@@ -1076,6 +1092,10 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool | None)
                 return known
             if known is not None or joined:
                 conflicting.append(name)
+                return None
+            meanings = AMBIGUOUS_ZONE_OFFSETS.get(name)
+            if meanings is not None and offset not in {int(h * 3600) for h in meanings}:
+                conflicting.append(name)  # '+0100 (EST)': no EST is an hour east
                 return None
             return dtz.tzoffset(name, offset)
         if name is not None and name in _TZINFOS:
