@@ -658,7 +658,7 @@ def build_parser() -> argparse.ArgumentParser:
         "published as an offline HTML map plus GIS tables.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    _log_options(parser, argparse.SUPPRESS)
+    _log_options(parser, argparse.SUPPRESS, prefix=_BEFORE)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     common = _Parser(add_help=False)
     _log_options(common, argparse.SUPPRESS)
@@ -819,19 +819,47 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _log_options(parser: argparse.ArgumentParser, default) -> None:
+#: The prefix of the log options' names given before the subcommand: argparse lets the
+#: subcommand's parser overwrite what the top-level one set under the same name, so
+#: ``-v run CONFIG -v`` was ``-v`` (its second count started again from nothing), not ``-vv``.
+_BEFORE = "before_"
+
+
+def _log_options(parser: argparse.ArgumentParser, default, prefix: str = "") -> None:
     parser.add_argument(
-        "-v", "--verbose", action="count", default=default, help="more log output (-vv: debug)"
+        "-v",
+        "--verbose",
+        action="count",
+        dest=f"{prefix}verbose",
+        default=default,
+        help="more log output (-vv: debug)",
     )
     parser.add_argument(
-        "-q", "--quiet", action="store_true", default=default, help="log errors only"
+        "-q",
+        "--quiet",
+        action="store_true",
+        dest=f"{prefix}quiet",
+        default=default,
+        help="log errors only",
     )
     parser.add_argument(
         "--log-format",
         choices=["auto", "text", "json"],
+        dest=f"{prefix}log_format",
         default=default,
         help="auto (default): text on a terminal, JSON lines otherwise",
     )
+
+
+def _log_settings(args: argparse.Namespace) -> tuple[int, bool, str]:
+    """Return ``-v`` (counted before and after the subcommand), ``-q`` and ``--log-format``.
+
+    A ``--log-format`` after the subcommand wins over one before it, as a later option does.
+    """
+    verbose = getattr(args, "verbose", 0) + getattr(args, f"{_BEFORE}verbose", 0)
+    quiet = getattr(args, "quiet", False) or getattr(args, f"{_BEFORE}quiet", False)
+    form = getattr(args, "log_format", getattr(args, f"{_BEFORE}log_format", "auto"))
+    return verbose, quiet, form
 
 
 #: Loggers of the libraries that run the Dask engine: they set their own level (INFO) when
@@ -993,11 +1021,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parse(parser, argv)
     args.command_line = ["route-risk", *argv]
     _SUMMARY["json_stdout"] = bool(getattr(args, "json", False))
-    setup_logging(
-        getattr(args, "verbose", 0),
-        getattr(args, "quiet", False),
-        getattr(args, "log_format", "auto"),
-    )
+    setup_logging(*_log_settings(args))
     previous = _handle_stops()
     try:
         code = args.func(args)
