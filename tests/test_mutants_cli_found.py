@@ -37,8 +37,11 @@ def _iso(when: dt.datetime) -> str:
     return when.isoformat(timespec="seconds")
 
 
-def _folder(tmp_path: Path, *, finished: dt.datetime, started: dt.datetime, inputs=()) -> Path:
-    """An output folder holding one published run, its manifest written by hand."""
+def _folder(
+    tmp_path: Path, *, finished: dt.datetime, started: dt.datetime, inputs=(), pattern=None
+) -> Path:
+    """An output folder holding one published run, its manifest written by hand (the
+    ``inputs`` are the files ``pattern`` matched when it is given)."""
     out = tmp_path / "out"
     run = out / "runs" / RUN
     run.mkdir(parents=True)
@@ -51,6 +54,7 @@ def _folder(tmp_path: Path, *, finished: dt.datetime, started: dt.datetime, inpu
                 "modified": _iso(dt.datetime.fromtimestamp(st.st_mtime, dt.UTC)),
                 "bytes": st.st_size,
             }
+            | ({"pattern": pattern} if pattern else {})
         )
     manifest = {
         "run_id": RUN,
@@ -65,6 +69,10 @@ def _folder(tmp_path: Path, *, finished: dt.datetime, started: dt.datetime, inpu
         "config": {"run": {}},
         "input_files": files,
     }
+    if pattern:
+        manifest["input_patterns"] = [
+            {"input": "tracks", "pattern": pattern, "files": [str(f) for f in inputs]}
+        ]
     (run / "manifest.json").write_text(json.dumps(manifest))
     (out / "current").symlink_to(f"runs/{RUN}")
     return out
@@ -97,6 +105,24 @@ def test_status_measures_the_maps_age_from_its_finish_in_hours_and_days(tmp_path
     assert f"finished {_iso(finished).replace('+00:00', 'Z')}" in text
     assert "verified       not checked" in text
     assert "seizures.csv  modified 3.0 days ago  unchanged" in text
+
+
+def test_status_says_the_age_of_a_patterns_newest_file(tmp_path, capsys):
+    """A feed's line gives the age of its *newest* file read (the feed is as fresh as it)."""
+    now = dt.datetime.now(dt.UTC)
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    files = []
+    for name, hours in (("a.csv", 120), ("b.csv", 30)):
+        (feed / name).write_text("x\n")
+        when = (now - dt.timedelta(hours=hours)).timestamp()
+        os.utime(feed / name, (when, when))
+        files.append(feed / name)
+    pattern = str(feed / "*.csv")
+    out = _folder(tmp_path, finished=now, started=now, inputs=files, pattern=pattern)
+    code, text, err = cli_here(capsys, "status", out, "--no-verify")
+    assert code == 0, (text, err)
+    assert f"{pattern}  2 file(s) now, newest read modified 30.0 h ago, 0 new" in text
 
 
 def test_history_lists_every_run_oldest_first_with_its_error(tmp_path, capsys):
@@ -151,16 +177,20 @@ def test_an_error_line_is_json_by_default_off_a_terminal_with_every_field(tmp_pa
 
 
 @pytest.mark.parametrize(
-    "argv",
-    [["status", "{tmp}/nothing", "--json"], ["history", "{tmp}/nothing", "--bogus", "--json"]],
+    ("argv", "said"),
+    [
+        (["status", "{tmp}/nothing", "--json"], "holds no route-risk run"),
+        (["history", "{tmp}/nothing", "--bogus", "--json"], "unrecognized arguments: --bogus"),
+    ],
     ids=["user-error", "refused-command-line"],
 )
-def test_with_json_an_error_is_a_json_object_on_stdout(tmp_path, capsys, argv):
-    """``route-risk status OUT --json | jq`` gets JSON on an error too (README, _json_failure)."""
+def test_with_json_an_error_is_a_json_object_on_stdout(tmp_path, capsys, argv, said):
+    """``route-risk status OUT --json | jq`` gets JSON on an error too: the ``error`` text
+    and the ``exit_code`` (README: the line that ends a failed command has one)."""
     code, text, _ = cli_here(capsys, *[a.replace("{tmp}", str(tmp_path)) for a in argv])
     assert code == 2
     answer = json.loads(text)
-    assert answer["exit_code"] == 2 and "nothing" in answer["error"] or "bogus" in answer["error"]
+    assert answer["exit_code"] == 2 and said in answer["error"]
 
 
 def test_a_refused_command_line_in_text_logs_is_text(tmp_path, capsys):
@@ -340,3 +370,17 @@ def test_v_before_and_after_the_subcommand_add_up(tmp_path, capsys):
     assert code == 2, err
     logging.getLogger("pipeline.probe").debug("probe DEBUG")
     assert "probe DEBUG" in capsys.readouterr().err
+
+
+def test_a_logged_tracebacks_terminal_escapes_are_escaped_in_text_logs(tmp_path, capsys):
+    """A traceback in a text log keeps its lines, each escaped as a message is: an ESC in
+    an exception's text (a file name) never reaches the terminal."""
+    code, _, _ = cli_here(capsys, "status", tmp_path / "nothing", "--log-format", "text")
+    assert code == 2
+    try:
+        raise ValueError("bad \x1b[2J name")
+    except ValueError:
+        logging.getLogger("pipeline.probe").exception("it failed")
+    err = capsys.readouterr().err
+    assert "ValueError: bad \\x1b[2J name" in err and "\x1b" not in err
+    assert "Traceback (most recent call last):" in err.splitlines()
