@@ -299,10 +299,8 @@ def _cmd_status(args: argparse.Namespace) -> int:
     lines.append(f"last run       {last['run_id']}  {last['status']}  finished {_when(last)}")
     if last.get("error"):
         lines.append(f"               error: {last['error']}")
-    if pub is None and last.get("published"):
-        lines.append("published      nothing (the published run's folder is missing)")
-    elif pub is None:
-        lines.append("published      nothing (no complete run yet)")
+    if pub is None:
+        lines.append("published      " + _nothing_published(Path(st["out_dir"])))
     else:
         lines.append(
             f"published      {pub['run_id']}  as_of {_known(pub.get('as_of'))}  "
@@ -343,6 +341,23 @@ def _cmd_status(args: argparse.Namespace) -> int:
         lines.append(("ATTENTION      " if i == 0 else " " * 15) + reason)
     print("\n".join(map(one_line, lines)))
     return verdict
+
+
+def _nothing_published(out: Path) -> str:
+    """Say why ``status`` shows no published run: none yet, its folder gone, or unreadable.
+
+    Read from the folder, not from the last run: a published run whose folder was deleted
+    before a failed night was "no complete run yet", and a published run whose manifest
+    cannot be read (edited, truncated) was a "missing" folder that is there.
+    """
+    from .runner.publish import RUNS, current_run
+
+    published = current_run(out)
+    if published is None:
+        return "nothing (no complete run yet)"
+    if not (out / RUNS / published).is_dir():
+        return "nothing (the published run's folder is missing)"
+    return f"nothing readable (the manifest of the published run {published} cannot be read)"
 
 
 def _input_line(f: dict, limit: float | None) -> str:

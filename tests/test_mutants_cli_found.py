@@ -384,3 +384,32 @@ def test_a_logged_tracebacks_terminal_escapes_are_escaped_in_text_logs(tmp_path,
     err = capsys.readouterr().err
     assert "ValueError: bad \\x1b[2J name" in err and "\x1b" not in err
     assert "Traceback (most recent call last):" in err.splitlines()
+
+
+def test_status_says_why_nothing_is_published_from_the_folder(tmp_path, capsys):
+    """The 'published' line says what the folder shows.
+
+    Before: it was read from the last run's record, so a published run whose folder was
+    deleted before a failed night was "no complete run yet", and a published run whose
+    manifest cannot be read was a folder "missing" while it is there.
+    """
+    now = dt.datetime.now(dt.UTC)
+    out = _folder(tmp_path, finished=now, started=now)
+    failed = out / "runs" / LATER
+    failed.mkdir()
+    (failed / "status.json").write_text(json.dumps({"status": "failed", "error": "x"}))
+    manifest = out / "runs" / RUN / "manifest.json"
+    manifest.write_text("{}")  # damaged: the folder is there, what it published is unknown
+    code, text, _ = cli_here(capsys, "status", out)
+    assert code == 1
+    assert f"published      nothing readable (the manifest of the published run {RUN}" in text
+    assert "missing" not in text.split("ATTENTION")[0]
+    manifest.unlink()
+    (out / "runs" / RUN).rmdir()  # deleted after the run: the next good run publishes again
+    code, text, _ = cli_here(capsys, "status", out)
+    assert code == 1
+    assert "published      nothing (the published run's folder is missing)" in text
+    assert "no complete run yet" not in text
+    (out / "current").unlink()  # a folder that never published: nothing yet
+    code, text, _ = cli_here(capsys, "status", out)
+    assert code == 1 and "published      nothing (no complete run yet)" in text
