@@ -410,6 +410,27 @@ def test_status_says_why_nothing_is_published_from_the_folder(tmp_path, capsys):
     assert code == 1
     assert "published      nothing (the published run's folder is missing)" in text
     assert "no complete run yet" not in text
+    assert f"last run       {LATER}  failed" in text  # the newest run, not the one gone
+    code, listed, _ = cli_here(capsys, "history", out, "--json")
+    assert code == 0 and [r["run_id"] for r in json.loads(listed)] == [RUN, LATER]  # oldest first
     (out / "current").unlink()  # a folder that never published: nothing yet
     code, text, _ = cli_here(capsys, "status", out)
     assert code == 1 and "published      nothing (no complete run yet)" in text
+
+
+def test_status_during_a_folders_first_run_is_one_line_not_a_traceback(tmp_path, capsys):
+    """While the first run of a folder holds the lock (its staging folder, no run folder
+    yet), status says the folder holds no run yet in one line, exit 2; a killed first run
+    (nobody holds the lock) is a run that needs attention (exit 1)."""
+    import fcntl
+
+    out = tmp_path / "out"
+    (out / "runs" / f".staging-{RUN}").mkdir(parents=True)
+    with open(out / ".route-risk.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        code, text, err = cli_here(capsys, "status", out)
+    assert code == 2 and text == ""
+    [line] = _lines(err)
+    assert "holds no route-risk run" in line["message"] and "exc_info" not in line
+    code, text, _ = cli_here(capsys, "status", out)
+    assert code == 1 and f"{RUN}  killed" in text
