@@ -296,8 +296,11 @@ def _cmd_status(args: argparse.Namespace) -> int:
         return verdict
     last, pub = st["last_run"], st["published"]
     lines = [f"output folder  {st['out_dir']}"]
-    lines.append(f"last run       {last['run_id']}  {last['status']}  finished {_when(last)}")
-    if last.get("error"):
+    if last is None:
+        lines.append("last run       none finished yet (the folder's first run is in progress)")
+    else:
+        lines.append(f"last run       {last['run_id']}  {last['status']}  finished {_when(last)}")
+    if last is not None and last.get("error"):
         lines.append(f"               error: {last['error']}")
     if pub is None:
         lines.append("published      " + _nothing_published(Path(st["out_dir"])))

@@ -418,10 +418,11 @@ def test_status_says_why_nothing_is_published_from_the_folder(tmp_path, capsys):
     assert code == 1 and "published      nothing (no complete run yet)" in text
 
 
-def test_status_during_a_folders_first_run_is_one_line_not_a_traceback(tmp_path, capsys):
+def test_status_during_a_folders_first_run_says_it_is_in_progress(tmp_path, capsys):
     """While the first run of a folder holds the lock (its staging folder, no run folder
-    yet), status says the folder holds no run yet in one line, exit 2; a killed first run
-    (nobody holds the lock) is a run that needs attention (exit 1)."""
+    yet), status says the run is in progress and nothing is published yet, exit 1 (needs
+    attention: no map), never a user error (exit 2, as it was) or a traceback; a killed first
+    run (nobody holds the lock) is a run that needs attention (exit 1)."""
     import fcntl
 
     out = tmp_path / "out"
@@ -429,8 +430,13 @@ def test_status_during_a_folders_first_run_is_one_line_not_a_traceback(tmp_path,
     with open(out / ".route-risk.lock", "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         code, text, err = cli_here(capsys, "status", out)
-    assert code == 2 and text == ""
-    [line] = _lines(err)
-    assert "holds no route-risk run" in line["message"] and "exc_info" not in line
+        assert code == 1 and "exc_info" not in err
+        assert "last run       none finished yet (the folder's first run is in progress)" in text
+        assert "running        a run is in progress" in text
+        assert f"first run ({RUN}) is in progress" in text
+        code, text, _ = cli_here(capsys, "status", out, "--json")
+        st = json.loads(text)
+        assert code == 1 and st["running"] is True and st["last_run"] is None
+        assert st["published"] is None and len(st["attention"]) == 1
     code, text, _ = cli_here(capsys, "status", out)
     assert code == 1 and f"{RUN}  killed" in text

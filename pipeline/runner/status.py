@@ -358,7 +358,8 @@ def run_status(
     Returns
     -------
     dict
-        ``last_run`` (the newest run's record, see :func:`run_history`), ``published`` (the
+        ``last_run`` (the newest run's record, see :func:`run_history`; None while the folder's
+        first run is in progress), ``published`` (the
         published run's record plus ``map_age_hours``), ``inputs`` (per input file of the
         published run: ``age_days``, ``stale`` under its ``run.max_input_age_days``,
         ``changed_since_run`` - the file's modification time or size, or one of its companion
@@ -388,7 +389,9 @@ def run_status(
     staged = P.staged_run_ids(out)
     held = P.lock_held(out)
     # (a 'current' whose run folder was deleted is in the history: a map gone, not no run)
-    if not history and not (staged and held is False):  # a first run killed is a run
+    # a first run killed is a run; one in progress (it holds the lock) is said as such: a
+    # monitor polling the folder during its first night must not read a user error (exit 2)
+    if not history and not (staged and held is False) and not held:
         raise ConfigError(f"{str(out)!r} holds no route-risk run (no {P.RUNS}/<run_id> folder)")
     # a staging folder while no process holds the lock is a killed run's (SIGKILL, out of
     # memory, power loss): the next run records it, and until then it is the last run
@@ -420,6 +423,12 @@ def run_status(
     if (problem := P.lock_file_problem(out)) is not None:
         status["attention"].append(f"the next run will be refused: {problem}")
     last = status["last_run"]
+    if last is None:  # the folder's first run is in progress
+        running = f" ({staged[-1]})" if staged else ""
+        status["attention"].append(
+            f"no map is published yet: the folder's first run{running} is in progress"
+        )
+        return status
     if last["status"] not in GOOD:
         status["attention"].append(f"the last run {last['run_id']} is {last['status']}")
     elif last["status"] == "ok" and not last["published"]:
