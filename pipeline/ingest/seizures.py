@@ -1731,7 +1731,7 @@ def _date_ranges(
     try:
         parsed_end = parse_times(raw[end], dayfirst=first, name=name, column=str(end))
         if zones is not None:
-            own, several = header_zone(str(end))
+            own, several = header_zone(str(end), name)
             layout = zones
             if (own or several) and zones.get("offset") is None:  # its own header's zone
                 said = {"header_zone": (str(end), own) if own else None}

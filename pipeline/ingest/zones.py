@@ -19,7 +19,9 @@ The count placed, and by what, goes to the read's notes and ``time_zone`` assump
 
 from __future__ import annotations
 
+import functools
 import re
+import zoneinfo
 from typing import Any
 
 import numpy as np
@@ -54,12 +56,20 @@ _HEADER_OFFSET = re.compile(r"(?<![A-Za-z])(?:UTC|GMT)\s*[+\-\u2212]\s*\d{1,2}(?
 _HEADER_ZONE_NAME = re.compile(r"[A-Za-z_]+/[A-Za-z0-9_/+\-]+")
 
 
-def header_zone(column: str | None) -> tuple[str | None, str | None]:
+def header_zone(column: str | None, name: str = "") -> tuple[str | None, str | None]:
     """Return (zone or offset text, abbreviation of several zones) that a time header names.
 
     The text is what :func:`utc_offset_seconds` reads (``CET``, ``UTC+2``, ``Europe/Berlin``);
     an abbreviation of several zones (``EST``, ``PST``) comes second, to be refused.  Words
-    are read where a header puts its unit: in brackets, or written in capitals.
+    are read where a header puts its unit: in brackets, or written in capitals.  A
+    bracketed name with a slash is a zone only when the tz database has it (``Europe/Berlin``,
+    any case): ``Date (dd/mm/yyyy)`` gives the date's layout, no zone.
+
+    Raises
+    ------
+    InputError
+        A bracketed name in one of the tz database's areas that is no zone of it
+        (``Europe/Berln``): every local time would be left unplaced.
     """
     if not column:
         return None, None
@@ -68,9 +78,16 @@ def header_zone(column: str | None) -> tuple[str | None, str | None]:
     if m:
         return m.group(0).replace("\u2212", "-").replace(" ", "").upper(), None
     bracketed = " ".join(re.findall(r"[(\[{]([^)\]}]*)[)\]}]", text))
-    m = _HEADER_ZONE_NAME.search(bracketed)
-    if m:
-        return m.group(0), None
+    for m in _HEADER_ZONE_NAME.finditer(bracketed):
+        # a slash is no zone by itself: 'Date (dd/mm/yyyy)' gives the date's layout
+        zone = _iana_zone(m.group(0))
+        if zone is not None:
+            return zone, None
+        if m.group(0).split("/", 1)[0].lower() in _iana_areas():
+            raise InputError(
+                f"{name or 'a table'}: time column {text!r} names the zone {m.group(0)!r}, which is no IANA time "
+                "zone (e.g. Europe/Berlin); write the zone's name as the tz database spells it"
+            )
     words = {w.upper() for w in re.findall(r"[A-Za-z]+", bracketed)}
     words |= set(re.findall(r"(?<![A-Za-z])[A-Z]{2,5}(?![A-Za-z])", text))
     words -= {"UTC", "UT", "GMT", "Z"}
@@ -81,6 +98,23 @@ def header_zone(column: str | None) -> tuple[str | None, str | None]:
         if w in ZONE_ABBREVIATIONS:
             return w, None
     return None, None
+
+
+@functools.cache
+def _iana_zones() -> dict[str, str]:
+    """Return the tz database's zone names by their lower-case spelling."""
+    return {z.lower(): z for z in zoneinfo.available_timezones()}
+
+
+@functools.cache
+def _iana_areas() -> frozenset[str]:
+    """Return the areas (``europe``, ``america``) the tz zone names begin with, lower case."""
+    return frozenset(z.split("/", 1)[0] for z in _iana_zones() if "/" in z)
+
+
+def _iana_zone(text: str) -> str | None:
+    """Return the tz database's zone that ``text`` names (any case), or None."""
+    return _iana_zones().get(text.lower())
 
 
 #: Whole header names that also name something else: a UTM zone, a map or fishing zone
@@ -273,7 +307,7 @@ def zone_layout(
             "the times that name no zone",
         }
     time_cols = [c for c in (pick["time"], pick.get("time_of_day")) if c]
-    named = [(c, *header_zone(c)) for c in time_cols]
+    named = [(c, *header_zone(c, name)) for c in time_cols]
     zone_text = next(((c, z) for c, z, _ in named if z), None)
     several = next(((c, a) for c, _, a in named if a), None)
     header_said = zone_text or several
