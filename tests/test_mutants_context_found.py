@@ -13,6 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import shapely
 from pyproj import Transformer
 
 from pipeline.errors import InputError
@@ -112,6 +113,81 @@ def test_a_declared_crs_is_used_and_a_configured_one_only_where_none_is_declared
     assert (round(pt.x, 6), round(pt.y, 6)) == (4.1, 51.9)
     assert res.assumptions["crs"]["by"] == "file"
     assert res.assumptions["crs"]["value"] == "EPSG:3857"
+
+
+# --- degree ranges: exactly 90 and 180 are degrees ------------------------------------------
+
+
+def test_positions_at_exactly_90_and_180_degrees_are_accepted_from_a_csv(tmp_path):
+    path = _csv(tmp_path / "ports.csv", "name,lat,lon", "n,90,180", "s,-90,-180", "x,90.5,10")
+    res = read_context(path, "ports")
+    xy = [(p.x, p.y) for p in res.frame.geometry]
+    assert xy == [(180.0, 90.0), (-180.0, -90.0)]
+    assert _rejects(res) == [(4, "lat_out_of_range")]
+    assert res.assumptions["crs"]["by"] == "default"
+
+
+def test_geometries_at_exactly_90_and_180_degrees_are_accepted_from_a_vector_file(tmp_path):
+    path = _geojson(
+        tmp_path / "ports.geojson",
+        {"type": "Point", "coordinates": [180, 90]},
+        {"type": "Point", "coordinates": [-180, -90]},
+        {"type": "Point", "coordinates": [-180.5, 10]},
+        {"type": "Point", "coordinates": [10, -90.5]},
+        {"type": "Point", "coordinates": [10, 90.5]},
+    )
+    res = read_context(path, "ports")
+    assert [(p.x, p.y) for p in res.frame.geometry] == [(180.0, 90.0), (-180.0, -90.0)]
+    assert _rejects(res) == [
+        (3, "lon_out_of_range"),
+        (4, "lat_out_of_range"),
+        (5, "lat_out_of_range"),
+    ]
+
+
+def test_a_lane_reaching_past_180_is_kept_and_a_point_there_is_not(tmp_path):
+    path = _geojson(
+        tmp_path / "lanes.geojson",
+        {"type": "LineString", "coordinates": [[179.0, 10.0], [180.4, 10.5]]},
+        {"type": "LineString", "coordinates": [[-180.4, 10.0], [-179.0, 10.5]]},
+    )
+    res = read_context(path, "lanes")
+    assert list(res.frame["source_row"]) == [1, 2]
+    assert len(res.rejects) == 0
+
+
+def test_a_port_on_the_equator_or_the_meridian_is_no_null_island(tmp_path):
+    path = _csv(tmp_path / "ports.csv", "name,lat,lon", "a,0,10", "b,10,0", "c,0,0")
+    res = read_context(path, "ports")
+    assert list(res.frame["name"]) == ["a", "b"]
+    assert _rejects(res) == [(4, "null_island")]
+
+
+# --- repairs -----------------------------------------------------------------------------------
+
+
+def test_a_repaired_land_polygon_stays_a_polygon_and_a_collapsed_one_is_rejected(tmp_path):
+    path = _csv(
+        tmp_path / "land.csv",
+        "name,wkt",
+        'bowtie,"POLYGON((0 0, 2 2, 2 0, 0 2, 0 0))"',
+        'spike,"POLYGON((0 0, 2 0, 2 2, 0 2, 0 0, -1 -1, 0 0))"',
+        'dot,"POLYGON((1 1, 1 1, 1 1, 1 1))"',
+        'flat,"POLYGON((5 5, 6 6, 7 7, 5 5))"',
+        'fine,"POLYGON((3 3, 4 3, 4 4, 3 3))"',
+    )
+    res = read_context(path, "land", crs="EPSG:4326")
+    frame = res.frame.set_index("name")
+    assert list(frame.index) == ["bowtie", "spike", "fine"]
+    # by hand: the bowtie is two triangles of area 1 each; the spike's square has area 4
+    assert frame.geometry["bowtie"].geom_type == "MultiPolygon"
+    assert frame.geometry["bowtie"].area == pytest.approx(2.0)
+    assert frame.geometry["spike"].geom_type == "Polygon"
+    assert frame.geometry["spike"].equals(shapely.box(0, 0, 2, 2))
+    assert _rejects(res) == [(4, "geometry_invalid"), (5, "geometry_invalid")]
+    assert res.assumptions["repaired_geometries"] == 2
+    assert any("2 invalid geometr(ies) repaired" in n for n in res.notes)
+    assert res.n_read == 5
 
 
 # --- time zones a header names ----------------------------------------------------------------

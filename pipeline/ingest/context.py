@@ -681,7 +681,10 @@ def _finish(raw, rows, geoms, rules, crs, src: ContextSource, name: str, assumpt
     unrepairable = np.zeros(n, dtype=bool)
     if fix.any():
         made = shapely.make_valid(geoms[fix])
-        polys = np.array([_polygonal(g, wanted) for g in made], dtype=object)  # repaired only
+        dims = shapely.get_dimensions(geoms[fix])
+        polys = np.array(
+            [_polygonal(g, wanted, int(d)) for g, d in zip(made, dims, strict=True)], dtype=object
+        )  # repaired only
         good = ~shapely.is_missing(polys) & ~shapely.is_empty(polys)
         idx = np.flatnonzero(fix)
         geoms = geoms.copy()
@@ -841,16 +844,26 @@ def _finish(raw, rows, geoms, rules, crs, src: ContextSource, name: str, assumpt
     return frame, rejects, notes
 
 
-def _polygonal(geom, wanted: tuple[int, ...]):
-    """Return the parts of a repaired geometry of the wanted kind (polygons stay polygons)."""
+def _polygonal(geom, wanted: tuple[int, ...], dim: int):
+    """Return the parts of a repaired geometry of the wanted kind and of dimension ``dim``.
+
+    Polygons stay polygons: a land polygon with a spike repairs to a polygon and a line, and
+    the line was kept beside it (a geometry collection in a land layer); one whose area
+    collapsed (all its vertices on a line) became a coastline.  Only the parts of the
+    original's dimension are kept; a geometry with none is not repaired (None).
+    """
     if geom is None:
         return None
-    if shapely.get_type_id(geom) in wanted:
+    if shapely.get_type_id(geom) in wanted and shapely.get_dimensions(geom) == dim:
         return geom
-    keep = [p for p in shapely.get_parts(geom) if shapely.get_type_id(p) in wanted]
+    keep = [
+        p
+        for p in shapely.get_parts(geom)
+        if shapely.get_type_id(p) in wanted and shapely.get_dimensions(p) == dim
+    ]
     if not keep:
         return None
-    return shapely.union_all(keep)
+    return keep[0] if len(keep) == 1 else shapely.union_all(keep)
 
 
 def _crs_name(crs) -> str:
