@@ -8,7 +8,7 @@ shapely/pyproj for the layers.  Tiny files in ``tmp_path``; no pipeline run.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -163,6 +163,60 @@ def test_a_port_on_the_equator_or_the_meridian_is_no_null_island(tmp_path):
     assert _rejects(res) == [(4, "null_island")]
 
 
+# --- CRS: declared, configured, or degrees only when they fit --------------------------------
+
+
+def test_ports_in_the_east_with_longitudes_past_90_are_degrees(tmp_path):
+    path = _csv(
+        tmp_path / "ports.csv",
+        "name,lat,lon",
+        "Singapore,1.26,103.84",
+        "Shanghai,31.23,121.47",
+        "Tokyo,35.62,139.78",
+    )
+    res = read_context(path, "ports")
+    assert [(p.x, p.y) for p in res.frame.geometry] == [
+        (103.84, 1.26),
+        (121.47, 31.23),
+        (139.78, 35.62),
+    ]
+    assert res.assumptions["crs"] == {
+        "by": "default",
+        "evidence": "CSV latitude/longitude columns within degree ranges read as EPSG:4326",
+        "value": "EPSG:4326",
+    }
+
+
+def test_a_latitude_column_mostly_past_90_is_refused_though_the_longitudes_fit(tmp_path):
+    # two of three latitudes beyond 90 beside longitudes in degrees: the layer is misread,
+    # not two bad rows (values too small for read_positions' projected-metres check)
+    path = _csv(tmp_path / "ports.csv", "name,lat,lon", "a,95,4.1", "b,345,4.2", "c,10,4.3")
+    with pytest.raises(InputError, match="mostly outside degree ranges"):
+        read_context(path, "ports")
+
+
+def test_a_csv_in_a_configured_projected_crs_is_transformed(tmp_path):
+    # Rotterdam in UTM 31N (EPSG:32631) metres, worked out by pyproj here
+    x, y = Transformer.from_crs(4326, 32631, always_xy=True).transform(4.1, 51.9)
+    path = _csv(tmp_path / "ports.csv", "name,lat,lon", f"Rotterdam,{y:.3f},{x:.3f}")
+    res = read_context(path, "ports", crs="EPSG:32631")
+    pt = res.frame.geometry.iloc[0]
+    assert (round(pt.x, 5), round(pt.y, 5)) == (4.1, 51.9)
+    assert res.assumptions["crs"] == {
+        "by": "config",
+        "evidence": "crs set in the config",
+        "value": "EPSG:32631",
+    }
+
+
+def test_wkt_without_a_crs_is_refused_and_with_one_is_read(tmp_path):
+    path = _csv(tmp_path / "lanes.csv", "name,wkt", 'a,"LINESTRING (1 1, 2 2)"')
+    with pytest.raises(InputError, match="WKT geometry has no CRS"):
+        read_context(path, "lanes")
+    res = read_context(path, "lanes", crs="EPSG:4326")
+    assert list(res.frame.geometry.to_wkt()) == ["LINESTRING (1 1, 2 2)"]
+
+
 # --- repairs -----------------------------------------------------------------------------------
 
 
@@ -218,3 +272,142 @@ def test_a_zone_name_in_any_case_is_the_tz_database_zone(tmp_path):
 def test_a_misspelt_zone_name_in_the_time_header_is_refused_in_one_line(tmp_path):
     with pytest.raises(InputError, match=r"s\.csv: .*'Europe/Berln', which is no IANA time zone"):
         _seizures(tmp_path, '"when (Europe/Berln)"', "2021-07-01 12:00")
+
+
+# --- time zones: an offset or zone column --------------------------------------------------
+
+
+def _east(minutes: int) -> timezone:
+    """A fixed offset of ``minutes`` east of UTC."""
+    return timezone(timedelta(minutes=minutes))
+
+
+@pytest.mark.parametrize(
+    ("offset", "zone"),
+    [
+        ("+0545", _east(5 * 60 + 45)),
+        ("+05:45", _east(5 * 60 + 45)),
+        ("-0330", _east(-(3 * 60 + 30))),
+        ("UTC+5:30", _east(5 * 60 + 30)),
+        ("GMT-3", _east(-3 * 60)),
+        ("+530", _east(5 * 60 + 30)),
+        ("5.5", _east(5 * 60 + 30)),
+        ("-9.5", _east(-(9 * 60 + 30))),
+        ("+14:00", _east(14 * 60)),
+        ("-12", _east(-12 * 60)),
+        ("cet", _east(60)),
+        ("UTC +2", _east(120)),
+    ],
+)
+def test_an_offset_column_places_each_spelling_of_an_offset(tmp_path, offset, zone):
+    res = _seizures(tmp_path, "date,utc_offset", f"2021-03-05 10:00,{offset}")
+    assert _times(res) == [_utc("2021-03-05 10:00", zone)]
+    assert len(res.rejects) == 0
+
+
+@pytest.mark.parametrize("offset", ["+14:30", "15", "-15:00", "+05:60", "Mars/Olympus"])
+def test_an_offset_beyond_14_hours_or_no_offset_is_rejected_not_read(tmp_path, offset):
+    res = _seizures(
+        tmp_path, "date,utc_offset", "2021-03-05 10:00,+01:00", f"2021-03-05 10:00,{offset}"
+    )
+    assert _times(res) == ["2021-03-05 09:00"]
+    assert _rejects(res) == [(3, "time_zone_unknown")]
+    assert res.rejects["column"].tolist() == ["utc_offset"]
+
+
+@pytest.mark.parametrize(
+    ("header", "value", "hours"),
+    [
+        ("utc_offset_min", "-300", -5),
+        ("UTC offset (minutes)", "330", 5.5),
+        ("tz_offset_s", "7200", 2),
+    ],
+)
+def test_an_offset_column_in_minutes_or_seconds_is_read_in_its_unit(tmp_path, header, value, hours):
+    res = _seizures(tmp_path, f'date,"{header}"', f"2021-03-05 10:00,{value}")
+    zone = _east(round(hours * 60))
+    assert _times(res) == [_utc("2021-03-05 10:00", zone)]
+
+
+def test_a_zone_name_per_row_applies_its_summer_time_and_rejects_gaps_and_folds(tmp_path):
+    berlin = ZoneInfo("Europe/Berlin")
+    res = _seizures(
+        tmp_path,
+        "date,timezone",
+        "2021-07-01 12:00,Europe/Berlin",
+        "2021-01-10 12:00,Europe/Berlin",
+        "2021-03-28 02:30,Europe/Berlin",  # skipped: clocks went from 02:00 to 03:00
+        "2021-10-31 02:30,Europe/Berlin",  # repeated: 02:00-03:00 came twice
+        "2021-07-01 12:00,America/New_York",
+    )
+    assert _times(res) == [
+        _utc("2021-07-01 12:00", berlin),
+        _utc("2021-01-10 12:00", berlin),
+        _utc("2021-07-01 12:00", ZoneInfo("America/New_York")),
+    ]
+    assert _times(res) == ["2021-07-01 10:00", "2021-01-10 11:00", "2021-07-01 16:00"]
+    assert _rejects(res) == [(4, "time_zone_unknown"), (5, "time_zone_unknown")]
+    assert any("2 without a usable one rejected" in n for n in res.notes)
+
+
+def test_a_header_zone_rejects_the_times_it_skips_or_repeats(tmp_path):
+    res = _seizures(
+        tmp_path,
+        '"time (Europe/Berlin)"',
+        "2021-03-28 02:30",
+        "2021-10-31 02:30",
+        "2021-10-31 03:30",
+    )
+    assert _times(res) == [_utc("2021-10-31 03:30", ZoneInfo("Europe/Berlin"))]
+    assert _rejects(res) == [(2, "time_zone_unknown"), (3, "time_zone_unknown")]
+    assert any("2 that zone skips or repeats rejected" in n for n in res.notes)
+    assert any("1 local time(s) placed in UTC by the zone" in n for n in res.notes)
+
+
+def test_a_date_without_a_time_stays_midnight_utc_beside_an_offset(tmp_path):
+    res = _seizures(tmp_path, "date,utc_offset", "2021-03-05,+05:00", "2021-03-05 10:00,+05:00")
+    assert _times(res) == ["2021-03-05 00:00", "2021-03-05 05:00"]
+    said = res.assumptions["time_zone"]
+    assert said.startswith("1 local time(s) placed in UTC by their offset or zone column")
+    assert "1 value(s) are dates without a time (00:00 UTC)" in said
+    assert "taken as UTC" not in said
+
+
+def test_two_offset_columns_are_refused(tmp_path):
+    with pytest.raises(InputError, match="several columns name a UTC offset"):
+        _seizures(tmp_path, "date,utc_offset,timezone", "2021-03-05 10:00,+01:00,+02:00")
+
+
+def test_a_bare_zone_column_of_map_zones_is_not_applied(tmp_path):
+    res = _seizures(tmp_path, "date,Zone", "2021-03-05 10:00,17", "2021-03-05 11:00,31")
+    assert _times(res) == ["2021-03-05 10:00", "2021-03-05 11:00"]
+    assert any("column 'Zone' holds no UTC offset" in n for n in res.notes)
+
+
+@pytest.mark.parametrize("header", ['"Time (LT)"', '"Date (IST)"'])
+def test_a_header_saying_local_time_without_which_zone_is_refused(tmp_path, header):
+    with pytest.raises(InputError, match="which zone is a guess|cannot be placed in UTC"):
+        _seizures(tmp_path, header, "2021-03-05 10:00")
+
+
+def test_the_offset_column_is_applied_and_the_header_zone_is_said_not_to_be(tmp_path):
+    res = _seizures(tmp_path, '"Date (UTC+5)",utc_offset', "2021-03-05 10:00,+01:00")
+    assert _times(res) == ["2021-03-05 09:00"]
+    assert res.assumptions["columns"]["utc_offset"]["by"] == "name"
+    assert any("the header's zone is not" in n for n in res.notes)
+
+
+@pytest.mark.parametrize(
+    ("header", "value", "expected"),
+    [
+        ('"Date (UTC+0545)"', "2021-03-05 10:00", "2021-03-05 04:15"),
+        ('"Date (UTC\u22123)"', "2021-03-05 10:00", "2021-03-05 13:00"),
+        ("Date CET", "2021-03-05 10:00", "2021-03-05 09:00"),
+        # a bare offset in brackets was no zone: the times were read as UTC, 2 h off
+        ('"Time (+02:00)"', "2021-03-05 10:00", "2021-03-05 08:00"),
+        ('"Date [-0530]"', "2021-03-05 10:00", "2021-03-05 15:30"),
+    ],
+)
+def test_a_header_offset_in_each_spelling_applies(tmp_path, header, value, expected):
+    res = _seizures(tmp_path, header, value)
+    assert _times(res) == [expected]

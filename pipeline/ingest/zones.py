@@ -8,8 +8,8 @@ One rule for every reader of dated records (tracks and seizures):
   row's offset or zone name (daylight-saving rules applied); a row without a usable one is
   rejected as ``time_zone_unknown``;
 - else a zone or offset the time header names (``Date (UTC+5)``, ``Time [CET]``,
-  ``time (Europe/Berlin)``) applies to the naive values; a wall-clock time the zone skips or
-  repeats is rejected as ``time_zone_unknown``;
+  ``time (Europe/Berlin)``, ``Time (+02:00)``) applies to the naive values; a wall-clock
+  time the zone skips or repeats is rejected as ``time_zone_unknown``;
 - a header naming an abbreviation of several zones (``EST``, ``IST``) or only saying local
   time (``date_local``, ``Time (LT)``) with naive values is refused: which zone is a guess;
 - a date without a time of day stays 00:00 UTC.
@@ -53,6 +53,8 @@ _AMBIGUOUS_ZONES = frozenset(
 #: A zone or offset a time header names: ``Time (CET)``, ``Date Time [UTC+2]``, ``Time PST``,
 #: ``time (Europe/Berlin)``.
 _HEADER_OFFSET = re.compile(r"(?<![A-Za-z])(?:UTC|GMT)\s*[+\-\u2212]\s*\d{1,2}(?::?\d{2})?", re.I)
+#: A bare offset alone in a time header's brackets: ``Time (+02:00)``, ``Date [-0530]``.
+_HEADER_BARE_OFFSET = re.compile(r"[(\[{]\s*[+\-\u2212]\d{1,2}(?::?\d{2})?\s*[)\]}]")
 _HEADER_ZONE_NAME = re.compile(r"[A-Za-z_]+/[A-Za-z0-9_/+\-]+")
 
 
@@ -74,9 +76,9 @@ def header_zone(column: str | None, name: str = "") -> tuple[str | None, str | N
     if not column:
         return None, None
     text = str(column)
-    m = _HEADER_OFFSET.search(text)
+    m = _HEADER_OFFSET.search(text) or _HEADER_BARE_OFFSET.search(text)
     if m:
-        return m.group(0).replace("\u2212", "-").replace(" ", "").upper(), None
+        return m.group(0).strip("()[]{} ").replace("\u2212", "-").replace(" ", "").upper(), None
     bracketed = " ".join(re.findall(r"[(\[{]([^)\]}]*)[)\]}]", text))
     for m in _HEADER_ZONE_NAME.finditer(bracketed):
         # a slash is no zone by itself: 'Date (dd/mm/yyyy)' gives the date's layout
