@@ -8,6 +8,7 @@ shapely/pyproj for the layers.  Tiny files in ``tmp_path``; no pipeline run.
 from __future__ import annotations
 
 import json
+import zipfile
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -16,7 +17,7 @@ import pytest
 import shapely
 from pyproj import Transformer
 
-from pipeline.errors import InputError
+from pipeline.errors import InputError, SourceUnreadable
 from pipeline.ingest import read_context, read_seizures
 from pipeline.ingest.options import ContextSource
 
@@ -161,6 +162,79 @@ def test_a_port_on_the_equator_or_the_meridian_is_no_null_island(tmp_path):
     res = read_context(path, "ports")
     assert list(res.frame["name"]) == ["a", "b"]
     assert _rejects(res) == [(4, "null_island")]
+
+
+# --- rejects: the rule and the file's own line -------------------------------------------------
+
+
+def test_a_ports_csv_rejects_each_row_at_its_line_with_its_first_rule(tmp_path):
+    path = _csv(
+        tmp_path / "ports.csv",
+        "name,lat,lon",
+        "A,10,20",  # line 2
+        "",  # line 3: blank, not a record
+        "B,abc,4.1",  # line 4
+        "C,,5",  # line 5: one of the two missing
+        "D,95,21",  # line 6
+        "E,11,21",  # line 7
+    )
+    res = read_context(path, "ports")
+    assert list(res.frame["source_row"]) == [2, 7]
+    assert res.rejects[["row", "rule", "column", "value"]].to_dict("records") == [
+        {"row": 4, "rule": "coord_unparseable", "column": "lat/lon", "value": "abc 4.1"},
+        {"row": 5, "rule": "coord_missing", "column": "lat/lon", "value": " 5"},
+        {"row": 6, "rule": "lat_out_of_range", "column": "lat", "value": "95"},
+    ]
+    assert res.n_read == 5
+
+
+def test_a_wkt_table_rejects_blank_empty_and_unreadable_geometry_by_their_rules(tmp_path):
+    path = _csv(
+        tmp_path / "ports.csv",
+        "name,WKT",
+        'a,"POINT (1 2)"',
+        "b,",
+        'c,"POINT EMPTY"',
+        "d,not a shape",
+    )
+    res = read_context(path, "ports", crs="EPSG:4326")
+    assert list(res.frame["name"]) == ["a"]
+    assert _rejects(res) == [
+        (3, "geometry_missing"),
+        (4, "geometry_missing"),
+        (5, "geometry_unparseable"),
+    ]
+    assert res.assumptions["columns"]["geometry"]["column"] == "WKT"
+
+
+def test_a_configured_name_column_names_the_ports(tmp_path):
+    path = _csv(
+        tmp_path / "ports.csv",
+        "name,port_name,lat,lon",
+        "x1,Rotterdam,51.9,4.1",
+        "x2,Hamburg,53.5,9.9",
+    )
+    res = read_context(path, "ports", columns={"name": "port_name", "lat": "lat", "lon": "lon"})
+    assert list(res.frame["name"]) == ["Rotterdam", "Hamburg"]
+
+
+def _zip(path: Path, members: dict[str, str]) -> Path:
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, text in members.items():
+            zf.writestr(name, text)
+    return path
+
+
+def test_the_configured_member_of_a_zip_is_read_and_two_without_it_are_refused(tmp_path):
+    path = _zip(
+        tmp_path / "ports.zip",
+        {"a/one.csv": "name,lat,lon\nA,1,2\n", "b/two.csv": "name,lat,lon\nB,3,4\n"},
+    )
+    for member in ("two.csv", "b/two.csv"):
+        res = read_context(ContextSource(path=path, kind="ports", member=member))
+        assert list(res.frame["name"]) == ["B"], member
+    with pytest.raises(SourceUnreadable, match="holds 2 data files"):
+        read_context(path, "ports")
 
 
 # --- CRS: declared, configured, or degrees only when they fit --------------------------------
