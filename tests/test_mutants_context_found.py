@@ -436,13 +436,20 @@ def test_a_header_zone_rejects_the_times_it_skips_or_repeats(tmp_path):
     assert _rejects(res) == [(2, "time_zone_unknown"), (3, "time_zone_unknown")]
     assert any("2 that zone skips or repeats rejected" in n for n in res.notes)
     assert any("1 local time(s) placed in UTC by the zone" in n for n in res.notes)
+    # the assumptions say which zone placed them, and that no column did
+    assert res.assumptions["time_zone"] == (
+        "1 local time(s) placed in UTC by the zone or offset 'Europe/Berlin' that header "
+        "'time (Europe/Berlin)' names"
+    )
 
 
 def test_a_date_without_a_time_stays_midnight_utc_beside_an_offset(tmp_path):
     res = _seizures(tmp_path, "date,utc_offset", "2021-03-05,+05:00", "2021-03-05 10:00,+05:00")
     assert _times(res) == ["2021-03-05 00:00", "2021-03-05 05:00"]
     said = res.assumptions["time_zone"]
-    assert said.startswith("1 local time(s) placed in UTC by their offset or zone column")
+    assert said.startswith(
+        "1 local time(s) placed in UTC by their offset or zone in column 'utc_offset'"
+    )
     assert "1 value(s) are dates without a time (00:00 UTC)" in said
     assert "taken as UTC" not in said
 

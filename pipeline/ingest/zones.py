@@ -356,13 +356,15 @@ def _is_bare_zone(col: str | None) -> bool:
 
 
 def place_local_times(
-    parsed, offsets: pd.Series, local: np.ndarray, unit_s: float
+    parsed, offsets: pd.Series, local: np.ndarray, unit_s: float, by: str = ""
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Move the ``local`` times of ``parsed`` to UTC by their offset or zone; in place.
 
     Returns the rows whose offset is missing or unusable (their local time cannot be placed)
     and a report for the assumptions.  A zone name is applied with its daylight-saving
-    rules; a wall-clock time it skips or repeats is unusable.
+    rules; a wall-clock time it skips or repeats is unusable.  ``by`` says what gave the
+    offsets (``column 'utc_offset'``, ``the zone 'CET' header 'Time [CET]' names``), for
+    the ``time_zone`` assumption.
     """
     off, zone = utc_offset_seconds(offsets, unit_s)
     ns = parsed.times.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]").view("int64").copy()
@@ -390,7 +392,10 @@ def place_local_times(
     was_zoned = np.asarray(parsed.zoned, bool) & good
     parsed.zoned = was_zoned | placed
     report = {"placed": int(placed.sum()), "by_zone_name": int((placed & named).sum())}
-    sentence = [f"{report['placed']} local time(s) placed in UTC by their offset or zone column"]
+    sentence = [
+        f"{report['placed']} local time(s) placed in UTC by "
+        + (by or "their offset or zone column")
+    ]
     n_naive = int((~parsed.zoned & parsed.has_clock & good).sum())
     n_dates = int((~parsed.has_clock & good).sum())
     if was_zoned.any():
@@ -442,7 +447,11 @@ def apply_time_zone(
     local = parsed.times.notna().to_numpy() & parsed.has_clock & ~np.asarray(parsed.zoned, bool)
     if layout.get("offset") is not None:
         zone_bad, report = place_local_times(
-            parsed, layout["offset"], local, layout.get("offset_unit_s", 3600.0)
+            parsed,
+            layout["offset"],
+            local,
+            layout.get("offset_unit_s", 3600.0),
+            f"their offset or zone in column {layout['offset_col']!r}",
         )
         report["column"] = layout["offset_col"]
         notes.append(
@@ -462,7 +471,11 @@ def apply_time_zone(
         zcol, ztext = layout["header_zone"]
         if local.any():
             zone_bad, _ = place_local_times(
-                parsed, pd.Series(ztext, index=parsed.times.index), local, 3600.0
+                parsed,
+                pd.Series(ztext, index=parsed.times.index),
+                local,
+                3600.0,
+                f"the zone or offset {ztext!r} that header {zcol!r} names",
             )
             notes.append(
                 f"{name}: {int((local & ~zone_bad).sum())} local time(s) placed in UTC by the "
