@@ -487,6 +487,12 @@ def test_the_offset_column_is_applied_and_the_header_zone_is_said_not_to_be(tmp_
         # a bare offset in brackets was no zone: the times were read as UTC, 2 h off
         ('"Time (+02:00)"', "2021-03-05 10:00", "2021-03-05 08:00"),
         ('"Date [-0530]"', "2021-03-05 10:00", "2021-03-05 15:30"),
+        # the tz database's Etc/GMT-3 is 3 h east of UTC (POSIX signs): read as GMT-3, 6 h off
+        (
+            '"Time (Etc/GMT-3)"',
+            "2021-03-05 10:00",
+            _utc("2021-03-05 10:00", ZoneInfo("Etc/GMT-3")),
+        ),
     ],
 )
 def test_a_header_offset_in_each_spelling_applies(tmp_path, header, value, expected):

@@ -52,7 +52,8 @@ _AMBIGUOUS_ZONES = frozenset(
 )
 #: A zone or offset a time header names: ``Time (CET)``, ``Date Time [UTC+2]``, ``Time PST``,
 #: ``time (Europe/Berlin)``.
-_HEADER_OFFSET = re.compile(r"(?<![A-Za-z])(?:UTC|GMT)\s*[+\-\u2212]\s*\d{1,2}(?::?\d{2})?", re.I)
+#: (not the tz database's 'Etc/GMT-3', which is 3 h east of UTC: its name, below, places it)
+_HEADER_OFFSET = re.compile(r"(?<![A-Za-z/])(?:UTC|GMT)\s*[+\-\u2212]\s*\d{1,2}(?::?\d{2})?", re.I)
 #: A bare offset alone in a time header's brackets: ``Time (+02:00)``, ``Date [-0530]``.
 _HEADER_BARE_OFFSET = re.compile(r"[(\[{]\s*[+\-\u2212]\d{1,2}(?::?\d{2})?\s*[)\]}]")
 _HEADER_ZONE_NAME = re.compile(r"[A-Za-z_]+/[A-Za-z0-9_/+\-]+")
