@@ -421,7 +421,12 @@ def test_a_zone_name_per_row_applies_its_summer_time_and_rejects_gaps_and_folds(
     ]
     assert _times(res) == ["2021-07-01 10:00", "2021-01-10 11:00", "2021-07-01 16:00"]
     assert _rejects(res) == [(4, "time_zone_unknown"), (5, "time_zone_unknown")]
-    assert any("2 without a usable one rejected" in n for n in res.notes)
+    assert any(
+        "3 local time(s) placed in UTC by their offset or zone in column 'timezone'; "
+        "2 without a usable one rejected" in n
+        for n in res.notes
+    )
+    assert "taken as UTC" not in res.assumptions["time_zone"]  # the rejected ones neither
 
 
 def test_a_header_zone_rejects_the_times_it_skips_or_repeats(tmp_path):
@@ -498,3 +503,26 @@ def test_the_offset_column_is_applied_and_the_header_zone_is_said_not_to_be(tmp_
 def test_a_header_offset_in_each_spelling_applies(tmp_path, header, value, expected):
     res = _seizures(tmp_path, header, value)
     assert _times(res) == [expected]
+
+
+def test_a_bare_zone_column_of_offsets_and_map_zones_is_refused(tmp_path):
+    with pytest.raises(InputError, match="holds UTC offsets or zone names"):
+        _seizures(tmp_path, "date,Zone", "2021-03-05 10:00,+02:00", "2021-03-05 11:00,17")
+
+
+def test_a_bare_zone_column_of_zone_names_is_applied(tmp_path):
+    res = _seizures(
+        tmp_path, "date,Zone", "2021-03-05 10:00,Etc/GMT+5", "2021-03-05 10:00,Europe/Oslo"
+    )
+    assert _times(res) == [
+        _utc("2021-03-05 10:00", ZoneInfo("Etc/GMT+5")),
+        _utc("2021-03-05 10:00", ZoneInfo("Europe/Oslo")),
+    ]
+    assert _times(res) == ["2021-03-05 15:00", "2021-03-05 09:00"]
+
+
+def test_a_header_saying_utc_places_nothing(tmp_path):
+    res = _seizures(tmp_path, '"Time (UTC)"', "2021-03-05 10:00")
+    assert _times(res) == ["2021-03-05 10:00"]
+    assert "utc_offset" not in res.assumptions["columns"]
+    assert not any("placed in UTC" in n for n in res.notes)
