@@ -526,3 +526,25 @@ def test_a_header_saying_utc_places_nothing(tmp_path):
     assert _times(res) == ["2021-03-05 10:00"]
     assert "utc_offset" not in res.assumptions["columns"]
     assert not any("placed in UTC" in n for n in res.notes)
+
+
+def _boxes(path: Path, values: list[str], key: str) -> Path:
+    square = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}
+    return _geojson(path, *[square] * len(values), props=[{key: v} for v in values])
+
+
+@pytest.mark.parametrize(
+    ("kind", "key", "value", "what"),
+    [
+        ("land", "THEMELAYER", "Traffic Separation Schemes", "shipping lanes, not land"),
+        ("lanes", "featurecla", "Land", "land or coastline, not shipping lanes"),
+        ("land", "location", "tile_07.tif", "raster footprints, not land"),
+    ],
+)
+def test_a_layer_four_fifths_of_another_kind_is_refused(tmp_path, kind, key, value, what):
+    # exactly 80 % of the features say what they are: the bound is inclusive
+    path = _boxes(tmp_path / "layer.geojson", [value] * 4 + ["other"], key)
+    with pytest.raises(InputError, match=what):
+        read_context(path, kind)
+    three = _boxes(tmp_path / "three.geojson", [value] * 3 + ["other"] * 2, key)
+    assert len(read_context(three, kind).frame) == 5
