@@ -261,10 +261,16 @@ def test_ports_in_the_east_with_longitudes_past_90_are_degrees(tmp_path):
     }
 
 
-def test_a_latitude_column_mostly_past_90_is_refused_though_the_longitudes_fit(tmp_path):
-    # two of three latitudes beyond 90 beside longitudes in degrees: the layer is misread,
-    # not two bad rows (values too small for read_positions' projected-metres check)
-    path = _csv(tmp_path / "ports.csv", "name,lat,lon", "a,95,4.1", "b,345,4.2", "c,10,4.3")
+@pytest.mark.parametrize(
+    "rows",
+    [("a,95,4.1", "b,345,4.2", "c,10,4.3"), ("a,10,200", "b,11,345", "c,12,4.3")],
+    ids=["latitudes", "longitudes"],
+)
+def test_a_column_mostly_past_its_degree_range_is_refused_though_the_other_fits(tmp_path, rows):
+    # two of three latitudes beyond 90 (longitudes beyond 180) beside the other column in
+    # degrees: the layer is misread, not two bad rows (values too small for
+    # read_positions' projected-metres check)
+    path = _csv(tmp_path / "ports.csv", "name,lat,lon", *rows)
     with pytest.raises(InputError, match="mostly outside degree ranges"):
         read_context(path, "ports")
 
