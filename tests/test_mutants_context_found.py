@@ -237,6 +237,28 @@ def test_the_configured_member_of_a_zip_is_read_and_two_without_it_are_refused(t
         read_context(path, "ports")
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+def test_a_geometry_with_a_non_finite_vertex_is_rejected_though_its_bounds_are_finite(tmp_path):
+    # GEOS leaves a NaN vertex out of the envelope: this line's bounds are (0, 0, 2, 2)
+    assert list(shapely.bounds(shapely.from_wkt("LINESTRING (0 0, NaN 1, 2 2)"))) == [0, 0, 2, 2]
+    path = _csv(
+        tmp_path / "lanes.csv",
+        "name,wkt",
+        'a,"LINESTRING (0 0, NaN 1, 2 2)"',
+        'b,"POINT (NaN 1)"',
+        'c,"LINESTRING (0 0, 1 1)"',
+        'd,"LINESTRING (0 0, 1 inf)"',
+    )
+    res = read_context(path, "lanes", crs="EPSG:4326")
+    assert list(res.frame["name"]) == ["c"]
+    assert _rejects(res) == [
+        (2, "geometry_invalid"),
+        (3, "geometry_wrong_type"),
+        (5, "geometry_invalid"),
+    ]
+    assert "repaired_geometries" not in res.assumptions
+
+
 # --- CRS: declared, configured, or degrees only when they fit --------------------------------
 
 

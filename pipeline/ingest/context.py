@@ -674,7 +674,10 @@ def _finish(raw, rows, geoms, rules, crs, src: ContextSource, name: str, assumpt
     type_text = pd.Series([_TYPE_NAMES.get(int(t), "geometry") for t in types], index=raw.index)
     coords_ok = np.ones(n, dtype=bool)
     if present.any():
-        xy_bad = ~np.isfinite(shapely.bounds(geoms[present])).all(axis=1)
+        # every vertex, not the bounds: GEOS leaves a NaN vertex out of a line's envelope,
+        # and 'LINESTRING (0 0, NaN 1, 2 2)' was a lane of finite bounds, kept as it was
+        xy, owner = shapely.get_coordinates(geoms[present], return_index=True)
+        xy_bad = np.unique(owner[~np.isfinite(xy).all(axis=1)])
         coords_ok[np.flatnonzero(present)[xy_bad]] = False
     fix = present & ~wrong & coords_ok & ~shapely.is_valid(np.where(present, geoms, None))
     repaired = 0
