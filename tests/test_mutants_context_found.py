@@ -576,3 +576,22 @@ def test_a_layer_four_fifths_of_another_kind_is_refused(tmp_path, kind, key, val
         read_context(path, kind)
     three = _boxes(tmp_path / "three.geojson", [value] * 3 + ["other"] * 2, key)
     assert len(read_context(three, kind).frame) == 5
+
+
+def test_a_zone_column_of_offsets_may_hold_a_bare_0_for_utc(tmp_path):
+    # 0 is UTC whichever way it is read, so it is an offset beside '+02:00', not a map zone
+    res = _seizures(tmp_path, "date,Zone", "2021-03-05 10:00,+02:00", "2021-03-05 10:00,0")
+    assert _times(res) == ["2021-03-05 08:00", "2021-03-05 10:00"]
+    assert res.assumptions["columns"]["utc_offset"]["column"] == "Zone"
+
+
+def test_a_lanes_layer_counts_its_areas_not_its_lines(tmp_path):
+    path = _geojson(
+        tmp_path / "lanes.geojson",
+        _SQUARE,
+        {"type": "LineString", "coordinates": [[1, 1], [2, 2]]},
+        {"type": "MultiLineString", "coordinates": [[[3, 3], [4, 4]]]},
+    )
+    res = read_context(path, "lanes")
+    assert res.assumptions["lane_areas"] == 1
+    assert any("1 lane(s) are areas" in n for n in res.notes)
