@@ -595,3 +595,14 @@ def test_a_lanes_layer_counts_its_areas_not_its_lines(tmp_path):
     res = read_context(path, "lanes")
     assert res.assumptions["lane_areas"] == 1
     assert any("1 lane(s) are areas" in n for n in res.notes)
+
+
+def test_a_wkt_table_of_land_given_as_lanes_is_refused(tmp_path):
+    path = _csv(
+        tmp_path / "lanes.csv",
+        "featurecla,wkt",
+        'Land,"POLYGON ((0 0, 1 0, 1 1, 0 0))"',
+        'Land,"POLYGON ((2 2, 3 2, 3 3, 2 2))"',
+    )
+    with pytest.raises(InputError, match="land or coastline, not shipping lanes"):
+        read_context(path, "lanes", crs="EPSG:4326")
