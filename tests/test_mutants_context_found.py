@@ -606,3 +606,32 @@ def test_a_wkt_table_of_land_given_as_lanes_is_refused(tmp_path):
     )
     with pytest.raises(InputError, match="land or coastline, not shipping lanes"):
         read_context(path, "lanes", crs="EPSG:4326")
+
+
+def test_an_overpass_land_way_cut_by_the_query_box_is_rejected_not_drawn_as_lines(tmp_path):
+    ring = [
+        {"lat": 0.0, "lon": 0.0},
+        {"lat": 0.0, "lon": 1.0},
+        None,  # a node outside the query's bbox
+        {"lat": 1.0, "lon": 1.0},
+        {"lat": 1.0, "lon": 0.0},
+        {"lat": 0.0, "lon": 0.0},
+    ]
+    doc = {
+        "version": 0.6,
+        "elements": [
+            {"type": "way", "id": 7, "geometry": ring, "tags": {"natural": "coastline"}},
+            {
+                "type": "way",
+                "id": 8,
+                "geometry": [{"lat": 2.0, "lon": 2.0}, {"lat": 2.0, "lon": 3.0}],
+                "tags": {"natural": "coastline"},
+            },
+        ],
+    }
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    res = read_context(path, "land")
+    assert list(res.frame["source_row"]) == [2]
+    assert _rejects(res) == [(1, "geometry_missing")]
+    assert "cannot be closed" in res.rejects["value"].iloc[0]
