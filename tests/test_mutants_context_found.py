@@ -301,7 +301,7 @@ def test_a_csv_in_a_configured_projected_crs_is_transformed(tmp_path):
     # Rotterdam in UTM 31N (EPSG:32631) metres, worked out by pyproj here
     x, y = Transformer.from_crs(4326, 32631, always_xy=True).transform(4.1, 51.9)
     path = _csv(tmp_path / "ports.csv", "name,lat,lon", f"Rotterdam,{y:.3f},{x:.3f}")
-    res = read_context(path, "ports", crs="EPSG:32631")
+    res = read_context(path, "ports", crs="epsg:32631")  # said as the authority spells it
     pt = res.frame.geometry.iloc[0]
     assert (round(pt.x, 5), round(pt.y, 5)) == (4.1, 51.9)
     assert res.assumptions["crs"] == {
