@@ -311,6 +311,18 @@ def test_a_csv_in_a_configured_projected_crs_is_transformed(tmp_path):
     }
 
 
+def test_a_position_the_configured_crs_cannot_place_is_rejected_as_out_of_crs(tmp_path):
+    # pyproj gives (inf, inf) for UTM 31N metres of 1e9: not a latitude beyond 90
+    far = Transformer.from_crs(32631, 4326, always_xy=True).transform(1e9, 1e9)
+    assert far == (float("inf"), float("inf"))
+    path = _csv(
+        tmp_path / "ports.csv", "name,lat,lon", "far,1000000000,1000000000", "near,5750000,600000"
+    )
+    res = read_context(path, "ports", crs="EPSG:32631")
+    assert list(res.frame["name"]) == ["near"]
+    assert _rejects(res) == [(2, "coord_out_of_crs")]
+
+
 def test_wkt_without_a_crs_is_refused_and_with_one_is_read(tmp_path):
     path = _csv(tmp_path / "lanes.csv", "name,wkt", 'a,"LINESTRING (1 1, 2 2)"')
     with pytest.raises(InputError, match="WKT geometry has no CRS"):
