@@ -1,0 +1,301 @@
+"""Mutation check of track reading (whole file and in chunks): tests for the gaps it found.
+
+Each test kills a hand-made mutant of ``pipeline/ingest/tracks.py`` or
+``pipeline/ingest/stream.py`` that the suite let through, and checks the reading against an
+independent value: hand counts, the file's own line numbers, ``pipeline.sphere.haversine_km``,
+or the whole-file reader against the chunked one.  The files are tiny and written here.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.ingest import read_tracks, write_rejects
+from pipeline.ingest.stream import PingStore, spill_tracks
+from pipeline.sphere import haversine_km
+
+HEADER = "mmsi,timestamp,lat,lon,sog"
+
+
+def _write(path: Path, lines: list[str], eol: str = "\n") -> Path:
+    path.write_bytes((eol.join(lines) + eol).encode("utf-8"))
+    return path
+
+
+def _read(src, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return read_tracks(src, **kw)
+
+
+def _rules(res) -> dict[int, str]:
+    """Rejected line -> rule."""
+    return dict(zip(res.rejects["row"].astype(int), res.rejects["rule"], strict=True))
+
+
+# --------------------------------------------------------------------------- schemas
+
+
+def test_a_timestamp_first_header_without_hash_is_no_dma_file(tmp_path):
+    # DMA's header starts '# Timestamp' and its dates are day-first; a generic export whose
+    # first column is 'timestamp' has its dates read by their values: 04/25 is month-first
+    src = _write(
+        tmp_path / "t.csv",
+        [
+            "timestamp,mmsi,lat,lon",
+            "04/25/2024 10:00:00,257000000,60.0,5.0",
+            "04/25/2024 11:00:00,257000000,60.0,5.1",
+        ],
+    )
+    res = _read(src)
+    assert res.assumptions["schema"] == "generic"
+    assert len(res.frame) == 2 and not len(res.rejects)
+    assert res.frame["time"].iloc[0] == pd.Timestamp("2024-04-25T10:00:00Z")
+
+
+def test_a_base_date_time_column_without_mmsi_is_no_marinecadastre_file(tmp_path):
+    src = _write(
+        tmp_path / "t.csv",
+        [
+            "vessel,BaseDateTime,lat,lon",
+            "a,2024-01-01T00:00:00,60.0,5.0",
+            "a,2024-01-01T01:00:00,60.0,5.1",
+            "b,2024-01-01T00:00:00,61.0,5.0",
+        ],
+    )
+    assert _read(src).assumptions["schema"] == "generic"
+
+
+# --------------------------------------------------------------------------- boundaries
+
+
+def test_a_fix_at_the_very_start_of_gps_time_is_kept(tmp_path):
+    # 'before 1980-01-06' rejects 1980-01-05T23:59:59, never 1980-01-06T00:00:00 itself
+    src = _write(
+        tmp_path / "t.csv",
+        [
+            HEADER,
+            "257000000,1980-01-05T23:59:59Z,60.0,5.0,1",
+            "257000000,1980-01-06T00:00:00Z,60.0,5.0001,1",
+            "257000000,1980-01-06T00:10:00Z,60.0,5.01,1",
+        ],
+    )
+    res = _read(src)
+    assert _rules(res) == {2: "time_before_gps"}
+    assert res.frame["time"].min() == pd.Timestamp("1980-01-06T00:00:00Z")
+
+
+def _spike_file(tmp_path: Path, dlon: float, dt_s: int) -> tuple[Path, float]:
+    """A ship A -> B -> A (B ``dlon`` east, ``dt_s`` seconds each way); B's speed in knots."""
+    t0 = pd.Timestamp("2024-01-01T00:00:00Z")
+    times = [t0 + pd.Timedelta(seconds=k * dt_s) for k in range(3)]
+    lons = [5.0, 5.0 + dlon, 5.0]
+    src = _write(
+        tmp_path / "t.csv",
+        [HEADER]
+        + [
+            f"257000000,{t.strftime('%Y-%m-%dT%H:%M:%SZ')},60.0,{x:.6f},5"
+            for t, x in zip(times, lons, strict=True)
+        ],
+    )
+    km = float(
+        haversine_km(np.array([5.0]), np.array([60.0]), np.array([lons[1]]), np.array([60.0]))[0]
+    )
+    return src, km / 1.852 / (dt_s / 3600)
+
+
+def test_a_ping_exactly_at_max_speed_is_kept_and_one_above_is_rejected(tmp_path):
+    # 'faster than max_speed_kn' is rejected: the limit itself is a possible speed
+    src, kn = _spike_file(tmp_path, 0.05, 600)
+    assert 5 < kn < 30
+    assert len(_read(src, max_speed_kn=kn).frame) == 3
+    above = _read(src, max_speed_kn=kn * 0.999)
+    assert _rules(above) == {3: "impossible_speed"}
+    assert len(above.frame) == 2
+
+
+def test_speeds_are_knots_not_kilometres_per_hour(tmp_path):
+    # B is 2.78 km from A, 6 minutes each way: 27.8 km/h, 15.0 kn; a limit of 20 kn keeps it,
+    # a limit of 14 kn rejects it (in km/h it would be rejected by both)
+    src, kn = _spike_file(tmp_path, 0.05, 360)
+    assert 14 < kn < 20 < kn * 1.852
+    assert len(_read(src, max_speed_kn=20).frame) == 3
+    assert _rules(_read(src, max_speed_kn=14)) == {3: "impossible_speed"}
+
+
+def test_a_spike_seconds_apart_is_judged_by_its_seconds(tmp_path):
+    # 500 m away and back, 10 s each way: 97 kn (a GPS jump); time is floored at 1 s only
+    # (at a minute it read 16 kn, a sane speed)
+    src, kn = _spike_file(tmp_path, 0.009, 10)
+    assert 90 < kn < 100
+    res = _read(src)
+    assert _rules(res) == {3: "impossible_speed"}
+    assert len(res.frame) == 2
+
+
+def test_a_trip_column_without_vehicle_or_route_is_no_gtfs_feed(tmp_path):
+    # GTFS-realtime names a trip and a vehicle or route, its speed in m/s; a fleet log with
+    # a 'trip' number and a plain 'speed' is read in knots, as written
+    src = _write(
+        tmp_path / "t.csv",
+        [
+            "boat,trip,timestamp,lat,lon,speed",
+            "a,1,2024-01-01T00:00:00Z,60.0,5.0,7.5",
+            "a,1,2024-01-01T01:00:00Z,60.0,5.1,7.5",
+            "b,2,2024-01-01T00:00:00Z,61.0,5.0,7.5",
+        ],
+    )
+    res = _read(src)
+    assert res.assumptions["schema"] == "generic"
+    assert res.frame["sog_kn"].tolist() == [7.5, 7.5, 7.5]
+
+
+# --------------------------------------------------------------------------- chunk boundaries
+
+#: A CSV is cut into pieces of at least 64 KiB (``spill_tracks``): the first piece ends at
+#: the last line end outside quotes before this byte.
+_FIRST_BLOCK = 1 << 16
+
+
+def _boundary_file(path: Path, eol: str) -> tuple[Path, dict[str, int]]:
+    """A CSV whose 64 KiB cut falls inside a quoted newline, with tricky records after it.
+
+    Returns the file and the physical lines (counted here, as written) of its records of
+    interest.  Ship A (257000001) fills the first piece, one ping a minute; then ship B's
+    record whose note holds a line end straddles the cut; then, in the second piece: a
+    ragged record, a ping of A at the time of its 500th ping but elsewhere (a
+    ``duplicate_time``: the earlier one, in the first piece, is kept), a ping of ship C
+    without time (C's timed pings are all in the first piece: ``time_missing``), and more
+    of B.
+    """
+    t0 = pd.Timestamp("2024-01-01T00:00:00Z")
+
+    def ts(minutes: int) -> str:
+        return (t0 + pd.Timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    lines = [HEADER + ",note"]
+    size = len(lines[0]) + len(eol)
+    head = f'257000002,{ts(0)},61.000000,5.000000,5,"two{eol}'
+    k = 0
+    while True:
+        c = [f"257000003,{ts(k)},62.000000,5.{k:06d},5,c"] if k < 3 else []
+        row = c or [f"257000001,{ts(k)},60.000000,5.{k:06d},5,a"]
+        if size + len(row[0]) + len(eol) + len(head) >= _FIRST_BLOCK:
+            break
+        lines += row
+        size += len(row[0]) + len(eol)
+        k += 1
+    at = {"straddling": len(lines) + 1}
+    lines.append(head + "lines, the second longer than the gap to the cut " + "x" * 60 + '"')
+    at["ragged"] = at["straddling"] + 2
+    lines.append(f"257000002,{ts(1)},61.000000,5.000100,5,b,extra")
+    at["dup_time"] = at["ragged"] + 1
+    lines.append(f"257000001,{ts(500)},60.500000,5.500000,5,late")
+    at["time_missing"] = at["dup_time"] + 1
+    lines.append("257000003,,62.000000,5.000003,5,c")
+    at["b_last"] = at["time_missing"] + 1
+    lines.append(f"257000002,{ts(2)},61.000000,5.000200,5,b")
+    path.write_bytes(eol.join(lines).encode() + eol.encode())
+    assert _FIRST_BLOCK - 120 < len(head) + size - len(eol) < _FIRST_BLOCK  # the cut is inside
+    return path, at
+
+
+@pytest.mark.parametrize("eol", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
+def test_a_record_across_the_chunk_cut_and_the_records_after_it(tmp_path, eol):
+    src, at = _boundary_file(tmp_path / "t.csv", eol)
+    whole = _read(src)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        spill = spill_tracks(src, tmp_path / "spill", chunk_rows=1, n_buckets=3)
+    assert len(spill.reject_parts) == 2  # two pieces: the cut is exercised
+    # the hand counts: the lines as written, the rules the records break
+    want = {at["ragged"]: "ragged_row", at["dup_time"]: "duplicate_time"}
+    want[at["time_missing"]] = "time_missing"
+    assert _rules(whole) == want
+    b = whole.frame[whole.frame["vessel_id"] == "257000002"]
+    assert len(b) == 2  # the straddling record and the last one, whole
+    assert whole.lines[whole.frame.index[whole.frame["vessel_id"] == "257000002"]].tolist() == [
+        at["straddling"],
+        at["b_last"],
+    ]
+    # the chunked read says the same, line for line and byte for byte
+    store = PingStore([spill], root=tmp_path / "spill")
+    assert spill.n_read == whole.n_read == len(whole.frame) + len(whole.rejects)
+    assert spill.by_rule == whole.by_rule
+    pd.testing.assert_frame_equal(store.to_frame(), whole.frame)
+    a = write_rejects(whole, tmp_path / "a")
+    assert spill.write_rejects(tmp_path / "b").read_bytes() == a.read_bytes()
+
+
+def test_a_speed_column_beside_mmsi_is_no_marinetraffic_answer_without_ship_id(tmp_path):
+    # MarineTraffic's API answer (MMSI, SHIP_ID, SPEED) writes knots x10; an AIS export
+    # with 'mmsi' and a whole-number 'speed' but no SHIP_ID is in knots, as written
+    src = _write(
+        tmp_path / "t.csv",
+        [
+            "mmsi,timestamp,lat,lon,speed",
+            "257000000,2024-01-01T00:00:00Z,60.0,5.0,12",
+            "257000000,2024-01-01T01:00:00Z,60.0,5.4,12",
+            "257000001,2024-01-01T00:00:00Z,61.0,5.0,3",
+        ],
+    )
+    res = _read(src)
+    assert res.assumptions["schema"] == "generic"
+    assert sorted(res.frame["sog_kn"].tolist()) == [3.0, 12.0, 12.0]
+
+
+def test_a_position_lat_column_alone_is_no_fit_record(tmp_path):
+    # a FIT record has position_lat and position_long (speeds in m/s); one of them alone is
+    # no FIT export, its speed read in knots
+    src = _write(
+        tmp_path / "t.csv",
+        [
+            "mmsi,timestamp,position_lat,lon,speed",
+            "257000000,2024-01-01T00:00:00Z,60.0,5.0,8",
+            "257000000,2024-01-01T01:00:00Z,60.0,5.3,8",
+            "257000001,2024-01-01T00:00:00Z,61.0,5.0,8",
+        ],
+    )
+    res = _read(src)
+    assert res.assumptions["schema"] == "generic"
+    assert res.frame["sog_kn"].tolist() == [8.0, 8.0, 8.0]
+
+
+# --------------------------------------------------------------------------- MMSI classes
+
+
+@pytest.mark.parametrize(
+    ("mmsi", "why"),
+    [
+        ("812345678", "handheld"),
+        ("972345678", "SART"),
+        ("222222222", "placeholder"),
+        ("111234567", "SAR aircraft"),
+        ("992345678", "aid to navigation"),
+        ("002345678", "coast/base station"),
+        ("023456789", "group call"),
+        ("235000001", None),
+        ("982345678", None),
+    ],
+)
+def test_mmsi_kinds_by_their_leading_digits(tmp_path, mmsi, why):
+    # ITU-R M.585 (the MMSI's leading digits say what kind of station it is)
+    src = _write(
+        tmp_path / "t.csv",
+        [
+            HEADER,
+            f"{mmsi},2024-01-01T00:00:00Z,60.0,5.0,1",
+            "235999999,2024-01-01T00:00:00Z,60.0,5.0,1",
+        ],
+    )
+    res = _read(src)
+    if why is None:
+        assert len(res.frame) == 2 and not len(res.rejects)
+    else:
+        assert _rules(res) == {2: "mmsi_not_vessel"}
+        assert why in res.rejects["message"].iloc[0]
