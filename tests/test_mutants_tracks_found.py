@@ -166,22 +166,25 @@ def _boundary_file(path: Path, eol: str) -> tuple[Path, dict[str, int]]:
     """A CSV whose 64 KiB cut falls inside a quoted newline, with tricky records after it.
 
     Returns the file and the physical lines (counted here, as written) of its records of
-    interest.  Ship A (257000001) fills the first piece, one ping a minute; then ship B's
+    interest.  Line 2 opens a quote that line 4 closes (``unbalanced_quote``, line 4
+    ragged: the first piece's), ship A (257000001) fills the first piece, one ping a minute; then ship B's
     record whose note holds a line end straddles the cut; then, in the second piece: a
     ragged record, a ping of A at the time of its 500th ping but elsewhere (a
     ``duplicate_time``: the earlier one, in the first piece, is kept), a ping of ship C
-    without time (C's timed pings are all in the first piece: ``time_missing``), and more
-    of B.
+    without time (C's timed pings are all in the first piece: ``time_missing``), more of
+    B, and a last record whose quote is never closed (``unbalanced_quote``, its line named
+    in a note).
     """
     t0 = pd.Timestamp("2024-01-01T00:00:00Z")
 
     def ts(minutes: int) -> str:
         return (t0 + pd.Timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
-    lines = [HEADER + ",note"]
-    size = len(lines[0]) + len(eol)
+    lines = [HEADER + ",note", f'257000009,{ts(0)},60.000000,5.000000,5,"early']
+    lines += [f"257000003,{ts(0)},62.000000,5.000000,5,c", 'closing" here,x']
+    size = sum(len(x) + len(eol) for x in lines)
     head = f'257000002,{ts(0)},61.000000,5.000000,5,"two{eol}'
-    k = 0
+    k = 1
     while True:
         c = [f"257000003,{ts(k)},62.000000,5.{k:06d},5,c"] if k < 3 else []
         row = c or [f"257000001,{ts(k)},60.000000,5.{k:06d},5,a"]
@@ -200,6 +203,8 @@ def _boundary_file(path: Path, eol: str) -> tuple[Path, dict[str, int]]:
     lines.append("257000003,,62.000000,5.000003,5,c")
     at["b_last"] = at["time_missing"] + 1
     lines.append(f"257000002,{ts(2)},61.000000,5.000200,5,b")
+    at["unclosed"] = at["b_last"] + 1
+    lines.append(f'257000002,{ts(3)},61.000000,5.000300,5,"a quote never closed')
     path.write_bytes(eol.join(lines).encode() + eol.encode())
     assert _FIRST_BLOCK - 120 < len(head) + size - len(eol) < _FIRST_BLOCK  # the cut is inside
     return path, at
@@ -212,11 +217,17 @@ def test_a_record_across_the_chunk_cut_and_the_records_after_it(tmp_path, eol):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         spill = spill_tracks(src, tmp_path / "spill", chunk_rows=1, n_buckets=3)
-    assert len(spill.reject_parts) == 2  # two pieces: the cut is exercised
+    assert len(spill.reject_parts) >= 2  # pieces: the cut is exercised
     # the hand counts: the lines as written, the rules the records break
-    want = {at["ragged"]: "ragged_row", at["dup_time"]: "duplicate_time"}
+    want = {2: "unbalanced_quote", 4: "ragged_row", at["ragged"]: "ragged_row"}
+    want[at["dup_time"]] = "duplicate_time"
     want[at["time_missing"]] = "time_missing"
+    want[at["unclosed"]] = "unbalanced_quote"
     assert _rules(whole) == want
+    # one note of the file's two unclosed quotes, one in each piece
+    said = [n for n in whole.notes if "open a quote" in n]
+    assert len(said) == 1 and ": 2 line(s) open" in said[0]
+    assert f"(line(s) 2, {at['unclosed']})" in said[0]
     b = whole.frame[whole.frame["vessel_id"] == "257000002"]
     assert len(b) == 2  # the straddling record and the last one, whole
     assert whole.lines[whole.frame.index[whole.frame["vessel_id"] == "257000002"]].tolist() == [
@@ -227,6 +238,7 @@ def test_a_record_across_the_chunk_cut_and_the_records_after_it(tmp_path, eol):
     store = PingStore([spill], root=tmp_path / "spill")
     assert spill.n_read == whole.n_read == len(whole.frame) + len(whole.rejects)
     assert spill.by_rule == whole.by_rule
+    assert spill.notes == whole.notes
     pd.testing.assert_frame_equal(store.to_frame(), whole.frame)
     a = write_rejects(whole, tmp_path / "a")
     assert spill.write_rejects(tmp_path / "b").read_bytes() == a.read_bytes()

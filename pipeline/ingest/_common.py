@@ -1144,14 +1144,37 @@ def _blank_lines(data: bytes, numbers: np.ndarray) -> bytes:
 
 
 def _broken_note(name: str, scan: _Scan, shift: int = 0) -> str:
-    shown = ", ".join(str(x + shift) for x in scan.broken[:10]) + (
-        ", ..." if len(scan.broken) > 10 else ""
-    )
+    return _broken_words(name, len(scan.broken), [int(x) + shift for x in scan.broken[:10]])
+
+
+def _broken_words(name: str, n: int, lines: list[int]) -> str:
+    shown = ", ".join(str(x) for x in lines[:10]) + (", ..." if n > 10 else "")
     return (
-        f"{name}: {len(scan.broken)} line(s) open a quote that is not closed where the value "
+        f"{name}: {n} line(s) open a quote that is not closed where the value "
         f"should end (line(s) {shown}); each is rejected as 'unbalanced_quote' and the lines "
         "after it are read as records of their own"
     )
+
+
+#: The note of the lines whose quote is not closed (a file's, or a piece's of it).
+BROKEN_NOTE = re.compile(
+    r"^(?P<head>[^:]+): (?P<n>\d+) line\(s\) open a quote that is not closed where the value "
+    r"should end \(line\(s\) (?P<lines>[^)]*)\); ",
+)
+
+
+def add_broken_notes(a: str, b: str) -> str | None:
+    """Return two pieces' notes of unclosed quotes as the one note of the file read whole.
+
+    None unless both are such notes of the same file.  The counts are added and the first
+    ten lines of both listed (a file read in chunks had one note per chunk otherwise, each
+    with its own count, where the file read whole has one).
+    """
+    ma, mb = BROKEN_NOTE.match(a), BROKEN_NOTE.match(b)
+    if ma is None or mb is None or ma["head"] != mb["head"]:
+        return None
+    shown = {int(x) for m in (ma, mb) for x in m["lines"].split(", ") if x.isdigit()}
+    return _broken_words(ma["head"], int(ma["n"]) + int(mb["n"]), sorted(shown))
 
 
 # --------------------------------------------------------------------------- values

@@ -77,12 +77,14 @@ from ._columns import (
     with_distinct,
 )
 from ._common import (
+    BROKEN_NOTE,
     MIXED_ENCODING,
     NO_HEADER,
     SEP_LINE,
     DecodedLines,
     DottedDegrees,
     LowercaseS,
+    add_broken_notes,
     as_source,
     decide_misplaced,
     decode_lines,
@@ -804,7 +806,7 @@ class _State:
         whole file's read would say, never the first chunk's 2 (de-duplicated by its text).
         """
         for t in texts:
-            if self._add_order_note(t):
+            if self._add_order_note(t) or self._add_broken_note(t):
                 continue
             if t in self.notes and not _COUNTED_NOTE.match(t):
                 continue
@@ -827,6 +829,24 @@ class _State:
                 assert o is not None and m is not None
                 total = int(o["n"]) + int(m["n"])
                 self.notes[same] = f"{m['head']}: {total} {m['rest']}"
+
+    def _add_broken_note(self, text: str) -> bool:
+        """Add a chunk's note of unclosed quotes to the file's (True if it is one).
+
+        One note for the file, as a read of the whole file gives: the counts added, the
+        lines listed in file order, before the schema's note as the reader's notes are.
+        """
+        if BROKEN_NOTE.match(text) is None:
+            return False
+        for i, old in enumerate(self.notes):
+            merged = add_broken_notes(old, text)
+            if merged is not None:
+                self.notes[i] = merged
+                return True
+        schema = f"{self.name}: position table schema "
+        at = next((i for i, t in enumerate(self.notes) if t.startswith(schema)), len(self.notes))
+        self.notes.insert(at, text)
+        return True
 
     def _add_order_note(self, text: str) -> bool:
         """Add a chunk's note of dates read day- or month-first to the file's (True if one).
