@@ -311,3 +311,93 @@ def test_mmsi_kinds_by_their_leading_digits(tmp_path, mmsi, why):
     else:
         assert _rules(res) == {2: "mmsi_not_vessel"}
         assert why in res.rejects["message"].iloc[0]
+
+
+# --------------------------------------------------------------------------- positions
+
+
+def test_null_island_is_both_zeros_not_either(tmp_path):
+    # (0, 0) is a placeholder; a ship on the equator or on the prime meridian is not
+    src = _write(
+        tmp_path / "t.csv",
+        [
+            HEADER,
+            "257000000,2024-01-01T00:00:00Z,0.0,5.0,1",
+            "257000000,2024-01-01T01:00:00Z,0.0,5.01,1",
+            "257000001,2024-01-01T00:00:00Z,50.0,0.0,1",
+            "257000001,2024-01-01T01:00:00Z,50.01,0.0,1",
+            "257000002,2024-01-01T00:00:00Z,0.0,0.0,1",
+        ],
+    )
+    res = _read(src)
+    assert _rules(res) == {6: "null_island"}
+    assert len(res.frame) == 4
+
+
+# --------------------------------------------------------------------------- duplicates
+
+
+@pytest.mark.parametrize("moved", ["lat", "lon"])
+def test_same_vessel_and_time_at_another_position_is_a_duplicate_time(tmp_path, moved):
+    # the position is both coordinates: one differing makes another position
+    lat, lon = ("60.1", "5.0") if moved == "lat" else ("60.0", "5.1")
+    src = _write(
+        tmp_path / "t.csv",
+        [
+            HEADER,
+            "257000000,2024-01-01T00:00:00Z,60.0,5.0,1",
+            f"257000000,2024-01-01T00:00:00Z,{lat},{lon},1",
+            "257000000,2024-01-01T00:00:00Z,60.0,5.0,1",
+        ],
+    )
+    res = _read(src)
+    assert _rules(res) == {3: "duplicate_time", 4: "duplicate"}
+    assert res.lines.tolist() == [2]
+
+
+# --------------------------------------------------------------------------- speeds
+
+
+def test_a_spike_and_then_the_end_it_hid_are_both_peeled(tmp_path):
+    # X (first, 2 degrees north), A, B, S (a spike 2 degrees south), C, D, an hour apart
+    # each: X is judged only once the spike S is gone (a track with a spike has its ends
+    # left alone): a second pass of the rule
+    t0 = pd.Timestamp("2024-01-01T00:00:00Z")
+    pos = [(62.0, 5.0), (60.0, 5.0), (60.0, 5.05), (58.0, 5.1), (60.0, 5.15), (60.0, 5.2)]
+    rows = [
+        f"257000000,{(t0 + pd.Timedelta(hours=k)).strftime('%Y-%m-%dT%H:%M:%SZ')},{y},{x},5"
+        for k, (y, x) in enumerate(pos)
+    ]
+    res = _read(_write(tmp_path / "t.csv", [HEADER, *rows]))
+    assert _rules(res) == {2: "impossible_speed", 5: "impossible_speed"}
+    assert res.lines.tolist() == [3, 4, 6, 7]
+
+
+def test_an_impossible_speed_message_gives_the_faster_of_its_two_legs(tmp_path):
+    # A -> S -> B: S reached over 1.5 degrees of latitude in an hour, left over 3 degrees
+    t0 = pd.Timestamp("2024-01-01T00:00:00Z")
+    pos = [(60.0, 5.0), (61.5, 5.0), (58.5, 5.0), (58.5, 5.01)]
+    rows = [
+        f"257000000,{(t0 + pd.Timedelta(hours=k)).strftime('%Y-%m-%dT%H:%M:%SZ')},{y},{x},5"
+        for k, (y, x) in enumerate(pos)
+    ]
+    res = _read(_write(tmp_path / "t.csv", [HEADER, *rows]))
+    assert _rules(res) == {3: "impossible_speed"}
+    legs = haversine_km(np.array([5.0, 5.0]), np.array([60.0, 61.5]), 5.0, np.array([61.5, 58.5]))
+    fastest = float(legs.max()) / 1.852  # km in an hour, in knots
+    assert f"ping implies {fastest:.0f} kn" in res.rejects["message"].iloc[0]
+
+
+@pytest.mark.parametrize("header", ["speed [m/s]", "speed_mps"])
+def test_metres_per_second_are_converted_to_knots(tmp_path, header):
+    # 5 m/s = 18 km/h = 9.72 kn (1 kn = 1852 m an hour)
+    src = _write(
+        tmp_path / "t.csv",
+        [
+            f"mmsi,timestamp,lat,lon,{header}",
+            "257000000,2024-01-01T00:00:00Z,60.0,5.0,5",
+            "257000000,2024-01-01T01:00:00Z,60.0,5.3,5",
+        ],
+    )
+    res = _read(src)
+    assert res.frame["sog_kn"].to_numpy() == pytest.approx(5 * 3600 / 1852)
