@@ -401,3 +401,111 @@ def test_metres_per_second_are_converted_to_knots(tmp_path, header):
     )
     res = _read(src)
     assert res.frame["sog_kn"].to_numpy() == pytest.approx(5 * 3600 / 1852)
+
+
+@pytest.mark.parametrize(("lat", "lon"), [("91", "5.0"), ("60.0", "181")], ids=["lat91", "lon181"])
+def test_either_ais_position_sentinel_alone_is_position_unavailable(tmp_path, lat, lon):
+    # ITU-R M.1371: latitude 91 or longitude 181 is 'not available', each on its own
+    src = _write(
+        tmp_path / "t.csv",
+        [
+            HEADER,
+            "257000000,2024-01-01T00:00:00Z,60.0,5.0,1",
+            f"257000000,2024-01-01T01:00:00Z,{lat},{lon},1",
+        ],
+    )
+    assert _rules(_read(src)) == {3: "position_unavailable"}
+
+
+# --------------------------------------------------------------------------- GPX, routes
+
+_GPX = '<?xml version="1.0"?><gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1">{}</gpx>'
+
+
+def _trk(lat: float, hour: int) -> str:
+    return (
+        f'<trk><trkseg><trkpt lat="{lat}" lon="10"><time>2023-01-01T{hour:02d}:00:00Z</time>'
+        "</trkpt></trkseg></trk>"
+    )
+
+
+def test_two_unnamed_tracks_of_one_gpx_file_are_two_vessels_named_by_the_file(tmp_path):
+    # 55 N then 56 N an hour later: one vessel, it would be a 60 kn jump; two, each kept
+    path = tmp_path / "phone.gpx"
+    path.write_text(_GPX.format(_trk(55, 0) + _trk(56, 1)))
+    res = _read(path)
+    assert sorted(res.frame["vessel_id"]) == ["phone:track_0", "phone:track_1"]
+    assert not len(res.rejects)
+
+
+def _routes(tmp_path: Path, features: list[dict]) -> Path:
+    import json
+
+    path = tmp_path / "routes.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    return path
+
+
+def _line(coords: list[list[float]], **props) -> dict:
+    return {
+        "type": "Feature",
+        "properties": props,
+        "geometry": {"type": "LineString", "coordinates": coords},
+    }
+
+
+def test_route_vertices_are_timed_by_distance_along_their_own_feature(tmp_path):
+    # along a meridian distance is in proportion to latitude: 0.1 then 0.2 degree is a
+    # third then the rest of 3 hours; the second feature starts at its own start time
+    path = _routes(
+        tmp_path,
+        [
+            _line(
+                [[5.0, 60.0], [5.0, 60.1], [5.0, 60.3]],
+                start_time="2024-01-01T00:00:00Z",
+                end_time="2024-01-01T03:00:00Z",
+            ),
+            _line(
+                [[6.0, 61.0], [6.0, 61.2]],
+                start_time="2024-01-01T02:00:00Z",
+                end_time="2024-01-01T04:00:00Z",
+            ),
+        ],
+    )
+    res = _read(path)
+    hours = (res.frame["time"] - pd.Timestamp("2024-01-01T00:00:00Z")) / pd.Timedelta(hours=1)
+    assert hours.round(6).tolist() == [0.0, 1.0, 3.0, 2.0, 4.0]
+    assert res.frame["vessel_id"].tolist() == ["routes:route_1"] * 3 + ["routes:route_2"] * 2
+    assert res.lines.tolist() == [1, 1, 1, 2, 2]  # a vertex's line is its feature's number
+
+
+def test_route_features_rejected_whole_are_at_their_feature_number(tmp_path):
+    # feature 1 lists a time per vertex, feature 2 one time for two vertices, feature 3 has
+    # no geometry
+    times = ["2024-01-01T00:00:00Z", "2024-01-01T00:30:00Z", "2024-01-01T02:00:00Z"]
+    path = _routes(
+        tmp_path,
+        [
+            _line([[5.0, 60.0], [5.0, 60.1], [5.0, 60.3]], coordTimes=times),
+            _line([[6.0, 61.0], [6.0, 61.2]], coordTimes=times[:1]),
+            {"type": "Feature", "properties": {"coordTimes": times[:1]}, "geometry": None},
+        ],
+    )
+    res = _read(path)
+    assert _rules(res) == {2: "vertex_times_count", 3: "geometry_missing"}
+    assert res.frame["time"].dt.strftime("%H:%M").tolist() == ["00:00", "00:30", "02:00"]
+    assert res.lines.tolist() == [1, 1, 1]
+
+
+def test_the_ping_after_a_spike_at_a_tracks_end_is_not_blamed(tmp_path):
+    # A, B, S (2 degrees south), C (back, the last ping): only S is rejected; C is reached
+    # fast from S, but S is the outlier and C is where the track goes on from B
+    t0 = pd.Timestamp("2024-01-01T00:00:00Z")
+    pos = [(60.0, 5.0), (60.0, 5.05), (58.0, 5.1), (60.0, 5.15)]
+    rows = [
+        f"257000000,{(t0 + pd.Timedelta(hours=k)).strftime('%Y-%m-%dT%H:%M:%SZ')},{y},{x},5"
+        for k, (y, x) in enumerate(pos)
+    ]
+    res = _read(_write(tmp_path / "t.csv", [HEADER, *rows]))
+    assert _rules(res) == {4: "impossible_speed"}
+    assert res.lines.tolist() == [2, 3, 5]
