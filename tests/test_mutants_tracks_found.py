@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pipeline.errors import InputError
 from pipeline.ingest import read_tracks, write_rejects
-from pipeline.ingest.stream import PingStore, spill_tracks
+from pipeline.ingest.stream import PingStore, spill_tracks, spill_tracks_partitioned
 from pipeline.sphere import haversine_km
 
 HEADER = "mmsi,timestamp,lat,lon,sog"
@@ -509,3 +510,22 @@ def test_the_ping_after_a_spike_at_a_tracks_end_is_not_blamed(tmp_path):
     res = _read(_write(tmp_path / "t.csv", [HEADER, *rows]))
     assert _rules(res) == {4: "impossible_speed"}
     assert res.lines.tolist() == [2, 3, 5]
+
+
+@pytest.mark.parametrize("limit", [0.0, -5.0, float("nan")], ids=["zero", "negative", "nan"])
+def test_a_speed_limit_that_is_no_positive_number_is_refused_whole_or_in_chunks(tmp_path, limit):
+    # 0 rejected every moving ping as impossible_speed, NaN none: never a limit
+    src = _write(
+        tmp_path / "t.csv",
+        [
+            HEADER,
+            "257000000,2024-01-01T00:00:00Z,60.0,5.0,1",
+            "257000000,2024-01-01T01:00:00Z,60.0,5.1,1",
+        ],
+    )
+    with pytest.raises(InputError, match="max_speed_kn must be > 0"):
+        read_tracks(src, max_speed_kn=limit)
+    with pytest.raises(InputError, match="max_speed_kn must be > 0"):
+        spill_tracks(src, tmp_path / "spill", max_speed_kn=limit)
+    with pytest.raises(InputError, match="max_speed_kn must be > 0"):
+        spill_tracks_partitioned([src], [tmp_path / "parts"], None, max_speed_kn=limit)

@@ -119,6 +119,7 @@ from .tracks import (
     UNREAD,
     DatedEvents,
     ScaleEvidence,
+    check_max_speed,
     check_ping_rows,
     check_ping_vessels,
     dated_events_of,
@@ -1923,6 +1924,7 @@ def spill_tracks(
     """
     if not (isinstance(chunk_rows, int) and chunk_rows > 0):
         raise ValueError(f"chunk_rows must be a positive integer, got {chunk_rows!r}")
+    check_max_speed(max_speed_kn)  # as read_tracks: a limit of 0 or NaN is no limit
     src = as_source(source, TrackSource)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -2795,6 +2797,7 @@ def spill_tracks_partitioned(
     """
     if not (isinstance(chunk_rows, int) and chunk_rows > 0):
         raise ValueError(f"chunk_rows must be a positive integer, got {chunk_rows!r}")
+    check_max_speed(max_speed_kn)
     if len(sources) != len(folders):
         raise ValueError(f"{len(sources)} sources but {len(folders)} folders")
     files: list[_FileTask] = []

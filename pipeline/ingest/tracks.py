@@ -145,6 +145,7 @@ from .zones import apply_time_zone, zone_kind, zone_layout
 
 __all__ = [
     "read_tracks",
+    "check_max_speed",
     "distinct_names",
     "reject_repeated_pings",
     "repeated_pings",
@@ -392,6 +393,18 @@ class TrackResult(IngestResult):
     reports: np.ndarray | None = None
 
 
+def check_max_speed(max_speed_kn: float) -> None:
+    """Refuse a speed limit that is no positive number (NaN included).
+
+    Raises
+    ------
+    InputError
+        ``max_speed_kn`` is not > 0: every moving ping would be rejected, or none.
+    """
+    if not max_speed_kn > 0:
+        raise InputError(f"max_speed_kn must be > 0, got {max_speed_kn!r}")
+
+
 def read_tracks(
     source: TrackSource | str | Path,
     *,
@@ -433,8 +446,7 @@ def read_tracks(
         id: the message names the columns that could be), or day/month-ambiguous dates
         without ``dayfirst``.
     """
-    if not max_speed_kn > 0:
-        raise InputError(f"max_speed_kn must be > 0, got {max_speed_kn!r}")
+    check_max_speed(max_speed_kn)
     use_ascii_case()  # the process's LC_CTYPE may have changed since the import
     src = as_source(source, TrackSource)
     opened = open_track_source(src, max_uncompressed_mb)
