@@ -529,3 +529,22 @@ def test_a_speed_limit_that_is_no_positive_number_is_refused_whole_or_in_chunks(
         spill_tracks(src, tmp_path / "spill", max_speed_kn=limit)
     with pytest.raises(InputError, match="max_speed_kn must be > 0"):
         spill_tracks_partitioned([src], [tmp_path / "parts"], None, max_speed_kn=limit)
+
+
+def test_an_untimed_routes_points_are_no_duplicates_of_each_other(tmp_path):
+    # a vessel without any time is an untimed route: its points, all at no time, are kept
+    # (a missing time equals no other); the same point twice is still a duplicate
+    src = _write(
+        tmp_path / "t.csv",
+        [
+            HEADER,
+            "257000000,2024-01-01T00:00:00Z,60.0,5.0,1",
+            "257000001,,61.0,5.0,1",
+            "257000001,,61.1,5.0,1",
+            "257000001,,61.2,5.0,1",
+            "257000001,,61.2,5.0,1",
+        ],
+    )
+    res = _read(src)
+    assert _rules(res) == {6: "duplicate"}
+    assert res.lines.tolist() == [2, 3, 4, 5]
