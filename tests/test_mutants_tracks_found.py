@@ -218,7 +218,9 @@ def test_a_record_across_the_chunk_cut_and_the_records_after_it(tmp_path, eol):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         spill = spill_tracks(src, tmp_path / "spill", chunk_rows=1, n_buckets=3)
-    assert len(spill.reject_parts) >= 2  # pieces: the cut is exercised
+    # three pieces: up to the straddling record (the cut is exercised), up to the last
+    # record, whose open quote keeps it out of the second piece
+    assert len(spill.reject_parts) == 3
     # the hand counts: the lines as written, the rules the records break
     want = {2: "unbalanced_quote", 4: "ragged_row", at["ragged"]: "ragged_row"}
     want[at["dup_time"]] = "duplicate_time"
@@ -548,3 +550,63 @@ def test_an_untimed_routes_points_are_no_duplicates_of_each_other(tmp_path):
     res = _read(src)
     assert _rules(res) == {6: "duplicate"}
     assert res.lines.tolist() == [2, 3, 4, 5]
+
+
+def _spilled(src, tmp_path: Path, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        spill = spill_tracks(src, tmp_path / "spill", **kw)
+    return spill, PingStore([spill], root=tmp_path / "spill")
+
+
+def test_a_quoted_value_longer_than_two_chunks_is_one_record_in_chunks(tmp_path):
+    # a note of 150 KB over 1500 lines: no line end outside quotes in the first pieces read
+    # after it starts, so the piece waits for its end (up to four chunks) rather than cut it
+    note = "\n".join(["a long note line " + "z" * 83] * 1500)
+    lines = [HEADER + ",note"]
+    lines += [f"257000000,2024-01-01T0{h}:00:00Z,60.0,5.0{h},5,x" for h in range(3)]
+    lines.append(f'257000001,2024-01-01T00:00:00Z,61.0,5.0,5,"{note}"')
+    lines += [f"257000001,2024-01-01T0{h}:00:00Z,61.0,5.0{h},5,x" for h in range(1, 4)]
+    src = _write(tmp_path / "t.csv", lines)
+    whole = _read(src)
+    assert len(whole.frame) == 7 and not len(whole.rejects)
+    assert whole.lines.tolist() == [2, 3, 4, 5, 1505, 1506, 1507]  # 1499 line ends inside
+    spill, store = _spilled(src, tmp_path, chunk_rows=1, n_buckets=2)
+    assert spill.n_read == 7 and spill.by_rule == {}
+    pd.testing.assert_frame_equal(store.to_frame(), whole.frame)
+
+
+@pytest.mark.parametrize("where", ["given", "found"])
+def test_a_cp1252_vessel_name_reads_alike_whole_and_in_chunks(tmp_path, monkeypatch, where):
+    # 'given': encoding cp1252 set in the options; 'found': no encoding set, the one byte
+    # that is not UTF-8 far past the first block the survey of the encoding reads (made
+    # 64 bytes here): the whole file decides, never its first block
+    rows = [f"Bergen,2024-01-01T0{h}:00:00Z,60.0,5.0{h}" for h in range(6)]
+    rows += [f"Sjøblomst,2024-01-01T0{h}:00:00Z,61.0,5.0{h}" for h in range(3)]
+    src = tmp_path / "t.csv"
+    src.write_bytes(("\n".join(["boat,timestamp,lat,lon", *rows]) + "\n").encode("cp1252"))
+    if where == "given":
+        from pipeline.ingest import TrackSource
+
+        source = TrackSource(path=src, encoding="cp1252")
+    else:
+        from pipeline.ingest import stream
+
+        monkeypatch.setattr(stream, "_SURVEY_BLOCK", 64)
+        source = src
+    whole = _read(source)
+    assert sorted(set(whole.frame["vessel_id"])) == ["Bergen", "Sjøblomst"]
+    spill, store = _spilled(source, tmp_path, chunk_rows=1, n_buckets=2)
+    pd.testing.assert_frame_equal(store.to_frame(), whole.frame)
+
+
+def test_a_rule_broken_in_several_buckets_is_counted_over_all_of_them(tmp_path):
+    # eight vessels, each with one exact duplicate: 8 duplicates, whatever bucket each is in
+    rows = []
+    for v in range(8):
+        ping = f"25700000{v},2024-01-01T00:00:00Z,6{v}.0,5.0,1"
+        rows += [ping, ping, f"25700000{v},2024-01-01T01:00:00Z,6{v}.0,5.01,1"]
+    src = _write(tmp_path / "t.csv", [HEADER, *rows])
+    assert _read(src).by_rule == {"duplicate": 8}
+    spill, _ = _spilled(src, tmp_path, chunk_rows=1, n_buckets=5)
+    assert spill.by_rule == {"duplicate": 8}
