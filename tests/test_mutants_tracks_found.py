@@ -610,3 +610,19 @@ def test_a_rule_broken_in_several_buckets_is_counted_over_all_of_them(tmp_path):
     assert _read(src).by_rule == {"duplicate": 8}
     spill, _ = _spilled(src, tmp_path, chunk_rows=1, n_buckets=5)
     assert spill.by_rule == {"duplicate": 8}
+
+
+def test_of_two_pings_too_far_apart_the_later_is_rejected_not_both(tmp_path):
+    # a track of two pings 2 degrees apart in an hour: the one reached too fast is the
+    # second; the first has nothing sane after it to vouch for it being the outlier
+    src = _write(
+        tmp_path / "t.csv",
+        [
+            HEADER,
+            "257000000,2024-01-01T00:00:00Z,60.0,5.0,1",
+            "257000000,2024-01-01T01:00:00Z,62.0,5.0,1",
+        ],
+    )
+    res = _read(src)
+    assert _rules(res) == {3: "impossible_speed"}
+    assert res.lines.tolist() == [2]
