@@ -626,3 +626,15 @@ def test_of_two_pings_too_far_apart_the_later_is_rejected_not_both(tmp_path):
     res = _read(src)
     assert _rules(res) == {3: "impossible_speed"}
     assert res.lines.tolist() == [2]
+
+
+def test_a_layer_of_as_many_lines_as_points_is_read_as_pings(tmp_path):
+    # a stray line beside pings (no more lines than points) is a feature of the wrong type
+    # in a layer of pings, not a reason to read the layer as routes
+    props = {"vessel": "a", "time": "2024-01-01T00:00:00Z"}
+    point = {"type": "Feature", "properties": props}
+    point["geometry"] = {"type": "Point", "coordinates": [5.0, 60.0]}
+    path = _routes(tmp_path, [point, _line([[5.0, 60.0], [5.1, 60.1]], **props)])
+    res = _read(path)
+    assert _rules(res) == {2: "geometry_wrong_type"}
+    assert res.frame[["lon", "lat"]].values.tolist() == [[5.0, 60.0]]
