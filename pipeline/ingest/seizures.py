@@ -2050,8 +2050,9 @@ def _quantity_units(
     given = (key != "").to_numpy()
     factor = key.map(MASS_UNITS_KG).to_numpy(dtype="float64", copy=True)
     counts = key[given].value_counts()
-    if len(counts) == 1:
-        factor[~given] = factor[given][0]  # blanks take the file's one unit
+    if len(counts) == 1 or (np.isfinite(factor[given]).all() and np.ptp(factor[given]) == 0):
+        # blanks take the file's one unit, however spelled ('lb' and 'lbs')
+        factor[~given] = factor[given][0]
     notes = []
     if header_unit is not None:
         # the header names a unit: it holds where the column names none (blank, or not a
