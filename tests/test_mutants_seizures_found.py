@@ -19,7 +19,9 @@ import shapely
 
 from pipeline.area import Area, area_km2, reject_outside_polygon
 from pipeline.errors import InputError
+from pipeline.grid import cells_to_latlng, grid_disk_cells, region_to_cells
 from pipeline.ingest import SeizureSource, read_seizures
+from pipeline.ingest._common import outside_aoi_rules
 from pipeline.ingest._quantity import decimal_mark_of, parse_quantities
 from pipeline.ingest.identity import imo_keys
 from pipeline.ingest.tracks import classify_mmsi
@@ -363,3 +365,38 @@ def test_a_record_at_the_as_of_instant_is_not_after_it(tmp_path):
     res = read_seizures(_write(tmp_path / "asof.csv", lines), as_of="2024-01-10T12:00:00Z")
     assert res.frame["source_row"].tolist() == [2]
     assert res.rejects[["row", "rule"]].values.tolist() == [[3, "after_as_of"]]
+
+
+def test_a_position_on_the_polygons_edge_is_inside_for_pings_too():
+    # the readers' polygon rule (tracks pass aoi_polygon) as reject_outside_polygon: the
+    # boundary belongs to the area
+    lon, lat = np.array([1.0, 5.0, 9.0]), np.array([1.0, 0.0, 9.0])  # inside, on edge, out
+    ok = np.ones(3, dtype=bool)
+    rules = outside_aoi_rules(
+        lon,
+        lat,
+        ok,
+        (0.0, 0.0, 10.0, 10.0),
+        column="lat/lon",
+        values=pd.Series(["a", "b", "c"]),
+        aoi_polygon=shapely.Polygon([(0, 0), (10, 0), (0, 10)]),
+    )
+    assert [r.mask.tolist() for r in rules] == [[False] * 3, [False, False, True]]
+
+
+def test_the_margin_is_km_of_cell_centres_even_at_70_north():
+    # every cell whose centre is within margin_km of an own cell's centre is in the grown
+    # set; the candidates come from h3's own disk (not from region_to_cells), and the
+    # distances are great circles on the sphere, by hand
+    box, res, margin = (20.0, 69.8, 21.0, 70.2), 6, 30.0
+    own = region_to_cells(box, res)
+    grown = region_to_cells(box, res, margin_km=margin)
+    near = grid_disk_cells(own, 12)
+    o_lat, o_lon = (np.radians(v) for v in cells_to_latlng(own))
+    n_lat, n_lon = (np.radians(v) for v in cells_to_latlng(near))
+    cos_d = np.sin(n_lat)[:, None] * np.sin(o_lat)[None, :] + np.cos(n_lat)[:, None] * np.cos(
+        o_lat
+    )[None, :] * np.cos(n_lon[:, None] - o_lon[None, :])
+    d_km = _R_KM * np.arccos(np.clip(cos_d, -1.0, 1.0)).min(axis=1)
+    assert (d_km > margin).any()  # the disk reaches beyond the margin: a real check
+    assert np.isin(near[d_km <= margin], grown).all()
