@@ -17,13 +17,13 @@ import pandas as pd
 import pytest
 import shapely
 
-from pipeline.area import Area, area_km2, reject_outside_polygon
+from pipeline.area import Area, area_km2, region_cells, reject_outside_polygon
 from pipeline.errors import InputError
 from pipeline.grid import cells_to_latlng, grid_disk_cells, region_to_cells
 from pipeline.ingest import SeizureSource, read_seizures
 from pipeline.ingest._common import outside_aoi_rules
 from pipeline.ingest._quantity import decimal_mark_of, parse_quantities
-from pipeline.ingest.identity import imo_keys
+from pipeline.ingest.identity import imo_keys, ship_groups
 from pipeline.ingest.tracks import classify_mmsi
 
 
@@ -400,3 +400,55 @@ def test_the_margin_is_km_of_cell_centres_even_at_70_north():
     d_km = _R_KM * np.arccos(np.clip(cos_d, -1.0, 1.0)).min(axis=1)
     assert (d_km > margin).any()  # the disk reaches beyond the margin: a real check
     assert np.isin(near[d_km <= margin], grown).all()
+
+
+def test_a_key_five_vessel_ids_give_is_a_default_not_one_ship():
+    # MAX_IDS_PER_SHIP is 4: a ship carries at most a few transponders; five ids of one IMO
+    # number are a vendor's default, and join nothing
+    ids = [f"24700000{i}" for i in range(1, 6)]
+    identity = pd.DataFrame(
+        {"vessel_id": ids, "kind": "imo", "key": "9074729", "n": np.full(5, 10, dtype="int64")}
+    )
+    groups = ship_groups(identity, np.array(ids, dtype=object))
+    assert len(groups) == 0
+    assert groups.refused == ["IMO 9074729 (5 vessel ids)"]
+    four = ship_groups(identity.iloc[:4], np.array(ids[:4], dtype=object))
+    assert sorted(four.ids) == ids[:4] and set(four.ship) == {ids[0]}
+
+
+def test_shapes_become_points_on_them_and_in_longitude_range(tmp_path):
+    import json
+
+    def feature(day: int, geometry: dict) -> dict:
+        return {"type": "Feature", "properties": {"date": f"2024-01-0{day}"}, "geometry": geometry}
+
+    notch = [[0, 0], [10, 0], [10, 10], [7, 10], [7, 3], [3, 3], [3, 10], [0, 10], [0, 0]]
+    past_180 = [[180.5, 0], [181.5, 0], [181.5, 1], [180.5, 1], [180.5, 0]]
+    across = [[179.5, 0], [-179.5, 0], [-179.5, 1], [179.5, 1], [179.5, 0]]  # not cut at 180
+    features = [
+        feature(1, {"type": "MultiPoint", "coordinates": [[20.0, 10.0]]}),  # one point
+        feature(2, {"type": "Polygon", "coordinates": [notch]}),  # its centroid is in the notch
+        feature(3, {"type": "Polygon", "coordinates": [past_180]}),
+        feature(4, {"type": "Polygon", "coordinates": [across]}),
+    ]
+    path = tmp_path / "shapes.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    res = read_seizures(SeizureSource(path=path, polygons_to_points=True))
+    assert res.rejects.empty
+    lon, lat = res.frame["lon"].to_numpy(), res.frame["lat"].to_numpy()
+    assert (lon[0], lat[0]) == (20.0, 10.0)
+    # on the U, not in its notch (3 < x < 7 above y = 3)
+    assert 0 < lon[1] < 10 and 0 < lat[1] < 10 and not (3 < lon[1] < 7 and lat[1] > 3)
+    assert -179.5 <= lon[2] <= -178.5 and 0 <= lat[2] <= 1  # 180.5..181.5 E is 179.5..178.5 W
+    assert abs(lon[3]) >= 179.5 and 0 <= lat[3] <= 1  # the 1° across 180, not near Greenwich
+    # without polygons_to_points a MultiPoint of one point is still that point
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features[:1]}))
+    res = read_seizures(path)
+    assert res.rejects.empty and res.frame[["lon", "lat"]].values.tolist() == [[20.0, 10.0]]
+
+
+def test_the_datas_extent_across_180_is_the_2_degrees_across_it():
+    seizures = pd.DataFrame({"lon": [179.0, -179.0], "lat": [-17.0, -16.0]})
+    cells = region_cells(Area(None), seizures, None, 4, 0.0)
+    lat, lon = cells_to_latlng(cells)
+    assert cells.size and (np.abs(lon) >= 178.5).all()  # not the band of -17..-16 round the globe
