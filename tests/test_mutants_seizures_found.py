@@ -23,7 +23,7 @@ from pipeline.grid import cells_to_latlng, grid_disk_cells, region_to_cells
 from pipeline.ingest import SeizureSource, read_seizures
 from pipeline.ingest._common import outside_aoi_rules
 from pipeline.ingest._quantity import decimal_mark_of, parse_quantities
-from pipeline.ingest.identity import imo_keys, ship_groups
+from pipeline.ingest.identity import ids_of_two_ships, imo_keys, ship_groups
 from pipeline.ingest.tracks import classify_mmsi
 
 
@@ -452,3 +452,24 @@ def test_the_datas_extent_across_180_is_the_2_degrees_across_it():
     cells = region_cells(Area(None), seizures, None, 4, 0.0)
     lat, lon = cells_to_latlng(cells)
     assert cells.size and (np.abs(lon) >= 178.5).all()  # not the band of -17..-16 round the globe
+
+
+def _identity(rows: list[tuple[str, str, int]]) -> pd.DataFrame:
+    vid, key, n = zip(*rows, strict=True)
+    return pd.DataFrame({"vessel_id": vid, "kind": "imo", "key": key, "n": np.array(n, "int64")})
+
+
+def test_a_second_imo_is_a_second_ship_on_three_records_and_a_tenth_of_them():
+    rows = [
+        ("A", "9074729", 100), ("A", "9176187", 5),  # 5 of 105: under a tenth
+        ("B", "9074729", 5), ("B", "9176187", 2),  # 2 of 7: under three records
+        ("C", "9074729", 20), ("C", "9176187", 3),  # 3 of 23: both met
+    ]  # fmt: skip
+    got = ids_of_two_ships(_identity(rows), np.array(["A", "B", "C"], dtype=object))
+    assert got.values.tolist() == [["C", "9074729", 20], ["C", "9176187", 3]]
+
+
+def test_an_id_is_joined_by_its_most_frequent_imo_not_a_garbled_one():
+    rows = [("X", "9074729", 50), ("X", "9176187", 1), ("Y", "9074729", 40), ("Z", "9176187", 30)]
+    groups = ship_groups(_identity(rows), np.array(["X", "Y", "Z"], dtype=object))
+    assert sorted(groups.ids) == ["X", "Y"] and list(groups.rule) == ["IMO 9074729"] * 2
