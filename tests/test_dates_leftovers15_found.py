@@ -14,6 +14,19 @@ import pytest
 
 from pipeline.ingest._dates import parse_times
 
+
+def _assert_read_as(text: str, utc: str) -> None:
+    p = parse_times(pd.Series([text]), dayfirst=True)
+    assert not p.unparseable[0]
+    assert p.times[0] == pd.Timestamp(utc, tz="UTC")
+
+
+def _assert_refused_as_two_zones(text: str) -> None:
+    p = parse_times(pd.Series([text, "5 Mar 2024 10:00"]), dayfirst=True)
+    assert p.unparseable.tolist() == [True, False]
+    assert any("give two zones" in n for n in p.notes)
+
+
 WATCHES = [
     "5 Mar 2024 9:00AM-11:00",
     "5 Mar 2024 9:00PM-11:30",
@@ -72,9 +85,7 @@ def test_an_offset_and_a_name_that_agree_are_read_by_the_offset(text, utc):
     # JavaScript's Date.toString() in a browser of another language, or with a short name,
     # was refused without a note ('GMT+0100 (CET)' became '+01:00(CET)'); an abbreviation of
     # several zones agrees when one of its zones has the offset written
-    p = parse_times(pd.Series([text]), dayfirst=True)
-    assert not p.unparseable[0]
-    assert p.times[0] == pd.Timestamp(utc, tz="UTC")
+    _assert_read_as(text, utc)
 
 
 @pytest.mark.parametrize(
@@ -91,9 +102,7 @@ def test_an_offset_and_a_name_that_agree_are_read_by_the_offset(text, utc):
 )
 def test_an_offset_no_zone_of_the_name_has_is_refused_as_two_zones(text):
     # '+0100 (EST)' was read as 13:00 UTC: no EST (US -5, Australian +10) is an hour east
-    p = parse_times(pd.Series([text, "5 Mar 2024 10:00"]), dayfirst=True)
-    assert p.unparseable.tolist() == [True, False]
-    assert any("give two zones" in n for n in p.notes)
+    _assert_refused_as_two_zones(text)
 
 
 @pytest.mark.parametrize(
@@ -108,9 +117,7 @@ def test_an_offset_no_zone_of_the_name_has_is_refused_as_two_zones(text):
 )
 def test_an_offset_in_whole_hours_then_a_name_is_read(text, utc):
     # '+01 CET' was refused without a note: the name rule wanted four digits
-    p = parse_times(pd.Series([text]), dayfirst=True)
-    assert not p.unparseable[0]
-    assert p.times[0] == pd.Timestamp(utc, tz="UTC")
+    _assert_read_as(text, utc)
 
 
 @pytest.mark.parametrize(
@@ -120,6 +127,4 @@ def test_an_offset_in_whole_hours_then_a_name_is_read(text, utc):
 )
 def test_an_offset_in_whole_hours_then_another_zone_is_refused(text):
     # '+01 GMT' was read as 14:00 UTC, an hour off (dateutil gives GMT 0, drops the +01)
-    p = parse_times(pd.Series([text, "5 Mar 2024 10:00"]), dayfirst=True)
-    assert p.unparseable.tolist() == [True, False]
-    assert any("give two zones" in n for n in p.notes)
+    _assert_refused_as_two_zones(text)

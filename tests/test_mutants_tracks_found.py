@@ -34,6 +34,16 @@ def _read(src, **kw):
         return read_tracks(src, **kw)
 
 
+def _read_hourly(tmp_path: Path, pos: list[tuple[float, float]]):
+    """Read one vessel's pings at ``pos`` (lat, lon), an hour apart from 2024-01-01 00:00Z."""
+    t0 = pd.Timestamp("2024-01-01T00:00:00Z")
+    rows = [
+        f"257000000,{(t0 + pd.Timedelta(hours=k)).strftime('%Y-%m-%dT%H:%M:%SZ')},{y},{x},5"
+        for k, (y, x) in enumerate(pos)
+    ]
+    return _read(_write(tmp_path / "t.csv", [HEADER, *rows]))
+
+
 def _rules(res) -> dict[int, str]:
     """Rejected line -> rule."""
     return dict(zip(res.rejects["row"].astype(int), res.rejects["rule"], strict=True))
@@ -365,26 +375,16 @@ def test_a_spike_and_then_the_end_it_hid_are_both_peeled(tmp_path):
     # X (first, 2 degrees north), A, B, S (a spike 2 degrees south), C, D, an hour apart
     # each: X is judged only once the spike S is gone (a track with a spike has its ends
     # left alone): a second pass of the rule
-    t0 = pd.Timestamp("2024-01-01T00:00:00Z")
-    pos = [(62.0, 5.0), (60.0, 5.0), (60.0, 5.05), (58.0, 5.1), (60.0, 5.15), (60.0, 5.2)]
-    rows = [
-        f"257000000,{(t0 + pd.Timedelta(hours=k)).strftime('%Y-%m-%dT%H:%M:%SZ')},{y},{x},5"
-        for k, (y, x) in enumerate(pos)
-    ]
-    res = _read(_write(tmp_path / "t.csv", [HEADER, *rows]))
+    res = _read_hourly(
+        tmp_path, [(62.0, 5.0), (60.0, 5.0), (60.0, 5.05), (58.0, 5.1), (60.0, 5.15), (60.0, 5.2)]
+    )
     assert _rules(res) == {2: "impossible_speed", 5: "impossible_speed"}
     assert res.lines.tolist() == [3, 4, 6, 7]
 
 
 def test_an_impossible_speed_message_gives_the_faster_of_its_two_legs(tmp_path):
     # A -> S -> B: S reached over 1.5 degrees of latitude in an hour, left over 3 degrees
-    t0 = pd.Timestamp("2024-01-01T00:00:00Z")
-    pos = [(60.0, 5.0), (61.5, 5.0), (58.5, 5.0), (58.5, 5.01)]
-    rows = [
-        f"257000000,{(t0 + pd.Timedelta(hours=k)).strftime('%Y-%m-%dT%H:%M:%SZ')},{y},{x},5"
-        for k, (y, x) in enumerate(pos)
-    ]
-    res = _read(_write(tmp_path / "t.csv", [HEADER, *rows]))
+    res = _read_hourly(tmp_path, [(60.0, 5.0), (61.5, 5.0), (58.5, 5.0), (58.5, 5.01)])
     assert _rules(res) == {3: "impossible_speed"}
     legs = haversine_km(np.array([5.0, 5.0]), np.array([60.0, 61.5]), 5.0, np.array([61.5, 58.5]))
     fastest = float(legs.max()) / 1.852  # km in an hour, in knots
@@ -503,13 +503,7 @@ def test_route_features_rejected_whole_are_at_their_feature_number(tmp_path):
 def test_the_ping_after_a_spike_at_a_tracks_end_is_not_blamed(tmp_path):
     # A, B, S (2 degrees south), C (back, the last ping): only S is rejected; C is reached
     # fast from S, but S is the outlier and C is where the track goes on from B
-    t0 = pd.Timestamp("2024-01-01T00:00:00Z")
-    pos = [(60.0, 5.0), (60.0, 5.05), (58.0, 5.1), (60.0, 5.15)]
-    rows = [
-        f"257000000,{(t0 + pd.Timedelta(hours=k)).strftime('%Y-%m-%dT%H:%M:%SZ')},{y},{x},5"
-        for k, (y, x) in enumerate(pos)
-    ]
-    res = _read(_write(tmp_path / "t.csv", [HEADER, *rows]))
+    res = _read_hourly(tmp_path, [(60.0, 5.0), (60.0, 5.05), (58.0, 5.1), (60.0, 5.15)])
     assert _rules(res) == {4: "impossible_speed"}
     assert res.lines.tolist() == [2, 3, 5]
 
