@@ -182,7 +182,7 @@ class ParsedTimes:
         One line per decision the user should know about.
     assumptions : dict
         Machine-readable form of the decisions: ``order`` (``day-first``/``month-first``/
-        None), ``order_by`` (``values``/``config``/``schema``), ``order_evidence``,
+        None), ``order_by`` (``values``/``config``/``schema``/``header``), ``order_evidence``,
         ``time_zone``, ``formats`` (count per spelling family) and ``precision`` notes.
     """
 
@@ -1394,6 +1394,15 @@ def parse_times(
             if n_day and n_month:
                 notes.append(mixed_note(where, n_day, n_month))
             contra = int(((proves_month if df else proves_day) & ~watch).sum())  # read
+            if order_by == "header" and contra:
+                # a header spelling its layout ('Date (dd/mm/yyyy)') over dates of the other
+                # order: which of the two is wrong is not known, nor how to read the others
+                first = s.iloc[rows[(proves_month if df else proves_day) & ~watch]].iloc[0]
+                raise InputError(
+                    f"{where}: the header spells a {order} layout but {contra} date(s) such "
+                    f"as {first!r} can only be {'month' if df else 'day'}-first; fix the "
+                    "header, or set dayfirst for this input in the config"
+                )
             if dayfirst is not None and contra:
                 notes.append(
                     f"{where}: {contra} date(s) contradict dayfirst={dayfirst} and are "
@@ -1796,6 +1805,41 @@ def _from_datetimes(values: pd.Series, assumptions: dict[str, Any]) -> ParsedTim
     return ParsedTimes(times, miss, z, ~miss & ~in_range, clock, [], assumptions, zoned)
 
 
+#: A date layout a header spells (``Date (dd/mm/yyyy)``, ``Datum TT.MM.JJJJ``, ``date
+#: jj/mm/aaaa``, ``Date MM/DD/YY``): the day as d, j (French), t (German) or g (Italian), the
+#: year as y, a (Spanish, Portuguese, French) or j (German, Dutch).
+_DAY_T, _MONTH_T, _YEAR_T = r"(?:dd?|jj?|tt?|gg?)", r"mm?", r"(?:yy|yyyy|aa|aaaa|jj|jjjj)"
+_HEADER_DAY_FIRST = re.compile(
+    rf"(?<![a-z]){_DAY_T}(?P<s>[/.-]){_MONTH_T}(?P=s){_YEAR_T}(?![a-z])", re.IGNORECASE
+)
+_HEADER_MONTH_FIRST = re.compile(
+    rf"(?<![a-z]){_MONTH_T}(?P<s>[/.-]){_DAY_T}(?P=s){_YEAR_T}(?![a-z])", re.IGNORECASE
+)
+
+
+def header_date_order(column: str | None) -> tuple[bool, str] | None:
+    """Return (day-first, the layout as written) where a date header spells its layout.
+
+    Examples
+    --------
+    >>> header_date_order("Date (dd/mm/yyyy hh:mm)")
+    (True, 'dd/mm/yyyy')
+    >>> header_date_order("Datum TT.MM.JJJJ")
+    (True, 'TT.MM.JJJJ')
+    >>> header_date_order("date_mm-dd-yy")
+    (False, 'mm-dd-yy')
+    >>> header_date_order("timestamp") is None
+    True
+    """
+    text = str(column or "")
+    day, month = _HEADER_DAY_FIRST.search(text), _HEADER_MONTH_FIRST.search(text)
+    if (day is None) == (month is None):  # none, or both: no layout said
+        return None
+    m = day or month
+    assert m is not None
+    return day is not None, m.group(0)
+
+
 def times_with_clock(
     dates: pd.Series,
     clock: pd.Series | None,
@@ -1821,6 +1865,9 @@ def times_with_clock(
         ``{"column", "combined", "zoned", "naive_as_utc", "local_not_combined",
         "unparseable"}``, None without a clock column.
     """
+    said = header_date_order(date_column) if dayfirst is None or order_by == "header" else None
+    if said is not None:  # 'Date (dd/mm/yyyy)': the header decides, a value against it is refused
+        dayfirst, order_by = said[0], "header"
     parsed = parse_times(dates, dayfirst=dayfirst, order_by=order_by, name=name, column=date_column)
     if clock is None or clock_column is None:
         return parsed, None

@@ -1091,8 +1091,14 @@ def _chunk(
             state.assumptions["time_col"] = checks.time_col
             order = checks.info.get("dates", {}).get("order")
             if order in ("day-first", "month-first") and state.layout.get("dayfirst") is None:
-                # the first chunk decided the order: every other chunk reads dates alike
-                state.layout = dict(state.layout, dayfirst=order == "day-first")
+                # the first chunk decided the order: every other chunk reads dates alike;
+                # one its header decided still refuses a date of the other order, as whole
+                by = checks.info.get("dates", {}).get("order_by")
+                state.layout = dict(
+                    state.layout,
+                    dayfirst=order == "day-first",
+                    **({"order_by": "header"} if by == "header" else {}),
+                )
         else:  # the spellings and zones seen, counted over the whole file
             _add_chunk_statements(state.assumptions, checks.info, state.name)
         state.note(*checks.notes)
