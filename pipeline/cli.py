@@ -143,6 +143,7 @@ def _line(text: str, level: int, exc: BaseException | None = None, **extra: Any)
     else:
         exc_info = (type(exc), exc, exc.__traceback__) if exc is not None else None
         record = logging.LogRecord("route-risk", level, __file__, 0, text, None, exc_info)
+        _with_run_id(record)
         record.__dict__.update(extra)
         text = handler.format(record)
     try:
@@ -912,6 +913,8 @@ def setup_logging(verbose: int = 0, quiet: bool = False, log_format: str = "auto
     if as_json:
         from pythonjsonlogger.json import JsonFormatter
 
+        handler.addFilter(_with_run_id)
+
         handler.setFormatter(
             JsonFormatter(
                 "%(asctime)s %(levelname)s %(name)s %(message)s",
@@ -928,6 +931,20 @@ def setup_logging(verbose: int = 0, quiet: bool = False, log_format: str = "auto
     root.setLevel(level)
     _SUMMARY.update(quiet=quiet, handler=handler if as_json else None)
     logging.captureWarnings(True)  # pandas, pyogrio, our own warnings: into the log
+
+
+def _run_id() -> str | None:
+    """Return the id of the run this command runs or ran (None before it has one)."""
+    run = sys.modules.get(f"{__package__}.run")  # not imported: no run
+    return run.current_run_id() if run is not None else None
+
+
+def _with_run_id(record: logging.LogRecord) -> bool:
+    """Label a JSON log record with the id of the command's run (a field ``run_id``)."""
+    run_id = _run_id()
+    if run_id is not None and not hasattr(record, "run_id"):
+        record.run_id = run_id
+    return True
 
 
 class _OneLineFormatter(logging.Formatter):
@@ -1034,6 +1051,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``route-risk`` command; returns the exit code."""
     _standard_streams()
     _SUMMARY["json_stdout"] = False  # a refused command line: its --json is not known
+    if (run := sys.modules.get(f"{__package__}.run")) is not None:
+        run.current_run_id(forget=True)  # an earlier command's run (one process, a test)
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _parse(parser, argv)

@@ -413,6 +413,23 @@ def run_pipeline(
         )
 
 
+#: The id of the run this process is running, or ran last (:func:`current_run_id`).
+_running: list[str] = []
+
+
+def current_run_id(forget: bool = False) -> str | None:
+    """Return the id of the run this process is running or ran last, or None.
+
+    The command's JSON log lines carry it as ``run_id`` from the moment the run has its id,
+    the summary and the error line that end the command too (a log collector groups a
+    night's lines by it).  A process-wide value, not a context variable: the stages log
+    from pool threads too.  ``forget`` clears it (each command starts without one).
+    """
+    if forget:
+        _running.clear()
+    return _running[-1] if _running else None
+
+
 #: The BLAS libraries found (threadpoolctl), with the modules loaded when they were looked for.
 _blas: tuple[frozenset[str], Any] | None = None
 
@@ -492,6 +509,7 @@ def _locked_run(
     if killed:
         log.warning("recorded killed runs and removed their staging folders: %s", killed)
     run_id, clock_note = P.next_run_id(out, started)
+    _running[:] = [run_id]
     if clock_note:
         log.warning("%s", clock_note)
     if (ctype := replaced_ctype()) is not None:

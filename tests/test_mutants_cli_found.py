@@ -440,3 +440,26 @@ def test_status_during_a_folders_first_run_says_it_is_in_progress(tmp_path, caps
         assert st["published"] is None and len(st["attention"]) == 1
     code, text, _ = cli_here(capsys, "status", out)
     assert code == 1 and f"{RUN}  killed" in text
+
+
+def test_a_runs_json_log_lines_carry_its_run_id(small_demo, tmp_path, capsys):
+    """Every JSON line logged once the run has its id names it (``run_id``, as the manifest
+    says), the summary that ends the command too, so a log collector can group a night's
+    lines; the next command in the process (status) starts without one."""
+    from conftest import LIGHT, small_config
+
+    import pipeline.run
+
+    cfg = small_config(small_demo, tmp_path, **LIGHT)
+    code, _, err = cli_here(capsys, "run", str(cfg.source), "-v", "--log-format", "json")
+    assert code == 0, err
+    run_id = json.loads((tmp_path / "out" / "manifest.json").read_text())["run_id"]
+    lines = _lines(err)
+    labelled = [line for line in lines if "run_id" in line]
+    assert len(labelled) >= 5 and {line["run_id"] for line in labelled} == {run_id}
+    first = lines.index(labelled[0])
+    missing = [line for line in lines[first:] if "run_id" not in line]
+    assert not missing, missing
+    code, _, err = cli_here(capsys, "status", str(tmp_path / "out"), "--log-format", "json")
+    assert all("run_id" not in line for line in _lines(err))
+    assert pipeline.run.current_run_id() is None
