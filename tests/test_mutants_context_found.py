@@ -510,6 +510,23 @@ def test_a_bare_zone_column_of_map_zones_is_not_applied(tmp_path):
     assert any("column 'Zone' holds no UTC offset" in n for n in res.notes)
 
 
+def test_a_bare_zone_column_of_abbreviations_places_each_row(tmp_path):
+    # hFL's Z39: a bare 'Zone' is the records' zone only when its values are zones; the
+    # abbreviations of one meaning are (CET, JST, by hand), one of several (EST) is a reject
+    res = _seizures(
+        tmp_path,
+        "date,Zone",
+        "2021-03-05 10:00,CET",
+        "2021-03-05 11:00,JST",
+        "2021-03-05 12:00,EST",
+    )
+    assert _times(res) == [
+        _utc("2021-03-05 10:00", timezone(timedelta(hours=1))),
+        _utc("2021-03-05 11:00", timezone(timedelta(hours=9))),
+    ]
+    assert res.rejects["rule"].tolist() == ["time_zone_unknown"]
+
+
 @pytest.mark.parametrize("header", ['"Time (LT)"', '"Date (IST)"'])
 def test_a_header_saying_local_time_without_which_zone_is_refused(tmp_path, header):
     with pytest.raises(InputError, match="which zone is a guess|cannot be placed in UTC"):
