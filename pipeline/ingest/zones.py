@@ -409,6 +409,49 @@ def place_local_times(
     return bad, report
 
 
+#: An offset a time value ends with (``...T10:00+02:00``, ``...10:00:00Z``, ``... 10:00 -0500``).
+_OWN_OFFSET = re.compile(r"\d(?:\.\d+)?\s*(?P<z>Z|[+-]\d{2}(?::?\d{2})?)\s*$", re.IGNORECASE)
+
+
+def _own_offsets_against_column(
+    parsed, layout: dict[str, Any], values: pd.Series, name: str
+) -> list[str]:
+    """Say where a time's own offset is not the one its row's offset column gives.
+
+    A value that carries its offset keeps it (``2021-03-05T10:00+02:00`` beside
+    ``utc_offset: +05:00``): which of the two is right is not known, and the value's own is
+    the more direct; the disagreement was silent.  Values ending in an ISO offset or ``Z``
+    are compared, with the column's offset or, for a zone name, its offset at that instant.
+    """
+    zoned = parsed.times.notna().to_numpy() & np.asarray(parsed.zoned, bool)
+    if not zoned.any():
+        return []
+    rows = np.flatnonzero(zoned)
+    m = as_text(values.iloc[rows]).str.extract(_OWN_OFFSET)["z"].str.upper()
+    own = utc_offset_seconds(m.fillna(""))[0]
+    col_off, col_zone = utc_offset_seconds(
+        layout["offset"].iloc[rows], layout.get("offset_unit_s", 3600.0)
+    )
+    times = parsed.times.iloc[rows]
+    for zone in pd.unique(col_zone[col_zone != ""]):
+        at = col_zone == zone
+        try:
+            there = times[at].dt.tz_convert(str(zone))
+        except Exception:  # noqa: BLE001 (an unknown zone: the column's own rule rejects it)
+            continue
+        shift = there.dt.tz_localize(None) - times[at].dt.tz_localize(None)
+        col_off[at] = shift.dt.total_seconds().to_numpy(dtype="float64")
+    differ = np.isfinite(own) & np.isfinite(col_off) & (own != col_off)
+    if not differ.any():
+        return []
+    # no example: a file read in chunks adds up the counts of notes of one wording
+    return [
+        f"{name}: {int(differ.sum())} time(s) carry an offset of their own other than the one "
+        f"column {layout['offset_col']!r} gives their row; each is read by its own offset - "
+        "check which is right"
+    ]
+
+
 def apply_time_zone(
     parsed, layout: dict[str, Any], values: pd.Series, name: str, column: str
 ) -> tuple[np.ndarray, list[str], dict[str, Any] | None, Rule | None]:
@@ -447,6 +490,7 @@ def apply_time_zone(
     rule = None
     local = parsed.times.notna().to_numpy() & parsed.has_clock & ~np.asarray(parsed.zoned, bool)
     if layout.get("offset") is not None:
+        notes += _own_offsets_against_column(parsed, layout, values, name)
         zone_bad, report = place_local_times(
             parsed,
             layout["offset"],
