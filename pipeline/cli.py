@@ -304,7 +304,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
     if last is not None and last.get("error"):
         lines.append(f"               error: {last['error']}")
     if pub is None:
-        lines.append("published      " + _nothing_published(Path(st["out_dir"])))
+        lines.append("published      " + _nothing_published(Path(st["out_dir"]), last))
     else:
         lines.append(
             f"published      {pub['run_id']}  as_of {_known(pub.get('as_of'))}  "
@@ -347,7 +347,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return verdict
 
 
-def _nothing_published(out: Path) -> str:
+def _nothing_published(out: Path, last: dict | None = None) -> str:
     """Say why ``status`` shows no published run: none yet, its folder gone, or unreadable.
 
     Read from the folder, not from the last run: a published run whose folder was deleted
@@ -358,6 +358,10 @@ def _nothing_published(out: Path) -> str:
 
     published = current_run(out)
     if published is None:
+        if last is not None and last.get("status") == "ok":
+            # killed between putting its folder in place and switching to it: complete,
+            # never published (the attention line says how)
+            return f"nothing (the complete run {last['run_id']} was never switched to)"
         return "nothing (no complete run yet)"
     if not (out / RUNS / published).is_dir():
         return "nothing (the published run's folder is missing)"

@@ -463,3 +463,16 @@ def test_a_runs_json_log_lines_carry_its_run_id(small_demo, tmp_path, capsys):
     code, _, err = cli_here(capsys, "status", str(tmp_path / "out"), "--log-format", "json")
     assert all("run_id" not in line for line in _lines(err))
     assert pipeline.run.current_run_id() is None
+
+
+def test_status_names_a_complete_run_that_was_never_switched_to(tmp_path, capsys):
+    """A run killed between putting its whole folder in place and switching ``current`` to
+    it is complete and unpublished: the 'published' line said "no complete run yet"."""
+    now = dt.datetime.now(dt.UTC)
+    out = _folder(tmp_path, finished=now, started=now)
+    (out / "current").unlink()  # the switch never happened
+    code, text, _ = cli_here(capsys, "status", out)
+    assert code == 1
+    assert f"published      nothing (the complete run {RUN} was never switched to)" in text
+    assert "no complete run yet" not in text
+    assert "finished but is not the published one" in text  # the attention line says how
