@@ -149,23 +149,6 @@ def test_a_spike_seconds_apart_is_judged_by_its_seconds(tmp_path):
     assert len(res.frame) == 2
 
 
-def test_a_trip_column_without_vehicle_or_route_is_no_gtfs_feed(tmp_path):
-    # GTFS-realtime names a trip and a vehicle or route, its speed in m/s; a fleet log with
-    # a 'trip' number and a plain 'speed' is read in knots, as written
-    src = _write(
-        tmp_path / "t.csv",
-        [
-            "boat,trip,timestamp,lat,lon,speed",
-            "a,1,2024-01-01T00:00:00Z,60.0,5.0,7.5",
-            "a,1,2024-01-01T01:00:00Z,60.0,5.1,7.5",
-            "b,2,2024-01-01T00:00:00Z,61.0,5.0,7.5",
-        ],
-    )
-    res = _read(src)
-    assert res.assumptions["schema"] == "generic"
-    assert res.frame["sog_kn"].tolist() == [7.5, 7.5, 7.5]
-
-
 # --------------------------------------------------------------------------- chunk boundaries
 
 #: A CSV is cut into pieces of at least 64 KiB (``spill_tracks``): the first piece ends at
@@ -257,38 +240,42 @@ def test_a_record_across_the_chunk_cut_and_the_records_after_it(tmp_path, eol):
     assert spill.write_rejects(tmp_path / "b").read_bytes() == a.read_bytes()
 
 
-def test_a_speed_column_beside_mmsi_is_no_marinetraffic_answer_without_ship_id(tmp_path):
-    # MarineTraffic's API answer (MMSI, SHIP_ID, SPEED) writes knots x10; an AIS export
-    # with 'mmsi' and a whole-number 'speed' but no SHIP_ID is in knots, as written
-    src = _write(
-        tmp_path / "t.csv",
-        [
-            "mmsi,timestamp,lat,lon,speed",
-            "257000000,2024-01-01T00:00:00Z,60.0,5.0,12",
-            "257000000,2024-01-01T01:00:00Z,60.0,5.4,12",
-            "257000001,2024-01-01T00:00:00Z,61.0,5.0,3",
-        ],
-    )
-    res = _read(src)
-    assert res.assumptions["schema"] == "generic"
-    assert sorted(res.frame["sog_kn"].tolist()) == [3.0, 12.0, 12.0]
+#: Exports that lack one mark of a provider's schema, whose speed unit the schema would set:
+#: each is a generic file, its speeds in knots as written.
+NOT_A_PROVIDER = {
+    # GTFS-realtime names a trip and a vehicle or route, its speed in m/s; a fleet log with
+    # a 'trip' number and a plain 'speed' is not one
+    "gtfs-without-vehicle": [
+        "boat,trip,timestamp,lat,lon,speed",
+        "a,1,2024-01-01T00:00:00Z,60.0,5.0,7.5",
+        "a,1,2024-01-01T01:00:00Z,60.0,5.1,7.5",
+        "b,2,2024-01-01T00:00:00Z,61.0,5.0,7.5",
+    ],
+    # MarineTraffic's API answer (MMSI, SHIP_ID, SPEED) writes knots x10; an AIS export with
+    # 'mmsi' and a whole-number 'speed' but no SHIP_ID is not one
+    "marinetraffic-without-ship-id": [
+        "mmsi,timestamp,lat,lon,speed",
+        "257000000,2024-01-01T00:00:00Z,60.0,5.0,12",
+        "257000000,2024-01-01T01:00:00Z,60.0,5.4,12",
+        "257000001,2024-01-01T00:00:00Z,61.0,5.0,3",
+    ],
+    # a FIT record has position_lat and position_long (speeds in m/s); one alone is not one
+    "fit-position-lat-alone": [
+        "mmsi,timestamp,position_lat,lon,speed",
+        "257000000,2024-01-01T00:00:00Z,60.0,5.0,8",
+        "257000000,2024-01-01T01:00:00Z,60.0,5.3,8",
+        "257000001,2024-01-01T00:00:00Z,61.0,5.0,8",
+    ],
+}
 
 
-def test_a_position_lat_column_alone_is_no_fit_record(tmp_path):
-    # a FIT record has position_lat and position_long (speeds in m/s); one of them alone is
-    # no FIT export, its speed read in knots
-    src = _write(
-        tmp_path / "t.csv",
-        [
-            "mmsi,timestamp,position_lat,lon,speed",
-            "257000000,2024-01-01T00:00:00Z,60.0,5.0,8",
-            "257000000,2024-01-01T01:00:00Z,60.0,5.3,8",
-            "257000001,2024-01-01T00:00:00Z,61.0,5.0,8",
-        ],
-    )
-    res = _read(src)
+@pytest.mark.parametrize("case", sorted(NOT_A_PROVIDER))
+def test_a_header_without_a_providers_mark_is_generic_in_knots(tmp_path, case):
+    lines = NOT_A_PROVIDER[case]
+    res = _read(_write(tmp_path / "t.csv", lines))
     assert res.assumptions["schema"] == "generic"
-    assert res.frame["sog_kn"].tolist() == [8.0, 8.0, 8.0]
+    written = sorted(float(line.rsplit(",", 1)[1]) for line in lines[1:])
+    assert sorted(res.frame["sog_kn"].tolist()) == written
 
 
 # --------------------------------------------------------------------------- MMSI classes
