@@ -108,3 +108,31 @@ def kill_nowhere() -> bool:
             setattr(module, name, func)
         module.__dict__.pop("_route_risk_original", None)
     return True
+
+
+def log_info_on_worker(name: str) -> str:
+    """Log an info line on the logger ``name``; return ``name``."""
+    import logging
+
+    logging.getLogger(name).info("%s: an info line of a quieted logger", name)
+    logging.getLogger(name).warning("%s: a warning of a quieted logger", name)
+    return name
+
+
+def die_on_worker(code: int) -> int:
+    """End this worker process at once (as the kernel's OOM killer or a crash in C code)."""
+    import os
+
+    os._exit(code)
+
+
+def fail_on_worker_or_wait(text: str, release: str) -> str:
+    """Fail at once for ``"late"``; otherwise wait (up to 90 s) until the file ``release`` exists."""
+    import os
+
+    if text == "late":
+        return fail_on_worker(text)
+    end = time.monotonic() + 90.0
+    while time.monotonic() < end and not os.path.exists(release):
+        time.sleep(0.05)
+    return text
