@@ -27,7 +27,10 @@ POSITION_TYPES = (1, 2, 3, 18, 19, 27)
 
 def _message(rng, kind: int) -> dict:
     d = {
+        # pyais takes the class from 'type' and the type field from 'msg_type' (default
+        # 1): without it types 2 and 3 were encoded as type 1, never decoded as theirs
         "type": kind,
+        "msg_type": kind,
         "mmsi": int(rng.integers(200_000_000, 775_999_999)),
         "lat": round(float(rng.uniform(-89.9, 89.9)), 4),
         "lon": round(float(rng.uniform(-179.9, 179.9)), 4),
