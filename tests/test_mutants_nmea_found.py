@@ -241,6 +241,9 @@ def test_the_moment_is_the_tag_blocks_c_field_before_any_other():
     payload, fill = _armour(bits)
     plain = _sentence(f"AIVDM,1,1,,A,{payload},{fill}")
     lines = [
+        # a tag block of no field (its checksum 00), an epoch after the checksum; before a
+        # line with a tag block (C13 XORed that line's first byte for the empty one)
+        "\\*00\\" + plain + ",1600000180",
         # a tag block's c: and an epoch after the checksum: the tag block's (T5)
         _tag("s:rx1,c:1600000000") + plain + ",1600000999",
         # 'c:' inside another field (a station named 'abc:...') is not the moment (T3)
@@ -249,8 +252,6 @@ def test_the_moment_is_the_tag_blocks_c_field_before_any_other():
         plain + " 1600000120",
         # nine digits: before September 2001 (T4)
         _tag("c:999999999") + plain,
-        # a tag block of no field (its checksum 00) and an epoch after the checksum (C13)
-        "\\*00\\" + plain + ",1600000180",
         # a receiver's time, then ';' or ',' before the sentence: the time alone (T7)
         "2020-09-13 12:30:40.5; " + plain,
         "2020-09-13 12:31:40, " + plain,
@@ -258,11 +259,11 @@ def test_the_moment_is_the_tag_blocks_c_field_before_any_other():
     got = _read(lines)
     assert got.rejects.empty
     assert list(got.frame["time"]) == [
+        "2020-09-13T12:29:40.000Z",
         "2020-09-13T12:26:40.000Z",
         "2020-09-13T12:27:40.000Z",
         "2020-09-13T12:28:40.000Z",
         "2001-09-09T01:46:39.000Z",
-        "2020-09-13T12:29:40.000Z",
         "2020-09-13 12:30:40.5",
         "2020-09-13 12:31:40",
     ]
