@@ -316,3 +316,33 @@ def test_static_data_in_one_sentence_is_no_position(kind, n_bits):
     )
     assert list(got.lines) == [2] and list(got.rejects["rule"]) == ["nmea_not_position"]
     assert got.rejects["message"][0].startswith(f"message type {kind}: ")
+
+
+@pytest.mark.parametrize("header", ["1,2", "1,0", "0,1", "2,3"])
+def test_a_fragment_number_its_message_cannot_have_is_unreadable(header):
+    # 'part 2 of a message of 1 sentence' (a damaged header, its checksum right) was read as
+    # a whole message: a position decoded from what may be a torn one; 0 of 1 alike
+    payload, _ = _armour(_class_a(257010001, 600_000, 600_000, 10, 10))
+    lines = [
+        _tag("c:1600000000") + _sentence(f"AIVDM,{header},,A,{payload},0"),
+        _tag("c:1600000060") + _sentence(f"AIVDM,1,1,,A,{payload},0"),
+    ]
+    got = _read(lines)
+    assert list(got.lines) == [2] and list(got.rejects["rule"]) == ["nmea_unreadable"]
+    count, part = header.split(",")
+    assert f"fragment {part} of a message of {count} sentence(s)" in got.rejects["message"][0]
+
+
+@pytest.mark.parametrize(
+    "payload, fill, n_bits", [("", "0", 0), ("1", "5", 1)], ids=["empty", "one-bit"]
+)
+def test_a_payload_without_a_message_type_is_short_not_type_0(payload, fill, n_bits):
+    # an empty payload was rejected as 'message type 0: not a position report', a type it
+    # does not hold
+    lines = [
+        _tag("c:1600000000") + _sentence(f"AIVDM,1,1,,A,{payload},{fill}"),
+        _line(_class_a(257010001, 600_000, 600_000, 10, 10), "c:1600000060"),
+    ]
+    got = _read(lines)
+    assert list(got.lines) == [2] and list(got.rejects["rule"]) == ["nmea_short"]
+    assert got.rejects["message"][0] == f"payload of {n_bits} bits: no message type (6 bits)"

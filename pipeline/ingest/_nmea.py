@@ -11,7 +11,8 @@ class A, 18 and 19 of class B, 27 long range); every other line is rejected with
 another message type (static and voyage data, base stations, aids to navigation:
 ``nmea_not_position``), a part of a message of several sentences (``nmea_multipart``: those
 carry static data), a wrong checksum (``nmea_checksum``), a payload too short for its type
-(``nmea_short``) or no sentence at all, or several on one line (``nmea_unreadable``), a
+(``nmea_short``; fewer than 6 bits: no type at all) or no sentence at all, several on one
+line, or a fragment number its message cannot have (``1,2``: part 2 of 1) (``nmea_unreadable``), a
 ``#`` comment line (``nmea_comment``); a report heard again within 30 s (the same bits from another station of an aggregated feed) is
 ``nmea_duplicate``.  The decoded values keep AIS's "not available" codes (latitude 91,
 longitude 181, speed 102.3 kn, course 360), which the tracks reader treats as it does those
@@ -576,7 +577,21 @@ def _read_block(
     )
     ok &= ~two
     count, part = col("count"), col("part")
-    multi = ok & ~np.asarray(pc.equal(count, "1"), dtype=bool)
+    # a fragment numbered 0 or above its message's count ('1,2': part 2 of 1) is a damaged
+    # header (its checksum right): it was read as a whole message, a position from a torn one
+    n_count = _fixed(count, 1, "0")[:, 0].astype(np.int64) - 48
+    n_part = _fixed(part, 1, "0")[:, 0].astype(np.int64) - 48
+    torn = ok & ((n_part < 1) | (n_part > n_count))
+    rule[torn] = "nmea_unreadable"
+    message[torn] = _words(
+        "fragment ",
+        n_part[torn],
+        " of a message of ",
+        n_count[torn],
+        " sentence(s): no such fragment (the sentence's header is damaged)",
+    )
+    ok &= ~torn
+    multi = ok & (n_count != 1)
     rule[multi] = "nmea_multipart"
     message[multi] = _words(
         "part ",
@@ -591,6 +606,14 @@ def _read_block(
     kind = fields["kind"]
     fill = _fixed(col("fill"), 1, "0")[:, 0].astype(np.int64) - 48
     n_bits = np.asarray(pc.utf8_length(payload), dtype=np.int64) * 6 - fill
+    # a payload of fewer than 6 bits holds no message type (an empty one read as type 0,
+    # 'not a position report')
+    typeless = ok & (n_bits < 6)
+    rule[typeless] = "nmea_short"
+    message[typeless] = _words(
+        "payload of ", np.maximum(n_bits[typeless], 0), " bits: no message type (6 bits)"
+    )
+    ok &= ~typeless
     position = _NEEDED_BY_KIND[kind] > 0
     other = ok & ~position
     rule[other] = "nmea_not_position"
