@@ -255,6 +255,9 @@ def test_the_moment_is_the_tag_blocks_c_field_before_any_other():
         # a receiver's time, then ';' or ',' before the sentence: the time alone (T7)
         "2020-09-13 12:30:40.5; " + plain,
         "2020-09-13 12:31:40, " + plain,
+        # an epoch of nine digits after the checksum (T10), one with a space after it (T11)
+        plain + ",999999900",
+        plain + ",1600000360 ",
     ]
     got = _read(lines)
     assert got.rejects.empty
@@ -266,6 +269,8 @@ def test_the_moment_is_the_tag_blocks_c_field_before_any_other():
         "2001-09-09T01:46:39.000Z",
         "2020-09-13 12:30:40.5",
         "2020-09-13 12:31:40",
+        "2001-09-09T01:45:00.000Z",
+        "2020-09-13T12:32:40.000Z",
     ]
 
 
@@ -334,7 +339,9 @@ def test_a_fragment_number_its_message_cannot_have_is_unreadable(header):
 
 
 @pytest.mark.parametrize(
-    "payload, fill, n_bits", [("", "0", 0), ("1", "5", 1)], ids=["empty", "one-bit"]
+    "payload, fill, n_bits",
+    [("", "0", 0), ("1", "5", 1), ("1", "1", 5)],
+    ids=["empty", "one-bit", "five-bits"],
 )
 def test_a_payload_without_a_message_type_is_short_not_type_0(payload, fill, n_bits):
     # an empty payload was rejected as 'message type 0: not a position report', a type it
@@ -346,3 +353,33 @@ def test_a_payload_without_a_message_type_is_short_not_type_0(payload, fill, n_b
     got = _read(lines)
     assert list(got.lines) == [2] and list(got.rejects["rule"]) == ["nmea_short"]
     assert got.rejects["message"][0] == f"payload of {n_bits} bits: no message type (6 bits)"
+
+
+def test_crlf_blank_and_indented_comment_lines_are_what_they_are():
+    # a line of blanks (a tab, spaces) is no record (Y11 made it nmea_unreadable); a '#'
+    # comment indented is a comment (Y12); a CRLF line's reject shows the line without
+    # its CR (Y10 kept the CR in the rejects' value)
+    bits = _class_a(257010001, 600_000, 600_000, 10, 10)
+    damaged = _line(bits, "c:1600000060").replace("*", "x*", 1)
+    lines = [_line(bits), " \t ", "   # receiver restarted", damaged, _line(bits, "c:1600000120")]
+    got = read_nmea_positions(("\r\n".join(lines) + "\r\n").encode(), "feed.nmea")
+    assert got.n_read == 4 and list(got.lines) == [1, 5]
+    assert list(got.rejects["row"]) == [3, 4]
+    assert list(got.rejects["rule"]) == ["nmea_comment", "nmea_checksum"]
+    assert list(got.rejects["value"]) == ["   # receiver restarted", damaged]
+
+
+@pytest.mark.parametrize("talker", ["BSVDM", "ABVDO"])
+def test_a_receivers_log_of_another_talker_is_found_to_be_raw_ais(tmp_path, talker):
+    # the sniff of a .txt or .log reads any talker (S2: 'AI' only, a base station's log
+    # of !BSVDM was refused as no track file)
+    lines = [
+        _line(
+            _class_a(257010001, 600_000 + i, 600_000, 10, 10), f"c:{1_600_000_000 + 60 * i}", talker
+        )
+        for i in range(3)
+    ]
+    path = tmp_path / "station.log"
+    path.write_text("\n".join(lines) + "\n")
+    res = read_tracks(TrackSource(path=path))
+    assert res.assumptions["schema"] == "nmea" and len(res.frame) == 3
