@@ -130,15 +130,22 @@ def open_zip_member(
         infos = [i for i in zf.infolist() if not _is_junk(i)]
         data = [i for i in infos if PurePosixPath(i.filename).suffix.lower() in accept]
         if member is not None:
-            chosen = [
-                i for i in data if i.filename == member or PurePosixPath(i.filename).name == member
+            # its path, else its file name: a name two folders hold ('2019/data.csv' and
+            # '2020/data.csv') picks neither (the first one was read, unsaid)
+            chosen = [i for i in data if i.filename == member] or [
+                i for i in data if PurePosixPath(i.filename).name == member
             ]
             if not chosen:
                 raise SourceUnreadable(
                     f"{name}: member {member!r} not found; the archive holds "
                     f"{[i.filename for i in infos][:20]!r}"
                 )
-            data = chosen[:1]
+            if len(chosen) > 1:
+                raise SourceUnreadable(
+                    f"{name}: member {member!r} names {len(chosen)} files "
+                    f"{[i.filename for i in chosen][:20]!r}; set member: to the path of one"
+                )
+            data = chosen
         if not data:
             inner = [i for i in infos if i.filename.lower().endswith(".zip")]
             what = "a zip inside a zip; unzip the outer one" if inner else "no data file"
