@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import gzip
 import zipfile
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from pipeline.errors import SourceUnreadable
-from pipeline.ingest import SeizureSource, read_seizures
+from pipeline.ingest import SeizureSource, read_seizures, read_tracks
 from pipeline.ingest._archive import check_zip_expansion, read_compressed
 
 CSV = "date,lat,lon\n2019-01-01,1.5,2.5\n"
@@ -167,3 +168,206 @@ def test_a_workbooks_expansion_at_the_bound_passes_and_one_byte_over_is_refused(
     check_zip_expansion(at, "at.xlsx: the workbook", 1.0)
     with pytest.raises(SourceUnreadable, match=r"over.xlsx: the workbook expands to 1 MiB"):
         check_zip_expansion(over, "over.xlsx: the workbook", 1.0)
+
+
+def test_a_compressed_files_stem_loses_both_suffixes():
+    """The rejects file of ``ais.csv.gz`` is ``...-ais.csv``, not ``...-ais.csv.csv``."""
+    from pipeline.ingest import source_stem
+
+    assert source_stem("feed/ais.csv.gz") == "ais"
+    assert source_stem("LOG.PLT.BZ2") == "LOG"
+    assert source_stem("2024.01.02.csv") == "2024.01.02"
+
+
+# --- GPX ------------------------------------------------------------------------------------
+
+_GPX_NS = {"1.1": "http://www.topografix.com/GPX/1/1", "1.0": "http://www.topografix.com/GPX/1/0"}
+
+
+def _gpx_doc(version: str, prefix: str) -> str:
+    p = f"{prefix}:" if prefix else ""
+    xmlns = f"xmlns:{prefix}" if prefix else "xmlns"
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<{p}gpx version="{version}" creator="t" {xmlns}="{_GPX_NS[version]}">\n'
+        f'<{p}wpt lat="9" lon="9"><{p}time>2020-01-01T00:00:00Z</{p}time></{p}wpt>\n'
+        f"<{p}trk><{p}name>MV Alpha</{p}name><{p}trkseg>\n"
+        f'<{p}trkpt lat="1.5"\n'
+        f'    lon="2.5"><{p}ele>12.5</{p}ele>\n'
+        f"  <{p}time>\n   2020-01-01T10:00:00+02:00\n  </{p}time>\n"
+        f"  <{p}extensions><{p}time>1999-01-01T00:00:00Z</{p}time></{p}extensions>\n"
+        f"</{p}trkpt>\n"
+        f'<{p}trkpt lon="2.6"><{p}time>2020-01-01T08:10:00Z</{p}time></{p}trkpt>\n'
+        f'<{p}trkpt lat="1.7" lon="2.7"/>\n'
+        f"</{p}trkseg></{p}trk>\n"
+        f"<{p}rte><{p}name>Route R</{p}name>\n"
+        f'<{p}rtept lat="3.5" lon="4.5"><{p}name>turn 1</{p}name>'
+        f"<{p}time>2020-01-02T00:00:00Z</{p}time></{p}rtept>\n"
+        f"</{p}rte>\n"
+        f'<{p}wpt lat="8" lon="8"/>\n'
+        f"</{p}gpx>\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("version", "prefix"),
+    [("1.1", ""), ("1.0", ""), ("1.1", "gpx")],
+    ids=["1.1", "1.0", "prefixed"],
+)
+def test_gpx_points_are_read_as_xml_etree_reads_them_at_their_own_lines(version, prefix):
+    """Every ``<trkpt>``/``<rtept>``, its ``lat``/``lon``/``<time>`` (not an extension's
+    time, not ``<ele>``) and the line its start tag opens on, against ElementTree reading
+    the same bytes and the document's own lines; ``<wpt>`` counted apart; a route named by
+    its own ``<name>``, not its points'."""
+    import xml.etree.ElementTree as ET
+
+    from pipeline.ingest._gpx import read_gpx_points
+
+    text = _gpx_doc(version, prefix)
+    ns = {"g": _GPX_NS[version]}
+    root = ET.fromstring(text.encode())
+    want = []
+    for kind, owner_tag, point_tag in (("track", "trk", "trkpt"), ("route", "rte", "rtept")):
+        for owner, el in enumerate(root.findall(f"g:{owner_tag}", ns)):
+            for pt in el.iter(f"{{{ns['g']}}}{point_tag}"):
+                t = pt.find("g:time", ns)
+                want.append(
+                    (
+                        kind,
+                        owner,
+                        pt.get("lat"),
+                        pt.get("lon"),
+                        None if t is None else t.text.strip(),
+                    )
+                )
+    opened = [
+        i + 1
+        for i, ln in enumerate(text.splitlines())
+        if f"<{prefix + ':' if prefix else ''}trkpt" in ln or "rtept " in ln
+    ]
+    got = read_gpx_points(text.encode(), "t.gpx")
+    frame = got.frame
+    assert (
+        list(frame[["kind", "owner", "lat", "lon", "time"]].itertuples(index=False, name=None))
+        == want
+    )
+    assert frame["line"].tolist() == opened == [5, 12, 13, 16]
+    assert got.n_waypoints == len(root.findall("g:wpt", ns)) == 2
+    names = {
+        ("track", 0): root.find("g:trk/g:name", ns).text,
+        ("route", 0): root.find("g:rte/g:name", ns).text,
+    }
+    assert got.names == names == {("track", 0): "MV Alpha", ("route", 0): "Route R"}
+
+
+def test_a_document_that_is_not_gpx_is_refused():
+    from pipeline.ingest._gpx import read_gpx_points
+
+    kml = b'<?xml version="1.0"?>\n<kml xmlns="http://www.opengis.net/kml/2.2"><Document/></kml>\n'
+    with pytest.raises(SourceUnreadable, match=r"not a GPX file \(root element 'kml'"):
+        read_gpx_points(kml, "t.gpx")
+
+
+def test_an_absent_point_time_is_none_not_empty_text():
+    """``time`` is None where a point has no ``<time>`` (as ElementTree finds none), and the
+    text as written otherwise."""
+    from pipeline.ingest._gpx import read_gpx_points
+
+    doc = _gpx_doc("1.1", "").encode()
+    got = read_gpx_points(doc, "t.gpx").frame
+    assert got["time"].iloc[2] is None
+    assert got["time"].iloc[1] == "2020-01-01T08:10:00Z"
+
+
+# --- OziExplorer / Geolife .plt ---------------------------------------------------------------
+
+_GEOLIFE_HEAD = (
+    "Geolife trajectory\r\nWGS 84\r\nAltitude is in Feet\r\nReserved 3\r\n"
+    "0,2,255,My Track,0,0,2,8421376\r\n{count}\r\n"
+)
+#: Three Geolife points (lines 7-9); their day counts are 2008-10-23 02:53:04, :10 and :15.
+_GEOLIFE_POINTS = (
+    "39.984702,116.318417,0,492,39744.1201851852,2008-10-23,02:53:04\r\n"
+    "39.984683,116.31845,0,492,39744.1202546296,2008-10-23,02:53:10\r\n"
+    "39.984686,116.318417,0,-777,39744.1203125,2008-10-23,02:53:15\r\n"
+)
+
+
+def _geolife_file(tmp_path: Path, points: str, count: str = "0") -> Path:
+    folder = tmp_path / "Data" / "007" / "Trajectory"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "20081023025304.plt"
+    path.write_bytes((_GEOLIFE_HEAD.format(count=count) + points).encode())
+    return path
+
+
+def _by_hand(days: float) -> datetime:
+    """A Delphi day count as a moment: days since 1899-12-30, the fraction in seconds."""
+    whole = int(days)
+    return datetime(1899, 12, 30) + timedelta(days=whole, seconds=round((days - whole) * 86400))
+
+
+def test_a_first_point_line_cut_short_loses_itself_not_the_file(tmp_path):
+    """The first point line decided five or seven fields for the file: a first line without
+    its clock text (6 fields) made every good line after it 'ragged' - the whole
+    trajectory lost for one damaged line."""
+    lines = _GEOLIFE_POINTS.split("\r\n")
+    lines[0] = lines[0].rsplit(",", 1)[0]  # '...,2008-10-23': its clock lost
+    res = read_tracks(_geolife_file(tmp_path, "\r\n".join(lines)))
+    assert res.n_read == 3
+    assert res.rejects[["row", "rule"]].to_numpy().tolist() == [[7, "ragged_row"]]
+    want = [_by_hand(39744.1202546296), _by_hand(39744.1203125)]
+    assert [t.to_pydatetime().replace(tzinfo=None) for t in res.frame["time"]] == want
+    assert [w.strftime("%H:%M:%S") for w in want] == ["02:53:10", "02:53:15"]
+
+
+def test_date_texts_a_few_seconds_off_their_day_counts_are_noted(tmp_path):
+    """The day count is read; texts 5 s from it (more than a second) are said, not dropped."""
+    points = _GEOLIFE_POINTS.replace("02:53:10", "02:53:15")
+    res = read_tracks(_geolife_file(tmp_path, points))
+    assert _by_hand(39744.1202546296).strftime("%H:%M:%S") == "02:53:10"
+    assert res.frame["time"].dt.strftime("%H:%M:%S").tolist()[1] == "02:53:10"
+    (note,) = [n for n in res.notes if "differ from their day counts" in n]
+    assert "1 point(s)" in note and "up to 5 s" in note and "line 8" in note
+
+
+def test_a_plt_one_point_short_of_its_count_says_so(tmp_path):
+    res = read_tracks(_geolife_file(tmp_path, _GEOLIFE_POINTS, count="4"))
+    assert len(res.frame) == 3
+    assert any("line 6 says 4 points, the file holds 3" in n for n in res.notes)
+    res = read_tracks(_geolife_file(tmp_path / "b", _GEOLIFE_POINTS, count="3"))
+    assert not any("cut short" in n for n in res.notes)
+
+
+_OZI_POINTS = (
+    " -33.859430, 151.211160,1, -777.0, 40179.5000000\n"
+    " -33.859530, 151.211260,0, -777.0, 40179.5006944\n"
+    " -33.859630, 151.211360,0, -777.0, 40179.5013889\n"
+)
+
+
+def test_a_plt_whose_writer_left_out_all_but_two_header_lines_keeps_every_point(tmp_path):
+    """Points from line 3 on: none read as a header line (the altitude, reserved, track
+    and count lines all left out)."""
+    path = tmp_path / "short.plt"
+    path.write_text("OziExplorer Track Point File Version 2.1\nWGS 84\n" + _OZI_POINTS)
+    res = read_tracks(path)
+    assert res.n_read == 3 and len(res.frame) == 3 and res.rejects.empty
+    want = [_by_hand(d) for d in (40179.5, 40179.5006944, 40179.5013889)]
+    assert [w.strftime("%H:%M:%S") for w in want] == ["12:00:00", "12:01:00", "12:02:00"]
+    assert [t.to_pydatetime().replace(tzinfo=None) for t in res.frame["time"]] == want
+    assert any("line 3 is a point: 2 header lines" in n for n in res.notes)
+
+
+def test_a_ragged_first_point_in_place_of_the_count_line_is_rejected_not_skipped(tmp_path):
+    """No count line (line 6): a ragged first point there is a rejected point at line 6,
+    not taken for the count and lost unsaid."""
+    path = tmp_path / "log.plt"
+    path.write_text(
+        "OziExplorer Track Point File Version 2.1\nWGS 84\nAltitude is in Feet\nReserved 3\n"
+        "0,2,255,MV Alpha,0,0,2,8421376\n"
+        " -33.859420, 151.211150,0, -777.0\n" + _OZI_POINTS  # line 6: a point without its day count
+    )
+    res = read_tracks(path)
+    assert res.n_read == 4 and len(res.frame) == 3
+    assert res.rejects[["row", "rule"]].to_numpy().tolist() == [[6, "ragged_row"]]

@@ -147,10 +147,13 @@ def read_plt_points(data: bytes, name: str) -> PltPoints:
     track_name = ",".join(style[3:name_end]).strip() if len(style) > 3 else ""
     n_header = len(header)
     body = data[at:]
-    # the first point line says five or seven fields (a blank line above it says nothing:
-    # taken for five, every point line of seven was rejected as ragged)
-    first = next((ln for ln in body.split(b"\n", 64)[:64] if ln.strip()), b"")
-    n_fields = 7 if first.count(b",") >= 6 else 5
+    # the point lines say five or seven fields, most of the first 64 (a blank line above
+    # them says nothing: taken for five, every point line of seven was rejected as ragged;
+    # so was every one after a first line cut short, '...,2008-10-23' without its clock)
+    sample = [ln.count(b",") for ln in body.split(b"\n", 64)[:64] if ln.strip()]
+    sevens, fives = sample.count(6), sample.count(4)
+    first_seven = bool(sample) and sample[0] >= 6
+    n_fields = 7 if sevens > fives or (sevens == fives and first_seven) else 5
     line = ",".join(_FIELDS[:n_fields]).encode() + b"\n"
     shift = n_header - 1  # the names stand on line 1 in place of the header lines
     table = read_text_table(
