@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.errors import SourceUnreadable
+from pipeline.errors import InputError, SourceUnreadable
 from pipeline.ingest import SeizureSource, read_seizures, read_tracks
 from pipeline.ingest._archive import check_zip_expansion, read_compressed
 
@@ -371,3 +371,83 @@ def test_a_ragged_first_point_in_place_of_the_count_line_is_rejected_not_skipped
     res = read_tracks(path)
     assert res.n_read == 4 and len(res.frame) == 3
     assert res.rejects[["row", "rule"]].to_numpy().tolist() == [[6, "ragged_row"]]
+
+
+# --- coordinate columns -------------------------------------------------------------------------
+
+
+def test_eastings_and_northings_in_kilometres_are_refused_by_their_header(tmp_path):
+    """Values under 1,000 (kilometres) are not 'big' metres; beyond 90/180 they are no plain
+    degree values either: the header naming eastings/northings refuses them (without it,
+    every record was rejected as out of range, the file never named as projected)."""
+    path = tmp_path / "km.csv"
+    path.write_text(
+        "date,Easting,Northing,type\n"
+        "2024-01-15,388.736,110.547,Robbery\n"
+        "2024-02-15,402.030,112.030,Robbery\n"
+    )
+    with pytest.raises(InputError, match=r"the header says easting/northing and '388.736'"):
+        read_seizures(path)
+
+
+def test_metres_of_a_local_grid_under_100_km_are_refused_as_projected(tmp_path):
+    """Thousands of metres (a site grid, a State Plane near its origin) are no degrees: the
+    file is refused naming projected coordinates, not every record rejected as out of
+    range."""
+    path = tmp_path / "site.csv"
+    rows = [(5234.5, 8123.25), (5301.0, 8190.75), (5388.5, 8204.0)]
+    path.write_text(
+        "date,x,y\n" + "".join(f"2024-01-{i + 10},{x},{y}\n" for i, (x, y) in enumerate(rows))
+    )
+    with pytest.raises(InputError, match=r"hold projected coordinates .*'5234.5' is no degree"):
+        read_seizures(path)
+
+
+def test_wkt_points_of_every_dimension_read_x_as_the_longitude(tmp_path):
+    """``POINT ZM``/``POINT M``/lower case ``point`` give x as the longitude and y as the
+    latitude, as shapely reads the same text; ``POINT EMPTY`` is rejected with its value;
+    a pair whose first part ends in W is longitude first, one ending in S latitude first."""
+    import shapely
+
+    values = ["POINT ZM (-61 11 5 7)", "POINT M (-63 13 7)", "POINT EMPTY", "point(-64.5 14.25)"]
+    pairs = ["060°30'W, 10°15'N", "10°15'S 060°30'E"]
+    path = tmp_path / "wkt.csv"
+    path.write_text(
+        "date,geom\n" + "".join(f'2023-01-0{i + 1},"{v}"\n' for i, v in enumerate(values + pairs))
+    )
+    res = read_seizures(path)
+    geoms = shapely.from_wkt([v for v in values if "EMPTY" not in v])
+    want = [[y, x] for x, y in zip(shapely.get_x(geoms), shapely.get_y(geoms), strict=True)]
+    want += [[10.25, -60.5], [-10.25, 60.5]]
+    assert _points(res) == want
+    assert res.rejects[["row", "value", "rule"]].to_numpy().tolist() == [
+        [4, "POINT EMPTY", "coord_unparseable"]
+    ]
+
+
+def test_gpx_points_outside_any_track_or_route_are_said_not_dropped(tmp_path):
+    """A ``<trkpt>`` in a ``<trkseg>`` no ``<trk>`` holds, or after ``</trk>``, and an
+    ``<rtept>`` outside ``<rte>`` (not GPX, but written) vanished without a word: every
+    point element ElementTree finds is now read or said."""
+    import xml.etree.ElementTree as ET
+
+    doc = (
+        '<?xml version="1.0"?>\n'
+        '<gpx xmlns="http://www.topografix.com/GPX/1/1" version="1.1" creator="t">\n'
+        '<trkseg><trkpt lat="1" lon="2"><time>2020-01-01T00:00:00Z</time></trkpt></trkseg>\n'
+        "<trk><name>MV Alpha</name><trkseg>\n"
+        '<trkpt lat="3" lon="4"><time>2020-01-01T00:00:00Z</time></trkpt>\n'
+        "</trkseg></trk>\n"
+        '<trkpt lat="5" lon="6"><time>2020-01-01T01:00:00Z</time></trkpt>\n'
+        '<rtept lat="7" lon="8"/>\n'
+        "</gpx>\n"
+    )
+    root = ET.fromstring(doc.encode())
+    elements = [e for e in root.iter() if e.tag.rsplit("}", 1)[-1] in ("trkpt", "rtept")]
+    path = tmp_path / "stray.gpx"
+    path.write_text(doc)
+    res = read_tracks(path)
+    assert res.n_read == 1 and _points(res) == [[3.0, 4.0]]
+    (note,) = [n for n in res.notes if "outside any <trk>/<rte>" in n]
+    assert f"{len(elements) - res.n_read} <trkpt>/<rtept> point(s)" in note
+    assert len(elements) - res.n_read == 3

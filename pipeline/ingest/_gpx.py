@@ -42,11 +42,15 @@ class GpxPoints:
         ``(kind, owner) -> name`` of every track and route that has a ``<name>``.
     n_waypoints : int
         ``<wpt>`` elements (not positions of a track; not read).
+    n_outside : int
+        ``<trkpt>``/``<rtept>`` elements outside any ``<trk>``/``<rte>`` (not GPX: no track
+        or route owns them; not read, and said).
     """
 
     frame: pd.DataFrame
     names: dict[tuple[str, int], str]
     n_waypoints: int
+    n_outside: int = 0
 
 
 def _local(tag: str) -> str:
@@ -76,9 +80,10 @@ def read_gpx_points(source: bytes | IO[bytes], name: str) -> GpxPoints:
     text: list[str] = []
     root: list[str] = []
     n_wpt = 0
+    n_outside = 0
 
     def start(tag: str, attrs: dict[str, str]) -> None:
-        nonlocal n_wpt
+        nonlocal n_wpt, n_outside
         tag = _local(tag)
         if not stack:
             root.append(tag)
@@ -97,6 +102,8 @@ def read_gpx_points(source: bytes | IO[bytes], name: str) -> GpxPoints:
             lons.append(got.get("lon"))
             times.append(None)
             lines.append(parser.CurrentLineNumber)
+        elif tag in _POINT:  # a point no <trk>/<rte> owns: counted, never dropped unsaid
+            n_outside += 1
         elif tag == "wpt" and parent == "gpx":
             n_wpt += 1
 
@@ -146,4 +153,4 @@ def read_gpx_points(source: bytes | IO[bytes], name: str) -> GpxPoints:
             "line": np.asarray(lines, dtype="int64"),
         }
     )
-    return GpxPoints(frame, names, n_wpt)
+    return GpxPoints(frame, names, n_wpt, n_outside)

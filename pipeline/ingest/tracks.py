@@ -1668,6 +1668,11 @@ def _read_gpx(src: TrackSource, opened):
         notes.append(
             f"{name}: {got.n_waypoints} waypoint(s) are not track points and were not read"
         )
+    if got.n_outside:
+        notes.append(
+            f"{name}: {got.n_outside} <trkpt>/<rtept> point(s) outside any <trk>/<rte> (not "
+            "GPX: no track or route owns them) were not read"
+        )
     pts = got.frame
     keys = pd.MultiIndex.from_arrays([pts["kind"], pts["owner"]])
     labels = pd.Series(got.names, dtype=object) if got.names else pd.Series(dtype=object)
