@@ -390,16 +390,41 @@ def test_eastings_and_northings_in_kilometres_are_refused_by_their_header(tmp_pa
         read_seizures(path)
 
 
-def test_metres_of_a_local_grid_under_100_km_are_refused_as_projected(tmp_path):
+@pytest.mark.parametrize(
+    ("rows", "nmea"),
+    [
+        ([(5234.5, 8123.25), (5301.0, 8190.75), (5388.5, 8204.0)], False),
+        ([(5234.5, 1023.25), (5301.0, 1050.75), (5312.5, 1044.0)], True),
+    ],
+    ids=["minutes-over-59", "ddmm.mm-like"],
+)
+def test_metres_of_a_local_grid_under_100_km_are_refused_as_projected(tmp_path, rows, nmea):
     """Thousands of metres (a site grid, a State Plane near its origin) are no degrees: the
     file is refused naming projected coordinates, not every record rejected as out of
-    range."""
+    range.  NMEA's ddmm.mmmm is named as the other reading only where every value could be
+    one (last two whole digits under 60; 8190.75 and 5388.5 cannot)."""
     path = tmp_path / "site.csv"
-    rows = [(5234.5, 8123.25), (5301.0, 8190.75), (5388.5, 8204.0)]
     path.write_text(
         "date,x,y\n" + "".join(f"2024-01-{i + 10},{x},{y}\n" for i, (x, y) in enumerate(rows))
     )
-    with pytest.raises(InputError, match=r"hold projected coordinates .*'5234.5' is no degree"):
+    with pytest.raises(
+        InputError, match=r"hold projected coordinates .*'5234.5' is no degree"
+    ) as e:
+        read_seizures(path)
+    assert ("as NMEA writes them" in str(e.value)) is nmea
+    assert all(int(v) % 100 < 60 for row in rows for v in row) is nmea
+
+
+def test_whole_numbers_beyond_90_degrees_x_10_7_are_named_fit_semicircles(tmp_path):
+    """1,000,000,000 is 83.8 degrees in semicircles (x 2^31/180) but 100 degrees x 10^7:
+    only semicircles; the refusal names them, not the list of scalings."""
+    path = tmp_path / "fit.csv"
+    rows = [(1_000_000_000, 1_241_513_984), (1_000_100_000, 1_241_613_984)]
+    path.write_text(
+        "date,lat,lon\n" + "".join(f"2024-01-{i + 10},{a},{b}\n" for i, (a, b) in enumerate(rows))
+    )
+    assert 1_000_000_000 * 180 / 2**31 == pytest.approx(83.82, abs=0.01)
+    with pytest.raises(InputError, match=r"hold FIT semicircles \(degrees x 2\^31/180\)"):
         read_seizures(path)
 
 
@@ -451,3 +476,42 @@ def test_gpx_points_outside_any_track_or_route_are_said_not_dropped(tmp_path):
     (note,) = [n for n in res.notes if "outside any <trk>/<rte>" in n]
     assert f"{len(elements) - res.n_read} <trkpt>/<rtept> point(s)" in note
     assert len(elements) - res.n_read == 3
+
+
+@pytest.mark.parametrize("kind", ["seizures", "ports"])
+def test_a_pair_of_projected_coordinates_in_no_stated_order_is_refused(tmp_path, kind):
+    """Under a projected crs, '388736, 110547' (easting first, as GIS tools write x, y)
+    was read 'lat, lon' - northing 388736, easting 110547 - a point 330 km away, unsaid.
+    A header saying the order, WKT or E/N letters read it as pyproj places it."""
+    from pyproj import Transformer
+
+    from pipeline.ingest import ContextSource, read_context
+
+    lon, lat = Transformer.from_crs("EPSG:32648", "EPSG:4326", always_xy=True).transform(
+        388736, 110547
+    )
+    first = "name" if kind == "ports" else "date"
+
+    def read(header: str, value: str):
+        path = tmp_path / f"{kind}.csv"
+        path.write_text(
+            f'{first},{header}\nP1,"{value}"\n'.replace("P1", "2024-01-15", kind != "ports")
+        )
+        if kind == "ports":
+            return read_context(ContextSource(path=path, kind="ports", crs="EPSG:32648"))
+        return read_seizures(SeizureSource(path=path, crs="EPSG:32648"))
+
+    with pytest.raises(InputError, match=r"'position' holds pairs of projected coordinates"):
+        read("position", "388736, 110547")
+    for header, value in [
+        ("position (x/y)", "388736, 110547"),
+        ("position (y/x)", "110547, 388736"),
+        ("position", "POINT (388736 110547)"),
+        ("position", "388736E 110547N"),
+    ]:
+        frame = read(header, value).frame
+        if kind == "ports":  # a GeoDataFrame of points
+            got = [frame.geometry.y.iloc[0], frame.geometry.x.iloc[0]]
+        else:
+            got = frame[["lat", "lon"]].to_numpy()[0].tolist()
+        assert len(frame) == 1 and got == pytest.approx([lat, lon]), value

@@ -101,7 +101,7 @@ PAIR_UNREADABLE = (
 
 
 def split_pair_column(
-    raw: pd.DataFrame, col: str, name: str, evidence: dict[str, Any]
+    raw: pd.DataFrame, col: str, name: str, evidence: dict[str, Any], *, crs=None
 ) -> tuple[pd.Series, pd.Series, dict[str, Any], list[str], np.ndarray]:
     """Split one column of coordinate pairs into (lat text, lon text, evidence, notes, unread).
 
@@ -112,6 +112,15 @@ def split_pair_column(
     column's evidence, returned with the order added when it was decided.  ``unread`` is
     True where a value is written but splits into no pair (``near the port``, a single
     number): reject it as :data:`PAIR_UNREADABLE` with its value, before any missing rule.
+
+    Under a projected ``crs`` a pair of plain numbers says no order (GIS tools write
+    ``easting, northing``, x first; a 'lat, lon' habit writes the northing first): unless
+    its header, WKT, or E/N letters say it, the column is refused.
+
+    Raises
+    ------
+    InputError
+        Pairs of projected coordinates whose order nothing states.
     """
     pair = raw[col]
     lat_raw, lon_raw, stated = split_pair(as_text(pair))
@@ -148,7 +157,30 @@ def split_pair_column(
     gone = missing_mask(pair)
     lat_raw, lon_raw = lat_raw.where(~gone, ""), lon_raw.where(~gone, "")
     unread = ~gone & (lat_raw.eq("") & lon_raw.eq("")).to_numpy(dtype=bool)
+    unsaid = ~stated & ~gone & ~unread
+    if (
+        _pair_order(col) is None
+        and unsaid.any()
+        and _is_projected(crs)
+        and _beyond_degrees(lat_raw[unsaid], lon_raw[unsaid])
+    ):
+        # '388736, 110547' under EPSG:32648 was read as northing 388736, easting 110547:
+        # 330 km from the point, unsaid (degrees under a projected crs are refused later)
+        example = str(pair[unsaid].iloc[0]).strip()
+        raise InputError(
+            f"{name}: {col!r} holds pairs of projected coordinates ({example!r}) whose order "
+            f"nothing says (easting first as GIS tools write x, y, or northing first as a "
+            f"'lat, lon' pair); name the order in its header ('{col} (x/y)' or "
+            f"'{col} (y/x)'), write them as WKT POINT (x y) or with E and N letters, or give "
+            "two columns"
+        )
     return lat_raw, lon_raw, evidence, notes, unread
+
+
+def _beyond_degrees(lat: pd.Series, lon: pd.Series) -> bool:
+    """Whether a pair's numbers are no degree values (one beyond 90 or 180): metres."""
+    a, b = (np.abs(to_numbers(v).to_numpy(dtype="float64")) for v in (lat, lon))
+    return bool(np.any(a > 90.0) or np.any(b > 180.0))
 
 
 def _metres(values: pd.Series, letter: str) -> pd.Series:

@@ -547,7 +547,7 @@ def _geometry_from_table(raw: pd.DataFrame, src: ContextSource, name: str):
         # one 'Coordinates' column of "lat, lon" pairs: split as a seizure file's is
         lat_col = lon_col = str(choice.get("coords"))
         texts["lat"], texts["lon"], choice.evidence["coords"], more, unread = split_pair_column(
-            raw, lat_col, name, choice.evidence["coords"]
+            raw, lat_col, name, choice.evidence["coords"], crs=src.crs
         )
         notes += more
         choice.evidence.pop("lat", None)

@@ -1005,7 +1005,7 @@ def _normalise(
         elif coords_pick:
             lat_col = lon_col = coords_pick
             lat_raw, lon_raw, evidence["coords"], pair_notes, unread = split_pair_column(
-                raw, lat_col, name, evidence["coords"]
+                raw, lat_col, name, evidence["coords"], crs=crs
             )
             rules.append(
                 Rule(PAIR_UNREADABLE[0], unread, lat_col, PAIR_UNREADABLE[1], raw[lat_col])
