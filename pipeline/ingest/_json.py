@@ -123,7 +123,8 @@ def _as_written(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_as_written(v) for v in value) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{json.dumps(k)}: {_as_written(v)}" for k, v in value.items()) + "}"
+        items = (f"{json.dumps(k, ensure_ascii=False)}: {_as_written(v)}" for k, v in value.items())
+        return "{" + ", ".join(items) + "}"
     return json.dumps(value)
 
 
@@ -558,8 +559,10 @@ def _array(text: str, start: int, name: str) -> tuple[list[dict], list[int], lis
     inner: list[tuple[list[dict], list[int]]] = []
     try:
         pos = _elements(text, start, records, starts, inner)
-        if text[pos:].strip():
-            raise json.JSONDecodeError("text after the array", text, pos)
+        rest = text[pos:]
+        if rest.strip():  # named at the text itself (a second array appended), not at ']'
+            at = pos + len(rest) - len(rest.lstrip())
+            raise json.JSONDecodeError("text after the array", text, at)
     except RecursionError:
         raise SourceUnreadable(f"{name}: the JSON array is nested too deeply") from None
     except _DuplicateKey as exc:
@@ -638,8 +641,8 @@ def _flatten(record: dict, prefix: str = "", depth: int = 0) -> dict[str, Any]:
         name = f"{prefix}{key}"
         if isinstance(value, dict) and depth < _MAX_DEPTH:
             out.update(_flatten(value, name + ".", depth + 1))
-        elif isinstance(value, list | dict):
-            out[name] = json.dumps(value, ensure_ascii=False)
+        elif isinstance(value, list | dict):  # numbers as written, never turned to text
+            out[name] = _as_written(value)
         elif value is None:
             out[name] = None
         elif value is True or value is False:
