@@ -1,0 +1,221 @@
+"""Gaps found by a hand mutation analysis of the JSON, columnar and vector readers (hFO).
+
+Each test kills a mutant of ``_json.py`` (JSON Lines, arrays and API answers as text rows),
+``_columnar.py`` (Parquet and Arrow IPC) or ``_vector.py`` (what a file is; GDAL layers)
+that the suite let live.  Every expected value is independent of the code under test: the
+file's own line numbers, ``json``/``pyarrow`` reading the same bytes, or hand values.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.ipc as ipc
+import pytest
+
+from pipeline.errors import SourceUnreadable
+from pipeline.ingest import read_seizures
+from pipeline.ingest._columnar import check_expansion
+from pipeline.ingest._json import looks_like_json_records, read_json_records
+
+
+def _lines_of(data: bytes, needle: bytes) -> list[int]:
+    """The physical lines (1-based, LF-separated as the file is) holding ``needle``."""
+    return [i for i, line in enumerate(data.split(b"\n"), start=1) if needle in line]
+
+
+def _json(tmp_path: Path, name: str, data: bytes):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return read_json_records(path)
+
+
+# ---------------------------------------------------------------------- JSON records
+
+
+def test_an_array_after_crlf_blank_lines_keeps_each_records_line(tmp_path):
+    # a Windows export with blank CRLF lines before the array: '\r' is JSON whitespace too
+    data = b'\r\n\r\n[\r\n{"mmsi": 257000001},\r\n{"mmsi": 257000002}\r\n]\r\n'
+    table = _json(tmp_path, "a.json", data)
+    assert table.frame["mmsi"].tolist() == ["257000001", "257000002"]
+    assert table.lines.tolist() == _lines_of(data, b'"mmsi"')
+    assert table.notes[-1].startswith("a.json: read as an array of objects")
+
+
+def test_one_object_after_blank_lines_is_at_the_line_it_starts(tmp_path):
+    # one record pretty-printed over lines after blank CRLF lines: line 3, not line 1
+    data = b'\r\n\r\n{"mmsi": 257000001,\r\n "name": "ODIN"}\r\n'
+    table = _json(tmp_path, "one.json", data)
+    assert table.frame["name"].tolist() == ["ODIN"]
+    assert table.lines.tolist() == _lines_of(data, b'"mmsi"') == [3]
+    assert table.n_bad == 0
+
+
+def test_a_json_array_after_a_bom_is_records_not_geojson():
+    # Notepad's UTF-8 saves a BOM: the array of records must still be seen as records
+    head = b'\xef\xbb\xbf[{"mmsi": 257000001, "lat": 60.1, "lon": 5.2}]'
+    assert json.loads(head.decode("utf-8-sig"))[0]["mmsi"] == 257000001
+    assert looks_like_json_records(head) is True
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        {"type": "Feature", "properties": {"n": 1}, "geometry": None},
+        {"type": "FeatureCollection", "features": []},
+        # an ArcGIS REST answer written on one line, asked without geometries' type
+        {"features": [{"attributes": {"n": 1}}], "spatialReference": {"wkid": 4326}},
+        {"features": [{"attributes": {"n": 1}}], "fields": [{"name": "n"}]},
+    ],
+    ids=["feature", "collection", "esri-spatialreference", "esri-fields"],
+)
+def test_a_one_line_geojson_or_esri_object_is_no_records(line):
+    assert looks_like_json_records(json.dumps(line).encode() + b"\n") is False
+
+
+def test_a_ndjson_line_holding_an_array_is_one_record(tmp_path):
+    # .ndjson says one record per line: a line's array stays that record's value (as .jsonl)
+    data = b'{"data": [{"a": 1}, {"a": 2}]}\n'
+    for name in ("x.ndjson", "x.jsonl"):
+        table = _json(tmp_path, name, data)
+        assert table.frame.columns.tolist() == ["data"], name
+        assert table.lines.tolist() == [1]
+
+
+def test_objects_nested_three_deep_are_dotted_columns(tmp_path):
+    record = {"mmsi": 257000001, "pos": {"geo": {"lat": 60.25, "lon": 5.5}}, "ok": True}
+    data = (json.dumps(record) + "\n").encode()
+    table = _json(tmp_path, "n.jsonl", data)
+    assert sorted(table.frame.columns) == ["mmsi", "ok", "pos.geo.lat", "pos.geo.lon"]
+    assert table.frame["pos.geo.lat"].tolist() == ["60.25"]
+
+
+def test_a_json_number_beside_a_null_is_still_a_typed_number(tmp_path):
+    # lat written as text with a decimal comma: the strings say ',' is the decimal mark; the
+    # quantities are JSON numbers, 1.234 kg whatever the strings say, even where one is null
+    path = tmp_path / "s.jsonl"
+    path.write_text(
+        '{"date":"2023-03-04","lat":"53,55","lon":10,"commodity":"cocaine","quantity_kg":1.234}\n'
+        '{"date":"2023-05-06","lat":"53,55","lon":9,"commodity":"cocaine","quantity_kg":12.345}\n'
+        '{"date":"2023-06-07","lat":"53,55","lon":8,"commodity":"cocaine","quantity_kg":null}\n',
+        encoding="utf-8",
+    )
+    table = read_json_records(path)
+    assert table.typed_numbers["quantity_kg"].tolist() == [True, True, False]
+    got = read_seizures(path).frame["quantity"].tolist()
+    assert got[:2] == [1.234, 12.345]
+    assert math.isnan(got[2])
+
+
+def test_json_lines_without_a_final_newline_keep_their_order_and_lines(tmp_path):
+    data = b'{"mmsi": 257000001}\n\n{"mmsi": 257000002}\n{"mmsi": 257000003}'
+    table = _json(tmp_path, "t.jsonl", data)
+    want = [json.loads(x)["mmsi"] for x in data.split(b"\n") if x.strip()]
+    assert table.frame["mmsi"].tolist() == [str(m) for m in want]
+    assert table.lines.tolist() == _lines_of(data, b'"mmsi"') == [1, 3, 4]
+
+
+def test_a_line_that_closes_and_opens_brackets_is_one_reject(tmp_path):
+    # '{"a": 2}],[{"a": 3}' joined into the one decode of the fast path makes two values of
+    # one line: it is one line that is not JSON, never two records at one line
+    data = b'{"a": 1}\n{"a": 2}],[{"a": 3}\n{"a": 4}\n'
+    table = _json(tmp_path, "t.jsonl", data)
+    assert table.frame["a"].tolist() == ["1", "4"]
+    assert table.lines.tolist() == [1, 3]
+    assert table.bad_rows[["row", "rule"]].values.tolist() == [[2, "malformed_json"]]
+    assert len(table.frame) + table.n_bad == sum(1 for x in data.split(b"\n") if x.strip())
+
+
+def test_a_line_of_spaces_is_blank_beside_a_bad_line(tmp_path):
+    # a bad line sends the file to the line-by-line read: a line of spaces is still blank
+    data = b'{"a": 1}\n   \t\n{"a": 2\n{"a": 3}\n'
+    table = _json(tmp_path, "t.jsonl", data)
+    assert table.lines.tolist() == [1, 4]
+    assert table.bad_rows[["row", "rule"]].values.tolist() == [[3, "malformed_json"]]
+
+
+def test_two_arrays_appended_into_one_file_are_refused(tmp_path):
+    # two saved API answers concatenated: reading the first array would lose the second
+    data = b'[{"a": 1}, {"a": 2}]\n[{"a": 3}]\n'
+    with pytest.raises(SourceUnreadable, match="at line 2 column 1: text after the array"):
+        _json(tmp_path, "t.json", data)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b'[{"a": 1},\n 5]\n', b'[{"a": 1};\n {"a": 2}]\n', b'[{"a": 1},\n "x"]\n'],
+    ids=["number", "semicolon", "text"],
+)
+def test_an_array_with_an_element_that_is_no_object_is_refused_at_its_line(tmp_path, data):
+    with pytest.raises(SourceUnreadable, match="not a valid JSON array of objects at line"):
+        _json(tmp_path, "t.json", data)
+
+
+def test_an_answer_object_with_two_arrays_of_records_is_refused(tmp_path):
+    data = b'{"ships": [{"a": 1}],\n "ports": [{"b": 2}, {"b": 3}]}\n'
+    with pytest.raises(SourceUnreadable, match="holds 2 arrays of records"):
+        _json(tmp_path, "t.json", data)
+
+
+def test_array_records_after_non_ascii_text_keep_their_lines(tmp_path):
+    # the line of a record is counted in characters: 'Ålesund' is more bytes than characters
+    data = '[{"port": "Ålesund ØÆ"},\n{"port": "Tromsø"},\n\n{"port": "Bodø"}]\n'.encode()
+    table = _json(tmp_path, "t.json", data)
+    assert table.frame["port"].tolist() == ["Ålesund ØÆ", "Tromsø", "Bodø"]
+    assert table.lines.tolist() == _lines_of(data, b'"port"') == [1, 2, 4]
+
+
+# ---------------------------------------------------------------------- Arrow IPC bounds
+
+
+def _dictionary_ipc(path: Path, stream: bool) -> tuple[int, int, int]:
+    """Write a ZSTD IPC file (or stream) of a large dictionary column over two batches.
+
+    Returns (the dictionary's bytes, one batch's own bytes, the number of batches) as pyarrow
+    counts them in memory, independent of the IPC metadata the bound reads.
+    """
+    rng = np.random.default_rng(7)
+    n = 60000
+    words = pa.array([f"{x:016x}" for x in rng.integers(0, 2**63, n)])
+    ship = pa.DictionaryArray.from_arrays(pa.array(rng.permutation(n).astype("int32")), words)
+    table = pa.table({"ship": ship, "speed": pa.array(rng.random(n))})  # floats: incompressible
+    batches = table.to_batches(max_chunksize=n // 2)
+    options = ipc.IpcWriteOptions(compression="zstd")
+    new = ipc.new_stream if stream else ipc.new_file
+    with new(str(path), table.schema, options=options) as writer:
+        for batch in batches:
+            writer.write_batch(batch)
+    own = [b.nbytes - words.nbytes for b in batches]
+    assert len(set(own)) == 1
+    return words.nbytes, own[0], len(batches)
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["file", "stream"])
+def test_an_ipc_bound_counts_its_dictionaries_and_each_batch(tmp_path, stream):
+    # a dictionary is held with every batch: a streamed read holds it and its largest batch,
+    # a whole read it and all batches; uncompressed buffers (incompressible floats) count too
+    path = tmp_path / ("d.arrows" if stream else "d.arrow")
+    dictionary, batch, n = _dictionary_ipc(path, stream)
+    streamed = (dictionary + batch) / 2**20
+    whole = (dictionary + n * batch) / 2**20
+    with pytest.raises(SourceUnreadable, match="in one record batch"):
+        check_expansion(path, 0.95 * streamed, "d", whole=False)
+    check_expansion(path, 1.05 * streamed, "d", whole=False)
+    with pytest.raises(SourceUnreadable, match="above ingest.max_uncompressed_mb"):
+        check_expansion(path, 0.95 * whole, "d", whole=True)
+    check_expansion(path, 1.05 * whole, "d", whole=True)
+
+
+def test_an_array_value_keeps_its_json_text_numbers_as_numbers(tmp_path):
+    # the array is kept as its JSON text: its numbers were written back as quoted text
+    # ('["1", "2.50", "x"]'), indistinguishable from an array of strings
+    line = '{"mmsi": 1, "tags": [1, 2.50, "x", null, true], "deep": [{"å": 2}]}'
+    table = _json(tmp_path, "t.jsonl", (line + "\n").encode())
+    tags = table.frame["tags"].iloc[0]
+    assert json.loads(tags) == json.loads(line)["tags"] == [1, 2.5, "x", None, True]
+    assert tags == '[1, 2.50, "x", null, true]'  # the numbers' text as written
+    assert json.loads(table.frame["deep"].iloc[0]) == [{"å": 2}]
