@@ -15,12 +15,14 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.ipc as ipc
+import pyarrow.parquet as pq
 import pytest
 
 from pipeline.errors import SourceUnreadable
 from pipeline.ingest import read_seizures
-from pipeline.ingest._columnar import check_expansion
+from pipeline.ingest._columnar import check_expansion, iter_batches, read_bounded
 from pipeline.ingest._json import looks_like_json_records, read_json_records
+from pipeline.ingest._vector import open_source
 
 
 def _lines_of(data: bytes, needle: bytes) -> list[int]:
@@ -112,11 +114,14 @@ def test_a_json_number_beside_a_null_is_still_a_typed_number(tmp_path):
 
 
 def test_json_lines_without_a_final_newline_keep_their_order_and_lines(tmp_path):
-    data = b'{"mmsi": 257000001}\n\n{"mmsi": 257000002}\n{"mmsi": 257000003}'
-    table = _json(tmp_path, "t.jsonl", data)
-    want = [json.loads(x)["mmsi"] for x in data.split(b"\n") if x.strip()]
-    assert table.frame["mmsi"].tolist() == [str(m) for m in want]
-    assert table.lines.tolist() == _lines_of(data, b'"mmsi"') == [1, 3, 4]
+    for data in (
+        b'{"mmsi": 257000001}\n{"mmsi": 257000002}\n{"mmsi": 257000003}',
+        b'{"mmsi": 257000001}\n\n{"mmsi": 257000002}\n{"mmsi": 257000003}',
+    ):
+        table = _json(tmp_path, "t.jsonl", data)
+        want = [json.loads(x)["mmsi"] for x in data.split(b"\n") if x.strip()]
+        assert table.frame["mmsi"].tolist() == [str(m) for m in want]
+        assert table.lines.tolist() == _lines_of(data, b'"mmsi"')
 
 
 def test_a_line_that_closes_and_opens_brackets_is_one_reject(tmp_path):
@@ -219,3 +224,78 @@ def test_an_array_value_keeps_its_json_text_numbers_as_numbers(tmp_path):
     assert json.loads(tags) == json.loads(line)["tags"] == [1, 2.5, "x", None, True]
     assert tags == '[1, 2.50, "x", null, true]'  # the numbers' text as written
     assert json.loads(table.frame["deep"].iloc[0]) == [{"å": 2}]
+
+
+def test_an_uncompressed_ipc_file_read_whole_is_bounded_by_all_its_batches(tmp_path):
+    # no compressed buffer declares a size: the whole read counts the batches as they come,
+    # all of them, never only the last one
+    path = tmp_path / "u.arrow"
+    table = pa.table({"v": pa.array(np.arange(3 * 65536, dtype="int64"))})
+    with ipc.new_file(str(path), table.schema) as writer:
+        for batch in table.to_batches(max_chunksize=65536):
+            writer.write_batch(batch)
+    assert ipc.open_file(str(path)).num_record_batches == 3
+    total = table.nbytes / 2**20  # 1.5 MiB, each batch 0.5 MiB
+    with pytest.raises(SourceUnreadable, match="expands to more than"):
+        read_bounded(path, 0.9 * total, "u.arrow")
+    got = read_bounded(path, 1.1 * total, "u.arrow")
+    assert got.equals(pa.ipc.open_file(str(path)).read_all())
+
+
+def test_a_row_group_of_exactly_the_bound_is_read(tmp_path):
+    # 131072 int64 values: 8 bytes each is 2**20 bytes, exactly 1 MiB (the bound is 'above')
+    path = tmp_path / "c.parquet"
+    pq.write_table(pa.table({"v": pa.array([7] * 131072, pa.int64())}), path)
+    assert sum(b.num_rows for b in iter_batches(path, 50000, 1.0, "c.parquet")) == 131072
+    with pytest.raises(SourceUnreadable, match="row group 0 expands to 1 MiB"):
+        list(iter_batches(path, 50000, 0.999, "c.parquet"))
+
+
+# ---------------------------------------------------------------------- what a file is
+
+
+def _open(path: Path, **kw):
+    kw.setdefault("allowed", ("csv", "json", "geojson", "gpkg", "shapefile", "parquet"))
+    kw.setdefault("max_uncompressed_mb", 100.0)
+    return open_source(path, "auto", **kw)
+
+
+def test_a_geojson_named_file_is_geojson_whatever_it_holds(tmp_path):
+    # only a '.json' is sniffed for records: a '.geojson' says what it is (GDAL then refuses
+    # an array of records in it), never read as records without a word
+    data = b'[{"mmsi": 257000001, "lat": 60.1, "lon": 5.2}]'
+    (tmp_path / "a.geojson").write_bytes(data)
+    (tmp_path / "a.json").write_bytes(data)
+    assert _open(tmp_path / "a.geojson").fmt == "geojson"
+    assert _open(tmp_path / "a.json").fmt == "json"
+
+
+def test_the_whole_size_bound_is_for_whole_reads_only(tmp_path):
+    path = tmp_path / "big.csv"
+    path.write_bytes(b"mmsi,lat,lon\n" + b"257000001,60.1,5.2\n" * 120_000)  # 2.2 MiB
+    size_mb = path.stat().st_size / 2**20
+    assert _open(path, max_uncompressed_mb=0.5 * size_mb).fmt == "csv"  # streamed: not bound
+    with pytest.raises(SourceUnreadable, match="a seizure table is read whole"):
+        _open(path, max_uncompressed_mb=0.5 * size_mb, read_whole="a seizure table")
+    assert _open(path, max_uncompressed_mb=2 * size_mb, read_whole="a seizure table").fmt == "csv"
+
+
+def test_a_shapefile_read_whole_counts_its_dbf(tmp_path):
+    # the attributes are in the .dbf, often far larger than the points of the .shp
+    import geopandas as gpd
+    import shapely
+
+    n = 2000
+    frame = gpd.GeoDataFrame(
+        {"note": ["x" * 250] * n},
+        geometry=shapely.points(np.full(n, 5.0), np.full(n, 60.0)),
+        crs="EPSG:4326",
+    )
+    path = tmp_path / "s.shp"
+    frame.to_file(path, driver="ESRI Shapefile")
+    shp, dbf = path.stat().st_size / 2**20, path.with_suffix(".dbf").stat().st_size / 2**20
+    assert dbf > 4 * shp
+    limit = shp + 0.5 * dbf
+    with pytest.raises(SourceUnreadable, match="is read whole"):
+        _open(path, max_uncompressed_mb=limit, read_whole="a seizure table")
+    _open(path, max_uncompressed_mb=shp + 1.5 * dbf, read_whole="a seizure table")
