@@ -20,7 +20,13 @@ import pytest
 
 from pipeline.errors import SourceUnreadable
 from pipeline.ingest import read_seizures
-from pipeline.ingest._columnar import check_expansion, iter_batches, read_bounded
+from pipeline.ingest._columnar import (
+    check_expansion,
+    exact_columns,
+    exact_frame,
+    iter_batches,
+    read_bounded,
+)
 from pipeline.ingest._json import looks_like_json_records, read_json_records
 from pipeline.ingest._vector import open_source
 
@@ -299,3 +305,82 @@ def test_a_shapefile_read_whole_counts_its_dbf(tmp_path):
     with pytest.raises(SourceUnreadable, match="is read whole"):
         _open(path, max_uncompressed_mb=limit, read_whole="a seizure table")
     _open(path, max_uncompressed_mb=shp + 1.5 * dbf, read_whole="a seizure table")
+
+
+def test_a_zipped_shapefile_named_by_format_is_opened_as_its_archive(tmp_path):
+    # 'format: shapefile' on a .zip: the member is found (and its declared size bounded)
+    import zipfile
+
+    import geopandas as gpd
+    import shapely
+
+    frame = gpd.GeoDataFrame({"n": [1]}, geometry=[shapely.Point(5, 60)], crs="EPSG:4326")
+    frame.to_file(tmp_path / "p.shp", driver="ESRI Shapefile")
+    archive = tmp_path / "p.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for part in tmp_path.glob("p.*"):
+            if part.suffix != ".zip":
+                zf.write(part, part.name)
+    opened = open_source(archive, "shapefile", allowed=("shapefile",), max_uncompressed_mb=10.0)
+    assert opened.fmt == "shapefile"
+    assert opened.assumptions["archive_member"]["member"] == "p.shp"
+    assert opened.target.startswith("/vsizip/")
+
+
+def test_a_geojson_sequence_inside_a_zip_is_no_data_member(tmp_path):
+    # a sequence's records are counted from its file (GDAL skips a broken one unsaid)
+    import zipfile
+
+    archive = tmp_path / "s.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("s.geojsonseq", '{"type": "Feature", "properties": {}, "geometry": null}\n')
+    with pytest.raises(SourceUnreadable, match="no data file"):
+        _open(archive)
+
+
+def test_a_compressed_file_of_a_format_not_allowed_here_is_refused(tmp_path):
+    import gzip
+
+    path = tmp_path / "t.gpx.gz"
+    path.write_bytes(gzip.compress(b'<?xml version="1.0"?><gpx version="1.1"></gpx>'))
+    with pytest.raises(SourceUnreadable, match=r"gzip-compressed \.gpx \(gpx\) is not read"):
+        _open(path, allowed=("csv", "json"))
+
+
+def test_compressed_geojson_is_refused_not_read_as_records(tmp_path):
+    import gzip
+
+    collection = {"type": "FeatureCollection", "features": []}
+    path = tmp_path / "a.json.gz"
+    path.write_bytes(gzip.compress(json.dumps(collection, indent=1).encode()))
+    with pytest.raises(SourceUnreadable, match="compressed GeoJSON is not read"):
+        _open(path)
+
+
+# ---------------------------------------------------------------------- 64-bit integers
+
+
+def test_exact_frame_keeps_negative_ids_beyond_2_53_and_other_columns_as_they_are():
+    big = -(2**53)
+    table = pa.table(
+        {
+            "neg": pa.array([big - 1, 7, None], pa.int64()),  # a null: pandas would round
+            "whole": pa.array([2**53 + 1, 2**53 + 3, 5], pa.int64()),  # no null: int64 exact
+            "none": pa.array([None, None, None], pa.int64()),
+        }
+    )
+    frame = exact_frame(table)
+    assert frame["neg"].tolist()[:2] == [str(big - 1), "7"]
+    assert frame["neg"].isna().tolist() == [False, False, True]
+    assert str(frame["whole"].dtype) == "int64"
+    assert frame["whole"].tolist() == [2**53 + 1, 2**53 + 3, 5]
+    assert frame["none"].isna().all()
+
+
+def test_exact_columns_puts_back_negative_ids_beyond_2_53():
+    big = -(2**53)
+    exact = pa.table({"id": pa.array([big - 1, None, big - 3], pa.int64())})
+    rounded = exact.to_pandas()  # float64: what a library's read gave
+    assert rounded["id"].dtype == "float64"
+    fixed = exact_columns(rounded, lambda cols: exact.select(cols), "x")
+    assert fixed["id"].tolist()[0] == str(big - 1) and fixed["id"].tolist()[2] == str(big - 3)
