@@ -18,7 +18,7 @@ import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.errors import SourceUnreadable
+from pipeline.errors import InputError, SourceUnreadable
 from pipeline.ingest import read_seizures
 from pipeline.ingest._columnar import (
     check_expansion,
@@ -28,7 +28,7 @@ from pipeline.ingest._columnar import (
     read_bounded,
 )
 from pipeline.ingest._json import looks_like_json_records, read_json_records
-from pipeline.ingest._vector import open_source
+from pipeline.ingest._vector import open_source, read_vector, spatial_layer
 
 
 def _lines_of(data: bytes, needle: bytes) -> list[int]:
@@ -384,3 +384,68 @@ def test_exact_columns_puts_back_negative_ids_beyond_2_53():
     assert rounded["id"].dtype == "float64"
     fixed = exact_columns(rounded, lambda cols: exact.select(cols), "x")
     assert fixed["id"].tolist()[0] == str(big - 1) and fixed["id"].tolist()[2] == str(big - 3)
+
+
+# ---------------------------------------------------------------------- vector layers
+
+
+def _feature(n: int, x: float = 5.0, y: float = 60.0) -> dict:
+    geometry = {"type": "Point", "coordinates": [x, y]}
+    return {"type": "Feature", "properties": {"n": n}, "geometry": geometry}
+
+
+def test_a_geojson_sequence_of_record_separators_only_is_read_whole(tmp_path):
+    # RFC 8142 records begin with RS; a writer that puts no newline after them is read too
+    path = tmp_path / "rs.geojsonseq"
+    path.write_bytes(b"".join(b"\x1e" + json.dumps(_feature(i)).encode() for i in range(3)))
+    raw, geoms, _ = read_vector(str(path), path.name, "geojson")
+    assert raw["n"].tolist() == [0, 1, 2]
+    assert len(geoms) == 3
+
+
+@pytest.mark.parametrize(
+    "points",
+    [
+        [(5000.0, 20000.0), (5100.0, 20100.0), (5200.0, 20200.0)],  # a local grid in metres
+        [(5000.0, 20000.0), (5100.0, 20100.0), (5.0, 60.0)],  # two of three beyond degrees
+    ],
+    ids=["all-metres", "most-metres"],
+)
+def test_metres_under_a_degree_crs_are_refused_naming_the_crs(tmp_path, points):
+    path = tmp_path / "m.geojson"
+    features = [_feature(i, x, y) for i, (x, y) in enumerate(points)]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    beyond = sum(abs(x) > 1000 or abs(y) > 1000 for x, y in points)
+    with pytest.raises(InputError, match=f"{beyond} of {len(points)} features lie beyond"):
+        read_vector(str(path), path.name, "geojson")
+
+
+def _gpkg_with_table(path: Path, table: str) -> None:
+    import geopandas as gpd
+    import pandas as pd
+    import pyogrio
+    import shapely
+
+    area = gpd.GeoDataFrame({"n": [1]}, geometry=[shapely.box(5, 60, 6, 61)], crs="EPSG:4326")
+    area.to_file(path, layer="area", driver="GPKG")
+    rows = pd.DataFrame({"lat": [60.5], "lon": [5.5], "note": ["x"]})
+    pyogrio.write_dataframe(rows, path, layer=table, driver="GPKG")
+    assert sorted(str(k) for _, k in pyogrio.list_layers(path)) == ["None", "Polygon"]
+
+
+def test_a_style_table_beside_one_layer_is_passed_over(tmp_path):
+    path = tmp_path / "styled.gpkg"
+    _gpkg_with_table(path, "layer_styles")
+    for records in (False, True):
+        layer, note = spatial_layer(str(path), "gpkg", path.name, None, records=records)
+        assert layer == "area"
+        assert note is not None and "['layer_styles']" in note
+
+
+def test_a_records_table_beside_one_layer_is_not_passed_over_for_records(tmp_path):
+    # an incidents table of lat/lon beside the study area may be the data itself
+    path = tmp_path / "mixed.gpkg"
+    _gpkg_with_table(path, "incidents")
+    assert spatial_layer(str(path), "gpkg", path.name, None, records=True) == (None, None)
+    layer, _ = spatial_layer(str(path), "gpkg", path.name, None, records=False)
+    assert layer == "area"  # an area is read from its one layer of geometries
