@@ -449,3 +449,32 @@ def test_a_records_table_beside_one_layer_is_not_passed_over_for_records(tmp_pat
     assert spatial_layer(str(path), "gpkg", path.name, None, records=True) == (None, None)
     layer, _ = spatial_layer(str(path), "gpkg", path.name, None, records=False)
     assert layer == "area"  # an area is read from its one layer of geometries
+
+
+def test_kml_times_with_an_offset_are_their_utc_moments(tmp_path):
+    # 03:00 at +02:00 is 01:00 UTC: written back with its zone dropped it was 03:00 UTC
+    marks = "".join(
+        f"<Placemark><name>{n}</name><TimeStamp><when>2021-03-0{n}T03:00:00+02:00</when>"
+        f"</TimeStamp><Point><coordinates>-7.{n},4.5</coordinates></Point></Placemark>"
+        for n in (1, 2)
+    )
+    path = tmp_path / "s.kml"
+    path.write_text(
+        '<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
+        f"{marks}</Document></kml>"
+    )
+    res = read_seizures(path, as_of="2024-01-01")
+    got = sorted(res.frame["time"].dt.strftime("%Y-%m-%d %H:%M").tolist())
+    assert got == ["2021-03-01 01:00", "2021-03-02 01:00"]
+
+
+def test_an_empty_layer_keeps_its_geometry_column_and_crs(tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    path = tmp_path / "e.gpkg"
+    one = gpd.GeoDataFrame({"n": [1]}, geometry=[shapely.Point(5e5, 6.65e6)], crs="EPSG:32633")
+    one.iloc[:0].to_file(path, layer="e", driver="GPKG")
+    raw, geoms, crs = read_vector(str(path), path.name, "gpkg")
+    assert len(raw) == 0 and geoms is not None and len(geoms) == 0
+    assert crs is not None and crs.to_epsg() == 32633
