@@ -478,3 +478,32 @@ def test_an_empty_layer_keeps_its_geometry_column_and_crs(tmp_path):
     raw, geoms, crs = read_vector(str(path), path.name, "gpkg")
     assert len(raw) == 0 and geoms is not None and len(geoms) == 0
     assert crs is not None and crs.to_epsg() == 32633
+
+
+def test_a_file_of_one_layer_needs_no_choice_and_no_note(tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    path = tmp_path / "one.gpkg"
+    one = gpd.GeoDataFrame({"n": [1]}, geometry=[shapely.Point(5, 60)], crs="EPSG:4326")
+    one.to_file(path, layer="only", driver="GPKG")
+    assert spatial_layer(str(path), "gpkg", path.name, None) == (None, None)
+
+
+def test_a_parquet_date_column_is_stated_as_dates_not_moments(tmp_path):
+    # date32 is a calendar date: read as datetime64 it was stated as date-times at midnight
+    import datetime as dt
+
+    table = pa.table(
+        {
+            "date": pa.array([dt.date(2023, 3, 4), dt.date(2023, 5, 6)], pa.date32()),
+            "lat": [10.0, 11.0],
+            "lon": [20.0, 21.0],
+            "commodity": ["a", "b"],
+        }
+    )
+    path = tmp_path / "s.parquet"
+    pq.write_table(table, path)
+    res = read_seizures(path, as_of="2024-01-01")
+    assert res.frame["time"].dt.strftime("%Y-%m-%d").tolist() == ["2023-03-04", "2023-05-06"]
+    assert res.assumptions["dates"]["formats"] == {"year-month-day": 2}
