@@ -27,7 +27,11 @@ from pipeline.ingest._columnar import (
     iter_batches,
     read_bounded,
 )
-from pipeline.ingest._json import looks_like_json_records, read_json_records
+from pipeline.ingest._json import (
+    geometries_as_written,
+    looks_like_json_records,
+    read_json_records,
+)
 from pipeline.ingest._vector import open_source, read_vector, spatial_layer
 
 
@@ -507,3 +511,18 @@ def test_a_parquet_date_column_is_stated_as_dates_not_moments(tmp_path):
     res = read_seizures(path, as_of="2024-01-01")
     assert res.frame["time"].dt.strftime("%Y-%m-%d").tolist() == ["2023-03-04", "2023-05-06"]
     assert res.assumptions["dates"]["formats"] == {"year-month-day": 2}
+
+
+def test_geometries_as_written_tell_numbers_from_text():
+    # what a reject shows and why: numbers as written are no text (only "12.5" in quotes is)
+    data = json.dumps(
+        {
+            "type": "FeatureCollection",
+            "features": [
+                {"type": "Feature", "geometry": {"type": "Point", "coordinates": [1.50, 2]}},
+                {"type": "Feature", "geometry": {"type": "Point", "coordinates": ["1.5", 2]}},
+                {"type": "Feature", "geometry": None},
+            ],
+        }
+    ).encode()
+    assert geometries_as_written(data) == [("[1.5, 2]", False), ('["1.5", 2]', True), ("", False)]
