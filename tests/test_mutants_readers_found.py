@@ -526,3 +526,17 @@ def test_geometries_as_written_tell_numbers_from_text():
         }
     ).encode()
     assert geometries_as_written(data) == [("[1.5, 2]", False), ('["1.5", 2]', True), ("", False)]
+
+
+def test_a_parquet_file_inside_a_zip_is_refused_saying_so(tmp_path):
+    import zipfile
+
+    inner = tmp_path / "p.parquet"
+    pq.write_table(pa.table({"lat": [60.0], "lon": [5.0]}), inner)
+    archive = tmp_path / "p.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(inner, "p.parquet")
+    opened = _open(archive)
+    assert opened.fmt == "parquet" and opened.target.startswith("/vsizip/")
+    with pytest.raises(SourceUnreadable, match="inside a zip is not supported"):
+        read_vector(opened.target, archive.name, opened.fmt)
