@@ -540,3 +540,22 @@ def test_a_parquet_file_inside_a_zip_is_refused_saying_so(tmp_path):
     assert opened.fmt == "parquet" and opened.target.startswith("/vsizip/")
     with pytest.raises(SourceUnreadable, match="inside a zip is not supported"):
         read_vector(opened.target, archive.name, opened.fmt)
+
+
+@pytest.mark.parametrize("dropped", [".dbf", ".shx"])
+def test_a_zipped_shapefile_without_its_dbf_or_shx_is_refused(tmp_path, dropped):
+    # without its .dbf GDAL reads the shapes alone: every attribute (dates, ids) lost unsaid
+    import zipfile
+
+    import geopandas as gpd
+    import shapely
+
+    frame = gpd.GeoDataFrame({"n": [1]}, geometry=[shapely.Point(5, 60)], crs="EPSG:4326")
+    frame.to_file(tmp_path / "p.shp", driver="ESRI Shapefile")
+    archive = tmp_path / "p.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for part in tmp_path.glob("p.*"):
+            if part.suffix not in (".zip", dropped):
+                zf.write(part, part.name)
+    with pytest.raises(SourceUnreadable, match=rf"lacks \['\{dropped}'\]"):
+        _open(archive)
