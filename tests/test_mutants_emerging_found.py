@@ -1,0 +1,318 @@
+"""Tests a second, deeper hand mutation analysis found missing (task hFR).
+
+The analysis went over the code an analyst defends a hexagon with: the emerging hot spots
+(space-time cube, Mann-Kendall with ties, the ArcGIS categories), the bootstrap and
+parametric intervals, the back-test's baselines and the calibration deciles.  Each test
+fails on at least one small, plausible mutant that left every other test passing, and checks
+a value against an independent reference: a hand computation on a tiny case, the rule Esri's
+"How Emerging Hot Spot Analysis works" states, or numpy's own quantiles.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import sparse
+
+from pipeline import grid
+from pipeline.hotspots import (
+    GI_BIN,
+    GI_P_ADJUSTED,
+    GI_Z,
+    SpaceTimeCube,
+    UncertaintyOptions,
+    bootstrap_cells,
+    breaks_classifier,
+    cells_to_weights,
+    counts_statistic,
+    emerging_hotspots,
+    exact_p,
+    mann_kendall,
+    parametric_cells,
+    space_time_cube,
+    window_variance_ratio,
+)
+from pipeline.hotspots._emerging import EMERGING_CATEGORY, TREND, TREND_P, TREND_TAU, TREND_Z
+
+
+def _disk(rings: int, res: int = 6) -> np.ndarray:
+    return np.sort(grid.grid_disk_cells(grid.points_to_cells([10.0], [40.0], res), rings))
+
+
+# --------------------------------------------------------------------------- the cube
+
+
+def test_weeks_run_monday_to_sunday():
+    """``period="week"`` slices end on Sunday: the last second of a Sunday and the first of
+    the Monday after it fall in two weeks, the Monday with the next Sunday."""
+    cells = _disk(1)
+    times = pd.to_datetime(
+        ["2024-01-07 23:59:59", "2024-01-08 00:00:00", "2024-01-14 23:59:59"], utc=True
+    )
+    cube = space_time_cube(cells[[0, 0, 1]], times, cells, period="week")
+    assert cube.periods == ["2024-01-01/2024-01-07", "2024-01-08/2024-01-14"]
+    np.testing.assert_array_equal(cube.values.sum(axis=0), [1.0, 2.0])
+
+
+def test_a_first_month_as_long_as_the_shortest_complete_month_is_not_partial():
+    """A first month the data start within is partial only when it covers *fewer* days than
+    every complete month: from 4 January 2023 it covers 28 days, as February 2023 does."""
+    cells = _disk(1)
+    days = pd.date_range("2023-01-04", "2023-04-30", freq="D", tz="UTC")
+    ev = np.resize(cells, days.size)
+    cube = space_time_cube(ev, days, cells, period="month", start="2023-01-04")
+    assert cube.first_days is None
+    later = space_time_cube(ev[1:], days[1:], cells, period="month", start="2023-01-05")
+    assert later.first_days == (27, 31)
+
+
+def test_ten_event_days_are_enough_to_read_a_late_first_event_as_the_data_start():
+    """Without ``start``, a first event later than every gap after it marks a partial first
+    month once there are events on ``MIN_EVENT_DAYS_FOR_START`` (10) days, not 11."""
+    cells = _disk(1)
+    days = pd.date_range("2024-01-20", periods=10, freq="3D", tz="UTC")  # to 16 February
+    cube = space_time_cube(np.resize(cells, days.size), days, cells, period="month")
+    assert cube.first_days == (12, 31)  # the data start on the 20th: 12 of January's 31 days
+    fewer = space_time_cube(np.resize(cells, 9), days[:9], cells, period="month")
+    assert fewer.first_days is None
+
+
+# --------------------------------------------------------------------------- Mann-Kendall
+
+
+def test_mann_kendall_of_a_series_with_two_values_is_tested():
+    """Two values (the rest missing) are one pair: ``S = 1``, ``Var S = 2·1·9/18 = 1``, the
+    continuity-corrected ``Z = 0`` and ``p = 1``; tau is 1.  NaN is for fewer than two."""
+    mk = mann_kendall(np.array([[1.0, np.nan, 3.0], [np.nan, 2.0, np.nan]]))
+    assert mk.s.tolist() == [1.0, 0.0]
+    assert mk.var_s[0] == pytest.approx(1.0)
+    assert mk.z[0] == 0.0 and mk.p[0] == 1.0 and mk.tau[0] == 1.0
+    assert np.isnan(mk.z[1]) and np.isnan(mk.p[1]) and np.isnan(mk.tau[1])
+
+
+@pytest.mark.parametrize("window", [1, 2])
+def test_hamed_rao_ratio_beyond_64_periods_is_close_to_the_exact_one(window, monkeypatch):
+    """Beyond 64 periods ``window_variance_ratio`` is Hamed & Rao's (1998) ratio from the lag
+    correlations of *ranks* ``(6/π) asin(ρ/2)`` with the weights ``(T−k)(T−k−1)(T−k−2)``.
+    At 66 periods it is within 0.25 % of the exact sum (computed here with the exact path
+    forced); the lag correlations of the scores themselves, or a weight ``(T−k)`` for
+    ``(T−k−2)``, are 1.7-1.9 % off, which a 2 % tolerance let through."""
+    approx = window_variance_ratio(66, window, full_windows=True)
+    monkeypatch.setattr("pipeline.hotspots._emerging._EXACT_RATIO_PERIODS", 1000)
+    exact = window_variance_ratio(66, window, full_windows=True)
+    assert approx != exact  # the two paths were taken
+    assert approx == pytest.approx(exact, rel=0.005)
+
+
+def _gaussian_var_s_ratio(periods: int, window: int) -> float:
+    """``Var S`` of Mann-Kendall over moving sums of ``window + 1`` i.i.d. Gaussian slices,
+    relative to independent scores, written out the long way: the pair differences
+    ``D = A x`` have covariance ``A C Aᵀ``, and ``E[sign D_p sign D_q] = (2/π) asin ρ_pq``."""
+    t = np.arange(periods)
+    corr = np.clip(1.0 - np.abs(t[:, None] - t[None, :]) / (window + 1.0), 0.0, None)
+    a, b = np.triu_indices(periods, 1)
+    diff = np.zeros((a.size, periods))
+    diff[np.arange(a.size), b] = 1.0
+    diff[np.arange(a.size), a] = -1.0
+    cov = diff @ corr @ diff.T
+    sd = np.sqrt(np.diag(cov))
+    rho = np.clip(cov / np.outer(sd, sd), -1.0, 1.0)
+    var_s = 2.0 / np.pi * np.arcsin(rho).sum()
+    return var_s / (periods * (periods - 1) * (2 * periods + 5) / 18.0)
+
+
+@pytest.mark.parametrize(("periods", "window"), [(12, 1), (40, 3)])
+def test_variance_ratio_up_to_64_periods_is_the_exact_gaussian_one(periods, window):
+    """Up to 64 periods the ratio is exact (the docstring's promise): at 40 periods Hamed &
+    Rao's approximation is 0.7 % off for window 3, which the reference below tells apart."""
+    got = window_variance_ratio(periods, window, full_windows=True)
+    assert got == pytest.approx(_gaussian_var_s_ratio(periods, window), rel=1e-9)
+
+
+def _rising_cube(periods: int = 10, seed: int = 4) -> SpaceTimeCube:
+    """37 cells; the centre's 1-ring rises over the months amid flat Poisson noise."""
+    cells = _disk(3)
+    near = np.isin(cells, _disk(1))
+    lam = np.where(near[:, None], 0.2 + 0.5 * np.arange(periods)[None, :], 0.3)
+    values = np.random.default_rng(seed).poisson(lam).astype(float)
+    months = [str(p) for p in pd.period_range("2024-01", periods=periods, freq="M")]
+    return SpaceTimeCube(cells, months, values)
+
+
+@pytest.mark.parametrize("window", [1, 2])
+def test_trend_z_is_mann_kendall_of_the_full_window_bins_with_their_variance_ratio(window):
+    """The trend of a cell is Mann-Kendall on its Gi* z-scores of bins ``w .. T−1`` (rounded
+    to 1e-9), ties corrected, ``Var S`` times the ratio of ``T − w`` full-window scores (the
+    ratio of ``T`` bins, or of partial windows, is another number)."""
+    cube = _rising_cube()
+    result = emerging_hotspots(cube, {"emerging": {"time_step_window": window}}, keep_bins=True)
+    assert result.bins is not None
+    z = result.bins[GI_Z].to_numpy().reshape(cube.values.shape)[:, window:]
+    n = z.shape[1]
+    ratio = _gaussian_var_s_ratio(n, window)
+    got = result.cells[TREND_Z].to_numpy()
+    tested = np.isfinite(got)
+    assert tested.sum() > 20
+    for row, trend_z in zip(np.round(z[tested], 9), got[tested], strict=True):
+        s = np.sign(row[None, :] - row[:, None])[np.triu_indices(n, 1)].sum()
+        _, ties = np.unique(row, return_counts=True)
+        var = (n * (n - 1) * (2 * n + 5) - (ties * (ties - 1) * (2 * ties + 5)).sum()) / 18.0
+        assert trend_z == pytest.approx((s - np.sign(s)) / np.sqrt(var * ratio), rel=1e-9)
+
+
+def test_a_trend_is_tested_from_the_neighbourhood_s_events_not_the_cell_s_own():
+    """Whether a cell's trend is tested depends on the periods with events among its spatial
+    neighbours (itself included): cells with no event of their own but busy neighbours are
+    tested; a cell whose neighbourhood had events in one period only is not, and its one step
+    is no trend -- a cold spot in every month stays *persistent*, however steep the step."""
+    cells = _disk(4)
+    w = cells_to_weights(cells, k_rings=1)
+    t = 14
+    values = np.random.default_rng(0).poisson(4.0, (cells.size, t)).astype(float)
+    i = int(np.searchsorted(cells, _disk(0)[0]))
+    ring = w.matrix.indices[w.matrix.indptr[i] : w.matrix.indptr[i + 1]]
+    values[ring] = 0.0  # the centre and its six neighbours: no event ...
+    values[i, 1] = 3.0  # ... but three in the second month
+    months = [str(p) for p in pd.period_range("2024-01", periods=t, freq="M")]
+    options = {"emerging": {"trend_alpha": 0.2}}
+    cube = SpaceTimeCube(cells, months, values)
+    result = emerging_hotspots(cube, options, weights=w, keep_bins=True)
+    table = result.cells
+    others = ring[ring != i]
+    assert np.isfinite(table[TREND_P].to_numpy()[others]).all()
+    assert set(table[TREND].to_numpy()[others]) <= {"up", "down", "none"}
+    row = table.iloc[i]
+    assert pd.isna(row[TREND]) and np.isnan(row[TREND_P])
+    assert row["cold_periods"] == t
+    assert row[EMERGING_CATEGORY] == "persistent cold spot"
+    # the step alone would read as a significant fall (an 'intensifying cold spot')
+    assert result.bins is not None
+    z = result.bins[GI_Z].to_numpy().reshape(values.shape)[i, 1:]
+    ratio = window_variance_ratio(t - 1, 1, full_windows=True)
+    assert mann_kendall(np.round(z, 9)[None, :], variance_ratio=ratio).p[0] < 0.2
+
+
+def test_equal_neighbourhood_sums_tie_exactly_in_the_trend():
+    """Values repeating every two months: every full window (``time_step_window`` 1) of each
+    neighbourhood sums the same, so the z-scores of bins 1.. are equal and Mann-Kendall has
+    ``S = 0``, no trend.  Computed through cumulative sums they differ in the last bits
+    (1e-15), which without the rounding to 1e-9 read as a random order: ``S ≠ 0``."""
+    cells = _disk(2)
+    t = 12
+    base = np.random.default_rng(1).choice([0.1, 0.2, 0.3, 0.7, 1.1], size=(cells.size, 2))
+    months = [str(p) for p in pd.period_range("2024-01", periods=t, freq="M")]
+    cube = SpaceTimeCube(cells, months, np.tile(base, (1, t // 2)))
+    table = emerging_hotspots(cube, {"p_value": "normal"}).cells
+    assert len(table) == cells.size
+    np.testing.assert_array_equal(table[TREND_TAU].to_numpy(), 0.0)
+    np.testing.assert_array_equal(table[TREND_P].to_numpy(), 1.0)
+    assert (table[TREND] == "none").all()
+
+
+@pytest.mark.parametrize("window", [0, 1, 2])
+def test_space_time_exact_p_is_the_exact_p_on_the_space_time_weights(window):
+    """A bin's exact p is the two-sided (twice the smaller tail, at most 1) exact
+    conditional p of Gi* over the cube's bins with the space-time weights written out:
+    ``w((i, t), (j, s)) = w_ij`` for ``t − window ≤ s ≤ t``, the bin itself included.  The
+    final bin's z and class are those of the cube's last period, after the correction."""
+    cells = _disk(2)
+    w = cells_to_weights(cells, k_rings=1)
+    t = 6
+    values = np.random.default_rng(2).poisson(0.8, (cells.size, t)).astype(float)
+    values[:4, 3:] += 4.0
+    months = [str(p) for p in pd.period_range("2024-01", periods=t, freq="M")]
+    options = {"fdr": False, "emerging": {"time_step_window": window, "min_periods": 2}}
+    cube = SpaceTimeCube(cells, months, values)
+    result = emerging_hotspots(cube, options, weights=w, keep_bins=True)
+    assert result.p_value == "exact" and result.bins is not None
+    lag = sparse.csr_array(np.tril(np.triu(np.ones((t, t)), -window)))  # s in t-window..t
+    st = sparse.kron(sparse.csr_array(w.matrix), lag, format="csr")  # bin (i, t) = i*t + t
+    ref = np.minimum(1.0, 2.0 * exact_p(st, values.ravel()))
+    got = result.bins[GI_P_ADJUSTED].to_numpy()
+    np.testing.assert_allclose(got, ref, rtol=1e-9, atol=1e-15)
+    assert (ref < 0.05).any() and (ref < 1.0).sum() > 20
+    # with the correction too, the final bin is the last period's, on the corrected p
+    corrected = emerging_hotspots(cube, {**options, "fdr": True}, weights=w, keep_bins=True)
+    assert corrected.bins is not None
+    last = corrected.bins[corrected.bins["period"] == months[-1]]
+    assert (last[GI_BIN] != 0).any()
+    np.testing.assert_array_equal(corrected.cells["final_gi_z"], last[GI_Z])
+    np.testing.assert_array_equal(corrected.cells["final_gi_bin"], last[GI_BIN])
+
+
+# --------------------------------------------------------------------------- bootstrap
+
+
+class _Recorder:
+    """A statistic that remembers what it returned (and the weights it was given)."""
+
+    def __init__(self, statistic):
+        self.statistic, self.weights, self.values = statistic, [], []
+
+    def __call__(self, weights):
+        self.weights.append(np.array(weights, copy=True))
+        self.values.append(np.asarray(self.statistic(weights), dtype="float64"))
+        return self.values[-1]
+
+
+def _counts_case():
+    cells = _disk(2)
+    counts = np.zeros(cells.size)
+    counts[:6] = [30, 12, 7, 3, 1, 0]
+    counts[6:] = 2
+    return cells, np.repeat(cells, counts.astype(int)), counts
+
+
+def test_bootstrap_interval_and_stability_are_those_of_the_resampled_values():
+    """``<name>_lower/_upper`` are numpy's (linear) quantiles of the resampled values at the
+    options' ``interval`` levels, and the stability is the share of the resamples (of all
+    ``n_resamples``) whose class is the class of the *observed* values."""
+    cells, events, counts = _counts_case()
+    rec = _Recorder(counts_statistic(events, cells))
+    classify = breaks_classifier([0.0, 3.0, 10.0, 1000.0])
+    options = {"n_resamples": 40, "interval": (0.2, 0.7)}
+    out = bootstrap_cells(events.size, rec, cells, classify=classify, options=options, seed=5)
+    observed, draws = rec.values[0], np.array(rec.values[1:])
+    assert len(draws) == 40
+    np.testing.assert_array_equal(observed, counts)
+    lo, hi = np.quantile(draws, [0.2, 0.7], axis=0)
+    np.testing.assert_allclose(out["value_lower"], lo, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(out["value_upper"], hi, rtol=0, atol=1e-12)
+    assert (lo != np.floor(lo)).any()  # interpolated: another quantile method differs
+    stable = (classify(draws) == classify(observed)).mean(axis=0)
+    np.testing.assert_allclose(out["value_class_stability"], stable, rtol=0, atol=1e-12)
+    assert ((stable > 0) & (stable < 1)).any()
+
+
+def test_every_event_can_be_drawn_and_the_weights_sum_to_n():
+    """Resampling draws from all ``N`` events: over 60 resamples of 3 events each event is
+    drawn at least once (a draw from the first ``N − 1`` only never draws the last)."""
+    rec = _Recorder(lambda w: np.array([w[0], w[1], w[2]]))
+    bootstrap_cells(3, rec, np.arange(3, dtype="uint64"), options={"n_resamples": 60}, seed=0)
+    weights = np.array(rec.weights[1:])
+    assert (weights.sum(axis=1) == 3).all()
+    assert (weights.max(axis=0) >= 1).all()
+
+
+def test_parametric_interval_and_stability_are_those_of_the_draws():
+    """The same rules over normal draws of the parameters: numpy's quantiles of the drawn
+    statistic at the ``interval`` levels, the share of draws in the class at ``params``, and
+    a seed that gives the same draws again."""
+    a = np.array([[1.0, 0.0], [0.5, 2.0], [-1.0, 1.0]])
+    rec = _Recorder(lambda p: a @ p)
+    params, cov = np.array([0.3, -0.1]), np.array([[0.04, 0.01], [0.01, 0.09]])
+    cells = np.arange(3, dtype="uint64")
+    opts = UncertaintyOptions(n_resamples=50, interval=(0.1, 0.8))
+    classify = breaks_classifier([-10.0, 0.0, 10.0])
+    out = parametric_cells(params, cov, rec, cells, classify=classify, options=opts, seed=3)
+    drawn = np.array(rec.weights[1:])
+    assert len({tuple(p) for p in drawn}) == 50  # fifty distinct draws
+    draws = np.array(rec.values[1:])
+    lo, hi = np.quantile(draws, [0.1, 0.8], axis=0)
+    np.testing.assert_allclose(out["value_lower"], lo, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(out["value_upper"], hi, rtol=0, atol=1e-12)
+    stable = (classify(draws) == classify(a @ params)).mean(axis=0)
+    np.testing.assert_allclose(out["value_class_stability"], stable, rtol=0, atol=1e-12)
+    again = parametric_cells(params, cov, lambda p: a @ p, cells, options=opts, seed=3)
+    pd.testing.assert_frame_equal(again, out.drop(columns="value_class_stability"))
