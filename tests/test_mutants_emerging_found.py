@@ -13,10 +13,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import sparse
+from scipy import sparse, stats
 
 from pipeline import grid
 from pipeline.hotspots import (
+    CATEGORIES,
     GI_BIN,
     GI_P_ADJUSTED,
     GI_Z,
@@ -25,6 +26,7 @@ from pipeline.hotspots import (
     bootstrap_cells,
     breaks_classifier,
     cells_to_weights,
+    classify_emerging,
     counts_statistic,
     emerging_hotspots,
     exact_p,
@@ -215,12 +217,14 @@ def test_space_time_exact_p_is_the_exact_p_on_the_space_time_weights(window):
     """A bin's exact p is the two-sided (twice the smaller tail, at most 1) exact
     conditional p of Gi* over the cube's bins with the space-time weights written out:
     ``w((i, t), (j, s)) = w_ij`` for ``t − window ≤ s ≤ t``, the bin itself included.  The
-    final bin's z and class are those of the cube's last period, after the correction."""
+    final bin's z and class are those of the cube's last period, after the correction; every
+    hot bin counts in ``hot_periods``; the normal p is two-sided as well."""
     cells = _disk(2)
     w = cells_to_weights(cells, k_rings=1)
     t = 6
     values = np.random.default_rng(2).poisson(0.8, (cells.size, t)).astype(float)
-    values[:4, 3:] += 4.0
+    values[:4, 3:] += 6.0
+    values[-3:, 0] += 4.0  # a hot spot in the first month (a partial window)
     months = [str(p) for p in pd.period_range("2024-01", periods=t, freq="M")]
     options = {"fdr": False, "emerging": {"time_step_window": window, "min_periods": 2}}
     cube = SpaceTimeCube(cells, months, values)
@@ -232,6 +236,17 @@ def test_space_time_exact_p_is_the_exact_p_on_the_space_time_weights(window):
     got = result.bins[GI_P_ADJUSTED].to_numpy()
     np.testing.assert_allclose(got, ref, rtol=1e-9, atol=1e-15)
     assert (ref < 0.05).any() and (ref < 1.0).sum() > 20
+    # every bin counts for hot_periods, the first `window` ones included
+    hot = ((got <= 0.1) & (result.bins[GI_BIN].to_numpy() > 0)).reshape(values.shape)
+    assert hot[:, :window].any() or window == 0
+    np.testing.assert_array_equal(result.cells["hot_periods"], hot.sum(axis=1))
+    # the normal p is two-sided too
+    normal = emerging_hotspots(cube, {**options, "p_value": "normal"}, weights=w, keep_bins=True)
+    assert normal.bins is not None
+    z = normal.bins[GI_Z].to_numpy()
+    np.testing.assert_allclose(
+        normal.bins[GI_P_ADJUSTED], 2.0 * stats.norm.sf(np.abs(z)), rtol=1e-12, atol=1e-300
+    )
     # with the correction too, the final bin is the last period's, on the corrected p
     corrected = emerging_hotspots(cube, {**options, "fdr": True}, weights=w, keep_bins=True)
     assert corrected.bins is not None
@@ -239,6 +254,70 @@ def test_space_time_exact_p_is_the_exact_p_on_the_space_time_weights(window):
     assert (last[GI_BIN] != 0).any()
     np.testing.assert_array_equal(corrected.cells["final_gi_z"], last[GI_Z])
     np.testing.assert_array_equal(corrected.cells["final_gi_bin"], last[GI_BIN])
+
+
+# Esri's definitions ("How Emerging Hot Spot Analysis works") on the boundaries of each rule:
+# ``H`` hot, ``C`` cold, ``.`` neither, oldest first; the trend of the z-scores: a
+# significant "up" or "down", "none", or a sign of S that is not significant ("weak ...").
+TRENDS = {
+    "up": (3.0, True),
+    "down": (-3.0, True),
+    "none": (0.0, False),
+    "weak up": (3.0, False),
+    "weak down": (-3.0, False),
+}
+BOUNDARIES = [
+    # new: hot in the final slice only, never significant before (ours: no cold before)
+    (".........H", "none", "new hot spot"),
+    ("C........H", "none", "oscillating hot spot"),
+    ("H........H", "none", "sporadic hot spot"),  # a run of one after an earlier hot bin
+    # consecutive: one uninterrupted final run of at least two, nothing significant before,
+    # under 90 % of the slices hot (8 of 10; 9 of 11: 9 < 9.9), whatever the trend
+    ("........HH", "none", "consecutive hot spot"),
+    ("..HHHHHHHH", "up", "consecutive hot spot"),
+    ("..HHHHHHHHH", "down", "consecutive hot spot"),
+    (".H......HH", "none", "sporadic hot spot"),
+    ("C.......HH", "none", "oscillating hot spot"),
+    # 90 % of the slices hot, the final one included: persistent / intensifying / diminishing
+    (".HHHHHHHHH", "none", "persistent hot spot"),
+    (".HHHHHHHHH", "weak down", "persistent hot spot"),
+    (".HHHHHHHHH", "weak up", "persistent hot spot"),
+    ("HH.HHHHHHH", "up", "intensifying hot spot"),
+    ("CHHHHHHHHH", "down", "diminishing hot spot"),
+    ("H.HHHHHHHHH", "none", "persistent hot spot"),  # 10 of 11
+    # sporadic: on and off, under 90 %, never cold; oscillating: a cold bin before
+    ("H.H.H.H.HH", "none", "sporadic hot spot"),
+    ("HHHHHHHC.H", "none", "oscillating hot spot"),
+    ("HHHHHHHCHH", "none", "persistent hot spot"),  # 9 of 10 hot with a cold one: 90 % wins
+    # historical: the final slice not significant, at least 90 % hot before
+    ("HHHHHHHHH.", "up", "historical hot spot"),
+    ("HHHHHHHH..", "none", "no pattern detected"),
+    ("HHHHHHHHHC", "none", "oscillating cold spot"),  # hot before: not new, not historical
+    ("........H.", "none", "no pattern detected"),
+    # the cold family mirrors every rule, its trend reversed
+    (".........C", "none", "new cold spot"),
+    ("........CC", "up", "consecutive cold spot"),
+    ("..CCCCCCCC", "down", "consecutive cold spot"),
+    (".C......CC", "none", "sporadic cold spot"),
+    ("H.......CC", "none", "oscillating cold spot"),
+    (".CCCCCCCCC", "none", "persistent cold spot"),
+    (".CCCCCCCCC", "weak down", "persistent cold spot"),
+    (".CCCCCCCCC", "weak up", "persistent cold spot"),
+    ("CC.CCCCCCC", "down", "intensifying cold spot"),
+    ("CCCCCCCCC.", "none", "historical cold spot"),
+    ("HCCCCCCCCC", "up", "diminishing cold spot"),
+]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "trend", "category"), BOUNDARIES, ids=[f"{p} {t}" for p, t, _ in BOUNDARIES]
+)
+def test_each_category_on_the_boundaries_of_its_rule(pattern, trend, category):
+    hot = np.array([[c == "H" for c in pattern]])
+    cold = np.array([[c == "C" for c in pattern]])
+    s, significant = TRENDS[trend]
+    code = classify_emerging(hot, cold, np.array([s]), np.array([significant]))
+    assert CATEGORIES[code[0]] == category
 
 
 # --------------------------------------------------------------------------- bootstrap
