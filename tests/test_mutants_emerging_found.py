@@ -16,6 +16,10 @@ import pytest
 from scipy import sparse, stats
 
 from pipeline import grid
+from pipeline.density import kernel_density_exact
+from pipeline.evaluate import BacktestOptions, reliability
+from pipeline.evaluate.baselines import baseline_methods, cell_areas, events_to_counts
+from pipeline.evaluate.calibration import decile_bins
 from pipeline.hotspots import (
     CATEGORIES,
     GI_BIN,
@@ -30,8 +34,11 @@ from pipeline.hotspots import (
     counts_statistic,
     emerging_hotspots,
     exact_p,
+    gi_bin_classifier,
+    gi_star,
     mann_kendall,
     parametric_cells,
+    significance_bins,
     space_time_cube,
     window_variance_ratio,
 )
@@ -395,3 +402,137 @@ def test_parametric_interval_and_stability_are_those_of_the_draws():
     np.testing.assert_allclose(out["value_class_stability"], stable, rtol=0, atol=1e-12)
     again = parametric_cells(params, cov, lambda p: a @ p, cells, options=opts, seed=3)
     pd.testing.assert_frame_equal(again, out.drop(columns="value_class_stability"))
+
+
+def test_bootstrap_memory_budget_boundaries_keep_float64_then_float32():
+    """``max_bytes`` is an upper bound: draws of exactly ``8 b n`` bytes (1 MiB) stay float64
+    (the interval equals that of an unbounded run), of exactly ``4 b n`` bytes are float32,
+    not refused."""
+    b = 32
+
+    def run(n_cells: int, max_bytes: int) -> pd.DataFrame:
+        cells = np.arange(n_cells, dtype="uint64")
+        stat = lambda w: np.resize(np.cumsum(w), n_cells) / 3.0  # noqa: E731
+        options = {"n_resamples": b, "interval": (0.1, 0.9), "max_bytes": max_bytes}
+        return bootstrap_cells(9, stat, cells, options=options, seed=1)
+
+    n64, n32 = 2**20 // (8 * b), 2**20 // (4 * b)
+    pd.testing.assert_frame_equal(run(n64, 2**20), run(n64, 2**30), check_exact=True)
+    half, free = run(n32, 2**20), run(n32, 2**30)
+    assert not half.equals(free)  # float32 draws
+    np.testing.assert_allclose(half["value_lower"], free["value_lower"], rtol=1e-6)
+
+
+def test_gi_bin_classifier_gives_the_published_gi_bins_of_the_normal_p():
+    """The bootstrap's Gi* classes are those :func:`gi_star` publishes with the normal p:
+    two-sided, corrected (FDR) as the options say."""
+    cells = _disk(4)
+    values = np.random.default_rng(6).poisson(1.0, cells.size).astype(float)
+    values[:5] += 3.0
+    for options in ({"p_value": "normal"}, {"p_value": "normal", "fdr": False}):
+        frame = gi_star(cells, values, options)
+        got = gi_bin_classifier(options)(frame[GI_Z].to_numpy())
+        np.testing.assert_array_equal(got, frame[GI_BIN].to_numpy())
+    one_sided = significance_bins(
+        frame[GI_Z].to_numpy(), stats.norm.sf(np.abs(frame[GI_Z].to_numpy())), (0.01, 0.05, 0.1)
+    )[0]
+    assert (one_sided != frame[GI_BIN].to_numpy()).any()
+
+
+# --------------------------------------------------------------------------- baselines
+
+
+def _train_events(cells: np.ndarray, counts, origin: pd.Timestamp) -> pd.DataFrame:
+    lat, lon = grid.cells_to_latlng(cells)
+    idx = np.repeat(np.arange(cells.size), counts)
+    days = np.arange(idx.size) % 200 + 1.0
+    return pd.DataFrame(
+        {"time": origin - pd.to_timedelta(days, unit="D"), "lon": lon[idx], "lat": lat[idx]}
+    )
+
+
+def test_count_baselines_are_events_per_km2_of_each_cell_and_the_kde_takes_its_options():
+    """``all_prior_counts`` divides each cell's count by its own area (not the mean area);
+    ``kde`` is the plain density of the options' kernel and bandwidth; ``density`` is there
+    when a density function is given."""
+    cells = np.sort(grid.grid_disk_cells(grid.points_to_cells([10.0], [62.0], 5), 3))
+    area = grid.cell_area_km2(cells)
+    assert np.ptp(area) / area.mean() > 1e-3  # unequal areas
+    counts = np.arange(cells.size) % 4
+    origin = pd.Timestamp("2024-06-01", tz="UTC")
+    train = _train_events(cells, counts, origin)
+    opts = BacktestOptions(kde_bandwidth_km=11.0, kde_kernel="triangular")
+    methods = baseline_methods(opts, density_fn=lambda tr, c, o: np.zeros(len(c)))
+    assert list(methods) == ["uniform", "all_prior_counts", "recent_counts", "kde", "density"]
+    got = methods["all_prior_counts"](train, cells, origin)
+    np.testing.assert_allclose(got, counts / area, rtol=1e-12)
+    kde = methods["kde"](train, cells, origin)
+    ref = kernel_density_exact(
+        (train["lon"].to_numpy(), train["lat"].to_numpy()),
+        cells,
+        bandwidth_km=11.0,
+        kernel="triangular",
+    )
+    np.testing.assert_allclose(kde, ref, rtol=1e-6, atol=1e-12)
+    assert (kde > 0).any() and (kde == 0).any()  # a finite support of 11 km
+
+
+def test_cell_areas_of_another_universe_of_the_same_size_are_its_own():
+    """The remembered areas are those of the same cells, not of any universe as long."""
+    a = np.sort(grid.grid_disk_cells(grid.points_to_cells([10.0], [40.0], 6), 1))
+    b = np.sort(grid.grid_disk_cells(grid.points_to_cells([10.0], [70.0], 6), 1))
+    assert a.size == b.size
+    np.testing.assert_array_equal(cell_areas(a), grid.cell_area_km2(a))
+    np.testing.assert_array_equal(cell_areas(b), grid.cell_area_km2(b))
+
+
+def test_events_outside_the_cells_are_not_counted_in_a_neighbouring_id():
+    cells = _disk(2)
+    outside = np.setdiff1d(_disk(3), cells)
+    between = outside[(outside > cells[0]) & (outside < cells[-1])][:3]
+    assert between.size == 3
+    got = events_to_counts(np.concatenate([cells[[2, 2, 5]], between]), cells)
+    expected = np.zeros(cells.size)
+    expected[2], expected[5] = 2.0, 1.0
+    np.testing.assert_array_equal(got, expected)
+
+
+# --------------------------------------------------------------------------- calibration
+
+
+def test_decile_bins_hold_equal_numbers_of_cells_however_skewed_the_predictions():
+    pred = np.exp(np.arange(10.0))[::-1]  # one large value, most near 0: equal width fails
+    np.testing.assert_array_equal(decile_bins(pred, n_bins=5), [4, 4, 3, 3, 2, 2, 1, 1, 0, 0])
+    # the reliability's bins are the same bins: 23 cells in 10 bins, edges ceil(23 j / 10)
+    pred = np.random.default_rng(0).gamma(0.3, size=23)
+    sizes = np.bincount(decile_bins(pred), minlength=10)
+    got = reliability([pred], [np.ones(23)])["counts"]["cells"]
+    assert got == sizes.tolist() and sum(got) == 23
+    assert got == [3, 2, 2, 3, 2, 2, 3, 2, 2, 2]
+
+
+def test_tied_predictions_share_their_events_over_the_bins_they_straddle():
+    """Twenty equal predictions over ten bins: each bin holds two of them and, as under a
+    random order of the ties, a tenth of their events -- not the events of the first ids."""
+    obs = np.zeros(20)
+    obs[:2] = [3.0, 2.0]
+    out = reliability([np.zeros(20)], [obs])
+    np.testing.assert_allclose(out["counts"]["mean_observed"], 0.25, rtol=1e-12)
+
+
+def test_p_at_least_one_counts_cells_with_an_event_and_empty_bins_stay_missing():
+    """``observed_share`` is the share of cells with at least one event (a count of 3 is
+    one cell); a bin with no cell has no mean (NaN, not 0); ``observed_over_expected`` is
+    None when nothing was expected."""
+    pred = np.array([0.0, 0.0, 0.0, 0.0])
+    obs = np.array([3.0, 0.0, 1.0, 0.0])
+    out = reliability([pred], [obs], [np.full(4, 0.2)], n_bins=8)
+    cells = np.array(out["counts"]["cells"])
+    assert cells.sum() == 4 and (cells == 0).any()
+    mean_obs = np.array(out["counts"]["mean_observed"])
+    assert np.isnan(mean_obs[cells == 0]).all()
+    np.testing.assert_allclose(mean_obs[cells > 0], 1.0)
+    share = np.array(out["p_at_least_one"]["observed_share"])
+    np.testing.assert_allclose(share[cells > 0], 0.5)
+    assert out["p_at_least_one"]["brier"] == pytest.approx((0.8**2 * 2 + 0.2**2 * 2) / 4)
+    assert out["totals"]["observed_over_expected"] is None
