@@ -13,10 +13,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from _stats import one_factor_events
 from scipy import sparse, stats
 
 from pipeline import grid
 from pipeline.density import kernel_density_exact
+from pipeline.errors import InputError
 from pipeline.evaluate import BacktestOptions, reliability
 from pipeline.evaluate.baselines import baseline_methods, cell_areas, events_to_counts
 from pipeline.evaluate.calibration import decile_bins
@@ -25,6 +27,7 @@ from pipeline.hotspots import (
     GI_BIN,
     GI_P_ADJUSTED,
     GI_Z,
+    FittedCoefficients,
     SpaceTimeCube,
     UncertaintyOptions,
     bootstrap_cells,
@@ -32,8 +35,11 @@ from pipeline.hotspots import (
     cells_to_weights,
     classify_emerging,
     counts_statistic,
+    density_operator,
+    density_risk_statistic,
     emerging_hotspots,
     exact_p,
+    fitted_risk_statistic,
     gi_bin_classifier,
     gi_star,
     mann_kendall,
@@ -43,6 +49,8 @@ from pipeline.hotspots import (
     window_variance_ratio,
 )
 from pipeline.hotspots._emerging import EMERGING_CATEGORY, TREND, TREND_P, TREND_TAU, TREND_Z
+from pipeline.model import FittedModel, FittedOptions
+from pipeline.score import area_percentile, normalise
 
 
 def _disk(rings: int, res: int = 6) -> np.ndarray:
@@ -437,6 +445,132 @@ def test_gi_bin_classifier_gives_the_published_gi_bins_of_the_normal_p():
         frame[GI_Z].to_numpy(), stats.norm.sf(np.abs(frame[GI_Z].to_numpy())), (0.01, 0.05, 0.1)
     )[0]
     assert (one_sided != frame[GI_BIN].to_numpy()).any()
+
+
+def test_interval_tables_are_sorted_by_cell_with_their_own_values():
+    """Cells given out of order come back sorted, each row with its own statistic."""
+    cells = np.array([30, 10, 20], dtype="uint64")
+    stat = lambda w: np.array([3.0, 1.0, 2.0]) * w.sum()  # noqa: E731
+    out = bootstrap_cells(4, stat, cells, options={"n_resamples": 10})
+    assert out["cell"].tolist() == [10, 20, 30]
+    assert out["value"].tolist() == [4.0, 8.0, 12.0]
+
+
+def test_parametric_budget_is_an_upper_bound():
+    """Draws of exactly ``max_bytes`` (``8 b n``) are allowed; one resample more is refused."""
+    b, n = 32, 2**20 // (8 * 32)
+    cells = np.arange(n, dtype="uint64")
+    stat = lambda p: np.full(n, p[0])  # noqa: E731
+    opts = UncertaintyOptions(n_resamples=b, max_bytes=2**20)
+    out = parametric_cells(np.array([1.0]), np.eye(1), stat, cells, options=opts)
+    assert len(out) == n
+    with pytest.raises(InputError, match="max_bytes"):
+        less = UncertaintyOptions(n_resamples=b + 1, max_bytes=2**20)
+        parametric_cells(np.array([1.0]), np.eye(1), stat, cells, options=less)
+
+
+def test_density_operator_budget_is_an_upper_bound():
+    """A kernel matrix of exactly ``max_bytes`` is built; one pair more is refused."""
+    cells = _disk(2)
+    lat, lon = grid.cells_to_latlng(cells)
+    k = density_operator(lon[:5] + 0.01, lat[:5], cells, bandwidth_km=12.0, kernel="quartic")
+    pairs = k.nnz
+    assert 0 < pairs < cells.size * 5
+    again = density_operator(
+        lon[:5] + 0.01, lat[:5], cells, bandwidth_km=12.0, kernel="quartic", max_bytes=16 * pairs
+    )
+    assert again.nnz == pairs
+    with pytest.raises(InputError, match="max_bytes"):
+        density_operator(
+            lon[:5] + 0.01,
+            lat[:5],
+            cells,
+            bandwidth_km=12.0,
+            kernel="quartic",
+            max_bytes=16 * pairs - 1,
+        )
+
+
+@pytest.mark.parametrize(
+    ("method", "transform"), [("rank", "linear"), ("cap", "log")], ids=["rank", "cap-log"]
+)
+def test_density_risk_of_the_observed_events_follows_the_score_s_normalisation(method, transform):
+    """The resampled risk normalises the density as the published score did: the observed
+    events give back the published risk under a rank or a log normalisation too."""
+    cells = _disk(2)
+    lat, lon = grid.cells_to_latlng(cells)
+    rng = np.random.default_rng(4)
+    ev_lon, ev_lat = lon[:6] + rng.normal(0, 0.02, 6), lat[:6] + rng.normal(0, 0.02, 6)
+    k = density_operator(ev_lon, ev_lat, cells, bandwidth_km=15.0, kernel="quartic")
+    b = rng.uniform(0.5, 2.0, 6)
+    density = k @ b
+    share = np.full(cells.size, 0.6)
+    norm = normalise(density, method=method, cap_quantile=0.9, transform=transform)
+    points = 100.0 * share * norm
+    risk = 40.0 * rng.uniform(0, 1, cells.size) + points
+    stat = density_risk_statistic(
+        k,
+        b,
+        density,
+        risk,
+        points,
+        share,
+        normalisation=method,
+        cap_quantile=0.9,
+        transform=transform,
+    )
+    np.testing.assert_allclose(stat(np.ones(6)), risk, rtol=1e-12, atol=1e-9)
+    assert not np.allclose(normalise(density), norm)
+
+
+def test_resampled_density_risk_stays_within_0_and_100_of_a_rounded_published_risk():
+    """The run publishes the risk rounded to 1e-6, so ``risk − density points`` (the other
+    factors' points) can be −5e-7 where the density is the only factor: a resample that
+    takes the density of such a cell away must give 0, not a negative risk."""
+    cells = _disk(2)
+    lat, lon = grid.cells_to_latlng(cells)
+    rng = np.random.default_rng(8)
+    ev_lon, ev_lat = lon[:6] + rng.normal(0, 0.02, 6), lat[:6] + rng.normal(0, 0.02, 6)
+    k = density_operator(ev_lon, ev_lat, cells, bandwidth_km=8.0, kernel="quartic")
+    b = np.ones(6)
+    density = k @ b
+    share = np.ones(cells.size)
+    points = 100.0 * normalise(density)
+    risk = np.round(points, 6)
+    assert (risk < points).any()
+    stat = density_risk_statistic(k, b, density, risk, points, share)
+    m = np.zeros(6)
+    m[0] = 6.0  # every draw is the first event: most cells lose their density
+    out = stat(m)
+    assert (out >= 0.0).all() and (out <= 100.0).all()
+    emptied = (k @ m == 0) & (risk < points)  # no density left, published rounded down
+    assert emptied.any()
+    np.testing.assert_array_equal(out[emptied], 0.0)
+
+
+def test_fitted_risk_of_the_published_coefficients_is_the_published_risk_with_quiet_cells():
+    """Quiet cells (outside the fitted region) keep the observed quiet rate times their
+    exposure ``exp(offset)``: one rate per km² for all of them, tied at the lowest rank as
+    the run publishes it (``area_percentile`` of the model's expected events per km²)."""
+    origin = pd.Timestamp("2024-01-01", tz="UTC")
+    cells, ev, table = one_factor_events((0.0, 0.0, 3.0, 3.0), rate=0.05)
+    opts = FittedOptions(
+        count_windows_days=(),
+        bandwidths_km=(15.0,),
+        recency=False,
+        stride_days=91.0,
+        family="poisson",
+        min_history_days=365.0,
+        fit_region="active",
+    )
+    model = FittedModel(opts).fit(ev, cells, origin, table)
+    assert model.fit_ is not None and (~model.in_region_).sum() > 20
+    fc = FittedCoefficients.from_model(model)
+    assert fc is not None
+    pred = model.predict()
+    area = grid.cell_area_km2(pred["cell"].to_numpy())
+    published = area_percentile(pred["expected"].to_numpy() / area, area=area)
+    np.testing.assert_allclose(fitted_risk_statistic(fc)(model.fit_.params), published)
 
 
 # --------------------------------------------------------------------------- baselines
