@@ -38,6 +38,7 @@ from pipeline.hotspots import (
     density_operator,
     density_risk_statistic,
     emerging_hotspots,
+    emerging_summary,
     exact_p,
     fitted_risk_statistic,
     gi_bin_classifier,
@@ -48,7 +49,14 @@ from pipeline.hotspots import (
     space_time_cube,
     window_variance_ratio,
 )
-from pipeline.hotspots._emerging import EMERGING_CATEGORY, TREND, TREND_P, TREND_TAU, TREND_Z
+from pipeline.hotspots._emerging import (
+    EMERGING_CATEGORY,
+    TREND,
+    TREND_P,
+    TREND_TAU,
+    TREND_Z,
+    smallest_trend_p,
+)
 from pipeline.model import FittedModel, FittedOptions
 from pipeline.score import area_percentile, normalise
 
@@ -269,6 +277,43 @@ def test_space_time_exact_p_is_the_exact_p_on_the_space_time_weights(window):
     assert (last[GI_BIN] != 0).any()
     np.testing.assert_array_equal(corrected.cells["final_gi_z"], last[GI_Z])
     np.testing.assert_array_equal(corrected.cells["final_gi_bin"], last[GI_BIN])
+
+
+def test_a_trend_alpha_equal_to_the_smallest_reachable_p_is_reachable():
+    """A trend is significant at ``p <= trend_alpha``: with ``trend_alpha`` exactly the
+    smallest p the cube's length allows, a trend can be significant and the summary says
+    nothing is unreachable; just below it, it says so."""
+    cube = _rising_cube(periods=6)
+    smallest = smallest_trend_p(5, 1)  # 6 periods, the first window left out
+    for alpha, unreachable in ((smallest, False), (np.nextafter(smallest, 0.0), True)):
+        options = {"emerging": {"trend_alpha": float(alpha)}}
+        summary = emerging_summary(emerging_hotspots(cube, options), options)
+        assert (summary["trend_unreachable"] is not None) == unreachable
+
+
+def test_kernel_weights_take_the_normal_p_in_the_cube():
+    """The exact p needs binary weights (a count of draws); with kernel weights the cube's
+    bins are classed on the two-sided normal p of their z-scores and the result says so."""
+    cube = _rising_cube()
+    options = {"weights": "kernel", "k_rings": 2, "fdr": False}
+    result = emerging_hotspots(cube, options, keep_bins=True)
+    assert result.p_value == "normal" and result.bins is not None
+    z = result.bins[GI_Z].to_numpy()
+    np.testing.assert_allclose(
+        result.bins[GI_P_ADJUSTED], 2.0 * stats.norm.sf(np.abs(z)), rtol=1e-12, atol=1e-300
+    )
+
+
+def test_a_single_event_bootstrap_reports_the_observed_statistic_of_that_event():
+    """The observed value is the statistic with every event counted once, also for N = 1."""
+    cells = _disk(1)
+    out = bootstrap_cells(
+        1, counts_statistic(cells[[3]], cells), cells, options={"n_resamples": 10}
+    )
+    expected = np.zeros(cells.size)
+    expected[3] = 1.0
+    np.testing.assert_array_equal(out["value"], expected)
+    np.testing.assert_array_equal(out["value_upper"], expected)
 
 
 # Esri's definitions ("How Emerging Hot Spot Analysis works") on the boundaries of each rule:
