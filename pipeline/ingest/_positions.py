@@ -81,11 +81,21 @@ def _geojson_positions(raw: pd.DataFrame, col: str) -> tuple[pd.Series, pd.Serie
     return lat, lon, int(hit.sum())
 
 
+#: Header words of a pair column naming its axes: a northing is a y (the latitude's place)
+#: and an easting an x ('position (easting, northing)' says its order as 'x/y' does).
+_PAIR_LAT_WORDS = _LAT_WORDS | {"northing", "northings"}
+_PAIR_LON_WORDS = _LON_WORDS | {"easting", "eastings"}
+
+
 def _pair_order(column: str) -> str | None:
-    """'lon' or 'lat': the axis a pair column's header names first (``lon/lat``, ``x y``)."""
+    """'lon' or 'lat': the axis a pair column's header names first (``lon/lat``, ``x y``).
+
+    ``easting, northing`` is x first as ``x/y`` is: under a projected crs such a header was
+    refused as saying no order (and before that read northing first).
+    """
     toks = name_tokens(column)
-    lat = [i for i, t in enumerate(toks) if t in _LAT_WORDS]
-    lon = [i for i, t in enumerate(toks) if t in _LON_WORDS]
+    lat = [i for i, t in enumerate(toks) if t in _PAIR_LAT_WORDS]
+    lon = [i for i, t in enumerate(toks) if t in _PAIR_LON_WORDS]
     if not lat or not lon:
         return None
     return "lon" if lon[0] < lat[0] else "lat"
@@ -171,7 +181,7 @@ def split_pair_column(
             f"{name}: {col!r} holds pairs of projected coordinates ({example!r}) whose order "
             f"nothing says (easting first as GIS tools write x, y, or northing first as a "
             f"'lat, lon' pair); name the order in its header ('{col} (x/y)' or "
-            f"'{col} (y/x)'), write them as WKT POINT (x y) or with E and N letters, or give "
+            f"'{col} (y/x)', or easting/northing), write them as WKT POINT (x y) or with E and N letters, or give "
             "two columns"
         )
     return lat_raw, lon_raw, evidence, notes, unread
