@@ -37,3 +37,38 @@ def test_a_pair_header_naming_easting_and_northing_states_its_order(tmp_path, ki
         frame = read_seizures(SeizureSource(path=path, crs="EPSG:32648", columns=columns)).frame
         got = frame[["lat", "lon"]].to_numpy()[0].tolist()
     assert len(frame) == 1 and got == pytest.approx([lat, lon])
+
+
+@pytest.mark.parametrize("kind", ["seizures", "ports"])
+def test_postgis_ewkt_in_the_stated_crs_is_read_and_another_srid_is_not(tmp_path, kind):
+    """The refusal of an unordered projected pair names WKT as the way to say x, y; PostGIS
+    writes its points as EWKT (ST_AsEWKT: 'SRID=32648;POINT(388736 110547)'), and under
+    crs EPSG:32648 every such record was rejected as no coordinate pair.  Its SRID being
+    the crs's, it is read as the WKT point it is; a point of another SRID is still no pair
+    (never read in the configured crs)."""
+    from pyproj import Transformer
+
+    lon, lat = Transformer.from_crs("EPSG:32648", "EPSG:4326", always_xy=True).transform(
+        388736, 110547
+    )
+    first, cell = ("name", "P1") if kind == "ports" else ("date", "2024-01-15")
+
+    def read(value: str):
+        path = tmp_path / f"{kind}.csv"
+        path.write_text(f'{first},position\n{cell},"{value}"\n{cell},"POINT (388736 110547)"\n')
+        if kind == "ports":
+            return read_context(ContextSource(path=path, kind="ports", crs="EPSG:32648"))
+        return read_seizures(SeizureSource(path=path, crs="EPSG:32648"))
+
+    for value in ("SRID=32648;POINT(388736 110547)", "srid=32648; POINT Z (388736 110547 3)"):
+        frame = read(value).frame
+        if kind == "ports":
+            got = [frame.geometry.y.iloc[0], frame.geometry.x.iloc[0]]
+        else:
+            got = frame[["lat", "lon"]].to_numpy()[0].tolist()
+        assert len(frame) == 2 and got == pytest.approx([lat, lon]), value
+    if kind == "seizures":
+        res = read("SRID=32647;POINT(388736 110547)")
+        assert len(res.frame) == 1 and res.by_rule == {"coord_unparseable": 1}
+        assert res.n_read == len(res.frame) + len(res.rejects) == 2
+        assert res.rejects["row"].tolist() == [2]

@@ -125,7 +125,9 @@ def split_pair_column(
 
     Under a projected ``crs`` a pair of plain numbers says no order (GIS tools write
     ``easting, northing``, x first; a 'lat, lon' habit writes the northing first): unless
-    its header, WKT, or E/N letters say it, the column is refused.
+    its header, WKT, or E/N letters say it, the column is refused.  PostGIS's EWKT whose
+    SRID is the ``crs``'s EPSG code (``SRID=32648;POINT(388736 110547)``) is read as WKT in
+    it; another SRID is no pair.
 
     Raises
     ------
@@ -133,7 +135,14 @@ def split_pair_column(
         Pairs of projected coordinates whose order nothing states.
     """
     pair = raw[col]
-    lat_raw, lon_raw, stated = split_pair(as_text(pair))
+    text = as_text(pair)
+    srid = _epsg_code(crs)
+    if srid is not None and srid != 4326:
+        # PostGIS's EWKT ('SRID=32648;POINT(388736 110547)', ST_AsEWKT) in the crs the config
+        # states: x y in it (every record had been rejected as no pair); another SRID stays
+        # unread, never taken for the crs's
+        text = text.str.replace(rf"^\s*SRID={srid}\s*;", "", regex=True, case=False)
+    lat_raw, lon_raw, stated = split_pair(text)
     # '1°27'N 103°54'E' says its order by its letters as '103°54'E 1°27'N' does: a header
     # naming the longitude first swapped it (and lost the record to lat_out_of_range)
     stated = stated | (
@@ -212,6 +221,19 @@ def _metres(values: pd.Series, letter: str) -> pd.Series:
         )
         nums[todo] = to_numbers(text).to_numpy(dtype="float64")
     return nums
+
+
+def _epsg_code(crs) -> int | None:
+    """Return the EPSG code of ``crs`` (None when none, or not one pyproj can tell)."""
+    if crs is None:
+        return None
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        return CRS.from_user_input(crs).to_epsg()
+    except CRSError:  # reproject_xy names the bad CRS
+        return None
 
 
 def _is_projected(crs) -> bool:
