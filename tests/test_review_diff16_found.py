@@ -72,3 +72,27 @@ def test_postgis_ewkt_in_the_stated_crs_is_read_and_another_srid_is_not(tmp_path
         assert len(res.frame) == 1 and res.by_rule == {"coord_unparseable": 1}
         assert res.n_read == len(res.frame) + len(res.rejects) == 2
         assert res.rejects["row"].tolist() == [2]
+
+
+@pytest.mark.parametrize("member", [None, "data.csv"])
+def test_a_zip_holding_one_path_twice_is_refused_without_an_impossible_fix(tmp_path, member):
+    """A file added to a zip again leaves two entries of one path.  With member: 'data.csv'
+    today's rule refused it saying 'set member: to the path of one' (that path is the one
+    given: the user could never follow it; before today the first, stale, one was read
+    unsaid), and without member: it said 'set member: <one of them>', which then refused.
+    It is refused saying the entries share their path and to unzip it."""
+    import warnings
+    import zipfile
+
+    from pipeline.errors import SourceUnreadable
+
+    path = tmp_path / "dup.zip"
+    with warnings.catch_warnings(), zipfile.ZipFile(path, "w") as zf:
+        warnings.simplefilter("ignore")  # zipfile warns of the duplicate name
+        zf.writestr("data.csv", "date,lat,lon\n2024-01-01,1,104\n")
+        zf.writestr("data.csv", "date,lat,lon\n2024-01-02,2,105\n")
+    with pytest.raises(SourceUnreadable) as err:
+        read_seizures(SeizureSource(path=path, member=member))
+    text = str(err.value)
+    assert "2 entries of the same path 'data.csv'" in text and "unzip it" in text
+    assert "set member" not in text and "\n" not in text

@@ -96,6 +96,15 @@ def _is_junk(info: zipfile.ZipInfo) -> bool:
     )
 
 
+def _same_path(name: str, path: str, n: int) -> str:
+    """Say the refusal of a zip holding one path several times (no ``member:`` tells them apart)."""
+    return (
+        f"{name}: holds {n} entries of the same path {path!r} (a file added to the zip "
+        "again): which one is meant is unknown and member: cannot tell them apart; unzip it "
+        "and read the file you mean"
+    )
+
+
 def open_zip_member(
     path: Path,
     *,
@@ -140,6 +149,8 @@ def open_zip_member(
                     f"{name}: member {member!r} not found; the archive holds "
                     f"{[i.filename for i in infos][:20]!r}"
                 )
+            if len(chosen) > 1 and len({i.filename for i in chosen}) == 1:
+                raise SourceUnreadable(_same_path(name, chosen[0].filename, len(chosen)))
             if len(chosen) > 1:
                 raise SourceUnreadable(
                     f"{name}: member {member!r} names {len(chosen)} files "
@@ -153,6 +164,8 @@ def open_zip_member(
                 f"{name}: {what} (expected one of {', '.join(accept)}); it holds "
                 f"{[i.filename for i in infos][:20]!r}"
             )
+        if len(data) > 1 and len({i.filename for i in data}) == 1:
+            raise SourceUnreadable(_same_path(name, data[0].filename, len(data)))
         if len(data) > 1:
             raise SourceUnreadable(
                 f"{name}: holds {len(data)} data files {[i.filename for i in data][:20]!r}; "
