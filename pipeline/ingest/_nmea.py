@@ -4,7 +4,8 @@ What an AIS receiver or a raw feed (a coastal administration's, AISHub's) writes
 sentence per line, its moment in a tag block (``\s:2573535,c:1577836800*06\!BSVDM,...``),
 a number after the checksum (``...*5C,1577836800``) or a receiver's time in front of it
 (``2020-01-01 00:00:00.123 !AIVDM,...``).  A sentence alone has no date, so one without any
-of these is rejected (``nmea_no_time``).
+of these is rejected (``nmea_no_time``), and so is one whose ``c:`` is no epoch in seconds
+(9-10 digits), milliseconds (13), micro- (16) or nanoseconds (19).
 
 Position reports are decoded, vectorised over the file (ITU-R M.1371-5: types 1, 2, 3 of
 class A, 18 and 19 of class B, 27 long range); every other line is rejected with its rule:
@@ -201,6 +202,22 @@ def _epoch_text(digits: pa.Array) -> pa.Array:
     """
     stamps = pc.cast(pc.cast(pc.round(_epoch_ms(digits)), pa.int64()), pa.timestamp("ms", tz="UTC"))
     return pc.strftime(stamps, format="%Y-%m-%dT%H:%M:%SZ")
+
+
+#: Epoch seconds (9-10 digits, a fraction allowed), milliseconds (13), micro- (16) or
+#: nanoseconds (19): the lengths an epoch of 1973-2286 has in each unit.
+_EPOCH = r"^(?:\d{9,10}(?:\.\d+)?|\d{13}(?:\.\d+)?|\d{16}|\d{19})$"
+
+
+def _epoch_digits(text: pa.Array) -> pa.Array:
+    """Return each text that is an epoch (:data:`_EPOCH`) as seconds or ms; "" where none.
+
+    Micro- and nanoseconds keep their first 13 digits (the milliseconds).
+    """
+    epoch = pc.and_(pc.match_substring_regex(text, _EPOCH), pc.not_equal(text, ""))
+    fine = pc.greater_equal(pc.utf8_length(text), 16)
+    cut = pc.if_else(fine, pc.utf8_slice_codeunits(text, 0, 13), text)
+    return pc.if_else(epoch, cut, "")
 
 
 def _epoch_ms(digits: pa.Array) -> pa.Array:
@@ -633,12 +650,22 @@ def _read_block(
     )
     ok &= ~short
     # the moment: a tag block's c: (epoch), a number after the checksum, or a time in front
-    tag_c = pc.fill_null(
-        pc.struct_field(pc.extract_regex(col("tag"), r"(?:^|,)c:(?P<c>\d{9,13}(?:\.\d+)?)"), "c"),
-        "",
+    c_text = pc.fill_null(
+        pc.struct_field(pc.extract_regex(col("tag"), r"(?:^|,)c:(?P<c>[^,*]*)"), "c"), ""
     )
-    post = pc.extract_regex(col("post"), r"^[ ,;\t]*(?P<e>\d{9,13}(?:\.\d+)?)\s*$")
-    post = pc.fill_null(pc.struct_field(post, "e"), "")
+    tag_c = _epoch_digits(c_text)
+    # a c: that is no epoch (14 digits: 20240305140000 is a clock's digits, not 0.1 ms; 11
+    # or 12 digits are years past 2286): its first 13 digits were read as ms (2034-02-20)
+    bad_c = ok & np.asarray(pc.and_(pc.not_equal(c_text, ""), pc.equal(tag_c, "")), dtype=bool)
+    rule[bad_c] = "nmea_no_time"
+    message[bad_c] = _words(
+        "tag block's c:",
+        np.asarray(pc.utf8_slice_codeunits(c_text, 0, 40).take(pa.array(np.flatnonzero(bad_c)))),
+        " is no epoch (seconds: 9-10 digits; ms: 13; us: 16; ns: 19)",
+    )
+    ok &= ~bad_c
+    post = pc.extract_regex(col("post"), r"^[ ,;\t]*(?P<e>\d+(?:\.\d+)?)\s*$")
+    post = _epoch_digits(pc.fill_null(pc.struct_field(post, "e"), ""))
     digits = pc.if_else(pc.equal(tag_c, ""), post, tag_c)
     epoch = _epoch_text(digits)
     front = pc.utf8_trim(pc.utf8_rtrim(pc.utf8_trim_whitespace(col("pre")), ",;"), " \t")
