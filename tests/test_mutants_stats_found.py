@@ -236,9 +236,9 @@ def test_a_first_event_as_late_as_the_longest_gap_does_not_mark_a_partial_first_
 
 @pytest.mark.parametrize("window", [1, 2, 3])
 def test_the_long_series_variance_ratio_continues_the_exact_one(window):
-    """Beyond 64 periods Hamed & Rao's ratio (lag correlation ``1 − k/(w+1)`` of full
-    windows) takes over from the exact sum: at 65 periods it is within 2 % of the exact
-    ratio at 64, as a ratio that barely moves with one more period must be."""
+    """The ratio of full windows at 65 periods is within 2 % of that at 64, as a ratio that
+    barely moves with one more period must be (64 was where Hamed & Rao's approximation took
+    over from the exact sum; full windows are now exact at every length)."""
     exact = window_variance_ratio(64, window, full_windows=True)
     approx = window_variance_ratio(65, window, full_windows=True)
     assert approx == pytest.approx(exact, rel=0.02)
