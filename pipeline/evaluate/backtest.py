@@ -250,7 +250,8 @@ def rolling_back_test(
         Origins, windows, area shares, baselines; defaults as documented there.
     resolution : int, optional
         H3 resolution; required when ``cells`` is None or a callable returning no cells, taken
-        from ``cells`` otherwise.
+        from ``cells`` otherwise.  A callable's cells at every origin must be at one resolution,
+        this one when given (the test events are counted in cells at it).
     density_fn : callable, optional
         The pipeline's density factor as a method; enables the ``density`` baseline.
     within : array_like of uint64, optional
@@ -339,6 +340,19 @@ def rolling_back_test(
             universe = fixed
         elif callable(cells):
             universe = np.unique(to_cells(np.asarray(cells(train, t))))
+            # the test events are put in cells at one resolution: cells at another hold none
+            # of them, and every hit rate would be a quiet 0
+            got = np.unique(cells_resolutions(universe)) if universe.size else np.empty(0)
+            if got.size > 1 or (got.size and resolution is not None and got[0] != resolution):
+                raise InputError(
+                    f"cells(train, {t.date()}) returned cells at H3 resolution(s) "
+                    f"{got.tolist()!r}: "
+                    + (
+                        f"the events are counted at resolution {resolution!r}, return its cells"
+                        if resolution is not None and got.size == 1
+                        else "return the cells at one resolution"
+                    )
+                )
         else:
             assert resolution is not None
             known = train if opts.universe_from == "train" else ev[times < t]
@@ -349,7 +363,9 @@ def rolling_back_test(
         if universe.size == 0:
             skipped.append({"origin": t.isoformat(), "reason": "the cell universe is empty"})
             continue
-        res = resolution if resolution is not None else int(cells_resolutions(universe[:1])[0])
+        if resolution is None:  # cells given at each origin: every origin at their resolution
+            resolution = int(cells_resolutions(universe[:1])[0])
+        res = resolution
         area = cell_areas(universe)
         test_cells = points_to_cells(test[S.LON].to_numpy(), test[S.LAT].to_numpy(), res)
         test_counts = events_to_counts(test_cells, universe)
