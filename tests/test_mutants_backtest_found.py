@@ -259,3 +259,70 @@ def test_ranking_metrics_refuse_a_cell_without_area():
         ranking_metrics(np.ones(3), np.array([1.0, 0.0, 1.0]), np.ones(3), [0.5])
     with pytest.raises(InputError, match="area_km2"):
         ranking_metrics(np.ones(3), np.array([1.0, -1.0, 2.0]), np.ones(3), [0.5])
+
+
+# --------------------------------------------------------------------------- inputs and labels
+
+
+def test_events_are_sorted_and_a_latitude_beyond_a_pole_is_refused():
+    """The events a method gets are in time order; a latitude of 90.5 is no place."""
+    from pipeline.evaluate import prepare_events
+
+    raw = pd.DataFrame(
+        {"time": ["2024-01-03", "2024-01-01", "2024-01-02"], "lon": [1.0, 2.0, 3.0], "lat": 0.0}
+    )
+    got = prepare_events(raw)
+    assert got["lon"].tolist() == [2.0, 3.0, 1.0]
+    assert got["time"].is_monotonic_increasing
+    with pytest.raises(InputError, match="row 0"):
+        prepare_events(raw.assign(lat=[90.5, 0.0, 0.0]))
+
+
+def test_fixed_cells_empty_or_at_two_resolutions_are_refused():
+    """Fixed cells at two resolutions: the events are counted at one, the other's cells hold
+    none (quiet misses, and their area moves every share).  Refused, as no cells are."""
+    events = _daily(_disk(2), 200)
+    opts = {**KW, "origins": 1, "horizon_days": 30, "train_days": 100}
+    mixed = np.concatenate([_disk(2), _disk(1, lon=12.0, res=5)])
+    with pytest.raises(InputError, match="mix H3 resolutions"):
+        rolling_back_test(events, mixed, **opts)
+    with pytest.raises(InputError, match="cells is empty"):
+        rolling_back_test(events, np.empty(0, dtype="uint64"), **opts)
+
+
+def test_forecast_counts_are_checked_and_p_any_reaches_the_calibration():
+    """A Forecast whose expected counts are not one per cell is refused; its ``p_any``
+    gives the calibration's probability of at least one event."""
+    cells = _disk(2)
+    events = _daily(cells, 200)
+    opts = {**KW, "origins": 2, "horizon_days": 30, "train_days": 100}
+    mu = np.full(cells.size, 0.5)
+
+    def good(train, c, t):
+        return Forecast(score=mu, expected=mu, p_any=1 - np.exp(-mu))
+
+    r = rolling_back_test(events, cells, methods={"m": good}, **opts)
+    assert "p_at_least_one" in r["calibration"]["m"]
+
+    def short(train, c, t):
+        return Forecast(score=mu, expected=mu[:-1])
+
+    with pytest.raises(InputError, match=r"returned \d+ expected values"):
+        rolling_back_test(events, cells, methods={"m": short}, **opts)
+
+
+def test_the_result_names_its_universe_and_why_an_origin_was_skipped():
+    """``universe`` says which events it was built around; an origin skipped for a short
+    history names its training window's first day."""
+    events = _daily(_disk(1), 120)
+    opts = {**KW, "origins": 1, "horizon_days": 20, "train_days": 60}
+    h = rolling_back_test(events, None, resolution=6, **opts)
+    t = rolling_back_test(events, None, resolution=6, universe_from="train", **opts)
+    assert h["universe"] == "cells within 25 km of an event before the origin"
+    assert t["universe"] == "cells within 25 km of an event of the training window"
+    (origin,), _ = backtest_origins(events["time"], BacktestOptions(**opts))
+    skipped = rolling_back_test(
+        events, None, resolution=6, **{**opts, "train_days": 200, "require_full_history": True}
+    )
+    start = (origin - pd.Timedelta(days=200)).date()
+    assert f"training window starts {start} before" in skipped["skipped_origins"][0]["reason"]
