@@ -326,3 +326,49 @@ def test_the_result_names_its_universe_and_why_an_origin_was_skipped():
     )
     start = (origin - pd.Timedelta(days=200)).date()
     assert f"training window starts {start} before" in skipped["skipped_origins"][0]["reason"]
+
+
+def test_hit_rates_take_shares_of_h3_s_cell_areas_not_of_the_cell_count():
+    """Cells far apart in latitude differ in area: the flagged share is a share of the km²
+    (h3's own areas, a greedy hand count splitting a tied group by area), not of the cells."""
+    import h3
+
+    south, north = _disk(1, lat=5.0, res=4), _disk(1, lat=75.0, res=4)
+    cells = np.concatenate([south, north])
+    hexes = [h3.int_to_str(int(c)) for c in cells]
+    area = np.array([h3.cell_area(h, unit="km^2") for h in hexes])
+    assert area.max() / area.min() > 1.05
+    rng = np.random.default_rng(5)
+    weights = np.r_[np.full(south.size, 1.0), np.full(north.size, 3.0)]
+    pick = rng.choice(cells, 300, p=weights / weights.sum())
+    events = _at(pick, END - pd.to_timedelta(np.sort(rng.uniform(0.0, 200.0, 300)), unit="D"))
+    fractions = (0.2, 0.5)
+    r = rolling_back_test(
+        events,
+        cells,
+        **{**KW, "origins": 2, "horizon_days": 30, "train_days": 150, "area_fractions": fractions},
+    )
+    index = {c: i for i, c in enumerate(cells.tolist())}
+    times = events["time"]
+    for o in r["origins"]:
+        t, s, e = (pd.Timestamp(o[k]) for k in ("origin", "train_start", "test_end"))
+        train = np.bincount(
+            [index[c] for c in pick[((times >= s) & (times < t)).to_numpy()]],
+            minlength=cells.size,
+        )
+        test = np.bincount(
+            [index[c] for c in pick[((times >= t) & (times < e)).to_numpy()]],
+            minlength=cells.size,
+        )
+        score = train / area
+        for i, a in enumerate(fractions):
+            budget, hit = a * area.sum(), 0.0
+            for value in np.unique(score)[::-1]:
+                group = score == value
+                take = min(area[group].sum(), budget)
+                hit += test[group].sum() * take / area[group].sum()
+                budget -= take
+                if budget <= 0:
+                    break
+            got = o["methods"]["all_prior_counts"]["metrics"][i]["hit_rate"]
+            assert got == pytest.approx(hit / test.sum(), abs=2e-6)
