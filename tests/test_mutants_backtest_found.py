@@ -70,6 +70,13 @@ def test_callable_cells_at_another_resolution_are_refused_not_all_misses():
     ok = rolling_back_test(events, lambda train, t: cells6, resolution=6, **opts)
     assert ok["resolution"] == 6
     assert all(o["n_test_outside"] == 0 for o in ok["origins"])
+    # without a resolution the cells give it, and the result says which
+    assert rolling_back_test(events, lambda train, t: cells6, **opts)["resolution"] == 6
+    # nor may a later origin's cells be at another resolution than the first's
+    origins, _ = backtest_origins(events["time"], BacktestOptions(**opts))
+    cells5 = _disk(1, res=5)
+    with pytest.raises(InputError, match=r"resolution\(s\) \[5\].*resolution 6"):
+        rolling_back_test(events, lambda train, t: cells6 if t == origins[0] else cells5, **opts)
     with pytest.raises(InputError, match=r"resolution\(s\) \[6\].*resolution 5"):
         rolling_back_test(events, lambda train, t: cells6, resolution=5, **opts)
     mixed = np.concatenate([cells6, _disk(1, lon=12.0, res=5)])
