@@ -255,8 +255,8 @@ def rolling_back_test(
     density_fn : callable, optional
         The pipeline's density factor as a method; enables the ``density`` baseline.
     within : array_like of uint64, optional
-        With ``cells`` None: the cells a map can show (the area's cells, at sea where a land
-        layer leaves out the others).  Each origin's universe keeps only those and the cells
+        With ``cells`` None (given with ``cells``: refused): the cells a map can show (the
+        area's cells, at sea where a land layer leaves out the others).  Each origin's universe keeps only those and the cells
         holding an event known then, as a run at the origin would: a land cell near past
         events is no cell of the map, and counting its area would move every share.
     **overrides
@@ -292,6 +292,11 @@ def rolling_back_test(
                 f"back-test option {'.'.join(map(str, first['loc'])) or '?'!r}: {first['msg']}"
                 f" (got {first.get('input')!r}); valid options: {sorted(BacktestOptions.model_fields)!r}"
             ) from None
+    if within is not None and cells is not None:  # it would be dropped without a word
+        raise InputError(
+            "within applies where the universe comes from each origin's history (cells "
+            "None); with cells given, give only the cells a map can show as cells"
+        )
     ev = prepare_events(events)
     user = dict(methods or {})
     base = baseline_methods(opts, density_fn)
