@@ -226,6 +226,10 @@ def z_from_sums(
     """
     mean = x.mean(axis=0)
     s = np.sqrt(((x - mean) ** 2).mean(axis=0))
+    if x.shape[0]:
+        # all values equal: S is 0, not the round-off of a mean that is no double (0.1 x n
+        # gave S ~ 1e-17 and z of +-6.6 at every cell: each one a "99 %" spot)
+        s = np.where(np.ptp(x, axis=0) == 0, 0.0, s)
     if x.ndim == 2:
         w_sum, s1 = w_sum[:, None], s1[:, None]
     spread = (n * s1 - w_sum * w_sum) / max(n - 1, 1)
