@@ -10,13 +10,22 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from pipeline import grid
 from pipeline.hotspots import (
     GI_BIN,
+    GI_NEIGHBOURS,
     GI_P,
+    GI_P_ADJUSTED,
+    GI_P_EXACT,
     GI_Z,
+    cells_to_weights,
+    fdr_bh,
     gi_star,
+    gi_star_z,
+    gi_summary,
+    weights_from_sparse,
 )
 
 
@@ -39,3 +48,100 @@ def test_constant_values_that_are_no_double_have_z_zero_not_round_off(value):
     np.testing.assert_array_equal(frame[GI_Z].to_numpy(), 0.0)
     np.testing.assert_array_equal(frame[GI_P].to_numpy(), 1.0)
     assert (frame[GI_BIN] == 0).all()
+
+
+def test_row_standardised_star_weights_give_the_binary_z():
+    """Ord & Getis's z is unchanged when a row of weights is scaled: row-standardised star
+    weights (the cell included, each row summing to 1) give the binary z, which is esda's.
+
+    ``W_i`` and ``S1_i`` are sums over row ``i``; with weights that are not symmetric the
+    column sums (the same numbers for binary weights) are wrong.  esda's own ``transform='R'``
+    z is no reference here: its variance ``W_i (n − W_i)`` holds for binary weights only.
+    """
+    import warnings
+
+    from scipy import sparse
+
+    esda = pytest.importorskip("esda")
+    libpysal = pytest.importorskip("libpysal")
+    cells = _disk(4)
+    binary = cells_to_weights(cells, k_rings=1)
+    dense = binary.matrix.toarray()
+    rows = sparse.csr_array(dense / dense.sum(axis=1, keepdims=True))
+    standardised = weights_from_sparse(binary.cells, rows, description="row standardised")
+    assert not np.allclose(standardised.matrix.toarray(), standardised.matrix.toarray().T)
+    y = np.random.default_rng(2).gamma(2.0, 1.0, binary.n)
+    z_r = gi_star(cells, y, {"permutations": 0}, weights=standardised)[GI_Z].to_numpy()
+    off = binary.matrix.copy()
+    off.setdiag(0)
+    off.eliminate_zeros()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lw = libpysal.weights.WSP(sparse.csr_matrix(off)).to_W(silence_warnings=True)
+        ref = esda.G_Local(y, lw, transform="B", star=True, permutations=0)
+    np.testing.assert_allclose(z_r, ref.Zs, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(gi_star_z(binary.matrix, y), ref.Zs, rtol=0, atol=1e-9)
+
+
+def test_fdr_bh_leaves_a_missing_p_missing_and_corrects_over_the_others():
+    """A NaN p is no test: it stays NaN (not 0, a discovery; not 1, a test) and the others
+    get statsmodels' ``fdr_bh`` over them alone."""
+    from statsmodels.stats.multitest import multipletests
+
+    rng = np.random.default_rng(3)
+    p = np.concatenate([rng.random(40) * 0.02, rng.random(60)])
+    p[rng.choice(p.size, 15, replace=False)] = np.nan
+    q = fdr_bh(p)
+    given = ~np.isnan(p)
+    np.testing.assert_array_equal(np.isnan(q), ~given)
+    reject, ref, _, _ = multipletests(p[given], alpha=0.05, method="fdr_bh")
+    np.testing.assert_allclose(q[given], ref, rtol=1e-12)
+    assert ((q[given] <= 0.05) == reject).all() and reject.any()
+
+
+def test_under_the_normal_p_a_lone_cell_is_one_of_the_tests_and_keeps_its_z():
+    """A cell without neighbours is no test only under a conditional p (its own value is
+    held).  Under the normal p its z is ``(x_i − x̄)/S`` (Gi* of itself) and its p enters the
+    correction like any other, as ``gi_summary``'s ``fdr_cells`` (all cells) says."""
+    from statsmodels.stats.multitest import multipletests
+
+    disk = _disk(2)
+    island = grid.points_to_cells([14.0], [38.0], 6)
+    cells = np.concatenate([disk, island])
+    values = np.zeros(cells.size)
+    values[:3] = 1.0
+    values[-1] = 12.0  # the island: one large count
+    opts = {"permutations": 0, "p_value": "normal"}
+    frame = gi_star(cells, values, opts)
+    at = frame["cell"].to_numpy() == island[0]
+    assert frame.loc[at, GI_NEIGHBOURS].item() == 1
+    z_hand = (12.0 - values.mean()) / values.std()
+    assert frame.loc[at, GI_Z].item() == pytest.approx(z_hand, rel=1e-12)
+    p = 2.0 * stats.norm.sf(np.abs(frame[GI_Z].to_numpy()))
+    np.testing.assert_allclose(frame[GI_P].to_numpy(), p, rtol=1e-12)
+    _, q, _, _ = multipletests(p, method="fdr_bh")
+    np.testing.assert_allclose(frame[GI_P_ADJUSTED].to_numpy(), q, rtol=1e-12)
+    assert frame.loc[at, GI_BIN].item() == 3
+    assert gi_summary(frame, opts)["fdr_cells"] == cells.size
+
+
+def test_under_a_conditional_p_lone_cells_are_left_out_of_the_correction():
+    """A lone cell's exact p is 1 by construction: its adjusted p is 1 (not missing) and the
+    others are corrected over the cells with neighbours alone (statsmodels' ``fdr_bh``)."""
+    from statsmodels.stats.multitest import multipletests
+
+    disk = _disk(2)
+    islands = grid.points_to_cells([14.0, 16.0, 18.0, 20.0, 22.0], [38.0] * 5, 6)
+    cells = np.concatenate([disk, islands])
+    values = np.zeros(cells.size)
+    values[[0, 1, 2, 9]] = [2.0, 3.0, 1.0, 4.0]
+    values[-5:] = [5.0, 0.0, 1.0, 7.0, 2.0]
+    frame = gi_star(cells, values)  # the defaults: exact p, FDR
+    lone = frame[GI_NEIGHBOURS].to_numpy() == 1
+    assert lone.sum() == 5
+    p = np.minimum(1.0, 2.0 * frame[GI_P_EXACT].to_numpy())
+    np.testing.assert_array_equal(p[lone], 1.0)
+    _, q, _, _ = multipletests(p[~lone], method="fdr_bh")
+    used = frame[GI_P_ADJUSTED].to_numpy()
+    np.testing.assert_allclose(used[~lone], q, rtol=1e-12)
+    np.testing.assert_array_equal(used[lone], 1.0)
