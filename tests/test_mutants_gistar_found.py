@@ -21,10 +21,12 @@ from pipeline.hotspots import (
     GI_P_EXACT,
     GI_Z,
     cells_to_weights,
+    exact_p,
     fdr_bh,
     gi_star,
     gi_star_z,
     gi_summary,
+    permutation_p,
     weights_from_sparse,
 )
 
@@ -145,3 +147,37 @@ def test_under_a_conditional_p_lone_cells_are_left_out_of_the_correction():
     used = frame[GI_P_ADJUSTED].to_numpy()
     np.testing.assert_allclose(used[~lone], q, rtol=1e-12)
     np.testing.assert_array_equal(used[lone], 1.0)
+
+
+def test_exact_p_does_not_move_when_every_value_moves_by_the_same_integer():
+    """The conditional null draws the others' values: adding one constant to every value
+    adds ``k`` times it to every sum, observed and drawn alike.  Negative integers (a change
+    in counts) are integers too, and an exact p still applies to them."""
+    cells = _disk(2)
+    w = cells_to_weights(cells, k_rings=1)
+    y = np.zeros(w.n)
+    y[[0, 3, 4, 11, 18]] = [1.0, 4.0, 2.0, 1.0, 3.0]
+    ref = exact_p(w.matrix, y)
+    assert ref is not None and ref.min() < 0.2
+    for shift in (-7.0, -1.0, 5.0):
+        got = exact_p(w.matrix, y + shift)
+        assert got is not None
+        np.testing.assert_allclose(got, ref, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("value", [1.0, 0.1, 3.7])
+def test_constant_values_on_weights_that_are_no_integers_tie_every_draw(value):
+    """Every draw of a constant field equals the observation: the pseudo p is 1.  The draws'
+    weighted sums add the same weights in another order than the observed sum; without a
+    tolerance for that round-off the observation beat every draw on one side (p = 1/(P+1),
+    a "99 %" spot of a constant field)."""
+    cells = _disk(4)
+    w = cells_to_weights(cells, distance_band_km=25.0, weights="kernel")
+    p = permutation_p(w.matrix, np.full(w.n, value), 99, seed=0)
+    np.testing.assert_array_equal(p, 1.0)
+    # equal weights in a row that are no double (row-standardised: 1/7) take the draws'
+    # shortcut, weight x sum, against the observed sum of weight x value
+    dense = cells_to_weights(cells, k_rings=1).matrix.toarray()
+    rows = weights_from_sparse(w.cells, dense / dense.sum(axis=1, keepdims=True))
+    p = permutation_p(rows.matrix, np.full(w.n, value), 99, seed=0)
+    np.testing.assert_array_equal(p, 1.0)
