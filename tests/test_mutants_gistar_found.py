@@ -9,10 +9,12 @@ was (constant values that are no double made every cell a 99 % spot).  Reference
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
 from pipeline import grid
+from pipeline.errors import InputError
 from pipeline.hotspots import (
     GI_BIN,
     GI_NEIGHBOURS,
@@ -181,3 +183,60 @@ def test_constant_values_on_weights_that_are_no_integers_tie_every_draw(value):
     rows = weights_from_sparse(w.cells, dense / dense.sum(axis=1, keepdims=True))
     p = permutation_p(rows.matrix, np.full(w.n, value), 99, seed=0)
     np.testing.assert_array_equal(p, 1.0)
+
+
+def _row_standardised(cells: np.ndarray):
+    """Star k-ring weights scaled so that each row sums to 1 (equal weights in a row)."""
+    dense = cells_to_weights(cells, k_rings=1).matrix.toarray()
+    return weights_from_sparse(np.sort(cells), dense / dense.sum(axis=1, keepdims=True))
+
+
+def test_exact_and_permutation_p_of_row_standardised_weights_are_those_of_binary_ones():
+    """Equal weights within a row make Gi* a monotone function of the neighbours' sum,
+    whatever their size: the exact p applies (weights compared within each row, not with
+    the first row's) and equals the binary weights' one; the draws scale by the row's
+    weight, in the sparse-count path too."""
+    cells = _disk(3)
+    binary = cells_to_weights(cells, k_rings=1)
+    rows = _row_standardised(cells)
+    y = np.zeros(binary.n)
+    y[[0, 5, 6, 7, 20, 30]] = [2.0, 1.0, 3.0, 1.0, 1.0, 4.0]  # sparse counts: a run of zeros
+    ref = exact_p(binary.matrix, y)
+    got = exact_p(rows.matrix, y)
+    assert ref is not None and got is not None
+    np.testing.assert_allclose(got, ref, rtol=1e-12)
+    for values in (y, np.random.default_rng(5).gamma(2.0, 1.0, binary.n)):
+        a = permutation_p(binary.matrix, values, 199, seed=2)
+        b = permutation_p(rows.matrix, values, 199, seed=2)
+        np.testing.assert_array_equal(a, b)
+
+
+def test_without_fdr_the_published_p_is_twice_the_exact_p_capped_at_one():
+    """``gi_p_adjusted`` is a p-value: ``min(1, 2 p_exact)`` when nothing corrects it."""
+    cells = _disk(2)
+    y = np.zeros(cells.size)
+    y[[0, 1, 4]] = [1.0, 2.0, 1.0]
+    frame = gi_star(cells, y, {"fdr": False})
+    p_exact = frame[GI_P_EXACT].to_numpy()
+    assert (p_exact > 0.5).any()
+    np.testing.assert_array_equal(frame[GI_P_ADJUSTED].to_numpy(), np.minimum(1.0, 2 * p_exact))
+
+
+def test_weights_from_sparse_refuses_negative_weights():
+    """A negative weight makes ``n S1 − W²`` and the draws meaningless: refused."""
+    cells = _disk(1)
+    dense = cells_to_weights(cells, k_rings=1).matrix.toarray()
+    dense[0, 1] = -0.5
+    with pytest.raises(InputError, match="non-negative"):
+        weights_from_sparse(np.sort(cells), dense)
+
+
+def test_the_default_seed_is_zero():
+    """Published pseudo p-values are reproducible from the options: no seed means seed 0."""
+    cells = _disk(3)
+    y = np.random.default_rng(0).poisson(1.0, cells.size).astype(float)
+    opts = {"permutations": 99, "p_value": "permutation"}
+    a = gi_star(cells, y, opts)
+    b = gi_star(cells, y, {**opts, "seed": 0})
+    pd.testing.assert_frame_equal(a, b)
+    assert gi_summary(a, opts)["seed"] == 0
