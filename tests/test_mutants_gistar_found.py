@@ -240,3 +240,24 @@ def test_the_default_seed_is_zero():
     b = gi_star(cells, y, {**opts, "seed": 0})
     pd.testing.assert_frame_equal(a, b)
     assert gi_summary(a, opts)["seed"] == 0
+
+
+def test_a_pentagon_has_five_neighbours_not_a_sixth_with_no_events():
+    """Around an H3 pentagon the 1-ring holds 5 cells: ``W = 6`` with itself, and its z is
+    Ord & Getis's with that ``W`` (a missing sixth neighbour is not a cell with 0 events).
+    The same for a single cell given a distance band: it is its own neighbourhood."""
+    import h3
+
+    pentagon = np.uint64(h3.str_to_int(h3.get_pentagons(5)[3]))
+    cells = np.sort(grid.grid_disk_cells(np.array([pentagon]), 2))
+    w = cells_to_weights(cells, k_rings=1)
+    i = int(np.searchsorted(w.cells, pentagon))
+    assert w.neighbours[i] == 6
+    y = np.arange(w.n, dtype="float64") % 4
+    n, wi = w.n, 6.0
+    lag = y[w.matrix.indices[w.matrix.indptr[i] : w.matrix.indptr[i + 1]]].sum()
+    z_hand = (lag - y.mean() * wi) / (y.std() * np.sqrt((n * wi - wi * wi) / (n - 1)))
+    z = gi_star(w.cells, y, {"permutations": 0}, weights=w)[GI_Z].to_numpy()
+    assert z[i] == pytest.approx(z_hand, rel=1e-12)
+    one = cells_to_weights(cells[:1], distance_band_km=5.0)
+    assert one.neighbours.tolist() == [1]
