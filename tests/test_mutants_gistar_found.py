@@ -21,6 +21,7 @@ from pipeline.hotspots import (
     GI_P,
     GI_P_ADJUSTED,
     GI_P_EXACT,
+    GI_P_SIM,
     GI_Z,
     cells_to_weights,
     exact_p,
@@ -261,3 +262,17 @@ def test_a_pentagon_has_five_neighbours_not_a_sixth_with_no_events():
     assert z[i] == pytest.approx(z_hand, rel=1e-12)
     one = cells_to_weights(cells[:1], distance_band_km=5.0)
     assert one.neighbours.tolist() == [1]
+
+
+def test_a_cell_without_neighbours_has_pseudo_p_one():
+    """No neighbour, no sum to draw: every one of the P draws ties with the observation and
+    the pseudo p is 1 (not ``1/(P+1)``, the floor of the most significant cells)."""
+    cells = np.concatenate([_disk(1), grid.points_to_cells([14.0], [38.0], 6)])
+    values = np.array([0.0, 3.0, 1.0, 0.0, 2.0, 0.0, 5.0, 9.0])
+    opts = {"permutations": 49, "p_value": "permutation"}
+    frame = gi_star(cells, values, opts)
+    lone = frame[GI_NEIGHBOURS].to_numpy() == 1
+    assert lone.sum() == 1
+    np.testing.assert_array_equal(frame.loc[lone, GI_P_SIM].to_numpy(), 1.0)
+    w = cells_to_weights(cells, k_rings=1)
+    assert permutation_p(w.matrix, values[np.argsort(cells)], 49)[lone].tolist() == [1.0]
