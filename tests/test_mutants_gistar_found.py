@@ -276,3 +276,41 @@ def test_a_cell_without_neighbours_has_pseudo_p_one():
     np.testing.assert_array_equal(frame.loc[lone, GI_P_SIM].to_numpy(), 1.0)
     w = cells_to_weights(cells, k_rings=1)
     assert permutation_p(w.matrix, values[np.argsort(cells)], 49)[lone].tolist() == [1.0]
+
+
+def test_a_wide_band_is_a_great_circle_distance_not_a_chord():
+    """At 1,000 km the chord is ~1 km shorter than the arc: the band is an arc length, the
+    KD-tree's radius its chord.  Pairs a fraction of a km beyond the band stay out, and a
+    pair exactly at it (the band copied from their distance) is in, binary or kernel; a
+    kernel's zero weight at the band is no neighbour (no stored zero)."""
+    from pipeline.sphere import haversine_km
+
+    cells = np.sort(grid.grid_disk_cells(grid.points_to_cells([10.0], [40.0], 2), 3))
+    lat, lon = grid.cells_to_latlng(cells)
+    d = haversine_km(lon[:, None], lat[:, None], lon[None, :], lat[None, :])
+    pair = np.unravel_index(np.argmin(np.abs(d - 1000.0)), d.shape)
+    band = float(d[pair]) - 0.3  # that pair 300 m beyond the band
+    w = cells_to_weights(cells, distance_band_km=band)
+    assert np.array_equal(w.matrix.toarray() > 0, d <= band)
+    at = cells_to_weights(cells, distance_band_km=float(d[pair]))
+    assert at.matrix[pair] == 1.0
+    near = _disk(2)  # resolution 6: bands of 7-24 km copied from centre distances
+    lat, lon = grid.cells_to_latlng(near)
+    for j in (1, 5, 17):
+        band_j = float(haversine_km(lon[0], lat[0], lon[j], lat[j]))
+        assert cells_to_weights(near[[0, j]], distance_band_km=band_j).neighbours.tolist() == [2, 2]
+    kernel = cells_to_weights(
+        cells, distance_band_km=float(d[pair]) * (1 - 1e-12), weights="kernel"
+    )
+    assert (kernel.matrix.data > 0).all()
+    assert kernel.matrix[pair] == 0.0
+
+
+def test_weights_from_sparse_keeps_a_given_self_weight_and_fills_a_missing_one():
+    """A diagonal the user gave stays; a zero one becomes ``self_weight`` (not always 1)."""
+    cells = _disk(1)
+    dense = cells_to_weights(cells, k_rings=1).matrix.toarray()
+    np.fill_diagonal(dense, 0.0)
+    dense[0, 0], dense[1, 1] = 2.0, 0.25
+    w = weights_from_sparse(np.sort(cells), dense, self_weight=0.5)
+    np.testing.assert_array_equal(w.matrix.diagonal(), [2.0, 0.25] + [0.5] * 5)
