@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+
+from pipeline import grid
 
 #: Fitted-model options that use only the factors a test gives (no counts, densities, recency).
 FACTORS_ONLY = {
@@ -100,3 +103,25 @@ def nb2_fit_report(seed: int, scale: float, b1: float, b2: float, shape: float) 
     )
     factors = pd.DataFrame({"cell": cells, "x1": x1, "x2": x2})
     return FittedModel(opts).fit(pd.concat(parts), cells, origin, factors).report()
+
+
+def disk_cells(rings: int, res: int = 6) -> np.ndarray:
+    """The H3 disk of ``rings`` around 40 N 10 E at ``res``, sorted: a small lattice."""
+    return np.sort(grid.grid_disk_cells(grid.points_to_cells([10.0], [40.0], res), rings))
+
+
+def area_share_hits(score, area, test, fraction: float) -> float:
+    """Test events the cells of highest ``score`` hold within ``fraction`` of the area, by hand.
+
+    Cells of one score are one group, taken whole or in the share of its area the budget
+    leaves (ties split by area).
+    """
+    budget, hit = fraction * area.sum(), 0.0
+    for value in np.unique(score)[::-1]:
+        group = score == value
+        take = min(area[group].sum(), budget)
+        hit += test[group].sum() * take / area[group].sum()
+        budget -= take
+        if budget <= 0:
+            break
+    return hit

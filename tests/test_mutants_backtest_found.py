@@ -17,6 +17,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from _stats import area_share_hits
 from pydantic import ValidationError
 
 from pipeline import grid
@@ -369,13 +370,6 @@ def test_hit_rates_take_shares_of_h3_s_cell_areas_not_of_the_cell_count():
         )
         score = train / area
         for i, a in enumerate(fractions):
-            budget, hit = a * area.sum(), 0.0
-            for value in np.unique(score)[::-1]:
-                group = score == value
-                take = min(area[group].sum(), budget)
-                hit += test[group].sum() * take / area[group].sum()
-                budget -= take
-                if budget <= 0:
-                    break
+            hit = area_share_hits(score, area, test, a)
             got = o["methods"]["all_prior_counts"]["metrics"][i]["hit_rate"]
             assert got == pytest.approx(hit / test.sum(), abs=2e-6)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from _stats import one_factor_events
+from _stats import disk_cells, one_factor_events
 from scipy import sparse, stats
 
 from pipeline import grid
@@ -60,18 +60,13 @@ from pipeline.hotspots._emerging import (
 from pipeline.model import FittedModel, FittedOptions
 from pipeline.score import area_percentile, normalise
 
-
-def _disk(rings: int, res: int = 6) -> np.ndarray:
-    return np.sort(grid.grid_disk_cells(grid.points_to_cells([10.0], [40.0], res), rings))
-
-
 # --------------------------------------------------------------------------- the cube
 
 
 def test_weeks_run_monday_to_sunday():
     """``period="week"`` slices end on Sunday: the last second of a Sunday and the first of
     the Monday after it fall in two weeks, the Monday with the next Sunday."""
-    cells = _disk(1)
+    cells = disk_cells(1)
     times = pd.to_datetime(
         ["2024-01-07 23:59:59", "2024-01-08 00:00:00", "2024-01-14 23:59:59"], utc=True
     )
@@ -83,7 +78,7 @@ def test_weeks_run_monday_to_sunday():
 def test_a_first_month_as_long_as_the_shortest_complete_month_is_not_partial():
     """A first month the data start within is partial only when it covers *fewer* days than
     every complete month: from 4 January 2023 it covers 28 days, as February 2023 does."""
-    cells = _disk(1)
+    cells = disk_cells(1)
     days = pd.date_range("2023-01-04", "2023-04-30", freq="D", tz="UTC")
     ev = np.resize(cells, days.size)
     cube = space_time_cube(ev, days, cells, period="month", start="2023-01-04")
@@ -95,7 +90,7 @@ def test_a_first_month_as_long_as_the_shortest_complete_month_is_not_partial():
 def test_ten_event_days_are_enough_to_read_a_late_first_event_as_the_data_start():
     """Without ``start``, a first event later than every gap after it marks a partial first
     month once there are events on ``MIN_EVENT_DAYS_FOR_START`` (10) days, not 11."""
-    cells = _disk(1)
+    cells = disk_cells(1)
     days = pd.date_range("2024-01-20", periods=10, freq="3D", tz="UTC")  # to 16 February
     cube = space_time_cube(np.resize(cells, days.size), days, cells, period="month")
     assert cube.first_days == (12, 31)  # the data start on the 20th: 12 of January's 31 days
@@ -158,8 +153,8 @@ def test_variance_ratio_up_to_64_periods_is_the_exact_gaussian_one(periods, wind
 
 def _rising_cube(periods: int = 10, seed: int = 4) -> SpaceTimeCube:
     """37 cells; the centre's 1-ring rises over the months amid flat Poisson noise."""
-    cells = _disk(3)
-    near = np.isin(cells, _disk(1))
+    cells = disk_cells(3)
+    near = np.isin(cells, disk_cells(1))
     lam = np.where(near[:, None], 0.2 + 0.5 * np.arange(periods)[None, :], 0.3)
     values = np.random.default_rng(seed).poisson(lam).astype(float)
     months = [str(p) for p in pd.period_range("2024-01", periods=periods, freq="M")]
@@ -192,11 +187,11 @@ def test_a_trend_is_tested_from_the_neighbourhood_s_events_not_the_cell_s_own():
     neighbours (itself included): cells with no event of their own but busy neighbours are
     tested; a cell whose neighbourhood had events in one period only is not, and its one step
     is no trend -- a cold spot in every month stays *persistent*, however steep the step."""
-    cells = _disk(4)
+    cells = disk_cells(4)
     w = cells_to_weights(cells, k_rings=1)
     t = 14
     values = np.random.default_rng(0).poisson(4.0, (cells.size, t)).astype(float)
-    i = int(np.searchsorted(cells, _disk(0)[0]))
+    i = int(np.searchsorted(cells, disk_cells(0)[0]))
     ring = w.matrix.indices[w.matrix.indptr[i] : w.matrix.indptr[i + 1]]
     values[ring] = 0.0  # the centre and its six neighbours: no event ...
     values[i, 1] = 3.0  # ... but three in the second month
@@ -224,7 +219,7 @@ def test_equal_neighbourhood_sums_tie_exactly_in_the_trend():
     neighbourhood sums the same, so the z-scores of bins 1.. are equal and Mann-Kendall has
     ``S = 0``, no trend.  Computed through cumulative sums they differ in the last bits
     (1e-15), which without the rounding to 1e-9 read as a random order: ``S ≠ 0``."""
-    cells = _disk(2)
+    cells = disk_cells(2)
     t = 12
     base = np.random.default_rng(1).choice([0.1, 0.2, 0.3, 0.7, 1.1], size=(cells.size, 2))
     months = [str(p) for p in pd.period_range("2024-01", periods=t, freq="M")]
@@ -243,7 +238,7 @@ def test_space_time_exact_p_is_the_exact_p_on_the_space_time_weights(window):
     ``w((i, t), (j, s)) = w_ij`` for ``t − window ≤ s ≤ t``, the bin itself included.  The
     final bin's z and class are those of the cube's last period, after the correction; every
     hot bin counts in ``hot_periods``; the normal p is two-sided as well."""
-    cells = _disk(2)
+    cells = disk_cells(2)
     w = cells_to_weights(cells, k_rings=1)
     t = 6
     values = np.random.default_rng(2).poisson(0.8, (cells.size, t)).astype(float)
@@ -307,7 +302,7 @@ def test_kernel_weights_take_the_normal_p_in_the_cube():
 
 def test_a_single_event_bootstrap_reports_the_observed_statistic_of_that_event():
     """The observed value is the statistic with every event counted once, also for N = 1."""
-    cells = _disk(1)
+    cells = disk_cells(1)
     out = bootstrap_cells(
         1, counts_statistic(cells[[3]], cells), cells, options={"n_resamples": 10}
     )
@@ -397,7 +392,7 @@ class _Recorder:
 
 
 def _counts_case():
-    cells = _disk(2)
+    cells = disk_cells(2)
     counts = np.zeros(cells.size)
     counts[:6] = [30, 12, 7, 3, 1, 0]
     counts[6:] = 2
@@ -480,7 +475,7 @@ def test_bootstrap_memory_budget_boundaries_keep_float64_then_float32():
 def test_gi_bin_classifier_gives_the_published_gi_bins_of_the_normal_p():
     """The bootstrap's Gi* classes are those :func:`gi_star` publishes with the normal p:
     two-sided, corrected (FDR) as the options say."""
-    cells = _disk(4)
+    cells = disk_cells(4)
     values = np.random.default_rng(6).poisson(1.0, cells.size).astype(float)
     values[:5] += 3.0
     for options in ({"p_value": "normal"}, {"p_value": "normal", "fdr": False}):
@@ -517,7 +512,7 @@ def test_parametric_budget_is_an_upper_bound():
 
 def test_density_operator_budget_is_an_upper_bound():
     """A kernel matrix of exactly ``max_bytes`` is built; one pair more is refused."""
-    cells = _disk(2)
+    cells = disk_cells(2)
     lat, lon = grid.cells_to_latlng(cells)
     k = density_operator(lon[:5] + 0.01, lat[:5], cells, bandwidth_km=12.0, kernel="quartic")
     pairs = k.nnz
@@ -543,7 +538,7 @@ def test_density_operator_budget_is_an_upper_bound():
 def test_density_risk_of_the_observed_events_follows_the_score_s_normalisation(method, transform):
     """The resampled risk normalises the density as the published score did: the observed
     events give back the published risk under a rank or a log normalisation too."""
-    cells = _disk(2)
+    cells = disk_cells(2)
     lat, lon = grid.cells_to_latlng(cells)
     rng = np.random.default_rng(4)
     ev_lon, ev_lat = lon[:6] + rng.normal(0, 0.02, 6), lat[:6] + rng.normal(0, 0.02, 6)
@@ -573,7 +568,7 @@ def test_resampled_density_risk_stays_within_0_and_100_of_a_rounded_published_ri
     """The run publishes the risk rounded to 1e-6, so ``risk − density points`` (the other
     factors' points) can be −5e-7 where the density is the only factor: a resample that
     takes the density of such a cell away must give 0, not a negative risk."""
-    cells = _disk(2)
+    cells = disk_cells(2)
     lat, lon = grid.cells_to_latlng(cells)
     rng = np.random.default_rng(8)
     ev_lon, ev_lat = lon[:6] + rng.normal(0, 0.02, 6), lat[:6] + rng.normal(0, 0.02, 6)
@@ -667,8 +662,8 @@ def test_cell_areas_of_another_universe_of_the_same_size_are_its_own():
 
 
 def test_events_outside_the_cells_are_not_counted_in_a_neighbouring_id():
-    cells = _disk(2)
-    outside = np.setdiff1d(_disk(3), cells)
+    cells = disk_cells(2)
+    outside = np.setdiff1d(disk_cells(3), cells)
     between = outside[(outside > cells[0]) & (outside < cells[-1])][:3]
     assert between.size == 3
     got = events_to_counts(np.concatenate([cells[[2, 2, 5]], between]), cells)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from _stats import disk_cells
 from scipy import stats
 
 from pipeline import grid
@@ -34,10 +35,6 @@ from pipeline.hotspots import (
 )
 
 
-def _disk(rings: int, res: int = 6) -> np.ndarray:
-    return np.sort(grid.grid_disk_cells(grid.points_to_cells([10.0], [40.0], res), rings))
-
-
 @pytest.mark.parametrize("value", [0.1, 0.7, 1.0 / 3.0, 1e-5])
 def test_constant_values_that_are_no_double_have_z_zero_not_round_off(value):
     """All cells equal: ``S = 0`` and every z is 0, whatever the mean's round-off.
@@ -46,7 +43,7 @@ def test_constant_values_that_are_no_double_have_z_zero_not_round_off(value):
     numerator's round-off over it gave ``|z| = 6.6`` at every cell: 37 "99 %" spots of a
     constant risk under the normal p.
     """
-    cells = _disk(3)
+    cells = disk_cells(3)
     x = np.full(cells.size, value)
     assert x.mean() != value  # the case: the mean is not the value
     frame = gi_star(cells, x, {"permutations": 0, "p_value": "normal"})
@@ -69,7 +66,7 @@ def test_row_standardised_star_weights_give_the_binary_z():
 
     esda = pytest.importorskip("esda")
     libpysal = pytest.importorskip("libpysal")
-    cells = _disk(4)
+    cells = disk_cells(4)
     binary = cells_to_weights(cells, k_rings=1)
     dense = binary.matrix.toarray()
     rows = sparse.csr_array(dense / dense.sum(axis=1, keepdims=True))
@@ -110,7 +107,7 @@ def test_under_the_normal_p_a_lone_cell_is_one_of_the_tests_and_keeps_its_z():
     correction like any other, as ``gi_summary``'s ``fdr_cells`` (all cells) says."""
     from statsmodels.stats.multitest import multipletests
 
-    disk = _disk(2)
+    disk = disk_cells(2)
     island = grid.points_to_cells([14.0], [38.0], 6)
     cells = np.concatenate([disk, island])
     values = np.zeros(cells.size)
@@ -135,7 +132,7 @@ def test_under_a_conditional_p_lone_cells_are_left_out_of_the_correction():
     others are corrected over the cells with neighbours alone (statsmodels' ``fdr_bh``)."""
     from statsmodels.stats.multitest import multipletests
 
-    disk = _disk(2)
+    disk = disk_cells(2)
     islands = grid.points_to_cells([14.0, 16.0, 18.0, 20.0, 22.0], [38.0] * 5, 6)
     cells = np.concatenate([disk, islands])
     values = np.zeros(cells.size)
@@ -156,7 +153,7 @@ def test_exact_p_does_not_move_when_every_value_moves_by_the_same_integer():
     """The conditional null draws the others' values: adding one constant to every value
     adds ``k`` times it to every sum, observed and drawn alike.  Negative integers (a change
     in counts) are integers too, and an exact p still applies to them."""
-    cells = _disk(2)
+    cells = disk_cells(2)
     w = cells_to_weights(cells, k_rings=1)
     y = np.zeros(w.n)
     y[[0, 3, 4, 11, 18]] = [1.0, 4.0, 2.0, 1.0, 3.0]
@@ -174,7 +171,7 @@ def test_constant_values_on_weights_that_are_no_integers_tie_every_draw(value):
     weighted sums add the same weights in another order than the observed sum; without a
     tolerance for that round-off the observation beat every draw on one side (p = 1/(P+1),
     a "99 %" spot of a constant field)."""
-    cells = _disk(4)
+    cells = disk_cells(4)
     w = cells_to_weights(cells, distance_band_km=25.0, weights="kernel")
     p = permutation_p(w.matrix, np.full(w.n, value), 99, seed=0)
     np.testing.assert_array_equal(p, 1.0)
@@ -197,7 +194,7 @@ def test_exact_and_permutation_p_of_row_standardised_weights_are_those_of_binary
     whatever their size: the exact p applies (weights compared within each row, not with
     the first row's) and equals the binary weights' one; the draws scale by the row's
     weight, in the sparse-count path too."""
-    cells = _disk(3)
+    cells = disk_cells(3)
     binary = cells_to_weights(cells, k_rings=1)
     rows = _row_standardised(cells)
     y = np.zeros(binary.n)
@@ -214,7 +211,7 @@ def test_exact_and_permutation_p_of_row_standardised_weights_are_those_of_binary
 
 def test_without_fdr_the_published_p_is_twice_the_exact_p_capped_at_one():
     """``gi_p_adjusted`` is a p-value: ``min(1, 2 p_exact)`` when nothing corrects it."""
-    cells = _disk(2)
+    cells = disk_cells(2)
     y = np.zeros(cells.size)
     y[[0, 1, 4]] = [1.0, 2.0, 1.0]
     frame = gi_star(cells, y, {"fdr": False})
@@ -225,7 +222,7 @@ def test_without_fdr_the_published_p_is_twice_the_exact_p_capped_at_one():
 
 def test_weights_from_sparse_refuses_negative_weights():
     """A negative weight makes ``n S1 − W²`` and the draws meaningless: refused."""
-    cells = _disk(1)
+    cells = disk_cells(1)
     dense = cells_to_weights(cells, k_rings=1).matrix.toarray()
     dense[0, 1] = -0.5
     with pytest.raises(InputError, match="non-negative"):
@@ -234,7 +231,7 @@ def test_weights_from_sparse_refuses_negative_weights():
 
 def test_the_default_seed_is_zero():
     """Published pseudo p-values are reproducible from the options: no seed means seed 0."""
-    cells = _disk(3)
+    cells = disk_cells(3)
     y = np.random.default_rng(0).poisson(1.0, cells.size).astype(float)
     opts = {"permutations": 99, "p_value": "permutation"}
     a = gi_star(cells, y, opts)
@@ -267,7 +264,7 @@ def test_a_pentagon_has_five_neighbours_not_a_sixth_with_no_events():
 def test_a_cell_without_neighbours_has_pseudo_p_one():
     """No neighbour, no sum to draw: every one of the P draws ties with the observation and
     the pseudo p is 1 (not ``1/(P+1)``, the floor of the most significant cells)."""
-    cells = np.concatenate([_disk(1), grid.points_to_cells([14.0], [38.0], 6)])
+    cells = np.concatenate([disk_cells(1), grid.points_to_cells([14.0], [38.0], 6)])
     values = np.array([0.0, 3.0, 1.0, 0.0, 2.0, 0.0, 5.0, 9.0])
     opts = {"permutations": 49, "p_value": "permutation"}
     frame = gi_star(cells, values, opts)
@@ -294,7 +291,7 @@ def test_a_wide_band_is_a_great_circle_distance_not_a_chord():
     assert np.array_equal(w.matrix.toarray() > 0, d <= band)
     at = cells_to_weights(cells, distance_band_km=float(d[pair]))
     assert at.matrix[pair] == 1.0
-    near = _disk(2)  # resolution 6: bands of 7-24 km copied from centre distances
+    near = disk_cells(2)  # resolution 6: bands of 7-24 km copied from centre distances
     lat, lon = grid.cells_to_latlng(near)
     for j in (1, 5, 17):
         band_j = float(haversine_km(lon[0], lat[0], lon[j], lat[j]))
@@ -308,7 +305,7 @@ def test_a_wide_band_is_a_great_circle_distance_not_a_chord():
 
 def test_weights_from_sparse_keeps_a_given_self_weight_and_fills_a_missing_one():
     """A diagonal the user gave stays; a zero one becomes ``self_weight`` (not always 1)."""
-    cells = _disk(1)
+    cells = disk_cells(1)
     dense = cells_to_weights(cells, k_rings=1).matrix.toarray()
     np.fill_diagonal(dense, 0.0)
     dense[0, 0], dense[1, 1] = 2.0, 0.25

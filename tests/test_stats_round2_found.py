@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from _stats import FACTORS_ONLY, pirate_events
+from _stats import FACTORS_ONLY, area_share_hits, disk_cells, pirate_events
 
 from pipeline import grid
 from pipeline.evaluate.metrics import capture_curve, ranking_metrics
@@ -25,11 +25,6 @@ from pipeline.hotspots import (
     window_variance_ratio,
 )
 
-
-def disk(radius: int, res: int = 6) -> np.ndarray:
-    return np.sort(grid.grid_disk_cells(grid.points_to_cells([10.0], [40.0], res), radius))
-
-
 # --- emerging trend: the cube's first bins sum fewer slices -------------------------------
 
 
@@ -38,7 +33,7 @@ def test_a_sparse_trendless_cube_trends_up_as_often_as_down():
     smaller ``|z|`` there than later, and Mann-Kendall read that start as a decline.  Sparse
     trendless cubes (0.03 events per bin, window 1) were 'down' in 91 cells and 'up' in 25 of
     six cubes; the trend is now read from the bins with a whole window."""
-    cells = disk(8)
+    cells = disk_cells(8)
     labels = [f"p{i:03d}" for i in range(24)]
     rng = np.random.default_rng(7)
     up = down = tested = 0
@@ -75,7 +70,7 @@ def test_full_window_correlation_is_that_of_moving_sums_and_the_ratio_follows():
 
 def test_a_window_as_long_as_the_cube_skips_the_trend_with_a_note():
     """With ``time_step_window`` ``T − 1`` no two bins span the whole window: no trend."""
-    cells = disk(1)
+    cells = disk_cells(1)
     cube = SpaceTimeCube(cells, [f"p{i}" for i in range(5)], np.ones((cells.size, 5)))
     opts = {"emerging": {"time_step_window": 4, "min_periods": 4}}
     note = emerging_skipped(cube, opts)
@@ -146,7 +141,7 @@ def test_one_rate_per_km2_through_the_area_offset_is_a_tie_at_every_cut():
     ``exp(b + log(area / mean area)) / area``: equal but for the last bits.  Ranked by those
     bits, that constant had a PAI of 0.66 at 1 % of the area; tied, it is exactly 1, as the
     ``uniform`` baseline."""
-    cells = disk(10, res=5)
+    cells = disk_cells(10, res=5)
     area = grid.cell_area_km2(cells)
     rate = np.exp(-3.0 + np.log(area / area.mean())) / area
     assert np.unique(rate).size > 1  # the round-off this is about
@@ -202,14 +197,7 @@ def test_back_test_hit_rates_on_pirate_attacks_equal_a_hand_computation(shared_d
         test = counts(test_frame)
         score = train / area
         for i, a in enumerate(fractions):
-            budget, hit = a * area.sum(), 0.0
-            for value in np.unique(score)[::-1]:
-                group = score == value
-                take = min(area[group].sum(), budget)
-                hit += test[group].sum() * take / area[group].sum()
-                budget -= take
-                if budget <= 0:
-                    break
+            hit = area_share_hits(score, area, test, a)
             got = o["methods"]["all_prior_counts"]["metrics"][i]
             assert got["hit_rate"] == pytest.approx(hit / len(test_frame), abs=1e-6)
             assert got["pai"] == pytest.approx(hit / len(test_frame) / a, abs=1e-5)
@@ -242,7 +230,7 @@ def test_a_factor_missing_only_at_the_forecast_says_its_cells_take_the_mean():
 
     from pipeline.model import FittedModel, FittedOptions
 
-    cells = disk(6, res=5)
+    cells = disk_cells(6, res=5)
     rng = np.random.default_rng(2)
     x = rng.standard_normal(cells.size)
     events = factor_events(rng, cells, 0.8 * x)
@@ -271,7 +259,7 @@ def test_a_distance_band_below_the_cell_spacing_is_refused_not_silently_empty():
     from pipeline.errors import InputError
     from pipeline.hotspots import cells_to_weights, gi_summary
 
-    cells = disk(5)
+    cells = disk_cells(5)
     y = np.zeros(cells.size)
     y[:5] = [30, 20, 10, 5, 8]
     for options in ({"distance_band_km": 2.0}, {"distance_band_km": 2.0, "p_value": "normal"}):
@@ -294,7 +282,7 @@ def test_a_period_without_any_event_is_named_with_the_assumption():
     of it; it now names the month and the assumption."""
     from pipeline.hotspots import emerging_summary
 
-    cells = disk(3)
+    cells = disk_cells(3)
     rng = np.random.default_rng(4)
     y = rng.poisson(2.0, (cells.size, 8)).astype(float)
     y[:, 5] = 0.0
@@ -328,7 +316,7 @@ def test_z_equals_esda_with_holes_an_island_ties_and_all_zero(neighbourhood):
     esda = pytest.importorskip("esda")
     libpysal = pytest.importorskip("libpysal")
     rng = np.random.default_rng(1)
-    lattice = disk(6)
+    lattice = disk_cells(6)
     island = grid.points_to_cells([60.0], [10.0], 6)
     cells = np.concatenate([lattice[rng.random(lattice.size) > 0.3], island])
     w = cells_to_weights(cells, **neighbourhood)
@@ -359,7 +347,7 @@ def test_exact_p_equals_enumeration_at_edges_and_an_island():
 
     from pipeline.hotspots import cells_to_weights, exact_p
 
-    lattice = disk(1)
+    lattice = disk_cells(1)
     cells = np.concatenate([lattice, grid.points_to_cells([12.0], [40.0], 6)])
     w = cells_to_weights(cells, k_rings=1)
     m = w.matrix.toarray()
@@ -389,7 +377,7 @@ def test_coefficient_draws_of_the_expected_counts_match_statsmodels_get_predicti
     from pipeline.hotspots import FittedCoefficients, UncertaintyOptions, parametric_cells
     from pipeline.model import FittedModel, FittedOptions
 
-    cells = disk(6, res=5)
+    cells = disk_cells(6, res=5)
     rng = np.random.default_rng(2)
     x = rng.standard_normal(cells.size)
     events = factor_events(rng, cells, 0.6 * x)
