@@ -394,6 +394,8 @@ ROLES: dict[str, Role] = {
             "geom",
             "the_geom",
             "geometry",
+            "wkb_geometry",  # ogr2ogr's geometry column in PostGIS: hex EWKB in a dump
+            "wkt_geom",  # QGIS's name for a layer's WKT in a copied or exported table
         ),
         strong=_fs("coords coordinates coordinate position"),
         primary=_PLACE_TOKENS,
