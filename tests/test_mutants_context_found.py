@@ -16,9 +16,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import shapely
 from pyproj import Transformer
+from test_seizures_time_zones import _read as _seizures
+from test_seizures_time_zones import _times
 
 from pipeline.errors import InputError, SourceUnreadable
-from pipeline.ingest import read_context, read_seizures
+from pipeline.ingest import read_context
 from pipeline.ingest.options import ContextSource
 
 
@@ -50,12 +52,6 @@ def _utc(local: str, zone) -> str:
     """``local`` (``yyyy-mm-dd HH:MM``) in ``zone`` (a tzinfo) as UTC text, by hand."""
     at = datetime.strptime(local, "%Y-%m-%d %H:%M").replace(tzinfo=zone)
     return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
-
-
-def _times(res) -> list[str]:
-    times = res.frame["time"]
-    assert str(times.dt.tz) == "UTC"
-    return list(times.dt.strftime("%Y-%m-%d %H:%M"))
 
 
 # --- context layers: the geometry kinds each layer takes ------------------------------------
@@ -359,11 +355,6 @@ def test_a_repaired_land_polygon_stays_a_polygon_and_a_collapsed_one_is_rejected
 
 
 # --- time zones a header names ----------------------------------------------------------------
-
-
-def _seizures(tmp_path, header: str, *values: str, name: str = "s.csv"):
-    lines = [f"lat,lon,drug,{header}", *(f"10.5,-61.2,cocaine,{v}" for v in values)]
-    return read_seizures(_csv(tmp_path / name, *lines))
 
 
 def test_a_date_layout_in_the_time_header_is_no_zone(tmp_path):
