@@ -181,12 +181,19 @@ def imo_keys(values: pd.Series) -> pd.Series:
 def text_keys(values: pd.Series) -> pd.Series:
     """Return names or call signs trimmed, spaces collapsed, case-folded; placeholders ``""``.
 
+    The text is NFKC-normalised first (an accent composed or not, a full-width letter, are
+    one spelling) and AIS padding is dropped: a 6-bit AIS text field is filled up with
+    ``@`` (``NORDIC STAR@@@@``), which a decoder may leave in an export.
+
     Examples
     --------
     >>> text_keys(pd.Series(["  Nordic  Star ", "UNKNOWN", "N/A", "0", "", "@@@"])).tolist()
     ['nordic star', '', '', '', '', '']
+    >>> text_keys(pd.Series(["NORDIC STAR@@@@", "OXYZ2 @@@"])).tolist()
+    ['nordic star', 'oxyz2']
     """
-    text = _text(values).str.replace(r"\s+", " ", regex=True).str.strip().str.casefold()
+    text = _text(values).str.normalize("NFKC").str.replace(r"@+\s*$", "", regex=True)
+    text = text.str.replace(r"\s+", " ", regex=True).str.strip().str.casefold()
     bare = text.str.replace(r"[^0-9a-z\u00c0-\uffff]+", "", regex=True)
     bad = (
         text.isin(_TEXT_PLACEHOLDERS)

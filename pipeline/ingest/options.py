@@ -70,6 +70,22 @@ def _check_crs(value: str | None) -> str | None:
     return value
 
 
+def _check_delimiter(value: str | None) -> str | None:
+    """Refuse a delimiter the CSV readers cannot split by (each reader would fail otherwise).
+
+    Python's csv module takes one character, and no quote, line end or NUL; an empty string
+    is no delimiter either (``null`` is: the delimiter is sniffed).
+    """
+    if value is None:
+        return value
+    if len(value) != 1 or value in '"\r\n\x00':
+        raise ValueError(
+            f"delimiter must be one character other than a quote or a line end, got {value!r} "
+            "(e.g. ',', ';', '\\t' or '|'; null sniffs among them)"
+        )
+    return value
+
+
 def _settle_minutes() -> float | None:
     """Return the ``settle_minutes`` field of the inputs a pattern may name (seizures, tracks)."""
     return Field(  # type: ignore[no-any-return]
@@ -174,9 +190,7 @@ class SeizureSource(BaseModel):
     @field_validator("delimiter")
     @classmethod
     def _delimiter(cls, value: str | None) -> str | None:
-        if value is not None and len(value) != 1:
-            raise ValueError(f"delimiter must be one character, got {value!r}")
-        return value
+        return _check_delimiter(value)
 
 
 class TrackSource(BaseModel):
@@ -251,6 +265,11 @@ class TrackSource(BaseModel):
     @classmethod
     def _columns(cls, value: dict[str, str]) -> dict[str, str]:
         return _check_columns(value, TRACK_COLUMN_KEYS)
+
+    @field_validator("delimiter")
+    @classmethod
+    def _delimiter(cls, value: str | None) -> str | None:
+        return _check_delimiter(value)
 
     @field_validator("crs")
     @classmethod

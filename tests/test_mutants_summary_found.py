@@ -1,0 +1,285 @@
+"""Gaps found by a hand mutation analysis of rejects, the ingest summary, options and ship
+identity (hFZ).
+
+Each test kills a mutant the suite let live in ``ingest/summary.py`` (rejects files, the
+reject ceiling, ``top_rules``, the summary and its assumption lines), ``runner/stages/
+_read.py`` (rejects names, the ceiling's scope, kept rejects), ``ingest/options.py`` (the
+sources' validators) or ``ingest/identity.py`` (IMO numbers, names and call signs, groups).
+Expected values are independent of the code under test: counts by hand, the file's own
+line numbers, the rejects read back with :mod:`csv`, pydantic's own errors.
+"""
+
+from __future__ import annotations
+
+import csv
+
+import pandas as pd
+import pytest
+from pydantic import ValidationError
+
+from pipeline.errors import DataQualityError
+from pipeline.ingest import IngestResult, check_reject_rate, top_rules, write_rejects
+from pipeline.ingest.options import SeizureSource, TrackSource
+from pipeline.schema import REJECT_COLUMNS
+
+
+def _result(by_rule: dict[str, int], n_accepted: int, source: str = "f.csv") -> IngestResult:
+    """A reader's result of ``n_accepted`` records and the rejects ``by_rule`` counts."""
+    rules = [r for r, n in by_rule.items() for _ in range(n)]
+    rejects = pd.DataFrame(
+        {
+            "source_file": source,
+            "row": range(2, 2 + len(rules)),
+            "column": "lat",
+            "value": "x",
+            "rule": rules,
+            "message": "m",
+        },
+        columns=list(REJECT_COLUMNS),
+    )
+    frame = pd.DataFrame({"lat": [0.5] * n_accepted})
+    return IngestResult(frame, rejects, dict(by_rule), source, n_accepted + len(rules))
+
+
+def _read_back(path) -> tuple[list[str], list[dict[str, str]]]:
+    """The rejects file as csv reads it: its header and rows (independent of pandas)."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    return rows[0], [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+
+
+# ---------------------------------------------------------------------- top_rules
+
+
+def test_top_rules_most_first_ties_by_name_and_dots_only_beyond_the_limit():
+    # three rules tied at 2 name the alphabetical three, after the one at 5, whatever the
+    # dict's order; '...' says rules were left out, never when exactly `limit` are given
+    by_rule = {"zeta": 2, "beta": 2, "alpha": 2, "most": 5, "least": 1}
+    assert top_rules(by_rule) == "most 5, alpha 2, beta 2, ..."
+    assert top_rules(by_rule, limit=5) == "most 5, alpha 2, beta 2, zeta 2, least 1"
+    assert top_rules({"b": 1, "a": 3, "c": 2}) == "a 3, c 2, b 1"
+    assert top_rules({"b": 1, "a": 3, "c": 2}, limit=2) == "a 3, c 2, ..."
+
+
+# ---------------------------------------------------------------------- rejects files
+
+
+def test_a_file_without_rejects_still_gets_the_header_alone(tmp_path):
+    path = write_rejects(_result({}, 3), tmp_path, "tracks-clean")
+    assert path == tmp_path / "rejects" / "tracks-clean.csv"
+    header, rows = _read_back(path)
+    assert header == list(REJECT_COLUMNS) and rows == []
+
+
+def test_a_rejects_file_holds_the_reject_columns_in_their_order(tmp_path):
+    res = _result({"coord_missing": 2}, 1)
+    # a rejects table of another column order, holding a helper column besides
+    res.rejects = res.rejects[list(REJECT_COLUMNS)[::-1]].assign(_key=[7, 8])
+    header, rows = _read_back(write_rejects(res, tmp_path, "x"))
+    assert header == list(REJECT_COLUMNS)
+    assert [(r["row"], r["rule"]) for r in rows] == [("2", "coord_missing"), ("3", "coord_missing")]
+
+
+# ---------------------------------------------------------------------- the ceiling
+
+
+def test_the_ceilings_rate_is_of_the_records_in_scope(tmp_path):
+    # 10 read: 4 outside the area (out of scope), 3 bad, 3 accepted: 3 of 6 in scope, 0.5
+    res = _result({"outside_aoi": 4, "coord_missing": 3}, 3)
+    check_reject_rate(res, 0.5)
+    with pytest.raises(DataQualityError, match=r"3 of 6 records in scope rejected \(50.0%\)"):
+        check_reject_rate(res, 0.45)
+
+
+# ---------------------------------------------------------------------- options
+
+
+@pytest.mark.parametrize("model", [SeizureSource, TrackSource], ids=["seizures", "tracks"])
+@pytest.mark.parametrize("delimiter", [";;", "", '"', "\x00"], ids=["two", "empty", "quote", "nul"])
+def test_a_delimiter_csv_cannot_split_by_is_refused_naming_the_usual_ones(model, delimiter):
+    # Before: a track file's delimiter ';;' passed the options and ended the run as an
+    # internal error (TypeError from the csv module, exit 70 and a traceback)
+    with pytest.raises(ValidationError, match=r"delimiter must be one character.*';'"):
+        model(path="f.csv", delimiter=delimiter)
+    assert model(path="f.csv", delimiter="\t").delimiter == "\t"
+
+
+@pytest.mark.parametrize(
+    ("rule", "said"),
+    [
+        ("outside_aoi", "outside the area"),
+        ("after_as_of", "after as_of"),
+        ("duplicate_across_files", "given by an earlier file"),
+    ],
+)
+def test_each_out_of_scope_rule_is_left_out_of_the_count_and_said_apart(rule, said):
+    # 9 out of scope, 4 bad (3 + 1), 1 accepted: 4 of 5 in scope; the top rules name the bad
+    # ones only and the others are said as not counted
+    res = _result({rule: 9, "coord_missing": 3, "date_unparseable": 1}, 1)
+    check_reject_rate(res, 0.8)
+    with pytest.raises(DataQualityError) as err:
+        check_reject_rate(res, 0.75)
+    assert str(err.value) == (
+        "f.csv: 4 of 5 records in scope rejected (80.0%), above the ceiling "
+        "max_reject_rate=0.75; top rules: coord_missing 3, date_unparseable 1 "
+        f"(not counted: 9 {said})"
+    )
+
+
+def test_a_rule_the_caller_puts_out_of_scope_is_not_counted():
+    # the run puts records at (0, 0) out of scope where its area does not reach (0, 0)
+    res = _result({"null_island": 6, "coord_missing": 1}, 3)
+    with pytest.raises(DataQualityError, match=r"7 of 10 records in scope"):
+        check_reject_rate(res, 0.5)
+    check_reject_rate(res, 0.25, {"null_island": "at (0, 0)"})  # 1 of 4
+    with pytest.raises(DataQualityError, match=r"1 of 4 .*not counted: 6 at \(0, 0\)"):
+        check_reject_rate(res, 0.2, {"null_island": "at (0, 0)"})
+
+
+def test_a_log_of_no_position_is_refused_below_a_ceiling_of_1_only():
+    # a raw AIS log of static data only: refused as 'no position', unless the user allows
+    # every record rejected (max_reject_rate 1)
+    res = _result({"nmea_not_position": 4, "nmea_multipart": 2}, 0, "log.nmea")
+    with pytest.raises(DataQualityError, match=r"no position report in its 6 raw AIS line"):
+        check_reject_rate(res, 0.99)
+    check_reject_rate(res, 1.0)
+    # a log of no position that also holds bad lines is refused for the bad lines
+    mixed = _result({"nmea_not_position": 4, "nmea_checksum": 2}, 0, "log.nmea")
+    with pytest.raises(DataQualityError, match=r"2 of 2 records in scope rejected"):
+        check_reject_rate(mixed, 0.5)
+
+
+# ---------------------------------------------------------------------- the summary
+
+
+def _track_file(path):
+    """Six pings of two vessels, the 2nd and 5th with a latitude of 95 (lines 3 and 6)."""
+    lines = ["mmsi,timestamp,lat,lon,sog"]
+    for i in range(6):
+        lat = "95.0" if i in (1, 4) else f"43.{i}"
+        lines.append(f"25700000{i % 2},2024-03-01T0{i}:00:00,{lat},5.{i},3")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("chunk_rows", [None, 2], ids=["whole", "chunked"])
+def test_the_summary_of_a_track_file_whole_or_in_chunks(tmp_path, chunk_rows):
+    from pipeline.ingest import summarise_ingest
+    from pipeline.ingest.options import IngestOptions
+
+    path = _track_file(tmp_path / "t.csv")
+    out = tmp_path / "out"
+    out.mkdir()
+    s = summarise_ingest(
+        "tracks",
+        path,
+        out_dir=out,
+        options=IngestOptions(chunk_rows=chunk_rows, max_reject_rate=0.4),
+    )
+    assert (s["read"], s["accepted"], s["rejected"], s["vessels"]) == (6, 4, 2, 2)
+    assert s["usable"] is True
+    # the name a run gives the same input's rejects
+    assert s["rejects_file"] == str(out / "rejects" / "tracks-t.csv")
+    header, rows = _read_back(s["rejects_file"])
+    assert [(r["row"], r["column"], r["value"], r["rule"]) for r in rows] == [
+        ("3", "lat", "95.0", "lat_out_of_range"),
+        ("6", "lat", "95.0", "lat_out_of_range"),
+    ]
+    assert s["notes"] == ["t.csv: position table schema 'generic'", "t.csv: 2 vessel(s)/track(s)"]
+    assert s["assumptions"]["columns"]["vessel_id"]["column"] == "mmsi"
+    assert s["assumptions"]["time_zone"] == "6 value(s) without zone taken as UTC"
+    # the option's ceiling, not the default's: 2 of 6 is above 0.3 (and below 0.5)
+    with pytest.raises(DataQualityError, match=r"2 of 6 records in scope rejected"):
+        summarise_ingest(
+            "tracks", path, options=IngestOptions(chunk_rows=chunk_rows, max_reject_rate=0.3)
+        )
+
+
+@pytest.mark.parametrize("chunk_rows", [None, 2], ids=["whole", "chunked"])
+def test_a_file_of_only_rejects_allowed_by_the_ceiling_is_not_usable(tmp_path, chunk_rows):
+    from pipeline.ingest import summarise_ingest
+    from pipeline.ingest.options import IngestOptions
+
+    path = tmp_path / "t.csv"
+    path.write_text("mmsi,timestamp,lat,lon\n" + "257000001,2024-03-01T00:00:00,95,5\n" * 3)
+    s = summarise_ingest(
+        "tracks", path, options=IngestOptions(chunk_rows=chunk_rows, max_reject_rate=1.0)
+    )
+    assert (s["read"], s["accepted"], s["usable"]) == (3, 0, False)
+
+
+def test_format_summary_gives_rules_most_first_the_rejects_file_and_each_assumption():
+    from pipeline.ingest import format_summary
+
+    summary = {
+        "kind": "seizures",
+        "source": "a\nb.csv",  # a file name's newline stays in its one line
+        "read": 10,
+        "accepted": 4,
+        "rejected": 6,
+        "reject_rate": 0.6,
+        "rejects_file": "out/rejects/seizures-a.csv",
+        "by_rule": {"a_rule": 1, "b_rule": 5},
+        "assumptions": {
+            "columns": {"lat": {"column": "Y", "by": "name", "evidence": "e1"}},
+            "dates": {"order": "day-first", "order_by": "content", "order_evidence": "31/01"},
+            "time_zone": "4 value(s) without zone taken as UTC",
+            "crs": {"value": "EPSG:4326", "by": "default", "evidence": "e2"},
+        },
+        "notes": [],
+    }
+    lines = format_summary(summary).split("\n")
+    assert lines[0] == "a\\nb.csv (seizures)"
+    rules = [
+        ln.split()[0] for ln in lines if ln.startswith("    ") and ln.split()[0].endswith("_rule")
+    ]
+    assert rules == ["b_rule", "a_rule"]
+    assert "  rejects        out/rejects/seizures-a.csv" in lines
+    assert "    column lat          'Y' (name: e1)" in lines
+    assert "    dates          day-first (content: 31/01)" in lines
+    assert "    time zone      4 value(s) without zone taken as UTC" in lines
+    assert "    CRS            EPSG:4326 (default: e2)" in lines
+
+
+def test_the_runs_one_line_of_assumptions_names_each_of_them():
+    from pipeline.ingest import assumptions_to_line
+
+    line = assumptions_to_line(
+        {
+            "columns": {"lat": {"column": "Y"}, "time": {"column": None}},
+            "dates": {"order": "day-first", "order_by": "content"},
+            "time_zone": "2 value(s) without zone taken as UTC",
+            "crs": {"value": "EPSG:3857", "by": "config"},
+        }
+    )
+    assert line == (
+        "assumed: columns lat 'Y' | dates day-first (content) | "
+        "time zone: 2 value(s) without zone taken as UTC | CRS EPSG:3857 (config)"
+    )
+
+
+# ---------------------------------------------------------------------- ship identity
+
+
+def _groups(rows: list[tuple[str, str | None, str | None, str | None]]):
+    """Ship groups of pings given as (vessel id, IMO, name, call sign), one ping each."""
+    import numpy as np
+
+    from pipeline.ingest.identity import identity_table, ship_groups
+
+    vid, imo, name, call = (pd.Series(list(c), dtype=object) for c in zip(*rows, strict=True))
+    table = identity_table(vid.to_numpy(), np.ones(len(vid), bool), imo, name, call)
+    return ship_groups(table, np.unique(vid.to_numpy()))
+
+
+def test_names_and_call_signs_match_whatever_their_case_spaces_accents_and_ais_padding():
+    # one ship's two transponders, each exported by another decoder: upper case padded with
+    # AIS '@', against mixed case with doubled spaces and an accent written decomposed
+    rows = [
+        ("211000001", None, "NORDIC STÅR@@@@@", "OXYZ2@@"),
+        ("211000002", None, " Nordic  Sta\u030ar ", "oxyz2"),
+    ]
+    groups = _groups(rows)
+    assert sorted(groups.ids) == ["211000001", "211000002"]
+    assert set(groups.ship) == {"211000001"}
+    assert list(groups.rule) == ["name 'nordic står' and call sign 'oxyz2'"] * 2
