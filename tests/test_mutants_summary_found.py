@@ -91,6 +91,19 @@ def test_the_ceilings_rate_is_of_the_records_in_scope(tmp_path):
         check_reject_rate(res, 0.45)
 
 
+def test_json_safe_makes_every_non_finite_number_null():
+    import json
+
+    import numpy as np
+
+    from pipeline.ingest import json_safe
+
+    value = {"a": float("inf"), "b": [np.float64("-inf"), np.nan], 3: np.int64(7), "c": 1.5}
+    safe = json_safe(value)
+    assert safe == {"a": None, "b": [None, None], "3": 7, "c": 1.5}
+    assert json.dumps(safe, allow_nan=False) == '{"a": null, "b": [null, null], "3": 7, "c": 1.5}'
+
+
 # ---------------------------------------------------------------------- options
 
 
@@ -283,3 +296,176 @@ def test_names_and_call_signs_match_whatever_their_case_spaces_accents_and_ais_p
     assert sorted(groups.ids) == ["211000001", "211000002"]
     assert set(groups.ship) == {"211000001"}
     assert list(groups.rule) == ["name 'nordic står' and call sign 'oxyz2'"] * 2
+
+
+# ---------------------------------------------------------------------- options
+
+
+def _refusal(model, **kwargs) -> dict:
+    """pydantic's own first error of ``model(**kwargs)`` (its type, place and message)."""
+    with pytest.raises(ValidationError) as err:
+        model(**kwargs)
+    return err.value.errors()[0]
+
+
+@pytest.mark.parametrize("model", ["SeizureSource", "TrackSource", "ContextSource", "TimeWindow"])
+def test_every_source_refuses_a_key_it_does_not_know(model):
+    from pipeline.ingest import options
+
+    base = {
+        "TimeWindow": {"start": "2024-01-01", "end": "2024-01-31"},
+        "ContextSource": {"path": "p.geojson", "kind": "ports"},
+    }.get(model, {"path": "f.csv"})
+    got = _refusal(getattr(options, model), **base, colums={"lat": "Y"})
+    assert (got["type"], got["loc"]) == ("extra_forbidden", ("colums",))
+
+
+@pytest.mark.parametrize(
+    ("model", "key", "valid"),
+    [
+        ("SeizureSource", "latitude", "'coords', 'commodity'"),
+        ("TrackSource", "commodity", "'vessel_id', 'time', 'time_of_day'"),
+        ("ContextSource", "time", "'coords', 'name', 'geometry'"),
+    ],
+)
+def test_a_column_key_of_no_role_is_refused_naming_the_valid_ones(model, key, valid):
+    from pipeline.ingest import options
+
+    extra = {"kind": "ports"} if model == "ContextSource" else {}
+    got = _refusal(getattr(options, model), path="f.csv", columns={key: "X"}, **extra)
+    assert f"unknown column key(s) [{key!r}]; valid keys are [" in got["msg"]
+    assert valid in got["msg"]
+
+
+def test_the_column_keys_of_each_source_are_its_own():
+    # a track file's vessel id and a seizure file's clock column are theirs to map
+    assert TrackSource(path="f.csv", columns={"vessel_id": "ship"}).columns == {"vessel_id": "ship"}
+    assert SeizureSource(path="f.csv", columns={"time_of_day": "hhmm"}).columns == {
+        "time_of_day": "hhmm"
+    }
+
+
+@pytest.mark.parametrize("model", ["SeizureSource", "TrackSource", "ContextSource", "RasterSource"])
+def test_a_crs_pyproj_does_not_know_is_refused_with_examples(model):
+    from pipeline.ingest import options
+
+    extra = {"kind": "ports"} if model == "ContextSource" else {}
+    got = _refusal(getattr(options, model), path="f", crs="EPSG:99999999", **extra)
+    assert "crs 'EPSG:99999999' is not a CRS pyproj understands" in got["msg"]
+    assert "'EPSG:32633'" in got["msg"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "kind"),
+    [
+        ("max_reject_rate", 1.01, "less_than_equal"),
+        ("max_reject_rate", -0.01, "greater_than_equal"),
+        ("chunk_rows", 0, "greater_than_equal"),
+        ("max_speed_kn", 0.0, "greater_than"),
+    ],
+)
+def test_ingest_options_out_of_their_range_are_refused(field, value, kind):
+    from pipeline.ingest.options import IngestOptions
+
+    got = _refusal(IngestOptions, **{field: value})
+    assert (got["type"], got["loc"]) == (kind, (field,))
+
+
+def test_settle_minutes_may_be_zero_never_negative():
+    assert TrackSource(path="f.csv", settle_minutes=0).settle_minutes == 0
+    got = _refusal(SeizureSource, path="f.csv", settle_minutes=-1)
+    assert (got["type"], got["loc"]) == ("greater_than_equal", ("settle_minutes",))
+
+
+def test_synonyms_of_an_empty_side_or_two_targets_are_refused():
+    assert "has an empty side" in _refusal(SeizureSource, path="f", synonyms={"x": " "})["msg"]
+    two = {"Robbers": "armed robbery", " robbers": "theft"}  # one key after normalisation
+    assert (
+        "to both 'armed robbery' and 'theft'"
+        in _refusal(SeizureSource, path="f", synonyms=two)["msg"]
+    )
+
+
+def test_raster_options_at_their_edges():
+    from pipeline.ingest.options import DimSelect, RasterMask, RasterSource, TimeWindow
+
+    # one day is a window; a mask keeping exactly one value is a mask
+    assert TimeWindow(start="2024-01-01", end="2024-01-01").end.day == 1
+    assert RasterMask(path="m.tif", min=1, max=1).max == 1
+    assert "is before start" in _refusal(TimeWindow, start="2024-01-02", end="2024-01-01")["msg"]
+    assert "give exactly one of index or value" in _refusal(DimSelect, index=1, value=2.0)["msg"]
+    assert "give exactly one of index or value" in _refusal(DimSelect)["msg"]
+    for name in ("1st", "_x", "Sea"):
+        assert "raster name must match" in _refusal(RasterSource, path="r.tif", name=name)["msg"]
+    assert RasterSource(path="r.tif", mask="cf_cvg.tif").mask == RasterMask(path="cf_cvg.tif")
+
+
+@pytest.mark.parametrize(
+    ("name", "call"),
+    [
+        ("N/A.", "NONE."),  # placeholders once punctuation is dropped
+        ("00000", "0000"),  # zeros of any length
+        ("***", "#/#"),  # no letter or digit at all
+        ("UNKNOWN", "UNKNOWN"),
+    ],
+    ids=["punctuated", "zeros", "no-alnum", "unknown"],
+)
+def test_two_ships_sharing_a_placeholder_name_and_call_sign_are_not_joined(name, call):
+    groups = _groups([("211000001", None, name, call), ("211000002", None, name, call)])
+    assert len(groups) == 0
+
+
+@pytest.mark.parametrize("imo", ["0", "1234567", "9876543", "5555555", "IMO 0000000"])
+def test_two_ships_sharing_a_placeholder_imo_with_a_valid_check_digit_are_not_joined(imo):
+    # 1234567, 9876543 and 5555555 pass the check digit (weights 7..2: 77, 193, 135)
+    assert sum(int(d) * w for d, w in zip("9876543", range(7, 1, -1), strict=False)) % 10 == 3
+    groups = _groups([("211000001", imo, None, None), ("211000002", imo, None, None)])
+    assert len(groups) == 0
+
+
+def test_imo_spellings_of_exports_are_one_number():
+    from pipeline.ingest.identity import imo_keys
+
+    spelled = ["imo9074729", "IMO: 9074729", "9074729.0", " 9074729 ", "IMO-9074729"]
+    assert imo_keys(pd.Series(spelled)).tolist() == ["9074729"] * len(spelled)
+
+
+def test_a_chain_of_ids_beyond_the_cap_joins_none_of_them():
+    # A, B, C give IMO 9074729; C, D, E a name and call sign (only C has an IMO): each key is
+    # given by 3 ids, under the cap of 4, but the ship they chain into has 5 ids
+    rows = [(v, "9074729", None, None) for v in "ABC"]
+    rows += [(v, "9074729" if v == "C" else None, "NORDIC STAR", "OXYZ2") for v in "CDE"]
+    assert len(_groups(rows)) == 0
+    four = _groups(rows[:-1])  # without E: A-B-C by IMO, C-D by name: one ship of 4
+    assert sorted(four.ids) == ["A", "B", "C", "D"] and set(four.ship) == {"A"}
+
+
+def test_a_group_found_false_is_undone_whole():
+    groups = _groups([(v, "9074729", None, None) for v in "ABC"])
+    assert sorted(groups.ids) == ["A", "B", "C"]
+    assert len(groups.without(["B"])) == 0
+
+
+def test_identity_counts_add_up_and_skip_records_without_a_vessel_id():
+    import numpy as np
+
+    from pipeline.ingest.identity import combine_identity, identity_table
+
+    imo = pd.Series(["9074729", "9074729", "9176187"], dtype=object)
+    table = identity_table(np.array(["A", "A", "A"], dtype=object), np.array([1, 0, 1], bool), imo)
+    assert table[["key", "n"]].values.tolist() == [["9074729", 1], ["9176187", 1]]
+    both = combine_identity([table, table.iloc[:1]])
+    assert both[["key", "n"]].values.tolist() == [["9074729", 2], ["9176187", 1]]
+
+
+def test_identity_columns_are_found_by_their_header_never_a_column_taken():
+    from pipeline.ingest.identity import find_identity_columns
+
+    cols = ["name", "IRCS", "IMO Number", "timestamp"]
+    assert find_identity_columns(cols, ["timestamp"]) == {
+        "imo": "IMO Number",
+        "ship_name": "name",
+        "callsign": "IRCS",
+    }
+    # 'name' read as the vessel id is not the ship's name too
+    assert "ship_name" not in find_identity_columns(cols, ["name", "timestamp"])
