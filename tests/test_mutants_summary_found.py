@@ -415,6 +415,13 @@ def test_two_ships_sharing_a_placeholder_name_and_call_sign_are_not_joined(name,
     assert len(groups) == 0
 
 
+def test_a_name_without_a_call_sign_is_no_key_whatever_other_ships_give():
+    # two ships of one name and no call sign, beside a third ship of both: none is joined
+    rows = [("A", None, "ALPHA", "C1"), ("B", None, "NORDIC STAR", None)]
+    rows += [("C", None, "NORDIC STAR", None)]
+    assert len(_groups(rows)) == 0
+
+
 @pytest.mark.parametrize("imo", ["0", "1234567", "9876543", "5555555", "IMO 0000000"])
 def test_two_ships_sharing_a_placeholder_imo_with_a_valid_check_digit_are_not_joined(imo):
     # 1234567, 9876543 and 5555555 pass the check digit (weights 7..2: 77, 193, 135)
@@ -469,3 +476,35 @@ def test_identity_columns_are_found_by_their_header_never_a_column_taken():
     }
     # 'name' read as the vessel id is not the ship's name too
     assert "ship_name" not in find_identity_columns(cols, ["name", "timestamp"])
+
+
+# ---------------------------------------------------------------------- the ingest stage
+
+
+def _pings_on(path, day: pd.Timestamp):
+    rows = [
+        f"257000001,{(day + pd.Timedelta(minutes=10 * i)).strftime('%Y-%m-%dT%H:%M:%SZ')},43.{i},5.{i}"
+        for i in range(4)
+    ]
+    path.write_text("mmsi,timestamp,lat,lon\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def test_as_of_is_taken_from_positions_up_to_a_day_ahead_never_further(tmp_path):
+    # a day of slack for clocks ahead of UTC; three days ahead is a wrong date, refused
+    from _ingest_stage import ingest_alone
+
+    from pipeline.errors import InputError
+
+    today = pd.Timestamp.now(tz="UTC").normalize()
+    for label, days in (("today", 0), ("tomorrow", 1)):
+        state = ingest_alone(
+            tmp_path,
+            label,
+            [_pings_on(tmp_path / f"{label}.csv", today + pd.Timedelta(days=days))],
+            None,
+        )
+        assert state.as_of.date() == (today + pd.Timedelta(days=days)).date()
+    late = _pings_on(tmp_path / "late.csv", today + pd.Timedelta(days=3))
+    with pytest.raises(InputError, match="positions are dated after today"):
+        ingest_alone(tmp_path, "late", [late], None)
