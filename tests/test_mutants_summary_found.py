@@ -447,6 +447,15 @@ def test_a_chain_of_ids_beyond_the_cap_joins_none_of_them():
     assert sorted(four.ids) == ["A", "B", "C", "D"] and set(four.ship) == {"A"}
 
 
+def test_a_default_key_of_five_ids_does_not_undo_a_true_pair():
+    # A and B give one IMO (one ship); A to E a vendor's default name and call sign, five
+    # ids: the default is refused alone, A and B stay one ship
+    rows = [(v, "9074729" if v in "AB" else None, "SEA SHIP", "ABC1") for v in "ABCDE"]
+    groups = _groups(rows)
+    assert sorted(groups.ids) == ["A", "B"] and list(groups.rule) == ["IMO 9074729"] * 2
+    assert groups.refused == ["name 'sea ship' and call sign 'abc1' (5 vessel ids)"]
+
+
 def test_a_group_found_false_is_undone_whole():
     groups = _groups([(v, "9074729", None, None) for v in "ABC"])
     assert sorted(groups.ids) == ["A", "B", "C"]
