@@ -517,3 +517,20 @@ def test_as_of_is_taken_from_positions_up_to_a_day_ahead_never_further(tmp_path)
     late = _pings_on(tmp_path / "late.csv", today + pd.Timedelta(days=3))
     with pytest.raises(InputError, match="positions are dated after today"):
         ingest_alone(tmp_path, "late", [late], None)
+
+
+def test_names_one_file_system_takes_as_one_get_two_rejects_files():
+    # 'ᾄ' written precomposed and as 'ᾀ' + an acute are one name once normalised; case
+    # folding the second before decomposing it (ypogegrammeni to iota) kept them apart
+    import unicodedata
+
+    from pipeline.runner.stages._read import _rejects_name
+
+    one, two = "tracks-\u1f84", "tracks-\u1f80\u0301"
+    assert unicodedata.normalize("NFC", two) == one  # the same name, canonically
+    names: set[str] = set()
+    assert [_rejects_name(n, names) for n in (one, two, "TRACKS-\u1f84")] == [
+        one,
+        f"{two}-2",
+        "TRACKS-\u1f84-3",
+    ]
