@@ -91,32 +91,6 @@ def test_the_ceilings_rate_is_of_the_records_in_scope(tmp_path):
         check_reject_rate(res, 0.45)
 
 
-def test_json_safe_makes_every_non_finite_number_null():
-    import json
-
-    import numpy as np
-
-    from pipeline.ingest import json_safe
-
-    value = {"a": float("inf"), "b": [np.float64("-inf"), np.nan], 3: np.int64(7), "c": 1.5}
-    safe = json_safe(value)
-    assert safe == {"a": None, "b": [None, None], "3": 7, "c": 1.5}
-    assert json.dumps(safe, allow_nan=False) == '{"a": null, "b": [null, null], "3": 7, "c": 1.5}'
-
-
-# ---------------------------------------------------------------------- options
-
-
-@pytest.mark.parametrize("model", [SeizureSource, TrackSource], ids=["seizures", "tracks"])
-@pytest.mark.parametrize("delimiter", [";;", "", '"', "\x00"], ids=["two", "empty", "quote", "nul"])
-def test_a_delimiter_csv_cannot_split_by_is_refused_naming_the_usual_ones(model, delimiter):
-    # Before: a track file's delimiter ';;' passed the options and ended the run as an
-    # internal error (TypeError from the csv module, exit 70 and a traceback)
-    with pytest.raises(ValidationError, match=r"delimiter must be one character.*';'"):
-        model(path="f.csv", delimiter=delimiter)
-    assert model(path="f.csv", delimiter="\t").delimiter == "\t"
-
-
 @pytest.mark.parametrize(
     ("rule", "said"),
     [
@@ -271,31 +245,17 @@ def test_the_runs_one_line_of_assumptions_names_each_of_them():
     )
 
 
-# ---------------------------------------------------------------------- ship identity
+def test_json_safe_makes_every_non_finite_number_null():
+    import json
 
-
-def _groups(rows: list[tuple[str, str | None, str | None, str | None]]):
-    """Ship groups of pings given as (vessel id, IMO, name, call sign), one ping each."""
     import numpy as np
 
-    from pipeline.ingest.identity import identity_table, ship_groups
+    from pipeline.ingest import json_safe
 
-    vid, imo, name, call = (pd.Series(list(c), dtype=object) for c in zip(*rows, strict=True))
-    table = identity_table(vid.to_numpy(), np.ones(len(vid), bool), imo, name, call)
-    return ship_groups(table, np.unique(vid.to_numpy()))
-
-
-def test_names_and_call_signs_match_whatever_their_case_spaces_accents_and_ais_padding():
-    # one ship's two transponders, each exported by another decoder: upper case padded with
-    # AIS '@', against mixed case with doubled spaces and an accent written decomposed
-    rows = [
-        ("211000001", None, "NORDIC STÅR@@@@@", "OXYZ2@@"),
-        ("211000002", None, " Nordic  Sta\u030ar ", "oxyz2"),
-    ]
-    groups = _groups(rows)
-    assert sorted(groups.ids) == ["211000001", "211000002"]
-    assert set(groups.ship) == {"211000001"}
-    assert list(groups.rule) == ["name 'nordic står' and call sign 'oxyz2'"] * 2
+    value = {"a": float("inf"), "b": [np.float64("-inf"), np.nan], 3: np.int64(7), "c": 1.5}
+    safe = json_safe(value)
+    assert safe == {"a": None, "b": [None, None], "3": 7, "c": 1.5}
+    assert json.dumps(safe, allow_nan=False) == '{"a": null, "b": [null, null], "3": 7, "c": 1.5}'
 
 
 # ---------------------------------------------------------------------- options
@@ -306,6 +266,16 @@ def _refusal(model, **kwargs) -> dict:
     with pytest.raises(ValidationError) as err:
         model(**kwargs)
     return err.value.errors()[0]
+
+
+@pytest.mark.parametrize("model", [SeizureSource, TrackSource], ids=["seizures", "tracks"])
+@pytest.mark.parametrize("delimiter", [";;", "", '"', "\x00"], ids=["two", "empty", "quote", "nul"])
+def test_a_delimiter_csv_cannot_split_by_is_refused_naming_the_usual_ones(model, delimiter):
+    # Before: a track file's delimiter ';;' passed the options and ended the run as an
+    # internal error (TypeError from the csv module, exit 70 and a traceback)
+    with pytest.raises(ValidationError, match=r"delimiter must be one character.*';'"):
+        model(path="f.csv", delimiter=delimiter)
+    assert model(path="f.csv", delimiter="\t").delimiter == "\t"
 
 
 @pytest.mark.parametrize("model", ["SeizureSource", "TrackSource", "ContextSource", "TimeWindow"])
@@ -398,6 +368,33 @@ def test_raster_options_at_their_edges():
     for name in ("1st", "_x", "Sea"):
         assert "raster name must match" in _refusal(RasterSource, path="r.tif", name=name)["msg"]
     assert RasterSource(path="r.tif", mask="cf_cvg.tif").mask == RasterMask(path="cf_cvg.tif")
+
+
+# ---------------------------------------------------------------------- ship identity
+
+
+def _groups(rows: list[tuple[str, str | None, str | None, str | None]]):
+    """Ship groups of pings given as (vessel id, IMO, name, call sign), one ping each."""
+    import numpy as np
+
+    from pipeline.ingest.identity import identity_table, ship_groups
+
+    vid, imo, name, call = (pd.Series(list(c), dtype=object) for c in zip(*rows, strict=True))
+    table = identity_table(vid.to_numpy(), np.ones(len(vid), bool), imo, name, call)
+    return ship_groups(table, np.unique(vid.to_numpy()))
+
+
+def test_names_and_call_signs_match_whatever_their_case_spaces_accents_and_ais_padding():
+    # one ship's two transponders, each exported by another decoder: upper case padded with
+    # AIS '@', against mixed case with doubled spaces and an accent written decomposed
+    rows = [
+        ("211000001", None, "NORDIC STÅR@@@@@", "OXYZ2@@"),
+        ("211000002", None, " Nordic  Sta\u030ar ", "oxyz2"),
+    ]
+    groups = _groups(rows)
+    assert sorted(groups.ids) == ["211000001", "211000002"]
+    assert set(groups.ship) == {"211000001"}
+    assert list(groups.rule) == ["name 'nordic står' and call sign 'oxyz2'"] * 2
 
 
 @pytest.mark.parametrize(
