@@ -91,6 +91,14 @@ def test_the_ceilings_rate_is_of_the_records_in_scope(tmp_path):
         check_reject_rate(res, 0.45)
 
 
+@pytest.mark.parametrize("rate", [1.5, -0.1, float("nan")])
+def test_a_ceiling_outside_0_to_1_is_refused_not_taken(rate):
+    from pipeline.errors import InputError
+
+    with pytest.raises(InputError, match=r"max_reject_rate must be in \[0, 1\], got"):
+        check_reject_rate(_result({"coord_missing": 9}, 1), rate)
+
+
 @pytest.mark.parametrize(
     ("rule", "said"),
     [
