@@ -539,3 +539,27 @@ def test_names_one_file_system_takes_as_one_get_two_rejects_files():
         f"{two}-2",
         "TRACKS-\u1f84-3",
     ]
+
+
+def test_the_pings_of_several_files_are_written_by_vessel_and_time_whole_or_spilled(tmp_path):
+    # the second file's vessel sorts first; each file's pings come latest first
+    from _ingest_stage import ingest_alone
+
+    day = pd.Timestamp("2024-03-01T00:00:00Z")
+    files = []
+    for k, mmsi in enumerate(["257000002", "257000001"]):
+        rows = [
+            f"{mmsi},{(day + pd.Timedelta(minutes=10 * (3 - i))).strftime('%Y-%m-%dT%H:%M:%SZ')},"
+            f"43.{k}{i},5.{k}{i}"
+            for i in range(4)
+        ]
+        files.append(tmp_path / f"f{k}.csv")
+        files[-1].write_text("mmsi,timestamp,lat,lon\n" + "\n".join(rows) + "\n")
+    written = {}
+    for label, rows in (("whole", None), ("spilled", 3)):
+        state = ingest_alone(tmp_path, label, files, rows)
+        pings = pd.read_parquet(state.staging / "pings.parquet")
+        written[label] = pings
+        assert pings["vessel_id"].tolist() == ["257000001"] * 4 + ["257000002"] * 4
+        assert pings.groupby("vessel_id")["time"].apply(lambda t: t.is_monotonic_increasing).all()
+    pd.testing.assert_frame_equal(written["whole"], written["spilled"])
