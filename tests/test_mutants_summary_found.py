@@ -563,3 +563,53 @@ def test_the_pings_of_several_files_are_written_by_vessel_and_time_whole_or_spil
         assert pings["vessel_id"].tolist() == ["257000001"] * 4 + ["257000002"] * 4
         assert pings.groupby("vessel_id")["time"].apply(lambda t: t.is_monotonic_increasing).all()
     pd.testing.assert_frame_equal(written["whole"], written["spilled"])
+
+
+def _mixed_unit_notes(tmp_path, files: list[tuple[str, str, int]]) -> list[str]:
+    """The ingest stage's notes of quantities in different units, for seizure files given
+    as (name, quantity header, longitude): five records each, quantities 1 to 5."""
+    import yaml
+
+    import pipeline
+    from pipeline.runner.cache import StageCache
+    from pipeline.runner.stages import RunState, ingest
+
+    inputs = []
+    for name, header, lon in files:
+        rows = [f"2024-03-0{d},43.{d},{lon}.{d},cocaine,{d}" for d in range(1, 6)]
+        (tmp_path / name).write_text(f"date,lat,lon,drug,{header}\n" + "\n".join(rows) + "\n")
+        inputs.append({"path": str(tmp_path / name)})
+    raw = {
+        "run": {"out_dir": str(tmp_path / "out"), "as_of": "2024-06-30"},
+        "area": {"bbox": [0, 40, 10, 46], "resolution": 5},
+        "inputs": {"seizures": inputs},
+        "density": {"use_quantity": True},
+        "score": {"factors": {"seizure_density": {"weight": 1}}},
+    }
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(raw))
+    cfg = pipeline.load_config(tmp_path / "c.yaml")
+    staging = tmp_path / "out" / "staging"
+    staging.mkdir(parents=True)
+    state = RunState(cfg, None, tmp_path / "out", staging, StageCache(tmp_path / "out" / ".cache"))
+    ingest(state)
+    return [n for n in state.notes if "in different units" in n]
+
+
+def test_quantities_in_kg_beside_quantities_of_no_unit_are_said_to_mix(tmp_path):
+    # weighed by quantity, 5 records of one file (kg) and 5 of others (no unit stated; the
+    # third file repeats the second) are added as numbers: the stage says so, each side's
+    # records counted
+    files = [
+        ("kg.csv", "quantity_kg", 3),
+        ("bare.csv", "quantity", 4),
+        ("again.csv", "quantity", 4),
+    ]
+    said = _mixed_unit_notes(tmp_path, files)
+    assert len(said) == 1 and "in different units: kg (5), no unit stated (5);" in said[0]
+
+
+def test_a_file_of_no_unit_whose_records_are_all_repeats_mixes_nothing(tmp_path):
+    # Before: 'in different units: kg (5), no unit stated (0)': a file none of whose records
+    # is used (each one an earlier file's) still counted as a second unit
+    said = _mixed_unit_notes(tmp_path, [("kg.csv", "quantity_kg", 3), ("dup.csv", "quantity", 3)])
+    assert said == []

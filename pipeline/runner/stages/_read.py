@@ -542,6 +542,7 @@ def _say_mixed_units(state: RunState) -> None:
         else:
             units["kg"] += sum(q.get("converted_to_kg", {}).values())
             units.update(q.get("kept_as_reported", {}))
+    units = +units  # a unit of no record used (a file all repeats) mixes with nothing
     if len(units) > 1:
         said = ", ".join(f"{k} ({v})" for k, v in units.most_common())
         note = (
