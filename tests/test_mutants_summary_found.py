@@ -613,3 +613,25 @@ def test_a_file_of_no_unit_whose_records_are_all_repeats_mixes_nothing(tmp_path)
     # is used (each one an earlier file's) still counted as a second unit
     said = _mixed_unit_notes(tmp_path, [("kg.csv", "quantity_kg", 3), ("dup.csv", "quantity", 3)])
     assert said == []
+
+
+def test_the_extent_and_last_time_of_spilled_pings_are_the_pings_own(tmp_path):
+    # a run without an area takes its cells from the pings' extent: a spilled run's store
+    # must give the latitudes of its pings (not its longitudes) and their latest time
+    from _ingest_stage import ingest_alone
+
+    from pipeline.runner.stages._read import ping_extent, pings_time_max
+
+    day = pd.Timestamp("2024-03-01T00:00:00Z")
+    rows = [
+        f"25700000{i % 2},{(day + pd.Timedelta(minutes=10 * i)).strftime('%Y-%m-%dT%H:%M:%SZ')},"
+        f"{41 + 0.01 * i:.2f},{2 + 0.005 * i:.3f}"
+        for i in range(6)
+    ]
+    path = tmp_path / "t.csv"
+    path.write_text("mmsi,timestamp,lat,lon\n" + "\n".join(rows) + "\n")
+    state = ingest_alone(tmp_path, "spilled", [path], 2)
+    assert not isinstance(state.pings, pd.DataFrame)  # a store: spilled
+    _, lat0, lat1 = ping_extent(state.pings)
+    assert (lat0, lat1) == (41.0, 41.05)
+    assert pings_time_max(state.pings) == day + pd.Timedelta(minutes=50)
