@@ -335,8 +335,9 @@ class Factor:
         What the map says where the factor is not covered (``"no AIS coverage"``).
     support : float, optional
         Part of the cells' support: computed on every candidate cell, before
-        ``area.cells: support`` cuts the table; a cell whose value exceeds this fraction of
-        the factor's maximum (0: any value > 0) is observed.  None: not a support factor.
+        ``area.cells: support`` cuts the table; a cell whose value reaches this fraction of
+        the factor's maximum (``>=``; 0: any value > 0) is observed.  None: not a support
+        factor.
     time_dependent : bool
         Depends on ``as_of`` (part of its cache key).
     fixed_geography : bool

@@ -97,3 +97,20 @@ def test_exactly_the_bound_of_commodities_keeps_every_column():
     labels = ["a", "b", "b", "c"]
     got = _count_columns(seizure_cell_stats(_seizures(labels), CELLS, 5, max_commodities=3))
     assert got == {"a": 1, "b": 2, "c": 1}
+
+
+def test_a_support_factor_observes_a_cell_at_exactly_its_fraction_of_the_maximum():
+    from pipeline.factors import Factor
+    from pipeline.features import support_mask
+
+    def never(ctx):  # pragma: no cover - only the support rule is read
+        raise AssertionError
+
+    dens = Factor(name="d", unit="u", description="d", compute=never, support=0.25)
+    hours = Factor(name="h", unit="u", description="h", compute=never, support=0.0)
+    table = pd.DataFrame({"d": [8.0, 2.0, 1.999, np.nan, 0.0], "h": [0.0, 0.0, 0.0, 0.0, 0.5]})
+    # 2.0 is 0.25 of 8.0: reached; 1.999 is not; the second factor observes any value > 0
+    assert support_mask(table, [dens]).tolist() == [True, True, False, False, False]
+    assert support_mask(table, [dens, hours]).tolist() == [True, True, False, False, True]
+    # a factor the table lacks, or no value anywhere, observes nothing
+    assert not support_mask(table[["h"]].assign(h=0.0), [dens, hours]).any()
