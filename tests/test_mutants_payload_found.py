@@ -1,0 +1,99 @@
+"""Second mutation pass over the map's payloads, panels and legend (task hFY).
+
+Each test kills a hand mutant of ``pipeline/render`` that the render tests let survive (the
+mutant is named in the test's comment); values are checked against numbers computed here
+independently: ``h3`` decoding the cells, ``datetime`` days, ``json`` parsing the page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from _maps import decode_like_js
+
+from pipeline import schema as S
+from pipeline.render import RenderOptions, build_map, map_to_html
+from pipeline.render._payload import risk_payload, sorted_cells
+from pipeline.testing import sample_map_data
+
+
+def _layers(page: str) -> dict:
+    found = re.findall(r"L\.routeRiskHexLayer\((\{.*?\})\);", page, re.DOTALL)
+    return {p["key"]: p for p in map(json.loads, found)}
+
+
+def _page(data, **options) -> str:
+    m = build_map(
+        data, as_of="2026-06-30", run_id="run-1", inputs=["s.csv"], options=RenderOptions(**options)
+    )
+    return map_to_html(m)
+
+
+def test_the_latest_event_is_its_utc_calendar_day_whatever_its_zone_and_hour():
+    # mutants: the day rounded to the nearest instead of floored (an event at 18:00 read as
+    # the next day), the day taken in the event's own zone instead of UTC
+    data = sample_map_data(8, seed=11, n_seizures=3, n_events=2)
+    stamps = [
+        "2024-03-01 18:00",  # after noon: still 1 March
+        "2024-03-01 23:30",  # 04:30 UTC on 2 March
+        "2024-02-29 00:00",
+        None,
+        "2023-12-31 19:00",  # midnight UTC on 1 January
+        "2024-06-30 12:00",
+        "2024-03-01 00:01",
+        None,
+    ]
+    local = pd.to_datetime(pd.Series(stamps)).dt.tz_localize("America/New_York")
+    data.scores["latest_event"] = local  # a tz-aware column, in New York's time
+    scores, cells = sorted_cells(data.scores, "scores")
+    shown = risk_payload(data, scores, cells, RenderOptions())["latest"]
+    epoch = dt.date(1970, 1, 1)
+    want = []
+    for t in scores["latest_event"]:
+        if pd.isna(t):
+            want.append(None)
+        else:
+            utc = t.to_pydatetime().astimezone(dt.UTC)
+            want.append((utc.date() - epoch).days)
+    assert shown == want and None in want
+    # route_risk.js shows the day as new Date(days * 86400000).toISOString(): UTC
+    by_local = dict(zip(scores["latest_event"].astype(str), shown, strict=True))
+    day = by_local[str(local[1])]
+    assert (epoch + dt.timedelta(days=day)).isoformat() == "2024-03-02"
+
+
+@pytest.mark.parametrize("method", ["quantile", "natural"])
+def test_an_observed_cell_without_a_risk_gets_no_class_when_the_map_breaks_the_run(method):
+    # mutant: map_classes classing every observed cell, so a missing risk (NaN) was
+    # searchsorted past the top break and drawn in the top class
+    data = sample_map_data(60, seed=12, n_seizures=3, n_events=2)
+    s = data.scores
+    lost = s.index[s["observed"]][:3]
+    s.loc[lost, S.RISK] = np.nan
+    d = _layers(_page(data, classes=method))["risk"]
+    table = s.set_index(S.CELL).loc[decode_like_js(d["cells"])]
+    missing = table[S.RISK].isna().to_numpy()
+    assert missing.sum() == 3 and table["observed"].to_numpy()[missing].all()
+    cls = np.asarray(d["cls"])
+    assert (cls[missing] == -1).all()
+    # the others keep a class, and the legend counts only them
+    observed = table["observed"].to_numpy(dtype=bool)
+    assert (cls[observed & ~missing] >= 0).all()
+
+
+@pytest.mark.parametrize("fitted", [False, True], ids=["weighted", "fitted"])
+def test_the_cards_risk_unit_is_the_legends(fitted):
+    # mutant: riskUnit always " points": a fitted map's card read "Risk 63.2 points" under
+    # a legend of "percentile of expected events per km²"
+    data = sample_map_data(30, seed=13, n_seizures=3, n_events=2, fitted=fitted)
+    page = _page(data)
+    d = _layers(page)["risk"]
+    rows = re.search(r'<div id="rr-legend-risk-rows">(.*?</div>)</div>', page).group(1)
+    in_legend = " points, " in rows
+    assert in_legend is (not fitted)
+    assert d["riskUnit"] == (" points" if in_legend else "")
