@@ -97,3 +97,41 @@ def test_the_cards_risk_unit_is_the_legends(fitted):
     in_legend = " points, " in rows
     assert in_legend is (not fitted)
     assert d["riskUnit"] == (" points" if in_legend else "")
+
+
+def _factor_frame(contribs: np.ndarray, covered: np.ndarray | None = None):
+    """A sample map whose three factors' contributions (points) are ``contribs`` (n x 3)."""
+    n = len(contribs)
+    data = sample_map_data(n, seed=14, n_seizures=3, n_events=2, uncovered_fraction=0.0)
+    s = data.scores
+    for k, f in enumerate(data.factors):
+        s[f.name + S.CONTRIB_SUFFIX] = contribs[:, k]
+        if covered is not None:
+            s[f.name + S.COVERED_SUFFIX] = covered[:, k]
+        elif f.name + S.COVERED_SUFFIX in s.columns:
+            s[f.name + S.COVERED_SUFFIX] = True
+    s[S.RISK] = np.nansum(contribs, axis=1)
+    scores, cells = sorted_cells(s, "scores")
+    payload = risk_payload(data, scores, cells, RenderOptions())
+    shown = np.column_stack(
+        [[np.nan if v is None else v for v in f["contrib"]] for f in payload["factors"]]
+    )
+    return shown, scores
+
+
+def test_a_tie_of_remainders_gives_the_point_to_the_first_factor_as_documented():
+    # mutant: the largest-remainder tie going to the last factor.  The values are exact in
+    # binary (x 100: 1012.5, 2012.5, 3025): one unit of 0.01 to give, two equal remainders
+    contribs = np.array([[10.125, 20.125, 30.25]] * 4)
+    shown, _ = _factor_frame(contribs)
+    assert shown.tolist() == [[10.13, 20.12, 30.25]] * 4
+
+
+def test_a_covered_factors_missing_points_stay_missing_never_zero():
+    # mutant: the fallback of a cell whose points cannot be rounded together being 0, not
+    # the cell's own (missing) value: "points 0" for a factor with no value
+    contribs = np.array([[10.0, 20.0, 30.0], [np.nan, 20.0, 30.0], [5.0, np.nan, 1.0]])
+    shown, scores = _factor_frame(contribs)
+    names = (S.SEIZURE_DENSITY, S.VESSEL_HOURS, S.GAP_EVENTS)
+    raw = np.column_stack([scores[f + S.CONTRIB_SUFFIX].to_numpy() for f in names])
+    assert np.array_equal(np.isnan(shown), np.isnan(raw)) and np.isnan(raw).sum() == 2
