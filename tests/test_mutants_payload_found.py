@@ -135,3 +135,49 @@ def test_a_covered_factors_missing_points_stay_missing_never_zero():
     names = (S.SEIZURE_DENSITY, S.VESSEL_HOURS, S.GAP_EVENTS)
     raw = np.column_stack([scores[f + S.CONTRIB_SUFFIX].to_numpy() for f in names])
     assert np.array_equal(np.isnan(shown), np.isnan(raw)) and np.isnan(raw).sum() == 2
+
+
+def test_a_missing_p_any_or_relative_risk_is_not_derived_from_the_expected_count():
+    # mutant: _close comparing only where both are known.  A cell whose P(any) or relative
+    # risk the model left missing had the page derive one from its expected events
+    # (1 - exp(-expected), expected / constant): a number where the table has none
+    data = sample_map_data(50, seed=15, n_seizures=3, n_events=2, fitted=True)
+    s = data.scores
+    s["relative_risk"] = s["expected_events"] / 0.0315
+    gone = s.index[[2, 9]]
+    s.loc[gone, ["p_any_event", "relative_risk"]] = np.nan
+    f = _layers(_page(data))["risk"]
+    table = s.set_index(S.CELL).loc[decode_like_js(f["cells"])]
+    fitted = f["fitted"]
+    missing = table["p_any_event"].isna().tolist()
+    assert sum(missing) == 2 and table["expected_events"].notna().all()
+    # sent as values, None where the table has none (never the rule that would fill them)
+    assert fitted["pAnyPoisson"] is False and fitted["rrScale"] is None
+    assert [v is None for v in fitted["pAny"]] == missing
+    assert [v is None for v in fitted["rr"]] == table["relative_risk"].isna().tolist()
+    known = ~np.asarray(missing)
+    rr = np.array([np.nan if v is None else v for v in fitted["rr"]])
+    np.testing.assert_allclose(rr[known], table["relative_risk"].to_numpy()[known], rtol=5e-3)
+
+
+@pytest.mark.parametrize("fdr", [True, False, None], ids=["fdr", "no-fdr", "unsaid"])
+def test_the_card_the_legend_and_the_panel_agree_on_whether_gi_p_is_corrected(fdr):
+    # mutants: the card's "corrected p" and the legend's note reading a summary that does
+    # not say ``fdr`` as uncorrected.  The panel did so in the code as found: "p-values not
+    # corrected." beside the legend's "corrected for false discoveries" and the card's
+    # "corrected p".  Absent, ``fdr`` is the hot-spot options' default: corrected.
+    data = sample_map_data(30, seed=16, n_seizures=3, n_events=2, hotspots=True)
+    if fdr is None:
+        del data.hotspots["gi_star"]["fdr"]
+    else:
+        data.hotspots["gi_star"]["fdr"] = fdr
+    page = _page(data)
+    corrected = fdr is not False
+    card = _layers(page)["risk"]["hotspot"]["pLabel"]
+    assert card == ("corrected p" if corrected else "p (not corrected)")
+    legend = re.search(r'data-layer="significance">.*?rr-legend-note">([^<]*)<', page).group(1)
+    assert ("corrected for false discoveries" in legend) is corrected
+    assert ("not corrected" in legend) is not corrected
+    panel = re.search(r'id="rr-hotspots".*?<b>Gi\*</b>(.*?)</p>', page).group(1)
+    assert ("corrected for false discoveries" in panel) is corrected
+    assert ("not corrected" in panel) is not corrected

@@ -213,6 +213,17 @@ def _summary_part(hotspots: dict | None, part: str) -> dict:
     return value if isinstance(value, dict) else {}
 
 
+def gi_corrected(hotspots: dict | None) -> bool:
+    """Whether the Gi* p-values of the run's summary are corrected (Benjamini-Hochberg).
+
+    True unless ``hotspots["gi_star"]["fdr"]`` is False: a summary that does not say is
+    read as the hot-spot options' default (corrected).  The card's p label, the legend's
+    note and the panel all say it by this one rule (the panel read a summary without
+    ``fdr`` as "p-values not corrected." beside the legend's and the card's "corrected").
+    """
+    return _summary_part(hotspots, "gi_star").get("fdr", True) is not False
+
+
 def _significance_block(present: list[int], hotspots: dict | None) -> str:
     rows = "".join(
         f'<div><i class="rr-outline" style="border:{max(width - 1, 1):g}px '
@@ -223,7 +234,7 @@ def _significance_block(present: list[int], hotspots: dict | None) -> str:
     if not rows:
         rows = "<div>no hot or cold spot at 90 % confidence or more</div>"
     gi = _summary_part(hotspots, "gi_star")
-    fdr = gi.get("fdr", True)
+    fdr = gi_corrected(hotspots)
     of = gi.get("values")
     # what the outlines are of: all the record's seizures, not decayed, under a map of the
     # risk as of a day (piracy incidents: 1993-2020 under "risk as of 2020-12-31")

@@ -15,6 +15,7 @@ from .. import schema as S
 from ..errors import InputError
 from ..grid import cell_area_km2, to_cells
 from ._escaping import escape_text
+from ._legend import gi_corrected
 from ._model import MapData
 from ._payload import MODEL_NAMES
 
@@ -420,7 +421,7 @@ def hotspots_section(hotspots: dict) -> str:
                 "p-values corrected for false discoveries (Benjamini-Hochberg)"
                 + _fdr_over(gi)
                 + "."
-                if gi.get("fdr")
+                if gi_corrected(h)
                 else "p-values not corrected."
             )
             + "</p>"

@@ -27,6 +27,7 @@ from ._legend import (
     SIGNIFICANCE_CLASSES,
     class_colours,
     emerging_colour,
+    gi_corrected,
 )
 from ._model import MapData
 from ._slider import timeline_payload
@@ -540,8 +541,7 @@ def hotspot_payload(scores: pd.DataFrame, hotspots: dict | None = None) -> dict 
     p_col = GI_P_ADJUSTED if GI_P_ADJUSTED in has else GI_P if GI_P in has else None
     if p_col is not None:
         out["p"] = significant(pd.to_numeric(scores[p_col], errors="coerce"), 3, down=True)
-        gi = hotspots.get("gi_star") if isinstance(hotspots, dict) else None
-        corrected = p_col == GI_P_ADJUSTED and not (isinstance(gi, dict) and gi.get("fdr") is False)
+        corrected = p_col == GI_P_ADJUSTED and gi_corrected(hotspots)
         out["pLabel"] = escape_text("corrected p" if corrected else "p (not corrected)")
     if GI_CLASS in has:
         out["cls"], out["clsLabels"] = _codes(scores[GI_CLASS])
