@@ -181,3 +181,20 @@ def test_the_card_the_legend_and_the_panel_agree_on_whether_gi_p_is_corrected(fd
     panel = re.search(r'id="rr-hotspots".*?<b>Gi\*</b>(.*?)</p>', page).group(1)
     assert ("corrected for false discoveries" in panel) is corrected
     assert ("not corrected" in panel) is not corrected
+
+
+def test_a_p_any_or_relative_risk_two_percent_off_the_rule_is_sent_as_it_is():
+    # mutant: _close's tolerance 10 % instead of 0.1 %: a P(any) 2 % above Poisson's, or a
+    # relative risk 2 % off expected / constant, was replaced by the rule in the page
+    data = sample_map_data(40, seed=17, n_seizures=3, n_events=2, fitted=True)
+    s = data.scores
+    e = s["expected_events"].to_numpy()
+    wobble = np.where(np.arange(len(s)) % 2 == 0, 1.02, 0.98)
+    s["p_any_event"] = -np.expm1(-e) * wobble
+    s["relative_risk"] = e / 0.03 * wobble
+    f = _layers(_page(data))["risk"]
+    table = s.set_index(S.CELL).loc[decode_like_js(f["cells"])]
+    fitted = f["fitted"]
+    assert fitted["pAnyPoisson"] is False and fitted["rrScale"] is None
+    np.testing.assert_allclose(fitted["pAny"], table["p_any_event"], rtol=5e-3)
+    np.testing.assert_allclose(fitted["rr"], table["relative_risk"], rtol=5e-3)
