@@ -198,3 +198,126 @@ def test_a_p_any_or_relative_risk_two_percent_off_the_rule_is_sent_as_it_is():
     assert fitted["pAnyPoisson"] is False and fitted["rrScale"] is None
     np.testing.assert_allclose(fitted["pAny"], table["p_any_event"], rtol=5e-3)
     np.testing.assert_allclose(fitted["rr"], table["relative_risk"], rtol=5e-3)
+
+
+def test_each_outline_is_drawn_as_the_legend_row_of_its_own_confidence():
+    # mutants: the 99 % and 95 % rows of SIGNIFICANCE_CLASSES given each other's bin (hot,
+    # or cold): a 99 % hot spot drawn 2.5 px under the legend's "95 % confidence" row.  The
+    # first pass compared colour and dash only, which 99 % and 95 % share.
+    data = sample_map_data(200, seed=18, n_seizures=3, n_events=2, hotspots=True)
+    s = data.scores
+    # every confidence level present, hot and cold (the sample's z follows the risk)
+    s["gi_bin"] = np.resize([3, 2, 1, 0, -1, -2, -3], len(s))
+    names = {3: "99%", 2: "95%", 1: "90%"}
+    s["gi_class"] = [
+        "not significant" if b == 0 else f"{'hot' if b > 0 else 'cold'} spot {names[abs(b)]}"
+        for b in s["gi_bin"]
+    ]
+    page = _page(data)
+    sig = _layers(page)["significance"]
+    legend = re.search(r'data-layer="significance">(.*?)<div class="rr-legend-note">', page)
+    rows = re.findall(
+        r'style="border:([\d.]+)px (solid|dashed) (#[0-9a-f]{6})"></i>([^<]+)<', legend.group(1)
+    )
+    assert len(rows) == 6 and sig["present"] == list(range(6))
+    table = s.set_index(S.CELL).loc[decode_like_js(sig["cells"]), "gi_class"].tolist()
+    assert len(table) == int((s["gi_bin"] != 0).sum())
+    for k, cls in zip(sig["cls"], table, strict=True):
+        width, dash, colour, label = rows[k]
+        # the row of the cell's style is the cell's own class, with the cell's line
+        assert re.sub(r", (\d+) % confidence", r" \1%", label) == cls
+        style = sig["styles"][k]
+        assert float(width) == max(style["width"] - 1, 1) and colour == style["color"]
+        assert (dash == "dashed") == bool(style["dash"])
+    # a more confident class is drawn with a line at least as thick
+    by_class = {c: sig["styles"][k]["width"] for k, c in zip(sig["cls"], table, strict=True)}
+    for side in ("hot", "cold"):
+        w = [by_class[f"{side} spot {p}"] for p in ("99%", "95%", "90%")]
+        assert w[0] > w[1] > w[2], side
+
+
+def test_emerging_categories_come_in_the_hot_spot_packages_order_unknown_ones_last():
+    # mutants: the categories sorted by name, unknown ones first, two of the legend's
+    # colour table swapped (its order is the legend's)
+    from pipeline.hotspots import CATEGORIES
+
+    data = sample_map_data(60, seed=19, n_seizures=3, n_events=2, hotspots=True)
+    s = data.scores
+    cats = ["persistent cold spot", "new hot spot", "a custom trend", "consecutive hot spot"]
+    cats += ["intensifying hot spot", "no pattern detected", "no pattern", "new cold spot"]
+    s["emerging_category"] = np.resize(cats, len(s))
+    page = _page(data)
+    em = _layers(page)["emerging"]
+    known = [c for c in CATEGORIES if c in cats and not c.startswith("no pattern")]
+    assert em["labels"] == [*known, "a custom trend"]
+    block = re.search(r'data-layer="emerging">(.*?)<div class="rr-legend-note">', page).group(1)
+    legend = re.findall(r"</i>([^<]+) \(\d+ cells?\)</div>", block)
+    assert legend == em["labels"]
+    # "no pattern" (either spelling) is not drawn
+    table = s.set_index(S.CELL).loc[decode_like_js(em["cells"]), "emerging_category"]
+    assert not table.str.startswith("no pattern").any()
+    assert len(table) == int((~s["emerging_category"].str.startswith("no pattern")).sum())
+    assert [em["labels"][c] for c in em["cls"]] == table.tolist()
+
+
+@pytest.mark.parametrize(("lat", "lon"), [(12.0, -25.0), (70.0, 20.0), (-65.0, 179.95)])
+def test_the_view_of_one_cell_holds_the_whole_cell_with_room_around_it(lat, lon):
+    # mutants: no padding (the view of one cell a point: Leaflet zooms to its maximum) and
+    # the longitude padding not widened by latitude (at 70° N the cell's corners fell outside)
+    import h3
+
+    from pipeline.render._payload import view_bounds
+
+    hex_id = h3.latlng_to_cell(lat, lon, 5)
+    (lat0, lon0), (lat1, lon1) = view_bounds(np.array([int(hex_id, 16)], dtype="uint64"))
+    corners = np.array(h3.cell_to_boundary(hex_id))
+    # the corners in the view's one continuous longitude range, round its middle
+    mid = 0.5 * (lon0 + lon1)
+    c_lon = np.mod(corners[:, 1] - mid + 180.0, 360.0) - 180.0 + mid
+    assert lat0 < corners[:, 0].min() and corners[:, 0].max() < lat1
+    assert lon0 < c_lon.min() and c_lon.max() < lon1
+    # and not a view of the world: a few cells wide
+    width = c_lon.max() - c_lon.min()
+    assert lon1 - lon0 < 20 * width and lat1 - lat0 < 20 * np.ptp(corners[:, 0])
+
+
+def test_the_view_of_no_cell_is_an_open_stretch_of_the_world_not_a_point():
+    # mutant: an empty map's view a point at 0°, 0° (Leaflet's maximum zoom on open sea)
+    from pipeline.render._payload import view_bounds
+
+    (lat0, lon0), (lat1, lon1) = view_bounds(np.empty(0, dtype="uint64"))
+    assert lat1 - lat0 >= 90 and lon1 - lon0 >= 180
+    assert -85 <= lat0 < lat1 <= 85
+
+
+def test_ports_and_events_are_drawn_beside_an_area_across_180_not_a_world_away():
+    # mutants: ports or events left at their own longitude (-179.9) while the view runs
+    # 178..182: drawn 360° away from the cells they explain
+    import h3
+
+    cells = [h3.latlng_to_cell(-17.0, lon, 6) for lon in (178.5, 179.5, -179.5, -178.8)]
+    data = sample_map_data(
+        cells=np.array([int(c, 16) for c in cells], dtype="uint64"), n_seizures=4, n_events=4
+    )
+    data.ports = pd.DataFrame(
+        {"name": ["Suva", "Lau"], S.LAT: [-18.1, -17.5], S.LON: [178.4, -179.2]}
+    )
+    page = _page(data)
+    view = json.loads(re.search(r"\.fitBounds\((\[\[[^{]*\]\]), \{animate", page).group(1))
+    lo, hi = view[0][1], view[1][1]
+    assert lo < 180 < hi  # the area's view crosses 180°
+
+    def payload(call: str) -> dict:
+        return json.loads(re.search(rf"routeRisk\.{call}\((\{{.*?\}})\);", page).group(1))
+
+    ports = payload("contextLayer")
+    assert ports["key"] == "ports"
+    for name, lons, raw in (
+        ("ports", ports["lon"], data.ports[S.LON]),
+        ("events", payload("eventLayer")["lon"], data.events[S.LON]),
+        ("seizures", payload("seizureLayer")["lon"], data.seizures[S.LON]),
+    ):
+        assert all(lo - 2 < v < hi + 2 for v in lons), (name, lons, lo, hi)
+        # the same places: each a whole number of turns from a given longitude
+        given = np.sort(np.round(np.mod(np.asarray(raw, dtype="float64"), 360.0), 5))
+        assert np.allclose(np.sort(np.mod(lons, 360.0)), given, atol=2e-5), name
