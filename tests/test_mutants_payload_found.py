@@ -321,3 +321,91 @@ def test_ports_and_events_are_drawn_beside_an_area_across_180_not_a_world_away()
         # the same places: each a whole number of turns from a given longitude
         given = np.sort(np.round(np.mod(np.asarray(raw, dtype="float64"), 360.0), 5))
         assert np.allclose(np.sort(np.mod(lons, 360.0)), given, atol=2e-5), name
+
+
+def test_popup_dates_are_utc_days_and_times_whatever_the_zone_given():
+    # mutant: _iso formatting in another zone than UTC (the popups say "UTC")
+    from pipeline.render._payload import event_payload, seizure_payload
+
+    ny = pd.to_datetime(pd.Series(["2024-03-01 23:30", "2024-03-01 18:00"]))
+    ny = ny.dt.tz_localize("America/New_York")
+    opts = RenderOptions()
+    seizures = pd.DataFrame({S.TIME: ny, S.LON: [1.0, 2.0], S.LAT: [3.0, 4.0]})
+    assert seizure_payload(seizures, opts)["date"] == ["2024-03-02", "2024-03-01"]
+    events = pd.DataFrame(
+        {"event_type": "gap", "start_time": ny, "end_time": ny, S.LON: 1.0, S.LAT: 2.0}
+    )
+    want = ["2024-03-02 04:30 UTC", "2024-03-01 23:00 UTC"]
+    assert event_payload(events, opts)["start"] == want
+
+
+def test_a_legend_class_of_one_cell_says_cell():
+    # mutant: "1 cells" in the class row
+    data = sample_map_data(40, seed=20, n_seizures=3, n_events=2)
+    s = data.scores
+    top = s.index[s["observed"]][0]
+    s[S.RISK_CLASS] = np.where(s.index == top, data.class_labels[-1], data.class_labels[0])
+    rows = re.search(r'<div id="rr-legend-risk-rows">(.*?</div>)</div>', _page(data)).group(1)
+    assert f"{data.class_labels[-1]} (" in rows and ", 1 cell)" in rows
+    assert ", 1 cells)" not in rows
+
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+def test_texts_of_the_hot_spot_summary_and_the_interval_are_escaped():
+    # mutants: the emerging periods of the legend note, the interval's method, basis and
+    # reason written as they are
+    from pipeline.render import escape_text
+    from pipeline.render._payload import uncertainty_payload
+
+    data = sample_map_data(30, seed=21, n_seizures=3, n_events=2, hotspots=True)
+    data.hotspots["emerging"]["first_period"] = HOSTILE
+    data.hotspots["emerging"]["last_period"] = HOSTILE + "2"
+    page = _page(data)
+    assert "<img" not in page and escape_text(HOSTILE) in page
+    scores = pd.DataFrame({"risk_lower": [np.nan], "risk_upper": [np.nan]})
+    info = {"uncertainty": {"method": HOSTILE, "basis": HOSTILE, "reason": HOSTILE}}
+    u = uncertainty_payload(scores, info)
+    assert [u[k] for k in ("method", "basis", "reason")] == [escape_text(HOSTILE)] * 3
+
+
+def test_the_panels_p_values_percentages_and_origin_day():
+    # mutants: p = 0.001 written "<0.001", p to 3 digits, a share of the area 2.5 % written
+    # "2 %" (or "3 %"), the forecast's origin cut to its month
+    from pipeline.render._panels import evaluation_section, model_section
+
+    factor = {"name": "f", "selected": True, "rr_per_sd": 1.5, "rr_ci95": [1.1, 2.0]}
+    assert "<td>0.001</td>" in model_section({"factors": [dict(factor, p_value=0.001)]})
+    assert "<td>0.046</td>" in model_section({"factors": [dict(factor, p_value=0.04567)]})
+    html = model_section({"origin": "2024-06-30T00:00:00+00:00", "horizon_days": 91})
+    assert "from 2024-06-30:" in html
+    at = [{"area_fraction": a, "hit_rate": {"mean": 0.5, "sd": 0.1}} for a in (0.025, 0.2)]
+    html = evaluation_section({"summary": {"published": {"at": at}}, "origins": [{}]})
+    assert "<th>hit @ 2.5 %</th>" in html and "<th>hit @ 20 %</th>" in html
+
+
+def test_a_rasters_pixels_are_its_own_values_at_their_own_latitudes_on_the_web_map():
+    # mutants: the colour scale reversed (the lowest value drawn in the top colour), and the
+    # rows not resampled to Web Mercator (an overlay from 0 to 80° N had its 60° N row drawn
+    # at the latitude Mercator gives 40° N's row, 13° too far south)
+    import matplotlib
+
+    from pipeline.render import RasterOverlay
+    from pipeline.render._layers import raster_rgba
+
+    rows = 160
+    lat_centres = 80.0 - (np.arange(rows) + 0.5) * 80.0 / rows  # north first
+    raster = RasterOverlay("lat", np.repeat(lat_centres[:, None], 2, axis=1), (0.0, 0.0, 1.0, 80.0))
+    rgba, vmin, vmax = raster_rgba(raster)
+    cmap = matplotlib.colormaps[raster.colormap]
+    palette = (cmap(np.linspace(0.0, 1.0, 1001))[:, :3] * 255).round()
+    # each output row's colour read back to its value on the scale (nearest palette entry)
+    shown = vmin + (vmax - vmin) * np.array(
+        [np.abs(palette - rgba[r, 0, :3]).sum(axis=1).argmin() / 1000.0 for r in range(rows)]
+    )
+    # the latitude Web Mercator puts at each output row's centre, by hand
+    y = lambda lat: np.log(np.tan(np.pi / 4 + np.radians(lat) / 2))  # noqa: E731
+    ys = y(80.0) - (np.arange(rows) + 0.5) * (y(80.0) - y(0.0)) / rows
+    lat_at = np.degrees(2 * np.arctan(np.exp(ys)) - np.pi / 2)
+    assert np.abs(shown - lat_at).max() < 1.0
