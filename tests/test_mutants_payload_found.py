@@ -409,3 +409,17 @@ def test_a_rasters_pixels_are_its_own_values_at_their_own_latitudes_on_the_web_m
     ys = y(80.0) - (np.arange(rows) + 0.5) * (y(80.0) - y(0.0)) / rows
     lat_at = np.degrees(2 * np.arctan(np.exp(ys)) - np.pi / 2)
     assert np.abs(shown - lat_at).max() < 1.0
+
+
+def test_a_view_wider_than_half_the_world_is_not_moved_the_long_way_round():
+    # mutant: view_bounds always taking the 0..360 range once the cells span over 180°:
+    # cells at 100° W, 0° and 100° E were framed 0..260 (centred on 130° E, the Greenwich
+    # cell drawn at the view's edge) instead of 100° W..100° E
+    import h3
+
+    from pipeline.render._payload import view_bounds
+
+    cells = [h3.latlng_to_cell(10.0, lon, 4) for lon in (-100.0, 0.0, 100.0)]
+    (_, lon0), (_, lon1) = view_bounds(np.array([int(c, 16) for c in cells], dtype="uint64"))
+    # the shortest arc holding the three, by hand: 360° less the largest gap (160°)
+    assert -102 < lon0 < -100 and 100 < lon1 < 102
