@@ -423,3 +423,17 @@ def test_a_view_wider_than_half_the_world_is_not_moved_the_long_way_round():
     (_, lon0), (_, lon1) = view_bounds(np.array([int(c, 16) for c in cells], dtype="uint64"))
     # the shortest arc holding the three, by hand: 360° less the largest gap (160°)
     assert -102 < lon0 < -100 and 100 < lon1 < 102
+
+
+def test_the_mercator_note_counts_the_cells_beyond_the_edge_not_all_cells():
+    # mutant: "N of N scored cells lie beyond 85.05°" with N every cell of the map
+    import h3
+
+    from pipeline.render._payload import mercator_note
+
+    ids = {h3.latlng_to_cell(lat, lon, 3) for lat in (86.0, 88.0, 80.0, 70.0) for lon in (0, 90)}
+    cells = np.array(sorted(int(c, 16) for c in ids), dtype="uint64")
+    beyond = sum(abs(h3.cell_to_latlng(format(int(c), "x"))[0]) > 85.0511287798 for c in cells)
+    assert 0 < beyond < len(cells)
+    note = mercator_note(cells)
+    assert note.startswith(f"{beyond:,} of {len(cells):,} scored cells lie beyond 85.05° N,")
