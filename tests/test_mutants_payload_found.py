@@ -437,3 +437,25 @@ def test_the_mercator_note_counts_the_cells_beyond_the_edge_not_all_cells():
     assert 0 < beyond < len(cells)
     note = mercator_note(cells)
     assert note.startswith(f"{beyond:,} of {len(cells):,} scored cells lie beyond 85.05° N,")
+
+
+def test_a_transit_cell_of_no_traffic_lies_in_the_legend_row_it_is_drawn_in():
+    # Found while checking the transit mutants: the quantile edges are of the positive
+    # hours, and a cell of 0 h was clipped into the lowest class, whose legend row read
+    # "0.5–2 h" (pipeline.testing's sample transit has such cells, so does any MapData)
+    data = sample_map_data(40, seed=22, n_seizures=3, n_events=2)
+    data.transit = data.transit.assign(
+        **{S.VESSEL_HOURS: np.resize([0.0, 0.5, 1.0, 2.0, 5.0, 9.0, np.nan], len(data.transit))}
+    )
+    page = _page(data)
+    layer = _layers(page)["transit"]
+    block = re.search(r'data-layer="transit">(.*?</div>)</div>', page).group(1)
+    rows = [tuple(map(float, r)) for r in re.findall(r"</i>([\d.]+)–([\d.]+) h</div>", block)]
+    table = data.transit.set_index(S.CELL).loc[decode_like_js(layer["cells"]), S.VESSEL_HOURS]
+    for cls, hours in zip(layer["cls"], table, strict=True):
+        if np.isnan(hours):
+            assert cls == -1
+            continue
+        lo, hi = rows[cls]
+        assert lo <= hours <= hi, (hours, rows[cls])
+    assert rows[0][0] == 0.0

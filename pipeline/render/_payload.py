@@ -698,6 +698,12 @@ def transit_payload(transit: pd.DataFrame, options) -> tuple[dict, list[float]]:
     )
     if edges.size < 2:
         edges = np.array([edges[0], edges[0] + 1.0])
+    # the quantiles are of the cells with traffic, but a cell of 0 h is drawn in the lowest
+    # class too: its row starts at 0, not at the least positive value ("0.52–3.1 h" held
+    # cells of no traffic at all)
+    finite = hours[np.isfinite(hours)]
+    if finite.size and finite.min() < edges[0]:
+        edges = np.r_[finite.min(), edges[1:]]
     codes = np.clip(np.searchsorted(edges, hours, side="right") - 1, 0, edges.size - 2)
     codes = np.where(np.isfinite(hours), codes, -1)
     n_classes = edges.size - 1
