@@ -337,6 +337,9 @@ def test_popup_dates_are_utc_days_and_times_whatever_the_zone_given():
     )
     want = ["2024-03-02 04:30 UTC", "2024-03-01 23:00 UTC"]
     assert event_payload(events, opts)["start"] == want
+    # a missing time is sent as an empty text, never null (the popup would read "null")
+    events.loc[1, "end_time"] = pd.NaT
+    assert event_payload(events, opts)["end"] == [want[0], ""]
 
 
 def test_a_legend_class_of_one_cell_says_cell():
@@ -355,9 +358,9 @@ HOSTILE = "<img src=x onerror=alert(1)>"
 
 def test_texts_of_the_hot_spot_summary_and_the_interval_are_escaped():
     # mutants: the emerging periods of the legend note, the interval's method, basis and
-    # reason written as they are
+    # reason, the fitted model's family written as they are
     from pipeline.render import escape_text
-    from pipeline.render._payload import uncertainty_payload
+    from pipeline.render._payload import fitted_payload, uncertainty_payload
 
     data = sample_map_data(30, seed=21, n_seizures=3, n_events=2, hotspots=True)
     data.hotspots["emerging"]["first_period"] = HOSTILE
@@ -368,6 +371,9 @@ def test_texts_of_the_hot_spot_summary_and_the_interval_are_escaped():
     info = {"uncertainty": {"method": HOSTILE, "basis": HOSTILE, "reason": HOSTILE}}
     u = uncertainty_payload(scores, info)
     assert [u[k] for k in ("method", "basis", "reason")] == [escape_text(HOSTILE)] * 3
+    # a model family the card does not know is shown by its own name, escaped
+    f = fitted_payload(pd.DataFrame({"expected_events": [0.1]}), {"model": HOSTILE})
+    assert f["model"] == escape_text(HOSTILE)
 
 
 def test_the_panels_p_values_percentages_and_origin_day():
