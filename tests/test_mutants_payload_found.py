@@ -465,3 +465,22 @@ def test_a_transit_cell_of_no_traffic_lies_in_the_legend_row_it_is_drawn_in():
         lo, hi = rows[cls]
         assert lo <= hours <= hi, (hours, rows[cls])
     assert rows[0][0] == 0.0
+
+
+def test_the_legend_states_fixed_breaks_to_their_own_digits():
+    # mutant: the legend's numbers to 3 significant digits: a fixed break of 33.33 read
+    # "33.3", and a cell shown at 33.3 (below it, in the class under it) then read as the
+    # start of the class above
+    data = sample_map_data(40, seed=23, n_seizures=3, n_events=2)
+    breaks = [0.0, 12.34, 33.33, 66.67, 100.0]
+    labels = ["low", "medium", "high", "very high"]
+    s = data.scores
+    s[S.RISK] = np.resize([33.3, 12.3, 50.0, 80.0, 5.0], len(s))
+    codes = np.clip(np.searchsorted(breaks, s[S.RISK], side="right") - 1, 0, 3)
+    s[S.RISK_CLASS] = np.asarray(labels, dtype=object)[codes]
+    data.class_breaks, data.class_labels = breaks, labels
+    page = _page(data)
+    rows = re.search(r'<div id="rr-legend-risk-rows">(.*?</div>)</div>', page).group(1)
+    stated = re.findall(r"\(([\d.]+)–([\d.]+) points", rows)
+    assert [float(lo) for lo, _ in stated] == breaks[:-1]
+    assert [float(hi) for _, hi in stated] == breaks[1:]
