@@ -484,3 +484,12 @@ def test_the_legend_states_fixed_breaks_to_their_own_digits():
     stated = re.findall(r"\(([\d.]+)–([\d.]+) points", rows)
     assert [float(lo) for lo, _ in stated] == breaks[:-1]
     assert [float(hi) for _, hi in stated] == breaks[1:]
+
+
+def test_no_seizure_layers_for_a_run_without_seizure_positions():
+    # mutant: an empty seizure table still drawn as two empty layers in the layer control
+    data = sample_map_data(20, seed=24, n_seizures=0, n_events=2)
+    assert data.seizures is not None and data.seizures.empty
+    page = _page(data)
+    assert "Seizures (heat)" not in page and "Seizures (points)" not in page
+    assert "routeRisk.seizureLayer(" not in page
