@@ -203,7 +203,8 @@ def test_a_p_any_or_relative_risk_two_percent_off_the_rule_is_sent_as_it_is():
 def test_each_outline_is_drawn_as_the_legend_row_of_its_own_confidence():
     # mutants: the 99 % and 95 % rows of SIGNIFICANCE_CLASSES given each other's bin (hot,
     # or cold): a 99 % hot spot drawn 2.5 px under the legend's "95 % confidence" row.  The
-    # first pass compared colour and dash only, which 99 % and 95 % share.
+    # first pass compared colour and dash only, which 99 % and 95 % share (test_render's
+    # hot-spot payload test kills these mutants too; this one reads the page's legend rows)
     data = sample_map_data(200, seed=18, n_seizures=3, n_events=2, hotspots=True)
     s = data.scores
     # every confidence level present, hot and cold (the sample's z follows the risk)
@@ -237,8 +238,8 @@ def test_each_outline_is_drawn_as_the_legend_row_of_its_own_confidence():
 
 
 def test_emerging_categories_come_in_the_hot_spot_packages_order_unknown_ones_last():
-    # mutants: the categories sorted by name, unknown ones first, two of the legend's
-    # colour table swapped (its order is the legend's)
+    # mutant that survived: unknown categories listed first.  Also killed here (and by
+    # test_render's hot-spot test): sorted by name, two of the colour table's rows swapped
     from pipeline.hotspots import CATEGORIES
 
     data = sample_map_data(60, seed=19, n_seizures=3, n_events=2, hotspots=True)
