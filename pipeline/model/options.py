@@ -151,8 +151,16 @@ class FittedOptions(BaseModel):
         return self
 
     def _numeric_windows(self) -> list[float]:
+        """Lengths of the count and kde windows in days ('horizon' is ``horizon_days``)."""
         kde = self.kde_windows_days if self.bandwidths_km else ()
-        return [float(w) for w in (*self.count_windows_days, *kde) if not isinstance(w, str)]
+        # the 'horizon' count window is a window of horizon_days: a training origin with
+        # less history than that counted a truncated window (30 days of a 91-day count)
+        # without a word, where the same window written as 91.0 was refused
+        return [
+            self.horizon_days if w == "horizon" else float(w)
+            for w in (*self.count_windows_days, *kde)
+            if w != "all"
+        ]
 
     @staticmethod
     def count_feature(window: Window) -> str:
