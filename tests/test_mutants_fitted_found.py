@@ -274,7 +274,8 @@ def test_negative_binomial_selection_and_alpha_follow_the_two_step_estimator(nb_
 
     Mutants this kills: alpha from the mean of the counts instead of the Poisson means, alpha
     not estimated again after the selection, the threshold on ``|z|`` instead of ``z²``, the
-    published BIC without alpha's parameter.
+    published BIC without alpha's parameter, the published robust covariance taken as
+    Poisson's, a one-sided p-value, a 90 % interval, the relative risk per SD scaled again.
     """
     import statsmodels.api as sm
 
@@ -314,9 +315,16 @@ def test_negative_binomial_selection_and_alpha_follow_the_two_step_estimator(nb_
     by = {f["name"]: f for f in rep["factors"]}
     assert by["u"]["selected"] and by["v"]["selected"] and not by["noise"]["selected"]
     assert rep["intercept"] == pytest.approx(final.params[0], rel=1e-5)
+    ci = np.asarray(final.conf_int())
+    sd = np.tile(nb_world["x"], (len(y) // n_cells, 1)).std(axis=0)  # per unit: / the SD
     for j, name in enumerate(["u", "v"]):
-        assert by[name]["coef"] == pytest.approx(final.params[j + 1], rel=1e-5)
+        b = final.params[j + 1]
+        assert by[name]["coef"] == pytest.approx(b, rel=1e-5)
         assert by[name]["se"] == pytest.approx(final.bse[j + 1], rel=1e-4)
+        assert by[name]["p_value"] == pytest.approx(final.pvalues[j + 1], rel=1e-3)
+        assert by[name]["rr_per_sd"] == pytest.approx(np.exp(b), rel=1e-5)
+        assert by[name]["rr_ci95"] == pytest.approx(np.exp(ci[j + 1]), rel=1e-4)
+        assert by[name]["rr_per_unit"] == pytest.approx(np.exp(b / sd[j]), rel=1e-5)
     # BIC counts alpha among the parameters, the rows as the sample
     assert rep["llf"] == pytest.approx(final.llf, rel=1e-5)  # published to 6 digits
     assert rep["bic"] == pytest.approx(-2 * final.llf + 4 * np.log(len(y)), rel=1e-5)
@@ -374,3 +382,54 @@ def test_nb2_alpha_takes_frequency_weights_as_repeated_rows_and_floors_at_its_bo
     # every count equal to its mean: no overdispersion
     flat = np.full(200, 3.0)
     assert nb2_alpha(flat, flat) == pytest.approx(1e-6, rel=1e-2)
+
+
+def test_without_inference_the_estimates_and_errors_are_the_model_based_glm(nb_world):
+    """``inference=False`` (the back-test's): Fisher scoring's estimates are statsmodels'
+    Poisson GLM's, and the standard errors are its model-based ones (inverse information).
+
+    Mutants this kills: the model-based covariance mis-scaled, a fit reported converged that
+    is not (the estimate then differs).
+    """
+    import statsmodels.api as sm
+
+    opts = FittedOptions(
+        count_windows_days=(),
+        bandwidths_km=(),
+        recency=False,
+        stride_days=H,
+        min_history_days=H,
+        family="poisson",
+        selection="none",
+    )
+    m = FittedModel(opts, inference=False).fit(
+        nb_world["ev"], nb_world["cells"], ORIGIN, nb_world["table"]
+    )
+    rep = m.report()
+    assert rep["converged"] and rep["se_method"].startswith("model-based")
+    y, z, off, _ = _nb_design(nb_world)
+    ref = sm.GLM(y, sm.add_constant(z), family=sm.families.Poisson(), offset=off).fit(tol=1e-12)
+    by = {f["name"]: f for f in rep["factors"]}
+    assert rep["intercept"] == pytest.approx(ref.params[0], rel=1e-5)
+    for j, name in enumerate(["u", "v", "noise"]):
+        assert by[name]["coef"] == pytest.approx(ref.params[j + 1], rel=1e-5, abs=1e-7)
+        assert by[name]["se"] == pytest.approx(ref.bse[j + 1], rel=1e-5)
+
+
+def test_a_column_collinear_up_to_a_relative_tolerance_is_dropped_whatever_its_scale():
+    """``independent_columns``: collinear means a residual sum of squares below ``tol`` times
+    the column's own centred sum of squares, so the decision does not depend on the column's
+    scale or on the number of rows.
+
+    Mutant this kills: the tolerance taken as an absolute sum of squares.
+    """
+    from pipeline.model.fitted import independent_columns
+
+    rng = np.random.default_rng(9)
+    a = rng.normal(size=1000)
+    b = a + 1e-5 * rng.normal(size=1000)  # residual SS ~1e-7: 1e-10 of its own SS
+    c = rng.normal(size=1000)
+    for scale in (1.0, 1e3):
+        z = np.column_stack([a, b * scale, c])
+        kept, collinear = independent_columns(z, [0, 1, 2])
+        assert kept == [0, 2] and collinear == {1: [0]}
