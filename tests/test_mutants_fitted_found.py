@@ -433,3 +433,41 @@ def test_a_column_collinear_up_to_a_relative_tolerance_is_dropped_whatever_its_s
         z = np.column_stack([a, b * scale, c])
         kept, collinear = independent_columns(z, [0, 1, 2])
         assert kept == [0, 2] and collinear == {1: [0]}
+
+
+def test_subsampled_rows_keep_their_weights_in_the_fit_and_in_the_robust_errors():
+    """Above ``max_rows`` the quiet rows are subsampled with frequency weights ``1 / rate``:
+    the coefficients are statsmodels' GLM with those frequency weights, and the cluster-robust
+    errors the weighted sandwich by hand (``H = Σ w μ x xᵀ``, cluster scores
+    ``Σ w (y − μ) x``, factor ``G/(G−1) · (N−1)/(N−K)`` with ``N = Σ w``).
+
+    Mutant this kills: the published robust covariance computed without the weights.
+    """
+    import statsmodels.api as sm
+    from _stats import QUARTERLY_COUNTS, one_factor_events
+
+    cells, ev, table = one_factor_events((0.0, 0.0, 3.0, 3.0), rate=0.05)
+    opts = FittedOptions(**QUARTERLY_COUNTS, family="poisson", selection="none", max_rows=1000)
+    m = FittedModel(opts).fit(ev, cells, ORIGIN, table)
+    f = m.features_
+    rows, w = m._subsample(f, np.arange(len(f.y_train)))  # the model's own (seeded) sample
+    assert rows.size < len(f.y_train) / 2 and (w > 1).any()
+    x = f.x_train
+    z = (x - x.mean(axis=0)) / x.std(axis=0)
+    exog = sm.add_constant(z[rows])
+    y, off, g = f.y_train[rows], f.offset_train[rows], f.cell_train[rows]
+    ref = sm.GLM(y, exog, family=sm.families.Poisson(), offset=off, freq_weights=w).fit(tol=1e-12)
+    rep = m.report()
+    by = {r["name"]: r for r in rep["factors"]}
+    names = f.names
+    for j, name in enumerate(names):
+        assert by[name]["coef"] == pytest.approx(ref.params[j + 1], rel=1e-5)
+    mu = np.exp(off + exog @ ref.params)
+    h = (exog * (w * mu)[:, None]).T @ exog
+    u = exog * (w * (y - mu))[:, None]
+    sg = np.vstack([u[g == c].sum(axis=0) for c in np.unique(g)])
+    n_g, n_w, k = np.unique(g).size, w.sum(), exog.shape[1]
+    hinv = np.linalg.inv(h)
+    cov = hinv @ sg.T @ sg @ hinv * n_g / (n_g - 1) * (n_w - 1) / (n_w - k)
+    for j, name in enumerate(names):
+        assert by[name]["se"] == pytest.approx(np.sqrt(cov[j + 1, j + 1]), rel=1e-4)
