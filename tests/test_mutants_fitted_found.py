@@ -471,3 +471,78 @@ def test_subsampled_rows_keep_their_weights_in_the_fit_and_in_the_robust_errors(
     cov = hinv @ sg.T @ sg @ hinv * n_g / (n_g - 1) * (n_w - 1) / (n_w - k)
     for j, name in enumerate(names):
         assert by[name]["se"] == pytest.approx(np.sqrt(cov[j + 1, j + 1]), rel=1e-4)
+
+
+def test_a_factor_constant_up_to_rounding_is_dropped_not_standardised_into_noise():
+    """A factor whose values differ only in their last bits (a per-date value recomputed) has
+    an SD of ~1e-15: it is constant, and dividing by that SD would blow the rounding up into
+    a unit-variance noise column with a coefficient of its own.
+
+    Mutant this kills: only an SD of exactly 0 counted as constant.
+    """
+    from _stats import FACTORS_ONLY, one_factor_events
+
+    cells, ev, table = one_factor_events()
+    rng = np.random.default_rng(1)
+    flat = 5.0 * (1.0 + 1e-15 * rng.choice([-1.0, 0.0, 1.0], cells.size))
+    assert np.unique(flat).size > 1
+    opts = FittedOptions(**{**FACTORS_ONLY, "horizon_days": 91.0, "min_history_days": 91.0})
+    rep = FittedModel(opts).fit(ev, cells, ORIGIN, table.assign(flat=flat)).report()
+    by = {r["name"]: r for r in rep["factors"]}
+    assert by["x"]["selected"] and not by["flat"]["selected"]
+    reason = next(d["reason"] for d in rep["dropped"] if d["name"] == "flat")
+    assert reason.startswith("constant over the training rows")
+
+
+def test_the_forecast_is_clamped_to_the_range_of_the_fitted_rows_only():
+    """``fit_region: active``: the clamping range is the fitted (active) rows' range.  A cell
+    quiet at every training origin but active at the forecast, whose factor lies below every
+    fitted row's, is clamped to the fitted rows' minimum, not to its own value (which only the
+    quiet rows hold).
+
+    Mutant this kills: the clamping range taken over every training row.
+    """
+    rng = np.random.default_rng(5)
+    cells = region_to_cells((0.0, 0.0, 1.0, 1.0), 5)
+    n = cells.size
+    lat, lon = cells_to_latlng(cells)
+    u = rng.normal(0.0, 1.0, n)
+    east = int(np.argmax(lon))  # > 50 km from every western event
+    u[east] = u.min() - 1.0
+    west = np.flatnonzero(lon < 0.45)
+    k = rng.poisson(4.0 * np.exp(0.5 * u[west]))
+    idx = np.repeat(west, k)
+    ev = pd.DataFrame(
+        {
+            "time": ORIGIN - pd.to_timedelta(rng.uniform(0.0, 730.0, idx.size), unit="D"),
+            "lon": lon[idx],
+            "lat": lat[idx],
+        }
+    )
+    late = pd.DataFrame(  # after the last training origin's history: the forecast's only
+        {"time": [ORIGIN - 10 * DAY], "lon": [lon[east]], "lat": [lat[east]]}
+    )
+    opts = FittedOptions(
+        count_windows_days=(),
+        bandwidths_km=(25.0,),
+        kde_windows_days=(),
+        recency=False,
+        stride_days=91.0,
+        min_history_days=91.0,
+        family="poisson",
+        selection="none",
+        fit_region="active",
+    )
+    m = FittedModel(opts).fit(
+        pd.concat([ev, late]), cells, ORIGIN, pd.DataFrame({"cell": cells, "u": u})
+    )
+    f = m.features_
+    j = f.names.index("u")
+    assert not f.active_train[f.cell_train == east].any() and f.active_pred[east]
+    fitted_u = f.x_train[f.active_train, j]
+    by = {r["name"]: r for r in m.report()["factors"]}
+    assert by["u"]["training_range"] == pytest.approx([fitted_u.min(), fitted_u.max()])
+    zp = (fitted_u.min() - by["u"]["mean"]) / by["u"]["sd"]
+    assert f.names == ["u"]
+    eta = m.report()["intercept"] + f.offset_pred[east] + by["u"]["coef"] * zp
+    assert m.predict()["expected"].iloc[east] == pytest.approx(np.exp(eta), rel=1e-4)
