@@ -1,0 +1,203 @@
+"""What a mutation pass over the runner's cells, features and score stages found untested.
+
+Each test pins a promise of :mod:`pipeline.runner.stages` (``_cells``, ``_features``,
+``_score``) that a small hand-made mutant broke with every other test still passing: a note's
+count or condition, a factor of one value, a cache key's part.  Expected values come from the
+inputs (hand counts on a tiny theatre) or from a cold run, never from the code under test.
+
+One tiny run is shared by the module (about a second): 70 attacks off (102 E, 1 N), six of
+them at an anchorage a land layer covers, naming 61 commodities, and five plug-in factors of
+known values beside the seizure density.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from _corpus import IGNORE_PENDING_DEPRECATION
+from conftest import config_from
+
+import pipeline
+from pipeline.grid import points_to_cells
+
+pytestmark = IGNORE_PENDING_DEPRECATION
+
+QUICK = {
+    "timeline": {"months": 0},
+    "evaluate": {"enabled": False},
+    "hotspots": {"enabled": False},
+    "render": {"geojson": False, "flatgeobuf": False, "preview_png": False},
+}
+BBOX = (100.0, -2.0, 106.0, 4.0)
+RES = 5
+LAND = (103.5, 0.5, 104.5, 1.5)  # one island (lon/lat bounds)
+ANCHORAGE = (104.05, 1.05)  # on the island: its cell's centre is on land
+
+
+def _half(ctx):
+    """5.0 in every other cell, not covered in the others: one value where it covers."""
+    n = len(ctx.cells)
+    return np.where(np.arange(n) % 2 == 0, 5.0, np.nan)
+
+
+def _zero(ctx):
+    """0.0 in every cell."""
+    return np.zeros(len(ctx.cells))
+
+
+def _single(ctx):
+    """Covers one cell only (3.0): one cell has one value by itself, and ranks no other."""
+    out = np.full(len(ctx.cells), np.nan)
+    out[0] = 3.0
+    return out
+
+
+def _none(ctx):
+    """Covers no cell."""
+    return np.full(len(ctx.cells), np.nan)
+
+
+def _plugin(name: str, compute):
+    return pipeline.factor(name=name, unit="n", description=name, register=False)(compute)
+
+
+stg_half = _plugin("stg_half", _half)
+stg_zero = _plugin("stg_zero", _zero)
+stg_single = _plugin("stg_single", _single)
+stg_none = _plugin("stg_none", _none)
+stg_idle = _plugin("stg_idle", _zero)
+stg_idle_none = _plugin("stg_idle_none", _none)
+
+#: The score's weights: the seizure density and four plug-ins; two plug-ins of weight 0.
+WEIGHTS = {
+    "seizure_density": 2.0,
+    "stg_half": 1.0,
+    "stg_zero": 1.0,
+    "stg_single": 1.0,
+    "stg_none": 1.0,
+    "stg_idle": 0.0,
+    "stg_idle_none": 0.0,
+}
+
+
+def _attacks(tmp_path) -> pd.DataFrame:
+    """64 attacks at sea around (102, 1) naming 60 commodities, 6 at the anchorage."""
+    rng = np.random.default_rng(11)
+    lon = np.r_[102.0 + rng.normal(0, 0.2, 64), np.full(6, ANCHORAGE[0])]
+    lat = np.r_[1.0 + rng.normal(0, 0.2, 64), np.full(6, ANCHORAGE[1])]
+    commodity = [f"goods {i % 60:02d}" for i in range(64)] + ["cocaine"] * 6
+    days = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(70) * 5 % 360, unit="D")
+    frame = pd.DataFrame(
+        {
+            "date": days.strftime("%Y-%m-%d"),
+            "lon": np.round(lon, 5),
+            "lat": np.round(lat, 5),
+            "commodity": commodity,
+            "quantity": 1.0,
+            "unit": "kg",
+        }
+    )
+    frame.to_csv(tmp_path / "seizures.csv", index=False)
+    return frame
+
+
+def _land(tmp_path) -> None:
+    import geopandas as gpd
+    import shapely
+
+    land = gpd.GeoDataFrame({"name": ["island"]}, geometry=[shapely.box(*LAND)], crs="EPSG:4326")
+    land.to_file(tmp_path / "land.geojson", driver="GeoJSON")
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """(the attacks written, the run's result): one run the module's tests read."""
+    tmp_path = tmp_path_factory.mktemp("stages")
+    frame = _attacks(tmp_path)
+    _land(tmp_path)
+    raw = {
+        "run": {"as_of": "2024-12-31", "out_dir": str(tmp_path / "out")},
+        "area": {"bbox": list(BBOX), "resolution": RES},
+        "inputs": {
+            "seizures": [{"path": str(tmp_path / "seizures.csv")}],
+            "context": [{"path": str(tmp_path / "land.geojson"), "kind": "land"}],
+        },
+        "factors": {
+            "plugins": [f"test_mutants_stages_found:{n}" for n in WEIGHTS if n.startswith("stg_")]
+        },
+        "score": {"factors": {k: {"weight": w} for k, w in WEIGHTS.items()}},
+        **QUICK,
+    }
+    cfg = config_from(raw, tmp_path)
+    return frame, pipeline.run_pipeline(cfg)
+
+
+def _notes(result, *words: str) -> list[str]:
+    return [n for n in result.manifest.get("notes", []) if all(w in n for w in words)]
+
+
+def test_the_seizure_cells_a_land_layer_covers_are_counted_as_cells(tiny):
+    """Six attacks at one anchorage on the island lie in one cell: the note says 1 cell
+    holding 6 seizures (it said 6 cells when it counted the seizures twice)."""
+    frame, res = tiny
+    at = frame["lon"].eq(ANCHORAGE[0]).to_numpy()
+    held = points_to_cells(frame["lon"].to_numpy()[at], frame["lat"].to_numpy()[at], RES)
+    n_cells, n_seizures = len(np.unique(held)), int(at.sum())
+    assert (n_cells, n_seizures) == (1, 6)
+    said = _notes(res, "on the land layer are scored")
+    assert len(said) == 1, res.manifest["notes"]
+    assert said[0].startswith(
+        f"{n_cells} cell(s) whose centre lies on the land layer are scored: "
+        f"they hold {n_seizures} seizure(s) of the area"
+    )
+    assert int(np.isin(res.scores["cell"].to_numpy(dtype="uint64"), held).sum()) == n_cells
+
+
+def test_a_weighted_factor_covering_no_cell_is_named_with_the_cells_scored(tiny):
+    """Only the factor covering none of the cells is named, with the count of cells scored;
+    one covering some cells (every other one, or one) is not, nor one of weight 0 (its
+    weight goes nowhere)."""
+    _, res = tiny
+    said = _notes(res, "cover none of the")
+    assert len(said) == 1, res.manifest["notes"]
+    assert f"'stg_none' (weight 1) cover none of the {len(res.scores)} cells scored" in said[0]
+    others = ("stg_half", "stg_single", "stg_zero", "stg_idle", "stg_idle_none", "seizure_density")
+    for name in others:
+        assert f"'{name}'" not in said[0]
+    assert res.scores["stg_half__covered"].sum() == (len(res.scores) + 1) // 2
+
+
+def test_a_factor_of_one_value_is_named_where_it_covers_two_cells_or_more(tiny):
+    """``stg_half`` is 5.0 in every cell it covers (NaN in the others) and ``stg_zero`` 0.0
+    in every cell: each is named with its count and the points it gives (0 for a value of
+    0).  One covering a single cell ranks nothing to rank, and one of weight 0 gives no
+    points: neither is named."""
+    _, res = tiny
+    n = len(res.scores)
+    total = sum(w for w in WEIGHTS.values() if w > 0)
+    half = _notes(res, "'stg_half'", "has one value")
+    assert len(half) == 1, res.manifest["notes"]
+    assert half[0].startswith(
+        f"score factor 'stg_half' (weight 1) has one value, 5.0, in all {(n + 1) // 2} cells "
+        f"it covers: it gives each of them the same {100.0 / total:.1f} points"
+    )
+    zero = _notes(res, "'stg_zero'", "has one value")
+    assert len(zero) == 1, res.manifest["notes"]
+    assert f"one value, 0.0, in all {n} cells it covers" in zero[0]
+    assert "the same 0.0 points" in zero[0]
+    assert not _notes(res, "'stg_single'", "has one value")
+    assert not _notes(res, "'stg_idle'") and not _notes(res, "'stg_idle_none'")
+
+
+def test_commodities_beyond_the_columns_are_said_with_their_distinct_count(tiny):
+    """61 commodities (60 at sea, cocaine at the anchorage) exceed the count columns: the
+    note names 61, the distinct names, not the 70 records."""
+    from pipeline.score import MAX_COMMODITY_COLUMNS
+
+    frame, res = tiny
+    distinct = frame["commodity"].nunique()
+    assert distinct == 61 > MAX_COMMODITY_COLUMNS > 0 and len(frame) == 70
+    said = _notes(res, "distinct commodities")
+    assert len(said) == 1, res.manifest["notes"]
+    assert said[0].startswith(f"seizures name {distinct} distinct commodities")
