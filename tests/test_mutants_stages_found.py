@@ -201,3 +201,79 @@ def test_commodities_beyond_the_columns_are_said_with_their_distinct_count(tiny)
     said = _notes(res, "distinct commodities")
     assert len(said) == 1, res.manifest["notes"]
     assert said[0].startswith(f"seizures name {distinct} distinct commodities")
+
+
+def _ais(tmp_path, lons: list[float]) -> None:
+    """Write ``ais.csv``: one vessel per longitude, heading north from 1 N at 6 kn for 3 h."""
+    mins = np.arange(0, 181, 10)
+    t = (pd.Timestamp("2024-12-30 10:00") + pd.to_timedelta(mins, "min")).strftime(
+        "%Y-%m-%d %H:%M:%S"
+    )
+    pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "Time": t,
+                    "MMSI": 235000001 + i,
+                    "Latitude_degrees": 1.0 + 0.1 * mins / 60,
+                    "Longitude_degrees": lon,
+                    "SOG_knots": 6.0,
+                }
+            )
+            for i, lon in enumerate(lons)
+        ]
+    ).to_csv(tmp_path / "ais.csv", index=False)
+
+
+@pytest.mark.parametrize("grown", ["seizures", "tracks"])
+def test_an_area_from_the_data_s_extent_follows_the_night_s_inputs(tmp_path, grown):
+    """Without ``area.bbox`` the cells are those of the data's extent (the seizures' and the
+    tracks'): a night whose seizures or tracks reach further east has more cells, as a cold
+    run of its inputs does; the cells stage kept last night's extent when its key lacked
+    the input digests."""
+    rng = np.random.default_rng(5)
+    n = 30
+    days = pd.Timestamp("2024-06-01") + pd.to_timedelta(np.arange(n) * 7, unit="D")
+    seizures = pd.DataFrame(
+        {
+            "date": days.strftime("%Y-%m-%d"),
+            "lon": np.round(102.0 + rng.normal(0, 0.1, n), 5),
+            "lat": np.round(1.0 + rng.normal(0, 0.1, n), 5),
+        }
+    )
+
+    def night(out: str, east: bool):
+        d = tmp_path / out
+        d.mkdir(exist_ok=True)
+        s = seizures.copy()
+        if east and grown == "seizures":
+            s.loc[len(s)] = {"date": "2024-12-20", "lon": 103.5, "lat": 1.0}
+        s.to_csv(d / "seizures.csv", index=False)
+        _ais(d, [102.0, 103.5] if east and grown == "tracks" else [102.0])
+        raw = {
+            "run": {"as_of": "2024-12-31", "out_dir": str(tmp_path / "out" / out.split("-")[0])},
+            # every cell of the extent is scored: a support factor adds its own cells to a
+            # stale universe, the extent's other cells it does not
+            "area": {"resolution": RES, "margin_km": 20.0, "cells": "all"},
+            "inputs": {
+                # the night's files are the same paths, rewritten (as a feed's are)
+                "seizures": [{"path": str(tmp_path / "in" / "seizures.csv")}],
+                "tracks": [{"path": str(tmp_path / "in" / "ais.csv")}],
+            },
+            "score": {"factors": {"seizure_density": {"weight": 1}, "vessel_hours": {"weight": 1}}},
+            **QUICK,
+        }
+        (tmp_path / "in").mkdir(exist_ok=True)
+        for f in ("seizures.csv", "ais.csv"):
+            (tmp_path / "in" / f).write_bytes((d / f).read_bytes())
+        return config_from(raw, d)
+
+    first = pipeline.run_pipeline(night("night-1", east=False))
+    second = pipeline.run_pipeline(night("night-2", east=True))
+    cold = pipeline.run_pipeline(night("cold-2", east=True), cold=True)
+    cells = {
+        k: set(r.scores["cell"].tolist()) for k, r in [("1", first), ("2", second), ("c", cold)]
+    }
+    assert len(cells["c"]) > len(cells["1"])  # the premise: the night's extent is wider
+    assert cells["2"] == cells["c"]
+    pd.testing.assert_frame_equal(second.scores, cold.scores)
