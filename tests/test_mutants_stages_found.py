@@ -277,3 +277,82 @@ def test_an_area_from_the_data_s_extent_follows_the_night_s_inputs(tmp_path, gro
     assert len(cells["c"]) > len(cells["1"])  # the premise: the night's extent is wider
     assert cells["2"] == cells["c"]
     pd.testing.assert_frame_equal(second.scores, cold.scores)
+
+
+def _vessel(mmsi: int, lon: float, lat: float, n: int) -> pd.DataFrame:
+    """``n`` pings a minute apart drifting east from (lon, lat) at 1 kn."""
+    t = pd.Timestamp("2024-12-30 10:00") + pd.to_timedelta(np.arange(n), "min")
+    return pd.DataFrame(
+        {
+            "Time": t.strftime("%Y-%m-%d %H:%M:%S"),
+            "MMSI": mmsi,
+            "Latitude_degrees": lat,
+            "Longitude_degrees": np.round(lon + 3e-4 * np.arange(n), 5),
+            "SOG_knots": 1.0,
+        }
+    )
+
+
+@pytest.mark.parametrize("on_land", [40, 41], ids=["half", "one-more"])
+def test_a_theatre_is_refused_only_when_most_track_positions_lie_on_land(tmp_path, on_land):
+    """With a land layer and ``area.exclude_land`` unset, the run is refused when the tracks
+    *mostly* lie on the land layer: a truck on the island and a ship at sea reporting as
+    often (half on land) is no theatre on land; one position more on land is, and the
+    refusal counts the positions."""
+    from pipeline.errors import ConfigError
+
+    _attacks(tmp_path)
+    _land(tmp_path)
+    pd.concat([_vessel(235000001, 103.9, 1.0, on_land), _vessel(235000002, 102.0, 1.0, 40)]).to_csv(
+        tmp_path / "ais.csv", index=False
+    )
+    cfg = config_from(
+        {
+            "run": {"as_of": "2024-12-31", "out_dir": str(tmp_path / "out")},
+            "area": {"bbox": list(BBOX), "resolution": RES},
+            "inputs": {
+                "seizures": [{"path": str(tmp_path / "seizures.csv")}],
+                "tracks": [{"path": str(tmp_path / "ais.csv")}],
+                "context": [{"path": str(tmp_path / "land.geojson"), "kind": "land"}],
+            },
+            "score": {"factors": {"seizure_density": {"weight": 1}, "vessel_hours": {"weight": 1}}},
+            **QUICK,
+        },
+        tmp_path,
+    )
+    if on_land == 40:
+        res = pipeline.run_pipeline(cfg)
+        assert res.manifest["counts"]["pings_used"] == 80
+        return
+    want = rf"^{on_land} of the area's {on_land + 40} track positions \(a sample\) lie on the"
+    with pytest.raises(ConfigError, match=want):
+        pipeline.run_pipeline(cfg)
+
+
+def test_the_land_check_s_sample_is_chosen_by_the_pings_values_not_their_order(monkeypatch):
+    """The sample takes a ping by a hash of its position and time, one k-th of them, k the
+    pings over ``_PING_SAMPLE``: the rows in another order (as a spilled table's buckets
+    hold them) give the same pings, and fewer than twice ``_PING_SAMPLE`` pings are all
+    looked at (k = 1)."""
+    from pipeline.runner.stages import _cells
+
+    monkeypatch.setattr(_cells, "_PING_SAMPLE", 1_000)
+    rng = np.random.default_rng(2)
+    n = 4_010
+    pings = pd.DataFrame(
+        {
+            "lon": np.round(rng.uniform(100, 106, n), 5),
+            "lat": np.round(rng.uniform(-2, 4, n), 5),
+            "time": pd.Timestamp("2024-12-30", tz="UTC") + pd.to_timedelta(np.arange(n), "min"),
+        }
+    )
+
+    def key(sample: pd.DataFrame) -> list[tuple[float, float]]:
+        return sorted(zip(sample["lon"], sample["lat"], strict=True))
+
+    whole = _cells._ping_sample(pings)
+    assert 0.5 * n / 4 < len(whole) < 1.5 * n / 4  # k = 4
+    for order in (np.arange(n)[::-1], rng.permutation(n), np.r_[np.arange(1, n), 0]):
+        assert key(_cells._ping_sample(pings.iloc[order])) == key(whole)
+    few = pings.iloc[:1_999]
+    assert key(_cells._ping_sample(few)) == key(few)
