@@ -356,3 +356,44 @@ def test_the_land_check_s_sample_is_chosen_by_the_pings_values_not_their_order(m
         assert key(_cells._ping_sample(pings.iloc[order])) == key(whole)
     few = pings.iloc[:1_999]
     assert key(_cells._ping_sample(few)) == key(few)
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory):
+    """A fitted run of the tiny theatre's attacks (the seizure density its one factor)."""
+    tmp_path = tmp_path_factory.mktemp("fitted")
+    _attacks(tmp_path)
+    cfg = config_from(
+        {
+            "run": {"as_of": "2024-12-31", "out_dir": str(tmp_path / "out")},
+            "area": {"bbox": list(BBOX), "resolution": RES},
+            "inputs": {"seizures": [{"path": str(tmp_path / "seizures.csv")}]},
+            "score": {
+                "model": "fitted",
+                "fitted": {"min_events": 5},
+                "factors": {"seizure_density": {"weight": 1}},
+            },
+            **QUICK,
+            # the classes as the score stage made them (quantile classes are made again)
+            "render": {**QUICK["render"], "classes": "fixed"},
+        },
+        tmp_path,
+    )
+    return cfg, pipeline.run_pipeline(cfg)
+
+
+def test_a_fitted_run_publishes_the_class_of_its_risk(fitted):
+    """The fitted risk is the area percentile of the expected events per km²; with
+    ``render.classes: fixed`` its class is the class of that percentile (shown at 0.1) under
+    ``score.class_breaks``, as the weighted score's is (classed from the rate itself, every
+    cell fell in the lowest class)."""
+    cfg, res = fitted
+    s = res.scores
+    assert "expected_per_km2" in s.columns  # the model was fitted, not the blend
+    seen = s["risk"].notna()
+    breaks, labels = list(cfg.score.class_breaks), list(cfg.score.class_labels)
+    classes = s.loc[seen, "risk_class"].astype(str)
+    assert classes.nunique() >= 3
+    for label, lo, hi in zip(labels, breaks[:-1], breaks[1:], strict=True):
+        risk = s.loc[seen, "risk"][classes == label].round(1)
+        assert ((risk >= lo) & (risk <= hi)).all(), (label, risk.describe())
