@@ -397,3 +397,49 @@ def test_a_fitted_run_publishes_the_class_of_its_risk(fitted):
     for label, lo, hi in zip(labels, breaks[:-1], breaks[1:], strict=True):
         risk = s.loc[seen, "risk"][classes == label].round(1)
         assert ((risk >= lo) & (risk <= hi)).all(), (label, risk.describe())
+
+
+def test_density_auto_s_choice_follows_each_input_of_its_back_test_night_after_night(tmp_path):
+    """``density: auto`` chooses by a rolling back-test of the seizures over the cells a map
+    can show, under the ``evaluate`` options: a night whose back-test options, then whose
+    seizures changed states the choice a cold run of its config states; the stage's cache
+    served last night's when its key lacked that part."""
+    frame = _attacks(tmp_path)
+    base = {
+        "run": {"as_of": "2024-12-31", "out_dir": str(tmp_path / "out")},
+        "area": {"bbox": list(BBOX), "resolution": RES},
+        "inputs": {"seizures": [{"path": str(tmp_path / "seizures.csv")}]},
+        "score": {"factors": {"seizure_density": {"weight": 1}}},
+        "density": {"bandwidth_km": "auto", "auto_bandwidths_km": [10.0, 40.0]},
+        **QUICK,
+        "evaluate": {
+            "enabled": False,  # the choice's own back-test runs under these options
+            "train_days": 180.0,
+            "horizon_days": 30.0,
+            "origins": 3,
+            "min_train_events": 5,
+            "min_test_events": 1,
+        },
+    }
+
+    def run(name: str, cold: bool = False, **sections):
+        raw = {k: dict(v) if isinstance(v, dict) else v for k, v in base.items()}
+        for k, v in sections.items():
+            raw[k] = {**raw.get(k, {}), **v}
+        if cold:
+            raw["run"] = {**raw["run"], "out_dir": str(tmp_path / "cold" / name)}
+        res = pipeline.run_pipeline(config_from(raw, tmp_path / name), cold=cold)
+        return res.manifest["features"]["density_parameters"]
+
+    first = run("first")
+    assert first is not None and len(first["table"]) == 2
+    later = {"evaluate": {**base["evaluate"], "horizon_days": 45.0}}
+    nights = [("evaluate", later), ("seizures", later)]
+    seen = [first]
+    for name, sections in nights:
+        if name == "seizures":
+            frame.iloc[::3].to_csv(tmp_path / "seizures.csv", index=False)  # a third of them
+        night = run(name, **sections)
+        assert night == run(name, cold=True, **sections), name
+        assert night != seen[-1], name  # the change moved the choice's back-test
+        seen.append(night)
