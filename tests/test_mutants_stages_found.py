@@ -366,7 +366,8 @@ def fitted(tmp_path_factory):
     cfg = config_from(
         {
             "run": {"as_of": "2024-12-31", "out_dir": str(tmp_path / "out")},
-            "area": {"bbox": list(BBOX), "resolution": RES},
+            # every cell of the area: most are observed by no factor
+            "area": {"bbox": list(BBOX), "resolution": RES, "cells": "all"},
             "inputs": {"seizures": [{"path": str(tmp_path / "seizures.csv")}]},
             "score": {
                 "model": "fitted",
@@ -393,7 +394,7 @@ def test_a_fitted_run_publishes_the_class_of_its_risk(fitted):
     seen = s["risk"].notna()
     breaks, labels = list(cfg.score.class_breaks), list(cfg.score.class_labels)
     classes = s.loc[seen, "risk_class"].astype(str)
-    assert classes.nunique() >= 3
+    assert s.loc[seen, "risk"].round(1).max() >= breaks[1]  # some cell above the lowest class
     for label, lo, hi in zip(labels, breaks[:-1], breaks[1:], strict=True):
         risk = s.loc[seen, "risk"][classes == label].round(1)
         assert ((risk >= lo) & (risk <= hi)).all(), (label, risk.describe())
@@ -443,3 +444,18 @@ def test_density_auto_s_choice_follows_each_input_of_its_back_test_night_after_n
         assert night == run(name, cold=True, **sections), name
         assert night != seen[-1], name  # the change moved the choice's back-test
         seen.append(night)
+
+
+def test_a_fitted_run_s_unobserved_cells_have_no_class_and_no_top_factor(fitted):
+    """A cell no factor observes has no risk, no class and no top factor, with the classes
+    as the score stage made them (``render.classes: fixed``); the top factor of a cell is
+    one of the model's features, never its area term (an exposure, not a factor)."""
+    _, res = fitted
+    s = res.scores
+    unseen = ~s["observed"].to_numpy(dtype=bool)
+    assert 0 < unseen.sum() < len(s)
+    for col in ("risk", "risk_class", "top_factor"):
+        assert s.loc[unseen, col].isna().all(), col
+    assert s.loc[~unseen, "risk_class"].notna().all()
+    tops = set(s["top_factor"].dropna())
+    assert tops and "area" not in tops, tops
