@@ -127,6 +127,8 @@ def tiny(tmp_path_factory):
             "plugins": [f"test_mutants_stages_found:{n}" for n in WEIGHTS if n.startswith("stg_")]
         },
         "score": {"factors": {k: {"weight": w} for k, w in WEIGHTS.items()}},
+        # narrow for the cells, but no tracks to smooth: no note of it
+        "transit": {"smooth_events_km": 5.0},
         **QUICK,
     }
     cfg = config_from(raw, tmp_path)
@@ -279,9 +281,9 @@ def test_an_area_from_the_data_s_extent_follows_the_night_s_inputs(tmp_path, gro
     pd.testing.assert_frame_equal(second.scores, cold.scores)
 
 
-def _vessel(mmsi: int, lon: float, lat: float, n: int) -> pd.DataFrame:
-    """``n`` pings a minute apart drifting east from (lon, lat) at 1 kn."""
-    t = pd.Timestamp("2024-12-30 10:00") + pd.to_timedelta(np.arange(n), "min")
+def _vessel(mmsi: int, lon: float, lat: float, n: int, every_min: float) -> pd.DataFrame:
+    """``n`` pings ``every_min`` minutes apart drifting east from (lon, lat), 30 m a ping."""
+    t = pd.Timestamp("2024-12-30 10:00") + pd.to_timedelta(np.arange(n) * every_min, "min")
     return pd.DataFrame(
         {
             "Time": t.strftime("%Y-%m-%d %H:%M:%S"),
@@ -298,14 +300,18 @@ def test_a_theatre_is_refused_only_when_most_track_positions_lie_on_land(tmp_pat
     """With a land layer and ``area.exclude_land`` unset, the run is refused when the tracks
     *mostly* lie on the land layer: a truck on the island and a ship at sea reporting as
     often (half on land) is no theatre on land; one position more on land is, and the
-    refusal counts the positions."""
+    refusal counts the positions.  The truck's hours, in cells the run does not score, are
+    said as such (not the ship's, in the cells it scores)."""
     from pipeline.errors import ConfigError
 
     _attacks(tmp_path)
     _land(tmp_path)
-    pd.concat([_vessel(235000001, 103.9, 1.0, on_land), _vessel(235000002, 102.0, 1.0, 40)]).to_csv(
-        tmp_path / "ais.csv", index=False
-    )
+    pd.concat(
+        [
+            _vessel(235000001, 103.9, 1.0, on_land, every_min=6.0),  # 3.9 h over 40 pings
+            _vessel(235000002, 102.0, 1.0, 40, every_min=2.0),  # 1.3 h
+        ]
+    ).to_csv(tmp_path / "ais.csv", index=False)
     cfg = config_from(
         {
             "run": {"as_of": "2024-12-31", "out_dir": str(tmp_path / "out")},
@@ -323,6 +329,8 @@ def test_a_theatre_is_refused_only_when_most_track_positions_lie_on_land(tmp_pat
     if on_land == 40:
         res = pipeline.run_pipeline(cfg)
         assert res.manifest["counts"]["pings_used"] == 80
+        said = _notes(res, "vessel-hours lie in")
+        assert len(said) == 1 and said[0].startswith("3.9 of the tracks' 5.2 vessel-hours lie in")
         return
     want = rf"^{on_land} of the area's {on_land + 40} track positions \(a sample\) lie on the"
     with pytest.raises(ConfigError, match=want):
@@ -459,3 +467,30 @@ def test_a_fitted_run_s_unobserved_cells_have_no_class_and_no_top_factor(fitted)
     assert s.loc[~unseen, "risk_class"].notna().all()
     tops = set(s["top_factor"].dropna())
     assert tops and "area" not in tops, tops
+
+
+def test_only_the_kernels_a_run_uses_are_said_too_narrow(tiny):
+    """The tiny run has no tracks: its ``transit.smooth_events_km`` (5 km, under two cell
+    edges) smooths nothing and is not said to be too narrow."""
+    _, res = tiny
+    assert not _notes(res, "transit.smooth_events_km"), res.manifest["notes"]
+
+
+def test_an_area_far_smaller_than_its_cells_is_said(tmp_path):
+    """A bbox of 0.2 degrees at resolution 2 lies in cells of tens of thousands of km²:
+    the run says how many times the area's own size its cells cover."""
+    _attacks(tmp_path)
+    cfg = config_from(
+        {
+            "run": {"as_of": "2024-12-31", "out_dir": str(tmp_path / "out")},
+            "area": {"bbox": [101.9, 0.9, 102.1, 1.1], "resolution": 2},
+            "inputs": {"seizures": [{"path": str(tmp_path / "seizures.csv")}]},
+            "score": {"factors": {"seizure_density": {"weight": 1}}},
+            "density": {"bandwidth_km": 200.0},
+            **QUICK,
+        },
+        tmp_path,
+    )
+    res = pipeline.run_pipeline(cfg)
+    said = _notes(res, "at area.resolution 2 cover", "times the area's own")
+    assert len(said) == 1, res.manifest["notes"]
