@@ -494,3 +494,30 @@ def test_an_area_far_smaller_than_its_cells_is_said(tmp_path):
     res = pipeline.run_pipeline(cfg)
     said = _notes(res, "at area.resolution 2 cover", "times the area's own")
     assert len(said) == 1, res.manifest["notes"]
+
+
+def test_a_cell_holding_only_a_long_decayed_seizure_is_observed(tmp_path):
+    """A seizure of 2005, alone in its corner of the area, weighs 2^-20 of a new one (a
+    one-year half-life): its cell's density is far below the support cut of the busiest
+    cell, yet the cell holds a seizure, an observation: it is scored, with a risk."""
+    frame = _attacks(tmp_path)
+    old = {"date": "2005-01-01", "lon": 105.5, "lat": 3.5, "commodity": "cocaine"}
+    pd.concat([frame, pd.DataFrame([{**old, "quantity": 1.0, "unit": "kg"}])]).to_csv(
+        tmp_path / "seizures.csv", index=False
+    )
+    cfg = config_from(
+        {
+            "run": {"as_of": "2024-12-31", "out_dir": str(tmp_path / "out")},
+            "area": {"bbox": list(BBOX), "resolution": RES},
+            "inputs": {"seizures": [{"path": str(tmp_path / "seizures.csv")}]},
+            "score": {"factors": {"seizure_density": {"weight": 1}}},
+            "density": {"bandwidth_km": 20.0, "half_life_days": 365.0},
+            **QUICK,
+        },
+        tmp_path,
+    )
+    s = pipeline.run_pipeline(cfg).scores.set_index("cell")
+    cell = int(points_to_cells([old["lon"]], [old["lat"]], RES)[0])
+    assert s.loc[cell, "n_seizures"] == 1
+    assert bool(s.loc[cell, "observed"])
+    assert np.isfinite(s.loc[cell, "risk"]) and s.loc[cell, "risk_class"] is not None
