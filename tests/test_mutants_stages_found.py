@@ -521,3 +521,33 @@ def test_a_cell_holding_only_a_long_decayed_seizure_is_observed(tmp_path):
     assert s.loc[cell, "n_seizures"] == 1
     assert bool(s.loc[cell, "observed"])
     assert np.isfinite(s.loc[cell, "risk"]) and s.loc[cell, "risk_class"] is not None
+
+
+def test_an_interval_of_zero_width_is_not_said_to_be_not_computed(tmp_path):
+    """A score without the seizure density has nothing to resample: each observed cell's
+    interval is its risk (class stability 1), the reason stated in the summary.  Cells with
+    no observation have no interval, which does not make the run's note say that no
+    interval was computed."""
+    _attacks(tmp_path)
+    cfg = config_from(
+        {
+            "run": {"as_of": "2024-12-31", "out_dir": str(tmp_path / "out")},
+            "area": {"bbox": list(BBOX), "resolution": RES, "cells": "all"},
+            "inputs": {"seizures": [{"path": str(tmp_path / "seizures.csv")}]},
+            "factors": {"plugins": ["test_mutants_stages_found:stg_half"]},
+            "score": {"factors": {"seizure_density": {"weight": 0}, "stg_half": {"weight": 1}}},
+            **QUICK,
+            "hotspots": {"enabled": True, "uncertainty": {"n_resamples": 19}},
+        },
+        tmp_path,
+    )
+    res = pipeline.run_pipeline(cfg)
+    s = res.scores
+    seen = s["risk"].notna()
+    assert 0 < seen.sum() < len(s)
+    assert (s.loc[seen, "risk_lower"] == s.loc[seen, "risk"]).all()
+    assert (s.loc[seen, "risk_class_stability"] == 1.0).all()
+    assert s.loc[~seen, ["risk_lower", "risk_upper", "risk_class_stability"]].isna().all().all()
+    assert not _notes(res, "not computed"), res.manifest["notes"]
+    summary = res.manifest["hotspots"]["uncertainty"]
+    assert summary["method"] == "none" and "does not use the seizure density" in summary["reason"]
