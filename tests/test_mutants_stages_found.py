@@ -551,3 +551,36 @@ def test_an_interval_of_zero_width_is_not_said_to_be_not_computed(tmp_path):
     assert not _notes(res, "not computed"), res.manifest["notes"]
     summary = res.manifest["hotspots"]["uncertainty"]
     assert summary["method"] == "none" and "does not use the seizure density" in summary["reason"]
+
+
+def test_a_month_whose_tracks_begin_on_its_first_morning_is_recomputed(small_demo, tmp_path):
+    """Tracks whose first fix is 06:00 on 1 May reach back to May's first day: May is
+    recomputed from its own positions (no present data), as the timeline stage promises;
+    only a record starting after the month's first day leaves it today's values."""
+    from conftest import small_config
+
+    ais = pd.read_csv(small_demo / "inputs" / "ais.csv")
+    t = pd.to_datetime(ais["timestamp"], utc=True)
+    may = ais.assign(
+        mmsi=ais["mmsi"] + 1,
+        timestamp=t - (t.min() - pd.Timestamp("2026-05-01 06:00", tz="UTC")),
+    )
+    tracks = pd.concat([ais.assign(timestamp=t), may], ignore_index=True)
+    assert tracks["timestamp"].min() == pd.Timestamp("2026-05-01 06:00", tz="UTC")
+    assert tracks["timestamp"].max() > pd.Timestamp("2026-06-01", tz="UTC")
+    tracks["timestamp"] = tracks["timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    tracks.to_csv(tmp_path / "ais_may.csv", index=False)
+    cfg = small_config(
+        small_demo,
+        tmp_path,
+        inputs={"tracks": [{"path": str(tmp_path / "ais_may.csv")}], "rasters": []},
+        hotspots={"enabled": False},
+        evaluate={"enabled": False},
+        score={"factors": {"seizure_density": {"weight": 1}, "vessel_hours": {"weight": 1}}},
+    )
+    res = pipeline.run_pipeline(cfg)
+    tl = pd.read_parquet(res.out_dir / "timeline.parquet")
+    per = tl.groupby("period", observed=True)["present_data_factors"].first()
+    assert per["2026-04"] == "vessel_hours"  # the record starts after April's first day
+    assert per["2026-05"] == ""
+    assert tl.loc[tl.period == "2026-05", "present_data"].eq(False).all()
