@@ -584,3 +584,25 @@ def test_a_month_whose_tracks_begin_on_its_first_morning_is_recomputed(small_dem
     assert per["2026-04"] == "vessel_hours"  # the record starts after April's first day
     assert per["2026-05"] == ""
     assert tl.loc[tl.period == "2026-05", "present_data"].eq(False).all()
+
+
+def test_seizures_along_one_parallel_are_many_positions_for_the_bootstrap(tmp_path):
+    """Seizures strung along 1 N (one latitude, many longitudes) lie at many positions:
+    the bootstrap resamples them and publishes an interval, not "one position"."""
+    frame = _attacks(tmp_path).assign(lat=1.0)
+    frame.to_csv(tmp_path / "seizures.csv", index=False)
+    cfg = config_from(
+        {
+            "run": {"as_of": "2024-12-31", "out_dir": str(tmp_path / "out")},
+            "area": {"bbox": list(BBOX), "resolution": RES},
+            "inputs": {"seizures": [{"path": str(tmp_path / "seizures.csv")}]},
+            "score": {"factors": {"seizure_density": {"weight": 1}}},
+            **QUICK,
+            "hotspots": {"enabled": True, "uncertainty": {"n_resamples": 19}},
+        },
+        tmp_path,
+    )
+    res = pipeline.run_pipeline(cfg)
+    summary = res.manifest["hotspots"]["uncertainty"]
+    assert summary["method"].startswith("bootstrap"), summary
+    assert res.scores["risk_lower"].notna().any()
