@@ -606,3 +606,28 @@ def test_seizures_along_one_parallel_are_many_positions_for_the_bootstrap(tmp_pa
     summary = res.manifest["hotspots"]["uncertainty"]
     assert summary["method"].startswith("bootstrap"), summary
     assert res.scores["risk_lower"].notna().any()
+
+
+def test_a_cell_unobserved_today_has_no_risk_in_any_month_of_the_slider(tmp_path):
+    """The map shows a cell with no observation as "no data", and the slider shows it so in
+    every month: the timeline gives it no risk, never one from its factors' history."""
+    _attacks(tmp_path)
+    cfg = config_from(
+        {
+            "run": {"as_of": "2024-12-31", "out_dir": str(tmp_path / "out")},
+            "area": {"bbox": list(BBOX), "resolution": RES, "cells": "all"},
+            "inputs": {"seizures": [{"path": str(tmp_path / "seizures.csv")}]},
+            "score": {"factors": {"seizure_density": {"weight": 1}}},
+            **QUICK,
+            "timeline": {"months": 2},
+        },
+        tmp_path,
+    )
+    res = pipeline.run_pipeline(cfg)
+    unseen = set(res.scores.loc[~res.scores["observed"].astype(bool), "cell"].tolist())
+    assert unseen
+    tl = pd.read_parquet(res.out_dir / "timeline.parquet")
+    assert tl["period"].nunique() == 2
+    months = tl[tl["cell"].isin(unseen)]
+    assert len(months) and months["risk"].isna().all()
+    assert tl.loc[~tl["cell"].isin(unseen), "risk"].notna().any()
