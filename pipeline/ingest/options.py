@@ -71,17 +71,21 @@ def _check_crs(value: str | None) -> str | None:
 
 
 def _check_delimiter(value: str | None) -> str | None:
-    """Refuse a delimiter the CSV readers cannot split by (each reader would fail otherwise).
+    r"""Refuse a delimiter the CSV readers cannot split by (each reader would fail otherwise).
 
     Python's csv module takes one character, and no quote, line end or NUL; an empty string
-    is no delimiter either (``null`` is: the delimiter is sniffed).
+    is no delimiter either (``null`` is: the delimiter is sniffed).  A tab may be written as
+    the word ``tab`` or as backslash-t: YAML reads ``'\t'`` (single quotes) and a bare
+    ``\t`` as those two characters, and only ``"\t"`` (double quotes) as a tab.
     """
     if value is None:
         return value
+    if value.strip().casefold() in ("tab", "\\t"):
+        return "\t"
     if len(value) != 1 or value in '"\r\n\x00':
         raise ValueError(
             f"delimiter must be one character other than a quote or a line end, got {value!r} "
-            "(e.g. ',', ';', '\\t' or '|'; null sniffs among them)"
+            "(e.g. ',', ';', '|', or tab for a tab; null sniffs among them)"
         )
     return value
 
