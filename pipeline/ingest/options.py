@@ -74,18 +74,21 @@ def _check_delimiter(value: str | None) -> str | None:
     r"""Refuse a delimiter the CSV readers cannot split by (each reader would fail otherwise).
 
     Python's csv module takes one character, and no quote, line end or NUL; an empty string
-    is no delimiter either (``null`` is: the delimiter is sniffed).  A tab may be written as
-    the word ``tab`` or as backslash-t: YAML reads ``'\t'`` (single quotes) and a bare
-    ``\t`` as those two characters, and only ``"\t"`` (double quotes) as a tab.
+    is no delimiter either (``null`` is: the delimiter is sniffed).  The table reader
+    (pyarrow) takes an ASCII character only: ``'¦'`` or ``'§'`` ended the run as an
+    internal error ("Expecting an ASCII character", exit 70) after the options took it.
+    A tab may be written as the word ``tab`` or as backslash-t: YAML reads ``'\t'``
+    (single quotes) and a bare ``\t`` as those two characters, and only ``"\t"`` (double
+    quotes) as a tab.
     """
     if value is None:
         return value
     if value.strip().casefold() in ("tab", "\\t"):
         return "\t"
-    if len(value) != 1 or value in '"\r\n\x00':
+    if len(value) != 1 or value in '"\r\n\x00' or not value.isascii():
         raise ValueError(
-            f"delimiter must be one character other than a quote or a line end, got {value!r} "
-            "(e.g. ',', ';', '|', or tab for a tab; null sniffs among them)"
+            f"delimiter must be one character other than a quote or a line end, and ASCII, got "
+            f"{value!r} (e.g. ',', ';', '|', or tab for a tab; null sniffs among them)"
         )
     return value
 
