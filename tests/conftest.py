@@ -306,6 +306,12 @@ QUICK = {
     "hotspots": {"enabled": False},
 }
 
+#: :data:`QUICK` without the exports a test reads none of (GeoJSON, FlatGeobuf, the preview).
+QUICK_TABLES = {
+    **QUICK,
+    "render": {"geojson": False, "flatgeobuf": False, "preview_png": False},
+}
+
 #: A light run for the tests of the publish and the operations: no rasters, two factors, no
 #: timeline, back-test or hot spots.
 LIGHT = {
@@ -390,6 +396,27 @@ def small_config(small_demo: Path, tmp_path: Path, **sections):
         "render": {"geojson": False, "preview_png": False},
     }
     return config_from(raw, tmp_path, **sections)
+
+
+def tracks_from_may(small_demo: Path, path: Path) -> Path:
+    """Write the demo's tracks plus a copy (other MMSIs) moved to start at 06:00 on 1 May 2026.
+
+    The demo's own tracks start after every month's first day, so the slider's months take
+    today's transit values; with these the tracks reach back to May's first morning and May
+    is recomputed from its own positions (:func:`pipeline.runner.stages.timeline`).
+    """
+    import pandas as pd
+
+    ais = pd.read_csv(small_demo / "inputs" / "ais.csv")
+    t = pd.to_datetime(ais["timestamp"], utc=True)
+    may = ais.assign(
+        mmsi=ais["mmsi"] + 1,
+        timestamp=t - (t.min() - pd.Timestamp("2026-05-01 06:00", tz="UTC")),
+    )
+    tracks = pd.concat([ais.assign(timestamp=t), may], ignore_index=True)
+    tracks["timestamp"] = tracks["timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    tracks.to_csv(path, index=False)
+    return path
 
 
 def config_from(raw: dict, tmp_path: Path, **sections):

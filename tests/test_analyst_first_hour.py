@@ -13,19 +13,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION
-from conftest import config_from
+from conftest import QUICK_TABLES, config_from
 
 import pipeline
 from pipeline.grid import cells_to_latlng, points_to_cells
 
 pytestmark = IGNORE_PENDING_DEPRECATION
 
-QUICK = {
-    "timeline": {"months": 0},
-    "evaluate": {"enabled": False},
-    "hotspots": {"enabled": False},
-    "render": {"geojson": False, "flatgeobuf": False, "preview_png": False},
-}
 BBOX = (100.0, -2.0, 106.0, 4.0)
 RES = 5
 
@@ -36,7 +30,7 @@ def _config(tmp_path, **sections) -> pipeline.Config:
         "area": {"bbox": list(BBOX), "resolution": RES},
         "inputs": {"seizures": [{"path": str(tmp_path / "attacks.csv")}]},
         "score": {"factors": {"seizure_density": {"weight": 1}}},
-        **QUICK,
+        **QUICK_TABLES,
     }
     return config_from(raw, tmp_path, **sections)
 

@@ -204,6 +204,14 @@ def test_a_horizon_count_window_needs_a_horizon_of_history_as_a_numeric_one_does
 # ------------------------------------------------------------------ the fit against statsmodels
 
 H = 91.0
+#: The extra factors alone at quarterly training origins: no count, kernel or recency feature.
+FACTORS_QUARTERLY = {
+    "count_windows_days": (),
+    "bandwidths_km": (),
+    "recency": False,
+    "stride_days": H,
+    "min_history_days": H,
+}
 W = 730.0
 
 
@@ -279,15 +287,7 @@ def test_negative_binomial_selection_and_alpha_follow_the_two_step_estimator(nb_
     """
     import statsmodels.api as sm
 
-    opts = FittedOptions(
-        count_windows_days=(),
-        bandwidths_km=(),
-        recency=False,
-        stride_days=H,
-        min_history_days=H,
-        family="negative_binomial",
-        selection="bic",
-    )
+    opts = FittedOptions(**FACTORS_QUARTERLY, family="negative_binomial", selection="bic")
     m = FittedModel(opts).fit(nb_world["ev"], nb_world["cells"], ORIGIN, nb_world["table"])
     rep = m.report()
     y, z, off, groups = _nb_design(nb_world)
@@ -393,15 +393,7 @@ def test_without_inference_the_estimates_and_errors_are_the_model_based_glm(nb_w
     """
     import statsmodels.api as sm
 
-    opts = FittedOptions(
-        count_windows_days=(),
-        bandwidths_km=(),
-        recency=False,
-        stride_days=H,
-        min_history_days=H,
-        family="poisson",
-        selection="none",
-    )
+    opts = FittedOptions(**FACTORS_QUARTERLY, family="poisson", selection="none")
     m = FittedModel(opts, inference=False).fit(
         nb_world["ev"], nb_world["cells"], ORIGIN, nb_world["table"]
     )

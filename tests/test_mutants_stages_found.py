@@ -16,19 +16,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION
-from conftest import config_from
+from conftest import QUICK_TABLES, config_from
 
 import pipeline
 from pipeline.grid import points_to_cells
 
 pytestmark = IGNORE_PENDING_DEPRECATION
 
-QUICK = {
-    "timeline": {"months": 0},
-    "evaluate": {"enabled": False},
-    "hotspots": {"enabled": False},
-    "render": {"geojson": False, "flatgeobuf": False, "preview_png": False},
-}
 BBOX = (100.0, -2.0, 106.0, 4.0)
 RES = 5
 LAND = (103.5, 0.5, 104.5, 1.5)  # one island (lon/lat bounds)
@@ -129,7 +123,7 @@ def tiny(tmp_path_factory):
         "score": {"factors": {k: {"weight": w} for k, w in WEIGHTS.items()}},
         # narrow for the cells, but no tracks to smooth: no note of it
         "transit": {"smooth_events_km": 5.0},
-        **QUICK,
+        **QUICK_TABLES,
     }
     cfg = config_from(raw, tmp_path)
     return frame, pipeline.run_pipeline(cfg)
@@ -263,7 +257,7 @@ def test_an_area_from_the_data_s_extent_follows_the_night_s_inputs(tmp_path, gro
                 "tracks": [{"path": str(tmp_path / "in" / "ais.csv")}],
             },
             "score": {"factors": {"seizure_density": {"weight": 1}, "vessel_hours": {"weight": 1}}},
-            **QUICK,
+            **QUICK_TABLES,
         }
         (tmp_path / "in").mkdir(exist_ok=True)
         for f in ("seizures.csv", "ais.csv"):
@@ -322,7 +316,7 @@ def test_a_theatre_is_refused_only_when_most_track_positions_lie_on_land(tmp_pat
                 "context": [{"path": str(tmp_path / "land.geojson"), "kind": "land"}],
             },
             "score": {"factors": {"seizure_density": {"weight": 1}, "vessel_hours": {"weight": 1}}},
-            **QUICK,
+            **QUICK_TABLES,
         },
         tmp_path,
     )
@@ -382,9 +376,9 @@ def fitted(tmp_path_factory):
                 "fitted": {"min_events": 5},
                 "factors": {"seizure_density": {"weight": 1}},
             },
-            **QUICK,
+            **QUICK_TABLES,
             # the classes as the score stage made them (quantile classes are made again)
-            "render": {**QUICK["render"], "classes": "fixed"},
+            "render": {**QUICK_TABLES["render"], "classes": "fixed"},
         },
         tmp_path,
     )
@@ -420,7 +414,7 @@ def test_density_auto_s_choice_follows_each_input_of_its_back_test_night_after_n
         "inputs": {"seizures": [{"path": str(tmp_path / "seizures.csv")}]},
         "score": {"factors": {"seizure_density": {"weight": 1}}},
         "density": {"bandwidth_km": "auto", "auto_bandwidths_km": [10.0, 40.0]},
-        **QUICK,
+        **QUICK_TABLES,
         "evaluate": {
             "enabled": False,  # the choice's own back-test runs under these options
             "train_days": 180.0,
@@ -487,7 +481,7 @@ def test_an_area_far_smaller_than_its_cells_is_said(tmp_path):
             "inputs": {"seizures": [{"path": str(tmp_path / "seizures.csv")}]},
             "score": {"factors": {"seizure_density": {"weight": 1}}},
             "density": {"bandwidth_km": 200.0},
-            **QUICK,
+            **QUICK_TABLES,
         },
         tmp_path,
     )
@@ -512,7 +506,7 @@ def test_a_cell_holding_only_a_long_decayed_seizure_is_observed(tmp_path):
             "inputs": {"seizures": [{"path": str(tmp_path / "seizures.csv")}]},
             "score": {"factors": {"seizure_density": {"weight": 1}}},
             "density": {"bandwidth_km": 20.0, "half_life_days": 365.0},
-            **QUICK,
+            **QUICK_TABLES,
         },
         tmp_path,
     )
@@ -536,7 +530,7 @@ def test_an_interval_of_zero_width_is_not_said_to_be_not_computed(tmp_path):
             "inputs": {"seizures": [{"path": str(tmp_path / "seizures.csv")}]},
             "factors": {"plugins": ["test_mutants_stages_found:stg_half"]},
             "score": {"factors": {"seizure_density": {"weight": 0}, "stg_half": {"weight": 1}}},
-            **QUICK,
+            **QUICK_TABLES,
             "hotspots": {"enabled": True, "uncertainty": {"n_resamples": 19}},
         },
         tmp_path,
@@ -557,19 +551,13 @@ def test_a_month_whose_tracks_begin_on_its_first_morning_is_recomputed(small_dem
     """Tracks whose first fix is 06:00 on 1 May reach back to May's first day: May is
     recomputed from its own positions (no present data), as the timeline stage promises;
     only a record starting after the month's first day leaves it today's values."""
-    from conftest import small_config
+    from conftest import small_config, tracks_from_may
 
-    ais = pd.read_csv(small_demo / "inputs" / "ais.csv")
-    t = pd.to_datetime(ais["timestamp"], utc=True)
-    may = ais.assign(
-        mmsi=ais["mmsi"] + 1,
-        timestamp=t - (t.min() - pd.Timestamp("2026-05-01 06:00", tz="UTC")),
+    times = pd.to_datetime(
+        pd.read_csv(tracks_from_may(small_demo, tmp_path / "ais_may.csv"))["timestamp"], utc=True
     )
-    tracks = pd.concat([ais.assign(timestamp=t), may], ignore_index=True)
-    assert tracks["timestamp"].min() == pd.Timestamp("2026-05-01 06:00", tz="UTC")
-    assert tracks["timestamp"].max() > pd.Timestamp("2026-06-01", tz="UTC")
-    tracks["timestamp"] = tracks["timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-    tracks.to_csv(tmp_path / "ais_may.csv", index=False)
+    assert times.min() == pd.Timestamp("2026-05-01 06:00", tz="UTC")
+    assert times.max() > pd.Timestamp("2026-06-01", tz="UTC")
     cfg = small_config(
         small_demo,
         tmp_path,
@@ -597,7 +585,7 @@ def test_seizures_along_one_parallel_are_many_positions_for_the_bootstrap(tmp_pa
             "area": {"bbox": list(BBOX), "resolution": RES},
             "inputs": {"seizures": [{"path": str(tmp_path / "seizures.csv")}]},
             "score": {"factors": {"seizure_density": {"weight": 1}}},
-            **QUICK,
+            **QUICK_TABLES,
             "hotspots": {"enabled": True, "uncertainty": {"n_resamples": 19}},
         },
         tmp_path,
@@ -618,7 +606,7 @@ def test_a_cell_unobserved_today_has_no_risk_in_any_month_of_the_slider(tmp_path
             "area": {"bbox": list(BBOX), "resolution": RES, "cells": "all"},
             "inputs": {"seizures": [{"path": str(tmp_path / "seizures.csv")}]},
             "score": {"factors": {"seizure_density": {"weight": 1}}},
-            **QUICK,
+            **QUICK_TABLES,
             "timeline": {"months": 2},
         },
         tmp_path,

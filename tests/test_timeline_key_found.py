@@ -12,21 +12,13 @@ from __future__ import annotations
 
 import pandas as pd
 from _nights import differences, published
-from conftest import small_config
+from conftest import small_config, tracks_from_may
 
 import pipeline
 
 
 def test_a_transit_option_changed_between_nights_recomputes_the_months(small_demo, tmp_path):
-    ais = pd.read_csv(small_demo / "inputs" / "ais.csv")
-    t = pd.to_datetime(ais["timestamp"], utc=True)
-    may = ais.assign(
-        mmsi=ais["mmsi"] + 1,
-        timestamp=t - (t.min() - pd.Timestamp("2026-05-01 06:00", tz="UTC")),
-    )
-    tracks = pd.concat([ais.assign(timestamp=t), may], ignore_index=True)
-    tracks["timestamp"] = tracks["timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-    tracks.to_csv(tmp_path / "ais_may.csv", index=False)
+    tracks_from_may(small_demo, tmp_path / "ais_may.csv")
 
     def config(hours: float, out: str):
         return small_config(
