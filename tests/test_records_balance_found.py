@@ -60,3 +60,23 @@ def test_a_reader_losing_a_record_stops_the_run_naming_the_file(tmp_path, monkey
     with pytest.raises(RuntimeError, match=r"seizures\.csv'.*records would be lost"):
         pipeline.run_pipeline(_config(tmp_path))
     assert not (tmp_path / "out" / "current").exists()  # nothing published
+
+
+def test_route_risk_ingest_checks_the_same_balance(tmp_path, monkeypatch):
+    # `route-risk ingest FILE` reports read, accepted and rejected on their own: a lost
+    # record showed as 4 read, 2 accepted, 1 rejected, with exit 0 (hGA)
+    import pipeline.ingest.seizures as seizures_module
+    from pipeline.ingest import summarise_ingest
+
+    _config(tmp_path)  # writes seizures.csv
+    path = tmp_path / "seizures.csv"
+    assert summarise_ingest("seizures", path)["rejected"] == 1
+    real = seizures_module.read_seizures
+
+    def losing(*args, **kwargs):
+        result = real(*args, **kwargs)
+        return dataclasses.replace(result, frame=result.frame.iloc[1:])
+
+    monkeypatch.setattr(seizures_module, "read_seizures", losing)
+    with pytest.raises(RuntimeError, match=r"seizures\.csv'.*read 4 records, accepted 2 but"):
+        summarise_ingest("seizures", path)

@@ -41,6 +41,7 @@ from .seizures import (
 )
 from .summary import (
     assumptions_to_line,
+    check_balance,
     check_reject_rate,
     format_summary,
     json_safe,
@@ -68,6 +69,7 @@ __all__ = [
     "TrackSource",
     "check_raster_pixels",
     "assumptions_to_line",
+    "check_balance",
     "check_reject_rate",
     "clip_raster",
     "classify_mmsi",

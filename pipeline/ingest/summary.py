@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "assumptions_to_line",
+    "check_balance",
     "check_reject_rate",
     "format_summary",
     "json_safe",
@@ -123,6 +124,28 @@ def _mismatched_source(kind: str, source: object, expected: type) -> ConfigError
     )
 
 
+def check_balance(result: IngestResult | TrackSpill, path: str | Path | None = None) -> None:
+    """Refuse a file whose records do not add up: ``read = accepted + rejected``, by rule too.
+
+    ``result`` is an :class:`IngestResult` (its rejects are rows) or a track spill (its
+    rejects are counts).  A reader that dropped a record without writing it to the rejects
+    would still balance where ``rejected`` is taken as ``read - accepted``, and the record
+    would be lost without a word: the rejects (the rows, or a spill's count) and their counts
+    by rule must make up the difference.  A failure is a bug of the reader, not the user's:
+    ``RuntimeError`` (the command's internal error, exit 70), naming the file and the numbers.
+    """
+    read, accepted = int(result.n_read), int(result.n_accepted)
+    by_rule = int(sum(result.by_rule.values()))
+    written = len(result.rejects) if isinstance(result, IngestResult) else by_rule
+    if accepted < 0 or read - accepted != written or written != by_rule:
+        name = str(path if path is not None else result.source)
+        raise RuntimeError(
+            f"{name!r}: read {read} records, accepted {accepted} but rejected {written} "
+            f"({by_rule} by rule): records would be lost without a word - a bug of its "
+            "reader, please report it with the file"
+        )
+
+
 def summarise_ingest(
     kind: Literal["seizures", "tracks", "raster"],
     path: str | Path | SeizureSource | TrackSource | RasterSource,
@@ -216,6 +239,7 @@ def summarise_ingest(
         if out_dir is not None
         else None
     )
+    check_balance(result)
     check_reject_rate(result, opts.max_reject_rate)
     summary: dict[str, Any] = {
         "kind": kind,
@@ -260,6 +284,7 @@ def _summarise_tracks_in_chunks(path, opts: IngestOptions, out_dir, aoi_bbox) ->
             if out_dir is not None
             else None
         )
+    check_balance(spill)
     check_reject_rate(spill, opts.max_reject_rate)
     return json_safe(
         {

@@ -48,7 +48,7 @@ def _ingest_one(
     earlier files, and a spill's ``content_key`` says so.  ``earlier_names`` names each
     input file of the kind in those rejects' values, one name no other input of the run has.
     """
-    from ...ingest import reject_repeated_records, source_stem, write_rejects
+    from ...ingest import check_balance, reject_repeated_records, source_stem, write_rejects
     from ...ingest.stream import reject_repeated_spill
     from ...ingest.tracks import reject_repeated_pings
 
@@ -118,7 +118,7 @@ def _ingest_one(
             result = reject_repeated_pings(result, earlier, before)
             earlier.append(result)
         rejects_path = write_rejects(result, state.staging, name)
-    _check_balance(path, result, streamed)
+    check_balance(result, path)
     _within_ceiling(state, result, rejects_path)
     if kind == "tracks":
         from ...ingest.identity import combine_identity
@@ -141,25 +141,6 @@ def _ingest_one(
         }
     )
     return result if streamed else result.frame
-
-
-def _check_balance(path: Path, result: Any, streamed: bool) -> None:
-    """Refuse a file whose records do not add up: ``read = accepted + rejected``, every reject by its rule.
-
-    The report's ``rejected`` is ``read - accepted``; a reader that dropped a record without
-    writing it to the rejects file would still balance there, and the record would be lost
-    without a word.  The rejects (the rows written, or a spill's count by rule) must make up
-    the difference.  A failure is a bug of the reader: the run stops (exit 70), naming the file.
-    """
-    read, accepted = int(result.n_read), int(result.n_accepted)
-    by_rule = int(sum(result.by_rule.values()))
-    written = by_rule if streamed else int(result.n_rejected)
-    if accepted < 0 or read - accepted != written or written != by_rule:
-        raise RuntimeError(
-            f"{str(path)!r}: read {read} records, accepted {accepted} but rejected "
-            f"{written} ({by_rule} by rule): records would be lost without a word - a bug of "
-            "its reader, please report it with the file"
-        )
 
 
 def _spilled(state: RunState, reader, src, key: list, kwargs: dict[str, Any]):
