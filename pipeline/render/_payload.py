@@ -766,7 +766,11 @@ def view_bounds(cells: np.ndarray) -> list[list[float]]:
     """Return the view of the cells: their extent padded by one cell, antimeridian-aware.
 
     ``[[lat_min, lon_min], [lat_max, lon_max]]``; the longitudes are one continuous range,
-    past 180° for an area across the antimeridian (178°E..178°W is 178..182).
+    past 180° for an area across the antimeridian (178°E..178°W is 178..182).  The range is
+    the circle of longitudes less its widest stretch holding no cell: the view is cut where
+    nothing is (cells at 10, 100, 170, -170 and -10 are seen as -10..190, 200°, not as
+    -170..170 or 10..350); where the widest empty stretch is the one across 180° (ties
+    too), the view is the plain ``min..max``.
     """
     lat, lon = cells_to_latlng(cells)
     if lat.size == 0:
@@ -774,9 +778,11 @@ def view_bounds(cells: np.ndarray) -> list[list[float]]:
     pad_lat = float(np.sqrt(np.max(cell_area_km2(cells[:: max(1, cells.size // 1000)])))) / 111.0
     lon0, lon1 = float(lon.min()), float(lon.max())
     if lon1 - lon0 > 180:
-        shifted = np.where(lon < 0, lon + 360, lon)
-        if shifted.max() - shifted.min() < lon1 - lon0:
-            lon0, lon1 = float(shifted.min()), float(shifted.max())
+        u = np.unique(lon)
+        gaps = np.diff(u)
+        i = int(np.argmax(gaps))
+        if gaps[i] > 360.0 - (lon1 - lon0):  # an empty stretch wider than the one across 180°
+            lon0, lon1 = float(u[i + 1]), float(u[i]) + 360.0
     lat0, lat1 = float(lat.min()) - pad_lat, float(lat.max()) + pad_lat
     pad_lon = pad_lat / max(np.cos(np.radians(min(max(abs(lat0), abs(lat1)), 85.0))), 0.05)
     # cells beyond the map's edge (a theatre round the pole) frame the edge, south below north
