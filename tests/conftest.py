@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 import sys
@@ -129,6 +130,20 @@ def _root_logger_restored():
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
+
+
+@pytest.fixture(autouse=True)
+def _section_presets_unchanged():
+    """Fail the test that changes :data:`QUICK`, :data:`QUICK_TABLES` or :data:`LIGHT`.
+
+    The presets' section dicts are shared by every test that spreads them: a config helper
+    that updated ``raw["evaluate"]`` in place turned the back-test on (with a 365-day window)
+    for every later test on the same worker, so a config check failed or passed by the
+    order xdist gave the tests.
+    """
+    yield
+    changed = [name for name, now, was in _PRESETS_AS_DEFINED if now != was]
+    assert not changed, f"this test changed the shared config preset(s) {changed}"
 
 
 @pytest.fixture(scope="session")
@@ -321,6 +336,13 @@ LIGHT = {
 }
 
 
+#: The presets and a deep copy of each as defined (``_section_presets_unchanged`` compares).
+_PRESETS_AS_DEFINED = [
+    (name, preset, copy.deepcopy(preset))
+    for name, preset in (("QUICK", QUICK), ("QUICK_TABLES", QUICK_TABLES), ("LIGHT", LIGHT))
+]
+
+
 def publish_light(small_demo: Path, base: Path) -> tuple:
     """Publish one :data:`LIGHT` run into ``base/out``: (config, output folder, run id)."""
     import pipeline
@@ -425,8 +447,11 @@ def config_from(raw: dict, tmp_path: Path, **sections):
 
     import pipeline
 
+    # a copy: ``raw`` may hold a shared preset's own section dicts (``{**QUICK, ...}``), and
+    # updating those in place changed :data:`QUICK` for every later test on the worker
+    raw = {k: dict(v) if isinstance(v, dict) else v for k, v in raw.items()}
     for k, v in sections.items():
-        raw.setdefault(k, {}).update(v)
+        raw[k] = {**raw.get(k, {}), **v}
     tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / "c.yaml"
     path.write_text(yaml.safe_dump(raw))
