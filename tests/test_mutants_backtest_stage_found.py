@@ -209,3 +209,50 @@ def test_the_transit_layer_draws_the_cells_vessels_crossed_only(small_demo, tmp_
     assert layer is not None
     values = [v.strip() for v in layer[1].split(",") if v.strip()]
     assert len(values) == crossed
+
+
+def test_each_back_test_origin_s_density_takes_its_nested_parameters(
+    small_demo, tmp_path, monkeypatch
+):
+    # density: auto chose the run's pair on the back-test's own origins; an origin scored
+    # with that pair (the run's density options) instead of the pair chosen on the origins
+    # whose test windows had ended by then is optimistic, while evaluation.json still
+    # reported the nested pairs: the densities computed at each origin are checked here
+    import pipeline.builtin_factors as bf
+
+    used: dict[pd.Timestamp, set] = {}
+    density_on_cells = bf.density_on_cells
+
+    def spy(seizures, cells, as_of, options, window_cells):
+        pair = (float(options.bandwidth_km), options.half_life_days)
+        used.setdefault(pd.Timestamp(as_of), set()).add(pair)
+        return density_on_cells(seizures, cells, as_of, options, window_cells)
+
+    monkeypatch.setattr(bf, "density_on_cells", spy)
+    density = {
+        "bandwidth_km": "auto",
+        "half_life_days": "auto",
+        "auto_bandwidths_km": [30, 120],
+        "auto_half_lives_days": [None, 60],
+    }
+    cfg = small_config(
+        small_demo,
+        tmp_path,
+        density=density,
+        score={"factors": {"seizure_density": {"weight": 1}}},
+        inputs={"tracks": []},
+        timeline={"months": 0},
+        hotspots={"enabled": False},
+        evaluate={"origins": 3, "horizon_days": 60, "train_days": 365, "min_train_events": 5},
+    )
+    result = pipeline.run_pipeline(cfg)
+    ev = json.loads((result.out_dir / "evaluation.json").read_text())
+    nested = ev["density_parameters_by_origin"]
+    assert len(nested) == 3
+    chosen = result.manifest["features"]["density_parameters"]
+    run_pair = (float(chosen["bandwidth_km"]), chosen["half_life_days"])
+    pairs = {(float(n["bandwidth_km"]), n["half_life_days"]) for n in nested}
+    assert pairs != {run_pair}, "every origin's pair is the run's: the test proves nothing"
+    for n in nested:
+        pair = (float(n["bandwidth_km"]), n["half_life_days"])
+        assert used[pd.Timestamp(n["origin"])] == {pair}, n["origin"]
