@@ -190,7 +190,9 @@ def test_a_raster_s_valid_fraction_is_a_fraction_and_its_sum_in_the_raster_s_uni
     assert available["nightlights_mean"].unit == "nightlights units"
 
 
-def test_the_transit_layer_draws_the_cells_vessels_crossed_only(small_demo, tmp_path):
+def test_the_transit_layer_draws_crossed_cells_and_the_factor_has_0_h_where_none_crossed(
+    small_demo, tmp_path
+):
     # the layer's cells are those of vessel-hours > 0: with the cells of 0 h (and the cells
     # without AIS coverage, NaN) it drew most of the area as the lowest class of traffic
     cfg = small_config(
@@ -204,6 +206,12 @@ def test_the_transit_layer_draws_the_cells_vessels_crossed_only(small_demo, tmp_
     features = pd.read_parquet(out / "features.parquet")
     crossed = int((features[S.VESSEL_HOURS] > 0).sum())
     assert 0 < crossed < len(features)
+    # a cell within the AIS coverage that no vessel crossed has 0 h, not a missing value
+    # (a NaN there is "not covered" for the score)
+    covered = features[S.VESSEL_HOURS + S.COVERED_SUFFIX].to_numpy(dtype=bool)
+    hours = features[S.VESSEL_HOURS].to_numpy(dtype="float64")
+    assert (covered & (hours == 0)).any()
+    assert not np.isnan(hours[covered]).any()
     page = (out / "risk_map.html").read_text()
     layer = re.search(r'"key": ?"transit".*?"values": ?\[([^\]]*)\]', page, re.S)
     assert layer is not None
