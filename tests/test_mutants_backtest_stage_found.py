@@ -264,3 +264,37 @@ def test_each_back_test_origin_s_density_takes_its_nested_parameters(
     for n in nested:
         pair = (float(n["bandwidth_km"]), n["half_life_days"])
         assert used[pd.Timestamp(n["origin"])] == {pair}, n["origin"]
+
+
+def test_a_night_fixing_the_pair_density_auto_chose_is_back_tested_again(small_demo, tmp_path):
+    # With density: auto the run's config holds the chosen numbers, so a night that writes
+    # those numbers in the config has the same density options: only the key's word that
+    # the choice was nested tells the two back-tests apart (the auto run's origins used
+    # their nested pairs, the fixed run's its one pair)
+    def run(out, density):
+        cfg = small_config(
+            small_demo,
+            out,
+            run={"as_of": "2026-06-30", "out_dir": str(out / "out")},
+            density={
+                "auto_bandwidths_km": [30, 120],
+                "auto_half_lives_days": [None, 60],
+                **density,
+            },
+            score={"factors": {"seizure_density": {"weight": 1}}},
+            inputs={"tracks": []},
+            timeline={"months": 0},
+            hotspots={"enabled": False},
+            evaluate={"origins": 3, "horizon_days": 60, "train_days": 365, "min_train_events": 5},
+        )
+        result = pipeline.run_pipeline(cfg)
+        ev = json.loads((result.out_dir / "evaluation.json").read_text())
+        return ev, result.manifest["features"]["density_parameters"]
+
+    auto, choice = run(tmp_path / "night", {"bandwidth_km": "auto", "half_life_days": "auto"})
+    fixed = {"bandwidth_km": choice["bandwidth_km"], "half_life_days": choice["half_life_days"]}
+    night, _ = run(tmp_path / "night", fixed)
+    cold, _ = run(tmp_path / "cold", fixed)
+    assert "density_parameters_by_origin" in auto
+    assert "density_parameters_by_origin" not in cold
+    assert night == cold
