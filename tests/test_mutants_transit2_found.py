@@ -1,9 +1,9 @@
 """Tests a second mutation review of :mod:`pipeline.transit` found missing.
 
-Each test kills a small, plausible bug that left every other test passing (which end of an
+Each test kills a small, plausible bug that left every other test passing (which point of an
 event decides whether it is near a port, the unit of the port radius, where an encounter is
-placed, how a segment over the antimeridian is followed), checked against independent values
-on tiny hand-built tracks: :func:`pipeline.sphere.haversine_km` and h3 itself.
+placed, which ids of one ship meet another, a speed exactly at the limit), checked against
+independent values on tiny hand-built tracks: :func:`pipeline.sphere.haversine_km`, h3.
 """
 
 from __future__ import annotations
@@ -85,6 +85,9 @@ def test_loiters_and_encounters_are_near_a_port_by_where_they_are_placed(start_k
         assert (loit.loc["a", LON], loit.loc["a", LAT]) == (mid[LON], mid[LAT])
         (enc,) = of_kind(res, "encounter").itertuples(index=False)
         assert haversine_km(enc.lon, enc.lat, lon, port_lat) > 10
+        # its ends are the first vessel's (a's) positions at its first and last grid times
+        ends = [enc.start_lon, enc.start_lat, enc.end_lon, enc.end_lat]
+        assert ends == pytest.approx([lon, a[LAT].iloc[0], lon, a[LAT].iloc[-2]], abs=1e-9)
 
 
 @pytest.mark.parametrize(("off_km", "kept"), [(2005.0, True), (1995.0, False)], ids=["out", "in"])
@@ -126,24 +129,80 @@ def test_an_encounter_of_two_drifting_vessels_is_placed_at_its_middle():
     assert cell_of(20.0, 10.0, 7) != enc.cell  # where it started is another cell
 
 
-# ----------------------------------------------------------------------------- antimeridian
+def test_one_grid_time_apart_splits_an_encounter():
+    """An encounter is a run of *consecutive* grid times within the distance: a waits; b lies
+    300 m off it but is 1 km off at 02:00 alone (the 700 m there and back in 10 min are
+    ~2.3 kn, a plausible stay); two encounters, 00:00-02:00 and 02:10-04:20, not one."""
+    lon, lat = 20.0, 10.0
+    mins = np.arange(0, 260 + 1e-9, 10.0)
+    a = pings("a", mins, lon, lat, 0.0)
+    b = pings("b", mins, lon, lat + np.where(mins == 120, 1.0, 0.3) / KM_PER_DEG, 0.0)
+    assert 1000 * haversine_km(lon, lat, lon, lat + 1.0 / KM_PER_DEG) > 500
+    enc = of_kind(transit_features(pd.concat([a, b], ignore_index=True), 7), "encounter")
+    assert enc["start_time"].tolist() == [T0, T0 + pd.Timedelta(minutes=130)]
+    assert enc["duration_hours"].tolist() == [2.0, pytest.approx(13 / 6)]
 
 
-def test_time_of_a_segment_over_the_antimeridian_stays_near_it():
-    """A vessel going east at ~12 kn from 179.9 E to 179.9 W in an hour (22 km across the
-    antimeridian) spends that hour in the cells along its 22 km: every cell given time is
-    within a cell's reach of the segment (its end points' haversine distance), none half a
-    world away on a path through longitude 0."""
-    p = pings("a", [0, 60], [179.9, -179.9], 0.0, 12.0)
-    res = transit_features(p, 7)
-    hours = res.features.set_index(CELL)[VESSEL_HOURS]
-    assert hours.sum() == pytest.approx(1.0, abs=1e-9)
-    km = haversine_km(179.9, 0.0, -179.9, 0.0)
-    assert 22 < km < 23
-    reach = km / 2 + 2 * h3.average_hexagon_edge_length(7, unit="km")
-    for c in hours.index[hours > 0]:
-        clat, clon = h3.cell_to_latlng(h3.int_to_str(int(c)))
-        assert haversine_km(clon, clat, 180.0, 0.0) < reach
+def test_an_encounter_is_placed_at_whichever_vessel_is_nearest_the_pairs_mean():
+    """a circles b at 300 m (a full turn in 3 h, 0.3 kn) while b lies at anchor: the pair's
+    mean is b's position, so the encounter lies there (b's position, b's cell), not on a's
+    circle."""
+    lon, lat = 20.0, 10.0
+    mins = np.arange(0, 180 + 1e-9, 10.0)
+    ang = 2 * np.pi * mins / 180
+    r_deg = 0.3 / KM_PER_DEG
+    a = pings("a", mins, lon + r_deg * np.cos(ang) / np.cos(np.radians(lat)), lat, 0.3)
+    a[LAT] = lat + r_deg * np.sin(ang)
+    b = pings("b", mins, lon, lat, 0.0)
+    assert np.allclose(haversine_km(a[LON], a[LAT], lon, lat), 0.3, rtol=1e-3)
+    (enc,) = of_kind(transit_features(pd.concat([a, b], ignore_index=True), 8), "encounter")[
+        [VESSEL_ID, "other_vessel_id", LON, LAT, CELL, "duration_hours"]
+    ].itertuples(index=False)
+    assert (enc[0], enc[1], enc[5]) == ("a", "b", 3.0)
+    assert (enc[2], enc[3]) == (lon, lat)
+    assert enc[4] == cell_of(lon, lat, 8)
+
+
+def one_ship(*ids: str) -> pd.DataFrame:
+    """Identity rows giving ``ids`` one valid IMO number (9074729: its check digit holds)."""
+    return pd.DataFrame(
+        {"vessel_id": list(ids), "kind": "imo", "key": "9074729", "n": np.full(len(ids), 10)}
+    )
+
+
+def test_a_ship_meeting_both_ids_of_another_is_one_encounter_whatever_the_ids_order():
+    """Ids "a" and "z" are one ship at anchor; "m" lies 300 m off it for 3 h.  The pairs are
+    (a, m) and (m, z), the ship's id first in one and second in the other: still one
+    ship meeting one ship, one encounter of 3 h."""
+    lon, lat = 20.0, 10.0
+    mins = np.arange(0, 180 + 1e-9, 10.0)
+    frames = [
+        pings("a", mins, lon, lat, 0.0),
+        pings("z", mins, lon + 1e-5, lat, 0.0),
+        pings("m", mins, lon, lat + 0.3 / KM_PER_DEG, 0.0),
+    ]
+    both = pd.concat(frames, ignore_index=True)
+    assert len(of_kind(transit_features(both, 7), "encounter")) == 3  # without identities
+    res = transit_features(both, 7, vessel_identity=one_ship("a", "z"))
+    enc = of_kind(res, "encounter")
+    assert len(enc) == 1 and enc["duration_hours"].tolist() == [3.0]
+    assert {enc[VESSEL_ID].iloc[0], enc["other_vessel_id"].iloc[0]} in ({"a", "m"}, {"m", "z"})
+
+
+# ----------------------------------------------------------------------------- time
+
+
+def test_a_segment_exactly_at_max_speed_gives_its_time():
+    """Only segments *faster* than ``max_speed_kn`` give no time: half a degree along the
+    equator in an hour (haversine: ~30.02 kn) gives its hour with that very speed as the
+    limit, and none with a limit a hair below it."""
+    p = pings("a", [0, 60], [0.0, 0.5], 0.0, 5.0)
+    kn = float(haversine_km(0.0, 0.0, 0.5, 0.0)) / 1.852
+    assert 30 < kn < 30.1
+    at = transit_features(p, 5, max_speed_kn=kn).features[VESSEL_HOURS].sum()
+    assert at == pytest.approx(1.0, abs=1e-9)
+    below = transit_features(p, 5, max_speed_kn=float(np.nextafter(kn, 0)))
+    assert below.features[VESSEL_HOURS].sum() == 0
 
 
 # ----------------------------------------------------------------------------- gaps
