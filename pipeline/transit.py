@@ -1274,7 +1274,7 @@ def transit_features(
         Port positions (``lon``, ``lat``).  Loitering and encounters within ``port_radius_km``
         of a port are not events.  Without it, ``notes`` says so.
     port_radius_km : float, default 10
-        Radius around each port.
+        Radius around each port (0: only events at a port itself are left out).
     max_speed_kn : float, default 60
         Faster segments are position errors: they give no time, and a single ping reached and
         left that fast is dropped.
@@ -1342,11 +1342,17 @@ def transit_features(
         encounter_distance_m=encounter_distance_m,
         encounter_hours=encounter_hours,
         encounter_speed_kn=encounter_speed_kn,
-        port_radius_km=port_radius_km,
         max_speed_kn=max_speed_kn,
     )
     if not (isinstance(gap_min_speed_kn, int | float) and gap_min_speed_kn >= 0):
         raise ConfigError(f"gap_min_speed_kn must be a number >= 0, got {gap_min_speed_kn!r}")
+    # 0 is valid, as in the config (transit.port_radius_km >= 0): only events at a port drop
+    if not (
+        isinstance(port_radius_km, int | float)
+        and np.isfinite(port_radius_km)
+        and port_radius_km >= 0
+    ):
+        raise ConfigError(f"port_radius_km must be a finite number >= 0, got {port_radius_km!r}")
     if isinstance(pings, pd.DataFrame) and LON in pings and LAT in pings and len(pings):
         # a ping with no position would be dropped below without a word: the caller's table
         # is not ingested (ingest writes such rows to the rejects), so say so instead

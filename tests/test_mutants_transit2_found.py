@@ -109,6 +109,24 @@ def test_the_port_radius_is_a_distance_along_the_earth(off_km, kept):
     assert sorted(res.events["event_type"]) == expect
 
 
+def test_a_port_radius_of_zero_that_the_config_accepts_is_accepted_here():
+    """``transit.port_radius_km: 0`` is a valid config (>= 0); the transit pass run with it
+    must not then refuse it (a ConfigError after ingest): with radius 0 the loiter 3 km from
+    the port is away from it, as without ports; a negative radius is still refused."""
+    from pipeline.config import TransitConfig
+    from pipeline.errors import ConfigError
+
+    assert TransitConfig(port_radius_km=0).port_radius_km == 0
+    lon, lat = 20.0, 10.0
+    run = pings("a", np.arange(0, 300 + 1e-9, 10.0), lon, lat, 0.0)
+    port = pd.DataFrame({LON: [lon], LAT: [lat - 3.0 / KM_PER_DEG]})
+    assert of_kind(transit_features(run, 7, ports=port), "loiter").empty
+    res = transit_features(run, 7, ports=port, port_radius_km=0)
+    assert of_kind(res, "loiter")["duration_hours"].tolist() == [5.0]
+    with pytest.raises(ConfigError, match="port_radius_km"):
+        transit_features(run, 7, ports=port, port_radius_km=-1.0)
+
+
 # ----------------------------------------------------------------------------- encounters
 
 
