@@ -83,6 +83,9 @@ def test_loiters_and_encounters_are_near_a_port_by_where_they_are_placed(start_k
     if kept:
         loit = of_kind(res, "loiter").set_index(VESSEL_ID)
         assert (loit.loc["a", LON], loit.loc["a", LAT]) == (mid[LON], mid[LAT])
+        first, last = a.iloc[0], a.iloc[-1]
+        assert (loit.loc["a", "start_lon"], loit.loc["a", "start_lat"]) == (lon, first[LAT])
+        assert (loit.loc["a", "end_lon"], loit.loc["a", "end_lat"]) == (lon, last[LAT])
         (enc,) = of_kind(res, "encounter").itertuples(index=False)
         assert haversine_km(enc.lon, enc.lat, lon, port_lat) > 10
         # its ends are the first vessel's (a's) positions at its first and last grid times
@@ -237,3 +240,41 @@ def test_a_silence_running_past_as_of_is_no_gap_yet():
     assert of_kind(early, "gap").empty and early.features[GAP_EVENTS].sum() == 0
     late = transit_features(both, 7, until=T0 + pd.Timedelta(minutes=440))
     assert len(of_kind(late, "gap")) == 1
+
+
+# ----------------------------------------------------------------------------- smoothing
+
+
+def test_smoothed_loiter_counts_are_centred_where_the_loiter_is_placed():
+    """With ``smooth_events_km`` a loiter's count is spread around where it is placed (its
+    central ping), not where it began: a 9 km drift north smoothed over 8 km peaks (per km2)
+    in the central ping's cell (h3), ~4.6 km from the start, and adds up to about one event; every
+    cell the kernel reaches is observed, though ``coverage_km`` (0.5) alone covers less."""
+    import pipeline.builtin_factors  # noqa: F401  (registers the transit factors)
+    from pipeline.builtin_factors import TransitOptions
+    from pipeline.factors import FactorContext, default_registry
+
+    run = drift_north("a", 20.0, 10.0, 300)
+    mid = run.iloc[len(run) // 2]
+    centre, start = cell_of(mid[LON], mid[LAT], 7), cell_of(20.0, 10.0, 7)
+    assert haversine_km(20.0, 10.0, mid[LON], mid[LAT]) > 4.5
+    cells = np.array(sorted(h3.str_to_int(c) for c in h3.grid_disk(h3.int_to_str(int(centre)), 12)))
+    ctx = FactorContext(
+        cells=cells.astype("uint64"),
+        resolution=7,
+        as_of=T0 + pd.Timedelta(days=1),
+        seizures=pd.DataFrame(),
+        pings=run,
+        options=TransitOptions(smooth_events_km=8.0, coverage_km=0.5),
+    )
+    got = default_registry._factors["loiter_events"](ctx)
+    values = np.asarray(got.values, dtype="float64")
+    covered = np.asarray(got.covered, dtype=bool)
+    lat_c, lon_c = np.array([h3.cell_to_latlng(h3.int_to_str(int(c))) for c in cells]).T
+    reach = haversine_km(lon_c, lat_c, mid[LON], mid[LAT]) < 7.5  # inside the kernel's 8 km
+    assert reach.sum() > 30 and haversine_km(lon_c, lat_c, 20.0, 10.0)[reach].max() > 5
+    # every cell the kernel reaches is observed (coverage_km 0.5 alone reaches ~2 rings)
+    assert covered[reach].all() and (values[reach] > 0).all() and not covered.all()
+    area = np.array([h3.cell_area(h3.int_to_str(int(c)), unit="km^2") for c in cells])
+    assert cells[int(np.nanargmax(values / area))] == centre != start  # the kernel's peak
+    assert np.nansum(values) == pytest.approx(1.0, abs=0.02)
