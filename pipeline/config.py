@@ -343,7 +343,9 @@ class TransitConfig(_Model):
     gap_min_speed_kn: float = Field(1.0, ge=0)
     loiter_speed_kn: float = Field(2.0, gt=0)
     loiter_hours: float = Field(4.0, gt=0)
-    encounter_distance_m: float = Field(500.0, gt=0)
+    encounter_distance_m: float = Field(
+        500.0, gt=0, le=50_000, description="At most 50 km (transit.ENCOUNTER_MAX_M)."
+    )
     encounter_hours: float = Field(2.0, gt=0)
     encounter_speed_kn: float = Field(3.0, gt=0)
     port_radius_km: float = Field(10.0, ge=0)

@@ -131,6 +131,10 @@ _CHUNK_PINGS = 1_000_000
 _HOURS_FX = 2**32
 #: The most hours a cell may total (int64 fixed point, with a margin).
 _MAX_CELL_HOURS = 2.0**30
+#: The widest ``encounter_distance_m`` (50 km): an encounter is two ships alongside or in
+#: sight of each other; the pair search's buckets (H3 cells at least twice the distance wide)
+#: would also stop holding every partner beyond ~554 km (half a resolution-0 edge).
+ENCOUNTER_MAX_M = 50_000.0
 
 
 FEATURE_COLUMNS = (
@@ -671,11 +675,12 @@ def _encounter_pairs(g, plon, plat, vess, dist_m):
         return empty
     # The bucket resolution: cells at least 2x the distance wide, so a partner is in the
     # point's own cell or one of its 6 neighbours.
-    bres = 0
-    for r in range(15, -1, -1):
-        if average_hexagon_edge_length(r, unit="m") * 0.5 >= dist_m:
-            bres = r
-            break
+    bres = next(
+        (r for r in range(15, -1, -1) if average_hexagon_edge_length(r, unit="m") * 0.5 >= dist_m),
+        None,
+    )
+    if bres is None:  # no bucket holds a partner this far: pairs would be missed, not found
+        raise ValueError(f"an encounter distance of {dist_m:g} m is wider than any H3 bucket")
     cells = points_to_cells(plon, plat, bres)
     ucells = np.unique(cells)
     cidx = pd.Index(ucells)
@@ -1353,6 +1358,11 @@ def transit_features(
         and port_radius_km >= 0
     ):
         raise ConfigError(f"port_radius_km must be a finite number >= 0, got {port_radius_km!r}")
+    if encounter_distance_m > ENCOUNTER_MAX_M:
+        raise ConfigError(
+            f"encounter_distance_m must be at most {ENCOUNTER_MAX_M:g} (50 km), got "
+            f"{encounter_distance_m!r}: an encounter is two vessels alongside or in sight"
+        )
     if isinstance(pings, pd.DataFrame) and LON in pings and LAT in pings and len(pings):
         # a ping with no position would be dropped below without a word: the caller's table
         # is not ingested (ingest writes such rows to the rejects), so say so instead
