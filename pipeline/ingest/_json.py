@@ -191,14 +191,32 @@ _GEO_KEYS = re.compile(
 )
 
 
+#: The ``type`` of a GeoJSON or TopoJSON object: read by GDAL, never as records (a one-line
+#: TopoJSON's quantized ``coordinates`` read as records were taken for degrees).
+_GEO_TYPES = frozenset(
+    {
+        "Feature",
+        "FeatureCollection",
+        "GeometryCollection",
+        "Point",
+        "MultiPoint",
+        "LineString",
+        "MultiLineString",
+        "Polygon",
+        "MultiPolygon",
+        "Topology",
+    }
+)
+
+
 def looks_like_json_records(head: bytes) -> bool:
     """Whether the start of a ``.json`` file is JSON records rather than GeoJSON.
 
     An array (``[``) is records; an object is GeoJSON when its first line is not a whole
     object and its start names GeoJSON's or Esri JSON's keys (a pretty-printed
     FeatureCollection; a pretty-printed API answer of records names none), or when its first
-    line is a Feature or FeatureCollection, and a
-    vector layer for GDAL when it is Esri JSON (an ArcGIS REST query's ``features`` of
+    line is a GeoJSON object or a TopoJSON ``Topology`` (its positions quantized: GDAL
+    decodes them), and a vector layer for GDAL when it is Esri JSON (an ArcGIS REST query's ``features`` of
     ``attributes`` and ``geometry`` with its ``spatialReference``, written on one line).
     """
     text = head.decode("utf-8", errors="ignore").lstrip("\ufeff \t\r\n")
@@ -210,7 +228,7 @@ def looks_like_json_records(head: bytes) -> bool:
         first = json.loads(text.split("\n", 1)[0])
     except ValueError:  # pretty-printed: GeoJSON or Esri JSON say so near their start
         return _GEO_KEYS.search(text) is None
-    if not isinstance(first, dict) or first.get("type") in ("Feature", "FeatureCollection"):
+    if not isinstance(first, dict) or first.get("type") in _GEO_TYPES:
         return False
     return not (  # Esri JSON: read by GDAL's ESRIJSON driver, its CRS and date fields typed
         isinstance(first.get("features"), list)

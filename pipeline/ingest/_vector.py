@@ -52,6 +52,7 @@ SUFFIX_FORMAT = {
     ".json": "geojson",
     ".geojsonseq": "geojson",  # osmium export -f geojsonseq: one Feature a line (RFC 8142)
     ".geojsonl": "geojson",
+    ".topojson": "geojson",  # GDAL's TopoJSON driver: quantized positions decoded
     ".gpkg": "gpkg",
     ".parquet": "parquet",
     ".geoparquet": "parquet",
@@ -797,10 +798,11 @@ def read_vector(
             if fmt == "geojson":
                 _refuse_a_key_given_twice(target, name)
             with warnings.catch_warnings():
-                # GDAL opens an ArcGIS REST answer saved as .json with its ESRIJSON driver,
-                # which has no such option: nothing to tell the user (it was a log line)
+                # GDAL opens an ArcGIS REST answer saved as .json with its ESRIJSON driver and
+                # a TopoJSON with its own, which have no such option: nothing to tell the user
                 warnings.filterwarnings(
-                    "ignore", message=".*ESRIJSON does not support open option FOREIGN_MEMBERS"
+                    "ignore",
+                    message=".*(ESRIJSON|TopoJSON) does not support open option FOREIGN_MEMBERS",
                 )
                 gdf = gpd.read_file(target, engine="pyogrio", **kwargs)
                 gdf = exact_columns(gdf, functools.partial(_ogr_columns, target, kwargs), name)
