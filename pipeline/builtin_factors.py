@@ -174,6 +174,10 @@ def ais_coverage(
 ):
     """Cells whose centre is within ``radius_km`` of a cell where a timed position was received.
 
+    Rounded outwards: the received cells' grid disks (the cells within ``radius_km`` of any
+    position in them, and some a little further), and any other cell whose centre is within
+    ``radius_km`` plus a received cell's circumradius of that cell's centre.
+
     ``pings`` is the pings table or a :class:`~pipeline.ingest.stream.PingStore`.  The
     memos (:class:`~pipeline.runner.cache.PartMemo`, optional) keep the received cells of
     each track file and the last run's neighbourhood: a night whose pings only add received
@@ -242,7 +246,39 @@ def ais_coverage(
             {"cell": near, "area": np.zeros(near.size)},
         )
         near_memo.flush()
-    return cells_in(cells, near)
+    covered = cells_in(cells, near)
+    # k rings of the mean spacing stop short of the radius where the rings are no circles:
+    # a ring's sides are nearer than its corners (k = 18 at resolution 7 for 40 km, whose
+    # sides lie 38 km out), h3's rings bend far from their centre, and cells smaller than
+    # the mean are more rings away.  The cells left out are tested by their distance.
+    rest = np.flatnonzero(~covered)
+    if rest.size:
+        covered[rest] = _near_received(cells[rest], received, area, radius_km)
+    return covered
+
+
+def _near_received(cells, received, area, radius_km: float) -> np.ndarray:
+    """Whether each cell's centre is within ``radius_km`` of a received cell, outwards.
+
+    A position anywhere in its cell: the distance between the centres may be the radius
+    plus the received cell's circumradius (taken as a regular hexagon's of the largest
+    received area, 15 % more: h3's hexagons are not regular).
+    """
+    from scipy.spatial import cKDTree
+
+    from .grid import cells_to_latlng
+    from .sphere import EARTH_RADIUS_KM, arc_to_chord_km, lonlat_to_xyz
+
+    lat, lon = cells_to_latlng(received)
+    tree = cKDTree(lonlat_to_xyz(lon, lat) * EARTH_RADIUS_KM)
+    circumradius = 1.15 * float(np.sqrt(2.0 * area.max() / (3.0 * np.sqrt(3.0))))
+    lat, lon = cells_to_latlng(cells)
+    d, _ = tree.query(
+        lonlat_to_xyz(lon, lat) * EARTH_RADIUS_KM,
+        k=1,
+        distance_upper_bound=float(arc_to_chord_km(radius_km + circumradius)),
+    )
+    return np.isfinite(d)
 
 
 _TRANSIT = {

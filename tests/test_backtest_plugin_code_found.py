@@ -198,3 +198,38 @@ def test_smoothed_event_counts_cover_as_far_as_their_kernel_and_no_further(tmp_p
     assert (values[d < 40.0] > 0).all()  # the loiter's smoothed count, not a 0
     assert not covered[beyond].any() and np.isnan(values[beyond]).all()
     assert res.manifest["factors"][S.LOITER_EVENTS]["missing_text"] == "no AIS coverage"
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat", "res"),
+    [(-40.0, 20.0, 7), (-40.0, 20.0, 8), (150.0, -62.0, 8)],
+    ids=["atlantic-res7", "atlantic-res8", "southern-res8"],
+)
+def test_ais_coverage_reaches_every_cell_within_its_radius_at_fine_resolutions(lon, lat, res):
+    """40 km (``coverage_km``'s default) is 16 to 45 cell spacings at resolutions 7 and 8:
+    the grid disks of ``ceil(40 / spacing) + 1`` rings reached 40 km at their corners only
+    (their sides ~35 km at resolution 8), so 8 of the 952 cells within 40 km of a position at
+    resolution 7 and 794 of 6,694 at resolution 8 were "no AIS coverage".  Every cell whose
+    centre is within the radius of a position (haversine, h3 centres) is covered; none much
+    beyond it (the disks' corners) is."""
+    from pipeline.builtin_factors import ais_coverage
+
+    km_per_deg = np.radians(1.0) * EARTH_RADIUS_KM
+    minutes = np.arange(0.0, 121.0, 10.0)  # 2 h north at 10 kn: 37 km of positions
+    pings = pd.DataFrame(
+        {
+            S.TIME: pd.Timestamp("2024-06-01", tz="UTC") + pd.to_timedelta(minutes, unit="min"),
+            S.LON: lon,
+            S.LAT: lat + 10 * 1.852 * minutes / 60 / km_per_deg,
+        }
+    )
+    start = h3.latlng_to_cell(lat, lon, res)
+    spacing = h3.average_hexagon_edge_length(res, unit="km") * np.sqrt(3)
+    ring = int(np.ceil(90.0 / spacing))
+    cells = np.array(sorted(h3.str_to_int(c) for c in h3.grid_disk(start, ring)), dtype="uint64")
+    d = _nearest_position_km(cells, pings.rename(columns={S.LON: "lon", S.LAT: "lat"}))
+    covered = ais_coverage(pings, cells, res, 40.0)
+    beyond = d > 1.1 * 40.0 + 2 * spacing  # past the disks' corners (rounded outwards)
+    assert (d <= 40.0).sum() > 900 and beyond.sum() > 900
+    assert covered[d <= 40.0].all(), f"{int((~covered[d <= 40.0]).sum())} cells left out"
+    assert not covered[beyond].any()
