@@ -142,8 +142,23 @@ def _section_presets_unchanged():
     order xdist gave the tests.
     """
     yield
-    changed = [name for name, now, was in _PRESETS_AS_DEFINED if now != was]
+    changed = restore_presets()
     assert not changed, f"this test changed the shared config preset(s) {changed}"
+
+
+def restore_presets() -> list[str]:
+    """Put back, in place, each preset that differs from its definition; return their names.
+
+    Left changed, the preset failed every later test on the worker with the same message,
+    each named as the one that changed it.
+    """
+    changed = []
+    for name, now, was in _PRESETS_AS_DEFINED:
+        if now != was:
+            changed.append(name)
+            now.clear()
+            now.update(copy.deepcopy(was))
+    return changed
 
 
 @pytest.fixture(scope="session")

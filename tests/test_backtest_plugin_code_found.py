@@ -233,3 +233,41 @@ def test_ais_coverage_reaches_every_cell_within_its_radius_at_fine_resolutions(l
     assert (d <= 40.0).sum() > 900 and beyond.sum() > 900
     assert covered[d <= 40.0].all(), f"{int((~covered[d <= 40.0]).sum())} cells left out"
     assert not covered[beyond].any()
+
+
+# ----------------------------------------------------------------------------- review
+
+
+def test_a_changed_preset_fails_the_test_that_changed_it_and_no_later_one(tmp_path):
+    """``_section_presets_unchanged`` failed the test that changed :data:`conftest.QUICK`
+    but left it changed: every later test on the worker then failed too, each said to be
+    the one that changed it (and ran with the changed preset).  Run as pytest runs two
+    tests in order: the first fails (at its teardown), the second sees QUICK as defined."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    tests = Path(__file__).parent
+    (tmp_path / "test_order.py").write_text(
+        "from conftest import LIGHT, QUICK\n\n\n"
+        "def test_a_changes_it():\n"
+        '    QUICK["evaluate"]["enabled"] = True\n\n\n'
+        "def test_b_leaves_it():\n"
+        '    assert QUICK["evaluate"] == {"enabled": False} == LIGHT["evaluate"]\n'
+    )
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"},
+        "PYTHONPATH": os.pathsep.join([str(tests), os.environ.get("PYTHONPATH", "")]),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "conftest", "-p", "no:cacheprovider", "-q", "-rA"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    out = proc.stdout
+    assert "ERROR test_order.py::test_a_changes_it" in out, out
+    assert "PASSED test_order.py::test_b_leaves_it" in out, out
+    assert "FAILED" not in out and "2 passed, 1 error" in out, out  # one teardown error
