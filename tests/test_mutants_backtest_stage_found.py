@@ -23,6 +23,16 @@ from pipeline import schema as S
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
 
 
+#: A run of the density alone, no tracks, timeline or hot spots, back-tested at 3 origins.
+DENSITY_BACK_TEST = {
+    "score": {"factors": {"seizure_density": {"weight": 1}}},
+    "inputs": {"tracks": []},
+    "timeline": {"months": 0},
+    "hotspots": {"enabled": False},
+    "evaluate": {"origins": 3, "horizon_days": 60, "train_days": 365, "min_train_events": 5},
+}
+
+
 @pipeline.factor(
     name="seizures_before_hgb",
     unit="seizures",
@@ -247,11 +257,7 @@ def test_each_back_test_origin_s_density_takes_its_nested_parameters(
         small_demo,
         tmp_path,
         density=density,
-        score={"factors": {"seizure_density": {"weight": 1}}},
-        inputs={"tracks": []},
-        timeline={"months": 0},
-        hotspots={"enabled": False},
-        evaluate={"origins": 3, "horizon_days": 60, "train_days": 365, "min_train_events": 5},
+        **DENSITY_BACK_TEST,
     )
     result = pipeline.run_pipeline(cfg)
     ev = json.loads((result.out_dir / "evaluation.json").read_text())
@@ -281,11 +287,7 @@ def test_a_night_fixing_the_pair_density_auto_chose_is_back_tested_again(small_d
                 "auto_half_lives_days": [None, 60],
                 **density,
             },
-            score={"factors": {"seizure_density": {"weight": 1}}},
-            inputs={"tracks": []},
-            timeline={"months": 0},
-            hotspots={"enabled": False},
-            evaluate={"origins": 3, "horizon_days": 60, "train_days": 365, "min_train_events": 5},
+            **DENSITY_BACK_TEST,
         )
         result = pipeline.run_pipeline(cfg)
         ev = json.loads((result.out_dir / "evaluation.json").read_text())

@@ -12,35 +12,11 @@ import h3
 import numpy as np
 import pandas as pd
 import pytest
+from _handpings import KM_PER_DEG, T0, cell_of, pings
 
-from pipeline.schema import CELL, GAP_EVENTS, LAT, LON, SOG, TIME, VESSEL_HOURS, VESSEL_ID
-from pipeline.sphere import EARTH_RADIUS_KM, haversine_km
+from pipeline.schema import CELL, GAP_EVENTS, LAT, LON, VESSEL_HOURS, VESSEL_ID
+from pipeline.sphere import haversine_km
 from pipeline.transit import transit_features
-
-T0 = pd.Timestamp("2024-03-01 00:00", tz="UTC")
-KM_PER_DEG = np.radians(1.0) * EARTH_RADIUS_KM
-
-
-def pings(vessel, minutes, lon, lat, sog):
-    """A vessel's pings at ``minutes`` after :data:`T0` (scalars broadcast)."""
-    n = len(minutes)
-
-    def full(x):
-        return np.broadcast_to(np.asarray(x, dtype="float64"), (n,)).copy()
-
-    return pd.DataFrame(
-        {
-            VESSEL_ID: [vessel] * n,
-            TIME: T0 + pd.to_timedelta(np.asarray(minutes, dtype="float64"), unit="min"),
-            LON: full(lon),
-            LAT: full(lat),
-            SOG: full(sog),
-        }
-    )
-
-
-def cell_of(lon, lat, res):
-    return np.uint64(h3.str_to_int(h3.latlng_to_cell(lat, lon, res)))
 
 
 def of_kind(res, kind) -> pd.DataFrame:
