@@ -178,6 +178,9 @@ class ParsedTimes:
         True where the value itself carried a time of day.
     zoned : numpy.ndarray of bool
         True where the value named its zone or offset (or is epoch time).
+    offsets : numpy.ndarray of float
+        Seconds east of UTC of the zone or offset each value named (0 for epoch time); NaN
+        where it named none.  Empty where the parser does not know them (datetime columns).
     notes : list of str
         One line per decision the user should know about.
     assumptions : dict
@@ -194,6 +197,7 @@ class ParsedTimes:
     notes: list[str] = field(default_factory=list)
     assumptions: dict[str, Any] = field(default_factory=dict)
     zoned: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    offsets: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 def _extract(s: pd.Series, pattern: str) -> dict[str, np.ndarray] | None:
@@ -540,6 +544,7 @@ class _Acc:
     has_clock: np.ndarray = field(init=False)
     zoned: np.ndarray = field(init=False)
     local: np.ndarray = field(init=False)
+    offset: np.ndarray = field(init=False)
     flags: dict[str, np.ndarray] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -549,6 +554,7 @@ class _Acc:
         self.has_clock = np.zeros(self.n, dtype=bool)
         self.zoned = np.zeros(self.n, dtype=bool)
         self.local = np.zeros(self.n, dtype=bool)
+        self.offset = np.full(self.n, np.nan)
         self.flags = {k: np.zeros(self.n, dtype=bool) for k in _CLOCK_FLAGS}
 
 
@@ -587,6 +593,7 @@ def _put_components(
     acc.done[rows] = True
     acc.has_clock[rows] = timed & ~np.isnan(clock)
     acc.zoned[rows] = zoned
+    acc.offset[rows] = np.where(zoned, off, np.nan)
 
 
 #: A fraction of a day as a spreadsheet writes a time cell formatted 'General'
@@ -627,13 +634,13 @@ def _fraction_mask(values: pd.Series) -> np.ndarray:
 
 def parse_clock(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Parse a time-of-day column; see :func:`_clock_parts` (without its flags)."""
-    secs, zoned, local, bad, _ = _clock_parts(values)
+    secs, zoned, local, bad, _, _ = _clock_parts(values)
     return secs, zoned, local, bad
 
 
 def _clock_parts(
     values: pd.Series,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray]:
     """Parse a time-of-day column (``14:30``, ``1430Z``, ``14:30 UTC``, ``2:30 PM``, ``0230 LT``).
 
     Returns
@@ -649,6 +656,9 @@ def _clock_parts(
         Present but not a time of day.
     flags : dict of str to numpy.ndarray of bool
         Masks of the clocks read: see :func:`_clock_seconds`.
+    offsets : numpy.ndarray of float
+        Seconds east of UTC of the zone each zoned clock named (applied in ``seconds``);
+        NaN elsewhere.
     """
     n = len(values)
     miss = missing_mask(values)
@@ -659,7 +669,7 @@ def _clock_parts(
     parts = _extract(s, _CLOCK)
     if parts is None:
         z = np.zeros(n, dtype=bool)
-        return np.full(n, np.nan), z, z, ~miss, {k: z for k in _CLOCK_FLAGS}
+        return np.full(n, np.nan), z, z, ~miss, {k: z for k in _CLOCK_FLAGS}, np.full(n, np.nan)
     hit = parts["__match"] & ~miss
     hh = np.where(np.isnan(_num(parts["H"], n)), _num(parts["H2"], n), _num(parts["H"], n))
     mm = np.where(np.isnan(_num(parts["M"], n)), _num(parts["M2"], n), _num(parts["M"], n))
@@ -672,7 +682,8 @@ def _clock_parts(
     sec = sec - off
     ok = hit & ~np.isnan(sec)
     out = np.where(ok & ~local, sec, np.nan)
-    return out, ok & zoned, ok & local, ~miss & ~ok, {k: ok & v for k, v in flags.items()}
+    flags = {k: ok & v for k, v in flags.items()}
+    return out, ok & zoned, ok & local, ~miss & ~ok, flags, np.where(ok & zoned, off, np.nan)
 
 
 #: The day zero of spreadsheet and Access date systems, written before a time-only value.
@@ -990,7 +1001,7 @@ def _range_or_two_dates(text: str) -> bool:
 _YEAR_FIRST_DATE = re.compile(r"(?<![\d.])\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?![\d.])")
 #: The fraction of a second after a clock (``10:00:00.123456789``): dateutil keeps microseconds.
 _FRACTION = re.compile(r"(?<!\d)\d{1,2}:\d{2}:\d{2}[.,](\d{1,9})(?!\d)")
-_UNREAD = (np.nan, False, False, False, 0.0, False)
+_UNREAD = (np.nan, False, False, False, 0.0, False, np.nan)
 #: The longest free-text date read ('Tuesday, 5 de septiembre de 2024 a las 14:30:15.123456789
 #: (UTC+05:30)' is 70); a longer value is no date.
 _FREE_TEXT_CHARS = 200
@@ -1062,7 +1073,7 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool | None)
     # another hour too: a clock written as 00:00 is a clock (placed by an offset column),
     # as it is in the ISO spellings, not a date alone
     b = dt.datetime(2001, 2, 2, 13)
-    seen: dict[str, tuple[float, bool, bool, bool, float, bool]] = {}
+    seen: dict[str, tuple[float, bool, bool, bool, float, bool, float]] = {}
     unknown_zone: set[str] = set()
     ranges: set[str] = set()
     weekday_conflicts: set[str] = set()
@@ -1224,15 +1235,17 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool | None)
         if digits and int(digits.group(1)[:6].ljust(6, "0")) == naive.microsecond:
             frac_ns = int(digits.group(1).ljust(9, "0"))  # nanoseconds too, as ISO's
         short = str(p1.year) not in clean  # '05-MAR-24': a two-digit year
-        seen[text] = (secs, zoned, has_clock, month_only, float(frac_ns), short)
+        offset = off if zoned else np.nan
+        seen[text] = (secs, zoned, has_clock, month_only, float(frac_ns), short, offset)
     keys = list(seen)
-    table = np.array([seen[k] for k in keys], dtype="float64").reshape(-1, 6)
+    table = np.array([seen[k] for k in keys], dtype="float64").reshape(-1, 7)
     at = pd.Index(keys).get_indexer(texts.astype("str").to_numpy(dtype=object))
     got = table[at]
     acc.secs[rows] = got[:, 0]
     acc.zoned[rows] = got[:, 1].astype(bool)
     acc.has_clock[rows] = got[:, 2].astype(bool)
     acc.frac_ns[rows] = got[:, 4].astype("int64")
+    acc.offset[rows] = got[:, 6]
     acc.done[rows] = True
     counts["month_precision"] = int((got[:, 3].astype(bool) & np.isfinite(got[:, 0])).sum())
     counts["two_digit_years"] = int((got[:, 5].astype(bool) & np.isfinite(got[:, 0])).sum())
@@ -1552,6 +1565,7 @@ def parse_times(
         notes,
         assumptions,
         acc.zoned & good,
+        np.where(acc.zoned & good, acc.offset, np.nan),
     )
     assumptions["time_zone"] = _zone_sentence(out)
     return out
@@ -1746,6 +1760,7 @@ def _numbers(
     epoch = secs | ms | us | ns
     acc.has_clock[rows] = (epoch | compact) & np.isfinite(out)
     acc.zoned[rows] = epoch & np.isfinite(out)  # epoch time is UTC by definition
+    acc.offset[rows] = np.where(epoch & np.isfinite(out), 0.0, np.nan)
     acc.done[rows] = True
 
 
@@ -1871,13 +1886,14 @@ def times_with_clock(
     parsed = parse_times(dates, dayfirst=dayfirst, order_by=order_by, name=name, column=date_column)
     if clock is None or clock_column is None:
         return parsed, None
-    secs, zoned, local, bad, flags = _clock_parts(clock)
+    secs, zoned, local, bad, flags, clock_off = _clock_parts(clock)
     fractions = day_fractions(clock)
     if fractions:  # 0.6041666667: 14:30, to the second; any other value read as a clock
         frac = _fraction_mask(clock)
         x = pd.to_numeric(clock, errors="coerce").to_numpy(dtype="float64")
         secs = np.where(frac, np.round(x * 86400.0), secs)
         zoned, local, bad = zoned & ~frac, local & ~frac, bad & ~frac
+        clock_off = np.where(frac, np.nan, clock_off)
         flags = {k: v & ~frac for k, v in flags.items()}
     base = parsed.times.notna().to_numpy() & ~parsed.has_clock
     # Dates that all read 00:00:00 (a spreadsheet's date cells, written with their
@@ -1888,6 +1904,26 @@ def times_with_clock(
         base = base | timed
         parsed.has_clock = parsed.has_clock & ~timed
     use = base & ~np.isnan(secs)
+    # A date naming its zone without a clock ('2024-03-01+05:00') is its midnight in that
+    # zone, and a clock without zone is a time of that zone.  A clock naming the same zone
+    # must not apply it a second time (10:00+05:00 was read 00:00 UTC, five hours off); one
+    # naming another zone gives the record two zones, not knowing which: refused.
+    date_off = parsed.offsets if parsed.offsets.size else np.full(len(dates), np.nan)
+    date_zoned = use & np.isfinite(date_off)
+    twice = date_zoned & zoned
+    conflict = twice & (clock_off != date_off)
+    secs = np.where(twice & ~conflict, secs + date_off, secs)
+    use &= ~conflict
+    if conflict.any():
+        ns = parsed.times.to_numpy(dtype="datetime64[ns]").view("int64").copy()
+        ns[conflict] = np.iinfo("int64").min
+        parsed.times = pd.Series(
+            pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC"), index=dates.index
+        )
+        parsed.unparseable = parsed.unparseable | conflict
+        parsed.zoned = parsed.zoned & ~conflict
+        parsed.has_clock = parsed.has_clock & ~conflict
+        parsed.assumptions["time_zone"] = _zone_sentence(parsed)
     if use.any():
         ns = parsed.times.to_numpy(dtype="datetime64[ns]").view("int64").copy()
         add = (np.round(secs[use] * 1e9)).astype("int64")
@@ -1902,6 +1938,7 @@ def times_with_clock(
         parsed.has_clock = parsed.has_clock | (use & ~edge)
         parsed.zoned = parsed.zoned | (use & ~edge & zoned)
         parsed.assumptions["time_zone"] = _zone_sentence(parsed)
+    zoned = zoned | date_zoned  # a clock without zone placed by its date's
     report = {
         "column": clock_column,
         "combined": int(use.sum()),
@@ -1926,6 +1963,13 @@ def times_with_clock(
             "spreadsheet's time cell "
             f"formatted 'General' writes it: read so ({first!r} is "
             f"{secs0 // 3600:02d}:{secs0 % 3600 // 60:02d}:{secs0 % 60:02d}, to the second)"
+        )
+    if conflict.any():
+        at = np.flatnonzero(conflict)[0]
+        parsed.notes.append(
+            f"{where}: {int(conflict.sum())} time(s) such as {clock.iloc[at]!r} name a zone "
+            f"other than their date's ({dates.iloc[at]!r}): two zones, and which is meant is "
+            "not known; rejected as date_unparseable: write one zone or offset"
         )
     if report["local_not_combined"]:
         parsed.notes.append(

@@ -1,0 +1,155 @@
+"""Gaps found by a second hand mutation analysis of date and time parsing (hGF).
+
+Each test here kills a mutant of ``pipeline/ingest/_dates.py`` that the suite let live
+(clock bounds, ISO week edges, two-digit year-first proof, year-day-month votes, zone
+words of a time-of-day column), or pins a fix: a date naming its offset and a clock naming
+one too had the offset applied twice.  Every expected value is computed independently of
+the code under test (``datetime`` by hand, ``date.fromisocalendar``, ``pandas.to_datetime``
+with an explicit format).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from pipeline.errors import InputError
+from pipeline.ingest import read_seizures
+from pipeline.ingest._dates import parse_clock, parse_times
+
+
+def _at(*args, offset_min: int = 0) -> pd.Timestamp:
+    """The UTC instant of a wall-clock time at ``offset_min`` minutes east of UTC."""
+    zone = dt.timezone(dt.timedelta(minutes=offset_min))
+    return pd.Timestamp(dt.datetime(*args, tzinfo=zone).astimezone(dt.UTC))
+
+
+def _week(year: int, week: int, day: int) -> pd.Timestamp:
+    return pd.Timestamp(dt.date.fromisocalendar(year, week, day), tz="UTC")
+
+
+def _yymmdd(text: str) -> pd.Timestamp:
+    return pd.to_datetime(text, format="%y-%m-%d").tz_localize("UTC")
+
+
+_READS = {
+    # an hour above 12 marked PM is no 12-hour clock (13:05 PM is not 13:05, nor 01:05)
+    "pm-hour-13": (["12/31/2020 13:05 PM", "12/31/2020 1:05 PM"], [None, _at(2020, 12, 31, 13, 5)]),
+    # second 60 is a leap second (read as 59); second 61 is no second
+    "leap-second-61": (
+        ["2016-12-31T23:59:61Z", "2016-12-31T23:59:60Z"],
+        [None, _at(2016, 12, 31, 23, 59, 59)],
+    ),
+    # minute 60 is no minute (not 11:00)
+    "minute-60": (["2024-03-01 10:60", "2024-03-01 10:59"], [None, _at(2024, 3, 1, 10, 59)]),
+    # 2021 has 52 ISO weeks: its week 53 is refused, not read as 2022's week 1; 2020 has 53;
+    # there is no week 0; week 1 of 2024 starts on 1 January, a Monday
+    "iso-week-edges": (
+        ["2021-W53-1", "2020-W53-1", "2024-W00", "2024-W01", "2024-W11-7"],
+        [None, _week(2020, 53, 1), None, _week(2024, 1, 1), _week(2024, 11, 7)],
+    ),
+    # weekday 0 is no ISO weekday (not the Sunday before)
+    "iso-weekday-0": (["2024-W11-0"], [None]),
+    # a first field of 32 is no day nor month: the column is yy-mm-dd
+    "year-first-from-32": (["32-03-25", "05-03-10"], [_yymmdd("32-03-25"), _yymmdd("05-03-10")]),
+    # a second field of 32 is no day either: it proves nothing about yyyy-dd-mm, and the
+    # ISO date beside it is read as ISO (not refused as possibly year-day-month)
+    "iso-second-field-32": (["2024-32-03", "2024-05-03"], [None, _at(2024, 5, 3)]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_READS))
+def test_dates_read_as_computed_by_hand(case):
+    values, expected = _READS[case]
+    got = parse_times(pd.Series(values)).times.tolist()
+    want = [pd.NaT if e is None else e for e in expected]
+    assert [str(g) for g in got] == [str(w) for w in want], case
+
+
+@pytest.mark.parametrize(
+    "values",
+    [["98-03-25", "05-03-32", "05-03-10"], ["98-03-25", "05-03-00", "05-03-10"]],
+    ids=["last-field-32", "last-field-00"],
+)
+def test_a_last_field_that_is_no_day_proves_day_month_first(values):
+    # '98-03-25' is year-first; '05-03-32' and '05-03-00' cannot be (32 and 00 are no day):
+    # the column mixes both, and '05-03-10' could be either - refused, not read year-first
+    with pytest.raises(InputError, match=r"mixes year-first \(yy-mm-dd\)"):
+        parse_times(pd.Series(values))
+
+
+def test_dayfirst_false_reads_year_first_dates_year_month_day():
+    # '2024-15-03' proves yyyy-dd-mm, but dayfirst: false keeps the ISO reading (3 May)
+    got = parse_times(pd.Series(["2024-15-03", "2024-05-03"]), dayfirst=False)
+    assert [str(t) for t in got.times] == ["NaT", str(_at(2024, 5, 3))]
+    assert any("if the column is yyyy-dd-mm they are wrong" in n for n in got.notes), got.notes
+
+
+def test_hours_0_and_13_without_am_pm_are_no_twelve_hour_doubt():
+    # beside a PM clock, 00:30 and 13:30 can only be 24-hour clocks: no note doubts them
+    values = ["12/31/2020 2:30 PM", "12/31/2020 00:30", "12/31/2020 13:30"]
+    got = parse_times(pd.Series(values))
+    assert got.times.tolist() == [
+        _at(2020, 12, 31, 14, 30),
+        _at(2020, 12, 31, 0, 30),
+        _at(2020, 12, 31, 13, 30),
+    ]
+    assert not any("have no AM/PM" in n for n in got.notes), got.notes
+
+
+def test_a_clock_in_local_time_words_is_not_placed_in_utc():
+    # '14:30 local time' is local like '14:30 LT', not 14:30 UTC; '1430 hrs' names no zone
+    secs, zoned, local, bad = parse_clock(pd.Series(["14:30 local time", "1430 hrs", "14:30Z"]))
+    assert local.tolist() == [True, False, False]
+    assert zoned.tolist() == [False, False, True]
+    assert bad.tolist() == [False, False, False]
+    assert secs[1:].tolist() == [14 * 3600 + 30 * 60] * 2
+
+
+# ---------------------------------------------------------------------- a zone given twice
+
+
+def _seizures(tmp_path, rows: list[str]):
+    lines = ["date,time,lat,lon,drug"]
+    lines += [f"{d},{t},10.{k},-60.{k},cocaine" for k, (d, t) in enumerate(rows)]
+    path = tmp_path / "s.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return read_seizures(path, as_of="2026-11-30")
+
+
+@pytest.mark.parametrize("offset", ["+05:00", "-08:00", "+05:30"])
+def test_a_dates_offset_repeated_by_its_clock_is_applied_once(tmp_path, offset):
+    # '2024-03-01+05:00' with '10:00+05:00' is 10:00 at +05:00 (05:00 UTC); the offset
+    # was applied with the date and again with the clock (00:00 UTC, five hours off)
+    sign = 1 if offset[0] == "+" else -1
+    minutes = sign * (int(offset[1:3]) * 60 + int(offset[4:6]))
+    rows = [(f"2024-03-01{offset}", f"10:00{offset}"), (f"2024-03-02{offset}", f"23:00{offset}")]
+    res = _seizures(tmp_path, rows)
+    assert res.n_accepted == 2, res.by_rule
+    got = sorted(res.frame["time"].tolist())
+    assert got == [
+        _at(2024, 3, 1, 10, offset_min=minutes),
+        _at(2024, 3, 2, 23, offset_min=minutes),
+    ]
+    assert res.assumptions["time_of_day"]["zoned"] == 2
+
+
+def test_a_clock_without_zone_after_a_dates_offset_is_a_time_of_that_zone(tmp_path):
+    res = _seizures(tmp_path, [("2024-03-01+05:00", "10:00"), ("2024-03-02+05:00", "11:30")])
+    assert sorted(res.frame["time"].tolist()) == [
+        _at(2024, 3, 1, 10, offset_min=300),
+        _at(2024, 3, 2, 11, 30, offset_min=300),
+    ]
+    tod = res.assumptions["time_of_day"]
+    assert (tod["zoned"], tod["naive_as_utc"]) == (2, 0), tod
+
+
+def test_a_clock_naming_another_zone_than_its_date_is_refused(tmp_path):
+    # '2024-03-01+05:00' and '10:00Z': two zones, five hours apart - neither is known right
+    rows = [("2024-03-01+05:00", "10:00Z"), ("2024-03-02+05:00", "10:00+05:00")]
+    res = _seizures(tmp_path, rows)
+    assert res.by_rule.get("date_unparseable") == 1, res.by_rule
+    assert res.frame["time"].tolist() == [_at(2024, 3, 2, 10, offset_min=300)]
+    assert any("name a zone other than their date's" in n for n in res.notes), res.notes
