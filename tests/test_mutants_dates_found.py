@@ -57,6 +57,26 @@ _READS = {
     # a second field of 32 is no day either: it proves nothing about yyyy-dd-mm, and the
     # ISO date beside it is read as ISO (not refused as possibly year-day-month)
     "iso-second-field-32": (["2024-32-03", "2024-05-03"], [None, _at(2024, 5, 3)]),
+    # free text: an offset of 14 h is in use (Kiribati), one past it is not
+    "free-text-offset-14": (
+        ["5 Mar 2024 10:00 +14:00", "5 Mar 2024 10:00 +14:01"],
+        [_at(2024, 3, 5, 10, offset_min=840), None],
+    ),
+    # 'UTC+14' is 14 h east; 'UTC+14:01' and minute 60 are no offsets
+    "named-offset-edges": (
+        [
+            "5 Mar 2024 10:00 UTC+14",
+            "5 Mar 2024 10:00 UTC+14:01",
+            "5 Mar 2024 10:00 UTC+5:60",
+            "5 Mar 2024 10:00 UTC+5:59",
+        ],
+        [_at(2024, 3, 5, 10, offset_min=840), None, None, _at(2024, 3, 5, 10, offset_min=359)],
+    ),
+    # two-digit years in words take the numeric dates' pivot: 69 is 1969, 68 is 2068
+    "words-two-digit-pivot": (
+        ["05-MAR-69", "05-MAR-68"],
+        [_at(1969, 3, 5), _at(2068, 3, 5)],
+    ),
 }
 
 
