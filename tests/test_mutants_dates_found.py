@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -24,6 +25,11 @@ def _at(*args, offset_min: int = 0) -> pd.Timestamp:
     """The UTC instant of a wall-clock time at ``offset_min`` minutes east of UTC."""
     zone = dt.timezone(dt.timedelta(minutes=offset_min))
     return pd.Timestamp(dt.datetime(*args, tzinfo=zone).astimezone(dt.UTC))
+
+
+def _epoch(seconds: int, nanos: int = 0) -> pd.Timestamp:
+    when = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(seconds=seconds)
+    return pd.Timestamp(when) + pd.Timedelta(nanoseconds=nanos)
 
 
 def _week(year: int, week: int, day: int) -> pd.Timestamp:
@@ -72,6 +78,20 @@ _READS = {
         ],
         [_at(2024, 3, 5, 10, offset_min=840), None, None, _at(2024, 3, 5, 10, offset_min=359)],
     ),
+    # 18 digits are epoch nanoseconds (18-20), not unread
+    "epoch-ns-18-digits": (["170928720012345678"], [_epoch(170_928_720, 12_345_678)]),
+    # twelve digits spelling a date of 1900 or 2100 (the ends of the span) are that date ...
+    "compact-1900-and-2100": (
+        ["190001011200", "210012311200"],
+        [_at(1900, 1, 1, 12), _at(2100, 12, 31, 12)],
+    ),
+    # ... but one value of the length that spells none makes the whole length epoch time
+    "compact-only-if-all-are": (
+        ["202403011430", "150001011200"],
+        [_epoch(202_403_011, 430_000_000), _epoch(150_001_011, 200_000_000)],
+    ),
+    # the first and last whole seconds the tables hold, as epoch seconds
+    "range-edges": (["9223372035", "-9223372036"], [_epoch(9_223_372_035), _epoch(-9_223_372_036)]),
     # two-digit years in words take the numeric dates' pivot: 69 is 1969, 68 is 2068
     "words-two-digit-pivot": (
         ["05-MAR-69", "05-MAR-68"],
@@ -117,6 +137,49 @@ def test_hours_0_and_13_without_am_pm_are_no_twelve_hour_doubt():
         _at(2020, 12, 31, 13, 30),
     ]
     assert not any("have no AM/PM" in n for n in got.notes), got.notes
+
+
+def test_dayfirst_true_reads_every_year_first_date_year_day_month():
+    got = parse_times(pd.Series(["2024-15-03", "2024-05-03"]), dayfirst=True, name="s.csv")
+    assert got.times.tolist() == [_at(2024, 3, 15), _at(2024, 3, 5)]
+    assert any("s.csv: 2 year-first date(s) read year-day-month" in n for n in got.notes)
+
+
+def test_datetime_cells_at_midnight_carry_no_clock_and_past_2262_are_out_of_range():
+    # a Parquet/Excel datetime column: midnight is a date alone (a clock column may add
+    # the time); year 2300 fits microseconds but not the tables' nanoseconds: not wrapped
+    cells = pd.Series(np.array(["2024-03-01", "2024-03-01T10:00", "2300-01-01"], "datetime64[us]"))
+    got = parse_times(cells)
+    assert got.has_clock.tolist() == [False, True, False]
+    assert got.out_of_range.tolist() == [False, False, True]
+    assert got.times.tolist()[:2] == [_at(2024, 3, 1), _at(2024, 3, 1, 10)]
+    assert pd.isna(got.times.iloc[2])
+
+
+def test_the_week_note_counts_the_weeks_without_a_weekday():
+    got = parse_times(pd.Series(["2024-W11", "2024-W12-3"]), name="s.csv")
+    assert got.times.tolist() == [_week(2024, 11, 1), _week(2024, 12, 3)]
+    assert any("s.csv: 1 ISO week(s) without a weekday" in n for n in got.notes), got.notes
+
+
+def test_a_negative_five_digit_number_is_no_excel_serial():
+    got = parse_times(pd.Series(["-43831", "43831"]), name="s.csv")
+    assert got.unparseable.all()
+    assert any("1 value(s) such as '43831' are five-digit numbers" in n for n in got.notes)
+
+
+def test_the_mixed_orders_note_counts_each_order_as_proved():
+    # one date proves day-first, two month-first; none is ambiguous: each read as written
+    got = parse_times(pd.Series(["25/01/2020", "01/25/2020", "02/25/2020"]), name="s.csv")
+    assert got.times.tolist() == [_at(2020, 1, 25), _at(2020, 1, 25), _at(2020, 2, 25)]
+    assert "s.csv: mixes day-first (1) and month-first (2) dates" in " ".join(got.notes)
+
+
+def test_the_end_of_day_note_names_a_24_00_value():
+    got = parse_times(pd.Series(["2024-03-01 10:00", "2024-03-01 24:00"]), name="s.csv")
+    assert got.times.tolist() == [_at(2024, 3, 1, 10), _at(2024, 3, 2)]
+    note = [n for n in got.notes if "24:00, the end of their day" in n]
+    assert note and "1 value(s) such as '2024-03-01 24:00' are 24:00" in note[0], got.notes
 
 
 def test_a_clock_in_local_time_words_is_not_placed_in_utc():
@@ -173,3 +236,30 @@ def test_a_clock_naming_another_zone_than_its_date_is_refused(tmp_path):
     assert res.by_rule.get("date_unparseable") == 1, res.by_rule
     assert res.frame["time"].tolist() == [_at(2024, 3, 2, 10, offset_min=300)]
     assert any("name a zone other than their date's" in n for n in res.notes), res.notes
+
+
+def test_a_spreadsheets_fraction_of_a_day_is_rounded_to_the_second(tmp_path):
+    # 0.5208333333 is 12:30 less 29 microseconds (ten decimals): 12:30:00, not 12:29:59
+    res = _seizures(tmp_path, [("2024-03-01", "0.5208333333"), ("2024-03-02", "0.25")])
+    assert sorted(res.frame["time"].tolist()) == [_at(2024, 3, 1, 12, 30), _at(2024, 3, 2, 6)]
+
+
+# ---------------------------------------------------------------------- compact dates
+
+
+def test_a_slip_among_compact_dates_is_rejected_not_read_as_epoch_time(tmp_path):
+    # three yyyymmddHHMM values and one with month 13: the slip made the whole column
+    # epoch milliseconds (every record on 1976-05-31, no note); now the slip alone is refused
+    lines = ["date,lat,lon,drug"]
+    stamps = ["202403011430", "202403021530", "202403311200", "202413011430"]
+    lines += [f"{v},10.{k},-60.{k},cocaine" for k, v in enumerate(stamps)]
+    path = tmp_path / "c.csv"
+    path.write_text("\n".join(lines) + "\n")
+    res = read_seizures(path, as_of="2026-11-30")
+    assert res.frame["time"].tolist() == [
+        _at(2024, 3, 1, 14, 30),
+        _at(2024, 3, 2, 15, 30),
+        _at(2024, 3, 31, 12),
+    ]
+    assert res.by_rule == {"date_unparseable": 1}
+    assert any("'202413011430' are no valid date written yyyymmddHHMM" in n for n in res.notes)

@@ -1655,15 +1655,20 @@ def _zone_sentence(p: ParsedTimes) -> str:
 _COMPACT = (("y", 0, 4), ("m", 4, 6), ("d", 6, 8), ("H", 8, 10), ("M", 10, 12), ("S", 12, 14))
 
 
-def _compact_dates(text: np.ndarray, ndig: np.ndarray, whole: np.ndarray) -> np.ndarray:
-    """Mask of the numbers read as compact dates (``202103011430``), not as epoch time.
+def _compact_dates(
+    text: np.ndarray, ndig: np.ndarray, whole: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of the numbers read as compact dates (``202103011430``), and of the valid ones.
 
-    A length (10, 12 or 14 digits) is read as yyyymmddHH[MM[SS]] when every whole number
-    of that length in the column is a valid date that way, with a year in 1900-2100: epoch
-    values rarely are (their digits would have to spell a month, a day and a clock), and
-    twelve digits of epoch milliseconds would be 1973-2001.
+    A length (10, 12 or 14 digits) is read as yyyymmddHH[MM[SS]] when more than half of the
+    whole numbers of that length in the column are valid dates that way, with a year in
+    1900-2100: epoch values rarely are (their digits would have to spell a month, a day and
+    a clock: about 1 in 100), and twelve digits of epoch milliseconds would be 1973-2001.
+    The others of that length are slips of the same spelling (``202413011430``), rejected:
+    read as epoch time, one slip had turned the whole column into dates of 1976.
     """
     out = np.zeros(ndig.size, dtype=bool)
+    valid = np.zeros(ndig.size, dtype=bool)
     for nd in (10, 12, 14):
         at = (ndig == nd) & whole
         if not at.any():
@@ -1678,9 +1683,10 @@ def _compact_dates(text: np.ndarray, ndig: np.ndarray, whole: np.ndarray) -> np.
             )
         ).dt.days_in_month.to_numpy()
         ok &= c["d"] <= month_days
-        if ok.all():
+        if ok.mean() > 0.5:
             out[at] = True
-    return out
+            valid[np.flatnonzero(at)[ok]] = True
+    return out, valid
 
 
 def _numbers(
@@ -1694,27 +1700,36 @@ def _numbers(
     whole = np.isfinite(x) & (x == np.floor(x))
     year = (ndig == 4) & whole
     ymd = (ndig == 8) & whole
-    compact = _compact_dates(text.to_numpy(dtype=object), ndig, whole)
+    compact, valid = _compact_dates(text.to_numpy(dtype=object), ndig, whole)
     secs = (ndig >= 9) & (ndig <= 11) & ~compact
     ms = (ndig >= 12) & (ndig <= 14) & ~compact
     us = (ndig >= 15) & (ndig <= 17)
     ns = (ndig >= 18) & (ndig <= 20)
     out = np.full(rows.size, np.nan)
-    if compact.any():
-        digits = pd.Series(text.to_numpy(dtype=object)[compact]).str.pad(14, "right", "0")
+    if valid.any():
+        digits = pd.Series(text.to_numpy(dtype=object)[valid]).str.pad(14, "right", "0")
         c = {k: digits.str.slice(a, b).astype("float64").to_numpy() for k, a, b in _COMPACT}
-        out[compact] = (
-            _days(c["y"], c["m"], c["d"]) * 86400.0 + c["H"] * 3600 + c["M"] * 60 + c["S"]
-        )
+        out[valid] = _days(c["y"], c["m"], c["d"]) * 86400.0 + c["H"] * 3600 + c["M"] * 60 + c["S"]
         for nd in np.unique(ndig[compact]):
             form = {10: "yyyymmddHH", 12: "yyyymmddHHMM", 14: "yyyymmddHHMMSS"}[int(nd)]
-            k = int((compact & (ndig == nd)).sum())
+            k = int((valid & (ndig == nd)).sum())
+            slips = compact & ~valid & (ndig == nd)
             formats[form] = k
-            notes.append(
-                f"{where}: {k} {int(nd)}-digit number(s) read as dates written {form} (every "
-                f"{int(nd)}-digit value of the column is a valid date that way), not as epoch "
-                "time; without zone, taken as UTC"
+            every = (
+                f"every {int(nd)}-digit value of the column is a valid date that way"
+                if not slips.any()
+                else f"most {int(nd)}-digit values of the column are valid dates that way"
             )
+            notes.append(
+                f"{where}: {k} {int(nd)}-digit number(s) read as dates written {form} "
+                f"({every}), not as epoch time; without zone, taken as UTC"
+            )
+            if slips.any():
+                notes.append(
+                    f"{where}: {int(slips.sum())} {int(nd)}-digit number(s) such as "
+                    f"{s.iloc[rows][slips].iloc[0]!r} are no valid date written {form}, as the "
+                    "column's others are: rejected, not read as epoch time"
+                )
     if year.any():
         out[year] = _days(x[year], np.ones(year.sum()), np.ones(year.sum())) * 86400.0
         formats["year"] = int(year.sum())
