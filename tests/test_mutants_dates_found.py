@@ -168,6 +168,18 @@ def test_a_negative_five_digit_number_is_no_excel_serial():
     assert any("1 value(s) such as '43831' are five-digit numbers" in n for n in got.notes)
 
 
+def test_a_day_first_clock_with_seconds_keeps_its_offset():
+    # '09:00:00-05:00' is a clock and its offset (a watch has no seconds): 14:00 UTC
+    got = parse_times(pd.Series(["13/03/2024 09:00:00-05:00", "14/03/2024 10:00"]))
+    assert got.times.tolist() == [_at(2024, 3, 13, 9, offset_min=-300), _at(2024, 3, 14, 10)]
+
+
+def test_the_year_month_note_counts_its_values():
+    got = parse_times(pd.Series(["2024-03", "2024-04", "2024-04-05"]), name="s.csv")
+    assert got.times.tolist() == [_at(2024, 3, 1), _at(2024, 4, 1), _at(2024, 4, 5)]
+    assert any("s.csv: 2 value(s) give only a year and month" in n for n in got.notes)
+
+
 def test_the_mixed_orders_note_counts_each_order_as_proved():
     # one date proves day-first, two month-first; none is ambiguous: each read as written
     got = parse_times(pd.Series(["25/01/2020", "01/25/2020", "02/25/2020"]), name="s.csv")
@@ -263,3 +275,22 @@ def test_a_slip_among_compact_dates_is_rejected_not_read_as_epoch_time(tmp_path)
     ]
     assert res.by_rule == {"date_unparseable": 1}
     assert any("'202413011430' are no valid date written yyyymmddHHMM" in n for n in res.notes)
+
+
+def test_a_clock_column_nine_tenths_fractions_of_a_day_is_read_so(tmp_path):
+    # 'at least 90%' of the values fractions: 9 of 10 are, beside one typed '14:30'
+    rows = [(f"2024-03-{k + 1:02d}", f"0.{25 + k:02d}") for k in range(9)]
+    rows.append(("2024-03-10", "14:30"))
+    res = _seizures(tmp_path, rows)
+    want = [
+        _at(2024, 3, k + 1) + pd.Timedelta(seconds=round(86400 * (25 + k) / 100)) for k in range(9)
+    ]
+    assert sorted(res.frame["time"].tolist()) == want + [_at(2024, 3, 10, 14, 30)]
+
+
+def test_a_clock_past_the_tables_last_instant_is_out_of_range_not_wrapped(tmp_path):
+    # 2262-04-11 23:59 is past 23:47:16, the last nanosecond instant: the sum wrapped to
+    # 1677-09-21 00:24 and the record was accepted with that date
+    res = _seizures(tmp_path, [("2262-04-11", "23:59"), ("2024-03-02", "11:00")])
+    assert res.by_rule == {"date_out_of_range": 1}
+    assert res.frame["time"].tolist() == [_at(2024, 3, 2, 11)]

@@ -1941,10 +1941,13 @@ def times_with_clock(
         parsed.assumptions["time_zone"] = _zone_sentence(parsed)
     if use.any():
         ns = parsed.times.to_numpy(dtype="datetime64[ns]").view("int64").copy()
-        add = (np.round(secs[use] * 1e9)).astype("int64")
-        ns[use] = ns[use] + add
-        # an offset may move a date across the contract's range edge
-        edge = use & ((ns < _LO_S * 1_000_000_000) | (ns > _HI_S * 1_000_000_000))
+        # a clock or an offset may move a date across the contract's range edge; checked
+        # in seconds before adding: past 2262 the sum of nanoseconds wraps round to 1677
+        # ('2262-04-11' and '23:59' was read as 1677-09-21 00:24)
+        at = ns / 1e9 + np.where(use, secs, 0.0)
+        edge = use & ((at < _LO_S) | (at > _HI_S))
+        put = use & ~edge
+        ns[put] = ns[put] + (np.round(secs[put] * 1e9)).astype("int64")
         ns[edge] = np.iinfo("int64").min
         parsed.out_of_range |= edge
         parsed.times = pd.Series(
