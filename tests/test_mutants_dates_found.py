@@ -92,6 +92,12 @@ _READS = {
     ),
     # the first and last whole seconds the tables hold, as epoch seconds
     "range-edges": (["9223372035", "-9223372036"], [_epoch(9_223_372_035), _epoch(-9_223_372_036)]),
+    # a bare date then -13 is a range of days, not an offset of -13 h; an offset after a
+    # bare date is written in full
+    "bare-date-then-two-digits": (
+        ["2021/03/12-13", "2021-03-12+01:00"],
+        [None, _at(2021, 3, 12, offset_min=60)],
+    ),
     # two-digit years in words take the numeric dates' pivot: 69 is 1969, 68 is 2068
     "words-two-digit-pivot": (
         ["05-MAR-69", "05-MAR-68"],
@@ -192,6 +198,13 @@ def test_the_end_of_day_note_names_a_24_00_value():
     assert got.times.tolist() == [_at(2024, 3, 1, 10), _at(2024, 3, 2)]
     note = [n for n in got.notes if "24:00, the end of their day" in n]
     assert note and "1 value(s) such as '2024-03-01 24:00' are 24:00" in note[0], got.notes
+
+
+def test_a_time_cell_of_excels_day_zero_is_its_clock():
+    # a time-only cell exported with its date system's day zero: 1900-01-00 or 1899-12-30
+    secs, _, _, bad = parse_clock(pd.Series(["1900-01-00 14:30:00", "1899-12-30 14:30:00"]))
+    assert secs.tolist() == [14 * 3600 + 30 * 60] * 2
+    assert not bad.any()
 
 
 def test_a_clock_in_local_time_words_is_not_placed_in_utc():
