@@ -58,6 +58,8 @@ _READS = {
     ),
     # weekday 0 is no ISO weekday (not the Sunday before)
     "iso-weekday-0": (["2024-W11-0"], [None]),
+    # a column proved yy-mm-dd takes the POSIX pivot for its leading year too
+    "year-first-pivot": (["98-03-25", "70-01-31"], [_yymmdd("98-03-25"), _yymmdd("70-01-31")]),
     # a first field of 32 is no day nor month: the column is yy-mm-dd
     "year-first-from-32": (["32-03-25", "05-03-10"], [_yymmdd("32-03-25"), _yymmdd("05-03-10")]),
     # a second field of 32 is no day either: it proves nothing about yyyy-dd-mm, and the
@@ -198,6 +200,13 @@ def test_the_end_of_day_note_names_a_24_00_value():
     assert got.times.tolist() == [_at(2024, 3, 1, 10), _at(2024, 3, 2)]
     note = [n for n in got.notes if "24:00, the end of their day" in n]
     assert note and "1 value(s) such as '2024-03-01 24:00' are 24:00" in note[0], got.notes
+
+
+def test_a_free_text_zero_offset_is_a_zone_named():
+    # '+00:00' names UTC: the value is zoned, so no header zone or offset column moves it
+    got = parse_times(pd.Series(["5 Mar 2024 10:00 +00:00", "5 Mar 2024 10:00"]))
+    assert got.times.tolist() == [_at(2024, 3, 5, 10)] * 2
+    assert got.zoned.tolist() == [True, False]
 
 
 def test_a_time_cell_of_excels_day_zero_is_its_clock():
