@@ -94,6 +94,25 @@ def test_a_one_line_geojson_or_topojson_object_is_not_records(kind):
     assert not looks_like_json_records(head)
 
 
-def test_a_one_line_api_answer_is_still_records():
-    head = json.dumps({"type": "results", "data": [{"lat": 1, "lon": 2}]}).encode()
-    assert looks_like_json_records(head)
+@pytest.mark.parametrize(
+    "first",
+    [
+        {"type": "results", "data": [{"lat": 1, "lon": 2}]},
+        {"type": "Point", "mmsi": "235000001", "lat": 1.5, "lon": 10.5},  # a record's type
+    ],
+    ids=["api-answer", "record-typed-point"],
+)
+def test_a_one_line_record_is_still_records(first):
+    line = json.dumps(first)
+    assert looks_like_json_records(f"{line}\n{line}\n".encode())
+
+
+def test_json_lines_whose_records_have_a_geojson_word_as_type_are_read_as_records(tmp_path):
+    lines = [
+        {"type": "Point", "date": f"2024-03-0{i + 1}", "lat": 1.0 + i, "lon": 10.0 + i}
+        for i in range(3)
+    ]
+    path = tmp_path / "events.json"
+    path.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    res = read_seizures(path)
+    assert _positions(res.frame) == [[10.0, 1.0], [11.0, 2.0], [12.0, 3.0]]

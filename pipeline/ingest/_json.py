@@ -209,6 +209,10 @@ _GEO_TYPES = frozenset(
 )
 
 
+#: The members a GeoJSON geometry or a TopoJSON topology has beside its ``type``.
+_GEO_MEMBERS = frozenset({"coordinates", "geometries", "arcs", "objects"})
+
+
 def looks_like_json_records(head: bytes) -> bool:
     """Whether the start of a ``.json`` file is JSON records rather than GeoJSON.
 
@@ -228,8 +232,10 @@ def looks_like_json_records(head: bytes) -> bool:
         first = json.loads(text.split("\n", 1)[0])
     except ValueError:  # pretty-printed: GeoJSON or Esri JSON say so near their start
         return _GEO_KEYS.search(text) is None
-    if not isinstance(first, dict) or first.get("type") in _GEO_TYPES:
+    if not isinstance(first, dict) or first.get("type") in ("Feature", "FeatureCollection"):
         return False
+    if first.get("type") in _GEO_TYPES and _GEO_MEMBERS & set(first):
+        return False  # a geometry or a Topology, not a record whose type is "Point"
     return not (  # Esri JSON: read by GDAL's ESRIJSON driver, its CRS and date fields typed
         isinstance(first.get("features"), list)
         and {"geometryType", "spatialReference", "fields"} & set(first)
