@@ -192,7 +192,11 @@ _GEO_KEYS = re.compile(
 
 
 #: The ``type`` of a GeoJSON or TopoJSON object: read by GDAL, never as records (a one-line
-#: TopoJSON's quantized ``coordinates`` read as records were taken for degrees).
+#: TopoJSON's quantized ``coordinates`` read as records were taken for degrees) when the
+#: object has one of the members that hold its shapes (``_GEO_MEMBERS``).  Without any it is
+#: a record whose ``type`` field holds the word (``{"type": "Point", "mmsi": ..., "lat": ...,
+#: "lon": ...}`` on a JSON Lines file's first line): GDAL refused such a file, missing its
+#: ``coordinates``.
 _GEO_TYPES = frozenset(
     {
         "Feature",
@@ -207,10 +211,15 @@ _GEO_TYPES = frozenset(
         "Topology",
     }
 )
-
-
-#: The members a GeoJSON geometry or a TopoJSON topology has beside its ``type``.
-_GEO_MEMBERS = frozenset({"coordinates", "geometries", "arcs", "objects"})
+_GEO_MEMBERS = (
+    "coordinates",
+    "geometry",
+    "geometries",
+    "properties",
+    "features",
+    "objects",
+    "arcs",
+)
 
 
 def looks_like_json_records(head: bytes) -> bool:
@@ -220,8 +229,10 @@ def looks_like_json_records(head: bytes) -> bool:
     object and its start names GeoJSON's or Esri JSON's keys (a pretty-printed
     FeatureCollection; a pretty-printed API answer of records names none), or when its first
     line is a GeoJSON object or a TopoJSON ``Topology`` (its positions quantized: GDAL
-    decodes them), and a vector layer for GDAL when it is Esri JSON (an ArcGIS REST query's ``features`` of
-    ``attributes`` and ``geometry`` with its ``spatialReference``, written on one line).
+    decodes them) with a member holding its shapes (a record whose ``type`` field is
+    ``Point`` but with no ``coordinates`` is a record), and a vector layer for GDAL when it
+    is Esri JSON (an ArcGIS REST query's ``features`` of ``attributes`` and ``geometry``
+    with its ``spatialReference``, written on one line).
     """
     text = head.decode("utf-8", errors="ignore").lstrip("\ufeff \t\r\n")
     if text.startswith("["):
@@ -232,10 +243,11 @@ def looks_like_json_records(head: bytes) -> bool:
         first = json.loads(text.split("\n", 1)[0])
     except ValueError:  # pretty-printed: GeoJSON or Esri JSON say so near their start
         return _GEO_KEYS.search(text) is None
-    if not isinstance(first, dict) or first.get("type") in ("Feature", "FeatureCollection"):
+    if not isinstance(first, dict):
         return False
-    if first.get("type") in _GEO_TYPES and _GEO_MEMBERS & set(first):
-        return False  # a geometry or a Topology, not a record whose type is "Point"
+    kind = first.get("type")  # a record's may be a list or an object: no GeoJSON word
+    if isinstance(kind, str) and kind in _GEO_TYPES and any(k in first for k in _GEO_MEMBERS):
+        return False
     return not (  # Esri JSON: read by GDAL's ESRIJSON driver, its CRS and date fields typed
         isinstance(first.get("features"), list)
         and {"geometryType", "spatialReference", "fields"} & set(first)
