@@ -6,6 +6,13 @@ to GDAL once any one-line object with a GeoJSON ``type`` counted as GeoJSON: GDA
 (``invalid Point object. Missing 'coordinates' member``), where it had been read as records.
 A record is GeoJSON only when it has a member holding shapes (``coordinates``, ``geometry``,
 ``features``...).  A record whose ``type`` was a list raised TypeError (an unhashable set key).
+
+A date column of zoned midnights (``2024-03-01T00:00:00+05:00``, as exports write a date
+cell with its zone) beside a clock column (``10:00``) kept the midnight, 2024-02-29 19:00
+UTC, and dropped every clock with only a note of '0 date(s) given their time of day': the
+rule that takes a date column at midnight throughout for bare dates skipped zoned values,
+as it measured midnight in UTC.  Midnight in the value's own zone is now a date of that
+zone, as ``2024-03-01+05:00`` already was: 10:00 there is 05:00 UTC.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ import json
 
 import pytest
 
-from pipeline.ingest import read_tracks
+from pipeline.ingest import read_seizures, read_tracks
 from pipeline.ingest._json import looks_like_json_records
 
 
@@ -61,3 +68,52 @@ def test_a_record_whose_type_is_a_list_or_object_is_records(kind):
     # a set lookup of an unhashable value raised TypeError: a traceback, not a read
     head = json.dumps({"type": kind, "mmsi": 1, "lat": 1.0, "lon": 2.0}).encode() + b"\n"
     assert looks_like_json_records(head)
+
+
+@pytest.mark.parametrize(
+    ("date", "clock", "expected"),
+    [
+        ("2024-03-01T00:00:00+05:00", "10:00", "2024-03-01T05:00:00+00:00"),
+        ("2024-03-01T00:00:00 +05:00", "23:30", "2024-03-01T18:30:00+00:00"),
+        ("2024-03-01T00:00:00+05:00", "10:00+05:00", "2024-03-01T05:00:00+00:00"),
+        ("2024-03-01T00:00:00-05:00", "23:30", "2024-03-02T04:30:00+00:00"),
+        ("2024-03-01T00:00:00Z", "10:00", "2024-03-01T10:00:00+00:00"),
+        ("2024-03-01 00:00:00 UTC", "10:00Z", "2024-03-01T10:00:00+00:00"),
+    ],
+    ids=["plus5", "plus5-space", "plus5-twice", "minus5", "zulu", "utc-word"],
+)
+def test_zoned_midnights_take_their_clock_in_their_own_zone(tmp_path, date, clock, expected):
+    path = tmp_path / "seizures.csv"
+    path.write_text(
+        "date,time,lat,lon,drug\n"
+        + f"{date},{clock},10.0,60.0,cocaine\n"
+        + f"{date.replace('03-01', '03-02')},{clock},10.1,60.1,heroin\n"
+    )
+    res = read_seizures(path)
+    times = sorted(t.isoformat() for t in res.frame["time"])
+    assert times[0] == expected
+    assert not res.by_rule
+
+
+def test_a_zoned_midnight_beside_a_clock_of_another_zone_is_refused(tmp_path):
+    path = tmp_path / "seizures.csv"
+    path.write_text(
+        "date,time,lat,lon,drug\n"
+        "2024-03-01T00:00:00+05:00,10:00+01:00,10.0,60.0,cocaine\n"
+        "2024-03-02T00:00:00+05:00,10:00,10.1,60.1,heroin\n"
+    )
+    res = read_seizures(path)
+    assert [t.isoformat() for t in res.frame["time"]] == ["2024-03-02T05:00:00+00:00"]
+    assert dict(res.by_rule) == {"date_unparseable": 1}
+
+
+def test_a_date_column_with_real_clocks_keeps_them(tmp_path):
+    # not all at midnight in their zone: the values' own clocks stand, the column's unused
+    path = tmp_path / "seizures.csv"
+    path.write_text(
+        "date,time,lat,lon,drug\n"
+        "2024-03-01T00:00:00+05:00,10:00,10.0,60.0,cocaine\n"
+        "2024-03-02T08:00:00+05:00,10:00,10.1,60.1,heroin\n"
+    )
+    times = sorted(t.isoformat() for t in read_seizures(path).frame["time"])
+    assert times == ["2024-02-29T19:00:00+00:00", "2024-03-02T03:00:00+00:00"]

@@ -1912,10 +1912,15 @@ def times_with_clock(
         flags = {k: v & ~frac for k, v in flags.items()}
     base = parsed.times.notna().to_numpy() & ~parsed.has_clock
     # Dates that all read 00:00:00 (a spreadsheet's date cells, written with their
-    # midnight) carry no time of day: the clock column gives it, as for bare dates.
-    ns_of_day = parsed.times.to_numpy(dtype="datetime64[ns]").view("int64") % (86_400 * 10**9)
+    # midnight) carry no time of day: the clock column gives it, as for bare dates.  A
+    # zoned one is at midnight in its own zone ('2024-03-01T00:00:00+05:00' is 19:00 UTC):
+    # it is that zone's date, as '2024-03-01+05:00' is (its clock had been dropped unsaid).
+    own = np.nan_to_num(parsed.offsets) if parsed.offsets.size else np.zeros(len(dates))
+    ns = parsed.times.to_numpy(dtype="datetime64[ns]").view("int64")
+    ns_of_day = (ns + np.round(own * 1e9).astype("int64")) % (86_400 * 10**9)
     timed = parsed.times.notna().to_numpy() & parsed.has_clock
-    if timed.any() and not (ns_of_day[timed] != 0).any() and not parsed.zoned[timed].any():
+    known = ~parsed.zoned | (np.isfinite(parsed.offsets) if parsed.offsets.size else False)
+    if timed.any() and not (ns_of_day[timed] != 0).any() and known[timed].all():
         base = base | timed
         parsed.has_clock = parsed.has_clock & ~timed
     use = base & ~np.isnan(secs)
