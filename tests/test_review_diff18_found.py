@@ -117,3 +117,24 @@ def test_a_date_column_with_real_clocks_keeps_them(tmp_path):
     )
     times = sorted(t.isoformat() for t in read_seizures(path).frame["time"])
     assert times == ["2024-02-29T19:00:00+00:00", "2024-03-02T03:00:00+00:00"]
+
+
+def test_pretty_printed_records_with_a_geometry_word_in_type_are_records(tmp_path):
+    # an API answer of records, indented: its "type": "Point" fields had sent it to GDAL,
+    # which refused it ('its content is not a file of this type')
+    path = tmp_path / "pings.json"
+    path.write_text(json.dumps({"vessels": _records("Point")}, indent=2))
+    assert len(read_tracks(path).frame) == 10
+
+
+@pytest.mark.parametrize(
+    "obj",
+    [
+        {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]},
+        {"type": "FeatureCollection", "features": []},
+        {"type": "Topology", "objects": {}, "arcs": []},
+    ],
+    ids=["polygon", "collection", "topology"],
+)
+def test_pretty_printed_geojson_still_goes_to_gdal(obj):
+    assert not looks_like_json_records(json.dumps(obj, indent=2).encode())

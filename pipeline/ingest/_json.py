@@ -182,12 +182,14 @@ class JsonTable(TextTable):
     typed_numbers: dict[str, np.ndarray] = field(default_factory=dict)
 
 
-#: What marks a pretty-printed object as GeoJSON or Esri JSON: a GeoJSON ``type``, or a
-#: ``features``/``geometry``/``coordinates`` key (an API answer of records has none).
+#: What marks a pretty-printed object as GeoJSON or Esri JSON: a GeoJSON object's ``type``,
+#: or a ``features``/``geometry``/``coordinates`` key (an API answer of records has none).
+#: A geometry's type (``Point``...) is no mark alone: records may have a ``type`` field
+#: holding it (``"type": "Point"`` beside ``lat``/``lon``), and a GeoJSON geometry writes
+#: its ``coordinates`` beside its type.
 _GEO_KEYS = re.compile(
-    r'"type"\s*:\s*"(?:Feature|FeatureCollection|GeometryCollection|Point|MultiPoint|'
-    r'LineString|MultiLineString|Polygon|MultiPolygon|Topology)"|"(?:features|geometry|'
-    r'coordinates|geometries|spatialReference|arcs)"\s*:'
+    r'"type"\s*:\s*"(?:Feature|FeatureCollection|GeometryCollection|Topology)"|"(?:features|'
+    r'geometry|coordinates|geometries|spatialReference|arcs)"\s*:'
 )
 
 
