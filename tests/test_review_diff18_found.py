@@ -17,8 +17,10 @@ zone, as ``2024-03-01+05:00`` already was: 10:00 there is 05:00 UTC.
 
 from __future__ import annotations
 
+import csv
 import json
 
+import pandas as pd
 import pytest
 
 from pipeline.ingest import read_seizures, read_tracks
@@ -138,3 +140,26 @@ def test_pretty_printed_records_with_a_geometry_word_in_type_are_records(tmp_pat
 )
 def test_pretty_printed_geojson_still_goes_to_gdal(obj):
     assert not looks_like_json_records(json.dumps(obj, indent=2).encode())
+
+
+def test_real_solent_pings_with_a_zoned_midnight_date_and_a_clock_column(tmp_path, shared_data):
+    """The Solent AIS file written as an export with ``Date`` (its day's midnight at
+    +01:00) and ``Clock`` (local time): every ping had read 2016-01-11 23:00 UTC, and
+    18,528 of the 18,623 were rejected as duplicates.  Now the same pings as the file's own
+    UTC times."""
+    src = shared_data / "tracks" / "SolentAIS_20160112_130211.csv"
+    with open(src, newline="") as fh:
+        rows = list(csv.reader(fh))
+    header, body = rows[0], rows[1:]
+    local = pd.to_datetime([r[0] for r in body]) + pd.Timedelta(hours=1)
+    path = tmp_path / "solent.csv"
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["Date", "Clock", *header[1:]])
+        dates = local.strftime("%Y-%m-%dT00:00:00+01:00")
+        clocks = local.strftime("%H:%M:%S.%f").str[:-3]
+        w.writerows([d, c, *r[1:]] for d, c, r in zip(dates, clocks, body, strict=True))
+    got = read_tracks(path)
+    want = read_tracks(src)
+    assert len(got.frame) == len(want.frame) == 18619
+    assert got.frame["time"].tolist() == want.frame["time"].tolist()
