@@ -39,7 +39,9 @@ from __future__ import annotations
 
 import ast
 import codecs
+import collections
 import contextlib
+import csv
 import dataclasses
 import functools
 import io
@@ -612,13 +614,14 @@ def _survey(fh: IO[bytes], name: str, encoding: str | None) -> _Survey | None:
     )
 
 
-def _pieces(fh: IO[bytes], chunk_bytes: int, eol: bytes) -> Iterator[bytes]:
+def _pieces(fh: IO[bytes], chunk_bytes: int, eol: bytes, delim: str) -> Iterator[bytes]:
     """Yield consecutive pieces of the file, each ending at a line end outside quotes.
 
-    A line end is outside quotes when the number of ``"`` before it is even (doubled quotes
-    count twice).  A piece that finds none within ``_MAX_PIECE_CHUNKS`` chunks (a quote
-    opened and never closed) is cut at its last line end; the reader's unclosed-quote
-    recovery then handles it as it does in a file read whole.
+    A line end is outside quotes as the reader sees it (:func:`_record_end`): a quote opens a
+    quoted value only at the start of a field, so the ``"`` of ``12" pipe`` is a character
+    of its value, not the start of a quoted one.  A piece that finds none within
+    ``_MAX_PIECE_CHUNKS`` chunks (a quote opened and never closed) is cut at its last line
+    end; the reader's unclosed-quote recovery then handles it as it does in a file read whole.
     """
     buf = b""
     while True:
@@ -628,22 +631,56 @@ def _pieces(fh: IO[bytes], chunk_bytes: int, eol: bytes) -> Iterator[bytes]:
                 yield buf
             return
         buf += block
-        cut = buf.rfind(eol)
+        cut = _record_end(buf, eol, delim)
         if cut < 0:
-            continue
-        quotes = buf.count(b'"', 0, cut)
-        steps = 0
-        while quotes % 2 and cut >= 0 and steps < 100_000:
-            prev = buf.rfind(eol, 0, cut)
-            quotes -= buf.count(b'"', max(prev, 0), cut)
-            cut = prev
-            steps += 1
-        if cut < 0 or quotes % 2:
-            if len(buf) < _MAX_PIECE_CHUNKS * chunk_bytes:
+            if len(buf) < _MAX_PIECE_CHUNKS * chunk_bytes or buf.rfind(eol) < 0:
                 continue
             cut = buf.rfind(eol)
         yield buf[: cut + 1]
         buf = buf[cut + 1 :]
+
+
+#: A line after a piece's text: read as a record of its own only if no quote is left open.
+_CUT_MARK = "\x01route-risk: end of piece\x01"
+
+
+def _record_end(buf: bytes, eol: bytes, delim: str) -> int:
+    """Return the index of the last ``eol`` of ``buf`` that ends a record (-1: none).
+
+    ``buf`` starts at a record.  Without a ``"`` every line end ends a record.  Otherwise the
+    text is read with the csv module as :func:`~pipeline.ingest._common.read_text_table`
+    reads a piece (line ends made LF, a quote opening a value only at the start of a field):
+    counting every ``"`` took the literal ``"`` of an unquoted value (``12" pipe``) for an
+    opening quote, and a later quoted value that spans lines was cut in two -- rejects a
+    read of the whole file does not make.
+    """
+    last = buf.rfind(eol)
+    if last < 0 or b'"' not in buf[:last]:
+        return last
+    text = buf[: last + 1].decode("latin-1").replace("\r\n", "\n").replace("\r", "\n")
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(text) + len(_CUT_MARK) + 1))
+    try:
+        reader = csv.reader(io.StringIO(text + _CUT_MARK + "\n"), delimiter=delim)
+        tail = collections.deque(reader, maxlen=1)  # read in C: the common case
+        if tail and tail[0] == [_CUT_MARK]:
+            return last  # no quote open at the last line end
+        # a quoted value is open at the last line end: the line ends of the records before
+        # the one that holds it (a Python loop only here, as the reader's own recovery)
+        reader = csv.reader(io.StringIO(text + _CUT_MARK + "\n"), delimiter=delim)
+        ends = [reader.line_num for _ in reader]
+    except csv.Error:  # a delimiter the csv module refuses: the line ends alone
+        return last
+    finally:
+        csv.field_size_limit(limit)
+    arr = np.frombuffer(buf, dtype=np.uint8, count=last + 1)
+    lf = arr == 10
+    line_ends = np.flatnonzero(lf | ((arr == 13) & np.r_[~lf[1:], True]))  # LF, CR, CRLF's LF
+    for n in reversed(ends[:-1]):  # records before the one still open
+        at = int(line_ends[n - 1])
+        if buf[at : at + 1] == eol:
+            return at
+    return -1
 
 
 def _count_lines(piece: bytes) -> int:
@@ -651,17 +688,36 @@ def _count_lines(piece: bytes) -> int:
     return piece.count(b"\n") + piece.count(b"\r") - piece.count(b"\r\n")
 
 
-def _csv_spans(fh: IO[bytes], survey: _Survey, chunk_rows: int) -> Iterator[tuple[int, bytes, int]]:
-    """Yield (byte offset, raw piece, physical line of its first record) of consecutive pieces."""
+def _csv_spans(
+    fh: IO[bytes], survey: _Survey, chunk_rows: int, delimiter: str | None
+) -> Iterator[tuple[int, bytes, int]]:
+    """Yield (byte offset, raw piece, physical line of its first record) of consecutive pieces.
+
+    ``delimiter`` is the configured one (None: the one the start of the file shows, as the
+    first chunk's read finds it), which says where a field, and so a quoted value, starts.
+    """
     sample = fh.read(1 << 20)
     fh.seek(0)
     per_line = max(len(sample) / max(_count_lines(sample), 1), 8.0)
     chunk_bytes = int(max(per_line * chunk_rows, 1 << 16))
     offset, line = 0, 1
-    for piece in _pieces(fh, chunk_bytes, survey.eol):
+    for piece in _pieces(fh, chunk_bytes, survey.eol, _cut_delimiter(sample, delimiter)):
         yield offset, piece, line
         offset += len(piece)
         line += _count_lines(piece)
+
+
+def _cut_delimiter(sample: bytes, delimiter: str | None) -> str:
+    """Return the delimiter of a file from its first bytes (``delimiter`` when it is one)."""
+    if delimiter is not None and len(delimiter) == 1:
+        return delimiter
+    head = sample[3:] if sample.startswith(b"\xef\xbb\xbf") else sample
+    text = head[: 1 << 16].decode("utf-8", errors="ignore").replace("\r\n", "\n")
+    text = text.replace("\r", "\n")
+    sep = SEP_LINE.match(text.split("\n", 1)[0].strip() + "\n")
+    if sep:  # Excel's 'sep=;' line names it
+        return sep.group(1)
+    return sniff_delimiter(text)
 
 
 def _utf8(piece: bytes, survey: _Survey) -> bytes:
@@ -696,7 +752,7 @@ def _csv_chunks(
 ) -> Iterator[tuple[bytes, int]]:
     """Yield (UTF-8 CSV text with the header line first, physical line of its first record)."""
     header: bytes | None = None
-    for _, piece, line in _csv_spans(fh, survey, chunk_rows):
+    for _, piece, line in _csv_spans(fh, survey, chunk_rows, delimiter):
         piece = _utf8(piece, survey)
         if header is None:
             header = _header_of(piece, survey, delimiter, name)
@@ -1612,7 +1668,7 @@ def _csv_whole(
 
     def more() -> bool:
         with reopen() as fh:
-            spans = _csv_spans(fh, survey, chunk_rows)
+            spans = _csv_spans(fh, survey, chunk_rows, state.src.delimiter)
             return next(spans, None) is not None and next(spans, None) is not None
 
     return _scans_of(pieces, more)
@@ -2737,7 +2793,7 @@ def _plan_file(f: _FileTask, chunk_rows: int, max_uncompressed_mb: float) -> lis
             if f.survey is not None:
                 fh.seek(0)
                 spans: list[tuple] = []
-                for offset, piece, line in _csv_spans(fh, f.survey, chunk_rows):
+                for offset, piece, line in _csv_spans(fh, f.survey, chunk_rows, src.delimiter):
                     if not spans:
                         f.header = _header_of(
                             _utf8(piece, f.survey), f.survey, src.delimiter, f.name
