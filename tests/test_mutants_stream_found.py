@@ -17,7 +17,7 @@ from test_ingest_stream import _assert_same, _both
 
 from pipeline.engine import LocalEngine
 from pipeline.errors import InputError
-from pipeline.ingest import check_balance, read_tracks
+from pipeline.ingest import TrackSource, check_balance, read_tracks
 from pipeline.ingest.stream import PingStore, spill_tracks, spill_tracks_partitioned
 
 HEAD = "mmsi,timestamp,lat,lon,sog,note"
@@ -243,3 +243,141 @@ def test_the_first_copy_of_a_record_is_kept_whatever_piece_the_copies_are_in(tmp
     rej = pd.concat(list(spill.iter_rejects()), ignore_index=True)
     assert dict(zip(rej["row"].astype(int), rej["rule"], strict=True)) == bad
     pd.testing.assert_frame_equal(store.to_frame(), whole.frame)
+
+
+def test_a_quoted_value_longer_than_a_block_is_kept_whole(tmp_path):
+    """A note of 13,000 lines (about 150 KB: more than what is left of the first block and
+    the next one) holds no record end: the piece grows past it instead of being cut inside
+    it, and the record is read whole."""
+    rows = [_record(i) for i in range(2000)]
+    rows[10] = _record(10, '"' + "\n".join(f"remark {k}" for k in range(13_000)) + '"')
+    path = tmp_path / "long.csv"
+    path.write_text("\n".join([HEAD, *rows]) + "\n")
+    whole, spill, store = _both(path, tmp_path, 1)
+    assert whole.by_rule == {} and spill.by_rule == {}, spill.notes
+    assert len(store) == 2000
+    _assert_same(whole, spill, store, tmp_path)
+
+
+# --------------------------------------------------------------------------- the memory ceiling
+
+
+def test_the_partitioned_read_refuses_a_row_group_beyond_the_bound_as_one_pass(tmp_path):
+    """A Parquet file of one row group that decodes to 2 MiB, with a bound of 1 MiB: the
+    one-pass streamed read refuses it; the chunk tasks (the Dask engine's read) decoded the
+    row group whole in a task without any check.  Both refuse it now, with one message."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from pipeline.errors import SourceUnreadable
+
+    n = 60_000
+    table = pa.table(
+        {
+            "mmsi": pa.array(np.repeat(np.arange(247000001, 247000061), n // 60).astype(str)),
+            "timestamp": pa.array(pd.date_range("2024-03-01", periods=n, freq="s", tz="UTC")),
+            "lat": np.full(n, 50.0),
+            "lon": np.full(n, 1.0),
+        }
+    )
+    big = tmp_path / "big.parquet"
+    pq.write_table(table, big, row_group_size=n, compression="zstd")
+    with pytest.raises(SourceUnreadable, match=r"row group 0 .*max_uncompressed_mb=1") as one:
+        spill_tracks(big, tmp_path / "s", chunk_rows=50_000, max_uncompressed_mb=1)
+    with pytest.raises(SourceUnreadable, match=r"row group 0 .*max_uncompressed_mb=1") as parts:
+        spill_tracks_partitioned(
+            [big], [tmp_path / "p"], LocalEngine(), chunk_rows=50_000, max_uncompressed_mb=1
+        )
+    assert str(parts.value) == str(one.value)
+
+
+# --------------------------------------------------------------------------- the rejects file
+
+
+def test_a_carriage_return_in_the_first_chunks_rejects_sets_the_csv_line_end(tmp_path):
+    """A rejected value of the first batch holds a CR (text read from Parquet as written);
+    the later batches' rejects hold none.  The whole CSV's line end is decided by every
+    chunk's rejects (CRLF, as the whole read writes it), not by the last chunk's alone."""
+    from pipeline.ingest import write_rejects
+
+    n = 600
+    frame = pd.DataFrame(
+        {
+            "mmsi": [str(235000000 + i % 5) for i in range(n)],
+            "timestamp": pd.date_range("2024-03-01", periods=n, freq="min", tz="UTC"),
+            "lat": [f"{43 + i * 1e-4:.5f}" for i in range(n)],
+            "lon": [f"{5 + i * 1e-4:.5f}" for i in range(n)],
+        }
+    )
+    frame.loc[7, "lat"] = "no\rrth"  # batch 1 of 6
+    frame.loc[[250, 450], "lat"] = "north"  # batches 3 and 5
+    path = tmp_path / "cr.parquet"
+    frame.to_parquet(path, index=False)
+    whole = read_tracks(path)
+    assert whole.by_rule == {"coord_unparseable": 3}
+    a = write_rejects(whole, tmp_path / "a").read_bytes()
+    assert a.count(b"\r\n") == 4  # the header and three rejects, CRLF
+    spill = spill_tracks(path, tmp_path / "s", chunk_rows=100, n_buckets=3)
+    assert _pieces_of(spill) == 6
+    assert spill.write_rejects(tmp_path / "b").read_bytes() == a
+
+
+# --------------------------------------------------------------------------- repeats across files
+
+
+def test_a_repeat_at_the_last_time_of_an_earlier_file_is_found(tmp_path):
+    """The later file's bucket holds one ping, at the very time the earlier file's bucket
+    ends (the spans touch, they do not overlap): it is still read and the repeat found."""
+    from pipeline.ingest.stream import reject_repeated_spill
+
+    a = tmp_path / "a.csv"
+    a.write_text("\n".join([HEAD, *(_record(i, vessels=1) for i in range(30))]) + "\n")
+    b = tmp_path / "b.csv"
+    b.write_text("\n".join([HEAD, _record(29, vessels=1)]) + "\n")  # a's last ping again
+    first = spill_tracks(a, tmp_path / "sa", chunk_rows=10, n_buckets=2)
+    later = spill_tracks(b, tmp_path / "sb", chunk_rows=10, n_buckets=2)
+    got = reject_repeated_spill(later, [first], tmp_path / "r")
+    assert got.n_accepted == 0 and got.by_rule == {"duplicate_across_files": 1}
+    rej = pd.concat(list(got.iter_rejects()), ignore_index=True)
+    assert rej["row"].tolist() == [2] and rej["value"].tolist() == ["a.csv line 31"]
+
+
+def test_columns_found_by_their_values_quote_the_whole_files_largest(tmp_path):
+    """No header names the position columns: they are found by their values on the first
+    piece, and the notes quote the file's largest values -- the latitude's in the first
+    piece (44.5, falling after it), the longitude's in the last -- as the whole read does."""
+    lines = ["mmsi,timestamp,c1,c2,sog,note"]
+    for i in range(3000):
+        k = i // 5
+        when = f"2024-01-01T{(k // 60) % 24:02d}:{k % 60:02d}:00Z"
+        lat, lon = 44.5 - k * 1e-4, 120 + k * 1e-4
+        lines.append(f"{235000000 + i % 5},{when},{lat:.5f},{lon:.5f},10.0,x")
+    path = tmp_path / "content.csv"
+    path.write_text("\n".join(lines) + "\n")
+    whole, spill, store = _both(path, tmp_path, 1)
+    assert _pieces_of(spill) >= 2
+    said = [t for t in spill.notes if "by its values" in t]
+    assert any("'c1'" in t and "(max |value| 44.5))" in t for t in said), said
+    assert any("'c2'" in t and "(max |value| 120.06))" in t for t in said), said
+    _assert_same(whole, spill, store, tmp_path)
+
+
+def test_a_headerless_file_with_a_trailing_delimiter_is_worded_as_whole(tmp_path):
+    """No header line, and every record ends with the delimiter: a later piece is read below
+    the names the first gave the file, and its count is worded and added as the whole
+    read's (every line a record), not as lines below a header of the file's own."""
+    rows = [_record(i) + "," for i in range(3000)]
+    rows[2500] = rows[2500].replace(",43.", ",north", 1)
+    path = tmp_path / "bare.csv"
+    path.write_text("\n".join(rows) + "\n")
+    named = {"vessel_id": "field_1", "time": "field_2", "lat": "field_3", "lon": "field_4"}
+    src = TrackSource(path=path, columns=named)
+    whole, spill, store = _both(src, tmp_path, 1)
+    assert _pieces_of(spill) >= 2 and spill.by_rule == {"coord_unparseable": 1}
+    said = [t for t in spill.notes if "of the lines end with" in t]
+    assert said == [
+        "bare.csv: 3000 of the lines end with ',' (no header line); the empty last "
+        "column is ignored"
+    ]
+    _assert_same(whole, spill, store, tmp_path)

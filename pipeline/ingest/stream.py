@@ -66,7 +66,14 @@ from ..errors import AmbiguousDateOrder, InputError, SourceUnreadable
 from ..io import atomic_path, neutralise_formulas, round_floats
 from ..schema import COG, LAT, LON, PING_COLUMNS, REJECT_COLUMNS, SOG, SOURCE_ROW, TIME, VESSEL_ID
 from ._archive import source_stem
-from ._columnar import IPC_SUFFIXES, arrow_kind, exact_frame, iter_batches, table_schema
+from ._columnar import (
+    IPC_SUFFIXES,
+    arrow_kind,
+    check_expansion,
+    exact_frame,
+    iter_batches,
+    table_schema,
+)
 from ._columns import (
     CONTENT_DISTINCT,
     CONTENT_MAX,
@@ -655,7 +662,7 @@ def _record_end(buf: bytes, eol: bytes, delim: str) -> int:
     read of the whole file does not make.
     """
     last = buf.rfind(eol)
-    if last < 0 or b'"' not in buf[:last]:
+    if last < 0 or buf.find(b'"', 0, last) < 0:
         return last
     text = buf[: last + 1].decode("latin-1").replace("\r\n", "\n").replace("\r", "\n")
     limit = csv.field_size_limit()
@@ -2807,6 +2814,9 @@ def _plan_file(f: _FileTask, chunk_rows: int, max_uncompressed_mb: float) -> lis
         and arrow_kind(opened.target) == "parquet"  # an Arrow IPC file: one task, streamed
     ):
         table_schema(opened.target, f.name)  # cut short, damaged, a column named twice
+        # a task decodes the row groups holding its rows whole: one that expands beyond
+        # the bound is refused here, as spill_tracks' streamed read refuses it
+        check_expansion(opened.target, max_uncompressed_mb, f.name, whole=False)
         pf = pq.ParquetFile(opened.target)
         if b"geo" not in (pf.schema_arrow.metadata or {}):
             n = int(pf.metadata.num_rows)
