@@ -381,3 +381,25 @@ def test_a_headerless_file_with_a_trailing_delimiter_is_worded_as_whole(tmp_path
         "column is ignored"
     ]
     _assert_same(whole, spill, store, tmp_path)
+
+
+def test_positions_that_fit_only_swapped_are_counted_over_the_whole_file(tmp_path):
+    """The last third of the records has latitude and longitude swapped: outside the area,
+    inside it swapped.  Over the whole file that is a third, not a misread file: those
+    records are rejected as outside the area, as whole.  The last piece alone (all of its
+    positions swapped) must not decide for the file."""
+    lines = [HEAD]
+    for i in range(3000):
+        rec = _record(i).split(",")
+        if i >= 2000:
+            rec[2], rec[3] = rec[3], rec[2]
+        lines.append(",".join(rec))
+    path = tmp_path / "swapped.csv"
+    path.write_text("\n".join(lines) + "\n")
+    bbox = (4.0, 42.0, 6.0, 44.0)
+    whole, spill, store = _both(path, tmp_path, 1, aoi_bbox=bbox)
+    assert _pieces_of(spill) >= 3
+    assert spill.by_rule == {"outside_aoi": 1000}
+    rej = pd.concat(list(spill.iter_rejects()), ignore_index=True)
+    assert rej["row"].astype(int).tolist() == list(range(2002, 3002))
+    _assert_same(whole, spill, store, tmp_path)
