@@ -1655,6 +1655,20 @@ def _zone_sentence(p: ParsedTimes) -> str:
 _COMPACT = (("y", 0, 4), ("m", 4, 6), ("d", 6, 8), ("H", 8, 10), ("M", 10, 12), ("S", 12, 14))
 
 
+def _compact_valid(text: np.ndarray) -> np.ndarray:
+    """Whether each whole number's digits (10, 12 or 14) spell a date yyyymmddHH[MM[SS]]."""
+    digits = pd.Series(text, dtype=object).astype("str").str.pad(14, "right", "0")
+    c = {k: digits.str.slice(a, b).astype("int64").to_numpy() for k, a, b in _COMPACT}
+    ok = (c["y"] >= 1900) & (c["y"] <= 2100) & (c["m"] >= 1) & (c["m"] <= 12)
+    ok &= (c["d"] >= 1) & (c["H"] <= 23) & (c["M"] <= 59) & (c["S"] <= 59)
+    month_days = pd.to_datetime(
+        pd.DataFrame(
+            {"year": np.where(ok, c["y"], 2000), "month": np.where(ok, c["m"], 1), "day": 1}
+        )
+    ).dt.days_in_month.to_numpy()
+    return ok & (c["d"] <= month_days)
+
+
 def _compact_dates(
     text: np.ndarray, ndig: np.ndarray, whole: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -1673,16 +1687,7 @@ def _compact_dates(
         at = (ndig == nd) & whole
         if not at.any():
             continue
-        digits = pd.Series(text[at], dtype=object).astype("str").str.pad(14, "right", "0")
-        c = {k: digits.str.slice(a, b).astype("int64").to_numpy() for k, a, b in _COMPACT}
-        ok = (c["y"] >= 1900) & (c["y"] <= 2100) & (c["m"] >= 1) & (c["m"] <= 12)
-        ok &= (c["d"] >= 1) & (c["H"] <= 23) & (c["M"] <= 59) & (c["S"] <= 59)
-        month_days = pd.to_datetime(
-            pd.DataFrame(
-                {"year": np.where(ok, c["y"], 2000), "month": np.where(ok, c["m"], 1), "day": 1}
-            )
-        ).dt.days_in_month.to_numpy()
-        ok &= c["d"] <= month_days
+        ok = _compact_valid(text[at])
         if ok.mean() > 0.5:
             out[at] = True
             valid[np.flatnonzero(at)[ok]] = True
@@ -1706,6 +1711,21 @@ def _numbers(
     us = (ndig >= 15) & (ndig <= 17)
     ns = (ndig >= 18) & (ndig <= 20)
     out = np.full(rows.size, np.nan)
+    # Twelve digits read as epoch milliseconds that also spell yyyymmddHHMM: a compact date
+    # among the column's epoch times, or a millisecond of 1976 (19xx/20xx... ms lie in
+    # January-August 1976)?  Neither is taken: rejected, with a note.
+    twelve = ms & (ndig == 12) & whole
+    if twelve.any():
+        both = np.zeros(rows.size, dtype=bool)
+        both[np.flatnonzero(twelve)[_compact_valid(text.to_numpy(dtype=object)[twelve])]] = True
+        if both.any():
+            ms &= ~both
+            notes.append(
+                f"{where}: {int(both.sum())} 12-digit number(s) such as "
+                f"{s.iloc[rows][both].iloc[0]!r} among epoch milliseconds spell a date "
+                "written yyyymmddHHMM as well as a millisecond of 1976: rejected, not read "
+                "either way"
+            )
     if valid.any():
         digits = pd.Series(text.to_numpy(dtype=object)[valid]).str.pad(14, "right", "0")
         c = {k: digits.str.slice(a, b).astype("float64").to_numpy() for k, a, b in _COMPACT}
