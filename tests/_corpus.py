@@ -37,3 +37,37 @@ def write_text(tmp_path: Path, name: str, text: str) -> Path:
 def assert_accounted(res) -> None:
     """Every record read is accepted or rejected: ``read = accepted + rejected``."""
     assert res.n_read == len(res.frame) + len(res.rejects)
+
+
+def write_one_huge_row_group(path: Path, n: int = 60_000, row_group_size: int = 0) -> Path:
+    """Write ``n`` pings of 60 vessels (one a second from 2024-03-01) as ONE Parquet row group.
+
+    About 2 MiB decoded: beyond ``max_uncompressed_mb=1`` as one pass, whatever the reader's
+    chunk size.  A ``row_group_size`` writes the same pings in groups of that many rows.
+    """
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table(
+        {
+            "mmsi": pa.array(np.repeat(np.arange(247000001, 247000061), n // 60).astype(str)),
+            "timestamp": pa.array(pd.date_range("2024-03-01", periods=n, freq="s", tz="UTC")),
+            "lat": np.full(n, 50.0),
+            "lon": np.full(n, 1.0),
+        }
+    )
+    pq.write_table(table, path, row_group_size=row_group_size or n, compression="zstd")
+    return path
+
+
+def assert_times_read(values: list, expected: list, case: str) -> None:
+    """``parse_times(values)`` gives ``expected`` (None: not read), compared as text."""
+    import pandas as pd
+
+    from pipeline.ingest._dates import parse_times
+
+    got = parse_times(pd.Series(values)).times.tolist()
+    want = [pd.NaT if e is None else e for e in expected]
+    assert [str(g) for g in got] == [str(w) for w in want], case

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 import pytest
+from _corpus import write_one_huge_row_group
 
 from pipeline.errors import SourceUnreadable
 from pipeline.ingest import read_tracks
@@ -185,23 +186,12 @@ def test_a_streamed_ipc_file_of_one_huge_compressed_batch_is_refused(tmp_path):
 
 def test_a_streamed_parquet_file_of_one_huge_row_group_is_refused(tmp_path):
     # the streamed read decodes a row group whole: one row group of any size was held
-    n = 60_000
-    table = pa.table(
-        {
-            "mmsi": pa.array(np.repeat(np.arange(247000001, 247000061), n // 60).astype(str)),
-            "timestamp": pa.array(pd.date_range("2024-03-01", periods=n, freq="s", tz="UTC")),
-            "lat": np.full(n, 50.0),
-            "lon": np.full(n, 1.0),
-        }
-    )
-    big = tmp_path / "big.parquet"
-    pq.write_table(table, big, row_group_size=n, compression="zstd")
+    big = write_one_huge_row_group(tmp_path / "big.parquet")
     with pytest.raises(SourceUnreadable, match=r"row group 0 .*max_uncompressed_mb=1"):
         spill_tracks(str(big), tmp_path / "spill", chunk_rows=50_000, max_uncompressed_mb=1)
-    small = tmp_path / "small.parquet"
-    pq.write_table(table, small, row_group_size=5_000, compression="zstd")
+    small = write_one_huge_row_group(tmp_path / "small.parquet", row_group_size=5_000)
     spill = spill_tracks(str(small), tmp_path / "s2", chunk_rows=50_000, max_uncompressed_mb=1)
-    assert spill.n_read == n
+    assert spill.n_read == 60_000
 
 
 # ------------------------------------------------------------------ MultiPoint pings

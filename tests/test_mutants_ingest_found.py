@@ -13,6 +13,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from _corpus import assert_times_read
 
 from pipeline.errors import AmbiguousDateOrder, DataQualityError, InputError
 from pipeline.ingest import read_seizures, read_tracks
@@ -241,10 +242,7 @@ _READS = {
 
 @pytest.mark.parametrize("case", sorted(_READS))
 def test_dates_read_as_computed_by_hand(case):
-    values, expected = _READS[case]
-    got = parse_times(pd.Series(values)).times.tolist()
-    want = [pd.NaT if e is None else e for e in expected]
-    assert [str(g) for g in got] == [str(w) for w in want], case
+    assert_times_read(*_READS[case], case)
 
 
 def test_dayfirst_given_reads_a_contradicting_date_as_written():

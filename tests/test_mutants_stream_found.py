@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from _corpus import write_one_huge_row_group
 from test_ingest_stream import _assert_same, _both
 
 from pipeline.engine import LocalEngine
@@ -266,23 +267,10 @@ def test_the_partitioned_read_refuses_a_row_group_beyond_the_bound_as_one_pass(t
     """A Parquet file of one row group that decodes to 2 MiB, with a bound of 1 MiB: the
     one-pass streamed read refuses it; the chunk tasks (the Dask engine's read) decoded the
     row group whole in a task without any check.  Both refuse it now, with one message."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.parquet as pq
 
     from pipeline.errors import SourceUnreadable
 
-    n = 60_000
-    table = pa.table(
-        {
-            "mmsi": pa.array(np.repeat(np.arange(247000001, 247000061), n // 60).astype(str)),
-            "timestamp": pa.array(pd.date_range("2024-03-01", periods=n, freq="s", tz="UTC")),
-            "lat": np.full(n, 50.0),
-            "lon": np.full(n, 1.0),
-        }
-    )
-    big = tmp_path / "big.parquet"
-    pq.write_table(table, big, row_group_size=n, compression="zstd")
+    big = write_one_huge_row_group(tmp_path / "big.parquet")
     with pytest.raises(SourceUnreadable, match=r"row group 0 .*max_uncompressed_mb=1") as one:
         spill_tracks(big, tmp_path / "s", chunk_rows=50_000, max_uncompressed_mb=1)
     with pytest.raises(SourceUnreadable, match=r"row group 0 .*max_uncompressed_mb=1") as parts:
