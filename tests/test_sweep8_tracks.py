@@ -203,8 +203,11 @@ def test_the_ingest_stage_publishes_repeated_pings_once(tmp_path, chunk_rows):
 
 @pytest.mark.slow
 def test_a_run_publishes_overlapping_files_pings_once_whole_and_in_chunks(small_demo, tmp_path):
-    """pings.parquet, pings_used and the manifest agree with what transit used."""
-    from conftest import small_config
+    """pings.parquet, pings_used and the manifest agree with what transit used.
+
+    The claim reads the ingest's pings, rejects and counts: no timeline, back-test, hot
+    spots or optional exports (``QUICK_TABLES``; ~1.5 s of the two runs)."""
+    from conftest import QUICK_TABLES, small_config
 
     import pipeline
 
@@ -214,7 +217,9 @@ def test_a_run_publishes_overlapping_files_pings_once_whole_and_in_chunks(small_
     outs = {}
     for label, rows in (("whole", None), ("chunks", 700)):
         inputs = {"tracks": [{"path": str(src)}, {"path": str(copy)}]}
-        cfg = small_config(small_demo, tmp_path / label, inputs=inputs, ingest={"chunk_rows": rows})
+        cfg = small_config(
+            small_demo, tmp_path / label, inputs=inputs, ingest={"chunk_rows": rows}, **QUICK_TABLES
+        )
         outs[label] = pipeline.run_pipeline(cfg)
     for res in outs.values():
         one, two = res.manifest["inputs"]["tracks"]
