@@ -503,8 +503,11 @@ def test_latest_is_the_latest_step_not_after_the_runs_day(tmp_path):
 
 def test_a_run_reads_the_step_of_its_as_of_not_a_cached_later_one(small_demo, tmp_path):
     """Two runs of one config as of two days read the step of each day (the step read is
-    also part of the raster's key, so no cache serves the other day's)."""
-    from conftest import small_config
+    also part of the raster's key, so no cache serves the other day's).
+
+    Only the scores' ``sst_mean`` is read: no timeline, back-test, hot spots or optional
+    exports (``QUICK_TABLES``)."""
+    from conftest import QUICK_TABLES, small_config
 
     import pipeline
 
@@ -523,6 +526,7 @@ def test_a_run_reads_the_step_of_its_as_of_not_a_cached_later_one(small_demo, tm
         tmp_path,
         inputs={"rasters": [raster]},
         score={"factors": {"seizure_density": {"weight": 1}, "sst_mean": {"weight": 1}}},
+        **QUICK_TABLES,
     )
     late = pipeline.run_pipeline(cfg, as_of="2026-06-30").scores["sst_mean"]
     early = pipeline.run_pipeline(cfg, as_of="2026-06-28").scores["sst_mean"]
