@@ -19,13 +19,9 @@ pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
 DEEP = "[" * 100_000 + "]" * 100_000  # Python's JSON parser recurses once per level
 
 
-@pytest.fixture(scope="module")
-def published(small_demo, tmp_path_factory):
-    """One published run on the small demo: (config, output folder, run id)."""
-    base = tmp_path_factory.mktemp("found")
-    cfg = small_config(small_demo, base)
-    res = pipeline.run_pipeline(cfg)
-    return cfg, res.out_dir, res.run_id
+# ``published``: conftest's light run (config, output folder, run id). These tests read the
+# folder's runs, links, manifests and status, and run the same config again over a copy:
+# nothing of the timeline, back-test or hot spots the default small run also made.
 
 
 def _copy(published, tmp_path: Path) -> tuple[Path, Path]:
