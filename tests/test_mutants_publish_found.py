@@ -1,0 +1,76 @@
+"""Tests that a mutation review of the publish, ``status`` and ``history`` found missing.
+
+Each test pins a promise of :mod:`pipeline.runner.publish` (its module docstring: nothing is
+deleted through a link, killed runs are cleaned up) or of :func:`pipeline.run.run_status` /
+:func:`pipeline.run.run_history` that a small hand-made bug broke with every other test still
+passing.  Expected values come from folders, links and file times set here by hand, never from
+the code under test; no pipeline run is needed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pipeline.runner.publish import prune_runs, remove_stale_staging, staging_dir
+
+OLD, MID, NEW = "20240101T000000Z-aaaaaa", "20240102T000000Z-bbbbbb", "20240103T000000Z-cccccc"
+
+
+def _victim(tmp_path: Path) -> Path:
+    """A folder elsewhere holding run-like folders with records: must never be touched."""
+    victim = tmp_path / "victim"
+    for rid in (OLD, MID):
+        (victim / rid).mkdir(parents=True)
+        (victim / rid / "manifest.json").write_text("{}")
+        (victim / rid / "keep.csv").write_text("mine\n")
+    return victim
+
+
+def _tree(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+
+
+def test_pruning_deletes_nothing_through_a_linked_runs_folder(tmp_path):
+    """``runs`` that is a link (to a user's archive) is no run folder: ``prune_runs`` lists
+    nothing through it and deletes nothing where it leads."""
+    victim = _victim(tmp_path)
+    before = _tree(victim)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "runs").symlink_to(victim, target_is_directory=True)
+    assert prune_runs(out, keep=1) == []
+    assert _tree(victim) == before
+
+
+def test_a_staging_folder_swapped_for_a_link_is_not_followed_when_cleaned_up(tmp_path):
+    """The staging folder is removed after a run that did not publish it, but never through a
+    link: one put in its place (by another process, mid-run) leaves its target whole."""
+    victim = _victim(tmp_path)
+    before = _tree(victim)
+    out = tmp_path / "out"
+    out.mkdir()
+    with staging_dir(out, NEW) as staging:
+        (staging / "scores.csv").write_text("cell,risk\n")
+        for p in staging.iterdir():
+            p.unlink()
+        staging.rmdir()
+        staging.symlink_to(victim, target_is_directory=True)
+    assert _tree(victim) == before
+
+
+def test_a_killed_run_of_a_version_that_staged_at_the_top_level_is_cleaned_up(tmp_path):
+    """Before run folders, a run staged in ``OUT/.staging-<run_id>``: one left by a killed run
+    of that version is removed by the next run and recorded as killed, as today's are; a
+    user's folder named alike but not for a run id stays."""
+    out = tmp_path / "out"
+    (out / "runs").mkdir(parents=True)
+    old_staging = out / f".staging-{MID}"
+    old_staging.mkdir()
+    (old_staging / "risk_map.html").write_text("<html></html>\n")
+    (out / ".staging-backup").mkdir()
+    assert remove_stale_staging(out) == [MID]
+    assert not old_staging.exists()
+    assert (out / ".staging-backup").is_dir()
+    record = json.loads((out / "runs" / MID / "status.json").read_text())
+    assert (record["run_id"], record["status"]) == (MID, "killed")
