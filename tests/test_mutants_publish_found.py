@@ -9,7 +9,9 @@ the code under test; no pipeline run is needed.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
 from pathlib import Path
 
 from pipeline.runner.publish import prune_runs, remove_stale_staging, staging_dir
@@ -74,3 +76,62 @@ def test_a_killed_run_of_a_version_that_staged_at_the_top_level_is_cleaned_up(tm
     assert (out / ".staging-backup").is_dir()
     record = json.loads((out / "runs" / MID / "status.json").read_text())
     assert (record["run_id"], record["status"]) == (MID, "killed")
+
+
+def _iso(when: dt.datetime) -> str:
+    return when.isoformat(timespec="seconds")
+
+
+def _published(out: Path, *, finished: dt.datetime, inputs=(), runs=(OLD,)) -> Path:
+    """``out`` with the run folders ``runs`` (each a hand-written manifest), the last one
+    published; ``inputs`` recorded as they are now (path, modification time, size)."""
+    files = []
+    for path in inputs:
+        st = Path(path).stat()
+        when = dt.datetime.fromtimestamp(st.st_mtime, dt.UTC)
+        files.append({"path": str(path), "modified": _iso(when), "bytes": st.st_size})
+    for rid in runs:
+        (out / "runs" / rid).mkdir(parents=True)
+        manifest = {
+            "run_id": rid,
+            "status": "ok",
+            "started": _iso(finished - dt.timedelta(minutes=5)),
+            "finished": _iso(finished),
+            "as_of": "2026-11-30",
+            "stages": {"score": {"cached": True}, "ingest": {}},
+            "timings_s": {"ingest": 1.0, "score": 2.0},
+            "counts": {"cells": 7},
+            "outputs": {},
+            "config": {"run": {}},
+            "input_files": files,
+        }
+        (out / "runs" / rid / "manifest.json").write_text(json.dumps(manifest))
+    (out / "current").symlink_to(f"runs/{runs[-1]}")
+    return out
+
+
+NOW = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
+
+
+def _input(tmp_path: Path, text: str, when: dt.datetime) -> Path:
+    path = tmp_path / "seizures.csv"
+    path.write_text(text)
+    os.utime(path, (when.timestamp(), when.timestamp()))
+    return path
+
+
+def test_an_input_touched_or_resized_since_the_run_changed_since_it(tmp_path):
+    """``changed_since_run`` is the file's modification time *or* size against those the
+    manifest records: a file touched (same bytes, later time) changed, and so did one
+    rewritten to another size whose time was set back to the recorded one."""
+    from pipeline.run import run_status
+
+    then = NOW - dt.timedelta(days=1)
+    data = _input(tmp_path, "a,b\n1,2\n", then)
+    out = _published(tmp_path / "out", finished=NOW, inputs=[data])
+    assert run_status(out, now=NOW, verify=False)["inputs"][0]["changed_since_run"] is False
+    later = then + dt.timedelta(hours=3)
+    os.utime(data, (later.timestamp(), later.timestamp()))
+    assert run_status(out, now=NOW, verify=False)["inputs"][0]["changed_since_run"] is True
+    _input(tmp_path, "a,b\n1,2\n3,4\n", then)  # another size, the recorded time
+    assert run_status(out, now=NOW, verify=False)["inputs"][0]["changed_since_run"] is True
