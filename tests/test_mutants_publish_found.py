@@ -135,3 +135,17 @@ def test_an_input_touched_or_resized_since_the_run_changed_since_it(tmp_path):
     assert run_status(out, now=NOW, verify=False)["inputs"][0]["changed_since_run"] is True
     _input(tmp_path, "a,b\n1,2\n3,4\n", then)  # another size, the recorded time
     assert run_status(out, now=NOW, verify=False)["inputs"][0]["changed_since_run"] is True
+
+
+def test_a_run_id_is_the_utc_time_whatever_zone_the_clock_is_given_in():
+    """A run id is the UTC start time (``...Z``): 03:00 at +01:00 is ``T020000Z``, with or
+    without an older run to sort after, never the local time spelled as UTC (an hour off,
+    so the history's times and the clock-behind note would be wrong)."""
+    from pipeline.runner.publish import new_run_id, next_run_id
+
+    paris = dt.timezone(dt.timedelta(hours=1))
+    now = dt.datetime(2026, 11, 30, 3, 0, 0, tzinfo=paris)
+    assert new_run_id(now).startswith("20261130T020000Z-")
+    assert new_run_id(now, after="20261130T010000Z-ffffff").startswith("20261130T020000Z-")
+    assert new_run_id(now, after="20261130T024500Z-ffffff").startswith("20261130T024501Z-")
+    assert next_run_id(Path("/nonexistent-out"), now)[0].startswith("20261130T020000Z-")

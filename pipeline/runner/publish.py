@@ -109,11 +109,12 @@ def new_run_id(now: dt.datetime | None = None, after: str | None = None) -> str:
     With ``after`` (the newest run id of the folder), the id sorts after it even when the
     clock went backwards: its time is then one second after ``after``'s.
     """
-    now = now or dt.datetime.now(dt.UTC)
+    # an id is UTC time: a clock given in another zone is converted, never spelled as UTC
+    now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     if after is not None and re.fullmatch(RUN_ID_PATTERN, after):
         last = dt.datetime.strptime(after[: len("20260101T000000Z")], _ID_TIME)
         last = last.replace(tzinfo=dt.UTC)
-        if now.astimezone(dt.UTC).replace(microsecond=0) <= last:
+        if now.replace(microsecond=0) <= last:
             now = last + dt.timedelta(seconds=1)
     return now.strftime(_ID_TIME) + "-" + uuid.uuid4().hex[:6]
 
