@@ -149,3 +149,27 @@ def test_a_run_id_is_the_utc_time_whatever_zone_the_clock_is_given_in():
     assert new_run_id(now, after="20261130T010000Z-ffffff").startswith("20261130T020000Z-")
     assert new_run_id(now, after="20261130T024500Z-ffffff").startswith("20261130T024501Z-")
     assert next_run_id(Path("/nonexistent-out"), now)[0].startswith("20261130T020000Z-")
+
+
+def test_a_staging_folder_beside_its_runs_own_record_is_no_killed_run(tmp_path):
+    """``killed`` lists runs *newer* than the last recorded one whose staging folder remains:
+    a run that wrote its own record (failed) and was stopped while removing its staging
+    folder is its record, ``failed`` with its error, not an unrecorded killed run; a newer
+    staging folder is one, and the newest of them is the last run."""
+    from pipeline.run import run_status
+
+    out = _published(tmp_path / "out", finished=NOW, runs=(OLD,))
+    (out / "runs" / MID).mkdir()
+    failed = {"run_id": MID, "status": "failed", "error": "disk said no"}
+    (out / "runs" / MID / "status.json").write_text(json.dumps(failed))
+    (out / "runs" / f".staging-{MID}").mkdir()
+    st = run_status(out, now=NOW, verify=False)
+    assert st["killed"] == []
+    assert (st["last_run"]["run_id"], st["last_run"]["status"]) == (MID, "failed")
+    assert st["last_run"]["error"] == "disk said no"
+    newest = "20240104T000000Z-dddddd"
+    (out / "runs" / f".staging-{newest}").mkdir()
+    (out / "runs" / f".staging-{NEW}").mkdir()
+    st = run_status(out, now=NOW, verify=False)
+    assert st["killed"] == [NEW, newest]  # oldest first; the newest is the last run
+    assert (st["last_run"]["run_id"], st["last_run"]["status"]) == (newest, "killed")
