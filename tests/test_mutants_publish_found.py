@@ -82,7 +82,9 @@ def _iso(when: dt.datetime) -> str:
     return when.isoformat(timespec="seconds")
 
 
-def _published(out: Path, *, finished: dt.datetime, inputs=(), runs=(OLD,)) -> Path:
+def _published(
+    out: Path, *, finished: dt.datetime, inputs=(), runs=(OLD,), run=None, timings=None
+) -> Path:
     """``out`` with the run folders ``runs`` (each a hand-written manifest), the last one
     published; ``inputs`` recorded as they are now (path, modification time, size)."""
     files = []
@@ -99,10 +101,10 @@ def _published(out: Path, *, finished: dt.datetime, inputs=(), runs=(OLD,)) -> P
             "finished": _iso(finished),
             "as_of": "2026-11-30",
             "stages": {"score": {"cached": True}, "ingest": {}},
-            "timings_s": {"ingest": 1.0, "score": 2.0},
+            "timings_s": {"ingest": 1.0, "score": 2.0} if timings is None else timings,
             "counts": {"cells": 7},
             "outputs": {},
-            "config": {"run": {}},
+            "config": {"run": run or {}},
             "input_files": files,
         }
         (out / "runs" / rid / "manifest.json").write_text(json.dumps(manifest))
@@ -173,3 +175,65 @@ def test_a_staging_folder_beside_its_runs_own_record_is_no_killed_run(tmp_path):
     st = run_status(out, now=NOW, verify=False)
     assert st["killed"] == [NEW, newest]  # oldest first; the newest is the last run
     assert (st["last_run"]["run_id"], st["last_run"]["status"]) == (newest, "killed")
+
+
+def test_status_names_the_input_age_limit_it_judged_an_input_by(tmp_path, capsys):
+    """An input older than ``run.max_input_age_days`` is STALE under that limit: the JSON
+    gives the limit as ``max_input_age_days`` and the text names it (never ``None``)."""
+    from test_cli import cli_here
+
+    now = dt.datetime.now(dt.UTC)  # the command measures from the clock
+    data = _input(tmp_path, "a,b\n1,2\n", now - dt.timedelta(days=5))
+    out = _published(tmp_path / "out", finished=now, inputs=[data], run={"max_input_age_days": 2})
+    code, text, err = cli_here(capsys, "status", out, "--json", "--no-verify")
+    st = json.loads(text)
+    assert code == 1, err
+    assert st["max_input_age_days"] == 2 and st["inputs"][0]["stale"] is True
+    code, text, err = cli_here(capsys, "status", out, "--no-verify")
+    assert code == 1, err
+    assert (
+        "seizures.csv  modified 5.0 days ago  unchanged, STALE (run.max_input_age_days 2)" in text
+    )
+
+
+def test_the_runs_kept_are_run_folders_not_a_staging_folder(tmp_path):
+    """``disk.runs_kept`` counts the run folders kept, not a run's staging folder beside
+    them (a run in progress, or a killed one's)."""
+    from pipeline.run import run_status
+
+    out = _published(tmp_path / "out", finished=NOW, runs=(OLD, MID))
+    (out / "runs" / f".staging-{NEW}").mkdir()
+    assert run_status(out, now=NOW, verify=False)["disk"]["runs_kept"] == 2
+
+
+def test_a_run_without_timings_took_unknown_seconds_not_zero(tmp_path, capsys):
+    """Missing is not zero: a manifest without stage timings (edited by hand) gives
+    ``seconds`` None in the history, ``?`` in its text."""
+    from test_cli import cli_here
+
+    from pipeline.run import run_history
+
+    out = _published(tmp_path / "out", finished=NOW, timings={})
+    assert run_history(out)[0]["seconds"] is None
+    code, text, err = cli_here(capsys, "history", out)
+    assert code == 0, err
+    assert f"* {OLD}  ok" in text and "  ? s  7 cells" in text
+
+
+def test_the_published_set_is_ok_even_beside_a_failure_record(tmp_path):
+    """A run that failed after its set was staged whole has its manifest and a failure
+    ``status.json``: it failed while it is not published, but a set ``current`` names (put
+    back by hand) is the published, complete one: ``ok``, its map's age shown."""
+    from pipeline.run import run_history, run_status
+
+    out = _published(tmp_path / "out", finished=NOW, runs=(OLD, MID))
+    failure = {"run_id": MID, "status": "failed", "error": "No space left on device"}
+    (out / "runs" / MID / "status.json").write_text(json.dumps(failure))
+    (out / "current").unlink()
+    (out / "current").symlink_to(f"runs/{OLD}")
+    assert [(r["run_id"], r["status"]) for r in run_history(out)] == [(OLD, "ok"), (MID, "failed")]
+    (out / "current").unlink()
+    (out / "current").symlink_to(f"runs/{MID}")
+    assert [(r["run_id"], r["status"]) for r in run_history(out)] == [(OLD, "ok"), (MID, "ok")]
+    st = run_status(out, now=NOW + dt.timedelta(hours=3), verify=False)
+    assert st["attention"] == [] and st["published"]["map_age_hours"] == 3.0
