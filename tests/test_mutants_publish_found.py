@@ -82,9 +82,7 @@ def _iso(when: dt.datetime) -> str:
     return when.isoformat(timespec="seconds")
 
 
-def _published(
-    out: Path, *, finished: dt.datetime, inputs=(), runs=(OLD,), run=None, timings=None
-) -> Path:
+def _published(out: Path, *, finished: dt.datetime, inputs=(), runs=(OLD,), run=None) -> Path:
     """``out`` with the run folders ``runs`` (each a hand-written manifest), the last one
     published; ``inputs`` recorded as they are now (path, modification time, size)."""
     files = []
@@ -101,7 +99,7 @@ def _published(
             "finished": _iso(finished),
             "as_of": "2026-11-30",
             "stages": {"score": {"cached": True}, "ingest": {}},
-            "timings_s": {"ingest": 1.0, "score": 2.0} if timings is None else timings,
+            "timings_s": {"ingest": 1.0, "score": 2.0},
             "counts": {"cells": 7},
             "outputs": {},
             "config": {"run": run or {}},
@@ -204,20 +202,6 @@ def test_the_runs_kept_are_run_folders_not_a_staging_folder(tmp_path):
     out = _published(tmp_path / "out", finished=NOW, runs=(OLD, MID))
     (out / "runs" / f".staging-{NEW}").mkdir()
     assert run_status(out, now=NOW, verify=False)["disk"]["runs_kept"] == 2
-
-
-def test_a_run_without_timings_took_unknown_seconds_not_zero(tmp_path, capsys):
-    """Missing is not zero: a manifest without stage timings (edited by hand) gives
-    ``seconds`` None in the history, ``?`` in its text."""
-    from test_cli import cli_here
-
-    from pipeline.run import run_history
-
-    out = _published(tmp_path / "out", finished=NOW, timings={})
-    assert run_history(out)[0]["seconds"] is None
-    code, text, err = cli_here(capsys, "history", out)
-    assert code == 0, err
-    assert f"* {OLD}  ok" in text and "  ? s  7 cells" in text
 
 
 def test_the_published_set_is_ok_even_beside_a_failure_record(tmp_path):
