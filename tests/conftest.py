@@ -367,6 +367,19 @@ def publish_light(small_demo: Path, base: Path) -> tuple:
     return cfg, res.out_dir, res.run_id
 
 
+def seizures_per_cell(ctx, seizures):
+    """The count of ``seizures`` in each of a factor context's cells (a plug-in's body)."""
+    import pandas as pd
+
+    import pipeline
+    from pipeline import schema as S
+
+    cells = pipeline.points_to_cells(
+        seizures[S.LON].to_numpy(), seizures[S.LAT].to_numpy(), ctx.resolution
+    )
+    return pd.Series(cells).value_counts().reindex(ctx.cells, fill_value=0).to_numpy("float64")
+
+
 def factor_context(cells):
     """A :class:`pipeline.factors.FactorContext` of ``cells`` as of 2024-01-01, no tables."""
     import pandas as pd

@@ -12,7 +12,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import small_config
+from conftest import seizures_per_cell, small_config
 from pydantic import BaseModel
 
 import pipeline
@@ -37,16 +37,8 @@ def seizures_last_year(ctx):
     s = ctx.seizures
     s = s[(s[S.TIME] <= ctx.as_of) & (s[S.TIME] > ctx.as_of - pd.Timedelta(days=365))]
     SEEN.append((ctx.as_of, s[S.TIME].max()))
-    VALUES[ctx.as_of] = _counts_per_cell(ctx, s)
+    VALUES[ctx.as_of] = seizures_per_cell(ctx, s)
     return VALUES[ctx.as_of]
-
-
-def _counts_per_cell(ctx, seizures: pd.DataFrame) -> np.ndarray:
-    """The seizures in each of the context's cells."""
-    cells = pipeline.points_to_cells(
-        seizures[S.LON].to_numpy(), seizures[S.LAT].to_numpy(), ctx.resolution
-    )
-    return pd.Series(cells).value_counts().reindex(ctx.cells, fill_value=0).to_numpy("float64")
 
 
 def _plugin_config(small_demo, tmp_path, score, **sections):
@@ -186,7 +178,7 @@ def test_a_factor_may_say_it_does_not_depend_on_as_of():
     needs=("ports",),
 )
 def seizures_nearby_undeclared(ctx):
-    return _counts_per_cell(ctx, ctx.seizures)
+    return seizures_per_cell(ctx, ctx.seizures)
 
 
 def test_a_plug_in_reading_seizures_it_did_not_declare_is_told_to(small_demo, tmp_path):

@@ -15,7 +15,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import small_config
+from conftest import seizures_per_cell, small_config
 
 import pipeline
 from pipeline import schema as S
@@ -40,9 +40,7 @@ DENSITY_BACK_TEST = {
     needs=("seizures",),
 )
 def seizures_before_hgb(ctx):
-    s = ctx.seizures[ctx.seizures[S.TIME] <= ctx.as_of]
-    cells = pipeline.points_to_cells(s[S.LON].to_numpy(), s[S.LAT].to_numpy(), ctx.resolution)
-    return pd.Series(cells).value_counts().reindex(ctx.cells, fill_value=0).to_numpy("float64")
+    return seizures_per_cell(ctx, ctx.seizures[ctx.seizures[S.TIME] <= ctx.as_of])
 
 
 @pytest.fixture(scope="module")
