@@ -22,6 +22,7 @@ __all__ = [
     "Area",
     "area_km2",
     "coarse_cells_note",
+    "polygon_holds_xy",
     "read_area",
     "region_cells",
     "reject_outside_polygon",
@@ -482,15 +483,30 @@ def sea_cells(cells: np.ndarray, land) -> np.ndarray:
     return np.asarray(cells)[~on_land]
 
 
-def reject_outside_polygon(result, polygon):
-    """Move records inside the area's bbox but outside its polygon to the rejects."""
+def polygon_holds_xy(polygon, lon, lat) -> np.ndarray:
+    """Return True where a position lies in ``polygon`` or on its edge.
+
+    -180° and 180° are one meridian: a position written at -180° is on the edge of an area
+    drawn up to 180° (and one at 180° on an area drawn from -180°).
+    """
     import shapely
 
+    lon = np.asarray(lon, dtype="float64")
+    lat = np.asarray(lat, dtype="float64")
+    inside = np.asarray(shapely.intersects_xy(polygon, lon, lat), dtype=bool)
+    edge = ~inside & (np.abs(lon) == 180.0)
+    if edge.any():
+        inside[edge] = shapely.intersects_xy(polygon, -lon[edge], lat[edge])
+    return inside
+
+
+def reject_outside_polygon(result, polygon):
+    """Move records inside the area's bbox but outside its polygon to the rejects."""
     frame = result.frame
     if polygon is None or frame.empty:
         return result
     lon, lat = frame[S.LON].to_numpy(), frame[S.LAT].to_numpy()
-    inside = shapely.contains_xy(polygon, lon, lat) | shapely.intersects_xy(polygon, lon, lat)
+    inside = polygon_holds_xy(polygon, lon, lat)
     if inside.all():
         return result
     out = frame[~inside]

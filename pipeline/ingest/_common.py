@@ -2281,14 +2281,12 @@ def outside_aoi_rules(
             )
         )
     if aoi_polygon is not None:
-        import shapely
+        from ..area import polygon_holds_xy
 
         todo = np.flatnonzero(ok & inside)
         x, y = lon[todo], lat[todo]
         out = np.zeros(len(lon), dtype=bool)
-        out[todo] = ~(
-            shapely.contains_xy(aoi_polygon, x, y) | shapely.intersects_xy(aoi_polygon, x, y)
-        )
+        out[todo] = ~polygon_holds_xy(aoi_polygon, x, y)
         rules.append(
             Rule(
                 "outside_aoi",
@@ -2454,10 +2452,14 @@ def in_bbox(lon: np.ndarray, lat: np.ndarray, bbox: Sequence[float]) -> np.ndarr
     if not (-90 <= lat0 <= lat1 <= 90):
         raise InputError(f"aoi_bbox latitudes must satisfy -90 <= min <= max <= 90, got {bbox!r}")
     in_lat = (lat >= lat0) & (lat <= lat1)
-    if lon0 <= lon1:
-        in_lon = (lon >= lon0) & (lon <= lon1)
-    else:
-        in_lon = (lon >= lon0) | (lon <= lon1)
+
+    def within(x):
+        if lon0 <= lon1:
+            return (x >= lon0) & (x <= lon1)
+        return (x >= lon0) | (x <= lon1)
+
+    # -180° and 180° are one meridian: a position written -180 is on a box's edge at 180
+    in_lon = within(lon) | within(np.where(np.abs(lon) == 180.0, -lon, lon))
     return in_lat & in_lon
 
 
