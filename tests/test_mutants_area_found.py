@@ -6,6 +6,9 @@ Found wrong, with independent references (h3's own disks, great circles by hand,
 1. -180° and 180° are one meridian, but a record at lon -180 with ``area.bbox`` ending at
    180 (or an area polygon drawn up to 180) was rejected as ``outside_aoi``, while the
    same position written 180 was kept, and its cell scored.
+2. ``area.margin_km`` counted rings as if k rings reached k neighbour steps every way; the
+   k-ring is a hexagon whose sides are only 1.5 k edges away, and H3's hexagons are uneven:
+   a 200 km margin at the equator left out cells whose centres lie 174 km from the area.
 """
 
 from __future__ import annotations
@@ -18,11 +21,21 @@ from _corpus import write_text
 
 from pipeline import schema as S
 from pipeline.area import polygon_holds_xy, reject_outside_polygon
+from pipeline.grid import cells_to_latlng, grid_disk_cells, region_to_cells
 from pipeline.ingest import read_seizures, read_tracks
 from pipeline.ingest._common import in_bbox, outside_aoi_rules
 
+R_KM = 6371.007180918475
+
 WEST_OF_180 = (170.0, -20.0, 180.0, -10.0)
 EAST_OF_180 = (-180.0, -20.0, -170.0, -10.0)
+
+
+def _km(lon1, lat1, lon2, lat2):
+    """Great-circle distance by the haversine formula, written out here."""
+    p1, p2, dl = np.radians(lat1), np.radians(lat2), np.radians(lon2 - lon1)
+    h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * R_KM * np.arcsin(np.sqrt(h))
 
 
 # -- 1. the antimeridian is one meridian -------------------------------------------------------
@@ -91,3 +104,35 @@ def test_a_seizure_at_minus_180_stays_inside_a_polygon_drawn_to_180(tmp_path):
     assert out.frame[S.LON].tolist() == [-180.0, 179.0]
     assert out.by_rule == {"outside_aoi": 1} and out.rejects["row"].tolist() == [4]
     assert out.n_read == len(out.frame) + len(out.rejects)
+
+
+# -- 2. the margin is km in every direction ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat", "res", "margin"),
+    [(0.0, 0.0, 5, 200.0), (165.0, 10.0, 6, 100.0)],
+    ids=["equator-r5", "pacific-r6"],
+)
+def test_a_wide_margin_holds_every_cell_within_it_in_every_direction(lon, lat, res, margin):
+    box = (lon - 0.3, lat - 0.2, lon + 0.3, lat + 0.2)
+    own = region_to_cells(box, res)
+    grown = region_to_cells(box, res, margin_km=margin)
+    near = grid_disk_cells(own, 25)  # h3's own disk, well past the margin
+    o_lat, o_lon = cells_to_latlng(own)
+    n_lat, n_lon = cells_to_latlng(near)
+    d = _km(n_lon[:, None], n_lat[:, None], o_lon[None, :], o_lat[None, :]).min(axis=1)
+    assert (d > 1.2 * margin).any()  # the disk reaches past the margin: a real check
+    missing = near[(d <= margin) & ~np.isin(near, grown)]
+    assert missing.size == 0, f"{missing.size} cells within {margin} km left out"
+    assert set(own) <= set(grown)
+
+
+def test_a_margin_grows_a_bbox_across_180_on_both_sides():
+    own = region_to_cells((179.0, -1.0, -179.0, 1.0), 5)
+    grown = region_to_cells((179.0, -1.0, -179.0, 1.0), 5, margin_km=100.0)
+    lat, lon = cells_to_latlng(grown)
+    assert set(own) < set(grown)
+    # 100 km is 0.9°: the grown cells reach about 178.1° E and W, never Greenwich
+    assert (np.abs(lon) > 177.0).all()
+    assert lon[lon > 0].min() < 178.4 and lon[lon < 0].max() > -178.4
