@@ -136,3 +136,122 @@ def test_a_margin_grows_a_bbox_across_180_on_both_sides():
     # 100 km is 0.9°: the grown cells reach about 178.1° E and W, never Greenwich
     assert (np.abs(lon) > 177.0).all()
     assert lon[lon > 0].min() < 178.4 and lon[lon < 0].max() > -178.4
+
+
+# -- 3. gaps the mutation pass found (tests only) ----------------------------------------------
+
+
+def _area_file(tmp_path, parts, crs="EPSG:4326", *, features=False):
+    """One feature of ``parts`` (a MultiPolygon), or one feature each."""
+    import geopandas as gpd
+
+    geoms = parts if features or len(parts) == 1 else [shapely.MultiPolygon(parts)]
+    path = tmp_path / "aoi.gpkg"
+    gpd.GeoDataFrame({"n": range(len(geoms))}, geometry=geoms, crs=crs).to_file(path)
+    return path
+
+
+BOUNDS = {
+    # two features, the hemispheres, touch at 0 and at 180: no gap, the whole band (not a
+    # box 0° wide at 0)
+    "hemispheres": ([(-180, -5, 0, 5), (0, -5, 180, 5)], (-180.0, -5.0, 180.0, 5.0)),
+    # 90° between the parts, 250° across 180: the plain box
+    "two-seas": ([(0, -5, 10, 5), (100, -5, 110, 5)], (0.0, -5.0, 110.0, 5.0)),
+    # an island inside the longitudes of the east part: the box still ends at -178
+    "fiji-island": (
+        [(177, -20, 180, -12), (-180, -20, -178, -12), (-179.5, -21, -179.0, -20.5)],
+        (177.0, -21.0, -178.0, -12.0),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BOUNDS), ids=sorted(BOUNDS))
+def test_the_areas_box_is_the_complement_of_its_widest_empty_gap(tmp_path, case):
+    from pipeline.area import read_area
+
+    boxes, want = BOUNDS[case]
+    parts = [shapely.box(*b) for b in boxes]
+    area = read_area(None, _area_file(tmp_path, parts, features=case == "hemispheres"))
+    assert area.bbox == want
+    # every vertex of the area is in its box (read as in_bbox reads it, across 180 or not)
+    x, y = shapely.get_coordinates(area.polygon).T
+    assert in_bbox(x, y, area.bbox).all()
+
+
+def test_a_utm_box_of_four_corners_keeps_its_straight_edges(tmp_path):
+    """A 600 x 1000 km box in UTM 33N, corners only: its edges are straight in metres.
+
+    Reference: the edges cut into 1 km steps here, reprojected by pyproj, filled by h3.
+    """
+    import h3
+    from pyproj import Transformer
+
+    from pipeline.area import read_area, region_cells
+
+    utm = shapely.box(200_000.0, 4_000_000.0, 800_000.0, 5_000_000.0)
+    path = _area_file(tmp_path, [utm], crs="EPSG:32633")
+    got = region_cells(read_area(None, path), pd.DataFrame({S.LON: [], S.LAT: []}), None, 4, 0.0)
+    fine = np.asarray(shapely.segmentize(utm, 1000.0).exterior.coords)
+    lon, lat = Transformer.from_crs(32633, 4326, always_xy=True).transform(fine[:, 0], fine[:, 1])
+    want = h3.h3shape_to_cells(h3.LatLngPoly(list(zip(lat[:-1], lon[:-1], strict=True))), 4)
+    assert sorted(h3.int_to_str(int(c)) for c in got) == sorted(want)
+
+
+def test_the_datas_extent_takes_the_pings_too_whole_or_in_chunks():
+    from pipeline.area import Area, region_cells
+    from pipeline.sphere import longitude_extents
+
+    seizures = pd.DataFrame({S.LON: [10.0, 11.0], S.LAT: [50.0, 51.0]})
+    pings = pd.DataFrame({S.LON: [8.0, 12.5, 9.0], S.LAT: [49.0, 52.0, 50.5]})
+    want = region_to_cells((8.0, 49.0, 12.5, 52.0), 5)  # the extent of both, by hand
+    whole = region_cells(Area(None), seizures, pings, 5, 0.0)
+    assert np.array_equal(whole, want)
+    chunks = (longitude_extents(pings[S.LON]), 49.0, 52.0)
+    assert np.array_equal(region_cells(Area(None), seizures, chunks, 5, 0.0), want)
+
+
+def test_the_coarse_note_weighs_the_cells_own_areas_against_ten_times_the_area():
+    """h3.cell_area decides: cells 7x the area are not noted, 12x are, whatever their mean."""
+    import h3
+
+    from pipeline.area import Area, coarse_cells_note
+
+    # resolution 2 by a face centre (10 N, 96 E): cells 1.2 times the resolution's mean
+    centre = h3.latlng_to_cell(9.9, 96.15, 2)
+    cells = np.array([h3.str_to_int(c) for c in sorted(h3.grid_disk(centre, 1))[:5]], "uint64")
+    total = sum(h3.cell_area(h3.int_to_str(int(c)), unit="km^2") for c in cells)
+    mean = 4 * np.pi * R_KM**2 / (2 + 120 * 7**2)
+    assert total > 1.15 * 5 * mean  # larger than the mean: a guess by the mean says less
+
+    def area_of(km2):  # a box 1° high at the equator whose area is km2, by the zone formula
+        width = np.degrees(km2 / (R_KM**2 * np.sin(np.radians(1.0))))
+        return Area((0.0, 0.0, float(width), 1.0))
+
+    # own: cells 7 times it, 12 times it, and 10.5 times the mean's guess (11.5 times)
+    for own, noted in [(total / 7, False), (total / 12, True), (0.105 * 5 * mean, True)]:
+        notes = coarse_cells_note(area_of(own), cells, 2)
+        assert bool(notes) is noted, (total / own, notes)
+        if noted:
+            assert f"{total / own:,.0f} times" in notes[0] and "area.resolution 3 " in notes[0]
+
+
+def test_polygon_rejects_add_to_the_readers_own_outside_aoi(tmp_path):
+    s = write_text(
+        tmp_path,
+        "s.csv",
+        "date,lat,lon\n2023-01-01,1,1\n2023-01-02,9,9\n2023-01-03,20,20\n2023-01-04,-5,3\n"
+        "2023-01-05,2,2\n",
+    )
+    res = read_seizures(s, aoi_bbox=(0.0, 0.0, 10.0, 10.0))  # 20,20 and -5,3 outside the box
+    assert res.by_rule == {"outside_aoi": 2}
+    out = reject_outside_polygon(res, shapely.Polygon([(0, 0), (10, 0), (0, 10)]))  # 9,9 out
+    assert out.by_rule == {"outside_aoi": 3}
+    assert sorted(out.rejects["row"].tolist()) == [3, 4, 5]
+    assert out.n_read == 5 == len(out.frame) + len(out.rejects)
+
+
+def test_a_margin_whose_cells_are_the_limit_is_not_refused():
+    box = (10.0, 50.0, 10.5, 50.3)
+    grown = region_to_cells(box, 6, margin_km=40.0, max_cells=None)
+    again = region_to_cells(box, 6, margin_km=40.0, max_cells=grown.size)
+    assert np.array_equal(again, grown)
