@@ -670,6 +670,11 @@ def _region_geometries(region) -> list:
             raise InputError(f"bbox longitudes must lie in [-180, 180], got {region!r}")
         if lon0 == lon1:
             raise InputError(f"bbox has zero width: {region!r}")
+        if lon0 == 180.0 and lon1 == -180.0:  # across 180° from 180° to -180°: one meridian
+            raise InputError(
+                f"bbox has zero width: {region!r} runs from 180° east to -180°, the same "
+                "meridian; the band around the globe is [-180, lat_min, 180, lat_max]"
+            )
         if lon0 > lon1:  # crosses the antimeridian: one box from lon0 to lon1 + 360
             lon1 += 360.0
         return [shapely.box(lon0, lat0, lon1, lat1)]

@@ -255,3 +255,57 @@ def test_a_margin_whose_cells_are_the_limit_is_not_refused():
     grown = region_to_cells(box, 6, margin_km=40.0, max_cells=None)
     again = region_to_cells(box, 6, margin_km=40.0, max_cells=grown.size)
     assert np.array_equal(again, grown)
+
+
+def test_an_area_written_west_of_minus_180_is_cut_there_and_keeps_its_records(tmp_path):
+    from pipeline.area import read_area
+
+    # Fiji's box written -184..-176 (longitudes past -180, as a Pacific-centred tool saves)
+    area = read_area(None, _area_file(tmp_path, [shapely.box(-184.0, -22.0, -176.0, -12.0)]))
+    assert area.bbox == (176.0, -22.0, -176.0, -12.0)
+    lon, lat = np.array([178.0, -178.0, 170.0]), np.array([-15.0, -15.0, -15.0])
+    assert in_bbox(lon, lat, area.bbox).tolist() == [True, True, False]
+    assert polygon_holds_xy(area.polygon, lon, lat).tolist() == [True, True, False]
+
+
+def test_a_position_without_latitude_does_not_make_the_datas_extent():
+    from pipeline.area import Area, region_cells
+
+    seizures = pd.DataFrame({S.LON: [10.0, 11.0, 12.0], S.LAT: [50.0, np.nan, 51.0]})
+    got = region_cells(Area(None), seizures, None, 5, 0.0)
+    assert np.array_equal(got, region_to_cells((10.0, 50.0, 12.0, 51.0), 5))
+
+
+def test_a_polygon_file_wins_over_the_bbox_given_with_it(tmp_path):
+    from pipeline.area import read_area
+
+    path = _area_file(tmp_path, [shapely.box(20.0, 30.0, 22.0, 31.0)])
+    area = read_area((0.0, 0.0, 1.0, 1.0), path)
+    assert area.bbox == (20.0, 30.0, 22.0, 31.0) and area.polygon is not None
+
+
+def test_a_one_cell_area_grown_to_max_cells_exactly_is_not_refused():
+    # k rings around one cell are 3k(k+1)+1 cells: 271 for 9 rings (40 km at resolution 6)
+    one = region_to_cells((10.0, 50.0, 10.001, 50.001), 6)
+    grown = region_to_cells((10.0, 50.0, 10.001, 50.001), 6, margin_km=40.0, max_cells=None)
+    assert one.size == 1 and np.array_equal(grown, grid_disk_cells(one, 9))
+    again = region_to_cells((10.0, 50.0, 10.001, 50.001), 6, margin_km=40.0, max_cells=271)
+    assert np.array_equal(again, grown)
+
+
+def test_a_bbox_from_180_to_minus_180_is_refused_as_zero_wide_not_one_cell():
+    from pipeline.area import Area, region_cells
+    from pipeline.errors import InputError
+
+    none = pd.DataFrame({S.LON: [], S.LAT: []})
+    with pytest.raises(InputError, match=r"zero width.*\[-180, lat_min, 180, lat_max\]") as err:
+        region_cells(Area((180.0, -10.0, -180.0, 10.0)), none, None, 3, 0.0)
+    assert "\n" not in str(err.value)
+    # the band itself, and boxes that start or end on 180, are read as before
+    assert region_cells(Area((-180.0, -10.0, 180.0, 10.0)), none, None, 0, 0.0).size > 0
+    import h3
+
+    east = shapely.segmentize(shapely.box(-180.0, -10.0, -170.0, 10.0), 1.0).exterior.coords
+    want = h3.h3shape_to_cells(h3.LatLngPoly([(y, x) for x, y in east[:-1]]), 3)
+    got = region_cells(Area((180.0, -10.0, -170.0, 10.0)), none, None, 3, 0.0)
+    assert sorted(h3.int_to_str(int(c)) for c in got) == sorted(want)
