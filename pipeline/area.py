@@ -109,8 +109,10 @@ def read_area(bbox, polygon_path: Path | None, *, max_uncompressed_mb: float = 2
     frame = gpd.GeoDataFrame(raw, geometry=geoms, crs=crs)
     blank = frame.geometry.isna() | frame.geometry.is_empty
     frame = frame[~blank].reset_index(drop=True)
+    frame, short_notes = _short_way(frame, name)
     frame = _checked_polygons(frame, name)
     frame, notes = _to_lonlat(frame, name)
+    notes = short_notes + notes
     if blank.any():  # a feature whose export lost its shape (one EEZ of several): not area
         first = int(np.flatnonzero(blank.to_numpy())[0]) + 1
         notes.insert(
@@ -252,6 +254,32 @@ def _nested(parts) -> bool:
     return bool((pairs[0] != pairs[1]).any())
 
 
+def _short_way(frame, name: str):
+    """Return lon/lat polygons read the short way across 180°, and a note when any was.
+
+    A lon/lat ring stepping from 179° E to 179° W (drawn without the cut RFC 7946 asks for)
+    was the band of its latitudes round the globe, less the 2° across 180° meant: read the
+    short way, as land and seizure zones are.  An edge along ±180° and a cap round a pole
+    (Natural Earth's Antarctica) stay as drawn.  Done before the validity check: as
+    written, an outline whose crossings of 180° are not its northmost and southmost edges
+    crosses itself (the step across the globe runs through its own west part).
+    """
+    if not frame.crs.is_geographic:
+        return frame, []
+    from .grid import unwrap_antimeridian_steps
+
+    geoms = frame.geometry.to_numpy()
+    short = unwrap_antimeridian_steps(np.asarray(geoms, dtype=object))
+    moved = int(sum(a is not b for a, b in zip(short, geoms, strict=True)))
+    if not moved:
+        return frame, []
+    note = (
+        f"area polygon {name!r}: {moved} polygon(s) across 180° were read the short way and "
+        "cut there (RFC 7946 3.1.9), as their edges of under 180° say"
+    )
+    return frame.set_geometry(short, crs=frame.crs), [note]
+
+
 #: Vertices added per edge of a projected area's outline before it is reprojected, so its
 #: straight edges stay (nearly) where they were drawn.
 _DENSIFY_STEPS = 64
@@ -280,21 +308,9 @@ def _to_lonlat(frame, name: str):
     notes: list[str] = []
     if projected:
         geoms = [_unwrapped(g, name) for g in geoms]
-    else:
-        from .grid import unwrap_antimeridian_steps
-
-        # A lon/lat ring stepping from 179° E to 179° W (drawn without the cut RFC 7946
-        # asks for) was the band of its latitudes round the globe, less the 2° across 180°
-        # meant: read the short way, as land and seizure zones are.  An edge along ±180°
-        # and a cap round a pole (Natural Earth's Antarctica) stay as drawn.
-        short = unwrap_antimeridian_steps(np.asarray(geoms, dtype=object))
-        moved = int(sum(a is not b for a, b in zip(short, geoms, strict=True)))
-        if moved:
-            notes.append(
-                f"area polygon {name!r}: {moved} polygon(s) across 180° were read the short "
-                "way and cut there (RFC 7946 3.1.9), as their edges of under 180° say"
-            )
-        geoms = list(short)
+    else:  # read the short way before (_short_way), again if to_crs wrapped them (no note)
+        frame, _ = _short_way(frame, name)
+        geoms = list(frame.geometry.to_numpy())
     fixed = np.array([_split_at_antimeridian(g) for g in geoms], dtype=object)
     if not any(g is not None and shapely.area(g) > 0 for g in fixed):
         raise InputError(

@@ -309,3 +309,51 @@ def test_a_bbox_from_180_to_minus_180_is_refused_as_zero_wide_not_one_cell():
     want = h3.h3shape_to_cells(h3.LatLngPoly([(y, x) for x, y in east[:-1]]), 3)
     got = region_cells(Area((180.0, -10.0, -170.0, 10.0)), none, None, 3, 0.0)
     assert sorted(h3.int_to_str(int(c)) for c in got) == sorted(want)
+
+
+def test_an_eez_outline_drawn_across_180_without_the_cut_is_read_not_refused(tmp_path):
+    """A Fiji-like outline whose crossings of 180° are not its northmost and southmost points.
+
+    Written with longitudes wrapped to [-180, 180] (no cut), its step across the globe at
+    14.2° S ran through its own west part: refused as self-intersecting before it was read
+    the short way.  Reference: the same outline unwrapped here, cut at 180 by shapely and
+    filled by h3.
+    """
+    import json
+
+    import h3
+
+    from pipeline.area import read_area, region_cells
+
+    t = np.linspace(0.0, 2 * np.pi, 40, endpoint=False)
+    lon = 179.0 + 4 * np.cos(t) + 0.5 * np.sin(3 * t)  # 175..183, across 180 at 14.2° S, 19.8° S
+    lat = -17.0 + 3 * np.sin(t)
+    ring = [[float((x + 180) % 360 - 180), float(y)] for x, y in zip(lon, lat, strict=True)]
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]},
+            }
+        ],
+    }
+    path = tmp_path / "eez.geojson"
+    path.write_text(json.dumps(doc))
+    area = read_area(None, path)
+    assert any("read the short way" in n for n in area.notes)
+    whole = shapely.Polygon(np.column_stack([lon, lat]))
+    want: set[str] = set()
+    for window, shift in [
+        ((170.0, -90.0, 180.0, 90.0), 0.0),
+        ((180.0, -90.0, 190.0, 90.0), -360.0),
+    ]:
+        part = shapely.transform(
+            shapely.intersection(whole, shapely.box(*window)), lambda xy, s=shift: xy + [s, 0.0]
+        )
+        xy = np.asarray(shapely.segmentize(part, 1.0).exterior.coords)[:-1]
+        want |= set(h3.h3shape_to_cells(h3.LatLngPoly([(y, x) for x, y in xy]), 4))
+    got = region_cells(area, pd.DataFrame({S.LON: [], S.LAT: []}), None, 4, 0.0)
+    assert sorted(h3.int_to_str(int(c)) for c in got) == sorted(want)
+    assert area.bbox[0] > 174.0 and -177.5 < area.bbox[2] < -176.0  # across 180, 8° wide
