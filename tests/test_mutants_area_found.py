@@ -311,39 +311,40 @@ def test_a_bbox_from_180_to_minus_180_is_refused_as_zero_wide_not_one_cell():
     assert sorted(h3.int_to_str(int(c)) for c in got) == sorted(want)
 
 
-def test_an_eez_outline_drawn_across_180_without_the_cut_is_read_not_refused(tmp_path):
-    """A Fiji-like outline whose crossings of 180° are not its northmost and southmost points.
+def _outline_across_180(tmp_path, name):
+    """A Fiji-like outline 175..183 E, its crossings of 180 at 14.2 S and 19.8 S, not its ends.
 
-    Written with longitudes wrapped to [-180, 180] (no cut), its step across the globe at
-    14.2° S ran through its own west part: refused as self-intersecting before it was read
-    the short way.  Reference: the same outline unwrapped here, cut at 180 by shapely and
-    filled by h3.
+    Written as GeoJSON with longitudes wrapped to [-180, 180] (no cut); returns the path and
+    the outline unwrapped (longitudes to 183).
     """
     import json
 
+    t = np.linspace(0.0, 2 * np.pi, 40, endpoint=False)
+    lon = 179.0 + 4 * np.cos(t) + 0.5 * np.sin(3 * t)
+    lat = -17.0 + 3 * np.sin(t)
+    ring = [[float((x + 180) % 360 - 180), float(y)] for x, y in zip(lon, lat, strict=True)]
+    geometry = {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
+    doc = {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "properties": {"name": "x"}, "geometry": geometry}],
+    }
+    path = tmp_path / name
+    path.write_text(json.dumps(doc))
+    return path, shapely.Polygon(np.column_stack([lon, lat]))
+
+
+def test_an_eez_outline_drawn_across_180_without_the_cut_is_read_not_refused(tmp_path):
+    """As written, its step across the globe at 14.2 S ran through its own west part: it was
+    refused as self-intersecting before it was read the short way.  Reference: the outline
+    unwrapped, cut at 180 by shapely and filled by h3 here.
+    """
     import h3
 
     from pipeline.area import read_area, region_cells
 
-    t = np.linspace(0.0, 2 * np.pi, 40, endpoint=False)
-    lon = 179.0 + 4 * np.cos(t) + 0.5 * np.sin(3 * t)  # 175..183, across 180 at 14.2° S, 19.8° S
-    lat = -17.0 + 3 * np.sin(t)
-    ring = [[float((x + 180) % 360 - 180), float(y)] for x, y in zip(lon, lat, strict=True)]
-    doc = {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "properties": {},
-                "geometry": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]},
-            }
-        ],
-    }
-    path = tmp_path / "eez.geojson"
-    path.write_text(json.dumps(doc))
+    path, whole = _outline_across_180(tmp_path, "eez.geojson")
     area = read_area(None, path)
     assert any("read the short way" in n for n in area.notes)
-    whole = shapely.Polygon(np.column_stack([lon, lat]))
     want: set[str] = set()
     for window, shift in [
         ((170.0, -90.0, 180.0, 90.0), 0.0),
@@ -357,3 +358,22 @@ def test_an_eez_outline_drawn_across_180_without_the_cut_is_read_not_refused(tmp
     got = region_cells(area, pd.DataFrame({S.LON: [], S.LAT: []}), None, 4, 0.0)
     assert sorted(h3.int_to_str(int(c)) for c in got) == sorted(want)
     assert area.bbox[0] > 174.0 and -177.5 < area.bbox[2] < -176.0  # across 180, 8° wide
+
+
+def test_land_drawn_across_180_without_the_cut_keeps_all_its_land(tmp_path):
+    """The same outline as a land layer: make_valid of the ring as written cut 0.22 deg² of
+    it away by 179.9 E, 14.2 S, and the cell there was scored as sea.
+    """
+    from pipeline.area import sea_cells
+    from pipeline.ingest.context import read_context
+
+    path, whole = _outline_across_180(tmp_path, "land.geojson")
+    land = read_context(path, "land")
+    assert not any("make_valid" in n for n in land.notes)
+    assert shapely.area(shapely.union_all(land.frame.geometry.to_numpy())) == pytest.approx(
+        shapely.area(whole), rel=1e-9
+    )
+    cells = region_to_cells((170.0, -25.0, -170.0, -10.0), 4)
+    lat, lon = cells_to_latlng(cells)
+    on_land = shapely.contains_xy(whole, np.where(lon < 0, lon + 360.0, lon), lat)
+    assert np.array_equal(np.sort(sea_cells(cells, land.frame)), np.sort(cells[~on_land]))

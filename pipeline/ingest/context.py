@@ -656,6 +656,16 @@ def _table_crs(src: ContextSource, latlon, assumptions: dict[str, Any]):
     )
 
 
+def _is_geographic(crs) -> bool:
+    """Whether ``crs`` counts in degrees of longitude and latitude (False: unknown)."""
+    from pyproj import CRS
+
+    try:
+        return bool(CRS.from_user_input(crs).is_geographic)
+    except Exception:  # an unreadable CRS: the transform below says why
+        return False
+
+
 def _finish(raw, rows, geoms, rules, crs, src: ContextSource, name: str, assumptions):
     n = len(raw)
     notes: list[str] = []
@@ -679,6 +689,14 @@ def _finish(raw, rows, geoms, rules, crs, src: ContextSource, name: str, assumpt
         xy, owner = shapely.get_coordinates(geoms[present], return_index=True)
         xy_bad = np.unique(owner[~np.isfinite(xy).all(axis=1)])
         coords_ok[np.flatnonzero(present)[xy_bad]] = False
+    if present.any() and _is_geographic(crs):
+        from ..grid import unwrap_antimeridian_steps
+
+        # read the short way across 180° before the validity check: as written, an island
+        # outline whose crossings of 180° are not its northmost and southmost points
+        # crosses itself, and make_valid cut land away where the step ran through it
+        geoms = geoms.copy()
+        geoms[present] = unwrap_antimeridian_steps(geoms[present])
     fix = present & ~wrong & coords_ok & ~shapely.is_valid(np.where(present, geoms, None))
     repaired = 0
     unrepairable = np.zeros(n, dtype=bool)
