@@ -1,7 +1,7 @@
 """A mutation pass over the area of interest (``pipeline/area.py``) and its use of the grid.
 
-Found wrong, with independent references (h3's own disks, great circles by hand, shapely's
-``intersects`` at the point written the other way round 180°):
+Found wrong, with independent references (h3's own disks and polygon filling, great
+circles by hand, shapely on the outline unwrapped by hand):
 
 1. -180° and 180° are one meridian, but a record at lon -180 with ``area.bbox`` ending at
    180 (or an area polygon drawn up to 180) was rejected as ``outside_aoi``, while the
@@ -9,6 +9,12 @@ Found wrong, with independent references (h3's own disks, great circles by hand,
 2. ``area.margin_km`` counted rings as if k rings reached k neighbour steps every way; the
    k-ring is a hexagon whose sides are only 1.5 k edges away, and H3's hexagons are uneven:
    a 200 km margin at the equator left out cells whose centres lie 174 km from the area.
+3. A bbox from 180 to -180 (0° wide across 180) was read as the one cell at (180, 0).
+4. An outline drawn across 180 without the cut, crossing it between its northmost and
+   southmost points, crosses itself as written: as an area it was refused as invalid, as
+   land make_valid cut a sliver of it away (a land cell scored as sea).
+
+Section 3 below holds the tests of mutants that survived the earlier tests.
 """
 
 from __future__ import annotations
