@@ -14,6 +14,10 @@ the code version (route-risk's source and its libraries' versions,
 :func:`~pipeline.runner.manifest.key_version`), so changing the score weights does not
 recompute transit.
 
+A value is stored only if it reads back as it is (a table's column types, names and index;
+data that JSON gives back unchanged): one that would not (a number of numpy's as its text, a
+tuple as a list, times in seconds as milliseconds) is not cached, and is computed each run.
+
 Two kinds of entry hold files of their own, each listed with its sha256 in the entry's JSON
 and checked before use: a sharded memo (``*.shards``, :class:`ShardMemo`) and a folder of
 kept files (``*.kept``, :meth:`StageCache.keep`: a track file's spill, read in place).
@@ -76,13 +80,21 @@ def digest(obj: Any) -> str:
 
 
 def frame_digest(frame: pd.DataFrame | np.ndarray | None) -> str:
-    """Content hash of a table (values, column names and dtypes) or an array."""
+    """Content hash of a table (values, column names and dtypes) or an array (values, shape).
+
+    An array of objects is hashed by its values (as a table's column), never by the bytes
+    it holds: those are the addresses of its objects, which differ between two arrays of
+    the same text and repeat for other text once the first array's are freed.
+    """
     h = hashlib.sha256()
     if frame is None:
         return "none"
     if isinstance(frame, np.ndarray):
-        h.update(str(frame.dtype).encode())
-        h.update(np.ascontiguousarray(frame).tobytes())
+        h.update(f"{frame.dtype}{frame.shape}".encode())
+        if frame.dtype.hasobject:
+            h.update(frame_digest(pd.DataFrame({"v": frame.ravel()})).encode())
+        else:
+            h.update(np.ascontiguousarray(frame).tobytes())
         return h.hexdigest()[:20]
     h.update(json.dumps([[str(c), str(t)] for c, t in frame.dtypes.items()]).encode())
     try:
@@ -92,12 +104,23 @@ def frame_digest(frame: pd.DataFrame | np.ndarray | None) -> str:
     return h.hexdigest()[:20]
 
 
+def _array_frame(value: np.ndarray) -> pd.DataFrame:
+    """Return a 1-D array as a table of one column ``v`` of its type (objects stay objects).
+
+    Built by ``pd.DataFrame({"v": value})`` an array of text objects became a column of
+    pandas' text type, read back with NaN where the array held None.
+    """
+    if value.ndim != 1 or value.dtype.kind in "USV":
+        raise TypeError(f"cannot cache a {value.ndim}-dimensional array of {value.dtype}")
+    return pd.DataFrame({"v": pd.Series(value, dtype=value.dtype, copy=False)})
+
+
 def _to_bundle(value: Any) -> tuple[dict[str, pd.DataFrame], Any]:
     """Split a result into its tables and plain data."""
     if isinstance(value, pd.DataFrame):
         return {"frame": value}, {"__kind__": "frame"}
     if isinstance(value, np.ndarray):
-        return {"frame": pd.DataFrame({"v": value})}, {"__kind__": "array"}
+        return {"frame": _array_frame(value)}, {"__kind__": "array"}
     if isinstance(value, dict):
         return {}, {"__kind__": "json", "value": value}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -107,7 +130,7 @@ def _to_bundle(value: Any) -> tuple[dict[str, pd.DataFrame], Any]:
             if isinstance(v, pd.DataFrame):
                 frames[f.name] = v
             elif isinstance(v, np.ndarray):
-                frames[f.name] = pd.DataFrame({"v": v})
+                frames[f.name] = _array_frame(v)
                 data[f.name] = {"__array__": True}
             else:
                 data[f.name] = v
@@ -149,21 +172,77 @@ def _from_bundle(frames: dict[str, pd.DataFrame], meta: dict) -> Any:
 
 
 def _table_bytes(frame: pd.DataFrame) -> bytes:
-    """Parquet bytes of a table; a GeoDataFrame as GeoParquet (geometry as WKB, CRS kept)."""
+    """Parquet bytes of a table and its index; a GeoDataFrame as GeoParquet (WKB, CRS kept).
+
+    A ``RangeIndex`` is kept as its bounds; any other index as columns, read back as the index.
+    """
     buf = io.BytesIO()
-    frame.to_parquet(buf, index=False)
+    frame.to_parquet(buf, index=None)
     return buf.getvalue()
 
 
-def _read_table(path: Path) -> pd.DataFrame:
+def _read_table(source: Path | bytes) -> pd.DataFrame:
     """Read a cached table back: a GeoParquet file (``geo`` metadata) as a GeoDataFrame."""
     import pyarrow.parquet as pq
 
-    if b"geo" in (pq.read_schema(path).metadata or {}):
+    def opened() -> Path | io.BytesIO:
+        return io.BytesIO(source) if isinstance(source, bytes) else source
+
+    if b"geo" in (pq.read_schema(opened()).metadata or {}):
         import geopandas as gpd
 
-        return gpd.read_parquet(path)
-    return pd.read_parquet(path)
+        return gpd.read_parquet(opened())
+    return pd.read_parquet(opened())
+
+
+def _json_difference(value: Any, back: Any, where: str) -> str | None:
+    """Return where ``back`` (``value`` through JSON) is not ``value`` (None: nowhere).
+
+    A float subclass (numpy's ``float64``) may come back a float of the same value; any
+    other change of type is a difference: a tuple that comes back a list, a number as its
+    text (numpy's ``int64``), a time stamp as its text, a dict's number keys as text.
+    """
+    if isinstance(value, float) and type(back) is float:
+        return None if value == back or (value != value and back != back) else where
+    if type(value) is not type(back):
+        return f"{where} (a {type(value).__name__})"
+    if isinstance(value, dict):
+        if list(value) != list(back):
+            return f"{where} (its keys {list(value)[:3]!r})"
+        pairs: Iterable[tuple[Any, Any, str]] = (
+            (value[k], back[k], f"{where}[{k!r}]") for k in value
+        )
+    elif isinstance(value, list):
+        if len(value) != len(back):
+            return where
+        pairs = ((a, b, f"{where}[{i}]") for i, (a, b) in enumerate(zip(value, back, strict=True)))
+    else:
+        return None if value == back else where
+    for a, b, at in pairs:
+        if (found := _json_difference(a, b, at)) is not None:
+            return found
+    return None
+
+
+def _table_difference(frame: pd.DataFrame, back: pd.DataFrame) -> str | None:
+    """Return what of ``frame`` the table read back from it (``back``) lost (None: nothing).
+
+    Parquet holds no time in seconds (read back in milliseconds), gives a categorical of
+    numbers back as its numbers and column names as text: such a table is not cached.
+    """
+    if not all(isinstance(c, str) for c in frame.columns):
+        return "has column names that are not text"
+    if list(back.columns) != list(frame.columns):
+        return "does not read back with its columns"
+    lost = [c for c, a, b in zip(frame.columns, frame.dtypes, back.dtypes, strict=True) if a != b]
+    if lost:
+        return f"reads back with other types (column {lost[0]!r}: {frame[lost[0]].dtype})"
+    i, j = frame.index, back.index
+    if not (i.equals(j) and i.names == j.names and i.dtype.kind == j.dtype.kind):
+        return "does not read back with its index"
+    if type(back) is not type(frame) or getattr(frame, "crs", None) != getattr(back, "crs", None):
+        return f"reads back as another kind of table ({type(back).__name__})"
+    return None
 
 
 def _entry_json(name: str, meta: dict[str, Any]) -> bytes:
@@ -454,7 +533,18 @@ class StageCache:
                     os.unlink(entry.path)
 
     def _store(self, name: str, value: Any) -> None:
+        """Store ``value`` as entry ``name``.
+
+        Raises
+        ------
+        TypeError
+            If the value would not come back as it is (see :func:`_json_difference` and
+            :func:`_table_difference`): it is not cached, never served changed.
+        """
         frames, data = _to_bundle(value)
+        at = _json_difference(data, json.loads(json.dumps(data, default=str)), "")
+        if at is not None:
+            raise TypeError(f"its data would not read back as they are (at {at or 'the top'})")
         check_no_links(self.root.parent, self.root)
         self.root.mkdir(exist_ok=True)
         tables = {}
@@ -462,10 +552,16 @@ class StageCache:
         for part, frame in frames.items():
             path = self.root / f"{name}.{part}.parquet"
             check_no_links(self.root, path)
-            data_bytes = _table_bytes(frame.reset_index(drop=True))
+            objects[part] = [str(c) for c in frame.columns if frame[c].dtype == object]
+            # what Parquet keeps of a table is its schema's (types, names, index), the same
+            # for its first row as for all its rows: that row is read back, not the table
+            head = frame.iloc[:1]
+            back = _with_objects(_read_table(_table_bytes(head)), objects[part])
+            if (lost := _table_difference(head, back)) is not None:
+                raise TypeError(f"table {part!r} {lost}")
+            data_bytes = _table_bytes(frame)
             _write(path, data_bytes)
             tables[part] = hashlib.sha256(data_bytes).hexdigest()
-            objects[part] = [str(c) for c in frame.columns if frame[c].dtype == object]
         # key order is kept: a cached report must serialise like a fresh one
         meta = _entry_json(name, {"tables": tables, "data": data, "objects": objects})
         check_no_links(self.root, self.root / f"{name}.json")
