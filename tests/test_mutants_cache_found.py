@@ -242,8 +242,8 @@ def test_a_read_false_cache_builds_and_its_result_is_served_next(tmp_path):
 
 
 def test_a_stage_with_one_entry_built_is_not_said_cached(tmp_path):
-    """Mutant: a miss did not set the stage's ``hits`` to False.  A stage whose first entry
-    came from the cache and whose second was built is not "cached" in the manifest."""
+    """Mutants: a miss did not set the stage's ``hits`` to False; a hit set it True.  A stage
+    one of whose entries was built is not "cached" in the manifest, whatever the order."""
     root = tmp_path / ".cache"
     StageCache(root).get_or_build("features: x", [1], lambda: pd.DataFrame({"v": [1]}))
     cache = StageCache(root)
@@ -251,6 +251,10 @@ def test_a_stage_with_one_entry_built_is_not_said_cached(tmp_path):
     assert cache.hits == {"features: x": True}
     assert not cache.get_or_build("features: x", [2], lambda: pd.DataFrame({"v": [2]}))[1]
     assert cache.hits == {"features: x": False}
+    later = StageCache(root)  # built first, then served: not cached either (mutant: = True)
+    assert not later.get_or_build("features: x", [3], lambda: pd.DataFrame({"v": [3]}))[1]
+    assert later.get_or_build("features: x", [1], lambda: 1 / 0)[1]
+    assert later.hits == {"features: x": False}
 
 
 # ---------------------------------------------------------------------------------- links
@@ -301,6 +305,19 @@ def _keep(root: Path, tmp_path: Path) -> Path:
     folder = StageCache(root).keep("ingest tracks", [1], {"a.bin": src / "a.bin"}, _Kept)
     assert folder is not None and StageCache(root).kept("ingest tracks", [1]) is not None
     return folder
+
+
+def test_a_kept_entry_naming_another_entry_s_folder_is_a_miss(tmp_path):
+    """Mutant: the folder an entry of kept files names not checked to be its own.  An entry
+    of another key naming this one's folder (its files matching their sha256) was served:
+    another track file's spill, and a folder that ``prune`` deletes with its own entry."""
+    root = tmp_path / ".cache"
+    folder = _keep(root, tmp_path)
+    got = StageCache(root).kept("ingest tracks", [1])
+    assert got is not None
+    StageCache(root).get_or_build("ingest tracks", [2], lambda: got[0])
+    assert StageCache(root).get_or_build("ingest tracks", [2], lambda: 1 / 0)[1]
+    assert folder.is_dir() and StageCache(root).kept("ingest tracks", [2]) is None
 
 
 def test_a_kept_file_changed_in_place_is_a_miss(tmp_path):
@@ -392,6 +409,9 @@ def test_strict_json_has_no_bare_nan_and_no_numpy():
         "array": np.array([1.5, np.nan]),
         "set": {f"s{i}" for i in range(12)},
         3: "a number key",
+        np.int64(4): "a numpy key",
+        "path": Path("/data/ais.csv"),
+        "when": pd.Timestamp("2026-06-30", tz="UTC"),
     }
     got = json.loads(dumps_strict(obj), parse_constant=refuse)
     assert got == {
@@ -403,8 +423,26 @@ def test_strict_json_has_no_bare_nan_and_no_numpy():
         "array": [1.5, None],
         "set": sorted(f"s{i}" for i in range(12)),
         "3": "a number key",
+        "4": "a numpy key",
+        "path": "/data/ais.csv",
+        "when": "2026-06-30 00:00:00+00:00",
     }
     assert type(got["i64"]) is int
+
+
+@pytest.mark.parametrize("prefix", ["GDAL_", "CPL_", "OGR_", "OSR_", "PROJ_", "SHAPE_", "DXF_"])
+def test_each_reader_setting_of_the_environment_is_keyed(monkeypatch, prefix):
+    """Mutants: a prefix left out of the reader settings (``PROJ_NETWORK`` fetches datum
+    grids, ``SHAPE_ENCODING`` decodes a ``.dbf``'s text).  Each kind of GDAL, OGR and PROJ
+    setting is recorded and changes the key the cache is read by."""
+    from pipeline.runner.manifest import key_version, reader_settings
+
+    libraries = {"numpy": "1"}
+    monkeypatch.delenv(prefix + "HGL_TEST", raising=False)
+    before = key_version(libraries)
+    monkeypatch.setenv(prefix + "HGL_TEST", "ON")
+    assert reader_settings()[prefix + "HGL_TEST"] == "ON"
+    assert key_version(libraries) != before
 
 
 def test_the_code_version_changes_with_a_module_of_a_subpackage(tmp_path, monkeypatch):
