@@ -141,6 +141,10 @@ _NOT_AS_THEY_WERE = {  # values Parquet or JSON gave back changed; the cache ser
     "a table of numbered columns": pd.DataFrame({0: [1.0], 1: [2.0]}),
     "a categorical of numbers": pd.DataFrame({"c": pd.Categorical([3, 1], categories=[1, 2, 3])}),
     "times in seconds": pd.DataFrame({"t": pd.to_datetime(["2026-01-01 05:00"]).as_unit("s")}),
+    "lists in an object column": pd.DataFrame({"c": pd.Series([[1, 2], [3]], dtype=object)}),
+    "integers then floats in an object column": pd.DataFrame(
+        {"c": pd.Series([1, 2.5], dtype=object)}  # its first row alone reads back as it is
+    ),
     "a dict with number keys": {1: "one", 2: "two"},
     "a tuple": {"bounds": (1, 2)},
     "a numpy integer": {"rows": np.int64(3)},
@@ -152,7 +156,8 @@ _NOT_AS_THEY_WERE = {  # values Parquet or JSON gave back changed; the cache ser
 @pytest.mark.parametrize("what", sorted(_NOT_AS_THEY_WERE))
 def test_a_value_the_cache_cannot_give_back_as_it_is_is_built_again(tmp_path, what, caplog):
     """Fix: Parquet gave a table back without its index, with its column names as text, a
-    categorical of numbers as numbers, seconds as milliseconds, and JSON a dict's number
+    categorical of numbers as numbers, seconds as milliseconds, an object column's lists as
+    arrays and its integers as floats (when it also held floats), and JSON a dict's number
     keys as text, a tuple as a list, numpy's ``int64`` and a time stamp as their text
     (``default=str``): the cache served those (a plug-in's shared value indexed by cell came
     back indexed 0, 1, ... on the night after).  A value that does not come back as it is

@@ -224,11 +224,20 @@ def _json_difference(value: Any, back: Any, where: str) -> str | None:
     return None
 
 
+def _same_schema(a: bytes, b: bytes) -> bool:
+    """Tell whether two Parquet files' columns have the same names and types (footers only)."""
+    import pyarrow.parquet as pq
+
+    schemas = [pq.read_schema(io.BytesIO(x)).remove_metadata() for x in (a, b)]
+    return bool(schemas[0].equals(schemas[1]))
+
+
 def _table_difference(frame: pd.DataFrame, back: pd.DataFrame) -> str | None:
     """Return what of ``frame`` the table read back from it (``back``) lost (None: nothing).
 
     Parquet holds no time in seconds (read back in milliseconds), gives a categorical of
-    numbers back as its numbers and column names as text: such a table is not cached.
+    numbers back as its numbers, column names as text, lists in an object column as arrays
+    and the integers of a column of numbers as floats: such a table is not cached.
     """
     if not all(isinstance(c, str) for c in frame.columns):
         return "has column names that are not text"
@@ -237,6 +246,13 @@ def _table_difference(frame: pd.DataFrame, back: pd.DataFrame) -> str | None:
     lost = [c for c, a, b in zip(frame.columns, frame.dtypes, back.dtypes, strict=True) if a != b]
     if lost:
         return f"reads back with other types (column {lost[0]!r}: {frame[lost[0]].dtype})"
+    for c in [c for c in frame.columns if frame[c].dtype == object]:
+        a, b = frame[c].to_numpy(), back[c].to_numpy()
+        known = ~pd.isna(a)  # None and NaN are both missing; the cache gives None back
+        if not np.array_equal(known, ~pd.isna(b)) or any(
+            type(x) is not type(y) for x, y in zip(a[known], b[known], strict=True)
+        ):
+            return f"reads back with other kinds of values in column {c!r} (a list as an array, an integer as a float)"
     i, j = frame.index, back.index
     if not (i.equals(j) and i.names == j.names and i.dtype.kind == j.dtype.kind):
         return "does not read back with its index"
@@ -553,13 +569,15 @@ class StageCache:
             path = self.root / f"{name}.{part}.parquet"
             check_no_links(self.root, path)
             objects[part] = [str(c) for c in frame.columns if frame[c].dtype == object]
-            # what Parquet keeps of a table is its schema's (types, names, index), the same
-            # for its first row as for all its rows: that row is read back, not the table
-            head = frame.iloc[:1]
-            back = _with_objects(_read_table(_table_bytes(head)), objects[part])
-            if (lost := _table_difference(head, back)) is not None:
-                raise TypeError(f"table {part!r} {lost}")
             data_bytes = _table_bytes(frame)
+            # what Parquet keeps of a table is its schema's (types, names, index): where the
+            # first row's schema is the table's, that row is read back, not the whole table
+            probe, probe_bytes = frame.iloc[:1], _table_bytes(frame.iloc[:1])
+            if not _same_schema(probe_bytes, data_bytes):
+                probe, probe_bytes = frame, data_bytes
+            back = _with_objects(_read_table(probe_bytes), objects[part])
+            if (lost := _table_difference(probe, back)) is not None:
+                raise TypeError(f"table {part!r} {lost}")
             _write(path, data_bytes)
             tables[part] = hashlib.sha256(data_bytes).hexdigest()
         # key order is kept: a cached report must serialise like a fresh one
