@@ -141,6 +141,9 @@ _NOT_AS_THEY_WERE = {  # values Parquet or JSON gave back changed; the cache ser
     "a table of numbered columns": pd.DataFrame({0: [1.0], 1: [2.0]}),
     "a categorical of numbers": pd.DataFrame({"c": pd.Categorical([3, 1], categories=[1, 2, 3])}),
     "times in seconds": pd.DataFrame({"t": pd.to_datetime(["2026-01-01 05:00"]).as_unit("s")}),
+    "zoned times in seconds": pd.DataFrame(
+        {"t": pd.to_datetime(["2026-01-01 05:00"]).tz_localize("UTC").as_unit("s")}
+    ),
     "lists in an object column": pd.DataFrame({"c": pd.Series([[1, 2], [3]], dtype=object)}),
     "integers then floats in an object column": pd.DataFrame(
         {"c": pd.Series([1, 2.5], dtype=object)}  # its first row alone reads back as it is
@@ -485,3 +488,53 @@ def test_an_input_rewritten_to_another_size_at_its_old_time_is_changed(tmp_path)
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
     assert path.stat().st_ino == st.st_ino and path.stat().st_mtime_ns == st.st_mtime_ns
     assert inputs_changed(before) == [str(path)]
+
+
+def _typed_tables() -> dict[str, pd.DataFrame]:
+    """A table of each column type whose store skips reading back a sample."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    utc = pd.to_datetime(["2026-03-29 00:30", "2026-10-25 01:30"]).tz_localize("UTC")
+    return {
+        "numbers": pd.DataFrame(
+            {
+                "b": np.array([True, False]),
+                "i8": np.array([-3, 7], "int8"),
+                "u64": np.array([2**64 - 1, 0], "uint64"),
+                "f32": np.array([0.1, np.nan], "float32"),
+                "f64": [-0.0, np.inf],
+            }
+        ),
+        "times": pd.DataFrame({"t": utc.tz_localize(None), "tz": utc.tz_convert("Asia/Kolkata")}),
+        "text": pd.DataFrame(
+            {
+                "o": pd.Series(["a", None], dtype=object),
+                "none": pd.Series([None, None], dtype=object),
+                "s": pd.Series(["x", None], dtype="str"),
+                "sp": pd.array(["y", None], dtype="string"),
+            }
+        ),
+        "an empty table": pd.DataFrame({"o": pd.Series([], dtype=object), "f": []}),
+        "a range not from 0": pd.DataFrame({"v": [1.0, 2.0]}, index=pd.RangeIndex(5, 9, 2)),
+        "places in degrees": gpd.GeoDataFrame(
+            {"name": ["p", "q"]}, geometry=[Point(179.5, -16.5), Point(-0.1, 51.5)], crs=4326
+        ),
+        "places in metres": gpd.GeoDataFrame(
+            {"n": [1, 2]}, geometry=[Point(500000, 0), Point(1, 2)], crs="EPSG:32760"
+        ),
+    }
+
+
+@pytest.mark.parametrize("what", sorted(_typed_tables()))
+def test_a_table_stored_by_its_types_alone_is_served_as_it_was(tmp_path, what):
+    """The store reads back no sample of a table whose column types Parquet keeps
+    (``_typed_as_written``): each such type, served from a fresh cache, must be the table
+    itself - a type wrongly taken as kept would be served changed here."""
+    fresh = _typed_tables()[what]
+    got, hit = _served(tmp_path, fresh)
+    assert hit and type(got) is type(fresh)
+    pd.testing.assert_frame_equal(got, fresh, check_exact=True)
+    assert getattr(got, "crs", None) == getattr(fresh, "crs", None)
+    if "o" in fresh.columns:
+        assert got["o"].tolist() == fresh["o"].tolist()
