@@ -238,6 +238,14 @@ class AreaConfig(_Model):
                 raise ValueError(
                     f"bbox latitudes must satisfy -90 <= min < max <= 90, got {self.bbox!r}"
                 )
+            # refused here, before any input is read (the grid refuses them too)
+            if lon0 == lon1:
+                raise ValueError(f"bbox has zero width: {self.bbox!r} (lon_min = lon_max)")
+            if lon0 == 180 and lon1 == -180:
+                raise ValueError(
+                    f"bbox has zero width: {self.bbox!r} (180 and -180 are one meridian); "
+                    "the band around the globe is [-180, lat_min, 180, lat_max]"
+                )
         return self
 
 

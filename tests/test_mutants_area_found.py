@@ -383,3 +383,46 @@ def test_land_drawn_across_180_without_the_cut_keeps_all_its_land(tmp_path):
     lat, lon = cells_to_latlng(cells)
     on_land = shapely.contains_xy(whole, np.where(lon < 0, lon + 360.0, lon), lat)
     assert np.array_equal(np.sort(sea_cells(cells, land.frame)), np.sort(cells[~on_land]))
+
+
+@pytest.mark.parametrize(
+    "bbox, says",
+    [
+        ([180, -10, -180, 10], "one meridian"),
+        ([10, -10, 10, 10], "lon_min = lon_max"),
+        ([-180, -10, -180, 10], "lon_min = lon_max"),
+    ],
+    ids=["180-to-minus-180", "same-lon", "both-minus-180"],
+)
+def test_a_zero_wide_bbox_is_refused_by_the_config(bbox, says):
+    """hGK left this: the config took a bbox 0 degrees wide and only the grid refused it,
+    after every input was read; the config refuses it now.  A band around the globe and
+    boxes across or to 180 pass."""
+    from pydantic import ValidationError
+
+    from pipeline.config import AreaConfig
+
+    with pytest.raises(ValidationError, match=f"zero width.*{says}"):
+        AreaConfig(bbox=bbox)
+    for fine in ([-180, -10, 180, 10], [170, -10, -170, 10], [180, -10, -170, 10]):
+        assert AreaConfig(bbox=fine).bbox == tuple(float(v) for v in fine)
+
+
+def test_route_risk_validate_refuses_a_zero_wide_bbox_in_one_line(tmp_path):
+    """The refusal reaches ``route-risk validate`` (and a run's config load) as one line,
+    exit 2, before any input is read (the seizures file here does not exist)."""
+    import subprocess
+    import sys
+
+    import yaml
+
+    raw = {
+        "run": {"as_of": "2026-01-01", "out_dir": str(tmp_path / "o")},
+        "area": {"bbox": [180, -10, -180, 10]},
+        "inputs": {"seizures": [{"path": str(tmp_path / "absent.csv")}]},
+    }
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(raw))
+    cmd = [sys.executable, "-m", "pipeline.cli", "--log-format", "text", "validate"]
+    bad = subprocess.run([*cmd, str(tmp_path / "c.yaml")], capture_output=True, text=True)
+    assert bad.returncode == 2 and "zero width" in bad.stderr and "meridian" in bad.stderr
+    assert "Traceback" not in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
