@@ -113,6 +113,12 @@ def read_area(bbox, polygon_path: Path | None, *, max_uncompressed_mb: float = 2
     frame = _checked_polygons(frame, name)
     frame, notes = _to_lonlat(frame, name)
     notes = short_notes + notes
+    if bbox is not None:  # said, not silent: the user wrote both
+        notes.insert(
+            0,
+            f"area: the polygon {name!r} is the area; the config's bbox {list(bbox)!r} is not "
+            "used (a polygon file wins over a bbox)",
+        )
     if blank.any():  # a feature whose export lost its shape (one EEZ of several): not area
         first = int(np.flatnonzero(blank.to_numpy())[0]) + 1
         notes.insert(

@@ -288,6 +288,10 @@ def test_a_polygon_file_wins_over_the_bbox_given_with_it(tmp_path):
     path = _area_file(tmp_path, [shapely.box(20.0, 30.0, 22.0, 31.0)])
     area = read_area((0.0, 0.0, 1.0, 1.0), path)
     assert area.bbox == (20.0, 30.0, 22.0, 31.0) and area.polygon is not None
+    # said, not silent (hGK left it so): the note names the bbox left unused
+    said = [n for n in area.notes if "not used" in n]
+    assert len(said) == 1 and "[0.0, 0.0, 1.0, 1.0]" in said[0]
+    assert not [n for n in read_area(None, path).notes if "not used" in n]
 
 
 def test_a_one_cell_area_grown_to_max_cells_exactly_is_not_refused():
