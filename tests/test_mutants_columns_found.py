@@ -1,0 +1,135 @@
+"""Gaps found by a second hand mutation pass over column inference (hGM).
+
+Each test kills a mutant of ``pipeline/ingest/_columns.py`` that the suite let live: the
+share thresholds of a header's values, the range of a coordinate, the tie-breaks between
+two candidate columns, the sample a column is judged on.  The files are written by hand
+here and every expected value is what their columns mean (the first pass, hFB's
+``test_mutants_ingest_found.py``, covers row counters, point numbers and constants).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from pipeline.errors import InputError
+from pipeline.ingest import read_tracks
+
+_T0 = dt.datetime(2024, 3, 1)
+
+
+def _stamp(minutes: int) -> str:
+    return (_T0 + dt.timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:00Z")
+
+
+def _write(path, header: str, rows: list[str]):
+    path.write_text(header + "\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def _columns(res) -> dict[str, str | None]:
+    return {role: e.get("column") for role, e in res.assumptions["columns"].items()}
+
+
+# ---------------------------------------------------------------------- shares of a header's values
+
+
+def test_a_named_latitude_with_three_values_in_ten_keeps_them_and_rejects_the_rest(tmp_path):
+    # 'Latitude WGS84' is no whole known name: its values decide, and 30% of coordinates
+    # (the rest 'unknown') is enough to trust the header; the seven are per-record rejects
+    rows = [
+        f"257000001,{_stamp(10 * k)},{f'{60 + 0.01 * k:.4f}' if k < 3 else 'unknown'},"
+        f"{10 + 0.01 * k:.4f}"
+        for k in range(10)
+    ]
+    res = read_tracks(_write(tmp_path / "t.csv", "MMSI,time,Latitude WGS84,Longitude WGS84", rows))
+    assert _columns(res)["lat"] == "Latitude WGS84"
+    assert (res.n_read, res.n_accepted, res.n_rejected) == (10, 3, 7)
+    assert res.frame["lat"].round(4).tolist() == [60.0, 60.01, 60.02]
+
+
+def test_a_named_event_time_with_three_dates_in_ten_keeps_them_and_rejects_the_rest(tmp_path):
+    # 'Event Time' is no whole known name: 30% of dates is enough to trust the header
+    rows = [
+        f"257000001,{_stamp(10 * k) if k < 3 else 'unknown'},{60 + 0.01 * k:.4f},{10 + 0.01 * k:.4f}"
+        for k in range(10)
+    ]
+    res = read_tracks(_write(tmp_path / "t.csv", "MMSI,Event Time,lat,lon", rows))
+    assert _columns(res)["time"] == "Event Time"
+    assert (res.n_read, res.n_accepted, res.n_rejected) == (10, 3, 7)
+    expected = [_T0 + dt.timedelta(minutes=10 * k) for k in range(3)]
+    assert [t.replace(tzinfo=None) for t in res.frame["time"]] == expected
+
+
+# ---------------------------------------------------------------------- coordinate ranges
+
+
+def test_a_second_position_on_the_antimeridian_is_a_position_to_choose_between(tmp_path):
+    # a longitude of exactly +-180 is within range (|x| <= 180): 'lat_corrected'/
+    # 'lon_corrected' on the date line are a second position beside the reported 'lat'/'lon',
+    # and which one is the record's is the user's to say -- not 'lat'/'lon' read quietly
+    rows = [
+        f"257000001,{_stamp(10 * k)},{-17 + 0.01 * k:.4f},{179.99 if k % 2 else -179.99},"
+        f"{-17 + 0.01 * k:.4f},{180.0 if k % 2 else -180.0}"
+        for k in range(6)
+    ]
+    header = "MMSI,time,lat,lon,lat_corrected,lon_corrected"
+    with pytest.raises(
+        InputError, match=r"2 latitude/longitude pairs .*'lat_corrected'/'lon_corrected'"
+    ):
+        read_tracks(_write(tmp_path / "t.csv", header, rows))
+
+
+# ---------------------------------------------------------------------- times of day
+
+
+def _clock(k: int) -> str:
+    return f"{k // 6:02d}:{(10 * k) % 60:02d}"
+
+
+def test_a_named_clock_with_17_clocks_in_20_gives_the_dates_their_time(tmp_path):
+    # 'Hora' names a time of day (no whole known name): 85% of clocks (80% needed) keep
+    # the header; the three '99:99' rows are rejected, not read at midnight
+    rows = [
+        f"257000001,2024-03-01,{_clock(k) if k < 17 else '99:99'},{60 + 0.01 * k:.4f},{10 + 0.01 * k:.4f}"
+        for k in range(20)
+    ]
+    res = read_tracks(_write(tmp_path / "t.csv", "MMSI,Date,Hora,lat,lon", rows))
+    assert _columns(res)["time_of_day"] == "Hora"
+    assert res.n_accepted == 17
+    expected = [_T0 + dt.timedelta(minutes=10 * k) for k in range(17)]
+    assert [t.replace(tzinfo=None) for t in res.frame["time"]] == expected
+
+
+def test_a_column_of_clocks_found_by_its_values_needs_90_percent_and_not_more(tmp_path):
+    # 'Zulu' names nothing: 18 clocks in 20 (90%, as the refusal of a partial one says:
+    # 'too few (under 90%)') make it the time of day of the 'Date' column
+    rows = [
+        f"257000001,2024-03-01,{_clock(k) if k < 18 else '25:99'},{60 + 0.01 * k:.4f},{10 + 0.01 * k:.4f}"
+        for k in range(20)
+    ]
+    res = read_tracks(_write(tmp_path / "t.csv", "MMSI,Date,Zulu,lat,lon", rows))
+    assert _columns(res)["time_of_day"] == "Zulu"
+    expected = [_T0 + dt.timedelta(minutes=10 * k) for k in range(18)]
+    assert [t.replace(tzinfo=None) for t in res.frame["time"]][:18] == expected
+
+
+# ---------------------------------------------------------------------- tie-breaks between names
+
+
+@pytest.mark.parametrize(
+    "date,stamp", [("date", "datetime"), ("DATE", "DATETIME"), ("Date", "BaseDateTime")]
+)
+def test_a_date_and_time_column_wins_over_a_day_column_before_it(tmp_path, date, stamp):
+    # both headers are known whole names (in any case); the one that says a date and a time
+    # ranks first whatever the column order: read by the day column, every ping of the day
+    # was put at midnight (the clock lost, the track a pile of pings at one instant)
+    rows = [
+        f"257000001,2024-03-01,{_stamp(10 * k)},{60 + 0.01 * k:.4f},{10 + 0.01 * k:.4f}"
+        for k in range(6)
+    ]
+    res = read_tracks(_write(tmp_path / "t.csv", f"MMSI,{date},{stamp},lat,lon", rows))
+    assert _columns(res)["time"] == stamp
+    expected = [_T0 + dt.timedelta(minutes=10 * k) for k in range(6)]
+    assert [t.replace(tzinfo=None) for t in res.frame["time"]] == expected
