@@ -133,3 +133,30 @@ def test_a_date_and_time_column_wins_over_a_day_column_before_it(tmp_path, date,
     assert _columns(res)["time"] == stamp
     expected = [_T0 + dt.timedelta(minutes=10 * k) for k in range(6)]
     assert [t.replace(tzinfo=None) for t in res.frame["time"]] == expected
+
+
+# ---------------------------------------------------------------------- positions by their values
+
+
+def test_columns_found_by_their_values_reach_the_pole_and_the_antimeridian(tmp_path):
+    # no header names a position: 'A' reaches 90 (the pole, within +-90) and 'B' reaches
+    # 180 (the date line, within +-180 and beyond +-90): latitude and longitude
+    lats = [89.95, 89.96, 89.97, 89.98, 89.99, 90.0]
+    lons = [-180.0, -179.0, -90.5, 90.5, 179.0, 180.0]
+    rows = [f"257000001,{_stamp(10 * k)},{lats[k]},{lons[k]}" for k in range(6)]
+    res = read_tracks(_write(tmp_path / "t.csv", "MMSI,time,A,B", rows))
+    assert (_columns(res)["lat"], _columns(res)["lon"]) == ("A", "B")
+    assert res.assumptions["columns"]["lon"]["by"] == "content"
+    assert sorted(res.frame["lat"].tolist()) == lats
+
+
+def test_a_constant_number_beside_positions_found_by_their_values_is_no_latitude(tmp_path):
+    # 'status' is 0 on every row: a number within +-90 that never moves is no latitude,
+    # so 'A' (moving, within +-90) is the only one beside the longitude 'B'
+    rows = [
+        f"257000001,{_stamp(10 * k)},{54.1 + 0.01 * k:.2f},{120.5 + 0.01 * k:.2f},0"
+        for k in range(6)
+    ]
+    res = read_tracks(_write(tmp_path / "t.csv", "MMSI,time,A,B,status", rows))
+    assert (_columns(res)["lat"], _columns(res)["lon"]) == ("A", "B")
+    assert res.frame["lat"].round(2).tolist() == [round(54.1 + 0.01 * k, 2) for k in range(6)]
