@@ -160,3 +160,31 @@ def test_a_constant_number_beside_positions_found_by_their_values_is_no_latitude
     res = read_tracks(_write(tmp_path / "t.csv", "MMSI,time,A,B,status", rows))
     assert (_columns(res)["lat"], _columns(res)["lon"]) == ("A", "B")
     assert res.frame["lat"].round(2).tolist() == [round(54.1 + 0.01 * k, 2) for k in range(6)]
+
+
+# ---------------------------------------------------------------------- years beside dates
+
+
+def test_compact_dates_of_which_90_percent_are_digits_give_the_day_over_a_year(tmp_path):
+    # GDELT's 'Year' beside its 'SQLDATE': 18 of 20 yyyymmdd (90%, 'most'), two written as
+    # ISO dates; the days are the records' time, not 1 January of the year
+    days = [dt.date(2023, 3, 1) + dt.timedelta(days=k) for k in range(20)]
+    rows = [
+        f"257000001,2023,{d.strftime('%Y%m%d') if k < 18 else d.isoformat()},"
+        f"{60 + 0.01 * k:.4f},{10 + 0.01 * k:.4f}"
+        for k, d in enumerate(days)
+    ]
+    res = read_tracks(_write(tmp_path / "t.csv", "MMSI,Year,SQLDATE,lat,lon", rows))
+    assert _columns(res)["time"] == "SQLDATE"
+    assert [t.date() for t in res.frame["time"]] == days
+
+
+# ---------------------------------------------------------------------- vessel ids by their values
+
+
+def test_a_column_of_one_value_is_not_taken_as_the_vessel_id_by_its_values(tmp_path):
+    # no header names an identity; 'src' is 'Garmin' on every row (a GPX export's device):
+    # read as the id it made every ping one "vessel" -- refused, naming it, exit 2
+    rows = [f"{_stamp(10 * k)},{60 + 0.01 * k:.4f},{10 + 0.01 * k:.4f},Garmin" for k in range(5)]
+    with pytest.raises(InputError, match=r"refused: 'src' \(one value, 'Garmin', on every row"):
+        read_tracks(_write(tmp_path / "t.csv", "time,lat,lon,src", rows))
