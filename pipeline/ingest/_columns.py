@@ -1487,6 +1487,7 @@ def _infer(
             used.add(found["column"])
     if "lat" in choice.pick and "lon" in choice.pick and not overrides.get("coords"):
         _position_pairs(raw, choice, columns, used, overrides, name)
+        _refuse_other_spellings(raw, choice, columns, used, name)
         _refuse_alone_beside_a_position(raw, choice, columns, overrides, name)
     _content_positions(raw, choice, columns, used)
     for role, col in choice.pick.items():
@@ -1785,6 +1786,61 @@ def _position_pairs(
             "evidence": f"{base}; the pair {picked['lat']!r}/{picked['lon']!r} {why}"
             + (f"; other pairs not used: {_pairs_text(others)}" if others else ""),
         }
+
+
+def _differing_rows(a: pd.Series, b: pd.Series, axis: str) -> np.ndarray:
+    """Rows where two columns both give a coordinate and the two differ beyond rounding.
+
+    As :func:`_same_values` compares, but a row that only one of them gives is no
+    difference (one spelling may be blank where the other is filled: :func:`fallback_column`).
+    """
+    xa = parse_coordinate(a, axis)[0].to_numpy(dtype="float64")
+    xb = parse_coordinate(b, axis)[0].to_numpy(dtype="float64")
+    ta, tb = as_text(a), as_text(b)
+    within = min(_SAME_DEGREES, _rounding_degrees(ta) + _rounding_degrees(tb)) + 1e-9
+    with np.errstate(invalid="ignore"):
+        return np.flatnonzero(np.isfinite(xa) & np.isfinite(xb) & (np.abs(xa - xb) > within))
+
+
+def _refuse_other_spellings(
+    raw: _Frame, choice: ColumnChoice, columns: list[str], used: set[str], name: str
+) -> None:
+    """Refuse a latitude (longitude) beside another spelling of it that holds other values.
+
+    ``lat`` beside ``latitude`` (or ``Latitude`` beside ``Lat DD``) is one group of
+    :func:`_pair_key`: read as one position, the first by rank was taken and the other only
+    filled its blanks.  Where both are given and differ on a row (a raw and a corrected fix,
+    a position and its grid cell), taking the first is a silent guess, as two ``lat``
+    headers are (:func:`_check_unique_header`, which keeps the case of one header).
+    """
+    for role in ("lat", "lon"):
+        col = choice.pick.get(role)
+        if col is None or choice.evidence.get(role, {}).get("by") != "name":
+            continue
+        key = _pair_key(col, role)
+        keys = {c: _pair_key(c, role) for c in columns if c not in used and c != col}
+        others = [c for c, k in keys.items() if name_score(c, role)[0] > 0]
+        if any(k and k <= _PART_WORDS for c, k in keys.items() if c in others):
+            continue  # degrees beside their minutes or hemisphere: composed later
+        plain = normalise_name(re.sub(r"\.\d+$", "", col))
+        for c in others:
+            if keys[c] != key or normalise_name(re.sub(r"\.\d+$", "", c)) == plain:
+                continue
+            parsed, within, n = coordinate_fit(raw[c], role)
+            if n == 0 or parsed < 0.5 or within < 0.5:
+                continue  # an empty, a text or a metres column is no other reading
+            rows = _differing_rows(raw[col], raw[c], role)
+            if not len(rows):
+                continue
+            first = int(rows[0])
+            a, b = as_text(raw[col]).iloc[first], as_text(raw[c]).iloc[first]
+            word = "latitude" if role == "lat" else "longitude"
+            raise InputError(
+                f"{name}: columns {col!r} and {c!r} both name the {word} and hold different "
+                f"values on {len(rows)} row(s) where both are given (e.g. {a!r} and {b!r}); "
+                "which one is the position would be a guess; set columns: {lat: ..., lon: "
+                "...} in the config to one pair"
+            )
 
 
 #: Roles only shown to people: a repeated header of one of them changes no number.
