@@ -188,3 +188,105 @@ def test_a_column_of_one_value_is_not_taken_as_the_vessel_id_by_its_values(tmp_p
     rows = [f"{_stamp(10 * k)},{60 + 0.01 * k:.4f},{10 + 0.01 * k:.4f},Garmin" for k in range(5)]
     with pytest.raises(InputError, match=r"refused: 'src' \(one value, 'Garmin', on every row"):
         read_tracks(_write(tmp_path / "t.csv", "time,lat,lon,src", rows))
+
+
+# ---------------------------------------------------------------------- two spellings of a coordinate
+
+
+def _spellings(path, second: list[str]):
+    rows = [
+        f"257000001,{_stamp(10 * k)},{60 + 0.01 * k:.4f},{10 + 0.01 * k:.4f},{second[k]},"
+        f"{10 + 0.01 * k:.4f}"
+        for k in range(6)
+    ]
+    return _write(path, "MMSI,time,lat,lon,latitude,longitude", rows)
+
+
+def test_two_spellings_of_the_latitude_with_other_values_are_refused(tmp_path):
+    # 'lat' and 'latitude' are one group of names: 'lat' was read and 'latitude' (here a
+    # corrected fix 0.5 degree north) only filled its blanks -- a silent guess, as two 'lat'
+    # headers with other values are refused
+    second = [f"{60.5 + 0.01 * k:.4f}" for k in range(6)]
+    with pytest.raises(InputError, match=r"'lat' and 'latitude' both name the latitude"):
+        read_tracks(_spellings(tmp_path / "t.csv", second))
+
+
+def test_two_spellings_of_one_latitude_are_read_as_one(tmp_path):
+    # the same latitude in degrees and minutes, blank on one row: one position, no choice
+    second = [f"60 {0.6 * k:.1f}'N" for k in range(5)] + [""]
+    res = read_tracks(_spellings(tmp_path / "t.csv", second))
+    assert _columns(res)["lat"] == "lat"
+    assert res.frame["lat"].round(4).tolist() == [round(60 + 0.01 * k, 4) for k in range(6)]
+
+
+# ---------------------------------------------------------------------- the sample of a column
+
+
+def test_a_column_is_judged_on_values_from_the_whole_file_not_its_head(tmp_path):
+    # a logger writes 'no fix' for its first 2,000 records (more than a sample's worth),
+    # then positions: 'Latitude WGS84' (no whole known name) holds coordinates on half of
+    # its rows, read there; the head alone held none and the column was refused
+    n, head = 4000, 2000
+    rows = [
+        f"257000001,{_stamp(k)},{'no fix' if k < head else f'{60 + 1e-4 * k:.4f}'},"
+        f"{10 + 1e-4 * k:.4f}"
+        for k in range(n)
+    ]
+    res = read_tracks(_write(tmp_path / "t.csv", "MMSI,time,Latitude WGS84,Longitude", rows))
+    assert _columns(res)["lat"] == "Latitude WGS84"
+    assert (res.n_accepted, res.n_rejected) == (n - head, head)
+
+
+def test_a_blank_longitude_is_read_from_its_other_spelling_long(tmp_path):
+    # 'Long' is a whole known name of the longitude, as 'Lat' of the latitude: where
+    # 'Longitude'/'Latitude' are blank (two rows) the other spelling gives the position --
+    # no record lost
+    rows = []
+    for k in range(6):
+        lat, lon = f"{60 + 0.01 * k:.4f}", f"{10 + 0.01 * k:.4f}"
+        blank = k in (2, 3)
+        rows.append(
+            f"257000001,{_stamp(10 * k)},{'' if blank else lat},{'' if blank else lon},{lat},{lon}"
+        )
+    header = "MMSI,time,Latitude,Longitude,Lat,Long"
+    res = read_tracks(_write(tmp_path / "t.csv", header, rows))
+    assert res.n_accepted == 6
+    assert res.frame["lon"].round(4).tolist() == [round(10 + 0.01 * k, 4) for k in range(6)]
+
+
+def test_a_device_time_wins_over_the_server_time_before_it(tmp_path):
+    # a tracker log: 'server_time' is when the server got each record (30 s to hours
+    # later), 'device_time' when the position was taken; a received time is a last resort
+    # (a qualifier), whatever the column order
+    rows = [
+        f"860000000000001,{_stamp(10 * k + 7)},{_stamp(10 * k)},{60 + 0.01 * k:.4f},{10 + 0.01 * k:.4f}"
+        for k in range(6)
+    ]
+    header = "imei,server_time,device_time,lat,lon"
+    res = read_tracks(_write(tmp_path / "t.csv", header, rows))
+    assert _columns(res)["time"] == "device_time"
+    expected = [_T0 + dt.timedelta(minutes=10 * k) for k in range(6)]
+    assert [t.replace(tzinfo=None) for t in res.frame["time"]] == expected
+
+
+@pytest.mark.parametrize(
+    "header,later",
+    [
+        # a wall-clock time (here UTC+2) before the UTC one: the UTC one is the time
+        ("imei,Date Time Local,Date Time UTC,lat,lon", 120),
+        # Traccar's 'deviceTime' (the device's clock, 5 min late here) before 'fixTime', the
+        # time of the position fix: the fix's is the time
+        ("imei,deviceTime,fixTime,lat,lon", 5),
+    ],
+    ids=["local-before-utc", "device-before-fix"],
+)
+def test_the_time_of_the_fix_in_utc_wins_over_another_clock_before_it(tmp_path, header, later):
+    rows = [
+        f"860000000000001,{_stamp(10 * k + later).rstrip('Z')},{_stamp(10 * k)},"
+        f"{60 + 0.01 * k:.4f},{10 + 0.01 * k:.4f}"
+        for k in range(6)
+    ]
+    res = read_tracks(_write(tmp_path / "t.csv", header, rows))
+    assert _columns(res)["time"] == header.split(",")[2]
+    expected = [_T0 + dt.timedelta(minutes=10 * k) for k in range(6)]
+    assert [t.replace(tzinfo=None) for t in res.frame["time"]] == expected
