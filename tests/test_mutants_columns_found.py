@@ -290,3 +290,45 @@ def test_the_time_of_the_fix_in_utc_wins_over_another_clock_before_it(tmp_path, 
     assert _columns(res)["time"] == header.split(",")[2]
     expected = [_T0 + dt.timedelta(minutes=10 * k) for k in range(6)]
     assert [t.replace(tzinfo=None) for t in res.frame["time"]] == expected
+
+
+def test_dates_on_most_rows_beside_a_year_give_the_days(tmp_path):
+    # UCDP's 'year' (known whole name, ranked first) beside 'date_start' with 7 dates in 10
+    # ('see notes' on three): the days are the records' time, not 1 January of the year;
+    # the three are rejected, not dated 1 January
+    days = [dt.date(2023, 3, 1) + dt.timedelta(days=k) for k in range(10)]
+    rows = [
+        f"257000001,2023,{d.isoformat() if k < 7 else 'see notes'},{60 + 0.01 * k:.4f},"
+        f"{10 + 0.01 * k:.4f}"
+        for k, d in enumerate(days)
+    ]
+    res = read_tracks(_write(tmp_path / "t.csv", "MMSI,year,date_start,lat,lon", rows))
+    assert _columns(res)["time"] == "date_start"
+    assert [t.date() for t in res.frame["time"]] == days[:7]
+
+
+def test_a_known_latitude_name_is_trusted_and_its_bad_values_become_rejects(tmp_path):
+    # 'Latitude' is a whole known name (not the first of the table's): trusted, so 19 rows
+    # of 'no fix' are per-record rejects beside the one position, not a refused header
+    rows = [
+        f"257000001,{_stamp(10 * k)},{f'{60 + 0.01 * k:.4f}' if k < 1 else 'no fix'},"
+        f"{10 + 0.01 * k:.4f}"
+        for k in range(20)
+    ]
+    res = read_tracks(_write(tmp_path / "t.csv", "MMSI,time,Latitude,Longitude", rows))
+    assert _columns(res)["lat"] == "Latitude"
+    assert (res.n_accepted, res.n_rejected) == (1, 19)
+
+
+def test_two_pairs_written_to_three_decimals_110_m_apart_are_two_positions(tmp_path):
+    # 'lat_corrected' is 0.001 degree (about 110 m) north of 'lat' on every row, both written
+    # to three decimals: farther apart than one position written twice (about 20 m), so
+    # which pair is the record's is the user's to say
+    rows = [
+        f"257000001,{_stamp(10 * k)},{60 + 0.01 * k:.3f},{10 + 0.01 * k:.3f},"
+        f"{60.001 + 0.01 * k:.3f},{10 + 0.01 * k:.3f}"
+        for k in range(6)
+    ]
+    header = "MMSI,time,lat,lon,lat_corrected,lon_corrected"
+    with pytest.raises(InputError, match=r"2 latitude/longitude pairs"):
+        read_tracks(_write(tmp_path / "t.csv", header, rows))
