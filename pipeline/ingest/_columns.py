@@ -437,7 +437,9 @@ ROLES: dict[str, Role] = {
         weak=_fs("year t"),
         # An identity's numbers (a 9-digit MMSI, a 7-digit IMO) parse as epoch seconds: a
         # header naming one ('staticData.mmsi', whose 'data' is no date) is never the time.
-        veto=_fs("mmsi imo ssvid callsign"),
+        # A vessel's year of build ('Year Built', MarineTraffic's 'YEAR_BUILT') is an
+        # attribute of the ship: read as the time, every ping was dated 1 January of it.
+        veto=_fs("mmsi imo ssvid callsign built build construction constructed"),
         # ACLED's 'timestamp' is the row's upload time beside 'event_date'; an incident list's
         # 'report_date' or 'timestamp' is when it was written down, not when it happened.
         primary=_EVENT_TOKENS,
