@@ -307,16 +307,17 @@ def test_dates_on_most_rows_beside_a_year_give_the_days(tmp_path):
     assert [t.date() for t in res.frame["time"]] == days[:7]
 
 
-def test_a_known_latitude_name_is_trusted_and_its_bad_values_become_rejects(tmp_path):
-    # 'Latitude' is a whole known name (not the first of the table's): trusted, so 19 rows
-    # of 'no fix' are per-record rejects beside the one position, not a refused header
+@pytest.mark.parametrize("lat,lon", [("Latitude", "Longitude"), ("Y", "X")])
+def test_a_known_latitude_name_is_trusted_and_its_bad_values_become_rejects(tmp_path, lat, lon):
+    # 'Latitude' and 'Y' are whole known names (not the first of the table's): trusted, so
+    # 19 rows of 'no fix' are per-record rejects beside the one position, not a refused header
     rows = [
         f"257000001,{_stamp(10 * k)},{f'{60 + 0.01 * k:.4f}' if k < 1 else 'no fix'},"
         f"{10 + 0.01 * k:.4f}"
         for k in range(20)
     ]
-    res = read_tracks(_write(tmp_path / "t.csv", "MMSI,time,Latitude,Longitude", rows))
-    assert _columns(res)["lat"] == "Latitude"
+    res = read_tracks(_write(tmp_path / "t.csv", f"MMSI,time,{lat},{lon}", rows))
+    assert _columns(res)["lat"] == lat
     assert (res.n_accepted, res.n_rejected) == (1, 19)
 
 
@@ -332,3 +333,37 @@ def test_two_pairs_written_to_three_decimals_110_m_apart_are_two_positions(tmp_p
     header = "MMSI,time,lat,lon,lat_corrected,lon_corrected"
     with pytest.raises(InputError, match=r"2 latitude/longitude pairs"):
         read_tracks(_write(tmp_path / "t.csv", header, rows))
+
+
+# ---------------------------------------------------------------------- a ship's attribute as the time
+
+
+@pytest.mark.parametrize("built", ["Year Built", "YEAR_BUILT"])
+def test_the_year_a_vessel_was_built_is_never_the_time_of_its_pings(tmp_path, built):
+    # a fleet list's positions: the ping's time is under 'Last Position Received (UTC)' (no
+    # time word), and 'Year Built' (the short token 'year') was taken as the time: every
+    # ping dated 1 January 1998 or 1999, most rejected as repeats, exit 0
+    rows = [
+        f"SHIP{v},{257000000 + v},{_stamp(10 * k)},{60 + 0.01 * k + v:.4f},{10 + 0.01 * k:.4f},"
+        f"{1998 + v}"
+        for v in range(2)
+        for k in range(5)
+    ]
+    header = f"Vessel Name,MMSI,Last Position Received (UTC),Latitude,Longitude,{built}"
+    res = read_tracks(_write(tmp_path / "t.csv", header, rows))
+    assert _columns(res)["time"] == "Last Position Received (UTC)"
+    assert res.n_accepted == 10
+    expected = sorted(_T0 + dt.timedelta(minutes=10 * k) for k in range(5))
+    for v in ("257000000", "257000001"):
+        mine = res.frame.loc[res.frame["vessel_id"] == v, "time"]
+        assert [t.replace(tzinfo=None) for t in mine] == expected
+
+
+def test_an_mmsi_written_with_and_without_a_trailing_zero_decimal_is_one_vessel(tmp_path):
+    # a spreadsheet export writes some ids as 257000001.0: the same vessel as 257000001,
+    # so the MMSI repeats (two vessels of two pings) and is no per-row record id
+    ids = ["257000001", "257000001.0", "257000002", "257000002.0"]
+    rows = [f"{ids[k]},{_stamp(10 * k)},{60 + 0.01 * k:.4f},{10 + 0.01 * k:.4f}" for k in range(4)]
+    res = read_tracks(_write(tmp_path / "t.csv", "MMSI,time,lat,lon", rows))
+    assert _columns(res)["vessel_id"] == "MMSI"
+    assert res.frame["vessel_id"].tolist() == ["257000001", "257000001", "257000002", "257000002"]
