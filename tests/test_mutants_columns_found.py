@@ -367,3 +367,22 @@ def test_an_mmsi_written_with_and_without_a_trailing_zero_decimal_is_one_vessel(
     res = read_tracks(_write(tmp_path / "t.csv", "MMSI,time,lat,lon", rows))
     assert _columns(res)["vessel_id"] == "MMSI"
     assert res.frame["vessel_id"].tolist() == ["257000001", "257000001", "257000002", "257000002"]
+
+
+@pytest.mark.parametrize("created_first", [False, True], ids=["after", "before"])
+def test_a_record_created_date_is_never_the_time_of_a_ping(tmp_path, created_first):
+    # 'Created Date' (when the record was written, a day later) names a date and another
+    # moment, before or after the ping's: the time is the column of dates whose header
+    # names no other moment ('Position Received', found by its values)
+    cells = [(_stamp(10 * k), _stamp(10 * k + 1440)) for k in range(6)]
+    names = ["Position Received", "Created Date"]
+    if created_first:
+        cells, names = [(b, a) for a, b in cells], names[::-1]
+    rows = [
+        f"257000001,{a},{b},{60 + 0.01 * k:.4f},{10 + 0.01 * k:.4f}"
+        for k, (a, b) in enumerate(cells)
+    ]
+    res = read_tracks(_write(tmp_path / "t.csv", f"MMSI,{','.join(names)},lat,lon", rows))
+    assert _columns(res)["time"] == "Position Received"
+    expected = [_T0 + dt.timedelta(minutes=10 * k) for k in range(6)]
+    assert [t.replace(tzinfo=None) for t in res.frame["time"]] == expected
