@@ -195,7 +195,7 @@ def test_a_column_of_one_value_is_not_taken_as_the_vessel_id_by_its_values(tmp_p
 
 def _spellings(path, second: list[str]):
     rows = [
-        f"257000001,{_stamp(10 * k)},{60 + 0.01 * k:.4f},{10 + 0.01 * k:.4f},{second[k]},"
+        f"257000001,{_stamp(10 * k)},{60 + 0.01234 * k:.4f},{10 + 0.01 * k:.4f},{second[k]},"
         f"{10 + 0.01 * k:.4f}"
         for k in range(6)
     ]
@@ -206,17 +206,18 @@ def test_two_spellings_of_the_latitude_with_other_values_are_refused(tmp_path):
     # 'lat' and 'latitude' are one group of names: 'lat' was read and 'latitude' (here a
     # corrected fix 0.5 degree north) only filled its blanks -- a silent guess, as two 'lat'
     # headers with other values are refused
-    second = [f"{60.5 + 0.01 * k:.4f}" for k in range(6)]
+    second = [f"{60.5 + 0.01234 * k:.4f}" for k in range(6)]
     with pytest.raises(InputError, match=r"'lat' and 'latitude' both name the latitude"):
         read_tracks(_spellings(tmp_path / "t.csv", second))
 
 
 def test_two_spellings_of_one_latitude_are_read_as_one(tmp_path):
-    # the same latitude in degrees and minutes, blank on one row: one position, no choice
-    second = [f"60 {0.6 * k:.1f}'N" for k in range(5)] + [""]
+    # the same latitude in degrees and minutes to a tenth of a minute (up to 0.05' = 93 m
+    # from the decimals), blank on one row: one position written coarser, no choice
+    second = [f"60 {0.01234 * k * 60:.1f}'N" for k in range(5)] + [""]
     res = read_tracks(_spellings(tmp_path / "t.csv", second))
     assert _columns(res)["lat"] == "lat"
-    assert res.frame["lat"].round(4).tolist() == [round(60 + 0.01 * k, 4) for k in range(6)]
+    assert res.frame["lat"].round(4).tolist() == [round(60 + 0.01234 * k, 4) for k in range(6)]
 
 
 # ---------------------------------------------------------------------- the sample of a column
@@ -274,11 +275,12 @@ def test_a_device_time_wins_over_the_server_time_before_it(tmp_path):
     [
         # a wall-clock time (here UTC+2) before the UTC one: the UTC one is the time
         ("imei,Date Time Local,Date Time UTC,lat,lon", 120),
+        ("imei,Date Time LT,Date Time UTC,lat,lon", 120),
         # Traccar's 'deviceTime' (the device's clock, 5 min late here) before 'fixTime', the
         # time of the position fix: the fix's is the time
         ("imei,deviceTime,fixTime,lat,lon", 5),
     ],
-    ids=["local-before-utc", "device-before-fix"],
+    ids=["local-before-utc", "lt-before-utc", "device-before-fix"],
 )
 def test_the_time_of_the_fix_in_utc_wins_over_another_clock_before_it(tmp_path, header, later):
     rows = [
@@ -386,3 +388,17 @@ def test_a_record_created_date_is_never_the_time_of_a_ping(tmp_path, created_fir
     assert _columns(res)["time"] == "Position Received"
     expected = [_T0 + dt.timedelta(minutes=10 * k) for k in range(6)]
     assert [t.replace(tzinfo=None) for t in res.frame["time"]] == expected
+
+
+def test_a_header_naming_the_vessel_outranks_a_bare_id_of_its_voyages(tmp_path):
+    # 'id' (a whole known name) numbers each vessel's voyages (V17, V18 for one ship, V19
+    # for the other), no counter of rows; 'vessel_name' names the moving thing and is the
+    # vessel: read by 'id', one ship was two "vessels"
+    lines = []
+    for k in range(6):
+        lines.append(f"V{17 + k // 3},ALPHA,{_stamp(10 * k)},{60 + 0.01 * k:.4f},10.0")
+    for k in range(3):
+        lines.append(f"V19,BRAVO,{_stamp(10 * k)},{61 + 0.01 * k:.4f},11.0")
+    res = read_tracks(_write(tmp_path / "t.csv", "id,vessel_name,time,lat,lon", lines))
+    assert _columns(res)["vessel_id"] == "vessel_name"
+    assert res.frame.groupby("vessel_id").size().to_dict() == {"ALPHA": 6, "BRAVO": 3}

@@ -1790,16 +1790,31 @@ def _position_pairs(
         }
 
 
+def _written_unit(text: pd.Series) -> np.ndarray:
+    """Return the last written unit of each coordinate, in degrees (``10.5123``: 1e-4).
+
+    Degrees, minutes and seconds count by the number written last (``54°30.7'N``: a tenth
+    of a minute); a value with no number gives NaN.
+    """
+    t = text.str.strip()
+    groups = t.str.count(r"\d+(?:[.,]\d+)?").to_numpy(dtype="float64")
+    decimals = t.str.extract(r"\d(?:[.,](\d+))?\D*$")[0].str.len().fillna(0)
+    parts = np.clip(groups, 1, 3)
+    unit = 10.0 ** -decimals.to_numpy(dtype="float64") / 60.0 ** (parts - 1)
+    return np.where(groups > 0, unit, np.nan)
+
+
 def _differing_rows(a: pd.Series, b: pd.Series, axis: str) -> np.ndarray:
     """Rows where two columns both give a coordinate and the two differ beyond rounding.
 
-    As :func:`_same_values` compares, but a row that only one of them gives is no
+    Each row is compared within the units its two values are written to (``60.5123``
+    beside ``60°30.7'N`` differ by less than a tenth of a minute): a coarser spelling of
+    one position is no other position.  A row that only one of them gives is no
     difference (one spelling may be blank where the other is filled: :func:`fallback_column`).
     """
     xa = parse_coordinate(a, axis)[0].to_numpy(dtype="float64")
     xb = parse_coordinate(b, axis)[0].to_numpy(dtype="float64")
-    ta, tb = as_text(a), as_text(b)
-    within = min(_SAME_DEGREES, _rounding_degrees(ta) + _rounding_degrees(tb)) + 1e-9
+    within = _written_unit(as_text(a)) + _written_unit(as_text(b)) + 1e-9
     with np.errstate(invalid="ignore"):
         return np.flatnonzero(np.isfinite(xa) & np.isfinite(xb) & (np.abs(xa - xb) > within))
 
