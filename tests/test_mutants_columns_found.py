@@ -402,3 +402,16 @@ def test_a_header_naming_the_vessel_outranks_a_bare_id_of_its_voyages(tmp_path):
     res = read_tracks(_write(tmp_path / "t.csv", "id,vessel_name,time,lat,lon", lines))
     assert _columns(res)["vessel_id"] == "vessel_name"
     assert res.frame.groupby("vessel_id").size().to_dict() == {"ALPHA": 6, "BRAVO": 3}
+
+
+def test_a_column_of_mostly_numbers_is_no_latitude_found_by_its_values(tmp_path):
+    # 'Sea state' holds 2..5 with 'calm' on 3 rows in 20 (85% numbers, under the 95% of a
+    # column of numbers): no rival of 'A', the only numeric column within +-90 beside 'B'
+    rows = [
+        f"257000001,{_stamp(10 * k)},{54.1 + 0.01 * k:.2f},{120.5 + 0.01 * k:.2f},"
+        f"{'calm' if k % 7 == 0 else 2 + k % 4}"
+        for k in range(20)
+    ]
+    res = read_tracks(_write(tmp_path / "t.csv", "MMSI,time,A,B,Sea state", rows))
+    assert (_columns(res)["lat"], _columns(res)["lon"]) == ("A", "B")
+    assert res.n_accepted == 20
