@@ -896,6 +896,14 @@ def offset_header(column: str) -> bool:
     )
 
 
+def _written_clocks(values: pd.Series) -> bool:
+    """Whether a sample holds a value written as a clock (``14:20``, ``9:05:30``)."""
+    v = _sample(values)
+    if not len(v) or v.dtype.kind in "fiub":
+        return False
+    return bool(v.astype("str").str.contains(r"^\s*\d{1,2}:\d{2}", regex=True).any())
+
+
 def _clock_hint(column: str) -> bool:
     """Whether a header names a moment or a clock (:data:`_CLOCK_HINT`) and no time zone."""
     return bool(set(name_tokens(column)) & _CLOCK_HINT) and not offset_header(column)
@@ -2068,11 +2076,17 @@ def _pick(
         partial: list[str] = []
         unpadded: list[str] = []
         years_of_dates: list[str] = []
+        digits: list[str] = []
         for col in columns:
             if col in used or offset_header(col):
                 continue  # a 'Time zone' of 03:00 is an offset from UTC (zones.py), no clock
             hhmm = _hhmm_under_stamp(raw[col], col)
             if not hhmm and number_fit(raw[col]) >= 0.5:  # (numbers: no clock, cheaply)
+                # '0930' x17 beside '14:20' x3 under a header naming no clock: numbers to
+                # the rule (a quantity of 1430 is no clock), but written clocks among them
+                # say it may be one - not taken, and said, not lost unsaid
+                if _written_clocks(raw[col]) and (share := clock_fit(raw[col])) >= 0.9:
+                    digits.append(f"{col!r} ({share_to_percent(share)} of its values)")
                 continue
             # 1715 or 2230 is a clock among 0730s; where every value is also a year (an
             # evening's 1730, 2015, 2245), a year only if each is the year of its own date
@@ -2110,9 +2124,18 @@ def _pick(
                 # taken by content, but under a header naming a moment a clock lost unsaid
                 partial.append(f"{col!r} ({share_to_percent(share)} of its values)")
         spans += [r for r in refused if "holds durations" in r]
-        if spans or moments or partial or unpadded or years_of_dates:
-            cols = [r.split("'")[1] for r in spans + moments + partial + unpadded + years_of_dates]
+        if spans or moments or partial or unpadded or years_of_dates or digits:
+            cols = [
+                r.split("'")[1]
+                for r in spans + moments + partial + unpadded + years_of_dates + digits
+            ]
             said = []
+            if digits:
+                said.append(
+                    f"{', '.join(digits)} hold(s) times of day, most written as HHMM digits "
+                    "that also read as numbers (0930), so not taken as the time of day by "
+                    "their values"
+                )
             if unpadded:
                 said.append(
                     f"{', '.join(unpadded)} hold(s) clocks as HHMM digits without their leading"
@@ -2148,7 +2171,7 @@ def _pick(
                 + (
                     f"; set columns: {{time_of_day: ...}} in the config if one of {cols!r} is "
                     "a clock"
-                    if spans or moments or partial
+                    if spans or moments or partial or digits
                     else ""
                 ),
             }
