@@ -32,6 +32,20 @@ def _columns(res) -> dict[str, str | None]:
     return {role: e.get("column") for role, e in res.assumptions["columns"].items()}
 
 
+def _read(tmp_path, header: str, leads: list[str]):
+    """Read a track file whose row ``k`` is ``leads[k]`` then the position of row ``k``."""
+    rows = [f"{lead},{60 + 0.01 * k:.4f},{10 + 0.01 * k:.4f}" for k, lead in enumerate(leads)]
+    return read_tracks(_write(tmp_path / "t.csv", header, rows))
+
+
+def _times(res) -> list[dt.datetime]:
+    return [t.replace(tzinfo=None) for t in res.frame["time"]]
+
+
+def _every_ten_minutes(n: int) -> list[dt.datetime]:
+    return [_T0 + dt.timedelta(minutes=10 * k) for k in range(n)]
+
+
 # ---------------------------------------------------------------------- shares of a header's values
 
 
@@ -51,15 +65,11 @@ def test_a_named_latitude_with_three_values_in_ten_keeps_them_and_rejects_the_re
 
 def test_a_named_event_time_with_three_dates_in_ten_keeps_them_and_rejects_the_rest(tmp_path):
     # 'Event Time' is no whole known name: 30% of dates is enough to trust the header
-    rows = [
-        f"257000001,{_stamp(10 * k) if k < 3 else 'unknown'},{60 + 0.01 * k:.4f},{10 + 0.01 * k:.4f}"
-        for k in range(10)
-    ]
-    res = read_tracks(_write(tmp_path / "t.csv", "MMSI,Event Time,lat,lon", rows))
+    leads = [f"257000001,{_stamp(10 * k) if k < 3 else 'unknown'}" for k in range(10)]
+    res = _read(tmp_path, "MMSI,Event Time,lat,lon", leads)
     assert _columns(res)["time"] == "Event Time"
     assert (res.n_read, res.n_accepted, res.n_rejected) == (10, 3, 7)
-    expected = [_T0 + dt.timedelta(minutes=10 * k) for k in range(3)]
-    assert [t.replace(tzinfo=None) for t in res.frame["time"]] == expected
+    assert _times(res) == _every_ten_minutes(3)
 
 
 # ---------------------------------------------------------------------- coordinate ranges
@@ -91,28 +101,20 @@ def _clock(k: int) -> str:
 def test_a_named_clock_with_17_clocks_in_20_gives_the_dates_their_time(tmp_path):
     # 'Hora' names a time of day (no whole known name): 85% of clocks (80% needed) keep
     # the header; the three '99:99' rows are rejected, not read at midnight
-    rows = [
-        f"257000001,2024-03-01,{_clock(k) if k < 17 else '99:99'},{60 + 0.01 * k:.4f},{10 + 0.01 * k:.4f}"
-        for k in range(20)
-    ]
-    res = read_tracks(_write(tmp_path / "t.csv", "MMSI,Date,Hora,lat,lon", rows))
+    leads = [f"257000001,2024-03-01,{_clock(k) if k < 17 else '99:99'}" for k in range(20)]
+    res = _read(tmp_path, "MMSI,Date,Hora,lat,lon", leads)
     assert _columns(res)["time_of_day"] == "Hora"
     assert res.n_accepted == 17
-    expected = [_T0 + dt.timedelta(minutes=10 * k) for k in range(17)]
-    assert [t.replace(tzinfo=None) for t in res.frame["time"]] == expected
+    assert _times(res) == _every_ten_minutes(17)
 
 
 def test_a_column_of_clocks_found_by_its_values_needs_90_percent_and_not_more(tmp_path):
     # 'Zulu' names nothing: 18 clocks in 20 (90%, as the refusal of a partial one says:
     # 'too few (under 90%)') make it the time of day of the 'Date' column
-    rows = [
-        f"257000001,2024-03-01,{_clock(k) if k < 18 else '25:99'},{60 + 0.01 * k:.4f},{10 + 0.01 * k:.4f}"
-        for k in range(20)
-    ]
-    res = read_tracks(_write(tmp_path / "t.csv", "MMSI,Date,Zulu,lat,lon", rows))
+    leads = [f"257000001,2024-03-01,{_clock(k) if k < 18 else '25:99'}" for k in range(20)]
+    res = _read(tmp_path, "MMSI,Date,Zulu,lat,lon", leads)
     assert _columns(res)["time_of_day"] == "Zulu"
-    expected = [_T0 + dt.timedelta(minutes=10 * k) for k in range(18)]
-    assert [t.replace(tzinfo=None) for t in res.frame["time"]][:18] == expected
+    assert _times(res)[:18] == _every_ten_minutes(18)
 
 
 # ---------------------------------------------------------------------- tie-breaks between names
@@ -125,14 +127,10 @@ def test_a_date_and_time_column_wins_over_a_day_column_before_it(tmp_path, date,
     # both headers are known whole names (in any case); the one that says a date and a time
     # ranks first whatever the column order: read by the day column, every ping of the day
     # was put at midnight (the clock lost, the track a pile of pings at one instant)
-    rows = [
-        f"257000001,2024-03-01,{_stamp(10 * k)},{60 + 0.01 * k:.4f},{10 + 0.01 * k:.4f}"
-        for k in range(6)
-    ]
-    res = read_tracks(_write(tmp_path / "t.csv", f"MMSI,{date},{stamp},lat,lon", rows))
+    leads = [f"257000001,2024-03-01,{_stamp(10 * k)}" for k in range(6)]
+    res = _read(tmp_path, f"MMSI,{date},{stamp},lat,lon", leads)
     assert _columns(res)["time"] == stamp
-    expected = [_T0 + dt.timedelta(minutes=10 * k) for k in range(6)]
-    assert [t.replace(tzinfo=None) for t in res.frame["time"]] == expected
+    assert _times(res) == _every_ten_minutes(6)
 
 
 # ---------------------------------------------------------------------- positions by their values
@@ -150,33 +148,55 @@ def test_columns_found_by_their_values_reach_the_pole_and_the_antimeridian(tmp_p
     assert sorted(res.frame["lat"].tolist()) == lats
 
 
+def _beside_unnamed_positions(tmp_path, name: str, values: list):
+    """Read positions under headers naming none ('A', 'B') beside a column ``name``."""
+    rows = [
+        f"257000001,{_stamp(10 * k)},{54.1 + 0.01 * k:.2f},{120.5 + 0.01 * k:.2f},{v}"
+        for k, v in enumerate(values)
+    ]
+    res = read_tracks(_write(tmp_path / "t.csv", f"MMSI,time,A,B,{name}", rows))
+    assert (_columns(res)["lat"], _columns(res)["lon"]) == ("A", "B")
+    return res
+
+
 def test_a_constant_number_beside_positions_found_by_their_values_is_no_latitude(tmp_path):
     # 'status' is 0 on every row: a number within +-90 that never moves is no latitude,
     # so 'A' (moving, within +-90) is the only one beside the longitude 'B'
-    rows = [
-        f"257000001,{_stamp(10 * k)},{54.1 + 0.01 * k:.2f},{120.5 + 0.01 * k:.2f},0"
-        for k in range(6)
-    ]
-    res = read_tracks(_write(tmp_path / "t.csv", "MMSI,time,A,B,status", rows))
-    assert (_columns(res)["lat"], _columns(res)["lon"]) == ("A", "B")
+    res = _beside_unnamed_positions(tmp_path, "status", [0] * 6)
     assert res.frame["lat"].round(2).tolist() == [round(54.1 + 0.01 * k, 2) for k in range(6)]
 
 
 # ---------------------------------------------------------------------- years beside dates
 
 
-def test_compact_dates_of_which_90_percent_are_digits_give_the_day_over_a_year(tmp_path):
-    # GDELT's 'Year' beside its 'SQLDATE': 18 of 20 yyyymmdd (90%, 'most'), two written as
-    # ISO dates; the days are the records' time, not 1 January of the year
-    days = [dt.date(2023, 3, 1) + dt.timedelta(days=k) for k in range(20)]
-    rows = [
-        f"257000001,2023,{d.strftime('%Y%m%d') if k < 18 else d.isoformat()},"
-        f"{60 + 0.01 * k:.4f},{10 + 0.01 * k:.4f}"
-        for k, d in enumerate(days)
-    ]
-    res = read_tracks(_write(tmp_path / "t.csv", "MMSI,Year,SQLDATE,lat,lon", rows))
-    assert _columns(res)["time"] == "SQLDATE"
-    assert [t.date() for t in res.frame["time"]] == days
+@pytest.mark.parametrize(
+    "header, n, written, kept",
+    [
+        # GDELT's 'Year' beside its 'SQLDATE': 18 of 20 yyyymmdd (90%, 'most'), two written
+        # as ISO dates
+        (
+            "MMSI,Year,SQLDATE,lat,lon",
+            20,
+            lambda k, d: d.strftime("%Y%m%d") if k < 18 else d.isoformat(),
+            20,
+        ),
+        # UCDP's 'year' (known whole name, ranked first) beside 'date_start' with 7 dates in
+        # 10 ('see notes' on three): the three are rejected, not dated 1 January
+        (
+            "MMSI,year,date_start,lat,lon",
+            10,
+            lambda k, d: d.isoformat() if k < 7 else "see notes",
+            7,
+        ),
+    ],
+    ids=["gdelt-compact-90pct", "ucdp-7-in-10"],
+)
+def test_dates_on_most_rows_beside_a_year_give_the_days(tmp_path, header, n, written, kept):
+    # the days are the records' time, not 1 January of the year
+    days = [dt.date(2023, 3, 1) + dt.timedelta(days=k) for k in range(n)]
+    res = _read(tmp_path, header, [f"257000001,2023,{written(k, d)}" for k, d in enumerate(days)])
+    assert _columns(res)["time"] == header.split(",")[2]
+    assert [t.date() for t in res.frame["time"]] == days[:kept]
 
 
 # ---------------------------------------------------------------------- vessel ids by their values
@@ -259,15 +279,10 @@ def test_a_device_time_wins_over_the_server_time_before_it(tmp_path):
     # a tracker log: 'server_time' is when the server got each record (30 s to hours
     # later), 'device_time' when the position was taken; a received time is a last resort
     # (a qualifier), whatever the column order
-    rows = [
-        f"860000000000001,{_stamp(10 * k + 7)},{_stamp(10 * k)},{60 + 0.01 * k:.4f},{10 + 0.01 * k:.4f}"
-        for k in range(6)
-    ]
-    header = "imei,server_time,device_time,lat,lon"
-    res = read_tracks(_write(tmp_path / "t.csv", header, rows))
+    leads = [f"860000000000001,{_stamp(10 * k + 7)},{_stamp(10 * k)}" for k in range(6)]
+    res = _read(tmp_path, "imei,server_time,device_time,lat,lon", leads)
     assert _columns(res)["time"] == "device_time"
-    expected = [_T0 + dt.timedelta(minutes=10 * k) for k in range(6)]
-    assert [t.replace(tzinfo=None) for t in res.frame["time"]] == expected
+    assert _times(res) == _every_ten_minutes(6)
 
 
 @pytest.mark.parametrize(
@@ -283,30 +298,12 @@ def test_a_device_time_wins_over_the_server_time_before_it(tmp_path):
     ids=["local-before-utc", "lt-before-utc", "device-before-fix"],
 )
 def test_the_time_of_the_fix_in_utc_wins_over_another_clock_before_it(tmp_path, header, later):
-    rows = [
-        f"860000000000001,{_stamp(10 * k + later).rstrip('Z')},{_stamp(10 * k)},"
-        f"{60 + 0.01 * k:.4f},{10 + 0.01 * k:.4f}"
-        for k in range(6)
+    leads = [
+        f"860000000000001,{_stamp(10 * k + later).rstrip('Z')},{_stamp(10 * k)}" for k in range(6)
     ]
-    res = read_tracks(_write(tmp_path / "t.csv", header, rows))
+    res = _read(tmp_path, header, leads)
     assert _columns(res)["time"] == header.split(",")[2]
-    expected = [_T0 + dt.timedelta(minutes=10 * k) for k in range(6)]
-    assert [t.replace(tzinfo=None) for t in res.frame["time"]] == expected
-
-
-def test_dates_on_most_rows_beside_a_year_give_the_days(tmp_path):
-    # UCDP's 'year' (known whole name, ranked first) beside 'date_start' with 7 dates in 10
-    # ('see notes' on three): the days are the records' time, not 1 January of the year;
-    # the three are rejected, not dated 1 January
-    days = [dt.date(2023, 3, 1) + dt.timedelta(days=k) for k in range(10)]
-    rows = [
-        f"257000001,2023,{d.isoformat() if k < 7 else 'see notes'},{60 + 0.01 * k:.4f},"
-        f"{10 + 0.01 * k:.4f}"
-        for k, d in enumerate(days)
-    ]
-    res = read_tracks(_write(tmp_path / "t.csv", "MMSI,year,date_start,lat,lon", rows))
-    assert _columns(res)["time"] == "date_start"
-    assert [t.date() for t in res.frame["time"]] == days[:7]
+    assert _times(res) == _every_ten_minutes(6)
 
 
 @pytest.mark.parametrize("lat,lon", [("Latitude", "Longitude"), ("Y", "X")])
@@ -355,18 +352,16 @@ def test_the_year_a_vessel_was_built_is_never_the_time_of_its_pings(tmp_path, bu
     res = read_tracks(_write(tmp_path / "t.csv", header, rows))
     assert _columns(res)["time"] == "Last Position Received (UTC)"
     assert res.n_accepted == 10
-    expected = sorted(_T0 + dt.timedelta(minutes=10 * k) for k in range(5))
     for v in ("257000000", "257000001"):
         mine = res.frame.loc[res.frame["vessel_id"] == v, "time"]
-        assert [t.replace(tzinfo=None) for t in mine] == expected
+        assert [t.replace(tzinfo=None) for t in mine] == _every_ten_minutes(5)
 
 
 def test_an_mmsi_written_with_and_without_a_trailing_zero_decimal_is_one_vessel(tmp_path):
     # a spreadsheet export writes some ids as 257000001.0: the same vessel as 257000001,
     # so the MMSI repeats (two vessels of two pings) and is no per-row record id
     ids = ["257000001", "257000001.0", "257000002", "257000002.0"]
-    rows = [f"{ids[k]},{_stamp(10 * k)},{60 + 0.01 * k:.4f},{10 + 0.01 * k:.4f}" for k in range(4)]
-    res = read_tracks(_write(tmp_path / "t.csv", "MMSI,time,lat,lon", rows))
+    res = _read(tmp_path, "MMSI,time,lat,lon", [f"{ids[k]},{_stamp(10 * k)}" for k in range(4)])
     assert _columns(res)["vessel_id"] == "MMSI"
     assert res.frame["vessel_id"].tolist() == ["257000001", "257000001", "257000002", "257000002"]
 
@@ -380,14 +375,11 @@ def test_a_record_created_date_is_never_the_time_of_a_ping(tmp_path, created_fir
     names = ["Position Received", "Created Date"]
     if created_first:
         cells, names = [(b, a) for a, b in cells], names[::-1]
-    rows = [
-        f"257000001,{a},{b},{60 + 0.01 * k:.4f},{10 + 0.01 * k:.4f}"
-        for k, (a, b) in enumerate(cells)
-    ]
-    res = read_tracks(_write(tmp_path / "t.csv", f"MMSI,{','.join(names)},lat,lon", rows))
+    res = _read(
+        tmp_path, f"MMSI,{','.join(names)},lat,lon", [f"257000001,{a},{b}" for a, b in cells]
+    )
     assert _columns(res)["time"] == "Position Received"
-    expected = [_T0 + dt.timedelta(minutes=10 * k) for k in range(6)]
-    assert [t.replace(tzinfo=None) for t in res.frame["time"]] == expected
+    assert _times(res) == _every_ten_minutes(6)
 
 
 def test_a_header_naming_the_vessel_outranks_a_bare_id_of_its_voyages(tmp_path):
@@ -407,11 +399,6 @@ def test_a_header_naming_the_vessel_outranks_a_bare_id_of_its_voyages(tmp_path):
 def test_a_column_of_mostly_numbers_is_no_latitude_found_by_its_values(tmp_path):
     # 'Sea state' holds 2..5 with 'calm' on 3 rows in 20 (85% numbers, under the 95% of a
     # column of numbers): no rival of 'A', the only numeric column within +-90 beside 'B'
-    rows = [
-        f"257000001,{_stamp(10 * k)},{54.1 + 0.01 * k:.2f},{120.5 + 0.01 * k:.2f},"
-        f"{'calm' if k % 7 == 0 else 2 + k % 4}"
-        for k in range(20)
-    ]
-    res = read_tracks(_write(tmp_path / "t.csv", "MMSI,time,A,B,Sea state", rows))
-    assert (_columns(res)["lat"], _columns(res)["lon"]) == ("A", "B")
+    states = ["calm" if k % 7 == 0 else 2 + k % 4 for k in range(20)]
+    res = _beside_unnamed_positions(tmp_path, "Sea state", states)
     assert res.n_accepted == 20
