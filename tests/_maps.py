@@ -48,3 +48,21 @@ def write_sample_map(data, folder: Path, **options) -> Path:
         inputs=["seizures.csv"],
         options=RenderOptions(**options),
     )
+
+
+def pin_by_search(page, text: str) -> None:
+    """Type ``text`` in the map's find box, press Enter and wait until its card is pinned and
+    the map has stopped moving.
+
+    Leaflet pans a new popup into view over ~0.25 s; a click on the card's copy button while
+    it moves can land where the button was, on the map, which closes the card (CI once).
+    """
+    page.evaluate(
+        "() => { if (window.__rrMoving !== undefined) return; window.__rrMoving = 0;"
+        " routeRisk.map.on('movestart', () => { window.__rrMoving += 1; });"
+        " routeRisk.map.on('moveend', () => { window.__rrMoving -= 1; }); }"
+    )
+    page.fill("#rr-search", text)
+    page.press("#rr-search", "Enter")
+    page.wait_for_selector(".rr-pinned .rr-card")
+    page.wait_for_function("() => window.__rrMoving === 0", timeout=5_000)

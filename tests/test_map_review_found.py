@@ -11,7 +11,7 @@ import html as htmllib
 import numpy as np
 import pandas as pd
 import pytest
-from _maps import open_offline, write_sample_map
+from _maps import open_offline, pin_by_search, write_sample_map
 from _property import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -168,9 +168,7 @@ def test_a_pinned_card_follows_the_slider_and_closes_with_its_layer(page, tmp_pa
     open_offline(page, write_sample_map(data, tmp_path))
     s = data.scores
     target = s.loc[s["observed"], S.HEX_ID].iloc[0]
-    page.fill("#rr-search", target)
-    page.press("#rr-search", "Enter")
-    page.wait_for_selector(".rr-pinned .rr-card")
+    pin_by_search(page, target)
 
     def card() -> str:
         return page.evaluate(
@@ -205,9 +203,7 @@ def test_a_pinned_card_follows_the_slider_and_closes_with_its_layer(page, tmp_pa
         "() => document.querySelectorAll('.rr-pinned').length === 0", timeout=5_000
     )
     page.evaluate("() => routeRisk.filter([], null)")
-    page.fill("#rr-search", target)
-    page.press("#rr-search", "Enter")
-    page.wait_for_selector(".rr-pinned .rr-card")
+    pin_by_search(page, target)
     # in braces: removeLayer returns the map, which Playwright would copy back (14 s)
     page.evaluate("() => { routeRisk.map.removeLayer(routeRisk.layers.risk); }")
     page.wait_for_function(
@@ -227,9 +223,7 @@ def test_a_fitted_maps_month_says_it_is_the_weighted_view(page, tmp_path):
     page.evaluate(
         "() => { routeRisk.slider.value = 0; routeRisk.slider.dispatchEvent(new Event('input')); }"
     )
-    page.fill("#rr-search", target)
-    page.press("#rr-search", "Enter")
-    page.wait_for_selector(".rr-pinned .rr-card")
+    pin_by_search(page, target)
     period = sorted(data.timeline["period"].unique())[0]
     card = page.evaluate("() => document.querySelector('.rr-pinned .rr-card').textContent")
     assert f"Risk in {period} (weighted view)" in card and "Risk now" in card

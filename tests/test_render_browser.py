@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from _maps import pin_by_search
 
 from pipeline import schema as S
 from pipeline.grid import cells_to_geodataframe, points_to_cells
@@ -1068,16 +1069,14 @@ def test_colour_by_filter_search_and_pin(page, tmp_path):
     page.select_option("#rr-colour-by", "risk")
     # find by hex id: the map centres on it and pins its card; copy the id
     target = s.loc[s["observed"], S.HEX_ID].iloc[-1]
-    page.fill("#rr-search", target)
-    page.press("#rr-search", "Enter")
-    page.wait_for_selector(".rr-pinned .rr-card")
+    pin_by_search(page, target)
     assert target in _text(page, ".rr-pinned .rr-card-title")
     page.click(".rr-pinned .rr-copy")
     # copied, or (where the browser refuses the clipboard: an unfocused headless page under
     # load did once) the button shows the id to select and copy by hand - never nothing
     page.wait_for_function(
         "(id) => routeRisk.copied === id || document.querySelector('.rr-pinned .rr-copy')"
-        ".textContent === 'select and copy: ' + id",
+        "?.textContent === 'select and copy: ' + id",
         arg=target,
         timeout=10_000,
     )
