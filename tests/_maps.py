@@ -65,4 +65,10 @@ def pin_by_search(page, text: str) -> None:
     page.fill("#rr-search", text)
     page.press("#rr-search", "Enter")
     page.wait_for_selector(".rr-pinned .rr-card")
+    wait_map_at_rest(page)
+
+
+def wait_map_at_rest(page) -> None:
+    """Wait until the map has ended every move begun since :func:`pin_by_search` (a redrawn
+    card that grew is panned into view too)."""
     page.wait_for_function("() => window.__rrMoving === 0", timeout=5_000)

@@ -11,7 +11,7 @@ import html as htmllib
 import numpy as np
 import pandas as pd
 import pytest
-from _maps import open_offline, pin_by_search, write_sample_map
+from _maps import open_offline, pin_by_search, wait_map_at_rest, write_sample_map
 from _property import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -191,6 +191,7 @@ def test_a_pinned_card_follows_the_slider_and_closes_with_its_layer(page, tmp_pa
     slide("routeRisk.slider.max")
     assert "Risk in" not in card() and target in card()
     # the copy button of the redrawn card still copies the cell's id
+    wait_map_at_rest(page)
     page.click(".rr-pinned .rr-copy")
     page.wait_for_function("(id) => routeRisk.copied === id", arg=target, timeout=5_000)
     # its class filtered out: the card goes with the cell
