@@ -2002,6 +2002,8 @@ def _pick(
                     return found
         if ok:
             undecided(col)
+            if identity:
+                _one_beside_several(raw, col, [c for _, c, _ in ranked[k + 1 :]], role, name)
             if identity and refused:
                 detail += "; not " + ", ".join(refused)
             passed = [c for _, c, _ in ranked[k + 1 :]]
@@ -2586,6 +2588,42 @@ def port_list(raw: pd.DataFrame, name: str) -> str | None:
 
 #: Header tokens that name a ship's own identity (not a record's, a device's, an object's).
 _SHIP_IDENTITY = _fs("mmsi imo ssvid callsign vessel ship boat")
+
+#: Header tokens of a registered number that is one ship's alone (a name may change within a
+#: voyage; these do not).
+_REGISTERED_ID = _fs("mmsi imo ssvid callsign cfr uvi imei")
+
+
+def _one_beside_several(raw: _Frame, col: str, below: list[str], role: str, name: str) -> None:
+    """Refuse a one-valued identity ``col`` beside a registered number of several values.
+
+    ``col`` holds one value while a column further down (MMSI, IMO, call sign) holds several,
+    each on two rows or more.
+
+    ``Vessel`` = ``Satellite`` on every row (the source, not a ship) beside an ``IMO`` of two
+    ships read both as one vessel: their alternating positions were rejected as impossible
+    speeds, or their tracks joined end to end, with exit 0.  Which column names the vessel
+    is the user's to say.  A single stray value (a typo on one row) does not count, nor does
+    a picked column that is itself a registered number: an MMSI of one value beside several
+    IMOs is one transmitter, whose IMOs the vessel-identity check names.
+    """
+    nu, nn = repeats(raw[col])
+    if nu != 1 or nn < 3 or _REGISTERED_ID & set(name_tokens(col)):
+        return
+    for other in below:
+        if not _REGISTERED_ID & set(name_tokens(other)):
+            continue
+        text = _id_texts(raw[other])
+        counts = text[text != "0"].value_counts()  # 0: AIS's "not available" IMO
+        several = counts[counts >= 2]
+        if len(several) >= 2:
+            shown = ", ".join(repr(v) for v in several.index[:3])
+            raise InputError(
+                f"{name}: column {col!r} holds one value ({_id_texts(raw[col]).iloc[0]!r}) on "
+                f"every row while {other!r} holds {len(counts)} ({shown}"
+                f"{', ...' if len(counts) > 3 else ''}): read by {col!r}, several vessels "
+                f"would be one; set columns: {{{role}: ...}} to the column that names the vessel"
+            )
 
 
 def _per_row(values: pd.Series) -> bool:
