@@ -195,7 +195,7 @@ ROLES = (
 )
 QUANTITY_UNIT = "quantity_unit"
 #: Units of mass a quantity is converted from, in kg.  'ton(s)' is not among them: short,
-#: long or metric, it says none.
+#: long or metric, it says none; a 'short ton' (2000 lb) and a 'long ton' (2240 lb) say which.
 MASS_UNITS_KG = {
     "kg": 1.0, "kgs": 1.0, "kilo": 1.0, "kilos": 1.0, "kilogram": 1.0, "kilograms": 1.0,
     "kilogramme": 1.0, "kilogrammes": 1.0,
@@ -205,6 +205,8 @@ MASS_UNITS_KG = {
     "metric tons": 1000.0, "metric tonne": 1000.0, "metric tonnes": 1000.0,
     "lb": 0.45359237, "lbs": 0.45359237, "pound": 0.45359237, "pounds": 0.45359237,
     "oz": 0.028349523125, "ounce": 0.028349523125, "ounces": 0.028349523125,
+    "short ton": 907.18474, "short tons": 907.18474,
+    "long ton": 1016.0469088, "long tons": 1016.0469088,
     # es, pt, fr, de, it, the languages whose headers are read: 'KILOGRAMO', 'Gramas',
     # 'Toneladas' (a tonelada, tonne, Tonne or tonnellata is metric; a 'libra' is not
     # always 0.4536 kg, and an English 'ton' is none: neither is converted)
@@ -2050,8 +2052,11 @@ def _quantity_units(
     given = (key != "").to_numpy()
     factor = key.map(MASS_UNITS_KG).to_numpy(dtype="float64", copy=True)
     counts = key[given].value_counts()
-    if len(counts) == 1 or (np.isfinite(factor[given]).all() and np.ptp(factor[given]) == 0):
-        # blanks take the file's one unit, however spelled ('lb' and 'lbs')
+    if header_unit is None and (
+        len(counts) == 1 or (np.isfinite(factor[given]).all() and np.ptp(factor[given]) == 0)
+    ):
+        # blanks take the file's one unit, however spelled ('lb' and 'lbs'); where the
+        # header names a unit, they take the header's (below), not another record's
         factor[~given] = factor[given][0]
     notes = []
     if header_unit is not None:
