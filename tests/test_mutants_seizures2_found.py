@@ -10,9 +10,11 @@ the files' own line numbers, never from the code under test.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from pipeline.ingest import read_seizures
+from pipeline.ingest._quantity import parse_quantities
 
 #: The international avoirdupois pound (1959), exactly.
 _LB = 0.45359237
@@ -64,3 +66,251 @@ def test_a_blank_unit_takes_the_headers_unit_not_another_records(
         lines.append(line + (f",{unit_column[i - 1]}" if unit_column else ""))
     res = read_seizures(_write(tmp_path / "head.csv", lines))
     np.testing.assert_allclose(res.frame["quantity"], expected_kg, rtol=1e-12)
+
+
+def test_a_unit_in_brackets_is_that_unit(tmp_path):
+    # 'kilogram(s)', '[lb]', '(g)': the brackets a form puts round a unit say nothing more
+    lines = [
+        "date,lat,lon,drug,quantity,unit",
+        "2024-01-01,10.1,20.1,coke,2,kilogram(s)",
+        "2024-01-02,10.2,20.2,coke,3,[lb]",
+        "2024-01-03,10.3,20.3,coke,500,(g)",
+    ]
+    res = read_seizures(_write(tmp_path / "brackets.csv", lines))
+    np.testing.assert_allclose(res.frame["quantity"], [2.0, 3 * _LB, 0.5], rtol=1e-12)
+    assert res.assumptions["quantity_unit"]["kept_as_reported"] == {}
+
+
+def test_a_header_naming_two_units_converts_nothing(tmp_path):
+    # 'Weight (lb/kg)': which of the two a bare number is in is not said; kept as reported
+    lines = [
+        "date,lat,lon,drug,Weight (lb/kg)",
+        "2024-01-01,10.1,20.1,coke,10",
+        "2024-01-02,10.2,20.2,coke,20",
+    ]
+    res = read_seizures(_write(tmp_path / "two.csv", lines))
+    np.testing.assert_array_equal(res.frame["quantity"], [10.0, 20.0])
+    assert res.assumptions["quantity_unit"]["by"] == "no unit stated"
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [("quantity", [10.0, 20.0]), ("Quantity (lb)", [10 * _LB, 20 * _LB])],
+    ids=["no-unit-anywhere", "the-headers-unit"],
+)
+def test_a_unit_column_left_blank_throughout_is_no_unit(tmp_path, header, expected):
+    lines = [f"date,lat,lon,drug,{header},unit"]
+    lines += ["2024-01-01,10.1,20.1,coke,10,", "2024-01-02,10.2,20.2,coke,20,"]
+    res = read_seizures(_write(tmp_path / "blank_units.csv", lines))
+    np.testing.assert_allclose(res.frame["quantity"], expected, rtol=1e-12)
+
+
+def test_a_unit_column_of_other_things_under_a_unit_header_is_not_kept_as_reported(tmp_path):
+    # the header names the unit; a 'Unit' column naming the seizing unit (agency) is no mass,
+    # and no quantity is 'kept as reported': every one is in the header's kg
+    lines = [
+        "date,lat,lon,drug,Weight (kg),Unit",
+        "2024-01-01,10.1,20.1,coke,10,Coast Guard",
+        "2024-01-02,10.2,20.2,coke,500 g,Navy",
+    ]
+    res = read_seizures(_write(tmp_path / "agency.csv", lines))
+    np.testing.assert_allclose(res.frame["quantity"], [10.0, 0.5], rtol=1e-12)
+    report = res.assumptions["quantity_unit"]
+    assert report["kept_as_reported"] == {}
+    # one quantity names a mass other than the header's ('500 g'); 'Coast Guard' names none
+    assert sum("the unit in column" in n and "differs from the header" in n for n in res.notes) == 1
+    assert any(": 1 quantit(ies) of 'Weight (kg)': the unit in column" in n for n in res.notes)
+
+
+def test_a_unit_after_the_number_beside_a_blank_unit_cell_is_no_conflict(tmp_path):
+    lines = [
+        "date,lat,lon,drug,quantity,unit",
+        "2024-01-01,10.1,20.1,coke,300 g,",  # the column says nothing: nothing to disagree
+        "2024-01-02,10.2,20.2,coke,2 kg,kilograms",  # one unit in two spellings
+        "2024-01-03,10.3,20.3,coke,4 lb,kg",  # a real disagreement
+    ]
+    res = read_seizures(_write(tmp_path / "conflict.csv", lines))
+    np.testing.assert_allclose(res.frame["quantity"], [0.3, 2.0, 4 * _LB], rtol=1e-12)
+    conflicts = res.assumptions["quantity_unit"]["unit_conflicts"]
+    assert conflicts == {"count": 1, "examples": ["lb vs kg"]}
+
+
+#: Each spelling read, by the definition of its unit in kg (SI prefixes; the tonne is 1000 kg;
+#: the pound 0.45359237 kg, its ounce a sixteenth).
+_SPELLINGS_KG = {
+    1.0: "kg kgs kilo kilos kilogram kilograms kilogramme kilogrammes kilogramo kilogramos "
+    "quilo quilos quilograma quilogramas kilogramm chilogrammo chilogrammi chilo",
+    1e-3: "g gr grs gm gms gram grams gramme grammes gramo gramos grama gramas gramm grammo grammi",
+    1e-6: "mg milligram milligrams miligramo miligramos miligrama miligramas milligramm "
+    "milligramme milligrammes milligrammo milligrammi",
+    1000.0: "t tonne tonnes mt tonelada toneladas tm tonnen tonnellata tonnellate",
+    _LB: "lb lbs pound pounds",
+    _LB / 16: "oz ounce ounces",
+}
+_PHRASES_KG = {
+    1000.0: [
+        "metric ton",
+        "metric tons",
+        "metric tonne",
+        "metric tonnes",
+        "tonelada métrica",
+        "toneladas métricas",
+        "tonelada metrica",
+        "toneladas metricas",
+        "tonne métrique",
+        "tonnes métriques",
+    ],
+}
+
+
+def test_every_spelling_of_a_unit_of_mass_converts_by_its_definition(tmp_path):
+    pairs = [(u, kg) for kg, words in _SPELLINGS_KG.items() for u in words.split()]
+    pairs += [(u, kg) for kg, phrases in _PHRASES_KG.items() for u in phrases]
+    lines = ["date,lat,lon,drug,quantity,unit"]
+    lines += [f"2024-01-01,{10 + i / 1000:.3f},20,coke,3,{u}" for i, (u, _) in enumerate(pairs)]
+    res = read_seizures(_write(tmp_path / "every.csv", lines))
+    assert len(res.frame) == len(pairs) and res.rejects.empty
+    got = dict(zip((u for u, _ in pairs), res.frame["quantity"], strict=True))
+    assert got == pytest.approx({u: 3 * kg for u, kg in pairs}, rel=1e-12)
+    # a kg spelling is read as kg, not kept as reported (which would give the same number)
+    assert res.assumptions["quantity_unit"]["kept_as_reported"] == {}
+
+
+# ---------------------------------------------------------------------- number formats
+
+
+def test_the_files_coordinates_decide_a_quantity_either_mark_explains(tmp_path):
+    # '1.500' is 1500 or 1.5; a file whose coordinates write '36,5' writes decimals with a
+    # comma, so its point groups thousands (a European UNODC-like export), and the reverse
+    lines = [
+        "Date;Lat;Lon;Drug;Quantity;Unit",
+        "2019-05-01;36,5;-6,2;Cocaine;1.500;kg",
+        "2019-05-02;36,1;-5,4;Cannabis;2.250;kg",
+    ]
+    res = read_seizures(_write(tmp_path / "comma.csv", lines))
+    np.testing.assert_array_equal(res.frame["quantity"], [1500.0, 2250.0])
+    lines = [
+        "Date,Lat,Lon,Drug,Quantity,Unit",
+        '2019-05-01,36.5,-6.2,Cocaine,"1,500",kg',
+        '2019-05-02,36.1,-5.4,Cannabis,"2,250",lb',
+    ]
+    res = read_seizures(_write(tmp_path / "point.csv", lines))
+    np.testing.assert_allclose(res.frame["quantity"], [1500.0, 2250 * _LB], rtol=1e-12)
+
+
+# ---------------------------------------------------------------------- dates
+
+
+def test_a_split_date_with_no_month_keeps_its_year_whatever_its_day_says(tmp_path):
+    # GTD: imonth 0 is 'unknown'; its iday 3 is no month, and the record stays at 1 January
+    # of its year (year precision), not on 1 March
+    lines = [
+        "eventid,iyear,imonth,iday,latitude,longitude,attacktype1_txt",
+        "1,2019,5,0,10.1,20.1,Hijacking",  # month only: 1 May
+        "2,2019,0,3,10.2,20.2,Hijacking",  # year only: 1 January
+        "3,2019,6,4,10.3,20.3,Hijacking",
+    ]
+    res = read_seizures(_write(tmp_path / "gtd.csv", lines))
+    got = res.frame["time"].dt.strftime("%Y-%m-%d").tolist()
+    assert got == ["2019-05-01", "2019-01-01", "2019-06-04"]
+
+
+def test_a_record_of_tomorrow_is_after_as_of_not_in_the_future(tmp_path):
+    # a day of slack past today (a record dated in a zone east of UTC); three days is the
+    # future: the dates are relative to the day the test runs, computed here
+    today = pd.Timestamp.now(tz="UTC").normalize()
+    days = [
+        today - pd.Timedelta(days=20),
+        today + pd.Timedelta(days=1),
+        today + pd.Timedelta(days=3),
+    ]
+    lines = ["date,lat,lon"] + [
+        f"{d.strftime('%Y-%m-%d')},10.{i},20.{i}" for i, d in enumerate(days, 1)
+    ]
+    as_of = (today - pd.Timedelta(days=10)).strftime("%Y-%m-%d")
+    res = read_seizures(_write(tmp_path / "tomorrow.csv", lines), as_of=as_of)
+    assert res.frame["source_row"].tolist() == [2]
+    assert res.rejects[["row", "rule"]].values.tolist() == [[3, "after_as_of"], [4, "date_future"]]
+
+
+# ---------------------------------------------------------------------- records
+
+
+def test_a_record_whose_fields_echo_two_headers_is_a_record_not_the_header_again(tmp_path):
+    lines = [
+        "date,lat,lon,type,source",
+        "2024-01-01,10.1,20.1,Type,Source",  # a record: its date and place are real
+        "date,lat,lon,type,source",  # the header line again (two exports joined)
+        "2024-01-02,10.2,20.2,boarding,IMB",
+    ]
+    res = read_seizures(_write(tmp_path / "echo.csv", lines))
+    assert res.frame["source_row"].tolist() == [2, 4]
+    assert res.rejects[["row", "rule"]].values.tolist() == [[3, "repeated_header"]]
+    assert res.n_read == len(res.frame) + len(res.rejects)
+
+
+def test_eight_records_of_one_months_first_week_keep_their_days(tmp_path):
+    # days never past 7 over 8 records say 'weekday numbers' only across two months or more:
+    # a file of one month's first week is that week
+    lines = ["year,month,day,lat,lon"]
+    lines += [f"2019,5,{1 + i % 7},10.{i},20.{i}" for i in range(8)]
+    res = read_seizures(_write(tmp_path / "week.csv", lines))
+    got = res.frame["time"].dt.day.tolist()
+    assert got == [1 + i % 7 for i in range(8)]
+
+
+def test_control_characters_are_dropped_from_the_records_text(tmp_path):
+    # a BEL or a vertical tab pasted into a cell is no part of a category, agency or note
+    lines = [
+        "date,lat,lon,drug,agency,note",
+        "2024-01-01,10.1,20.1,co\x07ke,Na\x01vy,seized\x0b here",
+    ]
+    res = read_seizures(_write(tmp_path / "ctrl.csv", lines))
+    got = res.frame[["commodity", "agency", "note", "commodity_original"]].values.tolist()
+    assert got == [["coke", "Navy", "seized here", "coke"]]
+
+
+def test_the_assumed_columns_are_listed_in_one_order_for_a_table_and_a_layer(tmp_path):
+    import json
+
+    csv = _write(tmp_path / "order.csv", ["date,drug,qty,lat,lon", "2024-01-01,coke,5 kg,10,20"])
+    feature = {
+        "type": "Feature",
+        "properties": {"date": "2024-01-01", "drug": "coke", "qty": "5 kg"},
+        "geometry": {"type": "Point", "coordinates": [20.0, 10.0]},
+    }
+    layer = tmp_path / "order.geojson"
+    layer.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    want = ["lat", "lon", "time", "quantity", "commodity"]
+    for path in (csv, layer):
+        assert list(read_seizures(path).assumptions["columns"]) == want, path.name
+
+
+@pytest.mark.parametrize(
+    ("values", "file_decimal", "expected"),
+    [
+        # no number is written with a thousands group after a lone 0: '0,500' is half a unit,
+        # whatever the coordinates' point says
+        (["0,500", "12"], ".", [0.5, 12.0]),
+        (["0.500", "12"], ",", [0.5, 12.0]),
+    ],
+    ids=["zero-comma", "zero-point"],
+)
+def test_a_lone_zero_before_three_digits_is_a_decimal(values, file_decimal, expected):
+    q, _, report = parse_quantities(pd.Series(values), file_decimal=file_decimal)
+    np.testing.assert_array_equal(q, expected)
+    assert report["decimal_mark"] == values[0][1]
+
+
+def test_each_approximation_word_is_taken_at_its_value(tmp_path):
+    words = ["~", "≈", "c.", "ca.", "ca", "circa", "approx.", "approx", "approximately", "about"]
+    q, unit, report = parse_quantities(pd.Series([f"{w} 300 kg" for w in words]))
+    np.testing.assert_array_equal(q, np.full(len(words), 300.0))
+    assert unit.tolist() == ["kg"] * len(words)
+    assert report["approximate"] == len(words)
+
+
+def test_thousands_grouped_by_spaces_are_counted_as_grouped():
+    q, _, report = parse_quantities(pd.Series(["1 200 kg", "1\u00a0500", "12"]))
+    np.testing.assert_array_equal(q, [1200.0, 1500.0, 12.0])
+    assert report["grouped"] == 2

@@ -1414,8 +1414,12 @@ def _normalise(
             f"{name}: {len(merged)} categor(ies) of {pick[COMMODITY]!r} gathered several "
             f"spellings (trim, case-fold, NFC, synonyms): {examples}"
         )
+    # in the order of ROLES whatever the source: a layer's geometry (lat, lon) is decided
+    # after its other columns, and was listed last (the summary's lines follow this order)
+    rank = {r: i for i, r in enumerate(ROLES)}
+    in_order = sorted(evidence, key=lambda k: rank.get(k, len(ROLES)))
     assumptions: dict[str, Any] = {
-        "columns": {k: v for k, v in evidence.items() if v.get("column") is not None},
+        "columns": {k: evidence[k] for k in in_order if evidence[k].get("column") is not None},
         "dates": {k: v for k, v in parsed.assumptions.items() if k != "time_zone"},
         "time_zone": parsed.assumptions.get("time_zone"),
         "crs": crs_report,
