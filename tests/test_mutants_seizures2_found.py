@@ -314,3 +314,58 @@ def test_thousands_grouped_by_spaces_are_counted_as_grouped():
     q, _, report = parse_quantities(pd.Series(["1 200 kg", "1\u00a0500", "12"]))
     np.testing.assert_array_equal(q, [1200.0, 1500.0, 12.0])
     assert report["grouped"] == 2
+
+
+@pytest.mark.parametrize(
+    ("header", "per_kg"),
+    [
+        ("Quantity (metric tons)", 1000.0),
+        ("Weight_short_tons", 2000 * _LB),
+        ("Cantidad (toneladas métricas)", 1000.0),
+        ("Quantity (metric tonnes)", 1000.0),
+    ],
+    ids=["metric-tons", "short-tons", "toneladas-metricas", "metric-tonnes"],
+)
+def test_a_header_naming_a_unit_of_two_words_converts_by_it(tmp_path, header, per_kg):
+    lines = [
+        f"date,lat,lon,drug,{header}",
+        "2024-01-01,10.1,20.1,coke,2",
+        "2024-01-02,10.2,20.2,coke,3",
+    ]
+    res = read_seizures(_write(tmp_path / "phrase.csv", lines))
+    np.testing.assert_allclose(res.frame["quantity"], [2 * per_kg, 3 * per_kg], rtol=1e-12)
+
+
+def test_precision_grades_are_counted_over_the_accepted_records(tmp_path):
+    lines = [
+        "event_date,latitude,longitude,geo_precision,event_type",
+        "2019-05-03,4.35,6.97,1,Attack",
+        "2019-05-04,4.45,6.97,1,Attack",
+        "2019-05-05,,6.97,3,Attack",  # rejected (coord_missing): its grade is of no record used
+    ]
+    res = read_seizures(_write(tmp_path / "acled.csv", lines))
+    assert res.rejects["rule"].tolist() == ["coord_missing"]
+    assert res.assumptions["precision_columns"] == {"geo_precision": {"1": 2}}
+
+
+def test_a_count_of_events_that_is_one_per_row_is_no_aggregate(tmp_path):
+    # 'number of incidents' of 1 (or 0) on every row: each row is one event, read as such
+    lines = [
+        "date,lat,lon,number of incidents",
+        "2024-01-01,10.1,20.1,1",
+        "2024-01-02,10.2,20.2,1",
+        "2024-01-03,10.3,20.3,0",
+    ]
+    res = read_seizures(_write(tmp_path / "ones.csv", lines))
+    assert res.frame["source_row"].tolist() == [2, 3, 4]
+
+
+def test_an_as_of_instant_with_an_offset_is_that_instant_in_utc(tmp_path):
+    lines = [
+        "date,lat,lon",
+        "2024-01-10T06:59:00Z,10.1,20.1",  # line 2: before 12:00+05:00 = 07:00 UTC
+        "2024-01-10T08:00:00Z,10.2,20.2",  # line 3: after it (and before 12:00 UTC)
+    ]
+    res = read_seizures(_write(tmp_path / "offset.csv", lines), as_of="2024-01-10T12:00:00+05:00")
+    assert res.frame["source_row"].tolist() == [2]
+    assert res.rejects[["row", "rule"]].values.tolist() == [[3, "after_as_of"]]

@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import logging
 import re
 from collections.abc import Sequence
@@ -2039,7 +2040,12 @@ def _quantity_units(
     whole column; with neither, quantities stay as reported.
     """
     key = _unit_key(units) if units is not None else None
-    toks = [t for t in name_tokens(qcol) if t in MASS_UNITS_KG]
+    # a unit of one word ('Qty (kg)') or of two ('Quantity (metric tons)', 'Weight_short_tons':
+    # 'tons' alone names none); a two-word unit's words are not counted again alone
+    words = name_tokens(qcol)
+    pairs = [f"{a} {b}" for a, b in itertools.pairwise(words) if f"{a} {b}" in MASS_UNITS_KG]
+    inside = {w for pair in pairs for w in pair.split()}
+    toks = pairs + [t for t in words if t in MASS_UNITS_KG and t not in inside]
     header_unit = toks[0] if len(toks) == 1 else None
     if key is None or not (key != "").any():
         if header_unit is not None:
