@@ -369,3 +369,87 @@ def test_an_as_of_instant_with_an_offset_is_that_instant_in_utc(tmp_path):
     res = read_seizures(_write(tmp_path / "offset.csv", lines), as_of="2024-01-10T12:00:00+05:00")
     assert res.frame["source_row"].tolist() == [2]
     assert res.rejects[["row", "rule"]].values.tolist() == [[3, "after_as_of"]]
+
+
+# ---------------------------------------------------------------------- spreadsheets
+
+
+def test_a_serial_date_saved_to_15_digits_keeps_its_minute(tmp_path):
+    import openpyxl
+
+    # 08:00 and 17:00 as a spreadsheet saves them (15 significant digits): a hair under the
+    # minute, which is the minute, not 07:59:59
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Date", "Latitude", "Longitude"])
+    ws.append([43831.3333333333, 10.1, 20.1])  # 2020-01-01 08:00 (day 43831 of the 1900 system)
+    ws.append([43832.7083333333, 10.2, 20.2])
+    wb.save(tmp_path / "serial.xlsx")
+    res = read_seizures(tmp_path / "serial.xlsx")
+    got = res.frame["time"].dt.strftime("%Y-%m-%d %H:%M:%S").tolist()
+    assert got == ["2020-01-01 08:00:00", "2020-01-02 17:00:00"]
+
+
+def test_a_sheet_of_two_columns_under_a_title_has_its_header_on_row_2(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Piracy report"])  # row 1: a title, one value
+    ws.append(["Date", "Position"])  # row 2: the header, two values
+    ws.append(["2019-05-03", "01:15.00N 104:10.00E"])
+    ws.append(["2019-05-04", "bad"])
+    wb.save(tmp_path / "two.xlsx")
+    res = read_seizures(tmp_path / "two.xlsx")
+    assert res.frame["source_row"].tolist() == [3]
+    assert res.frame[["lat", "lon"]].values.tolist() == [[1.25, pytest.approx(104 + 10 / 60)]]
+    assert res.rejects["row"].tolist() == [4]
+
+
+# ---------------------------------------------------------------------- across files
+
+
+def test_a_repeat_across_files_names_the_first_of_the_earlier_records(tmp_path):
+    from pipeline.ingest import reject_repeated_records
+
+    # a.csv gives the record twice in two spellings (kept: different text), b.csv once more
+    a = read_seizures(
+        _write(
+            tmp_path / "a.csv",
+            [
+                "date,lat,lon,drug",
+                "2024-01-01,10.1,20.1,Coke",  # line 2
+                "2024-01-02,10.2,20.2,heroin",  # line 3
+                "2024-01-01,10.1,20.1,coke",  # line 4: the same record as line 2, normalised
+            ],
+        )
+    )
+    assert a.frame["source_row"].tolist() == [2, 3, 4]
+    b = read_seizures(
+        _write(tmp_path / "b.csv", ["date,lat,lon,drug", "2024-01-01,10.1,20.1,COKE"])
+    )
+    out = reject_repeated_records(b, [a.frame])
+    assert out.frame.empty
+    assert out.rejects[["row", "value"]].values.tolist() == [[2, "a.csv line 2"]]
+
+
+def test_records_equal_but_for_their_spelling_sort_by_it_before_their_file():
+    from pipeline.ingest import sort_seizures
+
+    base = {
+        "time": pd.Timestamp("2024-01-01", tz="UTC"),
+        "lon": 20.0,
+        "lat": 10.0,
+        "commodity": "coke",
+        "quantity": np.nan,
+        "agency": "",
+        "note": "",
+    }
+    frame = pd.DataFrame(
+        [
+            {**base, "commodity_original": "coke", "source_file": "a.csv", "source_row": 2},
+            {**base, "commodity_original": "COKE", "source_file": "b.csv", "source_row": 2},
+        ]
+    )
+    got = sort_seizures(frame)
+    assert got["commodity_original"].tolist() == ["COKE", "coke"]  # 'C' sorts before 'c'
