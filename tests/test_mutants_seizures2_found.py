@@ -46,6 +46,19 @@ def test_short_and_long_tons_convert_by_their_pounds_and_a_bare_ton_is_kept(tmp_
     assert res.assumptions["quantity_unit"]["kept_as_reported"] == {"ton": 1}
 
 
+def test_a_unit_of_two_words_is_read_whatever_spaces_join_them(tmp_path):
+    # a no-break space (a spreadsheet's, a web page's) or two spaces between the words
+    lines = [
+        "date,lat,lon,drug,quantity,unit",
+        "2024-01-01,10.1,20.1,coke,2,metric\u00a0tons",
+        "2024-01-02,10.2,20.2,coke,3,short  ton",
+        "2024-01-03,10.3,20.3,coke,4 long\u00a0tons,",
+    ]
+    res = read_seizures(_write(tmp_path / "spaces.csv", lines))
+    want = [2000.0, 3 * 2000 * _LB, 4 * 2240 * _LB]
+    np.testing.assert_allclose(res.frame["quantity"], want, rtol=1e-12)
+
+
 @pytest.mark.parametrize(
     ("header", "unit_column", "cells", "expected_kg"),
     [

@@ -2007,8 +2007,13 @@ def _qualified(column: str) -> bool:
 
 
 def _unit_key(values: pd.Series) -> pd.Series:
-    """Fold unit spellings: trimmed, lower-case, dots and brackets dropped."""
-    return as_text(values).str.lower().str.replace(r"[.()\[\]]", "", regex=True).str.strip()
+    """Fold unit spellings: trimmed, lower-case, dots and brackets dropped, one space.
+
+    Each run of whitespace (a no-break space from a spreadsheet or a web page too) becomes
+    one space: 'metric\u00a0tons' is 'metric tons'.
+    """
+    folded = as_text(values).str.lower().str.replace(r"[.()\[\]]", "", regex=True)
+    return folded.str.replace(r"\s+", " ", regex=True).str.strip()
 
 
 def _unit_conflicts(own: pd.Series, given: pd.Series, has_own: np.ndarray) -> dict[str, Any]:
