@@ -466,3 +466,17 @@ def test_records_equal_but_for_their_spelling_sort_by_it_before_their_file():
     )
     got = sort_seizures(frame)
     assert got["commodity_original"].tolist() == ["COKE", "coke"]  # 'C' sorts before 'c'
+
+
+def test_a_range_end_is_read_in_the_order_its_start_column_decided(tmp_path):
+    # '25/05/2019' decides day-first for date_start; date_end's values decide nothing alone
+    # and are read day-first too: 25 May to 2 June spans 8 days
+    lines = [
+        "date_start,date_end,latitude,longitude",
+        "25/05/2019,02/06/2019,10.1,20.1",
+        "01/06/2019,03/06/2019,10.2,20.2",
+    ]
+    res = read_seizures(_write(tmp_path / "ucdp.csv", lines))
+    assert res.frame["time"].dt.strftime("%Y-%m-%d").tolist() == ["2019-05-25", "2019-06-01"]
+    span = res.assumptions["dates"]["date_range"]
+    assert (span["records_spanning_days"], span["longest_days"]) == (2, 8.0)
