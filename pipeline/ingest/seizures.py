@@ -195,6 +195,20 @@ ROLES = (
     "note",
 )
 QUANTITY_UNIT = "quantity_unit"
+#: Units that count things (or persons, or a volume) rather than weigh them: written with the
+#: number (``300 tablets``) one of them is the quantity's unit even under a header naming a
+#: mass (``Qty (g)``), where another word after a number (``(approx)``) takes the header's.
+COUNT_UNITS = frozenset(
+    "tablet tablets pill pills capsule capsules dose doses blotter blotters ampoule ampoules "
+    "vial vials piece pieces pc pcs unit units item items packet packets pack packs package "
+    "packages parcel parcels bale bales brick bricks block blocks bag bags box boxes carton "
+    "cartons case cases bottle bottles can cans container containers plant plants stick "
+    "sticks cigarette cigarettes cigar cigars round rounds cartridge cartridges weapon weapons "
+    "firearm firearms gun guns rifle rifles pistol pistols head animal animals specimen "
+    "specimens person persons people migrant migrants passenger passengers victim victims "
+    "l lt ltr ltrs litre litres liter liters ml gallon gallons gal barrel barrels "
+    "bbl m3 pair pairs sheet sheets".split()
+)
 #: Units of mass a quantity is converted from, in kg.  'ton(s)' is not among them: short,
 #: long or metric, it says none; a 'short ton' (2000 lb) and a 'long ton' (2240 lb) say which.
 MASS_UNITS_KG = {
@@ -1311,9 +1325,11 @@ def _normalise(
         ucol = pick[QUANTITY_UNIT]
         units = raw[ucol] if ucol else None
         unit_conflicts = None
+        counted = None
         if (in_value != "").any():  # '300 kg': the unit written with the number wins
             own = pd.Series(in_value.to_numpy(), index=qraw.index)
             has_own = own.str.strip().ne("").to_numpy()
+            counted = has_own & _unit_key(own).isin(COUNT_UNITS).to_numpy()
             if units is not None:
                 unit_conflicts = _unit_conflicts(own, as_text(units), has_own)
                 units = as_text(units).where(~has_own, own)
@@ -1321,7 +1337,7 @@ def _normalise(
             else:
                 units = own
                 ucol = f"{qcol} (after the number)"
-        per_kg, unit_report = _quantity_units(units, qcol, ucol)
+        per_kg, unit_report = _quantity_units(units, qcol, ucol, counted)
         q = q * per_kg  # the rules above judged the value as written
         unit_notes = unit_report.pop("notes")
         if unit_conflicts:
@@ -2033,7 +2049,7 @@ def _unit_conflicts(own: pd.Series, given: pd.Series, has_own: np.ndarray) -> di
 
 
 def _quantity_units(
-    units: pd.Series | None, qcol: str, ucol: str | None
+    units: pd.Series | None, qcol: str, ucol: str | None, counted: np.ndarray | None = None
 ) -> tuple[np.ndarray | float, dict[str, Any]]:
     """Return the factor to kg of each quantity and the report of what was decided.
 
@@ -2042,7 +2058,9 @@ def _quantity_units(
     litres) or without a unit is kept as reported and counted in the report, except that a
     blank unit in a file of one unit of mass takes that unit.  Without a unit column (or an
     empty one), a unit in the quantity's header (``Qty (kg)``, ``weight_t``) converts the
-    whole column; with neither, quantities stay as reported.
+    whole column; with neither, quantities stay as reported.  ``counted`` marks quantities
+    whose own unit, written with the number, counts things (:data:`COUNT_UNITS`: ``300
+    tablets``): no unit of mass in the header makes them grams.
     """
     key = _unit_key(units) if units is not None else None
     # a unit of one word ('Qty (kg)') or of two ('Quantity (metric tons)', 'Weight_short_tons':
@@ -2085,16 +2103,24 @@ def _quantity_units(
                 f"{int(clash.sum())} quantit(ies) of {qcol!r}: the unit in column {ucol!r} "
                 f"differs from the header's {header_unit!r}; the column's unit is used"
             )
-        taken = np.isnan(factor)
+        own_count = np.zeros(len(factor), dtype=bool) if counted is None else counted
+        taken = np.isnan(factor) & ~own_count
         if taken.any():
             factor[taken] = head
             notes.append(
                 f"{int(taken.sum())} quantit(ies) whose unit in column {ucol!r} is blank or "
                 f"not a mass take the header's unit {header_unit!r}"
             )
+        if (own_count & np.isnan(factor)).any():
+            notes.append(
+                f"{int((own_count & np.isnan(factor)).sum())} quantit(ies) of {qcol!r} count "
+                f"things by the unit written with the number (such as "
+                f"{key[own_count].iloc[0]!r}), not the header's {header_unit!r}: kept as reported"
+            )
     kept = np.isnan(factor)
     other = {str(k): int(v) for k, v in counts.items() if k not in MASS_UNITS_KG}
-    other = other if header_unit is None else {}
+    if header_unit is not None:  # what is kept: counted things only, by their own unit
+        other = {str(k): int(v) for k, v in key[kept & given].value_counts().items()}
     blank = int((~given & kept).sum())
     moved = {str(k): int(v) for k, v in counts.items() if MASS_UNITS_KG.get(k, 1.0) != 1.0}
     if moved:
