@@ -21,7 +21,7 @@ import os
 import re
 import types
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -72,6 +72,7 @@ __all__ = [
     "ZonalConfig",
     "AS_OF_WORDS",
     "as_of_day",
+    "bool_number_at",
     "load_config",
 ]
 
@@ -192,7 +193,7 @@ class DaskConfig(_Model):
 
         try:
             n = parse_bytes(value)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):  # "1e400": an OverflowError traceback
             n = None
         if n is None or n < 64 * 2**20:
             raise ValueError(
@@ -263,6 +264,19 @@ class InputsConfig(_Model):
         description="Context layers: ports (points), shipping lanes (lines), land (polygons).",
     )
 
+    @model_validator(mode="after")
+    def _raster_names(self) -> InputsConfig:
+        # each raster's name is its factors' stem (name_mean, ...): two of one name kept the
+        # last one's values under it and dropped the other raster in silence
+        names = [r.name for r in self.rasters]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(
+                f"the name {twice[0]!r} is given to {names.count(twice[0])} of inputs.rasters; "
+                "each raster needs its own name (its factors are name_mean, ...)"
+            )
+        return self
+
     def context_sources(self) -> list[ContextSource]:
         """Return the context layers, the ``ports`` shorthand included."""
         extra = [ContextSource(path=self.ports, kind="ports")] if self.ports else []
@@ -311,6 +325,20 @@ class DensityConfig(_Model):
     def _half_life(cls, v: Any) -> Any:
         if isinstance(v, float | int) and v <= 0:
             raise ValueError(f"half_life_days must be > 0, null or 'auto', got {v!r}")
+        return v
+
+    @field_validator("bandwidth_range_km")
+    @classmethod
+    def _range(cls, v: tuple[float, float] | None) -> tuple[float, float] | None:
+        # the cv search refused [50, 10], [0, 10] or [-5, 10] only when it ran, after the
+        # whole ingest ('validate' said valid)
+        from .density import MIN_BANDWIDTH_KM
+
+        if v is not None and not MIN_BANDWIDTH_KM <= v[0] < v[1]:
+            raise ValueError(
+                f"bandwidth_range_km must be [min, max] with {MIN_BANDWIDTH_KM:g} km <= min "
+                f"< max, got {list(v)!r}"
+            )
         return v
 
     @field_validator("auto_bandwidths_km", "auto_half_lives_days")
@@ -722,7 +750,22 @@ class Config(_Model):
                 months = render.pop("timeline_months")
                 log.warning("render.timeline_months is now timeline.months; please move it")
                 raw = {**raw, "render": render}
-                raw["timeline"] = {"months": months, **dict(raw.get("timeline") or {})}
+                timeline = raw.get("timeline")
+                if timeline is None or isinstance(timeline, Mapping):
+                    raw["timeline"] = {"months": months, **dict(timeline or {})}
+                # else (timeline: 5) the section's own check refuses it: dict(5) was a
+                # TypeError traceback
+        return raw
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_bool_numbers_within(cls, raw: Any) -> Any:
+        # StrictModel refuses ``true`` for a number in its own fields only: in a list
+        # (bbox: [true, 0, 10, 10], auto_bandwidths_km), a table (commodity_weights) or a
+        # section of another model (evaluate.origins, score.fitted, a factor's weight, a
+        # raster's band or nodata) pydantic's lax mode read it as 1 in silence
+        if isinstance(raw, dict) and (at := bool_number_at(Config, raw)) is not None:
+            raise ValueError(_bool_number_message(at, raw))
         return raw
 
     @model_validator(mode="wrap")
@@ -892,6 +935,11 @@ class Config(_Model):
                     f"factors.options.{name}: unknown option(s) {unknown!r}; {table} "
                     f"{takes} (its options model would ignore the others and run on its defaults)"
                 )
+            if (spot := bool_number_at(f.options, opts)) is not None:
+                where = ("factors", "options", name, *spot)
+                raise ValueError(
+                    _bool_number_message(where, {"factors": {"options": {name: opts}}})
+                )
             try:
                 f.options.model_validate(opts)
             except ValidationError as exc:
@@ -948,6 +996,12 @@ class _ConfigLoader(yaml.SafeLoader):
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, Hashable):
+                # '? [a, b]' as a key: the look-up below ended in a TypeError traceback
+                raise yaml.YAMLError(
+                    f"line {key_node.start_mark.line + 1}: a key must be a name, "
+                    f"got a {type(key).__name__}"
+                )
             if key in seen:
                 raise yaml.YAMLError(
                     f"key {key!r} appears twice (lines {seen[key]} and "
@@ -955,6 +1009,43 @@ class _ConfigLoader(yaml.SafeLoader):
                 )
             seen[key] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_int(self, node):  # type: ignore[no-untyped-def]
+        _refuse_yaml11_number(node, self.construct_scalar(node))
+        return super().construct_yaml_int(node)
+
+    def construct_yaml_float(self, node):  # type: ignore[no-untyped-def]
+        _refuse_yaml11_number(node, self.construct_scalar(node))
+        return super().construct_yaml_float(node)
+
+
+_ConfigLoader.add_constructor("tag:yaml.org,2002:int", _ConfigLoader.construct_yaml_int)
+_ConfigLoader.add_constructor("tag:yaml.org,2002:float", _ConfigLoader.construct_yaml_float)
+
+
+def _refuse_yaml11_number(node: yaml.Node, text: str) -> None:
+    """Refuse a plain number that YAML 1.1 reads otherwise than it is written.
+
+    ``010`` is octal to YAML 1.1 (8: ``keep_runs: 010`` kept 8 runs, ``sheet: 010`` read the
+    ninth sheet) and ``1:30`` is base 60 (90: ``max_input_age_days: 1:30`` allowed 90 days),
+    both in silence; YAML 1.2 and most readers take them otherwise.  A leading zero that
+    changes nothing (``07``) and the explicit ``0x``/``0b`` forms are kept.
+    """
+    digits = str(text).replace("_", "")
+    sign = digits[:1] if digits[:1] in "+-" else ""
+    body = digits[len(sign) :]
+    if ":" in body:
+        raise yaml.YAMLError(
+            f"line {node.start_mark.line + 1}: {text} is a base-60 number to YAML 1.1 "
+            f"({yaml.load(text, Loader=yaml.SafeLoader)}); write the number itself, or quote "
+            f"it ({text!r}) for a text"
+        )
+    if re.fullmatch(r"0[0-7]+", body) and int(body, 8) != int(body, 10):
+        raise yaml.YAMLError(
+            f"line {node.start_mark.line + 1}: {text} is an octal number to YAML 1.1 "
+            f"({sign}{int(body, 8)}); write {sign}{int(body, 10)} or {sign}{int(body, 8)}, "
+            f"whichever is meant, or quote it ({text!r}) for a text"
+        )
 
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -1108,6 +1199,103 @@ def _unread_options(
     return None
 
 
+def bool_number_at(tp: Any, value: Any) -> tuple[str | int, ...] | None:
+    """Return where in ``value`` YAML's true/false stands for a number of type ``tp``.
+
+    Pydantic's lax mode reads ``True`` as 1 for an ``int`` or a ``float`` (in a model, a
+    list, a tuple or a table alike); a place whose type takes a boolean too (or anything)
+    is not one.  Returns the keys and list positions down to the first such value, else
+    None.
+
+    Examples
+    --------
+    >>> bool_number_at(tuple[float, ...], [1.0, True])
+    (1,)
+    >>> bool_number_at(dict[str, bool | int], {"a": True}) is None
+    True
+    """
+    return _bool_number_at(tp, value, ())
+
+
+def _bool_number_message(at: tuple[str | int, ...], raw: Any) -> str:
+    node = raw
+    for part in at:
+        node = node[part]
+    where = ".".join(str(p) for p in at)
+    return (
+        f"{where} must be a number, got {node!r} (YAML reads true, false, yes, no, on and off "
+        "unquoted as booleans; quote a text)"
+    )
+
+
+def _leaf_types(tp: Any) -> set[Any]:
+    origin, args = get_origin(tp), get_args(tp)
+    if origin is Annotated:
+        return _leaf_types(args[0])
+    if origin in (Union, types.UnionType):
+        return set().union(*(_leaf_types(a) for a in args))
+    if origin is Literal:
+        return {type(v) for v in args}
+    return {tp}
+
+
+def _bool_number_at(tp: Any, value: Any, loc: tuple[str | int, ...]) -> tuple | None:
+    origin, args = get_origin(tp), get_args(tp)
+    if origin is Annotated:
+        return _bool_number_at(args[0], value, loc)
+    if isinstance(value, bool):
+        leaves = _leaf_types(tp)
+        numbers = bool(leaves & {int, float})
+        return loc if numbers and not leaves & {bool, Any, object} else None
+    if origin in (Union, types.UnionType):
+        # of the members that take this shape (a table, a list), each must find the boolean
+        fits = [a for a in args if _takes_shape(a, value)]
+        hits = [_bool_number_at(a, value, loc) for a in fits]
+        return hits[0] if hits and all(h is not None for h in hits) else None
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        if not isinstance(value, Mapping):
+            return None
+        by_key = {k: f for n, f in tp.model_fields.items() for k in _field_keys(tp, n, f)}
+        for key, v in value.items():
+            field = by_key.get(str(key))
+            if field is not None and (hit := _bool_number_at(field.annotation, v, (*loc, key))):
+                return hit
+        return None
+    if not isinstance(origin, type):
+        return None
+    if issubclass(origin, Mapping) and len(args) == 2 and isinstance(value, Mapping):
+        for key, v in value.items():
+            if (hit := _bool_number_at(args[1], v, (*loc, key))) is not None:
+                return hit
+        return None
+    if not isinstance(value, list | tuple):
+        return None
+    if issubclass(origin, tuple) and args and args[-1] is not Ellipsis:
+        pairs = list(zip(args, value, strict=False))
+    elif issubclass(origin, (Sequence, AbstractSet)) and args:
+        pairs = [(args[0], v) for v in value]
+    else:
+        return None
+    for i, (t, v) in enumerate(pairs):
+        if (hit := _bool_number_at(t, v, (*loc, i))) is not None:
+            return hit
+    return None
+
+
+def _takes_shape(tp: Any, value: Any) -> bool:
+    """Whether type ``tp`` takes a value of ``value``'s shape (a table, a list, a scalar)."""
+    origin = get_origin(tp)
+    if origin is Annotated:
+        return _takes_shape(get_args(tp)[0], value)
+    if isinstance(value, Mapping):
+        return (isinstance(tp, type) and issubclass(tp, BaseModel)) or (
+            isinstance(origin, type) and issubclass(origin, Mapping)
+        )
+    if isinstance(value, list | tuple):
+        return isinstance(origin, type) and issubclass(origin, (Sequence, AbstractSet))
+    return True
+
+
 def _literal_tags(tp: Any) -> set[Any]:
     """Return the values of ``tp``'s ``Literal`` fields (a discriminated union member's tag)."""
     if not (isinstance(tp, type) and issubclass(tp, BaseModel)):
@@ -1234,8 +1422,16 @@ def load_config(path: str | os.PathLike, overrides: Mapping[str, Any] | None = N
     for dotted, value in (overrides or {}).items():
         node = raw
         *parents, last = dotted.split(".")
-        for p in parents:
+        for i, p in enumerate(parents):
             node = node.setdefault(p, {})
+            if not isinstance(node, dict):
+                # 'run:' left empty (None) or 'run: 5' overridden at run.as_of: a TypeError
+                # traceback; refused as the section is without an override
+                where = ".".join(parents[: i + 1])
+                raise ConfigError(
+                    f"{path}: invalid config: {where} must be a section of keys, got "
+                    f"{node!r} (so {dotted} cannot be set)"
+                )
         node[last] = value
     base = path.resolve().parent
     raw = _resolve_paths(raw, base)

@@ -87,7 +87,7 @@ from ._centres import (
     default_bandwidth_km,
 )
 from ._evaluate import METHODS
-from ._inputs import BANDWIDTH_RULES, bandwidth_too_wide
+from ._inputs import BANDWIDTH_RULES, MIN_BANDWIDTH_KM, bandwidth_too_wide
 from ._kde import DensityResult, kernel_density, kernel_density_exact, unreached_expected
 from ._kernels import KERNELS, MAX_BANDWIDTH_KM, kernel_profile, kernel_support_km
 from ._tiles import density_memo
@@ -100,6 +100,7 @@ __all__ = [
     "KERNELS",
     "MAX_BANDWIDTH_KM",
     "METHODS",
+    "MIN_BANDWIDTH_KM",
     "DensityResult",
     "bandwidth_too_wide",
     "centre_bandwidth_km",

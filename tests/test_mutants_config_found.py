@@ -1,0 +1,235 @@
+"""Mutation pass over the run configuration, ``pipeline/config.py`` (task hGP).
+
+Each test failed before its fix, or kills a mutant of the config that the other config tests
+let live.  Found: YAML 1.1's octal (``keep_runs: 010`` kept 8 runs, ``sheet: 010`` read the
+ninth sheet) and base-60 numbers (``max_input_age_days: 1:30`` was 90 days) taken in silence;
+``true`` read as 1 wherever StrictModel's own check does not look (a list, a table, the
+sections of plain models: a factor's weight, evaluate, score.fitted, a raster's band);
+two rasters of one name (the second's values published under both); a cv search range
+refused only when the run reached it; tracebacks for a complex YAML key, a moved
+``render.timeline_months`` beside a ``timeline`` that is no table, a memory limit past a
+float and an override into a section that is no table.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pydantic
+import pytest
+from conftest import km_plugin
+from test_cli import cli_here
+
+from pipeline.config import load_config
+from pipeline.errors import ConfigError
+
+BASE = "inputs:\n  seizures: [{path: s.csv}]\n"
+
+
+def _write(tmp_path, text, base=BASE):
+    p = tmp_path / "c.yaml"
+    p.write_text(base + text + "\n")
+    return p
+
+
+def _load(tmp_path, text, base=BASE, **kw):
+    return load_config(_write(tmp_path, text, base), **kw)
+
+
+def _refused(tmp_path, text, base=BASE, **kw) -> str:
+    with pytest.raises(ConfigError) as info:
+        _load(tmp_path, text, base, **kw)
+    msg = str(info.value)
+    assert "\n" not in msg
+    return msg
+
+
+# ---- YAML 1.1 surprises ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("run: {keep_runs: 010}", r"010 is an octal number to YAML 1\.1 \(8\); write 10 or 8"),
+        ("run: {keep_runs: -010}", r"\(-8\)"),
+        ("run: {max_input_age_days: 1:30}", r"1:30 is a base-60 number to YAML 1\.1 \(90\)"),
+        ("density: {half_life_days: 1:00.5}", r"base-60 .*\(60\.5\)"),
+        (
+            "inputs:\n  seizures: [{path: s.xlsx, sheet: 010}]",
+            r"line 2: 010 is an octal number .*quote it \('010'\)",
+        ),
+    ],
+    ids=["keep-runs-octal", "negative-octal", "age-base-60", "float-base-60", "sheet-octal"],
+)
+def test_numbers_yaml_1_1_reads_otherwise_are_refused(tmp_path, text, needle):
+    # before: keep_runs 8, sheet 8 (the ninth sheet), 90 days, 60.5 days, each in silence
+    base = "" if text.startswith("inputs") else BASE
+    assert re.search(needle, _refused(tmp_path, text, base))
+
+
+def test_numbers_read_alike_in_either_yaml_are_kept(tmp_path):
+    c = _load(
+        tmp_path, "run: {keep_runs: 07, max_input_age_days: 0x10}\ndensity: {bandwidth_km: 010.5}"
+    )
+    assert (c.run.keep_runs, c.run.max_input_age_days, c.density.bandwidth_km) == (7, 16, 10.5)
+    c = _load(tmp_path, "run: {keep_runs: '010', name: '12:30'}")
+    assert (c.run.keep_runs, c.run.name) == (10, "12:30")  # quoted: the text, read in base 10
+
+
+def test_a_yaml_11_number_exits_2_in_one_line_from_validate(tmp_path, capsys):
+    code, _, stderr = cli_here(capsys, "validate", _write(tmp_path, "run: {keep_runs: 010}"))
+    assert code == 2
+    assert "octal" in stderr and "Traceback" not in stderr
+    assert len(stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("key", ["? [a, b]\n: 1", "? {a: 1}\n: 1"], ids=["list-key", "table-key"])
+def test_a_key_that_is_a_list_or_a_table_is_one_clear_line(tmp_path, key):
+    # before: TypeError: unhashable type (a traceback)
+    assert "a key must be a name" in _refused(tmp_path, key)
+
+
+# ---- true is no number -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("area: {bbox: [true, 0, 10, 10]}", "area.bbox.0"),
+        (
+            "density: {bandwidth_km: auto, auto_bandwidths_km: [yes, 25]}",
+            "density.auto_bandwidths_km.0",
+        ),
+        ("density: {auto_half_lives_days: [null, on]}", "density.auto_half_lives_days.1"),
+        ("density: {commodity_weights: {cocaine: true}}", "density.commodity_weights.cocaine"),
+        (
+            "score: {factors: {seizure_density: {weight: true}}}",
+            "score.factors.seizure_density.weight",
+        ),
+        ("score: {class_breaks: [0, true, 100], class_labels: [a, b]}", "score.class_breaks.1"),
+        ("evaluate: {origins: true}", "evaluate.origins"),
+        ("evaluate: {horizon_days: yes}", "evaluate.horizon_days"),
+        ("score: {fitted: {min_events: true}}", "score.fitted.min_events"),
+        ("score: {fitted: {count_windows_days: [all, true]}}", "score.fitted.count_windows_days.1"),
+        ("hotspots: {uncertainty: {interval: [true, 0.9]}}", "hotspots.uncertainty.interval.0"),
+        ("  rasters: [{path: r.tif, name: r, band: true}]", "inputs.rasters.0.band"),
+        ("  rasters: [{path: r.tif, name: r, nodata: true}]", "inputs.rasters.0.nodata"),
+        (
+            "  rasters: [{path: r.tif, name: r, mask: {path: m.tif, min: on}}]",
+            "inputs.rasters.0.mask.min",
+        ),
+        (
+            "  rasters: [{path: r.tif, name: r, select: {level: no}}]",
+            "inputs.rasters.0.select.level",
+        ),
+        ("  tracks: [{path: a.csv, settle_minutes: true}]", "inputs.tracks.0.settle_minutes"),
+        ("area: {resolution: true}", "area.resolution"),  # StrictModel's own field: as before
+    ],
+)
+def test_a_boolean_is_refused_wherever_a_number_is_expected(tmp_path, text, where):
+    # before: each was read as 1 (or 0): a box from longitude 1, a candidate of 1 km, a
+    # weight of 1, one origin, band 1, a no-data value of 1, ...
+    msg = _refused(tmp_path, text)
+    assert f"{where} must be a number, got " in msg
+    assert "booleans" in msg
+
+
+def test_booleans_where_booleans_are_expected_stay_booleans(tmp_path):
+    c = _load(
+        tmp_path,
+        "density: {use_quantity: yes, edge_correction: on}\n"
+        "evaluate: {enabled: no, require_full_history: off}\n"
+        "area: {exclude_land: false}\n"
+        "score: {fitted: {recency: false}}\n"
+        "hotspots: {fdr: false, uncertainty: {enabled: false}}\n"
+        "render: {geojson: no}",
+        base="inputs:\n  seizures: [{path: s.csv, dayfirst: true, polygons_to_points: yes}]\n",
+    )
+    assert c.density.use_quantity and c.density.edge_correction and c.inputs.seizures[0].dayfirst
+    assert not (c.evaluate.enabled or c.area.exclude_land or c.score.fitted.recency)
+    assert not (c.hotspots.fdr or c.hotspots.uncertainty.enabled or c.render.geojson)
+
+
+def test_bool_number_at_names_the_place():
+    from pipeline.config import bool_number_at
+
+    assert bool_number_at(tuple[float, ...], [1.0, True]) == (1,)
+    assert bool_number_at(dict[str, float], {"a": 1.0, "b": False}) == ("b",)
+    assert bool_number_at(dict[str, bool | int], {"a": True}) is None
+    assert bool_number_at(float | None, None) is None
+    assert bool_number_at(int, 1) is None
+
+
+class _Radius(pydantic.BaseModel):
+    radius_km: float = 5.0
+
+
+hgp_radius = km_plugin(
+    "hgp_radius",
+    "A plug-in with a numeric option.",
+    _Radius,
+    lambda ctx: np.full(len(ctx.cells), ctx.options.radius_km),
+)
+
+
+def test_a_boolean_plug_in_option_is_refused(tmp_path):
+    text = (
+        "factors:\n  plugins: ['test_mutants_config_found:hgp_radius']\n"
+        "  options: {hgp_radius: {radius_km: %s}}\n"
+        "score: {factors: {seizure_density: {weight: 1}, hgp_radius: {weight: 1}}}"
+    )
+    assert _load(tmp_path, text % "7").factors.options["hgp_radius"] == {"radius_km": 7}
+    msg = _refused(tmp_path, text % "yes")  # before: radius 1 km
+    assert "factors.options.hgp_radius.radius_km must be a number, got True" in msg
+
+
+# ---- cross-field and late refusals -----------------------------------------------------------
+
+
+def test_two_rasters_of_one_name_are_refused(tmp_path):
+    # before: both loaded; the features kept the second under the name (a dict by name), so
+    # the first raster's values were never published and the manifest listed both
+    text = "  rasters: [{path: a.tif, name: depth}, {path: b.tif, name: depth}]"
+    assert "the name 'depth' is given to 2 of inputs.rasters" in _refused(tmp_path, text)
+    c = _load(tmp_path, "  rasters: [{path: a.tif, name: depth}, {path: b.tif, name: lights}]")
+    assert [r.name for r in c.inputs.rasters] == ["depth", "lights"]
+
+
+@pytest.mark.parametrize("given", ["[50, 10]", "[10, 10]", "[0, 10]", "[-5, 10]"])
+def test_a_cv_search_range_that_is_no_range_is_refused_at_load(tmp_path, given):
+    # before: validate said valid; the run refused it after the whole ingest, in cv's search
+    msg = _refused(tmp_path, f"density: {{bandwidth_km: cv, bandwidth_range_km: {given}}}")
+    assert "density.bandwidth_range_km: bandwidth_range_km must be [min, max]" in msg
+
+
+def test_a_cv_search_range_at_its_bounds_is_kept(tmp_path):
+    c = _load(tmp_path, "density: {bandwidth_km: cv, bandwidth_range_km: [0.001, 10]}")
+    assert c.density.bandwidth_range_km == (0.001, 10.0)
+
+
+# ---- tracebacks ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("timeline", ["5", "[1]"])
+def test_the_moved_timeline_months_beside_a_timeline_that_is_no_table(tmp_path, timeline):
+    # before: dict(5) in the moved-key shim, a TypeError traceback
+    msg = _refused(tmp_path, f"render: {{timeline_months: 3}}\ntimeline: {timeline}")
+    assert "timeline: Input should be a valid dictionary" in msg
+    assert _load(tmp_path, "render: {timeline_months: 3}\ntimeline:").timeline.months == 3
+
+
+def test_a_memory_limit_past_a_float_is_refused(tmp_path):
+    # before: parse_bytes' OverflowError (float infinity to integer), a traceback
+    assert "memory_limit must be 'auto', or at least 64MiB" in _refused(
+        tmp_path, "dask: {memory_limit: '1e400'}"
+    )
+
+
+@pytest.mark.parametrize("section", ["run:", "run: 5"], ids=["empty", "scalar"])
+def test_an_override_into_a_section_that_is_no_table(tmp_path, section):
+    # before: TypeError ('NoneType' object does not support item assignment)
+    msg = _refused(tmp_path, section, overrides={"run.as_of": "2026-01-31"})
+    assert "run must be a section of keys" in msg and "run.as_of" in msg
+    c = _load(tmp_path, "run: {name: x}", overrides={"run.as_of": "2026-01-31"})
+    assert (c.run.name, str(c.run.as_of)) == ("x", "2026-01-31")
