@@ -106,6 +106,12 @@ class RunConfig(_Model):
     def _day_or_word(cls, value: Any) -> Any:
         # the words in any case, as --as-of takes them; a text that is neither a day nor a
         # word is told both forms (not the union's two errors, the words' one hidden)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            # pydantic reads a number as Unix seconds: 20260630 was "should have zero time",
+            # 86400 the 2nd of January 1970
+            raise ValueError(
+                f"must be a UTC date like 2026-06-30, or yesterday or today, got {value!r}"
+            )
         if not isinstance(value, str):
             return value
         if (word := value.strip().lower()) in AS_OF_WORDS:
@@ -876,6 +882,17 @@ class Config(_Model):
         # fit, after the whole ingest (minutes on a national run; `validate` said valid)
         if self.score.model != "fitted":
             return self
+        # the fitted model's extra factors are the score's other than the seizure density
+        # (pipeline.runner.stages extra_factors): a transform of another name was refused only
+        # at the fit, after the whole ingest
+        extra = set(self.score.factors) - {"seizure_density"}
+        stray = sorted(set(self.score.fitted.factor_transforms) - extra)
+        if stray:
+            raise ValueError(
+                f"score.fitted.factor_transforms names {stray!r}, which the fitted model does "
+                f"not take as factors; its factors here: {sorted(extra)!r} (score.factors "
+                "other than seizure_density)"
+            )
         own = {*self.score.fitted.feature_names, "area"}
         clash = sorted(own & set(self.score.factors))
         if clash:
@@ -1436,6 +1453,12 @@ def load_config(path: str | os.PathLike, overrides: Mapping[str, Any] | None = N
     base = path.resolve().parent
     raw = _resolve_paths(raw, base)
     _check_text(raw, path)
+    if "source" in raw:
+        # the model's own record of the file read: a user's 'source:' was replaced in silence
+        raise ConfigError(
+            f"{path}: invalid config: unknown key 'source'; valid keys here: "
+            f"{', '.join(_valid_keys(()))}"
+        )
     raw["source"] = str(path.resolve())
     try:
         config = Config.model_validate(raw)

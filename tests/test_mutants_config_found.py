@@ -233,3 +233,135 @@ def test_an_override_into_a_section_that_is_no_table(tmp_path, section):
     assert "run must be a section of keys" in msg and "run.as_of" in msg
     c = _load(tmp_path, "run: {name: x}", overrides={"run.as_of": "2026-01-31"})
     assert (c.run.name, str(c.run.as_of)) == ("x", "2026-01-31")
+
+
+# ---- surviving mutants: bounds, defaults and checks no test pinned ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("dask: {threads_per_worker: 0}", "dask.threads_per_worker"),
+        ("dask: {workers: 1025}", "dask.workers"),
+        ("dask: {partition_rows: 0}", "dask.partition_rows"),
+        ("dask: {connect_timeout_s: 3601}", "dask.connect_timeout_s"),
+        ("dask: {memory_limit: 63MiB}", "at least 64MiB"),
+        ("dask: {memory_limit: true}", "dask.memory_limit must be a number, got True"),
+        ("dask: {memory_limit: AUTO}", "memory_limit must be 'auto'"),
+        ("dask: {scheduler: 'tcp://h:8786/x'}", "scheduler must be 'local' or an address"),
+        ("area: {max_cells: 0}", "area.max_cells"),
+        ("density: {bandwidth_km: auto, auto_bandwidths_km: []}", "non-empty list"),
+        ("transit: {coverage_km: 0}", "transit.coverage_km"),
+        ("zonal: {stats: [max, sum]}", "stats must include 'mean'"),
+        ("score: {class_breaks: [10, 50, 100], class_labels: [a, b]}", "increase from 0 to 100"),
+        ("score: {class_labels: [a, b, c]}", "class_labels needs 5 labels for 6 breaks, got 3"),
+        ("render: {tiles: 'https://t.example/{z}/{x}/{y}.png'}", "tiles_attribution is required"),
+        ("render: {ports_label: ''}", "render.ports_label"),
+        ("source: other.yaml", "unknown key 'source'"),  # before: replaced in silence
+        ("run: {as_of: 20260630}", "run.as_of: must be a UTC date like 2026-06-30"),
+        ("run: {as_of: 86400}", "run.as_of: must be a UTC date"),  # before: 2 January 1970
+        (
+            "score: {model: fitted, fitted: {factor_transforms: {vessel_hour: log}}}",
+            "factor_transforms names ['vessel_hour'], which the fitted model does not take",
+        ),
+    ],
+)
+def test_config_refuses_the_value_past_each_check(tmp_path, text, needle):
+    """Mutants: a bound moved (``ge=1`` to ``ge=0``, ``le`` dropped), a check removed."""
+    assert needle in _refused(tmp_path, text)
+
+
+def test_config_takes_the_values_at_each_bound(tmp_path):
+    c = _load(
+        tmp_path,
+        "dask: {workers: 1024, threads_per_worker: 256, memory_limit: 64MiB,"
+        " connect_timeout_s: 3600, partition_rows: 1, scheduler: 'tcp://h:8786/'}\n"
+        "area: {max_cells: 1}\ntransit: {coverage_km: 0.001}",
+    )
+    assert (c.dask.workers, c.dask.threads_per_worker, c.dask.memory_limit) == (1024, 256, "64MiB")
+    assert (c.dask.connect_timeout_s, c.dask.partition_rows) == (3600, 1)
+    assert (c.area.max_cells, c.transit.coverage_km) == (1, 0.001)
+    assert _load(tmp_path, "dask: {memory_limit: auto}").dask.memory_limit == "auto"
+
+
+def test_the_defaults_no_test_pinned_are_the_documented_ones(tmp_path):
+    """Mutants: a default changed; each is the one configs/example.yaml and the README give."""
+    c = _load(tmp_path, "")
+    assert c.run.engine == "local" and c.area.cells == "support"
+    assert c.density.auto_bandwidths_km == (10.0, 25.0, 50.0, 100.0)
+    assert c.density.auto_half_lives_days == (None, 90.0, 180.0, 365.0, 730.0)
+    d = c.dask
+    assert (d.scheduler, d.workers, d.threads_per_worker, d.memory_limit) == ("local", 2, 1, "2GiB")
+    assert (d.partition_rows, d.connect_timeout_s) == (1_000_000, 10.0)
+    assert (c.transit.coverage_km, c.transit.encounter_distance_m) == (40.0, 500.0)
+    assert c.zonal.stats == ("mean", "max", "sum", "valid_fraction")
+
+
+def test_commodity_weights_are_keyed_as_ingest_writes_the_labels(tmp_path):
+    # mutants: the keys left as written (' Cocaine ' never matched ingest's 'cocaine'), or a
+    # clash after normalising kept one weight in silence
+    c = _load(tmp_path, "density: {commodity_weights: {' Cocaine ': 0.5, heroin: 1}}")
+    assert c.density.commodity_weights == {"cocaine": 0.5, "heroin": 1.0}
+    msg = _refused(tmp_path, "density: {commodity_weights: {cocaine: 1, COCAINE: 0.5}}")
+    assert "'cocaine' two weights after normalising" in msg
+
+
+def test_auto_candidates_are_scaled_only_on_cells_coarser_than_resolution_5(tmp_path):
+    # mutant ``res <= 5``: the uniform kernel's default at 5 (30 km) rescaled the candidates
+    five = _load(tmp_path, "density: {kernel: uniform, bandwidth_km: auto}")
+    assert five.density.auto_bandwidths_km == (10.0, 25.0, 50.0, 100.0)
+    four = _load(tmp_path, "area: {resolution: 4}\ndensity: {bandwidth_km: auto}")
+    assert four.density.auto_bandwidths_km[0] == 55.0  # resolution 4's default, stated
+
+
+def test_a_narrow_kernel_the_run_does_not_use_is_not_refused(tmp_path):
+    # mutants: the centre check of the back-test's KDE made with evaluate disabled, and of
+    # smoothed transit events without tracks (neither kernel is taken at cell centres then)
+    c = _load(
+        tmp_path, "evaluate: {enabled: false, kde_bandwidth_km: 1}\ntransit: {smooth_events_km: 1}"
+    )
+    assert (c.evaluate.kde_bandwidth_km, c.transit.smooth_events_km) == (1.0, 1.0)
+    assert "evaluate.kde_bandwidth_km 1 is less than a quarter" in _refused(
+        tmp_path, "evaluate: {kde_bandwidth_km: 1}"
+    )
+    tracks = "inputs:\n  tracks: [{path: a.csv}]\n"
+    text = "score: {factors: {vessel_hours: {weight: 1}}}\ntransit: {smooth_events_km: 1}"
+    assert "transit.smooth_events_km 1 is less than a quarter" in _refused(tmp_path, text, tracks)
+
+
+hgp_area = km_plugin(
+    "area", "A plug-in named as the fitted model's area term.", _Radius, lambda ctx: 1.0
+)
+
+
+def test_a_factor_named_area_is_refused_with_the_fitted_model(tmp_path):
+    # mutant: 'area' left out of the fitted model's own names (its offset term, area__share)
+    text = (
+        "factors: {plugins: ['test_mutants_config_found:hgp_area']}\n"
+        "score: {model: %s, factors: {seizure_density: {weight: 1}, area: {weight: 1}}}"
+    )
+    assert "score.factors.area: the fitted model builds a feature of that name" in _refused(
+        tmp_path, text % "fitted"
+    )
+
+
+def test_a_path_that_exists_with_pattern_characters_is_that_file(tmp_path):
+    # mutant: a path holding '[' made a pattern even when the file exists: the config's
+    # folder 'proj[1]' escaped into '.../proj[[]1]/data[1].csv', a name that is no file
+    folder = tmp_path / "proj[1]"
+    folder.mkdir()
+    (folder / "data[1].csv").write_text("x\n")
+    c = _load(folder, "", base="inputs:\n  seizures: [{path: 'data[1].csv'}]\n")
+    assert c.inputs.seizures[0].path == folder / "data[1].csv"
+
+
+def test_the_message_counts_the_other_problems(tmp_path):
+    msg = _refused(tmp_path, "transit: {gap_hours: 0, loiter_hours: 0, coverage_km: 0}")
+    assert msg.endswith("(and 2 more problems)")
+
+
+def test_an_oversized_config_is_refused_unread_and_an_empty_one_names_its_inputs(tmp_path):
+    from pipeline.config import MAX_CONFIG_BYTES
+
+    assert "too large for a config" in _refused(tmp_path, "#" * MAX_CONFIG_BYTES)
+    assert "inputs needs at least one seizures or tracks file" in _refused(tmp_path, "", base="")
