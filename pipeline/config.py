@@ -1359,10 +1359,18 @@ def _model_at(tp: Any, loc: tuple[str | int, ...]) -> type[BaseModel] | None:
 
 
 def _format_error(err: ValidationError, path: Path | str) -> str:
-    first = err.errors()[0]
-    loc = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    errors = err.errors()
+    # a table given to a union (a raster's time window, a select step) fails every member:
+    # the first error was the literal's ("Input should be 'latest'") where the table's own
+    # unknown key or broken rule is the one to tell
+    first = next((e for e in errors if e["type"] == "extra_forbidden"), None) or next(
+        (e for e in errors if e["type"] == "value_error"), errors[0]
+    )
+    # pydantic's names of the union members tried are no keys of the config
+    where = tuple(p for p in first["loc"] if not str(p).startswith(("function-", "literal[")))
+    loc = ".".join(str(p) for p in where) or "(top level)"
     if first["type"] == "extra_forbidden":
-        parent = first["loc"][:-1]
+        parent = where[:-1]
         valid = _valid_keys(parent)
         hint = f"; valid keys here: {', '.join(valid)}" if valid else ""
         msg = f"unknown key {loc!r}{hint}"
@@ -1372,7 +1380,12 @@ def _format_error(err: ValidationError, path: Path | str) -> str:
         msg = text if not first["loc"] else f"{loc}: {text}"
     else:
         msg = f"{loc}: {first['msg']} (got {first.get('input')!r})"
-    more = len(err.errors()) - 1
+    # the other members' failures of that union are no further problems
+    tag = next((i for i, p in enumerate(first["loc"]) if len(where) <= i or p != where[i]), None)
+    union = first["loc"][:tag] if tag is not None else None
+    more = sum(
+        1 for e in errors if e is not first and (union is None or e["loc"][: len(union)] != union)
+    )
     suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
     return f"{path}: invalid config: {msg}{suffix}"
 

@@ -365,3 +365,23 @@ def test_an_oversized_config_is_refused_unread_and_an_empty_one_names_its_inputs
 
     assert "too large for a config" in _refused(tmp_path, "#" * MAX_CONFIG_BYTES)
     assert "inputs needs at least one seizures or tracks file" in _refused(tmp_path, "", base="")
+
+
+@pytest.mark.parametrize(
+    ("entry", "said"),
+    [
+        (
+            "time: {start: 2026-01-01, end: 2026-06-30, agg: mean}",
+            "unknown key 'inputs.rasters.0.time.agg'; valid keys here: aggregate, end, start",
+        ),
+        ("time: {start: 2026-06-01, end: 2026-01-01}", "inputs.rasters.0.time: time window end"),
+        ("select: {level: {indx: 1}}", "unknown key 'inputs.rasters.0.select.level.indx'"),
+    ],
+    ids=["window-typo", "window-reversed", "select-typo"],
+)
+def test_a_table_given_to_a_union_is_told_its_own_problem(tmp_path, entry, said):
+    # before: "inputs.rasters.0.time.literal['latest']: Input should be 'latest' (got {...})
+    # (and 2 more problems)": the first member's error, and the other members' as problems
+    msg = _refused(tmp_path, f"  rasters: [{{path: r.nc, name: r, {entry}}}]")
+    assert msg.endswith(said) or said in msg
+    assert "literal[" not in msg and "function-" not in msg and "more problem" not in msg
