@@ -1556,6 +1556,13 @@ _LETTERED_LON_FIRST = re.compile(
     r"^\s*(?P<a>[+-]?\d[^A-Za-z]*?[EWew])\s*(?:[,;/\u2013\u2014]|\s-\s)?\s*(?P<b>[+-]?\d[^A-Za-z]*[NSns])\s*$"
 )
 
+#: A pair of two numbers with decimal commas, as German and French exports write one:
+#: '52,5 13,4' (or ';', '/', ', ' between).  Split at its first comma it read 52° and
+#: 5°13.4' (a valid position 600 km away); '48,8566 2,3522' lost its record to the range.
+_DECIMAL_COMMA_PAIR = re.compile(
+    r"^\s*(?P<a>[+\-\u2212]?\d+,\d+)\s*(?:[;/]\s*|,\s+|\s+)(?P<b>[+\-\u2212]?\d+,\d+)\s*$"
+)
+
 
 #: A WKT/EWKT point (x y = lon lat by definition), in EPSG:4326 or with no SRID.
 _WKT_POINT = re.compile(
@@ -2095,7 +2102,8 @@ def split_pair(values: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:
     # a pair whose parts each end with their hemisphere letter splits after the first
     # letter: '12° 30.00' N, 061° 45.00' W' (ReCAAP, IMB) split at its first space into
     # '12°' and '30.00' N, 061° ...', and the record was rejected as unparseable
-    for lettered in (_LETTERED_LAT_FIRST, _LETTERED_LON_FIRST):
+    # (and a pair of decimal-comma numbers splits between them, never at its first comma)
+    for lettered in (_LETTERED_LAT_FIRST, _LETTERED_LON_FIRST, _DECIMAL_COMMA_PAIR):
         hit = s.str.extract(lettered)
         found = hit["a"].notna()
         if found.any():
