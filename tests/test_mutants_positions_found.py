@@ -44,3 +44,65 @@ def test_decimal_comma_pairs_in_a_semicolon_file(tmp_path):
     np.testing.assert_allclose(
         res.frame[["lat", "lon"]].to_numpy(), [[48.8566, 2.3522], [-0.5, 104.25]], atol=1e-12
     )
+
+
+# ---------------------------------------------------------------------- DMS field bounds
+
+
+def _one_position(tmp_path, lat: str, lon: str = "104.1"):
+    lat_q = lat.replace('"', '""')
+    text = f'Date,Latitude,Longitude\n2024-03-01,"{lat_q}",{lon}\n'
+    return read_seizures(write_text(tmp_path, "one.csv", text))
+
+
+@pytest.mark.parametrize("lat", ["1°15'61\"S", "1°15'60.5\"S", "1 15 61 S"])
+def test_seconds_beyond_60_are_no_seconds(tmp_path, lat):
+    # 60 carries into the next minute (official logs write 5°60'00"S); above it is an error
+    res = _one_position(tmp_path, lat)
+    assert_accounted(res)
+    assert res.by_rule == {"coord_unparseable": 1}
+
+
+@pytest.mark.parametrize("lat", ["1°15'60\"S", "1 15 60 S"])
+def test_seconds_of_60_carry_into_the_minute(tmp_path, lat):
+    res = _one_position(tmp_path, lat)
+    assert res.by_rule == {}
+    assert res.frame["lat"].iloc[0] == pytest.approx(-(1 + 15 / 60 + 60 / 3600), abs=1e-12)
+
+
+# ---------------------------------------------------------------------- letters before the values
+
+
+@pytest.mark.parametrize(
+    ("value", "want"),
+    [
+        ("N 12° 30.000' W 061° 45.000'", (12 + 30 / 60, -(61 + 45 / 60))),  # Garmin hddd°mm.mmm'
+        ("S1 15.300 E104 10.200", (-(1 + 15.3 / 60), 104 + 10.2 / 60)),
+        ("N12 30.000, W61 45.000", (12 + 30 / 60, -(61 + 45 / 60))),
+        ("E104.1 S1.25", (-1.25, 104.1)),  # the letters say longitude first
+        ("W 061° 45.000' N 12° 30.000'", (12 + 30 / 60, -(61 + 45 / 60))),
+    ],
+    ids=["garmin-marks", "garmin-spaces", "garmin-comma", "lon-first", "lon-first-marks"],
+)
+def test_a_pair_with_its_letters_before_the_values_is_read(tmp_path, value, want):
+    # each part led by its hemisphere letter: split at its first space, the record had been
+    # rejected as coord_unparseable ('N 12° ...') or as latlon_swapped ('E104.1 S1.25')
+    value_q = value.replace('"', '""')
+    res = read_seizures(write_text(tmp_path, "g.csv", f'Date,Position\n2024-03-01,"{value_q}"\n'))
+    assert_accounted(res)
+    assert res.by_rule == {}
+    np.testing.assert_allclose(res.frame[["lat", "lon"]].to_numpy()[0], want, atol=1e-12)
+
+
+# ---------------------------------------------------------------------- sign against letter
+
+
+@pytest.mark.parametrize(("lat", "lon"), [("1.25", "-104.1 E"), ("-1.25 N", "104.1")])
+def test_a_minus_sign_against_a_north_or_east_letter_is_refused(tmp_path, lat, lon):
+    # '-104.1 E': the sign and the letter disagree and either may be the slip
+    text = f"Date,Latitude,Longitude\n2024-03-01,{lat},{lon}\n2024-03-02,-1.25 S,104.1 W\n"
+    res = read_seizures(write_text(tmp_path, "s.csv", text))
+    assert_accounted(res)
+    assert res.by_rule == {"coord_unparseable": 1}
+    # '-1.25 S' says south twice: kept
+    np.testing.assert_allclose(res.frame[["lat", "lon"]].to_numpy(), [[-1.25, -104.1]])

@@ -1556,6 +1556,15 @@ _LETTERED_LON_FIRST = re.compile(
     r"^\s*(?P<a>[+-]?\d[^A-Za-z]*?[EWew])\s*(?:[,;/\u2013\u2014]|\s-\s)?\s*(?P<b>[+-]?\d[^A-Za-z]*[NSns])\s*$"
 )
 
+#: A pair of two degree texts, each led by its hemisphere letter, as Garmin's hddd°mm.mmm'
+#: and GPS displays write one: 'N 12° 30.000' W 061° 45.000'', 'S1 15.300 E104 10.200'.
+_LEADING_LAT_FIRST = re.compile(
+    r"^\s*(?P<a>[NSns]\s*[+-]?\d[^A-Za-z]*?)\s*(?:[,;/\u2013\u2014]|\s-\s)?\s*(?P<b>[EWew]\s*[+-]?\d[^A-Za-z]*?)\s*$"
+)
+_LEADING_LON_FIRST = re.compile(
+    r"^\s*(?P<a>[EWew]\s*[+-]?\d[^A-Za-z]*?)\s*(?:[,;/\u2013\u2014]|\s-\s)?\s*(?P<b>[NSns]\s*[+-]?\d[^A-Za-z]*?)\s*$"
+)
+
 #: A pair of two numbers with decimal commas, as German and French exports write one:
 #: '52,5 13,4' (or ';', '/', ', ' between).  Split at its first comma it read 52° and
 #: 5°13.4' (a valid position 600 km away); '48,8566 2,3522' lost its record to the range.
@@ -2103,14 +2112,22 @@ def split_pair(values: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:
     # letter: '12° 30.00' N, 061° 45.00' W' (ReCAAP, IMB) split at its first space into
     # '12°' and '30.00' N, 061° ...', and the record was rejected as unparseable
     # (and a pair of decimal-comma numbers splits between them, never at its first comma)
-    for lettered in (_LETTERED_LAT_FIRST, _LETTERED_LON_FIRST, _DECIMAL_COMMA_PAIR):
+    for lettered in (
+        _LETTERED_LAT_FIRST,
+        _LETTERED_LON_FIRST,
+        _LEADING_LAT_FIRST,
+        _LEADING_LON_FIRST,
+        _DECIMAL_COMMA_PAIR,
+    ):
         hit = s.str.extract(lettered)
         found = hit["a"].notna()
         if found.any():
             parts = parts.mask(found, hit[["a", "b"]].set_axis(["a", "b"], axis=1))
     a = parts["a"].fillna("")
     b = parts["b"].fillna("")
-    lon_first = (a.str.strip().str[-1:].str.upper().isin(["E", "W"])).to_numpy()
+    # its first part ends, or begins, with a longitude's letter ('104.1E 1.25S', 'E104.1 S1.25')
+    first = a.str.strip().str.upper()
+    lon_first = (first.str[-1:].isin(["E", "W"]) | first.str[:1].isin(["E", "W"])).to_numpy()
     wkt = s.str.extract(_WKT_POINT)
     is_wkt = wkt["x"].notna().to_numpy()
     if is_wkt.any():  # 'POINT (-60.2 10.5)' is x y: longitude first, whatever the values
