@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from _corpus import assert_accounted, write_text
 
+from pipeline.errors import InputError
 from pipeline.ingest import read_seizures
 
 # ---------------------------------------------------------------------- decimal-comma pairs
@@ -106,3 +107,105 @@ def test_a_minus_sign_against_a_north_or_east_letter_is_refused(tmp_path, lat, l
     assert res.by_rule == {"coord_unparseable": 1}
     # '-1.25 S' says south twice: kept
     np.testing.assert_allclose(res.frame[["lat", "lon"]].to_numpy(), [[-1.25, -104.1]])
+
+
+# ---------------------------------------------------------------------- lowercase letters
+
+
+def test_lowercase_hemisphere_letters_are_hemispheres(tmp_path):
+    text = (
+        "Date,Latitude,Longitude\n"
+        '2024-03-01,"1°15.3\'s","104°10.2\'w"\n'
+        '2024-03-02,"1°15.3\'n","104°10.2\'e"\n'
+    )
+    res = read_seizures(write_text(tmp_path, "lc.csv", text))
+    assert res.by_rule == {}
+    lat, lon = 1 + 15.3 / 60, 104 + 10.2 / 60
+    np.testing.assert_allclose(res.frame[["lat", "lon"]].to_numpy(), [[-lat, -lon], [lat, lon]])
+
+
+def test_a_seconds_s_in_the_letter_style_is_no_south_in_a_file_with_letters(tmp_path):
+    # '1d15m30s' marks its minutes with 'm': its 's' is the seconds' unit, whatever the other
+    # records write (taken as a lone 's' the file said both and was refused)
+    text = (
+        "Date,Latitude,Longitude\n"
+        "2024-03-01,1d15m30s,104d10m12s\n"
+        "2024-03-02,1d20m00sS,104d10m00sE\n"
+    )
+    res = read_seizures(write_text(tmp_path, "ds.csv", text))
+    assert res.by_rule == {}
+    np.testing.assert_allclose(
+        res.frame[["lat", "lon"]].to_numpy(),
+        [[1 + 15 / 60 + 30 / 3600, 104 + 10 / 60 + 12 / 3600], [-(1 + 20 / 60), 104 + 10 / 60]],
+    )
+
+
+def test_a_lone_s_the_file_says_both_ways_is_refused(tmp_path):
+    # longitudes end in the seconds' 's' and another record writes hemisphere letters: the
+    # latitude's lone 's' could be either, and the file is refused rather than read south
+    text = (
+        "Date,Latitude,Longitude\n"
+        "2024-03-01,01 15 30s,104 10 12s\n"
+        "2024-03-02,01 20 00 N,104 10 00 E\n"
+    )
+    with pytest.raises(InputError, match="lowercase 's' after the seconds"):
+        read_seizures(write_text(tmp_path, "both.csv", text))
+
+
+# ---------------------------------------------------------------------- projected metres with commas
+
+
+def _utm(tmp_path, text: str, crs: str):
+    from pipeline.ingest.options import SeizureSource
+
+    return read_seizures(SeizureSource(path=write_text(tmp_path, "utm.csv", text), crs=crs))
+
+
+def _utm_reference(crs: str, x: float, y: float) -> tuple[float, float]:
+    from pyproj import Transformer
+
+    lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(x, y)
+    return lat, lon
+
+
+@pytest.mark.parametrize(
+    ("rows", "crs", "want"),
+    [
+        # a spreadsheet's thousands separators: '9,861,808' says so for the file
+        ('"388,736","9,861,808"', "EPSG:32748", (388736.0, 9861808.0)),
+        ('"388,736.5","110,547.25"', "EPSG:32648", (388736.5, 110547.25)),
+        ('"388,736E","9,861,808N"', "EPSG:32748", (388736.0, 9861808.0)),
+    ],
+    ids=["two-groups", "group-and-point", "letters"],
+)
+def test_projected_metres_with_thousands_separators(tmp_path, rows, crs, want):
+    # '388,736' had been read as 388.736 m: 400 km from the point, exit 0
+    res = _utm(tmp_path, f"Date,Easting,Northing\n2024-03-01,{rows}\n", crs)
+    assert res.by_rule == {}
+    np.testing.assert_allclose(
+        res.frame[["lat", "lon"]].to_numpy()[0], _utm_reference(crs, *want), atol=1e-9
+    )
+
+
+def test_projected_metres_with_a_decimal_comma(tmp_path):
+    text = "Date;Easting;Northing\n2024-03-01;388736,5;110547,25\n"
+    res = _utm(tmp_path, text, "EPSG:32648")
+    assert res.by_rule == {}
+    np.testing.assert_allclose(
+        res.frame[["lat", "lon"]].to_numpy()[0],
+        _utm_reference("EPSG:32648", 388736.5, 110547.25),
+        atol=1e-9,
+    )
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        '"388,736","110,547"',  # 388736 or 388.736: nothing says
+        '"388,736.5","110,547"\n2024-03-02,"388736,5","110547"',  # says both
+    ],
+    ids=["either", "both"],
+)
+def test_projected_metres_whose_commas_nothing_decides_are_refused(tmp_path, rows):
+    with pytest.raises(InputError, match="ambiguous"):
+        _utm(tmp_path, f"Date,Easting,Northing\n2024-03-01,{rows}\n", "EPSG:32648")

@@ -26,6 +26,7 @@ from ._common import (
     lowercase_s_meaning,
     missing_mask,
     parse_coordinate,
+    regex_mask,
     split_pair,
     to_numbers,
 )
@@ -202,15 +203,75 @@ def _beyond_degrees(lat: pd.Series, lon: pd.Series) -> bool:
     return bool(np.any(a > 90.0) or np.any(b > 180.0))
 
 
-def _metres(values: pd.Series, letter: str) -> pd.Series:
+#: A number with thousands separators that no decimal comma writes: two groups or more
+#: (``9,861,808``), or a group and a decimal point (``388,736.5``).
+_THOUSANDS = r"(?:^|[^\d,.])\d{1,3}(?:(?:,\d{3}){2,}(?:\.\d*)?|,\d{3}\.\d*)(?:$|[^\d,.])"
+#: One comma before three digits and at most three before it: thousands or decimal.
+_ONE_GROUP = r"(?:^|[^\d,.])\d{1,3},\d{3}(?:$|[^\d,.])"
+#: One comma between digits: a decimal comma unless it is :data:`_ONE_GROUP`.
+_ONE_COMMA = r"(?:^|[^\d,.])\d+,\d+(?:$|[^\d,.])"
+
+
+def _metre_commas(values: pd.Series, name: str | None, cols: str = "") -> str | None:
+    """Return what the commas of projected coordinates are: 'thousands', 'decimal' or None.
+
+    Spreadsheets write eastings with thousands separators (``388,736``, ``9,861,808``) and
+    European exports with a decimal comma (``388736,5``); ``388,736`` alone is either,
+    388,736 m or 388.736 m.  Read as a decimal it put every position within a kilometre of
+    the projection's origin (400 km from UTM's), valid, with exit 0.  ``values`` (a file's
+    eastings and northings together) decide; when nothing in them does, a file read with a
+    ``name`` is refused (the thousands reading is taken only to count evidence of metres).
+
+    Raises
+    ------
+    InputError
+        Only ``388,736``-like values, or both readings in ``values``.
+    """
+    if not regex_mask(values, r"\d,\d").any():
+        return None
+    thousands = regex_mask(values, _THOUSANDS)
+    either = regex_mask(values, _ONE_GROUP)
+    decimal = regex_mask(values, _ONE_COMMA) & ~either
+    if thousands.any() != decimal.any():
+        return "thousands" if thousands.any() else "decimal"
+    if not thousands.any() and not either.any():  # '388.736,5': no number these read
+        return None
+    if name is None:  # evidence of metres only: the file is decided when it is read
+        return None if thousands.any() else "thousands"
+    text = as_text(values)
+    if thousands.any():
+        why = (
+            f"they write both thousands separators ({text[thousands].iloc[0]!r}) "
+            f"and decimal commas ({text[decimal].iloc[0]!r})"
+        )
+    else:
+        example = str(text[either].iloc[0])
+        why = (
+            f"{example!r} is {example.replace(',', '')} with a thousands separator or "
+            f"{example.replace(',', '.')} with a decimal comma, and no value says which"
+        )
+    raise InputError(
+        f"{name}: the projected coordinates of {cols} are ambiguous: {why}; write them "
+        "without thousands separators in the export"
+    )
+
+
+def _metres(values: pd.Series, letter: str, commas: str | None = "column") -> pd.Series:
     """Numbers of projected coordinates, an ``m`` and the axis's letter dropped (``388736E``).
 
     Plain numbers are read as they are; only the other texts go through the letters' pattern
-    (a track of millions of plain eastings is one vectorised pass).
+    (a track of millions of plain eastings is one vectorised pass).  Commas are thousands
+    separators or decimal commas as ``commas`` says (:func:`_metre_commas`), by default as
+    the column does.
     """
     if values.dtype.kind in "fiub":
         return values.astype("float64")
-    nums = to_numbers(values)
+    if commas == "column":
+        commas = _metre_commas(values, None)
+    if commas == "thousands":
+        values = as_text(values).str.replace(",", "", regex=False).where(~missing_mask(values))
+    decimal = True if commas == "decimal" else None
+    nums = to_numbers(values, decimal_comma=decimal)
     todo = nums.isna().to_numpy() & ~missing_mask(values)
     if todo.any():
         text = as_text(values[todo]).str.replace(
@@ -219,7 +280,7 @@ def _metres(values: pd.Series, letter: str) -> pd.Series:
             regex=True,
             case=False,
         )
-        nums[todo] = to_numbers(text).to_numpy(dtype="float64")
+        nums[todo] = to_numbers(text, decimal_comma=decimal).to_numpy(dtype="float64")
     return nums
 
 
@@ -587,15 +648,18 @@ def read_positions(
         Projected coordinates without a ``crs`` (unless ``projected`` collects them), a
         lowercase ``s`` nothing decides, or one-dot values the file says both ways.
     """
+    cols = repr(lat_col) if lat_col == lon_col else f"{lat_col!r}/{lon_col!r}"
     if _is_projected(crs):
+        commas = None
+        if not (lat.dtype.kind in "fiub" and lon.dtype.kind in "fiub"):
+            commas = _metre_commas(pd.concat((lat, lon), ignore_index=True), name, cols)
         return Positions(
-            _metres(lat, "N"),
-            _metres(lon, "E"),
+            _metres(lat, "N", commas),
+            _metres(lon, "E", commas),
             missing_mask(lat),
             missing_mask(lon),
             np.zeros(len(lat), dtype=bool),
         )
-    cols = repr(lat_col) if lat_col == lon_col else f"{lat_col!r}/{lon_col!r}"
     s_south, note = lowercase_s_meaning(lat, lon, lat_col=lat_col, name=name, file=lowercase_s)
     minutes, dotted_note, decided = dotted_meaning(lat, lon, cols=cols, name=name, file=dotted)
     lat_v, lat_miss, lat_wrong = parse_coordinate(lat, "lat", s_south=s_south, minutes=minutes)
