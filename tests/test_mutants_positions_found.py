@@ -209,3 +209,30 @@ def test_projected_metres_with_a_decimal_comma(tmp_path):
 def test_projected_metres_whose_commas_nothing_decides_are_refused(tmp_path, rows):
     with pytest.raises(InputError, match="ambiguous"):
         _utm(tmp_path, f"Date,Easting,Northing\n2024-03-01,{rows}\n", "EPSG:32648")
+
+
+# ---------------------------------------------------------------------- compact and partial DMS
+
+
+@pytest.mark.parametrize("lat", ['12°30"N', "12°30''N", '1230"N'], ids=["dq", "two-sq", "no-deg"])
+def test_seconds_without_minutes_are_rejected(tmp_path, lat):
+    # '12°30"N' is a slip for 12°30'N or for 12°0'30"N: neither reading is taken (its
+    # digits had been split into 3' and 0", and the position read as 12.05°N)
+    res = _one_position(tmp_path, lat)
+    assert_accounted(res)
+    assert res.by_rule == {"coord_unparseable": 1}
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "want"),
+    [
+        ("011530S", "1041012W", (-(1 + 15 / 60 + 30 / 3600), -(104 + 10 / 60 + 12 / 3600))),
+        ("0115.5S", "10410.2E", (-(1 + 15.5 / 60), 104 + 10.2 / 60)),
+        ("N011530.5", "E1041012.25", (1 + 15 / 60 + 30.5 / 3600, 104 + 10 / 60 + 12.25 / 3600)),
+    ],
+    ids=["ddmmss", "ddmm-fraction", "letter-first-seconds-fraction"],
+)
+def test_compact_degrees_minutes_seconds(tmp_path, lat, lon, want):
+    res = _one_position(tmp_path, lat, lon)
+    assert res.by_rule == {}
+    np.testing.assert_allclose(res.frame[["lat", "lon"]].to_numpy()[0], want, atol=1e-12)

@@ -1535,11 +1535,13 @@ def to_numbers(values: pd.Series, *, decimal_comma: bool | None = None) -> pd.Se
 
 # --------------------------------------------------------------------------- coordinates
 
+#: Degrees, minutes, seconds: a field's digits are never split between two fields
+#: (``(?!\d)``): '12°30"N' had been read as 12° 3' 0" (12.05°), and is no reading now.
 _DMS = re.compile(
     r"""^\s*(?P<h1>[NSEWnsew])?\s*
-    (?P<d>[+-]?\d+(?:[.,]\d+)?)\s*(?:°|º|˚|deg|d|:)?\s*
-    (?:(?P<m>\d+(?:[.,]\d+)?)\s*(?P<mu>'|′|’|min|m|:)?\s*)?
-    (?:(?P<s>\d+(?:[.,]\d+)?)\s*(?P<su>"|″|''|”|sec|s)?\s*)?
+    (?P<d>[+-]?\d+(?:[.,]\d+)?)(?!\d)\s*(?:°|º|˚|deg|d|:)?\s*
+    (?:(?P<m>\d+(?:[.,]\d+)?)(?!\d)\s*(?P<mu>'|′|’|min|m|:)?\s*)?
+    (?:(?P<s>\d+(?:[.,]\d+)?)(?!\d)\s*(?P<su>"|″|''|”|sec|s)?\s*)?
     (?P<h2>[NSEWnsew])?\s*$""",
     re.VERBOSE,
 )

@@ -212,15 +212,16 @@ _ONE_GROUP = r"(?:^|[^\d,.])\d{1,3},\d{3}(?:$|[^\d,.])"
 _ONE_COMMA = r"(?:^|[^\d,.])\d+,\d+(?:$|[^\d,.])"
 
 
-def _metre_commas(values: pd.Series, name: str | None, cols: str = "") -> str | None:
+def _metre_commas(values: pd.Series, name: str, cols: str) -> str | None:
     """Return what the commas of projected coordinates are: 'thousands', 'decimal' or None.
 
     Spreadsheets write eastings with thousands separators (``388,736``, ``9,861,808``) and
     European exports with a decimal comma (``388736,5``); ``388,736`` alone is either,
     388,736 m or 388.736 m.  Read as a decimal it put every position within a kilometre of
     the projection's origin (400 km from UTM's), valid, with exit 0.  ``values`` (a file's
-    eastings and northings together) decide; when nothing in them does, a file read with a
-    ``name`` is refused (the thousands reading is taken only to count evidence of metres).
+    eastings and northings together) decide; when nothing in them does, the file is
+    refused.  (Values that are no degrees without a ``crs`` are counted as metres as
+    :func:`to_numbers` reads them: this decides only how metres are read.)
 
     Raises
     ------
@@ -236,8 +237,6 @@ def _metre_commas(values: pd.Series, name: str | None, cols: str = "") -> str | 
         return "thousands" if thousands.any() else "decimal"
     if not thousands.any() and not either.any():  # '388.736,5': no number these read
         return None
-    if name is None:  # evidence of metres only: the file is decided when it is read
-        return None if thousands.any() else "thousands"
     text = as_text(values)
     if thousands.any():
         why = (
@@ -256,18 +255,16 @@ def _metre_commas(values: pd.Series, name: str | None, cols: str = "") -> str | 
     )
 
 
-def _metres(values: pd.Series, letter: str, commas: str | None = "column") -> pd.Series:
+def _metres(values: pd.Series, letter: str, commas: str | None) -> pd.Series:
     """Numbers of projected coordinates, an ``m`` and the axis's letter dropped (``388736E``).
 
     Plain numbers are read as they are; only the other texts go through the letters' pattern
     (a track of millions of plain eastings is one vectorised pass).  Commas are thousands
-    separators or decimal commas as ``commas`` says (:func:`_metre_commas`), by default as
-    the column does.
+    separators or decimal commas as ``commas`` says (:func:`_metre_commas`); None detects a
+    decimal comma as :func:`to_numbers` does.
     """
     if values.dtype.kind in "fiub":
         return values.astype("float64")
-    if commas == "column":
-        commas = _metre_commas(values, None)
     if commas == "thousands":
         values = as_text(values).str.replace(",", "", regex=False).where(~missing_mask(values))
     decimal = True if commas == "decimal" else None
@@ -453,7 +450,7 @@ def projected_evidence(
         other = given & ~as_deg  # no degree value: metres, or junk
         big = np.zeros(len(raw), dtype=bool)
         if other.any():
-            big[other] = _metres(raw[other], letter).abs().to_numpy(dtype="float64") > 1000
+            big[other] = _metres(raw[other], letter, None).abs().to_numpy(dtype="float64") > 1000
         big_n[i] = int(big.sum())
         if big_n[i]:
             first_big[i] = str(raw[big].iloc[0])
