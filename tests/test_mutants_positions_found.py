@@ -236,3 +236,62 @@ def test_compact_degrees_minutes_seconds(tmp_path, lat, lon, want):
     res = _one_position(tmp_path, lat, lon)
     assert res.by_rule == {}
     np.testing.assert_allclose(res.frame[["lat", "lon"]].to_numpy()[0], want, atol=1e-12)
+
+
+def test_compact_minutes_of_60_are_left_to_the_other_readers(tmp_path):
+    # '0160N' is no compact DDMM (minutes end at 59): read as 160° it is out of range
+    res = _one_position(tmp_path, "0160N")
+    assert_accounted(res)
+    assert res.by_rule == {"lat_out_of_range": 1}
+
+
+# ---------------------------------------------------------------------- ranges
+
+
+def test_the_poles_and_the_antimeridian_are_positions(tmp_path):
+    text = "Date,Latitude,Longitude\n2024-03-01,90,180\n2024-03-02,-90.0,-180.0\n"
+    res = read_seizures(write_text(tmp_path, "edges.csv", text))
+    assert res.by_rule == {}
+    assert res.frame[["lat", "lon"]].to_numpy().tolist() == [[90.0, 180.0], [-90.0, -180.0]]
+
+
+# ---------------------------------------------------------------------- misplaced files
+
+
+def _aoi_file(tmp_path, positions: list[tuple[float, float]], bbox):
+    rows = "".join(f"2024-03-{i + 1:02d},{lat},{lon}\n" for i, (lat, lon) in enumerate(positions))
+    path = write_text(tmp_path, "aoi.csv", "Date,Latitude,Longitude\n" + rows)
+    return read_seizures(path, aoi_bbox=bbox)
+
+
+#: lon 0..20, lat 0..10: (lat 8, lon 5) is inside read either way; (lat 15, lon 5) only
+#: with latitude and longitude swapped (lon 15, lat 5).
+_BOX = (0.0, 0.0, 20.0, 10.0)
+
+
+def test_a_file_a_tenth_inside_and_wholly_inside_swapped_is_refused(tmp_path):
+    # the documented share: at most a tenth of the positions inside the area
+    positions = [(8.0, 5.0)] + [(15.0 + 0.1 * i, 5.0) for i in range(9)]
+    with pytest.raises(InputError, match="latitude and longitude swapped"):
+        _aoi_file(tmp_path, positions, _BOX)
+
+
+def test_a_file_a_fifth_inside_is_no_misread_file(tmp_path):
+    positions = [(8.0, 5.0), (6.0, 7.0)] + [(15.0 + 0.1 * i, 5.0) for i in range(8)]
+    res = _aoi_file(tmp_path, positions, _BOX)
+    assert res.by_rule == {"outside_aoi": 8}
+    assert res.frame[["lat", "lon"]].to_numpy().tolist() == [[8.0, 5.0], [6.0, 7.0]]
+
+
+def test_a_file_four_fifths_inside_swapped_is_no_misread_file(tmp_path):
+    # nine tenths must fit the misreading: 8 of 10 is no proof, the records are rejected
+    positions = [(15.0 + 0.1 * i, 5.0) for i in range(8)] + [(50.0, 50.0), (-40.0, 60.0)]
+    res = _aoi_file(tmp_path, positions, _BOX)
+    assert res.by_rule == {"outside_aoi": 10}
+
+
+def test_a_swap_that_gives_no_position_is_no_misreading(tmp_path):
+    # (lat 20, lon 120) swapped is latitude 120: no position, not in an Arctic box by a clip
+    positions = [(20.0 + i, 120.0 + i) for i in range(5)]
+    res = _aoi_file(tmp_path, positions, (0.0, 60.0, 60.0, 90.0))
+    assert res.by_rule == {"outside_aoi": 5}
