@@ -295,3 +295,11 @@ def test_a_swap_that_gives_no_position_is_no_misreading(tmp_path):
     positions = [(20.0 + i, 120.0 + i) for i in range(5)]
     res = _aoi_file(tmp_path, positions, (0.0, 60.0, 60.0, 90.0))
     assert res.by_rule == {"outside_aoi": 5}
+
+
+def test_a_box_180_wide_across_180_is_taken_as_written(tmp_path):
+    # [90, -10, -90, 10] is 180° wide either way round: no reading is the wider one, and
+    # positions in the other half are outside the area, not a sign of swapped longitudes
+    positions = [(1.0, 10.0 + i) for i in range(5)]
+    res = _aoi_file(tmp_path, positions, (90.0, -10.0, -90.0, 10.0))
+    assert res.by_rule == {"outside_aoi": 5}
