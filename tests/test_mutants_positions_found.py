@@ -303,3 +303,10 @@ def test_a_box_180_wide_across_180_is_taken_as_written(tmp_path):
     positions = [(1.0, 10.0 + i) for i in range(5)]
     res = _aoi_file(tmp_path, positions, (90.0, -10.0, -90.0, 10.0))
     assert res.by_rule == {"outside_aoi": 5}
+
+
+def test_degrees_under_a_projected_crs_are_refused_east_of_90(tmp_path):
+    # longitudes beyond 90° are degrees too: read as metres they land 100 m from the origin
+    text = "Date,Latitude,Longitude\n2024-03-01,1.25,104.1\n2024-03-02,-1.3,170.5\n"
+    with pytest.raises(InputError, match="look like degrees"):
+        _utm(tmp_path, text, "EPSG:32648")
