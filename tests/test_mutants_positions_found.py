@@ -310,3 +310,30 @@ def test_degrees_under_a_projected_crs_are_refused_east_of_90(tmp_path):
     text = "Date,Latitude,Longitude\n2024-03-01,1.25,104.1\n2024-03-02,-1.3,170.5\n"
     with pytest.raises(InputError, match="look like degrees"):
         _utm(tmp_path, text, "EPSG:32648")
+
+
+def test_a_file_whose_latitudes_lost_their_south_is_refused(tmp_path):
+    # Java's south coast written without the S: every position north of the equator
+    positions = [(7.0 + 0.1 * i, 110.0 + 0.1 * i) for i in range(5)]
+    with pytest.raises(InputError, match="north/south lost"):
+        _aoi_file(tmp_path, positions, (105.0, -9.0, 115.0, -5.0))
+
+
+# ---------------------------------------------------------------------- pair order
+
+
+def test_a_pair_whose_letter_contradicts_its_header_is_not_read(tmp_path):
+    # the header says longitude first, the first part's S says latitude: neither wins
+    text = 'Date,Position (lon/lat)\n2024-03-01,"1.25S 104.1"\n2024-03-02,"104.1 -1.3"\n'
+    res = read_seizures(write_text(tmp_path, "ll.csv", text))
+    assert_accounted(res)
+    assert res.n_accepted == 1
+    assert len(res.rejects) == 1
+    assert res.frame[["lat", "lon"]].to_numpy().tolist() == [[-1.3, 104.1]]
+
+
+def test_a_pair_of_small_metres_under_a_projected_crs_says_no_order(tmp_path):
+    # '150.5, 100.2' under UTM: beyond 90 as a latitude, so metres, in no stated order
+    text = 'Date,Position\n2024-03-01,"150.5, 100.2"\n'
+    with pytest.raises(InputError, match="whose order"):
+        _utm(tmp_path, text, "EPSG:32648")
