@@ -337,3 +337,12 @@ def test_a_pair_of_small_metres_under_a_projected_crs_says_no_order(tmp_path):
     text = 'Date,Position\n2024-03-01,"150.5, 100.2"\n'
     with pytest.raises(InputError, match="whose order"):
         _utm(tmp_path, text, "EPSG:32648")
+
+
+def test_a_file_mostly_of_metres_is_refused_without_a_crs(tmp_path):
+    # 7 of 10 positions are UTM metres under plain latitude/longitude headers: more than half
+    positions = [(110547 + i, 388736 + i) for i in range(7)] + [(1.0, 104.0)] * 3
+    rows = "".join(f"2024-03-{i + 1:02d},{la},{lo}\n" for i, (la, lo) in enumerate(positions))
+    path = write_text(tmp_path, "m.csv", "Date,Latitude,Longitude\n" + rows)
+    with pytest.raises(InputError, match="projected coordinates"):
+        read_seizures(path)
