@@ -8,6 +8,8 @@ written out), never by the code under test.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from _corpus import assert_accounted, write_text
@@ -346,3 +348,26 @@ def test_a_file_mostly_of_metres_is_refused_without_a_crs(tmp_path):
     path = write_text(tmp_path, "m.csv", "Date,Latitude,Longitude\n" + rows)
     with pytest.raises(InputError, match="projected coordinates"):
         read_seizures(path)
+
+
+# ---------------------------------------------------------------------- scaled whole numbers
+
+
+def _numbers_file(tmp_path: Path, positions: list[tuple[float, float]]) -> Path:
+    rows = "".join(f"2024-03-{i + 1:02d},{la},{lo}\n" for i, (la, lo) in enumerate(positions))
+    return write_text(tmp_path, "n.csv", "Date,Latitude,Longitude\n" + rows)
+
+
+def test_ais_longitude_not_available_is_named(tmp_path):
+    # AIS's 1/10,000 minute: 181° (not available) is 181 x 600,000 = 108,600,000
+    positions = [(round(-1.25 * 600_000), round(104.1 * 600_000)), (-750_000, 181 * 600_000)]
+    with pytest.raises(InputError, match="longitude not available"):
+        read_seizures(_numbers_file(tmp_path, positions))
+
+
+def test_metres_with_decimals_are_not_called_scaled_whole_numbers(tmp_path):
+    # one northing beyond 21,000 km among metres with decimals: still metres, not whole numbers
+    positions = [(110547.5 + i, 388736.25 + i) for i in range(4)] + [(25000000.5, 388736.25)]
+    with pytest.raises(InputError, match="set crs") as err:
+        read_seizures(_numbers_file(tmp_path, positions))
+    assert "whole numbers" not in str(err.value)
