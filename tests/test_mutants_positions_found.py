@@ -371,3 +371,10 @@ def test_metres_with_decimals_are_not_called_scaled_whole_numbers(tmp_path):
     with pytest.raises(InputError, match="set crs") as err:
         read_seizures(_numbers_file(tmp_path, positions))
     assert "whole numbers" not in str(err.value)
+
+
+def test_nmea_degrees_and_minutes_are_shown_as_nmea_means_them(tmp_path):
+    # ddmm.mmmm without its letters: 5130.1234 is 51°30.1234', shown so in the refusal
+    positions = [(5130.1234, 12.5), (5131.5, 12.6)]
+    with pytest.raises(InputError, match="'5130.1234' = 51°30.1234'"):
+        read_seizures(_numbers_file(tmp_path, positions))
