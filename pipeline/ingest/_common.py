@@ -2114,13 +2114,16 @@ def split_pair(values: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:
     # letter: '12° 30.00' N, 061° 45.00' W' (ReCAAP, IMB) split at its first space into
     # '12°' and '30.00' N, 061° ...', and the record was rejected as unparseable
     # (and a pair of decimal-comma numbers splits between them, never at its first comma)
-    for lettered in (
-        _LETTERED_LAT_FIRST,
-        _LETTERED_LON_FIRST,
-        _LEADING_LAT_FIRST,
-        _LEADING_LON_FIRST,
-        _DECIMAL_COMMA_PAIR,
+    for lettered, hint in (
+        (_LETTERED_LAT_FIRST, None),
+        (_LETTERED_LON_FIRST, None),
+        (_LEADING_LAT_FIRST, r"^\s*[NSEWnsew]\s*[+-]?\d"),
+        (_LEADING_LON_FIRST, r"^\s*[NSEWnsew]\s*[+-]?\d"),
+        (_DECIMAL_COMMA_PAIR, r"\d,\d"),
     ):
+        # the newer shapes are looked for only where one pass of RE2 says they may be
+        if hint is not None and not regex_mask(s, hint).any():
+            continue
         hit = s.str.extract(lettered)
         found = hit["a"].notna()
         if found.any():
