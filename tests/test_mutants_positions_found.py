@@ -378,3 +378,31 @@ def test_nmea_degrees_and_minutes_are_shown_as_nmea_means_them(tmp_path):
     positions = [(5130.1234, 12.5), (5131.5, 12.6)]
     with pytest.raises(InputError, match="'5130.1234' = 51°30.1234'"):
         read_seizures(_numbers_file(tmp_path, positions))
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["104.1, -1.25", "POINT (104.1 -1.25)", "1°15'S 104°06'E"],
+    ids=["header-order", "wkt", "letters"],
+)
+def test_a_lon_lat_header_swaps_only_the_pairs_that_say_no_order(tmp_path, value):
+    # WKT is x y and letters say their axes whatever the header: swapped by it, they were lost
+    text = f'Date,Position (lon/lat)\n2024-03-01,"{value}"\n'
+    res = read_seizures(write_text(tmp_path, "lonlat.csv", text))
+    assert res.by_rule == {}
+    np.testing.assert_allclose(res.frame[["lat", "lon"]].to_numpy()[0], (-1.25, 104.1))
+
+
+def test_a_pair_of_degrees_under_a_projected_crs_is_refused_as_degrees(tmp_path):
+    # '1.25, 104.1' is no pair of metres in an unknown order: it is degrees, said so
+    text = 'Date,Position\n2024-03-01,"1.25, 104.1"\n2024-03-02,"-1.3, 104.2"\n'
+    with pytest.raises(InputError, match="look like degrees"):
+        _utm(tmp_path, text, "EPSG:32648")
+
+
+def test_metres_with_their_axis_letter_before_them(tmp_path):
+    text = "Date,Northing,Easting\n2024-03-01,N110547,E388736\n2024-03-02,N 110547 m,E 388736 m\n"
+    res = _utm(tmp_path, text, "EPSG:32648")
+    assert res.by_rule == {}
+    want = _utm_reference("EPSG:32648", 388736.0, 110547.0)
+    np.testing.assert_allclose(res.frame[["lat", "lon"]].to_numpy(), [want, want], atol=1e-9)
