@@ -313,13 +313,24 @@ def sniff_delimiter(sample: str) -> str:
 
 
 def _unique_names(names: Sequence[str]) -> list[str]:
+    """Return the header's names made unique as pandas makes them (``lat``, ``lat.1``...).
+
+    A suffix never takes a name the header gives another column: ``lat,lat,lat.1`` is
+    ``lat, lat.2, lat.1`` (the second ``lat`` named ``lat.1`` made two columns of one name,
+    and a frame's column of that name a frame of two).
+    """
+    given = [raw.strip() or f"column_{i + 1}" for i, raw in enumerate(names)]
+    taken = set(given)
     out: list[str] = []
     seen: dict[str, int] = {}
-    for i, raw in enumerate(names):
-        name = raw.strip() or f"column_{i + 1}"
+    for name in given:
         if name in seen:
-            seen[name] += 1
-            name = f"{name}.{seen[name]}"
+            k = seen[name] + 1
+            while f"{name}.{k}" in taken:
+                k += 1
+            seen[name] = k
+            name = f"{name}.{k}"
+            taken.add(name)
         else:
             seen[name] = 0
         out.append(name)
