@@ -8,6 +8,7 @@ hand here, their physical lines counted by hand, and the values read back with P
 
 from __future__ import annotations
 
+import csv
 import io
 from pathlib import Path
 
@@ -58,3 +59,105 @@ def test_a_seizure_table_with_a_name_twice_and_its_suffix_is_read(tmp_path):
     assert (result.n_read, result.n_accepted, result.n_rejected) == (2, 2, 0)
     assert result.frame["lat"].tolist() == [10.5, 11.5]
     assert result.frame["source_row"].tolist() == [2, 3]
+
+
+# --------------------------------------------------------------------------- encodings
+
+
+def test_a_byte_order_mark_is_no_letter_of_the_first_name_when_the_encoding_is_given():
+    """Excel's "CSV UTF-8" (a BOM, CRLF) with ``encoding: utf-8`` set in the config: the
+    mark stayed in front of the first name ('\\ufeffdate' is not 'date')."""
+    data = b"\xef\xbb\xbfdate,lat,lon\r\n2024-01-05,10.5,20.5\r\n"
+    want = next(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    table = _read(data, encoding="utf-8")
+    assert list(table.frame.columns) == want == ["date", "lat", "lon"]
+    assert table.lines.tolist() == [2]
+
+
+def test_a_big_endian_utf16_file_is_read_by_its_byte_order_mark():
+    """UTF-16 with the big-endian mark (FE FF): followed as the little-endian one is; read
+    as UTF-8 it was one NUL-strewn record under names like 'þÿ\\x00i\\x00d'."""
+    text = "id\tname\tlat\tlon\r\n1\tSkøld\t1.5\t2.5\r\n2\tB\t3\t4\r\n"
+    data = b"\xfe\xff" + text.encode("utf-16-be")
+    want = list(csv.reader(io.StringIO(text, newline=""), delimiter="\t"))
+    table = _read(data)
+    assert (table.encoding, table.delimiter) == ("utf-16", "\t")
+    assert list(table.frame.columns) == want[0]
+    assert table.frame.to_numpy().tolist() == want[1:]
+    assert table.lines.tolist() == [2, 3]
+
+
+# --------------------------------------------------------------------------- names and lines
+
+
+def test_names_with_spaces_around_them_are_kept_by_usecols():
+    """``id, lat, lon`` (a space after each comma): the names are stripped, so the columns
+    asked for by name are kept (unstripped, ' lat' was not 'lat' and the column dropped)."""
+    data = b"id, lat, lon\n1,10.5,20.5\n2,11.5,21.5\n"
+    rows = list(csv.reader(io.StringIO(data.decode())))
+    table = read_text_table(Path("t.csv"), data=data, usecols=["lat", "lon"])
+    assert list(table.frame.columns) == ["lat", "lon"]
+    assert table.frame["lat"].tolist() == [r[1] for r in rows[1:]]
+
+
+def test_a_sep_line_and_title_lines_above_the_header_count_in_its_line():
+    """``sep=;``, two title lines, the header on line 4 (counted by hand), records on 5..7
+    with a value of two lines on 6..7: the note and ``header_line`` name line 4."""
+    data = (
+        b"sep=;\r\nSeizures 2024\r\nexported by hand\r\nid;name;lat;lon\r\n"
+        b'1;A;54,1;10,5\r\n2;"B\r\nC";55,2;11,5\r\n3;D;56,3;12,5\r\n'
+    )
+    table = _read(data)
+    physical = data.split(b"\r\n")
+    assert physical[3] == b"id;name;lat;lon"
+    assert table.header_line == 4
+    assert any("the header is line 4" in n for n in table.notes), table.notes
+    assert table.lines.tolist() == [5, 6, 8]
+    assert table.frame["name"].tolist() == ["A", "B\nC", "D"]
+
+
+@pytest.mark.parametrize("find_header", [True, False], ids=["titles-looked-for", "plain"])
+def test_an_upper_case_sep_line_names_the_delimiter(find_header):
+    """``SEP=|`` (Excel takes the line in any case): the delimiter it names is used, not one
+    sniffed, and the line is said to be the delimiter line.  Read as a title, the
+    header's commas won over the '|' it names; read as the header (a tracks file, no
+    titles looked for), the file was one column 'SEP=|'."""
+    data = b"SEP=|\r\nid|name, alias|lat|lon\r\n1|A, B|54.1|10.5\r\n2|C, D|55.2|11.5\r\n"
+    rows = list(csv.reader(io.StringIO(data.decode(), newline=""), delimiter="|"))[1:]
+    table = read_text_table(Path("t.csv"), data=data, find_header=find_header)
+    assert table.delimiter == "|"
+    assert list(table.frame.columns) == rows[0]
+    assert table.frame.to_numpy().tolist() == rows[1:]
+    assert table.lines.tolist() == [3, 4]
+    assert table.header_line == 2
+    assert any("line 1 'SEP=|'" in n for n in table.notes), table.notes
+
+
+# --------------------------------------------------------------------------- title lines
+
+
+@pytest.mark.parametrize("eol", ["\n", "\r\n"], ids=["lf", "crlf"])
+def test_a_title_above_records_that_end_with_the_delimiter_is_skipped(eol):
+    """A report's title, a blank line, then ``id;name;lat;lon`` over records that each end
+    with ``;`` (the header does not).  The header was looked for among lines with as many
+    fields as the records, which have one more (empty): the title was read as the header
+    and every record rejected as ragged.  Lines counted by hand: header 3, records 4..7 (the
+    second on two lines)."""
+    lines = [
+        "Seizures at the port of Rotterdam",
+        "",
+        "id;name;lat;lon",
+        "1;A;51,9;4,1;",
+        '2;"B',
+        'C";51,8;4,2;',
+        "3;D;51,7;4,3;",
+        "4;E;51,6;4,4;",
+    ]
+    data = eol.join(lines).encode() + eol.encode()
+    want = list(csv.reader(io.StringIO("\n".join(lines[2:]) + "\n"), delimiter=";"))
+    table = _read(data)
+    assert table.header_line == 3
+    assert list(table.frame.columns) == want[0]
+    assert table.frame.to_numpy().tolist() == [r[:-1] for r in want[1:]]
+    assert table.lines.tolist() == [4, 5, 7, 8]
+    assert table.n_bad == 0
