@@ -720,14 +720,20 @@ def _title_lines(head: str, delimiter: str | None) -> tuple[int, str]:
         for delim in candidates:
             try:
                 fields = next(csv.reader([lines[k]], delimiter=delim), [])
-                counts = [len(r) for r in csv.reader(rest, delimiter=delim)]
+                rows = list(csv.reader(rest, delimiter=delim))
             except csv.Error:
                 return plain
             if len([f for f in fields if f.strip()]) < 2:
                 continue
             if k == 0:
                 return (1, delim) if _group_row(fields, rest, delim) else plain
-            if counts and sum(c == len(fields) for c in counts) >= 0.8 * len(counts):
+            # a record of the header's fields, or of one more left empty (the records end
+            # with the delimiter, the header does not: read_text_table drops it)
+            fit = sum(
+                len(r) == len(fields) or (len(r) == len(fields) + 1 and not r[-1].strip())
+                for r in rows
+            )
+            if rows and fit >= 0.8 * len(rows):
                 return k, delim
         if k and any(len([f for f in lines[k].split(d) if f.strip()]) >= 2 for d in candidates):
             return plain  # a line of several values that heads no table: not a title
