@@ -161,3 +161,25 @@ def test_a_title_above_records_that_end_with_the_delimiter_is_skipped(eol):
     assert table.frame.to_numpy().tolist() == [r[:-1] for r in want[1:]]
     assert table.lines.tolist() == [4, 5, 7, 8]
     assert table.n_bad == 0
+
+
+# --------------------------------------------------------------------------- trailing delimiters
+
+
+def test_a_value_ending_with_a_doubled_quote_is_no_empty_quoted_last_field():
+    """An export that quotes every value and ends each record with ``,""`` (an empty column
+    past the named ones); its last record forgot it, and its last value ends with a quote
+    written doubled (``say "hi"`` quoted): the three quotes at the line end are the
+    value's, not a delimiter and ``""``.  Values by the csv module."""
+    lines = [
+        '"id","lat","name"',
+        *[f'"{k}","{50 + k}","ship {k}",""' for k in range(1, 10)],
+        '"10","60","say ""hi"""',
+    ]
+    data = ("\n".join(lines) + "\n").encode()
+    want = list(csv.reader(io.StringIO("\n".join(lines) + "\n")))
+    table = _read(data)
+    assert table.frame.to_numpy().tolist() == [r[:3] for r in want[1:]]
+    assert table.frame["name"].iloc[-1] == 'say "hi"'
+    assert table.lines.tolist() == list(range(2, 12))
+    assert table.n_bad == 0
