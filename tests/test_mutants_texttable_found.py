@@ -183,3 +183,20 @@ def test_a_value_ending_with_a_doubled_quote_is_no_empty_quoted_last_field():
     assert table.frame["name"].iloc[-1] == 'say "hi"'
     assert table.lines.tolist() == list(range(2, 12))
     assert table.n_bad == 0
+
+
+# --------------------------------------------------------------------------- group rows
+
+
+def test_a_header_with_a_blank_name_over_records_of_text_is_no_group_row():
+    """``Name,,Flag,Remarks`` (one column left unnamed) over records of words only: the
+    first record names every column with text and has more of them than the header, as
+    a header under a row of column groups does, but records of no number have no header
+    below a group row; read so, the first record was taken for the header and lost."""
+    text = "Name,,Flag,Remarks\nAlpha,x,Panama,boarded\nBeta,y,Liberia,searched\nGamma,z,Malta,ok\n"
+    want = list(csv.reader(io.StringIO(text)))
+    table = _read(text.encode())
+    assert table.header_line == 1
+    assert list(table.frame.columns) == ["Name", "column_2", "Flag", "Remarks"]
+    assert table.frame.to_numpy().tolist() == want[1:]
+    assert table.lines.tolist() == [2, 3, 4]
