@@ -200,3 +200,19 @@ def test_a_header_with_a_blank_name_over_records_of_text_is_no_group_row():
     assert list(table.frame.columns) == ["Name", "column_2", "Flag", "Remarks"]
     assert table.frame.to_numpy().tolist() == want[1:]
     assert table.lines.tolist() == [2, 3, 4]
+
+
+@pytest.mark.parametrize("header_too", [False, True], ids=["records-only", "header-too"])
+def test_the_last_record_without_a_line_end_loses_its_trailing_delimiter_too(header_too):
+    """Records that end with ``;`` in a file whose last line has no line end (as many
+    editors save it): the last record's empty last field is dropped as the others' are
+    (kept, it was the one ragged record of the file)."""
+    lines = ["Datum;lat;lon" + (";" if header_too else "")]
+    lines += [f"0{k}.01.2024;5{k},1;1{k},5;" for k in range(1, 6)]
+    data = "\n".join(lines).encode()  # no line end after the last record
+    assert not data.endswith(b"\n")
+    want = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=";"))
+    table = _read(data)
+    assert table.n_bad == 0
+    assert table.frame.to_numpy().tolist() == [r[:3] for r in want[1:]]
+    assert table.lines.tolist() == [2, 3, 4, 5, 6]
