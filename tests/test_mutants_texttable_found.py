@@ -216,3 +216,19 @@ def test_the_last_record_without_a_line_end_loses_its_trailing_delimiter_too(hea
     assert table.n_bad == 0
     assert table.frame.to_numpy().tolist() == [r[:3] for r in want[1:]]
     assert table.lines.tolist() == [2, 3, 4, 5, 6]
+
+
+# --------------------------------------------------------------------------- mixed encodings
+
+
+def test_utf8_degree_signs_beside_a_cp1252_line_keep_their_letters():
+    """Two exports appended: UTF-8 lines whose only non-ASCII letters are two-byte ones led
+    by C2 (``°``, ``º``, a no-break space), and a cp1252 line (``é`` as E9).  Each line
+    is read in its own encoding (decoded whole as cp1252, '12°30' was '12Â°30')."""
+    utf8 = "id,pos,note\n1,12°30'N,nº 5\n2,13°10'N,a\u00a0b\n".encode()
+    legacy = "3,14°00'N,café\n".encode("cp1252")
+    table = _read(utf8 + legacy)
+    assert table.encoding == "utf-8+cp1252"
+    assert table.frame["pos"].tolist() == ["12°30'N", "13°10'N", "14°00'N"]
+    assert table.frame["note"].tolist() == ["nº 5", "a\u00a0b", "café"]
+    assert any("the first is line 4" in n for n in table.notes), table.notes
