@@ -232,3 +232,30 @@ def test_utf8_degree_signs_beside_a_cp1252_line_keep_their_letters():
     assert table.frame["pos"].tolist() == ["12°30'N", "13°10'N", "14°00'N"]
     assert table.frame["note"].tolist() == ["nº 5", "a\u00a0b", "café"]
     assert any("the first is line 4" in n for n in table.notes), table.notes
+
+
+def test_a_byte_order_mark_starting_a_record_inside_the_file_is_no_letter_of_its_id():
+    """``cat a.csv b.csv`` where b.csv is records only, saved with a BOM: the mark starts
+    line 4 and was read into the first record's id ('\\ufeff3' is not vessel 3)."""
+    first = b"\xef\xbb\xbfid,lat,lon\r\n1,54.1,10.5\r\n2,54.2,10.6\r\n"
+    second = b"\xef\xbb\xbf3,54.3,10.7\r\n4,54.4,10.8\r\n"
+    want = list(csv.reader(io.StringIO((first + second).decode("utf-8").replace("\ufeff", ""))))
+    table = _read(first + second)
+    assert table.frame.to_numpy().tolist() == want[1:]
+    assert table.lines.tolist() == [2, 3, 4, 5]
+    assert any("1 byte-order mark(s)" in n for n in table.notes), table.notes
+
+
+# --------------------------------------------------------------------------- physical lines
+
+
+def test_a_ragged_record_after_blank_lines_is_rejected_at_its_physical_line():
+    """Blank lines above a ragged record: its reject names line 5 (counted by hand), not
+    its number among the records (3)."""
+    data = b"id,lat,lon\n\n1,54.1,10.5\n\n4,5\n6,54.2,10.6\n"
+    assert data.split(b"\n")[4] == b"4,5"
+    table = _read(data)
+    assert table.bad_rows[["row", "rule", "value"]].to_dict("records") == [
+        {"row": 5, "rule": "ragged_row", "value": "4,5"}
+    ]
+    assert table.lines.tolist() == [3, 6]
