@@ -259,3 +259,28 @@ def test_a_ragged_record_after_blank_lines_is_rejected_at_its_physical_line():
         {"row": 5, "rule": "ragged_row", "value": "4,5"}
     ]
     assert table.lines.tolist() == [3, 6]
+
+
+def test_a_two_column_note_whose_second_line_holds_a_comma_is_one_record():
+    """Two columns, a quoted note on two lines whose second line holds one comma: read
+    alone that line has two fields, as a record of this file does, but with two columns
+    that says nothing (a note's line often has one comma); the record is whole, not an
+    unclosed quote followed by a bogus record."""
+    text = 'vessel,note\nAlpha,"boarded at dawn\nheld, then released"\nBeta,searched\n'
+    want = list(csv.reader(io.StringIO(text)))
+    table = _read(text.encode())
+    assert table.n_bad == 0
+    assert table.frame.to_numpy().tolist() == want[1:]
+    assert table.lines.tolist() == [2, 4]
+
+
+def test_the_title_note_quotes_the_titles_not_the_blank_lines():
+    """A title, a blank line, then the header on line 3: the note says 2 lines were skipped
+    and quotes the title alone."""
+    table = _read(b"Seizures 2024\n\nid,lat,lon\n1,54.1,10.5\n2,54.2,10.6\n")
+    assert table.header_line == 3
+    said = [n for n in table.notes if "above the header skipped" in n]
+    assert said == [
+        "t.csv: 2 line(s) above the header skipped as a title or a row of column groups "
+        "(['Seizures 2024']); the header is line 3"
+    ]
