@@ -12,11 +12,12 @@ import csv
 import io
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from pipeline.ingest import read_seizures
-from pipeline.ingest._common import read_text_table
+from pipeline.ingest._common import Rule, first_failing, read_text_table, repair_mojibake
 
 
 def _read(data: bytes, **kw):
@@ -284,3 +285,56 @@ def test_the_title_note_quotes_the_titles_not_the_blank_lines():
         "t.csv: 2 line(s) above the header skipped as a title or a row of column groups "
         "(['Seizures 2024']); the header is line 3"
     ]
+
+
+def test_a_header_line_longer_than_the_sample_is_read_whole():
+    """A header of 700 long names (about 70 KiB, past the 64 KiB sample the reader looks
+    at first): every name is read, and the records keep their values (the header cut at
+    the sample's end named fewer columns than the records hold)."""
+    names = [f"measurement_{k:03d}_" + "x" * 90 for k in range(700)]
+    header = ",".join(names)
+    assert len(header) > 1 << 16
+    records = [",".join(str(k * 10 + r) for k in range(700)) for r in range(3)]
+    text = "\n".join([header, *records]) + "\n"
+    want = list(csv.reader(io.StringIO(text)))
+    table = _read(text.encode())
+    assert list(table.frame.columns) == want[0]
+    assert table.frame.to_numpy().tolist() == want[1:]
+    assert table.n_bad == 0
+
+
+def test_a_cp1252_last_line_without_a_line_end_after_utf8_lines():
+    """UTF-8 lines, then a cp1252 line that ends the file with no line end: each is read
+    in its own encoding (the codec's scan must resume at the file's end, not past it)."""
+    data = "id,name\n1,Skøld\n".encode() + "2,café".encode("cp1252")
+    table = _read(data)
+    assert table.frame["name"].tolist() == ["Skøld", "café"]
+    assert table.lines.tolist() == [2, 3]
+
+
+def test_mojibake_made_through_latin_1_is_repaired():
+    """UTF-8 read as Latin-1 (a tool without cp1252): 'Á' (C3 81) becomes 'Ã' and the C1
+    control U+0081, which cp1252 cannot encode back; Latin-1 can."""
+    right = pd.Series(["ÁFRICA OCCIDENTAL", "OCÉANO ÍNDICO"], dtype=object)
+    mangled = right.map(lambda s: s.encode("utf-8").decode("latin-1"))
+    assert "\x81" in mangled.iloc[0]
+    fixed, count, _ = repair_mojibake(mangled)
+    assert fixed.tolist() == right.tolist()
+    assert count == 2
+
+
+# --------------------------------------------------------------------------- rejects
+
+
+def test_a_missing_raw_value_is_written_empty_in_its_reject():
+    """A record rejected for a value it does not have: the reject's value is empty, and
+    so is the value its message quotes (not the text 'None' or 'nan', which read as a
+    value the file held)."""
+    values = pd.Series(["12.5x", None, float("nan"), "ok"], dtype=object)
+    mask = np.array([True, True, True, False])
+    rule = Rule("lat_unparseable", mask, "lat", "bad {value}", values)
+    accepted, rejects = first_failing([rule], n=4, source_file="t.csv", rows=np.array([2, 3, 4, 5]))
+    assert accepted.tolist() == [False, False, False, True]
+    assert rejects["value"].tolist() == ["12.5x", "", ""]
+    assert rejects["message"].tolist() == ["bad '12.5x'", "bad ''", "bad ''"]
+    assert rejects["row"].tolist() == [2, 3, 4]
