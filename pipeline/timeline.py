@@ -80,8 +80,14 @@ class TimelineFactors:
 
 
 def month_periods(as_of: pd.Timestamp, months: int) -> pd.PeriodIndex:
-    """Return the last ``months`` calendar months up to the month of ``as_of``, oldest first."""
-    end = pd.Timestamp(as_of).tz_convert("UTC").tz_localize(None).to_period("M")
+    """Return the last ``months`` calendar months up to the month of ``as_of``, oldest first.
+
+    The months are UTC months; a naive ``as_of`` is UTC (as for
+    :func:`pipeline.hotspots.timeline_table`, which cuts the last month there).
+    """
+    ts = pd.Timestamp(as_of)
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    end = ts.tz_localize(None).to_period("M")
     return pd.period_range(end=end, periods=months, freq="M")
 
 
