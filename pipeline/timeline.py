@@ -415,13 +415,16 @@ def _pooled_risk(
     and the others' weights are rescaled), on arrays: no per-month table is built.
     """
     shape = next(iter(values.values())).shape
+    # a factor is missing where it is not covered or has no value (as score_cells): its
+    # weight drops out there, it does not count 0 points
+    masks = {n: covered[n] & ~np.isnan(v) for n, v in values.items()}
     w_cell = np.zeros(shape)
     for n in values:
-        w_cell = w_cell + np.where(covered[n], weights[n].weight, 0.0)
+        w_cell = w_cell + np.where(masks[n], weights[n].weight, 0.0)
     safe = np.where(w_cell > 0, w_cell, 1.0)
     risk = np.zeros(shape)
     for n, v in values.items():
-        mask = covered[n] & ~np.isnan(v)
+        mask = masks[n]
         try:
             norm = normalise(
                 np.where(mask, v, np.nan).ravel(),

@@ -223,3 +223,35 @@ def test_a_naive_as_of_is_utc_as_for_the_timeline_table():
     assert a is not None and b is not None
     pd.testing.assert_frame_equal(a.table, b.table)
     pd.testing.assert_frame_equal(a.periods, b.periods)
+
+
+@pytest.mark.parametrize("with_covered", [True, False], ids=["covered-column", "no-covered-column"])
+def test_a_factor_missing_at_a_cell_drops_out_as_on_todays_map(with_covered):
+    """Found: a factor whose value is NaN at a cell (no ``__covered`` column, or one that
+    says True) kept its weight in the months' risk and counted as 0 points there, while
+    :func:`pipeline.score.score_cells` (today's map) drops it and rescales the others: the
+    slider's latest month read lower than the map at those cells.  Missing is not zero."""
+    rng = np.random.default_rng(4)
+    hours = rng.random(CELLS.size) * 10
+    hours[::4] = np.nan  # no value there
+    features = pd.DataFrame(
+        {S.CELL: CELLS, S.SEIZURE_DENSITY: rng.random(CELLS.size), S.VESSEL_HOURS: hours}
+    )
+    if with_covered:
+        features[S.VESSEL_HOURS + S.COVERED_SUFFIX] = True
+    dens = {p: rng.gamma(1.0, 1.0, CELLS.size) for p in ("2026-05", "2026-06")}
+    tf = _months(dens, dict.fromkeys(dens, S.SEIZURE_DENSITY))
+    weights = {
+        S.SEIZURE_DENSITY: FactorWeight(weight=1.0),
+        S.VESSEL_HOURS: FactorWeight(weight=3.0),
+    }
+    tl = score_timeline(features, tf, weights, **OPTS)
+    assert tl is not None
+    stacked = pd.concat([features.assign(seizure_density=d) for d in dens.values()])
+    stacked = stacked.reset_index(drop=True)
+    want = score_cells(stacked, weights, covered=stacked if with_covered else None, **OPTS)
+    order = np.argsort(np.tile(CELLS, len(dens)), kind="stable")
+    want = want.assign(period=np.repeat(list(dens), CELLS.size)[order])
+    got = tl.set_index([S.PERIOD, S.CELL])[S.RISK]
+    ref = want.set_index([S.PERIOD, S.CELL])[S.RISK].round(2)
+    np.testing.assert_allclose(got.loc[ref.index].to_numpy(), ref.to_numpy())
