@@ -8,6 +8,7 @@ score of a month by :func:`pipeline.score.score_cells`, the map's classes by
 
 from __future__ import annotations
 
+import h3
 import numpy as np
 import pandas as pd
 import pytest
@@ -121,6 +122,8 @@ def test_present_data_is_each_rows_own_months():
     np.testing.assert_array_equal(tl["present_data"].to_numpy(), december.to_numpy())
     want = np.where(december, S.VESSEL_HOURS, "")
     assert tl["present_data_factors"].astype(str).tolist() == want.tolist()
+    # and each row's hex id is its own cell's (mutant: the ids laid out cell-major)
+    assert tl[S.HEX_ID].tolist() == [h3.int_to_str(int(c)) for c in tl[S.CELL]]
 
 
 def test_a_month_cut_at_as_of_in_its_first_minutes_is_that_month():
