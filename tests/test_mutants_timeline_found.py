@@ -258,3 +258,35 @@ def test_a_factor_missing_at_a_cell_drops_out_as_on_todays_map(with_covered):
     got = tl.set_index([S.PERIOD, S.CELL])[S.RISK]
     ref = want.set_index([S.PERIOD, S.CELL])[S.RISK].round(2)
     np.testing.assert_allclose(got.loc[ref.index].to_numpy(), ref.to_numpy())
+
+
+def test_the_track_record_must_reach_into_the_months_first_day():
+    """Mutants: ``first > start + 1 day`` (a record starting at 00:00 of the month's second
+    day counted as reaching back) and ``last < cutoff`` (a month ending on the last position
+    recomputed instead of taking today's values, which are its own)."""
+    from types import SimpleNamespace
+
+    from pipeline.runner.stages._features import _track_history
+
+    today = pd.DataFrame(
+        {
+            S.CELL: CELLS,
+            S.VESSEL_HOURS: np.arange(CELLS.size, dtype=float),
+            S.VESSEL_HOURS + S.COVERED_SUFFIX: True,
+        }
+    )
+    june = pd.Period("2026-06", "M")
+    start, cutoff = june.start_time.tz_localize("UTC"), june.end_time.tz_localize("UTC")
+
+    def history(first, last):
+        pings = pd.DataFrame({S.TIME: [first, last]})
+        # no config: a month that would be recomputed from the positions fails loudly here
+        state = SimpleNamespace(config=None, features=SimpleNamespace(table=today), pings=pings)
+        return _track_history(state, CELLS, [SimpleNamespace(name=S.VESSEL_HOURS)])
+
+    late = history(start + pd.Timedelta(days=1), cutoff + pd.Timedelta(days=30))
+    assert late(cutoff, start) is None  # the record starts on the month's second day
+    ends = history(start - pd.Timedelta(days=40), cutoff)  # the last position: June's end
+    got = ends(cutoff, start)
+    assert got is not None
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), today)
