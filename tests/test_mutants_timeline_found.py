@@ -290,3 +290,33 @@ def test_the_track_record_must_reach_into_the_months_first_day():
     got = ends(cutoff, start)
     assert got is not None
     pd.testing.assert_frame_equal(got.reset_index(drop=True), today)
+
+
+def test_a_months_own_factor_missing_at_a_cell_drops_out_not_zero():
+    """Mutant: a month's own NaN value read as 0 (the tracks' factor of a month, NaN at a
+    cell it says it covers, counted 0 points instead of dropping out as on the map)."""
+    rng = np.random.default_rng(6)
+    features = pd.DataFrame(
+        {
+            S.CELL: CELLS,
+            S.SEIZURE_DENSITY: rng.random(CELLS.size),
+            S.VESSEL_HOURS: rng.random(CELLS.size),
+        }
+    )
+    dens = rng.gamma(1.0, 1.0, CELLS.size)
+    own = rng.random(CELLS.size) * 5
+    own[1::3] = np.nan
+    tf = _months(
+        {"2026-06": dens},
+        {"2026-06": f"{S.SEIZURE_DENSITY},{S.VESSEL_HOURS}"},
+        **{S.VESSEL_HOURS: own, S.VESSEL_HOURS + S.COVERED_SUFFIX: True},
+    )
+    weights = {
+        S.SEIZURE_DENSITY: FactorWeight(weight=1.0),
+        S.VESSEL_HOURS: FactorWeight(weight=2.0),
+    }
+    tl = score_timeline(features, tf, weights, **OPTS)
+    assert tl is not None
+    month = features.assign(**{S.SEIZURE_DENSITY: dens, S.VESSEL_HOURS: own})
+    want = score_cells(month, weights, **OPTS)  # sorted by cell, as CELLS
+    np.testing.assert_allclose(tl[S.RISK].to_numpy(), np.round(want[S.RISK].to_numpy(), 2))
