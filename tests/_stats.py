@@ -125,3 +125,14 @@ def area_share_hits(score, area, test, fraction: float) -> float:
         if budget <= 0:
             break
     return hit
+
+
+#: Five class labels of the score, and score options of fixed classes over them (a linear
+#: scale capped at the highest value, breaks every 20 points), for tests that score by hand.
+CLASS_LABELS = ["very low", "low", "medium", "high", "very high"]
+FIXED_CLASSES = {
+    "normalisation": "cap",
+    "cap_quantile": 1.0,
+    "class_breaks": [0, 20, 40, 60, 80, 100],
+    "class_labels": CLASS_LABELS,
+}

@@ -12,6 +12,7 @@ import h3
 import numpy as np
 import pandas as pd
 import pytest
+from _stats import CLASS_LABELS, FIXED_CLASSES
 
 from pipeline import schema as S
 from pipeline.builtin_factors import density_on_cells
@@ -28,13 +29,7 @@ from pipeline.timeline import (
     timeline_factors,
 )
 
-LABELS = ["very low", "low", "medium", "high", "very high"]
-OPTS = {
-    "normalisation": "cap",
-    "cap_quantile": 1.0,
-    "class_breaks": [0, 20, 40, 60, 80, 100],
-    "class_labels": LABELS,
-}
+LABELS, OPTS = CLASS_LABELS, FIXED_CLASSES
 DENSITY = DensityConfig(bandwidth_km=60.0, kernel="quartic", half_life_days=None)
 CELLS = np.sort(grid_disk_cells(points_to_cells([-60.0], [15.0], 4), 3))  # 37 cells
 

@@ -9,6 +9,7 @@ import os
 import numpy as np
 import pandas as pd
 import pytest
+from _stats import CLASS_LABELS, FIXED_CLASSES
 
 from pipeline import schema as S
 from pipeline.classes import ALL_EQUAL, class_labels_for, risk_class_breaks
@@ -21,13 +22,7 @@ from pipeline.model.features import factors_by_cell
 from pipeline.score import FactorWeight
 from pipeline.timeline import TimelineFactors, score_timeline
 
-LABELS = ["very low", "low", "medium", "high", "very high"]
-OPTS = {
-    "normalisation": "cap",
-    "cap_quantile": 1.0,
-    "class_breaks": [0, 20, 40, 60, 80, 100],
-    "class_labels": LABELS,
-}
+LABELS, OPTS = CLASS_LABELS, FIXED_CLASSES
 
 
 def _timeline(density: np.ndarray, months: int = 2) -> pd.DataFrame:
