@@ -1466,12 +1466,9 @@ def load_config(path: str | os.PathLike, overrides: Mapping[str, Any] | None = N
     base = path.resolve().parent
     raw = _resolve_paths(raw, base)
     _check_text(raw, path)
-    if "source" in raw:
-        # the model's own record of the file read: a user's 'source:' was replaced in silence
-        raise ConfigError(
-            f"{path}: invalid config: unknown key 'source'; valid keys here: "
-            f"{', '.join(_valid_keys(()))}"
-        )
+    # 'source' is the model's own record of the file read, always this one: a config dumped
+    # from a loaded one (a notebook's model_dump written back as YAML) carries the path it was
+    # read from, which would otherwise be kept for a file read elsewhere
     raw["source"] = str(path.resolve())
     try:
         config = Config.model_validate(raw)
