@@ -136,3 +136,17 @@ def test_a_kml_end_date_is_not_taken_for_a_placemarks_missing_time(tmp_path):
     )
     raw, _, _ = read_vector(str(path), path.name, "kml")
     assert raw["timestamp"].tolist() == ["2023-05-01T10:00:00Z", "2023-06-02"]
+
+
+def test_a_kml_with_an_empty_folder_beside_a_network_link_reads_its_placemark(tmp_path):
+    # refused only when it holds no placemark of its own: an empty folder is no such file
+    path = _kml(
+        tmp_path,
+        "<Folder><name>empty</name></Folder><Folder><name>mine</name>"
+        + _mark("A", "", _AT.format("-75.5,10.2"))
+        + "</Folder><NetworkLink><name>feed</name>"
+        "<Link><href>https://example.org/feed.kml</href></Link></NetworkLink>",
+    )
+    raw, geoms, _ = read_vector(str(path), path.name, "kml")
+    assert raw["Name"].tolist() == ["A"] and raw["folder"].tolist() == ["mine"]
+    assert geoms is not None and (geoms[0].x, geoms[0].y) == (-75.5, 10.2)
