@@ -150,3 +150,14 @@ def test_a_kml_with_an_empty_folder_beside_a_network_link_reads_its_placemark(tm
     raw, geoms, _ = read_vector(str(path), path.name, "kml")
     assert raw["Name"].tolist() == ["A"] and raw["folder"].tolist() == ["mine"]
     assert geoms is not None and (geoms[0].x, geoms[0].y) == (-75.5, 10.2)
+
+
+def test_a_kml_time_span_with_its_end_only_is_that_moment(tmp_path):
+    span = "<TimeSpan><end>2021-03-02T10:00:00Z</end></TimeSpan>"
+    begun = "<TimeSpan><begin>2021-03-01T08:00:00Z</begin></TimeSpan>"
+    path = _kml(
+        tmp_path,
+        _mark("A", span, _AT.format("-75.5,10.2")) + _mark("B", begun, _AT.format("-76,11")),
+    )
+    raw, _, _ = read_vector(str(path), path.name, "kml")
+    assert raw["timestamp"].tolist() == ["2021-03-02T10:00:00Z", "2021-03-01T08:00:00Z"]
