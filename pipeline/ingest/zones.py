@@ -53,9 +53,11 @@ _AMBIGUOUS_ZONES = frozenset(
 #: A zone or offset a time header names: ``Time (CET)``, ``Date Time [UTC+2]``, ``Time PST``,
 #: ``time (Europe/Berlin)``.
 #: (not the tz database's 'Etc/GMT-3', which is 3 h east of UTC: its name, below, places it)
-_HEADER_OFFSET = re.compile(r"(?<![A-Za-z/])(?:UTC|GMT)\s*[+\-\u2212]\s*\d{1,2}(?::?\d{2})?", re.I)
+_HEADER_OFFSET = re.compile(
+    r"(?<![A-Za-z/])(?:UTC|GMT)\s*[+\-\u2212]\s*\d{1,2}(?::?\d{2}|\.\d+)?", re.I
+)
 #: A bare offset alone in a time header's brackets: ``Time (+02:00)``, ``Date [-0530]``.
-_HEADER_BARE_OFFSET = re.compile(r"[(\[{]\s*[+\-\u2212]\d{1,2}(?::?\d{2})?\s*[)\]}]")
+_HEADER_BARE_OFFSET = re.compile(r"[(\[{]\s*[+\-\u2212]\d{1,2}(?::?\d{2}|\.\d+)?\s*[)\]}]")
 _HEADER_ZONE_NAME = re.compile(r"[A-Za-z_]+/[A-Za-z0-9_/+\-]+")
 
 
@@ -169,7 +171,7 @@ def _offset_column(
 
 #: An offset no map zone is written as: ``+02:00``, ``-0530``, ``UTC+2``, a zone name.
 _STRONG_OFFSET = re.compile(
-    rf"^(?:(?:UTC|GMT|UT)[+-]\d{{1,2}}(?::?\d{{2}})?|[+-]\d{{1,2}}:?\d{{2}}|{_ZONE_NAME})$"
+    rf"^(?:(?:UTC|GMT|UT)[+-]\d{{1,2}}(?::?\d{{2}}|\.\d+)?|[+-]\d{{1,2}}:?\d{{2}}|{_ZONE_NAME})$"
 )
 
 
@@ -241,7 +243,7 @@ def _offset_unit_s(col: str | None) -> float:
 
 
 _OFFSET_TEXT = re.compile(
-    r"^(?P<prefix>UTC|GMT|UT)?(?P<sign>[+-])(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?$"
+    r"^(?P<prefix>UTC|GMT|UT)?(?P<sign>[+-])(?P<h>\d{1,2})(?::?(?P<m>\d{2})|(?P<frac>\.\d+))?$"
 )
 
 
@@ -273,6 +275,8 @@ def utc_offset_seconds(values: pd.Series, unit_s: float = 3600.0) -> tuple[np.nd
     if clock.any():
         sign = np.where(m["sign"].to_numpy(dtype=object) == "-", -1.0, 1.0)
         hh = pd.to_numeric(m["h"], errors="coerce").to_numpy(dtype="float64")
+        # 'UTC+5.5' is 5 h 30 min: hours with a fraction, as a plain '5.5' is
+        hh = hh + pd.to_numeric(m["frac"], errors="coerce").fillna(0).to_numpy(dtype="float64")
         mm = pd.to_numeric(m["m"], errors="coerce").fillna(0).to_numpy(dtype="float64")
         sec = sign * (hh * 3600 + mm * 60)
         sec[mm >= 60] = np.nan

@@ -1,0 +1,65 @@
+"""Second mutation pass over the time zones (``pipeline/ingest/zones.py``).
+
+Each test kills a hand-made mutant the suite let live, or pins a wrong value found on the
+way; every expected time is worked out here by ``zoneinfo``/``datetime``, never by the code
+under test.  Tiny seizure CSVs in ``tmp_path``; no pipeline run.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from test_seizures_time_zones import _read, _times
+
+
+def _utc(local: str, zone) -> str:
+    """``local`` (``yyyy-mm-dd HH:MM``) in ``zone`` (a tzinfo) as UTC text, by hand."""
+    at = datetime.strptime(local, "%Y-%m-%d %H:%M").replace(tzinfo=zone)
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def _hours(h: float) -> timezone:
+    """A fixed offset of ``h`` hours east of UTC."""
+    return timezone(timedelta(minutes=round(h * 60)))
+
+
+def _rejects(res) -> list[tuple[int, str]]:
+    return sorted(zip(res.rejects["row"].astype(int), res.rejects["rule"], strict=True))
+
+
+# --- an offset in decimal hours -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("header", "hours"),
+    [
+        # 'UTC+5.5' was read as 'UTC+5': every time 30 min off, no word said
+        ('"Date (UTC+5.5)"', 5.5),
+        ('"Time [GMT+5.75]"', 5.75),
+        ('"Time (UTC-3.5)"', -3.5),
+        # a bare '(+5.5)' was no zone at all: the local times were read as UTC
+        ('"Date (+5.5)"', 5.5),
+        ('"Date [-9.5]"', -9.5),
+    ],
+)
+def test_a_header_offset_in_decimal_hours_applies_whole(tmp_path, header, hours):
+    res = _read(tmp_path, header, "2021-03-05 10:00")
+    assert _times(res) == [_utc("2021-03-05 10:00", _hours(hours))]
+    assert len(res.rejects) == 0
+
+
+def test_an_offset_column_reads_utc_plus_decimal_hours(tmp_path):
+    # 'UTC+5.5' was no offset (rejected as time_zone_unknown) where a plain '5.5' was one
+    res = _read(
+        tmp_path,
+        "date,utc_offset",
+        "2021-03-05 10:00,UTC+5.5",
+        "2021-03-05 10:00,GMT-3.5",
+        "2021-03-05 10:00,UTC+15.5",  # beyond 14 h: still no offset
+    )
+    assert _times(res) == [
+        _utc("2021-03-05 10:00", _hours(5.5)),
+        _utc("2021-03-05 10:00", _hours(-3.5)),
+    ]
+    assert _rejects(res) == [(4, "time_zone_unknown")]
