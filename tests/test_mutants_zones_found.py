@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from test_seizures_time_zones import _read, _times
 
+from pipeline.errors import InputError
+
 
 def _utc(local: str, zone) -> str:
     """``local`` (``yyyy-mm-dd HH:MM``) in ``zone`` (a tzinfo) as UTC text, by hand."""
@@ -63,3 +65,33 @@ def test_an_offset_column_reads_utc_plus_decimal_hours(tmp_path):
         _utc("2021-03-05 10:00", _hours(-3.5)),
     ]
     assert _rejects(res) == [(4, "time_zone_unknown")]
+
+
+# --- what a time header names -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "abbr", "EST EDT CST CDT PST PDT MST MDT AST ADT IST BST NST NDT ET CT MT PT".split()
+)
+def test_a_header_naming_an_abbreviation_of_several_zones_is_refused(tmp_path, abbr):
+    # each one of them: left out of the set, 'Time (BST)' (London or Dhaka?) named no zone
+    # and its local times were read as UTC, hours off
+    with pytest.raises(InputError, match=f"names the zone '{abbr}', an abbreviation of several"):
+        _read(tmp_path, f'"Time ({abbr})"', "2021-03-05 10:00")
+
+
+@pytest.mark.parametrize("header", ['"Time (GMT)"', '"TIMESTAMP GMT"', '"Date [UT]"'])
+def test_a_header_saying_gmt_places_nothing(tmp_path, header):
+    # GMT is UTC: the times are read as they are, and no header zone is said to place them
+    res = _read(tmp_path, header, "2021-03-05 10:00")
+    assert _times(res) == ["2021-03-05 10:00"]
+    assert "utc_offset" not in res.assumptions["columns"]
+    assert not any("placed in UTC" in n for n in res.notes)
+
+
+def test_a_bare_signed_number_among_fishing_zones_is_a_zone_like_them(tmp_path):
+    # '+1' beside 'A1' is a map zone, not an offset written as no map zone is: the column is
+    # passed over (said in a note), not refused, and the times stay as written (UTC)
+    res = _read(tmp_path, "date,Zone", "2021-03-05 10:00,+1", "2021-03-05 11:00,A1")
+    assert _times(res) == ["2021-03-05 10:00", "2021-03-05 11:00"]
+    assert any("column 'Zone' holds no UTC offset" in n for n in res.notes)
