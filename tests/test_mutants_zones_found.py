@@ -8,6 +8,7 @@ under test.  Tiny seizure CSVs in ``tmp_path``; no pipeline run.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from test_seizures_time_zones import _read, _times
@@ -95,3 +96,20 @@ def test_a_bare_signed_number_among_fishing_zones_is_a_zone_like_them(tmp_path):
     res = _read(tmp_path, "date,Zone", "2021-03-05 10:00,+1", "2021-03-05 11:00,A1")
     assert _times(res) == ["2021-03-05 10:00", "2021-03-05 11:00"]
     assert any("column 'Zone' holds no UTC offset" in n for n in res.notes)
+
+
+def test_a_zone_name_in_an_offset_column_is_read_in_any_case(tmp_path):
+    # a header's 'europe/berlin' was the tz database's zone; a column's was rejected as
+    # time_zone_unknown (every row of an export that writes zones in lower case)
+    res = _read(
+        tmp_path,
+        "date,timezone",
+        "2021-07-01 12:00,europe/berlin",
+        "2021-07-01 12:00,ASIA/KOLKATA",
+        "2021-07-01 12:00,Europe/Berln",  # no zone in any case: still rejected
+    )
+    assert _times(res) == [
+        _utc("2021-07-01 12:00", ZoneInfo("Europe/Berlin")),
+        _utc("2021-07-01 12:00", ZoneInfo("Asia/Kolkata")),
+    ]
+    assert _rejects(res) == [(4, "time_zone_unknown")]

@@ -283,7 +283,9 @@ def utc_offset_seconds(values: pd.Series, unit_s: float = 3600.0) -> tuple[np.nd
         out[clock] = sec[clock]
     out[np.abs(out) > 14 * 3600] = np.nan
     named = s.str.contains("/", regex=False).to_numpy()
-    zone = np.where(named, text.to_numpy(dtype=object), "").astype(object)
+    # a zone name in any case is the tz database's ('europe/berlin'), as in a time header
+    spelt = s.str.lower().map(_iana_zones()).fillna(text).to_numpy(dtype=object)
+    zone = np.where(named, spelt, "").astype(object)
     return out, zone
 
 
