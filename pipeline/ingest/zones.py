@@ -50,6 +50,12 @@ _LOCAL_WORDS = frozenset({"local", "lt"})
 _AMBIGUOUS_ZONES = frozenset(
     "EST EDT CST CDT PST PDT MST MDT AST ADT IST BST NST NDT ET CT MT PT".split()
 )
+#: Capital words ending in T that a time header may put in brackets and that name no zone
+#: (GPS time is within 18 s of UTC); any other such word, unknown, is refused.
+_NOT_ZONES = frozenset(
+    "TEXT LAST FIRST START SENT EXIT POST PAST NEXT LEFT SET GOT OUT BEST EXACT EVENT ALERT "
+    "INPUT LOST MOST DIGIT GPST ATT NOT AUT".split()
+)
 #: A zone or offset a time header names: ``Time (CET)``, ``Date Time [UTC+2]``, ``Time PST``,
 #: ``time (Europe/Berlin)``.
 #: (not the tz database's 'Etc/GMT-3', which is 3 h east of UTC: its name, below, places it)
@@ -102,6 +108,19 @@ def header_zone(column: str | None, name: str = "") -> tuple[str | None, str | N
     for w in sorted(words):
         if w in ZONE_ABBREVIATIONS:
             return w, None
+    unknown = sorted(
+        w
+        for w in re.findall(r"[(\[{]\s*([A-Z]{2,4}T)\s*[)\]}]", text)
+        if w not in _NOT_ZONES and w not in ZONE_ABBREVIATIONS
+    )
+    if unknown:
+        # 'Time (BRT)', '(IDT)', '[NPT]': a zone this table does not know, read as UTC it
+        # left every time hours off without a word
+        raise InputError(
+            f"{name or 'a table'}: time column {text!r} names the zone abbreviation "
+            f"{unknown[0]!r}, which is not among those read here; write its offset in the "
+            "header (Time (UTC-3)) or the zone's name (Time (America/Sao_Paulo))"
+        )
     return None, None
 
 
