@@ -7,6 +7,7 @@ back, ``json.loads``, ``os.lstat``, a formula rule written out here), never from
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -22,6 +23,7 @@ from pipeline.io import (
     round_array,
     write_csv,
     write_geojson,
+    write_geopackage,
     write_parquet,
 )
 
@@ -180,3 +182,42 @@ def test_geojson_writes_infinities_as_null_and_coordinates_to_six_decimals(tmp_p
     ring = data["features"][0]["geometry"]["coordinates"][0]
     assert ring[0] == [0.0, 10.0] and ring[1] == [1.0, 10.0]
     assert "-0.0" not in text and "e-07" not in text
+
+
+def _zoned():
+    """Two features: a time in New York's summer (UTC-4) and texts JSON must escape."""
+    import geopandas as gpd
+    import shapely
+
+    square = shapely.Polygon([(0, 0), (1, 0), (1, 1), (0, 1)])
+    times = pd.to_datetime(["2026-06-01 20:00", None]).tz_localize("America/New_York")
+    texts = pd.array(['say "hi"', "back\\slash\nline"], dtype="string[pyarrow]")
+    return gpd.GeoDataFrame(
+        {"t": times, "s": texts, "n": [1.0, 2.0]}, geometry=[square, square], crs="EPSG:4326"
+    )
+
+
+def test_zoned_times_are_written_in_utc_in_csv_and_geopackage(tmp_path):
+    """Mutants: the CSV's times formatted in their own zone with a ``Z`` (four hours off);
+    the GeoPackage's not converted to UTC.  Read back by csv.reader and sqlite3."""
+    import sqlite3
+
+    frame = _zoned()
+    path = write_csv(pd.DataFrame(frame.drop(columns="geometry")), tmp_path / "t.csv")
+    assert _column(path) == ["2026-06-02T00:00:00Z", ""]
+    gpkg = write_geopackage(frame, tmp_path / "t.gpkg")
+    with contextlib.closing(sqlite3.connect(gpkg)) as db:
+        stored = [t for (t,) in db.execute("SELECT t FROM t ORDER BY fid")]
+    assert stored[0].endswith("Z")  # GeoPackage 1.3: DATETIME is UTC text ending in Z
+    assert [pd.Timestamp(t) if t else None for t in stored] == [
+        pd.Timestamp("2026-06-02T00:00:00Z"),
+        None,
+    ]
+
+
+def test_geojson_escapes_quotes_backslashes_and_line_ends_of_arrow_text(tmp_path):
+    """Mutant: an Arrow text column written between quotes as it is, without looking for
+    characters JSON must escape: the file was no JSON at all."""
+    data = json.loads(write_geojson(_zoned(), tmp_path / "t.geojson").read_text("utf-8"))
+    assert [f["properties"]["s"] for f in data["features"]] == ['say "hi"', "back\\slash\nline"]
+    assert [f["properties"]["t"] for f in data["features"]] == ["2026-06-02T00:00:00Z", None]
