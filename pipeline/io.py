@@ -487,8 +487,11 @@ def _arrow_column(column: pd.Series) -> pa.Array | None:
 
 
 def _has_carriage_return(frame: pd.DataFrame) -> bool:
+    """Whether a text cell holds a carriage return (text, Python object or categorical column)."""
     for i in range(frame.shape[1]):
         col = frame.iloc[:, i]
+        if isinstance(col.dtype, pd.CategoricalDtype):  # the categories its rows hold
+            col = pd.Series(col.cat.remove_unused_categories().cat.categories)
         if pd.api.types.is_object_dtype(col.dtype) or pd.api.types.is_string_dtype(col.dtype):
             arrow = _arrow_column(col)
             if arrow is not None:  # searched by Arrow, no Python text made

@@ -221,3 +221,14 @@ def test_geojson_escapes_quotes_backslashes_and_line_ends_of_arrow_text(tmp_path
     data = json.loads(write_geojson(_zoned(), tmp_path / "t.geojson").read_text("utf-8"))
     assert [f["properties"]["s"] for f in data["features"]] == ['say "hi"', "back\\slash\nline"]
     assert [f["properties"]["t"] for f in data["features"]] == ["2026-06-02T00:00:00Z", None]
+
+
+@pytest.mark.parametrize("dtype", ["category", "object"], ids=["category", "object"])
+def test_a_carriage_return_in_a_categorical_cell_does_not_split_the_row(tmp_path, dtype):
+    """Bug: the line-end choice looked for a CR in object and string columns only, not in a
+    categorical one: LF line ends, the cell left unquoted, and csv.reader split the row in
+    two (``['a']``, ``['b', '1']``)."""
+    frame = pd.DataFrame({"c": pd.Series(["a\rb", "x", "a\rb"], dtype=dtype), "n": [1, 2, 3]})
+    with open(write_csv(frame, tmp_path / "t.csv"), newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    assert rows == [["c", "n"], ["a\rb", "1"], ["x", "2"], ["a\rb", "3"]]
