@@ -51,6 +51,7 @@ __all__ = [
     "floats_to_reprs",
     "formatted_once",
     "gdal_messages_as_warnings",
+    "iso_utc_texts",
     "neutralise_formulas",
     "round_array",
     "round_floats",
@@ -794,15 +795,37 @@ def _write_texts(f, texts: pa.Array) -> None:
     f.write(memoryview(texts.buffers()[2])[start:stop])
 
 
+def iso_utc_texts(times: pd.Series | pd.DatetimeIndex) -> np.ndarray:
+    """Return zoned times as ISO 8601 UTC text, NaT as None.
+
+    Whole seconds as ``2024-06-30T00:00:00Z``; a time with a fraction of a second keeps it,
+    in milliseconds as GDAL writes them (``00:00:00.400Z``), else in micro- or nanoseconds
+    (``00:00:00.000123Z``): two times a tenth of a second apart (a logger's fixes) were
+    written alike.
+    """
+    t = pd.Series(times).dt.tz_convert("UTC")
+    whole = t.dt.strftime("%Y-%m-%dT%H:%M:%S")
+    frac = (t.dt.microsecond * 1000 + t.dt.nanosecond).fillna(0).astype("int64")
+    # milliseconds as GDAL writes them ('.400'), else micro- or nanoseconds
+    width = np.where(frac % 1_000_000 == 0, 3, np.where(frac % 1000 == 0, 6, 9))
+    nine = frac.astype("str").str.zfill(9)
+    digits = pd.Series(
+        np.where(width == 3, nine.str[:3], np.where(width == 6, nine.str[:6], nine)),
+        index=nine.index,
+    )
+    text = (whole + np.where(frac.to_numpy() > 0, "." + digits, "") + "Z").to_numpy(dtype=object)
+    text[t.isna().to_numpy()] = None
+    return text
+
+
 def _iso_times(frame: pd.DataFrame) -> pd.DataFrame:
-    """Timezone-aware datetime columns as ISO 8601 UTC text (``2024-06-30T00:00:00Z``)."""
+    """Timezone-aware datetime columns as ISO 8601 UTC text (:func:`iso_utc_texts`)."""
     tz = [c for c in frame.columns if isinstance(frame[c].dtype, pd.DatetimeTZDtype)]
     if not tz:
         return frame
     out = frame.copy()
     for c in tz:
-        t = out[c].dt.tz_convert("UTC")
-        out[c] = t.dt.strftime("%Y-%m-%dT%H:%M:%SZ").where(t.notna(), None)
+        out[c] = iso_utc_texts(out[c])
     return out
 
 
@@ -910,7 +933,7 @@ def _json_texts(column: pd.Series) -> pa.Array:
         texts = list(map(repr, uniques.tolist()))
     elif isinstance(dtype, pd.DatetimeTZDtype):
         codes, uniques = pd.factorize(column.dt.tz_convert("UTC"))
-        texts = list(map(encode_basestring, uniques.strftime("%Y-%m-%dT%H:%M:%SZ")))
+        texts = list(map(encode_basestring, iso_utc_texts(uniques)))
     else:  # text, or any other object: its text, as GDAL writes a string field
         arrow = _arrow_column(column)
         if arrow is not None and not pc.any(pc.match_substring_regex(arrow, _JSON_ESCAPED)).as_py():
