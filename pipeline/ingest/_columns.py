@@ -52,6 +52,7 @@ __all__ = [
     "compose_coordinate",
     "coordinate_parts",
     "dated_events",
+    "check_spellings_agree",
     "fallback_column",
     "hemisphere_missing",
     "gridded_hours",
@@ -1854,18 +1855,29 @@ def _refuse_other_spellings(
             parsed, within, n = coordinate_fit(raw[c], role)
             if n == 0 or parsed < 0.5 or within < 0.5:
                 continue  # an empty, a text or a metres column is no other reading
-            rows = _differing_rows(raw[col], raw[c], role)
-            if not len(rows):
-                continue
-            first = int(rows[0])
-            a, b = as_text(raw[col]).iloc[first], as_text(raw[c]).iloc[first]
-            word = "latitude" if role == "lat" else "longitude"
-            raise InputError(
-                f"{name}: columns {col!r} and {c!r} both name the {word} and hold different "
-                f"values on {len(rows)} row(s) where both are given (e.g. {a!r} and {b!r}); "
-                "which one is the position would be a guess; set columns: {lat: ..., lon: "
-                "...} in the config to one pair"
-            )
+            check_spellings_agree(raw, col, c, role, name)
+
+
+def check_spellings_agree(raw: _Frame, col: str, other: str, role: str, name: str) -> None:
+    """Refuse two spellings of one coordinate that hold different values on some row.
+
+    Called on the records that chose the columns (:func:`_refuse_other_spellings`) and, for
+    a file read in chunks, on every later chunk with the column that fills the blanks
+    (:func:`fallback_column`): a difference first met in the second chunk was a silent
+    guess (the first spelling taken) where reading the file whole refused it.
+    """
+    rows = _differing_rows(raw[col], raw[other], role)
+    if not len(rows):
+        return
+    first = int(rows[0])
+    a, b = as_text(raw[col]).iloc[first], as_text(raw[other]).iloc[first]
+    word = "latitude" if role == "lat" else "longitude"
+    raise InputError(
+        f"{name}: columns {col!r} and {other!r} both name the {word} and hold different "
+        f"values on {len(rows)} row(s) where both are given (e.g. {a!r} and {b!r}); "
+        "which one is the position would be a guess; set columns: {lat: ..., lon: "
+        "...} in the config to one pair"
+    )
 
 
 #: Roles only shown to people: a repeated header of one of them changes no number.

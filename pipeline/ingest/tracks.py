@@ -105,6 +105,7 @@ from ..schema import (
 from ._archive import COMPRESSION_SUFFIXES, read_compressed_head
 from ._columns import (
     WholeFile,
+    check_spellings_agree,
     fallback_column,
     gridded_hours,
     infer_columns,
@@ -1485,6 +1486,10 @@ def parts_like(layout: dict, raw: pd.DataFrame, src: TrackSource) -> dict:
     out["vessel"] = raw[vid_col] if vid_col else pd.Series(src.vessel_id, index=raw.index)
     out["time"] = raw[pick["time"]]
     out["clock"] = raw[pick["time_of_day"]] if pick["time_of_day"] else None
+    for role in ("lat", "lon"):
+        alt = pick.get(f"{role}_fill")
+        if alt is not None and alt in raw.columns:  # as the first chunk was checked
+            check_spellings_agree(raw, pick[role], alt, role, src.path.name)
     out["lat"] = _coordinate(raw, pick, "lat")
     out["lon"] = _coordinate(raw, pick, "lon")
     out["sog"] = raw[pick["sog"]] if pick["sog"] else None
