@@ -53,6 +53,9 @@ __all__ = [
     "coordinate_parts",
     "dated_events",
     "check_spellings_agree",
+    "written_unit",
+    "attribute_position_columns",
+    "check_attribute_positions",
     "fallback_column",
     "hemisphere_missing",
     "gridded_hours",
@@ -1799,7 +1802,7 @@ def _position_pairs(
         }
 
 
-def _written_unit(text: pd.Series) -> np.ndarray:
+def written_unit(text: pd.Series) -> np.ndarray:
     """Return the last written unit of each coordinate, in degrees (``10.5123``: 1e-4).
 
     Degrees, minutes and seconds count by the number written last (``54°30.7'N``: a tenth
@@ -1823,7 +1826,7 @@ def _differing_rows(a: pd.Series, b: pd.Series, axis: str) -> np.ndarray:
     """
     xa = parse_coordinate(a, axis)[0].to_numpy(dtype="float64")
     xb = parse_coordinate(b, axis)[0].to_numpy(dtype="float64")
-    within = _written_unit(as_text(a)) + _written_unit(as_text(b)) + 1e-9
+    within = written_unit(as_text(a)) + written_unit(as_text(b)) + 1e-9
     with np.errstate(invalid="ignore"):
         return np.flatnonzero(np.isfinite(xa) & np.isfinite(xb) & (np.abs(xa - xb) > within))
 
@@ -1856,6 +1859,81 @@ def _refuse_other_spellings(
             if n == 0 or parsed < 0.5 or within < 0.5:
                 continue  # an empty, a text or a metres column is no other reading
             check_spellings_agree(raw, col, c, role, name)
+
+
+#: Records of a layer whose attributes decide which columns write a position.
+_ATTRIBUTE_SAMPLE = 20_000
+
+
+def attribute_position_columns(raw: _Frame, name: str) -> tuple[str, str] | None:
+    """Return the (latitude, longitude) columns a vector layer's attributes name, if any.
+
+    A layer's geometry is its position; an export often keeps the position as attributes
+    too (``Latitude``/``Longitude`` beside the points, ArcGIS's ``POINT_Y``/``POINT_X`` in
+    degrees).  Only a pair both picked by their names counts, as the readers would pick
+    them in a table; a layer whose attributes would not be read as a position gives None.
+    """
+    try:
+        choice = infer_columns(raw, ("lat", "lon"), {}, name, id_roles=())
+    except InputError:
+        return None  # attributes a table would refuse as a position are no position
+    lat, lon = choice.pick.get("lat"), choice.pick.get("lon")
+    if lat is None or lon is None or lat == lon:
+        return None
+    if any(choice.evidence.get(r, {}).get("by") != "name" for r in ("lat", "lon")):
+        return None
+    return lat, lon
+
+
+def check_attribute_positions(
+    raw: pd.DataFrame, lon: np.ndarray, lat: np.ndarray, name: str, notes: list[str]
+) -> None:
+    """Compare a layer's points with the position its attributes write, where they have one.
+
+    The geometry is the position (what a GIS draws); a ``Latitude``/``Longitude`` pair
+    beside it that disagrees is said in a note, with the first record that differs.  Where
+    the points are the attributes' latitude and longitude swapped (a layer made with
+    ``x=lat, y=lon``: at 15°N 70°W the points fall at 70°S 15°E, valid degrees, placed
+    without a word), the layer is refused: every record would be read somewhere else.
+    """
+    cols = attribute_position_columns(raw.head(_ATTRIBUTE_SAMPLE), name)
+    if cols is None:
+        return
+    a_lat = parse_coordinate(raw[cols[0]], "lat")[0].to_numpy(dtype="float64")
+    a_lon = parse_coordinate(raw[cols[1]], "lon")[0].to_numpy(dtype="float64")
+    # within the attributes' written rounding, and a reprojection's last digits
+    t_lat = written_unit(as_text(raw[cols[0]])) + 1e-6
+    t_lon = written_unit(as_text(raw[cols[1]])) + 1e-6
+
+    def off(a, b):  # degrees apart; longitudes round the circle (190 is -170)
+        return np.abs((a - b + 180.0) % 360.0 - 180.0)
+
+    with np.errstate(invalid="ignore"):
+        both = np.isfinite(a_lat) & np.isfinite(a_lon) & np.isfinite(lat) & np.isfinite(lon)
+        differ = both & ((np.abs(a_lat - lat) > t_lat) | (off(a_lon, lon) > t_lon))
+        swapped = differ & (np.abs(a_lat - lon) <= t_lat) & (off(a_lon, lat) <= t_lon)
+    if not differ.any():
+        return
+    first = int(np.flatnonzero(differ)[0])
+    example = (
+        f"feature {first + 1}: point ({lon[first]:.6g}, {lat[first]:.6g}) lon/lat, "
+        f"{cols[0]!r} {as_text(raw[cols[0]]).iloc[first]!r}, "
+        f"{cols[1]!r} {as_text(raw[cols[1]]).iloc[first]!r}"
+    )
+    if 2 * swapped.sum() > differ.sum():
+        raise InputError(
+            f"{name}: the points of {swapped.sum()} of {both.sum()} features are their "
+            f"{cols[0]!r}/{cols[1]!r} attributes with latitude and longitude swapped "
+            f"(e.g. {example}): the layer's geometry was made with x=latitude; remake it "
+            f"with x=longitude, or set columns: {{lat: {cols[0]!r}, lon: {cols[1]!r}}} "
+            "in the config to read the attributes"
+        )
+    notes.append(
+        f"{name}: the points of {differ.sum()} of {both.sum()} features differ from their "
+        f"{cols[0]!r}/{cols[1]!r} attributes (e.g. {example}): the geometry is read, as a "
+        f"GIS draws it; set columns: {{lat: {cols[0]!r}, lon: {cols[1]!r}}} to read the "
+        "attributes instead"
+    )
 
 
 def check_spellings_agree(raw: _Frame, col: str, other: str, role: str, name: str) -> None:

@@ -84,6 +84,7 @@ from ..schema import (
 from ._archive import check_zip_expansion
 from ._columns import (
     QUALIFIERS,
+    check_attribute_positions,
     compose_coordinate,
     coordinate_parts,
     gridded_hours,
@@ -945,6 +946,7 @@ def _normalise(
             lon, lat = reproject_xy(lon, lat, crs, name)
         else:
             _refuse_projected_layer(lon, lat, name)
+        check_attribute_positions(raw, lon, lat, name, notes)
         lat_col = lon_col = "geometry"
         lat_raw = lon_raw = pd.Series(
             shapely.to_wkt(geometry, rounding_precision=8), index=raw.index

@@ -105,6 +105,7 @@ from ..schema import (
 from ._archive import COMPRESSION_SUFFIXES, read_compressed_head
 from ._columns import (
     WholeFile,
+    check_attribute_positions,
     check_spellings_agree,
     fallback_column,
     gridded_hours,
@@ -1939,6 +1940,10 @@ def _read_vector_tracks(
     y = np.full(len(geoms), np.nan)
     x[pts] = shapely.get_x(geoms[pts])
     y[pts] = shapely.get_y(geoms[pts])
+    if crs is not None:  # the points against a position the attributes write, in degrees
+        check_attribute_positions(attrs, *reproject_xy(x, y, crs, name), name, notes)
+    elif np.nanmax(np.abs(x), initial=0) <= 180 and np.nanmax(np.abs(y), initial=0) <= 90:
+        check_attribute_positions(attrs, x, y, name, notes)
     raw = attrs.copy()
     raw["__x"] = x
     raw["__y"] = y
