@@ -9,7 +9,9 @@ values per cell (5-95 % by default); the class stability is the share of resampl
 the cell's class (risk class, Gi* bin, ...) is the class of the full data.
 
 Memory is bounded: the ``resamples × cells`` matrix is kept in float64 where it fits
-``max_bytes``, in float32 where only that fits, and refused otherwise.
+``max_bytes``, in float32 where only that fits (each resample's difference from the observed
+value; an end within float32's rounding of the smallest, the largest or the observed value is
+that value), and refused otherwise.
 """
 
 from __future__ import annotations
@@ -161,6 +163,13 @@ def bootstrap_cells(
         )
     observed = _checked(statistic(np.ones(n_events)), n_cells)
     labels = classify(observed) if classify is not None else None
+    # float32 keeps each resample's change from the observed value, and the float64 range
+    # of the values: float32 values moved a risk near 90 by up to 4e-6, past the tables' 6
+    # decimals (a cell the seizures cannot move published a risk outside its zero-width
+    # interval), and the changes alone put a lower end of 0 at 5e-7
+    low32 = dtype == "float32"
+    vmin = np.full(n_cells if low32 else 0, np.inf)
+    vmax = -vmin
     same = np.zeros(n_cells, dtype="int64")
     # cells x resamples: the quantiles partition contiguous rows (a third faster than columns)
     draws = np.empty((n_cells, b), dtype=dtype)
@@ -168,17 +177,20 @@ def bootstrap_cells(
     for r in range(b):  # one vectorised statistic per resample
         weights = np.bincount(rng.integers(0, max(n_events, 1), n_events), minlength=n_events)
         values = _checked(statistic(weights.astype("float64")), n_cells)
-        draws[:, r] = values
+        if low32:
+            draws[:, r] = values - observed
+            np.minimum(vmin, values, out=vmin)
+            np.maximum(vmax, values, out=vmax)
+        else:
+            draws[:, r] = values
         if classify is not None:
             same += np.asarray(classify(values)) == labels
     # the draws are not read again: partitioned in place, not copied first (65 MB a run)
     lo, hi = np.quantile(draws, opts.interval, axis=1, overwrite_input=True)
-    out = {
-        "cell": cells,
-        name: observed,
-        f"{name}_lower": lo.astype("float64"),
-        f"{name}_upper": hi.astype("float64"),
-    }
+    lo, hi = lo.astype("float64"), hi.astype("float64")
+    if low32:
+        lo, hi = _exact_ends(lo, observed, vmin, vmax), _exact_ends(hi, observed, vmin, vmax)
+    out = {"cell": cells, name: observed, f"{name}_lower": lo, f"{name}_upper": hi}
     if classify is not None:
         out[f"{name}_class_stability"] = same / b
     return pd.DataFrame(out).sort_values("cell", kind="stable", ignore_index=True)
@@ -253,6 +265,21 @@ def parametric_cells(
     if classify is not None:
         out[f"{name}_class_stability"] = same / b
     return pd.DataFrame(out).sort_values("cell", kind="stable", ignore_index=True)
+
+
+def _exact_ends(change, observed, vmin, vmax) -> np.ndarray:
+    """Return ``observed + change`` (float32 quantiles of the changes) on float64 values.
+
+    An end within float32's rounding of the changes (a few 1e-7 of the cell's largest change)
+    of the resamples' smallest or largest value or of the observed value is that value: a
+    lower end of 0 stays 0, not 5e-7.  Every end stays within the resampled values.
+    """
+    end = np.clip(observed + change, vmin, vmax)
+    tol = 4.0 * float(np.finfo(np.float32).eps) * np.maximum(vmax - observed, observed - vmin)
+    for exact in (observed, vmin, vmax):
+        near = np.abs(end - exact) <= tol
+        end[near] = exact[near]
+    return end
 
 
 def _checked(values, n_cells: int) -> np.ndarray:
