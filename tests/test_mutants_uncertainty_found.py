@@ -177,6 +177,37 @@ def test_parametric_refuses_a_covariance_that_is_not_finite():
         )
 
 
+@pytest.mark.parametrize(
+    ("cov", "message"),
+    [
+        ([[1.0, 2.0], [2.0, 1.0]], r"positive semi-definite, got an eigenvalue of -1\.0"),
+        ([[1.0, 0.5], [0.1, 1.0]], r"symmetric, got cov\[0, 1\] = 0\.5 and cov\[1, 0\] = 0\.1"),
+    ],
+    ids=["indefinite", "asymmetric"],
+)
+def test_parametric_refuses_a_matrix_that_is_no_covariance(cov, message):
+    """numpy draws from an indefinite matrix with a warning only (with the absolute values of
+    its eigenvalues: here two unit variances, not a variance of -1), and the lower triangle of
+    an asymmetric one: an interval of another distribution with exit 0.  Both are refused."""
+    cells = np.arange(2, dtype="uint64")
+    with pytest.raises(InputError, match=message):
+        parametric_cells(np.zeros(2), np.array(cov), lambda p: p, cells)
+
+
+def test_parametric_takes_round_off_asymmetry_and_options_as_a_dict():
+    """A covariance symmetric to round-off (a sandwich estimator's) is drawn from as the
+    symmetric one, and the options may be a dict as for :func:`bootstrap_cells`."""
+    cov = np.array([[0.04, 0.01], [0.01, 0.09]])
+    off = cov.copy()
+    off[0, 1] += 1e-12
+    cells = np.arange(2, dtype="uint64")
+    a = parametric_cells(np.ones(2), off, lambda p: p, cells, options={"n_resamples": 20})
+    b = parametric_cells(
+        np.ones(2), cov, lambda p: p, cells, options=UncertaintyOptions(n_resamples=20)
+    )
+    pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9)
+
+
 # --------------------------------------------------------------------------- the resampled density
 
 

@@ -142,10 +142,7 @@ def bootstrap_cells(
         A statistic of the wrong length or with non-finite values, or a resample matrix above
         ``max_bytes``.
     """
-    if isinstance(options, UncertaintyOptions) or options is None:
-        opts = options or UncertaintyOptions()
-    else:
-        opts = validate_options({"uncertainty": options}).uncertainty
+    opts = _uncertainty_options(options)
     cells = np.asarray(cells, dtype="uint64")
     n_cells = cells.size
     n_events = int(n_events)
@@ -203,7 +200,7 @@ def parametric_cells(
     cells,
     *,
     classify: Classifier | None = None,
-    options: UncertaintyOptions | None = None,
+    options: UncertaintyOptions | dict | None = None,
     seed: int | None = 0,
     name: str = "value",
 ) -> pd.DataFrame:
@@ -217,14 +214,14 @@ def parametric_cells(
     params : array_like of float
         Estimates.
     cov : array_like of float
-        Their covariance (symmetric positive semi-definite).
+        Their covariance: symmetric (to round-off) and positive semi-definite, else refused.
     statistic : callable
         ``statistic(params) -> one value per cell``.
     cells : array_like of uint64
         The cells of the statistic's values.
     classify : callable, optional
         ``classify(values) -> labels`` (class stability).
-    options : UncertaintyOptions, optional
+    options : UncertaintyOptions or dict, optional
         ``n_resamples``, ``interval``, ``max_bytes``.
     seed : int or None
         Seed of the draws.
@@ -235,12 +232,20 @@ def parametric_cells(
     -------
     pandas.DataFrame
         Sorted by ``cell``.
+
+    Raises
+    ------
+    InputError
+        A covariance that is not a finite, symmetric, positive semi-definite matrix of the
+        parameters' size, a statistic of the wrong length or with non-finite values, or
+        draws above ``max_bytes``.
     """
-    opts = options or UncertaintyOptions()
+    opts = _uncertainty_options(options)
     p = np.asarray(params, dtype="float64")
     c = np.asarray(cov, dtype="float64")
     if c.shape != (p.size, p.size) or not np.isfinite(c).all():
         raise InputError(f"cov must be a finite {p.size}x{p.size} matrix, got shape {c.shape!r}")
+    c = _covariance(c)
     cells = np.asarray(cells, dtype="uint64")
     n = cells.size
     b = opts.n_resamples
@@ -252,7 +257,7 @@ def parametric_cells(
     observed = _checked(statistic(p), n)
     labels = classify(observed) if classify is not None else None
     rng = np.random.default_rng(seed)
-    draws_p = rng.multivariate_normal(p, (c + c.T) / 2.0, size=b, method="eigh")
+    draws_p = rng.multivariate_normal(p, c, size=b, method="eigh")
     draws = np.empty((n, b))  # cells x draws, as in bootstrap_cells
     same = np.zeros(n, dtype="int64")
     for r in range(b):  # one vectorised statistic per draw
@@ -265,6 +270,36 @@ def parametric_cells(
     if classify is not None:
         out[f"{name}_class_stability"] = same / b
     return pd.DataFrame(out).sort_values("cell", kind="stable", ignore_index=True)
+
+
+def _uncertainty_options(options: UncertaintyOptions | dict | None) -> UncertaintyOptions:
+    if isinstance(options, UncertaintyOptions) or options is None:
+        return options or UncertaintyOptions()
+    return validate_options({"uncertainty": options}).uncertainty
+
+
+def _covariance(c: np.ndarray) -> np.ndarray:
+    """Return ``c`` symmetrised, refusing more than round-off asymmetry or negative variance.
+
+    numpy draws from an indefinite matrix with a warning only, taking the absolute values of
+    its eigenvalues: an interval of some other distribution, published as this one's.
+    """
+    scale = float(np.abs(c).max(initial=0.0))
+    gap = np.abs(c - c.T)
+    if (gap > 1e-8 * scale).any():
+        i, j = np.unravel_index(int(np.argmax(gap)), c.shape)
+        raise InputError(
+            f"cov must be symmetric, got cov[{i}, {j}] = {float(c[i, j])!r} and"
+            f" cov[{j}, {i}] = {float(c[j, i])!r}"
+        )
+    c = (c + c.T) / 2.0
+    eig = np.linalg.eigvalsh(c) if c.size else np.zeros(1)
+    if eig.min() < -1e-8 * max(float(eig.max()), 0.0):
+        raise InputError(
+            f"cov must be positive semi-definite, got an eigenvalue of {float(eig.min())!r}"
+            f" (the largest is {float(eig.max())!r})"
+        )
+    return c
 
 
 def _exact_ends(change, observed, vmin, vmax) -> np.ndarray:
