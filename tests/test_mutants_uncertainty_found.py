@@ -28,6 +28,7 @@ from pipeline.hotspots import (
     fitted_risk_statistic,
     parametric_cells,
 )
+from pipeline.score import normalise
 
 # --------------------------------------------------------------------------- bootstrap
 
@@ -65,6 +66,16 @@ def test_bootstrap_is_the_percentile_interval_of_resamples_drawn_by_hand():
     np.testing.assert_allclose(out["value_upper"], np.percentile(counts, 90, axis=0), atol=1e-12)
     in_class = (counts >= 2.5) == (observed >= 2.5)
     np.testing.assert_allclose(out["value_class_stability"], in_class.mean(axis=0), atol=1e-12)
+
+
+def test_counts_follow_the_cells_in_the_order_given():
+    """The counts are aligned with ``cells`` as given, not with their sorted order."""
+    cells = disk_cells(1)[::-1].copy()
+    events = np.repeat(cells, [0, 1, 2, 3, 4, 5, 6])
+    got = counts_statistic(events, cells)(np.ones(events.size))
+    expected = pd.Series(events).value_counts().reindex(cells, fill_value=0).to_numpy()
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(got, [0, 1, 2, 3, 4, 5, 6])
 
 
 def test_no_events_are_a_constant_statistic_and_a_negative_count_is_refused():
@@ -292,6 +303,19 @@ def test_density_operator_refuses_positions_of_different_lengths_and_an_infinite
     for bad in (np.inf, np.nan, 0.0):
         with pytest.raises(InputError, match="bandwidth_km must be > 0"):
             density_operator(lon, lon * 0 + 40.0, cells, bandwidth_km=bad, kernel="quartic")
+
+
+def test_no_events_give_an_operator_of_no_columns_and_the_published_risk():
+    """Without events ``K`` is cells × 0 (not 0 × cells): the density is then fixed, and the
+    statistic gives back the published risk."""
+    cells = disk_cells(1)
+    k = density_operator([], [], cells, bandwidth_km=10.0, kernel="quartic")
+    assert k.shape == (cells.size, 0)
+    density = np.linspace(0.1, 0.7, cells.size)  # e.g. a gaussian tail from afar
+    points = 50.0 * normalise(density)
+    risk = 20.0 + points
+    stat = density_risk_statistic(k, [], density, risk, points, np.full(cells.size, 0.5))
+    np.testing.assert_allclose(stat(np.ones(0)), risk, rtol=1e-12)
 
 
 # --------------------------------------------------------------------------- fitted model
