@@ -241,15 +241,18 @@ def test_resampled_risk_is_the_score_of_the_resampled_events_recomputed(edge):
     """The shortcut ``D (K(b m)) / (K b)`` gives, for any resample, the risk the run would
     publish for the resampled events themselves (each event repeated ``m`` times): their
     kernel density recomputed by :func:`density_on_cells` (decay, commodity weights and
-    quantities, the edge correction) and scored again with the other factor fixed."""
+    quantities, the edge correction) and scored again with the other factor fixed.  A
+    missing quantity keeps the median the run filled in (README), not one of the resample."""
     from pipeline.builtin_factors import density_on_cells
     from pipeline.config import DensityConfig
-    from pipeline.density import seizure_weights
+    from pipeline.density import seizure_quantities, seizure_weights
     from pipeline.score import score_cells
 
     cells = disk_cells(5)
     window = cells[: cells.size * 3 // 4]
     ev = _events(40, 3)
+    ev.loc[::5, "quantity"] = np.nan
+    filled = ev.assign(quantity=seizure_quantities(ev)[0])
     as_of = pd.Timestamp("2026-06-30", tz="UTC")
     d = DensityConfig(
         bandwidth_km=20.0,
@@ -287,7 +290,7 @@ def test_resampled_risk_is_the_score_of_the_resampled_events_recomputed(edge):
     rng = np.random.default_rng(9)
     for _ in range(3):
         m = np.bincount(rng.integers(0, len(ev), len(ev)), minlength=len(ev))
-        again = published(ev.loc[np.repeat(np.arange(len(ev)), m)].reset_index(drop=True))
+        again = published(filled.loc[np.repeat(np.arange(len(ev)), m)].reset_index(drop=True))
         np.testing.assert_allclose(stat(m.astype(float)), again["risk"], rtol=1e-9, atol=1e-9)
 
 
