@@ -146,6 +146,11 @@ def test_float32_draws_keep_a_cell_the_resamples_do_not_move_on_its_value():
     still = kind == 0
     np.testing.assert_array_equal(half.loc[still, "value_lower"], base[still])
     np.testing.assert_array_equal(half.loc[still, "value_upper"], base[still])
+    assert (half["value_lower"] <= half["value_upper"]).all()
+    inside = (full["value_lower"] <= full["value"]) & (full["value"] <= full["value_upper"])
+    assert ((half["value_lower"] <= half["value"]) & (half["value"] <= half["value_upper"]))[
+        inside
+    ].all()
     gone = full["value_lower"].to_numpy() == 0.0
     assert gone.sum() > 1000
     np.testing.assert_array_equal(half.loc[gone, "value_lower"], 0.0)
