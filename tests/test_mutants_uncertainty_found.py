@@ -109,8 +109,9 @@ def test_a_skewed_statistic_s_interval_need_not_contain_its_observed_value():
 
 
 def test_memory_refusal_names_the_smallest_matrix_it_would_need():
-    """The refusal says how much the draws need at the least (float32: 4 bytes a value) and
-    the budget: 100 resamples of 5,000 cells are 2,000,000 bytes (1.9 MiB) against 1 MiB."""
+    """The refusal says how much the draws need at the least (float32: 4 bytes a value),
+    the budget and the settings that lift it: 100 resamples of 5,000 cells are 2,000,000
+    bytes (1.9 MiB) against 1 MiB."""
     cells = np.arange(5000, dtype="uint64")
     with pytest.raises(InputError) as err:
         bootstrap_cells(
@@ -121,7 +122,8 @@ def test_memory_refusal_names_the_smallest_matrix_it_would_need():
         )
     assert str(err.value) == (
         "100 resamples of 5,000 cells need 2 MiB, above max_bytes 1048576; use fewer"
-        " resamples or fewer cells"
+        " resamples (hotspots.uncertainty.n_resamples), a larger"
+        " hotspots.uncertainty.max_bytes, fewer cells or hotspots.uncertainty.enabled: false"
     )
 
 

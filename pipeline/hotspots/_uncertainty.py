@@ -156,7 +156,9 @@ def bootstrap_cells(
     else:
         raise InputError(
             f"{b} resamples of {n_cells:,} cells need {b * n_cells * 4 / 2**20:,.0f} MiB, above"
-            f" max_bytes {opts.max_bytes!r}; use fewer resamples or fewer cells"
+            f" max_bytes {opts.max_bytes!r}; use fewer resamples"
+            " (hotspots.uncertainty.n_resamples), a larger hotspots.uncertainty.max_bytes,"
+            " fewer cells or hotspots.uncertainty.enabled: false"
         )
     observed = _checked(statistic(np.ones(n_events)), n_cells)
     labels = classify(observed) if classify is not None else None
@@ -252,7 +254,8 @@ def parametric_cells(
     if b * n * 8 > opts.max_bytes:
         raise InputError(
             f"{b} draws of {n:,} cells need {b * n * 8 / 2**20:,.0f} MiB, above max_bytes"
-            f" {opts.max_bytes!r}; use fewer resamples"
+            f" {opts.max_bytes!r}; use fewer resamples (hotspots.uncertainty.n_resamples), a"
+            " larger hotspots.uncertainty.max_bytes or hotspots.uncertainty.enabled: false"
         )
     observed = _checked(statistic(p), n)
     labels = classify(observed) if classify is not None else None
