@@ -667,11 +667,22 @@ def _nonconvex_queries(polys, pw, row0, h, w, exact):
     return j[ok], t[ok], bt[ok], c[ok]
 
 
+def _extremes_dtype(dtype) -> np.dtype:
+    """Return the float type to take the max/min of ``dtype`` values in: one holding them all.
+
+    float32 holds every integer of up to 24 bits only: an int32 or uint32 raster's 16777217
+    read as float32 is 16777216, a max below the cell's mean.
+    """
+    dtype = np.dtype(dtype)
+    exact32 = dtype.itemsize < 4 if dtype.kind in "iu" else dtype.itemsize <= 4
+    return np.dtype("float32" if exact32 else "float64")
+
+
 def _extremes(band, invalid, acc, j, top, bottom, cells):
     """Fold the max (and min) of ``band`` over row ranges into the accumulator, per cell."""
     if j.size == 0:
         return
-    ftype = "float64" if band.dtype.itemsize > 4 else "float32"
+    ftype = _extremes_dtype(band.dtype)
     fb = band.astype(ftype, copy=False)
     for negate, target in ((False, acc.max), (True, acc.min)):
         if target is None:
@@ -955,7 +966,7 @@ def zonal_stats_to_cells(
         n_bands * (itemsize + 1)
         + 6 * 8
         + 8
-        + (itemsize * (_MAX_LEVEL + 2) if want_max or want_min else 0)
+        + (_extremes_dtype(raster.dtype).itemsize * (_MAX_LEVEL + 2) if want_max or want_min else 0)
     )
     rows = int(max(8, min(height, memory_budget_mb * 2**20 // per_row)))
     # Reads cover whole tile rows (each tile decoded once, none left half-read in GDAL's block
