@@ -148,7 +148,7 @@ def seizure_quantities(seizures: pd.DataFrame) -> tuple[np.ndarray, str | None]:
     Raises
     ------
     InputError
-        A negative quantity, or no seizure with a known quantity.
+        A negative or infinite quantity, or no seizure with a known quantity.
     """
     schema.require_columns(seizures, [schema.QUANTITY], "seizures")
     raw = seizures[schema.QUANTITY]
@@ -174,6 +174,14 @@ def seizure_quantities(seizures: pd.DataFrame) -> tuple[np.ndarray, str | None]:
     if bad.size:
         raise InputError(
             f"seizures row {int(bad[0])}: quantity {float(q[bad[0]])!r} is negative; expected >= 0"
+        )
+    # an infinite quantity is no amount (pipeline.read_seizures rejects it); as a weight it
+    # would also be the median filled into its commodity's missing quantities
+    bad = np.flatnonzero(np.isinf(q))
+    if bad.size:
+        raise InputError(
+            f"seizures row {int(bad[0])}: quantity {float(q[bad[0]])!r} is infinite; "
+            "expected a finite number >= 0"
         )
     missing = np.isnan(q)
     if not missing.any():

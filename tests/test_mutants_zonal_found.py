@@ -1,0 +1,129 @@
+"""Promises of zonal statistics and seizure weights that a mutation review found untested.
+
+Each test pins one rule that a small hand-made change to :mod:`pipeline.zonal` or
+:mod:`pipeline.density._weights` broke with every other test passing, or that was wrong.
+Expected values come from an independent computation on a tiny raster: the cell's lon/lat
+ring cut by every pixel's box with shapely (exactextract's coverage), pixel centres tested
+with ``shapely.contains_xy``, and decay by ``math.exp(-ln 2 * age / half_life)`` by hand.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import rioxarray  # noqa: F401  (registers the .rio accessor)
+import shapely
+import xarray as xr
+from affine import Affine
+
+from pipeline import schema
+from pipeline.density import seizure_quantities, seizure_weights
+from pipeline.errors import InputError
+from pipeline.grid import cells_to_boundaries, region_to_cells
+from pipeline.zonal import zonal_stats_to_cells
+
+STATS = ("mean", "max", "min", "sum", "count", "valid_fraction")
+
+
+def _raster(values, transform: Affine, nodata=None) -> xr.DataArray:
+    """A lon/lat raster of ``values`` placed by ``transform`` (any affine: flipped, rotated)."""
+    da = xr.DataArray(np.asarray(values), dims=("y", "x"), name="v")
+    da = da.rio.write_crs("EPSG:4326").rio.write_transform(transform)
+    return da.rio.write_nodata(nodata) if nodata is not None else da
+
+
+def _reference(values, transform: Affine, cells, nodata=None) -> pd.DataFrame:
+    """Exact and centre statistics by shapely, pixel by pixel (exactextract's definitions).
+
+    ``count``/``sum`` weight each valid pixel by the area of (cell ∩ pixel) in pixels; ``max``
+    and ``min`` are over the valid pixels of positive coverage; ``centre_*`` over the valid
+    pixels whose centre the cell holds.  A cell with no valid coverage has NaN mean/max/min.
+    """
+    values = np.asarray(values)
+    h, w = values.shape
+    jj, ii = np.meshgrid(np.arange(w), np.arange(h))
+    corners = [transform @ (jj + dj, ii + di) for dj, di in ((0, 0), (1, 0), (1, 1), (0, 1))]
+    xy = np.stack([np.stack([c[0] for c in corners], -1), np.stack([c[1] for c in corners], -1)])
+    boxes = shapely.polygons(np.moveaxis(xy, 0, -1).reshape(-1, 4, 2))
+    flat = values.ravel()
+    valid = np.isfinite(flat) if flat.dtype.kind == "f" else np.ones(flat.size, bool)
+    if nodata is not None:
+        valid &= flat != nodata
+    cx, cy = transform @ (jj.ravel() + 0.5, ii.ravel() + 0.5)
+    px = abs(transform.determinant)
+    lon, lat, idx = cells_to_boundaries(cells)
+    rows = []
+    for n in range(cells.size):
+        ring = shapely.Polygon(np.c_[lon[idx == n], lat[idx == n]])
+        cover = shapely.area(shapely.intersection(ring, boxes)) / px
+        m = (cover > 0) & valid
+        count = float(cover[m].sum())
+        total = float((cover[m] * flat[m].astype("float64")).sum())
+        inside = shapely.contains_xy(ring, cx, cy) & valid
+        has = count > 1e-6
+        rows.append(
+            {
+                "count": count,
+                "sum": total,
+                "mean": total / count if has else np.nan,
+                "max": float(flat[m].max()) if has else np.nan,
+                "min": float(flat[m].min()) if has else np.nan,
+                "valid_fraction": count / (ring.area / px),
+                "centre_count": float(inside.sum()),
+                "centre_mean": float(flat[inside].mean()) if inside.any() else np.nan,
+                "centre_max": float(flat[inside].max()) if inside.any() else np.nan,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------------------- zonal
+
+
+@pytest.mark.parametrize(
+    ("dtype", "base"), [("int32", 2**24 + 1), ("uint32", 4_000_000_001)], ids=["int32", "uint32"]
+)
+def test_the_max_and_min_of_a_32_bit_integer_raster_are_its_values(dtype, base):
+    """A 32-bit integer raster's max and min are pixel values, exactly: taken in float32
+    (as for every raster of 4-byte values) 16777217 was 16777216 and 4000000001 was
+    4000000000, a max below the cell's own mean.  Reference: shapely's covered pixels."""
+    rng = np.random.default_rng(5)
+    values = (base + 2 * rng.integers(0, 4, (24, 24))).astype(dtype)  # odd: none is a float32
+    transform = Affine(0.01, 0, 0.0, 0, -0.01, 0.24)
+    cells = region_to_cells((0.03, 0.03, 0.21, 0.21), 7)[:12]
+    got = zonal_stats_to_cells(_raster(values, transform), cells, stats=STATS)
+    want = _reference(values, transform, cells)
+    np.testing.assert_array_equal(got["v_max"], want["max"])
+    np.testing.assert_array_equal(got["v_min"], want["min"])
+    assert (got["v_max"] >= got["v_mean"]).all() and (got["v_min"] <= got["v_mean"]).all()
+    centre = zonal_stats_to_cells(
+        _raster(values, transform), cells, stats=("max",), method="centre"
+    )
+    np.testing.assert_array_equal(centre["v_max"], want["centre_max"])
+
+
+# ----------------------------------------------------------------------------- weights
+
+
+def _seizures(quantities, commodities=None) -> pd.DataFrame:
+    n = len(quantities)
+    times = pd.date_range("2026-01-01", periods=n, freq="D", tz="UTC")
+    frame = {schema.TIME: times, schema.QUANTITY: quantities}
+    if commodities is not None:
+        frame[schema.COMMODITY] = commodities
+    return pd.DataFrame(frame)
+
+
+@pytest.mark.parametrize(
+    "quantities", [[5.0, np.inf, None], [5.0, "inf", None]], ids=["float", "text"]
+)
+def test_an_infinite_quantity_is_refused_not_spread_to_the_missing_ones(quantities):
+    """An infinite quantity is no amount (the reader rejects it): given to the weights it
+    was an infinite weight and, as its commodity's median, the weight of every seizure of
+    that commodity with no quantity.  Refused in one line naming the row."""
+    s = _seizures(quantities, ["coke", "coke", "coke"])
+    with pytest.raises(InputError, match=r"row 1: quantity inf is infinite"):
+        seizure_quantities(s)
+    with pytest.raises(InputError, match=r"row 1: quantity inf is infinite"):
+        seizure_weights(s, use_quantity=True)
