@@ -103,6 +103,56 @@ def test_the_max_and_min_of_a_32_bit_integer_raster_are_its_values(dtype, base):
     np.testing.assert_array_equal(centre["v_max"], want["centre_max"])
 
 
+_TRANSFORMS = {
+    "south-up": Affine(0.01, 0, 0.0, 0, 0.01, 0.0),
+    "east-to-west": Affine(-0.01, 0, 0.4, 0, -0.01, 0.3),
+    "rotated-20deg": Affine.translation(0.05, 0.3)
+    @ Affine.rotation(20)
+    @ Affine.scale(0.01, -0.01),
+    "sheared": Affine(0.01, 0.002, 0.0, 0.001, -0.01, 0.3),
+}
+
+
+@pytest.mark.parametrize("method", ["exact", "centre"])
+@pytest.mark.parametrize("kind", list(_TRANSFORMS))
+def test_a_flipped_rotated_or_sheared_raster_puts_each_pixel_where_its_transform_says(kind, method):
+    """The cell's vertices go to pixel coordinates through the whole inverse transform: a
+    south-up or east-to-west raster, and a rotated or sheared one (which the GeoTIFF reader
+    refuses but the library takes), weight the same pixels as shapely cutting the cell by
+    each pixel's parallelogram; dropping the rotation terms placed them rows away."""
+    rng = np.random.default_rng(11)
+    values = rng.uniform(1.0, 9.0, (30, 40))
+    values[4:9, 10:18] = -9999.0
+    transform = _TRANSFORMS[kind]
+    cells = region_to_cells((0.06, 0.06, 0.3, 0.24), 7)[::4]
+    got = zonal_stats_to_cells(
+        _raster(values, transform, nodata=-9999.0), cells, stats=STATS, method=method
+    )
+    want = _reference(values, transform, cells, nodata=-9999.0)
+    assert want["count"].gt(0).any() and want["valid_fraction"].lt(1).any()  # the premise
+    if method == "exact":
+        for stat in ("count", "sum", "mean", "valid_fraction"):
+            np.testing.assert_allclose(got[f"v_{stat}"], want[stat], rtol=1e-9, err_msg=stat)
+        np.testing.assert_array_equal(got["v_max"], want["max"])
+        np.testing.assert_array_equal(got["v_min"], want["min"])
+    else:
+        np.testing.assert_array_equal(got["v_count"], want["centre_count"])
+        np.testing.assert_allclose(got["v_mean"], want["centre_mean"], rtol=1e-9)
+        np.testing.assert_array_equal(got["v_max"], want["centre_max"])
+
+
+def test_cells_the_raster_crs_cannot_project_at_all_are_refused_in_one_line():
+    """When no cell can be projected to the raster's CRS (the equator 90° from a UTM zone's
+    meridian, where it gives inf), the call is refused naming the CRS: a table of missing
+    values would read as a raster that was looked at and holds nothing there."""
+    values = np.ones((50, 50), dtype="float32")
+    da = xr.DataArray(values, dims=("y", "x"), name="v").rio.write_crs("EPSG:32618")
+    da = da.rio.write_transform(Affine(100, 0, 450_000, 0, -100, 2_220_000))
+    far = region_to_cells((14.0, -0.5, 16.0, 0.5), 5)  # ~90° from its meridian: inf
+    with pytest.raises(InputError, match="no cell can be projected to the raster CRS"):
+        zonal_stats_to_cells(da, far)
+
+
 # ----------------------------------------------------------------------------- weights
 
 
