@@ -9,6 +9,9 @@ with ``shapely.contains_xy``, and decay by ``math.exp(-ln 2 * age / half_life)``
 
 from __future__ import annotations
 
+import math
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -19,7 +22,7 @@ from affine import Affine
 
 from pipeline import schema
 from pipeline.density import seizure_quantities, seizure_weights
-from pipeline.errors import InputError
+from pipeline.errors import ConfigError, InputError
 from pipeline.grid import cells_to_boundaries, region_to_cells
 from pipeline.zonal import zonal_stats_to_cells
 
@@ -177,3 +180,47 @@ def test_an_infinite_quantity_is_refused_not_spread_to_the_missing_ones(quantiti
         seizure_quantities(s)
     with pytest.raises(InputError, match=r"row 1: quantity inf is infinite"):
         seizure_weights(s, use_quantity=True)
+
+
+def test_a_half_life_of_0_days_is_refused_in_one_line():
+    """A half-life of 0 days is no decay rate (every age / 0 is inf, or nan at age 0):
+    refused naming the value, as a negative one is."""
+    s = _seizures([1.0, 2.0])
+    with pytest.raises(ConfigError, match=r"half_life_days must be > 0, got 0"):
+        seizure_weights(s, as_of="2026-01-05", half_life_days=0)
+
+
+@pytest.mark.parametrize("half_life_days", [None, 30.0], ids=["no-decay", "decay"])
+def test_a_seizure_dated_exactly_as_of_weighs_one_and_is_not_refused(half_life_days):
+    """``as_of`` on the only seizure's own time is not "before every seizure": its age is 0
+    and its weight 1 (0.5 ** 0), not a refusal for having no data."""
+    s = _seizures([3.0])
+    w = seizure_weights(s, as_of="2026-01-01T00:00Z", half_life_days=half_life_days)
+    np.testing.assert_array_equal(w, [1.0])
+
+
+def test_decay_counts_ages_in_days_to_the_second_across_time_zones():
+    """Ages are days of 86,400 s between UTC instants: ``as_of`` given in another zone and
+    events hours apart decay as ``exp(-ln 2 * age / half_life)`` by hand; an event after
+    ``as_of`` weighs 0 and one exactly on it 1."""
+    times = pd.to_datetime(
+        ["2026-01-01T00:00Z", "2026-01-03T06:00Z", "2026-01-10T12:00Z", "2026-01-11T00:00Z"]
+    )
+    s = pd.DataFrame({schema.TIME: times})
+    as_of = pd.Timestamp("2026-01-10T13:00", tz="Europe/Paris")  # 12:00 UTC
+    w = seizure_weights(s, as_of=as_of, half_life_days=2.5)
+    ages = [9.5, 7.25, 0.0]
+    want = [math.exp(-math.log(2) * a / 2.5) for a in ages] + [0.0]
+    np.testing.assert_allclose(w, want, rtol=1e-12)
+
+
+def test_an_event_long_after_as_of_weighs_0_without_an_overflow():
+    """An event after ``as_of`` weighs 0 because it is in its future, not through a power
+    that overflowed: 0.5 ** (-2000 / 0.5) is inf, and numpy's overflow warning (here an
+    error) is noise in a run's log."""
+    times = pd.to_datetime(["2026-01-01T00:00Z", "2031-06-01T00:00Z"])
+    s = pd.DataFrame({schema.TIME: times})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        w = seizure_weights(s, as_of="2026-01-02T00:00Z", half_life_days=0.5)
+    np.testing.assert_array_equal(w, [0.25, 0.0])
