@@ -144,6 +144,29 @@ def test_a_flipped_rotated_or_sheared_raster_puts_each_pixel_where_its_transform
         np.testing.assert_array_equal(got["v_max"], want["centre_max"])
 
 
+def test_a_global_raster_stored_east_to_west_still_covers_cells_across_the_antimeridian():
+    """A global lon/lat raster whose columns run east to west (negative x step) holds both
+    sides of 180°: a cell across it gets the pixels on both, as from the same raster stored
+    west to east (itself checked against exactextract in ``test_zonal.py``).  The raster's
+    longitude range was taken from its first and last corner, backwards for such a raster,
+    and the cell's copy 360° away was never made: only half of it was covered."""
+    import h3
+
+    rng = np.random.default_rng(2)
+    values = rng.uniform(1.0, 9.0, (180, 360))
+    west_to_east = _raster(values, Affine(1.0, 0, -180.0, 0, -1.0, 90.0))
+    east_to_west = _raster(values[:, ::-1], Affine(-1.0, 0, 180.0, 0, -1.0, 90.0))
+    cells = np.array(
+        [h3.str_to_int(h3.latlng_to_cell(lat, 180.0, 2)) for lat in (-40.0, 0.0, 35.0)],
+        dtype="uint64",
+    )
+    want = zonal_stats_to_cells(west_to_east, cells, stats=STATS)
+    got = zonal_stats_to_cells(east_to_west, cells, stats=STATS)
+    assert (want["v_valid_fraction"] > 0.999).all()  # the premise: wholly covered
+    for stat in STATS:
+        np.testing.assert_allclose(got[f"v_{stat}"], want[f"v_{stat}"], rtol=1e-9, err_msg=stat)
+
+
 def test_cells_the_raster_crs_cannot_project_at_all_are_refused_in_one_line():
     """When no cell can be projected to the raster's CRS (the equator 90° from a UTM zone's
     meridian, where it gives inf), the call is refused naming the CRS: a table of missing
