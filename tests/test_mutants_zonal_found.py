@@ -247,3 +247,23 @@ def test_an_event_long_after_as_of_weighs_0_without_an_overflow():
         warnings.simplefilter("error")
         w = seizure_weights(s, as_of="2026-01-02T00:00Z", half_life_days=0.5)
     np.testing.assert_array_equal(w, [0.25, 0.0])
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")], ids=["nan", "inf"])
+def test_a_commodity_weight_that_is_not_finite_is_refused(bad):
+    """A NaN commodity weight would be filled with the default weight (pandas' fillna
+    after the lookup) and an infinite one make every such seizure infinite: both are
+    refused naming the commodity."""
+    s = _seizures([1.0, 2.0], ["coke", "fuel"])
+    with pytest.raises(ConfigError, match=r"commodity_weights must be finite and >= 0, got 'coke'"):
+        seizure_weights(s, commodity_weights={"coke": bad})
+
+
+def test_a_quantity_of_0_is_a_known_amount_of_weight_0_not_an_error():
+    """0 is a quantity (an empty container logged as a seizure): it weighs 0 and is no
+    missing quantity, so the median of the others is not filled in for it."""
+    s = _seizures([0.0, 4.0, None], ["coke", "coke", "coke"])
+    q, note = seizure_quantities(s)
+    np.testing.assert_array_equal(q, [0.0, 4.0, 2.0])  # the median of 0 and 4
+    assert note is not None and note.startswith("1 of 3 seizures have no quantity")
+    np.testing.assert_array_equal(seizure_weights(s, use_quantity=True), [0.0, 4.0, 2.0])
