@@ -21,7 +21,7 @@ import xarray as xr
 from affine import Affine
 
 from pipeline import schema
-from pipeline.density import seizure_quantities, seizure_weights
+from pipeline.density import decay_anchor, seizure_quantities, seizure_weights
 from pipeline.errors import ConfigError, InputError
 from pipeline.grid import cells_to_boundaries, region_to_cells
 from pipeline.zonal import zonal_stats_to_cells
@@ -179,6 +179,15 @@ def test_cells_the_raster_crs_cannot_project_at_all_are_refused_in_one_line():
         zonal_stats_to_cells(da, far)
 
 
+def test_a_raster_in_degrees_whose_far_edge_is_metres_is_refused():
+    """The degree check looks at both x edges: a grid labelled EPSG:4326 starting at x 0
+    whose 40 pixels of 30 (metres) end at x 1200 is no lon/lat raster, though its first
+    edge and its y range (10 to 50) would pass for degrees."""
+    da = _raster(np.ones((40, 40)), Affine(30.0, 0, 0.0, 0, -1.0, 50.0))
+    with pytest.raises(InputError, match="not degrees"):
+        zonal_stats_to_cells(da, region_to_cells((0.1, 20.0, 0.2, 20.1), 7))
+
+
 # ----------------------------------------------------------------------------- weights
 
 
@@ -267,3 +276,18 @@ def test_a_quantity_of_0_is_a_known_amount_of_weight_0_not_an_error():
     np.testing.assert_array_equal(q, [0.0, 4.0, 2.0])  # the median of 0 and 4
     assert note is not None and note.startswith("1 of 3 seizures have no quantity")
     np.testing.assert_array_equal(seizure_weights(s, use_quantity=True), [0.0, 4.0, 2.0])
+
+
+def test_weights_from_the_decay_anchor_stay_finite_at_the_end_of_its_period():
+    """Decayed from :func:`decay_anchor`'s anchor, a seizure on ``as_of`` weighs
+    ``2 ** (age of as_of in half-lives)``: the anchor's period (256 half-lives) keeps that
+    finite even on the period's last day (2 ** 255), and weight times the factor is the
+    weight from ``as_of``; a period of 2,048 half-lives made it inf, and inf * 0 a NaN."""
+    as_of = pd.Timestamp("1970-01-01", tz="UTC") + pd.Timedelta(days=2048 * 10 + 2047)
+    anchor, factor = decay_anchor(as_of, 1.0)
+    assert (as_of - anchor) == pd.Timedelta(days=255)
+    assert factor == 2.0**-255
+    s = pd.DataFrame({schema.TIME: [as_of, as_of - pd.Timedelta(days=3)]})
+    anchored = seizure_weights(s, as_of=as_of, half_life_days=1.0, decay_from=anchor)
+    np.testing.assert_array_equal(anchored, [2.0**255, 2.0**252])
+    np.testing.assert_array_equal(anchored * factor, [1.0, 0.125])
