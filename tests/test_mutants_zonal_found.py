@@ -188,6 +188,17 @@ def test_a_raster_in_degrees_whose_far_edge_is_metres_is_refused():
         zonal_stats_to_cells(da, region_to_cells((0.1, 20.0, 0.2, 20.1), 7))
 
 
+def test_a_coarse_global_grid_with_pixels_centred_on_the_poles_is_degrees():
+    """A 2.5° grid whose first and last rows are centred on the poles (MERRA-2, NCEP) has
+    edges at ±91.25°: the degree check allows half its own pixel beyond ±90 (a fixed 1°
+    refused it as "not degrees")."""
+    da = _raster(np.full((73, 144), 4.0), Affine(2.5, 0, -181.25, 0, -2.5, 91.25))
+    cells = region_to_cells((10.0, 60.0, 20.0, 70.0), 2)
+    got = zonal_stats_to_cells(da, cells, stats=("mean", "valid_fraction"))
+    np.testing.assert_allclose(got["v_mean"], 4.0, rtol=1e-12)
+    np.testing.assert_allclose(got["v_valid_fraction"], 1.0, rtol=1e-9)
+
+
 # ----------------------------------------------------------------------------- weights
 
 
