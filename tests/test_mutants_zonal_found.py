@@ -302,3 +302,14 @@ def test_weights_from_the_decay_anchor_stay_finite_at_the_end_of_its_period():
     anchored = seizure_weights(s, as_of=as_of, half_life_days=1.0, decay_from=anchor)
     np.testing.assert_array_equal(anchored, [2.0**255, 2.0**252])
     np.testing.assert_array_equal(anchored * factor, [1.0, 0.125])
+
+
+@pytest.mark.parametrize(
+    "half_life_days", [0.0, -30.0, float("nan")], ids=["zero", "negative", "nan"]
+)
+def test_the_decay_anchor_refuses_a_half_life_that_is_not_positive(half_life_days):
+    """``decay_anchor`` is public: a half-life of 0 divided by zero (ZeroDivisionError, no
+    line naming the value) and a negative one put the anchor after ``as_of`` without a word;
+    refused as :func:`seizure_weights` refuses them."""
+    with pytest.raises(ConfigError, match=r"half_life_days must be > 0"):
+        decay_anchor(pd.Timestamp("2026-06-30", tz="UTC"), half_life_days)

@@ -232,6 +232,11 @@ def decay_anchor(
     and a night recomputes only the tiles near new seizures.  The anchor depends only on
     ``as_of`` and the half-life, so a full run computes the same bits.
 
+    Raises
+    ------
+    ConfigError
+        A half-life that is not a finite number > 0.
+
     Examples
     --------
     >>> anchor, factor = decay_anchor(pd.Timestamp("2026-06-30", tz="UTC"), 365.0)
@@ -240,11 +245,15 @@ def decay_anchor(
     >>> decay_anchor(pd.Timestamp("2026-06-30"), 1.0)[0] <= pd.Timestamp("2026-06-30", tz="UTC")
     True
     """
+    hl = float(half_life_days)
+    if not (np.isfinite(hl) and hl > 0):
+        # 0 divided by zero; a negative half-life put the anchor after as_of
+        raise ConfigError(f"half_life_days must be > 0, got {half_life_days!r}")
     t = pd.Timestamp(as_of)
     t = t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
     epoch = pd.Timestamp("1970-01-01", tz="UTC")
-    period = _ANCHOR_HALF_LIVES * float(half_life_days)  # days
+    period = _ANCHOR_HALF_LIVES * hl  # days
     days = (t - epoch).total_seconds() / 86400.0
     anchor = epoch + pd.Timedelta(days=float(np.floor(days / period) * period))
-    factor = 0.5 ** ((t - anchor).total_seconds() / 86400.0 / float(half_life_days))
+    factor = 0.5 ** ((t - anchor).total_seconds() / 86400.0 / hl)
     return anchor, float(factor)
