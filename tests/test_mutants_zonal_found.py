@@ -199,6 +199,26 @@ def test_a_coarse_global_grid_with_pixels_centred_on_the_poles_is_degrees():
     np.testing.assert_allclose(got["v_valid_fraction"], 1.0, rtol=1e-9)
 
 
+@pytest.mark.parametrize(
+    ("dtype", "nodata"), [("uint8", 255), ("int16", 32767), ("int16", -32768)], ids=str
+)
+def test_a_nodata_at_either_end_of_an_integer_type_is_missing(dtype, nodata):
+    """A nodata at the largest (uint8's 255, the common byte fill) or smallest value of an
+    integer raster's type is one it can hold: its pixels are missing, never averaged in as
+    255.  Reference: shapely's coverage of the valid pixels."""
+    rng = np.random.default_rng(8)
+    values = rng.integers(1, 100, (24, 24)).astype(dtype)
+    values[rng.random(values.shape) < 0.3] = nodata
+    transform = Affine(0.01, 0, 0.0, 0, -0.01, 0.24)
+    cells = region_to_cells((0.03, 0.03, 0.21, 0.21), 7)[:12]
+    got = zonal_stats_to_cells(_raster(values, transform, nodata=nodata), cells, stats=STATS)
+    want = _reference(values, transform, cells, nodata=nodata)
+    np.testing.assert_allclose(got["v_mean"], want["mean"], rtol=1e-9)
+    np.testing.assert_allclose(got["v_valid_fraction"], want["valid_fraction"], rtol=1e-9)
+    np.testing.assert_array_equal(got["v_max"], want["max"])
+    np.testing.assert_array_equal(got["v_min"], want["min"])
+
+
 # ----------------------------------------------------------------------------- weights
 
 
