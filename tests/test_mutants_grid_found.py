@@ -53,6 +53,14 @@ def _xyz_km(lon, lat) -> np.ndarray:
 # ------------------------------------------------------------------------------- sphere.py
 
 
+def test_haversine_of_antipodes_is_half_the_circumference_not_nan():
+    """sin² + cos·cos·sin² rounds to 1 + 1 ulp for 71 of these 2001 pairs; its square root
+    rounds back to 1, so the clip is a guard (the mutant without it is equivalent)."""
+    lat = np.linspace(-89.0, 89.0, 2001)
+    d = sphere.haversine_km(10.0, lat, -170.0, -lat)
+    np.testing.assert_allclose(d, np.pi * R, atol=1e-3)
+
+
 def test_initial_bearing_matches_pyproj_away_from_the_equator():
     """Mutants dropping a ``cos(lat1)``/``sin(lat1)`` survived: the old tests start at lat 0."""
     rng = np.random.default_rng(7)
