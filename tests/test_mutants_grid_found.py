@@ -89,6 +89,15 @@ def test_tangent_basis_points_east_and_north(lonlat, east, north):
     np.testing.assert_allclose(n, north, atol=1e-12)
 
 
+def test_the_cap_of_points_that_cancel_out_still_holds_them():
+    # antipodes: the mean vector is zero and the centre an arbitrary axis, not 0/0
+    centre, radius = sphere.spherical_cap(sphere.lonlat_to_xyz([30.0, -150.0], [20.0, -20.0]))
+    assert np.linalg.norm(centre) == pytest.approx(1.0)
+    c_lon, c_lat = np.degrees(np.arctan2(centre[1], centre[0])), np.degrees(np.arcsin(centre[2]))
+    _, _, d = pyproj.Geod(a=R, b=R).inv([c_lon] * 2, [c_lat] * 2, [30.0, -150.0], [20.0, -20.0])
+    assert np.isfinite(radius) and radius == pytest.approx(max(d), rel=1e-9)
+
+
 def test_longitude_extents_skip_nan_and_range_needs_a_longitude():
     np.testing.assert_array_equal(
         sphere.longitude_extents([np.nan, 10.0, -20.0]), [-20.0, 10.0, 10.0, 340.0]
@@ -243,6 +252,38 @@ def test_the_margin_budget_counts_each_cell_once():
     assert region_to_cells(bbox, 4, margin_km=60.0, max_cells=n).size == n
     with pytest.raises(InputError, match="grown by its margin"):
         region_to_cells(bbox, 4, margin_km=60.0, max_cells=n - 1)
+
+
+@pytest.mark.parametrize(
+    ("res", "margin_km", "max_cells"),
+    [(5, 300.0, 1200), (3, 20000.0, 15000)],
+    ids=["res5-300km", "res3-half-the-globe"],
+)
+def test_a_margin_far_too_big_is_refused_before_any_ring_is_grown(
+    res, margin_km, max_cells, monkeypatch
+):
+    """Half the cap of the margin's reach (``k`` steps of ``√3`` edges, at most half the globe)
+    is the least growth: above ``max_cells`` the region is refused before growing a ring.
+
+    By hand: res 5, 300 km: 28 rings reach 28 x 8.54 x √3 = 414 km, a cap of 5.4e5 km², half
+    of it 1418 cells of 190 km² (2437 are grown); res 3, 20000 km: the whole sphere, 20578.
+    Mutants taking a tenth of the cap, 1.5 edges a step or the unclamped reach (whose cosine
+    wraps past the antipode) grew rings for minutes before refusing at fine resolutions.
+    """
+    import pipeline.grid
+
+    def grown(*args, **kwargs):
+        raise AssertionError("a ring was grown")
+
+    monkeypatch.setattr(pipeline.grid, "grid_disk_cells", grown)
+    with pytest.raises(InputError, match="grown by its margin"):
+        region_to_cells((0.0, 0.0, 0.01, 0.01), res, margin_km=margin_km, max_cells=max_cells)
+
+
+def test_slerp_of_near_points_is_a_unit_vector():
+    a, b = sphere.lonlat_to_xyz(10.0, 50.0), sphere.lonlat_to_xyz(10.05, 50.02)  # 4 km apart
+    p = sphere.slerp(a, b, np.array([0.25, 0.5, 0.75]))
+    np.testing.assert_allclose(np.linalg.norm(p, axis=-1), 1.0, rtol=0, atol=1e-14)
 
 
 def _brute(res: int, inside) -> np.ndarray:
