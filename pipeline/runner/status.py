@@ -422,6 +422,8 @@ def run_status(
         }
     if (problem := P.lock_file_problem(out)) is not None:
         status["attention"].append(f"the next run will be refused: {problem}")
+    for problem in _written_folder_problems(out):
+        status["attention"].append(f"the next run will be refused: {problem}")
     last = status["last_run"]
     if last is None:  # the folder's first run is in progress
         running = f" ({staged[-1]})" if staged else ""
@@ -558,11 +560,38 @@ def format_bytes(n: int | None) -> str:
     return f"{n / 1e6:.1f} MB" if n < 1e9 else f"{n / 1e9:.2f} GB"
 
 
+def _written_folder_problems(out: Path) -> list[str]:
+    """Return why a run would refuse a folder it writes in beside ``runs`` (``.cache``, ``.spill``).
+
+    A link there (to another disk, say) or a file is refused by every run (one line, exit 2,
+    nothing recorded in the folder's history): ``status`` says it, as it says a lock file a
+    run refuses, or a monitor would hear "ok" while every night exits 2.
+    """
+    problems = []
+    for name in P.WRITTEN_SUBFOLDERS:
+        path = out / name
+        if name == P.RUNS:  # a link is refused by run_history, a file is "no run"
+            continue
+        try:
+            mode = os.lstat(path).st_mode
+        except OSError:  # none yet (the first run that needs it makes it)
+            continue
+        if stat.S_ISLNK(mode):
+            problems.append(
+                f"{str(path)!r} is a symbolic link (to {os.readlink(path)!r}); route-risk "
+                "never follows links: replace it by a folder"
+            )
+        elif not stat.S_ISDIR(mode):
+            problems.append(f"{str(path)!r} must be the folder route-risk writes in: move it away")
+    return problems
+
+
 def _disk_use(out: Path, published: Path) -> dict[str, Any]:
     """Return the bytes of the kept runs, the published run and the cache, and those free.
 
     Regular files only, each counted once (a file linked into two runs is one), no link
-    followed; ``free_bytes`` is None where the file system cannot say.  Twice the
+    followed (``cache_bytes`` is None where ``.cache`` is a link: it is not read);
+    ``free_bytes`` is None where the file system cannot say.  Twice the
     published run free is what a next run needs at least (its staging folder, the cache's
     new parts and the spill of its tracks), the attention line's rule.
     """
@@ -591,6 +620,7 @@ def _disk_use(out: Path, published: Path) -> dict[str, Any]:
         "published_run_bytes": run_bytes,
         "runs_bytes": run_bytes + sum(size(p) for p in runs if p != published),
         "runs_kept": sum(not p.name.startswith(".") for p in runs),  # not a staging folder
-        "cache_bytes": size(out / ".cache"),
+        # os.walk enters a linked top folder: a .cache linked elsewhere is not this folder's
+        "cache_bytes": None if (out / ".cache").is_symlink() else size(out / ".cache"),
         "free_bytes": free,
     }
