@@ -9,9 +9,11 @@ file times and manifests written here by hand, read back with ``json.loads``, ``
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from pathlib import Path
 
-from test_mutants_publish_found import NOW, _published
+from test_mutants_publish_found import NOW, OLD, _input, _published
 
 from pipeline.run import run_status
 
@@ -45,3 +47,113 @@ def test_a_cache_folder_linked_elsewhere_is_not_counted_and_the_refused_next_run
     (out / ".spill").write_text("not a folder\n")
     st = run_status(out, now=NOW, verify=False)
     assert len(st["attention"]) == 2 and repr(str(out / ".spill")) in st["attention"][1]
+
+
+def test_pandas_missing_values_are_null_in_the_json_route_risk_writes():
+    """``dumps_strict`` writes NaN as null, and so pandas' own missing values: the maximum of
+    a nullable column with no value (``pd.NA``) and a missing time (``pd.NaT``) were written
+    as the text ``"<NA>"`` and ``"NaT"``, a value where a reader expects a number or null."""
+    import numpy as np
+    import pandas as pd
+
+    from pipeline.runner.manifest import dumps_strict
+
+    empty = pd.Series([None, None], dtype="Int64")
+    some = pd.Series([4, None], dtype="Int64")
+    got = json.loads(
+        dumps_strict(
+            {
+                "cells_max": empty.max(),
+                "seen_max": some.max(),
+                "first": pd.NaT,
+                "last": np.datetime64("NaT"),
+                "share": np.float32("nan"),
+                "n": np.int64(3),
+            }
+        )
+    )
+    assert got == {
+        "cells_max": None,
+        "seen_max": 4,
+        "first": None,
+        "last": None,
+        "share": None,
+        "n": 3,
+    }
+
+
+def _rewrite(out: Path, rid: str, **changes) -> dict:
+    """Replace top-level entries of run ``rid``'s manifest; return the manifest as written."""
+    path = out / "runs" / rid / "manifest.json"
+    m = json.loads(path.read_text()) | changes
+    path.write_text(json.dumps(m))
+    return m
+
+
+def test_an_input_age_limit_that_is_no_number_makes_the_run_unknown_not_a_traceback(
+    tmp_path, capsys
+):
+    """``run.max_input_age_days`` of a hand-edited manifest that is text or ``true`` is no
+    limit route-risk wrote: the run is unknown (never compared with an age: TypeError)."""
+    from test_cli import cli_here
+
+    from pipeline.run import run_history
+
+    data = _input(tmp_path, "a,b\n1,2\n", NOW - dt.timedelta(days=5))
+    out = _published(tmp_path / "out", finished=NOW, inputs=[data], run={"max_input_age_days": 2})
+    assert run_status(out, now=NOW, verify=False)["inputs"][0]["stale"] is True
+    for raw in ("2", True, [2]):
+        _rewrite(out, OLD, config={"run": {"max_input_age_days": raw}})
+        assert [r["status"] for r in run_history(out)] == ["unknown"]
+        st = run_status(out, now=NOW, verify=False)
+        assert st["published"] is None and "no map is published" in st["attention"]
+        code, text, err = cli_here(capsys, "status", out, "--json", "--no-verify")
+        assert code == 1 and json.loads(text)["published"] is None, err
+
+
+def _with_companion_record(out: Path, data: Path) -> None:
+    """Record ``data``'s companions in the manifest as a run does: sha256, bytes, ns time."""
+    import hashlib
+    import os
+
+    path = out / "runs" / OLD / "manifest.json"
+    m = json.loads(path.read_text())
+    hashes, stats = {}, {}
+    for c in sorted(data.parent.glob(data.name + ".*")):
+        st = os.lstat(c)
+        hashes[c.name] = hashlib.sha256(c.read_bytes()).hexdigest()
+        stats[c.name] = {"bytes": st.st_size, "mtime_ns": st.st_mtime_ns}
+    m["input_files"][0] |= {"companions": hashes, "companion_stats": stats}
+    path.write_text(json.dumps(m))
+
+
+def test_a_companion_that_appeared_changed_or_vanished_since_the_run_is_named(tmp_path):
+    """A raster's ``.aux.xml`` (its nodata, scale, offset) is read with it: one that appeared
+    since the run, one rewritten to other bytes of the same size, and one deleted are each a
+    change of the input, by name; one only touched (same bytes, later time) is not."""
+    import os
+
+    then = NOW - dt.timedelta(days=1)
+    data = _input(tmp_path, "raster bytes\n", then)
+    aux = tmp_path / "seizures.csv.aux.xml"
+    aux.write_text("<PAMDataset>0</PAMDataset>\n")
+    out = _published(tmp_path / "out", finished=NOW, inputs=[data])
+    _with_companion_record(out, data)
+
+    def said() -> tuple[bool, list[str]]:
+        f = run_status(out, now=NOW, verify=False)["inputs"][0]
+        return f["changed_since_run"], f["companions_changed"]
+
+    assert said() == (False, [])
+    world = tmp_path / "seizures.wld"  # a world file: the raster's georeferencing
+    world.write_text("1\n0\n0\n-1\n0\n0\n")
+    assert said() == (True, ["seizures.wld"])
+    world.unlink()
+    later = then + dt.timedelta(hours=2)
+    os.utime(aux, (later.timestamp(), later.timestamp()))  # touched: the same bytes
+    assert said() == (False, [])
+    aux.write_text("<PAMDataset>1</PAMDataset>\n")  # the same size, another scale
+    os.utime(aux, (later.timestamp(), later.timestamp()))
+    assert said() == (True, ["seizures.csv.aux.xml"])
+    aux.unlink()
+    assert said() == (True, ["seizures.csv.aux.xml"])

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from .. import __version__
 from ..io import atomic_write_text, sha256_file
@@ -232,7 +233,11 @@ def tz_rules() -> str | None:
 
 
 def jsonable(obj: Any) -> Any:
-    """Return ``obj`` as strict JSON data: NaN/inf to None, numpy to Python, paths to text."""
+    """Return ``obj`` as strict JSON data: NaN/inf to None, numpy to Python, paths to text.
+
+    pandas' missing values (``pd.NA`` of a nullable column, ``pd.NaT``) are None too: as
+    text they were a value (``"<NA>"``) where a reader of the JSON expects a number or null.
+    """
     if isinstance(obj, dict):
         return {str(k): jsonable(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple | set | frozenset):
@@ -240,6 +245,8 @@ def jsonable(obj: Any) -> Any:
         return [jsonable(v) for v in items]
     if isinstance(obj, np.ndarray):
         return [jsonable(v) for v in obj.tolist()]
+    if obj is pd.NA or obj is pd.NaT:  # pandas' missing values: null, never "<NA>" or "NaT"
+        return None
     if isinstance(obj, np.generic):
         obj = obj.item()
     if isinstance(obj, float):
