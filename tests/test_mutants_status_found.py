@@ -13,7 +13,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from test_mutants_publish_found import NOW, OLD, _input, _published
+from test_mutants_publish_found import MID, NEW, NOW, OLD, _input, _published
 
 from pipeline.run import run_status
 
@@ -157,3 +157,81 @@ def test_a_companion_that_appeared_changed_or_vanished_since_the_run_is_named(tm
     assert said() == (True, ["seizures.csv.aux.xml"])
     aux.unlink()
     assert said() == (True, ["seizures.csv.aux.xml"])
+
+
+def test_a_companion_gone_between_listing_and_reading_is_a_change(tmp_path, monkeypatch):
+    """A companion listed beside the input and gone before it is read (deleted meanwhile)
+    changed: it is named, never passed over as unchanged."""
+    from pipeline.runner import status as S
+
+    data = _input(tmp_path, "raster bytes\n", NOW - dt.timedelta(days=1))
+    aux = tmp_path / "seizures.csv.aux.xml"
+    aux.write_text("<PAMDataset/>\n")
+    out = _published(tmp_path / "out", finished=NOW, inputs=[data])
+    _with_companion_record(out, data)
+    aux.unlink()
+    monkeypatch.setattr(S, "companion_files", lambda path: [aux])  # listed while it was there
+    f = run_status(out, now=NOW, verify=False)["inputs"][0]
+    assert (f["changed_since_run"], f["companions_changed"]) == (True, [aux.name])
+
+
+def test_history_puts_a_published_run_whose_folder_was_deleted_in_its_place_by_time(tmp_path):
+    """A run id is its UTC start time: a published run whose folder was deleted is listed
+    where its time puts it (between the runs before and after it), and the newest run stays
+    the last one ``status`` reports."""
+    import shutil
+
+    from pipeline.run import run_history
+
+    new = NEW
+    out = _published(tmp_path / "out", finished=NOW, runs=(OLD, MID))
+    (out / "runs" / new).mkdir()
+    (out / "runs" / new / "status.json").write_text(
+        json.dumps({"run_id": new, "status": "failed", "error": "disk said no"})
+    )
+    shutil.rmtree(out / "runs" / MID)  # 'current' still names it
+    got = [(r["run_id"], r["status"], r["published"]) for r in run_history(out)]
+    assert got == [(OLD, "ok", False), (MID, "unknown", True), (new, "failed", False)]
+    st = run_status(out, now=NOW, verify=False)
+    assert (st["last_run"]["run_id"], st["last_run"]["status"]) == (new, "failed")
+
+
+def test_the_disk_use_counts_a_file_linked_into_two_runs_once_and_no_link(tmp_path):
+    """``disk.runs_bytes`` is the bytes the kept runs hold: a file hard-linked into two run
+    folders is one file (``os.lstat``'s device and inode), and a symbolic link in a run
+    folder counts nothing of the file it leads to."""
+    import os
+
+    victim = _victim(tmp_path, 50_000)
+    out = _published(tmp_path / "out", finished=NOW, runs=(OLD, MID))
+    runs = out / "runs"
+    (runs / OLD / "scores.parquet").write_bytes(b"z" * 7000)
+    os.link(runs / OLD / "scores.parquet", runs / MID / "scores.parquet")
+    (runs / MID / "elsewhere.bin").symlink_to(victim / "big.bin")
+    manifests = {rid: os.lstat(runs / rid / "manifest.json").st_size for rid in (OLD, MID)}
+    disk = run_status(out, now=NOW, verify=False)["disk"]
+    assert disk["published_run_bytes"] == manifests[MID] + 7000
+    assert disk["runs_bytes"] == manifests[OLD] + manifests[MID] + 7000
+    assert disk["runs_kept"] == 2
+
+
+def test_an_output_entry_is_the_files_name_sha256_and_size(tmp_path):
+    """The manifest records each output by its name in the run folder (never the staging
+    path, which is gone once the run is published), its sha256 and its size in bytes."""
+    import hashlib
+
+    from pipeline.runner.manifest import output_entries
+
+    staging = tmp_path / ".staging-x"
+    staging.mkdir()
+    (staging / "risk_map.html").write_text("<html>map</html>\n")
+    (staging / "scores.csv").write_text("cell,risk\n85,0.5\n")
+    got = output_entries({"scores": staging / "scores.csv", "map": staging / "risk_map.html"})
+    assert list(got) == ["map", "scores"]
+    for name, file in (("map", "risk_map.html"), ("scores", "scores.csv")):
+        data = (staging / file).read_bytes()
+        assert got[name] == {
+            "path": file,
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "bytes": len(data),
+        }
