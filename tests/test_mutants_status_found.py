@@ -235,3 +235,19 @@ def test_an_output_entry_is_the_files_name_sha256_and_size(tmp_path):
             "sha256": hashlib.sha256(data).hexdigest(),
             "bytes": len(data),
         }
+
+
+def test_a_moment_without_its_utc_offset_is_refused_in_one_line(tmp_path):
+    """Ages are measured from an aware ``now``: one without an offset (a local time) is a
+    :class:`ConfigError` naming it, never a ``TypeError`` from the subtraction; the same
+    moment given in another zone measures the same age (3 h after the finish)."""
+    import pytest
+
+    from pipeline.errors import ConfigError
+
+    out = _published(tmp_path / "out", finished=NOW)
+    with pytest.raises(ConfigError, match="now must be a time with its UTC offset"):
+        run_status(out, now=dt.datetime(2026, 12, 1, 15, 0), verify=False)
+    paris = dt.timezone(dt.timedelta(hours=1))
+    later = dt.datetime(2026, 12, 1, 16, 0, tzinfo=paris)  # 15:00 UTC
+    assert run_status(out, now=later, verify=False)["published"]["map_age_hours"] == 3.0

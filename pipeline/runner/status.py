@@ -347,7 +347,7 @@ def run_status(
     out_dir : path-like
         An output folder of :func:`run_pipeline`.
     now : datetime, optional
-        The moment ages are measured from (default: now, UTC).
+        The moment ages are measured from, with its UTC offset (default: now, UTC).
     max_map_age_hours : float, optional
         A published map older than this needs attention (default: no limit).
     verify : bool, default True
@@ -378,10 +378,13 @@ def run_status(
     ------
     ConfigError
         ``out_dir`` holds no run, its ``runs`` is a link, or its ``current`` is not
-        route-risk's link; ``max_map_age_hours`` is negative or NaN.
+        route-risk's link; ``max_map_age_hours`` is negative or NaN; ``now`` has no UTC
+        offset.
     """
     if max_map_age_hours is not None and not max_map_age_hours >= 0:  # NaN: never old
         raise ConfigError(f"max_map_age_hours must be >= 0, got {max_map_age_hours!r}")
+    if now is not None and now.utcoffset() is None:  # a local time read as UTC: hours off
+        raise ConfigError(f"now must be a time with its UTC offset, got {now.isoformat()!r}")
     out = Path(out_dir)
     now = now or dt.datetime.now(dt.UTC)
     history = run_history(out)
