@@ -251,3 +251,30 @@ def test_a_moment_without_its_utc_offset_is_refused_in_one_line(tmp_path):
     paris = dt.timezone(dt.timedelta(hours=1))
     later = dt.datetime(2026, 12, 1, 16, 0, tzinfo=paris)  # 15:00 UTC
     assert run_status(out, now=later, verify=False)["published"]["map_age_hours"] == 3.0
+
+
+def test_the_published_set_is_verified_by_size_and_sha256_and_its_link(tmp_path):
+    """``verified`` holds only while each output is a regular file of the size *and* the
+    sha256 its manifest records, reached by route-risk's link ``<name> -> current/<name>``:
+    a manifest whose size disagrees with the file is not verified, though the hash agrees."""
+    import hashlib
+
+    out = _published(tmp_path / "out", finished=NOW)
+    data = b"cell,risk\n85,0.5\n"
+    (out / "runs" / OLD / "scores.csv").write_bytes(data)
+    (out / "scores.csv").symlink_to("current/scores.csv")
+    entry = {"path": "scores.csv", "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    _rewrite(out, OLD, outputs={"scores": entry})
+    st = run_status(out, now=NOW)
+    assert (st["published"]["verified"], st["attention"]) == (True, [])
+    _rewrite(out, OLD, outputs={"scores": entry | {"bytes": len(data) + 1}})
+    st = run_status(out, now=NOW)
+    assert st["published"]["verified"] is False
+    assert st["published"]["problems"] == [
+        "'scores.csv' does not match its size or sha256 in the manifest"
+    ]
+    _rewrite(out, OLD, outputs={"scores": entry})
+    (out / "scores.csv").unlink()
+    st = run_status(out, now=NOW)
+    assert st["published"]["verified"] is False and len(st["attention"]) == 1
+    assert run_status(out, now=NOW, verify=False)["published"]["verified"] is None
