@@ -278,3 +278,39 @@ def test_the_published_set_is_verified_by_size_and_sha256_and_its_link(tmp_path)
     st = run_status(out, now=NOW)
     assert st["published"]["verified"] is False and len(st["attention"]) == 1
     assert run_status(out, now=NOW, verify=False)["published"]["verified"] is None
+
+
+def test_an_input_modified_in_the_future_needs_attention_only_under_an_age_policy(tmp_path):
+    """A file modified 10 days after now (a clock ahead) is ``future`` either way; it needs
+    attention under ``run.max_input_age_days`` (its freshness is unknown), while a run with
+    no such policy judges no input's age: no line, exit 0."""
+    data = _input(tmp_path, "a,b\n1,2\n", NOW + dt.timedelta(days=10))
+    out = _published(tmp_path / "out", finished=NOW, inputs=[data])
+    st = run_status(out, now=NOW, verify=False)
+    f = st["inputs"][0]
+    assert (f["future"], f["stale"], f["age_days"], st["attention"]) == (True, False, -10.0, [])
+    _rewrite(out, OLD, config={"run": {"max_input_age_days": 30}})
+    st = run_status(out, now=NOW, verify=False)
+    assert st["inputs"][0]["stale"] is True
+    assert st["attention"] == [
+        f"input {data} was modified 10.0 days in the future (a clock is wrong): its "
+        "freshness is unknown"
+    ]
+
+
+def test_less_than_twice_the_published_run_free_needs_attention(tmp_path, monkeypatch):
+    """The next run needs twice the published run's bytes free: exactly twice is enough,
+    a byte less is an attention line ('disk full', exit 74 ahead)."""
+    import collections
+    import os
+
+    from pipeline.runner import status as S
+
+    out = _published(tmp_path / "out", finished=NOW)
+    run_bytes = os.lstat(out / "runs" / OLD / "manifest.json").st_size
+    usage = collections.namedtuple("usage", "total used free")
+    for free, lines in ((2 * run_bytes, 0), (2 * run_bytes - 1, 1)):
+        monkeypatch.setattr(S.shutil, "disk_usage", lambda path, f=free: usage(10**9, 0, f))
+        st = run_status(out, now=NOW, verify=False)
+        assert (st["disk"]["published_run_bytes"], st["disk"]["free_bytes"]) == (run_bytes, free)
+        assert len(st["attention"]) == lines
