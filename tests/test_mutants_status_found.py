@@ -314,3 +314,34 @@ def test_less_than_twice_the_published_run_free_needs_attention(tmp_path, monkey
         st = run_status(out, now=NOW, verify=False)
         assert (st["disk"]["published_run_bytes"], st["disk"]["free_bytes"]) == (run_bytes, free)
         assert len(st["attention"]) == lines
+
+
+def test_a_history_record_is_what_the_manifest_says_and_unknown_where_it_says_nothing(tmp_path):
+    """A finished run's line of the history holds its manifest's values: its start and
+    finish, its seconds (the sum of the stage timings, to 0.1 s), its cells and the stages
+    served from the cache; a manifest without timings or counts took unknown seconds over
+    unknown cells (None), never 0."""
+    from pipeline.run import run_history
+
+    out = _published(tmp_path / "out", finished=NOW)
+    m = _rewrite(out, OLD, timings_s={"ingest": 1.14, "score": 2.0}, previous_run=None)
+    (rec,) = run_history(out)
+    assert rec == {
+        "run_id": OLD,
+        "published": True,
+        "status": "ok",
+        "started": m["started"],
+        "finished": m["finished"],
+        "as_of": "2026-11-30",
+        "seconds": 3.1,
+        "cells": 7,
+        "stages_cached": ["score"],
+        "previous_run": None,
+        "code_version": None,
+    }
+    assert dt.datetime.fromisoformat(rec["finished"]) - dt.datetime.fromisoformat(
+        rec["started"]
+    ) == dt.timedelta(minutes=5)
+    _rewrite(out, OLD, timings_s={}, counts={})
+    (rec,) = run_history(out)
+    assert (rec["status"], rec["seconds"], rec["cells"]) == ("ok", None, None)
