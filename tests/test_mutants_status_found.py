@@ -345,3 +345,56 @@ def test_a_history_record_is_what_the_manifest_says_and_unknown_where_it_says_no
     _rewrite(out, OLD, timings_s={}, counts={})
     (rec,) = run_history(out)
     assert (rec["status"], rec["seconds"], rec["cells"]) == ("ok", None, None)
+
+
+def _feed_run(tmp_path: Path, limit: float | None) -> tuple[Path, Path, str]:
+    """A published run that read ``feed/day-1.csv`` (5 days old) of the pattern
+    ``feed/day-*.csv``, while ``feed/day-0.csv`` was named by another input."""
+    import os
+
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    pattern = str(feed / "day-*.csv")
+    for name, days in (("day-0.csv", 6), ("day-1.csv", 5)):
+        when = (NOW - dt.timedelta(days=days)).timestamp()
+        (feed / name).write_text("a,b\n1,2\n")
+        os.utime(feed / name, (when, when))
+    run = {} if limit is None else {"max_input_age_days": limit}
+    out = _published(tmp_path / "out", finished=NOW, inputs=[feed / "day-1.csv"], run=run)
+    m = json.loads((out / "runs" / OLD / "manifest.json").read_text())
+    m["input_files"][0]["pattern"] = pattern
+    m["input_patterns"] = [
+        {
+            "input": "seizures",
+            "pattern": pattern,
+            "files": [str(feed / "day-1.csv")],
+            "named_elsewhere": [str(feed / "day-0.csv")],
+        }
+    ]
+    _rewrite(out, OLD, **m)
+    return out, feed, pattern
+
+
+def test_a_patterns_new_file_is_one_no_input_read_and_it_shows_the_feed_runs(tmp_path):
+    """``new_since_run`` is a file the pattern matches now that the run neither read for it
+    nor left to another input naming it; such a file, modified today, shows the feed still
+    runs: the feed whose read file is 5 days old is stale under a 2-day limit until it
+    arrives, then not."""
+    out, feed, pattern = _feed_run(tmp_path, 2)
+    st = run_status(out, now=NOW, verify=False)
+    (p,) = st["patterns"]
+    assert (p["files"], p["new_since_run"], p["gone_since_run"]) == (2, [], [])
+    assert st["inputs"][0]["stale"] is True
+    assert st["attention"] == [
+        f"input pattern {pattern!r} (its newest file 5.0 days): no file it matches changed "
+        "within run.max_input_age_days 2"
+    ]
+    import os
+
+    (feed / "day-2.csv").write_text("a,b\n3,4\n")  # today's file, an hour old
+    when = (NOW - dt.timedelta(hours=1)).timestamp()
+    os.utime(feed / "day-2.csv", (when, when))
+    st = run_status(out, now=NOW, verify=False)
+    (p,) = st["patterns"]
+    assert p["new_since_run"] == [str(feed / "day-2.csv")]
+    assert st["inputs"][0]["stale"] is False and st["attention"] == []
