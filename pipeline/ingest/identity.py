@@ -17,9 +17,9 @@ column on every ping.  A key is:
     ``1234567``, one digit repeated).
 ``name_call``
     The ship name *and* its call sign, both trimmed, inner spaces collapsed and case-folded,
-    neither a placeholder (``''``, ``UNKNOWN``, ``N/A``, ``0`` ...).  A name alone is no
-    identity: many ships share a name; a name and call sign given by ids of two different
-    valid IMO numbers joins none of them.
+    neither a placeholder (``''``, ``UNKNOWN``, ``N/A``, ``0``, ``UNK``, ``XXXX`` ...).  A
+    name alone is no identity: many ships share a name; a name and call sign given by ids of
+    two different valid IMO numbers joins none of them.
 
 :func:`ship_groups` then joins the vessel ids of a run that give the same key (each id's
 most frequent key of each kind, so one garbled static message does not join two ships),
@@ -93,6 +93,18 @@ _TEXT_PLACEHOLDERS = MISSING_TOKENS | {
     "default",
     "undefined",
     "xxx",
+    # call signs a decoder or an installer writes for none (compared without their spaces
+    # and signs too: ``NO CALL SIGN`` is ``nocallsign``); two boats of one common name and
+    # such a call sign were joined as one ship
+    "unk",
+    "unkn",
+    "unavailable",
+    "notdefined",
+    "nocall",
+    "nocallsign",
+    "tba",
+    "tbd",
+    "unnamed",
 }
 _IMO_PLACEHOLDERS = frozenset({"0000000", "1234567", "7654321", "0123456", "9876543"})
 
@@ -183,7 +195,8 @@ def text_keys(values: pd.Series) -> pd.Series:
 
     The text is NFKC-normalised first (an accent composed or not, a full-width letter, are
     one spelling) and AIS padding is dropped: a 6-bit AIS text field is filled up with
-    ``@`` (``NORDIC STAR@@@@``), which a decoder may leave in an export.
+    ``@`` (``NORDIC STAR@@@@``), which a decoder may leave in an export.  A placeholder
+    (``UNK``, ``NO CALLSIGN``, ``TBA``, zeros, one letter repeated: ``XXXX``) is no key.
 
     Examples
     --------
@@ -191,6 +204,8 @@ def text_keys(values: pd.Series) -> pd.Series:
     ['nordic star', '', '', '', '', '']
     >>> text_keys(pd.Series(["NORDIC STAR@@@@", "OXYZ2 @@@"])).tolist()
     ['nordic star', 'oxyz2']
+    >>> text_keys(pd.Series(["UNK", "No Call Sign", "XXXX", "TBA"])).tolist()
+    ['', '', '', '']
     """
     text = _text(values).str.normalize("NFKC").str.replace(r"@+\s*$", "", regex=True)
     text = text.str.replace(r"\s+", " ", regex=True).str.strip().str.casefold()
@@ -199,7 +214,7 @@ def text_keys(values: pd.Series) -> pd.Series:
         text.isin(_TEXT_PLACEHOLDERS)
         | bare.isin(_TEXT_PLACEHOLDERS)
         | (bare == "")
-        | bare.str.fullmatch(r"0+").fillna(False)
+        | bare.str.fullmatch(r"0+|(.)\1{2,}").fillna(False)  # 0, 000, XXXX, ZZZZZZ
     )
     return text.where(~bad.to_numpy(dtype=bool), "")
 

@@ -1,0 +1,83 @@
+"""Mutation pass on ship identity (:mod:`pipeline.ingest.identity`): gaps it found.
+
+The references are computed here by hand: the IMO number's check digit (weights 7 to 2 on
+its first six digits, the last digit their sum mod 10), and which vessel ids are one ship
+read off the rows themselves.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.ingest.identity import (
+    identity_table,
+    imo_keys,
+    ship_groups,
+    text_keys,
+)
+
+
+def _imo_by_hand(number: str) -> str:
+    """The IMO number of 7 ASCII digits by its check digit, or ``""``."""
+    if len(number) != 7 or not all("0" <= c <= "9" for c in number) or number[0] == "0":
+        return ""
+    if len(set(number)) == 1 or number in {"1234567", "9876543", "7654321"}:
+        return ""
+    total = sum(int(d) * w for d, w in zip(number[:6], range(7, 1, -1), strict=True))
+    return number if total % 10 == int(number[6]) else ""
+
+
+def _groups(rows: list[tuple[str, str | None, str | None, str | None]]):
+    """Ship groups of pings given as (vessel id, IMO, name, call sign), one ping each."""
+    vid, imo, name, call = (pd.Series(list(c), dtype=object) for c in zip(*rows, strict=True))
+    table = identity_table(vid.to_numpy(), np.ones(len(vid), bool), imo, name, call)
+    return ship_groups(table, np.unique(vid.to_numpy()))
+
+
+def test_imo_keys_are_the_numbers_whose_check_digit_is_right_by_hand():
+    rng = np.random.default_rng(20240607)
+    numbers = [f"{n:07d}" for n in rng.integers(1_000_000, 10_000_000, 400)]
+    # each number's six first digits with every last digit: one of the ten is right
+    numbers += [f"907472{d}" for d in range(10)] + [f"917618{d}" for d in range(10)]
+    want = [_imo_by_hand(n) for n in numbers]
+    assert 40 < sum(w != "" for w in want) < 120  # about a tenth: both outcomes are checked
+    assert imo_keys(pd.Series(numbers)).tolist() == want
+    assert [w for w in want[-20:] if w] == ["9074729", "9176187"]  # 139 and 197 by hand
+
+
+@pytest.mark.parametrize(
+    "spelled",
+    ["9074729.00", "IMO 9074729.0", "IMO9074729.000", "IMO  9074729"],
+    ids=["two-zeros", "prefix-and-zero", "prefix-three-zeros", "two-spaces"],
+)
+def test_an_imo_number_written_as_a_float_with_more_zeros_is_still_the_number(spelled):
+    # a spreadsheet writes a float column with two decimals: 9074729.00 is the ship's IMO
+    assert imo_keys(pd.Series([spelled, "9074729"])).tolist() == ["9074729", "9074729"]
+    assert imo_keys(pd.Series(["9074729.50", "9074729.01"])).tolist() == ["", ""]
+
+
+@pytest.mark.parametrize(
+    "call",
+    ["UNK", "No Call Sign", "NOCALL", "XXXX", "ZZZZZZ", "TBA", "TBD", "UNAVAILABLE", "NOT DEFINED"],
+    ids=["unk", "no-call-sign", "nocall", "xxxx", "zzzzzz", "tba", "tbd", "unavailable", "undef"],
+)
+def test_two_boats_of_a_common_name_and_a_placeholder_call_sign_are_not_one_ship(call):
+    # two leisure craft named SEA STAR whose installers typed a placeholder for the call
+    # sign: the name and call sign were one key, and two boats were counted as one
+    assert text_keys(pd.Series([call])).tolist() == [""]
+    assert (
+        len(_groups([("235000001", None, "SEA STAR", call), ("235000002", None, "SEA STAR", call)]))
+        == 0
+    )
+
+
+def test_a_real_call_sign_beside_one_name_still_joins_the_two_ids_of_one_ship():
+    groups = _groups(
+        [("235000001", None, "SEA STAR", "MXYZ2"), ("235000002", None, "Sea Star", "mxyz2")]
+    )
+    assert sorted(groups.ids) == ["235000001", "235000002"]
+    assert list(groups.rule) == ["name 'sea star' and call sign 'mxyz2'"] * 2
+    # a call sign of letters and digits with a letter repeated is no placeholder
+    assert text_keys(pd.Series(["AAA2", "2EEE"])).tolist() == ["aaa2", "2eee"]
