@@ -81,3 +81,31 @@ def test_a_real_call_sign_beside_one_name_still_joins_the_two_ids_of_one_ship():
     assert list(groups.rule) == ["name 'sea star' and call sign 'mxyz2'"] * 2
     # a call sign of letters and digits with a letter repeated is no placeholder
     assert text_keys(pd.Series(["AAA2", "2EEE"])).tolist() == ["aaa2", "2eee"]
+
+
+@pytest.mark.parametrize(
+    ("name_a", "call_a", "name_b", "call_b"),
+    [
+        ("NORDIC-STAR", "OXYZ2", "Nordic Star", "OXYZ2"),
+        ("ST. JOHN", "OXYZ2", "ST JOHN", "OXYZ2"),
+        ("ST JOHN'S", "OXYZ2", "St Johns", "OXYZ2"),
+        ("NORDIC STAR", "OXYZ 2", "NORDIC STAR", "OXYZ-2"),
+    ],
+    ids=["hyphen", "period", "apostrophe", "call-sign-spaced"],
+)
+def test_one_ships_name_and_call_sign_spelled_with_other_signs_join_its_two_ids(
+    name_a, call_a, name_b, call_b
+):
+    # the class A and class B transponders of one ship, set up by two installers: kept
+    # apart, its two ids sailed side by side as an encounter of two ships
+    groups = _groups([("235000001", None, name_a, call_a), ("235000002", None, name_b, call_b)])
+    assert sorted(groups.ids) == ["235000001", "235000002"]
+    assert set(groups.ship) == {"235000001"}
+
+
+def test_a_bar_in_a_name_or_call_sign_never_makes_two_ships_keys_one():
+    # the key is written name|call sign: 'A|B' and 'C' against 'A' and 'B|C' were one key
+    groups = _groups(
+        [("235000001", None, "SEA|STAR", "MX2"), ("235000002", None, "SEA", "STAR|MX2")]
+    )
+    assert len(groups) == 0

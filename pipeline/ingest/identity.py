@@ -16,7 +16,8 @@ column on every ping.  A key is:
     last digit is the check digit, no leading zero, not a placeholder (``0000000``,
     ``1234567``, one digit repeated).
 ``name_call``
-    The ship name *and* its call sign, both trimmed, inner spaces collapsed and case-folded,
+    The ship name *and* its call sign, both trimmed, signs read as spaces (a call sign
+    without its spaces: ``OXYZ-2`` is ``OXYZ2``), inner spaces collapsed and case-folded,
     neither a placeholder (``''``, ``UNKNOWN``, ``N/A``, ``0``, ``UNK``, ``XXXX`` ...).  A
     name alone is no identity: many ships share a name; a name and call sign given by ids of
     two different valid IMO numbers joins none of them.
@@ -47,6 +48,7 @@ __all__ = [
     "IDENTITY_COLUMNS",
     "MAX_IDS_PER_SHIP",
     "ShipGroups",
+    "call_sign_keys",
     "combine_identity",
     "empty_identity",
     "find_identity_columns",
@@ -191,7 +193,7 @@ def imo_keys(values: pd.Series) -> pd.Series:
 
 
 def text_keys(values: pd.Series) -> pd.Series:
-    """Return names or call signs trimmed, spaces collapsed, case-folded; placeholders ``""``.
+    """Return names trimmed, signs as spaces, spaces collapsed, case-folded; placeholders ``""``.
 
     The text is NFKC-normalised first (an accent composed or not, a full-width letter, are
     one spelling) and AIS padding is dropped: a 6-bit AIS text field is filled up with
@@ -206,9 +208,14 @@ def text_keys(values: pd.Series) -> pd.Series:
     ['nordic star', 'oxyz2']
     >>> text_keys(pd.Series(["UNK", "No Call Sign", "XXXX", "TBA"])).tolist()
     ['', '', '', '']
+    >>> text_keys(pd.Series(["NORDIC-STAR", "St. John's", "M/V  Ocean.Pearl"])).tolist()
+    ['nordic star', 'st johns', 'm v ocean pearl']
     """
     text = _text(values).str.normalize("NFKC").str.replace(r"@+\s*$", "", regex=True)
-    text = text.str.replace(r"\s+", " ", regex=True).str.strip().str.casefold()
+    text = text.str.casefold().str.replace("['\u2019`]", "", regex=True)
+    # a sign is a space: one ship's two transponders, set up by two installers, gave
+    # NORDIC-STAR and NORDIC STAR, ST. JOHN and ST JOHN, and were two ships side by side
+    text = text.str.replace(r"[\s!-/:-@\[-`{-~]+", " ", regex=True).str.strip()
     bare = text.str.replace(r"[^0-9a-z\u00c0-\uffff]+", "", regex=True)
     bad = (
         text.isin(_TEXT_PLACEHOLDERS)
@@ -217,6 +224,17 @@ def text_keys(values: pd.Series) -> pd.Series:
         | bare.str.fullmatch(r"0+|(.)\1{2,}").fillna(False)  # 0, 000, XXXX, ZZZZZZ
     )
     return text.where(~bad.to_numpy(dtype=bool), "")
+
+
+def call_sign_keys(values: pd.Series) -> pd.Series:
+    """Return call signs as :func:`text_keys` does, without spaces: ``OXYZ 2`` is ``OXYZ2``.
+
+    Examples
+    --------
+    >>> call_sign_keys(pd.Series(["OXYZ2", "oxyz 2", "OXYZ-2", "N/A"])).tolist()
+    ['oxyz2', 'oxyz2', 'oxyz2', '']
+    """
+    return text_keys(values).str.replace(" ", "", regex=False)
 
 
 def _keys_by_value(values: pd.Series, keys) -> tuple[np.ndarray, np.ndarray]:
@@ -257,7 +275,7 @@ def identity_table(
         parts.append(("imo", *_keys_by_value(imo, imo_keys)))
     if ship_name is not None and callsign is not None:
         nm, nm_text = _keys_by_value(ship_name, text_keys)
-        cs, cs_text = _keys_by_value(callsign, text_keys)
+        cs, cs_text = _keys_by_value(callsign, call_sign_keys)
         both = (nm >= 0) & (cs >= 0)
         pair = np.where(both, nm * max(len(cs_text), 1) + cs, -1)
         pcode, puniq = pd.factorize(pair)
