@@ -109,3 +109,31 @@ def test_a_bar_in_a_name_or_call_sign_never_makes_two_ships_keys_one():
         [("235000001", None, "SEA|STAR", "MX2"), ("235000002", None, "SEA", "STAR|MX2")]
     )
     assert len(groups) == 0
+
+
+def test_floats_beyond_integer_precision_are_no_key_and_never_one_another():
+    # a call sign column read as floats (2E20 in a spreadsheet): past 2**53 a float is no
+    # exact integer, and past 2**63 every one wrapped to the same int64 text
+    assert text_keys(pd.Series([1e20, 3e20, 2.0**60])).tolist() == ["", "", ""]
+    assert imo_keys(pd.Series([1e20, 9074729.0])).tolist() == ["", "9074729"]
+
+
+def test_each_vessel_ids_name_and_call_sign_key_is_its_own_pair_counted_by_hand():
+    # three names crossed with three call signs: each pair is one row's, counted by hand
+    rows = [
+        ("A", "ALPHA", "C1"),
+        ("A", "ALPHA", "C1"),
+        ("B", "BRAVO", "C2"),
+        ("C", "BRAVO", "C1"),
+        ("C", "CHARLIE", "C3"),
+        ("D", "CHARLIE", None),  # no call sign: no key
+        ("E", None, "C3"),  # no name: no key
+    ]
+    vid, name, call = (pd.Series(list(c), dtype=object) for c in zip(*rows, strict=True))
+    table = identity_table(vid.to_numpy(), np.ones(len(vid), bool), None, name, call)
+    assert table.values.tolist() == [
+        ["A", "name_call", "alpha|c1", 2],
+        ["B", "name_call", "bravo|c2", 1],
+        ["C", "name_call", "bravo|c1", 1],
+        ["C", "name_call", "charlie|c3", 1],
+    ]
