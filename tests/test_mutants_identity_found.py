@@ -13,6 +13,7 @@ import pytest
 
 from pipeline.ingest.identity import (
     identity_table,
+    ids_of_two_ships,
     imo_keys,
     ship_groups,
     text_keys,
@@ -44,7 +45,7 @@ def test_imo_keys_are_the_numbers_whose_check_digit_is_right_by_hand():
     want = [_imo_by_hand(n) for n in numbers]
     assert 40 < sum(w != "" for w in want) < 120  # about a tenth: both outcomes are checked
     assert imo_keys(pd.Series(numbers)).tolist() == want
-    assert [w for w in want[-20:] if w] == ["9074729", "9176187"]  # 139 and 197 by hand
+    assert [w for w in want[-20:] if w] == ["9074729", "9176187"]  # sums 139 and 147 by hand
 
 
 @pytest.mark.parametrize(
@@ -137,3 +138,17 @@ def test_each_vessel_ids_name_and_call_sign_key_is_its_own_pair_counted_by_hand(
         ["C", "name_call", "bravo|c1", 1],
         ["C", "name_call", "charlie|c3", 1],
     ]
+
+
+def test_a_second_imo_on_exactly_a_tenth_and_three_records_is_a_second_ship():
+    # 3 of 30 records: the share (a tenth) and the count (three) both met exactly
+    table = pd.DataFrame(
+        {
+            "vessel_id": ["D", "D", "E", "E"],
+            "kind": "imo",
+            "key": ["9074729", "9176187", "9074729", "9176187"],
+            "n": np.array([27, 3, 28, 3], dtype="int64"),  # E: 3 of 31, under a tenth
+        }
+    )
+    got = ids_of_two_ships(table, np.array(["D", "E"], dtype=object))
+    assert got.values.tolist() == [["D", "9074729", 27], ["D", "9176187", 3]]
