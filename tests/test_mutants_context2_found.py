@@ -6,6 +6,7 @@ tiny files written here (a CSV's first data line is line 2).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -35,3 +36,46 @@ def test_ports_half_of_them_beyond_90_degrees_are_read_as_degrees_not_refused(tm
     path = _csv(tmp_path / "proj.csv", "name,lat,lon", "A,51.9,4.1", "B,95,4", "C,5000,4")
     with pytest.raises(InputError, match="mostly outside degree ranges"):
         read_context(path, "ports")
+
+
+def _geojson(path: Path, *geoms: dict) -> Path:
+    feats = [{"type": "Feature", "properties": {}, "geometry": g} for g in geoms]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    return path
+
+
+_SQUARE = {"type": "Polygon", "coordinates": [[[1, 1], [2, 1], [2, 2], [1, 2], [1, 1]]]}
+_LINE = {"type": "LineString", "coordinates": [[3, 3], [4, 4]]}
+
+
+def test_a_land_layer_of_polygons_and_a_coastline_line_still_knows_its_land(tmp_path):
+    # one polygon is enough for cells on land to be known: no 'coastline only' note
+    res = read_context(_geojson(tmp_path / "land.geojson", _SQUARE, _LINE), "land")
+    assert len(res.frame) == 2 and "land" not in res.assumptions
+    assert not any("holds lines (a coastline)" in n for n in res.notes)
+    lines = read_context(_geojson(tmp_path / "coast.geojson", _LINE), "land")
+    assert lines.assumptions["land"] == "coastline lines only: land cells are not known"
+
+
+def test_a_projected_land_polygon_is_not_unwrapped_as_degrees(tmp_path):
+    # metres of EPSG:3857: vertex steps of 2,000 km are no crossings of 180 degrees
+    from pyproj import Transformer
+
+    ring = [[-1e6, -1e6], [1e6, -1e6], [1e6, 1e6], [-1e6, 1e6], [-1e6, -1e6]]
+    path = tmp_path / "land.geojson"
+    doc = {
+        "type": "FeatureCollection",
+        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3857"}},
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            }
+        ],
+    }
+    path.write_text(json.dumps(doc))
+    res = read_context(path, "land")
+    to_deg = Transformer.from_crs("EPSG:3857", "EPSG:4326", always_xy=True)
+    lon, lat = to_deg.transform(1e6, 1e6)
+    assert res.frame.geometry.iloc[0].bounds == pytest.approx((-lon, -lat, lon, lat), abs=1e-6)
