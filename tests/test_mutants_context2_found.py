@@ -79,3 +79,17 @@ def test_a_projected_land_polygon_is_not_unwrapped_as_degrees(tmp_path):
     to_deg = Transformer.from_crs("EPSG:3857", "EPSG:4326", always_xy=True)
     lon, lat = to_deg.transform(1e6, 1e6)
     assert res.frame.geometry.iloc[0].bounds == pytest.approx((-lon, -lat, lon, lat), abs=1e-6)
+
+
+def test_a_lane_with_one_vertex_beyond_its_projection_is_rejected_whole(tmp_path):
+    # UTM 31N: (1e9, 1e9) m cannot be placed (pyproj gives inf, inf); the lane's bounds are
+    # then finite on one side only, and the lane was kept with an infinite vertex
+    path = _csv(
+        tmp_path / "lanes.csv",
+        "name,wkt",
+        '"ok","LINESTRING (500000 5000000, 510000 5010000)"',
+        '"far","LINESTRING (500000 5000000, 1000000000 1000000000)"',
+    )
+    res = read_context(path, "lanes", crs="EPSG:32631")
+    assert res.frame["name"].tolist() == ["ok"]
+    assert _rejects(res) == [(3, "coord_out_of_crs")]
