@@ -152,3 +152,42 @@ def test_a_second_imo_on_exactly_a_tenth_and_three_records_is_a_second_ship():
     )
     got = ids_of_two_ships(table, np.array(["D", "E"], dtype=object))
     assert got.values.tolist() == [["D", "9074729", 27], ["D", "9176187", 3]]
+
+
+def test_a_key_of_four_ids_joins_them_and_is_not_said_refused():
+    ids = ["A", "B", "C", "D"]
+    groups = _groups([(v, "9074729", None, None) for v in ids])
+    assert sorted(groups.ids) == ids and groups.refused == []
+
+
+def test_only_the_runs_vessel_ids_count_towards_a_keys_ids():
+    # five ids give one IMO, but three of them have no accepted record in this run: the two
+    # that have are one ship, and the key is no default of five
+    rows = [(v, "9074729", None, None) for v in "ABCDE"]
+    vid, imo, name, call = (pd.Series(list(c), dtype=object) for c in zip(*rows, strict=True))
+    table = identity_table(vid.to_numpy(), np.ones(5, bool), imo, name, call)
+    groups = ship_groups(table, np.array(["B", "D"], dtype=object))
+    assert sorted(groups.ids) == ["B", "D"] and set(groups.ship) == {"B"}
+    assert groups.refused == []
+
+
+def test_a_float_imo_with_a_fraction_is_no_number():
+    assert imo_keys(pd.Series([9074729.5, 9074729.0, 9074729.25])).tolist() == ["", "9074729", ""]
+    assert text_keys(pd.Series([1234.5, 1234.0])).tolist() == ["", "1234"]
+
+
+def test_a_name_and_call_sign_key_is_never_counted_as_a_second_imo():
+    # 10 records with IMO 9074729 and 10 with a name and call sign: one IMO, one ship
+    table = pd.DataFrame(
+        {
+            "vessel_id": ["A", "A"],
+            "kind": ["imo", "name_call"],
+            "key": ["9074729", "nordic star|oxyz2"],
+            "n": np.array([10, 10], dtype="int64"),
+        }
+    )
+    assert len(ids_of_two_ships(table, np.array(["A"], dtype=object))) == 0
+
+
+def test_a_letter_three_times_is_a_placeholder_and_twice_is_not():
+    assert text_keys(pd.Series(["ZZZ", "ZZ", "QQQQ", "Q"])).tolist() == ["", "zz", "", "q"]
