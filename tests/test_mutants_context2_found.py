@@ -93,3 +93,28 @@ def test_a_lane_with_one_vertex_beyond_its_projection_is_rejected_whole(tmp_path
     res = read_context(path, "lanes", crs="EPSG:32631")
     assert res.frame["name"].tolist() == ["ok"]
     assert _rejects(res) == [(3, "coord_out_of_crs")]
+
+
+def test_an_overpass_closed_way_of_three_nodes_is_a_line_not_a_failed_polygon(tmp_path):
+    # a ring needs four positions with its closing one: A-B-A is a line there and back
+    way = {
+        "type": "way",
+        "id": 7,
+        "tags": {"natural": "coastline"},
+        "geometry": [{"lat": 0.0, "lon": 1.0}, {"lat": 1.0, "lon": 1.0}, {"lat": 0.0, "lon": 1.0}],
+    }
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps({"version": 0.6, "elements": [way]}))
+    res = read_context(path, "land")
+    assert res.n_read == 1 and res.frame.geom_type.tolist() == ["LineString"]
+
+
+def test_a_rejected_collection_is_not_counted_as_a_repaired_geometry(tmp_path):
+    # an invalid polygon (a bow tie) inside a collection: the collection is the wrong type
+    # for land and rejected, so nothing was repaired
+    bow = {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}
+    collection = {"type": "GeometryCollection", "geometries": [bow]}
+    res = read_context(_geojson(tmp_path / "land.geojson", _SQUARE, collection), "land")
+    assert _rejects(res) == [(2, "geometry_wrong_type")]
+    assert "repaired_geometries" not in res.assumptions
+    assert not any("repaired" in n for n in res.notes)
