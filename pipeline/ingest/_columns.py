@@ -1882,6 +1882,10 @@ def attribute_position_columns(raw: _Frame, name: str) -> tuple[str, str] | None
         return None
     if any(choice.evidence.get(r, {}).get("by") != "name" for r in ("lat", "lon")):
         return None
+    # ArcGIS's POINT_X/POINT_Y (QGIS's xcoord/ycoord, an Easting/Northing) in the layer's
+    # projected metres are picked by their names too: no latitude and longitude to compare
+    if any(coordinate_fit(raw[c], r)[1] < 0.5 for c, r in ((lat, "lat"), (lon, "lon"))):
+        return None
     return lat, lon
 
 
@@ -1901,35 +1905,42 @@ def check_attribute_positions(
         return
     a_lat = parse_coordinate(raw[cols[0]], "lat")[0].to_numpy(dtype="float64")
     a_lon = parse_coordinate(raw[cols[1]], "lon")[0].to_numpy(dtype="float64")
-    # within the attributes' written rounding, and a reprojection's last digits
-    t_lat = written_unit(as_text(raw[cols[0]])) + 1e-6
-    t_lon = written_unit(as_text(raw[cols[1]])) + 1e-6
 
     def off(a, b):  # degrees apart; longitudes round the circle (190 is -170)
         return np.abs((a - b + 180.0) % 360.0 - 180.0)
 
     with np.errstate(invalid="ignore"):
         both = np.isfinite(a_lat) & np.isfinite(a_lon) & np.isfinite(lat) & np.isfinite(lon)
-        differ = both & ((np.abs(a_lat - lat) > t_lat) | (off(a_lon, lon) > t_lon))
-        swapped = differ & (np.abs(a_lat - lon) <= t_lat) & (off(a_lon, lat) <= t_lon)
-    if not differ.any():
+        both &= (np.abs(a_lat) <= 90.0) & (np.abs(a_lon) <= 360.0)  # a metres value: none
+        # within the attributes' written rounding, and a reprojection's last digits: the
+        # written unit (text of every value: 4 s a 200,000 features) only where it counts
+        maybe = np.flatnonzero(both & ((np.abs(a_lat - lat) > 1e-6) | (off(a_lon, lon) > 1e-6)))
+        t_lat = written_unit(as_text(raw[cols[0]].iloc[maybe])) + 1e-6
+        t_lon = written_unit(as_text(raw[cols[1]].iloc[maybe])) + 1e-6
+        m_lat, m_lon, p_lat, p_lon = a_lat[maybe], a_lon[maybe], lat[maybe], lon[maybe]
+        d = (np.abs(m_lat - p_lat) > t_lat) | (off(m_lon, p_lon) > t_lon)
+        s = d & (np.abs(m_lat - p_lon) <= t_lat) & (off(m_lon, p_lat) <= t_lon)
+    differ, swapped = maybe[d], maybe[s]
+    if not differ.size:
         return
-    first = int(np.flatnonzero(differ)[0])
+    first = int(differ[0])
     example = (
         f"feature {first + 1}: point ({lon[first]:.6g}, {lat[first]:.6g}) lon/lat, "
-        f"{cols[0]!r} {as_text(raw[cols[0]]).iloc[first]!r}, "
-        f"{cols[1]!r} {as_text(raw[cols[1]]).iloc[first]!r}"
+        f"{cols[0]!r} {as_text(raw[cols[0]].iloc[[first]]).iloc[0]!r}, "
+        f"{cols[1]!r} {as_text(raw[cols[1]].iloc[[first]]).iloc[0]!r}"
     )
-    if 2 * swapped.sum() > differ.sum():
+    # most of the features compared, not most of those that differ: one record whose
+    # attributes are swapped (a typo) among points that agree is no layer made with x=lat
+    if 2 * swapped.size > both.sum():
         raise InputError(
-            f"{name}: the points of {swapped.sum()} of {both.sum()} features are their "
+            f"{name}: the points of {swapped.size} of {both.sum()} features are their "
             f"{cols[0]!r}/{cols[1]!r} attributes with latitude and longitude swapped "
             f"(e.g. {example}): the layer's geometry was made with x=latitude; remake it "
             f"with x=longitude, or set columns: {{lat: {cols[0]!r}, lon: {cols[1]!r}}} "
             "in the config to read the attributes"
         )
     notes.append(
-        f"{name}: the points of {differ.sum()} of {both.sum()} features differ from their "
+        f"{name}: the points of {differ.size} of {both.sum()} features differ from their "
         f"{cols[0]!r}/{cols[1]!r} attributes (e.g. {example}): the geometry is read, as a "
         f"GIS draws it; set columns: {{lat: {cols[0]!r}, lon: {cols[1]!r}}} to read the "
         "attributes instead"
