@@ -118,3 +118,13 @@ def test_cluster_robust_cov_of_a_near_collinear_design_is_a_covariance(seed):
     )
     assert np.isfinite(got["value_lower"]).all()
     assert np.array_equal(cov, cov.T)
+
+
+def test_a_difference_past_the_written_unit_but_below_1e_4_degree_is_said():
+    """Six decimals written, points 5e-5 deg (5 m) off on one feature: a note, as before."""
+    lat, lon = LAT + 0.123456, LON - 0.654321
+    raw = pd.DataFrame({"lat": lat.round(6), "lon": lon.round(6)})
+    lat[3] += 5e-5
+    notes: list[str] = []
+    check_attribute_positions(raw, lon, lat, "s.gpkg", notes)
+    assert len(notes) == 1 and "points of 1 of 8 features differ" in notes[0]
