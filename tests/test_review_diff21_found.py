@@ -128,3 +128,13 @@ def test_a_difference_past_the_written_unit_but_below_1e_4_degree_is_said():
     notes: list[str] = []
     check_attribute_positions(raw, lon, lat, "s.gpkg", notes)
     assert len(notes) == 1 and "points of 1 of 8 features differ" in notes[0]
+
+
+def test_a_pacific_layer_with_0_360_attributes_made_with_x_latitude_is_still_refused():
+    lat, lon = np.array([10.0, 11.0, 12.0]), np.array([-170.0, -171.0, -172.0])
+    raw = pd.DataFrame({"Latitude": lat, "Longitude": lon + 360.0})  # 190, 189, 188
+    with pytest.raises(Exception, match=r"points of 3 of 3 features .* swapped"):
+        check_attribute_positions(raw, lat, lon, "s.gpkg", [])
+    notes: list[str] = []
+    check_attribute_positions(raw, lon, lat, "s.gpkg", notes)
+    assert notes == []

@@ -1884,7 +1884,8 @@ def attribute_position_columns(raw: _Frame, name: str) -> tuple[str, str] | None
         return None
     # ArcGIS's POINT_X/POINT_Y (QGIS's xcoord/ycoord, an Easting/Northing) in the layer's
     # projected metres are picked by their names too: no latitude and longitude to compare
-    if any(coordinate_fit(raw[c], r)[1] < 0.5 for c, r in ((lat, "lat"), (lon, "lon"))):
+    # (a longitude of 0-360 is one: each record's is bounded where it is compared)
+    if coordinate_fit(raw[lat], "lat")[1] < 0.5:
         return None
     return lat, lon
 
