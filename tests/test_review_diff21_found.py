@@ -138,3 +138,25 @@ def test_a_pacific_layer_with_0_360_attributes_made_with_x_latitude_is_still_ref
     notes: list[str] = []
     check_attribute_positions(raw, lon, lat, "s.gpkg", notes)
     assert notes == []
+
+
+def test_polygons_read_as_points_are_not_compared_with_their_centroid_attributes(tmp_path):
+    """polygons_to_points: a triangle's point inside it (point_on_surface) is no centroid."""
+    from pipeline.ingest.options import SeizureSource
+
+    feats = [
+        {
+            "type": "Feature",
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [[[-70 + i, 15], [-67 + i, 15], [-70 + i, 18], [-70 + i, 15]]],
+            },
+            "properties": {"date": f"2024-03-0{i + 1}", "Latitude": 16.0, "Longitude": -69.0 + i},
+        }
+        for i in range(3)
+    ]
+    path = tmp_path / "zones.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    res = read_seizures(SeizureSource(path=path, polygons_to_points=True))
+    np.testing.assert_allclose(res.frame["lat"], 16.5)  # shapely.point_on_surface
+    assert not [n for n in res.notes if "differ from their" in n], res.notes

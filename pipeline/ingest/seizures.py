@@ -946,7 +946,12 @@ def _normalise(
             lon, lat = reproject_xy(lon, lat, crs, name)
         else:
             _refuse_projected_layer(lon, lat, name)
-        check_attribute_positions(raw, lon, lat, name, notes)
+        # a point feature's only: a polygon's point is one picked inside it
+        # (point_on_surface), no position its attributes (a centroid) could write
+        point = np.asarray(shapely.get_type_id(geometry)) == 0
+        check_attribute_positions(
+            raw, np.where(point, lon, np.nan), np.where(point, lat, np.nan), name, notes
+        )
         lat_col = lon_col = "geometry"
         lat_raw = lon_raw = pd.Series(
             shapely.to_wkt(geometry, rounding_precision=8), index=raw.index
