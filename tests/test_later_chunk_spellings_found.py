@@ -42,3 +42,20 @@ def test_a_difference_past_the_first_chunk_is_refused_however_read(tmp_path, how
     assert got[0] == "refused", got[0]
     assert "'Latitude' and 'Lat DD' both name the latitude" in got[1]
     assert "43.0000" in got[1] or "44.0000" in got[1]
+
+
+def test_a_second_spelling_in_metres_is_no_other_reading_in_any_chunk(tmp_path):
+    """'Lat DD' holding metres: passed over read whole, and in every chunk alike (hHA)."""
+    path = _file(tmp_path, differ_from=None)
+    text = path.read_text().splitlines()
+    rows = [text[0]]
+    for line in text[1:]:
+        f = line.split(",")
+        f[4] = f"{float(f[4]) * 111_320:.1f}"  # northing-like metres, no degrees
+        f[2] = f[2] or f"{float(f[4]) / 111_320:.4f}"  # no blank to fill from it
+        rows.append(",".join(f))
+    path.write_text("\n".join(rows) + "\n")
+    whole = track_outcome(path, "whole", 200, tmp_path)
+    chunks = track_outcome(path, "chunks", 200, tmp_path)
+    assert whole[0] != "refused", whole
+    assert chunks[0] == whole[0]

@@ -1855,9 +1855,6 @@ def _refuse_other_spellings(
         for c in others:
             if keys[c] != key or normalise_name(re.sub(r"\.\d+$", "", c)) == plain:
                 continue
-            parsed, within, n = coordinate_fit(raw[c], role)
-            if n == 0 or parsed < 0.5 or within < 0.5:
-                continue  # an empty, a text or a metres column is no other reading
             check_spellings_agree(raw, col, c, role, name)
 
 
@@ -1954,8 +1951,13 @@ def check_spellings_agree(raw: _Frame, col: str, other: str, role: str, name: st
     Called on the records that chose the columns (:func:`_refuse_other_spellings`) and, for
     a file read in chunks, on every later chunk with the column that fills the blanks
     (:func:`fallback_column`): a difference first met in the second chunk was a silent
-    guess (the first spelling taken) where reading the file whole refused it.
+    guess (the first spelling taken) where reading the file whole refused it.  A column
+    that holds no coordinates (empty, text or metres) is no other reading, judged on each
+    chunk as on the first (in chunks, metres were compared with degrees and refused).
     """
+    parsed, within, n = coordinate_fit(raw[other], role)
+    if n == 0 or parsed < 0.5 or within < 0.5:
+        return  # an empty, a text or a metres column is no other reading
     rows = _differing_rows(raw[col], raw[other], role)
     if not len(rows):
         return
