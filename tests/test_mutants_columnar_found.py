@@ -9,6 +9,7 @@ row counts by hand, or the float64 rounding of an integer worked out by hand.
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -70,6 +71,21 @@ def test_an_ipc_file_of_exactly_the_bound_in_memory_is_read(tmp_path):
     assert read_bounded(path, 1.0, "b.arrow").equals(table)
     with pytest.raises(SourceUnreadable, match="expands to more than"):
         read_bounded(path, 0.999, "b.arrow")
+
+
+def test_buffers_left_uncompressed_in_a_compressed_ipc_file_count_their_own_size(tmp_path):
+    # LZ4 gains nothing on random 64-bit values: pyarrow stores such a buffer as it is,
+    # its 8-byte prefix -1 ('not compressed'): it is held at its length less the prefix
+    path = tmp_path / "r.arrow"
+    rng = np.random.default_rng(1)
+    table = pa.table({"v": rng.integers(0, 2**62, 131072), "f": rng.random(131072)})
+    assert table.nbytes == 2**21  # two columns of 2**17 eight-byte values, no nulls
+    with ipc.new_file(str(path), table.schema, options=ipc.IpcWriteOptions(compression="lz4")) as w:
+        w.write_table(table)
+    assert path.stat().st_size > table.nbytes  # stored uncompressed
+    check_expansion(path, 2.0, "r.arrow", whole=True)
+    with pytest.raises(SourceUnreadable, match="expand to 2 MiB"):
+        check_expansion(path, 1.999, "r.arrow", whole=True)
 
 
 def test_a_feather_v1_file_is_yielded_in_batches_of_at_most_the_size_asked(tmp_path):
@@ -135,3 +151,51 @@ def test_a_uint64_id_beyond_2_63_beside_a_null_keeps_every_digit():
     frame = exact_frame(pa.table({"id": pa.array(ids, pa.uint64())}))
     assert frame["id"].tolist()[::2] == [str(2**64 - 1), str(2**63 + 1)]
     assert frame["id"].isna().tolist() == [False, True, False]
+
+
+# ---------------------------------------------------------------------- pre-0.15 IPC streams
+
+
+def _pings(n: int = 9) -> pa.Table:
+    return pa.table(
+        {
+            "mmsi": ["247000001"] * 5 + ["247000002"] * (n - 5),
+            "timestamp": pa.array(pd.date_range("2024-03-01", periods=n, freq="10min", tz="UTC")),
+            "lat": [50.0 + i / 100 for i in range(n)],
+            "lon": [1.0] * n,
+        }
+    )
+
+
+def _stream(table: pa.Table, path: Path, **options) -> Path:
+    with ipc.new_stream(str(path), table.schema, options=ipc.IpcWriteOptions(**options)) as w:
+        w.write_table(table, max_chunksize=4)
+    return path
+
+
+def test_an_ipc_stream_of_the_format_before_arrow_0_15_is_read_as_a_stream(tmp_path):
+    # old pyarrow, Arrow JS and Java write no continuation marker: the stream starts with
+    # its schema's length.  It was taken for Parquet and refused ("its first bytes are no
+    # IPC's"), though pyarrow reads it
+    from pipeline.ingest import read_tracks
+
+    table = _pings()
+    old = _stream(table, tmp_path / "old.arrows", use_legacy_format=True)
+    new = _stream(table, tmp_path / "new.arrows")
+    assert not old.read_bytes().startswith(b"\xff\xff\xff\xff")
+    assert ipc.open_stream(str(old)).read_all().equals(table)  # pyarrow reads it
+    assert arrow_kind(old) == "ipc_stream"
+    assert _rows(iter_batches(old, 3, 5.0)) == table.to_pylist()
+    got, want = read_tracks(str(old)), read_tracks(str(new))
+    assert got.n_read == want.n_read == 9
+    pd.testing.assert_frame_equal(got.frame, want.frame)
+
+
+def test_an_old_format_ipc_stream_cut_at_a_batch_end_is_refused(tmp_path):
+    # without its end-of-stream marker the batches after the cut would be lost unsaid
+    full = _stream(_pings(), tmp_path / "full.arrows", use_legacy_format=True).read_bytes()
+    path = tmp_path / "cut.arrows"
+    path.write_bytes(full[:-4])  # the 4 zero bytes of the old end-of-stream marker
+    assert full[-4:] == b"\x00\x00\x00\x00"
+    with pytest.raises(SourceUnreadable, match="end-of-stream"):
+        list(iter_batches(path, 3, 5.0))

@@ -6,7 +6,8 @@ polars ``write_ipc_stream``) holds the same typed columns as a Parquet file, so 
 one is: the same column recognition, the same rejects (the physical "line" is the row
 number), record batches for the streamed tracks.  What the file is is decided by its first
 bytes, whatever its name: ``ARROW1`` (IPC file, Feather V2), ``FEA1`` (Feather V1, old pandas,
-read whole: it has no batches), a continuation marker (IPC stream), else Parquet.
+read whole: it has no batches), a continuation marker (IPC stream), a schema message that
+opens a stream of the format before Arrow 0.15 (no marker), else Parquet.
 """
 
 from __future__ import annotations
@@ -48,7 +49,22 @@ def arrow_kind(path: str | Path) -> str:
         return "feather_v1"
     if head.startswith(b"\xff\xff\xff\xff"):
         return "ipc_stream"
+    if not head.startswith(b"PAR1") and _legacy_stream(path):
+        return "ipc_stream"
     return "parquet"
+
+
+def _legacy_stream(path: str | Path) -> bool:
+    """Whether the file opens as an IPC stream of the format before Arrow 0.15.
+
+    That format has no continuation marker: its first bytes are the schema's length (old
+    pyarrow, Arrow JS and Java wrote it).
+    """
+    try:
+        ipc.open_stream(str(path))
+    except (pa.ArrowException, OSError, ValueError):
+        return False
+    return True
 
 
 def _feather_v1(path: str | Path) -> pa.Table:
