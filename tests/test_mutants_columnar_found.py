@@ -8,6 +8,7 @@ row counts by hand, or the float64 rounding of an integer worked out by hand.
 
 from __future__ import annotations
 
+import struct
 import warnings
 from pathlib import Path
 
@@ -73,19 +74,25 @@ def test_an_ipc_file_of_exactly_the_bound_in_memory_is_read(tmp_path):
         read_bounded(path, 0.999, "b.arrow")
 
 
-def test_buffers_left_uncompressed_in_a_compressed_ipc_file_count_their_own_size(tmp_path):
-    # LZ4 gains nothing on random 64-bit values: pyarrow stores such a buffer as it is,
-    # its 8-byte prefix -1 ('not compressed'): it is held at its length less the prefix
-    path = tmp_path / "r.arrow"
-    rng = np.random.default_rng(1)
-    table = pa.table({"v": rng.integers(0, 2**62, 131072), "f": rng.random(131072)})
-    assert table.nbytes == 2**21  # two columns of 2**17 eight-byte values, no nulls
+def test_a_buffer_marked_uncompressed_counts_its_length_less_the_prefix(tmp_path):
+    # the IPC format lets a writer keep a buffer of a compressed batch as it is, its 8-byte
+    # prefix -1 (Arrow C++ with min_space_savings, other writers): it is held at its length
+    # less the prefix, never at -1 bytes.  pyarrow here always compresses, so the prefix of
+    # the one data buffer (2**20 bytes of int64) is rewritten to -1 by hand
+    path = tmp_path / "m.arrow"
+    table = pa.table({"v": np.random.default_rng(1).integers(0, 2**62, 131072)})
     with ipc.new_file(str(path), table.schema, options=ipc.IpcWriteOptions(compression="lz4")) as w:
         w.write_table(table)
-    assert path.stat().st_size > table.nbytes  # stored uncompressed
-    check_expansion(path, 2.0, "r.arrow", whole=True)
-    with pytest.raises(SourceUnreadable, match="expand to 2 MiB"):
-        check_expansion(path, 1.999, "r.arrow", whole=True)
+    data = path.read_bytes()
+    # the uncompressed size the data buffer declares, then the LZ4 frame's magic number
+    prefix, magic = struct.pack("<q", 2**20), b"\x04\x22\x4d\x18"
+    assert data.count(prefix + magic) == 1
+    path.write_bytes(data.replace(prefix + magic, struct.pack("<q", -1) + magic))
+    # held as it is: the buffer's length less its prefix, what LZ4 (frame) made of the values
+    held = len(pa.compress(table.column(0).chunk(0).buffers()[1], codec="lz4", asbytes=True))
+    check_expansion(path, held / 2**20, "m.arrow", whole=True)
+    with pytest.raises(SourceUnreadable, match="above ingest.max_uncompressed_mb"):
+        check_expansion(path, (held - 1) / 2**20, "m.arrow", whole=True)
 
 
 def test_a_feather_v1_file_is_yielded_in_batches_of_at_most_the_size_asked(tmp_path):
