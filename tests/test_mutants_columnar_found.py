@@ -206,3 +206,27 @@ def test_an_old_format_ipc_stream_cut_at_a_batch_end_is_refused(tmp_path):
     assert full[-4:] == b"\x00\x00\x00\x00"
     with pytest.raises(SourceUnreadable, match="end-of-stream"):
         list(iter_batches(path, 3, 5.0))
+
+
+# ---------------------------------------------------------------------- dictionary text bombs
+
+
+def test_parquet_text_held_once_in_a_dictionary_counts_every_row_it_fills(tmp_path):
+    # one 50 kB note on 200 rows: the file is a few kB and its footer declares about 0.05
+    # MiB, but read whole it is 200 x 50 kB = 9.5 MiB of text (pyarrow's own nbytes); the
+    # bound let it through (190 MiB from 1 kB at 2,000 rows of 100 kB, 1.5 GB resident)
+    from pipeline.ingest import read_seizures
+
+    n, note = 200, "x" * 50_000
+    table = pa.table(
+        {"date": ["2024-01-02"] * n, "lat": np.linspace(10, 11, n), "lon": [100.0] * n}
+    )
+    table = table.append_column("note", pa.array([note] * n))
+    path = tmp_path / "notes.parquet"
+    pq.write_table(table, path, compression="zstd")
+    declared = pq.ParquetFile(path).metadata.row_group(0).total_byte_size / 2**20
+    in_memory = table.nbytes / 2**20
+    assert declared < 0.1 and 9.5 < in_memory < 9.6 and path.stat().st_size < 8192
+    with pytest.raises(SourceUnreadable, match="expands to 10 MiB uncompressed"):
+        read_seizures(str(path), max_uncompressed_mb=5)
+    assert len(read_seizures(str(path), max_uncompressed_mb=12).frame) == n

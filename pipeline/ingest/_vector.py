@@ -742,7 +742,13 @@ def read_vector(
         if fmt == "parquet":
             import pyarrow.parquet as pq
 
-            from ._columnar import arrow_kind, exact_frame, read_bounded, table_schema
+            from ._columnar import (
+                arrow_kind,
+                exact_frame,
+                parquet_text_bytes,
+                read_bounded,
+                table_schema,
+            )
 
             if target.startswith("/vsizip/"):
                 raise SourceUnreadable(
@@ -766,6 +772,8 @@ def read_vector(
                     sum(md.row_group(i).total_byte_size for i in range(md.num_row_groups)),
                     md.num_rows * md.num_columns * 8,
                 )
+                if size / 2**20 <= max_uncompressed_mb:  # text held once in a dictionary
+                    size = max(size, parquet_text_bytes(target) + md.num_rows * md.num_columns * 8)
                 if size / 2**20 > max_uncompressed_mb:
                     raise SourceUnreadable(
                         f"{name}: expands to {size / 2**20:,.0f} MiB uncompressed, above "
