@@ -57,10 +57,10 @@ class _JsonNumber(str):
 class _DuplicateKey(json.JSONDecodeError):
     """An object gives a key twice: which of its values is meant is unknown."""
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, where: str = "in one object") -> None:
         self.key = key
         super().__init__(
-            f"the key {key!r} is given twice in one object (which value holds is unknown)", "", 0
+            f"the key {key!r} is given twice {where} (which value holds is unknown)", "", 0
         )
 
 
@@ -303,15 +303,17 @@ def read_json_records(
             else:  # one record, perhaps written over several lines
                 records, lines, layout = [whole], [text.count("\n", 0, start) + 1], "one object"
             bad = []
+    if records:
+        # object dtype: a JSON number's text keeps its type (str inference would drop it)
+        frame = pd.DataFrame(records, dtype=object)
+        if not all(
+            pd.api.types.infer_dtype(frame[c], skipna=True) in ("string", "empty") for c in frame
+        ):  # nested objects, arrays, true/false somewhere: each record to one text per key
+            records, lines = _flatten_records(records, lines, bad, text, layout, name)
+            frame = pd.DataFrame(records, dtype=object)
     if not records:
         why = f"; line {bad[0][0]}: {bad[0][3]}" if bad else ""
         raise SourceUnreadable(f"{name}: no JSON object records found{why}")
-    # object dtype: a JSON number's text keeps its type (str inference would drop it)
-    frame = pd.DataFrame(records, dtype=object)
-    if not all(
-        pd.api.types.infer_dtype(frame[c], skipna=True) in ("string", "empty") for c in frame
-    ):  # nested objects, arrays, true/false somewhere: each record to one text per key
-        frame = pd.DataFrame([_flatten(r) for r in records], dtype=object)
     frame.columns = [str(c) for c in frame.columns]
     typed = {}
     for i, c in enumerate(frame.columns):
@@ -344,6 +346,35 @@ def read_json_records(
         typed_numbers=typed,
     )
     return table
+
+
+def _flatten_records(
+    records: list[dict],
+    lines: list[int],
+    bad: list[tuple[int, str, str, str]],
+    text: str,
+    layout: str,
+    name: str,
+) -> tuple[list[dict], list[int]]:
+    """Return the records flattened (:func:`_flatten`) and their lines.
+
+    A record whose dotted names clash is a reject of its line in JSON Lines (added to
+    ``bad``, kept in line order), as a key given twice is; elsewhere it refuses the file.
+    """
+    flat: list[dict] = []
+    kept: list[int] = []
+    for record, line in zip(records, lines, strict=True):
+        try:
+            flat.append(_flatten(record))
+        except _DuplicateKey as exc:
+            if layout != "JSON Lines":
+                raise SourceUnreadable(f"{name}: the record at line {line}: {exc.msg}") from None
+            value = text.split("\n", line)[line - 1].strip()[:200]
+            bad.append((line, value, "malformed_json", exc.msg))
+            continue
+        kept.append(line)
+    bad.sort(key=lambda b: b[0])
+    return flat, kept
 
 
 #: Header keys that report a web service's error (AISHub's ``ERROR``, most APIs' ``error``).
@@ -672,14 +703,23 @@ def _after_value(text: str, end: int, close: str) -> tuple[int, bool]:
 _MAX_DEPTH = 8
 
 
-def _flatten(record: dict, prefix: str = "", depth: int = 0) -> dict[str, Any]:
-    """Return one text per key: nested objects dotted, arrays as JSON, literals as text."""
-    out: dict[str, Any] = {}
+def _flatten(
+    record: dict, prefix: str = "", depth: int = 0, out: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Return one text per key: nested objects dotted, arrays as JSON, literals as text.
+
+    A dotted name met twice (``{"position": {"lat": 1}, "position.lat": 2}``) is a
+    :class:`_DuplicateKey`: one of the two values would be kept without a word.
+    """
+    out = {} if out is None else out
     for key, value in record.items():
         name = f"{prefix}{key}"
         if isinstance(value, dict) and depth < _MAX_DEPTH:
-            out.update(_flatten(value, name + ".", depth + 1))
-        elif isinstance(value, list | dict):  # numbers as written, never turned to text
+            _flatten(value, name + ".", depth + 1, out)
+            continue
+        if name in out:
+            raise _DuplicateKey(name, "once nested objects are dotted")
+        if isinstance(value, list | dict):  # numbers as written, never turned to text
             out[name] = _as_written(value)
         elif value is None:
             out[name] = None
