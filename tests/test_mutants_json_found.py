@@ -8,12 +8,13 @@ tests ``test_mutants_readers_found.py`` already holds are not repeated.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from pipeline.errors import SourceUnreadable
-from pipeline.ingest._json import read_json_records
+from pipeline.ingest._json import geometries_as_written, read_json_records
 
 
 def _json(tmp_path: Path, name: str, data: bytes):
@@ -60,3 +61,122 @@ def test_every_line_clashing_is_no_records_at_all(tmp_path):
     data = b'{"a": {"b": 1}, "a.b": 2}\n'
     with pytest.raises(SourceUnreadable, match="no JSON object records found; line 1"):
         _json(tmp_path, "t.jsonl", data)
+
+
+@pytest.mark.parametrize("flag", ["false", "no", "", "null"], ids=["false", "no", "blank", "null"])
+def test_an_error_flag_written_as_a_no_in_text_is_no_error_answer(tmp_path, flag):
+    # a header saying ERROR "false" in quotes: its records are read, not refused as an error
+    data = json.dumps([{"ERROR": flag, "RECORDS": 2}, [{"mmsi": 1}, {"mmsi": 2}]]).encode()
+    table = _json(tmp_path, "a.json", data)
+    assert table.frame["mmsi"].tolist() == ["1", "2"]
+
+
+def test_an_empty_errors_list_beside_the_data_is_no_error_answer(tmp_path):
+    # GraphQL may write "errors": [] on success: the records are read
+    data = b'{"errors": [],\n "data": {"nodes": [{"mmsi": 1},\n {"mmsi": 2}]}}\n'
+    table = _json(tmp_path, "a.json", data)
+    assert table.frame["mmsi"].tolist() == ["1", "2"]
+    assert table.lines.tolist() == [2, 3]
+
+
+@pytest.mark.parametrize("told", [1, 3], ids=["fewer", "more"])
+def test_an_answer_counting_other_than_it_holds_says_so_either_way(tmp_path, told):
+    # RECORDS=1 over 2 records is as wrong as 3 over 2: one of the two is not what was sent
+    data = json.dumps([{"ERROR": False, "RECORDS": told}, [{"mmsi": 1}, {"mmsi": 2}]]).encode()
+    notes = _json(tmp_path, "a.json", data).notes
+    assert any(f"RECORDS={told} but holds 2" in n for n in notes), notes
+
+
+def test_a_value_key_that_counts_nothing_is_no_count(tmp_path):
+    # "unit": {"value": 7} beside the records is no count of them (totalCount.value is)
+    data = (
+        b'{"unit": {"value": 7}, "hits": {"total": {"value": 2}},\n "data": [{"a": 1}, {"a": 2}]}'
+    )
+    notes = _json(tmp_path, "a.json", data).notes
+    assert not any("but holds" in n for n in notes), notes
+    data = data.replace(b'"total": {"value": 2}', b'"total": {"value": 5}')
+    assert any("hits.total.value=5 but holds 2" in n for n in _json(tmp_path, "a.json", data).notes)
+
+
+def test_an_answers_true_beside_its_records_is_noted_as_json_writes_it(tmp_path):
+    data = b'{"ok": true, "data": [{"a": 1}]}'
+    notes = _json(tmp_path, "a.json", data).notes
+    assert any("beside it, not read: ok=true" in n for n in notes), notes
+
+
+def test_an_array_of_two_record_arrays_after_a_header_is_refused(tmp_path):
+    data = b'[{"ERROR": false}, [{"a": 1}], [{"a": 2}]]'
+    with pytest.raises(SourceUnreadable, match="holds 2 arrays of records beside each other"):
+        _json(tmp_path, "a.json", data)
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        (b"5", "number"),
+        (b'"x"', "string"),
+        (b"null", "null"),
+        (b"[1]", "array"),
+        (b"true", "boolean"),
+    ],
+    ids=["number", "text", "null", "array", "true"],
+)
+def test_a_json_lines_line_that_is_no_object_is_a_reject_at_its_line(tmp_path, line, kind):
+    # the message names JSON's kinds: it said 'a JSON _JsonNumber' (a private class), 'list'
+    data = b'{"a": 1}\n\n' + line + b'\n{"a": 2}\n'
+    table = _json(tmp_path, "t.jsonl", data)
+    assert table.frame["a"].tolist() == ["1", "2"]
+    assert table.lines.tolist() == [1, 4]
+    assert table.bad_rows[["row", "rule", "value"]].values.tolist() == [
+        [3, "not_a_json_object", line.decode()]
+    ]
+    assert table.bad_rows["message"].iloc[0] == f"a JSON {kind}, not an object"
+
+
+def test_json_lines_in_a_json_named_file_are_all_read(tmp_path):
+    # a '.json' holding JSON Lines: the first line is no whole-file object
+    data = b'{"a": 1}\n{"a": 2}\n{"a": 3}\n'
+    table = _json(tmp_path, "t.json", data)
+    assert table.frame["a"].tolist() == [str(json.loads(x)["a"]) for x in data.splitlines()]
+    assert table.lines.tolist() == [1, 2, 3]
+
+
+def test_json_lines_in_a_json_named_file_with_a_key_given_twice_reject_one_line(tmp_path):
+    data = b'{"a": 1, "a": 2}\n{"a": 3}\n'
+    table = _json(tmp_path, "t.json", data)
+    assert table.frame["a"].tolist() == ["3"]
+    assert table.bad_rows[["row", "rule"]].values.tolist() == [[1, "malformed_json"]]
+
+
+def test_a_crlf_line_that_is_no_json_is_rejected_with_its_text_without_the_cr(tmp_path):
+    data = b'{"a": 1}\r\n  {"a": 2  \r\n{"a": 3}\r\n'
+    table = _json(tmp_path, "t.jsonl", data)
+    assert table.bad_rows[["row", "value"]].values.tolist() == [[2, '{"a": 2']]
+
+
+def test_true_and_false_are_their_json_words(tmp_path):
+    data = b'{"a": true, "b": {"c": false}}\n'
+    table = _json(tmp_path, "t.jsonl", data)
+    assert table.frame.iloc[0].tolist() == ["true", "false"]
+
+
+def test_objects_deeper_than_eight_levels_stay_json_text(tmp_path):
+    # the documented bound: eight dotted levels, the ninth object kept as its JSON text
+    record: dict = {"j": 1}
+    for key in "ihgfedcba":
+        record = {key: record}
+    table = _json(tmp_path, "t.jsonl", (json.dumps(record) + "\n").encode())
+    assert table.frame.columns.tolist() == ["a.b.c.d.e.f.g.h.i"]
+    assert json.loads(table.frame.iloc[0, 0]) == {"j": 1}
+
+
+def test_coordinates_of_numbers_hold_no_text():
+    data = b'{"type": "Feature", "geometry": {"type": "Point", "coordinates": [1.50, 2]}}'
+    assert geometries_as_written(data) == [("[1.50, 2]", False)]
+
+
+def test_has_next_page_in_quotes_false_says_no_more_pages(tmp_path):
+    # only a JSON true says more pages exist: the text "false" is not one
+    data = b'{"pageInfo": {"hasNextPage": "false"}, "nodes": [{"a": 1}]}'
+    notes = _json(tmp_path, "a.json", data).notes
+    assert not any("more pages" in n for n in notes), notes

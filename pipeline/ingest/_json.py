@@ -609,9 +609,13 @@ def _lines(text: str) -> tuple[list[dict], list[int], list[tuple[int, str, str, 
             records.append(value)
             lines.append(i)
         else:
-            kind = type(value).__name__ if value is not None else "null"
+            kind = _JSON_KINDS.get(type(value), "null")
             bad.append((i, line[:200], "not_a_json_object", f"a JSON {kind}, not an object"))
     return records, lines, bad
+
+
+#: JSON's names of the values a line may hold that are no object (never Python's).
+_JSON_KINDS = {_JsonNumber: "number", str: "string", list: "array", bool: "boolean"}
 
 
 def _array(text: str, start: int, name: str) -> tuple[list[dict], list[int], list[dict]]:
