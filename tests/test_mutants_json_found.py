@@ -180,3 +180,30 @@ def test_has_next_page_in_quotes_false_says_no_more_pages(tmp_path):
     data = b'{"pageInfo": {"hasNextPage": "false"}, "nodes": [{"a": 1}]}'
     notes = _json(tmp_path, "a.json", data).notes
     assert not any("more pages" in n for n in notes), notes
+
+
+@pytest.mark.parametrize(
+    ("answer", "why"),
+    [
+        ({"status": "error", "message": "Invalid API key", "data": None}, "Invalid API key"),
+        ({"status": "fail", "data": {"mmsi": "required"}}, "status=fail"),
+        ({"success": False, "error": {"code": 401, "message": "no"}}, '"message": "no"'),
+        ({"success": False, "data": [{"a": 1}]}, "success=false"),
+    ],
+    ids=["jsend-error", "jsend-fail", "success-false-error", "success-false"],
+)
+def test_an_answer_that_says_it_failed_is_refused_with_its_message(tmp_path, answer, why):
+    # read as one record it was refused downstream for 'no coordinate columns among
+    # [status, message, data]': the answer's own message says why there are no records
+    with pytest.raises(SourceUnreadable, match="reports an error, not records") as err:
+        _json(tmp_path, "a.json", json.dumps(answer, indent=1).encode())
+    assert why in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [{"status": "ok", "data": [{"a": 1}]}, {"status": 500, "data": [{"a": 1}]}],
+    ids=["ok", "number"],
+)
+def test_a_status_that_is_no_failure_reads_the_records(tmp_path, answer):
+    assert _json(tmp_path, "a.json", json.dumps(answer).encode()).frame["a"].tolist() == ["1"]

@@ -379,6 +379,8 @@ def _flatten_records(
 
 #: Header keys that report a web service's error (AISHub's ``ERROR``, most APIs' ``error``).
 _ERROR_KEYS = ("error", "errors")
+#: ``status`` values that report a failed request (JSend's ``error`` and ``fail``).
+_FAILED = frozenset({"error", "fail", "failed", "failure"})
 #: Keys of the message that explains the error.
 _MESSAGE_KEYS = ("error_message", "errormessage", "message", "msg", "detail", "description")
 
@@ -387,11 +389,18 @@ def _refuse_error_answer(objects: list[dict], name: str) -> None:
     """Refuse a saved web-service answer that reports an error instead of records.
 
     AISHub answers ``[{"ERROR": true, "ERROR_MESSAGE": "Too frequent requests!", ...}]``;
-    read as one record it would be refused for lacking positions, which misleads.
+    read as one record it would be refused for lacking positions, which misleads.  JSend's
+    ``{"status": "error", "message": ...}`` (or ``"fail"``) and ``{"success": false, ...}``
+    are such answers too.
     """
     for obj in objects:
         keys = {str(k).lower(): v for k, v in obj.items()}
         flag = next((keys[k] for k in _ERROR_KEYS if k in keys), None)
+        status = keys.get("status")
+        said = status.strip() if type(status) is str else ""  # a number is an HTTP code
+        if said.lower() in _FAILED or keys.get("success") is False:
+            if not (isinstance(flag, list | dict) and flag):  # JSend's answer of a failure
+                flag = f"status={said}" if said.lower() in _FAILED else "success=false"
         if isinstance(flag, list | dict):
             if not flag:
                 continue
