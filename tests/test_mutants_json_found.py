@@ -207,3 +207,24 @@ def test_an_answer_that_says_it_failed_is_refused_with_its_message(tmp_path, ans
 )
 def test_a_status_that_is_no_failure_reads_the_records(tmp_path, answer):
     assert _json(tmp_path, "a.json", json.dumps(answer).encode()).frame["a"].tolist() == ["1"]
+
+
+_DEEP = b'{"b": 2, "a": ' + b"[" * 600 + b"]" * 600 + b"}"
+
+
+def test_a_line_nested_some_hundreds_deep_is_a_reject_not_a_traceback(tmp_path):
+    # 600 arrays deep parses (Python's json takes it) but writing the value back as its
+    # JSON text recursed past the limit: a RecursionError traceback, exit 70
+    assert json.loads(_DEEP)["b"] == 2
+    data = b'{"b": 1}\n' + _DEEP + b'\n{"b": 3}\n'
+    table = _json(tmp_path, "t.jsonl", data)
+    assert table.frame["b"].tolist() == ["1", "3"]
+    assert table.lines.tolist() == [1, 3]
+    assert table.bad_rows[["row", "rule", "message"]].values.tolist() == [
+        [2, "malformed_json", "nested too deeply"]
+    ]
+
+
+def test_a_record_nested_some_hundreds_deep_in_an_array_refuses_the_file(tmp_path):
+    with pytest.raises(SourceUnreadable, match="the record at line 2: nested too deeply"):
+        _json(tmp_path, "t.json", b'[{"b": 1},\n' + _DEEP + b"]")

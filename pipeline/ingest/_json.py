@@ -358,19 +358,22 @@ def _flatten_records(
 ) -> tuple[list[dict], list[int]]:
     """Return the records flattened (:func:`_flatten`) and their lines.
 
-    A record whose dotted names clash is a reject of its line in JSON Lines (added to
-    ``bad``, kept in line order), as a key given twice is; elsewhere it refuses the file.
+    A record whose dotted names clash, or nested too deeply to be written back, is a reject
+    of its line in JSON Lines (added to ``bad``, kept in line order), as a key given twice
+    is; elsewhere it refuses the file.
     """
     flat: list[dict] = []
     kept: list[int] = []
     for record, line in zip(records, lines, strict=True):
         try:
             flat.append(_flatten(record))
-        except _DuplicateKey as exc:
+        except (_DuplicateKey, RecursionError) as exc:
+            # an array some hundreds deep parses, but writing it back recurses further
+            why = exc.msg if isinstance(exc, _DuplicateKey) else "nested too deeply"
             if layout != "JSON Lines":
-                raise SourceUnreadable(f"{name}: the record at line {line}: {exc.msg}") from None
+                raise SourceUnreadable(f"{name}: the record at line {line}: {why}") from None
             value = text.split("\n", line)[line - 1].strip()[:200]
-            bad.append((line, value, "malformed_json", exc.msg))
+            bad.append((line, value, "malformed_json", why))
             continue
         kept.append(line)
     bad.sort(key=lambda b: b[0])
