@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import SourceUnreadable
-from pipeline.ingest._json import geometries_as_written, read_json_records
+from pipeline.ingest._json import geometries_as_written, key_given_twice, read_json_records
 
 
 def _json(tmp_path: Path, name: str, data: bytes):
@@ -228,3 +228,22 @@ def test_a_line_nested_some_hundreds_deep_is_a_reject_not_a_traceback(tmp_path):
 def test_a_record_nested_some_hundreds_deep_in_an_array_refuses_the_file(tmp_path):
     with pytest.raises(SourceUnreadable, match="the record at line 2: nested too deeply"):
         _json(tmp_path, "t.json", b'[{"b": 1},\n' + _DEEP + b"]")
+
+
+def test_a_header_reporting_an_error_refuses_the_records_beside_it(tmp_path):
+    # an AISHub-style header that says ERROR true: the records after it are not the answer
+    data = b'[{"ERROR": true, "ERROR_MESSAGE": "Too frequent requests!"}, [{"mmsi": 1}]]'
+    with pytest.raises(SourceUnreadable, match="Too frequent requests!"):
+        _json(tmp_path, "a.json", data)
+
+
+def test_numbers_in_quotes_are_no_typed_numbers(tmp_path):
+    data = b'{"a": "12.5"}\n{"a": 3}\n{"a": null}\n'
+    table = _json(tmp_path, "t.jsonl", data)
+    assert table.typed_numbers["a"].tolist() == [False, True, False]
+
+
+def test_a_key_given_twice_after_a_record_separator_is_found():
+    # GeoJSONSeq (RFC 8142) starts each text with RS (0x1e), perhaps with no newline
+    data = b'\x1e{"a": 1}\x1e{"b": 1, "b": 2}\n'
+    assert key_given_twice(data, sequence=True) == "b"
