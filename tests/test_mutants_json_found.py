@@ -247,3 +247,9 @@ def test_a_key_given_twice_after_a_record_separator_is_found():
     # GeoJSONSeq (RFC 8142) starts each text with RS (0x1e), perhaps with no newline
     data = b'\x1e{"a": 1}\x1e{"b": 1, "b": 2}\n'
     assert key_given_twice(data, sequence=True) == "b"
+
+
+def test_a_graphql_error_is_refused_with_the_first_errors_message(tmp_path):
+    data = b'{"errors": [{"message": "Rate limited", "path": ["vessels"]}], "data": null}'
+    with pytest.raises(SourceUnreadable, match="not records: 'Rate limited'; request"):
+        _json(tmp_path, "a.json", data)
