@@ -71,3 +71,18 @@ def assert_times_read(values: list, expected: list, case: str) -> None:
     got = parse_times(pd.Series(values)).times.tolist()
     want = [pd.NaT if e is None else e for e in expected]
     assert [str(g) for g in got] == [str(w) for w in want], case
+
+
+def arrow_pings(n: int = 9):
+    """An Arrow table of ``n`` pings of two vessels (ids as text, 10-minute steps, UTC)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    return pa.table(
+        {
+            "mmsi": ["247000001"] * 5 + ["247000002"] * (n - 5),
+            "timestamp": pa.array(pd.date_range("2024-03-01", periods=n, freq="10min", tz="UTC")),
+            "lat": [50.0 + i / 100 for i in range(n)],
+            "lon": [1.0] * n,
+        }
+    )

@@ -15,22 +15,11 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 import pytest
-from _corpus import write_one_huge_row_group
+from _corpus import arrow_pings, write_one_huge_row_group
 
 from pipeline.errors import SourceUnreadable
 from pipeline.ingest import read_tracks
 from pipeline.ingest.stream import spill_tracks
-
-
-def _pings(n: int = 9) -> pa.Table:
-    return pa.table(
-        {
-            "mmsi": ["247000001"] * 5 + ["247000002"] * (n - 5),
-            "timestamp": pa.array(pd.date_range("2024-03-01", periods=n, freq="10min", tz="UTC")),
-            "lat": [50.0 + i / 100 for i in range(n)],
-            "lon": [1.0] * n,
-        }
-    )
 
 
 def _ipc_file(table: pa.Table, path: Path, **options) -> Path:
@@ -61,7 +50,7 @@ def _both(path: Path, tmp_path: Path, **kwargs) -> list:
 def test_a_cut_arrow_file_is_one_line_refused_whole_and_streamed(tmp_path, cut):
     # the streamed read (every `route-risk run` of tracks) let pyarrow's ArrowInvalid
     # ("Not an Arrow file", "File is too small") out as a traceback
-    whole = _ipc_file(_pings(), tmp_path / "full.arrow").read_bytes()
+    whole = _ipc_file(arrow_pings(), tmp_path / "full.arrow").read_bytes()
     end = int(len(whole) * cut) if isinstance(cut, float) else cut
     path = tmp_path / "ais.arrow"
     path.write_bytes(whole[:end])
@@ -72,7 +61,7 @@ def test_a_cut_arrow_file_is_one_line_refused_whole_and_streamed(tmp_path, cut):
 
 def test_a_csv_saved_as_feather_is_one_line_refused_when_streamed(tmp_path):
     path = tmp_path / "ais.feather"
-    _pings().to_pandas().to_csv(path, index=False)
+    arrow_pings().to_pandas().to_csv(path, index=False)
     for got in _both(path, tmp_path):
         assert isinstance(got, SourceUnreadable) and "ais.feather" in str(got)
         assert "Arrow IPC (Feather)" in str(got)  # its name says so, not only Parquet
@@ -82,7 +71,7 @@ def test_an_ipc_stream_cut_at_the_end_of_a_batch_is_refused_not_read_short(tmp_p
     # a stream has no footer: an export stopped after its second batch (or a partial
     # copy) lacks only the end-of-stream marker, and its first 8 of 12 pings were read
     # as the whole file, the rest lost without a word
-    table = _pings(12)
+    table = arrow_pings(12)
     sink = io.BytesIO()
     ends = []
     with ipc.new_stream(sink, table.schema) as w:
@@ -105,7 +94,7 @@ def test_a_column_named_twice_is_refused_naming_it(tmp_path, fmt):
     # a Parquet or IPC file may name two columns 'lat' (a join written out as is): the
     # whole read said "AttributeError: 'DataFrame' object has no attribute 'dtype'" or
     # "Multiple matches for FieldRef", the streamed read raised a traceback
-    t = _pings()
+    t = arrow_pings()
     t = pa.table([*t.columns, pa.array([0.0] * 9)], names=[*t.column_names, "lat"])
     path = tmp_path / f"ais.{fmt}"
     if fmt == "parquet":

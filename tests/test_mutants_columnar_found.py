@@ -19,6 +19,7 @@ import pyarrow.feather as feather
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 import pytest
+from _corpus import arrow_pings
 
 from pipeline.errors import SourceUnreadable
 from pipeline.ingest._columnar import (
@@ -163,17 +164,6 @@ def test_a_uint64_id_beyond_2_63_beside_a_null_keeps_every_digit():
 # ---------------------------------------------------------------------- pre-0.15 IPC streams
 
 
-def _pings(n: int = 9) -> pa.Table:
-    return pa.table(
-        {
-            "mmsi": ["247000001"] * 5 + ["247000002"] * (n - 5),
-            "timestamp": pa.array(pd.date_range("2024-03-01", periods=n, freq="10min", tz="UTC")),
-            "lat": [50.0 + i / 100 for i in range(n)],
-            "lon": [1.0] * n,
-        }
-    )
-
-
 def _stream(table: pa.Table, path: Path, **options) -> Path:
     with ipc.new_stream(str(path), table.schema, options=ipc.IpcWriteOptions(**options)) as w:
         w.write_table(table, max_chunksize=4)
@@ -186,7 +176,7 @@ def test_an_ipc_stream_of_the_format_before_arrow_0_15_is_read_as_a_stream(tmp_p
     # IPC's"), though pyarrow reads it
     from pipeline.ingest import read_tracks
 
-    table = _pings()
+    table = arrow_pings()
     old = _stream(table, tmp_path / "old.arrows", use_legacy_format=True)
     new = _stream(table, tmp_path / "new.arrows")
     assert not old.read_bytes().startswith(b"\xff\xff\xff\xff")
@@ -200,7 +190,7 @@ def test_an_ipc_stream_of_the_format_before_arrow_0_15_is_read_as_a_stream(tmp_p
 
 def test_an_old_format_ipc_stream_cut_at_a_batch_end_is_refused(tmp_path):
     # without its end-of-stream marker the batches after the cut would be lost unsaid
-    full = _stream(_pings(), tmp_path / "full.arrows", use_legacy_format=True).read_bytes()
+    full = _stream(arrow_pings(), tmp_path / "full.arrows", use_legacy_format=True).read_bytes()
     path = tmp_path / "cut.arrows"
     path.write_bytes(full[:-4])  # the 4 zero bytes of the old end-of-stream marker
     assert full[-4:] == b"\x00\x00\x00\x00"
