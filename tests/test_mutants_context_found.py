@@ -495,8 +495,16 @@ def test_two_offset_columns_are_refused(tmp_path):
         _seizures(tmp_path, "date,utc_offset,timezone", "2021-03-05 10:00,+01:00,+02:00")
 
 
-def test_a_bare_zone_column_of_map_zones_is_not_applied(tmp_path):
-    res = _seizures(tmp_path, "date,Zone", "2021-03-05 10:00,17", "2021-03-05 11:00,31")
+@pytest.mark.parametrize(
+    "zones",
+    [("17", "31"), ("+1", "A1")],
+    # '+1' beside 'A1' is a map zone, not an offset written as no map zone is (hGS)
+    ids=["numbers", "signed-beside-letters"],
+)
+def test_a_bare_zone_column_of_map_zones_is_not_applied(tmp_path, zones):
+    # passed over (said in a note), not refused; the times stay as written (UTC)
+    rows = (f"2021-03-05 {10 + i}:00,{z}" for i, z in enumerate(zones))
+    res = _seizures(tmp_path, "date,Zone", *rows)
     assert _times(res) == ["2021-03-05 10:00", "2021-03-05 11:00"]
     assert any("column 'Zone' holds no UTC offset" in n for n in res.notes)
 

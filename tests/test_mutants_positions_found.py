@@ -40,13 +40,21 @@ def test_a_pair_of_decimal_comma_numbers_splits_between_them(tmp_path, value, wa
     np.testing.assert_allclose(res.frame[["lat", "lon"]].to_numpy()[0], want, atol=1e-12)
 
 
+def _read_clean(tmp_path, name: str, text: str, want, *, exact: bool = False):
+    """Read ``text`` as a seizures file: every record accepted, at the positions ``want``."""
+    res = read_seizures(write_text(tmp_path, name, text))
+    assert res.by_rule == {}
+    got = res.frame[["lat", "lon"]].to_numpy()
+    if exact:
+        assert got.tolist() == want
+    else:
+        np.testing.assert_allclose(got, want, atol=1e-12)
+    return res
+
+
 def test_decimal_comma_pairs_in_a_semicolon_file(tmp_path):
     text = "Datum;Position\n2024-03-01;48,8566 2,3522\n2024-03-02;-0,5 104,25\n"
-    res = read_seizures(write_text(tmp_path, "de.csv", text))
-    assert res.by_rule == {}
-    np.testing.assert_allclose(
-        res.frame[["lat", "lon"]].to_numpy(), [[48.8566, 2.3522], [-0.5, 104.25]], atol=1e-12
-    )
+    _read_clean(tmp_path, "de.csv", text, [[48.8566, 2.3522], [-0.5, 104.25]])
 
 
 # ---------------------------------------------------------------------- DMS field bounds
@@ -120,10 +128,8 @@ def test_lowercase_hemisphere_letters_are_hemispheres(tmp_path):
         '2024-03-01,"1°15.3\'s","104°10.2\'w"\n'
         '2024-03-02,"1°15.3\'n","104°10.2\'e"\n'
     )
-    res = read_seizures(write_text(tmp_path, "lc.csv", text))
-    assert res.by_rule == {}
     lat, lon = 1 + 15.3 / 60, 104 + 10.2 / 60
-    np.testing.assert_allclose(res.frame[["lat", "lon"]].to_numpy(), [[-lat, -lon], [lat, lon]])
+    _read_clean(tmp_path, "lc.csv", text, [[-lat, -lon], [lat, lon]])
 
 
 def test_a_seconds_s_in_the_letter_style_is_no_south_in_a_file_with_letters(tmp_path):
@@ -134,12 +140,8 @@ def test_a_seconds_s_in_the_letter_style_is_no_south_in_a_file_with_letters(tmp_
         "2024-03-01,1d15m30s,104d10m12s\n"
         "2024-03-02,1d20m00sS,104d10m00sE\n"
     )
-    res = read_seizures(write_text(tmp_path, "ds.csv", text))
-    assert res.by_rule == {}
-    np.testing.assert_allclose(
-        res.frame[["lat", "lon"]].to_numpy(),
-        [[1 + 15 / 60 + 30 / 3600, 104 + 10 / 60 + 12 / 3600], [-(1 + 20 / 60), 104 + 10 / 60]],
-    )
+    want = [[1 + 15 / 60 + 30 / 3600, 104 + 10 / 60 + 12 / 3600], [-(1 + 20 / 60), 104 + 10 / 60]]
+    _read_clean(tmp_path, "ds.csv", text, want)
 
 
 def test_a_lone_s_the_file_says_both_ways_is_refused(tmp_path):
@@ -252,18 +254,14 @@ def test_compact_minutes_of_60_are_left_to_the_other_readers(tmp_path):
 
 def test_the_poles_and_the_antimeridian_are_positions(tmp_path):
     text = "Date,Latitude,Longitude\n2024-03-01,90,180\n2024-03-02,-90.0,-180.0\n"
-    res = read_seizures(write_text(tmp_path, "edges.csv", text))
-    assert res.by_rule == {}
-    assert res.frame[["lat", "lon"]].to_numpy().tolist() == [[90.0, 180.0], [-90.0, -180.0]]
+    _read_clean(tmp_path, "edges.csv", text, [[90.0, 180.0], [-90.0, -180.0]], exact=True)
 
 
 # ---------------------------------------------------------------------- misplaced files
 
 
 def _aoi_file(tmp_path, positions: list[tuple[float, float]], bbox):
-    rows = "".join(f"2024-03-{i + 1:02d},{lat},{lon}\n" for i, (lat, lon) in enumerate(positions))
-    path = write_text(tmp_path, "aoi.csv", "Date,Latitude,Longitude\n" + rows)
-    return read_seizures(path, aoi_bbox=bbox)
+    return read_seizures(_numbers_file(tmp_path, positions), aoi_bbox=bbox)
 
 
 #: lon 0..20, lat 0..10: (lat 8, lon 5) is inside read either way; (lat 15, lon 5) only
@@ -344,16 +342,15 @@ def test_a_pair_of_small_metres_under_a_projected_crs_says_no_order(tmp_path):
 def test_a_file_mostly_of_metres_is_refused_without_a_crs(tmp_path):
     # 7 of 10 positions are UTM metres under plain latitude/longitude headers: more than half
     positions = [(110547 + i, 388736 + i) for i in range(7)] + [(1.0, 104.0)] * 3
-    rows = "".join(f"2024-03-{i + 1:02d},{la},{lo}\n" for i, (la, lo) in enumerate(positions))
-    path = write_text(tmp_path, "m.csv", "Date,Latitude,Longitude\n" + rows)
     with pytest.raises(InputError, match="projected coordinates"):
-        read_seizures(path)
+        read_seizures(_numbers_file(tmp_path, positions))
 
 
 # ---------------------------------------------------------------------- scaled whole numbers
 
 
 def _numbers_file(tmp_path: Path, positions: list[tuple[float, float]]) -> Path:
+    """A seizures CSV of ``(latitude, longitude)`` rows under Latitude/Longitude headers."""
     rows = "".join(f"2024-03-{i + 1:02d},{la},{lo}\n" for i, (la, lo) in enumerate(positions))
     return write_text(tmp_path, "n.csv", "Date,Latitude,Longitude\n" + rows)
 
@@ -388,9 +385,7 @@ def test_nmea_degrees_and_minutes_are_shown_as_nmea_means_them(tmp_path):
 def test_a_lon_lat_header_swaps_only_the_pairs_that_say_no_order(tmp_path, value):
     # WKT is x y and letters say their axes whatever the header: swapped by it, they were lost
     text = f'Date,Position (lon/lat)\n2024-03-01,"{value}"\n'
-    res = read_seizures(write_text(tmp_path, "lonlat.csv", text))
-    assert res.by_rule == {}
-    np.testing.assert_allclose(res.frame[["lat", "lon"]].to_numpy()[0], (-1.25, 104.1))
+    _read_clean(tmp_path, "lonlat.csv", text, [(-1.25, 104.1)])
 
 
 def test_a_pair_of_degrees_under_a_projected_crs_is_refused_as_degrees(tmp_path):

@@ -90,12 +90,8 @@ def test_a_header_saying_gmt_places_nothing(tmp_path, header):
     assert not any("placed in UTC" in n for n in res.notes)
 
 
-def test_a_bare_signed_number_among_fishing_zones_is_a_zone_like_them(tmp_path):
-    # '+1' beside 'A1' is a map zone, not an offset written as no map zone is: the column is
-    # passed over (said in a note), not refused, and the times stay as written (UTC)
-    res = _read(tmp_path, "date,Zone", "2021-03-05 10:00,+1", "2021-03-05 11:00,A1")
-    assert _times(res) == ["2021-03-05 10:00", "2021-03-05 11:00"]
-    assert any("column 'Zone' holds no UTC offset" in n for n in res.notes)
+# a bare signed number among fishing zones ('+1' beside 'A1') is a zone like them:
+# tests/test_mutants_context_found.py::test_a_bare_zone_column_of_map_zones_is_not_applied
 
 
 def test_a_zone_name_in_an_offset_column_is_read_in_any_case(tmp_path):
