@@ -21,6 +21,7 @@ from typing import BinaryIO
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
@@ -289,6 +290,12 @@ def _check_row_groups(path: str | Path, limit_mb: float, name: str) -> None:
             )
 
 
+def _is_text(kind: pa.DataType) -> bool:
+    """Whether ``kind`` is a column of text or bytes (values of any length)."""
+    tests = (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary)
+    return any(test(kind) for test in tests) or pa.types.is_large_binary(kind)
+
+
 def parquet_text_bytes(path: str | Path) -> int:
     """Return the bytes the text and binary columns of a Parquet file decode to.
 
@@ -298,16 +305,7 @@ def parquet_text_bytes(path: str | Path) -> int:
     dictionaries (their values once, an index per row) and the lengths of the values the
     rows point to are added, one row group at a time.
     """
-    import pyarrow.compute as pc
-
-    texts = [
-        f.name
-        for f in pq.read_schema(path)
-        if pa.types.is_string(f.type)
-        or pa.types.is_large_string(f.type)
-        or pa.types.is_binary(f.type)
-        or pa.types.is_large_binary(f.type)
-    ]
+    texts = [f.name for f in pq.read_schema(path) if _is_text(f.type)]
     if not texts:
         return 0
     pf = pq.ParquetFile(path, read_dictionary=texts)
@@ -383,7 +381,7 @@ def iter_batches(
     check_expansion(path, limit_mb, label, whole=False)
     try:
         if kind == "parquet":
-            yield from pq.ParquetFile(path).iter_batches(batch_size=batch_size)
+            yield from _parquet_batches(path, batch_size, limit_mb, label)
             return
         if kind == "feather_v1":  # no batches in the format: read whole
             yield from _feather_v1(path).to_batches(max_chunksize=batch_size)
@@ -400,6 +398,64 @@ def iter_batches(
                 yield batch.slice(start, batch_size)
     except (pa.ArrowException, OSError) as exc:
         raise _unreadable(path, label, exc) from exc
+
+
+def _dictionary_texts(pf: pq.ParquetFile) -> list[str]:
+    """Return the text and binary columns of ``pf`` with a dictionary page in a row group."""
+    md = pf.metadata
+    texts = {f.name for f in pf.schema_arrow if _is_text(f.type)}
+    found = set()
+    for i in range(md.num_row_groups):
+        rg = md.row_group(i)
+        for j in range(rg.num_columns):
+            chunk = rg.column(j)
+            if chunk.path_in_schema in texts and chunk.has_dictionary_page:
+                found.add(chunk.path_in_schema)
+    return sorted(found)
+
+
+def _parquet_batches(
+    path: str | Path, batch_size: int, limit_mb: float | None, name: str
+) -> Iterator[pa.RecordBatch]:
+    """Yield a Parquet file's record batches, each bounded by what it decodes to.
+
+    A dictionary page holds a text once for any number of rows, so neither the footer's
+    sizes nor the file's size bound a batch's text (one 100 kB note on 2,000 rows is 190 MiB
+    from a kilobyte file).  Such columns are read as dictionaries, the lengths of the values
+    a batch's rows point to are added before any is expanded, and the batch is refused above
+    ``limit_mb`` or handed on with its columns expanded to the file's own types.
+    """
+    from ..errors import SourceUnreadable
+
+    pf = pq.ParquetFile(path)
+    texts = _dictionary_texts(pf)
+    if not texts:
+        yield from pf.iter_batches(batch_size=batch_size)
+        return
+    schema = pf.schema_arrow
+    pf = pq.ParquetFile(path, read_dictionary=texts)
+    for batch in pf.iter_batches(batch_size=batch_size):
+        size = 0
+        for field, column in zip(schema, batch.columns, strict=True):
+            if field.name in texts and pa.types.is_dictionary(column.type):
+                lengths = pc.take(pc.binary_length(column.dictionary), column.indices)
+                size += int(pc.sum(lengths).as_py() or 0) + 8 * (len(column) + 1)
+            else:
+                size += column.nbytes
+        if limit_mb is not None and size / 2**20 > limit_mb:
+            raise SourceUnreadable(
+                f"{name}: a block of {batch.num_rows:,} records expands to "
+                f"{size / 2**20:,.0f} MiB uncompressed (text held once in a dictionary fills "
+                f"every row that points to it), above ingest.max_uncompressed_mb={limit_mb:g}; "
+                "raise the limit if the file is genuine, or lower ingest.chunk_rows"
+            )
+        columns = [
+            column.dictionary_decode().cast(field.type)
+            if field.name in texts and pa.types.is_dictionary(column.type)
+            else column
+            for field, column in zip(schema, batch.columns, strict=True)
+        ]
+        yield pa.RecordBatch.from_arrays(columns, schema=schema)
 
 
 def read_bounded(path: str | Path, limit_mb: float | None, name: str) -> pa.Table:

@@ -460,7 +460,8 @@ class IngestOptions(StrictModel):
         "uncompressed is refused before anything is expanded (zip bombs); so is a seizure "
         "table or context layer (CSV, GeoJSON, GeoPackage, Shapefile) larger than this on "
         "disk, since it is read whole (tracks are read a block at a time: a Parquet row "
-        "group or Arrow IPC batch of tracks larger than this uncompressed is refused too).",
+        "group, Arrow IPC batch or block of chunk_rows Parquet records of tracks larger than this "
+        "uncompressed is refused too, its text counted as it fills every row).",
     )
     chunk_rows: int | None = Field(
         250_000,
