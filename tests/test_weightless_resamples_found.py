@@ -7,6 +7,8 @@ each resample, thinning the others: adding such records to a run changed the pub
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 
 from tests.conftest import config_from
@@ -41,14 +43,18 @@ def _scores(tmp_path, rows):
         "render": {"geojson": False, "preview_png": False, "flatgeobuf": False},
     }
     res = pipeline.run_pipeline(config_from(raw, tmp_path))
-    return pd.read_parquet(res.out_dir / "scores.parquet").set_index("cell")[_UNC]
+    said = json.loads((res.out_dir / "manifest.json").read_text())["hotspots"]["uncertainty"]
+    return pd.read_parquet(res.out_dir / "scores.parquet").set_index("cell")[_UNC], said
 
 
 def test_records_of_weight_zero_change_no_interval(tmp_path):
     cocaine = [(*r, "cocaine") for r in ROWS]
     # at the cocaine's places (a record's cell is part of the area: no other cells)
     cannabis = [(d, a, o, "cannabis") for d, a, o in ROWS[::2]]
-    alone = _scores(tmp_path / "alone", cocaine)
-    beside = _scores(tmp_path / "beside", cocaine + cannabis)
+    alone, alone_said = _scores(tmp_path / "alone", cocaine)
+    beside, beside_said = _scores(tmp_path / "beside", cocaine + cannabis)
     assert alone["risk_upper"].gt(alone["risk_lower"]).any()  # an interval, not a point
     pd.testing.assert_frame_equal(alone, beside)
+    # the manifest says what each resample drew: the 6 that weigh, the 3 of weight 0 counted
+    assert (alone_said["n_events"], alone_said["n_events_weight_0"]) == (6, 0)
+    assert (beside_said["n_events"], beside_said["n_events_weight_0"]) == (6, 3)

@@ -431,6 +431,7 @@ def _build_uncertainty(state: RunState, scores: pd.DataFrame, fitted: bool) -> H
         )
         method = "draws of the fitted model's coefficients (cluster-robust covariance)"
         basis = "coefficient draws"
+        events = {}
     else:
         w = sc.factors.get(S.SEIZURE_DENSITY)
         if w is None or w.weight <= 0 or S.SEIZURE_DENSITY not in scores.columns:
@@ -470,6 +471,7 @@ def _build_uncertainty(state: RunState, scores: pd.DataFrame, fitted: bool) -> H
         # among the N resampled, it only thinned the others (intervals 2-3 % wider, and a
         # run's interval changed by adding records that change no risk)
         weigh = b > 0
+        events = {"n_events": int(weigh.sum()), "n_events_weight_0": int((~weigh).sum())}
         if not weigh.all():
             seizures, b = seizures[weigh], b[weigh]
         operator = density_operator(
@@ -531,6 +533,9 @@ def _build_uncertainty(state: RunState, scores: pd.DataFrame, fitted: bool) -> H
         # for the cell's true risk, which the coefficient draws are not: README)
         "basis": basis,
         "n_resamples": opts.uncertainty.n_resamples,
+        # the seizures each resample draws (as many as weigh in the density; those of weight
+        # 0 change no risk and are left out, counted)
+        **events,
         "interval": list(opts.uncertainty.interval),
         **bootstrap_summary(table[~missing], name=S.RISK),
     }
