@@ -47,6 +47,20 @@ def test_points_made_with_latitude_as_x_are_refused(tmp_path):
         read_seizures(path)
     assert "feature 1: point (15, -70)" in str(err.value)
     assert "columns: {lat: 'Latitude', lon: 'Longitude'}" in str(err.value)
+    # the other way out, for a layer whose attribute names are the swapped part
+    assert "names are (the points right), set columns: {lat: 'Longitude', lon: 'Latitude'}" in (
+        str(err.value)
+    )
+
+
+def test_attribute_names_swapped_read_the_points_by_the_advice_given(tmp_path):
+    # the points are right and the attributes named the wrong way round: the advice for
+    # that case reads the attributes as the points say, with nothing refused
+    path = _layer(tmp_path, zip(LAT, LON, strict=True))  # 'Latitude' holds the x here
+    given = {"lat": "Longitude", "lon": "Latitude"}
+    res = read_seizures(SeizureSource(path=path, columns=given))
+    np.testing.assert_allclose(res.frame["lat"], LON)
+    np.testing.assert_allclose(res.frame["lon"], LAT)
 
 
 def test_swapped_points_without_attributes_cannot_be_told(tmp_path):

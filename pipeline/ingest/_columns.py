@@ -1933,9 +1933,11 @@ def check_attribute_positions(
         raise InputError(
             f"{name}: the points of {swapped.size} of {both.sum()} features are their "
             f"{cols[0]!r}/{cols[1]!r} attributes with latitude and longitude swapped "
-            f"(e.g. {example}): the layer's geometry was made with x=latitude; remake it "
-            f"with x=longitude, or set columns: {{lat: {cols[0]!r}, lon: {cols[1]!r}}} "
-            "in the config to read the attributes"
+            f"(e.g. {example}): look at one on a map. If the points are wrong (the layer's "
+            f"geometry made with x=latitude), remake it with x=longitude or set columns: "
+            f"{{lat: {cols[0]!r}, lon: {cols[1]!r}}} in the config to read the attributes; "
+            f"if the attributes' names are (the points right), set columns: "
+            f"{{lat: {cols[1]!r}, lon: {cols[0]!r}}}"
         )
     notes.append(
         f"{name}: the points of {differ.size} of {both.sum()} features differ from their "
