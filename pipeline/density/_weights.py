@@ -152,6 +152,16 @@ def seizure_quantities(seizures: pd.DataFrame) -> tuple[np.ndarray, str | None]:
     """
     schema.require_columns(seizures, [schema.QUANTITY], "seizures")
     raw = seizures[schema.QUANTITY]
+    truth = pd.api.types.is_bool_dtype(raw.dtype)
+    if raw.dtype == object:
+        truth = bool(raw.map(type).isin([bool, np.bool_]).any())
+    if truth:
+        # True/False is no amount: as 1 and 0 it would weigh a "yes" as one unit and a "no"
+        # as nothing, a quantity read quietly wrong
+        raise InputError(
+            f"seizures: quantity holds true/false values (dtype {raw.dtype}), not amounts; "
+            "give the amount seized in one unit, or drop the column"
+        )
     parsed = pd.to_numeric(raw, errors="coerce")
     if raw.dtype == object or isinstance(raw.dtype, pd.StringDtype):
         # text that is no number ("1,200", "12 kg") is not a missing quantity: filling it
