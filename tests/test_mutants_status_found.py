@@ -253,6 +253,13 @@ def test_a_moment_without_its_utc_offset_is_refused_in_one_line(tmp_path):
     assert run_status(out, now=later, verify=False)["published"]["map_age_hours"] == 3.0
 
 
+def test_a_map_finished_seconds_after_now_is_no_hours_old_not_minus_zero(tmp_path):
+    out = _published(tmp_path / "out", finished=NOW)
+    age = run_status(out, now=NOW - dt.timedelta(seconds=10), verify=False)
+    assert json.dumps(age["published"]["map_age_hours"]) == "0.0"
+    assert not age["attention"]  # within the clocks' slack: nothing to say
+
+
 def test_the_published_set_is_verified_by_size_and_sha256_and_its_link(tmp_path):
     """``verified`` holds only while each output is a regular file of the size *and* the
     sha256 its manifest records, reached by route-risk's link ``<name> -> current/<name>``:

@@ -474,7 +474,9 @@ def run_status(
         return status
     finished = dt.datetime.fromisoformat(manifest["finished"])
     status["published"] = rec | {
-        "map_age_hours": round((now - finished).total_seconds() / 3600, 2),
+        # + 0.0: a map finished seconds after now (within the clocks' slack) is 0.0 h old,
+        # never "-0.0"
+        "map_age_hours": round((now - finished).total_seconds() / 3600, 2) + 0.0,
         "map": str(out / manifest.get("outputs", {}).get("map", {}).get("path", "risk_map.html")),
     }
     problems = _verify(out, folder, manifest) if verify else []
