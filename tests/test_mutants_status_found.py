@@ -287,6 +287,20 @@ def test_the_published_set_is_verified_by_size_and_sha256_and_its_link(tmp_path)
     assert run_status(out, now=NOW, verify=False)["published"]["verified"] is None
 
 
+def test_an_input_replaced_by_a_folder_needs_attention_the_next_run_is_refused(tmp_path):
+    """A folder where the run read a file is no input: said as the refusal to come, not as an
+    input that merely changed (it was ``changed_since_run`` with no attention line)."""
+    data = _input(tmp_path, "a,b\n1,2\n", NOW - dt.timedelta(days=1))
+    out = _published(tmp_path / "out", finished=NOW, inputs=[data])
+    data.unlink()
+    data.mkdir()
+    st = run_status(out, now=NOW, verify=False)
+    assert st["inputs"][0]["not_a_file"] == "a folder" and not st["inputs"][0]["exists"]
+    assert st["attention"] == [
+        f"input {data} is a folder now, not a file: the next run will be refused"
+    ]
+
+
 def test_an_input_modified_in_the_future_needs_attention_only_under_an_age_policy(tmp_path):
     """A file modified 10 days after now (a clock ahead) is ``future`` either way; it needs
     attention under ``run.max_input_age_days`` (its freshness is unknown), while a run with

@@ -166,6 +166,8 @@ def _file_now(path: str, pattern: str | None) -> dict[str, Any]:
         st = Path(path).stat()
     except OSError:
         return entry
+    if not stat.S_ISREG(st.st_mode):  # replaced by a folder (or a pipe): no input the run reads
+        return entry | {"not_a_file": "a folder" if stat.S_ISDIR(st.st_mode) else "no file"}
     modified = dt.datetime.fromtimestamp(st.st_mtime, dt.UTC).isoformat(timespec="seconds")
     return entry | {"modified": modified, "bytes": st.st_size}
 
@@ -503,6 +505,7 @@ def run_status(
         companions = _companions_changed(f) if cur["modified"] is not None else []
         status["inputs"].append(
             age
+            | {k: cur[k] for k in ("not_a_file",) if k in cur}
             | {
                 "exists": cur["modified"] is not None,
                 "changed_since_run": changed or bool(companions),
@@ -522,7 +525,12 @@ def run_status(
     for f in status["inputs"]:
         if not f["exists"] and f.get("pattern"):
             continue  # a file gone from a pattern's feed (rolled off): the pattern is said below
-        if not f["exists"]:
+        if f.get("not_a_file"):
+            status["attention"].append(
+                f"input {f['path']} is {f['not_a_file']} now, not a file: the next run will be "
+                "refused"
+            )
+        elif not f["exists"]:
             status["attention"].append(f"input {f['path']} is missing")
         elif f["future"] and limit is not None:
             status["attention"].append(
