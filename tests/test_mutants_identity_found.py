@@ -91,8 +91,11 @@ def test_a_real_call_sign_beside_one_name_still_joins_the_two_ids_of_one_ship():
         ("ST. JOHN", "OXYZ2", "ST JOHN", "OXYZ2"),
         ("ST JOHN'S", "OXYZ2", "St Johns", "OXYZ2"),
         ("NORDIC STAR", "OXYZ 2", "NORDIC STAR", "OXYZ-2"),
+        ("M/V NORDIC STAR", "OXYZ2", "NORDIC STAR", "OXYZ2"),
+        ("MT. NORDIC STAR", "OXYZ2", "M/T Nordic Star", "OXYZ2"),
+        ("F/V SEA STAR", "OXYZ2", "SEA STAR", "OXYZ2"),
     ],
-    ids=["hyphen", "period", "apostrophe", "call-sign-spaced"],
+    ids=["hyphen", "period", "apostrophe", "call-sign-spaced", "mv", "mt", "fv"],
 )
 def test_one_ships_name_and_call_sign_spelled_with_other_signs_join_its_two_ids(
     name_a, call_a, name_b, call_b
@@ -102,6 +105,18 @@ def test_one_ships_name_and_call_sign_spelled_with_other_signs_join_its_two_ids(
     groups = _groups([("235000001", None, name_a, call_a), ("235000002", None, name_b, call_b)])
     assert sorted(groups.ids) == ["235000001", "235000002"]
     assert set(groups.ship) == {"235000001"}
+
+
+def test_a_type_prefix_is_dropped_only_as_a_word_of_its_own():
+    # MSC ANNA and ANNA are two ships; a name that is a prefix alone, or a prefix before a
+    # placeholder, is no key (two ids of that "name" are not joined)
+    assert (
+        len(_groups([("235000001", None, "MSC ANNA", "OX2"), ("235000002", None, "ANNA", "OX2")]))
+        == 0
+    )
+    for name in ("M/V", "MV UNKNOWN"):
+        rows = [("235000001", None, name, "OX2"), ("235000002", None, name, "OX2")]
+        assert len(_groups(rows)) == 0
 
 
 def test_a_bar_in_a_name_or_call_sign_never_makes_two_ships_keys_one():

@@ -17,7 +17,8 @@ column on every ping.  A key is:
     ``1234567``, one digit repeated).
 ``name_call``
     The ship name *and* its call sign, both trimmed, signs read as spaces (a call sign
-    without its spaces: ``OXYZ-2`` is ``OXYZ2``), inner spaces collapsed and case-folded,
+    without its spaces: ``OXYZ-2`` is ``OXYZ2``), inner spaces collapsed and case-folded, a
+    ship-type prefix of the name dropped (``M/V NORDIC STAR`` is ``NORDIC STAR``),
     neither a placeholder (``''``, ``UNKNOWN``, ``N/A``, ``0``, ``UNK``, ``XXXX`` ...).  A
     name alone is no identity: many ships share a name; a name and call sign given by ids of
     two different valid IMO numbers joins none of them.
@@ -55,6 +56,7 @@ __all__ = [
     "identity_table",
     "ids_of_two_ships",
     "imo_keys",
+    "name_keys",
     "ship_groups",
     "text_keys",
 ]
@@ -226,6 +228,29 @@ def text_keys(values: pd.Series) -> pd.Series:
     return text.where(~bad.to_numpy(dtype=bool), "")
 
 
+#: Ship-type prefixes of a name, as :func:`text_keys` leaves them (signs read as spaces):
+#: motor vessel/tanker/yacht, fishing, sailing and research vessel, motor/steam ship.
+_TYPE_PREFIX = r"^(?:m ?v|m ?t|m ?y|f ?v|s ?v|r ?v|m ?s|s ?s)(?: |$)"
+
+
+def name_keys(values: pd.Series) -> pd.Series:
+    """Return ship names as :func:`text_keys` does, a ship-type prefix dropped.
+
+    One ship's two transponders gave ``M/V NORDIC STAR`` and ``NORDIC STAR`` beside one call
+    sign and sailed as two ships side by side.  The prefix must be a word of its own
+    (``MSC ANNA`` keeps its name); a name that is a prefix alone is no key.
+
+    Examples
+    --------
+    >>> name_keys(pd.Series(["M/V Nordic Star", "MV. NORDIC STAR", "MSC Anna", "M/T"])).tolist()
+    ['nordic star', 'nordic star', 'msc anna', '']
+    >>> name_keys(pd.Series(["F/V UNKNOWN", "S.S. Minnow", "MS"])).tolist()
+    ['', 'minnow', '']
+    """
+    bare = text_keys(values).str.replace(_TYPE_PREFIX, "", regex=True)
+    return text_keys(bare)  # what is left may be a placeholder (M/V UNKNOWN)
+
+
 def call_sign_keys(values: pd.Series) -> pd.Series:
     """Return call signs as :func:`text_keys` does, without spaces: ``OXYZ 2`` is ``OXYZ2``.
 
@@ -274,7 +299,7 @@ def identity_table(
     if imo is not None:
         parts.append(("imo", *_keys_by_value(imo, imo_keys)))
     if ship_name is not None and callsign is not None:
-        nm, nm_text = _keys_by_value(ship_name, text_keys)
+        nm, nm_text = _keys_by_value(ship_name, name_keys)
         cs, cs_text = _keys_by_value(callsign, call_sign_keys)
         both = (nm >= 0) & (cs >= 0)
         pair = np.where(both, nm * max(len(cs_text), 1) + cs, -1)
