@@ -160,6 +160,19 @@ def test_a_port_on_the_equator_or_the_meridian_is_no_null_island(tmp_path):
     assert _rejects(res) == [(4, "null_island")]
 
 
+def test_a_multipoint_port_with_a_part_at_null_island_is_rejected(tmp_path):
+    # a port's second berth written as zeros: the feature was kept, a port at 0°, 0°
+    path = _geojson(
+        tmp_path / "ports.geojson",
+        {"type": "MultiPoint", "coordinates": [[10.0, 54.0], [0.0, 0.0]]},
+        {"type": "MultiPoint", "coordinates": [[10.0, 54.0], [0.0, 5.0], [5.0, 0.0]]},
+        {"type": "Point", "coordinates": [0.0, 0.0]},
+    )
+    res = read_context(path, "ports")
+    assert list(res.frame["source_row"]) == [2]
+    assert sorted(r for _, r in _rejects(res)) == ["null_island", "null_island"]
+
+
 # --- rejects: the rule and the file's own line -------------------------------------------------
 
 

@@ -763,6 +763,12 @@ def _finish(raw, rows, geoms, rules, crs, src: ContextSource, name: str, assumpt
     if null.any():
         b = to4326.bounds.to_numpy()
         null &= (b[:, 0] == 0) & (b[:, 1] == 0)
+    # ... and so is a part of a MultiPoint there (a port's second berth written as zeros)
+    multi = np.flatnonzero(usable & ~failed & (types == 4))
+    if multi.size:
+        parts, owner = shapely.get_parts(to4326.to_numpy()[multi], return_index=True)
+        at_zero = (shapely.get_x(parts) == 0) & (shapely.get_y(parts) == 0)
+        null[multi[np.unique(owner[at_zero])]] = True
     rules.append(
         Rule(
             "coord_out_of_crs",
@@ -795,7 +801,8 @@ def _finish(raw, rows, geoms, rules, crs, src: ContextSource, name: str, assumpt
             "null_island",
             null,
             "geometry",
-            "point {value} is at 0°, 0° (Null Island): a missing position written as zeros",
+            "point {value} is at 0°, 0° (Null Island) or holds a point there: a missing "
+            "position written as zeros",
             wkt.str.slice(0, 120),
         )
     )
