@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import errno
 import json
 import logging
 import math
@@ -38,15 +37,13 @@ from typing import Any
 
 from . import __version__
 from ._terminal import one_line
-from .errors import ConfigError, RouteRiskError, RunLockedError
+from .errors import ENVIRONMENT_ERRNOS, ConfigError, RouteRiskError, RunLockedError
 
 EXIT_OK = 0
 EXIT_ATTENTION = 1  # `status`: the last run failed, nothing is published or an input is stale
 EXIT_USER_ERROR = 2
 EXIT_IOERR = 74
 EXIT_TEMPFAIL = 75
-# the machine, not the data: a full disk or quota, a read-only or vanished mount
-_ENVIRONMENT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO})
 EXIT_SOFTWARE = 70  # (EX_SOFTWARE) an exception route-risk did not foresee: a bug
 EXIT_HUNG_UP = 129  # 128 + SIGHUP
 EXIT_INTERRUPTED = 130
@@ -624,6 +621,10 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         as_of = as_of_day(cfg.run.as_of)
         aoi = cfg.area.bbox
     source = _ingest_source(args, cfg)
+    if args.out:
+        from .runner.publish import make_out_dir
+
+        make_out_dir(args.out)
     summary = summarise_ingest(
         args.kind, source, options=options, out_dir=args.out, as_of=as_of, aoi_bbox=aoi
     )
@@ -1094,7 +1095,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return EXIT_USER_ERROR
     except OSError as exc:
-        if exc.errno not in _ENVIRONMENT_ERRNOS:
+        if exc.errno not in ENVIRONMENT_ERRNOS:
             return _bug(exc)
         _stdout_to_devnull()  # stdout's own disk may be the full one: nothing more goes there
         where = f" ({exc.filename})" if exc.filename else ""

@@ -8,7 +8,10 @@ exit code 2; anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import errno
+
 __all__ = [
+    "ENVIRONMENT_ERRNOS",
     "ConfigError",
     "DataQualityError",
     "EngineError",
@@ -22,6 +25,10 @@ __all__ = [
     "SourceUnreadable",
     "WorkerLost",
 ]
+
+#: OSError numbers of the machine, not of the user's data or paths: a full disk or quota, a
+#: read-only or vanished mount (the CLI's exit 74, never a user error's 2).
+ENVIRONMENT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO})
 
 
 class RouteRiskError(Exception):

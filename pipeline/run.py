@@ -399,10 +399,7 @@ def run_pipeline(
         raise
     for m in patterns:
         log.log(logging.WARNING if m.get("unreadable") else logging.INFO, "%s", describe_pattern(m))
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(f"cannot use output folder {str(out)!r}: {exc.strerror or exc}") from None
+    P.make_out_dir(out)
     cmd = list(command_line) if command_line is not None else None
     # One BLAS thread: the model's matrix products then sum in one order whatever the
     # machine's core count (two threads moved forecasts by 1e-11, and so the table bytes),

@@ -52,7 +52,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError, RunLockedError
+from ..errors import ENVIRONMENT_ERRNOS, ConfigError, RunLockedError
 from ..io import read_json_object
 
 __all__ = [
@@ -73,6 +73,7 @@ __all__ = [
     "lock_file_problem",
     "lock_held",
     "lock_holder",
+    "make_out_dir",
     "new_run_id",
     "next_run_id",
     "prune_runs",
@@ -403,10 +404,26 @@ def signals_held() -> Iterator[None]:
             signal.raise_signal(pending[0])
 
 
+def make_out_dir(out: str | Path) -> None:
+    """Make the output folder ``out`` (and its parents) if it is not there.
+
+    One that cannot be made (a path under a file, under ``/proc``, a file's own name) is the
+    user's mistake, said in one line (:class:`ConfigError`, exit 2; before, ``demo`` and
+    ``ingest --out`` ended in a traceback); a full or read-only disk is the machine's
+    (the :class:`OSError` goes on: exit 74).
+    """
+    try:
+        Path(out).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        if exc.errno in ENVIRONMENT_ERRNOS:
+            raise
+        raise ConfigError(f"cannot use output folder {str(out)!r}: {exc.strerror or exc}") from None
+
+
 @contextlib.contextmanager
 def lock(out: Path) -> Iterator[None]:
     """Hold ``out/.route-risk.lock`` for the block; another holder raises RunLockedError."""
-    out.mkdir(parents=True, exist_ok=True)
+    make_out_dir(out)
     path = out / LOCK
     check_no_links(out, path)
     fd = _open_lock_file(path, os.O_RDWR | os.O_CREAT)
