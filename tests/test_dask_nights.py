@@ -24,14 +24,13 @@ from __future__ import annotations
 import logging
 import re
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION
+from _forked import start_forked
 from _nights import differences, inputs_key, night_raw, published
 from _speed_dask import kill_nowhere, kill_once_at
 
@@ -243,23 +242,20 @@ def test_a_dask_night_killed_then_the_next_nights_equal_a_cold_local_run(
     _with_overlap(days[1], days[2], 10).to_csv(n.data / "ais-3.csv", index=False)
     before = _published_manifest(n.out)
     cfg = n.config(n.raw("dask", 300))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pipeline.cli", "run", str(cfg.source), "-q"],
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    # a process of its own, forked from the server that imported the command once (a fresh
+    # interpreter spent about 3.5 s of CPU importing it): the worker SIGKILLs its pid
+    run = start_forked(["run", str(cfg.source), "-q"], tmp_path / "logs", cwd=REPO)
     flag = tmp_path / "killed-run"
     try:
-        client.run(kill_once_at, str(flag), "shard", proc.pid)
-        _, err = proc.communicate(timeout=120)
+        client.run(kill_once_at, str(flag), "shard", run.proc.pid)
+        code, _, err = run.wait(timeout=120)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        if run.proc.is_alive():
+            run.proc.kill()
+            run.proc.join()
         time.sleep(0.6)  # the worker wrote its shard's second file after the kill
         client.run(kill_nowhere)
-    assert proc.returncode == -9 and flag.exists(), err.decode()[-2000:]
+    assert code == -9 and flag.exists(), err[-2000:]
     assert _published_manifest(n.out) == before
     assert list((n.out / ".cache").glob("memo_transit_hours-*.shards"))  # left by the kill
     n.night("after the run was killed, on Dask", "dask", 300)
