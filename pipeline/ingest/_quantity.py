@@ -36,10 +36,15 @@ from ..errors import InputError
 __all__ = ["decimal_mark_of", "parse_quantities", "quantity_fit", "typed_number_cells"]
 
 _GROUP_SPACES = "[ '\u00a0\u202f\u2009]"
+#: A unit begins with no digit of any script nor a fraction (``12３``, ``1 ½ t`` are no 12 in
+#: the unit '３' or 1 in '½ t'), and an approximation mark may follow it (``3 t (approx.)``:
+#: the unit 't', not 't (approx.)', which no unit of mass is and was kept unconverted).
 _QTY = (
     r"^\s*(?P<approx>~|≈|c\.|ca\.?|circa|approx\.?|approximately|about)?\s*"
     r"(?P<num>[+-]?(?:\d[\d.,' \x{a0}\x{202f}\x{2009}]*\d|\d)(?:[eE][+-]?\d+)?)\s*"
-    r"(?P<unit>[^\d\s.,+-][^\d]*?)?\s*$"
+    r"(?P<unit>[^\p{N}\s.,+-][^\p{Nd}]*?)??\s*"
+    r"(?P<after>(?i:\(\s*(?:approx\.?|approximately|ca\.?|circa|est\.?|estimated)\s*\)"
+    r"|approx\.?|approximately|ca\.?|circa|est\.?|estimated))?\s*$"
 )
 #: Shapes only a decimal comma explains, and only a decimal point.
 _COMMA_ONLY = (
@@ -204,19 +209,25 @@ def parse_quantities(
         mark = file_decimal or "."
     group = "," if mark == "." else "."
     grouped = _match(num, rf"\d\{group}\d{{3}}") | _match(written, rf"\d{_GROUP_SPACES}\d{{3}}")
+    # a number in scientific notation (1.2E+03, as spreadsheets write) groups no thousands:
+    # its point is a decimal point in a file of decimal commas too (it lost its point there
+    # and read 12000), and its comma one where the decimal mark is the comma (1,2E+03)
+    sci = _match(num, r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$")
+    if mark == ",":
+        sci |= _match(num, r"^[+-]?\d+,\d+[eE][+-]?\d+$")
     clean = pc.replace_substring(num, group, "")
     if mark == ",":
         clean = pc.replace_substring(clean, ",", ".")
+    clean = pc.if_else(pa.array(sci), pc.replace_substring(num, ",", "."), clean)
     out = pd.to_numeric(
         pd.Series(clean.to_numpy(zero_copy_only=False), dtype=object), errors="coerce"
     ).to_numpy(dtype="float64", copy=True)
-    # a shape the grouping rules do not allow (1,20,0) stays unparseable
-    well_formed = _match(
-        num,
-        (
-            rf"^[+-]?(?:\d{{1,3}}(?:\{group}\d{{3}})+|\d+)(?:\{mark}\d+)?$",
-            r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$",  # 1.2E+03, as spreadsheets write
-        ),
+    # a shape the grouping rules do not allow (1,20,0) stays unparseable; so does one
+    # grouped by spaces or apostrophes other than in threes (1 20 and 5 10 read 120 and 510)
+    well_formed = sci | _match(num, rf"^[+-]?(?:\d{{1,3}}(?:\{group}\d{{3}})+|\d+)(?:\{mark}\d+)?$")
+    spaced = _match(written, _GROUP_SPACES)
+    well_formed &= ~spaced | _match(
+        written, rf"^[+-]?\d{{1,3}}(?:{_GROUP_SPACES}\d{{3}})+(?:\{mark}\d+)?$"
     )
     out[~(matched & well_formed)] = np.nan
     if is_typed.any():
@@ -225,7 +236,8 @@ def parse_quantities(
     unit = pd.Series(got.field("unit").to_numpy(zero_copy_only=False), dtype=object)
     unit = unit.where(matched & unit.notna().to_numpy(), "").fillna("").astype(object)
     approx = matched & (
-        np.asarray(got.field("approx").to_numpy(zero_copy_only=False), dtype=object) != ""
+        (np.asarray(got.field("approx").to_numpy(zero_copy_only=False), dtype=object) != "")
+        | (np.asarray(got.field("after").to_numpy(zero_copy_only=False), dtype=object) != "")
     )
     report["decimal_mark"] = mark
     if grouped.any():

@@ -1,0 +1,127 @@
+"""Gaps and wrong readings a mutation pass over ``pipeline/ingest/_quantity.py`` found (hHD).
+
+Quantities weigh seizures in the risk: a value read ten or a thousand times off is a quiet
+wrong risk.  Expected values are worked by hand here (a number in scientific notation has
+no thousands grouping; a group of thousands has three digits; 1 t = 1000 kg), never taken
+from the code under test.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.ingest import read_seizures
+from pipeline.ingest._quantity import parse_quantities
+
+
+def _write(path, lines: list[str]):
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+# ---------------------------------------------------------------- fixed wrong readings
+
+
+@pytest.mark.parametrize(
+    ("values", "file_decimal", "expected"),
+    [
+        (["1.2E+03"], ",", [1200.0]),  # read 12000: the point dropped as a thousands mark
+        (["1.5e3", "2,5"], None, [1500.0, 2.5]),  # the column's comma, the same loss
+        (["1,2E+03"], ",", [1200.0]),  # a decimal-comma spreadsheet's own writing
+        (["1.2E+03"], ".", [1200.0]),
+    ],
+    ids=["point-sci-in-comma-file", "point-sci-beside-comma", "comma-sci", "point-sci"],
+)
+def test_scientific_notation_groups_no_thousands(values, file_decimal, expected):
+    q, _, _ = parse_quantities(pd.Series(values, dtype=object), file_decimal=file_decimal)
+    np.testing.assert_array_equal(q, expected)
+
+
+def test_a_comma_mantissa_in_a_decimal_point_file_is_refused():
+    q, _, _ = parse_quantities(pd.Series(["1,2E+03", "2.5"], dtype=object))
+    assert np.isnan(q[0]) and q[1] == 2.5
+
+
+def test_a_decimal_comma_files_spreadsheet_exponent_reads_its_value(tmp_path):
+    lines = [
+        "date;lat;lon;drug;quantity",
+        "2024-01-01;10,1;20,1;coke;1.2E+03 kg",
+        "2024-01-02;10,2;20,2;coke;2 kg",
+    ]
+    res = read_seizures(_write(tmp_path / "sci.csv", lines))
+    np.testing.assert_array_equal(res.frame["quantity"], [1200.0, 2.0])
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["1 20", "5 10 kg", "1'2", "12\u00a034", "1 .5", "1 2345"],
+    ids=["space-2", "space-range", "apostrophe-1", "nbsp-2", "space-point", "space-4"],
+)
+def test_a_space_or_apostrophe_grouping_other_than_threes_is_refused(value):
+    # '1 20' read 120, '5 10 kg' 510: no thousands grouping writes those
+    q, _, _ = parse_quantities(pd.Series([value, "7"], dtype=object))
+    assert np.isnan(q[0]) and q[1] == 7.0
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("1 200", 1200.0),
+        ("12 345 678", 12345678.0),
+        ("1'200.5", 1200.5),
+        ("1\u202f200,5", 1200.5),
+        ("-1 200", -1200.0),
+    ],
+    ids=["space", "spaces", "swiss", "narrow-nbsp-comma", "negative"],
+)
+def test_thousands_grouped_by_spaces_or_apostrophes_read_whole(value, expected):
+    q, _, report = parse_quantities(pd.Series([value], dtype=object))
+    assert q[0] == expected and report["grouped"] == 1
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["12\uff13", "12 \uff13 kg", "12\u0663", "1 \u00bd t", "5\u00b2 kg"],
+    ids=["fullwidth", "fullwidth-kg", "arabic-indic", "half", "superscript"],
+)
+def test_a_digit_of_another_script_is_no_unit(value):
+    # '12３' read 12 in the unit '３' (kept as reported); '1 ½ t' read 1 in '½ t'
+    q, unit, _ = parse_quantities(pd.Series([value], dtype=object))
+    assert np.isnan(q[0]) and unit.iloc[0] == ""
+
+
+def test_a_unit_with_a_superscript_after_its_letters_is_still_a_unit():
+    q, unit, _ = parse_quantities(pd.Series(["12 m\u00b3"], dtype=object))
+    assert q[0] == 12.0 and unit.iloc[0] == "m\u00b3"
+
+
+@pytest.mark.parametrize(
+    ("value", "unit"),
+    [
+        ("3 t approx", "t"),
+        ("3 t (approx.)", "t"),
+        ("3 tonnes est.", "tonnes"),
+        ("3 kg Approximately", "kg"),
+        ("300 (approx)", ""),
+        ("~300 kg ca.", "kg"),
+    ],
+    ids=["approx", "paren-approx", "est", "approximately", "no-unit", "both-sides"],
+)
+def test_an_approximation_mark_after_the_unit_is_no_part_of_it(value, unit):
+    q, got, report = parse_quantities(pd.Series([value], dtype=object))
+    assert got.iloc[0] == unit and report["approximate"] == 1
+    assert q[0] == float(value.lstrip("~").split()[0])
+
+
+def test_tonnes_marked_approximate_after_the_unit_convert_to_kg(tmp_path):
+    # '3 t approx' was kept as 3 (its unit 't approx' no mass) beside 2 t read 2000 kg
+    lines = [
+        "date,lat,lon,drug,quantity,unit",
+        "2024-01-01,10.1,20.1,coke,3 t approx,",
+        "2024-01-02,10.2,20.2,coke,2 t,",
+        "2024-01-03,10.3,20.3,coke,300 (approx),g",
+    ]
+    res = read_seizures(_write(tmp_path / "approx.csv", lines))
+    np.testing.assert_allclose(res.frame["quantity"], [3000.0, 2000.0, 0.3], rtol=1e-12)
