@@ -70,3 +70,26 @@ def test_a_file_whose_second_line_is_a_point_is_refused_for_its_datum_line():
     text += "-33.85953,151.21126,0,-777,40179.6\n"
     with pytest.raises(InputError, match="datum '-33.85943'"):
         read_plt_points(text.encode(), "log.plt")
+
+
+@pytest.mark.parametrize("blank", ["", "\r\n"], ids=["adjacent", "blank-line-between"])
+def test_a_tie_of_five_and_seven_field_lines_is_decided_by_the_first_point(blank):
+    # a blank line after the header says nothing (it is not a first line of no fields)
+    text = _HEAD.format(datum="WGS 84") + blank
+    at = 7 + len(blank) // 2
+    text += "-33.85943,151.21116,0,-777,40179.5,2010-01-01,12:00:00\r\n"  # line 7 (8)
+    text += "-33.85953,151.21126,0,-777,40179.6\r\n"
+    text += "-33.85963,151.21136,0,-777,40179.7,2010-01-01,16:48:00\r\n"
+    text += "-33.85973,151.21146,0,-777,40179.8\r\n"
+    got = read_plt_points(text.encode(), "log.plt")
+    assert got.frame["line"].tolist() == [at, at + 2]
+    assert got.frame["time"].tolist() == [_iso(40179.5), _iso(40179.7)]
+    assert got.rejects["row"].tolist() == [at + 1, at + 3]
+
+
+def test_a_count_that_a_rejected_line_makes_up_says_no_file_cut_short():
+    text = _HEAD.format(datum="WGS 84")  # line 6 says 2 points
+    text += "-33.85943,151.21116,0,-777,40179.5\r\n-33.85953,151.21126,0\r\n"
+    got = read_plt_points(text.encode(), "log.plt")
+    assert len(got.frame) == 1 and got.rejects["row"].tolist() == [8]
+    assert not any("cut short" in n for n in got.notes)

@@ -189,3 +189,39 @@ def test_a_numeric_coordinate_column_is_no_evidence_of_the_decimal_mark():
     lat, lon = pd.Series([36.5, 36.25]), pd.Series(["-6,2", "-5,4"], dtype=object)
     assert decimal_mark_of(lat, lon) == ","
     assert decimal_mark_of(pd.Series([36.5]), pd.Series([-6.25])) is None
+
+
+def test_a_column_of_booleans_is_no_quantity(tmp_path):
+    # a Parquet flag column under a 'quantity' header read True as 1 kg, False as 0, unsaid
+    q, _, _ = parse_quantities(pd.Series([True, False]))
+    assert np.isnan(q).all()
+    assert quantity_fit(pd.Series([True, False])) == 0.0
+    frame = pd.DataFrame(
+        {
+            "date": ["2024-01-01", "2024-01-02"],
+            "lat": [10.1, 10.2],
+            "lon": [20.1, 20.2],
+            "drug": ["coke", "coke"],
+            "quantity": [True, False],
+        }
+    )
+    frame.to_parquet(tmp_path / "flags.parquet")
+    res = read_seizures(tmp_path / "flags.parquet")
+    assert res.frame.empty
+    assert res.rejects[["row", "rule", "value"]].to_numpy().tolist() == [
+        [1, "quantity_unparseable", "True"],
+        [2, "quantity_unparseable", "False"],
+    ]
+
+
+def test_a_number_in_scientific_notation_is_not_counted_as_grouped():
+    q, _, report = parse_quantities(pd.Series(["1.234E+03", "2,5"], dtype=object))
+    np.testing.assert_array_equal(q, [1234.0, 2.5])
+    assert "grouped" not in report
+
+
+def test_the_unit_is_given_without_the_space_before_it_and_no_mark_is_counted_unsaid():
+    q, unit, report = parse_quantities(pd.Series(["300\u00a0kg", "seized", "12"], dtype=object))
+    assert unit.tolist() == ["kg", "", ""]
+    assert q[0] == 300.0 and np.isnan(q[1]) and q[2] == 12.0
+    assert "approximate" not in report  # 'seized' is no quantity, nor an approximate one

@@ -75,9 +75,10 @@ def _match(arr: pa.Array, patterns) -> np.ndarray:
 def quantity_fit(values: pd.Series) -> float:
     """Share of the non-blank ``values`` written as a quantity: a number, maybe with a unit.
 
-    ``1200 kg``, ``1,234.5``, ``~3 kg`` and ``12 cartons`` fit; a word or a date does not.
+    ``1200 kg``, ``1,234.5``, ``~3 kg`` and ``12 cartons`` fit; a word, a date or a
+    boolean (a flag, no amount) does not.
     """
-    if values.dtype.kind in "fiub":
+    if values.dtype.kind in "fiu":
         return 1.0
     text = values.astype("str").where(values.notna(), "").str.strip()
     text = text[text != ""]
@@ -164,7 +165,8 @@ def parse_quantities(
     """
     n = len(values)
     report: dict[str, Any] = {}
-    if values.dtype.kind in "fiub":
+    # a column of booleans is no amount: True read 1 kg unsaid; as text it is unparseable
+    if values.dtype.kind in "fiu":
         return values.to_numpy(dtype="float64"), pd.Series([""] * n, dtype=object), report
     text = values.astype("str").where(values.notna(), "")
     is_typed = np.zeros(n, dtype=bool) if typed is None else np.asarray(typed, dtype=bool)
@@ -209,13 +211,15 @@ def parse_quantities(
     else:
         mark = file_decimal or "."
     group = "," if mark == "." else "."
-    grouped = _match(num, rf"\d\{group}\d{{3}}") | _match(written, rf"\d{_GROUP_SPACES}\d{{3}}")
     # a number in scientific notation (1.2E+03, as spreadsheets write) groups no thousands:
     # its point is a decimal point in a file of decimal commas too (it lost its point there
     # and read 12000), and its comma one where the decimal mark is the comma (1,2E+03)
     sci = _match(num, r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$")
     if mark == ",":
         sci |= _match(num, r"^[+-]?\d+,\d+[eE][+-]?\d+$")
+    grouped = ~sci & (
+        _match(num, rf"\d\{group}\d{{3}}") | _match(written, rf"\d{_GROUP_SPACES}\d{{3}}")
+    )
     clean = pc.replace_substring(num, group, "")
     if mark == ",":
         clean = pc.replace_substring(clean, ",", ".")
