@@ -225,3 +225,8 @@ def test_the_unit_is_given_without_the_space_before_it_and_no_mark_is_counted_un
     assert unit.tolist() == ["kg", "", ""]
     assert q[0] == 300.0 and np.isnan(q[1]) and q[2] == 12.0
     assert "approximate" not in report  # 'seized' is no quantity, nor an approximate one
+
+
+def test_the_units_written_in_the_values_are_counted_whatever_their_case():
+    _, _, report = parse_quantities(pd.Series(["3 KG", "2 kg", "1 Kg", "4 t"], dtype=object))
+    assert report["units_in_values"] == {"kg": 3, "t": 1}
