@@ -93,3 +93,16 @@ def test_a_count_that_a_rejected_line_makes_up_says_no_file_cut_short():
     got = read_plt_points(text.encode(), "log.plt")
     assert len(got.frame) == 1 and got.rejects["row"].tolist() == [8]
     assert not any("cut short" in n for n in got.notes)
+
+
+def test_a_short_track_line_of_whole_numbers_is_a_header_line_not_a_point():
+    # a track line cut to five fields ('0,2,255,Track 7,1') has the shape of a point line
+    # but no decimals in its first two fields: taken for a point it was one at (0, 2)
+    text = _HEAD.format(datum="WGS 84").replace(
+        "0,2,255,MV Alpha,0,0,2,8421376", "0,2,255,Track 7,1"
+    )
+    text += "-33.85943,151.21116,0,-777,40179.5\r\n-33.85953,151.21126,0,-777,40179.6\r\n"
+    got = read_plt_points(text.encode(), "log.plt")
+    assert got.track_name == "Track 7"
+    assert got.frame["line"].tolist() == [7, 8] and got.rejects.empty
+    assert got.frame["lat"].tolist() == ["-33.85943", "-33.85953"]
