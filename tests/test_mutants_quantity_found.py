@@ -114,8 +114,9 @@ def test_a_unit_with_a_superscript_after_its_letters_is_still_a_unit():
         ("3 kg Approximately", "kg"),
         ("300 (approx)", ""),
         ("~300 kg ca.", "kg"),
+        ("3 t, approx.", "t"),
     ],
-    ids=["approx", "paren-approx", "est", "approximately", "no-unit", "both-sides"],
+    ids=["approx", "paren-approx", "est", "approximately", "no-unit", "both-sides", "comma"],
 )
 def test_an_approximation_mark_after_the_unit_is_no_part_of_it(value, unit):
     q, got, report = parse_quantities(pd.Series([value], dtype=object))

@@ -38,14 +38,14 @@ __all__ = ["decimal_mark_of", "parse_quantities", "quantity_fit", "typed_number_
 _GROUP_SPACES = "[ '\u00a0\u202f\u2009]"
 #: A unit begins with no digit of any script nor a fraction (``12３``, ``1 ½ t`` are no 12 in
 #: the unit '３' or 1 in '½ t'), and an approximation mark may follow it (``3 t (approx.)``:
-#: the unit 't', not 't (approx.)', which no unit of mass is and was kept unconverted); the
-#: marks in any case (``Approx. 300 kg`` was refused).
+#: the unit 't', not 't (approx.)', which no unit of mass is and was kept unconverted;
+#: ``3 t, approx.`` too); the marks in any case (``Approx. 300 kg`` was refused).
 _QTY = (
     r"^\s*(?P<approx>(?i:~|≈|c\.|ca\.?|circa|approx\.?|approximately|about))?\s*"
     r"(?P<num>[+-]?(?:\d[\d.,' \x{a0}\x{202f}\x{2009}]*\d|\d)(?:[eE][+-]?\d+)?)\s*"
     r"(?P<unit>[^\p{N}\s.,+-][^\p{Nd}]*?)??\s*"
-    r"(?P<after>(?i:\(\s*(?:approx\.?|approximately|ca\.?|circa|est\.?|estimated)\s*\)"
-    r"|approx\.?|approximately|ca\.?|circa|est\.?|estimated))?\s*$"
+    r"(?:,?\s*(?P<after>(?i:\(\s*(?:approx\.?|approximately|ca\.?|circa|est\.?|estimated)\s*\)"
+    r"|approx\.?|approximately|ca\.?|circa|est\.?|estimated)))?\s*$"
 )
 #: Shapes only a decimal comma explains, and only a decimal point.
 _COMMA_ONLY = (
