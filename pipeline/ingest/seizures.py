@@ -1367,7 +1367,7 @@ def _normalise(
             )
         if q_report.get("approximate"):
             notes.append(
-                f"{name}: {q_report['approximate']} quantit(ies) marked approximate (~, ca.) "
+                f"{name}: {q_report['approximate']} quantit(ies) marked approximate (~, ca., approx., est.) "
                 "taken at their value"
             )
         evidence_units = {**unit_report, "number_format": q_report}
