@@ -435,7 +435,7 @@ def build_lagged_features(
         ``time`` (UTC), ``lon``, ``lat``; only events in ``[origin - train_days, origin)`` are
         used, whatever else is passed.
     cells : numpy.ndarray of uint64
-        The cells to model (one H3 resolution).
+        The cells to model (one H3 resolution, each once, in any order: the rows follow it).
     origin : pandas.Timestamp
         The forecast origin.
     options : FittedOptions
@@ -471,10 +471,20 @@ def build_lagged_features(
     mean_area = float(area.mean()) if n else 1.0
     offset = np.log(area / mean_area) if n else np.empty(0)
 
+    # the cells in the order given (rows of the designs), looked up in sorted order: a
+    # binary search of unsorted cells missed most events, whose cells then counted none
+    order = np.argsort(cells, kind="stable")
+    by_id = cells[order]
+    if n and (by_id[1:] == by_id[:-1]).any():
+        dup = int(by_id[1:][by_id[1:] == by_id[:-1]][0])
+        raise InputError(f"cells has cell {dup!r} more than once; one row per cell")
     ev_cells = points_to_cells(lon, lat, int(res[0])) if m else np.empty(0, "uint64")
-    pos = np.searchsorted(cells, ev_cells)
+    pos = np.searchsorted(by_id, ev_cells)
     pos_c = np.minimum(pos, max(n - 1, 0))
-    ev_idx = np.where((n > 0) & (cells[pos_c] == ev_cells), pos_c, -1) if m else pos
+    if m and n:
+        ev_idx = np.where(by_id[pos_c] == ev_cells, order[pos_c], -1)
+    else:
+        ev_idx = np.full(m, -1, dtype="int64")
 
     radius = float(options.recency_radius_km or (options.bandwidths_km or (25.0,))[0])
     sums = _KernelSums(
