@@ -15,8 +15,9 @@ import pandas as pd
 import pytest
 
 from pipeline import schema as S
+from pipeline.density import kernel_density_exact
 from pipeline.errors import InputError
-from pipeline.grid import cells_to_latlng, points_to_cells, region_to_cells
+from pipeline.grid import cell_area_km2, cells_to_latlng, points_to_cells, region_to_cells
 from pipeline.model import FittedOptions, build_lagged_features
 
 ORIGIN = pd.Timestamp("2024-01-01", tz="UTC")
@@ -97,3 +98,269 @@ def test_an_event_at_the_forecast_origin_is_not_history(world):
     np.testing.assert_array_equal(got.x_train, ref.x_train)
     np.testing.assert_array_equal(got.y_train, ref.y_train)
     assert got.descriptions == ref.descriptions
+
+
+def test_an_event_exactly_one_window_before_an_origin_is_in_that_window(world):
+    """A windowed feature at origin ``s`` sees ``[s - w, s)``: the event at ``s - w`` is in it.
+
+    Mutant: the smoothed count's window opened at ``s - w`` (``tau > s - w``) while the
+    count's window stayed closed there - the one event of a window dropped from the kernel
+    sum only.  Two lone events: one exactly 91 days before the forecast origin, one exactly
+    91 days before the first training origin (-120).
+    """
+    cells = world["cells"]
+    lat, lon = cells_to_latlng(cells)
+    ev = pd.DataFrame(
+        {
+            S.TIME: [ORIGIN - 91 * DAY, ORIGIN - 211 * DAY],
+            S.LON: [lon[3], lon[12]],
+            S.LAT: [lat[3], lat[12]],
+        }
+    )
+    f = build_lagged_features(ev, cells, ORIGIN, FittedOptions(**OPTIONS))
+    assert f.training_origins_days[0] == -120.0
+    names = f.names
+    ka, kw, ch = names.index("kde_10km"), names.index("kde_10km_91d"), names.index("count_horizon")
+    w_days = OPTIONS["train_days"]
+    # at the forecast origin both events are history; the one at -91 alone is in the window
+    exact = kernel_density_exact(
+        (ev[S.LON][:1], ev[S.LAT][:1]), cells, bandwidth_km=10.0, kernel="quartic"
+    )
+    want = exact * cell_area_km2(cells).mean() * w_days / 91.0
+    np.testing.assert_allclose(f.raw_pred["kde_10km_91d"], want, rtol=1e-9, atol=1e-15)
+    assert f.raw_pred["count_horizon"][3] == 1.0 and f.raw_pred["count_horizon"].sum() == 1.0
+    # at -120 the event at -211 is the window's only one: its cell's windowed sum is the
+    # whole history's sum times W / 91 (over the same single event)
+    n = cells.size
+    x = f.x_train[:n]
+    floor = 0.01 * 2 / n
+    v_all = np.exp(x[:, ka]) - floor
+    v_win = np.exp(x[:, kw]) - floor
+    scale = w_days / (-120.0 + w_days)
+    np.testing.assert_allclose(v_win[12], v_all[12] / scale * w_days / 91.0, rtol=1e-9)
+    assert v_win[12] > 0 and np.expm1(x[12, ch]) == pytest.approx(1.0)
+
+
+def test_kernel_sums_go_coarser_only_from_ten_coarser_edges():
+    """At resolution 5 (edge 9.9 km; resolution 4: 26.1 km) a 200 km kernel is summed at the
+    cells' own centres (200 / 10 < 26.1), a 270 km kernel at the centres of the resolution-4
+    cells that hold them.
+
+    Mutant: coarsening from five coarser edges (200 / 5 > 26.1: the 200 km sums read at
+    resolution-4 centres up to 15 km away); the existing 60 km test is under both thresholds.
+    """
+    import h3
+
+    from pipeline.model import smoothed_counts
+
+    rng = np.random.default_rng(5)
+    cells = region_to_cells((0.0, 0.0, 0.4, 0.4), 5)
+    lon, lat = rng.uniform(-1.0, 1.5, 60), rng.uniform(-1.0, 1.5, 60)
+    got = smoothed_counts(lon, lat, cells, 200.0, "quartic", coarsen=True)
+    want = kernel_density_exact((lon, lat), cells, bandwidth_km=200.0, kernel="quartic")
+    np.testing.assert_allclose(got, want, rtol=1e-9)
+    c_lat, c_lon = cells_to_latlng(cells)
+    parents = [h3.latlng_to_cell(a, b, 4) for a, b in zip(c_lat, c_lon, strict=True)]
+    p_lat, p_lon = np.array([h3.cell_to_latlng(p) for p in parents]).T
+    got = smoothed_counts(lon, lat, cells, 270.0, "quartic", coarsen=True)
+    want = kernel_density_exact(
+        (lon, lat), points_to_cells(p_lon, p_lat, 4), bandwidth_km=270.0, kernel="quartic"
+    )
+    np.testing.assert_allclose(got, want, rtol=1e-9)
+    assert len(set(parents)) < cells.size
+
+
+def test_kernel_sums_of_another_universe_of_as_many_cells_use_its_own_centres():
+    """The remembered targets (centres, parents, KD-tree) are those of the same cells only.
+
+    Mutant: the memory matched on the number of cells - a second universe of 16 cells, a
+    degree east, was summed at the first one's centres (no event near them: all zeros).
+    """
+    from pipeline.model import smoothed_counts
+
+    a = region_to_cells((0.0, 0.0, 0.5, 0.5), 5)
+    lat, lon = cells_to_latlng(a)
+    b = points_to_cells(lon + 2.0, lat, 5)
+    assert np.unique(b).size == a.size and not np.isin(b, a).any()
+    rng = np.random.default_rng(9)
+    ev_lon, ev_lat = rng.uniform(1.9, 2.6, 40), rng.uniform(-0.1, 0.6, 40)
+    for cells in (a, b, a):
+        got = smoothed_counts(ev_lon, ev_lat, cells, 20.0)
+        want = kernel_density_exact((ev_lon, ev_lat), cells, bandwidth_km=20.0, kernel="quartic")
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-15)
+    assert smoothed_counts(ev_lon, ev_lat, b, 20.0).max() > 0
+
+
+# ------------------------------------------------------------------ the features stage
+
+
+def _region(n_rings: int = 1, res: int = 6, lon: float = 10.0) -> np.ndarray:
+    from pipeline.grid import grid_disk_cells
+
+    return np.sort(grid_disk_cells(points_to_cells([lon], [40.0], res), n_rings))
+
+
+def _context(region: np.ndarray, seizures: pd.DataFrame | None = None, res: int = 6):
+    from pipeline.factors import FactorContext
+
+    if seizures is None:
+        seizures = pd.DataFrame({S.TIME: [], S.LON: [], S.LAT: []})
+    return FactorContext(
+        cells=region,
+        resolution=res,
+        as_of=ORIGIN,
+        seizures=seizures,
+        pings=pd.DataFrame(),
+        window_cells=region,
+    )
+
+
+class _Cache:
+    """``cached(stage, key_parts, build)`` of a run: one value per distinct key."""
+
+    def __init__(self) -> None:
+        self.kept: dict[str, object] = {}
+
+    def __call__(self, stage, parts, build):
+        from pipeline.runner.cache import digest
+
+        k = f"{stage} {digest(parts)}"
+        if k in self.kept:
+            return self.kept[k], True
+        self.kept[k] = build()
+        return self.kept[k], False
+
+
+def _features(factors, base, *, cells_mode="support", area_given=True, cached=None):
+    from pipeline.factors import NoOptions
+    from pipeline.features import compute_features
+
+    return compute_features(
+        factors,
+        base,
+        area_given=area_given,
+        cells_mode=cells_mode,
+        options_for=lambda f: NoOptions(),
+        key_for=lambda f: [f.name],
+        cached=cached,
+    )
+
+
+def _observed_first_four(ctx):
+    from pipeline.factors import FactorValues
+
+    v = np.isin(ctx.cells, _region()[:4]).astype("float64")
+    return FactorValues(v, np.ones(v.size, dtype=bool), {"said": "four"})
+
+
+def _latitude(ctx):
+    return ctx.cell_centres()[1]
+
+
+def test_the_support_cut_keeps_observed_and_seizure_cells_and_aligns_every_column():
+    """``cells: support`` cuts to the cells a support factor observes or a seizure lies in,
+    before the other factors run; ``cells: all`` keeps every cell of the area; the table is
+    sorted by cell with each value on its own cell, whatever order the area came in."""
+    from pipeline.factors import Factor
+
+    region = _region()
+    lat, lon = cells_to_latlng(region)
+    seen = Factor("seen", "n", "d", _observed_first_four, support=0.0)
+    north = Factor("north", "deg", "d", _latitude)
+    one = pd.DataFrame({S.TIME: [ORIGIN - DAY], S.LON: [lon[5]], S.LAT: [lat[5]]})
+    shuffled = region[::-1].copy()
+    base = _context(shuffled, one)
+    got = _features([seen, north], base)
+    t = got.table
+    assert t[S.CELL].tolist() == sorted([*region[:4].tolist(), int(region[5])])
+    by_cell = dict(zip(region.tolist(), lat, strict=True))
+    np.testing.assert_array_equal(t["north"], [by_cell[c] for c in t[S.CELL].tolist()])
+    assert t["seen"].tolist() == [0.0 if c == region[5] else 1.0 for c in t[S.CELL].tolist()]
+    assert t["seen__covered"].all() and t["north__covered"].all()
+    assert got.info == {"seen": {"said": "four"}}
+    every = _features([seen, north], base, cells_mode="all").table
+    assert every[S.CELL].tolist() == region.tolist()
+    np.testing.assert_array_equal(every["north"], lat)
+
+
+def _more_cells(ctx):
+    return _region(2)
+
+
+def test_a_support_factor_adds_its_cells_only_where_the_config_gives_no_area():
+    from pipeline.factors import Factor
+
+    region = _region()
+    seen = Factor("seen", "n", "d", _observed_first_four, support=0.0, adds_cells=_more_cells)
+    given = _features([seen], _context(region), cells_mode="all").table
+    assert given[S.CELL].tolist() == region.tolist()
+    grown = _features([seen], _context(region), cells_mode="all", area_given=False).table
+    assert grown[S.CELL].tolist() == _region(2).tolist()
+
+
+def _window_size(ctx):
+    return np.full(ctx.cells.size, float(ctx.window_cells.size))
+
+
+def _shared_latitude(ctx):
+    return ctx.shared("latitudes", lambda c: c.cell_centres()[1])
+
+
+def test_a_cached_factor_is_kept_per_area_and_per_cells():
+    """A factor's cached values are keyed by its cells and by the area (the density's edge
+    window): a night whose area grew by unobserved cells recomputes what reads the window,
+    and a shared computation on other cells is not served the first cells' result.
+
+    Mutants: the factor's key without the area's digest (7 read where 19 was the window),
+    a shared computation's key without the cells' digest (the first area's latitudes on
+    the second's cells).
+    """
+    from pipeline.factors import Factor
+
+    seen = Factor("seen", "n", "d", _observed_first_four, support=0.0)
+    size = Factor("window", "n", "d", _window_size)
+    cache = _Cache()
+    small, large = _region(1), _region(2)
+    assert small.size == 7 and large.size == 19
+    first = _features([seen, size], _context(small), cached=cache).table
+    # the four observed cells are those of both areas: only the window differs
+    second = _features([seen, size], _context(large), cached=cache).table
+    assert first[S.CELL].tolist() == second[S.CELL].tolist()
+    assert set(first["window"]) == {7.0} and set(second["window"]) == {19.0}
+    lat_f = Factor("centre_lat", "deg", "d", _shared_latitude)
+    elsewhere = _region(1, lon=12.0)
+    for cells in (small, elsewhere):
+        t = _features([lat_f], _context(cells), cells_mode="all", cached=cache).table
+        np.testing.assert_array_equal(t["centre_lat"], cells_to_latlng(cells)[0])
+
+
+# ------------------------------------------------------------------ factors by cell
+
+
+def test_factors_by_cell_follows_the_cells_given_and_refuses_what_it_cannot_match():
+    """One row per cell given, in that order, NaN (and not covered) where the table lacks
+    the cell; hex ids are identifiers, not factors; a cell twice, or no cell in common with
+    the cells modelled, is one InputError.
+
+    Mutants: the duplicate check dropped (pandas' ValueError from reindex, a traceback), the
+    no-cell-in-common check dropped (every factor quietly all NaN), the hex-id column kept
+    as a factor.
+    """
+    import h3
+
+    from pipeline.model.features import factors_by_cell
+
+    cells = _region()
+    hexes = [h3.int_to_str(int(c)) for c in cells]
+    table = pd.DataFrame({S.HEX_ID: hexes[:5], "x": np.arange(5.0), "x__covered": True})
+    want_order = cells[[6, 2, 0, 5, 1]]
+    got = factors_by_cell(table, want_order)
+    assert list(got.columns) == ["x", "x__covered"]
+    assert got.index.tolist() == want_order.tolist()
+    np.testing.assert_array_equal(got["x"], [np.nan, 2.0, 0.0, np.nan, 1.0])
+    assert got["x__covered"].tolist() == [False, True, True, False, True]
+    dup = pd.concat([table, table.iloc[[3]]], ignore_index=True)
+    with pytest.raises(InputError, match="more than once"):
+        factors_by_cell(dup, cells)
+    with pytest.raises(InputError, match="none of the factors table"):
+        factors_by_cell(table, _region(lon=40.0))
