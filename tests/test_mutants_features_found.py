@@ -364,3 +364,89 @@ def test_factors_by_cell_follows_the_cells_given_and_refuses_what_it_cannot_matc
         factors_by_cell(dup, cells)
     with pytest.raises(InputError, match="none of the factors table"):
         factors_by_cell(table, _region(lon=40.0))
+
+
+# ------------------------------------------------------------------ the runner's feature keys
+
+
+def _keys_config(tmp_path, resolution: int = 5):
+    from tests.conftest import config_from
+
+    ais = tmp_path / "ais.csv"
+    ais.write_text("mmsi,timestamp,lat,lon\n")
+    seizures = tmp_path / "seizures.csv"
+    seizures.write_text("date,lat,lon,commodity,quantity,unit\n2024-01-05,41.0,1.0,cocaine,1,kg\n")
+    raw = {
+        "run": {"as_of": "2024-12-31", "out_dir": str(tmp_path / "out")},
+        "area": {"bbox": [0.0, 40.0, 3.0, 42.5], "resolution": resolution},
+        "inputs": {"seizures": [{"path": str(seizures)}], "tracks": [{"path": str(ais)}]},
+        "score": {"factors": {"seizure_density": {"weight": 1}}},
+    }
+    return config_from(raw, tmp_path / f"r{resolution}")
+
+
+def test_a_factor_s_key_follows_as_of_resolution_and_ports_where_its_values_do(tmp_path):
+    """``feature_key``: a time-dependent factor's key holds ``as_of``; a tracks factor's holds
+    it only while positions lie after ``as_of``, and holds the ports' digest (the pass over
+    the tracks reads them) and the resolution (it bins the positions to cells).
+
+    Mutants: ``as_of`` left out of every key (last night's density served), the ports'
+    digest left out of the tracks factors' keys, the resolution left out.
+    """
+    from types import SimpleNamespace
+
+    from pipeline.runner.plan import factors_to_compute
+    from pipeline.runner.stages._features import feature_key
+
+    cfg = _keys_config(tmp_path)
+    by_name = {f.name: f for f in factors_to_compute(cfg)}
+    dens, hours = by_name[S.SEIZURE_DENSITY], by_name[S.VESSEL_HOURS]
+    pings = pd.DataFrame({S.TIME: [ORIGIN - 10 * DAY, ORIGIN]})
+    digests = {"seizures": "s1", "tracks": "t1", "ports": "p1"}
+
+    def key(f, as_of, digests=digests, config=cfg):
+        state = SimpleNamespace(config=config, pings=pings, as_of=as_of)
+        return feature_key(state, digests)(f)
+
+    assert key(dens, ORIGIN) != key(dens, ORIGIN + DAY)
+    # the last position is at the origin: a later as_of sees the same positions
+    assert key(hours, ORIGIN) == key(hours, ORIGIN + DAY)
+    assert key(hours, ORIGIN - DAY) != key(hours, ORIGIN - 2 * DAY)
+    assert key(hours, ORIGIN) != key(hours, ORIGIN, {**digests, "ports": "p2"})
+    assert key(dens, ORIGIN) == key(dens, ORIGIN, {**digests, "ports": "p2"})
+    finer = _keys_config(tmp_path, 6)
+    assert key(hours, ORIGIN) != key(hours, ORIGIN, config=finer)
+
+
+def test_the_note_on_track_time_not_scored_counts_the_cells_that_hold_some():
+    """Vessel-hours in cells the table lacks are said, with the cells that hold them: a cell
+    of the transit pass with no hours is not one of them, a scored cell never is.
+
+    Mutants: every unscored cell of the pass counted (``hours >= 0``), the scored cells
+    counted in place of the others.
+    """
+    from types import SimpleNamespace
+
+    from pipeline.builtin_factors import TRANSIT_SHARED
+    from pipeline.features import FeatureTable
+    from pipeline.runner.stages._features import _say_track_time_not_scored
+
+    cells = _region(2)
+    scored = cells[:10]
+    transit = pd.DataFrame(
+        {S.CELL: cells[[0, 1, 12, 13, 14]], S.VESSEL_HOURS: [4.0, 3.0, 2.5, 0.0, 0.5]}
+    )
+    ft = FeatureTable(
+        pd.DataFrame({S.CELL: scored}), shared={TRANSIT_SHARED: SimpleNamespace(features=transit)}
+    )
+    state = SimpleNamespace(features=ft, notes=[])
+    _say_track_time_not_scored(state)
+    assert state.notes == [
+        "3.0 of the tracks' 10.0 vessel-hours lie in 2 cell(s) the run does not score "
+        "(centred on the land layer with area.exclude_land, or outside the area): the map "
+        "and the tables leave that time out"
+    ]
+    state = SimpleNamespace(features=FeatureTable(pd.DataFrame({S.CELL: cells})), notes=[])
+    state.features.shared[TRANSIT_SHARED] = SimpleNamespace(features=transit)
+    _say_track_time_not_scored(state)
+    assert state.notes == []
