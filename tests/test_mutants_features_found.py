@@ -450,3 +450,80 @@ def test_the_note_on_track_time_not_scored_counts_the_cells_that_hold_some():
     state.features.shared[TRANSIT_SHARED] = SimpleNamespace(features=transit)
     _say_track_time_not_scored(state)
     assert state.notes == []
+
+
+def test_an_extra_factor_covering_no_cell_is_left_out_and_an_infinite_value_is_missing(world):
+    """A factor NaN in every cell is named in ``not_covered`` and joins no column; an
+    infinite value is not covered (NaN), filled with the covered cells' mean and flagged.
+
+    Mutants: the all-NaN factor not left out (``min()`` of no value: a ValueError
+    traceback), infinite values kept (an infinite column, every fill infinite).
+    """
+    cells, ev = world["cells"], world["ev"]
+    x = np.arange(cells.size, dtype="float64")
+    x[2] = np.inf
+    table = pd.DataFrame({S.CELL: cells, "never": np.nan, "x": x})
+    f = build_lagged_features(ev, cells, ORIGIN, FittedOptions(**OPTIONS), table)
+    assert f.not_covered == ["never"]
+    assert "never" not in f.names and "never__missing" not in f.names
+    j, k = f.names.index("x"), f.names.index("x__missing")
+    finite = np.delete(np.log1p(x), 2)
+    want = np.log1p(x)
+    want[2] = finite.mean()
+    np.testing.assert_allclose(f.x_pred[:, j], want, rtol=1e-12)
+    assert f.x_pred[:, k].tolist() == [1.0 if i == 2 else 0.0 for i in range(cells.size)]
+    assert np.isfinite(f.x_train).all()
+    assert np.isnan(f.raw_pred["x"][2]) and f.missing_of == {"x__missing": ["x"]}
+
+
+def test_a_cell_a_support_factor_does_not_cover_is_not_observed():
+    """NaN (not covered) is no observation, whatever the support rule.
+
+    Mutant: NaN read as 1 (AIS-less cells kept as observed by the transit factors' rule
+    ``> 0``); the existing test's NaN sat under a fraction of the maximum either way.
+    """
+    from pipeline.factors import Factor
+    from pipeline.features import support_mask
+
+    hours = Factor("h", "u", "h", _latitude, support=0.0)
+    dens = Factor("d", "u", "d", _latitude, support=0.5)
+    table = pd.DataFrame({"h": [np.nan, 0.0, 0.5, np.nan], "d": [np.nan, 0.0, 0.0, 1.5]})
+    assert support_mask(table, [hours]).tolist() == [False, False, True, False]
+    assert support_mask(table, [dens]).tolist() == [False, False, False, True]
+    assert support_mask(table.assign(d=[np.nan, 0.5, 0.2, 0.9]), [dens]).tolist() == [
+        False,
+        True,
+        False,
+        True,
+    ]
+
+
+def _binned_pass(ctx):
+    def build(c):
+        # a pass over the data that reads no cell, only the resolution (as the tracks' pass)
+        lat, lon = cells_to_latlng(_region(1, 6))
+        return pd.Series(1.0, index=points_to_cells(lon, lat, c.resolution)).groupby(level=0).sum()
+
+    counts = ctx.shared("binned", build, no_cells=True)
+    return counts.reindex(ctx.cells).to_numpy(dtype="float64")
+
+
+def test_a_pass_that_reads_no_cell_is_kept_per_resolution():
+    """A shared computation that reads no cell (``no_cells``) is keyed by the data, the
+    options and the resolution it bins to: the same key at another resolution would serve
+    the first resolution's cells (no cell in common: every value NaN, not covered).
+
+    Mutant: the resolution left out of that key (the runner's factor keys hold it too, so
+    this is the features stage's own promise, for a caller whose keys do not).
+    """
+    from pipeline.factors import Factor
+
+    binned = Factor("binned", "n", "d", _binned_pass)
+    cache = _Cache()
+    for res in (6, 5):
+        region = _region(1, res)
+        t = _features([binned], _context(region, res=res), cells_mode="all", cached=cache).table
+        lat, lon = cells_to_latlng(_region(1, 6))
+        want = pd.Series(1.0, index=points_to_cells(lon, lat, res)).groupby(level=0).sum()
+        np.testing.assert_array_equal(t["binned"], want.reindex(t[S.CELL]).to_numpy())
+        assert t["binned__covered"].any()
