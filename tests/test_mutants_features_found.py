@@ -241,7 +241,7 @@ def _features(factors, base, *, cells_mode="support", area_given=True, cached=No
         area_given=area_given,
         cells_mode=cells_mode,
         options_for=lambda f: NoOptions(),
-        key_for=lambda f: [f.name],
+        key_for=lambda f: [f.name, f.code_digest()],  # as the runner's keys
         cached=cached,
     )
 
@@ -527,3 +527,66 @@ def test_a_pass_that_reads_no_cell_is_kept_per_resolution():
         want = pd.Series(1.0, index=points_to_cells(lon, lat, res)).groupby(level=0).sum()
         np.testing.assert_array_equal(t["binned"], want.reindex(t[S.CELL]).to_numpy())
         assert t["binned__covered"].any()
+
+
+def _cells_only_one(ctx):
+    return ctx.shared("per_cell", lambda c: np.ones(c.cells.size), cells_only=True)
+
+
+def _cells_only_two(ctx):
+    return ctx.shared("per_cell", lambda c: np.full(c.cells.size, 2.0), cells_only=True)
+
+
+def test_a_plug_in_s_computation_kept_by_the_cells_alone_follows_its_code():
+    """What a plug-in keeps by the cells alone (``cells_only``) is keyed by its code too: an
+    edited plug-in is not served what its old code built on the same cells.
+
+    Mutant: the plug-in's code digest left out of those keys (1.0 served after the edit
+    made it 2.0).
+    """
+    from pipeline.factors import Factor
+
+    cache = _Cache()
+    region = _region()
+    old = Factor("plug", "n", "d", _cells_only_one)
+    new = Factor("plug", "n", "d", _cells_only_two)
+    object.__setattr__(new, "_source", "the module as edited")  # the file's digest
+    assert not old.builtin and old.code_digest() != new.code_digest()
+    for f, want in ((old, 1.0), (new, 2.0), (old, 1.0)):
+        t = _features([f], _context(region), cells_mode="all", cached=cache).table
+        assert set(t["plug"]) == {want}
+
+
+def test_the_back_test_s_kernel_is_said_too_narrow_only_when_the_back_test_runs(tmp_path):
+    """Mutants: the back-test's KDE checked with the back-test off (a note about a kernel
+    the run never used; the existing test's config without a back-test kept the default
+    bandwidth, wide enough either way); transit smoothing of 0 km (off) said to be a
+    kernel 0 times the cell edge."""
+    from pipeline.runner.stages import narrow_kernel_notes
+    from tests.conftest import config_from
+
+    seizures = tmp_path / "seizures.csv"
+    seizures.write_text("date,lat,lon,commodity,quantity,unit\n2024-01-05,41.0,1.0,cocaine,1,kg\n")
+    raw = {
+        "run": {"as_of": "2024-12-31", "out_dir": str(tmp_path / "out")},
+        "area": {"bbox": [0.0, 40.0, 3.0, 42.5], "resolution": 4},
+        "inputs": {"seizures": [{"path": str(seizures)}]},
+    }
+    on = config_from(raw, tmp_path / "on", evaluate={"enabled": True, "kde_bandwidth_km": 30})
+    off = config_from(raw, tmp_path / "off", evaluate={"enabled": False, "kde_bandwidth_km": 30})
+    assert [n.split(" km ")[0] for n in narrow_kernel_notes(on, 100.0)] == [
+        "evaluate.kde_bandwidth_km 30"
+    ]
+    assert narrow_kernel_notes(off, 100.0) == []
+    # transit smoothing off (0 km) is no kernel: no note of a "0 km kernel"
+    ais = tmp_path / "ais.csv"
+    ais.write_text("mmsi,timestamp,lat,lon\n")
+    tracks = {**raw, "inputs": {**raw["inputs"], "tracks": [{"path": str(ais)}]}}
+    for km, said in ((0, []), (12, ["transit.smooth_events_km 12"])):
+        cfg = config_from(
+            tracks,
+            tmp_path / f"t{km}",
+            evaluate={"enabled": False},
+            transit={"smooth_events_km": km},
+        )
+        assert [n.split(" km ")[0] for n in narrow_kernel_notes(cfg, 100.0)] == said
