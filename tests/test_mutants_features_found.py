@@ -632,3 +632,81 @@ def test_a_month_recomputed_from_the_tracks_sees_what_lies_at_its_cutoff_and_not
     got = _track_history(state, cells, [seen])(cutoff, start)
     assert got is not None
     assert set(got["seen"]) == {3.0 + 200.0}  # 3 positions, 2 seizures up to the cutoff
+
+
+def test_the_timeline_is_kept_per_as_of(tmp_path, monkeypatch):
+    """The months of the slider end at ``as_of``: the same inputs a day later are another
+    timeline (the last month's cutoff moved), not last night's from the cache.
+
+    Mutant: ``as_of`` left out of the timeline's key (the night's slider served the night
+    before's months; the cache-key sweep's nights did not catch it).
+    """
+    from types import SimpleNamespace
+
+    import pipeline.timeline as T
+    from pipeline.runner.stages._features import timeline
+
+    asked: list[pd.Timestamp] = []
+
+    def months(seizures, cells, as_of, n_months, density, window, tracks=None):
+        asked.append(as_of)
+        table = pd.DataFrame({S.CELL: cells, S.PERIOD: str(as_of.date())})
+        return T.TimelineFactors(table, pd.DataFrame({S.PERIOD: [str(as_of.date())]}))
+
+    monkeypatch.setattr(T, "timeline_factors", months)
+    cfg = _keys_config(tmp_path)
+    cells = _region(1, 5)
+    cache = _Cache()
+    for as_of in (ORIGIN, ORIGIN + DAY, ORIGIN):
+        state = SimpleNamespace(
+            config=cfg,
+            features=SimpleNamespace(table=pd.DataFrame({S.CELL: cells})),
+            as_of=as_of,
+            digests={"seizures": "s1"},
+            cells=cells,
+            cache=SimpleNamespace(memo=lambda *a, **k: None),
+            code="c1",
+            cached=cache,
+            seizures=pd.DataFrame({S.TIME: [ORIGIN - DAY]}),
+            pings=pd.DataFrame({S.TIME: []}),
+            notes=[],
+        )
+        timeline(state)
+        assert set(state.timeline_density.table[S.PERIOD]) == {str(as_of.date())}
+    assert asked == [ORIGIN, ORIGIN + DAY]  # the third night is the first one's, kept
+
+
+def test_the_plug_ins_recomputed_per_origin_include_a_fitted_model_s_unweighted_ones(monkeypatch):
+    """The fitted model takes every factor ``score.factors`` names as a candidate, weight 0
+    included: a plug-in that counts the seizures is then recomputed at each training origin
+    (else its values of today count the training labels).  The weighted score recomputes
+    only what it weighs; the slider recomputes only the transit factors it weighs.
+
+    Mutants: the fitted model's weight-0 plug-in left out (a look-ahead at every training
+    origin), the slider's transit factors of weight 0 recomputed month by month.
+    """
+    from types import SimpleNamespace
+
+    from pipeline.config import FactorWeight
+    from pipeline.factors import Factor
+    from pipeline.runner.stages import _features as F
+
+    counts = Factor("counts", "n", "d", _latitude, needs=("seizures",))
+    fixed = Factor("fixed", "n", "d", _latitude)
+    hours = Factor(S.VESSEL_HOURS, "h", "d", _latitude, section="transit")
+    gaps = Factor(S.GAP_EVENTS, "n", "d", _latitude, section="transit")
+    monkeypatch.setattr(F, "factors_to_compute", lambda cfg: [counts, fixed, hours, gaps])
+    weights = {
+        "counts": FactorWeight(weight=0.0),
+        "fixed": FactorWeight(weight=0.0),
+        S.VESSEL_HOURS: FactorWeight(weight=1.0),
+        S.GAP_EVENTS: FactorWeight(weight=0.0),
+    }
+
+    def state(model):
+        score = SimpleNamespace(factors=weights, model=model)
+        return SimpleNamespace(config=SimpleNamespace(score=score))
+
+    assert [f.name for f in F.seizure_plugins(state("fitted"))] == ["counts"]
+    assert F.seizure_plugins(state("weighted")) == []
+    assert [f.name for f in F._timeline_transit_factors(state("weighted"))] == [S.VESSEL_HOURS]
