@@ -425,6 +425,19 @@ def _refuse_error_answer(objects: list[dict], name: str) -> None:
 
 #: Header keys giving the number of records an answer holds (AISHub's ``RECORDS``).
 _COUNT_KEYS = frozenset({"records", "count", "total", "totalcount", "total_count"})
+#: Other keys an API answer gives beside its records: the page, its links and its status.
+_PAGING_KEYS = frozenset(
+    {"next", "previous", "prev", "page", "pages", "offset", "limit", "cursor", "status",
+     "success", "message", "per_page", "page_size", "total_pages", "hasnextpage", "endcursor"}
+)  # fmt: skip
+
+
+def _is_count_key(key: str) -> bool:
+    """Whether an answer's (dotted) key is its count of records: ``count``, ``totalCount.value``."""
+    parts = str(key).lower().split(".")
+    return parts[-1] in _COUNT_KEYS or (
+        parts[-1] == "value" and len(parts) > 1 and parts[-2] in _COUNT_KEYS
+    )
 
 
 def _told_count(pairs: list[tuple[str, Any]], found: int, name: str) -> list[str]:
@@ -442,10 +455,7 @@ def _told_count(pairs: list[tuple[str, Any]], found: int, name: str) -> list[str
                 f"{name}: the answer says {key}=true: more pages of records exist, not in "
                 "this file and not in the map"
             ]
-        counted = parts[-1] in _COUNT_KEYS or (
-            parts[-1] == "value" and len(parts) > 1 and parts[-2] in _COUNT_KEYS
-        )
-        if not counted or isinstance(value, bool):
+        if not _is_count_key(key) or isinstance(value, bool):
             continue
         try:
             told = int(str(value))
@@ -516,6 +526,7 @@ def _object_records(
     except RecursionError:
         raise SourceUnreadable(f"{name}: the JSON object is nested too deeply") from None
     if not found:
+        _refuse_empty_answer(meta, name)
         return None
     if len(found) > 1:
         paths = ", ".join(repr(f[0]) for f in found[:5])
@@ -535,6 +546,34 @@ def _object_records(
     if beside:
         layout += f"; beside it, not read: {', '.join(beside[:8])}"
     return records, lines, layout, _told_count(meta, len(records), name)
+
+
+def _refuse_empty_answer(meta: list[tuple[str, Any]], name: str) -> None:
+    """Refuse an API answer whose one array is empty: it holds no records, it is no record.
+
+    ``{"data": [], "count": 0}`` (a night with nothing new) was read as one record of the
+    keys ``data`` and ``count`` and refused for having no coordinate columns.  An object is
+    such an answer when its one empty array stands beside paging values alone (a count, a
+    cursor, a status), or is all it holds; a record with an empty list
+    (``"tags": []``) is still a record.  A count above 0 beside the empty array is said too
+    (another page, or an answer cut short).
+    """
+    empty = [k for k, v in meta if isinstance(v, list) and not v]
+    if len(empty) != 1 or any(
+        k != empty[0] and not _is_count_key(k) and str(k).lower().split(".")[-1] not in _PAGING_KEYS
+        for k, _ in meta
+    ):
+        return
+    counts = [(k, v) for k, v in meta if _is_count_key(k) and isinstance(v, _JsonNumber)]
+    said = ""
+    if counts:
+        key, value = counts[0]
+        said = f" and it says {key}={value}"
+        if float(value) != 0:
+            said += " (its records are on another page, or the answer was cut short)"
+    raise SourceUnreadable(
+        f"{name}: the answer holds no records: its array {empty[0]!r} is empty{said}"
+    )
 
 
 def _walk_object(
@@ -566,6 +605,8 @@ def _walk_object(
             else:
                 if records:
                     found.append((here, records, starts))
+                elif text[pos:end].replace("[", "", 1).strip() == "]":
+                    meta.append((here, []))  # an empty array: no records, perhaps the answer's
         elif text.startswith("{", pos) and depth < _MAX_DEPTH:
             end = _walk_object(text, pos, here + ".", depth + 1, found, meta)
         else:
