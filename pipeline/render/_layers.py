@@ -370,7 +370,8 @@ def raster_to_overlay(name: str, data, max_px: int = 1000) -> RasterOverlay | No
     """Downsample a raster to at most ``max_px`` pixels a side in EPSG:4326 for display.
 
     The overlay's units are the raster's ``units`` attribute (CF / GDAL metadata), shown in
-    the legend.  Display only: a raster that cannot be shown is logged and skipped (``None``), never a
+    the legend.  Its array is north row first and west column first, whichever way the
+    raster's ``y`` and ``x`` coordinates run.  Display only: a raster that cannot be shown is logged and skipped (``None``), never a
     failed run.
     """
     import logging
@@ -379,6 +380,12 @@ def raster_to_overlay(name: str, data, max_px: int = 1000) -> RasterOverlay | No
         if data.rio.crs is None or not data.rio.crs.is_geographic:
             data = _to_lonlat(data, max_px)
         band = data.isel(band=0) if "band" in data.dims else data
+        # drawn north row first, west column first: a NetCDF's latitudes often ascend (south
+        # first), and such an overlay was drawn upside down
+        for dim, ascending in (("y", False), ("x", True)):
+            c = band[dim].to_numpy() if dim in band.coords else np.empty(0)
+            if c.size > 1 and bool(c[0] < c[-1]) is not ascending:
+                band = band.isel({dim: slice(None, None, -1)})
         step = max(1, int(np.ceil(max(band.shape) / max_px)))
         small = band.isel(y=slice(None, None, step), x=slice(None, None, step))
         arr = np.asarray(small.values, dtype="float64")

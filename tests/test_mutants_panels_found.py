@@ -1,0 +1,92 @@
+"""Mutation pass over what the map shows beside the hexagons: legend, panel, layers, preview.
+
+Task hHF.  Each test kills a hand mutant of ``pipeline/render/_legend.py``, ``_panels.py``,
+``_layers.py`` or ``_preview.py`` that the render tests let survive (named in the test's
+comment), or fails on a product bug fixed with it.  Values are checked against numbers
+computed here independently (hand arithmetic, ``h3``, ``xarray`` coordinates, the page's
+JSON parsed with ``json``); inputs are small tables built with
+:mod:`pipeline.testing`, never a pipeline run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+
+import numpy as np
+import pytest
+
+from pipeline import schema as S
+from pipeline.render import RenderOptions, build_map, map_to_html
+from pipeline.testing import sample_map_data
+
+
+def _layers(page: str) -> dict:
+    found = re.findall(r"L\.routeRiskHexLayer\((\{.*?\})\);", page, re.DOTALL)
+    return {p["key"]: p for p in map(json.loads, found)}
+
+
+def _page(data, **options) -> str:
+    m = build_map(
+        data, as_of="2026-06-30", run_id="run-1", inputs=["s.csv"], options=RenderOptions(**options)
+    )
+    return map_to_html(m)
+
+
+def _js_fmt(v: float) -> str:
+    """route_risk.js's fmt(): 4 significant digits, a whole number from 1,000 on (halves up)."""
+    if abs(v) >= 1000:
+        return f"{math.floor(v + 0.5):,}"
+    return f"{float(f'{v:.4g}'):g}"
+
+
+def test_a_transit_legend_from_1000_h_on_reads_as_the_cards_whole_hours():
+    # Found: the legend wrote its numbers with ".4g", so a class edge of 54,321.5 h read
+    # "5.432e+04" (54,320): the busiest cell, whose card reads 54,322 h, lay above the top
+    # class's stated upper edge; 1,326 read "1326" beside the card's "1,326"
+    data = sample_map_data(40, seed=31, n_seizures=3, n_events=2)
+    hours = np.resize([3.0, 150.0, 2_109.84, 12_345.0, 54_321.5], len(data.transit))
+    data.transit = data.transit.assign(**{S.VESSEL_HOURS: hours})
+    page = _page(data)
+    block = re.search(r'data-layer="transit">(.*?</div>)</div>', page).group(1)
+    rows = re.findall(r"</i>([\d.,]+)–([\d.,]+) h</div>", block)
+    assert len(rows) == len(_layers(page)["transit"]["colors"])
+    # the edges by hand: numpy's quantiles of the positive hours (all are), 5 classes
+    edges = np.unique(np.quantile(hours, np.linspace(0, 1, 6)))
+    assert [lo for lo, _ in rows] == [_js_fmt(e) for e in edges[:-1]]
+    assert [hi for _, hi in rows] == [_js_fmt(e) for e in edges[1:]]
+    assert rows[-1][1] == "54,322" and "e+" not in block
+
+
+@pytest.mark.parametrize(
+    ("y_ascending", "x_descending"),
+    [(True, False), (False, True), (True, True)],
+    ids=["south-first", "east-first", "both"],
+)
+def test_a_rasters_rows_and_columns_are_drawn_where_their_coordinates_say(
+    y_ascending, x_descending
+):
+    # Found: raster_to_overlay took the array's first row as the northern one; a NetCDF
+    # whose latitudes ascend (south first) was drawn upside down (its 10.5° N row at 12.5° N)
+    import rioxarray  # noqa: F401  (the .rio accessor)
+    import xarray as xr
+
+    from pipeline.render import raster_to_overlay
+
+    lat = np.array([12.5, 11.5, 10.5])
+    lon = np.array([0.5, 1.5, 2.5, 3.5])
+    lat = lat[::-1] if y_ascending else lat
+    lon = lon[::-1] if x_descending else lon
+    value = lat[:, None] * 1000.0 + lon[None, :]  # each pixel holds its own position
+    da = xr.DataArray(value, dims=("y", "x"), coords={"y": lat, "x": lon})
+    ov = raster_to_overlay("position", da.rio.write_crs("EPSG:4326"))
+    assert ov is not None
+    lon0, lat0, lon1, lat1 = ov.bounds
+    assert (lon0, lat0, lon1, lat1) == (0.0, 10.0, 4.0, 13.0)
+    h, w = ov.array.shape
+    # the drawn image: row r (north first) centred at lat1 - (r + 0.5) * step, column c
+    # (west first) at lon0 + (c + 0.5) * step
+    row_lat = lat1 - (np.arange(h) + 0.5) * (lat1 - lat0) / h
+    col_lon = lon0 + (np.arange(w) + 0.5) * (lon1 - lon0) / w
+    assert np.array_equal(ov.array, row_lat[:, None] * 1000.0 + col_lon[None, :])
