@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -276,4 +277,14 @@ def _emerging_block(categories: list[tuple[str, str, int]], hotspots: dict | Non
 
 
 def format_number(v: float) -> str:
+    """Write a legend's number as a card writes a value (route_risk.js ``fmt``).
+
+    Four significant digits, and a whole number with thousands separators from 1,000 on:
+    ``.4g`` alone wrote a transit class's upper edge of 54,321.5 h as "5.432e+04", 54,320,
+    below the 54,322 h the card of the busiest cell reads.
+    """
+    if not math.isfinite(v):
+        return "–"
+    if abs(v) >= 1000:
+        return f"{math.floor(v + 0.5):,}"  # Math.round: halves go up
     return f"{v:.4g}"
