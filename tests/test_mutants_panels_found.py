@@ -90,3 +90,23 @@ def test_a_rasters_rows_and_columns_are_drawn_where_their_coordinates_say(
     row_lat = lat1 - (np.arange(h) + 0.5) * (lat1 - lat0) / h
     col_lon = lon0 + (np.arange(w) + 0.5) * (lon1 - lon0) / w
     assert np.array_equal(ov.array, row_lat[:, None] * 1000.0 + col_lon[None, :])
+
+
+def test_a_raster_without_any_value_states_no_range_not_0_to_1():
+    # Found: raster_rgba gave a raster of nodata only the range (0, 1), and the legend read
+    # "0 – 1 mg m-3 (viridis colour scale)" beside a fully transparent overlay
+    from pipeline.render import RasterOverlay
+
+    data = sample_map_data(20, seed=32, n_seizures=3, n_events=2)
+    empty = RasterOverlay("chl", np.full((3, 4), np.nan), (0.0, 0.0, 4.0, 3.0), units="mg m-3")
+    full = RasterOverlay("sst", np.array([[2.5, 7.0], [np.nan, 30.25]]), (0.0, 0.0, 2.0, 2.0))
+    data.rasters = [empty, full]
+    page = _page(data)
+    blocks = re.findall(
+        r'data-layer="raster-(\d)"><div class="rr-legend-title">([^<]+)</div>'
+        r"([^<]+)</div>",
+        page,
+    )
+    assert blocks[0] == ("0", "chl", "no data (no pixel has a value)")
+    # a raster with values states their least and greatest, by hand
+    assert blocks[1][:2] == ("1", "sst") and blocks[1][2].startswith("2.5 – 30.25 ")

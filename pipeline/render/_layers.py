@@ -259,6 +259,11 @@ def raster_in_view(raster: RasterOverlay, centre: float) -> RasterOverlay:
 
 
 def raster_rgba(raster: RasterOverlay) -> tuple[np.ndarray, float, float]:
+    """Return the raster's RGBA image (Web-Mercator rows) and the range its colours span.
+
+    A pixel without a finite value is transparent; a raster without any has no range
+    (``nan``, ``nan``) and is drawn transparent.
+    """
     import matplotlib
 
     a = np.asarray(raster.array, dtype="float64")
@@ -271,8 +276,11 @@ def raster_rgba(raster: RasterOverlay) -> tuple[np.ndarray, float, float]:
             f"min < max, got {raster.bounds!r}"
         )
     finite = np.isfinite(a)
+    # no value at all: no range either (the legend read "0 – 1" of an empty raster)
     vmin, vmax = (
-        (float(np.min(a[finite])), float(np.max(a[finite]))) if finite.any() else (0.0, 1.0)
+        (float(np.min(a[finite])), float(np.max(a[finite])))
+        if finite.any()
+        else (float("nan"), float("nan"))
     )
     norm = (a - vmin) / (vmax - vmin) if vmax > vmin else np.zeros_like(a)
     rgba = matplotlib.colormaps[raster.colormap](np.nan_to_num(norm))

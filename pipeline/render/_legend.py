@@ -185,11 +185,15 @@ def legend_markup(
             "</div></div>"
         )
     for k, (raster, vmin, vmax) in enumerate(rasters):
+        scale = (
+            f"{format_number(vmin)} – {format_number(vmax)} {escape_text(raster.units)} "
+            f"({escape_text(raster.colormap)} colour scale)"
+            if math.isfinite(vmin) and math.isfinite(vmax)
+            else "no data (no pixel has a value)"
+        )
         blocks.append(
             f'<div class="rr-legend-block" data-layer="raster-{k}">'
-            f'<div class="rr-legend-title">{escape_text(raster.name)}'
-            f"</div>{format_number(vmin)} – {format_number(vmax)} {escape_text(raster.units)} "
-            f"({escape_text(raster.colormap)} colour scale)</div>"
+            f'<div class="rr-legend-title">{escape_text(raster.name)}</div>{scale}</div>'
         )
     return (
         '<details class="rr-legend" id="rr-legend" open><summary>Legend</summary>'
