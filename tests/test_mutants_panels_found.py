@@ -110,3 +110,63 @@ def test_a_raster_without_any_value_states_no_range_not_0_to_1():
     assert blocks[0] == ("0", "chl", "no data (no pixel has a value)")
     # a raster with values states their least and greatest, by hand
     assert blocks[1][:2] == ("1", "sst") and blocks[1][2].startswith("2.5 – 30.25 ")
+
+
+def _luminance(colour: str) -> float:
+    r, g, b = (int(colour[k : k + 2], 16) / 255.0 for k in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+@pytest.mark.parametrize("n", [2, 3, 5, 7, 9])
+def test_risk_classes_run_from_the_lightest_to_the_darkest_yellow_orange_red(n):
+    # mutants: the palette's indices stopping one short (the top class never the darkest
+    # red), 7 classes taken from matplotlib instead of the 7 ColorBrewer colours
+    from pipeline.render._legend import class_colours
+
+    colours = class_colours(n, RenderOptions())
+    assert len(colours) == n and all(re.fullmatch(r"#[0-9a-f]{6}", c) for c in colours)
+    lum = [_luminance(c) for c in colours]
+    assert all(a > b for a, b in zip(lum, lum[1:], strict=False))
+    if n <= 7:  # ColorBrewer's YlOrRd, 7 classes: its lightest and darkest at the ends
+        assert colours[0] == "#ffffb2" and colours[-1] == "#b10026"
+    if n == 7:
+        brewer7 = ["#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#b10026"]
+        assert colours == brewer7
+
+
+@pytest.mark.parametrize(
+    "given",
+    [["#000000", "#ffffff"], ["#000000", "#111111", "#222222", "#333333"], ["red", "#111", "x"]],
+    ids=["too-few", "too-many", "not-rrggbb"],
+)
+def test_class_colors_must_be_one_rrggbb_colour_per_class(given):
+    # mutant: the count check dropped: 2 colours for 3 classes left the top class without
+    # one (the payload's colours index past the list)
+    from pipeline.errors import InputError
+    from pipeline.render._legend import class_colours
+
+    with pytest.raises(InputError, match="one per class"):
+        class_colours(3, RenderOptions(class_colors=given))
+    assert class_colours(3, RenderOptions(class_colors=["#000000", "#111111", "#ABCDEF"])) == [
+        "#000000",
+        "#111111",
+        "#ABCDEF",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("counts", "said"),
+    [([10, 10, 10, 10], "about equal counts"), ([37, 1, 1, 1], "unequal counts where scores tie")],
+    ids=["equal", "tied"],
+)
+def test_the_quantile_note_says_equal_counts_only_when_the_classes_hold_them(counts, said):
+    # mutant: the test of the counts' spread reversed: a class holding 37 of 40 cells
+    # (tied scores) said to hold "about equal counts"
+    from pipeline.render._legend import legend_markup
+
+    data = sample_map_data(20, seed=33, n_seizures=3, n_events=2)
+    data.class_breaks, data.class_labels = [0.0, 25.0, 50.0, 75.0, 100.0], ["a", "b", "c", "d"]
+    html = legend_markup(
+        data, ["#000000"] * 4, None, [], class_method="quantile", n_observed=40, class_counts=counts
+    )
+    assert f"quantile classes of this run (40 observed cells, {said})" in html
