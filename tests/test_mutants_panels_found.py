@@ -170,3 +170,73 @@ def test_the_quantile_note_says_equal_counts_only_when_the_classes_hold_them(cou
         data, ["#000000"] * 4, None, [], class_method="quantile", n_observed=40, class_counts=counts
     )
     assert f"quantile classes of this run (40 observed cells, {said})" in html
+
+
+HOSTILE = "<img src=x onerror=alert(1)>&'\""
+
+
+def test_every_text_of_the_legend_is_escaped():
+    # mutants: a raster's name, its unit, or what the Gi* outlines are of written as given
+    from pipeline.render import RasterOverlay, escape_text
+    from pipeline.render._legend import legend_markup
+
+    data = sample_map_data(20, seed=34, n_seizures=3, n_events=2, hotspots=True)
+    data.hotspots["gi_star"]["values"] = HOSTILE + "gi"
+    data.hotspots["emerging"]["first_period"] = HOSTILE + "first"
+    raster = RasterOverlay(HOSTILE + "name", np.ones((1, 1)), (0, 0, 1, 1), units=HOSTILE + "unit")
+    html = legend_markup(
+        data,
+        ["#000000"] * len(data.class_labels),
+        None,
+        [(raster, 1.0, 2.0)],
+        significance={"present": [0]},
+        emerging=[(HOSTILE + "category", "#123456", 3)],
+        beyond_note=HOSTILE + "beyond",
+        context_labels=(HOSTILE + "port", HOSTILE + "lane"),
+    )
+    assert "<img" not in html and "'" not in html.replace("&#x27;", "")
+    for what in ("gi", "first", "name", "unit", "category", "beyond"):
+        assert escape_text(HOSTILE + what) in html, what
+
+
+@pytest.mark.parametrize("fdr", [True, False, None], ids=["fdr", "no-fdr", "unsaid"])
+def test_the_emerging_legend_note_states_the_periods_and_the_correction_as_summarised(fdr):
+    # mutants: the periods clause dropped, the correction clause reversed, "1 cells"
+    from pipeline.render._legend import legend_markup
+
+    data = sample_map_data(20, seed=35, n_seizures=3, n_events=2, hotspots=True)
+    if fdr is not None:
+        data.hotspots["emerging"]["fdr"] = fdr
+    html = legend_markup(
+        data,
+        ["#000000"] * len(data.class_labels),
+        None,
+        [],
+        emerging=[("new hot spot", "#ffd92f", 1), ("persistent hot spot", "#99000d", 4)],
+    )
+    block = re.search(r'data-layer="emerging">(.*?)</div></div>', html).group(1)
+    assert "new hot spot (1 cell)</div>" in block and "persistent hot spot (4 cells)" in block
+    note = re.search(r'<div class="rr-legend-note">([^<]*)', block).group(1)
+    assert ", 36 periods 2021-07 to 2024-06" in note
+    corrected = "; the bins' p-values corrected for false discoveries (Benjamini-Hochberg)"
+    assert (corrected in note) is (fdr is True)
+    assert ("; p-values not corrected for multiple testing" in note) is (fdr is False)
+
+
+def test_the_ports_and_lanes_rows_name_each_its_own_layer():
+    # mutant: the ports' legend row given the lanes' label (a theatre's "border crossings"
+    # read as its "motorways")
+    import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry import LineString
+
+    from pipeline.render._legend import legend_markup
+
+    data = sample_map_data(20, seed=36, n_seizures=3, n_events=2)
+    data.ports = pd.DataFrame({"name": ["A"], "lon": [-25.0], "lat": [12.0]})
+    data.lanes = gpd.GeoDataFrame(geometry=[LineString([(-25, 12), (-24, 12)])], crs=4326)
+    html = legend_markup(
+        data, ["#000000"] * len(data.class_labels), None, [], context_labels=("crossing", "road")
+    )
+    rows = dict(re.findall(r'data-layer="(ports|lanes)">.*?</i>([^<]+)</div>', html))
+    assert rows == {"ports": "crossing", "lanes": "road"}
