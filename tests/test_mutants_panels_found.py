@@ -15,6 +15,7 @@ import math
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from pipeline import schema as S
@@ -240,3 +241,27 @@ def test_the_ports_and_lanes_rows_name_each_its_own_layer():
     )
     rows = dict(re.findall(r'data-layer="(ports|lanes)">.*?</i>([^<]+)</div>', html))
     assert rows == {"ports": "crossing", "lanes": "road"}
+
+
+def test_an_emerging_category_keeps_its_colour_whatever_else_the_run_has():
+    # mutant: every category coloured by its rank among those present: "persistent hot
+    # spot" changed colour between two runs as other categories came and went
+    from pipeline.render._payload import emerging_payload
+    from pipeline.testing import sample_cells
+
+    cells = sample_cells(4, seed=37)
+
+    def colour_of(categories: list[str], name: str) -> str:
+        scores = pd.DataFrame({"emerging_category": categories})
+        payload, names = emerging_payload(scores, cells)
+        return payload["colors"][names.index(name)]
+
+    one = colour_of(
+        ["persistent hot spot", "new hot spot", "new cold spot", None], "persistent hot spot"
+    )
+    two = colour_of(["persistent hot spot", None, None, None], "persistent hot spot")
+    assert one == two
+    # hot family warm (red above blue), cold family cool (blue above red)
+    hot = colour_of(["intensifying hot spot", None, None, None], "intensifying hot spot")
+    cold = colour_of(["intensifying cold spot", None, None, None], "intensifying cold spot")
+    assert int(hot[1:3], 16) > int(hot[5:7], 16) and int(cold[5:7], 16) > int(cold[1:3], 16)
