@@ -265,3 +265,100 @@ def test_an_emerging_category_keeps_its_colour_whatever_else_the_run_has():
     hot = colour_of(["intensifying hot spot", None, None, None], "intensifying hot spot")
     cold = colour_of(["intensifying cold spot", None, None, None], "intensifying cold spot")
     assert int(hot[1:3], 16) > int(hot[5:7], 16) and int(cold[5:7], 16) > int(cold[1:3], 16)
+
+
+def _ev(fractions=(0.01, 0.05, 0.1), **extra) -> dict:
+    at = [{"area_fraction": a, "hit_rate": {"mean": 0.5, "sd": 0.1}} for a in fractions]
+    return {"summary": {"published": {"at": at}}, "origins": [{}, {}, {}], **extra}
+
+
+def test_the_back_test_universe_states_the_origins_spread_and_the_mean_areas_ratio():
+    # mutants: the spread of the origins' cells and areas cut to the least, the first
+    # origin's area taken for their mean, the ratio to the map's area inverted, its two
+    # digits three
+    from pipeline.render._panels import universe_text
+
+    origins = [
+        {"n_cells": 1_200, "area_km2": 2_000.0},
+        {"n_cells": 1_500, "area_km2": 3_000.0},
+        {"n_cells": 1_350, "area_km2": 2_800.0},
+    ]
+    text = universe_text({"origins": origins, "universe": "u"}, 1_000.0, 400)
+    assert "(1,200–1,500 cells, 2,000–3,000 km²)" in text
+    # mean area 2,600 km² over the map's 1,000: 1 % of the area ranked is 2.6 % of the map's
+    assert text.endswith(
+        "not the 400 cells this map shows (1,000 km²): 1 % of the area ranked is 2.6 % of the map's."
+    )
+    one = universe_text({"origins": origins[:1]}, 3_000.0, 400)
+    assert "(1,200 cells, 2,000 km²)" in one and "is 0.67 % of the map's" in one
+
+
+def test_the_hit_table_shows_the_first_three_shares_when_none_is_1_5_or_10_percent():
+    # mutant: the first two columns only
+    from pipeline.render._panels import evaluation_section
+
+    html = evaluation_section(_ev((0.02, 0.2, 0.3, 0.4)))
+    head = re.findall(r"<th>(hit @ [^<]+)</th>", html)
+    assert head == ["hit @ 2 %", "hit @ 20 %", "hit @ 30 %"]
+
+
+def test_the_panels_counts_are_whole_numbers_with_separators_and_a_flag_is_no_number():
+    # mutants: 12,345 cells written "12345"; a True (a flag, not a count) written as 1
+    from pipeline.render._panels import evaluation_section, model_section
+
+    html = model_section({"n_cells": 12_345, "n_events": 2_000_000, "horizon_days": True})
+    assert "over 12,345 cells; trained on 2,000,000 events" in html
+    assert "Forecast of the next – days" in html
+    ev = evaluation_section(_ev(options={"train_days": 1_461, "horizon_days": 91.5}))
+    assert "from the 1,461 days before" in ev and "of the next 91.5 days" in ev
+
+
+def test_the_calibration_line_and_the_wins_header_are_the_evaluations():
+    # mutants: the Brier score dropped, the wins header "of 2" for 3 origins
+    from pipeline.render._panels import evaluation_section
+
+    cal = {"totals": {"observed": 12, "expected": 9.5, "observed_over_expected": 12 / 9.5}}
+    cal["p_at_least_one"] = {"brier": 0.08123}
+    wins = {"kde": [{"area_fraction": 0.01, "wins": 2, "ties": 0, "losses": 1}]}
+    html = evaluation_section(_ev(calibration={"published": cal}, wins={"published": wins}))
+    assert (
+        "observed / expected events = <b>1.26</b> (12 observed, 9.5 expected over the origins)"
+        "; Brier score of P(at least one) 0.0812." in html
+    )
+    assert "(wins / ties / losses of 3):" in html
+    assert "<td><b>2</b> / 0 / 1</td>" in html
+
+
+def test_the_model_section_gives_each_dropped_factor_its_own_reason():
+    # mutant: every factor not selected read "not selected", its reason lost
+    from pipeline.render._panels import model_section
+
+    factors = [{"name": "a", "selected": True}, {"name": "b"}, {"name": "c"}]
+    dropped = [{"name": "c", "reason": "collinear with a (r = 0.97)"}]
+    html = model_section({"factors": factors, "dropped": dropped})
+    assert "<li>b: not selected</li><li>c: collinear with a (r = 0.97)</li>" in html
+
+
+@pytest.mark.parametrize(("k", "said"), [(1, "1 ring of neighbours"), (2, "2 rings of neighbours")])
+def test_the_hot_spot_section_states_hot_and_cold_counts_and_the_neighbourhood(k, said):
+    # mutants: hot and cold counts swapped, "1 rings"
+    from pipeline.render._panels import hotspots_section
+
+    gi = {"cells": 50, "hot_cells": 7, "cold_cells": 2, "neighbourhood": {"k_rings": k}}
+    html = hotspots_section({"gi_star": dict(gi, weights="binary", fdr=False)})
+    assert "<b>Gi*</b>: 7 hot and 2 cold cells of 50; " + said + ", binary weights" in html
+
+
+def test_the_emerging_section_says_over_which_bins_it_corrected_and_nothing_when_skipped():
+    # mutants: the bins' clause tested against the cells, not cells x periods; a skipped
+    # analysis still said to be corrected
+    from pipeline.render._panels import hotspots_section
+
+    em = {"cells": 10, "periods": 12, "period": "month", "fdr": True, "categories": {}}
+    # 100 of the cube's 120 bins have a neighbour: the clause names them
+    some = hotspots_section({"emerging": dict(em, fdr_bins=100)})
+    assert "(Benjamini-Hochberg) over the 100 space-time bins with a neighbour" in some
+    every = hotspots_section({"emerging": dict(em, fdr_bins=120)})
+    assert "bins with a neighbour" not in every and "(Benjamini-Hochberg)." in every
+    skipped = hotspots_section({"emerging": dict(em, skipped="too few periods (2)")})
+    assert "too few periods (2)" in skipped and "Benjamini" not in skipped
