@@ -362,3 +362,71 @@ def test_the_emerging_section_says_over_which_bins_it_corrected_and_nothing_when
     assert "bins with a neighbour" not in every and "(Benjamini-Hochberg)." in every
     skipped = hotspots_section({"emerging": dict(em, skipped="too few periods (2)")})
     assert "too few periods (2)" in skipped and "Benjamini" not in skipped
+
+
+def test_the_previews_legend_frame_and_title_are_the_maps(tmp_path, monkeypatch):
+    # mutants: the preview classing the run's own breaks while the map uses render.classes
+    # (quantile), a row's upper break its lower one, no margin round the cells, a square
+    # degree aspect at 60° N, a title's "$...$" read as mathtext
+    import h3
+    import matplotlib.figure as mfig
+
+    from pipeline.render import write_preview_png
+    from pipeline.testing import sample_cells
+
+    cells = sample_cells(40, seed=38)
+    lat0, lon0 = h3.cell_to_latlng(format(int(cells[0]), "x"))
+    moved = [
+        h3.latlng_to_cell(lat + 60.0 - lat0, lon, 6)
+        for lat, lon in (h3.cell_to_latlng(format(int(c), "x")) for c in cells)
+    ]
+    data = sample_map_data(
+        cells=np.array([int(c, 16) for c in dict.fromkeys(moved)], "uint64"),
+        n_seizures=0,
+        n_events=0,
+        n_periods=0,
+    )
+    seen: dict = {}
+    savefig = mfig.Figure.savefig
+
+    def spy(self, *args, **kwargs):
+        ax = self.axes[0]
+        seen["x"], seen["y"], seen["aspect"] = ax.get_xlim(), ax.get_ylim(), ax.get_aspect()
+        seen["title"] = ax.get_title()
+        seen["rows"] = [t.get_text() for t in ax.get_legend().get_texts()]
+        return savefig(self, *args, **kwargs)
+
+    monkeypatch.setattr(mfig.Figure, "savefig", spy)
+    write_preview_png(
+        data,
+        tmp_path / "p.png",
+        title="$x$ & co",
+        dpi=20,
+        options=RenderOptions(classes="quantile"),
+    )
+    page = _page(data, classes="quantile")
+    rows = re.search(r'<div id="rr-legend-risk-rows">(.*?</div>)</div>', page).group(1)
+    # the map's rows "label (lo–hi points, n cells)" are the preview's "label (lo–hi points)"
+    want = [re.sub(r", [\d,]+ cells?\)$", ")", r) for r in re.findall(r"</i>([^<]+)</div>", rows)]
+    assert seen["rows"] == [*want, "no data"]
+    assert seen["title"] == r"\$x\$ & co"
+    # the frame holds every cell's vertices with 8 % of the larger side (at least 0.5°) to spare
+    lat, lon = np.array(
+        [v for c in data.scores[S.CELL] for v in h3.cell_to_boundary(format(int(c), "x"))]
+    ).T
+    pad = 0.08 * max(np.ptp(lon), np.ptp(lat), 0.5)
+    assert seen["x"] == pytest.approx((lon.min() - pad, lon.max() + pad), abs=1e-6)
+    assert seen["y"] == pytest.approx((lat.min() - pad, lat.max() + pad), abs=1e-6)
+    # a degree of longitude drawn cos(mid latitude) times a degree of latitude
+    assert seen["aspect"] == pytest.approx(1.0 / math.cos(math.radians(np.mean(seen["y"]))))
+
+
+def test_the_present_data_warning_stands_once_under_the_table_not_again_in_the_notes():
+    # mutant: the notes list repeating the present-data warning
+    from pipeline.render._panels import evaluation_section
+
+    present = "transit and rasters take the run day values at every origin"
+    html = evaluation_section(_ev(present_data=present, notes=[present, "density alone"]))
+    assert html.count("take the run day") == 1
+    assert f'id="rr-eval-present">T{present[1:]}.</p>' in html
+    assert '<ul class="rr-notes"><li>density alone</li></ul>' in html
