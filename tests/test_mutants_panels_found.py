@@ -430,3 +430,68 @@ def test_the_present_data_warning_stands_once_under_the_table_not_again_in_the_n
     assert html.count("take the run day") == 1
     assert f'id="rr-eval-present">T{present[1:]}.</p>' in html
     assert '<ul class="rr-notes"><li>density alone</li></ul>' in html
+
+
+def test_a_global_raster_short_of_a_column_is_wrapped_round_the_view():
+    # mutant: only a raster of exactly 360° treated as global: one of 35 columns of 10°
+    # (-180..170) was moved whole, and its column at 165° E was drawn at 525°, off the
+    # view round 180°.  Found with it: wrapped, its 35 columns were stretched over 360°,
+    # so that those east of the gap were drawn up to a column (10°) west of their place
+    from pipeline.render import RasterOverlay
+    from pipeline.render._layers import raster_in_view
+
+    lon = -175.0 + 10.0 * np.arange(35)
+    raster = RasterOverlay("lon", np.repeat(lon[None, :], 2, axis=0), (-180.0, -10.0, 170.0, 10.0))
+    moved = raster_in_view(raster, 180.0)
+    lon0, _, lon1, _ = moved.bounds
+    assert 0.0 <= lon0 and lon1 <= 360.0
+    drawn = lon0 + (np.arange(moved.array.shape[1]) + 0.5) * (lon1 - lon0) / moved.array.shape[1]
+    # each column is drawn at its own longitude, a whole number of turns away; the missing
+    # one (170..180) is an empty column in its place, not a shift of those east of it
+    value = moved.array[0]
+    assert np.isnan(value).sum() == 1 and drawn[np.isnan(value)] == pytest.approx([175.0])
+    ok = ~np.isnan(value)
+    assert np.allclose(np.mod(drawn[ok] - value[ok] + 180.0, 360.0) - 180.0, 0.0)
+
+
+def test_a_rasters_bad_latitudes_and_infinite_pixels():
+    # mutants: latitudes beyond the pole accepted; an infinite pixel drawn opaque
+    from pipeline.errors import InputError
+    from pipeline.render import RasterOverlay
+    from pipeline.render._layers import raster_rgba
+
+    with pytest.raises(InputError, match="bounds must be"):
+        raster_rgba(RasterOverlay("r", np.ones((2, 2)), (0.0, 0.0, 1.0, 95.0)))
+    a = np.array([[1.0, np.inf], [-np.inf, 3.0]])
+    rgba, vmin, vmax = raster_rgba(RasterOverlay("r", a, (0.0, 0.0, 2.0, 2.0)))
+    assert (vmin, vmax) == (1.0, 3.0)
+    assert rgba[..., 3].tolist() == [[255, 0], [0, 255]]
+
+
+def test_raster_to_overlay_bounds_its_size_trims_its_unit_and_skips_a_raster_without_crs():
+    # mutants: a 1,500-pixel raster kept whole under max_px=1,000 (floor of 1.5 = 1); the
+    # unit's spaces kept; a raster without a CRS drawn as if in degrees
+    import rioxarray  # noqa: F401  (the .rio accessor)
+    import xarray as xr
+
+    from pipeline.render import raster_to_overlay
+
+    x = np.linspace(0.0005, 1.4995, 1_500)
+    da = xr.DataArray(np.ones((2, 1_500)), dims=("y", "x"), coords={"y": [1.0, 0.0], "x": x})
+    da.attrs["units"] = "  mg m-3 "
+    ov = raster_to_overlay("chl", da.rio.write_crs("EPSG:4326"), max_px=1_000)
+    assert ov.array.shape == (1, 750) and ov.units == "mg m-3"
+    assert raster_to_overlay("chl", da) is None  # no CRS: cannot be placed, skipped
+
+
+def test_the_heat_layer_refuses_a_missing_position_and_page_text_is_jinjas():
+    # mutants: the heat layer's NaN check dropped; verbatim text keeping the trailing newline
+    # Jinja drops (the page's bytes then differ from folium's own rendering)
+    from jinja2 import Template
+
+    from pipeline.render._layers import HeatMapLayer, _Verbatim
+
+    with pytest.raises(ValueError, match="NaNs"):
+        HeatMapLayer([[10.0, 20.0], [np.nan, 1.0]])
+    for text in ("a\r\nb\n", "x\n\n", "<p>\rq</p>", ""):
+        assert _Verbatim(text).render() == Template(text).render()

@@ -237,6 +237,13 @@ def raster_in_view(raster: RasterOverlay, centre: float) -> RasterOverlay:
     step_x, step_y = (lon1 - lon0) / w, (lat1 - lat0) / h
     centres = lon0 + (np.arange(w) + 0.5) * step_x
     if lon1 - lon0 >= 360.0 - 1.5 * abs(step_x):  # global: the columns wrap around
+        # a raster a column short of the circle (-180..170 in 10° steps) gets its missing
+        # column back, empty: once wrapped, the columns are drawn evenly over the bounds, and
+        # those past the gap were drawn a column west of where they belong
+        full = int(round(360.0 / step_x))
+        if full > w:
+            a = np.concatenate([a, np.full((h, full - w), np.nan)], axis=1)
+            centres = lon0 + (np.arange(full) + 0.5) * step_x
         wrapped = np.mod(centres - centre + 180.0, 360.0) - 180.0 + centre
         order = np.argsort(wrapped, kind="stable")
         a, centres = a[:, order], wrapped[order]
@@ -283,7 +290,7 @@ def raster_rgba(raster: RasterOverlay) -> tuple[np.ndarray, float, float]:
         else (float("nan"), float("nan"))
     )
     norm = (a - vmin) / (vmax - vmin) if vmax > vmin else np.zeros_like(a)
-    rgba = matplotlib.colormaps[raster.colormap](np.nan_to_num(norm))
+    rgba = matplotlib.colormaps[raster.colormap](np.where(finite, norm, 0.0))
     rgba[..., 3] = np.where(finite, 1.0, 0.0)
     rgba = _mercator_rows((rgba * 255).round().astype("uint8"), lat0, lat1)
     return rgba, vmin, vmax
