@@ -495,3 +495,19 @@ def test_the_heat_layer_refuses_a_missing_position_and_page_text_is_jinjas():
         HeatMapLayer([[10.0, 20.0], [np.nan, 1.0]])
     for text in ("a\r\nb\n", "x\n\n", "<p>\rq</p>", ""):
         assert _Verbatim(text).render() == Template(text).render()
+
+
+@pytest.mark.parametrize("pole", [-90.0, 90.0], ids=["south", "north"])
+def test_a_land_ring_round_a_pole_is_closed_along_its_own_pole(pole):
+    # mutant: Antarctica closed along the North Pole: the preview's land then covered the
+    # whole world north of 70° S
+    import shapely
+
+    from pipeline.render._preview import _unwrap_ring
+
+    lon = np.linspace(-180.0, 180.0, 37)
+    ring = np.column_stack([lon, np.full(lon.size, np.sign(pole) * 70.0)])
+    land = shapely.Polygon(_unwrap_ring(ring, True))
+    assert land.contains(shapely.Point(0.0, np.sign(pole) * 85.0))
+    assert not land.contains(shapely.Point(0.0, 0.0))
+    assert land.area == pytest.approx(360.0 * 20.0)
