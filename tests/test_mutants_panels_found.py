@@ -511,3 +511,25 @@ def test_a_land_ring_round_a_pole_is_closed_along_its_own_pole(pole):
     assert land.contains(shapely.Point(0.0, np.sign(pole) * 85.0))
     assert not land.contains(shapely.Point(0.0, 0.0))
     assert land.area == pytest.approx(360.0 * 20.0)
+
+
+def test_the_preview_of_cells_by_the_pole_stops_at_the_pole(tmp_path, monkeypatch):
+    # mutant: the frame's margin carried past 90° N (a band of nothing above the pole)
+    import h3
+    import matplotlib.figure as mfig
+
+    from pipeline.render import write_preview_png
+
+    ids = {h3.latlng_to_cell(lat, lon, 4) for lat in (88.5, 89.0) for lon in (0.0, 120.0, 240.0)}
+    cells = np.array(sorted(int(c, 16) for c in ids), dtype="uint64")
+    data = sample_map_data(cells=cells, n_seizures=0, n_events=0, n_periods=0)
+    seen: dict = {}
+    savefig = mfig.Figure.savefig
+
+    def spy(self, *args, **kwargs):
+        seen["y"] = self.axes[0].get_ylim()
+        return savefig(self, *args, **kwargs)
+
+    monkeypatch.setattr(mfig.Figure, "savefig", spy)
+    write_preview_png(data, tmp_path / "p.png", title="pole", dpi=20)
+    assert seen["y"][1] == 90.0 and seen["y"][0] < 88.0
