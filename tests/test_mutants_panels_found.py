@@ -533,3 +533,46 @@ def test_the_preview_of_cells_by_the_pole_stops_at_the_pole(tmp_path, monkeypatc
     monkeypatch.setattr(mfig.Figure, "savefig", spy)
     write_preview_png(data, tmp_path / "p.png", title="pole", dpi=20)
     assert seen["y"][1] == 90.0 and seen["y"][0] < 88.0
+
+
+def test_each_preview_cell_is_filled_in_its_own_classs_colour(tmp_path, monkeypatch):
+    # mutant: the class paths given the colours in reverse order: the no-data cells drawn in
+    # the top class's red and the top class in no-data grey (each colour still on the image)
+    import h3
+    from matplotlib.axes import Axes
+    from matplotlib.colors import to_hex
+
+    from pipeline.render import write_preview_png
+    from pipeline.render._legend import NO_DATA_COLOUR, class_colours
+
+    groups = {-30.0: 0, -20.0: -1, -10.0: None}  # low class, top class, no data
+    ids = {
+        h3.latlng_to_cell(lat, lon + d, 6): lon
+        for lon in groups
+        for lat in (10.0, 10.1)
+        for d in (0.0, 0.1)
+    }
+    cells = np.array([int(c, 16) for c in ids], dtype="uint64")
+    data = sample_map_data(cells=cells, n_seizures=0, n_events=0, n_periods=0)
+    lon_of = {int(c, 16): lon for c, lon in ids.items()}
+    group = [groups[lon_of[int(c)]] for c in data.scores[S.CELL]]
+    labels = list(data.class_labels)
+    data.scores["observed"] = [g is not None for g in group]
+    data.scores[S.RISK_CLASS] = [None if g is None else labels[g] for g in group]
+    colours = class_colours(len(labels), RenderOptions())
+    want = {-30.0: colours[0], -20.0: colours[-1], -10.0: NO_DATA_COLOUR}
+    drawn: list = []
+    add = Axes.add_collection
+
+    def spy(self, collection, autolim=True):
+        drawn.append((collection, autolim))
+        return add(self, collection, autolim=autolim)
+
+    monkeypatch.setattr(Axes, "add_collection", spy)
+    write_preview_png(data, tmp_path / "p.png", title="t", dpi=20)
+    cells_drawn = next(c for c, autolim in drawn if autolim is False)
+    got = {}
+    for path, face in zip(cells_drawn.get_paths(), cells_drawn.get_facecolors(), strict=True):
+        centre = min(groups, key=lambda lon: abs(lon - path.vertices[:, 0].mean()))
+        got[centre] = to_hex(face[:3])
+    assert got == want
