@@ -484,17 +484,12 @@ def test_raster_to_overlay_bounds_its_size_trims_its_unit_and_skips_a_raster_wit
     assert raster_to_overlay("chl", da) is None  # no CRS: cannot be placed, skipped
 
 
-def test_the_heat_layer_refuses_a_missing_position_and_page_text_is_jinjas():
-    # mutants: the heat layer's NaN check dropped; verbatim text keeping the trailing newline
-    # Jinja drops (the page's bytes then differ from folium's own rendering)
-    from jinja2 import Template
-
-    from pipeline.render._layers import HeatMapLayer, _Verbatim
+def test_the_heat_layer_refuses_a_missing_position():
+    # mutant: the heat layer's NaN check dropped (folium's own check, done on the array)
+    from pipeline.render._layers import HeatMapLayer
 
     with pytest.raises(ValueError, match="NaNs"):
         HeatMapLayer([[10.0, 20.0], [np.nan, 1.0]])
-    for text in ("a\r\nb\n", "x\n\n", "<p>\rq</p>", ""):
-        assert _Verbatim(text).render() == Template(text).render()
 
 
 @pytest.mark.parametrize("pole", [-90.0, 90.0], ids=["south", "north"])
@@ -576,3 +571,36 @@ def test_each_preview_cell_is_filled_in_its_own_classs_colour(tmp_path, monkeypa
         centre = min(groups, key=lambda lon: abs(lon - path.vertices[:, 0].mean()))
         got[centre] = to_hex(face[:3])
     assert got == want
+
+
+def test_the_previews_land_east_of_180_is_drawn_beside_an_area_across_it(tmp_path, monkeypatch):
+    # mutant: the land drawn once, from -180 to 180: round Fiji (view centred near 180°)
+    # an island at 179.5° W, given as -179.5, was left a world away, off the frame
+    import geopandas as gpd
+    import h3
+    import shapely
+    from matplotlib.axes import Axes
+
+    from pipeline.render import write_preview_png
+
+    ids = {h3.latlng_to_cell(-17.0, lon, 6) for lon in (179.6, 179.8, -179.9)}
+    data = sample_map_data(
+        cells=np.array([int(c, 16) for c in ids], dtype="uint64"),
+        n_seizures=0,
+        n_events=0,
+        n_periods=0,
+    )
+    data.basemap = gpd.GeoDataFrame(geometry=[shapely.box(-179.6, -17.2, -179.4, -17.0)], crs=4326)
+    drawn: list = []
+    add = Axes.add_collection
+
+    def spy(self, collection, autolim=True):
+        drawn.append(collection)
+        return add(self, collection, autolim=autolim)
+
+    monkeypatch.setattr(Axes, "add_collection", spy)
+    write_preview_png(data, tmp_path / "p.png", title="Fiji", dpi=20)
+    land = drawn[0]
+    xs = [p.vertices[:, 0] for p in land.get_paths()]
+    # the island drawn at 180.4..180.6 (a turn east of its own -179.6..-179.4)
+    assert any(np.allclose([x.min(), x.max()], [180.4, 180.6]) for x in xs)
