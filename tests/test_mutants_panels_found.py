@@ -484,14 +484,6 @@ def test_raster_to_overlay_bounds_its_size_trims_its_unit_and_skips_a_raster_wit
     assert raster_to_overlay("chl", da) is None  # no CRS: cannot be placed, skipped
 
 
-def test_the_heat_layer_refuses_a_missing_position():
-    # mutant: the heat layer's NaN check dropped (folium's own check, done on the array)
-    from pipeline.render._layers import HeatMapLayer
-
-    with pytest.raises(ValueError, match="NaNs"):
-        HeatMapLayer([[10.0, 20.0], [np.nan, 1.0]])
-
-
 @pytest.mark.parametrize("pole", [-90.0, 90.0], ids=["south", "north"])
 def test_a_land_ring_round_a_pole_is_closed_along_its_own_pole(pole):
     # mutant: Antarctica closed along the North Pole: the preview's land then covered the
@@ -604,3 +596,30 @@ def test_the_previews_land_east_of_180_is_drawn_beside_an_area_across_it(tmp_pat
     xs = [p.vertices[:, 0] for p in land.get_paths()]
     # the island drawn at 180.4..180.6 (a turn east of its own -179.6..-179.4)
     assert any(np.allclose([x.min(), x.max()], [180.4, 180.6]) for x in xs)
+
+
+def _projected(epsg: int, x0: float, y0: float, px_m: float, n: int):
+    import rioxarray  # noqa: F401  (the .rio accessor)
+    import xarray as xr
+
+    x = x0 + (np.arange(n) + 0.5) * px_m
+    y = y0 + (np.arange(n)[::-1] + 0.5) * px_m
+    da = xr.DataArray(np.ones((n, n)), dims=("y", "x"), coords={"y": y, "x": x})
+    return da.rio.write_crs(f"EPSG:{epsg}")
+
+
+def test_a_projected_rasters_lon_lat_grid_keeps_its_pixel_size_and_reaches_its_pole():
+    # mutants: the columns not narrowed by cos(latitude) (a 100 km UTM raster at 60° N given
+    # 200 columns of 0.5 km), a raster round the North Pole cut below it (its box up to the
+    # highest latitude sampled, not 90°)
+    from pipeline.render._layers import _lonlat_grid
+
+    utm = _projected(32633, 450_000.0, 6_600_000.0, 1_000.0, 100)  # 100 km at 59.5° N, 15° E
+    (lon0, lat0, lon1, lat1), rows, cols = _lonlat_grid(utm, 1_000)
+    # by hand: 1 km pixels are 1 / 111.32 degrees of latitude, and of longitude times
+    # 1 / cos(latitude): about 100 rows and 100 columns
+    assert 95 <= rows <= 110 and 95 <= cols <= 110
+    assert rows == math.ceil((lat1 - lat0) * 111.32)
+    polar = _projected(3413, -400_000.0, -400_000.0, 20_000.0, 50)  # the pole inside, off-grid
+    (lon0, lat0, lon1, lat1), rows, cols = _lonlat_grid(polar, 1_000)
+    assert (lon0, lon1, lat1) == (-180.0, 180.0, 90.0)
