@@ -291,7 +291,13 @@ def _check_row_groups(path: str | Path, limit_mb: float, name: str) -> None:
 
 
 def _is_text(kind: pa.DataType) -> bool:
-    """Whether ``kind`` is a column of text or bytes (values of any length)."""
+    """Whether ``kind`` is a column of text or bytes (values of any length).
+
+    A dictionary of text is one too: pandas writes a categorical column so, and it holds
+    each text once for any number of rows as a dictionary page does.
+    """
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
     tests = (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary)
     return any(test(kind) for test in tests) or pa.types.is_large_binary(kind)
 
@@ -375,6 +381,8 @@ def iter_batches(
     SourceUnreadable
         As :func:`table_schema` and :func:`check_expansion`.
     """
+    from ..errors import SourceUnreadable
+
     label = name or Path(path).name
     kind = arrow_kind(path)
     table_schema(path, label)  # unreadable or duplicated names: refused before any row
@@ -396,6 +404,8 @@ def iter_batches(
         for batch in batches:
             for start in range(0, batch.num_rows, batch_size):
                 yield batch.slice(start, batch_size)
+    except SourceUnreadable:
+        raise  # said already (a block above the bound): no damaged file
     except (pa.ArrowException, OSError) as exc:
         raise _unreadable(path, label, exc) from exc
 
@@ -449,9 +459,11 @@ def _parquet_batches(
                 f"every row that points to it), above ingest.max_uncompressed_mb={limit_mb:g}; "
                 "raise the limit if the file is genuine, or lower ingest.chunk_rows"
             )
-        columns = [
+        columns = [  # a categorical column stays one, as the file holds it
             column.dictionary_decode().cast(field.type)
-            if field.name in texts and pa.types.is_dictionary(column.type)
+            if field.name in texts
+            and pa.types.is_dictionary(column.type)
+            and not pa.types.is_dictionary(field.type)
             else column
             for field, column in zip(schema, batch.columns, strict=True)
         ]

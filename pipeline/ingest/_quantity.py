@@ -39,13 +39,16 @@ _GROUP_SPACES = "[ '\u00a0\u202f\u2009]"
 #: A unit begins with no digit of any script nor a fraction (``12３``, ``1 ½ t`` are no 12 in
 #: the unit '３' or 1 in '½ t'), and an approximation mark may follow it (``3 t (approx.)``:
 #: the unit 't', not 't (approx.)', which no unit of mass is and was kept unconverted;
-#: ``3 t, approx.`` too); the marks in any case (``Approx. 300 kg`` was refused).
+#: ``3 t, approx.`` too); the marks in any case (``Approx. 300 kg`` was refused).  A mark
+#: after a unit is a word of its own (``2 chests`` is not 2 'ch', estimated; ``12 kg coca``
+#: not 12 'kg co', approximately): spaced or after a comma, or in brackets.
+_MARKS = r"(?i:approx\.?|approximately|ca\.?|circa|est\.?|estimated)"
 _QTY = (
     r"^\s*(?P<approx>(?i:~|≈|c\.|ca\.?|circa|approx\.?|approximately|about))?\s*"
     r"(?P<num>[+-]?(?:\d[\d.,' \x{a0}\x{202f}\x{2009}]*\d|\d)(?:[eE][+-]?\d+)?)\s*"
-    r"(?P<unit>[^\p{N}\s.,+-][^\p{Nd}]*?)??\s*"
-    r"(?:,?\s*(?P<after>(?i:\(\s*(?:approx\.?|approximately|ca\.?|circa|est\.?|estimated)\s*\)"
-    r"|approx\.?|approximately|ca\.?|circa|est\.?|estimated)))?\s*$"
+    rf"(?:(?P<glued>{_MARKS}|\(\s*{_MARKS}\s*\))"
+    r"|(?P<unit>[^\p{N}\s.,+-][^\p{Nd}]*?)??"
+    rf"(?P<after>,?\s*\(\s*{_MARKS}\s*\)|(?:\s*,\s*|\s+){_MARKS})?)\s*$"
 )
 #: Shapes only a decimal comma explains, and only a decimal point.
 _COMMA_ONLY = (
@@ -243,6 +246,7 @@ def parse_quantities(
     approx = matched & (
         (np.asarray(got.field("approx").to_numpy(zero_copy_only=False), dtype=object) != "")
         | (np.asarray(got.field("after").to_numpy(zero_copy_only=False), dtype=object) != "")
+        | (np.asarray(got.field("glued").to_numpy(zero_copy_only=False), dtype=object) != "")
     )
     report["decimal_mark"] = mark
     if grouped.any():
