@@ -10,29 +10,17 @@ JSON parsed with ``json``); inputs are small tables built with
 
 from __future__ import annotations
 
-import json
 import math
 import re
 
 import numpy as np
 import pandas as pd
 import pytest
+from test_mutants_payload_found import _layers, _page
 
 from pipeline import schema as S
-from pipeline.render import RenderOptions, build_map, map_to_html
+from pipeline.render import RenderOptions
 from pipeline.testing import sample_map_data
-
-
-def _layers(page: str) -> dict:
-    found = re.findall(r"L\.routeRiskHexLayer\((\{.*?\})\);", page, re.DOTALL)
-    return {p["key"]: p for p in map(json.loads, found)}
-
-
-def _page(data, **options) -> str:
-    m = build_map(
-        data, as_of="2026-06-30", run_id="run-1", inputs=["s.csv"], options=RenderOptions(**options)
-    )
-    return map_to_html(m)
 
 
 def _js_fmt(v: float) -> str:
