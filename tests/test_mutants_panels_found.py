@@ -290,6 +290,25 @@ def test_the_hit_table_shows_the_first_three_shares_when_none_is_1_5_or_10_perce
     assert head == ["hit @ 2 %", "hit @ 20 %", "hit @ 30 %"]
 
 
+def test_each_methods_hit_rate_is_the_one_of_the_columns_share_not_of_its_place():
+    # a baseline whose rows came in another order, one share missing: by place, its 1 %
+    # column showed its 10 % hit rate and its 10 % column a hit rate of no share at all
+    from pipeline.render._panels import evaluation_section
+
+    ev = _ev()
+    ev["summary"]["naive"] = {
+        "at": [
+            {"area_fraction": 0.1, "hit_rate": {"mean": 0.9, "sd": 0.0}},
+            {"area_fraction": 0.01, "hit_rate": {"mean": 0.2, "sd": 0.0}},
+        ]
+    }
+    html = evaluation_section(ev)
+    row = re.search(r"<tr><th>[^<]*</th>(.*?)</tr>", html.split('class="rr-published"')[1])
+    assert row is not None
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", row.group(1))
+    assert [c.split(" ")[0] for c in cells] == ["0.200", "–", "0.900"]
+
+
 def test_the_panels_counts_are_whole_numbers_with_separators_and_a_flag_is_no_number():
     # mutants: 12,345 cells written "12345"; a True (a flag, not a count) written as 1
     from pipeline.render._panels import evaluation_section, model_section

@@ -115,6 +115,23 @@ def _pick_fractions(at: list) -> list[int]:
     return wanted or list(range(min(3, len(at))))
 
 
+def _row_at(at: list, i: int, fraction: object) -> object | None:
+    """Return the row of ``at`` for the share of the area ``fraction``, None if it has none.
+
+    Found by its ``area_fraction``, not by its place: a method whose rows came in another
+    order (or without one share) would have shown another share's hit rate under the
+    column.  Where the column's share is no number, the row at the same place ``i``.
+    """
+    want = _finite(fraction)
+    if want is None:
+        return at[i] if i < len(at) else None
+    for row in at:
+        got = _finite(_dict(row).get("area_fraction"))
+        if got is not None and abs(got - want) < 1e-9:
+            return row
+    return None
+
+
 def _span(values: list[float], spec: str) -> str:
     lo, hi = format(min(values), spec), format(max(values), spec)
     return lo if lo == hi else f"{lo}–{hi}"
@@ -201,9 +218,10 @@ def evaluation_section(
         cells: dict[str, list[tuple[str, float | None]]] = {}
         for m in methods:
             at = _list(_dict(summary.get(m)).get("at"))
+            found = [_row_at(at, i, a) for i, a in zip(idx, fractions, strict=True)]
             cells[m] = [
-                _mean_sd(_dict(at[i]).get("hit_rate")) if i < len(at) else (MISSING, None)
-                for i in idx
+                _mean_sd(_dict(row).get("hit_rate")) if row is not None else (MISSING, None)
+                for row in found
             ]
         best = [
             max((v for m in methods if (v := cells[m][j][1]) is not None), default=math.inf)
