@@ -291,4 +291,9 @@ def format_number(v: float) -> str:
         return "–"
     if abs(v) >= 1000:
         return f"{math.floor(v + 0.5):,}"  # Math.round: halves go up
-    return f"{v:.4g}"
+    x = float(f"{v:.4g}")
+    if x == 0:
+        return "0"
+    if abs(x) >= 1e-6:  # as JavaScript writes a number: 0.00001, never 1e-05
+        return np.format_float_positional(x, trim="-")
+    return f"{x:g}".replace("e-0", "e-")  # JavaScript's 1.5e-7
