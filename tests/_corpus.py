@@ -27,6 +27,12 @@ def write_ais_with(
     return path
 
 
+def write_lines(path: Path, lines: list[str]) -> Path:
+    """Write ``lines`` as a UTF-8 text file at ``path``, one a line, and return ``path``."""
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 def write_text(tmp_path: Path, name: str, text: str) -> Path:
     """Write ``text`` as UTF-8 into ``tmp_path/name`` byte for byte (no newline translation)."""
     path = tmp_path / name

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from test_mutants_fitted_found import assert_smoothed_is_exact_at
 
 from pipeline import schema as S
 from pipeline.density import kernel_density_exact
@@ -151,22 +152,14 @@ def test_kernel_sums_go_coarser_only_from_ten_coarser_edges():
     """
     import h3
 
-    from pipeline.model import smoothed_counts
-
     rng = np.random.default_rng(5)
     cells = region_to_cells((0.0, 0.0, 0.4, 0.4), 5)
     lon, lat = rng.uniform(-1.0, 1.5, 60), rng.uniform(-1.0, 1.5, 60)
-    got = smoothed_counts(lon, lat, cells, 200.0, "quartic", coarsen=True)
-    want = kernel_density_exact((lon, lat), cells, bandwidth_km=200.0, kernel="quartic")
-    np.testing.assert_allclose(got, want, rtol=1e-9)
+    assert_smoothed_is_exact_at(lon, lat, cells, 200.0)
     c_lat, c_lon = cells_to_latlng(cells)
     parents = [h3.latlng_to_cell(a, b, 4) for a, b in zip(c_lat, c_lon, strict=True)]
     p_lat, p_lon = np.array([h3.cell_to_latlng(p) for p in parents]).T
-    got = smoothed_counts(lon, lat, cells, 270.0, "quartic", coarsen=True)
-    want = kernel_density_exact(
-        (lon, lat), points_to_cells(p_lon, p_lat, 4), bandwidth_km=270.0, kernel="quartic"
-    )
-    np.testing.assert_allclose(got, want, rtol=1e-9)
+    assert_smoothed_is_exact_at(lon, lat, cells, 270.0, points_to_cells(p_lon, p_lat, 4))
     assert len(set(parents)) < cells.size
 
 

@@ -177,13 +177,20 @@ def test_a_bandwidth_under_ten_coarser_edges_is_summed_at_the_cells_themselves()
     Mutant this kills: coarsening from five edges (a 60 km kernel read at centres up to a
     resolution-4 cell away).
     """
-    from pipeline.model import smoothed_counts
-
     rng = np.random.default_rng(3)
     cells = region_to_cells((0.0, 0.0, 1.0, 1.0), 5)
     lon, lat = rng.uniform(-0.3, 1.3, 200), rng.uniform(-0.3, 1.3, 200)
-    got = smoothed_counts(lon, lat, cells, 60.0, "quartic", coarsen=True)
-    want = kernel_density_exact((lon, lat), cells, bandwidth_km=60.0, kernel="quartic")
+    assert_smoothed_is_exact_at(lon, lat, cells, 60.0)
+
+
+def assert_smoothed_is_exact_at(lon, lat, cells, bandwidth_km: float, targets=None) -> None:
+    """Assert the model's quartic kernel sums on ``cells`` (coarsening allowed) are the exact
+    density at ``targets``: the cells' own centres by default, else the cells given."""
+    from pipeline.model import smoothed_counts
+
+    got = smoothed_counts(lon, lat, cells, bandwidth_km, "quartic", coarsen=True)
+    at = cells if targets is None else targets
+    want = kernel_density_exact((lon, lat), at, bandwidth_km=bandwidth_km, kernel="quartic")
     np.testing.assert_allclose(got, want, rtol=1e-9)
 
 

@@ -13,17 +13,12 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from _corpus import assert_times_read
+from _corpus import assert_times_read, write_lines
 
 from pipeline.errors import AmbiguousDateOrder, DataQualityError, InputError
 from pipeline.ingest import read_seizures, read_tracks
 from pipeline.ingest._dates import parse_times
 from pipeline.ingest.summary import check_reject_rate
-
-
-def _write(path, lines: list[str]):
-    path.write_text("\n".join(lines) + "\n")
-    return path
 
 
 def _stamp(minutes: int) -> str:
@@ -43,7 +38,7 @@ def test_a_point_number_from_0_or_1_beside_the_name_is_not_the_vessel_id(tmp_pat
             lines.append(
                 f"{first + k},SHIP{v},{_stamp(60 * v + 10 * k)},{10 + v:.3f},{-60 + 0.001 * k:.4f}"
             )
-    res = read_tracks(_write(tmp_path / "t.csv", lines))
+    res = read_tracks(write_lines(tmp_path / "t.csv", lines))
     assert sorted(res.frame["vessel_id"].unique()) == ["SHIP0", "SHIP1"]
     assert res.assumptions["columns"]["vessel_id"]["column"] == "name"
 
@@ -57,7 +52,7 @@ def test_a_point_number_of_two_points_per_ship_is_not_the_vessel_id(tmp_path):
             lines.append(
                 f"{k + 1},SHIP{v},{_stamp(60 * v + 10 * k)},{10 + v:.3f},{-60 + 0.001 * k:.4f}"
             )
-    res = read_tracks(_write(tmp_path / "t.csv", lines))
+    res = read_tracks(write_lines(tmp_path / "t.csv", lines))
     assert sorted(res.frame["vessel_id"].unique()) == ["SHIP0", "SHIP1", "SHIP2"]
     assert res.frame.groupby("vessel_id").size().tolist() == [2, 2, 2]
 
@@ -72,7 +67,7 @@ def test_vessels_polled_in_turn_with_one_missing_from_a_poll_keep_their_ids(tmp_
                 continue
             lat, lon = 10 + v + 0.01 * poll, -60 + 0.001 * poll
             lines.append(f"{v},{_stamp(10 * poll)},{lat:.3f},{lon:.4f}")
-    res = read_tracks(_write(tmp_path / "t.csv", lines))
+    res = read_tracks(write_lines(tmp_path / "t.csv", lines))
     assert res.assumptions["columns"]["vessel_id"]["column"] == "target"
     sizes = res.frame.groupby("vessel_id").size()
     assert sizes.to_dict() == {"1": 5, "2": 4, "3": 5, "4": 5}
@@ -109,7 +104,7 @@ def _joined(path, header: str, first: int, status=None):
             extra = f"{status(day, k)}," if status else ""
             t = f"2024-03-0{day + 1}T00:{10 * k:02d}:00Z"
             lines.append(f"{first + k},{extra}{t},{10 + 0.5 * day + 0.001 * k:.4f},-60.0")
-    return _write(path, lines)
+    return write_lines(path, lines)
 
 
 @pytest.mark.parametrize("header", ["#", "No.", "gid"])
@@ -286,7 +281,7 @@ def test_a_repeating_free_text_mostly_of_one_word_is_no_vessel_id(tmp_path):
     lines = ["remarks,time,lat,lon"]
     lines += [f"{w},{_stamp(10 * k)},{10 + 0.01 * k:.3f},-60.0" for k, w in enumerate(words)]
     with pytest.raises(InputError, match="no vessel id column"):
-        read_tracks(_write(tmp_path / "t.csv", lines))
+        read_tracks(write_lines(tmp_path / "t.csv", lines))
 
 
 def test_a_file_mostly_swapped_says_so_in_a_note(tmp_path):
@@ -296,7 +291,7 @@ def test_a_file_mostly_swapped_says_so_in_a_note(tmp_path):
     for k in range(10):
         lat, lon = (120.0 + k, 10.0 + k) if k < 7 else (10.0 + k, 120.0 + k)
         lines.append(f"2024-03-{k + 1:02d},{lat},{lon},cocaine")
-    res = read_seizures(_write(tmp_path / "s.csv", lines), as_of="2026-11-30")
+    res = read_seizures(write_lines(tmp_path / "s.csv", lines), as_of="2026-11-30")
     assert res.by_rule.get("latlon_swapped") == 7
     assert res.n_read == res.n_accepted + res.n_rejected == 10
     assert any(
@@ -320,7 +315,7 @@ def test_a_record_id_of_three_rows_is_no_vessel_id_beside_the_name(tmp_path):
     # 'id' differs on each of 3 rows (a record id): the ship is 'name', one vessel of 3 pings
     lines = ["id,name,time,lat,lon"]
     lines += [f"{101 + k},SHIPA,{_stamp(10 * k)},{10 + 0.01 * k:.3f},-60.0" for k in range(3)]
-    res = read_tracks(_write(tmp_path / "t.csv", lines))
+    res = read_tracks(write_lines(tmp_path / "t.csv", lines))
     assert res.frame["vessel_id"].tolist() == ["SHIPA"] * 3
 
 
@@ -329,7 +324,7 @@ def test_an_mmsi_repeated_once_among_others_is_the_vessel_id(tmp_path):
     lines = ["mmsi,time,lat,lon"]
     for k, mmsi in enumerate(["257123450", "257123460", "257123470", "257123470"]):
         lines.append(f"{mmsi},{_stamp(10 * k)},{10 + 0.01 * k:.3f},-60.0")
-    res = read_tracks(_write(tmp_path / "t.csv", lines))
+    res = read_tracks(write_lines(tmp_path / "t.csv", lines))
     assert res.frame.groupby("vessel_id").size().to_dict() == {
         "257123450": 1,
         "257123460": 1,
@@ -342,7 +337,7 @@ def test_the_ais_utc_second_of_60_to_63_is_not_the_time_either(tmp_path):
     lines = ["mmsi,received_at,timestamp,lat,lon"]
     for k, sec in enumerate([5, 60, 63, 12]):
         lines.append(f"257000001,{_stamp(60 * k)},{sec},60.0,{5 + 0.1 * k:.1f}")
-    res = read_tracks(_write(tmp_path / "t.csv", lines))
+    res = read_tracks(write_lines(tmp_path / "t.csv", lines))
     assert res.assumptions["columns"]["time"]["column"] == "received_at"
     assert res.frame["time"].tolist() == [_at(2024, 3, 1, k) for k in range(4)]
 
@@ -357,7 +352,7 @@ def test_a_message_code_unique_per_row_is_no_rival_to_the_target(tmp_path):
                 continue
             lat = 10 + v + 0.01 * poll
             lines.append(f"{v},M{poll}{v}X,{_stamp(10 * poll)},{lat:.3f},-60.0")
-    res = read_tracks(_write(tmp_path / "t.csv", lines))
+    res = read_tracks(write_lines(tmp_path / "t.csv", lines))
     assert res.assumptions["columns"]["vessel_id"]["column"] == "target"
     assert res.frame.groupby("vessel_id").size().to_dict() == {"1": 3, "2": 2, "3": 3}
 
@@ -379,7 +374,7 @@ def test_tracks_a_fifth_of_which_name_two_ships_are_not_cut_per_voyage(tmp_path)
                     f"{track},{name},{_stamp(k)},{10 + 0.5 * track:.3f},{-60 + 0.001 * j:.4f}"
                 )
                 k += 10
-    res = read_tracks(_write(tmp_path / "t.csv", lines))
+    res = read_tracks(write_lines(tmp_path / "t.csv", lines))
     assert res.assumptions["columns"]["vessel_id"]["column"] == "track_id"
 
 
@@ -387,7 +382,7 @@ def _seizure_file(path, header: str, rows: list[str]):
     lines = [header] + [
         f"{r},{10 + 0.1 * k:.1f},{-60 - 0.1 * k:.1f},cocaine" for k, r in enumerate(rows)
     ]
-    return _write(path, lines)
+    return write_lines(path, lines)
 
 
 def test_a_date_header_over_no_dates_gives_way_to_a_column_of_dates(tmp_path):
@@ -468,7 +463,7 @@ def test_an_mmsi_is_not_taken_for_epoch_seconds_when_no_header_names_the_time(tm
     # of 1978; the column of dates beside them is the time
     lines = ["mmsi,col_b,lat,lon"]
     lines += [f"257000001,{_stamp(60 * k)},60.0,{5 + 0.1 * k:.1f}" for k in range(4)]
-    res = read_tracks(_write(tmp_path / "t.csv", lines))
+    res = read_tracks(write_lines(tmp_path / "t.csv", lines))
     assert res.assumptions["columns"]["time"]["column"] == "col_b"
     assert res.frame["time"].tolist() == [_at(2024, 3, 1, k) for k in range(4)]
 
@@ -488,7 +483,7 @@ def test_an_offset_beyond_14_hours_leaves_the_local_time_unplaced(tmp_path):
     # UTC offsets run -12..+14 h: '+15:00' is no offset, and the record is rejected, not moved
     lines = ["lat,lon,drug,date,utc_offset"]
     lines += [f"10.5,-61.2,cocaine,2021-03-05 10:00,{z}" for z in ("+14:00", "+15:00", "-12:00")]
-    res = read_seizures(_write(tmp_path / "s.csv", lines), as_of="2026-11-30")
+    res = read_seizures(write_lines(tmp_path / "s.csv", lines), as_of="2026-11-30")
     assert res.frame["time"].tolist() == [
         _at(2021, 3, 5, 10, offset_min=14 * 60),
         _at(2021, 3, 5, 10, offset_min=-12 * 60),
@@ -505,7 +500,7 @@ def test_a_pair_is_swapped_only_where_the_other_reading_is_a_position(tmp_path):
     pairs = ["120.0,150.0", "120.0,10.0", "10.5E,61.2N", "10.5N,61.2W"]
     lines += [f"2024-03-0{k + 1},{p},cocaine" for k, p in enumerate(pairs)]
     text = "\n".join(lines) + "\n"
-    res = read_seizures(_write(tmp_path / "s.csv", lines), as_of="2026-11-30")
+    res = read_seizures(write_lines(tmp_path / "s.csv", lines), as_of="2026-11-30")
     assert res.rejects[["row", "rule"]].to_dict("records") == [
         {"row": _line_of(text, "120.0,150.0"), "rule": "lat_out_of_range"},
         {"row": _line_of(text, "120.0,10.0"), "rule": "latlon_swapped"},
@@ -536,7 +531,7 @@ def test_four_digit_stamps_are_years_where_half_are_their_rows_years(tmp_path, s
     # least half are their own row's year (2 of 4 here), else HHMM clocks of the evening
     lines = ["Date,Time stamp,lat,lon,drug"]
     lines += [f"2023-03-1{k},{s},10.5,-61.2,cocaine" for k, s in enumerate(stamps)]
-    res = read_seizures(_write(tmp_path / "s.csv", lines), as_of="2026-11-30")
+    res = read_seizures(write_lines(tmp_path / "s.csv", lines), as_of="2026-11-30")
     times = res.frame["time"].dt.strftime("%H:%M").tolist()
     if clocks:
         assert times == ["20:23", "18:15", "17:30", "22:45"]
@@ -550,7 +545,7 @@ def test_a_column_of_some_clocks_and_no_clock_header_is_not_the_time_of_day(tmp_
     marks = [f"1{k}:30" if k < 6 else "see log" for k in range(10)]
     lines = ["date,col_c,lat,lon,drug"]
     lines += [f"2023-03-1{k},{m},10.5,-61.2,cocaine" for k, m in enumerate(marks)]
-    res = read_seizures(_write(tmp_path / "s.csv", lines), as_of="2026-11-30")
+    res = read_seizures(write_lines(tmp_path / "s.csv", lines), as_of="2026-11-30")
     assert res.frame["time"].dt.strftime("%H:%M").tolist() == ["00:00"] * 10
 
 
@@ -561,7 +556,7 @@ def test_a_clock_header_not_known_whole_needs_most_values_to_be_clocks(tmp_path)
     for header, hours in (("hora", ["00"] * 10), ("time", [f"1{k}" for k in range(6)])):
         lines = [f"date,{header},lat,lon,drug"]
         lines += [f"2023-03-1{k},{m},10.5,-61.2,cocaine" for k, m in enumerate(marks)]
-        res = read_seizures(_write(tmp_path / f"{header}.csv", lines), as_of="2026-11-30")
+        res = read_seizures(write_lines(tmp_path / f"{header}.csv", lines), as_of="2026-11-30")
         assert res.frame["time"].dt.strftime("%H").tolist()[: len(hours)] == hours, header
 
 
@@ -593,6 +588,6 @@ def test_a_latitude_named_column_of_values_beyond_90_is_no_rival_pair(tmp_path):
                 f"{235000000 + v},{_stamp(60 * v + 10 * k)},{50 + 0.01 * k:.3f},"
                 f"{-1.0 + 0.01 * v:.3f},{120 + 5 * k + v},{-1.0 + 0.01 * v:.3f}"
             )
-    res = read_tracks(_write(tmp_path / "t.csv", lines))
+    res = read_tracks(write_lines(tmp_path / "t.csv", lines))
     assert res.assumptions["columns"]["lat"]["column"] == "lat"
     assert res.frame["lat"].between(50.0, 50.06).all()

@@ -22,12 +22,7 @@ from pipeline.ingest._quantity import (
     quantity_fit,
     typed_number_cells,
 )
-
-
-def _write(path, lines: list[str]):
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
+from tests._corpus import write_lines
 
 # ---------------------------------------------------------------- fixed wrong readings
 
@@ -58,7 +53,7 @@ def test_a_decimal_comma_files_spreadsheet_exponent_reads_its_value(tmp_path):
         "2024-01-01;10,1;20,1;coke;1.2E+03 kg",
         "2024-01-02;10,2;20,2;coke;2 kg",
     ]
-    res = read_seizures(_write(tmp_path / "sci.csv", lines))
+    res = read_seizures(write_lines(tmp_path / "sci.csv", lines))
     np.testing.assert_array_equal(res.frame["quantity"], [1200.0, 2.0])
 
 
@@ -132,7 +127,7 @@ def test_tonnes_marked_approximate_after_the_unit_convert_to_kg(tmp_path):
         "2024-01-02,10.2,20.2,coke,2 t,",
         "2024-01-03,10.3,20.3,coke,300 (approx),g",
     ]
-    res = read_seizures(_write(tmp_path / "approx.csv", lines))
+    res = read_seizures(write_lines(tmp_path / "approx.csv", lines))
     np.testing.assert_allclose(res.frame["quantity"], [3000.0, 2000.0, 0.3], rtol=1e-12)
 
 

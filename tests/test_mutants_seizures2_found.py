@@ -15,14 +15,10 @@ import pytest
 
 from pipeline.ingest import read_seizures
 from pipeline.ingest._quantity import parse_quantities
+from tests._corpus import write_lines
 
 #: The international avoirdupois pound (1959), exactly.
 _LB = 0.45359237
-
-
-def _write(path, lines: list[str]):
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
 
 
 # ---------------------------------------------------------------------- units of mass
@@ -39,7 +35,7 @@ def test_short_and_long_tons_convert_by_their_pounds_and_a_bare_ton_is_kept(tmp_
     ]
     lines = ["date,lat,lon,drug,quantity,unit"]
     lines += [f"2024-01-0{i},10.{i},20.{i},cannabis,{q},{u}" for i, (q, u, _) in enumerate(rows, 1)]
-    res = read_seizures(_write(tmp_path / "tons.csv", lines))
+    res = read_seizures(write_lines(tmp_path / "tons.csv", lines))
     np.testing.assert_allclose(res.frame["quantity"], [kg for *_, kg in rows], rtol=1e-12)
     assert res.frame["quantity"].iloc[0] == pytest.approx(907.18474, abs=1e-9)
     assert res.frame["quantity"].iloc[2] == pytest.approx(1016.0469088, abs=1e-9)
@@ -54,7 +50,7 @@ def test_a_unit_of_two_words_is_read_whatever_spaces_join_them(tmp_path):
         "2024-01-02,10.2,20.2,coke,3,short  ton",
         "2024-01-03,10.3,20.3,coke,4 long\u00a0tons,",
     ]
-    res = read_seizures(_write(tmp_path / "spaces.csv", lines))
+    res = read_seizures(write_lines(tmp_path / "spaces.csv", lines))
     want = [2000.0, 3 * 2000 * _LB, 4 * 2240 * _LB]
     np.testing.assert_allclose(res.frame["quantity"], want, rtol=1e-12)
 
@@ -77,7 +73,7 @@ def test_a_blank_unit_takes_the_headers_unit_not_another_records(
     for i, cell in enumerate(cells, 1):
         line = f"2024-01-0{i},10.{i},20.{i},coke,{cell}"
         lines.append(line + (f",{unit_column[i - 1]}" if unit_column else ""))
-    res = read_seizures(_write(tmp_path / "head.csv", lines))
+    res = read_seizures(write_lines(tmp_path / "head.csv", lines))
     np.testing.assert_allclose(res.frame["quantity"], expected_kg, rtol=1e-12)
 
 
@@ -89,7 +85,7 @@ def test_a_unit_in_brackets_is_that_unit(tmp_path):
         "2024-01-02,10.2,20.2,coke,3,[lb]",
         "2024-01-03,10.3,20.3,coke,500,(g)",
     ]
-    res = read_seizures(_write(tmp_path / "brackets.csv", lines))
+    res = read_seizures(write_lines(tmp_path / "brackets.csv", lines))
     np.testing.assert_allclose(res.frame["quantity"], [2.0, 3 * _LB, 0.5], rtol=1e-12)
     assert res.assumptions["quantity_unit"]["kept_as_reported"] == {}
 
@@ -101,7 +97,7 @@ def test_a_header_naming_two_units_converts_nothing(tmp_path):
         "2024-01-01,10.1,20.1,coke,10",
         "2024-01-02,10.2,20.2,coke,20",
     ]
-    res = read_seizures(_write(tmp_path / "two.csv", lines))
+    res = read_seizures(write_lines(tmp_path / "two.csv", lines))
     np.testing.assert_array_equal(res.frame["quantity"], [10.0, 20.0])
     assert res.assumptions["quantity_unit"]["by"] == "no unit stated"
 
@@ -114,7 +110,7 @@ def test_a_header_naming_two_units_converts_nothing(tmp_path):
 def test_a_unit_column_left_blank_throughout_is_no_unit(tmp_path, header, expected):
     lines = [f"date,lat,lon,drug,{header},unit"]
     lines += ["2024-01-01,10.1,20.1,coke,10,", "2024-01-02,10.2,20.2,coke,20,"]
-    res = read_seizures(_write(tmp_path / "blank_units.csv", lines))
+    res = read_seizures(write_lines(tmp_path / "blank_units.csv", lines))
     np.testing.assert_allclose(res.frame["quantity"], expected, rtol=1e-12)
 
 
@@ -126,7 +122,7 @@ def test_a_unit_column_of_other_things_under_a_unit_header_is_not_kept_as_report
         "2024-01-01,10.1,20.1,coke,10,Coast Guard",
         "2024-01-02,10.2,20.2,coke,500 g,Navy",
     ]
-    res = read_seizures(_write(tmp_path / "agency.csv", lines))
+    res = read_seizures(write_lines(tmp_path / "agency.csv", lines))
     np.testing.assert_allclose(res.frame["quantity"], [10.0, 0.5], rtol=1e-12)
     report = res.assumptions["quantity_unit"]
     assert report["kept_as_reported"] == {}
@@ -142,7 +138,7 @@ def test_a_unit_after_the_number_beside_a_blank_unit_cell_is_no_conflict(tmp_pat
         "2024-01-02,10.2,20.2,coke,2 kg,kilograms",  # one unit in two spellings
         "2024-01-03,10.3,20.3,coke,4 lb,kg",  # a real disagreement
     ]
-    res = read_seizures(_write(tmp_path / "conflict.csv", lines))
+    res = read_seizures(write_lines(tmp_path / "conflict.csv", lines))
     np.testing.assert_allclose(res.frame["quantity"], [0.3, 2.0, 4 * _LB], rtol=1e-12)
     conflicts = res.assumptions["quantity_unit"]["unit_conflicts"]
     assert conflicts == {"count": 1, "examples": ["lb vs kg"]}
@@ -181,7 +177,7 @@ def test_every_spelling_of_a_unit_of_mass_converts_by_its_definition(tmp_path):
     pairs += [(u, kg) for kg, phrases in _PHRASES_KG.items() for u in phrases]
     lines = ["date,lat,lon,drug,quantity,unit"]
     lines += [f"2024-01-01,{10 + i / 1000:.3f},20,coke,3,{u}" for i, (u, _) in enumerate(pairs)]
-    res = read_seizures(_write(tmp_path / "every.csv", lines))
+    res = read_seizures(write_lines(tmp_path / "every.csv", lines))
     assert len(res.frame) == len(pairs) and res.rejects.empty
     got = dict(zip((u for u, _ in pairs), res.frame["quantity"], strict=True))
     assert got == pytest.approx({u: 3 * kg for u, kg in pairs}, rel=1e-12)
@@ -200,14 +196,14 @@ def test_the_files_coordinates_decide_a_quantity_either_mark_explains(tmp_path):
         "2019-05-01;36,5;-6,2;Cocaine;1.500;kg",
         "2019-05-02;36,1;-5,4;Cannabis;2.250;kg",
     ]
-    res = read_seizures(_write(tmp_path / "comma.csv", lines))
+    res = read_seizures(write_lines(tmp_path / "comma.csv", lines))
     np.testing.assert_array_equal(res.frame["quantity"], [1500.0, 2250.0])
     lines = [
         "Date,Lat,Lon,Drug,Quantity,Unit",
         '2019-05-01,36.5,-6.2,Cocaine,"1,500",kg',
         '2019-05-02,36.1,-5.4,Cannabis,"2,250",lb',
     ]
-    res = read_seizures(_write(tmp_path / "point.csv", lines))
+    res = read_seizures(write_lines(tmp_path / "point.csv", lines))
     np.testing.assert_allclose(res.frame["quantity"], [1500.0, 2250 * _LB], rtol=1e-12)
 
 
@@ -223,7 +219,7 @@ def test_a_split_date_with_no_month_keeps_its_year_whatever_its_day_says(tmp_pat
         "2,2019,0,3,10.2,20.2,Hijacking",  # year only: 1 January
         "3,2019,6,4,10.3,20.3,Hijacking",
     ]
-    res = read_seizures(_write(tmp_path / "gtd.csv", lines))
+    res = read_seizures(write_lines(tmp_path / "gtd.csv", lines))
     got = res.frame["time"].dt.strftime("%Y-%m-%d").tolist()
     assert got == ["2019-05-01", "2019-01-01", "2019-06-04"]
 
@@ -241,7 +237,7 @@ def test_a_record_of_tomorrow_is_after_as_of_not_in_the_future(tmp_path):
         f"{d.strftime('%Y-%m-%d')},10.{i},20.{i}" for i, d in enumerate(days, 1)
     ]
     as_of = (today - pd.Timedelta(days=10)).strftime("%Y-%m-%d")
-    res = read_seizures(_write(tmp_path / "tomorrow.csv", lines), as_of=as_of)
+    res = read_seizures(write_lines(tmp_path / "tomorrow.csv", lines), as_of=as_of)
     assert res.frame["source_row"].tolist() == [2]
     assert res.rejects[["row", "rule"]].values.tolist() == [[3, "after_as_of"], [4, "date_future"]]
 
@@ -256,7 +252,7 @@ def test_a_record_whose_fields_echo_two_headers_is_a_record_not_the_header_again
         "date,lat,lon,type,source",  # the header line again (two exports joined)
         "2024-01-02,10.2,20.2,boarding,IMB",
     ]
-    res = read_seizures(_write(tmp_path / "echo.csv", lines))
+    res = read_seizures(write_lines(tmp_path / "echo.csv", lines))
     assert res.frame["source_row"].tolist() == [2, 4]
     assert res.rejects[["row", "rule"]].values.tolist() == [[3, "repeated_header"]]
     assert res.n_read == len(res.frame) + len(res.rejects)
@@ -267,7 +263,7 @@ def test_eight_records_of_one_months_first_week_keep_their_days(tmp_path):
     # a file of one month's first week is that week
     lines = ["year,month,day,lat,lon"]
     lines += [f"2019,5,{1 + i % 7},10.{i},20.{i}" for i in range(8)]
-    res = read_seizures(_write(tmp_path / "week.csv", lines))
+    res = read_seizures(write_lines(tmp_path / "week.csv", lines))
     got = res.frame["time"].dt.day.tolist()
     assert got == [1 + i % 7 for i in range(8)]
 
@@ -278,7 +274,7 @@ def test_control_characters_are_dropped_from_the_records_text(tmp_path):
         "date,lat,lon,drug,agency,note",
         "2024-01-01,10.1,20.1,co\x07ke,Na\x01vy,seized\x0b here",
     ]
-    res = read_seizures(_write(tmp_path / "ctrl.csv", lines))
+    res = read_seizures(write_lines(tmp_path / "ctrl.csv", lines))
     got = res.frame[["commodity", "agency", "note", "commodity_original"]].values.tolist()
     assert got == [["coke", "Navy", "seized here", "coke"]]
 
@@ -286,7 +282,9 @@ def test_control_characters_are_dropped_from_the_records_text(tmp_path):
 def test_the_assumed_columns_are_listed_in_one_order_for_a_table_and_a_layer(tmp_path):
     import json
 
-    csv = _write(tmp_path / "order.csv", ["date,drug,qty,lat,lon", "2024-01-01,coke,5 kg,10,20"])
+    csv = write_lines(
+        tmp_path / "order.csv", ["date,drug,qty,lat,lon", "2024-01-01,coke,5 kg,10,20"]
+    )
     feature = {
         "type": "Feature",
         "properties": {"date": "2024-01-01", "drug": "coke", "qty": "5 kg"},
@@ -345,7 +343,7 @@ def test_a_header_naming_a_unit_of_two_words_converts_by_it(tmp_path, header, pe
         "2024-01-01,10.1,20.1,coke,2",
         "2024-01-02,10.2,20.2,coke,3",
     ]
-    res = read_seizures(_write(tmp_path / "phrase.csv", lines))
+    res = read_seizures(write_lines(tmp_path / "phrase.csv", lines))
     np.testing.assert_allclose(res.frame["quantity"], [2 * per_kg, 3 * per_kg], rtol=1e-12)
 
 
@@ -356,7 +354,7 @@ def test_precision_grades_are_counted_over_the_accepted_records(tmp_path):
         "2019-05-04,4.45,6.97,1,Attack",
         "2019-05-05,,6.97,3,Attack",  # rejected (coord_missing): its grade is of no record used
     ]
-    res = read_seizures(_write(tmp_path / "acled.csv", lines))
+    res = read_seizures(write_lines(tmp_path / "acled.csv", lines))
     assert res.rejects["rule"].tolist() == ["coord_missing"]
     assert res.assumptions["precision_columns"] == {"geo_precision": {"1": 2}}
 
@@ -369,7 +367,7 @@ def test_a_count_of_events_that_is_one_per_row_is_no_aggregate(tmp_path):
         "2024-01-02,10.2,20.2,1",
         "2024-01-03,10.3,20.3,0",
     ]
-    res = read_seizures(_write(tmp_path / "ones.csv", lines))
+    res = read_seizures(write_lines(tmp_path / "ones.csv", lines))
     assert res.frame["source_row"].tolist() == [2, 3, 4]
 
 
@@ -379,7 +377,9 @@ def test_an_as_of_instant_with_an_offset_is_that_instant_in_utc(tmp_path):
         "2024-01-10T06:59:00Z,10.1,20.1",  # line 2: before 12:00+05:00 = 07:00 UTC
         "2024-01-10T08:00:00Z,10.2,20.2",  # line 3: after it (and before 12:00 UTC)
     ]
-    res = read_seizures(_write(tmp_path / "offset.csv", lines), as_of="2024-01-10T12:00:00+05:00")
+    res = read_seizures(
+        write_lines(tmp_path / "offset.csv", lines), as_of="2024-01-10T12:00:00+05:00"
+    )
     assert res.frame["source_row"].tolist() == [2]
     assert res.rejects[["row", "rule"]].values.tolist() == [[3, "after_as_of"]]
 
@@ -427,7 +427,7 @@ def test_a_repeat_across_files_names_the_first_of_the_earlier_records(tmp_path):
 
     # a.csv gives the record twice in two spellings (kept: different text), b.csv once more
     a = read_seizures(
-        _write(
+        write_lines(
             tmp_path / "a.csv",
             [
                 "date,lat,lon,drug",
@@ -439,7 +439,7 @@ def test_a_repeat_across_files_names_the_first_of_the_earlier_records(tmp_path):
     )
     assert a.frame["source_row"].tolist() == [2, 3, 4]
     b = read_seizures(
-        _write(tmp_path / "b.csv", ["date,lat,lon,drug", "2024-01-01,10.1,20.1,COKE"])
+        write_lines(tmp_path / "b.csv", ["date,lat,lon,drug", "2024-01-01,10.1,20.1,COKE"])
     )
     out = reject_repeated_records(b, [a.frame])
     assert out.frame.empty
@@ -476,7 +476,7 @@ def test_a_range_end_is_read_in_the_order_its_start_column_decided(tmp_path):
         "25/05/2019,02/06/2019,10.1,20.1",
         "01/06/2019,03/06/2019,10.2,20.2",
     ]
-    res = read_seizures(_write(tmp_path / "ucdp.csv", lines))
+    res = read_seizures(write_lines(tmp_path / "ucdp.csv", lines))
     assert res.frame["time"].dt.strftime("%Y-%m-%d").tolist() == ["2019-05-25", "2019-06-01"]
     span = res.assumptions["dates"]["date_range"]
     assert (span["records_spanning_days"], span["longest_days"]) == (2, 8.0)

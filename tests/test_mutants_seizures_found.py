@@ -25,12 +25,7 @@ from pipeline.ingest._common import outside_aoi_rules
 from pipeline.ingest._quantity import decimal_mark_of, parse_quantities
 from pipeline.ingest.identity import ids_of_two_ships, imo_keys, ship_groups
 from pipeline.ingest.tracks import classify_mmsi
-
-
-def _write(path, lines: list[str]):
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
+from tests._corpus import write_lines
 
 # ---------------------------------------------------------------------- number formats
 
@@ -96,7 +91,7 @@ def test_units_of_mass_convert_by_their_legal_factors_and_a_ton_is_none(tmp_path
         f"2024-01-{i + 1:02d},10.{i + 1},20.{i + 1},cocaine,{q},{u}"
         for i, (q, u, _) in enumerate(rows)
     ]
-    res = read_seizures(_write(tmp_path / "units.csv", lines))
+    res = read_seizures(write_lines(tmp_path / "units.csv", lines))
     np.testing.assert_allclose(res.frame["quantity"], [kg for *_, kg in rows], rtol=1e-12)
     assert res.assumptions["quantity_unit"]["kept_as_reported"] == {"ton": 1, "tons": 1}
 
@@ -107,7 +102,7 @@ def test_units_are_read_whatever_their_case_and_dots(tmp_path):
         f"2024-01-0{i},10.{i},20.{i},coke,2,{u}"
         for i, u in enumerate(["LB", "Lbs.", "KG", "T."], 1)
     ]
-    res = read_seizures(_write(tmp_path / "case.csv", lines))
+    res = read_seizures(write_lines(tmp_path / "case.csv", lines))
     np.testing.assert_allclose(res.frame["quantity"], [2 * _LB, 2 * _LB, 2.0, 2000.0], rtol=1e-12)
 
 
@@ -124,7 +119,7 @@ def test_a_blank_unit_takes_the_files_one_unit_of_mass(tmp_path, units, blank_kg
     lines = ["date,lat,lon,commodity,quantity,unit"]
     lines += [f"2024-01-0{i},10.{i},20.{i},coke,2,{u}" for i, u in enumerate(units, 1)]
     lines.append("2024-01-09,10.9,20.9,coke,4,")
-    res = read_seizures(_write(tmp_path / "blank.csv", lines))
+    res = read_seizures(write_lines(tmp_path / "blank.csv", lines))
     want = [2 * {"lb": _LB, "lbs": _LB, "kg": 1.0}[u] for u in units] + [blank_kg]
     np.testing.assert_allclose(res.frame["quantity"], want, rtol=1e-12)
 
@@ -141,7 +136,7 @@ def test_zero_is_a_quantity_a_blank_is_missing_and_a_small_negative_is_refused(t
         "2024-01-04,10.4,20.4,coke,2e15",  # line 5: beyond 1e15
         "2024-01-05,10.5,20.5,coke,12.5",  # line 6
     ]
-    res = read_seizures(_write(tmp_path / "q.csv", lines))
+    res = read_seizures(write_lines(tmp_path / "q.csv", lines))
     assert res.frame["source_row"].tolist() == [2, 3, 6]
     np.testing.assert_array_equal(res.frame["quantity"], [0.0, np.nan, 12.5])
     got = dict(zip(res.rejects["row"], res.rejects["rule"], strict=True))
@@ -197,7 +192,7 @@ def test_categories_case_fold_compose_and_collapse_and_keep_the_original(tmp_pat
     ]
     lines = ["date,lat,lon,commodity"]
     lines += [f"2024-01-0{i},10.{i},20.{i},{c}" for i, c in enumerate(spellings, 1)]
-    res = read_seizures(_write(tmp_path / "cats.csv", lines))
+    res = read_seizures(write_lines(tmp_path / "cats.csv", lines))
     assert res.frame["commodity"].tolist() == [
         "weiss",
         "weiss",
@@ -221,7 +216,7 @@ def test_a_synonym_renames_the_whole_label_never_a_part_of_it(tmp_path):
         "2024-01-02,10.2,20.2,crack cocaine",
         "2024-01-03,10.3,20.3,cocaine base",
     ]
-    src = SeizureSource(path=_write(tmp_path / "syn.csv", lines), synonyms={"COCAINE": "Coke"})
+    src = SeizureSource(path=write_lines(tmp_path / "syn.csv", lines), synonyms={"COCAINE": "Coke"})
     res = read_seizures(src)
     assert res.frame["commodity"].tolist() == ["coke", "crack cocaine", "cocaine base"]
     assert res.assumptions["categories"]["synonyms_applied"] == {"cocaine": "coke"}
@@ -261,7 +256,7 @@ def test_the_bbox_edges_are_inside_and_across_180_is_the_short_way(tmp_path):
         "2024-01-04,9.99,22",  # line 5: just south
         "2024-01-05,12,25.01",  # line 6: just east
     ]
-    res = read_seizures(_write(tmp_path / "box.csv", lines), aoi_bbox=(20, 10, 25, 15))
+    res = read_seizures(write_lines(tmp_path / "box.csv", lines), aoi_bbox=(20, 10, 25, 15))
     assert res.frame["source_row"].tolist() == [2, 3, 4]
     assert res.rejects["row"].tolist() == [5, 6]
     assert set(res.rejects["rule"]) == {"outside_aoi"}
@@ -273,7 +268,7 @@ def test_the_bbox_edges_are_inside_and_across_180_is_the_short_way(tmp_path):
         "2024-01-04,-15,0",  # line 5: the other side of the globe
         "2024-01-05,-15,165",  # line 6
     ]
-    res = read_seizures(_write(tmp_path / "fiji.csv", lines), aoi_bbox=(170, -20, -170, -10))
+    res = read_seizures(write_lines(tmp_path / "fiji.csv", lines), aoi_bbox=(170, -20, -170, -10))
     assert res.frame["source_row"].tolist() == [2, 3, 4]
     assert res.rejects["row"].tolist() == [5, 6]
 
@@ -286,7 +281,7 @@ def test_outside_the_polygon_rejects_at_the_files_lines_and_its_edge_is_inside(t
         "2024-01-03,0,5",  # line 4: on its edge
         "2024-01-04,8,5",  # line 5: outside
     ]
-    res = read_seizures(_write(tmp_path / "tri.csv", lines))
+    res = read_seizures(write_lines(tmp_path / "tri.csv", lines))
     out = reject_outside_polygon(res, shapely.Polygon([(0, 0), (10, 0), (0, 10)]))
     assert out.frame["source_row"].tolist() == [2, 4]
     assert out.rejects["row"].tolist() == [3, 5]
@@ -302,7 +297,7 @@ def test_a_geographic_crs_other_than_wgs84_is_transformed_lon_first(tmp_path):
     from pyproj import Transformer
 
     lines = ["date,lat,lon", "2024-01-01,40.0,3.0"]
-    src = SeizureSource(path=_write(tmp_path / "ed50.csv", lines), crs="EPSG:4230")
+    src = SeizureSource(path=write_lines(tmp_path / "ed50.csv", lines), crs="EPSG:4230")
     f = read_seizures(src).frame
     # ED50 (its axes: latitude first) to WGS 84, done by hand with x = longitude
     lon, lat = Transformer.from_crs("EPSG:4230", "EPSG:4326", always_xy=True).transform(3.0, 40.0)
@@ -352,7 +347,7 @@ def test_a_duplicate_names_the_line_of_the_record_it_repeats(tmp_path):
         "2024-01-01,10.1,20.1,coke",  # line 4: line 2 again
         "2024-01-02,10.2,20.2,coke",  # line 5: line 3 again
     ]
-    res = read_seizures(_write(tmp_path / "dup.csv", lines))
+    res = read_seizures(write_lines(tmp_path / "dup.csv", lines))
     assert res.rejects[["row", "value"]].values.tolist() == [[4, "2"], [5, "3"]]
 
 
@@ -362,7 +357,7 @@ def test_a_record_at_the_as_of_instant_is_not_after_it(tmp_path):
         "2024-01-10T12:00:00Z,10.1,20.1",  # line 2: at as_of
         "2024-01-10T12:00:01Z,10.2,20.2",  # line 3: one second after
     ]
-    res = read_seizures(_write(tmp_path / "asof.csv", lines), as_of="2024-01-10T12:00:00Z")
+    res = read_seizures(write_lines(tmp_path / "asof.csv", lines), as_of="2024-01-10T12:00:00Z")
     assert res.frame["source_row"].tolist() == [2]
     assert res.rejects[["row", "rule"]].values.tolist() == [[3, "after_as_of"]]
 
