@@ -201,28 +201,44 @@ class SharedCluster:
     through a client of their own (tests/test_dask.py).
     """
 
+    #: Seconds to wait for a worker the nanny restarts before starting another cluster.
+    wait_s = 60
+
     def __init__(self) -> None:
         self._engine = None
 
     def engine(self):
-        from pipeline.config import DaskConfig
-        from pipeline.engine.dask import DaskEngine
-
         eng = self._engine
         if eng is None or eng.client.status != "running":
-            if eng is not None:
-                eng.close()
-            eng = self._engine = DaskEngine.start(DaskConfig(workers=2, memory_limit="1GiB"))
+            eng = self._restart()
         # a test that killed a worker (tests/test_dask_nights.py) leaves the nanny starting
         # another: the next run saw it leave and join and failed closed (WorkerLost, once in
         # a full suite): hand the cluster on once both workers are back
-        eng.client.wait_for_workers(2, timeout=60)
+        try:
+            eng.client.wait_for_workers(2, timeout=self.wait_s)
+        except TimeoutError:
+            # the nanny's new worker had not come back a minute later (CI, a loaded 2-core
+            # machine: "Only 1/2 workers arrived after 60", two modules failed): a cluster of
+            # its own, as the tests after a failed task get, rather than a test failed by
+            # the one before it
+            eng = self._restart()
+            eng.client.wait_for_workers(2, timeout=2 * self.wait_s)
         # a run's engine fails closed when a worker it counted leaves (``check_workers``); the
         # shared engine outlives the runs, so the killed worker stayed counted and the next
         # module's run on it failed with WorkerLost (test_ids_chunks_found.py after
         # test_dask_nights.py): each test's run counts the workers it starts with
         eng.workers = set(eng.client.sync(eng.client.scheduler.identity, n_workers=-1)["workers"])
         return eng
+
+    def _restart(self):
+        """Close the engine (and its cluster) if any, and start a 2-worker one."""
+        from pipeline.config import DaskConfig
+        from pipeline.engine.dask import DaskEngine
+
+        if self._engine is not None:
+            self._engine.close()
+        self._engine = DaskEngine.start(DaskConfig(workers=2, memory_limit="1GiB"))
+        return self._engine
 
     def close(self) -> None:
         if self._engine is not None:
